@@ -1,0 +1,231 @@
+package dev.chorus.schemas.codec;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.message.SchemaStore;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Avro single-object encoding, as the Avro specification defines it: the marker {@code C3 01}, the 8-byte
+ * little-endian CRC-64-AVRO fingerprint of the writer schema's parsing canonical form, then the Avro binary
+ * body. Reading and writing are Avro's own {@link BinaryMessageEncoder} and {@link BinaryMessageDecoder}.
+ *
+ * <p>Records are always written with the current (generated) schema. They are read with schema resolution
+ * from any writer schema this codec knows: the current one and the older ones given to the constructor, so a
+ * job that was upgraded first still reads what not-yet-upgraded producers write. Fields added since take
+ * their schema defaults.
+ *
+ * <p>Not thread-safe (see {@link RecordCodec}).
+ *
+ * @param <T> the generated record class
+ */
+public final class AvroSingleObjectCodec<T extends SpecificRecord> implements RecordCodec<T> {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final int MARKER_LENGTH = 2;
+    private static final int HEADER_LENGTH = MARKER_LENGTH + Long.BYTES;
+
+    private final Class<T> type;
+    /** As JSON text, so that the codec serialises the same way whatever the Avro version. */
+    private final List<String> olderWriterSchemas;
+
+    private transient BinaryMessageEncoder<T> encoder;
+    private transient ByteArrayOutputStream output;
+    private transient SchemaStore.Cache writerSchemas;
+    private transient BinaryMessageDecoder<T> decoder;
+    private transient BinaryDecoder lengthCheck;
+    private transient String knownSchemas;
+
+    /**
+     * @param type the generated record class; its schema is the writer schema and the reader schema
+     * @param olderWriterSchemas earlier versions of the same record's schema, so that bytes written with them
+     *     can still be read
+     * @throws IllegalArgumentException if the current schema cannot read data written with one of them
+     */
+    public AvroSingleObjectCodec(Class<T> type, Schema... olderWriterSchemas) {
+        this.type = Objects.requireNonNull(type, "type");
+        Schema current = SpecificData.get().getSchema(type);
+        List<String> older = new ArrayList<>(olderWriterSchemas.length);
+        for (Schema writer : olderWriterSchemas) {
+            SchemaPairCompatibility compatibility =
+                    SchemaCompatibility.checkReaderWriterCompatibility(current, writer);
+            if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+                throw new IllegalArgumentException("the current " + current.getFullName()
+                        + " schema cannot read data written with writer schema " + fingerprint(writer) + ": "
+                        + compatibility.getDescription());
+            }
+            older.add(writer.toString());
+        }
+        this.olderWriterSchemas = List.copyOf(older);
+    }
+
+    @Override
+    public byte[] encode(T record) {
+        if (encoder == null) {
+            SpecificData model = SpecificData.getForClass(type);
+            encoder = new BinaryMessageEncoder<>(model, model.getSchema(type));
+            output = new ByteArrayOutputStream();
+        }
+        // Encoding straight into our reused stream: the only copy is the returned array.
+        output.reset();
+        try {
+            encoder.encode(record, output);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode " + type.getSimpleName(), e);
+        }
+        return output.toByteArray();
+    }
+
+    @Override
+    public T decode(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        initialiseDecoding();
+        ByteArrayInputStream input = new ByteArrayInputStream(bytes);
+        T record;
+        try {
+            checkLengths(bytes);
+            record = decoder.decode(input, null);
+        } catch (BadHeaderException e) {
+            throw new RecordDecodingException(null, badHeader(bytes), e);
+        } catch (MissingSchemaException e) {
+            throw new RecordDecodingException(null, String.format(
+                    "unknown schema fingerprint %s: writer schema not known to this reader (known: %s)",
+                    hex(fingerprintOf(bytes)), knownSchemas), e);
+        } catch (AvroRuntimeException | IOException | IndexOutOfBoundsException | UnsupportedOperationException e) {
+            // An EOFException (bare from the length check, wrapped in AvroRuntimeException by Avro) means the
+            // body ends early. The others are corrupt bodies: negative lengths, union or enum indexes out of
+            // range, lengths beyond Avro's SystemLimitException limits (reported as UnsupportedOperationException).
+            String problem = hasCause(e, EOFException.class)
+                    ? "truncated Avro " + type.getSimpleName() + " record: the input ends inside the record body"
+                    : "malformed Avro " + type.getSimpleName() + " record: " + describe(e);
+            throw new RecordDecodingException(null, problem + " (" + bytes.length + " bytes in all)", e);
+        }
+        if (input.available() > 0) {
+            throw new RecordDecodingException(null, String.format(
+                    "trailing bytes after Avro %s record: %d of %d bytes left unread",
+                    type.getSimpleName(), input.available(), bytes.length));
+        }
+        return record;
+    }
+
+    @Override
+    public WireFormat format() {
+        return WireFormat.AVRO;
+    }
+
+    @Override
+    public Class<T> recordType() {
+        return type;
+    }
+
+    private void initialiseDecoding() {
+        if (decoder == null) {
+            SpecificData model = SpecificData.getForClass(type);
+            Schema current = model.getSchema(type);
+            writerSchemas = new SchemaStore.Cache();
+            writerSchemas.addSchema(current);
+            List<String> known = new ArrayList<>();
+            known.add(current.getName() + " (current) fingerprint " + fingerprint(current));
+            for (String json : olderWriterSchemas) {
+                // One parser per schema: a parser refuses a second definition of the same record name.
+                Schema writer = new Schema.Parser().parse(json);
+                writerSchemas.addSchema(writer);
+                known.add(writer.getName() + " fingerprint " + fingerprint(writer));
+            }
+            decoder = new BinaryMessageDecoder<>(model, current, writerSchemas);
+            knownSchemas = String.join(", ", known);
+        }
+    }
+
+    /**
+     * Walks the body with the writer schema without building anything. Avro allocates a string, bytes or
+     * array at the length the body declares before reading it, so a corrupt length would otherwise cost up to
+     * 2 GB, and an OutOfMemoryError would restart the job on the same record forever. Skipping fails with an
+     * EOFException instead, as soon as a length runs past the end of the input.
+     */
+    private void checkLengths(byte[] bytes) throws IOException {
+        if (bytes.length < HEADER_LENGTH || bytes[0] != (byte) 0xC3 || bytes[1] != 0x01) {
+            return;
+        }
+        Schema writer = writerSchemas.findByFingerprint(fingerprintOf(bytes));
+        if (writer != null) {
+            lengthCheck = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH,
+                    lengthCheck);
+            GenericDatumReader.skip(writer, lengthCheck);
+        }
+    }
+
+    private static long fingerprintOf(byte[] singleObject) {
+        return ByteBuffer.wrap(singleObject, MARKER_LENGTH, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    private static String badHeader(byte[] bytes) {
+        if (bytes.length >= MARKER_LENGTH && bytes[0] == (byte) 0xC3 && bytes[1] == 0x01) {
+            return "truncated Avro single-object header: expected " + HEADER_LENGTH
+                    + " bytes (marker C3 01 and an 8-byte schema fingerprint), got " + bytes.length;
+        }
+        StringBuilder message = new StringBuilder("not Avro single-object encoding: expected header C3 01, got ");
+        if (bytes.length == 0) {
+            message.append("empty input");
+        } else {
+            for (int i = 0; i < Math.min(MARKER_LENGTH, bytes.length); i++) {
+                message.append(i == 0 ? "" : " ").append(String.format("%02X", bytes[i]));
+            }
+            if (bytes.length < MARKER_LENGTH) {
+                message.append(" (1 byte in all)");
+            }
+            if (bytes[0] == '{') {
+                message.append(" (this looks like JSON: is the topic's wire format json?)");
+            }
+        }
+        return message.toString();
+    }
+
+    private static String fingerprint(Schema schema) {
+        return hex(SchemaNormalization.parsingFingerprint64(schema));
+    }
+
+    private static String hex(long fingerprint) {
+        return String.format("0x%016x", fingerprint);
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder description = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            description.append(description.length() == 0 ? "" : ": ")
+                    .append(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
+        }
+        return description.toString();
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

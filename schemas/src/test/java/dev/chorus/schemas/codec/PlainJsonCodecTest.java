@@ -1,0 +1,334 @@
+package dev.chorus.schemas.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PlainJsonCodecTest {
+
+    private final PlainJsonCodec<Example> examples = new PlainJsonCodec<>(Example.class);
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.chorus.schemas.codec.RecordSamples#all")
+    <T extends SpecificRecord> void everyRecordTypeRoundTrips(String description, T record) {
+        @SuppressWarnings("unchecked")
+        RecordCodec<T> codec = WireFormat.JSON.codec((Class<T>) record.getClass());
+
+        byte[] json = codec.encode(record);
+
+        assertThat(codec.decode(json)).isInstanceOf(record.getClass()).isEqualTo(record);
+        assertThat(new String(json, StandardCharsets.UTF_8)).doesNotContain("\n").startsWith("{").endsWith("}");
+    }
+
+    @Test
+    void decodesTheLineAPersonTypesIntoKcat() {
+        Example decoded = decode(
+                "{\"id\":\"a1\",\"task\":\"fashion\",\"features\":[0,0.5,1],\"label\":3,\"eventTime\":1700000000000}");
+
+        assertThat(decoded).isEqualTo(Example.newBuilder()
+                .setId("a1").setTask("fashion").setFeatures(Float32.pack(new float[] {0f, 0.5f, 1f}))
+                .setIndices(null).setLabel(3).setTarget(null).setAnnotator(null)
+                .setEventTime(1_700_000_000_000L).setWeight(1.0f).build());
+        assertThat(decoded.getWeight()).isEqualTo(1.0f);
+        assertThat(decoded.getAnnotator()).isNull();
+        assertThat(decoded.getIndices()).isNull();
+    }
+
+    @Test
+    void writesTheDocumentedShape() {
+        Example example = Example.newBuilder()
+                .setId("a1").setTask("fashion").setFeatures(Float32.pack(new float[] {0f, 0.5f, 1f}))
+                .setLabel(3).setAnnotator("ann-7").setEventTime(1_700_000_000_000L).build();
+
+        assertThat(new String(examples.encode(example), StandardCharsets.UTF_8)).isEqualTo(
+                "{\"id\":\"a1\",\"task\":\"fashion\",\"features\":[0.0,0.5,1.0],\"indices\":null,\"label\":3,"
+                        + "\"target\":null,\"annotator\":\"ann-7\",\"eventTime\":1700000000000,\"weight\":1.0}");
+    }
+
+    @Test
+    void missingRequiredFieldIsNamed() {
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class,
+                () -> decode("{\"id\":\"a1\",\"features\":[1],\"eventTime\":1}"));
+
+        assertThat(e).hasMessage("field 'task': missing, expected string (the schema gives no default)");
+        assertThat(e.field()).isEqualTo("task");
+    }
+
+    @Test
+    void wrongTypeNamesFieldExpectedAndActual() {
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> decode(
+                "{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"label\":\"cat\",\"eventTime\":1}"));
+
+        assertThat(e).hasMessage("field 'label': expected int or null, got string \"cat\"");
+        assertThat(e.field()).isEqualTo("label");
+    }
+
+    @Test
+    void wholeNumberWrittenAsDecimalIsAnInt() {
+        assertThat(decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[],\"label\":3.0,\"eventTime\":1}").getLabel())
+                .isEqualTo(3);
+    }
+
+    @Test
+    void fractionIsNotAnInt() {
+        assertThatThrownBy(() -> decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[],\"label\":3.5,\"eventTime\":1}"))
+                .isInstanceOf(RecordDecodingException.class)
+                .hasMessage("field 'label': expected int or null, got number 3.5");
+    }
+
+    @Test
+    void intBeyondRangeIsRejected() {
+        assertThatThrownBy(() -> decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[],\"label\":3000000000,"
+                + "\"eventTime\":1}"))
+                .hasMessage("field 'label': expected int or null, got number 3000000000");
+    }
+
+    @Test
+    void longGivenAsAStringIsRejected() {
+        assertThatThrownBy(() -> decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[],\"eventTime\":\"1700000000000\"}"))
+                .isInstanceOf(RecordDecodingException.class)
+                .hasMessage("field 'eventTime': expected long, got string \"1700000000000\"");
+    }
+
+    @Test
+    void nullWhereTheSchemaForbidsItIsRejected() {
+        assertThatThrownBy(() -> decode("{\"id\":null,\"task\":\"t\",\"features\":[],\"eventTime\":1}"))
+                .hasMessage("field 'id': expected string, got null");
+    }
+
+    @Test
+    void badFeatureElementIsNamedByIndex() {
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class,
+                () -> decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[1,\"x\"],\"eventTime\":1}"));
+
+        assertThat(e).hasMessage("field 'features[1]': expected float, got string \"x\"");
+        assertThat(e.field()).isEqualTo("features[1]");
+    }
+
+    @Test
+    void nonFiniteFeaturesAreAcceptedAsTokensAndStringsAndRoundTrip() {
+        Example decoded = decode("{\"id\":\"a1\",\"task\":\"t\",\"eventTime\":1,"
+                + "\"features\":[NaN,Infinity,-Infinity,\"NaN\",\"Infinity\",\"-Infinity\",2]}");
+
+        float[] features = Float32.unpack(decoded.getFeatures());
+        assertThat(features).containsExactly(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 2f);
+        String encoded = new String(examples.encode(decoded), StandardCharsets.UTF_8);
+        assertThat(encoded).contains("\"features\":[\"NaN\",\"Infinity\",\"-Infinity\",\"NaN\",\"Infinity\","
+                + "\"-Infinity\",2.0]");
+        assertThat(decode(encoded)).isEqualTo(decoded);
+    }
+
+    @Test
+    void nonFiniteDoublesRoundTrip() {
+        Example example = RecordSamples.exampleWithEverything();
+        example.setTarget(Double.NEGATIVE_INFINITY);
+        example.setWeight(Float.NaN);
+
+        Example decoded = examples.decode(examples.encode(example));
+
+        // Avro's record equality says NaN != NaN, so compare the fields themselves.
+        assertThat(decoded.getTarget()).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(decoded.getWeight()).isNaN();
+    }
+
+    @Test
+    void everyFloatBitPatternRoundTrips() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        float[] values = new float[10_000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Float.intBitsToFloat(random.nextInt());
+        }
+        Example example = RecordSamples.exampleWithEverything();
+        example.setFeatures(Float32.pack(values));
+        example.setIndices(null);
+
+        float[] back = Float32.unpack(examples.decode(examples.encode(example)).getFeatures());
+
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isNaN(values[i])) {
+                assertThat(Float.floatToIntBits(back[i])).as("value %s", values[i])
+                        .isEqualTo(Float.floatToIntBits(values[i]));
+            }
+        }
+    }
+
+    @Test
+    void unknownFieldsAreIgnored() {
+        Example decoded = decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[],\"eventTime\":1,"
+                + "\"addedLater\":{\"nested\":[1,2,3]},\"colour\":\"blue\"}");
+
+        assertThat(decoded.getId()).isEqualTo("a1");
+    }
+
+    @Test
+    void fieldGivenTwiceIsRejected() {
+        assertThatThrownBy(() -> decode("{\"id\":\"a1\",\"id\":\"a2\",\"task\":\"t\",\"features\":[],\"eventTime\":1}"))
+                .isInstanceOf(RecordDecodingException.class)
+                .hasMessageContaining("Duplicate field 'id'");
+    }
+
+    @Test
+    void bytesAreBase64AndMapsAreObjects() {
+        ModelSnapshot snapshot = ModelSnapshot.newBuilder()
+                .setTask("t").setVariant("v").setVersion(1L).setAlgorithm("a").setSpec("{}").setParametersFormat(1)
+                .setParameters(ByteBuffer.wrap(new byte[] {(byte) 0xFB, (byte) 0xFF, 0x00}))
+                .setExamplesSeen(2L).setMetrics(Map.of("accuracy", 0.5)).setCreatedAt(3L)
+                .setProvenance(Map.of()).build();
+        PlainJsonCodec<ModelSnapshot> codec = new PlainJsonCodec<>(ModelSnapshot.class);
+
+        String json = new String(codec.encode(snapshot), StandardCharsets.UTF_8);
+
+        assertThat(json).contains("\"parameters\":\"+/8A\"").contains("\"metrics\":{\"accuracy\":0.5}")
+                .contains("\"provenance\":{}");
+    }
+
+    @Test
+    void badBase64IsNamed() {
+        assertThatThrownBy(() -> new PlainJsonCodec<>(ModelSnapshot.class).decode(utf8("{\"task\":\"t\","
+                + "\"variant\":\"v\",\"version\":1,\"algorithm\":\"a\",\"spec\":\"\",\"parametersFormat\":1,"
+                + "\"parameters\":\"not base64!\",\"examplesSeen\":0,\"createdAt\":0}")))
+                .isInstanceOf(RecordDecodingException.class)
+                .hasMessageStartingWith("field 'parameters': expected base64 string, got string \"not base64!\"");
+    }
+
+    @Test
+    void mapDefaultsApplyAndBadMapValuesAreNamedByKey() {
+        PlainJsonCodec<ModelSnapshot> codec = new PlainJsonCodec<>(ModelSnapshot.class);
+        String required = "\"task\":\"t\",\"variant\":\"v\",\"version\":1,\"algorithm\":\"a\",\"spec\":\"\","
+                + "\"parametersFormat\":1,\"parameters\":\"\",\"examplesSeen\":0,\"createdAt\":0";
+
+        ModelSnapshot decoded = codec.decode(utf8("{" + required + "}"));
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class,
+                () -> codec.decode(utf8("{" + required + ",\"metrics\":{\"accuracy\":true}}")));
+
+        assertThat(decoded.getMetrics()).isEmpty();
+        assertThat(decoded.getProvenance()).isEmpty();
+        assertThat(e).hasMessage("field 'metrics.accuracy': expected double, got boolean true");
+    }
+
+    @Test
+    void sparseIndicesAreAnArray() {
+        Example decoded = decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[0.5,2],\"indices\":[3,10],"
+                + "\"eventTime\":1}");
+
+        assertThat(decoded.getIndices()).containsExactly(3, 10);
+        assertThatThrownBy(() -> decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"indices\":[1.5],"
+                + "\"eventTime\":1}")).hasMessage("field 'indices[0]': expected int, got number 1.5");
+        assertThatThrownBy(() -> decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"indices\":7,"
+                + "\"eventTime\":1}")).hasMessage("field 'indices': expected array of int or null, got number 7");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hello there", "id=a1,task=fashion", "{\"id\":\"a1\",", "{id:\"a1\"}"})
+    void textThatIsNotJsonIsRejectedWithAnExcerpt(String text) {
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> decode(text));
+
+        assertThat(e).hasMessageStartingWith("not valid JSON: ")
+                .hasMessageContaining("; input: \"" + text.replace("\"", "\\\"") + "\"");
+        assertThat(e.getCause()).isNotNull();
+        assertThat(e.field()).isNull();
+    }
+
+    @Test
+    void excerptIsShortAndEscaped() {
+        String text = "nope\t\"quoted\"\n" + "x".repeat(100);
+
+        assertThatThrownBy(() -> decode(text))
+                .hasMessageEndingWith("; input: \"nope\\t\\\"quoted\\\"\\n" + "x".repeat(26) + "\"...");
+    }
+
+    @Test
+    void arrayAtTopLevelIsRejected() {
+        assertThatThrownBy(() -> decode("[{\"id\":\"a1\"}]"))
+                .isInstanceOf(RecordDecodingException.class)
+                .hasMessage("expected a JSON object (Example) at top level, got array of 1 elements;"
+                        + " input: \"[{\\\"id\\\":\\\"a1\\\"}]\"");
+    }
+
+    @Test
+    void trailingContentIsRejected() {
+        String valid = "{\"id\":\"a1\",\"task\":\"t\",\"features\":[],\"eventTime\":1}";
+
+        assertThatThrownBy(() -> decode(valid + " {\"id\":\"a2\"}"))
+                .isInstanceOf(RecordDecodingException.class)
+                .hasMessageStartingWith("trailing content after the JSON object: START_OBJECT at line 1, column 52");
+        assertThatThrownBy(() -> decode(valid + " garbage"))
+                .isInstanceOf(RecordDecodingException.class)
+                .hasMessageStartingWith("trailing content after the JSON object: Unrecognized token 'garbage'");
+        assertThat(decode(valid + " \n")).isNotNull();
+    }
+
+    @Test
+    void emptyInputIsRejected() {
+        assertThatThrownBy(() -> decode(""))
+                .isInstanceOf(RecordDecodingException.class)
+                .hasMessage("empty input: expected a JSON object (Example)");
+        assertThatThrownBy(() -> decode("  \n")).hasMessage("empty input: expected a JSON object (Example)");
+    }
+
+    @Test
+    void encodingAFeatureBufferOfBadLengthNamesTheField() {
+        Example example = RecordSamples.exampleWithEverything();
+        example.setFeatures(ByteBuffer.allocate(6));
+
+        assertThatThrownBy(() -> examples.encode(example))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("field 'features' of Example: packed float32 length must be a multiple of 4 bytes,"
+                        + " got 6 bytes");
+    }
+
+    @Test
+    void encodingANullRequiredFieldNamesTheField() {
+        Example example = RecordSamples.exampleWithEverything();
+        example.setTask(null);
+
+        assertThatThrownBy(() -> examples.encode(example))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("null value for non-nullable string field 'task' of Example");
+    }
+
+    @Test
+    void encodingLeavesTheRecordsBuffersWhereTheyWere() {
+        Example example = RecordSamples.exampleWithEverything();
+        ByteBuffer features = example.getFeatures();
+        features.position(4);
+
+        String json = new String(examples.encode(example), StandardCharsets.UTF_8);
+
+        assertThat(features.position()).isEqualTo(4);
+        assertThat(json).contains("\"features\":[0.5,");
+    }
+
+    @Test
+    void survivesJavaSerialisationAsFlinkDoes() throws Exception {
+        Example example = RecordSamples.exampleWithEverything();
+        examples.encode(example);
+
+        RecordCodec<Example> copy = AvroSingleObjectCodecTest.roundTripThroughJavaSerialisation(examples);
+
+        assertThat(copy.decode(copy.encode(example))).isEqualTo(example);
+        assertThat(copy.format()).isEqualTo(WireFormat.JSON);
+        assertThat(copy.recordType()).isEqualTo(Example.class);
+    }
+
+    private Example decode(String json) {
+        return examples.decode(utf8(json));
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
