@@ -1,0 +1,150 @@
+package dev.chorus.core.blas;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.blas.JavaBLAS;
+import dev.ludovic.netlib.blas.NativeBLAS;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Loads each netlib backend once and remembers either the instance or why it could not be loaded.
+ *
+ * <p>netlib's public factories hide the reason a backend is missing ({@code NativeBLAS.getInstance()} throws
+ * a bare "Unable to load native implementation"), so on failure this class initialises the implementation
+ * class itself to recover the underlying error for the log.
+ */
+final class BackendProbe {
+
+  private static final String PACKAGE = "dev.ludovic.netlib.blas.";
+  private static final String JNI_CLASS = PACKAGE + "JNIBLAS";
+  private static final String VECTOR_CLASS = PACKAGE + "VectorBLAS";
+  /** netlib's scalar Java BLAS; it is what {@link JavaBLAS#getInstance()} returns without the Vector API. */
+  private static final String SCALAR_JAVA_CLASS = PACKAGE + "Java11BLAS";
+  private static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+  /** Either a loaded backend with a human-readable description, or the reason it is unavailable. */
+  record Result(BLAS blas, String description, String failure) {
+    boolean available() {
+      return blas != null;
+    }
+  }
+
+  private static final Map<BlasBackend, Result> RESULTS = probeAll();
+
+  private BackendProbe() {}
+
+  static Result result(BlasBackend backend) {
+    return RESULTS.get(backend);
+  }
+
+  private static Map<BlasBackend, Result> probeAll() {
+    Map<BlasBackend, Result> results = new EnumMap<>(BlasBackend.class);
+    results.put(BlasBackend.NATIVE, probeNative());
+    results.put(BlasBackend.VECTOR_API, probeVector());
+    results.put(BlasBackend.JAVA, probeJava());
+    return results;
+  }
+
+  private static Result probeNative() {
+    try {
+      BLAS blas = NativeBLAS.getInstance();
+      return new Result(blas, blas.getClass().getName() + " over " + loadedBlasLibraries(), null);
+    } catch (RuntimeException | LinkageError e) {
+      String allow = System.getProperty(BLAS.ALLOW_NATIVE_BLAS, "true");
+      if (!Boolean.parseBoolean(allow)) {
+        return failure("disabled by system property " + BLAS.ALLOW_NATIVE_BLAS + "=" + allow);
+      }
+      return failure(initialisationError(JNI_CLASS, e));
+    }
+  }
+
+  private static Result probeVector() {
+    if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+      return failure("module " + VECTOR_MODULE + " is not loaded (start the JVM with --add-modules=" + VECTOR_MODULE + ")");
+    }
+    try {
+      BLAS blas = JavaBLAS.getInstance();
+      if (blas.getClass().getName().equals(VECTOR_CLASS)) {
+        return new Result(blas, VECTOR_CLASS, null);
+      }
+      return failure(initialisationError(VECTOR_CLASS, new IllegalStateException(
+          "netlib chose " + blas.getClass().getName() + " as its Java BLAS")));
+    } catch (RuntimeException | LinkageError e) {
+      return failure(initialisationError(VECTOR_CLASS, e));
+    }
+  }
+
+  private static Result probeJava() {
+    try {
+      BLAS blas = JavaBLAS.getInstance();
+      if (!blas.getClass().getName().equals(VECTOR_CLASS)) {
+        return new Result(blas, blas.getClass().getName(), null);
+      }
+      // With the Vector API present netlib only hands out VectorBLAS; its scalar class is package-private.
+      Method getInstance = Class.forName(SCALAR_JAVA_CLASS).getMethod("getInstance");
+      getInstance.setAccessible(true);
+      BLAS scalar = (BLAS) getInstance.invoke(null);
+      return new Result(scalar, scalar.getClass().getName(), null);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      Throwable cause = e instanceof InvocationTargetException ite ? ite.getCause() : e;
+      return failure("cannot load " + SCALAR_JAVA_CLASS + ": " + describe(cause));
+    }
+  }
+
+  private static Result failure(String reason) {
+    return new Result(null, null, reason);
+  }
+
+  /**
+   * Initialises {@code className} to surface the error netlib swallowed; falls back to {@code fallback}'s
+   * description when initialisation succeeds or reveals nothing more.
+   */
+  private static String initialisationError(String className, Throwable fallback) {
+    try {
+      Class.forName(className, true, BLAS.class.getClassLoader());
+      return describe(fallback);
+    } catch (ClassNotFoundException | LinkageError e) {
+      return describe(e);
+    }
+  }
+
+  /** The root cause's class and message, e.g. {@code UnsatisfiedLinkError: libblas.so.3: cannot open...}. */
+  private static String describe(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  /** The BLAS shared objects mapped into this process (Linux), else the library name netlib links against. */
+  private static String loadedBlasLibraries() {
+    Path maps = Path.of("/proc/self/maps");
+    if (!Files.isReadable(maps)) {
+      return "libblas.so.3";
+    }
+    Set<String> libraries = new LinkedHashSet<>();
+    try (Stream<String> lines = Files.lines(maps)) {
+      lines.map(line -> line.substring(line.lastIndexOf(' ') + 1))
+          .filter(path -> path.startsWith("/"))
+          .filter(path -> {
+            String file = path.substring(path.lastIndexOf('/') + 1);
+            return file.startsWith("libblas") || file.startsWith("libopenblas") || file.startsWith("libmkl");
+          })
+          .forEach(libraries::add);
+    } catch (IOException | UncheckedIOException e) {
+      return "libblas.so.3";
+    }
+    return libraries.isEmpty() ? "libblas.so.3" : String.join(", ", libraries);
+  }
+}

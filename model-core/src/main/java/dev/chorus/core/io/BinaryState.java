@@ -1,0 +1,78 @@
+package dev.chorus.core.io;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Exact binary encoding of the arrays and strings that make up saved model state. Floats and doubles are
+ * written as their raw IEEE 754 bits, so every value (NaN payloads included) round-trips bit for bit.
+ * Lengths are written before arrays and checked on read against what the reader expects, so a corrupt or
+ * mismatched stream fails with a message instead of allocating garbage.
+ */
+public final class BinaryState {
+
+  /** Longest string {@link #readString} accepts; model specs are far shorter. */
+  public static final int MAX_STRING_BYTES = 1 << 20;
+
+  private BinaryState() {}
+
+  /** Writes {@code values.length} then each value's raw bits. */
+  public static void writeFloats(DataOutput out, float[] values) throws IOException {
+    out.writeInt(values.length);
+    for (float v : values) {
+      out.writeInt(Float.floatToRawIntBits(v));
+    }
+  }
+
+  /** Reads an array written by {@link #writeFloats} into {@code into}, whose length must match; {@code what} names it. */
+  public static void readFloats(DataInput in, float[] into, String what) throws IOException {
+    readLength(in, into.length, what);
+    for (int i = 0; i < into.length; i++) {
+      into[i] = Float.intBitsToFloat(in.readInt());
+    }
+  }
+
+  /** Writes {@code values.length} then each value's raw bits. */
+  public static void writeDoubles(DataOutput out, double[] values) throws IOException {
+    out.writeInt(values.length);
+    for (double v : values) {
+      out.writeLong(Double.doubleToRawLongBits(v));
+    }
+  }
+
+  /** Reads an array written by {@link #writeDoubles} into {@code into}, whose length must match; {@code what} names it. */
+  public static void readDoubles(DataInput in, double[] into, String what) throws IOException {
+    readLength(in, into.length, what);
+    for (int i = 0; i < into.length; i++) {
+      into[i] = Double.longBitsToDouble(in.readLong());
+    }
+  }
+
+  /** Reads a length prefix and checks it equals {@code expected}. */
+  public static void readLength(DataInput in, int expected, String what) throws IOException {
+    int length = in.readInt();
+    if (length != expected) {
+      throw new IOException(what + ": expected " + expected + " elements, stream has " + length);
+    }
+  }
+
+  /** Writes a UTF-8 string with an int byte-length prefix (no 64 KiB limit, unlike {@link DataOutput#writeUTF}). */
+  public static void writeString(DataOutput out, String value) throws IOException {
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  /** Reads a string written by {@link #writeString}; {@code what} names it in errors. */
+  public static String readString(DataInput in, String what) throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > MAX_STRING_BYTES) {
+      throw new IOException(what + ": expected a string of 0.." + MAX_STRING_BYTES + " bytes, stream says " + length);
+    }
+    byte[] bytes = new byte[length];
+    in.readFully(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+}

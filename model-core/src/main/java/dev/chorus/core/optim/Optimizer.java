@@ -1,0 +1,38 @@
+package dev.chorus.core.optim;
+
+import dev.chorus.core.nn.ParameterSet;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/**
+ * Updates parameters from their gradients. State that an optimizer keeps per parameter (moments, for
+ * example) is keyed by {@link dev.chorus.core.nn.Parameter#name()} and created the first time a parameter
+ * is stepped; state shared by all parameters (the step count) is the optimizer's own.
+ *
+ * <p>Implementations are not thread-safe. {@link #copy()} and {@link #reset()} must capture and clear
+ * every piece of state, because checkpointing and restarting depend on them.
+ */
+public interface Optimizer {
+
+  /** Applies one update to every parameter of {@code parameters} using its current gradient. */
+  void step(ParameterSet parameters);
+
+  /** Updates applied since creation or the last {@link #reset()}. */
+  long steps();
+
+  /** The hyperparameters this optimizer was built from. */
+  OptimizerSpec spec();
+
+  /** An independent optimizer with equal hyperparameters and a deep copy of the state. */
+  Optimizer copy();
+
+  /** Forgets all state, so that the next step behaves exactly like a fresh optimizer's. */
+  void reset();
+
+  /** Writes the complete state (not the hyperparameters, which live in {@link #spec()}). */
+  void writeState(DataOutput out) throws IOException;
+
+  /** Replaces the state with one written by {@link #writeState}, checked against {@code parameters}' names and sizes. */
+  void readState(DataInput in, ParameterSet parameters) throws IOException;
+}

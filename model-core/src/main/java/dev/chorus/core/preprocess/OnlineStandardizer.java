@@ -1,0 +1,156 @@
+package dev.chorus.core.preprocess;
+
+import dev.chorus.core.io.BinaryState;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Running per-feature mean and variance over every example seen, and the transform
+ * {@code z = (x − mean) / sqrt(variance + EPSILON)} they define, as Flink ML's {@code OnlineStandardScaler}
+ * does per window.
+ *
+ * <p>Each minibatch's mean and sum of squared deviations are computed in double precision and merged into
+ * the running statistics with Chan, Golub and LeVeque's parallel update ("Updating formulae and a pairwise
+ * algorithm for computing sample variances", 1979), which generalises Welford's one-at-a-time update and
+ * stays accurate over long streams. The variance is the population variance.
+ *
+ * <p>Not thread-safe; batch scratch space is reused between updates.
+ */
+public final class OnlineStandardizer {
+
+  /**
+   * Added to the variance before the square root, so a feature that has been constant so far (a border pixel
+   * that is always 0) is scaled by at most {@code 1/sqrt(EPSILON)} instead of dividing by zero.
+   */
+  public static final double EPSILON = 1e-2;
+
+  private final int dim;
+  private long count;
+  private final double[] mean;
+  private final double[] sumSquaredDeviations;
+  /** Derived from the statistics after every change, in float for the hot path. */
+  private final float[] shift;
+  private final float[] scale;
+  private final double[] batchMean;
+  private final double[] batchSumSquaredDeviations;
+
+  /** Statistics of nothing yet: the transform is the identity scaled by {@code 1/sqrt(EPSILON)}, centred at 0. */
+  public OnlineStandardizer(int dim) {
+    if (dim < 1) {
+      throw new IllegalArgumentException("OnlineStandardizer dimension must be >= 1, got " + dim);
+    }
+    this.dim = dim;
+    this.mean = new double[dim];
+    this.sumSquaredDeviations = new double[dim];
+    this.shift = new float[dim];
+    this.scale = new float[dim];
+    this.batchMean = new double[dim];
+    this.batchSumSquaredDeviations = new double[dim];
+    refreshTransform();
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  /** Examples merged into the statistics so far. */
+  public long count() {
+    return count;
+  }
+
+  public double mean(int feature) {
+    return mean[feature];
+  }
+
+  /** Population variance of {@code feature}; 0 before any example. */
+  public double variance(int feature) {
+    return count == 0 ? 0 : sumSquaredDeviations[feature] / count;
+  }
+
+  /** Merges {@code rows} examples of {@code x} (row-major, {@code dim} features each) into the statistics. */
+  public void update(float[] x, int rows) {
+    if (rows <= 0) {
+      return;
+    }
+    Arrays.fill(batchMean, 0);
+    Arrays.fill(batchSumSquaredDeviations, 0);
+    for (int i = 0; i < rows; i++) {
+      int row = i * dim;
+      for (int j = 0; j < dim; j++) {
+        batchMean[j] += x[row + j];
+      }
+    }
+    for (int j = 0; j < dim; j++) {
+      batchMean[j] /= rows;
+    }
+    for (int i = 0; i < rows; i++) {
+      int row = i * dim;
+      for (int j = 0; j < dim; j++) {
+        double d = x[row + j] - batchMean[j];
+        batchSumSquaredDeviations[j] += d * d;
+      }
+    }
+    long total = count + rows;
+    double batchShare = (double) rows / total;
+    double crossWeight = (double) count * rows / total;
+    for (int j = 0; j < dim; j++) {
+      double delta = batchMean[j] - mean[j];
+      mean[j] += delta * batchShare;
+      sumSquaredDeviations[j] += batchSumSquaredDeviations[j] + delta * delta * crossWeight;
+    }
+    count = total;
+    refreshTransform();
+  }
+
+  private void refreshTransform() {
+    for (int j = 0; j < dim; j++) {
+      shift[j] = (float) mean[j];
+      scale[j] = (float) (1 / Math.sqrt(variance(j) + EPSILON));
+    }
+  }
+
+  /** Standardises one example at {@code x[xOffset...]} into {@code out[outOffset...]}. */
+  public void transform(float[] x, int xOffset, float[] out, int outOffset) {
+    for (int j = 0; j < dim; j++) {
+      out[outOffset + j] = (x[xOffset + j] - shift[j]) * scale[j];
+    }
+  }
+
+  /** Standardises {@code rows} examples of {@code x} into {@code out} (both row-major). */
+  public void transform(float[] x, int rows, float[] out) {
+    for (int i = 0; i < rows; i++) {
+      transform(x, i * dim, out, i * dim);
+    }
+  }
+
+  /** A deep copy. */
+  public OnlineStandardizer copy() {
+    OnlineStandardizer copy = new OnlineStandardizer(dim);
+    copy.count = count;
+    System.arraycopy(mean, 0, copy.mean, 0, dim);
+    System.arraycopy(sumSquaredDeviations, 0, copy.sumSquaredDeviations, 0, dim);
+    copy.refreshTransform();
+    return copy;
+  }
+
+  /** Writes the count, means and sums of squared deviations exactly. */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeLong(count);
+    BinaryState.writeDoubles(out, mean);
+    BinaryState.writeDoubles(out, sumSquaredDeviations);
+  }
+
+  /** Replaces the statistics with ones written by {@link #writeTo} for the same dimension. */
+  public void readFrom(DataInput in) throws IOException {
+    long readCount = in.readLong();
+    if (readCount < 0) {
+      throw new IOException("standardizer: example count must be >= 0, stream has " + readCount);
+    }
+    BinaryState.readDoubles(in, mean, "standardizer means");
+    BinaryState.readDoubles(in, sumSquaredDeviations, "standardizer squared deviations");
+    count = readCount;
+    refreshTransform();
+  }
+}

@@ -1,0 +1,63 @@
+package dev.chorus.core.random;
+
+/**
+ * Steele, Lea and Flood's SplitMix64 generator ("Fast splittable pseudorandom number generators", OOPSLA
+ * 2014), the algorithm behind {@link java.util.SplittableRandom}, written out so that its whole state is
+ * one {@code long} that can be saved and restored exactly.
+ *
+ * <p>Not thread-safe; each model owns its generator.
+ */
+public final class SplitMix64 {
+
+  private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
+  private static final float FLOAT_UNIT = 0x1.0p-24f;
+  private static final double DOUBLE_UNIT = 0x1.0p-53;
+
+  private long state;
+
+  private SplitMix64(long state) {
+    this.state = state;
+  }
+
+  /** A generator seeded with {@code seed}; equal seeds give equal sequences. */
+  public static SplitMix64 seeded(long seed) {
+    return new SplitMix64(seed);
+  }
+
+  /** A generator continuing exactly from a {@link #state()} saved earlier. */
+  public static SplitMix64 fromState(long state) {
+    return new SplitMix64(state);
+  }
+
+  /** The complete state; {@code fromState(state())} continues this sequence. */
+  public long state() {
+    return state;
+  }
+
+  public long nextLong() {
+    long z = (state += GOLDEN_GAMMA);
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Uniform in [0, 1), from the top 24 bits. */
+  public float nextFloat() {
+    return (nextLong() >>> 40) * FLOAT_UNIT;
+  }
+
+  /** Uniform in [0, 1), from the top 53 bits. */
+  public double nextDouble() {
+    return (nextLong() >>> 11) * DOUBLE_UNIT;
+  }
+
+  /** Uniform in [-limit, limit). */
+  public float nextSymmetric(float limit) {
+    return (2f * nextFloat() - 1f) * limit;
+  }
+
+  /** A copy with the same state that then evolves independently. */
+  public SplitMix64 copy() {
+    return new SplitMix64(state);
+  }
+}

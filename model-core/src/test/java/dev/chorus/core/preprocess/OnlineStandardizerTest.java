@@ -1,0 +1,107 @@
+package dev.chorus.core.preprocess;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class OnlineStandardizerTest {
+
+  private static final int D = 3;
+
+  /** 1,000 examples: feature 0 ~ U(10, 30), feature 1 ~ U(-0.01, 0.01), feature 2 constant 5. */
+  private static float[] data(int rows) {
+    SplittableRandom random = new SplittableRandom(5);
+    float[] x = new float[rows * D];
+    for (int i = 0; i < rows; i++) {
+      x[i * D] = (float) random.nextDouble(10, 30);
+      x[i * D + 1] = (float) random.nextDouble(-0.01, 0.01);
+      x[i * D + 2] = 5f;
+    }
+    return x;
+  }
+
+  @Test
+  void unevenMinibatchesGiveTheTwoPassMeanAndVariance() {
+    int rows = 1000;
+    float[] x = data(rows);
+    OnlineStandardizer standardizer = new OnlineStandardizer(D);
+    int[] batchSizes = {1, 7, 64, 128, 300, 500};
+    int start = 0;
+    for (int size : batchSizes) {
+      standardizer.update(Arrays.copyOfRange(x, start * D, (start + size) * D), size);
+      start += size;
+    }
+    assertThat(start).isEqualTo(rows);
+    assertThat(standardizer.count()).isEqualTo(rows);
+    for (int j = 0; j < D; j++) {
+      double mean = 0;
+      for (int i = 0; i < rows; i++) {
+        mean += x[i * D + j];
+      }
+      mean /= rows;
+      double variance = 0;
+      for (int i = 0; i < rows; i++) {
+        variance += (x[i * D + j] - mean) * (x[i * D + j] - mean);
+      }
+      variance /= rows;
+      assertThat(standardizer.mean(j)).as("mean %d", j).isCloseTo(mean, within(1e-12 * (1 + Math.abs(mean))));
+      assertThat(standardizer.variance(j)).as("variance %d", j).isCloseTo(variance, within(1e-12 * (1 + variance)));
+    }
+  }
+
+  @Test
+  void standardisedFeaturesHaveZeroMeanUnitVarianceAndConstantsStayBounded() {
+    int rows = 1000;
+    float[] x = data(rows);
+    OnlineStandardizer standardizer = new OnlineStandardizer(D);
+    standardizer.update(x, rows);
+    float[] z = new float[x.length];
+    standardizer.transform(x, rows, z);
+    double mean0 = 0;
+    double square0 = 0;
+    for (int i = 0; i < rows; i++) {
+      mean0 += z[i * D] / rows;
+      square0 += (double) z[i * D] * z[i * D] / rows;
+      assertThat(z[i * D + 2]).as("a constant feature standardises to 0").isZero();
+    }
+    assertThat(mean0).isCloseTo(0, within(1e-4));
+    assertThat(square0).isCloseTo(1, within(1e-3));
+
+    // A feature that was constant so far and then moves is scaled by at most 1/sqrt(EPSILON).
+    float[] moved = {20f, 0f, 6f};
+    float[] out = new float[D];
+    standardizer.transform(moved, 0, out, 0);
+    assertThat(out[2]).isFinite().isCloseTo((float) (1 / Math.sqrt(OnlineStandardizer.EPSILON)), within(1e-4f));
+  }
+
+  @Test
+  void copyAndStateRoundTripAreExact() throws IOException {
+    float[] x = data(100);
+    OnlineStandardizer original = new OnlineStandardizer(D);
+    original.update(x, 60);
+    OnlineStandardizer copy = original.copy();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    original.writeTo(new DataOutputStream(bytes));
+    OnlineStandardizer restored = new OnlineStandardizer(D);
+    restored.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+
+    float[] rest = Arrays.copyOfRange(x, 60 * D, 100 * D);
+    original.update(rest, 40);
+    restored.update(rest, 40);
+    assertThat(copy.count()).isEqualTo(60);
+    copy.update(rest, 40);
+    for (int j = 0; j < D; j++) {
+      assertThat(restored.mean(j)).isEqualTo(original.mean(j));
+      assertThat(restored.variance(j)).isEqualTo(original.variance(j));
+      assertThat(copy.variance(j)).isEqualTo(original.variance(j));
+    }
+  }
+}
