@@ -1,0 +1,99 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.schemas.Example;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * Checks a decoded example against its task's spec. A rejection names the field, what was expected and what
+ * was found, because that text is all an operator sees on the dead-letter topic.
+ */
+public final class ExampleValidator {
+
+    /** Longest annotator id accepted: ids are state keys and topic keys, an unbounded id is an attack. */
+    public static final int MAX_ANNOTATOR_ID_LENGTH = 256;
+
+    /** Why an example was rejected. */
+    public record Rejection(String field, String reason) {}
+
+    private ExampleValidator() {}
+
+    /** Returns null when the example is usable with {@code spec}, else the first problem found. */
+    public static Rejection validate(Example example, ModelSpec spec, TaskSpecs specs) {
+        if (example.getId() == null || example.getId().isEmpty()) {
+            return new Rejection("id", "field 'id': expected a non-empty string, got \"\"");
+        }
+        if (example.getTask() == null || example.getTask().isEmpty()) {
+            return new Rejection("task", "field 'task': expected a non-empty string, got \"\"");
+        }
+        if (spec == null) {
+            return new Rejection("task", "field 'task': expected " + specs.describeTasks() + ", got \""
+                    + example.getTask() + "\"");
+        }
+        Rejection features = validateFeatures(example, spec.inputDim());
+        if (features != null) {
+            return features;
+        }
+        Integer label = example.getLabel();
+        if (label != null && (label < 0 || label >= spec.numClasses())) {
+            return new Rejection("label", "field 'label': expected a class index in [0, " + spec.numClasses()
+                    + "), got " + label);
+        }
+        float weight = example.getWeight();
+        if (!Float.isFinite(weight) || weight < 0f) {
+            return new Rejection("weight", "field 'weight': expected a finite number >= 0, got " + weight);
+        }
+        String annotator = example.getAnnotator();
+        if (annotator != null && (annotator.isEmpty() || annotator.length() > MAX_ANNOTATOR_ID_LENGTH)) {
+            return new Rejection("annotator", "field 'annotator': expected 1 to " + MAX_ANNOTATOR_ID_LENGTH
+                    + " characters, got " + annotator.length());
+        }
+        return null;
+    }
+
+    private static Rejection validateFeatures(Example example, int inputDim) {
+        ByteBuffer bytes = example.getFeatures();
+        if (bytes == null || bytes.remaining() % Float.BYTES != 0) {
+            return new Rejection("features", "field 'features': expected packed float32 values (a multiple of 4 "
+                    + "bytes), got " + (bytes == null ? "null" : bytes.remaining() + " bytes"));
+        }
+        FloatBuffer values = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        int n = values.remaining();
+        List<Integer> indices = example.getIndices();
+        if (indices == null) {
+            if (n != inputDim) {
+                return new Rejection("features", "field 'features': expected " + inputDim
+                        + " float32 values, got " + n);
+            }
+        } else {
+            if (indices.size() != n) {
+                return new Rejection("indices", "field 'indices': expected one index per feature value (" + n
+                        + "), got " + indices.size());
+            }
+            int previous = -1;
+            for (int i = 0; i < indices.size(); i++) {
+                int index = indices.get(i);
+                if (index < 0 || index >= inputDim) {
+                    return new Rejection("indices", "field 'indices': expected indices in [0, " + inputDim
+                            + "), got " + index + " at position " + i);
+                }
+                if (index <= previous) {
+                    return new Rejection("indices", "field 'indices': expected strictly increasing indices, got "
+                            + index + " after " + previous + " at position " + i);
+                }
+                previous = index;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            float v = values.get(i);
+            if (!Float.isFinite(v)) {
+                return new Rejection("features", "field 'features': expected finite values, got " + v
+                        + " at position " + i);
+            }
+        }
+        return null;
+    }
+}

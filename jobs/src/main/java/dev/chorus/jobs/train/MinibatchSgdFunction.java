@@ -1,0 +1,227 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.blas.Blas;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Online minibatch SGD per task, test-then-train: every example is first predicted with the current model
+ * (the prediction carries that model's version), then, if labeled, added to the open minibatch. A minibatch
+ * closes when it is full, or {@code batchTimeoutMs} after its first example on a slow stream. Model snapshots
+ * go to {@link #MODEL_SNAPSHOTS} every {@code snapshotEveryBatches} updates, on a periodic timer when the model
+ * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase.
+ *
+ * <p>All training state lives in one {@link TrainerState} value per task, so a checkpoint captures parameters,
+ * optimizer moments, RNG, step counts and the partial minibatch together and restores them exactly.
+ */
+public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Example, Prediction> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<ModelSnapshot> MODEL_SNAPSHOTS =
+            new OutputTag<>("model-snapshots", AvroTypes.of(ModelSnapshot.class));
+
+    /** Event-time timer that fires only when a bounded input ends (the final watermark): flush and publish. */
+    private static final long END_OF_INPUT = Long.MAX_VALUE;
+
+    private final TaskSpecs specs;
+    private final int snapshotEveryBatches;
+    private final long snapshotIntervalMs;
+    private final long batchTimeoutMs;
+    private final int prequentialWindow;
+    private final String sourceTopic;
+
+    private transient ValueState<TrainerState> state;
+    private transient float[] probabilities;
+    private transient Counter updates;
+    private transient Counter snapshots;
+    private transient String blasBackend;
+
+    public MinibatchSgdFunction(TrainSettings settings) {
+        this.specs = settings.specs();
+        this.snapshotEveryBatches = settings.snapshotEveryBatches();
+        this.snapshotIntervalMs = settings.snapshotIntervalMs();
+        this.batchTimeoutMs = settings.batchTimeoutMs();
+        this.prequentialWindow = settings.prequentialWindow();
+        this.sourceTopic = settings.examplesTopic().name();
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerStateSerializer()));
+        probabilities = new float[0];
+        updates = getRuntimeContext().getMetricGroup().counter("minibatchUpdates");
+        snapshots = getRuntimeContext().getMetricGroup().counter("modelSnapshots");
+        blasBackend = Blas.get().backend().name();
+    }
+
+    @Override
+    public void processElement(Example example, Context ctx, Collector<Prediction> out) throws Exception {
+        TrainerState s = state.value();
+        if (s == null) {
+            s = create(example.getTask(), ctx);
+        }
+        int dim = s.learner.inputDim();
+        int row = s.batchFill * dim;
+        copyFeatures(example, s.batchFeatures, row, dim);
+
+        if (probabilities.length != s.learner.numClasses()) {
+            probabilities = new float[s.learner.numClasses()];
+        }
+        s.learner.predictProba(s.batchFeatures, row, probabilities);
+        int predicted = argMax(probabilities);
+        Integer label = example.getLabel();
+        out.collect(Prediction.newBuilder()
+                .setId(example.getId())
+                .setTask(example.getTask())
+                .setVariant(TrainSettings.DEFAULT_VARIANT)
+                .setModelVersion(s.version())
+                .setPredictedClass(predicted)
+                .setProbabilities(Float32.pack(probabilities))
+                .setLabel(label)
+                .setTarget(example.getTarget())
+                .setAnnotator(example.getAnnotator())
+                .setEventTime(example.getEventTime())
+                .setProducedAt(ctx.timerService().currentProcessingTime())
+                .build());
+        s.predictions++;
+
+        if (label != null) {
+            s.prequential.add(predicted == label);
+            s.batchLabels[s.batchFill] = label;
+            s.batchWeights[s.batchFill] = example.getWeight();
+            s.batchFill++;
+            if (s.batchFill == s.batchSize()) {
+                train(s, ctx);
+                if (s.version() % snapshotEveryBatches == 0) {
+                    publish(s, example.getTask(), ctx);
+                }
+            } else if (s.batchFill == 1 && batchTimeoutMs > 0) {
+                s.batchDeadline = ctx.timerService().currentProcessingTime() + batchTimeoutMs;
+                ctx.timerService().registerProcessingTimeTimer(s.batchDeadline);
+            }
+        }
+        state.update(s);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+        TrainerState s = state.value();
+        if (s == null) {
+            return;
+        }
+        String task = ctx.getCurrentKey();
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            if (timestamp == END_OF_INPUT) {
+                train(s, ctx);
+                publish(s, task, ctx);
+            }
+        } else {
+            if (timestamp == s.batchDeadline) {
+                train(s, ctx);
+            }
+            if (timestamp == s.nextSnapshotAt) {
+                publish(s, task, ctx);
+                s.nextSnapshotAt = timestamp + snapshotIntervalMs;
+                ctx.timerService().registerProcessingTimeTimer(s.nextSnapshotAt);
+            }
+        }
+        state.update(s);
+    }
+
+    private TrainerState create(String task, Context ctx) {
+        ModelSpec spec = specs.specFor(task);
+        TrainerState s = new TrainerState(OnlineLearner.create(spec), prequentialWindow);
+        ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+        if (snapshotIntervalMs > 0) {
+            s.nextSnapshotAt = ctx.timerService().currentProcessingTime() + snapshotIntervalMs;
+            ctx.timerService().registerProcessingTimeTimer(s.nextSnapshotAt);
+        }
+        return s;
+    }
+
+    /** Applies one update with the open minibatch, if it holds any example, and cancels its timeout. */
+    private void train(TrainerState s, Context ctx) {
+        if (s.batchDeadline != Long.MIN_VALUE) {
+            ctx.timerService().deleteProcessingTimeTimer(s.batchDeadline);
+            s.batchDeadline = Long.MIN_VALUE;
+        }
+        if (s.batchFill == 0) {
+            return;
+        }
+        s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
+        s.batchFill = 0;
+        updates.inc();
+    }
+
+    /** Emits a snapshot if the model changed since the last one, so versions strictly increase. */
+    private void publish(TrainerState s, String task, Context ctx) {
+        long version = s.version();
+        if (version <= s.publishedVersion) {
+            return;
+        }
+        ModelSpec spec = s.learner.spec();
+        ctx.output(MODEL_SNAPSHOTS, ModelSnapshot.newBuilder()
+                .setTask(task)
+                .setVariant(TrainSettings.DEFAULT_VARIANT)
+                .setVersion(version)
+                .setAlgorithm(spec.algorithm())
+                .setSpec(spec.toJson())
+                .setParametersFormat(OnlineLearner.FORMAT_VERSION)
+                .setParameters(ByteBuffer.wrap(s.learner.toBytes()))
+                .setExamplesSeen(s.learner.examplesSeen())
+                .setMetrics(Map.of(
+                        "prequentialAccuracy", s.prequential.value(),
+                        "prequentialWindowCount", (double) s.prequential.count(),
+                        "predictions", (double) s.predictions))
+                .setCreatedAt(ctx.timerService().currentProcessingTime())
+                .setProvenance(Map.of(
+                        "job", "chorus-train",
+                        "sourceTopic", sourceTopic,
+                        "blasBackend", blasBackend))
+                .build());
+        s.publishedVersion = version;
+        snapshots.inc();
+    }
+
+    /** Writes the example's features into row {@code offset} of the minibatch buffer (dense copy or sparse scatter). */
+    static void copyFeatures(Example example, float[] dst, int offset, int dim) {
+        ByteBuffer values = example.getFeatures();
+        List<Integer> indices = example.getIndices();
+        if (indices == null) {
+            Float32.unpackInto(values, dst, offset);
+            return;
+        }
+        Arrays.fill(dst, offset, offset + dim, 0f);
+        float[] sparse = Float32.unpack(values);
+        for (int i = 0; i < sparse.length; i++) {
+            dst[offset + indices.get(i)] = sparse[i];
+        }
+    }
+
+    static int argMax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.model.ModelSpec;
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Which model spec each task trains: explicit per-task specs, and an optional default for every other task.
+ * Specs travel as JSON (the same JSON the CLI and config file take) and are parsed once per subtask.
+ */
+public final class TaskSpecs implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String defaultSpecJson;
+    private final TreeMap<String, String> specJsonByTask;
+    private transient Map<String, ModelSpec> parsed;
+    private transient ModelSpec defaultSpec;
+
+    private TaskSpecs(String defaultSpecJson, Map<String, String> specJsonByTask) {
+        this.defaultSpecJson = defaultSpecJson;
+        this.specJsonByTask = new TreeMap<>(specJsonByTask);
+        // Parse eagerly once so that a bad spec fails at job construction, not on the first record.
+        specJsonByTask.values().forEach(ModelSpec::parse);
+        if (defaultSpecJson != null) {
+            ModelSpec.parse(defaultSpecJson);
+        }
+    }
+
+    /** Every task trains the given spec. */
+    public static TaskSpecs ofDefault(String specJson) {
+        return new TaskSpecs(Objects.requireNonNull(specJson, "specJson"), Map.of());
+    }
+
+    /** The given tasks train their own specs; other tasks use {@code defaultSpecJson}, or are rejected if it is null. */
+    public static TaskSpecs of(String defaultSpecJson, Map<String, String> specJsonByTask) {
+        return new TaskSpecs(defaultSpecJson, specJsonByTask);
+    }
+
+    /** The spec for {@code task}, or null when the task is not configured and there is no default. */
+    public ModelSpec specFor(String task) {
+        if (parsed == null) {
+            parsed = new HashMap<>();
+            specJsonByTask.forEach((t, json) -> parsed.put(t, ModelSpec.parse(json)));
+            defaultSpec = defaultSpecJson == null ? null : ModelSpec.parse(defaultSpecJson);
+        }
+        ModelSpec spec = parsed.get(task);
+        return spec != null ? spec : defaultSpec;
+    }
+
+    /** The configured task names, for error messages. */
+    public String describeTasks() {
+        return defaultSpecJson != null ? "any task" : "one of " + specJsonByTask.keySet();
+    }
+}

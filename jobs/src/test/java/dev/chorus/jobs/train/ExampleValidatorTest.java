@@ -1,0 +1,72 @@
+package dev.chorus.jobs.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ExampleValidatorTest {
+
+    static final TaskSpecs SPECS = TaskSpecs.ofDefault(MinibatchSgdFunctionTest.SPEC);
+    static final ModelSpec SPEC = ModelSpec.parse(MinibatchSgdFunctionTest.SPEC);
+
+    static Example.Builder valid() {
+        return Example.newBuilder().setId("e1").setTask("t").setFeatures(Float32.pack(new float[] {1, 2, 3, 4}))
+                .setLabel(2).setEventTime(0);
+    }
+
+    static ExampleValidator.Rejection check(Example.Builder b) {
+        Example e = b.build();
+        return ExampleValidator.validate(e, SPECS.specFor(e.getTask()), SPECS);
+    }
+
+    @Test
+    void acceptsValidDenseSparseAndUnlabeledExamples() {
+        assertThat(check(valid())).isNull();
+        assertThat(check(valid().setLabel(null))).isNull();
+        assertThat(check(valid().setFeatures(Float32.pack(new float[] {5, 6})).setIndices(List.of(0, 3)))).isNull();
+    }
+
+    @Test
+    void rejectionsNameTheFieldTheExpectedAndTheActualValue() {
+        assertThat(check(valid().setId(""))).isEqualTo(
+                new ExampleValidator.Rejection("id", "field 'id': expected a non-empty string, got \"\""));
+        assertThat(check(valid().setTask("")).field()).isEqualTo("task");
+        assertThat(check(valid().setFeatures(Float32.pack(new float[3]))).reason())
+                .isEqualTo("field 'features': expected 4 float32 values, got 3");
+        assertThat(check(valid().setFeatures(ByteBuffer.wrap(new byte[5]))).reason())
+                .isEqualTo("field 'features': expected packed float32 values (a multiple of 4 bytes), got 5 bytes");
+        assertThat(check(valid().setFeatures(Float32.pack(new float[] {1, Float.POSITIVE_INFINITY, 3, 4}))).reason())
+                .isEqualTo("field 'features': expected finite values, got Infinity at position 1");
+        assertThat(check(valid().setLabel(3)).reason()).isEqualTo("field 'label': expected a class index in [0, 3), got 3");
+        assertThat(check(valid().setLabel(-1)).field()).isEqualTo("label");
+        assertThat(check(valid().setWeight(Float.NaN)).reason())
+                .isEqualTo("field 'weight': expected a finite number >= 0, got NaN");
+        assertThat(check(valid().setAnnotator("a".repeat(300))).reason())
+                .isEqualTo("field 'annotator': expected 1 to 256 characters, got 300");
+    }
+
+    @Test
+    void sparseIndicesMustBeInRangeIncreasingAndMatchTheValues() {
+        Example.Builder sparse = valid().setFeatures(Float32.pack(new float[] {5, 6}));
+        assertThat(check(sparse.setIndices(List.of(0, 4))).reason())
+                .isEqualTo("field 'indices': expected indices in [0, 4), got 4 at position 1");
+        assertThat(check(sparse.setIndices(List.of(2, 1))).reason())
+                .isEqualTo("field 'indices': expected strictly increasing indices, got 1 after 2 at position 1");
+        assertThat(check(sparse.setIndices(List.of(1))).reason())
+                .isEqualTo("field 'indices': expected one index per feature value (2), got 1");
+    }
+
+    @Test
+    void tasksWithoutASpecAreRejectedWhenThereIsNoDefault() {
+        TaskSpecs only = TaskSpecs.of(null, Map.of("known", MinibatchSgdFunctionTest.SPEC));
+        Example e = valid().setTask("other").build();
+        assertThat(ExampleValidator.validate(e, only.specFor("other"), only).reason())
+                .isEqualTo("field 'task': expected one of [known], got \"other\"");
+    }
+}

@@ -1,0 +1,178 @@
+package dev.chorus.jobs.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.runtime.ExampleProducer;
+import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.runtime.TopicReader;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.RecordCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The train job end to end against a real Kafka broker (KRaft, in-process) and a Flink MiniCluster: labeled
+ * examples of two tasks plus malformed records in, predictions, model snapshots and dead letters out, read
+ * back with {@code read_committed}.
+ */
+class TrainJobIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(JobTestSupport.failFast())
+            .build());
+
+    static EmbeddedKafkaBroker kafka;
+
+    static final int PER_TASK = 3000;
+    static final List<String> TASKS = List.of("blobs-a", "blobs-b");
+    static final String SPEC = """
+            {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
+             "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":7}""";
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafkaBroker.builder().build().start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @Test
+    void trainsOnlineAndPublishesPredictionsSnapshotsAndDeadLetters() throws Exception {
+        TrainSettings settings = new TrainSettings()
+                .bootstrapServers(kafka.bootstrapServers())
+                .groupId("train-it")
+                .specs(TaskSpecs.ofDefault(SPEC))
+                .checkpointIntervalMs(500)
+                .snapshotEveryBatches(10)
+                .snapshotIntervalMs(0)
+                .batchTimeoutMs(0)
+                .bounded(true)
+                .parallelism(2);
+        kafka.createTopics(List.of(
+                new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
+                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
+                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+
+        RecordCodec<Example> codec = settings.examplesTopic().codec();
+        List<String> malformedFields = new ArrayList<>();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            for (int t = 0; t < TASKS.size(); t++) {
+                LabeledDataset data = SyntheticBlobs.generate(PER_TASK, 8, 3, 100 + t);
+                producer.send(settings.examplesTopic(), data, TASKS.get(t), TASKS.get(t), 0L, n -> {});
+            }
+            LabeledDataset one = SyntheticBlobs.generate(1, 8, 3, 1);
+            producer.sendRaw(settings.examplesTopic().name(), "garbage", "{not avro".getBytes(StandardCharsets.UTF_8));
+            malformedFields.add("undecodable");
+            Example wrongDim = ExampleProducer.example(one, 0, "blobs-a", "wrong-dim", 0);
+            wrongDim.setFeatures(Float32.pack(new float[7]));
+            producer.sendRaw(settings.examplesTopic().name(), "wrong-dim", codec.encode(wrongDim));
+            malformedFields.add("field 'features': expected 8 float32 values, got 7");
+            Example nan = ExampleProducer.example(one, 0, "blobs-a", "nan", 0);
+            float[] nanValues = new float[8];
+            nanValues[3] = Float.NaN;
+            nan.setFeatures(Float32.pack(nanValues));
+            producer.sendRaw(settings.examplesTopic().name(), "nan", codec.encode(nan));
+            malformedFields.add("field 'features': expected finite values, got NaN at position 3");
+            Example badLabel = ExampleProducer.example(one, 0, "blobs-b", "bad-label", 0);
+            badLabel.setLabel(3);
+            producer.sendRaw(settings.examplesTopic().name(), "bad-label", codec.encode(badLabel));
+            malformedFields.add("field 'label': expected a class index in [0, 3), got 3");
+            Example negativeWeight = ExampleProducer.example(one, 0, "blobs-b", "negative-weight", 0);
+            negativeWeight.setWeight(-1f);
+            producer.sendRaw(settings.examplesTopic().name(), "negative-weight", codec.encode(negativeWeight));
+            malformedFields.add("field 'weight': expected a finite number >= 0, got -1.0");
+            producer.flush();
+        }
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        TrainJob.build(env, settings);
+        env.execute("train-it");
+
+        String bootstrap = kafka.bootstrapServers();
+        RecordCodec<Prediction> predictionCodec = settings.predictionsTopic().codec();
+        RecordCodec<ModelSnapshot> modelCodec = settings.modelsTopic().codec();
+        RecordCodec<DeadLetter> deadLetterCodec = settings.deadLetterTopic().codec();
+        List<Prediction> predictions = TopicReader.readAll(bootstrap, Map.of(), settings.predictionsTopic().name(),
+                predictionCodec::decode);
+        List<ModelSnapshot> snapshots = TopicReader.readAll(bootstrap, Map.of(), settings.modelsTopic().name(),
+                modelCodec::decode);
+        List<DeadLetter> deadLetters = TopicReader.readAll(bootstrap, Map.of(), settings.deadLetterTopic().name(),
+                deadLetterCodec::decode);
+
+        // Exactly N predictions, one per example, each tagged with the model version that made it.
+        int n = PER_TASK * TASKS.size();
+        assertThat(predictions).hasSize(n);
+        assertThat(predictions.stream().map(p -> p.getTask() + "/" + p.getId()).collect(Collectors.toSet())).hasSize(n);
+        assertThat(predictions).allSatisfy(p -> {
+            assertThat(p.getModelVersion()).isGreaterThanOrEqualTo(0);
+            assertThat(p.getLabel()).isNotNull();
+            assertThat(Float32.count(p.getProbabilities())).isEqualTo(3);
+        });
+
+        // Exactly M dead letters, each naming its problem and pointing at its source record.
+        assertThat(deadLetters).hasSize(malformedFields.size());
+        assertThat(deadLetters).allSatisfy(d -> {
+            assertThat(d.getTopic()).isEqualTo(settings.examplesTopic().name());
+            assertThat(d.getOffset()).isGreaterThanOrEqualTo(0);
+        });
+        Set<String> reasons = deadLetters.stream().map(DeadLetter::getReason).collect(Collectors.toSet());
+        for (String expected : malformedFields) {
+            assertThat(reasons).anySatisfy(r -> assertThat(r).contains(expected));
+        }
+        DeadLetter garbage = deadLetters.stream().filter(d -> d.getReason().startsWith("undecodable")).findFirst()
+                .orElseThrow();
+        assertThat(StandardCharsets.UTF_8.decode(garbage.getOriginal().duplicate()).toString()).isEqualTo("{not avro");
+
+        // Snapshots per task with strictly increasing versions, the last one having seen every example.
+        for (String task : TASKS) {
+            List<Long> versions = snapshots.stream().filter(s -> s.getTask().equals(task))
+                    .map(ModelSnapshot::getVersion).toList();
+            assertThat(versions).hasSizeGreaterThanOrEqualTo(2);
+            for (int i = 1; i < versions.size(); i++) {
+                assertThat(versions.get(i)).isGreaterThan(versions.get(i - 1));
+            }
+            ModelSnapshot last = snapshots.stream().filter(s -> s.getTask().equals(task))
+                    .max(Comparator.comparingLong(ModelSnapshot::getVersion)).orElseThrow();
+            assertThat(last.getExamplesSeen()).isEqualTo(PER_TASK);
+            assertThat(last.getVersion()).isEqualTo((PER_TASK + 15) / 16);
+            assertThat(last.getParameters().remaining()).isGreaterThan(0);
+        }
+
+        // Prequential accuracy over the last half of each task's stream is far above chance (1/3).
+        for (String task : TASKS) {
+            List<Prediction> ordered = predictions.stream().filter(p -> p.getTask().equals(task))
+                    .sorted(Comparator.comparingLong(Prediction::getEventTime)).toList();
+            List<Prediction> lastHalf = ordered.subList(ordered.size() / 2, ordered.size());
+            double accuracy = lastHalf.stream().filter(p -> p.getPredictedClass().equals(p.getLabel())).count()
+                    / (double) lastHalf.size();
+            assertThat(accuracy).as("prequential accuracy of %s over the last half", task).isGreaterThan(0.85);
+        }
+    }
+}
