@@ -1,0 +1,80 @@
+package dev.chorus.runtime;
+
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+
+/**
+ * A Flink MiniCluster with its web UI, for {@code chorus demo}, {@code chorus train} and other local runs.
+ * Jobs are built on an ordinary {@link StreamExecutionEnvironment} and submitted here as job graphs, so the
+ * same topology code runs here and on a real cluster.
+ */
+public final class LocalFlinkCluster implements AutoCloseable {
+    private final MiniCluster cluster;
+
+    private LocalFlinkCluster(MiniCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    /**
+     * Starts one TaskManager with {@code slots} slots. The web UI binds to 127.0.0.1 on {@code restPort}, or on
+     * the first free port of 8081-8181 when {@code restPort} is 0.
+     */
+    public static LocalFlinkCluster start(int slots, int restPort) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_PORT, restPort > 0 ? String.valueOf(restPort) : "8081-8181");
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .build());
+        cluster.start();
+        return new LocalFlinkCluster(cluster);
+    }
+
+    /** The Flink web UI (and REST API) address. */
+    public URI webUi() throws Exception {
+        return cluster.getRestAddress().get(30, TimeUnit.SECONDS);
+    }
+
+    /** Submits the job defined on {@code env} and returns its id without waiting for it to finish. */
+    public JobID submit(StreamExecutionEnvironment env, String jobName) throws Exception {
+        StreamGraph streamGraph = env.getStreamGraph();
+        streamGraph.setJobName(jobName);
+        JobGraph graph = streamGraph.getJobGraph(Thread.currentThread().getContextClassLoader());
+        return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
+    }
+
+    /** Waits for the job to end and throws, with the job's own failure as the cause, if it did not succeed. */
+    public JobResult await(JobID job) throws Exception {
+        JobResult result = cluster.requestJobResult(job).get();
+        if (!result.isSuccess()) {
+            Throwable cause = result.getSerializedThrowable()
+                    .map(t -> (Throwable) t.deserializeError(Thread.currentThread().getContextClassLoader()))
+                    .orElse(null);
+            throw new IllegalStateException("job " + job + " ended " + result.getApplicationStatus(), cause);
+        }
+        return result;
+    }
+
+    public void cancel(JobID job) throws Exception {
+        cluster.cancelJob(job).get(60, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}

@@ -1,0 +1,89 @@
+package dev.chorus.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads a whole topic from the beginning with {@code isolation.level=read_committed}: only what a
+ * transactional producer committed. Used by the demo, the CLI and the integration tests.
+ */
+public final class TopicReader {
+    private TopicReader() {}
+
+    /** Consumer settings for reading committed data from the beginning, without a consumer group. */
+    public static Properties committedReader(String bootstrapServers, Map<String, String> kafkaProperties) {
+        Properties props = new Properties();
+        props.putAll(kafkaProperties);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return props;
+    }
+
+    /**
+     * Reads every committed record of {@code topic} up to its end offsets at the time of the call, decoding each
+     * value with {@code decode}.
+     */
+    public static <T> List<T> readAll(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
+            Function<byte[], T> decode) {
+        List<T> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                committedReader(bootstrapServers, kafkaProperties), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<TopicPartition, Long> remaining = new HashMap<>(end);
+            remaining.values().removeIf(v -> v == 0);
+            while (!remaining.isEmpty()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(decode.apply(r.value()));
+                }
+                remaining.keySet().removeIf(tp -> consumer.position(tp) >= end.get(tp));
+            }
+        }
+        return out;
+    }
+
+    /** Follows {@code topic} from the beginning, handing each committed value to {@code sink}, until {@code stop} says so. */
+    public static void follow(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
+            Consumer<byte[]> sink, java.util.function.BooleanSupplier stop) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                committedReader(bootstrapServers, kafkaProperties), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (!stop.getAsBoolean()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    sink.accept(r.value());
+                }
+            }
+        }
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(topic, p.partition()));
+        }
+        if (partitions.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " has no partitions (does it exist?)");
+        }
+        return partitions;
+    }
+}
