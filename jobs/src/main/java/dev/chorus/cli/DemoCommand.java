@@ -120,12 +120,10 @@ public final class DemoCommand implements Callable<Integer> {
                 jobWaiter.setDaemon(true);
                 jobWaiter.start();
                 while (!tally.complete() && tally.failure() == null && !stopping.get()) {
-                    bar.stepTo(tally.count());
-                    bar.setExtraMessage(String.format(" acc(last %d) %.3f", ACCURACY_WINDOW, tally.recentAccuracy()));
-                    Thread.sleep(200);
+                    tally.show(bar);
+                    Thread.sleep(200); // progress refresh interval, not a wait for a condition
                 }
-                bar.stepTo(tally.count());
-                bar.setExtraMessage(String.format(" acc(last %d) %.3f", ACCURACY_WINDOW, tally.recentAccuracy()));
+                tally.show(bar);
                 jobWaiter.join();
             }
             if (tally.failure() != null) {
@@ -278,6 +276,11 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             return total == 0 ? 0 : (double) hits / total;
+        }
+
+        void show(ProgressBar bar) {
+            bar.stepTo(count());
+            bar.setExtraMessage(String.format(" acc(last %d) %.3f", ACCURACY_WINDOW, recentAccuracy()));
         }
 
         void fail(Throwable t) {

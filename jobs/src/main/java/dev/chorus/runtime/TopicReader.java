@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -40,12 +41,8 @@ public final class TopicReader {
     public static <T> List<T> readAll(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
             Function<byte[], T> decode) {
         List<T> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                committedReader(bootstrapServers, kafkaProperties), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = partitions(consumer, topic);
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrapServers, kafkaProperties, topic)) {
+            List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             Map<TopicPartition, Long> remaining = new HashMap<>(end);
             remaining.values().removeIf(v -> v == 0);
@@ -61,18 +58,29 @@ public final class TopicReader {
 
     /** Follows {@code topic} from the beginning, handing each committed value to {@code sink}, until {@code stop} says so. */
     public static void follow(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
-            Consumer<byte[]> sink, java.util.function.BooleanSupplier stop) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                committedReader(bootstrapServers, kafkaProperties), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = partitions(consumer, topic);
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            Consumer<byte[]> sink, BooleanSupplier stop) {
+        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrapServers, kafkaProperties, topic)) {
             while (!stop.getAsBoolean()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     sink.accept(r.value());
                 }
             }
+        }
+    }
+
+    /** A read_committed consumer assigned every partition of {@code topic}, positioned at the beginning. */
+    private static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrapServers,
+            Map<String, String> kafkaProperties, String topic) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(committedReader(bootstrapServers,
+                kafkaProperties), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            return consumer;
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.chorus.core.model;
 
+import dev.chorus.core.testing.GaussianBlobs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

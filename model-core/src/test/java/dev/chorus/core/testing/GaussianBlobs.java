@@ -1,15 +1,15 @@
-package dev.chorus.core.model;
+package dev.chorus.core.testing;
 
 import java.util.Random;
 
 /**
  * A seeded synthetic classification data set: {@code classes} Gaussian blobs in {@code dim} dimensions with
  * unit noise around centres drawn from N(0, 1), shifted by a common offset and scaled per feature so that
- * standardisation has something to do.
+ * standardisation has something to do. Shared with the jobs module's tests through model-core's test jar.
  */
-record GaussianBlobs(float[] x, int[] labels, int rows, int dim) {
+public record GaussianBlobs(float[] x, int[] labels, int rows, int dim) {
 
-  static GaussianBlobs generate(int rows, int dim, int classes, long seed) {
+  public static GaussianBlobs generate(int rows, int dim, int classes, long seed) {
     Random centresRandom = new Random(1234);
     double[][] centres = new double[classes][dim];
     for (double[] centre : centres) {
