@@ -73,14 +73,27 @@ public final class DemoCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
 
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
     @Override
     public Integer call() throws Exception {
+        try {
+            return run();
+        } catch (Exception e) {
+            if (stopping.get()) {
+                System.err.println("chorus demo: interrupted; Kafka and Flink were shut down");
+                return 130;
+            }
+            throw e;
+        }
+    }
+
+    private int run() throws Exception {
         long started = System.nanoTime();
         LabeledDataset data = FashionMnist.forDemo(dataset, limit);
         out.printf("Chorus demo: %,d examples from %s%n", data.size(), data.name());
         Blas.get(); // chooses the backend now, so that its log line comes before the progress bars
 
-        AtomicBoolean stopping = new AtomicBoolean();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build();
                 LocalFlinkCluster flink = startBoth(broker)) {
             Thread cleanup = new Thread(() -> {
@@ -139,7 +152,11 @@ public final class DemoCommand implements Callable<Integer> {
                 json.writeValue(summaryJson.toFile(), summary.toMap());
                 out.printf("Summary written to %s%n", summaryJson);
             }
-            Runtime.getRuntime().removeShutdownHook(cleanup);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C arrived as the demo finished: the hook is already closing everything.
+            }
         }
         return 0;
     }
