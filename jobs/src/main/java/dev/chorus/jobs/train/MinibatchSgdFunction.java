@@ -3,14 +3,13 @@ package dev.chorus.jobs.train;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.schemas.Example;
-import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -79,27 +78,17 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         }
         int dim = s.learner.inputDim();
         int row = s.batchFill * dim;
-        copyFeatures(example, s.batchFeatures, row, dim);
+        ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
 
         if (probabilities.length != s.learner.numClasses()) {
             probabilities = new float[s.learner.numClasses()];
         }
         s.learner.predictProba(s.batchFeatures, row, probabilities);
-        int predicted = argMax(probabilities);
+        Prediction prediction = ExampleTensors.prediction(example, JobSettings.DEFAULT_VARIANT, s.version(),
+                probabilities, ctx.timerService().currentProcessingTime());
+        out.collect(prediction);
+        int predicted = prediction.getPredictedClass();
         Integer label = example.getLabel();
-        out.collect(Prediction.newBuilder()
-                .setId(example.getId())
-                .setTask(example.getTask())
-                .setVariant(TrainSettings.DEFAULT_VARIANT)
-                .setModelVersion(s.version())
-                .setPredictedClass(predicted)
-                .setProbabilities(Float32.pack(probabilities))
-                .setLabel(label)
-                .setTarget(example.getTarget())
-                .setAnnotator(example.getAnnotator())
-                .setEventTime(example.getEventTime())
-                .setProducedAt(ctx.timerService().currentProcessingTime())
-                .build());
         s.predictions++;
 
         if (label != null) {
@@ -179,7 +168,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         ModelSpec spec = s.learner.spec();
         ctx.output(MODEL_SNAPSHOTS, ModelSnapshot.newBuilder()
                 .setTask(task)
-                .setVariant(TrainSettings.DEFAULT_VARIANT)
+                .setVariant(JobSettings.DEFAULT_VARIANT)
                 .setVersion(version)
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
@@ -198,30 +187,5 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
                 .build());
         s.publishedVersion = version;
         snapshots.inc();
-    }
-
-    /** Writes the example's features into row {@code offset} of the minibatch buffer (dense copy or sparse scatter). */
-    static void copyFeatures(Example example, float[] dst, int offset, int dim) {
-        ByteBuffer values = example.getFeatures();
-        List<Integer> indices = example.getIndices();
-        if (indices == null) {
-            Float32.unpackInto(values, dst, offset);
-            return;
-        }
-        Arrays.fill(dst, offset, offset + dim, 0f);
-        float[] sparse = Float32.unpack(values);
-        for (int i = 0; i < sparse.length; i++) {
-            dst[offset + indices.get(i)] = sparse[i];
-        }
-    }
-
-    static int argMax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

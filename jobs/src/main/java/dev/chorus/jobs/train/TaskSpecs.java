@@ -1,6 +1,9 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.jobs.DecodeRecords;
+import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.schemas.Example;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -48,6 +51,22 @@ public final class TaskSpecs implements Serializable {
         }
         ModelSpec spec = parsed.get(task);
         return spec != null ? spec : defaultSpec;
+    }
+
+    /** The train job's check of each example: the record itself, then its task's spec (no spec: rejected). */
+    public DecodeRecords.Check<Example> check() {
+        return example -> {
+            ExampleValidator.Rejection basic = ExampleValidator.basic(example);
+            if (basic != null) {
+                return basic;
+            }
+            ModelSpec spec = specFor(example.getTask());
+            if (spec == null) {
+                return new ExampleValidator.Rejection("task", "field 'task': expected " + describeTasks()
+                        + ", got \"" + example.getTask() + "\"");
+            }
+            return ExampleValidator.againstSpec(example, spec);
+        };
     }
 
     /** The configured task names, for error messages. */

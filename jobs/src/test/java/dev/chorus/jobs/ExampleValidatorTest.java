@@ -1,8 +1,8 @@
-package dev.chorus.jobs.train;
+package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chorus.core.model.ModelSpec;
+import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import java.nio.ByteBuffer;
@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 class ExampleValidatorTest {
 
-    static final TaskSpecs SPECS = TaskSpecs.ofDefault(MinibatchSgdFunctionTest.SPEC);
-    static final ModelSpec SPEC = ModelSpec.parse(MinibatchSgdFunctionTest.SPEC);
+    static final String SPEC_JSON = """
+            {"algorithm":"softmax-regression","inputDim":4,"numClasses":3,"batchSize":8}""";
+    static final TaskSpecs SPECS = TaskSpecs.ofDefault(SPEC_JSON);
 
     static Example.Builder valid() {
         return Example.newBuilder().setId("e1").setTask("t").setFeatures(Float32.pack(new float[] {1, 2, 3, 4}))
@@ -21,8 +22,7 @@ class ExampleValidatorTest {
     }
 
     static ExampleValidator.Rejection check(Example.Builder b) {
-        Example e = b.build();
-        return ExampleValidator.validate(e, SPECS.specFor(e.getTask()), SPECS);
+        return SPECS.check().check(b.build());
     }
 
     @Test
@@ -44,7 +44,7 @@ class ExampleValidatorTest {
         assertThat(check(valid().setFeatures(Float32.pack(new float[] {1, Float.POSITIVE_INFINITY, 3, 4}))).reason())
                 .isEqualTo("field 'features': expected finite values, got Infinity at position 1");
         assertThat(check(valid().setLabel(3)).reason()).isEqualTo("field 'label': expected a class index in [0, 3), got 3");
-        assertThat(check(valid().setLabel(-1)).field()).isEqualTo("label");
+        assertThat(check(valid().setLabel(-1)).reason()).isEqualTo("field 'label': expected a class index >= 0, got -1");
         assertThat(check(valid().setWeight(Float.NaN)).reason())
                 .isEqualTo("field 'weight': expected a finite number >= 0, got NaN");
         assertThat(check(valid().setAnnotator("a".repeat(300))).reason())
@@ -64,9 +64,8 @@ class ExampleValidatorTest {
 
     @Test
     void tasksWithoutASpecAreRejectedWhenThereIsNoDefault() {
-        TaskSpecs only = TaskSpecs.of(null, Map.of("known", MinibatchSgdFunctionTest.SPEC));
-        Example e = valid().setTask("other").build();
-        assertThat(ExampleValidator.validate(e, only.specFor("other"), only).reason())
+        TaskSpecs only = TaskSpecs.of(null, Map.of("known", SPEC_JSON));
+        assertThat(only.check().check(valid().setTask("other").build()).reason())
                 .isEqualTo("field 'task': expected one of [known], got \"other\"");
     }
 }

@@ -1,4 +1,4 @@
-package dev.chorus.jobs.train;
+package dev.chorus.jobs;
 
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.schemas.Example;
@@ -8,8 +8,9 @@ import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * Checks a decoded example against its task's spec. A rejection names the field, what was expected and what
- * was found, because that text is all an operator sees on the dead-letter topic.
+ * Checks decoded examples. A rejection names the field, what was expected and what was found, because that
+ * text is all an operator sees on the dead-letter topic. {@link #basic} needs nothing but the record;
+ * {@link #againstSpec} checks it against the model that will use it.
  */
 public final class ExampleValidator {
 
@@ -22,25 +23,35 @@ public final class ExampleValidator {
     private ExampleValidator() {}
 
     /** Returns null when the example is usable with {@code spec}, else the first problem found. */
-    public static Rejection validate(Example example, ModelSpec spec, TaskSpecs specs) {
+    public static Rejection validate(Example example, ModelSpec spec) {
+        Rejection basic = basic(example);
+        return basic != null ? basic : againstSpec(example, spec);
+    }
+
+    /** Checks that need no model: ids, packed and finite features, weight, annotator. */
+    public static Rejection basic(Example example) {
         if (example.getId() == null || example.getId().isEmpty()) {
             return new Rejection("id", "field 'id': expected a non-empty string, got \"\"");
         }
         if (example.getTask() == null || example.getTask().isEmpty()) {
             return new Rejection("task", "field 'task': expected a non-empty string, got \"\"");
         }
-        if (spec == null) {
-            return new Rejection("task", "field 'task': expected " + specs.describeTasks() + ", got \""
-                    + example.getTask() + "\"");
+        ByteBuffer bytes = example.getFeatures();
+        if (bytes == null || bytes.remaining() % Float.BYTES != 0) {
+            return new Rejection("features", "field 'features': expected packed float32 values (a multiple of 4 "
+                    + "bytes), got " + (bytes == null ? "null" : bytes.remaining() + " bytes"));
         }
-        Rejection features = validateFeatures(example, spec.inputDim());
-        if (features != null) {
-            return features;
+        FloatBuffer values = floats(example);
+        for (int i = 0; i < values.remaining(); i++) {
+            float v = values.get(i);
+            if (!Float.isFinite(v)) {
+                return new Rejection("features", "field 'features': expected finite values, got " + v
+                        + " at position " + i);
+            }
         }
         Integer label = example.getLabel();
-        if (label != null && (label < 0 || label >= spec.numClasses())) {
-            return new Rejection("label", "field 'label': expected a class index in [0, " + spec.numClasses()
-                    + "), got " + label);
+        if (label != null && label < 0) {
+            return new Rejection("label", "field 'label': expected a class index >= 0, got " + label);
         }
         float weight = example.getWeight();
         if (!Float.isFinite(weight) || weight < 0f) {
@@ -54,14 +65,10 @@ public final class ExampleValidator {
         return null;
     }
 
-    private static Rejection validateFeatures(Example example, int inputDim) {
-        ByteBuffer bytes = example.getFeatures();
-        if (bytes == null || bytes.remaining() % Float.BYTES != 0) {
-            return new Rejection("features", "field 'features': expected packed float32 values (a multiple of 4 "
-                    + "bytes), got " + (bytes == null ? "null" : bytes.remaining() + " bytes"));
-        }
-        FloatBuffer values = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        int n = values.remaining();
+    /** Checks that depend on the model: feature dimension, sparse indices, label range. */
+    public static Rejection againstSpec(Example example, ModelSpec spec) {
+        int inputDim = spec.inputDim();
+        int n = floats(example).remaining();
         List<Integer> indices = example.getIndices();
         if (indices == null) {
             if (n != inputDim) {
@@ -87,13 +94,15 @@ public final class ExampleValidator {
                 previous = index;
             }
         }
-        for (int i = 0; i < n; i++) {
-            float v = values.get(i);
-            if (!Float.isFinite(v)) {
-                return new Rejection("features", "field 'features': expected finite values, got " + v
-                        + " at position " + i);
-            }
+        Integer label = example.getLabel();
+        if (label != null && label >= spec.numClasses()) {
+            return new Rejection("label", "field 'label': expected a class index in [0, " + spec.numClasses()
+                    + "), got " + label);
         }
         return null;
+    }
+
+    private static FloatBuffer floats(Example example) {
+        return example.getFeatures().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     }
 }

@@ -1,0 +1,78 @@
+package dev.chorus.jobs;
+
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.WireFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * Command-line options every Chorus job takes: brokers, topics, wire format, delivery, checkpointing and
+ * pass-through Kafka client settings ({@code -X security.protocol=SASL_SSL}, …).
+ */
+public abstract class JobOptions {
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).",
+            defaultValue = "localhost:9092")
+    String bootstrapServers;
+
+    @Option(names = "--group-id", description = "Consumer group and transactional-id prefix (default: the job's name).")
+    String groupId;
+
+    @Option(names = "--examples-topic", defaultValue = "chorus.examples", description = "Default: ${DEFAULT-VALUE}.")
+    String examplesTopic;
+
+    @Option(names = "--predictions-topic", defaultValue = "chorus.predictions", description = "Default: ${DEFAULT-VALUE}.")
+    String predictionsTopic;
+
+    @Option(names = "--models-topic", defaultValue = "chorus.models", description = "Default: ${DEFAULT-VALUE}.")
+    String modelsTopic;
+
+    @Option(names = "--dead-letter-topic", defaultValue = "chorus.dead-letters", description = "Default: ${DEFAULT-VALUE}.")
+    String deadLetterTopic;
+
+    @Option(names = "--format", defaultValue = "avro",
+            description = "Wire format of every topic: avro (single-object encoding) or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000",
+            description = "Checkpoint interval; exactly-once output is visible after each checkpoint (default: ${DEFAULT-VALUE}).")
+    long checkpointIntervalMs;
+
+    @Option(names = "--bounded", description = "Stop at the input topics' end offsets as of the start.")
+    boolean bounded;
+
+    @Option(names = "--at-least-once",
+            description = "Non-transactional sinks: output visible at once, duplicates possible after a failure.")
+    boolean atLeastOnce;
+
+    @Option(names = "--parallelism", defaultValue = "-1", description = "Job parallelism (default: the cluster's).")
+    int parallelism;
+
+    @Option(names = {"-X", "--kafka-property"}, paramLabel = "KEY=VALUE",
+            description = "Kafka client setting passed to every consumer and producer, e.g. -X security.protocol=SSL.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    /** Copies these options onto {@code settings}. */
+    protected <S extends JobSettings<S>> S applyTo(S settings) {
+        WireFormat wire = WireFormat.parse(format);
+        if (groupId != null) {
+            settings.groupId(groupId);
+        }
+        return settings
+                .bootstrapServers(bootstrapServers)
+                .examplesTopic(new Topic<>(examplesTopic, Example.class, wire))
+                .predictionsTopic(new Topic<>(predictionsTopic, Prediction.class, wire))
+                .modelsTopic(new Topic<>(modelsTopic, ModelSnapshot.class, wire))
+                .deadLetterTopic(new Topic<>(deadLetterTopic, DeadLetter.class, wire))
+                .checkpointIntervalMs(checkpointIntervalMs)
+                .bounded(bounded)
+                .exactlyOnce(!atLeastOnce)
+                .parallelism(parallelism)
+                .kafkaProperties(kafkaProperties);
+    }
+}

@@ -1,0 +1,98 @@
+package dev.chorus.jobs;
+
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.WireFormat;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What every Chorus job needs to know about Kafka and Flink: brokers, topics and their wire formats, client
+ * settings, delivery guarantee, checkpointing and parallelism. Fluent setters with production defaults;
+ * {@code S} is the concrete settings type so that chains keep their type.
+ */
+public abstract class JobSettings<S extends JobSettings<S>> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Variant name used when a task trains a single model. */
+    public static final String DEFAULT_VARIANT = "default";
+
+    private String bootstrapServers = "localhost:9092";
+    private String groupId;
+    private Topic<Example> examplesTopic = new Topic<>("chorus.examples", Example.class, WireFormat.AVRO);
+    private Topic<Prediction> predictionsTopic = new Topic<>("chorus.predictions", Prediction.class, WireFormat.AVRO);
+    private Topic<ModelSnapshot> modelsTopic = new Topic<>("chorus.models", ModelSnapshot.class, WireFormat.AVRO);
+    private Topic<DeadLetter> deadLetterTopic = new Topic<>("chorus.dead-letters", DeadLetter.class, WireFormat.AVRO);
+    private final LinkedHashMap<String, String> kafkaProperties = new LinkedHashMap<>();
+    private long checkpointIntervalMs = Duration.ofSeconds(10).toMillis();
+    private boolean bounded;
+    private boolean exactlyOnce = true;
+    private int parallelism = -1;
+
+    protected JobSettings(String defaultGroupId) {
+        this.groupId = defaultGroupId;
+    }
+
+    @SuppressWarnings("unchecked")
+    private S self() {
+        return (S) this;
+    }
+
+    public String bootstrapServers() { return bootstrapServers; }
+    public String groupId() { return groupId; }
+    public Topic<Example> examplesTopic() { return examplesTopic; }
+    public Topic<Prediction> predictionsTopic() { return predictionsTopic; }
+    public Topic<ModelSnapshot> modelsTopic() { return modelsTopic; }
+    public Topic<DeadLetter> deadLetterTopic() { return deadLetterTopic; }
+    /** Kafka client settings passed straight to every consumer and producer (security, timeouts...). */
+    public Map<String, String> kafkaProperties() { return kafkaProperties; }
+    public long checkpointIntervalMs() { return checkpointIntervalMs; }
+    public boolean bounded() { return bounded; }
+    public boolean exactlyOnce() { return exactlyOnce; }
+    public int parallelism() { return parallelism; }
+
+    public S bootstrapServers(String v) { bootstrapServers = Objects.requireNonNull(v); return self(); }
+    /** Consumer group, and prefix of the sinks' transactional ids. */
+    public S groupId(String v) { groupId = Objects.requireNonNull(v); return self(); }
+    public S examplesTopic(Topic<Example> v) { examplesTopic = Objects.requireNonNull(v); return self(); }
+    public S predictionsTopic(Topic<Prediction> v) { predictionsTopic = Objects.requireNonNull(v); return self(); }
+    public S modelsTopic(Topic<ModelSnapshot> v) { modelsTopic = Objects.requireNonNull(v); return self(); }
+    public S deadLetterTopic(Topic<DeadLetter> v) { deadLetterTopic = Objects.requireNonNull(v); return self(); }
+    public S kafkaProperty(String key, String value) { kafkaProperties.put(key, value); return self(); }
+    public S kafkaProperties(Map<String, String> v) { kafkaProperties.putAll(v); return self(); }
+    /** Checkpoint interval; exactly-once output becomes visible to read_committed consumers at each checkpoint. */
+    public S checkpointIntervalMs(long v) { checkpointIntervalMs = positive("checkpointIntervalMs", v); return self(); }
+    /** Read the examples topic up to its end offsets at start, then finish (tests, demos, backfills). */
+    public S bounded(boolean v) { bounded = v; return self(); }
+    /** Transactional sinks (visible after each checkpoint) or at-least-once (visible at once, may repeat). */
+    public S exactlyOnce(boolean v) { exactlyOnce = v; return self(); }
+    public S parallelism(int v) { parallelism = v; return self(); }
+
+    /** Fails with a message naming the missing or inconsistent setting. */
+    public S validate() {
+        if (bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrap servers must not be blank");
+        }
+        return self();
+    }
+
+    protected static long positive(String name, long v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + ": expected a value > 0, got " + v);
+        }
+        return v;
+    }
+
+    protected static long nonNegative(String name, long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException(name + ": expected a value >= 0, got " + v);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.chorus.jobs.kafka;
+
+import dev.chorus.jobs.JobSettings;
+import dev.chorus.schemas.DeadLetter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.util.function.SerializableFunction;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** Kafka sources and sinks of Chorus jobs, built the same way for every job from its {@link JobSettings}. */
+public final class KafkaIO {
+    private KafkaIO() {}
+
+    /**
+     * Reads {@code topic} as raw records, from the group's committed offsets (else the earliest), and up to the
+     * end offsets as of the start when the job is bounded.
+     */
+    @SuppressWarnings("deprecation") // the connector's API still takes Kafka's OffsetResetStrategy
+    public static KafkaSource<KafkaRecord> source(JobSettings<?> settings, String topic, String groupSuffix) {
+        KafkaSourceBuilder<KafkaRecord> builder = KafkaSource.<KafkaRecord>builder()
+                .setBootstrapServers(settings.bootstrapServers())
+                .setTopics(topic)
+                .setGroupId(settings.groupId() + groupSuffix)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new KafkaRecordDeserializer())
+                .setProperties(properties(settings));
+        if (settings.bounded()) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    /** Writes records to {@code topic} keyed by {@code key}, exactly once (transactions) unless configured otherwise. */
+    public static <T extends SpecificRecord> KafkaSink<T> sink(JobSettings<?> settings, Topic<T> topic,
+            SerializableFunction<T, String> key, String name) {
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(settings.bootstrapServers())
+                .setKafkaProducerConfig(properties(settings))
+                .setRecordSerializer(new TopicSerializer<>(topic, key))
+                .setDeliveryGuarantee(settings.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE
+                        : DeliveryGuarantee.AT_LEAST_ONCE)
+                .setTransactionalIdPrefix(settings.groupId() + "-" + name)
+                // Below the broker's transaction.max.timeout.ms (15 min by default), above any checkpoint.
+                .setProperty("transaction.timeout.ms", String.valueOf(Duration.ofMinutes(10).toMillis()))
+                .build();
+    }
+
+    /** The dead-letter sink: keyed by the original key, or by the record's coordinates when it had none. */
+    public static KafkaSink<DeadLetter> deadLetterSink(JobSettings<?> settings) {
+        return sink(settings, settings.deadLetterTopic(),
+                d -> d.getKey() == null ? d.getTopic() + "-" + d.getPartition() + "@" + d.getOffset()
+                        : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(),
+                "dead-letters");
+    }
+
+    private static Properties properties(JobSettings<?> settings) {
+        Properties props = new Properties();
+        props.putAll(settings.kafkaProperties());
+        return props;
+    }
+}

@@ -1,0 +1,196 @@
+package dev.chorus.jobs.serve;
+
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.DeadLetters;
+import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.RecordCodec;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Serves predictions with the newest model of each task, hot-swapping models as snapshots arrive on the
+ * broadcast side: a newer version replaces the old one at once, an older or repeated version is ignored and
+ * counted. Serving models live in broadcast state, so a restarted job serves immediately. Examples of a task
+ * that has no model yet wait in keyed state, at most {@code maxWaitingPerTask}, and are answered when the first
+ * model arrives; past the bound, or when a bounded input ends with no model, they go to the dead-letter output.
+ *
+ * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code examplesWaited},
+ * {@code deadLetters}.
+ */
+public final class ServeFunction extends KeyedBroadcastProcessFunction<String, Example, ModelSnapshot, Prediction> {
+    private static final long serialVersionUID = 1L;
+
+    /** Serving models by {@code task/variant}: the newest snapshot seen. */
+    public static final MapStateDescriptor<String, ModelSnapshot> MODELS =
+            new MapStateDescriptor<>("serving-models", Types.STRING, AvroTypes.of(ModelSnapshot.class));
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("serve-dead-letters", AvroTypes.of(DeadLetter.class));
+
+    private static final long END_OF_INPUT = Long.MAX_VALUE;
+
+    private final String variant;
+    private final int maxWaiting;
+    private final Topic<Example> examplesTopic;
+
+    private final ListStateDescriptor<Example> waitingDescriptor =
+            new ListStateDescriptor<>("waiting-examples", AvroTypes.of(Example.class));
+    private final ValueStateDescriptor<Integer> waitingCountDescriptor =
+            new ValueStateDescriptor<>("waiting-count", Types.INT);
+
+    private transient ListState<Example> waiting;
+    private transient ValueState<Integer> waitingCount;
+    /** Deserialised learners by task/variant, rebuilt from broadcast state after a restore. */
+    private transient Map<String, Loaded> loaded;
+    private transient RecordCodec<Example> exampleCodec;
+    private transient Counter predictions;
+    private transient Counter swapped;
+    private transient Counter ignored;
+    private transient Counter waited;
+    private transient Counter deadLetters;
+
+    private record Loaded(long version, OnlineLearner learner, float[] features, float[] probabilities) {}
+
+    public ServeFunction(ServeSettings settings) {
+        this.variant = settings.variant();
+        this.maxWaiting = settings.maxWaitingPerTask();
+        this.examplesTopic = settings.examplesTopic();
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        waiting = getRuntimeContext().getListState(waitingDescriptor);
+        waitingCount = getRuntimeContext().getState(waitingCountDescriptor);
+        loaded = new HashMap<>();
+        exampleCodec = examplesTopic.codec();
+        var metrics = getRuntimeContext().getMetricGroup();
+        predictions = metrics.counter("predictions");
+        swapped = metrics.counter("modelsSwapped");
+        ignored = metrics.counter("modelsIgnored");
+        waited = metrics.counter("examplesWaited");
+        deadLetters = metrics.counter("deadLetters");
+    }
+
+    @Override
+    public void processElement(Example example, ReadOnlyContext ctx, Collector<Prediction> out) throws Exception {
+        String key = example.getTask() + "/" + variant;
+        ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
+        if (snapshot != null) {
+            serve(example, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
+            return;
+        }
+        int count = waitingCount.value() == null ? 0 : waitingCount.value();
+        if (count >= maxWaiting) {
+            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task",
+                    "no model yet for task '" + example.getTask() + "' (variant '" + variant + "'): expected at most "
+                            + maxWaiting + " examples waiting for it, got one more");
+            return;
+        }
+        if (count == 0) {
+            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+        }
+        waiting.add(example);
+        waitingCount.update(count + 1);
+        waited.inc();
+    }
+
+    @Override
+    public void processBroadcastElement(ModelSnapshot snapshot, Context ctx, Collector<Prediction> out)
+            throws Exception {
+        String key = snapshot.getTask() + "/" + snapshot.getVariant();
+        ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
+        if (current != null && snapshot.getVersion() <= current.getVersion()) {
+            ignored.inc();
+            return;
+        }
+        ctx.getBroadcastState(MODELS).put(key, snapshot);
+        loaded.remove(key);
+        swapped.inc();
+        if (!variant.equals(snapshot.getVariant())) {
+            return;
+        }
+        String task = snapshot.getTask();
+        long now = ctx.currentProcessingTime();
+        ctx.applyToKeyedState(waitingDescriptor, (stateKey, list) -> {
+            if (stateKey.equals(task)) {
+                for (Example example : list.get()) {
+                    serve(example, key, snapshot, now, out, d -> ctx.output(DEAD_LETTERS, d));
+                }
+                list.clear();
+            }
+        });
+        ctx.applyToKeyedState(waitingCountDescriptor, (stateKey, count) -> {
+            if (stateKey.equals(task)) {
+                count.clear();
+            }
+        });
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+        if (timestamp != END_OF_INPUT) {
+            return;
+        }
+        for (Example example : waiting.get()) {
+            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task",
+                    "no model for task '" + example.getTask() + "' (variant '" + variant
+                            + "') arrived before the end of the input: expected a model snapshot, got none");
+        }
+        waiting.clear();
+        waitingCount.clear();
+    }
+
+    private void serve(Example example, String key, ModelSnapshot snapshot, long now, Collector<Prediction> out,
+            Consumer<DeadLetter> rejected) {
+        Loaded model = loaded.get(key);
+        if (model == null || model.version() != snapshot.getVersion()) {
+            OnlineLearner learner = OnlineLearner.fromBytes(bytes(snapshot));
+            model = new Loaded(snapshot.getVersion(), learner, new float[learner.inputDim()],
+                    new float[learner.numClasses()]);
+            loaded.put(key, model);
+        }
+        ExampleValidator.Rejection rejection = ExampleValidator.againstSpec(example, model.learner().spec());
+        if (rejection != null) {
+            reject(rejected, example, now, rejection.field(), rejection.reason() + " (model " + key + " version "
+                    + model.version() + ")");
+            return;
+        }
+        ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
+        model.learner().predictProba(model.features(), 0, model.probabilities());
+        out.collect(ExampleTensors.prediction(example, variant, model.version(), model.probabilities(), now));
+        predictions.inc();
+    }
+
+    private void reject(Consumer<DeadLetter> rejected, Example example, long now, String field, String reason) {
+        deadLetters.inc();
+        rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.getId(), exampleCodec.encode(example),
+                field, reason, now));
+    }
+
+    private static byte[] bytes(ModelSnapshot snapshot) {
+        var buffer = snapshot.getParameters().duplicate();
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.chorus.jobs.serve;
+
+import dev.chorus.jobs.DecodeRecords;
+import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.JobEnvironment;
+import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The serve job: examples (labeled or not) → decode → keyBy(task) → predict with the newest model of the task,
+ * which arrives on the compacted models topic as broadcast state and replaces the old one without a restart →
+ * predictions, tagged with task, variant and model version. Bad records, and examples that waited too long for a
+ * first model, go to the dead-letter topic.
+ */
+public final class ServeJob {
+
+    public static final String UID_EXAMPLES_SOURCE = "serve-examples-source";
+    public static final String UID_MODELS_SOURCE = "serve-models-source";
+    public static final String UID_DECODE_EXAMPLES = "serve-decode-examples";
+    public static final String UID_DECODE_MODELS = "serve-decode-models";
+    public static final String UID_SERVE = "serve-models";
+    public static final String UID_PREDICTIONS_SINK = "serve-predictions-sink";
+    public static final String UID_DEAD_LETTERS_SINK = "serve-dead-letters-sink";
+
+    private ServeJob() {}
+
+    /** Runs the serve job on the cluster this JVM was submitted to ({@code flink run}) or locally. */
+    public static void main(String[] args) throws Exception {
+        ServeSettings settings = ServeJobOptions.parse(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        build(env, settings);
+        env.execute("chorus-serve");
+    }
+
+    /** Configures {@code env} and adds the whole job, with Kafka sources and sinks from {@code settings}. */
+    public static void build(StreamExecutionEnvironment env, ServeSettings settings) {
+        settings.validate();
+        JobEnvironment.configure(env, settings);
+        defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
+                KafkaIO.source(settings, settings.modelsTopic().name(), "-models"),
+                KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
+                KafkaIO.deadLetterSink(settings), settings);
+    }
+
+    /** The topology, independent of where records come from and go to. */
+    public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
+            Source<KafkaRecord, ?, ?> models, Sink<Prediction> predictions, Sink<DeadLetter> deadLetters,
+            ServeSettings settings) {
+        SingleOutputStreamOperator<Example> decodedExamples = env
+                .fromSource(examples, WatermarkStrategy.noWatermarks(), "examples").uid(UID_EXAMPLES_SOURCE)
+                .process(new DecodeRecords<>(settings.examplesTopic(), ExampleValidator::basic, "examples"),
+                        AvroTypes.of(Example.class))
+                .name("decode-examples").uid(UID_DECODE_EXAMPLES);
+
+        SingleOutputStreamOperator<ModelSnapshot> decodedModels = env
+                .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE)
+                .process(new DecodeRecords<ModelSnapshot>(settings.modelsTopic(), m -> null, "models"),
+                        AvroTypes.of(ModelSnapshot.class))
+                .name("decode-models").uid(UID_DECODE_MODELS);
+        BroadcastStream<ModelSnapshot> broadcastModels = decodedModels.broadcast(ServeFunction.MODELS);
+
+        SingleOutputStreamOperator<Prediction> served = decodedExamples
+                .keyBy(Example::getTask)
+                .connect(broadcastModels)
+                .process(new ServeFunction(settings), AvroTypes.of(Prediction.class))
+                .name("serve").uid(UID_SERVE);
+
+        served.sinkTo(predictions).name("predictions").uid(UID_PREDICTIONS_SINK);
+        served.getSideOutput(ServeFunction.DEAD_LETTERS)
+                .union(decodedExamples.getSideOutput(DecodeRecords.DEAD_LETTERS),
+                        decodedModels.getSideOutput(DecodeRecords.DEAD_LETTERS))
+                .sinkTo(deadLetters).name("dead-letters").uid(UID_DEAD_LETTERS_SINK);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.chorus.jobs.serve;
+
+import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.JobSettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** Command-line options of the serve job, shared by {@code flink run … ServeJob} and {@code chorus serve}. */
+public final class ServeJobOptions extends JobOptions {
+
+    @Option(names = "--variant", defaultValue = JobSettings.DEFAULT_VARIANT,
+            description = "Model variant that answers (default: ${DEFAULT-VALUE}).")
+    String variant;
+
+    @Option(names = "--max-waiting-per-task", defaultValue = "10000",
+            description = "Examples of a task with no model yet wait, at most this many; more go to the dead-letter "
+                    + "topic (default: ${DEFAULT-VALUE}).")
+    int maxWaitingPerTask;
+
+    /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
+    public static ServeSettings parse(String[] args) {
+        ServeJobOptions options = new ServeJobOptions();
+        new CommandLine(options).parseArgs(args);
+        return options.toSettings();
+    }
+
+    public ServeSettings toSettings() {
+        return applyTo(new ServeSettings()).variant(variant).maxWaitingPerTask(maxWaitingPerTask);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.chorus.jobs.serve;
+
+import dev.chorus.jobs.JobSettings;
+import java.util.Objects;
+
+/** The serve job's settings: the common Kafka and Flink ones, which variant to serve, and how many may wait. */
+public final class ServeSettings extends JobSettings<ServeSettings> {
+    private static final long serialVersionUID = 1L;
+
+    private String variant = DEFAULT_VARIANT;
+    private int maxWaitingPerTask = 10_000;
+
+    public ServeSettings() {
+        super("chorus-serve");
+    }
+
+    public String variant() { return variant; }
+    public int maxWaitingPerTask() { return maxWaitingPerTask; }
+
+    /** The model variant that answers (a task may train several). */
+    public ServeSettings variant(String v) { variant = Objects.requireNonNull(v); return this; }
+    /** Examples of a task without a model yet wait in state, at most this many; more go to the dead-letter topic. */
+    public ServeSettings maxWaitingPerTask(int v) { maxWaitingPerTask = (int) positive("maxWaitingPerTask", v); return this; }
+}

@@ -1,0 +1,176 @@
+package dev.chorus.jobs.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.runtime.ExampleProducer;
+import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The serve function in Flink's keyed broadcast test harness: hot swap, waiting, bounds, restore. */
+class ServeFunctionTest {
+
+    static final String SPEC = """
+            {"algorithm":"softmax-regression","inputDim":4,"numClasses":3,"batchSize":8,
+             "optimizer":{"type":"adam","learningRate":0.05},"seed":3}""";
+    static final LabeledDataset DATA = SyntheticBlobs.generate(100, 4, 3, 5);
+
+    static ServeSettings settings() {
+        return new ServeSettings().maxWaitingPerTask(3);
+    }
+
+    static Example example(int row) {
+        return ExampleProducer.example(DATA, row, "t", "x", 0);
+    }
+
+    /** A snapshot of a model trained for {@code updates} minibatches, with that many as its version. */
+    static ModelSnapshot snapshot(String task, long updates) {
+        OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(SPEC));
+        float[] weights = new float[8];
+        java.util.Arrays.fill(weights, 1f);
+        for (int i = 0; i < updates; i++) {
+            learner.trainMinibatch(DATA.features(), DATA.labels(), weights, 8);
+        }
+        return ModelSnapshot.newBuilder().setTask(task).setVariant("default").setVersion(updates)
+                .setAlgorithm("softmax-regression").setSpec(SPEC).setParametersFormat(OnlineLearner.FORMAT_VERSION)
+                .setParameters(ByteBuffer.wrap(learner.toBytes())).setExamplesSeen(updates * 8)
+                .setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, Example, ModelSnapshot, Prediction> harness(ServeSettings s)
+            throws Exception {
+        var h = new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new ServeFunction(s), List.of(ServeFunction.MODELS)),
+                Example::getTask, Types.STRING, 1, 1, 0);
+        return h;
+    }
+
+    static List<DeadLetter> deadLetters(KeyedBroadcastOperatorTestHarness<String, Example, ModelSnapshot, Prediction> h) {
+        ConcurrentLinkedQueue<StreamRecord<DeadLetter>> out = h.getSideOutput(ServeFunction.DEAD_LETTERS);
+        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+    }
+
+    @Test
+    void swapsToNewerVersionsAndIgnoresOlderOrRepeatedOnes() throws Exception {
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(snapshot("t", 2), 0);
+            h.processElement(example(0), 1);
+            h.processBroadcastElement(snapshot("t", 5), 2);
+            h.processElement(example(1), 3);
+            h.processBroadcastElement(snapshot("t", 4), 4);
+            h.processBroadcastElement(snapshot("t", 5), 5);
+            h.processElement(example(2), 6);
+            List<Prediction> out = h.extractOutputValues();
+            assertThat(out).extracting(Prediction::getModelVersion).containsExactly(2L, 5L, 5L);
+            assertThat(out).allSatisfy(p -> {
+                assertThat(p.getTask()).isEqualTo("t");
+                assertThat(p.getVariant()).isEqualTo("default");
+                assertThat(Float32.count(p.getProbabilities())).isEqualTo(3);
+            });
+            assertThat(out.get(1).getProbabilities()).as("the swapped model predicts differently")
+                    .isNotEqualTo(out.get(0).getProbabilities());
+        }
+    }
+
+    @Test
+    void examplesWaitForTheFirstModelAndAreServedWhenItArrives() throws Exception {
+        try (var h = harness(settings())) {
+            h.open();
+            h.processElement(example(0), 0);
+            h.processElement(example(1), 1);
+            assertThat(h.extractOutputValues()).isEmpty();
+            h.processBroadcastElement(snapshot("other-task", 1), 2);
+            assertThat(h.extractOutputValues()).as("another task's model does not answer").isEmpty();
+            h.processBroadcastElement(snapshot("t", 3), 3);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getId).containsExactly("x-0", "x-1");
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsOnly(3L);
+            h.processBroadcastElement(snapshot("t", 4), 4);
+            assertThat(h.extractOutputValues()).as("served once, not again on the next swap").hasSize(2);
+        }
+    }
+
+    @Test
+    void pastTheWaitingBoundExamplesGoToTheDeadLetterOutput() throws Exception {
+        try (var h = harness(settings())) {
+            h.open();
+            for (int i = 0; i < 5; i++) {
+                h.processElement(example(i), i);
+            }
+            assertThat(deadLetters(h)).hasSize(2).allSatisfy(d -> {
+                assertThat(d.getField()).isEqualTo("task");
+                assertThat(d.getReason()).isEqualTo("no model yet for task 't' (variant 'default'): expected at most 3 "
+                        + "examples waiting for it, got one more");
+            });
+            h.processBroadcastElement(snapshot("t", 1), 9);
+            assertThat(h.extractOutputValues()).hasSize(3);
+        }
+    }
+
+    @Test
+    void atTheEndOfABoundedInputExamplesStillWaitingAreDeadLettered() throws Exception {
+        try (var h = harness(settings())) {
+            h.open();
+            h.processElement(example(0), 0);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            h.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> assertThat(d.getReason())
+                    .contains("arrived before the end of the input: expected a model snapshot, got none"));
+        }
+    }
+
+    @Test
+    void examplesThatDoNotFitTheModelAreDeadLettered() throws Exception {
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(snapshot("t", 1), 0);
+            Example wrong = example(0);
+            wrong.setFeatures(Float32.pack(new float[5]));
+            h.processElement(wrong, 1);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getReason()).isEqualTo(
+                        "field 'features': expected 4 float32 values, got 5 (model t/default version 1)");
+                assertThat(d.getOffset()).isEqualTo(-1);
+            });
+        }
+    }
+
+    @Test
+    void aRestoredJobServesAtOnceWithTheModelFromState() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(snapshot("t", 6), 0);
+            h.processElement(example(0), 1);
+            checkpoint = h.snapshot(1, 1);
+        }
+        try (var h = harness(settings())) {
+            h.initializeState(checkpoint);
+            h.open();
+            h.processElement(example(1), 2);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(6L);
+            h.processBroadcastElement(snapshot("t", 6), 3);
+            h.processElement(example(2), 4);
+            assertThat(h.extractOutputValues()).as("the restored version is current: a repeat is ignored")
+                    .extracting(Prediction::getModelVersion).containsExactly(6L, 6L);
+        }
+    }
+}
