@@ -1,0 +1,183 @@
+package dev.chorus.jobs.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.runtime.ExampleProducer;
+import dev.chorus.runtime.TopicReader;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.RecordCodec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The serve job against a real Kafka broker and a MiniCluster, exactly once: examples waiting for the first
+ * model, an older version rejected, a hot swap to a newer one, and a restart from a savepoint that serves at
+ * once with the model restored from state.
+ */
+class ServeJobIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(JobTestSupport.failFast())
+            .build());
+
+    /** Bounds each wait for output so a broken job fails the test instead of hanging it; not a timing assertion. */
+    static final Duration PATIENCE = Duration.ofSeconds(90);
+
+    static EmbeddedKafkaBroker kafka;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafkaBroker.builder().build().start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @Test
+    void servesWaitsSwapsAndRestartsFromStateExactlyOnce(@TempDir Path savepoints) throws Exception {
+        ServeSettings settings = new ServeSettings()
+                .bootstrapServers(kafka.bootstrapServers())
+                .groupId("serve-it")
+                .checkpointIntervalMs(300)
+                .parallelism(2);
+        kafka.createTopics(List.of(
+                new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
+                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
+                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        RecordCodec<ModelSnapshot> models = settings.modelsTopic().codec();
+
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            // Examples before any model exists: they wait.
+            send(producer, settings, "early", 0, 40);
+            JobClient job = start(settings, null);
+
+            // The first model answers every waiting example.
+            producer.sendRaw(settings.modelsTopic().name(), "t/default", models.encode(ServeFunctionTest.snapshot("t", 3)));
+            producer.flush();
+            List<Prediction> early = await(settings, p -> p.getId().startsWith("early-"), 40);
+            assertThat(early).extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // An older version is ignored: later examples still get version 3.
+            producer.sendRaw(settings.modelsTopic().name(), "t/default", models.encode(ServeFunctionTest.snapshot("t", 1)));
+            send(producer, settings, "after-older", 0, 30);
+            assertThat(await(settings, p -> p.getId().startsWith("after-older-"), 30))
+                    .extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // A newer version replaces it without a restart: probe until it answers, then everything is version 8.
+            producer.sendRaw(settings.modelsTopic().name(), "t/default", models.encode(ServeFunctionTest.snapshot("t", 8)));
+            producer.flush();
+            int probes = probeUntilVersion(producer, settings, 8);
+            send(producer, settings, "after-newer", 0, 30);
+            assertThat(await(settings, p -> p.getId().startsWith("after-newer-"), 30))
+                    .extracting(Prediction::getModelVersion).containsOnly(8L);
+
+            // Stop with a savepoint and restart from it: served at once by the model restored from state.
+            String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(),
+                    SavepointFormatType.CANONICAL).get();
+            send(producer, settings, "after-restart", 0, 30);
+            JobClient restarted = start(settings, savepoint);
+            assertThat(await(settings, p -> p.getId().startsWith("after-restart-"), 30))
+                    .extracting(Prediction::getModelVersion).containsOnly(8L);
+            restarted.cancel().get();
+
+            // Exactly once across swaps and the restart: every example id appears once.
+            List<Prediction> all = read(settings);
+            int expected = 40 + 30 + probes + 30 + 30;
+            assertThat(all).hasSize(expected);
+            Map<String, Long> counts = all.stream().collect(Collectors.groupingBy(Prediction::getId, Collectors.counting()));
+            assertThat(counts).hasSize(expected).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+            // Versions never go backwards for the task.
+            List<Long> versions = all.stream().sorted((a, b) -> Long.compare(a.getProducedAt(), b.getProducedAt()))
+                    .map(Prediction::getModelVersion).toList();
+            for (int i = 1; i < versions.size(); i++) {
+                assertThat(versions.get(i)).isGreaterThanOrEqualTo(versions.get(i - 1));
+            }
+        }
+    }
+
+    private static JobClient start(ServeSettings settings, String savepoint) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        if (savepoint != null) {
+            Configuration conf = new Configuration();
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+            env.configure(conf);
+        }
+        ServeJob.build(env, settings);
+        return env.executeAsync("serve-it");
+    }
+
+    private static void send(ExampleProducer producer, ServeSettings settings, String prefix, int from, int count) {
+        var data = ServeFunctionTest.DATA;
+        var codec = settings.examplesTopic().codec();
+        for (int row = from; row < from + count; row++) {
+            var example = ExampleProducer.example(data, row % data.size(), "t", prefix, 0);
+            example.setId(prefix + "-" + row);
+            producer.sendRaw(settings.examplesTopic().name(), example.getId(), codec.encode(example));
+        }
+        producer.flush();
+    }
+
+    /** Sends one probe example at a time until a prediction made by {@code version} comes back; returns how many. */
+    private static int probeUntilVersion(ExampleProducer producer, ServeSettings settings, long version)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        for (int probe = 0; Instant.now().isBefore(deadline); probe++) {
+            send(producer, settings, "probe", probe, 1);
+            String id = "probe-" + probe;
+            Prediction answer = await(settings, p -> p.getId().equals(id), 1).get(0);
+            if (answer.getModelVersion() == version) {
+                return probe + 1;
+            }
+            assertThat(answer.getModelVersion()).as("no version regression while swapping").isLessThan(version);
+        }
+        throw new AssertionError("model version " + version + " never answered within " + PATIENCE);
+    }
+
+    /** Waits until {@code n} committed predictions match, then returns them (fails if more appear than expected). */
+    private static List<Prediction> await(ServeSettings settings, Predicate<Prediction> which, int n)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        List<Prediction> matching = List.of();
+        while (Instant.now().isBefore(deadline)) {
+            matching = read(settings).stream().filter(which).toList();
+            if (matching.size() >= n) {
+                assertThat(matching).hasSize(n);
+                return matching;
+            }
+            Thread.sleep(100); // polling interval while the job commits its next checkpoint
+        }
+        throw new AssertionError("expected " + n + " predictions, got " + matching.size() + " within " + PATIENCE);
+    }
+
+    private static List<Prediction> read(ServeSettings settings) {
+        RecordCodec<Prediction> codec = settings.predictionsTopic().codec();
+        return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), settings.predictionsTopic().name(), codec::decode);
+    }
+}
