@@ -39,6 +39,18 @@ public abstract class JobOptions {
             description = "Wire format of every topic: avro (single-object encoding) or json (default: ${DEFAULT-VALUE}).")
     String format;
 
+    @Option(names = "--examples-format", description = "Wire format of the examples topic (default: --format).")
+    String examplesFormat;
+
+    @Option(names = "--predictions-format", description = "Wire format of the predictions topic (default: --format).")
+    String predictionsFormat;
+
+    @Option(names = "--models-format", description = "Wire format of the models topic (default: --format).")
+    String modelsFormat;
+
+    @Option(names = "--dead-letter-format", description = "Wire format of the dead-letter topic (default: --format).")
+    String deadLetterFormat;
+
     @Option(names = "--checkpoint-interval-ms", defaultValue = "10000",
             description = "Checkpoint interval; exactly-once output is visible after each checkpoint (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
@@ -65,14 +77,18 @@ public abstract class JobOptions {
         }
         return settings
                 .bootstrapServers(bootstrapServers)
-                .examplesTopic(new Topic<>(examplesTopic, Example.class, wire))
-                .predictionsTopic(new Topic<>(predictionsTopic, Prediction.class, wire))
-                .modelsTopic(new Topic<>(modelsTopic, ModelSnapshot.class, wire))
-                .deadLetterTopic(new Topic<>(deadLetterTopic, DeadLetter.class, wire))
+                .examplesTopic(new Topic<>(examplesTopic, Example.class, formatOr(examplesFormat, wire)))
+                .predictionsTopic(new Topic<>(predictionsTopic, Prediction.class, formatOr(predictionsFormat, wire)))
+                .modelsTopic(new Topic<>(modelsTopic, ModelSnapshot.class, formatOr(modelsFormat, wire)))
+                .deadLetterTopic(new Topic<>(deadLetterTopic, DeadLetter.class, formatOr(deadLetterFormat, wire)))
                 .checkpointIntervalMs(checkpointIntervalMs)
                 .bounded(bounded)
                 .exactlyOnce(!atLeastOnce)
                 .parallelism(parallelism)
                 .kafkaProperties(kafkaProperties);
+    }
+
+    private static WireFormat formatOr(String topicFormat, WireFormat all) {
+        return topicFormat == null ? all : WireFormat.parse(topicFormat);
     }
 }

@@ -1,0 +1,56 @@
+package dev.chorus.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chorus.jobs.serve.ServeJobOptions;
+import dev.chorus.jobs.serve.ServeSettings;
+import dev.chorus.jobs.train.TrainJobOptions;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.codec.WireFormat;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class JobOptionsTest {
+
+    static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3}";
+
+    @Test
+    void everyTopicTakesTheCommonFormatUnlessItsOwnIsGiven() {
+        TrainSettings s = TrainJobOptions.parse(new String[] {"--spec", SPEC, "--format", "json",
+                "--models-format", "avro"});
+        assertThat(s.examplesTopic().format()).isEqualTo(WireFormat.JSON);
+        assertThat(s.predictionsTopic().format()).isEqualTo(WireFormat.JSON);
+        assertThat(s.deadLetterTopic().format()).isEqualTo(WireFormat.JSON);
+        assertThat(s.modelsTopic().format()).isEqualTo(WireFormat.AVRO);
+    }
+
+    @Test
+    void optionsReachTheSettings() {
+        ServeSettings s = ServeJobOptions.parse(new String[] {"--bootstrap-servers", "b:1", "--examples-topic", "ex",
+                "--at-least-once", "--variant", "v2", "--max-waiting-per-task", "7", "-X", "security.protocol=SSL",
+                "--checkpoint-interval-ms", "1234", "--group-id", "g"});
+        assertThat(s.bootstrapServers()).isEqualTo("b:1");
+        assertThat(s.examplesTopic().name()).isEqualTo("ex");
+        assertThat(s.exactlyOnce()).isFalse();
+        assertThat(s.variant()).isEqualTo("v2");
+        assertThat(s.maxWaitingPerTask()).isEqualTo(7);
+        assertThat(s.kafkaProperties()).containsEntry("security.protocol", "SSL");
+        assertThat(s.checkpointIntervalMs()).isEqualTo(1234);
+        assertThat(s.groupId()).isEqualTo("g");
+        assertThat(new ServeSettings().groupId()).isEqualTo("chorus-serve");
+        assertThat(new TrainSettings().groupId()).isEqualTo("chorus-train");
+    }
+
+    @Test
+    void badValuesFailWithTheirName() {
+        assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", SPEC, "--format", "xml"}))
+                .hasMessageContaining("xml");
+        assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", SPEC, "--checkpoint-interval-ms", "0"}))
+                .hasMessage("checkpointIntervalMs: expected a value > 0, got 0");
+        assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {}))
+                .isInstanceOf(CommandLine.MissingParameterException.class).hasMessageContaining("--spec");
+        assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", "{\"algorithm\":\"nope\"}"}))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
