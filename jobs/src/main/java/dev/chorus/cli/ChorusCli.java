@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /** The {@code chorus} command line. */
 @Command(name = "chorus", mixinStandardHelpOptions = true, version = "chorus 0.1.0",
         description = "Streaming machine learning on Apache Flink and Apache Kafka.",
-        subcommands = {DemoCommand.class, TrainCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, ServeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ChorusCli {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

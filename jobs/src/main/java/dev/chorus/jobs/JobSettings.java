@@ -34,6 +34,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     private boolean bounded;
     private boolean exactlyOnce = true;
     private int parallelism = -1;
+    private long bufferTimeoutMs = 100;
 
     protected JobSettings(String defaultGroupId) {
         this.groupId = defaultGroupId;
@@ -56,6 +57,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public boolean bounded() { return bounded; }
     public boolean exactlyOnce() { return exactlyOnce; }
     public int parallelism() { return parallelism; }
+    public long bufferTimeoutMs() { return bufferTimeoutMs; }
 
     public S bootstrapServers(String v) { bootstrapServers = Objects.requireNonNull(v); return self(); }
     /** Consumer group, and prefix of the sinks' transactional ids. */
@@ -73,6 +75,11 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     /** Transactional sinks (visible after each checkpoint) or at-least-once (visible at once, may repeat). */
     public S exactlyOnce(boolean v) { exactlyOnce = v; return self(); }
     public S parallelism(int v) { parallelism = v; return self(); }
+    /**
+     * How long Flink may hold a network buffer to fill it before sending it downstream: lower is lower latency,
+     * higher is higher throughput (Flink's default is 100 ms).
+     */
+    public S bufferTimeoutMs(long v) { bufferTimeoutMs = nonNegative("bufferTimeoutMs", v); return self(); }
 
     /** Fails with a message naming the missing or inconsistent setting. */
     public S validate() {

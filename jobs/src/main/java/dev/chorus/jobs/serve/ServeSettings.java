@@ -12,6 +12,8 @@ public final class ServeSettings extends JobSettings<ServeSettings> {
 
     public ServeSettings() {
         super("chorus-serve");
+        // Serving answers one example at a time: a short buffer timeout keeps latency well below Flink's 100 ms.
+        bufferTimeoutMs(5);
     }
 
     public String variant() { return variant; }
