@@ -1,0 +1,199 @@
+package dev.chorus.jobs.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.runtime.ExampleProducer;
+import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.runtime.TopicReader;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.RecordCodec;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Nothing lost, nothing doubled: the TaskManager running the train job is killed twice mid-stream. After the
+ * job recovers on its own, every example has exactly one committed prediction, the model has seen exactly the
+ * input, and its parameters and optimizer state are bit-identical to training on the same input without
+ * interruption (single partition, minibatches closed by count).
+ */
+class TrainFailoverIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(restartOften())
+            .build());
+
+    static final Duration PATIENCE = Duration.ofSeconds(120);
+    static final int BATCH = 16;
+    static final int N = 6400; // 400 minibatches: the last one is also a snapshot (every 25)
+    static final String SPEC = """
+            {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
+             "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":11}""";
+
+    static EmbeddedKafkaBroker kafka;
+
+    static Configuration restartOften() {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        return conf;
+    }
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = EmbeddedKafkaBroker.builder().build().start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @Test
+    void killedTaskManagersCostNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        TrainSettings settings = new TrainSettings()
+                .bootstrapServers(kafka.bootstrapServers())
+                .groupId("failover-it")
+                .specs(TaskSpecs.ofDefault(SPEC))
+                .checkpointIntervalMs(300)
+                .snapshotEveryBatches(25)
+                .snapshotIntervalMs(0)
+                .batchTimeoutMs(0)
+                .parallelism(1);
+        kafka.createTopics(List.of(
+                new NewTopic(settings.examplesTopic().name(), 1, (short) 1),
+                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
+                new NewTopic(settings.modelsTopic().name(), 1, (short) 1),
+                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        TrainJob.build(env, settings);
+        JobClient job = env.executeAsync("failover-it");
+
+        LabeledDataset data = SyntheticBlobs.generate(N, 8, 3, 21);
+        Thread producer = new Thread(() -> produceSlowly(settings, data), "failover-producer");
+        producer.start();
+
+        // Kill the only TaskManager twice while the stream flows, and give the job a new one each time
+        // (MiniCluster numbers TaskManagers in start order: the second kill takes the replacement).
+        int[] killAfter = {1200, 3600};
+        for (int kill = 0; kill < killAfter.length; kill++) {
+            awaitPredictions(settings, killAfter[kill]);
+            cluster.terminateTaskManager(kill).get();
+            cluster.startTaskManager();
+        }
+        producer.join();
+        ModelSnapshot last = awaitFinalModel(settings);
+        var graph = cluster.getExecutionGraph(job.getJobID()).get();
+        job.cancel().get();
+        assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
+                .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
+
+        List<Prediction> predictions = read(settings, settings.predictionsTopic().codec(), settings.predictionsTopic().name());
+        Map<String, Long> perId = predictions.stream().collect(Collectors.groupingBy(Prediction::getId, Collectors.counting()));
+        assertThat(perId).hasSize(N);
+        assertThat(predictions).as("exactly one committed prediction per example").hasSize(N);
+        assertThat(last.getExamplesSeen()).isEqualTo(N);
+        assertThat(last.getVersion()).isEqualTo(N / BATCH);
+        assertThat(bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
+                .isEqualTo(uninterrupted(settings).toBytes());
+    }
+
+    /** The same input, in partition order, trained in minibatches of 16 with no job at all. */
+    private static OnlineLearner uninterrupted(TrainSettings settings) {
+        OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(SPEC));
+        List<Example> examples = read(settings, settings.examplesTopic().codec(), settings.examplesTopic().name());
+        assertThat(examples).hasSize(N);
+        float[] x = new float[BATCH * 8];
+        int[] y = new int[BATCH];
+        float[] w = new float[BATCH];
+        for (int start = 0; start < N; start += BATCH) {
+            for (int i = 0; i < BATCH; i++) {
+                Example e = examples.get(start + i);
+                ExampleTensors.copyFeatures(e, x, i * 8, 8);
+                y[i] = e.getLabel();
+                w[i] = e.getWeight();
+            }
+            learner.trainMinibatch(x, y, w, BATCH);
+        }
+        return learner;
+    }
+
+    /** About 1,600 examples/s, so that the stream is still flowing when the TaskManagers die. */
+    private static void produceSlowly(TrainSettings settings, LabeledDataset data) {
+        RecordCodec<Example> codec = settings.examplesTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            for (int row = 0; row < data.size(); row++) {
+                Example e = ExampleProducer.example(data, row, "blobs", "ex", 0);
+                producer.sendRaw(settings.examplesTopic().name(), e.getId(), codec.encode(e));
+                if (row % 16 == 15) {
+                    LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    private static void awaitPredictions(TrainSettings settings, int atLeast) throws InterruptedException {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        while (Instant.now().isBefore(deadline)) {
+            if (read(settings, settings.predictionsTopic().codec(), settings.predictionsTopic().name()).size() >= atLeast) {
+                return;
+            }
+            Thread.sleep(100); // polling interval while the job commits its next checkpoint
+        }
+        throw new AssertionError("fewer than " + atLeast + " predictions within " + PATIENCE);
+    }
+
+    private static ModelSnapshot awaitFinalModel(TrainSettings settings) throws InterruptedException {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        while (Instant.now().isBefore(deadline)) {
+            Optional<ModelSnapshot> last = read(settings, settings.modelsTopic().codec(), settings.modelsTopic().name())
+                    .stream().filter(m -> m.getExamplesSeen() >= N).findFirst();
+            if (last.isPresent()) {
+                return last.get();
+            }
+            Thread.sleep(100); // polling interval while the job commits its next checkpoint
+        }
+        throw new AssertionError("no model snapshot with all " + N + " examples within " + PATIENCE);
+    }
+
+    private static <T> List<T> read(TrainSettings settings, RecordCodec<T> codec, String topic) {
+        return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), topic, codec::decode);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return b;
+    }
+}
