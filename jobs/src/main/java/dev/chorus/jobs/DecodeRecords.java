@@ -39,16 +39,18 @@ public final class DecodeRecords<T extends SpecificRecordBase> extends ProcessFu
     private final Topic<T> topic;
     private final Check<T> check;
     private final String name;
+    private final int maxRecordBytes;
     private transient RecordCodec<T> codec;
     private transient Counter accepted;
     private transient Counter deadLetters;
     private transient Map<String, Counter> deadLettersByField;
     private transient MetricGroup deadLetterGroup;
 
-    public DecodeRecords(Topic<T> topic, Check<T> check, String name) {
+    public DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes) {
         this.topic = topic;
         this.check = check;
         this.name = name;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     @Override
@@ -68,6 +70,11 @@ public final class DecodeRecords<T extends SpecificRecordBase> extends ProcessFu
             if (record.value == null) {
                 reject(record, ctx, "value", "record value: expected an encoded " + topic.type().getSimpleName()
                         + ", got null (a tombstone)");
+                return;
+            }
+            if (record.value.length > maxRecordBytes) {
+                reject(record, ctx, "value", "record value: expected at most " + maxRecordBytes + " bytes, got "
+                        + record.value.length);
                 return;
             }
             decoded = codec.decode(record.value);

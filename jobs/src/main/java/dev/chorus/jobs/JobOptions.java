@@ -65,6 +65,10 @@ public abstract class JobOptions {
     @Option(names = "--parallelism", defaultValue = "-1", description = "Job parallelism (default: the cluster's).")
     int parallelism;
 
+    @Option(names = "--max-record-bytes", defaultValue = "1048576",
+            description = "Larger input records go to the dead-letter topic undecoded (default: ${DEFAULT-VALUE}).")
+    int maxRecordBytes;
+
     @Option(names = "--buffer-timeout-ms",
             description = "Longest a network buffer waits to fill before it is sent: lower latency or higher "
                     + "throughput (default: 5 for serve, 100 for train).")
@@ -93,6 +97,7 @@ public abstract class JobOptions {
                 .bounded(bounded)
                 .exactlyOnce(!atLeastOnce)
                 .parallelism(parallelism)
+                .maxRecordBytes(maxRecordBytes)
                 .kafkaProperties(kafkaProperties);
     }
 

@@ -35,6 +35,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     private boolean exactlyOnce = true;
     private int parallelism = -1;
     private long bufferTimeoutMs = 100;
+    private int maxRecordBytes = 1 << 20;
 
     protected JobSettings(String defaultGroupId) {
         this.groupId = defaultGroupId;
@@ -58,6 +59,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public boolean exactlyOnce() { return exactlyOnce; }
     public int parallelism() { return parallelism; }
     public long bufferTimeoutMs() { return bufferTimeoutMs; }
+    public int maxRecordBytes() { return maxRecordBytes; }
 
     public S bootstrapServers(String v) { bootstrapServers = Objects.requireNonNull(v); return self(); }
     /** Consumer group, and prefix of the sinks' transactional ids. */
@@ -80,6 +82,8 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
      * higher is higher throughput (Flink's default is 100 ms).
      */
     public S bufferTimeoutMs(long v) { bufferTimeoutMs = nonNegative("bufferTimeoutMs", v); return self(); }
+    /** Larger input records go to the dead-letter topic undecoded (default 1 MiB, Kafka's own default limit). */
+    public S maxRecordBytes(int v) { maxRecordBytes = (int) positive("maxRecordBytes", v); return self(); }
 
     /** Fails with a message naming the missing or inconsistent setting. */
     public S validate() {

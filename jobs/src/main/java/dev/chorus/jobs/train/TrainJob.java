@@ -62,7 +62,8 @@ public final class TrainJob {
                 .uid(UID_SOURCE);
 
         SingleOutputStreamOperator<Example> decoded = raw
-                .process(new DecodeRecords<>(settings.examplesTopic(), settings.specs().check(), "examples"),
+                .process(new DecodeRecords<>(settings.examplesTopic(), settings.specs().check(), "examples",
+                        settings.maxRecordBytes()),
                         AvroTypes.of(Example.class))
                 .name("decode-and-validate")
                 .uid(UID_DECODE);
