@@ -3,24 +3,34 @@ package dev.chorus.core.loss;
 import java.util.Arrays;
 
 /**
- * Softmax followed by cross-entropy, computed from logits in one numerically stable step: for logits
- * {@code z} and label {@code y}, {@code loss = logΣⱼ exp(zⱼ) − z_y} evaluated as
- * {@code m + log Σⱼ exp(zⱼ − m)} with {@code m = maxⱼ zⱼ}, so no exponent overflows; its gradient is
- * {@code softmax(z) − onehot(y)}. Per-example sums run in double precision.
+ * Softmax followed by cross-entropy, computed from logits in one numerically stable step. For logits
+ * {@code z} and a target distribution {@code t} (one-hot for a label), {@code loss = Σⱼ tⱼ·(LSE(z) − zⱼ)}
+ * with {@code LSE(z) = log Σⱼ exp(zⱼ)} evaluated as {@code m + log Σⱼ exp(zⱼ − m)}, {@code m = maxⱼ zⱼ}, so
+ * no exponent overflows; its gradient is {@code (Σⱼ tⱼ)·softmax(z) − t}, which is {@code softmax(z) − t}
+ * for a distribution. Soft targets are what learning from noisy labels trains on (a posterior over the
+ * true class). Per-example sums run in double precision. One output per class.
  */
 public final class SoftmaxCrossEntropy implements ClassificationLoss {
 
+  public static final String NAME = "softmax-cross-entropy";
   public static final SoftmaxCrossEntropy INSTANCE = new SoftmaxCrossEntropy();
 
   private SoftmaxCrossEntropy() {}
 
   @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int outputDim(int numClasses) {
+    return numClasses;
+  }
+
+  @Override
   public double lossAndGradient(float[] outputs, int rows, int classes, int[] labels, float[] weights,
       float[] gradient) {
-    double totalWeight = 0;
-    for (int i = 0; i < rows; i++) {
-      totalWeight += weights == null ? 1f : weights[i];
-    }
+    double totalWeight = ExampleWeights.total(weights, rows);
     if (totalWeight == 0) {
       Arrays.fill(gradient, 0, rows * classes, 0f);
       return 0;
@@ -28,13 +38,8 @@ public final class SoftmaxCrossEntropy implements ClassificationLoss {
     double total = 0;
     for (int i = 0; i < rows; i++) {
       int row = i * classes;
-      double max = max(outputs, row, classes);
-      double sum = 0;
-      for (int j = 0; j < classes; j++) {
-        sum += Math.exp(outputs[row + j] - max);
-      }
-      double logSumExp = max + Math.log(sum);
-      double scale = (weights == null ? 1f : weights[i]) / totalWeight;
+      double logSumExp = logSumExp(outputs, row, classes);
+      double scale = ExampleWeights.share(weights, i, totalWeight);
       int label = labels[i];
       total += scale * (logSumExp - outputs[row + label]);
       for (int j = 0; j < classes; j++) {
@@ -46,23 +51,61 @@ public final class SoftmaxCrossEntropy implements ClassificationLoss {
   }
 
   @Override
-  public void probabilities(float[] outputs, int offset, int classes, float[] probabilities) {
-    double max = max(outputs, offset, classes);
-    double sum = 0;
-    for (int j = 0; j < classes; j++) {
-      sum += Math.exp(outputs[offset + j] - max);
+  public boolean supportsSoftTargets() {
+    return true;
+  }
+
+  @Override
+  public double softLossAndGradient(float[] outputs, int rows, int classes, float[] targets, float[] weights,
+      float[] gradient) {
+    double totalWeight = ExampleWeights.total(weights, rows);
+    if (totalWeight == 0) {
+      Arrays.fill(gradient, 0, rows * classes, 0f);
+      return 0;
     }
-    double logSumExp = max + Math.log(sum);
+    double total = 0;
+    for (int i = 0; i < rows; i++) {
+      int row = i * classes;
+      double logSumExp = logSumExp(outputs, row, classes);
+      double scale = ExampleWeights.share(weights, i, totalWeight);
+      double mass = 0;
+      double loss = 0;
+      for (int j = 0; j < classes; j++) {
+        mass += targets[row + j];
+        loss += targets[row + j] * (logSumExp - outputs[row + j]);
+      }
+      total += scale * loss;
+      for (int j = 0; j < classes; j++) {
+        double p = Math.exp(outputs[row + j] - logSumExp);
+        gradient[row + j] = (float) (scale * (mass * p - targets[row + j]));
+      }
+    }
+    return total;
+  }
+
+  @Override
+  public void probabilities(float[] outputs, int offset, int classes, float[] probabilities) {
+    softmax(outputs, offset, classes, probabilities);
+  }
+
+  /** {@code softmax(outputs[offset .. offset + classes))} into {@code probabilities[0..classes)}, overflow-free. */
+  static void softmax(float[] outputs, int offset, int classes, float[] probabilities) {
+    double logSumExp = logSumExp(outputs, offset, classes);
     for (int j = 0; j < classes; j++) {
       probabilities[j] = (float) Math.exp(outputs[offset + j] - logSumExp);
     }
   }
 
-  private static double max(float[] values, int offset, int length) {
+  /** {@code log Σⱼ exp(zⱼ)} over {@code length} values from {@code offset}, shifted by the maximum. */
+  static double logSumExp(float[] values, int offset, int length) {
     float max = Float.NEGATIVE_INFINITY;
     for (int j = 0; j < length; j++) {
       max = Math.max(max, values[offset + j]);
     }
-    return max;
+    double sum = 0;
+    for (int j = 0; j < length; j++) {
+      sum += Math.exp(values[offset + j] - (double) max);
+    }
+    return max + Math.log(sum);
   }
 }

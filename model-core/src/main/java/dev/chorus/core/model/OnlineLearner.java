@@ -3,12 +3,19 @@ package dev.chorus.core.model;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.loss.ClassificationLoss;
+import dev.chorus.core.loss.L1Penalty;
 import dev.chorus.core.loss.L2Penalty;
-import dev.chorus.core.loss.SoftmaxCrossEntropy;
-import dev.chorus.core.nn.LinearNetwork;
+import dev.chorus.core.loss.SquaredError;
+import dev.chorus.core.nn.Activation;
+import dev.chorus.core.nn.ActivationFunction;
+import dev.chorus.core.nn.BatchNorm;
+import dev.chorus.core.nn.Dense;
+import dev.chorus.core.nn.Dropout;
+import dev.chorus.core.nn.Layer;
 import dev.chorus.core.nn.Network;
-import dev.chorus.core.preprocess.OnlineStandardizer;
+import dev.chorus.core.optim.GradientClipping;
 import dev.chorus.core.optim.Optimizer;
+import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -19,68 +26,120 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * The complete training state of one online classifier, trained one minibatch at a time: optional feature
- * standardisation ({@link OnlineStandardizer}), a {@link Network} producing logits, a
- * {@link ClassificationLoss}, an optional L2 penalty, an {@link Optimizer} and the random generator.
- * This class only sequences those pieces and owns their persistence.
+ * The complete training state of one online model, classifier or regressor, trained one minibatch at a time:
+ * optional feature standardisation ({@link OnlineStandardizer}), a {@link Network} built from the
+ * {@link ModelSpec}, its loss, optional L1 and L2 penalties, gradient clipping, an {@link Optimizer} with a
+ * learning-rate schedule, and the random generator that drew the initial weights and then draws dropout
+ * masks. This class only sequences those pieces and owns their persistence.
  *
- * <p>The binary state ({@link #writeTo}) holds everything needed to continue training bit for bit: magic
- * and format version, the spec as JSON, step and example counts, the random generator's state, the
- * standardiser's statistics, the parameters and the optimizer's state. Scratch buffers are not state.
+ * <p>One training step: update the standardiser with the minibatch and standardise it; forward; loss and its
+ * gradient; backward; add the L2 gradient; clip the global gradient norm; optimizer step at the scheduled
+ * learning rate; L1 proximal step at the same rate.
  *
- * <p>Not thread-safe: predictions reuse scratch buffers too.
+ * <p>The binary state ({@link #writeTo}, format {@value #FORMAT_VERSION}) holds everything needed to continue
+ * training bit for bit: magic and format version, the spec as JSON, step and example counts, the random
+ * generator's state, the standardiser's statistics, the parameters, the layers' state (batch-norm running
+ * statistics), then the optimizer's type and state. Format 1, written before MLPs existed, lacks the layer
+ * state and is still read. Scratch buffers are not state.
+ *
+ * <p>Not thread-safe: predictions reuse scratch buffers too, and allocate nothing.
  */
 public final class OnlineLearner {
 
   /** First int of every saved state: ASCII {@code "CHOL"} (Chorus online learner). */
   public static final int MAGIC = 0x43484F4C;
   /** The binary format this build writes. */
-  public static final int FORMAT_VERSION = 1;
-  private static final int[] READABLE_VERSIONS = {FORMAT_VERSION};
+  public static final int FORMAT_VERSION = 2;
+  private static final int[] READABLE_VERSIONS = {1, FORMAT_VERSION};
+  /** How far a soft target row's sum may be from 1, allowing for float rounding of a posterior. */
+  private static final float DISTRIBUTION_TOLERANCE = 1e-3f;
 
   private final ModelSpec spec;
   private final OnlineStandardizer standardizer;
   private final Network network;
+  /** {@code null} for a regressor, which uses {@link SquaredError}. */
   private final ClassificationLoss loss;
   private final L2Penalty l2;
+  private final L1Penalty l1;
   private final Optimizer optimizer;
   private SplitMix64 rng;
   private long steps;
   private long examplesSeen;
 
-  /** Scratch for one minibatch: standardised inputs, logits, and the loss gradient; grown on demand. */
+  /** Scratch for one minibatch: standardised inputs, network outputs, the loss gradient; grown on demand. */
   private float[] batchInputs = new float[0];
-  private float[] batchLogits = new float[0];
+  private float[] batchOutputs = new float[0];
   private float[] batchGradient = new float[0];
   /** Scratch for one example. */
   private final float[] exampleInput;
-  private final float[] exampleLogits;
+  private final float[] exampleOutput;
 
   private OnlineLearner(ModelSpec spec, OnlineStandardizer standardizer, Network network, Optimizer optimizer,
       SplitMix64 rng) {
     this.spec = spec;
     this.standardizer = standardizer;
     this.network = network;
-    this.loss = SoftmaxCrossEntropy.INSTANCE;
+    this.loss = spec.classificationLoss();
     this.l2 = spec.l2() > 0 ? new L2Penalty(spec.l2()) : null;
+    this.l1 = spec.l1() > 0 ? new L1Penalty(spec.l1()) : null;
     this.optimizer = optimizer;
     this.rng = rng;
     this.exampleInput = new float[spec.inputDim()];
-    this.exampleLogits = new float[spec.numClasses()];
+    this.exampleOutput = new float[network.outputDim()];
   }
 
-  /** A fresh learner: weights drawn from the spec's seed, no statistics, no optimizer state. */
+  /** A fresh learner on the default BLAS backend: weights drawn from the spec's seed, no statistics, no optimizer state. */
   public static OnlineLearner create(ModelSpec spec) {
+    return create(spec, Blas.get());
+  }
+
+  /** A fresh learner whose dense layers run on {@code blas} (benchmarks compare backends this way). */
+  public static OnlineLearner create(ModelSpec spec, Blas blas) {
     SplitMix64 rng = SplitMix64.seeded(spec.seed());
-    Network network = switch (spec.algorithm()) {
-      case ModelSpec.SOFTMAX_REGRESSION -> LinearNetwork.glorot(Blas.get(), spec.inputDim(), spec.numClasses(), rng);
-      default -> throw new IllegalArgumentException("unsupported algorithm \"" + spec.algorithm() + "\"");
-    };
     return new OnlineLearner(spec, spec.standardize() ? new OnlineStandardizer(spec.inputDim()) : null,
-        network, spec.optimizer().create(), rng);
+        buildNetwork(spec, blas, rng), spec.optimizer().create(), rng);
+  }
+
+  /**
+   * The layers the spec describes, weights drawn from {@code rng} layer by layer. Parameter names are stable
+   * because saved states are keyed by them: {@code weights}/{@code bias} for the linear models (as in format
+   * 1), {@code hidden<i>.weights}, {@code hidden<i>.bias}, {@code hidden<i>.batchNorm.gamma|beta} and
+   * {@code output.weights}/{@code output.bias} for an mlp.
+   */
+  private static Network buildNetwork(ModelSpec spec, Blas blas, SplitMix64 rng) {
+    int outputDim = spec.isClassifier() ? spec.classificationLoss().outputDim(spec.numClasses()) : 1;
+    List<Layer> layers = new ArrayList<>();
+    int width = spec.inputDim();
+    for (int i = 0; i < spec.layers().size(); i++) {
+      HiddenLayerSpec hidden = spec.layers().get(i);
+      String prefix = "hidden" + i + ".";
+      boolean normalizeAffine = hidden.batchNorm() && !hidden.batchNormAfterActivation();
+      Dense dense = Dense.zeros(blas, prefix, width, hidden.units(), !normalizeAffine);
+      hidden.init().fill(dense.weights().value(), width, hidden.units(), hidden.initLimit(), rng);
+      layers.add(dense);
+      if (normalizeAffine) {
+        layers.add(BatchNorm.create(prefix + "batchNorm.", hidden.units(), hidden.batchNormMomentum()));
+      }
+      if (hidden.activation() != ActivationFunction.IDENTITY) {
+        layers.add(new Activation(hidden.activation(), hidden.units()));
+      }
+      if (hidden.batchNormAfterActivation()) {
+        layers.add(BatchNorm.create(prefix + "batchNorm.", hidden.units(), hidden.batchNormMomentum()));
+      }
+      if (hidden.dropout() > 0) {
+        layers.add(new Dropout(hidden.units(), hidden.dropout()));
+      }
+      width = hidden.units();
+    }
+    Dense output = Dense.zeros(blas, spec.layers().isEmpty() ? "" : "output.", width, outputDim, true);
+    spec.init().fill(output.weights().value(), width, outputDim, spec.initLimit(), rng);
+    layers.add(output);
+    return new Network(layers);
   }
 
   public ModelSpec spec() {
@@ -91,8 +150,24 @@ public final class OnlineLearner {
     return spec.inputDim();
   }
 
+  /** Number of classes of a classifier; 0 for a regressor. */
   public int numClasses() {
     return spec.numClasses();
+  }
+
+  /** Whether this model predicts classes ({@link #predictProba}, {@link #predict}) or a value ({@link #predictValue}). */
+  public boolean isClassifier() {
+    return spec.isClassifier();
+  }
+
+  /** The length of one prediction: {@link #numClasses()} probabilities for a classifier, 1 value for a regressor. */
+  public int outputDim() {
+    return spec.isClassifier() ? spec.numClasses() : 1;
+  }
+
+  /** The network, for inspection; changing its parameters changes this learner. */
+  public Network network() {
+    return network;
   }
 
   /** Minibatch updates applied so far. */
@@ -108,29 +183,61 @@ public final class OnlineLearner {
   /**
    * Class probabilities for the example at {@code x[xOffset .. xOffset + inputDim)}, written to
    * {@code out[0 .. numClasses)}. Allocates nothing and changes no model state.
+   *
+   * @throws IllegalStateException for a regressor
    */
   public void predictProba(float[] x, int xOffset, float[] out) {
+    requireClassifier("predictProba");
     if (out.length < spec.numClasses()) {
       throw new IllegalArgumentException(
           "predictProba: out must hold numClasses=" + spec.numClasses() + " floats, has " + out.length);
     }
-    logits(x, xOffset);
-    loss.probabilities(exampleLogits, 0, spec.numClasses(), out);
+    outputs(x, xOffset);
+    loss.probabilities(exampleOutput, 0, spec.numClasses(), out);
   }
 
-  /** The most probable class (the lowest index on ties) for the example at {@code x[xOffset...]}. */
+  /**
+   * The most probable class (the lowest index on ties) for the example at {@code x[xOffset...]}.
+   *
+   * @throws IllegalStateException for a regressor
+   */
   public int predict(float[] x, int xOffset) {
-    logits(x, xOffset);
+    requireClassifier("predict");
+    outputs(x, xOffset);
+    if (exampleOutput.length == 1) {
+      // A binary loss's single output is a logit or margin: class 1 exactly when it is positive.
+      return exampleOutput[0] > 0f ? 1 : 0;
+    }
     int best = 0;
-    for (int j = 1; j < exampleLogits.length; j++) {
-      if (exampleLogits[j] > exampleLogits[best]) {
+    for (int j = 1; j < exampleOutput.length; j++) {
+      if (exampleOutput[j] > exampleOutput[best]) {
         best = j;
       }
     }
     return best;
   }
 
-  private void logits(float[] x, int xOffset) {
+  /**
+   * The predicted value for the example at {@code x[xOffset...]}. Allocates nothing and changes no state.
+   *
+   * @throws IllegalStateException for a classifier
+   */
+  public float predictValue(float[] x, int xOffset) {
+    if (spec.isClassifier()) {
+      throw new IllegalStateException("predictValue: " + spec.algorithm() + " with " + spec.numClasses()
+          + " classes is a classifier; use predictProba or predict");
+    }
+    outputs(x, xOffset);
+    return exampleOutput[0];
+  }
+
+  private void requireClassifier(String method) {
+    if (!spec.isClassifier()) {
+      throw new IllegalStateException(method + ": " + spec.algorithm() + " is a regressor; use predictValue");
+    }
+  }
+
+  private void outputs(float[] x, int xOffset) {
     int d = spec.inputDim();
     if (xOffset < 0 || (long) xOffset + d > x.length) {
       throw new IllegalArgumentException("predict: example at offset " + xOffset + " needs " + ((long) xOffset + d)
@@ -138,24 +245,114 @@ public final class OnlineLearner {
     }
     if (standardizer != null) {
       standardizer.transform(x, xOffset, exampleInput, 0);
-      network.predict(exampleInput, 0, exampleLogits);
+      network.predict(exampleInput, 0, exampleOutput);
     } else {
-      network.predict(x, xOffset, exampleLogits);
+      network.predict(x, xOffset, exampleOutput);
     }
   }
 
   /**
-   * Trains on {@code n} examples with one optimizer step: updates the standardiser's statistics, then
-   * minimises the weighted mean softmax cross-entropy (plus the L2 penalty, if any).
+   * Trains a classifier on {@code n} labelled examples with one optimizer step.
    *
    * @param x features, row-major {@code n × inputDim}; may be longer (a reused buffer)
    * @param labels class indices in {@code [0, numClasses)}; may be longer than {@code n}
    * @param weights non-negative example weights, or {@code null} for all ones; may be longer than {@code n}
-   * @return the weighted mean cross-entropy of the minibatch before the step, excluding the L2 penalty
+   * @return the weighted mean loss of the minibatch before the step, excluding penalties
    * @throws IllegalArgumentException before any state changes, if an argument is invalid
+   * @throws IllegalStateException for a regressor
    */
   public double trainMinibatch(float[] x, int[] labels, float[] weights, int n) {
-    validateMinibatch(x, labels, weights, n);
+    requireClassifier("trainMinibatch");
+    validateMinibatch("trainMinibatch", x, weights, n);
+    if (labels.length < n) {
+      throw new IllegalArgumentException("trainMinibatch: labels must hold n=" + n + " ints, has " + labels.length);
+    }
+    for (int i = 0; i < n; i++) {
+      if (labels[i] < 0 || labels[i] >= spec.numClasses()) {
+        throw new IllegalArgumentException("trainMinibatch: label of example " + i + " must be in [0, "
+            + spec.numClasses() + "), got " + labels[i]);
+      }
+    }
+    float[] inputs = forward(x, n);
+    double meanLoss = loss.lossAndGradient(batchOutputs, n, spec.numClasses(), labels, weights, batchGradient);
+    update(inputs, n);
+    return meanLoss;
+  }
+
+  /**
+   * Trains a classifier on {@code n} examples whose targets are distributions over the classes (a posterior
+   * from an annotator model, say), with one optimizer step. Needs a loss that takes soft targets
+   * ({@code softmax-cross-entropy}, {@code logistic}, {@code softmax-squared-error}).
+   *
+   * @param targetDistributions row-major {@code n × numClasses}, each row non-negative and summing to 1
+   *     (within 1e-3); may be longer
+   * @return the weighted mean loss (cross-entropy against the distribution, for softmax) before the step
+   * @throws IllegalArgumentException before any state changes, if an argument is invalid
+   * @throws IllegalStateException for a regressor or a loss without soft targets (hinge)
+   */
+  public double trainMinibatchSoft(float[] x, float[] targetDistributions, float[] weights, int n) {
+    requireClassifier("trainMinibatchSoft");
+    if (!loss.supportsSoftTargets()) {
+      throw new IllegalStateException("trainMinibatchSoft: loss \"" + loss.name() + "\" does not train on soft "
+          + "targets; use softmax-cross-entropy, logistic or softmax-squared-error");
+    }
+    validateMinibatch("trainMinibatchSoft", x, weights, n);
+    int k = spec.numClasses();
+    if ((long) n * k > targetDistributions.length) {
+      throw new IllegalArgumentException("trainMinibatchSoft: targetDistributions must hold n × numClasses = " + n
+          + " × " + k + " = " + (long) n * k + " floats, has " + targetDistributions.length);
+    }
+    for (int i = 0; i < n; i++) {
+      double sum = 0;
+      for (int j = 0; j < k; j++) {
+        float t = targetDistributions[i * k + j];
+        if (!(t >= 0 && t <= 1)) {
+          throw new IllegalArgumentException("trainMinibatchSoft: probability of class " + j + " for example " + i
+              + " must be in [0, 1], got " + t);
+        }
+        sum += t;
+      }
+      if (Math.abs(sum - 1) > DISTRIBUTION_TOLERANCE) {
+        throw new IllegalArgumentException("trainMinibatchSoft: target distribution of example " + i
+            + " must sum to 1, sums to " + (float) sum);
+      }
+    }
+    float[] inputs = forward(x, n);
+    double meanLoss = loss.softLossAndGradient(batchOutputs, n, k, targetDistributions, weights, batchGradient);
+    update(inputs, n);
+    return meanLoss;
+  }
+
+  /**
+   * Trains a regressor on {@code n} examples with real targets, with one optimizer step.
+   *
+   * @param targets one finite target per example; may be longer than {@code n}
+   * @return the weighted mean squared-error loss ({@code ½·(prediction − target)²}) before the step
+   * @throws IllegalArgumentException before any state changes, if an argument is invalid
+   * @throws IllegalStateException for a classifier
+   */
+  public double trainMinibatch(float[] x, float[] targets, float[] weights, int n) {
+    if (spec.isClassifier()) {
+      throw new IllegalStateException("trainMinibatch: " + spec.algorithm() + " with " + spec.numClasses()
+          + " classes is a classifier; train it with int labels or trainMinibatchSoft");
+    }
+    validateMinibatch("trainMinibatch", x, weights, n);
+    if (targets.length < n) {
+      throw new IllegalArgumentException("trainMinibatch: targets must hold n=" + n + " floats, has " + targets.length);
+    }
+    for (int i = 0; i < n; i++) {
+      if (!Float.isFinite(targets[i])) {
+        throw new IllegalArgumentException("trainMinibatch: target of example " + i + " must be finite, got " + targets[i]);
+      }
+    }
+    float[] inputs = forward(x, n);
+    double meanLoss = SquaredError.INSTANCE.lossAndGradient(batchOutputs, n, 1, targets, weights, batchGradient);
+    update(inputs, n);
+    return meanLoss;
+  }
+
+  /** Updates the standardiser, standardises, and runs the training forward pass into {@link #batchOutputs}; returns the network's inputs. */
+  private float[] forward(float[] x, int n) {
     ensureCapacity(n);
     float[] inputs = x;
     if (standardizer != null) {
@@ -163,56 +360,60 @@ public final class OnlineLearner {
       standardizer.transform(x, n, batchInputs);
       inputs = batchInputs;
     }
-    network.forward(inputs, n, batchLogits);
-    double meanLoss = loss.lossAndGradient(batchLogits, n, spec.numClasses(), labels, weights, batchGradient);
+    network.forward(inputs, n, batchOutputs, rng);
+    return inputs;
+  }
+
+  /** Backward pass from {@link #batchGradient}, penalties, clipping and the optimizer step. */
+  private void update(float[] inputs, int n) {
     network.backward(inputs, n, batchGradient);
     if (l2 != null) {
       l2.addPenaltyGradient(network.parameters());
     }
-    optimizer.step(network.parameters());
+    if (spec.clipNorm() > 0) {
+      GradientClipping.clipByGlobalNorm(network.parameters(), spec.clipNorm());
+    }
+    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
+    optimizer.step(network.parameters(), learningRate);
+    if (l1 != null) {
+      l1.proximalStep(network.parameters(), learningRate);
+    }
     steps++;
     examplesSeen += n;
-    return meanLoss;
   }
 
-  private void validateMinibatch(float[] x, int[] labels, float[] weights, int n) {
+  private void validateMinibatch(String method, float[] x, float[] weights, int n) {
     int d = spec.inputDim();
     if (n < 1) {
-      throw new IllegalArgumentException("trainMinibatch: n must be >= 1, got " + n);
+      throw new IllegalArgumentException(method + ": n must be >= 1, got " + n);
     }
     if ((long) n * d > x.length) {
-      throw new IllegalArgumentException("trainMinibatch: x must hold n × inputDim = " + n + " × " + d + " = "
+      throw new IllegalArgumentException(method + ": x must hold n × inputDim = " + n + " × " + d + " = "
           + (long) n * d + " floats, has " + x.length);
     }
-    if (labels.length < n) {
-      throw new IllegalArgumentException("trainMinibatch: labels must hold n=" + n + " ints, has " + labels.length);
-    }
     if (weights != null && weights.length < n) {
-      throw new IllegalArgumentException("trainMinibatch: weights must hold n=" + n + " floats, has " + weights.length);
+      throw new IllegalArgumentException(method + ": weights must hold n=" + n + " floats, has " + weights.length);
     }
-    for (int i = 0; i < n; i++) {
-      if (labels[i] < 0 || labels[i] >= spec.numClasses()) {
-        throw new IllegalArgumentException("trainMinibatch: label of example " + i + " must be in [0, "
-            + spec.numClasses() + "), got " + labels[i]);
-      }
-      if (weights != null && !(weights[i] >= 0 && weights[i] < Float.POSITIVE_INFINITY)) {
+    for (int i = 0; weights != null && i < n; i++) {
+      if (!(weights[i] >= 0 && weights[i] < Float.POSITIVE_INFINITY)) {
         throw new IllegalArgumentException(
-            "trainMinibatch: weight of example " + i + " must be finite and >= 0, got " + weights[i]);
+            method + ": weight of example " + i + " must be finite and >= 0, got " + weights[i]);
       }
     }
     // One NaN or infinity would poison the parameters for good, so reject the batch instead.
     for (int i = 0, end = n * d; i < end; i++) {
       if (!Float.isFinite(x[i])) {
-        throw new IllegalArgumentException("trainMinibatch: feature " + (i % d) + " of example " + (i / d)
+        throw new IllegalArgumentException(method + ": feature " + (i % d) + " of example " + (i / d)
             + " must be finite, got " + x[i]);
       }
     }
   }
 
   private void ensureCapacity(int n) {
-    if (batchLogits.length < n * spec.numClasses()) {
-      batchLogits = new float[n * spec.numClasses()];
-      batchGradient = new float[n * spec.numClasses()];
+    int outputs = n * network.outputDim();
+    if (batchOutputs.length < outputs) {
+      batchOutputs = new float[outputs];
+      batchGradient = new float[outputs];
       if (standardizer != null) {
         batchInputs = new float[n * spec.inputDim()];
       }
@@ -241,12 +442,13 @@ public final class OnlineLearner {
       standardizer.writeTo(out);
     }
     network.parameters().writeValues(out);
+    network.writeState(out);
     BinaryState.writeString(out, optimizer.spec().type());
     optimizer.writeState(out);
   }
 
   /**
-   * Reads a state written by {@link #writeTo}.
+   * Reads a state written by {@link #writeTo} in format 1 or 2; the dense layers run on {@link Blas#get()}.
    *
    * @throws IOException if the stream is not a learner state, has a format version this build cannot read
    *     (the message names the version found and the supported ones), is truncated or inconsistent
@@ -258,7 +460,7 @@ public final class OnlineLearner {
           "not an OnlineLearner state: magic 0x%08X, expected 0x%08X", magic, MAGIC));
     }
     int version = in.readInt();
-    if (version != FORMAT_VERSION) {
+    if (Arrays.stream(READABLE_VERSIONS).noneMatch(v -> v == version)) {
       throw new IOException("unsupported OnlineLearner state format version " + version
           + "; this build reads versions " + Arrays.toString(READABLE_VERSIONS));
     }
@@ -283,6 +485,10 @@ public final class OnlineLearner {
       learner.standardizer.readFrom(in);
     }
     learner.network.parameters().readValues(in);
+    // Format 1 knew only softmax regression, whose layers have no state.
+    if (version >= 2) {
+      learner.network.readState(in);
+    }
     String optimizerType = BinaryState.readString(in, "optimizer type");
     if (!optimizerType.equals(spec.optimizer().type())) {
       throw new IOException("OnlineLearner state: spec's optimizer is \"" + spec.optimizer().type()

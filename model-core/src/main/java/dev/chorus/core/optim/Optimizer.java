@@ -10,13 +10,22 @@ import java.io.IOException;
  * example) is keyed by {@link dev.chorus.core.nn.Parameter#name()} and created the first time a parameter
  * is stepped; state shared by all parameters (the step count) is the optimizer's own.
  *
- * <p>Implementations are not thread-safe. {@link #copy()} and {@link #reset()} must capture and clear
- * every piece of state, because checkpointing and restarting depend on them.
+ * <p>Implementations are not thread-safe and allocate nothing once every parameter has been stepped.
+ * {@link #copy()} and {@link #reset()} must capture and clear every piece of state, because checkpointing
+ * and restarting depend on them.
  */
 public interface Optimizer {
 
-  /** Applies one update to every parameter of {@code parameters} using its current gradient. */
-  void step(ParameterSet parameters);
+  /** Applies one update to every parameter of {@code parameters} at the spec's learning rate. */
+  default void step(ParameterSet parameters) {
+    step(parameters, (float) spec().learningRate());
+  }
+
+  /**
+   * Applies one update to every parameter of {@code parameters} using its current gradient, with
+   * {@code learningRate} in place of the spec's (a {@link LearningRateSchedule} computes it).
+   */
+  void step(ParameterSet parameters, float learningRate);
 
   /** Updates applied since creation or the last {@link #reset()}. */
   long steps();

@@ -1,7 +1,7 @@
 package dev.chorus.core.optim;
 
 /** The immutable hyperparameters of an optimizer, from which fresh optimizers are built. */
-public sealed interface OptimizerSpec permits SgdSpec, AdamSpec {
+public sealed interface OptimizerSpec permits SgdSpec, MomentumSpec, AdaGradSpec, RmsPropSpec, AdamSpec {
 
   /** The name used in model specs, e.g. {@code "adam"}. */
   String type();

@@ -14,20 +14,18 @@ import java.io.IOException;
 public final class Sgd implements Optimizer {
 
   private final SgdSpec spec;
-  private final float negativeLearningRate;
   private final Blas blas = Blas.get();
   private long steps;
 
   public Sgd(SgdSpec spec) {
     this.spec = spec;
-    this.negativeLearningRate = (float) -spec.learningRate();
   }
 
   @Override
-  public void step(ParameterSet parameters) {
+  public void step(ParameterSet parameters, float learningRate) {
     for (int p = 0; p < parameters.size(); p++) {
       Parameter parameter = parameters.get(p);
-      blas.saxpy(parameter.size(), negativeLearningRate, parameter.gradient().data(), 0, parameter.value().data(), 0);
+      blas.saxpy(parameter.size(), -learningRate, parameter.gradient().data(), 0, parameter.value().data(), 0);
     }
     steps++;
   }

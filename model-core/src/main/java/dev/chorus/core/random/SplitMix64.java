@@ -56,6 +56,16 @@ public final class SplitMix64 {
     return (2f * nextFloat() - 1f) * limit;
   }
 
+  /**
+   * Standard normal, by the Box–Muller transform of two uniforms. The second variate the transform yields
+   * is discarded rather than cached, so that {@link #state()} stays the generator's whole state.
+   */
+  public double nextGaussian() {
+    // 1 − u lies in (0, 1], so the logarithm is finite.
+    double radius = Math.sqrt(-2 * Math.log(1 - nextDouble()));
+    return radius * Math.cos(2 * Math.PI * nextDouble());
+  }
+
   /** A copy with the same state that then evolves independently. */
   public SplitMix64 copy() {
     return new SplitMix64(state);

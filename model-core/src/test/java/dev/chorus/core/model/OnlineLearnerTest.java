@@ -169,7 +169,7 @@ class OnlineLearnerTest {
     ByteBuffer.wrap(bytes).putInt(4, 99);
     assertThatThrownBy(() -> OnlineLearner.readFrom(new DataInputStream(new ByteArrayInputStream(bytes))))
         .isInstanceOf(IOException.class)
-        .hasMessage("unsupported OnlineLearner state format version 99; this build reads versions [1]");
+        .hasMessage("unsupported OnlineLearner state format version 99; this build reads versions [1, 2]");
     assertThatIllegalArgumentException().isThrownBy(() -> OnlineLearner.fromBytes(bytes))
         .withMessageContaining("version 99").withCauseInstanceOf(IOException.class);
   }

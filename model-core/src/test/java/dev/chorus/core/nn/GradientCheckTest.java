@@ -7,6 +7,7 @@ import dev.chorus.core.blas.Blas;
 import dev.chorus.core.loss.L2Penalty;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.random.SplitMix64;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,7 @@ class GradientCheckTest {
   private final float[] x = new float[N * D];
   private final int[] labels = new int[N];
   private final float[] weights = new float[N];
-  private final LinearNetwork network;
+  private final Network network;
 
   GradientCheckTest() {
     SplittableRandom random = new SplittableRandom(11);
@@ -36,8 +37,10 @@ class GradientCheckTest {
       labels[i] = random.nextInt(K);
       weights[i] = (float) random.nextDouble(0.2, 2);
     }
-    network = LinearNetwork.glorot(Blas.get(), D, K, SplitMix64.seeded(3));
-    float[] bias = network.parameters().get(LinearNetwork.BIAS).value().data();
+    Dense dense = Dense.zeros(Blas.get(), "", D, K, true);
+    WeightInit.GLOROT_UNIFORM.fill(dense.weights().value(), D, K, 0, SplitMix64.seeded(3));
+    network = new Network(List.of(dense));
+    float[] bias = network.parameters().get(Dense.BIAS).value().data();
     for (int j = 0; j < K; j++) {
       bias[j] = (float) random.nextDouble(-0.5, 0.5);
     }
@@ -47,7 +50,7 @@ class GradientCheckTest {
   private double analyticObjective() {
     float[] logits = new float[N * K];
     float[] gradOut = new float[N * K];
-    network.forward(x, N, logits);
+    network.forward(x, N, logits, SplitMix64.seeded(0));
     double data = SoftmaxCrossEntropy.INSTANCE.lossAndGradient(logits, N, K, labels, weights, gradOut);
     network.backward(x, N, gradOut);
     return data + new L2Penalty(L2).addPenaltyGradient(network.parameters());
@@ -84,8 +87,8 @@ class GradientCheckTest {
   @Test
   void analyticGradientMatchesDoublePrecisionCentralDifferences() {
     double objective = analyticObjective();
-    Parameter wParam = network.parameters().get(LinearNetwork.WEIGHTS);
-    Parameter bParam = network.parameters().get(LinearNetwork.BIAS);
+    Parameter wParam = network.parameters().get(Dense.WEIGHTS);
+    Parameter bParam = network.parameters().get(Dense.BIAS);
     double[] w = toDouble(wParam.value().data());
     double[] b = toDouble(bParam.value().data());
     assertThat(objective).isCloseTo(referenceObjective(w, b), within(1e-5));

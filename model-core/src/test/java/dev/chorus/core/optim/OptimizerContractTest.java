@@ -1,6 +1,7 @@
 package dev.chorus.core.optim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -24,7 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OptimizerContractTest {
 
   static Stream<OptimizerSpec> specs() {
-    return Stream.of(new SgdSpec(0.1), AdamSpec.withLearningRate(0.01), new AdamSpec(0.05, 0.5, 0.9, 1e-6));
+    return Stream.of(new SgdSpec(0.1), new MomentumSpec(0.05, 0.9, false), new MomentumSpec(0.05, 0.8, true),
+        new AdaGradSpec(0.1, 1e-8), new RmsPropSpec(0.01, 0.9, 1e-8), AdamSpec.withLearningRate(0.01),
+        new AdamSpec(0.05, 0.5, 0.9, 1e-6));
   }
 
   private static ParameterSet parameters(long seed) {
@@ -151,6 +154,87 @@ class OptimizerContractTest {
     adam.step(set);
     assertThat(set.get(0).value().data()[0]).isCloseTo(0.8f, within(1e-6f));
     assertThat(adam.steps()).isEqualTo(2);
+  }
+
+  /** One parameter w = 1 stepped twice with gradient 0.5; returns w after each step. */
+  private static float[] twoSteps(OptimizerSpec spec) {
+    ParameterSet set = new ParameterSet(List.of(Parameter.zeros("w", 1, 1, true)));
+    set.get(0).value().data()[0] = 1f;
+    set.get(0).gradient().data()[0] = 0.5f;
+    Optimizer optimizer = spec.create();
+    optimizer.step(set);
+    float first = set.get(0).value().data()[0];
+    optimizer.step(set);
+    return new float[] {first, set.get(0).value().data()[0]};
+  }
+
+  @Test
+  void momentumStepsMatchTheHandComputedUpdate() {
+    // v = 0.5, w = 1 − 0.1·0.5; then v = 0.9·0.5 + 0.5 = 0.95, w = 0.95 − 0.1·0.95.
+    assertThat(twoSteps(new MomentumSpec(0.1, 0.9, false))).containsExactly(new float[] {0.95f, 0.855f}, within(1e-6f));
+  }
+
+  @Test
+  void nesterovStepsMatchTheHandComputedUpdate() {
+    // v = 0.5, w = 1 − 0.1·(0.5 + 0.9·0.5) = 0.905; then v = 0.95, w = 0.905 − 0.1·(0.5 + 0.855) = 0.7695.
+    assertThat(twoSteps(new MomentumSpec(0.1, 0.9, true))).containsExactly(new float[] {0.905f, 0.7695f}, within(1e-6f));
+  }
+
+  @Test
+  void adaGradStepsMatchTheHandComputedUpdate() {
+    // G = 0.25, w = 1 − 0.1·0.5/0.5 = 0.9; then G = 0.5, w = 0.9 − 0.1·0.5/√0.5 = 0.8292893.
+    assertThat(twoSteps(new AdaGradSpec(0.1, 1e-8))).containsExactly(new float[] {0.9f, 0.8292893f}, within(1e-6f));
+  }
+
+  @Test
+  void rmsPropStepsMatchTheHandComputedUpdate() {
+    // s = 0.1·0.25 = 0.025, w = 1 − 0.01·0.5/√0.025 = 0.9683772; then s = 0.0475, w −= 0.01·0.5/√0.0475.
+    assertThat(twoSteps(new RmsPropSpec(0.01, 0.9, 1e-8)))
+        .containsExactly(new float[] {0.9683772f, 0.9683772f - 0.0229416f}, within(1e-6f));
+  }
+
+  @Test
+  void anExplicitLearningRateReplacesTheSpecs() {
+    ParameterSet set = new ParameterSet(List.of(Parameter.zeros("w", 1, 1, true)));
+    set.get(0).gradient().data()[0] = 2f;
+    new SgdSpec(0.1).create().step(set, 0.25f);
+    assertThat(set.get(0).value().data()[0]).isEqualTo(-0.5f);
+  }
+
+  @Test
+  void schedulesFollowTheirFormulas() {
+    assertThat(new LearningRateSchedule.Constant().learningRate(0.1, 1000)).isEqualTo(0.1);
+    LearningRateSchedule inverse = new LearningRateSchedule.InverseDecay(0.1);
+    assertThat(inverse.learningRate(0.1, 0)).isEqualTo(0.1);
+    assertThat(inverse.learningRate(0.1, 10)).isCloseTo(0.05, within(1e-15));
+    LearningRateSchedule halving = new LearningRateSchedule.StepHalving(List.of(10L, 20L));
+    assertThat(halving.learningRate(0.1, 9)).isEqualTo(0.1);
+    assertThat(halving.learningRate(0.1, 10)).isEqualTo(0.05);
+    assertThat(halving.learningRate(0.1, 25)).isEqualTo(0.025);
+    assertThat(new LearningRateSchedule.Exponential(0.5).learningRate(0.1, 3)).isEqualTo(0.0125);
+  }
+
+  @Test
+  void schedulesRejectBadArguments() {
+    assertThatIllegalArgumentException().isThrownBy(() -> new LearningRateSchedule.InverseDecay(-1))
+        .withMessage("inverse schedule decay must be finite and >= 0, got -1.0");
+    assertThatIllegalArgumentException().isThrownBy(() -> new LearningRateSchedule.StepHalving(List.of(5L, 5L)))
+        .withMessage("step schedule steps must be >= 1 and strictly increasing, got [5, 5]");
+    assertThatIllegalArgumentException().isThrownBy(() -> new LearningRateSchedule.Exponential(1.5))
+        .withMessage("exponential schedule gamma must be in (0, 1], got 1.5");
+  }
+
+  @Test
+  void clippingScalesTheGlobalNormDownAndLeavesSmallGradientsAlone() {
+    ParameterSet set = new ParameterSet(List.of(Parameter.zeros("a", 1, 1, true), Parameter.zeros("b", 1, 1, false)));
+    set.get(0).gradient().data()[0] = 3f;
+    set.get(1).gradient().data()[0] = -4f;
+    assertThat(GradientClipping.clipByGlobalNorm(set, 10)).isEqualTo(5.0);
+    assertThat(set.get(0).gradient().data()[0]).isEqualTo(3f);
+    assertThat(GradientClipping.clipByGlobalNorm(set, 1)).isEqualTo(5.0);
+    assertThat(set.get(0).gradient().data()[0]).isCloseTo(0.6f, within(1e-7f));
+    assertThat(set.get(1).gradient().data()[0]).isCloseTo(-0.8f, within(1e-7f));
+    assertThat(GradientClipping.globalNorm(set)).isCloseTo(1.0, within(1e-6));
   }
 
   @Test

@@ -1,0 +1,48 @@
+package dev.chorus.core.optim;
+
+import dev.chorus.core.nn.Parameter;
+import dev.chorus.core.nn.ParameterSet;
+
+/**
+ * AdaGrad (Duchi, Hazan and Singer, "Adaptive Subgradient Methods for Online Learning and Stochastic
+ * Optimization", JMLR 2011), diagonal version: with {@code G} the running sum of squared gradients per value,
+ * {@code G ← G + g²}, {@code w ← w − η·g / (√G + ε)}. Rarely active features keep large steps, which suits
+ * sparse inputs; the steps of every feature shrink for ever. State: {@code G} per parameter, the step count.
+ */
+public final class AdaGrad extends SlottedOptimizer {
+
+  private final AdaGradSpec spec;
+  private final float epsilon;
+
+  public AdaGrad(AdaGradSpec spec) {
+    super(new ParameterSlots(AdaGradSpec.TYPE, "accumulators", "squared-gradient sum"));
+    this.spec = spec;
+    this.epsilon = (float) spec.epsilon();
+  }
+
+  @Override
+  public void step(ParameterSet parameters, float learningRate) {
+    for (int p = 0; p < parameters.size(); p++) {
+      Parameter parameter = parameters.get(p);
+      float[] w = parameter.value().data();
+      float[] g = parameter.gradient().data();
+      float[] sum = slots.of(parameter)[0];
+      for (int i = 0; i < w.length; i++) {
+        float gi = g[i];
+        sum[i] += gi * gi;
+        w[i] -= learningRate * gi / ((float) Math.sqrt(sum[i]) + epsilon);
+      }
+    }
+    steps++;
+  }
+
+  @Override
+  public AdaGradSpec spec() {
+    return spec;
+  }
+
+  @Override
+  AdaGrad fresh() {
+    return new AdaGrad(spec);
+  }
+}

@@ -1,0 +1,28 @@
+package dev.chorus.core.optim;
+
+/** Hyperparameters of {@link AdaGrad}; the defaults are the common ones (TensorFlow, PyTorch use 0.01 too). */
+public record AdaGradSpec(double learningRate, double epsilon) implements OptimizerSpec {
+
+  public static final String TYPE = "adagrad";
+  public static final double DEFAULT_LEARNING_RATE = 0.01;
+  public static final double DEFAULT_EPSILON = 1e-8;
+
+  public AdaGradSpec {
+    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("adagrad learningRate must be finite and > 0, got " + learningRate);
+    }
+    if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+      throw new IllegalArgumentException("adagrad epsilon must be finite and > 0, got " + epsilon);
+    }
+  }
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public AdaGrad create() {
+    return new AdaGrad(this);
+  }
+}

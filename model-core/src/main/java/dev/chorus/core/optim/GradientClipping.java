@@ -1,0 +1,48 @@
+package dev.chorus.core.optim;
+
+import dev.chorus.core.blas.Blas;
+import dev.chorus.core.nn.Parameter;
+import dev.chorus.core.nn.ParameterSet;
+
+/**
+ * Clipping by global norm (Pascanu, Mikolov and Bengio, "On the difficulty of training recurrent neural
+ * networks", ICML 2013): if the L2 norm of all gradients together exceeds {@code maxNorm}, every gradient is
+ * scaled by {@code maxNorm / norm}. Scaling all of them by one factor keeps the update's direction, unlike
+ * clipping each value. The norm and the scaling go through {@link Blas#get()}'s {@code sdot} and {@code sscal}.
+ */
+public final class GradientClipping {
+
+  private GradientClipping() {}
+
+  /** The global L2 norm of every gradient of {@code parameters}; each parameter's sum of squares in float. */
+  public static double globalNorm(ParameterSet parameters) {
+    Blas blas = Blas.get();
+    double sumSquares = 0;
+    for (int p = 0; p < parameters.size(); p++) {
+      float[] g = parameters.get(p).gradient().data();
+      sumSquares += blas.sdot(g.length, g, 0, g, 0);
+    }
+    return Math.sqrt(sumSquares);
+  }
+
+  /**
+   * Scales every gradient so that the global norm is at most {@code maxNorm}; returns the norm before.
+   *
+   * @throws IllegalArgumentException if {@code maxNorm} is not positive
+   */
+  public static double clipByGlobalNorm(ParameterSet parameters, double maxNorm) {
+    if (!(maxNorm > 0)) {
+      throw new IllegalArgumentException("maxNorm must be > 0, got " + maxNorm);
+    }
+    double norm = globalNorm(parameters);
+    if (norm > maxNorm) {
+      float scale = (float) (maxNorm / norm);
+      Blas blas = Blas.get();
+      for (int p = 0; p < parameters.size(); p++) {
+        Parameter parameter = parameters.get(p);
+        blas.sscal(parameter.size(), scale, parameter.gradient().data(), 0);
+      }
+    }
+    return norm;
+  }
+}
