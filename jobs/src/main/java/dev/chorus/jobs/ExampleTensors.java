@@ -1,5 +1,6 @@
 package dev.chorus.jobs;
 
+import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
@@ -42,6 +43,34 @@ public final class ExampleTensors {
                 .setEventTime(example.getEventTime())
                 .setProducedAt(producedAt)
                 .build();
+    }
+
+    /** The prediction of a regressor that predicted {@code value} for {@code example}. */
+    public static Prediction regression(Example example, String variant, long modelVersion, float value,
+            long producedAt) {
+        return Prediction.newBuilder()
+                .setId(example.getId())
+                .setTask(example.getTask())
+                .setVariant(variant)
+                .setModelVersion(modelVersion)
+                .setPredictedValue((double) value)
+                .setProbabilities(ByteBuffer.allocate(0))
+                .setLabel(example.getLabel())
+                .setTarget(example.getTarget())
+                .setAnnotator(example.getAnnotator())
+                .setEventTime(example.getEventTime())
+                .setProducedAt(producedAt)
+                .build();
+    }
+
+    /** What {@code learner} predicts for the features at {@code offset} of {@code features}. */
+    public static Prediction predict(OnlineLearner learner, float[] features, int offset, float[] probabilities,
+            Example example, String variant, long modelVersion, long producedAt) {
+        if (!learner.isClassifier()) {
+            return regression(example, variant, modelVersion, learner.predictValue(features, offset), producedAt);
+        }
+        learner.predictProba(features, offset, probabilities);
+        return prediction(example, variant, modelVersion, probabilities, producedAt);
     }
 
     static int argMax(float[] values) {

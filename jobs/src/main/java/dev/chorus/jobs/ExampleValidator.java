@@ -65,7 +65,7 @@ public final class ExampleValidator {
         return null;
     }
 
-    /** Checks that depend on the model: feature dimension, sparse indices, label range. */
+    /** Checks that depend on the model: feature dimension, sparse indices, label range or a finite target. */
     public static Rejection againstSpec(Example example, ModelSpec spec) {
         int inputDim = spec.inputDim();
         int n = floats(example).remaining();
@@ -95,6 +95,17 @@ public final class ExampleValidator {
             }
         }
         Integer label = example.getLabel();
+        if (!spec.isClassifier()) {
+            if (label != null) {
+                return new Rejection("label", "field 'label': expected null for a regression task (its real target "
+                        + "goes in 'target'), got " + label);
+            }
+            Double target = example.getTarget();
+            if (target != null && !Double.isFinite(target)) {
+                return new Rejection("target", "field 'target': expected a finite number, got " + target);
+            }
+            return null;
+        }
         if (label != null && label >= spec.numClasses()) {
             return new Rejection("label", "field 'label': expected a class index in [0, " + spec.numClasses()
                     + "), got " + label);

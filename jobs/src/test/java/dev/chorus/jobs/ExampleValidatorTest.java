@@ -68,4 +68,14 @@ class ExampleValidatorTest {
         assertThat(only.check().check(valid().setTask("other").build()).reason())
                 .isEqualTo("field 'task': expected one of [known], got \"other\"");
     }
+
+    @Test
+    void regressionTasksTakeAFiniteTargetAndNoClassLabel() {
+        TaskSpecs regression = TaskSpecs.ofDefault("{\"algorithm\":\"linear-regression\",\"inputDim\":4}");
+        assertThat(regression.check().check(valid().setLabel(null).setTarget(1.5).build())).isNull();
+        assertThat(regression.check().check(valid().setLabel(2).build()).reason()).isEqualTo(
+                "field 'label': expected null for a regression task (its real target goes in 'target'), got 2");
+        assertThat(regression.check().check(valid().setLabel(null).setTarget(Double.NaN).build()).reason())
+                .isEqualTo("field 'target': expected a finite number, got NaN");
+    }
 }

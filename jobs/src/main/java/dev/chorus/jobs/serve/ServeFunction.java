@@ -166,7 +166,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         if (model == null || model.version() != snapshot.getVersion()) {
             OnlineLearner learner = OnlineLearner.fromBytes(bytes(snapshot));
             model = new Loaded(snapshot.getVersion(), learner, new float[learner.inputDim()],
-                    new float[learner.numClasses()]);
+                    new float[learner.outputDim()]);
             loaded.put(key, model);
         }
         ExampleValidator.Rejection rejection = ExampleValidator.againstSpec(example, model.learner().spec());
@@ -176,8 +176,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             return;
         }
         ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
-        model.learner().predictProba(model.features(), 0, model.probabilities());
-        out.collect(ExampleTensors.prediction(example, variant, model.version(), model.probabilities(), now));
+        out.collect(ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
+                variant, model.version(), now));
         predictions.inc();
     }
 

@@ -80,20 +80,24 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         int row = s.batchFill * dim;
         ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
 
-        if (probabilities.length != s.learner.numClasses()) {
-            probabilities = new float[s.learner.numClasses()];
+        if (probabilities.length != s.learner.outputDim()) {
+            probabilities = new float[s.learner.outputDim()];
         }
-        s.learner.predictProba(s.batchFeatures, row, probabilities);
-        Prediction prediction = ExampleTensors.prediction(example, JobSettings.DEFAULT_VARIANT, s.version(),
-                probabilities, ctx.timerService().currentProcessingTime());
+        Prediction prediction = ExampleTensors.predict(s.learner, s.batchFeatures, row, probabilities, example,
+                JobSettings.DEFAULT_VARIANT, s.version(), ctx.timerService().currentProcessingTime());
         out.collect(prediction);
-        int predicted = prediction.getPredictedClass();
-        Integer label = example.getLabel();
         s.predictions++;
 
-        if (label != null) {
-            s.prequential.add(predicted == label);
-            s.batchLabels[s.batchFill] = label;
+        boolean classifier = s.learner.isClassifier();
+        Integer label = example.getLabel();
+        Double target = example.getTarget();
+        if (classifier ? label != null : target != null) {
+            if (classifier) {
+                s.prequential.add(prediction.getPredictedClass().equals(label));
+                s.batchLabels[s.batchFill] = label;
+            } else {
+                s.batchTargets[s.batchFill] = target.floatValue();
+            }
             s.batchWeights[s.batchFill] = example.getWeight();
             s.batchFill++;
             if (s.batchFill == s.batchSize()) {
@@ -154,7 +158,11 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         if (s.batchFill == 0) {
             return;
         }
-        s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
+        if (s.learner.isClassifier()) {
+            s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
+        } else {
+            s.learner.trainMinibatch(s.batchFeatures, s.batchTargets, s.batchWeights, s.batchFill);
+        }
         s.batchFill = 0;
         updates.inc();
     }

@@ -14,7 +14,10 @@ public final class TrainerState {
     final OnlineLearner learner;
     /** Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. */
     final float[] batchFeatures;
+    /** Class labels of the open minibatch (classifiers). */
     final int[] batchLabels;
+    /** Real targets of the open minibatch (regressors). */
+    final float[] batchTargets;
     final float[] batchWeights;
     int batchFill;
     final SlidingAccuracy prequential;
@@ -36,6 +39,7 @@ public final class TrainerState {
         ModelSpec spec = learner.spec();
         this.batchFeatures = new float[spec.batchSize() * spec.inputDim()];
         this.batchLabels = new int[spec.batchSize()];
+        this.batchTargets = new float[spec.batchSize()];
         this.batchWeights = new float[spec.batchSize()];
         this.prequential = prequential;
     }
@@ -53,6 +57,7 @@ public final class TrainerState {
         TrainerState c = new TrainerState(learner.copy(), prequential.copy());
         System.arraycopy(batchFeatures, 0, c.batchFeatures, 0, batchFeatures.length);
         System.arraycopy(batchLabels, 0, c.batchLabels, 0, batchLabels.length);
+        System.arraycopy(batchTargets, 0, c.batchTargets, 0, batchTargets.length);
         System.arraycopy(batchWeights, 0, c.batchWeights, 0, batchWeights.length);
         c.batchFill = batchFill;
         c.publishedVersion = publishedVersion;

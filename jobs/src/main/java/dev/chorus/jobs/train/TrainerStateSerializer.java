@@ -11,7 +11,8 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * Writes {@link TrainerState} in an explicitly versioned layout: the learner in model-core's own versioned
- * binary format, then the partial minibatch (only its live rows), the prequential window and the operator's
+ * binary format, then the partial minibatch (only its live rows: features, then per row the class label or the
+ * real target, and the weight), the prequential window and the operator's
  * bookkeeping. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every older
  * version; no Kryo, no reflection.
  */
@@ -60,8 +61,13 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         for (int i = 0; i < s.batchFill * dim; i++) {
             out.writeFloat(s.batchFeatures[i]);
         }
+        boolean classifier = s.learner.isClassifier();
         for (int i = 0; i < s.batchFill; i++) {
-            out.writeInt(s.batchLabels[i]);
+            if (classifier) {
+                out.writeInt(s.batchLabels[i]);
+            } else {
+                out.writeFloat(s.batchTargets[i]);
+            }
             out.writeFloat(s.batchWeights[i]);
         }
         s.prequential.writeTo(out);
@@ -90,14 +96,21 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             features[i] = in.readFloat();
         }
         int[] labels = new int[fill];
+        float[] targets = new float[fill];
         float[] weights = new float[fill];
+        boolean classifier = learner.isClassifier();
         for (int i = 0; i < fill; i++) {
-            labels[i] = in.readInt();
+            if (classifier) {
+                labels[i] = in.readInt();
+            } else {
+                targets[i] = in.readFloat();
+            }
             weights[i] = in.readFloat();
         }
         TrainerState s = new TrainerState(learner, SlidingAccuracy.readFrom(in));
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
         System.arraycopy(labels, 0, s.batchLabels, 0, fill);
+        System.arraycopy(targets, 0, s.batchTargets, 0, fill);
         System.arraycopy(weights, 0, s.batchWeights, 0, fill);
         s.batchFill = fill;
         s.publishedVersion = in.readLong();

@@ -154,4 +154,58 @@ class MinibatchSgdFunctionTest {
             assertThat(restored).isEqualTo(uninterrupted);
         }
     }
+
+    @Test
+    void regressionTasksPredictValuesTrainOnTargetsAndRestoreExactly() throws Exception {
+        String spec = """
+                {"algorithm":"linear-regression","inputDim":4,"batchSize":8,
+                 "optimizer":{"type":"adam","learningRate":0.05},"seed":2}""";
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(100)
+                .snapshotIntervalMs(0).batchTimeoutMs(0);
+        java.util.function.IntFunction<Example> example = row -> {
+            Example e = MinibatchSgdFunctionTest.example(row);
+            float[] x = java.util.Arrays.copyOfRange(DATA.features(), row * 4, row * 4 + 4);
+            e.setLabel(null);
+            e.setTarget(2.0 * x[0] - x[1] + 0.5);
+            return e;
+        };
+        byte[] uninterrupted;
+        List<Prediction> first;
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 150; i++) {
+                h.processElement(example.apply(i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            first = predictions(h);
+            uninterrupted = snapshots(h).get(0).getParameters().array();
+        }
+        assertThat(first).allSatisfy(p -> {
+            assertThat(p.getPredictedClass()).isNull();
+            assertThat(p.getPredictedValue()).isNotNull();
+            assertThat(p.getProbabilities().remaining()).isZero();
+        });
+        double earlyError = Math.abs(first.get(0).getPredictedValue() - first.get(0).getTarget());
+        double lateError = first.subList(140, 150).stream()
+                .mapToDouble(p -> Math.abs(p.getPredictedValue() - p.getTarget())).average().orElseThrow();
+        assertThat(lateError).as("the regressor learned").isLessThan(earlyError);
+
+        OperatorSubtaskState checkpoint;
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 77; i++) {
+                h.processElement(example.apply(i), i);
+            }
+            checkpoint = h.snapshot(1, 77);
+        }
+        try (var h = harness(settings)) {
+            h.initializeState(checkpoint);
+            h.open();
+            for (int i = 77; i < 150; i++) {
+                h.processElement(example.apply(i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(snapshots(h).get(0).getParameters().array()).isEqualTo(uninterrupted);
+        }
+    }
 }
