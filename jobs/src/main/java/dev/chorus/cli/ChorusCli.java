@@ -1,18 +1,51 @@
 package dev.chorus.cli;
 
+import dev.chorus.schemas.codec.RecordDecodingException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The {@code chorus} command line. */
 @Command(name = "chorus", mixinStandardHelpOptions = true, version = "chorus 0.1.0",
         description = "Streaming machine learning on Apache Flink and Apache Kafka.",
-        subcommands = {DemoCommand.class, TrainCommand.class, ServeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, KafkaCommand.class, ProduceCommand.class, TrainCommand.class,
+            ServeCommand.class, TailCommand.class, ModelsCommand.class, InspectCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class},
+        footer = {"", "Option defaults and Kafka client settings may come from a properties file: --config FILE,",
+                "else $CHORUS_CONFIG, else chorus.properties in the working directory, else the one in ~/.chorus.",
+                "Keys are long option names without dashes (bootstrap-servers=broker:9092); kafka.KEY=VALUE",
+                "lines reach every Kafka client (kafka.security.protocol=SASL_SSL). Flags always win."},
+        usageHelpWidth = 110)
 public final class ChorusCli {
+
+    private static final String KAFKA_PROPERTY_OPTION = "--kafka-property";
+
+    private final ChorusConfig config;
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of errors.")
     boolean verbose;
+
+    private ChorusCli(ChorusConfig config) {
+        this.config = config;
+    }
+
+    @Option(names = ChorusConfig.CONFIG_OPTION, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Configuration file (default: $CHORUS_CONFIG, else chorus.properties in the working "
+                    + "directory, else in ~/.chorus, if present).")
+    void configFile(Path file) {
+        config.explicitFile(file);
+    }
 
     public static void main(String[] args) {
         // Logs go to a file (and warnings to the console) unless the user configured log4j2 themselves.
@@ -25,21 +58,95 @@ public final class ChorusCli {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line, also used by tests. */
+    /** The configured command line, also used by tests, with the configuration file found from the environment. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new ChorusCli());
+        return commandLine(ChorusConfig.fromEnvironment());
+    }
+
+    /** The configured command line reading its configuration file through {@code config}. */
+    static CommandLine commandLine(ChorusConfig config) {
+        CommandLine cli = new CommandLine(new ChorusCli(config));
+        config.attach(cli);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // Set after the subcommands exist, so that every one of them takes its defaults from the file.
+        cli.setDefaultValueProvider(config);
+        cli.setExecutionStrategy(parsed -> execute(parsed, config));
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine() != null ? e.getCommandLine() : cli;
+            String name = cmd.getCommandSpec().qualifiedName();
+            String message = e.getMessage();
+            if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+                message += "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?";
+            }
+            cmd.getErr().println(secrets(config, args).redact(
+                    name + ": " + message.replace('\n', ' ') + " (see '" + name + " --help')"));
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean verbose = parsed.matchedOption("--verbose") != null
                     || parsed.subcommands().stream().anyMatch(p -> p.matchedOption("--verbose") != null);
+            Secrets secrets = secrets(config, parsed.originalArgs().toArray(String[]::new));
             if (verbose) {
-                e.printStackTrace(cmd.getErr());
+                StringWriter trace = new StringWriter();
+                e.printStackTrace(new PrintWriter(trace));
+                cmd.getErr().print(secrets.redact(trace.toString()));
             } else {
-                cmd.getErr().println("chorus " + cmd.getCommandName() + ": " + oneLine(e)
-                        + " (run with --verbose for details)");
+                // These messages are the whole story; for others the stack trace may tell more.
+                String message = e instanceof KafkaUnreachableException || e instanceof RecordDecodingException
+                        ? e.getMessage() : oneLine(e) + " (run with --verbose for details)";
+                cmd.getErr().println(secrets.redact(cmd.getCommandSpec().qualifiedName() + ": " + message));
             }
-            return 1;
+            cmd.getErr().flush();
+            return cmd.getCommandSpec().exitCodeOnExecutionException();
         });
         return cli;
+    }
+
+    /**
+     * Runs the parsed command once the configuration file is checked, its {@code kafka.*} settings are merged
+     * under every {@code -X} map (flags win), and, for the jobs, Kafka answered.
+     */
+    private static int execute(ParseResult parsed, ChorusConfig config) {
+        if (CommandLine.printHelpIfRequested(parsed)) {
+            return parsed.commandSpec().exitCodeOnUsageHelp();
+        }
+        config.validate(parsed.commandSpec());
+        Map<String, String> fileSettings = config.kafkaProperties();
+        List<CommandLine> commands = parsed.asCommandLineList();
+        for (CommandLine cmd : commands) {
+            OptionSpec settings = cmd.getCommandSpec().findOption(KAFKA_PROPERTY_OPTION);
+            if (settings != null && !fileSettings.isEmpty()) {
+                Map<String, String> merged = new LinkedHashMap<>(fileSettings);
+                Map<String, String> flags = settings.getValue();
+                if (flags != null) {
+                    merged.putAll(flags);
+                }
+                settings.setValue(merged);
+            }
+        }
+        CommandLine last = commands.get(commands.size() - 1);
+        if (last.getCommand() instanceof LocalJobCommand) {
+            // The jobs' options come from dev.chorus.jobs; picocli's model reaches them without widening their API.
+            String bootstrapServers = last.getCommandSpec().findOption("--bootstrap-servers").getValue();
+            Map<String, String> kafkaProperties = last.getCommandSpec().findOption(KAFKA_PROPERTY_OPTION).getValue();
+            try {
+                KafkaOptions.requireReachable(bootstrapServers, kafkaProperties);
+            } catch (KafkaUnreachableException e) {
+                throw new CommandLine.ExecutionException(last, e.getMessage(), e);
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    /** The secrets a message might repeat: those of the configuration file and of the arguments. */
+    private static Secrets secrets(ChorusConfig config, String[] args) {
+        Secrets secrets = new Secrets().addArguments(args);
+        try {
+            secrets.addSettings(config.kafkaProperties());
+        } catch (ParameterException unreadable) {
+            // No file, no secrets from it; the file's own problem is what is being reported.
+        }
+        return secrets;
     }
 
     /** The deepest message of a failure chain, on one line. */

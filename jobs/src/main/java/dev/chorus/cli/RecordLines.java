@@ -1,0 +1,134 @@
+package dev.chorus.cli;
+
+import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Chorus records as one readable line each, for {@code chorus tail}: the fields a person looks for, in a fixed
+ * order, with sizes instead of bulk (a model's parameters and an example's features are never dumped).
+ */
+final class RecordLines {
+    private RecordLines() {}
+
+    static String line(SpecificRecord record) {
+        if (record instanceof Example e) {
+            return example(e);
+        } else if (record instanceof Prediction p) {
+            return prediction(p);
+        } else if (record instanceof ModelSnapshot m) {
+            return model(m);
+        } else if (record instanceof AnnotatorModel a) {
+            return annotator(a);
+        } else if (record instanceof DeadLetter d) {
+            return deadLetter(d);
+        }
+        throw new IllegalArgumentException("not a Chorus record: " + record.getClass().getName());
+    }
+
+    /** The latest metrics of a model, sorted by name, e.g. {@code accuracy=0.8123 logLoss=0.5521}. */
+    static String metrics(Map<String, Double> metrics) {
+        return new TreeMap<>(metrics).entrySet().stream()
+                .map(m -> m.getKey() + "=" + number(m.getValue()))
+                .collect(Collectors.joining(" "));
+    }
+
+    static String time(long epochMillis) {
+        return Instant.ofEpochMilli(epochMillis).toString();
+    }
+
+    private static String example(Example e) {
+        StringBuilder s = new StringBuilder("example ").append(e.getTask()).append(" id=").append(e.getId());
+        if (e.getLabel() != null) {
+            s.append(" label=").append(e.getLabel());
+        }
+        if (e.getTarget() != null) {
+            s.append(" target=").append(number(e.getTarget()));
+        }
+        if (e.getAnnotator() != null) {
+            s.append(" annotator=").append(e.getAnnotator());
+        }
+        s.append(" features=").append(Float32.count(e.getFeatures()))
+                .append(e.getIndices() == null ? " dense" : " sparse");
+        if (e.getWeight() != 1f) {
+            s.append(" weight=").append(number(e.getWeight()));
+        }
+        return s.append(" eventTime=").append(time(e.getEventTime())).toString();
+    }
+
+    private static String prediction(Prediction p) {
+        StringBuilder s = new StringBuilder("prediction ").append(p.getTask()).append('/').append(p.getVariant())
+                .append(" v").append(p.getModelVersion()).append(" id=").append(p.getId());
+        if (p.getPredictedClass() != null) {
+            s.append(" class=").append(p.getPredictedClass());
+            float[] probabilities = Float32.unpack(p.getProbabilities());
+            if (p.getPredictedClass() >= 0 && p.getPredictedClass() < probabilities.length) {
+                s.append(" p=").append(number(probabilities[p.getPredictedClass()]));
+            }
+        }
+        if (p.getPredictedValue() != null) {
+            s.append(" value=").append(number(p.getPredictedValue()));
+        }
+        if (p.getLabel() != null) {
+            s.append(" label=").append(p.getLabel())
+                    .append(p.getLabel().equals(p.getPredictedClass()) ? " (right)" : " (wrong)");
+        }
+        if (p.getTarget() != null) {
+            s.append(" target=").append(number(p.getTarget()));
+        }
+        if (p.getAnnotator() != null) {
+            s.append(" annotator=").append(p.getAnnotator());
+        }
+        return s.append(" eventTime=").append(time(p.getEventTime()))
+                .append(" producedAt=").append(time(p.getProducedAt())).toString();
+    }
+
+    private static String model(ModelSnapshot m) {
+        StringBuilder s = new StringBuilder("model ").append(m.getTask()).append('/').append(m.getVariant())
+                .append(" v").append(m.getVersion()).append(' ').append(m.getAlgorithm())
+                .append(" examples=").append(m.getExamplesSeen())
+                .append(" parameters=").append(String.format(Locale.ROOT, "%,d", m.getParameters().remaining()))
+                .append(" bytes (format ").append(m.getParametersFormat()).append(')');
+        if (!m.getMetrics().isEmpty()) {
+            s.append(' ').append(metrics(m.getMetrics()));
+        }
+        return s.append(" createdAt=").append(time(m.getCreatedAt())).toString();
+    }
+
+    private static String annotator(AnnotatorModel a) {
+        StringBuilder s = new StringBuilder("annotator ").append(a.getTask()).append('/').append(a.getAnnotator())
+                .append(" v").append(a.getVersion())
+                .append(" reliability=").append(number(a.getReliability()));
+        if (a.getWeight() != null) {
+            s.append(" weight=").append(number(a.getWeight()));
+        }
+        return s.append(" labels=").append(a.getLabelsSeen())
+                .append(" confusion=").append(a.getNumClasses()).append('x').append(a.getNumClasses())
+                .append(" updatedAt=").append(time(a.getUpdatedAt())).toString();
+    }
+
+    private static String deadLetter(DeadLetter d) {
+        StringBuilder s = new StringBuilder("dead-letter from ").append(d.getTopic()).append('-')
+                .append(d.getPartition()).append('@').append(d.getOffset());
+        if (d.getField() != null) {
+            s.append(" field=").append(d.getField());
+        }
+        return s.append(" reason=\"").append(d.getReason().replace('\n', ' ')).append('"')
+                .append(" original=").append(d.getOriginal().remaining()).append(" bytes")
+                .append(" time=").append(time(d.getTime())).toString();
+    }
+
+    /** Four significant digits: enough to read a metric or a probability at a glance. */
+    private static String number(double value) {
+        return String.format(Locale.ROOT, "%.4g", value).replaceFirst("(\\.\\d*?)0+$", "$1").replaceFirst("\\.$", "");
+    }
+}

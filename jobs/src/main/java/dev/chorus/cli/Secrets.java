@@ -1,0 +1,80 @@
+package dev.chorus.cli;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Keeps the values of secret Kafka settings (passwords, JAAS configurations, other secrets) out of whatever the
+ * command line prints: error messages and, with {@code --verbose}, stack traces, whose messages may quote a
+ * setting back (Kafka's JAAS parser does).
+ */
+final class Secrets {
+
+    static final String MASK = "****";
+
+    /** {@code password="..."} and the like inside a JAAS configuration. */
+    private static final Pattern QUOTED_JAAS_VALUE = Pattern.compile("=\\s*\"([^\"]*)\"");
+    /** A {@code KEY=VALUE} command-line argument, optionally glued to {@code -X} or {@code --kafka-property=}. */
+    private static final Pattern SETTING_ARGUMENT =
+            Pattern.compile("^(?:-X|--kafka-property=)?([A-Za-z0-9._-]+)=(.*)$", Pattern.DOTALL);
+
+    private final Set<String> values = new LinkedHashSet<>();
+
+    /** Whether the Kafka setting {@code key} holds a secret and so must never be printed. */
+    static boolean isSecret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("secret") || k.endsWith("jaas.config");
+    }
+
+    /** Remembers the values of the secret settings among {@code settings}. */
+    Secrets addSettings(Map<String, String> settings) {
+        settings.forEach(this::addSetting);
+        return this;
+    }
+
+    /** Remembers the values of secret settings given as {@code KEY=VALUE} arguments (after {@code -X}). */
+    Secrets addArguments(String[] args) {
+        for (String arg : args) {
+            Matcher m = SETTING_ARGUMENT.matcher(arg);
+            if (m.matches()) {
+                addSetting(m.group(1), m.group(2));
+            }
+        }
+        return this;
+    }
+
+    private void addSetting(String key, String value) {
+        if (!isSecret(key) || value == null || value.isBlank()) {
+            return;
+        }
+        values.add(value.trim());
+        Matcher quoted = QUOTED_JAAS_VALUE.matcher(value);
+        while (quoted.find()) {
+            if (!quoted.group(1).isEmpty()) {
+                values.add(quoted.group(1));
+            }
+        }
+    }
+
+    /** {@code text} with every remembered secret replaced by {@value #MASK}. */
+    String redact(String text) {
+        if (text == null || values.isEmpty()) {
+            return text;
+        }
+        // Longest first, so that a whole JAAS value is masked before the passwords inside it.
+        List<String> secrets = new ArrayList<>(values);
+        secrets.sort(Comparator.comparingInt(String::length).reversed());
+        String redacted = text;
+        for (String secret : secrets) {
+            redacted = redacted.replace(secret, MASK);
+        }
+        return redacted;
+    }
+}

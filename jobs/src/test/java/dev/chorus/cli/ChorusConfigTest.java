@@ -1,0 +1,155 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The configuration file: where it is found, what it sets, what flags override, and what is never printed. */
+class ChorusConfigTest {
+
+    private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            + "username=\"chorus\" password=\"pw-s3cret-jaas\";";
+
+    @TempDir
+    Path dir;
+
+    private Path config(String text) throws IOException {
+        return Files.writeString(dir.resolve("chorus.properties"), text);
+    }
+
+    private static TailCommand parseTail(ChorusConfig config, String... args) {
+        CommandLine cli = ChorusCli.commandLine(config);
+        cli.parseArgs(args);
+        return cli.getSubcommands().get("tail").getCommand();
+    }
+
+    @Test
+    void aValueFromTheFileIsUsedAndAFlagOverridesIt() throws IOException {
+        Path file = config("bootstrap-servers=broker:9093\nlimit=7\n");
+
+        TailCommand fromFile = parseTail(CliRun.noConfig(), "--config", file.toString(), "tail", "t");
+        assertThat(fromFile.kafka.bootstrapServers).isEqualTo("broker:9093");
+        assertThat(fromFile.limit).isEqualTo(7);
+
+        TailCommand overridden = parseTail(CliRun.noConfig(), "tail", "t", "--limit", "3", "--config", file.toString());
+        assertThat(overridden.limit).as("a flag wins, wherever --config stands").isEqualTo(3);
+        assertThat(overridden.kafka.bootstrapServers).isEqualTo("broker:9093");
+
+        assertThat(CliRun.run("--config", file.toString(), "tail", "--help").out())
+                .as("help shows the file's values as the defaults").contains("(default: broker:9093)");
+    }
+
+    @Test
+    void theFileIsFoundByFlagThenEnvironmentThenWorkingDirectoryThenHome() throws IOException {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Files.createDirectories(home.resolve(".chorus"));
+        Files.writeString(home.resolve(".chorus").resolve("chorus.properties"), "limit=1\n");
+        Map<String, String> noEnvironment = Map.of();
+
+        assertThat(parseTail(new ChorusConfig(noEnvironment::get, work, home), "tail", "t").limit).isEqualTo(1);
+        Files.writeString(work.resolve("chorus.properties"), "limit=2\n");
+        assertThat(parseTail(new ChorusConfig(noEnvironment::get, work, home), "tail", "t").limit).isEqualTo(2);
+        Path named = Files.writeString(dir.resolve("env.properties"), "limit=3\n");
+        Map<String, String> environment = Map.of("CHORUS_CONFIG", named.toString());
+        assertThat(parseTail(new ChorusConfig(environment::get, work, home), "tail", "t").limit).isEqualTo(3);
+        Path flagged = Files.writeString(dir.resolve("flag.properties"), "limit=4\n");
+        assertThat(parseTail(new ChorusConfig(environment::get, work, home), "tail", "t", "--config",
+                flagged.toString()).limit).isEqualTo(4);
+    }
+
+    @Test
+    void aMissingNamedFileOrAnUnknownKeyIsAUsageError() throws IOException {
+        CliRun missing = CliRun.run("--config", dir.resolve("nope.properties").toString(), "tail", "t");
+        assertThat(missing.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(missing.err()).contains("config file", "nope.properties", "does not exist").hasLineCount(1);
+
+        Path typo = config("bootstrap-server=broker:9092\n");
+        CliRun unknown = CliRun.run("--config", typo.toString(), "tail", "t");
+        assertThat(unknown.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(unknown.err()).contains("unknown key 'bootstrap-server'").hasLineCount(1);
+    }
+
+    @Test
+    void kafkaSettingsReachTheClientsOfTheCommandsAndOfTheJobs() throws IOException {
+        Path file = config("kafka.security.protocol=BOGUS\nkafka.client.id=from-file\n");
+
+        for (String[] args : new String[][] {{"tail", "t"}, {"models"}, {"train", "--spec", "{}"}}) {
+            CliRun run = CliRun.run(CliRun.noConfig(), prepend(args, "--config", file.toString()));
+            assertThat(run.exitCode()).as(args[0]).isEqualTo(1);
+            assertThat(run.err()).as("the admin client got the setting and rejected it")
+                    .contains("cannot reach Kafka", "BOGUS", "security.protocol");
+        }
+
+        CommandLine cli = ChorusCli.commandLine(CliRun.noConfig());
+        CliRun run = CliRun.run(cli, "--config", file.toString(), "train", "--spec", "{}", "-X", "client.id=flag",
+                "--bootstrap-servers", CliRun.unreachableBroker());
+        assertThat(run.exitCode()).isEqualTo(1);
+        Map<String, String> jobSettings = cli.getSubcommands().get("train").getCommandSpec()
+                .findOption("--kafka-property").getValue();
+        assertThat(jobSettings).as("the train job's -X settings: file first, flags win")
+                .containsEntry("security.protocol", "BOGUS").containsEntry("client.id", "flag");
+    }
+
+    @Test
+    void secretsNeverAppearInHelpErrorsOrStackTraces() throws IOException {
+        Path file = config("kafka.security.protocol=SASL_PLAINTEXT\nkafka.sasl.mechanism=PLAIN\n"
+                + "kafka.sasl.jaas.config=" + JAAS.replace("\"", "\\\"") + "\n"
+                + "kafka.ssl.key.password=pw-s3cret-key\n");
+        String broker = CliRun.unreachableBroker();
+
+        StringBuilder printed = new StringBuilder();
+        for (String command : ChorusCli.commandLine(CliRun.noConfig()).getSubcommands().keySet()) {
+            CliRun help = CliRun.run("--config", file.toString(), command, "--help");
+            printed.append(help.out()).append(help.err());
+        }
+        for (String verbose : new String[] {"--verbose", "--no-progress"}) {
+            CliRun run = CliRun.run("--config", file.toString(), "tail", "t", "--bootstrap-servers", broker,
+                    verbose.equals("--verbose") ? verbose : "--json");
+            printed.append(run.out()).append(run.err());
+        }
+        // A JAAS value Kafka cannot parse, given as a flag: its parser quotes it back in the error.
+        CliRun badJaas = CliRun.run("tail", "t", "--bootstrap-servers", broker, "-X", "security.protocol=SASL_PLAINTEXT",
+                "-X", "sasl.jaas.config=NotALoginModule password=\"pw-s3cret-flag\" oops");
+        assertThat(badJaas.exitCode()).isEqualTo(1);
+        printed.append(badJaas.out()).append(badJaas.err());
+        CliRun badFlag = CliRun.run("tail", "t", "-X", "ssl.key.password=pw-s3cret-usage", "--limit", "x");
+        assertThat(badFlag.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        printed.append(badFlag.out()).append(badFlag.err());
+
+        assertThat(printed.toString()).doesNotContain("s3cret").contains("cannot reach Kafka");
+    }
+
+    @Test
+    void theExampleFileListsEveryKey() throws IOException {
+        String example;
+        try (InputStream in = ChorusConfigTest.class.getResourceAsStream("/chorus.example.properties")) {
+            assertThat(in).as("chorus.example.properties on the classpath").isNotNull();
+            example = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        for (String key : ChorusConfig.optionKeys(ChorusCli.commandLine(CliRun.noConfig()).getCommandSpec())) {
+            assertThat(example).as(key).containsPattern("(?m)^#?" + key.replace(".", "\\.") + "=");
+        }
+        assertThat(CliRun.run("--config", writeExample(example).toString(), "tail", "--help").exitCode())
+                .as("the example as shipped is a valid configuration").isZero();
+    }
+
+    private Path writeExample(String text) throws IOException {
+        return Files.writeString(dir.resolve("example.properties"), text);
+    }
+
+    private static String[] prepend(String[] args, String... first) {
+        String[] all = new String[first.length + args.length];
+        System.arraycopy(first, 0, all, 0, first.length);
+        System.arraycopy(args, 0, all, first.length, args.length);
+        return all;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** Usage errors, help texts and unreachable brokers: exit codes and the one line the user sees. */
+class CliArgumentsTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tail", "tail t --bogus", "tail t --limit abc", "tail t --type nonsense",
+        "produce --format xml data.csv", "inspect --file a --hex 00", "inspect --offset 3", "no-such-command",
+        "kafka --partitions 0"})
+    void badArgumentsExitWithTheUsageCodeAndOneLine(String args) {
+        CliRun run = CliRun.run(args.split(" "));
+
+        assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err().lines()).hasSize(1);
+        assertThat(run.err()).startsWith("chorus").contains("--help").doesNotContain("\tat ");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void aMisspeltOptionGetsASuggestion() {
+        assertThat(CliRun.run("tail", "t", "--from-nd").err())
+                .isEqualTo("chorus tail: Unknown option: '--from-nd'; did you mean --from-end? "
+                        + "(see 'chorus tail --help')\n");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        CommandLine cli = ChorusCli.commandLine(CliRun.noConfig());
+        assertThat(cli.getSubcommands()).containsKeys("demo", "kafka", "produce", "train", "serve", "tail", "models",
+                "inspect");
+        for (String command : cli.getSubcommands().keySet()) {
+            CliRun run = CliRun.run(command, "--help");
+            assertThat(run.exitCode()).as(command).isZero();
+            assertThat(run.out()).as(command).contains("Usage: chorus " + command);
+        }
+        assertThat(CliRun.run("--help").out()).contains("Usage: chorus", "produce", "chorus.properties");
+    }
+
+    @Test
+    void anUnreachableBrokerFailsFastWithOneLineAndExitCodeOne() {
+        String broker = CliRun.unreachableBroker();
+        long t0 = System.nanoTime();
+        CliRun run = CliRun.run("tail", "chorus.predictions", "--bootstrap-servers", broker);
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("chorus tail: cannot reach Kafka at " + broker + " (timed out after 5 s)\n");
+        assertThat(System.nanoTime() - t0).as("bounded by the check's timeout").isLessThan(15_000_000_000L);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"models", "inspect --topic t --offset 0", "train --spec {}", "serve"})
+    void everyCommandThatTalksToKafkaChecksItFirst(String args) {
+        String broker = CliRun.unreachableBroker();
+        String[] argv = (args + " --bootstrap-servers " + broker).split(" ");
+        CliRun run = CliRun.run(argv);
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("chorus " + argv[0] + ": cannot reach Kafka at " + broker
+                + " (timed out after 5 s)\n");
+    }
+
+    @Test
+    void produceChecksItsFileBeforeKafka(@TempDir Path dir) throws IOException {
+        Path csv = Files.writeString(dir.resolve("data.csv"), "1,0.5,0.25\n");
+        String broker = CliRun.unreachableBroker();
+
+        assertThat(CliRun.run("produce", dir.resolve("missing.csv").toString(), "--bootstrap-servers", broker)
+                .exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        CliRun run = CliRun.run("produce", csv.toString(), "--bootstrap-servers", broker, "--no-progress");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("chorus produce: cannot reach Kafka at " + broker + " (timed out after 5 s)\n");
+    }
+
+    @Test
+    void stackTracesOnlyWithVerbose() {
+        String broker = CliRun.unreachableBroker();
+        CliRun run = CliRun.run("tail", "t", "--bootstrap-servers", broker, "--verbose");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("KafkaUnreachableException: cannot reach Kafka at " + broker, "\tat ");
+    }
+
+    @Test
+    void undecodableBytesAreOneLineWithoutAStackTrace() {
+        CliRun run = CliRun.run("inspect", "--hex", "C3 01 00 00");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("chorus inspect: truncated Avro single-object header: expected 10 bytes "
+                + "(marker C3 01 and an 8-byte schema fingerprint), got 4\n");
+    }
+}
