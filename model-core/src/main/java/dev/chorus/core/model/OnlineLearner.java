@@ -13,6 +13,8 @@ import dev.chorus.core.nn.Dense;
 import dev.chorus.core.nn.Dropout;
 import dev.chorus.core.nn.Layer;
 import dev.chorus.core.nn.Network;
+import dev.chorus.core.nn.Parameter;
+import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.GradientClipping;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
@@ -66,7 +68,7 @@ public final class OnlineLearner {
   private final ClassificationLoss loss;
   private final L2Penalty l2;
   private final L1Penalty l1;
-  private final Optimizer optimizer;
+  private Optimizer optimizer;
   private SplitMix64 rng;
   private long steps;
   private long examplesSeen;
@@ -78,6 +80,11 @@ public final class OnlineLearner {
   /** Scratch for one example. */
   private final float[] exampleInput;
   private final float[] exampleOutput;
+  /** What a training forward pass changes besides parameters, saved so a rejected minibatch leaves no trace. */
+  private final OnlineStandardizer standardizerBackup;
+  private final List<float[]> runningStatistics;
+  private final float[][] runningStatisticsBackup;
+  private long rngBackup;
 
   private OnlineLearner(ModelSpec spec, OnlineStandardizer standardizer, Network network, Optimizer optimizer,
       SplitMix64 rng) {
@@ -91,6 +98,9 @@ public final class OnlineLearner {
     this.rng = rng;
     this.exampleInput = new float[spec.inputDim()];
     this.exampleOutput = new float[network.outputDim()];
+    this.standardizerBackup = standardizer == null ? null : new OnlineStandardizer(spec.inputDim());
+    this.runningStatistics = network.runningStatistics();
+    this.runningStatisticsBackup = runningStatistics.stream().map(a -> new float[a.length]).toArray(float[][]::new);
   }
 
   /** A fresh learner on the default BLAS backend: weights drawn from the spec's seed, no statistics, no optimizer state. */
@@ -275,7 +285,7 @@ public final class OnlineLearner {
     }
     float[] inputs = forward(x, n);
     double meanLoss = loss.lossAndGradient(batchOutputs, n, spec.numClasses(), labels, weights, batchGradient);
-    update(inputs, n);
+    update(inputs, n, meanLoss);
     return meanLoss;
   }
 
@@ -319,7 +329,7 @@ public final class OnlineLearner {
     }
     float[] inputs = forward(x, n);
     double meanLoss = loss.softLossAndGradient(batchOutputs, n, k, targetDistributions, weights, batchGradient);
-    update(inputs, n);
+    update(inputs, n, meanLoss);
     return meanLoss;
   }
 
@@ -347,13 +357,14 @@ public final class OnlineLearner {
     }
     float[] inputs = forward(x, n);
     double meanLoss = SquaredError.INSTANCE.lossAndGradient(batchOutputs, n, 1, targets, weights, batchGradient);
-    update(inputs, n);
+    update(inputs, n, meanLoss);
     return meanLoss;
   }
 
   /** Updates the standardiser, standardises, and runs the training forward pass into {@link #batchOutputs}; returns the network's inputs. */
   private float[] forward(float[] x, int n) {
     ensureCapacity(n);
+    saveForwardState();
     float[] inputs = x;
     if (standardizer != null) {
       standardizer.update(x, n);
@@ -364,8 +375,17 @@ public final class OnlineLearner {
     return inputs;
   }
 
-  /** Backward pass from {@link #batchGradient}, penalties, clipping and the optimizer step. */
-  private void update(float[] inputs, int n) {
+  /**
+   * Backward pass from {@link #batchGradient}, penalties, clipping and the optimizer step, under a numeric
+   * guard: a minibatch whose update would make any parameter non-finite is rejected with
+   * {@link NonFiniteUpdateException}, after rolling back everything it changed, so the model keeps its last good
+   * parameters. A non-finite loss or gradient is rejected before the step. A finite gradient can only overflow a
+   * parameter when it is enormous (beyond {@link #SAFE_GRADIENT}, the optimizers' steps being bounded by the
+   * learning rate times the gradient, or a small multiple of the learning rate for the adaptive ones), so only
+   * then are the parameters and optimizer state backed up before the step and checked after it: the common
+   * path costs one scan of the gradients.
+   */
+  private void update(float[] inputs, int n, double meanLoss) {
     network.backward(inputs, n, batchGradient);
     if (l2 != null) {
       l2.addPenaltyGradient(network.parameters());
@@ -373,13 +393,109 @@ public final class OnlineLearner {
     if (spec.clipNorm() > 0) {
       GradientClipping.clipByGlobalNorm(network.parameters(), spec.clipNorm());
     }
+    String problem = Double.isFinite(meanLoss) ? nonFiniteGradient() : "the minibatch loss is " + meanLoss;
+    if (problem != null) {
+      reject(n, problem);
+    }
+    boolean risky = maxAbsGradient > SAFE_GRADIENT;
+    float[][] parameterBackup = risky ? parameterValues() : null;
+    Optimizer optimizerBackup = risky ? optimizer.copy() : null;
     float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
     optimizer.step(network.parameters(), learningRate);
     if (l1 != null) {
       l1.proximalStep(network.parameters(), learningRate);
     }
+    if (risky) {
+      String overflow = nonFiniteParameter();
+      if (overflow != null) {
+        ParameterSet parameters = network.parameters();
+        for (int p = 0; p < parameters.size(); p++) {
+          float[] value = parameters.get(p).value().data();
+          System.arraycopy(parameterBackup[p], 0, value, 0, value.length);
+        }
+        optimizer = optimizerBackup;
+        reject(n, overflow + " after a step with gradients up to " + maxAbsGradient);
+      }
+    }
     steps++;
     examplesSeen += n;
+  }
+
+  /** Above this gradient magnitude a finite step could overflow a parameter, so the guard checks the result. */
+  public static final float SAFE_GRADIENT = 1e30f;
+
+  /** Largest absolute gradient component seen by the last {@link #nonFiniteGradient()} scan. */
+  private float maxAbsGradient;
+
+  /** Null when every gradient component is finite (and notes the largest), else what is wrong and where. */
+  private String nonFiniteGradient() {
+    ParameterSet parameters = network.parameters();
+    float max = 0;
+    for (int p = 0; p < parameters.size(); p++) {
+      Parameter parameter = parameters.get(p);
+      float[] g = parameter.gradient().data();
+      for (int i = 0; i < g.length; i++) {
+        float a = Math.abs(g[i]);
+        if (!(a <= Float.MAX_VALUE)) {
+          return "the gradient of parameter '" + parameter.name() + "' is " + g[i] + " at index " + i
+              + " (expected a finite value)";
+        }
+        max = Math.max(max, a);
+      }
+    }
+    maxAbsGradient = max;
+    return null;
+  }
+
+  /** Null when every parameter is finite, else which one is not. */
+  private String nonFiniteParameter() {
+    ParameterSet parameters = network.parameters();
+    for (int p = 0; p < parameters.size(); p++) {
+      float[] value = parameters.get(p).value().data();
+      for (int i = 0; i < value.length; i++) {
+        if (!Float.isFinite(value[i])) {
+          return "parameter '" + parameters.get(p).name() + "' would become " + value[i] + " at index " + i;
+        }
+      }
+    }
+    return null;
+  }
+
+  private float[][] parameterValues() {
+    ParameterSet parameters = network.parameters();
+    float[][] values = new float[parameters.size()][];
+    for (int p = 0; p < parameters.size(); p++) {
+      values[p] = parameters.get(p).value().data().clone();
+    }
+    return values;
+  }
+
+  private void reject(int n, String problem) {
+    restoreForwardState();
+    throw new NonFiniteUpdateException("minibatch of " + n + " rejected before step " + (steps + 1) + ": " + problem
+        + "; the model keeps its parameters");
+  }
+
+  private void saveForwardState() {
+    rngBackup = rng.state();
+    if (standardizer != null) {
+      standardizerBackup.copyFrom(standardizer);
+    }
+    for (int i = 0; i < runningStatistics.size(); i++) {
+      float[] stats = runningStatistics.get(i);
+      System.arraycopy(stats, 0, runningStatisticsBackup[i], 0, stats.length);
+    }
+  }
+
+  private void restoreForwardState() {
+    rng = SplitMix64.fromState(rngBackup);
+    if (standardizer != null) {
+      standardizer.copyFrom(standardizerBackup);
+    }
+    for (int i = 0; i < runningStatistics.size(); i++) {
+      float[] stats = runningStatistics.get(i);
+      System.arraycopy(runningStatisticsBackup[i], 0, stats, 0, stats.length);
+    }
   }
 
   private void validateMinibatch(String method, float[] x, float[] weights, int n) {

@@ -119,6 +119,11 @@ public final class BatchNorm implements Layer {
   }
 
   @Override
+  public List<float[]> runningStatistics() {
+    return List.of(runningMean, runningVariance);
+  }
+
+  @Override
   public void forward(float[] in, int rows, float[] out, SplitMix64 rng) {
     int n = rows * dim;
     if (normalized.length < n) {

@@ -25,6 +25,14 @@ public interface Layer {
   List<Parameter> parameters();
 
   /**
+   * State that a training {@link #forward} changes besides parameters (batch norm's running statistics), so that
+   * a rejected minibatch can be rolled back; empty for layers without any.
+   */
+  default List<float[]> runningStatistics() {
+    return List.of();
+  }
+
+  /**
    * Training-mode outputs of {@code rows} examples of {@code in} into {@code out}, remembering what
    * {@link #backward} needs. {@code rng} drives stochastic layers (dropout); others ignore it.
    */

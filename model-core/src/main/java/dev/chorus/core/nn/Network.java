@@ -136,6 +136,15 @@ public final class Network {
   }
 
   /** A deep copy of parameters (values and gradients) and layer state; scratch space is not shared. */
+  /** Every layer's {@link Layer#runningStatistics()}, in layer order (the arrays themselves, not copies). */
+  public List<float[]> runningStatistics() {
+    List<float[]> all = new java.util.ArrayList<>();
+    for (Layer layer : layers) {
+      all.addAll(layer.runningStatistics());
+    }
+    return all;
+  }
+
   public Network copy() {
     List<Layer> copies = new ArrayList<>(layers.length);
     for (Layer layer : layers) {

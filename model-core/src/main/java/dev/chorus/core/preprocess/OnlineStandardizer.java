@@ -125,6 +125,17 @@ public final class OnlineStandardizer {
     }
   }
 
+  /** Makes this standardizer's statistics equal to {@code other}'s (same dimension), without allocating. */
+  public void copyFrom(OnlineStandardizer other) {
+    if (other.dim != dim) {
+      throw new IllegalArgumentException("standardizer: expected dimension " + dim + ", got " + other.dim);
+    }
+    count = other.count;
+    System.arraycopy(other.mean, 0, mean, 0, dim);
+    System.arraycopy(other.sumSquaredDeviations, 0, sumSquaredDeviations, 0, dim);
+    refreshTransform();
+  }
+
   /** A deep copy. */
   public OnlineStandardizer copy() {
     OnlineStandardizer copy = new OnlineStandardizer(dim);
