@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobSettings;
@@ -19,6 +20,8 @@ import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Online minibatch SGD per task, test-then-train: every example is first predicted with the current model
@@ -26,6 +29,9 @@ import org.apache.flink.util.OutputTag;
  * closes when it is full, or {@code batchTimeoutMs} after its first example on a slow stream. Model snapshots
  * go to {@link #MODEL_SNAPSHOTS} every {@code snapshotEveryBatches} updates, on a periodic timer when the model
  * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase.
+ *
+ * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
+ * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters.
  *
  * <p>All training state lives in one {@link TrainerState} value per task, so a checkpoint captures parameters,
  * optimizer moments, RNG, step counts and the partial minibatch together and restores them exactly.
@@ -38,6 +44,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
 
     /** Event-time timer that fires only when a bounded input ends (the final watermark): flush and publish. */
     private static final long END_OF_INPUT = Long.MAX_VALUE;
+    private static final Logger LOG = LoggerFactory.getLogger(MinibatchSgdFunction.class);
 
     private final TaskSpecs specs;
     private final int snapshotEveryBatches;
@@ -49,6 +56,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
     private transient ValueState<TrainerState> state;
     private transient float[] probabilities;
     private transient Counter updates;
+    private transient Counter rejected;
     private transient Counter snapshots;
     private transient String blasBackend;
 
@@ -66,6 +74,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerStateSerializer()));
         probabilities = new float[0];
         updates = getRuntimeContext().getMetricGroup().counter("minibatchUpdates");
+        rejected = getRuntimeContext().getMetricGroup().counter("minibatchesRejected");
         snapshots = getRuntimeContext().getMetricGroup().counter("modelSnapshots");
         blasBackend = Blas.get().backend().name();
     }
@@ -158,13 +167,20 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         if (s.batchFill == 0) {
             return;
         }
-        if (s.learner.isClassifier()) {
-            s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
-        } else {
-            s.learner.trainMinibatch(s.batchFeatures, s.batchTargets, s.batchWeights, s.batchFill);
+        try {
+            if (s.learner.isClassifier()) {
+                s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
+            } else {
+                s.learner.trainMinibatch(s.batchFeatures, s.batchTargets, s.batchWeights, s.batchFill);
+            }
+            updates.inc();
+        } catch (NonFiniteUpdateException e) {
+            // The learner is untouched: drop the poisoned minibatch and keep serving the last good model.
+            rejected.inc();
+            LOG.warn("task {}: minibatch of {} examples rejected at model version {} (examples seen {}): {}",
+                    ctx.getCurrentKey(), s.batchFill, s.version(), s.learner.examplesSeen(), e.getMessage());
         }
         s.batchFill = 0;
-        updates.inc();
     }
 
     /** Emits a snapshot if the model changed since the last one, so versions strictly increase. */

@@ -208,4 +208,48 @@ class MinibatchSgdFunctionTest {
             assertThat(snapshots(h).get(0).getParameters().array()).isEqualTo(uninterrupted);
         }
     }
+
+    @Test
+    void aPoisonedMinibatchIsRejectedAndTrainingGoesOnAsIfItNeverCame() throws Exception {
+        String spec = """
+                {"algorithm":"linear-regression","inputDim":4,"batchSize":8,"standardize":false,
+                 "optimizer":{"type":"sgd","learningRate":0.01},"seed":2}""";
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(100)
+                .snapshotIntervalMs(0).batchTimeoutMs(0);
+        java.util.function.IntFunction<Example> clean = row -> {
+            Example e = MinibatchSgdFunctionTest.example(row);
+            e.setLabel(null);
+            e.setTarget(1.0 + DATA.labels()[row]);
+            return e;
+        };
+        byte[] withoutPoison;
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 40; i++) {
+                h.processElement(clean.apply(i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            withoutPoison = snapshots(h).get(0).getParameters().array();
+        }
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 16; i++) {
+                h.processElement(clean.apply(i), i);
+            }
+            for (int i = 0; i < 8; i++) { // one whole minibatch of finite but enormous features
+                Example poison = clean.apply(i);
+                poison.setId("poison-" + i);
+                poison.setFeatures(dev.chorus.schemas.Float32.pack(new float[] {3e38f, 3e38f, 3e38f, 3e38f}));
+                h.processElement(poison, 100 + i);
+            }
+            for (int i = 16; i < 40; i++) {
+                h.processElement(clean.apply(i), i);
+            }
+            List<Prediction> out = predictions(h);
+            assertThat(out.get(24).getModelVersion()).as("the poisoned minibatch made no version").isEqualTo(2);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(snapshots(h).get(0).getParameters().array()).isEqualTo(withoutPoison);
+            assertThat(snapshots(h).get(0).getExamplesSeen()).isEqualTo(40);
+        }
+    }
 }
