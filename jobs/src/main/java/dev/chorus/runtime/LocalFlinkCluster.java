@@ -6,6 +6,7 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -67,6 +68,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
             throw new IllegalStateException("job " + job + " ended " + result.getApplicationStatus(), cause);
         }
         return result;
+    }
+
+    /** Stops the job with a canonical savepoint under {@code directory} (a URI) and returns the savepoint's path. */
+    public String stopWithSavepoint(JobID job, String directory) throws Exception {
+        return cluster.stopWithSavepoint(job, directory, false, SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
     }
 
     public void cancel(JobID job) throws Exception {

@@ -17,7 +17,7 @@ import java.util.Map;
  * file, for a task whose spec has 4 features and 3 classes, and {@code cases.tsv}, the part of the reason each
  * must produce. The files are committed; run this only to add cases, as a new version that keeps v1 intact
  * (after {@code ./mvnw -pl jobs package}):
- * {@code java -cp 'jobs/target/test-classes:jobs/target/classes:jobs/target/lib/*'
+ * {@code java -cp 'jobs/target/test-classes:jobs/target/classes:jobs/target/lib/*:model-core/target/test-classes'
  * dev.chorus.jobs.badinput.BadInputCorpus jobs/src/test/resources/bad-input/v2}.
  */
 public final class BadInputCorpus {

@@ -1,0 +1,95 @@
+package dev.chorus.jobs.evolution;
+
+import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.jobs.train.TrainJob;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.runtime.ExampleProducer;
+import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.runtime.LocalFlinkCluster;
+import dev.chorus.runtime.TopicReader;
+import dev.chorus.schemas.Example;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * Makes the train-job savepoint that {@link SavepointCompatibilityIT} restores: 100 examples of one task in
+ * minibatches of 16, so the savepoint holds a model at version 6 and an open minibatch of 4. The savepoint is
+ * committed under {@code src/test/resources/savepoints/train-v1}; make a new one (train-v2, …) only when the
+ * state layout changes, and keep every older one restoring.
+ * Run (after {@code ./mvnw package}): {@code java -cp 'jobs/target/test-classes:jobs/target/classes:jobs/target/lib/*:model-core/target/test-classes'
+ * dev.chorus.jobs.evolution.SavepointFixture jobs/src/test/resources/savepoints/train-v1}.
+ */
+public final class SavepointFixture {
+    private SavepointFixture() {}
+
+    static final String SPEC = """
+            {"algorithm":"softmax-regression","inputDim":6,"numClasses":3,"batchSize":16,
+             "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":77}""";
+    static final String TASK = "fixture";
+    static final int EXAMPLES = 100;
+
+    static TrainSettings settings(String bootstrap) {
+        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.ofDefault(SPEC))
+                .checkpointIntervalMs(300).snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
+                .parallelism(1);
+    }
+
+    static void createTopics(EmbeddedKafkaBroker kafka, TrainSettings s) {
+        kafka.createTopics(List.of(new NewTopic(s.examplesTopic().name(), 1, (short) 1),
+                new NewTopic(s.predictionsTopic().name(), 1, (short) 1),
+                new NewTopic(s.modelsTopic().name(), 1, (short) 1),
+                new NewTopic(s.deadLetterTopic().name(), 1, (short) 1)));
+    }
+
+    static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to) {
+        var codec = s.examplesTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            for (int row = from; row < to; row++) {
+                Example e = ExampleProducer.example(data, row, TASK, "fx", 0);
+                producer.sendRaw(s.examplesTopic().name(), TASK, codec.encode(e));
+            }
+            producer.flush();
+        }
+    }
+
+    static LabeledDataset data() {
+        return SyntheticBlobs.generate(200, 6, 3, 77);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args[0]).toAbsolutePath();
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
+                LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
+            TrainSettings s = settings(kafka.bootstrapServers());
+            createTopics(kafka, s);
+            produce(kafka, s, data(), 0, EXAMPLES);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            TrainJob.build(env, s);
+            JobID job = flink.submit(env, "savepoint-fixture");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
+                    < EXAMPLES) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the job did not predict all " + EXAMPLES + " examples");
+                }
+                Thread.sleep(100);
+            }
+            Files.createDirectories(out.getParent());
+            String savepoint = flink.stopWithSavepoint(job, out.getParent().toUri().toString());
+            Path made = Path.of(java.net.URI.create(savepoint));
+            if (Files.exists(out)) {
+                throw new IllegalStateException(out + " exists: fixtures are never overwritten");
+            }
+            Files.move(made, out);
+            System.out.println("savepoint written to " + out);
+        }
+    }
+}
