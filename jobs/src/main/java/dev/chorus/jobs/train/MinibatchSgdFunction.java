@@ -161,7 +161,11 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
     /** Applies one update with the open minibatch, if it holds any example, and cancels its timeout. */
     private void train(TrainerState s, Context ctx) {
         if (s.batchDeadline != Long.MIN_VALUE) {
-            ctx.timerService().deleteProcessingTimeTimer(s.batchDeadline);
+            // Flink keeps one timer per key and timestamp: when the deadline falls on the millisecond of the next
+            // snapshot, deleting it would delete the snapshot timer too and end the periodic snapshots for good.
+            if (s.batchDeadline != s.nextSnapshotAt) {
+                ctx.timerService().deleteProcessingTimeTimer(s.batchDeadline);
+            }
             s.batchDeadline = Long.MIN_VALUE;
         }
         if (s.batchFill == 0) {

@@ -252,4 +252,25 @@ class MinibatchSgdFunctionTest {
             assertThat(snapshots(h).get(0).getExamplesSeen()).isEqualTo(40);
         }
     }
+
+    @Test
+    void aBatchDeadlineOnTheSnapshotMillisecondDoesNotCancelPeriodicSnapshots() throws Exception {
+        TrainSettings settings = settings().snapshotEveryBatches(1000).snapshotIntervalMs(2000).batchTimeoutMs(1000);
+        try (var h = harness(settings)) {
+            h.open();
+            h.setProcessingTime(0);
+            // The first example (t=0) schedules the snapshot check at 2000; a minibatch opened at 1000 has its
+            // deadline at 2000 too, and is then filled (closed by count) before it fires.
+            h.processElement(example(0), 0);
+            for (int i = 1; i < 8; i++) {
+                h.processElement(example(i), i);
+            }
+            h.setProcessingTime(1000);
+            for (int i = 8; i < 16; i++) {
+                h.processElement(example(i), i);
+            }
+            h.setProcessingTime(9000);
+            assertThat(snapshots(h)).as("the periodic snapshot still fired").isNotEmpty();
+        }
+    }
 }
