@@ -1,13 +1,11 @@
 package dev.chorus.core.io;
 
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads IDX files, the format of MNIST and Fashion-MNIST: a magic number {@code 0x0000TTDD} (type
@@ -22,9 +20,6 @@ public final class IdxReader {
   public static final int IMAGES_MAGIC = 0x00000803;
   /** Magic of unsigned-byte data with 1 dimension: labels. */
   public static final int LABELS_MAGIC = 0x00000801;
-
-  private static final int GZIP_MAGIC = 0x1f8b;
-  private static final int BUFFER_BYTES = 1 << 16;
 
   /**
    * Images as one row-major array of {@code count × rows × cols} pixels scaled to {@code [0, 1]}; image
@@ -93,19 +88,7 @@ public final class IdxReader {
   }
 
   private static DataInputStream decompressIfNeeded(InputStream in, String source) throws IOException {
-    BufferedInputStream buffered = new BufferedInputStream(in, BUFFER_BYTES);
-    buffered.mark(2);
-    int first = buffered.read();
-    int second = buffered.read();
-    buffered.reset();
-    if (((first << 8) | second) != GZIP_MAGIC) {
-      return new DataInputStream(buffered);
-    }
-    try {
-      return new DataInputStream(new GZIPInputStream(buffered, BUFFER_BYTES));
-    } catch (IOException e) {
-      throw new IOException(source + ": starts like gzip but cannot be decompressed: " + e.getMessage(), e);
-    }
+    return new DataInputStream(TextInput.decompressIfNeeded(in, source));
   }
 
   private static void requireMagic(String source, DataInputStream in, int expected, String what) throws IOException {
