@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.AuthenticationException;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,7 +50,8 @@ final class KafkaOptions {
      *
      * Then checks that {@code topics} exist, since producing to a missing topic would block for a minute.
      *
-     * @throws KafkaUnreachableException if it does not answer in time, or refuses the client
+     * @throws KafkaUnreachableException if it does not answer in time, refuses the client, or authentication
+     *     (SASL or TLS) fails
      * @throws IllegalStateException naming the first missing topic
      */
     static void requireReachable(String bootstrapServers, Map<String, String> kafkaProperties, String... topics) {
@@ -77,6 +79,12 @@ final class KafkaOptions {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw timedOut(where, e.getCause());
+            }
+            if (e.getCause() instanceof AuthenticationException) {
+                // SASL credentials refused, or a TLS handshake that failed: Kafka answered, so not "cannot reach".
+                throw new KafkaUnreachableException("authentication with Kafka at " + bootstrapServers
+                        + " failed (check the kafka.sasl.* and kafka.ssl.* settings): " + rootMessage(e.getCause()),
+                        e.getCause());
             }
             throw new KafkaUnreachableException(where + ": " + rootMessage(e.getCause()), e.getCause());
         } catch (InterruptedException e) {

@@ -19,8 +19,14 @@ final class Secrets {
 
     static final String MASK = "****";
 
-    /** {@code password="..."} and the like inside a JAAS configuration. */
-    private static final Pattern QUOTED_JAAS_VALUE = Pattern.compile("=\\s*\"([^\"]*)\"");
+    /** {@code password="..."} and the like inside a JAAS configuration: group 1 the option, group 2 its value. */
+    private static final Pattern QUOTED_JAAS_VALUE = Pattern.compile("([A-Za-z0-9_.-]*)\\s*=\\s*\"([^\"]*)\"");
+    /**
+     * JAAS options that name someone rather than prove it: masking their values would mask every other
+     * occurrence of that name too (a user called {@code chorus} would turn each message's {@code chorus tail:}
+     * into {@code **** tail:}).
+     */
+    private static final Set<String> PUBLIC_JAAS_OPTIONS = Set.of("username", "principal", "servicename");
     /** A {@code KEY=VALUE} command-line argument, optionally glued to {@code -X} or {@code --kafka-property=}. */
     private static final Pattern SETTING_ARGUMENT =
             Pattern.compile("^(?:-X|--kafka-property=)?([A-Za-z0-9._-]+)=(.*)$", Pattern.DOTALL);
@@ -57,8 +63,9 @@ final class Secrets {
         values.add(value.trim());
         Matcher quoted = QUOTED_JAAS_VALUE.matcher(value);
         while (quoted.find()) {
-            if (!quoted.group(1).isEmpty()) {
-                values.add(quoted.group(1));
+            if (!quoted.group(2).isEmpty()
+                    && !PUBLIC_JAAS_OPTIONS.contains(quoted.group(1).toLowerCase(Locale.ROOT))) {
+                values.add(quoted.group(2));
             }
         }
     }

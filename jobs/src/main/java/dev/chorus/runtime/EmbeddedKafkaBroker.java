@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -58,11 +59,15 @@ import org.slf4j.LoggerFactory;
  * behind {@code kafka-storage.sh format}) and the server is started exactly as {@code kafka-server-start.sh} would
  * start it. Used by {@code chorus demo}, {@code chorus kafka} and the pipeline integration tests.
  *
- * <p>Both listeners bind to 127.0.0.1 only: {@code PLAINTEXT} for clients and {@code CONTROLLER} for the
- * KRaft quorum (static single voter, {@code controller.quorum.voters}). The defaults make transactions and
- * consumer groups work on one node (internal topics with replication factor 1 and one partition, no initial
- * rebalance delay, a one hour {@code transaction.max.timeout.ms} to admit Flink's default one hour producer
- * transaction timeout) and disable topic auto-creation, since Chorus creates its topics explicitly.
+ * <p>The listeners bind to 127.0.0.1 only: {@code PLAINTEXT} for clients and {@code CONTROLLER} for the
+ * KRaft quorum (static single voter, {@code controller.quorum.voters}). {@link Builder#saslSslListener} adds a
+ * third, {@code SASL_SSL}, for clients that authenticate with SASL/PLAIN or SCRAM-SHA-512 over TLS; the
+ * {@code PLAINTEXT} listener then still carries inter-broker traffic and this class's own admin client.
+ *
+ * <p>The defaults make transactions and consumer groups work on one node (internal topics with replication
+ * factor 1 and one partition, no initial rebalance delay, a one hour {@code transaction.max.timeout.ms} to admit
+ * Flink's default one hour producer transaction timeout) and disable topic auto-creation, since Chorus creates
+ * its topics explicitly.
  *
  * <p>Process exit behaviour (Kafka 4.2.0, as read from its bytecode): ordinary startup failures — a port
  * already in use, an unformatted or foreign log directory, a startup timeout — are thrown as exceptions from
@@ -87,6 +92,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     private static final String CLIENT_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String SASL_SSL_LISTENER = "SASL_SSL";
+    /** Broker-side settings of the SASL_SSL listener are prefixed {@code listener.name.<lower-case name>.}. */
+    private static final String SASL_SSL_PREFIX = "listener.name.sasl_ssl.";
+    private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
     private static final int NODE_ID = 1;
     private static final int MAX_BIND_ATTEMPTS = 3;
     private static final Duration ADMIN_CALL_TIMEOUT = Duration.ofSeconds(30);
@@ -99,12 +108,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Map<String, String> extraProperties;
     private final Map<String, Short> featureLevels;
     private final Duration startupTimeout;
+    private final Path saslSslKeyStore;
+    private final String saslSslKeyStorePassword;
+    private final Map<String, String> saslUsers;
 
     private State state = State.NEW;
     private Path logDir;
     private boolean deleteLogDirOnClose;
     private int port = -1;
     private int controllerPort = -1;
+    private int saslSslPort = -1;
     private String clusterId;
     private KafkaRaftServer server;
     private Admin admin;
@@ -116,6 +129,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.extraProperties = Map.copyOf(b.extraProperties);
         this.featureLevels = Map.copyOf(b.featureLevels);
         this.startupTimeout = b.startupTimeout;
+        this.saslSslKeyStore = b.saslSslKeyStore;
+        this.saslSslKeyStorePassword = b.saslSslKeyStorePassword;
+        this.saslUsers = Map.copyOf(b.saslUsers);
+        if (saslSslKeyStore == null && !saslUsers.isEmpty()) {
+            throw new IllegalStateException("SASL users " + saslUsers.keySet()
+                    + " need a SASL_SSL listener: call saslSslListener(keyStore, password) too");
+        }
     }
 
     public static Builder builder() {
@@ -142,6 +162,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             for (int attempt = 1; attempt <= MAX_BIND_ATTEMPTS; attempt++) {
                 port = requestedPort == 0 ? freePort() : requestedPort;
                 controllerPort = freePort(port);
+                if (saslSslKeyStore != null) {
+                    saslSslPort = freePort(port, controllerPort);
+                }
                 Properties props = brokerProperties();
                 if (!isFormatted(logDir)) {
                     format(props);
@@ -194,6 +217,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("Embedded Kafka broker is not running");
         }
         return HOST + ":" + port;
+    }
+
+    /**
+     * {@code 127.0.0.1:<port>} of the SASL_SSL listener; valid after {@link #start()} of a broker built with
+     * {@link Builder#saslSslListener}.
+     */
+    public String saslSslBootstrapServers() {
+        bootstrapServers();
+        if (saslSslPort <= 0) {
+            throw new IllegalStateException("Embedded Kafka broker has no SASL_SSL listener: build it with "
+                    + "saslSslListener(keyStore, password)");
+        }
+        return HOST + ":" + saslSslPort;
     }
 
     /** The client (PLAINTEXT) port; valid after {@link #start()}. */
@@ -289,6 +325,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
         p.put("advertised.listeners", CLIENT_LISTENER + "://" + HOST + ":" + port);
         p.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        if (saslSslKeyStore != null) {
+            addSaslSslListener(p);
+        }
         p.put("controller.listener.names", CONTROLLER_LISTENER);
         p.put("inter.broker.listener.name", CLIENT_LISTENER);
         p.put("log.dirs", logDir.toString());
@@ -320,6 +359,30 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return props;
     }
 
+    /**
+     * The SASL_SSL listener: TLS with the PKCS12 key store, SASL/PLAIN with the users in the listener's JAAS
+     * configuration ({@code user_<name>="<password>"}) and SCRAM-SHA-512 with credentials that {@link #format}
+     * writes into the metadata log.
+     */
+    private void addSaslSslListener(Map<String, String> p) {
+        String address = SASL_SSL_LISTENER + "://" + HOST + ":" + saslSslPort;
+        p.put("listeners", p.get("listeners") + "," + address);
+        p.put("advertised.listeners", p.get("advertised.listeners") + "," + address);
+        p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ","
+                + SASL_SSL_LISTENER + ":SASL_SSL");
+        p.put(SASL_SSL_PREFIX + "ssl.keystore.type", "PKCS12");
+        p.put(SASL_SSL_PREFIX + "ssl.keystore.location", saslSslKeyStore.toString());
+        p.put(SASL_SSL_PREFIX + "ssl.keystore.password", saslSslKeyStorePassword);
+        p.put(SASL_SSL_PREFIX + "ssl.key.password", saslSslKeyStorePassword);
+        p.put(SASL_SSL_PREFIX + "sasl.enabled.mechanisms", "PLAIN," + SCRAM_MECHANISM);
+        StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        new TreeMap<>(saslUsers).forEach((name, password) ->
+                plain.append(" user_").append(name).append("=\"").append(password).append('"'));
+        p.put(SASL_SSL_PREFIX + "plain.sasl.jaas.config", plain.append(';').toString());
+        p.put(SASL_SSL_PREFIX + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    }
+
     private Properties adminProperties() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -349,10 +412,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * {@code kafka-storage.sh format --cluster-id <id> --config <file> [--feature name=level]...} for this
-     * node, run through Kafka's own {@code kafka.tools.StorageTool} (which drives
-     * {@code org.apache.kafka.metadata.storage.Formatter}): writes {@code meta.properties} and the bootstrap
-     * metadata checkpoint. {@code StorageTool.execute} returns an exit code; only its {@code main} exits.
+     * {@code kafka-storage.sh format --cluster-id <id> --config <file> [--feature name=level]...
+     * [--add-scram SCRAM-SHA-512=[name=...,password=...]]...} for this node, run through Kafka's own
+     * {@code kafka.tools.StorageTool} (which drives {@code org.apache.kafka.metadata.storage.Formatter}): writes
+     * {@code meta.properties} and the bootstrap metadata checkpoint, with the SCRAM credentials of the SASL users.
+     * {@code StorageTool.execute} returns an exit code; only its {@code main} exits.
      */
     private void format(Properties props) throws IOException {
         clusterId = Uuid.randomUuid().toString();
@@ -366,6 +430,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             new TreeMap<>(featureLevels).forEach((name, level) -> {
                 args.add("--feature");
                 args.add(name + "=" + level);
+            });
+            new TreeMap<>(saslUsers).forEach((name, password) -> {
+                args.add("--add-scram");
+                args.add(SCRAM_MECHANISM + "=[name=" + name + ",password=" + password + "]");
             });
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             int rc;
@@ -562,6 +630,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private final Map<String, Short> featureLevels = new LinkedHashMap<>();
         private Duration startupTimeout = Duration.ofSeconds(60);
+        private Path saslSslKeyStore;
+        private String saslSslKeyStorePassword;
+        private final Map<String, String> saslUsers = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -622,6 +693,39 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             this.startupTimeout = timeout;
             return this;
+        }
+
+        /**
+         * Adds a {@code SASL_SSL} listener on a free port of 127.0.0.1
+         * ({@link EmbeddedKafkaBroker#saslSslBootstrapServers()}): TLS with the key pair and certificate chain in
+         * {@code keyStore} (PKCS12, the key under the store's password), SASL mechanisms PLAIN and SCRAM-SHA-512
+         * for the users of {@link #saslUser}. Clients must trust the certificate and authenticate; no authorizer
+         * is configured, so any authenticated user may do anything.
+         */
+        public Builder saslSslListener(Path keyStore, String keyStorePassword) {
+            this.saslSslKeyStore = Objects.requireNonNull(keyStore, "keyStore").toAbsolutePath();
+            this.saslSslKeyStorePassword = Objects.requireNonNull(keyStorePassword, "keyStorePassword");
+            return this;
+        }
+
+        /**
+         * A user of the SASL_SSL listener, for both PLAIN and SCRAM-SHA-512. The SCRAM credential is written when
+         * the log directory is formatted, so a reused log directory keeps the users it was formatted with.
+         * Names and passwords are restricted to {@code [A-Za-z0-9._-]+}, which needs no quoting in JAAS or in
+         * the storage tool's {@code --add-scram} syntax.
+         */
+        public Builder saslUser(String name, String password) {
+            saslUsers.put(plainToken("SASL user name", name), plainToken("password of SASL user " + name, password));
+            return this;
+        }
+
+        private static String plainToken(String what, String value) {
+            if (value == null || !value.matches("[A-Za-z0-9._-]+")) {
+                // The value itself is not repeated: it may be a password.
+                throw new IllegalArgumentException(what + ": expected one or more of A-Z a-z 0-9 . _ -, got "
+                        + (value == null ? "null" : "another character"));
+            }
+            return value;
         }
 
         public EmbeddedKafkaBroker build() {
