@@ -228,8 +228,9 @@ public final class LocalClusterDriver {
     }
 
     /**
-     * Waits until the job is RUNNING with all its tasks again and a checkpoint completed after {@code sinceMs}, and
-     * prints the time from {@code sinceMs} to that checkpoint's completion and how many failures the job recorded.
+     * Waits until the job is RUNNING again, restored after {@code sinceMs}, and has completed a checkpoint newer than
+     * the one it restored; prints the time from {@code sinceMs} to that checkpoint's completion and how many failures
+     * the job recorded.
      */
     private static int awaitRecovery(String rest, String jobId, long sinceMs, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -237,9 +238,12 @@ public final class LocalClusterDriver {
             JsonNode checkpoints = get(rest, "/jobs/" + jobId + "/checkpoints");
             JsonNode completed = checkpoints.path("latest").path("completed");
             JsonNode job = get(rest, "/jobs/" + jobId);
-            if ("RUNNING".equals(job.path("state").asText()) && completed.isObject()
-                    && completed.path("latest_ack_timestamp").asLong() > sinceMs) {
-                JsonNode restored = checkpoints.path("latest").path("restored");
+            JsonNode restored = checkpoints.path("latest").path("restored");
+            // Recovered means: restored after the kill, then a newer checkpoint completed. A checkpoint that was
+            // already in flight at the kill may still complete just after it, and says nothing about recovery.
+            if ("RUNNING".equals(job.path("state").asText()) && completed.isObject() && restored.isObject()
+                    && restored.path("restore_timestamp").asLong() > sinceMs
+                    && completed.path("id").asLong() > restored.path("id").asLong()) {
                 long restarts = restarts(rest, jobId);
                 System.out.printf("recovered: checkpoint %d completed %,d ms after the kill; restored from checkpoint"
                                 + " %s; failures in the exception history %d%n", completed.path("id").asLong(),
