@@ -1,0 +1,193 @@
+package dev.chorus.core.annotators;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The label models that train one {@link OnlineLearner} on a soft target per label event (naive, majority,
+ * soft, Dawid–Skene). Subclasses only say what the target is ({@link #target}) and which distribution over
+ * the true class the annotator's confusion is updated against ({@link #reference}).
+ *
+ * <p>One {@link #train} call: for each event, in order, register the annotator, take the classifier's
+ * prediction for the item (before this minibatch's update), remember the label in the item history, compute
+ * the target and the reference, update the class prior and the annotator's confusion
+ * ({@link ConfusionEstimates#mStep}); then one {@link OnlineLearner#trainMinibatchSoft} step on all targets.
+ * Invalid arguments and annotators past the bound are rejected before anything changes; a minibatch that the
+ * classifier rejects as non-finite leaves the classifier unchanged but has already been counted in the
+ * annotator statistics and the item history.
+ */
+public abstract class ClassifierLabelModel implements LabelModel {
+
+  /** Parts of the state, shared by the constructors of fresh and restored models. */
+  record Parts(OnlineLearner learner, AnnotatorRegistry registry, ConfusionEstimates estimates,
+      ItemLabelHistory history) {}
+
+  protected final OnlineLearner learner;
+  protected final AnnotatorRegistry registry;
+  protected final ConfusionEstimates estimates;
+  /** {@code null} for a method that does not look at an item's earlier labels. */
+  protected final ItemLabelHistory history;
+  private final int k;
+  private final int d;
+  private final float[] predicted;
+  private final float[] predictedClass;
+  private final float[] target;
+  private final int[] itemSlots;
+  private final int[] itemLabels;
+  private float[] targets = new float[0];
+
+  static Parts freshParts(ModelSpec spec, LabelModelConfig config, boolean withHistory) {
+    if (!spec.isClassifier() || !spec.classificationLoss().supportsSoftTargets()) {
+      throw new IllegalArgumentException("a label model needs a classifier whose loss takes soft targets "
+          + "(softmax-cross-entropy, logistic, softmax-squared-error), got " + spec.algorithm() + " with loss "
+          + spec.loss());
+    }
+    return new Parts(OnlineLearner.create(spec), new AnnotatorRegistry(config.maxAnnotators()),
+        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()),
+        withHistory ? config.newHistory() : null);
+  }
+
+  ClassifierLabelModel(Parts parts) {
+    this.learner = parts.learner();
+    this.registry = parts.registry();
+    this.estimates = parts.estimates();
+    this.history = parts.history();
+    this.k = learner.numClasses();
+    this.d = learner.inputDim();
+    this.predicted = new float[k];
+    this.predictedClass = new float[k];
+    this.target = new float[k];
+    int perItem = history == null ? 1 : history.maxLabelsPerItem();
+    this.itemSlots = new int[perItem];
+    this.itemLabels = new int[perItem];
+  }
+
+  /** The parts of a deep copy. */
+  Parts copyParts() {
+    return new Parts(learner.copy(), registry.copy(), estimates.copy(), history == null ? null : history.copy());
+  }
+
+  /**
+   * Writes the target for one label event into {@code target[0 .. K)}.
+   *
+   * @param predicted the classifier's class probabilities for the item
+   * @param label the new label
+   * @param count labels remembered for the item, the new one last (1 without a history)
+   * @param slots annotator slots of those labels
+   * @param labels those labels
+   */
+  protected abstract void target(float[] predicted, int label, int count, int[] slots, int[] labels, float[] target);
+
+  /**
+   * The distribution over the item's true class that the annotator's confusion is updated against: one-hot
+   * on the classifier's predicted class, unless a method overrides it (Dawid–Skene uses its posterior, the
+   * target). May return a buffer that the next call overwrites.
+   */
+  protected float[] reference(float[] predicted, float[] target) {
+    int best = 0;
+    for (int c = 1; c < k; c++) {
+      if (predicted[c] > predicted[best]) {
+        best = c;
+      }
+    }
+    oneHot(best, predictedClass);
+    return predictedClass;
+  }
+
+  @Override
+  public int numClasses() {
+    return k;
+  }
+
+  @Override
+  public int inputDim() {
+    return d;
+  }
+
+  @Override
+  public int maxAnnotators() {
+    return registry.maxAnnotators();
+  }
+
+  /** The classifier, for inspection. */
+  public OnlineLearner learner() {
+    return learner;
+  }
+
+  /** The per-item label history, or {@code null} for a method without one. */
+  public ItemLabelHistory history() {
+    return history;
+  }
+
+  @Override
+  public void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
+    LabelModels.validate(x, d, k, items, annotators, labels, n);
+    registry.checkCapacity(annotators, n);
+    if (targets.length < n * k) {
+      targets = new float[n * k];
+    }
+    for (int e = 0; e < n; e++) {
+      int slot = registry.register(annotators[e]);
+      registry.countLabel(slot);
+      learner.predictProba(x, e * d, predicted);
+      int count = 1;
+      itemSlots[0] = slot;
+      itemLabels[0] = labels[e];
+      if (history != null) {
+        history.add(items[e], slot, labels[e]);
+        count = history.labels(items[e], itemSlots, itemLabels);
+      }
+      target(predicted, labels[e], count, itemSlots, itemLabels, target);
+      float[] reference = reference(predicted, target);
+      estimates.observeClass(reference);
+      estimates.mStep(slot, labels[e], reference);
+      System.arraycopy(target, 0, targets, e * k, k);
+    }
+    learner.trainMinibatchSoft(x, targets, null, n);
+  }
+
+  @Override
+  public void predictProba(float[] x, int xOffset, float[] out) {
+    learner.predictProba(x, xOffset, out);
+  }
+
+  @Override
+  public AnnotatorModel annotator(String id) {
+    int slot = registry.slotOf(id);
+    double[][] confusion = slot < 0 ? estimates.priorMatrix() : estimates.matrix(slot);
+    return new AnnotatorModel(id, confusion, ConfusionEstimates.reliability(confusion, estimates.classPrior()),
+        Double.NaN, slot < 0 ? 0 : registry.labelsSeen(slot));
+  }
+
+  @Override
+  public List<String> annotatorIds() {
+    return registry.ids();
+  }
+
+  /** The confusion estimates, for inspection; changing them changes this model. */
+  public ConfusionEstimates estimates() {
+    return estimates;
+  }
+
+  @Override
+  public void writeTo(DataOutput out) throws IOException {
+    LabelModels.writeHeader(out, name());
+    registry.writeTo(out);
+    estimates.writeTo(out);
+    out.writeBoolean(history != null);
+    if (history != null) {
+      history.writeTo(out);
+    }
+    learner.writeTo(out);
+  }
+
+  /** One-hot {@code label} into {@code target}. */
+  static void oneHot(int label, float[] target) {
+    Arrays.fill(target, 0f);
+    target[label] = 1f;
+  }
+}

@@ -1,0 +1,209 @@
+package dev.chorus.core.annotators;
+
+import dev.chorus.core.io.BinaryState;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/**
+ * Estimated confusion matrices of up to {@code maxAnnotators} annotators and a running class prior, in plain
+ * arrays: {@code confusions[slot·K·K + c·K + j]} is the probability that the annotator in {@code slot} says
+ * {@code j} for an item of true class {@code c}. A fresh slot holds the identity-leaning prior
+ * ({@code priorDiagonal} on the diagonal, the rest spread evenly), which is also what an unseen annotator
+ * gets.
+ *
+ * <p>{@link #mStep} moves each row towards the observed label by a step that decays with the posterior mass
+ * the row has received, {@code q_c / (mass_c + priorCount)}, never below {@code minStep · q_c}: a running
+ * average with {@code priorCount} pseudo-observations of the prior that keeps adapting slowly.
+ */
+public final class ConfusionEstimates {
+
+  /** Default diagonal of the prior confusion of an unseen annotator. */
+  public static final double DEFAULT_PRIOR_DIAGONAL = 0.7;
+  /** Default pseudo-observations of the prior per row. */
+  public static final double DEFAULT_PRIOR_COUNT = 2;
+  /** Default floor of the decaying step, so that estimates keep tracking a drifting annotator. */
+  public static final double DEFAULT_MIN_STEP = 1e-3;
+
+  private final int k;
+  private final int maxAnnotators;
+  private final double priorDiagonal;
+  private final double priorCount;
+  private final double minStep;
+  private final double[] confusions;
+  /** Posterior mass per annotator and true class: {@code rowMass[slot·K + c]}. */
+  private final double[] rowMass;
+  /** Sum of the reference distributions seen, per class; the class prior is its normalisation. */
+  private final double[] classMass;
+
+  public ConfusionEstimates(int numClasses, int maxAnnotators) {
+    this(numClasses, maxAnnotators, DEFAULT_PRIOR_DIAGONAL, DEFAULT_PRIOR_COUNT, DEFAULT_MIN_STEP);
+  }
+
+  /** @throws IllegalArgumentException if an argument is out of range */
+  public ConfusionEstimates(int numClasses, int maxAnnotators, double priorDiagonal, double priorCount,
+      double minStep) {
+    if (numClasses < 2 || maxAnnotators < 1 || !(priorDiagonal > 0 && priorDiagonal < 1) || !(priorCount > 0)
+        || !(minStep >= 0 && minStep < 1)) {
+      throw new IllegalArgumentException("confusion estimates need numClasses >= 2, maxAnnotators >= 1, "
+          + "priorDiagonal in (0, 1), priorCount > 0 and minStep in [0, 1); got " + numClasses + ", " + maxAnnotators
+          + ", " + priorDiagonal + ", " + priorCount + ", " + minStep);
+    }
+    this.k = numClasses;
+    this.maxAnnotators = maxAnnotators;
+    this.priorDiagonal = priorDiagonal;
+    this.priorCount = priorCount;
+    this.minStep = minStep;
+    this.confusions = new double[maxAnnotators * k * k];
+    this.rowMass = new double[maxAnnotators * k];
+    this.classMass = new double[k];
+    for (int slot = 0; slot < maxAnnotators; slot++) {
+      fillPrior(confusions, slot * k * k, k, priorDiagonal);
+    }
+  }
+
+  /** Writes the identity-leaning prior into the {@code k × k} block of {@code into} at {@code offset}. */
+  static void fillPrior(double[] into, int offset, int k, double diagonal) {
+    for (int c = 0; c < k; c++) {
+      for (int j = 0; j < k; j++) {
+        into[offset + c * k + j] = c == j ? diagonal : (1 - diagonal) / (k - 1);
+      }
+    }
+  }
+
+  public int numClasses() {
+    return k;
+  }
+
+  public int maxAnnotators() {
+    return maxAnnotators;
+  }
+
+  /** The flat array of all confusions, {@code maxAnnotators × K × K}; reads and writes go to this object. */
+  public double[] confusions() {
+    return confusions;
+  }
+
+  /** Offset of {@code slot}'s matrix in {@link #confusions()}. */
+  public int offset(int slot) {
+    return slot * k * k;
+  }
+
+  /** Adds {@code reference} (a distribution over the classes) to the running class prior. */
+  public void observeClass(float[] reference) {
+    for (int c = 0; c < k; c++) {
+      classMass[c] += reference[c];
+    }
+  }
+
+  /** The running class prior: the normalised sum of observed reference distributions, uniform before any. */
+  public double[] classPrior() {
+    double total = 0;
+    for (double m : classMass) {
+      total += m;
+    }
+    double[] prior = new double[k];
+    for (int c = 0; c < k; c++) {
+      prior[c] = total > 0 ? classMass[c] / total : 1.0 / k;
+    }
+    return prior;
+  }
+
+  /**
+   * Moves {@code slot}'s confusion towards having said {@code label} for an item whose class posterior is
+   * {@code posterior}.
+   */
+  public void mStep(int slot, int label, float[] posterior) {
+    mStep(confusions, offset(slot), rowMass, slot * k, k, label, posterior, priorCount, minStep);
+  }
+
+  /**
+   * The M-step for one label: for each true class {@code c}, with {@code q = posterior[c]} and
+   * {@code η = max(q / (mass_c + q + priorCount), minStep · q)}, row {@code c} becomes
+   * {@code (1 − η)·row + η·onehot(label)} and {@code mass_c} grows by {@code q}. Rows keep summing to 1.
+   *
+   * @param confusion holds the {@code k × k} matrix at {@code offset}
+   * @param mass holds the {@code k} row masses at {@code massOffset}
+   */
+  public static void mStep(double[] confusion, int offset, double[] mass, int massOffset, int k, int label,
+      float[] posterior, double priorCount, double minStep) {
+    for (int c = 0; c < k; c++) {
+      double q = posterior[c];
+      if (q <= 0) {
+        continue;
+      }
+      mass[massOffset + c] += q;
+      double step = Math.max(q / (mass[massOffset + c] + priorCount), minStep * q);
+      int row = offset + c * k;
+      for (int j = 0; j < k; j++) {
+        confusion[row + j] += step * ((j == label ? 1 : 0) - confusion[row + j]);
+      }
+    }
+  }
+
+  /** {@code slot}'s confusion as a fresh {@code K × K} array. */
+  public double[][] matrix(int slot) {
+    double[][] m = new double[k][k];
+    for (int c = 0; c < k; c++) {
+      System.arraycopy(confusions, offset(slot) + c * k, m[c], 0, k);
+    }
+    return m;
+  }
+
+  /** The prior confusion an unseen annotator gets. */
+  public double[][] priorMatrix() {
+    double[] flat = new double[k * k];
+    fillPrior(flat, 0, k, priorDiagonal);
+    double[][] m = new double[k][k];
+    for (int c = 0; c < k; c++) {
+      System.arraycopy(flat, c * k, m[c], 0, k);
+    }
+    return m;
+  }
+
+  /** {@code Σ_c prior_c · confusion[c][c]}: the probability that the annotator is right on a typical item. */
+  public static double reliability(double[][] confusion, double[] classPrior) {
+    double sum = 0;
+    for (int c = 0; c < classPrior.length; c++) {
+      sum += classPrior[c] * confusion[c][c];
+    }
+    return sum;
+  }
+
+  public ConfusionEstimates copy() {
+    ConfusionEstimates copy = new ConfusionEstimates(k, maxAnnotators, priorDiagonal, priorCount, minStep);
+    System.arraycopy(confusions, 0, copy.confusions, 0, confusions.length);
+    System.arraycopy(rowMass, 0, copy.rowMass, 0, rowMass.length);
+    System.arraycopy(classMass, 0, copy.classMass, 0, k);
+    return copy;
+  }
+
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeInt(k);
+    out.writeInt(maxAnnotators);
+    out.writeDouble(priorDiagonal);
+    out.writeDouble(priorCount);
+    out.writeDouble(minStep);
+    BinaryState.writeDoubles(out, confusions);
+    BinaryState.writeDoubles(out, rowMass);
+    BinaryState.writeDoubles(out, classMass);
+  }
+
+  public static ConfusionEstimates readFrom(DataInput in) throws IOException {
+    int k = in.readInt();
+    int max = in.readInt();
+    double diagonal = in.readDouble();
+    double count = in.readDouble();
+    double minStep = in.readDouble();
+    ConfusionEstimates estimates;
+    try {
+      estimates = new ConfusionEstimates(k, max, diagonal, count, minStep);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("confusion estimates: " + e.getMessage(), e);
+    }
+    BinaryState.readDoubles(in, estimates.confusions, "confusions");
+    BinaryState.readDoubles(in, estimates.rowMass, "confusion row masses");
+    BinaryState.readDoubles(in, estimates.classMass, "class mass");
+    return estimates;
+  }
+}

@@ -1,0 +1,88 @@
+package dev.chorus.core.annotators;
+
+import dev.chorus.core.model.ModelSpec;
+import java.util.Arrays;
+
+/**
+ * {@code dawid-skene}: online expectation–maximisation of Dawid and Skene's model (1979) with the classifier
+ * as the prior over the true class. For each label event, {@link #eStep} computes the posterior over the
+ * item's true class from the classifier's predicted probabilities times the current confusions of the
+ * annotators who labelled the item (the new label included); {@link ConfusionEstimates#mStep} then updates
+ * the new label's annotator's confusion from that posterior (a stepwise M-step with a decaying step); and the
+ * classifier trains on the posterior.
+ *
+ * <p>Until the classifier has trained on {@link #WARMUP_EXAMPLES} examples, the E-step uses a uniform prior
+ * instead of its predictions: a freshly initialised classifier is confidently wrong at random, and letting it
+ * steer the first posteriors rotates the confusions into a permutation of the classes (label switching).
+ */
+public final class DawidSkeneLabelModel extends ClassifierLabelModel {
+
+  public static final String NAME = "dawid-skene";
+  /** Smallest prior probability and confusion entry the E-step uses, so one confident zero cannot veto a class. */
+  public static final double FLOOR = 1e-6;
+  /** Examples the classifier trains on before its predictions become the E-step's prior. */
+  public static final long WARMUP_EXAMPLES = 2000;
+
+  private final float[] uniform;
+
+  public DawidSkeneLabelModel(ModelSpec spec, LabelModelConfig config) {
+    this(freshParts(spec, config, true));
+  }
+
+  DawidSkeneLabelModel(Parts parts) {
+    super(parts);
+    this.uniform = new float[numClasses()];
+    Arrays.fill(uniform, 1f / numClasses());
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  protected void target(float[] predicted, int label, int count, int[] slots, int[] labels, float[] target) {
+    float[] prior = learner.examplesSeen() < WARMUP_EXAMPLES ? uniform : predicted;
+    eStep(prior, estimates.confusions(), numClasses(), slots, labels, count, target);
+  }
+
+  @Override
+  protected float[] reference(float[] predicted, float[] target) {
+    return target;
+  }
+
+  /**
+   * The E-step: {@code posterior[c] ∝ prior[c] · Π_i confusion[slots[i]][c][labels[i]]} over
+   * {@code i < count}, computed in log space, each factor floored at {@link #FLOOR}.
+   *
+   * @param prior the classifier's class probabilities, length {@code k}
+   * @param confusions flat {@code slots × k × k} confusion matrices, as {@link ConfusionEstimates#confusions()}
+   * @param posterior receives the normalised posterior, length {@code k}
+   */
+  public static void eStep(float[] prior, double[] confusions, int k, int[] slots, int[] labels, int count,
+      float[] posterior) {
+    double[] log = new double[k];
+    double max = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < k; c++) {
+      double sum = Math.log(Math.max(prior[c], FLOOR));
+      for (int i = 0; i < count; i++) {
+        sum += Math.log(Math.max(confusions[slots[i] * k * k + c * k + labels[i]], FLOOR));
+      }
+      log[c] = sum;
+      max = Math.max(max, sum);
+    }
+    double total = 0;
+    for (int c = 0; c < k; c++) {
+      log[c] = Math.exp(log[c] - max);
+      total += log[c];
+    }
+    for (int c = 0; c < k; c++) {
+      posterior[c] = (float) (log[c] / total);
+    }
+  }
+
+  @Override
+  public DawidSkeneLabelModel copy() {
+    return new DawidSkeneLabelModel(copyParts());
+  }
+}

@@ -1,0 +1,328 @@
+package dev.chorus.core.annotators;
+
+import dev.chorus.core.blas.Blas;
+import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.loss.SoftmaxCrossEntropy;
+import dev.chorus.core.model.HiddenLayerSpec;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.nn.Activation;
+import dev.chorus.core.nn.ActivationFunction;
+import dev.chorus.core.nn.Dense;
+import dev.chorus.core.nn.Layer;
+import dev.chorus.core.nn.Network;
+import dev.chorus.core.nn.ParameterSet;
+import dev.chorus.core.optim.Optimizer;
+import dev.chorus.core.preprocess.OnlineStandardizer;
+import dev.chorus.core.random.SplitMix64;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The network of Guan et al.'s Doctor Net ("Who said what: modeling individual labelers improves
+ * classification", AAAI 2018): a shared body (the spec's hidden layers, dense with activations, after optional
+ * online standardisation) and one softmax head per annotator slot. A label trains only its annotator's head
+ * and, through it, the body; each head and the body have their own optimizer from the spec, stepped at the
+ * spec's learning rate (the spec's schedule, penalties and gradient clipping are not applied, and there is no
+ * numeric guard like {@link dev.chorus.core.model.OnlineLearner}'s). A spec without hidden layers gives an
+ * empty body: the heads are then softmax regressions on the standardised features.
+ *
+ * <p>A head is created when its annotator is first seen: the first from the spec's initialiser, later ones as
+ * the mean of the existing heads, so that a new annotator starts as the average annotator.
+ */
+final class DoctorNet {
+
+  private final ModelSpec spec;
+  private final int k;
+  private final int d;
+  private final int width;
+  private final OnlineStandardizer standardizer;
+  /** {@code null} when the spec has no hidden layers. */
+  private final Network body;
+  private Optimizer bodyOptimizer;
+  private final Dense[] heads;
+  private final ParameterSet[] headParameters;
+  private final Optimizer[] headOptimizers;
+  private int headCount;
+  private SplitMix64 rng;
+
+  private float[] inputs = new float[0];
+  private float[] hidden = new float[0];
+  private float[] gradHidden = new float[0];
+  private float[] headIn = new float[0];
+  private float[] logits = new float[0];
+  private float[] gradLogits = new float[0];
+  private float[] gradHeadIn = new float[0];
+  private int[] headLabels = new int[0];
+  private int[] rows = new int[0];
+  private final float[] exampleInput;
+  private final float[] exampleHidden;
+  private final float[] exampleLogits;
+
+  /**
+   * A fresh network with room for {@code maxHeads} heads.
+   *
+   * @throws IllegalArgumentException if the spec is not a softmax-cross-entropy classifier or has batch
+   *     normalisation or dropout, which the body does not support
+   */
+  DoctorNet(ModelSpec spec, int maxHeads) {
+    if (!spec.isClassifier() || !SoftmaxCrossEntropy.INSTANCE.name().equals(spec.loss())) {
+      throw new IllegalArgumentException("a doctor net needs a classifier with loss \""
+          + SoftmaxCrossEntropy.INSTANCE.name() + "\", got " + spec.algorithm() + " with loss " + spec.loss());
+    }
+    this.spec = spec;
+    this.k = spec.numClasses();
+    this.d = spec.inputDim();
+    this.rng = SplitMix64.seeded(spec.seed());
+    this.standardizer = spec.standardize() ? new OnlineStandardizer(d) : null;
+    List<Layer> layers = new ArrayList<>();
+    int w = d;
+    for (int i = 0; i < spec.layers().size(); i++) {
+      HiddenLayerSpec layer = spec.layers().get(i);
+      if (layer.batchNorm() || layer.dropout() > 0) {
+        throw new IllegalArgumentException("a doctor net body takes dense layers with activations only; hidden "
+            + "layer " + i + " has batchNorm=" + layer.batchNorm() + ", dropout=" + layer.dropout());
+      }
+      Dense dense = Dense.zeros(Blas.get(), "body" + i + ".", w, layer.units(), true);
+      layer.init().fill(dense.weights().value(), w, layer.units(), layer.initLimit(), rng);
+      layers.add(dense);
+      if (layer.activation() != ActivationFunction.IDENTITY) {
+        layers.add(new Activation(layer.activation(), layer.units()));
+      }
+      w = layer.units();
+    }
+    this.width = w;
+    this.body = layers.isEmpty() ? null : new Network(layers);
+    this.bodyOptimizer = body == null ? null : spec.optimizer().create();
+    this.heads = new Dense[maxHeads];
+    this.headParameters = new ParameterSet[maxHeads];
+    this.headOptimizers = new Optimizer[maxHeads];
+    this.exampleInput = new float[d];
+    this.exampleHidden = new float[width];
+    this.exampleLogits = new float[k];
+  }
+
+  ModelSpec spec() {
+    return spec;
+  }
+
+  int numClasses() {
+    return k;
+  }
+
+  int inputDim() {
+    return d;
+  }
+
+  int headCount() {
+    return headCount;
+  }
+
+  /** Creates the heads of slots up to {@code slot}, each the mean of those before it (the first drawn afresh). */
+  void ensureHead(int slot) {
+    while (headCount <= slot) {
+      Dense head = Dense.zeros(Blas.get(), "head.", width, k, true);
+      if (headCount == 0) {
+        spec.init().fill(head.weights().value(), width, k, spec.initLimit(), rng);
+      } else {
+        meanOfHeads(head.weights().value().data(), head.bias().value().data());
+      }
+      heads[headCount] = head;
+      headParameters[headCount] = new ParameterSet(head.parameters());
+      headOptimizers[headCount] = spec.optimizer().create();
+      headCount++;
+    }
+  }
+
+  private void meanOfHeads(float[] weights, float[] bias) {
+    for (int h = 0; h < headCount; h++) {
+      float[] w = heads[h].weights().value().data();
+      float[] b = heads[h].bias().value().data();
+      for (int i = 0; i < w.length; i++) {
+        weights[i] += w[i] / headCount;
+      }
+      for (int i = 0; i < b.length; i++) {
+        bias[i] += b[i] / headCount;
+      }
+    }
+  }
+
+  /**
+   * One training step on {@code n} labels: {@code labels[e]} given by head {@code slots[e]} (already created)
+   * for the example at {@code x[e·d ..]}. The loss is the mean cross-entropy of each label under its
+   * annotator's head; returns it.
+   */
+  double train(float[] x, int[] slots, int[] labels, int n) {
+    ensureCapacity(n);
+    float[] in = x;
+    if (standardizer != null) {
+      standardizer.update(x, n);
+      standardizer.transform(x, n, inputs);
+      in = inputs;
+    }
+    float[] h = in;
+    if (body != null) {
+      body.forward(in, n, hidden, rng);
+      h = hidden;
+      Arrays.fill(gradHidden, 0, n * width, 0f);
+    }
+    double loss = 0;
+    boolean[] done = new boolean[n];
+    for (int e = 0; e < n; e++) {
+      if (done[e]) {
+        continue;
+      }
+      int slot = slots[e];
+      int m = 0;
+      for (int f = e; f < n; f++) {
+        if (!done[f] && slots[f] == slot) {
+          done[f] = true;
+          rows[m] = f;
+          headLabels[m] = labels[f];
+          System.arraycopy(h, f * width, headIn, m * width, width);
+          m++;
+        }
+      }
+      Dense head = heads[slot];
+      head.forward(headIn, m, logits, rng);
+      double share = (double) m / n;
+      loss += share * SoftmaxCrossEntropy.INSTANCE.lossAndGradient(logits, m, k, headLabels, null, gradLogits);
+      for (int i = 0; i < m * k; i++) {
+        gradLogits[i] *= (float) share;
+      }
+      head.backward(headIn, logits, m, gradLogits, body == null ? null : gradHeadIn);
+      headOptimizers[slot].step(headParameters[slot]);
+      if (body != null) {
+        for (int i = 0; i < m; i++) {
+          int target = rows[i] * width;
+          for (int j = 0; j < width; j++) {
+            gradHidden[target + j] += gradHeadIn[i * width + j];
+          }
+        }
+      }
+    }
+    if (body != null) {
+      body.backward(in, n, gradHidden);
+      bodyOptimizer.step(body.parameters());
+    }
+    return loss;
+  }
+
+  private void ensureCapacity(int n) {
+    if (rows.length >= n) {
+      return;
+    }
+    inputs = new float[n * d];
+    hidden = new float[n * width];
+    gradHidden = new float[n * width];
+    headIn = new float[n * width];
+    logits = new float[n * k];
+    gradLogits = new float[n * k];
+    gradHeadIn = new float[n * width];
+    headLabels = new int[n];
+    rows = new int[n];
+  }
+
+  /** The body's inference-mode output for the example at {@code x[xOffset ..]}; the returned buffer is reused. */
+  float[] features(float[] x, int xOffset) {
+    float[] in = x;
+    int offset = xOffset;
+    if (standardizer != null) {
+      standardizer.transform(x, xOffset, exampleInput, 0);
+      in = exampleInput;
+      offset = 0;
+    }
+    if (body == null) {
+      System.arraycopy(in, offset, exampleHidden, 0, width);
+    } else {
+      body.predict(in, offset, exampleHidden);
+    }
+    return exampleHidden;
+  }
+
+  /** Head {@code slot}'s class probabilities for body output {@code features} into {@code out}. */
+  void headProba(int slot, float[] features, float[] out) {
+    heads[slot].infer(features, 0, 1, exampleLogits, 0);
+    SoftmaxCrossEntropy.INSTANCE.probabilities(exampleLogits, 0, k, out);
+  }
+
+  DoctorNet copy() {
+    DoctorNet copy = new DoctorNet(spec, heads.length);
+    if (standardizer != null) {
+      copy.standardizer.copyFrom(standardizer);
+    }
+    if (body != null) {
+      copyValues(body.parameters(), copy.body.parameters());
+      copy.bodyOptimizer = bodyOptimizer.copy();
+    }
+    for (int h = 0; h < headCount; h++) {
+      copy.ensureHead(h);
+      copyValues(headParameters[h], copy.headParameters[h]);
+      copy.headOptimizers[h] = headOptimizers[h].copy();
+    }
+    // Set last: creating the copy's first head drew from its generator.
+    copy.rng = rng.copy();
+    return copy;
+  }
+
+  private static void copyValues(ParameterSet from, ParameterSet to) {
+    for (int i = 0; i < from.size(); i++) {
+      float[] source = from.get(i).value().data();
+      System.arraycopy(source, 0, to.get(i).value().data(), 0, source.length);
+    }
+  }
+
+  void writeTo(DataOutput out) throws IOException {
+    BinaryState.writeString(out, spec.toJson());
+    out.writeInt(heads.length);
+    out.writeLong(rng.state());
+    if (standardizer != null) {
+      standardizer.writeTo(out);
+    }
+    if (body != null) {
+      body.parameters().writeValues(out);
+      bodyOptimizer.writeState(out);
+    }
+    out.writeInt(headCount);
+    for (int h = 0; h < headCount; h++) {
+      headParameters[h].writeValues(out);
+      headOptimizers[h].writeState(out);
+    }
+  }
+
+  static DoctorNet readFrom(DataInput in) throws IOException {
+    ModelSpec spec;
+    int maxHeads;
+    DoctorNet net;
+    try {
+      spec = ModelSpec.parse(BinaryState.readString(in, "doctor net spec"));
+      maxHeads = in.readInt();
+      net = new DoctorNet(spec, maxHeads);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("doctor net: " + e.getMessage(), e);
+    }
+    long rngState = in.readLong();
+    if (net.standardizer != null) {
+      net.standardizer.readFrom(in);
+    }
+    if (net.body != null) {
+      net.body.parameters().readValues(in);
+      net.bodyOptimizer.readState(in, net.body.parameters());
+    }
+    int count = in.readInt();
+    if (count < 0 || count > maxHeads) {
+      throw new IOException("doctor net: expected 0.." + maxHeads + " heads, stream has " + count);
+    }
+    for (int h = 0; h < count; h++) {
+      net.ensureHead(h);
+      net.headParameters[h].readValues(in);
+      net.headOptimizers[h].readState(in, net.headParameters[h]);
+    }
+    // Set last: creating the first head drew from the generator.
+    net.rng = SplitMix64.fromState(rngState);
+    return net;
+  }
+}

@@ -1,0 +1,146 @@
+package dev.chorus.core.annotators;
+
+import dev.chorus.core.model.ModelSpec;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * {@code doctor-net}: Guan et al.'s Doctor Net ({@link DoctorNet}), a shared body with one softmax head per
+ * annotator; each label trains its annotator's head and the body, and the prediction is the mean of all heads.
+ * Confusions are estimated against the prediction's most probable class, before each minibatch's update.
+ */
+public final class DoctorNetLabelModel implements LabelModel {
+
+  public static final String NAME = "doctor-net";
+
+  private final DoctorNet net;
+  private final AnnotatorRegistry registry;
+  private final ConfusionEstimates estimates;
+  private final float[] predicted;
+  private final float[] headProbabilities;
+  private final float[] reference;
+  private int[] slots = new int[0];
+
+  /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
+  public DoctorNetLabelModel(ModelSpec spec, LabelModelConfig config) {
+    this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators()),
+        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()));
+  }
+
+  private DoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates) {
+    this.net = net;
+    this.registry = registry;
+    this.estimates = estimates;
+    this.predicted = new float[net.numClasses()];
+    this.headProbabilities = new float[net.numClasses()];
+    this.reference = new float[net.numClasses()];
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int numClasses() {
+    return net.numClasses();
+  }
+
+  @Override
+  public int inputDim() {
+    return net.inputDim();
+  }
+
+  @Override
+  public int maxAnnotators() {
+    return registry.maxAnnotators();
+  }
+
+  @Override
+  public void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
+    LabelModels.validate(x, inputDim(), numClasses(), items, annotators, labels, n);
+    registry.checkCapacity(annotators, n);
+    if (slots.length < n) {
+      slots = new int[n];
+    }
+    for (int e = 0; e < n; e++) {
+      slots[e] = registry.register(annotators[e]);
+      net.ensureHead(slots[e]);
+      registry.countLabel(slots[e]);
+      predictProba(x, e * inputDim(), predicted);
+      ClassifierLabelModel.oneHot(argmax(predicted), reference);
+      estimates.observeClass(reference);
+      estimates.mStep(slots[e], labels[e], reference);
+    }
+    net.train(x, slots, labels, n);
+  }
+
+  @Override
+  public void predictProba(float[] x, int xOffset, float[] out) {
+    mixHeads(net, net.features(x, xOffset), null, headProbabilities, out);
+  }
+
+  /**
+   * {@code Σ_h weights[h] · head_h(features)} over all heads into {@code out}; equal weights if
+   * {@code weights} is {@code null}; uniform if there are no heads yet.
+   */
+  static void mixHeads(DoctorNet net, float[] features, double[] weights, float[] scratch, float[] out) {
+    int k = net.numClasses();
+    int heads = net.headCount();
+    for (int c = 0; c < k; c++) {
+      out[c] = heads == 0 ? 1f / k : 0f;
+    }
+    for (int h = 0; h < heads; h++) {
+      net.headProba(h, features, scratch);
+      float w = weights == null ? 1f / heads : (float) weights[h];
+      for (int c = 0; c < k; c++) {
+        out[c] += w * scratch[c];
+      }
+    }
+  }
+
+  static int argmax(float[] p) {
+    int best = 0;
+    for (int c = 1; c < p.length; c++) {
+      if (p[c] > p[best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public AnnotatorModel annotator(String id) {
+    int slot = registry.slotOf(id);
+    double[][] confusion = slot < 0 ? estimates.priorMatrix() : estimates.matrix(slot);
+    return new AnnotatorModel(id, confusion, ConfusionEstimates.reliability(confusion, estimates.classPrior()),
+        Double.NaN, slot < 0 ? 0 : registry.labelsSeen(slot));
+  }
+
+  @Override
+  public List<String> annotatorIds() {
+    return registry.ids();
+  }
+
+  @Override
+  public DoctorNetLabelModel copy() {
+    return new DoctorNetLabelModel(net.copy(), registry.copy(), estimates.copy());
+  }
+
+  @Override
+  public void writeTo(DataOutput out) throws IOException {
+    LabelModels.writeHeader(out, NAME);
+    registry.writeTo(out);
+    estimates.writeTo(out);
+    net.writeTo(out);
+  }
+
+  /** Reads what follows the header of {@link #writeTo}. */
+  static DoctorNetLabelModel readBody(DataInput in) throws IOException {
+    AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
+    ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
+    return new DoctorNetLabelModel(DoctorNet.readFrom(in), registry, estimates);
+  }
+}

@@ -1,0 +1,60 @@
+package dev.chorus.core.annotators;
+
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * An online classifier that learns from labels given by many annotators, and what it has learned about each
+ * annotator. Implementations are selected by {@link #name()} through {@link LabelModels}. Not thread-safe.
+ */
+public interface LabelModel {
+
+  /** The method's name: one of {@link LabelModels#NAMES}. */
+  String name();
+
+  int numClasses();
+
+  int inputDim();
+
+  /** The most annotators this model tracks. */
+  int maxAnnotators();
+
+  /**
+   * Trains on {@code n} label events: annotator {@code annotators[e]} labelled item {@code items[e]}, whose
+   * features are {@code x[e·inputDim ..]}, as class {@code labels[e]}.
+   *
+   * @throws AnnotatorLimitException if the events bring more annotators than {@link #maxAnnotators()}; nothing
+   *     changes then
+   * @throws IllegalArgumentException before any state changes, if an argument is invalid
+   */
+  void train(float[] x, long[] items, String[] annotators, int[] labels, int n);
+
+  /** Class probabilities for the example at {@code x[xOffset ..]} into {@code out[0 .. numClasses)}. */
+  void predictProba(float[] x, int xOffset, float[] out);
+
+  /** The most probable class of the example at {@code x[xOffset ..]}, the lowest index on ties. */
+  default int predict(float[] x, int xOffset) {
+    float[] p = new float[numClasses()];
+    predictProba(x, xOffset, p);
+    int best = 0;
+    for (int c = 1; c < p.length; c++) {
+      if (p[c] > p[best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** What the model knows about {@code id}; for an annotator it has not seen, the prior with 0 labels seen. */
+  AnnotatorModel annotator(String id);
+
+  /** Identifiers of the annotators seen so far, in order of first appearance. */
+  List<String> annotatorIds();
+
+  /** An independent deep copy. */
+  LabelModel copy();
+
+  /** Writes the complete state, exactly; {@link LabelModels#readFrom} reads it back. */
+  void writeTo(DataOutput out) throws IOException;
+}

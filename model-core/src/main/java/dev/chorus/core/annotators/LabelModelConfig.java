@@ -1,0 +1,39 @@
+package dev.chorus.core.annotators;
+
+/**
+ * Bounds of a {@link LabelModel}'s state.
+ *
+ * @param maxAnnotators annotators tracked at most; a label from one more is an {@link AnnotatorLimitException}
+ * @param historyItems items whose labels are remembered at most (majority, soft, Dawid–Skene, weighted Doctor Net)
+ * @param historyMaxAge label events after which an item not labelled since is forgotten
+ * @param maxLabelsPerItem labels remembered per item, the most recent ones
+ */
+public record LabelModelConfig(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
+
+  /** Default number of remembered items. */
+  public static final int DEFAULT_HISTORY_ITEMS = 1 << 20;
+  /** Default age bound, in label events. */
+  public static final long DEFAULT_HISTORY_MAX_AGE = 1L << 30;
+  /** Default labels remembered per item. */
+  public static final int DEFAULT_MAX_LABELS_PER_ITEM = 16;
+
+  /** @throws IllegalArgumentException if a bound is below 1 */
+  public LabelModelConfig {
+    if (maxAnnotators < 1 || historyItems < 1 || historyMaxAge < 1 || maxLabelsPerItem < 1) {
+      throw new IllegalArgumentException("label model bounds must be >= 1, got maxAnnotators=" + maxAnnotators
+          + ", historyItems=" + historyItems + ", historyMaxAge=" + historyMaxAge + ", maxLabelsPerItem="
+          + maxLabelsPerItem);
+    }
+  }
+
+  /** Default history bounds with {@code maxAnnotators} annotators. */
+  public static LabelModelConfig withMaxAnnotators(int maxAnnotators) {
+    return new LabelModelConfig(maxAnnotators, DEFAULT_HISTORY_ITEMS, DEFAULT_HISTORY_MAX_AGE,
+        DEFAULT_MAX_LABELS_PER_ITEM);
+  }
+
+  /** A history for these bounds. */
+  ItemLabelHistory newHistory() {
+    return new ItemLabelHistory(historyItems, historyMaxAge, maxLabelsPerItem);
+  }
+}

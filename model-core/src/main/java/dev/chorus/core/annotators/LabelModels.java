@@ -1,0 +1,101 @@
+package dev.chorus.core.annotators;
+
+import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.List;
+
+/** Creates {@link LabelModel}s by name and reads their saved state. */
+public final class LabelModels {
+
+  /** First int of every saved label model: ASCII {@code "CHLM"}. */
+  public static final int MAGIC = 0x43484C4D;
+  /** The binary format this build writes. */
+  public static final int FORMAT_VERSION = 1;
+  /** The selectable methods. */
+  public static final List<String> NAMES = List.of(NaiveLabelModel.NAME, MajorityLabelModel.NAME,
+      SoftLabelModel.NAME, DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME);
+
+  private LabelModels() {}
+
+  /**
+   * A fresh label model of method {@code name} whose classifier is {@code spec}.
+   *
+   * @throws IllegalArgumentException for an unknown name or a spec the method cannot use
+   */
+  public static LabelModel create(String name, ModelSpec spec, LabelModelConfig config) {
+    return switch (name) {
+      case NaiveLabelModel.NAME -> new NaiveLabelModel(spec, config);
+      case MajorityLabelModel.NAME -> new MajorityLabelModel(spec, config);
+      case SoftLabelModel.NAME -> new SoftLabelModel(spec, config);
+      case DawidSkeneLabelModel.NAME -> new DawidSkeneLabelModel(spec, config);
+      case DoctorNetLabelModel.NAME -> new DoctorNetLabelModel(spec, config);
+      case WeightedDoctorNetLabelModel.NAME -> new WeightedDoctorNetLabelModel(spec, config);
+      default -> throw new IllegalArgumentException("unknown label model \"" + name + "\", expected one of " + NAMES);
+    };
+  }
+
+  /** Checks the arguments of {@link LabelModel#train} for a model with {@code d} inputs and {@code k} classes. */
+  static void validate(float[] x, int d, int k, long[] items, String[] annotators, int[] labels, int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("train: n must be >= 1, got " + n);
+    }
+    if (items.length < n || annotators.length < n || labels.length < n) {
+      throw new IllegalArgumentException("train: items, annotators and labels must hold n=" + n + " entries, have "
+          + items.length + ", " + annotators.length + ", " + labels.length);
+    }
+    if ((long) n * d > x.length) {
+      throw new IllegalArgumentException("train: x must hold n × inputDim = " + (long) n * d + " floats, has "
+          + x.length);
+    }
+    for (int e = 0; e < n; e++) {
+      if (labels[e] < 0 || labels[e] >= k) {
+        throw new IllegalArgumentException("train: label of event " + e + " must be in [0, " + k + "), got "
+            + labels[e]);
+      }
+    }
+  }
+
+  static void writeHeader(DataOutput out, String name) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeInt(FORMAT_VERSION);
+    BinaryState.writeString(out, name);
+  }
+
+  /** Reads a label model written by {@link LabelModel#writeTo}. */
+  public static LabelModel readFrom(DataInput in) throws IOException {
+    int magic = in.readInt();
+    if (magic != MAGIC) {
+      throw new IOException("label model: expected magic 0x" + Integer.toHexString(MAGIC) + ", stream has 0x"
+          + Integer.toHexString(magic));
+    }
+    int version = in.readInt();
+    if (version != FORMAT_VERSION) {
+      throw new IOException("label model: expected format " + FORMAT_VERSION + ", stream has " + version);
+    }
+    String name = BinaryState.readString(in, "label model name");
+    if (!NAMES.contains(name)) {
+      throw new IOException("label model: expected one of " + NAMES + ", stream has \"" + name + "\"");
+    }
+    if (name.equals(DoctorNetLabelModel.NAME)) {
+      return DoctorNetLabelModel.readBody(in);
+    }
+    if (name.equals(WeightedDoctorNetLabelModel.NAME)) {
+      return WeightedDoctorNetLabelModel.readBody(in);
+    }
+    AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
+    ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
+    ItemLabelHistory history = in.readBoolean() ? ItemLabelHistory.readFrom(in) : null;
+    ClassifierLabelModel.Parts parts =
+        new ClassifierLabelModel.Parts(OnlineLearner.readFrom(in), registry, estimates, history);
+    return switch (name) {
+      case NaiveLabelModel.NAME -> new NaiveLabelModel(parts);
+      case MajorityLabelModel.NAME -> new MajorityLabelModel(parts);
+      case SoftLabelModel.NAME -> new SoftLabelModel(parts);
+      default -> new DawidSkeneLabelModel(parts);
+    };
+  }
+}

@@ -1,0 +1,146 @@
+package dev.chorus.core.annotators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.chorus.core.model.HiddenLayerSpec;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.nn.ActivationFunction;
+import dev.chorus.core.testing.GaussianBlobs;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class DoctorNetTest {
+
+  private static final int K = 4;
+  private static final int DIM = 8;
+
+  private static ModelSpec mlp() {
+    return ModelSpec.mlp(DIM, K, List.of(HiddenLayerSpec.of(16, ActivationFunction.RELU))).withSeed(3);
+  }
+
+  private static AnnotatorPool pool() {
+    List<SimulatedAnnotator> people = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      people.add(new SimulatedAnnotator("expert-" + i, "expert", AnnotatorPool.uniformErrors(K, 0.9)));
+      people.add(new SimulatedAnnotator("spammer-" + i, "spammer", AnnotatorPool.uniformErrors(K, 1.0 / K)));
+    }
+    return new AnnotatorPool(people);
+  }
+
+  @Test
+  void logitGradientMatchesFiniteDifferences() {
+    double[] logits = {0.3, -0.2, 0.5};
+    float[][] heads = {{0.7f, 0.2f, 0.1f}, {0.1f, 0.6f, 0.3f}, {0.3f, 0.3f, 0.4f}};
+    float[] target = {2 / 3f, 1 / 3f, 0f};
+    double[] gradient = new double[3];
+    WeightedDoctorNetLabelModel.logitGradient(softmax(logits), heads, target, 3, gradient);
+    double h = 1e-6;
+    for (int i = 0; i < 3; i++) {
+      double[] up = logits.clone();
+      double[] down = logits.clone();
+      up[i] += h;
+      down[i] -= h;
+      double numeric = (loss(softmax(up), heads, target) - loss(softmax(down), heads, target)) / (2 * h);
+      assertThat(gradient[i]).isCloseTo(numeric, within(1e-6));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME})
+  void learnsFromNoisyAnnotatorsAndRoundTripsWithABody(String name) throws IOException {
+    GaussianBlobs data = GaussianBlobs.generate(2000, DIM, K, 21);
+    AnnotatorPool pool = pool();
+    LabelStream stream = pool.label(data.labels(), new int[] {3}, 22);
+    LabelModel model = LabelModels.create(name, mlp(), LabelModelConfig.withMaxAnnotators(8));
+    train(model, data, pool, stream, 0, stream.size() / 2);
+    byte[] bytes = bytes(model);
+    LabelModel restored = LabelModels.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+    LabelModel copy = model.copy();
+    assertThat(bytes(restored)).isEqualTo(bytes);
+    train(model, data, pool, stream, stream.size() / 2, stream.size());
+    train(restored, data, pool, stream, stream.size() / 2, stream.size());
+    assertThat(bytes(restored)).isEqualTo(bytes(model));
+    assertThat(bytes(copy)).isEqualTo(bytes);
+    int right = 0;
+    for (int i = 0; i < data.rows(); i++) {
+      right += model.predict(data.x(), i * DIM) == data.labels()[i] ? 1 : 0;
+    }
+    assertThat((double) right / data.rows()).isGreaterThan(0.6);
+    assertThat(model.annotator("expert-0").reliability()).isGreaterThan(model.annotator("spammer-0").reliability());
+    if (name.equals(WeightedDoctorNetLabelModel.NAME)) {
+      assertThat(model.annotator("expert-0").weight() + model.annotator("expert-1").weight())
+          .isGreaterThan(model.annotator("spammer-0").weight() + model.annotator("spammer-1").weight());
+    } else {
+      assertThat(model.annotator("expert-0").weight()).isNaN();
+    }
+  }
+
+  @Test
+  void rejectsBodiesItCannotTrain() {
+    ModelSpec dropout =
+        ModelSpec.mlp(DIM, K, List.of(HiddenLayerSpec.of(16, ActivationFunction.RELU).withDropout(0.2)));
+    assertThatThrownBy(() -> new DoctorNetLabelModel(dropout, LabelModelConfig.withMaxAnnotators(2)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dropout=0.2");
+  }
+
+  private static void train(LabelModel model, GaussianBlobs data, AnnotatorPool pool, LabelStream stream, int from,
+      int to) {
+    int batch = 32;
+    float[] x = new float[batch * DIM];
+    long[] items = new long[batch];
+    String[] annotators = new String[batch];
+    int[] labels = new int[batch];
+    for (int start = from; start < to; start += batch) {
+      int n = Math.min(batch, to - start);
+      for (int e = 0; e < n; e++) {
+        int item = stream.items()[start + e];
+        System.arraycopy(data.x(), item * DIM, x, e * DIM, DIM);
+        items[e] = item;
+        annotators[e] = pool.get(stream.annotators()[start + e]).id();
+        labels[e] = stream.labels()[start + e];
+      }
+      model.train(x, items, annotators, labels, n);
+    }
+  }
+
+  private static double[] softmax(double[] logits) {
+    double sum = 0;
+    double[] out = new double[logits.length];
+    for (int i = 0; i < logits.length; i++) {
+      out[i] = Math.exp(logits[i]);
+      sum += out[i];
+    }
+    for (int i = 0; i < logits.length; i++) {
+      out[i] /= sum;
+    }
+    return out;
+  }
+
+  private static double loss(double[] alpha, float[][] heads, float[] target) {
+    double loss = 0;
+    for (int c = 0; c < target.length; c++) {
+      double p = 0;
+      for (int i = 0; i < alpha.length; i++) {
+        p += alpha[i] * heads[i][c];
+      }
+      loss -= target[c] * Math.log(p);
+    }
+    return loss;
+  }
+
+  private static byte[] bytes(LabelModel model) throws IOException {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    model.writeTo(new DataOutputStream(buffer));
+    return buffer.toByteArray();
+  }
+}

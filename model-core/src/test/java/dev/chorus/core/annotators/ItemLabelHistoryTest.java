@@ -1,0 +1,56 @@
+package dev.chorus.core.annotators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ItemLabelHistoryTest {
+
+  @Test
+  void keepsLabelsPerItemInOrder() {
+    ItemLabelHistory history = new ItemLabelHistory(10, 100, 3);
+    history.add(5, 0, 2);
+    history.add(6, 1, 1);
+    assertThat(history.add(5, 1, 0)).isEqualTo(2);
+    int[] slots = new int[3];
+    int[] labels = new int[3];
+    assertThat(history.labels(5, slots, labels)).isEqualTo(2);
+    assertThat(slots).startsWith(0, 1);
+    assertThat(labels).startsWith(2, 0);
+    history.add(5, 2, 1);
+    history.add(5, 3, 1);
+    assertThat(history.labels(5, slots, labels)).isEqualTo(3);
+    assertThat(labels).containsExactly(0, 1, 1);
+    assertThat(history.labels(99, slots, labels)).isZero();
+  }
+
+  @Test
+  void evictsTheLeastRecentlyLabelledItemPastTheCountBound() {
+    ItemLabelHistory history = new ItemLabelHistory(2, 100, 4);
+    history.add(1, 0, 0);
+    history.add(2, 0, 1);
+    history.add(1, 1, 0);
+    history.add(3, 0, 2);
+    assertThat(history.size()).isEqualTo(2);
+    assertThat(history.evictions()).isEqualTo(1);
+    int[] slots = new int[4];
+    int[] labels = new int[4];
+    assertThat(history.labels(2, slots, labels)).isZero();
+    assertThat(history.labels(1, slots, labels)).isEqualTo(2);
+    // The evicted item's new label is used alone.
+    assertThat(history.add(2, 1, 1)).isEqualTo(1);
+  }
+
+  @Test
+  void evictsItemsOlderThanTheAgeBound() {
+    ItemLabelHistory history = new ItemLabelHistory(100, 2, 4);
+    history.add(1, 0, 0);
+    history.add(2, 0, 1);
+    history.add(3, 0, 1);
+    history.add(4, 0, 1);
+    assertThat(history.size()).isEqualTo(3);
+    assertThat(history.evictions()).isEqualTo(1);
+    assertThat(history.add(1, 0, 2)).isEqualTo(1);
+    assertThat(history.evictions()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,219 @@
+package dev.chorus.core.annotators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.testing.GaussianBlobs;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class LabelModelsTest {
+
+  private static final int K = 4;
+  private static final int DIM = 8;
+
+  static List<String> names() {
+    return LabelModels.NAMES;
+  }
+
+  @Test
+  void eStepMultipliesPriorAndConfusionsByHand() {
+    double[] confusions = {0.8, 0.2, 0.3, 0.7, 0.9, 0.1, 0.4, 0.6};
+    float[] posterior = new float[2];
+    DawidSkeneLabelModel.eStep(new float[] {0.6f, 0.4f}, confusions, 2, new int[] {0, 1}, new int[] {0, 1}, 2,
+        posterior);
+    // class 0: 0.6 · 0.8 · 0.1 = 0.048; class 1: 0.4 · 0.3 · 0.6 = 0.072.
+    assertThat(posterior[0]).isCloseTo(0.4f, within(1e-6f));
+    assertThat(posterior[1]).isCloseTo(0.6f, within(1e-6f));
+  }
+
+  @Test
+  void mStepMovesRowsByTheirDecayingStepByHand() {
+    double[] confusion = {0.7, 0.3, 0.3, 0.7};
+    double[] mass = new double[2];
+    ConfusionEstimates.mStep(confusion, 0, mass, 0, 2, 0, new float[] {0.8f, 0.2f}, 2, 0);
+    // Row 0: step 0.8 / (0.8 + 2) = 2/7; row 1: step 0.2 / (0.2 + 2) = 1/11.
+    assertThat(confusion[0]).isCloseTo(0.7 + 0.3 * 2 / 7.0, within(1e-7));
+    assertThat(confusion[1]).isCloseTo(0.3 - 0.3 * 2 / 7.0, within(1e-7));
+    assertThat(confusion[2]).isCloseTo(0.3 + 0.7 / 11.0, within(1e-7));
+    assertThat(confusion[3]).isCloseTo(0.7 - 0.7 / 11.0, within(1e-7));
+    assertThat(mass).containsExactly(new double[] {0.8, 0.2}, within(1e-7));
+  }
+
+  @Test
+  void majorityAndSoftTargetsByHand() {
+    assertThat(MajorityLabelModel.mode(new int[] {0, 2, 2}, 3, 3)).isEqualTo(2);
+    assertThat(MajorityLabelModel.mode(new int[] {2, 1, 2, 1}, 4, 3)).isEqualTo(1);
+    assertThat(MajorityLabelModel.mode(new int[] {1, 2, 2, 1}, 4, 3)).isEqualTo(1);
+    float[] target = new float[3];
+    SoftLabelModel.distribution(new int[] {0, 2, 2}, 3, target);
+    assertThat(target).containsExactly(new float[] {1 / 3f, 0f, 2 / 3f}, within(1e-6f));
+    SoftLabelModel.distribution(new int[] {1, 1, 1}, 3, target);
+    assertThat(target).containsExactly(0f, 1f, 0f);
+  }
+
+  @Test
+  void majorityTrainsOnTheModeOfTheItemsLabelsSoFar() {
+    MajorityLabelModel model = new MajorityLabelModel(spec(), LabelModelConfig.withMaxAnnotators(5));
+    float[] x = new float[3 * DIM];
+    model.train(x, new long[] {7, 7, 7}, new String[] {"a", "b", "c"}, new int[] {1, 2, 2}, 3);
+    int[] slots = new int[16];
+    int[] labels = new int[16];
+    assertThat(model.history().labels(7, slots, labels)).isEqualTo(3);
+    assertThat(MajorityLabelModel.mode(labels, 3, K)).isEqualTo(2);
+    assertThat(model.annotator("b").labelsSeen()).isEqualTo(1);
+  }
+
+  @Test
+  void dawidSkeneRecoversConfusionsAndRanksExpertsAboveSpammers() {
+    List<SimulatedAnnotator> people = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      people.add(new SimulatedAnnotator("expert-" + i, "expert", AnnotatorPool.uniformErrors(K, 0.9 - 0.05 * i)));
+    }
+    people.add(new SimulatedAnnotator("spammer-0", "spammer", AnnotatorPool.uniformErrors(K, 1.0 / K)));
+    people.add(new SimulatedAnnotator("spammer-1", "spammer", AnnotatorPool.uniformErrors(K, 1.0 / K)));
+    double[][] flip = AnnotatorPool.uniformErrors(K, 0.8);
+    flip[0] = new double[] {0.5, 0.5, 0, 0};
+    people.add(new SimulatedAnnotator("confuser", "pair-confuser", flip));
+    AnnotatorPool pool = new AnnotatorPool(people);
+    GaussianBlobs data = GaussianBlobs.generate(4000, DIM, K, 11);
+    LabelStream stream = pool.label(data.labels(), new int[] {3, 5}, 12);
+    LabelModel model = LabelModels.create(DawidSkeneLabelModel.NAME, spec(), LabelModelConfig.withMaxAnnotators(10));
+    train(model, data, pool, stream, 2);
+
+    double error = 0;
+    for (SimulatedAnnotator a : pool.annotators()) {
+      error += frobenius(model.annotator(a.id()).confusion(), a.confusion()) / K;
+    }
+    assertThat(error / pool.size()).isLessThan(0.05);
+    double worstExpert = Double.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      worstExpert = Math.min(worstExpert, model.annotator("expert-" + i).reliability());
+    }
+    assertThat(worstExpert).isGreaterThan(model.annotator("spammer-0").reliability())
+        .isGreaterThan(model.annotator("spammer-1").reliability());
+    assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.05));
+    LabelModel naive = LabelModels.create(NaiveLabelModel.NAME, spec(), LabelModelConfig.withMaxAnnotators(10));
+    train(naive, data, pool, stream, 2);
+    assertThat(accuracy(model, data)).isGreaterThan(accuracy(naive, data));
+  }
+
+  @ParameterizedTest
+  @MethodSource("names")
+  void stateRoundTripsExactlyAndCopiesAreIndependent(String name) throws IOException {
+    AnnotatorPool pool = new AnnotatorPool(smallPool());
+    GaussianBlobs data = GaussianBlobs.generate(300, DIM, K, 3);
+    LabelStream stream = pool.label(data.labels(), 4);
+    LabelModel model = LabelModels.create(name, spec(), LabelModelConfig.withMaxAnnotators(10));
+    train(model, data, pool, stream, 1);
+    byte[] bytes = bytes(model);
+    LabelModel restored = LabelModels.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+    LabelModel copy = model.copy();
+    assertThat(restored.name()).isEqualTo(name);
+    assertThat(bytes(restored)).isEqualTo(bytes);
+    assertThat(bytes(copy)).isEqualTo(bytes);
+    train(model, data, pool, stream, 1);
+    train(restored, data, pool, stream, 1);
+    assertThat(bytes(restored)).isEqualTo(bytes(model));
+    assertThat(bytes(copy)).isEqualTo(bytes);
+  }
+
+  @ParameterizedTest
+  @MethodSource("names")
+  void unseenAnnotatorGetsTheIdentityLeaningPrior(String name) {
+    LabelModel model = LabelModels.create(name, spec(), LabelModelConfig.withMaxAnnotators(3));
+    AnnotatorModel prior = model.annotator("nobody");
+    assertThat(prior.labelsSeen()).isZero();
+    assertThat(prior.confusion()[1][1]).isEqualTo(ConfusionEstimates.DEFAULT_PRIOR_DIAGONAL);
+    assertThat(prior.confusion()[1][0]).isCloseTo(0.1, within(1e-12));
+    assertThat(prior.reliability()).isCloseTo(0.7, within(1e-12));
+    assertThat(model.annotatorIds()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("names")
+  void annotatorsPastTheBoundAreRejectedWithoutChangingState(String name) throws IOException {
+    LabelModel model = LabelModels.create(name, spec(), LabelModelConfig.withMaxAnnotators(2));
+    float[] x = new float[3 * DIM];
+    model.train(x, new long[] {1, 2}, new String[] {"a", "b"}, new int[] {0, 1}, 2);
+    byte[] before = bytes(model);
+    assertThatThrownBy(() -> model.train(x, new long[] {3, 4, 5}, new String[] {"a", "c", "b"},
+        new int[] {0, 1, 2}, 3))
+        .isInstanceOf(AnnotatorLimitException.class)
+        .hasMessageContaining("\"c\"").hasMessageContaining("2 annotators");
+    assertThat(bytes(model)).isEqualTo(before);
+  }
+
+  @Test
+  void unknownMethodIsNamed() {
+    assertThatThrownBy(() -> LabelModels.create("vote", spec(), LabelModelConfig.withMaxAnnotators(2)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"vote\"").hasMessageContaining("naive");
+  }
+
+  private static List<SimulatedAnnotator> smallPool() {
+    return List.of(new SimulatedAnnotator("good", "expert", AnnotatorPool.uniformErrors(K, 0.9)),
+        new SimulatedAnnotator("ok", "competent", AnnotatorPool.uniformErrors(K, 0.7)),
+        new SimulatedAnnotator("spam", "spammer", AnnotatorPool.uniformErrors(K, 0.25)));
+  }
+
+  private static ModelSpec spec() {
+    return ModelSpec.softmaxRegression(DIM, K).withSeed(5);
+  }
+
+  /** Trains on the stream in minibatches of 32 label events, {@code passes} times. */
+  private static void train(LabelModel model, GaussianBlobs data, AnnotatorPool pool, LabelStream stream,
+      int passes) {
+    int batch = 32;
+    float[] x = new float[batch * DIM];
+    long[] items = new long[batch];
+    String[] annotators = new String[batch];
+    int[] labels = new int[batch];
+    for (int pass = 0; pass < passes; pass++) {
+      for (int start = 0; start < stream.size(); start += batch) {
+        int n = Math.min(batch, stream.size() - start);
+        for (int e = 0; e < n; e++) {
+          int item = stream.items()[start + e];
+          System.arraycopy(data.x(), item * DIM, x, e * DIM, DIM);
+          items[e] = item;
+          annotators[e] = pool.get(stream.annotators()[start + e]).id();
+          labels[e] = stream.labels()[start + e];
+        }
+        model.train(x, items, annotators, labels, n);
+      }
+    }
+  }
+
+  private static double accuracy(LabelModel model, GaussianBlobs data) {
+    int right = 0;
+    for (int i = 0; i < data.rows(); i++) {
+      right += model.predict(data.x(), i * DIM) == data.labels()[i] ? 1 : 0;
+    }
+    return (double) right / data.rows();
+  }
+
+  private static double frobenius(double[][] a, double[][] b) {
+    double sum = 0;
+    for (int c = 0; c < a.length; c++) {
+      for (int j = 0; j < a.length; j++) {
+        sum += (a[c][j] - b[c][j]) * (a[c][j] - b[c][j]);
+      }
+    }
+    return Math.sqrt(sum);
+  }
+
+  private static byte[] bytes(LabelModel model) throws IOException {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    model.writeTo(new DataOutputStream(buffer));
+    return buffer.toByteArray();
+  }
+}
