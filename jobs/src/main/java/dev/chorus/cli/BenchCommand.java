@@ -3,25 +3,90 @@ package dev.chorus.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chorus.bench.LatencyBenchmark;
+import dev.chorus.core.bench.LearnBenchmark;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code chorus bench}: benchmarks that need the whole machine; their figures go to docs/BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: figures printed, and written as JSON with --json.",
-        subcommands = {BenchCommand.Latency.class})
+        subcommands = {BenchCommand.Learn.class, BenchCommand.Latency.class})
 public final class BenchCommand {
 
     /** Writes benchmark results as indented JSON. */
     static void writeJson(Path file, Map<String, Object> results) throws IOException {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), results);
         System.out.printf("Results written to %s%n", file);
+    }
+
+    @Command(name = "learn", mixinStandardHelpOptions = true,
+            description = {"Trains in memory, without Kafka, on Fashion-MNIST (one pass = 60,000 examples in minibatches "
+                    + "of 128, tested on the 10,000 clean test images): softmax regression and MLP-256 (plain, dropout, "
+                    + "batch norm), accuracy and examples/s per BLAS backend, this machine's sgemm peak, and "
+                    + "scikit-learn's SGDClassifier and MLPClassifier partial_fit on the same data when python3-sklearn "
+                    + "is installed."})
+    static final class Learn implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
+                description = "Directory of the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist; "
+                        + "default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
+        int batchSize;
+
+        @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
+        boolean noPeers;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            LearnBenchmark.Options options = LearnBenchmark.Options.defaults(data).withBatchSize(batchSize);
+            Path peer = sklearnPeerScript();
+            if (!noPeers && peer != null) {
+                options = options.withSklearnPeer(peer);
+            }
+            Map<String, Object> results;
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("bench learn").setInitialMax(1)
+                    .setStyle(ProgressBarStyle.ASCII).setUnit(" ex", 1).showSpeed().setMaxRenderedLength(120).build()) {
+                results = LearnBenchmark.run(options, (phase, done, total) -> {
+                    bar.maxHint(total);
+                    bar.stepTo(done);
+                    bar.setExtraMessage(" " + phase);
+                });
+            }
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+
+        /** {@code jobs/src/main/python/sklearn_peer.py} beside the build this command runs from, if it is there. */
+        static Path sklearnPeerScript() {
+            try {
+                Path jar = Path.of(LearnBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
+                    Path script = dir.resolve("jobs/src/main/python/sklearn_peer.py");
+                    if (java.nio.file.Files.isRegularFile(script)) {
+                        return script;
+                    }
+                }
+            } catch (java.net.URISyntaxException | SecurityException e) {
+                return null;
+            }
+            return null;
+        }
     }
 
     @Command(name = "latency", mixinStandardHelpOptions = true,
