@@ -408,7 +408,7 @@ public final class LearnBenchmark {
     }
   }
 
-  private static String backendKey(BlasBackend backend) {
+  static String backendKey(BlasBackend backend) {
     return backend.name().toLowerCase(Locale.ROOT);
   }
 

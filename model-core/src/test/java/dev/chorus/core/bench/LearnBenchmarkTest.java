@@ -104,14 +104,16 @@ class LearnBenchmarkTest {
         "mlp256_dropout.native.examples_per_s", "mlp256_batchnorm.native.examples_per_s", "sgemm_peak_gflops")) {
       assertThat((Double) at(results, key)).as(key).isPositive();
     }
-    assertThat((String) at(results, "blas_backend")).startsWith("native");
+    assertThat((String) at(results, "blas_backend")).startsWith(Blas.get().backend().label());
     assertThat(at(results, "peers.unavailable")).isEqualTo("no scikit-learn peer script given");
     assertThat(at(results, "config.train_examples")).isEqualTo(2000);
-    // Softmax 1 pass, MLP 5 + 1 on each other backend, dropout 1, batch norm 1, of 2000 examples each.
-    boolean vectorApi = Blas.isAvailable(BlasBackend.VECTOR_API);
-    assertThat(progress).isSorted().last().isEqualTo((vectorApi ? 10L : 9L) * 2000);
-    assertThat(phases).contains("softmax native pass 1/1", "mlp256 native pass 5/5", "mlp256 java pass 1/1");
-    if (vectorApi) {
+    // Softmax 3 passes, MLP 5 + 1 on each other available backend, dropout 1, batch norm 1, of 2000 examples each.
+    long otherBackends = java.util.Arrays.stream(BlasBackend.values())
+        .filter(b -> b != Blas.get().backend() && Blas.isAvailable(b)).count();
+    assertThat(progress).isSorted().last().isEqualTo((3 + 5 + otherBackends + 1 + 1) * 2000);
+    String primary = LearnBenchmark.backendKey(Blas.get().backend());
+    assertThat(phases).contains("softmax " + primary + " pass 1/3", "mlp256 " + primary + " pass 5/5");
+    if (Blas.isAvailable(BlasBackend.VECTOR_API) && Blas.get().backend() != BlasBackend.VECTOR_API) {
       assertThat((Double) at(results, "mlp256.vector_api.examples_per_s")).isPositive();
     } else {
       assertThat((String) at(results, "mlp256.vector_api.unavailable")).contains("jdk.incubator.vector");
