@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /** {@code chorus bench}: benchmarks that need the whole machine; their figures go to docs/BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: figures printed, and written as JSON with --json.",
-        subcommands = {BenchCommand.Learn.class, BenchCommand.Latency.class})
+        subcommands = {BenchCommand.Learn.class, BenchCommand.Latency.class, BenchCommand.Soak.class})
 public final class BenchCommand {
 
     /** Writes benchmark results as indented JSON. */
@@ -106,6 +106,37 @@ public final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = new LatencyBenchmark(rates, Duration.ofSeconds(seconds), System.out::println).run();
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "soak", mixinStandardHelpOptions = true,
+            description = {"Trains and serves at a steady rate for N minutes on an embedded broker and MiniCluster; "
+                    + "samples heap after GC, checkpointed state size and checkpoint duration each minute, and fits "
+                    + "their trend after the first third of the run."})
+    static final class Soak implements Callable<Integer> {
+        @Option(names = "--minutes", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+        int minutes;
+
+        @Option(names = "--rate", defaultValue = "2000", description = "Examples/s (default: ${DEFAULT-VALUE}).")
+        int rate;
+
+        @Option(names = "--sample-seconds", defaultValue = "60", description = "Sampling interval (default: ${DEFAULT-VALUE}).")
+        int sampleSeconds;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> results = new dev.chorus.bench.SoakBenchmark(minutes, rate,
+                    Duration.ofSeconds(sampleSeconds), System.out::println).run();
+            System.out.printf("heap trend %.3f MB/min, state trend %.1f bytes/min (from minute %s)%n",
+                    results.get("heap_trend_mb_per_min"), results.get("state_trend_bytes_per_min"),
+                    results.get("trend_from_minute"));
             if (json != null) {
                 writeJson(json, results);
             }

@@ -1,0 +1,170 @@
+package dev.chorus.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.jobs.serve.ServeJob;
+import dev.chorus.jobs.serve.ServeSettings;
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.jobs.train.TrainJob;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.runtime.ExampleProducer;
+import dev.chorus.runtime.FashionMnist;
+import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.runtime.LocalFlinkCluster;
+import dev.chorus.schemas.Example;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * {@code chorus bench soak}: the train and serve jobs at a steady rate for N minutes on the embedded broker and a
+ * MiniCluster (this JVM), sampling each minute the heap after a full GC, the jobs' checkpointed state size and
+ * checkpoint duration (from Flink's REST API), then fitting a linear trend to the samples after the first third of
+ * the run, when caches and windows have filled.
+ */
+public final class SoakBenchmark {
+
+    static final String TASK = "fashion-mnist";
+    static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":784,\"numClasses\":10,"
+            + "\"batchSize\":64,\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.002},\"standardize\":true}";
+
+    private final int minutes;
+    private final int rate;
+    private final Duration sampleEvery;
+    private final Consumer<String> log;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+
+    public SoakBenchmark(int minutes, int rate, Duration sampleEvery, Consumer<String> log) {
+        this.minutes = minutes;
+        this.rate = rate;
+        this.sampleEvery = sampleEvery;
+        this.log = log;
+    }
+
+    public Map<String, Object> run() throws Exception {
+        LabeledDataset data = FashionMnist.shippedTestSplit();
+        List<Map<String, Object>> samples = new ArrayList<>();
+        AtomicLong produced = new AtomicLong();
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
+                LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0)) {
+            TrainSettings train = new TrainSettings().bootstrapServers(kafka.bootstrapServers()).groupId("soak-train")
+                    .specs(TaskSpecs.ofDefault(SPEC)).checkpointIntervalMs(5000).snapshotIntervalMs(5000)
+                    .parallelism(1);
+            ServeSettings serve = new ServeSettings().bootstrapServers(kafka.bootstrapServers()).groupId("soak-serve")
+                    .checkpointIntervalMs(5000).parallelism(1);
+            kafka.createTopics(List.of(new NewTopic(train.examplesTopic().name(), 2, (short) 1),
+                    new NewTopic(train.predictionsTopic().name(), 2, (short) 1),
+                    new NewTopic(train.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                    new NewTopic(train.deadLetterTopic().name(), 1, (short) 1)));
+            StreamExecutionEnvironment trainEnv = StreamExecutionEnvironment.getExecutionEnvironment();
+            TrainJob.build(trainEnv, train);
+            JobID trainJob = flink.submit(trainEnv, "chorus-train (soak)");
+            StreamExecutionEnvironment serveEnv = StreamExecutionEnvironment.getExecutionEnvironment();
+            ServeJob.build(serveEnv, serve);
+            JobID serveJob = flink.submit(serveEnv, "chorus-serve (soak)");
+            URI rest = flink.webUi();
+
+            AtomicBoolean producing = new AtomicBoolean(true);
+            Thread producer = new Thread(() -> produce(kafka, train, data, producing, produced), "soak-producer");
+            producer.start();
+            long start = System.nanoTime();
+            long samplesWanted = minutes * 60L / sampleEvery.toSeconds();
+            for (int i = 1; i <= samplesWanted; i++) {
+                LockSupport.parkNanos(start + i * sampleEvery.toNanos() - System.nanoTime());
+                Map<String, Object> sample = sample(rest, trainJob, serveJob, (System.nanoTime() - start) / 60e9);
+                sample.put("examples_produced", produced.get());
+                samples.add(sample);
+                log.accept(String.format("minute %5.2f: heap after GC %6.1f MB, state %,d bytes, checkpoint %d ms, "
+                        + "%,d examples", sample.get("minute"), sample.get("heap_after_gc_mb"), sample.get("state_bytes"),
+                        sample.get("checkpoint_ms"), produced.get()));
+            }
+            producing.set(false);
+            producer.join();
+            flink.cancel(trainJob);
+            flink.cancel(serveJob);
+        }
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("minutes", minutes);
+        results.put("rate", rate);
+        results.put("samples", samples);
+        List<Map<String, Object>> steady = samples.subList(samples.size() / 3, samples.size());
+        results.put("heap_trend_mb_per_min", slope(steady, "heap_after_gc_mb"));
+        results.put("state_trend_bytes_per_min", slope(steady, "state_bytes"));
+        results.put("trend_from_minute", steady.isEmpty() ? null : steady.get(0).get("minute"));
+        return results;
+    }
+
+    private void produce(EmbeddedKafkaBroker kafka, TrainSettings train, LabeledDataset data, AtomicBoolean producing,
+            AtomicLong produced) {
+        var codec = train.examplesTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            long start = System.nanoTime();
+            long interval = 1_000_000_000L / rate;
+            for (long n = 0; producing.get(); n++) {
+                LockSupport.parkNanos(start + n * interval - System.nanoTime());
+                Example e = ExampleProducer.example(data, (int) (n % data.size()), TASK, "soak", 0);
+                e.setId("soak-" + n);
+                producer.sendRaw(train.examplesTopic().name(), e.getId(), codec.encode(e));
+                produced.incrementAndGet();
+            }
+        }
+    }
+
+    private Map<String, Object> sample(URI rest, JobID train, JobID serve, double minute) throws Exception {
+        System.gc();
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long stateBytes = 0;
+        long checkpointMs = 0;
+        for (JobID job : List.of(train, serve)) {
+            JsonNode completed = checkpoints(rest, job).path("latest").path("completed");
+            stateBytes += completed.path("checkpointed_size").asLong(completed.path("state_size").asLong());
+            checkpointMs = Math.max(checkpointMs, completed.path("end_to_end_duration").asLong());
+        }
+        Map<String, Object> sample = new LinkedHashMap<>();
+        sample.put("minute", Math.round(minute * 100) / 100.0);
+        sample.put("heap_after_gc_mb", Math.round(heap / 1e5) / 10.0);
+        sample.put("state_bytes", stateBytes);
+        sample.put("checkpoint_ms", checkpointMs);
+        return sample;
+    }
+
+    private JsonNode checkpoints(URI rest, JobID job) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(rest.resolve("/jobs/" + job + "/checkpoints"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return json.readTree(response.body());
+    }
+
+    /** Least-squares slope of {@code key} against {@code minute}. */
+    static double slope(List<Map<String, Object>> samples, String key) {
+        int n = samples.size();
+        if (n < 2) {
+            return Double.NaN;
+        }
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (Map<String, Object> s : samples) {
+            double x = ((Number) s.get("minute")).doubleValue();
+            double y = ((Number) s.get(key)).doubleValue();
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+        return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    }
+}
