@@ -1,12 +1,26 @@
 package dev.chorus.jobs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.runtime.TopicReader;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.kafka.clients.admin.NewTopic;
 
-/** Shared settings of the MiniClusters that job tests run on. */
+/** Shared settings and helpers of the job integration tests. */
 public final class JobTestSupport {
     private JobTestSupport() {}
+
+    /** Bounds each wait for output so that a broken job fails its test instead of hanging it; not a timing assertion. */
+    public static final Duration PATIENCE = Duration.ofSeconds(90);
 
     /**
      * A job that fails in a test should fail the test, not restart forever (the default with checkpointing):
@@ -18,5 +32,36 @@ public final class JobTestSupport {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
         return conf;
+    }
+
+    /** The four topics of {@code settings}: examples with the given partitions, predictions 2, models (compacted) and dead letters 1. */
+    public static void createTopics(EmbeddedKafkaBroker kafka, JobSettings<?> settings, int examplesPartitions) {
+        kafka.createTopics(List.of(
+                new NewTopic(settings.examplesTopic().name(), examplesPartitions, (short) 1),
+                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
+                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+    }
+
+    /** Every committed record of {@code topic}, decoded. */
+    public static <T extends SpecificRecord> List<T> read(EmbeddedKafkaBroker kafka, Topic<T> topic) {
+        var codec = topic.codec();
+        return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), topic.name(), codec::decode);
+    }
+
+    /** Waits until at least {@code n} committed records of {@code topic} match, and returns the matching ones. */
+    public static <T extends SpecificRecord> List<T> awaitCommitted(EmbeddedKafkaBroker kafka, Topic<T> topic,
+            Predicate<T> which, int n) throws InterruptedException {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        List<T> matching = List.of();
+        while (Instant.now().isBefore(deadline)) {
+            matching = read(kafka, topic).stream().filter(which).toList();
+            if (matching.size() >= n) {
+                return matching;
+            }
+            Thread.sleep(100); // polling interval while the job commits its next checkpoint
+        }
+        assertThat(matching).as("committed records of %s within %s", topic.name(), PATIENCE).hasSizeGreaterThanOrEqualTo(n);
+        return matching;
     }
 }

@@ -9,7 +9,6 @@ import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
-import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -31,7 +30,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -89,10 +87,7 @@ class BadInputIT {
                 .checkpointIntervalMs(500)
                 .bounded(true)
                 .parallelism(2);
-        kafka.createTopics(List.of(new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        JobTestSupport.createTopics(kafka, settings, 2);
 
         var codec = settings.examplesTopic().codec();
         List<String> files = List.copyOf(cases.keySet());
@@ -113,8 +108,7 @@ class BadInputIT {
         TrainJob.build(env, settings);
         JobID job = env.execute("bad-input-" + format).getJobID();
 
-        List<DeadLetter> deadLetters = TopicReader.readAll(kafka.bootstrapServers(), Map.of(),
-                settings.deadLetterTopic().name(), settings.deadLetterTopic().codec()::decode);
+        List<DeadLetter> deadLetters = JobTestSupport.read(kafka, settings.deadLetterTopic());
         Map<String, List<DeadLetter>> byFile = deadLetters.stream().collect(Collectors.groupingBy(
                 d -> StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString()));
         assertThat(byFile.keySet()).containsExactlyInAnyOrderElementsOf(cases.keySet());
@@ -123,8 +117,7 @@ class BadInputIT {
             assertThat(d.getOriginal().remaining()).isEqualTo((int) size(file));
             assertThat(d.getOffset()).isGreaterThanOrEqualTo(0);
         }));
-        assertThat(TopicReader.readAll(kafka.bootstrapServers(), Map.of(), settings.predictionsTopic().name(),
-                settings.predictionsTopic().codec()::decode)).hasSize(GOOD);
+        assertThat(JobTestSupport.read(kafka, settings.predictionsTopic())).hasSize(GOOD);
 
         // Counters, summed over the decode stage's subtasks: the total, and per offending field (records that
         // do not decode at all count under deadLetters.decode), which add up to the same.

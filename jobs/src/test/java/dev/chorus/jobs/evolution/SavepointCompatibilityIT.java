@@ -6,15 +6,11 @@ import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
-import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -40,7 +36,6 @@ class SavepointCompatibilityIT {
             .build());
 
     static final Path FIXTURE = Path.of("src/test/resources/savepoints/train-v1").toAbsolutePath();
-    static final Duration PATIENCE = Duration.ofSeconds(90);
 
     @Test
     void theVersionOneSavepointRestoresModelOptimizerAndOpenMinibatch() throws Exception {
@@ -57,7 +52,8 @@ class SavepointCompatibilityIT {
             TrainJob.build(env, settings);
             JobClient job = env.executeAsync("savepoint-compatibility");
 
-            List<Prediction> predictions = awaitPredictions(kafka, settings, 40);
+            List<Prediction> predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 40);
+            assertThat(predictions).hasSize(40);
             job.cancel().get();
 
             List<Long> versions = predictions.stream().sorted(Comparator.comparingLong(Prediction::getEventTime))
@@ -67,26 +63,9 @@ class SavepointCompatibilityIT {
             assertThat(versions.subList(12, 28)).containsOnly(7L);
             assertThat(versions.subList(28, 40)).containsOnly(8L);
 
-            List<ModelSnapshot> snapshots = TopicReader.readAll(kafka.bootstrapServers(), Map.of(),
-                    settings.modelsTopic().name(), settings.modelsTopic().codec()::decode);
+            List<ModelSnapshot> snapshots = JobTestSupport.read(kafka, settings.modelsTopic());
             assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(7L, 8L);
             assertThat(snapshots).extracting(ModelSnapshot::getExamplesSeen).containsExactly(112L, 128L);
         }
-    }
-
-    private static List<Prediction> awaitPredictions(EmbeddedKafkaBroker kafka, TrainSettings settings, int n)
-            throws InterruptedException {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        List<Prediction> predictions = List.of();
-        while (Instant.now().isBefore(deadline)) {
-            predictions = TopicReader.readAll(kafka.bootstrapServers(), Map.of(), settings.predictionsTopic().name(),
-                    settings.predictionsTopic().codec()::decode);
-            if (predictions.size() >= n) {
-                assertThat(predictions).hasSize(n);
-                return predictions;
-            }
-            Thread.sleep(100); // polling interval while the job commits its next checkpoint
-        }
-        throw new AssertionError("expected " + n + " predictions, got " + predictions.size() + " within " + PATIENCE);
     }
 }

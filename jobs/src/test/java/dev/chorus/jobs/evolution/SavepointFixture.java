@@ -1,5 +1,6 @@
 package dev.chorus.jobs.evolution;
 
+import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
@@ -13,11 +14,9 @@ import dev.chorus.schemas.Example;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * Makes the train-job savepoint that {@link SavepointCompatibilityIT} restores: 100 examples of one task in
@@ -43,10 +42,7 @@ public final class SavepointFixture {
     }
 
     static void createTopics(EmbeddedKafkaBroker kafka, TrainSettings s) {
-        kafka.createTopics(List.of(new NewTopic(s.examplesTopic().name(), 1, (short) 1),
-                new NewTopic(s.predictionsTopic().name(), 1, (short) 1),
-                new NewTopic(s.modelsTopic().name(), 1, (short) 1),
-                new NewTopic(s.deadLetterTopic().name(), 1, (short) 1)));
+        JobTestSupport.createTopics(kafka, s, 1);
     }
 
     static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to) {

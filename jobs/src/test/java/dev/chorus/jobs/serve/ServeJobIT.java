@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
-import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +21,6 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,9 +41,6 @@ class ServeJobIT {
             .setConfiguration(JobTestSupport.failFast())
             .build());
 
-    /** Bounds each wait for output so a broken job fails the test instead of hanging it; not a timing assertion. */
-    static final Duration PATIENCE = Duration.ofSeconds(90);
-
     static EmbeddedKafkaBroker kafka;
 
     @BeforeAll
@@ -66,11 +60,7 @@ class ServeJobIT {
                 .groupId("serve-it")
                 .checkpointIntervalMs(300)
                 .parallelism(2);
-        kafka.createTopics(List.of(
-                new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        JobTestSupport.createTopics(kafka, settings, 2);
         RecordCodec<ModelSnapshot> models = settings.modelsTopic().codec();
 
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
@@ -147,7 +137,7 @@ class ServeJobIT {
     /** Sends one probe example at a time until a prediction made by {@code version} comes back; returns how many. */
     private static int probeUntilVersion(ExampleProducer producer, ServeSettings settings, long version)
             throws InterruptedException {
-        Instant deadline = Instant.now().plus(PATIENCE);
+        Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
         for (int probe = 0; Instant.now().isBefore(deadline); probe++) {
             send(producer, settings, "probe", probe, 1);
             String id = "probe-" + probe;
@@ -157,27 +147,18 @@ class ServeJobIT {
             }
             assertThat(answer.getModelVersion()).as("no version regression while swapping").isLessThan(version);
         }
-        throw new AssertionError("model version " + version + " never answered within " + PATIENCE);
+        throw new AssertionError("model version " + version + " never answered within " + JobTestSupport.PATIENCE);
     }
 
     /** Waits until {@code n} committed predictions match, then returns them (fails if more appear than expected). */
     private static List<Prediction> await(ServeSettings settings, Predicate<Prediction> which, int n)
             throws InterruptedException {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        List<Prediction> matching = List.of();
-        while (Instant.now().isBefore(deadline)) {
-            matching = read(settings).stream().filter(which).toList();
-            if (matching.size() >= n) {
-                assertThat(matching).hasSize(n);
-                return matching;
-            }
-            Thread.sleep(100); // polling interval while the job commits its next checkpoint
-        }
-        throw new AssertionError("expected " + n + " predictions, got " + matching.size() + " within " + PATIENCE);
+        List<Prediction> matching = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), which, n);
+        assertThat(matching).hasSize(n);
+        return matching;
     }
 
     private static List<Prediction> read(ServeSettings settings) {
-        RecordCodec<Prediction> codec = settings.predictionsTopic().codec();
-        return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), settings.predictionsTopic().name(), codec::decode);
+        return JobTestSupport.read(kafka, settings.predictionsTopic());
     }
 }

@@ -5,21 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.LabeledDataset;
-import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
@@ -30,7 +28,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +48,6 @@ class TrainFailoverIT {
             .setConfiguration(restartOften())
             .build());
 
-    static final Duration PATIENCE = Duration.ofSeconds(120);
     static final int BATCH = 16;
     static final int N = 6400; // 400 minibatches: the last one is also a snapshot (every 25)
     static final String SPEC = """
@@ -89,11 +85,7 @@ class TrainFailoverIT {
                 .snapshotIntervalMs(0)
                 .batchTimeoutMs(0)
                 .parallelism(1);
-        kafka.createTopics(List.of(
-                new NewTopic(settings.examplesTopic().name(), 1, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        JobTestSupport.createTopics(kafka, settings, 1);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(env, settings);
@@ -107,18 +99,19 @@ class TrainFailoverIT {
         // (MiniCluster numbers TaskManagers in start order: the second kill takes the replacement).
         int[] killAfter = {1200, 3600};
         for (int kill = 0; kill < killAfter.length; kill++) {
-            awaitPredictions(settings, killAfter[kill]);
+            JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, killAfter[kill]);
             cluster.terminateTaskManager(kill).get();
             cluster.startTaskManager();
         }
         producer.join();
-        ModelSnapshot last = awaitFinalModel(settings);
+        ModelSnapshot last = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> m.getExamplesSeen() >= N, 1)
+                .get(0);
         var graph = cluster.getExecutionGraph(job.getJobID()).get();
         job.cancel().get();
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
 
-        List<Prediction> predictions = read(settings, settings.predictionsTopic().codec(), settings.predictionsTopic().name());
+        List<Prediction> predictions = JobTestSupport.read(kafka, settings.predictionsTopic());
         Map<String, Long> perId = predictions.stream().collect(Collectors.groupingBy(Prediction::getId, Collectors.counting()));
         assertThat(perId).hasSize(N);
         assertThat(predictions).as("exactly one committed prediction per example").hasSize(N);
@@ -131,7 +124,7 @@ class TrainFailoverIT {
     /** The same input, in partition order, trained in minibatches of 16 with no job at all. */
     private static OnlineLearner uninterrupted(TrainSettings settings) {
         OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(SPEC));
-        List<Example> examples = read(settings, settings.examplesTopic().codec(), settings.examplesTopic().name());
+        List<Example> examples = JobTestSupport.read(kafka, settings.examplesTopic());
         assertThat(examples).hasSize(N);
         float[] x = new float[BATCH * 8];
         int[] y = new int[BATCH];
@@ -161,34 +154,6 @@ class TrainFailoverIT {
             }
             producer.flush();
         }
-    }
-
-    private static void awaitPredictions(TrainSettings settings, int atLeast) throws InterruptedException {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (Instant.now().isBefore(deadline)) {
-            if (read(settings, settings.predictionsTopic().codec(), settings.predictionsTopic().name()).size() >= atLeast) {
-                return;
-            }
-            Thread.sleep(100); // polling interval while the job commits its next checkpoint
-        }
-        throw new AssertionError("fewer than " + atLeast + " predictions within " + PATIENCE);
-    }
-
-    private static ModelSnapshot awaitFinalModel(TrainSettings settings) throws InterruptedException {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (Instant.now().isBefore(deadline)) {
-            Optional<ModelSnapshot> last = read(settings, settings.modelsTopic().codec(), settings.modelsTopic().name())
-                    .stream().filter(m -> m.getExamplesSeen() >= N).findFirst();
-            if (last.isPresent()) {
-                return last.get();
-            }
-            Thread.sleep(100); // polling interval while the job commits its next checkpoint
-        }
-        throw new AssertionError("no model snapshot with all " + N + " examples within " + PATIENCE);
-    }
-
-    private static <T> List<T> read(TrainSettings settings, RecordCodec<T> codec, String topic) {
-        return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), topic, codec::decode);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -7,7 +7,6 @@ import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.LabeledDataset;
-import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -24,7 +23,6 @@ import java.util.stream.Collectors;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,11 +72,7 @@ class TrainJobIT {
                 .batchTimeoutMs(0)
                 .bounded(true)
                 .parallelism(2);
-        kafka.createTopics(List.of(
-                new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        JobTestSupport.createTopics(kafka, settings, 2);
 
         RecordCodec<Example> codec = settings.examplesTopic().codec();
         List<String> malformedFields = new ArrayList<>();
@@ -115,16 +109,9 @@ class TrainJobIT {
         TrainJob.build(env, settings);
         env.execute("train-it");
 
-        String bootstrap = kafka.bootstrapServers();
-        RecordCodec<Prediction> predictionCodec = settings.predictionsTopic().codec();
-        RecordCodec<ModelSnapshot> modelCodec = settings.modelsTopic().codec();
-        RecordCodec<DeadLetter> deadLetterCodec = settings.deadLetterTopic().codec();
-        List<Prediction> predictions = TopicReader.readAll(bootstrap, Map.of(), settings.predictionsTopic().name(),
-                predictionCodec::decode);
-        List<ModelSnapshot> snapshots = TopicReader.readAll(bootstrap, Map.of(), settings.modelsTopic().name(),
-                modelCodec::decode);
-        List<DeadLetter> deadLetters = TopicReader.readAll(bootstrap, Map.of(), settings.deadLetterTopic().name(),
-                deadLetterCodec::decode);
+        List<Prediction> predictions = JobTestSupport.read(kafka, settings.predictionsTopic());
+        List<ModelSnapshot> snapshots = JobTestSupport.read(kafka, settings.modelsTopic());
+        List<DeadLetter> deadLetters = JobTestSupport.read(kafka, settings.deadLetterTopic());
 
         // Exactly N predictions, one per example, each tagged with the model version that made it.
         int n = PER_TASK * TASKS.size();

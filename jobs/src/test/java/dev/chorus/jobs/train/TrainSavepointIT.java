@@ -9,15 +9,12 @@ import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.LabeledDataset;
-import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -28,7 +25,6 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +45,6 @@ class TrainSavepointIT {
             .setConfiguration(JobTestSupport.failFast())
             .build());
 
-    static final Duration PATIENCE = Duration.ofSeconds(90);
     static final List<String> TASKS = List.of("left", "right");
     /** Per task and phase; 1500 and 3110 leave 12 and 6 examples in an open minibatch of 16 at the savepoints. */
     static final int[] PHASES = {1500, 1610, 1690};
@@ -80,11 +75,7 @@ class TrainSavepointIT {
                 .snapshotEveryBatches(25)
                 .snapshotIntervalMs(0)
                 .batchTimeoutMs(0);
-        kafka.createTopics(List.of(
-                new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        JobTestSupport.createTopics(kafka, settings, 2);
         Map<String, LabeledDataset> data = Map.of("left", SyntheticBlobs.generate(PER_TASK, 6, 3, 31),
                 "right", SyntheticBlobs.generate(PER_TASK, 6, 3, 32));
 
@@ -95,17 +86,17 @@ class TrainSavepointIT {
             JobClient job = start(settings.parallelism(parallelism[phase]), savepoint);
             produce(settings, data, sent, sent + PHASES[phase]);
             sent += PHASES[phase];
-            awaitPredictions(settings, sent * TASKS.size());
+            JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, sent * TASKS.size());
             savepoint = job.stopWithSavepoint(false, savepoints.resolve("sp" + phase).toUri().toString(),
                     SavepointFormatType.CANONICAL).get();
         }
 
-        List<Prediction> predictions = read(settings.predictionsTopic().codec(), settings.predictionsTopic().name());
+        List<Prediction> predictions = JobTestSupport.read(kafka, settings.predictionsTopic());
         assertThat(predictions).hasSize(PER_TASK * TASKS.size());
         assertThat(predictions.stream().map(p -> p.getTask() + "/" + p.getId()).collect(Collectors.toSet()))
                 .hasSize(PER_TASK * TASKS.size());
 
-        List<ModelSnapshot> snapshots = read(settings.modelsTopic().codec(), settings.modelsTopic().name());
+        List<ModelSnapshot> snapshots = JobTestSupport.read(kafka, settings.modelsTopic());
         for (String task : TASKS) {
             List<ModelSnapshot> mine = snapshots.stream().filter(s -> s.getTask().equals(task)).toList();
             for (int i = 1; i < mine.size(); i++) {
@@ -153,23 +144,6 @@ class TrainSavepointIT {
                     java.util.Arrays.copyOfRange(data.labels(), start, start + 16), w, 16);
         }
         return learner;
-    }
-
-    private static void awaitPredictions(TrainSettings settings, int n) throws InterruptedException {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        int seen = 0;
-        while (Instant.now().isBefore(deadline)) {
-            seen = read(settings.predictionsTopic().codec(), settings.predictionsTopic().name()).size();
-            if (seen >= n) {
-                return;
-            }
-            Thread.sleep(100); // polling interval while the job commits its next checkpoint
-        }
-        throw new AssertionError("expected " + n + " predictions, got " + seen + " within " + PATIENCE);
-    }
-
-    private static <T> List<T> read(RecordCodec<T> codec, String topic) {
-        return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), topic, codec::decode);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
