@@ -3,6 +3,7 @@ package dev.chorus.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chorus.bench.LatencyBenchmark;
+import dev.chorus.core.bench.CrowdBenchmark;
 import dev.chorus.core.bench.LearnBenchmark;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Option;
 /** {@code chorus bench}: benchmarks that need the whole machine; their figures go to docs/BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: figures printed, and written as JSON with --json.",
-        subcommands = {BenchCommand.Learn.class, BenchCommand.Latency.class, BenchCommand.Soak.class})
+        subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
+            BenchCommand.Soak.class})
 public final class BenchCommand {
 
     /** Writes benchmark results as indented JSON. */
@@ -137,6 +139,41 @@ public final class BenchCommand {
             System.out.printf("heap trend %.3f MB/min, state trend %.1f bytes/min (from minute %s)%n",
                     results.get("heap_trend_mb_per_min"), results.get("state_trend_bytes_per_min"),
                     results.get("trend_from_minute"));
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "crowd", mixinStandardHelpOptions = true,
+            description = {"The noisy-label protocol (shared/NOISY-LABELS.md) in memory on Fashion-MNIST: simulated "
+                    + "annotators, 3 labels per item, every label model and an oracle on clean labels, for softmax "
+                    + "regression and MLP-256; clean test accuracy, confusion-estimation error and Spearman correlation "
+                    + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track."})
+    static final class Crowd implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
+                description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--seeds", split = ",", description = "Seeds (default: 0,1,2,3,4).")
+        List<Long> seeds = List.of(0L, 1L, 2L, 3L, 4L);
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> results = new java.util.LinkedHashMap<>();
+            for (int hidden : new int[] {0, LearnBenchmark.HIDDEN_UNITS}) {
+                CrowdBenchmark.Options defaults = CrowdBenchmark.Options.defaults(data);
+                CrowdBenchmark.Options options = new CrowdBenchmark.Options(data, hidden, defaults.passes(),
+                        defaults.batchSize(), seeds, defaults.methods(), defaults.trainItems(), defaults.corruption());
+                Map<String, Object> run = CrowdBenchmark.run(options, (phase, done, total) -> { });
+                run.forEach((key, value) -> results.merge(key, value, (a, b) -> a));
+                System.out.printf("%s done%n", hidden == 0 ? "softmax" : "mlp" + hidden);
+            }
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
             if (json != null) {
                 writeJson(json, results);
             }

@@ -38,7 +38,8 @@ import java.util.function.LongFunction;
  * <p>The corruption track, for each level {@code p}: one annotator labels each training item once, replacing
  * the true class by a uniformly drawn other class with probability {@code p}; every method is scored as above
  * (without Spearman's correlation, which one annotator cannot have) under
- * {@code <model>.corruption.p<percent>.<method>.}, e.g. {@code softmax.corruption.p50.dawid-skene.accuracy_mean}.
+ * {@code <model>.corruption.p<p>.<method>.}, e.g. {@code softmax.corruption.p0_5.dawid_skene.accuracy_mean}; each
+ * level also names its best noise-aware method ({@code .method}) and that method's {@code .accuracy_mean}.
  */
 public final class CrowdBenchmark {
 
@@ -120,8 +121,10 @@ public final class CrowdBenchmark {
     if (!options.corruption().isEmpty()) {
       Map<String, Object> corruption = new LinkedHashMap<>();
       for (double p : options.corruption()) {
-        corruption.put(corruptionKey(p), track(options, data, modelKey + " corruption " + p, options.methods(),
-            seed -> AnnotatorPool.corruption(AnnotatorPool.FASHION_MNIST_CLASSES, p), new int[] {1}, tally));
+        Map<String, Object> level = track(options, data, modelKey + " corruption " + p, options.methods(),
+            seed -> AnnotatorPool.corruption(AnnotatorPool.FASHION_MNIST_CLASSES, p), new int[] {1}, tally);
+        nameBestNoiseAware(level);
+        corruption.put(corruptionKey(p), level);
       }
       model.put("corruption", corruption);
     }
@@ -154,9 +157,38 @@ public final class CrowdBenchmark {
     }
   }
 
-  /** {@code p50} for {@code p = 0.5}: the key of a corruption level, in percent, free of dots. */
+  /** A method's key in the results: its name with underscores ({@code dawid_skene}), as JSON consumers expect. */
+  static String jsonName(String method) {
+    return method.replace('-', '_');
+  }
+
+  /**
+   * Adds to a corruption level the best noise-aware method (every method but naive and the oracle) and its mean
+   * accuracy, as {@code method} and {@code accuracy_mean}.
+   */
+  @SuppressWarnings("unchecked")
+  private static void nameBestNoiseAware(Map<String, Object> level) {
+    String best = null;
+    double bestAccuracy = Double.NEGATIVE_INFINITY;
+    for (Map.Entry<String, Object> e : level.entrySet()) {
+      if (e.getKey().equals("naive") || e.getKey().equals(ORACLE) || !(e.getValue() instanceof Map)) {
+        continue;
+      }
+      double accuracy = ((Number) ((Map<String, Object>) e.getValue()).get("accuracy_mean")).doubleValue();
+      if (accuracy > bestAccuracy) {
+        bestAccuracy = accuracy;
+        best = e.getKey();
+      }
+    }
+    if (best != null) {
+      level.put("method", best);
+      level.put("accuracy_mean", bestAccuracy);
+    }
+  }
+
+  /** {@code p0_5} for {@code p = 0.5}, {@code p0} for 0: the key of a corruption level, free of dots. */
   static String corruptionKey(double p) {
-    return "p" + Math.round(p * 100);
+    return "p" + java.math.BigDecimal.valueOf(p).stripTrailingZeros().toPlainString().replace('.', '_');
   }
 
   /**
@@ -198,7 +230,7 @@ public final class CrowdBenchmark {
         figures.put(SCORES[m] + "_mean", mean(table[m]));
         figures.put(SCORES[m] + "_std", std(table[m]));
       }
-      track.put(method, figures);
+      track.put(jsonName(method), figures);
     }
     return track;
   }

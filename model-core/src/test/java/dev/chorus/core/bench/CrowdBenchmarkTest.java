@@ -34,21 +34,25 @@ class CrowdBenchmarkTest {
         List.of(0.5));
     Map<String, Object> results = CrowdBenchmark.run(options, LearnBenchmark.Progress.NONE);
     Map<String, Object> softmax = child(results, "softmax");
-    assertThat(softmax).containsOnlyKeys("naive", "majority", "soft", "dawid-skene", "doctor-net",
-        "weighted-doctor-net", "oracle", "corruption");
+    assertThat(softmax).containsOnlyKeys("naive", "majority", "soft", "dawid_skene", "doctor_net",
+        "weighted_doctor_net", "oracle", "corruption");
     assertThat(child(softmax, "oracle")).containsOnlyKeys("accuracy_mean", "accuracy_std");
     assertThat((double) child(softmax, "oracle").get("accuracy_mean")).isGreaterThan(0.9);
-    Map<String, Object> dawidSkene = child(softmax, "dawid-skene");
+    Map<String, Object> dawidSkene = child(softmax, "dawid_skene");
     assertThat(dawidSkene).containsOnlyKeys("accuracy_mean", "accuracy_std", "confusion_error_mean",
         "confusion_error_std", "spearman_mean", "spearman_std");
     assertThat((double) dawidSkene.get("accuracy_mean")).isGreaterThan(0.5);
     assertThat((double) dawidSkene.get("spearman_mean")).isBetween(-1.0, 1.0);
     assertThat((double) dawidSkene.get("accuracy_std")).isGreaterThanOrEqualTo(0.0);
     Map<String, Object> corruption = child(softmax, "corruption");
-    assertThat(corruption).containsOnlyKeys("p50");
-    assertThat(child(child(corruption, "p50"), "dawid-skene")).containsOnlyKeys("accuracy_mean", "accuracy_std",
+    assertThat(corruption).containsOnlyKeys("p0_5");
+    Map<String, Object> half = child(corruption, "p0_5");
+    assertThat(child(half, "dawid_skene")).containsOnlyKeys("accuracy_mean", "accuracy_std",
         "confusion_error_mean", "confusion_error_std");
-    assertThat((double) child(child(corruption, "p50"), "naive").get("accuracy_mean")).isGreaterThan(0.5);
+    assertThat((double) child(half, "naive").get("accuracy_mean")).isGreaterThan(0.5);
+    // The level names its best noise-aware method (never naive or the oracle) and that method's accuracy.
+    assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net");
+    assertThat(half.get("accuracy_mean")).isEqualTo(child(half, (String) half.get("method")).get("accuracy_mean"));
   }
 
   @SuppressWarnings("unchecked")
