@@ -1,5 +1,7 @@
 package dev.chorus.cli;
 
+import dev.chorus.core.annotators.AnnotatorPool;
+
 import dev.chorus.core.io.CsvReader;
 import dev.chorus.core.io.Dataset;
 import dev.chorus.core.io.DenseDataset;
@@ -93,6 +95,22 @@ final class ProduceCommand implements Callable<Integer> {
             description = "LibSVM: the number of features (default: the largest index in FILE).")
     int dim;
 
+    @Option(names = "--annotators", paramLabel = "fashion-mnist|corruption:P",
+            description = {"Label each item with simulated annotators instead of the dataset's label: 'fashion-mnist' "
+                    + "is the pool of shared/NOISY-LABELS.md (experts, competent, pair-confusers, spammers, "
+                    + "adversaries; 1, 3 or 5 labels per item), 'corruption:P' one annotator who replaces the label "
+                    + "by another class with probability P. Each labeling is its own example with the item's id and "
+                    + "the annotator's id; an item's labels arrive far apart, in a seeded order."})
+    String annotators;
+
+    @Option(names = "--labels-per-item", split = ",", paramLabel = "N[,N...]",
+            description = "With --annotators fashion-mnist: how many labels an item gets, drawn from these (default: 1,3,5).")
+    int[] labelsPerItem = AnnotatorPool.DEFAULT_LABELS_PER_ITEM;
+
+    @Option(names = "--annotator-seed", defaultValue = "0",
+            description = "Seeds the simulated annotators and their order (default: ${DEFAULT-VALUE}).")
+    long annotatorSeed;
+
     @Option(names = "--regression",
             description = "Labels are real-valued targets (Example.target), not class indices (Example.label).")
     boolean regression;
@@ -138,7 +156,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         String taskName = task != null ? task : file.getFileName().toString().split("\\.", 2)[0];
         String prefix = idPrefix != null ? idPrefix : taskName;
-        ExampleLabeling labeling = ExampleLabeling.datasetLabels(regression);
+        ExampleLabeling labeling = labeling(data);
         double[] trueLabels = regression ? data.labels() : toDoubles(data.classLabels());
 
         PrintWriter out = spec.commandLine().getOut();
@@ -186,14 +204,15 @@ final class ProduceCommand implements Callable<Integer> {
         long startTime = System.currentTimeMillis();
         long[] sent = {0};
         for (int pass = 0; repeat == 0 || pass < repeat; pass++) {
-            for (int row = 0; row < data.rows(); row++) {
+            for (int position = 0; position < labeling.size(data.rows()); position++) {
                 if ((limit > 0 && sent[0] >= limit) || stopping.get()) {
                     return finish(producer, inFlight, sent[0]);
                 }
                 pacer.awaitTurn(sent[0]);
+                int row = labeling.row(position);
                 Example unlabeled = features(data, row).setId(prefix + "-" + row).setTask(taskName)
                         .setEventTime(startTime + sent[0]).build();
-                labeling.label(unlabeled, trueLabels[row], example -> {
+                labeling.label(position, unlabeled, trueLabels[row], example -> {
                     inFlight.add(producer.sendRaw(topic.name(), example.getId(), codec.encode(example)));
                     sent[0]++;
                 });
@@ -357,5 +376,44 @@ final class ProduceCommand implements Callable<Integer> {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
+    }
+
+    /** The dataset's own labels, or simulated annotators' labels of its classes with {@code --annotators}. */
+    private ExampleLabeling labeling(Dataset data) {
+        if (annotators == null) {
+            return ExampleLabeling.datasetLabels(regression);
+        }
+        if (regression) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--annotators labels classes: it cannot be combined with --regression");
+        }
+        int[] classes = data.classLabels();
+        AnnotatorPool pool;
+        if (annotators.equals("fashion-mnist")) {
+            pool = AnnotatorPool.fashionMnist(annotatorSeed);
+        } else if (annotators.startsWith("corruption:")) {
+            double p;
+            try {
+                p = Double.parseDouble(annotators.substring("corruption:".length()));
+            } catch (NumberFormatException e) {
+                p = Double.NaN;
+            }
+            if (!(p >= 0 && p <= 1)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--annotators: expected corruption:P with "
+                        + "P in [0, 1], got '" + annotators + "'");
+            }
+            pool = AnnotatorPool.corruption(AnnotatorPool.FASHION_MNIST_CLASSES, p);
+        } else {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--annotators: expected fashion-mnist or corruption:P, got '" + annotators + "'");
+        }
+        for (int c : classes) {
+            if (c < 0 || c >= pool.numClasses()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--annotators " + annotators
+                        + ": expected class labels in [0, " + pool.numClasses() + "), got " + c);
+            }
+        }
+        int[] perItem = annotators.startsWith("corruption:") ? new int[] {1} : labelsPerItem;
+        return ExampleLabeling.simulatedAnnotators(pool, pool.label(classes, perItem, annotatorSeed));
     }
 }

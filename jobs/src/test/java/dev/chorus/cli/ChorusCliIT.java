@@ -52,7 +52,7 @@ class ChorusCliIT {
     @BeforeAll
     static void startBroker() throws IOException {
         broker = EmbeddedKafkaBroker.builder().build().start();
-        for (String topic : List.of("it.avro.examples", "it.json.examples", "it.small.examples")) {
+        for (String topic : List.of("it.avro.examples", "it.json.examples", "it.small.examples", "it.crowd.examples")) {
             broker.createTopic(topic, 2, Map.of());
         }
         broker.createTopic("it.models", 1, Map.of("cleanup.policy", "compact"));
@@ -126,6 +126,28 @@ class ChorusCliIT {
             assertThat(readable.out().lines()).hasSize(2)
                     .allMatch(l -> l.matches("\\d@\\d+ example tiny id=tiny-\\d label=\\d features=4 dense eventTime=.*"));
         }
+    }
+
+    @Test
+    void produceLabelsItemsWithSimulatedAnnotators() {
+        CliRun produced = chorus("produce", images.toString(), "--examples-topic", "it.crowd.examples", "--task", "tiny",
+                "--annotators", "fashion-mnist", "--labels-per-item", "3", "--annotator-seed", "7", "--no-progress");
+        assertThat(produced.exitCode()).as(produced.err()).isZero();
+        List<JsonNode> examples = jsonLines(chorus("tail", "it.crowd.examples", "--json", "--no-follow").out());
+        // Three items, three labels each, from three different simulated annotators per item.
+        assertThat(examples).hasSize(9);
+        var byItem = examples.stream().collect(java.util.stream.Collectors.groupingBy(e -> e.get("id").asText()));
+        assertThat(byItem.keySet()).containsExactlyInAnyOrder("tiny-0", "tiny-1", "tiny-2");
+        byItem.forEach((item, labelings) -> {
+            assertThat(labelings).hasSize(3);
+            assertThat(labelings.stream().map(e -> e.get("annotator").asText()).distinct()).hasSize(3);
+            assertThat(labelings).allSatisfy(e -> assertThat(e.get("label").asInt()).isBetween(0, 9));
+        });
+
+        CliRun corrupted = chorus("produce", images.toString(), "--examples-topic", "it.crowd.examples", "--task",
+                "tiny", "--annotators", "corruption:1.5", "--no-progress");
+        assertThat(corrupted.exitCode()).isEqualTo(2);
+        assertThat(corrupted.err()).contains("--annotators: expected corruption:P with P in [0, 1], got 'corruption:1.5'");
     }
 
     @Test
