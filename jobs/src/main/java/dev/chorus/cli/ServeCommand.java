@@ -30,6 +30,11 @@ public final class ServeCommand extends LocalJobCommand {
     }
 
     @Override
+    Class<?> mainClass() {
+        return ServeJob.class;
+    }
+
+    @Override
     void build(StreamExecutionEnvironment env) {
         ServeJob.build(env, settings());
     }

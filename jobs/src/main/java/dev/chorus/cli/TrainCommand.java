@@ -30,6 +30,11 @@ public final class TrainCommand extends LocalJobCommand {
     }
 
     @Override
+    Class<?> mainClass() {
+        return TrainJob.class;
+    }
+
+    @Override
     void build(StreamExecutionEnvironment env) {
         TrainJob.build(env, settings());
     }

@@ -151,6 +151,30 @@ class ChorusCliIT {
     }
 
     @Test
+    void trainPrintsTheFlinkRunCommandForAClusterWithSecretsMasked() {
+        String spec = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3}";
+        CliRun run = chorus("train", "--flink-run", "--spec", spec, "--format", "json", "--snapshot-every-batches", "7",
+                "-X", "sasl.jaas.config=x required username=\"u\" password=\"hunter2\";");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String command = run.out().strip();
+        assertThat(command).startsWith("flink run -d -c dev.chorus.jobs.train.TrainJob ").contains("-job.jar ")
+                .doesNotContain("hunter2").contains("sasl.jaas.config=****");
+        // What follows the jar is exactly what the job's main parses (quotes as a shell would remove them).
+        String args = command.substring(command.indexOf("-job.jar ") + "-job.jar ".length())
+                .replace("'sasl.jaas.config=****'", "sasl.jaas.config=masked");
+        List<String> parsed = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("'([^']*)'|(\\S+)").matcher(args);
+        while (m.find()) {
+            parsed.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        var settings = dev.chorus.jobs.train.TrainJobOptions.parse(parsed.toArray(String[]::new));
+        assertThat(settings.snapshotEveryBatches()).isEqualTo(7);
+        assertThat(settings.examplesTopic().format()).isEqualTo(dev.chorus.schemas.codec.WireFormat.JSON);
+        assertThat(settings.bootstrapServers()).isEqualTo(broker.bootstrapServers());
+        assertThat(settings.kafkaProperties()).containsEntry("sasl.jaas.config", "masked");
+    }
+
+    @Test
     void produceReadsCsvAndSparseLibSvm() throws IOException {
         Path csv = Files.writeString(dir.resolve("points.csv"), "x,y,class\n0.5,1.5,1\n2.5,3.5,0\n");
         Path svm = Files.writeString(dir.resolve("points.svm"), "1 2:0.5 4:1.5\n0 1:2.5\n");
