@@ -27,9 +27,14 @@ public final class JobTestSupport {
      * two quick restarts, then the job fails.
      */
     public static Configuration failFast() {
+        return restarts(2);
+    }
+
+    /** Restart a failed job up to {@code attempts} times, 200 ms apart (failover tests need several). */
+    public static Configuration restarts(int attempts) {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, attempts);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
         return conf;
     }

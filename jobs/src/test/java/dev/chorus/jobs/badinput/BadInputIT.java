@@ -2,6 +2,7 @@ package dev.chorus.jobs.badinput;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -30,8 +31,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,17 +54,8 @@ class BadInputIT {
     static final Path CORPUS = Path.of("src/test/resources/bad-input/v1");
     static final int GOOD = 40;
 
-    static EmbeddedKafkaBroker kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.builder().build().start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @ParameterizedTest
     @ValueSource(strings = {"avro", "json"})
@@ -76,7 +66,7 @@ class BadInputIT {
         WireFormat wire = WireFormat.parse(format);
         String prefix = "bad-input-" + format + ".";
         TrainSettings settings = new TrainSettings()
-                .bootstrapServers(kafka.bootstrapServers())
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
                 .groupId(prefix + "train")
                 .examplesTopic(new Topic<>(prefix + "examples", Example.class, wire))
                 .predictionsTopic(new Topic<>(prefix + "predictions", Prediction.class, wire))
@@ -87,11 +77,11 @@ class BadInputIT {
                 .checkpointIntervalMs(500)
                 .bounded(true)
                 .parallelism(2);
-        JobTestSupport.createTopics(kafka, settings, 2);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
 
         var codec = settings.examplesTopic().codec();
         List<String> files = List.copyOf(cases.keySet());
-        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
             // Good and bad interleaved, each bad record keyed by its file name so its dead letter can be matched.
             for (int i = 0; i < GOOD; i++) {
                 Example good = BadInputCorpus.valid().setId("good-" + i).setLabel(i % 3).build();
@@ -108,7 +98,7 @@ class BadInputIT {
         TrainJob.build(env, settings);
         JobID job = env.execute("bad-input-" + format).getJobID();
 
-        List<DeadLetter> deadLetters = JobTestSupport.read(kafka, settings.deadLetterTopic());
+        List<DeadLetter> deadLetters = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic());
         Map<String, List<DeadLetter>> byFile = deadLetters.stream().collect(Collectors.groupingBy(
                 d -> StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString()));
         assertThat(byFile.keySet()).containsExactlyInAnyOrderElementsOf(cases.keySet());
@@ -117,7 +107,7 @@ class BadInputIT {
             assertThat(d.getOriginal().remaining()).isEqualTo((int) size(file));
             assertThat(d.getOffset()).isGreaterThanOrEqualTo(0);
         }));
-        assertThat(JobTestSupport.read(kafka, settings.predictionsTopic())).hasSize(GOOD);
+        assertThat(JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic())).hasSize(GOOD);
 
         // Counters, summed over the decode stage's subtasks: the total, and per offending field (records that
         // do not decode at all count under deadLetters.decode), which add up to the same.

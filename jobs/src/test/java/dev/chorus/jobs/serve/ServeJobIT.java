@@ -2,6 +2,7 @@ package dev.chorus.jobs.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
@@ -21,8 +22,6 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,29 +40,20 @@ class ServeJobIT {
             .setConfiguration(JobTestSupport.failFast())
             .build());
 
-    static EmbeddedKafkaBroker kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.builder().build().start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void servesWaitsSwapsAndRestartsFromStateExactlyOnce(@TempDir Path savepoints) throws Exception {
         ServeSettings settings = new ServeSettings()
-                .bootstrapServers(kafka.bootstrapServers())
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
                 .groupId("serve-it")
                 .checkpointIntervalMs(300)
                 .parallelism(2);
-        JobTestSupport.createTopics(kafka, settings, 2);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         RecordCodec<ModelSnapshot> models = settings.modelsTopic().codec();
 
-        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
             // Examples before any model exists: they wait.
             send(producer, settings, "early", 0, 40);
             JobClient job = start(settings, null);
@@ -153,12 +143,12 @@ class ServeJobIT {
     /** Waits until {@code n} committed predictions match, then returns them (fails if more appear than expected). */
     private static List<Prediction> await(ServeSettings settings, Predicate<Prediction> which, int n)
             throws InterruptedException {
-        List<Prediction> matching = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), which, n);
+        List<Prediction> matching = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), which, n);
         assertThat(matching).hasSize(n);
         return matching;
     }
 
     private static List<Prediction> read(ServeSettings settings) {
-        return JobTestSupport.read(kafka, settings.predictionsTopic());
+        return JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
@@ -20,16 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,7 +42,7 @@ class TrainFailoverIT {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(restartOften())
+            .setConfiguration(JobTestSupport.restarts(20))
             .build());
 
     static final int BATCH = 16;
@@ -54,30 +51,13 @@ class TrainFailoverIT {
             {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":11}""";
 
-    static EmbeddedKafkaBroker kafka;
-
-    static Configuration restartOften() {
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        return conf;
-    }
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.builder().build().start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void killedTaskManagersCostNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
         TrainSettings settings = new TrainSettings()
-                .bootstrapServers(kafka.bootstrapServers())
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
                 .groupId("failover-it")
                 .specs(TaskSpecs.ofDefault(SPEC))
                 .checkpointIntervalMs(300)
@@ -85,7 +65,7 @@ class TrainFailoverIT {
                 .snapshotIntervalMs(0)
                 .batchTimeoutMs(0)
                 .parallelism(1);
-        JobTestSupport.createTopics(kafka, settings, 1);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 1);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(env, settings);
@@ -99,19 +79,19 @@ class TrainFailoverIT {
         // (MiniCluster numbers TaskManagers in start order: the second kill takes the replacement).
         int[] killAfter = {1200, 3600};
         for (int kill = 0; kill < killAfter.length; kill++) {
-            JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, killAfter[kill]);
+            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true, killAfter[kill]);
             cluster.terminateTaskManager(kill).get();
             cluster.startTaskManager();
         }
         producer.join();
-        ModelSnapshot last = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> m.getExamplesSeen() >= N, 1)
+        ModelSnapshot last = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(), m -> m.getExamplesSeen() >= N, 1)
                 .get(0);
         var graph = cluster.getExecutionGraph(job.getJobID()).get();
         job.cancel().get();
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
 
-        List<Prediction> predictions = JobTestSupport.read(kafka, settings.predictionsTopic());
+        List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
         Map<String, Long> perId = predictions.stream().collect(Collectors.groupingBy(Prediction::getId, Collectors.counting()));
         assertThat(perId).hasSize(N);
         assertThat(predictions).as("exactly one committed prediction per example").hasSize(N);
@@ -124,7 +104,7 @@ class TrainFailoverIT {
     /** The same input, in partition order, trained in minibatches of 16 with no job at all. */
     private static OnlineLearner uninterrupted(TrainSettings settings) {
         OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(SPEC));
-        List<Example> examples = JobTestSupport.read(kafka, settings.examplesTopic());
+        List<Example> examples = JobTestSupport.read(KAFKA.broker(), settings.examplesTopic());
         assertThat(examples).hasSize(N);
         float[] x = new float[BATCH * 8];
         int[] y = new int[BATCH];
@@ -144,7 +124,7 @@ class TrainFailoverIT {
     /** About 1,600 examples/s, so that the stream is still flowing when the TaskManagers die. */
     private static void produceSlowly(TrainSettings settings, LabeledDataset data) {
         RecordCodec<Example> codec = settings.examplesTopic().codec();
-        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
             for (int row = 0; row < data.size(); row++) {
                 Example e = ExampleProducer.example(data, row, "blobs", "ex", 0);
                 producer.sendRaw(settings.examplesTopic().name(), e.getId(), codec.encode(e));

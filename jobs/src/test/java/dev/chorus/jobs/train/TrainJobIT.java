@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
@@ -23,8 +24,6 @@ import java.util.stream.Collectors;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -42,7 +41,8 @@ class TrainJobIT {
             .setConfiguration(JobTestSupport.failFast())
             .build());
 
-    static EmbeddedKafkaBroker kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     static final int PER_TASK = 3000;
     static final List<String> TASKS = List.of("blobs-a", "blobs-b");
@@ -50,20 +50,10 @@ class TrainJobIT {
             {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":7}""";
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.builder().build().start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
-
     @Test
     void trainsOnlineAndPublishesPredictionsSnapshotsAndDeadLetters() throws Exception {
         TrainSettings settings = new TrainSettings()
-                .bootstrapServers(kafka.bootstrapServers())
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
                 .groupId("train-it")
                 .specs(TaskSpecs.ofDefault(SPEC))
                 .checkpointIntervalMs(500)
@@ -72,11 +62,11 @@ class TrainJobIT {
                 .batchTimeoutMs(0)
                 .bounded(true)
                 .parallelism(2);
-        JobTestSupport.createTopics(kafka, settings, 2);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
 
         RecordCodec<Example> codec = settings.examplesTopic().codec();
         List<String> malformedFields = new ArrayList<>();
-        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
             for (int t = 0; t < TASKS.size(); t++) {
                 LabeledDataset data = SyntheticBlobs.generate(PER_TASK, 8, 3, 100 + t);
                 producer.send(settings.examplesTopic(), data, TASKS.get(t), TASKS.get(t), 0L, n -> {});
@@ -109,9 +99,9 @@ class TrainJobIT {
         TrainJob.build(env, settings);
         env.execute("train-it");
 
-        List<Prediction> predictions = JobTestSupport.read(kafka, settings.predictionsTopic());
-        List<ModelSnapshot> snapshots = JobTestSupport.read(kafka, settings.modelsTopic());
-        List<DeadLetter> deadLetters = JobTestSupport.read(kafka, settings.deadLetterTopic());
+        List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
+        List<ModelSnapshot> snapshots = JobTestSupport.read(KAFKA.broker(), settings.modelsTopic());
+        List<DeadLetter> deadLetters = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic());
 
         // Exactly N predictions, one per example, each tagged with the model version that made it.
         int n = PER_TASK * TASKS.size();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
@@ -25,8 +26,6 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,29 +52,20 @@ class TrainSavepointIT {
             {"algorithm":"softmax-regression","inputDim":6,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":5}""";
 
-    static EmbeddedKafkaBroker kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafkaBroker.builder().build().start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void restoresEverythingAcrossRescalingSavepoints(@TempDir Path savepoints) throws Exception {
         TrainSettings settings = new TrainSettings()
-                .bootstrapServers(kafka.bootstrapServers())
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
                 .groupId("savepoint-it")
                 .specs(TaskSpecs.ofDefault(SPEC))
                 .checkpointIntervalMs(300)
                 .snapshotEveryBatches(25)
                 .snapshotIntervalMs(0)
                 .batchTimeoutMs(0);
-        JobTestSupport.createTopics(kafka, settings, 2);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         Map<String, LabeledDataset> data = Map.of("left", SyntheticBlobs.generate(PER_TASK, 6, 3, 31),
                 "right", SyntheticBlobs.generate(PER_TASK, 6, 3, 32));
 
@@ -86,17 +76,17 @@ class TrainSavepointIT {
             JobClient job = start(settings.parallelism(parallelism[phase]), savepoint);
             produce(settings, data, sent, sent + PHASES[phase]);
             sent += PHASES[phase];
-            JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, sent * TASKS.size());
+            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true, sent * TASKS.size());
             savepoint = job.stopWithSavepoint(false, savepoints.resolve("sp" + phase).toUri().toString(),
                     SavepointFormatType.CANONICAL).get();
         }
 
-        List<Prediction> predictions = JobTestSupport.read(kafka, settings.predictionsTopic());
+        List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
         assertThat(predictions).hasSize(PER_TASK * TASKS.size());
         assertThat(predictions.stream().map(p -> p.getTask() + "/" + p.getId()).collect(Collectors.toSet()))
                 .hasSize(PER_TASK * TASKS.size());
 
-        List<ModelSnapshot> snapshots = JobTestSupport.read(kafka, settings.modelsTopic());
+        List<ModelSnapshot> snapshots = JobTestSupport.read(KAFKA.broker(), settings.modelsTopic());
         for (String task : TASKS) {
             List<ModelSnapshot> mine = snapshots.stream().filter(s -> s.getTask().equals(task)).toList();
             for (int i = 1; i < mine.size(); i++) {
@@ -124,7 +114,7 @@ class TrainSavepointIT {
     /** Rows [from, to) of each task, keyed by task so that a task's examples share one partition, in order. */
     private static void produce(TrainSettings settings, Map<String, LabeledDataset> data, int from, int to) {
         RecordCodec<Example> codec = settings.examplesTopic().codec();
-        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
             for (int row = from; row < to; row++) {
                 for (String task : TASKS) {
                     Example e = ExampleProducer.example(data.get(task), row, task, task, 0);
