@@ -40,12 +40,17 @@ public abstract class ClassifierLabelModel implements LabelModel {
   private final int[] itemLabels;
   private float[] targets = new float[0];
 
-  static Parts freshParts(ModelSpec spec, LabelModelConfig config, boolean withHistory) {
+  /** @throws IllegalArgumentException unless {@code spec} is a classifier whose loss takes soft targets */
+  static void requireSuitable(ModelSpec spec) {
     if (!spec.isClassifier() || !spec.classificationLoss().supportsSoftTargets()) {
       throw new IllegalArgumentException("a label model needs a classifier whose loss takes soft targets "
           + "(softmax-cross-entropy, logistic, softmax-squared-error), got " + spec.algorithm() + " with loss "
           + spec.loss());
     }
+  }
+
+  static Parts freshParts(ModelSpec spec, LabelModelConfig config, boolean withHistory) {
+    requireSuitable(spec);
     return new Parts(OnlineLearner.create(spec), new AnnotatorRegistry(config.maxAnnotators()),
         new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()),
         withHistory ? config.newHistory() : null);
@@ -111,6 +116,31 @@ public abstract class ClassifierLabelModel implements LabelModel {
   @Override
   public int maxAnnotators() {
     return registry.maxAnnotators();
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return learner.spec();
+  }
+
+  @Override
+  public long steps() {
+    return learner.steps();
+  }
+
+  @Override
+  public long examplesSeen() {
+    return learner.examplesSeen();
+  }
+
+  @Override
+  public boolean knowsAnnotator(String id) {
+    return registry.slotOf(id) >= 0;
+  }
+
+  @Override
+  public int annotatorCount() {
+    return registry.size();
   }
 
   /** The classifier, for inspection. */

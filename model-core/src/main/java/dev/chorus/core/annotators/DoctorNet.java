@@ -48,6 +48,8 @@ final class DoctorNet {
   private final Optimizer[] headOptimizers;
   private int headCount;
   private SplitMix64 rng;
+  private long steps;
+  private long examplesSeen;
 
   private float[] inputs = new float[0];
   private float[] hidden = new float[0];
@@ -69,10 +71,7 @@ final class DoctorNet {
    *     normalisation or dropout, which the body does not support
    */
   DoctorNet(ModelSpec spec, int maxHeads) {
-    if (!spec.isClassifier() || !SoftmaxCrossEntropy.INSTANCE.name().equals(spec.loss())) {
-      throw new IllegalArgumentException("a doctor net needs a classifier with loss \""
-          + SoftmaxCrossEntropy.INSTANCE.name() + "\", got " + spec.algorithm() + " with loss " + spec.loss());
-    }
+    requireSuitable(spec);
     this.spec = spec;
     this.k = spec.numClasses();
     this.d = spec.inputDim();
@@ -82,10 +81,6 @@ final class DoctorNet {
     int w = d;
     for (int i = 0; i < spec.layers().size(); i++) {
       HiddenLayerSpec layer = spec.layers().get(i);
-      if (layer.batchNorm() || layer.dropout() > 0) {
-        throw new IllegalArgumentException("a doctor net body takes dense layers with activations only; hidden "
-            + "layer " + i + " has batchNorm=" + layer.batchNorm() + ", dropout=" + layer.dropout());
-      }
       Dense dense = Dense.zeros(Blas.get(), "body" + i + ".", w, layer.units(), true);
       layer.init().fill(dense.weights().value(), w, layer.units(), layer.initLimit(), rng);
       layers.add(dense);
@@ -105,8 +100,36 @@ final class DoctorNet {
     this.exampleLogits = new float[k];
   }
 
+  /**
+   * @throws IllegalArgumentException unless {@code spec} is a softmax-cross-entropy classifier whose hidden
+   *     layers have neither batch normalisation nor dropout
+   */
+  static void requireSuitable(ModelSpec spec) {
+    if (!spec.isClassifier() || !SoftmaxCrossEntropy.INSTANCE.name().equals(spec.loss())) {
+      throw new IllegalArgumentException("a doctor net needs a classifier with loss \""
+          + SoftmaxCrossEntropy.INSTANCE.name() + "\", got " + spec.algorithm() + " with loss " + spec.loss());
+    }
+    for (int i = 0; i < spec.layers().size(); i++) {
+      HiddenLayerSpec layer = spec.layers().get(i);
+      if (layer.batchNorm() || layer.dropout() > 0) {
+        throw new IllegalArgumentException("a doctor net body takes dense layers with activations only; hidden "
+            + "layer " + i + " has batchNorm=" + layer.batchNorm() + ", dropout=" + layer.dropout());
+      }
+    }
+  }
+
   ModelSpec spec() {
     return spec;
+  }
+
+  /** Training steps taken. */
+  long steps() {
+    return steps;
+  }
+
+  /** Labels trained on. */
+  long examplesSeen() {
+    return examplesSeen;
   }
 
   int numClasses() {
@@ -208,6 +231,8 @@ final class DoctorNet {
       body.backward(in, n, gradHidden);
       bodyOptimizer.step(body.parameters());
     }
+    steps++;
+    examplesSeen += n;
     return loss;
   }
 
@@ -265,6 +290,8 @@ final class DoctorNet {
     }
     // Set last: creating the copy's first head drew from its generator.
     copy.rng = rng.copy();
+    copy.steps = steps;
+    copy.examplesSeen = examplesSeen;
     return copy;
   }
 
@@ -279,6 +306,8 @@ final class DoctorNet {
     BinaryState.writeString(out, spec.toJson());
     out.writeInt(heads.length);
     out.writeLong(rng.state());
+    out.writeLong(steps);
+    out.writeLong(examplesSeen);
     if (standardizer != null) {
       standardizer.writeTo(out);
     }
@@ -305,6 +334,12 @@ final class DoctorNet {
       throw new IOException("doctor net: " + e.getMessage(), e);
     }
     long rngState = in.readLong();
+    net.steps = in.readLong();
+    net.examplesSeen = in.readLong();
+    if (net.steps < 0 || net.examplesSeen < 0) {
+      throw new IOException("doctor net: expected non-negative step and example counts, stream has " + net.steps
+          + " and " + net.examplesSeen);
+    }
     if (net.standardizer != null) {
       net.standardizer.readFrom(in);
     }

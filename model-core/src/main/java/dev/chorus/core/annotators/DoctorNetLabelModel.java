@@ -59,6 +59,31 @@ public final class DoctorNetLabelModel implements LabelModel {
   }
 
   @Override
+  public ModelSpec spec() {
+    return net.spec();
+  }
+
+  @Override
+  public long steps() {
+    return net.steps();
+  }
+
+  @Override
+  public long examplesSeen() {
+    return net.examplesSeen();
+  }
+
+  @Override
+  public boolean knowsAnnotator(String id) {
+    return registry.slotOf(id) >= 0;
+  }
+
+  @Override
+  public int annotatorCount() {
+    return registry.size();
+  }
+
+  @Override
   public void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     LabelModels.validate(x, inputDim(), numClasses(), items, annotators, labels, n);
     registry.checkCapacity(annotators, n);

@@ -1,6 +1,11 @@
 package dev.chorus.core.annotators;
 
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.Predictor;
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.UncheckedIOException;
 import java.io.IOException;
 import java.util.List;
 
@@ -8,7 +13,7 @@ import java.util.List;
  * An online classifier that learns from labels given by many annotators, and what it has learned about each
  * annotator. Implementations are selected by {@link #name()} through {@link LabelModels}. Not thread-safe.
  */
-public interface LabelModel {
+public interface LabelModel extends Predictor {
 
   /** The method's name: one of {@link LabelModels#NAMES}. */
   String name();
@@ -20,6 +25,33 @@ public interface LabelModel {
   /** The most annotators this model tracks. */
   int maxAnnotators();
 
+  /** The classifier's spec; its {@link ModelSpec#labelModel()} may name this method. */
+  @Override
+  ModelSpec spec();
+
+  /** Label models are classifiers. */
+  @Override
+  default boolean isClassifier() {
+    return true;
+  }
+
+  @Override
+  default int outputDim() {
+    return numClasses();
+  }
+
+  /** @throws IllegalStateException always: a label model is a classifier */
+  @Override
+  default float predictValue(float[] x, int xOffset) {
+    throw new IllegalStateException("predictValue: a label model is a classifier; use predictProba or predict");
+  }
+
+  /** Whether {@code id} has been seen, so that its labels never count against {@link #maxAnnotators()}. */
+  boolean knowsAnnotator(String id);
+
+  /** Annotators seen so far. */
+  int annotatorCount();
+
   /**
    * Trains on {@code n} label events: annotator {@code annotators[e]} labelled item {@code items[e]}, whose
    * features are {@code x[e·inputDim ..]}, as class {@code labels[e]}.
@@ -30,7 +62,8 @@ public interface LabelModel {
    */
   void train(float[] x, long[] items, String[] annotators, int[] labels, int n);
 
-  /** Class probabilities for the example at {@code x[xOffset ..]} into {@code out[0 .. numClasses)}. */
+  /** Class probabilities of the combined model for the example at {@code x[xOffset ..]} into {@code out[0 .. numClasses)}. */
+  @Override
   void predictProba(float[] x, int xOffset, float[] out);
 
   /** The most probable class of the example at {@code x[xOffset ..]}, the lowest index on ties. */
@@ -57,4 +90,16 @@ public interface LabelModel {
 
   /** Writes the complete state, exactly; {@link LabelModels#readFrom} reads it back. */
   void writeTo(DataOutput out) throws IOException;
+
+  /** {@link #writeTo} into a byte array; {@link LabelModels#fromBytes} reads it back. */
+  @Override
+  default byte[] toBytes() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writeTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
 }

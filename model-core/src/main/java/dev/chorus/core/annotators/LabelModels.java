@@ -3,7 +3,10 @@ package dev.chorus.core.annotators;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
+import java.io.ByteArrayInputStream;
 import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.List;
@@ -36,6 +39,46 @@ public final class LabelModels {
       case WeightedDoctorNetLabelModel.NAME -> new WeightedDoctorNetLabelModel(spec, config);
       default -> throw new IllegalArgumentException("unknown label model \"" + name + "\", expected one of " + NAMES);
     };
+  }
+
+  /** A fresh label model of the method and bounds {@code spec} names ({@link ModelSpec#labelModel()}). */
+  public static LabelModel create(ModelSpec spec) {
+    if (spec.labelModel() == null) {
+      throw new IllegalArgumentException("spec names no labelModel: " + spec.toJson());
+    }
+    return create(spec.labelModel(), spec, spec.labelModelBounds());
+  }
+
+  /**
+   * Checks, without building anything, that method {@code name} can train {@code spec}'s classifier.
+   *
+   * @throws IllegalArgumentException naming what does not fit
+   */
+  public static void requireSuitable(String name, ModelSpec spec) {
+    if (!NAMES.contains(name)) {
+      throw new IllegalArgumentException("unknown label model \"" + name + "\", expected one of " + NAMES);
+    }
+    if (name.equals(DoctorNetLabelModel.NAME) || name.equals(WeightedDoctorNetLabelModel.NAME)) {
+      DoctorNet.requireSuitable(spec);
+    } else {
+      ClassifierLabelModel.requireSuitable(spec);
+    }
+  }
+
+  /** Reads a label model from {@link LabelModel#toBytes}. */
+  public static LabelModel fromBytes(byte[] bytes) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      LabelModel model = readFrom(in);
+      int trailing = in.available();
+      if (trailing > 0) {
+        throw new IOException("label model: " + trailing + " unexpected bytes after the end");
+      }
+      return model;
+    } catch (EOFException e) {
+      throw new IllegalArgumentException("label model state is truncated (" + bytes.length + " bytes)", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   /** Checks the arguments of {@link LabelModel#train} for a model with {@code d} inputs and {@code k} classes. */

@@ -84,6 +84,31 @@ public final class WeightedDoctorNetLabelModel implements LabelModel {
     return registry.maxAnnotators();
   }
 
+  @Override
+  public ModelSpec spec() {
+    return net.spec();
+  }
+
+  @Override
+  public long steps() {
+    return net.steps();
+  }
+
+  @Override
+  public long examplesSeen() {
+    return net.examplesSeen();
+  }
+
+  @Override
+  public boolean knowsAnnotator(String id) {
+    return registry.slotOf(id) >= 0;
+  }
+
+  @Override
+  public int annotatorCount() {
+    return registry.size();
+  }
+
   /** The per-item label history, for inspection. */
   public ItemLabelHistory history() {
     return history;

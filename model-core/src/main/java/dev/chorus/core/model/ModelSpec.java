@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.annotators.LabelModelConfig;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.loss.BinaryHinge;
 import dev.chorus.core.loss.ClassificationLoss;
 import dev.chorus.core.loss.LogisticLoss;
@@ -69,7 +71,11 @@ import java.util.function.Supplier;
  * ({@link LearningRateSchedule}); {@code clipNorm} clips the global gradient norm (0, the default, disables
  * it); {@code l1} and {@code l2} penalise weights, not biases or batch-norm parameters (both: elastic net).
  * {@code algorithm}, {@code inputDim} and, as above, {@code numClasses} are required; other keys default to
- * the {@code DEFAULT_*} constants. {@link #toJson()} writes every key that applies, defaults included, in a
+ * the {@code DEFAULT_*} constants. {@code labelModel} makes a classifier learn from many annotators through a
+ * label model ({@link dev.chorus.core.annotators.LabelModels}): {@code "labelModel":"dawid-skene"}, or
+ * {@code {"method":"dawid-skene","maxAnnotators":256,"historyItems":1048576,"historyMaxAge":1073741824,
+ * "maxLabelsPerItem":16}} to bound its state (absent: no label model, each label trains as given).
+ * {@link #toJson()} writes every key that applies, defaults included, in a
  * fixed order, so equal specs have equal JSON.
  */
 public final class ModelSpec {
@@ -90,6 +96,8 @@ public final class ModelSpec {
   public static final double DEFAULT_L2 = 0.0;
   public static final boolean DEFAULT_STANDARDIZE = true;
   public static final long DEFAULT_SEED = 0;
+  /** Annotators a task's label model tracks unless its spec says otherwise; labels from more are dead letters. */
+  public static final int DEFAULT_MAX_ANNOTATORS = 256;
 
   private static final List<String> ALGORITHMS =
       List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP);
@@ -100,7 +108,9 @@ public final class ModelSpec {
       MulticlassHinge.NAME, MulticlassHinge.INSTANCE,
       SoftmaxSquaredError.NAME, SoftmaxSquaredError.INSTANCE);
   private static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
-      "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed");
+      "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel");
+  private static final List<String> LABEL_MODEL_KEYS = List.of("method", "maxAnnotators", "historyItems",
+      "historyMaxAge", "maxLabelsPerItem");
   private static final List<String> LAYER_KEYS = List.of("units", "activation", "init", "initLimit", "batchNorm",
       "batchNormAfterActivation", "batchNormMomentum", "dropout");
   private static final List<String> OPTIMIZER_TYPES = List.of(SgdSpec.TYPE, MomentumSpec.TYPE,
@@ -133,6 +143,9 @@ public final class ModelSpec {
     double l2 = DEFAULT_L2;
     boolean standardize = DEFAULT_STANDARDIZE;
     long seed = DEFAULT_SEED;
+    /** {@code null}: the task trains on each label as given, without a label model. */
+    String labelModel;
+    LabelModelConfig labelModelBounds;
 
     Draft(String algorithm, int inputDim, int numClasses) {
       this.algorithm = algorithm;
@@ -156,6 +169,8 @@ public final class ModelSpec {
   private final double l2;
   private final boolean standardize;
   private final long seed;
+  private final String labelModel;
+  private final LabelModelConfig labelModelBounds;
 
   private ModelSpec(Draft d) {
     if (!ALGORITHMS.contains(d.algorithm)) {
@@ -192,6 +207,15 @@ public final class ModelSpec {
     this.l2 = requireNonNegative("l2", d.l2);
     this.standardize = d.standardize;
     this.seed = d.seed;
+    this.labelModel = d.labelModel;
+    this.labelModelBounds = d.labelModel == null ? null
+        : d.labelModelBounds != null ? d.labelModelBounds : LabelModelConfig.withMaxAnnotators(DEFAULT_MAX_ANNOTATORS);
+    if (labelModel != null) {
+      validated("labelModel", () -> {
+        LabelModels.requireSuitable(labelModel, this);
+        return null;
+      });
+    }
   }
 
   /** The number of classes {@code d} asks for, checked against the algorithm; 0 for a regressor. */
@@ -360,7 +384,39 @@ public final class ModelSpec {
     d.l2 = doubleValue(root, "l2", DEFAULT_L2, "");
     d.standardize = booleanValue(root, "standardize", DEFAULT_STANDARDIZE, "");
     d.seed = longValue(root, "seed", DEFAULT_SEED);
+    if (root.has("labelModel")) {
+      parseLabelModel(root.get("labelModel"), d);
+    }
     return new ModelSpec(d);
+  }
+
+  /** {@code "labelModel":"dawid-skene"}, or an object with the method and the bounds of its state. */
+  private static void parseLabelModel(JsonNode node, Draft d) {
+    if (node.isTextual()) {
+      d.labelModel = node.asText();
+    } else if (node.isObject()) {
+      String p = "labelModel.";
+      requireKnownKeys(node, LABEL_MODEL_KEYS, p);
+      d.labelModel = requiredString(node, "method", p);
+      int maxAnnotators = intValue(node, "maxAnnotators", DEFAULT_MAX_ANNOTATORS, p);
+      int historyItems = intValue(node, "historyItems", LabelModelConfig.DEFAULT_HISTORY_ITEMS, p);
+      JsonNode age = node.get("historyMaxAge");
+      if (age != null && (!age.isIntegralNumber() || !age.canConvertToLong())) {
+        throw new IllegalArgumentException("ModelSpec key 'labelModel.historyMaxAge': expected a 64-bit integer, got "
+            + age);
+      }
+      long historyMaxAge = age == null ? LabelModelConfig.DEFAULT_HISTORY_MAX_AGE : age.longValue();
+      int perItem = intValue(node, "maxLabelsPerItem", LabelModelConfig.DEFAULT_MAX_LABELS_PER_ITEM, p);
+      d.labelModelBounds = validated("labelModel",
+          () -> new LabelModelConfig(maxAnnotators, historyItems, historyMaxAge, perItem));
+    } else {
+      throw new IllegalArgumentException("ModelSpec key 'labelModel': expected a method name like \"dawid-skene\" "
+          + "or an object like {\"method\":\"dawid-skene\",\"maxAnnotators\":256}, got " + node);
+    }
+    if (!LabelModels.NAMES.contains(d.labelModel)) {
+      throw new IllegalArgumentException("ModelSpec key 'labelModel': expected one of " + quoted(LabelModels.NAMES)
+          + ", got \"" + d.labelModel + "\"");
+    }
   }
 
   private static List<HiddenLayerSpec> parseLayers(JsonNode node) {
@@ -652,6 +708,14 @@ public final class ModelSpec {
     root.put("l2", l2);
     root.put("standardize", standardize);
     root.put("seed", seed);
+    if (labelModel != null) {
+      ObjectNode lm = root.putObject("labelModel");
+      lm.put("method", labelModel);
+      lm.put("maxAnnotators", labelModelBounds.maxAnnotators());
+      lm.put("historyItems", labelModelBounds.historyItems());
+      lm.put("historyMaxAge", labelModelBounds.historyMaxAge());
+      lm.put("maxLabelsPerItem", labelModelBounds.maxLabelsPerItem());
+    }
     return root.toString();
   }
 
@@ -737,6 +801,19 @@ public final class ModelSpec {
     return seed;
   }
 
+  /**
+   * The label model the task trains through ({@link LabelModels#NAMES}), or {@code null} when each label is
+   * used as given, without modelling who gave it.
+   */
+  public String labelModel() {
+    return labelModel;
+  }
+
+  /** Bounds of the label model's state; {@code null} without a label model. */
+  public LabelModelConfig labelModelBounds() {
+    return labelModelBounds;
+  }
+
   private ModelSpec with(Consumer<Draft> change) {
     Draft d = new Draft(algorithm, inputDim, numClasses);
     d.layers = layers;
@@ -751,6 +828,8 @@ public final class ModelSpec {
     d.l2 = l2;
     d.standardize = standardize;
     d.seed = seed;
+    d.labelModel = labelModel;
+    d.labelModelBounds = labelModelBounds;
     change.accept(d);
     return new ModelSpec(d);
   }
@@ -787,6 +866,14 @@ public final class ModelSpec {
     return with(d -> d.seed = seed);
   }
 
+  /** This spec with label model {@code method} (null: none) and its state bounds (null: the defaults). */
+  public ModelSpec withLabelModel(String method, LabelModelConfig bounds) {
+    return with(d -> {
+      d.labelModel = method;
+      d.labelModelBounds = method == null ? null : bounds;
+    });
+  }
+
   /** This spec with another loss, which must fit the algorithm and output. */
   public ModelSpec withLoss(String loss) {
     return with(d -> d.loss = loss);
@@ -812,13 +899,14 @@ public final class ModelSpec {
         && Double.compare(s.initLimit, initLimit) == 0 && s.batchSize == batchSize
         && s.optimizer.equals(optimizer) && s.schedule.equals(schedule) && Double.compare(s.clipNorm, clipNorm) == 0
         && Double.compare(s.l1, l1) == 0 && Double.compare(s.l2, l2) == 0 && s.standardize == standardize
-        && s.seed == seed;
+        && s.seed == seed && Objects.equals(s.labelModel, labelModel)
+        && Objects.equals(s.labelModelBounds, labelModelBounds);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer,
-        schedule, clipNorm, l1, l2, standardize, seed);
+        schedule, clipNorm, l1, l2, standardize, seed, labelModel, labelModelBounds);
   }
 
   @Override

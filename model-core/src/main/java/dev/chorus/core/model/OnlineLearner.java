@@ -51,7 +51,7 @@ import java.util.List;
  *
  * <p>Not thread-safe: predictions reuse scratch buffers too, and allocate nothing.
  */
-public final class OnlineLearner {
+public final class OnlineLearner implements Predictor {
 
   /** First int of every saved state: ASCII {@code "CHOL"} (Chorus online learner). */
   public static final int MAGIC = 0x43484F4C;
@@ -152,10 +152,12 @@ public final class OnlineLearner {
     return new Network(layers);
   }
 
+  @Override
   public ModelSpec spec() {
     return spec;
   }
 
+  @Override
   public int inputDim() {
     return spec.inputDim();
   }
@@ -166,11 +168,13 @@ public final class OnlineLearner {
   }
 
   /** Whether this model predicts classes ({@link #predictProba}, {@link #predict}) or a value ({@link #predictValue}). */
+  @Override
   public boolean isClassifier() {
     return spec.isClassifier();
   }
 
   /** The length of one prediction: {@link #numClasses()} probabilities for a classifier, 1 value for a regressor. */
+  @Override
   public int outputDim() {
     return spec.isClassifier() ? spec.numClasses() : 1;
   }
@@ -181,11 +185,13 @@ public final class OnlineLearner {
   }
 
   /** Minibatch updates applied so far. */
+  @Override
   public long steps() {
     return steps;
   }
 
   /** Examples trained on so far. */
+  @Override
   public long examplesSeen() {
     return examplesSeen;
   }
@@ -196,6 +202,7 @@ public final class OnlineLearner {
    *
    * @throws IllegalStateException for a regressor
    */
+  @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
     requireClassifier("predictProba");
     if (out.length < spec.numClasses()) {
@@ -232,6 +239,7 @@ public final class OnlineLearner {
    *
    * @throws IllegalStateException for a classifier
    */
+  @Override
   public float predictValue(float[] x, int xOffset) {
     if (spec.isClassifier()) {
       throw new IllegalStateException("predictValue: " + spec.algorithm() + " with " + spec.numClasses()
@@ -624,6 +632,7 @@ public final class OnlineLearner {
   }
 
   /** The state of {@link #writeTo} as a byte array. */
+  @Override
   public byte[] toBytes() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
 import dev.chorus.core.testing.GaussianBlobs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -152,6 +154,53 @@ class LabelModelsTest {
         .isInstanceOf(AnnotatorLimitException.class)
         .hasMessageContaining("\"c\"").hasMessageContaining("2 annotators");
     assertThat(bytes(model)).isEqualTo(before);
+  }
+
+  @ParameterizedTest
+  @MethodSource("names")
+  void countsStepsAndLabelsAndReadsBackAsAPredictor(String name) {
+    AnnotatorPool pool = new AnnotatorPool(smallPool());
+    GaussianBlobs data = GaussianBlobs.generate(100, DIM, K, 3);
+    LabelStream stream = pool.label(data.labels(), 2);
+    LabelModel model = LabelModels.create(spec().withLabelModel(name, LabelModelConfig.withMaxAnnotators(10)));
+    assertThat(model.name()).isEqualTo(name);
+    assertThat(model.steps()).isZero();
+    assertThat(model.knowsAnnotator("good")).isFalse();
+    train(model, data, pool, stream, 1);
+    assertThat(model.steps()).isEqualTo((stream.size() + 31) / 32);
+    assertThat(model.examplesSeen()).isEqualTo(stream.size());
+    assertThat(model.annotatorCount()).isEqualTo(3);
+    assertThat(model.knowsAnnotator("good")).isTrue();
+    long labels = 0;
+    for (String id : model.annotatorIds()) {
+      labels += model.annotator(id).labelsSeen();
+    }
+    assertThat(labels).isEqualTo(stream.size());
+
+    byte[] bytes = model.toBytes();
+    Predictor read = Predictor.fromBytes(bytes);
+    assertThat(read).isInstanceOf(LabelModel.class);
+    assertThat(read.steps()).isEqualTo(model.steps());
+    assertThat(read.isClassifier()).isTrue();
+    assertThat(read.outputDim()).isEqualTo(K);
+    float[] expected = new float[K];
+    float[] actual = new float[K];
+    model.predictProba(data.x(), 0, expected);
+    read.predictProba(data.x(), 0, actual);
+    assertThat(actual).containsExactly(expected);
+    assertThat(((LabelModel) read).spec()).isEqualTo(model.spec());
+    assertThatThrownBy(() -> LabelModels.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length - 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
+    assertThatThrownBy(() -> LabelModels.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length + 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 unexpected bytes after the end");
+  }
+
+  @Test
+  void predictorFromBytesStillReadsOnlineLearners() {
+    OnlineLearner learner = OnlineLearner.create(spec());
+    assertThat(Predictor.fromBytes(learner.toBytes())).isInstanceOf(OnlineLearner.class);
+    assertThatThrownBy(() -> Predictor.fromBytes(new byte[] {1, 2}))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.chorus.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import dev.chorus.core.annotators.LabelModelConfig;
 import dev.chorus.core.loss.MulticlassHinge;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.nn.ActivationFunction;
@@ -71,7 +72,7 @@ class ModelSpecTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed]
+      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, labelModel]
       string dimension      | "inputDim":"784"                         | ModelSpec key 'inputDim': expected an integer, got "784"
       fractional dimension  | "inputDim":7.5                           | ModelSpec key 'inputDim': expected an integer, got 7.5
       zero dimension        | "inputDim":0                             | ModelSpec key 'inputDim': expected an integer >= 1, got 0
@@ -86,11 +87,60 @@ class ModelSpecTest {
       negative rate         | "optimizer":{"type":"adam","learningRate":-1} | ModelSpec key 'optimizer': adam learningRate must be finite and > 0, got -1.0
       beta out of range     | "optimizer":{"type":"adam","beta2":1.0}  | ModelSpec key 'optimizer': adam beta2 must be in [0, 1), got 1.0
       string rate           | "optimizer":{"type":"sgd","learningRate":"fast"} | ModelSpec key 'optimizer.learningRate': expected a number, got "fast"
+      unknown label model   | "labelModel":"vote"                      | ModelSpec key 'labelModel': expected one of ["naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net"], got "vote"
+      label model number    | "labelModel":3                           | ModelSpec key 'labelModel': expected a method name like "dawid-skene" or an object like {"method":"dawid-skene","maxAnnotators":256}, got 3
+      label model key       | "labelModel":{"method":"soft","annotators":3} | ModelSpec: unknown key 'labelModel.annotators'; expected one of [method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem]
+      label model bound     | "labelModel":{"method":"soft","maxAnnotators":0} | ModelSpec key 'labelModel': label model bounds must be >= 1, got maxAnnotators=0, historyItems=1048576, historyMaxAge=1073741824, maxLabelsPerItem=16
+      label model no method | "labelModel":{"maxAnnotators":4}         | ModelSpec key 'labelModel.method': expected a string, got nothing (key missing)
       """)
   void errorsNameTheKeyTheExpectationAndTheValue(String name, String entry, String message) {
     String base = "\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3";
     String json = "{" + overriding(base, entry) + "}";
     assertThatIllegalArgumentException().isThrownBy(() -> ModelSpec.parse(json)).withMessage(message);
+  }
+
+  @Test
+  void labelModelIsOptionalAndRoundTripsWithItsBounds() {
+    String base = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3";
+    assertThat(ModelSpec.parse(base + "}").labelModel()).isNull();
+    assertThat(ModelSpec.parse(base + "}").labelModelBounds()).isNull();
+    assertThat(ModelSpec.parse(base + "}").toJson()).doesNotContain("labelModel");
+
+    ModelSpec byName = ModelSpec.parse(base + ",\"labelModel\":\"dawid-skene\"}");
+    assertThat(byName.labelModel()).isEqualTo("dawid-skene");
+    assertThat(byName.labelModelBounds())
+        .isEqualTo(LabelModelConfig.withMaxAnnotators(ModelSpec.DEFAULT_MAX_ANNOTATORS));
+    assertThat(ModelSpec.parse(byName.toJson())).isEqualTo(byName).hasSameHashCodeAs(byName);
+    assertThat(byName).isNotEqualTo(ModelSpec.parse(base + "}"));
+
+    ModelSpec bounded = ModelSpec.parse(base + ",\"labelModel\":{\"method\":\"majority\",\"maxAnnotators\":5,"
+        + "\"historyItems\":100,\"historyMaxAge\":5000000000,\"maxLabelsPerItem\":3}}");
+    assertThat(bounded.labelModelBounds()).isEqualTo(new LabelModelConfig(5, 100, 5_000_000_000L, 3));
+    assertThat(bounded.toJson()).endsWith("\"labelModel\":{\"method\":\"majority\",\"maxAnnotators\":5,"
+        + "\"historyItems\":100,\"historyMaxAge\":5000000000,\"maxLabelsPerItem\":3}}");
+    assertThat(ModelSpec.parse(bounded.toJson())).isEqualTo(bounded);
+    assertThat(bounded.withLabelModel(null, null)).isEqualTo(ModelSpec.parse(base + "}"));
+  }
+
+  @Test
+  void labelModelMustFitTheClassifier() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"linear-regression\",\"inputDim\":4,"
+            + "\"labelModel\":\"dawid-skene\"}"))
+        .withMessageStartingWith("ModelSpec key 'labelModel': a label model needs a classifier whose loss takes soft "
+            + "targets");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"linear-svm\",\"inputDim\":4,\"numClasses\":3,"
+            + "\"labelModel\":\"soft\"}"))
+        .withMessageContaining("multiclass-hinge");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":4,\"numClasses\":3,"
+            + "\"layers\":[{\"units\":8,\"dropout\":0.5}],\"labelModel\":\"doctor-net\"}"))
+        .withMessage("ModelSpec key 'labelModel': a doctor net body takes dense layers with activations only; "
+            + "hidden layer 0 has batchNorm=false, dropout=0.5");
+    assertThat(ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":4,\"numClasses\":3,"
+        + "\"layers\":[{\"units\":8,\"dropout\":0.5}],\"labelModel\":\"dawid-skene\"}").labelModel())
+        .isEqualTo("dawid-skene");
   }
 
   /** {@code base} with {@code entry}'s key replaced, or {@code entry} appended if its key is new. */

@@ -1,0 +1,55 @@
+package dev.chorus.core.model;
+
+import dev.chorus.core.annotators.LabelModels;
+
+/**
+ * A trained model as serving sees it: an {@link OnlineLearner}, or a {@link dev.chorus.core.annotators.LabelModel}
+ * whose prediction combines what it learned from many annotators. Both save to bytes that
+ * {@link #fromBytes} tells apart by their first int.
+ */
+public interface Predictor {
+
+  ModelSpec spec();
+
+  int inputDim();
+
+  /** Whether this model predicts classes ({@link #predictProba}) or a value ({@link #predictValue}). */
+  boolean isClassifier();
+
+  /** The length of one prediction: the number of classes of a classifier, 1 for a regressor. */
+  int outputDim();
+
+  /** Class probabilities for the example at {@code x[xOffset ..]} into {@code out[0 .. outputDim)}. */
+  void predictProba(float[] x, int xOffset, float[] out);
+
+  /**
+   * The predicted value for the example at {@code x[xOffset ..]}.
+   *
+   * @throws IllegalStateException for a classifier
+   */
+  float predictValue(float[] x, int xOffset);
+
+  /** Minibatch updates applied: the model's version. */
+  long steps();
+
+  /** Examples (label events) trained on. */
+  long examplesSeen();
+
+  /** Saved state, which {@link #fromBytes} reads back. */
+  byte[] toBytes();
+
+  /**
+   * Reads an {@link OnlineLearner} ({@link OnlineLearner#toBytes}) or a label model
+   * ({@link dev.chorus.core.annotators.LabelModel#toBytes}), whichever the bytes hold.
+   *
+   * @throws IllegalArgumentException if they hold neither, or are truncated or corrupt
+   */
+  static Predictor fromBytes(byte[] bytes) {
+    int magic = bytes.length < 4 ? 0
+        : (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
+    if (magic == LabelModels.MAGIC) {
+      return LabelModels.fromBytes(bytes);
+    }
+    return OnlineLearner.fromBytes(bytes);
+  }
+}

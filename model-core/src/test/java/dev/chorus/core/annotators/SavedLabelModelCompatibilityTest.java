@@ -1,0 +1,75 @@
+package dev.chorus.core.annotators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.chorus.core.model.HiddenLayerSpec;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.nn.ActivationFunction;
+import dev.chorus.core.optim.AdamSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Label models saved by earlier builds must keep loading, predicting and reporting their annotators the same.
+ * Each {@code <method>-vN.bin} is frozen once written; a new format version adds files instead of replacing them.
+ *
+ * <p>Format 1, written by the first build that checkpointed label models in the train job: inputDim 4, 3 classes,
+ * batch 8, Adam(0.05), seed 5, bounds (4 annotators, 64 items, age 1000, 4 labels per item); 3 minibatches of 8
+ * label events, event {@code i} on item {@code i / 2} with true class {@code item % 3} and feature
+ * {@code f = sin(3·item + f)·(f + 1) + class}, given by annotator {@code "a", "b", "c"} in turn, where
+ * {@code "c"} always answers the next class. {@code dawid-skene}: softmax regression;
+ * {@code weighted-doctor-net}: an mlp with 6 tanh units. Sizes are below the BLAS small-operation thresholds.
+ */
+class SavedLabelModelCompatibilityTest {
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483
+      weighted-doctor-net | 0.6550678,0.15356804,0.19136417;0.3539976,0.25947213,0.38653034;0.3036884,0.31998,0.37633163 | 0.655952380952381,0.5499999999999999,0.37611111111111106
+      """)
+  void formatVersion1StillLoadsAndPredictsTheSame(String method, String probabilities, String reliabilities)
+      throws IOException {
+    byte[] saved;
+    try (InputStream in = getClass().getResourceAsStream(method + "-v1.bin")) {
+      assertThat(in).as("test resource %s-v1.bin", method).isNotNull();
+      saved = in.readAllBytes();
+    }
+    LabelModel model = LabelModels.fromBytes(saved);
+
+    ModelSpec classifier = method.equals(DawidSkeneLabelModel.NAME) ? ModelSpec.softmaxRegression(4, 3)
+        : ModelSpec.mlp(4, 3, List.of(HiddenLayerSpec.of(6, ActivationFunction.TANH)));
+    assertThat(model.spec()).isEqualTo(classifier.withBatchSize(8).withOptimizer(AdamSpec.withLearningRate(0.05))
+        .withSeed(5).withLabelModel(method, new LabelModelConfig(4, 64, 1000, 4)));
+    assertThat(model.name()).isEqualTo(method);
+    assertThat(model.steps()).isEqualTo(3);
+    assertThat(model.examplesSeen()).isEqualTo(24);
+    assertThat(model.annotatorIds()).containsExactly("a", "b", "c");
+
+    String[] rows = probabilities.split(";");
+    float[] p = new float[3];
+    for (int k = 0; k < 3; k++) {
+      float[] probe = new float[4];
+      for (int f = 0; f < 4; f++) {
+        probe[f] = (float) (Math.sin(3 * k + f) * (f + 1) + k);
+      }
+      model.predictProba(probe, 0, p);
+      String[] expected = rows[k].split(",");
+      for (int c = 0; c < 3; c++) {
+        assertThat(p[c]).as("probe %d class %d", k, c).isCloseTo(Float.parseFloat(expected[c]), within(1e-6f));
+      }
+    }
+    String[] expectedReliability = reliabilities.split(",");
+    for (int a = 0; a < 3; a++) {
+      AnnotatorModel annotator = model.annotator(model.annotatorIds().get(a));
+      assertThat(annotator.labelsSeen()).isEqualTo(8);
+      assertThat(annotator.reliability()).isCloseTo(Double.parseDouble(expectedReliability[a]), within(1e-12));
+    }
+    if (LabelModels.FORMAT_VERSION == 1) {
+      assertThat(model.toBytes()).as("the current writer still writes format 1 byte for byte").isEqualTo(saved);
+    }
+  }
+}
