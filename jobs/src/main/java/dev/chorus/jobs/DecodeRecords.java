@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.codec.RecordCodec;
@@ -20,11 +21,14 @@ import org.apache.flink.util.OutputTag;
  * Decodes a topic's records and checks each one. Whatever cannot be used goes to the {@link #DEAD_LETTERS} side
  * output with the original bytes, its coordinates and a reason; nothing is dropped and nothing fails the job.
  *
+ * <p>What goes on is the decoded record ({@link #of}) or the record with its partition and offset
+ * ({@link #sourced}), for operators that must say where an input came from.
+ *
  * <p>Metrics, with {@code <name>} the name given at construction (e.g. {@code examples}):
  * {@code <name>Accepted}, {@code deadLetters}, and {@code deadLetters.<field>} per offending field
  * ({@code deadLetters.decode} for records that are not a valid encoding at all).
  */
-public final class DecodeRecords<T extends SpecificRecordBase> extends ProcessFunction<KafkaRecord, T> {
+public final class DecodeRecords<T extends SpecificRecordBase, O> extends ProcessFunction<KafkaRecord, O> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
@@ -36,21 +40,42 @@ public final class DecodeRecords<T extends SpecificRecordBase> extends ProcessFu
         ExampleValidator.Rejection check(T record);
     }
 
+    /** What goes on for an accepted record. */
+    @FunctionalInterface
+    private interface Emit<T, O> extends java.io.Serializable {
+        O of(KafkaRecord record, T decoded);
+    }
+
     private final Topic<T> topic;
     private final Check<T> check;
     private final String name;
     private final int maxRecordBytes;
+    private final Emit<T, O> emit;
     private transient RecordCodec<T> codec;
     private transient Counter accepted;
     private transient Counter deadLetters;
     private transient Map<String, Counter> deadLettersByField;
     private transient MetricGroup deadLetterGroup;
 
-    public DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes) {
+    private DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes, Emit<T, O> emit) {
         this.topic = topic;
         this.check = check;
         this.name = name;
         this.maxRecordBytes = maxRecordBytes;
+        this.emit = emit;
+    }
+
+    /** Emits each accepted record as decoded. */
+    public static <T extends SpecificRecordBase> DecodeRecords<T, T> of(Topic<T> topic, Check<T> check, String name,
+            int maxRecordBytes) {
+        return new DecodeRecords<>(topic, check, name, maxRecordBytes, (record, decoded) -> decoded);
+    }
+
+    /** Emits each accepted record with the partition and offset it was read from. */
+    public static <T extends SpecificRecordBase> DecodeRecords<T, Sourced<T>> sourced(Topic<T> topic, Check<T> check,
+            String name, int maxRecordBytes) {
+        return new DecodeRecords<>(topic, check, name, maxRecordBytes,
+                (record, decoded) -> new Sourced<>(decoded, record.partition, record.offset));
     }
 
     @Override
@@ -64,7 +89,7 @@ public final class DecodeRecords<T extends SpecificRecordBase> extends ProcessFu
     }
 
     @Override
-    public void processElement(KafkaRecord record, Context ctx, Collector<T> out) {
+    public void processElement(KafkaRecord record, Context ctx, Collector<O> out) {
         T decoded;
         try {
             if (record.value == null) {
@@ -88,7 +113,7 @@ public final class DecodeRecords<T extends SpecificRecordBase> extends ProcessFu
             return;
         }
         accepted.inc();
-        out.collect(decoded);
+        out.collect(emit.of(record, decoded));
     }
 
     private void reject(KafkaRecord record, Context ctx, String field, String reason) {

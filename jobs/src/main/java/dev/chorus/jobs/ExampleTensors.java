@@ -1,6 +1,6 @@
 package dev.chorus.jobs;
 
-import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
@@ -64,13 +64,38 @@ public final class ExampleTensors {
     }
 
     /** What {@code learner} predicts for the features at {@code offset} of {@code features}. */
-    public static Prediction predict(OnlineLearner learner, float[] features, int offset, float[] probabilities,
+    public static Prediction predict(Predictor learner, float[] features, int offset, float[] probabilities,
             Example example, String variant, long modelVersion, long producedAt) {
         if (!learner.isClassifier()) {
             return regression(example, variant, modelVersion, learner.predictValue(features, offset), producedAt);
         }
         learner.predictProba(features, offset, probabilities);
         return prediction(example, variant, modelVersion, probabilities, producedAt);
+    }
+
+    /** The annotator a label-model task attributes an example's label to when the example names none. */
+    public static final String ANONYMOUS_ANNOTATOR = "(anonymous)";
+
+    /** Who gave the example's label: its annotator, or {@link #ANONYMOUS_ANNOTATOR}. */
+    public static String annotator(Example example) {
+        String annotator = example.getAnnotator();
+        return annotator == null ? ANONYMOUS_ANNOTATOR : annotator;
+    }
+
+    /**
+     * The 64-bit item key a label model remembers the item's labels under: FNV-1a over the id's UTF-16 code
+     * units, then a SplitMix64 finaliser so that similar ids spread over all bits. Two ids share a key with
+     * probability about n²/2⁶⁵ among n items (under 10⁻⁷ for a million items); they would then share a history.
+     */
+    public static long itemKey(String id) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < id.length(); i++) {
+            h ^= id.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
+        h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
+        return h ^ (h >>> 31);
     }
 
     static int argMax(float[] values) {

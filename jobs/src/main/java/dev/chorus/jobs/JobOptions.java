@@ -101,7 +101,12 @@ public abstract class JobOptions {
                 .kafkaProperties(kafkaProperties);
     }
 
-    private static WireFormat formatOr(String topicFormat, WireFormat all) {
+    /** The wire format of every topic, and of a topic that names none of its own. */
+    protected WireFormat wireFormat() {
+        return WireFormat.parse(format);
+    }
+
+    protected static WireFormat formatOr(String topicFormat, WireFormat all) {
         return topicFormat == null ? all : WireFormat.parse(topicFormat);
     }
 }

@@ -22,6 +22,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class ExampleProducer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
+    private Topic<Example> codecTopic;
+    private RecordCodec<Example> codec;
 
     public ExampleProducer(String bootstrapServers, Map<String, String> kafkaProperties) {
         Properties props = new Properties();
@@ -56,6 +58,16 @@ public final class ExampleProducer implements AutoCloseable {
             progress.accept(row + 1);
         }
         producer.flush();
+    }
+
+    /** Sends one example in the topic's wire format, keyed by its id. Not thread-safe. */
+    public void send(Topic<Example> topic, Example example) {
+        if (!topic.equals(codecTopic)) {
+            codec = topic.codec();
+            codecTopic = topic;
+        }
+        producer.send(new ProducerRecord<>(topic.name(), example.getId().getBytes(StandardCharsets.UTF_8),
+                codec.encode(example)));
     }
 
     /** Sends raw bytes as they are (used to show what happens to malformed records). */

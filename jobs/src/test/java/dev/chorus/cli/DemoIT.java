@@ -18,11 +18,30 @@ class DemoIT {
         assertThat(exit).isZero();
 
         JsonNode json = new ObjectMapper().readTree(summary.toFile());
-        assertThat(json.get("examples").asInt()).isEqualTo(10_000);
-        assertThat(json.get("predictions").asLong()).isEqualTo(10_000);
+        assertThat(json.get("items").asInt()).isEqualTo(10_000);
+        assertThat(json.get("examples").asInt()).as("3 simulated labels per image").isEqualTo(30_000);
+        assertThat(json.get("labelModel").asText()).isEqualTo("dawid-skene");
+        assertThat(json.get("predictions").asLong()).isEqualTo(30_000);
         assertThat(json.get("deadLetters").asInt()).isEqualTo(3);
         // At least one update per full minibatch of 64; a batch timeout on a stall may add more.
-        assertThat(json.get("modelVersion").asLong()).isGreaterThanOrEqualTo((10_000 + 63) / 64);
-        assertThat(json.get("accuracyLast2000").asDouble()).isGreaterThanOrEqualTo(0.72);
+        assertThat(json.get("modelVersion").asLong()).isGreaterThanOrEqualTo((30_000 + 63) / 64);
+        assertThat(json.get("accuracyLast2000").asDouble()).as("against the true labels").isGreaterThanOrEqualTo(0.72);
+
+        JsonNode annotators = json.get("annotators");
+        assertThat(annotators).as("one row per simulated annotator").hasSize(14);
+        long labels = 0;
+        double worstExpert = 1;
+        double bestSpammer = 0;
+        for (JsonNode a : annotators) {
+            labels += a.get("labelsSeen").asLong();
+            double reliability = a.get("reliability").asDouble();
+            if (a.get("kind").asText().equals("expert")) {
+                worstExpert = Math.min(worstExpert, reliability);
+            } else if (a.get("kind").asText().equals("spammer")) {
+                bestSpammer = Math.max(bestSpammer, reliability);
+            }
+        }
+        assertThat(labels).as("every label counted once, for its annotator").isEqualTo(30_000);
+        assertThat(worstExpert).as("experts are estimated more reliable than spammers").isGreaterThan(bestSpammer);
     }
 }

@@ -3,16 +3,20 @@ package dev.chorus.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.TopicReader;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /** Shared settings and helpers of the job integration tests. */
@@ -39,13 +43,30 @@ public final class JobTestSupport {
         return conf;
     }
 
-    /** The four topics of {@code settings}: examples with the given partitions, predictions 2, models (compacted) and dead letters 1. */
+    /** A MiniCluster of one TaskManager with {@code slots} slots and {@code configuration}, one per test class. */
+    public static MiniClusterExtension miniCluster(int slots, Configuration configuration) {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(slots)
+                .setConfiguration(configuration)
+                .build());
+    }
+
+    /**
+     * The topics of {@code settings}: examples with the given partitions, predictions 2, models (compacted) and
+     * dead letters 1, and for the train job annotators (compacted) 1.
+     */
     public static void createTopics(EmbeddedKafkaBroker kafka, JobSettings<?> settings, int examplesPartitions) {
-        kafka.createTopics(List.of(
+        List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(settings.examplesTopic().name(), examplesPartitions, (short) 1),
                 new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
                 new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
                 new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        if (settings instanceof TrainSettings train) {
+            topics.add(new NewTopic(train.annotatorsTopic().name(), 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact")));
+        }
+        kafka.createTopics(topics);
     }
 
     /** Every committed record of {@code topic}, decoded. */

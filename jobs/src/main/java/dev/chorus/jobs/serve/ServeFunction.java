@@ -1,6 +1,6 @@
 package dev.chorus.jobs.serve;
 
-import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
@@ -69,7 +69,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient Counter waited;
     private transient Counter deadLetters;
 
-    private record Loaded(long version, OnlineLearner learner, float[] features, float[] probabilities) {}
+    private record Loaded(long version, Predictor learner, float[] features, float[] probabilities) {}
 
     public ServeFunction(ServeSettings settings) {
         this.variant = settings.variant();
@@ -164,7 +164,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             Consumer<DeadLetter> rejected) {
         Loaded model = loaded.get(key);
         if (model == null || model.version() != snapshot.getVersion()) {
-            OnlineLearner learner = OnlineLearner.fromBytes(bytes(snapshot));
+            // A plain learner, or a label model whose prediction combines what it learned from every annotator.
+            Predictor learner = Predictor.fromBytes(bytes(snapshot));
             model = new Loaded(snapshot.getVersion(), learner, new float[learner.inputDim()],
                     new float[learner.outputDim()]);
             loaded.put(key, model);

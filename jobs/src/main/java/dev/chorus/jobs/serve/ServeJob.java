@@ -59,14 +59,14 @@ public final class ServeJob {
             ServeSettings settings) {
         SingleOutputStreamOperator<Example> decodedExamples = env
                 .fromSource(examples, WatermarkStrategy.noWatermarks(), "examples").uid(UID_EXAMPLES_SOURCE)
-                .process(new DecodeRecords<>(settings.examplesTopic(), ExampleValidator::basic, "examples",
+                .process(DecodeRecords.of(settings.examplesTopic(), ExampleValidator::basic, "examples",
                         settings.maxRecordBytes()),
                         AvroTypes.of(Example.class))
                 .name("decode-examples").uid(UID_DECODE_EXAMPLES);
 
         SingleOutputStreamOperator<ModelSnapshot> decodedModels = env
                 .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE)
-                .process(new DecodeRecords<ModelSnapshot>(settings.modelsTopic(), m -> null, "models",
+                .process(DecodeRecords.<ModelSnapshot>of(settings.modelsTopic(), m -> null, "models",
                         Integer.MAX_VALUE),
                         AvroTypes.of(ModelSnapshot.class))
                 .name("decode-models").uid(UID_DECODE_MODELS);

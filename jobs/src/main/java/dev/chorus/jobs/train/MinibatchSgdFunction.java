@@ -1,17 +1,33 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.DeadLetters;
+import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -33,14 +49,25 @@ import org.slf4j.LoggerFactory;
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
  * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters.
  *
+ * <p>A task whose spec names a label model ({@code "labelModel":"dawid-skene"} …) trains through it: each row
+ * of the minibatch also carries the item (the example id) and the annotator (absent:
+ * {@link ExampleTensors#ANONYMOUS_ANNOTATOR}); predictions carry the combined model's class probabilities; and
+ * an {@link AnnotatorModel} per annotator goes to {@link #ANNOTATOR_MODELS} when its labels changed it, at most
+ * once per {@code annotatorPublishIntervalMs}, and with every model snapshot. A label from one annotator more
+ * than the spec's {@code maxAnnotators} goes to the dead-letter side output (the example is still predicted).
+ *
  * <p>All training state lives in one {@link TrainerState} value per task, so a checkpoint captures parameters,
  * optimizer moments, RNG, step counts and the partial minibatch together and restores them exactly.
  */
-public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Example, Prediction> {
+public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sourced<Example>, Prediction> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<ModelSnapshot> MODEL_SNAPSHOTS =
             new OutputTag<>("model-snapshots", AvroTypes.of(ModelSnapshot.class));
+    public static final OutputTag<AnnotatorModel> ANNOTATOR_MODELS =
+            new OutputTag<>("annotator-models", AvroTypes.of(AnnotatorModel.class));
+    /** Labels past a label model's annotator bound, with their reason. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
 
     /** Event-time timer that fires only when a bounded input ends (the final watermark): flush and publish. */
     private static final long END_OF_INPUT = Long.MAX_VALUE;
@@ -52,12 +79,18 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
     private final long batchTimeoutMs;
     private final int prequentialWindow;
     private final String sourceTopic;
+    private final Topic<Example> examplesTopic;
+    private final long annotatorPublishIntervalMs;
 
     private transient ValueState<TrainerState> state;
     private transient float[] probabilities;
     private transient Counter updates;
     private transient Counter rejected;
     private transient Counter snapshots;
+    private transient Counter annotatorModels;
+    private transient Counter deadLetters;
+    private transient Counter annotatorDeadLetters;
+    private transient RecordCodec<Example> exampleCodec;
     private transient String blasBackend;
 
     public MinibatchSgdFunction(TrainSettings settings) {
@@ -67,6 +100,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         this.batchTimeoutMs = settings.batchTimeoutMs();
         this.prequentialWindow = settings.prequentialWindow();
         this.sourceTopic = settings.examplesTopic().name();
+        this.examplesTopic = settings.examplesTopic();
+        this.annotatorPublishIntervalMs = settings.annotatorPublishIntervalMs();
     }
 
     @Override
@@ -76,31 +111,47 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         updates = getRuntimeContext().getMetricGroup().counter("minibatchUpdates");
         rejected = getRuntimeContext().getMetricGroup().counter("minibatchesRejected");
         snapshots = getRuntimeContext().getMetricGroup().counter("modelSnapshots");
+        annotatorModels = getRuntimeContext().getMetricGroup().counter("annotatorModels");
+        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+        annotatorDeadLetters = getRuntimeContext().getMetricGroup().addGroup("deadLetters").counter("annotator");
+        exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
     }
 
     @Override
-    public void processElement(Example example, Context ctx, Collector<Prediction> out) throws Exception {
+    public void processElement(Sourced<Example> input, Context ctx, Collector<Prediction> out) throws Exception {
+        Example example = input.value;
         TrainerState s = state.value();
         if (s == null) {
             s = create(example.getTask(), ctx);
         }
-        int dim = s.learner.inputDim();
+        int dim = s.model.inputDim();
         int row = s.batchFill * dim;
         ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
 
-        if (probabilities.length != s.learner.outputDim()) {
-            probabilities = new float[s.learner.outputDim()];
+        if (probabilities.length != s.model.outputDim()) {
+            probabilities = new float[s.model.outputDim()];
         }
-        Prediction prediction = ExampleTensors.predict(s.learner, s.batchFeatures, row, probabilities, example,
-                JobSettings.DEFAULT_VARIANT, s.version(), ctx.timerService().currentProcessingTime());
+        long now = ctx.timerService().currentProcessingTime();
+        Prediction prediction = ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example,
+                JobSettings.DEFAULT_VARIANT, s.version(), now);
         out.collect(prediction);
         s.predictions++;
 
-        boolean classifier = s.learner.isClassifier();
+        boolean classifier = s.model.isClassifier();
         Integer label = example.getLabel();
         Double target = example.getTarget();
         if (classifier ? label != null : target != null) {
+            if (s.labelModel != null) {
+                String annotator = ExampleTensors.annotator(example);
+                if (!s.admitsAnnotator(annotator)) {
+                    rejectAnnotator(input, s, annotator, ctx, now);
+                    state.update(s);
+                    return;
+                }
+                s.batchItems[s.batchFill] = ExampleTensors.itemKey(example.getId());
+                s.batchAnnotators[s.batchFill] = annotator;
+            }
             if (classifier) {
                 s.prequential.add(prediction.getPredictedClass().equals(label));
                 s.batchLabels[s.batchFill] = label;
@@ -108,6 +159,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
                 s.batchTargets[s.batchFill] = target.floatValue();
             }
             s.batchWeights[s.batchFill] = example.getWeight();
+            s.batchPartitions[s.batchFill] = input.partition;
+            s.batchOffsets[s.batchFill] = input.offset;
             s.batchFill++;
             if (s.batchFill == s.batchSize()) {
                 train(s, ctx);
@@ -115,11 +168,25 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
                     publish(s, example.getTask(), ctx);
                 }
             } else if (s.batchFill == 1 && batchTimeoutMs > 0) {
-                s.batchDeadline = ctx.timerService().currentProcessingTime() + batchTimeoutMs;
+                s.batchDeadline = now + batchTimeoutMs;
                 ctx.timerService().registerProcessingTimeTimer(s.batchDeadline);
             }
         }
         state.update(s);
+    }
+
+    /** The label of an annotator past the task's bound goes to the dead-letter topic; the example was predicted. */
+    private void rejectAnnotator(Sourced<Example> input, TrainerState s, String annotator, Context ctx, long now) {
+        Example example = input.value;
+        deadLetters.inc();
+        annotatorDeadLetters.inc();
+        KafkaRecord record = new KafkaRecord(sourceTopic, input.partition, input.offset, example.getEventTime(),
+                example.getId().getBytes(StandardCharsets.UTF_8), exampleCodec.encode(example));
+        // Only a full house rejects: the tracked annotators, with those of the open minibatch, are maxAnnotators.
+        ctx.output(DEAD_LETTERS, DeadLetters.of(record, "annotator", "field 'annotator': expected one of the "
+                + s.labelModel.maxAnnotators() + " annotators task \"" + example.getTask()
+                + "\" already tracks (its label model keeps at most maxAnnotators=" + s.labelModel.maxAnnotators()
+                + "), got \"" + annotator + "\"", now));
     }
 
     @Override
@@ -148,8 +215,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
     }
 
     private TrainerState create(String task, Context ctx) {
-        ModelSpec spec = specs.specFor(task);
-        TrainerState s = new TrainerState(OnlineLearner.create(spec), prequentialWindow);
+        TrainerState s = TrainerState.create(specs.specFor(task), prequentialWindow);
         ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         if (snapshotIntervalMs > 0) {
             s.nextSnapshotAt = ctx.timerService().currentProcessingTime() + snapshotIntervalMs;
@@ -172,19 +238,99 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
             return;
         }
         try {
-            if (s.learner.isClassifier()) {
+            if (s.labelModel != null) {
+                s.labelModel.train(s.batchFeatures, s.batchItems, s.batchAnnotators, s.batchLabels, s.batchFill);
+            } else if (s.learner.isClassifier()) {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
             } else {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchTargets, s.batchWeights, s.batchFill);
             }
             updates.inc();
         } catch (NonFiniteUpdateException e) {
-            // The learner is untouched: drop the poisoned minibatch and keep serving the last good model.
+            // The classifier is untouched: drop the poisoned minibatch and keep serving the last good model.
             rejected.inc();
-            LOG.warn("task {}: minibatch of {} examples rejected at model version {} (examples seen {}): {}",
-                    ctx.getCurrentKey(), s.batchFill, s.version(), s.learner.examplesSeen(), e.getMessage());
+            LOG.warn("task {}: minibatch of {} examples from {} {} rejected at model version {} (examples seen {}): {}",
+                    ctx.getCurrentKey(), s.batchFill, sourceTopic, coordinates(s), s.version(),
+                    s.model.examplesSeen(), e.getMessage());
+        }
+        if (s.labelModel != null) {
+            publishAnnotators(s, ctx.getCurrentKey(), ctx, false);
         }
         s.batchFill = 0;
+        Arrays.fill(s.batchAnnotators, null);
+    }
+
+    /**
+     * Where the open minibatch's rows came from, per partition: {@code partition 0 offsets 12..139 (128 rows)};
+     * {@code partition ? …} for rows restored from a state that did not record it.
+     */
+    static String coordinates(TrainerState s) {
+        Map<Integer, long[]> byPartition = new TreeMap<>();
+        for (int i = 0; i < s.batchFill; i++) {
+            long offset = s.batchOffsets[i];
+            long[] range = byPartition.computeIfAbsent(s.batchPartitions[i],
+                    p -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0});
+            range[0] = Math.min(range[0], offset);
+            range[1] = Math.max(range[1], offset);
+            range[2]++;
+        }
+        StringJoiner joined = new StringJoiner(", ");
+        byPartition.forEach((partition, range) -> joined.add("partition " + (partition < 0 ? "?" : partition)
+                + " offsets " + range[0] + ".." + range[1] + " (" + range[2] + " rows)"));
+        return joined.toString();
+    }
+
+    /**
+     * Publishes the AnnotatorModel of each of the task's annotators that a newer model version describes: on a
+     * snapshot ({@code all}) every such annotator, else those whose labels changed and whose last record is at
+     * least {@code annotatorPublishIntervalMs} old. Versions are model versions, so they strictly increase per
+     * annotator.
+     */
+    private void publishAnnotators(TrainerState s, String task, Context ctx, boolean all) {
+        s.trackAnnotators();
+        long version = s.version();
+        long now = ctx.timerService().currentProcessingTime();
+        List<String> ids = s.labelModel.annotatorIds();
+        for (int a = 0; a < ids.size(); a++) {
+            if (version <= s.annotatorPublishedVersion[a]) {
+                continue;
+            }
+            String id = ids.get(a);
+            long labels = s.labelModel.labelsSeen(id);
+            boolean published = s.annotatorPublishedVersion[a] > 0;
+            if (!all && (labels == s.annotatorPublishedLabels[a]
+                    || published && now - s.annotatorPublishedAt[a] < annotatorPublishIntervalMs)) {
+                continue;
+            }
+            ctx.output(ANNOTATOR_MODELS, annotatorRecord(task, s.labelModel.annotator(id), version, now));
+            s.annotatorPublishedVersion[a] = version;
+            s.annotatorPublishedAt[a] = now;
+            s.annotatorPublishedLabels[a] = labels;
+            annotatorModels.inc();
+        }
+    }
+
+    static AnnotatorModel annotatorRecord(String task, dev.chorus.core.annotators.AnnotatorModel annotator,
+            long version, long now) {
+        double[][] confusion = annotator.confusion();
+        int k = confusion.length;
+        float[] packed = new float[k * k];
+        for (int t = 0; t < k; t++) {
+            for (int c = 0; c < k; c++) {
+                packed[t * k + c] = (float) confusion[t][c];
+            }
+        }
+        return AnnotatorModel.newBuilder()
+                .setTask(task)
+                .setAnnotator(annotator.id())
+                .setVersion(version)
+                .setNumClasses(k)
+                .setConfusion(Float32.pack(packed))
+                .setReliability(annotator.reliability())
+                .setWeight(Double.isNaN(annotator.weight()) ? null : annotator.weight())
+                .setLabelsSeen(annotator.labelsSeen())
+                .setUpdatedAt(now)
+                .build();
     }
 
     /** Emits a snapshot if the model changed since the last one, so versions strictly increase. */
@@ -193,27 +339,36 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Exa
         if (version <= s.publishedVersion) {
             return;
         }
-        ModelSpec spec = s.learner.spec();
+        ModelSpec spec = s.model.spec();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("prequentialAccuracy", s.prequential.value());
+        metrics.put("prequentialWindowCount", (double) s.prequential.count());
+        metrics.put("predictions", (double) s.predictions);
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("job", "chorus-train");
+        provenance.put("sourceTopic", sourceTopic);
+        provenance.put("blasBackend", blasBackend);
+        if (s.labelModel != null) {
+            metrics.put("annotators", (double) s.labelModel.annotatorCount());
+            provenance.put("labelModel", s.labelModel.name());
+        }
         ctx.output(MODEL_SNAPSHOTS, ModelSnapshot.newBuilder()
                 .setTask(task)
                 .setVariant(JobSettings.DEFAULT_VARIANT)
                 .setVersion(version)
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
-                .setParametersFormat(OnlineLearner.FORMAT_VERSION)
-                .setParameters(ByteBuffer.wrap(s.learner.toBytes()))
-                .setExamplesSeen(s.learner.examplesSeen())
-                .setMetrics(Map.of(
-                        "prequentialAccuracy", s.prequential.value(),
-                        "prequentialWindowCount", (double) s.prequential.count(),
-                        "predictions", (double) s.predictions))
+                .setParametersFormat(s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
+                .setParameters(ByteBuffer.wrap(s.model.toBytes()))
+                .setExamplesSeen(s.model.examplesSeen())
+                .setMetrics(metrics)
                 .setCreatedAt(ctx.timerService().currentProcessingTime())
-                .setProvenance(Map.of(
-                        "job", "chorus-train",
-                        "sourceTopic", sourceTopic,
-                        "blasBackend", blasBackend))
+                .setProvenance(provenance)
                 .build());
         s.publishedVersion = version;
         snapshots.inc();
+        if (s.labelModel != null) {
+            publishAnnotators(s, task, ctx, true);
+        }
     }
 }

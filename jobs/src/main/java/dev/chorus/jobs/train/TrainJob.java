@@ -5,11 +5,14 @@ import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -18,8 +21,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The train job: examples topic → decode and validate (bad records to the dead-letter topic) → keyBy(task) →
- * online minibatch SGD, test-then-train → predictions, model snapshots and dead letters, each to its topic
- * through an exactly-once (transactional) Kafka sink.
+ * online minibatch SGD, test-then-train, through the task's label model if its spec names one → predictions,
+ * model snapshots, annotator models and dead letters, each to its topic through an exactly-once
+ * (transactional) Kafka sink.
  *
  * <p>{@link #main} only wires production sources and sinks; {@link #defineWorkflow} is the topology, which
  * tests drive with the same code.
@@ -33,6 +37,7 @@ public final class TrainJob {
     public static final String UID_PREDICTIONS_SINK = "predictions-sink";
     public static final String UID_MODELS_SINK = "models-sink";
     public static final String UID_DEAD_LETTERS_SINK = "dead-letters-sink";
+    public static final String UID_ANNOTATORS_SINK = "annotators-sink";
 
     private TrainJob() {}
 
@@ -51,25 +56,28 @@ public final class TrainJob {
         defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
                 KafkaIO.sink(settings, settings.modelsTopic(), m -> m.getTask() + "/" + m.getVariant(), "models"),
-                KafkaIO.deadLetterSink(settings), settings);
+                KafkaIO.deadLetterSink(settings),
+                KafkaIO.sink(settings, settings.annotatorsTopic(), a -> a.getTask() + "/" + a.getAnnotator(),
+                        "annotators"),
+                settings);
     }
 
     /** The topology, independent of where records come from and go to. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Sink<Prediction> predictions, Sink<ModelSnapshot> models, Sink<DeadLetter> deadLetters,
-            TrainSettings settings) {
+            Sink<AnnotatorModel> annotators, TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
 
-        SingleOutputStreamOperator<Example> decoded = raw
-                .process(new DecodeRecords<>(settings.examplesTopic(), settings.specs().check(), "examples",
+        SingleOutputStreamOperator<Sourced<Example>> decoded = raw
+                .process(DecodeRecords.sourced(settings.examplesTopic(), settings.specs().check(), "examples",
                         settings.maxRecordBytes()),
-                        AvroTypes.of(Example.class))
+                        Sourced.typeOf(AvroTypes.of(Example.class)))
                 .name("decode-and-validate")
                 .uid(UID_DECODE);
 
         SingleOutputStreamOperator<Prediction> predicted = decoded
-                .keyBy(Example::getTask)
+                .keyBy(TrainJob::task, Types.STRING)
                 .process(new MinibatchSgdFunction(settings), AvroTypes.of(Prediction.class))
                 .name("minibatch-sgd")
                 .uid(UID_TRAIN);
@@ -77,7 +85,15 @@ public final class TrainJob {
         predicted.sinkTo(predictions).name("predictions").uid(UID_PREDICTIONS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.MODEL_SNAPSHOTS).sinkTo(models).name("model-snapshots")
                 .uid(UID_MODELS_SINK);
-        decoded.getSideOutput(DecodeRecords.DEAD_LETTERS).sinkTo(deadLetters).name("dead-letters")
+        predicted.getSideOutput(MinibatchSgdFunction.ANNOTATOR_MODELS).sinkTo(annotators).name("annotator-models")
+                .uid(UID_ANNOTATORS_SINK);
+        decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
+                .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS))
+                .sinkTo(deadLetters).name("dead-letters")
                 .uid(UID_DEAD_LETTERS_SINK);
+    }
+
+    private static String task(Sourced<Example> example) {
+        return example.value.getTask();
     }
 }

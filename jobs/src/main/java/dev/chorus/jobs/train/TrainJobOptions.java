@@ -1,6 +1,8 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.AnnotatorModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Option;
 public final class TrainJobOptions extends JobOptions {
 
     @Option(names = "--spec", required = true,
-            description = "Model spec for every task: JSON text, or @path to a JSON file.")
+            description = "Model spec for every task: JSON text, or @path to a JSON file. A \"labelModel\" key "
+                    + "(e.g. \"dawid-skene\") learns from many annotators.")
     String spec;
 
     @Option(names = "--snapshot-every-batches", defaultValue = "50",
@@ -27,6 +30,18 @@ public final class TrainJobOptions extends JobOptions {
             description = "Close a partial minibatch this long after its first example; 0 closes by count only (default: ${DEFAULT-VALUE}).")
     long batchTimeoutMs;
 
+    @Option(names = "--annotators-topic", defaultValue = "chorus.annotators",
+            description = "Where label-model tasks publish each annotator's model (compacted; default: ${DEFAULT-VALUE}).")
+    String annotatorsTopic;
+
+    @Option(names = "--annotators-format", description = "Wire format of the annotators topic (default: --format).")
+    String annotatorsFormat;
+
+    @Option(names = "--annotator-publish-interval-ms", defaultValue = "1000",
+            description = "Publish a changed annotator at most this often; every model snapshot also publishes all "
+                    + "of a task's annotators (default: ${DEFAULT-VALUE}).")
+    long annotatorPublishIntervalMs;
+
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static TrainSettings parse(String[] args) {
         TrainJobOptions options = new TrainJobOptions();
@@ -39,7 +54,10 @@ public final class TrainJobOptions extends JobOptions {
                 .specs(TaskSpecs.ofDefault(readSpec(spec)))
                 .snapshotEveryBatches(snapshotEveryBatches)
                 .snapshotIntervalMs(snapshotIntervalMs)
-                .batchTimeoutMs(batchTimeoutMs);
+                .batchTimeoutMs(batchTimeoutMs)
+                .annotatorsTopic(new Topic<>(annotatorsTopic, AnnotatorModel.class,
+                        formatOr(annotatorsFormat, wireFormat())))
+                .annotatorPublishIntervalMs(annotatorPublishIntervalMs);
     }
 
     /** A spec given inline, or {@code @path} to read it from a file. */

@@ -1,12 +1,15 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.codec.WireFormat;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The train job's settings: the common Kafka and Flink ones, what each task trains, and when minibatches close
- * and snapshots go out.
+ * The train job's settings: the common Kafka and Flink ones, what each task trains, when minibatches close
+ * and snapshots go out, and where and how often label-model tasks publish their annotators.
  */
 public final class TrainSettings extends JobSettings<TrainSettings> {
     private static final long serialVersionUID = 1L;
@@ -16,6 +19,9 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private long snapshotIntervalMs = Duration.ofSeconds(30).toMillis();
     private long batchTimeoutMs = Duration.ofSeconds(5).toMillis();
     private int prequentialWindow = 2000;
+    private Topic<AnnotatorModel> annotatorsTopic =
+            new Topic<>("chorus.annotators", AnnotatorModel.class, WireFormat.AVRO);
+    private long annotatorPublishIntervalMs = Duration.ofSeconds(1).toMillis();
 
     public TrainSettings() {
         super("chorus-train");
@@ -26,6 +32,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public long snapshotIntervalMs() { return snapshotIntervalMs; }
     public long batchTimeoutMs() { return batchTimeoutMs; }
     public int prequentialWindow() { return prequentialWindow; }
+    public Topic<AnnotatorModel> annotatorsTopic() { return annotatorsTopic; }
+    public long annotatorPublishIntervalMs() { return annotatorPublishIntervalMs; }
 
     public TrainSettings specs(TaskSpecs v) { specs = Objects.requireNonNull(v); return this; }
     /** Publish a model snapshot after every N minibatch updates. */
@@ -35,6 +43,10 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     /** Close a partial minibatch this long after its first example (0: close by count only, deterministic). */
     public TrainSettings batchTimeoutMs(long v) { batchTimeoutMs = nonNegative("batchTimeoutMs", v); return this; }
     public TrainSettings prequentialWindow(int v) { prequentialWindow = (int) positive("prequentialWindow", v); return this; }
+    /** Where label-model tasks publish an AnnotatorModel per annotator (compacted, key = task/annotator). */
+    public TrainSettings annotatorsTopic(Topic<AnnotatorModel> v) { annotatorsTopic = Objects.requireNonNull(v); return this; }
+    /** Publish a changed annotator at most this often (each model snapshot also publishes every annotator). */
+    public TrainSettings annotatorPublishIntervalMs(long v) { annotatorPublishIntervalMs = nonNegative("annotatorPublishIntervalMs", v); return this; }
 
     @Override
     public TrainSettings validate() {

@@ -1,17 +1,27 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+import java.util.Arrays;
 
 /**
- * Everything the minibatch operator keeps for one task: the learner (parameters, optimizer state, RNG,
- * standardiser statistics, step count), the partially filled minibatch, the prequential metric and the
+ * Everything the minibatch operator keeps for one task: the model (parameters, optimizer state, RNG,
+ * standardiser statistics, step count; for a task whose spec names a label model, also every annotator's
+ * estimates and the per-item label history), the partially filled minibatch, the prequential metric and the
  * bookkeeping of timers and published versions. Held in Flink keyed state and written by
  * {@link TrainerStateSerializer}; on the heap backend it is used in place, never deserialised per record.
  */
 public final class TrainerState {
+    /** The task's classifier or regressor when its spec names no label model, else null. */
     final OnlineLearner learner;
+    /** The task's label model when its spec names one, else null. */
+    final LabelModel labelModel;
+    /** Whichever of the two the task has: what predicts and what is published. */
+    final Predictor model;
     /** Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. */
     final float[] batchFeatures;
     /** Class labels of the open minibatch (classifiers). */
@@ -19,6 +29,12 @@ public final class TrainerState {
     /** Real targets of the open minibatch (regressors). */
     final float[] batchTargets;
     final float[] batchWeights;
+    /** Kafka partition and offset each row was read from, for log lines; -1 when not known. */
+    final int[] batchPartitions;
+    final long[] batchOffsets;
+    /** Label-model tasks: each row's item key ({@link dev.chorus.jobs.ExampleTensors#itemKey}) and annotator. */
+    final long[] batchItems;
+    final String[] batchAnnotators;
     int batchFill;
     final SlidingAccuracy prequential;
     /** Version of the last published model snapshot; 0 (the untrained model, never published) when none. */
@@ -29,18 +45,43 @@ public final class TrainerState {
     long nextSnapshotAt = Long.MIN_VALUE;
     /** Examples predicted (labeled or not). */
     long predictions;
+    /**
+     * Label-model tasks, per annotator in the label model's order ({@link LabelModel#annotatorIds()}): the model
+     * version, processing time and labels seen of its last published AnnotatorModel; 0 when never published.
+     */
+    long[] annotatorPublishedVersion = new long[0];
+    long[] annotatorPublishedAt = new long[0];
+    long[] annotatorPublishedLabels = new long[0];
 
-    TrainerState(OnlineLearner learner, int prequentialWindow) {
-        this(learner, new SlidingAccuracy(prequentialWindow));
+    /** A fresh state for {@code spec}: a label model if the spec names one, else a plain learner. */
+    static TrainerState create(ModelSpec spec, int prequentialWindow) {
+        SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
+        return spec.labelModel() == null ? new TrainerState(OnlineLearner.create(spec), prequential)
+                : new TrainerState(LabelModels.create(spec), prequential);
     }
 
     TrainerState(OnlineLearner learner, SlidingAccuracy prequential) {
+        this(learner, null, learner, prequential);
+    }
+
+    TrainerState(LabelModel labelModel, SlidingAccuracy prequential) {
+        this(null, labelModel, labelModel, prequential);
+    }
+
+    private TrainerState(OnlineLearner learner, LabelModel labelModel, Predictor model, SlidingAccuracy prequential) {
         this.learner = learner;
-        ModelSpec spec = learner.spec();
-        this.batchFeatures = new float[spec.batchSize() * spec.inputDim()];
-        this.batchLabels = new int[spec.batchSize()];
-        this.batchTargets = new float[spec.batchSize()];
-        this.batchWeights = new float[spec.batchSize()];
+        this.labelModel = labelModel;
+        this.model = model;
+        ModelSpec spec = model.spec();
+        int batchSize = spec.batchSize();
+        this.batchFeatures = new float[batchSize * spec.inputDim()];
+        this.batchLabels = new int[batchSize];
+        this.batchTargets = new float[batchSize];
+        this.batchWeights = new float[batchSize];
+        this.batchPartitions = new int[batchSize];
+        this.batchOffsets = new long[batchSize];
+        this.batchItems = labelModel == null ? new long[0] : new long[batchSize];
+        this.batchAnnotators = labelModel == null ? new String[0] : new String[batchSize];
         this.prequential = prequential;
     }
 
@@ -50,20 +91,68 @@ public final class TrainerState {
 
     /** The model version: the number of minibatch updates applied. */
     long version() {
-        return learner.steps();
+        return model.steps();
+    }
+
+    /** Grows the per-annotator publication records to cover every annotator the label model knows. */
+    void trackAnnotators() {
+        int count = labelModel.annotatorCount();
+        if (annotatorPublishedVersion.length < count) {
+            annotatorPublishedVersion = Arrays.copyOf(annotatorPublishedVersion, count);
+            annotatorPublishedAt = Arrays.copyOf(annotatorPublishedAt, count);
+            annotatorPublishedLabels = Arrays.copyOf(annotatorPublishedLabels, count);
+        }
+    }
+
+    /**
+     * Whether the open minibatch may take one more label from {@code annotator}: it is known, or already in the
+     * open minibatch, or the label model has room for the new annotators the minibatch would bring.
+     */
+    boolean admitsAnnotator(String annotator) {
+        if (labelModel.knowsAnnotator(annotator)) {
+            return true;
+        }
+        int fresh = 0;
+        for (int i = 0; i < batchFill; i++) {
+            String other = batchAnnotators[i];
+            if (other.equals(annotator)) {
+                return true;
+            }
+            if (!labelModel.knowsAnnotator(other) && firstIn(other, i)) {
+                fresh++;
+            }
+        }
+        return labelModel.annotatorCount() + fresh < labelModel.maxAnnotators();
+    }
+
+    private boolean firstIn(String annotator, int row) {
+        for (int i = 0; i < row; i++) {
+            if (batchAnnotators[i].equals(annotator)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     TrainerState copy() {
-        TrainerState c = new TrainerState(learner.copy(), prequential.copy());
+        TrainerState c = labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
+                : new TrainerState(labelModel.copy(), prequential.copy());
         System.arraycopy(batchFeatures, 0, c.batchFeatures, 0, batchFeatures.length);
         System.arraycopy(batchLabels, 0, c.batchLabels, 0, batchLabels.length);
         System.arraycopy(batchTargets, 0, c.batchTargets, 0, batchTargets.length);
         System.arraycopy(batchWeights, 0, c.batchWeights, 0, batchWeights.length);
+        System.arraycopy(batchPartitions, 0, c.batchPartitions, 0, batchPartitions.length);
+        System.arraycopy(batchOffsets, 0, c.batchOffsets, 0, batchOffsets.length);
+        System.arraycopy(batchItems, 0, c.batchItems, 0, batchItems.length);
+        System.arraycopy(batchAnnotators, 0, c.batchAnnotators, 0, batchAnnotators.length);
         c.batchFill = batchFill;
         c.publishedVersion = publishedVersion;
         c.batchDeadline = batchDeadline;
         c.nextSnapshotAt = nextSnapshotAt;
         c.predictions = predictions;
+        c.annotatorPublishedVersion = annotatorPublishedVersion.clone();
+        c.annotatorPublishedAt = annotatorPublishedAt.clone();
+        c.annotatorPublishedLabels = annotatorPublishedLabels.clone();
         return c;
     }
 }

@@ -1,7 +1,11 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -10,17 +14,21 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Writes {@link TrainerState} in an explicitly versioned layout: the learner in model-core's own versioned
- * binary format, then the partial minibatch (only its live rows: features, then per row the class label or the
- * real target, and the weight), the prequential window and the operator's
- * bookkeeping. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every older
- * version; no Kryo, no reflection.
+ * Writes {@link TrainerState} in an explicitly versioned layout: whether the task has a label model, the model
+ * (learner or label model) in model-core's own versioned binary format, then the partial minibatch (only its
+ * live rows: features, then per row the class label or the real target, the weight, the Kafka partition and
+ * offset, and for a label model the item key and annotator), the prequential window, the operator's
+ * bookkeeping and, for a label model, when each annotator's model was last published.
+ *
+ * <p>Layout 1 (the first release) had no label models and no row coordinates; it is still read, with
+ * coordinates -1. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     private static final long serialVersionUID = 1L;
 
     /** Layout version of what this serializer writes after the learner. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     @Override
     public boolean isImmutableType() {
@@ -55,13 +63,19 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     @Override
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
         out.writeInt(FORMAT_VERSION);
-        s.learner.writeTo(out);
-        int dim = s.learner.inputDim();
+        boolean labelModel = s.labelModel != null;
+        out.writeBoolean(labelModel);
+        if (labelModel) {
+            s.labelModel.writeTo(out);
+        } else {
+            s.learner.writeTo(out);
+        }
+        int dim = s.model.inputDim();
         out.writeInt(s.batchFill);
         for (int i = 0; i < s.batchFill * dim; i++) {
             out.writeFloat(s.batchFeatures[i]);
         }
-        boolean classifier = s.learner.isClassifier();
+        boolean classifier = s.model.isClassifier();
         for (int i = 0; i < s.batchFill; i++) {
             if (classifier) {
                 out.writeInt(s.batchLabels[i]);
@@ -69,24 +83,42 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
                 out.writeFloat(s.batchTargets[i]);
             }
             out.writeFloat(s.batchWeights[i]);
+            out.writeInt(s.batchPartitions[i]);
+            out.writeLong(s.batchOffsets[i]);
+            if (labelModel) {
+                out.writeLong(s.batchItems[i]);
+                BinaryState.writeString(out, s.batchAnnotators[i]);
+            }
         }
         s.prequential.writeTo(out);
         out.writeLong(s.publishedVersion);
         out.writeLong(s.batchDeadline);
         out.writeLong(s.nextSnapshotAt);
         out.writeLong(s.predictions);
+        if (labelModel) {
+            int annotators = s.annotatorPublishedVersion.length;
+            out.writeInt(annotators);
+            for (int a = 0; a < annotators; a++) {
+                out.writeLong(s.annotatorPublishedVersion[a]);
+                out.writeLong(s.annotatorPublishedAt[a]);
+                out.writeLong(s.annotatorPublishedLabels[a]);
+            }
+        }
     }
 
     @Override
     public TrainerState deserialize(DataInputView in) throws IOException {
         int version = in.readInt();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("trainer state: expected layout version " + FORMAT_VERSION + ", got " + version);
+        if (version != 1 && version != FORMAT_VERSION) {
+            throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
-        OnlineLearner learner = OnlineLearner.readFrom(in);
-        int dim = learner.inputDim();
+        boolean labelModel = version >= 2 && in.readBoolean();
+        LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
+        OnlineLearner learner = labelModel ? null : OnlineLearner.readFrom(in);
+        Predictor predictor = labelModel ? model : learner;
+        int dim = predictor.inputDim();
         int fill = in.readInt();
-        int batchSize = learner.spec().batchSize();
+        int batchSize = predictor.spec().batchSize();
         if (fill < 0 || fill > batchSize) {
             throw new IOException("trainer state: expected a partial minibatch of 0.." + batchSize
                     + " examples, got " + fill);
@@ -98,7 +130,11 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         int[] labels = new int[fill];
         float[] targets = new float[fill];
         float[] weights = new float[fill];
-        boolean classifier = learner.isClassifier();
+        int[] partitions = new int[fill];
+        long[] offsets = new long[fill];
+        long[] items = new long[fill];
+        String[] annotators = new String[fill];
+        boolean classifier = predictor.isClassifier();
         for (int i = 0; i < fill; i++) {
             if (classifier) {
                 labels[i] = in.readInt();
@@ -106,17 +142,46 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
                 targets[i] = in.readFloat();
             }
             weights[i] = in.readFloat();
+            // Layout 1 did not record where rows came from.
+            partitions[i] = version >= 2 ? in.readInt() : -1;
+            offsets[i] = version >= 2 ? in.readLong() : -1;
+            if (labelModel) {
+                items[i] = in.readLong();
+                annotators[i] = BinaryState.readString(in, "annotator of minibatch row " + i);
+            }
         }
-        TrainerState s = new TrainerState(learner, SlidingAccuracy.readFrom(in));
+        SlidingAccuracy prequential = SlidingAccuracy.readFrom(in);
+        TrainerState s = labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
         System.arraycopy(labels, 0, s.batchLabels, 0, fill);
         System.arraycopy(targets, 0, s.batchTargets, 0, fill);
         System.arraycopy(weights, 0, s.batchWeights, 0, fill);
+        System.arraycopy(partitions, 0, s.batchPartitions, 0, fill);
+        System.arraycopy(offsets, 0, s.batchOffsets, 0, fill);
+        if (labelModel) {
+            System.arraycopy(items, 0, s.batchItems, 0, fill);
+            System.arraycopy(annotators, 0, s.batchAnnotators, 0, fill);
+        }
         s.batchFill = fill;
         s.publishedVersion = in.readLong();
         s.batchDeadline = in.readLong();
         s.nextSnapshotAt = in.readLong();
         s.predictions = in.readLong();
+        if (labelModel) {
+            int count = in.readInt();
+            if (count < 0 || count > model.maxAnnotators()) {
+                throw new IOException("trainer state: expected publication records of 0.." + model.maxAnnotators()
+                        + " annotators, got " + count);
+            }
+            s.annotatorPublishedVersion = new long[count];
+            s.annotatorPublishedAt = new long[count];
+            s.annotatorPublishedLabels = new long[count];
+            for (int a = 0; a < count; a++) {
+                s.annotatorPublishedVersion[a] = in.readLong();
+                s.annotatorPublishedAt[a] = in.readLong();
+                s.annotatorPublishedLabels[a] = in.readLong();
+            }
+        }
         return s;
     }
 

@@ -27,7 +27,6 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -45,11 +44,7 @@ class BadInputIT {
     static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(METRICS.addToConfiguration(JobTestSupport.failFast()))
-            .build());
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, METRICS.addToConfiguration(JobTestSupport.failFast()));
 
     static final Path CORPUS = Path.of("src/test/resources/bad-input/v1");
     static final int GOOD = 40;

@@ -2,6 +2,8 @@ package dev.chorus.jobs.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.SyntheticBlobs;
@@ -65,6 +67,28 @@ class ServeFunctionTest {
     static List<DeadLetter> deadLetters(KeyedBroadcastOperatorTestHarness<String, Example, ModelSnapshot, Prediction> h) {
         ConcurrentLinkedQueue<StreamRecord<DeadLetter>> out = h.getSideOutput(ServeFunction.DEAD_LETTERS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+    }
+
+    @Test
+    void servesLabelModelSnapshotsWithTheCombinedModelsProbabilities() throws Exception {
+        String spec = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"labelModel\":\"weighted-doctor-net\"}";
+        LabelModel model = LabelModels.create(ModelSpec.parse(spec));
+        model.train(DATA.features(), new long[] {1, 1, 2, 2, 3, 3, 4, 4},
+                new String[] {"a", "b", "a", "b", "a", "b", "a", "b"}, DATA.labels(), 8);
+        ModelSnapshot snapshot = ModelSnapshot.newBuilder().setTask("t").setVariant("default").setVersion(1)
+                .setAlgorithm("softmax-regression").setSpec(spec).setParametersFormat(LabelModels.FORMAT_VERSION)
+                .setParameters(ByteBuffer.wrap(model.toBytes())).setExamplesSeen(8)
+                .setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(snapshot, 0);
+            h.processElement(example(9), 1);
+            Prediction p = h.extractOutputValues().get(0);
+            float[] expected = new float[3];
+            model.predictProba(DATA.features(), 9 * 4, expected);
+            assertThat(Float32.unpack(p.getProbabilities())).containsExactly(expected);
+            assertThat(p.getModelVersion()).isEqualTo(1);
+        }
     }
 
     @Test

@@ -1,10 +1,14 @@
 package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
@@ -35,17 +39,22 @@ class MinibatchSgdFunctionTest {
         return ExampleProducer.example(DATA, row, "t", "x", 0);
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, Example, Prediction> harness(TrainSettings settings)
-            throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
-                Example::getTask, Types.STRING);
+    /** The example as read from partition 0 at {@code offset}. */
+    static Sourced<Example> sourced(Example example, long offset) {
+        return new Sourced<>(example, 0, offset);
     }
 
-    static List<Prediction> predictions(KeyedOneInputStreamOperatorTestHarness<String, Example, Prediction> h) {
+    static KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> harness(TrainSettings settings)
+            throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
+                e -> e.value.getTask(), Types.STRING);
+    }
+
+    static List<Prediction> predictions(KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
         return h.extractOutputValues();
     }
 
-    static List<ModelSnapshot> snapshots(KeyedOneInputStreamOperatorTestHarness<String, Example, Prediction> h) {
+    static List<ModelSnapshot> snapshots(KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
         ConcurrentLinkedQueue<StreamRecord<ModelSnapshot>> out = h.getSideOutput(MinibatchSgdFunction.MODEL_SNAPSHOTS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
@@ -55,7 +64,7 @@ class MinibatchSgdFunctionTest {
         try (var h = harness(settings())) {
             h.open();
             for (int i = 0; i < 17; i++) {
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i), i), i);
             }
             List<Prediction> predictions = predictions(h);
             assertThat(predictions).hasSize(17);
@@ -76,14 +85,14 @@ class MinibatchSgdFunctionTest {
             h.open();
             h.setProcessingTime(0);
             for (int i = 0; i < 3; i++) {
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i), i), i);
             }
             assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
             h.setProcessingTime(999);
-            h.processElement(example(3), 3);
+            h.processElement(sourced(example(3), 3), 3);
             assertThat(predictions(h).get(3).getModelVersion()).isZero();
             h.setProcessingTime(1000);
-            h.processElement(example(4), 4);
+            h.processElement(sourced(example(4), 4), 4);
             assertThat(predictions(h).get(4).getModelVersion()).isEqualTo(1);
             assertThat(h.numProcessingTimeTimers()).as("a new timer for the new minibatch").isEqualTo(1);
         }
@@ -96,7 +105,7 @@ class MinibatchSgdFunctionTest {
             for (int i = 0; i < 20; i++) {
                 Example e = example(i);
                 e.setLabel(null);
-                h.processElement(e, i);
+                h.processElement(sourced(e, i), i);
             }
             assertThat(predictions(h)).hasSize(20).allSatisfy(p -> {
                 assertThat(p.getModelVersion()).isZero();
@@ -112,7 +121,7 @@ class MinibatchSgdFunctionTest {
         try (var h = harness(settings())) {
             h.open();
             for (int i = 0; i < 11; i++) {
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i), i), i);
             }
             assertThat(snapshots(h)).isEmpty();
             h.processWatermark(new Watermark(Long.MAX_VALUE));
@@ -128,7 +137,7 @@ class MinibatchSgdFunctionTest {
         try (var h = harness(settings)) {
             h.open();
             for (int i = 0; i < 150; i++) {
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i), i), i);
             }
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             uninterrupted = snapshots(h).get(0).getParameters().array();
@@ -138,7 +147,7 @@ class MinibatchSgdFunctionTest {
         try (var h = harness(settings)) {
             h.open();
             for (int i = 0; i < 77; i++) { // stops mid-minibatch: 77 = 9 full batches + 5
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i), i), i);
             }
             checkpoint = h.snapshot(1, 77);
         }
@@ -146,7 +155,7 @@ class MinibatchSgdFunctionTest {
             h.initializeState(checkpoint);
             h.open();
             for (int i = 77; i < 150; i++) {
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i), i), i);
             }
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(predictions(h).get(0).getModelVersion()).as("restored model version").isEqualTo(9);
@@ -174,7 +183,7 @@ class MinibatchSgdFunctionTest {
         try (var h = harness(settings)) {
             h.open();
             for (int i = 0; i < 150; i++) {
-                h.processElement(example.apply(i), i);
+                h.processElement(sourced(example.apply(i), i), i);
             }
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             first = predictions(h);
@@ -194,7 +203,7 @@ class MinibatchSgdFunctionTest {
         try (var h = harness(settings)) {
             h.open();
             for (int i = 0; i < 77; i++) {
-                h.processElement(example.apply(i), i);
+                h.processElement(sourced(example.apply(i), i), i);
             }
             checkpoint = h.snapshot(1, 77);
         }
@@ -202,7 +211,7 @@ class MinibatchSgdFunctionTest {
             h.initializeState(checkpoint);
             h.open();
             for (int i = 77; i < 150; i++) {
-                h.processElement(example.apply(i), i);
+                h.processElement(sourced(example.apply(i), i), i);
             }
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(snapshots(h).get(0).getParameters().array()).isEqualTo(uninterrupted);
@@ -226,7 +235,7 @@ class MinibatchSgdFunctionTest {
         try (var h = harness(settings)) {
             h.open();
             for (int i = 0; i < 40; i++) {
-                h.processElement(clean.apply(i), i);
+                h.processElement(sourced(clean.apply(i), i), i);
             }
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             withoutPoison = snapshots(h).get(0).getParameters().array();
@@ -234,16 +243,16 @@ class MinibatchSgdFunctionTest {
         try (var h = harness(settings)) {
             h.open();
             for (int i = 0; i < 16; i++) {
-                h.processElement(clean.apply(i), i);
+                h.processElement(sourced(clean.apply(i), i), i);
             }
             for (int i = 0; i < 8; i++) { // one whole minibatch of finite but enormous features
                 Example poison = clean.apply(i);
                 poison.setId("poison-" + i);
                 poison.setFeatures(dev.chorus.schemas.Float32.pack(new float[] {3e38f, 3e38f, 3e38f, 3e38f}));
-                h.processElement(poison, 100 + i);
+                h.processElement(sourced(poison, 100 + i), 100 + i);
             }
             for (int i = 16; i < 40; i++) {
-                h.processElement(clean.apply(i), i);
+                h.processElement(sourced(clean.apply(i), i), i);
             }
             List<Prediction> out = predictions(h);
             assertThat(out.get(24).getModelVersion()).as("the poisoned minibatch made no version").isEqualTo(2);
@@ -261,16 +270,172 @@ class MinibatchSgdFunctionTest {
             h.setProcessingTime(0);
             // The first example (t=0) schedules the snapshot check at 2000; a minibatch opened at 1000 has its
             // deadline at 2000 too, and is then filled (closed by count) before it fires.
-            h.processElement(example(0), 0);
+            h.processElement(sourced(example(0), 0), 0);
             for (int i = 1; i < 8; i++) {
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i), i), i);
             }
             h.setProcessingTime(1000);
             for (int i = 8; i < 16; i++) {
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i), i), i);
             }
             h.setProcessingTime(9000);
             assertThat(snapshots(h)).as("the periodic snapshot still fired").isNotEmpty();
         }
+    }
+
+    static final String LABEL_MODEL_SPEC = """
+            {"algorithm":"softmax-regression","inputDim":4,"numClasses":3,"batchSize":8,
+             "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":3,
+             "labelModel":{"method":"dawid-skene","maxAnnotators":3}}""";
+
+    /** Row {@code row} labelled by annotator {@code a<row % annotators>}; annotator a2 always says class 0. */
+    static Example labelled(int row, int annotators) {
+        Example e = example(row / annotators);
+        e.setAnnotator("a" + row % annotators);
+        if (row % annotators == 2) {
+            e.setLabel(0);
+        }
+        return e;
+    }
+
+    static List<AnnotatorModel> annotatorModels(
+            KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
+        ConcurrentLinkedQueue<StreamRecord<AnnotatorModel>> out = h.getSideOutput(MinibatchSgdFunction.ANNOTATOR_MODELS);
+        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+    }
+
+    static List<DeadLetter> deadLetters(KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
+        ConcurrentLinkedQueue<StreamRecord<DeadLetter>> out = h.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS);
+        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+    }
+
+    @Test
+    void labelModelTasksPublishEachAnnotatorOnChangeRateLimitedAndWithEverySnapshot() throws Exception {
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(LABEL_MODEL_SPEC))
+                .snapshotEveryBatches(4).snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(1000);
+        try (var h = harness(settings)) {
+            h.open();
+            h.setProcessingTime(0);
+            for (int i = 0; i < 24; i++) { // 3 minibatches, inside one rate-limit interval
+                h.processElement(sourced(labelled(i, 3), i), i);
+            }
+            assertThat(annotatorModels(h)).as("the first change of each annotator goes out at once").hasSize(3)
+                    .allSatisfy(a -> assertThat(a.getVersion()).isEqualTo(1));
+            h.setProcessingTime(1000);
+            for (int i = 24; i < 32; i++) { // the 4th minibatch: a change after the interval, and a snapshot
+                h.processElement(sourced(labelled(i, 3), i), i);
+            }
+            List<AnnotatorModel> published = annotatorModels(h);
+            assertThat(published).hasSize(6);
+            assertThat(published.subList(3, 6)).allSatisfy(a -> assertThat(a.getVersion()).isEqualTo(4));
+            assertThat(snapshots(h)).hasSize(1);
+            assertThat(snapshots(h).get(0).getProvenance()).containsEntry("labelModel", "dawid-skene");
+            assertThat(snapshots(h).get(0).getMetrics()).containsEntry("annotators", 3.0);
+            assertThat(snapshots(h).get(0).getExamplesSeen()).isEqualTo(32);
+
+            long labels = 0;
+            for (AnnotatorModel a : published.subList(3, 6)) {
+                assertThat(a.getTask()).isEqualTo("t");
+                assertThat(a.getNumClasses()).isEqualTo(3);
+                float[] confusion = dev.chorus.schemas.Float32.unpack(a.getConfusion());
+                for (int row = 0; row < 3; row++) {
+                    double sum = confusion[3 * row] + confusion[3 * row + 1] + confusion[3 * row + 2];
+                    assertThat(sum).as("%s row %d", a.getAnnotator(), row).isCloseTo(1.0, within(1e-5));
+                }
+                assertThat(a.getWeight()).as("dawid-skene has no averaging weight").isNull();
+                labels += a.getLabelsSeen();
+            }
+            assertThat(labels).isEqualTo(32);
+            AnnotatorModel constant = published.stream().filter(a -> a.getAnnotator().equals("a2")).reduce((x, y) -> y)
+                    .orElseThrow();
+            AnnotatorModel honest = published.stream().filter(a -> a.getAnnotator().equals("a0")).reduce((x, y) -> y)
+                    .orElseThrow();
+            assertThat(honest.getReliability()).isGreaterThan(constant.getReliability());
+
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(annotatorModels(h)).as("no new version at the end of input: nothing more to say").hasSize(6);
+            var restored = dev.chorus.core.model.Predictor.fromBytes(snapshots(h).get(0).getParameters().array());
+            float[] p = new float[3];
+            float[] x = java.util.Arrays.copyOfRange(DATA.features(), 0, 4);
+            restored.predictProba(x, 0, p);
+            assertThat(restored).isInstanceOf(dev.chorus.core.annotators.LabelModel.class);
+        }
+    }
+
+    @Test
+    void labelsFromOneAnnotatorTooManyGoToTheDeadLetterTopicAndTheExampleIsStillPredicted() throws Exception {
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(LABEL_MODEL_SPEC))
+                .snapshotEveryBatches(100).snapshotIntervalMs(0).batchTimeoutMs(0);
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 20; i++) { // a0..a3 in the same minibatches: a3 is the fourth of at most 3
+                h.processElement(sourced(labelled(i, 4), i), i);
+            }
+            assertThat(predictions(h)).hasSize(20);
+            List<DeadLetter> dead = deadLetters(h);
+            assertThat(dead).hasSize(5);
+            DeadLetter first = dead.get(0);
+            assertThat(first.getField()).isEqualTo("annotator");
+            assertThat(first.getReason()).isEqualTo("field 'annotator': expected one of the 3 annotators task \"t\" "
+                    + "already tracks (its label model keeps at most maxAnnotators=3), got \"a3\"");
+            assertThat(first.getPartition()).isZero();
+            assertThat(first.getOffset()).isEqualTo(3);
+            assertThat(dead.get(4).getReason()).contains("expected one of the 3 annotators");
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(snapshots(h).get(0).getExamplesSeen()).isEqualTo(15);
+            assertThat(annotatorModels(h)).extracting(AnnotatorModel::getAnnotator).containsOnly("a0", "a1", "a2");
+        }
+    }
+
+    @Test
+    void labelModelStateWithAPartialMinibatchRestoresExactly() throws Exception {
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(LABEL_MODEL_SPEC))
+                .snapshotEveryBatches(100).snapshotIntervalMs(0).batchTimeoutMs(0);
+        byte[] uninterrupted;
+        List<AnnotatorModel> uninterruptedAnnotators;
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 150; i++) {
+                h.processElement(sourced(labelled(i, 3), i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            uninterrupted = snapshots(h).get(0).getParameters().array();
+            uninterruptedAnnotators = annotatorModels(h);
+        }
+        OperatorSubtaskState checkpoint;
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 77; i++) { // 9 minibatches and 5 rows of the 10th
+                h.processElement(sourced(labelled(i, 3), i), i);
+            }
+            checkpoint = h.snapshot(1, 77);
+        }
+        try (var h = harness(settings)) {
+            h.initializeState(checkpoint);
+            h.open();
+            for (int i = 77; i < 150; i++) {
+                h.processElement(sourced(labelled(i, 3), i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(snapshots(h).get(0).getParameters().array()).isEqualTo(uninterrupted);
+            List<AnnotatorModel> last = annotatorModels(h);
+            assertThat(last.subList(last.size() - 3, last.size()))
+                    .usingRecursiveFieldByFieldElementComparatorIgnoringFields("updatedAt")
+                    .isEqualTo(uninterruptedAnnotators.subList(uninterruptedAnnotators.size() - 3,
+                            uninterruptedAnnotators.size()));
+        }
+    }
+
+    @Test
+    void rejectedMinibatchesAreDescribedByTheirKafkaCoordinates() {
+        TrainerState s = TrainerState.create(dev.chorus.core.model.ModelSpec.parse(SPEC), 10);
+        int[][] rows = {{1, 40}, {0, 12}, {1, 41}, {0, 13}, {-1, -1}};
+        for (int[] row : rows) {
+            s.batchPartitions[s.batchFill] = row[0];
+            s.batchOffsets[s.batchFill] = row[1];
+            s.batchFill++;
+        }
+        assertThat(MinibatchSgdFunction.coordinates(s)).isEqualTo("partition ? offsets -1..-1 (1 rows), "
+                + "partition 0 offsets 12..13 (2 rows), partition 1 offsets 40..41 (2 rows)");
     }
 }

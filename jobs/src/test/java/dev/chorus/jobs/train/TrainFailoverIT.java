@@ -2,6 +2,8 @@ package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.ExampleTensors;
@@ -11,19 +13,20 @@ import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -34,22 +37,28 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Nothing lost, nothing doubled: the TaskManager running the train job is killed twice mid-stream. After the
  * job recovers on its own, every example has exactly one committed prediction, the model has seen exactly the
  * input, and its parameters and optimizer state are bit-identical to training on the same input without
- * interruption (single partition, minibatches closed by count).
+ * interruption (single partition, minibatches closed by count). The same stream also carries a second task,
+ * {@code crowd}, whose labels come from five annotators and which learns through a Dawid–Skene label model:
+ * its label model (classifier, confusions, item history) is bit-identical too, and the label counts of its
+ * annotators on the annotators topic are exact.
  */
 class TrainFailoverIT {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(JobTestSupport.restarts(20))
-            .build());
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, JobTestSupport.restarts(20));
 
     static final int BATCH = 16;
     static final int N = 6400; // 400 minibatches: the last one is also a snapshot (every 25)
     static final String SPEC = """
             {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":11}""";
+
+    static final String CROWD = "crowd";
+    static final String CROWD_SPEC = """
+            {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
+             "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":11,
+             "labelModel":{"method":"dawid-skene","maxAnnotators":8}}""";
+    static final int ANNOTATORS = 5;
 
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
@@ -59,7 +68,7 @@ class TrainFailoverIT {
         TrainSettings settings = new TrainSettings()
                 .bootstrapServers(KAFKA.broker().bootstrapServers())
                 .groupId("failover-it")
-                .specs(TaskSpecs.ofDefault(SPEC))
+                .specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC)))
                 .checkpointIntervalMs(300)
                 .snapshotEveryBatches(25)
                 .snapshotIntervalMs(0)
@@ -84,27 +93,73 @@ class TrainFailoverIT {
             cluster.startTaskManager();
         }
         producer.join();
-        ModelSnapshot last = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(), m -> m.getExamplesSeen() >= N, 1)
-                .get(0);
+        ModelSnapshot last = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),
+                m -> m.getTask().equals("blobs") && m.getExamplesSeen() >= N, 1).get(0);
+        ModelSnapshot lastCrowd = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),
+                m -> m.getTask().equals(CROWD) && m.getExamplesSeen() >= N, 1).get(0);
         var graph = cluster.getExecutionGraph(job.getJobID()).get();
         job.cancel().get();
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
 
         List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
-        Map<String, Long> perId = predictions.stream().collect(Collectors.groupingBy(Prediction::getId, Collectors.counting()));
-        assertThat(perId).hasSize(N);
-        assertThat(predictions).as("exactly one committed prediction per example").hasSize(N);
+        Map<String, Long> perExample = predictions.stream().collect(Collectors.groupingBy(
+                p -> p.getId() + "/" + p.getAnnotator(), Collectors.counting()));
+        assertThat(perExample).hasSize(2 * N);
+        assertThat(predictions).as("exactly one committed prediction per example").hasSize(2 * N);
         assertThat(last.getExamplesSeen()).isEqualTo(N);
         assertThat(last.getVersion()).isEqualTo(N / BATCH);
         assertThat(bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
                 .isEqualTo(uninterrupted(settings).toBytes());
+
+        LabelModel crowd = uninterruptedCrowd(settings);
+        assertThat(lastCrowd.getVersion()).isEqualTo(N / BATCH);
+        assertThat(bytes(lastCrowd.getParameters())).as("the label model is bit-identical to an uninterrupted run")
+                .isEqualTo(crowd.toBytes());
+        Map<String, AnnotatorModel> latest = new HashMap<>();
+        for (AnnotatorModel a : JobTestSupport.read(KAFKA.broker(), settings.annotatorsTopic())) {
+            AnnotatorModel before = latest.put(a.getAnnotator(), a);
+            if (before != null) {
+                assertThat(a.getVersion()).as("versions of %s increase", a.getAnnotator())
+                        .isGreaterThan(before.getVersion());
+            }
+        }
+        assertThat(latest).hasSize(ANNOTATORS);
+        assertThat(latest.values()).as("exact label counts after two failovers").allSatisfy(a -> {
+            assertThat(a.getVersion()).isEqualTo(N / BATCH);
+            assertThat(a.getLabelsSeen()).isEqualTo(N / ANNOTATORS);
+            assertThat(a.getLabelsSeen()).isEqualTo(crowd.labelsSeen(a.getAnnotator()));
+        });
+    }
+
+    /** The crowd task's examples, in partition order, through the same label model with no job at all. */
+    private static LabelModel uninterruptedCrowd(TrainSettings settings) {
+        LabelModel model = LabelModels.create(ModelSpec.parse(CROWD_SPEC));
+        List<Example> examples = JobTestSupport.read(KAFKA.broker(), settings.examplesTopic()).stream()
+                .filter(e -> e.getTask().equals(CROWD)).toList();
+        assertThat(examples).hasSize(N);
+        float[] x = new float[BATCH * 8];
+        long[] items = new long[BATCH];
+        String[] annotators = new String[BATCH];
+        int[] y = new int[BATCH];
+        for (int start = 0; start < N; start += BATCH) {
+            for (int i = 0; i < BATCH; i++) {
+                Example e = examples.get(start + i);
+                ExampleTensors.copyFeatures(e, x, i * 8, 8);
+                items[i] = ExampleTensors.itemKey(e.getId());
+                annotators[i] = e.getAnnotator();
+                y[i] = e.getLabel();
+            }
+            model.train(x, items, annotators, y, BATCH);
+        }
+        return model;
     }
 
     /** The same input, in partition order, trained in minibatches of 16 with no job at all. */
     private static OnlineLearner uninterrupted(TrainSettings settings) {
         OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(SPEC));
-        List<Example> examples = JobTestSupport.read(KAFKA.broker(), settings.examplesTopic());
+        List<Example> examples = JobTestSupport.read(KAFKA.broker(), settings.examplesTopic()).stream()
+                .filter(e -> e.getTask().equals("blobs")).toList();
         assertThat(examples).hasSize(N);
         float[] x = new float[BATCH * 8];
         int[] y = new int[BATCH];
@@ -128,6 +183,14 @@ class TrainFailoverIT {
             for (int row = 0; row < data.size(); row++) {
                 Example e = ExampleProducer.example(data, row, "blobs", "ex", 0);
                 producer.sendRaw(settings.examplesTopic().name(), e.getId(), codec.encode(e));
+                // The crowd task: item row / 2, labelled twice by different annotators; annotator a4 is a shifter.
+                Example c = ExampleProducer.example(data, row / 2 * 2, CROWD, "item", 0);
+                c.setId("item-" + row / 2);
+                c.setAnnotator("a" + row % ANNOTATORS);
+                if (row % ANNOTATORS == 4) {
+                    c.setLabel((c.getLabel() + 1) % 3);
+                }
+                producer.sendRaw(settings.examplesTopic().name(), c.getId(), codec.encode(c));
                 if (row % 16 == 15) {
                     LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
                 }

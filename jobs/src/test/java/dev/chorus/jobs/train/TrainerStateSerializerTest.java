@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.model.ModelSpec;
-import dev.chorus.core.model.OnlineLearner;
 import java.io.IOException;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -14,7 +13,7 @@ class TrainerStateSerializerTest {
 
     static TrainerState state() {
         ModelSpec spec = ModelSpec.parse(MinibatchSgdFunctionTest.SPEC);
-        TrainerState s = new TrainerState(OnlineLearner.create(spec), 50);
+        TrainerState s = TrainerState.create(spec, 50);
         float[] x = MinibatchSgdFunctionTest.DATA.features();
         int[] y = MinibatchSgdFunctionTest.DATA.labels();
         float[] w = new float[8];
@@ -28,6 +27,10 @@ class TrainerStateSerializerTest {
         s.batchWeights[1] = 0.5f;
         s.batchWeights[2] = 2f;
         s.batchFill = 3;
+        for (int i = 0; i < 3; i++) {
+            s.batchPartitions[i] = i % 2;
+            s.batchOffsets[i] = 100 + i;
+        }
         s.prequential.add(true);
         s.prequential.add(false);
         s.publishedVersion = 1;
@@ -57,6 +60,68 @@ class TrainerStateSerializerTest {
         assertThat(back.batchDeadline).isEqualTo(12345);
         assertThat(back.nextSnapshotAt).isEqualTo(67890);
         assertThat(back.predictions).isEqualTo(11);
+        assertThat(back.batchPartitions).startsWith(0, 1, 0);
+        assertThat(back.batchOffsets).startsWith(100, 101, 102);
+        assertThat(back.labelModel).isNull();
+    }
+
+    @Test
+    void labelModelStateRoundTripsWithItsRowsAndPublicationRecords() throws IOException {
+        TrainerState s = TrainerState.create(ModelSpec.parse(MinibatchSgdFunctionTest.LABEL_MODEL_SPEC), 50);
+        float[] x = MinibatchSgdFunctionTest.DATA.features();
+        int[] y = MinibatchSgdFunctionTest.DATA.labels();
+        s.labelModel.train(x, new long[] {1, 1, 2, 2, 3, 3, 4, 4}, new String[] {"a", "b", "a", "b", "a", "c", "a", "b"},
+                y, 8);
+        s.trackAnnotators();
+        s.annotatorPublishedVersion[1] = 1;
+        s.annotatorPublishedAt[1] = 777;
+        s.annotatorPublishedLabels[1] = 3;
+        System.arraycopy(x, 0, s.batchFeatures, 0, 2 * 4);
+        s.batchLabels[0] = 1;
+        s.batchLabels[1] = 2;
+        s.batchItems[0] = -5;
+        s.batchItems[1] = Long.MAX_VALUE;
+        s.batchAnnotators[0] = "b";
+        s.batchAnnotators[1] = "new one";
+        s.batchFill = 2;
+        byte[] first = bytes(s);
+        TrainerState back = new TrainerStateSerializer().deserialize(new DataInputDeserializer(first));
+        assertThat(bytes(back)).isEqualTo(first);
+        assertThat(bytes(new TrainerStateSerializer().copy(s))).isEqualTo(first);
+        assertThat(back.learner).isNull();
+        assertThat(back.labelModel.annotatorIds()).containsExactly("a", "b", "c");
+        assertThat(back.batchItems).startsWith(-5, Long.MAX_VALUE);
+        assertThat(back.batchAnnotators).startsWith("b", "new one");
+        assertThat(back.annotatorPublishedAt).containsExactly(0, 777, 0);
+        assertThat(back.version()).isEqualTo(1);
+    }
+
+    @Test
+    void layout1WrittenBeforeLabelModelsStillReadsWithUnknownCoordinates() throws IOException {
+        TrainerState s = state();
+        DataOutputSerializer out = new DataOutputSerializer(1024);
+        out.writeInt(1);
+        s.learner.writeTo(out);
+        out.writeInt(s.batchFill);
+        for (int i = 0; i < s.batchFill * 4; i++) {
+            out.writeFloat(s.batchFeatures[i]);
+        }
+        for (int i = 0; i < s.batchFill; i++) {
+            out.writeInt(s.batchLabels[i]);
+            out.writeFloat(s.batchWeights[i]);
+        }
+        s.prequential.writeTo(out);
+        out.writeLong(s.publishedVersion);
+        out.writeLong(s.batchDeadline);
+        out.writeLong(s.nextSnapshotAt);
+        out.writeLong(s.predictions);
+        TrainerState back = new TrainerStateSerializer().deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back.batchFill).isEqualTo(3);
+        assertThat(back.batchLabels).startsWith(2, 0, 1);
+        assertThat(back.batchPartitions).startsWith(-1, -1, -1);
+        assertThat(back.batchOffsets).startsWith(-1, -1, -1);
+        assertThat(back.predictions).isEqualTo(11);
+        assertThat(back.learner.toBytes()).isEqualTo(s.learner.toBytes());
     }
 
     @Test
@@ -76,6 +141,6 @@ class TrainerStateSerializerTest {
         assertThatThrownBy(() -> {
             out.writeInt(99);
             new TrainerStateSerializer().deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
-        }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1, got 99");
+        }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1..2, got 99");
     }
 }

@@ -58,6 +58,12 @@ public final class AnnotatorRegistry {
     return labelsSeen[slot];
   }
 
+  /** Labels counted for {@code id}; 0 if it has not been registered. */
+  public long labelsSeen(String id) {
+    Integer slot = slots.get(id);
+    return slot == null ? 0 : labelsSeen[slot];
+  }
+
   /** Counts one more label for {@code slot}. */
   public void countLabel(int slot) {
     labelsSeen[slot]++;

@@ -143,6 +143,11 @@ public abstract class ClassifierLabelModel implements LabelModel {
     return registry.size();
   }
 
+  @Override
+  public long labelsSeen(String id) {
+    return registry.labelsSeen(id);
+  }
+
   /** The classifier, for inspection. */
   public OnlineLearner learner() {
     return learner;

@@ -84,6 +84,11 @@ public final class DoctorNetLabelModel implements LabelModel {
   }
 
   @Override
+  public long labelsSeen(String id) {
+    return registry.labelsSeen(id);
+  }
+
+  @Override
   public void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     LabelModels.validate(x, inputDim(), numClasses(), items, annotators, labels, n);
     registry.checkCapacity(annotators, n);

@@ -52,6 +52,9 @@ public interface LabelModel extends Predictor {
   /** Annotators seen so far. */
   int annotatorCount();
 
+  /** Labels from {@code id} trained on so far; 0 for an annotator not seen. Allocates nothing. */
+  long labelsSeen(String id);
+
   /**
    * Trains on {@code n} label events: annotator {@code annotators[e]} labelled item {@code items[e]}, whose
    * features are {@code x[e·inputDim ..]}, as class {@code labels[e]}.

@@ -109,6 +109,11 @@ public final class WeightedDoctorNetLabelModel implements LabelModel {
     return registry.size();
   }
 
+  @Override
+  public long labelsSeen(String id) {
+    return registry.labelsSeen(id);
+  }
+
   /** The per-item label history, for inspection. */
   public ItemLabelHistory history() {
     return history;

@@ -174,8 +174,10 @@ class LabelModelsTest {
     long labels = 0;
     for (String id : model.annotatorIds()) {
       labels += model.annotator(id).labelsSeen();
+      assertThat(model.labelsSeen(id)).isEqualTo(model.annotator(id).labelsSeen());
     }
     assertThat(labels).isEqualTo(stream.size());
+    assertThat(model.labelsSeen("nobody")).isZero();
 
     byte[] bytes = model.toBytes();
     Predictor read = Predictor.fromBytes(bytes);
