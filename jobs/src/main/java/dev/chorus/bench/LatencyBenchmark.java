@@ -1,5 +1,6 @@
 package dev.chorus.bench;
 
+import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.kafka.Topic;
@@ -125,7 +126,7 @@ public final class LatencyBenchmark {
                 .parallelism(2);
         kafka.createTopics(List.of(new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
                 new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                 new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
 
         ModelPublisher models = new ModelPublisher(kafka.bootstrapServers(), settings.modelsTopic());

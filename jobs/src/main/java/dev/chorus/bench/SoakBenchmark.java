@@ -2,6 +2,10 @@ package dev.chorus.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.core.annotators.AnnotatorPool;
+import dev.chorus.core.annotators.SimulatedAnnotator;
+import dev.chorus.core.random.SplitMix64;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -35,13 +39,19 @@ import org.apache.kafka.clients.admin.NewTopic;
  * {@code chorus bench soak}: the train and serve jobs at a steady rate for N minutes on the embedded broker and a
  * MiniCluster (this JVM), sampling each minute the heap after a full GC, the jobs' checkpointed state size and
  * checkpoint duration (from Flink's REST API), then fitting a linear trend to the samples after the first third of
- * the run, when caches and windows have filled.
+ * the run, when caches and windows have filled. The task learns through a Dawid–Skene label model from an endless
+ * stream of new items, each labelled by three simulated annotators, so its per-item label history fills up to
+ * its bound ({@link #HISTORY_ITEMS} items) early in the run and evicts from then on.
  */
 public final class SoakBenchmark {
 
     static final String TASK = "fashion-mnist";
+    /** Items whose labels the label model remembers: reached after 3 × this many examples. */
+    static final int HISTORY_ITEMS = 20_000;
+    static final int LABELS_PER_ITEM = 3;
     static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":784,\"numClasses\":10,"
-            + "\"batchSize\":64,\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.002},\"standardize\":true}";
+            + "\"batchSize\":64,\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.002},\"standardize\":true,"
+            + "\"labelModel\":{\"method\":\"dawid-skene\",\"historyItems\":" + HISTORY_ITEMS + "}}";
 
     private final int minutes;
     private final int rate;
@@ -70,7 +80,9 @@ public final class SoakBenchmark {
                     .checkpointIntervalMs(5000).parallelism(1);
             kafka.createTopics(List.of(new NewTopic(train.examplesTopic().name(), 2, (short) 1),
                     new NewTopic(train.predictionsTopic().name(), 2, (short) 1),
-                    new NewTopic(train.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                    new NewTopic(train.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
+                    new NewTopic(train.annotatorsTopic().name(), 1, (short) 1)
+                            .configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                     new NewTopic(train.deadLetterTopic().name(), 1, (short) 1)));
             StreamExecutionEnvironment trainEnv = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(trainEnv, train);
@@ -103,6 +115,10 @@ public final class SoakBenchmark {
         results.put("minutes", minutes);
         results.put("rate", rate);
         results.put("samples", samples);
+        results.put("label_model", "dawid-skene");
+        results.put("history_items_bound", HISTORY_ITEMS);
+        results.put("history_bound_reached_at_minute",
+                Math.round((double) HISTORY_ITEMS * LABELS_PER_ITEM / rate / 60 * 100) / 100.0);
         List<Map<String, Object>> steady = samples.subList(samples.size() / 3, samples.size());
         results.put("heap_trend_mb_per_min", slope(steady, "heap_after_gc_mb"));
         results.put("state_trend_bytes_per_min", slope(steady, "state_bytes"));
@@ -112,15 +128,21 @@ public final class SoakBenchmark {
 
     private void produce(EmbeddedKafkaBroker kafka, TrainSettings train, LabeledDataset data, AtomicBoolean producing,
             AtomicLong produced) {
-        var codec = train.examplesTopic().codec();
+        AnnotatorPool pool = AnnotatorPool.fashionMnist(0);
+        SplitMix64 rng = SplitMix64.seeded(0);
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
             long start = System.nanoTime();
             long interval = 1_000_000_000L / rate;
             for (long n = 0; producing.get(); n++) {
                 LockSupport.parkNanos(start + n * interval - System.nanoTime());
-                Example e = ExampleProducer.example(data, (int) (n % data.size()), TASK, "soak", 0);
-                e.setId("soak-" + n);
-                producer.sendRaw(train.examplesTopic().name(), e.getId(), codec.encode(e));
+                long item = n / LABELS_PER_ITEM;
+                int row = (int) (item % data.size());
+                SimulatedAnnotator annotator = pool.get((int) ((item * 7 + n % LABELS_PER_ITEM * 5) % pool.size()));
+                Example e = ExampleProducer.example(data, row, TASK, "soak", 0);
+                e.setId("soak-" + item);
+                e.setAnnotator(annotator.id());
+                e.setLabel(annotator.label(data.labels()[row], rng));
+                producer.send(train.examplesTopic(), e);
                 produced.incrementAndGet();
             }
         }

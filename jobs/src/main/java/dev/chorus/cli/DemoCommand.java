@@ -2,6 +2,7 @@ package dev.chorus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.annotators.SimulatedAnnotator;
 import dev.chorus.core.blas.Blas;
@@ -248,8 +249,8 @@ public final class DemoCommand implements Callable<Integer> {
         broker.createTopics(List.of(
                 new NewTopic(s.examplesTopic().name(), 2, (short) 1),
                 new NewTopic(s.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(s.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-                new NewTopic(s.annotatorsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                new NewTopic(s.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
+                new NewTopic(s.annotatorsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                 new NewTopic(s.deadLetterTopic().name(), 1, (short) 1)));
     }
 

@@ -1,5 +1,6 @@
 package dev.chorus.cli;
 
+import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -104,7 +105,7 @@ final class KafkaCommand implements Callable<Integer> {
     }
 
     private List<String> createTopics(EmbeddedKafkaBroker broker) {
-        Map<String, String> compact = Map.of("cleanup.policy", "compact");
+        Map<String, String> compact = KafkaIO.MODEL_TOPIC_CONFIGS;
         List<NewTopic> topics = List.of(
                 new NewTopic(examplesTopic, partitions, (short) 1),
                 new NewTopic(predictionsTopic, partitions, (short) 1),

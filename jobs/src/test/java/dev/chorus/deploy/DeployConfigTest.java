@@ -2,6 +2,7 @@ package dev.chorus.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.train.TrainJobOptions;
@@ -188,8 +189,9 @@ class DeployConfigTest {
         List<String> expected = new ArrayList<>(defaults);
         expected.add("chorus.annotators");
         assertThat(topics.keySet()).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(topics.get("chorus.models").configs()).containsEntry("cleanup.policy", "compact");
-        assertThat(topics.get("chorus.annotators").configs()).containsEntry("cleanup.policy", "compact");
+        assertThat(topics.get("chorus.models").configs()).as("what the jobs create and write")
+                .containsAllEntriesOf(KafkaIO.MODEL_TOPIC_CONFIGS);
+        assertThat(topics.get("chorus.annotators").configs()).containsAllEntriesOf(KafkaIO.MODEL_TOPIC_CONFIGS);
         assertThat(topics.get("chorus.examples").configs()).doesNotContainKey("cleanup.policy");
         assertThat(topics.get("chorus.predictions").configs()).doesNotContainKey("cleanup.policy");
     }

@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
@@ -60,11 +61,11 @@ public final class JobTestSupport {
         List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(settings.examplesTopic().name(), examplesPartitions, (short) 1),
                 new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                 new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
         if (settings instanceof TrainSettings train) {
             topics.add(new NewTopic(train.annotatorsTopic().name(), 1, (short) 1)
-                    .configs(Map.of("cleanup.policy", "compact")));
+                    .configs(KafkaIO.MODEL_TOPIC_CONFIGS));
         }
         kafka.createTopics(topics);
     }

@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.cli.ChorusCli;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -156,7 +157,7 @@ class SecuredKafkaIT {
         kafka.createTopics(List.of(
                 new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
                 new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                 new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
         try (ExampleProducer producer = new ExampleProducer(kafka.saslSslBootstrapServers(), secured)) {
             producer.send(settings.examplesTopic(), SyntheticBlobs.generate(EXAMPLES, 8, 3, 11), "blobs", "blobs", 0L,

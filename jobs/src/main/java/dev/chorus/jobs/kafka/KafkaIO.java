@@ -4,6 +4,7 @@ import dev.chorus.jobs.JobSettings;
 import dev.chorus.schemas.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -16,6 +17,18 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /** Kafka sources and sinks of Chorus jobs, built the same way for every job from its {@link JobSettings}. */
 public final class KafkaIO {
+
+    /**
+     * Largest record the sinks write: a model snapshot carries the whole model state (parameters, optimizer
+     * moments), about 12 bytes per parameter, so 16 MiB holds models of over a million parameters. Kafka's default
+     * of 1 MiB would refuse an MLP of 200,000 parameters.
+     */
+    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+    /** Configs of the compacted topics keyed by model (models, annotators): latest value per key, large records. */
+    public static final Map<String, String> MODEL_TOPIC_CONFIGS = Map.of("cleanup.policy", "compact",
+            "max.message.bytes", String.valueOf(MAX_RECORD_BYTES));
+
     private KafkaIO() {}
 
     /**
@@ -49,6 +62,7 @@ public final class KafkaIO {
                 .setTransactionalIdPrefix(settings.groupId() + "-" + name)
                 // Below the broker's transaction.max.timeout.ms (15 min by default), above any checkpoint.
                 .setProperty("transaction.timeout.ms", String.valueOf(Duration.ofMinutes(10).toMillis()))
+                .setProperty("max.request.size", String.valueOf(MAX_RECORD_BYTES))
                 .build();
     }
 

@@ -350,6 +350,10 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         provenance.put("blasBackend", blasBackend);
         if (s.labelModel != null) {
             metrics.put("annotators", (double) s.labelModel.annotatorCount());
+            if (s.labelModel.history() != null) {
+                metrics.put("historyItems", (double) s.labelModel.history().size());
+                metrics.put("historyEvictions", (double) s.labelModel.history().evictions());
+            }
             provenance.put("labelModel", s.labelModel.name());
         }
         ctx.output(MODEL_SNAPSHOTS, ModelSnapshot.newBuilder()
@@ -359,7 +363,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
                 .setParametersFormat(s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
-                .setParameters(ByteBuffer.wrap(s.model.toBytes()))
+                .setParameters(ByteBuffer.wrap(s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.learner.toBytes()))
                 .setExamplesSeen(s.model.examplesSeen())
                 .setMetrics(metrics)
                 .setCreatedAt(ctx.timerService().currentProcessingTime())

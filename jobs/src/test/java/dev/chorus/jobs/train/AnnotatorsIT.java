@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Learning from disagreeing annotators end to end, against a real Kafka broker and a Flink MiniCluster:
  * Fashion-MNIST images (the shipped test split) each labelled by three annotators of the seeded NOISY-LABELS
- * pool, each label its own example, through a Dawid–Skene task that tracks at most 12 of the pool's 14
- * annotators. The annotators topic then holds a sane model of every tracked annotator (rows of its confusion
+ * pool, each label its own example, through a Dawid–Skene task (an MLP-256, whose snapshots are larger than
+ * Kafka's default record limit) that tracks at most 12 of the pool's 14 annotators. The annotators topic then holds a sane model of every tracked annotator (rows of its confusion
  * sum to 1, experts ranked above spammers, labels counted exactly), and the labels of the two annotators past
  * the bound are dead letters that say so.
  */
@@ -49,9 +49,10 @@ class AnnotatorsIT {
     static final int IMAGES = 4000;
     static final int MAX_ANNOTATORS = 12;
     static final String TASK = "fashion";
+    /** An MLP of 203,530 parameters: its snapshots (about 2.5 MB with the Adam moments) exceed Kafka's 1 MiB default. */
     static final String SPEC = """
-            {"algorithm":"softmax-regression","inputDim":784,"numClasses":10,"batchSize":64,
-             "optimizer":{"type":"adam","learningRate":0.002},"standardize":true,"seed":42,
+            {"algorithm":"mlp","inputDim":784,"numClasses":10,"layers":[{"units":256,"activation":"relu"}],
+             "batchSize":64,"optimizer":{"type":"adam","learningRate":0.001},"standardize":true,"seed":42,
              "labelModel":{"method":"dawid-skene","maxAnnotators":12}}""";
 
     @Test
@@ -148,6 +149,8 @@ class AnnotatorsIT {
         }
         assertThat(labelsSeen + deadLetters.size()).as("every label counted once").isEqualTo(stream.size());
         assertThat(last.getExamplesSeen()).isEqualTo(labelsSeen);
+        assertThat(last.getParameters().remaining()).as("a snapshot over Kafka's default 1 MiB")
+                .isGreaterThan(1 << 20);
 
         Map<String, String> kinds = pool.annotators().stream()
                 .collect(Collectors.toMap(SimulatedAnnotator::id, SimulatedAnnotator::kind));

@@ -330,7 +330,8 @@ class MinibatchSgdFunctionTest {
             assertThat(published.subList(3, 6)).allSatisfy(a -> assertThat(a.getVersion()).isEqualTo(4));
             assertThat(snapshots(h)).hasSize(1);
             assertThat(snapshots(h).get(0).getProvenance()).containsEntry("labelModel", "dawid-skene");
-            assertThat(snapshots(h).get(0).getMetrics()).containsEntry("annotators", 3.0);
+            assertThat(snapshots(h).get(0).getMetrics()).containsEntry("annotators", 3.0)
+                    .containsEntry("historyItems", 11.0).containsEntry("historyEvictions", 0.0);
             assertThat(snapshots(h).get(0).getExamplesSeen()).isEqualTo(32);
 
             long labels = 0;

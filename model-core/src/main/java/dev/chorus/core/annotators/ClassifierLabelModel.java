@@ -153,7 +153,7 @@ public abstract class ClassifierLabelModel implements LabelModel {
     return learner;
   }
 
-  /** The per-item label history, or {@code null} for a method without one. */
+  @Override
   public ItemLabelHistory history() {
     return history;
   }
@@ -210,6 +210,15 @@ public abstract class ClassifierLabelModel implements LabelModel {
 
   @Override
   public void writeTo(DataOutput out) throws IOException {
+    write(out, history);
+  }
+
+  @Override
+  public byte[] toSnapshotBytes() {
+    return LabelModels.bytes(out -> write(out, history == null ? null : history.emptyCopy()));
+  }
+
+  private void write(DataOutput out, ItemLabelHistory history) throws IOException {
     LabelModels.writeHeader(out, name());
     registry.writeTo(out);
     estimates.writeTo(out);

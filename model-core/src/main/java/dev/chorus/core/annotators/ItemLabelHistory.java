@@ -120,6 +120,11 @@ public final class ItemLabelHistory {
     return entry.size;
   }
 
+  /** A history with the same bounds that remembers nothing and has evicted nothing. */
+  public ItemLabelHistory emptyCopy() {
+    return new ItemLabelHistory(maxItems, maxAge, maxLabelsPerItem);
+  }
+
   public ItemLabelHistory copy() {
     ItemLabelHistory copy = new ItemLabelHistory(maxItems, maxAge, maxLabelsPerItem);
     for (Map.Entry<Long, Entry> e : entries.entrySet()) {

@@ -2,10 +2,7 @@ package dev.chorus.core.annotators;
 
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
-import java.io.UncheckedIOException;
 import java.io.IOException;
 import java.util.List;
 
@@ -52,6 +49,14 @@ public interface LabelModel extends Predictor {
   /** Annotators seen so far. */
   int annotatorCount();
 
+  /**
+   * The bounded per-item label history (its size and evictions tell how close the bounds are), or {@code null}
+   * for a method that does not remember an item's earlier labels.
+   */
+  default ItemLabelHistory history() {
+    return null;
+  }
+
   /** Labels from {@code id} trained on so far; 0 for an annotator not seen. Allocates nothing. */
   long labelsSeen(String id);
 
@@ -94,15 +99,17 @@ public interface LabelModel extends Predictor {
   /** Writes the complete state, exactly; {@link LabelModels#readFrom} reads it back. */
   void writeTo(DataOutput out) throws IOException;
 
+  /**
+   * What a model snapshot needs: {@link #toBytes} with an empty per-item label history of the same bounds, which
+   * is training-only state and can be far larger than the model. {@link LabelModels#fromBytes} reads it back.
+   */
+  default byte[] toSnapshotBytes() {
+    return toBytes();
+  }
+
   /** {@link #writeTo} into a byte array; {@link LabelModels#fromBytes} reads it back. */
   @Override
   default byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      writeTo(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
+    return LabelModels.bytes(this::writeTo);
   }
 }

@@ -4,6 +4,9 @@ import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.UncheckedIOException;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -79,6 +82,21 @@ public final class LabelModels {
     } catch (IOException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
+  }
+
+  /** What a writer writes, as bytes. */
+  interface Writer {
+    void write(DataOutput out) throws IOException;
+  }
+
+  static byte[] bytes(Writer writer) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writer.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
   }
 
   /** Checks the arguments of {@link LabelModel#train} for a model with {@code d} inputs and {@code k} classes. */

@@ -114,7 +114,7 @@ public final class WeightedDoctorNetLabelModel implements LabelModel {
     return registry.labelsSeen(id);
   }
 
-  /** The per-item label history, for inspection. */
+  @Override
   public ItemLabelHistory history() {
     return history;
   }
@@ -260,6 +260,15 @@ public final class WeightedDoctorNetLabelModel implements LabelModel {
 
   @Override
   public void writeTo(DataOutput out) throws IOException {
+    write(out, history);
+  }
+
+  @Override
+  public byte[] toSnapshotBytes() {
+    return LabelModels.bytes(out -> write(out, history.emptyCopy()));
+  }
+
+  private void write(DataOutput out, ItemLabelHistory history) throws IOException {
     LabelModels.writeHeader(out, NAME);
     registry.writeTo(out);
     estimates.writeTo(out);

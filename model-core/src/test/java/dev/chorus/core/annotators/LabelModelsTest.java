@@ -180,6 +180,22 @@ class LabelModelsTest {
     assertThat(model.labelsSeen("nobody")).isZero();
 
     byte[] bytes = model.toBytes();
+    byte[] snapshot = model.toSnapshotBytes();
+    LabelModel served = LabelModels.fromBytes(snapshot);
+    if (model.history() != null) {
+      assertThat(model.history().size()).isPositive();
+      assertThat(snapshot.length).as("without the item history").isLessThan(bytes.length);
+      assertThat(served.history().size()).isZero();
+      assertThat(served.history().maxItems()).isEqualTo(model.history().maxItems());
+    } else {
+      assertThat(snapshot).isEqualTo(bytes);
+    }
+    float[] fromSnapshot = new float[K];
+    float[] fromModel = new float[K];
+    served.predictProba(data.x(), 0, fromSnapshot);
+    model.predictProba(data.x(), 0, fromModel);
+    assertThat(fromSnapshot).containsExactly(fromModel);
+    assertThat(served.annotator("good").confusion()).isDeepEqualTo(model.annotator("good").confusion());
     Predictor read = Predictor.fromBytes(bytes);
     assertThat(read).isInstanceOf(LabelModel.class);
     assertThat(read.steps()).isEqualTo(model.steps());
