@@ -19,12 +19,15 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Makes the train-job savepoint that {@link SavepointCompatibilityIT} restores: 100 examples of one task in
- * minibatches of 16, so the savepoint holds a model at version 6 and an open minibatch of 4. The savepoint is
- * committed under {@code src/test/resources/savepoints/train-v1}; make a new one (train-v2, …) only when the
- * state layout changes, and keep every older one restoring.
+ * Makes the train-job savepoints that {@link SavepointCompatibilityIT} restores: 100 examples of task
+ * {@code fixture} in minibatches of 16, so the savepoint holds a model at version 6 and an open minibatch of 4;
+ * from {@code train-v2} on (state layout 2), also 100 label events of task {@code crowd}, which learns through a
+ * Dawid–Skene label model from annotators {@code a0}, {@code a1}, {@code a2} (a2 always says the next class),
+ * interleaved with the first task's examples: its label model, annotator publication records and open minibatch
+ * of 4 are in the savepoint too. Savepoints are committed under {@code src/test/resources/savepoints/train-vN};
+ * make a new one only when the state layout changes, and keep every older one restoring.
  * Run (after {@code ./mvnw package}): {@code java -cp 'jobs/target/test-classes:jobs/target/classes:jobs/target/lib/*:model-core/target/test-classes'
- * dev.chorus.jobs.evolution.SavepointFixture jobs/src/test/resources/savepoints/train-v1}.
+ * dev.chorus.jobs.evolution.SavepointFixture jobs/src/test/resources/savepoints/train-v2}.
  */
 public final class SavepointFixture {
     private SavepointFixture() {}
@@ -33,10 +36,15 @@ public final class SavepointFixture {
             {"algorithm":"softmax-regression","inputDim":6,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":77}""";
     static final String TASK = "fixture";
+    static final String CROWD = "crowd";
+    static final String CROWD_SPEC = """
+            {"algorithm":"softmax-regression","inputDim":6,"numClasses":3,"batchSize":16,
+             "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":77,
+             "labelModel":{"method":"dawid-skene","maxAnnotators":4}}""";
     static final int EXAMPLES = 100;
 
     static TrainSettings settings(String bootstrap) {
-        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.ofDefault(SPEC))
+        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC)))
                 .checkpointIntervalMs(300).snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .parallelism(1);
     }
@@ -45,12 +53,24 @@ public final class SavepointFixture {
         JobTestSupport.createTopics(kafka, s, 1);
     }
 
-    static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to) {
+    /** Rows {@code from .. to} of task {@code fixture}, each followed, with {@code crowd}, by its crowd label event. */
+    static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to,
+            boolean crowd) {
         var codec = s.examplesTopic().codec();
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
             for (int row = from; row < to; row++) {
                 Example e = ExampleProducer.example(data, row, TASK, "fx", 0);
                 producer.sendRaw(s.examplesTopic().name(), TASK, codec.encode(e));
+                if (crowd) {
+                    Example c = ExampleProducer.example(data, row / 2 * 2, CROWD, "item", 0);
+                    c.setId("item-" + row / 2);
+                    c.setEventTime(row);
+                    c.setAnnotator("a" + row % 3);
+                    if (row % 3 == 2) {
+                        c.setLabel((c.getLabel() + 1) % 3);
+                    }
+                    producer.sendRaw(s.examplesTopic().name(), CROWD, codec.encode(c));
+                }
             }
             producer.flush();
         }
@@ -66,15 +86,15 @@ public final class SavepointFixture {
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers());
             createTopics(kafka, s);
-            produce(kafka, s, data(), 0, EXAMPLES);
+            produce(kafka, s, data(), 0, EXAMPLES, true);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, s);
             JobID job = flink.submit(env, "savepoint-fixture");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
-                    < EXAMPLES) {
+                    < 2 * EXAMPLES) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the job did not predict all " + EXAMPLES + " examples");
+                    throw new IllegalStateException("the job did not predict all " + 2 * EXAMPLES + " examples");
                 }
                 Thread.sleep(100);
             }
