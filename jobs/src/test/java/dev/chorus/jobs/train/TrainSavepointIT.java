@@ -2,6 +2,8 @@ package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
@@ -10,6 +12,7 @@ import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
@@ -32,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Stop with a savepoint and restart from it at another parallelism, 1 → 2 → 1, with partial minibatches in
  * flight at each savepoint: every example is predicted exactly once, model versions keep increasing, and each
- * task's final model and optimizer state are bit-identical to training its examples without interruption.
+ * task's final model and optimizer state are bit-identical to training its examples without interruption. A
+ * third task learns through a label model: its classifier, confusion estimates and item history, and the
+ * annotator models on the annotators topic, come through the rescaling savepoints exactly too.
  */
 class TrainSavepointIT {
 
@@ -47,6 +52,11 @@ class TrainSavepointIT {
             {"algorithm":"softmax-regression","inputDim":6,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":5}""";
 
+    /** A third task learns through a Dawid–Skene label model from annotators a0..a3 (a3 shifts every label). */
+    static final String CROWD = "crowd";
+    static final String CROWD_SPEC = SPEC.substring(0, SPEC.lastIndexOf('}'))
+            + ",\"labelModel\":{\"method\":\"dawid-skene\",\"maxAnnotators\":4}}";
+
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
@@ -55,7 +65,7 @@ class TrainSavepointIT {
         TrainSettings settings = new TrainSettings()
                 .bootstrapServers(KAFKA.broker().bootstrapServers())
                 .groupId("savepoint-it")
-                .specs(TaskSpecs.ofDefault(SPEC))
+                .specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC)))
                 .checkpointIntervalMs(300)
                 .snapshotEveryBatches(25)
                 .snapshotIntervalMs(0)
@@ -71,15 +81,16 @@ class TrainSavepointIT {
             JobClient job = start(settings.parallelism(parallelism[phase]), savepoint);
             produce(settings, data, sent, sent + PHASES[phase]);
             sent += PHASES[phase];
-            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true, sent * TASKS.size());
+            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true,
+                    sent * (TASKS.size() + 1));
             savepoint = job.stopWithSavepoint(false, savepoints.resolve("sp" + phase).toUri().toString(),
                     SavepointFormatType.CANONICAL).get();
         }
 
         List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
-        assertThat(predictions).hasSize(PER_TASK * TASKS.size());
-        assertThat(predictions.stream().map(p -> p.getTask() + "/" + p.getId()).collect(Collectors.toSet()))
-                .hasSize(PER_TASK * TASKS.size());
+        assertThat(predictions).hasSize(PER_TASK * (TASKS.size() + 1));
+        assertThat(predictions.stream().map(p -> p.getTask() + "/" + p.getId() + "/" + p.getAnnotator())
+                .collect(Collectors.toSet())).hasSize(PER_TASK * (TASKS.size() + 1));
 
         List<ModelSnapshot> snapshots = JobTestSupport.read(KAFKA.broker(), settings.modelsTopic());
         for (String task : TASKS) {
@@ -93,6 +104,56 @@ class TrainSavepointIT {
             assertThat(bytes(last.getParameters())).as("%s bit-identical to an uninterrupted run", task)
                     .isEqualTo(uninterrupted(data.get(task)).toBytes());
         }
+
+        LabelModel crowd = uninterruptedCrowd(data.get("left"));
+        ModelSnapshot lastCrowd = snapshots.stream().filter(s -> s.getTask().equals(CROWD))
+                .max(java.util.Comparator.comparingLong(ModelSnapshot::getVersion)).orElseThrow();
+        assertThat(lastCrowd.getExamplesSeen()).isEqualTo(PER_TASK);
+        assertThat(bytes(lastCrowd.getParameters())).as("the label model, bit-identical to an uninterrupted run")
+                .isEqualTo(crowd.toSnapshotBytes());
+        Map<String, AnnotatorModel> latest = new java.util.HashMap<>();
+        for (AnnotatorModel a : JobTestSupport.read(KAFKA.broker(), settings.annotatorsTopic())) {
+            AnnotatorModel before = latest.put(a.getAnnotator(), a);
+            if (before != null) {
+                assertThat(a.getVersion()).as("versions of %s keep increasing across restarts", a.getAnnotator())
+                        .isGreaterThan(before.getVersion());
+            }
+        }
+        assertThat(latest).hasSize(4);
+        assertThat(latest.values()).as("annotator models restored across 1 → 2 → 1")
+                .allSatisfy(a -> assertThat(a.getLabelsSeen()).isEqualTo(crowd.labelsSeen(a.getAnnotator()))
+                        .isEqualTo(PER_TASK / 4));
+    }
+
+    /** The crowd task's label event for row {@code row}: item row / 2, annotator a(row % 4). */
+    private static Example crowdExample(LabeledDataset data, int row) {
+        Example c = ExampleProducer.example(data, row / 2 * 2, CROWD, "item", 0);
+        c.setId("item-" + row / 2);
+        c.setEventTime(row);
+        c.setAnnotator("a" + row % 4);
+        if (row % 4 == 3) {
+            c.setLabel((c.getLabel() + 1) % 3);
+        }
+        return c;
+    }
+
+    private static LabelModel uninterruptedCrowd(LabeledDataset data) {
+        LabelModel model = LabelModels.create(ModelSpec.parse(CROWD_SPEC));
+        float[] x = new float[16 * 6];
+        long[] items = new long[16];
+        String[] annotators = new String[16];
+        int[] y = new int[16];
+        for (int start = 0; start < PER_TASK; start += 16) {
+            for (int i = 0; i < 16; i++) {
+                Example e = crowdExample(data, start + i);
+                dev.chorus.jobs.ExampleTensors.copyFeatures(e, x, i * 6, 6);
+                items[i] = dev.chorus.jobs.ExampleTensors.itemKey(e.getId());
+                annotators[i] = e.getAnnotator();
+                y[i] = e.getLabel();
+            }
+            model.train(x, items, annotators, y, 16);
+        }
+        return model;
     }
 
     private static JobClient start(TrainSettings settings, String savepoint) throws Exception {
@@ -115,6 +176,8 @@ class TrainSavepointIT {
                     Example e = ExampleProducer.example(data.get(task), row, task, task, 0);
                     producer.sendRaw(settings.examplesTopic().name(), task, codec.encode(e));
                 }
+                producer.sendRaw(settings.examplesTopic().name(), CROWD,
+                        codec.encode(crowdExample(data.get("left"), row)));
             }
             producer.flush();
         }
