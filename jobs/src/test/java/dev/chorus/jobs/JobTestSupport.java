@@ -6,6 +6,9 @@ import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.runtime.ExampleProducer;
+import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.schemas.Example;
 import dev.chorus.runtime.TopicReader;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,6 +71,21 @@ public final class JobTestSupport {
                     .configs(KafkaIO.MODEL_TOPIC_CONFIGS));
         }
         kafka.createTopics(topics);
+    }
+
+    /**
+     * Label event {@code row} of a crowd task: item {@code row / 2} (the features of data row {@code row / 2 * 2}),
+     * labelled by annotator {@code a<row % annotators>}; the last annotator always answers the next class.
+     */
+    public static Example crowdExample(LabeledDataset data, int row, String task, int annotators) {
+        Example c = ExampleProducer.example(data, row / 2 * 2, task, "item", 0);
+        c.setId("item-" + row / 2);
+        c.setEventTime(row);
+        c.setAnnotator("a" + row % annotators);
+        if (row % annotators == annotators - 1) {
+            c.setLabel((c.getLabel() + 1) % data.numClasses());
+        }
+        return c;
     }
 
     /** Every committed record of {@code topic}, decoded. */

@@ -62,13 +62,7 @@ public final class SavepointFixture {
                 Example e = ExampleProducer.example(data, row, TASK, "fx", 0);
                 producer.sendRaw(s.examplesTopic().name(), TASK, codec.encode(e));
                 if (crowd) {
-                    Example c = ExampleProducer.example(data, row / 2 * 2, CROWD, "item", 0);
-                    c.setId("item-" + row / 2);
-                    c.setEventTime(row);
-                    c.setAnnotator("a" + row % 3);
-                    if (row % 3 == 2) {
-                        c.setLabel((c.getLabel() + 1) % 3);
-                    }
+                    Example c = JobTestSupport.crowdExample(data, row, CROWD, 3);
                     producer.sendRaw(s.examplesTopic().name(), CROWD, codec.encode(c));
                 }
             }

@@ -184,12 +184,7 @@ class TrainFailoverIT {
                 Example e = ExampleProducer.example(data, row, "blobs", "ex", 0);
                 producer.sendRaw(settings.examplesTopic().name(), e.getId(), codec.encode(e));
                 // The crowd task: item row / 2, labelled twice by different annotators; annotator a4 is a shifter.
-                Example c = ExampleProducer.example(data, row / 2 * 2, CROWD, "item", 0);
-                c.setId("item-" + row / 2);
-                c.setAnnotator("a" + row % ANNOTATORS);
-                if (row % ANNOTATORS == 4) {
-                    c.setLabel((c.getLabel() + 1) % 3);
-                }
+                Example c = JobTestSupport.crowdExample(data, row, CROWD, ANNOTATORS);
                 producer.sendRaw(settings.examplesTopic().name(), c.getId(), codec.encode(c));
                 if (row % 16 == 15) {
                     LockSupport.parkNanos(Duration.ofMillis(10).toNanos());

@@ -125,16 +125,8 @@ class TrainSavepointIT {
                         .isEqualTo(PER_TASK / 4));
     }
 
-    /** The crowd task's label event for row {@code row}: item row / 2, annotator a(row % 4). */
     private static Example crowdExample(LabeledDataset data, int row) {
-        Example c = ExampleProducer.example(data, row / 2 * 2, CROWD, "item", 0);
-        c.setId("item-" + row / 2);
-        c.setEventTime(row);
-        c.setAnnotator("a" + row % 4);
-        if (row % 4 == 3) {
-            c.setLabel((c.getLabel() + 1) % 3);
-        }
-        return c;
+        return JobTestSupport.crowdExample(data, row, CROWD, 4);
     }
 
     private static LabelModel uninterruptedCrowd(LabeledDataset data) {

@@ -2,6 +2,8 @@ package dev.chorus.core.annotators;
 
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.loss.L1Penalty;
+import dev.chorus.core.loss.L2Penalty;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
@@ -11,6 +13,7 @@ import dev.chorus.core.nn.Dense;
 import dev.chorus.core.nn.Layer;
 import dev.chorus.core.nn.Network;
 import dev.chorus.core.nn.ParameterSet;
+import dev.chorus.core.optim.GradientClipping;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
@@ -25,10 +28,12 @@ import java.util.List;
  * The network of Guan et al.'s Doctor Net ("Who said what: modeling individual labelers improves
  * classification", AAAI 2018): a shared body (the spec's hidden layers, dense with activations, after optional
  * online standardisation) and one softmax head per annotator slot. A label trains only its annotator's head
- * and, through it, the body; each head and the body have their own optimizer from the spec, stepped at the
- * spec's learning rate (the spec's schedule, penalties and gradient clipping are not applied, and there is no
- * numeric guard like {@link dev.chorus.core.model.OnlineLearner}'s). A spec without hidden layers gives an
- * empty body: the heads are then softmax regressions on the standardised features.
+ * and, through it, the body; each head and the body have their own optimizer from the spec. One step applies the
+ * spec's training options as {@link dev.chorus.core.model.OnlineLearner} does: the L2 gradient on weights,
+ * clipping of the global gradient norm over the body and the heads the minibatch touched, the optimizer steps
+ * at the scheduled learning rate, then the L1 proximal step; there is no numeric guard like the learner's. A
+ * spec without hidden layers gives an empty body: the heads are then softmax regressions on the standardised
+ * features.
  *
  * <p>A head is created when its annotator is first seen: the first from the spec's initialiser, later ones as
  * the mean of the existing heads, so that a new annotator starts as the average annotator.
@@ -60,6 +65,9 @@ final class DoctorNet {
   private float[] gradHeadIn = new float[0];
   private int[] headLabels = new int[0];
   private int[] rows = new int[0];
+  private final int[] touched;
+  private final L2Penalty l2;
+  private final L1Penalty l1;
   private final float[] exampleInput;
   private final float[] exampleHidden;
   private final float[] exampleLogits;
@@ -95,6 +103,9 @@ final class DoctorNet {
     this.heads = new Dense[maxHeads];
     this.headParameters = new ParameterSet[maxHeads];
     this.headOptimizers = new Optimizer[maxHeads];
+    this.touched = new int[maxHeads];
+    this.l2 = spec.l2() > 0 ? new L2Penalty(spec.l2()) : null;
+    this.l1 = spec.l1() > 0 ? new L1Penalty(spec.l1()) : null;
     this.exampleInput = new float[d];
     this.exampleHidden = new float[width];
     this.exampleLogits = new float[k];
@@ -194,6 +205,7 @@ final class DoctorNet {
     }
     double loss = 0;
     boolean[] done = new boolean[n];
+    int touchedCount = 0;
     for (int e = 0; e < n; e++) {
       if (done[e]) {
         continue;
@@ -217,7 +229,7 @@ final class DoctorNet {
         gradLogits[i] *= (float) share;
       }
       head.backward(headIn, logits, m, gradLogits, body == null ? null : gradHeadIn);
-      headOptimizers[slot].step(headParameters[slot]);
+      touched[touchedCount++] = slot;
       if (body != null) {
         for (int i = 0; i < m; i++) {
           int target = rows[i] * width;
@@ -229,11 +241,59 @@ final class DoctorNet {
     }
     if (body != null) {
       body.backward(in, n, gradHidden);
-      bodyOptimizer.step(body.parameters());
     }
+    step(touchedCount);
     steps++;
     examplesSeen += n;
     return loss;
+  }
+
+  /** Penalties, clipping and the optimizer steps of the body and of the first {@code count} heads in {@link #touched}. */
+  private void step(int count) {
+    if (l2 != null) {
+      if (body != null) {
+        l2.addPenaltyGradient(body.parameters());
+      }
+      for (int i = 0; i < count; i++) {
+        l2.addPenaltyGradient(headParameters[touched[i]]);
+      }
+    }
+    if (spec.clipNorm() > 0) {
+      double sumSquares = 0;
+      if (body != null) {
+        sumSquares += square(GradientClipping.globalNorm(body.parameters()));
+      }
+      for (int i = 0; i < count; i++) {
+        sumSquares += square(GradientClipping.globalNorm(headParameters[touched[i]]));
+      }
+      double norm = Math.sqrt(sumSquares);
+      if (norm > spec.clipNorm()) {
+        float scale = (float) (spec.clipNorm() / norm);
+        if (body != null) {
+          GradientClipping.scale(body.parameters(), scale);
+        }
+        for (int i = 0; i < count; i++) {
+          GradientClipping.scale(headParameters[touched[i]], scale);
+        }
+      }
+    }
+    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
+    for (int i = 0; i < count; i++) {
+      headOptimizers[touched[i]].step(headParameters[touched[i]], learningRate);
+      if (l1 != null) {
+        l1.proximalStep(headParameters[touched[i]], learningRate);
+      }
+    }
+    if (body != null) {
+      bodyOptimizer.step(body.parameters(), learningRate);
+      if (l1 != null) {
+        l1.proximalStep(body.parameters(), learningRate);
+      }
+    }
+  }
+
+  private static double square(double x) {
+    return x * x;
   }
 
   private void ensureCapacity(int n) {

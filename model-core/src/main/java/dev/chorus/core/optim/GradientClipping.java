@@ -36,13 +36,17 @@ public final class GradientClipping {
     }
     double norm = globalNorm(parameters);
     if (norm > maxNorm) {
-      float scale = (float) (maxNorm / norm);
-      Blas blas = Blas.get();
-      for (int p = 0; p < parameters.size(); p++) {
-        Parameter parameter = parameters.get(p);
-        blas.sscal(parameter.size(), scale, parameter.gradient().data(), 0);
-      }
+      scale(parameters, (float) (maxNorm / norm));
     }
     return norm;
+  }
+
+  /** Multiplies every gradient of {@code parameters} by {@code factor}. */
+  public static void scale(ParameterSet parameters, float factor) {
+    Blas blas = Blas.get();
+    for (int p = 0; p < parameters.size(); p++) {
+      Parameter parameter = parameters.get(p);
+      blas.sscal(parameter.size(), factor, parameter.gradient().data(), 0);
+    }
   }
 }

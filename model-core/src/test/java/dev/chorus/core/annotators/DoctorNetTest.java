@@ -143,4 +143,54 @@ class DoctorNetTest {
     model.writeTo(new DataOutputStream(buffer));
     return buffer.toByteArray();
   }
+
+  /** Class probabilities of {@code model} for the first {@code rows} examples, flattened. */
+  private static float[] predictions(LabelModel model, GaussianBlobs data, int rows) {
+    float[] out = new float[rows * K];
+    float[] p = new float[K];
+    for (int r = 0; r < rows; r++) {
+      model.predictProba(data.x(), r * DIM, p);
+      System.arraycopy(p, 0, out, r * K, K);
+    }
+    return out;
+  }
+
+  /** {@code steps} doctor-net steps of SGD({@code lr}) on 32 labels of one annotator, then its predictions on 20 examples. */
+  private static float[] after(ModelSpec spec, double lr, int steps, GaussianBlobs data) {
+    LabelModel model = new DoctorNetLabelModel(spec.withOptimizer(new dev.chorus.core.optim.SgdSpec(lr)),
+        LabelModelConfig.withMaxAnnotators(2));
+    long[] items = new long[32];
+    String[] who = new String[32];
+    for (int e = 0; e < 32; e++) {
+      items[e] = e;
+      who[e] = "a";
+    }
+    for (int i = 0; i < steps; i++) {
+      model.train(data.x(), items, who, data.labels(), 32);
+    }
+    return predictions(model, data, 20);
+  }
+
+  @Test
+  void theSpecsClippingPenaltiesAndScheduleApplyToTheBodyAndHeads() {
+    GaussianBlobs data = GaussianBlobs.generate(64, DIM, K, 9);
+    ModelSpec spec = mlp();
+    float[] plain = after(spec, 0.5, 1, data);
+    float[] barely = after(spec, 1e-12, 1, data);
+    assertThat(plain).as("a step moves the predictions").isNotEqualTo(barely);
+    assertThat(after(spec.withClipNorm(1e-12), 0.5, 1, data)).as("a vanishing gradient-norm bound: no move")
+        .containsExactly(barely, within(1e-6f));
+    assertThat(after(spec.withSchedule(new dev.chorus.core.optim.LearningRateSchedule.Exponential(1e-12)), 0.5, 2,
+        data)).as("the schedule makes the second step vanish").containsExactly(plain, within(1e-6f));
+    assertThat(after(spec, 0.5, 2, data)).as("without it the second step moves").isNotEqualTo(plain);
+
+    float[] sparse = after(spec.withL1(1e3), 0.5, 1, data);
+    for (int r = 1; r < 20; r++) {
+      for (int c = 0; c < K; c++) {
+        assertThat(sparse[r * K + c]).as("an L1 step this strong zeroes every weight: only biases are left")
+            .isCloseTo(sparse[c], within(1e-6f));
+      }
+    }
+    assertThat(after(spec.withL2(0.5), 0.5, 1, data)).as("the L2 gradient changes the step").isNotEqualTo(plain);
+  }
 }
