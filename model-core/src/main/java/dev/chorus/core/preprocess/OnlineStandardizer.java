@@ -16,7 +16,7 @@ import java.util.Arrays;
  * algorithm for computing sample variances", 1979), which generalises Welford's one-at-a-time update and
  * stays accurate over long streams. The variance is the population variance.
  *
- * <p>Not thread-safe; batch scratch space is reused between updates.
+ * <p>Not thread-safe, not even {@link #transform}: scratch space is reused between calls.
  */
 public final class OnlineStandardizer {
 
@@ -33,6 +33,8 @@ public final class OnlineStandardizer {
   /** Derived from the statistics after every change, in float for the hot path. */
   private final float[] shift;
   private final float[] scale;
+  /** One example on its way through {@link #transform}. */
+  private final float[] row;
   private final double[] batchMean;
   private final double[] batchSumSquaredDeviations;
 
@@ -46,6 +48,7 @@ public final class OnlineStandardizer {
     this.sumSquaredDeviations = new double[dim];
     this.shift = new float[dim];
     this.scale = new float[dim];
+    this.row = new float[dim];
     this.batchMean = new double[dim];
     this.batchSumSquaredDeviations = new double[dim];
     refreshTransform();
@@ -110,11 +113,19 @@ public final class OnlineStandardizer {
     }
   }
 
-  /** Standardises one example at {@code x[xOffset...]} into {@code out[outOffset...]}. */
+  /** Standardises one example at {@code x[xOffset...]} into {@code out[outOffset...]} ({@code out} may be {@code x}). */
   public void transform(float[] x, int xOffset, float[] out, int outOffset) {
+    // C2 (JDK 17) vectorises a loop over float arrays only when they are all indexed alike; x and out at an offset
+    // beside shift and scale at 0 keep it scalar. Through a row indexed like shift and scale, two array copies and a
+    // vectorised loop take about a quarter of the time of the scalar loop, with the same float operations.
+    float[] row = this.row;
+    float[] shift = this.shift;
+    float[] scale = this.scale;
+    System.arraycopy(x, xOffset, row, 0, dim);
     for (int j = 0; j < dim; j++) {
-      out[outOffset + j] = (x[xOffset + j] - shift[j]) * scale[j];
+      row[j] = (row[j] - shift[j]) * scale[j];
     }
+    System.arraycopy(row, 0, out, outOffset, dim);
   }
 
   /** Standardises {@code rows} examples of {@code x} into {@code out} (both row-major). */

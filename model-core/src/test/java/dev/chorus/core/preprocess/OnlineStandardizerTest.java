@@ -83,6 +83,26 @@ class OnlineStandardizerTest {
   }
 
   @Test
+  void transformInPlaceAndAtOffsetsMatchesTheFormula() {
+    float[] x = data(50);
+    OnlineStandardizer standardizer = new OnlineStandardizer(D);
+    standardizer.update(x, 50);
+    float[] out = new float[2 + 50 * D];
+    for (int i = 0; i < 50; i++) {
+      standardizer.transform(x, i * D, out, 2 + i * D);
+    }
+    float[] inPlace = x.clone();
+    standardizer.transform(inPlace, 50, inPlace);
+    for (int i = 0; i < 50 * D; i++) {
+      int j = i % D;
+      float scale = (float) (1 / Math.sqrt(standardizer.variance(j) + OnlineStandardizer.EPSILON));
+      float z = (x[i] - (float) standardizer.mean(j)) * scale;
+      assertThat(out[2 + i]).as("value %d", i).isEqualTo(z);
+      assertThat(inPlace[i]).as("value %d in place", i).isEqualTo(z);
+    }
+  }
+
+  @Test
   void copyAndStateRoundTripAreExact() throws IOException {
     float[] x = data(100);
     OnlineStandardizer original = new OnlineStandardizer(D);
