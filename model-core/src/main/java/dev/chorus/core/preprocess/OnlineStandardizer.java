@@ -37,6 +37,8 @@ public final class OnlineStandardizer {
   private final float[] row;
   private final double[] batchMean;
   private final double[] batchSumSquaredDeviations;
+  /** One example widened to double by {@link #update}. */
+  private final double[] rowValues;
 
   /** Statistics of nothing yet: the transform is the identity scaled by {@code 1/sqrt(EPSILON)}, centred at 0. */
   public OnlineStandardizer(int dim) {
@@ -51,6 +53,7 @@ public final class OnlineStandardizer {
     this.row = new float[dim];
     this.batchMean = new double[dim];
     this.batchSumSquaredDeviations = new double[dim];
+    this.rowValues = new double[dim];
     refreshTransform();
   }
 
@@ -79,14 +82,22 @@ public final class OnlineStandardizer {
     }
     // One pass of double-precision sums around the current mean: shifting by it keeps the sum-of-squares formula
     // free of cancellation, and one pass instead of two halves the memory traffic of this per-minibatch step.
-    Arrays.fill(batchMean, 0);
-    Arrays.fill(batchSumSquaredDeviations, 0);
+    // C2 (JDK 17) keeps float-to-double conversion scalar, and with it any loop that contains it: each row is widened
+    // into a double row first, so that the sums run as vector operations (the same double operations, so the same sums).
+    double[] values = rowValues;
+    double[] sum = batchMean;
+    double[] sumSquares = batchSumSquaredDeviations;
+    Arrays.fill(sum, 0);
+    Arrays.fill(sumSquares, 0);
     for (int i = 0; i < rows; i++) {
-      int row = i * dim;
+      int from = i * dim;
       for (int j = 0; j < dim; j++) {
-        double d = (double) x[row + j] - mean[j];
-        batchMean[j] += d;
-        batchSumSquaredDeviations[j] += d * d;
+        values[j] = x[from + j];
+      }
+      for (int j = 0; j < dim; j++) {
+        double d = values[j] - mean[j];
+        sum[j] += d;
+        sumSquares[j] += d * d;
       }
     }
     for (int j = 0; j < dim; j++) {
