@@ -291,7 +291,7 @@ public final class OnlineLearner implements Predictor {
             + spec.numClasses() + "), got " + labels[i]);
       }
     }
-    float[] inputs = forward(x, n);
+    float[] inputs = forward("trainMinibatch", x, n);
     double meanLoss = loss.lossAndGradient(batchOutputs, n, spec.numClasses(), labels, weights, batchGradient);
     update(inputs, n, meanLoss);
     return meanLoss;
@@ -335,7 +335,7 @@ public final class OnlineLearner implements Predictor {
             + " must sum to 1, sums to " + (float) sum);
       }
     }
-    float[] inputs = forward(x, n);
+    float[] inputs = forward("trainMinibatchSoft", x, n);
     double meanLoss = loss.softLossAndGradient(batchOutputs, n, k, targetDistributions, weights, batchGradient);
     update(inputs, n, meanLoss);
     return meanLoss;
@@ -363,19 +363,25 @@ public final class OnlineLearner implements Predictor {
         throw new IllegalArgumentException("trainMinibatch: target of example " + i + " must be finite, got " + targets[i]);
       }
     }
-    float[] inputs = forward(x, n);
+    float[] inputs = forward("trainMinibatch", x, n);
     double meanLoss = SquaredError.INSTANCE.lossAndGradient(batchOutputs, n, 1, targets, weights, batchGradient);
     update(inputs, n, meanLoss);
     return meanLoss;
   }
 
-  /** Updates the standardiser, standardises, and runs the training forward pass into {@link #batchOutputs}; returns the network's inputs. */
-  private float[] forward(float[] x, int n) {
+  /**
+   * Updates the standardiser, standardises, and runs the training forward pass into {@link #batchOutputs}; returns the
+   * network's inputs. With a standardiser, this is where non-finite features are rejected (see
+   * {@link #validateMinibatch}), still before any state changes.
+   */
+  private float[] forward(String method, float[] x, int n) {
     ensureCapacity(n);
     saveForwardState();
     float[] inputs = x;
     if (standardizer != null) {
-      standardizer.update(x, n);
+      if (!standardizer.update(x, n)) {
+        throw nonFiniteFeature(method, x, n);
+      }
       standardizer.transform(x, n, batchInputs);
       inputs = batchInputs;
     }
@@ -524,13 +530,26 @@ public final class OnlineLearner implements Predictor {
             method + ": weight of example " + i + " must be finite and >= 0, got " + weights[i]);
       }
     }
-    // One NaN or infinity would poison the parameters for good, so reject the batch instead.
+    // One NaN or infinity would poison the parameters for good, so reject the batch instead. The standardiser's update
+    // reads every feature anyway and notices them for free (in forward), so only an unstandardised model scans here.
+    if (standardizer == null) {
+      IllegalArgumentException problem = nonFiniteFeature(method, x, n);
+      if (problem != null) {
+        throw problem;
+      }
+    }
+  }
+
+  /** The rejection of the first NaN or infinite feature among {@code n} examples, or null if they are all finite. */
+  private IllegalArgumentException nonFiniteFeature(String method, float[] x, int n) {
+    int d = spec.inputDim();
     for (int i = 0, end = n * d; i < end; i++) {
       if (!Float.isFinite(x[i])) {
-        throw new IllegalArgumentException(method + ": feature " + (i % d) + " of example " + (i / d)
+        return new IllegalArgumentException(method + ": feature " + (i % d) + " of example " + (i / d)
             + " must be finite, got " + x[i]);
       }
     }
+    return null;
   }
 
   private void ensureCapacity(int n) {

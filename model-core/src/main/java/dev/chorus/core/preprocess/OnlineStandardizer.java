@@ -75,10 +75,15 @@ public final class OnlineStandardizer {
     return count == 0 ? 0 : sumSquaredDeviations[feature] / count;
   }
 
-  /** Merges {@code rows} examples of {@code x} (row-major, {@code dim} features each) into the statistics. */
-  public void update(float[] x, int rows) {
+  /**
+   * Merges {@code rows} examples of {@code x} (row-major, {@code dim} features each) into the statistics.
+   *
+   * @return {@code false}, leaving the statistics unchanged, if one of the values is NaN or infinite; this costs
+   *     nothing extra, so a caller that updates first need not scan the values itself
+   */
+  public boolean update(float[] x, int rows) {
     if (rows <= 0) {
-      return;
+      return true;
     }
     // One pass of double-precision sums around the current mean: shifting by it keeps the sum-of-squares formula
     // free of cancellation, and one pass instead of two halves the memory traffic of this per-minibatch step.
@@ -100,6 +105,17 @@ public final class OnlineStandardizer {
         sumSquares[j] += d * d;
       }
     }
+    // Finite floats around a finite mean (an average of finite floats) give finite double sums: |d| < 2^129, d² < 2^258.
+    // So only a non-finite sum calls for a look at the values; it finds none if the statistics themselves were not
+    // finite (a corrupt saved state), and then the update goes on as it always did.
+    for (int j = 0; j < dim; j++) {
+      if (!Double.isFinite(sum[j]) || !Double.isFinite(sumSquares[j])) {
+        if (hasNonFinite(x, rows * dim)) {
+          return false;
+        }
+        break;
+      }
+    }
     for (int j = 0; j < dim; j++) {
       double offset = batchMean[j] / rows;
       batchMean[j] = mean[j] + offset;
@@ -115,6 +131,16 @@ public final class OnlineStandardizer {
     }
     count = total;
     refreshTransform();
+    return true;
+  }
+
+  private static boolean hasNonFinite(float[] x, int length) {
+    for (int i = 0; i < length; i++) {
+      if (!Float.isFinite(x[i])) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void refreshTransform() {

@@ -207,6 +207,29 @@ class OnlineLearnerTest {
     assertThat(learner.toBytes()).isEqualTo(before);
   }
 
+  /** A standardised model notices non-finite features in its standardiser's update, an unstandardised one by a scan. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void nonFiniteFeaturesAreRejectedBeforeAnyStateChangesWithOrWithoutStandardisation(boolean standardize) {
+    OnlineLearner learner = OnlineLearner.create(ModelSpec.softmaxRegression(DIM, CLASSES).withStandardize(standardize));
+    learner.trainMinibatch(Arrays.copyOf(TRAIN.x(), 4 * DIM), Arrays.copyOf(TRAIN.labels(), 4), null, 4);
+    byte[] before = learner.toBytes();
+    float[] x = Arrays.copyOfRange(TRAIN.x(), 4 * DIM, 8 * DIM);
+    x[3 * DIM + 19] = Float.NEGATIVE_INFINITY;
+    x[DIM + 7] = Float.POSITIVE_INFINITY;
+    assertThatIllegalArgumentException().isThrownBy(() -> learner.trainMinibatch(x, new int[4], null, 4))
+        .withMessage("trainMinibatch: feature 7 of example 1 must be finite, got Infinity");
+    float[] soft = new float[4 * CLASSES];
+    Arrays.fill(soft, 1f / CLASSES);
+    assertThatIllegalArgumentException().isThrownBy(() -> learner.trainMinibatchSoft(x, soft, null, 4))
+        .withMessage("trainMinibatchSoft: feature 7 of example 1 must be finite, got Infinity");
+    assertThat(learner.toBytes()).isEqualTo(before);
+    x[DIM + 7] = Float.MAX_VALUE;
+    x[3 * DIM + 19] = -Float.MAX_VALUE;
+    learner.trainMinibatch(x, new int[4], null, 4);
+    assertThat(learner.steps()).as("huge finite features are accepted").isEqualTo(2);
+  }
+
   @Test
   void reusableBuffersLongerThanTheBatchAndWeightsWork() {
     OnlineLearner viaBuffer = OnlineLearner.create(ModelSpec.softmaxRegression(DIM, CLASSES));

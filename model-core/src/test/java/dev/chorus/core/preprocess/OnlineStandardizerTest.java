@@ -83,6 +83,35 @@ class OnlineStandardizerTest {
   }
 
   @Test
+  void nonFiniteValuesAreReportedAndChangeNothingWhileHugeFiniteOnesAreMerged() throws IOException {
+    OnlineStandardizer standardizer = new OnlineStandardizer(D);
+    assertThat(standardizer.update(data(10), 10)).isTrue();
+    ByteArrayOutputStream before = new ByteArrayOutputStream();
+    standardizer.writeTo(new DataOutputStream(before));
+    float[] probe = {20f, 0f, 5f};
+    float[] expected = new float[D];
+    standardizer.transform(probe, 0, expected, 0);
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+      float[] x = data(4);
+      x[3 * D + 1] = bad;
+      assertThat(standardizer.update(x, 4)).as("update with %s", bad).isFalse();
+      ByteArrayOutputStream after = new ByteArrayOutputStream();
+      standardizer.writeTo(new DataOutputStream(after));
+      assertThat(after.toByteArray()).as("statistics after %s", bad).isEqualTo(before.toByteArray());
+      float[] out = new float[D];
+      standardizer.transform(probe, 0, out, 0);
+      assertThat(out).as("transform after %s", bad).isEqualTo(expected);
+    }
+
+    float[] huge = data(4);
+    huge[1] = Float.MAX_VALUE;
+    huge[D + 1] = -Float.MAX_VALUE;
+    assertThat(standardizer.update(huge, 4)).isTrue();
+    assertThat(standardizer.count()).isEqualTo(14);
+    assertThat(standardizer.variance(1)).isFinite().isGreaterThan(1e75);
+  }
+
+  @Test
   void transformInPlaceAndAtOffsetsMatchesTheFormula() {
     float[] x = data(50);
     OnlineStandardizer standardizer = new OnlineStandardizer(D);
