@@ -37,8 +37,8 @@ public final class OnlineStandardizer {
   private final float[] row;
   private final double[] batchMean;
   private final double[] batchSumSquaredDeviations;
-  /** One example widened to double by {@link #update}. */
-  private final double[] rowValues;
+  /** Scratch: one example widened to double by {@link #update}, then the inverse deviations of the transform. */
+  private final double[] scratch;
 
   /** Statistics of nothing yet: the transform is the identity scaled by {@code 1/sqrt(EPSILON)}, centred at 0. */
   public OnlineStandardizer(int dim) {
@@ -53,7 +53,7 @@ public final class OnlineStandardizer {
     this.row = new float[dim];
     this.batchMean = new double[dim];
     this.batchSumSquaredDeviations = new double[dim];
-    this.rowValues = new double[dim];
+    this.scratch = new double[dim];
     refreshTransform();
   }
 
@@ -89,7 +89,7 @@ public final class OnlineStandardizer {
     // free of cancellation, and one pass instead of two halves the memory traffic of this per-minibatch step.
     // C2 (JDK 17) keeps float-to-double conversion scalar, and with it any loop that contains it: each row is widened
     // into a double row first, so that the sums run as vector operations (the same double operations, so the same sums).
-    double[] values = rowValues;
+    double[] values = scratch;
     double[] sum = batchMean;
     double[] sumSquares = batchSumSquaredDeviations;
     Arrays.fill(sum, 0);
@@ -144,9 +144,19 @@ public final class OnlineStandardizer {
   }
 
   private void refreshTransform() {
+    // In double first, where C2 vectorises the square roots and divisions; narrowing to float stays scalar.
+    double[] inverseDeviation = scratch;
+    if (count == 0) {
+      Arrays.fill(inverseDeviation, 1 / Math.sqrt(EPSILON));
+    } else {
+      double n = count;
+      for (int j = 0; j < dim; j++) {
+        inverseDeviation[j] = 1 / Math.sqrt(sumSquaredDeviations[j] / n + EPSILON);
+      }
+    }
     for (int j = 0; j < dim; j++) {
       shift[j] = (float) mean[j];
-      scale[j] = (float) (1 / Math.sqrt(variance(j) + EPSILON));
+      scale[j] = (float) inverseDeviation[j];
     }
   }
 
