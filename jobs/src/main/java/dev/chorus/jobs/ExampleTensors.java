@@ -30,17 +30,24 @@ public final class ExampleTensors {
     /** The prediction of a classifier with class probabilities {@code probabilities} for {@code example}. */
     public static Prediction prediction(Example example, String variant, long modelVersion, float[] probabilities,
             long producedAt) {
+        return prediction(example.getId(), example.getTask(), example.getLabel(), example.getTarget(),
+                example.getAnnotator(), example.getEventTime(), variant, modelVersion, probabilities, producedAt);
+    }
+
+    /** The prediction of a classifier with class probabilities {@code probabilities} for the example so described. */
+    public static Prediction prediction(String id, String task, Integer label, Double target, String annotator,
+            long eventTime, String variant, long modelVersion, float[] probabilities, long producedAt) {
         return Prediction.newBuilder()
-                .setId(example.getId())
-                .setTask(example.getTask())
+                .setId(id)
+                .setTask(task)
                 .setVariant(variant)
                 .setModelVersion(modelVersion)
                 .setPredictedClass(argMax(probabilities))
                 .setProbabilities(Float32.pack(probabilities))
-                .setLabel(example.getLabel())
-                .setTarget(example.getTarget())
-                .setAnnotator(example.getAnnotator())
-                .setEventTime(example.getEventTime())
+                .setLabel(label)
+                .setTarget(target)
+                .setAnnotator(annotator)
+                .setEventTime(eventTime)
                 .setProducedAt(producedAt)
                 .build();
     }
@@ -48,17 +55,24 @@ public final class ExampleTensors {
     /** The prediction of a regressor that predicted {@code value} for {@code example}. */
     public static Prediction regression(Example example, String variant, long modelVersion, float value,
             long producedAt) {
+        return regression(example.getId(), example.getTask(), example.getTarget(), example.getAnnotator(),
+                example.getEventTime(), variant, modelVersion, value, producedAt);
+    }
+
+    /** The prediction of a regressor that predicted {@code value} for the example so described (no label). */
+    public static Prediction regression(String id, String task, Double target, String annotator, long eventTime,
+            String variant, long modelVersion, float value, long producedAt) {
         return Prediction.newBuilder()
-                .setId(example.getId())
-                .setTask(example.getTask())
+                .setId(id)
+                .setTask(task)
                 .setVariant(variant)
                 .setModelVersion(modelVersion)
                 .setPredictedValue((double) value)
                 .setProbabilities(ByteBuffer.allocate(0))
-                .setLabel(example.getLabel())
-                .setTarget(example.getTarget())
-                .setAnnotator(example.getAnnotator())
-                .setEventTime(example.getEventTime())
+                .setLabel(null)
+                .setTarget(target)
+                .setAnnotator(annotator)
+                .setEventTime(eventTime)
                 .setProducedAt(producedAt)
                 .build();
     }
@@ -78,7 +92,11 @@ public final class ExampleTensors {
 
     /** Who gave the example's label: its annotator, or {@link #ANONYMOUS_ANNOTATOR}. */
     public static String annotator(Example example) {
-        String annotator = example.getAnnotator();
+        return annotator(example.getAnnotator());
+    }
+
+    /** {@code annotator}, or {@link #ANONYMOUS_ANNOTATOR} when it is null. */
+    public static String annotator(String annotator) {
         return annotator == null ? ANONYMOUS_ANNOTATOR : annotator;
     }
 

@@ -40,8 +40,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Online minibatch SGD per task, test-then-train: every example is first predicted with the current model
- * (the prediction carries that model's version), then, if labeled, added to the open minibatch. A minibatch
+ * Online minibatch SGD per task, test-then-train: every example is predicted with the model it meets on arrival
+ * (the prediction carries that model's version), then, if labeled, trained on in the open minibatch. As the
+ * model changes only when a minibatch closes, a labeled example's prediction is made then, for the whole
+ * minibatch in one batched pass, before the update; an unlabeled example is predicted at once. A minibatch
  * closes when it is full, or {@code batchTimeoutMs} after its first example on a slow stream. Model snapshots
  * go to {@link #MODEL_SNAPSHOTS} every {@code snapshotEveryBatches} updates, on a periodic timer when the model
  * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase.
@@ -84,6 +86,10 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
 
     private transient ValueState<TrainerState> state;
     private transient float[] probabilities;
+    /** Scratch of the batched predictions and of the label model's annotator ids. */
+    private transient float[] batchOutputs;
+    private transient float[] batchRows;
+    private transient String[] trainAnnotators;
     private transient Counter updates;
     private transient Counter rejected;
     private transient Counter snapshots;
@@ -108,6 +114,9 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     public void open(OpenContext openContext) {
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerStateSerializer()));
         probabilities = new float[0];
+        batchOutputs = new float[0];
+        batchRows = new float[0];
+        trainAnnotators = new String[0];
         updates = getRuntimeContext().getMetricGroup().counter("minibatchUpdates");
         rejected = getRuntimeContext().getMetricGroup().counter("minibatchesRejected");
         snapshots = getRuntimeContext().getMetricGroup().counter("modelSnapshots");
@@ -128,42 +137,39 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         int dim = s.model.inputDim();
         int row = s.batchFill * dim;
         ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
-
-        if (probabilities.length != s.model.outputDim()) {
-            probabilities = new float[s.model.outputDim()];
-        }
         long now = ctx.timerService().currentProcessingTime();
-        Prediction prediction = ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example,
-                JobSettings.DEFAULT_VARIANT, s.version(), now);
-        out.collect(prediction);
-        s.predictions++;
 
         boolean classifier = s.model.isClassifier();
         Integer label = example.getLabel();
         Double target = example.getTarget();
-        if (classifier ? label != null : target != null) {
+        boolean labeled = classifier ? label != null : target != null;
+        if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
+            predictNow(s, row, example, now, out);
+            rejectAnnotator(input, s, ExampleTensors.annotator(example), ctx, now);
+            labeled = false;
+        } else if (!labeled) {
+            predictNow(s, row, example, now, out);
+        }
+        if (labeled) {
+            // Predicted when its minibatch closes, with the model it would meet now: the model changes only then.
+            int i = s.batchFill;
             if (s.labelModel != null) {
-                String annotator = ExampleTensors.annotator(example);
-                if (!s.admitsAnnotator(annotator)) {
-                    rejectAnnotator(input, s, annotator, ctx, now);
-                    state.update(s);
-                    return;
-                }
-                s.batchItems[s.batchFill] = ExampleTensors.itemKey(example.getId());
-                s.batchAnnotators[s.batchFill] = annotator;
+                s.batchItems[i] = ExampleTensors.itemKey(example.getId());
             }
             if (classifier) {
-                s.prequential.add(prediction.getPredictedClass().equals(label));
-                s.batchLabels[s.batchFill] = label;
+                s.batchLabels[i] = label;
             } else {
-                s.batchTargets[s.batchFill] = target.floatValue();
+                s.batchTargets[i] = target.floatValue();
             }
-            s.batchWeights[s.batchFill] = example.getWeight();
-            s.batchPartitions[s.batchFill] = input.partition;
-            s.batchOffsets[s.batchFill] = input.offset;
+            s.batchWeights[i] = example.getWeight();
+            s.batchPartitions[i] = input.partition;
+            s.batchOffsets[i] = input.offset;
+            s.batchIds[i] = example.getId();
+            s.batchEventTimes[i] = example.getEventTime();
+            s.batchAnnotators[i] = example.getAnnotator();
             s.batchFill++;
             if (s.batchFill == s.batchSize()) {
-                train(s, ctx);
+                train(s, ctx, out);
                 if (s.version() % snapshotEveryBatches == 0) {
                     publish(s, example.getTask(), ctx);
                 }
@@ -173,6 +179,66 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             }
         }
         state.update(s);
+    }
+
+    /** Predicts the example whose features are at {@code row} of the minibatch buffer at once (unlabeled ones). */
+    private void predictNow(TrainerState s, int row, Example example, long now, Collector<Prediction> out) {
+        if (probabilities.length != s.model.outputDim()) {
+            probabilities = new float[s.model.outputDim()];
+        }
+        out.collect(ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example,
+                JobSettings.DEFAULT_VARIANT, s.version(), now));
+        s.predictions++;
+    }
+
+    /**
+     * Predicts the open minibatch's rows not yet predicted, in one batched pass of the current model (the one each
+     * example met on arrival, as the model changes only when a minibatch closes), and adds them to the prequential
+     * metric.
+     */
+    private void predictBatch(TrainerState s, String task, long now, Collector<Prediction> out) {
+        int from = s.batchPredicted;
+        int rows = s.batchFill - from;
+        if (rows <= 0) {
+            return;
+        }
+        int k = s.model.outputDim();
+        int dim = s.model.inputDim();
+        if (batchOutputs.length < s.batchSize() * k) {
+            batchOutputs = new float[s.batchSize() * k];
+            batchRows = new float[s.batchSize() * dim];
+        }
+        float[] x = s.batchFeatures;
+        if (from > 0) {
+            System.arraycopy(s.batchFeatures, from * dim, batchRows, 0, rows * dim);
+            x = batchRows;
+        }
+        boolean classifier = s.model.isClassifier();
+        if (classifier) {
+            s.model.predictProbaBatch(x, rows, batchOutputs);
+        } else {
+            s.model.predictValues(x, rows, batchOutputs);
+        }
+        long version = s.version();
+        for (int r = 0; r < rows; r++) {
+            int i = from + r;
+            Prediction p;
+            if (classifier) {
+                if (probabilities.length != k) {
+                    probabilities = new float[k];
+                }
+                System.arraycopy(batchOutputs, r * k, probabilities, 0, k);
+                p = ExampleTensors.prediction(s.batchIds[i], task, s.batchLabels[i], null, s.batchAnnotators[i],
+                        s.batchEventTimes[i], JobSettings.DEFAULT_VARIANT, version, probabilities, now);
+                s.prequential.add(p.getPredictedClass() == s.batchLabels[i]);
+            } else {
+                p = ExampleTensors.regression(s.batchIds[i], task, (double) s.batchTargets[i], s.batchAnnotators[i],
+                        s.batchEventTimes[i], JobSettings.DEFAULT_VARIANT, version, batchOutputs[r], now);
+            }
+            out.collect(p);
+            s.predictions++;
+        }
+        s.batchPredicted = s.batchFill;
     }
 
     /** The label of an annotator past the task's bound goes to the dead-letter topic; the example was predicted. */
@@ -198,12 +264,12 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         String task = ctx.getCurrentKey();
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
             if (timestamp == END_OF_INPUT) {
-                train(s, ctx);
+                train(s, ctx, out);
                 publish(s, task, ctx);
             }
         } else {
             if (timestamp == s.batchDeadline) {
-                train(s, ctx);
+                train(s, ctx, out);
             }
             if (timestamp == s.nextSnapshotAt) {
                 publish(s, task, ctx);
@@ -224,8 +290,11 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         return s;
     }
 
-    /** Applies one update with the open minibatch, if it holds any example, and cancels its timeout. */
-    private void train(TrainerState s, Context ctx) {
+    /**
+     * Predicts the open minibatch, then applies one update with it, if it holds any example, and cancels its
+     * timeout.
+     */
+    private void train(TrainerState s, Context ctx, Collector<Prediction> out) {
         if (s.batchDeadline != Long.MIN_VALUE) {
             // Flink keeps one timer per key and timestamp: when the deadline falls on the millisecond of the next
             // snapshot, deleting it would delete the snapshot timer too and end the periodic snapshots for good.
@@ -237,9 +306,16 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         if (s.batchFill == 0) {
             return;
         }
+        predictBatch(s, ctx.getCurrentKey(), ctx.timerService().currentProcessingTime(), out);
         try {
             if (s.labelModel != null) {
-                s.labelModel.train(s.batchFeatures, s.batchItems, s.batchAnnotators, s.batchLabels, s.batchFill);
+                if (trainAnnotators.length < s.batchFill) {
+                    trainAnnotators = new String[s.batchSize()];
+                }
+                for (int i = 0; i < s.batchFill; i++) {
+                    trainAnnotators[i] = ExampleTensors.annotator(s.batchAnnotators[i]);
+                }
+                s.labelModel.train(s.batchFeatures, s.batchItems, trainAnnotators, s.batchLabels, s.batchFill);
             } else if (s.learner.isClassifier()) {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
             } else {
@@ -257,7 +333,9 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             publishAnnotators(s, ctx.getCurrentKey(), ctx, false);
         }
         s.batchFill = 0;
+        s.batchPredicted = 0;
         Arrays.fill(s.batchAnnotators, null);
+        Arrays.fill(s.batchIds, null);
     }
 
     /**

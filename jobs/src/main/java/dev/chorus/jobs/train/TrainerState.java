@@ -6,6 +6,7 @@ import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.jobs.ExampleTensors;
 import java.util.Arrays;
 
 /**
@@ -32,10 +33,19 @@ public final class TrainerState {
     /** Kafka partition and offset each row was read from, for log lines; -1 when not known. */
     final int[] batchPartitions;
     final long[] batchOffsets;
-    /** Label-model tasks: each row's item key ({@link dev.chorus.jobs.ExampleTensors#itemKey}) and annotator. */
+    /** Label-model tasks: each row's item key ({@link dev.chorus.jobs.ExampleTensors#itemKey}). */
     final long[] batchItems;
+    /** Each row's annotator ({@code null} when the example named none; label models use the anonymous id). */
     final String[] batchAnnotators;
+    /** Each row's example id and event time, for the prediction made when the minibatch closes. */
+    final String[] batchIds;
+    final long[] batchEventTimes;
     int batchFill;
+    /**
+     * Rows of the open minibatch whose predictions have already gone out: 0, since a labeled example is predicted
+     * when its minibatch closes; all of them for a minibatch restored from layout 1, which predicted on arrival.
+     */
+    int batchPredicted;
     final SlidingAccuracy prequential;
     /** Version of the last published model snapshot; 0 (the untrained model, never published) when none. */
     long publishedVersion;
@@ -81,7 +91,9 @@ public final class TrainerState {
         this.batchPartitions = new int[batchSize];
         this.batchOffsets = new long[batchSize];
         this.batchItems = labelModel == null ? new long[0] : new long[batchSize];
-        this.batchAnnotators = labelModel == null ? new String[0] : new String[batchSize];
+        this.batchAnnotators = new String[batchSize];
+        this.batchIds = new String[batchSize];
+        this.batchEventTimes = new long[batchSize];
         this.prequential = prequential;
     }
 
@@ -114,7 +126,7 @@ public final class TrainerState {
         }
         int fresh = 0;
         for (int i = 0; i < batchFill; i++) {
-            String other = batchAnnotators[i];
+            String other = ExampleTensors.annotator(batchAnnotators[i]);
             if (other.equals(annotator)) {
                 return true;
             }
@@ -127,7 +139,7 @@ public final class TrainerState {
 
     private boolean firstIn(String annotator, int row) {
         for (int i = 0; i < row; i++) {
-            if (batchAnnotators[i].equals(annotator)) {
+            if (ExampleTensors.annotator(batchAnnotators[i]).equals(annotator)) {
                 return false;
             }
         }
@@ -145,7 +157,10 @@ public final class TrainerState {
         System.arraycopy(batchOffsets, 0, c.batchOffsets, 0, batchOffsets.length);
         System.arraycopy(batchItems, 0, c.batchItems, 0, batchItems.length);
         System.arraycopy(batchAnnotators, 0, c.batchAnnotators, 0, batchAnnotators.length);
+        System.arraycopy(batchIds, 0, c.batchIds, 0, batchIds.length);
+        System.arraycopy(batchEventTimes, 0, c.batchEventTimes, 0, batchEventTimes.length);
         c.batchFill = batchFill;
+        c.batchPredicted = batchPredicted;
         c.publishedVersion = publishedVersion;
         c.batchDeadline = batchDeadline;
         c.nextSnapshotAt = nextSnapshotAt;

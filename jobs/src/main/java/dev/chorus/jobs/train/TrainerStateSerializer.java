@@ -17,11 +17,12 @@ import org.apache.flink.core.memory.DataOutputView;
  * Writes {@link TrainerState} in an explicitly versioned layout: whether the task has a label model, the model
  * (learner or label model) in model-core's own versioned binary format, then the partial minibatch (only its
  * live rows: features, then per row the class label or the real target, the weight, the Kafka partition and
- * offset, and for a label model the item key and annotator), the prequential window, the operator's
- * bookkeeping and, for a label model, when each annotator's model was last published.
+ * offset, the example id, event time and annotator, and for a label model the item key; then how many rows were
+ * predicted already), the prequential window, the operator's bookkeeping and, for a label model, when each
+ * annotator's model was last published.
  *
- * <p>Layout 1 (the first release) had no label models and no row coordinates; it is still read, with
- * coordinates -1. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * <p>Layout 1 (the first release) had no label models, no row coordinates and predicted each example on arrival;
+ * it is still read, with coordinates -1 and its open minibatch marked as predicted. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
@@ -85,11 +86,17 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             out.writeFloat(s.batchWeights[i]);
             out.writeInt(s.batchPartitions[i]);
             out.writeLong(s.batchOffsets[i]);
-            if (labelModel) {
-                out.writeLong(s.batchItems[i]);
+            BinaryState.writeString(out, s.batchIds[i]);
+            out.writeLong(s.batchEventTimes[i]);
+            out.writeBoolean(s.batchAnnotators[i] != null);
+            if (s.batchAnnotators[i] != null) {
                 BinaryState.writeString(out, s.batchAnnotators[i]);
             }
+            if (labelModel) {
+                out.writeLong(s.batchItems[i]);
+            }
         }
+        out.writeInt(s.batchPredicted);
         s.prequential.writeTo(out);
         out.writeLong(s.publishedVersion);
         out.writeLong(s.batchDeadline);
@@ -134,6 +141,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         long[] offsets = new long[fill];
         long[] items = new long[fill];
         String[] annotators = new String[fill];
+        String[] ids = new String[fill];
+        long[] eventTimes = new long[fill];
         boolean classifier = predictor.isClassifier();
         for (int i = 0; i < fill; i++) {
             if (classifier) {
@@ -145,10 +154,19 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             // Layout 1 did not record where rows came from.
             partitions[i] = version >= 2 ? in.readInt() : -1;
             offsets[i] = version >= 2 ? in.readLong() : -1;
+            if (version >= 2) {
+                ids[i] = BinaryState.readString(in, "example id of minibatch row " + i);
+                eventTimes[i] = in.readLong();
+                annotators[i] = in.readBoolean() ? BinaryState.readString(in, "annotator of minibatch row " + i) : null;
+            }
             if (labelModel) {
                 items[i] = in.readLong();
-                annotators[i] = BinaryState.readString(in, "annotator of minibatch row " + i);
             }
+        }
+        // Layout 1 predicted each example on arrival: its open minibatch has been predicted already.
+        int predicted = version >= 2 ? in.readInt() : fill;
+        if (predicted < 0 || predicted > fill) {
+            throw new IOException("trainer state: expected 0.." + fill + " predicted rows, got " + predicted);
         }
         SlidingAccuracy prequential = SlidingAccuracy.readFrom(in);
         TrainerState s = labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
@@ -160,9 +178,12 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         System.arraycopy(offsets, 0, s.batchOffsets, 0, fill);
         if (labelModel) {
             System.arraycopy(items, 0, s.batchItems, 0, fill);
-            System.arraycopy(annotators, 0, s.batchAnnotators, 0, fill);
         }
+        System.arraycopy(annotators, 0, s.batchAnnotators, 0, fill);
+        System.arraycopy(ids, 0, s.batchIds, 0, fill);
+        System.arraycopy(eventTimes, 0, s.batchEventTimes, 0, fill);
         s.batchFill = fill;
+        s.batchPredicted = predicted;
         s.publishedVersion = in.readLong();
         s.batchDeadline = in.readLong();
         s.nextSnapshotAt = in.readLong();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Restores the train-job savepoints made by earlier versions (see {@link SavepointFixture}): a later change that
  * breaks restoring one fails here. Each holds task {@code fixture} at model version 6 with an open minibatch of 4
  * examples (of 16): restored, its next 12 examples are predicted by version 6, the 16 after by version 7, then
- * version 8. {@code train-v1} (layout 1, Chorus 0.1) has only that task; {@code train-v2} (layout 2) also holds
+ * 16 by version 8 (layout 1 had predicted the 4 open examples already; layout 2 predicts them with the 12). {@code train-v1} (layout 1, Chorus 0.1) has only that task; {@code train-v2} (layout 2) also holds
  * task {@code crowd}, a Dawid–Skene label model in the same position, whose annotators' label counts continue
  * from the savepoint.
  */
@@ -42,8 +42,9 @@ class SavepointCompatibilityIT {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
+            // 12 examples complete the restored minibatch, then two whole ones: every minibatch closes by count.
             SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
-                    SavepointFixture.EXAMPLES + 40, crowd);
+                    SavepointFixture.EXAMPLES + 44, crowd);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             Configuration conf = new Configuration();
@@ -52,12 +53,18 @@ class SavepointCompatibilityIT {
             TrainJob.build(env, settings);
             JobClient job = env.executeAsync("savepoint-compatibility");
 
-            int expected = crowd ? 80 : 40;
-            List<Prediction> predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true,
-                    expected);
-            List<ModelSnapshot> snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true,
-                    crowd ? 4 : 2);
-            job.cancel().get();
+            // Layout 1 predicted each example on arrival; from layout 2 the 4 open rows are predicted when their
+            // minibatch closes after the restore.
+            int perTask = crowd ? 48 : 44;
+            int expected = crowd ? 2 * perTask : perTask;
+            List<Prediction> predictions;
+            List<ModelSnapshot> snapshots;
+            try {
+                predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, expected);
+                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, crowd ? 6 : 3);
+            } finally {
+                job.cancel().get();
+            }
             assertThat(predictions).hasSize(expected);
 
             for (String task : crowd ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD)
@@ -65,18 +72,19 @@ class SavepointCompatibilityIT {
                 List<Long> versions = predictions.stream().filter(p -> p.getTask().equals(task))
                         .sorted(Comparator.comparingLong(Prediction::getEventTime))
                         .map(Prediction::getModelVersion).toList();
-                assertThat(versions.subList(0, 12)).as("%s: restored model version 6, 4 examples already in its "
-                        + "minibatch", task).containsOnly(6L);
-                assertThat(versions.subList(12, 28)).containsOnly(7L);
-                assertThat(versions.subList(28, 40)).containsOnly(8L);
+                int restored = perTask - 44;
+                assertThat(versions.subList(0, restored + 12)).as("%s: restored model version 6, 4 examples already in "
+                        + "its minibatch", task).containsOnly(6L);
+                assertThat(versions.subList(restored + 12, restored + 28)).containsOnly(7L);
+                assertThat(versions.subList(restored + 28, restored + 44)).containsOnly(8L);
                 List<ModelSnapshot> mine = snapshots.stream().filter(m -> m.getTask().equals(task)).toList();
-                assertThat(mine).extracting(ModelSnapshot::getVersion).containsExactly(7L, 8L);
-                assertThat(mine).extracting(ModelSnapshot::getExamplesSeen).containsExactly(112L, 128L);
+                assertThat(mine).extracting(ModelSnapshot::getVersion).containsExactly(7L, 8L, 9L);
+                assertThat(mine).extracting(ModelSnapshot::getExamplesSeen).containsExactly(112L, 128L, 144L);
             }
             if (crowd) {
                 List<AnnotatorModel> annotators = JobTestSupport.read(kafka, settings.annotatorsTopic());
-                assertThat(annotators.stream().filter(a -> a.getVersion() == 8).mapToLong(AnnotatorModel::getLabelsSeen)
-                        .sum()).as("label counts continue from the savepoint").isEqualTo(128);
+                assertThat(annotators.stream().filter(a -> a.getVersion() == 9).mapToLong(AnnotatorModel::getLabelsSeen)
+                        .sum()).as("label counts continue from the savepoint").isEqualTo(144);
                 assertThat(annotators).extracting(AnnotatorModel::getAnnotator).containsOnly("a0", "a1", "a2");
             }
         }

@@ -67,15 +67,28 @@ class MinibatchSgdFunctionTest {
                 h.processElement(sourced(example(i), i), i);
             }
             List<Prediction> predictions = predictions(h);
-            assertThat(predictions).hasSize(17);
-            // The first 8 were predicted by the untrained model (version 0), the next 8 by version 1, then version 2.
+            assertThat(predictions).as("the 17th waits for its minibatch to close").hasSize(16);
+            // The first 8 were predicted by the untrained model (version 0), the next 8 by version 1.
             assertThat(predictions.subList(0, 8)).allSatisfy(p -> assertThat(p.getModelVersion()).isZero());
             assertThat(predictions.subList(8, 16)).allSatisfy(p -> assertThat(p.getModelVersion()).isEqualTo(1));
-            assertThat(predictions.get(16).getModelVersion()).isEqualTo(2);
+            assertThat(predictions).extracting(Prediction::getId).containsExactly(
+                    java.util.stream.IntStream.range(0, 16).mapToObj(i -> "x-" + i).toArray(String[]::new));
             assertThat(predictions.get(3).getLabel()).isEqualTo(DATA.labels()[3]);
+            assertThat(predictions.get(3).getEventTime()).isEqualTo(3);
+            // Each prediction is what that model predicts for the example, one at a time.
+            var replay = dev.chorus.core.model.OnlineLearner.create(dev.chorus.core.model.ModelSpec.parse(SPEC));
+            float[] expected = new float[3];
+            replay.predictProba(DATA.features(), 3 * 4, expected);
+            float[] actual = dev.chorus.schemas.Float32.unpack(predictions.get(3).getProbabilities());
+            for (int c = 0; c < 3; c++) {
+                assertThat(actual[c]).isCloseTo(expected[c], within(1e-6f));
+            }
             // snapshotEveryBatches = 2: one snapshot, after the second update.
             assertThat(snapshots(h)).extracting(ModelSnapshot::getVersion).containsExactly(2L);
             assertThat(snapshots(h).get(0).getExamplesSeen()).isEqualTo(16);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(predictions(h)).hasSize(17);
+            assertThat(predictions(h).get(16).getModelVersion()).isEqualTo(2);
         }
     }
 
@@ -90,11 +103,16 @@ class MinibatchSgdFunctionTest {
             assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
             h.setProcessingTime(999);
             h.processElement(sourced(example(3), 3), 3);
-            assertThat(predictions(h).get(3).getModelVersion()).isZero();
+            assertThat(predictions(h)).as("predicted when the minibatch closes").isEmpty();
             h.setProcessingTime(1000);
+            assertThat(predictions(h)).hasSize(4).allSatisfy(p -> {
+                assertThat(p.getModelVersion()).isZero();
+                assertThat(p.getProducedAt()).isEqualTo(1000);
+            });
             h.processElement(sourced(example(4), 4), 4);
-            assertThat(predictions(h).get(4).getModelVersion()).isEqualTo(1);
             assertThat(h.numProcessingTimeTimers()).as("a new timer for the new minibatch").isEqualTo(1);
+            h.setProcessingTime(2000);
+            assertThat(predictions(h).get(4).getModelVersion()).isEqualTo(1);
         }
     }
 
@@ -372,6 +390,10 @@ class MinibatchSgdFunctionTest {
             for (int i = 0; i < 20; i++) { // a0..a3 in the same minibatches: a3 is the fourth of at most 3
                 h.processElement(sourced(labelled(i, 4), i), i);
             }
+            // 15 accepted labels: one closed minibatch of 8 predicted, 7 waiting; the 5 rejected predicted at once.
+            assertThat(predictions(h)).hasSize(13);
+            assertThat(predictions(h)).filteredOn(p -> "a3".equals(p.getAnnotator())).hasSize(5);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(predictions(h)).hasSize(20);
             List<DeadLetter> dead = deadLetters(h);
             assertThat(dead).hasSize(5);
@@ -382,7 +404,6 @@ class MinibatchSgdFunctionTest {
             assertThat(first.getPartition()).isZero();
             assertThat(first.getOffset()).isEqualTo(3);
             assertThat(dead.get(4).getReason()).contains("expected one of the 3 annotators");
-            h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(snapshots(h).get(0).getExamplesSeen()).isEqualTo(15);
             assertThat(annotatorModels(h)).extracting(AnnotatorModel::getAnnotator).containsOnly("a0", "a1", "a2");
         }

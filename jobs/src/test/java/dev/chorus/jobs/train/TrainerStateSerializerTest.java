@@ -30,7 +30,11 @@ class TrainerStateSerializerTest {
         for (int i = 0; i < 3; i++) {
             s.batchPartitions[i] = i % 2;
             s.batchOffsets[i] = 100 + i;
+            s.batchIds[i] = "id-" + i;
+            s.batchEventTimes[i] = 1000 + i;
         }
+        s.batchAnnotators[1] = "ann";
+        s.batchPredicted = 1;
         s.prequential.add(true);
         s.prequential.add(false);
         s.publishedVersion = 1;
@@ -63,6 +67,10 @@ class TrainerStateSerializerTest {
         assertThat(back.batchPartitions).startsWith(0, 1, 0);
         assertThat(back.batchOffsets).startsWith(100, 101, 102);
         assertThat(back.labelModel).isNull();
+        assertThat(back.batchIds).startsWith("id-0", "id-1", "id-2");
+        assertThat(back.batchEventTimes).startsWith(1000, 1001, 1002);
+        assertThat(back.batchAnnotators).startsWith(null, "ann", null);
+        assertThat(back.batchPredicted).isEqualTo(1);
     }
 
     @Test
@@ -83,6 +91,8 @@ class TrainerStateSerializerTest {
         s.batchItems[1] = Long.MAX_VALUE;
         s.batchAnnotators[0] = "b";
         s.batchAnnotators[1] = "new one";
+        s.batchIds[0] = "item-1";
+        s.batchIds[1] = "item-2";
         s.batchFill = 2;
         byte[] first = bytes(s);
         TrainerState back = new TrainerStateSerializer().deserialize(new DataInputDeserializer(first));
@@ -120,6 +130,7 @@ class TrainerStateSerializerTest {
         assertThat(back.batchLabels).startsWith(2, 0, 1);
         assertThat(back.batchPartitions).startsWith(-1, -1, -1);
         assertThat(back.batchOffsets).startsWith(-1, -1, -1);
+        assertThat(back.batchPredicted).as("layout 1 predicted on arrival").isEqualTo(3);
         assertThat(back.predictions).isEqualTo(11);
         assertThat(back.learner.toBytes()).isEqualTo(s.learner.toBytes());
     }

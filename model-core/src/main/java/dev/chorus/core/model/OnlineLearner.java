@@ -75,6 +75,10 @@ public final class OnlineLearner implements Predictor {
 
   /** Scratch for one minibatch: standardised inputs, network outputs, the loss gradient; grown on demand. */
   private float[] batchInputs = new float[0];
+  /** Scratch of the batched predictions; never part of the state. */
+  private float[] predictInputs = new float[0];
+  private float[] predictOutputs = new float[0];
+  private final float[] exampleProbabilities;
   private float[] batchOutputs = new float[0];
   private float[] batchGradient = new float[0];
   /** Scratch for one example. */
@@ -98,6 +102,7 @@ public final class OnlineLearner implements Predictor {
     this.rng = rng;
     this.exampleInput = new float[spec.inputDim()];
     this.exampleOutput = new float[network.outputDim()];
+    this.exampleProbabilities = new float[Math.max(1, spec.numClasses())];
     this.standardizerBackup = standardizer == null ? null : new OnlineStandardizer(spec.inputDim());
     this.runningStatistics = network.runningStatistics();
     this.runningStatisticsBackup = runningStatistics.stream().map(a -> new float[a.length]).toArray(float[][]::new);
@@ -247,6 +252,48 @@ public final class OnlineLearner implements Predictor {
     }
     outputs(x, xOffset);
     return exampleOutput[0];
+  }
+
+  /** {@inheritDoc} One batched inference pass, standardising all rows at once. */
+  @Override
+  public void predictProbaBatch(float[] x, int rows, float[] out) {
+    requireClassifier("predictProbaBatch");
+    int k = spec.numClasses();
+    batchOutputs(x, rows);
+    float[] row = exampleProbabilities;
+    for (int r = 0; r < rows; r++) {
+      loss.probabilities(predictOutputs, r * network.outputDim(), k, row);
+      System.arraycopy(row, 0, out, r * k, k);
+    }
+  }
+
+  /** {@inheritDoc} One batched inference pass, standardising all rows at once. */
+  @Override
+  public void predictValues(float[] x, int rows, float[] out) {
+    if (spec.isClassifier()) {
+      throw new IllegalStateException("predictValues: " + spec.algorithm() + " is a classifier; use predictProbaBatch");
+    }
+    batchOutputs(x, rows);
+    System.arraycopy(predictOutputs, 0, out, 0, rows);
+  }
+
+  /** Inference outputs of {@code rows} examples into {@link #predictOutputs}. */
+  private void batchOutputs(float[] x, int rows) {
+    int d = spec.inputDim();
+    if ((long) rows * d > x.length) {
+      throw new IllegalArgumentException("predict: " + rows + " examples need " + (long) rows * d
+          + " floats (inputDim=" + d + "), array has " + x.length);
+    }
+    if (predictOutputs.length < rows * network.outputDim()) {
+      predictOutputs = new float[rows * network.outputDim()];
+      predictInputs = standardizer == null ? predictInputs : new float[rows * d];
+    }
+    float[] in = x;
+    if (standardizer != null) {
+      standardizer.transform(x, rows, predictInputs);
+      in = predictInputs;
+    }
+    network.predictBatch(in, rows, predictOutputs);
   }
 
   private void requireClassifier(String method) {

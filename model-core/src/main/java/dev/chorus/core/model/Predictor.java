@@ -29,6 +29,26 @@ public interface Predictor {
    */
   float predictValue(float[] x, int xOffset);
 
+  /**
+   * Class probabilities of {@code rows} examples of {@code x} (row-major, {@code inputDim} each) into
+   * {@code out[r · outputDim ..]}; equal to {@link #predictProba} per row up to float rounding, and usually
+   * faster, as one batched pass. Changes no model state.
+   */
+  default void predictProbaBatch(float[] x, int rows, float[] out) {
+    float[] row = new float[outputDim()];
+    for (int r = 0; r < rows; r++) {
+      predictProba(x, r * inputDim(), row);
+      System.arraycopy(row, 0, out, r * row.length, row.length);
+    }
+  }
+
+  /** The predicted values of {@code rows} examples of {@code x} into {@code out[0 .. rows)}; for a regressor. */
+  default void predictValues(float[] x, int rows, float[] out) {
+    for (int r = 0; r < rows; r++) {
+      out[r] = predictValue(x, r * inputDim());
+    }
+  }
+
   /** Minibatch updates applied: the model's version. */
   long steps();
 

@@ -33,6 +33,9 @@ public final class Network {
   /** One example's activations, alternating between layers during {@link #predict}. */
   private final float[] exampleA;
   private final float[] exampleB;
+  /** Scratch of the batched {@link #predictBatch}, grown on demand. */
+  private float[] inferA = new float[0];
+  private float[] inferB = new float[0];
 
   /**
    * Chains {@code layers} in order.
@@ -120,6 +123,23 @@ public final class Network {
       layers[l].infer(in, inOffset, 1, dst, 0);
       in = dst;
       inOffset = 0;
+    }
+  }
+
+  /**
+   * Inference-mode outputs for {@code rows} examples of {@code x}, into {@code out[0 .. rows · outputDim)}: one
+   * batched product per layer instead of one per example; changes no state.
+   */
+  public void predictBatch(float[] x, int rows, float[] out) {
+    if (inferA.length < rows * maxWidth) {
+      inferA = new float[rows * maxWidth];
+      inferB = new float[rows * maxWidth];
+    }
+    float[] in = x;
+    for (int l = 0; l < layers.length; l++) {
+      float[] dst = l == layers.length - 1 ? out : (in == inferA ? inferB : inferA);
+      layers[l].infer(in, 0, rows, dst, 0);
+      in = dst;
     }
   }
 

@@ -264,4 +264,51 @@ class OnlineLearnerTest {
     // 200 minibatches of 64: a single per-call allocation of the smallest scratch array would exceed this.
     assertThat(allocated).as("bytes allocated by 200 training and prediction rounds").isLessThan(4096);
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"softmax", "mlp-bn-dropout", "regression"})
+  void batchedPredictionsEqualPerExampleOnesUpToRounding(String kind) {
+    ModelSpec spec = switch (kind) {
+      case "softmax" -> ModelSpec.softmaxRegression(5, 3);
+      case "mlp-bn-dropout" -> ModelSpec.mlp(5, 3, java.util.List.of(
+          HiddenLayerSpec.of(300, dev.chorus.core.nn.ActivationFunction.RELU).withBatchNorm().withDropout(0.3)));
+      default -> ModelSpec.linearRegression(5);
+    };
+    OnlineLearner learner = OnlineLearner.create(spec.withSeed(4));
+    int n = 40;
+    float[] x = new float[n * 5];
+    int[] labels = new int[n];
+    float[] targets = new float[n];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) Math.sin(i * 0.7) * 3 + i % 5;
+    }
+    for (int i = 0; i < n; i++) {
+      labels[i] = i % 3;
+      targets[i] = x[i * 5] - x[i * 5 + 1];
+    }
+    if (spec.isClassifier()) {
+      learner.trainMinibatch(x, labels, null, n);
+    } else {
+      learner.trainMinibatch(x, targets, null, n);
+    }
+    byte[] before = learner.toBytes();
+    if (spec.isClassifier()) {
+      float[] batch = new float[n * 3];
+      learner.predictProbaBatch(x, n, batch);
+      float[] one = new float[3];
+      for (int r = 0; r < n; r++) {
+        learner.predictProba(x, r * 5, one);
+        for (int c = 0; c < 3; c++) {
+          assertThat(batch[r * 3 + c]).as("row %d class %d", r, c).isCloseTo(one[c], within(1e-5f));
+        }
+      }
+    } else {
+      float[] values = new float[n];
+      learner.predictValues(x, n, values);
+      for (int r = 0; r < n; r++) {
+        assertThat(values[r]).isCloseTo(learner.predictValue(x, r * 5), within(1e-4f));
+      }
+    }
+    assertThat(learner.toBytes()).as("predicting changes no state").isEqualTo(before);
+  }
 }
