@@ -49,13 +49,41 @@ public final class Blas {
     this.smallOpsInJava = smallOpsInJava;
   }
 
+  /**
+   * System property that names the backend of {@link #get()}: {@code native}, {@code vector-api} or {@code java}
+   * ({@link BlasBackend#key()}). Unset or empty: the best available backend.
+   */
+  public static final String BACKEND_PROPERTY = "chorus.blas";
+
+  /** The facade {@link #get()} returns, or why there is none; chosen once per JVM. */
+  private record Choice(Blas blas, RuntimeException failure) {}
+
   private static final class Default {
-    static final Blas INSTANCE = choose();
+    static final Choice CHOICE = chooseFromProperty();
+
+    private static Choice chooseFromProperty() {
+      try {
+        return new Choice(choose(System.getProperty(BACKEND_PROPERTY)), null);
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        // Kept, not thrown from the class initialiser: every caller then sees this message, not NoClassDefFoundError.
+        return new Choice(null, e);
+      }
+    }
   }
 
-  /** The facade on the best available backend: native, else Vector API, else pure Java. */
+  /**
+   * The facade on the backend the system property {@value #BACKEND_PROPERTY} names, else on the best available
+   * backend: native, else Vector API, else pure Java.
+   *
+   * @throws IllegalArgumentException if {@value #BACKEND_PROPERTY} names no backend
+   * @throws IllegalStateException if the backend it names cannot be loaded in this JVM, or no backend can
+   */
   public static Blas get() {
-    return Default.INSTANCE;
+    Choice choice = Default.CHOICE;
+    if (choice.failure() != null) {
+      throw choice.failure();
+    }
+    return choice.blas();
   }
 
   /**
@@ -81,7 +109,31 @@ public final class Blas {
     return BackendProbe.result(backend).failure();
   }
 
-  private static Blas choose() {
+  /**
+   * The facade on the backend {@code requested} names ({@link BlasBackend#key()}), or on the best available one
+   * when it is {@code null} or blank.
+   *
+   * @throws IllegalArgumentException if {@code requested} names no backend
+   * @throws IllegalStateException if the requested backend cannot be loaded, or no backend can; the message says why
+   */
+  static Blas choose(String requested) {
+    if (requested == null || requested.isBlank()) {
+      return chooseBest();
+    }
+    BlasBackend backend = BlasBackend.fromKey(requested.strip())
+        .orElseThrow(() -> new IllegalArgumentException("system property " + BACKEND_PROPERTY + ": expected one of "
+            + BlasBackend.keys() + ", got '" + requested + "'"));
+    BackendProbe.Result result = BackendProbe.result(backend);
+    if (!result.available()) {
+      throw new IllegalStateException("system property " + BACKEND_PROPERTY + "=" + backend.key() + " asks for the "
+          + backend.label() + " BLAS backend, which is unavailable: " + result.failure());
+    }
+    LOG.info("BLAS backend: {} ({}; chosen by -D{}={})", backend, result.description(), BACKEND_PROPERTY,
+        backend.key());
+    return new Blas(backend, result.blas(), result.description(), true);
+  }
+
+  private static Blas chooseBest() {
     List<String> skipped = new ArrayList<>();
     for (BlasBackend candidate : BlasBackend.values()) {
       BackendProbe.Result result = BackendProbe.result(candidate);

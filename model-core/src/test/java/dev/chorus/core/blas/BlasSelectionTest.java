@@ -1,8 +1,15 @@
 package dev.chorus.core.blas;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class BlasSelectionTest {
@@ -57,5 +64,76 @@ class BlasSelectionTest {
     assertThat(Blas.isAvailable(BlasBackend.VECTOR_API)).isEqualTo(moduleLoaded);
     assertThat(Blas.isAvailable(BlasBackend.JAVA)).isTrue();
     assertThat(Blas.forBackend(BlasBackend.JAVA).description()).doesNotContain("Vector");
+  }
+
+  @Test
+  void theSystemPropertyNamesTheBackendOrTheBestIsChosen() {
+    assertThat(System.getProperty(Blas.BACKEND_PROPERTY)).as("this test JVM leaves %s unset", Blas.BACKEND_PROPERTY)
+        .isNull();
+    assertThat(Blas.choose(null).backend()).isEqualTo(Blas.get().backend());
+    assertThat(Blas.choose(" ").backend()).isEqualTo(Blas.get().backend());
+    assertThat(BlasBackend.keys()).containsExactly("native", "vector-api", "java");
+    for (BlasBackend backend : BlasBackend.values()) {
+      if (Blas.isAvailable(backend)) {
+        assertThat(Blas.choose(backend.key()).backend()).isEqualTo(backend);
+        assertThat(Blas.choose(backend.key().toUpperCase(java.util.Locale.ROOT)).backend()).isEqualTo(backend);
+      } else {
+        assertThatIllegalStateException()
+            .isThrownBy(() -> Blas.choose(backend.key()))
+            .withMessageStartingWith("system property chorus.blas=" + backend.key() + " asks for the "
+                + backend.label() + " BLAS backend, which is unavailable: ")
+            .withMessageContaining(Blas.unavailableReason(backend));
+      }
+    }
+    assertThat(Blas.choose("java").description()).doesNotContain("Vector");
+  }
+
+  @Test
+  void anUnknownBackendNameIsRejectedWithTheNamesThatWork() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Blas.choose("openblas"))
+        .withMessage("system property chorus.blas: expected one of [native, vector-api, java], got 'openblas'");
+    assertThatIllegalArgumentException().isThrownBy(() -> Blas.choose("Vector API"));
+  }
+
+  @Test
+  void getHonoursThePropertyAndKeepsSayingWhyItCannot() throws Exception {
+    assertThat(probe("-Dchorus.blas=java", "--add-modules=jdk.incubator.vector")).isEqualTo("JAVA\nJAVA");
+    assertThat(probe("-Dchorus.blas=vector-api"))
+        .as("without the incubator module; the second call repeats the reason, not NoClassDefFoundError")
+        .isEqualTo(("IllegalStateException: system property chorus.blas=vector-api asks for the Vector API BLAS "
+            + "backend, which is unavailable: module jdk.incubator.vector is not loaded (start the JVM with "
+            + "--add-modules=jdk.incubator.vector)\n").repeat(2).strip());
+    assertThat(probe("-Dchorus.blas=fast")).isEqualTo(("IllegalArgumentException: system property chorus.blas: "
+        + "expected one of [native, vector-api, java], got 'fast'\n").repeat(2).strip());
+  }
+
+  /** What {@link Probe} prints in a fresh JVM started with {@code jvmArgs} and this JVM's class path. */
+  private static String probe(String... jvmArgs) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of(jvmArgs));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
+    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    // The log also writes to stdout: keep the probe's own lines.
+    return out.lines().filter(line -> line.startsWith(Probe.PREFIX)).map(line -> line.substring(Probe.PREFIX.length()))
+        .collect(java.util.stream.Collectors.joining("\n"));
+  }
+
+  /** Calls {@link Blas#get()} twice and prints the backend, or the exception's class and message, each time. */
+  static final class Probe {
+    static final String PREFIX = "probe: ";
+
+    public static void main(String[] args) {
+      for (int i = 0; i < 2; i++) {
+        try {
+          System.out.println(PREFIX + Blas.get().backend());
+        } catch (RuntimeException e) {
+          System.out.println(PREFIX + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+      }
+    }
   }
 }
