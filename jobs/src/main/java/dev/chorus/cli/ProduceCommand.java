@@ -9,6 +9,7 @@ import dev.chorus.core.io.IdxReader;
 import dev.chorus.core.io.LibSvmReader;
 import dev.chorus.core.io.SparseDataset;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.runtime.ExampleLabeling;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;

@@ -1,4 +1,4 @@
-package dev.chorus.cli;
+package dev.chorus.runtime;
 
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.annotators.LabelStream;
@@ -6,10 +6,10 @@ import dev.chorus.schemas.Example;
 import java.util.function.Consumer;
 
 /**
- * Which examples {@code chorus produce} sends for a dataset, in which order, and how they are labeled: a plan of
- * {@link #size} sends, each of one dataset row.
+ * Which examples a producer of the examples topic ({@code chorus produce}, {@code chorus bench e2e}) sends for a
+ * dataset, in which order, and how they are labeled: a plan of {@link #size} sends, each of one dataset row.
  */
-interface ExampleLabeling {
+public interface ExampleLabeling {
 
     /** How many examples one pass over a dataset of {@code rows} rows sends. */
     int size(int rows);
