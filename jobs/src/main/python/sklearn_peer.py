@@ -16,6 +16,7 @@ examples_per_s counts the time of standardising a minibatch plus partial_fit, as
 OnlineLearner.trainMinibatch, which standardises too; loading and shuffling are not timed.
 
 Usage: sklearn_peer.py --data-dir DIR [--batch-size 128] [--seed 42] [--learning-rate 0.001]
+                       [--models sklearn_sgd_log,sklearn_mlp256]
 """
 
 import argparse
@@ -33,6 +34,7 @@ from sklearn.neural_network import MLPClassifier
 
 MASK64 = (1 << 64) - 1
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+PEERS = ("sklearn_sgd_log", "sklearn_mlp256")
 # OnlineStandardizer.EPSILON: a constant pixel is scaled by at most 1/sqrt(0.01) instead of dividing by 0.
 STANDARDIZER_EPSILON = 1e-2
 
@@ -130,7 +132,13 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--learning-rate", type=float, default=0.001, help="MLPClassifier's Adam step size")
+    parser.add_argument("--models", default="sklearn_sgd_log,sklearn_mlp256",
+                        help="comma-separated peers to train (default: both)")
     args = parser.parse_args()
+    wanted = args.models.split(",")
+    unknown = sorted(set(wanted) - set(PEERS))
+    if unknown:
+        sys.exit(f"--models: unknown {unknown}, expected some of {list(PEERS)}")
 
     x_train = read_idx(find(args.data_dir, "train-images-idx3-ubyte"), 3).astype(np.float32) / np.float32(255)
     y_train = read_idx(find(args.data_dir, "train-labels-idx1-ubyte"), 1)
@@ -147,6 +155,8 @@ def main():
     }
     result = {}
     for name, model in peers.items():
+        if name not in wanted:
+            continue
         standardizer, seconds = train_one_pass(model, x_train, y_train, order, args.batch_size, classes)
         accuracy = float((model.predict(standardizer.transform(x_test)) == y_test).mean())
         result[name] = {"one_pass": {"test_accuracy": accuracy}, "examples_per_s": len(order) / seconds}

@@ -1,18 +1,12 @@
 package dev.chorus.core.bench;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.blas.BlasBackend;
 import dev.chorus.core.io.IdxReader;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.random.SplitMix64;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,10 +58,7 @@ public final class LearnBenchmark {
   /** Dropout rate of the {@code mlp256_dropout} variant. */
   public static final double DROPOUT = 0.2;
 
-  private static final String UNAVAILABLE = "unavailable";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  /** How long the scikit-learn peer may run before it is stopped; a pass takes about a minute. */
-  private static final long PEER_TIMEOUT_MINUTES = 30;
+  private static final String UNAVAILABLE = SklearnPeer.UNAVAILABLE;
 
   /**
    * What to run.
@@ -94,13 +84,9 @@ public final class LearnBenchmark {
       pythons = List.copyOf(pythons);
     }
 
-    /**
-     * Minibatches of 128, seed 42, a 2048 × 2048 peak sgemm, no peer; Python is looked up as
-     * {@code python3} on the PATH, then Debian's {@code /usr/bin/python3} (where {@code python3-sklearn}
-     * installs) in case the PATH's is another installation.
-     */
+    /** Minibatches of 128, seed 42, a 2048 × 2048 peak sgemm, no peer; Python as {@link SklearnPeer#PYTHONS}. */
     public static Options defaults(Path dataDir) {
-      return new Options(dataDir, 128, 42, 2048, null, List.of("python3", "/usr/bin/python3"));
+      return new Options(dataDir, 128, 42, 2048, null, SklearnPeer.PYTHONS);
     }
 
     public Options withBatchSize(int batchSize) {
@@ -419,78 +405,22 @@ public final class LearnBenchmark {
 
   /** scikit-learn's figures, or why there are none. */
   private Map<String, Object> peers(Data data) {
-    Map<String, Object> peers = new LinkedHashMap<>();
     if (options.sklearnPeer() == null) {
-      peers.put(UNAVAILABLE, "no scikit-learn peer script given");
-      return peers;
+      return new LinkedHashMap<>(Map.of(UNAVAILABLE, "no scikit-learn peer script given"));
     }
-    String python = pythonWithSklearn();
+    String python = SklearnPeer.findPython(options.pythons()).orElse(null);
     if (python == null) {
-      peers.put(UNAVAILABLE, "no Python with scikit-learn among " + options.pythons()
-          + " (on Debian: apt-get install python3-sklearn)");
-      return peers;
+      return new LinkedHashMap<>(Map.of(UNAVAILABLE, SklearnPeer.noPythonReason(options.pythons())));
     }
     progress.update("scikit-learn peer (" + python + ")", done, total);
-    List<String> command = List.of(python, options.sklearnPeer().toString(), "--data-dir",
+    Map<String, Object> peers = SklearnPeer.run(python, options.sklearnPeer(), List.of("--data-dir",
         options.dataDir().toString(), "--batch-size", Integer.toString(options.batchSize()), "--seed",
-        Long.toString(options.seed()), "--learning-rate", Double.toString(LEARNING_RATE));
-    try {
-      ProcessOutput output = execute(command, PEER_TIMEOUT_MINUTES, TimeUnit.MINUTES);
-      if (output.exitCode() != 0) {
-        peers.put(UNAVAILABLE, "peer " + command + " exited with " + output.exitCode() + ": " + output.stderr().strip());
-        return peers;
-      }
-      peers.putAll(JSON.readValue(output.stdout(), new TypeReference<LinkedHashMap<String, Object>>() { }));
-      peers.put("python", python);
+        Long.toString(options.seed()), "--learning-rate", Double.toString(LEARNING_RATE)));
+    if (!peers.containsKey(UNAVAILABLE)) {
       long expected = orderChecksum(data.trainRows(), options.seed());
       Object checksum = peers.get("order_checksum");
       peers.put("same_order", checksum instanceof Number number && number.longValue() == expected);
-    } catch (IOException e) {
-      peers.put(UNAVAILABLE, "peer " + command + " failed: " + e.getMessage());
     }
     return peers;
-  }
-
-  private String pythonWithSklearn() {
-    for (String python : options.pythons()) {
-      try {
-        if (execute(List.of(python, "-c", "import sklearn"), 1, TimeUnit.MINUTES).exitCode() == 0) {
-          return python;
-        }
-      } catch (IOException e) {
-        // Not installed under that name: try the next.
-      }
-    }
-    return null;
-  }
-
-  private record ProcessOutput(int exitCode, String stdout, String stderr) {}
-
-  /** Runs {@code command}, reading both streams concurrently so that neither pipe can fill and block it. */
-  private static ProcessOutput execute(List<String> command, long timeout, TimeUnit unit) throws IOException {
-    Process process = new ProcessBuilder(command).start();
-    CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
-    CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
-    try {
-      if (!process.waitFor(timeout, unit)) {
-        process.destroyForcibly();
-        throw new IOException("timed out after " + timeout + " " + unit.toString().toLowerCase(Locale.ROOT));
-      }
-      return new ProcessOutput(process.exitValue(), stdout.join(), stderr.join());
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for " + command, e);
-    }
-  }
-
-  private static String drain(InputStream in) {
-    try (in) {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      in.transferTo(bytes);
-      return bytes.toString(StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
