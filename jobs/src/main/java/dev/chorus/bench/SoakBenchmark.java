@@ -1,7 +1,6 @@
 package dev.chorus.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.annotators.SimulatedAnnotator;
@@ -18,10 +17,6 @@ import dev.chorus.runtime.LabeledDataset;
 import dev.chorus.runtime.LocalFlinkCluster;
 import dev.chorus.schemas.Example;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,8 +52,6 @@ public final class SoakBenchmark {
     private final int rate;
     private final Duration sampleEvery;
     private final Consumer<String> log;
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final ObjectMapper json = new ObjectMapper();
 
     public SoakBenchmark(int minutes, int rate, Duration sampleEvery, Consumer<String> log) {
         this.minutes = minutes;
@@ -90,7 +83,6 @@ public final class SoakBenchmark {
             StreamExecutionEnvironment serveEnv = StreamExecutionEnvironment.getExecutionEnvironment();
             ServeJob.build(serveEnv, serve);
             JobID serveJob = flink.submit(serveEnv, "chorus-serve (soak)");
-            URI rest = flink.webUi();
 
             AtomicBoolean producing = new AtomicBoolean(true);
             Thread producer = new Thread(() -> produce(kafka, train, data, producing, produced), "soak-producer");
@@ -99,7 +91,7 @@ public final class SoakBenchmark {
             long samplesWanted = minutes * 60L / sampleEvery.toSeconds();
             for (int i = 1; i <= samplesWanted; i++) {
                 LockSupport.parkNanos(start + i * sampleEvery.toNanos() - System.nanoTime());
-                Map<String, Object> sample = sample(rest, trainJob, serveJob, (System.nanoTime() - start) / 60e9);
+                Map<String, Object> sample = sample(flink, trainJob, serveJob, (System.nanoTime() - start) / 60e9);
                 sample.put("examples_produced", produced.get());
                 samples.add(sample);
                 log.accept(String.format("minute %5.2f: heap after GC %6.1f MB, state %,d bytes, checkpoint %d ms, "
@@ -148,13 +140,13 @@ public final class SoakBenchmark {
         }
     }
 
-    private Map<String, Object> sample(URI rest, JobID train, JobID serve, double minute) throws Exception {
+    private Map<String, Object> sample(LocalFlinkCluster flink, JobID train, JobID serve, double minute) throws Exception {
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         long stateBytes = 0;
         long checkpointMs = 0;
         for (JobID job : List.of(train, serve)) {
-            JsonNode completed = checkpoints(rest, job).path("latest").path("completed");
+            JsonNode completed = flink.checkpointStatistics(job).path("latest").path("completed");
             stateBytes += completed.path("checkpointed_size").asLong(completed.path("state_size").asLong());
             checkpointMs = Math.max(checkpointMs, completed.path("end_to_end_duration").asLong());
         }
@@ -164,12 +156,6 @@ public final class SoakBenchmark {
         sample.put("state_bytes", stateBytes);
         sample.put("checkpoint_ms", checkpointMs);
         return sample;
-    }
-
-    private JsonNode checkpoints(URI rest, JobID job) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(rest.resolve("/jobs/" + job + "/checkpoints"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        return json.readTree(response.body());
     }
 
     /** Least-squares slope of {@code key} against {@code minute}. */

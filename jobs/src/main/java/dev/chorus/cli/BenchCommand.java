@@ -2,26 +2,32 @@ package dev.chorus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.chorus.bench.E2eBenchmark;
 import dev.chorus.bench.LatencyBenchmark;
 import dev.chorus.core.bench.CrowdBenchmark;
 import dev.chorus.core.bench.LearnBenchmark;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code chorus bench}: benchmarks that need the whole machine; their figures go to docs/BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: figures printed, and written as JSON with --json.",
         subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
-            BenchCommand.Soak.class})
+            BenchCommand.Soak.class, BenchCommand.E2e.class})
 public final class BenchCommand {
 
     /** Writes benchmark results as indented JSON. */
@@ -139,6 +145,62 @@ public final class BenchCommand {
             System.out.printf("heap trend %.3f MB/min, state trend %.1f bytes/min (from minute %s)%n",
                     results.get("heap_trend_mb_per_min"), results.get("state_trend_bytes_per_min"),
                     results.get("trend_from_minute"));
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "e2e", mixinStandardHelpOptions = true,
+            description = {"End-to-end throughput on an embedded broker and MiniCluster: fills one examples topic "
+                    + "(2 partitions) with N Fashion-MNIST examples labeled by the simulated annotators, then measures "
+                    + "a plain consumer reading it (the ceiling), the train job (softmax, MLP-256, MLP-256 with "
+                    + "Dawid-Skene; parallelism 1 and 2; at-least-once, bounded), the serve job, softmax and MLP-256 "
+                    + "on pure-Java BLAS in a child JVM, checkpoint durations and sizes, and scikit-learn's "
+                    + "SGDClassifier in memory; examples/s and the ratio to the ceiling per line.",
+                "Lines: softmax.p1, softmax.p2, mlp256.p1, mlp256.p2, mlp256_dawid_skene.p1, serve.p1 (needs a "
+                    + "softmax line), softmax_java.p1, mlp256_java.p1, checkpoint.softmax, checkpoint.mlp256, "
+                    + "peers.sklearn_sgd_log."})
+    static final class E2e implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--examples", paramLabel = "N", defaultValue = "" + E2eBenchmark.DEFAULT_EXAMPLES,
+                description = "Examples in the topic, the dataset repeated as needed (default: ${DEFAULT-VALUE}).")
+        int examples;
+
+        @Option(names = "--lines", split = ",", paramLabel = "LINE",
+                description = "Run only these lines (default: all); the raw consumer always runs.")
+        List<String> lines = List.of();
+
+        @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
+        boolean noPeers;
+
+        @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Show a progress bar while filling the topic (default); --no-progress hides it.")
+        boolean progress;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            E2eBenchmark.Options options;
+            try {
+                options = new E2eBenchmark.Options(examples, Set.copyOf(lines),
+                        noPeers ? null : Learn.sklearnPeerScript(), progress);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            Map<String, Object> results = new E2eBenchmark(options, line -> {
+                out.println(line);
+                out.flush();
+            }).run();
+            out.println();
+            out.print(E2eBenchmark.table(results));
+            out.flush();
             if (json != null) {
                 writeJson(json, results);
             }

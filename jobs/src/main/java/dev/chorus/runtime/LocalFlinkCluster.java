@@ -1,6 +1,13 @@
 package dev.chorus.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
@@ -20,7 +27,10 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  * same topology code runs here and on a real cluster.
  */
 public final class LocalFlinkCluster implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final MiniCluster cluster;
+    private final HttpClient http = HttpClient.newHttpClient();
 
     private LocalFlinkCluster(MiniCluster cluster) {
         this.cluster = cluster;
@@ -48,6 +58,21 @@ public final class LocalFlinkCluster implements AutoCloseable {
     /** The Flink web UI (and REST API) address. */
     public URI webUi() throws Exception {
         return cluster.getRestAddress().get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The job's checkpoint statistics as Flink's REST API gives them ({@code GET /jobs/<id>/checkpoints}): counts,
+     * a summary, the latest checkpoints and a history of the last few, each with {@code end_to_end_duration},
+     * {@code state_size}, {@code checkpointed_size} and {@code status}.
+     */
+    public JsonNode checkpointStatistics(JobID job) throws Exception {
+        URI uri = webUi().resolve("/jobs/" + job + "/checkpoints");
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("GET " + uri + ": HTTP " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
     }
 
     /** Submits the job defined on {@code env} and returns its id without waiting for it to finish. */

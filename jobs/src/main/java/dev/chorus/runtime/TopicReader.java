@@ -59,10 +59,16 @@ public final class TopicReader {
     /** Follows {@code topic} from the beginning, handing each committed value to {@code sink}, until {@code stop} says so. */
     public static void follow(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
             Consumer<byte[]> sink, BooleanSupplier stop) {
+        followRecords(bootstrapServers, kafkaProperties, topic, r -> sink.accept(r.value()), stop);
+    }
+
+    /** {@link #follow}, handing over whole records (partition, offset, key, value) instead of values. */
+    public static void followRecords(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
+            Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier stop) {
         try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrapServers, kafkaProperties, topic)) {
             while (!stop.getAsBoolean()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    sink.accept(r.value());
+                    sink.accept(r);
                 }
             }
         }
