@@ -133,6 +133,15 @@ public final class E2eBenchmark {
             new Line("checkpoint.mlp256", Kind.CHECKPOINT, MLP256, 1, null, "checkpoints, MLP-256"),
             new Line("peers.sklearn_sgd_log", Kind.PEER, null, 1, null, "scikit-learn SGDClassifier(log_loss)"));
 
+    /**
+     * Runs before the measured lines and is reported apart ({@code warmup}): the first job in a JVM pays for compiling Flink's, Kafka's and
+     * Avro's hot paths (JFR: about 10 s of JIT compilation in a 19 s softmax run on 2 cores), which a long-running
+     * job pays once. Every measured line meets a warm JVM; the child JVM warms up the same way.
+     */
+    static final Line WARMUP = new Line("warmup", Kind.TRAIN, SOFTMAX, 1, null,
+            "warm-up: train softmax, parallelism 1, cold JVM");
+    static final String WARMUP_SUFFIX = "-warmup";
+
     /** Every line's key, for option help and checks. */
     public static List<String> lineKeys() {
         return LINES.stream().map(Line::key).toList();
@@ -202,6 +211,12 @@ public final class E2eBenchmark {
             log.accept(String.format(Locale.ROOT, "%-24s %,12.0f examples/s (%.1f MB/s)", "raw consume",
                     ceiling, (double) raw.get("mb_per_s")));
 
+            if (LINES.stream().anyMatch(l -> options.runs(l) && l.kind() != Kind.PEER && l.childBlas() == null)) {
+                Map<String, Object> warmup = runTrain(kafka, flink, examples.name(), WARMUP).figures();
+                warmup.put("ratio_to_raw", (double) warmup.get("examples_per_s") / ceiling);
+                results.put(WARMUP.key(), warmup);
+                log.accept(summary(WARMUP, warmup));
+            }
             byte[][] servedModel = null;
             for (Line line : LINES) {
                 if (!options.runs(line)) {
@@ -310,6 +325,7 @@ public final class E2eBenchmark {
         long bytes = 0;
         long records = 0;
         long first = 0;
+        double cpuBefore = processCpuSeconds();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 TopicReader.committedReader(bootstrap, Map.of()), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -331,6 +347,7 @@ public final class E2eBenchmark {
         figures.put("examples_per_s", records / seconds);
         figures.put("mb_per_s", bytes / seconds / 1e6);
         figures.put("seconds", seconds);
+        putCpu(figures, processCpuSeconds() - cpuBefore, records);
         figures.put("value_bytes", bytes);
         return figures;
     }
@@ -343,11 +360,19 @@ public final class E2eBenchmark {
     private TrainRun runTrain(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, String examplesTopic, Line line)
             throws Exception {
         checkSpec(line);
-        TrainSettings settings = trainSettings(kafka.bootstrapServers(), examplesTopic, line).bounded(true)
-                .checkpointIntervalMs(CHECKPOINT_INTERVAL_MS);
+        TrainSettings settings = boundedTrainSettings(kafka.bootstrapServers(), examplesTopic, line,
+                line.topicPrefix());
         createOutputTopics(kafka, settings);
         if (line.childBlas() != null) {
-            return new TrainRun(runInChildJvm(kafka.bootstrapServers(), examplesTopic, line), null);
+            createOutputTopics(kafka, boundedTrainSettings(kafka.bootstrapServers(), examplesTopic, line,
+                    line.topicPrefix() + WARMUP_SUFFIX));
+            double cpuBefore = processCpuSeconds();
+            Map<String, Object> figures = runInChildJvm(kafka.bootstrapServers(), examplesTopic, line);
+            // The child counted its own CPU time (the job); this JVM's (the broker, mostly) goes on top.
+            double childCpu = ((Number) figures.get("cpu_seconds")).doubleValue();
+            putCpu(figures, childCpu + processCpuSeconds() - cpuBefore, options.examples());
+            figures.put("cpu_seconds_child_jvm", childCpu);
+            return new TrainRun(figures, null);
         }
         return measureTrain(settings, flink, options.examples(), line);
     }
@@ -361,8 +386,13 @@ public final class E2eBenchmark {
         }
     }
 
-    static TrainSettings trainSettings(String bootstrap, String examplesTopic, Line line) {
-        String prefix = line.topicPrefix();
+    /** A measured train run: bounded, with the production checkpoint interval, topics and group named by prefix. */
+    static TrainSettings boundedTrainSettings(String bootstrap, String examplesTopic, Line line, String prefix) {
+        return trainSettings(bootstrap, examplesTopic, line, prefix).bounded(true)
+                .checkpointIntervalMs(CHECKPOINT_INTERVAL_MS);
+    }
+
+    static TrainSettings trainSettings(String bootstrap, String examplesTopic, Line line, String prefix) {
         return new TrainSettings()
                 .bootstrapServers(bootstrap)
                 .groupId(prefix)
@@ -390,12 +420,14 @@ public final class E2eBenchmark {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, settings);
             env.configure(noRestarts());
+            double cpuBefore = processCpuSeconds();
             long submitted = System.currentTimeMillis();
             JobID job = flink.submit(env, "chorus-train (e2e " + line.key() + ")");
             flink.await(job);
             long finished = System.currentTimeMillis();
             snapshots.awaitFinal(PATIENCE);
             predictions.awaitCount(PATIENCE);
+            double cpu = processCpuSeconds() - cpuBefore;
 
             ModelSnapshot last = snapshots.last();
             if (last == null) {
@@ -407,6 +439,7 @@ public final class E2eBenchmark {
             figures.put("examples_per_s", n / ((end - start) / 1e3));
             figures.put("seconds", (end - start) / 1e3);
             figures.put("job_seconds", (finished - submitted) / 1e3);
+            putCpu(figures, cpu, n);
             figures.put("examples_seen", last.getExamplesSeen());
             figures.put("all_examples_seen", last.getExamplesSeen() == n);
             figures.put("model_version", last.getVersion());
@@ -474,17 +507,20 @@ public final class E2eBenchmark {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             ServeJob.build(env, settings);
             env.configure(noRestarts());
+            double cpuBefore = processCpuSeconds();
             long submitted = System.currentTimeMillis();
             JobID job = flink.submit(env, "chorus-serve (e2e " + line.key() + ")");
             flink.await(job);
             long finished = System.currentTimeMillis();
             predictions.awaitCount(PATIENCE);
+            double cpu = processCpuSeconds() - cpuBefore;
             long start = predictions.firstProducedAt();
             long end = predictions.countReachedAt();
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("examples_per_s", n / ((end - start) / 1e3));
             figures.put("seconds", (end - start) / 1e3);
             figures.put("job_seconds", (finished - submitted) / 1e3);
+            putCpu(figures, cpu, n);
             figures.put("predictions", predictions.count());
             figures.put("dead_letters", total(endOffsets(kafka.bootstrapServers(), settings.deadLetterTopic().name())));
             figures.put("model", "softmax, the final snapshot of the last softmax train line");
@@ -503,7 +539,7 @@ public final class E2eBenchmark {
      */
     private Map<String, Object> runCheckpoints(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink,
             String examplesTopic, Line line) throws Exception {
-        TrainSettings settings = trainSettings(kafka.bootstrapServers(), examplesTopic, line)
+        TrainSettings settings = trainSettings(kafka.bootstrapServers(), examplesTopic, line, line.topicPrefix())
                 .checkpointIntervalMs(CHECKPOINT_LINE_INTERVAL_MS);
         createOutputTopics(kafka, settings);
         long n = options.examples();
@@ -665,11 +701,15 @@ public final class E2eBenchmark {
         }
         Line line = LINES.stream().filter(l -> l.key().equals(args[0])).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown line " + args[0]));
-        TrainSettings settings = trainSettings(args[1], args[2], line).bounded(true)
-                .checkpointIntervalMs(CHECKPOINT_INTERVAL_MS);
+        long n = Long.parseLong(args[3]);
         Map<String, Object> figures;
         try (LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0)) {
-            figures = measureTrain(settings, flink, Long.parseLong(args[3]), line).figures();
+            // The first run meets a cold JVM, as the parent's warm-up line does; the second is the measured one.
+            Map<String, Object> cold = measureTrain(boundedTrainSettings(args[1], args[2], line,
+                    line.topicPrefix() + WARMUP_SUFFIX), flink, n, line).figures();
+            figures = measureTrain(boundedTrainSettings(args[1], args[2], line, line.topicPrefix()), flink, n, line)
+                    .figures();
+            figures.put("cold_jvm_examples_per_s", cold.get("examples_per_s"));
         }
         JSON.writeValue(Path.of(args[4]).toFile(), figures);
         System.exit(0);
@@ -841,6 +881,21 @@ public final class E2eBenchmark {
         return offsets.values().stream().mapToLong(Long::longValue).sum();
     }
 
+    /**
+     * CPU time of this JVM so far: the broker, the MiniCluster's jobs and the benchmark's own consumers, which all
+     * share the machine's cores; per example it is a cost that the machine's other load changes far less than
+     * the throughput.
+     */
+    static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    private static void putCpu(Map<String, Object> figures, double cpuSeconds, long examples) {
+        figures.put("cpu_seconds", cpuSeconds);
+        figures.put("cpu_us_per_example", cpuSeconds * 1e6 / examples);
+    }
+
     /** The system load average over the last minute, as {@code uptime} shows it. */
     static double loadAverage() {
         return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0;
@@ -878,9 +933,10 @@ public final class E2eBenchmark {
 
     /** The table of every line that measured a rate: examples/s and ratio to the raw-consume ceiling. */
     public static String table(Map<String, Object> results) {
-        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%-24s %14s %14s %10s  %s%n", "line",
-                "examples/s", "ratio to raw", "seconds", "what"));
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%-24s %14s %14s %10s %12s  %s%n", "line",
+                "examples/s", "ratio to raw", "seconds", "CPU µs/ex", "what"));
         appendRow(table, "raw_consume", at(results, "raw_consume"), "plain KafkaConsumer<byte[], byte[]>: the ceiling");
+        appendRow(table, WARMUP.key(), at(results, WARMUP.key()), WARMUP.description());
         for (Line line : LINES) {
             if (line.kind() != Kind.CHECKPOINT) {
                 appendRow(table, line.key(), at(results, line.key()), line.description());
@@ -894,15 +950,18 @@ public final class E2eBenchmark {
             return;
         }
         if (figures.containsKey("skipped")) {
-            table.append(String.format(Locale.ROOT, "%-24s %14s %14s %10s  %s (skipped)%n", key, "-", "-", "-", what));
+            table.append(String.format(Locale.ROOT, "%-24s %14s %14s %10s %12s  %s (skipped)%n", key, "-", "-", "-",
+                    "-", what));
             return;
         }
-        Object ratio = figures.get("ratio_to_raw");
-        Object seconds = figures.get("seconds");
-        table.append(String.format(Locale.ROOT, "%-24s %,14.0f %14s %10s  %s%n", key,
+        table.append(String.format(Locale.ROOT, "%-24s %,14.0f %14s %10s %12s  %s%n", key,
                 ((Number) figures.get("examples_per_s")).doubleValue(),
-                ratio == null ? "1.000" : String.format(Locale.ROOT, "%.3f", ((Number) ratio).doubleValue()),
-                seconds == null ? "" : String.format(Locale.ROOT, "%.2f", ((Number) seconds).doubleValue()), what));
+                figures.containsKey("ratio_to_raw") ? decimal(figures.get("ratio_to_raw"), 3) : "1.000",
+                decimal(figures.get("seconds"), 2), decimal(figures.get("cpu_us_per_example"), 1), what));
+    }
+
+    private static String decimal(Object value, int places) {
+        return value == null ? "" : String.format(Locale.ROOT, "%." + places + "f", ((Number) value).doubleValue());
     }
 
     @SuppressWarnings("unchecked")
