@@ -134,15 +134,18 @@ public final class E2eBenchmark {
             new Line("peers.sklearn_sgd_log", Kind.PEER, null, 1, null, "scikit-learn SGDClassifier(log_loss)"));
 
     /**
-     * Runs {@value #WARMUP_RUNS} times before the measured lines, and its first, cold run is reported apart
-     * ({@code warmup}). The first jobs in a JVM pay for compiling Flink's, Kafka's and Avro's hot paths (JFR: about
-     * 10 s of JIT compilation in a 19 s softmax run on 2 cores; softmax p1 reached its steady rate only on the
-     * third run over the topic), which a long-running job pays once. The child JVM warms up the same way, on its
-     * own BLAS backend.
+     * Runs before the measured lines until its rate settles: at least {@value #WARMUP_MIN_RUNS} and at most
+     * {@value #WARMUP_MAX_RUNS} times, until a run's rate is within 5% of the one before. Reported
+     * apart ({@code warmup}: the first, cold run, and every run's rate). The first jobs in a JVM pay for compiling
+     * Flink's, Kafka's and Avro's hot paths (JFR: about 10 s of JIT compilation in a 19 s softmax run on 2 cores;
+     * softmax p1 went from 39k through 65k, 72k and 90k to 100k examples/s over its first runs over the topic), which
+     * a long-running job pays once. The child JVM warms up the same way, on its own BLAS backend.
      */
     static final Line WARMUP = new Line("warmup", Kind.TRAIN, SOFTMAX, 1, null,
             "warm-up: train softmax, parallelism 1, cold JVM");
-    static final int WARMUP_RUNS = 2;
+    static final int WARMUP_MIN_RUNS = 3;
+    static final int WARMUP_MAX_RUNS = 6;
+    static final double WARMUP_SETTLED = 0.05;
 
     /** Every line's key, for option help and checks. */
     public static List<String> lineKeys() {
@@ -219,7 +222,7 @@ public final class E2eBenchmark {
                         options.examples(), WARMUP.topicPrefix());
                 warmup.put("ratio_to_raw", (double) warmup.get("examples_per_s") / ceiling);
                 results.put(WARMUP.key(), warmup);
-                log.accept(summary(WARMUP, warmup));
+                log.accept(summary(WARMUP, warmup) + "; runs until settled: " + warmupRates(warmup));
             }
             byte[][] servedModel = null;
             for (Line line : LINES) {
@@ -455,16 +458,30 @@ public final class E2eBenchmark {
         }
     }
 
-    /** Runs the {@link #WARMUP} line {@value #WARMUP_RUNS} times; the figures of the first, cold run. */
+    /** Runs the {@link #WARMUP} line until its rate settles; the figures of the first, cold run, and every rate. */
     static Map<String, Object> warmUp(String bootstrap, LocalFlinkCluster flink, String examplesTopic, long n,
             String prefix) throws Exception {
         Map<String, Object> cold = null;
-        for (int run = 0; run < WARMUP_RUNS; run++) {
+        List<Double> rates = new ArrayList<>();
+        for (int run = 0; run < WARMUP_MAX_RUNS; run++) {
             Map<String, Object> figures = measureTrain(warmupSettings(bootstrap, examplesTopic, prefix, run), flink,
                     n, WARMUP).figures();
             cold = cold == null ? figures : cold;
+            double rate = (double) figures.get("examples_per_s");
+            rates.add(rate);
+            double previous = rates.size() > 1 ? rates.get(rates.size() - 2) : Double.NaN;
+            if (rates.size() >= WARMUP_MIN_RUNS && Math.abs(rate - previous) <= WARMUP_SETTLED * previous) {
+                break;
+            }
         }
+        cold.put("runs_examples_per_s", rates);
         return cold;
+    }
+
+    private static String warmupRates(Map<String, Object> warmup) {
+        return ((List<?>) warmup.get("runs_examples_per_s")).stream()
+                .map(r -> String.format(Locale.ROOT, "%,.0f", ((Number) r).doubleValue()))
+                .collect(Collectors.joining(", ", "[", "] examples/s"));
     }
 
     private static TrainSettings warmupSettings(String bootstrap, String examplesTopic, String prefix, int run) {
@@ -472,7 +489,7 @@ public final class E2eBenchmark {
     }
 
     private static void createWarmupTopics(EmbeddedKafkaBroker kafka, String examplesTopic, String prefix) {
-        for (int run = 0; run < WARMUP_RUNS; run++) {
+        for (int run = 0; run < WARMUP_MAX_RUNS; run++) {
             createOutputTopics(kafka, warmupSettings(kafka.bootstrapServers(), examplesTopic, prefix, run));
         }
     }
@@ -731,6 +748,7 @@ public final class E2eBenchmark {
             figures = measureTrain(boundedTrainSettings(args[1], args[2], line, line.topicPrefix()), flink, n, line)
                     .figures();
             figures.put("cold_jvm_examples_per_s", cold.get("examples_per_s"));
+            figures.put("warmup_runs_examples_per_s", cold.get("runs_examples_per_s"));
         }
         JSON.writeValue(Path.of(args[4]).toFile(), figures);
         System.exit(0);

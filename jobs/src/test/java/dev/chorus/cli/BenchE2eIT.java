@@ -46,6 +46,9 @@ class BenchE2eIT {
         assertThat(results.at("/softmax_java/p1/blas_backend").asText())
                 .as("the child JVM ran with -Dchorus.blas=java").isEqualTo("JAVA");
 
+        assertThat(results.at("/warmup/runs_examples_per_s").size()).as("warm-up runs").isBetween(3, 6);
+        assertThat(results.at("/softmax_java/p1/warmup_runs_examples_per_s").size()).isBetween(3, 6);
+
         JsonNode dawidSkene = results.at("/mlp256_dawid_skene/p1");
         if (dawidSkene.has("skipped")) {
             assertThat(dawidSkene.get("skipped").asText()).contains("labelModel");
