@@ -35,11 +35,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +54,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,6 +73,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * reads it from the beginning: the raw consumer, the train job per model and parallelism, the serve job with a
  * model the train job made, the pure-Java BLAS lines in a child JVM ({@code -Dchorus.blas=java}, since the
  * backend is chosen once per JVM), and scikit-learn in memory as a peer.
+ *
+ * <p>Every example of that topic belongs to one task, so at parallelism 2 the source and the decoder run twice but
+ * the model trains in one subtask (the job keys by task). The {@code 2tasks} lines read a second topic whose
+ * examples alternate between two tasks that Flink assigns to different subtasks: what parallelism buys when there
+ * is more than one model to train.
  *
  * <p>A train line runs the job bounded (it stops at the topic's end), with at-least-once sinks and the production
  * checkpoint interval, and is timed from its first prediction (made right after its first record is read) until a
@@ -113,25 +121,28 @@ public final class E2eBenchmark {
      * One line of the benchmark: its result key ({@code softmax.p1}), what it measures, the model spec, the
      * parallelism, and the BLAS backend when it must run in a child JVM on that backend.
      */
-    record Line(String key, Kind kind, String spec, int parallelism, BlasBackend childBlas, String description) {
+    record Line(String key, Kind kind, String spec, int parallelism, int tasks, BlasBackend childBlas,
+            String description) {
         String topicPrefix() {
             return "e2e-" + key.replace('.', '-').replace('_', '-');
         }
     }
 
     static final List<Line> LINES = List.of(
-            new Line("softmax.p1", Kind.TRAIN, SOFTMAX, 1, null, "train softmax, parallelism 1"),
-            new Line("softmax.p2", Kind.TRAIN, SOFTMAX, 2, null, "train softmax, parallelism 2 (1 training subtask)"),
-            new Line("mlp256.p1", Kind.TRAIN, MLP256, 1, null, "train MLP-256, parallelism 1"),
-            new Line("mlp256.p2", Kind.TRAIN, MLP256, 2, null, "train MLP-256, parallelism 2 (1 training subtask)"),
-            new Line("mlp256_dawid_skene.p1", Kind.TRAIN, MLP256_DAWID_SKENE, 1, null,
+            new Line("softmax.p1", Kind.TRAIN, SOFTMAX, 1, 1, null, "train softmax, parallelism 1"),
+            new Line("softmax.p2", Kind.TRAIN, SOFTMAX, 2, 1, null, "train softmax, parallelism 2, 1 task"),
+            new Line("softmax_2tasks.p2", Kind.TRAIN, SOFTMAX, 2, 2, null, "train softmax, parallelism 2, 2 tasks"),
+            new Line("mlp256.p1", Kind.TRAIN, MLP256, 1, 1, null, "train MLP-256, parallelism 1"),
+            new Line("mlp256.p2", Kind.TRAIN, MLP256, 2, 1, null, "train MLP-256, parallelism 2, 1 task"),
+            new Line("mlp256_2tasks.p2", Kind.TRAIN, MLP256, 2, 2, null, "train MLP-256, parallelism 2, 2 tasks"),
+            new Line("mlp256_dawid_skene.p1", Kind.TRAIN, MLP256_DAWID_SKENE, 1, 1, null,
                     "train MLP-256 + Dawid-Skene, parallelism 1"),
-            new Line("serve.p1", Kind.SERVE, SOFTMAX, 1, null, "serve softmax, parallelism 1"),
-            new Line("softmax_java.p1", Kind.TRAIN, SOFTMAX, 1, BlasBackend.JAVA, "train softmax, pure-Java BLAS"),
-            new Line("mlp256_java.p1", Kind.TRAIN, MLP256, 1, BlasBackend.JAVA, "train MLP-256, pure-Java BLAS"),
-            new Line("checkpoint.softmax", Kind.CHECKPOINT, SOFTMAX, 1, null, "checkpoints, softmax"),
-            new Line("checkpoint.mlp256", Kind.CHECKPOINT, MLP256, 1, null, "checkpoints, MLP-256"),
-            new Line("peers.sklearn_sgd_log", Kind.PEER, null, 1, null, "scikit-learn SGDClassifier(log_loss)"));
+            new Line("serve.p1", Kind.SERVE, SOFTMAX, 1, 1, null, "serve softmax, parallelism 1"),
+            new Line("softmax_java.p1", Kind.TRAIN, SOFTMAX, 1, 1, BlasBackend.JAVA, "train softmax, pure-Java BLAS"),
+            new Line("mlp256_java.p1", Kind.TRAIN, MLP256, 1, 1, BlasBackend.JAVA, "train MLP-256, pure-Java BLAS"),
+            new Line("checkpoint.softmax", Kind.CHECKPOINT, SOFTMAX, 1, 1, null, "checkpoints, softmax"),
+            new Line("checkpoint.mlp256", Kind.CHECKPOINT, MLP256, 1, 1, null, "checkpoints, MLP-256"),
+            new Line("peers.sklearn_sgd_log", Kind.PEER, null, 1, 1, null, "scikit-learn SGDClassifier(log_loss)"));
 
     /**
      * Runs before the measured lines until its rate settles: at least {@value #WARMUP_MIN_RUNS} and at most
@@ -141,7 +152,7 @@ public final class E2eBenchmark {
      * softmax p1 went from 39k through 65k, 72k and 90k to 100k examples/s over its first runs over the topic), which
      * a long-running job pays once. The child JVM warms up the same way, on its own BLAS backend.
      */
-    static final Line WARMUP = new Line("warmup", Kind.TRAIN, SOFTMAX, 1, null,
+    static final Line WARMUP = new Line("warmup", Kind.TRAIN, SOFTMAX, 1, 1, null,
             "warm-up: train softmax, parallelism 1, cold JVM");
     static final int WARMUP_MIN_RUNS = 3;
     static final int WARMUP_MAX_RUNS = 6;
@@ -203,12 +214,14 @@ public final class E2eBenchmark {
         config.put("dataset", data.name());
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0)) {
-            Topic<Example> examples = new Topic<>("e2e-examples", Example.class, WireFormat.AVRO);
-            kafka.createTopics(List.of(new NewTopic(examples.name(), PARTITIONS, (short) 1)));
+            Topic<Example> examples = examplesTopic(1);
             long fillStarted = System.nanoTime();
-            fill(kafka.bootstrapServers(), examples, data);
+            fill(kafka, examples, data, 1);
             config.put("fill_seconds", (System.nanoTime() - fillStarted) / 1e9);
-            data = null; // the topic holds it now; lets the GC have the 200 MB back
+            if (LINES.stream().anyMatch(l -> options.runs(l) && l.tasks() == 2)) {
+                fill(kafka, examplesTopic(2), data, 2);
+            }
+            data = null; // the topics hold it now; lets the GC have the 200 MB back
 
             Map<String, Object> raw = rawConsume(kafka.bootstrapServers(), examples.name(), options.examples());
             double ceiling = (double) raw.get("examples_per_s");
@@ -233,8 +246,8 @@ public final class E2eBenchmark {
                 try {
                     figures = switch (line.kind()) {
                         case TRAIN -> {
-                            TrainRun train = runTrain(kafka, flink, examples.name(), line);
-                            if (line.spec().equals(SOFTMAX) && train.finalSnapshot() != null) {
+                            TrainRun train = runTrain(kafka, flink, examplesTopic(line.tasks()).name(), line);
+                            if (line.spec().equals(SOFTMAX) && line.tasks() == 1 && train.finalSnapshot() != null) {
                                 servedModel = train.finalSnapshot();
                             }
                             yield train.figures();
@@ -287,7 +300,36 @@ public final class E2eBenchmark {
      * Writes {@code options.examples()} examples: the dataset's rows in the annotator simulator's order, each
      * labeling its own example with the annotator's id and label, repeated until N are sent.
      */
-    private void fill(String bootstrap, Topic<Example> topic, LabeledDataset data) {
+    /** The examples topic whose examples belong to {@code tasks} tasks, each trained by its own subtask at p2. */
+    static Topic<Example> examplesTopic(int tasks) {
+        return new Topic<>(tasks == 1 ? "e2e-examples" : "e2e-examples-" + tasks + "tasks", Example.class,
+                WireFormat.AVRO);
+    }
+
+    /**
+     * The task names of a topic with {@code tasks} tasks: {@value #TASK} alone, or names whose keys Flink assigns to
+     * different subtasks at parallelism {@code tasks}, so that each task trains in its own subtask.
+     */
+    static List<String> taskNames(int tasks) {
+        if (tasks == 1) {
+            return List.of(TASK);
+        }
+        int maxParallelism = KeyGroupRangeAssignment.computeDefaultMaxParallelism(tasks);
+        String[] names = new String[tasks];
+        for (int i = 0; Arrays.stream(names).anyMatch(Objects::isNull); i++) {
+            String name = TASK + "-" + i;
+            int subtask = KeyGroupRangeAssignment.assignKeyToParallelOperator(name, maxParallelism, tasks);
+            if (names[subtask] == null) {
+                names[subtask] = name;
+            }
+        }
+        return List.of(names);
+    }
+
+    private void fill(EmbeddedKafkaBroker kafka, Topic<Example> topic, LabeledDataset data, int tasks) {
+        kafka.createTopics(List.of(new NewTopic(topic.name(), PARTITIONS, (short) 1)));
+        String bootstrap = kafka.bootstrapServers();
+        List<String> taskNames = taskNames(tasks);
         AnnotatorPool pool = AnnotatorPool.fashionMnist(0);
         ExampleLabeling labeling = ExampleLabeling.simulatedAnnotators(pool,
                 pool.label(data.labels(), AnnotatorPool.DEFAULT_LABELS_PER_ITEM, 0));
@@ -296,7 +338,8 @@ public final class E2eBenchmark {
         long startTime = System.currentTimeMillis();
         int n = options.examples();
         log.accept(String.format(Locale.ROOT, "Filling %s with %,d examples of %s (%,d labelings by %d simulated "
-                + "annotators, repeated)", topic.name(), n, data.name(), plan, pool.size()));
+                + "annotators, repeated), task%s %s", topic.name(), n, data.name(), plan, pool.size(),
+                tasks == 1 ? "" : "s in turn", String.join(", ", taskNames)));
         try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of());
                 ProgressBar bar = options.progress() ? new ProgressBarBuilder().setTaskName("Filling")
                         .setInitialMax(n).setStyle(ProgressBarStyle.ASCII).setUnit(" ex", 1).showSpeed()
@@ -304,7 +347,7 @@ public final class E2eBenchmark {
             for (int sent = 0; sent < n; sent++) {
                 int position = sent % plan;
                 int row = labeling.row(position);
-                Example unlabeled = ExampleProducer.example(data, row, TASK, "e2e", startTime);
+                Example unlabeled = ExampleProducer.example(data, row, taskNames.get(sent % tasks), "e2e", startTime);
                 unlabeled.setEventTime(startTime + sent);
                 labeling.label(position, unlabeled, data.labels()[row],
                         e -> producer.sendRaw(topic.name(), e.getId(), codec.encode(e)));
@@ -444,15 +487,19 @@ public final class E2eBenchmark {
             figures.put("seconds", (end - start) / 1e3);
             figures.put("job_seconds", (finished - submitted) / 1e3);
             putCpu(figures, cpu, n);
-            figures.put("examples_seen", last.getExamplesSeen());
-            figures.put("all_examples_seen", last.getExamplesSeen() == n);
+            figures.put("examples_seen", snapshots.examplesSeen());
+            figures.put("all_examples_seen", snapshots.examplesSeen() == n);
+            if (line.tasks() > 1) {
+                figures.put("examples_seen_by_task", snapshots.examplesSeenByTask());
+            }
             figures.put("model_version", last.getVersion());
             figures.put("snapshot_bytes", snapshots.lastValue().length);
             figures.put("snapshots", snapshots.count());
             figures.put("predictions", predictions.count());
             figures.put("dead_letters", total(endOffsets(bootstrap, settings.deadLetterTopic().name())));
             figures.put("parallelism", line.parallelism());
-            figures.put("training_subtasks", 1);
+            figures.put("tasks", line.tasks());
+            figures.put("training_subtasks", Math.min(line.tasks(), line.parallelism()));
             figures.put("blas_backend", Blas.get().backend().name());
             return new TrainRun(figures, new byte[][] {snapshots.lastKey(), snapshots.lastValue()});
         }
@@ -834,10 +881,14 @@ public final class E2eBenchmark {
         }
     }
 
-    /** Watches model snapshots for the first that has seen every example, and keeps the last one. */
+    /**
+     * Watches model snapshots for the moment the tasks' latest snapshots have seen every example between them, and
+     * keeps the last one.
+     */
     static final class SnapshotWatch {
         private final RecordCodec<ModelSnapshot> codec;
         private final long expected;
+        private final Map<String, Long> examplesSeenByTask = new HashMap<>();
         private ModelSnapshot last;
         private byte[] lastKey;
         private byte[] lastValue;
@@ -857,10 +908,20 @@ public final class E2eBenchmark {
             lastValue = r.value();
             lastArrival = now;
             count++;
-            if (finalArrival == 0 && last.getExamplesSeen() >= expected) {
+            examplesSeenByTask.put(last.getTask(), last.getExamplesSeen());
+            if (finalArrival == 0 && examplesSeen() >= expected) {
                 finalArrival = now;
                 notifyAll();
             }
+        }
+
+        /** Examples seen by the latest snapshot of each task, summed. */
+        synchronized long examplesSeen() {
+            return examplesSeenByTask.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        synchronized Map<String, Long> examplesSeenByTask() {
+            return new TreeMap<>(examplesSeenByTask);
         }
 
         /**

@@ -159,9 +159,11 @@ public final class BenchCommand {
                     + "Dawid-Skene; parallelism 1 and 2; at-least-once, bounded), the serve job, softmax and MLP-256 "
                     + "on pure-Java BLAS in a child JVM, checkpoint durations and sizes, and scikit-learn's "
                     + "SGDClassifier in memory; examples/s and the ratio to the ceiling per line.",
-                "Lines: softmax.p1, softmax.p2, mlp256.p1, mlp256.p2, mlp256_dawid_skene.p1, serve.p1 (needs a "
-                    + "softmax line), softmax_java.p1, mlp256_java.p1, checkpoint.softmax, checkpoint.mlp256, "
-                    + "peers.sklearn_sgd_log."})
+                "Lines: softmax.p1, softmax.p2, softmax_2tasks.p2, mlp256.p1, mlp256.p2, mlp256_2tasks.p2, "
+                    + "mlp256_dawid_skene.p1, serve.p1 (needs a softmax line), softmax_java.p1, mlp256_java.p1, "
+                    + "checkpoint.softmax, checkpoint.mlp256, peers.sklearn_sgd_log. With one task, parallelism 2 "
+                    + "reads and decodes in parallel but trains in one subtask; the 2tasks lines fill a second topic "
+                    + "whose examples alternate between two tasks that train in different subtasks."})
     static final class E2e implements Callable<Integer> {
         @Spec
         CommandSpec spec;
