@@ -641,15 +641,18 @@ public final class E2eBenchmark {
             try {
                 long deadline = System.nanoTime() + PATIENCE.toNanos();
                 while (completed.size() < CHECKPOINTS_MEASURED && System.nanoTime() < deadline) {
+                    Thread.sleep(200); // polling interval of the REST API; checkpoints come every second
+                    // Before its first prediction the job may still be starting, and its statistics not served yet.
                     long firstPrediction = predictions.firstProducedAtOrZero();
+                    if (firstPrediction == 0) {
+                        continue;
+                    }
                     for (JsonNode c : flink.checkpointStatistics(job).path("history")) {
-                        if (firstPrediction > 0 && "COMPLETED".equals(c.path("status").asText())
-                                && !c.path("is_savepoint").asBoolean()
+                        if ("COMPLETED".equals(c.path("status").asText()) && !c.path("is_savepoint").asBoolean()
                                 && c.path("trigger_timestamp").asLong() > firstPrediction) {
                             completed.put(c.path("id").asLong(), c);
                         }
                     }
-                    Thread.sleep(200); // polling interval of the REST API; checkpoints come every second
                 }
             } finally {
                 flink.cancel(job);
