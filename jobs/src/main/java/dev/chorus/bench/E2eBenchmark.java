@@ -466,15 +466,10 @@ public final class E2eBenchmark {
                 Follower m = new Follower(bootstrap, settings.modelsTopic().name(), snapshots::accept)) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, settings);
-            env.configure(noRestarts());
-            double cpuBefore = processCpuSeconds();
-            long submitted = System.currentTimeMillis();
-            JobID job = flink.submit(env, "chorus-train (e2e " + line.key() + ")");
-            flink.await(job);
-            long finished = System.currentTimeMillis();
+            JobRun run = runToEnd(flink, env, "chorus-train (e2e " + line.key() + ")");
             snapshots.awaitFinal(PATIENCE);
             predictions.awaitCount(PATIENCE);
-            double cpu = processCpuSeconds() - cpuBefore;
+            double cpu = processCpuSeconds() - run.cpuAtSubmit();
 
             ModelSnapshot last = snapshots.last();
             if (last == null) {
@@ -485,7 +480,7 @@ public final class E2eBenchmark {
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("examples_per_s", n / ((end - start) / 1e3));
             figures.put("seconds", (end - start) / 1e3);
-            figures.put("job_seconds", (finished - submitted) / 1e3);
+            figures.put("job_seconds", (run.finished() - run.submitted()) / 1e3);
             putCpu(figures, cpu, n);
             figures.put("examples_seen", snapshots.examplesSeen());
             figures.put("all_examples_seen", snapshots.examplesSeen() == n);
@@ -541,6 +536,18 @@ public final class E2eBenchmark {
         }
     }
 
+    /** A bounded job that ran to its end: when it was submitted and finished, and this JVM's CPU time at submission. */
+    record JobRun(long submitted, long finished, double cpuAtSubmit) {}
+
+    /** Submits the job defined on {@code env}, without restarts, and waits for its end; throws if it failed. */
+    static JobRun runToEnd(LocalFlinkCluster flink, StreamExecutionEnvironment env, String name) throws Exception {
+        env.configure(noRestarts());
+        double cpu = processCpuSeconds();
+        long submitted = System.currentTimeMillis();
+        flink.await(flink.submit(env, name));
+        return new JobRun(submitted, System.currentTimeMillis(), cpu);
+    }
+
     /** A job that fails here should fail its line, not restart forever (the default with checkpointing). */
     private static Configuration noRestarts() {
         Configuration conf = new Configuration();
@@ -593,20 +600,15 @@ public final class E2eBenchmark {
                 predictions::accept)) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             ServeJob.build(env, settings);
-            env.configure(noRestarts());
-            double cpuBefore = processCpuSeconds();
-            long submitted = System.currentTimeMillis();
-            JobID job = flink.submit(env, "chorus-serve (e2e " + line.key() + ")");
-            flink.await(job);
-            long finished = System.currentTimeMillis();
+            JobRun run = runToEnd(flink, env, "chorus-serve (e2e " + line.key() + ")");
             predictions.awaitCount(PATIENCE);
-            double cpu = processCpuSeconds() - cpuBefore;
+            double cpu = processCpuSeconds() - run.cpuAtSubmit();
             long start = predictions.firstProducedAt();
             long end = predictions.countReachedAt();
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("examples_per_s", n / ((end - start) / 1e3));
             figures.put("seconds", (end - start) / 1e3);
-            figures.put("job_seconds", (finished - submitted) / 1e3);
+            figures.put("job_seconds", (run.finished() - run.submitted()) / 1e3);
             putCpu(figures, cpu, n);
             figures.put("predictions", predictions.count());
             figures.put("dead_letters", total(endOffsets(kafka.bootstrapServers(), settings.deadLetterTopic().name())));
