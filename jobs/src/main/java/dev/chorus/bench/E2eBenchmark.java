@@ -10,6 +10,7 @@ import dev.chorus.core.blas.BlasBackend;
 import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
@@ -23,6 +24,7 @@ import dev.chorus.runtime.FashionMnist;
 import dev.chorus.runtime.LabeledDataset;
 import dev.chorus.runtime.LocalFlinkCluster;
 import dev.chorus.runtime.TopicReader;
+import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -60,7 +62,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -99,8 +100,6 @@ public final class E2eBenchmark {
     static final long CHECKPOINT_LINE_INTERVAL_MS = 1_000;
     /** Completed checkpoints a checkpoint line collects after the model exists. */
     static final int CHECKPOINTS_MEASURED = 10;
-    /** An MLP-256 snapshot with its Adam moments is about 2.4 MB, more than Kafka's default 1 MB record limit. */
-    static final int MAX_MODEL_RECORD_BYTES = 16 << 20;
     /** Bounds each wait for output, so that a broken run fails instead of hanging; not a timing. */
     static final Duration PATIENCE = Duration.ofMinutes(5);
 
@@ -447,9 +446,9 @@ public final class E2eBenchmark {
                 .predictionsTopic(new Topic<>(prefix + "-predictions", Prediction.class, WireFormat.AVRO))
                 .modelsTopic(new Topic<>(prefix + "-models", ModelSnapshot.class, WireFormat.AVRO))
                 .deadLetterTopic(new Topic<>(prefix + "-dead-letters", DeadLetter.class, WireFormat.AVRO))
+                .annotatorsTopic(new Topic<>(prefix + "-annotators", AnnotatorModel.class, WireFormat.AVRO))
                 .specs(TaskSpecs.ofDefault(line.spec()))
                 .exactlyOnce(false)
-                .kafkaProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(MAX_MODEL_RECORD_BYTES))
                 .parallelism(line.parallelism());
     }
 
@@ -556,11 +555,14 @@ public final class E2eBenchmark {
     }
 
     private static void createOutputTopics(EmbeddedKafkaBroker kafka, JobSettings<?> settings) {
-        kafka.createTopics(List.of(
+        List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(settings.predictionsTopic().name(), PARTITIONS, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(Map.of(
-                        "cleanup.policy", "compact", "max.message.bytes", String.valueOf(MAX_MODEL_RECORD_BYTES))),
+                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                 new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        if (settings instanceof TrainSettings train) {
+            topics.add(new NewTopic(train.annotatorsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS));
+        }
+        kafka.createTopics(topics);
     }
 
     // ---- serve ------------------------------------------------------------------------------------------------

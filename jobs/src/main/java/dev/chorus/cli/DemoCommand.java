@@ -11,6 +11,7 @@ import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.runtime.ExampleLabeling;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.FashionMnist;
 import dev.chorus.runtime.LabeledDataset;

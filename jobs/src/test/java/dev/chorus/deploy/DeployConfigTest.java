@@ -105,6 +105,7 @@ class DeployConfigTest {
         List<String> from = matches(dockerfile, "(?m)^FROM (\\S+)");
         assertThat(from).contains("flink:" + pom.get("flink.version") + "-java" + pom.get("maven.compiler.release"));
         assertThat(dockerfile).contains("libopenblas0-pthread")
+                .as("one OpenBLAS thread per slot").containsPattern("(?m)^ENV OPENBLAS_NUM_THREADS=1$")
                 .contains("ARG CHORUS_VERSION=" + pom.get("project.version"))
                 .contains("COPY --chown=flink:flink deploy/flink/config.yaml /opt/flink/conf/config.yaml")
                 .contains("jobs/target/chorus-jobs-${CHORUS_VERSION}-job.jar " + DOCKERFILE_JAR)
