@@ -7,9 +7,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -30,10 +35,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MiniCluster cluster;
+    private final Path checkpoints;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private LocalFlinkCluster(MiniCluster cluster) {
+    private LocalFlinkCluster(MiniCluster cluster, Path checkpoints) {
         this.cluster = cluster;
+        this.checkpoints = checkpoints;
     }
 
     /**
@@ -46,13 +53,18 @@ public final class LocalFlinkCluster implements AutoCloseable {
         conf.set(RestOptions.ADDRESS, "127.0.0.1");
         conf.set(RestOptions.BIND_PORT, restPort > 0 ? String.valueOf(restPort) : "8081-8181");
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
+        // Checkpoints go to files, as in production (deploy/flink/config.yaml): the JobManager's in-memory storage
+        // refuses state over 5 MB, which an MLP label model with its item history passes.
+        Path checkpoints = Files.createTempDirectory("chorus-checkpoints-");
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf)
                 .setNumTaskManagers(1)
                 .setNumSlotsPerTaskManager(slots)
                 .build());
         cluster.start();
-        return new LocalFlinkCluster(cluster);
+        return new LocalFlinkCluster(cluster, checkpoints);
     }
 
     /** The Flink web UI (and REST API) address. */
@@ -106,6 +118,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        cluster.close();
+        try {
+            cluster.close();
+        } finally {
+            try (Stream<Path> files = Files.walk(checkpoints)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 }
