@@ -39,6 +39,7 @@ public abstract class ClassifierLabelModel implements LabelModel {
   private final int[] itemSlots;
   private final int[] itemLabels;
   private float[] targets = new float[0];
+  private float[] predictions = new float[0];
 
   /** @throws IllegalArgumentException unless {@code spec} is a classifier whose loss takes soft targets */
   static void requireSuitable(ModelSpec spec) {
@@ -164,11 +165,14 @@ public abstract class ClassifierLabelModel implements LabelModel {
     registry.checkCapacity(annotators, n);
     if (targets.length < n * k) {
       targets = new float[n * k];
+      predictions = new float[n * k];
     }
+    // The classifier's view of every item before this minibatch's update, in one batched pass.
+    learner.predictProbaBatch(x, n, predictions);
     for (int e = 0; e < n; e++) {
       int slot = registry.register(annotators[e]);
       registry.countLabel(slot);
-      learner.predictProba(x, e * d, predicted);
+      System.arraycopy(predictions, e * k, predicted, 0, k);
       int count = 1;
       itemSlots[0] = slot;
       itemLabels[0] = labels[e];
