@@ -112,8 +112,11 @@ public final class SoakBenchmark {
         results.put("history_bound_reached_at_minute",
                 Math.round((double) HISTORY_ITEMS * LABELS_PER_ITEM / rate / 60 * 100) / 100.0);
         List<Map<String, Object>> steady = samples.subList(samples.size() / 3, samples.size());
-        results.put("heap_trend_mb_per_min", slope(steady, "heap_after_gc_mb"));
-        results.put("state_trend_bytes_per_min", slope(steady, "state_bytes"));
+        // Theil–Sen (median of pairwise slopes): one sample caught mid-collection cannot make a trend.
+        results.put("heap_trend_mb_per_min", medianSlope(steady, "heap_after_gc_mb"));
+        results.put("state_trend_bytes_per_min", medianSlope(steady, "state_bytes"));
+        results.put("heap_trend_least_squares_mb_per_min", slope(steady, "heap_after_gc_mb"));
+        results.put("state_trend_least_squares_bytes_per_min", slope(steady, "state_bytes"));
         results.put("trend_from_minute", steady.isEmpty() ? null : steady.get(0).get("minute"));
         return results;
     }
@@ -141,8 +144,12 @@ public final class SoakBenchmark {
     }
 
     private Map<String, Object> sample(LocalFlinkCluster flink, JobID train, JobID serve, double minute) throws Exception {
-        System.gc();
-        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        // The least heap used right after each of three full collections: the jobs allocate between them.
+        long heap = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            heap = Math.min(heap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
         long stateBytes = 0;
         long checkpointMs = 0;
         for (JobID job : List.of(train, serve)) {
@@ -159,6 +166,27 @@ public final class SoakBenchmark {
     }
 
     /** Least-squares slope of {@code key} against {@code minute}. */
+    /** Median of the slopes between every pair of samples of {@code key} against {@code minute} (Theil–Sen). */
+    static double medianSlope(List<Map<String, Object>> samples, String key) {
+        List<Double> slopes = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            for (int j = i + 1; j < samples.size(); j++) {
+                double dx = ((Number) samples.get(j).get("minute")).doubleValue()
+                        - ((Number) samples.get(i).get("minute")).doubleValue();
+                if (dx != 0) {
+                    slopes.add((((Number) samples.get(j).get(key)).doubleValue()
+                            - ((Number) samples.get(i).get(key)).doubleValue()) / dx);
+                }
+            }
+        }
+        if (slopes.isEmpty()) {
+            return Double.NaN;
+        }
+        java.util.Collections.sort(slopes);
+        int n = slopes.size();
+        return n % 2 == 1 ? slopes.get(n / 2) : (slopes.get(n / 2 - 1) + slopes.get(n / 2)) / 2;
+    }
+
     static double slope(List<Map<String, Object>> samples, String key) {
         int n = samples.size();
         if (n < 2) {
