@@ -5,7 +5,6 @@ import dev.chorus.core.model.OnlineLearner;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The label models that train one {@link OnlineLearner} on a soft target per label event (naive, majority,
@@ -20,15 +19,13 @@ import java.util.List;
  * classifier rejects as non-finite leaves the classifier unchanged but has already been counted in the
  * annotator statistics and the item history.
  */
-public abstract class ClassifierLabelModel implements LabelModel {
+public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
 
   /** Parts of the state, shared by the constructors of fresh and restored models. */
   record Parts(OnlineLearner learner, AnnotatorRegistry registry, ConfusionEstimates estimates,
       ItemLabelHistory history) {}
 
   protected final OnlineLearner learner;
-  protected final AnnotatorRegistry registry;
-  protected final ConfusionEstimates estimates;
   /** {@code null} for a method that does not look at an item's earlier labels. */
   protected final ItemLabelHistory history;
   private final int k;
@@ -58,9 +55,8 @@ public abstract class ClassifierLabelModel implements LabelModel {
   }
 
   ClassifierLabelModel(Parts parts) {
+    super(parts.registry(), parts.estimates());
     this.learner = parts.learner();
-    this.registry = parts.registry();
-    this.estimates = parts.estimates();
     this.history = parts.history();
     this.k = learner.numClasses();
     this.d = learner.inputDim();
@@ -115,11 +111,6 @@ public abstract class ClassifierLabelModel implements LabelModel {
   }
 
   @Override
-  public int maxAnnotators() {
-    return registry.maxAnnotators();
-  }
-
-  @Override
   public ModelSpec spec() {
     return learner.spec();
   }
@@ -132,21 +123,6 @@ public abstract class ClassifierLabelModel implements LabelModel {
   @Override
   public long examplesSeen() {
     return learner.examplesSeen();
-  }
-
-  @Override
-  public boolean knowsAnnotator(String id) {
-    return registry.slotOf(id) >= 0;
-  }
-
-  @Override
-  public int annotatorCount() {
-    return registry.size();
-  }
-
-  @Override
-  public long labelsSeen(String id) {
-    return registry.labelsSeen(id);
   }
 
   /** The classifier, for inspection. */
@@ -192,19 +168,6 @@ public abstract class ClassifierLabelModel implements LabelModel {
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
     learner.predictProba(x, xOffset, out);
-  }
-
-  @Override
-  public AnnotatorModel annotator(String id) {
-    int slot = registry.slotOf(id);
-    double[][] confusion = slot < 0 ? estimates.priorMatrix() : estimates.matrix(slot);
-    return new AnnotatorModel(id, confusion, ConfusionEstimates.reliability(confusion, estimates.classPrior()),
-        Double.NaN, slot < 0 ? 0 : registry.labelsSeen(slot));
-  }
-
-  @Override
-  public List<String> annotatorIds() {
-    return registry.ids();
   }
 
   /** The confusion estimates, for inspection; changing them changes this model. */

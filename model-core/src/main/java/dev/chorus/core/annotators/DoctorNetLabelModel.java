@@ -4,20 +4,16 @@ import dev.chorus.core.model.ModelSpec;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * {@code doctor-net}: Guan et al.'s Doctor Net ({@link DoctorNet}), a shared body with one softmax head per
  * annotator; each label trains its annotator's head and the body, and the prediction is the mean of all heads.
  * Confusions are estimated against the prediction's most probable class, before each minibatch's update.
  */
-public final class DoctorNetLabelModel implements LabelModel {
+public final class DoctorNetLabelModel extends DoctorNetModel {
 
   public static final String NAME = "doctor-net";
 
-  private final DoctorNet net;
-  private final AnnotatorRegistry registry;
-  private final ConfusionEstimates estimates;
   private final float[] predicted;
   private final float[] headProbabilities;
   private final float[] reference;
@@ -30,9 +26,7 @@ public final class DoctorNetLabelModel implements LabelModel {
   }
 
   private DoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates) {
-    this.net = net;
-    this.registry = registry;
-    this.estimates = estimates;
+    super(net, registry, estimates);
     this.predicted = new float[net.numClasses()];
     this.headProbabilities = new float[net.numClasses()];
     this.reference = new float[net.numClasses()];
@@ -41,51 +35,6 @@ public final class DoctorNetLabelModel implements LabelModel {
   @Override
   public String name() {
     return NAME;
-  }
-
-  @Override
-  public int numClasses() {
-    return net.numClasses();
-  }
-
-  @Override
-  public int inputDim() {
-    return net.inputDim();
-  }
-
-  @Override
-  public int maxAnnotators() {
-    return registry.maxAnnotators();
-  }
-
-  @Override
-  public ModelSpec spec() {
-    return net.spec();
-  }
-
-  @Override
-  public long steps() {
-    return net.steps();
-  }
-
-  @Override
-  public long examplesSeen() {
-    return net.examplesSeen();
-  }
-
-  @Override
-  public boolean knowsAnnotator(String id) {
-    return registry.slotOf(id) >= 0;
-  }
-
-  @Override
-  public int annotatorCount() {
-    return registry.size();
-  }
-
-  @Override
-  public long labelsSeen(String id) {
-    return registry.labelsSeen(id);
   }
 
   @Override
@@ -139,19 +88,6 @@ public final class DoctorNetLabelModel implements LabelModel {
       }
     }
     return best;
-  }
-
-  @Override
-  public AnnotatorModel annotator(String id) {
-    int slot = registry.slotOf(id);
-    double[][] confusion = slot < 0 ? estimates.priorMatrix() : estimates.matrix(slot);
-    return new AnnotatorModel(id, confusion, ConfusionEstimates.reliability(confusion, estimates.classPrior()),
-        Double.NaN, slot < 0 ? 0 : registry.labelsSeen(slot));
-  }
-
-  @Override
-  public List<String> annotatorIds() {
-    return registry.ids();
   }
 
   @Override

@@ -5,7 +5,6 @@ import dev.chorus.core.model.ModelSpec;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * {@code weighted-doctor-net}: a {@link DoctorNet} plus one averaging logit per annotator, weights = softmax of
@@ -15,15 +14,12 @@ import java.util.List;
  * their heads weighted by the softmax of their logits ({@link #logitGradient}), the heads held fixed.
  * Prediction is the weighted mean of all heads. A new annotator's logit starts at the mean of the others.
  */
-public final class WeightedDoctorNetLabelModel implements LabelModel {
+public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
 
   public static final String NAME = "weighted-doctor-net";
   /** Step size of the plain gradient steps on the averaging logits. */
   public static final double WEIGHT_LEARNING_RATE = 0.05;
 
-  private final DoctorNet net;
-  private final AnnotatorRegistry registry;
-  private final ConfusionEstimates estimates;
   private final ItemLabelHistory history;
   private final double[] logits;
   private final float[] predicted;
@@ -46,9 +42,7 @@ public final class WeightedDoctorNetLabelModel implements LabelModel {
 
   private WeightedDoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates,
       ItemLabelHistory history, double[] logits) {
-    this.net = net;
-    this.registry = registry;
-    this.estimates = estimates;
+    super(net, registry, estimates);
     this.history = history;
     this.logits = logits;
     int k = net.numClasses();
@@ -67,51 +61,6 @@ public final class WeightedDoctorNetLabelModel implements LabelModel {
   @Override
   public String name() {
     return NAME;
-  }
-
-  @Override
-  public int numClasses() {
-    return net.numClasses();
-  }
-
-  @Override
-  public int inputDim() {
-    return net.inputDim();
-  }
-
-  @Override
-  public int maxAnnotators() {
-    return registry.maxAnnotators();
-  }
-
-  @Override
-  public ModelSpec spec() {
-    return net.spec();
-  }
-
-  @Override
-  public long steps() {
-    return net.steps();
-  }
-
-  @Override
-  public long examplesSeen() {
-    return net.examplesSeen();
-  }
-
-  @Override
-  public boolean knowsAnnotator(String id) {
-    return registry.slotOf(id) >= 0;
-  }
-
-  @Override
-  public int annotatorCount() {
-    return registry.size();
-  }
-
-  @Override
-  public long labelsSeen(String id) {
-    return registry.labelsSeen(id);
   }
 
   @Override
@@ -226,31 +175,19 @@ public final class WeightedDoctorNetLabelModel implements LabelModel {
   }
 
   @Override
-  public AnnotatorModel annotator(String id) {
-    int slot = registry.slotOf(id);
-    int seen = registry.size();
-    double weight;
-    double[][] confusion;
-    if (slot < 0) {
-      // The weight it would get on arrival, its logit the mean of the others'.
-      double[] w = new double[seen + 1];
-      System.arraycopy(logits, 0, w, 0, seen);
-      w[seen] = meanLogit(seen);
-      softmax(w, w.length);
-      weight = w[seen];
-      confusion = estimates.priorMatrix();
-    } else {
-      weight = weights()[slot];
-      confusion = estimates.matrix(slot);
+  protected double weightOf(int slot) {
+    if (slot >= 0) {
+      return weights()[slot];
     }
-    return new AnnotatorModel(id, confusion, ConfusionEstimates.reliability(confusion, estimates.classPrior()),
-        weight, slot < 0 ? 0 : registry.labelsSeen(slot));
+    // The weight an annotator not seen yet would get on arrival, its logit the mean of the others'.
+    int seen = registry.size();
+    double[] w = new double[seen + 1];
+    System.arraycopy(logits, 0, w, 0, seen);
+    w[seen] = meanLogit(seen);
+    softmax(w, w.length);
+    return w[seen];
   }
 
-  @Override
-  public List<String> annotatorIds() {
-    return registry.ids();
-  }
 
   @Override
   public WeightedDoctorNetLabelModel copy() {
