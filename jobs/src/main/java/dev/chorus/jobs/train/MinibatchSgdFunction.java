@@ -220,13 +220,13 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             s.model.predictValues(x, rows, batchOutputs);
         }
         long version = s.version();
+        if (probabilities.length != k) {
+            probabilities = new float[k];
+        }
         for (int r = 0; r < rows; r++) {
             int i = from + r;
             Prediction p;
             if (classifier) {
-                if (probabilities.length != k) {
-                    probabilities = new float[k];
-                }
                 System.arraycopy(batchOutputs, r * k, probabilities, 0, k);
                 p = ExampleTensors.prediction(s.batchIds[i], task, s.batchLabels[i], null, s.batchAnnotators[i],
                         s.batchEventTimes[i], JobSettings.DEFAULT_VARIANT, version, probabilities, now);

@@ -93,7 +93,7 @@ public final class SavepointFixture {
                     throw new IllegalStateException("the job did not predict the " + closed + " examples of closed "
                             + "minibatches");
                 }
-                Thread.sleep(100);
+                Thread.sleep(100); // polling interval, bounded by the deadline above
             }
             Files.createDirectories(out.getParent());
             String savepoint = flink.stopWithSavepoint(job, out.getParent().toUri().toString());
