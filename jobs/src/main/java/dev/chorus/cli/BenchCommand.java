@@ -183,6 +183,11 @@ public final class BenchCommand {
                 description = "Show a progress bar while filling the topic (default); --no-progress hides it.")
         boolean progress;
 
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "" + E2eBenchmark.DEFAULT_RUNS,
+                description = "Run each line at least 3 times and until two runs in a row agree within 5%, at most N "
+                        + "times, and report the last (default: ${DEFAULT-VALUE}); 1 runs each line once.")
+        int runs;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
@@ -191,7 +196,7 @@ public final class BenchCommand {
             E2eBenchmark.Options options;
             try {
                 options = new E2eBenchmark.Options(examples, Set.copyOf(lines),
-                        noPeers ? null : Learn.sklearnPeerScript(), progress);
+                        noPeers ? null : Learn.sklearnPeerScript(), progress, runs);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }

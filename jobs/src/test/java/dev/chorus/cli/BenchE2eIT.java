@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.core.blas.Blas;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +26,7 @@ class BenchE2eIT {
         Path json = dir.resolve("e2e.json");
         CliRun run = CliRun.run("bench", "e2e", "--examples", String.valueOf(EXAMPLES), "--no-progress", "--no-peers",
                 "--lines", "softmax.p1,serve.p1,softmax_java.p1,mlp256_dawid_skene.p1,checkpoint.mlp256",
-                "--json", json.toString());
+                "--runs", "2", "--json", json.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("examples/s", "ratio to raw", "raw_consume", "softmax.p1", "serve.p1");
 
@@ -48,6 +49,13 @@ class BenchE2eIT {
 
         assertThat(results.at("/warmup/runs_examples_per_s").size()).as("warm-up runs").isBetween(3, 6);
         assertThat(results.at("/softmax_java/p1/warmup_runs_examples_per_s").size()).isBetween(3, 6);
+        // --runs 2: each line and the raw consumer run twice (at least two, at most two), reporting both rates.
+        for (String line : List.of("/raw_consume", "/softmax/p1", "/serve/p1", "/softmax_java/p1")) {
+            assertThat(results.at(line + "/runs_examples_per_s").size()).as(line).isEqualTo(2);
+            assertThat(results.at(line + "/runs_examples_per_s/1").asDouble()).as(line)
+                    .isEqualTo(results.at(line + "/examples_per_s").asDouble());
+        }
+        assertThat(results.at("/config/runs_max").asInt()).isEqualTo(2);
 
         JsonNode dawidSkene = results.at("/mlp256_dawid_skene/p1");
         if (dawidSkene.has("skipped")) {
