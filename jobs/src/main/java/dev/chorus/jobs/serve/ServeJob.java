@@ -6,6 +6,7 @@ import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -61,7 +62,7 @@ public final class ServeJob {
                 .fromSource(examples, WatermarkStrategy.noWatermarks(), "examples").uid(UID_EXAMPLES_SOURCE)
                 .process(DecodeRecords.of(settings.examplesTopic(), ExampleValidator::basic, "examples",
                         settings.maxRecordBytes()),
-                        AvroTypes.of(Example.class))
+                        SerializerTypeInfo.EXAMPLE)
                 .name("decode-examples").uid(UID_DECODE_EXAMPLES);
 
         SingleOutputStreamOperator<ModelSnapshot> decodedModels = env

@@ -5,6 +5,7 @@ import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.DeadLetter;
@@ -72,7 +73,7 @@ public final class TrainJob {
         SingleOutputStreamOperator<Sourced<Example>> decoded = raw
                 .process(DecodeRecords.sourced(settings.examplesTopic(), settings.specs().check(), "examples",
                         settings.maxRecordBytes()),
-                        Sourced.typeOf(AvroTypes.of(Example.class)))
+                        SerializerTypeInfo.SOURCED_EXAMPLE)
                 .name("decode-and-validate")
                 .uid(UID_DECODE);
 

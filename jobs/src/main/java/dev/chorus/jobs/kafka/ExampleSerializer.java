@@ -1,0 +1,153 @@
+package dev.chorus.jobs.kafka;
+
+import dev.chorus.schemas.Example;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
+
+/**
+ * Flink's serializer for an {@link Example} crossing a network edge (the decoder to the keyed trainer or server):
+ * the fields one after another, the packed features as one block of bytes. Flink's Avro serializer, which it
+ * replaces there, resolved every field and union through Avro's generic reader and writer, for one
+ * deserialisation per example on the operator that trains or serves. Not used for state, which keeps Avro's
+ * serializer and its schema evolution.
+ *
+ * <p>Layout: id, task (Flink's string encoding); the features' length and bytes; the indices' count ({@code -1}
+ * for dense) and values; one byte of flags for label, target and annotator, then those present; event time;
+ * weight.
+ */
+public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
+    private static final long serialVersionUID = 1L;
+
+    public static final ExampleSerializer INSTANCE = new ExampleSerializer();
+
+    private static final int HAS_LABEL = 1;
+    private static final int HAS_TARGET = 2;
+    private static final int HAS_ANNOTATOR = 4;
+
+    @Override
+    public boolean isImmutableType() {
+        return false;
+    }
+
+    @Override
+    public Example createInstance() {
+        return new Example();
+    }
+
+    @Override
+    public Example copy(Example from) {
+        return Example.newBuilder(from).build();
+    }
+
+    @Override
+    public Example copy(Example from, Example reuse) {
+        return copy(from);
+    }
+
+    @Override
+    public int getLength() {
+        return -1;
+    }
+
+    @Override
+    public void serialize(Example example, DataOutputView out) throws IOException {
+        write(example, out);
+    }
+
+    @Override
+    public Example deserialize(DataInputView in) throws IOException {
+        return read(in);
+    }
+
+    @Override
+    public Example deserialize(Example reuse, DataInputView in) throws IOException {
+        return read(in);
+    }
+
+    @Override
+    public void copy(DataInputView source, DataOutputView target) throws IOException {
+        write(read(source), target);
+    }
+
+    @Override
+    public TypeSerializerSnapshot<Example> snapshotConfiguration() {
+        return new Snapshot();
+    }
+
+    static void write(Example example, DataOutputView out) throws IOException {
+        StringValue.writeString(example.getId(), out);
+        StringValue.writeString(example.getTask(), out);
+        ByteBuffer features = example.getFeatures();
+        int length = features.remaining();
+        out.writeInt(length);
+        if (features.hasArray()) {
+            out.write(features.array(), features.arrayOffset() + features.position(), length);
+        } else {
+            byte[] bytes = new byte[length];
+            features.duplicate().get(bytes);
+            out.write(bytes);
+        }
+        List<Integer> indices = example.getIndices();
+        out.writeInt(indices == null ? -1 : indices.size());
+        if (indices != null) {
+            for (Integer index : indices) {
+                out.writeInt(index);
+            }
+        }
+        Integer label = example.getLabel();
+        Double target = example.getTarget();
+        String annotator = example.getAnnotator();
+        out.writeByte((label != null ? HAS_LABEL : 0) | (target != null ? HAS_TARGET : 0)
+                | (annotator != null ? HAS_ANNOTATOR : 0));
+        if (label != null) {
+            out.writeInt(label);
+        }
+        if (target != null) {
+            out.writeDouble(target);
+        }
+        if (annotator != null) {
+            StringValue.writeString(annotator, out);
+        }
+        out.writeLong(example.getEventTime());
+        out.writeFloat(example.getWeight());
+    }
+
+    static Example read(DataInputView in) throws IOException {
+        Example example = new Example();
+        example.setId(StringValue.readString(in));
+        example.setTask(StringValue.readString(in));
+        byte[] features = new byte[in.readInt()];
+        in.readFully(features);
+        example.setFeatures(ByteBuffer.wrap(features));
+        int count = in.readInt();
+        if (count >= 0) {
+            List<Integer> indices = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                indices.add(in.readInt());
+            }
+            example.setIndices(indices);
+        }
+        int flags = in.readByte();
+        example.setLabel((flags & HAS_LABEL) != 0 ? in.readInt() : null);
+        example.setTarget((flags & HAS_TARGET) != 0 ? in.readDouble() : null);
+        example.setAnnotator((flags & HAS_ANNOTATOR) != 0 ? StringValue.readString(in) : null);
+        example.setEventTime(in.readLong());
+        example.setWeight(in.readFloat());
+        return example;
+    }
+
+    /** Its configuration snapshot: the layout has no parameters. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<Example> {
+        public Snapshot() {
+            super(() -> INSTANCE);
+        }
+    }
+}
