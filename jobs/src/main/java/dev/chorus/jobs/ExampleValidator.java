@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -41,13 +42,10 @@ public final class ExampleValidator {
             return new Rejection("features", "field 'features': expected packed float32 values (a multiple of 4 "
                     + "bytes), got " + (bytes == null ? "null" : bytes.remaining() + " bytes"));
         }
-        FloatBuffer values = floats(example);
-        for (int i = 0; i < values.remaining(); i++) {
-            float v = values.get(i);
-            if (!Float.isFinite(v)) {
-                return new Rejection("features", "field 'features': expected finite values, got " + v
-                        + " at position " + i);
-            }
+        int nonFinite = Float32.firstNonFinite(bytes);
+        if (nonFinite >= 0) {
+            return new Rejection("features", "field 'features': expected finite values, got "
+                    + floats(example).get(nonFinite) + " at position " + nonFinite);
         }
         Integer label = example.getLabel();
         if (label != null && label < 0) {

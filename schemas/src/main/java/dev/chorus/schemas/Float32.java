@@ -80,6 +80,37 @@ public final class Float32 {
         return bytes / BYTES;
     }
 
+    /**
+     * The index of the first packed value of {@code buf} that is NaN or infinite, or -1 if all are finite. Reads the
+     * exponent bits straight from the bytes (all ones: not finite), without a float view: this check runs on every
+     * example a job decodes.
+     *
+     * @throws IllegalArgumentException if the byte length is not a multiple of 4
+     */
+    public static int firstNonFinite(ByteBuffer buf) {
+        int count = count(buf);
+        if (!buf.hasArray()) {
+            ByteBuffer le = littleEndian(buf);
+            for (int i = 0; i < count; i++) {
+                if (!Float.isFinite(le.getFloat(le.position() + i * BYTES))) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        byte[] bytes = buf.array();
+        int start = buf.arrayOffset() + buf.position();
+        // Packed little-endian (whatever the buffer's own order says): the exponent is the low 7 bits of a value's
+        // byte 3 and the high bit of its byte 2.
+        for (int i = 0; i < count; i++) {
+            int at = start + i * BYTES;
+            if ((bytes[at + 3] & 0x7F) == 0x7F && (bytes[at + 2] & 0x80) != 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** A view of {@code buf} in little-endian order; {@code buf} itself only when it already is. */
     private static ByteBuffer littleEndian(ByteBuffer buf) {
         return buf.order() == ByteOrder.LITTLE_ENDIAN ? buf : buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);

@@ -89,4 +89,28 @@ class Float32Test {
         assertThat(Float32.count(ByteBuffer.allocate(0))).isZero();
         assertThat(Float32.unpack(Float32.pack(new float[0]))).isEmpty();
     }
+
+    @Test
+    void firstNonFiniteFindsNaNAndInfinitiesAndNothingElse() {
+        float[] edge = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Float.MIN_NORMAL, 1e38f, -1e-38f, 3.4028235e38f};
+        assertThat(Float32.firstNonFinite(Float32.pack(edge))).isEqualTo(-1);
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.intBitsToFloat(0x7FC00001), Float.intBitsToFloat(0xFF800001)}) {
+            float[] values = edge.clone();
+            values[7] = bad;
+            assertThat(Float32.firstNonFinite(Float32.pack(values))).as("%s", bad).isEqualTo(7);
+            // Read as little-endian whatever the buffer's declared order, at its position, on or off the heap.
+            ByteBuffer big = Float32.pack(values).order(ByteOrder.BIG_ENDIAN);
+            assertThat(Float32.firstNonFinite(big)).isEqualTo(7);
+            ByteBuffer shifted = ByteBuffer.allocate(4 + values.length * 4);
+            shifted.put(new byte[4]).put(Float32.pack(values)).position(4);
+            assertThat(Float32.firstNonFinite(shifted)).isEqualTo(7);
+            ByteBuffer direct = ByteBuffer.allocateDirect(values.length * 4).put(Float32.pack(values)).flip();
+            assertThat(Float32.firstNonFinite(direct)).isEqualTo(7);
+        }
+        assertThat(Float32.firstNonFinite(ByteBuffer.allocate(0))).isEqualTo(-1);
+        assertThatThrownBy(() -> Float32.firstNonFinite(ByteBuffer.allocate(5)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
