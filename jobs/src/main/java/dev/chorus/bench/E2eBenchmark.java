@@ -38,6 +38,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,7 +174,8 @@ public final class E2eBenchmark {
     static final double SETTLED = 0.05;
     /**
      * Every measured line (and the raw consumer) runs at least this many times, at most {@link Options#runs()},
-     * until two runs in a row settle ({@link #SETTLED}), and reports its last run: a job's first run over a topic
+     * until two runs in a row settle ({@link #SETTLED}), and reports its median warm run ({@link #representative}):
+     * a job's first run over a topic
      * compiles that job's own hot paths (the serve job's, MLP-256's, the dawid-skene operator's), which the
      * softmax warm-up does not reach, and a 3-second line spent much of it beside the JIT compiler (async-profiler:
      * the C2 thread used 20–60% of a core through every line of a single-run benchmark). Every run's rate is
@@ -490,9 +492,9 @@ public final class E2eBenchmark {
             createTopics.accept(settings);
             return measureTrain(settings, flink, n, line);
         });
-        TrainRun last = runs.get(runs.size() - 1);
-        last.figures().put("runs_examples_per_s", runs.stream().map(r -> r.figures().get("examples_per_s")).toList());
-        return last;
+        TrainRun chosen = representative(runs, r -> EXAMPLES_PER_S.applyAsDouble(r.figures()));
+        describeRuns(chosen.figures(), runs.stream().map(TrainRun::figures).toList());
+        return chosen;
     }
 
     /** The topics and group of a line's run: the line's prefix for the first, then numbered. */
@@ -529,11 +531,29 @@ public final class E2eBenchmark {
         return results;
     }
 
-    /** The last run's figures, with every run's rate under {@code runs_examples_per_s}. */
+    /** The {@link #representative} run's figures, with every run's rate and whether the line settled. */
     static Map<String, Object> last(List<Map<String, Object>> runs) {
-        Map<String, Object> last = runs.get(runs.size() - 1);
-        last.put("runs_examples_per_s", runs.stream().map(r -> r.get("examples_per_s")).toList());
-        return last;
+        Map<String, Object> chosen = representative(runs, EXAMPLES_PER_S);
+        describeRuns(chosen, runs);
+        return chosen;
+    }
+
+    /**
+     * The run a line reports: the one with the median rate among the warm runs (every run but the first, when there
+     * are more; the lower of the two middle ones for an even count). A median, not the last run, so that one run
+     * that another process slowed or that came out fast by chance does not become the line's figure.
+     */
+    static <R> R representative(List<R> runs, ToDoubleFunction<R> rate) {
+        List<R> warm = runs.size() > 1 ? runs.subList(1, runs.size()) : runs;
+        List<R> sorted = warm.stream().sorted(Comparator.comparingDouble(rate)).toList();
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    private static void describeRuns(Map<String, Object> chosen, List<Map<String, Object>> runs) {
+        List<Double> rates = runs.stream().map(EXAMPLES_PER_S::applyAsDouble).toList();
+        chosen.put("runs_examples_per_s", rates);
+        int n = rates.size();
+        chosen.put("settled", n >= 2 && Math.abs(rates.get(n - 1) - rates.get(n - 2)) <= SETTLED * rates.get(n - 2));
     }
 
     /** Skips a line whose spec this build cannot parse (the Dawid-Skene line until ModelSpec knows labelModel). */

@@ -185,7 +185,8 @@ public final class BenchCommand {
 
         @Option(names = "--runs", paramLabel = "N", defaultValue = "" + E2eBenchmark.DEFAULT_RUNS,
                 description = "Run each line at least 3 times and until two runs in a row agree within 5%, at most N "
-                        + "times, and report the last (default: ${DEFAULT-VALUE}); 1 runs each line once.")
+                        + "times, and report the median run after the first (default: ${DEFAULT-VALUE}); 1 runs each "
+                        + "line once.")
         int runs;
 
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")

@@ -49,11 +49,12 @@ class BenchE2eIT {
 
         assertThat(results.at("/warmup/runs_examples_per_s").size()).as("warm-up runs").isBetween(3, 6);
         assertThat(results.at("/softmax_java/p1/warmup_runs_examples_per_s").size()).isBetween(3, 6);
-        // --runs 2: each line and the raw consumer run twice (at least two, at most two), reporting both rates.
+        // --runs 2: each line and the raw consumer run twice, reporting both rates and the second (the only warm one).
         for (String line : List.of("/raw_consume", "/softmax/p1", "/serve/p1", "/softmax_java/p1")) {
             assertThat(results.at(line + "/runs_examples_per_s").size()).as(line).isEqualTo(2);
             assertThat(results.at(line + "/runs_examples_per_s/1").asDouble()).as(line)
                     .isEqualTo(results.at(line + "/examples_per_s").asDouble());
+            assertThat(results.at(line + "/settled").isBoolean()).as(line).isTrue();
         }
         assertThat(results.at("/config/runs_max").asInt()).isEqualTo(2);
 
