@@ -64,6 +64,8 @@ final class DoctorNet {
   private float[] gradLogits = new float[0];
   private float[] gradHeadIn = new float[0];
   private int[] headLabels = new int[0];
+  private float[] headTargets = new float[0];
+  private int[] identity = new int[0];
   private int[] rows = new int[0];
   private final int[] touched;
   private final L2Penalty l2;
@@ -190,7 +192,27 @@ final class DoctorNet {
    * annotator's head; returns it.
    */
   double train(float[] x, int[] slots, int[] labels, int n) {
+    ensurePairCapacity(n);
+    for (int e = 0; e < n; e++) {
+      identity[e] = e;
+    }
+    return train(x, n, identity, slots, labels, null, n);
+  }
+
+  /**
+   * One training step on soft targets for {@code pairs} (example, head) pairs: pair {@code r} asks head
+   * {@code slots[r]} (already created) for the distribution {@code targets[r·K ..]} on the example at
+   * {@code x[examples[r]·d ..]}, one of the {@code n} examples in {@code x}. The body runs once per example and
+   * takes the gradients of all its pairs. The loss is the mean cross-entropy over the pairs; returns it.
+   */
+  double train(float[] x, int n, int[] examples, int[] slots, float[] targets, int pairs) {
+    return train(x, n, examples, slots, null, targets, pairs);
+  }
+
+  /** The two above: one-hot {@code labels} if {@code targets} is {@code null}. */
+  private double train(float[] x, int n, int[] examples, int[] slots, int[] labels, float[] targets, int pairs) {
     ensureCapacity(n);
+    ensurePairCapacity(pairs);
     float[] in = x;
     if (standardizer != null) {
       standardizer.update(x, n);
@@ -204,27 +226,33 @@ final class DoctorNet {
       Arrays.fill(gradHidden, 0, n * width, 0f);
     }
     double loss = 0;
-    boolean[] done = new boolean[n];
+    boolean[] done = new boolean[pairs];
     int touchedCount = 0;
-    for (int e = 0; e < n; e++) {
+    for (int e = 0; e < pairs; e++) {
       if (done[e]) {
         continue;
       }
       int slot = slots[e];
       int m = 0;
-      for (int f = e; f < n; f++) {
+      for (int f = e; f < pairs; f++) {
         if (!done[f] && slots[f] == slot) {
           done[f] = true;
-          rows[m] = f;
-          headLabels[m] = labels[f];
-          System.arraycopy(h, f * width, headIn, m * width, width);
+          rows[m] = examples[f];
+          if (targets == null) {
+            headLabels[m] = labels[f];
+          } else {
+            System.arraycopy(targets, f * k, headTargets, m * k, k);
+          }
+          System.arraycopy(h, examples[f] * width, headIn, m * width, width);
           m++;
         }
       }
       Dense head = heads[slot];
       head.forward(headIn, m, logits, rng);
-      double share = (double) m / n;
-      loss += share * SoftmaxCrossEntropy.INSTANCE.lossAndGradient(logits, m, k, headLabels, null, gradLogits);
+      double share = (double) m / pairs;
+      loss += share * (targets == null
+          ? SoftmaxCrossEntropy.INSTANCE.lossAndGradient(logits, m, k, headLabels, null, gradLogits)
+          : SoftmaxCrossEntropy.INSTANCE.softLossAndGradient(logits, m, k, headTargets, null, gradLogits));
       for (int i = 0; i < m * k; i++) {
         gradLogits[i] *= (float) share;
       }
@@ -297,18 +325,26 @@ final class DoctorNet {
   }
 
   private void ensureCapacity(int n) {
-    if (rows.length >= n) {
+    if (hidden.length >= n * width && inputs.length >= n * d) {
       return;
     }
     inputs = new float[n * d];
     hidden = new float[n * width];
     gradHidden = new float[n * width];
-    headIn = new float[n * width];
-    logits = new float[n * k];
-    gradLogits = new float[n * k];
-    gradHeadIn = new float[n * width];
-    headLabels = new int[n];
-    rows = new int[n];
+  }
+
+  private void ensurePairCapacity(int pairs) {
+    if (rows.length >= pairs) {
+      return;
+    }
+    headIn = new float[pairs * width];
+    logits = new float[pairs * k];
+    gradLogits = new float[pairs * k];
+    gradHeadIn = new float[pairs * width];
+    headLabels = new int[pairs];
+    headTargets = new float[pairs * k];
+    rows = new int[pairs];
+    identity = new int[pairs];
   }
 
   /** The body's inference-mode output for the example at {@code x[xOffset ..]}; the returned buffer is reused. */

@@ -19,8 +19,11 @@ public final class LabelModels {
 
   /** First int of every saved label model: ASCII {@code "CHLM"}. */
   public static final int MAGIC = 0x43484C4D;
-  /** The binary format this build writes. */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The binary format this build writes. Format 2 adds, after a weighted Doctor Net's averaging logits, its
+   * de-noising iterations; the other methods write the same body as in format 1, which is still read.
+   */
+  public static final int FORMAT_VERSION = 2;
   /** The selectable methods. */
   public static final List<String> NAMES = List.of(NaiveLabelModel.NAME, MajorityLabelModel.NAME,
       SoftLabelModel.NAME, DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME);
@@ -134,8 +137,8 @@ public final class LabelModels {
           + Integer.toHexString(magic));
     }
     int version = in.readInt();
-    if (version != FORMAT_VERSION) {
-      throw new IOException("label model: expected format " + FORMAT_VERSION + ", stream has " + version);
+    if (version < 1 || version > FORMAT_VERSION) {
+      throw new IOException("label model: expected format 1.." + FORMAT_VERSION + ", stream has " + version);
     }
     String name = BinaryState.readString(in, "label model name");
     if (!NAMES.contains(name)) {
@@ -145,7 +148,7 @@ public final class LabelModels {
       return DoctorNetLabelModel.readBody(in);
     }
     if (name.equals(WeightedDoctorNetLabelModel.NAME)) {
-      return WeightedDoctorNetLabelModel.readBody(in);
+      return WeightedDoctorNetLabelModel.readBody(in, version);
     }
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);

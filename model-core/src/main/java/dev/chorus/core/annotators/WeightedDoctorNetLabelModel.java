@@ -5,50 +5,92 @@ import dev.chorus.core.model.ModelSpec;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
- * {@code weighted-doctor-net}: a {@link DoctorNet} plus one averaging logit per annotator, weights = softmax of
- * the logits. The network trains as in {@link DoctorNetLabelModel}. Then, for each label event whose item has
- * at least two remembered labels, the logits of the annotators who labelled it take one gradient step
- * ({@link #WEIGHT_LEARNING_RATE}) on the cross-entropy between the mean of their one-hot labels and the mean of
- * their heads weighted by the softmax of their logits ({@link #logitGradient}), the heads held fixed.
- * Prediction is the weighted mean of all heads. A new annotator's logit starts at the mean of the others.
+ * {@code weighted-doctor-net}: a {@link DoctorNet} (shared body, one softmax head per annotator, head {@code h}
+ * modelling what annotator {@code h} says about an item) plus one averaging logit per annotator, weights =
+ * softmax of the logits, and an estimated confusion matrix {@code C} per annotator ({@link ConfusionEstimates}).
+ *
+ * <p>Training, per minibatch: the items' predictions ({@link #predictProba}) are taken before the update. For
+ * each label event, with the item's labels so far (its {@link ItemLabelHistory}, the new one included):
+ * <ol>
+ *   <li>the new label's annotator's confusion takes an M-step ({@link ConfusionEstimates#mStep}) against the
+ *       posterior over the item's true class from those labels alone (Dawid–Skene's E-step,
+ *       {@link DawidSkeneLabelModel#eStep}, with a uniform prior). Keeping the network out of the confusions
+ *       keeps them anchored: with the prediction in this posterior, a pool whose busiest annotator answers one
+ *       class and another shifts k to k+1 drove softmax regression into the shifted permutation of the classes;
+ *   <li>the posterior with the prediction as the prior gives every annotator who has labelled the item a
+ *       target for its head on this item: the label distribution its confusion expects, {@code Cᵀ·posterior}
+ *       ({@link #expectedLabels});
+ * </ol>
+ * then the body and the heads take one step on all these (event, annotator) pairs, the loss being their mean
+ * cross-entropy ({@link DoctorNet#train(float[], int, int[], int[], float[], int)}). So a head still models its
+ * annotator (a spammer's head learns to be flat, a shifter's to shift), and the body learns from every label of
+ * an item through every head of the item, as a Dawid–Skene classifier learns from the posterior. Finally, for
+ * each event whose item has at least two remembered labels, the logits of the annotators who labelled it take
+ * one gradient step ({@link #WEIGHT_LEARNING_RATE}) on the cross-entropy between the mean of their one-hot
+ * labels and the mean of their heads weighted by the softmax of their logits ({@link #logitGradient}), the
+ * heads held fixed, as before de-noising (fitting the de-noised heads against the labels' posterior instead
+ * gave no better accuracy on the benchmark and, on a small pool, more weight to spammers than to experts). A new annotator's logit starts at the mean of the others.
+ *
+ * <p>Prediction de-noises each head through its annotator's confusion and takes the weighted mean: a head
+ * models {@code p(label | x) = Cᵀ·p(true | x)}, and {@link #denoise} recovers {@code p(true | x)} by
+ * {@link #DENOISE_ITERATIONS} Richardson–Lucy iterations from uniform, so that the head of an annotator who
+ * shifts or swaps classes points at the right class, and that of a spammer stays flat.
+ *
+ * <p>The number of de-noising iterations is saved with the model (format 2). A model saved in format 1, before
+ * de-noising, reads with 0 iterations: it predicts with the plain weighted mean of its heads, as it was saved,
+ * and trains on as above.
  */
 public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
 
   public static final String NAME = "weighted-doctor-net";
   /** Step size of the plain gradient steps on the averaging logits. */
   public static final double WEIGHT_LEARNING_RATE = 0.05;
+  /** Richardson–Lucy iterations that de-noise each head at prediction, in a new model. */
+  public static final int DENOISE_ITERATIONS = 10;
 
   private final ItemLabelHistory history;
   private final double[] logits;
-  private final float[] predicted;
+  private final int denoiseIterations;
+  private final float[] uniform;
   private final float[] headScratch;
-  private final float[] reference;
+  private final double[] denoised;
+  private final double[] denoiseScratch;
   private final int[] itemSlots;
   private final int[] itemLabels;
   private final float[][] itemHeads;
   private final double[] alpha;
   private final double[] gradient;
   private final float[] target;
+  private final float[] posterior;
+  private final float[] prior;
   private int[] slots = new int[0];
+  private float[] predictions = new float[0];
+  private int[] pairExamples = new int[0];
+  private int[] pairSlots = new int[0];
+  private float[] pairTargets = new float[0];
 
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
   public WeightedDoctorNetLabelModel(ModelSpec spec, LabelModelConfig config) {
     this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators()),
         new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()), config.newHistory(),
-        new double[config.maxAnnotators()]);
+        new double[config.maxAnnotators()], DENOISE_ITERATIONS);
   }
 
   private WeightedDoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates,
-      ItemLabelHistory history, double[] logits) {
+      ItemLabelHistory history, double[] logits, int denoiseIterations) {
     super(net, registry, estimates);
     this.history = history;
     this.logits = logits;
+    this.denoiseIterations = denoiseIterations;
     int k = net.numClasses();
-    this.predicted = new float[k];
+    this.uniform = new float[k];
+    Arrays.fill(uniform, 1f / k);
     this.headScratch = new float[k];
-    this.reference = new float[k];
+    this.denoised = new double[k];
+    this.denoiseScratch = new double[k];
     int perItem = history.maxLabelsPerItem();
     this.itemSlots = new int[perItem];
     this.itemLabels = new int[perItem];
@@ -56,6 +98,8 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     this.alpha = new double[perItem];
     this.gradient = new double[perItem];
     this.target = new float[k];
+    this.posterior = new float[k];
+    this.prior = new float[k];
   }
 
   @Override
@@ -72,8 +116,16 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   public void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     LabelModels.validate(x, inputDim(), numClasses(), items, annotators, labels, n);
     registry.checkCapacity(annotators, n);
+    int k = numClasses();
+    int maxPairs = n * history.maxLabelsPerItem();
     if (slots.length < n) {
       slots = new int[n];
+      predictions = new float[n * k];
+    }
+    if (pairSlots.length < maxPairs) {
+      pairExamples = new int[maxPairs];
+      pairSlots = new int[maxPairs];
+      pairTargets = new float[maxPairs * k];
     }
     for (int e = 0; e < n; e++) {
       int before = registry.size();
@@ -82,14 +134,29 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
         logits[slots[e]] = meanLogit(before);
       }
       net.ensureHead(slots[e]);
-      registry.countLabel(slots[e]);
-      predictProba(x, e * inputDim(), predicted);
-      ClassifierLabelModel.oneHot(DoctorNetLabelModel.argmax(predicted), reference);
-      estimates.observeClass(reference);
-      estimates.mStep(slots[e], labels[e], reference);
-      history.add(items[e], slots[e], labels[e]);
     }
-    net.train(x, slots, labels, n);
+    for (int e = 0; e < n; e++) {
+      predictProba(x, e * inputDim(), headScratch);
+      System.arraycopy(headScratch, 0, predictions, e * k, k);
+    }
+    int pairs = 0;
+    for (int e = 0; e < n; e++) {
+      registry.countLabel(slots[e]);
+      history.add(items[e], slots[e], labels[e]);
+      int count = history.labels(items[e], itemSlots, itemLabels);
+      DawidSkeneLabelModel.eStep(uniform, estimates.confusions(), k, itemSlots, itemLabels, count, target);
+      estimates.observeClass(target);
+      estimates.mStep(slots[e], labels[e], target);
+      System.arraycopy(predictions, e * k, prior, 0, k);
+      DawidSkeneLabelModel.eStep(prior, estimates.confusions(), k, itemSlots, itemLabels, count, posterior);
+      for (int i = 0; i < count; i++) {
+        pairExamples[pairs] = e;
+        pairSlots[pairs] = itemSlots[i];
+        expectedLabels(estimates.confusions(), estimates.offset(itemSlots[i]), k, posterior, pairTargets, pairs * k);
+        pairs++;
+      }
+    }
+    net.train(x, n, pairExamples, pairSlots, pairTargets, pairs);
     for (int e = 0; e < n; e++) {
       int count = history.labels(items[e], itemSlots, itemLabels);
       if (count < 2) {
@@ -105,6 +172,57 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
       logitGradient(alpha, itemHeads, target, count, gradient);
       for (int i = 0; i < count; i++) {
         logits[itemSlots[i]] -= WEIGHT_LEARNING_RATE * gradient[i];
+      }
+    }
+  }
+
+  /**
+   * The label distribution that the confusion at {@code confusions[offset ..]} expects for an item whose
+   * true class has distribution {@code posterior}, {@code Σ_c posterior[c]·C[c][j]}, into
+   * {@code out[outOffset ..]}.
+   */
+  static void expectedLabels(double[] confusions, int offset, int k, float[] posterior, float[] out,
+      int outOffset) {
+    for (int j = 0; j < k; j++) {
+      double sum = 0;
+      for (int c = 0; c < k; c++) {
+        sum += posterior[c] * confusions[offset + c * k + j];
+      }
+      out[outOffset + j] = (float) sum;
+    }
+  }
+
+  /**
+   * Richardson–Lucy de-noising: the {@code p} with {@code Cᵀ·p ≈ head}, for the confusion {@code C} at
+   * {@code confusions[offset ..]}, by {@code iterations} multiplicative EM steps
+   * {@code p ← p ⊙ C·(head ⊘ Cᵀp)} from uniform. Each step keeps {@code p} a distribution and does not decrease
+   * {@code Σ_j head[j]·log (Cᵀp)[j]}; a class no row of {@code C} can explain keeps probability 0 once there.
+   *
+   * @param p receives the result, length {@code k}
+   * @param scratch length {@code k}
+   */
+  public static void denoise(double[] confusions, int offset, int k, float[] head, int iterations, double[] p,
+      double[] scratch) {
+    Arrays.fill(p, 0, k, 1.0 / k);
+    for (int iteration = 0; iteration < iterations; iteration++) {
+      for (int j = 0; j < k; j++) {
+        double said = 0;
+        for (int c = 0; c < k; c++) {
+          said += p[c] * confusions[offset + c * k + j];
+        }
+        scratch[j] = said > 0 ? head[j] / said : 0;
+      }
+      double total = 0;
+      for (int c = 0; c < k; c++) {
+        double back = 0;
+        for (int j = 0; j < k; j++) {
+          back += confusions[offset + c * k + j] * scratch[j];
+        }
+        p[c] *= back;
+        total += p[c];
+      }
+      for (int c = 0; c < k; c++) {
+        p[c] = total > 0 ? p[c] / total : 1.0 / k;
       }
     }
   }
@@ -169,9 +287,31 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     return w;
   }
 
+  /** Richardson–Lucy iterations per head at prediction; 0 for a model read from format 1. */
+  public int denoiseIterations() {
+    return denoiseIterations;
+  }
+
+  /** The weighted mean of all heads, each de-noised through its annotator's confusion ({@link #denoise}). */
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
-    DoctorNetLabelModel.mixHeads(net, net.features(x, xOffset), weights(), headScratch, out);
+    float[] features = net.features(x, xOffset);
+    if (denoiseIterations == 0) {
+      DoctorNetLabelModel.mixHeads(net, features, weights(), headScratch, out);
+      return;
+    }
+    int k = numClasses();
+    int heads = net.headCount();
+    double[] w = weights();
+    Arrays.fill(out, 0, k, heads == 0 ? 1f / k : 0f);
+    for (int h = 0; h < heads; h++) {
+      net.headProba(h, features, headScratch);
+      denoise(estimates.confusions(), estimates.offset(h), k, headScratch, denoiseIterations, denoised,
+          denoiseScratch);
+      for (int c = 0; c < k; c++) {
+        out[c] += (float) (w[h] * denoised[c]);
+      }
+    }
   }
 
   @Override
@@ -188,11 +328,10 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     return w[seen];
   }
 
-
   @Override
   public WeightedDoctorNetLabelModel copy() {
     return new WeightedDoctorNetLabelModel(net.copy(), registry.copy(), estimates.copy(), history.copy(),
-        logits.clone());
+        logits.clone(), denoiseIterations);
   }
 
   @Override
@@ -212,16 +351,22 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     history.writeTo(out);
     net.writeTo(out);
     BinaryState.writeDoubles(out, logits);
+    out.writeInt(denoiseIterations);
   }
 
-  /** Reads what follows the header of {@link #writeTo}. */
-  static WeightedDoctorNetLabelModel readBody(DataInput in) throws IOException {
+  /** Reads what follows the header of {@link #writeTo} in format {@code version}. */
+  static WeightedDoctorNetLabelModel readBody(DataInput in, int version) throws IOException {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = ItemLabelHistory.readFrom(in);
     DoctorNet net = DoctorNet.readFrom(in);
     double[] logits = new double[registry.maxAnnotators()];
     BinaryState.readDoubles(in, logits, "averaging logits");
-    return new WeightedDoctorNetLabelModel(net, registry, estimates, history, logits);
+    int iterations = version == 1 ? 0 : in.readInt();
+    if (iterations < 0) {
+      throw new IOException("weighted doctor net: expected non-negative de-noising iterations, stream has "
+          + iterations);
+    }
+    return new WeightedDoctorNetLabelModel(net, registry, estimates, history, logits, iterations);
   }
 }
