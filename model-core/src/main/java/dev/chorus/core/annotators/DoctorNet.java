@@ -28,7 +28,8 @@ import java.util.List;
  * The network of Guan et al.'s Doctor Net ("Who said what: modeling individual labelers improves
  * classification", AAAI 2018): a shared body (the spec's hidden layers, dense with activations, after optional
  * online standardisation) and one softmax head per annotator slot. A label trains only its annotator's head
- * and, through it, the body; each head and the body have their own optimizer from the spec. One step applies the
+ * and, through it, the body (or, in {@link #train(float[], int, int[], int[], float[], int)}, a soft target
+ * trains one head on one example, several heads sharing an example's body pass); each head and the body have their own optimizer from the spec. One step applies the
  * spec's training options as {@link dev.chorus.core.model.OnlineLearner} does: the L2 gradient on weights,
  * clipping of the global gradient norm over the body and the heads the minibatch touched, the optimizer steps
  * at the scheduled learning rate, then the L1 proximal step; there is no numeric guard like the learner's. A

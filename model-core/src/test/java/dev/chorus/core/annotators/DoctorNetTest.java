@@ -14,6 +14,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,6 +54,65 @@ class DoctorNetTest {
       double numeric = (loss(softmax(up), heads, target) - loss(softmax(down), heads, target)) / (2 * h);
       assertThat(gradient[i]).isCloseTo(numeric, within(1e-6));
     }
+  }
+
+  @Test
+  void denoisingRecoversTheTrueClassesFromWhatAShifterSays() {
+    int k = 3;
+    double[] confusion = {0.3, 0.7, 0, 0, 0.3, 0.7, 0.7, 0, 0.3};
+    double[] truth = {0.6, 0.3, 0.1};
+    float[] said = new float[k];
+    WeightedDoctorNetLabelModel.expectedLabels(confusion, 0, k, toFloats(truth), said, 0);
+    assertThat(said).containsExactly(new float[] {0.25f, 0.51f, 0.24f}, within(1e-6f));
+    double[] p = new double[k];
+    WeightedDoctorNetLabelModel.denoise(confusion, 0, k, said, 500, p, new double[k]);
+    assertThat(p).containsExactly(truth, within(1e-3));
+    WeightedDoctorNetLabelModel.denoise(confusion, 0, k, said, 1, p, new double[k]);
+    assertThat(p[0]).as("one step already moves the mass from what the shifter says back to class 0")
+        .isGreaterThan(p[1]);
+  }
+
+  @Test
+  void denoisingThroughAFlatConfusionStaysUniform() {
+    int k = 4;
+    double[] spammer = new double[k * k];
+    Arrays.fill(spammer, 0.25);
+    double[] p = new double[k];
+    WeightedDoctorNetLabelModel.denoise(spammer, 0, k, new float[] {0.7f, 0.1f, 0.1f, 0.1f}, 10, p, new double[k]);
+    assertThat(p).containsExactly(new double[] {0.25, 0.25, 0.25, 0.25}, within(1e-12));
+  }
+
+  @Test
+  void pairsWithOneHotTargetsTrainAsLabelsDo() throws IOException {
+    GaussianBlobs data = GaussianBlobs.generate(16, DIM, K, 5);
+    int[] slots = {0, 1, 0, 2, 1, 0, 2, 2, 1, 0, 0, 1, 2, 0, 1, 2};
+    DoctorNet byLabels = new DoctorNet(mlp(), 3);
+    DoctorNet byPairs = new DoctorNet(mlp(), 3);
+    byLabels.ensureHead(2);
+    byPairs.ensureHead(2);
+    int[] examples = new int[16];
+    float[] targets = new float[16 * K];
+    for (int e = 0; e < 16; e++) {
+      examples[e] = e;
+      targets[e * K + data.labels()[e]] = 1;
+    }
+    double loss = byLabels.train(data.x(), slots, data.labels(), 16);
+    assertThat(byPairs.train(data.x(), 16, examples, slots, targets, 16)).isCloseTo(loss, within(1e-6));
+    assertThat(bytes(byPairs)).isEqualTo(bytes(byLabels));
+  }
+
+  private static float[] toFloats(double[] values) {
+    float[] out = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (float) values[i];
+    }
+    return out;
+  }
+
+  private static byte[] bytes(DoctorNet net) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    net.writeTo(new DataOutputStream(out));
+    return out.toByteArray();
   }
 
   @ParameterizedTest

@@ -53,6 +53,15 @@ class LabelModelsTest {
   }
 
   @Test
+  void rejectsAFormatNewerThanItReads() {
+    byte[] saved = LabelModels.create(NaiveLabelModel.NAME, spec(), LabelModelConfig.withMaxAnnotators(2)).toBytes();
+    saved[7] = (byte) (LabelModels.FORMAT_VERSION + 1);
+    assertThatThrownBy(() -> LabelModels.fromBytes(saved)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("label model: expected format 1.." + LabelModels.FORMAT_VERSION + ", stream has "
+            + (LabelModels.FORMAT_VERSION + 1));
+  }
+
+  @Test
   void majorityAndSoftTargetsByHand() {
     assertThat(MajorityLabelModel.mode(new int[] {0, 2, 2}, 3, 3)).isEqualTo(2);
     assertThat(MajorityLabelModel.mode(new int[] {2, 1, 2, 1}, 4, 3)).isEqualTo(1);
