@@ -13,18 +13,15 @@ import java.util.Arrays;
  * softmax of the logits, and an estimated confusion matrix {@code C} per annotator ({@link ConfusionEstimates}).
  *
  * <p>Training, per minibatch: the items' predictions ({@link #predictProba}) are taken before the update. For
- * each label event, with the item's labels so far (its {@link ItemLabelHistory}, the new one included):
- * <ol>
- *   <li>the new label's annotator's confusion takes an M-step ({@link ConfusionEstimates#mStep}) against the
- *       posterior over the item's true class from those labels alone (Dawid–Skene's E-step,
- *       {@link DawidSkeneLabelModel#eStep}, with a uniform prior). Keeping the network out of the confusions
- *       keeps them anchored: with the prediction in this posterior, a pool whose busiest annotator answers one
- *       class and another shifts k to k+1 drove softmax regression into the shifted permutation of the classes;
- *   <li>the posterior with the prediction as the prior gives every annotator who has labelled the item a
- *       target for its head on this item: the label distribution its confusion expects, {@code Cᵀ·posterior}
- *       ({@link #expectedLabels});
- * </ol>
- * then the body and the heads take one step on all these (event, annotator) pairs, the loss being their mean
+ * each label event, the item's labels so far (its {@link ItemLabelHistory}, the new one included) give a
+ * posterior over its true class, Dawid–Skene's E-step ({@link DawidSkeneLabelModel#eStep}) with the prediction
+ * as the prior, uniform until the network has trained on {@link DawidSkeneLabelModel#WARMUP_EXAMPLES} labels
+ * (as in Dawid–Skene: without it, a young model's prior let the confusions settle on a permutation of the
+ * classes on some seeds of the benchmark). The new label's annotator's confusion takes an M-step
+ * ({@link ConfusionEstimates#mStep}) against that posterior, and every annotator who has labelled the item gets
+ * a target for its head on this item: the label distribution its confusion expects under the posterior,
+ * {@code Cᵀ·posterior} ({@link #expectedLabels}). Then the body and the heads take one step on all these
+ * (event, annotator) pairs, the loss being their mean
  * cross-entropy ({@link DoctorNet#train(float[], int, int[], int[], float[], int)}). So a head still models its
  * annotator (a spammer's head learns to be flat, a shifter's to shift), and the body learns from every label of
  * an item through every head of the item, as a Dawid–Skene classifier learns from the posterior. Finally, for
@@ -32,7 +29,8 @@ import java.util.Arrays;
  * one gradient step ({@link #WEIGHT_LEARNING_RATE}) on the cross-entropy between the mean of their one-hot
  * labels and the mean of their heads weighted by the softmax of their logits ({@link #logitGradient}), the
  * heads held fixed, as before de-noising (fitting the de-noised heads against the labels' posterior instead
- * gave no better accuracy on the benchmark and, on a small pool, more weight to spammers than to experts). A new annotator's logit starts at the mean of the others.
+ * gave no better accuracy on the benchmark and, on a small pool, more weight to spammers than to experts). A
+ * new annotator's logit starts at the mean of the others.
  *
  * <p>Prediction de-noises each head through its annotator's confusion and takes the weighted mean: a head
  * models {@code p(label | x) = Cᵀ·p(true | x)}, and {@link #denoise} recovers {@code p(true | x)} by
@@ -136,19 +134,22 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
       net.ensureHead(slots[e]);
     }
     for (int e = 0; e < n; e++) {
-      predictProba(x, e * inputDim(), headScratch);
-      System.arraycopy(headScratch, 0, predictions, e * k, k);
+      predictProba(x, e * inputDim(), prior);
+      System.arraycopy(prior, 0, predictions, e * k, k);
     }
+    boolean warm = net.examplesSeen() >= DawidSkeneLabelModel.WARMUP_EXAMPLES;
     int pairs = 0;
     for (int e = 0; e < n; e++) {
       registry.countLabel(slots[e]);
       history.add(items[e], slots[e], labels[e]);
       int count = history.labels(items[e], itemSlots, itemLabels);
-      DawidSkeneLabelModel.eStep(uniform, estimates.confusions(), k, itemSlots, itemLabels, count, target);
-      estimates.observeClass(target);
-      estimates.mStep(slots[e], labels[e], target);
-      System.arraycopy(predictions, e * k, prior, 0, k);
-      DawidSkeneLabelModel.eStep(prior, estimates.confusions(), k, itemSlots, itemLabels, count, posterior);
+      if (warm) {
+        System.arraycopy(predictions, e * k, prior, 0, k);
+      }
+      DawidSkeneLabelModel.eStep(warm ? prior : uniform, estimates.confusions(), k, itemSlots, itemLabels, count,
+          posterior);
+      estimates.observeClass(posterior);
+      estimates.mStep(slots[e], labels[e], posterior);
       for (int i = 0; i < count; i++) {
         pairExamples[pairs] = e;
         pairSlots[pairs] = itemSlots[i];
