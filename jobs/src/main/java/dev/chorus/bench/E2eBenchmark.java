@@ -607,14 +607,7 @@ public final class E2eBenchmark {
             if (last == null) {
                 throw new IllegalStateException(line.key() + ": the train job published no model snapshot");
             }
-            long start = predictions.steadyFrom();
-            long end = snapshots.finalArrival();
-            Map<String, Object> figures = new LinkedHashMap<>();
-            figures.put("examples_per_s", predictions.steadyCount() / ((end - start) / 1e3));
-            figures.put("seconds", (end - start) / 1e3);
-            figures.put("examples_per_s_from_first", n / ((end - predictions.firstProducedAt()) / 1e3));
-            figures.put("job_seconds", (run.finished() - run.submitted()) / 1e3);
-            putCpu(figures, cpu, n);
+            Map<String, Object> figures = rateFigures(predictions, snapshots.finalArrival(), n, run, cpu);
             figures.put("examples_seen", snapshots.examplesSeen());
             figures.put("all_examples_seen", snapshots.examplesSeen() == n);
             if (line.tasks() > 1) {
@@ -729,14 +722,7 @@ public final class E2eBenchmark {
         double cpu = processCpuSeconds() - run.cpuAtSubmit();
         // Read after the run (see measureTrain); the broker stamped each prediction when it appended it.
         readAll(kafka.bootstrapServers(), settings.predictionsTopic().name(), predictions);
-        long start = predictions.steadyFrom();
-        long end = predictions.lastAppendedAt();
-        Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("examples_per_s", predictions.steadyCount() / ((end - start) / 1e3));
-        figures.put("seconds", (end - start) / 1e3);
-        figures.put("examples_per_s_from_first", n / ((end - predictions.firstProducedAt()) / 1e3));
-        figures.put("job_seconds", (run.finished() - run.submitted()) / 1e3);
-        putCpu(figures, cpu, n);
+        Map<String, Object> figures = rateFigures(predictions, predictions.lastAppendedAt(), n, run, cpu);
         figures.put("predictions", predictions.count());
         figures.put("dead_letters", total(endOffsets(kafka.bootstrapServers(), settings.deadLetterTopic().name())));
         figures.put("model", "softmax, the final snapshot of the last softmax train line");
@@ -1134,6 +1120,21 @@ public final class E2eBenchmark {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
+
+    /**
+     * A job run's rate figures: the steady rate from {@link PredictionClock#steadyFrom()} to {@code end}, the rate
+     * from its first prediction, its wall time, and its CPU per example.
+     */
+    static Map<String, Object> rateFigures(PredictionClock predictions, long end, long n, JobRun run, double cpu) {
+        long start = predictions.steadyFrom();
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("examples_per_s", predictions.steadyCount() / ((end - start) / 1e3));
+        figures.put("seconds", (end - start) / 1e3);
+        figures.put("examples_per_s_from_first", n / ((end - predictions.firstProducedAt()) / 1e3));
+        figures.put("job_seconds", (run.finished() - run.submitted()) / 1e3);
+        putCpu(figures, cpu, n);
+        return figures;
+    }
 
     /** Reads {@code topic} from the beginning into {@code predictions} until it has counted the expected number. */
     static void readAll(String bootstrap, String topic, PredictionClock predictions) throws InterruptedException {
