@@ -42,6 +42,23 @@ class NumericGuardTest {
   }
 
   @org.junit.jupiter.api.Test
+  void aFiniteLossWithAnOverflowingGradientNamesTheParameterAndTheIndex() {
+    OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(
+        "{\"algorithm\":\"linear-regression\",\"inputDim\":6,\"standardize\":false,"
+            + "\"optimizer\":{\"type\":\"sgd\",\"learningRate\":0.01}}"));
+    train(learner, 0);
+    byte[] before = learner.toBytes();
+    // Residuals near 1e19 square to a finite double loss, but residual x feature (1e39) overflows the float gradient.
+    float[] large = new float[16 * 6];
+    Arrays.fill(large, 1e20f);
+    assertThatThrownBy(() -> train(learner, large))
+        .isInstanceOf(NonFiniteUpdateException.class)
+        .hasMessageContaining("the gradient of parameter '")
+        .hasMessageContaining(" at index 0 (expected a finite value)");
+    assertThat(learner.toBytes()).as("nothing changed").isEqualTo(before);
+  }
+
+  @org.junit.jupiter.api.Test
   void standardisedInputsAbsorbHugeFiniteValuesAndTheModelStaysFinite() {
     OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(
         "{\"algorithm\":\"softmax-regression\",\"inputDim\":6,\"numClasses\":3,\"standardize\":true,"
