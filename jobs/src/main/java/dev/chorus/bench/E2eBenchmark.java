@@ -245,6 +245,9 @@ public final class E2eBenchmark {
         config.put("blas_backend", Blas.get().backend().name());
         config.put("openblas_num_threads", Objects.requireNonNullElse(System.getenv("OPENBLAS_NUM_THREADS"),
                 "unset (OpenBLAS uses one thread per core)"));
+        config.put("openblas_coretype", Objects.requireNonNullElse(System.getenv("OPENBLAS_CORETYPE"),
+                "unset (OpenBLAS detects the CPU)"));
+        config.put("blas", Blas.get().description());
         config.put("runs_max", options.runs());
         config.put("cores", Runtime.getRuntime().availableProcessors());
         config.put("load_average_start", loadAverage());

@@ -184,7 +184,7 @@ public final class BenchCommand {
         boolean progress;
 
         @Option(names = "--runs", paramLabel = "N", defaultValue = "" + E2eBenchmark.DEFAULT_RUNS,
-                description = "Run each line at least 3 times and until two runs in a row agree within 5%, at most N "
+                description = "Run each line at least 3 times and until two runs in a row agree within 5%%, at most N "
                         + "times, and report the median run after the first (default: ${DEFAULT-VALUE}); 1 runs each "
                         + "line once.")
         int runs;

@@ -212,6 +212,7 @@ public final class LearnBenchmark {
     config.put("seed", options.seed());
     config.put("learning_rate", LEARNING_RATE);
     config.put("sgemm_peak_size", options.peakGemmSize());
+    config.put("blas", Blas.get().description());
     results.put("config", config);
     results.put("seconds", (System.nanoTime() - started) / 1e9);
     return results;

@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.stream.Stream;
 
 /**
@@ -38,6 +40,9 @@ final class BackendProbe {
     }
   }
 
+  /** The environment variables that change what OpenBLAS runs, as read when it loaded (before {@link #RESULTS}). */
+  static final List<String> OPENBLAS_VARIABLES = List.of("OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE");
+
   private static final Map<BlasBackend, Result> RESULTS = probeAll();
 
   private BackendProbe() {}
@@ -57,7 +62,8 @@ final class BackendProbe {
   private static Result probeNative() {
     try {
       BLAS blas = NativeBLAS.getInstance();
-      return new Result(blas, blas.getClass().getName() + " over " + loadedBlasLibraries(), null);
+      return new Result(blas, blas.getClass().getName() + " over " + loadedBlasLibraries() + openBlasSettings(System.getenv()),
+          null);
     } catch (RuntimeException | LinkageError e) {
       String allow = System.getProperty(BLAS.ALLOW_NATIVE_BLAS, "true");
       if (!Boolean.parseBoolean(allow)) {
@@ -125,6 +131,22 @@ final class BackendProbe {
     }
     String message = root.getMessage();
     return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  /**
+   * The {@link #OPENBLAS_VARIABLES} set in {@code environment}, e.g. {@code " with OPENBLAS_NUM_THREADS=1,
+   * OPENBLAS_CORETYPE=Haswell"}, else empty. OPENBLAS_CORETYPE overrides OpenBLAS's CPU detection: Haswell on an
+   * AVX-512 CPU gives up about 40% of MLP-256 training (docs/OPERATIONS.md), so the log line shows it.
+   */
+  static String openBlasSettings(Map<String, String> environment) {
+    StringJoiner set = new StringJoiner(", ", " with ", "").setEmptyValue("");
+    for (String name : OPENBLAS_VARIABLES) {
+      String value = environment.get(name);
+      if (value != null && !value.isEmpty()) {
+        set.add(name + "=" + value);
+      }
+    }
+    return set.toString();
   }
 
   /** The BLAS shared objects mapped into this process (Linux), else the library name netlib links against. */

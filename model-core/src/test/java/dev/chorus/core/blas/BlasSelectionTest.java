@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,18 @@ class BlasSelectionTest {
 
   /** CI sets this where OpenBLAS is installed, so a silently lost native backend fails the build. */
   private static final String EXPECT_NATIVE = "CHORUS_EXPECT_NATIVE_BLAS";
+
+  @Test
+  void theNativeDescriptionNamesTheOpenBlasSettingsThatAreSet() {
+    assertThat(BackendProbe.openBlasSettings(Map.of())).isEmpty();
+    assertThat(BackendProbe.openBlasSettings(Map.of("OPENBLAS_CORETYPE", "", "HOME", "/root"))).isEmpty();
+    assertThat(BackendProbe.openBlasSettings(Map.of("OPENBLAS_CORETYPE", "Haswell", "OPENBLAS_NUM_THREADS", "1")))
+        .isEqualTo(" with OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE=Haswell");
+    if (Blas.isAvailable(BlasBackend.NATIVE)) {
+      assertThat(BackendProbe.result(BlasBackend.NATIVE).description())
+          .endsWith(BackendProbe.openBlasSettings(System.getenv()));
+    }
+  }
 
   @Test
   void defaultIsTheBestAvailableBackend() {
