@@ -136,7 +136,8 @@ final class BackendProbe {
   /**
    * The {@link #OPENBLAS_VARIABLES} set in {@code environment}, e.g. {@code " with OPENBLAS_NUM_THREADS=1,
    * OPENBLAS_CORETYPE=Haswell"}, else empty. OPENBLAS_CORETYPE overrides OpenBLAS's CPU detection: Haswell on an
-   * AVX-512 CPU gives up about 40% of MLP-256 training (docs/OPERATIONS.md), so the log line shows it.
+   * AVX-512 CPU cost a quarter of MLP-256's training speed on the benchmark machine (docs/OPERATIONS.md), so the log
+   * line shows it.
    */
   static String openBlasSettings(Map<String, String> environment) {
     StringJoiner set = new StringJoiner(", ", " with ", "").setEmptyValue("");
