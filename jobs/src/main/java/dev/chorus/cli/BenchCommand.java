@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -29,6 +30,24 @@ import picocli.CommandLine.Spec;
         subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
             BenchCommand.Soak.class, BenchCommand.E2e.class})
 public final class BenchCommand {
+
+    /**
+     * What to tell whoever reads a benchmark's BLAS figures when {@code OPENBLAS_CORETYPE} in {@code environment}
+     * overrides OpenBLAS's choice of kernels for this CPU, else nothing.
+     */
+    static Optional<String> forcedCoreTypeNote(Map<String, String> environment) {
+        String coreType = environment.get("OPENBLAS_CORETYPE");
+        if (coreType == null || coreType.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("Note: OPENBLAS_CORETYPE=" + coreType + " overrides OpenBLAS's choice of kernels for this "
+                + "CPU, so the native BLAS figures are for " + coreType + "'s kernels; unset it to measure what OpenBLAS "
+                + "picks (docs/OPERATIONS.md, \"Scale\").");
+    }
+
+    private static void noteForcedCoreType() {
+        forcedCoreTypeNote(System.getenv()).ifPresent(System.err::println);
+    }
 
     /** Writes benchmark results as indented JSON. */
     static void writeJson(Path file, Map<String, Object> results) throws IOException {
@@ -59,6 +78,7 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            noteForcedCoreType();
             LearnBenchmark.Options options = LearnBenchmark.Options.defaults(data).withBatchSize(batchSize);
             Path peer = sklearnPeerScript();
             if (!noPeers && peer != null) {
@@ -201,6 +221,7 @@ public final class BenchCommand {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
+            noteForcedCoreType();
             PrintWriter out = spec.commandLine().getOut();
             Map<String, Object> results = new E2eBenchmark(options, line -> {
                 out.println(line);
@@ -234,6 +255,7 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            noteForcedCoreType();
             Map<String, Object> results = new java.util.LinkedHashMap<>();
             for (int hidden : new int[] {0, LearnBenchmark.HIDDEN_UNITS}) {
                 CrowdBenchmark.Options defaults = CrowdBenchmark.Options.defaults(data);

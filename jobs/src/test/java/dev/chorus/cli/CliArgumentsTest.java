@@ -2,9 +2,15 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,6 +38,36 @@ class CliArgumentsTest {
         assertThat(CliRun.run("tail", "t", "--from-nd").err())
                 .isEqualTo("chorus tail: Unknown option: '--from-nd'; did you mean --from-end? "
                         + "(see 'chorus tail --help')\n");
+    }
+
+    @Test
+    void everyHelpTextRendersWithoutPicocliWarnings() {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        List<String> rendered = new ArrayList<>();
+        try {
+            renderUsage(ChorusCli.commandLine(CliRun.noConfig()), rendered);
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(rendered).contains("chorus bench e2e", "chorus bench learn");
+        // A stray % in a description makes picocli warn and print the description's format string raw.
+        assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
+
+    private static void renderUsage(CommandLine cli, List<String> rendered) {
+        cli.getUsageMessage();
+        rendered.add(cli.getCommandSpec().qualifiedName());
+        cli.getSubcommands().values().forEach(sub -> renderUsage(sub, rendered));
+    }
+
+    @Test
+    void benchmarksNoteAForcedOpenBlasCoreType() {
+        assertThat(BenchCommand.forcedCoreTypeNote(Map.of())).isEmpty();
+        assertThat(BenchCommand.forcedCoreTypeNote(Map.of("OPENBLAS_CORETYPE", ""))).isEmpty();
+        assertThat(BenchCommand.forcedCoreTypeNote(Map.of("OPENBLAS_CORETYPE", "Haswell")))
+                .hasValueSatisfying(note -> assertThat(note).contains("OPENBLAS_CORETYPE=Haswell", "unset it"));
     }
 
     @Test

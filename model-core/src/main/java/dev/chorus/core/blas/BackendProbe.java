@@ -62,8 +62,8 @@ final class BackendProbe {
   private static Result probeNative() {
     try {
       BLAS blas = NativeBLAS.getInstance();
-      return new Result(blas, blas.getClass().getName() + " over " + loadedBlasLibraries() + openBlasSettings(System.getenv()),
-          null);
+      String libraries = loadedBlasLibraries() + openBlasSettings(System.getenv());
+      return new Result(blas, blas.getClass().getName() + " over " + libraries, null);
     } catch (RuntimeException | LinkageError e) {
       String allow = System.getProperty(BLAS.ALLOW_NATIVE_BLAS, "true");
       if (!Boolean.parseBoolean(allow)) {
