@@ -44,6 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Exactly once on the input side: a transactional producer writes examples (and a model snapshot), aborts, then
  * writes and commits different ones. The train job trains only on the committed examples, and the serve job
  * answers only committed examples, with the committed snapshot, although the aborted one carries the same version.
+ * A user's explicit {@code isolation.level=read_uncommitted} is honoured: the train job then trains on both.
  */
 class ReadCommittedIT {
 
@@ -62,32 +63,7 @@ class ReadCommittedIT {
 
     @Test
     void trainJobTrainsOnlyOnCommittedExamples() throws Exception {
-        TrainSettings settings = topics(new TrainSettings(), "rc-train")
-                .annotatorsTopic(new Topic<>("rc-train.annotators", AnnotatorModel.class, WireFormat.AVRO))
-                .bootstrapServers(KAFKA.broker().bootstrapServers())
-                .groupId("rc-train")
-                .specs(TaskSpecs.ofDefault(SPEC))
-                .checkpointIntervalMs(300)
-                .snapshotEveryBatches(5)
-                .snapshotIntervalMs(0)
-                .batchTimeoutMs(0)
-                .bounded(true)
-                .parallelism(2);
-        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
-
-        try (KafkaProducer<byte[], byte[]> producer = transactionalProducer("rc-train-writer")) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            sendExamples(producer, settings, "aborted", 0, ABORTED);
-            producer.abortTransaction();
-            producer.beginTransaction();
-            sendExamples(producer, settings, "committed", ABORTED, COMMITTED);
-            producer.commitTransaction();
-        }
-
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        TrainJob.build(env, settings);
-        env.execute("read-committed-train");
+        TrainSettings settings = trainOnAbortedThenCommittedExamples("rc-train", Map.of());
 
         List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
         ModelSnapshot last = JobTestSupport.read(KAFKA.broker(), settings.modelsTopic()).stream()
@@ -101,6 +77,16 @@ class ReadCommittedIT {
         assertThat(predictions.stream().map(Prediction::getId).collect(Collectors.toSet()))
                 .isEqualTo(ids("committed", ABORTED, COMMITTED));
         assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic())).isEmpty();
+    }
+
+    @Test
+    void anExplicitReadUncommittedIsHonouredAndTrainsOnAbortedExamplesToo() throws Exception {
+        TrainSettings settings = trainOnAbortedThenCommittedExamples("rc-uncommitted",
+                Map.of("isolation.level", "read_uncommitted"));
+
+        List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
+        assertThat(countWithPrefix(predictions, "aborted-")).as("predictions of aborted examples").isEqualTo(ABORTED);
+        assertThat(predictions).hasSize(ABORTED + COMMITTED);
     }
 
     @Test
@@ -158,6 +144,42 @@ class ReadCommittedIT {
         assertThat(predictions.stream().map(Prediction::getId).collect(Collectors.toSet()))
                 .isEqualTo(ids("committed", ABORTED, COMMITTED));
         assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic())).isEmpty();
+    }
+
+    /**
+     * Aborts examples {@code aborted-0..159} and commits {@code committed-160..399} on fresh {@code prefix.*} topics,
+     * then runs the bounded train job with {@code kafkaProperties}; returns its settings.
+     */
+    private static TrainSettings trainOnAbortedThenCommittedExamples(String prefix, Map<String, String> kafkaProperties)
+            throws Exception {
+        TrainSettings settings = topics(new TrainSettings(), prefix)
+                .annotatorsTopic(new Topic<>(prefix + ".annotators", AnnotatorModel.class, WireFormat.AVRO))
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
+                .groupId(prefix)
+                .kafkaProperties(kafkaProperties)
+                .specs(TaskSpecs.ofDefault(SPEC))
+                .checkpointIntervalMs(300)
+                .snapshotEveryBatches(5)
+                .snapshotIntervalMs(0)
+                .batchTimeoutMs(0)
+                .bounded(true)
+                .parallelism(2);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
+
+        try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(prefix + "-writer")) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            sendExamples(producer, settings, "aborted", 0, ABORTED);
+            producer.abortTransaction();
+            producer.beginTransaction();
+            sendExamples(producer, settings, "committed", ABORTED, COMMITTED);
+            producer.commitTransaction();
+        }
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        TrainJob.build(env, settings);
+        env.execute(prefix);
+        return settings;
     }
 
     /** {@code settings} with its own examples, predictions, models and dead-letter topics, named {@code prefix.*}. */
