@@ -33,7 +33,8 @@ final class KafkaOptions {
 
     @Option(names = {"-X", "--kafka-property"}, paramLabel = "KEY=VALUE",
             description = "Kafka client setting for every consumer and producer, e.g. -X security.protocol=SSL "
-                    + "(also kafka.KEY=VALUE in the config file).")
+                    + "(also kafka.KEY=VALUE in the config file). Consumers read isolation.level=read_committed "
+                    + "unless one sets it.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     /**

@@ -75,7 +75,8 @@ public abstract class JobOptions {
     Long bufferTimeoutMs;
 
     @Option(names = {"-X", "--kafka-property"}, paramLabel = "KEY=VALUE",
-            description = "Kafka client setting passed to every consumer and producer, e.g. -X security.protocol=SSL.")
+            description = "Kafka client setting passed to every consumer and producer, e.g. -X security.protocol=SSL. "
+                    + "Consumers read isolation.level=read_committed unless one sets it.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     /** Copies these options onto {@code settings}. */

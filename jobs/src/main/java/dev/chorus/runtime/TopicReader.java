@@ -1,5 +1,6 @@
 package dev.chorus.runtime;
 
+import dev.chorus.jobs.kafka.ConsumerProperties;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,18 +18,17 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads a whole topic from the beginning with {@code isolation.level=read_committed}: only what a
- * transactional producer committed. Used by the demo, the CLI and the integration tests.
+ * Reads a whole topic from the beginning with {@code isolation.level=read_committed} (unless the user's settings
+ * say otherwise, see {@link ConsumerProperties}): only what a transactional producer committed. Used by the demo,
+ * the CLI and the integration tests.
  */
 public final class TopicReader {
     private TopicReader() {}
 
     /** Consumer settings for reading committed data from the beginning, without a consumer group. */
     public static Properties committedReader(String bootstrapServers, Map<String, String> kafkaProperties) {
-        Properties props = new Properties();
-        props.putAll(kafkaProperties);
+        Properties props = ConsumerProperties.readCommitted(kafkaProperties);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         return props;
@@ -74,7 +74,7 @@ public final class TopicReader {
         }
     }
 
-    /** A read_committed consumer assigned every partition of {@code topic}, positioned at the beginning. */
+    /** A committed reader assigned every partition of {@code topic}, positioned at the beginning. */
     private static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrapServers,
             Map<String, String> kafkaProperties, String topic) {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(committedReader(bootstrapServers,

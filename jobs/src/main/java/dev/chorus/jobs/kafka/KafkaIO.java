@@ -33,7 +33,7 @@ public final class KafkaIO {
 
     /**
      * Reads {@code topic} as raw records, from the group's committed offsets (else the earliest), and up to the
-     * end offsets as of the start when the job is bounded.
+     * end offsets as of the start when the job is bounded; only committed records, see {@link ConsumerProperties}.
      */
     @SuppressWarnings("deprecation") // the connector's API still takes Kafka's OffsetResetStrategy
     public static KafkaSource<KafkaRecord> source(JobSettings<?> settings, String topic, String groupSuffix) {
@@ -43,7 +43,7 @@ public final class KafkaIO {
                 .setGroupId(settings.groupId() + groupSuffix)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new KafkaRecordDeserializer())
-                .setProperties(properties(settings));
+                .setProperties(ConsumerProperties.readCommitted(settings.kafkaProperties()));
         if (settings.bounded()) {
             builder.setBounded(OffsetsInitializer.latest());
         }
