@@ -323,7 +323,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             }
             updates.inc();
         } catch (NonFiniteUpdateException e) {
-            // The classifier is untouched: drop the poisoned minibatch and keep serving the last good model.
+            // The model, label model included, is as it was: drop the poisoned minibatch and keep the last good one.
             rejected.inc();
             LOG.warn("task {}: minibatch of {} examples from {} {} rejected at model version {} (examples seen {}): {}",
                     ctx.getCurrentKey(), s.batchFill, sourceTopic, coordinates(s), s.version(),

@@ -5,6 +5,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,6 +22,10 @@ public final class AnnotatorRegistry {
   private final List<String> ids = new ArrayList<>();
   private final Map<String, Integer> slots = new HashMap<>();
   private final long[] labelsSeen;
+  /** Since the last {@link #mark}: how many annotators there were, and the slot of each label counted. */
+  private int markedSize;
+  private int[] counted = new int[0];
+  private int countedSize;
 
   public AnnotatorRegistry(int maxAnnotators) {
     if (maxAnnotators < 1) {
@@ -67,6 +72,27 @@ public final class AnnotatorRegistry {
   /** Counts one more label for {@code slot}. */
   public void countLabel(int slot) {
     labelsSeen[slot]++;
+    if (countedSize == counted.length) {
+      counted = Arrays.copyOf(counted, Math.max(16, 2 * countedSize));
+    }
+    counted[countedSize++] = slot;
+  }
+
+  /** Remembers the current registrations and counts, so that {@link #rollback} can return to them. */
+  public void mark() {
+    markedSize = ids.size();
+    countedSize = 0;
+  }
+
+  /** Forgets the annotators registered and the labels counted since the last {@link #mark}. */
+  public void rollback() {
+    for (int i = 0; i < countedSize; i++) {
+      labelsSeen[counted[i]]--;
+    }
+    countedSize = 0;
+    while (ids.size() > markedSize) {
+      slots.remove(ids.remove(ids.size() - 1));
+    }
   }
 
   /**

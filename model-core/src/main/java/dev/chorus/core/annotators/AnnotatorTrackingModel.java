@@ -4,7 +4,18 @@ import java.util.List;
 
 /**
  * What every label model keeps about its annotators, and how it reports them: the registry of annotator slots
- * with their label counts, and one confusion estimate per slot.
+ * with their label counts, and one confusion estimate per slot; and how every label model trains, as one
+ * transaction.
+ *
+ * <p>{@link #train} validates the minibatch, marks every part of the state that an update changes (registry,
+ * confusions, and what {@link #mark()} adds: item history, network heads and standardiser, averaging weights), and
+ * runs the method's {@link #update}. A minibatch that the classifier or network rejects (a non-finite feature,
+ * loss, gradient or parameter: {@link dev.chorus.core.model.NonFiniteUpdateException} or
+ * {@link IllegalArgumentException}) throws out of the update after the annotators' confusions, counts and the item
+ * history have moved; every part then rolls back to its mark, so the whole model is byte for byte as before the
+ * minibatch. The learners leave their parameters and optimizer state untouched when they reject, so the marks only
+ * cover what an update touches before that: the cost per minibatch is O(K) plus a copy of each touched annotator's
+ * confusion, not a copy of the model.
  */
 abstract class AnnotatorTrackingModel implements LabelModel {
 
@@ -15,6 +26,32 @@ abstract class AnnotatorTrackingModel implements LabelModel {
     this.registry = registry;
     this.estimates = estimates;
   }
+
+  @Override
+  public final void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
+    LabelModels.validate(x, inputDim(), numClasses(), items, annotators, labels, n);
+    registry.checkCapacity(annotators, n);
+    registry.mark();
+    estimates.mark();
+    mark();
+    try {
+      update(x, items, annotators, labels, n);
+    } catch (RuntimeException e) {
+      registry.rollback();
+      estimates.rollback();
+      rollback();
+      throw e;
+    }
+  }
+
+  /** One minibatch's update, arguments checked; {@link #train} undoes what it changed if it throws. */
+  protected abstract void update(float[] x, long[] items, String[] annotators, int[] labels, int n);
+
+  /** Marks the method's own state besides registry and confusions (see {@link #train}). */
+  protected abstract void mark();
+
+  /** Returns the method's own state to its last {@link #mark()}. */
+  protected abstract void rollback();
 
   @Override
   public int maxAnnotators() {

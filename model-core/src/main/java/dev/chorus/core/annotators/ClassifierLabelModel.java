@@ -1,6 +1,7 @@
 package dev.chorus.core.annotators;
 
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.NumericGuard;
 import dev.chorus.core.model.OnlineLearner;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -16,8 +17,8 @@ import java.util.Arrays;
  * the target and the reference, update the class prior and the annotator's confusion
  * ({@link ConfusionEstimates#mStep}); then one {@link OnlineLearner#trainMinibatchSoft} step on all targets.
  * Invalid arguments and annotators past the bound are rejected before anything changes; a minibatch that the
- * classifier rejects as non-finite leaves the classifier unchanged but has already been counted in the
- * annotator statistics and the item history.
+ * classifier rejects (a non-finite feature, prediction, loss or gradient) leaves the whole model as it was
+ * ({@link AnnotatorTrackingModel#train}): the classifier guards itself, the rest rolls back.
  */
 public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
 
@@ -136,15 +137,28 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   }
 
   @Override
-  public void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
-    LabelModels.validate(x, d, k, items, annotators, labels, n);
-    registry.checkCapacity(annotators, n);
+  protected void mark() {
+    if (history != null) {
+      history.mark();
+    }
+  }
+
+  @Override
+  protected void rollback() {
+    if (history != null) {
+      history.rollback();
+    }
+  }
+
+  @Override
+  protected void update(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     if (targets.length < n * k) {
       targets = new float[n * k];
       predictions = new float[n * k];
     }
     // The classifier's view of every item before this minibatch's update, in one batched pass.
     learner.predictProbaBatch(x, n, predictions);
+    requireFinitePredictions(x, n);
     for (int e = 0; e < n; e++) {
       int slot = registry.register(annotators[e]);
       registry.countLabel(slot);
@@ -163,6 +177,31 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
       System.arraycopy(target, 0, targets, e * k, k);
     }
     learner.trainMinibatchSoft(x, targets, null, n);
+  }
+
+  /**
+   * A non-finite prediction would become a non-finite target, which the classifier refuses as an invalid argument:
+   * it comes from a non-finite feature (rejected as the classifier rejects one) or from finite features too large
+   * for the network (rejected as a non-finite update, which the train job counts and drops).
+   */
+  private void requireFinitePredictions(float[] x, int n) {
+    float sum = 0;
+    for (int i = 0, end = n * k; i < end; i++) {
+      sum += predictions[i];
+    }
+    if (Float.isFinite(sum)) {
+      return;
+    }
+    IllegalArgumentException feature = NumericGuard.nonFiniteFeature("train", x, n, d);
+    if (feature != null) {
+      throw feature;
+    }
+    for (int i = 0; ; i++) {
+      if (!Float.isFinite(predictions[i])) {
+        throw NumericGuard.rejection(n, learner.steps() + 1, "the classifier's probability of class " + (i % k)
+            + " for event " + (i / k) + " is " + predictions[i] + " (expected a finite value)");
+      }
+    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.chorus.core.io.BinaryState;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * Estimated confusion matrices of up to {@code maxAnnotators} annotators and a running class prior, in plain
@@ -35,6 +36,16 @@ public final class ConfusionEstimates {
   private final double[] rowMass;
   /** Sum of the reference distributions seen, per class; the class prior is its normalisation. */
   private final double[] classMass;
+  /**
+   * Undo since the last {@link #mark}: the class mass then, and the matrix and row masses of each slot before its
+   * first M-step since.
+   */
+  private final double[] markedClassMass;
+  private final boolean[] saved;
+  private boolean marked;
+  private int[] savedSlots = new int[0];
+  private double[] savedBlocks = new double[0];
+  private int savedCount;
 
   public ConfusionEstimates(int numClasses, int maxAnnotators) {
     this(numClasses, maxAnnotators, DEFAULT_PRIOR_DIAGONAL, DEFAULT_PRIOR_COUNT, DEFAULT_MIN_STEP);
@@ -57,6 +68,8 @@ public final class ConfusionEstimates {
     this.confusions = new double[maxAnnotators * k * k];
     this.rowMass = new double[maxAnnotators * k];
     this.classMass = new double[k];
+    this.markedClassMass = new double[k];
+    this.saved = new boolean[maxAnnotators];
     for (int slot = 0; slot < maxAnnotators; slot++) {
       fillPrior(confusions, slot * k * k, k, priorDiagonal);
     }
@@ -114,6 +127,9 @@ public final class ConfusionEstimates {
    * {@code posterior}.
    */
   public void mStep(int slot, int label, float[] posterior) {
+    if (marked && !saved[slot]) {
+      save(slot);
+    }
     mStep(confusions, offset(slot), rowMass, slot * k, k, label, posterior, priorCount, minStep);
   }
 
@@ -139,6 +155,44 @@ public final class ConfusionEstimates {
         confusion[row + j] += step * ((j == label ? 1 : 0) - confusion[row + j]);
       }
     }
+  }
+
+  /** Remembers the estimates as they are, so that {@link #rollback} can return to them; costs O(K) here. */
+  public void mark() {
+    forgetSaved();
+    marked = true;
+    System.arraycopy(classMass, 0, markedClassMass, 0, k);
+  }
+
+  /** Returns every confusion, row mass and the class prior to what they were at the last {@link #mark}. */
+  public void rollback() {
+    int block = k * k + k;
+    for (int i = 0; i < savedCount; i++) {
+      int slot = savedSlots[i];
+      System.arraycopy(savedBlocks, i * block, confusions, offset(slot), k * k);
+      System.arraycopy(savedBlocks, i * block + k * k, rowMass, slot * k, k);
+    }
+    forgetSaved();
+    System.arraycopy(markedClassMass, 0, classMass, 0, k);
+  }
+
+  private void forgetSaved() {
+    for (int i = 0; i < savedCount; i++) {
+      saved[savedSlots[i]] = false;
+    }
+    savedCount = 0;
+  }
+
+  private void save(int slot) {
+    int block = k * k + k;
+    if (savedSlots.length == savedCount) {
+      savedSlots = Arrays.copyOf(savedSlots, Math.max(4, 2 * savedCount));
+      savedBlocks = Arrays.copyOf(savedBlocks, savedSlots.length * block);
+    }
+    System.arraycopy(confusions, offset(slot), savedBlocks, savedCount * block, k * k);
+    System.arraycopy(rowMass, slot * k, savedBlocks, savedCount * block + k * k, k);
+    savedSlots[savedCount++] = slot;
+    saved[slot] = true;
   }
 
   /** {@code slot}'s confusion as a fresh {@code K × K} array. */

@@ -7,6 +7,7 @@ import dev.chorus.core.loss.L2Penalty;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.NumericGuard;
 import dev.chorus.core.nn.Activation;
 import dev.chorus.core.nn.ActivationFunction;
 import dev.chorus.core.nn.Dense;
@@ -32,7 +33,11 @@ import java.util.List;
  * trains one head on one example, several heads sharing an example's body pass); each head and the body have their own optimizer from the spec. One step applies the
  * spec's training options as {@link dev.chorus.core.model.OnlineLearner} does: the L2 gradient on weights,
  * clipping of the global gradient norm over the body and the heads the minibatch touched, the optimizer steps
- * at the scheduled learning rate, then the L1 proximal step; there is no numeric guard like the learner's. A
+ * at the scheduled learning rate, then the L1 proximal step, under the learner's {@link NumericGuard}: a step
+ * that would make a parameter non-finite is rejected with {@link dev.chorus.core.model.NonFiniteUpdateException}
+ * and changes no parameter or optimizer, and a non-finite feature (reported by the standardiser, or found by a
+ * scan without one) is rejected with {@link IllegalArgumentException}. What a rejected minibatch changed before
+ * that (standardiser, heads created, random state) returns with {@link #rollback()} to the last {@link #mark()}. A
  * spec without hidden layers gives an empty body: the heads are then softmax regressions on the standardised
  * features.
  *
@@ -74,6 +79,14 @@ final class DoctorNet {
   private final float[] exampleInput;
   private final float[] exampleHidden;
   private final float[] exampleLogits;
+  private final NumericGuard guard = new NumericGuard();
+  /** The body's and the touched heads' parameters and optimizers, as the guard takes them. */
+  private final ParameterSet[] guarded;
+  private final Optimizer[] guardedOptimizers;
+  /** What {@link #mark()} remembered: heads, random state and standardiser statistics. */
+  private int markedHeads;
+  private long markedRng;
+  private final OnlineStandardizer markedStandardizer;
 
   /**
    * A fresh network with room for {@code maxHeads} heads.
@@ -112,6 +125,9 @@ final class DoctorNet {
     this.exampleInput = new float[d];
     this.exampleHidden = new float[width];
     this.exampleLogits = new float[k];
+    this.guarded = new ParameterSet[maxHeads + 1];
+    this.guardedOptimizers = new Optimizer[maxHeads + 1];
+    this.markedStandardizer = standardizer == null ? null : new OnlineStandardizer(d);
   }
 
   /**
@@ -216,9 +232,16 @@ final class DoctorNet {
     ensurePairCapacity(pairs);
     float[] in = x;
     if (standardizer != null) {
-      standardizer.update(x, n);
+      if (!standardizer.update(x, n)) {
+        throw NumericGuard.nonFiniteFeature("train", x, n, d);
+      }
       standardizer.transform(x, n, inputs);
       in = inputs;
+    } else {
+      IllegalArgumentException problem = NumericGuard.nonFiniteFeature("train", x, n, d);
+      if (problem != null) {
+        throw problem;
+      }
     }
     float[] h = in;
     if (body != null) {
@@ -271,14 +294,17 @@ final class DoctorNet {
     if (body != null) {
       body.backward(in, n, gradHidden);
     }
-    step(touchedCount);
+    step(touchedCount, loss, n);
     steps++;
     examplesSeen += n;
     return loss;
   }
 
-  /** Penalties, clipping and the optimizer steps of the body and of the first {@code count} heads in {@link #touched}. */
-  private void step(int count) {
+  /**
+   * Penalties, clipping and the optimizer steps of the body and of the first {@code count} heads in {@link #touched},
+   * under the numeric guard; {@code n} examples.
+   */
+  private void step(int count, double loss, int n) {
     if (l2 != null) {
       if (body != null) {
         l2.addPenaltyGradient(body.parameters());
@@ -306,6 +332,29 @@ final class DoctorNet {
         }
       }
     }
+    int groups = 0;
+    if (body != null) {
+      guarded[groups] = body.parameters();
+      guardedOptimizers[groups++] = bodyOptimizer;
+    }
+    for (int i = 0; i < count; i++) {
+      guarded[groups] = headParameters[touched[i]];
+      guardedOptimizers[groups++] = headOptimizers[touched[i]];
+    }
+    String problem = guard.check(loss, guarded, groups);
+    if (problem != null) {
+      throw NumericGuard.rejection(n, steps + 1, problem);
+    }
+    float[][][] valuesBackup = null;
+    Optimizer[] optimizersBackup = null;
+    if (guard.risky()) {
+      valuesBackup = new float[groups][][];
+      optimizersBackup = new Optimizer[groups];
+      for (int g = 0; g < groups; g++) {
+        valuesBackup[g] = NumericGuard.values(guarded[g]);
+        optimizersBackup[g] = guardedOptimizers[g].copy();
+      }
+    }
     float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
     for (int i = 0; i < count; i++) {
       headOptimizers[touched[i]].step(headParameters[touched[i]], learningRate);
@@ -318,6 +367,46 @@ final class DoctorNet {
       if (l1 != null) {
         l1.proximalStep(body.parameters(), learningRate);
       }
+    }
+    String overflow = valuesBackup == null ? null : NumericGuard.nonFiniteParameter(guarded, groups);
+    if (overflow != null) {
+      int g = 0;
+      if (body != null) {
+        NumericGuard.restore(body.parameters(), valuesBackup[g]);
+        bodyOptimizer = optimizersBackup[g++];
+      }
+      for (int i = 0; i < count; i++, g++) {
+        NumericGuard.restore(headParameters[touched[i]], valuesBackup[g]);
+        headOptimizers[touched[i]] = optimizersBackup[g];
+      }
+      throw NumericGuard.rejection(n, steps + 1, overflow + " after a step with gradients up to "
+          + guard.maxAbsGradient());
+    }
+  }
+
+  /** Remembers the heads, the random state and the standardiser, so that {@link #rollback()} can return to them. */
+  void mark() {
+    markedHeads = headCount;
+    markedRng = rng.state();
+    if (standardizer != null) {
+      markedStandardizer.copyFrom(standardizer);
+    }
+  }
+
+  /**
+   * Forgets the heads created since the last {@link #mark()} and restores the random state and the standardiser;
+   * parameters and optimizers need nothing, since a rejected step leaves them as they were.
+   */
+  void rollback() {
+    for (int h = markedHeads; h < headCount; h++) {
+      heads[h] = null;
+      headParameters[h] = null;
+      headOptimizers[h] = null;
+    }
+    headCount = markedHeads;
+    rng = SplitMix64.fromState(markedRng);
+    if (standardizer != null) {
+      standardizer.copyFrom(markedStandardizer);
     }
   }
 

@@ -38,9 +38,17 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   }
 
   @Override
-  public void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
-    LabelModels.validate(x, inputDim(), numClasses(), items, annotators, labels, n);
-    registry.checkCapacity(annotators, n);
+  protected void mark() {
+    net.mark();
+  }
+
+  @Override
+  protected void rollback() {
+    net.rollback();
+  }
+
+  @Override
+  protected void update(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     if (slots.length < n) {
       slots = new int[n];
     }

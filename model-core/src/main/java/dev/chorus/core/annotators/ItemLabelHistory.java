@@ -3,8 +3,12 @@ package dev.chorus.core.annotators;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +26,16 @@ public final class ItemLabelHistory {
   private final LinkedHashMap<Long, Entry> entries = new LinkedHashMap<>();
   private long tick;
   private long evictions;
+  /**
+   * Undo since the last {@link #mark}: the tick and evictions then, and every entry of then that has left the map
+   * since (evicted, or replaced by a copy before its first change), with its item. Entries of then keep
+   * {@code lastTick <= markedTick}; those added or copied since have a later one.
+   */
+  private long markedTick = -1;
+  private long markedEvictions;
+  private long[] keptItems = new long[0];
+  private Entry[] keptEntries = new Entry[0];
+  private int keptCount;
 
   private static final class Entry {
     final int[] slots;
@@ -32,6 +46,15 @@ public final class ItemLabelHistory {
     Entry(int capacity) {
       slots = new int[capacity];
       labels = new int[capacity];
+    }
+
+    Entry copy() {
+      Entry copy = new Entry(slots.length);
+      System.arraycopy(slots, 0, copy.slots, 0, size);
+      System.arraycopy(labels, 0, copy.labels, 0, size);
+      copy.size = size;
+      copy.lastTick = lastTick;
+      return copy;
     }
   }
 
@@ -78,10 +101,14 @@ public final class ItemLabelHistory {
     Entry entry = entries.remove(item);
     if (entry != null && tick - entry.lastTick > maxAge) {
       evictions++;
+      keep(item, entry);
       entry = null;
     }
     if (entry == null) {
       entry = new Entry(maxLabelsPerItem);
+    } else if (entry.lastTick <= markedTick) {
+      keep(item, entry);
+      entry = entry.copy();
     }
     entries.put(item, entry);
     if (entry.size == maxLabelsPerItem) {
@@ -101,8 +128,56 @@ public final class ItemLabelHistory {
       }
       oldest.remove();
       evictions++;
+      keep(head.getKey(), head.getValue());
     }
     return entry.size;
+  }
+
+  /** Keeps {@code entry} for {@link #rollback} if it is one of the last {@link #mark}'s. */
+  private void keep(long item, Entry entry) {
+    if (entry.lastTick > markedTick) {
+      return;
+    }
+    if (keptCount == keptItems.length) {
+      keptItems = Arrays.copyOf(keptItems, Math.max(16, 2 * keptCount));
+      keptEntries = Arrays.copyOf(keptEntries, keptItems.length);
+    }
+    keptItems[keptCount] = item;
+    keptEntries[keptCount++] = entry;
+  }
+
+  /** Remembers the history as it is, so that {@link #rollback} can return to it; costs O(1) here. */
+  public void mark() {
+    Arrays.fill(keptEntries, 0, keptCount, null);
+    keptCount = 0;
+    markedTick = tick;
+    markedEvictions = evictions;
+  }
+
+  /**
+   * Returns the history to what it was at the last {@link #mark}, evictions and eviction order included: entries
+   * added since go, and those of then come back; the map is rebuilt in order of last labelling, which is the order
+   * of {@code lastTick}.
+   */
+  public void rollback() {
+    entries.values().removeIf(entry -> entry.lastTick > markedTick);
+    if (keptCount > 0) {
+      List<Map.Entry<Long, Entry>> all = new ArrayList<>(entries.size() + keptCount);
+      for (Map.Entry<Long, Entry> e : entries.entrySet()) {
+        all.add(Map.entry(e.getKey(), e.getValue()));
+      }
+      for (int i = 0; i < keptCount; i++) {
+        all.add(Map.entry(keptItems[i], keptEntries[i]));
+      }
+      all.sort(Comparator.comparingLong(e -> e.getValue().lastTick));
+      entries.clear();
+      for (Map.Entry<Long, Entry> e : all) {
+        entries.put(e.getKey(), e.getValue());
+      }
+    }
+    tick = markedTick;
+    evictions = markedEvictions;
+    mark();
   }
 
   /**

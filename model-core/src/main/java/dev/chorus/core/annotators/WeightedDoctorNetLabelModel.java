@@ -51,6 +51,8 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
 
   private final ItemLabelHistory history;
   private final double[] logits;
+  /** The logits at the last {@link #mark()}. */
+  private final double[] markedLogits;
   private final int denoiseIterations;
   private final float[] uniform;
   private final float[] headScratch;
@@ -82,6 +84,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     super(net, registry, estimates);
     this.history = history;
     this.logits = logits;
+    this.markedLogits = new double[logits.length];
     this.denoiseIterations = denoiseIterations;
     int k = net.numClasses();
     this.uniform = new float[k];
@@ -111,9 +114,21 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   }
 
   @Override
-  public void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
-    LabelModels.validate(x, inputDim(), numClasses(), items, annotators, labels, n);
-    registry.checkCapacity(annotators, n);
+  protected void mark() {
+    net.mark();
+    history.mark();
+    System.arraycopy(logits, 0, markedLogits, 0, logits.length);
+  }
+
+  @Override
+  protected void rollback() {
+    net.rollback();
+    history.rollback();
+    System.arraycopy(markedLogits, 0, logits, 0, logits.length);
+  }
+
+  @Override
+  protected void update(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     int k = numClasses();
     int maxPairs = n * history.maxLabelsPerItem();
     if (slots.length < n) {

@@ -199,6 +199,13 @@ public final class ModelSpec {
     this.init = d.init;
     this.initLimit = d.initLimit;
     requireAtLeast("batchSize", d.batchSize, 1);
+    for (int i = 0; i < layers.size() && d.batchSize == 1; i++) {
+      // A one-row minibatch is normalised with the running statistics, which only larger minibatches move.
+      if (layers.get(i).batchNorm()) {
+        throw new IllegalArgumentException("ModelSpec key 'batchSize': batch normalisation (layers[" + i
+            + "]) learns its statistics from minibatches of at least 2 examples, expected an integer >= 2, got 1");
+      }
+    }
     this.batchSize = d.batchSize;
     this.optimizer = Objects.requireNonNull(d.optimizer, "optimizer");
     this.schedule = Objects.requireNonNull(d.schedule, "schedule");

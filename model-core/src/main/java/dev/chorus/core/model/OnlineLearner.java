@@ -13,7 +13,6 @@ import dev.chorus.core.nn.Dense;
 import dev.chorus.core.nn.Dropout;
 import dev.chorus.core.nn.Layer;
 import dev.chorus.core.nn.Network;
-import dev.chorus.core.nn.Parameter;
 import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.GradientClipping;
 import dev.chorus.core.optim.Optimizer;
@@ -89,6 +88,9 @@ public final class OnlineLearner implements Predictor {
   private final List<float[]> runningStatistics;
   private final float[][] runningStatisticsBackup;
   private long rngBackup;
+  private final NumericGuard guard = new NumericGuard();
+  /** The network's parameters, as the guard takes them. */
+  private final ParameterSet[] guarded;
 
   private OnlineLearner(ModelSpec spec, OnlineStandardizer standardizer, Network network, Optimizer optimizer,
       SplitMix64 rng) {
@@ -106,6 +108,7 @@ public final class OnlineLearner implements Predictor {
     this.standardizerBackup = standardizer == null ? null : new OnlineStandardizer(spec.inputDim());
     this.runningStatistics = network.runningStatistics();
     this.runningStatisticsBackup = runningStatistics.stream().map(a -> new float[a.length]).toArray(float[][]::new);
+    this.guarded = new ParameterSet[] {network.parameters()};
   }
 
   /** A fresh learner on the default BLAS backend: weights drawn from the spec's seed, no statistics, no optimizer state. */
@@ -437,14 +440,10 @@ public final class OnlineLearner implements Predictor {
   }
 
   /**
-   * Backward pass from {@link #batchGradient}, penalties, clipping and the optimizer step, under a numeric
-   * guard: a minibatch whose update would make any parameter non-finite is rejected with
+   * Backward pass from {@link #batchGradient}, penalties, clipping and the optimizer step, under the
+   * {@link NumericGuard}: a minibatch whose update would make any parameter non-finite is rejected with
    * {@link NonFiniteUpdateException}, after rolling back everything it changed, so the model keeps its last good
-   * parameters. A non-finite loss or gradient is rejected before the step. A finite gradient can only overflow a
-   * parameter when it is enormous (beyond {@link #SAFE_GRADIENT}, the optimizers' steps being bounded by the
-   * learning rate times the gradient, or a small multiple of the learning rate for the adaptive ones), so only
-   * then are the parameters and optimizer state backed up before the step and checked after it: the common
-   * path costs one scan of the gradients.
+   * parameters.
    */
   private void update(float[] inputs, int n, double meanLoss) {
     network.backward(inputs, n, batchGradient);
@@ -454,12 +453,12 @@ public final class OnlineLearner implements Predictor {
     if (spec.clipNorm() > 0) {
       GradientClipping.clipByGlobalNorm(network.parameters(), spec.clipNorm());
     }
-    String problem = Double.isFinite(meanLoss) ? nonFiniteGradient() : "the minibatch loss is " + meanLoss;
+    String problem = guard.check(meanLoss, guarded, 1);
     if (problem != null) {
       reject(n, problem);
     }
-    boolean risky = maxAbsGradient > SAFE_GRADIENT;
-    float[][] parameterBackup = risky ? parameterValues() : null;
+    boolean risky = guard.risky();
+    float[][] parameterBackup = risky ? NumericGuard.values(network.parameters()) : null;
     Optimizer optimizerBackup = risky ? optimizer.copy() : null;
     float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
     optimizer.step(network.parameters(), learningRate);
@@ -467,81 +466,20 @@ public final class OnlineLearner implements Predictor {
       l1.proximalStep(network.parameters(), learningRate);
     }
     if (risky) {
-      String overflow = nonFiniteParameter();
+      String overflow = NumericGuard.nonFiniteParameter(guarded, 1);
       if (overflow != null) {
-        ParameterSet parameters = network.parameters();
-        for (int p = 0; p < parameters.size(); p++) {
-          float[] value = parameters.get(p).value().data();
-          System.arraycopy(parameterBackup[p], 0, value, 0, value.length);
-        }
+        NumericGuard.restore(network.parameters(), parameterBackup);
         optimizer = optimizerBackup;
-        reject(n, overflow + " after a step with gradients up to " + maxAbsGradient);
+        reject(n, overflow + " after a step with gradients up to " + guard.maxAbsGradient());
       }
     }
     steps++;
     examplesSeen += n;
   }
 
-  /** Above this gradient magnitude a finite step could overflow a parameter, so the guard checks the result. */
-  public static final float SAFE_GRADIENT = 1e30f;
-
-  /** Largest absolute gradient component seen by the last {@link #nonFiniteGradient()} scan. */
-  private float maxAbsGradient;
-
-  /** Null when every gradient component is finite (and notes the largest), else what is wrong and where. */
-  private String nonFiniteGradient() {
-    ParameterSet parameters = network.parameters();
-    float max = 0;
-    for (int p = 0; p < parameters.size(); p++) {
-      float[] g = parameters.get(p).gradient().data();
-      // No early exit, so C2 vectorises the reduction (twice as fast); Math.max keeps a NaN, and |±inf| is inf.
-      for (int i = 0; i < g.length; i++) {
-        max = Math.max(max, Math.abs(g[i]));
-      }
-    }
-    if (!(max <= Float.MAX_VALUE)) {
-      for (int p = 0; p < parameters.size(); p++) {
-        Parameter parameter = parameters.get(p);
-        float[] g = parameter.gradient().data();
-        for (int i = 0; i < g.length; i++) {
-          if (!Float.isFinite(g[i])) {
-            return "the gradient of parameter '" + parameter.name() + "' is " + g[i] + " at index " + i
-                + " (expected a finite value)";
-          }
-        }
-      }
-    }
-    maxAbsGradient = max;
-    return null;
-  }
-
-  /** Null when every parameter is finite, else which one is not. */
-  private String nonFiniteParameter() {
-    ParameterSet parameters = network.parameters();
-    for (int p = 0; p < parameters.size(); p++) {
-      float[] value = parameters.get(p).value().data();
-      for (int i = 0; i < value.length; i++) {
-        if (!Float.isFinite(value[i])) {
-          return "parameter '" + parameters.get(p).name() + "' would become " + value[i] + " at index " + i;
-        }
-      }
-    }
-    return null;
-  }
-
-  private float[][] parameterValues() {
-    ParameterSet parameters = network.parameters();
-    float[][] values = new float[parameters.size()][];
-    for (int p = 0; p < parameters.size(); p++) {
-      values[p] = parameters.get(p).value().data().clone();
-    }
-    return values;
-  }
-
   private void reject(int n, String problem) {
     restoreForwardState();
-    throw new NonFiniteUpdateException("minibatch of " + n + " rejected before step " + (steps + 1) + ": " + problem
-        + "; the model keeps its parameters");
+    throw NumericGuard.rejection(n, steps + 1, problem);
   }
 
   private void saveForwardState() {
@@ -594,16 +532,8 @@ public final class OnlineLearner implements Predictor {
     }
   }
 
-  /** The rejection of the first NaN or infinite feature among {@code n} examples, or null if they are all finite. */
   private IllegalArgumentException nonFiniteFeature(String method, float[] x, int n) {
-    int d = spec.inputDim();
-    for (int i = 0, end = n * d; i < end; i++) {
-      if (!Float.isFinite(x[i])) {
-        return new IllegalArgumentException(method + ": feature " + (i % d) + " of example " + (i / d)
-            + " must be finite, got " + x[i]);
-      }
-    }
-    return null;
+    return NumericGuard.nonFiniteFeature(method, x, n, spec.inputDim());
   }
 
   private void ensureCapacity(int n) {

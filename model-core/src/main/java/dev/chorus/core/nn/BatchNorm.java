@@ -16,10 +16,12 @@ import java.util.List;
  *
  * <p>In training, {@code μ} and {@code σ²} are the minibatch's mean and (biased) variance, and the running
  * statistics move towards them as exponential averages: {@code running ← momentum·running +
- * (1 − momentum)·batch}, with the unbiased variance {@code σ²·n/(n − 1)} as in the paper's inference rule. A
- * minibatch of one example has no variance estimate, so it leaves the running variance unchanged. At
- * inference the running statistics are used, so a prediction depends on one example only. The running
- * statistics are this layer's state ({@link #writeState}).
+ * (1 − momentum)·batch}, with the unbiased variance {@code σ²·n/(n − 1)} as in the paper's inference rule. At
+ * inference the running statistics are used, so a prediction depends on one example only. A training minibatch
+ * of one example (a batch timeout can close one) has no variance, and its own mean would map it to β whatever
+ * it holds, passing no gradient: it is normalised with the running statistics instead, as at inference, so
+ * gradients reach γ, β and the input, and it leaves the running statistics unchanged. The running statistics
+ * are this layer's state ({@link #writeState}).
  */
 public final class BatchNorm implements Layer {
 
@@ -44,6 +46,8 @@ public final class BatchNorm implements Layer {
   private final float[] columnDot;
   private final float[] gradScale;
   private float[] normalized = new float[0];
+  /** Whether the last training pass normalised with the running statistics (one row), which the input does not move. */
+  private boolean runningStatisticsUsed;
   /** Inference scale and shift derived from γ, β and the running statistics, refreshed before each use. */
   private final float[] inferScale;
   private final float[] inferShift;
@@ -129,6 +133,15 @@ public final class BatchNorm implements Layer {
     if (normalized.length < n) {
       normalized = new float[n];
     }
+    runningStatisticsUsed = rows == 1;
+    if (runningStatisticsUsed) {
+      for (int j = 0; j < dim; j++) {
+        batchMean[j] = runningMean[j];
+        inverseStd[j] = (float) (1 / Math.sqrt(runningVariance[j] + EPSILON));
+      }
+      normalize(in, n, out);
+      return;
+    }
     Arrays.fill(batchMean, 0f);
     for (int row = 0; row < n; row += dim) {
       for (int j = 0; j < dim; j++) {
@@ -147,17 +160,20 @@ public final class BatchNorm implements Layer {
         columnSum[j] += d * d;
       }
     }
-    float unbiased = rows > 1 ? 1f / (rows - 1) : 0f;
+    float unbiased = 1f / (rows - 1);
     float keep = momentum;
     float blend = 1f - momentum;
     for (int j = 0; j < dim; j++) {
       float variance = columnSum[j] * invRows;
       inverseStd[j] = (float) (1 / Math.sqrt(variance + EPSILON));
       runningMean[j] = keep * runningMean[j] + blend * batchMean[j];
-      if (rows > 1) {
-        runningVariance[j] = keep * runningVariance[j] + blend * columnSum[j] * unbiased;
-      }
+      runningVariance[j] = keep * runningVariance[j] + blend * columnSum[j] * unbiased;
     }
+    normalize(in, n, out);
+  }
+
+  /** {@code out = γ·(in − batchMean)·inverseStd + β} over {@code n} values, keeping x̂ for the backward pass. */
+  private void normalize(float[] in, int n, float[] out) {
     float[] g = gamma.value().data();
     float[] b = beta.value().data();
     for (int row = 0; row < n; row += dim) {
@@ -187,6 +203,13 @@ public final class BatchNorm implements Layer {
       return;
     }
     float[] g = gamma.value().data();
+    if (runningStatisticsUsed) {
+      // The running statistics are constants here, so the layer is affine in its input: dx = γ/σ · g.
+      for (int j = 0; j < dim; j++) {
+        gradIn[j] = g[j] * inverseStd[j] * gradOut[j];
+      }
+      return;
+    }
     float invRows = 1f / rows;
     for (int j = 0; j < dim; j++) {
       // In means rather than sums: dxᵢ = γ/σ · (gᵢ − mean(g) − x̂ᵢ·mean(g·x̂)).

@@ -14,15 +14,31 @@ public final class GradientClipping {
 
   private GradientClipping() {}
 
-  /** The global L2 norm of every gradient of {@code parameters}; each parameter's sum of squares in float. */
+  /**
+   * The global L2 norm of every gradient of {@code parameters}, its squares summed in double. A component above
+   * about 1.8e19 squares past float's range, so a float sum would make the norm infinite and the clipped step
+   * zero. Each parameter's sum is BLAS's {@code sdot} while that is finite (vectorised; float's precision is
+   * ample for a clipping threshold) and is summed again in double when it overflows.
+   */
   public static double globalNorm(ParameterSet parameters) {
     Blas blas = Blas.get();
     double sumSquares = 0;
     for (int p = 0; p < parameters.size(); p++) {
-      float[] g = parameters.get(p).gradient().data();
-      sumSquares += blas.sdot(g.length, g, 0, g, 0);
+      sumSquares += sumOfSquares(blas, parameters.get(p).gradient().data());
     }
     return Math.sqrt(sumSquares);
+  }
+
+  private static double sumOfSquares(Blas blas, float[] g) {
+    float inFloat = blas.sdot(g.length, g, 0, g, 0);
+    if (Float.isFinite(inFloat)) {
+      return inFloat;
+    }
+    double sum = 0;
+    for (float v : g) {
+      sum += (double) v * v;
+    }
+    return sum;
   }
 
   /**

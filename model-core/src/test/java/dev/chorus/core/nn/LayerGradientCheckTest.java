@@ -54,9 +54,9 @@ class LayerGradientCheckTest {
     return values;
   }
 
-  private static double objective(Layer layer, float[] in, float[] r) {
-    float[] out = new float[ROWS * layer.outputDim()];
-    layer.forward(in, ROWS, out, SplitMix64.fromState(MASK_STATE));
+  private static double objective(Layer layer, float[] in, float[] r, int rows) {
+    float[] out = new float[rows * layer.outputDim()];
+    layer.forward(in, rows, out, SplitMix64.fromState(MASK_STATE));
     double sum = 0;
     for (int i = 0; i < out.length; i++) {
       sum += (double) r[i] * out[i];
@@ -67,12 +67,52 @@ class LayerGradientCheckTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("layers")
   void backwardMatchesCentralDifferences(Layer layer) {
-    float[] in = randomAwayFromZero(ROWS * layer.inputDim(), 1);
-    float[] r = randomAwayFromZero(ROWS * layer.outputDim(), 2);
-    float[] out = new float[ROWS * layer.outputDim()];
-    layer.forward(in, ROWS, out, SplitMix64.fromState(MASK_STATE));
+    checkGradients(layer, ROWS);
+  }
+
+  /**
+   * A one-row minibatch (a batch timeout can close one) has no batch variance: batch norm normalises it with the
+   * running statistics, so its output depends on the input and gradients reach γ, β and the input.
+   */
+  @Test
+  void batchNormOnAOneRowMinibatchMatchesCentralDifferences() {
+    SplitMix64 rng = SplitMix64.seeded(6);
+    BatchNorm batchNorm = BatchNorm.create("bn.", 4, 0.9);
+    WeightInit.UNIFORM.fill(batchNorm.gamma().value(), 1, 1, 2, rng);
+    WeightInit.UNIFORM.fill(batchNorm.beta().value(), 1, 1, 1, rng);
+    batchNorm.forward(randomAwayFromZero(ROWS * 4, 7), ROWS, new float[ROWS * 4], null);
+    assertThat(checkGradients(batchNorm, 1)).as("input gradient").doesNotContain(0f);
+  }
+
+  @Test
+  void batchNormOnAOneRowMinibatchDependsOnItsInputAndLeavesTheRunningStatisticsAlone() {
+    BatchNorm bn = BatchNorm.create("", 2, 0.5);
+    bn.forward(new float[] {1, 10, 3, 20}, 2, new float[4], null);
+    float[] mean = bn.runningMean().clone();
+    float[] variance = bn.runningVariance().clone();
+    float[] first = new float[2];
+    float[] second = new float[2];
+    bn.forward(new float[] {3, 7.5f}, 1, first, null);
+    bn.forward(new float[] {5, 9.5f}, 1, second, null);
+    // Normalised with the running mean (1, 7.5) and variance (1.5, 25.5), exactly as inference does.
+    float[] inferred = new float[2];
+    bn.infer(new float[] {3, 7.5f}, 0, 1, inferred, 0);
+    assertThat(first).containsExactly(inferred, within(1e-5f));
+    assertThat(first).containsExactly(new float[] {2 / (float) Math.sqrt(1.5 + 1e-5), 0}, within(1e-5f));
+    assertThat(second[0] - first[0]).isCloseTo(2 / (float) Math.sqrt(1.5 + 1e-5), within(1e-5f));
+    assertThat(second[1] - first[1]).isCloseTo(2 / (float) Math.sqrt(25.5 + 1e-5), within(1e-5f));
+    assertThat(bn.runningMean()).containsExactly(mean);
+    assertThat(bn.runningVariance()).containsExactly(variance);
+  }
+
+  /** Asserts the backward pass against central differences on {@code rows} rows; returns the input gradient. */
+  private static float[] checkGradients(Layer layer, int rows) {
+    float[] in = randomAwayFromZero(rows * layer.inputDim(), 1);
+    float[] r = randomAwayFromZero(rows * layer.outputDim(), 2);
+    float[] out = new float[rows * layer.outputDim()];
+    layer.forward(in, rows, out, SplitMix64.fromState(MASK_STATE));
     float[] gradIn = new float[in.length];
-    layer.backward(in, out, ROWS, r, gradIn);
+    layer.backward(in, out, rows, r, gradIn);
     List<float[]> analytic = new ArrayList<>();
     for (Parameter p : layer.parameters()) {
       analytic.add(p.gradient().data().clone());
@@ -82,9 +122,9 @@ class LayerGradientCheckTest {
     for (int i = 0; i < in.length; i++) {
       float saved = in[i];
       in[i] = saved + h;
-      double plus = objective(layer, in, r);
+      double plus = objective(layer, in, r, rows);
       in[i] = saved - h;
-      double minus = objective(layer, in, r);
+      double minus = objective(layer, in, r, rows);
       in[i] = saved;
       double numeric = (plus - minus) / (2 * h);
       assertThat((double) gradIn[i]).as("d/d input[%d]", i).isCloseTo(numeric, within(2e-3 + 1e-2 * Math.abs(numeric)));
@@ -95,15 +135,16 @@ class LayerGradientCheckTest {
       for (int i = 0; i < value.length; i++) {
         float saved = value[i];
         value[i] = saved + h;
-        double plus = objective(layer, in, r);
+        double plus = objective(layer, in, r, rows);
         value[i] = saved - h;
-        double minus = objective(layer, in, r);
+        double minus = objective(layer, in, r, rows);
         value[i] = saved;
         double numeric = (plus - minus) / (2 * h);
         assertThat((double) analytic.get(p)[i]).as("d/d %s[%d]", parameter.name(), i)
             .isCloseTo(numeric, within(2e-3 + 1e-2 * Math.abs(numeric)));
       }
     }
+    return gradIn;
   }
 
   /**
@@ -190,10 +231,6 @@ class LayerGradientCheckTest {
     float[] inferred = new float[2];
     bn.infer(new float[] {1, 7.5f}, 0, 1, inferred, 0);
     assertThat(inferred).containsExactly(new float[] {0, 0}, within(1e-6f));
-    // A minibatch of one example moves the mean but leaves the variance alone.
-    bn.forward(new float[] {3, 7.5f}, 1, out, null);
-    assertThat(bn.runningMean()).containsExactly(2f, 7.5f);
-    assertThat(bn.runningVariance()).containsExactly(1.5f, 25.5f);
   }
 
   @Test

@@ -1,0 +1,121 @@
+package dev.chorus.core.model;
+
+import dev.chorus.core.nn.Parameter;
+import dev.chorus.core.nn.ParameterSet;
+
+/**
+ * The numeric guard of every learner's update ({@link OnlineLearner}, the label models' Doctor Net): a minibatch
+ * whose update would make a parameter non-finite is rejected with {@link NonFiniteUpdateException} instead of
+ * poisoning the model. A non-finite loss or gradient is rejected before the step. A finite gradient can only
+ * overflow a parameter when it is enormous (beyond {@link #SAFE_GRADIENT}: the optimizers' steps are bounded by the
+ * learning rate times the gradient, or a small multiple of the learning rate for the adaptive ones), so only then
+ * does the learner back up its parameters and optimizer state before the step ({@link #risky()}) and check them
+ * after it ({@link #nonFiniteParameter}): the common path costs one scan of the gradients.
+ */
+public final class NumericGuard {
+
+  /** Above this gradient magnitude a finite step could overflow a parameter, so the guard checks the result. */
+  public static final float SAFE_GRADIENT = 1e30f;
+
+  /** Largest absolute gradient component seen by the last {@link #check}. */
+  private float maxAbsGradient;
+
+  /**
+   * Null when {@code loss} and every gradient component of {@code sets[0 .. count)} are finite (noting the largest
+   * for {@link #risky()}), else what is wrong and where.
+   */
+  public String check(double loss, ParameterSet[] sets, int count) {
+    if (!Double.isFinite(loss)) {
+      return "the minibatch loss is " + loss;
+    }
+    float max = 0;
+    for (int s = 0; s < count; s++) {
+      ParameterSet parameters = sets[s];
+      for (int p = 0; p < parameters.size(); p++) {
+        float[] g = parameters.get(p).gradient().data();
+        // No early exit, so C2 vectorises the reduction (twice as fast); Math.max keeps a NaN, and |±inf| is inf.
+        for (int i = 0; i < g.length; i++) {
+          max = Math.max(max, Math.abs(g[i]));
+        }
+      }
+    }
+    if (!(max <= Float.MAX_VALUE)) {
+      for (int s = 0; s < count; s++) {
+        for (int p = 0; p < sets[s].size(); p++) {
+          Parameter parameter = sets[s].get(p);
+          float[] g = parameter.gradient().data();
+          for (int i = 0; i < g.length; i++) {
+            if (!Float.isFinite(g[i])) {
+              return "the gradient of parameter '" + parameter.name() + "' is " + g[i] + " at index " + i
+                  + " (expected a finite value)";
+            }
+          }
+        }
+      }
+    }
+    maxAbsGradient = max;
+    return null;
+  }
+
+  /** Whether the gradients of the last successful {@link #check} are large enough for a step to overflow. */
+  public boolean risky() {
+    return maxAbsGradient > SAFE_GRADIENT;
+  }
+
+  /** The largest absolute gradient component of the last successful {@link #check}. */
+  public float maxAbsGradient() {
+    return maxAbsGradient;
+  }
+
+  /** Null when every parameter of {@code sets[0 .. count)} is finite, else which one is not. */
+  public static String nonFiniteParameter(ParameterSet[] sets, int count) {
+    for (int s = 0; s < count; s++) {
+      for (int p = 0; p < sets[s].size(); p++) {
+        float[] value = sets[s].get(p).value().data();
+        for (int i = 0; i < value.length; i++) {
+          if (!Float.isFinite(value[i])) {
+            return "parameter '" + sets[s].get(p).name() + "' would become " + value[i] + " at index " + i;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Copies of the values of {@code parameters}, for {@link #restore}. */
+  public static float[][] values(ParameterSet parameters) {
+    float[][] values = new float[parameters.size()][];
+    for (int p = 0; p < parameters.size(); p++) {
+      values[p] = parameters.get(p).value().data().clone();
+    }
+    return values;
+  }
+
+  /** Puts back what {@link #values} copied. */
+  public static void restore(ParameterSet parameters, float[][] values) {
+    for (int p = 0; p < parameters.size(); p++) {
+      float[] value = parameters.get(p).value().data();
+      System.arraycopy(values[p], 0, value, 0, value.length);
+    }
+  }
+
+  /** The rejection of a minibatch of {@code n} examples that would have been step {@code step}. */
+  public static NonFiniteUpdateException rejection(int n, long step, String problem) {
+    return new NonFiniteUpdateException("minibatch of " + n + " rejected before step " + step + ": " + problem
+        + "; the model keeps its parameters");
+  }
+
+  /**
+   * The rejection of the first NaN or infinite feature among {@code n} examples of {@code d} features in {@code x},
+   * or null if they are all finite.
+   */
+  public static IllegalArgumentException nonFiniteFeature(String method, float[] x, int n, int d) {
+    for (int i = 0, end = n * d; i < end; i++) {
+      if (!Float.isFinite(x[i])) {
+        return new IllegalArgumentException(method + ": feature " + (i % d) + " of example " + (i / d)
+            + " must be finite, got " + x[i]);
+      }
+    }
+    return null;
+  }
+}
