@@ -50,6 +50,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     private final Check<T> check;
     private final String name;
     private final int maxRecordBytes;
+    private final int deadLetterMaxOriginalBytes;
     private final Emit<T, O> emit;
     private transient RecordCodec<T> codec;
     private transient Counter accepted;
@@ -57,24 +58,27 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     private transient Map<String, Counter> deadLettersByField;
     private transient MetricGroup deadLetterGroup;
 
-    private DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes, Emit<T, O> emit) {
+    private DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes,
+            int deadLetterMaxOriginalBytes, Emit<T, O> emit) {
         this.topic = topic;
         this.check = check;
         this.name = name;
         this.maxRecordBytes = maxRecordBytes;
+        this.deadLetterMaxOriginalBytes = deadLetterMaxOriginalBytes;
         this.emit = emit;
     }
 
     /** Emits each accepted record as decoded. */
     public static <T extends SpecificRecordBase> DecodeRecords<T, T> of(Topic<T> topic, Check<T> check, String name,
-            int maxRecordBytes) {
-        return new DecodeRecords<>(topic, check, name, maxRecordBytes, (record, decoded) -> decoded);
+            int maxRecordBytes, int deadLetterMaxOriginalBytes) {
+        return new DecodeRecords<>(topic, check, name, maxRecordBytes, deadLetterMaxOriginalBytes,
+                (record, decoded) -> decoded);
     }
 
     /** Emits each accepted record with the partition and offset it was read from. */
     public static <T extends SpecificRecordBase> DecodeRecords<T, Sourced<T>> sourced(Topic<T> topic, Check<T> check,
-            String name, int maxRecordBytes) {
-        return new DecodeRecords<>(topic, check, name, maxRecordBytes,
+            String name, int maxRecordBytes, int deadLetterMaxOriginalBytes) {
+        return new DecodeRecords<>(topic, check, name, maxRecordBytes, deadLetterMaxOriginalBytes,
                 (record, decoded) -> new Sourced<>(decoded, record.partition, record.offset));
     }
 
@@ -120,6 +124,6 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
         deadLetters.inc();
         deadLettersByField.computeIfAbsent(field, f -> deadLetterGroup.counter(f)).inc();
         ctx.output(DEAD_LETTERS, DeadLetters.of(record, "decode".equals(field) ? null : field, reason,
-                System.currentTimeMillis()));
+                System.currentTimeMillis(), deadLetterMaxOriginalBytes));
     }
 }

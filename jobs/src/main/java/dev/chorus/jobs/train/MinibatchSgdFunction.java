@@ -82,6 +82,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     private final int prequentialWindow;
     private final String sourceTopic;
     private final Topic<Example> examplesTopic;
+    private final int deadLetterMaxOriginalBytes;
     private final long annotatorPublishIntervalMs;
 
     private transient ValueState<TrainerState> state;
@@ -106,6 +107,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         this.batchTimeoutMs = settings.batchTimeoutMs();
         this.prequentialWindow = settings.prequentialWindow();
         this.sourceTopic = settings.examplesTopic().name();
+        this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
         this.examplesTopic = settings.examplesTopic();
         this.annotatorPublishIntervalMs = settings.annotatorPublishIntervalMs();
     }
@@ -252,7 +254,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         ctx.output(DEAD_LETTERS, DeadLetters.of(record, "annotator", "field 'annotator': expected one of the "
                 + s.labelModel.maxAnnotators() + " annotators task \"" + example.getTask()
                 + "\" already tracks (its label model keeps at most maxAnnotators=" + s.labelModel.maxAnnotators()
-                + "), got \"" + annotator + "\"", now));
+                + "), got \"" + annotator + "\"", now, deadLetterMaxOriginalBytes));
     }
 
     @Override

@@ -28,7 +28,8 @@ public final class BadInputCorpus {
     /** The record size limit the corpus test sets; {@code oversized-record.bin} is above it. */
     public static final int MAX_RECORD_BYTES = 16 * 1024;
 
-    static Example.Builder valid() {
+    /** A usable example of the corpus task; each case changes one thing. */
+    public static Example.Builder valid() {
         return Example.newBuilder().setId("bad").setTask("corpus").setFeatures(Float32.pack(new float[] {1, 2, 3, 4}))
                 .setLabel(1).setEventTime(1_700_000_000_000L);
     }

@@ -3,6 +3,7 @@ package dev.chorus.jobs.badinput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.EmbeddedKafkaExtension;
+import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -99,7 +100,10 @@ class BadInputIT {
         assertThat(byFile.keySet()).containsExactlyInAnyOrderElementsOf(cases.keySet());
         cases.forEach((file, reason) -> assertThat(byFile.get(file)).as(file).singleElement().satisfies(d -> {
             assertThat(d.getReason()).contains(reason);
-            assertThat(d.getOriginal().remaining()).isEqualTo((int) size(file));
+            // The first bytes of the record, at most the dead letters' bound, and the whole record's length.
+            assertThat(d.getOriginal().remaining())
+                    .isEqualTo((int) Math.min(size(file), JobSettings.DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES));
+            assertThat(d.getOriginalLength()).isEqualTo((int) size(file));
             assertThat(d.getOffset()).isGreaterThanOrEqualTo(0);
         }));
         assertThat(JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic())).hasSize(GOOD);
