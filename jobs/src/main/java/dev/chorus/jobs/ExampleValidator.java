@@ -18,6 +18,9 @@ public final class ExampleValidator {
     /** Longest annotator id accepted: ids are state keys and topic keys, an unbounded id is an attack. */
     public static final int MAX_ANNOTATOR_ID_LENGTH = 256;
 
+    /** Characters of a name or message {@link #quoted} keeps. */
+    public static final int QUOTED_CHARS = 80;
+
     /** Why an example was rejected. */
     public record Rejection(String field, String reason) {}
 
@@ -109,6 +112,34 @@ public final class ExampleValidator {
                     + "), got " + label);
         }
         return null;
+    }
+
+    /**
+     * {@code text} in double quotes, safe to put in a reason or a log line: quotes, backslashes, control and
+     * format characters (terminal escapes, line and bidi controls) as {@code \\uXXXX}, and at most
+     * {@link #QUOTED_CHARS} characters of it, then how many there were.
+     */
+    public static String quoted(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder quoted = new StringBuilder(Math.min(text.length(), QUOTED_CHARS) + 2).append('"');
+        for (int i = 0; i < Math.min(text.length(), QUOTED_CHARS); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\' || Character.isISOControl(c) || isFormatOrSeparator(c)) {
+                quoted.append(String.format("\\u%04X", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        quoted.append('"');
+        return text.length() <= QUOTED_CHARS ? quoted.toString()
+                : quoted.append("... (").append(text.length()).append(" characters)").toString();
+    }
+
+    private static boolean isFormatOrSeparator(char c) {
+        int type = Character.getType(c);
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 
     private static FloatBuffer floats(Example example) {
