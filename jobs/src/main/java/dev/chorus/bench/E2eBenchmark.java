@@ -677,9 +677,10 @@ public final class E2eBenchmark {
     private static void createOutputTopics(EmbeddedKafkaBroker kafka, JobSettings<?> settings) {
         List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(settings.predictionsTopic().name(), PARTITIONS, (short) 1)
-                        .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")),
+                        .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(KafkaIO.MAX_RECORD_BYTES))),
                 new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
         if (settings instanceof TrainSettings train) {
             topics.add(new NewTopic(train.annotatorsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS));
         }

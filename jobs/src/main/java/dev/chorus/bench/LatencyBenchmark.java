@@ -125,9 +125,9 @@ public final class LatencyBenchmark {
                 .checkpointIntervalMs(exactlyOnce ? EXACTLY_ONCE_CHECKPOINT_MS : 1000)
                 .parallelism(2);
         kafka.createTopics(List.of(new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
+                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
                 new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
 
         ModelPublisher models = new ModelPublisher(kafka.bootstrapServers(), settings.modelsTopic());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

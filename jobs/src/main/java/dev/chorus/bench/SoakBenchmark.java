@@ -72,11 +72,11 @@ public final class SoakBenchmark {
             ServeSettings serve = new ServeSettings().bootstrapServers(kafka.bootstrapServers()).groupId("soak-serve")
                     .checkpointIntervalMs(5000).parallelism(1);
             kafka.createTopics(List.of(new NewTopic(train.examplesTopic().name(), 2, (short) 1),
-                    new NewTopic(train.predictionsTopic().name(), 2, (short) 1),
+                    new NewTopic(train.predictionsTopic().name(), 2, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
                     new NewTopic(train.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                     new NewTopic(train.annotatorsTopic().name(), 1, (short) 1)
                             .configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                    new NewTopic(train.deadLetterTopic().name(), 1, (short) 1)));
+                    new NewTopic(train.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
             StreamExecutionEnvironment trainEnv = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(trainEnv, train);
             JobID trainJob = flink.submit(trainEnv, "chorus-train (soak)");

@@ -249,10 +249,10 @@ public final class DemoCommand implements Callable<Integer> {
     private static void createTopics(EmbeddedKafkaBroker broker, TrainSettings s) {
         broker.createTopics(List.of(
                 new NewTopic(s.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(s.predictionsTopic().name(), 2, (short) 1),
+                new NewTopic(s.predictionsTopic().name(), 2, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
                 new NewTopic(s.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                 new NewTopic(s.annotatorsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(s.deadLetterTopic().name(), 1, (short) 1)));
+                new NewTopic(s.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
     }
 
     /** Streams the dataset plus three malformed records (to show the dead-letter path); returns how many were malformed. */

@@ -108,14 +108,14 @@ final class KafkaCommand implements Callable<Integer> {
         Map<String, String> compact = KafkaIO.MODEL_TOPIC_CONFIGS;
         List<NewTopic> topics = List.of(
                 new NewTopic(examplesTopic, partitions, (short) 1),
-                new NewTopic(predictionsTopic, partitions, (short) 1),
+                new NewTopic(predictionsTopic, partitions, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
                 new NewTopic(modelsTopic, partitions, (short) 1).configs(compact),
                 new NewTopic(annotatorsTopic, partitions, (short) 1).configs(compact),
-                new NewTopic(deadLetterTopic, partitions, (short) 1));
+                new NewTopic(deadLetterTopic, partitions, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS));
         broker.createTopics(topics);
         List<String> names = new ArrayList<>();
         for (NewTopic t : topics) {
-            names.add(t.name() + (t.configs() == null ? "" : " (compacted)"));
+            names.add(t.name() + (compact.equals(t.configs()) ? " (compacted)" : ""));
         }
         return names;
     }

@@ -4,16 +4,22 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.schemas.DeadLetter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 
-/** Builds dead letters: what was rejected, where it came from, and why. */
+/**
+ * Builds dead letters: what was rejected, where it came from, and why. A dead letter keeps at most
+ * {@code maxOriginalBytes} of the rejected value (and of its key), with the value's whole length and SHA-256: a
+ * record over the dead-letter topic's limit would otherwise fail the transactional sink and restart the job on
+ * the same record forever.
+ */
 public final class DeadLetters {
     private DeadLetters() {}
 
-    /** A record rejected as read: its exact bytes and coordinates. {@code field} may be null. */
-    public static DeadLetter of(KafkaRecord record, String field, String reason, long now) {
-        return DeadLetter.newBuilder()
-                .setOriginal(ByteBuffer.wrap(record.value == null ? new byte[0] : record.value))
-                .setKey(record.key == null ? null : ByteBuffer.wrap(record.key))
+    /** A record rejected as read: its first bytes, length, hash and coordinates. {@code field} may be null. */
+    public static DeadLetter of(KafkaRecord record, String field, String reason, long now, int maxOriginalBytes) {
+        return build(record.value == null ? new byte[0] : record.value, record.key, maxOriginalBytes)
                 .setTopic(record.topic)
                 .setPartition(record.partition)
                 .setOffset(record.offset)
@@ -27,10 +33,9 @@ public final class DeadLetters {
      * An example rejected after decoding, when its Kafka coordinates are no longer known: {@code encoded} is the
      * example in its topic's wire format, partition and offset are -1, and the key is the example id.
      */
-    public static DeadLetter ofExample(String topic, String id, byte[] encoded, String field, String reason, long now) {
-        return DeadLetter.newBuilder()
-                .setOriginal(ByteBuffer.wrap(encoded))
-                .setKey(ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)))
+    public static DeadLetter ofExample(String topic, String id, byte[] encoded, String field, String reason, long now,
+            int maxOriginalBytes) {
+        return build(encoded, id.getBytes(StandardCharsets.UTF_8), maxOriginalBytes)
                 .setTopic(topic)
                 .setPartition(-1)
                 .setOffset(-1)
@@ -38,5 +43,25 @@ public final class DeadLetters {
                 .setField(field)
                 .setTime(now)
                 .build();
+    }
+
+    private static DeadLetter.Builder build(byte[] value, byte[] key, int maxOriginalBytes) {
+        return DeadLetter.newBuilder()
+                .setOriginal(ByteBuffer.wrap(first(value, maxOriginalBytes)))
+                .setOriginalLength(value.length)
+                .setOriginalSha256(ByteBuffer.wrap(sha256(value)))
+                .setKey(key == null ? null : ByteBuffer.wrap(first(key, maxOriginalBytes)));
+    }
+
+    private static byte[] first(byte[] bytes, int max) {
+        return bytes.length <= max ? bytes : Arrays.copyOf(bytes, max);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 }

@@ -16,6 +16,8 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decodes a topic's records and checks each one. Whatever cannot be used goes to the {@link #DEAD_LETTERS} side
@@ -26,10 +28,12 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Metrics, with {@code <name>} the name given at construction (e.g. {@code examples}):
  * {@code <name>Accepted}, {@code deadLetters}, and {@code deadLetters.<field>} per offending field
- * ({@code deadLetters.decode} for records that are not a valid encoding at all).
+ * ({@code deadLetters.decode} for records that are not a valid encoding at all, {@code deadLetters.unexpected} for
+ * records that made the codec or the check throw anything else, logged with the frame that threw).
  */
 public final class DecodeRecords<T extends SpecificRecordBase, O> extends ProcessFunction<KafkaRecord, O> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(DecodeRecords.class);
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", AvroTypes.of(DeadLetter.class));
@@ -50,6 +54,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     private final Check<T> check;
     private final String name;
     private final int maxRecordBytes;
+    private final int deadLetterMaxOriginalBytes;
     private final Emit<T, O> emit;
     private transient RecordCodec<T> codec;
     private transient Counter accepted;
@@ -57,24 +62,27 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     private transient Map<String, Counter> deadLettersByField;
     private transient MetricGroup deadLetterGroup;
 
-    private DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes, Emit<T, O> emit) {
+    private DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes,
+            int deadLetterMaxOriginalBytes, Emit<T, O> emit) {
         this.topic = topic;
         this.check = check;
         this.name = name;
         this.maxRecordBytes = maxRecordBytes;
+        this.deadLetterMaxOriginalBytes = deadLetterMaxOriginalBytes;
         this.emit = emit;
     }
 
     /** Emits each accepted record as decoded. */
     public static <T extends SpecificRecordBase> DecodeRecords<T, T> of(Topic<T> topic, Check<T> check, String name,
-            int maxRecordBytes) {
-        return new DecodeRecords<>(topic, check, name, maxRecordBytes, (record, decoded) -> decoded);
+            int maxRecordBytes, int deadLetterMaxOriginalBytes) {
+        return new DecodeRecords<>(topic, check, name, maxRecordBytes, deadLetterMaxOriginalBytes,
+                (record, decoded) -> decoded);
     }
 
     /** Emits each accepted record with the partition and offset it was read from. */
     public static <T extends SpecificRecordBase> DecodeRecords<T, Sourced<T>> sourced(Topic<T> topic, Check<T> check,
-            String name, int maxRecordBytes) {
-        return new DecodeRecords<>(topic, check, name, maxRecordBytes,
+            String name, int maxRecordBytes, int deadLetterMaxOriginalBytes) {
+        return new DecodeRecords<>(topic, check, name, maxRecordBytes, deadLetterMaxOriginalBytes,
                 (record, decoded) -> new Sourced<>(decoded, record.partition, record.offset));
     }
 
@@ -91,6 +99,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     @Override
     public void processElement(KafkaRecord record, Context ctx, Collector<O> out) {
         T decoded;
+        ExampleValidator.Rejection rejection;
         try {
             if (record.value == null) {
                 reject(record, ctx, "value", "record value: expected an encoded " + topic.type().getSimpleName()
@@ -103,11 +112,23 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
                 return;
             }
             decoded = codec.decode(record.value);
+            rejection = check.check(decoded);
         } catch (RecordDecodingException e) {
             reject(record, ctx, e.field() == null ? "decode" : e.field(), "undecodable record: " + e.getMessage());
             return;
+        } catch (RuntimeException | StackOverflowError e) {
+            // Whatever else one record makes a codec or check throw (a bug, a parser's recursion on deep nesting)
+            // is that record's problem: rethrown, it would restart the job on the same record forever. Other
+            // VirtualMachineErrors say nothing about the record and still fail the task.
+            // The message may quote the record (a task name with terminal escapes): logged quoted, so without the
+            // raw stack trace; the frame that threw locates the bug.
+            String problem = e.getClass().getName()
+                    + (e.getMessage() == null ? "" : ": " + ExampleValidator.quoted(e.getMessage()));
+            LOG.warn("Dead-lettering {}: decoding or checking it threw {} at {}", record.coordinates(), problem,
+                    e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "an unknown frame");
+            reject(record, ctx, "unexpected", "record could not be decoded or checked: " + problem);
+            return;
         }
-        ExampleValidator.Rejection rejection = check.check(decoded);
         if (rejection != null) {
             reject(record, ctx, rejection.field(), rejection.reason());
             return;
@@ -119,7 +140,8 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     private void reject(KafkaRecord record, Context ctx, String field, String reason) {
         deadLetters.inc();
         deadLettersByField.computeIfAbsent(field, f -> deadLetterGroup.counter(f)).inc();
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record, "decode".equals(field) ? null : field, reason,
-                System.currentTimeMillis()));
+        boolean noField = "decode".equals(field) || "unexpected".equals(field);
+        ctx.output(DEAD_LETTERS, DeadLetters.of(record, noField ? null : field, reason,
+                System.currentTimeMillis(), deadLetterMaxOriginalBytes));
     }
 }

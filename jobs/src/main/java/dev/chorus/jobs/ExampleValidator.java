@@ -17,6 +17,13 @@ public final class ExampleValidator {
 
     /** Longest annotator id accepted: ids are state keys and topic keys, an unbounded id is an attack. */
     public static final int MAX_ANNOTATOR_ID_LENGTH = 256;
+    /** Longest task name accepted: task names are state keys and appear in every prediction and model key. */
+    public static final int MAX_TASK_LENGTH = 256;
+    /** Longest example id accepted: ids travel in every prediction and key dead letters. */
+    public static final int MAX_ID_LENGTH = 1024;
+
+    /** Characters of a name or message {@link #quoted} keeps. */
+    public static final int QUOTED_CHARS = 80;
 
     /** Why an example was rejected. */
     public record Rejection(String field, String reason) {}
@@ -34,8 +41,20 @@ public final class ExampleValidator {
         if (example.getId() == null || example.getId().isEmpty()) {
             return new Rejection("id", "field 'id': expected a non-empty string, got \"\"");
         }
+        if (example.getId().length() > MAX_ID_LENGTH) {
+            return new Rejection("id", "field 'id': expected 1 to " + MAX_ID_LENGTH + " characters, got "
+                    + example.getId().length());
+        }
         if (example.getTask() == null || example.getTask().isEmpty()) {
             return new Rejection("task", "field 'task': expected a non-empty string, got \"\"");
+        }
+        if (example.getTask().length() > MAX_TASK_LENGTH) {
+            return new Rejection("task", "field 'task': expected 1 to " + MAX_TASK_LENGTH + " characters, got "
+                    + example.getTask().length());
+        }
+        Rejection taskName = name("task", example.getTask());
+        if (taskName != null) {
+            return taskName;
         }
         ByteBuffer bytes = example.getFeatures();
         if (bytes == null || bytes.remaining() % Float.BYTES != 0) {
@@ -59,6 +78,18 @@ public final class ExampleValidator {
         if (annotator != null && (annotator.isEmpty() || annotator.length() > MAX_ANNOTATOR_ID_LENGTH)) {
             return new Rejection("annotator", "field 'annotator': expected 1 to " + MAX_ANNOTATOR_ID_LENGTH
                     + " characters, got " + annotator.length());
+        }
+        return annotator == null ? null : name("annotator", annotator);
+    }
+
+    /** Names end up in logs, keys and terminals: no control or format characters (terminal escapes, bidi). */
+    private static Rejection name(String field, String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c) || isFormatOrSeparator(c)) {
+                return new Rejection(field, "field '" + field + "': expected a name without control characters, got "
+                        + quoted(name) + String.format(" (U+%04X at position %d)", (int) c, i));
+            }
         }
         return null;
     }
@@ -109,6 +140,34 @@ public final class ExampleValidator {
                     + "), got " + label);
         }
         return null;
+    }
+
+    /**
+     * {@code text} in double quotes, safe to put in a reason or a log line: quotes, backslashes, control and
+     * format characters (terminal escapes, line and bidi controls) as {@code \\uXXXX}, and at most
+     * {@link #QUOTED_CHARS} characters of it, then how many there were.
+     */
+    public static String quoted(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder quoted = new StringBuilder(Math.min(text.length(), QUOTED_CHARS) + 2).append('"');
+        for (int i = 0; i < Math.min(text.length(), QUOTED_CHARS); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\' || Character.isISOControl(c) || isFormatOrSeparator(c)) {
+                quoted.append(String.format("\\u%04X", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        quoted.append('"');
+        return text.length() <= QUOTED_CHARS ? quoted.toString()
+                : quoted.append("... (").append(text.length()).append(" characters)").toString();
+    }
+
+    private static boolean isFormatOrSeparator(char c) {
+        int type = Character.getType(c);
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 
     private static FloatBuffer floats(Example example) {

@@ -69,6 +69,11 @@ public abstract class JobOptions {
             description = "Larger input records go to the dead-letter topic undecoded (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
+    @Option(names = "--dead-letter-max-original-bytes", defaultValue = "65536",
+            description = "Bytes of a rejected record its dead letter keeps, with the whole length and SHA-256 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int deadLetterMaxOriginalBytes;
+
     @Option(names = "--buffer-timeout-ms",
             description = "Longest a network buffer waits to fill before it is sent: lower latency or higher "
                     + "throughput (default: 5 for serve, 100 for train).")
@@ -99,6 +104,7 @@ public abstract class JobOptions {
                 .exactlyOnce(!atLeastOnce)
                 .parallelism(parallelism)
                 .maxRecordBytes(maxRecordBytes)
+                .deadLetterMaxOriginalBytes(deadLetterMaxOriginalBytes)
                 .kafkaProperties(kafkaProperties);
     }
 

@@ -22,6 +22,10 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
 
     /** Variant name used when a task trains a single model. */
     public static final String DEFAULT_VARIANT = "default";
+    /** Bytes of a rejected record a dead letter keeps by default: enough to see what it was, far below any topic limit. */
+    public static final int DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES = 64 * 1024;
+    /** Value and key at this bound still fit the sinks' 16 MiB records (KafkaIO.MAX_RECORD_BYTES) with room to spare. */
+    public static final int MAX_DEAD_LETTER_ORIGINAL_BYTES = 4 << 20;
 
     private String bootstrapServers = "localhost:9092";
     private String groupId;
@@ -36,6 +40,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     private int parallelism = -1;
     private long bufferTimeoutMs = 100;
     private int maxRecordBytes = 1 << 20;
+    private int deadLetterMaxOriginalBytes = DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES;
 
     protected JobSettings(String defaultGroupId) {
         this.groupId = defaultGroupId;
@@ -60,6 +65,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public int parallelism() { return parallelism; }
     public long bufferTimeoutMs() { return bufferTimeoutMs; }
     public int maxRecordBytes() { return maxRecordBytes; }
+    public int deadLetterMaxOriginalBytes() { return deadLetterMaxOriginalBytes; }
 
     public S bootstrapServers(String v) { bootstrapServers = Objects.requireNonNull(v); return self(); }
     /** Consumer group, and prefix of the sinks' transactional ids. */
@@ -84,6 +90,18 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public S bufferTimeoutMs(long v) { bufferTimeoutMs = nonNegative("bufferTimeoutMs", v); return self(); }
     /** Larger input records go to the dead-letter topic undecoded (default 1 MiB, Kafka's own default limit). */
     public S maxRecordBytes(int v) { maxRecordBytes = (int) positive("maxRecordBytes", v); return self(); }
+    /**
+     * A dead letter keeps at most this many bytes of the rejected value (and of its key), with the whole length
+     * and SHA-256, so that it always fits the dead-letter topic (default 64 KiB).
+     */
+    public S deadLetterMaxOriginalBytes(int v) {
+        if (v > MAX_DEAD_LETTER_ORIGINAL_BYTES) {
+            throw new IllegalArgumentException("deadLetterMaxOriginalBytes: expected at most "
+                    + MAX_DEAD_LETTER_ORIGINAL_BYTES + ", got " + v);
+        }
+        deadLetterMaxOriginalBytes = (int) nonNegative("deadLetterMaxOriginalBytes", v);
+        return self();
+    }
 
     /** Fails with a message naming the missing or inconsistent setting. */
     public S validate() {

@@ -193,6 +193,9 @@ class DeployConfigTest {
         assertThat(topics.get("chorus.models").configs()).as("what the jobs create and write")
                 .containsAllEntriesOf(KafkaIO.MODEL_TOPIC_CONFIGS);
         assertThat(topics.get("chorus.annotators").configs()).containsAllEntriesOf(KafkaIO.MODEL_TOPIC_CONFIGS);
+        assertThat(topics.get("chorus.predictions").configs()).as("what the jobs create and write")
+                .containsAllEntriesOf(KafkaIO.SINK_TOPIC_CONFIGS);
+        assertThat(topics.get("chorus.dead-letters").configs()).containsAllEntriesOf(KafkaIO.SINK_TOPIC_CONFIGS);
         assertThat(topics.get("chorus.examples").configs()).doesNotContainKey("cleanup.policy");
         assertThat(topics.get("chorus.predictions").configs()).doesNotContainKey("cleanup.policy");
     }

@@ -40,6 +40,9 @@ class JobOptionsTest {
         assertThat(s.groupId()).isEqualTo("g");
         assertThat(new ServeSettings().groupId()).isEqualTo("chorus-serve");
         assertThat(new TrainSettings().groupId()).isEqualTo("chorus-train");
+        assertThat(s.deadLetterMaxOriginalBytes()).isEqualTo(64 * 1024);
+        assertThat(TrainJobOptions.parse(new String[] {"--spec", SPEC, "--dead-letter-max-original-bytes", "100"})
+                .deadLetterMaxOriginalBytes()).isEqualTo(100);
     }
 
     @Test
@@ -48,6 +51,9 @@ class JobOptionsTest {
                 .hasMessageContaining("xml");
         assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", SPEC, "--checkpoint-interval-ms", "0"}))
                 .hasMessage("checkpointIntervalMs: expected a value > 0, got 0");
+        assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", SPEC,
+                "--dead-letter-max-original-bytes", "1000000000"}))
+                .hasMessage("deadLetterMaxOriginalBytes: expected at most 4194304, got 1000000000");
         assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {}))
                 .isInstanceOf(CommandLine.MissingParameterException.class).hasMessageContaining("--spec");
         assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", "{\"algorithm\":\"nope\"}"}))

@@ -63,9 +63,9 @@ public final class JobTestSupport {
     public static void createTopics(EmbeddedKafkaBroker kafka, JobSettings<?> settings, int examplesPartitions) {
         List<NewTopic> topics = new ArrayList<>(List.of(
                 new NewTopic(settings.examplesTopic().name(), examplesPartitions, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
+                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
                 new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
         if (settings instanceof TrainSettings train) {
             topics.add(new NewTopic(train.annotatorsTopic().name(), 1, (short) 1)
                     .configs(KafkaIO.MODEL_TOPIC_CONFIGS));

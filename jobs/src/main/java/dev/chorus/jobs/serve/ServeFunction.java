@@ -52,6 +52,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private final String variant;
     private final int maxWaiting;
     private final Topic<Example> examplesTopic;
+    private final int deadLetterMaxOriginalBytes;
 
     private final ListStateDescriptor<Example> waitingDescriptor =
             new ListStateDescriptor<>("waiting-examples", AvroTypes.of(Example.class));
@@ -75,6 +76,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         this.variant = settings.variant();
         this.maxWaiting = settings.maxWaitingPerTask();
         this.examplesTopic = settings.examplesTopic();
+        this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
     }
 
     @Override
@@ -185,7 +187,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private void reject(Consumer<DeadLetter> rejected, Example example, long now, String field, String reason) {
         deadLetters.inc();
         rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.getId(), exampleCodec.encode(example),
-                field, reason, now));
+                field, reason, now, deadLetterMaxOriginalBytes));
     }
 
     private static byte[] bytes(ModelSnapshot snapshot) {

@@ -61,14 +61,14 @@ public final class ServeJob {
         SingleOutputStreamOperator<Example> decodedExamples = env
                 .fromSource(examples, WatermarkStrategy.noWatermarks(), "examples").uid(UID_EXAMPLES_SOURCE)
                 .process(DecodeRecords.of(settings.examplesTopic(), ExampleValidator::basic, "examples",
-                        settings.maxRecordBytes()),
+                        settings.maxRecordBytes(), settings.deadLetterMaxOriginalBytes()),
                         SerializerTypeInfo.EXAMPLE)
                 .name("decode-examples").uid(UID_DECODE_EXAMPLES);
 
         SingleOutputStreamOperator<ModelSnapshot> decodedModels = env
                 .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE)
                 .process(DecodeRecords.<ModelSnapshot>of(settings.modelsTopic(), m -> null, "models",
-                        Integer.MAX_VALUE),
+                        Integer.MAX_VALUE, settings.deadLetterMaxOriginalBytes()),
                         AvroTypes.of(ModelSnapshot.class))
                 .name("decode-models").uid(UID_DECODE_MODELS);
         BroadcastStream<ModelSnapshot> broadcastModels = decodedModels.broadcast(ServeFunction.MODELS);

@@ -8,6 +8,7 @@ import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
@@ -82,6 +83,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     private final int prequentialWindow;
     private final String sourceTopic;
     private final Topic<Example> examplesTopic;
+    private final int deadLetterMaxOriginalBytes;
     private final long annotatorPublishIntervalMs;
 
     private transient ValueState<TrainerState> state;
@@ -106,6 +108,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         this.batchTimeoutMs = settings.batchTimeoutMs();
         this.prequentialWindow = settings.prequentialWindow();
         this.sourceTopic = settings.examplesTopic().name();
+        this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
         this.examplesTopic = settings.examplesTopic();
         this.annotatorPublishIntervalMs = settings.annotatorPublishIntervalMs();
     }
@@ -250,9 +253,9 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 example.getId().getBytes(StandardCharsets.UTF_8), exampleCodec.encode(example));
         // Only a full house rejects: the tracked annotators, with those of the open minibatch, are maxAnnotators.
         ctx.output(DEAD_LETTERS, DeadLetters.of(record, "annotator", "field 'annotator': expected one of the "
-                + s.labelModel.maxAnnotators() + " annotators task \"" + example.getTask()
-                + "\" already tracks (its label model keeps at most maxAnnotators=" + s.labelModel.maxAnnotators()
-                + "), got \"" + annotator + "\"", now));
+                + s.labelModel.maxAnnotators() + " annotators task " + ExampleValidator.quoted(example.getTask())
+                + " already tracks (its label model keeps at most maxAnnotators=" + s.labelModel.maxAnnotators()
+                + "), got " + ExampleValidator.quoted(annotator), now, deadLetterMaxOriginalBytes));
     }
 
     @Override

@@ -63,7 +63,7 @@ public final class TaskSpecs implements Serializable {
             ModelSpec spec = specFor(example.getTask());
             if (spec == null) {
                 return new ExampleValidator.Rejection("task", "field 'task': expected " + describeTasks()
-                        + ", got \"" + example.getTask() + "\"");
+                        + ", got " + ExampleValidator.quoted(example.getTask()));
             }
             return ExampleValidator.againstSpec(example, spec);
         };

@@ -72,7 +72,7 @@ public final class TrainJob {
 
         SingleOutputStreamOperator<Sourced<Example>> decoded = raw
                 .process(DecodeRecords.sourced(settings.examplesTopic(), settings.specs().check(), "examples",
-                        settings.maxRecordBytes()),
+                        settings.maxRecordBytes(), settings.deadLetterMaxOriginalBytes()),
                         SerializerTypeInfo.SOURCED_EXAMPLE)
                 .name("decode-and-validate")
                 .uid(UID_DECODE);

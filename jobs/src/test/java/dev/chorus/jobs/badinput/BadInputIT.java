@@ -3,6 +3,7 @@ package dev.chorus.jobs.badinput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.EmbeddedKafkaExtension;
+import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -32,10 +33,10 @@ import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every file of the versioned bad-input corpus, sent to the train job among good examples, produces exactly one
+ * Every file of each version of the bad-input corpus (v1, and v2 beside it), sent to the train job among good examples, produces exactly one
  * dead letter with its specific reason; the good examples are all predicted, the per-field dead-letter counters
  * are exported as Flink metrics, and the job never restarts.
  */
@@ -46,20 +47,22 @@ class BadInputIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, METRICS.addToConfiguration(JobTestSupport.failFast()));
 
-    static final Path CORPUS = Path.of("src/test/resources/bad-input/v1");
+    static final Path CORPORA = Path.of("src/test/resources/bad-input");
     static final int GOOD = 40;
 
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-    @ParameterizedTest
-    @ValueSource(strings = {"avro", "json"})
-    void everyCorpusFileBecomesExactlyOneSpecificDeadLetter(String format, @InjectMiniCluster MiniCluster cluster)
-            throws Exception {
-        Map<String, String> cases = cases(format);
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"v1, avro", "v1, json", "v2, avro", "v2, json"})
+    void everyCorpusFileBecomesExactlyOneSpecificDeadLetter(String version, String format,
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        Path corpus = CORPORA.resolve(version);
+        Map<String, String> cases = cases(corpus, format);
         assertThat(cases).hasSizeGreaterThanOrEqualTo(5);
         WireFormat wire = WireFormat.parse(format);
-        String prefix = "bad-input-" + format + ".";
+        boolean v1 = version.equals("v1");
+        String prefix = "bad-input-" + version + "-" + format + ".";
         TrainSettings settings = new TrainSettings()
                 .bootstrapServers(KAFKA.broker().bootstrapServers())
                 .groupId(prefix + "train")
@@ -67,8 +70,9 @@ class BadInputIT {
                 .predictionsTopic(new Topic<>(prefix + "predictions", Prediction.class, wire))
                 .modelsTopic(new Topic<>(prefix + "models", ModelSnapshot.class, wire))
                 .deadLetterTopic(new Topic<>(prefix + "dead-letters", DeadLetter.class, wire))
-                .specs(TaskSpecs.ofDefault(BadInputCorpus.SPEC))
-                .maxRecordBytes(BadInputCorpus.MAX_RECORD_BYTES)
+                .specs(v1 ? TaskSpecs.ofDefault(BadInputCorpus.SPEC) : TaskSpecs.of(BadInputCorpus.SPEC,
+                        Map.of(BadInputCorpus.REGRESSION_TASK, BadInputCorpus.REGRESSION_SPEC)))
+                .maxRecordBytes(v1 ? BadInputCorpus.MAX_RECORD_BYTES : BadInputCorpus.MAX_RECORD_BYTES_V2)
                 .checkpointIntervalMs(500)
                 .bounded(true)
                 .parallelism(2);
@@ -76,14 +80,18 @@ class BadInputIT {
 
         var codec = settings.examplesTopic().codec();
         List<String> files = List.copyOf(cases.keySet());
-        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
+        // v2's 1 MiB id and task pass the examples topic's 1 MiB limit as compressed batches.
+        Map<String, String> compressed = Map.of("compression.type", "gzip", "max.request.size",
+                String.valueOf(16 << 20));
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), compressed)) {
             // Good and bad interleaved, each bad record keyed by its file name so its dead letter can be matched.
             for (int i = 0; i < GOOD; i++) {
                 Example good = BadInputCorpus.valid().setId("good-" + i).setLabel(i % 3).build();
                 producer.sendRaw(settings.examplesTopic().name(), good.getId(), codec.encode(good));
                 if (i < files.size()) {
-                    producer.sendRaw(settings.examplesTopic().name(), files.get(i),
-                            Files.readAllBytes(CORPUS.resolve(files.get(i))));
+                    // A .tombstone file stands for a record with a null value.
+                    producer.sendRaw(settings.examplesTopic().name(), files.get(i), files.get(i).endsWith(".tombstone")
+                            ? null : Files.readAllBytes(corpus.resolve(files.get(i))));
                 }
             }
             producer.flush();
@@ -91,7 +99,7 @@ class BadInputIT {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(env, settings);
-        JobID job = env.execute("bad-input-" + format).getJobID();
+        JobID job = env.execute("bad-input-" + version + "-" + format).getJobID();
 
         List<DeadLetter> deadLetters = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic());
         Map<String, List<DeadLetter>> byFile = deadLetters.stream().collect(Collectors.groupingBy(
@@ -99,7 +107,10 @@ class BadInputIT {
         assertThat(byFile.keySet()).containsExactlyInAnyOrderElementsOf(cases.keySet());
         cases.forEach((file, reason) -> assertThat(byFile.get(file)).as(file).singleElement().satisfies(d -> {
             assertThat(d.getReason()).contains(reason);
-            assertThat(d.getOriginal().remaining()).isEqualTo((int) size(file));
+            // The first bytes of the record, at most the dead letters' bound, and the whole record's length.
+            assertThat(d.getOriginal().remaining())
+                    .isEqualTo((int) Math.min(size(corpus, file), JobSettings.DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES));
+            assertThat(d.getOriginalLength()).isEqualTo((int) size(corpus, file));
             assertThat(d.getOffset()).isGreaterThanOrEqualTo(0);
         }));
         assertThat(JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic())).hasSize(GOOD);
@@ -122,18 +133,18 @@ class BadInputIT {
                 .mapToLong(e -> ((Counter) e.getValue()).getCount()).sum();
     }
 
-    private static long size(String file) {
+    private static long size(Path corpus, String file) {
         try {
-            return Files.size(CORPUS.resolve(file));
+            return Files.size(corpus.resolve(file));
         } catch (IOException e) {
             throw new AssertionError(e);
         }
     }
 
     /** The corpus files of one format and the part of the reason each must produce, from cases.tsv. */
-    static Map<String, String> cases(String format) throws IOException {
+    static Map<String, String> cases(Path corpus, String format) throws IOException {
         Map<String, String> cases = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(CORPUS.resolve("cases.tsv"))) {
+        for (String line : Files.readAllLines(corpus.resolve("cases.tsv"))) {
             if (!line.startsWith("#") && line.startsWith(format + "/")) {
                 String[] parts = line.split("\t", 2);
                 cases.put(parts[0], parts[1]);

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -196,14 +198,96 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Re
     }
 
     /**
-     * Walks the body with the writer schema without building anything. Avro allocates a string, bytes or
-     * array at the length the body declares before reading it, so a corrupt length would otherwise cost up to
-     * 2 GB, and an OutOfMemoryError would restart the job on the same record forever. Skipping fails with an
-     * EOFException instead, as soon as a length runs past the end of the input.
+     * Walks the body with the writer schema without building anything, checking each length against the bytes
+     * left before anything is read or allocated (Avro allocates a string, bytes or array at the length the body
+     * declares: a corrupt length would cost up to 2 GB, and an OutOfMemoryError would restart the job on the same
+     * record forever), union and enum indexes against the schema, and strings as UTF-8 (Avro's reader would
+     * replace bad bytes silently). Problems name the field path.
      */
     private void checkLengths(byte[] bytes, Schema writerSchema) throws IOException {
         decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, decoder);
-        GenericDatumReader.skip(writerSchema, decoder);
+        walk(writerSchema, "", bytes.length);
+    }
+
+    private void walk(Schema schema, String path, int total) throws IOException {
+        switch (schema.getType()) {
+            case RECORD -> {
+                for (Schema.Field field : schema.getFields()) {
+                    walk(field.schema(), path.isEmpty() ? field.name() : path + "." + field.name(), total);
+                }
+            }
+            case UNION -> walk(schema.getTypes().get(index(decoder.readIndex(), schema.getTypes().size(),
+                    "union branch index", path)), path, total);
+            case ENUM -> index(decoder.readEnum(), schema.getEnumSymbols().size(), "enum symbol index", path);
+            case STRING -> {
+                byte[] text = new byte[length(decoder.readLong(), path, total)];
+                decoder.readFixed(text);
+                checkUtf8(text, path);
+            }
+            case BYTES -> decoder.skipFixed(length(decoder.readLong(), path, total));
+            case FIXED -> decoder.skipFixed(length(schema.getFixedSize(), path, total));
+            case ARRAY -> {
+                long i = 0;
+                for (long n = decoder.readArrayStart(); n != 0; n = decoder.arrayNext()) {
+                    for (long end = i + elements(n, schema.getElementType(), path, total); i < end; i++) {
+                        walk(schema.getElementType(), path + "[" + i + "]", total);
+                    }
+                }
+            }
+            case MAP -> {
+                for (long n = decoder.readMapStart(); n != 0; n = decoder.mapNext()) {
+                    for (long k = elements(n, schema.getValueType(), path, total); k > 0; k--) {
+                        checkUtf8(readKey(path, total), path);
+                        walk(schema.getValueType(), path + ".<value>", total);
+                    }
+                }
+            }
+            case INT -> decoder.readInt();
+            case LONG -> decoder.readLong();
+            case FLOAT -> decoder.readFloat();
+            case DOUBLE -> decoder.readDouble();
+            case BOOLEAN -> decoder.readBoolean();
+            case NULL -> decoder.readNull();
+            default -> throw new IllegalStateException("unsupported Avro type " + schema.getType() + " at " + path);
+        }
+    }
+
+    private byte[] readKey(String path, int total) throws IOException {
+        byte[] key = new byte[length(decoder.readLong(), path + ".<key>", total)];
+        decoder.readFixed(key);
+        return key;
+    }
+
+    private int index(int index, int size, String what, String path) {
+        if (index < 0 || index >= size) {
+            throw new RecordDecodingException(path, "malformed Avro " + type.getSimpleName() + " record: field '"
+                    + path + "': expected a " + what + " in [0, " + size + "), got " + index);
+        }
+        return index;
+    }
+
+    private int length(long length, String path, int total) {
+        int left = unread(decoder);
+        if (length < 0 || length > left) {
+            throw new RecordDecodingException(path, (length < 0 ? "malformed" : "truncated") + " Avro "
+                    + type.getSimpleName() + " record: field '" + path + "': expected a length in [0, " + left
+                    + "] (the bytes left of " + total + "), got " + length);
+        }
+        return (int) length;
+    }
+
+    /** Elements of an array or map block: each takes at least one byte, except nulls, which cannot be bounded so. */
+    private long elements(long count, Schema element, String path, int total) {
+        return element.getType() == Schema.Type.NULL ? count : length(count, path, total);
+    }
+
+    private void checkUtf8(byte[] text, String path) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(text));
+        } catch (CharacterCodingException e) {
+            throw new RecordDecodingException(path, "malformed Avro " + type.getSimpleName() + " record: field '"
+                    + path + "': expected UTF-8 text, got invalid UTF-8 in " + text.length + " bytes", e);
+        }
     }
 
     private static long fingerprintOf(byte[] singleObject) {

@@ -109,6 +109,11 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
     public T decode(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
         initialise();
+        // Jackson skips a UTF-8 byte order mark; RFC 8259 forbids sending one, so it says the producer is wrong.
+        if (bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF) {
+            throw new RecordDecodingException(null, "expected JSON text without a byte order mark, got EF BB BF "
+                    + "(a UTF-8 byte order mark) at byte 0");
+        }
         JsonNode root;
         try (JsonParser parser = mapper.createParser(bytes)) {
             root = mapper.readTree(parser);

@@ -10,7 +10,7 @@ public enum WireFormat {
     AVRO {
         @Override
         public <T extends SpecificRecord> RecordCodec<T> codec(Class<T> type) {
-            return new AvroSingleObjectCodec<>(type);
+            return new AvroSingleObjectCodec<>(type, SchemaHistory.olderWriterSchemas(type));
         }
     },
 
@@ -23,8 +23,8 @@ public enum WireFormat {
     };
 
     /**
-     * A new codec for {@code type} in this format. For Avro, this reader knows only the current schema; build
-     * an {@link AvroSingleObjectCodec} directly to also read bytes written with older schemas.
+     * A new codec for {@code type} in this format. For Avro, this reader knows the current schema and the earlier
+     * ones of {@link SchemaHistory}; build an {@link AvroSingleObjectCodec} directly to give it others.
      */
     public abstract <T extends SpecificRecord> RecordCodec<T> codec(Class<T> type);
 

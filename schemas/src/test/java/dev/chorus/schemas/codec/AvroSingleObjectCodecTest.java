@@ -190,6 +190,27 @@ class AvroSingleObjectCodecTest {
     }
 
     @Test
+    void lengthsUnionIndexesAndUtf8AreCheckedWithTheFieldNamed() {
+        AvroSingleObjectCodec<Example> codec = codec();
+        byte[] good = codec.encode(Example.newBuilder().setId("ab").setTask("t")
+                .setFeatures(Float32.pack(new float[] {1})).setEventTime(1).build());
+        // Body: id (length 2 as zig-zag 4, "ab"), task (2, "t"), features, indices (union index), ...
+        byte[] negative = good.clone();
+        negative[10] = 9; // zig-zag -5
+        assertThatThrownBy(() -> codec.decode(negative)).isInstanceOf(RecordDecodingException.class)
+                .hasMessageContaining("field 'id': expected a length in [0, ").hasMessageEndingWith("got -5")
+                .extracting(e -> ((RecordDecodingException) e).field()).isEqualTo("id");
+        byte[] badUtf8 = good.clone();
+        badUtf8[11] = (byte) 0xFF;
+        assertThatThrownBy(() -> codec.decode(badUtf8)).isInstanceOf(RecordDecodingException.class)
+                .hasMessageContaining("field 'id': expected UTF-8 text, got invalid UTF-8 in 2 bytes");
+        byte[] union = good.clone();
+        union[10 + 3 + 2 + 1 + 4] = 14; // indices: union index 7 of ["null", array]
+        assertThatThrownBy(() -> codec.decode(union)).isInstanceOf(RecordDecodingException.class)
+                .hasMessageContaining("field 'indices': expected a union branch index in [0, 2), got 7");
+    }
+
+    @Test
     void trailingBytesAfterTheRecordAreRejected() {
         byte[] whole = codec().encode(RecordSamples.exampleWithEverything());
         byte[] longer = Arrays.copyOf(whole, whole.length + 2);

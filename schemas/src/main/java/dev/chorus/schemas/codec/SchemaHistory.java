@@ -1,0 +1,40 @@
+package dev.chorus.schemas.codec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+
+/**
+ * Earlier versions of Chorus's record schemas, kept as resources under {@code dev/chorus/schemas/history}, so that
+ * an upgraded reader still decodes the Avro records its topics hold from before the upgrade. A schema that gains a
+ * field adds its previous version here, once, and never changes it afterwards.
+ */
+public final class SchemaHistory {
+
+    /** Per record name, the resource names of its earlier schemas, oldest first. */
+    private static final Map<String, List<String>> OLDER = Map.of(
+            "DeadLetter", List.of("DeadLetter-1.avsc"));
+
+    private SchemaHistory() {}
+
+    /** The earlier writer schemas of {@code type}; none for a schema that never changed. */
+    public static Schema[] olderWriterSchemas(Class<?> type) {
+        List<String> names = OLDER.getOrDefault(type.getSimpleName(), List.of());
+        Schema[] schemas = new Schema[names.size()];
+        for (int i = 0; i < schemas.length; i++) {
+            String resource = "/dev/chorus/schemas/history/" + names.get(i);
+            try (InputStream avsc = SchemaHistory.class.getResourceAsStream(resource)) {
+                if (avsc == null) {
+                    throw new IllegalStateException("schema history resource " + resource + " is missing");
+                }
+                schemas[i] = new Schema.Parser().parse(avsc);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + resource, e);
+            }
+        }
+        return schemas;
+    }
+}
