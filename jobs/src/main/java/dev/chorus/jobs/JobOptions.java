@@ -6,7 +6,9 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.WireFormat;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -69,6 +71,15 @@ public abstract class JobOptions {
             description = "Larger input records go to the dead-letter topic undecoded (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
+    @Option(names = "--max-tasks", defaultValue = "" + TaskBound.DEFAULT_MAX_TASKS,
+            description = "Tasks besides --allowed-tasks that each parallel instance keeps state for, first come first "
+                    + "served; records of more tasks go to the dead-letter topic (default: ${DEFAULT-VALUE}).")
+    int maxTasks;
+
+    @Option(names = "--allowed-tasks", split = ",", paramLabel = "TASK",
+            description = "Tasks always admitted, beyond --max-tasks (comma-separated).")
+    List<String> allowedTasks = new ArrayList<>();
+
     @Option(names = "--buffer-timeout-ms",
             description = "Longest a network buffer waits to fill before it is sent: lower latency or higher "
                     + "throughput (default: 5 for serve, 100 for train).")
@@ -98,6 +109,7 @@ public abstract class JobOptions {
                 .exactlyOnce(!atLeastOnce)
                 .parallelism(parallelism)
                 .maxRecordBytes(maxRecordBytes)
+                .taskBound(new TaskBound(maxTasks, allowedTasks))
                 .kafkaProperties(kafkaProperties);
     }
 

@@ -36,6 +36,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     private int parallelism = -1;
     private long bufferTimeoutMs = 100;
     private int maxRecordBytes = 1 << 20;
+    private TaskBound taskBound = TaskBound.defaults();
 
     protected JobSettings(String defaultGroupId) {
         this.groupId = defaultGroupId;
@@ -60,6 +61,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public int parallelism() { return parallelism; }
     public long bufferTimeoutMs() { return bufferTimeoutMs; }
     public int maxRecordBytes() { return maxRecordBytes; }
+    public TaskBound taskBound() { return taskBound; }
 
     public S bootstrapServers(String v) { bootstrapServers = Objects.requireNonNull(v); return self(); }
     /** Consumer group, and prefix of the sinks' transactional ids. */
@@ -84,6 +86,8 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public S bufferTimeoutMs(long v) { bufferTimeoutMs = nonNegative("bufferTimeoutMs", v); return self(); }
     /** Larger input records go to the dead-letter topic undecoded (default 1 MiB, Kafka's own default limit). */
     public S maxRecordBytes(int v) { maxRecordBytes = (int) positive("maxRecordBytes", v); return self(); }
+    /** Which tasks get state: the allow-list, and at most {@code maxTasks} others per parallel instance. */
+    public S taskBound(TaskBound v) { taskBound = Objects.requireNonNull(v); return self(); }
 
     /** Fails with a message naming the missing or inconsistent setting. */
     public S validate() {
