@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: figures printed, and written as JSON with --json.",
         subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
-            BenchCommand.Soak.class, BenchCommand.E2e.class})
+            BenchCommand.Soak.class, BenchCommand.History.class, BenchCommand.E2e.class})
 public final class BenchCommand {
 
     /**
@@ -165,6 +165,38 @@ public final class BenchCommand {
             System.out.printf("heap trend %.3f MB/min, state trend %.1f bytes/min (from minute %s)%n",
                     results.get("heap_trend_mb_per_min"), results.get("state_trend_bytes_per_min"),
                     results.get("trend_from_minute"));
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = {"Floods a label model's per-item label history with unique item ids (twice its bound, so "
+                    + "that it is full and evicting) and prints the heap it retains after GC and the bytes a "
+                    + "checkpoint writes for it, in all and per item."})
+    static final class History implements Callable<Integer> {
+        /** Labels per item, as in bench soak. */
+        static final int LABELS_PER_ITEM = 3;
+
+        @Option(names = "--history-items", paramLabel = "N",
+                defaultValue = "" + dev.chorus.core.annotators.LabelModelConfig.DEFAULT_HISTORY_ITEMS,
+                description = "The history's item bound, historyItems (default: the spec default, ${DEFAULT-VALUE}).")
+        int items;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> results = dev.chorus.core.bench.HistoryBenchmark.run(items,
+                    dev.chorus.core.annotators.LabelModelConfig.DEFAULT_MAX_LABELS_PER_ITEM, LABELS_PER_ITEM);
+            System.out.printf("history of %,d items (%d labels each, %,d unique items labelled): heap %,.1f MB "
+                    + "(%.0f bytes/item), checkpoint %,.1f MB (%.0f bytes/item)%n", results.get("items_held"),
+                    LABELS_PER_ITEM, results.get("unique_items_labelled"), (long) results.get("heap_bytes") / 1048576.0,
+                    results.get("heap_bytes_per_item"), (long) results.get("checkpoint_bytes") / 1048576.0,
+                    results.get("checkpoint_bytes_per_item"));
             if (json != null) {
                 writeJson(json, results);
             }

@@ -6,7 +6,9 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.WireFormat;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -73,6 +75,14 @@ public abstract class JobOptions {
             description = "Bytes of a rejected record its dead letter keeps, with the whole length and SHA-256 "
                     + "(default: ${DEFAULT-VALUE}).")
     int deadLetterMaxOriginalBytes;
+    @Option(names = "--max-tasks", defaultValue = "" + TaskBound.DEFAULT_MAX_TASKS,
+            description = "Tasks besides --allowed-tasks that each parallel instance keeps state for, first come first "
+                    + "served; records of more tasks go to the dead-letter topic (default: ${DEFAULT-VALUE}).")
+    int maxTasks;
+
+    @Option(names = "--allowed-tasks", split = ",", paramLabel = "TASK",
+            description = "Tasks always admitted, beyond --max-tasks (comma-separated).")
+    List<String> allowedTasks = new ArrayList<>();
 
     @Option(names = "--buffer-timeout-ms",
             description = "Longest a network buffer waits to fill before it is sent: lower latency or higher "
@@ -105,6 +115,7 @@ public abstract class JobOptions {
                 .parallelism(parallelism)
                 .maxRecordBytes(maxRecordBytes)
                 .deadLetterMaxOriginalBytes(deadLetterMaxOriginalBytes)
+                .taskBound(new TaskBound(maxTasks, allowedTasks))
                 .kafkaProperties(kafkaProperties);
     }
 

@@ -41,6 +41,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     private long bufferTimeoutMs = 100;
     private int maxRecordBytes = 1 << 20;
     private int deadLetterMaxOriginalBytes = DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES;
+    private TaskBound taskBound = TaskBound.defaults();
 
     protected JobSettings(String defaultGroupId) {
         this.groupId = defaultGroupId;
@@ -66,6 +67,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public long bufferTimeoutMs() { return bufferTimeoutMs; }
     public int maxRecordBytes() { return maxRecordBytes; }
     public int deadLetterMaxOriginalBytes() { return deadLetterMaxOriginalBytes; }
+    public TaskBound taskBound() { return taskBound; }
 
     public S bootstrapServers(String v) { bootstrapServers = Objects.requireNonNull(v); return self(); }
     /** Consumer group, and prefix of the sinks' transactional ids. */
@@ -102,6 +104,8 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
         deadLetterMaxOriginalBytes = (int) nonNegative("deadLetterMaxOriginalBytes", v);
         return self();
     }
+    /** Which tasks get state: the allow-list, and at most {@code maxTasks} others per parallel instance. */
+    public S taskBound(TaskBound v) { taskBound = Objects.requireNonNull(v); return self(); }
 
     /** Fails with a message naming the missing or inconsistent setting. */
     public S validate() {

@@ -1,9 +1,11 @@
 package dev.chorus.jobs.serve;
 
 import dev.chorus.core.model.Predictor;
+import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
@@ -12,7 +14,9 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -23,6 +27,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -34,10 +41,16 @@ import org.apache.flink.util.OutputTag;
  * that has no model yet wait in keyed state, at most {@code maxWaitingPerTask}, and are answered when the first
  * model arrives; past the bound, or when a bounded input ends with no model, they go to the dead-letter output.
  *
- * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code examplesWaited},
- * {@code deadLetters}.
+ * <p>Tasks are bounded ({@link TaskBound}): beyond the allow-list, broadcast state holds the models of at most
+ * {@code maxTasks} tasks (a snapshot of one more is not stored: subtask 0 sends it to the dead-letter output), and
+ * each parallel instance lets the examples of at most {@code maxTasks} tasks wait for a first model; an example of
+ * one more task that has no model is a dead letter (field {@code task}).
+ *
+ * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code modelsRefused},
+ * {@code examplesWaited}, {@code deadLetters}.
  */
-public final class ServeFunction extends KeyedBroadcastProcessFunction<String, Example, ModelSnapshot, Prediction> {
+public final class ServeFunction extends KeyedBroadcastProcessFunction<String, Example, ModelSnapshot, Prediction>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     /** Serving models by {@code task/variant}: the newest snapshot seen. */
@@ -53,6 +66,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private final int maxWaiting;
     private final Topic<Example> examplesTopic;
     private final int deadLetterMaxOriginalBytes;
+    private final Topic<ModelSnapshot> modelsTopic;
+    private final TaskBound taskBound;
 
     private final ListStateDescriptor<Example> waitingDescriptor =
             new ListStateDescriptor<>("waiting-examples", AvroTypes.of(Example.class));
@@ -67,6 +82,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient Counter predictions;
     private transient Counter swapped;
     private transient Counter ignored;
+    private transient Counter refused;
+    /** Tasks beyond the allow-list whose examples wait here for a first model. */
+    private transient AdmittedTasks waitingTasks;
     private transient Counter waited;
     private transient Counter deadLetters;
 
@@ -77,6 +95,19 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         this.maxWaiting = settings.maxWaitingPerTask();
         this.examplesTopic = settings.examplesTopic();
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
+        this.modelsTopic = settings.modelsTopic();
+        this.taskBound = settings.taskBound();
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        waitingTasks = new AdmittedTasks(taskBound);
+        waitingTasks.initialize(context, getRuntimeContext(), "waiting-tasks");
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        waitingTasks.snapshot();
     }
 
     @Override
@@ -89,6 +120,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         predictions = metrics.counter("predictions");
         swapped = metrics.counter("modelsSwapped");
         ignored = metrics.counter("modelsIgnored");
+        refused = metrics.counter("modelsRefused");
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
     }
@@ -109,6 +141,14 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             return;
         }
         if (count == 0) {
+            if (!waitingTasks.admit(example.getTask())) {
+                var info = getRuntimeContext().getTaskInfo();
+                reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task",
+                        taskBound.reason(example.getTask(), "waiting for a first model per parallel instance (subtask "
+                                + info.getIndexOfThisSubtask() + " of " + info.getNumberOfParallelSubtasks()
+                                + " holds " + waitingTasks.size() + ")"));
+                return;
+            }
             ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         }
         waiting.add(example);
@@ -125,6 +165,10 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             ignored.inc();
             return;
         }
+        if (current == null && !holdsRoomFor(snapshot.getTask(), ctx)) {
+            refuse(snapshot, key, ctx);
+            return;
+        }
         ctx.getBroadcastState(MODELS).put(key, snapshot);
         loaded.remove(key);
         swapped.inc();
@@ -132,6 +176,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             return;
         }
         String task = snapshot.getTask();
+        waitingTasks.release(task);
         long now = ctx.currentProcessingTime();
         ctx.applyToKeyedState(waitingDescriptor, (stateKey, list) -> {
             if (stateKey.equals(task)) {
@@ -160,6 +205,41 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         waiting.clear();
         waitingCount.clear();
+        waitingTasks.release(ctx.getCurrentKey());
+    }
+
+    /**
+     * Whether broadcast state may hold a model of {@code task}: it is allowed, holds one already (another variant),
+     * or holds models of fewer than {@code maxTasks} tasks beyond the allow-list. Every instance sees the models
+     * topic in the same order, so all decide alike.
+     */
+    private boolean holdsRoomFor(String task, Context ctx) throws Exception {
+        if (taskBound.allows(task)) {
+            return true;
+        }
+        Set<String> held = new HashSet<>();
+        for (Map.Entry<String, ModelSnapshot> entry : ctx.getBroadcastState(MODELS).entries()) {
+            String other = entry.getValue().getTask();
+            if (other.equals(task)) {
+                return true;
+            }
+            if (!taskBound.allows(other)) {
+                held.add(other);
+            }
+        }
+        return held.size() < taskBound.maxTasks();
+    }
+
+    /** A model of a task past the bound is not stored; one dead letter for it, from subtask 0, not one per instance. */
+    private void refuse(ModelSnapshot snapshot, String key, Context ctx) {
+        refused.inc();
+        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() != 0) {
+            return;
+        }
+        deadLetters.inc();
+        ctx.output(DEAD_LETTERS, DeadLetters.ofExample(modelsTopic.name(), key, modelsTopic.codec().encode(snapshot),
+                "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"),
+                ctx.currentProcessingTime(), deadLetterMaxOriginalBytes));
     }
 
     private void serve(Example example, String key, ModelSnapshot snapshot, long now, Collector<Prediction> out,

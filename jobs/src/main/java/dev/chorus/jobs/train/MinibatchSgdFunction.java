@@ -5,11 +5,13 @@ import dev.chorus.core.blas.Blas;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
@@ -27,12 +29,17 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -59,17 +66,22 @@ import org.slf4j.LoggerFactory;
  * once per {@code annotatorPublishIntervalMs}, and with every model snapshot. A label from one annotator more
  * than the spec's {@code maxAnnotators} goes to the dead-letter side output (the example is still predicted).
  *
+ * <p>Tasks are bounded ({@link TaskBound}): a task with a spec of its own or on the allow-list is always admitted,
+ * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
+ * their state; a record of a task past the bound goes to the dead-letter side output (field {@code task}).
+ *
  * <p>All training state lives in one {@link TrainerState} value per task, so a checkpoint captures parameters,
  * optimizer moments, RNG, step counts and the partial minibatch together and restores them exactly.
  */
-public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sourced<Example>, Prediction> {
+public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sourced<Example>, Prediction>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<ModelSnapshot> MODEL_SNAPSHOTS =
             new OutputTag<>("model-snapshots", AvroTypes.of(ModelSnapshot.class));
     public static final OutputTag<AnnotatorModel> ANNOTATOR_MODELS =
             new OutputTag<>("annotator-models", AvroTypes.of(AnnotatorModel.class));
-    /** Labels past a label model's annotator bound, with their reason. */
+    /** Records of tasks past the task bound, and labels past a label model's annotator bound, with their reason. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
 
     /** Event-time timer that fires only when a bounded input ends (the final watermark): flush and publish. */
@@ -85,6 +97,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     private final Topic<Example> examplesTopic;
     private final int deadLetterMaxOriginalBytes;
     private final long annotatorPublishIntervalMs;
+    /** The settings' bound, with the tasks that have a spec of their own added to its allow-list. */
+    private final TaskBound taskBound;
 
     private transient ValueState<TrainerState> state;
     private transient float[] probabilities;
@@ -98,6 +112,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     private transient Counter annotatorModels;
     private transient Counter deadLetters;
     private transient Counter annotatorDeadLetters;
+    private transient Counter taskDeadLetters;
+    private transient AdmittedTasks admitted;
     private transient RecordCodec<Example> exampleCodec;
     private transient String blasBackend;
 
@@ -111,6 +127,20 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
         this.examplesTopic = settings.examplesTopic();
         this.annotatorPublishIntervalMs = settings.annotatorPublishIntervalMs();
+        Set<String> allowed = new TreeSet<>(settings.taskBound().allowed());
+        allowed.addAll(specs.configuredTasks());
+        this.taskBound = new TaskBound(settings.taskBound().maxTasks(), allowed);
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        admitted = new AdmittedTasks(taskBound);
+        admitted.initialize(context, getRuntimeContext(), "admitted-tasks");
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        admitted.snapshot();
     }
 
     @Override
@@ -126,6 +156,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         annotatorModels = getRuntimeContext().getMetricGroup().counter("annotatorModels");
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         annotatorDeadLetters = getRuntimeContext().getMetricGroup().addGroup("deadLetters").counter("annotator");
+        taskDeadLetters = getRuntimeContext().getMetricGroup().addGroup("deadLetters").counter("task");
         exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
     }
@@ -135,7 +166,13 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         Example example = input.value;
         TrainerState s = state.value();
         if (s == null) {
+            if (!admitted.admit(example.getTask())) {
+                rejectTask(input, ctx);
+                return;
+            }
             s = create(example.getTask(), ctx);
+        } else {
+            admitted.keep(example.getTask());
         }
         int dim = s.model.inputDim();
         int row = s.batchFill * dim;
@@ -244,13 +281,30 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         s.batchPredicted = s.batchFill;
     }
 
+    /** A record of a task past the task bound goes to the dead-letter topic, and the task gets no state. */
+    private void rejectTask(Sourced<Example> input, Context ctx) {
+        deadLetters.inc();
+        taskDeadLetters.inc();
+        var info = getRuntimeContext().getTaskInfo();
+        ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "task", taskBound.reason(input.value.getTask(),
+                "per parallel instance (subtask " + info.getIndexOfThisSubtask() + " of "
+                        + info.getNumberOfParallelSubtasks() + " holds " + admitted.size() + ")"),
+                ctx.timerService().currentProcessingTime(), deadLetterMaxOriginalBytes));
+    }
+
+    /** The example in its topic's wire format, with the Kafka coordinates it was read from. */
+    private KafkaRecord record(Sourced<Example> input) {
+        Example example = input.value;
+        return new KafkaRecord(sourceTopic, input.partition, input.offset, example.getEventTime(),
+                example.getId().getBytes(StandardCharsets.UTF_8), exampleCodec.encode(example));
+    }
+
     /** The label of an annotator past the task's bound goes to the dead-letter topic; the example was predicted. */
     private void rejectAnnotator(Sourced<Example> input, TrainerState s, String annotator, Context ctx, long now) {
         Example example = input.value;
         deadLetters.inc();
         annotatorDeadLetters.inc();
-        KafkaRecord record = new KafkaRecord(sourceTopic, input.partition, input.offset, example.getEventTime(),
-                example.getId().getBytes(StandardCharsets.UTF_8), exampleCodec.encode(example));
+        KafkaRecord record = record(input);
         // Only a full house rejects: the tracked annotators, with those of the open minibatch, are maxAnnotators.
         ctx.output(DEAD_LETTERS, DeadLetters.of(record, "annotator", "field 'annotator': expected one of the "
                 + s.labelModel.maxAnnotators() + " annotators task " + ExampleValidator.quoted(example.getTask())

@@ -8,6 +8,7 @@ import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -67,6 +68,11 @@ public final class TaskSpecs implements Serializable {
             }
             return ExampleValidator.againstSpec(example, spec);
         };
+    }
+
+    /** Tasks with a spec of their own, which are always admitted. */
+    public Set<String> configuredTasks() {
+        return Set.copyOf(specJsonByTask.keySet());
     }
 
     /** The configured task names, for error messages. */

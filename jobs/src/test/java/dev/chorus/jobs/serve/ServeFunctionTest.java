@@ -197,4 +197,48 @@ class ServeFunctionTest {
                     .extracting(Prediction::getModelVersion).containsExactly(6L, 6L);
         }
     }
+
+    static Example ofTask(String task, int row) {
+        Example e = example(row);
+        e.setTask(task);
+        return e;
+    }
+
+    @Test
+    void holdsModelsAndWaitingExamplesOfBoundedTasksOnly() throws Exception {
+        ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of("allowed")));
+        try (var h = harness(settings)) {
+            h.open();
+            h.processBroadcastElement(snapshot("first", 1), 0);
+            h.processBroadcastElement(snapshot("invented", 1), 1);
+            h.processBroadcastElement(snapshot("allowed", 1), 2);
+            h.processBroadcastElement(snapshot("first", 2), 3);
+            List<String> held = new java.util.ArrayList<>();
+            h.getBroadcastState(ServeFunction.MODELS).immutableEntries().forEach(e -> held.add(e.getKey()));
+            assertThat(held).as("models held")
+                    .containsExactlyInAnyOrder("first/default", "allowed/default");
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("task");
+                assertThat(d.getReason()).startsWith("field 'task': expected one of the allowed tasks [allowed] or "
+                        + "one of at most maxTasks=1 other tasks").endsWith("got \"invented\"");
+                assertThat(d.getTopic()).isEqualTo(settings.modelsTopic().name());
+            });
+
+            h.processElement(ofTask("first", 0), 4);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getTask).containsExactly("first");
+        }
+        try (var h = harness(settings)) {
+            h.open();
+            h.processElement(ofTask("w1", 2), 0);
+            h.processElement(ofTask("w2", 3), 1);
+            h.processElement(ofTask("w1", 4), 2);
+            assertThat(deadLetters(h)).as("w2: a second task waiting for a first model").singleElement()
+                    .satisfies(d -> assertThat(d.getReason()).contains("waiting").endsWith("got \"w2\""));
+            // w1's model answers its two waiting examples and frees its slot for w2.
+            h.processBroadcastElement(snapshot("w1", 1), 3);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getTask).containsExactly("w1", "w1");
+            h.processElement(ofTask("w2", 5), 4);
+            assertThat(deadLetters(h)).hasSize(1);
+        }
+    }
 }

@@ -460,4 +460,94 @@ class MinibatchSgdFunctionTest {
         assertThat(MinibatchSgdFunction.coordinates(s)).isEqualTo("partition ? offsets -1..-1 (1 rows), "
                 + "partition 0 offsets 12..13 (2 rows), partition 1 offsets 40..41 (2 rows)");
     }
+
+    static Sourced<Example> ofTask(String task, int row) {
+        Example e = example(row);
+        e.setTask(task);
+        return sourced(e, row);
+    }
+
+    @Test
+    void tasksPastTheBoundAreDeadLettersAndGetNoState() throws Exception {
+        TrainSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(2, List.of("allowed")));
+        try (var h = harness(settings)) {
+            h.open();
+            for (int t = 0; t < 10; t++) {
+                h.processElement(ofTask("t" + t, t), t);
+            }
+            h.processElement(ofTask("allowed", 10), 10);
+            h.processElement(ofTask("t1", 11), 11);
+            h.processElement(ofTask("bad\"\n" + "x".repeat(100), 12), 12);
+
+            List<DeadLetter> dead = deadLetters(h);
+            assertThat(dead).as("t2..t9 and the invented name, one dead letter each").hasSize(9);
+            assertThat(dead).allSatisfy(d -> {
+                assertThat(d.getField()).isEqualTo("task");
+                assertThat(d.getReason()).contains("expected one of the allowed tasks [allowed] or one of at most "
+                        + "maxTasks=2 other tasks");
+                assertThat(d.getOffset()).isGreaterThanOrEqualTo(2);
+            });
+            assertThat(dead.get(0).getReason()).endsWith("got \"t2\"");
+            assertThat(dead.get(8).getReason()).endsWith("got \"bad\\\"\\u000a" + "x".repeat(59)
+                    + "\"... (105 chars)");
+            assertThat(h.numKeyedStateEntries()).as("state of t0, t1 and allowed only").isEqualTo(3);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(predictions(h)).extracting(Prediction::getTask)
+                    .containsExactlyInAnyOrder("t0", "t1", "t1", "allowed");
+        }
+    }
+
+    @Test
+    void admittedTasksSurviveARestoreAndARescale() throws Exception {
+        TrainSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(2, List.of()));
+        int maxParallelism = 128;
+        OperatorSubtaskState checkpoint;
+        try (var h = harness(settings, maxParallelism, 1, 0)) {
+            h.open();
+            h.processElement(ofTask("t0", 0), 0);
+            h.processElement(ofTask("t1", 1), 1);
+            checkpoint = h.snapshot(1, 1);
+        }
+        try (var h = harness(settings, maxParallelism, 1, 0)) {
+            h.initializeState(checkpoint);
+            h.open();
+            h.processElement(ofTask("new", 2), 2);
+            h.processElement(ofTask("t1", 3), 3);
+            assertThat(deadLetters(h)).as("the restored instance still holds t0 and t1")
+                    .extracting(DeadLetter::getOffset).containsExactly(2L);
+        }
+        // Scaled out to 2: each instance keeps the admitted tasks whose key groups it owns, and has room for the rest.
+        for (int subtask = 0; subtask < 2; subtask++) {
+            OperatorSubtaskState part = org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness
+                    .repartitionOperatorState(checkpoint, maxParallelism, 1, 2, subtask);
+            try (var h = harness(settings, maxParallelism, 2, subtask)) {
+                h.initializeState(part);
+                h.open();
+                int owned = 0;
+                for (String task : List.of("t0", "t1")) {
+                    if (org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(task,
+                            maxParallelism, 2) == subtask) {
+                        owned++;
+                    }
+                }
+                int offered = 0;
+                for (int t = 0; t < 200 && offered < 3; t++) {
+                    String task = "n" + t;
+                    if (org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(task,
+                            maxParallelism, 2) == subtask) {
+                        h.processElement(ofTask(task, offered), offered);
+                        offered++;
+                    }
+                }
+                assertThat(deadLetters(h)).as("subtask %d owns %d admitted tasks", subtask, owned)
+                        .hasSize(3 - (2 - owned));
+            }
+        }
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> harness(TrainSettings settings,
+            int maxParallelism, int parallelism, int subtask) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
+                e -> e.value.getTask(), Types.STRING, maxParallelism, parallelism, subtask);
+    }
 }

@@ -10,8 +10,13 @@ package dev.chorus.core.annotators;
  */
 public record LabelModelConfig(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
 
-  /** Default number of remembered items. */
-  public static final int DEFAULT_HISTORY_ITEMS = 1 << 20;
+  /**
+   * Default number of remembered items: about 270 heap bytes each (two {@code int[16]}, the entry, the boxed key,
+   * the map's node), so 2^18 items take about 68 MB, within a quarter of a slot's task heap in
+   * deploy/flink/config.yaml (2048 MB TaskManager, 2 slots: about 507 MB of task heap per slot). A checkpoint
+   * writes 20 bytes per item plus 8 per remembered label.
+   */
+  public static final int DEFAULT_HISTORY_ITEMS = 1 << 18;
   /** Default age bound, in label events. */
   public static final long DEFAULT_HISTORY_MAX_AGE = 1L << 30;
   /** Default labels remembered per item. */

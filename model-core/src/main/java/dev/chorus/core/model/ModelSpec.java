@@ -73,7 +73,7 @@ import java.util.function.Supplier;
  * {@code algorithm}, {@code inputDim} and, as above, {@code numClasses} are required; other keys default to
  * the {@code DEFAULT_*} constants. {@code labelModel} makes a classifier learn from many annotators through a
  * label model ({@link dev.chorus.core.annotators.LabelModels}): {@code "labelModel":"dawid-skene"}, or
- * {@code {"method":"dawid-skene","maxAnnotators":256,"historyItems":1048576,"historyMaxAge":1073741824,
+ * {@code {"method":"dawid-skene","maxAnnotators":256,"historyItems":262144,"historyMaxAge":1073741824,
  * "maxLabelsPerItem":16}} to bound its state (absent: no label model, each label trains as given).
  * {@link #toJson()} writes every key that applies, defaults included, in a
  * fixed order, so equal specs have equal JSON.

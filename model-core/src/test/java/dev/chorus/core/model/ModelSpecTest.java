@@ -90,7 +90,7 @@ class ModelSpecTest {
       unknown label model   | "labelModel":"vote"                      | ModelSpec key 'labelModel': expected one of ["naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net"], got "vote"
       label model number    | "labelModel":3                           | ModelSpec key 'labelModel': expected a method name like "dawid-skene" or an object like {"method":"dawid-skene","maxAnnotators":256}, got 3
       label model key       | "labelModel":{"method":"soft","annotators":3} | ModelSpec: unknown key 'labelModel.annotators'; expected one of [method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem]
-      label model bound     | "labelModel":{"method":"soft","maxAnnotators":0} | ModelSpec key 'labelModel': label model bounds must be >= 1, got maxAnnotators=0, historyItems=1048576, historyMaxAge=1073741824, maxLabelsPerItem=16
+      label model bound     | "labelModel":{"method":"soft","maxAnnotators":0} | ModelSpec key 'labelModel': label model bounds must be >= 1, got maxAnnotators=0, historyItems=262144, historyMaxAge=1073741824, maxLabelsPerItem=16
       label model no method | "labelModel":{"maxAnnotators":4}         | ModelSpec key 'labelModel.method': expected a string, got nothing (key missing)
       """)
   void errorsNameTheKeyTheExpectationAndTheValue(String name, String entry, String message) {
