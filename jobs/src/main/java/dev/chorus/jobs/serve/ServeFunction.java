@@ -80,7 +80,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient Map<String, Loaded> loaded;
     private transient RecordCodec<Example> exampleCodec;
     private transient RecordCodec<ModelSnapshot> modelCodec;
-    private transient boolean reportsRejectedModels;
+    private transient boolean firstSubtask;
     private transient Counter predictions;
     private transient Counter swapped;
     private transient Counter ignored;
@@ -105,7 +105,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         loaded = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         modelCodec = modelsTopic.codec();
-        reportsRejectedModels = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
+        firstSubtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
         var metrics = getRuntimeContext().getMetricGroup();
         predictions = metrics.counter("predictions");
         swapped = metrics.counter("modelsSwapped");
@@ -157,7 +157,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         Predictor learner;
         try {
             learner = Predictor.fromBytes(bytes(snapshot));
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // Whatever a corrupt model throws while loading (IllegalArgumentException, as model-core promises, or
+            // anything it failed to foresee), the record is the culprit, not the job.
             rejectModel(ctx, record, "parameters", "model " + key + " version " + snapshot.getVersion()
                     + ": field 'parameters' does not load: " + e.getMessage());
             return;
@@ -216,7 +218,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
         resets.inc();
-        if (reportsRejectedModels) {
+        if (firstSubtask) {
             LOG.info("Model {} reset by a tombstone at {}: {}; the next snapshot of any version is served", key,
                     record.coordinates(), current == null ? "no model was served"
                             : "forgot version " + current.getVersion());
@@ -225,7 +227,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
 
     private void rejectModel(Context ctx, KafkaRecord record, String field, String reason) {
         rejectedModels.inc();
-        if (reportsRejectedModels) {
+        if (firstSubtask) {
             deadLetters.inc();
             ctx.output(DEAD_LETTERS, DeadLetters.of(record, field, reason + " (at " + record.coordinates() + ")",
                     ctx.currentProcessingTime()));
@@ -244,7 +246,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             // stored it; such a model answers nothing, and `chorus models reset` forgets it.
             try {
                 model = loaded(snapshot.getVersion(), Predictor.fromBytes(bytes(snapshot)));
-            } catch (IllegalArgumentException e) {
+            } catch (RuntimeException e) {
                 reject(rejected, example, now, "task", "model " + key + " version " + snapshot.getVersion()
                         + " in state does not load: expected a valid model, got: " + e.getMessage());
                 return;
