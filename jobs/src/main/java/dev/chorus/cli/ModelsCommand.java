@@ -1,5 +1,7 @@
 package dev.chorus.cli;
 
+import dev.chorus.jobs.JobSettings;
+import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.codec.RecordDecodingException;
@@ -10,7 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +26,8 @@ import picocli.CommandLine.Spec;
  * topic (read to its end, committed records only).
  */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "Show the latest model version and metrics of every task/variant on the models topic.")
+        description = "Show the latest model version and metrics of every task/variant on the models topic.",
+        subcommands = ModelsCommand.Reset.class)
 final class ModelsCommand implements Callable<Integer> {
 
     private static final String[] HEADER = {"TASK", "VARIANT", "VERSION", "ALGORITHM", "EXAMPLES", "PARAMETERS",
@@ -100,6 +105,50 @@ final class ModelsCommand implements Callable<Integer> {
                 line.append(c == row.length - 1 ? row[c] : String.format("%-" + widths[c] + "s", row[c]));
             }
             out.println(line.toString().stripTrailing());
+        }
+    }
+
+    /**
+     * {@code chorus models reset}: a tombstone for {@code task/variant} on the models topic. The serve job then
+     * forgets the model it serves for that key, so that the next snapshot of any version is served (the way out
+     * of a bogus version such as {@code Long.MAX_VALUE}, which would otherwise pin the task), and compaction
+     * removes the key's earlier records.
+     */
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = {"Make the serve job forget the model of one task/variant, whatever its version: writes a "
+                    + "tombstone for task/variant to the models topic. The next snapshot the train job publishes "
+                    + "(of any version) is then served; examples of the task wait for it (--max-waiting-per-task).",
+                "Use it when a snapshot with a bogus version (e.g. Long.MAX_VALUE) pins a task."})
+    static final class Reset implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        KafkaOptions kafka;
+
+        @Option(names = "--models-topic", defaultValue = "chorus.models", description = "Default: ${DEFAULT-VALUE}.")
+        String modelsTopic;
+
+        @Option(names = "--task", required = true, description = "The task whose model to forget.")
+        String task;
+
+        @Option(names = "--variant", defaultValue = JobSettings.DEFAULT_VARIANT,
+                description = "Its variant. Default: ${DEFAULT-VALUE}.")
+        String variant;
+
+        @Override
+        public Integer call() throws InterruptedException, ExecutionException {
+            kafka.requireReachable(modelsTopic);
+            String key = task + "/" + variant;
+            RecordMetadata written;
+            try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers, kafka.kafkaProperties)) {
+                written = producer.sendRaw(modelsTopic, key, null).get();
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("reset %s: tombstone written to %s-%d@%d; the serve job now serves the next snapshot of any "
+                    + "version%n", key, written.topic(), written.partition(), written.offset());
+            out.flush();
+            return 0;
         }
     }
 }

@@ -7,12 +7,15 @@ import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -33,25 +36,37 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Serves predictions with the newest model of each task, hot-swapping models as snapshots arrive on the
- * broadcast side: a newer version replaces the old one at once, an older or repeated version is ignored and
- * counted. Serving models live in broadcast state, so a restarted job serves immediately. Examples of a task
- * that has no model yet wait in keyed state, at most {@code maxWaitingPerTask}, and are answered when the first
- * model arrives; past the bound, or when a bounded input ends with no model, they go to the dead-letter output.
+ * Serves predictions with the newest model of each task, hot-swapping models as records of the models topic
+ * arrive on the broadcast side. Each record is decoded and its model parsed on arrival (model-core's readers
+ * refuse sizes the record's bytes cannot hold, so parsing allocates in proportion to the record): a record that
+ * does not decode or parse goes to the dead-letter output and is never stored. A newer valid version replaces
+ * the served one at once, an older or repeated version is ignored and counted. A tombstone (null value, key
+ * {@code task/variant}, as {@code chorus models reset} writes) forgets that key's model, so that the next
+ * snapshot of any version is served: the way out of a bogus version such as {@code Long.MAX_VALUE}. Serving
+ * models live in broadcast state, which holds only snapshots that parsed, so a restarted job serves immediately.
+ * Examples of a task that has no model yet wait in keyed state, at most {@code maxWaitingPerTask}, and are
+ * answered when the first model arrives; past the bound, or when a bounded input ends with no model, they go to
+ * the dead-letter output.
  *
  * <p>Tasks are bounded ({@link TaskBound}): beyond the allow-list, broadcast state holds the models of at most
  * {@code maxTasks} tasks (a snapshot of one more is not stored: subtask 0 sends it to the dead-letter output), and
  * each parallel instance lets the examples of at most {@code maxTasks} tasks wait for a first model; an example of
  * one more task that has no model is a dead letter (field {@code task}).
  *
+ * <p>Every subtask receives every models record; only subtask 0 sends a rejected one to the dead-letter output,
+ * so that it is there once.
+ *
  * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code modelsRefused},
- * {@code examplesWaited}, {@code deadLetters}.
+ * {@code modelsRejected}, {@code modelsReset}, {@code examplesWaited}, {@code deadLetters}.
  */
-public final class ServeFunction extends KeyedBroadcastProcessFunction<String, Example, ModelSnapshot, Prediction>
+public final class ServeFunction extends KeyedBroadcastProcessFunction<String, Example, KafkaRecord, Prediction>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ServeFunction.class);
 
     /** Serving models by {@code task/variant}: the newest snapshot seen. */
     public static final MapStateDescriptor<String, ModelSnapshot> MODELS =
@@ -79,12 +94,16 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     /** Deserialised learners by task/variant, rebuilt from broadcast state after a restore. */
     private transient Map<String, Loaded> loaded;
     private transient RecordCodec<Example> exampleCodec;
+    private transient RecordCodec<ModelSnapshot> modelCodec;
+    private transient boolean firstSubtask;
     private transient Counter predictions;
     private transient Counter swapped;
     private transient Counter ignored;
     private transient Counter refused;
     /** Tasks beyond the allow-list whose examples wait here for a first model. */
     private transient AdmittedTasks waitingTasks;
+    private transient Counter rejectedModels;
+    private transient Counter resets;
     private transient Counter waited;
     private transient Counter deadLetters;
 
@@ -116,11 +135,15 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         waitingCount = getRuntimeContext().getState(waitingCountDescriptor);
         loaded = new HashMap<>();
         exampleCodec = examplesTopic.codec();
+        modelCodec = modelsTopic.codec();
+        firstSubtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
         var metrics = getRuntimeContext().getMetricGroup();
         predictions = metrics.counter("predictions");
         swapped = metrics.counter("modelsSwapped");
         ignored = metrics.counter("modelsIgnored");
         refused = metrics.counter("modelsRefused");
+        rejectedModels = metrics.counter("modelsRejected");
+        resets = metrics.counter("modelsReset");
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
     }
@@ -157,16 +180,40 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     }
 
     @Override
-    public void processBroadcastElement(ModelSnapshot snapshot, Context ctx, Collector<Prediction> out)
+    public void processBroadcastElement(KafkaRecord record, Context ctx, Collector<Prediction> out)
             throws Exception {
+        if (record.value == null) {
+            reset(record, ctx);
+            return;
+        }
+        ModelSnapshot snapshot;
+        try {
+            snapshot = modelCodec.decode(record.value);
+        } catch (RecordDecodingException e) {
+            rejectModel(ctx, record, e.field(), "undecodable model record: " + e.getMessage());
+            return;
+        } catch (RuntimeException | StackOverflowError e) {
+            rejectModel(ctx, record, null, "undecodable model record: " + e);
+            return;
+        }
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
+        Predictor learner;
+        try {
+            learner = Predictor.fromBytes(bytes(snapshot));
+        } catch (RuntimeException e) {
+            // Whatever a corrupt model throws while loading (IllegalArgumentException, as model-core promises, or
+            // anything it failed to foresee), the record is the culprit, not the job.
+            rejectModel(ctx, record, "parameters", "model " + key + " version " + snapshot.getVersion()
+                    + ": field 'parameters' does not load: " + e.getMessage());
+            return;
+        }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         if (current != null && snapshot.getVersion() <= current.getVersion()) {
             ignored.inc();
             return;
         }
         if (current == null && !holdsRoomFor(snapshot.getTask(), ctx)) {
-            refuse(snapshot, key, ctx);
+            refuse(record, snapshot, ctx);
             return;
         }
         ctx.getBroadcastState(MODELS).put(key, snapshot);
@@ -175,6 +222,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         if (!variant.equals(snapshot.getVariant())) {
             return;
         }
+        loaded.put(key, loaded(snapshot.getVersion(), learner));
         String task = snapshot.getTask();
         waitingTasks.release(task);
         long now = ctx.currentProcessingTime();
@@ -231,25 +279,60 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     }
 
     /** A model of a task past the bound is not stored; one dead letter for it, from subtask 0, not one per instance. */
-    private void refuse(ModelSnapshot snapshot, String key, Context ctx) {
+    private void refuse(KafkaRecord record, ModelSnapshot snapshot, Context ctx) {
         refused.inc();
-        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() != 0) {
+        deadLetter(ctx, record, "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"));
+    }
+
+    /** Forgets the model of the tombstone's key, whatever its version, so that the next snapshot is served. */
+    private void reset(KafkaRecord record, Context ctx) throws Exception {
+        if (record.key == null) {
+            rejectModel(ctx, record, "key", "model reset (a tombstone): field 'key': expected task/variant, got null");
             return;
         }
-        deadLetters.inc();
-        ctx.output(DEAD_LETTERS, DeadLetters.ofExample(modelsTopic.name(), key, modelsTopic.codec().encode(snapshot),
-                "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"),
-                ctx.currentProcessingTime(), deadLetterMaxOriginalBytes));
+        String key = new String(record.key, StandardCharsets.UTF_8);
+        ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
+        ctx.getBroadcastState(MODELS).remove(key);
+        loaded.remove(key);
+        resets.inc();
+        if (firstSubtask) {
+            LOG.info("Model {} reset by a tombstone at {}: {}; the next snapshot of any version is served", key,
+                    record.coordinates(), current == null ? "no model was served"
+                            : "forgot version " + current.getVersion());
+        }
+    }
+
+    private void rejectModel(Context ctx, KafkaRecord record, String field, String reason) {
+        rejectedModels.inc();
+        deadLetter(ctx, record, field, reason);
+    }
+
+    /** Every subtask sees every models record: subtask 0 alone sends its dead letter. */
+    private void deadLetter(Context ctx, KafkaRecord record, String field, String reason) {
+        if (firstSubtask) {
+            deadLetters.inc();
+            ctx.output(DEAD_LETTERS, DeadLetters.of(record, field, reason + " (at " + record.coordinates() + ")",
+                    ctx.currentProcessingTime(), deadLetterMaxOriginalBytes));
+        }
+    }
+
+    private static Loaded loaded(long version, Predictor learner) {
+        return new Loaded(version, learner, new float[learner.inputDim()], new float[learner.outputDim()]);
     }
 
     private void serve(Example example, String key, ModelSnapshot snapshot, long now, Collector<Prediction> out,
             Consumer<DeadLetter> rejected) {
         Loaded model = loaded.get(key);
         if (model == null || model.version() != snapshot.getVersion()) {
-            // A plain learner, or a label model whose prediction combines what it learned from every annotator.
-            Predictor learner = Predictor.fromBytes(bytes(snapshot));
-            model = new Loaded(snapshot.getVersion(), learner, new float[learner.inputDim()],
-                    new float[learner.outputDim()]);
+            // After a restore: broadcast state holds only snapshots that parsed on arrival, unless an older build
+            // stored it; such a model answers nothing, and `chorus models reset` forgets it.
+            try {
+                model = loaded(snapshot.getVersion(), Predictor.fromBytes(bytes(snapshot)));
+            } catch (RuntimeException e) {
+                reject(rejected, example, now, "task", "model " + key + " version " + snapshot.getVersion()
+                        + " in state does not load: expected a valid model, got: " + e.getMessage());
+                return;
+            }
             loaded.put(key, model);
         }
         ExampleValidator.Rejection rejection = ExampleValidator.againstSpec(example, model.learner().spec());

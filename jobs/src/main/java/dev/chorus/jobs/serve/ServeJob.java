@@ -9,7 +9,6 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
-import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -21,15 +20,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The serve job: examples (labeled or not) → decode → keyBy(task) → predict with the newest model of the task,
  * which arrives on the compacted models topic as broadcast state and replaces the old one without a restart →
- * predictions, tagged with task, variant and model version. Bad records, and examples that waited too long for a
- * first model, go to the dead-letter topic.
+ * predictions, tagged with task, variant and model version. Bad records (models that do not parse included), and
+ * examples that waited too long for a first model, go to the dead-letter topic.
  */
 public final class ServeJob {
 
     public static final String UID_EXAMPLES_SOURCE = "serve-examples-source";
     public static final String UID_MODELS_SOURCE = "serve-models-source";
     public static final String UID_DECODE_EXAMPLES = "serve-decode-examples";
-    public static final String UID_DECODE_MODELS = "serve-decode-models";
     public static final String UID_SERVE = "serve-models";
     public static final String UID_PREDICTIONS_SINK = "serve-predictions-sink";
     public static final String UID_DEAD_LETTERS_SINK = "serve-dead-letters-sink";
@@ -65,13 +63,11 @@ public final class ServeJob {
                         SerializerTypeInfo.EXAMPLE)
                 .name("decode-examples").uid(UID_DECODE_EXAMPLES);
 
-        SingleOutputStreamOperator<ModelSnapshot> decodedModels = env
+        // Model records go to every serve subtask as read: ServeFunction decodes and parses each on arrival, and
+        // a tombstone (chorus models reset) must reach it as such.
+        BroadcastStream<KafkaRecord> broadcastModels = env
                 .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE)
-                .process(DecodeRecords.<ModelSnapshot>of(settings.modelsTopic(), m -> null, "models",
-                        Integer.MAX_VALUE, settings.deadLetterMaxOriginalBytes()),
-                        AvroTypes.of(ModelSnapshot.class))
-                .name("decode-models").uid(UID_DECODE_MODELS);
-        BroadcastStream<ModelSnapshot> broadcastModels = decodedModels.broadcast(ServeFunction.MODELS);
+                .broadcast(ServeFunction.MODELS);
 
         SingleOutputStreamOperator<Prediction> served = decodedExamples
                 .keyBy(Example::getTask)
@@ -81,8 +77,7 @@ public final class ServeJob {
 
         served.sinkTo(predictions).name("predictions").uid(UID_PREDICTIONS_SINK);
         served.getSideOutput(ServeFunction.DEAD_LETTERS)
-                .union(decodedExamples.getSideOutput(DecodeRecords.DEAD_LETTERS),
-                        decodedModels.getSideOutput(DecodeRecords.DEAD_LETTERS))
+                .union(decodedExamples.getSideOutput(DecodeRecords.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("dead-letters").uid(UID_DEAD_LETTERS_SINK);
     }
 }

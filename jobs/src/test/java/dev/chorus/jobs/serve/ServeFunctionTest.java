@@ -7,6 +7,7 @@ import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.LabeledDataset;
 import dev.chorus.schemas.DeadLetter;
@@ -15,6 +16,7 @@ import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -56,7 +58,20 @@ class ServeFunctionTest {
                 .setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, Example, ModelSnapshot, Prediction> harness(ServeSettings s)
+    /** {@code snapshot} as the models topic holds it, at {@code offset}, keyed by task/variant. */
+    static KafkaRecord record(ModelSnapshot snapshot, long offset) {
+        return new KafkaRecord(settings().modelsTopic().name(), 0, offset, 0,
+                (snapshot.getTask() + "/" + snapshot.getVariant()).getBytes(StandardCharsets.UTF_8),
+                settings().modelsTopic().codec().encode(snapshot));
+    }
+
+    /** What {@code chorus models reset} writes: a tombstone for {@code key}. */
+    static KafkaRecord tombstone(String key, long offset) {
+        return new KafkaRecord(settings().modelsTopic().name(), 0, offset, 0, key.getBytes(StandardCharsets.UTF_8),
+                null);
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> harness(ServeSettings s)
             throws Exception {
         var h = new KeyedBroadcastOperatorTestHarness<>(
                 new CoBroadcastWithKeyedOperator<>(new ServeFunction(s), List.of(ServeFunction.MODELS)),
@@ -64,7 +79,7 @@ class ServeFunctionTest {
         return h;
     }
 
-    static List<DeadLetter> deadLetters(KeyedBroadcastOperatorTestHarness<String, Example, ModelSnapshot, Prediction> h) {
+    static List<DeadLetter> deadLetters(KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> h) {
         ConcurrentLinkedQueue<StreamRecord<DeadLetter>> out = h.getSideOutput(ServeFunction.DEAD_LETTERS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
@@ -81,7 +96,7 @@ class ServeFunctionTest {
                 .setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
         try (var h = harness(settings())) {
             h.open();
-            h.processBroadcastElement(snapshot, 0);
+            h.processBroadcastElement(record(snapshot, 0), 0);
             h.processElement(example(9), 1);
             Prediction p = h.extractOutputValues().get(0);
             float[] expected = new float[3];
@@ -95,12 +110,12 @@ class ServeFunctionTest {
     void swapsToNewerVersionsAndIgnoresOlderOrRepeatedOnes() throws Exception {
         try (var h = harness(settings())) {
             h.open();
-            h.processBroadcastElement(snapshot("t", 2), 0);
+            h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
             h.processElement(example(0), 1);
-            h.processBroadcastElement(snapshot("t", 5), 2);
+            h.processBroadcastElement(record(snapshot("t", 5), 2), 2);
             h.processElement(example(1), 3);
-            h.processBroadcastElement(snapshot("t", 4), 4);
-            h.processBroadcastElement(snapshot("t", 5), 5);
+            h.processBroadcastElement(record(snapshot("t", 4), 4), 4);
+            h.processBroadcastElement(record(snapshot("t", 5), 5), 5);
             h.processElement(example(2), 6);
             List<Prediction> out = h.extractOutputValues();
             assertThat(out).extracting(Prediction::getModelVersion).containsExactly(2L, 5L, 5L);
@@ -121,12 +136,12 @@ class ServeFunctionTest {
             h.processElement(example(0), 0);
             h.processElement(example(1), 1);
             assertThat(h.extractOutputValues()).isEmpty();
-            h.processBroadcastElement(snapshot("other-task", 1), 2);
+            h.processBroadcastElement(record(snapshot("other-task", 1), 2), 2);
             assertThat(h.extractOutputValues()).as("another task's model does not answer").isEmpty();
-            h.processBroadcastElement(snapshot("t", 3), 3);
+            h.processBroadcastElement(record(snapshot("t", 3), 3), 3);
             assertThat(h.extractOutputValues()).extracting(Prediction::getId).containsExactly("x-0", "x-1");
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsOnly(3L);
-            h.processBroadcastElement(snapshot("t", 4), 4);
+            h.processBroadcastElement(record(snapshot("t", 4), 4), 4);
             assertThat(h.extractOutputValues()).as("served once, not again on the next swap").hasSize(2);
         }
     }
@@ -143,7 +158,7 @@ class ServeFunctionTest {
                 assertThat(d.getReason()).isEqualTo("no model yet for task 't' (variant 'default'): expected at most 3 "
                         + "examples waiting for it, got one more");
             });
-            h.processBroadcastElement(snapshot("t", 1), 9);
+            h.processBroadcastElement(record(snapshot("t", 1), 9), 9);
             assertThat(h.extractOutputValues()).hasSize(3);
         }
     }
@@ -164,7 +179,7 @@ class ServeFunctionTest {
     void examplesThatDoNotFitTheModelAreDeadLettered() throws Exception {
         try (var h = harness(settings())) {
             h.open();
-            h.processBroadcastElement(snapshot("t", 1), 0);
+            h.processBroadcastElement(record(snapshot("t", 1), 0), 0);
             Example wrong = example(0);
             wrong.setFeatures(Float32.pack(new float[5]));
             h.processElement(wrong, 1);
@@ -182,7 +197,7 @@ class ServeFunctionTest {
         OperatorSubtaskState checkpoint;
         try (var h = harness(settings())) {
             h.open();
-            h.processBroadcastElement(snapshot("t", 6), 0);
+            h.processBroadcastElement(record(snapshot("t", 6), 0), 0);
             h.processElement(example(0), 1);
             checkpoint = h.snapshot(1, 1);
         }
@@ -191,7 +206,7 @@ class ServeFunctionTest {
             h.open();
             h.processElement(example(1), 2);
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(6L);
-            h.processBroadcastElement(snapshot("t", 6), 3);
+            h.processBroadcastElement(record(snapshot("t", 6), 3), 3);
             h.processElement(example(2), 4);
             assertThat(h.extractOutputValues()).as("the restored version is current: a repeat is ignored")
                     .extracting(Prediction::getModelVersion).containsExactly(6L, 6L);
@@ -209,10 +224,10 @@ class ServeFunctionTest {
         ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of("allowed")));
         try (var h = harness(settings)) {
             h.open();
-            h.processBroadcastElement(snapshot("first", 1), 0);
-            h.processBroadcastElement(snapshot("invented", 1), 1);
-            h.processBroadcastElement(snapshot("allowed", 1), 2);
-            h.processBroadcastElement(snapshot("first", 2), 3);
+            h.processBroadcastElement(record(snapshot("first", 1), 0), 0);
+            h.processBroadcastElement(record(snapshot("invented", 1), 1), 1);
+            h.processBroadcastElement(record(snapshot("allowed", 1), 2), 2);
+            h.processBroadcastElement(record(snapshot("first", 2), 3), 3);
             List<String> held = new java.util.ArrayList<>();
             h.getBroadcastState(ServeFunction.MODELS).immutableEntries().forEach(e -> held.add(e.getKey()));
             assertThat(held).as("models held")
@@ -220,7 +235,7 @@ class ServeFunctionTest {
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("task");
                 assertThat(d.getReason()).startsWith("field 'task': expected one of the allowed tasks [allowed] or "
-                        + "one of at most maxTasks=1 other tasks").endsWith("got \"invented\"");
+                        + "one of at most maxTasks=1 other tasks").contains("got \"invented\"");
                 assertThat(d.getTopic()).isEqualTo(settings.modelsTopic().name());
             });
 
@@ -235,10 +250,117 @@ class ServeFunctionTest {
             assertThat(deadLetters(h)).as("w2: a second task waiting for a first model").singleElement()
                     .satisfies(d -> assertThat(d.getReason()).contains("waiting").endsWith("got \"w2\""));
             // w1's model answers its two waiting examples and frees its slot for w2.
-            h.processBroadcastElement(snapshot("w1", 1), 3);
+            h.processBroadcastElement(record(snapshot("w1", 1), 3), 3);
             assertThat(h.extractOutputValues()).extracting(Prediction::getTask).containsExactly("w1", "w1");
             h.processElement(ofTask("w2", 5), 4);
             assertThat(deadLetters(h)).hasSize(1);
+        }
+    }
+
+    /** Bytes of a learner state whose spec declares 2e9 weights, in under 300 bytes. */
+    static byte[] forgedHugeDimensions() throws java.io.IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        var out = new java.io.DataOutputStream(bytes);
+        out.writeInt(OnlineLearner.MAGIC);
+        out.writeInt(OnlineLearner.FORMAT_VERSION);
+        byte[] spec = "{\"algorithm\":\"softmax-regression\",\"inputDim\":1000000,\"numClasses\":2000}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(spec.length);
+        out.write(spec);
+        out.writeLong(1);
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void aSnapshotDeclaringHugeDimensionsIsDeadLetteredNotStoredAndThePreviousModelStillServes() throws Exception {
+        ModelSnapshot poisoned = snapshot("t", 9);
+        poisoned.setParameters(ByteBuffer.wrap(forgedHugeDimensions()));
+        OperatorSubtaskState checkpoint;
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
+            h.processBroadcastElement(record(poisoned, 1), 1);
+            h.processElement(example(0), 2);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("parameters");
+                assertThat(d.getReason()).isEqualTo("model t/default version 9: field 'parameters' does not load: "
+                        + "model spec inputDim 1000000, numClasses 2000, hidden layers [] weights: expected at most 2 "
+                        + "(4 bytes each in the 8 bytes that remain), got 2000000000 (at chorus.models-0@1)");
+                assertThat(d.getTopic()).isEqualTo("chorus.models");
+                assertThat(d.getOffset()).isEqualTo(1);
+                assertThat(d.getKey().array()).asString(StandardCharsets.UTF_8).isEqualTo("t/default");
+            });
+            checkpoint = h.snapshot(1, 3);
+        }
+        try (var h = harness(settings())) {
+            h.initializeState(checkpoint);
+            h.open();
+            h.processBroadcastElement(record(snapshot("t", 3), 2), 4);
+            h.processElement(example(1), 5);
+            assertThat(h.extractOutputValues()).as("version 9 was never stored: version 3 is newer than what is")
+                    .extracting(Prediction::getModelVersion).containsExactly(3L);
+        }
+    }
+
+    @Test
+    void anUndecodableModelRecordIsDeadLetteredWithItsCoordinates() throws Exception {
+        KafkaRecord garbage = new KafkaRecord("chorus.models", 0, 7, 0, null, new byte[] {1, 2, 3});
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(garbage, 0);
+            h.processBroadcastElement(record(snapshot("t", 1), 8), 1);
+            h.processElement(example(0), 2);
+            assertThat(h.extractOutputValues()).hasSize(1);
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getReason()).startsWith("undecodable model record: ").endsWith("(at chorus.models-0@7)");
+                assertThat(d.getOriginal().array()).containsExactly(1, 2, 3);
+                assertThat(d.getOffset()).isEqualTo(7);
+            });
+        }
+    }
+
+    @Test
+    void aTaskPinnedByABogusVersionIsUnpinnedByAResetTombstone() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
+            ModelSnapshot bogus = snapshot("t", 3);
+            bogus.setVersion(Long.MAX_VALUE);
+            h.processBroadcastElement(record(bogus, 1), 1);
+            h.processBroadcastElement(record(snapshot("t", 40), 2), 2);
+            h.processElement(example(0), 3);
+            assertThat(h.extractOutputValues()).as("pinned: version 40 is ignored")
+                    .extracting(Prediction::getModelVersion).containsExactly(Long.MAX_VALUE);
+            h.processBroadcastElement(tombstone("t/default", 3), 4);
+            h.processElement(example(1), 5);
+            assertThat(h.extractOutputValues()).as("after the reset the example waits for a model").hasSize(1);
+            checkpoint = h.snapshot(1, 6);
+        }
+        try (var h = harness(settings())) {
+            h.initializeState(checkpoint);
+            h.open();
+            h.processBroadcastElement(record(snapshot("t", 41), 4), 7);
+            h.processElement(example(2), 8);
+            assertThat(h.extractOutputValues()).as("the reset survives a restore; the waiting example is answered")
+                    .extracting(Prediction::getId, Prediction::getModelVersion)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("x-1", 41L),
+                            org.assertj.core.groups.Tuple.tuple("x-2", 41L));
+            assertThat(deadLetters(h)).isEmpty();
+        }
+    }
+
+    @Test
+    void aTombstoneWithoutAKeyIsDeadLettered() throws Exception {
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(new KafkaRecord("chorus.models", 0, 4, 0, null, null), 0);
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("key");
+                assertThat(d.getReason()).isEqualTo("model reset (a tombstone): field 'key': expected task/variant, "
+                        + "got null (at chorus.models-0@4)");
+            });
         }
     }
 }

@@ -6,9 +6,17 @@ import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
+import dev.chorus.cli.ChorusCli;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
+import dev.chorus.schemas.codec.WireFormat;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +32,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The serve job against a real Kafka broker and a MiniCluster, exactly once: examples waiting for the first
@@ -68,7 +77,7 @@ class ServeJobIT {
             // A newer version replaces it without a restart: probe until it answers, then everything is version 8.
             producer.sendRaw(settings.modelsTopic().name(), "t/default", models.encode(ServeFunctionTest.snapshot("t", 8)));
             producer.flush();
-            int probes = probeUntilVersion(producer, settings, 8);
+            int probes = probeUntilVersion(producer, settings, "probe", 8);
             send(producer, settings, "after-newer", 0, 30);
             assertThat(await(settings, p -> p.getId().startsWith("after-newer-"), 30))
                     .extracting(Prediction::getModelVersion).containsOnly(8L);
@@ -97,6 +106,67 @@ class ServeJobIT {
         }
     }
 
+    @Test
+    void aPoisonedSnapshotIsDeadLetteredAndTheResetCommandUnpinsATaskPinnedByABogusVersion() throws Exception {
+        ServeSettings settings = new ServeSettings()
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
+                .groupId("serve-poison-it")
+                .examplesTopic(new Topic<>("poison.examples", Example.class, WireFormat.AVRO))
+                .predictionsTopic(new Topic<>("poison.predictions", Prediction.class, WireFormat.AVRO))
+                .modelsTopic(new Topic<>("poison.models", ModelSnapshot.class, WireFormat.AVRO))
+                .deadLetterTopic(new Topic<>("poison.dead-letters", DeadLetter.class, WireFormat.AVRO))
+                .checkpointIntervalMs(300)
+                .parallelism(2);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
+        RecordCodec<ModelSnapshot> models = settings.modelsTopic().codec();
+        String topic = settings.modelsTopic().name();
+
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
+            JobClient job = start(settings, null);
+            producer.sendRaw(topic, "t/default", models.encode(ServeFunctionTest.snapshot("t", 3)));
+            send(producer, settings, "before", 0, 10);
+            assertThat(await(settings, p -> p.getId().startsWith("before-"), 10))
+                    .extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // A 300-byte snapshot declaring 2e9 weights: a dead letter, once, and the job keeps serving version 3.
+            ModelSnapshot poisoned = ServeFunctionTest.snapshot("t", 9);
+            poisoned.setParameters(ByteBuffer.wrap(ServeFunctionTest.forgedHugeDimensions()));
+            producer.sendRaw(topic, "t/default", models.encode(poisoned));
+            producer.flush();
+            DeadLetter rejected = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
+                    d -> d.getTopic().equals(topic), 1).get(0);
+            assertThat(rejected.getField()).isEqualTo("parameters");
+            assertThat(rejected.getReason()).startsWith("model t/default version 9: field 'parameters' does not load: ")
+                    .contains("expected at most 2", "got 2000000000");
+            send(producer, settings, "after-poison", 0, 10);
+            assertThat(await(settings, p -> p.getId().startsWith("after-poison-"), 10))
+                    .extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // A valid model with version Long.MAX_VALUE pins the task: nothing the train job publishes is newer.
+            ModelSnapshot bogus = ServeFunctionTest.snapshot("t", 4);
+            bogus.setVersion(Long.MAX_VALUE);
+            producer.sendRaw(topic, "t/default", models.encode(bogus));
+            producer.flush();
+            probeUntilVersion(producer, settings, "pinned", Long.MAX_VALUE);
+
+            // The command writes a tombstone; the serve job forgets the pinned model and takes the next snapshot.
+            StringWriter out = new StringWriter();
+            CommandLine cli = ChorusCli.commandLine();
+            cli.setOut(new PrintWriter(out));
+            int exit = cli.execute("models", "reset", "--task", "t", "--models-topic", topic,
+                    "--bootstrap-servers", KAFKA.broker().bootstrapServers());
+            assertThat(exit).as(out.toString()).isZero();
+            assertThat(out.toString()).startsWith("reset t/default: tombstone written to " + topic + "-0@");
+            producer.sendRaw(topic, "t/default", models.encode(ServeFunctionTest.snapshot("t", 5)));
+            producer.flush();
+            probeUntilVersion(producer, settings, "unpinned", 5);
+            job.cancel().get();
+
+            assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic()))
+                    .as("one dead letter for the poisoned snapshot, though two subtasks rejected it").hasSize(1);
+        }
+    }
+
     private static JobClient start(ServeSettings settings, String savepoint) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         if (savepoint != null) {
@@ -120,12 +190,12 @@ class ServeJobIT {
     }
 
     /** Sends one probe example at a time until a prediction made by {@code version} comes back; returns how many. */
-    private static int probeUntilVersion(ExampleProducer producer, ServeSettings settings, long version)
-            throws InterruptedException {
+    private static int probeUntilVersion(ExampleProducer producer, ServeSettings settings, String prefix,
+            long version) throws InterruptedException {
         Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
         for (int probe = 0; Instant.now().isBefore(deadline); probe++) {
-            send(producer, settings, "probe", probe, 1);
-            String id = "probe-" + probe;
+            send(producer, settings, prefix, probe, 1);
+            String id = prefix + "-" + probe;
             Prediction answer = await(settings, p -> p.getId().equals(id), 1).get(0);
             if (answer.getModelVersion() == version) {
                 return probe + 1;

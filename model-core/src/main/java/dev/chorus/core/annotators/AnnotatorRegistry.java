@@ -155,6 +155,10 @@ public final class AnnotatorRegistry {
     if (max < 1) {
       throw new IOException("annotator registry: expected maxAnnotators >= 1, stream has " + max);
     }
+    // Every saved label model holds a confusion matrix (or averaging weight) per possible annotator after the
+    // registry, so a true maxAnnotators cannot exceed what remains: this bounds the counters allocated here.
+    BinaryState.requireFits(in, max, Double.BYTES,
+        "annotator registry maxAnnotators (a confusion matrix of 8 bytes or more follows for each)");
     AnnotatorRegistry registry = new AnnotatorRegistry(max);
     int size = in.readInt();
     if (size < 0 || size > max) {

@@ -249,6 +249,12 @@ public final class ConfusionEstimates {
     double diagonal = in.readDouble();
     double count = in.readDouble();
     double minStep = in.readDouble();
+    // The confusions, row masses and class masses follow in full: check their size before allocating them.
+    long values = (long) max * k * k + (long) max * k + k;
+    if (k >= 0 && max >= 0) {
+      BinaryState.requireFits(in, values, Double.BYTES,
+          "confusion estimates numClasses " + k + ", maxAnnotators " + max + " values");
+    }
     ConfusionEstimates estimates;
     try {
       estimates = new ConfusionEstimates(k, max, diagonal, count, minStep);

@@ -508,13 +508,30 @@ final class DoctorNet {
     }
   }
 
-  static DoctorNet readFrom(DataInput in) throws IOException {
+  /** Reads what {@link #writeTo} wrote for a label model of {@code maxAnnotators}, one head slot each. */
+  static DoctorNet readFrom(DataInput in, int maxAnnotators) throws IOException {
     ModelSpec spec;
     int maxHeads;
     DoctorNet net;
     try {
       spec = ModelSpec.parse(BinaryState.readString(in, "doctor net spec"));
       maxHeads = in.readInt();
+      if (maxHeads != maxAnnotators) {
+        throw new IOException("doctor net maxHeads: expected the registry's maxAnnotators " + maxAnnotators
+            + ", got " + maxHeads);
+      }
+      // The body's weights (or, without a body, the standardiser's statistics or else a first head) follow in
+      // the stream: a shape the bytes cannot hold is refused before it is built.
+      if (!spec.layers().isEmpty()) {
+        BinaryState.requireFits(in, spec.hiddenWeightCount(), Float.BYTES,
+            "doctor net spec " + spec.shape() + " weights");
+      } else if (spec.standardize()) {
+        BinaryState.requireFits(in, 2L * spec.inputDim(), Double.BYTES,
+            "doctor net spec " + spec.shape() + " standardiser statistics");
+      } else {
+        BinaryState.requireFits(in, (long) spec.inputDim() * spec.numClasses(), Float.BYTES,
+            "doctor net spec " + spec.shape() + " weights of a head");
+      }
       net = new DoctorNet(spec, maxHeads);
     } catch (IllegalArgumentException e) {
       throw new IOException("doctor net: " + e.getMessage(), e);
@@ -538,6 +555,7 @@ final class DoctorNet {
       throw new IOException("doctor net: expected 0.." + maxHeads + " heads, stream has " + count);
     }
     for (int h = 0; h < count; h++) {
+      BinaryState.requireFits(in, (long) net.width * net.k, Float.BYTES, "doctor net head " + h + " weights");
       net.ensureHead(h);
       net.headParameters[h].readValues(in);
       net.headOptimizers[h].readState(in, net.headParameters[h]);

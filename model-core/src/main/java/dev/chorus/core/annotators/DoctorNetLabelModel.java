@@ -115,6 +115,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   static DoctorNetLabelModel readBody(DataInput in) throws IOException {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
-    return new DoctorNetLabelModel(DoctorNet.readFrom(in), registry, estimates);
+    return new DoctorNetLabelModel(DoctorNet.readFrom(in, registry.maxAnnotators()), registry, estimates);
   }
 }

@@ -1,5 +1,6 @@
 package dev.chorus.core.annotators;
 
+import dev.chorus.core.io.BinaryState;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -38,8 +39,8 @@ public final class ItemLabelHistory {
   private int keptCount;
 
   private static final class Entry {
-    final int[] slots;
-    final int[] labels;
+    int[] slots;
+    int[] labels;
     int size;
     long lastTick;
 
@@ -55,6 +56,11 @@ public final class ItemLabelHistory {
       copy.size = size;
       copy.lastTick = lastTick;
       return copy;
+    }
+
+    void growTo(int capacity) {
+      slots = Arrays.copyOf(slots, capacity);
+      labels = Arrays.copyOf(labels, capacity);
     }
   }
 
@@ -111,6 +117,9 @@ public final class ItemLabelHistory {
       entry = entry.copy();
     }
     entries.put(item, entry);
+    if (entry.size == entry.slots.length && entry.size < maxLabelsPerItem) {
+      entry.growTo(maxLabelsPerItem);
+    }
     if (entry.size == maxLabelsPerItem) {
       System.arraycopy(entry.slots, 1, entry.slots, 0, maxLabelsPerItem - 1);
       System.arraycopy(entry.labels, 1, entry.labels, 0, maxLabelsPerItem - 1);
@@ -253,13 +262,18 @@ public final class ItemLabelHistory {
     }
     for (int n = 0; n < size; n++) {
       long item = in.readLong();
-      Entry entry = new Entry(maxLabels);
-      entry.lastTick = in.readLong();
-      entry.size = in.readInt();
-      if (entry.size < 1 || entry.size > maxLabels) {
+      long lastTick = in.readLong();
+      int labels = in.readInt();
+      if (labels < 1 || labels > maxLabels) {
         throw new IOException("item label history: expected 1.." + maxLabels + " labels for item " + item
-            + ", stream has " + entry.size);
+            + ", stream has " + labels);
       }
+      // Room for the labels the item has, not for its bound, which add() grows to: a read item costs what
+      // its bytes hold, however large a bound the stream declares.
+      BinaryState.requireFits(in, labels, 2 * Integer.BYTES, "item label history labels of item " + item);
+      Entry entry = new Entry(labels);
+      entry.lastTick = lastTick;
+      entry.size = labels;
       for (int i = 0; i < entry.size; i++) {
         entry.slots[i] = in.readInt();
         entry.labels[i] = in.readInt();

@@ -3,12 +3,10 @@ package dev.chorus.core.annotators;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.UncheckedIOException;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -73,7 +71,7 @@ public final class LabelModels {
 
   /** Reads a label model from {@link LabelModel#toBytes}. */
   public static LabelModel fromBytes(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+    try (BinaryState.Bytes in = new BinaryState.Bytes(bytes)) {
       LabelModel model = readFrom(in);
       int trailing = in.available();
       if (trailing > 0) {

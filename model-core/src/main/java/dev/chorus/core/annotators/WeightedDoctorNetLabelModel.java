@@ -375,7 +375,8 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = ItemLabelHistory.readFrom(in);
-    DoctorNet net = DoctorNet.readFrom(in);
+    DoctorNet net = DoctorNet.readFrom(in, registry.maxAnnotators());
+    BinaryState.requireFits(in, registry.maxAnnotators(), Double.BYTES, "weighted doctor net averaging logits");
     double[] logits = new double[registry.maxAnnotators()];
     BinaryState.readDoubles(in, logits, "averaging logits");
     int iterations = version == 1 ? 0 : in.readInt();

@@ -1,6 +1,8 @@
 package dev.chorus.core.io;
 
+import java.io.ByteArrayInputStream;
 import java.io.DataInput;
+import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,6 +14,10 @@ import java.nio.charset.StandardCharsets;
  * written as their raw IEEE 754 bits, so every value (NaN payloads included) round-trips bit for bit.
  * Lengths are written before arrays and checked on read against what the reader expects, so a corrupt or
  * mismatched stream fails with a message instead of allocating garbage.
+ *
+ * <p>Saved bytes read through {@link Bytes} know how many bytes are left, and readers check each size a stream
+ * declares against that ({@link #requireFits}) before allocating it: what a reader allocates stays within a
+ * small multiple of the bytes it was given, however large the sizes a corrupt or forged stream declares.
  */
 public final class BinaryState {
 
@@ -19,6 +25,45 @@ public final class BinaryState {
   public static final int MAX_STRING_BYTES = 1 << 20;
 
   private BinaryState() {}
+
+  /** Saved state held in memory, which knows exactly how many of its bytes are left to read. */
+  public static final class Bytes extends DataInputStream {
+    private final ByteArrayInputStream source;
+
+    public Bytes(byte[] bytes) {
+      this(new ByteArrayInputStream(bytes));
+    }
+
+    private Bytes(ByteArrayInputStream source) {
+      super(source);
+      this.source = source;
+    }
+
+    /** Bytes not read yet. */
+    public int remaining() {
+      return source.available();
+    }
+  }
+
+  /**
+   * The bytes left in {@code in} if it is a {@link Bytes}; for any other input (a checkpoint stream, which the
+   * job wrote itself) the amount is unknown and this is {@link Long#MAX_VALUE}, so no check refuses it.
+   */
+  public static long remaining(DataInput in) {
+    return in instanceof Bytes bytes ? bytes.remaining() : Long.MAX_VALUE;
+  }
+
+  /**
+   * Checks, before anything of that size is allocated, that {@code count} items of at least {@code bytesEach}
+   * bytes each can be in what remains of {@code in}; {@code what} names the declared size in the message.
+   */
+  public static void requireFits(DataInput in, long count, int bytesEach, String what) throws IOException {
+    long remaining = remaining(in);
+    if (count < 0 || count > remaining / bytesEach) {
+      throw new IOException(what + ": expected at most " + remaining / bytesEach + " (" + bytesEach
+          + " bytes each in the " + remaining + " bytes that remain), got " + count);
+    }
+  }
 
   /** Writes {@code values.length} then each value's raw bits. */
   public static void writeFloats(DataOutput out, float[] values) throws IOException {
@@ -87,6 +132,10 @@ public final class BinaryState {
     int length = in.readInt();
     if (length < 0 || length > MAX_STRING_BYTES) {
       throw new IOException(what + ": expected a string of 0.." + MAX_STRING_BYTES + " bytes, stream says " + length);
+    }
+    if (length > remaining(in)) {
+      throw new IOException(what + ": expected a string of at most the " + remaining(in)
+          + " bytes that remain, stream says " + length);
     }
     byte[] bytes = new byte[length];
     in.readFully(bytes);

@@ -750,6 +750,34 @@ public final class ModelSpec {
     return layers;
   }
 
+  /**
+   * Weights of the hidden layers' dense matrices (biases and batch normalisation not counted), in long
+   * arithmetic: a saved model holds at least 4 bytes for each, so readers check it against the bytes they were
+   * given before building a network of this shape.
+   */
+  public long hiddenWeightCount() {
+    long weights = 0;
+    long width = inputDim;
+    for (HiddenLayerSpec layer : layers) {
+      weights += width * layer.units();
+      width = layer.units();
+    }
+    return weights;
+  }
+
+  /** {@link #hiddenWeightCount()} plus the output layer's weights: every weight of the learner's network. */
+  public long weightCount() {
+    long width = layers.isEmpty() ? inputDim : layers.get(layers.size() - 1).units();
+    int outputs = isClassifier() ? classificationLoss().outputDim(numClasses) : 1;
+    return hiddenWeightCount() + width * outputs;
+  }
+
+  /** The sizes that decide how much a model of this spec allocates, for messages. */
+  public String shape() {
+    return "inputDim " + inputDim + ", numClasses " + numClasses + ", hidden layers "
+        + layers.stream().map(l -> Integer.toString(l.units())).toList();
+  }
+
   /** The loss's name, e.g. {@code "softmax-cross-entropy"}. */
   public String loss() {
     return loss;

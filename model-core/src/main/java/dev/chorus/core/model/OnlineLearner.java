@@ -18,10 +18,8 @@ import dev.chorus.core.optim.GradientClipping;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -598,6 +596,8 @@ public final class OnlineLearner implements Predictor {
     } catch (IllegalArgumentException e) {
       throw new IOException("OnlineLearner state holds an invalid model spec: " + e.getMessage(), e);
     }
+    // Every weight is in the stream after the spec: a shape the bytes cannot hold is refused before it is built.
+    BinaryState.requireFits(in, spec.weightCount(), Float.BYTES, "model spec " + spec.shape() + " weights");
     // A fresh learner gives the right shapes; everything it drew at creation is overwritten below.
     OnlineLearner learner = create(spec);
     learner.steps = readCount(in, "step count");
@@ -653,7 +653,7 @@ public final class OnlineLearner implements Predictor {
    *     not a readable state, or if bytes are left over after it
    */
   public static OnlineLearner fromBytes(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+    try (BinaryState.Bytes in = new BinaryState.Bytes(bytes)) {
       OnlineLearner learner = readFrom(in);
       int trailing = in.available();
       if (trailing > 0) {

@@ -84,6 +84,8 @@ final class ParameterSlots {
         throw new IOException(owner + " state: " + noun + " for unknown parameter '" + name + "'; parameters are "
             + parameters.names());
       }
+      BinaryState.requireFits(in, (long) slotNames.length * parameters.get(name).size(), Float.BYTES,
+          owner + " state of '" + name + "'");
       float[][] state = new float[slotNames.length][parameters.get(name).size()];
       for (int s = 0; s < slotNames.length; s++) {
         BinaryState.readFloats(in, state[s], owner + " " + slotNames[s] + " of '" + name + "'");

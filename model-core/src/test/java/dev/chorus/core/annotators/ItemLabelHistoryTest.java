@@ -3,6 +3,10 @@ package dev.chorus.core.annotators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.bench.HistoryBenchmark;
+import dev.chorus.core.io.BinaryState;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -72,5 +76,22 @@ class ItemLabelHistoryTest {
         + "count and 3 (annotator, class) pairs").isEqualTo(36 + 100_000L * (8 + 8 + 4 + 3 * 8));
     assertThat(LabelModelConfig.DEFAULT_HISTORY_ITEMS * heapPerItem).as("default history's heap")
         .isLessThanOrEqualTo(128.0 * (1 << 20));
+  }
+
+  @Test
+  void anItemReadBackWithFewerLabelsThanItsBoundGrowsToTheBoundAsLabelsArrive() throws IOException {
+    ItemLabelHistory history = new ItemLabelHistory(10, 100, 3);
+    history.add(5, 0, 2);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    history.writeTo(new DataOutputStream(bytes));
+    ItemLabelHistory read = ItemLabelHistory.readFrom(new BinaryState.Bytes(bytes.toByteArray()));
+    read.add(5, 1, 0);
+    read.add(5, 2, 1);
+    assertThat(read.add(5, 3, 2)).as("the oldest label is dropped at the bound").isEqualTo(3);
+    int[] slots = new int[3];
+    int[] labels = new int[3];
+    assertThat(read.labels(5, slots, labels)).isEqualTo(3);
+    assertThat(slots).containsExactly(1, 2, 3);
+    assertThat(labels).containsExactly(0, 1, 2);
   }
 }
