@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -63,7 +64,8 @@ public final class LatencyBenchmark {
     /** One measured run: a delivery mode at a rate. */
     public record Run(String mode, int rate, long sent, long received, long lost, long duplicated,
             long versionRegressions, long swaps, double p50Ms, double p99Ms, double maxMs,
-            Map<String, Map<String, Double>> stages, Map<String, Double> producer, Map<String, Object> checkpoints) {
+            List<Double> p99BySecond, Map<String, Map<String, Double>> stages, Map<String, Double> pacerLate,
+            Map<String, Double> producer, Map<String, Object> checkpoints) {
 
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -76,7 +78,9 @@ public final class LatencyBenchmark {
             m.put("duplicated", duplicated);
             m.put("version_regressions", versionRegressions);
             m.put("model_swaps", swaps);
+            m.put("p99_ms_by_second", p99BySecond);
             m.put("stages_ms", stages);
+            m.put("pacer_late_ms", new TreeMap<>(pacerLate));
             m.put("examples_producer", producer);
             m.put("checkpoints", checkpoints);
             return m;
@@ -122,10 +126,11 @@ public final class LatencyBenchmark {
                                     e.getValue().get("p99")))
                             .collect(Collectors.joining(", ")));
                     log.accept(String.format("  examples producer: records queued %.1f ms on average, %.1f records a "
-                            + "request; %s checkpoints, p50 %.0f ms, p99 %.0f ms", run.producer()
-                            .get("record_queue_time_avg"), run.producer().get("records_per_request_avg"),
+                            + "request; pacer late p99 %.0f ms; %s checkpoints, p50 %.0f ms, p99 %.0f ms; p99 by "
+                            + "second %s", run.producer().get("record_queue_time_avg"),
+                            run.producer().get("records_per_request_avg"), run.pacerLate().get("p99"),
                             run.checkpoints().get("completed"), run.checkpoints().get("duration_ms_p50"),
-                            run.checkpoints().get("duration_ms_p99")));
+                            run.checkpoints().get("duration_ms_p99"), run.p99BySecond()));
                     byRate.put("rate_" + rate, run.toMap());
                 }
                 results.put(mode, byRate);
@@ -167,7 +172,7 @@ public final class LatencyBenchmark {
             warmUp(producer, settings, watcher);
             // Two seconds at the measured rate first, so that the measured run meets a JIT-compiled job.
             watcher.expect("w-", 2 * rate);
-            sendAtRate(producer, settings, "w-", 2 * rate, rate, new Samples());
+            sendAtRate(producer, settings, "w-", 2 * rate, rate, new Samples(), new Samples());
             watcher.awaitAll(Duration.ofSeconds(30));
 
             int n = (int) (rate * perRun.toSeconds());
@@ -183,7 +188,8 @@ public final class LatencyBenchmark {
             }, "latency-model-swaps");
             swapper.start();
             Samples acks = new Samples();
-            sendAtRate(producer, settings, "m-", n, rate, acks);
+            Samples late = new Samples();
+            sendAtRate(producer, settings, "m-", n, rate, acks, late);
             producing.set(false);
             swapper.join();
             Map<String, Double> producerFigures = producerFigures(producer);
@@ -192,7 +198,9 @@ public final class LatencyBenchmark {
             JsonNode checkpoints = flink.checkpointStatistics(job);
             return new Run(mode, rate, n, watcher.received(), n - distinct, watcher.received() - distinct,
                     watcher.versionRegressions(), models.published() - 1, watcher.percentile(0.50),
-                    watcher.percentile(0.99), watcher.percentile(1.0), watcher.stages(acks), producerFigures,
+                    watcher.percentile(0.99), watcher.percentile(1.0), watcher.p99BySecond(), watcher.stages(acks),
+                    Map.of("p50", late.percentile(0.50), "p99", late.percentile(0.99), "max", late.percentile(1.0)),
+                    producerFigures,
                     checkpointFigures(checkpoints));
         } finally {
             flink.cancel(job);
@@ -228,9 +236,13 @@ public final class LatencyBenchmark {
         return figures;
     }
 
-    /** Sends {@code n} examples with ids {@code prefix<i>} at {@code rate} per second, stamping each with its send time. */
+    /**
+     * Sends {@code n} examples with ids {@code prefix<i>} at {@code rate} per second, stamping each with its send
+     * time; {@code acks} gets each one's time to the broker's acknowledgement, {@code late} how far behind its
+     * schedule it left (a pacer starved of CPU catches up in a burst, which the producer must then queue).
+     */
     private static void sendAtRate(KafkaProducer<byte[], byte[]> producer, ServeSettings settings, String prefix, int n,
-            int rate, Samples acks) {
+            int rate, Samples acks, Samples late) {
         RecordCodec<Example> codec = settings.examplesTopic().codec();
         SplittableRandom random = new SplittableRandom(rate);
         float[] features = new float[DIM];
@@ -241,6 +253,7 @@ public final class LatencyBenchmark {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
+            late.add(Math.max(0, -wait) / 1_000_000);
             for (int j = 0; j < DIM; j++) {
                 features[j] = (float) random.nextDouble();
             }
@@ -354,6 +367,8 @@ public final class LatencyBenchmark {
         private Samples latencies = new Samples();
         private final AtomicLong received = new AtomicLong();
         private final List<long[]> producedAtAndVersion = new ArrayList<>();
+        private long measuredSince;
+        private final Map<Integer, Samples> bySecond = new TreeMap<>();
         private Samples toServe = new Samples();
         private Samples toAppend = new Samples();
         private Samples toConsumer = new Samples();
@@ -385,6 +400,8 @@ public final class LatencyBenchmark {
                 toServe = new Samples();
                 toAppend = new Samples();
                 toConsumer = new Samples();
+                bySecond.clear();
+                measuredSince = System.currentTimeMillis();
             }
         }
 
@@ -402,6 +419,8 @@ public final class LatencyBenchmark {
                             toServe.add(p.getProducedAt() - p.getEventTime());
                             toAppend.add(r.timestamp() - p.getProducedAt());
                             toConsumer.add(now - r.timestamp());
+                            bySecond.computeIfAbsent((int) ((p.getEventTime() - measuredSince) / 1000),
+                                    k -> new Samples()).add(now - p.getEventTime());
                         } else {
                             otherIds.put(p.getId(), Boolean.TRUE);
                         }
@@ -469,6 +488,16 @@ public final class LatencyBenchmark {
                     max = Math.max(max, pv[1]);
                 }
                 return regressions;
+            }
+        }
+
+        /**
+         * The p99 of each second of the run, by send time: a backlog left by the warm-up would show as a falling
+         * trend, a pause of the JVM or the machine as a single high second.
+         */
+        List<Double> p99BySecond() {
+            synchronized (lock) {
+                return bySecond.values().stream().map(second -> second.percentile(0.99)).toList();
             }
         }
 
