@@ -32,8 +32,11 @@ class BenchLatencyIT {
             assertThat(r.path("duplicated").asLong()).as(mode).isZero();
             assertThat(r.path("version_regressions").asLong()).as(mode).isZero();
             assertThat(r.path("p50_ms").asDouble()).as(mode).isLessThanOrEqualTo(r.path("p99_ms").asDouble());
-            // One p99 per second of sending (the last may hold a few late sends of its own).
-            assertThat(r.path("p99_ms_by_second").size()).as(mode).isBetween(2, 3);
+            // One p99 per second of sending (more when a starved pacer sent late), none above the run's maximum.
+            assertThat(r.path("p99_ms_by_second").size()).as(mode).isGreaterThanOrEqualTo(2);
+            for (JsonNode second : r.path("p99_ms_by_second")) {
+                assertThat(second.asDouble()).as(mode).isBetween(0.0, r.path("max_ms").asDouble());
+            }
             for (String stage : new String[] {"producer_ack", "to_serve", "to_append", "to_consumer"}) {
                 JsonNode s = r.at("/stages_ms/" + stage);
                 assertThat(s.path("p50").isNumber()).as("%s %s", mode, stage).isTrue();
