@@ -112,9 +112,11 @@ public final class E2eBenchmark {
      * serve job the examples that waited for the model to arrive on the broadcast side and were then answered in
      * one burst (timed from the first prediction, those examples' reading time fell outside the window and serving
      * seemed faster than reading). The rate from the first record or prediction is reported beside it
-     * ({@code examples_per_s_from_first}).
+     * ({@code examples_per_s_from_first}). A window too short to measure counts as {@link #MIN_WINDOW_MS}.
      */
     static final double STEADY_FROM = 0.25;
+    /** The shortest window a rate is taken over: the broker's timestamps count milliseconds. */
+    static final double MIN_WINDOW_MS = 1;
     /** Bounds each wait for output, so that a broken run fails instead of hanging; not a timing. */
     static final Duration PATIENCE = Duration.ofMinutes(5);
 
@@ -420,11 +422,8 @@ public final class E2eBenchmark {
     static Map<String, Object> rawConsume(String bootstrap, String topic, long n) {
         Map<TopicPartition, Long> end = endOffsets(bootstrap, topic);
         long bytes = 0;
-        long records = 0;
-        long first = 0;
-        long steadyRecords = (long) Math.ceil(n * STEADY_FROM);
-        long steadyFrom = 0;
-        long recordsBeforeSteady = 0;
+        int records = 0;
+        long[] arrivals = new long[Math.toIntExact(n)];
         double cpuBefore = processCpuSeconds();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 TopicReader.committedReader(bootstrap, Map.of()), new ByteArrayDeserializer(),
@@ -433,30 +432,57 @@ public final class E2eBenchmark {
             consumer.seekToBeginning(end.keySet());
             while (records < n) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
-                if (first == 0 && !batch.isEmpty()) {
-                    first = System.nanoTime();
-                }
-                if (steadyFrom == 0 && records >= steadyRecords) {
-                    steadyFrom = System.nanoTime();
-                    recordsBeforeSteady = records;
-                }
+                long arrived = System.nanoTime();
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
                     bytes += r.value().length;
-                    records++;
+                    arrivals[records++] = arrived;
                 }
             }
         }
-        long last = System.nanoTime();
-        double seconds = (last - steadyFrom) / 1e9;
-        double rate = (records - recordsBeforeSteady) / seconds;
+        double rate = steadyRate(arrivals);
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("examples_per_s", rate);
         figures.put("mb_per_s", rate * bytes / records / 1e6);
-        figures.put("seconds", seconds);
-        figures.put("examples_per_s_from_first", records / ((last - first) / 1e9));
+        figures.put("seconds", steadyCount(records) / rate);
+        figures.put("examples_per_s_from_first", perSecond(records, (arrivals[records - 1] - arrivals[0]) / 1e6));
         putCpu(figures, processCpuSeconds() - cpuBefore, records);
         figures.put("value_bytes", bytes);
         return figures;
+    }
+
+    /**
+     * The steady rate of records that arrived at {@code arrivalNanos} (in order): those from the {@link #STEADY_FROM}
+     * mark on, over the window from its arrival to the last one's.
+     */
+    static double steadyRate(long[] arrivalNanos) {
+        int from = steadyIndex(arrivalNanos.length);
+        return perSecond(steadyCount(arrivalNanos.length),
+                (arrivalNanos[arrivalNanos.length - 1] - arrivalNanos[from]) / 1e6);
+    }
+
+    /**
+     * The index of the record or prediction that opens the steady window: the {@code n/4}-th, or the last one when
+     * there are too few for a window after it.
+     */
+    static int steadyIndex(long count) {
+        if (count == 0) {
+            throw new IllegalStateException("no record or prediction was counted");
+        }
+        return (int) Math.min(count - 1, (long) Math.ceil(count * STEADY_FROM));
+    }
+
+    /** Records or predictions in the steady window: from {@link #steadyIndex} on, so at least one. */
+    static long steadyCount(long count) {
+        return count - steadyIndex(count);
+    }
+
+    /**
+     * {@code examples} per second over a window of {@code windowMs}. A window shorter than {@link #MIN_WINDOW_MS}
+     * (a run too short to have a steady part, or a window that ends before it begins) counts as that, so a rate is
+     * always positive and finite; on such a run it only says the examples took at most a millisecond.
+     */
+    static double perSecond(long examples, double windowMs) {
+        return examples / (Math.max(windowMs, MIN_WINDOW_MS) / 1e3);
     }
 
     // ---- train ------------------------------------------------------------------------------------------------
@@ -1014,19 +1040,12 @@ public final class E2eBenchmark {
         synchronized long steadyFrom() {
             long[] sorted = Arrays.copyOf(appendedAt, (int) count);
             Arrays.sort(sorted);
-            return sorted[steadyIndex()];
+            return sorted[steadyIndex(count)];
         }
 
         /** Predictions in the steady window: those appended from {@link #steadyFrom()} on. */
         synchronized long steadyCount() {
-            return count - steadyIndex();
-        }
-
-        private int steadyIndex() {
-            if (count == 0) {
-                throw new IllegalStateException("no prediction was made");
-            }
-            return (int) Math.min(count - 1, (long) Math.ceil(count * STEADY_FROM));
+            return E2eBenchmark.steadyCount(count);
         }
 
         /** When the count reached the expected number; 0 while it has not. */
@@ -1126,15 +1145,20 @@ public final class E2eBenchmark {
     // ---- helpers ----------------------------------------------------------------------------------------------
 
     /**
-     * A job run's rate figures: the steady rate from {@link PredictionClock#steadyFrom()} to {@code end}, the rate
-     * from its first prediction, its wall time, and its CPU per example.
+     * A job run's rate figures: the steady rate from {@link PredictionClock#steadyFrom()} to {@code end} (see
+     * {@link #perSecond} for a window too short to measure), the rate from its first prediction, its wall time, and
+     * its CPU per example.
      */
     static Map<String, Object> rateFigures(PredictionClock predictions, long end, long n, JobRun run, double cpu) {
         long start = predictions.steadyFrom();
+        // A train line ends with its final snapshot's arrival, which on a short at-least-once run can come before
+        // the predictions' own producer has appended them; the line's work ends no earlier than that append.
+        long last = Math.max(end, predictions.lastAppendedAt());
+        double windowMs = Math.max(last - start, MIN_WINDOW_MS);
         Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("examples_per_s", predictions.steadyCount() / ((end - start) / 1e3));
-        figures.put("seconds", (end - start) / 1e3);
-        figures.put("examples_per_s_from_first", n / ((end - predictions.firstProducedAt()) / 1e3));
+        figures.put("examples_per_s", perSecond(predictions.steadyCount(), windowMs));
+        figures.put("seconds", windowMs / 1e3);
+        figures.put("examples_per_s_from_first", perSecond(n, last - predictions.firstProducedAt()));
         figures.put("job_seconds", (run.finished() - run.submitted()) / 1e3);
         putCpu(figures, cpu, n);
         return figures;

@@ -1,5 +1,6 @@
 package dev.chorus.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
@@ -22,15 +23,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -60,7 +64,9 @@ public final class LatencyBenchmark {
 
     /** One measured run: a delivery mode at a rate. */
     public record Run(String mode, int rate, long sent, long received, long lost, long duplicated,
-            long versionRegressions, long swaps, double p50Ms, double p99Ms, double maxMs) {
+            long versionRegressions, long swaps, double p50Ms, double p99Ms, double maxMs,
+            List<Double> p99BySecond, Map<String, Map<String, Double>> stages, Map<String, Double> pacerLate,
+            Map<String, Double> producer, Map<String, Object> checkpoints) {
 
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -73,9 +79,24 @@ public final class LatencyBenchmark {
             m.put("duplicated", duplicated);
             m.put("version_regressions", versionRegressions);
             m.put("model_swaps", swaps);
+            m.put("p99_ms_by_second", p99BySecond);
+            m.put("stages_ms", stages);
+            m.put("pacer_late_ms", new TreeMap<>(pacerLate));
+            m.put("examples_producer", producer);
+            m.put("checkpoints", checkpoints);
             return m;
         }
     }
+
+    /**
+     * Where a prediction's latency accrues, each stage from its own pair of clocks (all this JVM's):
+     * {@code producer_ack} from the example's send to the broker's acknowledgement (the producer's batching and
+     * the broker's append), {@code to_serve} from the send to the serve operator's prediction (adds the source's
+     * fetch, decoding and the shuffle to the task's subtask), {@code to_append} from the prediction to the broker's
+     * append of it (the sink's producer), {@code to_consumer} from that append to the measuring consumer (its
+     * fetch; for exactly-once also the wait for the checkpoint that commits it).
+     */
+    static final List<String> STAGES = List.of("producer_ack", "to_serve", "to_append", "to_consumer");
 
     private final List<Integer> rates;
     private final Duration perRun;
@@ -101,6 +122,16 @@ public final class LatencyBenchmark {
                             + "duplicated %d, version regressions %d, %d model swaps", mode, rate, run.p50Ms(),
                             run.p99Ms(), run.maxMs(), run.sent(), run.lost(), run.duplicated(),
                             run.versionRegressions(), run.swaps()));
+                    log.accept("  stages p50/p99 ms: " + run.stages().entrySet().stream()
+                            .map(e -> String.format("%s %.0f/%.0f", e.getKey(), e.getValue().get("p50"),
+                                    e.getValue().get("p99")))
+                            .collect(Collectors.joining(", ")));
+                    log.accept(String.format("  examples producer: records queued %.1f ms on average, %.1f records a "
+                            + "request; pacer late p99 %.0f ms; %s checkpoints, p50 %.0f ms, p99 %.0f ms; p99 by "
+                            + "second %s", run.producer().get("record_queue_time_avg"),
+                            run.producer().get("records_per_request_avg"), run.pacerLate().get("p99"),
+                            run.checkpoints().get("completed"), run.checkpoints().get("duration_ms_p50"),
+                            run.checkpoints().get("duration_ms_p99"), run.p99BySecond()));
                     byRate.put("rate_" + rate, run.toMap());
                 }
                 results.put(mode, byRate);
@@ -125,7 +156,8 @@ public final class LatencyBenchmark {
                 .checkpointIntervalMs(exactlyOnce ? EXACTLY_ONCE_CHECKPOINT_MS : 1000)
                 .parallelism(2);
         kafka.createTopics(List.of(new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
+                // LogAppendTime: a prediction's timestamp is when the broker appended it (the to_append stage).
+                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1).configs(withLogAppendTime()),
                 new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
                 new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
 
@@ -140,7 +172,7 @@ public final class LatencyBenchmark {
             warmUp(producer, settings, watcher);
             // Two seconds at the measured rate first, so that the measured run meets a JIT-compiled job.
             watcher.expect("w-", 2 * rate);
-            sendAtRate(producer, settings, "w-", 2 * rate, rate);
+            sendAtRate(producer, settings, "w-", 2 * rate, rate, new Samples(), new Samples());
             watcher.awaitAll(Duration.ofSeconds(30));
 
             int n = (int) (rate * perRun.toSeconds());
@@ -155,23 +187,62 @@ public final class LatencyBenchmark {
                 }
             }, "latency-model-swaps");
             swapper.start();
-            sendAtRate(producer, settings, "m-", n, rate);
+            Samples acks = new Samples();
+            Samples late = new Samples();
+            sendAtRate(producer, settings, "m-", n, rate, acks, late);
             producing.set(false);
             swapper.join();
+            Map<String, Double> producerFigures = producerFigures(producer);
             watcher.awaitAll(Duration.ofSeconds(30));
             long distinct = watcher.distinct();
+            JsonNode checkpoints = flink.checkpointStatistics(job);
             return new Run(mode, rate, n, watcher.received(), n - distinct, watcher.received() - distinct,
                     watcher.versionRegressions(), models.published() - 1, watcher.percentile(0.50),
-                    watcher.percentile(0.99), watcher.percentile(1.0));
+                    watcher.percentile(0.99), watcher.percentile(1.0), watcher.p99BySecond(), watcher.stages(acks),
+                    Map.of("p50", late.percentile(0.50), "p99", late.percentile(0.99), "max", late.percentile(1.0)),
+                    producerFigures,
+                    checkpointFigures(checkpoints));
         } finally {
             flink.cancel(job);
             models.close();
         }
     }
 
-    /** Sends {@code n} examples with ids {@code prefix<i>} at {@code rate} per second, stamping each with its send time. */
+    /**
+     * The examples producer's own account (Kafka's producer metrics, whose samples take in the warm-up too): how
+     * long records queued before a request took them, how many went in a request, and the broker's round trip.
+     */
+    private static Map<String, Double> producerFigures(KafkaProducer<byte[], byte[]> producer) {
+        Map<String, Double> figures = new LinkedHashMap<>();
+        for (String name : List.of("record-queue-time-avg", "record-queue-time-max", "records-per-request-avg",
+                "batch-size-avg", "request-latency-avg", "request-latency-max", "bufferpool-wait-ratio")) {
+            producer.metrics().forEach((metricName, metric) -> {
+                if (metricName.group().equals("producer-metrics") && metricName.name().equals(name)) {
+                    figures.put(name.replace('-', '_'), ((Number) metric.metricValue()).doubleValue());
+                }
+            });
+        }
+        return figures;
+    }
+
+    /** Completed checkpoints of the run and their end-to-end durations, from Flink's REST API. */
+    private static Map<String, Object> checkpointFigures(JsonNode statistics) {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("completed", statistics.path("counts").path("completed").asLong());
+        JsonNode duration = statistics.path("summary").path("end_to_end_duration");
+        for (String q : List.of("p50", "p99", "max")) {
+            figures.put("duration_ms_" + q, duration.path(q).asDouble());
+        }
+        return figures;
+    }
+
+    /**
+     * Sends {@code n} examples with ids {@code prefix<i>} at {@code rate} per second, stamping each with its send
+     * time; {@code acks} gets each one's time to the broker's acknowledgement, {@code late} how far behind its
+     * schedule it left (a pacer starved of CPU catches up in a burst, which the producer must then queue).
+     */
     private static void sendAtRate(KafkaProducer<byte[], byte[]> producer, ServeSettings settings, String prefix, int n,
-            int rate) {
+            int rate, Samples acks, Samples late) {
         RecordCodec<Example> codec = settings.examplesTopic().codec();
         SplittableRandom random = new SplittableRandom(rate);
         float[] features = new float[DIM];
@@ -182,13 +253,19 @@ public final class LatencyBenchmark {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
+            late.add(Math.max(0, -wait) / 1_000_000);
             for (int j = 0; j < DIM; j++) {
                 features[j] = (float) random.nextDouble();
             }
+            long sentAt = System.currentTimeMillis();
             Example e = Example.newBuilder().setId(prefix + i).setTask(TASK).setFeatures(Float32.pack(features))
-                    .setEventTime(System.currentTimeMillis()).build();
+                    .setEventTime(sentAt).build();
             producer.send(new ProducerRecord<>(settings.examplesTopic().name(),
-                    e.getId().getBytes(StandardCharsets.UTF_8), codec.encode(e)));
+                    e.getId().getBytes(StandardCharsets.UTF_8), codec.encode(e)), (metadata, error) -> {
+                        if (error == null) {
+                            acks.add(System.currentTimeMillis() - sentAt);
+                        }
+                    });
         }
         producer.flush();
     }
@@ -211,11 +288,22 @@ public final class LatencyBenchmark {
     }
 
     private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(producerProperties(bootstrap), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * No linger, so that an example leaves as soon as a connection is free; batches of up to 256 KiB, as in
+     * {@code ExampleProducer}, so that when the broker is slower than the pacer the queued examples leave together.
+     * With Kafka's default of 16 KiB a batch held five 3 KB examples, five requests in flight carried 50, and at
+     * 10,000/s on a busy machine examples queued in the producer for over a second (docs/BENCHMARKS.md).
+     */
+    static Properties producerProperties(String bootstrap) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
         props.put(ProducerConfig.ACKS_CONFIG, "1");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        return props;
     }
 
     /** Publishes snapshots of a model that changes a little each time, with versions 1, 2, 3, … */
@@ -276,10 +364,14 @@ public final class LatencyBenchmark {
         private String measuredPrefix = "\0";
         private int expected;
         private BitSet seen = new BitSet();
-        private long[] latencies = new long[0];
-        private int latencyCount;
+        private Samples latencies = new Samples();
         private final AtomicLong received = new AtomicLong();
         private final List<long[]> producedAtAndVersion = new ArrayList<>();
+        private long measuredSince;
+        private final Map<Integer, Samples> bySecond = new TreeMap<>();
+        private Samples toServe = new Samples();
+        private Samples toAppend = new Samples();
+        private Samples toConsumer = new Samples();
         private final Map<String, Boolean> otherIds = new java.util.concurrent.ConcurrentHashMap<>();
 
         PredictionWatcher(String bootstrap, ServeSettings settings) {
@@ -302,10 +394,14 @@ public final class LatencyBenchmark {
                 measuredPrefix = prefix;
                 expected = n;
                 seen = new BitSet(n);
-                latencies = new long[Math.max(16, n)];
-                latencyCount = 0;
+                latencies = new Samples();
                 received.set(0);
                 producedAtAndVersion.clear();
+                toServe = new Samples();
+                toAppend = new Samples();
+                toConsumer = new Samples();
+                bySecond.clear();
+                measuredSince = System.currentTimeMillis();
             }
         }
 
@@ -318,11 +414,13 @@ public final class LatencyBenchmark {
                         if (p.getId().startsWith(measuredPrefix)) {
                             received.incrementAndGet();
                             seen.set(Integer.parseInt(p.getId().substring(measuredPrefix.length())));
-                            if (latencyCount == latencies.length) {
-                                latencies = Arrays.copyOf(latencies, latencies.length * 2);
-                            }
-                            latencies[latencyCount++] = now - p.getEventTime();
+                            latencies.add(now - p.getEventTime());
                             producedAtAndVersion.add(new long[] {p.getProducedAt(), p.getModelVersion()});
+                            toServe.add(p.getProducedAt() - p.getEventTime());
+                            toAppend.add(r.timestamp() - p.getProducedAt());
+                            toConsumer.add(now - r.timestamp());
+                            bySecond.computeIfAbsent((int) ((p.getEventTime() - measuredSince) / 1000),
+                                    k -> new Samples()).add(now - p.getEventTime());
                         } else {
                             otherIds.put(p.getId(), Boolean.TRUE);
                         }
@@ -393,15 +491,32 @@ public final class LatencyBenchmark {
             }
         }
 
+        /**
+         * The p99 of each second of the run, by send time: a backlog left by the warm-up would show as a falling
+         * trend, a pause of the JVM or the machine as a single high second.
+         */
+        List<Double> p99BySecond() {
+            synchronized (lock) {
+                return bySecond.values().stream().map(second -> second.percentile(0.99)).toList();
+            }
+        }
+
+        /** p50 and p99 of each of {@link #STAGES}, the first from {@code acks}. */
+        Map<String, Map<String, Double>> stages(Samples acks) {
+            synchronized (lock) {
+                Map<String, Map<String, Double>> stages = new LinkedHashMap<>();
+                List<Samples> samples = List.of(acks, toServe, toAppend, toConsumer);
+                for (int i = 0; i < STAGES.size(); i++) {
+                    stages.put(STAGES.get(i), Map.of("p50", samples.get(i).percentile(0.50),
+                            "p99", samples.get(i).percentile(0.99)));
+                }
+                return stages;
+            }
+        }
+
         double percentile(double q) {
             synchronized (lock) {
-                if (latencyCount == 0) {
-                    return Double.NaN;
-                }
-                long[] sorted = Arrays.copyOf(latencies, latencyCount);
-                Arrays.sort(sorted);
-                int index = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-                return sorted[Math.max(0, index)];
+                return latencies.percentile(q);
             }
         }
 
@@ -411,5 +526,35 @@ public final class LatencyBenchmark {
             thread.join();
             consumer.close();
         }
+    }
+
+    /** Millisecond samples, added from any thread, and their percentiles. */
+    static final class Samples {
+        private long[] values = new long[1024];
+        private int count;
+
+        synchronized void add(long value) {
+            if (count == values.length) {
+                values = Arrays.copyOf(values, count * 2);
+            }
+            values[count++] = value;
+        }
+
+        /** The smallest sample at or above the {@code q} quantile; NaN when there is none. */
+        synchronized double percentile(double q) {
+            if (count == 0) {
+                return Double.NaN;
+            }
+            long[] sorted = Arrays.copyOf(values, count);
+            Arrays.sort(sorted);
+            int index = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+            return sorted[Math.max(0, index)];
+        }
+    }
+
+    private static Map<String, String> withLogAppendTime() {
+        Map<String, String> configs = new HashMap<>(KafkaIO.SINK_TOPIC_CONFIGS);
+        configs.put("message.timestamp.type", "LogAppendTime");
+        return configs;
     }
 }

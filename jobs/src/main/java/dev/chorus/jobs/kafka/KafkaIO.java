@@ -60,9 +60,21 @@ public final class KafkaIO {
     /** Writes records to {@code topic} keyed by {@code key}, exactly once (transactions) unless configured otherwise. */
     public static <T extends SpecificRecord> KafkaSink<T> sink(JobSettings<?> settings, Topic<T> topic,
             SerializableFunction<T, String> key, String name) {
+        return sink(settings, topic, key, name, Map.of());
+    }
+
+    /**
+     * {@link #sink(JobSettings, Topic, SerializableFunction, String)} with producer settings the job prefers to
+     * Kafka's defaults; the settings' own Kafka properties still win over them.
+     */
+    public static <T extends SpecificRecord> KafkaSink<T> sink(JobSettings<?> settings, Topic<T> topic,
+            SerializableFunction<T, String> key, String name, Map<String, String> producerDefaults) {
+        Properties producer = new Properties();
+        producer.putAll(producerDefaults);
+        producer.putAll(properties(settings));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(settings.bootstrapServers())
-                .setKafkaProducerConfig(properties(settings))
+                .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new TopicSerializer<>(topic, key))
                 .setDeliveryGuarantee(settings.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE
                         : DeliveryGuarantee.AT_LEAST_ONCE)
