@@ -3,6 +3,7 @@ package dev.chorus.cli;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.serve.ServeSettings;
+import dev.chorus.jobs.JobOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +28,11 @@ public final class ServeCommand extends LocalJobCommand {
     @Override
     int parallelism() {
         return settings().parallelism();
+    }
+
+    @Override
+    JobOptions jobOptions() {
+        return options;
     }
 
     @Override
