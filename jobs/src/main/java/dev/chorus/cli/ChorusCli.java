@@ -95,7 +95,8 @@ public final class ChorusCli {
                 cmd.getErr().print(secrets.redact(trace.toString()));
             } else {
                 // These messages are the whole story; for others the stack trace may tell more.
-                String message = e instanceof KafkaUnreachableException || e instanceof RecordDecodingException
+                String message = e instanceof KafkaUnreachableException || e instanceof KafkaDeniedException
+                        || e instanceof RecordDecodingException
                         ? e.getMessage() : oneLine(e) + " (run with --verbose for details)";
                 cmd.getErr().println(secrets.redact(cmd.getCommandSpec().qualifiedName() + ": " + message));
             }

@@ -69,6 +69,9 @@ abstract class LocalJobCommand implements Callable<Integer> {
     /** Adds the job to {@code env}. */
     abstract void build(StreamExecutionEnvironment env);
 
+    /** How to explain a refusal of Kafka's authorizer to this job: its topics, groups and transactional ids. */
+    abstract KafkaDenied kafkaDenied();
+
     /** The job's options, as parsed. */
     abstract JobOptions jobOptions();
 
@@ -86,7 +89,13 @@ abstract class LocalJobCommand implements Callable<Integer> {
             build(env);
             JobID job = flink.submit(env, jobName());
             System.out.printf("%s %s running; Flink web UI at %s (Ctrl-C stops it)%n", jobName(), job, flink.webUi());
-            flink.await(job);
+            KafkaDenied denials = kafkaDenied();
+            try {
+                flink.await(job, KafkaDenied::isDenial);
+            } catch (IllegalStateException failed) {
+                throw denials.explain(failed).map(line -> (RuntimeException) new KafkaDeniedException(line, failed))
+                        .orElse(failed);
+            }
         }
         return 0;
     }
