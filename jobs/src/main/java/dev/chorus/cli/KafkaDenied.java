@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.util.SerializedThrowable;
@@ -42,12 +43,16 @@ record KafkaDenied(String bootstrapServers, Map<String, String> kafkaSettings, S
 
     /** The one-line explanation of the first authorization failure in {@code failure}'s cause chain, if any. */
     Optional<String> explain(Throwable failure) {
-        return denial(failure).map(this::describe);
+        return denial(failure).map(denied -> describe(denied, failure));
     }
 
-    private String describe(AuthorizationException denied) {
-        if (denied instanceof TopicAuthorizationException topics && !topics.unauthorizedTopics().isEmpty()) {
-            String topic = topics.unauthorizedTopics().stream().sorted().findFirst().orElseThrow();
+    private String describe(AuthorizationException denied, Throwable failure) {
+        Optional<String> deniedTopic = denied instanceof TopicAuthorizationException topics
+                && !topics.unauthorizedTopics().isEmpty()
+                ? topics.unauthorizedTopics().stream().sorted().findFirst()
+                : denied instanceof TopicAuthorizationException ? jobTopicNamedIn(failure) : Optional.empty();
+        if (deniedTopic.isPresent()) {
+            String topic = deniedTopic.get();
             String operation = outputTopics.contains(topic) ? "Write" : inputTopics.contains(topic) ? "Read" : "Describe";
             return line(operation, "topic " + topic, "--topic " + topic);
         }
@@ -82,6 +87,28 @@ record KafkaDenied(String bootstrapServers, Map<String, String> kafkaSettings, S
         }
         String protocol = kafkaSettings.getOrDefault("security.protocol", "PLAINTEXT");
         return protocol.equalsIgnoreCase("PLAINTEXT") ? "User:ANONYMOUS" : "User:<this job's principal>";
+    }
+
+    /**
+     * The job's topic that a message along {@code failure}'s chain names: an admin client's describeTopics
+     * fails with a {@link TopicAuthorizationException} that names no topic, but the connector's wrapper does.
+     */
+    private Optional<String> jobTopicNamedIn(Throwable failure) {
+        Set<String> topics = new TreeSet<>(inputTopics);
+        topics.addAll(outputTopics);
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 64; t = t.getCause(), depth++) {
+            String message = t.getMessage();
+            if (message == null) {
+                continue;
+            }
+            for (String topic : topics) {
+                if (Pattern.compile("(?<![\\w.-])" + Pattern.quote(topic) + "(?![\\w.-])").matcher(message).find()) {
+                    return Optional.of(topic);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<AuthorizationException> denial(Throwable failure) {

@@ -44,6 +44,18 @@ class KafkaDeniedTest {
     }
 
     @Test
+    void aTopicDenialThatNamesNoTopicTakesTheJobTopicItsWrapperNames() {
+        // What Flink's Kafka source enumerator throws when the admin client may not describe the topic.
+        Throwable failure = new RuntimeException("Failed to list subscribed topic partitions due to ",
+                new RuntimeException("Failed to get metadata for topics [chorus.examples].",
+                        new TopicAuthorizationException("Topic authorization failed.")));
+        assertThat(TRAIN.explain(failure).orElseThrow()).startsWith(
+                "Kafka denied READ on topic chorus.examples to User:chorus: ");
+        assertThat(TRAIN.explain(new TopicAuthorizationException("Topic authorization failed.")).orElseThrow())
+                .isEqualTo("Kafka denied User:chorus access: Topic authorization failed.");
+    }
+
+    @Test
     void groupsNeedReadTransactionalIdsWriteOnTheJobsPrefixAndTheClusterIdempotentWrite() {
         assertThat(TRAIN.explain(new KafkaException("x", GroupAuthorizationException.forGroupId("chorus-train"))))
                 .contains("Kafka denied READ on group chorus-train to User:chorus: grant it with kafka-acls.sh "

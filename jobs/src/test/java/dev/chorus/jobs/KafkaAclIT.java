@@ -186,13 +186,7 @@ class KafkaAclIT {
         createTopics(train);
         grant(trainAcls(train, missing));
         produceExamples(train.examplesTopic());
-        Path config = dir.resolve(group + ".properties");
-        StringBuilder text = new StringBuilder("bootstrap-servers=" + kafka.saslSslBootstrapServers() + "\n");
-        client.forEach((k, v) -> text.append("kafka.").append(k).append('=').append(v.replace("\\", "\\\\"))
-                .append('\n'));
-        Files.writeString(config, text, StandardCharsets.UTF_8);
-
-        SecuredKafkaIT.Run run = SecuredKafkaIT.Run.of("--config", config.toString(), "train", "--spec", SPEC,
+        SecuredKafkaIT.Run run = SecuredKafkaIT.Run.of("--config", configFile(group).toString(), "train", "--spec", SPEC,
                 "--group-id", group, "--examples-topic", train.examplesTopic().name(),
                 "--predictions-topic", train.predictionsTopic().name(), "--models-topic", train.modelsTopic().name(),
                 "--dead-letter-topic", train.deadLetterTopic().name(),
@@ -204,7 +198,46 @@ class KafkaAclIT {
                 kafka.saslSslBootstrapServers()) + System.lineSeparator());
     }
 
+    /** The serve job without Read on the models topic it serves from: {@code chorus serve} says so on one line. */
+    @Test
+    void serveWithoutReadOnTheModelsTopicFailsTheCommandWithOneLineNamingIt() throws Exception {
+        TrainSettings topics = trainSettings("acl-serve-denied", "acl-serve-denied.predictions");
+        createTopics(topics);
+        ServeSettings serve = new ServeSettings()
+                .groupId("acl-serve-denied")
+                .examplesTopic(topics.examplesTopic())
+                .modelsTopic(topics.modelsTopic())
+                .predictionsTopic(topics.predictionsTopic())
+                .deadLetterTopic(topics.deadLetterTopic());
+        List<AclBinding> acls = new ArrayList<>(serveAcls(serve));
+        acls.removeIf(acl -> acl.pattern().name().equals(serve.modelsTopic().name()));
+        assertThat(acls).hasSize(serveAcls(serve).size() - 1);
+        grant(acls);
+        produceExamples(serve.examplesTopic());
+
+        SecuredKafkaIT.Run run = SecuredKafkaIT.Run.of("--config", configFile("acl-serve-denied").toString(), "serve",
+                "--group-id", serve.groupId(), "--examples-topic", serve.examplesTopic().name(),
+                "--models-topic", serve.modelsTopic().name(), "--predictions-topic", serve.predictionsTopic().name(),
+                "--dead-letter-topic", serve.deadLetterTopic().name(), "--slots", "2");
+
+        assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("chorus serve: Kafka denied READ on topic acl-serve-denied.models to "
+                + "User:chorus: grant it with kafka-acls.sh --bootstrap-server " + kafka.saslSslBootstrapServers()
+                + " --add --allow-principal User:chorus --operation Read --topic acl-serve-denied.models"
+                + System.lineSeparator());
+    }
+
     // ------------------------------------------------------------------------------------------------------
+
+    /** A CLI configuration file with the SASL_SSL address and the job user's settings as {@code kafka.*} lines. */
+    static Path configFile(String name) throws IOException {
+        Path config = dir.resolve(name + ".properties");
+        StringBuilder text = new StringBuilder("bootstrap-servers=" + kafka.saslSslBootstrapServers() + "\n");
+        client.forEach((k, v) -> text.append("kafka.").append(k).append('=').append(v.replace("\\", "\\\\"))
+                .append('\n'));
+        Files.writeString(config, text, StandardCharsets.UTF_8);
+        return config;
+    }
 
     static TrainSettings trainSettings(String group, String predictionsTopic) {
         return new TrainSettings()
