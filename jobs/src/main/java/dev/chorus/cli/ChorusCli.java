@@ -86,13 +86,17 @@ public final class ChorusCli {
             boolean verbose = parsed.matchedOption("--verbose") != null
                     || parsed.subcommands().stream().anyMatch(p -> p.matchedOption("--verbose") != null);
             Secrets secrets = secrets(config, parsed.originalArgs().toArray(String[]::new));
+            if (cmd.getCommand() instanceof LocalJobCommand job) {
+                secrets.addSettings(kafkaSettingsOrNone(job));
+            }
             if (verbose) {
                 StringWriter trace = new StringWriter();
                 e.printStackTrace(new PrintWriter(trace));
                 cmd.getErr().print(secrets.redact(trace.toString()));
             } else {
                 // These messages are the whole story; for others the stack trace may tell more.
-                String message = e instanceof KafkaUnreachableException || e instanceof RecordDecodingException
+                String message = e instanceof KafkaUnreachableException || e instanceof KafkaDeniedException
+                        || e instanceof RecordDecodingException
                         ? e.getMessage() : oneLine(e) + " (run with --verbose for details)";
                 cmd.getErr().println(secrets.redact(cmd.getCommandSpec().qualifiedName() + ": " + message));
             }
@@ -129,9 +133,8 @@ public final class ChorusCli {
         if (last.getCommand() instanceof LocalJobCommand job && !job.flinkRun && !job.submit) {
             // The jobs' options come from dev.chorus.jobs; picocli's model reaches them without widening their API.
             String bootstrapServers = last.getCommandSpec().findOption("--bootstrap-servers").getValue();
-            Map<String, String> kafkaProperties = last.getCommandSpec().findOption(KAFKA_PROPERTY_OPTION).getValue();
             try {
-                KafkaOptions.requireReachable(bootstrapServers, kafkaProperties);
+                KafkaOptions.requireReachable(bootstrapServers, job.jobOptions().kafkaSettings());
             } catch (KafkaUnreachableException e) {
                 throw new CommandLine.ExecutionException(last, e.getMessage(), e);
             }
@@ -148,6 +151,15 @@ public final class ChorusCli {
             // No file, no secrets from it; the file's own problem is what is being reported.
         }
         return secrets;
+    }
+
+    /** The job's Kafka settings from its file, the environment and the flags; none when they cannot be read. */
+    private static Map<String, String> kafkaSettingsOrNone(LocalJobCommand job) {
+        try {
+            return job.jobOptions().kafkaSettings();
+        } catch (IllegalArgumentException unreadable) {
+            return Map.of();
+        }
     }
 
     /** The deepest message of a failure chain, on one line. */

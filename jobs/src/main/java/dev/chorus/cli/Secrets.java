@@ -9,6 +9,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Keeps the values of secret Kafka settings (passwords, JAAS configurations, other secrets) out of whatever the
@@ -31,12 +37,27 @@ final class Secrets {
     private static final Pattern SETTING_ARGUMENT =
             Pattern.compile("^(?:-X|--kafka-property=)?([A-Za-z0-9._-]+)=(.*)$", Pattern.DOTALL);
 
+    /**
+     * The client settings Kafka itself declares secret (type {@code PASSWORD}: {@code ssl.keystore.key},
+     * {@code ssl.key.password}, {@code sasl.jaas.config}, …), which its own configuration dumps print as
+     * {@code [hidden]}.
+     */
+    private static final Set<String> KAFKA_PASSWORD_KEYS = Stream.of(ProducerConfig.configDef(),
+                    ConsumerConfig.configDef(), AdminClientConfig.configDef())
+            .flatMap(def -> def.configKeys().values().stream())
+            .filter(key -> key.type == ConfigDef.Type.PASSWORD)
+            .map(key -> key.name)
+            .collect(Collectors.toUnmodifiableSet());
+    /** Secret-sounding names beyond Kafka's own list: plugins' settings (an OAuth client secret, credentials). */
+    private static final Pattern SECRET_NAME =
+            Pattern.compile("password|secret|credential|jaas\\.config");
+
     private final Set<String> values = new LinkedHashSet<>();
 
     /** Whether the Kafka setting {@code key} holds a secret and so must never be printed. */
     static boolean isSecret(String key) {
-        String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("secret") || k.endsWith("jaas.config");
+        String k = key.trim().toLowerCase(Locale.ROOT);
+        return KAFKA_PASSWORD_KEYS.contains(k) || SECRET_NAME.matcher(k).find();
     }
 
     /** Remembers the values of the secret settings among {@code settings}. */
@@ -61,6 +82,9 @@ final class Secrets {
             return;
         }
         values.add(value.trim());
+        // A multi-line value (an inline PEM key) may be printed with its line breaks turned into spaces or
+        // re-indented: each of its lines is masked on its own too.
+        value.lines().map(String::trim).filter(line -> !line.isEmpty()).forEach(values::add);
         Matcher quoted = QUOTED_JAAS_VALUE.matcher(value);
         while (quoted.find()) {
             if (!quoted.group(2).isEmpty()

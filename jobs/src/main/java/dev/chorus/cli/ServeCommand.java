@@ -3,6 +3,8 @@ package dev.chorus.cli;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.serve.ServeSettings;
+import dev.chorus.jobs.JobOptions;
+import java.util.Set;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +29,19 @@ public final class ServeCommand extends LocalJobCommand {
     @Override
     int parallelism() {
         return settings().parallelism();
+    }
+
+    @Override
+    KafkaDenied kafkaDenied() {
+        ServeSettings s = settings();
+        return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(),
+                Set.of(s.examplesTopic().name(), s.modelsTopic().name()),
+                Set.of(s.predictionsTopic().name(), s.deadLetterTopic().name()), s.groupId() + "-");
+    }
+
+    @Override
+    JobOptions jobOptions() {
+        return options;
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.chorus.cli;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.JobOptions;
+import java.util.Set;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +29,19 @@ public final class TrainCommand extends LocalJobCommand {
     @Override
     int parallelism() {
         return settings().parallelism();
+    }
+
+    @Override
+    KafkaDenied kafkaDenied() {
+        TrainSettings s = settings();
+        return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(), Set.of(s.examplesTopic().name()),
+                Set.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
+                        s.annotatorsTopic().name()), s.groupId() + "-");
+    }
+
+    @Override
+    JobOptions jobOptions() {
+        return options;
     }
 
     @Override

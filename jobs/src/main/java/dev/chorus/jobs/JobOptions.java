@@ -6,17 +6,51 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.WireFormat;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import picocli.CommandLine.Option;
 
 /**
  * Command-line options every Chorus job takes: brokers, topics, wire format, delivery, checkpointing and
  * pass-through Kafka client settings ({@code -X security.protocol=SASL_SSL}, …).
+ *
+ * <p>Kafka client settings come from three places, so that secrets need not be arguments (which {@code ps} and a
+ * FlinkDeployment's {@code args} show): a properties file ({@code --kafka-config FILE}), environment variables
+ * ({@value #KAFKA_ENVIRONMENT_PREFIX}{@code SASL_JAAS_CONFIG} is {@code sasl.jaas.config}) and {@code -X}. Where
+ * two give the same key, {@code -X} wins over the environment, which wins over the file.
  */
 public abstract class JobOptions {
+
+    /**
+     * Prefix of the environment variables that carry Kafka client settings: the rest of the name, lower-cased
+     * with {@code _} for {@code .}, is the setting. Only names of Kafka client settings count, so that other
+     * variables with this prefix (deploy/local-cluster's {@code CHORUS_KAFKA_PORT}) are not mistaken for one.
+     */
+    public static final String KAFKA_ENVIRONMENT_PREFIX = "CHORUS_KAFKA_";
+
+    /** Every setting a Kafka consumer, producer or admin client takes. */
+    private static final Set<String> KAFKA_CLIENT_SETTINGS = Stream.of(ProducerConfig.configNames(),
+            ConsumerConfig.configNames(), AdminClientConfig.configNames())
+            .flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());
+
+    /** The process environment; tests replace it. */
+    Map<String, String> environment = System.getenv();
 
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).",
             defaultValue = "localhost:9092")
@@ -94,6 +128,54 @@ public abstract class JobOptions {
                     + "Consumers read isolation.level=read_committed unless one sets it.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client settings from a properties file (sasl.jaas.config=..., ssl.keystore.key=...), "
+                    + "so that secrets need not be arguments; " + KAFKA_ENVIRONMENT_PREFIX + "* environment variables "
+                    + "and -X win over it.")
+    Path kafkaConfig;
+
+    /**
+     * The Kafka client settings of the job: those of the {@code --kafka-config} file, overridden by those of
+     * {@value #KAFKA_ENVIRONMENT_PREFIX}{@code *} environment variables, overridden by {@code -X}.
+     */
+    public Map<String, String> kafkaSettings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (kafkaConfig != null) {
+            settings.putAll(readKafkaConfig(kafkaConfig));
+        }
+        settings.putAll(fromEnvironment(environment));
+        settings.putAll(kafkaProperties);
+        return settings;
+    }
+
+    /** The Kafka client settings among {@code environment}'s {@value #KAFKA_ENVIRONMENT_PREFIX}{@code *} variables. */
+    static Map<String, String> fromEnvironment(Map<String, String> environment) {
+        Map<String, String> settings = new TreeMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith(KAFKA_ENVIRONMENT_PREFIX)) {
+                String key = name.substring(KAFKA_ENVIRONMENT_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (KAFKA_CLIENT_SETTINGS.contains(key)) {
+                    settings.put(key, value);
+                }
+            }
+        });
+        return settings;
+    }
+
+    private static Map<String, String> readKafkaConfig(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
+            // The message names the file and the problem's kind only: a line of the file may be a secret.
+            throw new IllegalArgumentException("--kafka-config " + file + ": cannot be read ("
+                    + e.getClass().getSimpleName() + ")", e);
+        }
+        Map<String, String> settings = new TreeMap<>();
+        properties.forEach((k, v) -> settings.put(k.toString().trim(), v.toString()));
+        return settings;
+    }
+
     /** Copies these options onto {@code settings}. */
     protected <S extends JobSettings<S>> S applyTo(S settings) {
         WireFormat wire = WireFormat.parse(format);
@@ -116,7 +198,7 @@ public abstract class JobOptions {
                 .maxRecordBytes(maxRecordBytes)
                 .deadLetterMaxOriginalBytes(deadLetterMaxOriginalBytes)
                 .taskBound(new TaskBound(maxTasks, allowedTasks))
-                .kafkaProperties(kafkaProperties);
+                .kafkaProperties(kafkaSettings());
     }
 
     /** The wire format of every topic, and of a topic that names none of its own. */

@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -19,6 +22,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.executiongraph.ErrorInfo;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -97,7 +101,36 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
     /** Waits for the job to end and throws, with the job's own failure as the cause, if it did not succeed. */
     public JobResult await(JobID job) throws Exception {
-        JobResult result = cluster.requestJobResult(job).get();
+        return await(job, failure -> false);
+    }
+
+    /**
+     * As {@link #await(JobID)}, but also cancels the job and throws, with that failure as the cause, as soon as
+     * it fails with a cause that {@code fatal} accepts: Flink would otherwise restart it for ever (the default
+     * restart strategy of a checkpointed job), and a failure such as a missing Kafka ACL does not go away by
+     * itself.
+     */
+    public JobResult await(JobID job, Predicate<Throwable> fatal) throws Exception {
+        CompletableFuture<JobResult> ending = cluster.requestJobResult(job);
+        long seenFailureAt = -1;
+        while (!ending.isDone()) {
+            ErrorInfo failure = cluster.getExecutionGraph(job).get(30, TimeUnit.SECONDS).getFailureInfo();
+            if (failure != null && failure.getTimestamp() != seenFailureAt) {
+                seenFailureAt = failure.getTimestamp();
+                Throwable cause = failure.getException().deserializeError(Thread.currentThread().getContextClassLoader());
+                if (fatal.test(cause)) {
+                    cluster.cancelJob(job).get(60, TimeUnit.SECONDS);
+                    throw new IllegalStateException("job " + job + " cancelled after a failure a restart cannot "
+                            + "mend", cause);
+                }
+            }
+            try {
+                ending.get(500, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException stillRunning) {
+                // Poll the failure again.
+            }
+        }
+        JobResult result = ending.get();
         if (!result.isSuccess()) {
             Throwable cause = result.getSerializedThrowable()
                     .map(t -> (Throwable) t.deserializeError(Thread.currentThread().getContextClassLoader()))

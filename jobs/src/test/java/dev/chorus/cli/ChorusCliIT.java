@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -151,17 +152,22 @@ class ChorusCliIT {
     }
 
     @Test
-    void trainPrintsTheFlinkRunCommandForAClusterWithSecretsMasked() {
+    void trainPrintsTheFlinkRunCommandForAClusterWithSecretsInAFileNotInItsArguments() throws IOException {
         String spec = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3}";
+        String jaas = "x required username=\"u\" password=\"hunter2\";";
+        Path secretsFile = dir.resolve("flink-run").resolve("train-kafka.properties");
         CliRun run = chorus("train", "--flink-run", "--spec", spec, "--format", "json", "--snapshot-every-batches", "7",
-                "-X", "sasl.jaas.config=x required username=\"u\" password=\"hunter2\";");
+                "-X", "sasl.jaas.config=" + jaas, "-X", "ssl.keystore.key=-----BEGIN PRIVATE KEY-----\nAbC\n-----END "
+                        + "PRIVATE KEY-----", "-X", "sasl.mechanism=PLAIN", "--kafka-config-out", secretsFile.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         String command = run.out().strip();
         assertThat(command).startsWith("flink run -d -c dev.chorus.jobs.train.TrainJob ").contains("-job.jar ")
-                .doesNotContain("hunter2").contains("sasl.jaas.config=****");
+                .doesNotContain("hunter2").doesNotContain("sasl.jaas.config").doesNotContain("ssl.keystore.key")
+                .doesNotContain("AbC").contains("-X sasl.mechanism=PLAIN")
+                .contains("--kafka-config " + secretsFile.toAbsolutePath()).doesNotContain("--kafka-config-out");
+        assertThat(Files.getPosixFilePermissions(secretsFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         // What follows the jar is exactly what the job's main parses (quotes as a shell would remove them).
-        String args = command.substring(command.indexOf("-job.jar ") + "-job.jar ".length())
-                .replace("'sasl.jaas.config=****'", "sasl.jaas.config=masked");
+        String args = command.substring(command.indexOf("-job.jar ") + "-job.jar ".length());
         List<String> parsed = new java.util.ArrayList<>();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("'([^']*)'|(\\S+)").matcher(args);
         while (m.find()) {
@@ -171,7 +177,15 @@ class ChorusCliIT {
         assertThat(settings.snapshotEveryBatches()).isEqualTo(7);
         assertThat(settings.examplesTopic().format()).isEqualTo(dev.chorus.schemas.codec.WireFormat.JSON);
         assertThat(settings.bootstrapServers()).isEqualTo(broker.bootstrapServers());
-        assertThat(settings.kafkaProperties()).containsEntry("sasl.jaas.config", "masked");
+        assertThat(settings.kafkaProperties()).containsEntry("sasl.jaas.config", jaas)
+                .containsEntry("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----\nAbC\n-----END PRIVATE KEY-----")
+                .containsEntry("sasl.mechanism", "PLAIN");
+
+        CliRun both = chorus("train", "--flink-run", "--spec", spec, "-X", "sasl.jaas.config=" + jaas,
+                "--kafka-config", secretsFile.toString(), "--kafka-config-out", secretsFile.toString());
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("[sasl.jaas.config]", "move them into the --kafka-config file")
+                .doesNotContain("hunter2");
     }
 
     @Test

@@ -230,7 +230,7 @@ class DeployConfigTest {
         String specText = configMapData(root.resolve("deploy/kubernetes/spec.yaml"), "chorus-model-spec")
                 .get(specArg.substring("@/opt/chorus/spec/".length()));
         assertThat(specText).as("model spec in deploy/kubernetes/spec.yaml").isNotNull();
-        List<String> inline = new ArrayList<>(args);
+        List<String> inline = withMountedKafkaConfig(args);
         inline.set(args.indexOf("--spec") + 1, specText);
         assertDefaultTopics(TrainJobOptions.parse(inline.toArray(String[]::new)));
     }
@@ -238,7 +238,91 @@ class DeployConfigTest {
     @Test
     void serveDeploymentIsAnApplicationWithSavepointUpgradesAndValidArgs() throws IOException {
         Map<String, Object> serve = flinkDeployment("serve.yaml", "dev.chorus.jobs.serve.ServeJob");
-        assertDefaultTopics(ServeJobOptions.parse(stringList(job(serve).get("args")).toArray(String[]::new)));
+        assertDefaultTopics(ServeJobOptions.parse(
+                withMountedKafkaConfig(stringList(job(serve).get("args"))).toArray(String[]::new)));
+    }
+
+    /**
+     * Kafka credentials reach both jobs from the Secret of kafka-client.yaml, mounted as a file and read with
+     * --kafka-config; no job argument anywhere in deploy/ or docker-compose.yml carries a secret.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void kafkaCredentialsComeFromASecretAndNoArgumentLooksSecret() throws IOException {
+        Map<String, String> secretSettings = kafkaClientSecret();
+        assertThat(secretSettings).containsKeys("security.protocol", "sasl.mechanism", "sasl.jaas.config");
+        Map<String, List<String>> argsByFile = new LinkedHashMap<>();
+        for (String file : List.of("train.yaml", "serve.yaml")) {
+            Map<String, Object> deployment = yaml(root.resolve("deploy/kubernetes").resolve(file));
+            List<String> args = stringList(job(deployment).get("args"));
+            argsByFile.put(file, args);
+            assertThat(args).as(file).containsSequence("--kafka-config", KAFKA_CONFIG_MOUNT + "/kafka.properties");
+            Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                    deployment.get("spec")).get("podTemplate")).get("spec");
+            assertThat(pod.get("volumes").toString()).as(file)
+                    .contains("secret={secretName=" + KAFKA_CLIENT_SECRET + "}");
+            Map<String, Object> container = ((List<Map<String, Object>>) pod.get("containers")).get(0);
+            assertThat((List<Map<String, Object>>) container.get("volumeMounts")).as(file)
+                    .anySatisfy(mount -> assertThat(mount).containsEntry("mountPath", KAFKA_CONFIG_MOUNT)
+                            .containsEntry("readOnly", true));
+            JobSettings<?> settings = file.equals("serve.yaml")
+                    ? ServeJobOptions.parse(withMountedKafkaConfig(args).toArray(String[]::new))
+                    : TrainJobOptions.parse(withMountedKafkaConfig(args).stream()
+                            .map(a -> a.startsWith("@/opt/chorus/spec/") ? "{\"algorithm\":\"softmax-regression\","
+                                    + "\"inputDim\":4,\"numClasses\":3}" : a).toArray(String[]::new));
+            assertThat(settings.kafkaProperties()).as(file).containsAllEntriesOf(secretSettings);
+        }
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>)
+                yaml(root.resolve("docker-compose.yml")).get("services");
+        services.forEach((name, service) -> {
+            Object command = service.get("command");
+            if (command != null) {
+                argsByFile.put("docker-compose.yml " + name,
+                        command instanceof List<?> ? stringList(command) : List.of(command.toString()));
+            }
+        });
+        argsByFile.forEach((where, args) -> assertThat(args).as("arguments of " + where)
+                .noneMatch(DeployConfigTest::looksSecret));
+    }
+
+    private static final String KAFKA_CLIENT_SECRET = "chorus-kafka-client";
+    private static final String KAFKA_CONFIG_MOUNT = "/opt/chorus/kafka";
+    private static final Pattern SECRET_LOOKING = Pattern.compile(
+            "(?i)password|secret|credential|jaas|private key|BEGIN [A-Z ]*KEY|ssl\\.keystore\\.key|token");
+
+    private static boolean looksSecret(String arg) {
+        return SECRET_LOOKING.matcher(arg).find();
+    }
+
+    /** The kafka.properties of the Secret in kafka-client.yaml, as the jobs read it. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> kafkaClientSecret() throws IOException {
+        Map<String, Object> secret = yaml(root.resolve("deploy/kubernetes/kafka-client.yaml"));
+        assertThat(secret).containsEntry("apiVersion", "v1").containsEntry("kind", "Secret");
+        assertThat((Map<String, Object>) secret.get("metadata")).containsEntry("name", KAFKA_CLIENT_SECRET);
+        String text = ((Map<String, String>) secret.get("stringData")).get("kafka.properties");
+        assertThat(text).as("kafka.properties in kafka-client.yaml").isNotNull();
+        java.util.Properties properties = new java.util.Properties();
+        properties.load(new java.io.StringReader(text));
+        Map<String, String> settings = new LinkedHashMap<>();
+        properties.forEach((k, v) -> settings.put(k.toString(), v.toString()));
+        return settings;
+    }
+
+    /** {@code args} with the --kafka-config path, which exists in the pod, replaced by a copy of the Secret's file. */
+    @SuppressWarnings("unchecked")
+    private static List<String> withMountedKafkaConfig(List<String> args) throws IOException {
+        List<String> local = new ArrayList<>(args);
+        int at = local.indexOf("--kafka-config");
+        if (at >= 0) {
+            Map<String, Object> secret = yaml(root.resolve("deploy/kubernetes/kafka-client.yaml"));
+            String name = local.get(at + 1).substring(KAFKA_CONFIG_MOUNT.length() + 1);
+            Path copy = Files.createTempFile("chorus-kafka-client-", ".properties");
+            copy.toFile().deleteOnExit();
+            Files.writeString(copy, ((Map<String, String>) secret.get("stringData")).get(name));
+            local.set(at + 1, copy.toString());
+        }
+        return local;
     }
 
     // --- helpers --------------------------------------------------------------------------------------------

@@ -8,7 +8,12 @@ import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.codec.WireFormat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class JobOptionsTest {
@@ -58,5 +63,40 @@ class JobOptionsTest {
                 .isInstanceOf(CommandLine.MissingParameterException.class).hasMessageContaining("--spec");
         assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", "{\"algorithm\":\"nope\"}"}))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void kafkaSettingsComeFromTheFileThenTheEnvironmentThenTheFlags(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("kafka.properties"), """
+                security.protocol=SASL_SSL
+                sasl.mechanism=PLAIN
+                client.id=from-file
+                ssl.keystore.key=-----BEGIN PRIVATE KEY-----\\n\\
+                    MIGHAgEAMBMGByqGSM49\\n\\
+                    -----END PRIVATE KEY-----
+                """);
+        TrainJobOptions options = new TrainJobOptions();
+        ((JobOptions) options).environment = Map.of("CHORUS_KAFKA_SASL_JAAS_CONFIG", "jaas-from-environment",
+                "CHORUS_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512", "CHORUS_KAFKA_CLIENT_ID", "from-environment",
+                "CHORUS_KAFKA_PORT", "19092", "PATH", "/usr/bin");
+        new CommandLine(options).parseArgs("--spec", SPEC, "--kafka-config", file.toString(),
+                "-X", "client.id=from-flag");
+
+        TrainSettings s = options.toSettings();
+
+        assertThat(s.kafkaProperties()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "security.protocol", "SASL_SSL",
+                "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "jaas-from-environment",
+                "client.id", "from-flag",
+                "ssl.keystore.key", "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----"));
+    }
+
+    @Test
+    void aMissingKafkaConfigFileIsNamed(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.properties");
+        assertThatThrownBy(() -> ServeJobOptions.parse(new String[] {"--kafka-config", missing.toString()}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--kafka-config " + missing + ": cannot be read (NoSuchFileException)");
     }
 }
