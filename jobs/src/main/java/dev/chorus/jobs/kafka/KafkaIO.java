@@ -13,6 +13,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.util.function.SerializableFunction;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /** Kafka sources and sinks of Chorus jobs, built the same way for every job from its {@link JobSettings}. */
@@ -43,7 +44,10 @@ public final class KafkaIO {
                 .setGroupId(settings.groupId() + groupSuffix)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new KafkaRecordDeserializer())
-                .setProperties(properties(settings));
+                .setProperties(properties(settings))
+                // Kafka's default (read_uncommitted) would hand the jobs records of aborted transactions: a model
+                // snapshot whose transaction a train-job failover aborted, or examples an upstream producer took back.
+                .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         if (settings.bounded()) {
             builder.setBounded(OffsetsInitializer.latest());
         }
