@@ -27,7 +27,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -48,14 +50,22 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * await-job     REST_URL NAME TIMEOUT_S                prints the id of the RUNNING job called NAME
  * await-source  REST_URL JOB_ID RECORDS TIMEOUT_S      until the source vertex has emitted RECORDS
  * trainer-taskmanager REST_URL JOB_ID                 prints the resource id of the TaskManager training the model
- * await-recovery REST_URL JOB_ID SINCE_MS TIMEOUT_S    until the job runs again and a checkpoint completed after SINCE_MS
+ * await-recovery REST_URL JOB_ID SINCE_MS TIMEOUT_S [restore|checkpoint]
+ *                                                      until the job runs again, restored after SINCE_MS, and a newer
+ *                                                      checkpoint completed (restore, the default); or until a
+ *                                                      checkpoint triggered after SINCE_MS completed (checkpoint)
  * verify        BOOTSTRAP COUNT TIMEOUT_S              every id exactly once in predictions, examples seen = COUNT
- * verify-serve  BOOTSTRAP COUNT PREDICTIONS DEAD_LETTERS TIMEOUT_S
- *                                                      every id exactly once in the serve job's predictions or dead letters
+ * verify-serve  BOOTSTRAP COUNT PREDICTIONS DEAD_LETTERS MIN_PREDICTIONS TIMEOUT_S
+ *                                                      every id exactly once in the serve job's predictions or dead
+ *                                                      letters; at least MIN_PREDICTIONS predictions, each by a model
+ *                                                      version the train job published; every dead letter for want
+ *                                                      of a first model
  * </pre>
  */
 public final class LocalClusterDriver {
 
+    /** The task every example {@link #produce} writes belongs to. */
+    private static final String FASHION_MNIST = "fashion-mnist";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -72,9 +82,11 @@ public final class LocalClusterDriver {
             case "await-job" -> awaitJob(a[0], a[1], seconds(a[2]));
             case "await-source" -> awaitSource(a[0], a[1], Long.parseLong(a[2]), seconds(a[3]));
             case "trainer-taskmanager" -> trainerTaskManager(a[0], a[1]);
-            case "await-recovery" -> awaitRecovery(a[0], a[1], Long.parseLong(a[2]), seconds(a[3]));
+            case "await-recovery" -> awaitRecovery(a[0], a[1], Long.parseLong(a[2]), seconds(a[3]),
+                    a.length > 4 && a[4].equals("checkpoint"));
             case "verify" -> verify(a[0], Integer.parseInt(a[1]), seconds(a[2]));
-            case "verify-serve" -> verifyServe(a[0], Integer.parseInt(a[1]), a[2], a[3], seconds(a[4]));
+            case "verify-serve" -> verifyServe(a[0], Integer.parseInt(a[1]), a[2], a[3], Integer.parseInt(a[4]),
+                    seconds(a[5]));
             default -> throw new IllegalArgumentException("unknown command " + args[0]);
         };
         System.exit(status);
@@ -135,7 +147,7 @@ public final class LocalClusterDriver {
             for (int rep = 0; sent < count; rep++) {
                 LabeledDataset part = head(data, Math.min(data.size(), count - sent));
                 int before = sent;
-                producer.send(topic, part, "fashion-mnist", "r" + rep, 1_700_000_000_000L + sent,
+                producer.send(topic, part, FASHION_MNIST, "r" + rep, 1_700_000_000_000L + sent,
                         rows -> pace(before + rows, rate, t0));
                 sent += part.size();
             }
@@ -230,9 +242,11 @@ public final class LocalClusterDriver {
     /**
      * Waits until the job is RUNNING again, restored after {@code sinceMs}, and has completed a checkpoint newer than
      * the one it restored; prints the time from {@code sinceMs} to that checkpoint's completion and how many failures
-     * the job recorded.
+     * the job recorded. With {@code checkpointOnly} (a broker outage, which a job may ride out without a restart), a
+     * checkpoint triggered after {@code sinceMs} and completed is enough.
      */
-    private static int awaitRecovery(String rest, String jobId, long sinceMs, Duration timeout) throws Exception {
+    private static int awaitRecovery(String rest, String jobId, long sinceMs, Duration timeout, boolean checkpointOnly)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode checkpoints = get(rest, "/jobs/" + jobId + "/checkpoints");
@@ -241,20 +255,26 @@ public final class LocalClusterDriver {
             JsonNode restored = checkpoints.path("latest").path("restored");
             // Recovered means: restored after the kill, then a newer checkpoint completed. A checkpoint that was
             // already in flight at the kill may still complete just after it, and says nothing about recovery.
-            if ("RUNNING".equals(job.path("state").asText()) && completed.isObject() && restored.isObject()
-                    && restored.path("restore_timestamp").asLong() > sinceMs
-                    && completed.path("id").asLong() > restored.path("id").asLong()) {
+            boolean recovered = checkpointOnly
+                    ? completed.isObject() && completed.path("trigger_timestamp").asLong() > sinceMs
+                    : completed.isObject() && restored.isObject()
+                            && restored.path("restore_timestamp").asLong() > sinceMs
+                            && completed.path("id").asLong() > restored.path("id").asLong();
+            if ("RUNNING".equals(job.path("state").asText()) && recovered) {
                 long restarts = restarts(rest, jobId);
-                System.out.printf("recovered: checkpoint %d completed %,d ms after the kill; restored from checkpoint"
+                System.out.printf("recovered: checkpoint %d completed %,d ms after %s; restored from checkpoint"
                                 + " %s; failures in the exception history %d%n", completed.path("id").asLong(),
                         completed.path("latest_ack_timestamp").asLong() - sinceMs,
+                        checkpointOnly ? "the outage ended" : "the kill",
                         restored.isObject() ? restored.path("id").asText() : "none", restarts);
                 System.out.printf("RECOVERY_MS=%d%n", completed.path("latest_ack_timestamp").asLong() - sinceMs);
                 return 0;
             }
             Thread.sleep(250);
         }
-        System.err.printf("job %s did not complete a checkpoint within %s of the kill%n", jobId, timeout);
+        System.err.printf("job %s did not recover (%s) within %s of the kill%n", jobId,
+                checkpointOnly ? "no checkpoint triggered after it completed" : "no restore then a newer checkpoint",
+                timeout);
         return 1;
     }
 
@@ -303,33 +323,73 @@ public final class LocalClusterDriver {
 
     /**
      * The serve job answers every example once: with a prediction, or with a dead letter (keyed by the example id)
-     * when it waited too long for a first model. Checks that together they hold every expected id exactly once.
+     * when no model had come yet and its waiting buffer was full. Checks that together they hold every expected id
+     * exactly once, that at least {@code minPredictions} are real predictions, each made by a model version the
+     * train job published on {@code chorus.models} (compaction cannot have removed any: the topic's segments do not
+     * roll during a run), and that every dead letter is for want of a first model: a serve job that dead-lettered
+     * everything fails here.
      */
     private static int verifyServe(String bootstrap, int count, String predictionsTopic, String deadLetterTopic,
-            Duration timeout) throws Exception {
+            int minPredictions, Duration timeout) throws Exception {
         RecordCodec<Prediction> predictions = WireFormat.AVRO.codec(Prediction.class);
         RecordCodec<DeadLetter> deadLetters = WireFormat.AVRO.codec(DeadLetter.class);
         long deadline = System.nanoTime() + timeout.toNanos();
         List<Prediction> served;
-        List<String> rejected;
+        List<DeadLetter> rejected;
         do {
             awaitCommittedOffsets(bootstrap, predictionsTopic, 1, deadline);
             served = TopicReader.readAll(bootstrap, Map.of(), predictionsTopic, predictions::decode);
-            rejected = TopicReader.readAll(bootstrap, Map.of(), deadLetterTopic,
-                    v -> StandardCharsets.UTF_8.decode(deadLetters.decode(v).getKey()).toString());
+            rejected = TopicReader.readAll(bootstrap, Map.of(), deadLetterTopic, deadLetters::decode);
         } while (served.size() + rejected.size() < count && sleepUnless(deadline, 2000));
         Map<String, Integer> seen = new HashMap<>();
         served.forEach(p -> seen.merge(p.getId(), 1, Integer::sum));
-        rejected.forEach(id -> seen.merge(id, 1, Integer::sum));
+        rejected.forEach(d -> seen.merge(StandardCharsets.UTF_8.decode(d.getKey()).toString(), 1, Integer::sum));
         long duplicates = seen.values().stream().filter(n -> n > 1).count();
         int missing = missing(seen, count);
         long versions = served.stream().map(Prediction::getModelVersion).distinct().count();
         System.out.printf("serve (read_committed): %,d predictions made with %d model versions (hot swaps), %,d dead"
                 + " letters; %,d duplicated, %,d missing of %,d%n", served.size(), versions, rejected.size(),
                 duplicates, missing, count);
-        boolean ok = served.size() + rejected.size() == count && duplicates == 0 && missing == 0;
-        System.out.println(ok ? "SERVE EXACTLY-ONCE: PASS" : "SERVE EXACTLY-ONCE: FAIL");
-        return ok ? 0 : 1;
+
+        RecordCodec<ModelSnapshot> models = WireFormat.AVRO.codec(ModelSnapshot.class);
+        Set<Long> published = TopicReader.readAll(bootstrap, Map.of(), "chorus.models", models::decode).stream()
+                .map(ModelSnapshot::getVersion).collect(Collectors.toSet());
+        List<String> problems = new ArrayList<>(serveProblems(served, rejected, published, minPredictions));
+        if (served.size() + rejected.size() != count || duplicates > 0 || missing > 0) {
+            problems.add("expected every one of the " + count + " examples answered exactly once");
+        }
+        problems.forEach(System.out::println);
+        System.out.println(problems.isEmpty() ? "SERVE EXACTLY-ONCE: PASS" : "SERVE EXACTLY-ONCE: FAIL");
+        return problems.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * What is wrong with the serve job's answers besides their count: fewer than {@code minPredictions} real
+     * predictions, predictions by a model version the train job never published, dead letters for anything but
+     * the want of a first model. Empty when nothing is.
+     */
+    static List<String> serveProblems(List<Prediction> served, List<DeadLetter> rejected, Set<Long> published,
+            int minPredictions) {
+        List<String> problems = new ArrayList<>();
+        if (served.size() < minPredictions) {
+            problems.add(String.format("only %,d real predictions, expected at least %,d", served.size(),
+                    minPredictions));
+        }
+        List<Prediction> unpublished = served.stream().filter(p -> !published.contains(p.getModelVersion())).toList();
+        if (!unpublished.isEmpty()) {
+            problems.add(String.format("%,d predictions name a model version the train job never published (%d"
+                    + " published), e.g. %s with version %d", unpublished.size(), published.size(),
+                    unpublished.get(0).getId(), unpublished.get(0).getModelVersion()));
+        }
+        String noModel = "no model yet for task '" + FASHION_MNIST + "'";
+        List<DeadLetter> unexpected = rejected.stream()
+                .filter(d -> !"task".equals(d.getField()) || !d.getReason().startsWith(noModel)).toList();
+        if (!unexpected.isEmpty()) {
+            problems.add(String.format("%,d dead letters are not for want of a first model (expected field 'task'"
+                    + " and a reason starting \"%s\"), e.g. field %s: %s", unexpected.size(), noModel,
+                    unexpected.get(0).getField(), unexpected.get(0).getReason()));
+        }
+        return problems;
     }
 
     /** How many of the ids {@link #produce} wrote for {@code count} examples are not in {@code seen}. */

@@ -1,5 +1,10 @@
 package dev.chorus.jobs.evolution;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -14,6 +19,8 @@ import dev.chorus.schemas.Example;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -72,6 +79,47 @@ public final class SavepointFixture {
 
     static LabeledDataset data() {
         return SyntheticBlobs.generate(200, 6, 3, 77);
+    }
+
+    /**
+     * The task's model replayed in memory from the data the savepoints were made from, with no job: the same spec
+     * (same seed) trained on rows 0, 1, 2, ... in minibatches of 16, as the job does when every minibatch closes by
+     * count. Element {@code v - 1} is the model's complete state after minibatch {@code v} (parameters, optimizer
+     * moments and step count, standardiser statistics, RNG), as a model snapshot of version {@code v} carries it.
+     */
+    static List<byte[]> replay(String task, int minibatches) {
+        LabeledDataset data = data();
+        ModelSpec spec = ModelSpec.parse(task.equals(CROWD) ? CROWD_SPEC : SPEC);
+        int batch = spec.batchSize();
+        int dim = spec.inputDim();
+        OnlineLearner learner = task.equals(CROWD) ? null : OnlineLearner.create(spec);
+        LabelModel labelModel = task.equals(CROWD) ? LabelModels.create(spec) : null;
+        float[] x = new float[batch * dim];
+        int[] y = new int[batch];
+        float[] w = new float[batch];
+        long[] items = new long[batch];
+        String[] annotators = new String[batch];
+        List<byte[]> states = new ArrayList<>();
+        for (int v = 0; v < minibatches; v++) {
+            for (int i = 0; i < batch; i++) {
+                int row = v * batch + i;
+                Example e = task.equals(CROWD) ? JobTestSupport.crowdExample(data, row, CROWD, 3)
+                        : ExampleProducer.example(data, row, TASK, "fx", 0);
+                ExampleTensors.copyFeatures(e, x, i * dim, dim);
+                y[i] = e.getLabel();
+                w[i] = e.getWeight();
+                items[i] = ExampleTensors.itemKey(e.getId());
+                annotators[i] = e.getAnnotator();
+            }
+            if (learner != null) {
+                learner.trainMinibatch(x, y, w, batch);
+                states.add(learner.toBytes());
+            } else {
+                labelModel.train(x, items, annotators, y, batch);
+                states.add(labelModel.toSnapshotBytes());
+            }
+        }
+        return states;
     }
 
     public static void main(String[] args) throws Exception {
