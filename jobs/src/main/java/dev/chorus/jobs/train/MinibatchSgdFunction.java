@@ -63,8 +63,10 @@ import org.slf4j.LoggerFactory;
  * of the minibatch also carries the item (the example id) and the annotator (absent:
  * {@link ExampleTensors#ANONYMOUS_ANNOTATOR}); predictions carry the combined model's class probabilities; and
  * an {@link AnnotatorModel} per annotator goes to {@link #ANNOTATOR_MODELS} when its labels changed it, at most
- * once per {@code annotatorPublishIntervalMs}, and with every model snapshot. A label from one annotator more
- * than the spec's {@code maxAnnotators} goes to the dead-letter side output (the example is still predicted).
+ * once per {@code annotatorPublishIntervalMs}, and with every model snapshot. When all the spec's
+ * {@code maxAnnotators} slots are taken, a new annotator evicts the least recently seen one with fewer than
+ * {@code protectedLabels} labels (counted: {@code annotatorEvictions}); a label from a new annotator when none may be
+ * evicted goes to the dead-letter side output (the example is still predicted).
  *
  * <p>Tasks are bounded ({@link TaskBound}): a task with a spec of its own or on the allow-list is always admitted,
  * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
@@ -112,6 +114,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     private transient Counter annotatorModels;
     private transient Counter deadLetters;
     private transient Counter annotatorDeadLetters;
+    private transient Counter annotatorEvictions;
     private transient Counter taskDeadLetters;
     private transient AdmittedTasks admitted;
     private transient RecordCodec<Example> exampleCodec;
@@ -154,6 +157,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         rejected = getRuntimeContext().getMetricGroup().counter("minibatchesRejected");
         snapshots = getRuntimeContext().getMetricGroup().counter("modelSnapshots");
         annotatorModels = getRuntimeContext().getMetricGroup().counter("annotatorModels");
+        annotatorEvictions = getRuntimeContext().getMetricGroup().counter("annotatorEvictions");
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         annotatorDeadLetters = getRuntimeContext().getMetricGroup().addGroup("deadLetters").counter("annotator");
         taskDeadLetters = getRuntimeContext().getMetricGroup().addGroup("deadLetters").counter("task");
@@ -183,6 +187,17 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         Integer label = example.getLabel();
         Double target = example.getTarget();
         boolean labeled = classifier ? label != null : target != null;
+        if (labeled && s.labelModel != null && s.batchFill > 0 && !s.admitsAnnotator(ExampleTensors.annotator(example))
+                && s.labelModel.firstRefusedAnnotator(new String[] {ExampleTensors.annotator(example)}, 1) == null) {
+            // Only the open minibatch's annotators hold the slots this label would need: close it first, and the
+            // slots of those with few labels become evictable.
+            train(s, ctx, out);
+            if (s.version() % snapshotEveryBatches == 0) {
+                publish(s, example.getTask(), ctx);
+            }
+            System.arraycopy(s.batchFeatures, row, s.batchFeatures, 0, dim);
+            row = 0;
+        }
         if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
             predictNow(s, row, example, now, out);
             rejectAnnotator(input, s, ExampleTensors.annotator(example), ctx, now);
@@ -305,11 +320,14 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         deadLetters.inc();
         annotatorDeadLetters.inc();
         KafkaRecord record = record(input);
-        // Only a full house rejects: the tracked annotators, with those of the open minibatch, are maxAnnotators.
+        // Only a full house of annotators that may not be evicted rejects: those with protectedLabels or more labels,
+        // and those of the open minibatch.
         ctx.output(DEAD_LETTERS, DeadLetters.of(record, "annotator", "field 'annotator': expected one of the "
                 + s.labelModel.maxAnnotators() + " annotators task " + ExampleValidator.quoted(example.getTask())
-                + " already tracks (its label model keeps at most maxAnnotators=" + s.labelModel.maxAnnotators()
-                + "), got " + ExampleValidator.quoted(annotator), now, deadLetterMaxOriginalBytes));
+                + " already tracks, as all its label model's slots (maxAnnotators=" + s.labelModel.maxAnnotators()
+                + ") are held by annotators with at least protectedLabels="
+                + s.model.spec().labelModelBounds().protectedLabels() + " labels or of the open minibatch, got "
+                + ExampleValidator.quoted(annotator), now, deadLetterMaxOriginalBytes));
     }
 
     @Override
@@ -372,7 +390,17 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 for (int i = 0; i < s.batchFill; i++) {
                     trainAnnotators[i] = ExampleTensors.annotator(s.batchAnnotators[i]);
                 }
+                // Only a full label model evicts: then the slots' annotators are compared after the update.
+                List<String> before = s.labelModel.annotatorCount() == s.labelModel.maxAnnotators()
+                        ? s.labelModel.annotatorIds() : null;
+                long evictions = s.labelModel.annotatorEvictions();
                 s.labelModel.train(s.batchFeatures, s.batchItems, trainAnnotators, s.batchLabels, s.batchFill);
+                if (s.labelModel.annotatorEvictions() != evictions) {
+                    List<String> evicted = s.evictedSince(before);
+                    annotatorEvictions.inc(evicted.size());
+                    LOG.info("task {}: {} annotators evicted at model version {} to make room for new ones: {}",
+                            ctx.getCurrentKey(), evicted.size(), s.version(), evicted);
+                }
             } else if (s.learner.isClassifier()) {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
             } else {
@@ -485,6 +513,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         provenance.put("blasBackend", blasBackend);
         if (s.labelModel != null) {
             metrics.put("annotators", (double) s.labelModel.annotatorCount());
+            metrics.put("annotatorEvictions", (double) s.labelModel.annotatorEvictions());
             if (s.labelModel.history() != null) {
                 metrics.put("historyItems", (double) s.labelModel.history().size());
                 metrics.put("historyEvictions", (double) s.labelModel.history().evictions());

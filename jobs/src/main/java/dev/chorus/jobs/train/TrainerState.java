@@ -7,7 +7,9 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.jobs.ExampleTensors;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Everything the minibatch operator keeps for one task: the model (parameters, optimizer state, RNG,
@@ -56,12 +58,15 @@ public final class TrainerState {
     /** Examples predicted (labeled or not). */
     long predictions;
     /**
-     * Label-model tasks, per annotator in the label model's order ({@link LabelModel#annotatorIds()}): the model
-     * version, processing time and labels seen of its last published AnnotatorModel; 0 when never published.
+     * Label-model tasks, per annotator slot in the label model's order ({@link LabelModel#annotatorIds()}): the
+     * model version, processing time and labels seen of its slot's annotator's last published AnnotatorModel; 0 when
+     * never published, and again when the slot's annotator was evicted ({@link #evictedSince}).
      */
     long[] annotatorPublishedVersion = new long[0];
     long[] annotatorPublishedAt = new long[0];
     long[] annotatorPublishedLabels = new long[0];
+    /** Scratch of {@link #admitsAnnotator}; not state. */
+    private String[] admissionScratch = new String[0];
 
     /** A fresh state for {@code spec}: a label model if the spec names one, else a plain learner. */
     static TrainerState create(ModelSpec spec, int prequentialWindow) {
@@ -117,33 +122,44 @@ public final class TrainerState {
     }
 
     /**
-     * Whether the open minibatch may take one more label from {@code annotator}: it is known, or already in the
-     * open minibatch, or the label model has room for the new annotators the minibatch would bring.
+     * Whether the open minibatch may take one more label from {@code annotator}: the label model would find a slot
+     * for every annotator of the minibatch with it, free or evicted from an annotator with few labels
+     * ({@link LabelModel#firstRefusedAnnotator}). A known annotator is checked too: its slot may be the one a new
+     * annotator of the open minibatch was to take.
      */
     boolean admitsAnnotator(String annotator) {
-        if (labelModel.knowsAnnotator(annotator)) {
+        if (labelModel.annotatorCount() + batchFill < labelModel.maxAnnotators()) {
             return true;
         }
-        int fresh = 0;
-        for (int i = 0; i < batchFill; i++) {
-            String other = ExampleTensors.annotator(batchAnnotators[i]);
-            if (other.equals(annotator)) {
-                return true;
-            }
-            if (!labelModel.knowsAnnotator(other) && firstIn(other, i)) {
-                fresh++;
-            }
+        if (admissionScratch.length <= batchFill) {
+            admissionScratch = new String[batchSize() + 1];
         }
-        return labelModel.annotatorCount() + fresh < labelModel.maxAnnotators();
+        for (int i = 0; i < batchFill; i++) {
+            admissionScratch[i] = ExampleTensors.annotator(batchAnnotators[i]);
+        }
+        admissionScratch[batchFill] = annotator;
+        return labelModel.firstRefusedAnnotator(admissionScratch, batchFill + 1) == null;
     }
 
-    private boolean firstIn(String annotator, int row) {
-        for (int i = 0; i < row; i++) {
-            if (ExampleTensors.annotator(batchAnnotators[i]).equals(annotator)) {
-                return false;
+    /**
+     * Forgets the publication records of the slots whose annotator changed from {@code before} (the label model's
+     * {@link LabelModel#annotatorIds()} before an update), so the new annotator of a slot is published as new, and
+     * returns the evicted identifiers.
+     */
+    List<String> evictedSince(List<String> before) {
+        List<String> after = labelModel.annotatorIds();
+        List<String> evicted = new ArrayList<>();
+        for (int a = 0; a < before.size(); a++) {
+            if (!before.get(a).equals(after.get(a))) {
+                evicted.add(before.get(a));
+                if (a < annotatorPublishedVersion.length) {
+                    annotatorPublishedVersion[a] = 0;
+                    annotatorPublishedAt[a] = 0;
+                    annotatorPublishedLabels[a] = 0;
+                }
             }
         }
-        return true;
+        return evicted;
     }
 
     TrainerState copy() {

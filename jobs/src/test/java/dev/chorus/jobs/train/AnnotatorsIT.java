@@ -53,7 +53,7 @@ class AnnotatorsIT {
     static final String SPEC = """
             {"algorithm":"mlp","inputDim":784,"numClasses":10,"layers":[{"units":256,"activation":"relu"}],
              "batchSize":64,"optimizer":{"type":"adam","learningRate":0.001},"standardize":true,"seed":42,
-             "labelModel":{"method":"dawid-skene","maxAnnotators":12}}""";
+             "labelModel":{"method":"dawid-skene","maxAnnotators":12,"protectedLabels":0}}""";
 
     @Test
     void publishesASaneModelOfEveryAnnotatorAndDeadLettersThoseBeyondTheBound() throws Exception {
@@ -111,7 +111,8 @@ class AnnotatorsIT {
         for (DeadLetter d : deadLetters) {
             assertThat(d.getField()).isEqualTo("annotator");
             assertThat(d.getReason()).startsWith("field 'annotator': expected one of the 12 annotators task \""
-                    + TASK + "\" already tracks (its label model keeps at most maxAnnotators=12), got \"");
+                    + TASK + "\" already tracks, as all its label model's slots (maxAnnotators=12) are held by "
+                    + "annotators with at least protectedLabels=0 labels or of the open minibatch, got \"");
             assertThat(d.getTopic()).isEqualTo(settings.examplesTopic().name());
             assertThat(d.getOffset()).isGreaterThanOrEqualTo(0);
             Example original = settings.examplesTopic().codec().decode(bytes(d));

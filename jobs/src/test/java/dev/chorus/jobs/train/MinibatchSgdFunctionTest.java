@@ -382,16 +382,45 @@ class MinibatchSgdFunctionTest {
     }
 
     @Test
+    void inventedAnnotatorsDoNotLockOutARealOne() throws Exception {
+        String spec = LABEL_MODEL_SPEC.replace("\"maxAnnotators\":3", "\"maxAnnotators\":256");
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec))
+                .snapshotEveryBatches(1000).snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 256; i++) {
+                Example fake = example(i % 100);
+                fake.setId("fake-item-" + i);
+                fake.setAnnotator("fake-" + i);
+                h.processElement(sourced(fake, i), i);
+            }
+            for (int i = 256; i < 256 + 16; i++) {
+                Example real = example(i - 256);
+                real.setAnnotator("real");
+                h.processElement(sourced(real, i), i);
+            }
+            assertThat(deadLetters(h)).as("the real annotator's labels are accepted").isEmpty();
+            List<AnnotatorModel> real = annotatorModels(h).stream().filter(a -> a.getAnnotator().equals("real"))
+                    .toList();
+            assertThat(real).as("its model is published").isNotEmpty();
+            assertThat(real.get(real.size() - 1).getLabelsSeen()).isEqualTo(16);
+        }
+    }
+
+    @Test
     void labelsFromOneAnnotatorTooManyGoToTheDeadLetterTopicAndTheExampleIsStillPredicted() throws Exception {
-        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(LABEL_MODEL_SPEC))
+        // protectedLabels 0: every annotator keeps its slot, so the fourth finds none.
+        String spec = LABEL_MODEL_SPEC.replace("\"maxAnnotators\":3", "\"maxAnnotators\":3,\"protectedLabels\":0");
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec))
                 .snapshotEveryBatches(100).snapshotIntervalMs(0).batchTimeoutMs(0);
         try (var h = harness(settings)) {
             h.open();
             for (int i = 0; i < 20; i++) { // a0..a3 in the same minibatches: a3 is the fourth of at most 3
                 h.processElement(sourced(labelled(i, 4), i), i);
             }
-            // 15 accepted labels: one closed minibatch of 8 predicted, 7 waiting; the 5 rejected predicted at once.
-            assertThat(predictions(h)).hasSize(13);
+            // 15 accepted labels: a3's first label closed the open minibatch of 3 early (on an empty label model it
+            // could have found a slot), then one of 8 closed, 4 wait; the 5 rejected are predicted at once.
+            assertThat(predictions(h)).hasSize(16);
             assertThat(predictions(h)).filteredOn(p -> "a3".equals(p.getAnnotator())).hasSize(5);
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(predictions(h)).hasSize(20);
@@ -400,7 +429,8 @@ class MinibatchSgdFunctionTest {
             DeadLetter first = dead.get(0);
             assertThat(first.getField()).isEqualTo("annotator");
             assertThat(first.getReason()).isEqualTo("field 'annotator': expected one of the 3 annotators task \"t\" "
-                    + "already tracks (its label model keeps at most maxAnnotators=3), got \"a3\"");
+                    + "already tracks, as all its label model's slots (maxAnnotators=3) are held by annotators with "
+                    + "at least protectedLabels=0 labels or of the open minibatch, got \"a3\"");
             assertThat(first.getPartition()).isZero();
             assertThat(first.getOffset()).isEqualTo(3);
             assertThat(dead.get(4).getReason()).contains("expected one of the 3 annotators");

@@ -7,6 +7,9 @@ import java.util.List;
  * with their label counts, and one confusion estimate per slot; and how every label model trains, as one
  * transaction.
  *
+ * <p>When every slot is taken, a new annotator evicts the least recently seen one with few labels
+ * ({@link AnnotatorRegistry}); {@link #register} resets what the model kept for the slot.
+ *
  * <p>{@link #train} validates the minibatch, marks every part of the state that an update changes (registry,
  * confusions, and what {@link #mark()} adds: item history, network heads and standardiser, averaging weights), and
  * runs the method's {@link #update}. A minibatch that the classifier or network rejects (a non-finite feature,
@@ -30,8 +33,7 @@ abstract class AnnotatorTrackingModel implements LabelModel {
   @Override
   public final void train(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     LabelModels.validate(x, inputDim(), numClasses(), items, annotators, labels, n);
-    registry.checkCapacity(annotators, n);
-    registry.mark();
+    registry.begin(annotators, n);
     estimates.mark();
     mark();
     try {
@@ -42,6 +44,34 @@ abstract class AnnotatorTrackingModel implements LabelModel {
       rollback();
       throw e;
     }
+  }
+
+  /**
+   * The slot of {@code id}, registering it if new ({@link AnnotatorRegistry#register}); when that evicts the slot's
+   * annotator, its confusion returns to the prior and the method forgets what it kept for it ({@link #forget}), so
+   * the new annotator starts as any new one. Inside {@link #train}, all of it rolls back with the rest.
+   */
+  protected final int register(String id) {
+    long evictions = registry.evictions();
+    int slot = registry.register(id);
+    if (registry.evictions() != evictions) {
+      estimates.reset(slot);
+      forget(slot);
+    }
+    return slot;
+  }
+
+  /** Forgets the method's own state of {@code slot}, whose annotator was evicted (see {@link #register}). */
+  protected abstract void forget(int slot);
+
+  @Override
+  public String firstRefusedAnnotator(String[] annotators, int n) {
+    return registry.firstRefused(annotators, n);
+  }
+
+  @Override
+  public long annotatorEvictions() {
+    return registry.evictions();
   }
 
   /** One minibatch's update, arguments checked; {@link #train} undoes what it changed if it throws. */

@@ -50,7 +50,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
 
   static Parts freshParts(ModelSpec spec, LabelModelConfig config, boolean withHistory) {
     requireSuitable(spec);
-    return new Parts(OnlineLearner.create(spec), new AnnotatorRegistry(config.maxAnnotators()),
+    return new Parts(OnlineLearner.create(spec), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
         new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()),
         withHistory ? config.newHistory() : null);
   }
@@ -151,6 +151,13 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   }
 
   @Override
+  protected void forget(int slot) {
+    if (history != null) {
+      history.forgetSlot(slot);
+    }
+  }
+
+  @Override
   protected void update(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     if (targets.length < n * k) {
       targets = new float[n * k];
@@ -160,7 +167,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     learner.predictProbaBatch(x, n, predictions);
     requireFinitePredictions(x, n);
     for (int e = 0; e < n; e++) {
-      int slot = registry.register(annotators[e]);
+      int slot = register(annotators[e]);
       registry.countLabel(slot);
       System.arraycopy(predictions, e * k, predicted, 0, k);
       int count = 1;

@@ -157,6 +157,18 @@ public final class ConfusionEstimates {
     }
   }
 
+  /**
+   * Returns {@code slot}'s confusion to the prior and its row masses to 0, as for an annotator not seen yet: its
+   * annotator was evicted and the slot goes to a new one. The class prior keeps what the labels taught it.
+   */
+  public void reset(int slot) {
+    if (marked && !saved[slot]) {
+      save(slot);
+    }
+    fillPrior(confusions, offset(slot), k, priorDiagonal);
+    Arrays.fill(rowMass, slot * k, (slot + 1) * k, 0);
+  }
+
   /** Remembers the estimates as they are, so that {@link #rollback} can return to them; costs O(K) here. */
   public void mark() {
     forgetSaved();

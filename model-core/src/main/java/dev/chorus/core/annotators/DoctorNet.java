@@ -42,7 +42,8 @@ import java.util.List;
  * features.
  *
  * <p>A head is created when its annotator is first seen: the first from the spec's initialiser, later ones as
- * the mean of the existing heads, so that a new annotator starts as the average annotator.
+ * the mean of the existing heads, so that a new annotator starts as the average annotator. A slot whose annotator
+ * was evicted gets a head made the same way from the other heads ({@link #resetHead}), with a fresh optimizer.
  */
 final class DoctorNet {
 
@@ -86,6 +87,11 @@ final class DoctorNet {
   /** What {@link #mark()} remembered: heads, random state and standardiser statistics. */
   private int markedHeads;
   private long markedRng;
+  /** Heads replaced by {@link #resetHead} since the last mark, with their slots, oldest first. */
+  private final List<Integer> replacedSlots = new ArrayList<>();
+  private final List<Dense> replacedHeads = new ArrayList<>();
+  private final List<ParameterSet> replacedParameters = new ArrayList<>();
+  private final List<Optimizer> replacedOptimizers = new ArrayList<>();
   private final OnlineStandardizer markedStandardizer;
 
   /**
@@ -191,16 +197,48 @@ final class DoctorNet {
   }
 
   private void meanOfHeads(float[] weights, float[] bias) {
+    meanOfHeads(weights, bias, -1);
+  }
+
+  /** The mean of the heads other than {@code except} into {@code weights} and {@code bias}, which start at 0. */
+  private void meanOfHeads(float[] weights, float[] bias, int except) {
+    int count = except < 0 ? headCount : headCount - 1;
     for (int h = 0; h < headCount; h++) {
+      if (h == except) {
+        continue;
+      }
       float[] w = heads[h].weights().value().data();
       float[] b = heads[h].bias().value().data();
       for (int i = 0; i < w.length; i++) {
-        weights[i] += w[i] / headCount;
+        weights[i] += w[i] / count;
       }
       for (int i = 0; i < b.length; i++) {
-        bias[i] += b[i] / headCount;
+        bias[i] += b[i] / count;
       }
     }
+  }
+
+  /**
+   * Gives {@code slot}, whose annotator was evicted, a new head as a new annotator gets one: the mean of the other
+   * heads (drawn afresh if there is none), with a fresh optimizer. {@link #rollback()} puts the old one back.
+   */
+  void resetHead(int slot) {
+    if (slot >= headCount) {
+      return;
+    }
+    Dense head = Dense.zeros(Blas.get(), "head.", width, k, true);
+    if (headCount == 1) {
+      spec.init().fill(head.weights().value(), width, k, spec.initLimit(), rng);
+    } else {
+      meanOfHeads(head.weights().value().data(), head.bias().value().data(), slot);
+    }
+    replacedSlots.add(slot);
+    replacedHeads.add(heads[slot]);
+    replacedParameters.add(headParameters[slot]);
+    replacedOptimizers.add(headOptimizers[slot]);
+    heads[slot] = head;
+    headParameters[slot] = new ParameterSet(head.parameters());
+    headOptimizers[slot] = spec.optimizer().create();
   }
 
   /**
@@ -388,13 +426,18 @@ final class DoctorNet {
   void mark() {
     markedHeads = headCount;
     markedRng = rng.state();
+    replacedSlots.clear();
+    replacedHeads.clear();
+    replacedParameters.clear();
+    replacedOptimizers.clear();
     if (standardizer != null) {
       markedStandardizer.copyFrom(standardizer);
     }
   }
 
   /**
-   * Forgets the heads created since the last {@link #mark()} and restores the random state and the standardiser;
+   * Forgets the heads created since the last {@link #mark()}, puts back those {@link #resetHead} replaced, and
+   * restores the random state and the standardiser;
    * parameters and optimizers need nothing, since a rejected step leaves them as they were.
    */
   void rollback() {
@@ -404,6 +447,16 @@ final class DoctorNet {
       headOptimizers[h] = null;
     }
     headCount = markedHeads;
+    for (int i = replacedSlots.size() - 1; i >= 0; i--) {
+      int slot = replacedSlots.get(i);
+      heads[slot] = replacedHeads.get(i);
+      headParameters[slot] = replacedParameters.get(i);
+      headOptimizers[slot] = replacedOptimizers.get(i);
+    }
+    replacedSlots.clear();
+    replacedHeads.clear();
+    replacedParameters.clear();
+    replacedOptimizers.clear();
     rng = SplitMix64.fromState(markedRng);
     if (standardizer != null) {
       standardizer.copyFrom(markedStandardizer);

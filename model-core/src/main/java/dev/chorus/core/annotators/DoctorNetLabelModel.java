@@ -21,7 +21,7 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
 
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
   public DoctorNetLabelModel(ModelSpec spec, LabelModelConfig config) {
-    this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators()),
+    this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
         new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()));
   }
 
@@ -48,12 +48,17 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   }
 
   @Override
+  protected void forget(int slot) {
+    net.resetHead(slot);
+  }
+
+  @Override
   protected void update(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     if (slots.length < n) {
       slots = new int[n];
     }
     for (int e = 0; e < n; e++) {
-      slots[e] = registry.register(annotators[e]);
+      slots[e] = register(annotators[e]);
       net.ensureHead(slots[e]);
       registry.countLabel(slots[e]);
       predictProba(x, e * inputDim(), predicted);
@@ -112,8 +117,8 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   }
 
   /** Reads what follows the header of {@link #writeTo}. */
-  static DoctorNetLabelModel readBody(DataInput in) throws IOException {
-    AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
+  static DoctorNetLabelModel readBody(DataInput in, int version) throws IOException {
+    AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     return new DoctorNetLabelModel(DoctorNet.readFrom(in, registry.maxAnnotators()), registry, estimates);
   }

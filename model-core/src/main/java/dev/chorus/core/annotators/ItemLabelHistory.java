@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The labels seen so far per item, as (annotator slot, class) pairs, bounded three ways: at most
@@ -29,7 +31,8 @@ public final class ItemLabelHistory {
   private long evictions;
   /**
    * Undo since the last {@link #mark}: the tick and evictions then, and every entry of then that has left the map
-   * since (evicted, or replaced by a copy before its first change), with its item. Entries of then keep
+   * since (evicted, or replaced by a copy before its first change), with its item; a copy that {@link #forgetSlot}
+   * made keeps the entry's tick, so an item may be kept twice, the entry of then first. Entries of then keep
    * {@code lastTick <= markedTick}; those added or copied since have a later one.
    */
   private long markedTick = -1;
@@ -142,6 +145,44 @@ public final class ItemLabelHistory {
     return entry.size;
   }
 
+  /**
+   * Drops every label of annotator {@code slot} from every item, and the items left without a label: the slot's
+   * annotator was evicted, and its labels must not be credited to the slot's next annotator. Costs one pass over
+   * the history.
+   */
+  public void forgetSlot(int slot) {
+    Iterator<Map.Entry<Long, Entry>> all = entries.entrySet().iterator();
+    while (all.hasNext()) {
+      Map.Entry<Long, Entry> e = all.next();
+      Entry entry = e.getValue();
+      int kept = 0;
+      for (int i = 0; i < entry.size; i++) {
+        if (entry.slots[i] != slot) {
+          kept++;
+        }
+      }
+      if (kept == entry.size) {
+        continue;
+      }
+      if (entry.lastTick <= markedTick) {
+        keep(e.getKey(), entry);
+        entry = entry.copy();
+        e.setValue(entry);
+      }
+      int to = 0;
+      for (int i = 0; i < entry.size; i++) {
+        if (entry.slots[i] != slot) {
+          entry.slots[to] = entry.slots[i];
+          entry.labels[to++] = entry.labels[i];
+        }
+      }
+      entry.size = to;
+      if (to == 0) {
+        all.remove();
+      }
+    }
+  }
+
   /** Keeps {@code entry} for {@link #rollback} if it is one of the last {@link #mark}'s. */
   private void keep(long item, Entry entry) {
     if (entry.lastTick > markedTick) {
@@ -170,13 +211,21 @@ public final class ItemLabelHistory {
    */
   public void rollback() {
     entries.values().removeIf(entry -> entry.lastTick > markedTick);
+    for (int i = 0; i < keptCount; i++) {
+      // A copy that {@link #forgetSlot} changed in place of a kept entry keeps its tick: it goes here.
+      entries.remove(keptItems[i]);
+    }
     if (keptCount > 0) {
       List<Map.Entry<Long, Entry>> all = new ArrayList<>(entries.size() + keptCount);
       for (Map.Entry<Long, Entry> e : entries.entrySet()) {
         all.add(Map.entry(e.getKey(), e.getValue()));
       }
+      Set<Long> restored = new HashSet<>();
       for (int i = 0; i < keptCount; i++) {
-        all.add(Map.entry(keptItems[i], keptEntries[i]));
+        // An item's first kept entry is the one of then; a later one is a copy that {@link #forgetSlot} made.
+        if (restored.add(keptItems[i])) {
+          all.add(Map.entry(keptItems[i], keptEntries[i]));
+        }
       }
       all.sort(Comparator.comparingLong(e -> e.getValue().lastTick));
       entries.clear();

@@ -43,11 +43,21 @@ public interface LabelModel extends Predictor {
     throw new IllegalStateException("predictValue: a label model is a classifier; use predictProba or predict");
   }
 
-  /** Whether {@code id} has been seen, so that its labels never count against {@link #maxAnnotators()}. */
+  /** Whether {@code id} holds a slot, so that its labels never count against {@link #maxAnnotators()}. */
   boolean knowsAnnotator(String id);
 
-  /** Annotators seen so far. */
+  /** Annotators holding a slot now. */
   int annotatorCount();
+
+  /**
+   * The first of the first {@code n} of {@code annotators} that {@link #train} would refuse with an
+   * {@link AnnotatorLimitException} if they came in one minibatch, or {@code null} if all would find a slot (free,
+   * or evicted from an annotator with fewer labels than the spec's {@code protectedLabels}). Changes nothing.
+   */
+  String firstRefusedAnnotator(String[] annotators, int n);
+
+  /** Annotators evicted so far to make room for new ones. */
+  long annotatorEvictions();
 
   /**
    * The bounded per-item label history (its size and evictions tell how close the bounds are), or {@code null}
@@ -64,8 +74,8 @@ public interface LabelModel extends Predictor {
    * Trains on {@code n} label events: annotator {@code annotators[e]} labelled item {@code items[e]}, whose
    * features are {@code x[e·inputDim ..]}, as class {@code labels[e]}.
    *
-   * @throws AnnotatorLimitException if the events bring more annotators than {@link #maxAnnotators()}; nothing
-   *     changes then
+   * @throws AnnotatorLimitException if a new annotator of the events finds no slot, neither free nor evictable
+   *     ({@link #firstRefusedAnnotator}); nothing changes then
    * @throws IllegalArgumentException before any state changes, if an argument is invalid
    */
   void train(float[] x, long[] items, String[] annotators, int[] labels, int n);
@@ -90,7 +100,10 @@ public interface LabelModel extends Predictor {
   /** What the model knows about {@code id}; for an annotator it has not seen, the prior with 0 labels seen. */
   AnnotatorModel annotator(String id);
 
-  /** Identifiers of the annotators seen so far, in order of first appearance. */
+  /**
+   * Identifiers of the annotators holding a slot, in slot order: order of first appearance until an eviction gives
+   * an evicted annotator's slot, and so its place in this list, to a new one.
+   */
   List<String> annotatorIds();
 
   /** An independent deep copy. */

@@ -3,12 +3,15 @@ package dev.chorus.core.annotators;
 /**
  * Bounds of a {@link LabelModel}'s state.
  *
- * @param maxAnnotators annotators tracked at most; a label from one more is an {@link AnnotatorLimitException}
+ * @param maxAnnotators annotators tracked at most; a new one past that evicts one ({@link AnnotatorRegistry})
  * @param historyItems items whose labels are remembered at most (majority, soft, Dawid–Skene, weighted Doctor Net)
  * @param historyMaxAge label events after which an item not labelled since is forgotten
  * @param maxLabelsPerItem labels remembered per item, the most recent ones
+ * @param protectedLabels annotators with at least this many labels are never evicted; a label from a new annotator
+ *     when every slot is held by one of them is an {@link AnnotatorLimitException}
  */
-public record LabelModelConfig(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
+public record LabelModelConfig(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem,
+    int protectedLabels) {
 
   /**
    * Default number of remembered items: about 270 heap bytes each (two {@code int[16]}, the entry, the boxed key,
@@ -22,13 +25,18 @@ public record LabelModelConfig(int maxAnnotators, int historyItems, long history
   /** Default labels remembered per item. */
   public static final int DEFAULT_MAX_LABELS_PER_ITEM = 16;
 
-  /** @throws IllegalArgumentException if a bound is below 1 */
+  /** @throws IllegalArgumentException if a bound is below 1, or protectedLabels below 0 */
   public LabelModelConfig {
-    if (maxAnnotators < 1 || historyItems < 1 || historyMaxAge < 1 || maxLabelsPerItem < 1) {
-      throw new IllegalArgumentException("label model bounds must be >= 1, got maxAnnotators=" + maxAnnotators
-          + ", historyItems=" + historyItems + ", historyMaxAge=" + historyMaxAge + ", maxLabelsPerItem="
-          + maxLabelsPerItem);
+    if (maxAnnotators < 1 || historyItems < 1 || historyMaxAge < 1 || maxLabelsPerItem < 1 || protectedLabels < 0) {
+      throw new IllegalArgumentException("label model bounds must be >= 1 (protectedLabels >= 0), got maxAnnotators="
+          + maxAnnotators + ", historyItems=" + historyItems + ", historyMaxAge=" + historyMaxAge
+          + ", maxLabelsPerItem=" + maxLabelsPerItem + ", protectedLabels=" + protectedLabels);
     }
+  }
+
+  /** These bounds with the default {@code protectedLabels}, {@link AnnotatorRegistry#DEFAULT_PROTECTED_LABELS}. */
+  public LabelModelConfig(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
+    this(maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, AnnotatorRegistry.DEFAULT_PROTECTED_LABELS);
   }
 
   /** Default history bounds with {@code maxAnnotators} annotators. */

@@ -19,9 +19,11 @@ public final class LabelModels {
   public static final int MAGIC = 0x43484C4D;
   /**
    * The binary format this build writes. Format 2 adds, after a weighted Doctor Net's averaging logits, its
-   * de-noising iterations; the other methods write the same body as in format 1, which is still read.
+   * de-noising iterations; the other methods write the same body as in format 1. Format 3 adds to the annotator
+   * registry what eviction needs: {@code protectedLabels}, the label tick, the evictions and each slot's last tick
+   * ({@link AnnotatorRegistry#writeTo}). Formats 1 and 2 are still read.
    */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
   /** The selectable methods. */
   public static final List<String> NAMES = List.of(NaiveLabelModel.NAME, MajorityLabelModel.NAME,
       SoftLabelModel.NAME, DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME);
@@ -143,12 +145,12 @@ public final class LabelModels {
       throw new IOException("label model: expected one of " + NAMES + ", stream has \"" + name + "\"");
     }
     if (name.equals(DoctorNetLabelModel.NAME)) {
-      return DoctorNetLabelModel.readBody(in);
+      return DoctorNetLabelModel.readBody(in, version);
     }
     if (name.equals(WeightedDoctorNetLabelModel.NAME)) {
       return WeightedDoctorNetLabelModel.readBody(in, version);
     }
-    AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
+    AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = in.readBoolean() ? ItemLabelHistory.readFrom(in) : null;
     ClassifierLabelModel.Parts parts =

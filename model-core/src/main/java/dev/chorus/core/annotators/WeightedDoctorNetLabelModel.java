@@ -74,7 +74,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
 
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
   public WeightedDoctorNetLabelModel(ModelSpec spec, LabelModelConfig config) {
-    this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators()),
+    this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
         new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()), config.newHistory(),
         new double[config.maxAnnotators()], DENOISE_ITERATIONS);
   }
@@ -127,6 +127,21 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     System.arraycopy(markedLogits, 0, logits, 0, logits.length);
   }
 
+  /** The evicted annotator's labels leave the history, and the slot gets a new annotator's head and logit. */
+  @Override
+  protected void forget(int slot) {
+    history.forgetSlot(slot);
+    net.resetHead(slot);
+    double sum = 0;
+    int others = registry.size() - 1;
+    for (int a = 0; a < registry.size(); a++) {
+      if (a != slot) {
+        sum += logits[a];
+      }
+    }
+    logits[slot] = others == 0 ? 0 : sum / others;
+  }
+
   @Override
   protected void update(float[] x, long[] items, String[] annotators, int[] labels, int n) {
     int k = numClasses();
@@ -142,7 +157,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     }
     for (int e = 0; e < n; e++) {
       int before = registry.size();
-      slots[e] = registry.register(annotators[e]);
+      slots[e] = register(annotators[e]);
       if (registry.size() > before) {
         logits[slots[e]] = meanLogit(before);
       }
@@ -372,7 +387,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
 
   /** Reads what follows the header of {@link #writeTo} in format {@code version}. */
   static WeightedDoctorNetLabelModel readBody(DataInput in, int version) throws IOException {
-    AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in);
+    AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = ItemLabelHistory.readFrom(in);
     DoctorNet net = DoctorNet.readFrom(in, registry.maxAnnotators());

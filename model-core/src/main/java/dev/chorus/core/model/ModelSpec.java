@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.annotators.AnnotatorRegistry;
 import dev.chorus.core.annotators.LabelModelConfig;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.loss.BinaryHinge;
@@ -74,7 +75,9 @@ import java.util.function.Supplier;
  * the {@code DEFAULT_*} constants. {@code labelModel} makes a classifier learn from many annotators through a
  * label model ({@link dev.chorus.core.annotators.LabelModels}): {@code "labelModel":"dawid-skene"}, or
  * {@code {"method":"dawid-skene","maxAnnotators":256,"historyItems":262144,"historyMaxAge":1073741824,
- * "maxLabelsPerItem":16}} to bound its state (absent: no label model, each label trains as given).
+ * "maxLabelsPerItem":16,"protectedLabels":50}} to bound its state (absent: no label model, each label trains as
+ * given); when all {@code maxAnnotators} slots are taken, a new annotator evicts the least recently seen one with
+ * fewer than {@code protectedLabels} labels.
  * {@link #toJson()} writes every key that applies, defaults included, in a
  * fixed order, so equal specs have equal JSON.
  */
@@ -110,7 +113,7 @@ public final class ModelSpec {
   private static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
       "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel");
   private static final List<String> LABEL_MODEL_KEYS = List.of("method", "maxAnnotators", "historyItems",
-      "historyMaxAge", "maxLabelsPerItem");
+      "historyMaxAge", "maxLabelsPerItem", "protectedLabels");
   private static final List<String> LAYER_KEYS = List.of("units", "activation", "init", "initLimit", "batchNorm",
       "batchNormAfterActivation", "batchNormMomentum", "dropout");
   private static final List<String> OPTIMIZER_TYPES = List.of(SgdSpec.TYPE, MomentumSpec.TYPE,
@@ -414,8 +417,9 @@ public final class ModelSpec {
       }
       long historyMaxAge = age == null ? LabelModelConfig.DEFAULT_HISTORY_MAX_AGE : age.longValue();
       int perItem = intValue(node, "maxLabelsPerItem", LabelModelConfig.DEFAULT_MAX_LABELS_PER_ITEM, p);
+      int protectedLabels = intValue(node, "protectedLabels", AnnotatorRegistry.DEFAULT_PROTECTED_LABELS, p);
       d.labelModelBounds = validated("labelModel",
-          () -> new LabelModelConfig(maxAnnotators, historyItems, historyMaxAge, perItem));
+          () -> new LabelModelConfig(maxAnnotators, historyItems, historyMaxAge, perItem, protectedLabels));
     } else {
       throw new IllegalArgumentException("ModelSpec key 'labelModel': expected a method name like \"dawid-skene\" "
           + "or an object like {\"method\":\"dawid-skene\",\"maxAnnotators\":256}, got " + node);
@@ -722,6 +726,7 @@ public final class ModelSpec {
       lm.put("historyItems", labelModelBounds.historyItems());
       lm.put("historyMaxAge", labelModelBounds.historyMaxAge());
       lm.put("maxLabelsPerItem", labelModelBounds.maxLabelsPerItem());
+      lm.put("protectedLabels", labelModelBounds.protectedLabels());
     }
     return root.toString();
   }

@@ -161,7 +161,7 @@ class LabelModelsTest {
     assertThatThrownBy(() -> model.train(x, new long[] {3, 4, 5}, new String[] {"a", "c", "b"},
         new int[] {0, 1, 2}, 3))
         .isInstanceOf(AnnotatorLimitException.class)
-        .hasMessageContaining("\"c\"").hasMessageContaining("2 annotators");
+        .hasMessageContaining("\"c\"").hasMessageContaining("all 2 slots");
     assertThat(bytes(model)).isEqualTo(before);
   }
 

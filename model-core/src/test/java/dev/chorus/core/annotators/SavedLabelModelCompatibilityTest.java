@@ -28,6 +28,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Richardson–Lucy iterations, saved after the averaging logits) and trains them towards {@code Cᵀ·posterior}:
  * the same model, data and minibatches as format 1. A format-1 weighted Doctor Net reads with 0 de-noising
  * iterations and so predicts as it did. {@code dawid-skene-v2.bin} differs from v1 only in the format number.
+ *
+ * <p>Format 3, written by the build that evicts annotators: the same model, data and minibatches (no eviction: 3
+ * annotators, 4 slots); the registry adds protectedLabels (50), the label tick (24), the evictions (0) and each
+ * slot's last tick, and the spec its {@code protectedLabels}. Formats 1 and 2 read with every slot last seen at
+ * tick 0.
  */
 class SavedLabelModelCompatibilityTest {
 
@@ -37,6 +42,8 @@ class SavedLabelModelCompatibilityTest {
       1 | weighted-doctor-net | 0.6550678,0.15356804,0.19136417;0.3539976,0.25947213,0.38653034;0.3036884,0.31998,0.37633163 | 0.655952380952381,0.5499999999999999,0.37611111111111106 | 0
       2 | dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 |
       2 | weighted-doctor-net | 0.66286886,0.20029482,0.13683635;0.25675374,0.2763179,0.46692836;0.12570788,0.48296818,0.39132395 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 | 10
+      3 | weighted-doctor-net | 0.66286886,0.20029482,0.13683635;0.25675374,0.2763179,0.46692836;0.12570788,0.48296818,0.39132395 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 | 10
+      3 | dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 |
       """)
   void savedFormatsStillLoadAndPredictTheSame(int version, String method, String probabilities,
       String reliabilities, Integer denoiseIterations) throws IOException {

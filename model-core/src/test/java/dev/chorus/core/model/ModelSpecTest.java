@@ -89,8 +89,8 @@ class ModelSpecTest {
       string rate           | "optimizer":{"type":"sgd","learningRate":"fast"} | ModelSpec key 'optimizer.learningRate': expected a number, got "fast"
       unknown label model   | "labelModel":"vote"                      | ModelSpec key 'labelModel': expected one of ["naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net"], got "vote"
       label model number    | "labelModel":3                           | ModelSpec key 'labelModel': expected a method name like "dawid-skene" or an object like {"method":"dawid-skene","maxAnnotators":256}, got 3
-      label model key       | "labelModel":{"method":"soft","annotators":3} | ModelSpec: unknown key 'labelModel.annotators'; expected one of [method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem]
-      label model bound     | "labelModel":{"method":"soft","maxAnnotators":0} | ModelSpec key 'labelModel': label model bounds must be >= 1, got maxAnnotators=0, historyItems=262144, historyMaxAge=1073741824, maxLabelsPerItem=16
+      label model key       | "labelModel":{"method":"soft","annotators":3} | ModelSpec: unknown key 'labelModel.annotators'; expected one of [method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, protectedLabels]
+      label model bound     | "labelModel":{"method":"soft","maxAnnotators":0} | ModelSpec key 'labelModel': label model bounds must be >= 1 (protectedLabels >= 0), got maxAnnotators=0, historyItems=262144, historyMaxAge=1073741824, maxLabelsPerItem=16, protectedLabels=50
       label model no method | "labelModel":{"maxAnnotators":4}         | ModelSpec key 'labelModel.method': expected a string, got nothing (key missing)
       """)
   void errorsNameTheKeyTheExpectationAndTheValue(String name, String entry, String message) {
@@ -114,10 +114,10 @@ class ModelSpecTest {
     assertThat(byName).isNotEqualTo(ModelSpec.parse(base + "}"));
 
     ModelSpec bounded = ModelSpec.parse(base + ",\"labelModel\":{\"method\":\"majority\",\"maxAnnotators\":5,"
-        + "\"historyItems\":100,\"historyMaxAge\":5000000000,\"maxLabelsPerItem\":3}}");
-    assertThat(bounded.labelModelBounds()).isEqualTo(new LabelModelConfig(5, 100, 5_000_000_000L, 3));
+        + "\"historyItems\":100,\"historyMaxAge\":5000000000,\"maxLabelsPerItem\":3,\"protectedLabels\":7}}");
+    assertThat(bounded.labelModelBounds()).isEqualTo(new LabelModelConfig(5, 100, 5_000_000_000L, 3, 7));
     assertThat(bounded.toJson()).endsWith("\"labelModel\":{\"method\":\"majority\",\"maxAnnotators\":5,"
-        + "\"historyItems\":100,\"historyMaxAge\":5000000000,\"maxLabelsPerItem\":3}}");
+        + "\"historyItems\":100,\"historyMaxAge\":5000000000,\"maxLabelsPerItem\":3,\"protectedLabels\":7}}");
     assertThat(ModelSpec.parse(bounded.toJson())).isEqualTo(bounded);
     assertThat(bounded.withLabelModel(null, null)).isEqualTo(ModelSpec.parse(base + "}"));
   }
