@@ -112,7 +112,14 @@ class SavepointCompatibilityIT {
     private static void assertSameState(byte[] actual, byte[] replayed, boolean squaredDeviationsRounded,
             String what) {
         if (!squaredDeviationsRounded) {
-            assertThat(actual).as(what).isEqualTo(replayed);
+            int firstDiff = java.util.Arrays.mismatch(actual, replayed);
+            assertThat(firstDiff).as("%s: first differing byte of %d and %d bytes, around: %s against %s", what,
+                    actual.length, replayed.length,
+                    firstDiff < 0 ? "" : java.util.Arrays.toString(java.util.Arrays.copyOfRange(actual,
+                            Math.max(0, firstDiff - 24), Math.min(actual.length, firstDiff + 24))),
+                    firstDiff < 0 ? "" : java.util.Arrays.toString(java.util.Arrays.copyOfRange(replayed,
+                            Math.max(0, firstDiff - 24), Math.min(replayed.length, firstDiff + 24))))
+                    .isEqualTo(-1);
             return;
         }
         int[] region = squaredDeviations(replayed);

@@ -48,6 +48,12 @@ public final class SavepointFixture {
             {"algorithm":"softmax-regression","inputDim":6,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":77,
              "labelModel":{"method":"dawid-skene","maxAnnotators":4}}""";
+    /**
+     * {@link #CROWD_SPEC} as the savepoint fixtures were made: the label history's default bound was then 2^20
+     * items, and a restored label model keeps the bound it was saved with.
+     */
+    static final String CROWD_SPEC_AS_MADE = CROWD_SPEC.replace("\"maxAnnotators\":4}",
+            "\"maxAnnotators\":4,\"historyItems\":1048576}");
     static final int EXAMPLES = 100;
 
     static TrainSettings settings(String bootstrap) {
@@ -89,7 +95,7 @@ public final class SavepointFixture {
      */
     static List<byte[]> replay(String task, int minibatches) {
         LabeledDataset data = data();
-        ModelSpec spec = ModelSpec.parse(task.equals(CROWD) ? CROWD_SPEC : SPEC);
+        ModelSpec spec = ModelSpec.parse(task.equals(CROWD) ? CROWD_SPEC_AS_MADE : SPEC);
         int batch = spec.batchSize();
         int dim = spec.inputDim();
         OnlineLearner learner = task.equals(CROWD) ? null : OnlineLearner.create(spec);

@@ -303,8 +303,8 @@ public final class AnnotatorRegistry {
   }
 
   /**
-   * Reads what {@link #writeTo} wrote in label-model format {@code version}. Formats 1 and 2 had no ticks: every
-   * slot reads as last seen at tick 0, so the lowest slot, the first registered, goes first, and
+   * Reads what {@link #writeTo} wrote in label-model format {@code version}. Formats 1 and 2 had no ticks: the tick
+   * reads as the labels counted so far and every slot as last seen at tick 0, so the lowest slot, the first registered, goes first, and
    * {@code protectedLabels} is {@link #DEFAULT_PROTECTED_LABELS}.
    */
   public static AnnotatorRegistry readFrom(DataInput in, int version) throws IOException {
@@ -348,6 +348,13 @@ public final class AnnotatorRegistry {
           throw new IOException("annotator registry: expected slot " + s + " last seen at a tick in 0.." + tick
               + ", stream has " + registry.lastSeen[s]);
         }
+      }
+    }
+    if (version < 3) {
+      // Formats 1 and 2 could not evict, so every label counted so far was one tick: the clock goes on from where
+      // a model trained under format 3 from the start would stand.
+      for (int s = 0; s < size; s++) {
+        registry.tick += registry.labelsSeen[s];
       }
     }
     return registry;
