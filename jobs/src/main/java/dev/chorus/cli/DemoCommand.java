@@ -309,7 +309,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         RecordCodec<AnnotatorModel> codec = s.annotatorsTopic().codec();
         Map<String, AnnotatorModel> latest = new HashMap<>();
-        for (AnnotatorModel a : TopicReader.readAll(bootstrap, Map.of(), s.annotatorsTopic().name(), codec::decode)) {
+        // The topic as compaction leaves it: an evicted annotator's tombstone deletes it, so it shows as not estimated.
+        for (AnnotatorModel a : TopicReader.readLatest(bootstrap, Map.of(), s.annotatorsTopic().name(), codec::decode)
+                .values()) {
             latest.merge(a.getAnnotator(), a, (x, y) -> y.getVersion() > x.getVersion() ? y : x);
         }
         List<AnnotatorRow> rows = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.chorus.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.PrintWriter;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Spec;
 final class TailCommand implements Callable<Integer> {
 
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
@@ -47,7 +49,8 @@ final class TailCommand implements Callable<Integer> {
                     + "schema fingerprint, JSON by the schema it fits).")
     RecordKind type;
 
-    @Option(names = "--json", description = "Print each record as plain JSON (parameters and features included).")
+    @Option(names = "--json", description = "Print each record as plain JSON (parameters and features included), "
+            + "a tombstone as {\"key\": K, \"value\": null}.")
     boolean json;
 
     @Option(names = "--from-end", description = "Start at the end: print only records committed from now on.")
@@ -107,9 +110,9 @@ final class TailCommand implements Callable<Integer> {
             PrintWriter err) {
         String where = r.partition() + "@" + r.offset();
         if (r.value() == null) {
-            if (!json) {
-                out.println(where + " tombstone key=" + key(r));
-            }
+            // A tombstone deletes its key (a reset model, an evicted annotator): --json says so with a null value.
+            out.println(json ? JSON.createObjectNode().put("key", r.key() == null ? null : key(r)).putNull("value")
+                    : where + " tombstone key=" + key(r));
             return false;
         }
         try {

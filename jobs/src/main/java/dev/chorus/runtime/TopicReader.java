@@ -1,9 +1,11 @@
 package dev.chorus.runtime;
 
 import dev.chorus.jobs.kafka.ConsumerProperties;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -36,11 +38,21 @@ public final class TopicReader {
 
     /**
      * Reads every committed record of {@code topic} up to its end offsets at the time of the call, decoding each
-     * value with {@code decode}.
+     * value with {@code decode} (a tombstone's value is null).
      */
     public static <T> List<T> readAll(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
             Function<byte[], T> decode) {
         List<T> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAllRecords(bootstrapServers, kafkaProperties, topic)) {
+            out.add(decode.apply(r.value()));
+        }
+        return out;
+    }
+
+    /** {@link #readAll}, as whole records (partition, offset, key, value), in each partition's order. */
+    public static List<ConsumerRecord<byte[], byte[]>> readAllRecords(String bootstrapServers,
+            Map<String, String> kafkaProperties, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrapServers, kafkaProperties, topic)) {
             List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -48,12 +60,30 @@ public final class TopicReader {
             remaining.values().removeIf(v -> v == 0);
             while (!remaining.isEmpty()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(decode.apply(r.value()));
+                    out.add(r);
                 }
                 remaining.keySet().removeIf(tp -> consumer.position(tp) >= end.get(tp));
             }
         }
         return out;
+    }
+
+    /**
+     * What a compacted topic (models, annotators) says now: the latest committed value of each key, decoded, in
+     * the order the keys were first written. A tombstone (null value) deletes its key, as compaction will.
+     */
+    public static <T> Map<String, T> readLatest(String bootstrapServers, Map<String, String> kafkaProperties,
+            String topic, Function<byte[], T> decode) {
+        Map<String, T> latest = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAllRecords(bootstrapServers, kafkaProperties, topic)) {
+            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+            if (r.value() == null) {
+                latest.remove(key);
+            } else {
+                latest.put(key, decode.apply(r.value()));
+            }
+        }
+        return latest;
     }
 
     /** Follows {@code topic} from the beginning, handing each committed value to {@code sink}, until {@code stop} says so. */

@@ -8,10 +8,12 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
@@ -69,13 +71,27 @@ public final class KafkaIO {
      */
     public static <T extends SpecificRecord> KafkaSink<T> sink(JobSettings<?> settings, Topic<T> topic,
             SerializableFunction<T, String> key, String name, Map<String, String> producerDefaults) {
+        return sink(settings, new TopicSerializer<>(topic, key), name, producerDefaults);
+    }
+
+    /**
+     * {@link #sink(JobSettings, Topic, SerializableFunction, String)} for a compacted topic whose keys can be
+     * deleted: {@code Left(key)} writes a tombstone for {@code key} ({@link TopicSerializer.WithTombstones}).
+     */
+    public static <T extends SpecificRecord> KafkaSink<Either<String, T>> sinkWithTombstones(
+            JobSettings<?> settings, Topic<T> topic, SerializableFunction<T, String> key, String name) {
+        return sink(settings, new TopicSerializer.WithTombstones<>(topic, key), name, Map.of());
+    }
+
+    private static <T> KafkaSink<T> sink(JobSettings<?> settings, KafkaRecordSerializationSchema<T> serializer,
+            String name, Map<String, String> producerDefaults) {
         Properties producer = new Properties();
         producer.putAll(producerDefaults);
         producer.putAll(properties(settings));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(settings.bootstrapServers())
                 .setKafkaProducerConfig(producer)
-                .setRecordSerializer(new TopicSerializer<>(topic, key))
+                .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(settings.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE
                         : DeliveryGuarantee.AT_LEAST_ONCE)
                 .setTransactionalIdPrefix(settings.groupId() + "-" + name)

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -39,5 +40,37 @@ public final class TopicSerializer<T extends SpecificRecord> implements KafkaRec
         // is not one: records emitted from timers carry the timer's time, Long.MAX_VALUE at the end of a bounded
         // input, which brokers reject. So the producer stamps the Kafka timestamp at send time.
         return new ProducerRecord<>(topic.name(), null, null, k, codec.encode(record));
+    }
+
+    /**
+     * Writes records, and tombstones that delete a key of a compacted topic: {@code Right(record)} as
+     * {@link TopicSerializer} does, {@code Left(key)} as a null value for {@code key}. One stream carries both so
+     * that a key's tombstone and its later records reach the topic through one sink, in order.
+     */
+    public static final class WithTombstones<T extends SpecificRecord>
+            implements KafkaRecordSerializationSchema<Either<String, T>> {
+        private static final long serialVersionUID = 1L;
+
+        private final TopicSerializer<T> records;
+
+        public WithTombstones(Topic<T> topic, SerializableFunction<T, String> key) {
+            this.records = new TopicSerializer<>(topic, key);
+        }
+
+        @Override
+        public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext)
+                throws Exception {
+            records.open(context, sinkContext);
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(Either<String, T> element, KafkaSinkContext context,
+                Long timestamp) {
+            if (element.isRight()) {
+                return records.serialize(element.right(), context, timestamp);
+            }
+            return new ProducerRecord<byte[], byte[]>(records.topic.name(), null, (Long) null,
+                    element.left().getBytes(StandardCharsets.UTF_8), null);
+        }
     }
 }

@@ -36,12 +36,14 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -65,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * an {@link AnnotatorModel} per annotator goes to {@link #ANNOTATOR_MODELS} when its labels changed it, at most
  * once per {@code annotatorPublishIntervalMs}, and with every model snapshot. When all the spec's
  * {@code maxAnnotators} slots are taken, a new annotator evicts the least recently seen one with fewer than
- * {@code protectedLabels} labels (counted: {@code annotatorEvictions}); a label from a new annotator when none may be
+ * {@code protectedLabels} labels (counted: {@code annotatorEvictions}), and a published one gets a tombstone on
+ * {@link #ANNOTATOR_MODELS}; a label from a new annotator when none may be
  * evicted goes to the dead-letter side output (the example is still predicted).
  *
  * <p>Tasks are bounded ({@link TaskBound}): a task with a spec of its own or on the allow-list is always admitted,
@@ -81,8 +84,12 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
 
     public static final OutputTag<ModelSnapshot> MODEL_SNAPSHOTS =
             new OutputTag<>("model-snapshots", AvroTypes.of(ModelSnapshot.class));
-    public static final OutputTag<AnnotatorModel> ANNOTATOR_MODELS =
-            new OutputTag<>("annotator-models", AvroTypes.of(AnnotatorModel.class));
+    /**
+     * {@code Right}: an annotator's model; {@code Left}: the key ({@link #annotatorKey}) of an evicted annotator, a
+     * tombstone on the compacted annotators topic. One output keeps a key's tombstone before its later records.
+     */
+    public static final OutputTag<Either<String, AnnotatorModel>> ANNOTATOR_MODELS = new OutputTag<>(
+            "annotator-models", Types.EITHER(Types.STRING, AvroTypes.of(AnnotatorModel.class)));
     /** Records of tasks past the task bound, and labels past a label model's annotator bound, with their reason. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
 
@@ -396,10 +403,17 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 long evictions = s.labelModel.annotatorEvictions();
                 s.labelModel.train(s.batchFeatures, s.batchItems, trainAnnotators, s.batchLabels, s.batchFill);
                 if (s.labelModel.annotatorEvictions() != evictions) {
-                    List<String> evicted = s.evictedSince(before);
+                    List<TrainerState.Eviction> evicted = s.evictedSince(before);
                     annotatorEvictions.inc(evicted.size());
+                    for (TrainerState.Eviction e : evicted) {
+                        // Consumers and compaction forget the evicted annotator; if it comes back, it starts afresh.
+                        if (e.published()) {
+                            ctx.output(ANNOTATOR_MODELS, Either.Left(annotatorKey(ctx.getCurrentKey(), e.annotator())));
+                        }
+                    }
                     LOG.info("task {}: {} annotators evicted at model version {} to make room for new ones: {}",
-                            ctx.getCurrentKey(), evicted.size(), s.version(), evicted);
+                            ctx.getCurrentKey(), evicted.size(), s.version(),
+                            evicted.stream().map(TrainerState.Eviction::annotator).toList());
                 }
             } else if (s.learner.isClassifier()) {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
@@ -465,12 +479,17 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                     || published && now - s.annotatorPublishedAt[a] < annotatorPublishIntervalMs)) {
                 continue;
             }
-            ctx.output(ANNOTATOR_MODELS, annotatorRecord(task, s.labelModel.annotator(id), version, now));
+            ctx.output(ANNOTATOR_MODELS, Either.Right(annotatorRecord(task, s.labelModel.annotator(id), version, now)));
             s.annotatorPublishedVersion[a] = version;
             s.annotatorPublishedAt[a] = now;
             s.annotatorPublishedLabels[a] = labels;
             annotatorModels.inc();
         }
+    }
+
+    /** The key of an annotator's records on the compacted annotators topic. */
+    public static String annotatorKey(String task, String annotator) {
+        return task + "/" + annotator;
     }
 
     static AnnotatorModel annotatorRecord(String task, dev.chorus.core.annotators.AnnotatorModel annotator,

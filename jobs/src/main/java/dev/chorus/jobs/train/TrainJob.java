@@ -19,6 +19,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
 
 /**
  * The train job: examples topic → decode and validate (bad records to the dead-letter topic) → keyBy(task) →
@@ -58,15 +59,15 @@ public final class TrainJob {
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
                 KafkaIO.sink(settings, settings.modelsTopic(), m -> m.getTask() + "/" + m.getVariant(), "models"),
                 KafkaIO.deadLetterSink(settings),
-                KafkaIO.sink(settings, settings.annotatorsTopic(), a -> a.getTask() + "/" + a.getAnnotator(),
-                        "annotators"),
+                KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
+                        a -> MinibatchSgdFunction.annotatorKey(a.getTask(), a.getAnnotator()), "annotators"),
                 settings);
     }
 
     /** The topology, independent of where records come from and go to. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Sink<Prediction> predictions, Sink<ModelSnapshot> models, Sink<DeadLetter> deadLetters,
-            Sink<AnnotatorModel> annotators, TrainSettings settings) {
+            Sink<Either<String, AnnotatorModel>> annotators, TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
 

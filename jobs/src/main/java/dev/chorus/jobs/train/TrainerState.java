@@ -144,14 +144,15 @@ public final class TrainerState {
     /**
      * Forgets the publication records of the slots whose annotator changed from {@code before} (the label model's
      * {@link LabelModel#annotatorIds()} before an update), so the new annotator of a slot is published as new, and
-     * returns the evicted identifiers.
+     * returns the evicted annotators, each with whether a record of it had gone out (its key needs a tombstone).
      */
-    List<String> evictedSince(List<String> before) {
+    List<Eviction> evictedSince(List<String> before) {
         List<String> after = labelModel.annotatorIds();
-        List<String> evicted = new ArrayList<>();
+        List<Eviction> evicted = new ArrayList<>();
         for (int a = 0; a < before.size(); a++) {
             if (!before.get(a).equals(after.get(a))) {
-                evicted.add(before.get(a));
+                boolean published = a < annotatorPublishedVersion.length && annotatorPublishedVersion[a] > 0;
+                evicted.add(new Eviction(before.get(a), published));
                 if (a < annotatorPublishedVersion.length) {
                     annotatorPublishedVersion[a] = 0;
                     annotatorPublishedAt[a] = 0;
@@ -161,6 +162,9 @@ public final class TrainerState {
         }
         return evicted;
     }
+
+    /** An annotator evicted from its slot; {@code published}: its model is on the annotators topic. */
+    record Eviction(String annotator, boolean published) {}
 
     TrainerState copy() {
         TrainerState c = labelModel == null ? new TrainerState(learner.copy(), prequential.copy())

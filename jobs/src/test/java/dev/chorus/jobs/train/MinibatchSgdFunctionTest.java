@@ -20,6 +20,7 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
 /** The minibatch operator in Flink's keyed operator test harness: outputs, state, timers, snapshot/restore. */
@@ -318,7 +319,14 @@ class MinibatchSgdFunctionTest {
 
     static List<AnnotatorModel> annotatorModels(
             KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
-        ConcurrentLinkedQueue<StreamRecord<AnnotatorModel>> out = h.getSideOutput(MinibatchSgdFunction.ANNOTATOR_MODELS);
+        return annotatorOutput(h).stream().filter(Either::isRight).map(Either::right).toList();
+    }
+
+    /** The annotators output in order: models ({@code Right}) and tombstones' keys ({@code Left}). */
+    static List<Either<String, AnnotatorModel>> annotatorOutput(
+            KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
+        ConcurrentLinkedQueue<StreamRecord<Either<String, AnnotatorModel>>> out =
+                h.getSideOutput(MinibatchSgdFunction.ANNOTATOR_MODELS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 
@@ -404,6 +412,43 @@ class MinibatchSgdFunctionTest {
                     .toList();
             assertThat(real).as("its model is published").isNotEmpty();
             assertThat(real.get(real.size() - 1).getLabelsSeen()).isEqualTo(16);
+        }
+    }
+
+    @Test
+    void anEvictedAnnotatorGetsATombstoneBeforeTheModelOfTheAnnotatorThatTookItsSlot() throws Exception {
+        String spec = LABEL_MODEL_SPEC.replace("\"maxAnnotators\":3", "\"maxAnnotators\":256");
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec))
+                .snapshotEveryBatches(1000).snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
+        try (var h = harness(settings)) {
+            h.open();
+            for (int i = 0; i < 256; i++) {
+                Example fake = example(i % 100);
+                fake.setId("fake-item-" + i);
+                fake.setAnnotator("fake-" + i);
+                h.processElement(sourced(fake, i), i);
+            }
+            for (int i = 256; i < 256 + 16; i++) {
+                Example real = example(i - 256);
+                real.setAnnotator("real");
+                h.processElement(sourced(real, i), i);
+            }
+            List<Either<String, AnnotatorModel>> out = annotatorOutput(h);
+            List<String> tombstones = out.stream().filter(Either::isLeft).map(Either::left).toList();
+            // The real annotator took the slot of the least recently seen invented one, fake-0, published before.
+            assertThat(tombstones).containsExactly("t/fake-0");
+            int tombstone = out.indexOf(Either.Left("t/fake-0"));
+            int firstReal = -1;
+            for (int i = 0; i < out.size() && firstReal < 0; i++) {
+                if (out.get(i).isRight() && out.get(i).right().getAnnotator().equals("real")) {
+                    firstReal = i;
+                }
+            }
+            assertThat(firstReal).as("the real annotator's model is published after the tombstone")
+                    .isGreaterThan(tombstone);
+            assertThat(tombstone).isNotNegative();
+            assertThat(annotatorModels(h).stream().filter(a -> a.getAnnotator().equals("fake-0")).count())
+                    .as("fake-0 had been published, so its key is on the topic").isPositive();
         }
     }
 
