@@ -1,5 +1,6 @@
 package dev.chorus.jobs;
 
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
@@ -29,10 +30,10 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
 
     private String bootstrapServers = "localhost:9092";
     private String groupId;
-    private Topic<Example> examplesTopic = new Topic<>("chorus.examples", Example.class, WireFormat.AVRO);
-    private Topic<Prediction> predictionsTopic = new Topic<>("chorus.predictions", Prediction.class, WireFormat.AVRO);
-    private Topic<ModelSnapshot> modelsTopic = new Topic<>("chorus.models", ModelSnapshot.class, WireFormat.AVRO);
-    private Topic<DeadLetter> deadLetterTopic = new Topic<>("chorus.dead-letters", DeadLetter.class, WireFormat.AVRO);
+    private Topic<Example> examplesTopic = new Topic<>(ChorusTopic.DefaultNames.EXAMPLES, Example.class, WireFormat.AVRO);
+    private Topic<Prediction> predictionsTopic = new Topic<>(ChorusTopic.DefaultNames.PREDICTIONS, Prediction.class, WireFormat.AVRO);
+    private Topic<ModelSnapshot> modelsTopic = new Topic<>(ChorusTopic.DefaultNames.MODELS, ModelSnapshot.class, WireFormat.AVRO);
+    private Topic<DeadLetter> deadLetterTopic = new Topic<>(ChorusTopic.DefaultNames.DEAD_LETTERS, DeadLetter.class, WireFormat.AVRO);
     private final LinkedHashMap<String, String> kafkaProperties = new LinkedHashMap<>();
     private long checkpointIntervalMs = Duration.ofSeconds(10).toMillis();
     private boolean bounded;

@@ -1,6 +1,7 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import java.io.IOException;
@@ -30,7 +31,7 @@ public final class TrainJobOptions extends JobOptions {
             description = "Close a partial minibatch this long after its first example; 0 closes by count only (default: ${DEFAULT-VALUE}).")
     long batchTimeoutMs;
 
-    @Option(names = "--annotators-topic", defaultValue = "chorus.annotators",
+    @Option(names = "--annotators-topic", defaultValue = ChorusTopic.DefaultNames.ANNOTATORS,
             description = "Where label-model tasks publish each annotator's model (compacted; default: ${DEFAULT-VALUE}).")
     String annotatorsTopic;
 

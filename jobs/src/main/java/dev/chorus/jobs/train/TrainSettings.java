@@ -1,6 +1,7 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.codec.WireFormat;
@@ -20,7 +21,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private long batchTimeoutMs = Duration.ofSeconds(5).toMillis();
     private int prequentialWindow = 2000;
     private Topic<AnnotatorModel> annotatorsTopic =
-            new Topic<>("chorus.annotators", AnnotatorModel.class, WireFormat.AVRO);
+            new Topic<>(ChorusTopic.DefaultNames.ANNOTATORS, AnnotatorModel.class, WireFormat.AVRO);
     private long annotatorPublishIntervalMs = Duration.ofSeconds(1).toMillis();
 
     public TrainSettings() {
