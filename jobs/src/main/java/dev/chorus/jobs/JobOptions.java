@@ -54,7 +54,7 @@ public abstract class JobOptions {
     Map<String, String> environment = System.getenv();
 
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).",
-            defaultValue = "localhost:9092")
+            defaultValue = JobSettings.DEFAULT_BOOTSTRAP_SERVERS)
     String bootstrapServers;
 
     @Option(names = "--group-id", description = "Consumer group and transactional-id prefix (default: the job's name).")
@@ -88,7 +88,7 @@ public abstract class JobOptions {
     @Option(names = "--dead-letter-format", description = "Wire format of the dead-letter topic (default: --format).")
     String deadLetterFormat;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000",
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "" + JobSettings.DEFAULT_CHECKPOINT_INTERVAL_MS,
             description = "Checkpoint interval; exactly-once output is visible after each checkpoint (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
 
@@ -99,14 +99,16 @@ public abstract class JobOptions {
             description = "Non-transactional sinks: output visible at once, duplicates possible after a failure.")
     boolean atLeastOnce;
 
-    @Option(names = "--parallelism", defaultValue = "-1", description = "Job parallelism (default: the cluster's).")
+    @Option(names = "--parallelism", defaultValue = "" + JobSettings.DEFAULT_PARALLELISM,
+            description = "Job parallelism (default: the cluster's).")
     int parallelism;
 
-    @Option(names = "--max-record-bytes", defaultValue = "1048576",
+    @Option(names = "--max-record-bytes", defaultValue = "" + JobSettings.DEFAULT_MAX_RECORD_BYTES,
             description = "Larger input records go to the dead-letter topic undecoded (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
-    @Option(names = "--dead-letter-max-original-bytes", defaultValue = "65536",
+    @Option(names = "--dead-letter-max-original-bytes",
+            defaultValue = "" + JobSettings.DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES,
             description = "Bytes of a rejected record its dead letter keeps, with the whole length and SHA-256 "
                     + "(default: ${DEFAULT-VALUE}).")
     int deadLetterMaxOriginalBytes;

@@ -135,7 +135,10 @@ public enum ChorusTopic {
         return topics;
     }
 
-    /** As {@link #newTopics(JobSettings, ToIntFunction)}: the data topics (examples, predictions) {@code dataPartitions}, the rest 1. */
+    /**
+     * As {@link #newTopics(JobSettings, ToIntFunction)}: the data topics (examples, predictions) get
+     * {@code dataPartitions}, the rest 1.
+     */
     public static List<NewTopic> newTopics(JobSettings<?> settings, int dataPartitions) {
         return newTopics(settings, role -> role.isData() ? dataPartitions : 1);
     }
