@@ -44,10 +44,12 @@ final class KafkaCommand implements Callable<Integer> {
             description = "Partitions of each topic created (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES,
+            description = "Default: ${DEFAULT-VALUE}.")
     String examplesTopic;
 
-    @Option(names = "--predictions-topic", defaultValue = ChorusTopic.DefaultNames.PREDICTIONS, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--predictions-topic", defaultValue = ChorusTopic.DefaultNames.PREDICTIONS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String predictionsTopic;
 
     @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
@@ -58,7 +60,8 @@ final class KafkaCommand implements Callable<Integer> {
             description = "Compacted (default: ${DEFAULT-VALUE}).")
     String annotatorsTopic;
 
-    @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
 
     @Override

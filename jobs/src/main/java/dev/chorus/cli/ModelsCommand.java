@@ -40,7 +40,8 @@ final class ModelsCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String modelsTopic;
 
     @Option(names = "--task", description = "Show only this task's models.")
@@ -127,7 +128,8 @@ final class ModelsCommand implements Callable<Integer> {
         @Mixin
         KafkaOptions kafka;
 
-        @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS, description = "Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+                description = "Default: ${DEFAULT-VALUE}.")
         String modelsTopic;
 
         @Option(names = "--task", required = true, description = "The task whose model to forget.")

@@ -117,7 +117,8 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Labels are real-valued targets (Example.target), not class indices (Example.label).")
     boolean regression;
 
-    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES,
+            description = "Default: ${DEFAULT-VALUE}.")
     String examplesTopic;
 
     @Option(names = "--format", paramLabel = "avro|json", defaultValue = "avro", converter = WireFormatConverter.class,

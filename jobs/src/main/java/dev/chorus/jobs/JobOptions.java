@@ -60,16 +60,20 @@ public abstract class JobOptions {
     @Option(names = "--group-id", description = "Consumer group and transactional-id prefix (default: the job's name).")
     String groupId;
 
-    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES,
+            description = "Default: ${DEFAULT-VALUE}.")
     String examplesTopic;
 
-    @Option(names = "--predictions-topic", defaultValue = ChorusTopic.DefaultNames.PREDICTIONS, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--predictions-topic", defaultValue = ChorusTopic.DefaultNames.PREDICTIONS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String predictionsTopic;
 
-    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String modelsTopic;
 
-    @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS, description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
 
     @Option(names = "--format", defaultValue = "avro",

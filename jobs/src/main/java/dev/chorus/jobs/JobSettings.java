@@ -35,10 +35,14 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
 
     private String bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;
     private String groupId;
-    private Topic<Example> examplesTopic = new Topic<>(ChorusTopic.DefaultNames.EXAMPLES, Example.class, WireFormat.AVRO);
-    private Topic<Prediction> predictionsTopic = new Topic<>(ChorusTopic.DefaultNames.PREDICTIONS, Prediction.class, WireFormat.AVRO);
-    private Topic<ModelSnapshot> modelsTopic = new Topic<>(ChorusTopic.DefaultNames.MODELS, ModelSnapshot.class, WireFormat.AVRO);
-    private Topic<DeadLetter> deadLetterTopic = new Topic<>(ChorusTopic.DefaultNames.DEAD_LETTERS, DeadLetter.class, WireFormat.AVRO);
+    private Topic<Example> examplesTopic =
+            new Topic<>(ChorusTopic.DefaultNames.EXAMPLES, Example.class, WireFormat.AVRO);
+    private Topic<Prediction> predictionsTopic =
+            new Topic<>(ChorusTopic.DefaultNames.PREDICTIONS, Prediction.class, WireFormat.AVRO);
+    private Topic<ModelSnapshot> modelsTopic =
+            new Topic<>(ChorusTopic.DefaultNames.MODELS, ModelSnapshot.class, WireFormat.AVRO);
+    private Topic<DeadLetter> deadLetterTopic =
+            new Topic<>(ChorusTopic.DefaultNames.DEAD_LETTERS, DeadLetter.class, WireFormat.AVRO);
     private final LinkedHashMap<String, String> kafkaProperties = new LinkedHashMap<>();
     private long checkpointIntervalMs = DEFAULT_CHECKPOINT_INTERVAL_MS;
     private boolean bounded;
