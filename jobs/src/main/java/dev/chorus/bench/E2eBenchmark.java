@@ -10,7 +10,7 @@ import dev.chorus.core.blas.BlasBackend;
 import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.JobSettings;
-import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
@@ -65,7 +65,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -376,7 +375,7 @@ public final class E2eBenchmark {
     }
 
     private void fill(EmbeddedKafkaBroker kafka, Topic<Example> topic, LabeledDataset data, int tasks) {
-        kafka.createTopics(List.of(new NewTopic(topic.name(), PARTITIONS, (short) 1)));
+        kafka.createTopics(List.of(ChorusTopic.EXAMPLES.newTopic(topic.name(), PARTITIONS)));
         String bootstrap = kafka.bootstrapServers();
         List<String> taskNames = taskNames(tasks);
         AnnotatorPool pool = AnnotatorPool.fashionMnist(0);
@@ -701,15 +700,10 @@ public final class E2eBenchmark {
     }
 
     private static void createOutputTopics(EmbeddedKafkaBroker kafka, JobSettings<?> settings) {
-        List<NewTopic> topics = new ArrayList<>(List.of(
-                new NewTopic(settings.predictionsTopic().name(), PARTITIONS, (short) 1)
-                        .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
-                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(KafkaIO.MAX_RECORD_BYTES))),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
-        if (settings instanceof TrainSettings train) {
-            topics.add(new NewTopic(train.annotatorsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS));
-        }
+        List<NewTopic> topics = ChorusTopic.newTopics(settings, role -> role.isData() ? PARTITIONS : 1,
+                role -> role == ChorusTopic.PREDICTIONS ? LatencyBenchmark.LOG_APPEND_TIME : Map.of());
+        // fill() has created the examples topic already.
+        topics.removeIf(t -> t.name().equals(settings.examplesTopic().name()));
         kafka.createTopics(topics);
     }
 

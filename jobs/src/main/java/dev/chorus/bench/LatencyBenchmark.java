@@ -1,9 +1,9 @@
 package dev.chorus.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +36,13 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -61,6 +60,9 @@ public final class LatencyBenchmark {
     static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":784,\"numClasses\":10,\"batchSize\":32}";
     /** Exactly-once output is visible when the checkpoint that covers it completes. */
     static final long EXACTLY_ONCE_CHECKPOINT_MS = 200;
+    /** On the predictions topic: a prediction's timestamp is when the broker appended it (the to_append stage). */
+    static final Map<String, String> LOG_APPEND_TIME =
+            Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
 
     /** One measured run: a delivery mode at a rate. */
     public record Run(String mode, int rate, long sent, long received, long lost, long duplicated,
@@ -155,11 +157,8 @@ public final class LatencyBenchmark {
                 .exactlyOnce(exactlyOnce)
                 .checkpointIntervalMs(exactlyOnce ? EXACTLY_ONCE_CHECKPOINT_MS : 1000)
                 .parallelism(2);
-        kafka.createTopics(List.of(new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
-                // LogAppendTime: a prediction's timestamp is when the broker appended it (the to_append stage).
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1).configs(withLogAppendTime()),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
+        kafka.createTopics(ChorusTopic.newTopics(settings, role -> role.isData() ? 2 : 1,
+                role -> role == ChorusTopic.PREDICTIONS ? LOG_APPEND_TIME : Map.of()));
 
         ModelPublisher models = new ModelPublisher(kafka.bootstrapServers(), settings.modelsTopic());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -552,9 +551,4 @@ public final class LatencyBenchmark {
         }
     }
 
-    private static Map<String, String> withLogAppendTime() {
-        Map<String, String> configs = new HashMap<>(KafkaIO.SINK_TOPIC_CONFIGS);
-        configs.put("message.timestamp.type", "LogAppendTime");
-        return configs;
-    }
 }

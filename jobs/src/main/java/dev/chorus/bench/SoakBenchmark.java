@@ -1,10 +1,10 @@
 package dev.chorus.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.annotators.SimulatedAnnotator;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -28,7 +28,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * {@code chorus bench soak}: the train and serve jobs at a steady rate for N minutes on the embedded broker and a
@@ -71,12 +70,7 @@ public final class SoakBenchmark {
                     .parallelism(1);
             ServeSettings serve = new ServeSettings().bootstrapServers(kafka.bootstrapServers()).groupId("soak-serve")
                     .checkpointIntervalMs(5000).parallelism(1);
-            kafka.createTopics(List.of(new NewTopic(train.examplesTopic().name(), 2, (short) 1),
-                    new NewTopic(train.predictionsTopic().name(), 2, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
-                    new NewTopic(train.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                    new NewTopic(train.annotatorsTopic().name(), 1, (short) 1)
-                            .configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                    new NewTopic(train.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
+            kafka.createTopics(ChorusTopic.newTopics(train, 2));
             StreamExecutionEnvironment trainEnv = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(trainEnv, train);
             JobID trainJob = flink.submit(trainEnv, "chorus-train (soak)");

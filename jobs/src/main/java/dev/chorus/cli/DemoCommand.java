@@ -2,10 +2,10 @@ package dev.chorus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.annotators.SimulatedAnnotator;
 import dev.chorus.core.blas.Blas;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
@@ -41,7 +41,6 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.NewTopic;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -247,12 +246,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static void createTopics(EmbeddedKafkaBroker broker, TrainSettings s) {
-        broker.createTopics(List.of(
-                new NewTopic(s.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(s.predictionsTopic().name(), 2, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
-                new NewTopic(s.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(s.annotatorsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(s.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
+        broker.createTopics(ChorusTopic.newTopics(s, 2));
     }
 
     /** Streams the dataset plus three malformed records (to show the dead-letter path); returns how many were malformed. */

@@ -1,10 +1,11 @@
 package dev.chorus.cli;
 
-import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -43,21 +44,24 @@ final class KafkaCommand implements Callable<Integer> {
             description = "Partitions of each topic created (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--examples-topic", defaultValue = "chorus.examples", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES,
+            description = "Default: ${DEFAULT-VALUE}.")
     String examplesTopic;
 
-    @Option(names = "--predictions-topic", defaultValue = "chorus.predictions", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--predictions-topic", defaultValue = ChorusTopic.DefaultNames.PREDICTIONS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String predictionsTopic;
 
-    @Option(names = "--models-topic", defaultValue = "chorus.models",
+    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
             description = "Compacted (default: ${DEFAULT-VALUE}).")
     String modelsTopic;
 
-    @Option(names = "--annotators-topic", defaultValue = "chorus.annotators",
+    @Option(names = "--annotators-topic", defaultValue = ChorusTopic.DefaultNames.ANNOTATORS,
             description = "Compacted (default: ${DEFAULT-VALUE}).")
     String annotatorsTopic;
 
-    @Option(names = "--dead-letter-topic", defaultValue = "chorus.dead-letters", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
 
     @Override
@@ -105,18 +109,16 @@ final class KafkaCommand implements Callable<Integer> {
     }
 
     private List<String> createTopics(EmbeddedKafkaBroker broker) {
-        Map<String, String> compact = KafkaIO.MODEL_TOPIC_CONFIGS;
-        List<NewTopic> topics = List.of(
-                new NewTopic(examplesTopic, partitions, (short) 1),
-                new NewTopic(predictionsTopic, partitions, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
-                new NewTopic(modelsTopic, partitions, (short) 1).configs(compact),
-                new NewTopic(annotatorsTopic, partitions, (short) 1).configs(compact),
-                new NewTopic(deadLetterTopic, partitions, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS));
+        Map<ChorusTopic, String> names = new EnumMap<>(Map.of(ChorusTopic.EXAMPLES, examplesTopic,
+                ChorusTopic.PREDICTIONS, predictionsTopic, ChorusTopic.MODELS, modelsTopic,
+                ChorusTopic.ANNOTATORS, annotatorsTopic, ChorusTopic.DEAD_LETTERS, deadLetterTopic));
+        List<NewTopic> topics = new ArrayList<>();
+        List<String> created = new ArrayList<>();
+        names.forEach((role, name) -> {
+            topics.add(role.newTopic(name, partitions));
+            created.add(name + (role.compacted() ? " (compacted)" : ""));
+        });
         broker.createTopics(topics);
-        List<String> names = new ArrayList<>();
-        for (NewTopic t : topics) {
-            names.add(t.name() + (compact.equals(t.configs()) ? " (compacted)" : ""));
-        }
-        return names;
+        return created;
     }
 }

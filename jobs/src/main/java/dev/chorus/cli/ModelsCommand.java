@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.TopicReader;
 import dev.chorus.schemas.ModelSnapshot;
@@ -39,7 +40,8 @@ final class ModelsCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--models-topic", defaultValue = "chorus.models", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String modelsTopic;
 
     @Option(names = "--task", description = "Show only this task's models.")
@@ -126,7 +128,8 @@ final class ModelsCommand implements Callable<Integer> {
         @Mixin
         KafkaOptions kafka;
 
-        @Option(names = "--models-topic", defaultValue = "chorus.models", description = "Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+                description = "Default: ${DEFAULT-VALUE}.")
         String modelsTopic;
 
         @Option(names = "--task", required = true, description = "The task whose model to forget.")

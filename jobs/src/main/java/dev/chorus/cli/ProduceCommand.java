@@ -8,6 +8,7 @@ import dev.chorus.core.io.DenseDataset;
 import dev.chorus.core.io.IdxReader;
 import dev.chorus.core.io.LibSvmReader;
 import dev.chorus.core.io.SparseDataset;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.runtime.ExampleLabeling;
 import dev.chorus.runtime.ExampleProducer;
@@ -116,7 +117,8 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Labels are real-valued targets (Example.target), not class indices (Example.label).")
     boolean regression;
 
-    @Option(names = "--examples-topic", defaultValue = "chorus.examples", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES,
+            description = "Default: ${DEFAULT-VALUE}.")
     String examplesTopic;
 
     @Option(names = "--format", paramLabel = "avro|json", defaultValue = "avro", converter = WireFormatConverter.class,

@@ -1,5 +1,6 @@
 package dev.chorus.jobs;
 
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
@@ -53,22 +54,26 @@ public abstract class JobOptions {
     Map<String, String> environment = System.getenv();
 
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).",
-            defaultValue = "localhost:9092")
+            defaultValue = JobSettings.DEFAULT_BOOTSTRAP_SERVERS)
     String bootstrapServers;
 
     @Option(names = "--group-id", description = "Consumer group and transactional-id prefix (default: the job's name).")
     String groupId;
 
-    @Option(names = "--examples-topic", defaultValue = "chorus.examples", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES,
+            description = "Default: ${DEFAULT-VALUE}.")
     String examplesTopic;
 
-    @Option(names = "--predictions-topic", defaultValue = "chorus.predictions", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--predictions-topic", defaultValue = ChorusTopic.DefaultNames.PREDICTIONS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String predictionsTopic;
 
-    @Option(names = "--models-topic", defaultValue = "chorus.models", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String modelsTopic;
 
-    @Option(names = "--dead-letter-topic", defaultValue = "chorus.dead-letters", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
+            description = "Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
 
     @Option(names = "--format", defaultValue = "avro",
@@ -87,7 +92,7 @@ public abstract class JobOptions {
     @Option(names = "--dead-letter-format", description = "Wire format of the dead-letter topic (default: --format).")
     String deadLetterFormat;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000",
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "" + JobSettings.DEFAULT_CHECKPOINT_INTERVAL_MS,
             description = "Checkpoint interval; exactly-once output is visible after each checkpoint (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
 
@@ -98,14 +103,16 @@ public abstract class JobOptions {
             description = "Non-transactional sinks: output visible at once, duplicates possible after a failure.")
     boolean atLeastOnce;
 
-    @Option(names = "--parallelism", defaultValue = "-1", description = "Job parallelism (default: the cluster's).")
+    @Option(names = "--parallelism", defaultValue = "" + JobSettings.DEFAULT_PARALLELISM,
+            description = "Job parallelism (default: the cluster's).")
     int parallelism;
 
-    @Option(names = "--max-record-bytes", defaultValue = "1048576",
+    @Option(names = "--max-record-bytes", defaultValue = "" + JobSettings.DEFAULT_MAX_RECORD_BYTES,
             description = "Larger input records go to the dead-letter topic undecoded (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
-    @Option(names = "--dead-letter-max-original-bytes", defaultValue = "65536",
+    @Option(names = "--dead-letter-max-original-bytes",
+            defaultValue = "" + JobSettings.DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES,
             description = "Bytes of a rejected record its dead letter keeps, with the whole length and SHA-256 "
                     + "(default: ${DEFAULT-VALUE}).")
     int deadLetterMaxOriginalBytes;

@@ -1,5 +1,6 @@
 package dev.chorus.jobs;
 
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
@@ -7,7 +8,6 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.WireFormat;
 import java.io.Serializable;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -24,22 +24,32 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public static final String DEFAULT_VARIANT = "default";
     /** Bytes of a rejected record a dead letter keeps by default: enough to see what it was, far below any topic limit. */
     public static final int DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES = 64 * 1024;
+    /** Defaults of the settings below, written once: the job options ({@link JobOptions}) take theirs from here. */
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+    public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
+    /** -1: the cluster's default parallelism. */
+    public static final int DEFAULT_PARALLELISM = -1;
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
     /** Value and key at this bound still fit the sinks' 16 MiB records (KafkaIO.MAX_RECORD_BYTES) with room to spare. */
     public static final int MAX_DEAD_LETTER_ORIGINAL_BYTES = 4 << 20;
 
-    private String bootstrapServers = "localhost:9092";
+    private String bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;
     private String groupId;
-    private Topic<Example> examplesTopic = new Topic<>("chorus.examples", Example.class, WireFormat.AVRO);
-    private Topic<Prediction> predictionsTopic = new Topic<>("chorus.predictions", Prediction.class, WireFormat.AVRO);
-    private Topic<ModelSnapshot> modelsTopic = new Topic<>("chorus.models", ModelSnapshot.class, WireFormat.AVRO);
-    private Topic<DeadLetter> deadLetterTopic = new Topic<>("chorus.dead-letters", DeadLetter.class, WireFormat.AVRO);
+    private Topic<Example> examplesTopic =
+            new Topic<>(ChorusTopic.DefaultNames.EXAMPLES, Example.class, WireFormat.AVRO);
+    private Topic<Prediction> predictionsTopic =
+            new Topic<>(ChorusTopic.DefaultNames.PREDICTIONS, Prediction.class, WireFormat.AVRO);
+    private Topic<ModelSnapshot> modelsTopic =
+            new Topic<>(ChorusTopic.DefaultNames.MODELS, ModelSnapshot.class, WireFormat.AVRO);
+    private Topic<DeadLetter> deadLetterTopic =
+            new Topic<>(ChorusTopic.DefaultNames.DEAD_LETTERS, DeadLetter.class, WireFormat.AVRO);
     private final LinkedHashMap<String, String> kafkaProperties = new LinkedHashMap<>();
-    private long checkpointIntervalMs = Duration.ofSeconds(10).toMillis();
+    private long checkpointIntervalMs = DEFAULT_CHECKPOINT_INTERVAL_MS;
     private boolean bounded;
     private boolean exactlyOnce = true;
-    private int parallelism = -1;
+    private int parallelism = DEFAULT_PARALLELISM;
     private long bufferTimeoutMs = 100;
-    private int maxRecordBytes = 1 << 20;
+    private int maxRecordBytes = DEFAULT_MAX_RECORD_BYTES;
     private int deadLetterMaxOriginalBytes = DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES;
     private TaskBound taskBound = TaskBound.defaults();
 

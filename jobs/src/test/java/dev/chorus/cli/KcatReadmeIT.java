@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
@@ -23,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -50,10 +51,7 @@ class KcatReadmeIT {
 
         String readme = Files.readString(README);
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
-            kafka.createTopics(List.of(new NewTopic("chorus.examples", 1, (short) 1),
-                    new NewTopic("chorus.predictions", 1, (short) 1),
-                    new NewTopic("chorus.models", 1, (short) 1),
-                    new NewTopic("chorus.dead-letters", 1, (short) 1)));
+            kafka.createTopics(ChorusTopic.newTopics(new ServeSettings(), 1));
             String bootstrap = kafka.bootstrapServers();
 
             Shell produce = run(block(readme, "kcat-produce"), bootstrap);

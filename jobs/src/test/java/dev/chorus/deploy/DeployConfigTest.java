@@ -2,6 +2,7 @@ package dev.chorus.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.serve.ServeJobOptions;
@@ -15,6 +16,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -177,27 +179,32 @@ class DeployConfigTest {
     // --- Kafka topics ---------------------------------------------------------------------------------------
 
     @Test
-    void topicsAreTheJobsDefaultsPlusAnnotatorsWithCompactedModelsAndAnnotators() throws IOException {
-        Map<String, TopicDef> topics = topicsFile();
-        TrainJobOptions options = new TrainJobOptions();
-        var spec = new picocli.CommandLine(options).getCommandSpec();
-        List<String> defaults = new ArrayList<>();
-        for (String option : List.of("--examples-topic", "--predictions-topic", "--models-topic", "--dead-letter-topic")) {
-            defaults.add(spec.findOption(option).defaultValue());
+    void topicsFileIsTheTopicDefinition() throws IOException {
+        Map<String, TopicDef> expected = new LinkedHashMap<>();
+        for (ChorusTopic role : ChorusTopic.values()) {
+            expected.put(role.defaultName(), new TopicDef(role.deployPartitions(), role.deployConfigs()));
         }
-        assertThat(defaults).containsExactly("chorus.examples", "chorus.predictions", "chorus.models",
-                "chorus.dead-letters");
-        List<String> expected = new ArrayList<>(defaults);
-        expected.add("chorus.annotators");
-        assertThat(topics.keySet()).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(topics.get("chorus.models").configs()).as("what the jobs create and write")
-                .containsAllEntriesOf(KafkaIO.MODEL_TOPIC_CONFIGS);
-        assertThat(topics.get("chorus.annotators").configs()).containsAllEntriesOf(KafkaIO.MODEL_TOPIC_CONFIGS);
-        assertThat(topics.get("chorus.predictions").configs()).as("what the jobs create and write")
-                .containsAllEntriesOf(KafkaIO.SINK_TOPIC_CONFIGS);
-        assertThat(topics.get("chorus.dead-letters").configs()).containsAllEntriesOf(KafkaIO.SINK_TOPIC_CONFIGS);
-        assertThat(topics.get("chorus.examples").configs()).doesNotContainKey("cleanup.policy");
-        assertThat(topics.get("chorus.predictions").configs()).doesNotContainKey("cleanup.policy");
+        assertThat(topicsFile()).as("deploy/kafka/topics against ChorusTopic").isEqualTo(expected);
+        assertThat(expected.get("chorus.models").configs()).as("compacted, as the readers of models expect")
+                .containsEntry("cleanup.policy", "compact");
+        assertThat(expected.get("chorus.predictions").configs()).doesNotContainKey("cleanup.policy")
+                .containsEntry("max.message.bytes", String.valueOf(KafkaIO.MAX_RECORD_BYTES));
+    }
+
+    @Test
+    void jobOptionsDefaultToTheDefinedTopicNames() {
+        var train = new picocli.CommandLine(new TrainJobOptions()).getCommandSpec();
+        Map<String, String> defaults = new LinkedHashMap<>();
+        for (String option : List.of("--examples-topic", "--predictions-topic", "--models-topic", "--annotators-topic",
+                "--dead-letter-topic")) {
+            defaults.put(option, train.findOption(option).defaultValue());
+        }
+        assertThat(defaults).containsExactly(Map.entry("--examples-topic", "chorus.examples"),
+                Map.entry("--predictions-topic", "chorus.predictions"), Map.entry("--models-topic", "chorus.models"),
+                Map.entry("--annotators-topic", "chorus.annotators"),
+                Map.entry("--dead-letter-topic", "chorus.dead-letters"));
+        assertThat(List.copyOf(defaults.values())).isEqualTo(
+                Arrays.stream(ChorusTopic.values()).map(ChorusTopic::defaultName).toList());
     }
 
     @Test

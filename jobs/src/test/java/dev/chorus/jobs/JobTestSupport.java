@@ -2,9 +2,8 @@ package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
-import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.runtime.EmbeddedKafkaBroker;
 import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.runtime.LabeledDataset;
@@ -12,7 +11,6 @@ import dev.chorus.schemas.Example;
 import dev.chorus.runtime.TopicReader;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -21,7 +19,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /** Shared settings and helpers of the job integration tests. */
 public final class JobTestSupport {
@@ -61,16 +58,11 @@ public final class JobTestSupport {
      * dead letters 1, and for the train job annotators (compacted) 1.
      */
     public static void createTopics(EmbeddedKafkaBroker kafka, JobSettings<?> settings, int examplesPartitions) {
-        List<NewTopic> topics = new ArrayList<>(List.of(
-                new NewTopic(settings.examplesTopic().name(), examplesPartitions, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1).configs(KafkaIO.SINK_TOPIC_CONFIGS)));
-        if (settings instanceof TrainSettings train) {
-            topics.add(new NewTopic(train.annotatorsTopic().name(), 1, (short) 1)
-                    .configs(KafkaIO.MODEL_TOPIC_CONFIGS));
-        }
-        kafka.createTopics(topics);
+        kafka.createTopics(ChorusTopic.newTopics(settings, role -> switch (role) {
+            case EXAMPLES -> examplesPartitions;
+            case PREDICTIONS -> 2;
+            default -> 1;
+        }));
     }
 
     /**

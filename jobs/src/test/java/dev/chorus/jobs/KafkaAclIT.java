@@ -2,7 +2,7 @@ package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
@@ -33,7 +33,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -141,8 +140,8 @@ class KafkaAclIT {
                 .deadLetterTopic(new Topic<>("acl-serve.dead-letters", DeadLetter.class, WireFormat.AVRO))
                 .checkpointIntervalMs(500)
                 .parallelism(2);
-        superUser.createTopics(List.of(new NewTopic(serve.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(serve.deadLetterTopic().name(), 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        superUser.createTopics(List.of(ChorusTopic.PREDICTIONS.newTopic(serve.predictionsTopic().name(), 2),
+                ChorusTopic.DEAD_LETTERS.newTopic(serve.deadLetterTopic().name(), 1))).all().get(60, TimeUnit.SECONDS);
         grant(serveAcls(serve));
         StreamExecutionEnvironment serveEnv = StreamExecutionEnvironment.getExecutionEnvironment();
         ServeJob.build(serveEnv, serve);
@@ -260,12 +259,7 @@ class KafkaAclIT {
     }
 
     static void createTopics(TrainSettings s) throws Exception {
-        superUser.createTopics(List.of(
-                new NewTopic(s.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(s.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(s.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(s.annotatorsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(s.deadLetterTopic().name(), 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        superUser.createTopics(ChorusTopic.newTopics(s, 2)).all().get(60, TimeUnit.SECONDS);
     }
 
     /** README's minimal ACLs of the train job, but for {@code missing} (topic-write, group-read, transactional-id). */

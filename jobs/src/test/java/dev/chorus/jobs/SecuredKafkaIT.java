@@ -2,7 +2,7 @@ package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.cli.ChorusCli;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -35,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
@@ -154,11 +153,7 @@ class SecuredKafkaIT {
                 .bounded(true)
                 .parallelism(2);
         assertThat(settings.exactlyOnce()).isTrue();
-        kafka.createTopics(List.of(
-                new NewTopic(settings.examplesTopic().name(), 2, (short) 1),
-                new NewTopic(settings.predictionsTopic().name(), 2, (short) 1),
-                new NewTopic(settings.modelsTopic().name(), 1, (short) 1).configs(KafkaIO.MODEL_TOPIC_CONFIGS),
-                new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
+        kafka.createTopics(ChorusTopic.newTopics(settings, 2));
         try (ExampleProducer producer = new ExampleProducer(kafka.saslSslBootstrapServers(), secured)) {
             producer.send(settings.examplesTopic(), SyntheticBlobs.generate(EXAMPLES, 8, 3, 11), "blobs", "blobs", 0L,
                     n -> {});

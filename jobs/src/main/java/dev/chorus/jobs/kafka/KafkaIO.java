@@ -27,17 +27,6 @@ public final class KafkaIO {
      */
     public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
-    /** Configs of the compacted topics keyed by model (models, annotators): latest value per key, large records. */
-    public static final Map<String, String> MODEL_TOPIC_CONFIGS = Map.of("cleanup.policy", "compact",
-            "max.message.bytes", String.valueOf(MAX_RECORD_BYTES));
-
-    /**
-     * Configs of the other topics the jobs write (predictions, dead letters): records as large as the sinks may
-     * send, so that the broker's default limit (1 MiB) never fails a transactional sink and restarts the job.
-     */
-    public static final Map<String, String> SINK_TOPIC_CONFIGS = Map.of(
-            "max.message.bytes", String.valueOf(MAX_RECORD_BYTES));
-
     private KafkaIO() {}
 
     /**

@@ -12,7 +12,7 @@ public final class ServeJobOptions extends JobOptions {
             description = "Model variant that answers (default: ${DEFAULT-VALUE}).")
     String variant;
 
-    @Option(names = "--max-waiting-per-task", defaultValue = "10000",
+    @Option(names = "--max-waiting-per-task", defaultValue = "" + ServeSettings.DEFAULT_MAX_WAITING_PER_TASK,
             description = "Examples of a task with no model yet wait, at most this many; more go to the dead-letter "
                     + "topic (default: ${DEFAULT-VALUE}).")
     int maxWaitingPerTask;

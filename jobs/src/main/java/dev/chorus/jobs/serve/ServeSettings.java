@@ -7,8 +7,11 @@ import java.util.Objects;
 public final class ServeSettings extends JobSettings<ServeSettings> {
     private static final long serialVersionUID = 1L;
 
+    /** Default of maxWaitingPerTask, written once: {@link ServeJobOptions} takes it from here. */
+    public static final int DEFAULT_MAX_WAITING_PER_TASK = 10_000;
+
     private String variant = DEFAULT_VARIANT;
-    private int maxWaitingPerTask = 10_000;
+    private int maxWaitingPerTask = DEFAULT_MAX_WAITING_PER_TASK;
 
     public ServeSettings() {
         super("chorus-serve");

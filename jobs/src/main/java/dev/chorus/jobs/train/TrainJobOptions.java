@@ -1,6 +1,7 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import java.io.IOException;
@@ -18,26 +19,27 @@ public final class TrainJobOptions extends JobOptions {
                     + "(e.g. \"dawid-skene\") learns from many annotators.")
     String spec;
 
-    @Option(names = "--snapshot-every-batches", defaultValue = "50",
+    @Option(names = "--snapshot-every-batches", defaultValue = "" + TrainSettings.DEFAULT_SNAPSHOT_EVERY_BATCHES,
             description = "Publish a model snapshot every N minibatch updates (default: ${DEFAULT-VALUE}).")
     int snapshotEveryBatches;
 
-    @Option(names = "--snapshot-interval-ms", defaultValue = "30000",
+    @Option(names = "--snapshot-interval-ms", defaultValue = "" + TrainSettings.DEFAULT_SNAPSHOT_INTERVAL_MS,
             description = "Also publish a changed model at least this often; 0 disables (default: ${DEFAULT-VALUE}).")
     long snapshotIntervalMs;
 
-    @Option(names = "--batch-timeout-ms", defaultValue = "5000",
+    @Option(names = "--batch-timeout-ms", defaultValue = "" + TrainSettings.DEFAULT_BATCH_TIMEOUT_MS,
             description = "Close a partial minibatch this long after its first example; 0 closes by count only (default: ${DEFAULT-VALUE}).")
     long batchTimeoutMs;
 
-    @Option(names = "--annotators-topic", defaultValue = "chorus.annotators",
+    @Option(names = "--annotators-topic", defaultValue = ChorusTopic.DefaultNames.ANNOTATORS,
             description = "Where label-model tasks publish each annotator's model (compacted; default: ${DEFAULT-VALUE}).")
     String annotatorsTopic;
 
     @Option(names = "--annotators-format", description = "Wire format of the annotators topic (default: --format).")
     String annotatorsFormat;
 
-    @Option(names = "--annotator-publish-interval-ms", defaultValue = "1000",
+    @Option(names = "--annotator-publish-interval-ms",
+            defaultValue = "" + TrainSettings.DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS,
             description = "Publish a changed annotator at most this often; every model snapshot also publishes all "
                     + "of a task's annotators (default: ${DEFAULT-VALUE}).")
     long annotatorPublishIntervalMs;

@@ -1,10 +1,10 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.codec.WireFormat;
-import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -14,14 +14,20 @@ import java.util.Objects;
 public final class TrainSettings extends JobSettings<TrainSettings> {
     private static final long serialVersionUID = 1L;
 
+    /** Defaults of the settings below, written once: {@link TrainJobOptions} takes its defaults from here. */
+    public static final int DEFAULT_SNAPSHOT_EVERY_BATCHES = 50;
+    public static final long DEFAULT_SNAPSHOT_INTERVAL_MS = 30_000;
+    public static final long DEFAULT_BATCH_TIMEOUT_MS = 5_000;
+    public static final long DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS = 1_000;
+
     private TaskSpecs specs;
-    private int snapshotEveryBatches = 50;
-    private long snapshotIntervalMs = Duration.ofSeconds(30).toMillis();
-    private long batchTimeoutMs = Duration.ofSeconds(5).toMillis();
+    private int snapshotEveryBatches = DEFAULT_SNAPSHOT_EVERY_BATCHES;
+    private long snapshotIntervalMs = DEFAULT_SNAPSHOT_INTERVAL_MS;
+    private long batchTimeoutMs = DEFAULT_BATCH_TIMEOUT_MS;
     private int prequentialWindow = 2000;
     private Topic<AnnotatorModel> annotatorsTopic =
-            new Topic<>("chorus.annotators", AnnotatorModel.class, WireFormat.AVRO);
-    private long annotatorPublishIntervalMs = Duration.ofSeconds(1).toMillis();
+            new Topic<>(ChorusTopic.DefaultNames.ANNOTATORS, AnnotatorModel.class, WireFormat.AVRO);
+    private long annotatorPublishIntervalMs = DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS;
 
     public TrainSettings() {
         super("chorus-train");
