@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.core.annotators.AnnotatorPool;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.bench.SklearnPeer;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.blas.BlasBackend;
@@ -587,7 +588,7 @@ public final class E2eBenchmark {
     /** Skips a line whose spec this build cannot parse (the Dawid-Skene line until ModelSpec knows labelModel). */
     private static void checkSpec(Line line) throws LineSkipped {
         try {
-            ModelSpec.parse(line.spec());
+            LabelModels.check(ModelSpec.parse(line.spec()));
         } catch (IllegalArgumentException e) {
             throw new LineSkipped("this build cannot parse the line's spec " + line.spec() + ": " + e.getMessage());
         }

@@ -181,7 +181,7 @@ public final class BenchCommand {
         static final int LABELS_PER_ITEM = 3;
 
         @Option(names = "--history-items", paramLabel = "N",
-                defaultValue = "" + dev.chorus.core.annotators.LabelModelConfig.DEFAULT_HISTORY_ITEMS,
+                defaultValue = "" + dev.chorus.core.model.LabelModelSpec.DEFAULT_HISTORY_ITEMS,
                 description = "The history's item bound, historyItems (default: the spec default, ${DEFAULT-VALUE}).")
         int items;
 
@@ -191,7 +191,7 @@ public final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = dev.chorus.core.bench.HistoryBenchmark.run(items,
-                    dev.chorus.core.annotators.LabelModelConfig.DEFAULT_MAX_LABELS_PER_ITEM, LABELS_PER_ITEM);
+                    dev.chorus.core.model.LabelModelSpec.DEFAULT_MAX_LABELS_PER_ITEM, LABELS_PER_ITEM);
             System.out.printf("history of %,d items (%d labels each, %,d unique items labelled): heap %,.1f MB "
                     + "(%.0f bytes/item), checkpoint %,.1f MB (%.0f bytes/item)%n", results.get("items_held"),
                     LABELS_PER_ITEM, results.get("unique_items_labelled"), (long) results.get("heap_bytes") / 1048576.0,

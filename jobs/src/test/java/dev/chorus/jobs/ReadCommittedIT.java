@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.saved.SavedModels;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
@@ -119,7 +120,7 @@ class ReadCommittedIT {
         env.execute("read-committed-serve");
 
         List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
-        Predictor committedModel = Predictor.fromBytes(committed.getParameters().array());
+        Predictor committedModel = SavedModels.read(committed.getParameters().array());
         float[] expected = new float[3];
         long committedAnswers = 0;
         for (Prediction p : predictions) {

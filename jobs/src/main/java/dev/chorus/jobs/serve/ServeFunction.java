@@ -1,6 +1,7 @@
 package dev.chorus.jobs.serve;
 
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.saved.SavedModels;
 import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
@@ -199,7 +200,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
         Predictor learner;
         try {
-            learner = Predictor.fromBytes(bytes(snapshot));
+            learner = SavedModels.read(bytes(snapshot));
         } catch (RuntimeException e) {
             // Whatever a corrupt model throws while loading (IllegalArgumentException, as model-core promises, or
             // anything it failed to foresee), the record is the culprit, not the job.
@@ -327,7 +328,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             // After a restore: broadcast state holds only snapshots that parsed on arrival, unless an older build
             // stored it; such a model answers nothing, and `chorus models reset` forgets it.
             try {
-                model = loaded(snapshot.getVersion(), Predictor.fromBytes(bytes(snapshot)));
+                model = loaded(snapshot.getVersion(), SavedModels.read(bytes(snapshot)));
             } catch (RuntimeException e) {
                 reject(rejected, example, now, "task", "model " + key + " version " + snapshot.getVersion()
                         + " in state does not load: expected a valid model, got: " + e.getMessage());

@@ -1,5 +1,6 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
@@ -27,10 +28,15 @@ public final class TaskSpecs implements Serializable {
         this.defaultSpecJson = defaultSpecJson;
         this.specJsonByTask = new TreeMap<>(specJsonByTask);
         // Parse eagerly once so that a bad spec fails at job construction, not on the first record.
-        specJsonByTask.values().forEach(ModelSpec::parse);
+        specJsonByTask.values().forEach(TaskSpecs::parse);
         if (defaultSpecJson != null) {
-            ModelSpec.parse(defaultSpecJson);
+            parse(defaultSpecJson);
         }
+    }
+
+    /** A spec as the train job takes it: parsed, and its label model, if any, checked against its classifier. */
+    private static ModelSpec parse(String json) {
+        return LabelModels.check(ModelSpec.parse(json));
     }
 
     /** Every task trains the given spec. */
@@ -47,8 +53,8 @@ public final class TaskSpecs implements Serializable {
     public ModelSpec specFor(String task) {
         if (parsed == null) {
             parsed = new HashMap<>();
-            specJsonByTask.forEach((t, json) -> parsed.put(t, ModelSpec.parse(json)));
-            defaultSpec = defaultSpecJson == null ? null : ModelSpec.parse(defaultSpecJson);
+            specJsonByTask.forEach((t, json) -> parsed.put(t, parse(json)));
+            defaultSpec = defaultSpecJson == null ? null : parse(defaultSpecJson);
         }
         ModelSpec spec = parsed.get(task);
         return spec != null ? spec : defaultSpec;

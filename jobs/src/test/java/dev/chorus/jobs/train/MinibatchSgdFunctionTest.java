@@ -381,7 +381,7 @@ class MinibatchSgdFunctionTest {
 
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(annotatorModels(h)).as("no new version at the end of input: nothing more to say").hasSize(6);
-            var restored = dev.chorus.core.model.Predictor.fromBytes(snapshots(h).get(0).getParameters().array());
+            var restored = dev.chorus.core.saved.SavedModels.read(snapshots(h).get(0).getParameters().array());
             float[] p = new float[3];
             float[] x = java.util.Arrays.copyOfRange(DATA.features(), 0, 4);
             restored.predictProba(x, 0, p);

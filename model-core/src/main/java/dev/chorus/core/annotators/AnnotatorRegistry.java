@@ -1,6 +1,7 @@
 package dev.chorus.core.annotators;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.LabelModelSpec;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -24,9 +25,6 @@ import java.util.Set;
  * invented identifiers can only churn the slots of annotators with few labels.
  */
 public final class AnnotatorRegistry {
-
-  /** Default of {@code protectedLabels}: annotators with this many labels or more keep their slot. */
-  public static final int DEFAULT_PROTECTED_LABELS = 50;
 
   private final int maxAnnotators;
   private final int protectedLabels;
@@ -305,14 +303,14 @@ public final class AnnotatorRegistry {
   /**
    * Reads what {@link #writeTo} wrote in label-model format {@code version}. Formats 1 and 2 had no ticks: the tick
    * reads as the labels counted so far and every slot as last seen at tick 0, so the lowest slot, the first registered, goes first, and
-   * {@code protectedLabels} is {@link #DEFAULT_PROTECTED_LABELS}.
+   * {@code protectedLabels} is {@link LabelModelSpec#DEFAULT_PROTECTED_LABELS}.
    */
   public static AnnotatorRegistry readFrom(DataInput in, int version) throws IOException {
     int max = in.readInt();
     if (max < 1) {
       throw new IOException("annotator registry: expected maxAnnotators >= 1, stream has " + max);
     }
-    int protectedLabels = DEFAULT_PROTECTED_LABELS;
+    int protectedLabels = LabelModelSpec.DEFAULT_PROTECTED_LABELS;
     long tick = 0;
     long evictions = 0;
     if (version >= 3) {

@@ -1,5 +1,6 @@
 package dev.chorus.core.annotators;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NumericGuard;
 import dev.chorus.core.model.OnlineLearner;
@@ -48,11 +49,11 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     }
   }
 
-  static Parts freshParts(ModelSpec spec, LabelModelConfig config, boolean withHistory) {
+  static Parts freshParts(ModelSpec spec, LabelModelSpec config, boolean withHistory) {
     requireSuitable(spec);
     return new Parts(OnlineLearner.create(spec), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
         new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()),
-        withHistory ? config.newHistory() : null);
+        withHistory ? ItemLabelHistory.bounded(config) : null);
   }
 
   ClassifierLabelModel(Parts parts) {

@@ -1,5 +1,6 @@
 package dev.chorus.core.annotators;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import java.util.Arrays;
 
@@ -25,7 +26,7 @@ public final class DawidSkeneLabelModel extends ClassifierLabelModel {
 
   private final float[] uniform;
 
-  public DawidSkeneLabelModel(ModelSpec spec, LabelModelConfig config) {
+  public DawidSkeneLabelModel(ModelSpec spec, LabelModelSpec config) {
     this(freshParts(spec, config, true));
   }
 

@@ -1,5 +1,6 @@
 package dev.chorus.core.annotators;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -20,7 +21,7 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   private int[] slots = new int[0];
 
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
-  public DoctorNetLabelModel(ModelSpec spec, LabelModelConfig config) {
+  public DoctorNetLabelModel(ModelSpec spec, LabelModelSpec config) {
     this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
         new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()));
   }

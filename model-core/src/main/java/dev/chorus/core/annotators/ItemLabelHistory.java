@@ -1,6 +1,7 @@
 package dev.chorus.core.annotators;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.LabelModelSpec;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -65,6 +66,11 @@ public final class ItemLabelHistory {
       slots = Arrays.copyOf(slots, capacity);
       labels = Arrays.copyOf(labels, capacity);
     }
+  }
+
+  /** A history bounded as {@code spec} says. */
+  static ItemLabelHistory bounded(LabelModelSpec spec) {
+    return new ItemLabelHistory(spec.historyItems(), spec.historyMaxAge(), spec.maxLabelsPerItem());
   }
 
   /** @throws IllegalArgumentException if a bound is below 1 */

@@ -1,6 +1,7 @@
 package dev.chorus.core.annotators;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import java.io.ByteArrayOutputStream;
@@ -24,9 +25,8 @@ public final class LabelModels {
    * ({@link AnnotatorRegistry#writeTo}). Formats 1 and 2 are still read.
    */
   public static final int FORMAT_VERSION = 3;
-  /** The selectable methods. */
-  public static final List<String> NAMES = List.of(NaiveLabelModel.NAME, MajorityLabelModel.NAME,
-      SoftLabelModel.NAME, DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME);
+  /** The selectable methods: those a spec may name, each built here by its own class's {@code NAME}. */
+  public static final List<String> NAMES = LabelModelSpec.METHODS;
 
   private LabelModels() {}
 
@@ -35,7 +35,7 @@ public final class LabelModels {
    *
    * @throws IllegalArgumentException for an unknown name or a spec the method cannot use
    */
-  public static LabelModel create(String name, ModelSpec spec, LabelModelConfig config) {
+  public static LabelModel create(String name, ModelSpec spec, LabelModelSpec config) {
     return switch (name) {
       case NaiveLabelModel.NAME -> new NaiveLabelModel(spec, config);
       case MajorityLabelModel.NAME -> new MajorityLabelModel(spec, config);
@@ -47,12 +47,30 @@ public final class LabelModels {
     };
   }
 
+  /**
+   * {@code spec}, checked that its label model, if it names one, can train its classifier. Where a spec is accepted
+   * (the jobs' task specs, the CLI, benchmarks) this follows {@link ModelSpec#parse}; the message names the key as
+   * the parser's do.
+   *
+   * @throws IllegalArgumentException naming the key {@code labelModel}, what it needs and what the spec has
+   */
+  public static ModelSpec check(ModelSpec spec) {
+    if (spec.labelModel() != null) {
+      try {
+        requireSuitable(spec.labelModel(), spec);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("ModelSpec key 'labelModel': " + e.getMessage(), e);
+      }
+    }
+    return spec;
+  }
+
   /** A fresh label model of the method and bounds {@code spec} names ({@link ModelSpec#labelModel()}). */
   public static LabelModel create(ModelSpec spec) {
     if (spec.labelModel() == null) {
       throw new IllegalArgumentException("spec names no labelModel: " + spec.toJson());
     }
-    return create(spec.labelModel(), spec, spec.labelModelBounds());
+    return create(spec.labelModel(), spec, spec.labelModelSpec());
   }
 
   /**

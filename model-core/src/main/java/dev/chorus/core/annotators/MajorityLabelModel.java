@@ -1,5 +1,6 @@
 package dev.chorus.core.annotators;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 
 /**
@@ -11,7 +12,7 @@ public final class MajorityLabelModel extends ClassifierLabelModel {
 
   public static final String NAME = "majority";
 
-  public MajorityLabelModel(ModelSpec spec, LabelModelConfig config) {
+  public MajorityLabelModel(ModelSpec spec, LabelModelSpec config) {
     super(freshParts(spec, config, true));
   }
 

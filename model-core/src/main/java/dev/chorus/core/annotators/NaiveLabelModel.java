@@ -1,5 +1,6 @@
 package dev.chorus.core.annotators;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 
 /**
@@ -10,7 +11,7 @@ public final class NaiveLabelModel extends ClassifierLabelModel {
 
   public static final String NAME = "naive";
 
-  public NaiveLabelModel(ModelSpec spec, LabelModelConfig config) {
+  public NaiveLabelModel(ModelSpec spec, LabelModelSpec config) {
     super(freshParts(spec, config, false));
   }
 

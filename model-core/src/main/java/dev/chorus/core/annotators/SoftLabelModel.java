@@ -1,5 +1,6 @@
 package dev.chorus.core.annotators;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import java.util.Arrays;
 
@@ -11,7 +12,7 @@ public final class SoftLabelModel extends ClassifierLabelModel {
 
   public static final String NAME = "soft";
 
-  public SoftLabelModel(ModelSpec spec, LabelModelConfig config) {
+  public SoftLabelModel(ModelSpec spec, LabelModelSpec config) {
     super(freshParts(spec, config, true));
   }
 

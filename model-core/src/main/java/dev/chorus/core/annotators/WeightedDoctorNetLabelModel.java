@@ -1,6 +1,7 @@
 package dev.chorus.core.annotators;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -73,9 +74,9 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   private float[] pairTargets = new float[0];
 
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
-  public WeightedDoctorNetLabelModel(ModelSpec spec, LabelModelConfig config) {
+  public WeightedDoctorNetLabelModel(ModelSpec spec, LabelModelSpec config) {
     this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
-        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()), config.newHistory(),
+        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()), ItemLabelHistory.bounded(config),
         new double[config.maxAnnotators()], DENOISE_ITERATIONS);
   }
 

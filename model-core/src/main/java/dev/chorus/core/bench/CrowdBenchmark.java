@@ -3,12 +3,12 @@ package dev.chorus.core.bench;
 import dev.chorus.core.annotators.AnnotatorModel;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.annotators.LabelModel;
-import dev.chorus.core.annotators.LabelModelConfig;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.annotators.LabelStream;
 import dev.chorus.core.annotators.NaiveLabelModel;
 import dev.chorus.core.annotators.SimulatedAnnotator;
 import dev.chorus.core.io.IdxReader;
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.random.SplitMix64;
 import java.io.IOException;
@@ -247,7 +247,7 @@ public final class CrowdBenchmark {
   /** Trains {@code method} on the stream; returns accuracy, confusion error and Spearman correlation. */
   private static double[] runMethod(Options options, Data data, AnnotatorPool pool, LabelStream stream,
       String method, ModelSpec spec) {
-    LabelModel model = LabelModels.create(method, spec, LabelModelConfig.withMaxAnnotators(pool.size()));
+    LabelModel model = LabelModels.create(method, spec, LabelModelSpec.withMaxAnnotators(pool.size()));
     String[] ids = new String[pool.size()];
     for (int a = 0; a < ids.length; a++) {
       ids[a] = pool.get(a).id();
@@ -269,7 +269,7 @@ public final class CrowdBenchmark {
 
   /** The naive method on the clean labels, one event per item in a seeded order. */
   private static double[] oracle(Options options, Data data, ModelSpec spec) {
-    LabelModel model = LabelModels.create(NaiveLabelModel.NAME, spec, LabelModelConfig.withMaxAnnotators(1));
+    LabelModel model = LabelModels.create(NaiveLabelModel.NAME, spec, LabelModelSpec.withMaxAnnotators(1));
     int n = data.trainY().length;
     int[] order = LearnBenchmark.shuffledOrder(n, SplitMix64.seeded(spec.seed()));
     int[] labels = new int[n];

@@ -1,7 +1,7 @@
 package dev.chorus.core.bench;
 
 import dev.chorus.core.annotators.ItemLabelHistory;
-import dev.chorus.core.annotators.LabelModelConfig;
+import dev.chorus.core.model.LabelModelSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -21,7 +21,7 @@ public final class HistoryBenchmark {
   /** Floods a history of {@code maxItems} items and measures it. */
   public static Map<String, Object> run(int maxItems, int maxLabelsPerItem, int labelsPerItem) {
     long before = heapAfterGc();
-    ItemLabelHistory history = new ItemLabelHistory(maxItems, LabelModelConfig.DEFAULT_HISTORY_MAX_AGE,
+    ItemLabelHistory history = new ItemLabelHistory(maxItems, LabelModelSpec.DEFAULT_HISTORY_MAX_AGE,
         maxLabelsPerItem);
     long items = 2L * maxItems;
     for (long item = 0; item < items; item++) {

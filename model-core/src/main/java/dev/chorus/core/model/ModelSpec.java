@@ -8,9 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chorus.core.annotators.AnnotatorRegistry;
-import dev.chorus.core.annotators.LabelModelConfig;
-import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.loss.BinaryHinge;
 import dev.chorus.core.loss.ClassificationLoss;
 import dev.chorus.core.loss.LogisticLoss;
@@ -73,7 +70,8 @@ import java.util.function.Supplier;
  * it); {@code l1} and {@code l2} penalise weights, not biases or batch-norm parameters (both: elastic net).
  * {@code algorithm}, {@code inputDim} and, as above, {@code numClasses} are required; other keys default to
  * the {@code DEFAULT_*} constants. {@code labelModel} makes a classifier learn from many annotators through a
- * label model ({@link dev.chorus.core.annotators.LabelModels}): {@code "labelModel":"dawid-skene"}, or
+ * label model ({@code dev.chorus.core.annotators.LabelModels}, which also checks that the method suits the
+ * classifier: {@code LabelModels.check}): {@code "labelModel":"dawid-skene"}, or
  * {@code {"method":"dawid-skene","maxAnnotators":256,"historyItems":262144,"historyMaxAge":1073741824,
  * "maxLabelsPerItem":16,"protectedLabels":50}} to bound its state (absent: no label model, each label trains as
  * given); when all {@code maxAnnotators} slots are taken, a new annotator evicts the least recently seen one with
@@ -148,7 +146,7 @@ public final class ModelSpec {
     long seed = DEFAULT_SEED;
     /** {@code null}: the task trains on each label as given, without a label model. */
     String labelModel;
-    LabelModelConfig labelModelBounds;
+    LabelModelSpec labelModelSpec;
 
     Draft(String algorithm, int inputDim, int numClasses) {
       this.algorithm = algorithm;
@@ -173,7 +171,7 @@ public final class ModelSpec {
   private final boolean standardize;
   private final long seed;
   private final String labelModel;
-  private final LabelModelConfig labelModelBounds;
+  private final LabelModelSpec labelModelSpec;
 
   private ModelSpec(Draft d) {
     if (!ALGORITHMS.contains(d.algorithm)) {
@@ -218,14 +216,8 @@ public final class ModelSpec {
     this.standardize = d.standardize;
     this.seed = d.seed;
     this.labelModel = d.labelModel;
-    this.labelModelBounds = d.labelModel == null ? null
-        : d.labelModelBounds != null ? d.labelModelBounds : LabelModelConfig.withMaxAnnotators(DEFAULT_MAX_ANNOTATORS);
-    if (labelModel != null) {
-      validated("labelModel", () -> {
-        LabelModels.requireSuitable(labelModel, this);
-        return null;
-      });
-    }
+    this.labelModelSpec = d.labelModel == null ? null
+        : d.labelModelSpec != null ? d.labelModelSpec : LabelModelSpec.withMaxAnnotators(DEFAULT_MAX_ANNOTATORS);
   }
 
   /** The number of classes {@code d} asks for, checked against the algorithm; 0 for a regressor. */
@@ -409,23 +401,24 @@ public final class ModelSpec {
       requireKnownKeys(node, LABEL_MODEL_KEYS, p);
       d.labelModel = requiredString(node, "method", p);
       int maxAnnotators = intValue(node, "maxAnnotators", DEFAULT_MAX_ANNOTATORS, p);
-      int historyItems = intValue(node, "historyItems", LabelModelConfig.DEFAULT_HISTORY_ITEMS, p);
+      int historyItems = intValue(node, "historyItems", LabelModelSpec.DEFAULT_HISTORY_ITEMS, p);
       JsonNode age = node.get("historyMaxAge");
       if (age != null && (!age.isIntegralNumber() || !age.canConvertToLong())) {
         throw new IllegalArgumentException("ModelSpec key 'labelModel.historyMaxAge': expected a 64-bit integer, got "
             + age);
       }
-      long historyMaxAge = age == null ? LabelModelConfig.DEFAULT_HISTORY_MAX_AGE : age.longValue();
-      int perItem = intValue(node, "maxLabelsPerItem", LabelModelConfig.DEFAULT_MAX_LABELS_PER_ITEM, p);
-      int protectedLabels = intValue(node, "protectedLabels", AnnotatorRegistry.DEFAULT_PROTECTED_LABELS, p);
-      d.labelModelBounds = validated("labelModel",
-          () -> new LabelModelConfig(maxAnnotators, historyItems, historyMaxAge, perItem, protectedLabels));
+      long historyMaxAge = age == null ? LabelModelSpec.DEFAULT_HISTORY_MAX_AGE : age.longValue();
+      int perItem = intValue(node, "maxLabelsPerItem", LabelModelSpec.DEFAULT_MAX_LABELS_PER_ITEM, p);
+      int protectedLabels = intValue(node, "protectedLabels", LabelModelSpec.DEFAULT_PROTECTED_LABELS, p);
+      d.labelModelSpec = validated("labelModel",
+          () -> new LabelModelSpec(maxAnnotators, historyItems, historyMaxAge, perItem, protectedLabels));
     } else {
       throw new IllegalArgumentException("ModelSpec key 'labelModel': expected a method name like \"dawid-skene\" "
           + "or an object like {\"method\":\"dawid-skene\",\"maxAnnotators\":256}, got " + node);
     }
-    if (!LabelModels.NAMES.contains(d.labelModel)) {
-      throw new IllegalArgumentException("ModelSpec key 'labelModel': expected one of " + quoted(LabelModels.NAMES)
+    if (!LabelModelSpec.METHODS.contains(d.labelModel)) {
+      throw new IllegalArgumentException("ModelSpec key 'labelModel': expected one of "
+          + quoted(LabelModelSpec.METHODS)
           + ", got \"" + d.labelModel + "\"");
     }
   }
@@ -722,11 +715,11 @@ public final class ModelSpec {
     if (labelModel != null) {
       ObjectNode lm = root.putObject("labelModel");
       lm.put("method", labelModel);
-      lm.put("maxAnnotators", labelModelBounds.maxAnnotators());
-      lm.put("historyItems", labelModelBounds.historyItems());
-      lm.put("historyMaxAge", labelModelBounds.historyMaxAge());
-      lm.put("maxLabelsPerItem", labelModelBounds.maxLabelsPerItem());
-      lm.put("protectedLabels", labelModelBounds.protectedLabels());
+      lm.put("maxAnnotators", labelModelSpec.maxAnnotators());
+      lm.put("historyItems", labelModelSpec.historyItems());
+      lm.put("historyMaxAge", labelModelSpec.historyMaxAge());
+      lm.put("maxLabelsPerItem", labelModelSpec.maxLabelsPerItem());
+      lm.put("protectedLabels", labelModelSpec.protectedLabels());
     }
     return root.toString();
   }
@@ -842,7 +835,7 @@ public final class ModelSpec {
   }
 
   /**
-   * The label model the task trains through ({@link LabelModels#NAMES}), or {@code null} when each label is
+   * The label model the task trains through ({@link LabelModelSpec#METHODS}), or {@code null} when each label is
    * used as given, without modelling who gave it.
    */
   public String labelModel() {
@@ -850,8 +843,8 @@ public final class ModelSpec {
   }
 
   /** Bounds of the label model's state; {@code null} without a label model. */
-  public LabelModelConfig labelModelBounds() {
-    return labelModelBounds;
+  public LabelModelSpec labelModelSpec() {
+    return labelModelSpec;
   }
 
   private ModelSpec with(Consumer<Draft> change) {
@@ -869,7 +862,7 @@ public final class ModelSpec {
     d.standardize = standardize;
     d.seed = seed;
     d.labelModel = labelModel;
-    d.labelModelBounds = labelModelBounds;
+    d.labelModelSpec = labelModelSpec;
     change.accept(d);
     return new ModelSpec(d);
   }
@@ -907,10 +900,10 @@ public final class ModelSpec {
   }
 
   /** This spec with label model {@code method} (null: none) and its state bounds (null: the defaults). */
-  public ModelSpec withLabelModel(String method, LabelModelConfig bounds) {
+  public ModelSpec withLabelModel(String method, LabelModelSpec bounds) {
     return with(d -> {
       d.labelModel = method;
-      d.labelModelBounds = method == null ? null : bounds;
+      d.labelModelSpec = method == null ? null : bounds;
     });
   }
 
@@ -940,13 +933,13 @@ public final class ModelSpec {
         && s.optimizer.equals(optimizer) && s.schedule.equals(schedule) && Double.compare(s.clipNorm, clipNorm) == 0
         && Double.compare(s.l1, l1) == 0 && Double.compare(s.l2, l2) == 0 && s.standardize == standardize
         && s.seed == seed && Objects.equals(s.labelModel, labelModel)
-        && Objects.equals(s.labelModelBounds, labelModelBounds);
+        && Objects.equals(s.labelModelSpec, labelModelSpec);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer,
-        schedule, clipNorm, l1, l2, standardize, seed, labelModel, labelModelBounds);
+        schedule, clipNorm, l1, l2, standardize, seed, labelModel, labelModelSpec);
   }
 
   @Override

@@ -1,11 +1,9 @@
 package dev.chorus.core.model;
 
-import dev.chorus.core.annotators.LabelModels;
-
 /**
- * A trained model as serving sees it: an {@link OnlineLearner}, or a {@link dev.chorus.core.annotators.LabelModel}
+ * A trained model as serving sees it: an {@link OnlineLearner}, or a label model ({@code dev.chorus.core.annotators})
  * whose prediction combines what it learned from many annotators. Both save to bytes that
- * {@link #fromBytes} tells apart by their first int.
+ * {@code dev.chorus.core.saved.SavedModels#read} tells apart by their first int.
  */
 public interface Predictor {
 
@@ -55,21 +53,6 @@ public interface Predictor {
   /** Examples (label events) trained on. */
   long examplesSeen();
 
-  /** Saved state, which {@link #fromBytes} reads back. */
+  /** Saved state, which {@code SavedModels.read} reads back. */
   byte[] toBytes();
-
-  /**
-   * Reads an {@link OnlineLearner} ({@link OnlineLearner#toBytes}) or a label model
-   * ({@link dev.chorus.core.annotators.LabelModel#toBytes}), whichever the bytes hold.
-   *
-   * @throws IllegalArgumentException if they hold neither, or are truncated or corrupt
-   */
-  static Predictor fromBytes(byte[] bytes) {
-    int magic = bytes.length < 4 ? 0
-        : (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
-    if (magic == LabelModels.MAGIC) {
-      return LabelModels.fromBytes(bytes);
-    }
-    return OnlineLearner.fromBytes(bytes);
-  }
 }

@@ -3,6 +3,7 @@ package dev.chorus.core.annotators;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.testing.GaussianBlobs;
@@ -52,7 +53,7 @@ class AnnotatorEvictionTest {
   }
 
   /** 256 invented ids, one label each on items 0..255, fill every slot of the default 256. */
-  private static LabelModel fullOfFakes(String method, LabelModelConfig config) {
+  private static LabelModel fullOfFakes(String method, LabelModelSpec config) {
     return fullOfFakes(LabelModels.create(method, spec(), config));
   }
 
@@ -67,7 +68,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void inventedAnnotatorsDoNotLockOutARealOne(String method) {
-    LabelModel model = fullOfFakes(method, LabelModelConfig.withMaxAnnotators(256));
+    LabelModel model = fullOfFakes(method, LabelModelSpec.withMaxAnnotators(256));
     assertThat(model.annotatorCount()).isEqualTo(256);
 
     // The real annotator labels the fakes' items 0..159 again.
@@ -98,7 +99,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void evictedSlotsStartAfreshAndTheRealAnnotatorIsNeverEvicted(String method) {
-    LabelModel model = fullOfFakes(method, LabelModelConfig.withMaxAnnotators(256));
+    LabelModel model = fullOfFakes(method, LabelModelSpec.withMaxAnnotators(256));
     for (int b = 0; b < 4; b++) {
       train(model, 256 + b * 16, 16, 1000 + b * 16, e -> "real");
     }
@@ -120,7 +121,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void annotatorsWithProtectedLabelsAreNeverEvicted(String method) throws Exception {
-    LabelModel model = LabelModels.create(method, spec(), new LabelModelConfig(2, 64, 1000, 4, 3));
+    LabelModel model = LabelModels.create(method, spec(), new LabelModelSpec(2, 64, 1000, 4, 3));
     train(model, 0, 6, 0, e -> e % 2 == 0 ? "a" : "b");
     byte[] before = model.toBytes();
     assertThat(model.firstRefusedAnnotator(new String[] {"z"}, 1)).isEqualTo("z");
@@ -135,7 +136,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void annotatorsOfTheSameMinibatchAreNotEvicted(String method) {
-    LabelModel model = LabelModels.create(method, spec(), new LabelModelConfig(2, 64, 1000, 4, 3));
+    LabelModel model = LabelModels.create(method, spec(), new LabelModelSpec(2, 64, 1000, 4, 3));
     train(model, 0, 2, 0, e -> e == 0 ? "a" : "b");
     assertThat(model.firstRefusedAnnotator(new String[] {"a", "c"}, 2)).as("b may go").isNull();
     assertThat(model.firstRefusedAnnotator(new String[] {"a", "c", "d"}, 3)).isEqualTo("d");
@@ -146,7 +147,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void evictionsReplayExactlyAfterARestore(String method) {
-    LabelModelConfig config = new LabelModelConfig(8, 64, 1000, 4, 5);
+    LabelModelSpec config = new LabelModelSpec(8, 64, 1000, 4, 5);
     LabelModel model = LabelModels.create(method, spec(), config);
     LabelModel restored = null;
     for (int b = 0; b < 30; b++) {
@@ -168,7 +169,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void aRejectedMinibatchUndoesItsEvictions(String method) {
-    LabelModelConfig config = LabelModelConfig.withMaxAnnotators(256);
+    LabelModelSpec config = LabelModelSpec.withMaxAnnotators(256);
     LabelModel model = fullOfFakes(LabelModels.create(method, spec("relu"), config));
     LabelModel reference = fullOfFakes(LabelModels.create(method, spec("relu"), config));
     byte[] before = model.toBytes();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.model.HiddenLayerSpec;
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.nn.ActivationFunction;
 import dev.chorus.core.testing.GaussianBlobs;
@@ -121,7 +122,7 @@ class DoctorNetTest {
     GaussianBlobs data = GaussianBlobs.generate(2000, DIM, K, 21);
     AnnotatorPool pool = pool();
     LabelStream stream = pool.label(data.labels(), new int[] {3}, 22);
-    LabelModel model = LabelModels.create(name, mlp(), LabelModelConfig.withMaxAnnotators(8));
+    LabelModel model = LabelModels.create(name, mlp(), LabelModelSpec.withMaxAnnotators(8));
     train(model, data, pool, stream, 0, stream.size() / 2);
     byte[] bytes = bytes(model);
     LabelModel restored = LabelModels.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
@@ -149,7 +150,7 @@ class DoctorNetTest {
   void rejectsBodiesItCannotTrain() {
     ModelSpec dropout =
         ModelSpec.mlp(DIM, K, List.of(HiddenLayerSpec.of(16, ActivationFunction.RELU).withDropout(0.2)));
-    assertThatThrownBy(() -> new DoctorNetLabelModel(dropout, LabelModelConfig.withMaxAnnotators(2)))
+    assertThatThrownBy(() -> new DoctorNetLabelModel(dropout, LabelModelSpec.withMaxAnnotators(2)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dropout=0.2");
   }
 
@@ -218,7 +219,7 @@ class DoctorNetTest {
   /** {@code steps} doctor-net steps of SGD({@code lr}) on 32 labels of one annotator, then its predictions on 20 examples. */
   private static float[] after(ModelSpec spec, double lr, int steps, GaussianBlobs data) {
     LabelModel model = new DoctorNetLabelModel(spec.withOptimizer(new dev.chorus.core.optim.SgdSpec(lr)),
-        LabelModelConfig.withMaxAnnotators(2));
+        LabelModelSpec.withMaxAnnotators(2));
     long[] items = new long[32];
     String[] who = new String[32];
     for (int e = 0; e < 32; e++) {

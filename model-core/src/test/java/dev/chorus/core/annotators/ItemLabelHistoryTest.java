@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.bench.HistoryBenchmark;
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.LabelModelSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -67,14 +68,14 @@ class ItemLabelHistoryTest {
    */
   @Test
   void theDefaultHistoryFitsAQuarterOfASlotsTaskHeap() {
-    Map<String, Object> flood = HistoryBenchmark.run(100_000, LabelModelConfig.DEFAULT_MAX_LABELS_PER_ITEM, 3);
+    Map<String, Object> flood = HistoryBenchmark.run(100_000, LabelModelSpec.DEFAULT_MAX_LABELS_PER_ITEM, 3);
     double heapPerItem = (double) flood.get("heap_bytes_per_item");
     // Two int[16] per item, their headers, the entry, the boxed key and the map's node: about 270 bytes.
     assertThat(heapPerItem).as("heap bytes per item").isBetween(200.0, 400.0);
     assertThat(flood.get("items_held")).isEqualTo(100_000);
     assertThat(flood.get("checkpoint_bytes")).as("36 bytes of bounds and counters, then per item its key, tick, "
         + "count and 3 (annotator, class) pairs").isEqualTo(36 + 100_000L * (8 + 8 + 4 + 3 * 8));
-    assertThat(LabelModelConfig.DEFAULT_HISTORY_ITEMS * heapPerItem).as("default history's heap")
+    assertThat(LabelModelSpec.DEFAULT_HISTORY_ITEMS * heapPerItem).as("default history's heap")
         .isLessThanOrEqualTo(128.0 * (1 << 20));
   }
 

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.saved.SavedModels;
 import dev.chorus.core.testing.GaussianBlobs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,6 +25,33 @@ class LabelModelsTest {
 
   private static final int K = 4;
   private static final int DIM = 8;
+
+  @Test
+  void checkRefusesALabelModelThatDoesNotFitTheClassifierNamingTheKey() {
+    assertThatThrownBy(() -> LabelModels.check(ModelSpec.parse("{\"algorithm\":\"linear-regression\",\"inputDim\":4,"
+        + "\"labelModel\":\"dawid-skene\"}")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("ModelSpec key 'labelModel': a label model needs a classifier whose loss takes soft "
+            + "targets");
+    assertThatThrownBy(() -> LabelModels.check(ModelSpec.parse("{\"algorithm\":\"linear-svm\",\"inputDim\":4,"
+        + "\"numClasses\":3,\"labelModel\":\"soft\"}")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("multiclass-hinge");
+    assertThatThrownBy(() -> LabelModels.check(ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":4,"
+        + "\"numClasses\":3,\"layers\":[{\"units\":8,\"dropout\":0.5}],\"labelModel\":\"doctor-net\"}")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ModelSpec key 'labelModel': a doctor net body takes dense layers with activations only; "
+            + "hidden layer 0 has batchNorm=false, dropout=0.5");
+    ModelSpec fits = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":4,\"numClasses\":3,"
+        + "\"layers\":[{\"units\":8,\"dropout\":0.5}],\"labelModel\":\"dawid-skene\"}");
+    assertThat(LabelModels.check(fits)).isSameAs(fits);
+  }
+
+  @Test
+  void everyMethodASpecMayNameIsBuiltByItsOwnClass() {
+    assertThat(LabelModels.NAMES).containsExactly(NaiveLabelModel.NAME, MajorityLabelModel.NAME, SoftLabelModel.NAME,
+        DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME);
+  }
 
   static List<String> names() {
     return LabelModels.NAMES;
@@ -54,7 +83,7 @@ class LabelModelsTest {
 
   @Test
   void rejectsAFormatNewerThanItReads() {
-    byte[] saved = LabelModels.create(NaiveLabelModel.NAME, spec(), LabelModelConfig.withMaxAnnotators(2)).toBytes();
+    byte[] saved = LabelModels.create(NaiveLabelModel.NAME, spec(), LabelModelSpec.withMaxAnnotators(2)).toBytes();
     saved[7] = (byte) (LabelModels.FORMAT_VERSION + 1);
     assertThatThrownBy(() -> LabelModels.fromBytes(saved)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("label model: expected format 1.." + LabelModels.FORMAT_VERSION + ", stream has "
@@ -75,7 +104,7 @@ class LabelModelsTest {
 
   @Test
   void majorityTrainsOnTheModeOfTheItemsLabelsSoFar() {
-    MajorityLabelModel model = new MajorityLabelModel(spec(), LabelModelConfig.withMaxAnnotators(5));
+    MajorityLabelModel model = new MajorityLabelModel(spec(), LabelModelSpec.withMaxAnnotators(5));
     float[] x = new float[3 * DIM];
     model.train(x, new long[] {7, 7, 7}, new String[] {"a", "b", "c"}, new int[] {1, 2, 2}, 3);
     int[] slots = new int[16];
@@ -99,7 +128,7 @@ class LabelModelsTest {
     AnnotatorPool pool = new AnnotatorPool(people);
     GaussianBlobs data = GaussianBlobs.generate(4000, DIM, K, 11);
     LabelStream stream = pool.label(data.labels(), new int[] {3, 5}, 12);
-    LabelModel model = LabelModels.create(DawidSkeneLabelModel.NAME, spec(), LabelModelConfig.withMaxAnnotators(10));
+    LabelModel model = LabelModels.create(DawidSkeneLabelModel.NAME, spec(), LabelModelSpec.withMaxAnnotators(10));
     train(model, data, pool, stream, 2);
 
     double error = 0;
@@ -114,7 +143,7 @@ class LabelModelsTest {
     assertThat(worstExpert).isGreaterThan(model.annotator("spammer-0").reliability())
         .isGreaterThan(model.annotator("spammer-1").reliability());
     assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.05));
-    LabelModel naive = LabelModels.create(NaiveLabelModel.NAME, spec(), LabelModelConfig.withMaxAnnotators(10));
+    LabelModel naive = LabelModels.create(NaiveLabelModel.NAME, spec(), LabelModelSpec.withMaxAnnotators(10));
     train(naive, data, pool, stream, 2);
     assertThat(accuracy(model, data)).isGreaterThan(accuracy(naive, data));
   }
@@ -125,7 +154,7 @@ class LabelModelsTest {
     AnnotatorPool pool = new AnnotatorPool(smallPool());
     GaussianBlobs data = GaussianBlobs.generate(300, DIM, K, 3);
     LabelStream stream = pool.label(data.labels(), 4);
-    LabelModel model = LabelModels.create(name, spec(), LabelModelConfig.withMaxAnnotators(10));
+    LabelModel model = LabelModels.create(name, spec(), LabelModelSpec.withMaxAnnotators(10));
     train(model, data, pool, stream, 1);
     byte[] bytes = bytes(model);
     LabelModel restored = LabelModels.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
@@ -142,7 +171,7 @@ class LabelModelsTest {
   @ParameterizedTest
   @MethodSource("names")
   void unseenAnnotatorGetsTheIdentityLeaningPrior(String name) {
-    LabelModel model = LabelModels.create(name, spec(), LabelModelConfig.withMaxAnnotators(3));
+    LabelModel model = LabelModels.create(name, spec(), LabelModelSpec.withMaxAnnotators(3));
     AnnotatorModel prior = model.annotator("nobody");
     assertThat(prior.labelsSeen()).isZero();
     assertThat(prior.confusion()[1][1]).isEqualTo(ConfusionEstimates.DEFAULT_PRIOR_DIAGONAL);
@@ -154,7 +183,7 @@ class LabelModelsTest {
   @ParameterizedTest
   @MethodSource("names")
   void annotatorsPastTheBoundAreRejectedWithoutChangingState(String name) throws IOException {
-    LabelModel model = LabelModels.create(name, spec(), LabelModelConfig.withMaxAnnotators(2));
+    LabelModel model = LabelModels.create(name, spec(), LabelModelSpec.withMaxAnnotators(2));
     float[] x = new float[3 * DIM];
     model.train(x, new long[] {1, 2}, new String[] {"a", "b"}, new int[] {0, 1}, 2);
     byte[] before = bytes(model);
@@ -171,7 +200,7 @@ class LabelModelsTest {
     AnnotatorPool pool = new AnnotatorPool(smallPool());
     GaussianBlobs data = GaussianBlobs.generate(100, DIM, K, 3);
     LabelStream stream = pool.label(data.labels(), 2);
-    LabelModel model = LabelModels.create(spec().withLabelModel(name, LabelModelConfig.withMaxAnnotators(10)));
+    LabelModel model = LabelModels.create(spec().withLabelModel(name, LabelModelSpec.withMaxAnnotators(10)));
     assertThat(model.name()).isEqualTo(name);
     assertThat(model.steps()).isZero();
     assertThat(model.knowsAnnotator("good")).isFalse();
@@ -205,7 +234,7 @@ class LabelModelsTest {
     model.predictProba(data.x(), 0, fromModel);
     assertThat(fromSnapshot).containsExactly(fromModel);
     assertThat(served.annotator("good").confusion()).isDeepEqualTo(model.annotator("good").confusion());
-    Predictor read = Predictor.fromBytes(bytes);
+    Predictor read = SavedModels.read(bytes);
     assertThat(read).isInstanceOf(LabelModel.class);
     assertThat(read.steps()).isEqualTo(model.steps());
     assertThat(read.isClassifier()).isTrue();
@@ -225,14 +254,14 @@ class LabelModelsTest {
   @Test
   void predictorFromBytesStillReadsOnlineLearners() {
     OnlineLearner learner = OnlineLearner.create(spec());
-    assertThat(Predictor.fromBytes(learner.toBytes())).isInstanceOf(OnlineLearner.class);
-    assertThatThrownBy(() -> Predictor.fromBytes(new byte[] {1, 2}))
+    assertThat(SavedModels.read(learner.toBytes())).isInstanceOf(OnlineLearner.class);
+    assertThatThrownBy(() -> SavedModels.read(new byte[] {1, 2}))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void unknownMethodIsNamed() {
-    assertThatThrownBy(() -> LabelModels.create("vote", spec(), LabelModelConfig.withMaxAnnotators(2)))
+    assertThatThrownBy(() -> LabelModels.create("vote", spec(), LabelModelSpec.withMaxAnnotators(2)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"vote\"").hasMessageContaining("naive");
   }
 

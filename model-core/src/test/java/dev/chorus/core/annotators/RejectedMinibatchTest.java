@@ -3,6 +3,7 @@ package dev.chorus.core.annotators;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
@@ -47,7 +48,7 @@ class RejectedMinibatchTest {
   @ParameterizedTest(name = "{0}, standardize={1}, poison {2}")
   @MethodSource("cases")
   void aRejectedMinibatchLeavesTheWholeLabelModelUnchanged(String method, boolean standardize, float poison) {
-    LabelModelConfig config = new LabelModelConfig(8, 10, 40, 3);
+    LabelModelSpec config = new LabelModelSpec(8, 10, 40, 3);
     LabelModel model = LabelModels.create(method, spec(standardize), config);
     LabelModel reference = LabelModels.create(method, spec(standardize), config);
     for (int batch = 0; batch < 3; batch++) {

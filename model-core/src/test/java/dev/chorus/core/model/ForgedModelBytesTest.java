@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.annotators.LabelModel;
-import dev.chorus.core.annotators.LabelModelConfig;
 import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.saved.SavedModels;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -77,7 +77,7 @@ class ForgedModelBytesTest {
       out.writeLong(1);
     });
     assertThat(forged.length).isLessThan(300);
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("model spec inputDim 1000000, numClasses 2000, hidden layers [] weights: expected at most 2 "
             + "(4 bytes each in the 8 bytes that remain), got 2000000000");
@@ -90,7 +90,7 @@ class ForgedModelBytesTest {
       out.writeInt(OnlineLearner.FORMAT_VERSION);
       string(out, "{\"algorithm\":\"mlp\",\"inputDim\":4,\"numClasses\":2,\"layers\":[{\"units\":2000000000}]}");
     });
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("model spec inputDim 4, numClasses 2, hidden layers [2000000000] weights: expected at most 0 "
             + "(4 bytes each in the 0 bytes that remain), got ");
@@ -104,7 +104,7 @@ class ForgedModelBytesTest {
       out.writeInt(1_000_000);
       out.writeBytes("{}");
     });
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("model spec: expected a string of at most the 2 bytes that remain, stream says 1000000");
   }
@@ -116,7 +116,7 @@ class ForgedModelBytesTest {
       out.writeInt(Integer.MAX_VALUE - 8);
       out.writeInt(0);
     });
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("annotator registry maxAnnotators (a confusion matrix of 8 bytes or more follows for each): "
             + "expected at most 0 (8 bytes each in the 4 bytes that remain), got 2147483639");
@@ -134,7 +134,7 @@ class ForgedModelBytesTest {
       out.writeDouble(2);
       out.writeDouble(1e-3);
     });
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("confusion estimates numClasses 40000, maxAnnotators 1 values: expected at most 0 (8 bytes each in "
             + "the 0 bytes that remain), got 1600080000");
@@ -156,7 +156,7 @@ class ForgedModelBytesTest {
       out.writeLong(0);
       out.writeInt(Integer.MAX_VALUE - 8);
     });
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("item label history labels of item 7: expected at most 0 (8 bytes each in the 0 bytes that "
             + "remain), got 2147483639");
@@ -184,7 +184,7 @@ class ForgedModelBytesTest {
     });
     // The bytes then end where the learner should start: reading got past 200 items declaring room for 2^31
     // labels each, which only works if each item holds just the label it has.
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("truncated");
   }
@@ -197,7 +197,7 @@ class ForgedModelBytesTest {
       string(out, SMALL_SPEC);
       out.writeInt(Integer.MAX_VALUE - 8);
     });
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("doctor net maxHeads: expected the registry's maxAnnotators 1, got 2147483639");
   }
@@ -211,7 +211,7 @@ class ForgedModelBytesTest {
           + "\"layers\":[{\"units\":1000}]}");
       out.writeInt(1);
     });
-    assertThatThrownBy(() -> Predictor.fromBytes(forged))
+    assertThatThrownBy(() -> SavedModels.read(forged))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("doctor net spec inputDim 1000000, numClasses 2, hidden layers [1000] weights: expected at most 0 "
             + "(4 bytes each in the 0 bytes that remain), got 1000000000");
@@ -222,11 +222,11 @@ class ForgedModelBytesTest {
     ModelSpec mlp = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":3,\"numClasses\":2,"
         + "\"layers\":[{\"units\":4,\"batchNorm\":true,\"dropout\":0.1}]}");
     OnlineLearner learner = OnlineLearner.create(mlp);
-    assertThat(Predictor.fromBytes(learner.toBytes()).toBytes()).isEqualTo(learner.toBytes());
+    assertThat(SavedModels.read(learner.toBytes()).toBytes()).isEqualTo(learner.toBytes());
     ModelSpec softmax = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":3,\"numClasses\":3}");
     for (String method : LabelModels.NAMES) {
-      LabelModel model = LabelModels.create(method, softmax, LabelModelConfig.withMaxAnnotators(5));
-      assertThat(Predictor.fromBytes(model.toBytes()).toBytes()).as(method).isEqualTo(model.toBytes());
+      LabelModel model = LabelModels.create(method, softmax, LabelModelSpec.withMaxAnnotators(5));
+      assertThat(SavedModels.read(model.toBytes()).toBytes()).as(method).isEqualTo(model.toBytes());
     }
   }
 }

@@ -1,18 +1,27 @@
-package dev.chorus.core.annotators;
+package dev.chorus.core.model;
+
+import java.util.List;
 
 /**
- * Bounds of a {@link LabelModel}'s state.
+ * The bounds of a label model's state, the object form of a spec's {@code labelModel} key ({@link ModelSpec}). A
+ * plain record on the model side: the label models themselves ({@code dev.chorus.core.annotators}) build on it, and
+ * check there that a method suits the spec's classifier ({@code LabelModels.check}).
  *
- * @param maxAnnotators annotators tracked at most; a new one past that evicts one ({@link AnnotatorRegistry})
+ * @param maxAnnotators annotators tracked at most; a new one past that evicts one ({@code AnnotatorRegistry})
  * @param historyItems items whose labels are remembered at most (majority, soft, Dawid–Skene, weighted Doctor Net)
  * @param historyMaxAge label events after which an item not labelled since is forgotten
  * @param maxLabelsPerItem labels remembered per item, the most recent ones
  * @param protectedLabels annotators with at least this many labels are never evicted; a label from a new annotator
- *     when every slot is held by one of them is an {@link AnnotatorLimitException}
+ *     when every slot is held by one of them is an {@code AnnotatorLimitException}
  */
-public record LabelModelConfig(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem,
+public record LabelModelSpec(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem,
     int protectedLabels) {
 
+  /** The label-model methods a spec may name; {@code LabelModels} builds each. */
+  public static final List<String> METHODS =
+      List.of("naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net");
+  /** Default of {@code protectedLabels}: annotators with this many labels or more keep their slot. */
+  public static final int DEFAULT_PROTECTED_LABELS = 50;
   /**
    * Default number of remembered items: about 270 heap bytes each (two {@code int[16]}, the entry, the boxed key,
    * the map's node), so 2^18 items take about 68 MB, within a quarter of a slot's task heap in
@@ -26,7 +35,7 @@ public record LabelModelConfig(int maxAnnotators, int historyItems, long history
   public static final int DEFAULT_MAX_LABELS_PER_ITEM = 16;
 
   /** @throws IllegalArgumentException if a bound is below 1, or protectedLabels below 0 */
-  public LabelModelConfig {
+  public LabelModelSpec {
     if (maxAnnotators < 1 || historyItems < 1 || historyMaxAge < 1 || maxLabelsPerItem < 1 || protectedLabels < 0) {
       throw new IllegalArgumentException("label model bounds must be >= 1 (protectedLabels >= 0), got maxAnnotators="
           + maxAnnotators + ", historyItems=" + historyItems + ", historyMaxAge=" + historyMaxAge
@@ -34,19 +43,14 @@ public record LabelModelConfig(int maxAnnotators, int historyItems, long history
     }
   }
 
-  /** These bounds with the default {@code protectedLabels}, {@link AnnotatorRegistry#DEFAULT_PROTECTED_LABELS}. */
-  public LabelModelConfig(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
-    this(maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, AnnotatorRegistry.DEFAULT_PROTECTED_LABELS);
+  /** These bounds with the default {@code protectedLabels}, {@link #DEFAULT_PROTECTED_LABELS}. */
+  public LabelModelSpec(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
+    this(maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, DEFAULT_PROTECTED_LABELS);
   }
 
   /** Default history bounds with {@code maxAnnotators} annotators. */
-  public static LabelModelConfig withMaxAnnotators(int maxAnnotators) {
-    return new LabelModelConfig(maxAnnotators, DEFAULT_HISTORY_ITEMS, DEFAULT_HISTORY_MAX_AGE,
+  public static LabelModelSpec withMaxAnnotators(int maxAnnotators) {
+    return new LabelModelSpec(maxAnnotators, DEFAULT_HISTORY_ITEMS, DEFAULT_HISTORY_MAX_AGE,
         DEFAULT_MAX_LABELS_PER_ITEM);
-  }
-
-  /** A history for these bounds. */
-  ItemLabelHistory newHistory() {
-    return new ItemLabelHistory(historyItems, historyMaxAge, maxLabelsPerItem);
   }
 }

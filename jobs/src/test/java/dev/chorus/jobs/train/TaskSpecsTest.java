@@ -1,0 +1,31 @@
+package dev.chorus.jobs.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TaskSpecsTest {
+
+    private static final String REGRESSION_WITH_LABEL_MODEL =
+            "{\"algorithm\":\"linear-regression\",\"inputDim\":4,\"labelModel\":\"dawid-skene\"}";
+
+    @Test
+    void refusesALabelModelThatDoesNotFitTheClassifierWhenTheJobIsBuilt() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> TaskSpecs.ofDefault(REGRESSION_WITH_LABEL_MODEL))
+                .withMessageStartingWith("ModelSpec key 'labelModel': a label model needs a classifier whose loss "
+                        + "takes soft targets");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> TaskSpecs.of(null, Map.of("t", REGRESSION_WITH_LABEL_MODEL)))
+                .withMessageStartingWith("ModelSpec key 'labelModel': a label model needs a classifier");
+    }
+
+    @Test
+    void acceptsALabelModelThatFits() {
+        String spec = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,"
+                + "\"labelModel\":\"dawid-skene\"}";
+        assertThat(TaskSpecs.ofDefault(spec).specFor("any").labelModel()).isEqualTo("dawid-skene");
+    }
+}

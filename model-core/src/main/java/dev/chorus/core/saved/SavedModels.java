@@ -1,0 +1,30 @@
+package dev.chorus.core.saved;
+
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+
+/**
+ * The one reader of saved model bytes. It sits above both kinds of model, so that the model package need not know
+ * the label models built on it.
+ */
+public final class SavedModels {
+
+  private SavedModels() {}
+
+  /**
+   * Reads an {@link OnlineLearner} ({@link OnlineLearner#toBytes}) or a label model ({@link LabelModel#toBytes}),
+   * whichever the bytes hold: a label model starts with {@link LabelModels#MAGIC}.
+   *
+   * @throws IllegalArgumentException if they hold neither, or are truncated or corrupt
+   */
+  public static Predictor read(byte[] bytes) {
+    int magic = bytes.length < 4 ? 0
+        : (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
+    if (magic == LabelModels.MAGIC) {
+      return LabelModels.fromBytes(bytes);
+    }
+    return OnlineLearner.fromBytes(bytes);
+  }
+}
