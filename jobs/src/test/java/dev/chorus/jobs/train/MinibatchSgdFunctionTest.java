@@ -389,24 +389,34 @@ class MinibatchSgdFunctionTest {
         }
     }
 
+    /** A label-model task with room for 256 annotators, publishing every change. */
+    private static TrainSettings inventedAnnotatorsSettings() {
+        String spec = LABEL_MODEL_SPEC.replace("\"maxAnnotators\":3", "\"maxAnnotators\":256");
+        return new TrainSettings().specs(TaskSpecs.ofDefault(spec))
+                .snapshotEveryBatches(1000).snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
+    }
+
+    /** 256 invented annotators with one label each fill every slot; then 16 labels from "real". */
+    private static void labelByInventedAnnotatorsThenARealOne(
+            KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) throws Exception {
+        for (int i = 0; i < 256; i++) {
+            Example fake = example(i % 100);
+            fake.setId("fake-item-" + i);
+            fake.setAnnotator("fake-" + i);
+            h.processElement(sourced(fake, i), i);
+        }
+        for (int i = 256; i < 256 + 16; i++) {
+            Example real = example(i - 256);
+            real.setAnnotator("real");
+            h.processElement(sourced(real, i), i);
+        }
+    }
+
     @Test
     void inventedAnnotatorsDoNotLockOutARealOne() throws Exception {
-        String spec = LABEL_MODEL_SPEC.replace("\"maxAnnotators\":3", "\"maxAnnotators\":256");
-        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec))
-                .snapshotEveryBatches(1000).snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
-        try (var h = harness(settings)) {
+        try (var h = harness(inventedAnnotatorsSettings())) {
             h.open();
-            for (int i = 0; i < 256; i++) {
-                Example fake = example(i % 100);
-                fake.setId("fake-item-" + i);
-                fake.setAnnotator("fake-" + i);
-                h.processElement(sourced(fake, i), i);
-            }
-            for (int i = 256; i < 256 + 16; i++) {
-                Example real = example(i - 256);
-                real.setAnnotator("real");
-                h.processElement(sourced(real, i), i);
-            }
+            labelByInventedAnnotatorsThenARealOne(h);
             assertThat(deadLetters(h)).as("the real annotator's labels are accepted").isEmpty();
             List<AnnotatorModel> real = annotatorModels(h).stream().filter(a -> a.getAnnotator().equals("real"))
                     .toList();
@@ -417,22 +427,9 @@ class MinibatchSgdFunctionTest {
 
     @Test
     void anEvictedAnnotatorGetsATombstoneBeforeTheModelOfTheAnnotatorThatTookItsSlot() throws Exception {
-        String spec = LABEL_MODEL_SPEC.replace("\"maxAnnotators\":3", "\"maxAnnotators\":256");
-        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec))
-                .snapshotEveryBatches(1000).snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
-        try (var h = harness(settings)) {
+        try (var h = harness(inventedAnnotatorsSettings())) {
             h.open();
-            for (int i = 0; i < 256; i++) {
-                Example fake = example(i % 100);
-                fake.setId("fake-item-" + i);
-                fake.setAnnotator("fake-" + i);
-                h.processElement(sourced(fake, i), i);
-            }
-            for (int i = 256; i < 256 + 16; i++) {
-                Example real = example(i - 256);
-                real.setAnnotator("real");
-                h.processElement(sourced(real, i), i);
-            }
+            labelByInventedAnnotatorsThenARealOne(h);
             List<Either<String, AnnotatorModel>> out = annotatorOutput(h);
             List<String> tombstones = out.stream().filter(Either::isLeft).map(Either::left).toList();
             // The real annotator took the slot of the least recently seen invented one, fake-0, published before.
