@@ -3,11 +3,11 @@ package dev.chorus.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.badinput.BadInputCorpus;
+import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
-import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;

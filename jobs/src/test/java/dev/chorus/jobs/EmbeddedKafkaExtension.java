@@ -1,6 +1,6 @@
 package dev.chorus.jobs;
 
-import dev.chorus.runtime.EmbeddedKafkaBroker;
+import dev.chorus.embedded.EmbeddedKafkaBroker;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

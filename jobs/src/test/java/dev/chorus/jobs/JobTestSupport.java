@@ -2,13 +2,13 @@ package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Topic;
-import dev.chorus.runtime.EmbeddedKafkaBroker;
-import dev.chorus.runtime.ExampleProducer;
-import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.Example;
-import dev.chorus.runtime.TopicReader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.chorus.jobs;
 
 import dev.chorus.core.testing.GaussianBlobs;
-import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.jobs.kafka.LabeledDataset;
 
 /** model-core's seeded Gaussian blobs as a dataset the jobs can stream. */
 public final class SyntheticBlobs {

@@ -53,6 +53,25 @@ class PackageDependenciesTest {
         .as("packages dev.chorus.core.model depends on").doesNotContain("dev.chorus.core.annotators");
   }
 
+  /** model-core is the learning library: the benchmark runners that start Python live in the cli module. */
+  @Test
+  void startsNoProcess() throws Exception {
+    Path classes = Path.of(ModelSpec.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    StringWriter out = new StringWriter();
+    int rc = ToolProvider.findFirst("jdeps").orElseThrow().run(new PrintWriter(out), new PrintWriter(new StringWriter()),
+        "-verbose:class", "-filter:none", classes.toString());
+    assertThat(rc).isZero();
+    List<String> starting = new ArrayList<>();
+    for (String line : out.toString().split("\\R")) {
+      if (line.matches("\\s+\\S+\\s+->\\s+java\\.lang\\.(ProcessBuilder|Process|ProcessHandle)\\b.*")) {
+        starting.add(line.trim());
+      }
+    }
+    // Guards the parsing: the learner reaches the BLAS facade.
+    assertThat(out.toString()).contains("-> dev.chorus.core.blas.Blas");
+    assertThat(starting).as("model-core classes that start or watch a process").isEmpty();
+  }
+
   @Test
   void noPackageCycle() {
     List<List<String>> cycles = new ArrayList<>();

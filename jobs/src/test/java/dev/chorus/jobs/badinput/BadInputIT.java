@@ -2,15 +2,15 @@ package dev.chorus.jobs.badinput;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
-import dev.chorus.runtime.EmbeddedKafkaBroker;
-import dev.chorus.runtime.ExampleProducer;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Sourced;
-import dev.chorus.runtime.ExampleProducer;
-import dev.chorus.runtime.LabeledDataset;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;

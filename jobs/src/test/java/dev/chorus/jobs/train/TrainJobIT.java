@@ -2,12 +2,12 @@ package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
-import dev.chorus.runtime.EmbeddedKafkaBroker;
-import dev.chorus.runtime.ExampleProducer;
-import dev.chorus.runtime.LabeledDataset;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;

@@ -1,0 +1,307 @@
+package dev.chorus.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.chorus.cli.bench.CrowdBenchmark;
+import dev.chorus.cli.bench.E2eBenchmark;
+import dev.chorus.cli.bench.LatencyBenchmark;
+import dev.chorus.cli.bench.LearnBenchmark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code chorus bench}: benchmarks that need the whole machine; their figures go to docs/BENCHMARKS.md. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks: figures printed, and written as JSON with --json.",
+        subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
+            BenchCommand.Soak.class, BenchCommand.History.class, BenchCommand.E2e.class})
+public final class BenchCommand {
+
+    /**
+     * What to tell whoever reads a benchmark's BLAS figures when {@code OPENBLAS_CORETYPE} in {@code environment}
+     * overrides OpenBLAS's choice of kernels for this CPU, else nothing.
+     */
+    static Optional<String> forcedCoreTypeNote(Map<String, String> environment) {
+        String coreType = environment.get("OPENBLAS_CORETYPE");
+        if (coreType == null || coreType.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("Note: OPENBLAS_CORETYPE=" + coreType + " overrides OpenBLAS's choice of kernels for this "
+                + "CPU, so the native BLAS figures are for " + coreType + "'s kernels; unset it to measure what OpenBLAS "
+                + "picks (docs/OPERATIONS.md, \"Scale\").");
+    }
+
+    private static void noteForcedCoreType() {
+        forcedCoreTypeNote(System.getenv()).ifPresent(System.err::println);
+    }
+
+    /** Writes benchmark results as indented JSON. */
+    static void writeJson(Path file, Map<String, Object> results) throws IOException {
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), results);
+        System.out.printf("Results written to %s%n", file);
+    }
+
+    @Command(name = "learn", mixinStandardHelpOptions = true,
+            description = {"Trains in memory, without Kafka, on Fashion-MNIST (one pass = 60,000 examples in minibatches "
+                    + "of 128, tested on the 10,000 clean test images): softmax regression and MLP-256 (plain, dropout, "
+                    + "batch norm), accuracy and examples/s per BLAS backend, this machine's sgemm peak, and "
+                    + "scikit-learn's SGDClassifier and MLPClassifier partial_fit on the same data when python3-sklearn "
+                    + "is installed."})
+    static final class Learn implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
+                description = "Directory of the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist; "
+                        + "default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
+        int batchSize;
+
+        @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
+        boolean noPeers;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            noteForcedCoreType();
+            LearnBenchmark.Options options = LearnBenchmark.Options.defaults(data).withBatchSize(batchSize);
+            Path peer = sklearnPeerScript();
+            if (!noPeers && peer != null) {
+                options = options.withSklearnPeer(peer);
+            }
+            Map<String, Object> results;
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("bench learn").setInitialMax(1)
+                    .setStyle(ProgressBarStyle.ASCII).setUnit(" ex", 1).showSpeed().setMaxRenderedLength(120).build()) {
+                results = LearnBenchmark.run(options, (phase, done, total) -> {
+                    bar.maxHint(total);
+                    bar.stepTo(done);
+                    bar.setExtraMessage(" " + phase);
+                });
+            }
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+
+        /** {@code cli/src/main/python/sklearn_peer.py} beside the build this command runs from, if it is there. */
+        static Path sklearnPeerScript() {
+            try {
+                Path jar = Path.of(LearnBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
+                    Path script = dir.resolve("cli/src/main/python/sklearn_peer.py");
+                    if (java.nio.file.Files.isRegularFile(script)) {
+                        return script;
+                    }
+                }
+            } catch (java.net.URISyntaxException | SecurityException e) {
+                return null;
+            }
+            return null;
+        }
+    }
+
+    @Command(name = "latency", mixinStandardHelpOptions = true,
+            description = {"Latency from an example produced to its prediction consumed, through the serve job on an "
+                    + "embedded broker and MiniCluster, at-least-once and exactly-once, while the model is swapped "
+                    + "every second. Also counts lost and duplicated predictions and model-version regressions."})
+    static final class Latency implements Callable<Integer> {
+        @Option(names = "--rate", split = ",", description = "Examples/s to measure at (default: 1000,10000).")
+        List<Integer> rates = List.of(1000, 10000);
+
+        @Option(names = "--seconds", defaultValue = "10", description = "Length of each measured run (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> results = new LatencyBenchmark(rates, Duration.ofSeconds(seconds), System.out::println).run();
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "soak", mixinStandardHelpOptions = true,
+            description = {"Trains and serves at a steady rate for N minutes on an embedded broker and MiniCluster; "
+                    + "samples heap after GC, checkpointed state size and checkpoint duration each minute, and fits "
+                    + "their trend after the first third of the run."})
+    static final class Soak implements Callable<Integer> {
+        @Option(names = "--minutes", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+        int minutes;
+
+        @Option(names = "--rate", defaultValue = "2000", description = "Examples/s (default: ${DEFAULT-VALUE}).")
+        int rate;
+
+        @Option(names = "--sample-seconds", defaultValue = "60", description = "Sampling interval (default: ${DEFAULT-VALUE}).")
+        int sampleSeconds;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> results = new dev.chorus.cli.bench.SoakBenchmark(minutes, rate,
+                    Duration.ofSeconds(sampleSeconds), System.out::println).run();
+            System.out.printf("heap trend %.3f MB/min, state trend %.1f bytes/min (from minute %s)%n",
+                    results.get("heap_trend_mb_per_min"), results.get("state_trend_bytes_per_min"),
+                    results.get("trend_from_minute"));
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = {"Floods a label model's per-item label history with unique item ids (twice its bound, so "
+                    + "that it is full and evicting) and prints the heap it retains after GC and the bytes a "
+                    + "checkpoint writes for it, in all and per item."})
+    static final class History implements Callable<Integer> {
+        /** Labels per item, as in bench soak. */
+        static final int LABELS_PER_ITEM = 3;
+
+        @Option(names = "--history-items", paramLabel = "N",
+                defaultValue = "" + dev.chorus.core.model.LabelModelSpec.DEFAULT_HISTORY_ITEMS,
+                description = "The history's item bound, historyItems (default: the spec default, ${DEFAULT-VALUE}).")
+        int items;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> results = dev.chorus.cli.bench.HistoryBenchmark.run(items,
+                    dev.chorus.core.model.LabelModelSpec.DEFAULT_MAX_LABELS_PER_ITEM, LABELS_PER_ITEM);
+            System.out.printf("history of %,d items (%d labels each, %,d unique items labelled): heap %,.1f MB "
+                    + "(%.0f bytes/item), checkpoint %,.1f MB (%.0f bytes/item)%n", results.get("items_held"),
+                    LABELS_PER_ITEM, results.get("unique_items_labelled"), (long) results.get("heap_bytes") / 1048576.0,
+                    results.get("heap_bytes_per_item"), (long) results.get("checkpoint_bytes") / 1048576.0,
+                    results.get("checkpoint_bytes_per_item"));
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "e2e", mixinStandardHelpOptions = true,
+            description = {"End-to-end throughput on an embedded broker and MiniCluster: fills one examples topic "
+                    + "(2 partitions) with N Fashion-MNIST examples labeled by the simulated annotators, then measures "
+                    + "a plain consumer reading it (the ceiling), the train job (softmax, MLP-256, MLP-256 with "
+                    + "Dawid-Skene; parallelism 1 and 2; at-least-once, bounded), the serve job, softmax and MLP-256 "
+                    + "on pure-Java BLAS in a child JVM, checkpoint durations and sizes, and scikit-learn's "
+                    + "SGDClassifier in memory; examples/s and the ratio to the ceiling per line.",
+                "Lines: softmax.p1, softmax.p2, softmax_2tasks.p2, mlp256.p1, mlp256.p2, mlp256_2tasks.p2, "
+                    + "mlp256_dawid_skene.p1, serve.p1 (needs a softmax line), softmax_java.p1, mlp256_java.p1, "
+                    + "checkpoint.softmax, checkpoint.mlp256, peers.sklearn_sgd_log. With one task, parallelism 2 "
+                    + "reads and decodes in parallel but trains in one subtask; the 2tasks lines fill a second topic "
+                    + "whose examples alternate between two tasks that train in different subtasks."})
+    static final class E2e implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--examples", paramLabel = "N", defaultValue = "" + E2eBenchmark.DEFAULT_EXAMPLES,
+                description = "Examples in the topic, the dataset repeated as needed (default: ${DEFAULT-VALUE}).")
+        int examples;
+
+        @Option(names = "--lines", split = ",", paramLabel = "LINE",
+                description = "Run only these lines (default: all); the raw consumer always runs.")
+        List<String> lines = List.of();
+
+        @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
+        boolean noPeers;
+
+        @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Show a progress bar while filling the topic (default); --no-progress hides it.")
+        boolean progress;
+
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "" + E2eBenchmark.DEFAULT_RUNS,
+                description = "Run each line at least 3 times and until two runs in a row agree within 5%%, at most N "
+                        + "times, and report the median run after the first (default: ${DEFAULT-VALUE}); 1 runs each "
+                        + "line once.")
+        int runs;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            E2eBenchmark.Options options;
+            try {
+                options = new E2eBenchmark.Options(examples, Set.copyOf(lines),
+                        noPeers ? null : Learn.sklearnPeerScript(), progress, runs);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            noteForcedCoreType();
+            PrintWriter out = spec.commandLine().getOut();
+            Map<String, Object> results = new E2eBenchmark(options, line -> {
+                out.println(line);
+                out.flush();
+            }).run();
+            out.println();
+            out.print(E2eBenchmark.table(results));
+            out.flush();
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "crowd", mixinStandardHelpOptions = true,
+            description = {"The noisy-label protocol (shared/NOISY-LABELS.md) in memory on Fashion-MNIST: simulated "
+                    + "annotators, 3 labels per item, every label model and an oracle on clean labels, for softmax "
+                    + "regression and MLP-256; clean test accuracy, confusion-estimation error and Spearman correlation "
+                    + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track."})
+    static final class Crowd implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
+                description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--seeds", split = ",", description = "Seeds (default: 0,1,2,3,4).")
+        List<Long> seeds = List.of(0L, 1L, 2L, 3L, 4L);
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            noteForcedCoreType();
+            Map<String, Object> results = new java.util.LinkedHashMap<>();
+            for (int hidden : new int[] {0, LearnBenchmark.HIDDEN_UNITS}) {
+                CrowdBenchmark.Options defaults = CrowdBenchmark.Options.defaults(data);
+                CrowdBenchmark.Options options = new CrowdBenchmark.Options(data, hidden, defaults.passes(),
+                        defaults.batchSize(), seeds, defaults.methods(), defaults.trainItems(), defaults.corruption());
+                Map<String, Object> run = CrowdBenchmark.run(options, (phase, done, total) -> { });
+                run.forEach((key, value) -> results.merge(key, value, (a, b) -> a));
+                System.out.printf("%s done%n", hidden == 0 ? "softmax" : "mlp" + hidden);
+            }
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+            if (json != null) {
+                writeJson(json, results);
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package dev.chorus.cli;
+
+import dev.chorus.embedded.LocalFlinkCluster;
+import dev.chorus.jobs.JobOptions;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * A command that runs one Chorus job on a local Flink MiniCluster until it ends or Ctrl-C, or, with
+ * {@code --flink-run}, prints the {@code flink run} command that runs the same job on a cluster (and, with
+ * {@code --submit}, runs it).
+ */
+abstract class LocalJobCommand implements Callable<Integer> {
+
+    /** Options that only shape the local run, so they are not passed to the job on a cluster. */
+    private static final Set<String> LOCAL_ONLY = Set.of("--slots", "--web-ui-port", "--flink-run", "--submit",
+            "--help", "--version", "--verbose", "--config", "--kafka-config-out");
+    private static final String KAFKA_CONFIG_OPTION = "--kafka-config";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--flink-run",
+            description = "Print the `flink run` command that runs this job, with these options, on a Flink cluster "
+                    + "(with the job jar the build makes) instead of running it here. Secret Kafka settings are not "
+                    + "arguments: they go to the --kafka-config-out file, which the command reads with --kafka-config.")
+    boolean flinkRun;
+
+    @Option(names = "--kafka-config-out", paramLabel = "FILE",
+            description = "With --flink-run: where to write the secret Kafka settings (readable by you only; "
+                    + "default: ~/.chorus/<job>-kafka.properties).")
+    Path kafkaConfigOut;
+
+    @Option(names = "--submit",
+            description = "With --flink-run: also run that command with the Flink CLI ($FLINK_HOME/bin/flink, else "
+                    + "flink on PATH).")
+    boolean submit;
+
+    @Option(names = "--slots", defaultValue = "2", description = "Task slots of the local cluster (default: ${DEFAULT-VALUE}).")
+    int slots;
+
+    @Option(names = "--web-ui-port", defaultValue = "0", description = "Flink web UI port; 0 picks a free one from 8081.")
+    int webUiPort;
+
+    /** The job's name on the cluster. */
+    abstract String jobName();
+
+    /** The job's configured parallelism, or a value <= 0 to use every slot. */
+    abstract int parallelism();
+
+    /** Adds the job to {@code env}. */
+    abstract void build(StreamExecutionEnvironment env);
+
+    /** How to explain a refusal of Kafka's authorizer to this job: its topics, groups and transactional ids. */
+    abstract KafkaDenied kafkaDenied();
+
+    /** The job's options, as parsed. */
+    abstract JobOptions jobOptions();
+
+    /** The job's main class on a cluster. */
+    abstract Class<?> mainClass();
+
+    @Override
+    public Integer call() throws Exception {
+        if (flinkRun || submit) {
+            return flinkRun();
+        }
+        try (LocalFlinkCluster flink = LocalFlinkCluster.start(slots, webUiPort)) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(parallelism() > 0 ? parallelism() : slots);
+            build(env);
+            JobID job = flink.submit(env, jobName());
+            System.out.printf("%s %s running; Flink web UI at %s (Ctrl-C stops it)%n", jobName(), job, flink.webUi());
+            KafkaDenied denials = kafkaDenied();
+            try {
+                flink.await(job, KafkaDenied::isDenial);
+            } catch (IllegalStateException failed) {
+                throw denials.explain(failed).map(line -> (RuntimeException) new KafkaDeniedException(line, failed))
+                        .orElse(failed);
+            }
+        }
+        return 0;
+    }
+
+    private int flinkRun() throws Exception {
+        List<String> command = new ArrayList<>(List.of(flinkExecutable(), "run", "-d", "-c", mainClass().getName(),
+                jobJar().toString()));
+        command.addAll(jobArguments());
+        // Nothing secret is left among the arguments; masking stays as a second line of defence.
+        Secrets secrets = new Secrets().addArguments(command.toArray(String[]::new));
+        String printable = String.join(" ", command.stream().map(LocalJobCommand::quote).toList());
+        spec.commandLine().getOut().println(secrets.redact(printable));
+        spec.commandLine().getOut().flush();
+        if (!submit) {
+            return 0;
+        }
+        Process flink = new ProcessBuilder(command).inheritIO().start();
+        return flink.waitFor();
+    }
+
+    /**
+     * Every job option whose value differs from its default (from the command line or the config file), except
+     * secret Kafka settings, which go to a file that the job reads with {@code --kafka-config}: arguments show in
+     * {@code ps}, in the Flink web UI and in shell histories.
+     */
+    private List<String> jobArguments() throws IOException {
+        List<String> args = new ArrayList<>();
+        Properties secretSettings = new Properties();
+        for (OptionSpec option : spec.options()) {
+            String name = option.longestName();
+            if (LOCAL_ONLY.contains(name) || option.usageHelp() || option.versionHelp()) {
+                continue;
+            }
+            Object value = option.getValue();
+            if (value == null) {
+                continue;
+            }
+            if (value instanceof Map<?, ?> map) {
+                map.forEach((k, v) -> {
+                    if (Secrets.isSecret(k.toString())) {
+                        secretSettings.setProperty(k.toString(), v.toString());
+                    } else {
+                        args.addAll(List.of("-X", k + "=" + v));
+                    }
+                });
+            } else if (value instanceof Boolean flag) {
+                if (flag) {
+                    args.add(name);
+                }
+            } else if (!String.valueOf(value).equals(option.defaultValue())) {
+                args.addAll(List.of(name, String.valueOf(value)));
+            }
+        }
+        if (!secretSettings.isEmpty()) {
+            if (args.contains(KAFKA_CONFIG_OPTION)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "secret Kafka settings "
+                        + secretSettings.stringPropertyNames() + " are given both as -X (or kafka.* lines of the "
+                        + "config file) and beside " + KAFKA_CONFIG_OPTION + ": move them into the "
+                        + KAFKA_CONFIG_OPTION + " file");
+            }
+            Path file = writeOwnerOnly(kafkaConfigOut != null ? kafkaConfigOut
+                    : Path.of(System.getProperty("user.home"), ".chorus", jobName() + "-kafka.properties"),
+                    secretSettings);
+            args.addAll(List.of(KAFKA_CONFIG_OPTION, file.toAbsolutePath().toString()));
+        }
+        return args;
+    }
+
+    /** Writes {@code settings} to {@code file}, readable and writable by this user only where the file system can say so. */
+    private static Path writeOwnerOnly(Path file, Properties settings) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        if (!Files.exists(file)) {
+            if (posix) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } else {
+                Files.createFile(file);
+            }
+        } else if (posix) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            settings.store(writer, "Secret Kafka client settings of a chorus job: read with --kafka-config");
+        }
+        return file;
+    }
+
+    private static String flinkExecutable() {
+        String home = System.getenv("FLINK_HOME");
+        return home != null ? Path.of(home, "bin", "flink").toString() : "flink";
+    }
+
+    /**
+     * The shaded job jar the build puts in {@code jobs/target}, beside {@code cli/target} where this command's own jar
+     * (or classes directory) sits; or beside that jar itself, for an installation that keeps both in one directory.
+     */
+    private static Path jobJar() throws Exception {
+        Path dir = Path.of(LocalJobCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        List<Path> places = List.of(dir.getParent().resolveSibling("jobs").resolve("target"), dir);
+        for (Path place : places) {
+            if (!Files.isDirectory(place)) {
+                continue;
+            }
+            try (var files = Files.list(place)) {
+                Optional<Path> jar = files.filter(f -> f.getFileName().toString().matches("chorus-jobs-.*-job\\.jar"))
+                        .findFirst();
+                if (jar.isPresent()) {
+                    return jar.get();
+                }
+            }
+        }
+        throw new IllegalStateException("no job jar (chorus-jobs-<version>-job.jar) in " + places
+                + ": build it with ./mvnw -DskipTests package");
+    }
+
+    private static String quote(String arg) {
+        return arg.matches("[A-Za-z0-9_./:=@,+-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
+    }
+}

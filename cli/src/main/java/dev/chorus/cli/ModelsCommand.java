@@ -1,0 +1,157 @@
+package dev.chorus.cli;
+
+import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code chorus models}: the latest model of every task and variant, as a table, from the compacted models
+ * topic (read to its end, committed records only).
+ */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "Show the latest model version and metrics of every task/variant on the models topic.",
+        subcommands = ModelsCommand.Reset.class)
+final class ModelsCommand implements Callable<Integer> {
+
+    private static final String[] HEADER = {"TASK", "VARIANT", "VERSION", "ALGORITHM", "EXAMPLES", "PARAMETERS",
+        "CREATED", "METRICS"};
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+            description = "Default: ${DEFAULT-VALUE}.")
+    String modelsTopic;
+
+    @Option(names = "--task", description = "Show only this task's models.")
+    String task;
+
+    @Override
+    public Integer call() {
+        kafka.requireReachable(modelsTopic);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        RecordDecoder decoder = new RecordDecoder();
+        List<byte[]> values = TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
+                Function.identity());
+        Map<String, ModelSnapshot> latest = new TreeMap<>();
+        int undecodable = 0;
+        for (byte[] value : values) {
+            if (value == null) {
+                continue; // a tombstone: compaction's way of deleting a key
+            }
+            ModelSnapshot m;
+            try {
+                m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
+            } catch (RecordDecodingException e) {
+                undecodable++;
+                continue;
+            }
+            if (task == null || task.equals(m.getTask())) {
+                latest.merge(m.getTask() + "/" + m.getVariant(), m, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
+            }
+        }
+        if (latest.isEmpty()) {
+            out.println("no models" + (task == null ? "" : " of task " + task) + " on " + modelsTopic + " yet");
+        } else {
+            printTable(out, latest.values());
+        }
+        if (undecodable > 0) {
+            err.printf("chorus models: %d record(s) on %s are no ModelSnapshot and were skipped "
+                    + "(chorus tail %s shows why)%n", undecodable, modelsTopic, modelsTopic);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void printTable(PrintWriter out, Iterable<ModelSnapshot> models) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (ModelSnapshot m : models) {
+            rows.add(new String[] {m.getTask(), m.getVariant(), Long.toString(m.getVersion()), m.getAlgorithm(),
+                String.format(Locale.ROOT, "%,d", m.getExamplesSeen()),
+                String.format(Locale.ROOT, "%,d B", m.getParameters().remaining()),
+                RecordLines.time(m.getCreatedAt()), RecordLines.metrics(m.getMetrics())});
+        }
+        int[] widths = new int[HEADER.length];
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < row.length; c++) {
+                line.append(c == 0 ? "" : "  ");
+                line.append(c == row.length - 1 ? row[c] : String.format("%-" + widths[c] + "s", row[c]));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    /**
+     * {@code chorus models reset}: a tombstone for {@code task/variant} on the models topic. The serve job then
+     * forgets the model it serves for that key, so that the next snapshot of any version is served (the way out
+     * of a bogus version such as {@code Long.MAX_VALUE}, which would otherwise pin the task), and compaction
+     * removes the key's earlier records.
+     */
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = {"Make the serve job forget the model of one task/variant, whatever its version: writes a "
+                    + "tombstone for task/variant to the models topic. The next snapshot the train job publishes "
+                    + "(of any version) is then served; examples of the task wait for it (--max-waiting-per-task).",
+                "Use it when a snapshot with a bogus version (e.g. Long.MAX_VALUE) pins a task."})
+    static final class Reset implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        KafkaOptions kafka;
+
+        @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+                description = "Default: ${DEFAULT-VALUE}.")
+        String modelsTopic;
+
+        @Option(names = "--task", required = true, description = "The task whose model to forget.")
+        String task;
+
+        @Option(names = "--variant", defaultValue = JobSettings.DEFAULT_VARIANT,
+                description = "Its variant. Default: ${DEFAULT-VALUE}.")
+        String variant;
+
+        @Override
+        public Integer call() throws InterruptedException, ExecutionException {
+            kafka.requireReachable(modelsTopic);
+            String key = task + "/" + variant;
+            RecordMetadata written;
+            try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers, kafka.kafkaProperties)) {
+                written = producer.sendRaw(modelsTopic, key, null).get();
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("reset %s: tombstone written to %s-%d@%d; the serve job now serves the next snapshot of any "
+                    + "version%n", key, written.topic(), written.partition(), written.offset());
+            out.flush();
+            return 0;
+        }
+    }
+}

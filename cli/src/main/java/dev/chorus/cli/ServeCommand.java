@@ -1,0 +1,63 @@
+package dev.chorus.cli;
+
+import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.serve.ServeJob;
+import dev.chorus.jobs.serve.ServeJobOptions;
+import dev.chorus.jobs.serve.ServeSettings;
+import java.util.Set;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code chorus serve}: runs the serve job against your Kafka on a local Flink MiniCluster. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run the serve job on a local Flink MiniCluster against your Kafka.",
+                "On a Flink cluster, submit the same options with: flink run -c dev.chorus.jobs.serve.ServeJob "
+                        + "chorus-jobs-<version>-job.jar <options>"})
+public final class ServeCommand extends LocalJobCommand {
+
+    @Mixin
+    ServeJobOptions options;
+
+    private ServeSettings settings;
+
+    @Override
+    String jobName() {
+        return "chorus-serve";
+    }
+
+    @Override
+    int parallelism() {
+        return settings().parallelism();
+    }
+
+    @Override
+    KafkaDenied kafkaDenied() {
+        ServeSettings s = settings();
+        return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(),
+                Set.of(s.examplesTopic().name(), s.modelsTopic().name()),
+                Set.of(s.predictionsTopic().name(), s.deadLetterTopic().name()), s.groupId() + "-");
+    }
+
+    @Override
+    JobOptions jobOptions() {
+        return options;
+    }
+
+    @Override
+    Class<?> mainClass() {
+        return ServeJob.class;
+    }
+
+    @Override
+    void build(StreamExecutionEnvironment env) {
+        ServeJob.build(env, settings());
+    }
+
+    private ServeSettings settings() {
+        if (settings == null) {
+            settings = options.toSettings();
+        }
+        return settings;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.chorus.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code chorus tail TOPIC}: prints a topic's committed records ({@code isolation.level=read_committed}), one
+ * per line, readable or as plain JSON, whatever wire format each record was written in.
+ */
+@Command(name = "tail", mixinStandardHelpOptions = true,
+        description = {"Print the committed records of a Chorus topic, one per line (Ctrl-C stops).",
+                "Each line starts with partition@offset; --json prints the records' plain JSON alone."})
+final class TailCommand implements Callable<Integer> {
+
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Parameters(index = "0", paramLabel = "TOPIC", description = "The topic to read.")
+    String topic;
+
+    @Option(names = "--type", paramLabel = RecordKind.NAMES, converter = RecordKind.Converter.class,
+            description = "Record type of the topic (default: from the topic's name, else per record: Avro by its "
+                    + "schema fingerprint, JSON by the schema it fits).")
+    RecordKind type;
+
+    @Option(names = "--json", description = "Print each record as plain JSON (parameters and features included), "
+            + "a tombstone as {\"key\": K, \"value\": null}.")
+    boolean json;
+
+    @Option(names = "--from-end", description = "Start at the end: print only records committed from now on.")
+    boolean fromEnd;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+            description = "Stop after N records; 0: no limit (default: ${DEFAULT-VALUE}).")
+    long limit;
+
+    @Option(names = "--follow", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Wait for new records (default); --no-follow stops at the end of the topic as of the start.")
+    boolean follow;
+
+    @Override
+    public Integer call() {
+        if (limit < 0) {
+            throw new ParameterException(spec.commandLine(), "--limit: expected N >= 0, got " + limit);
+        }
+        kafka.requireReachable(topic);
+        RecordKind kind = type != null ? type : RecordKind.ofTopic(topic).orElse(null);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        RecordDecoder decoder = new RecordDecoder();
+        long printed = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                TopicReader.committedReader(kafka.bootstrapServers, kafka.kafkaProperties),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = partitions(consumer);
+            consumer.assign(partitions);
+            if (fromEnd) {
+                consumer.seekToEnd(partitions);
+            } else {
+                consumer.seekToBeginning(partitions);
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (limit == 0 || printed < limit) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    if (limit > 0 && printed >= limit) {
+                        break;
+                    }
+                    if (print(r, kind, decoder, out, err)) {
+                        printed++;
+                    }
+                }
+                out.flush();
+                if (!follow && partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
+                    break;
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Prints one record; returns false for what is not a record (a tombstone, undecodable bytes). */
+    private boolean print(ConsumerRecord<byte[], byte[]> r, RecordKind kind, RecordDecoder decoder, PrintWriter out,
+            PrintWriter err) {
+        String where = r.partition() + "@" + r.offset();
+        if (r.value() == null) {
+            // A tombstone deletes its key (a reset model, an evicted annotator): --json says so with a null value.
+            out.println(json ? JSON.createObjectNode().put("key", r.key() == null ? null : key(r)).putNull("value")
+                    : where + " tombstone key=" + key(r));
+            return false;
+        }
+        try {
+            RecordDecoder.Decoded decoded = decoder.decode(r.value(), kind);
+            out.println(json ? decoder.toJson(decoded) : where + " " + RecordLines.line(decoded.record()));
+            return true;
+        } catch (RecordDecodingException e) {
+            // Data lines stay parseable (--json | jq): what cannot be decoded is reported on stderr.
+            err.println("chorus tail: " + topic + "-" + where + " (" + r.value().length + " bytes) cannot be decoded: "
+                    + e.getMessage());
+            return false;
+        }
+    }
+
+    private List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topic, KafkaOptions.CHECK_TIMEOUT)) {
+            partitions.add(new TopicPartition(topic, p.partition()));
+        }
+        return partitions;
+    }
+
+    private static String key(ConsumerRecord<byte[], byte[]> r) {
+        return r.key() == null ? "null" : new String(r.key(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.chorus.cli;
+
+import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.train.TrainJob;
+import dev.chorus.jobs.train.TrainJobOptions;
+import dev.chorus.jobs.train.TrainSettings;
+import java.util.Set;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code chorus train}: runs the train job against your Kafka on a local Flink MiniCluster. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Run the train job on a local Flink MiniCluster against your Kafka.",
+                "On a Flink cluster, submit the same options with: flink run -c dev.chorus.jobs.train.TrainJob "
+                        + "chorus-jobs-<version>-job.jar <options>"})
+public final class TrainCommand extends LocalJobCommand {
+
+    @Mixin
+    TrainJobOptions options;
+
+    private TrainSettings settings;
+
+    @Override
+    String jobName() {
+        return "chorus-train";
+    }
+
+    @Override
+    int parallelism() {
+        return settings().parallelism();
+    }
+
+    @Override
+    KafkaDenied kafkaDenied() {
+        TrainSettings s = settings();
+        return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(), Set.of(s.examplesTopic().name()),
+                Set.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
+                        s.annotatorsTopic().name()), s.groupId() + "-");
+    }
+
+    @Override
+    JobOptions jobOptions() {
+        return options;
+    }
+
+    @Override
+    Class<?> mainClass() {
+        return TrainJob.class;
+    }
+
+    @Override
+    void build(StreamExecutionEnvironment env) {
+        TrainJob.build(env, settings());
+    }
+
+    private TrainSettings settings() {
+        if (settings == null) {
+            settings = options.toSettings();
+        }
+        return settings;
+    }
+}

@@ -1,0 +1,104 @@
+package dev.chorus.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.chorus.cli.data.IdxReader;
+import dev.chorus.core.annotators.LabelModels;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The noisy-labels harness on a tiny synthetic ten-class MNIST-format data set. */
+class CrowdBenchmarkTest {
+
+  private static final int SIDE = 10;
+  private static final int CLASSES = 10;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void reportsEveryMethodAndTheOracleOverSeeds() throws IOException {
+    Random random = new Random(3);
+    writeSplit(random, 2000, LearnBenchmark.TRAIN_IMAGES, LearnBenchmark.TRAIN_LABELS);
+    writeSplit(random, 200, LearnBenchmark.TEST_IMAGES, LearnBenchmark.TEST_LABELS);
+    CrowdBenchmark.Options options = new CrowdBenchmark.Options(dir, 0, 2, 16, List.of(0L, 1L), LabelModels.NAMES, 0,
+        List.of(0.5));
+    Map<String, Object> results = CrowdBenchmark.run(options, LearnBenchmark.Progress.NONE);
+    Map<String, Object> softmax = child(results, "softmax");
+    assertThat(softmax).containsOnlyKeys("naive", "majority", "soft", "dawid_skene", "doctor_net",
+        "weighted_doctor_net", "oracle", "corruption");
+    assertThat(child(softmax, "oracle")).containsOnlyKeys("accuracy_mean", "accuracy_std");
+    assertThat((double) child(softmax, "oracle").get("accuracy_mean")).isGreaterThan(0.9);
+    Map<String, Object> dawidSkene = child(softmax, "dawid_skene");
+    assertThat(dawidSkene).containsOnlyKeys("accuracy_mean", "accuracy_std", "confusion_error_mean",
+        "confusion_error_std", "spearman_mean", "spearman_std");
+    assertThat((double) dawidSkene.get("accuracy_mean")).isGreaterThan(0.5);
+    assertThat((double) dawidSkene.get("spearman_mean")).isBetween(-1.0, 1.0);
+    assertThat((double) dawidSkene.get("accuracy_std")).isGreaterThanOrEqualTo(0.0);
+    Map<String, Object> corruption = child(softmax, "corruption");
+    assertThat(corruption).containsOnlyKeys("p0_5");
+    Map<String, Object> half = child(corruption, "p0_5");
+    assertThat(child(half, "dawid_skene")).containsOnlyKeys("accuracy_mean", "accuracy_std",
+        "confusion_error_mean", "confusion_error_std");
+    assertThat((double) child(half, "naive").get("accuracy_mean")).isGreaterThan(0.5);
+    // The level names its best noise-aware method (never naive or the oracle) and that method's accuracy.
+    assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net");
+    assertThat(half.get("accuracy_mean")).isEqualTo(child(half, (String) half.get("method")).get("accuracy_mean"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> child(Map<String, Object> parent, String key) {
+    return (Map<String, Object>) parent.get(key);
+  }
+
+  @Test
+  void spearmanUsesMeanRanksForTies() {
+    assertThat(CrowdBenchmark.spearman(new double[] {1, 2, 3}, new double[] {10, 30, 90}))
+        .isCloseTo(1, within(1e-12));
+    assertThat(CrowdBenchmark.spearman(new double[] {1, 2, 3}, new double[] {3, 2, 1})).isCloseTo(-1, within(1e-12));
+    // Ranks (1.5, 1.5, 3) against (1, 2, 3): covariance 1.5, variances 1.5 and 2.
+    assertThat(CrowdBenchmark.spearman(new double[] {5, 5, 7}, new double[] {1, 2, 3}))
+        .isCloseTo(1.5 / Math.sqrt(1.5 * 2), within(1e-12));
+    assertThat(CrowdBenchmark.spearman(new double[] {1, 1}, new double[] {1, 2})).isNaN();
+  }
+
+  @Test
+  void rejectsUnknownMethods() {
+    assertThatThrownBy(() -> new CrowdBenchmark.Options(dir, 0, 1, 8, List.of(0L), List.of("vote"), 0, List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"vote\"");
+  }
+
+  /** Class c lights up row c of a 10 × 10 image, plus noise. */
+  private void writeSplit(Random random, int rows, String imagesFile, String labelsFile) throws IOException {
+    byte[] pixels = new byte[rows * SIDE * SIDE];
+    byte[] labels = new byte[rows];
+    for (int i = 0; i < rows; i++) {
+      int label = random.nextInt(CLASSES);
+      labels[i] = (byte) label;
+      for (int p = 0; p < SIDE * SIDE; p++) {
+        pixels[i * SIDE * SIDE + p] = (byte) ((p / SIDE == label ? 160 : 40) + random.nextInt(80));
+      }
+    }
+    write(imagesFile, IdxReader.IMAGES_MAGIC, new int[] {rows, SIDE, SIDE}, pixels);
+    write(labelsFile, IdxReader.LABELS_MAGIC, new int[] {rows}, labels);
+  }
+
+  private void write(String file, int magic, int[] dims, byte[] data) throws IOException {
+    try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(file)))) {
+      out.writeInt(magic);
+      for (int d : dims) {
+        out.writeInt(d);
+      }
+      out.write(data);
+    }
+  }
+}

@@ -1,0 +1,529 @@
+package dev.chorus.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.jobs.serve.ServeJobOptions;
+import dev.chorus.jobs.train.TrainJobOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.FallbackKey;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Static checks of what {@code deploy/} and {@code docker-compose.yml} hand to Docker, Kubernetes, Flink and Kafka:
+ * the files parse, images follow the versions in the parent pom, ports and addresses agree with the Flink config and
+ * {@code deploy/local-cluster}, topics agree with the jobs' defaults, the main classes exist, the job arguments parse
+ * with the jobs' own option parsers, and every Flink configuration key is one Flink knows.
+ */
+class DeployConfigTest {
+
+    private static final String DOCKERFILE_JAR = "/opt/flink/usrlib/chorus-jobs-job.jar";
+
+    private static Path root;
+    private static Map<String, String> pom;
+    private static Map<String, String> flinkConfig;
+    private static Set<String> knownFlinkKeys;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("deploy/flink/config.yaml"))) {
+            dir = dir.getParent();
+        }
+        assertThat(dir).as("repository root (with deploy/flink/config.yaml) above the working directory").isNotNull();
+        root = dir;
+        pom = pomProperties(root.resolve("pom.xml"));
+        Configuration conf = GlobalConfiguration.loadConfiguration(root.resolve("deploy/flink").toString());
+        flinkConfig = conf.toMap();
+        knownFlinkKeys = knownFlinkKeys();
+    }
+
+    // --- Flink configuration ----------------------------------------------------------------------------------
+
+    @Test
+    void flinkConfigParsesAndUsesOnlyKnownKeys() throws IOException {
+        Set<String> keys = topLevelKeys(root.resolve("deploy/flink/config.yaml"));
+        assertThat(keys).isNotEmpty().isEqualTo(flinkConfig.keySet());
+        assertThat(keys).as("keys of deploy/flink/config.yaml that no Flink ConfigOption defines")
+                .allMatch(knownFlinkKeys::contains, "a known Flink configuration key");
+    }
+
+    @Test
+    void flinkConfigChoosesDurableStateHashmapAndARestartStrategy() {
+        assertThat(flinkConfig).containsEntry(StateBackendOptions.STATE_BACKEND.key(), "hashmap")
+                .containsEntry(CheckpointingOptions.CHECKPOINT_STORAGE.key(), "filesystem")
+                .containsKey(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key())
+                .containsKey(CheckpointingOptions.SAVEPOINT_DIRECTORY.key())
+                .containsKey(RestartStrategyOptions.RESTART_STRATEGY.key());
+        assertThat(flinkConfig.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key())).startsWith("file:///opt/flink/data/");
+        assertThat(flinkConfig.get(CoreOptions.FLINK_JVM_OPTIONS.key()))
+                .contains("--add-modules=jdk.incubator.vector", "--add-opens=java.base/java.util=ALL-UNNAMED");
+    }
+
+    // --- Dockerfile -----------------------------------------------------------------------------------------
+
+    @Test
+    void dockerfileBuildsOnTheOfficialFlinkImageWithOpenBlasTheJarAndTheConfig() throws IOException {
+        String dockerfile = Files.readString(root.resolve("deploy/Dockerfile"));
+        List<String> from = matches(dockerfile, "(?m)^FROM (\\S+)");
+        assertThat(from).contains("flink:" + pom.get("flink.version") + "-java" + pom.get("maven.compiler.release"));
+        assertThat(dockerfile).contains("libopenblas0-pthread")
+                .as("one OpenBLAS thread per slot").containsPattern("(?m)^ENV OPENBLAS_NUM_THREADS=1$")
+                .contains("ARG CHORUS_VERSION=" + pom.get("project.version"))
+                .contains("COPY --chown=flink:flink deploy/flink/config.yaml /opt/flink/conf/config.yaml")
+                .contains("jobs/target/chorus-jobs-${CHORUS_VERSION}-job.jar " + DOCKERFILE_JAR)
+                .contains("COPY deploy/demo/produce_examples.py ");
+        assertThat(Files.isRegularFile(root.resolve("deploy/demo/produce_examples.py"))).isTrue();
+    }
+
+    // --- docker-compose.yml ------------------------------------------------------------------------------------
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeRunsKafkaTopicsFlinkBothJobsAndTheProducer() throws IOException {
+        Map<String, Object> compose = yaml(root.resolve("docker-compose.yml"));
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        assertThat(services).containsKeys("kafka", "kafka-topics", "jobmanager", "taskmanager", "submit-train",
+                "submit-serve", "producer");
+
+        String kafkaImage = "apache/kafka:" + pom.get("kafka.version");
+        assertThat(services.get("kafka")).containsEntry("image", kafkaImage);
+        assertThat(services.get("kafka-topics")).containsEntry("image", kafkaImage);
+        assertThat((List<String>) services.get("kafka-topics").get("entrypoint"))
+                .contains("/chorus/kafka/create-topics.sh", "kafka:19092");
+
+        String flinkImage = "chorus-flink:" + pom.get("project.version");
+        for (String s : List.of("jobmanager", "taskmanager", "submit-train", "submit-serve")) {
+            assertThat(services.get(s)).as(s).containsEntry("image", flinkImage);
+        }
+        assertThat((Map<String, Object>) services.get("jobmanager").get("build"))
+                .containsEntry("dockerfile", "deploy/Dockerfile");
+        assertThat((Map<String, Object>) services.get("producer").get("build"))
+                .containsEntry("dockerfile", "deploy/Dockerfile").containsEntry("target", "demo-producer");
+
+        // Ports: the REST port of the Flink config, Kafka's client port; both bound to the loopback interface.
+        assertThat((List<String>) services.get("jobmanager").get("ports"))
+                .containsExactly("127.0.0.1:" + flinkConfig.get(RestOptions.PORT.key()) + ":8081");
+        assertThat(flinkConfig.get(RestOptions.PORT.key())).isEqualTo("8081");
+        assertThat((List<String>) services.get("kafka").get("ports")).containsExactly("127.0.0.1:9092:9092");
+        Map<String, Object> kafkaEnv = (Map<String, Object>) services.get("kafka").get("environment");
+        assertThat(kafkaEnv.get("KAFKA_LISTENERS").toString()).contains("INTERNAL://0.0.0.0:19092", "EXTERNAL://0.0.0.0:9092");
+        assertThat(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS").toString())
+                .contains("INTERNAL://kafka:19092", "EXTERNAL://localhost:9092");
+
+        List<String> train = stringList(services.get("submit-train").get("command"));
+        assertFlinkRun(train, "dev.chorus.jobs.train.TrainJob");
+        JobSettings<?> trainSettings = TrainJobOptions.parse(jobArgs(train).toArray(String[]::new));
+        assertThat(trainSettings.bootstrapServers()).isEqualTo("kafka:19092");
+        assertDefaultTopics(trainSettings);
+
+        List<String> serve = stringList(services.get("submit-serve").get("command"));
+        assertFlinkRun(serve, "dev.chorus.jobs.serve.ServeJob");
+        JobSettings<?> serveSettings = ServeJobOptions.parse(jobArgs(serve).toArray(String[]::new));
+        assertThat(serveSettings.bootstrapServers()).isEqualTo("kafka:19092");
+        assertDefaultTopics(serveSettings);
+
+        assertThat(stringList(services.get("producer").get("command"))).containsSequence("--bootstrap-servers", "kafka:19092");
+    }
+
+    @Test
+    void localClusterScriptUsesTheSamePortsAndTheSharedConfigAndTopics() throws IOException {
+        String script = Files.readString(root.resolve("deploy/local-cluster"));
+        assertThat(script).contains("CHORUS_KAFKA_PORT:-9092", "CHORUS_FLINK_REST_PORT:-" + flinkConfig.get(RestOptions.PORT.key()),
+                "CHORUS_FLINK_RPC_PORT:-" + flinkConfig.get(JobManagerOptions.PORT.key()),
+                "$root/deploy/flink/config.yaml", "$root/deploy/kafka/topics",
+                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "kafka.Kafka", "kafka.tools.StorageTool");
+        assertThat(script).doesNotContain("0.0.0.0");
+    }
+
+    // --- Kafka topics ---------------------------------------------------------------------------------------
+
+    @Test
+    void topicsFileIsTheTopicDefinition() throws IOException {
+        Map<String, TopicDef> expected = new LinkedHashMap<>();
+        for (ChorusTopic role : ChorusTopic.values()) {
+            expected.put(role.defaultName(), new TopicDef(role.deployPartitions(), role.deployConfigs()));
+        }
+        assertThat(topicsFile()).as("deploy/kafka/topics against ChorusTopic").isEqualTo(expected);
+        assertThat(expected.get("chorus.models").configs()).as("compacted, as the readers of models expect")
+                .containsEntry("cleanup.policy", "compact");
+        assertThat(expected.get("chorus.predictions").configs()).doesNotContainKey("cleanup.policy")
+                .containsEntry("max.message.bytes", String.valueOf(KafkaIO.MAX_RECORD_BYTES));
+    }
+
+    @Test
+    void jobOptionsDefaultToTheDefinedTopicNames() {
+        var train = new picocli.CommandLine(new TrainJobOptions()).getCommandSpec();
+        Map<String, String> defaults = new LinkedHashMap<>();
+        for (String option : List.of("--examples-topic", "--predictions-topic", "--models-topic", "--annotators-topic",
+                "--dead-letter-topic")) {
+            defaults.put(option, train.findOption(option).defaultValue());
+        }
+        assertThat(defaults).containsExactly(Map.entry("--examples-topic", "chorus.examples"),
+                Map.entry("--predictions-topic", "chorus.predictions"), Map.entry("--models-topic", "chorus.models"),
+                Map.entry("--annotators-topic", "chorus.annotators"),
+                Map.entry("--dead-letter-topic", "chorus.dead-letters"));
+        assertThat(List.copyOf(defaults.values())).isEqualTo(
+                Arrays.stream(ChorusTopic.values()).map(ChorusTopic::defaultName).toList());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void strimziTopicsMatchTheTopicsFile() throws IOException {
+        Map<String, TopicDef> topics = topicsFile();
+        Map<String, TopicDef> strimzi = new LinkedHashMap<>();
+        for (Map<String, Object> doc : yamlAll(root.resolve("deploy/kubernetes/topics.yaml"))) {
+            assertThat(doc).containsEntry("apiVersion", "kafka.strimzi.io/v1beta2").containsEntry("kind", "KafkaTopic");
+            Map<String, Object> meta = (Map<String, Object>) doc.get("metadata");
+            assertThat((Map<String, Object>) meta.get("labels")).containsKey("strimzi.io/cluster");
+            Map<String, Object> spec = (Map<String, Object>) doc.get("spec");
+            Map<String, String> configs = new HashMap<>();
+            ((Map<String, Object>) spec.get("config")).forEach((k, v) -> configs.put(k, String.valueOf(v)));
+            configs.remove("min.insync.replicas");
+            strimzi.put((String) spec.get("topicName"), new TopicDef((Integer) spec.get("partitions"), configs));
+        }
+        assertThat(strimzi).isEqualTo(topics);
+    }
+
+    // --- Kubernetes (Flink Kubernetes Operator) -----------------------------------------------------------------
+
+    @Test
+    void trainDeploymentIsAnApplicationWithSavepointUpgradesAndValidArgs() throws IOException {
+        Map<String, Object> train = flinkDeployment("train.yaml", "dev.chorus.jobs.train.TrainJob");
+        List<String> args = stringList(job(train).get("args"));
+        // The spec comes from the ConfigMap in spec.yaml, mounted at /opt/chorus/spec.
+        String specArg = args.get(args.indexOf("--spec") + 1);
+        assertThat(specArg).startsWith("@/opt/chorus/spec/");
+        String specText = configMapData(root.resolve("deploy/kubernetes/spec.yaml"), "chorus-model-spec")
+                .get(specArg.substring("@/opt/chorus/spec/".length()));
+        assertThat(specText).as("model spec in deploy/kubernetes/spec.yaml").isNotNull();
+        List<String> inline = withMountedKafkaConfig(args);
+        inline.set(args.indexOf("--spec") + 1, specText);
+        assertDefaultTopics(TrainJobOptions.parse(inline.toArray(String[]::new)));
+    }
+
+    @Test
+    void serveDeploymentIsAnApplicationWithSavepointUpgradesAndValidArgs() throws IOException {
+        Map<String, Object> serve = flinkDeployment("serve.yaml", "dev.chorus.jobs.serve.ServeJob");
+        assertDefaultTopics(ServeJobOptions.parse(
+                withMountedKafkaConfig(stringList(job(serve).get("args"))).toArray(String[]::new)));
+    }
+
+    /**
+     * Kafka credentials reach both jobs from the Secret of kafka-client.yaml, mounted as a file and read with
+     * --kafka-config; no job argument anywhere in deploy/ or docker-compose.yml carries a secret.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void kafkaCredentialsComeFromASecretAndNoArgumentLooksSecret() throws IOException {
+        Map<String, String> secretSettings = kafkaClientSecret();
+        assertThat(secretSettings).containsKeys("security.protocol", "sasl.mechanism", "sasl.jaas.config");
+        Map<String, List<String>> argsByFile = new LinkedHashMap<>();
+        for (String file : List.of("train.yaml", "serve.yaml")) {
+            Map<String, Object> deployment = yaml(root.resolve("deploy/kubernetes").resolve(file));
+            List<String> args = stringList(job(deployment).get("args"));
+            argsByFile.put(file, args);
+            assertThat(args).as(file).containsSequence("--kafka-config", KAFKA_CONFIG_MOUNT + "/kafka.properties");
+            Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                    deployment.get("spec")).get("podTemplate")).get("spec");
+            assertThat(pod.get("volumes").toString()).as(file)
+                    .contains("secret={secretName=" + KAFKA_CLIENT_SECRET + "}");
+            Map<String, Object> container = ((List<Map<String, Object>>) pod.get("containers")).get(0);
+            assertThat((List<Map<String, Object>>) container.get("volumeMounts")).as(file)
+                    .anySatisfy(mount -> assertThat(mount).containsEntry("mountPath", KAFKA_CONFIG_MOUNT)
+                            .containsEntry("readOnly", true));
+            JobSettings<?> settings = file.equals("serve.yaml")
+                    ? ServeJobOptions.parse(withMountedKafkaConfig(args).toArray(String[]::new))
+                    : TrainJobOptions.parse(withMountedKafkaConfig(args).stream()
+                            .map(a -> a.startsWith("@/opt/chorus/spec/") ? "{\"algorithm\":\"softmax-regression\","
+                                    + "\"inputDim\":4,\"numClasses\":3}" : a).toArray(String[]::new));
+            assertThat(settings.kafkaProperties()).as(file).containsAllEntriesOf(secretSettings);
+        }
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>)
+                yaml(root.resolve("docker-compose.yml")).get("services");
+        services.forEach((name, service) -> {
+            Object command = service.get("command");
+            if (command != null) {
+                argsByFile.put("docker-compose.yml " + name,
+                        command instanceof List<?> ? stringList(command) : List.of(command.toString()));
+            }
+        });
+        argsByFile.forEach((where, args) -> assertThat(args).as("arguments of " + where)
+                .noneMatch(DeployConfigTest::looksSecret));
+    }
+
+    private static final String KAFKA_CLIENT_SECRET = "chorus-kafka-client";
+    private static final String KAFKA_CONFIG_MOUNT = "/opt/chorus/kafka";
+    private static final Pattern SECRET_LOOKING = Pattern.compile(
+            "(?i)password|secret|credential|jaas|private key|BEGIN [A-Z ]*KEY|ssl\\.keystore\\.key|token");
+
+    private static boolean looksSecret(String arg) {
+        return SECRET_LOOKING.matcher(arg).find();
+    }
+
+    /** The kafka.properties of the Secret in kafka-client.yaml, as the jobs read it. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> kafkaClientSecret() throws IOException {
+        Map<String, Object> secret = yaml(root.resolve("deploy/kubernetes/kafka-client.yaml"));
+        assertThat(secret).containsEntry("apiVersion", "v1").containsEntry("kind", "Secret");
+        assertThat((Map<String, Object>) secret.get("metadata")).containsEntry("name", KAFKA_CLIENT_SECRET);
+        String text = ((Map<String, String>) secret.get("stringData")).get("kafka.properties");
+        assertThat(text).as("kafka.properties in kafka-client.yaml").isNotNull();
+        java.util.Properties properties = new java.util.Properties();
+        properties.load(new java.io.StringReader(text));
+        Map<String, String> settings = new LinkedHashMap<>();
+        properties.forEach((k, v) -> settings.put(k.toString(), v.toString()));
+        return settings;
+    }
+
+    /** {@code args} with the --kafka-config path, which exists in the pod, replaced by a copy of the Secret's file. */
+    @SuppressWarnings("unchecked")
+    private static List<String> withMountedKafkaConfig(List<String> args) throws IOException {
+        List<String> local = new ArrayList<>(args);
+        int at = local.indexOf("--kafka-config");
+        if (at >= 0) {
+            Map<String, Object> secret = yaml(root.resolve("deploy/kubernetes/kafka-client.yaml"));
+            String name = local.get(at + 1).substring(KAFKA_CONFIG_MOUNT.length() + 1);
+            Path copy = Files.createTempFile("chorus-kafka-client-", ".properties");
+            copy.toFile().deleteOnExit();
+            Files.writeString(copy, ((Map<String, String>) secret.get("stringData")).get(name));
+            local.set(at + 1, copy.toString());
+        }
+        return local;
+    }
+
+    // --- helpers --------------------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> flinkDeployment(String file, String entryClass) throws IOException {
+        Map<String, Object> d = yaml(root.resolve("deploy/kubernetes").resolve(file));
+        assertThat(d).containsEntry("apiVersion", "flink.apache.org/v1beta1").containsEntry("kind", "FlinkDeployment");
+        Map<String, Object> spec = (Map<String, Object>) d.get("spec");
+        String[] version = pom.get("flink.version").split("\\.");
+        assertThat(spec).containsEntry("flinkVersion", "v" + version[0] + "_" + version[1]);
+        assertThat((String) spec.get("image")).endsWith("/chorus-flink:" + pom.get("project.version"));
+        assertThat(((Map<String, Object>) spec.get("jobManager")).get("resource")).isNotNull();
+        assertThat(((Map<String, Object>) spec.get("taskManager")).get("resource")).isNotNull();
+
+        Map<String, Object> job = (Map<String, Object>) spec.get("job");
+        assertThat(job).containsEntry("jarURI", "local://" + DOCKERFILE_JAR).containsEntry("entryClass", entryClass)
+                .containsEntry("upgradeMode", "savepoint").containsEntry("state", "running");
+        assertMainClass(entryClass);
+
+        Map<String, Object> conf = (Map<String, Object>) spec.get("flinkConfiguration");
+        assertThat(conf.keySet()).as("flinkConfiguration keys of " + file + " that no Flink ConfigOption defines")
+                .allMatch(k -> knownFlinkKeys.contains(k) || k.startsWith("kubernetes.operator."),
+                        "a known Flink key (or an operator key)");
+        assertThat(conf).containsEntry("state.backend.type", "hashmap")
+                .containsEntry("env.java.opts.all", flinkConfig.get(CoreOptions.FLINK_JVM_OPTIONS.key()));
+        assertThat((String) conf.get("execution.checkpointing.dir")).startsWith("s3://");
+
+        String plugins = ((List<Map<String, Object>>) ((Map<String, Object>) ((Map<String, Object>) spec.get("podTemplate"))
+                .get("spec")).get("containers")).get(0).get("env").toString();
+        assertThat(plugins).contains("ENABLE_BUILT_IN_PLUGINS", "flink-s3-fs-presto-" + pom.get("flink.version") + ".jar");
+        return d;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> job(Map<String, Object> deployment) {
+        return (Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("job");
+    }
+
+    private static void assertFlinkRun(List<String> command, String mainClass) {
+        assertThat(command.subList(0, 3)).containsExactly("flink", "run", "-d");
+        assertThat(command).containsSequence("-c", mainClass, DOCKERFILE_JAR);
+        assertMainClass(mainClass);
+    }
+
+    private static List<String> jobArgs(List<String> flinkRun) {
+        return flinkRun.subList(flinkRun.indexOf(DOCKERFILE_JAR) + 1, flinkRun.size());
+    }
+
+    private static void assertDefaultTopics(JobSettings<?> s) {
+        assertThat(List.of(s.examplesTopic().name(), s.predictionsTopic().name(), s.modelsTopic().name(),
+                s.deadLetterTopic().name())).allMatch(name -> {
+                    try {
+                        return topicsFile().containsKey(name);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, "a topic of deploy/kafka/topics");
+    }
+
+    private static void assertMainClass(String name) {
+        try {
+            Method main = Class.forName(name).getMethod("main", String[].class);
+            assertThat(Modifier.isStatic(main.getModifiers())).as(name + ".main is static").isTrue();
+        } catch (ClassNotFoundException | NoSuchMethodException e) {
+            throw new AssertionError("main class " + name + " named in deploy/ is missing: " + e, e);
+        }
+    }
+
+    /** Every key (and fallback or deprecated key) of every ConfigOption in Flink's configuration *Options classes. */
+    private static Set<String> knownFlinkKeys() throws IOException, URISyntaxException, IllegalAccessException {
+        Set<Class<?>> classes = new java.util.LinkedHashSet<>(List.of(CheckpointingOptions.class,
+                StateBackendOptions.class, RestartStrategyOptions.class, CoreOptions.class, JobManagerOptions.class,
+                TaskManagerOptions.class, RestOptions.class));
+        Path flinkCore = Path.of(CoreOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (JarFile jar = new JarFile(flinkCore.toFile())) {
+            for (String entry : jar.stream().map(e -> e.getName())
+                    .filter(n -> n.matches("org/apache/flink/configuration/[A-Za-z]+Options\\.class")).toList()) {
+                try {
+                    classes.add(Class.forName(entry.replace('/', '.').replace(".class", "")));
+                } catch (ClassNotFoundException | LinkageError e) {
+                    throw new AssertionError("cannot load " + entry + " from " + flinkCore, e);
+                }
+            }
+        }
+        Set<String> keys = new TreeSet<>();
+        for (Class<?> c : classes) {
+            for (Field f : c.getFields()) {
+                if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
+                    ConfigOption<?> option = (ConfigOption<?>) f.get(null);
+                    keys.add(option.key());
+                    StreamSupport.stream(option.fallbackKeys().spliterator(), false).map(FallbackKey::getKey)
+                            .forEach(keys::add);
+                }
+            }
+        }
+        assertThat(keys).as("ConfigOption keys found in " + flinkCore).hasSizeGreaterThan(300);
+        return keys;
+    }
+
+    record TopicDef(int partitions, Map<String, String> configs) {}
+
+    private static Map<String, TopicDef> topicsFile() throws IOException {
+        Map<String, TopicDef> topics = new LinkedHashMap<>();
+        for (LocalClusterDriver.TopicLine t : LocalClusterDriver.readTopics(root.resolve("deploy/kafka/topics"))) {
+            topics.put(t.name(), new TopicDef(t.partitions(), t.configs()));
+        }
+        return topics;
+    }
+
+    /** Top-level keys of a flat YAML file (Flink's config.yaml as Chorus writes it), for an independent check. */
+    private static Set<String> topLevelKeys(Path file) throws IOException {
+        Map<String, Object> doc = yaml(file);
+        return flatten("", doc).keySet();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> flatten(String prefix, Map<String, Object> map) {
+        Map<String, Object> flat = new LinkedHashMap<>();
+        map.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> m) {
+                flat.putAll(flatten(prefix + k + ".", (Map<String, Object>) m));
+            } else {
+                flat.put(prefix + k, v);
+            }
+        });
+        return flat;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> configMapData(Path file, String name) throws IOException {
+        Map<String, Object> cm = yaml(file);
+        assertThat(cm).containsEntry("kind", "ConfigMap");
+        assertThat((Map<String, Object>) cm.get("metadata")).containsEntry("name", name);
+        return (Map<String, String>) cm.get("data");
+    }
+
+    private static Map<String, Object> yaml(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return newYaml().load(in);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> yamlAll(Path file) throws IOException {
+        List<Map<String, Object>> docs = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(file)) {
+            for (Object doc : newYaml().loadAll(in)) {
+                if (doc != null) {
+                    docs.add((Map<String, Object>) doc);
+                }
+            }
+        }
+        assertThat(docs).as(file + " documents").isNotEmpty();
+        return docs;
+    }
+
+    /** SnakeYAML: YAML 1.1 with merge keys, as Docker Compose and kubectl read these files. */
+    private static Yaml newYaml() {
+        return new Yaml(new SafeConstructor(new LoaderOptions()));
+    }
+
+    private static List<String> stringList(Object value) {
+        assertThat(value).isInstanceOf(List.class);
+        return ((List<?>) value).stream().map(String::valueOf).collect(Collectors.toList());
+    }
+
+    private static List<String> matches(String text, String regex) {
+        List<String> found = new ArrayList<>();
+        Matcher m = Pattern.compile(regex).matcher(text);
+        while (m.find()) {
+            found.add(m.group(1));
+        }
+        return found;
+    }
+
+    /** project.version and the properties of the parent pom. */
+    private static Map<String, String> pomProperties(Path pomFile) throws Exception {
+        Element project = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(pomFile.toFile())
+                .getDocumentElement();
+        Map<String, String> props = new HashMap<>();
+        for (Node n = project.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals("version")) {
+                props.put("project.version", e.getTextContent().trim());
+            }
+            if (n instanceof Element e && e.getTagName().equals("properties")) {
+                for (Node p = e.getFirstChild(); p != null; p = p.getNextSibling()) {
+                    if (p instanceof Element prop) {
+                        props.put(prop.getTagName(), prop.getTextContent().trim());
+                    }
+                }
+            }
+        }
+        assertThat(props).containsKeys("project.version", "flink.version", "kafka.version", "maven.compiler.release");
+        return props;
+    }
+}

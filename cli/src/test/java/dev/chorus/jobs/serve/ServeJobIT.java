@@ -1,0 +1,219 @@
+package dev.chorus.jobs.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.cli.ChorusCli;
+import dev.chorus.embedded.EmbeddedKafkaBroker;
+import dev.chorus.jobs.EmbeddedKafkaExtension;
+import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.RecordCodec;
+import dev.chorus.schemas.codec.WireFormat;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The serve job against a real Kafka broker and a MiniCluster, exactly once: examples waiting for the first
+ * model, an older version rejected, a hot swap to a newer one, and a restart from a savepoint that serves at
+ * once with the model restored from state.
+ */
+class ServeJobIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, JobTestSupport.failFast());
+
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+    @Test
+    void servesWaitsSwapsAndRestartsFromStateExactlyOnce(@TempDir Path savepoints) throws Exception {
+        ServeSettings settings = new ServeSettings()
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
+                .groupId("serve-it")
+                .checkpointIntervalMs(300)
+                .parallelism(2);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
+        RecordCodec<ModelSnapshot> models = settings.modelsTopic().codec();
+
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
+            // Examples before any model exists: they wait.
+            send(producer, settings, "early", 0, 40);
+            JobClient job = start(settings, null);
+
+            // The first model answers every waiting example.
+            producer.sendRaw(settings.modelsTopic().name(), "t/default", models.encode(ServeFunctionTest.snapshot("t", 3)));
+            producer.flush();
+            List<Prediction> early = await(settings, p -> p.getId().startsWith("early-"), 40);
+            assertThat(early).extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // An older version is ignored: later examples still get version 3.
+            producer.sendRaw(settings.modelsTopic().name(), "t/default", models.encode(ServeFunctionTest.snapshot("t", 1)));
+            send(producer, settings, "after-older", 0, 30);
+            assertThat(await(settings, p -> p.getId().startsWith("after-older-"), 30))
+                    .extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // A newer version replaces it without a restart: probe until it answers, then everything is version 8.
+            producer.sendRaw(settings.modelsTopic().name(), "t/default", models.encode(ServeFunctionTest.snapshot("t", 8)));
+            producer.flush();
+            int probes = probeUntilVersion(producer, settings, "probe", 8);
+            send(producer, settings, "after-newer", 0, 30);
+            assertThat(await(settings, p -> p.getId().startsWith("after-newer-"), 30))
+                    .extracting(Prediction::getModelVersion).containsOnly(8L);
+
+            // Stop with a savepoint and restart from it: served at once by the model restored from state.
+            String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(),
+                    SavepointFormatType.CANONICAL).get();
+            send(producer, settings, "after-restart", 0, 30);
+            JobClient restarted = start(settings, savepoint);
+            assertThat(await(settings, p -> p.getId().startsWith("after-restart-"), 30))
+                    .extracting(Prediction::getModelVersion).containsOnly(8L);
+            restarted.cancel().get();
+
+            // Exactly once across swaps and the restart: every example id appears once.
+            List<Prediction> all = read(settings);
+            int expected = 40 + 30 + probes + 30 + 30;
+            assertThat(all).hasSize(expected);
+            Map<String, Long> counts = all.stream().collect(Collectors.groupingBy(Prediction::getId, Collectors.counting()));
+            assertThat(counts).hasSize(expected).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+            // Versions never go backwards for the task.
+            List<Long> versions = all.stream().sorted((a, b) -> Long.compare(a.getProducedAt(), b.getProducedAt()))
+                    .map(Prediction::getModelVersion).toList();
+            for (int i = 1; i < versions.size(); i++) {
+                assertThat(versions.get(i)).isGreaterThanOrEqualTo(versions.get(i - 1));
+            }
+        }
+    }
+
+    @Test
+    void aPoisonedSnapshotIsDeadLetteredAndTheResetCommandUnpinsATaskPinnedByABogusVersion() throws Exception {
+        ServeSettings settings = new ServeSettings()
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
+                .groupId("serve-poison-it")
+                .examplesTopic(new Topic<>("poison.examples", Example.class, WireFormat.AVRO))
+                .predictionsTopic(new Topic<>("poison.predictions", Prediction.class, WireFormat.AVRO))
+                .modelsTopic(new Topic<>("poison.models", ModelSnapshot.class, WireFormat.AVRO))
+                .deadLetterTopic(new Topic<>("poison.dead-letters", DeadLetter.class, WireFormat.AVRO))
+                .checkpointIntervalMs(300)
+                .parallelism(2);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
+        RecordCodec<ModelSnapshot> models = settings.modelsTopic().codec();
+        String topic = settings.modelsTopic().name();
+
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
+            JobClient job = start(settings, null);
+            producer.sendRaw(topic, "t/default", models.encode(ServeFunctionTest.snapshot("t", 3)));
+            send(producer, settings, "before", 0, 10);
+            assertThat(await(settings, p -> p.getId().startsWith("before-"), 10))
+                    .extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // A 300-byte snapshot declaring 2e9 weights: a dead letter, once, and the job keeps serving version 3.
+            ModelSnapshot poisoned = ServeFunctionTest.snapshot("t", 9);
+            poisoned.setParameters(ByteBuffer.wrap(ServeFunctionTest.forgedHugeDimensions()));
+            producer.sendRaw(topic, "t/default", models.encode(poisoned));
+            producer.flush();
+            DeadLetter rejected = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
+                    d -> d.getTopic().equals(topic), 1).get(0);
+            assertThat(rejected.getField()).isEqualTo("parameters");
+            assertThat(rejected.getReason()).startsWith("model t/default version 9: field 'parameters' does not load: ")
+                    .contains("expected at most 2", "got 2000000000");
+            send(producer, settings, "after-poison", 0, 10);
+            assertThat(await(settings, p -> p.getId().startsWith("after-poison-"), 10))
+                    .extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // A valid model with version Long.MAX_VALUE pins the task: nothing the train job publishes is newer.
+            ModelSnapshot bogus = ServeFunctionTest.snapshot("t", 4);
+            bogus.setVersion(Long.MAX_VALUE);
+            producer.sendRaw(topic, "t/default", models.encode(bogus));
+            producer.flush();
+            probeUntilVersion(producer, settings, "pinned", Long.MAX_VALUE);
+
+            // The command writes a tombstone; the serve job forgets the pinned model and takes the next snapshot.
+            StringWriter out = new StringWriter();
+            CommandLine cli = ChorusCli.commandLine();
+            cli.setOut(new PrintWriter(out));
+            int exit = cli.execute("models", "reset", "--task", "t", "--models-topic", topic,
+                    "--bootstrap-servers", KAFKA.broker().bootstrapServers());
+            assertThat(exit).as(out.toString()).isZero();
+            assertThat(out.toString()).startsWith("reset t/default: tombstone written to " + topic + "-0@");
+            producer.sendRaw(topic, "t/default", models.encode(ServeFunctionTest.snapshot("t", 5)));
+            producer.flush();
+            probeUntilVersion(producer, settings, "unpinned", 5);
+            job.cancel().get();
+
+            assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic()))
+                    .as("one dead letter for the poisoned snapshot, though two subtasks rejected it").hasSize(1);
+        }
+    }
+
+    private static JobClient start(ServeSettings settings, String savepoint) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        if (savepoint != null) {
+            Configuration conf = new Configuration();
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+            env.configure(conf);
+        }
+        ServeJob.build(env, settings);
+        return env.executeAsync("serve-it");
+    }
+
+    private static void send(ExampleProducer producer, ServeSettings settings, String prefix, int from, int count) {
+        var data = ServeFunctionTest.DATA;
+        var codec = settings.examplesTopic().codec();
+        for (int row = from; row < from + count; row++) {
+            var example = ExampleProducer.example(data, row % data.size(), "t", prefix, 0);
+            example.setId(prefix + "-" + row);
+            producer.sendRaw(settings.examplesTopic().name(), example.getId(), codec.encode(example));
+        }
+        producer.flush();
+    }
+
+    /** Sends one probe example at a time until a prediction made by {@code version} comes back; returns how many. */
+    private static int probeUntilVersion(ExampleProducer producer, ServeSettings settings, String prefix,
+            long version) throws InterruptedException {
+        Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
+        for (int probe = 0; Instant.now().isBefore(deadline); probe++) {
+            send(producer, settings, prefix, probe, 1);
+            String id = prefix + "-" + probe;
+            Prediction answer = await(settings, p -> p.getId().equals(id), 1).get(0);
+            if (answer.getModelVersion() == version) {
+                return probe + 1;
+            }
+            assertThat(answer.getModelVersion()).as("no version regression while swapping").isLessThan(version);
+        }
+        throw new AssertionError("model version " + version + " never answered within " + JobTestSupport.PATIENCE);
+    }
+
+    /** Waits until {@code n} committed predictions match, then returns them (fails if more appear than expected). */
+    private static List<Prediction> await(ServeSettings settings, Predicate<Prediction> which, int n)
+            throws InterruptedException {
+        List<Prediction> matching = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), which, n);
+        assertThat(matching).hasSize(n);
+        return matching;
+    }
+
+    private static List<Prediction> read(ServeSettings settings) {
+        return JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
+    }
+}

@@ -1,0 +1,133 @@
+package dev.chorus.jobs.kafka;
+
+import dev.chorus.jobs.kafka.ConsumerProperties;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads a whole topic from the beginning with {@code isolation.level=read_committed} (unless the user's settings
+ * say otherwise, see {@link ConsumerProperties}): only what a transactional producer committed. Used by the demo,
+ * the CLI and the integration tests.
+ */
+public final class TopicReader {
+    private TopicReader() {}
+
+    /** Consumer settings for reading committed data from the beginning, without a consumer group. */
+    public static Properties committedReader(String bootstrapServers, Map<String, String> kafkaProperties) {
+        Properties props = ConsumerProperties.readCommitted(kafkaProperties);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return props;
+    }
+
+    /**
+     * Reads every committed record of {@code topic} up to its end offsets at the time of the call, decoding each
+     * value with {@code decode} (a tombstone's value is null).
+     */
+    public static <T> List<T> readAll(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
+            Function<byte[], T> decode) {
+        List<T> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAllRecords(bootstrapServers, kafkaProperties, topic)) {
+            out.add(decode.apply(r.value()));
+        }
+        return out;
+    }
+
+    /** {@link #readAll}, as whole records (partition, offset, key, value), in each partition's order. */
+    public static List<ConsumerRecord<byte[], byte[]>> readAllRecords(String bootstrapServers,
+            Map<String, String> kafkaProperties, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrapServers, kafkaProperties, topic)) {
+            List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<TopicPartition, Long> remaining = new HashMap<>(end);
+            remaining.values().removeIf(v -> v == 0);
+            while (!remaining.isEmpty()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(r);
+                }
+                remaining.keySet().removeIf(tp -> consumer.position(tp) >= end.get(tp));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What a compacted topic (models, annotators) says now: the latest committed value of each key, decoded, in
+     * the order the keys were first written. A tombstone (null value) deletes its key, as compaction will.
+     */
+    public static <T> Map<String, T> readLatest(String bootstrapServers, Map<String, String> kafkaProperties,
+            String topic, Function<byte[], T> decode) {
+        Map<String, T> latest = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAllRecords(bootstrapServers, kafkaProperties, topic)) {
+            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+            if (r.value() == null) {
+                latest.remove(key);
+            } else {
+                latest.put(key, decode.apply(r.value()));
+            }
+        }
+        return latest;
+    }
+
+    /** Follows {@code topic} from the beginning, handing each committed value to {@code sink}, until {@code stop} says so. */
+    public static void follow(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
+            Consumer<byte[]> sink, BooleanSupplier stop) {
+        followRecords(bootstrapServers, kafkaProperties, topic, r -> sink.accept(r.value()), stop);
+    }
+
+    /** {@link #follow}, handing over whole records (partition, offset, key, value) instead of values. */
+    public static void followRecords(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
+            Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier stop) {
+        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrapServers, kafkaProperties, topic)) {
+            while (!stop.getAsBoolean()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    sink.accept(r);
+                }
+            }
+        }
+    }
+
+    /** A committed reader assigned every partition of {@code topic}, positioned at the beginning. */
+    private static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrapServers,
+            Map<String, String> kafkaProperties, String topic) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(committedReader(bootstrapServers,
+                kafkaProperties), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            return consumer;
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(topic, p.partition()));
+        }
+        if (partitions.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " has no partitions (does it exist?)");
+        }
+        return partitions;
+    }
+}
