@@ -3,18 +3,9 @@ package dev.chorus.core.model;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.loss.ClassificationLoss;
-import dev.chorus.core.loss.L1Penalty;
-import dev.chorus.core.loss.L2Penalty;
 import dev.chorus.core.loss.SquaredError;
-import dev.chorus.core.nn.Activation;
-import dev.chorus.core.nn.ActivationFunction;
-import dev.chorus.core.nn.BatchNorm;
-import dev.chorus.core.nn.Dense;
-import dev.chorus.core.nn.Dropout;
-import dev.chorus.core.nn.Layer;
 import dev.chorus.core.nn.Network;
 import dev.chorus.core.nn.ParameterSet;
-import dev.chorus.core.optim.GradientClipping;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
@@ -25,7 +16,6 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -63,8 +53,6 @@ public final class OnlineLearner implements Predictor {
   private final Network network;
   /** {@code null} for a regressor, which uses {@link SquaredError}. */
   private final ClassificationLoss loss;
-  private final L2Penalty l2;
-  private final L1Penalty l1;
   private Optimizer optimizer;
   private SplitMix64 rng;
   private long steps;
@@ -86,9 +74,10 @@ public final class OnlineLearner implements Predictor {
   private final List<float[]> runningStatistics;
   private final float[][] runningStatisticsBackup;
   private long rngBackup;
-  private final NumericGuard guard = new NumericGuard();
-  /** The network's parameters, as the guard takes them. */
+  private final TrainingStep trainingStep;
+  /** The network's parameters and its optimizer, as the training step takes them. */
   private final ParameterSet[] guarded;
+  private final Optimizer[] optimizers = new Optimizer[1];
 
   private OnlineLearner(ModelSpec spec, OnlineStandardizer standardizer, Network network, Optimizer optimizer,
       SplitMix64 rng) {
@@ -96,8 +85,7 @@ public final class OnlineLearner implements Predictor {
     this.standardizer = standardizer;
     this.network = network;
     this.loss = spec.classificationLoss();
-    this.l2 = spec.l2() > 0 ? new L2Penalty(spec.l2()) : null;
-    this.l1 = spec.l1() > 0 ? new L1Penalty(spec.l1()) : null;
+    this.trainingStep = new TrainingStep(spec);
     this.optimizer = optimizer;
     this.rng = rng;
     this.exampleInput = new float[spec.inputDim()];
@@ -118,44 +106,7 @@ public final class OnlineLearner implements Predictor {
   public static OnlineLearner create(ModelSpec spec, Blas blas) {
     SplitMix64 rng = SplitMix64.seeded(spec.seed());
     return new OnlineLearner(spec, spec.standardize() ? new OnlineStandardizer(spec.inputDim()) : null,
-        buildNetwork(spec, blas, rng), spec.optimizer().create(), rng);
-  }
-
-  /**
-   * The layers the spec describes, weights drawn from {@code rng} layer by layer. Parameter names are stable
-   * because saved states are keyed by them: {@code weights}/{@code bias} for the linear models (as in format
-   * 1), {@code hidden<i>.weights}, {@code hidden<i>.bias}, {@code hidden<i>.batchNorm.gamma|beta} and
-   * {@code output.weights}/{@code output.bias} for an mlp.
-   */
-  private static Network buildNetwork(ModelSpec spec, Blas blas, SplitMix64 rng) {
-    int outputDim = spec.isClassifier() ? spec.classificationLoss().outputDim(spec.numClasses()) : 1;
-    List<Layer> layers = new ArrayList<>();
-    int width = spec.inputDim();
-    for (int i = 0; i < spec.layers().size(); i++) {
-      HiddenLayerSpec hidden = spec.layers().get(i);
-      String prefix = "hidden" + i + ".";
-      boolean normalizeAffine = hidden.batchNorm() && !hidden.batchNormAfterActivation();
-      Dense dense = Dense.zeros(blas, prefix, width, hidden.units(), !normalizeAffine);
-      hidden.init().fill(dense.weights().value(), width, hidden.units(), hidden.initLimit(), rng);
-      layers.add(dense);
-      if (normalizeAffine) {
-        layers.add(BatchNorm.create(prefix + "batchNorm.", hidden.units(), hidden.batchNormMomentum()));
-      }
-      if (hidden.activation() != ActivationFunction.IDENTITY) {
-        layers.add(new Activation(hidden.activation(), hidden.units()));
-      }
-      if (hidden.batchNormAfterActivation()) {
-        layers.add(BatchNorm.create(prefix + "batchNorm.", hidden.units(), hidden.batchNormMomentum()));
-      }
-      if (hidden.dropout() > 0) {
-        layers.add(new Dropout(hidden.units(), hidden.dropout()));
-      }
-      width = hidden.units();
-    }
-    Dense output = Dense.zeros(blas, spec.layers().isEmpty() ? "" : "output.", width, outputDim, true);
-    spec.init().fill(output.weights().value(), width, outputDim, spec.initLimit(), rng);
-    layers.add(output);
-    return new Network(layers);
+        NetworkBuilder.network(spec, blas, rng), spec.optimizer().create(), rng);
   }
 
   @Override
@@ -445,31 +396,11 @@ public final class OnlineLearner implements Predictor {
    */
   private void update(float[] inputs, int n, double meanLoss) {
     network.backward(inputs, n, batchGradient);
-    if (l2 != null) {
-      l2.addPenaltyGradient(network.parameters());
-    }
-    if (spec.clipNorm() > 0) {
-      GradientClipping.clipByGlobalNorm(network.parameters(), spec.clipNorm());
-    }
-    String problem = guard.check(meanLoss, guarded, 1);
+    optimizers[0] = optimizer;
+    String problem = trainingStep.apply(guarded, optimizers, 1, meanLoss, steps);
+    optimizer = optimizers[0];
     if (problem != null) {
       reject(n, problem);
-    }
-    boolean risky = guard.risky();
-    float[][] parameterBackup = risky ? NumericGuard.values(network.parameters()) : null;
-    Optimizer optimizerBackup = risky ? optimizer.copy() : null;
-    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
-    optimizer.step(network.parameters(), learningRate);
-    if (l1 != null) {
-      l1.proximalStep(network.parameters(), learningRate);
-    }
-    if (risky) {
-      String overflow = NumericGuard.nonFiniteParameter(guarded, 1);
-      if (overflow != null) {
-        NumericGuard.restore(network.parameters(), parameterBackup);
-        optimizer = optimizerBackup;
-        reject(n, overflow + " after a step with gradients up to " + guard.maxAbsGradient());
-      }
     }
     steps++;
     examplesSeen += n;
