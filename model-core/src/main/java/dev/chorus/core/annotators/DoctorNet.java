@@ -2,19 +2,16 @@ package dev.chorus.core.annotators;
 
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.BinaryState;
-import dev.chorus.core.loss.L1Penalty;
-import dev.chorus.core.loss.L2Penalty;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.NetworkBuilder;
 import dev.chorus.core.model.NumericGuard;
-import dev.chorus.core.nn.Activation;
-import dev.chorus.core.nn.ActivationFunction;
+import dev.chorus.core.model.TrainingStep;
 import dev.chorus.core.nn.Dense;
 import dev.chorus.core.nn.Layer;
 import dev.chorus.core.nn.Network;
 import dev.chorus.core.nn.ParameterSet;
-import dev.chorus.core.optim.GradientClipping;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
@@ -30,10 +27,9 @@ import java.util.List;
  * classification", AAAI 2018): a shared body (the spec's hidden layers, dense with activations, after optional
  * online standardisation) and one softmax head per annotator slot. A label trains only its annotator's head
  * and, through it, the body (or, in {@link #train(float[], int, int[], int[], float[], int)}, a soft target
- * trains one head on one example, several heads sharing an example's body pass); each head and the body have their own optimizer from the spec. One step applies the
- * spec's training options as {@link dev.chorus.core.model.OnlineLearner} does: the L2 gradient on weights,
- * clipping of the global gradient norm over the body and the heads the minibatch touched, the optimizer steps
- * at the scheduled learning rate, then the L1 proximal step, under the learner's {@link NumericGuard}: a step
+ * trains one head on one example, several heads sharing an example's body pass); each head and the body have their
+ * own optimizer from the spec. The body and heads are built by {@link NetworkBuilder}, and one step is the
+ * {@link TrainingStep} every learner takes, over the body and the heads the minibatch touched: a step
  * that would make a parameter non-finite is rejected with {@link dev.chorus.core.model.NonFiniteUpdateException}
  * and changes no parameter or optimizer, and a non-finite feature (reported by the standardiser, or found by a
  * scan without one) is rejected with {@link IllegalArgumentException}. What a rejected minibatch changed before
@@ -75,13 +71,11 @@ final class DoctorNet {
   private int[] identity = new int[0];
   private int[] rows = new int[0];
   private final int[] touched;
-  private final L2Penalty l2;
-  private final L1Penalty l1;
   private final float[] exampleInput;
   private final float[] exampleHidden;
   private final float[] exampleLogits;
-  private final NumericGuard guard = new NumericGuard();
-  /** The body's and the touched heads' parameters and optimizers, as the guard takes them. */
+  private final TrainingStep trainingStep;
+  /** The body's and the touched heads' parameters and optimizers, as the training step takes them. */
   private final ParameterSet[] guarded;
   private final Optimizer[] guardedOptimizers;
   /** What {@link #mark()} remembered: heads, random state and standardiser statistics. */
@@ -108,17 +102,7 @@ final class DoctorNet {
     this.rng = SplitMix64.seeded(spec.seed());
     this.standardizer = spec.standardize() ? new OnlineStandardizer(d) : null;
     List<Layer> layers = new ArrayList<>();
-    int w = d;
-    for (int i = 0; i < spec.layers().size(); i++) {
-      HiddenLayerSpec layer = spec.layers().get(i);
-      Dense dense = Dense.zeros(Blas.get(), "body" + i + ".", w, layer.units(), true);
-      layer.init().fill(dense.weights().value(), w, layer.units(), layer.initLimit(), rng);
-      layers.add(dense);
-      if (layer.activation() != ActivationFunction.IDENTITY) {
-        layers.add(new Activation(layer.activation(), layer.units()));
-      }
-      w = layer.units();
-    }
+    int w = NetworkBuilder.addHiddenLayers(spec, Blas.get(), "body", rng, layers);
     this.width = w;
     this.body = layers.isEmpty() ? null : new Network(layers);
     this.bodyOptimizer = body == null ? null : spec.optimizer().create();
@@ -126,8 +110,7 @@ final class DoctorNet {
     this.headParameters = new ParameterSet[maxHeads];
     this.headOptimizers = new Optimizer[maxHeads];
     this.touched = new int[maxHeads];
-    this.l2 = spec.l2() > 0 ? new L2Penalty(spec.l2()) : null;
-    this.l1 = spec.l1() > 0 ? new L1Penalty(spec.l1()) : null;
+    this.trainingStep = new TrainingStep(spec);
     this.exampleInput = new float[d];
     this.exampleHidden = new float[width];
     this.exampleLogits = new float[k];
@@ -183,12 +166,7 @@ final class DoctorNet {
   /** Creates the heads of slots up to {@code slot}, each the mean of those before it (the first drawn afresh). */
   void ensureHead(int slot) {
     while (headCount <= slot) {
-      Dense head = Dense.zeros(Blas.get(), "head.", width, k, true);
-      if (headCount == 0) {
-        spec.init().fill(head.weights().value(), width, k, spec.initLimit(), rng);
-      } else {
-        meanOfHeads(head.weights().value().data(), head.bias().value().data());
-      }
+      Dense head = headCount == 0 ? drawnHead() : meanHead(-1);
       heads[headCount] = head;
       headParameters[headCount] = new ParameterSet(head.parameters());
       headOptimizers[headCount] = spec.optimizer().create();
@@ -196,8 +174,16 @@ final class DoctorNet {
     }
   }
 
-  private void meanOfHeads(float[] weights, float[] bias) {
-    meanOfHeads(weights, bias, -1);
+  /** A head drawn afresh from the spec's initialiser. */
+  private Dense drawnHead() {
+    return NetworkBuilder.outputLayer(spec, Blas.get(), "head.", width, k, rng);
+  }
+
+  /** A head that is the mean of the heads other than {@code except} ({@code -1}: of all of them). */
+  private Dense meanHead(int except) {
+    Dense head = Dense.zeros(Blas.get(), "head.", width, k, true);
+    meanOfHeads(head.weights().value().data(), head.bias().value().data(), except);
+    return head;
   }
 
   /** The mean of the heads other than {@code except} into {@code weights} and {@code bias}, which start at 0. */
@@ -226,12 +212,7 @@ final class DoctorNet {
     if (slot >= headCount) {
       return;
     }
-    Dense head = Dense.zeros(Blas.get(), "head.", width, k, true);
-    if (headCount == 1) {
-      spec.init().fill(head.weights().value(), width, k, spec.initLimit(), rng);
-    } else {
-      meanOfHeads(head.weights().value().data(), head.bias().value().data(), slot);
-    }
+    Dense head = headCount == 1 ? drawnHead() : meanHead(slot);
     replacedSlots.add(slot);
     replacedHeads.add(heads[slot]);
     replacedParameters.add(headParameters[slot]);
@@ -338,38 +319,8 @@ final class DoctorNet {
     return loss;
   }
 
-  /**
-   * Penalties, clipping and the optimizer steps of the body and of the first {@code count} heads in {@link #touched},
-   * under the numeric guard; {@code n} examples.
-   */
+  /** The {@link TrainingStep} of the body and of the first {@code count} heads in {@link #touched}; {@code n} examples. */
   private void step(int count, double loss, int n) {
-    if (l2 != null) {
-      if (body != null) {
-        l2.addPenaltyGradient(body.parameters());
-      }
-      for (int i = 0; i < count; i++) {
-        l2.addPenaltyGradient(headParameters[touched[i]]);
-      }
-    }
-    if (spec.clipNorm() > 0) {
-      double sumSquares = 0;
-      if (body != null) {
-        sumSquares += square(GradientClipping.globalNorm(body.parameters()));
-      }
-      for (int i = 0; i < count; i++) {
-        sumSquares += square(GradientClipping.globalNorm(headParameters[touched[i]]));
-      }
-      double norm = Math.sqrt(sumSquares);
-      if (norm > spec.clipNorm()) {
-        float scale = (float) (spec.clipNorm() / norm);
-        if (body != null) {
-          GradientClipping.scale(body.parameters(), scale);
-        }
-        for (int i = 0; i < count; i++) {
-          GradientClipping.scale(headParameters[touched[i]], scale);
-        }
-      }
-    }
     int groups = 0;
     if (body != null) {
       guarded[groups] = body.parameters();
@@ -379,46 +330,17 @@ final class DoctorNet {
       guarded[groups] = headParameters[touched[i]];
       guardedOptimizers[groups++] = headOptimizers[touched[i]];
     }
-    String problem = guard.check(loss, guarded, groups);
+    String problem = trainingStep.apply(guarded, guardedOptimizers, groups, loss, steps);
+    // A rejected step leaves the optimizers it had stepped replaced by their backups.
+    int g = 0;
+    if (body != null) {
+      bodyOptimizer = guardedOptimizers[g++];
+    }
+    for (int i = 0; i < count; i++) {
+      headOptimizers[touched[i]] = guardedOptimizers[g++];
+    }
     if (problem != null) {
       throw NumericGuard.rejection(n, steps + 1, problem);
-    }
-    float[][][] valuesBackup = null;
-    Optimizer[] optimizersBackup = null;
-    if (guard.risky()) {
-      valuesBackup = new float[groups][][];
-      optimizersBackup = new Optimizer[groups];
-      for (int g = 0; g < groups; g++) {
-        valuesBackup[g] = NumericGuard.values(guarded[g]);
-        optimizersBackup[g] = guardedOptimizers[g].copy();
-      }
-    }
-    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
-    for (int i = 0; i < count; i++) {
-      headOptimizers[touched[i]].step(headParameters[touched[i]], learningRate);
-      if (l1 != null) {
-        l1.proximalStep(headParameters[touched[i]], learningRate);
-      }
-    }
-    if (body != null) {
-      bodyOptimizer.step(body.parameters(), learningRate);
-      if (l1 != null) {
-        l1.proximalStep(body.parameters(), learningRate);
-      }
-    }
-    String overflow = valuesBackup == null ? null : NumericGuard.nonFiniteParameter(guarded, groups);
-    if (overflow != null) {
-      int g = 0;
-      if (body != null) {
-        NumericGuard.restore(body.parameters(), valuesBackup[g]);
-        bodyOptimizer = optimizersBackup[g++];
-      }
-      for (int i = 0; i < count; i++, g++) {
-        NumericGuard.restore(headParameters[touched[i]], valuesBackup[g]);
-        headOptimizers[touched[i]] = optimizersBackup[g];
-      }
-      throw NumericGuard.rejection(n, steps + 1, overflow + " after a step with gradients up to "
-          + guard.maxAbsGradient());
     }
   }
 
@@ -461,10 +383,6 @@ final class DoctorNet {
     if (standardizer != null) {
       standardizer.copyFrom(markedStandardizer);
     }
-  }
-
-  private static double square(double x) {
-    return x * x;
   }
 
   private void ensureCapacity(int n) {

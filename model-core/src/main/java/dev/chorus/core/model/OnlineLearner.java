@@ -1,108 +1,70 @@
 package dev.chorus.core.model;
 
 import dev.chorus.core.blas.Blas;
-import dev.chorus.core.io.BinaryState;
-import dev.chorus.core.loss.ClassificationLoss;
-import dev.chorus.core.loss.L1Penalty;
-import dev.chorus.core.loss.L2Penalty;
 import dev.chorus.core.loss.SquaredError;
-import dev.chorus.core.nn.Activation;
-import dev.chorus.core.nn.ActivationFunction;
-import dev.chorus.core.nn.BatchNorm;
-import dev.chorus.core.nn.Dense;
-import dev.chorus.core.nn.Dropout;
-import dev.chorus.core.nn.Layer;
 import dev.chorus.core.nn.Network;
 import dev.chorus.core.nn.ParameterSet;
-import dev.chorus.core.optim.GradientClipping;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * The complete training state of one online model, classifier or regressor, trained one minibatch at a time:
- * optional feature standardisation ({@link OnlineStandardizer}), a {@link Network} built from the
- * {@link ModelSpec}, its loss, optional L1 and L2 penalties, gradient clipping, an {@link Optimizer} with a
- * learning-rate schedule, and the random generator that drew the initial weights and then draws dropout
- * masks. This class only sequences those pieces and owns their persistence.
+ * Trains one online model, classifier or regressor, one minibatch at a time: what it trains is its
+ * {@link TrainedModel} (spec, optional feature standardisation, the {@link Network} {@link NetworkBuilder} built,
+ * provenance); what it trains with is its own (the {@link Optimizer}, and the random generator that drew the
+ * initial weights and then draws dropout masks, both seeded from the spec). Its bytes are
+ * {@link OnlineLearnerCodec}'s. It is also a {@link Predictor}, predicting with its model.
  *
  * <p>One training step: update the standardiser with the minibatch and standardise it; forward; loss and its
- * gradient; backward; add the L2 gradient; clip the global gradient norm; optimizer step at the scheduled
- * learning rate; L1 proximal step at the same rate.
+ * gradient; backward; then the {@link TrainingStep}: the L2 gradient, clipping of the global gradient norm, the
+ * optimizer step at the scheduled learning rate and the L1 proximal step at the same rate, under the
+ * {@link NumericGuard}.
  *
- * <p>The binary state ({@link #writeTo}, format {@value #FORMAT_VERSION}) holds everything needed to continue
- * training bit for bit: magic and format version, the spec as JSON, step and example counts, the random
- * generator's state, the standardiser's statistics, the parameters, the layers' state (batch-norm running
- * statistics), then the optimizer's type and state. Format 1, written before MLPs existed, lacks the layer
- * state and is still read. Scratch buffers are not state.
- *
- * <p>Not thread-safe: predictions reuse scratch buffers too, and allocate nothing.
+ * <p>Not thread-safe: predictions and training reuse scratch buffers.
  */
 public final class OnlineLearner implements Predictor {
 
-  /** First int of every saved state: ASCII {@code "CHOL"} (Chorus online learner). */
-  public static final int MAGIC = 0x43484F4C;
-  /** The binary format this build writes. */
-  public static final int FORMAT_VERSION = 2;
-  private static final int[] READABLE_VERSIONS = {1, FORMAT_VERSION};
+  /** {@link OnlineLearnerCodec#MAGIC}. */
+  public static final int MAGIC = OnlineLearnerCodec.MAGIC;
+  /** {@link OnlineLearnerCodec#FORMAT_VERSION}. */
+  public static final int FORMAT_VERSION = OnlineLearnerCodec.FORMAT_VERSION;
   /** How far a soft target row's sum may be from 1, allowing for float rounding of a posterior. */
   private static final float DISTRIBUTION_TOLERANCE = 1e-3f;
 
+  private final TrainedModel model;
+  /** The model's spec, standardiser ({@code null} if it does not standardise) and network, which training changes. */
   private final ModelSpec spec;
   private final OnlineStandardizer standardizer;
   private final Network network;
-  /** {@code null} for a regressor, which uses {@link SquaredError}. */
-  private final ClassificationLoss loss;
-  private final L2Penalty l2;
-  private final L1Penalty l1;
   private Optimizer optimizer;
   private SplitMix64 rng;
-  private long steps;
-  private long examplesSeen;
 
   /** Scratch for one minibatch: standardised inputs, network outputs, the loss gradient; grown on demand. */
   private float[] batchInputs = new float[0];
-  /** Scratch of the batched predictions; never part of the state. */
-  private float[] predictInputs = new float[0];
-  private float[] predictOutputs = new float[0];
-  private final float[] exampleProbabilities;
   private float[] batchOutputs = new float[0];
   private float[] batchGradient = new float[0];
-  /** Scratch for one example. */
-  private final float[] exampleInput;
-  private final float[] exampleOutput;
   /** What a training forward pass changes besides parameters, saved so a rejected minibatch leaves no trace. */
   private final OnlineStandardizer standardizerBackup;
   private final List<float[]> runningStatistics;
   private final float[][] runningStatisticsBackup;
   private long rngBackup;
-  private final NumericGuard guard = new NumericGuard();
-  /** The network's parameters, as the guard takes them. */
+  private final TrainingStep trainingStep;
+  /** The network's parameters and its optimizer, as the training step takes them. */
   private final ParameterSet[] guarded;
+  private final Optimizer[] optimizers = new Optimizer[1];
 
-  private OnlineLearner(ModelSpec spec, OnlineStandardizer standardizer, Network network, Optimizer optimizer,
-      SplitMix64 rng) {
-    this.spec = spec;
-    this.standardizer = standardizer;
-    this.network = network;
-    this.loss = spec.classificationLoss();
-    this.l2 = spec.l2() > 0 ? new L2Penalty(spec.l2()) : null;
-    this.l1 = spec.l1() > 0 ? new L1Penalty(spec.l1()) : null;
+  private OnlineLearner(TrainedModel model, Optimizer optimizer, SplitMix64 rng) {
+    this.model = model;
+    this.spec = model.spec();
+    this.standardizer = model.standardizer();
+    this.network = model.network();
+    this.trainingStep = new TrainingStep(spec);
     this.optimizer = optimizer;
     this.rng = rng;
-    this.exampleInput = new float[spec.inputDim()];
-    this.exampleOutput = new float[network.outputDim()];
-    this.exampleProbabilities = new float[Math.max(1, spec.numClasses())];
     this.standardizerBackup = standardizer == null ? null : new OnlineStandardizer(spec.inputDim());
     this.runningStatistics = network.runningStatistics();
     this.runningStatisticsBackup = runningStatistics.stream().map(a -> new float[a.length]).toArray(float[][]::new);
@@ -116,46 +78,32 @@ public final class OnlineLearner implements Predictor {
 
   /** A fresh learner whose dense layers run on {@code blas} (benchmarks compare backends this way). */
   public static OnlineLearner create(ModelSpec spec, Blas blas) {
-    SplitMix64 rng = SplitMix64.seeded(spec.seed());
-    return new OnlineLearner(spec, spec.standardize() ? new OnlineStandardizer(spec.inputDim()) : null,
-        buildNetwork(spec, blas, rng), spec.optimizer().create(), rng);
+    return create(spec, blas, Provenance.UNKNOWN_DATA_SOURCE);
   }
 
-  /**
-   * The layers the spec describes, weights drawn from {@code rng} layer by layer. Parameter names are stable
-   * because saved states are keyed by them: {@code weights}/{@code bias} for the linear models (as in format
-   * 1), {@code hidden<i>.weights}, {@code hidden<i>.bias}, {@code hidden<i>.batchNorm.gamma|beta} and
-   * {@code output.weights}/{@code output.bias} for an mlp.
-   */
-  private static Network buildNetwork(ModelSpec spec, Blas blas, SplitMix64 rng) {
-    int outputDim = spec.isClassifier() ? spec.classificationLoss().outputDim(spec.numClasses()) : 1;
-    List<Layer> layers = new ArrayList<>();
-    int width = spec.inputDim();
-    for (int i = 0; i < spec.layers().size(); i++) {
-      HiddenLayerSpec hidden = spec.layers().get(i);
-      String prefix = "hidden" + i + ".";
-      boolean normalizeAffine = hidden.batchNorm() && !hidden.batchNormAfterActivation();
-      Dense dense = Dense.zeros(blas, prefix, width, hidden.units(), !normalizeAffine);
-      hidden.init().fill(dense.weights().value(), width, hidden.units(), hidden.initLimit(), rng);
-      layers.add(dense);
-      if (normalizeAffine) {
-        layers.add(BatchNorm.create(prefix + "batchNorm.", hidden.units(), hidden.batchNormMomentum()));
-      }
-      if (hidden.activation() != ActivationFunction.IDENTITY) {
-        layers.add(new Activation(hidden.activation(), hidden.units()));
-      }
-      if (hidden.batchNormAfterActivation()) {
-        layers.add(BatchNorm.create(prefix + "batchNorm.", hidden.units(), hidden.batchNormMomentum()));
-      }
-      if (hidden.dropout() > 0) {
-        layers.add(new Dropout(hidden.units(), hidden.dropout()));
-      }
-      width = hidden.units();
-    }
-    Dense output = Dense.zeros(blas, spec.layers().isEmpty() ? "" : "output.", width, outputDim, true);
-    spec.init().fill(output.weights().value(), width, outputDim, spec.initLimit(), rng);
-    layers.add(output);
-    return new Network(layers);
+  /** A fresh learner on {@code blas} whose model records {@code dataSource} (a topic, a file) as its provenance. */
+  public static OnlineLearner create(ModelSpec spec, Blas blas, String dataSource) {
+    SplitMix64 rng = SplitMix64.seeded(spec.seed());
+    TrainedModel model = new TrainedModel(spec, spec.standardize() ? new OnlineStandardizer(spec.inputDim()) : null,
+        NetworkBuilder.network(spec, blas, rng), dataSource, blas.backend().key());
+    return new OnlineLearner(model, spec.optimizer().create(), rng);
+  }
+
+  /** What this learner trains and predicts with; it changes with every minibatch. */
+  public TrainedModel model() {
+    return model;
+  }
+
+  Optimizer optimizer() {
+    return optimizer;
+  }
+
+  SplitMix64 rng() {
+    return rng;
+  }
+
+  void restoreRng(SplitMix64 rng) {
+    this.rng = rng;
   }
 
   @Override
@@ -193,128 +141,42 @@ public final class OnlineLearner implements Predictor {
   /** Minibatch updates applied so far. */
   @Override
   public long steps() {
-    return steps;
+    return model.steps();
   }
 
   /** Examples trained on so far. */
   @Override
   public long examplesSeen() {
-    return examplesSeen;
+    return model.examplesSeen();
   }
 
-  /**
-   * Class probabilities for the example at {@code x[xOffset .. xOffset + inputDim)}, written to
-   * {@code out[0 .. numClasses)}. Allocates nothing and changes no model state.
-   *
-   * @throws IllegalStateException for a regressor
-   */
+  /** {@link TrainedModel#predictProba}. */
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
-    requireClassifier("predictProba");
-    if (out.length < spec.numClasses()) {
-      throw new IllegalArgumentException(
-          "predictProba: out must hold numClasses=" + spec.numClasses() + " floats, has " + out.length);
-    }
-    outputs(x, xOffset);
-    loss.probabilities(exampleOutput, 0, spec.numClasses(), out);
+    model.predictProba(x, xOffset, out);
   }
 
-  /**
-   * The most probable class (the lowest index on ties) for the example at {@code x[xOffset...]}.
-   *
-   * @throws IllegalStateException for a regressor
-   */
+  /** {@link TrainedModel#predict}. */
   public int predict(float[] x, int xOffset) {
-    requireClassifier("predict");
-    outputs(x, xOffset);
-    if (exampleOutput.length == 1) {
-      // A binary loss's single output is a logit or margin: class 1 exactly when it is positive.
-      return exampleOutput[0] > 0f ? 1 : 0;
-    }
-    int best = 0;
-    for (int j = 1; j < exampleOutput.length; j++) {
-      if (exampleOutput[j] > exampleOutput[best]) {
-        best = j;
-      }
-    }
-    return best;
+    return model.predict(x, xOffset);
   }
 
-  /**
-   * The predicted value for the example at {@code x[xOffset...]}. Allocates nothing and changes no state.
-   *
-   * @throws IllegalStateException for a classifier
-   */
+  /** {@link TrainedModel#predictValue}. */
   @Override
   public float predictValue(float[] x, int xOffset) {
-    if (spec.isClassifier()) {
-      throw new IllegalStateException("predictValue: " + spec.algorithm() + " with " + spec.numClasses()
-          + " classes is a classifier; use predictProba or predict");
-    }
-    outputs(x, xOffset);
-    return exampleOutput[0];
+    return model.predictValue(x, xOffset);
   }
 
   /** {@inheritDoc} One batched inference pass, standardising all rows at once. */
   @Override
   public void predictProbaBatch(float[] x, int rows, float[] out) {
-    requireClassifier("predictProbaBatch");
-    int k = spec.numClasses();
-    batchOutputs(x, rows);
-    float[] row = exampleProbabilities;
-    for (int r = 0; r < rows; r++) {
-      loss.probabilities(predictOutputs, r * network.outputDim(), k, row);
-      System.arraycopy(row, 0, out, r * k, k);
-    }
+    model.predictProbaBatch(x, rows, out);
   }
 
   /** {@inheritDoc} One batched inference pass, standardising all rows at once. */
   @Override
   public void predictValues(float[] x, int rows, float[] out) {
-    if (spec.isClassifier()) {
-      throw new IllegalStateException("predictValues: " + spec.algorithm() + " is a classifier; use predictProbaBatch");
-    }
-    batchOutputs(x, rows);
-    System.arraycopy(predictOutputs, 0, out, 0, rows);
-  }
-
-  /** Inference outputs of {@code rows} examples into {@link #predictOutputs}. */
-  private void batchOutputs(float[] x, int rows) {
-    int d = spec.inputDim();
-    if ((long) rows * d > x.length) {
-      throw new IllegalArgumentException("predict: " + rows + " examples need " + (long) rows * d
-          + " floats (inputDim=" + d + "), array has " + x.length);
-    }
-    if (predictOutputs.length < rows * network.outputDim()) {
-      predictOutputs = new float[rows * network.outputDim()];
-      predictInputs = standardizer == null ? predictInputs : new float[rows * d];
-    }
-    float[] in = x;
-    if (standardizer != null) {
-      standardizer.transform(x, rows, predictInputs);
-      in = predictInputs;
-    }
-    network.predictBatch(in, rows, predictOutputs);
-  }
-
-  private void requireClassifier(String method) {
-    if (!spec.isClassifier()) {
-      throw new IllegalStateException(method + ": " + spec.algorithm() + " is a regressor; use predictValue");
-    }
-  }
-
-  private void outputs(float[] x, int xOffset) {
-    int d = spec.inputDim();
-    if (xOffset < 0 || (long) xOffset + d > x.length) {
-      throw new IllegalArgumentException("predict: example at offset " + xOffset + " needs " + ((long) xOffset + d)
-          + " floats (inputDim=" + d + "), array has " + x.length);
-    }
-    if (standardizer != null) {
-      standardizer.transform(x, xOffset, exampleInput, 0);
-      network.predict(exampleInput, 0, exampleOutput);
-    } else {
-      network.predict(x, xOffset, exampleOutput);
-    }
+    model.predictValues(x, rows, out);
   }
 
   /**
@@ -328,7 +190,7 @@ public final class OnlineLearner implements Predictor {
    * @throws IllegalStateException for a regressor
    */
   public double trainMinibatch(float[] x, int[] labels, float[] weights, int n) {
-    requireClassifier("trainMinibatch");
+    model.requireClassifier("trainMinibatch");
     validateMinibatch("trainMinibatch", x, weights, n);
     if (labels.length < n) {
       throw new IllegalArgumentException("trainMinibatch: labels must hold n=" + n + " ints, has " + labels.length);
@@ -340,7 +202,7 @@ public final class OnlineLearner implements Predictor {
       }
     }
     float[] inputs = forward("trainMinibatch", x, n);
-    double meanLoss = loss.lossAndGradient(batchOutputs, n, spec.numClasses(), labels, weights, batchGradient);
+    double meanLoss = model.loss().lossAndGradient(batchOutputs, n, spec.numClasses(), labels, weights, batchGradient);
     update(inputs, n, meanLoss);
     return meanLoss;
   }
@@ -357,9 +219,9 @@ public final class OnlineLearner implements Predictor {
    * @throws IllegalStateException for a regressor or a loss without soft targets (hinge)
    */
   public double trainMinibatchSoft(float[] x, float[] targetDistributions, float[] weights, int n) {
-    requireClassifier("trainMinibatchSoft");
-    if (!loss.supportsSoftTargets()) {
-      throw new IllegalStateException("trainMinibatchSoft: loss \"" + loss.name() + "\" does not train on soft "
+    model.requireClassifier("trainMinibatchSoft");
+    if (!model.loss().supportsSoftTargets()) {
+      throw new IllegalStateException("trainMinibatchSoft: loss \"" + model.loss().name() + "\" does not train on soft "
           + "targets; use softmax-cross-entropy, logistic or softmax-squared-error");
     }
     validateMinibatch("trainMinibatchSoft", x, weights, n);
@@ -384,7 +246,7 @@ public final class OnlineLearner implements Predictor {
       }
     }
     float[] inputs = forward("trainMinibatchSoft", x, n);
-    double meanLoss = loss.softLossAndGradient(batchOutputs, n, k, targetDistributions, weights, batchGradient);
+    double meanLoss = model.loss().softLossAndGradient(batchOutputs, n, k, targetDistributions, weights, batchGradient);
     update(inputs, n, meanLoss);
     return meanLoss;
   }
@@ -445,39 +307,18 @@ public final class OnlineLearner implements Predictor {
    */
   private void update(float[] inputs, int n, double meanLoss) {
     network.backward(inputs, n, batchGradient);
-    if (l2 != null) {
-      l2.addPenaltyGradient(network.parameters());
-    }
-    if (spec.clipNorm() > 0) {
-      GradientClipping.clipByGlobalNorm(network.parameters(), spec.clipNorm());
-    }
-    String problem = guard.check(meanLoss, guarded, 1);
+    optimizers[0] = optimizer;
+    String problem = trainingStep.apply(guarded, optimizers, 1, meanLoss, model.steps());
+    optimizer = optimizers[0];
     if (problem != null) {
       reject(n, problem);
     }
-    boolean risky = guard.risky();
-    float[][] parameterBackup = risky ? NumericGuard.values(network.parameters()) : null;
-    Optimizer optimizerBackup = risky ? optimizer.copy() : null;
-    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
-    optimizer.step(network.parameters(), learningRate);
-    if (l1 != null) {
-      l1.proximalStep(network.parameters(), learningRate);
-    }
-    if (risky) {
-      String overflow = NumericGuard.nonFiniteParameter(guarded, 1);
-      if (overflow != null) {
-        NumericGuard.restore(network.parameters(), parameterBackup);
-        optimizer = optimizerBackup;
-        reject(n, overflow + " after a step with gradients up to " + guard.maxAbsGradient());
-      }
-    }
-    steps++;
-    examplesSeen += n;
+    model.recordStep(n);
   }
 
   private void reject(int n, String problem) {
     restoreForwardState();
-    throw NumericGuard.rejection(n, steps + 1, problem);
+    throw NumericGuard.rejection(n, model.steps() + 1, problem);
   }
 
   private void saveForwardState() {
@@ -547,123 +388,27 @@ public final class OnlineLearner implements Predictor {
 
   /** A deep copy: training either one leaves the other unchanged. */
   public OnlineLearner copy() {
-    OnlineLearner copy = new OnlineLearner(spec, standardizer == null ? null : standardizer.copy(),
-        network.copy(), optimizer.copy(), rng.copy());
-    copy.steps = steps;
-    copy.examplesSeen = examplesSeen;
-    return copy;
+    return new OnlineLearner(model.copy(), optimizer.copy(), rng.copy());
   }
 
-  /** Writes the complete state in format {@link #FORMAT_VERSION}. */
+  /** {@link OnlineLearnerCodec#write}. */
   public void writeTo(DataOutput out) throws IOException {
-    out.writeInt(MAGIC);
-    out.writeInt(FORMAT_VERSION);
-    BinaryState.writeString(out, spec.toJson());
-    out.writeLong(steps);
-    out.writeLong(examplesSeen);
-    out.writeLong(rng.state());
-    out.writeBoolean(standardizer != null);
-    if (standardizer != null) {
-      standardizer.writeTo(out);
-    }
-    network.parameters().writeValues(out);
-    network.writeState(out);
-    BinaryState.writeString(out, optimizer.spec().type());
-    optimizer.writeState(out);
+    OnlineLearnerCodec.write(this, out);
   }
 
-  /**
-   * Reads a state written by {@link #writeTo} in format 1 or 2; the dense layers run on {@link Blas#get()}.
-   *
-   * @throws IOException if the stream is not a learner state, has a format version this build cannot read
-   *     (the message names the version found and the supported ones), is truncated or inconsistent
-   */
+  /** {@link OnlineLearnerCodec#read}. */
   public static OnlineLearner readFrom(DataInput in) throws IOException {
-    int magic = in.readInt();
-    if (magic != MAGIC) {
-      throw new IOException(String.format(
-          "not an OnlineLearner state: magic 0x%08X, expected 0x%08X", magic, MAGIC));
-    }
-    int version = in.readInt();
-    if (Arrays.stream(READABLE_VERSIONS).noneMatch(v -> v == version)) {
-      throw new IOException("unsupported OnlineLearner state format version " + version
-          + "; this build reads versions " + Arrays.toString(READABLE_VERSIONS));
-    }
-    String json = BinaryState.readString(in, "model spec");
-    ModelSpec spec;
-    try {
-      spec = ModelSpec.parse(json);
-    } catch (IllegalArgumentException e) {
-      throw new IOException("OnlineLearner state holds an invalid model spec: " + e.getMessage(), e);
-    }
-    // Every weight is in the stream after the spec: a shape the bytes cannot hold is refused before it is built.
-    BinaryState.requireFits(in, spec.weightCount(), Float.BYTES, "model spec " + spec.shape() + " weights");
-    // A fresh learner gives the right shapes; everything it drew at creation is overwritten below.
-    OnlineLearner learner = create(spec);
-    learner.steps = readCount(in, "step count");
-    learner.examplesSeen = readCount(in, "example count");
-    long rngState = in.readLong();
-    boolean standardized = in.readBoolean();
-    if (standardized != spec.standardize()) {
-      throw new IOException("OnlineLearner state: spec says standardize=" + spec.standardize()
-          + " but the stream " + (standardized ? "has" : "lacks") + " standardiser statistics");
-    }
-    if (learner.standardizer != null) {
-      learner.standardizer.readFrom(in);
-    }
-    learner.network.parameters().readValues(in);
-    // Format 1 knew only softmax regression, whose layers have no state.
-    if (version >= 2) {
-      learner.network.readState(in);
-    }
-    String optimizerType = BinaryState.readString(in, "optimizer type");
-    if (!optimizerType.equals(spec.optimizer().type())) {
-      throw new IOException("OnlineLearner state: spec's optimizer is \"" + spec.optimizer().type()
-          + "\" but the stream holds \"" + optimizerType + "\" state");
-    }
-    learner.optimizer.readState(in, learner.network.parameters());
-    learner.rng = SplitMix64.fromState(rngState);
-    return learner;
+    return OnlineLearnerCodec.read(in);
   }
 
-  private static long readCount(DataInput in, String what) throws IOException {
-    long value = in.readLong();
-    if (value < 0) {
-      throw new IOException("OnlineLearner state: " + what + " must be >= 0, stream has " + value);
-    }
-    return value;
-  }
-
-  /** The state of {@link #writeTo} as a byte array. */
+  /** {@link OnlineLearnerCodec#toBytes}. */
   @Override
   public byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      writeTo(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing to memory cannot fail", e);
-    }
-    return bytes.toByteArray();
+    return OnlineLearnerCodec.toBytes(this);
   }
 
-  /**
-   * Reads a state produced by {@link #toBytes()}.
-   *
-   * @throws IllegalArgumentException wrapping the {@link IOException} of {@link #readFrom} if the bytes are
-   *     not a readable state, or if bytes are left over after it
-   */
+  /** {@link OnlineLearnerCodec#fromBytes}. */
   public static OnlineLearner fromBytes(byte[] bytes) {
-    try (BinaryState.Bytes in = new BinaryState.Bytes(bytes)) {
-      OnlineLearner learner = readFrom(in);
-      int trailing = in.available();
-      if (trailing > 0) {
-        throw new IOException("OnlineLearner state: " + trailing + " unexpected bytes after the end");
-      }
-      return learner;
-    } catch (EOFException e) {
-      throw new IllegalArgumentException("OnlineLearner state is truncated (" + bytes.length + " bytes)", e);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
+    return OnlineLearnerCodec.fromBytes(bytes);
   }
 }

@@ -47,12 +47,32 @@ public final class GradientClipping {
    * @throws IllegalArgumentException if {@code maxNorm} is not positive
    */
   public static double clipByGlobalNorm(ParameterSet parameters, double maxNorm) {
+    return clipByGlobalNorm(new ParameterSet[] {parameters}, 1, maxNorm);
+  }
+
+  /**
+   * Scales every gradient of {@code sets[0 .. count)} by one factor so that their global norm, the square root of the
+   * sum of each set's squared {@link #globalNorm}, is at most {@code maxNorm}; returns the norm before. For one set
+   * that is its {@link #globalNorm} bit for bit: in binary floating point the square root of a correctly rounded
+   * square is the number itself.
+   *
+   * @throws IllegalArgumentException if {@code maxNorm} is not positive
+   */
+  public static double clipByGlobalNorm(ParameterSet[] sets, int count, double maxNorm) {
     if (!(maxNorm > 0)) {
       throw new IllegalArgumentException("maxNorm must be > 0, got " + maxNorm);
     }
-    double norm = globalNorm(parameters);
+    double sumSquares = 0;
+    for (int s = 0; s < count; s++) {
+      double norm = globalNorm(sets[s]);
+      sumSquares += norm * norm;
+    }
+    double norm = Math.sqrt(sumSquares);
     if (norm > maxNorm) {
-      scale(parameters, (float) (maxNorm / norm));
+      float factor = (float) (maxNorm / norm);
+      for (int s = 0; s < count; s++) {
+        scale(sets[s], factor);
+      }
     }
     return norm;
   }
