@@ -53,7 +53,7 @@ class NativeBlasLibraryTest {
     assertThat(Blas.forBackend(BlasBackend.NATIVE).description())
         .contains("JNIBLAS over bundled OpenBLAS 0.3.31 (", CACHE_DIR, ", kernels ")
         .doesNotContain(SYSTEM_LIBRARY_DIR);
-    assertThat(mappedBlasLibraries()).isNotEmpty().allSatisfy(path -> assertThat(path).contains(CACHE_DIR));
+    assertThat(Probe.mappedBlasLibraries()).isNotEmpty().allSatisfy(path -> assertThat(path).contains(CACHE_DIR));
   }
 
   @Test
@@ -128,18 +128,6 @@ class NativeBlasLibraryTest {
         .orElseThrow(() -> new AssertionError("no line '" + prefix + "' in " + lines));
   }
 
-  /** The BLAS shared objects mapped into this process. */
-  static List<String> mappedBlasLibraries() {
-    try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
-      return lines.map(line -> line.substring(line.lastIndexOf(' ') + 1))
-          .filter(path -> path.startsWith("/") && path.substring(path.lastIndexOf('/') + 1).contains("blas"))
-          .filter(path -> !path.contains("netlibblasjni") && !path.contains("jniopenblas"))
-          .distinct().collect(Collectors.toList());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** What {@link Probe} prints in a fresh JVM with {@code environment} added, started with {@code jvmArgs}. */
   private static List<String> probe(Map<String, String> environment, String... jvmArgs)
       throws IOException, InterruptedException {
@@ -159,8 +147,11 @@ class NativeBlasLibraryTest {
         .toList();
   }
 
-  /** Prints the default backend (or why there is none), the native backend's description and the mapped BLAS files. */
-  static final class Probe {
+  /**
+   * Prints the default backend (or why there is none), the native backend's description and the mapped BLAS files.
+   * It uses nothing but model-core and its dependencies, so the job jar's IT runs it too (JobJarNativeBlasIT).
+   */
+  public static final class Probe {
     static final String PREFIX = "probe: ";
 
     public static void main(String[] args) {
@@ -173,6 +164,18 @@ class NativeBlasLibraryTest {
           ? Blas.forBackend(BlasBackend.NATIVE).description()
           : "unavailable: " + Blas.unavailableReason(BlasBackend.NATIVE)));
       mappedBlasLibraries().forEach(path -> System.out.println(PREFIX + "mapped: " + path));
+    }
+
+    /** The BLAS shared objects mapped into this process. */
+    static List<String> mappedBlasLibraries() {
+      try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
+        return lines.map(line -> line.substring(line.lastIndexOf(' ') + 1))
+            .filter(path -> path.startsWith("/") && path.substring(path.lastIndexOf('/') + 1).contains("blas"))
+            .filter(path -> !path.contains("netlibblasjni") && !path.contains("jniopenblas"))
+            .distinct().collect(Collectors.toList());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 }
