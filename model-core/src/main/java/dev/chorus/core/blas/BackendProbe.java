@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +29,8 @@ final class BackendProbe {
 
   private static final String PACKAGE = "dev.ludovic.netlib.blas.";
   private static final String JNI_CLASS = PACKAGE + "JNIBLAS";
+  /** The full path of the BLAS library netlib's JNI backend dlopens, read once when it loads (its jni.c). */
+  private static final String NETLIB_LIBRARY_PATH = "dev.ludovic.netlib.blas.nativeLibPath";
   private static final String VECTOR_CLASS = PACKAGE + "VectorBLAS";
   /** netlib's scalar Java BLAS; it is what {@link JavaBLAS#getInstance()} returns without the Vector API. */
   private static final String SCALAR_JAVA_CLASS = PACKAGE + "Java11BLAS";
@@ -60,10 +63,33 @@ final class BackendProbe {
   }
 
   private static Result probeNative() {
+    NativeBlasLibrary library;
+    try {
+      library = NativeBlasLibrary.configured();
+    } catch (IllegalArgumentException e) {
+      return failure(e.getMessage());
+    }
+    String bundled = null;
+    if (library == NativeBlasLibrary.BUNDLED) {
+      try {
+        Path path = BundledOpenBlas.load();
+        System.setProperty(NETLIB_LIBRARY_PATH, path.toString());
+        bundled = "bundled " + BundledOpenBlas.VERSION + " (" + path + ")";
+      } catch (RuntimeException | LinkageError e) {
+        return failure("cannot load the bundled OpenBLAS (" + NativeBlasLibrary.PROPERTY + "="
+            + NativeBlasLibrary.SYSTEM.key() + " uses the system's libblas.so.3): " + describe(e));
+      }
+    }
     try {
       BLAS blas = NativeBLAS.getInstance();
-      String libraries = loadedBlasLibraries() + openBlasSettings(System.getenv());
-      return new Result(blas, blas.getClass().getName() + " over " + libraries, null);
+      List<Path> loaded = loadedBlasLibraries();
+      String libraries = bundled != null ? bundled : "system libblas.so.3" + (loaded.isEmpty() ? ""
+          : " (" + loaded.stream().map(Path::toString).collect(Collectors.joining(", ")) + ")");
+      String kernels = loaded.stream().filter(path -> path.getFileName().toString().startsWith("libblas")).findFirst()
+          .or(() -> loaded.stream().findFirst())
+          .flatMap(OpenBlasKernels::core).map(core -> ", kernels " + core).orElse("");
+      return new Result(blas, blas.getClass().getName() + " over " + libraries + kernels
+          + openBlasSettings(System.getenv()), null);
     } catch (RuntimeException | LinkageError e) {
       String allow = System.getProperty(BLAS.ALLOW_NATIVE_BLAS, "true");
       if (!Boolean.parseBoolean(allow)) {
@@ -150,13 +176,13 @@ final class BackendProbe {
     return set.toString();
   }
 
-  /** The BLAS shared objects mapped into this process (Linux), else the library name netlib links against. */
-  private static String loadedBlasLibraries() {
+  /** The BLAS shared objects mapped into this process (Linux), in load order; empty where that cannot be read. */
+  private static List<Path> loadedBlasLibraries() {
     Path maps = Path.of("/proc/self/maps");
     if (!Files.isReadable(maps)) {
-      return "libblas.so.3";
+      return List.of();
     }
-    Set<String> libraries = new LinkedHashSet<>();
+    Set<Path> libraries = new LinkedHashSet<>();
     try (Stream<String> lines = Files.lines(maps)) {
       lines.map(line -> line.substring(line.lastIndexOf(' ') + 1))
           .filter(path -> path.startsWith("/"))
@@ -164,10 +190,10 @@ final class BackendProbe {
             String file = path.substring(path.lastIndexOf('/') + 1);
             return file.startsWith("libblas") || file.startsWith("libopenblas") || file.startsWith("libmkl");
           })
-          .forEach(libraries::add);
+          .forEach(path -> libraries.add(Path.of(path)));
     } catch (IOException | UncheckedIOException e) {
-      return "libblas.so.3";
+      return List.of();
     }
-    return libraries.isEmpty() ? "libblas.so.3" : String.join(", ", libraries);
+    return List.copyOf(libraries);
   }
 }

@@ -63,6 +63,7 @@ public final class Blas {
 
     private static Choice chooseFromProperty() {
       try {
+        NativeBlasLibrary.configured(); // a misspelt native library is an error, not a quiet fall back
         return new Choice(choose(System.getProperty(BACKEND_PROPERTY)), null);
       } catch (IllegalArgumentException | IllegalStateException e) {
         // Kept, not thrown from the class initialiser: every caller then sees this message, not NoClassDefFoundError.

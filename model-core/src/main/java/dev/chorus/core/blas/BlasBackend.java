@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /** The implementations a {@link Blas} facade can run on, best first. */
 public enum BlasBackend {
-  /** netlib's JNI binding over the system {@code libblas.so.3} (OpenBLAS on a well-set-up Linux host). */
+  /** netlib's JNI binding over the bundled OpenBLAS or the system {@code libblas.so.3} ({@link NativeBlasLibrary}). */
   NATIVE("native", "native"),
   /** netlib's Java implementation on the incubating Vector API ({@code --add-modules=jdk.incubator.vector}). */
   VECTOR_API("Vector API", "vector-api"),
