@@ -10,6 +10,7 @@ import dev.chorus.core.annotators.NaiveLabelModel;
 import dev.chorus.core.annotators.SimulatedAnnotator;
 import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.TrainingSpec;
 import dev.chorus.core.random.SplitMix64;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -94,7 +95,7 @@ public final class CrowdBenchmark {
      * items, the protocol's corruption levels.
      */
     public static Options defaults(Path dataDir) {
-      return new Options(dataDir, 0, 1, ModelSpec.DEFAULT_BATCH_SIZE, List.of(0L, 1L, 2L, 3L, 4L), LabelModels.NAMES,
+      return new Options(dataDir, 0, 1, TrainingSpec.DEFAULT_BATCH_SIZE, List.of(0L, 1L, 2L, 3L, 4L), LabelModels.NAMES,
           0, PROTOCOL_CORRUPTION);
     }
   }
@@ -247,7 +248,7 @@ public final class CrowdBenchmark {
   /** Trains {@code method} on the stream; returns accuracy, confusion error and Spearman correlation. */
   private static double[] runMethod(Options options, Data data, AnnotatorPool pool, LabelStream stream,
       String method, ModelSpec spec) {
-    LabelModel model = LabelModels.create(method, spec, LabelModelSpec.withMaxAnnotators(pool.size()));
+    LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(method, pool.size()));
     String[] ids = new String[pool.size()];
     for (int a = 0; a < ids.length; a++) {
       ids[a] = pool.get(a).id();
@@ -269,7 +270,7 @@ public final class CrowdBenchmark {
 
   /** The naive method on the clean labels, one event per item in a seeded order. */
   private static double[] oracle(Options options, Data data, ModelSpec spec) {
-    LabelModel model = LabelModels.create(NaiveLabelModel.NAME, spec, LabelModelSpec.withMaxAnnotators(1));
+    LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 1));
     int n = data.trainY().length;
     int[] order = LearnBenchmark.shuffledOrder(n, SplitMix64.seeded(spec.seed()));
     int[] labels = new int[n];

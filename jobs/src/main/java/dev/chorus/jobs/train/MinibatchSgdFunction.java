@@ -333,7 +333,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 + s.labelModel.maxAnnotators() + " annotators task " + ExampleValidator.quoted(example.getTask())
                 + " already tracks, as all its label model's slots (maxAnnotators=" + s.labelModel.maxAnnotators()
                 + ") are held by annotators with at least protectedLabels="
-                + s.model.spec().labelModelSpec().protectedLabels() + " labels or of the open minibatch, got "
+                + s.model.spec().labelModel().protectedLabels() + " labels or of the open minibatch, got "
                 + ExampleValidator.quoted(annotator), now, deadLetterMaxOriginalBytes));
     }
 

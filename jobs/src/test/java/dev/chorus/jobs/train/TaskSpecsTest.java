@@ -26,6 +26,6 @@ class TaskSpecsTest {
     void acceptsALabelModelThatFits() {
         String spec = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,"
                 + "\"labelModel\":\"dawid-skene\"}";
-        assertThat(TaskSpecs.ofDefault(spec).specFor("any").labelModel()).isEqualTo("dawid-skene");
+        assertThat(TaskSpecs.ofDefault(spec).specFor("any").labelModel().method()).isEqualTo("dawid-skene");
     }
 }

@@ -31,19 +31,20 @@ public final class LabelModels {
   private LabelModels() {}
 
   /**
-   * A fresh label model of method {@code name} whose classifier is {@code spec}.
+   * A fresh label model of {@code config}'s method and bounds whose classifier is {@code spec}.
    *
-   * @throws IllegalArgumentException for an unknown name or a spec the method cannot use
+   * @throws IllegalArgumentException for a spec the method cannot use
    */
-  public static LabelModel create(String name, ModelSpec spec, LabelModelSpec config) {
-    return switch (name) {
+  public static LabelModel create(ModelSpec spec, LabelModelSpec config) {
+    return switch (config.method()) {
       case NaiveLabelModel.NAME -> new NaiveLabelModel(spec, config);
       case MajorityLabelModel.NAME -> new MajorityLabelModel(spec, config);
       case SoftLabelModel.NAME -> new SoftLabelModel(spec, config);
       case DawidSkeneLabelModel.NAME -> new DawidSkeneLabelModel(spec, config);
       case DoctorNetLabelModel.NAME -> new DoctorNetLabelModel(spec, config);
       case WeightedDoctorNetLabelModel.NAME -> new WeightedDoctorNetLabelModel(spec, config);
-      default -> throw new IllegalArgumentException("unknown label model \"" + name + "\", expected one of " + NAMES);
+      default -> throw new IllegalStateException("label model \"" + config.method()
+          + "\" is one of LabelModelSpec.METHODS but has no case here");
     };
   }
 
@@ -57,7 +58,7 @@ public final class LabelModels {
   public static ModelSpec check(ModelSpec spec) {
     if (spec.labelModel() != null) {
       try {
-        requireSuitable(spec.labelModel(), spec);
+        requireSuitable(spec.labelModel().method(), spec);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("ModelSpec key 'labelModel': " + e.getMessage(), e);
       }
@@ -70,7 +71,7 @@ public final class LabelModels {
     if (spec.labelModel() == null) {
       throw new IllegalArgumentException("spec names no labelModel: " + spec.toJson());
     }
-    return create(spec.labelModel(), spec, spec.labelModelSpec());
+    return create(spec, spec.labelModel());
   }
 
   /**

@@ -1,8 +1,13 @@
 package dev.chorus.core.model;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.nn.ActivationFunction;
 import dev.chorus.core.nn.BatchNorm;
 import dev.chorus.core.nn.WeightInit;
+import dev.chorus.core.spec.SpecReader;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * One hidden layer of an MLP: a dense layer of {@code units}, optional batch normalisation (after the affine
@@ -27,11 +32,7 @@ public record HiddenLayerSpec(int units, ActivationFunction activation, WeightIn
     if (units < 1) {
       throw new IllegalArgumentException("key 'units': expected an integer >= 1, got " + units);
     }
-    if (init == WeightInit.UNIFORM ? !(initLimit > 0) || Double.isInfinite(initLimit) : initLimit != 0) {
-      throw new IllegalArgumentException(init == WeightInit.UNIFORM
-          ? "key 'initLimit': expected a finite number > 0 for init \"uniform\", got " + initLimit
-          : "key 'initLimit': only init \"uniform\" takes a limit, got " + initLimit + " with \"" + init.label() + "\"");
-    }
+    requireInitLimit("key 'initLimit'", init, initLimit);
     if (batchNormAfterActivation && !batchNorm) {
       throw new IllegalArgumentException("key 'batchNormAfterActivation': needs \"batchNorm\":true");
     }
@@ -41,6 +42,92 @@ public record HiddenLayerSpec(int units, ActivationFunction activation, WeightIn
     if (!(dropout >= 0 && dropout < 1)) {
       throw new IllegalArgumentException("key 'dropout': expected a number in [0, 1), got " + dropout);
     }
+  }
+
+  private static final List<String> KEYS = List.of("units", "activation", "init", "initLimit", "batchNorm",
+      "batchNormAfterActivation", "batchNormMomentum", "dropout");
+
+  /** Reads a spec's {@code "layers"} array; a missing key takes its default. */
+  static List<HiddenLayerSpec> listFromJson(SpecReader json) {
+    if (!json.node().isArray()) {
+      throw json.error("expected an array of layer objects like [{\"units\":256,\"activation\":\"relu\"}], got "
+          + json.node());
+    }
+    return json.elements().stream().map(HiddenLayerSpec::fromJson).toList();
+  }
+
+  private static HiddenLayerSpec fromJson(SpecReader json) {
+    json.requireObject("a layer object like {\"units\":256,\"activation\":\"relu\"}");
+    json.requireKnownKeys(KEYS);
+    int units = json.intValue("units");
+    ActivationFunction activation = json.has("activation")
+        ? ActivationFunction.byLabel(json.string("activation"))
+        : ActivationFunction.RELU;
+    if (activation == null) {
+      throw json.error("activation", "expected one of "
+          + SpecReader.quoted(Arrays.stream(ActivationFunction.values()).map(ActivationFunction::label).toList())
+          + ", got " + json.node().get("activation"));
+    }
+    WeightInit init = json.has("init") ? weightInit(json) : defaultInit(activation);
+    double initLimit = json.doubleValue("initLimit", 0);
+    boolean batchNorm = json.booleanValue("batchNorm", false);
+    boolean afterActivation = json.booleanValue("batchNormAfterActivation", false);
+    if (json.has("batchNormMomentum") && !batchNorm) {
+      throw json.error("batchNormMomentum", "needs \"batchNorm\":true");
+    }
+    double momentum = json.doubleValue("batchNormMomentum", BatchNorm.DEFAULT_MOMENTUM);
+    double dropout = json.doubleValue("dropout", 0);
+    return json.validated(() ->
+        new HiddenLayerSpec(units, activation, init, initLimit, batchNorm, afterActivation, momentum, dropout));
+  }
+
+  /** The {@code init} key of a layer or of the spec (the output layer's). */
+  static WeightInit weightInit(SpecReader json) {
+    String name = json.string("init");
+    WeightInit init = WeightInit.byLabel(name);
+    if (init == null) {
+      throw json.error("init", "expected one of "
+          + SpecReader.quoted(Arrays.stream(WeightInit.values()).map(WeightInit::label).toList())
+          + ", got \"" + name + "\"");
+    }
+    return init;
+  }
+
+  /** Checks the limit of an init, the layer's or the output layer's; {@code key} starts the message. */
+  static void requireInitLimit(String key, WeightInit init, double initLimit) {
+    if (init == WeightInit.UNIFORM ? !(initLimit > 0) || Double.isInfinite(initLimit) : initLimit != 0) {
+      throw new IllegalArgumentException(init == WeightInit.UNIFORM
+          ? key + ": expected a finite number > 0 for init \"uniform\", got " + initLimit
+          : key + ": only init \"uniform\" takes a limit, got " + initLimit + " with \"" + init.label() + "\"");
+    }
+  }
+
+  /** Checks a spec's {@code batchSize} against its layers: batch normalisation needs minibatches of 2 or more. */
+  static void requireBatchSizeFits(List<HiddenLayerSpec> layers, int batchSize) {
+    for (int i = 0; i < layers.size() && batchSize == 1; i++) {
+      // A one-row minibatch is normalised with the running statistics, which only larger minibatches move.
+      if (layers.get(i).batchNorm()) {
+        throw new IllegalArgumentException("ModelSpec key 'batchSize': batch normalisation (layers[" + i
+            + "]) learns its statistics from minibatches of at least 2 examples, expected an integer >= 2, got 1");
+      }
+    }
+  }
+
+  /** Writes every key, defaults included; {@code initLimit} only for a uniform init, momentum only with batch norm. */
+  void writeJson(ArrayNode layers) {
+    ObjectNode json = layers.addObject();
+    json.put("units", units);
+    json.put("activation", activation.label());
+    json.put("init", init.label());
+    if (init == WeightInit.UNIFORM) {
+      json.put("initLimit", initLimit);
+    }
+    json.put("batchNorm", batchNorm);
+    if (batchNorm) {
+      json.put("batchNormAfterActivation", batchNormAfterActivation);
+      json.put("batchNormMomentum", batchNormMomentum);
+    }
+    json.put("dropout", dropout);
   }
 
   /** A layer with the default initialisation for {@code activation}, no batch norm and no dropout. */

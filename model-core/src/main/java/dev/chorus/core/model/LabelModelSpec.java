@@ -1,12 +1,20 @@
 package dev.chorus.core.model;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.spec.SpecReader;
 import java.util.List;
 
 /**
- * The bounds of a label model's state, the object form of a spec's {@code labelModel} key ({@link ModelSpec}). A
- * plain record on the model side: the label models themselves ({@code dev.chorus.core.annotators}) build on it, and
- * check there that a method suits the spec's classifier ({@code LabelModels.check}).
+ * A label model's whole spec: the method and the bounds of its state, the value of a spec's {@code labelModel} key
+ * ({@link ModelSpec#labelModel()}). A plain record on the model side: the label models themselves
+ * ({@code dev.chorus.core.annotators}) build on it, and check there that a method suits the spec's classifier
+ * ({@code LabelModels.check}). In a spec: {@code "labelModel":"dawid-skene"} (the default bounds), or
+ * <pre>{@code {"method":"dawid-skene","maxAnnotators":256,"historyItems":262144,"historyMaxAge":1073741824,
+ *  "maxLabelsPerItem":16,"protectedLabels":50}}</pre>
+ * with any key but {@code method} left to its default. When all {@code maxAnnotators} slots are taken, a new
+ * annotator evicts the least recently seen one with fewer than {@code protectedLabels} labels.
  *
+ * @param method one of {@link #METHODS}
  * @param maxAnnotators annotators tracked at most; a new one past that evicts one ({@code AnnotatorRegistry})
  * @param historyItems items whose labels are remembered at most (majority, soft, Dawid–Skene, weighted Doctor Net)
  * @param historyMaxAge label events after which an item not labelled since is forgotten
@@ -14,12 +22,14 @@ import java.util.List;
  * @param protectedLabels annotators with at least this many labels are never evicted; a label from a new annotator
  *     when every slot is held by one of them is an {@code AnnotatorLimitException}
  */
-public record LabelModelSpec(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem,
-    int protectedLabels) {
+public record LabelModelSpec(String method, int maxAnnotators, int historyItems, long historyMaxAge,
+    int maxLabelsPerItem, int protectedLabels) {
 
-  /** The label-model methods a spec may name; {@code LabelModels} builds each. */
+  /** The label-model methods a spec may name; {@code LabelModels} builds each. Adding one starts here. */
   public static final List<String> METHODS =
       List.of("naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net");
+  /** Annotators a task's label model tracks unless its spec says otherwise; labels from more are dead letters. */
+  public static final int DEFAULT_MAX_ANNOTATORS = 256;
   /** Default of {@code protectedLabels}: annotators with this many labels or more keep their slot. */
   public static final int DEFAULT_PROTECTED_LABELS = 50;
   /**
@@ -34,23 +44,65 @@ public record LabelModelSpec(int maxAnnotators, int historyItems, long historyMa
   /** Default labels remembered per item. */
   public static final int DEFAULT_MAX_LABELS_PER_ITEM = 16;
 
-  /** @throws IllegalArgumentException if a bound is below 1, or protectedLabels below 0 */
+  private static final List<String> KEYS = List.of("method", "maxAnnotators", "historyItems", "historyMaxAge",
+      "maxLabelsPerItem", "protectedLabels");
+
+  /** @throws IllegalArgumentException if a bound is below 1, or protectedLabels below 0, or the method unknown */
   public LabelModelSpec {
     if (maxAnnotators < 1 || historyItems < 1 || historyMaxAge < 1 || maxLabelsPerItem < 1 || protectedLabels < 0) {
       throw new IllegalArgumentException("label model bounds must be >= 1 (protectedLabels >= 0), got maxAnnotators="
           + maxAnnotators + ", historyItems=" + historyItems + ", historyMaxAge=" + historyMaxAge
           + ", maxLabelsPerItem=" + maxLabelsPerItem + ", protectedLabels=" + protectedLabels);
     }
+    if (!METHODS.contains(method)) {
+      throw new IllegalArgumentException("expected one of " + SpecReader.quoted(METHODS) + ", got \"" + method + "\"");
+    }
   }
 
   /** These bounds with the default {@code protectedLabels}, {@link #DEFAULT_PROTECTED_LABELS}. */
-  public LabelModelSpec(int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
-    this(maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, DEFAULT_PROTECTED_LABELS);
+  public LabelModelSpec(String method, int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
+    this(method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, DEFAULT_PROTECTED_LABELS);
+  }
+
+  /** Method {@code method} with every bound at its default: what {@code "labelModel":"<method>"} means. */
+  public static LabelModelSpec of(String method) {
+    return withMaxAnnotators(method, DEFAULT_MAX_ANNOTATORS);
   }
 
   /** Default history bounds with {@code maxAnnotators} annotators. */
-  public static LabelModelSpec withMaxAnnotators(int maxAnnotators) {
-    return new LabelModelSpec(maxAnnotators, DEFAULT_HISTORY_ITEMS, DEFAULT_HISTORY_MAX_AGE,
+  public static LabelModelSpec withMaxAnnotators(String method, int maxAnnotators) {
+    return new LabelModelSpec(method, maxAnnotators, DEFAULT_HISTORY_ITEMS, DEFAULT_HISTORY_MAX_AGE,
         DEFAULT_MAX_LABELS_PER_ITEM);
+  }
+
+  /** Reads the value of a spec's {@code labelModel} key: a method name, or an object with the method and bounds. */
+  static LabelModelSpec fromJson(SpecReader json) {
+    if (json.node().isTextual()) {
+      String method = json.node().asText();
+      return json.validated(() -> of(method));
+    }
+    if (!json.node().isObject()) {
+      throw json.error("expected a method name like \"dawid-skene\" or an object like "
+          + "{\"method\":\"dawid-skene\",\"maxAnnotators\":256}, got " + json.node());
+    }
+    json.requireKnownKeys(KEYS);
+    String method = json.string("method");
+    int maxAnnotators = json.intValue("maxAnnotators", DEFAULT_MAX_ANNOTATORS);
+    int historyItems = json.intValue("historyItems", DEFAULT_HISTORY_ITEMS);
+    long historyMaxAge = json.longValue("historyMaxAge", DEFAULT_HISTORY_MAX_AGE);
+    int perItem = json.intValue("maxLabelsPerItem", DEFAULT_MAX_LABELS_PER_ITEM);
+    int protectedLabels = json.intValue("protectedLabels", DEFAULT_PROTECTED_LABELS);
+    return json.validated(
+        () -> new LabelModelSpec(method, maxAnnotators, historyItems, historyMaxAge, perItem, protectedLabels));
+  }
+
+  /** Writes the object form with every key, defaults included. */
+  void writeJson(ObjectNode json) {
+    json.put("method", method);
+    json.put("maxAnnotators", maxAnnotators);
+    json.put("historyItems", historyItems);
+    json.put("historyMaxAge", historyMaxAge);
+    json.put("maxLabelsPerItem", maxLabelsPerItem);
+    json.put("protectedLabels", protectedLabels);
   }
 }

@@ -1,5 +1,9 @@
 package dev.chorus.core.optim;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.spec.SpecReader;
+import java.util.List;
+
 /** Hyperparameters of {@link AdaGrad}; the defaults are the common ones (TensorFlow, PyTorch use 0.01 too). */
 public record AdaGradSpec(double learningRate, double epsilon) implements OptimizerSpec {
 
@@ -14,6 +18,21 @@ public record AdaGradSpec(double learningRate, double epsilon) implements Optimi
     if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
       throw new IllegalArgumentException("adagrad epsilon must be finite and > 0, got " + epsilon);
     }
+  }
+
+  /** Reads {@code {"type":"adagrad","learningRate":0.01,"epsilon":1e-8}}. */
+  static AdaGradSpec fromJson(SpecReader json) {
+    json.requireKnownKeys(List.of("type", "learningRate", "epsilon"));
+    double learningRate = json.doubleValue("learningRate", DEFAULT_LEARNING_RATE);
+    double epsilon = json.doubleValue("epsilon", DEFAULT_EPSILON);
+    return json.validated(() -> new AdaGradSpec(learningRate, epsilon));
+  }
+
+  @Override
+  public void writeJson(ObjectNode json) {
+    json.put("type", TYPE);
+    json.put("learningRate", learningRate);
+    json.put("epsilon", epsilon);
   }
 
   @Override

@@ -1,5 +1,9 @@
 package dev.chorus.core.optim;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.spec.SpecReader;
+import java.util.List;
+
 /**
  * Hyperparameters of {@link Adam}. The decay and epsilon defaults are the paper's; the learning rate
  * default is tuned for one prequential pass of softmax regression over standardised pixels (Fashion-MNIST),
@@ -32,6 +36,25 @@ public record AdamSpec(double learningRate, double beta1, double beta2, double e
   /** Default decays and epsilon with the given learning rate. */
   public static AdamSpec withLearningRate(double learningRate) {
     return new AdamSpec(learningRate, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON);
+  }
+
+  /** Reads {@code {"type":"adam","learningRate":0.002,"beta1":0.9,"beta2":0.999,"epsilon":1e-8}}. */
+  static AdamSpec fromJson(SpecReader json) {
+    json.requireKnownKeys(List.of("type", "learningRate", "beta1", "beta2", "epsilon"));
+    double learningRate = json.doubleValue("learningRate", DEFAULT_LEARNING_RATE);
+    double beta1 = json.doubleValue("beta1", DEFAULT_BETA1);
+    double beta2 = json.doubleValue("beta2", DEFAULT_BETA2);
+    double epsilon = json.doubleValue("epsilon", DEFAULT_EPSILON);
+    return json.validated(() -> new AdamSpec(learningRate, beta1, beta2, epsilon));
+  }
+
+  @Override
+  public void writeJson(ObjectNode json) {
+    json.put("type", TYPE);
+    json.put("learningRate", learningRate);
+    json.put("beta1", beta1);
+    json.put("beta2", beta2);
+    json.put("epsilon", epsilon);
   }
 
   private static void requireDecay(String name, double value) {

@@ -1,5 +1,9 @@
 package dev.chorus.core.optim;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.spec.SpecReader;
+import java.util.List;
+
 /**
  * Hyperparameters of {@link Momentum}: type {@code "momentum"} (classical) or {@code "nesterov"}. The
  * default learning rate is {@link SgdSpec}'s divided by the {@code 1/(1 − μ) = 10} that momentum
@@ -19,6 +23,22 @@ public record MomentumSpec(double learningRate, double momentum, boolean nestero
     if (!(momentum >= 0 && momentum < 1)) {
       throw new IllegalArgumentException(type(nesterov) + " momentum must be in [0, 1), got " + momentum);
     }
+  }
+
+  /** Reads {@code {"type":"momentum"|"nesterov","learningRate":0.005,"momentum":0.9}}. */
+  static MomentumSpec fromJson(SpecReader json) {
+    json.requireKnownKeys(List.of("type", "learningRate", "momentum"));
+    double learningRate = json.doubleValue("learningRate", DEFAULT_LEARNING_RATE);
+    double momentum = json.doubleValue("momentum", DEFAULT_MOMENTUM);
+    boolean nesterov = json.string("type").equals(NESTEROV_TYPE);
+    return json.validated(() -> new MomentumSpec(learningRate, momentum, nesterov));
+  }
+
+  @Override
+  public void writeJson(ObjectNode json) {
+    json.put("type", type());
+    json.put("learningRate", learningRate);
+    json.put("momentum", momentum);
   }
 
   private static String type(boolean nesterov) {

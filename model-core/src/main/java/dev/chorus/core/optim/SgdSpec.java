@@ -1,5 +1,9 @@
 package dev.chorus.core.optim;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.spec.SpecReader;
+import java.util.List;
+
 /** Hyperparameters of plain {@link Sgd}. */
 public record SgdSpec(double learningRate) implements OptimizerSpec {
 
@@ -11,6 +15,19 @@ public record SgdSpec(double learningRate) implements OptimizerSpec {
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new IllegalArgumentException("sgd learningRate must be finite and > 0, got " + learningRate);
     }
+  }
+
+  /** Reads {@code {"type":"sgd","learningRate":0.05}}; a missing key takes its default. */
+  static SgdSpec fromJson(SpecReader json) {
+    json.requireKnownKeys(List.of("type", "learningRate"));
+    double learningRate = json.doubleValue("learningRate", DEFAULT_LEARNING_RATE);
+    return json.validated(() -> new SgdSpec(learningRate));
+  }
+
+  @Override
+  public void writeJson(ObjectNode json) {
+    json.put("type", TYPE);
+    json.put("learningRate", learningRate);
   }
 
   @Override

@@ -53,8 +53,8 @@ class AnnotatorEvictionTest {
   }
 
   /** 256 invented ids, one label each on items 0..255, fill every slot of the default 256. */
-  private static LabelModel fullOfFakes(String method, LabelModelSpec config) {
-    return fullOfFakes(LabelModels.create(method, spec(), config));
+  private static LabelModel fullOfFakes(LabelModelSpec config) {
+    return fullOfFakes(LabelModels.create(spec(), config));
   }
 
   private static LabelModel fullOfFakes(LabelModel model) {
@@ -68,7 +68,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void inventedAnnotatorsDoNotLockOutARealOne(String method) {
-    LabelModel model = fullOfFakes(method, LabelModelSpec.withMaxAnnotators(256));
+    LabelModel model = fullOfFakes(LabelModelSpec.withMaxAnnotators(method, 256));
     assertThat(model.annotatorCount()).isEqualTo(256);
 
     // The real annotator labels the fakes' items 0..159 again.
@@ -99,7 +99,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void evictedSlotsStartAfreshAndTheRealAnnotatorIsNeverEvicted(String method) {
-    LabelModel model = fullOfFakes(method, LabelModelSpec.withMaxAnnotators(256));
+    LabelModel model = fullOfFakes(LabelModelSpec.withMaxAnnotators(method, 256));
     for (int b = 0; b < 4; b++) {
       train(model, 256 + b * 16, 16, 1000 + b * 16, e -> "real");
     }
@@ -121,7 +121,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void annotatorsWithProtectedLabelsAreNeverEvicted(String method) throws Exception {
-    LabelModel model = LabelModels.create(method, spec(), new LabelModelSpec(2, 64, 1000, 4, 3));
+    LabelModel model = LabelModels.create(spec(), new LabelModelSpec(method, 2, 64, 1000, 4, 3));
     train(model, 0, 6, 0, e -> e % 2 == 0 ? "a" : "b");
     byte[] before = model.toBytes();
     assertThat(model.firstRefusedAnnotator(new String[] {"z"}, 1)).isEqualTo("z");
@@ -136,7 +136,7 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void annotatorsOfTheSameMinibatchAreNotEvicted(String method) {
-    LabelModel model = LabelModels.create(method, spec(), new LabelModelSpec(2, 64, 1000, 4, 3));
+    LabelModel model = LabelModels.create(spec(), new LabelModelSpec(method, 2, 64, 1000, 4, 3));
     train(model, 0, 2, 0, e -> e == 0 ? "a" : "b");
     assertThat(model.firstRefusedAnnotator(new String[] {"a", "c"}, 2)).as("b may go").isNull();
     assertThat(model.firstRefusedAnnotator(new String[] {"a", "c", "d"}, 3)).isEqualTo("d");
@@ -147,8 +147,8 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void evictionsReplayExactlyAfterARestore(String method) {
-    LabelModelSpec config = new LabelModelSpec(8, 64, 1000, 4, 5);
-    LabelModel model = LabelModels.create(method, spec(), config);
+    LabelModelSpec config = new LabelModelSpec(method, 8, 64, 1000, 4, 5);
+    LabelModel model = LabelModels.create(spec(), config);
     LabelModel restored = null;
     for (int b = 0; b < 30; b++) {
       int first = b * 8;
@@ -169,9 +169,9 @@ class AnnotatorEvictionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("methods")
   void aRejectedMinibatchUndoesItsEvictions(String method) {
-    LabelModelSpec config = LabelModelSpec.withMaxAnnotators(256);
-    LabelModel model = fullOfFakes(LabelModels.create(method, spec("relu"), config));
-    LabelModel reference = fullOfFakes(LabelModels.create(method, spec("relu"), config));
+    LabelModelSpec config = LabelModelSpec.withMaxAnnotators(method, 256);
+    LabelModel model = fullOfFakes(LabelModels.create(spec("relu"), config));
+    LabelModel reference = fullOfFakes(LabelModels.create(spec("relu"), config));
     byte[] before = model.toBytes();
     float[] x = Arrays.copyOfRange(DATA.x(), 300 * DIM, 316 * DIM);
     Arrays.fill(x, 4 * DIM, 5 * DIM, Float.MAX_VALUE);

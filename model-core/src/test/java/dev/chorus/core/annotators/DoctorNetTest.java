@@ -122,7 +122,7 @@ class DoctorNetTest {
     GaussianBlobs data = GaussianBlobs.generate(2000, DIM, K, 21);
     AnnotatorPool pool = pool();
     LabelStream stream = pool.label(data.labels(), new int[] {3}, 22);
-    LabelModel model = LabelModels.create(name, mlp(), LabelModelSpec.withMaxAnnotators(8));
+    LabelModel model = LabelModels.create(mlp(), LabelModelSpec.withMaxAnnotators(name, 8));
     train(model, data, pool, stream, 0, stream.size() / 2);
     byte[] bytes = bytes(model);
     LabelModel restored = LabelModels.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
@@ -150,7 +150,8 @@ class DoctorNetTest {
   void rejectsBodiesItCannotTrain() {
     ModelSpec dropout =
         ModelSpec.mlp(DIM, K, List.of(HiddenLayerSpec.of(16, ActivationFunction.RELU).withDropout(0.2)));
-    assertThatThrownBy(() -> new DoctorNetLabelModel(dropout, LabelModelSpec.withMaxAnnotators(2)))
+    assertThatThrownBy(() ->
+        new DoctorNetLabelModel(dropout, LabelModelSpec.withMaxAnnotators(DoctorNetLabelModel.NAME, 2)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dropout=0.2");
   }
 
@@ -219,7 +220,7 @@ class DoctorNetTest {
   /** {@code steps} doctor-net steps of SGD({@code lr}) on 32 labels of one annotator, then its predictions on 20 examples. */
   private static float[] after(ModelSpec spec, double lr, int steps, GaussianBlobs data) {
     LabelModel model = new DoctorNetLabelModel(spec.withOptimizer(new dev.chorus.core.optim.SgdSpec(lr)),
-        LabelModelSpec.withMaxAnnotators(2));
+        LabelModelSpec.withMaxAnnotators(DoctorNetLabelModel.NAME, 2));
     long[] items = new long[32];
     String[] who = new String[32];
     for (int e = 0; e < 32; e++) {

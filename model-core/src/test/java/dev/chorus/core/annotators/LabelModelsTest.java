@@ -83,7 +83,7 @@ class LabelModelsTest {
 
   @Test
   void rejectsAFormatNewerThanItReads() {
-    byte[] saved = LabelModels.create(NaiveLabelModel.NAME, spec(), LabelModelSpec.withMaxAnnotators(2)).toBytes();
+    byte[] saved = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 2)).toBytes();
     saved[7] = (byte) (LabelModels.FORMAT_VERSION + 1);
     assertThatThrownBy(() -> LabelModels.fromBytes(saved)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("label model: expected format 1.." + LabelModels.FORMAT_VERSION + ", stream has "
@@ -104,7 +104,8 @@ class LabelModelsTest {
 
   @Test
   void majorityTrainsOnTheModeOfTheItemsLabelsSoFar() {
-    MajorityLabelModel model = new MajorityLabelModel(spec(), LabelModelSpec.withMaxAnnotators(5));
+    MajorityLabelModel model =
+        new MajorityLabelModel(spec(), LabelModelSpec.withMaxAnnotators(MajorityLabelModel.NAME, 5));
     float[] x = new float[3 * DIM];
     model.train(x, new long[] {7, 7, 7}, new String[] {"a", "b", "c"}, new int[] {1, 2, 2}, 3);
     int[] slots = new int[16];
@@ -128,7 +129,7 @@ class LabelModelsTest {
     AnnotatorPool pool = new AnnotatorPool(people);
     GaussianBlobs data = GaussianBlobs.generate(4000, DIM, K, 11);
     LabelStream stream = pool.label(data.labels(), new int[] {3, 5}, 12);
-    LabelModel model = LabelModels.create(DawidSkeneLabelModel.NAME, spec(), LabelModelSpec.withMaxAnnotators(10));
+    LabelModel model = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(DawidSkeneLabelModel.NAME, 10));
     train(model, data, pool, stream, 2);
 
     double error = 0;
@@ -143,7 +144,7 @@ class LabelModelsTest {
     assertThat(worstExpert).isGreaterThan(model.annotator("spammer-0").reliability())
         .isGreaterThan(model.annotator("spammer-1").reliability());
     assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.05));
-    LabelModel naive = LabelModels.create(NaiveLabelModel.NAME, spec(), LabelModelSpec.withMaxAnnotators(10));
+    LabelModel naive = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 10));
     train(naive, data, pool, stream, 2);
     assertThat(accuracy(model, data)).isGreaterThan(accuracy(naive, data));
   }
@@ -154,7 +155,7 @@ class LabelModelsTest {
     AnnotatorPool pool = new AnnotatorPool(smallPool());
     GaussianBlobs data = GaussianBlobs.generate(300, DIM, K, 3);
     LabelStream stream = pool.label(data.labels(), 4);
-    LabelModel model = LabelModels.create(name, spec(), LabelModelSpec.withMaxAnnotators(10));
+    LabelModel model = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(name, 10));
     train(model, data, pool, stream, 1);
     byte[] bytes = bytes(model);
     LabelModel restored = LabelModels.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
@@ -171,7 +172,7 @@ class LabelModelsTest {
   @ParameterizedTest
   @MethodSource("names")
   void unseenAnnotatorGetsTheIdentityLeaningPrior(String name) {
-    LabelModel model = LabelModels.create(name, spec(), LabelModelSpec.withMaxAnnotators(3));
+    LabelModel model = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(name, 3));
     AnnotatorModel prior = model.annotator("nobody");
     assertThat(prior.labelsSeen()).isZero();
     assertThat(prior.confusion()[1][1]).isEqualTo(ConfusionEstimates.DEFAULT_PRIOR_DIAGONAL);
@@ -183,7 +184,7 @@ class LabelModelsTest {
   @ParameterizedTest
   @MethodSource("names")
   void annotatorsPastTheBoundAreRejectedWithoutChangingState(String name) throws IOException {
-    LabelModel model = LabelModels.create(name, spec(), LabelModelSpec.withMaxAnnotators(2));
+    LabelModel model = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(name, 2));
     float[] x = new float[3 * DIM];
     model.train(x, new long[] {1, 2}, new String[] {"a", "b"}, new int[] {0, 1}, 2);
     byte[] before = bytes(model);
@@ -200,7 +201,7 @@ class LabelModelsTest {
     AnnotatorPool pool = new AnnotatorPool(smallPool());
     GaussianBlobs data = GaussianBlobs.generate(100, DIM, K, 3);
     LabelStream stream = pool.label(data.labels(), 2);
-    LabelModel model = LabelModels.create(spec().withLabelModel(name, LabelModelSpec.withMaxAnnotators(10)));
+    LabelModel model = LabelModels.create(spec().withLabelModel(LabelModelSpec.withMaxAnnotators(name, 10)));
     assertThat(model.name()).isEqualTo(name);
     assertThat(model.steps()).isZero();
     assertThat(model.knowsAnnotator("good")).isFalse();
@@ -261,7 +262,7 @@ class LabelModelsTest {
 
   @Test
   void unknownMethodIsNamed() {
-    assertThatThrownBy(() -> LabelModels.create("vote", spec(), LabelModelSpec.withMaxAnnotators(2)))
+    assertThatThrownBy(() -> LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators("vote", 2)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"vote\"").hasMessageContaining("naive");
   }
 

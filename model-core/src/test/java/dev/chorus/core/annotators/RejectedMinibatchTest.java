@@ -48,9 +48,9 @@ class RejectedMinibatchTest {
   @ParameterizedTest(name = "{0}, standardize={1}, poison {2}")
   @MethodSource("cases")
   void aRejectedMinibatchLeavesTheWholeLabelModelUnchanged(String method, boolean standardize, float poison) {
-    LabelModelSpec config = new LabelModelSpec(8, 10, 40, 3);
-    LabelModel model = LabelModels.create(method, spec(standardize), config);
-    LabelModel reference = LabelModels.create(method, spec(standardize), config);
+    LabelModelSpec config = new LabelModelSpec(method, 8, 10, 40, 3);
+    LabelModel model = LabelModels.create(spec(standardize), config);
+    LabelModel reference = LabelModels.create(spec(standardize), config);
     for (int batch = 0; batch < 3; batch++) {
       train(model, batch, null);
       train(reference, batch, null);

@@ -73,7 +73,7 @@ class SavedLabelModelCompatibilityTest {
     ModelSpec classifier = method.equals(DawidSkeneLabelModel.NAME) ? ModelSpec.softmaxRegression(4, 3)
         : ModelSpec.mlp(4, 3, List.of(HiddenLayerSpec.of(6, ActivationFunction.TANH)));
     assertThat(model.spec()).isEqualTo(classifier.withBatchSize(8).withOptimizer(AdamSpec.withLearningRate(0.05))
-        .withSeed(5).withLabelModel(method, new LabelModelSpec(4, 64, 1000, 4)));
+        .withSeed(5).withLabelModel(new LabelModelSpec(method, 4, 64, 1000, 4)));
     assertThat(model.name()).isEqualTo(method);
     assertThat(model.steps()).isEqualTo(3);
     assertThat(model.examplesSeen()).isEqualTo(24);

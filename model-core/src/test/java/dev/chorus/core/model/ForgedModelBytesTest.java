@@ -225,7 +225,7 @@ class ForgedModelBytesTest {
     assertThat(SavedModels.read(learner.toBytes()).toBytes()).isEqualTo(learner.toBytes());
     ModelSpec softmax = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":3,\"numClasses\":3}");
     for (String method : LabelModels.NAMES) {
-      LabelModel model = LabelModels.create(method, softmax, LabelModelSpec.withMaxAnnotators(5));
+      LabelModel model = LabelModels.create(softmax, LabelModelSpec.withMaxAnnotators(method, 5));
       assertThat(SavedModels.read(model.toBytes()).toBytes()).as(method).isEqualTo(model.toBytes());
     }
   }

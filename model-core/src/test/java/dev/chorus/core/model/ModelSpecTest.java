@@ -39,10 +39,10 @@ class ModelSpecTest {
   void minimalSpecUsesDefaults() {
     ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":3,\"numClasses\":2}");
     assertThat(spec).isEqualTo(ModelSpec.softmaxRegression(3, 2));
-    assertThat(spec.batchSize()).isEqualTo(ModelSpec.DEFAULT_BATCH_SIZE);
-    assertThat(spec.optimizer()).isEqualTo(ModelSpec.DEFAULT_OPTIMIZER).isEqualTo(AdamSpec.defaults());
-    assertThat(spec.standardize()).isEqualTo(ModelSpec.DEFAULT_STANDARDIZE);
-    assertThat(spec.seed()).isEqualTo(ModelSpec.DEFAULT_SEED);
+    assertThat(spec.batchSize()).isEqualTo(TrainingSpec.DEFAULT_BATCH_SIZE);
+    assertThat(spec.optimizer()).isEqualTo(TrainingSpec.DEFAULT_OPTIMIZER).isEqualTo(AdamSpec.defaults());
+    assertThat(spec.standardize()).isEqualTo(TrainingSpec.DEFAULT_STANDARDIZE);
+    assertThat(spec.seed()).isEqualTo(TrainingSpec.DEFAULT_SEED);
   }
 
   @Test
@@ -102,30 +102,29 @@ class ModelSpecTest {
   void labelModelIsOptionalAndRoundTripsWithItsBounds() {
     String base = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3";
     assertThat(ModelSpec.parse(base + "}").labelModel()).isNull();
-    assertThat(ModelSpec.parse(base + "}").labelModelSpec()).isNull();
     assertThat(ModelSpec.parse(base + "}").toJson()).doesNotContain("labelModel");
 
     ModelSpec byName = ModelSpec.parse(base + ",\"labelModel\":\"dawid-skene\"}");
-    assertThat(byName.labelModel()).isEqualTo("dawid-skene");
-    assertThat(byName.labelModelSpec())
-        .isEqualTo(LabelModelSpec.withMaxAnnotators(ModelSpec.DEFAULT_MAX_ANNOTATORS));
+    assertThat(byName.labelModel()).isEqualTo(LabelModelSpec.of("dawid-skene"))
+        .isEqualTo(LabelModelSpec.withMaxAnnotators("dawid-skene", LabelModelSpec.DEFAULT_MAX_ANNOTATORS));
     assertThat(ModelSpec.parse(byName.toJson())).isEqualTo(byName).hasSameHashCodeAs(byName);
     assertThat(byName).isNotEqualTo(ModelSpec.parse(base + "}"));
 
     ModelSpec bounded = ModelSpec.parse(base + ",\"labelModel\":{\"method\":\"majority\",\"maxAnnotators\":5,"
         + "\"historyItems\":100,\"historyMaxAge\":5000000000,\"maxLabelsPerItem\":3,\"protectedLabels\":7}}");
-    assertThat(bounded.labelModelSpec()).isEqualTo(new LabelModelSpec(5, 100, 5_000_000_000L, 3, 7));
+    assertThat(bounded.labelModel()).isEqualTo(new LabelModelSpec("majority", 5, 100, 5_000_000_000L, 3, 7));
     assertThat(bounded.toJson()).endsWith("\"labelModel\":{\"method\":\"majority\",\"maxAnnotators\":5,"
         + "\"historyItems\":100,\"historyMaxAge\":5000000000,\"maxLabelsPerItem\":3,\"protectedLabels\":7}}");
     assertThat(ModelSpec.parse(bounded.toJson())).isEqualTo(bounded);
-    assertThat(bounded.withLabelModel(null, null)).isEqualTo(ModelSpec.parse(base + "}"));
+    assertThat(bounded.withLabelModel(null)).isEqualTo(ModelSpec.parse(base + "}"));
+    assertThat(ModelSpec.parse(base + "}").withLabelModel(bounded.labelModel())).isEqualTo(bounded);
   }
 
   @Test
   void whetherTheLabelModelFitsTheClassifierIsLeftToTheAnnotatorsSide() {
     // The model side parses any known method; LabelModels.check judges the fit (LabelModelsTest).
     assertThat(ModelSpec.parse("{\"algorithm\":\"linear-regression\",\"inputDim\":4,"
-        + "\"labelModel\":\"dawid-skene\"}").labelModel()).isEqualTo("dawid-skene");
+        + "\"labelModel\":\"dawid-skene\"}").labelModel().method()).isEqualTo("dawid-skene");
   }
 
   /** {@code base} with {@code entry}'s key replaced, or {@code entry} appended if its key is new. */

@@ -1,0 +1,91 @@
+package dev.chorus.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Pins what {@link ModelSpec#parse} makes of a corpus of spec documents: the canonical {@link ModelSpec#toJson()}
+ * of each valid one, byte for byte (saved models and savepoints embed it), and the message of each invalid one,
+ * including which error a document with several is reported for. The corpus was recorded with the parser as it
+ * stood before the spec types owned their JSON (issue 15); it holds every spec embedded in the committed fixtures
+ * (model-core's saved models and jobs' savepoints train-v1 and train-v2). Lines are {@code input TAB output},
+ * where an output starting with {@code "! "} is the expected message.
+ */
+class ModelSpecJsonCorpusTest {
+
+  private static final String CORPUS = "spec-json/v1/corpus.tsv";
+
+  record Case(String input, String expected) {
+    @Override
+    public String toString() {
+      return input;
+    }
+  }
+
+  static List<Case> corpus() throws IOException {
+    try (InputStream in = Objects.requireNonNull(ModelSpecJsonCorpusTest.class.getResourceAsStream(CORPUS))) {
+      List<Case> cases = new ArrayList<>();
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        int tab = line.indexOf('\t');
+        cases.add(new Case(line.substring(0, tab), line.substring(tab + 1)));
+      }
+      return cases;
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("corpus")
+  void parseThenToJsonGivesTheRecordedOutput(Case c) {
+    String actual;
+    try {
+      actual = ModelSpec.parse(c.input()).toJson();
+    } catch (IllegalArgumentException e) {
+      actual = "! " + e.getMessage();
+    }
+    assertThat(actual).isEqualTo(c.expected());
+  }
+
+  @Test
+  void corpusCoversEverySpecInTheSavedModelFixtures() throws IOException, URISyntaxException {
+    List<String> inputs = corpus().stream().map(Case::input).toList();
+    Path root = Path.of(ModelSpecJsonCorpusTest.class.getResource("/dev/chorus/core").toURI());
+    List<String> embedded = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path file : files.filter(p -> p.toString().endsWith(".bin")).toList()) {
+        embedded.addAll(specsIn(Files.readAllBytes(file)));
+      }
+    }
+    assertThat(embedded).as("specs embedded in saved-model fixtures").hasSizeGreaterThanOrEqualTo(7);
+    assertThat(inputs).containsAll(embedded);
+  }
+
+  /** Each balanced JSON object starting with {@code {"algorithm"} in {@code bytes} (specs are ASCII). */
+  private static List<String> specsIn(byte[] bytes) {
+    String text = new String(bytes, StandardCharsets.ISO_8859_1);
+    List<String> specs = new ArrayList<>();
+    for (int at = text.indexOf("{\"algorithm\""); at >= 0; at = text.indexOf("{\"algorithm\"", at + 1)) {
+      int depth = 0;
+      for (int i = at; i < text.length(); i++) {
+        depth += text.charAt(i) == '{' ? 1 : text.charAt(i) == '}' ? -1 : 0;
+        if (depth == 0) {
+          specs.add(text.substring(at, i + 1));
+          break;
+        }
+      }
+    }
+    return specs;
+  }
+}
