@@ -26,12 +26,13 @@ final class UiCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1",
+    @Option(names = {"--host", "--ui-host"}, defaultValue = "127.0.0.1",
             description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0: every "
                     + "interface).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8090", description = "Port (default: ${DEFAULT-VALUE}; 0: any free one).")
+    @Option(names = {"--port", "--ui-port"}, defaultValue = "8090",
+            description = "Port (default: ${DEFAULT-VALUE}; 0: any free one). Configuration key: ui-port.")
     int port;
 
     @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
