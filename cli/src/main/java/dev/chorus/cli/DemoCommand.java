@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chorus.cli.data.ExampleLabeling;
 import dev.chorus.cli.data.FashionMnist;
+import dev.chorus.cli.ui.Dashboard;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.annotators.SimulatedAnnotator;
 import dev.chorus.core.blas.Blas;
@@ -76,6 +77,13 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Port of the Flink web UI; 0 takes the first free one from 8081 (default).")
     int webUiPort;
 
+    @Option(names = "--no-ui", description = "Do not start the dashboard (chorus ui) beside Flink's web UI.")
+    boolean noUi;
+
+    @Option(names = "--ui-port", defaultValue = "0",
+            description = "Port of the dashboard; 0 takes the first free one from 8090 (default).")
+    int uiPort;
+
     @Option(names = "--dataset", paramLabel = "shipped|debian|DIR", defaultValue = "auto",
             description = "Fashion-MNIST to stream: 'shipped' (the 10,000-image test split in the repo), 'debian' "
                     + "(the 60,000-image training set of Debian's dataset-fashion-mnist package), or a directory "
@@ -95,6 +103,9 @@ public final class DemoCommand implements Callable<Integer> {
     private final PrintStream out = System.out;
 
     private final AtomicBoolean stopping = new AtomicBoolean();
+
+    /** The running dashboard, null without one. */
+    private volatile Dashboard dashboard;
 
     @Override
     public Integer call() throws Exception {
@@ -120,10 +131,13 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("Chorus demo: %,d images from %s, %s%n", data.size(), data.name(), labels.describe());
         Blas.get(); // chooses the backend now, so that its log line comes before the progress bars
 
+        // Resources close in reverse: the dashboard's readers stop before the broker they read from.
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build();
-                LocalFlinkCluster flink = startBoth(broker)) {
+                LocalFlinkCluster flink = startBoth(broker);
+                AutoCloseable ui = this::closeDashboard) {
             Thread cleanup = new Thread(() -> {
                 stopping.set(true);
+                closeDashboard();
                 closeQuietly(flink);
                 closeQuietly(broker);
             }, "chorus-demo-shutdown");
@@ -131,7 +145,11 @@ public final class DemoCommand implements Callable<Integer> {
 
             TrainSettings settings = settings(broker.bootstrapServers(), labels.spec());
             createTopics(broker, settings);
-            out.printf("Kafka (KRaft) at %s; Flink web UI at %s%n", broker.bootstrapServers(), flink.webUi());
+            dashboard = noUi ? null : Dashboard.start(broker.bootstrapServers(), Map.of(),
+                    new Dashboard.Topics(settings.modelsTopic().name(), settings.annotatorsTopic().name(),
+                            settings.deadLetterTopic().name()), "127.0.0.1", uiPorts());
+            out.printf("Kafka (KRaft) at %s; Flink web UI at %s%s%n", broker.bootstrapServers(), flink.webUi(),
+                    dashboard == null ? "" : "; dashboard at " + dashboard.url());
 
             int malformed = produce(broker.bootstrapServers(), settings, data, labels);
 
@@ -185,6 +203,17 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void closeDashboard() {
+        if (dashboard != null) {
+            dashboard.close();
+        }
+    }
+
+    /** The dashboard's port, or the first free one of 8090-8190, as Flink's web UI takes one from 8081. */
+    private int[] uiPorts() {
+        return uiPort > 0 ? new int[] {uiPort} : java.util.stream.IntStream.rangeClosed(8090, 8190).toArray();
     }
 
     private LocalFlinkCluster startBoth(EmbeddedKafkaBroker broker) throws Exception {

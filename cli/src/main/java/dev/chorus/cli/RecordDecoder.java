@@ -20,7 +20,7 @@ import org.apache.avro.specific.SpecificRecord;
  * is read as JSON, of the expected type or, when none is expected, of the one type whose schema it fits.
  * Not thread-safe (it keeps one codec per type and format).
  */
-final class RecordDecoder {
+public final class RecordDecoder {
 
     private static final int AVRO_HEADER = 10;
 
@@ -28,7 +28,7 @@ final class RecordDecoder {
     private final Map<RecordKind, RecordCodec<? extends SpecificRecord>> json = new EnumMap<>(RecordKind.class);
 
     /** A decoded record and what it was on the wire; {@code fingerprint} is empty for JSON. */
-    record Decoded(RecordKind kind, WireFormat format, OptionalLong fingerprint, SpecificRecord record) {}
+    public record Decoded(RecordKind kind, WireFormat format, OptionalLong fingerprint, SpecificRecord record) {}
 
     /** Whether {@code bytes} start like Avro single-object encoding. */
     static boolean isAvro(byte[] bytes) {
@@ -40,7 +40,7 @@ final class RecordDecoder {
      *
      * @throws RecordDecodingException saying why the bytes are no (such) Chorus record
      */
-    Decoded decode(byte[] bytes, RecordKind expected) {
+    public Decoded decode(byte[] bytes, RecordKind expected) {
         return isAvro(bytes) ? decodeAvro(bytes, expected) : decodeJson(bytes, expected);
     }
 

@@ -15,7 +15,7 @@ import org.apache.avro.specific.SpecificRecord;
 import picocli.CommandLine;
 
 /** The five Chorus record types, by the names the command line uses for them. */
-enum RecordKind {
+public enum RecordKind {
     EXAMPLE("example", Example.class, Example.getClassSchema()),
     PREDICTION("prediction", Prediction.class, Prediction.getClassSchema()),
     MODEL("model", ModelSnapshot.class, ModelSnapshot.getClassSchema()),

@@ -1,0 +1,265 @@
+package dev.chorus.cli.ui;
+
+import dev.chorus.cli.RecordDecoder;
+import dev.chorus.cli.RecordKind;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import io.javalin.Javalin;
+import io.javalin.http.sse.SseClient;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.util.JavalinBindException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dashboard of {@code chorus ui} and {@code chorus demo}: one thread per Chorus topic (models, annotators, dead
+ * letters) reads it from the beginning, committed records only, into a {@link DashboardView}; a Javalin server
+ * serves the page (HTML and JavaScript from the classpath, ECharts from its WebJar), the view as JSON at
+ * {@code /api/view}, and pushes each new view to the open pages as Server-Sent Events at {@code /api/events}.
+ * Read-only: every route is a GET. A topic that does not exist yet is waited for; the page says so.
+ */
+public final class Dashboard implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Dashboard.class);
+
+    /** How often open pages are sent the view when it changed: live, without a message per record. */
+    private static final Duration PUSH_INTERVAL = Duration.ofMillis(500);
+    /** How long to wait before looking again for a topic that does not exist. */
+    private static final Duration TOPIC_RETRY = Duration.ofSeconds(2);
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    /** Where the page is on the classpath. */
+    static final String PAGE = "/dev/chorus/cli/ui/page";
+
+    /** The topics the dashboard reads. */
+    public record Topics(String models, String annotators, String deadLetters) {}
+
+    private final DashboardView view = new DashboardView();
+    private final List<SseClient> pages = new CopyOnWriteArrayList<>();
+    private final List<Thread> readers = new ArrayList<>();
+    private final ScheduledExecutorService pusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chorus-ui-push");
+        t.setDaemon(true);
+        return t;
+    });
+    private final String bootstrapServers;
+    private final Map<String, String> kafkaProperties;
+    private volatile boolean stopped;
+    private Javalin server;
+    private URI url;
+    private long pushed = -1;
+
+    private Dashboard(String bootstrapServers, Map<String, String> kafkaProperties) {
+        this.bootstrapServers = bootstrapServers;
+        Map<String, String> settings = new HashMap<>(kafkaProperties);
+        // The dashboard only reads: asking for a missing topic must not create it.
+        settings.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        this.kafkaProperties = Map.copyOf(settings);
+    }
+
+    /**
+     * Starts reading {@code topics} and serving the page on {@code host}, on the first of {@code ports} that is free
+     * (0: any free port).
+     *
+     * @throws IllegalStateException naming the ports when none of them is free
+     */
+    public static Dashboard start(String bootstrapServers, Map<String, String> kafkaProperties, Topics topics,
+            String host, int... ports) {
+        Dashboard dashboard = new Dashboard(bootstrapServers, kafkaProperties);
+        dashboard.serve(host, ports);
+        dashboard.read("models", topics.models(), RecordKind.MODEL);
+        dashboard.read("annotators", topics.annotators(), RecordKind.ANNOTATOR);
+        dashboard.read("dead letters", topics.deadLetters(), RecordKind.DEAD_LETTER);
+        dashboard.pusher.scheduleWithFixedDelay(dashboard::push, PUSH_INTERVAL.toMillis(), PUSH_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        return dashboard;
+    }
+
+    /** The page's address. */
+    public URI url() {
+        return url;
+    }
+
+    private void serve(String host, int... ports) {
+        for (int port : ports) {
+            Javalin app = Javalin.create(config -> {
+                config.startup.showJavalinBanner = false;
+                config.startup.showOldJavalinVersionWarning = false;
+                config.staticFiles.add(files -> {
+                    files.hostedPath = "/";
+                    files.directory = PAGE;
+                    files.location = Location.CLASSPATH;
+                });
+                config.staticFiles.enableWebjars();
+                config.routes.get("/api/view", ctx -> ctx.contentType("application/json").result(view.toJson()));
+                config.routes.sse("/api/events", this::connected);
+            });
+            try {
+                server = app.start(host, port);
+                url = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + "/");
+                return;
+            } catch (JavalinBindException taken) {
+                app.stop();
+            }
+        }
+        throw new IllegalStateException("cannot serve the dashboard on " + host + ": ports " + describe(ports)
+                + " are taken");
+    }
+
+    /** A page opened the event stream: it gets the view now and each change after. */
+    private void connected(SseClient page) {
+        page.keepAlive();
+        page.onClose(() -> pages.remove(page));
+        String json = view.toJson();
+        synchronized (page) {
+            page.sendEvent("view", json);
+        }
+        pages.add(page);
+    }
+
+    private void push() {
+        long revision = view.revision();
+        if (revision == pushed || pages.isEmpty()) {
+            return;
+        }
+        pushed = revision;
+        String json = view.toJson();
+        for (SseClient page : pages) {
+            synchronized (page) {
+                if (page.terminated()) {
+                    pages.remove(page);
+                } else {
+                    page.sendEvent("view", json);
+                }
+            }
+        }
+    }
+
+    private void read(String role, String topic, RecordKind kind) {
+        Thread reader = new Thread(() -> follow(role, topic, kind), "chorus-ui-" + role.replace(' ', '-'));
+        reader.setDaemon(true);
+        readers.add(reader);
+        reader.start();
+    }
+
+    /** Reads {@code topic} from the beginning into the view until stopped; waits for the topic if it is missing. */
+    private void follow(String role, String topic, RecordKind kind) {
+        RecordDecoder decoder = new RecordDecoder();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                TopicReader.committedReader(bootstrapServers, kafkaProperties), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = awaitPartitions(consumer, role, topic);
+            if (partitions.isEmpty()) {
+                return;
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            view.following(role, topic);
+            while (!stopped) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    accept(r, kind, decoder);
+                }
+            }
+        } catch (KafkaException e) {
+            // Access denied, a broken connection setting: the page says why this topic stopped being read.
+            LOG.warn("Dashboard stopped reading {}", topic, e);
+            view.unavailable(role, topic, "stopped reading: " + e.getMessage());
+        }
+    }
+
+    private List<TopicPartition> awaitPartitions(KafkaConsumer<byte[], byte[]> consumer, String role, String topic) {
+        while (!stopped) {
+            List<PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                infos = List.of();
+            }
+            if (!infos.isEmpty()) {
+                List<TopicPartition> partitions = new ArrayList<>();
+                infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                return partitions;
+            }
+            view.unavailable(role, topic, "topic does not exist (yet) at " + bootstrapServers);
+            try {
+                Thread.sleep(TOPIC_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return List.of();
+            }
+        }
+        return List.of();
+    }
+
+    private void accept(ConsumerRecord<byte[], byte[]> r, RecordKind kind, RecordDecoder decoder) {
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        Object record = null;
+        if (r.value() != null) {
+            try {
+                record = decoder.decode(r.value(), kind).record();
+            } catch (RecordDecodingException e) {
+                view.undecodable(r.topic(), r.partition() + "@" + r.offset(), e.getMessage());
+                return;
+            }
+        }
+        switch (kind) {
+            case MODEL -> view.model(key, (ModelSnapshot) record);
+            case ANNOTATOR -> view.annotator(key, (AnnotatorModel) record);
+            case DEAD_LETTER -> {
+                if (record == null) {
+                    view.undecodable(r.topic(), r.partition() + "@" + r.offset(), "a tombstone, not a dead letter");
+                } else {
+                    view.deadLetter((DeadLetter) record);
+                }
+            }
+            default -> throw new IllegalArgumentException("the dashboard does not read " + kind + " topics");
+        }
+    }
+
+    private static String describe(int... ports) {
+        StringBuilder s = new StringBuilder();
+        for (int port : ports) {
+            s.append(s.length() == 0 ? "" : ",").append(port);
+        }
+        return ports.length > 3 ? ports[0] + "-" + ports[ports.length - 1] : s.toString();
+    }
+
+    /** Stops serving and reading (each reader within one poll); open pages see the stream end. */
+    @Override
+    public void close() {
+        stopped = true;
+        pusher.shutdownNow();
+        if (server != null) {
+            server.stop();
+        }
+        for (Thread reader : readers) {
+            try {
+                reader.join(Duration.ofSeconds(15).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

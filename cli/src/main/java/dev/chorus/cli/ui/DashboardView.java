@@ -1,0 +1,324 @@
+package dev.chorus.cli.ui;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the dashboard shows, kept in memory from the Chorus topics and handed to the page as JSON: per task, each
+ * variant's learning curve (prequential accuracy, and loss when the snapshots carry it, over examples seen) and
+ * latest model version, a leaderboard when a task has several variants, and the annotators' confusion matrices;
+ * dead letters by field and reason. Bounded whatever the topics hold: the last points of each series, a few
+ * distinct reasons and the latest letters of each field. A tombstone deletes its key, as compaction will.
+ * Thread-safe: one consumer thread per topic writes, the web server reads.
+ */
+public final class DashboardView {
+
+    /** Points kept per curve, distinct reasons per dead-letter field, latest letters per field. */
+    static final int MAX_POINTS = 2000;
+    static final int MAX_REASONS = 20;
+    static final int RECENT = 10;
+
+    /** The metric names the train job writes in {@link ModelSnapshot#getMetrics()}. */
+    static final String ACCURACY = "prequentialAccuracy";
+    static final String LOSS = "prequentialLoss";
+
+    /** The dead-letter field of a record rejected as a whole (undecodable, too large). */
+    static final String WHOLE_RECORD = "(record)";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private final int maxPoints;
+    private final int maxReasons;
+    private final int recent;
+
+    private final Map<String, Task> tasks = new TreeMap<>();
+    /** Record key to (task, name), so that a tombstone, which carries only its key, finds what it deletes. */
+    private final Map<String, String[]> modelKeys = new HashMap<>();
+    private final Map<String, String[]> annotatorKeys = new HashMap<>();
+    private final Map<String, Field> deadLetterFields = new HashMap<>();
+    private final Map<String, TopicStatus> topics = new LinkedHashMap<>();
+    private long deadLetters;
+    private long revision;
+
+    public DashboardView() {
+        this(MAX_POINTS, MAX_REASONS, RECENT);
+    }
+
+    DashboardView(int maxPoints, int maxReasons, int recent) {
+        this.maxPoints = maxPoints;
+        this.maxReasons = maxReasons;
+        this.recent = recent;
+    }
+
+    /** A model snapshot read under {@code key} ({@code task/variant}); null is a tombstone (a reset model). */
+    public synchronized void model(String key, ModelSnapshot snapshot) {
+        revision++;
+        if (snapshot == null) {
+            String[] id = modelKeys.remove(key);
+            if (id != null) {
+                task(id[0]).variants.remove(id[1]);
+                dropIfEmpty(id[0]);
+            }
+            return;
+        }
+        modelKeys.put(key, new String[] {snapshot.getTask(), snapshot.getVariant()});
+        Variant v = task(snapshot.getTask()).variants.computeIfAbsent(snapshot.getVariant(), n -> new Variant());
+        v.latest = snapshot;
+        v.snapshots++;
+        Map<String, Double> metrics = snapshot.getMetrics();
+        if (metrics.containsKey(ACCURACY)) {
+            add(v.accuracy, snapshot.getExamplesSeen(), metrics.get(ACCURACY));
+        }
+        if (metrics.containsKey(LOSS)) {
+            add(v.loss, snapshot.getExamplesSeen(), metrics.get(LOSS));
+        }
+    }
+
+    /** An annotator's model read under {@code key} ({@code task/annotator}); null is a tombstone (evicted). */
+    public synchronized void annotator(String key, AnnotatorModel model) {
+        revision++;
+        if (model == null) {
+            String[] id = annotatorKeys.remove(key);
+            if (id != null) {
+                task(id[0]).annotators.remove(id[1]);
+                dropIfEmpty(id[0]);
+            }
+            return;
+        }
+        annotatorKeys.put(key, new String[] {model.getTask(), model.getAnnotator()});
+        task(model.getTask()).annotators.put(model.getAnnotator(), model);
+    }
+
+    /** A record of the dead-letter topic. */
+    public synchronized void deadLetter(DeadLetter letter) {
+        revision++;
+        deadLetters++;
+        String name = letter.getField() == null ? WHOLE_RECORD : letter.getField();
+        Field field = deadLetterFields.computeIfAbsent(name, n -> new Field());
+        field.count++;
+        if (field.reasons.containsKey(letter.getReason()) || field.reasons.size() < maxReasons) {
+            field.reasons.merge(letter.getReason(), 1L, Long::sum);
+        } else {
+            field.otherReasons++;
+        }
+        field.recent.addFirst(letter);
+        if (field.recent.size() > recent) {
+            field.recent.removeLast();
+        }
+    }
+
+    /** The {@code role} topic (models, annotators, dead letters) is {@code topic} and is being read. */
+    public synchronized void following(String role, String topic) {
+        revision++;
+        TopicStatus status = topics.computeIfAbsent(role, r -> new TopicStatus(topic));
+        status.problem = null;
+    }
+
+    /** The {@code role} topic cannot be read now, and why (it does not exist yet, access denied...). */
+    public synchronized void unavailable(String role, String topic, String problem) {
+        revision++;
+        topics.computeIfAbsent(role, r -> new TopicStatus(topic)).problem = problem;
+    }
+
+    /** A record of {@code topic} at {@code where} (partition@offset) that is no Chorus record, and why. */
+    public synchronized void undecodable(String topic, String where, String reason) {
+        revision++;
+        for (TopicStatus status : topics.values()) {
+            if (status.topic.equals(topic)) {
+                status.undecodable++;
+                status.lastUndecodable = where + ": " + reason;
+            }
+        }
+    }
+
+    /** Moves on every change: the server pushes the page a new view only when it moved. */
+    public synchronized long revision() {
+        return revision;
+    }
+
+    /** The whole view as the page reads it. */
+    public synchronized String toJson() {
+        ObjectNode root = NODES.objectNode();
+        ArrayNode topicsJson = root.putArray("topics");
+        topics.forEach((role, s) -> {
+            ObjectNode t = topicsJson.addObject().put("role", role).put("topic", s.topic)
+                    .put("undecodable", s.undecodable);
+            t.put("lastUndecodable", s.lastUndecodable);
+            t.put("problem", s.problem);
+        });
+        ArrayNode tasksJson = root.putArray("tasks");
+        tasks.forEach((name, task) -> tasksJson.add(taskJson(name, task)));
+        root.set("deadLetters", deadLettersJson());
+        try {
+            return MAPPER.writeValueAsString(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the dashboard view cannot be written as JSON", e);
+        }
+    }
+
+    private ObjectNode taskJson(String name, Task task) {
+        ObjectNode json = NODES.objectNode().put("task", name);
+        ArrayNode variants = json.putArray("variants");
+        task.variants.forEach((variantName, v) -> {
+            ModelSnapshot s = v.latest;
+            ObjectNode variant = variants.addObject().put("variant", variantName).put("version", s.getVersion())
+                    .put("examplesSeen", s.getExamplesSeen()).put("algorithm", s.getAlgorithm())
+                    .put("createdAt", s.getCreatedAt()).put("snapshots", v.snapshots);
+            variant.set("accuracy", points(v.accuracy));
+            if (!v.loss.isEmpty()) {
+                variant.set("loss", points(v.loss));
+            }
+        });
+        if (task.variants.size() > 1) {
+            ArrayNode board = json.putArray("leaderboard");
+            task.variants.entrySet().stream()
+                    .sorted(Comparator.comparingDouble((Map.Entry<String, Variant> e) -> latestAccuracy(e.getValue()))
+                            .reversed())
+                    .forEach(e -> number(board.addObject().put("variant", e.getKey())
+                            .put("version", e.getValue().latest.getVersion()), "prequentialAccuracy",
+                            e.getValue().latest.getMetrics().get(ACCURACY)));
+        }
+        ArrayNode annotators = json.putArray("annotators");
+        task.annotators.forEach((id, a) -> {
+            ObjectNode annotator = annotators.addObject().put("annotator", id).put("version", a.getVersion())
+                    .put("numClasses", a.getNumClasses()).put("labelsSeen", a.getLabelsSeen())
+                    .put("updatedAt", a.getUpdatedAt());
+            number(annotator, "reliability", a.getReliability());
+            number(annotator, "weight", a.getWeight());
+            annotator.set("confusion", confusion(a));
+        });
+        return json;
+    }
+
+    private ObjectNode deadLettersJson() {
+        ObjectNode json = NODES.objectNode().put("total", deadLetters);
+        ArrayNode fields = json.putArray("byField");
+        deadLetterFields.entrySet().stream()
+                .sorted(Map.Entry.<String, Field>comparingByValue(Comparator.comparingLong(f -> -f.count))
+                        .thenComparing(Map.Entry.comparingByKey()))
+                .forEach(e -> {
+                    Field f = e.getValue();
+                    ObjectNode field = fields.addObject().put("field", e.getKey()).put("count", f.count)
+                            .put("otherReasons", f.otherReasons);
+                    ArrayNode reasons = field.putArray("reasons");
+                    f.reasons.entrySet().stream()
+                            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                            .forEach(r -> reasons.addObject().put("reason", r.getKey()).put("count", r.getValue()));
+                    ArrayNode latest = field.putArray("recent");
+                    for (DeadLetter d : f.recent) {
+                        latest.addObject().put("topic", d.getTopic()).put("partition", d.getPartition())
+                                .put("offset", d.getOffset()).put("reason", d.getReason()).put("time", d.getTime());
+                    }
+                });
+        return json;
+    }
+
+    /** Rows of K labels: row = true class, column = given label, as the record packs them. */
+    private static ArrayNode confusion(AnnotatorModel a) {
+        float[] cells = Float32.unpack(a.getConfusion().duplicate());
+        int k = a.getNumClasses();
+        ArrayNode rows = NODES.arrayNode();
+        for (int row = 0; row < k; row++) {
+            ArrayNode cols = rows.addArray();
+            for (int col = 0; col < k; col++) {
+                int i = row * k + col;
+                // Shortest decimal of the float itself, not of its widening to double (0.1f, not 0.10000000149).
+                if (i < cells.length && Float.isFinite(cells[i])) {
+                    cols.add(Double.parseDouble(Float.toString(cells[i])));
+                } else {
+                    cols.addNull();
+                }
+            }
+        }
+        return rows;
+    }
+
+    private void add(Deque<double[]> series, long examples, Double value) {
+        series.addLast(new double[] {examples, value == null ? Double.NaN : value});
+        if (series.size() > maxPoints) {
+            series.removeFirst();
+        }
+    }
+
+    /** [[examples, value], ...]; a value JSON cannot hold (NaN before any example) is null. */
+    private static ArrayNode points(Deque<double[]> series) {
+        ArrayNode points = NODES.arrayNode();
+        for (double[] p : series) {
+            ArrayNode point = points.addArray().add((long) p[0]);
+            if (Double.isFinite(p[1])) {
+                point.add(p[1]);
+            } else {
+                point.addNull();
+            }
+        }
+        return points;
+    }
+
+    private static void number(ObjectNode json, String name, Double value) {
+        if (value != null && Double.isFinite(value)) {
+            json.put(name, value);
+        } else {
+            json.putNull(name);
+        }
+    }
+
+    private static double latestAccuracy(Variant v) {
+        Double accuracy = v.latest.getMetrics().get(ACCURACY);
+        return accuracy == null || !Double.isFinite(accuracy) ? Double.NEGATIVE_INFINITY : accuracy;
+    }
+
+    private Task task(String name) {
+        return tasks.computeIfAbsent(name, n -> new Task());
+    }
+
+    private void dropIfEmpty(String name) {
+        Task task = tasks.get(name);
+        if (task != null && task.variants.isEmpty() && task.annotators.isEmpty()) {
+            tasks.remove(name);
+        }
+    }
+
+    private static final class Task {
+        final Map<String, Variant> variants = new TreeMap<>();
+        final Map<String, AnnotatorModel> annotators = new TreeMap<>();
+    }
+
+    private static final class Variant {
+        ModelSnapshot latest;
+        long snapshots;
+        final Deque<double[]> accuracy = new ArrayDeque<>();
+        final Deque<double[]> loss = new ArrayDeque<>();
+    }
+
+    private static final class Field {
+        long count;
+        long otherReasons;
+        final Map<String, Long> reasons = new LinkedHashMap<>();
+        final Deque<DeadLetter> recent = new ArrayDeque<>();
+    }
+
+    private static final class TopicStatus {
+        final String topic;
+        long undecodable;
+        String lastUndecodable;
+        String problem;
+
+        TopicStatus(String topic) {
+            this.topic = topic;
+        }
+    }
+}

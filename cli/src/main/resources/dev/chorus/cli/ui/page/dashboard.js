@@ -1,0 +1,184 @@
+// The Chorus dashboard: renders the view that the server pushes (Server-Sent Events, event "view") whenever the
+// topics change. No build step: plain JavaScript and ECharts from its WebJar.
+(function () {
+  'use strict';
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  function fmt(x, digits) {
+    return x === null || x === undefined ? '–' : Number(x).toFixed(digits);
+  }
+
+  function table(node, head, rows) {
+    node.replaceChildren();
+    var tr = el('tr');
+    head.forEach(function (h) { tr.appendChild(el('th', {}, h)); });
+    node.appendChild(tr);
+    rows.forEach(function (row) {
+      var r = el('tr');
+      row.forEach(function (cell) {
+        r.appendChild(el('td', typeof cell === 'number' ? {'class': 'n'} : {}, String(cell)));
+      });
+      node.appendChild(r);
+    });
+  }
+
+  // The same element keeps its chart from one view to the next.
+  function chart(node) {
+    return echarts.getInstanceByDom(node) || echarts.init(node);
+  }
+
+  function disposeCharts(node) {
+    node.querySelectorAll('.curve, .heatmap').forEach(function (c) { echarts.dispose(c); });
+  }
+
+  function child(parent, selector, make) {
+    var found = Array.prototype.find.call(parent.children, function (c) { return c.matches(selector); });
+    if (!found) { found = make(); parent.appendChild(found); }
+    return found;
+  }
+
+  function curve(node, variants) {
+    var series = [];
+    var withLoss = variants.some(function (v) { return v.loss; });
+    variants.forEach(function (v) {
+      series.push({name: 'accuracy · ' + v.variant, type: 'line', yAxisIndex: 0, showSymbol: false, data: v.accuracy});
+      if (v.loss) {
+        series.push({name: 'loss · ' + v.variant, type: 'line', yAxisIndex: 1, showSymbol: false,
+          lineStyle: {type: 'dashed'}, data: v.loss});
+      }
+    });
+    var yAxis = [{type: 'value', name: 'prequential accuracy', nameLocation: 'middle', nameGap: 35, min: 0, max: 1}];
+    if (withLoss) { yAxis.push({type: 'value', name: 'prequential loss', nameLocation: 'middle', nameGap: 40}); }
+    chart(node).setOption({
+      animation: false,
+      title: {text: 'Learning curve', textStyle: {fontSize: 14}},
+      tooltip: {trigger: 'axis'},
+      legend: {top: 0, right: 0},
+      grid: {left: 60, right: withLoss ? 70 : 20, top: 40, bottom: 40},
+      xAxis: {type: 'value', name: 'examples seen', nameLocation: 'middle', nameGap: 25},
+      yAxis: yAxis,
+      series: series
+    }, true);
+  }
+
+  function heatmap(node, a) {
+    var k = a.numClasses, data = [], labels = [];
+    for (var i = 0; i < k; i++) { labels.push(String(i)); }
+    a.confusion.forEach(function (row, trueClass) {
+      row.forEach(function (p, given) { data.push([given, trueClass, p]); });
+    });
+    chart(node).setOption({
+      animation: false,
+      title: {text: a.annotator, textStyle: {fontSize: 12}},
+      tooltip: {formatter: function (p) {
+        return 'true ' + p.value[1] + ', labelled ' + p.value[0] + ': ' + fmt(p.value[2], 3);
+      }},
+      grid: {left: 45, right: 10, top: 25, bottom: 45},
+      xAxis: {type: 'category', data: labels, name: 'given label', nameLocation: 'middle', nameGap: 20},
+      yAxis: {type: 'category', data: labels, inverse: true, name: 'true class', nameLocation: 'middle', nameGap: 25},
+      visualMap: {min: 0, max: 1, show: false, inRange: {color: ['#f7fbff', '#08306b']}},
+      series: [{type: 'heatmap', data: data}]
+    }, true);
+  }
+
+  function renderTask(section, t) {
+    child(section, 'h2', function () { return el('h2', {}, 'Task ' + t.task); });
+    curve(child(section, '.curve', function () { return el('div', {'class': 'curve'}); }), t.variants);
+    var models = child(section, '.models', function () { return el('table', {'class': 'models'}); });
+    table(models, ['variant', 'model version', 'examples seen', 'algorithm', 'snapshots', 'published'],
+      t.variants.map(function (v) {
+        return [v.variant, v.version, v.examplesSeen, v.algorithm, v.snapshots, new Date(v.createdAt).toISOString()];
+      }));
+    if (t.leaderboard) {
+      child(section, 'h3.board', function () { return el('h3', {'class': 'board'}, 'Leaderboard'); });
+      table(child(section, '.leaderboard', function () { return el('table', {'class': 'leaderboard'}); }),
+        ['rank', 'variant', 'model version', 'prequential accuracy'],
+        t.leaderboard.map(function (v, i) { return [i + 1, v.variant, v.version, fmt(v.prequentialAccuracy, 4)]; }));
+    }
+    if (t.annotators.length) {
+      child(section, 'h3.ann', function () { return el('h3', {'class': 'ann'}, 'Annotators'); });
+      table(child(section, '.annotators', function () { return el('table', {'class': 'annotators'}); }),
+        ['annotator', 'version', 'reliability', 'weight', 'labels seen'],
+        t.annotators.map(function (a) {
+          return [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
+        }));
+      var maps = child(section, '.heatmaps', function () { return el('div', {'class': 'heatmaps'}); });
+      var names = t.annotators.map(function (a) { return a.annotator; });
+      Array.prototype.slice.call(maps.children).forEach(function (m) {
+        if (names.indexOf(m.dataset.annotator) < 0) { echarts.dispose(m); m.remove(); }
+      });
+      t.annotators.forEach(function (a) {
+        var node = Array.prototype.find.call(maps.children, function (m) { return m.dataset.annotator === a.annotator; });
+        if (!node) {
+          node = el('div', {'class': 'heatmap', 'title': 'confusion matrix of ' + a.annotator});
+          node.dataset.annotator = a.annotator;
+          maps.appendChild(node);
+        }
+        heatmap(node, a);
+      });
+    }
+  }
+
+  function renderTasks(tasks) {
+    var main = document.getElementById('tasks');
+    var names = tasks.map(function (t) { return t.task; });
+    Array.prototype.slice.call(main.children).forEach(function (s) {
+      if (names.indexOf(s.dataset.task) < 0) { disposeCharts(s); s.remove(); }
+    });
+    tasks.forEach(function (t) {
+      var section = Array.prototype.find.call(main.children, function (s) { return s.dataset.task === t.task; });
+      if (!section) {
+        section = el('section', {'class': 'task'});
+        section.dataset.task = t.task;
+        main.appendChild(section);
+      }
+      renderTask(section, t);
+    });
+    document.getElementById('no-tasks').hidden = tasks.length > 0;
+  }
+
+  function renderDeadLetters(d) {
+    document.getElementById('dead-letter-total').textContent = String(d.total);
+    var rows = [];
+    d.byField.forEach(function (f) {
+      f.reasons.forEach(function (r, i) { rows.push([i === 0 ? f.field : '', i === 0 ? f.count : '', r.reason, r.count]); });
+      if (f.otherReasons) { rows.push(['', '', '(other reasons)', f.otherReasons]); }
+    });
+    table(document.getElementById('dead-letter-fields'), ['field', 'dead letters', 'reason', 'count'], rows);
+  }
+
+  function renderTopics(topics) {
+    var list = document.getElementById('topics');
+    list.replaceChildren();
+    topics.forEach(function (t) {
+      if (t.problem) { list.appendChild(el('li', {}, t.topic + ': ' + t.problem)); }
+      if (t.undecodable) {
+        list.appendChild(el('li', {}, t.topic + ': ' + t.undecodable + ' records that are no Chorus record, the last at '
+          + t.lastUndecodable));
+      }
+    });
+  }
+
+  function render(view) {
+    renderTopics(view.topics);
+    renderTasks(view.tasks);
+    renderDeadLetters(view.deadLetters);
+  }
+
+  var status = document.getElementById('status');
+  var events = new EventSource('/api/events');
+  events.addEventListener('view', function (e) {
+    status.textContent = 'live, updated ' + new Date().toLocaleTimeString();
+    render(JSON.parse(e.data));
+  });
+  events.onerror = function () { status.textContent = 'disconnected from chorus ui; retrying…'; };
+  window.addEventListener('resize', function () {
+    document.querySelectorAll('.curve, .heatmap').forEach(function (c) { chart(c).resize(); });
+  });
+}());

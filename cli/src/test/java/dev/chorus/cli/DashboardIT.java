@@ -1,0 +1,193 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.chorus.jobs.EmbeddedKafkaExtension;
+import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.LabeledDataset;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.jobs.train.TrainJob;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.Example;
+import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import picocli.CommandLine;
+
+/**
+ * {@code chorus ui} in a real browser: the dashboard is opened in headless Chromium (Debian's {@code chromium} and
+ * {@code chromium-driver}, driven by Selenium) before a train job with a label model runs on a real broker and
+ * MiniCluster, and shows, as the records arrive (pushed to the page by Server-Sent Events), what a person would
+ * see: the task, its learning curve with points, an annotator's K x K confusion heatmap, and as many dead letters
+ * as the topic holds. Saves a screenshot to {@code target/dashboard.png} (the README shows a copy).
+ * Without Chromium the test is skipped, unless CHORUS_REQUIRE_BROWSER=true (as CI sets), which makes it fail.
+ */
+class DashboardIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, JobTestSupport.failFast());
+
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Duration DEADLINE = Duration.ofMinutes(3);
+    static final Pattern URL = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+/)");
+    static final String TASK = "crowd";
+    static final int K = 3;
+
+    static final String SPEC = """
+            {"algorithm":"softmax-regression","inputDim":4,"numClasses":3,"batchSize":8,
+             "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":3,
+             "labelModel":"dawid-skene"}""";
+
+    @Test
+    void thePageShowsTheTaskItsLearningCurveAnAnnotatorsHeatmapAndTheDeadLetters() throws Exception {
+        boolean browser = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if ("true".equals(System.getenv("CHORUS_REQUIRE_BROWSER"))) {
+            assertThat(browser).as(CHROMIUM + " and " + CHROMEDRIVER + " (CHORUS_REQUIRE_BROWSER=true)").isTrue();
+        }
+        assumeTrue(browser, "Chromium is not installed (apt-get install chromium chromium-driver); this test opens "
+                + "the dashboard in it");
+
+        String bootstrap = KAFKA.broker().bootstrapServers();
+        TrainSettings settings = new TrainSettings()
+                .bootstrapServers(bootstrap)
+                .groupId("dashboard-it")
+                .specs(TaskSpecs.ofDefault(SPEC))
+                .checkpointIntervalMs(500)
+                .snapshotEveryBatches(2)
+                .snapshotIntervalMs(0)
+                .batchTimeoutMs(0)
+                .annotatorPublishIntervalMs(0)
+                .bounded(true)
+                .parallelism(1);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 1);
+
+        StringWriter uiOut = new StringWriter();
+        CommandLine ui = ChorusCli.commandLine(CliRun.noConfig());
+        ui.setOut(new PrintWriter(uiOut, true));
+        ui.setErr(new PrintWriter(uiOut, true));
+        Thread server = new Thread(() -> ui.execute("ui", "--bootstrap-servers", bootstrap, "--port", "0"),
+                "dashboard-it-ui");
+        server.start();
+        WebDriver driver = null;
+        try {
+            String url = awaitUrl(uiOut, server);
+            driver = chromium();
+            driver.manage().window().setSize(new Dimension(1280, 1800));
+            // Opened before any record exists: what follows reaches the page live.
+            driver.get(url);
+
+            produce(settings);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            TrainJob.build(env, settings);
+            env.execute("dashboard-it");
+            int deadLetters = TopicReader.readAllRecords(bootstrap, Map.of(), settings.deadLetterTopic().name()).size();
+            assertThat(deadLetters).as("records on the dead-letter topic").isEqualTo(2);
+
+            JavascriptExecutor js = (JavascriptExecutor) driver;
+            WebDriverWait wait = new WebDriverWait(driver, DEADLINE);
+            String task = "[data-task='" + TASK + "']";
+            wait.until(d -> !d.findElements(By.cssSelector(task + " h2")).isEmpty());
+            assertThat(driver.findElement(By.cssSelector(task + " h2")).getText()).contains(TASK);
+
+            // Points of the drawn accuracy curve, read from the chart itself.
+            String curvePoints = "var el = document.querySelector(\"" + task + " .curve\");"
+                    + "var c = el && echarts.getInstanceByDom(el); if (!c) return 0;"
+                    + "var s = c.getOption().series.filter(function (x) { return x.name.indexOf('accuracy') >= 0; });"
+                    + "return s.length ? s[0].data.filter(function (p) { return p[1] !== null; }).length : 0;";
+            wait.until(d -> ((Number) js.executeScript(curvePoints)).longValue() >= 2);
+            assertThat(((Number) js.executeScript(curvePoints)).longValue()).as("learning-curve points")
+                    .isGreaterThanOrEqualTo(2);
+
+            String heatmapCells = "var el = document.querySelector(\"" + task + " .heatmap\");"
+                    + "var c = el && echarts.getInstanceByDom(el); return c ? c.getOption().series[0].data.length : 0;";
+            wait.until(d -> ((Number) js.executeScript(heatmapCells)).longValue() > 0);
+            assertThat(((Number) js.executeScript(heatmapCells)).longValue()).as("heatmap cells of an annotator")
+                    .isEqualTo(K * K);
+
+            String shown = "#dead-letter-total";
+            wait.until(d -> String.valueOf(deadLetters).equals(d.findElement(By.cssSelector(shown)).getText()));
+            assertThat(driver.findElement(By.cssSelector(shown)).getText()).as("dead letters shown")
+                    .isEqualTo(String.valueOf(deadLetters));
+            assertThat(driver.findElement(By.id("dead-letters")).getText()).as("grouped by field")
+                    .contains("label").contains("(record)");
+
+            Path screenshot = Path.of("target", "dashboard.png");
+            Files.write(screenshot, ((ChromeDriver) driver).getScreenshotAs(OutputType.BYTES));
+            assertThat(Files.size(screenshot)).isPositive();
+        } finally {
+            if (driver != null) {
+                driver.quit();
+            }
+            server.interrupt();
+            server.join(Duration.ofSeconds(30).toMillis());
+        }
+        assertThat(server.isAlive()).as("chorus ui stops when interrupted").isFalse();
+    }
+
+    /** 200 labelled examples, each labelled by one of three annotators, and two records the job must reject. */
+    private static void produce(TrainSettings settings) throws Exception {
+        LabeledDataset data = SyntheticBlobs.generate(200, 4, K, 11);
+        try (ExampleProducer producer = new ExampleProducer(settings.bootstrapServers(), Map.of())) {
+            for (int row = 0; row < data.size(); row++) {
+                Example e = ExampleProducer.example(data, row, TASK, "item", 0);
+                e.setAnnotator("annotator-" + row % 3);
+                producer.send(settings.examplesTopic(), e);
+            }
+            Example badLabel = ExampleProducer.example(data, 0, TASK, "bad-label", 0);
+            badLabel.setLabel(7);
+            producer.send(settings.examplesTopic(), badLabel);
+            producer.sendRaw(settings.examplesTopic().name(), "bad-bytes",
+                    "not an example".getBytes(StandardCharsets.UTF_8));
+            producer.flush();
+        }
+    }
+
+    private static String awaitUrl(StringWriter out, Thread server) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (System.nanoTime() < deadline && server.isAlive()) {
+            Matcher m = URL.matcher(out.toString());
+            if (m.find()) {
+                return m.group(1);
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("chorus ui printed no URL; it printed: " + out);
+    }
+
+    /** Debian's Chromium through Debian's chromedriver: a driver path given, so Selenium Manager never runs. */
+    private static WebDriver chromium() {
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
+                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+}
