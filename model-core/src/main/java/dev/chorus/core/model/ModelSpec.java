@@ -178,7 +178,8 @@ public final class ModelSpec {
       throw new IllegalArgumentException(
           "ModelSpec key 'algorithm': expected one of " + ALGORITHMS + ", got \"" + d.algorithm + "\"");
     }
-    requireAtLeast("inputDim", d.inputDim, 1);
+    // A label-only task (no features) does pure truth inference: its label model's prior is the class distribution.
+    requireAtLeast("inputDim", d.inputDim, d.labelModel != null ? 0 : 1);
     this.algorithm = d.algorithm;
     this.inputDim = d.inputDim;
     this.numClasses = validNumClasses(d);
