@@ -78,4 +78,17 @@ class ExampleValidatorTest {
         assertThat(regression.check().check(valid().setLabel(null).setTarget(Double.NaN).build()).reason())
                 .isEqualTo("field 'target': expected a finite number, got NaN");
     }
+
+    @Test
+    void aLabelOnlyTaskTakesExamplesWithoutFeaturesAndRejectsFeatures() {
+        TaskSpecs labelOnly = TaskSpecs.ofDefault("{\"algorithm\":\"softmax-regression\",\"inputDim\":0,"
+                + "\"numClasses\":3,\"labelModel\":\"dawid-skene\"}");
+        Example.Builder noFeatures = valid().setFeatures(Float32.pack(new float[0])).setAnnotator("a1");
+        assertThat(labelOnly.check().check(noFeatures.build())).isNull();
+        ExampleValidator.Rejection features = labelOnly.check().check(valid().setAnnotator("a1").build());
+        assertThat(features.field()).isEqualTo("features");
+        assertThat(features.reason()).isEqualTo("field 'features': expected 0 float32 values, got 4");
+        assertThat(labelOnly.check().check(noFeatures.setLabel(3).build()).reason())
+                .isEqualTo("field 'label': expected a class index in [0, 3), got 3");
+    }
 }

@@ -24,6 +24,7 @@ public enum ChorusTopic {
     PREDICTIONS(DefaultNames.PREDICTIONS, "example id", false, 6, days(7)),
     MODELS(DefaultNames.MODELS, "task/variant", true, 1, null),
     ANNOTATORS(DefaultNames.ANNOTATORS, "task/annotator", true, 1, null),
+    CONSENSUS(DefaultNames.CONSENSUS, "task/item", true, 1, null),
     DEAD_LETTERS(DefaultNames.DEAD_LETTERS, "the rejected record's key", false, 1, days(30));
 
     /** The default names as compile-time constants, for option annotations ({@code defaultValue}). */
@@ -32,6 +33,7 @@ public enum ChorusTopic {
         public static final String PREDICTIONS = "chorus.predictions";
         public static final String MODELS = "chorus.models";
         public static final String ANNOTATORS = "chorus.annotators";
+        public static final String CONSENSUS = "chorus.consensus";
         public static final String DEAD_LETTERS = "chorus.dead-letters";
 
         private DefaultNames() {}
@@ -102,19 +104,20 @@ public enum ChorusTopic {
         return new NewTopic(name, partitions, (short) 1).configs(configs);
     }
 
-    /** This role's topic name in {@code settings}; empty for annotators unless they are train settings. */
+    /** This role's topic name in {@code settings}; empty for annotators and consensus unless they are train settings. */
     public Optional<String> name(JobSettings<?> settings) {
         return Optional.ofNullable(switch (this) {
             case EXAMPLES -> settings.examplesTopic().name();
             case PREDICTIONS -> settings.predictionsTopic().name();
             case MODELS -> settings.modelsTopic().name();
             case ANNOTATORS -> settings instanceof TrainSettings train ? train.annotatorsTopic().name() : null;
+            case CONSENSUS -> settings instanceof TrainSettings train ? train.consensusTopic().name() : null;
             case DEAD_LETTERS -> settings.deadLetterTopic().name();
         });
     }
 
     /**
-     * The topics of {@code settings} (annotators only for the train job), each with {@code partitions.applyAsInt(role)}
+     * The topics of {@code settings} (annotators and consensus only for the train job), each with {@code partitions.applyAsInt(role)}
      * partitions and its configs.
      */
     public static List<NewTopic> newTopics(JobSettings<?> settings, ToIntFunction<ChorusTopic> partitions) {

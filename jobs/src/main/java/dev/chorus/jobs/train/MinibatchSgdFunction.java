@@ -17,6 +17,7 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.codec.RecordCodec;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeSet;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -69,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * {@code maxAnnotators} slots are taken, a new annotator evicts the least recently seen one with fewer than
  * {@code protectedLabels} labels (counted: {@code annotatorEvictions}), and a published one gets a tombstone on
  * {@link #ANNOTATOR_MODELS}; a label from a new annotator when none may be
- * evicted goes to the dead-letter side output (the example is still predicted).
+ * evicted goes to the dead-letter side output (the example is still predicted). Each labelled item's
+ * {@link Consensus} goes to {@link #CONSENSUS} when its labels changed, as often as annotator models, and when a
+ * snapshot's recheck finds its most likely class moved ({@link ConsensusLedger}).
  *
  * <p>Tasks are bounded ({@link TaskBound}): a task with a spec of its own or on the allow-list is always admitted,
  * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
@@ -90,6 +94,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
      */
     public static final OutputTag<Either<String, AnnotatorModel>> ANNOTATOR_MODELS = new OutputTag<>(
             "annotator-models", Types.EITHER(Types.STRING, AvroTypes.of(AnnotatorModel.class)));
+    /** Each labelled item's consensus over its true class, for the compacted consensus topic. */
+    public static final OutputTag<Consensus> CONSENSUS = new OutputTag<>("consensus", AvroTypes.of(Consensus.class));
     /** Records of tasks past the task bound, and labels past a label model's annotator bound, with their reason. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
 
@@ -119,6 +125,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     private transient Counter rejected;
     private transient Counter snapshots;
     private transient Counter annotatorModels;
+    private transient Counter consensusRecords;
     private transient Counter deadLetters;
     private transient Counter annotatorDeadLetters;
     private transient Counter annotatorEvictions;
@@ -164,6 +171,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         rejected = getRuntimeContext().getMetricGroup().counter("minibatchesRejected");
         snapshots = getRuntimeContext().getMetricGroup().counter("modelSnapshots");
         annotatorModels = getRuntimeContext().getMetricGroup().counter("annotatorModels");
+        consensusRecords = getRuntimeContext().getMetricGroup().counter("consensusRecords");
         annotatorEvictions = getRuntimeContext().getMetricGroup().counter("annotatorEvictions");
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         annotatorDeadLetters = getRuntimeContext().getMetricGroup().addGroup("deadLetters").counter("annotator");
@@ -388,6 +396,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         if (s.batchFill == 0) {
             return;
         }
+        int predictedFrom = s.batchPredicted;
         predictBatch(s, ctx.getCurrentKey(), ctx.timerService().currentProcessingTime(), out);
         try {
             if (s.labelModel != null) {
@@ -402,6 +411,11 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                         ? s.labelModel.annotatorIds() : null;
                 long evictions = s.labelModel.annotatorEvictions();
                 s.labelModel.train(s.batchFeatures, s.batchItems, trainAnnotators, s.batchLabels, s.batchFill);
+                if (s.labelModel.history() != null) {
+                    for (int i = 0; i < s.batchFill; i++) {
+                        s.consensus.labelled(s.batchItems[i], s.batchIds[i], s.labelModel.history().maxItems());
+                    }
+                }
                 if (s.labelModel.annotatorEvictions() != evictions) {
                     List<TrainerState.Eviction> evicted = s.evictedSince(before);
                     annotatorEvictions.inc(evicted.size());
@@ -430,6 +444,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         }
         if (s.labelModel != null) {
             publishAnnotators(s, ctx.getCurrentKey(), ctx, false);
+            publishConsensus(s, ctx.getCurrentKey(), ctx, false, predictedFrom);
         }
         s.batchFill = 0;
         s.batchPredicted = 0;
@@ -475,8 +490,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             String id = ids.get(a);
             long labels = s.labelModel.labelsSeen(id);
             boolean published = s.annotatorPublishedVersion[a] > 0;
-            if (!all && (labels == s.annotatorPublishedLabels[a]
-                    || published && now - s.annotatorPublishedAt[a] < annotatorPublishIntervalMs)) {
+            if (!due(all, labels != s.annotatorPublishedLabels[a], published, s.annotatorPublishedAt[a], now,
+                    annotatorPublishIntervalMs)) {
                 continue;
             }
             ctx.output(ANNOTATOR_MODELS, Either.Right(annotatorRecord(task, s.labelModel.annotator(id), version, now)));
@@ -485,6 +500,28 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             s.annotatorPublishedLabels[a] = labels;
             annotatorModels.inc();
         }
+    }
+
+    /** Rate limit of annotator and consensus records: all on a snapshot, else changed and not published lately. */
+    static boolean due(boolean all, boolean changed, boolean published, long publishedAt, long now, long intervalMs) {
+        return all || changed && (!published || now - publishedAt >= intervalMs);
+    }
+
+    /**
+     * Publishes the consensus of items whose labels changed, as {@link #due} allows (prior: the prediction of the
+     * minibatch just trained, rows from {@code predictedFrom}, else the class prior); on a snapshot every pending one
+     * and a bounded recheck ({@link ConsensusLedger#recheck}).
+     */
+    private void publishConsensus(TrainerState s, String task, Context ctx, boolean all, int predictedFrom) {
+        long now = ctx.timerService().currentProcessingTime();
+        LongFunction<float[]> priors = s.model.inputDim() == 0 ? item -> null
+                : ConsensusLedger.priors(s.batchItems, predictedFrom, s.batchFill, batchOutputs, s.model.outputDim());
+        long published = s.consensus.publishPending(s.labelModel, task, s.version(), now, annotatorPublishIntervalMs,
+                all, priors, c -> ctx.output(CONSENSUS, c));
+        if (all) {
+            published += s.consensus.recheck(s.labelModel, task, s.version(), now, c -> ctx.output(CONSENSUS, c));
+        }
+        consensusRecords.inc(published);
     }
 
     /** The key of an annotator's records on the compacted annotators topic. */
@@ -556,6 +593,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         snapshots.inc();
         if (s.labelModel != null) {
             publishAnnotators(s, task, ctx, true);
+            publishConsensus(s, task, ctx, true, s.batchFill);
         }
     }
 }

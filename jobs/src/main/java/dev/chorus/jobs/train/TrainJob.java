@@ -8,6 +8,7 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -40,6 +41,7 @@ public final class TrainJob {
     public static final String UID_MODELS_SINK = "models-sink";
     public static final String UID_DEAD_LETTERS_SINK = "dead-letters-sink";
     public static final String UID_ANNOTATORS_SINK = "annotators-sink";
+    public static final String UID_CONSENSUS_SINK = "consensus-sink";
 
     private TrainJob() {}
 
@@ -61,13 +63,14 @@ public final class TrainJob {
                 KafkaIO.deadLetterSink(settings),
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
                         a -> MinibatchSgdFunction.annotatorKey(a.getTask(), a.getAnnotator()), "annotators"),
+                KafkaIO.sink(settings, settings.consensusTopic(), c -> c.getTask() + "/" + c.getItem(), "consensus"),
                 settings);
     }
 
     /** The topology, independent of where records come from and go to. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Sink<Prediction> predictions, Sink<ModelSnapshot> models, Sink<DeadLetter> deadLetters,
-            Sink<Either<String, AnnotatorModel>> annotators, TrainSettings settings) {
+            Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus, TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
 
@@ -89,6 +92,8 @@ public final class TrainJob {
                 .uid(UID_MODELS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.ANNOTATOR_MODELS).sinkTo(annotators).name("annotator-models")
                 .uid(UID_ANNOTATORS_SINK);
+        predicted.getSideOutput(MinibatchSgdFunction.CONSENSUS).sinkTo(consensus).name("consensus")
+                .uid(UID_CONSENSUS_SINK);
         decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
                 .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("dead-letters")

@@ -4,6 +4,7 @@ import dev.chorus.jobs.JobOptions;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,6 +45,14 @@ public final class TrainJobOptions extends JobOptions {
                     + "of a task's annotators (default: ${DEFAULT-VALUE}).")
     long annotatorPublishIntervalMs;
 
+    @Option(names = "--consensus-topic", defaultValue = ChorusTopic.DefaultNames.CONSENSUS,
+            description = "Where label-model tasks publish each item's consensus over its true class (compacted, key "
+                    + "task/item; rate-limited by --annotator-publish-interval-ms; default: ${DEFAULT-VALUE}).")
+    String consensusTopic;
+
+    @Option(names = "--consensus-format", description = "Wire format of the consensus topic (default: --format).")
+    String consensusFormat;
+
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static TrainSettings parse(String[] args) {
         TrainJobOptions options = new TrainJobOptions();
@@ -59,7 +68,8 @@ public final class TrainJobOptions extends JobOptions {
                 .batchTimeoutMs(batchTimeoutMs)
                 .annotatorsTopic(new Topic<>(annotatorsTopic, AnnotatorModel.class,
                         formatOr(annotatorsFormat, wireFormat())))
-                .annotatorPublishIntervalMs(annotatorPublishIntervalMs);
+                .annotatorPublishIntervalMs(annotatorPublishIntervalMs)
+                .consensusTopic(new Topic<>(consensusTopic, Consensus.class, formatOr(consensusFormat, wireFormat())));
     }
 
     /** A spec given inline, or {@code @path} to read it from a file. */

@@ -4,6 +4,7 @@ import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.Objects;
 
@@ -28,6 +29,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private Topic<AnnotatorModel> annotatorsTopic =
             new Topic<>(ChorusTopic.DefaultNames.ANNOTATORS, AnnotatorModel.class, WireFormat.AVRO);
     private long annotatorPublishIntervalMs = DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS;
+    private Topic<Consensus> consensusTopic =
+            new Topic<>(ChorusTopic.DefaultNames.CONSENSUS, Consensus.class, WireFormat.AVRO);
 
     public TrainSettings() {
         super("chorus-train");
@@ -40,6 +43,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public int prequentialWindow() { return prequentialWindow; }
     public Topic<AnnotatorModel> annotatorsTopic() { return annotatorsTopic; }
     public long annotatorPublishIntervalMs() { return annotatorPublishIntervalMs; }
+    public Topic<Consensus> consensusTopic() { return consensusTopic; }
 
     public TrainSettings specs(TaskSpecs v) { specs = Objects.requireNonNull(v); return this; }
     /** Publish a model snapshot after every N minibatch updates. */
@@ -53,6 +57,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings annotatorsTopic(Topic<AnnotatorModel> v) { annotatorsTopic = Objects.requireNonNull(v); return this; }
     /** Publish a changed annotator at most this often (each model snapshot also publishes every annotator). */
     public TrainSettings annotatorPublishIntervalMs(long v) { annotatorPublishIntervalMs = nonNegative("annotatorPublishIntervalMs", v); return this; }
+    /** Where label-model tasks publish each item's consensus (compacted, key = task/item), as often as annotators. */
+    public TrainSettings consensusTopic(Topic<Consensus> v) { consensusTopic = Objects.requireNonNull(v); return this; }
 
     @Override
     public TrainSettings validate() {

@@ -65,6 +65,8 @@ public final class TrainerState {
     long[] annotatorPublishedVersion = new long[0];
     long[] annotatorPublishedAt = new long[0];
     long[] annotatorPublishedLabels = new long[0];
+    /** Label-model tasks: each item's consensus record, published and owed. */
+    ConsensusLedger consensus = new ConsensusLedger();
     /** Scratch of {@link #admitsAnnotator}; not state. */
     private String[] admissionScratch = new String[0];
 
@@ -188,6 +190,7 @@ public final class TrainerState {
         c.annotatorPublishedVersion = annotatorPublishedVersion.clone();
         c.annotatorPublishedAt = annotatorPublishedAt.clone();
         c.annotatorPublishedLabels = annotatorPublishedLabels.clone();
+        c.consensus = consensus.copy();
         return c;
     }
 }

@@ -1,5 +1,6 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.annotators.ItemLabelHistory;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.io.BinaryState;
@@ -19,17 +20,18 @@ import org.apache.flink.core.memory.DataOutputView;
  * live rows: features, then per row the class label or the real target, the weight, the Kafka partition and
  * offset, the example id, event time and annotator, and for a label model the item key; then how many rows were
  * predicted already), the prequential window, the operator's bookkeeping and, for a label model, when each
- * annotator's model was last published.
+ * annotator's model was last published and each item's consensus ledger ({@link ConsensusLedger}).
  *
  * <p>Layout 1 (the first release) had no label models, no row coordinates and predicted each example on arrival;
- * it is still read, with coordinates -1 and its open minibatch marked as predicted. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * it is still read, with coordinates -1 and its open minibatch marked as predicted. Layout 2 had no consensus
+ * ledger; it is read with an empty one. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     private static final long serialVersionUID = 1L;
 
     /** Layout version of what this serializer writes after the learner. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
     @Override
     public boolean isImmutableType() {
@@ -110,13 +112,14 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
                 out.writeLong(s.annotatorPublishedAt[a]);
                 out.writeLong(s.annotatorPublishedLabels[a]);
             }
+            s.consensus.writeTo(out);
         }
     }
 
     @Override
     public TrainerState deserialize(DataInputView in) throws IOException {
         int version = in.readInt();
-        if (version != 1 && version != FORMAT_VERSION) {
+        if (version < 1 || version > FORMAT_VERSION) {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         boolean labelModel = version >= 2 && in.readBoolean();
@@ -201,6 +204,10 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
                 s.annotatorPublishedVersion[a] = in.readLong();
                 s.annotatorPublishedAt[a] = in.readLong();
                 s.annotatorPublishedLabels[a] = in.readLong();
+            }
+            if (version >= 3) {
+                ItemLabelHistory history = model.history();
+                s.consensus = ConsensusLedger.readFrom(in, history == null ? 0 : history.maxItems());
             }
         }
         return s;

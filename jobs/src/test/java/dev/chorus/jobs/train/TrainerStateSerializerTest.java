@@ -152,6 +152,6 @@ class TrainerStateSerializerTest {
         assertThatThrownBy(() -> {
             out.writeInt(99);
             new TrainerStateSerializer().deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
-        }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1..2, got 99");
+        }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1..3, got 99");
     }
 }

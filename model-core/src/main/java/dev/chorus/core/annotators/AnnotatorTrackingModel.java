@@ -1,5 +1,6 @@
 package dev.chorus.core.annotators;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -106,6 +107,34 @@ abstract class AnnotatorTrackingModel implements LabelModel {
   @Override
   public List<String> annotatorIds() {
     return registry.ids();
+  }
+
+  @Override
+  public ItemConsensus consensus(long item, float[] prior) {
+    ItemLabelHistory history = history();
+    if (history == null) {
+      return null;
+    }
+    int[] slots = new int[history.maxLabelsPerItem()];
+    int[] labels = new int[slots.length];
+    int count = history.labels(item, slots, labels);
+    if (count == 0) {
+      return null;
+    }
+    int k = numClasses();
+    double[] p = estimates.classPrior();
+    if (prior != null) {
+      for (int c = 0; c < k; c++) {
+        p[c] = prior[c];
+      }
+    }
+    double[] posterior = new double[k];
+    ItemConsensus.posterior(p, estimates.confusions(), k, slots, labels, count, posterior);
+    List<String> annotators = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      annotators.add(registry.id(slots[i]));
+    }
+    return new ItemConsensus(posterior, ItemConsensus.argmax(posterior), count, annotators);
   }
 
   /** Annotators have no averaging weight unless a method overrides {@link #weightOf}. */

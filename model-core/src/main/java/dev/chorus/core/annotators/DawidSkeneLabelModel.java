@@ -14,7 +14,8 @@ import java.util.Arrays;
  *
  * <p>Until the classifier has trained on {@link #WARMUP_EXAMPLES} examples, the E-step uses a uniform prior
  * instead of its predictions: a freshly initialised classifier is confidently wrong at random, and letting it
- * steer the first posteriors rotates the confusions into a permutation of the classes (label switching).
+ * steer the first posteriors rotates the confusions into a permutation of the classes (label switching). A
+ * label-only task ({@code inputDim} 0) has no classifier to ask: its prior is the running class distribution.
  */
 public final class DawidSkeneLabelModel extends ClassifierLabelModel {
 
@@ -25,6 +26,7 @@ public final class DawidSkeneLabelModel extends ClassifierLabelModel {
   public static final long WARMUP_EXAMPLES = 2000;
 
   private final float[] uniform;
+  private final float[] runningPrior;
 
   public DawidSkeneLabelModel(ModelSpec spec, LabelModelSpec config) {
     this(freshParts(spec, config, true));
@@ -34,6 +36,7 @@ public final class DawidSkeneLabelModel extends ClassifierLabelModel {
     super(parts);
     this.uniform = new float[numClasses()];
     Arrays.fill(uniform, 1f / numClasses());
+    this.runningPrior = new float[numClasses()];
   }
 
   @Override
@@ -43,7 +46,17 @@ public final class DawidSkeneLabelModel extends ClassifierLabelModel {
 
   @Override
   protected void target(float[] predicted, int label, int count, int[] slots, int[] labels, float[] target) {
-    float[] prior = learner.examplesSeen() < WARMUP_EXAMPLES ? uniform : predicted;
+    float[] prior = uniform;
+    if (inputDim() == 0) {
+      // A label-only task: the classifier sees no features, so the prior is the running class distribution.
+      double[] classes = estimates.classPrior();
+      for (int c = 0; c < classes.length; c++) {
+        runningPrior[c] = (float) classes[c];
+      }
+      prior = runningPrior;
+    } else if (learner.examplesSeen() >= WARMUP_EXAMPLES) {
+      prior = predicted;
+    }
     eStep(prior, estimates.confusions(), numClasses(), slots, labels, count, target);
   }
 

@@ -19,7 +19,8 @@ import java.util.Set;
  * The labels seen so far per item, as (annotator slot, class) pairs, bounded three ways: at most
  * {@code maxItems} items (the least recently labelled is evicted first), an item not labelled for more than
  * {@code maxAge} label events is evicted, and an item keeps only its last {@code maxLabelsPerItem} labels. An
- * evicted item that is labelled again starts afresh, so its new label is used alone. Evictions are counted.
+ * item keeps one label per annotator: a relabel replaces the annotator's earlier one. An evicted item that is
+ * labelled again starts afresh, so its new label is used alone. Evictions are counted.
  */
 public final class ItemLabelHistory {
 
@@ -107,8 +108,8 @@ public final class ItemLabelHistory {
   }
 
   /**
-   * Records that annotator {@code slot} labelled {@code item} as {@code label}, evicting what the bounds
-   * require, and returns how many labels the item now has.
+   * Records that annotator {@code slot} labelled {@code item} as {@code label}, replacing the slot's earlier label
+   * of the item, evicting what the bounds require, and returns how many labels the item now has.
    */
   public int add(long item, int slot, int label) {
     tick++;
@@ -126,6 +127,16 @@ public final class ItemLabelHistory {
       entry = entry.copy();
     }
     entries.put(item, entry);
+    // One label per (item, annotator): a relabel replaces the annotator's earlier label, and goes last as the newest.
+    int earlier = 0;
+    while (earlier < entry.size && entry.slots[earlier] != slot) {
+      earlier++;
+    }
+    if (earlier < entry.size) {
+      System.arraycopy(entry.slots, earlier + 1, entry.slots, earlier, entry.size - earlier - 1);
+      System.arraycopy(entry.labels, earlier + 1, entry.labels, earlier, entry.size - earlier - 1);
+      entry.size--;
+    }
     if (entry.size == entry.slots.length && entry.size < maxLabelsPerItem) {
       entry.growTo(maxLabelsPerItem);
     }

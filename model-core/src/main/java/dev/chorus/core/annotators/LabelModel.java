@@ -67,6 +67,18 @@ public interface LabelModel extends Predictor {
     return null;
   }
 
+  /**
+   * The consensus on {@code item}: the posterior over its true class given the labels its history remembers and the
+   * annotators' current confusions ({@link ItemConsensus#posterior}); {@code null} for an item with no remembered
+   * label (never labelled, or evicted from the history) and for a method without a history (naive, doctor-net).
+   *
+   * @param prior the classifier's class probabilities for the item, or {@code null} for the running class prior
+   *     (an item not seen with its features, and every item of a label-only task)
+   */
+  default ItemConsensus consensus(long item, float[] prior) {
+    return null;
+  }
+
   /** Labels from {@code id} trained on so far; 0 for an annotator not seen. Allocates nothing. */
   long labelsSeen(String id);
 

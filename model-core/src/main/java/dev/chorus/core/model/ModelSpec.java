@@ -82,7 +82,8 @@ public final class ModelSpec {
   private ModelSpec(String algorithm, int inputDim, int numClasses, List<HiddenLayerSpec> layers, String loss,
       WeightInit init, double initLimit, int batchSize, Supplier<TrainingSpec> training, LabelModelSpec labelModel) {
     this.algorithm = Algorithms.valid(algorithm);
-    requireAtLeast("inputDim", inputDim, 1);
+    // A label-only task (no features) does pure truth inference: its label model's prior is the class distribution.
+    requireAtLeast("inputDim", inputDim, labelModel != null ? 0 : 1);
     this.inputDim = inputDim;
     this.numClasses = Algorithms.validNumClasses(algorithm, numClasses, loss);
     this.layers = Algorithms.validLayers(algorithm, layers);

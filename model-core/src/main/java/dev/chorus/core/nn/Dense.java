@@ -38,12 +38,13 @@ public final class Dense implements Layer {
   /**
    * A layer with zero weights (and bias, if {@code withBias}); parameter names start with {@code prefix}.
    *
-   * @throws IllegalArgumentException if a dimension is below 1
+   * @throws IllegalArgumentException if a dimension is below 1, except inputDim 0 with a bias: a layer of no inputs
+   *     is its bias (the output layer of a label-only task, which learns the class distribution)
    */
   public static Dense zeros(Blas blas, String prefix, int inputDim, int outputDim, boolean withBias) {
-    if (inputDim < 1 || outputDim < 1) {
-      throw new IllegalArgumentException(
-          "Dense layer dimensions must be >= 1, got inputDim=" + inputDim + ", outputDim=" + outputDim);
+    if (inputDim < (withBias ? 0 : 1) || outputDim < 1) {
+      throw new IllegalArgumentException("Dense layer dimensions must be >= 1 (inputDim >= 0 with a bias), got inputDim="
+          + inputDim + ", outputDim=" + outputDim);
     }
     return new Dense(blas, Parameter.zeros(prefix + WEIGHTS, outputDim, inputDim, true),
         withBias ? Parameter.zeros(prefix + BIAS, 1, outputDim, false) : null);
@@ -81,8 +82,10 @@ public final class Dense implements Layer {
 
   @Override
   public void backward(float[] in, float[] out, int rows, float[] gradOut, float[] gradIn) {
-    blas.sgemm(true, false, outputDim, inputDim, rows,
-        1f, gradOut, 0, outputDim, in, 0, inputDim, 0f, weights.gradient().data(), 0, inputDim);
+    if (inputDim > 0) {
+      blas.sgemm(true, false, outputDim, inputDim, rows,
+          1f, gradOut, 0, outputDim, in, 0, inputDim, 0f, weights.gradient().data(), 0, inputDim);
+    }
     if (bias != null) {
       float[] db = bias.gradient().data();
       Arrays.fill(db, 0f);
@@ -93,7 +96,7 @@ public final class Dense implements Layer {
         }
       }
     }
-    if (gradIn != null) {
+    if (gradIn != null && inputDim > 0) {
       blas.sgemm(false, false, rows, inputDim, outputDim,
           1f, gradOut, 0, outputDim, weights.value().data(), 0, inputDim, 0f, gradIn, 0, inputDim);
     }
@@ -115,6 +118,9 @@ public final class Dense implements Layer {
     float[] b = bias.value().data();
     for (int i = 0; i < rows; i++) {
       System.arraycopy(b, 0, out, outOffset + i * outputDim, outputDim);
+    }
+    if (inputDim == 0) {
+      return;
     }
     if (rows == 1) {
       blas.sgemv(false, outputDim, inputDim, 1f, w, 0, inputDim, in, inOffset, 1f, out, outOffset);

@@ -42,8 +42,9 @@ public final class OnlineStandardizer {
 
   /** Statistics of nothing yet: the transform is the identity scaled by {@code 1/sqrt(EPSILON)}, centred at 0. */
   public OnlineStandardizer(int dim) {
-    if (dim < 1) {
-      throw new IllegalArgumentException("OnlineStandardizer dimension must be >= 1, got " + dim);
+    // 0: a label-only task's model, which has no features to standardise.
+    if (dim < 0) {
+      throw new IllegalArgumentException("OnlineStandardizer dimension must be >= 0, got " + dim);
     }
     this.dim = dim;
     this.mean = new double[dim];

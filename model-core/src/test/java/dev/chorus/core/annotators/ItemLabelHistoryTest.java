@@ -74,4 +74,32 @@ class ItemLabelHistoryTest {
     assertThat(slots).containsExactly(1, 2, 3);
     assertThat(labels).containsExactly(0, 1, 2);
   }
+
+  @Test
+  void aRelabelReplacesTheAnnotatorsEarlierLabelOfTheItem() {
+    ItemLabelHistory history = new ItemLabelHistory(10, 100, 3);
+    history.add(5, 0, 2);
+    history.add(5, 1, 1);
+    assertThat(history.add(5, 0, 0)).as("annotator 0 relabelled item 5: still two labels").isEqualTo(2);
+    int[] slots = new int[3];
+    int[] labels = new int[3];
+    assertThat(history.labels(5, slots, labels)).isEqualTo(2);
+    assertThat(slots).startsWith(1, 0);
+    assertThat(labels).startsWith(1, 0);
+  }
+
+  @Test
+  void aRelabelRollsBackWithTheRest() {
+    ItemLabelHistory history = new ItemLabelHistory(10, 100, 3);
+    history.add(5, 0, 2);
+    history.add(5, 1, 1);
+    history.mark();
+    history.add(5, 0, 0);
+    history.rollback();
+    int[] slots = new int[3];
+    int[] labels = new int[3];
+    assertThat(history.labels(5, slots, labels)).isEqualTo(2);
+    assertThat(slots).startsWith(0, 1);
+    assertThat(labels).startsWith(2, 1);
+  }
 }

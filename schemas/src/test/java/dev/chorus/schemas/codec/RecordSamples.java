@@ -1,6 +1,7 @@
 package dev.chorus.schemas.codec;
 
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -56,6 +57,11 @@ final class RecordSamples {
                         .setTask("fashion").setAnnotator("ann-8").setVersion(1L).setNumClasses(1)
                         .setConfusion(Float32.pack(new float[] {1f})).setReliability(1.0)
                         .setLabelsSeen(1L).setUpdatedAt(1L).build()),
+                Arguments.of("Consensus", Consensus.newBuilder()
+                        .setTask("sentiment").setVariant("default").setItem("review-17")
+                        .setPosterior(List.of(0.125, 0.75, 0.125)).setMostLikely(1).setLabels(2)
+                        .setAnnotators(List.of("ann-3", "ann-9")).setVersion(12L)
+                        .setUpdatedAt(1_700_000_000_000L).build()),
                 Arguments.of("DeadLetter, with key and field", DeadLetter.newBuilder()
                         .setOriginal(ByteBuffer.wrap("{\"id\":\"a1\",\"label\":\"cat\"}".getBytes(StandardCharsets.UTF_8)))
                         .setKey(ByteBuffer.wrap(new byte[] {(byte) 0xC3, 0x01, 0x00}))

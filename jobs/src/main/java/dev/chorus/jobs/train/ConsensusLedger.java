@@ -1,0 +1,219 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.annotators.ItemConsensus;
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.io.BinaryState;
+import dev.chorus.jobs.JobSettings;
+import dev.chorus.schemas.Consensus;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
+
+/**
+ * What a label-model task has published on the consensus topic, per item, and what it owes: an item whose labels
+ * changed is pending until its record goes out, rate-limited like annotator models
+ * ({@link MinibatchSgdFunction#due}); every model snapshot sends every pending item and re-evaluates up to
+ * {@link #RECHECK_PER_SNAPSHOT} published items, round robin, republishing those whose most likely class moved with
+ * their annotators' confusions. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
+ * snapshots, at a cost per snapshot of that many E-steps. Items leave the ledger when they leave the label model's
+ * item history (whose bound {@code historyItems} also bounds the ledger): their last record stays on the topic.
+ */
+final class ConsensusLedger {
+    /** Published items re-evaluated per model snapshot. */
+    static final int RECHECK_PER_SNAPSHOT = 1024;
+
+    static final class Item {
+        final String id;
+        boolean pending;
+        /** The most likely class of its last record, -1 before the first. */
+        int publishedClass = -1;
+        long publishedVersion;
+        long publishedAt;
+
+        Item(String id) {
+            this.id = id;
+        }
+    }
+
+    /** By item key ({@link dev.chorus.jobs.ExampleTensors#itemKey}), in order of last label, oldest first. */
+    final LinkedHashMap<Long, Item> items = new LinkedHashMap<>();
+    /** Where the next snapshot's recheck starts, as a position in {@link #items}. */
+    int recheckFrom;
+
+    /** Marks item {@code key} (example id {@code id}) as labelled again: its consensus is owed. */
+    void labelled(long key, String id, int maxItems) {
+        Item item = items.remove(key);
+        if (item == null) {
+            item = new Item(id);
+        }
+        item.pending = true;
+        items.put(key, item);
+        Iterator<Item> oldest = items.values().iterator();
+        while (items.size() > maxItems) {
+            oldest.next();
+            oldest.remove();
+        }
+    }
+
+    /**
+     * Publishes each pending item that is due (all of them when {@code all}); {@code priorOf} gives the classifier's
+     * prediction of an item of the minibatch just trained, or null (the running class prior). Returns how many went
+     * out.
+     */
+    int publishPending(LabelModel model, String task, long version, long now, long intervalMs, boolean all,
+            LongFunction<float[]> priorOf, Consumer<Consensus> out) {
+        int published = 0;
+        Iterator<Map.Entry<Long, Item>> it = items.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, Item> e = it.next();
+            Item item = e.getValue();
+            if (!item.pending || version <= item.publishedVersion || !MinibatchSgdFunction.due(all, true,
+                    item.publishedClass >= 0, item.publishedAt, now, intervalMs)) {
+                continue;
+            }
+            ItemConsensus consensus = model.consensus(e.getKey(), priorOf.apply(e.getKey()));
+            if (consensus == null) {
+                it.remove();
+                continue;
+            }
+            out.accept(record(task, item, consensus, version, now));
+            published++;
+        }
+        return published;
+    }
+
+    /**
+     * Re-evaluates up to {@link #RECHECK_PER_SNAPSHOT} published items, from where the last recheck stopped, and
+     * republishes those whose most likely class changed. Returns how many went out.
+     */
+    int recheck(LabelModel model, String task, long version, long now, Consumer<Consensus> out) {
+        if (items.isEmpty()) {
+            return 0;
+        }
+        int from = recheckFrom % items.size();
+        int count = Math.min(RECHECK_PER_SNAPSHOT, items.size());
+        List<Long> forgotten = new ArrayList<>();
+        int published = 0;
+        int position = 0;
+        int visited = 0;
+        for (int pass = 0; pass < 2 && visited < count; pass++) {
+            for (Map.Entry<Long, Item> e : items.entrySet()) {
+                if (visited == count) {
+                    break;
+                }
+                boolean inRange = pass == 0 ? position >= from : position < from;
+                position++;
+                if (!inRange) {
+                    continue;
+                }
+                visited++;
+                Item item = e.getValue();
+                if (item.publishedClass < 0 || version <= item.publishedVersion) {
+                    continue;
+                }
+                ItemConsensus consensus = model.consensus(e.getKey(), null);
+                if (consensus == null) {
+                    forgotten.add(e.getKey());
+                } else if (consensus.mostLikely() != item.publishedClass) {
+                    out.accept(record(task, item, consensus, version, now));
+                    published++;
+                }
+            }
+            position = 0;
+        }
+        recheckFrom = from + count;
+        forgotten.forEach(items::remove);
+        return published;
+    }
+
+    /**
+     * The classifier's predictions of the minibatch's rows {@code from .. to}, by item, which {@code outputs} holds
+     * from its start, {@code k} per row.
+     */
+    static LongFunction<float[]> priors(long[] items, int from, int to, float[] outputs, int k) {
+        Map<Long, float[]> priors = new HashMap<>();
+        for (int i = from; i < to; i++) {
+            priors.put(items[i], Arrays.copyOfRange(outputs, (i - from) * k, (i - from + 1) * k));
+        }
+        return priors::get;
+    }
+
+    private static Consensus record(String task, Item item, ItemConsensus consensus, long version, long now) {
+        item.pending = false;
+        item.publishedClass = consensus.mostLikely();
+        item.publishedVersion = version;
+        item.publishedAt = now;
+        List<Double> posterior = new ArrayList<>(consensus.posterior().length);
+        for (double p : consensus.posterior()) {
+            posterior.add(p);
+        }
+        return Consensus.newBuilder()
+                .setTask(task)
+                .setVariant(JobSettings.DEFAULT_VARIANT)
+                .setItem(item.id)
+                .setPosterior(posterior)
+                .setMostLikely(consensus.mostLikely())
+                .setLabels(consensus.labels())
+                .setAnnotators(consensus.annotators())
+                .setVersion(version)
+                .setUpdatedAt(now)
+                .build();
+    }
+
+    ConsensusLedger copy() {
+        ConsensusLedger c = new ConsensusLedger();
+        items.forEach((key, item) -> {
+            Item i = new Item(item.id);
+            i.pending = item.pending;
+            i.publishedClass = item.publishedClass;
+            i.publishedVersion = item.publishedVersion;
+            i.publishedAt = item.publishedAt;
+            c.items.put(key, i);
+        });
+        c.recheckFrom = recheckFrom;
+        return c;
+    }
+
+    void writeTo(DataOutput out) throws IOException {
+        out.writeInt(recheckFrom);
+        out.writeInt(items.size());
+        for (Map.Entry<Long, Item> e : items.entrySet()) {
+            Item item = e.getValue();
+            out.writeLong(e.getKey());
+            BinaryState.writeString(out, item.id);
+            out.writeBoolean(item.pending);
+            out.writeInt(item.publishedClass);
+            out.writeLong(item.publishedVersion);
+            out.writeLong(item.publishedAt);
+        }
+    }
+
+    static ConsensusLedger readFrom(DataInput in, int maxItems) throws IOException {
+        ConsensusLedger ledger = new ConsensusLedger();
+        ledger.recheckFrom = in.readInt();
+        int size = in.readInt();
+        if (size < 0 || size > maxItems || ledger.recheckFrom < 0) {
+            throw new IOException("trainer state: expected a consensus ledger of 0.." + maxItems
+                    + " items and a recheck position >= 0, got " + size + " and " + ledger.recheckFrom);
+        }
+        for (int n = 0; n < size; n++) {
+            long key = in.readLong();
+            Item item = new Item(BinaryState.readString(in, "consensus item id"));
+            item.pending = in.readBoolean();
+            item.publishedClass = in.readInt();
+            item.publishedVersion = in.readLong();
+            item.publishedAt = in.readLong();
+            ledger.items.put(key, item);
+        }
+        return ledger;
+    }
+}
