@@ -32,6 +32,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.coordinator.group.GroupCoordinatorConfig;
@@ -146,7 +147,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             RuntimeException last = null;
             for (int attempt = 1; attempt <= MAX_BIND_ATTEMPTS; attempt++) {
                 listeners = BrokerListeners.pick(requestedPort, saslSsl);
-                KafkaConfig config = new KafkaConfig(brokerProperties(), false);
+                KafkaConfig config = brokerConfig();
                 if (!isFormatted(logDir)) {
                     format(config);
                     formattedHere = true;
@@ -273,6 +274,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------------------
+
+    private KafkaConfig brokerConfig() {
+        try {
+            return new KafkaConfig(brokerProperties(), false);
+        } catch (ConfigException e) {
+            throw new IllegalStateException("Kafka rejects the embedded broker's configuration (log dir " + logDir
+                    + "): " + e.getMessage(), e);
+        }
+    }
 
     private Properties brokerProperties() {
         Map<String, String> p = new LinkedHashMap<>();

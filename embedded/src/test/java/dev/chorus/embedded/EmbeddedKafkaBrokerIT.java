@@ -196,6 +196,14 @@ class EmbeddedKafkaBrokerIT {
     }
 
     @Test
+    void aBrokerPropertyKafkaRejectsFailsTheStartWithAnExceptionNamingIt() {
+        EmbeddedKafkaBroker b = EmbeddedKafkaBroker.builder().brokerProperty("num.network.threads", "zero").build();
+        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("num.network.threads").hasMessageContaining("zero");
+        assertThat(Files.exists(b.logDir())).isFalse();
+    }
+
+    @Test
     void twoBrokersRunSideBySideAndCloseRemovesTheLogDir() throws Exception {
         Path dir;
         try (EmbeddedKafkaBroker second = EmbeddedKafkaBroker.builder().defaultPartitions(2)
