@@ -1,12 +1,9 @@
 package dev.chorus.embedded;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -15,37 +12,38 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.coordinator.group.GroupCoordinatorConfig;
+import org.apache.kafka.coordinator.share.ShareCoordinatorConfig;
+import org.apache.kafka.coordinator.transaction.TransactionLogConfig;
+import org.apache.kafka.coordinator.transaction.TransactionStateManagerConfig;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.config.KRaftConfigs;
+import org.apache.kafka.server.config.ReplicationConfigs;
+import org.apache.kafka.server.config.ServerLogConfigs;
+import org.apache.kafka.storage.internals.log.CleanerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,14 +51,15 @@ import org.slf4j.LoggerFactory;
  * A real, single-node Apache Kafka broker (KRaft, combined broker + controller) running inside this JVM.
  *
  * <p>It is Kafka's own server ({@link KafkaRaftServer}) from the Maven-resolved {@code kafka_2.13} jars, not a
- * mock: the log directory is formatted with Kafka's storage tool ({@code kafka.tools.StorageTool}, the code
- * behind {@code kafka-storage.sh format}) and the server is started exactly as {@code kafka-server-start.sh} would
+ * mock: the log directory is formatted with Kafka's storage {@link Formatter} (the code behind
+ * {@code kafka-storage.sh format}) and the server is started exactly as {@code kafka-server-start.sh} would
  * start it. Used by {@code chorus demo}, {@code chorus kafka} and the pipeline integration tests.
  *
- * <p>The listeners bind to 127.0.0.1 only: {@code PLAINTEXT} for clients and {@code CONTROLLER} for the
- * KRaft quorum (static single voter, {@code controller.quorum.voters}). {@link Builder#saslSslListener} adds a
- * third, {@code SASL_SSL}, for clients that authenticate with SASL/PLAIN or SCRAM-SHA-512 over TLS; the
- * {@code PLAINTEXT} listener then still carries inter-broker traffic and this class's own admin client.
+ * <p>The listeners ({@link BrokerListeners}) bind to 127.0.0.1 only: {@code PLAINTEXT} for clients and
+ * {@code CONTROLLER} for the KRaft quorum (static single voter, {@code controller.quorum.voters}).
+ * {@link Builder#saslSslListener} adds a third, {@code SASL_SSL}, for clients that authenticate with SASL/PLAIN or
+ * SCRAM-SHA-512 over TLS; the {@code PLAINTEXT} listener then still carries inter-broker traffic and this class's
+ * own admin client.
  *
  * <p>The defaults make transactions and consumer groups work on one node (internal topics with replication
  * factor 1 and one partition, no initial rebalance delay, a one hour {@code transaction.max.timeout.ms} to admit
@@ -87,13 +86,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
-    private static final String HOST = "127.0.0.1";
-    private static final String CLIENT_LISTENER = "PLAINTEXT";
-    private static final String CONTROLLER_LISTENER = "CONTROLLER";
-    private static final String SASL_SSL_LISTENER = "SASL_SSL";
-    /** Broker-side settings of the SASL_SSL listener are prefixed {@code listener.name.<lower-case name>.}. */
-    private static final String SASL_SSL_PREFIX = "listener.name.sasl_ssl.";
-    private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
     private static final int NODE_ID = 1;
     private static final int MAX_BIND_ATTEMPTS = 3;
     private static final Duration ADMIN_CALL_TIMEOUT = Duration.ofSeconds(30);
@@ -106,16 +98,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Map<String, String> extraProperties;
     private final Map<String, Short> featureLevels;
     private final Duration startupTimeout;
-    private final Path saslSslKeyStore;
-    private final String saslSslKeyStorePassword;
-    private final Map<String, String> saslUsers;
+    /** Null without a SASL_SSL listener. */
+    private final BrokerListeners.SaslSsl saslSsl;
 
     private State state = State.NEW;
     private Path logDir;
     private boolean deleteLogDirOnClose;
-    private int port = -1;
-    private int controllerPort = -1;
-    private int saslSslPort = -1;
+    private BrokerListeners listeners;
     private String clusterId;
     private KafkaRaftServer server;
     private Admin admin;
@@ -127,13 +116,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.extraProperties = Map.copyOf(b.extraProperties);
         this.featureLevels = Map.copyOf(b.featureLevels);
         this.startupTimeout = b.startupTimeout;
-        this.saslSslKeyStore = b.saslSslKeyStore;
-        this.saslSslKeyStorePassword = b.saslSslKeyStorePassword;
-        this.saslUsers = Map.copyOf(b.saslUsers);
-        if (saslSslKeyStore == null && !saslUsers.isEmpty()) {
-            throw new IllegalStateException("SASL users " + saslUsers.keySet()
+        if (b.saslSslKeyStore == null && !b.saslUsers.isEmpty()) {
+            throw new IllegalStateException("SASL users " + b.saslUsers.keySet()
                     + " need a SASL_SSL listener: call saslSslListener(keyStore, password) too");
         }
+        this.saslSsl = b.saslSslKeyStore == null ? null
+                : new BrokerListeners.SaslSsl(b.saslSslKeyStore, b.saslSslKeyStorePassword, b.saslUsers);
     }
 
     public static Builder builder() {
@@ -153,22 +141,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try {
             prepareLogDir();
             if (requestedPort != 0) {
-                checkPortFree(requestedPort);
+                BrokerListeners.checkPortFree(requestedPort);
             }
             boolean formattedHere = false;
             RuntimeException last = null;
             for (int attempt = 1; attempt <= MAX_BIND_ATTEMPTS; attempt++) {
-                port = requestedPort == 0 ? freePort() : requestedPort;
-                controllerPort = freePort(port);
-                if (saslSslKeyStore != null) {
-                    saslSslPort = freePort(port, controllerPort);
-                }
-                Properties props = brokerProperties();
+                listeners = BrokerListeners.pick(requestedPort, saslSsl);
+                KafkaConfig config = brokerConfig();
                 if (!isFormatted(logDir)) {
-                    format(props);
+                    format(config);
                     formattedHere = true;
                 }
-                KafkaConfig config = new KafkaConfig(props, false);
                 try {
                     server = new KafkaRaftServer(config, Time.SYSTEM);
                     server.startup();
@@ -177,11 +160,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 } catch (RuntimeException e) {
                     last = e;
                     stopServerQuietly();
-                    if (!isBindFailure(e) || attempt == MAX_BIND_ATTEMPTS) {
+                    if (!BrokerListeners.isBindFailure(e) || attempt == MAX_BIND_ATTEMPTS) {
                         break;
                     }
-                    LOG.warn("Embedded Kafka could not bind 127.0.0.1:{} / 127.0.0.1:{} (attempt {}), retrying",
-                            port, controllerPort, attempt);
+                    LOG.warn("Embedded Kafka could not bind {}:{} / {}:{} (attempt {}), retrying", BrokerListeners.HOST,
+                            listeners.clientPort, BrokerListeners.HOST, listeners.controllerPort, attempt);
                     if (formattedHere) {
                         // Start again from an empty directory so that nothing of the failed attempt survives.
                         deleteRecursively(logDir);
@@ -192,7 +175,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             if (last != null) {
                 throw new IllegalStateException("Embedded Kafka broker failed to start (log dir " + logDir
-                        + ", ports " + port + "/" + controllerPort + "): " + last, last);
+                        + ", ports " + listeners.clientPort + "/" + listeners.controllerPort + "): " + last, last);
             }
             admin = Admin.create(adminProperties());
             awaitClusterReady(t0);
@@ -211,10 +194,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** {@code 127.0.0.1:<port>}; valid after {@link #start()}. */
     public String bootstrapServers() {
-        if (port <= 0 || server == null) {
+        if (listeners == null || server == null) {
             throw new IllegalStateException("Embedded Kafka broker is not running");
         }
-        return HOST + ":" + port;
+        return BrokerListeners.HOST + ":" + listeners.clientPort;
     }
 
     /**
@@ -223,17 +206,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public String saslSslBootstrapServers() {
         bootstrapServers();
-        if (saslSslPort <= 0) {
+        if (listeners.saslSslPort <= 0) {
             throw new IllegalStateException("Embedded Kafka broker has no SASL_SSL listener: build it with "
                     + "saslSslListener(keyStore, password)");
         }
-        return HOST + ":" + saslSslPort;
+        return BrokerListeners.HOST + ":" + listeners.saslSslPort;
     }
 
     /** The client (PLAINTEXT) port; valid after {@link #start()}. */
     public int port() {
         bootstrapServers();
-        return port;
+        return listeners.clientPort;
     }
 
     /** The log directory (data and KRaft metadata log); valid after {@link #start()}. */
@@ -259,29 +242,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * every requested topic has a leader, so callers can produce at once.
      */
     public void createTopics(Collection<NewTopic> topics) {
-        Admin a = runningAdmin();
-        if (topics.isEmpty()) {
-            return;
-        }
-        CreateTopicsResult result = a.createTopics(topics);
-        for (Map.Entry<String, KafkaFuture<Void>> e : result.values().entrySet()) {
-            try {
-                e.getValue().get(ADMIN_CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException ex) {
-                if (ex.getCause() instanceof TopicExistsException) {
-                    LOG.debug("Topic {} already exists", e.getKey());
-                } else {
-                    throw new IllegalStateException("Could not create topic " + e.getKey() + ": " + ex.getCause(),
-                            ex.getCause());
-                }
-            } catch (TimeoutException ex) {
-                throw new IllegalStateException("Timed out creating topic " + e.getKey(), ex);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while creating topic " + e.getKey(), ex);
-            }
-        }
-        awaitLeaders(topics.stream().map(NewTopic::name).collect(Collectors.toSet()));
+        BrokerTopics.create(runningAdmin(), topics, ADMIN_CALL_TIMEOUT);
     }
 
     /** Shuts the broker down, waits for it, and deletes the log directory if this class created it. */
@@ -308,83 +269,61 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 LOG.warn("Could not delete embedded Kafka log dir {}", logDir, e);
             }
         }
-        LOG.info("Embedded Kafka broker on port {} stopped in {} ms", port,
+        LOG.info("Embedded Kafka broker on port {} stopped in {} ms", listeners == null ? -1 : listeners.clientPort,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     // ------------------------------------------------------------------------------------------------------
 
+    private KafkaConfig brokerConfig() {
+        try {
+            return new KafkaConfig(brokerProperties(), false);
+        } catch (ConfigException e) {
+            throw new IllegalStateException("Kafka rejects the embedded broker's configuration (log dir " + logDir
+                    + "): " + e.getMessage(), e);
+        }
+    }
+
     private Properties brokerProperties() {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", Integer.toString(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-        p.put("listeners", CLIENT_LISTENER + "://" + HOST + ":" + port + ","
-                + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
-        p.put("advertised.listeners", CLIENT_LISTENER + "://" + HOST + ":" + port);
-        p.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-        if (saslSslKeyStore != null) {
-            addSaslSslListener(p);
-        }
-        p.put("controller.listener.names", CONTROLLER_LISTENER);
-        p.put("inter.broker.listener.name", CLIENT_LISTENER);
-        p.put("log.dirs", logDir.toString());
-        p.put("num.partitions", Integer.toString(defaultPartitions));
-        p.put("default.replication.factor", "1");
-        p.put("min.insync.replicas", "1");
-        p.put("auto.create.topics.enable", "false");
+        p.put(KRaftConfigs.PROCESS_ROLES_CONFIG, "broker,controller");
+        p.put(KRaftConfigs.NODE_ID_CONFIG, Integer.toString(NODE_ID));
+        listeners.putInto(p, NODE_ID);
+        p.put(ServerLogConfigs.LOG_DIRS_CONFIG, logDir.toString());
+        p.put(ServerLogConfigs.NUM_PARTITIONS_CONFIG, Integer.toString(defaultPartitions));
+        p.put(ReplicationConfigs.DEFAULT_REPLICATION_FACTOR_CONFIG, "1");
+        // The broker-wide default of the topic setting; no server-side constant of its own.
+        p.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "1");
+        p.put(ServerLogConfigs.AUTO_CREATE_TOPICS_ENABLE_CONFIG, "false");
         // Internal topics on one node: replication factor 1, one partition each (quick to create and load).
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("offsets.topic.num.partitions", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("transaction.state.log.num.partitions", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("share.coordinator.state.topic.num.partitions", "1");
-        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put(GroupCoordinatorConfig.OFFSETS_TOPIC_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(GroupCoordinatorConfig.OFFSETS_TOPIC_PARTITIONS_CONFIG, "1");
+        p.put(TransactionLogConfig.TRANSACTIONS_TOPIC_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(TransactionLogConfig.TRANSACTIONS_TOPIC_MIN_ISR_CONFIG, "1");
+        p.put(TransactionLogConfig.TRANSACTIONS_TOPIC_PARTITIONS_CONFIG, "1");
+        p.put(ShareCoordinatorConfig.STATE_TOPIC_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(ShareCoordinatorConfig.STATE_TOPIC_MIN_ISR_CONFIG, "1");
+        p.put(ShareCoordinatorConfig.STATE_TOPIC_NUM_PARTITIONS_CONFIG, "1");
+        p.put(GroupCoordinatorConfig.GROUP_INITIAL_REBALANCE_DELAY_MS_CONFIG, "0");
         // Flink's KafkaSink defaults transaction.timeout.ms to one hour; the broker default cap is 15 minutes.
-        p.put("transaction.max.timeout.ms", Long.toString(Duration.ofHours(1).toMillis()));
+        p.put(TransactionStateManagerConfig.TRANSACTIONS_MAX_TIMEOUT_MS_CONFIG,
+                Long.toString(Duration.ofHours(1).toMillis()));
         // The log cleaner allocates its dedupe buffer eagerly (128 MiB by default); 16 MiB is plenty here.
-        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
+        p.put(CleanerConfig.LOG_CLEANER_DEDUPE_BUFFER_SIZE_PROP, Integer.toString(16 * 1024 * 1024));
         // Faster registration/unfencing and controlled shutdown on a single node.
-        p.put("broker.heartbeat.interval.ms", "500");
+        p.put(KRaftConfigs.BROKER_HEARTBEAT_INTERVAL_MS_CONFIG, "500");
         // Bounds KafkaRaftServer.startup() itself (it otherwise waits indefinitely to be unfenced).
-        p.put("server.max.startup.time.ms", Long.toString(startupTimeout.toMillis()));
+        p.put(KRaftConfigs.SERVER_MAX_STARTUP_TIME_MS_CONFIG, Long.toString(startupTimeout.toMillis()));
         p.putAll(extraProperties);
         Properties props = new Properties();
         props.putAll(p);
         return props;
     }
 
-    /**
-     * The SASL_SSL listener: TLS with the PKCS12 key store, SASL/PLAIN with the users in the listener's JAAS
-     * configuration ({@code user_<name>="<password>"}) and SCRAM-SHA-512 with credentials that {@link #format}
-     * writes into the metadata log.
-     */
-    private void addSaslSslListener(Map<String, String> p) {
-        String address = SASL_SSL_LISTENER + "://" + HOST + ":" + saslSslPort;
-        p.put("listeners", p.get("listeners") + "," + address);
-        p.put("advertised.listeners", p.get("advertised.listeners") + "," + address);
-        p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ","
-                + SASL_SSL_LISTENER + ":SASL_SSL");
-        p.put(SASL_SSL_PREFIX + "ssl.keystore.type", "PKCS12");
-        p.put(SASL_SSL_PREFIX + "ssl.keystore.location", saslSslKeyStore.toString());
-        p.put(SASL_SSL_PREFIX + "ssl.keystore.password", saslSslKeyStorePassword);
-        p.put(SASL_SSL_PREFIX + "ssl.key.password", saslSslKeyStorePassword);
-        p.put(SASL_SSL_PREFIX + "sasl.enabled.mechanisms", "PLAIN," + SCRAM_MECHANISM);
-        StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
-        new TreeMap<>(saslUsers).forEach((name, password) ->
-                plain.append(" user_").append(name).append("=\"").append(password).append('"'));
-        p.put(SASL_SSL_PREFIX + "plain.sasl.jaas.config", plain.append(';').toString());
-        p.put(SASL_SSL_PREFIX + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
-                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
-    }
-
     private Properties adminProperties() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "chorus-embedded-kafka-admin-" + port);
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "chorus-embedded-kafka-admin-" + listeners.clientPort);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(ADMIN_CALL_TIMEOUT.toMillis()));
         return props;
@@ -410,46 +349,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * {@code kafka-storage.sh format --cluster-id <id> --config <file> [--feature name=level]...
-     * [--add-scram SCRAM-SHA-512=[name=...,password=...]]...} for this node, run through Kafka's own
-     * {@code kafka.tools.StorageTool} (which drives {@code org.apache.kafka.metadata.storage.Formatter}): writes
+     * What {@code kafka-storage.sh format --cluster-id <id> --config <file> [--feature name=level]...
+     * [--add-scram SCRAM-SHA-512=[name=...,password=...]]...} does for this node, through the {@link Formatter}
+     * behind it and with the settings that tool reads from the broker configuration: writes
      * {@code meta.properties} and the bootstrap metadata checkpoint, with the SCRAM credentials of the SASL users.
-     * {@code StorageTool.execute} returns an exit code; only its {@code main} exits.
      */
-    private void format(Properties props) throws IOException {
+    private void format(KafkaConfig config) {
         clusterId = Uuid.randomUuid().toString();
-        Path configFile = Files.createTempFile("chorus-kafka-format-", ".properties");
-        try {
-            try (var w = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
-                props.store(w, "chorus embedded Kafka broker (format only)");
-            }
-            List<String> args = new ArrayList<>(List.of("format", "--cluster-id", clusterId,
-                    "--config", configFile.toString()));
-            new TreeMap<>(featureLevels).forEach((name, level) -> {
-                args.add("--feature");
-                args.add(name + "=" + level);
-            });
-            new TreeMap<>(saslUsers).forEach((name, password) -> {
-                args.add("--add-scram");
-                args.add(SCRAM_MECHANISM + "=[name=" + name + ",password=" + password + "]");
-            });
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int rc;
-            try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-                rc = StorageTool.execute(args.toArray(String[]::new), ps);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("Formatting Kafka log dir " + logDir + " failed: " + e.getMessage()
-                        + " " + out.toString(StandardCharsets.UTF_8).trim(), e);
-            }
-            String output = out.toString(StandardCharsets.UTF_8).trim();
-            if (rc != 0 || !isFormatted(logDir)) {
-                throw new IllegalStateException("Formatting Kafka log dir " + logDir + " failed (exit code " + rc
-                        + "): " + output);
-            }
-            LOG.debug("Kafka storage format: {}", output);
-        } finally {
-            Files.deleteIfExists(configFile);
+        Set<String> directories = new TreeSet<>(config.logDirs());
+        directories.add(config.metadataLogDir());
+        // Its progress lines would go to System.out, which `chorus kafka` prints to; the outcome is logged below.
+        Formatter formatter = new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
+                .setNodeId(config.nodeId())
+                .setClusterId(clusterId)
+                .setUnstableFeatureVersionsEnabled(config.unstableFeatureVersionsEnabled())
+                .setControllerListenerName(config.controllerListenerNames().get(0))
+                .setMetadataLogDirectory(config.metadataLogDir())
+                .setDirectories(directories);
+        featureLevels.forEach(formatter::setFeatureLevel);
+        if (saslSsl != null && !saslSsl.users().isEmpty()) {
+            formatter.setScramArguments(saslSsl.scramArguments());
         }
+        try {
+            formatter.run();
+        } catch (Exception e) {
+            throw new IllegalStateException("Formatting Kafka log dir " + logDir + " failed: " + e.getMessage(), e);
+        }
+        LOG.debug("Formatted Kafka log dir {} for cluster {} at metadata.version {}, feature levels {}", logDir,
+                clusterId, formatter.bootstrapMetadata().metadataVersion(), featureLevels);
     }
 
     private void awaitClusterReady(long startNanos) {
@@ -481,36 +409,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 + " did not answer describeCluster within " + startupTimeout + ": " + last, last);
     }
 
-    private void awaitLeaders(Set<String> names) {
-        long deadline = System.nanoTime() + ADMIN_CALL_TIMEOUT.toNanos();
-        Object last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                Map<String, TopicDescription> d = admin.describeTopics(names,
-                                new DescribeTopicsOptions().timeoutMs(5_000))
-                        .allTopicNames().get(5_000, TimeUnit.MILLISECONDS);
-                boolean ready = d.values().stream()
-                        .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                if (ready) {
-                    return;
-                }
-                last = d;
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw new IllegalStateException("describeTopics " + names + " failed: " + e.getCause(), e.getCause());
-                }
-                last = e.getCause();
-            } catch (TimeoutException e) {
-                last = e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while waiting for topic leaders", e);
-            }
-            pause(50);
-        }
-        throw new IllegalStateException("Topics " + names + " have no leader after " + ADMIN_CALL_TIMEOUT + ": " + last);
-    }
-
     private synchronized Admin runningAdmin() {
         if (state != State.RUNNING || admin == null) {
             throw new IllegalStateException("Embedded Kafka broker is not running (state " + state + ")");
@@ -540,48 +438,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static boolean isBindFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BindException) {
-                return true;
-            }
-            String m = t.getMessage();
-            if (m != null && m.contains("failed to bind")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Fails fast (instead of after Kafka's own bind error and retries) when a fixed port is taken. */
-    private static void checkPortFree(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
-            s.setReuseAddress(true);
-        } catch (IOException e) {
-            throw new IllegalStateException("Embedded Kafka broker failed to start: port " + port + " on " + HOST
-                    + " is not available (" + e.getMessage() + ")", e);
-        }
-    }
-
-    private static int freePort(int... avoid) {
-        for (int i = 0; i < 10; i++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-                int p = s.getLocalPort();
-                boolean clash = false;
-                for (int a : avoid) {
-                    clash |= a == p;
-                }
-                if (!clash) {
-                    return p;
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("Could not find a free port on " + HOST, e);
-            }
-        }
-        throw new IllegalStateException("Could not find a free port on " + HOST);
-    }
-
-    private static void pause(long ms) {
+    static void pause(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
@@ -710,7 +567,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
          * A user of the SASL_SSL listener, for both PLAIN and SCRAM-SHA-512. The SCRAM credential is written when
          * the log directory is formatted, so a reused log directory keeps the users it was formatted with.
          * Names and passwords are restricted to {@code [A-Za-z0-9._-]+}, which needs no quoting in JAAS or in
-         * the storage tool's {@code --add-scram} syntax.
+         * the storage formatter's {@code --add-scram} syntax.
          */
         public Builder saslUser(String name, String password) {
             saslUsers.put(plainToken("SASL user name", name), plainToken("password of SASL user " + name, password));

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -135,6 +136,71 @@ class EmbeddedKafkaBrokerIT {
             assertThat(Long.parseLong(cfg.get("transaction.max.timeout.ms").value()))
                     .isGreaterThanOrEqualTo(TimeUnit.MINUTES.toMillis(15));
         }
+    }
+
+    @Test
+    void theOneNodeDefaultsReachTheBroker() throws Exception {
+        // Spelled as in Kafka's documentation, so that a wrong config-key constant in the broker shows here.
+        Map<String, String> expected = new TreeMap<>(Map.ofEntries(
+                Map.entry("process.roles", "broker,controller"),
+                Map.entry("controller.listener.names", "CONTROLLER"),
+                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
+                Map.entry("log.dirs", broker.logDir().toString()),
+                Map.entry("num.partitions", "1"),
+                Map.entry("default.replication.factor", "1"),
+                Map.entry("min.insync.replicas", "1"),
+                Map.entry("auto.create.topics.enable", "false"),
+                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("offsets.topic.num.partitions", "1"),
+                Map.entry("transaction.state.log.replication.factor", "1"),
+                Map.entry("transaction.state.log.min.isr", "1"),
+                Map.entry("transaction.state.log.num.partitions", "1"),
+                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                Map.entry("share.coordinator.state.topic.num.partitions", "1"),
+                Map.entry("group.initial.rebalance.delay.ms", "0"),
+                Map.entry("transaction.max.timeout.ms", "3600000"),
+                Map.entry("log.cleaner.dedupe.buffer.size", "16777216"),
+                Map.entry("broker.heartbeat.interval.ms", "500"),
+                Map.entry("server.max.startup.time.ms", "60000")));
+        try (Admin admin = admin()) {
+            Config config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.BROKER, "1")))
+                    .all().get(30, TimeUnit.SECONDS).values().iterator().next();
+            Map<String, String> actual = new TreeMap<>();
+            expected.keySet().forEach(key -> actual.put(key, config.get(key) == null ? null : config.get(key).value()));
+            assertThat(actual).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void featureLevelsAreWrittenWhenTheLogDirIsFormatted() throws Exception {
+        short defaultLevel;
+        try (Admin admin = admin()) {
+            defaultLevel = admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS)
+                    .finalizedFeatures().get("transaction.version").maxVersionLevel();
+        }
+        short chosen = (short) (defaultLevel - 1);
+        try (EmbeddedKafkaBroker older = EmbeddedKafkaBroker.builder().featureLevel("transaction.version", chosen)
+                .build().start(); Admin admin = admin(older.bootstrapServers())) {
+            assertThat(admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS)
+                    .finalizedFeatures().get("transaction.version").maxVersionLevel()).isEqualTo(chosen);
+        }
+    }
+
+    @Test
+    void anUnknownFeatureFailsTheStartWithAnExceptionNamingIt() {
+        EmbeddedKafkaBroker b = EmbeddedKafkaBroker.builder().featureLevel("no.such.feature", (short) 1).build();
+        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Formatting Kafka log dir").hasMessageContaining("no.such.feature");
+        assertThat(Files.exists(b.logDir())).isFalse();
+    }
+
+    @Test
+    void aBrokerPropertyKafkaRejectsFailsTheStartWithAnExceptionNamingIt() {
+        EmbeddedKafkaBroker b = EmbeddedKafkaBroker.builder().brokerProperty("num.network.threads", "zero").build();
+        assertThatThrownBy(b::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("num.network.threads").hasMessageContaining("zero");
+        assertThat(Files.exists(b.logDir())).isFalse();
     }
 
     @Test

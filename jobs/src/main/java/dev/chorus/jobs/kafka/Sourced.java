@@ -5,18 +5,7 @@ package dev.chorus.jobs.kafka;
  * decoder can name where an input came from in log lines and dead letters. Decoded examples cross the network as
  * {@link SerializerTypeInfo#SOURCED_EXAMPLE}.
  */
-public final class Sourced<T> {
-    public T value;
-    public int partition;
-    public long offset;
-
-    public Sourced() {}
-
-    public Sourced(T value, int partition, long offset) {
-        this.value = value;
-        this.partition = partition;
-        this.offset = offset;
-    }
+public record Sourced<T>(T value, int partition, long offset) {
 
     @Override
     public String toString() {

@@ -30,7 +30,7 @@ public final class SourcedExampleSerializer extends TypeSerializerSingleton<Sour
 
     @Override
     public Sourced<Example> copy(Sourced<Example> from) {
-        return new Sourced<>(ExampleSerializer.INSTANCE.copy(from.value), from.partition, from.offset);
+        return new Sourced<>(ExampleSerializer.INSTANCE.copy(from.value()), from.partition(), from.offset());
     }
 
     @Override
@@ -45,9 +45,9 @@ public final class SourcedExampleSerializer extends TypeSerializerSingleton<Sour
 
     @Override
     public void serialize(Sourced<Example> record, DataOutputView out) throws IOException {
-        out.writeInt(record.partition);
-        out.writeLong(record.offset);
-        ExampleSerializer.write(record.value, out);
+        out.writeInt(record.partition());
+        out.writeLong(record.offset());
+        ExampleSerializer.write(record.value(), out);
     }
 
     @Override

@@ -182,7 +182,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
 
     @Override
     public void processElement(Sourced<Example> input, Context ctx, Collector<Prediction> out) throws Exception {
-        Example example = input.value;
+        Example example = input.value();
         TrainerState s = state.value();
         if (s == null) {
             if (!admitted.admit(example.getTask())) {
@@ -232,8 +232,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 s.batchTargets[i] = target.floatValue();
             }
             s.batchWeights[i] = example.getWeight();
-            s.batchPartitions[i] = input.partition;
-            s.batchOffsets[i] = input.offset;
+            s.batchPartitions[i] = input.partition();
+            s.batchOffsets[i] = input.offset();
             s.batchIds[i] = example.getId();
             s.batchEventTimes[i] = example.getEventTime();
             s.batchAnnotators[i] = example.getAnnotator();
@@ -316,7 +316,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         deadLetters.inc();
         taskDeadLetters.inc();
         var info = getRuntimeContext().getTaskInfo();
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "task", taskBound.reason(input.value.getTask(),
+        ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "task", taskBound.reason(input.value().getTask(),
                 "per parallel instance (subtask " + info.getIndexOfThisSubtask() + " of "
                         + info.getNumberOfParallelSubtasks() + " holds " + admitted.size() + ")"),
                 ctx.timerService().currentProcessingTime(), deadLetterMaxOriginalBytes));
@@ -324,14 +324,14 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
 
     /** The example in its topic's wire format, with the Kafka coordinates it was read from. */
     private KafkaRecord record(Sourced<Example> input) {
-        Example example = input.value;
-        return new KafkaRecord(sourceTopic, input.partition, input.offset, example.getEventTime(),
+        Example example = input.value();
+        return new KafkaRecord(sourceTopic, input.partition(), input.offset(), example.getEventTime(),
                 example.getId().getBytes(StandardCharsets.UTF_8), exampleCodec.encode(example));
     }
 
     /** The label of an annotator past the task's bound goes to the dead-letter topic; the example was predicted. */
     private void rejectAnnotator(Sourced<Example> input, TrainerState s, String annotator, Context ctx, long now) {
-        Example example = input.value;
+        Example example = input.value();
         deadLetters.inc();
         annotatorDeadLetters.inc();
         KafkaRecord record = record(input);

@@ -101,6 +101,6 @@ public final class TrainJob {
     }
 
     private static String task(Sourced<Example> example) {
-        return example.value.getTask();
+        return example.value().getTask();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.Example;
 import java.io.IOException;
+import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -69,13 +70,22 @@ class ExampleSerializerTest {
         Sourced<Example> sourced = new Sourced<>(dense(), 3, 1L << 40);
         Sourced<Example> back = SourcedExampleSerializer.INSTANCE.deserialize(
                 new DataInputDeserializer(bytes(SourcedExampleSerializer.INSTANCE, sourced)));
-        assertThat(back.partition).isEqualTo(3);
-        assertThat(back.offset).isEqualTo(1L << 40);
-        assertThat(back.value).isEqualTo(sourced.value);
+        assertThat(back.partition()).isEqualTo(3);
+        assertThat(back.offset()).isEqualTo(1L << 40);
+        assertThat(back.value()).isEqualTo(sourced.value());
 
         Sourced<Example> copy = SourcedExampleSerializer.INSTANCE.copy(sourced);
-        assertThat(copy.value).isEqualTo(sourced.value).isNotSameAs(sourced.value);
-        assertThat(copy.value.getFeatures().array()).isNotSameAs(sourced.value.getFeatures().array());
+        assertThat(copy.value()).isEqualTo(sourced.value()).isNotSameAs(sourced.value());
+        assertThat(copy.value().getFeatures().array()).isNotSameAs(sourced.value().getFeatures().array());
+    }
+
+    @Test
+    void sourcedIsImmutable() {
+        // Its fields are read on the trainer after the decoder built it; nothing may change them in between.
+        assertThat(Sourced.class.getDeclaredFields()).isNotEmpty().allSatisfy(field -> {
+            assertThat(Modifier.isFinal(field.getModifiers())).as(field + " is final").isTrue();
+            assertThat(Modifier.isPublic(field.getModifiers())).as(field + " is public").isFalse();
+        });
     }
 
     @Test

@@ -48,7 +48,7 @@ class MinibatchSgdFunctionTest {
     static KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> harness(TrainSettings settings)
             throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
-                e -> e.value.getTask(), Types.STRING);
+                e -> e.value().getTask(), Types.STRING);
     }
 
     static List<Prediction> predictions(KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
@@ -620,6 +620,6 @@ class MinibatchSgdFunctionTest {
     static KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> harness(TrainSettings settings,
             int maxParallelism, int parallelism, int subtask) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
-                e -> e.value.getTask(), Types.STRING, maxParallelism, parallelism, subtask);
+                e -> e.value().getTask(), Types.STRING, maxParallelism, parallelism, subtask);
     }
 }
