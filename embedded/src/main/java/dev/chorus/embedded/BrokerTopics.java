@@ -2,6 +2,7 @@ package dev.chorus.embedded;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -12,8 +13,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidMetadataException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -57,6 +61,23 @@ final class BrokerTopics {
         awaitLeaders(admin, topics.stream().map(NewTopic::name).collect(Collectors.toSet()), timeout);
     }
 
+    private static boolean leadersServe(Admin admin, Map<String, TopicDescription> topics)
+            throws InterruptedException, TimeoutException {
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        topics.values().forEach(t -> t.partitions().forEach(
+                p -> partitions.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest())));
+        try {
+            admin.listOffsets(partitions).all().get(5_000, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InvalidMetadataException) {
+                return false;
+            }
+            throw new IllegalStateException("listOffsets " + partitions.keySet() + " failed: " + e.getCause(),
+                    e.getCause());
+        }
+    }
+
     private static void awaitLeaders(Admin admin, Set<String> names, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Object last = null;
@@ -67,7 +88,10 @@ final class BrokerTopics {
                         .allTopicNames().get(5_000, TimeUnit.MILLISECONDS);
                 boolean ready = d.values().stream()
                         .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                if (ready) {
+                // The metadata can name a leader a moment before that broker's replica manager serves as one; a
+                // produce in that window fails NOT_LEADER_OR_FOLLOWER, and its idempotent retry can then hit
+                // OutOfOrderSequenceException (seen on a loaded machine). Listing offsets needs the leader itself.
+                if (ready && leadersServe(admin, d)) {
                     return;
                 }
                 last = d;
