@@ -1,4 +1,4 @@
-package dev.chorus.cli.bench;
+package dev.chorus.cli.bench.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +33,7 @@ class E2eBenchmarkReportTest {
         results.put("softmax_java", new LinkedHashMap<>(Map.of("p1", rate(130_510, 0.664, 1.72, null))));
         results.put("checkpoint", new LinkedHashMap<>(Map.of("mlp256", Map.of("params", 203_530L))));
 
-        assertThat(E2eBenchmark.table(results).lines().toList()).containsExactly(
+        assertThat(E2eReport.table(results).lines().toList()).containsExactly(
                 "line                         examples/s   ratio to raw    seconds    CPU µs/ex  what",
                 "raw_consume                     196,442          1.000       1.15          4.6  plain "
                         + "KafkaConsumer<byte[], byte[]>: the ceiling",
@@ -49,7 +49,7 @@ class E2eBenchmarkReportTest {
 
     @Test
     void lineKeysAreTheDocumentedOnesInRunOrder() {
-        assertThat(E2eBenchmark.lineKeys()).isEqualTo(List.of("softmax.p1", "softmax.p2", "softmax_2tasks.p2",
+        assertThat(Line.keys()).isEqualTo(List.of("softmax.p1", "softmax.p2", "softmax_2tasks.p2",
                 "mlp256.p1", "mlp256.p2", "mlp256_2tasks.p2", "mlp256_dawid_skene.p1", "serve.p1", "softmax_java.p1",
                 "mlp256_java.p1", "checkpoint.softmax", "checkpoint.mlp256", "peers.sklearn_sgd_log"));
     }
