@@ -3,9 +3,10 @@ package dev.chorus.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chorus.cli.bench.CrowdBenchmark;
-import dev.chorus.cli.bench.E2eBenchmark;
 import dev.chorus.cli.bench.LatencyBenchmark;
 import dev.chorus.cli.bench.LearnBenchmark;
+import dev.chorus.cli.bench.e2e.E2eBenchmark;
+import dev.chorus.cli.bench.e2e.E2eReport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -260,7 +261,7 @@ public final class BenchCommand {
                 out.flush();
             }).run();
             out.println();
-            out.print(E2eBenchmark.table(results));
+            out.print(E2eReport.table(results));
             out.flush();
             if (json != null) {
                 writeJson(json, results);

@@ -62,8 +62,9 @@ public final class ExampleTensors {
 
     /**
      * A prediction with the fields every prediction has. Set field by field rather than through Avro's builder,
-     * which validated and default-filled each of the twelve fields of every prediction (2.5% of the serve thread);
-     * the predicted class or value, probabilities and label are the callers'.
+     * which validated and default-filled each of the twelve fields of every prediction, a cost the serve thread's
+     * profile showed (docs/BENCHMARKS.md, "Profiles behind design choices"); the predicted class or value,
+     * probabilities and label are the callers'.
      */
     private static Prediction prediction(String id, String task, Double target, String annotator, long eventTime,
             String variant, long modelVersion, long producedAt) {

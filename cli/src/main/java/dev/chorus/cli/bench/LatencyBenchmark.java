@@ -61,7 +61,7 @@ public final class LatencyBenchmark {
     /** Exactly-once output is visible when the checkpoint that covers it completes. */
     static final long EXACTLY_ONCE_CHECKPOINT_MS = 200;
     /** On the predictions topic: a prediction's timestamp is when the broker appended it (the to_append stage). */
-    static final Map<String, String> LOG_APPEND_TIME =
+    public static final Map<String, String> LOG_APPEND_TIME =
             Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
 
     /** One measured run: a delivery mode at a rate. */

@@ -69,7 +69,8 @@ public final class BinaryState {
   public static void writeFloats(DataOutput out, float[] values) throws IOException {
     out.writeInt(values.length);
     // The same big-endian bytes as writeInt per value, handed over in chunks: one call per value cost a
-    // synchronised write per byte on a stream-backed DataOutput (4.5% of the train thread, for MLP snapshots).
+    // synchronised write per byte on a stream-backed DataOutput, which showed in the train thread's profile for MLP
+    // snapshots (docs/BENCHMARKS.md, "Profiles behind design choices").
     byte[] chunk = new byte[Math.min(values.length, FLOAT_CHUNK) * Float.BYTES];
     ByteBuffer buffer = ByteBuffer.wrap(chunk).order(ByteOrder.BIG_ENDIAN);
     for (int from = 0; from < values.length; from += FLOAT_CHUNK) {

@@ -34,8 +34,9 @@ import org.apache.avro.specific.SpecificRecord;
  * body. The body is read and written by Avro's own datum readers and writers, through Avro's buffered
  * {@link BinaryDecoder} over the record's bytes and a buffered {@link BinaryEncoder}, with the generated classes'
  * custom coders for writing: the same bytes as Avro's {@code BinaryMessageEncoder} and
- * {@code BinaryMessageDecoder}, which go through streams one byte at a time (a synchronised
- * {@code ByteArrayInputStream.read()} per byte was 12% of the decoding thread, async-profiler).
+ * {@code BinaryMessageDecoder}, which go through streams one byte at a time: a synchronised
+ * {@code ByteArrayInputStream.read()} per byte showed in the decoding thread's profile (docs/BENCHMARKS.md,
+ * "Profiles behind design choices").
  *
  * <p>Records are always written with the current (generated) schema. They are read with schema resolution
  * from any writer schema this codec knows: the current one and the older ones given to the constructor, so a

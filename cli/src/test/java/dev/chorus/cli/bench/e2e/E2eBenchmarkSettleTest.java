@@ -1,4 +1,4 @@
-package dev.chorus.cli.bench;
+package dev.chorus.cli.bench.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class E2eBenchmarkSettleTest {
 
     private static List<Double> runUntilSettled(int minRuns, int maxRuns, double... rates) throws Exception {
-        return E2eBenchmark.untilSettled(minRuns, maxRuns, r -> r, run -> rates[run]);
+        return SettlePolicy.untilSettled(minRuns, maxRuns, r -> r, run -> rates[run]);
     }
 
     @Test
@@ -27,16 +27,16 @@ class E2eBenchmarkSettleTest {
 
     @Test
     void reportsTheMedianWarmRunNotTheLastOrTheFirst() {
-        assertThat(E2eBenchmark.representative(List.of(10.0, 50.0, 40.0, 90.0), r -> r)).isEqualTo(50.0);
+        assertThat(SettlePolicy.medianWarmRun(List.of(10.0, 50.0, 40.0, 90.0), r -> r)).isEqualTo(50.0);
         // An even number of warm runs: the lower middle one.
-        assertThat(E2eBenchmark.representative(List.of(10.0, 50.0, 40.0, 90.0, 60.0), r -> r)).isEqualTo(50.0);
-        assertThat(E2eBenchmark.representative(List.of(10.0, 30.0), r -> r)).isEqualTo(30.0);
-        assertThat(E2eBenchmark.representative(List.of(10.0), r -> r)).isEqualTo(10.0);
+        assertThat(SettlePolicy.medianWarmRun(List.of(10.0, 50.0, 40.0, 90.0, 60.0), r -> r)).isEqualTo(50.0);
+        assertThat(SettlePolicy.medianWarmRun(List.of(10.0, 30.0), r -> r)).isEqualTo(30.0);
+        assertThat(SettlePolicy.medianWarmRun(List.of(10.0), r -> r)).isEqualTo(10.0);
     }
 
     @Test
     void figuresCarryEveryRunAndWhetherTheLineSettled() {
-        Map<String, Object> chosen = E2eBenchmark.last(new ArrayList<>(List.of(
+        Map<String, Object> chosen = SettlePolicy.medianWarmRunFigures(new ArrayList<>(List.of(
                 new LinkedHashMap<>(Map.of("examples_per_s", 80.0, "run", 0)),
                 new LinkedHashMap<>(Map.of("examples_per_s", 100.0, "run", 1)),
                 new LinkedHashMap<>(Map.of("examples_per_s", 97.0, "run", 2)))));

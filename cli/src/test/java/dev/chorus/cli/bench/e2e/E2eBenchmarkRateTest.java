@@ -1,4 +1,4 @@
-package dev.chorus.cli.bench;
+package dev.chorus.cli.bench.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -22,9 +22,8 @@ class E2eBenchmarkRateTest {
             .setProducedAt(1_000).build());
 
     /** {@code count} predictions, the i-th appended by the broker at {@code firstAppend + i * stepMs}. */
-    private static E2eBenchmark.PredictionClock appended(int count, long firstAppend, long stepMs) {
-        E2eBenchmark.PredictionClock clock =
-                new E2eBenchmark.PredictionClock(WireFormat.AVRO.codec(Prediction.class), count);
+    private static PredictionClock appended(int count, long firstAppend, long stepMs) {
+        PredictionClock clock = new PredictionClock(WireFormat.AVRO.codec(Prediction.class), count);
         for (int i = 0; i < count; i++) {
             clock.accept(new ConsumerRecord<>("p", i % 2, i / 2, firstAppend + i * stepMs,
                     TimestampType.LOG_APPEND_TIME, 0, PREDICTION.length, new byte[0], PREDICTION, new RecordHeaders(),
@@ -33,10 +32,10 @@ class E2eBenchmarkRateTest {
         return clock;
     }
 
-    private static double rate(E2eBenchmark.PredictionClock clock, long end) {
+    private static double rate(PredictionClock clock, long end) {
         Map<String, Object> figures =
-                E2eBenchmark.rateFigures(clock, end, clock.count(), new E2eBenchmark.JobRun(0, 5_000, 0), 1.0);
-        return E2eBenchmark.EXAMPLES_PER_S.applyAsDouble(figures);
+                SteadyRate.rateFigures(clock, end, clock.count(), new JobRun(0, 5_000, 0), 1.0);
+        return SteadyRate.EXAMPLES_PER_S.applyAsDouble(figures);
     }
 
     @Test
@@ -56,7 +55,7 @@ class E2eBenchmarkRateTest {
     @Test
     void aWindowShorterThanTheTimestampsResolutionCountsAsOneMillisecond() {
         // Every prediction appended in the same millisecond: a run too short to have a steady part.
-        E2eBenchmark.PredictionClock sameTick = appended(3_000, 2_000, 0);
+        PredictionClock sameTick = appended(3_000, 2_000, 0);
         assertThat(rate(sameTick, 2_000)).isEqualTo(2_250 / 0.001);
         assertThat(rate(sameTick, 1_500)).isEqualTo(2_250 / 0.001);
         // One prediction: it is its own quarter mark and its own end.
@@ -66,8 +65,8 @@ class E2eBenchmarkRateTest {
     @Test
     void theRateFromTheFirstPredictionIsNeverNegativeOrInfinite() {
         // The first prediction was made at 1000 (producedAt); the end given is before that.
-        Map<String, Object> figures = E2eBenchmark.rateFigures(appended(4, 1_000, 0), 900, 4,
-                new E2eBenchmark.JobRun(0, 5_000, 0), 1.0);
+        Map<String, Object> figures = SteadyRate.rateFigures(appended(4, 1_000, 0), 900, 4,
+                new JobRun(0, 5_000, 0), 1.0);
         assertThat((Double) figures.get("examples_per_s_from_first")).isEqualTo(4 / 0.001);
         assertThat((Double) figures.get("seconds")).isEqualTo(0.001);
     }
@@ -76,10 +75,10 @@ class E2eBenchmarkRateTest {
     void rawConsumeRateIsTakenFromTheArrivalOfTheQuarterMarkRecord() {
         // Records arrive in polls; one poll that carries both the quarter mark and the last record leaves an
         // empty window, counted as one millisecond.
-        assertThat(E2eBenchmark.steadyRate(new long[] {5_000_000, 5_000_000, 5_000_000, 5_000_000}))
+        assertThat(SteadyRate.ofArrivals(new long[] {5_000_000, 5_000_000, 5_000_000, 5_000_000}))
                 .isEqualTo(3 / 0.001);
         // Four records, one a millisecond (in nanoseconds): the second opens the window, three arrive over 2 ms.
-        assertThat(E2eBenchmark.steadyRate(new long[] {1_000_000, 2_000_000, 3_000_000, 4_000_000}))
+        assertThat(SteadyRate.ofArrivals(new long[] {1_000_000, 2_000_000, 3_000_000, 4_000_000}))
                 .isEqualTo(3 / 0.002);
     }
 }

@@ -1,0 +1,108 @@
+package dev.chorus.cli.bench.e2e;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.core.blas.Blas;
+import dev.chorus.embedded.LocalFlinkCluster;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A train line on another BLAS backend: in a child JVM ({@code -Dchorus.blas=java}), since the backend is chosen
+ * once per JVM, against this JVM's broker; the child warms up and settles as this one does.
+ */
+final class ChildJvmLine {
+
+    /** System properties the child JVM takes from this one: logging set-up. */
+    private static final List<String> INHERITED_PROPERTIES = List.of("log4j2.configurationFile",
+            "java.util.logging.manager", "chorus.log.dir");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ChildJvmLine() {}
+
+    /**
+     * Runs a train line in a child JVM on the line's BLAS backend ({@code -Dchorus.blas}), with this JVM's class
+     * path and module flags, against the same broker; the child writes its figures to a JSON file.
+     */
+    static Map<String, Object> run(String bootstrap, String examplesTopic, Line line, long n, int runs,
+            Consumer<String> log) throws Exception {
+        Path out = Files.createTempFile("chorus-e2e-" + line.topicPrefix(), ".json");
+        try {
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(moduleFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
+            for (String property : INHERITED_PROPERTIES) {
+                if (System.getProperty(property) != null) {
+                    command.add("-D" + property + "=" + System.getProperty(property));
+                }
+            }
+            command.add("-D" + Blas.BACKEND_PROPERTY + "=" + line.childBlas().key());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildJvmLine.class.getName(),
+                    line.key(), bootstrap, examplesTopic, String.valueOf(n), String.valueOf(runs), out.toString()));
+            log.accept(line.key() + ": in a child JVM with -D" + Blas.BACKEND_PROPERTY + "=" + line.childBlas().key());
+            Process child = new ProcessBuilder(command).inheritIO().start();
+            if (!child.waitFor(E2eBenchmark.PATIENCE.toMinutes() * 2, TimeUnit.MINUTES)) {
+                child.destroyForcibly();
+                throw new IllegalStateException(line.key() + ": the child JVM did not finish within "
+                        + E2eBenchmark.PATIENCE.multipliedBy(2));
+            }
+            if (child.exitValue() != 0) {
+                throw new IllegalStateException(line.key() + ": the child JVM exited with " + child.exitValue()
+                        + " (its error is above, its log in the log directory)");
+            }
+            return JSON.readValue(out.toFile(), new TypeReference<LinkedHashMap<String, Object>>() { });
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** The {@code --add-opens}, {@code --add-exports} and {@code --add-modules} flags among {@code jvmArgs}. */
+    static List<String> moduleFlags(List<String> jvmArgs) {
+        List<String> flags = new ArrayList<>();
+        for (int i = 0; i < jvmArgs.size(); i++) {
+            String arg = jvmArgs.get(i);
+            for (String flag : List.of("--add-opens", "--add-exports", "--add-modules")) {
+                if (arg.startsWith(flag + "=")) {
+                    flags.add(arg);
+                } else if (arg.equals(flag) && i + 1 < jvmArgs.size()) {
+                    flags.add(arg);
+                    flags.add(jvmArgs.get(++i));
+                }
+            }
+        }
+        return flags;
+    }
+
+    /**
+     * The child JVM's entry point (internal): {@code LINE BOOTSTRAP EXAMPLES_TOPIC N RUNS OUT_JSON}. Runs one train
+     * line, whose topics the parent created, on its own MiniCluster and writes the line's figures to OUT_JSON.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 6) {
+            System.err.println("usage (internal, started by chorus bench e2e): ChildJvmLine LINE BOOTSTRAP "
+                    + "EXAMPLES_TOPIC N RUNS OUT_JSON");
+            System.exit(2);
+        }
+        Line line = Line.of(args[0]);
+        long n = Long.parseLong(args[3]);
+        int runs = Integer.parseInt(args[4]);
+        Map<String, Object> figures;
+        try (LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0)) {
+            Map<String, Object> cold = TrainLine.warmUp(args[1], flink, args[2], n, line.topicPrefix());
+            // The parent made every run's topics.
+            figures = TrainLine.untilSettled(args[1], settings -> { }, flink, args[2], line, n,
+                    Math.min(SettlePolicy.LINE_MIN_RUNS, runs), runs).figures();
+            figures.put("cold_jvm_examples_per_s", cold.get("examples_per_s"));
+            figures.put("warmup_runs_examples_per_s", cold.get("runs_examples_per_s"));
+        }
+        JSON.writeValue(Path.of(args[5]).toFile(), figures);
+        System.exit(0);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.chorus.cli.bench.e2e;
+
+import dev.chorus.jobs.kafka.TopicReader;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** The ceiling every line's rate is divided by: reading the examples topic with a plain byte consumer. */
+final class RawConsumeLine {
+
+    private RawConsumeLine() {}
+
+    /** Reads the whole topic with a plain byte consumer: the I/O ceiling, timed from the first record. */
+    static Map<String, Object> run(String bootstrap, String topic, long n) {
+        Map<TopicPartition, Long> end = E2eTopics.endOffsets(bootstrap, topic);
+        long bytes = 0;
+        int records = 0;
+        long[] arrivals = new long[Math.toIntExact(n)];
+        double cpuBefore = JobRun.processCpuSeconds();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                TopicReader.committedReader(bootstrap, Map.of()), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.assign(end.keySet());
+            consumer.seekToBeginning(end.keySet());
+            while (records < n) {
+                ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
+                long arrived = System.nanoTime();
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                    bytes += r.value().length;
+                    arrivals[records++] = arrived;
+                }
+            }
+        }
+        double rate = SteadyRate.ofArrivals(arrivals);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("examples_per_s", rate);
+        figures.put("mb_per_s", rate * bytes / records / 1e6);
+        figures.put("seconds", SteadyRate.steadyCount(records) / rate);
+        figures.put("examples_per_s_from_first",
+                SteadyRate.perSecond(records, (arrivals[records - 1] - arrivals[0]) / 1e6));
+        SteadyRate.putCpu(figures, JobRun.processCpuSeconds() - cpuBefore, records);
+        figures.put("value_bytes", bytes);
+        return figures;
+    }
+}
