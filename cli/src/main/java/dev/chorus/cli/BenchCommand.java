@@ -6,6 +6,7 @@ import dev.chorus.cli.bench.CrowdBenchmark;
 import dev.chorus.cli.bench.E2eBenchmark;
 import dev.chorus.cli.bench.LatencyBenchmark;
 import dev.chorus.cli.bench.LearnBenchmark;
+import dev.chorus.cli.bench.Plots;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code chorus bench}: benchmarks that need the whole machine; their figures go to docs/BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks: figures printed, and written as JSON with --json.",
+        description = "Benchmarks: figures printed, written as JSON with --json and as PNG charts with --plots.",
         subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
             BenchCommand.Soak.class, BenchCommand.History.class, BenchCommand.E2e.class})
 public final class BenchCommand {
@@ -55,6 +56,21 @@ public final class BenchCommand {
         System.out.printf("Results written to %s%n", file);
     }
 
+    /** Draws a benchmark's results into a directory: one of {@link Plots}' methods. */
+    @FunctionalInterface
+    interface Charts {
+        List<Path> write(Map<String, Object> results, Path dir) throws IOException;
+    }
+
+    /** Writes the charts of {@code results} into {@code dir} unless it is null, and names them. */
+    static void writePlots(Path dir, Map<String, Object> results, Charts charts) throws IOException {
+        if (dir != null) {
+            for (Path chart : charts.write(results, dir)) {
+                System.out.printf("Chart written to %s%n", chart);
+            }
+        }
+    }
+
     @Command(name = "learn", mixinStandardHelpOptions = true,
             description = {"Trains in memory, without Kafka, on Fashion-MNIST (one pass = 60,000 examples in minibatches "
                     + "of 128, tested on the 10,000 clean test images): softmax regression and MLP-256 (plain, dropout, "
@@ -75,6 +91,11 @@ public final class BenchCommand {
 
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
+
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): learn-curves.png, test accuracy against passes "
+                        + "per model.")
+        Path plots;
 
         @Override
         public Integer call() throws Exception {
@@ -97,6 +118,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::learn);
             return 0;
         }
 
@@ -131,12 +153,18 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): latency-percentiles.png, p50/p95/p99/max per "
+                        + "delivery mode and rate.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = new LatencyBenchmark(rates, Duration.ofSeconds(seconds), System.out::println).run();
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::latency);
             return 0;
         }
     }
@@ -158,6 +186,11 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): soak-over-time.png, heap, state and checkpoint "
+                        + "duration per minute.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = new dev.chorus.cli.bench.SoakBenchmark(minutes, rate,
@@ -168,6 +201,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::soak);
             return 0;
         }
     }
@@ -188,6 +222,11 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): history-bytes-per-item.png, heap and checkpoint "
+                        + "bytes per item.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = dev.chorus.cli.bench.HistoryBenchmark.run(items,
@@ -200,6 +239,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::history);
             return 0;
         }
     }
@@ -244,6 +284,11 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): e2e-ratio-to-raw.png, each line's rate over the "
+                        + "raw-consume ceiling, with the targets.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             E2eBenchmark.Options options;
@@ -265,6 +310,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::e2e);
             return 0;
         }
     }
@@ -285,6 +331,12 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): per model, crowd-<model>-curves.png (accuracy "
+                        + "while training, per method), crowd-<model>-confusions-<method>.png (true and estimated "
+                        + "confusions of three annotators) and crowd-<model>-corruption.png.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             noteForcedCoreType();
@@ -301,6 +353,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::crowd);
             return 0;
         }
     }
