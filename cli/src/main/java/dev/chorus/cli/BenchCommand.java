@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chorus.cli.bench.CrowdBenchmark;
 import dev.chorus.cli.bench.LatencyBenchmark;
 import dev.chorus.cli.bench.LearnBenchmark;
+import dev.chorus.cli.bench.Plots;
 import dev.chorus.cli.bench.e2e.E2eBenchmark;
 import dev.chorus.cli.bench.e2e.E2eReport;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code chorus bench}: benchmarks that need the whole machine; their figures go to docs/BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks: figures printed, and written as JSON with --json.",
+        description = "Benchmarks: figures printed, written as JSON with --json and as PNG charts with --plots.",
         subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
             BenchCommand.Soak.class, BenchCommand.History.class, BenchCommand.E2e.class})
 public final class BenchCommand {
@@ -56,6 +57,21 @@ public final class BenchCommand {
         System.out.printf("Results written to %s%n", file);
     }
 
+    /** Draws a benchmark's results into a directory: one of {@link Plots}' methods. */
+    @FunctionalInterface
+    interface Charts {
+        List<Path> write(Map<String, Object> results, Path dir) throws IOException;
+    }
+
+    /** Writes the charts of {@code results} into {@code dir} unless it is null, and names them. */
+    static void writePlots(Path dir, Map<String, Object> results, Charts charts) throws IOException {
+        if (dir != null) {
+            for (Path chart : charts.write(results, dir)) {
+                System.out.printf("Chart written to %s%n", chart);
+            }
+        }
+    }
+
     @Command(name = "learn", mixinStandardHelpOptions = true,
             description = {"Trains in memory, without Kafka, on Fashion-MNIST (one pass = 60,000 examples in minibatches "
                     + "of 128, tested on the 10,000 clean test images): softmax regression and MLP-256 (plain, dropout, "
@@ -76,6 +92,11 @@ public final class BenchCommand {
 
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
+
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): learn-curves.png, test accuracy against passes "
+                        + "per model.")
+        Path plots;
 
         @Override
         public Integer call() throws Exception {
@@ -98,6 +119,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::learn);
             return 0;
         }
 
@@ -132,12 +154,18 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): latency-percentiles.png, p50/p95/p99/max per "
+                        + "delivery mode and rate.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = new LatencyBenchmark(rates, Duration.ofSeconds(seconds), System.out::println).run();
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::latency);
             return 0;
         }
     }
@@ -159,6 +187,11 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): soak-over-time.png, heap, state and checkpoint "
+                        + "duration per minute.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = new dev.chorus.cli.bench.SoakBenchmark(minutes, rate,
@@ -169,6 +202,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::soak);
             return 0;
         }
     }
@@ -189,6 +223,11 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): history-bytes-per-item.png, heap and checkpoint "
+                        + "bytes per item.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = dev.chorus.cli.bench.HistoryBenchmark.run(items,
@@ -201,6 +240,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::history);
             return 0;
         }
     }
@@ -245,6 +285,11 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): e2e-ratio-to-raw.png, each line's rate over the "
+                        + "raw-consume ceiling, with the targets.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             E2eBenchmark.Options options;
@@ -266,6 +311,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::e2e);
             return 0;
         }
     }
@@ -286,6 +332,12 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): per model, crowd-<model>-curves.png (accuracy "
+                        + "while training, per method), crowd-<model>-confusions-<method>.png (true and estimated "
+                        + "confusions of three annotators) and crowd-<model>-corruption.png.")
+        Path plots;
+
         @Override
         public Integer call() throws Exception {
             noteForcedCoreType();
@@ -302,6 +354,7 @@ public final class BenchCommand {
             if (json != null) {
                 writeJson(json, results);
             }
+            writePlots(plots, results, Plots::crowd);
             return 0;
         }
     }

@@ -41,6 +41,12 @@ import java.util.function.LongFunction;
  * (without Spearman's correlation, which one annotator cannot have) under
  * {@code <model>.corruption.p<p>.<method>.}, e.g. {@code softmax.corruption.p0_5.dawid_skene.accuracy_mean}; each
  * level also names its best noise-aware method ({@code .method}) and that method's {@code .accuracy_mean}.
+ *
+ * <p>For the charts ({@link Plots#crowd}), the main track also records {@code <model>.curves.<method>}, the mean
+ * accuracy over the seeds at the quarters of every pass ({@code passes}, {@code accuracy_mean}; the last is the
+ * reported accuracy), and {@code <model>.confusions}: for the first seed, the true confusion ({@code true}) and each
+ * method's estimate of the first annotator of each of the pool's first {@link #CONFUSION_KINDS} kinds, under
+ * {@code annotators.<id>}.
  */
 public final class CrowdBenchmark {
 
@@ -51,6 +57,10 @@ public final class CrowdBenchmark {
   /** The corruption track's levels in the protocol. */
   public static final List<Double> PROTOCOL_CORRUPTION = List.of(0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8);
   private static final String[] SCORES = {"accuracy", "confusion_error", "spearman"};
+  /** A learning curve's points in each pass, at its quarters. */
+  static final int CURVE_POINTS_PER_PASS = 4;
+  /** Kinds of annotator whose confusions the results keep, the first of each, in pool order. */
+  static final int CONFUSION_KINDS = 3;
 
   /**
    * What to run.
@@ -118,12 +128,12 @@ public final class CrowdBenchmark {
     long runsPerSeed = methods.size() + (long) options.corruption().size() * options.methods().size();
     Tally tally = new Tally(progress, options.seeds().size() * runsPerSeed);
     Map<String, Object> model = track(options, data, modelKey, methods, AnnotatorPool::fashionMnist,
-        AnnotatorPool.DEFAULT_LABELS_PER_ITEM, tally);
+        AnnotatorPool.DEFAULT_LABELS_PER_ITEM, tally, true);
     if (!options.corruption().isEmpty()) {
       Map<String, Object> corruption = new LinkedHashMap<>();
       for (double p : options.corruption()) {
         Map<String, Object> level = track(options, data, modelKey + " corruption " + p, options.methods(),
-            seed -> AnnotatorPool.corruption(AnnotatorPool.FASHION_MNIST_CLASSES, p), new int[] {1}, tally);
+            seed -> AnnotatorPool.corruption(AnnotatorPool.FASHION_MNIST_CLASSES, p), new int[] {1}, tally, false);
         nameBestNoiseAware(level);
         corruption.put(corruptionKey(p), level);
       }
@@ -195,29 +205,46 @@ public final class CrowdBenchmark {
   /**
    * Runs {@code methods} for every seed on the stream that {@code pools}' pool for that seed gives the training
    * items, and returns {@code {<method>: {<score>_mean, <score>_std, …}}}. Spearman's correlation is reported
-   * only when the pool has more than one annotator, and the oracle only has an accuracy.
+   * only when the pool has more than one annotator, and the oracle only has an accuracy. With {@code detail}, also
+   * {@code curves} and {@code confusions} (see the class comment).
    */
   private static Map<String, Object> track(Options options, Data data, String phase, List<String> methods,
-      LongFunction<AnnotatorPool> pools, int[] labelsPerItem, Tally tally) {
+      LongFunction<AnnotatorPool> pools, int[] labelsPerItem, Tally tally, boolean detail) {
     Map<String, double[][]> scores = new LinkedHashMap<>();
+    Map<String, double[][]> curves = new LinkedHashMap<>();
     for (String method : methods) {
       scores.put(method, new double[3][options.seeds().size()]);
+      curves.put(method, new double[options.seeds().size()][]);
     }
+    Map<String, Object> confusions = new LinkedHashMap<>();
     int poolSize = 0;
     for (int s = 0; s < options.seeds().size(); s++) {
       long seed = options.seeds().get(s);
       AnnotatorPool pool = pools.apply(seed);
       poolSize = pool.size();
       LabelStream stream = pool.label(data.trainY(), labelsPerItem, seed);
+      Map<String, Map<String, Object>> shown = new LinkedHashMap<>();
+      if (detail && s == 0) {
+        confusions.put("seed", seed);
+        confusions.put("annotators", shown);
+        for (SimulatedAnnotator annotator : firstOfKinds(pool, CONFUSION_KINDS)) {
+          shown.computeIfAbsent(annotator.id(), id -> new LinkedHashMap<>()).put("true", copy(annotator.confusion()));
+        }
+      }
       for (String method : methods) {
         tally.progress.update(phase + " " + method + " seed " + seed, tally.done, tally.total);
         ModelSpec spec = spec(options, data.dim(), seed);
-        double[] result = method.equals(ORACLE)
-            ? oracle(options, data, spec)
-            : runMethod(options, data, pool, stream, method, spec);
+        Outcome outcome = method.equals(ORACLE)
+            ? oracle(options, data, spec, detail)
+            : runMethod(options, data, pool, stream, method, spec, detail);
         double[][] table = scores.get(method);
         for (int m = 0; m < 3; m++) {
-          table[m][s] = result[m];
+          table[m][s] = outcome.scores()[m];
+        }
+        curves.get(method)[s] = outcome.curve();
+        if (outcome.model() != null) {
+          shown.forEach((id, matrices) -> matrices.put(jsonName(method),
+              copy(outcome.model().annotator(id).confusion())));
         }
         tally.done++;
       }
@@ -233,7 +260,52 @@ public final class CrowdBenchmark {
       }
       track.put(jsonName(method), figures);
     }
+    if (detail) {
+      Map<String, Object> curveMeans = new LinkedHashMap<>();
+      curves.forEach((method, bySeed) -> curveMeans.put(jsonName(method), meanCurve(bySeed)));
+      track.put("curves", curveMeans);
+      track.put("confusions", confusions);
+    }
     return track;
+  }
+
+  /** A method's scores on one seed, its accuracy at each curve point, and the model it trained. */
+  private record Outcome(double[] scores, double[] curve, LabelModel model) {}
+
+  /** {@code [{passes, accuracy_mean}]}: the mean over seeds at each point, {@code bySeed[seed][point]}. */
+  private static List<Map<String, Object>> meanCurve(double[][] bySeed) {
+    List<Map<String, Object>> curve = new ArrayList<>();
+    for (int point = 0; point < bySeed[0].length; point++) {
+      double[] atPoint = new double[bySeed.length];
+      for (int s = 0; s < bySeed.length; s++) {
+        atPoint[s] = bySeed[s][point];
+      }
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("passes", (point + 1) / (double) CURVE_POINTS_PER_PASS);
+      figures.put("accuracy_mean", mean(atPoint));
+      curve.add(figures);
+    }
+    return curve;
+  }
+
+  /** The first annotator of each of the pool's first {@code kinds} kinds, in pool order. */
+  private static List<SimulatedAnnotator> firstOfKinds(AnnotatorPool pool, int kinds) {
+    Map<String, SimulatedAnnotator> first = new LinkedHashMap<>();
+    for (SimulatedAnnotator annotator : pool.annotators()) {
+      if (first.size() == kinds) {
+        break;
+      }
+      first.putIfAbsent(annotator.kind(), annotator);
+    }
+    return List.copyOf(first.values());
+  }
+
+  private static double[][] copy(double[][] matrix) {
+    double[][] copy = new double[matrix.length][];
+    for (int r = 0; r < matrix.length; r++) {
+      copy[r] = matrix[r].clone();
+    }
+    return copy;
   }
 
   private static ModelSpec spec(Options options, int dim, long seed) {
@@ -245,15 +317,16 @@ public final class CrowdBenchmark {
         + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":" + LEARNING_RATE + "},\"seed\":" + seed + "}");
   }
 
-  /** Trains {@code method} on the stream; returns accuracy, confusion error and Spearman correlation. */
-  private static double[] runMethod(Options options, Data data, AnnotatorPool pool, LabelStream stream,
-      String method, ModelSpec spec) {
+  /** Trains {@code method} on the stream; scores accuracy, confusion error and Spearman correlation. */
+  private static Outcome runMethod(Options options, Data data, AnnotatorPool pool, LabelStream stream,
+      String method, ModelSpec spec, boolean curve) {
     LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(method, pool.size()));
     String[] ids = new String[pool.size()];
     for (int a = 0; a < ids.length; a++) {
       ids[a] = pool.get(a).id();
     }
-    train(options, data, model, stream.items(), stream.annotators(), ids, stream.labels());
+    double[] accuracies = train(options, data, model, stream.items(), stream.annotators(), ids, stream.labels(),
+        curve);
     int k = AnnotatorPool.FASHION_MNIST_CLASSES;
     double error = 0;
     double[] estimated = new double[pool.size()];
@@ -265,11 +338,13 @@ public final class CrowdBenchmark {
       estimated[a] = learned.reliability();
       truth[a] = annotator.accuracy();
     }
-    return new double[] {accuracy(model, data), error / pool.size(), spearman(estimated, truth)};
+    double accuracy = accuracies[accuracies.length - 1];
+    return new Outcome(new double[] {accuracy, error / pool.size(), spearman(estimated, truth)},
+        curve ? accuracies : null, model);
   }
 
   /** The naive method on the clean labels, one event per item in a seeded order. */
-  private static double[] oracle(Options options, Data data, ModelSpec spec) {
+  private static Outcome oracle(Options options, Data data, ModelSpec spec, boolean curve) {
     LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 1));
     int n = data.trainY().length;
     int[] order = LearnBenchmark.shuffledOrder(n, SplitMix64.seeded(spec.seed()));
@@ -277,12 +352,19 @@ public final class CrowdBenchmark {
     for (int i = 0; i < n; i++) {
       labels[i] = data.trainY()[order[i]];
     }
-    train(options, data, model, order, new int[n], new String[] {ORACLE}, labels);
-    return new double[] {accuracy(model, data), Double.NaN, Double.NaN};
+    double[] accuracies = train(options, data, model, order, new int[n], new String[] {ORACLE}, labels, curve);
+    return new Outcome(new double[] {accuracies[accuracies.length - 1], Double.NaN, Double.NaN},
+        curve ? accuracies : null, null);
   }
 
-  private static void train(Options options, Data data, LabelModel model, int[] items, int[] who, String[] ids,
-      int[] labels) {
+  /**
+   * Trains {@code model} for the options' passes and returns its test accuracy at the end, preceded, with
+   * {@code curve}, by its accuracy at every quarter of every pass (the last quarter being the end).
+   */
+  private static double[] train(Options options, Data data, LabelModel model, int[] items, int[] who, String[] ids,
+      int[] labels, boolean curve) {
+    int points = curve ? CURVE_POINTS_PER_PASS : 0;
+    double[] accuracies = new double[curve ? options.passes() * points : 1];
     int batch = options.batchSize();
     int dim = data.dim();
     float[] x = new float[batch * dim];
@@ -290,6 +372,7 @@ public final class CrowdBenchmark {
     String[] annotators = new String[batch];
     int[] y = new int[batch];
     for (int pass = 0; pass < options.passes(); pass++) {
+      int next = 1;
       for (int start = 0; start < items.length; start += batch) {
         int n = Math.min(batch, items.length - start);
         for (int e = 0; e < n; e++) {
@@ -300,8 +383,18 @@ public final class CrowdBenchmark {
           y[e] = labels[start + e];
         }
         model.train(x, itemIds, annotators, y, n);
+        if (next <= points && start + n >= (long) next * items.length / points) {
+          double accuracy = accuracy(model, data);
+          for (; next <= points && start + n >= (long) next * items.length / points; next++) {
+            accuracies[pass * points + next - 1] = accuracy;
+          }
+        }
       }
     }
+    if (!curve) {
+      accuracies[0] = accuracy(model, data);
+    }
+    return accuracies;
   }
 
   private static double accuracy(LabelModel model, Data data) {

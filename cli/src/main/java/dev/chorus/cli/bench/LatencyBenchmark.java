@@ -66,13 +66,14 @@ public final class LatencyBenchmark {
 
     /** One measured run: a delivery mode at a rate. */
     public record Run(String mode, int rate, long sent, long received, long lost, long duplicated,
-            long versionRegressions, long swaps, double p50Ms, double p99Ms, double maxMs,
+            long versionRegressions, long swaps, double p50Ms, double p95Ms, double p99Ms, double maxMs,
             List<Double> p99BySecond, Map<String, Map<String, Double>> stages, Map<String, Double> pacerLate,
             Map<String, Double> producer, Map<String, Object> checkpoints) {
 
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("p50_ms", p50Ms);
+            m.put("p95_ms", p95Ms);
             m.put("p99_ms", p99Ms);
             m.put("max_ms", maxMs);
             m.put("sent", sent);
@@ -197,7 +198,7 @@ public final class LatencyBenchmark {
             JsonNode checkpoints = flink.checkpointStatistics(job);
             return new Run(mode, rate, n, watcher.received(), n - distinct, watcher.received() - distinct,
                     watcher.versionRegressions(), models.published() - 1, watcher.percentile(0.50),
-                    watcher.percentile(0.99), watcher.percentile(1.0), watcher.p99BySecond(), watcher.stages(acks),
+                    watcher.percentile(0.95), watcher.percentile(0.99), watcher.percentile(1.0), watcher.p99BySecond(), watcher.stages(acks),
                     Map.of("p50", late.percentile(0.50), "p99", late.percentile(0.99), "max", late.percentile(1.0)),
                     producerFigures,
                     checkpointFigures(checkpoints));

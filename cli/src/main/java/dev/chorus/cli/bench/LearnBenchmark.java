@@ -57,6 +57,8 @@ public final class LearnBenchmark {
   public static final double LEARNING_RATE = 0.001;
   /** Dropout rate of the {@code mlp256_dropout} variant. */
   public static final double DROPOUT = 0.2;
+  /** A learning curve's points in the first pass (at its quarters); later passes add one at their end. */
+  static final int CURVE_POINTS_IN_FIRST_PASS = 4;
 
   private static final String UNAVAILABLE = SklearnPeer.UNAVAILABLE;
 
@@ -220,7 +222,9 @@ public final class LearnBenchmark {
 
   /**
    * Trains {@code run} for its passes, recording accuracy after the first and the fifth pass, and throughput over
-   * every pass but the first (over the only one for single-pass runs).
+   * every pass but the first (over the only one for single-pass runs). A run on the default backend also records
+   * its learning curve, {@code curve}: test accuracy at the quarters of the first pass and the end of every pass,
+   * against examples trained; evaluating is not timed.
    */
   private void train(Run run, Data data, Map<String, Object> model, double peakGflops) {
     OnlineLearner learner = OnlineLearner.create(run.spec(), Blas.forBackend(run.backend()));
@@ -232,6 +236,8 @@ public final class LearnBenchmark {
     String backend = backendKey(run.backend());
     long trainNanos = 0;
     long examples = 0;
+    List<Map<String, Object>> curve = new ArrayList<>();
+    int nextPoint = 1;
     for (int pass = 1; pass <= run.passes(); pass++) {
       String phase = run.key() + " " + backend + " pass " + pass + "/" + run.passes();
       int[] order = shuffledOrder(data.trainRows(), orderRng);
@@ -251,10 +257,22 @@ public final class LearnBenchmark {
         }
         done += n;
         progress.update(phase, done, total);
+        if (run.primary() && pass == 1 && nextPoint < CURVE_POINTS_IN_FIRST_PASS
+            && start + n >= (long) nextPoint * order.length / CURVE_POINTS_IN_FIRST_PASS) {
+          curve.add(curvePoint(start + n, testAccuracy(learner, data)));
+          nextPoint++;
+        }
       }
-      if (run.primary() && (pass == 1 || pass == LONG_PASSES)) {
-        child(model, pass == 1 ? "one_pass" : "five_pass").put("test_accuracy", testAccuracy(learner, data));
+      if (run.primary()) {
+        double accuracy = testAccuracy(learner, data);
+        curve.add(curvePoint((long) pass * order.length, accuracy));
+        if (pass == 1 || pass == LONG_PASSES) {
+          child(model, pass == 1 ? "one_pass" : "five_pass").put("test_accuracy", accuracy);
+        }
       }
+    }
+    if (run.primary()) {
+      model.put("curve", curve);
     }
     Map<String, Object> timing = child(model, backend);
     if (!run.primary()) {
@@ -267,6 +285,13 @@ public final class LearnBenchmark {
       timing.put("gflops", gflops);
       timing.put("fraction_of_peak", gflops / peakGflops);
     }
+  }
+
+  private static Map<String, Object> curvePoint(long examples, double testAccuracy) {
+    Map<String, Object> point = new LinkedHashMap<>();
+    point.put("examples", examples);
+    point.put("test_accuracy", testAccuracy);
+    return point;
   }
 
   /** Multiply-adds (×2) of one MLP training step per example, dense layers only; see the class comment. */

@@ -35,7 +35,7 @@ class CrowdBenchmarkTest {
     Map<String, Object> results = CrowdBenchmark.run(options, LearnBenchmark.Progress.NONE);
     Map<String, Object> softmax = child(results, "softmax");
     assertThat(softmax).containsOnlyKeys("naive", "majority", "soft", "dawid_skene", "doctor_net",
-        "weighted_doctor_net", "oracle", "corruption");
+        "weighted_doctor_net", "oracle", "corruption", "curves", "confusions");
     assertThat(child(softmax, "oracle")).containsOnlyKeys("accuracy_mean", "accuracy_std");
     assertThat((double) child(softmax, "oracle").get("accuracy_mean")).isGreaterThan(0.9);
     Map<String, Object> dawidSkene = child(softmax, "dawid_skene");
@@ -53,6 +53,39 @@ class CrowdBenchmarkTest {
     // The level names its best noise-aware method (never naive or the oracle) and that method's accuracy.
     assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net");
     assertThat(half.get("accuracy_mean")).isEqualTo(child(half, (String) half.get("method")).get("accuracy_mean"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void recordsLearningCurvesAndTheFirstSeedsConfusions() throws IOException {
+    Random random = new Random(3);
+    writeSplit(random, 2000, LearnBenchmark.TRAIN_IMAGES, LearnBenchmark.TRAIN_LABELS);
+    writeSplit(random, 200, LearnBenchmark.TEST_IMAGES, LearnBenchmark.TEST_LABELS);
+    CrowdBenchmark.Options options = new CrowdBenchmark.Options(dir, 0, 2, 16, List.of(0L, 1L),
+        List.of("naive", "dawid-skene"), 0, List.of());
+    Map<String, Object> softmax = child(CrowdBenchmark.run(options, LearnBenchmark.Progress.NONE), "softmax");
+
+    Map<String, Object> curves = child(softmax, "curves");
+    assertThat(curves).containsOnlyKeys("naive", "dawid_skene", "oracle");
+    for (String method : curves.keySet()) {
+      List<Map<String, Object>> curve = (List<Map<String, Object>>) curves.get(method);
+      // Four points a pass, two passes; the last is the reported accuracy, measured at the end.
+      assertThat(curve).as(method).extracting(p -> p.get("passes"))
+          .containsExactly(0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0);
+      assertThat(curve.get(curve.size() - 1).get("accuracy_mean")).as(method)
+          .isEqualTo(child(softmax, method).get("accuracy_mean"));
+    }
+    Map<String, Object> confusions = child(softmax, "confusions");
+    assertThat(confusions.get("seed")).isEqualTo(0L);
+    Map<String, Object> annotators = child(confusions, "annotators");
+    // The first annotator of each of the pool's first three kinds.
+    assertThat(annotators).containsOnlyKeys("expert-0", "competent-0", "pair-confuser-0");
+    Map<String, Object> expert = child(annotators, "expert-0");
+    assertThat(expert).containsOnlyKeys("true", "naive", "dawid_skene");
+    double[][] truth = (double[][]) expert.get("true");
+    assertThat(truth).hasDimensions(CLASSES, CLASSES);
+    assertThat(truth[0][0]).isBetween(0.92, 0.98);
+    assertThat((double[][]) expert.get("dawid_skene")).hasDimensions(CLASSES, CLASSES);
   }
 
   @SuppressWarnings("unchecked")

@@ -107,6 +107,16 @@ class LearnBenchmarkTest {
         "sgemm_peak_gflops")) {
       assertThat((Double) at(results, key)).as(key).isPositive();
     }
+    // A learning curve per model line: the first minibatch end at or past each quarter of the first pass (500
+    // examples is 62.5 minibatches of 8), then the end of every pass, the first pass's end being the reported accuracy.
+    for (String model : List.of("softmax", "mlp256", "mlp256_dropout", "mlp256_batchnorm")) {
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> curve = (List<Map<String, Object>>) at(results, model + ".curve");
+      assertThat(curve).as(model).extracting(p -> p.get("examples")).startsWith(504L, 1000L, 1504L, 2000L);
+      assertThat(curve.get(3).get("test_accuracy")).as(model).isEqualTo(at(results, model + ".one_pass.test_accuracy"));
+    }
+    assertThat((List<?>) at(results, "softmax.curve")).hasSize(3 + LearnBenchmark.SOFTMAX_PASSES);
+    assertThat((List<?>) at(results, "mlp256.curve")).hasSize(3 + LearnBenchmark.LONG_PASSES);
     assertThat((String) at(results, "blas_backend")).startsWith(Blas.get().backend().label());
     assertThat(at(results, "peers.unavailable")).isEqualTo("no scikit-learn peer script given");
     assertThat(at(results, "config.train_examples")).isEqualTo(2000);
