@@ -193,7 +193,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         } else {
             admitted.keep(example.getTask());
         }
-        TaskTrainingMetrics metrics = metrics(example.getTask(), s);
+        TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
         int dim = s.model.inputDim();
         int row = s.batchFill * dim;
         ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
@@ -253,7 +253,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         metrics.update(s);
     }
 
-    private TaskTrainingMetrics metrics(String task, TrainerState s) {
+    /** The task's metrics on this instance, registered when it first needs them (also after a restore). */
+    private TaskTrainingMetrics metricsOf(String task, TrainerState s) {
         return taskMetrics.computeIfAbsent(task, t -> new TaskTrainingMetrics(getRuntimeContext().getMetricGroup(), t,
                 JobSettings.DEFAULT_VARIANT, s.model.isClassifier(), s.labelModel != null, prequentialWindow));
     }
@@ -297,7 +298,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             s.model.predictValues(x, rows, batchOutputs);
         }
         long version = s.version();
-        TaskTrainingMetrics metrics = metrics(task, s);
+        TaskTrainingMetrics metrics = metricsOf(task, s);
         if (probabilities.length != k) {
             probabilities = new float[k];
         }
@@ -378,7 +379,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             }
         }
         state.update(s);
-        metrics(task, s).update(s);
+        metricsOf(task, s).update(s);
     }
 
     private TrainerState create(String task, Context ctx) {
@@ -443,7 +444,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         } catch (NonFiniteUpdateException e) {
             // The model, label model included, is as it was: drop the poisoned minibatch and keep the last good one.
             rejected.inc();
-            metrics(ctx.getCurrentKey(), s).rejected.inc();
+            metricsOf(ctx.getCurrentKey(), s).rejected.inc();
             LOG.warn("task {}: minibatch of {} examples from {} {} rejected at model version {} (examples seen {}): {}",
                     ctx.getCurrentKey(), s.batchFill, sourceTopic, coordinates(s), s.version(),
                     s.model.examplesSeen(), e.getMessage());
@@ -545,7 +546,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         long now = ctx.timerService().currentProcessingTime();
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("prequentialAccuracy", s.prequential.value());
-        metrics.put("prequentialLoss", metrics(task, s).loss());
+        metrics.put("prequentialLoss", metricsOf(task, s).loss());
         metrics.put("prequentialWindowCount", (double) s.prequential.count());
         metrics.put("predictions", (double) s.predictions);
         Map<String, String> provenance = new LinkedHashMap<>();
@@ -576,7 +577,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 .build());
         s.publishedVersion = version;
         snapshots.inc();
-        metrics(task, s).published(now);
+        metricsOf(task, s).published(now);
         if (s.labelModel != null) {
             publishAnnotators(s, task, ctx, true);
         }
