@@ -40,6 +40,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
@@ -62,6 +63,7 @@ class DeployConfigTest {
     private static Map<String, String> pom;
     private static Map<String, String> flinkConfig;
     private static Set<String> knownFlinkKeys;
+    private static Set<String> prometheusReporterKeys;
 
     @BeforeAll
     static void load() throws Exception {
@@ -75,6 +77,8 @@ class DeployConfigTest {
         Configuration conf = GlobalConfiguration.loadConfiguration(root.resolve("deploy/flink").toString());
         flinkConfig = conf.toMap();
         knownFlinkKeys = knownFlinkKeys();
+        prometheusReporterKeys = optionKeys(Class.forName(
+                "org.apache.flink.metrics.prometheus.PrometheusPushGatewayReporterOptions"));
     }
 
     // --- Flink configuration ----------------------------------------------------------------------------------
@@ -84,7 +88,52 @@ class DeployConfigTest {
         Set<String> keys = topLevelKeys(root.resolve("deploy/flink/config.yaml"));
         assertThat(keys).isNotEmpty().isEqualTo(flinkConfig.keySet());
         assertThat(keys).as("keys of deploy/flink/config.yaml that no Flink ConfigOption defines")
-                .allMatch(knownFlinkKeys::contains, "a known Flink configuration key");
+                .allMatch(DeployConfigTest::isFlinkKey, "a known Flink configuration key");
+    }
+
+    /**
+     * A key some Flink ConfigOption defines, or a metric reporter's: {@code metrics.reporter.<name>.<option>} with a
+     * generic reporter option ({@code factory.class}, {@code interval}, ...), a Prometheus reporter ConfigOption
+     * ({@code filterLabelValueCharacters}, ...) or its {@code port} (read by its factory, which has no ConfigOption).
+     */
+    private static boolean isFlinkKey(String key) {
+        Matcher reporter = Pattern.compile("metrics\\.reporter\\.[A-Za-z0-9_-]+\\.(.+)").matcher(key);
+        return knownFlinkKeys.contains(key) || reporter.matches() && (knownFlinkKeys.contains(reporter.group(1))
+                || prometheusReporterKeys.contains(reporter.group(1)) || reporter.group(1).equals("port"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePrometheusReporterIsEnabledOnAPortThatTheImageComposeAndManifestsExpose() throws Exception {
+        String factory = flinkConfig.get("metrics.reporter.prom.factory.class");
+        assertThat(factory).as("metrics.reporter.prom.factory.class in deploy/flink/config.yaml").isNotNull();
+        assertThat(MetricReporterFactory.class.isAssignableFrom(Class.forName(factory)))
+                .as(factory + " is a MetricReporterFactory on the local cluster's classpath").isTrue();
+        assertThat(flinkConfig).containsEntry("metrics.reporter.prom.port", "9249-9260")
+                .as("task names as they are in the task label").containsEntry(
+                        "metrics.reporter.prom.filterLabelValueCharacters", "false");
+        assertThat(Files.readString(root.resolve("deploy/Dockerfile")))
+                .contains("flink-metrics-prometheus-" + pom.get("flink.version") + ".jar")
+                .contains("/opt/flink/plugins/metrics-prometheus/").containsPattern("(?m)^EXPOSE 8081 9249$");
+
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>)
+                yaml(root.resolve("docker-compose.yml")).get("services");
+        assertThat((List<String>) services.get("jobmanager").get("ports")).contains("127.0.0.1:9249:9249");
+        assertThat((List<String>) services.get("taskmanager").get("ports")).containsExactly("127.0.0.1:9250:9249");
+
+        for (String file : List.of("train.yaml", "serve.yaml")) {
+            Map<String, Object> spec = (Map<String, Object>) yaml(root.resolve("deploy/kubernetes/" + file)).get("spec");
+            assertThat((Map<String, Object>) spec.get("flinkConfiguration")).as(file)
+                    .containsEntry("metrics.reporter.prom.factory.class", factory)
+                    .containsEntry("metrics.reporter.prom.port", "9249");
+            Map<String, Object> pod = (Map<String, Object>) spec.get("podTemplate");
+            assertThat((Map<String, Object>) ((Map<String, Object>) pod.get("metadata")).get("annotations")).as(file)
+                    .containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/port", "9249");
+            Map<String, Object> container = ((List<Map<String, Object>>) ((Map<String, Object>) pod.get("spec"))
+                    .get("containers")).get(0);
+            assertThat((List<Map<String, Object>>) container.get("ports")).as(file)
+                    .contains(Map.of("name", "metrics", "containerPort", 9249, "protocol", "TCP"));
+        }
     }
 
     @Test
@@ -144,7 +193,7 @@ class DeployConfigTest {
 
         // Ports: the REST port of the Flink config, Kafka's client port; both bound to the loopback interface.
         assertThat((List<String>) services.get("jobmanager").get("ports"))
-                .containsExactly("127.0.0.1:" + flinkConfig.get(RestOptions.PORT.key()) + ":8081");
+                .contains("127.0.0.1:" + flinkConfig.get(RestOptions.PORT.key()) + ":8081");
         assertThat(flinkConfig.get(RestOptions.PORT.key())).isEqualTo("8081");
         assertThat((List<String>) services.get("kafka").get("ports")).containsExactly("127.0.0.1:9092:9092");
         Map<String, Object> kafkaEnv = (Map<String, Object>) services.get("kafka").get("environment");
@@ -355,7 +404,7 @@ class DeployConfigTest {
 
         Map<String, Object> conf = (Map<String, Object>) spec.get("flinkConfiguration");
         assertThat(conf.keySet()).as("flinkConfiguration keys of " + file + " that no Flink ConfigOption defines")
-                .allMatch(k -> knownFlinkKeys.contains(k) || k.startsWith("kubernetes.operator."),
+                .allMatch(k -> isFlinkKey(k) || k.startsWith("kubernetes.operator."),
                         "a known Flink key (or an operator key)");
         assertThat(conf).containsEntry("state.backend.type", "hashmap")
                 .containsEntry("env.java.opts.all", flinkConfig.get(CoreOptions.FLINK_JVM_OPTIONS.key()));
@@ -418,6 +467,13 @@ class DeployConfigTest {
                 }
             }
         }
+        Set<String> keys = optionKeys(classes.toArray(Class<?>[]::new));
+        assertThat(keys).as("ConfigOption keys found in " + flinkCore).hasSizeGreaterThan(300);
+        return keys;
+    }
+
+    /** The keys (and fallback or deprecated keys) of the public static ConfigOptions of {@code classes}. */
+    private static Set<String> optionKeys(Class<?>... classes) throws IllegalAccessException {
         Set<String> keys = new TreeSet<>();
         for (Class<?> c : classes) {
             for (Field f : c.getFields()) {
@@ -429,7 +485,6 @@ class DeployConfigTest {
                 }
             }
         }
-        assertThat(keys).as("ConfigOption keys found in " + flinkCore).hasSizeGreaterThan(300);
         return keys;
     }
 

@@ -47,6 +47,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * create-topics BOOTSTRAP TOPICS_FILE
  * produce       BOOTSTRAP TOPIC COUNT RATE             Fashion-MNIST repeated to COUNT examples at RATE/s (0: at once),
  *                                                      ids r&lt;rep&gt;-&lt;row&gt;
+ * scrape-metrics BOOTSTRAP PORTS PAUSE_S SERVE         scrapes Flink's Prometheus reporter on every port of PORTS
+ *                                                      (from-to), streams 1000 more examples and 3 undecodable
+ *                                                      records, scrapes again PAUSE_S later: the train task's
+ *                                                      per-task gauges are there, accuracy within [0,1],
+ *                                                      examplesTrained grew, dead letters counted by field (and,
+ *                                                      SERVE=true, the serve job's per-task predictions)
  * await-job     REST_URL NAME TIMEOUT_S                prints the id of the RUNNING job called NAME
  * await-source  REST_URL JOB_ID RECORDS TIMEOUT_S      until the source vertex has emitted RECORDS
  * trainer-taskmanager REST_URL JOB_ID                 prints the resource id of the TaskManager training the model
@@ -66,6 +72,8 @@ public final class LocalClusterDriver {
 
     /** The task every example {@link #produce} writes belongs to. */
     private static final String FASHION_MNIST = "fashion-mnist";
+    /** Undecodable records {@link #scrapeMetrics} writes, so that both jobs count dead letters by field. */
+    private static final int BAD_RECORDS = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -79,6 +87,7 @@ public final class LocalClusterDriver {
         int status = switch (args[0]) {
             case "create-topics" -> createTopics(a[0], Path.of(a[1]));
             case "produce" -> produce(a[0], a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]));
+            case "scrape-metrics" -> scrapeMetrics(a[0], a[1], seconds(a[2]), Boolean.parseBoolean(a[3]));
             case "await-job" -> awaitJob(a[0], a[1], seconds(a[2]));
             case "await-source" -> awaitSource(a[0], a[1], Long.parseLong(a[2]), seconds(a[3]));
             case "trainer-taskmanager" -> trainerTaskManager(a[0], a[1]);
@@ -428,6 +437,62 @@ public final class LocalClusterDriver {
         }
         Thread.sleep(ms);
         return true;
+    }
+
+    /**
+     * Scrapes every Flink process's Prometheus reporter, streams 1000 more examples and {@link #BAD_RECORDS}
+     * undecodable records, scrapes again {@code pause} later, and checks what dashboards read: the train task's
+     * per-task metrics labelled task and variant, accuracy within [0,1], examplesTrained growing, dead letters
+     * counted by field, and with {@code serve} the serve job's per-task predictions. Run after a scenario's checks,
+     * as the extra records are in no count they make.
+     */
+    private static int scrapeMetrics(String bootstrap, String ports, Duration pause, boolean serve) throws Exception {
+        String[] range = ports.split("-");
+        List<String> problems = new ArrayList<>();
+        PrometheusScrape first = PrometheusScrape.of(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+        Topic<Example> examples = new Topic<>("chorus.examples", Example.class, WireFormat.AVRO);
+        try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
+            for (int i = 0; i < BAD_RECORDS; i++) {
+                producer.sendRaw(examples.name(), "bad-" + i, "not an example".getBytes(StandardCharsets.UTF_8));
+            }
+            producer.send(examples, head(FashionMnist.forDemo("auto", 0), 1000), FASHION_MNIST, "metrics",
+                    1_800_000_000_000L, rows -> { });
+        }
+        Thread.sleep(pause.toMillis());
+        PrometheusScrape second = PrometheusScrape.of(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+        Map<String, String> trainTask = Map.of("job_name", "chorus-train", "task", FASHION_MNIST, "variant", "default");
+        String perTask = "flink_taskmanager_job_task_operator_task_variant_";
+        for (String name : List.of("prequentialAccuracy", "prequentialLoss", "modelVersion", "examplesTrained",
+                "minibatchesRejected", "snapshotAgeMs")) {
+            if (second.values(perTask + name, trainTask).isEmpty()) {
+                problems.add("no " + perTask + name + " with labels " + trainTask);
+            }
+        }
+        List<Double> accuracy = second.values(perTask + "prequentialAccuracy", trainTask);
+        if (!accuracy.stream().allMatch(a -> a >= 0 && a <= 1)) {
+            problems.add("prequentialAccuracy outside [0,1]: " + accuracy);
+        }
+        double before = first.sum(perTask + "examplesTrained", trainTask);
+        double after = second.sum(perTask + "examplesTrained", trainTask);
+        if (!(after > before)) {
+            problems.add("examplesTrained did not grow between the scrapes: " + before + " then " + after);
+        }
+        String byField = "flink_taskmanager_job_task_operator_field_deadLetters";
+        for (String job : serve ? List.of("chorus-train", "chorus-serve") : List.of("chorus-train")) {
+            if (second.sum(byField, Map.of("job_name", job, "field", "decode")) < BAD_RECORDS) {
+                problems.add("fewer than " + BAD_RECORDS + " " + byField + "{field=\"decode\"} in " + job);
+            }
+        }
+        if (serve && second.values(perTask + "predictions", Map.of("job_name", "chorus-serve", "task", FASHION_MNIST,
+                "variant", "default")).isEmpty()) {
+            problems.add("no " + perTask + "predictions of the serve job for task " + FASHION_MNIST);
+        }
+        System.out.printf("metrics: scraped %d reporters; examplesTrained %,.0f then %,.0f; prequentialAccuracy %s;"
+                + " metric names checked: %s%n", second.endpoints(), before, after, accuracy,
+                second.names().stream().filter(n -> n.startsWith(perTask) || n.equals(byField)).toList());
+        problems.forEach(System.out::println);
+        System.out.println(problems.isEmpty() ? "METRICS: PASS" : "METRICS: FAIL");
+        return problems.isEmpty() ? 0 : 1;
     }
 
     private static JsonNode get(String rest, String path) throws IOException, InterruptedException {

@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * ({@link #sourced}), for operators that must say where an input came from.
  *
  * <p>Metrics, with {@code <name>} the name given at construction (e.g. {@code examples}):
- * {@code <name>Accepted}, {@code deadLetters}, and {@code deadLetters.<field>} per offending field
- * ({@code deadLetters.decode} for records that are not a valid encoding at all, {@code deadLetters.unexpected} for
- * records that made the codec or the check throw anything else, logged with the frame that threw).
+ * {@code <name>Accepted}, {@code deadLetters}, and per offending field {@code field.<field>.deadLetters}
+ * ({@link LabelledMetrics#deadLettersOf}; field {@code decode} for records that are not a valid encoding at all,
+ * {@code unexpected} for records that made the codec or the check throw anything else, logged with the frame that
+ * threw).
  */
 public final class DecodeRecords<T extends SpecificRecordBase, O> extends ProcessFunction<KafkaRecord, O> {
     private static final long serialVersionUID = 1L;
@@ -60,7 +61,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     private transient Counter accepted;
     private transient Counter deadLetters;
     private transient Map<String, Counter> deadLettersByField;
-    private transient MetricGroup deadLetterGroup;
+    private transient MetricGroup metrics;
 
     private DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes,
             int deadLetterMaxOriginalBytes, Emit<T, O> emit) {
@@ -89,10 +90,9 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     @Override
     public void open(OpenContext openContext) {
         codec = topic.codec();
-        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        metrics = getRuntimeContext().getMetricGroup();
         accepted = metrics.counter(name + "Accepted");
         deadLetters = metrics.counter("deadLetters");
-        deadLetterGroup = metrics.addGroup("deadLetters");
         deadLettersByField = new HashMap<>();
     }
 
@@ -139,7 +139,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
 
     private void reject(KafkaRecord record, Context ctx, String field, String reason) {
         deadLetters.inc();
-        deadLettersByField.computeIfAbsent(field, f -> deadLetterGroup.counter(f)).inc();
+        deadLettersByField.computeIfAbsent(field, f -> LabelledMetrics.deadLettersOf(metrics, f)).inc();
         boolean noField = "decode".equals(field) || "unexpected".equals(field);
         ctx.output(DEAD_LETTERS, DeadLetters.of(record, noField ? null : field, reason,
                 System.currentTimeMillis(), deadLetterMaxOriginalBytes));

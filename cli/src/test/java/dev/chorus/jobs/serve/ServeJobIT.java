@@ -27,6 +27,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -41,8 +45,11 @@ import picocli.CommandLine;
  */
 class ServeJobIT {
 
+    static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
-    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, JobTestSupport.failFast());
+    static final MiniClusterExtension FLINK =
+            JobTestSupport.miniCluster(2, METRICS.addToConfiguration(JobTestSupport.failFast()));
 
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
@@ -81,6 +88,11 @@ class ServeJobIT {
             send(producer, settings, "after-newer", 0, 30);
             assertThat(await(settings, p -> p.getId().startsWith("after-newer-"), 30))
                     .extracting(Prediction::getModelVersion).containsOnly(8L);
+            // Per task and variant: each instance serves version 8, and together they made every prediction.
+            assertThat(taskMetrics(job, "modelVersion")).hasSize(2)
+                    .allSatisfy(m -> assertThat(((Gauge<?>) m).getValue()).isEqualTo(8L));
+            assertThat(taskMetrics(job, "predictions").stream().mapToLong(m -> ((Counter) m).getCount()).sum())
+                    .isEqualTo(40 + 30 + probes + 30);
 
             // Stop with a savepoint and restart from it: served at once by the model restored from state.
             String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(),
@@ -176,6 +188,14 @@ class ServeJobIT {
         }
         ServeJob.build(env, settings);
         return env.executeAsync("serve-it");
+    }
+
+    /** The serve operator's metrics {@code name} of task t, variant default, one per instance that has them. */
+    private static List<Metric> taskMetrics(JobClient job, String name) {
+        Map<String, String> labels = Map.of("<job_id>", job.getJobID().toString(), "<task>", "t", "<variant>", "default");
+        return METRICS.getMetricsByGroup().entrySet().stream()
+                .filter(e -> e.getKey().getAllVariables().entrySet().containsAll(labels.entrySet()))
+                .map(e -> e.getValue().get(name)).filter(java.util.Objects::nonNull).toList();
     }
 
     private static void send(ExampleProducer producer, ServeSettings settings, String prefix, int from, int count) {

@@ -6,6 +6,7 @@ import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
@@ -31,6 +32,8 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -62,7 +65,9 @@ import org.slf4j.LoggerFactory;
  * so that it is there once.
  *
  * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code modelsRefused},
- * {@code modelsRejected}, {@code modelsReset}, {@code examplesWaited}, {@code deadLetters}.
+ * {@code modelsRejected}, {@code modelsReset}, {@code examplesWaited}, {@code deadLetters}; per task, labelled with
+ * task and variant ({@link LabelledMetrics#task}), the {@code modelVersion} this instance serves and its
+ * {@code predictions}.
  */
 public final class ServeFunction extends KeyedBroadcastProcessFunction<String, Example, KafkaRecord, Prediction>
         implements CheckpointedFunction {
@@ -107,6 +112,19 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient Counter resets;
     private transient Counter waited;
     private transient Counter deadLetters;
+    private transient Map<String, Served> served;
+
+    /** One task's serving metrics on this instance, registered when it first loads or serves a model of the task. */
+    private static final class Served {
+        /** Written by the operator, read by reporters from another thread. */
+        volatile long version;
+        final Counter predictions;
+
+        Served(MetricGroup group) {
+            group.gauge("modelVersion", (Gauge<Long>) () -> version);
+            predictions = group.counter("predictions");
+        }
+    }
 
     private record Loaded(long version, Predictor learner, float[] features, float[] probabilities) {}
 
@@ -147,6 +165,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         resets = metrics.counter("modelsReset");
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
+        served = new HashMap<>();
     }
 
     @Override
@@ -225,6 +244,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         loaded.put(key, loaded(snapshot.getVersion(), learner));
         String task = snapshot.getTask();
+        served(task).version = snapshot.getVersion();
         waitingTasks.release(task);
         long now = ctx.currentProcessingTime();
         ctx.applyToKeyedState(waitingDescriptor, (stateKey, list) -> {
@@ -346,6 +366,14 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         out.collect(ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
                 variant, model.version(), now));
         predictions.inc();
+        Served metrics = served(example.getTask());
+        metrics.version = model.version();
+        metrics.predictions.inc();
+    }
+
+    private Served served(String task) {
+        return served.computeIfAbsent(task, t -> new Served(LabelledMetrics.task(getRuntimeContext().getMetricGroup(),
+                t, variant)));
     }
 
     private void reject(Consumer<DeadLetter> rejected, Example example, long now, String field, String reason) {

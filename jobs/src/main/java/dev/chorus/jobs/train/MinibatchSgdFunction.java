@@ -11,6 +11,7 @@ import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
@@ -27,6 +28,7 @@ import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +80,9 @@ import org.slf4j.LoggerFactory;
  * <p>Tasks are bounded ({@link TaskBound}): a task with a spec of its own or on the allow-list is always admitted,
  * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
  * their state; a record of a task past the bound goes to the dead-letter side output (field {@code task}).
+ *
+ * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
+ * rejected minibatches, annotators tracked and snapshot age as metrics labelled with task and variant.
  *
  * <p>All training state lives in one {@link TrainerState} value per task, so a checkpoint captures parameters,
  * optimizer moments, RNG, step counts and the partial minibatch together and restores them exactly.
@@ -131,6 +136,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     private transient Counter annotatorEvictions;
     private transient Counter taskDeadLetters;
     private transient AdmittedTasks admitted;
+    /** The metrics of each task this instance has seen since it started. */
+    private transient Map<String, TaskTrainingMetrics> taskMetrics;
     private transient RecordCodec<Example> exampleCodec;
     private transient String blasBackend;
 
@@ -174,8 +181,9 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         consensusRecords = getRuntimeContext().getMetricGroup().counter("consensusRecords");
         annotatorEvictions = getRuntimeContext().getMetricGroup().counter("annotatorEvictions");
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
-        annotatorDeadLetters = getRuntimeContext().getMetricGroup().addGroup("deadLetters").counter("annotator");
-        taskDeadLetters = getRuntimeContext().getMetricGroup().addGroup("deadLetters").counter("task");
+        annotatorDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "annotator");
+        taskDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "task");
+        taskMetrics = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
     }
@@ -193,6 +201,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         } else {
             admitted.keep(example.getTask());
         }
+        TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
         int dim = s.model.inputDim();
         int row = s.batchFill * dim;
         ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
@@ -249,6 +258,13 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             }
         }
         state.update(s);
+        metrics.update(s);
+    }
+
+    /** The task's metrics on this instance, registered when it first needs them (also after a restore). */
+    private TaskTrainingMetrics metricsOf(String task, TrainerState s) {
+        return taskMetrics.computeIfAbsent(task, t -> new TaskTrainingMetrics(getRuntimeContext().getMetricGroup(), t,
+                JobSettings.DEFAULT_VARIANT, s.model.isClassifier(), s.labelModel != null, prequentialWindow));
     }
 
     /** Predicts the example whose features are at {@code row} of the minibatch buffer at once (unlabeled ones). */
@@ -290,6 +306,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             s.model.predictValues(x, rows, batchOutputs);
         }
         long version = s.version();
+        TaskTrainingMetrics metrics = metricsOf(task, s);
         if (probabilities.length != k) {
             probabilities = new float[k];
         }
@@ -301,9 +318,11 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 p = ExampleTensors.prediction(s.batchIds[i], task, s.batchLabels[i], null, s.batchAnnotators[i],
                         s.batchEventTimes[i], JobSettings.DEFAULT_VARIANT, version, probabilities, now);
                 s.prequential.add(p.getPredictedClass() == s.batchLabels[i]);
+                metrics.predicted(probabilities, k, s.batchLabels[i]);
             } else {
                 p = ExampleTensors.regression(s.batchIds[i], task, (double) s.batchTargets[i], s.batchAnnotators[i],
                         s.batchEventTimes[i], JobSettings.DEFAULT_VARIANT, version, batchOutputs[r], now);
+                metrics.predicted(batchOutputs[r], s.batchTargets[i]);
             }
             out.collect(p);
             s.predictions++;
@@ -368,6 +387,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             }
         }
         state.update(s);
+        metricsOf(task, s).update(s);
     }
 
     private TrainerState create(String task, Context ctx) {
@@ -438,6 +458,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         } catch (NonFiniteUpdateException e) {
             // The model, label model included, is as it was: drop the poisoned minibatch and keep the last good one.
             rejected.inc();
+            metricsOf(ctx.getCurrentKey(), s).rejected.inc();
             LOG.warn("task {}: minibatch of {} examples from {} {} rejected at model version {} (examples seen {}): {}",
                     ctx.getCurrentKey(), s.batchFill, sourceTopic, coordinates(s), s.version(),
                     s.model.examplesSeen(), e.getMessage());
@@ -559,8 +580,10 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             return;
         }
         ModelSpec spec = s.model.spec();
+        long now = ctx.timerService().currentProcessingTime();
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("prequentialAccuracy", s.prequential.value());
+        metrics.put("prequentialLoss", metricsOf(task, s).loss());
         metrics.put("prequentialWindowCount", (double) s.prequential.count());
         metrics.put("predictions", (double) s.predictions);
         Map<String, String> provenance = new LinkedHashMap<>();
@@ -586,11 +609,12 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 .setParameters(ByteBuffer.wrap(s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.learner.toBytes()))
                 .setExamplesSeen(s.model.examplesSeen())
                 .setMetrics(metrics)
-                .setCreatedAt(ctx.timerService().currentProcessingTime())
+                .setCreatedAt(now)
                 .setProvenance(provenance)
                 .build());
         s.publishedVersion = version;
         snapshots.inc();
+        metricsOf(task, s).published(now);
         if (s.labelModel != null) {
             publishAnnotators(s, task, ctx, true);
             publishConsensus(s, task, ctx, true, s.batchFill);

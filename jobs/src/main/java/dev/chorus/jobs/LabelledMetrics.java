@@ -1,0 +1,25 @@
+package dev.chorus.jobs;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * Where per-task and per-field metrics live in an operator's metric group. Both are Flink key/value groups, so a
+ * reporter labels them instead of minting a metric name per task or field: Prometheus shows
+ * {@code flink_taskmanager_job_task_operator_task_variant_modelVersion{task="…",variant="…"}} and
+ * {@code flink_taskmanager_job_task_operator_field_deadLetters{field="…"}} (the total stays {@code deadLetters},
+ * which a group of the same name would collide with).
+ */
+public final class LabelledMetrics {
+    private LabelledMetrics() {}
+
+    /** The group of one task's metrics for one model variant. */
+    public static MetricGroup task(MetricGroup operator, String task, String variant) {
+        return operator.addGroup("task", task).addGroup("variant", variant);
+    }
+
+    /** The counter of dead letters whose offending field is {@code field}. */
+    public static Counter deadLettersOf(MetricGroup operator, String field) {
+        return operator.addGroup("field", field).counter("deadLetters");
+    }
+}

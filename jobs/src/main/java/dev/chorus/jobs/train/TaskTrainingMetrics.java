@@ -1,0 +1,89 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.metrics.PrequentialLogLoss;
+import dev.chorus.core.metrics.PrequentialMse;
+import dev.chorus.jobs.LabelledMetrics;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * One task's training metrics on one parallel instance of the minibatch operator, registered when the instance
+ * first sees the task. The operator copies what the gauges show into plain fields as it goes, because reporters
+ * read gauges from another thread and must not touch keyed state. Gauges with nothing to show yet read NaN.
+ *
+ * <p>The prequential loss (log loss for classifiers, squared error for regressors, over the same window as the
+ * accuracy) is kept here, not in the task's checkpointed state: after a restore it starts over from the examples
+ * that follow, while the accuracy continues from state. A prediction that is not finite (a poisoned input's) is
+ * left out of the loss, which would otherwise stay NaN for a whole window.
+ */
+final class TaskTrainingMetrics {
+    /** The gauges' and counters' names in the task's group, as dashboards query them. */
+    static final String ACCURACY = "prequentialAccuracy";
+    static final String LOSS = "prequentialLoss";
+    static final String VERSION = "modelVersion";
+    static final String EXAMPLES = "examplesTrained";
+    static final String REJECTED = "minibatchesRejected";
+    static final String ANNOTATORS = "annotatorsTracked";
+    static final String SNAPSHOT_AGE = "snapshotAgeMs";
+
+    private final PrequentialLogLoss logLoss;
+    private final PrequentialMse squaredError;
+    final Counter rejected;
+    private volatile double accuracy = Double.NaN;
+    private volatile double loss = Double.NaN;
+    private volatile long version;
+    private volatile long examples;
+    private volatile long annotators;
+    /** Creation time of the last model snapshot this instance published; NaN before the first. */
+    private volatile double publishedAt = Double.NaN;
+
+    TaskTrainingMetrics(MetricGroup operator, String task, String variant, boolean classifier, boolean labelModel,
+            int window) {
+        this.logLoss = classifier ? PrequentialLogLoss.sliding(window) : null;
+        this.squaredError = classifier ? null : PrequentialMse.sliding(window);
+        MetricGroup group = LabelledMetrics.task(operator, task, variant);
+        group.gauge(ACCURACY, (Gauge<Double>) () -> accuracy);
+        group.gauge(LOSS, (Gauge<Double>) () -> loss);
+        group.gauge(VERSION, (Gauge<Long>) () -> version);
+        group.gauge(EXAMPLES, (Gauge<Long>) () -> examples);
+        group.gauge(SNAPSHOT_AGE, (Gauge<Double>) () -> System.currentTimeMillis() - publishedAt);
+        if (labelModel) {
+            group.gauge(ANNOTATORS, (Gauge<Long>) () -> annotators);
+        }
+        this.rejected = group.counter(REJECTED);
+    }
+
+    /** A classifier's prediction, made before training on the example whose true class is {@code actual}. */
+    void predicted(float[] probabilities, int numClasses, int actual) {
+        if (Float.isFinite(probabilities[actual])) {
+            logLoss.add(probabilities, 0, numClasses, actual);
+        }
+    }
+
+    /** A regressor's prediction, made before training on the example whose target is {@code actual}. */
+    void predicted(double value, double actual) {
+        if (Double.isFinite(value - actual)) {
+            squaredError.add(value, actual);
+        }
+    }
+
+    double loss() {
+        return logLoss != null ? logLoss.value() : squaredError.value();
+    }
+
+    /** Copies what the gauges show from the task's state. */
+    void update(TrainerState s) {
+        accuracy = s.prequential.value();
+        loss = loss();
+        version = s.version();
+        examples = s.model.examplesSeen();
+        if (s.labelModel != null) {
+            annotators = s.labelModel.annotatorCount();
+        }
+    }
+
+    void published(long createdAt) {
+        publishedAt = createdAt;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.chorus.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.LabeledDataset;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.jobs.serve.ServeFunction;
+import dev.chorus.jobs.serve.ServeSettings;
+import dev.chorus.jobs.train.MinibatchSgdFunction;
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * deploy/grafana/chorus-dashboard.json is valid JSON with a Prometheus datasource variable, and every metric it
+ * queries is one the jobs' operators register, named as Flink's Prometheus reporter names it: the train operator
+ * trains a plain task and a label-model task and dead-letters a task past its bound, the serve operator loads a
+ * model and serves an example, each in a test harness whose metric registrations are recorded.
+ */
+class GrafanaDashboardTest {
+    static final Pattern METRIC = Pattern.compile("\\bflink_[a-zA-Z0-9_:]+");
+    static final String PLAIN = """
+            {"algorithm":"softmax-regression","inputDim":4,"numClasses":3,"batchSize":4,"seed":3}""";
+    static final String CROWD = """
+            {"algorithm":"softmax-regression","inputDim":4,"numClasses":3,"batchSize":4,"seed":3,
+             "labelModel":{"method":"dawid-skene","maxAnnotators":3}}""";
+    static final LabeledDataset DATA = SyntheticBlobs.generate(8, 4, 3, 1);
+
+    static Path dashboard() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("deploy/grafana/chorus-dashboard.json"))) {
+            dir = dir.getParent();
+        }
+        assertThat(dir).as("repository root (with deploy/grafana/chorus-dashboard.json)").isNotNull();
+        return dir.resolve("deploy/grafana/chorus-dashboard.json");
+    }
+
+    @Test
+    void theDashboardQueriesOnlyMetricsTheJobsRegisterThroughAPrometheusDatasourceVariable() throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(dashboard().toFile());
+        List<JsonNode> variables = new ArrayList<>();
+        dashboard.path("templating").path("list").forEach(variables::add);
+        assertThat(variables).anySatisfy(v -> {
+            assertThat(v.path("name").asText()).isEqualTo("datasource");
+            assertThat(v.path("type").asText()).isEqualTo("datasource");
+            assertThat(v.path("query").asText()).isEqualTo("prometheus");
+        });
+
+        List<String> queries = new ArrayList<>();
+        assertThat(dashboard.path("panels")).isNotEmpty().allSatisfy(panel -> {
+            assertThat(panel.path("datasource").path("uid").asText()).as(panel.path("title").asText())
+                    .isEqualTo("${datasource}");
+            assertThat(panel.path("targets")).isNotEmpty()
+                    .allSatisfy(t -> queries.add(t.path("expr").asText()));
+        });
+        variables.forEach(v -> queries.add(v.path("definition").asText()));
+        Set<String> queried = new TreeSet<>();
+        for (String q : queries) {
+            Matcher m = METRIC.matcher(q);
+            while (m.find()) {
+                queried.add(m.group());
+            }
+        }
+        String prefix = "flink_taskmanager_job_task_operator_task_variant_";
+        assertThat(queried).contains(prefix + "prequentialAccuracy", prefix + "prequentialLoss",
+                prefix + "modelVersion", prefix + "examplesTrained", prefix + "minibatchesRejected",
+                prefix + "annotatorsTracked", prefix + "snapshotAgeMs", prefix + "predictions",
+                "flink_taskmanager_job_task_operator_field_deadLetters");
+
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        train(metrics);
+        serve(metrics);
+        Set<String> registered = metrics.all().stream().map(RegisteredMetrics.Registered::name)
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertThat(registered).as("metrics the train and serve operators register").containsAll(queried);
+        assertThat(metrics.find(prefix + "examplesTrained", Map.of("task", "crowd", "variant", "default")))
+                .as("per-task metrics carry the task and variant labels the dashboard groups by").hasSize(1);
+    }
+
+    private static void train(RegisteredMetrics metrics) throws Exception {
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.of(PLAIN, Map.of("crowd", CROWD)))
+                .snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
+                .taskBound(new TaskBound(0, List.of("plain", "crowd")));
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction>(
+                new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)), e -> e.value.getTask(), Types.STRING,
+                metrics.environment())) {
+            h.open();
+            for (int i = 0; i < 8; i++) {
+                h.processElement(new Sourced<>(ExampleProducer.example(DATA, i, "plain", "p", 0), 0, i), i);
+                Example crowd = ExampleProducer.example(DATA, i, "crowd", "c", 0);
+                crowd.setAnnotator("a" + i % 2);
+                h.processElement(new Sourced<>(crowd, 0, 100 + i), i);
+            }
+            h.processElement(new Sourced<>(ExampleProducer.example(DATA, 0, "unbounded", "u", 0), 0, 200), 8);
+        }
+    }
+
+    private static void serve(RegisteredMetrics metrics) throws Exception {
+        ServeSettings settings = new ServeSettings();
+        OnlineLearner learner = OnlineLearner.create(dev.chorus.core.model.ModelSpec.parse(PLAIN));
+        ModelSnapshot snapshot = ModelSnapshot.newBuilder().setTask("plain").setVariant("default").setVersion(1)
+                .setAlgorithm("softmax-regression").setSpec(PLAIN).setParametersFormat(OnlineLearner.FORMAT_VERSION)
+                .setParameters(ByteBuffer.wrap(learner.toBytes())).setExamplesSeen(0).setMetrics(Map.of())
+                .setCreatedAt(0).setProvenance(Map.of()).build();
+        KafkaRecord model = new KafkaRecord(settings.modelsTopic().name(), 0, 0, 0,
+                "plain/default".getBytes(StandardCharsets.UTF_8), settings.modelsTopic().codec().encode(snapshot));
+        var operator = new CoBroadcastWithKeyedOperator<>(new ServeFunction(settings), List.of(ServeFunction.MODELS));
+        // Flink's KeyedBroadcastOperatorTestHarness takes no environment: the same keyed setup, by hand.
+        try (var h = new AbstractStreamOperatorTestHarness<Prediction>(operator, metrics.environment())) {
+            h.getStreamConfig().setStatePartitioner(0, (KeySelector<Example, String>) Example::getTask);
+            h.getStreamConfig().setStateKeySerializer(StringSerializer.INSTANCE);
+            h.getStreamConfig().serializeAllConfigs();
+            h.open();
+            operator.processElement2(new StreamRecord<>(model));
+            StreamRecord<Example> example = new StreamRecord<>(ExampleProducer.example(DATA, 0, "plain", "s", 0));
+            operator.setKeyContextElement1(example);
+            operator.processElement1(example);
+            assertThat(h.extractOutputValues()).as("served with the model").hasSize(1);
+        }
+    }
+}
