@@ -147,7 +147,8 @@ public final class DemoCommand implements Callable<Integer> {
             createTopics(broker, settings);
             dashboard = noUi ? null : Dashboard.start(broker.bootstrapServers(), Map.of(),
                     new Dashboard.Topics(settings.modelsTopic().name(), settings.annotatorsTopic().name(),
-                            settings.deadLetterTopic().name()), "127.0.0.1", uiPorts());
+                            settings.consensusTopic().name(), settings.deadLetterTopic().name()), "127.0.0.1",
+                    uiPorts());
             out.printf("Kafka (KRaft) at %s; Flink web UI at %s%s%n", broker.bootstrapServers(), flink.webUi(),
                     dashboard == null ? "" : "; dashboard at " + dashboard.url());
 

@@ -16,7 +16,7 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Decodes a Chorus record whatever its wire format and type: bytes starting with the Avro single-object marker
- * {@code C3 01} are Avro, and their schema fingerprint says which of the five records they are; anything else
+ * {@code C3 01} are Avro, and their schema fingerprint says which Chorus record they are; anything else
  * is read as JSON, of the expected type or, when none is expected, of the one type whose schema it fits.
  * Not thread-safe (it keeps one codec per type and format).
  */

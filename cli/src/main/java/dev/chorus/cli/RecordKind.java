@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -14,16 +15,17 @@ import org.apache.avro.SchemaNormalization;
 import org.apache.avro.specific.SpecificRecord;
 import picocli.CommandLine;
 
-/** The five Chorus record types, by the names the command line uses for them. */
+/** The Chorus record types, by the names the command line uses for them. */
 public enum RecordKind {
     EXAMPLE("example", Example.class, Example.getClassSchema()),
     PREDICTION("prediction", Prediction.class, Prediction.getClassSchema()),
     MODEL("model", ModelSnapshot.class, ModelSnapshot.getClassSchema()),
     ANNOTATOR("annotator", AnnotatorModel.class, AnnotatorModel.getClassSchema()),
+    CONSENSUS("consensus", Consensus.class, Consensus.getClassSchema()),
     DEAD_LETTER("dead-letter", DeadLetter.class, DeadLetter.getClassSchema());
 
     /** The values {@code --type} takes, for help texts. */
-    static final String NAMES = "prediction|model|annotator|dead-letter|example";
+    static final String NAMES = "prediction|model|annotator|consensus|dead-letter|example";
 
     private final String label;
     private final Class<? extends SpecificRecord> type;
@@ -63,7 +65,7 @@ public enum RecordKind {
                 || name.endsWith("dlq")) {
             return Optional.of(DEAD_LETTER);
         }
-        for (RecordKind kind : new RecordKind[] {ANNOTATOR, PREDICTION, MODEL, EXAMPLE}) {
+        for (RecordKind kind : new RecordKind[] {ANNOTATOR, CONSENSUS, PREDICTION, MODEL, EXAMPLE}) {
             if (name.contains(kind.label)) {
                 return Optional.of(kind);
             }

@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -29,6 +30,8 @@ final class RecordLines {
             return model(m);
         } else if (record instanceof AnnotatorModel a) {
             return annotator(a);
+        } else if (record instanceof Consensus c) {
+            return consensus(c);
         } else if (record instanceof DeadLetter d) {
             return deadLetter(d);
         }
@@ -114,6 +117,16 @@ final class RecordLines {
         return s.append(" labels=").append(a.getLabelsSeen())
                 .append(" confusion=").append(a.getNumClasses()).append('x').append(a.getNumClasses())
                 .append(" updatedAt=").append(time(a.getUpdatedAt())).toString();
+    }
+
+    private static String consensus(Consensus c) {
+        StringBuilder s = new StringBuilder("consensus ").append(c.getTask()).append('/').append(c.getItem())
+                .append(" v").append(c.getVersion()).append(" class=").append(c.getMostLikely());
+        if (c.getMostLikely() >= 0 && c.getMostLikely() < c.getPosterior().size()) {
+            s.append(" p=").append(number(c.getPosterior().get(c.getMostLikely())));
+        }
+        return s.append(" labels=").append(c.getLabels()).append(" updatedAt=").append(time(c.getUpdatedAt()))
+                .toString();
     }
 
     private static String deadLetter(DeadLetter d) {

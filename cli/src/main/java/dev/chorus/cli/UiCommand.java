@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ui", mixinStandardHelpOptions = true,
         description = {"Serve a live dashboard of the Chorus topics until Ctrl-C: learning curves, model versions,",
-                "annotators' confusion matrices, dead letters by field and reason. Read-only."})
+                "annotators' confusion matrices, consensus coverage, dead letters by field and reason. Read-only."})
 final class UiCommand implements Callable<Integer> {
 
     @Spec
@@ -43,6 +43,10 @@ final class UiCommand implements Callable<Integer> {
             description = "Default: ${DEFAULT-VALUE}.")
     String annotatorsTopic;
 
+    @Option(names = "--consensus-topic", defaultValue = ChorusTopic.DefaultNames.CONSENSUS,
+            description = "Default: ${DEFAULT-VALUE}.")
+    String consensusTopic;
+
     @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
             description = "Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
@@ -53,7 +57,7 @@ final class UiCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
         try (Dashboard dashboard = Dashboard.start(kafka.bootstrapServers, kafka.kafkaProperties,
-                new Dashboard.Topics(modelsTopic, annotatorsTopic, deadLetterTopic), host, port)) {
+                new Dashboard.Topics(modelsTopic, annotatorsTopic, consensusTopic, deadLetterTopic), host, port)) {
             Thread shutdown = new Thread(() -> {
                 dashboard.close();
                 stopped.countDown();

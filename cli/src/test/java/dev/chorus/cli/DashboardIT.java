@@ -42,8 +42,9 @@ import picocli.CommandLine;
  * {@code chorus ui} in a real browser: the dashboard is opened in headless Chromium (Debian's {@code chromium} and
  * {@code chromium-driver}, driven by Selenium) before a train job with a label model runs on a real broker and
  * MiniCluster, and shows, as the records arrive (pushed to the page by Server-Sent Events), what a person would
- * see: the task, its learning curve with points, an annotator's K x K confusion heatmap, and as many dead letters
- * as the topic holds. Saves a screenshot to {@code target/dashboard.png} (the README shows a copy).
+ * see: the task, its learning curve with points, an annotator's K x K confusion heatmap, as many consensus items as
+ * the consensus topic holds distinct keys, and as many dead letters as the topic holds. Saves a screenshot to
+ * {@code target/dashboard.png} (the README shows a copy).
  * Without Chromium the test is skipped, unless CHORUS_REQUIRE_BROWSER=true (as CI sets), which makes it fail.
  */
 class DashboardIT {
@@ -67,7 +68,7 @@ class DashboardIT {
              "labelModel":"dawid-skene"}""";
 
     @Test
-    void thePageShowsTheTaskItsLearningCurveAnAnnotatorsHeatmapAndTheDeadLetters() throws Exception {
+    void thePageShowsTheTaskItsLearningCurveAnAnnotatorsHeatmapItsConsensusAndTheDeadLetters() throws Exception {
         boolean browser = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
         if ("true".equals(System.getenv("CHORUS_REQUIRE_BROWSER"))) {
             assertThat(browser).as(CHROMIUM + " and " + CHROMEDRIVER + " (CHORUS_REQUIRE_BROWSER=true)").isTrue();
@@ -138,6 +139,15 @@ class DashboardIT {
                     .isEqualTo(String.valueOf(deadLetters));
             assertThat(driver.findElement(By.id("dead-letters")).getText()).as("grouped by field")
                     .contains("label").contains("(record)");
+
+            int consensusItems = TopicReader.readLatest(bootstrap, Map.of(), settings.consensusTopic().name(),
+                    value -> value).size();
+            assertThat(consensusItems).as("items on the consensus topic (a label-model task)").isPositive();
+            String items = task + " .consensus-items";
+            wait.until(d -> d.findElements(By.cssSelector(items)).stream()
+                    .anyMatch(e -> String.valueOf(consensusItems).equals(e.getText())));
+            assertThat(driver.findElement(By.cssSelector(items)).getText()).as("consensus items shown")
+                    .isEqualTo(String.valueOf(consensusItems));
 
             Path screenshot = Path.of("target", "dashboard.png");
             Files.write(screenshot, ((ChromeDriver) driver).getScreenshotAs(OutputType.BYTES));

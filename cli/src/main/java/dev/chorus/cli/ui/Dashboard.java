@@ -4,6 +4,7 @@ import dev.chorus.cli.RecordDecoder;
 import dev.chorus.cli.RecordKind;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.codec.RecordDecodingException;
@@ -33,10 +34,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dashboard of {@code chorus ui} and {@code chorus demo}: one thread per Chorus topic (models, annotators, dead
- * letters) reads it from the beginning, committed records only, into a {@link DashboardView}; a Javalin server
- * serves the page (HTML and JavaScript from the classpath, ECharts from its WebJar), the view as JSON at
- * {@code /api/view}, and pushes each new view to the open pages as Server-Sent Events at {@code /api/events}.
+ * The dashboard of {@code chorus ui} and {@code chorus demo}: one thread per Chorus topic (models, annotators,
+ * consensus, dead letters) reads it from the beginning, committed records only, into a {@link DashboardView}; a
+ * Javalin server serves the page (HTML and JavaScript from the classpath, ECharts from its WebJar), the view as
+ * JSON at {@code /api/view}, and pushes each new view to the open pages as Server-Sent Events at
+ * {@code /api/events}.
  * Read-only: every route is a GET. A topic that does not exist yet is waited for; the page says so.
  */
 public final class Dashboard implements AutoCloseable {
@@ -53,7 +55,7 @@ public final class Dashboard implements AutoCloseable {
     static final String PAGE = "/dev/chorus/cli/ui/page";
 
     /** The topics the dashboard reads. */
-    public record Topics(String models, String annotators, String deadLetters) {}
+    public record Topics(String models, String annotators, String consensus, String deadLetters) {}
 
     private final DashboardView view = new DashboardView();
     private final List<SseClient> pages = new CopyOnWriteArrayList<>();
@@ -90,6 +92,7 @@ public final class Dashboard implements AutoCloseable {
         dashboard.serve(host, ports);
         dashboard.read("models", topics.models(), RecordKind.MODEL);
         dashboard.read("annotators", topics.annotators(), RecordKind.ANNOTATOR);
+        dashboard.read("consensus", topics.consensus(), RecordKind.CONSENSUS);
         dashboard.read("dead letters", topics.deadLetters(), RecordKind.DEAD_LETTER);
         dashboard.pusher.scheduleWithFixedDelay(dashboard::push, PUSH_INTERVAL.toMillis(), PUSH_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -226,6 +229,13 @@ public final class Dashboard implements AutoCloseable {
         switch (kind) {
             case MODEL -> view.model(key, (ModelSnapshot) record);
             case ANNOTATOR -> view.annotator(key, (AnnotatorModel) record);
+            case CONSENSUS -> {
+                try {
+                    view.consensus(key, (Consensus) record);
+                } catch (IllegalArgumentException invalid) {
+                    view.undecodable(r.topic(), r.partition() + "@" + r.offset(), invalid.getMessage());
+                }
+            }
             case DEAD_LETTER -> {
                 if (record == null) {
                     view.undecodable(r.topic(), r.partition() + "@" + r.offset(), "a tombstone, not a dead letter");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
@@ -12,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,9 +21,11 @@ import java.util.TreeMap;
 /**
  * What the dashboard shows, kept in memory from the Chorus topics and handed to the page as JSON: per task, each
  * variant's learning curve (prequential accuracy, and loss when the snapshots carry it, over examples seen) and
- * latest model version, a leaderboard when a task has several variants, and the annotators' confusion matrices;
- * dead letters by field and reason. Bounded whatever the topics hold: the last points of each series, a few
- * distinct reasons and the latest letters of each field. A tombstone deletes its key, as compaction will.
+ * latest model version, a leaderboard when a task has several variants, the annotators' confusion matrices and
+ * the consensus coverage ({@link ConsensusCoverage}); dead letters by field and reason. Bounded whatever the topics
+ * hold: the last points of each series, a few distinct reasons and the latest letters of each field, and the
+ * {@value #MAX_CONSENSUS_ITEMS} most recently changed consensus items (about 150 bytes each). A tombstone deletes
+ * its key, as compaction will.
  * Thread-safe: one consumer thread per topic writes, the web server reads.
  */
 public final class DashboardView {
@@ -30,6 +34,8 @@ public final class DashboardView {
     static final int MAX_POINTS = 2000;
     static final int MAX_REASONS = 20;
     static final int RECENT = 10;
+    /** Consensus items counted, over all tasks; beyond it the least recently changed one is forgotten. */
+    static final int MAX_CONSENSUS_ITEMS = 100_000;
 
     /** The metric names the train job writes in {@link ModelSnapshot#getMetrics()}. */
     static final String ACCURACY = "prequentialAccuracy";
@@ -44,11 +50,14 @@ public final class DashboardView {
     private final int maxPoints;
     private final int maxReasons;
     private final int recent;
+    private final int maxConsensusItems;
 
     private final Map<String, Task> tasks = new TreeMap<>();
     /** Record key to (task, name), so that a tombstone, which carries only its key, finds what it deletes. */
     private final Map<String, String[]> modelKeys = new HashMap<>();
     private final Map<String, String[]> annotatorKeys = new HashMap<>();
+    /** Consensus record key (task/item) to what it counts for, least recently changed first. */
+    private final LinkedHashMap<String, ConsensusCoverage.Item> consensusKeys = new LinkedHashMap<>();
     private final Map<String, Field> deadLetterFields = new HashMap<>();
     private final Map<String, TopicStatus> topics = new LinkedHashMap<>();
     private long deadLetters;
@@ -59,9 +68,14 @@ public final class DashboardView {
     }
 
     DashboardView(int maxPoints, int maxReasons, int recent) {
+        this(maxPoints, maxReasons, recent, MAX_CONSENSUS_ITEMS);
+    }
+
+    DashboardView(int maxPoints, int maxReasons, int recent, int maxConsensusItems) {
         this.maxPoints = maxPoints;
         this.maxReasons = maxReasons;
         this.recent = recent;
+        this.maxConsensusItems = maxConsensusItems;
     }
 
     /** A model snapshot read under {@code key} ({@code task/variant}); null is a tombstone (a reset model). */
@@ -101,6 +115,45 @@ public final class DashboardView {
         }
         annotatorKeys.put(key, new String[] {model.getTask(), model.getAnnotator()});
         task(model.getTask()).annotators.put(model.getAnnotator(), model);
+    }
+
+    /**
+     * An item's consensus read under {@code key} ({@code task/item}); null is a tombstone. A republished item
+     * replaces its earlier record in the counts.
+     *
+     * @throws IllegalArgumentException naming the field, before anything is counted, when the most likely class is
+     *         no class of the posterior
+     */
+    public synchronized void consensus(String key, Consensus consensus) {
+        if (consensus != null) {
+            int classes = consensus.getPosterior().size();
+            if (classes == 0) {
+                throw new IllegalArgumentException("posterior: expected a probability per class, got none");
+            }
+            if (consensus.getMostLikely() < 0 || consensus.getMostLikely() >= classes) {
+                throw new IllegalArgumentException("mostLikely: expected a class of the posterior, 0.." + (classes - 1)
+                        + ", got " + consensus.getMostLikely());
+            }
+        }
+        revision++;
+        ConsensusCoverage.Item before = consensusKeys.remove(key);
+        if (before != null) {
+            before.coverage.remove(key, before);
+        }
+        if (consensus == null) {
+            if (before != null) {
+                tasks.values().removeIf(t -> t.consensus == before.coverage && t.isEmpty());
+            }
+            return;
+        }
+        Task task = task(consensus.getTask());
+        consensusKeys.put(key, task.consensus.add(key, consensus, before, recent));
+        if (consensusKeys.size() > maxConsensusItems) {
+            Iterator<Map.Entry<String, ConsensusCoverage.Item>> eldest = consensusKeys.entrySet().iterator();
+            Map.Entry<String, ConsensusCoverage.Item> forgotten = eldest.next();
+            eldest.remove();
+            forgotten.getValue().coverage.forget(forgotten.getKey(), forgotten.getValue());
+        }
     }
 
     /** A record of the dead-letter topic. */
@@ -201,6 +254,9 @@ public final class DashboardView {
             number(annotator, "weight", a.getWeight());
             annotator.set("confusion", confusion(a));
         });
+        if (!task.consensus.isEmpty()) {
+            json.set("consensus", task.consensus.toJson(NODES));
+        }
         return json;
     }
 
@@ -287,7 +343,7 @@ public final class DashboardView {
 
     private void dropIfEmpty(String name) {
         Task task = tasks.get(name);
-        if (task != null && task.variants.isEmpty() && task.annotators.isEmpty()) {
+        if (task != null && task.isEmpty()) {
             tasks.remove(name);
         }
     }
@@ -295,6 +351,11 @@ public final class DashboardView {
     private static final class Task {
         final Map<String, Variant> variants = new TreeMap<>();
         final Map<String, AnnotatorModel> annotators = new TreeMap<>();
+        final ConsensusCoverage consensus = new ConsensusCoverage();
+
+        boolean isEmpty() {
+            return variants.isEmpty() && annotators.isEmpty() && consensus.isEmpty();
+        }
     }
 
     private static final class Variant {

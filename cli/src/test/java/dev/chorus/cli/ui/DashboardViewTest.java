@@ -1,15 +1,19 @@
 package dev.chorus.cli.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +108,75 @@ class DashboardViewTest {
     }
 
     @Test
+    void consensusIsCountedPerItemAndARepublishedItemMovesItsClassOnce() throws Exception {
+        view.model("crowd/default", snapshot("crowd", "default", 1, 10, Map.of("prequentialAccuracy", 0.5)));
+        view.consensus("crowd/a", consensus("crowd", "a", List.of(0.95, 0.03, 0.02), 0, 3, 1));
+        view.consensus("crowd/b", consensus("crowd", "b", List.of(0.2, 0.6, 0.2), 1, 1, 1));
+        view.consensus("crowd/c", consensus("crowd", "c", List.of(0.4, 0.3, 0.3), 0, 2, 1));
+        view.consensus("crowd/a", consensus("crowd", "a", List.of(0.1, 0.85, 0.05), 1, 4, 2));
+
+        JsonNode consensus = only(json().get("tasks")).get("consensus");
+        assertThat(consensus.get("items").asLong()).as("a, b, c: a counted once").isEqualTo(3);
+        assertThat(consensus.get("forgotten").asLong()).isZero();
+        assertThat(consensus.get("classes").toString()).as("items by most likely class: a moved from 0 to 1")
+                .isEqualTo("[1,2,0]");
+        assertThat(consensus.get("posteriorMax").get("atLeast90").asDouble()).as("a's 0.95 was replaced by 0.85")
+                .isZero();
+        assertThat(consensus.get("posteriorMax").get("atLeast50").asDouble()).as("a 0.85, b 0.6 of 3")
+                .isCloseTo(2 / 3.0, within(1e-12));
+        assertThat(consensus.get("meanLabels").asDouble()).as("(4 + 1 + 2) / 3").isCloseTo(7 / 3.0, within(1e-12));
+        JsonNode recent = consensus.get("recent");
+        assertThat(recent).as("the latest 2 changed items, newest first, each once").hasSize(2);
+        assertThat(recent.get(0).get("item").asText()).isEqualTo("a");
+        assertThat(recent.get(0).get("mostLikely").asInt()).isEqualTo(1);
+        assertThat(recent.get(0).get("previous").asInt()).isEqualTo(0);
+        assertThat(recent.get(0).get("posteriorMax").asDouble()).isEqualTo(0.85);
+        assertThat(recent.get(0).get("labels").asInt()).isEqualTo(4);
+        assertThat(recent.get(0).get("version").asLong()).isEqualTo(2);
+        assertThat(recent.get(1).get("item").asText()).isEqualTo("c");
+        assertThat(recent.get(1).get("previous").isNull()).as("c's first record").isTrue();
+    }
+
+    @Test
+    void aTaskWithoutConsensusRecordsHasNoConsensusAndATombstoneRemovesItsItem() throws Exception {
+        view.model("t/v", snapshot("t", "v", 1, 10, Map.of("prequentialAccuracy", 0.5)));
+        assertThat(only(json().get("tasks")).has("consensus")).isFalse();
+
+        view.consensus("t/x", consensus("t", "x", List.of(0.3, 0.7), 1, 2, 1));
+        view.consensus("t/y", consensus("t", "y", List.of(0.9, 0.1), 0, 1, 1));
+        view.consensus("t/x", null);
+        JsonNode consensus = only(json().get("tasks")).get("consensus");
+        assertThat(consensus.get("items").asLong()).isEqualTo(1);
+        assertThat(consensus.get("classes").toString()).isEqualTo("[1,0]");
+        assertThat(consensus.get("recent")).hasSize(1);
+
+        view.consensus("t/y", null);
+        assertThat(only(json().get("tasks")).has("consensus")).as("no consensus left").isFalse();
+    }
+
+    @Test
+    void itemsBeyondTheBoundAreForgottenLeastRecentlyChangedFirstAndSaidSo() throws Exception {
+        DashboardView bounded = new DashboardView(3, 2, 2, 2);
+        bounded.consensus("t/a", consensus("t", "a", List.of(0.9, 0.1), 0, 1, 1));
+        bounded.consensus("t/b", consensus("t", "b", List.of(0.1, 0.9), 1, 1, 1));
+        bounded.consensus("t/a", consensus("t", "a", List.of(0.8, 0.2), 0, 2, 2));
+        bounded.consensus("t/c", consensus("t", "c", List.of(0.2, 0.8), 1, 1, 1));
+
+        JsonNode consensus = only(JSON.readTree(bounded.toJson()).get("tasks")).get("consensus");
+        assertThat(consensus.get("items").asLong()).as("a and c kept").isEqualTo(2);
+        assertThat(consensus.get("forgotten").asLong()).as("b, the least recently changed").isEqualTo(1);
+        assertThat(consensus.get("classes").toString()).isEqualTo("[1,1]");
+    }
+
+    @Test
+    void aConsensusWhoseMostLikelyClassIsNotInItsPosteriorIsRefusedNamingTheField() throws Exception {
+        assertThatThrownBy(() -> view.consensus("t/x", consensus("t", "x", List.of(0.5, 0.5), 2, 1, 1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mostLikely").hasMessageContaining("0..1").hasMessageContaining("got 2");
+        assertThat(json().get("tasks")).as("nothing counted").isEmpty();
+    }
+
+    @Test
     void deadLettersAreCountedByFieldAndReasonWithTheLatestFewKept() throws Exception {
         view.deadLetter(letter("label", "label: expected 0..9, got 42", 1));
         view.deadLetter(letter("label", "label: expected 0..9, got 42", 2));
@@ -165,6 +238,13 @@ class DashboardViewTest {
         return AnnotatorModel.newBuilder().setTask(task).setAnnotator(annotator).setVersion(1).setNumClasses(k)
                 .setConfusion(Float32.pack(confusion)).setReliability(0.7).setWeight(null).setLabelsSeen(42)
                 .setUpdatedAt(1_700_000_000_000L).build();
+    }
+
+    static Consensus consensus(String task, String item, List<Double> posterior, int mostLikely, int labels,
+            long version) {
+        return Consensus.newBuilder().setTask(task).setItem(item).setPosterior(posterior).setMostLikely(mostLikely)
+                .setLabels(labels).setAnnotators(List.of()).setVersion(version).setUpdatedAt(1_700_000_000_000L + version)
+                .build();
     }
 
     static DeadLetter letter(String field, String reason, long offset) {

@@ -3,6 +3,8 @@
 (function () {
   'use strict';
 
+  var CHARTS = '.curve, .heatmap, .consensus-classes';
+
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
@@ -34,7 +36,7 @@
   }
 
   function disposeCharts(node) {
-    node.querySelectorAll('.curve, .heatmap').forEach(function (c) { echarts.dispose(c); });
+    node.querySelectorAll(CHARTS).forEach(function (c) { echarts.dispose(c); });
   }
 
   function child(parent, selector, make) {
@@ -87,6 +89,52 @@
     }, true);
   }
 
+  function percent(share) {
+    return share === null ? '–' : (100 * share).toFixed(1) + '%';
+  }
+
+  function classBars(node, classes) {
+    chart(node).setOption({
+      animation: false,
+      title: {text: 'Items by most likely class', textStyle: {fontSize: 12}},
+      tooltip: {},
+      grid: {left: 50, right: 10, top: 30, bottom: 35},
+      xAxis: {type: 'category', data: classes.map(function (n, i) { return String(i); }), name: 'class',
+        nameLocation: 'middle', nameGap: 22},
+      yAxis: {type: 'value', minInterval: 1},
+      series: [{type: 'bar', data: classes}]
+    }, true);
+  }
+
+  // A task's consensus coverage: a block that comes and goes with the task's consensus records.
+  function renderConsensus(section, c) {
+    var block = Array.prototype.find.call(section.children, function (e) { return e.matches('.consensus'); });
+    if (!c) {
+      if (block) { disposeCharts(block); block.remove(); }
+      return;
+    }
+    if (!block) {
+      block = el('div', {'class': 'consensus'});
+      var title = el('h3', {}, 'Consensus: ');
+      title.appendChild(el('span', {'class': 'consensus-items'}));
+      title.appendChild(document.createTextNode(' items'));
+      block.append(title, el('table', {'class': 'coverage'}), el('div', {'class': 'consensus-classes'}),
+        el('table', {'class': 'changes'}));
+      section.appendChild(block);
+    }
+    block.querySelector('.consensus-items').textContent = String(c.items);
+    table(block.querySelector('.coverage'),
+      ['posterior max ≥ 0.9', 'posterior max ≥ 0.5', 'mean labels per item', 'forgotten (over the bound)'],
+      [[percent(c.posteriorMax.atLeast90), percent(c.posteriorMax.atLeast50), fmt(c.meanLabels, 2), c.forgotten]]);
+    classBars(block.querySelector('.consensus-classes'), c.classes);
+    table(block.querySelector('.changes'),
+      ['latest changed item', 'most likely', 'was', 'posterior max', 'labels', 'version', 'updated'],
+      c.recent.map(function (r) {
+        return [r.item, r.mostLikely, r.previous === null ? 'new' : r.previous, fmt(r.posteriorMax, 3), r.labels,
+          r.version, new Date(r.updatedAt).toISOString()];
+      }));
+  }
+
   function renderTask(section, t) {
     child(section, 'h2', function () { return el('h2', {}, 'Task ' + t.task); });
     curve(child(section, '.curve', function () { return el('div', {'class': 'curve'}); }), t.variants);
@@ -123,6 +171,7 @@
         heatmap(node, a);
       });
     }
+    renderConsensus(section, t.consensus);
   }
 
   function renderTasks(tasks) {
@@ -179,6 +228,6 @@
   });
   events.onerror = function () { status.textContent = 'disconnected from chorus ui; retrying…'; };
   window.addEventListener('resize', function () {
-    document.querySelectorAll('.curve, .heatmap').forEach(function (c) { chart(c).resize(); });
+    document.querySelectorAll(CHARTS).forEach(function (c) { chart(c).resize(); });
   });
 }());

@@ -1,0 +1,28 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.codec.WireFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The consensus record is a Chorus record like the others: decoded from its topic and printed as one line. */
+class RecordLinesTest {
+
+    @Test
+    void anAvroConsensusRecordIsRecognisedByItsFingerprintAndPrintsAsOneLine() {
+        Consensus consensus = Consensus.newBuilder().setTask("sentiment").setItem("review-17")
+                .setPosterior(List.of(0.0213, 0.9701, 0.0086)).setMostLikely(1).setLabels(3)
+                .setAnnotators(List.of("a3", "a9", "a14")).setVersion(57).setUpdatedAt(1_700_000_123_456L).build();
+        byte[] avro = WireFormat.AVRO.codec(Consensus.class).encode(consensus);
+
+        RecordDecoder.Decoded decoded = new RecordDecoder().decode(avro, null);
+
+        assertThat(decoded.kind()).isEqualTo(RecordKind.CONSENSUS);
+        assertThat(RecordLines.line(decoded.record()))
+                .isEqualTo("consensus sentiment/review-17 v57 class=1 p=0.9701 labels=3 "
+                        + "updatedAt=2023-11-14T22:15:23.456Z");
+        assertThat(RecordKind.ofTopic("chorus.consensus")).contains(RecordKind.CONSENSUS);
+    }
+}
