@@ -863,7 +863,7 @@ public final class E2eBenchmark {
     // ---- child JVM --------------------------------------------------------------------------------------------
 
     /** System properties the child JVM takes from this one: logging set-up. */
-    static final List<String> INHERITED_PROPERTIES = List.of("log4j2.configurationFile",
+    private static final List<String> INHERITED_PROPERTIES = List.of("log4j2.configurationFile",
             "java.util.logging.manager", "chorus.log.dir");
 
     /**

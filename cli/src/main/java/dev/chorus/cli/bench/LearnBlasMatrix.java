@@ -40,6 +40,9 @@ public final class LearnBlasMatrix {
   /** How long one child may run: a full-size child takes well under a minute on a quiet machine. */
   private static final long CHILD_TIMEOUT_MINUTES = 60;
 
+  /** System properties a child JVM takes from this one: logging set-up, as for bench e2e's child JVM. */
+  private static final List<String> INHERITED_PROPERTIES = List.of("log4j2.configurationFile",
+      "java.util.logging.manager", "chorus.log.dir");
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The probe's description, e.g. {@code … over bundled OpenBLAS 0.3.31 (/path), kernels SKYLAKEX with …}. */
   private static final Pattern LIBRARY = Pattern.compile(" over (?:bundled OpenBLAS (\\S+)|system \\S+) \\(([^)]*)\\)");
@@ -223,7 +226,7 @@ public final class LearnBlasMatrix {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(E2eBenchmark.moduleFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
-      for (String property : E2eBenchmark.INHERITED_PROPERTIES) {
+      for (String property : INHERITED_PROPERTIES) {
         if (System.getProperty(property) != null) {
           command.add("-D" + property + "=" + System.getProperty(property));
         }
