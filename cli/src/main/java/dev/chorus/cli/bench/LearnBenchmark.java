@@ -160,8 +160,11 @@ public final class LearnBenchmark {
 
     /** The first {@code max} examples of each split (all of them when {@code max} is 0 or more than there are). */
     Data head(int max) {
-      int train = max == 0 ? trainRows() : Math.min(max, trainRows());
-      int test = max == 0 ? testRows() : Math.min(max, testRows());
+      if (max == 0 || max >= Math.max(trainRows(), testRows())) {
+        return this;
+      }
+      int train = Math.min(max, trainRows());
+      int test = Math.min(max, testRows());
       return new Data(Arrays.copyOf(trainX, train * dim), Arrays.copyOf(trainY, train), Arrays.copyOf(testX,
           test * dim), Arrays.copyOf(testY, test), dim, numClasses);
     }
