@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chorus.cli.bench.CrowdBenchmark;
 import dev.chorus.cli.bench.LatencyBenchmark;
 import dev.chorus.cli.bench.LearnBenchmark;
+import dev.chorus.cli.bench.LearnBlasMatrix;
 import dev.chorus.cli.bench.Plots;
 import dev.chorus.cli.bench.e2e.E2eBenchmark;
 import dev.chorus.cli.bench.e2e.E2eReport;
@@ -90,6 +91,21 @@ public final class BenchCommand {
         @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
         boolean noPeers;
 
+        @Option(names = "--max-examples", paramLabel = "N", defaultValue = "0",
+                description = "Train and test on the first N examples of each split only (default: all); "
+                        + "scikit-learn is then skipped.")
+        int maxExamples;
+
+        @Option(names = "--sgemm-size", paramLabel = "N", defaultValue = "2048",
+                description = "n of the n × n sgemm that measures the peak (default: ${DEFAULT-VALUE}).")
+        int sgemmSize;
+
+        @Option(names = "--blas-matrix",
+                description = "Run the native lines once per native BLAS library (the bundled OpenBLAS, the system's "
+                        + "libblas.so.3) and per kernel choice (OPENBLAS_CORETYPE as the environment has it, and unset), "
+                        + "each in a child JVM, and print them side by side; no other backend, no scikit-learn.")
+        boolean blasMatrix;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
@@ -100,8 +116,18 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            LearnBenchmark.Options options = LearnBenchmark.Options.defaults(data).withBatchSize(batchSize)
+                    .withMaxExamples(maxExamples).withPeakGemmSize(sgemmSize);
+            if (blasMatrix) {
+                Map<String, Object> results = LearnBlasMatrix.run(options, System.getenv(), System.out::println);
+                System.out.println();
+                System.out.print(LearnBlasMatrix.table(results));
+                if (json != null) {
+                    writeJson(json, results);
+                }
+                return 0;
+            }
             noteForcedCoreType();
-            LearnBenchmark.Options options = LearnBenchmark.Options.defaults(data).withBatchSize(batchSize);
             Path peer = sklearnPeerScript();
             if (!noPeers && peer != null) {
                 options = options.withSklearnPeer(peer);

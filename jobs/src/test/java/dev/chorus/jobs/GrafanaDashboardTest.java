@@ -110,7 +110,7 @@ class GrafanaDashboardTest {
                 .snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .taskBound(new TaskBound(0, List.of("plain", "crowd")));
         try (var h = new KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction>(
-                new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)), e -> e.value.getTask(), Types.STRING,
+                new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)), e -> e.value().getTask(), Types.STRING,
                 metrics.environment())) {
             h.open();
             for (int i = 0; i < 8; i++) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -71,9 +72,11 @@ public final class LearnBenchmark {
    * @param peakGemmSize {@code n} of the {@code n × n · n × n} sgemm that measures the peak
    * @param sklearnPeer the {@code sklearn_peer.py} script, or {@code null} to skip the peer
    * @param pythons interpreters to try for the peer, in order; the first that imports sklearn runs it
+   * @param maxExamples trains and tests on at most the first this many examples of each split; 0 for all of them
+   * @param otherBackends whether the MLP also trains a pass on each backend other than the default one
    */
   public record Options(Path dataDir, int batchSize, long seed, int peakGemmSize, Path sklearnPeer,
-      List<String> pythons) {
+      List<String> pythons, int maxExamples, boolean otherBackends) {
 
     public Options {
       Objects.requireNonNull(dataDir, "dataDir");
@@ -83,32 +86,53 @@ public final class LearnBenchmark {
       if (peakGemmSize < 1) {
         throw new IllegalArgumentException("LearnBenchmark: peakGemmSize must be >= 1, got " + peakGemmSize);
       }
+      if (maxExamples < 0) {
+        throw new IllegalArgumentException("LearnBenchmark: maxExamples must be >= 0 (0 for all), got " + maxExamples);
+      }
       pythons = List.copyOf(pythons);
     }
 
-    /** Minibatches of 128, seed 42, a 2048 × 2048 peak sgemm, no peer; Python as {@link SklearnPeer#PYTHONS}. */
+    /**
+     * Minibatches of 128, seed 42, a 2048 × 2048 peak sgemm, no peer, Python as {@link SklearnPeer#PYTHONS}, every
+     * example, every backend.
+     */
     public static Options defaults(Path dataDir) {
-      return new Options(dataDir, 128, 42, 2048, null, SklearnPeer.PYTHONS);
+      return new Options(dataDir, 128, 42, 2048, null, SklearnPeer.PYTHONS, 0, true);
     }
 
     public Options withBatchSize(int batchSize) {
-      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons);
+      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons, maxExamples,
+          otherBackends);
     }
 
     public Options withSeed(long seed) {
-      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons);
+      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons, maxExamples,
+          otherBackends);
     }
 
     public Options withPeakGemmSize(int peakGemmSize) {
-      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons);
+      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons, maxExamples,
+          otherBackends);
     }
 
     public Options withSklearnPeer(Path sklearnPeer) {
-      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons);
+      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons, maxExamples,
+          otherBackends);
     }
 
     public Options withPythons(List<String> pythons) {
-      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons);
+      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons, maxExamples,
+          otherBackends);
+    }
+
+    public Options withMaxExamples(int maxExamples) {
+      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons, maxExamples,
+          otherBackends);
+    }
+
+    public Options withOtherBackends(boolean otherBackends) {
+      return new Options(dataDir, batchSize, seed, peakGemmSize, sklearnPeer, pythons, maxExamples,
+          otherBackends);
     }
   }
 
@@ -134,6 +158,17 @@ public final class LearnBenchmark {
 
     int testRows() {
       return testY.length;
+    }
+
+    /** The first {@code max} examples of each split (all of them when {@code max} is 0 or more than there are). */
+    Data head(int max) {
+      if (max == 0 || max >= Math.max(trainRows(), testRows())) {
+        return this;
+      }
+      int train = Math.min(max, trainRows());
+      int test = Math.min(max, testRows());
+      return new Data(Arrays.copyOf(trainX, train * dim), Arrays.copyOf(trainY, train), Arrays.copyOf(testX,
+          test * dim), Arrays.copyOf(testY, test), dim, numClasses);
     }
   }
 
@@ -166,7 +201,7 @@ public final class LearnBenchmark {
 
   private Map<String, Object> run() throws IOException {
     long started = System.nanoTime();
-    Data data = load(options.dataDir());
+    Data data = load(options.dataDir()).head(options.maxExamples());
     Blas blas = Blas.get();
     BlasBackend primary = blas.backend();
     Map<String, Object> results = new LinkedHashMap<>();
@@ -177,7 +212,7 @@ public final class LearnBenchmark {
     runs.add(new Run("softmax", ModelSpec.parse(softmaxJson(data)), null, SOFTMAX_PASSES, primary, true));
     runs.add(mlpRun("mlp256", data, "", LONG_PASSES, primary, true));
     for (BlasBackend other : BlasBackend.values()) {
-      if (other != primary) {
+      if (other != primary && options.otherBackends()) {
         runs.add(mlpRun("mlp256", data, "", 1, other, false));
       }
     }
@@ -433,6 +468,10 @@ public final class LearnBenchmark {
   private Map<String, Object> peers(Data data) {
     if (options.sklearnPeer() == null) {
       return new LinkedHashMap<>(Map.of(UNAVAILABLE, "no scikit-learn peer script given"));
+    }
+    if (options.maxExamples() > 0) {
+      return new LinkedHashMap<>(Map.of(UNAVAILABLE, "the peer reads the whole data set, not the first "
+          + options.maxExamples() + " examples"));
     }
     String python = SklearnPeer.findPython(options.pythons()).orElse(null);
     if (python == null) {

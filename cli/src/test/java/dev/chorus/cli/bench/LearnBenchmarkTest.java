@@ -134,6 +134,23 @@ class LearnBenchmarkTest {
   }
 
   @Test
+  void maxExamplesTrainsAndTestsOnTheFirstExamplesAndOtherBackendsCanBeLeftOut() throws IOException {
+    writeDataSet(2000, 300);
+    List<Long> progress = new ArrayList<>();
+    LearnBenchmark.Options options = LearnBenchmark.Options.defaults(dir).withBatchSize(8).withPeakGemmSize(16)
+        .withMaxExamples(100).withOtherBackends(false);
+    Map<String, Object> results = LearnBenchmark.run(options, (phase, done, total) -> progress.add(done));
+
+    assertThat(at(results, "config.train_examples")).isEqualTo(100);
+    assertThat(at(results, "config.test_examples")).isEqualTo(100);
+    // Softmax 3 passes, MLP 5, dropout 1, batch norm 1, of 100 examples each: no pass on another backend.
+    assertThat(progress).isSorted().last().isEqualTo((3L + 5 + 1 + 1) * 100);
+    String primary = LearnBenchmark.backendKey(Blas.get().backend());
+    assertThat(List.<Object>copyOf(((Map<?, ?>) at(results, "mlp256")).keySet()))
+        .containsExactly("one_pass", "five_pass", "curve", primary);
+  }
+
+  @Test
   void ordersArePermutationsFixedByTheSeed() {
     int[] first = LearnBenchmark.shuffledOrder(1000, SplitMix64.seeded(42));
     int[] again = LearnBenchmark.shuffledOrder(1000, SplitMix64.seeded(42));

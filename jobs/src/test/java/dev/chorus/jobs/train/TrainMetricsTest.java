@@ -28,7 +28,7 @@ class TrainMetricsTest {
     static KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> harness(TrainSettings settings,
             RegisteredMetrics metrics) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
-                e -> e.value.getTask(), Types.STRING, metrics.environment());
+                e -> e.value().getTask(), Types.STRING, metrics.environment());
     }
 
     static double value(RegisteredMetrics metrics, String name, String task) {

@@ -2,12 +2,11 @@ package dev.chorus.cli.bench.e2e;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.cli.bench.ChildJvm;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.embedded.LocalFlinkCluster;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +19,6 @@ import java.util.function.Consumer;
  */
 final class ChildJvmLine {
 
-    /** System properties the child JVM takes from this one: logging set-up. */
-    private static final List<String> INHERITED_PROPERTIES = List.of("log4j2.configurationFile",
-            "java.util.logging.manager", "chorus.log.dir");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ChildJvmLine() {}
@@ -35,17 +31,9 @@ final class ChildJvmLine {
             Consumer<String> log) throws Exception {
         Path out = Files.createTempFile("chorus-e2e-" + line.topicPrefix(), ".json");
         try {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(moduleFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
-            for (String property : INHERITED_PROPERTIES) {
-                if (System.getProperty(property) != null) {
-                    command.add("-D" + property + "=" + System.getProperty(property));
-                }
-            }
-            command.add("-D" + Blas.BACKEND_PROPERTY + "=" + line.childBlas().key());
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildJvmLine.class.getName(),
-                    line.key(), bootstrap, examplesTopic, String.valueOf(n), String.valueOf(runs), out.toString()));
+            List<String> command = ChildJvm.command(Map.of(Blas.BACKEND_PROPERTY, line.childBlas().key()),
+                    ChildJvmLine.class, List.of(line.key(), bootstrap, examplesTopic, String.valueOf(n),
+                            String.valueOf(runs), out.toString()));
             log.accept(line.key() + ": in a child JVM with -D" + Blas.BACKEND_PROPERTY + "=" + line.childBlas().key());
             Process child = new ProcessBuilder(command).inheritIO().start();
             if (!child.waitFor(E2eBenchmark.PATIENCE.toMinutes() * 2, TimeUnit.MINUTES)) {
@@ -61,23 +49,6 @@ final class ChildJvmLine {
         } finally {
             Files.deleteIfExists(out);
         }
-    }
-
-    /** The {@code --add-opens}, {@code --add-exports} and {@code --add-modules} flags among {@code jvmArgs}. */
-    static List<String> moduleFlags(List<String> jvmArgs) {
-        List<String> flags = new ArrayList<>();
-        for (int i = 0; i < jvmArgs.size(); i++) {
-            String arg = jvmArgs.get(i);
-            for (String flag : List.of("--add-opens", "--add-exports", "--add-modules")) {
-                if (arg.startsWith(flag + "=")) {
-                    flags.add(arg);
-                } else if (arg.equals(flag) && i + 1 < jvmArgs.size()) {
-                    flags.add(arg);
-                    flags.add(jvmArgs.get(++i));
-                }
-            }
-        }
-        return flags;
     }
 
     /**
