@@ -1,10 +1,7 @@
 package dev.chorus.jobs.train;
 
-import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.blas.Blas;
-import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
-import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
@@ -20,22 +17,17 @@ import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
-import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.TreeSet;
-import java.util.TreeMap;
 import java.util.function.LongFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -442,7 +434,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                     for (TrainerState.Eviction e : evicted) {
                         // Consumers and compaction forget the evicted annotator; if it comes back, it starts afresh.
                         if (e.published()) {
-                            ctx.output(ANNOTATOR_MODELS, Either.Left(annotatorKey(ctx.getCurrentKey(), e.annotator())));
+                            ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(ctx.getCurrentKey(), e.annotator())));
                         }
                     }
                     LOG.info("task {}: {} annotators evicted at model version {} to make room for new ones: {}",
@@ -460,7 +452,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             rejected.inc();
             metricsOf(ctx.getCurrentKey(), s).rejected.inc();
             LOG.warn("task {}: minibatch of {} examples from {} {} rejected at model version {} (examples seen {}): {}",
-                    ctx.getCurrentKey(), s.batchFill, sourceTopic, coordinates(s), s.version(),
+                    ctx.getCurrentKey(), s.batchFill, sourceTopic, TrainRecords.coordinates(s), s.version(),
                     s.model.examplesSeen(), e.getMessage());
         }
         if (s.labelModel != null) {
@@ -471,26 +463,6 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         s.batchPredicted = 0;
         Arrays.fill(s.batchAnnotators, null);
         Arrays.fill(s.batchIds, null);
-    }
-
-    /**
-     * Where the open minibatch's rows came from, per partition: {@code partition 0 offsets 12..139 (128 rows)};
-     * {@code partition ? …} for rows restored from a state that did not record it.
-     */
-    static String coordinates(TrainerState s) {
-        Map<Integer, long[]> byPartition = new TreeMap<>();
-        for (int i = 0; i < s.batchFill; i++) {
-            long offset = s.batchOffsets[i];
-            long[] range = byPartition.computeIfAbsent(s.batchPartitions[i],
-                    p -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0});
-            range[0] = Math.min(range[0], offset);
-            range[1] = Math.max(range[1], offset);
-            range[2]++;
-        }
-        StringJoiner joined = new StringJoiner(", ");
-        byPartition.forEach((partition, range) -> joined.add("partition " + (partition < 0 ? "?" : partition)
-                + " offsets " + range[0] + ".." + range[1] + " (" + range[2] + " rows)"));
-        return joined.toString();
     }
 
     /**
@@ -515,7 +487,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                     annotatorPublishIntervalMs)) {
                 continue;
             }
-            ctx.output(ANNOTATOR_MODELS, Either.Right(annotatorRecord(task, s.labelModel.annotator(id), version, now)));
+            ctx.output(ANNOTATOR_MODELS, Either.Right(TrainRecords.annotatorRecord(task, s.labelModel.annotator(id), version, now)));
             s.annotatorPublishedVersion[a] = version;
             s.annotatorPublishedAt[a] = now;
             s.annotatorPublishedLabels[a] = labels;
@@ -545,73 +517,15 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         consensusRecords.inc(published);
     }
 
-    /** The key of an annotator's records on the compacted annotators topic. */
-    public static String annotatorKey(String task, String annotator) {
-        return task + "/" + annotator;
-    }
-
-    static AnnotatorModel annotatorRecord(String task, dev.chorus.core.annotators.AnnotatorModel annotator,
-            long version, long now) {
-        double[][] confusion = annotator.confusion();
-        int k = confusion.length;
-        float[] packed = new float[k * k];
-        for (int t = 0; t < k; t++) {
-            for (int c = 0; c < k; c++) {
-                packed[t * k + c] = (float) confusion[t][c];
-            }
-        }
-        return AnnotatorModel.newBuilder()
-                .setTask(task)
-                .setAnnotator(annotator.id())
-                .setVersion(version)
-                .setNumClasses(k)
-                .setConfusion(Float32.pack(packed))
-                .setReliability(annotator.reliability())
-                .setWeight(Double.isNaN(annotator.weight()) ? null : annotator.weight())
-                .setLabelsSeen(annotator.labelsSeen())
-                .setUpdatedAt(now)
-                .build();
-    }
-
     /** Emits a snapshot if the model changed since the last one, so versions strictly increase. */
     private void publish(TrainerState s, String task, Context ctx) {
         long version = s.version();
         if (version <= s.publishedVersion) {
             return;
         }
-        ModelSpec spec = s.model.spec();
         long now = ctx.timerService().currentProcessingTime();
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("prequentialAccuracy", s.prequential.value());
-        metrics.put("prequentialLoss", metricsOf(task, s).loss());
-        metrics.put("prequentialWindowCount", (double) s.prequential.count());
-        metrics.put("predictions", (double) s.predictions);
-        Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put("job", "chorus-train");
-        provenance.put("sourceTopic", sourceTopic);
-        provenance.put("blasBackend", blasBackend);
-        if (s.labelModel != null) {
-            metrics.put("annotators", (double) s.labelModel.annotatorCount());
-            metrics.put("annotatorEvictions", (double) s.labelModel.annotatorEvictions());
-            if (s.labelModel.history() != null) {
-                metrics.put("historyItems", (double) s.labelModel.history().size());
-                metrics.put("historyEvictions", (double) s.labelModel.history().evictions());
-            }
-            provenance.put("labelModel", s.labelModel.name());
-        }
-        ctx.output(MODEL_SNAPSHOTS, ModelSnapshot.newBuilder()
-                .setTask(task)
-                .setVariant(JobSettings.DEFAULT_VARIANT)
-                .setVersion(version)
-                .setAlgorithm(spec.algorithm())
-                .setSpec(spec.toJson())
-                .setParametersFormat(s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
-                .setParameters(ByteBuffer.wrap(s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.learner.toBytes()))
-                .setExamplesSeen(s.model.examplesSeen())
-                .setMetrics(metrics)
-                .setCreatedAt(now)
-                .setProvenance(provenance)
-                .build());
+        ctx.output(MODEL_SNAPSHOTS, TrainRecords.snapshot(s, task, metricsOf(task, s).loss(), sourceTopic, blasBackend,
+                now));
         s.publishedVersion = version;
         snapshots.inc();
         metricsOf(task, s).published(now);

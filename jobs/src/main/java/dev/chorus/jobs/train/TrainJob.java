@@ -62,7 +62,7 @@ public final class TrainJob {
                 KafkaIO.sink(settings, settings.modelsTopic(), m -> m.getTask() + "/" + m.getVariant(), "models"),
                 KafkaIO.deadLetterSink(settings),
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
-                        a -> MinibatchSgdFunction.annotatorKey(a.getTask(), a.getAnnotator()), "annotators"),
+                        a -> TrainRecords.annotatorKey(a.getTask(), a.getAnnotator()), "annotators"),
                 KafkaIO.sink(settings, settings.consensusTopic(), c -> c.getTask() + "/" + c.getItem(), "consensus"),
                 settings);
     }

@@ -529,7 +529,7 @@ class MinibatchSgdFunctionTest {
             s.batchOffsets[s.batchFill] = row[1];
             s.batchFill++;
         }
-        assertThat(MinibatchSgdFunction.coordinates(s)).isEqualTo("partition ? offsets -1..-1 (1 rows), "
+        assertThat(TrainRecords.coordinates(s)).isEqualTo("partition ? offsets -1..-1 (1 rows), "
                 + "partition 0 offsets 12..13 (2 rows), partition 1 offsets 40..41 (2 rows)");
     }
 
