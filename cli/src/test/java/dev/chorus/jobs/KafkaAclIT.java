@@ -189,7 +189,8 @@ class KafkaAclIT {
                 "--group-id", group, "--examples-topic", train.examplesTopic().name(),
                 "--predictions-topic", train.predictionsTopic().name(), "--models-topic", train.modelsTopic().name(),
                 "--dead-letter-topic", train.deadLetterTopic().name(),
-                "--annotators-topic", train.annotatorsTopic().name(), "--bounded", "--checkpoint-interval-ms", "500",
+                "--annotators-topic", train.annotatorsTopic().name(),
+                "--consensus-topic", train.consensusTopic().name(), "--bounded", "--checkpoint-interval-ms", "500",
                 "--batch-timeout-ms", "0", "--slots", "2");
 
         assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isEqualTo(1);
@@ -249,6 +250,7 @@ class KafkaAclIT {
                 .deadLetterTopic(new Topic<>(group + ".dead-letters", DeadLetter.class, WireFormat.AVRO))
                 .annotatorsTopic(new Topic<>(group + ".annotators", dev.chorus.schemas.AnnotatorModel.class,
                         WireFormat.AVRO))
+                .consensusTopic(new Topic<>(group + ".consensus", dev.chorus.schemas.Consensus.class, WireFormat.AVRO))
                 .specs(TaskSpecs.ofDefault(SPEC))
                 .checkpointIntervalMs(500)
                 .snapshotEveryBatches(5)
@@ -267,7 +269,7 @@ class KafkaAclIT {
         List<AclBinding> acls = new ArrayList<>();
         acls.add(allow(ResourceType.TOPIC, s.examplesTopic().name(), PatternType.LITERAL, AclOperation.READ));
         for (String output : List.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
-                s.annotatorsTopic().name())) {
+                s.annotatorsTopic().name(), s.consensusTopic().name())) {
             if (!(missing.equals("topic-write") && output.equals(s.predictionsTopic().name()))) {
                 acls.add(allow(ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
             }
