@@ -369,7 +369,7 @@ public final class CrowdBenchmark {
     return ranks;
   }
 
-  private static double mean(double[] values) {
+  static double mean(double[] values) {
     double sum = 0;
     for (double v : values) {
       sum += v;
@@ -378,7 +378,7 @@ public final class CrowdBenchmark {
   }
 
   /** Sample standard deviation; 0 for a single value. */
-  private static double std(double[] values) {
+  static double std(double[] values) {
     if (values.length < 2) {
       return 0;
     }
