@@ -11,7 +11,6 @@ import dev.chorus.core.annotators.SimulatedAnnotator;
 import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.TrainingSpec;
-import dev.chorus.core.random.SplitMix64;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,13 +26,14 @@ import java.util.function.LongFunction;
  * The noisy-labels benchmark (docs: NOISY-LABELS.md), in memory: for each seed, the seeded Fashion-MNIST
  * {@link AnnotatorPool} labels the training images ({@link AnnotatorPool#label(int[], long)}: 1, 3 or 5 labels
  * per item, Zipf-like workload, events shuffled), every {@link LabelModels} method trains on the label events
- * in that order for the given passes, in minibatches, and is scored on the clean test set; an oracle (the naive
- * method on the clean training labels, one per item, same passes) gives the ceiling.
+ * in that order for the given passes, in minibatches, and is scored on the clean test set; the fair oracle (the
+ * naive method on the same events with each label replaced by the item's clean one) gives the ceiling.
  *
  * <p>Scores, each as mean and (sample) standard deviation over the seeds, under {@code <model>.<method>.}:
  * {@code accuracy_mean|std} (clean test accuracy), {@code confusion_error_mean|std} (mean over annotators of
  * the Frobenius norm of estimated minus true confusion, divided by K) and {@code spearman_mean|std} (Spearman
- * rank correlation of estimated reliability with the simulator's true accuracy, over annotators). The oracle
+ * rank correlation of estimated reliability with the simulator's true accuracy, over annotators), and
+ * {@code label_events} (events trained on, summed over the seeds: the oracle's equal the methods'). The oracle
  * reports accuracy only. {@code <model>} is {@code softmax} or {@code mlp<units>}.
  *
  * <p>The corruption track, for each level {@code p}: one annotator labels each training item once, replacing
@@ -204,16 +204,18 @@ public final class CrowdBenchmark {
       scores.put(method, new double[3][options.seeds().size()]);
     }
     int poolSize = 0;
+    long events = 0;
     for (int s = 0; s < options.seeds().size(); s++) {
       long seed = options.seeds().get(s);
       AnnotatorPool pool = pools.apply(seed);
       poolSize = pool.size();
       LabelStream stream = pool.label(data.trainY(), labelsPerItem, seed);
+      events += (long) stream.size() * options.passes();
       for (String method : methods) {
         tally.progress.update(phase + " " + method + " seed " + seed, tally.done, tally.total);
         ModelSpec spec = spec(options, data.dim(), seed);
         double[] result = method.equals(ORACLE)
-            ? oracle(options, data, spec)
+            ? oracle(options, data, pool, stream, spec)
             : runMethod(options, data, pool, stream, method, spec);
         double[][] table = scores.get(method);
         for (int m = 0; m < 3; m++) {
@@ -231,6 +233,7 @@ public final class CrowdBenchmark {
         figures.put(SCORES[m] + "_mean", mean(table[m]));
         figures.put(SCORES[m] + "_std", std(table[m]));
       }
+      figures.put("label_events", events);
       track.put(jsonName(method), figures);
     }
     return track;
@@ -268,17 +271,27 @@ public final class CrowdBenchmark {
     return new double[] {accuracy(model, data), error / pool.size(), spearman(estimated, truth)};
   }
 
-  /** The naive method on the clean labels, one event per item in a seeded order. */
-  private static double[] oracle(Options options, Data data, ModelSpec spec) {
-    LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 1));
-    int n = data.trainY().length;
-    int[] order = LearnBenchmark.shuffledOrder(n, SplitMix64.seeded(spec.seed()));
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      labels[i] = data.trainY()[order[i]];
+  /**
+   * The fair oracle: the naive method on the same event stream as the methods, in the same order and minibatches,
+   * each label replaced by the item's clean one, so it takes as many steps as they do.
+   */
+  private static double[] oracle(Options options, Data data, AnnotatorPool pool, LabelStream stream, ModelSpec spec) {
+    LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, pool.size()));
+    String[] ids = new String[pool.size()];
+    for (int a = 0; a < ids.length; a++) {
+      ids[a] = pool.get(a).id();
     }
-    train(options, data, model, order, new int[n], new String[] {ORACLE}, labels);
+    train(options, data, model, stream.items(), stream.annotators(), ids, cleanLabels(stream, data.trainY()));
     return new double[] {accuracy(model, data), Double.NaN, Double.NaN};
+  }
+
+  /** Each event's label replaced by its item's clean label. */
+  static int[] cleanLabels(LabelStream stream, int[] trainY) {
+    int[] labels = new int[stream.size()];
+    for (int e = 0; e < labels.length; e++) {
+      labels[e] = trainY[stream.items()[e]];
+    }
+    return labels;
   }
 
   private static void train(Options options, Data data, LabelModel model, int[] items, int[] who, String[] ids,
