@@ -40,7 +40,8 @@ import java.util.function.LongFunction;
  * the true class by a uniformly drawn other class with probability {@code p}; every method is scored as above
  * (without Spearman's correlation, which one annotator cannot have) under
  * {@code <model>.corruption.p<p>.<method>.}, e.g. {@code softmax.corruption.p0_5.dawid_skene.accuracy_mean}; each
- * level also names its best noise-aware method ({@code .method}) and that method's {@code .accuracy_mean}.
+ * level also names its best noise-aware method ({@code .method}) and that method's {@code .accuracy_mean}, and
+ * gives {@code .min_method_minus_naive}.
  */
 public final class CrowdBenchmark {
 
@@ -165,7 +166,9 @@ public final class CrowdBenchmark {
 
   /**
    * Adds to a corruption level the best noise-aware method (every method but naive and the oracle) and its mean
-   * accuracy, as {@code method} and {@code accuracy_mean}.
+   * accuracy, as {@code method} and {@code accuracy_mean}; and, when naive ran, the least over the other methods of
+   * their mean accuracy minus naive's, as {@code min_method_minus_naive} (at least 0: no method collapses below
+   * naive).
    */
   @SuppressWarnings("unchecked")
   private static void nameBestNoiseAware(Map<String, Object> level) {
@@ -184,6 +187,18 @@ public final class CrowdBenchmark {
     if (best != null) {
       level.put("method", best);
       level.put("accuracy_mean", bestAccuracy);
+    }
+    if (level.get("naive") instanceof Map<?, ?> naive) {
+      double least = Double.POSITIVE_INFINITY;
+      for (Map.Entry<String, Object> e : level.entrySet()) {
+        if (!e.getKey().equals("naive") && e.getValue() instanceof Map<?, ?> row) {
+          least = Math.min(least, ((Number) row.get("accuracy_mean")).doubleValue()
+              - ((Number) naive.get("accuracy_mean")).doubleValue());
+        }
+      }
+      if (least != Double.POSITIVE_INFINITY) {
+        level.put("min_method_minus_naive", least);
+      }
     }
   }
 

@@ -56,6 +56,13 @@ class CrowdBenchmarkTest {
     // The level names its best noise-aware method (never naive or the oracle) and that method's accuracy.
     assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net");
     assertThat(half.get("accuracy_mean")).isEqualTo(child(half, (String) half.get("method")).get("accuracy_mean"));
+    // The least, over the other methods, of accuracy minus naive's: the no-collapse figure.
+    double naive = (double) child(half, "naive").get("accuracy_mean");
+    double least = Double.POSITIVE_INFINITY;
+    for (String method : List.of("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net")) {
+      least = Math.min(least, (double) child(half, method).get("accuracy_mean") - naive);
+    }
+    assertThat((double) half.get("min_method_minus_naive")).isCloseTo(least, within(1e-12));
   }
 
   @SuppressWarnings("unchecked")
