@@ -3,6 +3,7 @@ package dev.chorus.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chorus.cli.bench.CrowdBenchmark;
+import dev.chorus.cli.bench.LabelOnlyTrack;
 import dev.chorus.cli.bench.LatencyBenchmark;
 import dev.chorus.cli.bench.LearnBenchmark;
 import dev.chorus.cli.bench.LearnBlasMatrix;
@@ -346,7 +347,9 @@ public final class BenchCommand {
             description = {"The noisy-label protocol (shared/NOISY-LABELS.md) in memory on Fashion-MNIST: simulated "
                     + "annotators, 3 labels per item, every label model and an oracle on clean labels, for softmax "
                     + "regression and MLP-256; clean test accuracy, confusion-estimation error and Spearman correlation "
-                    + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track."})
+                    + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track and the "
+                    + "label-only track (1,000 annotators, 20-50 labels each: streamed consensus vs batch Dawid-Skene vs "
+                    + "majority vote)."})
     static final class Crowd implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
                 description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")
@@ -376,6 +379,8 @@ public final class BenchCommand {
                 run.forEach((key, value) -> results.merge(key, value, (a, b) -> a));
                 System.out.printf("%s done%n", hidden == 0 ? "softmax" : "mlp" + hidden);
             }
+            results.put("label_only", LabelOnlyTrack.run(LabelOnlyTrack.Options.protocol(
+                    CrowdBenchmark.Options.defaults(data).batchSize(), seeds)));
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
             if (json != null) {
                 writeJson(json, results);

@@ -11,7 +11,6 @@ import dev.chorus.core.annotators.SimulatedAnnotator;
 import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.TrainingSpec;
-import dev.chorus.core.random.SplitMix64;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,20 +26,22 @@ import java.util.function.LongFunction;
  * The noisy-labels benchmark (docs: NOISY-LABELS.md), in memory: for each seed, the seeded Fashion-MNIST
  * {@link AnnotatorPool} labels the training images ({@link AnnotatorPool#label(int[], long)}: 1, 3 or 5 labels
  * per item, Zipf-like workload, events shuffled), every {@link LabelModels} method trains on the label events
- * in that order for the given passes, in minibatches, and is scored on the clean test set; an oracle (the naive
- * method on the clean training labels, one per item, same passes) gives the ceiling.
+ * in that order for the given passes, in minibatches, and is scored on the clean test set; the fair oracle (the
+ * naive method on the same events with each label replaced by the item's clean one) gives the ceiling.
  *
  * <p>Scores, each as mean and (sample) standard deviation over the seeds, under {@code <model>.<method>.}:
  * {@code accuracy_mean|std} (clean test accuracy), {@code confusion_error_mean|std} (mean over annotators of
  * the Frobenius norm of estimated minus true confusion, divided by K) and {@code spearman_mean|std} (Spearman
- * rank correlation of estimated reliability with the simulator's true accuracy, over annotators). The oracle
+ * rank correlation of estimated reliability with the simulator's true accuracy, over annotators), and
+ * {@code label_events} (events trained on, summed over the seeds: the oracle's equal the methods'). The oracle
  * reports accuracy only. {@code <model>} is {@code softmax} or {@code mlp<units>}.
  *
  * <p>The corruption track, for each level {@code p}: one annotator labels each training item once, replacing
  * the true class by a uniformly drawn other class with probability {@code p}; every method is scored as above
  * (without Spearman's correlation, which one annotator cannot have) under
  * {@code <model>.corruption.p<p>.<method>.}, e.g. {@code softmax.corruption.p0_5.dawid_skene.accuracy_mean}; each
- * level also names its best noise-aware method ({@code .method}) and that method's {@code .accuracy_mean}.
+ * level also names its best noise-aware method ({@code .method}) and that method's {@code .accuracy_mean}, and
+ * gives {@code .min_method_minus_naive}.
  *
  * <p>For the charts ({@link Plots#crowd}), the main track also records {@code <model>.curves.<method>}, the mean
  * accuracy over the seeds at the quarters of every pass ({@code passes}, {@code accuracy_mean}; the last is the
@@ -175,7 +176,9 @@ public final class CrowdBenchmark {
 
   /**
    * Adds to a corruption level the best noise-aware method (every method but naive and the oracle) and its mean
-   * accuracy, as {@code method} and {@code accuracy_mean}.
+   * accuracy, as {@code method} and {@code accuracy_mean}; and, when naive ran, the least over the other methods of
+   * their mean accuracy minus naive's, as {@code min_method_minus_naive} (at least 0: no method collapses below
+   * naive).
    */
   @SuppressWarnings("unchecked")
   private static void nameBestNoiseAware(Map<String, Object> level) {
@@ -194,6 +197,18 @@ public final class CrowdBenchmark {
     if (best != null) {
       level.put("method", best);
       level.put("accuracy_mean", bestAccuracy);
+    }
+    if (level.get("naive") instanceof Map<?, ?> naive) {
+      double least = Double.POSITIVE_INFINITY;
+      for (Map.Entry<String, Object> e : level.entrySet()) {
+        if (!e.getKey().equals("naive") && e.getValue() instanceof Map<?, ?> row) {
+          least = Math.min(least, ((Number) row.get("accuracy_mean")).doubleValue()
+              - ((Number) naive.get("accuracy_mean")).doubleValue());
+        }
+      }
+      if (least != Double.POSITIVE_INFINITY) {
+        level.put("min_method_minus_naive", least);
+      }
     }
   }
 
@@ -218,6 +233,7 @@ public final class CrowdBenchmark {
     }
     Map<String, Object> confusions = new LinkedHashMap<>();
     int poolSize = 0;
+    long events = 0;
     for (int s = 0; s < options.seeds().size(); s++) {
       long seed = options.seeds().get(s);
       AnnotatorPool pool = pools.apply(seed);
@@ -231,11 +247,12 @@ public final class CrowdBenchmark {
           shown.computeIfAbsent(annotator.id(), id -> new LinkedHashMap<>()).put("true", copy(annotator.confusion()));
         }
       }
+      events += (long) stream.size() * options.passes();
       for (String method : methods) {
         tally.progress.update(phase + " " + method + " seed " + seed, tally.done, tally.total);
         ModelSpec spec = spec(options, data.dim(), seed);
         Outcome outcome = method.equals(ORACLE)
-            ? oracle(options, data, spec, detail)
+            ? oracle(options, data, pool, stream, spec, detail)
             : runMethod(options, data, pool, stream, method, spec, detail);
         double[][] table = scores.get(method);
         for (int m = 0; m < 3; m++) {
@@ -258,6 +275,7 @@ public final class CrowdBenchmark {
         figures.put(SCORES[m] + "_mean", mean(table[m]));
         figures.put(SCORES[m] + "_std", std(table[m]));
       }
+      figures.put("label_events", events);
       track.put(jsonName(method), figures);
     }
     if (detail) {
@@ -343,18 +361,30 @@ public final class CrowdBenchmark {
         curve ? accuracies : null, model);
   }
 
-  /** The naive method on the clean labels, one event per item in a seeded order. */
-  private static Outcome oracle(Options options, Data data, ModelSpec spec, boolean curve) {
-    LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 1));
-    int n = data.trainY().length;
-    int[] order = LearnBenchmark.shuffledOrder(n, SplitMix64.seeded(spec.seed()));
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      labels[i] = data.trainY()[order[i]];
+  /**
+   * The fair oracle: the naive method on the same event stream as the methods, in the same order and minibatches,
+   * each label replaced by the item's clean one, so it takes as many steps as they do.
+   */
+  private static Outcome oracle(Options options, Data data, AnnotatorPool pool, LabelStream stream, ModelSpec spec,
+      boolean curve) {
+    LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, pool.size()));
+    String[] ids = new String[pool.size()];
+    for (int a = 0; a < ids.length; a++) {
+      ids[a] = pool.get(a).id();
     }
-    double[] accuracies = train(options, data, model, order, new int[n], new String[] {ORACLE}, labels, curve);
+    double[] accuracies = train(options, data, model, stream.items(), stream.annotators(), ids,
+        cleanLabels(stream, data.trainY()), curve);
     return new Outcome(new double[] {accuracies[accuracies.length - 1], Double.NaN, Double.NaN},
         curve ? accuracies : null, null);
+  }
+
+  /** Each event's label replaced by its item's clean label. */
+  static int[] cleanLabels(LabelStream stream, int[] trainY) {
+    int[] labels = new int[stream.size()];
+    for (int e = 0; e < labels.length; e++) {
+      labels[e] = trainY[stream.items()[e]];
+    }
+    return labels;
   }
 
   /**
@@ -462,7 +492,7 @@ public final class CrowdBenchmark {
     return ranks;
   }
 
-  private static double mean(double[] values) {
+  static double mean(double[] values) {
     double sum = 0;
     for (double v : values) {
       sum += v;
@@ -471,7 +501,7 @@ public final class CrowdBenchmark {
   }
 
   /** Sample standard deviation; 0 for a single value. */
-  private static double std(double[] values) {
+  static double std(double[] values) {
     if (values.length < 2) {
       return 0;
     }

@@ -36,11 +36,14 @@ class CrowdBenchmarkTest {
     Map<String, Object> softmax = child(results, "softmax");
     assertThat(softmax).containsOnlyKeys("naive", "majority", "soft", "dawid_skene", "doctor_net",
         "weighted_doctor_net", "oracle", "corruption", "curves", "confusions");
-    assertThat(child(softmax, "oracle")).containsOnlyKeys("accuracy_mean", "accuracy_std");
+    assertThat(child(softmax, "oracle")).containsOnlyKeys("accuracy_mean", "accuracy_std", "label_events");
+    // The fair oracle trains on the methods' own event stream (about 3 labels per item), clean labels in place.
+    assertThat(child(softmax, "oracle").get("label_events")).isEqualTo(child(softmax, "naive").get("label_events"));
+    assertThat((long) child(softmax, "oracle").get("label_events")).isGreaterThan(2L * 2 * 2000 * 2);
     assertThat((double) child(softmax, "oracle").get("accuracy_mean")).isGreaterThan(0.9);
     Map<String, Object> dawidSkene = child(softmax, "dawid_skene");
     assertThat(dawidSkene).containsOnlyKeys("accuracy_mean", "accuracy_std", "confusion_error_mean",
-        "confusion_error_std", "spearman_mean", "spearman_std");
+        "confusion_error_std", "spearman_mean", "spearman_std", "label_events");
     assertThat((double) dawidSkene.get("accuracy_mean")).isGreaterThan(0.5);
     assertThat((double) dawidSkene.get("spearman_mean")).isBetween(-1.0, 1.0);
     assertThat((double) dawidSkene.get("accuracy_std")).isGreaterThanOrEqualTo(0.0);
@@ -48,11 +51,18 @@ class CrowdBenchmarkTest {
     assertThat(corruption).containsOnlyKeys("p0_5");
     Map<String, Object> half = child(corruption, "p0_5");
     assertThat(child(half, "dawid_skene")).containsOnlyKeys("accuracy_mean", "accuracy_std",
-        "confusion_error_mean", "confusion_error_std");
+        "confusion_error_mean", "confusion_error_std", "label_events");
     assertThat((double) child(half, "naive").get("accuracy_mean")).isGreaterThan(0.5);
     // The level names its best noise-aware method (never naive or the oracle) and that method's accuracy.
     assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net");
     assertThat(half.get("accuracy_mean")).isEqualTo(child(half, (String) half.get("method")).get("accuracy_mean"));
+    // The least, over the other methods, of accuracy minus naive's: the no-collapse figure.
+    double naive = (double) child(half, "naive").get("accuracy_mean");
+    double least = Double.POSITIVE_INFINITY;
+    for (String method : List.of("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net")) {
+      least = Math.min(least, (double) child(half, method).get("accuracy_mean") - naive);
+    }
+    assertThat((double) half.get("min_method_minus_naive")).isCloseTo(least, within(1e-12));
   }
 
   @Test

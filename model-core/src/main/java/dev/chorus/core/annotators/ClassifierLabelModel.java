@@ -33,7 +33,6 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   private final int k;
   private final int d;
   private final float[] predicted;
-  private final float[] predictedClass;
   private final float[] target;
   private final int[] itemSlots;
   private final int[] itemLabels;
@@ -63,7 +62,6 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     this.k = learner.numClasses();
     this.d = learner.inputDim();
     this.predicted = new float[k];
-    this.predictedClass = new float[k];
     this.target = new float[k];
     int perItem = history == null ? 1 : history.maxLabelsPerItem();
     this.itemSlots = new int[perItem];
@@ -87,19 +85,14 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   protected abstract void target(float[] predicted, int label, int count, int[] slots, int[] labels, float[] target);
 
   /**
-   * The distribution over the item's true class that the annotator's confusion is updated against: one-hot
-   * on the classifier's predicted class, unless a method overrides it (Dawid–Skene uses its posterior, the
-   * target). May return a buffer that the next call overwrites.
+   * The distribution over the item's true class that the annotator's confusion is updated against: the
+   * classifier's soft prediction, unless a method overrides it (Dawid–Skene uses its posterior, the target). Not
+   * its argmax: a one-hot reference credits every label to the predicted class however unsure the classifier is,
+   * which inflates the confusion of whichever class the classifier favours. May return a buffer that the next call
+   * overwrites.
    */
   protected float[] reference(float[] predicted, float[] target) {
-    int best = 0;
-    for (int c = 1; c < k; c++) {
-      if (predicted[c] > predicted[best]) {
-        best = c;
-      }
-    }
-    oneHot(best, predictedClass);
-    return predictedClass;
+    return predicted;
   }
 
   @Override

@@ -9,7 +9,8 @@ import java.io.IOException;
 /**
  * {@code doctor-net}: Guan et al.'s Doctor Net ({@link DoctorNet}), a shared body with one softmax head per
  * annotator; each label trains its annotator's head and the body, and the prediction is the mean of all heads.
- * Confusions are estimated against the prediction's most probable class, before each minibatch's update.
+ * Confusions are estimated against the prediction (a distribution, not its most probable class), before each
+ * minibatch's update.
  */
 public final class DoctorNetLabelModel extends DoctorNetModel {
 
@@ -17,7 +18,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
 
   private final float[] predicted;
   private final float[] headProbabilities;
-  private final float[] reference;
   private int[] slots = new int[0];
 
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
@@ -30,7 +30,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
     super(net, registry, estimates);
     this.predicted = new float[net.numClasses()];
     this.headProbabilities = new float[net.numClasses()];
-    this.reference = new float[net.numClasses()];
   }
 
   @Override
@@ -63,9 +62,8 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
       net.ensureHead(slots[e]);
       registry.countLabel(slots[e]);
       predictProba(x, e * inputDim(), predicted);
-      ClassifierLabelModel.oneHot(argmax(predicted), reference);
-      estimates.observeClass(reference);
-      estimates.mStep(slots[e], labels[e], reference);
+      estimates.observeClass(predicted);
+      estimates.mStep(slots[e], labels[e], predicted);
     }
     net.train(x, slots, labels, n);
   }
@@ -92,16 +90,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
         out[c] += w * scratch[c];
       }
     }
-  }
-
-  static int argmax(float[] p) {
-    int best = 0;
-    for (int c = 1; c < p.length; c++) {
-      if (p[c] > p[best]) {
-        best = c;
-      }
-    }
-    return best;
   }
 
   @Override

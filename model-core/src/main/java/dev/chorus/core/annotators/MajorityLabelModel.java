@@ -6,7 +6,7 @@ import dev.chorus.core.model.ModelSpec;
 /**
  * {@code majority}: each label event trains the classifier on the mode of the labels remembered for its item
  * (ties go to the tied class labelled most recently). Confusions are estimated against the classifier's
- * predicted class.
+ * soft prediction.
  */
 public final class MajorityLabelModel extends ClassifierLabelModel {
 

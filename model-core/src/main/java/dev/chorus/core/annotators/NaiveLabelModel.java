@@ -4,8 +4,7 @@ import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 
 /**
- * {@code naive}: every label trains the classifier as given, whoever gave it. Confusions are estimated
- * against the classifier's predicted class.
+ * {@code naive}: every label trains the classifier as given, whoever gave it. Confusions are estimated against the classifier's soft prediction.
  */
 public final class NaiveLabelModel extends ClassifierLabelModel {
 

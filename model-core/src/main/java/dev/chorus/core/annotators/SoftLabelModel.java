@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * {@code soft}: each label event trains the classifier on the distribution of the labels remembered for its
- * item. Confusions are estimated against the classifier's predicted class.
+ * item. Confusions are estimated against the classifier's soft prediction.
  */
 public final class SoftLabelModel extends ClassifierLabelModel {
 
