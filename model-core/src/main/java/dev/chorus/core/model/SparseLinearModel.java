@@ -30,6 +30,9 @@ import java.util.List;
  * SGD, AdaGrad and FTRL-Proximal a coordinate whose gradient is 0 does not move, so these lazy updates equal the
  * dense ones exactly. Weights start at 0 (convex losses need no symmetry breaking, and FTRL's start there).
  *
+ * <p>A step whose loss or gradient is not finite, or that would make a weight or optimizer state not finite, is
+ * a {@link NonFiniteUpdateException} and leaves the model as it was (the touched rows are backed up first).
+ *
  * <p>Memory per parameter ({@code (2^bits + 1) × outputs} of them): 4 bytes of weight, 4 of gradient scratch and 4
  * per optimizer slot (none for SGD, one for AdaGrad, {@code z} and {@code n} for FTRL), plus one bit per feature.
  *
@@ -56,6 +59,8 @@ public final class SparseLinearModel implements Predictor {
   private final long[] touched;
   private float[] batchOutputs = new float[0];
   private float[] outputGradient = new float[0];
+  /** The touched rows' weights and slots before a step, interleaved, to roll back a step that overflows. */
+  private float[] backup = new float[0];
   private long steps;
   private long examplesSeen;
 
@@ -212,6 +217,7 @@ public final class SparseLinearModel implements Predictor {
       throw new NonFiniteUpdateException("minibatch of " + n + " rejected before step " + (steps + 1) + ": "
           + problem + "; the model is unchanged");
     }
+    backUpTouched();
     float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
     OptimizerSpec optimizer = spec.optimizer();
     if (optimizer instanceof FtrlSpec ftrl) {
@@ -223,6 +229,13 @@ public final class SparseLinearModel implements Predictor {
       forEachTouched(i -> weights[i] -= learningRate * gradient[i]);
     }
     forEachTouched(i -> gradient[i] = 0f);
+    String overflow = firstNonFiniteWeight();
+    if (overflow != null) {
+      restoreTouched();
+      Arrays.fill(touched, 0L);
+      throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
+          + overflow + "; the model is unchanged");
+    }
     Arrays.fill(touched, 0L);
     steps++;
     examplesSeen += n;
@@ -234,6 +247,48 @@ public final class SparseLinearModel implements Predictor {
     forEachTouched(i -> {
       if (problem[0] == null && !Float.isFinite(gradient[i])) {
         problem[0] = "gradient " + gradient[i] + " of feature " + i / outputs + ", output " + i % outputs;
+      }
+    });
+    return problem[0];
+  }
+
+  /** Copies the touched rows' weights and optimizer state, which {@link #restoreTouched} puts back. */
+  private void backUpTouched() {
+    int[] count = {0};
+    forEachTouched(i -> count[0]++);
+    int needed = count[0] * (slots.length + 1);
+    if (backup.length < needed) {
+      backup = new float[Math.max(needed, backup.length * 2)];
+    }
+    int[] at = {0};
+    forEachTouched(i -> {
+      backup[at[0]++] = weights[i];
+      for (float[] slot : slots) {
+        backup[at[0]++] = slot[i];
+      }
+    });
+  }
+
+  private void restoreTouched() {
+    int[] at = {0};
+    forEachTouched(i -> {
+      weights[i] = backup[at[0]++];
+      for (float[] slot : slots) {
+        slot[i] = backup[at[0]++];
+      }
+    });
+  }
+
+  private String firstNonFiniteWeight() {
+    String[] problem = new String[1];
+    forEachTouched(i -> {
+      boolean finite = Float.isFinite(weights[i]);
+      for (float[] slot : slots) {
+        finite &= Float.isFinite(slot[i]);
+      }
+      if (problem[0] == null && !finite) {
+        problem[0] = "weight " + weights[i] + " of feature " + i / outputs + ", output " + i % outputs
+            + " (or its optimizer state) would not be finite";
       }
     });
     return problem[0];

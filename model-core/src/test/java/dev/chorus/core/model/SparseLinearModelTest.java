@@ -127,6 +127,18 @@ class SparseLinearModelTest {
   }
 
   @Test
+  void aStepThatWouldOverflowAWeightIsRolledBack() {
+    SparseLinearModel model = SparseLinearModel.create(hashed(ModelSpec.LINEAR_REGRESSION, 0,
+        "{\"type\":\"sgd\",\"learningRate\":1e38}"));
+    SparseBatch batch = new SparseBatch(DIM);
+    batch.add(new int[] {3, 7}, new float[] {1f, 1f});
+    byte[] before = model.toBytes();
+    assertThatThrownBy(() -> model.trainMinibatch(batch, new float[] {100f}, null))
+        .isInstanceOf(NonFiniteUpdateException.class).hasMessageContaining("weight Infinity of feature 3");
+    assertThat(model.toBytes()).isEqualTo(before);
+  }
+
+  @Test
   void aHashedSpecRefusesWhatTheSparsePathDoesNotDo() {
     assertThatThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"mlp\",\"numClasses\":2,\"layers\":[{\"units\":4}],"
         + "\"hashing\":{\"bits\":4},\"standardize\":false,\"optimizer\":{\"type\":\"sgd\"}}"))
