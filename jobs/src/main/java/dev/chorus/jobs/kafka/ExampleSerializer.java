@@ -4,7 +4,9 @@ import dev.chorus.schemas.Example;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -20,8 +22,9 @@ import org.apache.flink.types.StringValue;
  * serializer and its schema evolution.
  *
  * <p>Layout: id, task (Flink's string encoding); the features' length and bytes; the indices' count ({@code -1}
- * for dense) and values; one byte of flags for label, target and annotator, then those present; event time;
- * weight.
+ * for dense) and values; one byte of flags for label, target, annotator and named fields, then those present;
+ * event time; weight. Named fields are their count, then per field its name, a tag (number, string, list) and the
+ * value: a double, a string, or a count and that many strings.
  */
 public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
     private static final long serialVersionUID = 1L;
@@ -31,6 +34,10 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
     private static final int HAS_LABEL = 1;
     private static final int HAS_TARGET = 2;
     private static final int HAS_ANNOTATOR = 4;
+    private static final int HAS_FIELDS = 8;
+    private static final int NUMBER = 0;
+    private static final int STRING = 1;
+    private static final int STRINGS = 2;
 
     @Override
     public boolean isImmutableType() {
@@ -105,8 +112,9 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
         Integer label = example.getLabel();
         Double target = example.getTarget();
         String annotator = example.getAnnotator();
+        Map<String, Object> fields = example.getFields();
         out.writeByte((label != null ? HAS_LABEL : 0) | (target != null ? HAS_TARGET : 0)
-                | (annotator != null ? HAS_ANNOTATOR : 0));
+                | (annotator != null ? HAS_ANNOTATOR : 0) | (fields != null ? HAS_FIELDS : 0));
         if (label != null) {
             out.writeInt(label);
         }
@@ -115,6 +123,9 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
         }
         if (annotator != null) {
             StringValue.writeString(annotator, out);
+        }
+        if (fields != null) {
+            writeFields(fields, out);
         }
         out.writeLong(example.getEventTime());
         out.writeFloat(example.getWeight());
@@ -139,9 +150,54 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
         example.setLabel((flags & HAS_LABEL) != 0 ? in.readInt() : null);
         example.setTarget((flags & HAS_TARGET) != 0 ? in.readDouble() : null);
         example.setAnnotator((flags & HAS_ANNOTATOR) != 0 ? StringValue.readString(in) : null);
+        example.setFields((flags & HAS_FIELDS) != 0 ? readFields(in) : null);
         example.setEventTime(in.readLong());
         example.setWeight(in.readFloat());
         return example;
+    }
+
+    private static void writeFields(Map<String, Object> fields, DataOutputView out) throws IOException {
+        out.writeInt(fields.size());
+        for (Map.Entry<String, Object> field : fields.entrySet()) {
+            StringValue.writeString(field.getKey(), out);
+            Object value = field.getValue();
+            if (value instanceof Double number) {
+                out.writeByte(NUMBER);
+                out.writeDouble(number);
+            } else if (value instanceof CharSequence text) {
+                out.writeByte(STRING);
+                StringValue.writeString(text, out);
+            } else {
+                List<?> strings = (List<?>) value;
+                out.writeByte(STRINGS);
+                out.writeInt(strings.size());
+                for (Object text : strings) {
+                    StringValue.writeString((CharSequence) text, out);
+                }
+            }
+        }
+    }
+
+    private static Map<String, Object> readFields(DataInputView in) throws IOException {
+        int count = in.readInt();
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int f = 0; f < count; f++) {
+            String name = StringValue.readString(in);
+            int tag = in.readByte();
+            if (tag == NUMBER) {
+                fields.put(name, in.readDouble());
+            } else if (tag == STRING) {
+                fields.put(name, StringValue.readString(in));
+            } else {
+                int size = in.readInt();
+                List<String> strings = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) {
+                    strings.add(StringValue.readString(in));
+                }
+                fields.put(name, strings);
+            }
+        }
+        return fields;
     }
 
     /** Its configuration snapshot: the layout has no parameters. */

@@ -6,7 +6,9 @@ import dev.chorus.schemas.Example;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
@@ -35,6 +37,16 @@ class ExampleSerializerTest {
                 .build();
     }
 
+    private static Example namedFields() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("user", "u123");
+        fields.put("words", List.of("free", "money"));
+        fields.put("amount", 12.5);
+        fields.put("empty", List.of());
+        return Example.newBuilder().setId("c1").setTask("clicks").setFeatures(ByteBuffer.allocate(0)).setLabel(1)
+                .setEventTime(5L).setFields(fields).build();
+    }
+
     private static <T> byte[] bytes(TypeSerializer<T> serializer, T value) throws IOException {
         DataOutputSerializer out = new DataOutputSerializer(64);
         serializer.serialize(value, out);
@@ -43,7 +55,7 @@ class ExampleSerializerTest {
 
     @Test
     void everyFieldSurvivesTheRoundTrip() throws IOException {
-        for (Example example : List.of(dense(), sparseRegression(), unlabeled())) {
+        for (Example example : List.of(dense(), sparseRegression(), unlabeled(), namedFields())) {
             Example back = ExampleSerializer.INSTANCE.deserialize(
                     new DataInputDeserializer(bytes(ExampleSerializer.INSTANCE, example)));
             assertThat(back).isEqualTo(example);
@@ -51,6 +63,7 @@ class ExampleSerializerTest {
             assertThat(back.getTarget()).isEqualTo(example.getTarget());
             assertThat(back.getAnnotator()).isEqualTo(example.getAnnotator());
             assertThat(back.getIndices()).isEqualTo(example.getIndices());
+            assertThat(back.getFields()).isEqualTo(example.getFields());
         }
     }
 

@@ -28,4 +28,15 @@ class TaskSpecsTest {
                 + "\"labelModel\":\"dawid-skene\"}";
         assertThat(TaskSpecs.ofDefault(spec).specFor("any").labelModel().method()).isEqualTo("dawid-skene");
     }
+
+    @Test
+    void refusesAHashedSpecWhichTheTrainJobDoesNotTrainYet() {
+        String hashed = "{\"algorithm\":\"logistic-regression\",\"hashing\":{\"bits\":10},"
+                + "\"optimizer\":{\"type\":\"ftrl\"},\"standardize\":false}";
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> TaskSpecs.of(null, Map.of("clicks", hashed)))
+                .withMessage("ModelSpec key 'hashing': expected no hashing key, got {\"bits\":10,\"fields\":[],"
+                        + "\"interactions\":[]}: the train job does not yet train hashed tasks (model-core does:"
+                        + " SparseLinearModel)");
+    }
 }

@@ -2,6 +2,7 @@ package dev.chorus.core.model;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.loss.ClassificationLoss;
 import dev.chorus.core.loss.SquaredError;
 import dev.chorus.core.nn.WeightInit;
@@ -45,7 +46,8 @@ import java.util.function.Supplier;
  * {@code labelModel} ({@link LabelModelSpec}) makes a classifier learn from many annotators through a label model
  * ({@code dev.chorus.core.annotators.LabelModels}, which also checks that the method suits the classifier:
  * {@code LabelModels.check}); absent, each label trains as given. Each spec record reads and writes its own keys
- * ({@code fromJson}, {@code writeJson}). {@link #toJson()} writes every key that applies, defaults included, in a
+ * ({@code fromJson}, {@code writeJson}). {@code hashing} ({@link HashingSpec}) makes the task read named fields
+ * hashed into {@code 2^bits} features (then {@code inputDim} may be left out) and train a {@link SparseLinearModel}. {@link #toJson()} writes every key that applies, defaults included, in a
  * fixed order, so equal specs have equal JSON.
  */
 public final class ModelSpec {
@@ -59,7 +61,8 @@ public final class ModelSpec {
   public static final WeightInit DEFAULT_INIT = WeightInit.GLOROT_UNIFORM;
 
   private static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
-      "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel");
+      "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel",
+      "hashing");
 
   private final String algorithm;
   private final int inputDim;
@@ -70,6 +73,7 @@ public final class ModelSpec {
   private final double initLimit;
   private final TrainingSpec training;
   private final LabelModelSpec labelModel;
+  private final HashingSpec hashing;
 
   /**
    * Checks the model's keys, then the training's: {@code batchSize} is the training's, read but not yet checked, so
@@ -80,7 +84,8 @@ public final class ModelSpec {
    * @param labelModel {@code null}: the task trains on each label as given, without a label model
    */
   private ModelSpec(String algorithm, int inputDim, int numClasses, List<HiddenLayerSpec> layers, String loss,
-      WeightInit init, double initLimit, int batchSize, Supplier<TrainingSpec> training, LabelModelSpec labelModel) {
+      WeightInit init, double initLimit, int batchSize, Supplier<TrainingSpec> training, LabelModelSpec labelModel,
+      HashingSpec hashing) {
     this.algorithm = Algorithms.valid(algorithm);
     // A label-only task (no features) does pure truth inference: its label model's prior is the class distribution.
     requireAtLeast("inputDim", inputDim, labelModel != null ? 0 : 1);
@@ -94,6 +99,10 @@ public final class ModelSpec {
     HiddenLayerSpec.requireBatchSizeFits(this.layers, batchSize);
     this.training = training.get();
     this.labelModel = labelModel;
+    this.hashing = hashing;
+    if (hashing != null) {
+      SparseLinearModel.requireSupported(this);
+    }
   }
 
   private static void requireAtLeast(String key, int value, int min) {
@@ -106,7 +115,7 @@ public final class ModelSpec {
       String loss) {
     TrainingSpec training = TrainingSpec.DEFAULTS;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, DEFAULT_INIT, 0, training.batchSize(),
-        () -> training, null);
+        () -> training, null, null);
   }
 
   /** Softmax regression with every other setting at its default. */
@@ -148,7 +157,9 @@ public final class ModelSpec {
     SpecReader root = SpecReader.document(json);
     root.requireKnownKeys(KEYS);
     String algorithm = root.string("algorithm");
-    int inputDim = root.intValue("inputDim");
+    HashingSpec hashing = root.has("hashing") ? HashingSpec.fromJson(root.at("hashing")) : null;
+    // With hashing the dimension is the hash space's, which inputDim may repeat but not contradict.
+    int inputDim = hashing != null && !root.has("inputDim") ? hashing.dimension() : root.intValue("inputDim");
     int numClasses = 0;
     if (root.has("numClasses")) {
       numClasses = root.intValue("numClasses");
@@ -165,7 +176,7 @@ public final class ModelSpec {
     Supplier<TrainingSpec> training = TrainingSpec.fromJson(root);
     LabelModelSpec labelModel = root.has("labelModel") ? LabelModelSpec.fromJson(root.at("labelModel")) : null;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, training,
-        labelModel);
+        labelModel, hashing);
   }
 
   /**
@@ -192,6 +203,9 @@ public final class ModelSpec {
     training.writeJson(root);
     if (labelModel != null) {
       labelModel.writeJson(root.putObject("labelModel"));
+    }
+    if (hashing != null) {
+      hashing.writeJson(root.putObject("hashing"));
     }
     return root.toString();
   }
@@ -310,6 +324,11 @@ public final class ModelSpec {
     return labelModel;
   }
 
+  /** How named fields are hashed into the features, or {@code null} for a task whose examples carry vectors. */
+  public HashingSpec hashing() {
+    return hashing;
+  }
+
   /** This spec with other training settings. */
   public ModelSpec withTraining(TrainingSpec training) {
     return copy(layers, loss, init, initLimit, Objects.requireNonNull(training, "training"), labelModel);
@@ -370,7 +389,7 @@ public final class ModelSpec {
   private ModelSpec copy(List<HiddenLayerSpec> layers, String loss, WeightInit init, double initLimit,
       TrainingSpec training, LabelModelSpec labelModel) {
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training.batchSize(),
-        () -> training, labelModel);
+        () -> training, labelModel, hashing);
   }
 
   @Override
@@ -378,12 +397,12 @@ public final class ModelSpec {
     return o instanceof ModelSpec s && s.algorithm.equals(algorithm) && s.inputDim == inputDim
         && s.numClasses == numClasses && s.layers.equals(layers) && s.loss.equals(loss) && s.init == init
         && Double.compare(s.initLimit, initLimit) == 0 && s.training.equals(training)
-        && Objects.equals(s.labelModel, labelModel);
+        && Objects.equals(s.labelModel, labelModel) && Objects.equals(s.hashing, hashing);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training, labelModel);
+    return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training, labelModel, hashing);
   }
 
   @Override

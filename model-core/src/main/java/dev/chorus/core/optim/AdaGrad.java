@@ -28,12 +28,16 @@ public final class AdaGrad extends SlottedOptimizer {
       float[] g = parameter.gradient().data();
       float[] sum = slots.of(parameter)[0];
       for (int i = 0; i < w.length; i++) {
-        float gi = g[i];
-        sum[i] += gi * gi;
-        w[i] -= learningRate * gi / ((float) Math.sqrt(sum[i]) + epsilon);
+        update(w, sum, i, g[i], learningRate, epsilon);
       }
     }
     steps++;
+  }
+
+  /** One coordinate's step, which the sparse path applies to the coordinates a minibatch touched. */
+  public static void update(float[] w, float[] sum, int i, float g, float learningRate, float epsilon) {
+    sum[i] += g * g;
+    w[i] -= learningRate * g / ((float) Math.sqrt(sum[i]) + epsilon);
   }
 
   @Override

@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * ({@code fromJson}) and writes ({@link #writeJson}) its own keys of a spec's {@code "optimizer"} object, and is
  * registered by its type in {@link OptimizerSpecs}.
  */
-public sealed interface OptimizerSpec permits SgdSpec, MomentumSpec, AdaGradSpec, RmsPropSpec, AdamSpec {
+public sealed interface OptimizerSpec permits SgdSpec, MomentumSpec, AdaGradSpec, RmsPropSpec, AdamSpec,
+    FtrlSpec {
 
   /** The name used in model specs, e.g. {@code "adam"}. */
   String type();

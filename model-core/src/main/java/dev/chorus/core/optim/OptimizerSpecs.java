@@ -16,7 +16,8 @@ public final class OptimizerSpecs {
       .add(MomentumSpec.NESTEROV_TYPE, MomentumSpec::fromJson)
       .add(AdaGradSpec.TYPE, AdaGradSpec::fromJson)
       .add(RmsPropSpec.TYPE, RmsPropSpec::fromJson)
-      .add(AdamSpec.TYPE, AdamSpec::fromJson);
+      .add(AdamSpec.TYPE, AdamSpec::fromJson)
+      .add(FtrlSpec.TYPE, FtrlSpec::fromJson);
 
   private OptimizerSpecs() {}
 

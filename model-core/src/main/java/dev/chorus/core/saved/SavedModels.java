@@ -4,6 +4,7 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
 
 /**
  * The one reader of saved model bytes. It sits above both kinds of model, so that the model package need not know
@@ -14,8 +15,8 @@ public final class SavedModels {
   private SavedModels() {}
 
   /**
-   * Reads an {@link OnlineLearner} ({@link OnlineLearner#toBytes}) or a label model ({@link LabelModel#toBytes}),
-   * whichever the bytes hold: a label model starts with {@link LabelModels#MAGIC}.
+   * Reads an {@link OnlineLearner} ({@link OnlineLearner#toBytes}), a label model ({@link LabelModel#toBytes}) or a
+   * {@link SparseLinearModel}, whichever the bytes hold: the last two start with their own magic int.
    *
    * @throws IllegalArgumentException if they hold neither, or are truncated or corrupt
    */
@@ -24,6 +25,9 @@ public final class SavedModels {
         : (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
     if (magic == LabelModels.MAGIC) {
       return LabelModels.fromBytes(bytes);
+    }
+    if (magic == SparseLinearModel.MAGIC) {
+      return SparseLinearModel.fromBytes(bytes);
     }
     return OnlineLearner.fromBytes(bytes);
   }

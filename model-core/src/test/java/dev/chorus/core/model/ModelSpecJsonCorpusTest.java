@@ -22,11 +22,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * including which error a document with several is reported for. The corpus was recorded with the parser as it
  * stood before the spec types owned their JSON (issue 15); it holds every spec embedded in the committed fixtures
  * (model-core's saved models and jobs' savepoints train-v1 and train-v2). Lines are {@code input TAB output},
- * where an output starting with {@code "! "} is the expected message.
+ * where an output starting with {@code "! "} is the expected message. Corpus v2 is v1 with the two messages that list
+ * every key and every optimizer type grown by {@code hashing} and {@code ftrl} (issue 17), and nothing else.
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v1/corpus.tsv";
+  private static final String CORPUS = "spec-json/v2/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -36,7 +37,11 @@ class ModelSpecJsonCorpusTest {
   }
 
   static List<Case> corpus() throws IOException {
-    try (InputStream in = Objects.requireNonNull(ModelSpecJsonCorpusTest.class.getResourceAsStream(CORPUS))) {
+    return corpus(CORPUS);
+  }
+
+  private static List<Case> corpus(String resource) throws IOException {
+    try (InputStream in = Objects.requireNonNull(ModelSpecJsonCorpusTest.class.getResourceAsStream(resource))) {
       List<Case> cases = new ArrayList<>();
       for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
         int tab = line.indexOf('\t');
@@ -44,6 +49,23 @@ class ModelSpecJsonCorpusTest {
       }
       return cases;
     }
+  }
+
+  @Test
+  void v2DiffersFromV1OnlyInTheListsOfKeysAndOptimizerTypes() throws IOException {
+    List<Case> v1 = corpus("spec-json/v1/corpus.tsv");
+    List<Case> v2 = corpus(CORPUS);
+    assertThat(v2).hasSameSizeAs(v1);
+    int changed = 0;
+    for (int i = 0; i < v1.size(); i++) {
+      if (!v1.get(i).equals(v2.get(i))) {
+        changed++;
+        assertThat(v2.get(i).input()).isEqualTo(v1.get(i).input());
+        assertThat(v2.get(i).expected()).isEqualTo(v1.get(i).expected()
+            .replace("\"adam\"]", "\"adam\", \"ftrl\"]").replace("labelModel]", "labelModel, hashing]"));
+      }
+    }
+    assertThat(changed).isEqualTo(2);
   }
 
   @ParameterizedTest

@@ -71,7 +71,7 @@ class ModelSpecTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, labelModel]
+      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, labelModel, hashing]
       string dimension      | "inputDim":"784"                         | ModelSpec key 'inputDim': expected an integer, got "784"
       fractional dimension  | "inputDim":7.5                           | ModelSpec key 'inputDim': expected an integer, got 7.5
       zero dimension        | "inputDim":0                             | ModelSpec key 'inputDim': expected an integer >= 1, got 0
@@ -81,7 +81,7 @@ class ModelSpecTest {
       string standardize    | "standardize":"yes"                      | ModelSpec key 'standardize': expected true or false, got "yes"
       fractional seed       | "seed":1.5                               | ModelSpec key 'seed': expected a 64-bit integer, got 1.5
       optimizer not object  | "optimizer":"adam"                       | ModelSpec key 'optimizer': expected an object like {"type":"adam"}, got "adam"
-      unknown optimizer     | "optimizer":{"type":"lbfgs"}             | ModelSpec key 'optimizer.type': expected one of ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"], got "lbfgs"
+      unknown optimizer     | "optimizer":{"type":"lbfgs"}             | ModelSpec key 'optimizer.type': expected one of ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "ftrl"], got "lbfgs"
       optimizer key         | "optimizer":{"type":"sgd","beta1":0.9}   | ModelSpec: unknown key 'optimizer.beta1'; expected one of [type, learningRate]
       negative rate         | "optimizer":{"type":"adam","learningRate":-1} | ModelSpec key 'optimizer': adam learningRate must be finite and > 0, got -1.0
       beta out of range     | "optimizer":{"type":"adam","beta2":1.0}  | ModelSpec key 'optimizer': adam beta2 must be in [0, 1), got 1.0

@@ -27,6 +27,7 @@ class OptimizerContractTest {
   static Stream<OptimizerSpec> specs() {
     return Stream.of(new SgdSpec(0.1), new MomentumSpec(0.05, 0.9, false), new MomentumSpec(0.05, 0.8, true),
         new AdaGradSpec(0.1, 1e-8), new RmsPropSpec(0.01, 0.9, 1e-8), AdamSpec.withLearningRate(0.01),
+        new FtrlSpec(0.1, 1, 0.01, 0.1),
         new AdamSpec(0.05, 0.5, 0.9, 1e-6));
   }
 

@@ -16,10 +16,10 @@ class SpecJsonRegistriesTest {
 
   @Test
   void everyOptimizerTypeIsRegisteredAndRoundTripsThroughItsOwnJson() {
-    assertThat(OptimizerSpecs.types()).containsExactly("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam");
+    assertThat(OptimizerSpecs.types()).containsExactly("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "ftrl");
     List<OptimizerSpec> specs = List.of(new SgdSpec(0.1), new MomentumSpec(0.01, 0.5, false),
         new MomentumSpec(0.02, 0.25, true), new AdaGradSpec(0.5, 1e-6), new RmsPropSpec(1e-4, 0.5, 1e-3),
-        new AdamSpec(3e-4, 0.1, 0.5, 1));
+        new AdamSpec(3e-4, 0.1, 0.5, 1), new FtrlSpec(0.2, 0.5, 1e-3, 2));
     assertThat(specs).extracting(OptimizerSpec::type).containsExactlyElementsOf(OptimizerSpecs.types());
     for (OptimizerSpec spec : specs) {
       ObjectNode json = SpecReader.newObject();
@@ -52,6 +52,6 @@ class SpecJsonRegistriesTest {
         .isThrownBy(() -> OptimizerSpecs.fromJson(SpecReader.document("{\"optimizer\":{\"type\":\"lion\"}}")
             .at("optimizer")))
         .withMessage("ModelSpec key 'optimizer.type': expected one of [\"sgd\", \"momentum\", \"nesterov\", "
-            + "\"adagrad\", \"rmsprop\", \"adam\"], got \"lion\"");
+            + "\"adagrad\", \"rmsprop\", \"adam\", \"ftrl\"], got \"lion\"");
   }
 }

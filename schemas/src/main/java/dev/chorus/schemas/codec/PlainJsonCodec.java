@@ -41,7 +41,7 @@ import org.apache.avro.specific.SpecificRecord;
  *
  * <pre>{@code
  * {"id":"a1","task":"fashion","features":[0.0,0.5,1.0],"indices":null,"label":3,"target":null,
- *  "annotator":"ann-7","eventTime":1700000000000,"weight":1.0}
+ *  "annotator":"ann-7","eventTime":1700000000000,"weight":1.0,"fields":null}
  * }</pre>
  *
  * <p>and decoding needs no more than {@code {"id":"a1","task":"fashion","features":[0,0.5,1],"label":3,

@@ -54,7 +54,8 @@ class PlainJsonCodecTest {
 
         assertThat(new String(examples.encode(example), StandardCharsets.UTF_8)).isEqualTo(
                 "{\"id\":\"a1\",\"task\":\"fashion\",\"features\":[0.0,0.5,1.0],\"indices\":null,\"label\":3,"
-                        + "\"target\":null,\"annotator\":\"ann-7\",\"eventTime\":1700000000000,\"weight\":1.0}");
+                        + "\"target\":null,\"annotator\":\"ann-7\",\"eventTime\":1700000000000,\"weight\":1.0,"
+                        + "\"fields\":null}");
     }
 
     @Test

@@ -1,0 +1,131 @@
+package dev.chorus.core.features;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Hashes an example's named fields into a sparse vector of {@code 2^bits} dimensions, as scikit-learn's
+ * {@code FeatureHasher(n_features=2**bits, input_type="dict", alternate_sign=True)} does, so that a producer, a
+ * serving client or a peer benchmark in another language reproduces it:
+ * <ul>
+ *   <li>a string value {@code v} of field {@code f} is the token {@code f=v} with value 1; a list of strings is one
+ *       such token per element; a number {@code x} is the token {@code f} with value {@code x};</li>
+ *   <li>an interaction {@code [a, b]} adds, for every token {@code ta} of {@code a} and {@code tb} of {@code b}, the
+ *       token {@code ta^tb} with the product of their values (so {@code user=u1^country=FR}, weight 1);</li>
+ *   <li>a token's hash {@code h} is {@link MurmurHash3} x86_32 of its UTF-8 bytes with seed 0, as a signed int;
+ *       its index is {@code |h| mod 2^bits} (with {@code |−2^31| = 2^31}) and its value is multiplied by −1 when
+ *       {@code h < 0};</li>
+ *   <li>values falling on the same index are summed, in field order (the spec's, else the keys sorted), then
+ *       tokens in order, interactions last.</li>
+ * </ul>
+ * Not thread-safe: it reuses a buffer.
+ */
+public final class FeatureHasher {
+
+  /** The seed of every token's hash. */
+  public static final int SEED = 0;
+
+  private final HashingSpec spec;
+  private final TreeMap<Integer, Double> sums = new TreeMap<>();
+
+  public FeatureHasher(HashingSpec spec) {
+    this.spec = spec;
+  }
+
+  /** The signed hash of {@code token}. */
+  public static int hash(String token) {
+    byte[] bytes = token.getBytes(StandardCharsets.UTF_8);
+    return MurmurHash3.hash32(bytes, bytes.length, SEED);
+  }
+
+  /** The index of a token with hash {@code h} in a space of {@code 2^bits} dimensions. */
+  public static int index(int h, int bits) {
+    return (int) (Math.abs((long) h) & ((1L << bits) - 1));
+  }
+
+  /** +1 or −1: the sign a token with hash {@code h} is multiplied by. */
+  public static int sign(int h) {
+    return h >= 0 ? 1 : -1;
+  }
+
+  /**
+   * The hashed features of {@code fields}.
+   *
+   * @throws RejectedFieldException for a field the spec does not list, a number that is not finite in float32, or a
+   *     value that is neither a number, a string nor a list of strings
+   */
+  public SparseVector hash(Map<String, ?> fields) {
+    Map<String, List<Token>> tokens = new TreeMap<>();
+    for (Map.Entry<String, ?> field : fields.entrySet()) {
+      if (!spec.fields().isEmpty() && !spec.fields().contains(field.getKey())) {
+        throw new RejectedFieldException(field.getKey(), "one of the spec's fields " + spec.fields(),
+            "a field the spec does not list");
+      }
+      tokens.put(field.getKey(), tokens(field.getKey(), field.getValue()));
+    }
+    sums.clear();
+    List<String> order = spec.fields().isEmpty() ? new ArrayList<>(tokens.keySet()) : spec.fields();
+    for (String field : order) {
+      for (Token token : tokens.getOrDefault(field, List.of())) {
+        add(token.name, token.value);
+      }
+    }
+    for (List<String> pair : spec.interactions()) {
+      for (Token a : tokens.getOrDefault(pair.get(0), List.of())) {
+        for (Token b : tokens.getOrDefault(pair.get(1), List.of())) {
+          add(a.name + "^" + b.name, a.value * b.value);
+        }
+      }
+    }
+    int[] indices = new int[sums.size()];
+    float[] values = new float[sums.size()];
+    int n = 0;
+    for (Map.Entry<Integer, Double> sum : sums.entrySet()) {
+      float value = (float) (double) sum.getValue();
+      if (!Float.isFinite(value)) {
+        throw new RejectedFieldException(String.join(",", fields.keySet()),
+            "hashed values finite in float32", "a sum of " + sum.getValue() + " at index " + sum.getKey());
+      }
+      if (value != 0f) {
+        indices[n] = sum.getKey();
+        values[n++] = value;
+      }
+    }
+    return new SparseVector(Arrays.copyOf(indices, n), Arrays.copyOf(values, n));
+  }
+
+  private void add(String token, double value) {
+    int h = hash(token);
+    sums.merge(index(h, spec.bits()), sign(h) * value, Double::sum);
+  }
+
+  private static List<Token> tokens(String field, Object value) {
+    if (value instanceof Number number) {
+      double x = number.doubleValue();
+      if (!Float.isFinite((float) x)) {
+        throw new RejectedFieldException(field, "a number finite in float32", String.valueOf(x));
+      }
+      return List.of(new Token(field, x));
+    }
+    if (value instanceof CharSequence text) {
+      return List.of(new Token(field + "=" + text, 1));
+    }
+    if (value instanceof List<?> list) {
+      List<Token> tokens = new ArrayList<>(list.size());
+      for (Object element : list) {
+        if (!(element instanceof CharSequence text)) {
+          throw new RejectedFieldException(field, "a list of strings", "an element " + element);
+        }
+        tokens.add(new Token(field + "=" + text, 1));
+      }
+      return tokens;
+    }
+    throw new RejectedFieldException(field, "a number, a string or a list of strings", String.valueOf(value));
+  }
+
+  private record Token(String name, double value) {}
+}

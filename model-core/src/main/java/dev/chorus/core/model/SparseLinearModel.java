@@ -1,0 +1,525 @@
+package dev.chorus.core.model;
+
+import dev.chorus.core.features.HashingSpec;
+import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.loss.SquaredError;
+import dev.chorus.core.optim.AdaGrad;
+import dev.chorus.core.optim.AdaGradSpec;
+import dev.chorus.core.optim.Ftrl;
+import dev.chorus.core.optim.FtrlSpec;
+import dev.chorus.core.optim.OptimizerSpec;
+import dev.chorus.core.optim.SgdSpec;
+import dev.chorus.core.spec.SpecReader;
+import dev.chorus.core.tensor.SparseBatch;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A linear, logistic or softmax regression on hashed features ({@link ModelSpec#hashing()}), trained on sparse
+ * minibatches ({@link SparseBatch}) without ever densifying them: the forward pass multiplies each row's entries by
+ * their weights, and a step updates only the weights of the features the minibatch touched (and the biases). For
+ * SGD, AdaGrad and FTRL-Proximal a coordinate whose gradient is 0 does not move, so these lazy updates equal the
+ * dense ones exactly. Weights start at 0 (convex losses need no symmetry breaking, and FTRL's start there).
+ *
+ * <p>A step whose loss or gradient is not finite, or that would make a weight or optimizer state not finite, is
+ * a {@link NonFiniteUpdateException} and leaves the model as it was (the touched rows are backed up first).
+ *
+ * <p>Memory per parameter ({@code (2^bits + 1) × outputs} of them): 4 bytes of weight, 4 of gradient scratch and 4
+ * per optimizer slot (none for SGD, one for AdaGrad, {@code z} and {@code n} for FTRL), plus one bit per feature.
+ *
+ * <p>Saved bytes ({@link #toBytes}, format {@value #FORMAT_VERSION}, first int {@link #MAGIC}) hold the spec, the
+ * counts and only the rows that are not all zero, so a model that saw few features saves few bytes.
+ */
+public final class SparseLinearModel implements Predictor {
+
+  /** "CHSL": the first int of a saved sparse linear model. */
+  public static final int MAGIC = 0x4348534C;
+  public static final int FORMAT_VERSION = 1;
+  static final List<String> ALGORITHMS =
+      List.of(ModelSpec.LINEAR_REGRESSION, ModelSpec.LOGISTIC_REGRESSION, ModelSpec.SOFTMAX_REGRESSION);
+  static final List<String> OPTIMIZERS = List.of(SgdSpec.TYPE, AdaGradSpec.TYPE, FtrlSpec.TYPE);
+
+  private final ModelSpec spec;
+  private final int inputDim;
+  private final int outputs;
+  /** {@code (inputDim + 1) × outputs}: row {@code j} holds feature {@code j}'s weights, the last row the biases. */
+  private final float[] weights;
+  /** The optimizer's state, each in the layout of {@link #weights}. */
+  private final float[][] slots;
+  private final float[] gradient;
+  private final long[] touched;
+  private float[] batchOutputs = new float[0];
+  private float[] outputGradient = new float[0];
+  /** The touched rows' weights and slots before a step, interleaved, to roll back a step that overflows. */
+  private float[] backup = new float[0];
+  private long steps;
+  private long examplesSeen;
+
+  private SparseLinearModel(ModelSpec spec) {
+    this.spec = spec;
+    this.inputDim = spec.inputDim();
+    this.outputs = spec.isClassifier() ? spec.classificationLoss().outputDim(spec.numClasses()) : 1;
+    long size = (inputDim + 1L) * outputs;
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("ModelSpec key 'hashing.bits': 2^bits × " + outputs + " outputs = " + size
+          + " weights exceed a Java array");
+    }
+    this.weights = new float[(int) size];
+    this.slots = new float[slotCount(spec.optimizer())][(int) size];
+    this.gradient = new float[(int) size];
+    this.touched = new long[(inputDim >>> 6) + 1];
+  }
+
+  /** A fresh model of {@code spec}, which must hash ({@link ModelSpec#hashing()}). */
+  public static SparseLinearModel create(ModelSpec spec) {
+    if (spec.hashing() == null) {
+      throw new IllegalArgumentException("SparseLinearModel: the spec has no 'hashing' key: " + spec);
+    }
+    return new SparseLinearModel(spec);
+  }
+
+  /** Checks what a hashed spec may ask for; {@link ModelSpec} calls this when it has a {@code hashing} key. */
+  static void requireSupported(ModelSpec spec) {
+    HashingSpec hashing = spec.hashing();
+    if (spec.inputDim() != hashing.dimension()) {
+      throw new IllegalArgumentException("ModelSpec key 'inputDim': expected 2^hashing.bits = " + hashing.dimension()
+          + ", got " + spec.inputDim());
+    }
+    if (!ALGORITHMS.contains(spec.algorithm())) {
+      throw new IllegalArgumentException("ModelSpec key 'algorithm': expected one of "
+          + SpecReader.quoted(ALGORITHMS) + " with hashing (hashed features do not feed an mlp or svm yet), got \""
+          + spec.algorithm() + "\"");
+    }
+    if (!OPTIMIZERS.contains(spec.optimizer().type())) {
+      throw new IllegalArgumentException("ModelSpec key 'optimizer.type': expected one of "
+          + SpecReader.quoted(OPTIMIZERS) + " with hashing, got \"" + spec.optimizer().type() + "\"");
+    }
+    if (spec.standardize()) {
+      throw new IllegalArgumentException(
+          "ModelSpec key 'standardize': expected false with hashing (hashed features are not standardized), got true");
+    }
+    if (spec.l1() != 0 || spec.l2() != 0 || spec.clipNorm() != 0) {
+      throw new IllegalArgumentException("ModelSpec keys 'l1', 'l2', 'clipNorm': expected 0 with hashing "
+          + "(regularise with the ftrl optimizer's own l1 and l2), got " + spec.l1() + ", " + spec.l2() + ", "
+          + spec.clipNorm());
+    }
+    if (spec.labelModel() != null) {
+      throw new IllegalArgumentException("ModelSpec key 'labelModel': expected none with hashing, got "
+          + spec.labelModel().method());
+    }
+  }
+
+  private static int slotCount(OptimizerSpec optimizer) {
+    return optimizer instanceof FtrlSpec ? 2 : optimizer instanceof AdaGradSpec ? 1 : 0;
+  }
+
+  /**
+   * One optimizer step on a classifier's minibatch.
+   *
+   * @param labels class indices, one per row
+   * @param exampleWeights non-negative weights, one per row, or {@code null} for all ones
+   * @return the weighted mean loss before the step
+   * @throws IllegalArgumentException before any state changes, for a label out of range
+   * @throws NonFiniteUpdateException before any state changes, if the loss or a gradient is not finite
+   */
+  public double trainMinibatch(SparseBatch batch, int[] labels, float[] exampleWeights) {
+    if (!isClassifier()) {
+      throw new IllegalStateException("trainMinibatch with labels: " + spec.algorithm() + " is a regressor");
+    }
+    int n = requireBatch(batch);
+    for (int r = 0; r < n; r++) {
+      if (labels[r] < 0 || labels[r] >= spec.numClasses()) {
+        throw new IllegalArgumentException("trainMinibatch: label of example " + r + " must be in [0, "
+            + spec.numClasses() + "), got " + labels[r]);
+      }
+    }
+    forward(batch);
+    double loss = spec.classificationLoss().lossAndGradient(batchOutputs, n, spec.numClasses(), labels,
+        exampleWeights, outputGradient);
+    return step(batch, loss);
+  }
+
+  /** One optimizer step on a regressor's minibatch with real {@code targets}, one per row; as above. */
+  public double trainMinibatch(SparseBatch batch, float[] targets, float[] exampleWeights) {
+    if (isClassifier()) {
+      throw new IllegalStateException("trainMinibatch with targets: " + spec.algorithm() + " is a classifier");
+    }
+    int n = requireBatch(batch);
+    forward(batch);
+    double loss = SquaredError.INSTANCE.lossAndGradient(batchOutputs, n, 1, targets, exampleWeights, outputGradient);
+    return step(batch, loss);
+  }
+
+  private int requireBatch(SparseBatch batch) {
+    if (batch.columns() != inputDim || batch.rows() < 1) {
+      throw new IllegalArgumentException("trainMinibatch: expected at least one row of " + inputDim + " columns, got "
+          + batch.rows() + " rows of " + batch.columns());
+    }
+    int n = batch.rows();
+    if (batchOutputs.length < n * outputs) {
+      batchOutputs = new float[n * outputs];
+      outputGradient = new float[n * outputs];
+    }
+    return n;
+  }
+
+  /** Each row's outputs: the biases, then each entry times its weights, in the row's order. */
+  private void forward(SparseBatch batch) {
+    int[] indices = batch.indices();
+    float[] values = batch.values();
+    int biasRow = inputDim * outputs;
+    for (int r = 0; r < batch.rows(); r++) {
+      int out = r * outputs;
+      System.arraycopy(weights, biasRow, batchOutputs, out, outputs);
+      for (int e = batch.rowStart(r); e < batch.rowStart(r + 1); e++) {
+        int row = indices[e] * outputs;
+        float v = values[e];
+        for (int k = 0; k < outputs; k++) {
+          batchOutputs[out + k] += v * weights[row + k];
+        }
+      }
+    }
+  }
+
+  private double step(SparseBatch batch, double loss) {
+    int n = batch.rows();
+    int[] indices = batch.indices();
+    float[] values = batch.values();
+    int biasRow = inputDim * outputs;
+    for (int r = 0; r < n; r++) {
+      int out = r * outputs;
+      for (int k = 0; k < outputs; k++) {
+        gradient[biasRow + k] += outputGradient[out + k];
+      }
+      for (int e = batch.rowStart(r); e < batch.rowStart(r + 1); e++) {
+        int j = indices[e];
+        touched[j >>> 6] |= 1L << j;
+        float v = values[e];
+        for (int k = 0; k < outputs; k++) {
+          gradient[j * outputs + k] += v * outputGradient[out + k];
+        }
+      }
+    }
+    touched[inputDim >>> 6] |= 1L << inputDim;
+    String problem = Double.isFinite(loss) ? firstNonFiniteGradient() : "loss " + loss;
+    if (problem != null) {
+      forEachTouched(i -> gradient[i] = 0f);
+      Arrays.fill(touched, 0L);
+      throw new NonFiniteUpdateException("minibatch of " + n + " rejected before step " + (steps + 1) + ": "
+          + problem + "; the model is unchanged");
+    }
+    backUpTouched();
+    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
+    OptimizerSpec optimizer = spec.optimizer();
+    if (optimizer instanceof FtrlSpec ftrl) {
+      forEachTouched(i -> Ftrl.update(weights, slots[0], slots[1], i, gradient[i], learningRate, ftrl));
+    } else if (optimizer instanceof AdaGradSpec adaGrad) {
+      float epsilon = (float) adaGrad.epsilon();
+      forEachTouched(i -> AdaGrad.update(weights, slots[0], i, gradient[i], learningRate, epsilon));
+    } else {
+      forEachTouched(i -> weights[i] -= learningRate * gradient[i]);
+    }
+    forEachTouched(i -> gradient[i] = 0f);
+    String overflow = firstNonFiniteWeight();
+    if (overflow != null) {
+      restoreTouched();
+      Arrays.fill(touched, 0L);
+      throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
+          + overflow + "; the model is unchanged");
+    }
+    Arrays.fill(touched, 0L);
+    steps++;
+    examplesSeen += n;
+    return loss;
+  }
+
+  private String firstNonFiniteGradient() {
+    String[] problem = new String[1];
+    forEachTouched(i -> {
+      if (problem[0] == null && !Float.isFinite(gradient[i])) {
+        problem[0] = "gradient " + gradient[i] + " of feature " + i / outputs + ", output " + i % outputs;
+      }
+    });
+    return problem[0];
+  }
+
+  /** Copies the touched rows' weights and optimizer state, which {@link #restoreTouched} puts back. */
+  private void backUpTouched() {
+    int[] count = {0};
+    forEachTouched(i -> count[0]++);
+    int needed = count[0] * (slots.length + 1);
+    if (backup.length < needed) {
+      backup = new float[Math.max(needed, backup.length * 2)];
+    }
+    int[] at = {0};
+    forEachTouched(i -> {
+      backup[at[0]++] = weights[i];
+      for (float[] slot : slots) {
+        backup[at[0]++] = slot[i];
+      }
+    });
+  }
+
+  private void restoreTouched() {
+    int[] at = {0};
+    forEachTouched(i -> {
+      weights[i] = backup[at[0]++];
+      for (float[] slot : slots) {
+        slot[i] = backup[at[0]++];
+      }
+    });
+  }
+
+  private String firstNonFiniteWeight() {
+    String[] problem = new String[1];
+    forEachTouched(i -> {
+      boolean finite = Float.isFinite(weights[i]);
+      for (float[] slot : slots) {
+        finite &= Float.isFinite(slot[i]);
+      }
+      if (problem[0] == null && !finite) {
+        problem[0] = "weight " + weights[i] + " of feature " + i / outputs + ", output " + i % outputs
+            + " (or its optimizer state) would not be finite";
+      }
+    });
+    return problem[0];
+  }
+
+  /** Every parameter index of the touched rows, rows ascending (the bias row last). */
+  private void forEachTouched(java.util.function.IntConsumer action) {
+    for (int word = 0; word < touched.length; word++) {
+      for (long bits = touched[word]; bits != 0; bits &= bits - 1) {
+        int row = word << 6 | Long.numberOfTrailingZeros(bits);
+        for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
+          action.accept(i);
+        }
+      }
+    }
+  }
+
+  /** The raw outputs for {@code x} into {@code out[0 .. outputs)}. */
+  private void outputs(SparseVector x, float[] out) {
+    System.arraycopy(weights, inputDim * outputs, out, 0, outputs);
+    for (int e = 0; e < x.size(); e++) {
+      int row = x.indices()[e] * outputs;
+      for (int k = 0; k < outputs; k++) {
+        out[k] += x.values()[e] * weights[row + k];
+      }
+    }
+  }
+
+  /** Class probabilities for hashed features {@code x} into {@code out[0 .. numClasses)}. */
+  public void predictProba(SparseVector x, float[] out) {
+    if (!isClassifier()) {
+      throw new IllegalStateException("predictProba: " + spec.algorithm() + " is a regressor");
+    }
+    float[] raw = new float[outputs];
+    outputs(x, raw);
+    spec.classificationLoss().probabilities(raw, 0, spec.numClasses(), out);
+  }
+
+  /** The predicted value for hashed features {@code x}; for a regressor. */
+  public float predictValue(SparseVector x) {
+    if (isClassifier()) {
+      throw new IllegalStateException("predictValue: " + spec.algorithm() + " is a classifier");
+    }
+    float[] raw = new float[1];
+    outputs(x, raw);
+    return raw[0];
+  }
+
+  @Override
+  public void predictProba(float[] x, int xOffset, float[] out) {
+    predictProba(nonZeros(x, xOffset), out);
+  }
+
+  @Override
+  public float predictValue(float[] x, int xOffset) {
+    return predictValue(nonZeros(x, xOffset));
+  }
+
+  private SparseVector nonZeros(float[] x, int xOffset) {
+    int count = 0;
+    for (int j = 0; j < inputDim; j++) {
+      count += x[xOffset + j] != 0f ? 1 : 0;
+    }
+    int[] indices = new int[count];
+    float[] values = new float[count];
+    for (int j = 0, e = 0; j < inputDim; j++) {
+      if (x[xOffset + j] != 0f) {
+        indices[e] = j;
+        values[e++] = x[xOffset + j];
+      }
+    }
+    return new SparseVector(indices, values);
+  }
+
+  /** The weight of feature {@code feature} for output {@code output}; {@code feature = inputDim} is the bias. */
+  public float weight(int feature, int output) {
+    return weights[feature * outputs + output];
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public int inputDim() {
+    return inputDim;
+  }
+
+  @Override
+  public boolean isClassifier() {
+    return spec.isClassifier();
+  }
+
+  @Override
+  public int outputDim() {
+    return isClassifier() ? spec.numClasses() : 1;
+  }
+
+  @Override
+  public long steps() {
+    return steps;
+  }
+
+  @Override
+  public long examplesSeen() {
+    return examplesSeen;
+  }
+
+  /** An independent model with equal spec and a deep copy of the weights, optimizer state and counts. */
+  public SparseLinearModel copy() {
+    SparseLinearModel copy = new SparseLinearModel(spec);
+    System.arraycopy(weights, 0, copy.weights, 0, weights.length);
+    for (int s = 0; s < slots.length; s++) {
+      System.arraycopy(slots[s], 0, copy.slots[s], 0, slots[s].length);
+    }
+    copy.steps = steps;
+    copy.examplesSeen = examplesSeen;
+    return copy;
+  }
+
+  /** Writes the magic, the format, the spec, the counts, then each row not all zero (index, weights, slots). */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeInt(FORMAT_VERSION);
+    byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
+    out.writeInt(json.length);
+    out.write(json);
+    out.writeLong(steps);
+    out.writeLong(examplesSeen);
+    int rows = 0;
+    for (int row = 0; row <= inputDim; row++) {
+      rows += stored(row) ? 1 : 0;
+    }
+    out.writeInt(rows);
+    for (int row = 0; row <= inputDim; row++) {
+      if (stored(row)) {
+        out.writeInt(row);
+        for (float[] array : all()) {
+          for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
+            out.writeFloat(array[i]);
+          }
+        }
+      }
+    }
+  }
+
+  private boolean stored(int row) {
+    for (float[] array : all()) {
+      for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
+        if (Float.floatToRawIntBits(array[i]) != 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private float[][] all() {
+    float[][] all = new float[slots.length + 1][];
+    all[0] = weights;
+    System.arraycopy(slots, 0, all, 1, slots.length);
+    return all;
+  }
+
+  /** Reads what {@link #writeTo} wrote. */
+  public static SparseLinearModel readFrom(DataInput in) throws IOException {
+    int magic = in.readInt();
+    if (magic != MAGIC) {
+      throw new IOException(String.format("not a SparseLinearModel: magic 0x%08X, expected 0x%08X", magic, MAGIC));
+    }
+    int version = in.readInt();
+    if (version != FORMAT_VERSION) {
+      throw new IOException("SparseLinearModel format " + version + " is not readable; expected " + FORMAT_VERSION);
+    }
+    int jsonLength = in.readInt();
+    if (jsonLength < 2 || jsonLength > 1 << 20) {
+      throw new IOException("SparseLinearModel: spec length must be in [2, 2^20], stream has " + jsonLength);
+    }
+    byte[] json = new byte[jsonLength];
+    in.readFully(json);
+    SparseLinearModel model = create(ModelSpec.parse(new String(json, StandardCharsets.UTF_8)));
+    model.steps = in.readLong();
+    model.examplesSeen = in.readLong();
+    int rows = in.readInt();
+    if (model.steps < 0 || model.examplesSeen < 0 || rows < 0 || rows > model.inputDim + 1) {
+      throw new IOException("SparseLinearModel: steps " + model.steps + ", examples " + model.examplesSeen
+          + ", rows " + rows + " out of range");
+    }
+    int previous = -1;
+    for (int r = 0; r < rows; r++) {
+      int row = in.readInt();
+      if (row <= previous || row > model.inputDim) {
+        throw new IOException("SparseLinearModel: row " + row + " after " + previous + ", expected increasing rows in"
+            + " [0, " + model.inputDim + "]");
+      }
+      previous = row;
+      for (float[] array : model.all()) {
+        for (int k = 0, i = row * model.outputs; k < model.outputs; k++, i++) {
+          array[i] = in.readFloat();
+        }
+      }
+    }
+    return model;
+  }
+
+  @Override
+  public byte[] toBytes() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writeTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot happen: writing to memory", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Reads {@link #toBytes}.
+   *
+   * @throws IllegalArgumentException if the bytes are not a whole saved sparse linear model
+   */
+  public static SparseLinearModel fromBytes(byte[] bytes) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      SparseLinearModel model = readFrom(in);
+      if (in.available() > 0) {
+        throw new IOException(in.available() + " trailing bytes");
+      }
+      return model;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("corrupt SparseLinearModel bytes: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.chorus.core.optim;
+
+import dev.chorus.core.nn.Parameter;
+import dev.chorus.core.nn.ParameterSet;
+
+/**
+ * FTRL-Proximal (McMahan et al., "Ad Click Prediction: a View from the Trenches", KDD 2013, Algorithm 1), per
+ * coordinate. With {@code z} and {@code n} per weight, both starting at 0, a gradient {@code g} gives
+ * <pre>
+ *   σ = (√(n + g²) − √n) / α;   z ← z + g − σ·w;   n ← n + g²
+ *   w = 0                                         if |z| ≤ λ1
+ *   w = −(z − sgn(z)·λ1) / ((β + √n) / α + λ2)   otherwise
+ * </pre>
+ * so L1 gives exact zeros, and each coordinate's rate {@code α / (β + √n)} shrinks with its own gradients only,
+ * which suits sparse features. A coordinate with {@code g = 0} keeps {@code z}, {@code n} and {@code w}: updating
+ * only the coordinates a minibatch touched is exact. Every weight is treated alike, biases included; the initial
+ * weights are forgotten at a coordinate's first step. State: {@code z} and {@code n} per parameter, the step count.
+ */
+public final class Ftrl extends SlottedOptimizer {
+
+  private final FtrlSpec spec;
+
+  public Ftrl(FtrlSpec spec) {
+    super(new ParameterSlots(FtrlSpec.TYPE, "accumulators", "z", "n"));
+    this.spec = spec;
+  }
+
+  /** @param learningRate the α of this step: the spec's, as a schedule scales it */
+  @Override
+  public void step(ParameterSet parameters, float learningRate) {
+    for (int p = 0; p < parameters.size(); p++) {
+      Parameter parameter = parameters.get(p);
+      float[] w = parameter.value().data();
+      float[] g = parameter.gradient().data();
+      float[][] state = slots.of(parameter);
+      for (int i = 0; i < w.length; i++) {
+        update(w, state[0], state[1], i, g[i], learningRate, spec);
+      }
+    }
+    steps++;
+  }
+
+  /** One coordinate's step, which the sparse path applies to the coordinates a minibatch touched. */
+  public static void update(float[] w, float[] z, float[] n, int i, float g, double alpha, FtrlSpec spec) {
+    double gi = g;
+    double nOld = n[i];
+    double nNew = nOld + gi * gi;
+    double sigma = (Math.sqrt(nNew) - Math.sqrt(nOld)) / alpha;
+    double zNew = z[i] + gi - sigma * w[i];
+    z[i] = (float) zNew;
+    n[i] = (float) nNew;
+    w[i] = Math.abs(zNew) <= spec.l1() ? 0f
+        : (float) (-(zNew - Math.signum(zNew) * spec.l1()) / ((spec.beta() + Math.sqrt(nNew)) / alpha + spec.l2()));
+  }
+
+  @Override
+  public FtrlSpec spec() {
+    return spec;
+  }
+
+  @Override
+  Ftrl fresh() {
+    return new Ftrl(spec);
+  }
+}

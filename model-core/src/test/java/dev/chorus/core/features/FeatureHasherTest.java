@@ -1,0 +1,127 @@
+package dev.chorus.core.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chorus.core.spec.SpecReader;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FeatureHasherTest {
+
+  /** The reference values of smhasher's author for MurmurHash3_x86_32 (as quoted with its verification tests). */
+  @ParameterizedTest
+  @CsvSource({
+      "'', 0, 0x00000000",
+      "'', 1, 0x514E28B7",
+      "'', 0xffffffff, 0x81F16F39",
+      "a, 0x9747b28c, 0x7FA09EA6",
+      "aaaa, 0x9747b28c, 0x5A97808A",
+      "abc, 0, 0xB3DD93FA",
+      "'Hello, world!', 0x9747b28c, 0x24884CBA",
+      "The quick brown fox jumps over the lazy dog, 0x9747b28c, 0x2FA826CD"})
+  void murmurHash3MatchesTheReferenceVectors(String text, String seed, String expected) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    assertThat(MurmurHash3.hash32(bytes, bytes.length, (int) (long) Long.decode(seed)))
+        .isEqualTo(Integer.parseUnsignedInt(expected.substring(2), 16));
+  }
+
+  /**
+   * The table of docs/ARCHITECTURE.md "Feature hashing", b = 18: hashes computed independently with Guava's
+   * {@code Hashing.murmur3_32_fixed(0)} over the UTF-8 bytes.
+   */
+  @ParameterizedTest
+  @CsvSource({
+      "user=u123, -222911129, 88729, -1",
+      "country=FR, -1194188525, 122605, -1",
+      "words=free, -1324180932, 91588, -1",
+      "words=money, -1707815738, 209722, -1",
+      "amount, 1235209082, 248698, 1",
+      "user=u123^country=FR, 1898686749, 239901, 1",
+      "é=ü, -714552922, 210522, -1"})
+  void tokensHashToTheDocumentedIndexAndSign(String token, int hash, int index, int sign) {
+    int h = FeatureHasher.hash(token);
+    assertThat(h).isEqualTo(hash);
+    assertThat(FeatureHasher.index(h, 18)).isEqualTo(index);
+    assertThat(FeatureHasher.sign(h)).isEqualTo(sign);
+  }
+
+  @Test
+  void theMostNegativeHashFoldsToIndexZeroAsScikitLearnDoes() {
+    assertThat(FeatureHasher.index(Integer.MIN_VALUE, 18)).isZero();
+    assertThat(FeatureHasher.sign(Integer.MIN_VALUE)).isEqualTo(-1);
+  }
+
+  @Test
+  void hashesStringsTokensNumbersAndInteractions() {
+    FeatureHasher hasher = new FeatureHasher(clicks());
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("amount", 12.5);
+    fields.put("words", List.of("free", "money"));
+    fields.put("country", "FR");
+    fields.put("user", "u123");
+
+    SparseVector vector = hasher.hash(fields);
+
+    assertThat(vector.indices()).containsExactly(88729, 91588, 122605, 209722, 239901, 248698);
+    assertThat(vector.values()).containsExactly(-1f, -1f, -1f, -1f, 1f, 12.5f);
+  }
+
+  @Test
+  void collidingTokensAreSummed() {
+    FeatureHasher hasher = new FeatureHasher(new HashingSpec(1, List.of(), List.of()));
+    SparseVector vector = hasher.hash(Map.of("w", List.of("a", "b", "c", "d", "e", "f")));
+    float total = 0;
+    for (String t : List.of("a", "b", "c", "d", "e", "f")) {
+      total += FeatureHasher.sign(FeatureHasher.hash("w=" + t));
+    }
+    float sum = 0;
+    for (float v : vector.values()) {
+      sum += v;
+    }
+    assertThat(vector.indices().length).isLessThanOrEqualTo(2);
+    assertThat(sum).isEqualTo(total);
+  }
+
+  @Test
+  void rejectsUnknownFieldsNonFiniteNumbersAndOtherValuesNamingTheField() {
+    FeatureHasher hasher = new FeatureHasher(clicks());
+    assertThatThrownBy(() -> hasher.hash(Map.of("browser", "firefox")))
+        .isInstanceOf(RejectedFieldException.class)
+        .hasMessage("field 'fields.browser': expected one of the spec's fields [user, country, words, amount], "
+            + "got a field the spec does not list");
+    assertThatThrownBy(() -> hasher.hash(Map.of("amount", Double.NaN)))
+        .hasMessage("field 'fields.amount': expected a number finite in float32, got NaN");
+    assertThatThrownBy(() -> hasher.hash(Map.of("amount", 1e300)))
+        .hasMessage("field 'fields.amount': expected a number finite in float32, got 1.0E300");
+    assertThatThrownBy(() -> hasher.hash(Map.of("words", List.of("ok", 3))))
+        .satisfies(e -> assertThat(((RejectedFieldException) e).field()).isEqualTo("words"))
+        .hasMessage("field 'fields.words': expected a list of strings, got an element 3");
+  }
+
+  @Test
+  void theSpecReadsAndWritesItsJson() {
+    HashingSpec spec = HashingSpec.fromJson(SpecReader.document(
+        "{\"bits\":20,\"fields\":[\"user\",\"country\",\"words\",\"amount\"],\"interactions\":[[\"user\",\"country\"]]}"));
+    assertThat(spec).isEqualTo(new HashingSpec(20, List.of("user", "country", "words", "amount"),
+        List.of(List.of("user", "country"))));
+    assertThat(spec.dimension()).isEqualTo(1 << 20);
+    var json = SpecReader.newObject();
+    spec.writeJson(json);
+    assertThat(HashingSpec.fromJson(SpecReader.document(json.toString()))).isEqualTo(spec);
+    assertThatThrownBy(() -> HashingSpec.fromJson(SpecReader.document("{\"hashing\":{\"bits\":31}}").at("hashing")))
+        .hasMessage("ModelSpec key 'hashing.bits': expected an integer in [1, 30], got 31");
+    assertThatThrownBy(() -> HashingSpec.fromJson(SpecReader.document(
+        "{\"bits\":4,\"fields\":[\"a\"],\"interactions\":[[\"a\",\"b\"]]}")))
+        .hasMessageContaining("expected fields among [a], got \"b\"");
+  }
+
+  private static HashingSpec clicks() {
+    return new HashingSpec(18, List.of("user", "country", "words", "amount"), List.of(List.of("user", "country")));
+  }
+}

@@ -1,0 +1,178 @@
+package dev.chorus.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.nn.WeightInit;
+import dev.chorus.core.saved.SavedModels;
+import dev.chorus.core.tensor.SparseBatch;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SparseLinearModelTest {
+
+  private static final int BITS = 6;
+  private static final int DIM = 1 << BITS;
+
+  private static ModelSpec hashed(String algorithm, int numClasses, String optimizer) {
+    return ModelSpec.parse("{\"algorithm\":\"" + algorithm + "\"," + (numClasses > 0 ? "\"numClasses\":" + numClasses
+        + "," : "") + "\"hashing\":{\"bits\":" + BITS + "},\"optimizer\":" + optimizer
+        + ",\"standardize\":false,\"batchSize\":4}");
+  }
+
+  /** Rows with 3 of the 64 features each, values in [-1, 1), labels from a fixed linear rule. */
+  private static float[][] rows(Random random, int count, int[][] indicesOut) {
+    float[][] values = new float[count][];
+    for (int r = 0; r < count; r++) {
+      int a = random.nextInt(DIM / 3);
+      indicesOut[r] = new int[] {a, a + DIM / 3, a + 2 * (DIM / 3)};
+      values[r] = new float[] {random.nextFloat() * 2 - 1, random.nextFloat() * 2 - 1, random.nextFloat() * 2 - 1};
+    }
+    return values;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"type\":\"sgd\",\"learningRate\":0.5}", "{\"type\":\"adagrad\",\"learningRate\":0.3}",
+      "{\"type\":\"ftrl\",\"alpha\":0.3,\"beta\":1,\"l1\":0.01,\"l2\":0.1}"})
+  void sparseLazyStepsEqualTheDenseLearnersSteps(String optimizer) {
+    ModelSpec spec = hashed(ModelSpec.SOFTMAX_REGRESSION, 3, optimizer);
+    SparseLinearModel sparse = SparseLinearModel.create(spec);
+    ModelSpec denseSpec = ModelSpec.parse(spec.toJson().replaceAll(",\"hashing\":\\{[^}]*\\}", ""))
+        .withInit(WeightInit.ZEROS, 0);
+    OnlineLearner dense = OnlineLearner.create(denseSpec);
+    Random random = new Random(17);
+    SparseBatch batch = new SparseBatch(DIM);
+    float[] x = new float[4 * DIM];
+    int[] labels = new int[4];
+    for (int step = 0; step < 50; step++) {
+      int[][] indices = new int[4][];
+      float[][] values = rows(random, 4, indices);
+      batch.clear();
+      java.util.Arrays.fill(x, 0f);
+      for (int r = 0; r < 4; r++) {
+        batch.add(indices[r], values[r]);
+        for (int e = 0; e < 3; e++) {
+          x[r * DIM + indices[r][e]] = values[r][e];
+        }
+        labels[r] = values[r][0] + values[r][1] > 0 ? 0 : values[r][2] > 0 ? 1 : 2;
+      }
+      double sparseLoss = sparse.trainMinibatch(batch, labels, null);
+      double denseLoss = dense.trainMinibatch(x, labels, null, 4);
+      assertThat(sparseLoss).isCloseTo(denseLoss, within(1e-5));
+    }
+    float[] p = new float[3];
+    float[] q = new float[3];
+    float[] row = new float[DIM];
+    row[5] = 0.5f;
+    row[5 + DIM / 3] = -1f;
+    sparse.predictProba(new SparseVector(new int[] {5, 5 + DIM / 3}, new float[] {0.5f, -1f}), p);
+    dense.predictProba(row, 0, q);
+    for (int k = 0; k < 3; k++) {
+      assertThat(p[k]).isCloseTo(q[k], within(1e-5f));
+    }
+    assertThat(sparse.steps()).isEqualTo(50);
+    assertThat(sparse.examplesSeen()).isEqualTo(200);
+  }
+
+  @Test
+  void strongL1YieldsExactZerosAndWeakL1DoesNot() {
+    SparseLinearModel strong = trainLogistic("{\"type\":\"ftrl\",\"alpha\":0.5,\"l1\":100}");
+    SparseLinearModel none = trainLogistic("{\"type\":\"ftrl\",\"alpha\":0.5,\"l1\":0}");
+    int nonZeroStrong = 0;
+    int nonZeroNone = 0;
+    for (int j = 0; j <= DIM; j++) {
+      nonZeroStrong += strong.weight(j, 0) != 0f ? 1 : 0;
+      nonZeroNone += none.weight(j, 0) != 0f ? 1 : 0;
+    }
+    assertThat(nonZeroStrong).isZero();
+    assertThat(nonZeroNone).isGreaterThan(DIM / 2);
+  }
+
+  @Test
+  void savedBytesRestoreExactlyAndTrainingContinuesIdentically() {
+    SparseLinearModel model = trainLogistic("{\"type\":\"ftrl\",\"alpha\":0.5,\"l1\":0.1,\"l2\":1}");
+    byte[] bytes = model.toBytes();
+    Predictor read = SavedModels.read(bytes);
+
+    assertThat(read).isInstanceOf(SparseLinearModel.class);
+    assertThat(read.toBytes()).isEqualTo(bytes);
+    SparseLinearModel restored = (SparseLinearModel) read;
+    SparseBatch batch = new SparseBatch(DIM);
+    batch.add(new int[] {1, 9, 40}, new float[] {1f, -0.5f, 2f});
+    model.trainMinibatch(batch, new int[] {1}, null);
+    restored.trainMinibatch(batch, new int[] {1}, null);
+    assertThat(restored.toBytes()).isEqualTo(model.toBytes());
+    assertThat(restored.steps()).isEqualTo(model.steps());
+    assertThatThrownBy(() -> SavedModels.read(java.util.Arrays.copyOf(bytes, bytes.length - 3)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("corrupt SparseLinearModel bytes");
+  }
+
+  @Test
+  void aNonFiniteLossIsRejectedAndLeavesTheModelUnchanged() {
+    SparseLinearModel model = SparseLinearModel.create(hashed(ModelSpec.LINEAR_REGRESSION, 0,
+        "{\"type\":\"sgd\",\"learningRate\":0.1}"));
+    SparseBatch batch = new SparseBatch(DIM);
+    batch.add(new int[] {3}, new float[] {1f});
+    model.trainMinibatch(batch, new float[] {2f}, null);
+    byte[] before = model.toBytes();
+    batch.clear();
+    batch.add(new int[] {3}, new float[] {3e38f});
+    assertThatThrownBy(() -> model.trainMinibatch(batch, new float[] {-3e38f}, null))
+        .isInstanceOf(NonFiniteUpdateException.class).hasMessageContaining("the model is unchanged");
+    assertThat(model.toBytes()).isEqualTo(before);
+  }
+
+  @Test
+  void aStepThatWouldOverflowAWeightIsRolledBack() {
+    SparseLinearModel model = SparseLinearModel.create(hashed(ModelSpec.LINEAR_REGRESSION, 0,
+        "{\"type\":\"sgd\",\"learningRate\":1e38}"));
+    SparseBatch batch = new SparseBatch(DIM);
+    batch.add(new int[] {3, 7}, new float[] {1f, 1f});
+    byte[] before = model.toBytes();
+    assertThatThrownBy(() -> model.trainMinibatch(batch, new float[] {100f}, null))
+        .isInstanceOf(NonFiniteUpdateException.class).hasMessageContaining("weight Infinity of feature 3");
+    assertThat(model.toBytes()).isEqualTo(before);
+  }
+
+  @Test
+  void aHashedSpecRefusesWhatTheSparsePathDoesNotDo() {
+    assertThatThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"mlp\",\"numClasses\":2,\"layers\":[{\"units\":4}],"
+        + "\"hashing\":{\"bits\":4},\"standardize\":false,\"optimizer\":{\"type\":\"sgd\"}}"))
+        .hasMessageContaining("ModelSpec key 'algorithm': expected one of")
+        .hasMessageContaining("got \"mlp\"");
+    assertThatThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"logistic-regression\",\"hashing\":{\"bits\":4},"
+        + "\"standardize\":false}"))
+        .hasMessage("ModelSpec key 'optimizer.type': expected one of [\"sgd\", \"adagrad\", \"ftrl\"] with hashing, "
+            + "got \"adam\"");
+    assertThatThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"logistic-regression\",\"hashing\":{\"bits\":4},"
+        + "\"inputDim\":10,\"standardize\":false,\"optimizer\":{\"type\":\"ftrl\"}}"))
+        .hasMessage("ModelSpec key 'inputDim': expected 2^hashing.bits = 16, got 10");
+    ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"logistic-regression\",\"hashing\":{\"bits\":4,"
+        + "\"fields\":[\"a\",\"b\"],\"interactions\":[[\"a\",\"b\"]]},\"standardize\":false,"
+        + "\"optimizer\":{\"type\":\"ftrl\"}}");
+    assertThat(spec.inputDim()).isEqualTo(16);
+    assertThat(ModelSpec.parse(spec.toJson())).isEqualTo(spec);
+  }
+
+  private static SparseLinearModel trainLogistic(String optimizer) {
+    SparseLinearModel model = SparseLinearModel.create(hashed(ModelSpec.LOGISTIC_REGRESSION, 2, optimizer));
+    Random random = new Random(5);
+    SparseBatch batch = new SparseBatch(DIM);
+    int[] labels = new int[4];
+    for (int step = 0; step < 200; step++) {
+      int[][] indices = new int[4][];
+      float[][] values = rows(random, 4, indices);
+      batch.clear();
+      for (int r = 0; r < 4; r++) {
+        batch.add(indices[r], values[r]);
+        labels[r] = values[r][0] - values[r][2] > 0 ? 1 : 0;
+      }
+      model.trainMinibatch(batch, labels, null);
+    }
+    return model;
+  }
+}
