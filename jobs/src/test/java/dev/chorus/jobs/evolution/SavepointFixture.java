@@ -32,9 +32,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Dawid–Skene label model from annotators {@code a0}, {@code a1}, {@code a2} (a2 always says the next class),
  * interleaved with the first task's examples: its label model, annotator publication records and open minibatch
  * of 4 are in the savepoint too. Savepoints are committed under {@code src/test/resources/savepoints/train-vN};
- * make a new one only when the state layout changes, and keep every older one restoring.
- * Run (after {@code ./mvnw package}): {@code java -cp 'jobs/target/test-classes:jobs/target/classes:jobs/target/lib/*:model-core/target/test-classes'
- * dev.chorus.jobs.evolution.SavepointFixture jobs/src/test/resources/savepoints/train-v2}.
+ * make a new one only when the state layout changes, and keep every older one restoring. Run from the repository
+ * root, after {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the
+ * embedded broker and MiniCluster, and Flink; model-core's test classes hold the synthetic data):
+ * {@code java -cp 'jobs/target/test-classes:model-core/target/test-classes:cli/target/lib/*'
+ * dev.chorus.jobs.evolution.SavepointFixture jobs/src/test/resources/savepoints/train-vN}.
  */
 public final class SavepointFixture {
     private SavepointFixture() {}
