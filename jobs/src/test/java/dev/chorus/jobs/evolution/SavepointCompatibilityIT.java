@@ -7,6 +7,7 @@ import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
@@ -28,8 +29,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * examples (of 16): restored, its next 12 examples are predicted by version 6, the 16 after by version 7, then
  * 16 by version 8 (layout 1 had predicted the 4 open examples already; layout 2 predicts them with the 12). {@code train-v1} (layout 1, Chorus 0.1) has only that task; {@code train-v2} (layout 2) also holds
  * task {@code crowd}, a Dawid–Skene label model in the same position, whose annotators' label counts continue
- * from the savepoint. Every model snapshot after the restore carries the model's complete state, bit-identical to
- * an in-memory replay of the fixture's data ({@link SavepointFixture#replay}).
+ * from the savepoint; {@code train-v3} (layout 3) also holds the crowd task's consensus ledger, so the consensus
+ * records published after the restore are those of an uninterrupted run ({@link SavepointFixture#replayConsensus}).
+ * Every model snapshot after the restore carries the model's complete state, bit-identical to an in-memory replay
+ * of the fixture's data ({@link SavepointFixture#replay}).
  */
 class SavepointCompatibilityIT {
 
@@ -37,9 +40,10 @@ class SavepointCompatibilityIT {
     static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(1, JobTestSupport.failFast());
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"train-v1", "train-v2"})
+    @ValueSource(strings = {"train-v1", "train-v2", "train-v3"})
     void aSavepointOfAnEarlierLayoutRestoresModelOptimizerAndOpenMinibatch(String fixture) throws Exception {
-        boolean crowd = !fixture.equals("train-v1");
+        int layout = Integer.parseInt(fixture.substring("train-v".length()));
+        boolean crowd = layout >= 2;
         Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
@@ -61,9 +65,14 @@ class SavepointCompatibilityIT {
             int expected = crowd ? 2 * perTask : perTask;
             List<Prediction> predictions;
             List<ModelSnapshot> snapshots;
+            List<Consensus> replayedConsensus = layout >= 3 ? SavepointFixture.replayConsensus(settings, 9, 7)
+                    : List.of();
+            List<Consensus> consensus;
             try {
                 predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, expected);
                 snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, crowd ? 6 : 3);
+                consensus = layout >= 3 ? JobTestSupport.awaitCommitted(kafka, settings.consensusTopic(), c -> true,
+                        replayedConsensus.size()) : List.of();
             } finally {
                 job.cancel().get();
             }
@@ -85,7 +94,7 @@ class SavepointCompatibilityIT {
                 // Version 7 is the restored state (version 6 and its open minibatch) after one more minibatch: its
                 // parameters, Adam moments and step count, standardiser statistics and RNG all enter it, so any of
                 // them restored wrong (moments zeroed, say) makes it differ from the replay, bit for bit.
-                List<byte[]> replayed = SavepointFixture.replay(task, 9);
+                List<byte[]> replayed = SavepointFixture.replay(fixture, task, 9);
                 for (ModelSnapshot m : mine) {
                     assertSameState(bytes(m.getParameters()), replayed.get((int) m.getVersion() - 1),
                             fixture.equals("train-v1"), String.format("%s version %d: the complete model state"
@@ -97,6 +106,14 @@ class SavepointCompatibilityIT {
                 assertThat(annotators.stream().filter(a -> a.getVersion() == 9).mapToLong(AnnotatorModel::getLabelsSeen)
                         .sum()).as("label counts continue from the savepoint").isEqualTo(144);
                 assertThat(annotators).extracting(AnnotatorModel::getAnnotator).containsOnly("a0", "a1", "a2");
+            }
+            if (layout >= 3) {
+                // Which items go out after the restore, with which posterior and in which order, follows from the
+                // restored ledger (what each item last published, where the round-robin recheck stands).
+                assertThat(replayedConsensus).as("items 48..71 are labelled after the restore")
+                        .extracting(Consensus::getItem).contains("item-48", "item-71");
+                assertThat(consensus).as("consensus records after restoring %s against an uninterrupted run", fixture)
+                        .extracting(SavepointFixture::unstamped).containsExactlyElementsOf(replayedConsensus);
             }
         }
     }

@@ -11,10 +11,13 @@ import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.MinibatchSgdFunction;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.Example;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +26,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 /**
  * Makes the train-job savepoints that {@link SavepointCompatibilityIT} restores: 100 examples of task
@@ -31,10 +38,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * from {@code train-v2} on (state layout 2), also 100 label events of task {@code crowd}, which learns through a
  * Dawid–Skene label model from annotators {@code a0}, {@code a1}, {@code a2} (a2 always says the next class),
  * interleaved with the first task's examples: its label model, annotator publication records and open minibatch
- * of 4 are in the savepoint too. Savepoints are committed under {@code src/test/resources/savepoints/train-vN};
- * make a new one only when the state layout changes, and keep every older one restoring.
- * Run (after {@code ./mvnw package}): {@code java -cp 'jobs/target/test-classes:jobs/target/classes:jobs/target/lib/*:model-core/target/test-classes'
- * dev.chorus.jobs.evolution.SavepointFixture jobs/src/test/resources/savepoints/train-v2}.
+ * of 4 are in the savepoint too; from {@code train-v3} on (layout 3), also its consensus ledger: the 48 items
+ * labelled so far and what was last published for each. Savepoints are committed under
+ * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
+ * older one restoring. Run from the repository root, after
+ * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
+ * broker and MiniCluster, and Flink; model-core's test classes hold the synthetic data):
+ * {@code java -cp 'jobs/target/test-classes:model-core/target/test-classes:cli/target/lib/*'
+ * dev.chorus.jobs.evolution.SavepointFixture jobs/src/test/resources/savepoints/train-vN}.
  */
 public final class SavepointFixture {
     private SavepointFixture() {}
@@ -49,8 +60,8 @@ public final class SavepointFixture {
              "optimizer":{"type":"adam","learningRate":0.02},"standardize":true,"seed":77,
              "labelModel":{"method":"dawid-skene","maxAnnotators":4}}""";
     /**
-     * {@link #CROWD_SPEC} as the savepoint fixtures were made: the label history's default bound was then 2^20
-     * items, and a restored label model keeps the bound it was saved with.
+     * {@link #CROWD_SPEC} as {@code train-v2} was made: the label history's default bound was then 2^20 items, and a
+     * restored label model keeps the bound it was saved with.
      */
     static final String CROWD_SPEC_AS_MADE = CROWD_SPEC.replace("\"maxAnnotators\":4}",
             "\"maxAnnotators\":4,\"historyItems\":1048576}");
@@ -88,14 +99,16 @@ public final class SavepointFixture {
     }
 
     /**
-     * The task's model replayed in memory from the data the savepoints were made from, with no job: the same spec
-     * (same seed) trained on rows 0, 1, 2, ... in minibatches of 16, as the job does when every minibatch closes by
-     * count. Element {@code v - 1} is the model's complete state after minibatch {@code v} (parameters, optimizer
-     * moments and step count, standardiser statistics, RNG), as a model snapshot of version {@code v} carries it.
+     * The task's model replayed in memory from the data savepoint {@code fixture} was made from, with no job: the
+     * spec it was made with (same seed; {@link #CROWD_SPEC_AS_MADE} for {@code train-v2}'s crowd task) trained on
+     * rows 0, 1, 2, ... in minibatches of 16, as the job does when every minibatch closes by count. Element
+     * {@code v - 1} is the model's complete state after minibatch {@code v} (parameters, optimizer moments and step
+     * count, standardiser statistics, RNG), as a model snapshot of version {@code v} carries it.
      */
-    static List<byte[]> replay(String task, int minibatches) {
+    static List<byte[]> replay(String fixture, String task, int minibatches) {
         LabeledDataset data = data();
-        ModelSpec spec = ModelSpec.parse(task.equals(CROWD) ? CROWD_SPEC_AS_MADE : SPEC);
+        ModelSpec spec = ModelSpec.parse(!task.equals(CROWD) ? SPEC
+                : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC);
         int batch = spec.batchSize();
         int dim = spec.inputDim();
         OnlineLearner learner = task.equals(CROWD) ? null : OnlineLearner.create(spec);
@@ -126,6 +139,29 @@ public final class SavepointFixture {
             }
         }
         return states;
+    }
+
+    /**
+     * The consensus records of task {@code crowd} from model version {@code fromVersion} on, replayed with no job: the
+     * train operator, in Flink's operator test harness, on crowd rows 0, 1, 2, ... in {@code minibatches} minibatches
+     * without interruption; their publication time is processing time, so it is zeroed ({@link #unstamped}).
+     */
+    static List<Consensus> replayConsensus(TrainSettings s, int minibatches, long fromVersion) throws Exception {
+        LabeledDataset data = data();
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                new MinibatchSgdFunction(s)), (Sourced<Example> e) -> e.value().getTask(), Types.STRING)) {
+            h.open();
+            for (int row = 0; row < minibatches * 16; row++) {
+                h.processElement(new Sourced<>(JobTestSupport.crowdExample(data, row, CROWD, 3), 0, row), row);
+            }
+            return h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream().map(StreamRecord::getValue)
+                    .filter(c -> c.getVersion() >= fromVersion).map(SavepointFixture::unstamped).toList();
+        }
+    }
+
+    /** The record with its publication time (processing time, which no replay reproduces) zeroed. */
+    static Consensus unstamped(Consensus c) {
+        return Consensus.newBuilder(c).setUpdatedAt(0).build();
     }
 
     public static void main(String[] args) throws Exception {

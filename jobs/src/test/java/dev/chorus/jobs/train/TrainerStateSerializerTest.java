@@ -4,9 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.model.ModelSpec;
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.checkpoint.Checkpoints;
+import org.apache.flink.runtime.checkpoint.OperatorState;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.graph.StreamGraphHasherV2;
 import org.junit.jupiter.api.Test;
 
 class TrainerStateSerializerTest {
@@ -153,5 +164,50 @@ class TrainerStateSerializerTest {
             out.writeInt(99);
             new TrainerStateSerializer().deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
         }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1..3, got 99");
+    }
+
+    @Test
+    void theLayout3SavepointFixtureHoldsTheCrowdTasksConsensusLedger() throws Exception {
+        // 6 minibatches of 16 crowd labels, 2 per item: items 0..47 trained and published, none owed.
+        ConsensusLedger ledger = fromSavepoint("train-v3", "crowd").consensus;
+        assertThat(ledger.items).as("consensus ledger of task crowd in train-v3").hasSize(48);
+        assertThat(ledger.items.values()).extracting(i -> i.id).contains("item-0", "item-47");
+        assertThat(ledger.items.values()).allSatisfy(i -> {
+            assertThat(i.pending).as("%s owed", i.id).isFalse();
+            assertThat(i.publishedClass).as("%s most likely class", i.id).isBetween(0, 2);
+            assertThat(i.publishedVersion).as("%s published at model version", i.id).isBetween(1L, 6L);
+        });
+    }
+
+    @Test
+    void theLayout2SavepointFixtureRestoresAnEmptyConsensusLedger() throws Exception {
+        TrainerState crowd = fromSavepoint("train-v2", "crowd");
+        assertThat(crowd.version()).isEqualTo(6);
+        assertThat(crowd.consensus.items).as("layout 2 had no consensus ledger").isEmpty();
+    }
+
+    /**
+     * Task {@code task}'s trainer state in the committed savepoint {@code savepoints/<fixture>} (one subtask),
+     * restored the way a job restores it: the train operator's state, found by its uid, into a keyed state backend.
+     */
+    static TrainerState fromSavepoint(String fixture, String task) throws Exception {
+        Path dir = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
+        OperatorState train;
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(dir.resolve("_metadata")))) {
+            OperatorID id = new OperatorID(StreamGraphHasherV2.generateUserSpecifiedHash(TrainJob.UID_TRAIN));
+            train = Checkpoints.loadCheckpointMetadata(in, TrainerStateSerializerTest.class.getClassLoader(),
+                    dir.toUri().toString()).getOperatorStates().stream().filter(o -> o.getOperatorID().equals(id))
+                    .findFirst().orElseThrow(() -> new AssertionError(fixture + ": no state of operator uid "
+                            + TrainJob.UID_TRAIN));
+        }
+        try (var h = MinibatchSgdFunctionTest.harness(MinibatchSgdFunctionTest.settings(), train.getMaxParallelism(),
+                1, 0)) {
+            h.initializeState(train.getState(0));
+            KeyedStateBackend<String> backend = h.getOperator().getKeyedStateBackend();
+            backend.setCurrentKey(task);
+            // The state as MinibatchSgdFunction.open registers it.
+            return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                    new ValueStateDescriptor<>("trainer", new TrainerStateSerializer())).value();
+        }
     }
 }
