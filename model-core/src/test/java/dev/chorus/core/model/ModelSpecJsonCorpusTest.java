@@ -26,7 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v1/corpus.tsv";
+  private static final String CORPUS = "spec-json/v2/corpus.tsv";
+  /** The corpus as recorded first, before issue 18 added a label-model method and the labelModel key halfLifeLabels. */
+  private static final String CORPUS_V1 = "spec-json/v1/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -36,7 +38,11 @@ class ModelSpecJsonCorpusTest {
   }
 
   static List<Case> corpus() throws IOException {
-    try (InputStream in = Objects.requireNonNull(ModelSpecJsonCorpusTest.class.getResourceAsStream(CORPUS))) {
+    return corpus(CORPUS);
+  }
+
+  static List<Case> corpus(String name) throws IOException {
+    try (InputStream in = Objects.requireNonNull(ModelSpecJsonCorpusTest.class.getResourceAsStream(name))) {
       List<Case> cases = new ArrayList<>();
       for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
         int tab = line.indexOf('\t');
@@ -56,6 +62,21 @@ class ModelSpecJsonCorpusTest {
       actual = "! " + e.getMessage();
     }
     assertThat(actual).isEqualTo(c.expected());
+  }
+
+  /** v2 keeps every input and output of v1 but the messages that list the label-model methods or keys. */
+  @Test
+  void v2DiffersFromV1OnlyInTheListedMethodsAndKeys() throws IOException {
+    List<Case> v1 = corpus(CORPUS_V1);
+    List<Case> v2 = corpus(CORPUS);
+    assertThat(v2).extracting(Case::input).containsExactlyElementsOf(v1.stream().map(Case::input).toList());
+    for (int i = 0; i < v1.size(); i++) {
+      String was = v1.get(i).expected();
+      String is = v2.get(i).expected();
+      assertThat(is).as(v1.get(i).input()).isEqualTo(was
+          .replace("\"weighted-doctor-net\"]", "\"weighted-doctor-net\", \"weighted-doctor-net-paper\"]")
+          .replace("protectedLabels]", "protectedLabels, halfLifeLabels]"));
+    }
   }
 
   @Test
