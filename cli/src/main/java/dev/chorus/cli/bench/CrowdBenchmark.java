@@ -129,6 +129,7 @@ public final class CrowdBenchmark {
       }
       model.put("corruption", corruption);
     }
+    model.put("swap", CrowdSwapScenario.run(options, data.trainX(), data.trainY(), data.testX(), data.testY(), data.dim()));
     progress.update("done", tally.done, tally.total);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put(modelKey, model);
@@ -236,7 +237,7 @@ public final class CrowdBenchmark {
     return track;
   }
 
-  private static ModelSpec spec(Options options, int dim, long seed) {
+  static ModelSpec spec(Options options, int dim, long seed) {
     String layers = options.hiddenUnits() == 0 ? ""
         : ",\"layers\":[{\"units\":" + options.hiddenUnits() + ",\"activation\":\"relu\"}]";
     String algorithm = options.hiddenUnits() == 0 ? ModelSpec.SOFTMAX_REGRESSION : ModelSpec.MLP;
@@ -369,7 +370,7 @@ public final class CrowdBenchmark {
     return ranks;
   }
 
-  private static double mean(double[] values) {
+  static double mean(double[] values) {
     double sum = 0;
     for (double v : values) {
       sum += v;
@@ -378,7 +379,7 @@ public final class CrowdBenchmark {
   }
 
   /** Sample standard deviation; 0 for a single value. */
-  private static double std(double[] values) {
+  static double std(double[] values) {
     if (values.length < 2) {
       return 0;
     }

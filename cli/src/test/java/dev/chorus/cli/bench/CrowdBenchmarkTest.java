@@ -35,7 +35,13 @@ class CrowdBenchmarkTest {
     Map<String, Object> results = CrowdBenchmark.run(options, LearnBenchmark.Progress.NONE);
     Map<String, Object> softmax = child(results, "softmax");
     assertThat(softmax).containsOnlyKeys("naive", "majority", "soft", "dawid_skene", "doctor_net",
-        "weighted_doctor_net", "oracle", "corruption");
+        "weighted_doctor_net", "weighted_doctor_net_paper", "oracle", "corruption", "swap");
+    Map<String, Object> swap = child(softmax, "swap");
+    assertThat(swap).containsOnlyKeys("ranking_flip_labels", "ranking_flip_labels_std", "second_half_minus_first",
+        "second_half_minus_first_std", "half_life_labels", "method");
+    assertThat((double) swap.get("ranking_flip_labels")).as("labels per swapped annotator until the flip")
+        .isBetween(1.0, 500.0);
+    assertThat((double) swap.get("second_half_minus_first")).isBetween(-1.0, 1.0);
     assertThat(child(softmax, "oracle")).containsOnlyKeys("accuracy_mean", "accuracy_std");
     assertThat((double) child(softmax, "oracle").get("accuracy_mean")).isGreaterThan(0.9);
     Map<String, Object> dawidSkene = child(softmax, "dawid_skene");
@@ -51,7 +57,8 @@ class CrowdBenchmarkTest {
         "confusion_error_mean", "confusion_error_std");
     assertThat((double) child(half, "naive").get("accuracy_mean")).isGreaterThan(0.5);
     // The level names its best noise-aware method (never naive or the oracle) and that method's accuracy.
-    assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net");
+    assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net",
+        "weighted_doctor_net_paper");
     assertThat(half.get("accuracy_mean")).isEqualTo(child(half, (String) half.get("method")).get("accuracy_mean"));
   }
 
