@@ -129,7 +129,7 @@ public final class CrowdBenchmark {
       }
       model.put("corruption", corruption);
     }
-    model.put("swap", CrowdSwapScenario.run(options, data.trainX(), data.trainY(), data.testX(), data.testY(), data.dim()));
+    model.putAll(CrowdScenarios.run(options, data.trainX(), data.trainY(), data.testX(), data.testY(), data.dim()));
     progress.update("done", tally.done, tally.total);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put(modelKey, model);

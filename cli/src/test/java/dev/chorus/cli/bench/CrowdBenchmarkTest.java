@@ -35,13 +35,24 @@ class CrowdBenchmarkTest {
     Map<String, Object> results = CrowdBenchmark.run(options, LearnBenchmark.Progress.NONE);
     Map<String, Object> softmax = child(results, "softmax");
     assertThat(softmax).containsOnlyKeys("naive", "majority", "soft", "dawid_skene", "doctor_net",
-        "weighted_doctor_net", "weighted_doctor_net_paper", "oracle", "corruption", "swap");
+        "weighted_doctor_net", "weighted_doctor_net_paper", "oracle", "corruption", "swap", "copycats",
+        "long_tail");
     Map<String, Object> swap = child(softmax, "swap");
     assertThat(swap).containsOnlyKeys("ranking_flip_labels", "ranking_flip_labels_std", "second_half_minus_first",
         "second_half_minus_first_std", "half_life_labels", "method");
     assertThat((double) swap.get("ranking_flip_labels")).as("labels per swapped annotator until the flip")
         .isBetween(1.0, 500.0);
     assertThat((double) swap.get("second_half_minus_first")).isBetween(-1.0, 1.0);
+    Map<String, Object> copycats = child(softmax, "copycats");
+    assertThat(copycats).containsOnlyKeys("copied", "dawid_skene", "weighted_doctor_net_paper");
+    assertThat(child(copycats, "dawid_skene")).containsOnlyKeys("accuracy", "accuracy_std", "copycat_reliability",
+        "copycat_reliability_std");
+    assertThat((double) child(copycats, "weighted_doctor_net_paper").get("accuracy")).isGreaterThan(0.5);
+    Map<String, Object> tail = child(softmax, "long_tail");
+    assertThat(tail.get("tail_annotators")).isEqualTo(1000);
+    assertThat((double) tail.get("tail_labels")).as("1 to 5 labels each").isBetween(1000.0, 5000.0);
+    assertThat((double) child(tail, "dawid_skene").get("accuracy")).isGreaterThan(0.5);
+    assertThat((double) child(tail, "dawid_skene").get("spearman")).isBetween(-1.0, 1.0);
     assertThat(child(softmax, "oracle")).containsOnlyKeys("accuracy_mean", "accuracy_std");
     assertThat((double) child(softmax, "oracle").get("accuracy_mean")).isGreaterThan(0.9);
     Map<String, Object> dawidSkene = child(softmax, "dawid_skene");
