@@ -273,7 +273,8 @@ public final class BenchCommand {
             description = {"The noisy-label protocol (shared/NOISY-LABELS.md) in memory on Fashion-MNIST: simulated "
                     + "annotators, 3 labels per item, every label model and an oracle on clean labels, for softmax "
                     + "regression and MLP-256; clean test accuracy, confusion-estimation error and Spearman correlation "
-                    + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track."})
+                    + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track "
+                    + "and the swap, copycat and long-tail scenarios."})
     static final class Crowd implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
                 description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * The crowd benchmark's scenarios beside its main track (docs: NOISY-LABELS.md), each on the protocol's pool and
@@ -40,7 +41,7 @@ import java.util.Map;
 final class CrowdScenarios {
 
   /** The half-life, in labels per annotator, of the confusions in the swap scenario. */
-  static final double HALF_LIFE_LABELS = 200;
+  static final double HALF_LIFE_LABELS = 150;
   /** The annotator the copycats copy. */
   static final String COPIED = "spammer-0";
   /** The methods run on the copycat stream, where the benchmark runs them. */
@@ -293,16 +294,12 @@ final class CrowdScenarios {
     return (double) correct / data.testY().length;
   }
 
-  interface Check {
-    boolean holds();
-  }
-
   /**
    * Trains on events {@code [from, to)} in minibatches; returns the end of the first minibatch after which
    * {@code check} holds, or -1 (always -1 without a check).
    */
   private static int train(CrowdBenchmark.Options options, Data data, LabelModel model, Events events, int from,
-      int to, Check check) {
+      int to, BooleanSupplier check) {
     int batch = options.batchSize();
     int dim = data.dim();
     float[] x = new float[batch * dim];
@@ -319,7 +316,7 @@ final class CrowdScenarios {
         y[e] = events.labels()[start + e];
       }
       model.train(x, items, annotators, y, n);
-      if (check != null && check.holds()) {
+      if (check != null && check.getAsBoolean()) {
         return start + n;
       }
     }
