@@ -347,9 +347,9 @@ public final class BenchCommand {
             description = {"The noisy-label protocol (shared/NOISY-LABELS.md) in memory on Fashion-MNIST: simulated "
                     + "annotators, 3 labels per item, every label model and an oracle on clean labels, for softmax "
                     + "regression and MLP-256; clean test accuracy, confusion-estimation error and Spearman correlation "
-                    + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track and the "
-                    + "label-only track (1,000 annotators, 20-50 labels each: streamed consensus vs batch Dawid-Skene vs "
-                    + "majority vote)."})
+                    + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track, "
+                    + "the swap, copycat and long-tail scenarios, and the label-only track (1,000 annotators, 20-50 labels "
+                    + "each: streamed consensus vs batch Dawid-Skene vs majority vote)."})
     static final class Crowd implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
                 description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")

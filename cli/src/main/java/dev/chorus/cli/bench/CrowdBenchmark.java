@@ -140,6 +140,7 @@ public final class CrowdBenchmark {
       }
       model.put("corruption", corruption);
     }
+    model.putAll(CrowdScenarios.run(options, data.trainX(), data.trainY(), data.testX(), data.testY(), data.dim()));
     progress.update("done", tally.done, tally.total);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put(modelKey, model);
@@ -326,7 +327,7 @@ public final class CrowdBenchmark {
     return copy;
   }
 
-  private static ModelSpec spec(Options options, int dim, long seed) {
+  static ModelSpec spec(Options options, int dim, long seed) {
     String layers = options.hiddenUnits() == 0 ? ""
         : ",\"layers\":[{\"units\":" + options.hiddenUnits() + ",\"activation\":\"relu\"}]";
     String algorithm = options.hiddenUnits() == 0 ? ModelSpec.SOFTMAX_REGRESSION : ModelSpec.MLP;

@@ -35,11 +35,28 @@ class CrowdBenchmarkTest {
     Map<String, Object> results = CrowdBenchmark.run(options, LearnBenchmark.Progress.NONE);
     Map<String, Object> softmax = child(results, "softmax");
     assertThat(softmax).containsOnlyKeys("naive", "majority", "soft", "dawid_skene", "doctor_net",
-        "weighted_doctor_net", "oracle", "corruption", "curves", "confusions");
+        "weighted_doctor_net", "weighted_doctor_net_paper", "oracle", "corruption", "curves", "confusions", "swap",
+        "copycats", "long_tail");
     assertThat(child(softmax, "oracle")).containsOnlyKeys("accuracy_mean", "accuracy_std", "label_events");
     // The fair oracle trains on the methods' own event stream (about 3 labels per item), clean labels in place.
     assertThat(child(softmax, "oracle").get("label_events")).isEqualTo(child(softmax, "naive").get("label_events"));
     assertThat((long) child(softmax, "oracle").get("label_events")).isGreaterThan(2L * 2 * 2000 * 2);
+    Map<String, Object> swap = child(softmax, "swap");
+    assertThat(swap).containsOnlyKeys("ranking_flip_labels", "ranking_flip_labels_std", "second_half_minus_first",
+        "second_half_minus_first_std", "half_life_labels", "method");
+    assertThat((double) swap.get("ranking_flip_labels")).as("labels per swapped annotator until the flip")
+        .isBetween(1.0, 500.0);
+    assertThat((double) swap.get("second_half_minus_first")).isBetween(-1.0, 1.0);
+    Map<String, Object> copycats = child(softmax, "copycats");
+    assertThat(copycats).containsOnlyKeys("copied", "dawid_skene", "weighted_doctor_net_paper");
+    assertThat(child(copycats, "dawid_skene")).containsOnlyKeys("accuracy", "accuracy_std", "copycat_reliability",
+        "copycat_reliability_std");
+    assertThat((double) child(copycats, "weighted_doctor_net_paper").get("accuracy")).isGreaterThan(0.5);
+    Map<String, Object> tail = child(softmax, "long_tail");
+    assertThat(tail.get("tail_annotators")).isEqualTo(1000);
+    assertThat((double) tail.get("tail_labels")).as("1 to 5 labels each").isBetween(1000.0, 5000.0);
+    assertThat((double) child(tail, "dawid_skene").get("accuracy")).isGreaterThan(0.5);
+    assertThat((double) child(tail, "dawid_skene").get("spearman")).isBetween(-1.0, 1.0);
     assertThat((double) child(softmax, "oracle").get("accuracy_mean")).isGreaterThan(0.9);
     Map<String, Object> dawidSkene = child(softmax, "dawid_skene");
     assertThat(dawidSkene).containsOnlyKeys("accuracy_mean", "accuracy_std", "confusion_error_mean",
@@ -54,12 +71,14 @@ class CrowdBenchmarkTest {
         "confusion_error_mean", "confusion_error_std", "label_events");
     assertThat((double) child(half, "naive").get("accuracy_mean")).isGreaterThan(0.5);
     // The level names its best noise-aware method (never naive or the oracle) and that method's accuracy.
-    assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net");
+    assertThat((String) half.get("method")).isIn("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net",
+        "weighted_doctor_net_paper");
     assertThat(half.get("accuracy_mean")).isEqualTo(child(half, (String) half.get("method")).get("accuracy_mean"));
     // The least, over the other methods, of accuracy minus naive's: the no-collapse figure.
     double naive = (double) child(half, "naive").get("accuracy_mean");
     double least = Double.POSITIVE_INFINITY;
-    for (String method : List.of("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net")) {
+    for (String method : List.of("majority", "soft", "dawid_skene", "doctor_net", "weighted_doctor_net",
+        "weighted_doctor_net_paper")) {
       least = Math.min(least, (double) child(half, method).get("accuracy_mean") - naive);
     }
     assertThat((double) half.get("min_method_minus_naive")).isCloseTo(least, within(1e-12));

@@ -51,7 +51,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   static Parts freshParts(ModelSpec spec, LabelModelSpec config, boolean withHistory) {
     requireSuitable(spec);
     return new Parts(OnlineLearner.create(spec), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
-        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()),
+        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()),
         withHistory ? ItemLabelHistory.bounded(config) : null);
   }
 

@@ -16,6 +16,11 @@ import java.util.Arrays;
  * <p>{@link #mStep} moves each row towards the observed label by a step that decays with the posterior mass
  * the row has received, {@code q_c / (mass_c + priorCount)}, never below {@code minStep · q_c}: a running
  * average with {@code priorCount} pseudo-observations of the prior that keeps adapting slowly.
+ *
+ * <p>For annotators who change, {@link #forgetWithHalfLife} makes the estimates forget: before each of an
+ * annotator's M-steps its row masses shrink by {@code 2^(-1/halfLife)}, so that what a label taught the confusion
+ * weighs half after {@code halfLife} more labels of that annotator, an exponentially weighted average. The half-life
+ * is the spec's ({@code LabelModelSpec#halfLifeLabels}), which a saved model carries, not part of this state.
  */
 public final class ConfusionEstimates {
 
@@ -31,6 +36,9 @@ public final class ConfusionEstimates {
   private final double priorDiagonal;
   private final double priorCount;
   private final double minStep;
+  /** Factor on an annotator's row masses before each of its M-steps; 1 never forgets. */
+  private double retention = 1;
+  private double halfLifeLabels;
   private final double[] confusions;
   /** Posterior mass per annotator and true class: {@code rowMass[slot·K + c]}. */
   private final double[] rowMass;
@@ -84,6 +92,25 @@ public final class ConfusionEstimates {
     }
   }
 
+  /**
+   * Makes each annotator's confusion forget with a half-life of {@code labels} of its labels; 0 never forgets.
+   *
+   * @throws IllegalArgumentException unless {@code labels} is finite and {@code >= 0}
+   */
+  public ConfusionEstimates forgetWithHalfLife(double labels) {
+    if (!(labels >= 0 && labels < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("halfLifeLabels must be finite and >= 0, got " + labels);
+    }
+    this.halfLifeLabels = labels;
+    this.retention = labels == 0 ? 1 : Math.pow(2, -1 / labels);
+    return this;
+  }
+
+  /** The half-life in labels, 0 when the estimates never forget. */
+  public double halfLifeLabels() {
+    return halfLifeLabels;
+  }
+
   public int numClasses() {
     return k;
   }
@@ -129,6 +156,11 @@ public final class ConfusionEstimates {
   public void mStep(int slot, int label, float[] posterior) {
     if (marked && !saved[slot]) {
       save(slot);
+    }
+    if (retention < 1) {
+      for (int i = slot * k; i < (slot + 1) * k; i++) {
+        rowMass[i] *= retention;
+      }
     }
     mStep(confusions, offset(slot), rowMass, slot * k, k, label, posterior, priorCount, minStep);
   }
@@ -237,7 +269,8 @@ public final class ConfusionEstimates {
   }
 
   public ConfusionEstimates copy() {
-    ConfusionEstimates copy = new ConfusionEstimates(k, maxAnnotators, priorDiagonal, priorCount, minStep);
+    ConfusionEstimates copy = new ConfusionEstimates(k, maxAnnotators, priorDiagonal, priorCount, minStep)
+        .forgetWithHalfLife(halfLifeLabels);
     System.arraycopy(confusions, 0, copy.confusions, 0, confusions.length);
     System.arraycopy(rowMass, 0, copy.rowMass, 0, rowMass.length);
     System.arraycopy(classMass, 0, copy.classMass, 0, k);

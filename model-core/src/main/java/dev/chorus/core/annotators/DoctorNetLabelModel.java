@@ -23,7 +23,7 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
   public DoctorNetLabelModel(ModelSpec spec, LabelModelSpec config) {
     this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
-        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()));
+        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()));
   }
 
   private DoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates) {

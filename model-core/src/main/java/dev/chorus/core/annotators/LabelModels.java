@@ -22,7 +22,8 @@ public final class LabelModels {
    * The binary format this build writes. Format 2 adds, after a weighted Doctor Net's averaging logits, its
    * de-noising iterations; the other methods write the same body as in format 1. Format 3 adds to the annotator
    * registry what eviction needs: {@code protectedLabels}, the label tick, the evictions and each slot's last tick
-   * ({@link AnnotatorRegistry#writeTo}). Formats 1 and 2 are still read.
+   * ({@link AnnotatorRegistry#writeTo}). Formats 1 and 2 are still read. {@code weighted-doctor-net-paper}, added
+   * in format 3, writes the registry, the confusions, the network and its averaging logits.
    */
   public static final int FORMAT_VERSION = 3;
   /** The selectable methods: those a spec may name, each built here by its own class's {@code NAME}. */
@@ -36,6 +37,10 @@ public final class LabelModels {
    * @throws IllegalArgumentException for a spec the method cannot use
    */
   public static LabelModel create(ModelSpec spec, LabelModelSpec config) {
+    if (config.halfLifeLabels() > 0 && !config.equals(spec.labelModel())) {
+      // The half-life is read back from the saved classifier spec: it must carry it.
+      spec = spec.withLabelModel(config);
+    }
     return switch (config.method()) {
       case NaiveLabelModel.NAME -> new NaiveLabelModel(spec, config);
       case MajorityLabelModel.NAME -> new MajorityLabelModel(spec, config);
@@ -43,6 +48,7 @@ public final class LabelModels {
       case DawidSkeneLabelModel.NAME -> new DawidSkeneLabelModel(spec, config);
       case DoctorNetLabelModel.NAME -> new DoctorNetLabelModel(spec, config);
       case WeightedDoctorNetLabelModel.NAME -> new WeightedDoctorNetLabelModel(spec, config);
+      case WeightedDoctorNetPaperLabelModel.NAME -> new WeightedDoctorNetPaperLabelModel(spec, config);
       default -> throw new IllegalStateException("label model \"" + config.method()
           + "\" is one of LabelModelSpec.METHODS but has no case here");
     };
@@ -83,7 +89,8 @@ public final class LabelModels {
     if (!NAMES.contains(name)) {
       throw new IllegalArgumentException("unknown label model \"" + name + "\", expected one of " + NAMES);
     }
-    if (name.equals(DoctorNetLabelModel.NAME) || name.equals(WeightedDoctorNetLabelModel.NAME)) {
+    if (name.equals(DoctorNetLabelModel.NAME) || name.equals(WeightedDoctorNetLabelModel.NAME)
+        || name.equals(WeightedDoctorNetPaperLabelModel.NAME)) {
       DoctorNet.requireSuitable(spec);
     } else {
       ClassifierLabelModel.requireSuitable(spec);
@@ -163,11 +170,21 @@ public final class LabelModels {
     if (!NAMES.contains(name)) {
       throw new IOException("label model: expected one of " + NAMES + ", stream has \"" + name + "\"");
     }
+    LabelModel model = readBody(in, version, name);
+    LabelModelSpec config = model.spec().labelModel();
+    ((AnnotatorTrackingModel) model).estimates.forgetWithHalfLife(config == null ? 0 : config.halfLifeLabels());
+    return model;
+  }
+
+  private static LabelModel readBody(DataInput in, int version, String name) throws IOException {
     if (name.equals(DoctorNetLabelModel.NAME)) {
       return DoctorNetLabelModel.readBody(in, version);
     }
     if (name.equals(WeightedDoctorNetLabelModel.NAME)) {
       return WeightedDoctorNetLabelModel.readBody(in, version);
+    }
+    if (name.equals(WeightedDoctorNetPaperLabelModel.NAME)) {
+      return WeightedDoctorNetPaperLabelModel.readBody(in, version);
     }
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);

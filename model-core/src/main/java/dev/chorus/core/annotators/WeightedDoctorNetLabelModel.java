@@ -76,7 +76,8 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
   public WeightedDoctorNetLabelModel(ModelSpec spec, LabelModelSpec config) {
     this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
-        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()), ItemLabelHistory.bounded(config),
+        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()),
+        ItemLabelHistory.bounded(config),
         new double[config.maxAnnotators()], DENOISE_ITERATIONS);
   }
 
@@ -288,7 +289,8 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     }
   }
 
-  private static void softmax(double[] values, int count) {
+  /** Softmax of {@code values[0 .. count)} in place. */
+  static void softmax(double[] values, int count) {
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < count; i++) {
       max = Math.max(max, values[i]);

@@ -12,7 +12,9 @@ import java.util.List;
  * <pre>{@code {"method":"dawid-skene","maxAnnotators":256,"historyItems":262144,"historyMaxAge":1073741824,
  *  "maxLabelsPerItem":16,"protectedLabels":50}}</pre>
  * with any key but {@code method} left to its default. When all {@code maxAnnotators} slots are taken, a new
- * annotator evicts the least recently seen one with fewer than {@code protectedLabels} labels.
+ * annotator evicts the least recently seen one with fewer than {@code protectedLabels} labels. An optional
+ * {@code "halfLifeLabels":500} makes the annotators' confusions forget, for annotators who change; it is written
+ * only when set, so the JSON of a spec without it is as before.
  *
  * @param method one of {@link #METHODS}
  * @param maxAnnotators annotators tracked at most; a new one past that evicts one ({@code AnnotatorRegistry})
@@ -21,13 +23,16 @@ import java.util.List;
  * @param maxLabelsPerItem labels remembered per item, the most recent ones
  * @param protectedLabels annotators with at least this many labels are never evicted; a label from a new annotator
  *     when every slot is held by one of them is an {@code AnnotatorLimitException}
+ * @param halfLifeLabels labels of an annotator after which what its earlier labels taught its confusion weighs half
+ *     ({@code ConfusionEstimates}); 0, the default, never forgets
  */
 public record LabelModelSpec(String method, int maxAnnotators, int historyItems, long historyMaxAge,
-    int maxLabelsPerItem, int protectedLabels) {
+    int maxLabelsPerItem, int protectedLabels, double halfLifeLabels) {
 
   /** The label-model methods a spec may name; {@code LabelModels} builds each. Adding one starts here. */
   public static final List<String> METHODS =
-      List.of("naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net");
+      List.of("naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net",
+          "weighted-doctor-net-paper");
   /** Annotators a task's label model tracks unless its spec says otherwise; labels from more are dead letters. */
   public static final int DEFAULT_MAX_ANNOTATORS = 256;
   /** Default of {@code protectedLabels}: annotators with this many labels or more keep their slot. */
@@ -45,7 +50,7 @@ public record LabelModelSpec(String method, int maxAnnotators, int historyItems,
   public static final int DEFAULT_MAX_LABELS_PER_ITEM = 16;
 
   private static final List<String> KEYS = List.of("method", "maxAnnotators", "historyItems", "historyMaxAge",
-      "maxLabelsPerItem", "protectedLabels");
+      "maxLabelsPerItem", "protectedLabels", "halfLifeLabels");
 
   /** @throws IllegalArgumentException if a bound is below 1, or protectedLabels below 0, or the method unknown */
   public LabelModelSpec {
@@ -57,11 +62,27 @@ public record LabelModelSpec(String method, int maxAnnotators, int historyItems,
     if (!METHODS.contains(method)) {
       throw new IllegalArgumentException("expected one of " + SpecReader.quoted(METHODS) + ", got \"" + method + "\"");
     }
+    if (!(halfLifeLabels >= 0 && halfLifeLabels < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("halfLifeLabels must be finite and >= 0 (0: never forget), got "
+          + halfLifeLabels);
+    }
+  }
+
+  /** These bounds, never forgetting. */
+  public LabelModelSpec(String method, int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem,
+      int protectedLabels) {
+    this(method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, protectedLabels, 0);
   }
 
   /** These bounds with the default {@code protectedLabels}, {@link #DEFAULT_PROTECTED_LABELS}. */
   public LabelModelSpec(String method, int maxAnnotators, int historyItems, long historyMaxAge, int maxLabelsPerItem) {
     this(method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, DEFAULT_PROTECTED_LABELS);
+  }
+
+  /** This spec with confusions that forget with a half-life of {@code labels} labels per annotator; 0: never. */
+  public LabelModelSpec withHalfLifeLabels(double labels) {
+    return new LabelModelSpec(method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, protectedLabels,
+        labels);
   }
 
   /** Method {@code method} with every bound at its default: what {@code "labelModel":"<method>"} means. */
@@ -92,11 +113,12 @@ public record LabelModelSpec(String method, int maxAnnotators, int historyItems,
     long historyMaxAge = json.longValue("historyMaxAge", DEFAULT_HISTORY_MAX_AGE);
     int perItem = json.intValue("maxLabelsPerItem", DEFAULT_MAX_LABELS_PER_ITEM);
     int protectedLabels = json.intValue("protectedLabels", DEFAULT_PROTECTED_LABELS);
-    return json.validated(
-        () -> new LabelModelSpec(method, maxAnnotators, historyItems, historyMaxAge, perItem, protectedLabels));
+    double halfLife = json.doubleValue("halfLifeLabels", 0);
+    return json.validated(() -> new LabelModelSpec(method, maxAnnotators, historyItems, historyMaxAge, perItem,
+        protectedLabels, halfLife));
   }
 
-  /** Writes the object form with every key, defaults included. */
+  /** Writes the object form with every key, defaults included, but {@code halfLifeLabels} only when set. */
   void writeJson(ObjectNode json) {
     json.put("method", method);
     json.put("maxAnnotators", maxAnnotators);
@@ -104,5 +126,8 @@ public record LabelModelSpec(String method, int maxAnnotators, int historyItems,
     json.put("historyMaxAge", historyMaxAge);
     json.put("maxLabelsPerItem", maxLabelsPerItem);
     json.put("protectedLabels", protectedLabels);
+    if (halfLifeLabels > 0) {
+      json.put("halfLifeLabels", halfLifeLabels);
+    }
   }
 }

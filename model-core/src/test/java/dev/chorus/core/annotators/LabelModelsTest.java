@@ -50,7 +50,8 @@ class LabelModelsTest {
   @Test
   void everyMethodASpecMayNameIsBuiltByItsOwnClass() {
     assertThat(LabelModels.NAMES).containsExactly(NaiveLabelModel.NAME, MajorityLabelModel.NAME, SoftLabelModel.NAME,
-        DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME);
+        DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME,
+        WeightedDoctorNetPaperLabelModel.NAME);
   }
 
   static List<String> names() {

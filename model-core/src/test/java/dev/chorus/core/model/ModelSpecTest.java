@@ -86,9 +86,9 @@ class ModelSpecTest {
       negative rate         | "optimizer":{"type":"adam","learningRate":-1} | ModelSpec key 'optimizer': adam learningRate must be finite and > 0, got -1.0
       beta out of range     | "optimizer":{"type":"adam","beta2":1.0}  | ModelSpec key 'optimizer': adam beta2 must be in [0, 1), got 1.0
       string rate           | "optimizer":{"type":"sgd","learningRate":"fast"} | ModelSpec key 'optimizer.learningRate': expected a number, got "fast"
-      unknown label model   | "labelModel":"vote"                      | ModelSpec key 'labelModel': expected one of ["naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net"], got "vote"
+      unknown label model   | "labelModel":"vote"                      | ModelSpec key 'labelModel': expected one of ["naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net", "weighted-doctor-net-paper"], got "vote"
       label model number    | "labelModel":3                           | ModelSpec key 'labelModel': expected a method name like "dawid-skene" or an object like {"method":"dawid-skene","maxAnnotators":256}, got 3
-      label model key       | "labelModel":{"method":"soft","annotators":3} | ModelSpec: unknown key 'labelModel.annotators'; expected one of [method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, protectedLabels]
+      label model key       | "labelModel":{"method":"soft","annotators":3} | ModelSpec: unknown key 'labelModel.annotators'; expected one of [method, maxAnnotators, historyItems, historyMaxAge, maxLabelsPerItem, protectedLabels, halfLifeLabels]
       label model bound     | "labelModel":{"method":"soft","maxAnnotators":0} | ModelSpec key 'labelModel': label model bounds must be >= 1 (protectedLabels >= 0), got maxAnnotators=0, historyItems=262144, historyMaxAge=1073741824, maxLabelsPerItem=16, protectedLabels=50
       label model no method | "labelModel":{"maxAnnotators":4}         | ModelSpec key 'labelModel.method': expected a string, got nothing (key missing)
       """)
