@@ -161,7 +161,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
       int before = registry.size();
       slots[e] = register(annotators[e]);
       if (registry.size() > before) {
-        logits[slots[e]] = meanLogit(before);
+        logits[slots[e]] = meanLogit(logits, before);
       }
       net.ensureHead(slots[e]);
     }
@@ -305,7 +305,8 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     }
   }
 
-  private double meanLogit(int count) {
+  /** The mean of the first {@code count} logits, 0 for none: the logit an annotator gets on arrival. */
+  static double meanLogit(double[] logits, int count) {
     double sum = 0;
     for (int a = 0; a < count; a++) {
       sum += logits[a];
@@ -313,12 +314,26 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     return count == 0 ? 0 : sum / count;
   }
 
+  /** The softmax of the first {@code count} logits: the averaging weights in slot order. */
+  static double[] weights(double[] logits, int count) {
+    double[] w = new double[count];
+    System.arraycopy(logits, 0, w, 0, count);
+    softmax(w, count);
+    return w;
+  }
+
+  /** The weight an annotator not seen yet would get on arrival among {@code seen}, its logit the mean of theirs. */
+  static double newcomerWeight(double[] logits, int seen) {
+    double[] w = new double[seen + 1];
+    System.arraycopy(logits, 0, w, 0, seen);
+    w[seen] = meanLogit(logits, seen);
+    softmax(w, w.length);
+    return w[seen];
+  }
+
   /** The averaging weights of the annotators seen so far, in slot order: the softmax of their logits. */
   public double[] weights() {
-    double[] w = new double[registry.size()];
-    System.arraycopy(logits, 0, w, 0, w.length);
-    softmax(w, w.length);
-    return w;
+    return weights(logits, registry.size());
   }
 
   /** Richardson–Lucy iterations per head at prediction; 0 for a model read from format 1. */
@@ -353,13 +368,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     if (slot >= 0) {
       return weights()[slot];
     }
-    // The weight an annotator not seen yet would get on arrival, its logit the mean of the others'.
-    int seen = registry.size();
-    double[] w = new double[seen + 1];
-    System.arraycopy(logits, 0, w, 0, seen);
-    w[seen] = meanLogit(seen);
-    softmax(w, w.length);
-    return w[seen];
+    return newcomerWeight(logits, registry.size());
   }
 
   @Override

@@ -103,7 +103,7 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
       int before = registry.size();
       slots[e] = register(annotators[e]);
       if (registry.size() > before) {
-        logits[slots[e]] = meanLogit(before);
+        logits[slots[e]] = WeightedDoctorNetLabelModel.meanLogit(logits, before);
       }
       net.ensureHead(slots[e]);
     }
@@ -145,20 +145,9 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
     return mixed;
   }
 
-  private double meanLogit(int count) {
-    double sum = 0;
-    for (int a = 0; a < count; a++) {
-      sum += logits[a];
-    }
-    return count == 0 ? 0 : sum / count;
-  }
-
   /** The averaging weights of the annotators seen so far, in slot order: the softmax of their logits. */
   public double[] weights() {
-    double[] w = new double[registry.size()];
-    System.arraycopy(logits, 0, w, 0, w.length);
-    WeightedDoctorNetLabelModel.softmax(w, w.length);
-    return w;
+    return WeightedDoctorNetLabelModel.weights(logits, registry.size());
   }
 
   /** The plain weighted mean of all heads. */
@@ -172,13 +161,7 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
     if (slot >= 0) {
       return weights()[slot];
     }
-    // The weight an annotator not seen yet would get on arrival, its logit the mean of the others'.
-    int seen = registry.size();
-    double[] w = new double[seen + 1];
-    System.arraycopy(logits, 0, w, 0, seen);
-    w[seen] = meanLogit(seen);
-    WeightedDoctorNetLabelModel.softmax(w, w.length);
-    return w[seen];
+    return WeightedDoctorNetLabelModel.newcomerWeight(logits, registry.size());
   }
 
   @Override
