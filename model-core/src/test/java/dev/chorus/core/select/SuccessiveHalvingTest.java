@@ -91,6 +91,24 @@ class SuccessiveHalvingTest {
   }
 
   @Test
+  void startsFromTheSearchOfAVariantSpec() {
+    VariantSpec spec = VariantSpec.parse("""
+        {"algorithm":"softmax-regression","inputDim":4,"numClasses":3,
+         "search":{"method":"successive-halving","variants":8,"budgetExamples":70,
+                   "space":{"optimizer.learningRate":{"logUniform":[1e-4,1e-1]}}}}""", 8);
+    SuccessiveHalving halving = SuccessiveHalving.start(spec.search().orElseThrow(), spec.variants());
+    assertThat(halving.live()).isEqualTo(EIGHT);
+    assertThat(halving.rungs()).isEqualTo(3);
+    assertThat(halving.rungLength(0)).isEqualTo(10);
+    SuccessiveHalving random = SuccessiveHalving.start(
+        VariantSpec.parse(spec.toJson().replace("successive-halving", "random"), 8).search().orElseThrow(),
+        spec.variants());
+    Map<String, Double> sums = new TreeMap<>();
+    EIGHT.forEach(v -> sums.put(v, 1.0));
+    assertThat(random.record(sums, 10).orElseThrow().retired()).isEmpty();
+  }
+
+  @Test
   void aDivergedVariantRanksLast() {
     SuccessiveHalving halving = new SuccessiveHalving(List.of("a", "b"), 1, true);
     Decision decision = halving.record(Map.of("a", Double.NaN, "b", 5.0), 1).orElseThrow();
