@@ -60,7 +60,8 @@ public final class ModelSpec {
   public static final String MLP = "mlp";
   public static final WeightInit DEFAULT_INIT = WeightInit.GLOROT_UNIFORM;
 
-  private static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
+  /** The keys a spec may have, in the order {@link #toJson()} writes them. */
+  public static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
       "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel",
       "hashing");
 
