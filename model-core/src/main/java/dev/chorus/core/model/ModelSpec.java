@@ -39,6 +39,8 @@ import java.util.function.Supplier;
  *       {@code softmax-squared-error}, or for 2 classes {@code logistic} or {@code hinge}. Without it, a
  *       regressor, which must say {@code "loss":"squared-error"}. Squared error on a classifier is accepted
  *       only by its own name, {@code softmax-squared-error}, because it is usually a mistake.
+ *   <li>{@code wide-deep}: like an mlp's hidden layers and output, with {@code logistic} (2 classes, the default),
+ *       {@code softmax-cross-entropy}, or {@code squared-error} without {@code numClasses}; see below.
  * </ul>
  *
  * <p>Other keys: {@code init} (and {@code initLimit} for {@code "uniform"}) initialises the output layer

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.embedding.EmbeddingBag;
 import dev.chorus.core.features.HashingSpec;
+import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.loss.LogisticLoss;
 import dev.chorus.core.loss.SquaredError;
 import dev.chorus.core.nn.Network;
@@ -13,13 +14,10 @@ import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.spec.SpecReader;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -401,9 +399,7 @@ public final class WideDeepModel {
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(MAGIC);
       out.writeInt(FORMAT_VERSION);
-      byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
-      out.writeInt(json.length);
-      out.write(json);
+      BinaryState.writeString(out, spec.toJson());
       out.writeLong(steps);
       out.writeLong(examplesSeen);
       out.writeLong(rng.state());
@@ -426,7 +422,7 @@ public final class WideDeepModel {
    * @throws IllegalArgumentException if the bytes are not a whole saved wide and deep model
    */
   public static WideDeepModel fromBytes(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+    try (BinaryState.Bytes in = new BinaryState.Bytes(bytes)) {
       int magic = in.readInt();
       if (magic != MAGIC) {
         throw new IOException(String.format("not a WideDeepModel: magic 0x%08X, expected 0x%08X", magic, MAGIC));
@@ -435,43 +431,38 @@ public final class WideDeepModel {
       if (version != FORMAT_VERSION) {
         throw new IOException("WideDeepModel format " + version + " is not readable; expected " + FORMAT_VERSION);
       }
-      int jsonLength = in.readInt();
-      if (jsonLength < 2 || jsonLength > 1 << 20) {
-        throw new IOException("WideDeepModel: spec length must be in [2, 2^20], stream has " + jsonLength);
+      ModelSpec spec = ModelSpec.parse(BinaryState.readString(in, "WideDeepModel spec"));
+      // The network's weights are all in the stream: a shape the bytes cannot hold is refused before it is built.
+      BinaryState.requireFits(in, deepSpec(spec).weightCount(), Float.BYTES,
+          "WideDeepModel spec " + spec.shape() + " network weights");
+      // The tables' rows that were never stepped, and the network's shape, come from the spec's seed.
+      WideDeepModel fresh = create(spec);
+      long steps = in.readLong();
+      long examplesSeen = in.readLong();
+      if (steps < 0 || examplesSeen < 0) {
+        throw new IOException("WideDeepModel: steps " + steps + ", examples " + examplesSeen + " out of range");
       }
-      byte[] json = new byte[jsonLength];
-      in.readFully(json);
-      WideDeepModel model = create(ModelSpec.parse(new String(json, StandardCharsets.UTF_8)));
-      model.steps = in.readLong();
-      model.examplesSeen = in.readLong();
-      if (model.steps < 0 || model.examplesSeen < 0) {
-        throw new IOException("WideDeepModel: steps " + model.steps + ", examples " + model.examplesSeen
-            + " out of range");
-      }
-      model.rng = SplitMix64.fromState(in.readLong());
+      SplitMix64 rng = SplitMix64.fromState(in.readLong());
       SparseLinearModel wide = SparseLinearModel.readFrom(in);
-      if (!wide.spec().equals(model.wide.spec())) {
-        throw new IOException("WideDeepModel: wide part's spec " + wide.spec() + ", expected " + model.wide.spec());
+      if (!wide.spec().equals(fresh.wide.spec())) {
+        throw new IOException("WideDeepModel: wide part's spec " + wide.spec() + ", expected " + fresh.wide.spec());
       }
-      for (EmbeddingBag bag : model.bags) {
+      for (EmbeddingBag bag : fresh.bags) {
         bag.readFrom(in);
       }
-      model.network.parameters().readValues(in);
-      model.network.readState(in);
-      model.deepOptimizer[0].readState(in, model.network.parameters());
-      if (in.available() > 0) {
-        throw new IOException(in.available() + " trailing bytes");
+      fresh.network.parameters().readValues(in);
+      fresh.network.readState(in);
+      fresh.deepOptimizer[0].readState(in, fresh.network.parameters());
+      if (in.remaining() > 0) {
+        throw new IOException(in.remaining() + " trailing bytes");
       }
-      return new WideDeepModel(model.spec, wide, model.bags, model.network, model.deepOptimizer[0], model.rng)
-          .withCounts(model.steps, model.examplesSeen);
+      WideDeepModel model =
+          new WideDeepModel(fresh.spec, wide, fresh.bags, fresh.network, fresh.deepOptimizer[0], rng);
+      model.steps = steps;
+      model.examplesSeen = examplesSeen;
+      return model;
     } catch (IOException e) {
       throw new IllegalArgumentException("corrupt WideDeepModel bytes: " + e.getMessage(), e);
     }
-  }
-
-  private WideDeepModel withCounts(long steps, long examplesSeen) {
-    this.steps = steps;
-    this.examplesSeen = examplesSeen;
-    return this;
   }
 }

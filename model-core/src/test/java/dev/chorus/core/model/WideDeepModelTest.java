@@ -110,6 +110,12 @@ class WideDeepModelTest {
     byte[] saved = model.toBytes();
     WideDeepModel read = WideDeepModel.fromBytes(saved);
     assertThat(read.toBytes()).isEqualTo(saved);
+    assertThatThrownBy(() -> WideDeepModel.fromBytes(java.util.Arrays.copyOf(saved, saved.length - 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("corrupt WideDeepModel bytes: ");
+    assertThatThrownBy(() -> WideDeepModel.fromBytes(java.util.Arrays.copyOf(saved, saved.length + 1)))
+        .hasMessage("corrupt WideDeepModel bytes: 1 trailing bytes");
+    assertThatThrownBy(() -> WideDeepModel.fromBytes(SparseLinearModel.create(WideDeepModel.wideSpec(spec)).toBytes()))
+        .hasMessage("corrupt WideDeepModel bytes: not a WideDeepModel: magic 0x4348534C, expected 0x43485744");
     assertThat(read.steps()).isEqualTo(5);
     assertThat(read.examplesSeen()).isEqualTo(160);
     WideDeepModel copy = model.copy();
@@ -138,6 +144,23 @@ class WideDeepModelTest {
     assertThatThrownBy(() -> model.trainMinibatch(huge, new int[] {1}, null))
         .isInstanceOf(NonFiniteUpdateException.class).hasMessageContaining("minibatch of 1 rejected before step 2");
     assertThat(model.toBytes()).isEqualTo(before);
+  }
+
+  /** What the joint step relies on when a later part refuses the minibatch: the wide part's last step undone. */
+  @Test
+  void theWidePartsLastStepCanBeUndoneExactly() {
+    ModelSpec spec = ModelSpec.parse(SPEC);
+    SparseLinearModel wide = SparseLinearModel.create(WideDeepModel.wideSpec(spec));
+    int[] labels = new int[32];
+    wide.trainMinibatch(batch(spec, new Random(1), labels).wide(), labels, null);
+    byte[] before = wide.toBytes();
+    wide.trainMinibatch(batch(spec, new Random(2), labels).wide(), labels, null);
+    assertThat(wide.toBytes()).isNotEqualTo(before);
+    wide.undoStep();
+    assertThat(wide.toBytes()).isEqualTo(before);
+    assertThat(wide.steps()).isEqualTo(1);
+    assertThat(wide.examplesSeen()).isEqualTo(32);
+    assertThatThrownBy(wide::undoStep).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
