@@ -234,7 +234,10 @@ public final class WideDeepModel {
     }
   }
 
-  /** Both parts' training forward pass, their sum into {@link #logits}; returns the generator's state before it. */
+  /**
+   * Both parts' training forward pass, their sum into {@link #logits}, after keeping what a rejected minibatch puts
+   * back (batch-norm statistics; the returned dropout generator state).
+   */
   private long forward(WideDeepBatch batch, int n) {
     long rngBefore = rng.state();
     for (int i = 0; i < runningStatistics.size(); i++) {
@@ -269,7 +272,8 @@ public final class WideDeepModel {
     try {
       wide.stepOnOutputGradient(batch.wide(), outputGradient, loss);
     } catch (NonFiniteUpdateException e) {
-      return reject(n, e.getMessage(), rngBefore, 0);
+      rollBack(rngBefore, 0);
+      throw e;
     }
     for (int f = 0; f < bags.length; f++) {
       problem = bags[f].step();
@@ -288,8 +292,16 @@ public final class WideDeepModel {
     return loss;
   }
 
-  /** Undoes the steps of the first {@code steppedBags} tables, drops the others' gradients, and throws. */
   private double reject(int n, String problem, long rngBefore, int steppedBags) {
+    rollBack(rngBefore, steppedBags);
+    throw NumericGuard.rejection(n, steps + 1, problem);
+  }
+
+  /**
+   * Undoes the steps of the first {@code steppedBags} tables, drops the others' gradients, and puts back the
+   * forward pass's dropout generator and batch-norm statistics.
+   */
+  private void rollBack(long rngBefore, int steppedBags) {
     for (int f = 0; f < bags.length; f++) {
       if (f < steppedBags) {
         bags[f].undoStep();
@@ -302,7 +314,6 @@ public final class WideDeepModel {
       float[] stats = runningStatistics.get(i);
       System.arraycopy(runningStatisticsBackup[i], 0, stats, 0, stats.length);
     }
-    throw NumericGuard.rejection(n, steps + 1, problem);
   }
 
   /**
