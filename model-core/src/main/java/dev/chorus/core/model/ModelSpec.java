@@ -259,6 +259,20 @@ public final class ModelSpec {
     return numClasses;
   }
 
+  /**
+   * Checks that the first {@code n} of {@code labels} are classes of this classifier, for {@code method}'s message.
+   *
+   * @throws IllegalArgumentException naming the first example whose label is out of range
+   */
+  void requireLabels(String method, int[] labels, int n) {
+    for (int i = 0; i < n; i++) {
+      if (labels[i] < 0 || labels[i] >= numClasses) {
+        throw new IllegalArgumentException(method + ": label of example " + i + " must be in [0, " + numClasses
+            + "), got " + labels[i]);
+      }
+    }
+  }
+
   /** Whether this model predicts a class (else one real value). */
   public boolean isClassifier() {
     return numClasses > 0;

@@ -143,12 +143,7 @@ public final class SparseLinearModel implements Predictor {
       throw new IllegalStateException("trainMinibatch with labels: " + spec.algorithm() + " is a regressor");
     }
     int n = requireBatch(batch);
-    for (int r = 0; r < n; r++) {
-      if (labels[r] < 0 || labels[r] >= spec.numClasses()) {
-        throw new IllegalArgumentException("trainMinibatch: label of example " + r + " must be in [0, "
-            + spec.numClasses() + "), got " + labels[r]);
-      }
-    }
+    spec.requireLabels("trainMinibatch", labels, n);
     forward(batch);
     double loss = spec.classificationLoss().lossAndGradient(batchOutputs, n, spec.numClasses(), labels,
         exampleWeights, outputGradient);

@@ -184,12 +184,7 @@ public final class WideDeepModel {
       throw new IllegalStateException("trainMinibatch with labels: " + spec.algorithm() + " is a regressor");
     }
     int n = requireBatch(batch);
-    for (int r = 0; r < n; r++) {
-      if (labels[r] < 0 || labels[r] >= spec.numClasses()) {
-        throw new IllegalArgumentException("trainMinibatch: label of example " + r + " must be in [0, "
-            + spec.numClasses() + "), got " + labels[r]);
-      }
-    }
+    spec.requireLabels("trainMinibatch", labels, n);
     long rngBefore = forward(batch, n);
     double loss = spec.classificationLoss().lossAndGradient(logits, n, spec.numClasses(), labels, exampleWeights,
         outputGradient);
