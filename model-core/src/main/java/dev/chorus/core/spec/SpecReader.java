@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Supplier;
@@ -75,6 +76,26 @@ public final class SpecReader {
   public List<SpecReader> elements() {
     return IntStream.range(0, node.size())
         .mapToObj(i -> new SpecReader(node.get(i), key + "[" + i + "]", document)).toList();
+  }
+
+  /** The elements of this value, which must be an array. */
+  public List<SpecReader> arrayElements() {
+    if (!node.isArray()) {
+      throw error("expected an array, got " + node);
+    }
+    return elements();
+  }
+
+  /** The strings of this value, which must be an array of names, like {@code ["user","country"]}. */
+  public List<String> fieldNames() {
+    List<String> names = new ArrayList<>();
+    for (SpecReader element : arrayElements()) {
+      if (!element.node.isTextual()) {
+        throw element.error("expected a field name (a string), got " + element.node);
+      }
+      names.add(element.node.textValue());
+    }
+    return names;
   }
 
   public JsonNode node() {
