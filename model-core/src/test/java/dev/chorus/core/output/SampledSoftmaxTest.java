@@ -1,0 +1,198 @@
+package dev.chorus.core.output;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.chorus.core.output.SampledSoftmaxSpec.Objective;
+import dev.chorus.core.random.SplitMix64;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SampledSoftmaxTest {
+
+  private static final int D = 4;
+  private static final int C = 9;
+  private static final int N = 3;
+
+  /**
+   * The analytic gradient of the sampled loss (weights, biases and input) against central differences of the same
+   * loss recomputed, for a fixed sample holding a duplicate and an accidental hit of a true class.
+   */
+  @ParameterizedTest
+  @EnumSource(Objective.class)
+  void gradientMatchesFiniteDifferences(Objective objective) {
+    SampledSoftmax layer = new SampledSoftmax(new SampledSoftmaxSpec(C, 4, objective), D, 5);
+    SplitMix64 random = SplitMix64.seeded(17);
+    for (int i = 0; i < layer.weights().length; i++) {
+      layer.weights()[i] = random.nextSymmetric(1f);
+    }
+    for (int i = 0; i < C; i++) {
+      layer.bias()[i] = random.nextSymmetric(0.5f);
+    }
+    float[] x = new float[N * D];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = random.nextSymmetric(1f);
+    }
+    int[] labels = {2, 7, 2};
+    int[] sample = {0, 7, 5, 5};
+    RowGradients gradient = new RowGradients(D);
+    float[] inputGradient = new float[N * D];
+    layer.lossAndGradient(x, N, labels, sample, inputGradient, gradient);
+    assertThat(gradient.size()).as("rows touched: the labels and the sample, nothing else").isEqualTo(4);
+
+    for (int c : new int[] {0, 2, 5, 7}) {
+      for (int f = 0; f < D; f++) {
+        double numeric = centralDifference(layer.weights(), c * D + f, () -> layer.lossAndGradient(x, N, labels,
+            sample, null, new RowGradients(D)));
+        assertThat((double) gradient.weightGradient(c, f)).as("dL/dW[%d][%d]", c, f).isCloseTo(numeric, within(2e-3));
+      }
+      double numeric = centralDifference(layer.bias(), c, () -> layer.lossAndGradient(x, N, labels, sample, null,
+          new RowGradients(D)));
+      assertThat((double) gradient.biasGradient(c)).as("dL/db[%d]", c).isCloseTo(numeric, within(2e-3));
+    }
+    for (int i = 0; i < x.length; i++) {
+      double numeric = centralDifference(x, i, () -> layer.lossAndGradient(x, N, labels, sample, null,
+          new RowGradients(D)));
+      assertThat((double) inputGradient[i]).as("dL/dx[%d]", i).isCloseTo(numeric, within(2e-3));
+    }
+    assertThat((double) gradient.weightGradient(3, 0)).as("an unsampled class").isZero();
+  }
+
+  static double centralDifference(float[] values, int index, DoubleSupplier loss) {
+    float saved = values[index];
+    float up = saved + 1e-2f;
+    float down = saved - 1e-2f;
+    values[index] = up;
+    double lossUp = loss.getAsDouble();
+    values[index] = down;
+    double lossDown = loss.getAsDouble();
+    values[index] = saved;
+    return (lossUp - lossDown) / ((double) up - down);
+  }
+
+  /**
+   * Sampled softmax with 64 negatives comes within 3 points of a full softmax's held-out accuracy, trained alike
+   * (measured 2026-12-04: 0.686 against 0.702 at 1,000 classes, 0.542 against 0.547 at 10,000).
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1_000, 10_000})
+  void reachesFullSoftmaxAccuracy(int classes) {
+    CentroidTask task = CentroidTask.standard(classes);
+    double full = task.fullSoftmaxAccuracy();
+    double sampled = trainedAccuracy(task, Objective.SAMPLED_SOFTMAX);
+    System.out.printf("classes %d: full softmax %.4f, sampled softmax %.4f%n", classes, full, sampled);
+    assertThat(full).as("the task is learnable: the majority class alone scores %s", task.majorityAccuracy())
+        .isGreaterThan(2 * task.majorityAccuracy());
+    assertThat(sampled).as("sampled softmax against full softmax %s", full).isGreaterThan(full - 0.03);
+  }
+
+  /**
+   * Negative sampling, its binary variant, learns the task too with the correction added at inference, less closely
+   * (measured: 0.628 against 0.702 at 1,000 classes, 0.526 against 0.547 at 10,000): its scores are only
+   * calibrated up to the proposal, which one pass estimates less well for rare classes.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1_000, 10_000})
+  void negativeSamplingLearnsTheTaskWithTheCorrectionAtInference(int classes) {
+    CentroidTask task = CentroidTask.standard(classes);
+    double full = task.fullSoftmaxAccuracy();
+    double negative = trainedAccuracy(task, Objective.NEGATIVE_SAMPLING);
+    System.out.printf("classes %d: negative sampling %.4f against full softmax %.4f%n", classes, negative, full);
+    assertThat(negative).isGreaterThan(full - 0.1);
+  }
+
+  private static double trainedAccuracy(CentroidTask task, Objective objective) {
+    SampledSoftmax layer = new SampledSoftmax(new SampledSoftmaxSpec(task.classes, 64, objective), task.dim, 7);
+    for (int b = 0; b < task.batches(); b++) {
+      layer.trainMinibatch(task.batchX(b), CentroidTask.BATCH, task.batchY(b), CentroidTask.LEARNING_RATE);
+    }
+    return accuracy(task, (x, offset) -> layer.predictTopK(x, offset, 1).get(0).id());
+  }
+
+  interface Classifier {
+    int predict(float[] x, int offset);
+  }
+
+  static double accuracy(CentroidTask task, Classifier classifier) {
+    int correct = 0;
+    for (int i = 0; i < task.testY.length; i++) {
+      correct += classifier.predict(task.testX, i * task.dim) == task.testY[i] ? 1 : 0;
+    }
+    return correct / (double) task.testY.length;
+  }
+
+  /** Multiply-adds per trained example do not depend on the class count: 10^6 classes cost under 2 × 10^3. */
+  @Test
+  void costPerExampleIsIndependentOfTheClassCount() {
+    double small = multiplyAddsPerExample(1_000);
+    double large = multiplyAddsPerExample(1_000_000);
+    System.out.printf("multiply-adds per example: %.1f at 10^3 classes, %.1f at 10^6, ratio %.3f%n", small, large,
+        large / small);
+    assertThat(small).as("(1 + k)·d per example at least").isGreaterThanOrEqualTo(33 * 16);
+    assertThat(large / small).isLessThan(2);
+  }
+
+  private static double multiplyAddsPerExample(int classes) {
+    SampledSoftmax layer = new SampledSoftmax(new SampledSoftmaxSpec(classes, 32, Objective.SAMPLED_SOFTMAX), 16, 3);
+    SplitMix64 random = SplitMix64.seeded(9);
+    int rows = 20;
+    for (int step = 0; step < 10; step++) {
+      float[] x = new float[rows * 16];
+      int[] labels = new int[rows];
+      for (int i = 0; i < rows; i++) {
+        labels[i] = (int) (random.nextDouble() * classes);
+      }
+      for (int i = 0; i < x.length; i++) {
+        x[i] = random.nextSymmetric(1f);
+      }
+      layer.trainMinibatch(x, rows, labels, 0.1f);
+    }
+    return layer.multiplyAdds() / (10.0 * rows);
+  }
+
+  @Test
+  void predictProbaIsTheFullSoftmaxAndTopKItsLargest() {
+    SampledSoftmax layer = new SampledSoftmax(new SampledSoftmaxSpec(50, 8, Objective.SAMPLED_SOFTMAX), 3, 1);
+    SplitMix64 random = SplitMix64.seeded(4);
+    for (int i = 0; i < layer.weights().length; i++) {
+      layer.weights()[i] = random.nextSymmetric(1f);
+    }
+    float[] x = {0.3f, -1f, 0.5f};
+    float[] p = new float[50];
+    layer.predictProba(x, 0, p);
+    double sum = 0;
+    int best = 0;
+    for (int c = 0; c < 50; c++) {
+      sum += p[c];
+      best = p[c] > p[best] ? c : best;
+    }
+    assertThat(sum).isCloseTo(1, within(1e-5));
+    List<Scored> top = layer.predictTopK(x, 0, 3);
+    assertThat(top).hasSize(3);
+    assertThat(top.get(0).id()).isEqualTo(best);
+    assertThat(top.get(0).score()).isCloseTo(p[best], within(1e-5));
+    assertThat(top.get(1).score()).isLessThanOrEqualTo(top.get(0).score());
+  }
+
+  @Test
+  void logUniformProposalSumsToOneAndSamplesItsLaw() {
+    LogUniformSampler sampler = new LogUniformSampler(100);
+    double sum = 0;
+    for (int c = 0; c < 100; c++) {
+      sum += Math.exp(sampler.logProbability(c));
+    }
+    assertThat(sum).isCloseTo(1, within(1e-9));
+    SplitMix64 random = SplitMix64.seeded(2);
+    int zeros = 0;
+    for (int i = 0; i < 100_000; i++) {
+      int c = sampler.sample(random);
+      assertThat(c).isBetween(0, 99);
+      zeros += c == 0 ? 1 : 0;
+    }
+    assertThat(zeros / 100_000.0).isCloseTo(Math.exp(sampler.logProbability(0)), within(0.01));
+  }
+}
