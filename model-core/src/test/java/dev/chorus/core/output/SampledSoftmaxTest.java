@@ -62,6 +62,32 @@ class SampledSoftmaxTest {
     assertThat((double) gradient.weightGradient(3, 0)).as("an unsampled class").isZero();
   }
 
+  /**
+   * With zero weights every logit is the correction alone, so the loss is hand-computable: for label 2 and the sample
+   * {0, 5} of 9 classes, {@code log(1/Q(2) + 1/Q(0) + 1/Q(5)) − log(1/Q(2))} with Q(c) = log((c+2)/(c+1)) / log 10.
+   */
+  @Test
+  void sampledLogitsAreCorrectedByLogQ() {
+    SampledSoftmax layer = new SampledSoftmax(new SampledSoftmaxSpec(C, 2, Objective.SAMPLED_SOFTMAX), D, 1);
+    double q2 = Math.log(4.0 / 3) / Math.log(10);
+    double q0 = Math.log(2.0) / Math.log(10);
+    double q5 = Math.log(7.0 / 6) / Math.log(10);
+    double expected = Math.log(1 / q2 + 1 / q0 + 1 / q5) - Math.log(1 / q2);
+    double loss = layer.lossAndGradient(new float[D], 1, new int[] {2}, new int[] {0, 5}, null, new RowGradients(D));
+    assertThat(loss).isCloseTo(expected, within(1e-12));
+  }
+
+  /** A sampled class equal to the row's label is removed: a sample of only the label leaves one logit, loss 0. */
+  @Test
+  void accidentalHitsAreRemoved() {
+    SampledSoftmax layer = new SampledSoftmax(new SampledSoftmaxSpec(C, 3, Objective.SAMPLED_SOFTMAX), D, 1);
+    RowGradients gradient = new RowGradients(D);
+    float[] x = {1f, -1f, 0.5f, 2f};
+    double loss = layer.lossAndGradient(x, 1, new int[] {4}, new int[] {4, 4, 4}, null, gradient);
+    assertThat(loss).isZero();
+    assertThat((double) gradient.biasGradient(4)).isZero();
+  }
+
   static double centralDifference(float[] values, int index, DoubleSupplier loss) {
     float saved = values[index];
     float up = saved + 1e-2f;
