@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class SampledSoftmaxTest {
 
@@ -101,34 +101,22 @@ class SampledSoftmaxTest {
   }
 
   /**
-   * Sampled softmax with 64 negatives comes within 3 points of a full softmax's held-out accuracy, trained alike
-   * (measured 2026-12-04: 0.686 against 0.702 at 1,000 classes, 0.542 against 0.547 at 10,000).
-   */
-  @ParameterizedTest
-  @ValueSource(ints = {1_000, 10_000})
-  void reachesFullSoftmaxAccuracy(int classes) {
-    CentroidTask task = CentroidTask.standard(classes);
-    double full = task.fullSoftmaxAccuracy();
-    double sampled = trainedAccuracy(task, Objective.SAMPLED_SOFTMAX);
-    System.out.printf("classes %d: full softmax %.4f, sampled softmax %.4f%n", classes, full, sampled);
-    assertThat(full).as("the task is learnable: the majority class alone scores %s", task.majorityAccuracy())
-        .isGreaterThan(2 * task.majorityAccuracy());
-    assertThat(sampled).as("sampled softmax against full softmax %s", full).isGreaterThan(full - 0.03);
-  }
-
-  /**
-   * Negative sampling, its binary variant, learns the task too with the correction added at inference, less closely
-   * (measured: 0.628 against 0.702 at 1,000 classes, 0.526 against 0.547 at 10,000): its scores are only
+   * Trained alike, sampled softmax with 64 negatives comes within 3 points of a full softmax's held-out accuracy
+   * (measured 2026-12-04: 0.686 against 0.702 at 1,000 classes, 0.542 against 0.547 at 10,000). Negative sampling,
+   * its binary variant with the correction added at inference, within 10 (0.628 and 0.526): its scores are only
    * calibrated up to the proposal, which one pass estimates less well for rare classes.
    */
   @ParameterizedTest
-  @ValueSource(ints = {1_000, 10_000})
-  void negativeSamplingLearnsTheTaskWithTheCorrectionAtInference(int classes) {
+  @CsvSource({"1000, SAMPLED_SOFTMAX, 0.03", "10000, SAMPLED_SOFTMAX, 0.03", "1000, NEGATIVE_SAMPLING, 0.1",
+      "10000, NEGATIVE_SAMPLING, 0.1"})
+  void comesWithinAMarginOfFullSoftmaxAccuracy(int classes, Objective objective, double margin) {
     CentroidTask task = CentroidTask.standard(classes);
     double full = task.fullSoftmaxAccuracy();
-    double negative = trainedAccuracy(task, Objective.NEGATIVE_SAMPLING);
-    System.out.printf("classes %d: negative sampling %.4f against full softmax %.4f%n", classes, negative, full);
-    assertThat(negative).isGreaterThan(full - 0.1);
+    double sampled = trainedAccuracy(task, objective);
+    System.out.printf("classes %d: full softmax %.4f, %s %.4f%n", classes, full, objective, sampled);
+    assertThat(full).as("the task is learnable: the majority class alone scores %s", task.majorityAccuracy())
+        .isGreaterThan(2 * task.majorityAccuracy());
+    assertThat(sampled).as("%s against full softmax %s", objective, full).isGreaterThan(full - margin);
   }
 
   private static double trainedAccuracy(CentroidTask task, Objective objective) {
