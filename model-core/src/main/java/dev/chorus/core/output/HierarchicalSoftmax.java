@@ -60,12 +60,9 @@ public final class HierarchicalSoftmax {
   public static long[] countsOf(int[] labels, int classes) {
     long[] counts = new long[classes];
     Arrays.fill(counts, 1);
-    for (int i = 0; i < labels.length; i++) {
-      if (labels[i] < 0 || labels[i] >= classes) {
-        throw new IllegalArgumentException("labels[" + i + "]: expected a class in [0, " + classes + "), got "
-            + labels[i]);
-      }
-      counts[labels[i]]++;
+    Labels.requireClasses(labels, labels.length, classes);
+    for (int label : labels) {
+      counts[label]++;
     }
     return counts;
   }
@@ -97,6 +94,7 @@ public final class HierarchicalSoftmax {
    * {@code inputGradient} ({@code rows × dim}, overwritten).
    */
   public double lossAndGradient(float[] x, int rows, int[] labels, float[] inputGradient, RowGradients gradient) {
+    Labels.requireClasses(labels, rows, spec.classes());
     gradient.clear();
     if (inputGradient != null) {
       Arrays.fill(inputGradient, 0, rows * dim, 0f);
@@ -104,10 +102,6 @@ public final class HierarchicalSoftmax {
     double total = 0;
     for (int i = 0; i < rows; i++) {
       int label = labels[i];
-      if (label < 0 || label >= spec.classes()) {
-        throw new IllegalArgumentException("labels[" + i + "]: expected a class in [0, " + spec.classes()
-            + "), got " + label);
-      }
       int xOffset = i * dim;
       for (int step = 0; step < tree.pathLength(label); step++) {
         int n = tree.pathNode(label, step);

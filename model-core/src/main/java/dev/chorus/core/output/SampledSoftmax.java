@@ -93,6 +93,7 @@ public final class SampledSoftmax {
    */
   public double lossAndGradient(float[] x, int rows, int[] labels, int[] sample, float[] inputGradient,
       RowGradients gradient) {
+    Labels.requireClasses(labels, rows, spec.classes());
     gradient.clear();
     if (inputGradient != null) {
       Arrays.fill(inputGradient, 0, rows * dim, 0f);
@@ -106,10 +107,6 @@ public final class SampledSoftmax {
     for (int i = 0; i < rows; i++) {
       int xOffset = i * dim;
       int label = labels[i];
-      if (label < 0 || label >= spec.classes()) {
-        throw new IllegalArgumentException("labels[" + i + "]: expected a class in [0, " + spec.classes()
-            + "), got " + label);
-      }
       candidates[0] = label;
       System.arraycopy(sample, 0, candidates, 1, k);
       for (int j = 0; j <= k; j++) {

@@ -71,4 +71,18 @@ class OutputSpecsTest {
     assertThatThrownBy(() -> SkipGramSpec.fromJson(json("{\"buckets\":1024,\"dim\":50,\"learningRate\":\"x\"}")))
         .hasMessage("ModelSpec key 'output.learningRate': expected a number, got \"x\"");
   }
+
+  /** A label out of range anywhere in a minibatch is refused, naming it, before any row of the layer moves. */
+  @Test
+  void labelsOutOfRangeAreRefusedBeforeAnyUpdate() {
+    float[] x = {1f, 2f, 3f, 4f};
+    SampledSoftmax sampled = new SampledSoftmax(new SampledSoftmaxSpec(5, 3, Objective.SAMPLED_SOFTMAX), 2, 1);
+    assertThatThrownBy(() -> sampled.trainMinibatch(x, 2, new int[] {1, 5}, 0.1f))
+        .hasMessage("labels[1]: expected a class in [0, 5), got 5");
+    assertThat(sampled.bias()).containsOnly(0f);
+    HierarchicalSoftmax tree = new HierarchicalSoftmax(new HierarchicalSoftmaxSpec(5, 10), 2, new long[] {5, 4, 3, 2, 1});
+    assertThatThrownBy(() -> tree.trainMinibatch(x, 2, new int[] {0, -1}, 0.1f))
+        .hasMessage("labels[1]: expected a class in [0, 5), got -1");
+    assertThat(tree.nodeBias()).containsOnly(0f);
+  }
 }
