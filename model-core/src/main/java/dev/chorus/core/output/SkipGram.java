@@ -84,12 +84,12 @@ public final class SkipGram {
       }
     }
     int trained = 0;
-    float[] hidden = new float[dim];
+    float[] update = new float[dim];
     for (int i = 0; i < length; i++) {
       int reach = spec.window() - (int) (random.nextDouble() * spec.window());
       for (int j = Math.max(0, i - reach); j <= Math.min(length - 1, i + reach); j++) {
         if (j != i) {
-          trainPair(kept[i], kept[j], hidden);
+          trainPair(kept[i], kept[j], update);
           trained++;
         }
       }
