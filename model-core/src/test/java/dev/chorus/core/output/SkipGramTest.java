@@ -8,6 +8,7 @@ import dev.chorus.core.random.SplitMix64;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -103,6 +104,28 @@ class SkipGramTest {
     }
     assertThat(bytes(loaded)).isEqualTo(bytes(model));
     assertThat(loaded.vector("syn1_1")).containsExactly(model.vector("syn1_1"));
+  }
+
+  /**
+   * {@code skip-gram-v1.bin}, frozen: spec {@code {"buckets":64,"dim":4,"window":2,"negatives":2,"subsample":0,
+   * "learningRate":0.05,"maxTokens":16}}, seed 7, trained on 20 sentences {@code the cat sat on the mat w<n % 5>}.
+   * Format 1 still loads to the same vectors, and the current writer, while it writes format 1, writes it byte for
+   * byte.
+   */
+  @Test
+  void formatVersion1FixtureStillLoadsTheSame() throws IOException {
+    byte[] saved;
+    try (InputStream in = SkipGramTest.class.getResourceAsStream("skip-gram-v1.bin")) {
+      assertThat(in).as("test resource skip-gram-v1.bin").isNotNull();
+      saved = in.readAllBytes();
+    }
+    SkipGram model = SkipGram.readState(new BinaryState.Bytes(saved));
+    assertThat(model.spec()).isEqualTo(new SkipGramSpec(64, 4, 2, 2, 0, 0.05, 16));
+    assertThat(model.pairs()).isEqualTo(342);
+    assertThat(model.vector("cat")).containsExactly(-0.16612203f, -0.281119f, -0.31318545f, 0.22195698f);
+    if (SkipGram.FORMAT_VERSION == 1) {
+      assertThat(bytes(model)).isEqualTo(saved);
+    }
   }
 
   @Test
