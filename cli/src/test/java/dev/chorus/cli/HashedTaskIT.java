@@ -1,0 +1,92 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.embedded.EmbeddedKafkaBroker;
+import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.train.TrainJob;
+import dev.chorus.jobs.train.TrainJobOptions;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.RecordCodec;
+import dev.chorus.schemas.codec.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.StringJoiner;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A hashed click-prediction task end to end on a real broker and MiniCluster: kcat writes named-field JSON
+ * examples, the train job hashes and trains them, kcat reads the predictions, which must be, in order and bit for
+ * bit, what model-core's {@link SparseLinearModel} predicts and learns on the same minibatches.
+ */
+class HashedTaskIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, JobTestSupport.failFast());
+
+    static final int EXAMPLES = 40;
+
+    @Test
+    void kcatFedNamedFieldsTrainAHashedModelBitForBitAsModelCore() throws Exception {
+        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
+        if ("true".equals(System.getenv("CHORUS_REQUIRE_KCAT"))) {
+            assertThat(kcat).as("kcat on PATH (CHORUS_REQUIRE_KCAT=true)").isTrue();
+        }
+        assumeTrue(kcat, "kcat is not installed (apt-get install kcat)");
+        RecordCodec<Example> exampleJson = WireFormat.JSON.codec(Example.class);
+        StringJoiner lines = new StringJoiner("\n", "kcat -P -b \"$BOOTSTRAP\" -t chorus.examples <<'EOF'\n", "\nEOF\n");
+        for (Example e : ClickExamples.stream("clicks", EXAMPLES, 11)) {
+            lines.add(new String(exampleJson.encode(e), StandardCharsets.UTF_8));
+        }
+        // The reference reads what the job reads: the JSON lines, decoded.
+        List<Example> sent = lines.toString().lines().filter(l -> l.startsWith("{"))
+                .map(l -> exampleJson.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
+        assertThat(sent).hasSize(EXAMPLES);
+        ClickExamples.Reference reference = ClickExamples.reference(ClickExamples.SPEC, sent, true);
+
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            String bootstrap = kafka.bootstrapServers();
+            TrainSettings settings = TrainJobOptions.parse(new String[] {"--bootstrap-servers", bootstrap, "--format",
+                    "json", "--spec", ClickExamples.SPEC, "--bounded", "--checkpoint-interval-ms", "500"});
+            kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
+            KcatReadmeIT.Shell produce = KcatReadmeIT.run(lines.toString(), bootstrap);
+            assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            TrainJob.build(env, settings);
+            env.execute("hashed-task");
+
+            KcatReadmeIT.Shell consume = KcatReadmeIT.run(
+                    "kcat -C -b \"$BOOTSTRAP\" -t chorus.predictions -X isolation.level=read_committed -e -q", bootstrap);
+            assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();
+            RecordCodec<Prediction> predictionJson = WireFormat.JSON.codec(Prediction.class);
+            List<Prediction> predictions = consume.out().lines().filter(l -> !l.isBlank())
+                    .map(l -> predictionJson.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
+            assertThat(predictions).extracting(Prediction::getId)
+                    .containsExactlyElementsOf(sent.stream().map(Example::getId).toList());
+            for (int i = 0; i < EXAMPLES; i++) {
+                assertThat(Float32.unpack(predictions.get(i).getProbabilities())).as("probabilities of %s",
+                        sent.get(i).getId()).containsExactly(reference.probabilities().get(i));
+                assertThat(predictions.get(i).getModelVersion()).isEqualTo(i / 4);
+            }
+            assertThat(JobTestSupport.read(kafka, settings.deadLetterTopic())).as("dead letters").isEmpty();
+            List<ModelSnapshot> models = JobTestSupport.read(kafka, settings.modelsTopic());
+            ModelSnapshot last = models.get(models.size() - 1);
+            assertThat(last.getVersion()).isEqualTo(EXAMPLES / 4);
+            byte[] parameters = new byte[last.getParameters().remaining()];
+            last.getParameters().duplicate().get(parameters);
+            assertThat(parameters).as("the published model's bytes").isEqualTo(reference.model().toBytes());
+        }
+    }
+}
