@@ -18,6 +18,8 @@ import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.WireFormat;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -87,6 +89,50 @@ class HashedTaskIT {
             byte[] parameters = new byte[last.getParameters().remaining()];
             last.getParameters().duplicate().get(parameters);
             assertThat(parameters).as("the published model's bytes").isEqualTo(reference.model().toBytes());
+        }
+    }
+
+    @Test
+    void theReadmesClickExampleTrainsAsModelCoreDoes() throws Exception {
+        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
+        assumeTrue(kcat || "true".equals(System.getenv("CHORUS_REQUIRE_KCAT")), "kcat is not installed");
+        String readme = Files.readString(KcatReadmeIT.README);
+        String produceBlock = KcatReadmeIT.block(readme, "kcat-clicks");
+        RecordCodec<Example> exampleJson = WireFormat.JSON.codec(Example.class);
+        List<Example> sent = produceBlock.lines().filter(l -> l.startsWith("{"))
+                .map(l -> exampleJson.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
+        assertThat(sent).hasSize(8);
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            String bootstrap = kafka.bootstrapServers();
+            List<String> args = new ArrayList<>(KcatReadmeIT.trainArguments(KcatReadmeIT.block(readme, "train-clicks"),
+                    bootstrap));
+            String spec = args.get(args.indexOf("--spec") + 1);
+            ClickExamples.Reference reference = ClickExamples.reference(spec, sent, true);
+            args.addAll(List.of("--bounded", "--checkpoint-interval-ms", "500"));
+            TrainSettings settings = TrainJobOptions.parse(args.toArray(String[]::new));
+            kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
+            KcatReadmeIT.Shell produce = KcatReadmeIT.run(produceBlock, bootstrap);
+            assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            TrainJob.build(env, settings);
+            env.execute("readme-clicks");
+
+            KcatReadmeIT.Shell consume = KcatReadmeIT.run(KcatReadmeIT.block(readme, "kcat-consume"), bootstrap);
+            assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();
+            RecordCodec<Prediction> predictionJson = WireFormat.JSON.codec(Prediction.class);
+            List<Prediction> predictions = consume.out().lines().filter(l -> !l.isBlank())
+                    .map(l -> predictionJson.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
+            assertThat(predictions).extracting(Prediction::getId).containsExactly("click-1", "click-2", "click-3",
+                    "click-4", "click-5", "click-6", "click-7", "click-8");
+            for (int i = 0; i < 8; i++) {
+                assertThat(Float32.unpack(predictions.get(i).getProbabilities())).as("probabilities of click-%d", i + 1)
+                        .containsExactly(reference.probabilities().get(i));
+                assertThat(predictions.get(i).getModelVersion()).isEqualTo(i / 4);
+            }
+            List<ModelSnapshot> models = JobTestSupport.read(kafka, settings.modelsTopic());
+            byte[] parameters = new byte[models.get(models.size() - 1).getParameters().remaining()];
+            models.get(models.size() - 1).getParameters().duplicate().get(parameters);
+            assertThat(parameters).isEqualTo(reference.model().toBytes());
         }
     }
 }
