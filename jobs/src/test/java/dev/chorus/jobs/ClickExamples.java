@@ -15,7 +15,9 @@ import java.util.Random;
 
 /**
  * A seeded click stream of named-field examples (user, country, words, amount) for hashed tasks, and the model-core
- * reference a job's predictions must match: the same hashing, the same minibatches, test-then-train.
+ * reference a job's predictions must match: the same hashing, the same minibatches, test-then-train. The savepoint
+ * fixture {@code train-v4} holds examples of this stream: change {@link #example} and it no longer restores to the
+ * same numbers; a different stream is a new method.
  */
 public final class ClickExamples {
     /** A click-prediction spec: 2^12 hashed dimensions, user × country crossed, FTRL-Proximal, minibatches of 4. */

@@ -198,6 +198,20 @@ class TrainerStateSerializerTest {
     }
 
     @Test
+    void theLayout4SavepointFixtureHoldsAHashedFtrlTaskWithSparseOpenRows() throws Exception {
+        // 100 clicks in minibatches of 16: version 6 and 4 sparse rows open, as the other tasks of the fixture.
+        TrainerState clicks = fromSavepoint("train-v4", "clicks");
+        assertThat(clicks.hashed).as("a sparse linear model").isNotNull();
+        assertThat(clicks.hashed.spec().optimizer().type()).isEqualTo("ftrl");
+        assertThat(clicks.version()).isEqualTo(6);
+        assertThat(clicks.batchFill).isEqualTo(4);
+        assertThat(clicks.sparseRows.rows()).isEqualTo(4);
+        assertThat(clicks.batchFeatures).as("never densified").isEmpty();
+        assertThat(clicks.batchIds).startsWith("click-96", "click-97", "click-98", "click-99");
+        assertThat(fromSavepoint("train-v4", "fixture").learner).as("the dense task beside it").isNotNull();
+    }
+
+    @Test
     void theLayout3SavepointFixtureHoldsTheCrowdTasksConsensusLedger() throws Exception {
         // 6 minibatches of 16 crowd labels, 2 per item: items 0..47 trained and published, none owed.
         ConsensusLedger ledger = fromSavepoint("train-v3", "crowd").consensus;
