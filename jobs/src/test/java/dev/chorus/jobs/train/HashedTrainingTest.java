@@ -78,6 +78,50 @@ class HashedTrainingTest {
     }
 
     @Test
+    void aHashedRegressionTaskTrainsOnTargetsAsModelCoreDoes() throws Exception {
+        String spec = """
+                {"algorithm":"linear-regression","batchSize":4,"standardize":false,"hashing":{"bits":8},
+                 "optimizer":{"type":"adagrad","learningRate":0.1}}""";
+        List<Example> examples = ClickExamples.stream("amounts", 12, 4);
+        for (Example e : examples) {
+            e.setTarget((Double) e.getFields().remove("amount") / 10);
+            e.setLabel(null);
+        }
+        SparseLinearModel reference = SparseLinearModel.create(dev.chorus.core.model.ModelSpec.parse(spec));
+        FeatureHasher hasher = new FeatureHasher(reference.spec().hashing());
+        List<Float> expected = new java.util.ArrayList<>();
+        var batch = new dev.chorus.core.tensor.SparseBatch(reference.inputDim());
+        float[] targets = new float[4];
+        for (int i = 0; i < examples.size(); i++) {
+            var x = hasher.hash(examples.get(i).getFields());
+            expected.add(reference.predictValue(x));
+            batch.add(x.indices(), x.values());
+            targets[i % 4] = examples.get(i).getTarget().floatValue();
+            if (i % 4 == 3) {
+                reference.trainMinibatch(batch, targets, new float[] {1, 1, 1, 1});
+                batch.clear();
+            }
+        }
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(1)
+                .snapshotIntervalMs(0).batchTimeoutMs(0);
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                new MinibatchSgdFunction(settings)), (dev.chorus.jobs.kafka.Sourced<Example> e) -> e.value().getTask(),
+                Types.STRING)) {
+            h.open();
+            for (int i = 0; i < examples.size(); i++) {
+                h.processElement(sourced(examples.get(i), i), i);
+            }
+            // Each minibatch is predicted by the model before its update: the reference's predictions one by one.
+            assertThat(predictions(h)).extracting(p -> p.getPredictedValue().floatValue())
+                    .containsExactlyElementsOf(expected);
+            // The operator keeps a minibatch's targets in float32, as for dense regression tasks.
+            assertThat(predictions(h)).extracting(p -> p.getTarget().floatValue())
+                    .containsExactlyElementsOf(examples.stream().map(e -> e.getTarget().floatValue()).toList());
+            assertThat(bytes(snapshots(h).get(2).getParameters())).isEqualTo(reference.toBytes());
+        }
+    }
+
+    @Test
     void aPartialHashedMinibatchSurvivesASnapshotAndRestoreExactly() throws Exception {
         List<Example> clicks = ClickExamples.stream("clicks", 22, 3);
         ClickExamples.Reference reference = ClickExamples.reference(ClickExamples.SPEC, clicks, true);
