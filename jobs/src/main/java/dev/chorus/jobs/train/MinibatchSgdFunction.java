@@ -1,12 +1,14 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.blas.Blas;
+import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.HashedFields;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
@@ -73,6 +75,9 @@ import org.slf4j.LoggerFactory;
  * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
  * their state; a record of a task past the bound goes to the dead-letter side output (field {@code task}).
  *
+ * <p>A task whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
+ * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified.
+ *
  * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
  * rejected minibatches, annotators tracked and snapshot age as metrics labelled with task and variant.
  *
@@ -127,6 +132,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     private transient Counter annotatorDeadLetters;
     private transient Counter annotatorEvictions;
     private transient Counter taskDeadLetters;
+    private transient FieldHashing hashing;
     private transient AdmittedTasks admitted;
     /** The metrics of each task this instance has seen since it started. */
     private transient Map<String, TaskTrainingMetrics> taskMetrics;
@@ -175,6 +181,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         annotatorDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "annotator");
         taskDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "task");
+        hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters);
         taskMetrics = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
@@ -196,8 +203,18 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
         int dim = s.model.inputDim();
         int row = s.batchFill * dim;
-        ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
         long now = ctx.timerService().currentProcessingTime();
+        SparseVector hashedRow = null;
+        if (s.hashed != null) {
+            hashedRow = hashing.hash(s, example, reason -> ctx.output(DEAD_LETTERS,
+                    DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes)));
+            if (hashedRow == null) {
+                state.update(s);
+                return;
+            }
+        } else {
+            ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
+        }
 
         boolean classifier = s.model.isClassifier();
         Integer label = example.getLabel();
@@ -215,17 +232,20 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             row = 0;
         }
         if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
-            predictNow(s, row, example, now, out);
+            predictNow(s, row, null, example, now, out);
             rejectAnnotator(input, s, ExampleTensors.annotator(example), ctx, now);
             labeled = false;
         } else if (!labeled) {
-            predictNow(s, row, example, now, out);
+            predictNow(s, row, hashedRow, example, now, out);
         }
         if (labeled) {
             // Predicted when its minibatch closes, with the model it would meet now: the model changes only then.
             int i = s.batchFill;
             if (s.labelModel != null) {
                 s.batchItems[i] = ExampleTensors.itemKey(example.getId());
+            }
+            if (hashedRow != null) {
+                s.sparseRows.add(hashedRow.indices(), hashedRow.values());
             }
             if (classifier) {
                 s.batchLabels[i] = label;
@@ -259,13 +279,20 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 JobSettings.DEFAULT_VARIANT, s.model.isClassifier(), s.labelModel != null, prequentialWindow));
     }
 
-    /** Predicts the example whose features are at {@code row} of the minibatch buffer at once (unlabeled ones). */
-    private void predictNow(TrainerState s, int row, Example example, long now, Collector<Prediction> out) {
+    /**
+     * Predicts at once (unlabeled ones) the example whose features are at {@code row} of the minibatch buffer, or, for
+     * a hashed task, {@code hashedRow}.
+     */
+    private void predictNow(TrainerState s, int row, SparseVector hashedRow, Example example, long now,
+            Collector<Prediction> out) {
         if (probabilities.length != s.model.outputDim()) {
             probabilities = new float[s.model.outputDim()];
         }
-        out.collect(ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example,
-                JobSettings.DEFAULT_VARIANT, s.version(), now));
+        out.collect(s.hashed != null
+                ? HashedFields.predict(s.hashed, hashedRow, probabilities, example, JobSettings.DEFAULT_VARIANT,
+                        s.version(), now)
+                : ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example,
+                        JobSettings.DEFAULT_VARIANT, s.version(), now));
         s.predictions++;
     }
 
@@ -284,15 +311,19 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         int dim = s.model.inputDim();
         if (batchOutputs.length < s.batchSize() * k) {
             batchOutputs = new float[s.batchSize() * k];
+        }
+        if (s.hashed == null && batchRows.length < s.batchSize() * dim) {
             batchRows = new float[s.batchSize() * dim];
         }
         float[] x = s.batchFeatures;
-        if (from > 0) {
+        if (from > 0 && s.hashed == null) {
             System.arraycopy(s.batchFeatures, from * dim, batchRows, 0, rows * dim);
             x = batchRows;
         }
         boolean classifier = s.model.isClassifier();
-        if (classifier) {
+        if (s.hashed != null) {
+            HashedRows.predict(s, from, rows, batchOutputs);
+        } else if (classifier) {
             s.model.predictProbaBatch(x, rows, batchOutputs);
         } else {
             s.model.predictValues(x, rows, batchOutputs);
@@ -441,6 +472,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                             ctx.getCurrentKey(), evicted.size(), s.version(),
                             evicted.stream().map(TrainerState.Eviction::annotator).toList());
                 }
+            } else if (s.hashed != null) {
+                HashedRows.train(s);
             } else if (s.learner.isClassifier()) {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
             } else {
@@ -461,6 +494,9 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         }
         s.batchFill = 0;
         s.batchPredicted = 0;
+        if (s.sparseRows != null) {
+            s.sparseRows.clear();
+        }
         Arrays.fill(s.batchAnnotators, null);
         Arrays.fill(s.batchIds, null);
     }

@@ -1,9 +1,7 @@
 package dev.chorus.jobs.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
-import dev.chorus.core.spec.SpecReader;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.schemas.Example;
@@ -36,19 +34,9 @@ public final class TaskSpecs implements Serializable {
         }
     }
 
-    /**
-     * A spec as the train job takes it: parsed, its label model, if any, checked against its classifier, and without
-     * hashing, which the operator cannot feed yet (it would otherwise train a dense model on empty features).
-     */
+    /** A spec as the train job takes it: parsed, and its label model, if any, checked against its classifier. */
     private static ModelSpec parse(String json) {
-        ModelSpec spec = LabelModels.check(ModelSpec.parse(json));
-        if (spec.hashing() != null) {
-            ObjectNode hashing = SpecReader.newObject();
-            spec.hashing().writeJson(hashing);
-            throw new IllegalArgumentException("ModelSpec key 'hashing': expected no hashing key, got " + hashing
-                    + ": the train job does not yet train hashed tasks (model-core does: SparseLinearModel)");
-        }
-        return spec;
+        return LabelModels.check(ModelSpec.parse(json));
     }
 
     /** Every task trains the given spec. */

@@ -30,13 +30,9 @@ class TaskSpecsTest {
     }
 
     @Test
-    void refusesAHashedSpecWhichTheTrainJobDoesNotTrainYet() {
+    void acceptsAHashedSpec() {
         String hashed = "{\"algorithm\":\"logistic-regression\",\"hashing\":{\"bits\":10},"
                 + "\"optimizer\":{\"type\":\"ftrl\"},\"standardize\":false}";
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> TaskSpecs.of(null, Map.of("clicks", hashed)))
-                .withMessage("ModelSpec key 'hashing': expected no hashing key, got {\"bits\":10,\"fields\":[],"
-                        + "\"interactions\":[]}: the train job does not yet train hashed tasks (model-core does:"
-                        + " SparseLinearModel)");
+        assertThat(TaskSpecs.of(null, Map.of("clicks", hashed)).specFor("clicks").hashing().bits()).isEqualTo(10);
     }
 }
