@@ -34,9 +34,18 @@ public final class TaskSpecs implements Serializable {
         }
     }
 
-    /** A spec as the train job takes it: parsed, and its label model, if any, checked against its classifier. */
+    /**
+     * A spec as the train job takes it: parsed, its label model, if any, checked against its classifier, and not a
+     * wide-deep model, which the operator cannot train yet (it would fail on the task's first record instead).
+     */
     private static ModelSpec parse(String json) {
-        return LabelModels.check(ModelSpec.parse(json));
+        ModelSpec spec = LabelModels.check(ModelSpec.parse(json));
+        if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
+            throw new IllegalArgumentException("ModelSpec key 'algorithm': expected an algorithm the train job trains "
+                    + "(not yet \"" + ModelSpec.WIDE_DEEP + "\": model-core's WideDeepModel trains it), got \""
+                    + spec.algorithm() + "\"");
+        }
+        return spec;
     }
 
     /** Every task trains the given spec. */
