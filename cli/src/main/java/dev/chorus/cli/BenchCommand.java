@@ -395,7 +395,7 @@ public final class BenchCommand {
             description = {"Live model management in process on Fashion-MNIST (issue 16), one pass over the seeded "
                     + "training stream, the test split touched only for the reported test accuracies. Search: 8 MLP "
                     + "variants by successive halving (budget a third of the stream) against the same 8 trained to the "
-                    + "end and the default MLP-256, with the training CPU of each. Drift (softmax regression): an abrupt "
+                    + "end and the default MLP-256, with the training CPU of each. Drift (the same default MLP): an abrupt "
                     + "change at the midpoint (half the classes' labels rotated) and a gradual one (features inverted "
                     + "for a share growing to all), with the detector and reaction chosen on a validation stream "
                     + "against none; and false alarms on the stationary stream."})

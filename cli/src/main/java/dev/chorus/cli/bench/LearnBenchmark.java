@@ -436,14 +436,9 @@ public final class LearnBenchmark {
   }
 
   private String softmaxJson(Data data) {
-    return softmaxJson(data.dim(), data.numClasses(), options.batchSize(), options.seed());
-  }
-
-  /** The benchmarked softmax regression: Adam at {@link #LEARNING_RATE}. */
-  static String softmaxJson(int dim, int classes, int batchSize, long seed) {
-    return "{\"algorithm\":\"" + ModelSpec.SOFTMAX_REGRESSION + "\",\"inputDim\":" + dim + ",\"numClasses\":"
-        + classes + ",\"batchSize\":" + batchSize + ",\"optimizer\":{\"type\":\"adam\","
-        + "\"learningRate\":" + LEARNING_RATE + "},\"seed\":" + seed + "}";
+    return "{\"algorithm\":\"" + ModelSpec.SOFTMAX_REGRESSION + "\",\"inputDim\":" + data.dim() + ",\"numClasses\":"
+        + data.numClasses() + ",\"batchSize\":" + options.batchSize() + ",\"optimizer\":{\"type\":\"adam\","
+        + "\"learningRate\":" + LEARNING_RATE + "},\"seed\":" + options.seed() + "}";
   }
 
   /**

@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * {@code bench select}'s drift track, on softmax regression (the MLP's cost times the 17 races this track runs is
- * more than the shared machine gives): the training stream in a seeded order, changed at its midpoint.
+ * {@code bench select}'s drift track, on the default MLP of {@code bench learn} (the search's base spec): the training
+ * stream in a seeded order, changed at its midpoint.
  * <ul>
  *   <li>abrupt: from the midpoint, the labels of the first half of the classes are rotated ({@code 0 -> 1 -> ... ->
  *       4 -> 0} for ten);
@@ -42,8 +42,8 @@ final class SelectDriftTrack {
   private SelectDriftTrack() {}
 
   static Map<String, Object> run(SelectBenchmark.Options options, SelectBenchmark.Data data, Consumer<String> log) {
-    String base = LearnBenchmark.softmaxJson(data.train().dim(), data.train().numClasses(), options.batchSize(),
-        options.seed());
+    String base = LearnBenchmark.mlpJson(data.train().dim(), data.train().numClasses(), options.batchSize(),
+        options.seed(), "");
     long validationSeed = options.seed() ^ VALIDATION_SEED;
     Map<String, Object> validation = new LinkedHashMap<>();
     String chosen = null;
@@ -79,7 +79,7 @@ final class SelectDriftTrack {
     VariantSpec with = withDrift(base, chosen);
     VariantSpec without = VariantSpec.parse(base, SelectBenchmark.MAX_VARIANTS);
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("model", "softmax-regression");
+    out.put("model", "mlp256");
     out.put("chosen", with.drift().detector() + "+" + with.drift().reaction());
     out.put("drift_spec", chosen);
     for (Kind kind : List.of(Kind.ABRUPT, Kind.GRADUAL)) {
