@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class VariantRaceTest {
@@ -35,13 +36,19 @@ class VariantRaceTest {
 
   /** Feeds {@code data} in minibatches; labels of rows from {@code changeAt} on are shifted by one class. */
   private static List<VariantRace.Step> run(VariantRace race, GaussianBlobs data, int changeAt) {
+    return run(race, data, changeAt, label -> (label + 1) % CLASSES);
+  }
+
+  /** Feeds {@code data} in minibatches; labels of rows from {@code changeAt} on are {@code relabel}led. */
+  private static List<VariantRace.Step> run(VariantRace race, GaussianBlobs data, int changeAt,
+      IntUnaryOperator relabel) {
     List<VariantRace.Step> steps = new ArrayList<>();
     int[] labels = new int[BATCH];
     for (int start = 0; start < data.rows(); start += BATCH) {
       int n = Math.min(BATCH, data.rows() - start);
       for (int i = 0; i < n; i++) {
         int label = data.labels()[start + i];
-        labels[i] = start + i >= changeAt ? (label + 1) % CLASSES : label;
+        labels[i] = start + i >= changeAt ? relabel.applyAsInt(label) : label;
       }
       steps.add(race.step(Arrays.copyOfRange(data.x(), start * DIM, (start + n) * DIM), labels, n));
     }
@@ -150,6 +157,29 @@ class VariantRaceTest {
     assertThat(steps.stream().filter(s -> s.atExample() < promoted.atExample()).map(VariantRace.Step::servedBy))
         .containsOnly(VariantRace.DEFAULT_VARIANT);
     assertThat(servedAccuracy(steps, 5500, 6000)).isGreaterThan(0.9);
+  }
+
+  @Test
+  void aForkWhoseChallengersDoNotWinWithinItsPatienceRetiresThemAndTheChampionStays() {
+    GaussianBlobs data = GaussianBlobs.generate(4000, DIM, CLASSES, 4);
+    // Class 0 becomes class 1: the champion still knows the other two classes, fresh challengers know nothing, and
+    // two minibatches are too few for them to catch up.
+    VariantRace race = new VariantRace(withDrift(DriftSpec.FORK), 2 * BATCH, 2 * BATCH);
+    List<RaceEvent> events = events(run(race, data, 2000, label -> label == 0 ? 1 : label));
+
+    RaceEvent.DriftDetected drift = events.stream().filter(RaceEvent.DriftDetected.class::isInstance)
+        .map(RaceEvent.DriftDetected.class::cast).findFirst().orElseThrow();
+    RaceEvent.ForkExpired expired = events.stream().filter(RaceEvent.ForkExpired.class::isInstance)
+        .map(RaceEvent.ForkExpired.class::cast).findFirst().orElseThrow();
+    assertThat(events).noneMatch(RaceEvent.Promoted.class::isInstance);
+    assertThat(expired.atExample()).isEqualTo(drift.atExample() + 2 * BATCH);
+    assertThat(expired.pairedExamples()).isEqualTo(2 * BATCH);
+    assertThat(expired.retired()).isEqualTo(drift.challengers());
+    for (String challenger : drift.challengers()) {
+      assertThat(race.status(challenger)).isEqualTo(VariantRace.Status.RETIRED);
+      assertThat(race.examplesTrained(challenger)).isEqualTo(2 * BATCH);
+    }
+    assertThat(race.champion()).isEqualTo(VariantRace.DEFAULT_VARIANT);
   }
 
   @Test
