@@ -19,9 +19,11 @@ import java.util.Optional;
  *
  * <p>Losses are paired by example id in a buffer of at most {@code maxPending} ids: an id leaves when every live
  * variant has reported it, or is evicted (oldest first) and counted {@link #unpaired()}. An id that a variant
- * reports twice (a crowd item labelled again) starts a new occurrence. The first champion is variant
- * {@value #DEFAULT_VARIANT} if it predicts before any challenger has won, else the first variant seen; after that
- * only a {@link PairedComparison} win (or retiring the champion) changes it. A retired variant keeps its standing,
+ * reports twice (a crowd item labelled again) starts a new occurrence; an id that every variant known at the time
+ * reported before a new variant's first prediction is gone, so the newcomer's loss on it stays unpaired. The first
+ * champion is variant {@value #DEFAULT_VARIANT} if it predicts before any challenger has won, else the first
+ * variant seen (taking over from another first-seen variant is a {@link Change} only if standings naming that one
+ * were published); after that only a {@link PairedComparison} win (or retiring the champion) changes it. A retired variant keeps its standing,
  * leaves the race, and its later predictions are ignored.
  *
  * <p>Not thread-safe.
@@ -55,8 +57,8 @@ public final class ChampionRace {
     }
   }
 
-  private final PairedComparison.Settings settings;
-  private final int maxPending;
+  private PairedComparison.Settings settings;
+  private int maxPending;
   private final LinkedHashMap<String, Variant> variants = new LinkedHashMap<>();
   private final LinkedHashMap<String, LinkedHashMap<String, Double>> pending = new LinkedHashMap<>();
   private String champion;
@@ -64,6 +66,7 @@ public final class ChampionRace {
   private long unpaired;
   private long ignored;
   private boolean standingsChanged;
+  private boolean published;
 
   public ChampionRace(PairedComparison.Settings settings, int maxPending) {
     if (maxPending < 1) {
@@ -87,7 +90,9 @@ public final class ChampionRace {
     if (v == null) {
       v = admit(variant);
       if (variant.equals(DEFAULT_VARIANT) && !decided && !variant.equals(champion)) {
-        change = Optional.of(promote(variant, null));
+        // Before anything named the first-seen variant, default simply is the first champion: no cooldown.
+        Change takeover = promote(variant, null, published);
+        change = published ? Optional.of(takeover) : Optional.empty();
       }
     } else if (v.status == Status.RETIRED) {
       ignored++;
@@ -154,7 +159,7 @@ public final class ChampionRace {
       return Optional.empty();
     }
     decided = true;
-    return Optional.of(promote(winner, best));
+    return Optional.of(promote(winner, best, true));
   }
 
   private void evictBeyondBound() {
@@ -175,7 +180,7 @@ public final class ChampionRace {
     return true;
   }
 
-  private Change promote(String winner, PairedComparison.Evidence evidence) {
+  private Change promote(String winner, PairedComparison.Evidence evidence, boolean cooldown) {
     String previous = champion;
     champion = winner;
     for (Map.Entry<String, Variant> e : variants.entrySet()) {
@@ -185,7 +190,8 @@ public final class ChampionRace {
       }
       boolean isChampion = e.getKey().equals(winner);
       v.status = isChampion ? Status.CHAMPION : Status.CHALLENGER;
-      v.comparison = isChampion ? null : PairedComparison.afterChange(settings);
+      v.comparison = isChampion ? null
+          : cooldown ? PairedComparison.afterChange(settings) : PairedComparison.start(settings);
     }
     standingsChanged = true;
     return new Change(previous, winner, evidence);
@@ -219,7 +225,28 @@ public final class ChampionRace {
       return Optional.empty();
     }
     decided = true;
-    return Optional.of(promote(successor, null));
+    return Optional.of(promote(successor, null, true));
+  }
+
+  /**
+   * Goes on under {@code settings} and {@code maxPending} (a restored race gets the restarted job's configuration);
+   * standings, comparisons and pending losses are kept, the oldest pending ids evicted if the bound shrank.
+   */
+  public void configure(PairedComparison.Settings settings, int maxPending) {
+    if (settings.equals(this.settings) && maxPending == this.maxPending) {
+      return;
+    }
+    if (maxPending < 1) {
+      throw new IllegalArgumentException("maxPending: expected at least 1, got " + maxPending);
+    }
+    this.settings = settings;
+    this.maxPending = maxPending;
+    for (Variant v : variants.values()) {
+      if (v.comparison != null) {
+        v.comparison.configure(settings);
+      }
+    }
+    evictBeyondBound();
   }
 
   /** The current champion; null before the first prediction or after its only variant was retired. */
@@ -267,8 +294,10 @@ public final class ChampionRace {
     return standingsChanged;
   }
 
+  /** The standings as they are now went out (a record naming the current champion). */
   public void standingsPublished() {
     standingsChanged = false;
+    published = true;
   }
 
   /** Writes the whole state exactly (settings and bound not included: they come from the job's configuration). */
@@ -282,6 +311,7 @@ public final class ChampionRace {
     out.writeLong(unpaired);
     out.writeLong(ignored);
     out.writeBoolean(standingsChanged);
+    out.writeBoolean(published);
     out.writeInt(variants.size());
     for (Map.Entry<String, Variant> e : variants.entrySet()) {
       Variant v = e.getValue();
@@ -320,6 +350,7 @@ public final class ChampionRace {
     race.unpaired = in.readLong();
     race.ignored = in.readLong();
     race.standingsChanged = in.readBoolean();
+    race.published = in.readBoolean();
     int count = in.readInt();
     BinaryState.requireFits(in, count, 40, "ChampionRace variants");
     for (int i = 0; i < count; i++) {

@@ -74,7 +74,7 @@ public final class PairedComparison {
   public record Evidence(String test, long pairedExamples, double meanDifference, double lowerBound, double alpha,
       double margin) {}
 
-  private final Settings settings;
+  private Settings settings;
   private long toIgnore;
   private RunningMoments d = new RunningMoments();
   private int looks;
@@ -115,6 +115,11 @@ public final class PairedComparison {
       return Optional.of(new Evidence(TEST, d.count(), d.mean(), lower, spent, settings.margin()));
     }
     return Optional.empty();
+  }
+
+  /** Goes on under {@code settings} (a restarted job's configuration); the statistics so far are kept. */
+  void configure(Settings settings) {
+    this.settings = settings;
   }
 
   /** Pairs counted so far (those ignored in a cooldown are not). */

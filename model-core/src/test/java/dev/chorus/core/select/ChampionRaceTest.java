@@ -23,8 +23,14 @@ class ChampionRaceTest {
     ChampionRace race = new ChampionRace(FAST, 100);
     assertThat(race.record("e1", "wide", 0.5, true, 3)).isEmpty();
     assertThat(race.champion()).isEqualTo("wide");
-    Optional<ChampionRace.Change> change = race.record("e1", "default", 0.6, false, 4);
-    assertThat(change).contains(new ChampionRace.Change("wide", "default", null));
+    assertThat(race.record("e1", "default", 0.6, false, 4)).as("nothing named wide yet: no change").isEmpty();
+    assertThat(race.champion()).isEqualTo("default");
+    ChampionRace published = new ChampionRace(FAST, 100);
+    published.record("e1", "wide", 0.5, true, 3);
+    published.standingsPublished();
+    Optional<ChampionRace.Change> change = published.record("e1", "default", 0.6, false, 4);
+    assertThat(change).as("standings named wide: default taking over is a change")
+        .contains(new ChampionRace.Change("wide", "default", null));
     assertThat(race.standings()).extracting(ChampionRace.Standing::variant).containsExactly("default", "wide");
     assertThat(race.standings().get(1).status()).isEqualTo(Status.CHALLENGER);
   }
