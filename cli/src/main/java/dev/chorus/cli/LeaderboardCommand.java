@@ -130,21 +130,12 @@ final class LeaderboardCommand implements Callable<Integer> {
 
     /** Per task/variant, the hyperparameters (flattened spec keys) whose values differ between the task's variants. */
     private Map<String, Map<String, String>> hyperparameters(Map<String, Champion> champions) throws IOException {
-        Map<String, ModelSnapshot> newest = new LinkedHashMap<>();
-        RecordDecoder decoder = new RecordDecoder();
-        for (byte[] value : TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
-                Function.identity())) {
-            if (value == null) {
-                continue;
-            }
-            try {
-                ModelSnapshot m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
-                newest.merge(m.getTask() + "/" + m.getVariant(), m, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
-            } catch (RecordDecodingException e) {
-                spec.commandLine().getErr().println("chorus leaderboard: skipped a record that is no ModelSnapshot: "
-                        + e.getMessage());
-            }
+        ModelsCommand.Newest read = ModelsCommand.Newest.read(kafka, modelsTopic, task);
+        if (read.undecodable() > 0) {
+            spec.commandLine().getErr().printf("chorus leaderboard: %d record(s) on %s are no ModelSnapshot and were "
+                    + "skipped%n", read.undecodable(), modelsTopic);
         }
+        Map<String, ModelSnapshot> newest = read.models();
         Map<String, Map<String, String>> differing = new LinkedHashMap<>();
         for (Champion c : champions.values()) {
             Map<String, Map<String, String>> flat = new LinkedHashMap<>();
@@ -240,19 +231,6 @@ final class LeaderboardCommand implements Callable<Integer> {
                             .map(e -> e.getKey() + "=" + e.getValue()).toList())});
             }
         }
-        int[] widths = new int[HEADER.length];
-        for (String[] row : rows) {
-            for (int c = 0; c < row.length; c++) {
-                widths[c] = Math.max(widths[c], row[c].length());
-            }
-        }
-        for (String[] row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < row.length; c++) {
-                line.append(c == 0 ? "" : "  ");
-                line.append(c == row.length - 1 ? row[c] : String.format("%-" + widths[c] + "s", row[c]));
-            }
-            out.println(line.toString().stripTrailing());
-        }
+        TextTable.print(out, rows);
     }
 }
