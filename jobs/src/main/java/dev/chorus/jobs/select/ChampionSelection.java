@@ -1,14 +1,13 @@
 package dev.chorus.jobs.select;
 
 import dev.chorus.jobs.kafka.AvroTypes;
-import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Prediction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
-/** Champion selection as a piece of topology: predictions in, champion records out (dead letters on the side). */
+/** Champion selection as a piece of topology: predictions in, champion records out. */
 public final class ChampionSelection {
 
     /** Stable operator ids: savepoints map state to operators by these, so they never change. */
@@ -22,13 +21,12 @@ public final class ChampionSelection {
      * predictions are left out before the shuffle, since there is nothing to compare them on.
      */
     public static SingleOutputStreamOperator<Champion> select(DataStream<Prediction> predictions,
-            SelectionSettings settings, Topic<Prediction> predictionsTopic, int deadLetterMaxOriginalBytes) {
+            SelectionSettings settings) {
         return predictions
                 .filter(p -> p.getLabel() != null || p.getTarget() != null)
                 .name("labelled-predictions").uid(UID_LABELLED)
                 .keyBy(Prediction::getTask, Types.STRING)
-                .process(new ChampionSelectionFunction(settings, predictionsTopic, deadLetterMaxOriginalBytes),
-                        AvroTypes.of(Champion.class))
+                .process(new ChampionSelectionFunction(settings), AvroTypes.of(Champion.class))
                 .name("champion-selection").uid(UID_SELECTION);
     }
 }

@@ -2,15 +2,11 @@ package dev.chorus.jobs.select;
 
 import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.select.ChampionRace;
-import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.kafka.AvroTypes;
-import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.Champion;
-import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
-import dev.chorus.schemas.codec.RecordCodec;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +18,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /**
  * Picks each task's champion variant from the trainer's predictions of labelled examples (keyed by task): each
@@ -33,15 +28,18 @@ import org.apache.flink.util.OutputTag;
  * record always names the champion, so the first standings of a task are its first champion record; a task with a
  * single variant publishes standings only.
  *
- * <p>Predictions without a label or target are not compared ({@link ChampionSelection} leaves them out); one whose
- * label has no probability or whose numbers are not finite is a dead letter naming the field.
+ * <p>Predictions without a label or target are not compared ({@link ChampionSelection} leaves them out). A NaN
+ * probability of the true class scores as probability 0 (clipped): a variant whose model diverged loses. A
+ * prediction that cannot be scored at all (a label beyond its probabilities, a regressor's non-finite value) is
+ * counted {@code selectionUnscored} and not compared; it is no dead letter, since its example is already accounted
+ * for by the prediction itself, and a second record would count it twice.
  *
  * <p>To retire a variant (the control topic said so), update {@link #RACE} of its task with
  * {@link ChampionRace#retire}: it keeps its standing as RETIRED and takes no part in pairing. A variant that
  * stops predicting is not retired here.
  *
  * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
- * {@code championChanges}, {@code deadLetters}; per task and variant the
+ * {@code selectionUnscored}, {@code championChanges}; per task and variant the
  * {@code prequentialLoss} and {@code labelledExamples} of its standing.
  */
 public final class ChampionSelectionFunction extends KeyedProcessFunction<String, Prediction, Champion> {
@@ -51,21 +49,15 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
     public static final ValueStateDescriptor<ChampionRace> RACE =
             new ValueStateDescriptor<>("champion-race", new ChampionRaceSerializer());
 
-    public static final OutputTag<DeadLetter> DEAD_LETTERS =
-            new OutputTag<>("selection-dead-letters", AvroTypes.of(DeadLetter.class));
-
     private final SelectionSettings settings;
-    private final Topic<Prediction> predictionsTopic;
-    private final int deadLetterMaxOriginalBytes;
 
     private transient ValueState<ChampionRace> race;
     private transient ValueState<Champion> latest;
     private transient ValueState<Long> publishAt;
-    private transient RecordCodec<Prediction> codec;
     private transient Counter unpaired;
     private transient Counter ignored;
     private transient Counter changes;
-    private transient Counter deadLetters;
+    private transient Counter unscored;
     private transient Map<String, VariantMetrics> variantMetrics;
 
     /** One variant's standing as gauges; written by the operator, read by reporters from another thread. */
@@ -74,11 +66,8 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
         volatile long labelled;
     }
 
-    public ChampionSelectionFunction(SelectionSettings settings, Topic<Prediction> predictionsTopic,
-            int deadLetterMaxOriginalBytes) {
+    public ChampionSelectionFunction(SelectionSettings settings) {
         this.settings = settings;
-        this.predictionsTopic = predictionsTopic;
-        this.deadLetterMaxOriginalBytes = deadLetterMaxOriginalBytes;
     }
 
     @Override
@@ -87,12 +76,11 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
         latest = getRuntimeContext().getState(new ValueStateDescriptor<>("champion-latest",
                 AvroTypes.of(Champion.class)));
         publishAt = getRuntimeContext().getState(new ValueStateDescriptor<>("standings-publish-at", Types.LONG));
-        codec = predictionsTopic.codec();
         var metrics = getRuntimeContext().getMetricGroup();
         unpaired = metrics.counter("selectionUnpaired");
         ignored = metrics.counter("selectionIgnored");
         changes = metrics.counter("championChanges");
-        deadLetters = metrics.counter("deadLetters");
+        unscored = metrics.counter("selectionUnscored");
         variantMetrics = new HashMap<>();
     }
 
@@ -100,18 +88,24 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
     public void processElement(Prediction p, Context ctx, Collector<Champion> out) throws Exception {
         double loss;
         Boolean correct;
-        try {
-            if (p.getLabel() != null) {
-                float[] probabilities = Float32.unpack(p.getProbabilities());
-                loss = ClassificationMetrics.exampleLogLoss(probabilities, 0, probabilities.length, p.getLabel());
-                correct = p.getPredictedClass() != null && p.getPredictedClass().intValue() == p.getLabel();
-            } else {
-                loss = squaredError(p);
-                correct = null;
+        if (p.getLabel() != null) {
+            float[] probabilities = Float32.unpack(p.getProbabilities());
+            int label = p.getLabel();
+            if (label < 0 || label >= probabilities.length) {
+                unscored.inc();
+                return;
             }
-        } catch (IllegalArgumentException e) {
-            reject(ctx, p, p.getLabel() != null ? "probabilities" : "predictedValue", e.getMessage());
-            return;
+            loss = Float.isNaN(probabilities[label]) ? -Math.log(ClassificationMetrics.LOG_LOSS_EPSILON)
+                    : ClassificationMetrics.exampleLogLoss(probabilities, 0, probabilities.length, label);
+            correct = p.getPredictedClass() != null && p.getPredictedClass() == label;
+        } else {
+            double error = p.getPredictedValue() == null ? Double.NaN : p.getPredictedValue() - p.getTarget();
+            if (!Double.isFinite(error)) {
+                unscored.inc();
+                return;
+            }
+            loss = error * error;
+            correct = null;
         }
         ChampionRace r = race.value();
         if (r == null) {
@@ -166,25 +160,5 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
             m.loss = s.lossMean();
             m.labelled = s.labelled();
         }
-    }
-
-    private static double squaredError(Prediction p) {
-        if (p.getPredictedValue() == null) {
-            throw new IllegalArgumentException("field 'predictedValue': expected a value for a prediction with a "
-                    + "target, got null");
-        }
-        double error = p.getPredictedValue() - p.getTarget();
-        if (!Double.isFinite(error)) {
-            throw new IllegalArgumentException("fields 'predictedValue' and 'target': expected finite values, got "
-                    + p.getPredictedValue() + " and " + p.getTarget());
-        }
-        return error * error;
-    }
-
-    private void reject(Context ctx, Prediction p, String field, String reason) {
-        deadLetters.inc();
-        ctx.output(DEAD_LETTERS, DeadLetters.ofExample(predictionsTopic.name(), p.getId(), codec.encode(p), field,
-                "prediction of " + p.getTask() + "/" + p.getVariant() + " not compared: " + reason,
-                ctx.timerService().currentProcessingTime(), deadLetterMaxOriginalBytes));
     }
 }

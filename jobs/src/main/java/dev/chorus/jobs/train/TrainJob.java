@@ -8,7 +8,6 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.select.ChampionSelection;
-import dev.chorus.jobs.select.ChampionSelectionFunction;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Consensus;
@@ -101,12 +100,10 @@ public final class TrainJob {
                 .uid(UID_ANNOTATORS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.CONSENSUS).sinkTo(consensus).name("consensus")
                 .uid(UID_CONSENSUS_SINK);
-        SingleOutputStreamOperator<Champion> selected = ChampionSelection.select(predicted, settings.selection(),
-                settings.predictionsTopic(), settings.deadLetterMaxOriginalBytes());
-        selected.sinkTo(champions).name("champions").uid(UID_CHAMPIONS_SINK);
+        ChampionSelection.select(predicted, settings.selection()).sinkTo(champions).name("champions")
+                .uid(UID_CHAMPIONS_SINK);
         decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
-                .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS),
-                        selected.getSideOutput(ChampionSelectionFunction.DEAD_LETTERS))
+                .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("dead-letters")
                 .uid(UID_DEAD_LETTERS_SINK);
     }

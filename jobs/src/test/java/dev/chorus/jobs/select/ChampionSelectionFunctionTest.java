@@ -4,19 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.select.PairedComparison;
-import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.Champion;
-import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
-import dev.chorus.schemas.codec.WireFormat;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -25,11 +21,10 @@ class ChampionSelectionFunctionTest {
 
     static final SelectionSettings SETTINGS =
             new SelectionSettings(new PairedComparison.Settings(20, 0.01, 0.005, 100), 100, 1000);
-    static final Topic<Prediction> PREDICTIONS = new Topic<>("predictions", Prediction.class, WireFormat.AVRO);
 
     static KeyedOneInputStreamOperatorTestHarness<String, Prediction, Champion> harness() throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new ChampionSelectionFunction(SETTINGS, PREDICTIONS, 1024)),
+                new KeyedProcessOperator<>(new ChampionSelectionFunction(SETTINGS)),
                 Prediction::getTask, Types.STRING);
     }
 
@@ -148,19 +143,20 @@ class ChampionSelectionFunctionTest {
     }
 
     @Test
-    void aPredictionWhoseLabelHasNoProbabilityIsADeadLetter() throws Exception {
+    void aDivergedVariantScoresTheClippedWorstAndAnUnscorablePredictionIsLeftOut() throws Exception {
         try (var h = harness()) {
             h.open();
-            Prediction bad = prediction("t", "x", "default", 0.5f, 1);
-            bad.setLabel(5);
-            h.processElement(bad, 0);
-            List<DeadLetter> dead = h.getSideOutput(ChampionSelectionFunction.DEAD_LETTERS).stream()
-                    .map(StreamRecord::getValue).toList();
-            assertThat(dead).hasSize(1);
-            assertThat(dead.get(0).getField()).isEqualTo("probabilities");
-            assertThat(dead.get(0).getReason()).isEqualTo("prediction of t/default not compared: logLoss: actual class "
-                    + "must be in [0, 2), got 5");
-            assertThat(h.extractOutputValues()).isEmpty();
+            h.setProcessingTime(0);
+            Prediction beyond = prediction("t", "x", "default", 0.5f, 1);
+            beyond.setLabel(5);
+            h.processElement(beyond, 0);
+            h.processElement(prediction("t", "y", "default", Float.NaN, 2), 0);
+            h.setProcessingTime(1000);
+            List<Champion> out = h.extractOutputValues();
+            assertThat(out).hasSize(1);
+            VariantStanding standing = out.get(0).getStandings().get(0);
+            assertThat(standing.getLabelledExamples()).as("the label beyond the probabilities is not scored").isEqualTo(1);
+            assertThat(standing.getLossMean()).isEqualTo(-Math.log(1e-15));
         }
     }
 }

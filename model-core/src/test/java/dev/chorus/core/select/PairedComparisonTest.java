@@ -60,17 +60,17 @@ class PairedComparisonTest {
 
   /**
    * Without a margin the test alone guards against noise: alpha spent over doubling looks keeps the false promotions
-   * of 1,000 runs near alpha (expected at most 10 at alpha 0.01). A fixed alpha at every look (no spending) promotes
-   * in about 3% of the runs, which this bound refuses.
+   * of 1,000 runs within alpha (at most 10 at alpha 0.01). A fixed alpha at every look (no spending) promotes in
+   * about 5% of the runs, which this bound refuses.
    */
   @Test
   void alphaSpendingBoundsFalsePromotionsOverAllLooks() {
-    PairedComparison.Settings noMargin = new PairedComparison.Settings(100, 0.01, 0, 0);
+    PairedComparison.Settings noMargin = new PairedComparison.Settings(200, 0.01, 0, 0);
     int promotions = 0;
     for (long seed = 0; seed < 1000; seed++) {
       promotions += run(noMargin, seed, 20_000, 0.7, 0.7) > 0 ? 1 : 0;
     }
-    assertThat(promotions).as("false promotions in 1,000 runs of 20,000 equal pairs at alpha 0.01").isLessThanOrEqualTo(15);
+    assertThat(promotions).as("false promotions in 1,000 runs of 20,000 equal pairs at alpha 0.01").isLessThanOrEqualTo(10);
   }
 
   @Test
