@@ -52,26 +52,9 @@ final class ModelsCommand implements Callable<Integer> {
         kafka.requireReachable(modelsTopic);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RecordDecoder decoder = new RecordDecoder();
-        List<byte[]> values = TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
-                Function.identity());
-        Map<String, ModelSnapshot> latest = new TreeMap<>();
-        int undecodable = 0;
-        for (byte[] value : values) {
-            if (value == null) {
-                continue; // a tombstone: compaction's way of deleting a key
-            }
-            ModelSnapshot m;
-            try {
-                m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
-            } catch (RecordDecodingException e) {
-                undecodable++;
-                continue;
-            }
-            if (task == null || task.equals(m.getTask())) {
-                latest.merge(m.getTask() + "/" + m.getVariant(), m, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
-            }
-        }
+        Newest newest = Newest.read(kafka, modelsTopic, task);
+        Map<String, ModelSnapshot> latest = newest.models();
+        int undecodable = newest.undecodable();
         if (latest.isEmpty()) {
             out.println("no models" + (task == null ? "" : " of task " + task) + " on " + modelsTopic + " yet");
         } else {
@@ -85,6 +68,33 @@ final class ModelsCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The newest snapshot of each task/variant on a models topic (of one task, unless null), sorted by key. */
+    record Newest(Map<String, ModelSnapshot> models, int undecodable) {
+        static Newest read(KafkaOptions kafka, String modelsTopic, String task) {
+            RecordDecoder decoder = new RecordDecoder();
+            Map<String, ModelSnapshot> latest = new TreeMap<>();
+            int undecodable = 0;
+            for (byte[] value : TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
+                    Function.identity())) {
+                if (value == null) {
+                    continue; // a tombstone: compaction's way of deleting a key
+                }
+                ModelSnapshot m;
+                try {
+                    m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
+                } catch (RecordDecodingException e) {
+                    undecodable++;
+                    continue;
+                }
+                if (task == null || task.equals(m.getTask())) {
+                    latest.merge(m.getTask() + "/" + m.getVariant(), m,
+                            (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
+                }
+            }
+            return new Newest(latest, undecodable);
+        }
+    }
+
     private static void printTable(PrintWriter out, Iterable<ModelSnapshot> models) {
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
@@ -94,20 +104,7 @@ final class ModelsCommand implements Callable<Integer> {
                 String.format(Locale.ROOT, "%,d B", m.getParameters().remaining()),
                 RecordLines.time(m.getCreatedAt()), RecordLines.metrics(m.getMetrics())});
         }
-        int[] widths = new int[HEADER.length];
-        for (String[] row : rows) {
-            for (int c = 0; c < row.length; c++) {
-                widths[c] = Math.max(widths[c], row[c].length());
-            }
-        }
-        for (String[] row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < row.length; c++) {
-                line.append(c == 0 ? "" : "  ");
-                line.append(c == row.length - 1 ? row[c] : String.format("%-" + widths[c] + "s", row[c]));
-            }
-            out.println(line.toString().stripTrailing());
-        }
+        TextTable.print(out, rows);
     }
 
     /**

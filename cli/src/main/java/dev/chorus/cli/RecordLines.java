@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
@@ -32,6 +33,8 @@ final class RecordLines {
             return annotator(a);
         } else if (record instanceof Consensus c) {
             return consensus(c);
+        } else if (record instanceof Champion c) {
+            return champion(c);
         } else if (record instanceof DeadLetter d) {
             return deadLetter(d);
         }
@@ -117,6 +120,21 @@ final class RecordLines {
         return s.append(" labels=").append(a.getLabelsSeen())
                 .append(" confusion=").append(a.getNumClasses()).append('x').append(a.getNumClasses())
                 .append(" updatedAt=").append(time(a.getUpdatedAt())).toString();
+    }
+
+    private static String champion(Champion c) {
+        StringBuilder s = new StringBuilder("champion ").append(c.getTask()).append(": ").append(c.getVariant())
+                .append(" v").append(c.getModelVersion()).append(" since=").append(time(c.getSince()));
+        if (c.getPreviousVariant() != null) {
+            s.append(" previous=").append(c.getPreviousVariant());
+        }
+        if (c.getEvidence() != null) {
+            s.append(" paired=").append(c.getEvidence().getPairedExamples()).append(" meanDiff=")
+                    .append(number(c.getEvidence().getMeanDifference())).append(" lower=")
+                    .append(number(c.getEvidence().getLowerBound()));
+        }
+        return s.append(" variants=").append(c.getStandings().size()).append(" updatedAt=")
+                .append(time(c.getUpdatedAt())).toString();
     }
 
     private static String consensus(Consensus c) {

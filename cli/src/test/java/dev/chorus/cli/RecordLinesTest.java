@@ -2,6 +2,8 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.ChampionEvidence;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.List;
@@ -24,5 +26,22 @@ class RecordLinesTest {
                 .isEqualTo("consensus sentiment/review-17 v57 class=1 p=0.9701 labels=3 "
                         + "updatedAt=2023-11-14T22:15:23.456Z");
         assertThat(RecordKind.ofTopic("chorus.consensus")).contains(RecordKind.CONSENSUS);
+    }
+
+    @Test
+    void anAvroChampionRecordIsRecognisedByItsFingerprintAndPrintsAsOneLine() {
+        Champion champion = Champion.newBuilder().setTask("fashion").setVariant("wide").setModelVersion(40)
+                .setSince(1_700_000_000_000L).setPreviousVariant("default")
+                .setEvidence(ChampionEvidence.newBuilder().setTest("t").setPairedExamples(400).setMeanDifference(0.031)
+                        .setLowerBound(0.0125).setAlpha(0.0025).setMargin(0.005).build())
+                .setStandings(List.of()).setUpdatedAt(1_700_000_123_456L).build();
+        RecordDecoder.Decoded decoded = new RecordDecoder().decode(WireFormat.AVRO.codec(Champion.class)
+                .encode(champion), null);
+
+        assertThat(decoded.kind()).isEqualTo(RecordKind.CHAMPION);
+        assertThat(RecordLines.line(decoded.record())).isEqualTo("champion fashion: wide v40 "
+                + "since=2023-11-14T22:13:20Z previous=default paired=400 meanDiff=0.031 lower=0.0125 variants=0 "
+                + "updatedAt=2023-11-14T22:15:23.456Z");
+        assertThat(RecordKind.ofTopic("chorus.champions")).contains(RecordKind.CHAMPION);
     }
 }

@@ -251,6 +251,7 @@ class KafkaAclIT {
                 .annotatorsTopic(new Topic<>(group + ".annotators", dev.chorus.schemas.AnnotatorModel.class,
                         WireFormat.AVRO))
                 .consensusTopic(new Topic<>(group + ".consensus", dev.chorus.schemas.Consensus.class, WireFormat.AVRO))
+                .championsTopic(new Topic<>(group + ".champions", dev.chorus.schemas.Champion.class, WireFormat.AVRO))
                 .specs(TaskSpecs.ofDefault(SPEC))
                 .checkpointIntervalMs(500)
                 .snapshotEveryBatches(5)
@@ -269,7 +270,7 @@ class KafkaAclIT {
         List<AclBinding> acls = new ArrayList<>();
         acls.add(allow(ResourceType.TOPIC, s.examplesTopic().name(), PatternType.LITERAL, AclOperation.READ));
         for (String output : List.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
-                s.annotatorsTopic().name(), s.consensusTopic().name())) {
+                s.annotatorsTopic().name(), s.consensusTopic().name(), s.championsTopic().name())) {
             if (!(missing.equals("topic-write") && output.equals(s.predictionsTopic().name()))) {
                 acls.add(allow(ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
             }

@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -76,6 +77,11 @@ public abstract class JobOptions {
             description = "Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
 
+    @Option(names = "--champions-topic", defaultValue = ChorusTopic.DefaultNames.CHAMPIONS,
+            description = "Each task's champion and standings (compacted, key task): the train job publishes them, "
+                    + "serve --variant champion follows them (default: ${DEFAULT-VALUE}).")
+    String championsTopic;
+
     @Option(names = "--format", defaultValue = "avro",
             description = "Wire format of every topic: avro (single-object encoding) or json (default: ${DEFAULT-VALUE}).")
     String format;
@@ -91,6 +97,9 @@ public abstract class JobOptions {
 
     @Option(names = "--dead-letter-format", description = "Wire format of the dead-letter topic (default: --format).")
     String deadLetterFormat;
+
+    @Option(names = "--champions-format", description = "Wire format of the champions topic (default: --format).")
+    String championsFormat;
 
     @Option(names = "--checkpoint-interval-ms", defaultValue = "" + JobSettings.DEFAULT_CHECKPOINT_INTERVAL_MS,
             description = "Checkpoint interval; exactly-once output is visible after each checkpoint (default: ${DEFAULT-VALUE}).")
@@ -198,6 +207,7 @@ public abstract class JobOptions {
                 .predictionsTopic(new Topic<>(predictionsTopic, Prediction.class, formatOr(predictionsFormat, wire)))
                 .modelsTopic(new Topic<>(modelsTopic, ModelSnapshot.class, formatOr(modelsFormat, wire)))
                 .deadLetterTopic(new Topic<>(deadLetterTopic, DeadLetter.class, formatOr(deadLetterFormat, wire)))
+                .championsTopic(new Topic<>(championsTopic, Champion.class, formatOr(championsFormat, wire)))
                 .checkpointIntervalMs(checkpointIntervalMs)
                 .bounded(bounded)
                 .exactlyOnce(!atLeastOnce)

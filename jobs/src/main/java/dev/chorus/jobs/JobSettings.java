@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -41,6 +42,8 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
             new Topic<>(ChorusTopic.DefaultNames.PREDICTIONS, Prediction.class, WireFormat.AVRO);
     private Topic<ModelSnapshot> modelsTopic =
             new Topic<>(ChorusTopic.DefaultNames.MODELS, ModelSnapshot.class, WireFormat.AVRO);
+    private Topic<Champion> championsTopic =
+            new Topic<>(ChorusTopic.DefaultNames.CHAMPIONS, Champion.class, WireFormat.AVRO);
     private Topic<DeadLetter> deadLetterTopic =
             new Topic<>(ChorusTopic.DefaultNames.DEAD_LETTERS, DeadLetter.class, WireFormat.AVRO);
     private final LinkedHashMap<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -68,6 +71,8 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public Topic<Prediction> predictionsTopic() { return predictionsTopic; }
     public Topic<ModelSnapshot> modelsTopic() { return modelsTopic; }
     public Topic<DeadLetter> deadLetterTopic() { return deadLetterTopic; }
+    /** Each task's champion variant and standings (compacted, key = task): the train job writes, serving follows. */
+    public Topic<Champion> championsTopic() { return championsTopic; }
     /** Kafka client settings passed straight to every consumer and producer (security, timeouts...). */
     public Map<String, String> kafkaProperties() { return kafkaProperties; }
     public long checkpointIntervalMs() { return checkpointIntervalMs; }
@@ -86,6 +91,7 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     public S predictionsTopic(Topic<Prediction> v) { predictionsTopic = Objects.requireNonNull(v); return self(); }
     public S modelsTopic(Topic<ModelSnapshot> v) { modelsTopic = Objects.requireNonNull(v); return self(); }
     public S deadLetterTopic(Topic<DeadLetter> v) { deadLetterTopic = Objects.requireNonNull(v); return self(); }
+    public S championsTopic(Topic<Champion> v) { championsTopic = Objects.requireNonNull(v); return self(); }
     public S kafkaProperty(String key, String value) { kafkaProperties.put(key, value); return self(); }
     public S kafkaProperties(Map<String, String> v) { kafkaProperties.putAll(v); return self(); }
     /** Checkpoint interval; exactly-once output becomes visible to read_committed consumers at each checkpoint. */

@@ -25,6 +25,7 @@ public enum ChorusTopic {
     MODELS(DefaultNames.MODELS, "task/variant", true, 1, null),
     ANNOTATORS(DefaultNames.ANNOTATORS, "task/annotator", true, 1, null),
     CONSENSUS(DefaultNames.CONSENSUS, "task/item", true, 1, null),
+    CHAMPIONS(DefaultNames.CHAMPIONS, "task", true, 1, null),
     DEAD_LETTERS(DefaultNames.DEAD_LETTERS, "the rejected record's key", false, 1, days(30));
 
     /** The default names as compile-time constants, for option annotations ({@code defaultValue}). */
@@ -34,6 +35,7 @@ public enum ChorusTopic {
         public static final String MODELS = "chorus.models";
         public static final String ANNOTATORS = "chorus.annotators";
         public static final String CONSENSUS = "chorus.consensus";
+        public static final String CHAMPIONS = "chorus.champions";
         public static final String DEAD_LETTERS = "chorus.dead-letters";
 
         private DefaultNames() {}
@@ -112,6 +114,7 @@ public enum ChorusTopic {
             case MODELS -> settings.modelsTopic().name();
             case ANNOTATORS -> settings instanceof TrainSettings train ? train.annotatorsTopic().name() : null;
             case CONSENSUS -> settings instanceof TrainSettings train ? train.consensusTopic().name() : null;
+            case CHAMPIONS -> settings.championsTopic().name();
             case DEAD_LETTERS -> settings.deadLetterTopic().name();
         });
     }

@@ -16,6 +16,7 @@ import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -69,6 +70,14 @@ import org.slf4j.LoggerFactory;
  * each parallel instance lets the examples of at most {@code maxTasks} tasks wait for a first model; an example of
  * one more task that has no model is a dead letter (field {@code task}).
  *
+ * <p>With {@code --variant champion} every variant's snapshots are kept (at most {@code maxVariantsPerTask} per
+ * task; a snapshot of one more is refused like a task past the bound) and the champions topic arrives on the same
+ * broadcast side: each task is answered by the variant its latest champion record names. The switch happens on the
+ * broadcast side, between two examples, so each example is predicted once, by one variant and version, and the
+ * prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
+ * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
+ * champion record that does not decode, or a tombstone, is a dead letter and changes nothing.
+ *
  * <p>Every subtask receives every models record; only subtask 0 sends a rejected one to the dead-letter output,
  * so that it is there once.
  *
@@ -86,6 +95,12 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     public static final MapStateDescriptor<String, ModelSnapshot> MODELS =
             new MapStateDescriptor<>("serving-models", Types.STRING, AvroTypes.of(ModelSnapshot.class));
 
+    /** With {@code --variant champion}: the variant serving each task, and a champion waiting for its first model. */
+    public static final MapStateDescriptor<String, String> SERVING =
+            new MapStateDescriptor<>("serving-variants", Types.STRING, Types.STRING);
+    public static final MapStateDescriptor<String, String> WANTED =
+            new MapStateDescriptor<>("wanted-champions", Types.STRING, Types.STRING);
+
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("serve-dead-letters", AvroTypes.of(DeadLetter.class));
 
@@ -97,6 +112,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private final int deadLetterMaxOriginalBytes;
     private final Topic<ModelSnapshot> modelsTopic;
     private final TaskBound taskBound;
+    private final boolean followsChampion;
+    private final int maxVariants;
+    private final Topic<Champion> championsTopic;
 
     private final ListStateDescriptor<Example> waitingDescriptor =
             new ListStateDescriptor<>("waiting-examples", AvroTypes.of(Example.class));
@@ -109,6 +127,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient Map<String, Loaded> loaded;
     private transient RecordCodec<Example> exampleCodec;
     private transient RecordCodec<ModelSnapshot> modelCodec;
+    private transient RecordCodec<Champion> championCodec;
+    private transient Counter championChanges;
     private transient boolean firstSubtask;
     private transient Counter predictions;
     private transient Counter swapped;
@@ -145,6 +165,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
         this.modelsTopic = settings.modelsTopic();
         this.taskBound = settings.taskBound();
+        this.followsChampion = settings.followsChampion();
+        this.maxVariants = settings.maxVariantsPerTask();
+        this.championsTopic = settings.championsTopic();
     }
 
     @Override
@@ -165,6 +188,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         loaded = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         modelCodec = modelsTopic.codec();
+        championCodec = championsTopic.codec();
         firstSubtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
         var metrics = getRuntimeContext().getMetricGroup();
         predictions = metrics.counter("predictions");
@@ -175,13 +199,16 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         resets = metrics.counter("modelsReset");
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
+        championChanges = metrics.counter("championChanges");
         served = new HashMap<>();
     }
 
     @Override
     public void processElement(Example example, ReadOnlyContext ctx, Collector<Prediction> out) throws Exception {
-        String key = example.getTask() + "/" + variant;
-        ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
+        // The fixed variant, or the champion being served (null before the first).
+        String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(example.getTask()) : variant;
+        String key = example.getTask() + "/" + serving;
+        ModelSnapshot snapshot = serving == null ? null : ctx.getBroadcastState(MODELS).get(key);
         if (snapshot != null) {
             serve(example, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
             return;
@@ -212,6 +239,10 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     @Override
     public void processBroadcastElement(KafkaRecord record, Context ctx, Collector<Prediction> out)
             throws Exception {
+        if (followsChampion && championsTopic.name().equals(record.topic)) {
+            champion(record, ctx, out);
+            return;
+        }
         if (record.value == null) {
             reset(record, ctx);
             return;
@@ -243,18 +274,80 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             return;
         }
         if (current == null && !holdsRoomFor(snapshot.getTask(), ctx)) {
-            refuse(record, snapshot, ctx);
+            refuse(record, snapshot, ctx, "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"));
+            return;
+        }
+        if (current == null && followsChampion && variantsOf(snapshot.getTask(), ctx) >= maxVariants) {
+            refuse(record, snapshot, ctx, "variant", "model " + key + ": expected at most " + maxVariants
+                    + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more");
             return;
         }
         ctx.getBroadcastState(MODELS).put(key, snapshot);
         loaded.remove(key);
         swapped.inc();
-        if (!variant.equals(snapshot.getVariant())) {
+        String task = snapshot.getTask();
+        if (followsChampion && snapshot.getVariant().equals(ctx.getBroadcastState(WANTED).get(task))) {
+            ctx.getBroadcastState(WANTED).remove(task);
+            ctx.getBroadcastState(SERVING).put(task, snapshot.getVariant());
+            championChanges.inc();
+        }
+        if (!snapshot.getVariant().equals(followsChampion ? ctx.getBroadcastState(SERVING).get(task) : variant)) {
             return;
         }
         loaded.put(key, loaded(snapshot.getVersion(), learner));
-        String task = snapshot.getTask();
-        served(task).version = snapshot.getVersion();
+        served(task, snapshot.getVariant()).version = snapshot.getVersion();
+        answerWaiting(task, key, snapshot, ctx, out);
+    }
+
+    /**
+     * A champion record: the task is served by its variant from now on if its model is here, else once it arrives
+     * (until then the previous champion, if any, answers). A record that does not decode changes nothing.
+     */
+    private void champion(KafkaRecord record, Context ctx, Collector<Prediction> out) throws Exception {
+        if (record.value == null) {
+            deadLetter(ctx, record, "value", "champion record: expected a Champion, got a tombstone; serving unchanged");
+            return;
+        }
+        Champion champion;
+        try {
+            champion = championCodec.decode(record.value);
+        } catch (RecordDecodingException e) {
+            deadLetter(ctx, record, e.field(), "undecodable champion record, serving unchanged: " + e.getMessage());
+            return;
+        } catch (RuntimeException | StackOverflowError e) {
+            deadLetter(ctx, record, null, "undecodable champion record, serving unchanged: " + e);
+            return;
+        }
+        String task = champion.getTask();
+        String wanted = champion.getVariant();
+        if (wanted.equals(ctx.getBroadcastState(SERVING).get(task))) {
+            ctx.getBroadcastState(WANTED).remove(task);
+            return;
+        }
+        String key = task + "/" + wanted;
+        ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
+        if (snapshot == null) {
+            ctx.getBroadcastState(WANTED).put(task, wanted);
+            return;
+        }
+        ctx.getBroadcastState(WANTED).remove(task);
+        ctx.getBroadcastState(SERVING).put(task, wanted);
+        championChanges.inc();
+        served(task, wanted).version = snapshot.getVersion();
+        answerWaiting(task, key, snapshot, ctx, out);
+    }
+
+    private int variantsOf(String task, Context ctx) throws Exception {
+        int variants = 0;
+        for (Map.Entry<String, ModelSnapshot> entry : ctx.getBroadcastState(MODELS).entries()) {
+            variants += entry.getValue().getTask().equals(task) ? 1 : 0;
+        }
+        return variants;
+    }
+
+    /** Answers the examples of {@code task} that waited for a model with {@code snapshot}. */
+    private void answerWaiting(String task, String key, ModelSnapshot snapshot, Context ctx, Collector<Prediction> out)
+            throws Exception {
         waitingTasks.release(task);
         long now = ctx.currentProcessingTime();
         ctx.applyToKeyedState(waitingDescriptor, (stateKey, list) -> {
@@ -309,10 +402,10 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         return held.size() < taskBound.maxTasks();
     }
 
-    /** A model of a task past the bound is not stored; one dead letter for it, from subtask 0, not one per instance. */
-    private void refuse(KafkaRecord record, ModelSnapshot snapshot, Context ctx) {
+    /** A model past a bound is not stored; one dead letter for it, from subtask 0, not one per instance. */
+    private void refuse(KafkaRecord record, ModelSnapshot snapshot, Context ctx, String field, String reason) {
         refused.inc();
-        deadLetter(ctx, record, "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"));
+        deadLetter(ctx, record, field, reason);
     }
 
     /** Forgets the model of the tombstone's key, whatever its version, so that the next snapshot is served. */
@@ -384,21 +477,21 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                 return;
             }
             out.collect(HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(), example,
-                    variant, model.version(), now));
+                    snapshot.getVariant(), model.version(), now));
         } else {
             ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
             out.collect(ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
-                    variant, model.version(), now));
+                    snapshot.getVariant(), model.version(), now));
         }
         predictions.inc();
-        Served metrics = served(example.getTask());
+        Served metrics = served(example.getTask(), snapshot.getVariant());
         metrics.version = model.version();
         metrics.predictions.inc();
     }
 
-    private Served served(String task) {
-        return served.computeIfAbsent(task, t -> new Served(LabelledMetrics.task(getRuntimeContext().getMetricGroup(),
-                t, variant)));
+    private Served served(String task, String servedVariant) {
+        return served.computeIfAbsent(task + "/" + servedVariant, k -> new Served(LabelledMetrics.task(
+                getRuntimeContext().getMetricGroup(), task, servedVariant)));
     }
 
     private void reject(Consumer<DeadLetter> rejected, Example example, long now, String field, String reason) {

@@ -15,6 +15,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -22,13 +23,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 /**
  * The serve job: examples (labeled or not) → decode → keyBy(task) → predict with the newest model of the task,
  * which arrives on the compacted models topic as broadcast state and replaces the old one without a restart →
- * predictions, tagged with task, variant and model version. Bad records (models that do not parse included), and
+ * predictions, tagged with task, variant and model version. With {@code --variant champion} the champions topic
+ * joins the models on the broadcast side and each task is answered by its champion. Bad records (models that do not parse included), and
  * examples that waited too long for a first model, go to the dead-letter topic.
  */
 public final class ServeJob {
 
     public static final String UID_EXAMPLES_SOURCE = "serve-examples-source";
     public static final String UID_MODELS_SOURCE = "serve-models-source";
+    public static final String UID_CHAMPIONS_SOURCE = "serve-champions-source";
     public static final String UID_DECODE_EXAMPLES = "serve-decode-examples";
     public static final String UID_SERVE = "serve-models";
     public static final String UID_PREDICTIONS_SINK = "serve-predictions-sink";
@@ -57,14 +60,19 @@ public final class ServeJob {
         JobEnvironment.configure(env, settings);
         defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
                 KafkaIO.source(settings, settings.modelsTopic().name(), "-models"),
+                settings.followsChampion() ? KafkaIO.source(settings, settings.championsTopic().name(), "-champions")
+                        : null,
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions",
                         PREDICTIONS_PRODUCER),
                 KafkaIO.deadLetterSink(settings), settings);
     }
 
-    /** The topology, independent of where records come from and go to. */
+    /**
+     * The topology, independent of where records come from and go to; {@code champions} is null when serving a
+     * fixed variant.
+     */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
-            Source<KafkaRecord, ?, ?> models, Sink<Prediction> predictions, Sink<DeadLetter> deadLetters,
+            Source<KafkaRecord, ?, ?> models, Source<KafkaRecord, ?, ?> champions, Sink<Prediction> predictions, Sink<DeadLetter> deadLetters,
             ServeSettings settings) {
         SingleOutputStreamOperator<Example> decodedExamples = env
                 .fromSource(examples, WatermarkStrategy.noWatermarks(), "examples").uid(UID_EXAMPLES_SOURCE)
@@ -75,9 +83,16 @@ public final class ServeJob {
 
         // Model records go to every serve subtask as read: ServeFunction decodes and parses each on arrival, and
         // a tombstone (chorus models reset) must reach it as such.
-        BroadcastStream<KafkaRecord> broadcastModels = env
-                .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE)
-                .broadcast(ServeFunction.MODELS);
+        // Following the champion, champion records join them: one broadcast side keeps models and champions in the
+        // order each subtask applies them.
+        DataStream<KafkaRecord> modelRecords = env
+                .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE);
+        if (champions != null) {
+            modelRecords = modelRecords.union(env.fromSource(champions, WatermarkStrategy.noWatermarks(), "champions")
+                    .uid(UID_CHAMPIONS_SOURCE));
+        }
+        BroadcastStream<KafkaRecord> broadcastModels =
+                modelRecords.broadcast(ServeFunction.MODELS, ServeFunction.SERVING, ServeFunction.WANTED);
 
         SingleOutputStreamOperator<Prediction> served = decodedExamples
                 .keyBy(Example::getTask)

@@ -9,13 +9,19 @@ import picocli.CommandLine.Option;
 public final class ServeJobOptions extends JobOptions {
 
     @Option(names = "--variant", defaultValue = JobSettings.DEFAULT_VARIANT,
-            description = "Model variant that answers (default: ${DEFAULT-VALUE}).")
+            description = "Model variant that answers, or 'champion': each task's current champion from the "
+                    + "champions topic (default: ${DEFAULT-VALUE}).")
     String variant;
 
     @Option(names = "--max-waiting-per-task", defaultValue = "" + ServeSettings.DEFAULT_MAX_WAITING_PER_TASK,
             description = "Examples of a task with no model yet wait, at most this many; more go to the dead-letter "
                     + "topic (default: ${DEFAULT-VALUE}).")
     int maxWaitingPerTask;
+
+    @Option(names = "--max-variants-per-task", defaultValue = "" + ServeSettings.DEFAULT_MAX_VARIANTS_PER_TASK,
+            description = "With --variant champion, models of at most this many variants per task are kept; more "
+                    + "go to the dead-letter topic (default: ${DEFAULT-VALUE}).")
+    int maxVariantsPerTask;
 
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static ServeSettings parse(String[] args) {
@@ -25,6 +31,7 @@ public final class ServeJobOptions extends JobOptions {
     }
 
     public ServeSettings toSettings() {
-        return applyTo(new ServeSettings()).variant(variant).maxWaitingPerTask(maxWaitingPerTask);
+        return applyTo(new ServeSettings()).variant(variant).maxWaitingPerTask(maxWaitingPerTask)
+                .maxVariantsPerTask(maxVariantsPerTask);
     }
 }

@@ -9,9 +9,13 @@ public final class ServeSettings extends JobSettings<ServeSettings> {
 
     /** Default of maxWaitingPerTask, written once: {@link ServeJobOptions} takes it from here. */
     public static final int DEFAULT_MAX_WAITING_PER_TASK = 10_000;
+    public static final int DEFAULT_MAX_VARIANTS_PER_TASK = 16;
+    /** The variant name that means: each task's current champion, as the champions topic says. */
+    public static final String CHAMPION = "champion";
 
     private String variant = DEFAULT_VARIANT;
     private int maxWaitingPerTask = DEFAULT_MAX_WAITING_PER_TASK;
+    private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
 
     public ServeSettings() {
         super("chorus-serve");
@@ -21,9 +25,14 @@ public final class ServeSettings extends JobSettings<ServeSettings> {
 
     public String variant() { return variant; }
     public int maxWaitingPerTask() { return maxWaitingPerTask; }
+    public int maxVariantsPerTask() { return maxVariantsPerTask; }
+    /** Whether each task is served by its champion ({@link #CHAMPION}) rather than a fixed variant. */
+    public boolean followsChampion() { return CHAMPION.equals(variant); }
 
-    /** The model variant that answers (a task may train several). */
+    /** The model variant that answers (a task may train several), or {@link #CHAMPION}: each task's champion. */
     public ServeSettings variant(String v) { variant = Objects.requireNonNull(v); return this; }
     /** Examples of a task without a model yet wait in state, at most this many; more go to the dead-letter topic. */
+    /** Following the champion, models of at most this many variants per task are kept; more are dead letters. */
+    public ServeSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
     public ServeSettings maxWaitingPerTask(int v) { maxWaitingPerTask = (int) positive("maxWaitingPerTask", v); return this; }
 }

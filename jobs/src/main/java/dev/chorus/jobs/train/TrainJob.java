@@ -7,7 +7,9 @@ import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.jobs.select.ChampionSelection;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
@@ -25,7 +27,8 @@ import org.apache.flink.types.Either;
 /**
  * The train job: examples topic → decode and validate (bad records to the dead-letter topic) → keyBy(task) →
  * online minibatch SGD, test-then-train, through the task's label model if its spec names one → predictions,
- * model snapshots, annotator models and dead letters, each to its topic through an exactly-once
+ * model snapshots, annotator models and dead letters, each to its topic, and the predictions of labelled
+ * examples → keyBy(task) → champion selection ({@link ChampionSelection}) → champion records, through an exactly-once
  * (transactional) Kafka sink.
  *
  * <p>{@link #main} only wires production sources and sinks; {@link #defineWorkflow} is the topology, which
@@ -42,6 +45,7 @@ public final class TrainJob {
     public static final String UID_DEAD_LETTERS_SINK = "dead-letters-sink";
     public static final String UID_ANNOTATORS_SINK = "annotators-sink";
     public static final String UID_CONSENSUS_SINK = "consensus-sink";
+    public static final String UID_CHAMPIONS_SINK = "champions-sink";
 
     private TrainJob() {}
 
@@ -64,13 +68,15 @@ public final class TrainJob {
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
                         a -> TrainRecords.annotatorKey(a.getTask(), a.getAnnotator()), "annotators"),
                 KafkaIO.sink(settings, settings.consensusTopic(), c -> c.getTask() + "/" + c.getItem(), "consensus"),
+                KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"),
                 settings);
     }
 
     /** The topology, independent of where records come from and go to. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Sink<Prediction> predictions, Sink<ModelSnapshot> models, Sink<DeadLetter> deadLetters,
-            Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus, TrainSettings settings) {
+            Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus, Sink<Champion> champions,
+            TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
 
@@ -94,6 +100,8 @@ public final class TrainJob {
                 .uid(UID_ANNOTATORS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.CONSENSUS).sinkTo(consensus).name("consensus")
                 .uid(UID_CONSENSUS_SINK);
+        ChampionSelection.select(predicted, settings.selection()).sinkTo(champions).name("champions")
+                .uid(UID_CHAMPIONS_SINK);
         decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
                 .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("dead-letters")

@@ -1,8 +1,10 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.select.PairedComparison;
 import dev.chorus.jobs.JobOptions;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.jobs.select.SelectionSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
 import java.io.IOException;
@@ -53,6 +55,35 @@ public final class TrainJobOptions extends JobOptions {
     @Option(names = "--consensus-format", description = "Wire format of the consensus topic (default: --format).")
     String consensusFormat;
 
+    @Option(names = "--standings-interval-ms", defaultValue = "" + SelectionSettings.DEFAULT_STANDINGS_INTERVAL_MS,
+            description = "Publish a task's changed standings to the champions topic at most this often; a champion "
+                    + "change goes out at once (default: ${DEFAULT-VALUE}).")
+    long standingsIntervalMs;
+
+    @Option(names = "--selection-alpha", defaultValue = "" + PairedComparison.Settings.DEFAULT_ALPHA,
+            description = "Bound on the chance of ever promoting a challenger that is not better by the margin "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double selectionAlpha;
+
+    @Option(names = "--selection-margin", defaultValue = "" + PairedComparison.Settings.DEFAULT_MARGIN,
+            description = "How much lower (loss units) a challenger's mean paired loss must be (default: ${DEFAULT-VALUE}).")
+    double selectionMargin;
+
+    @Option(names = "--selection-min-examples", defaultValue = "" + PairedComparison.Settings.DEFAULT_MIN_EXAMPLES,
+            description = "Paired examples before the first look; looks follow at twice as many each time "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long selectionMinExamples;
+
+    @Option(names = "--selection-cooldown-examples",
+            defaultValue = "" + PairedComparison.Settings.DEFAULT_COOLDOWN_EXAMPLES,
+            description = "Paired examples a new champion is not challenged on (default: ${DEFAULT-VALUE}).")
+    long selectionCooldownExamples;
+
+    @Option(names = "--selection-max-pending", defaultValue = "" + SelectionSettings.DEFAULT_MAX_PENDING,
+            description = "Example ids per task waiting for every variant's loss; beyond it the oldest is evicted "
+                    + "and counted selectionUnpaired (default: ${DEFAULT-VALUE}).")
+    int selectionMaxPending;
+
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static TrainSettings parse(String[] args) {
         TrainJobOptions options = new TrainJobOptions();
@@ -69,7 +100,9 @@ public final class TrainJobOptions extends JobOptions {
                 .annotatorsTopic(new Topic<>(annotatorsTopic, AnnotatorModel.class,
                         formatOr(annotatorsFormat, wireFormat())))
                 .annotatorPublishIntervalMs(annotatorPublishIntervalMs)
-                .consensusTopic(new Topic<>(consensusTopic, Consensus.class, formatOr(consensusFormat, wireFormat())));
+                .consensusTopic(new Topic<>(consensusTopic, Consensus.class, formatOr(consensusFormat, wireFormat())))
+                .selection(new SelectionSettings(new PairedComparison.Settings(selectionMinExamples, selectionAlpha,
+                        selectionMargin, selectionCooldownExamples), selectionMaxPending, standingsIntervalMs));
     }
 
     /** A spec given inline, or {@code @path} to read it from a file. */

@@ -3,6 +3,7 @@ package dev.chorus.jobs.train;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.jobs.select.SelectionSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.codec.WireFormat;
@@ -31,6 +32,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private long annotatorPublishIntervalMs = DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS;
     private Topic<Consensus> consensusTopic =
             new Topic<>(ChorusTopic.DefaultNames.CONSENSUS, Consensus.class, WireFormat.AVRO);
+    private SelectionSettings selection = SelectionSettings.defaults();
 
     public TrainSettings() {
         super("chorus-train");
@@ -44,6 +46,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public Topic<AnnotatorModel> annotatorsTopic() { return annotatorsTopic; }
     public long annotatorPublishIntervalMs() { return annotatorPublishIntervalMs; }
     public Topic<Consensus> consensusTopic() { return consensusTopic; }
+    public SelectionSettings selection() { return selection; }
 
     public TrainSettings specs(TaskSpecs v) { specs = Objects.requireNonNull(v); return this; }
     /** Publish a model snapshot after every N minibatch updates. */
@@ -59,6 +62,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings annotatorPublishIntervalMs(long v) { annotatorPublishIntervalMs = nonNegative("annotatorPublishIntervalMs", v); return this; }
     /** Where label-model tasks publish each item's consensus (compacted, key = task/item), as often as annotators. */
     public TrainSettings consensusTopic(Topic<Consensus> v) { consensusTopic = Objects.requireNonNull(v); return this; }
+    /** How each task's champion is picked among its variants and how often standings go out. */
+    public TrainSettings selection(SelectionSettings v) { selection = Objects.requireNonNull(v); return this; }
 
     @Override
     public TrainSettings validate() {

@@ -1,12 +1,16 @@
 package dev.chorus.schemas.codec;
 
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.ChampionEvidence;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantStanding;
+import dev.chorus.schemas.VariantStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -62,6 +66,23 @@ final class RecordSamples {
                         .setPosterior(List.of(0.125, 0.75, 0.125)).setMostLikely(1).setLabels(2)
                         .setAnnotators(List.of("ann-3", "ann-9")).setVersion(12L)
                         .setUpdatedAt(1_700_000_000_000L).build()),
+                Arguments.of("Champion, after a change", Champion.newBuilder()
+                        .setTask("fashion").setVariant("wide").setModelVersion(40L).setSince(1_700_000_000_000L)
+                        .setPreviousVariant("default")
+                        .setEvidence(ChampionEvidence.newBuilder().setTest("paired z").setPairedExamples(400L)
+                                .setMeanDifference(0.031).setLowerBound(0.0125).setAlpha(0.0025).setMargin(0.005).build())
+                        .setStandings(List.of(
+                                VariantStanding.newBuilder().setVariant("wide").setStatus(VariantStatus.CHAMPION)
+                                        .setLabelledExamples(900L).setLossMean(0.41).setLossStandardError(0.02)
+                                        .setAccuracy(0.86).setAccuracyLow(0.83).setAccuracyHigh(0.88)
+                                        .setModelVersion(40L).setLastDriftAt(1_699_999_000_000L).build(),
+                                VariantStanding.newBuilder().setVariant("default").setStatus(VariantStatus.RETIRED)
+                                        .setLabelledExamples(2L).setLossMean(0.7).setLossStandardError(0.25)
+                                        .setModelVersion(3L).build()))
+                        .setUpdatedAt(1_700_000_000_500L).build()),
+                Arguments.of("Champion, first", Champion.newBuilder()
+                        .setTask("t").setVariant("default").setModelVersion(0L).setSince(0L)
+                        .setStandings(List.of()).setUpdatedAt(0L).build()),
                 Arguments.of("DeadLetter, with key and field", DeadLetter.newBuilder()
                         .setOriginal(ByteBuffer.wrap("{\"id\":\"a1\",\"label\":\"cat\"}".getBytes(StandardCharsets.UTF_8)))
                         .setKey(ByteBuffer.wrap(new byte[] {(byte) 0xC3, 0x01, 0x00}))

@@ -1,0 +1,236 @@
+package dev.chorus.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.VariantStanding;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code chorus leaderboard}: per task, every variant's standing from the champions topic (the champion first),
+ * with the hyperparameters that differ between the task's variants, read from each variant's newest snapshot's
+ * spec on the models topic.
+ */
+@Command(name = "leaderboard", mixinStandardHelpOptions = true,
+        description = {"Per task: each variant's status (champion, challenger, retired), labelled examples, "
+                + "prequential loss ± standard error, accuracy with its Wilson 95%% interval, model version, last drift "
+                + "and the hyperparameters that differ between the task's variants; the champion first.",
+            "Reads the champions topic (the train job's selection) and the models topic (the specs)."})
+final class LeaderboardCommand implements Callable<Integer> {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String[] HEADER = {"TASK", "VARIANT", "STATUS", "EXAMPLES", "LOSS", "ACCURACY", "VERSION",
+        "LAST DRIFT", "HYPERPARAMETERS"};
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--champions-topic", defaultValue = ChorusTopic.DefaultNames.CHAMPIONS,
+            description = "Default: ${DEFAULT-VALUE}.")
+    String championsTopic;
+
+    @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+            description = "Default: ${DEFAULT-VALUE}.")
+    String modelsTopic;
+
+    @Option(names = "--task", description = "Show only this task.")
+    String task;
+
+    @Option(names = "--json", description = "The same data as one JSON document (one per update with --follow).")
+    boolean json;
+
+    @Option(names = "--follow", description = "Print the board again whenever a champion record arrives, until "
+            + "interrupted.")
+    boolean follow;
+
+    @Override
+    public Integer call() throws IOException {
+        kafka.requireReachable(championsTopic, modelsTopic);
+        PrintWriter out = spec.commandLine().getOut();
+        RecordDecoder decoder = new RecordDecoder();
+        Map<String, Champion> champions = new TreeMap<>();
+        List<byte[]> values = TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, championsTopic,
+                Function.identity());
+        for (byte[] value : values) {
+            accept(decoder, value, champions);
+        }
+        print(out, champions);
+        if (follow) {
+            // The follower starts from the beginning too: the records printed above are skipped.
+            int[] seen = {0};
+            TopicReader.follow(kafka.bootstrapServers, kafka.kafkaProperties, championsTopic, value -> {
+                if (++seen[0] > values.size() && accept(decoder, value, champions)) {
+                    printUnchecked(out, champions);
+                }
+            }, () -> Thread.currentThread().isInterrupted());
+        }
+        return 0;
+    }
+
+    private boolean accept(RecordDecoder decoder, byte[] value, Map<String, Champion> champions) {
+        if (value == null) {
+            return false;
+        }
+        try {
+            Champion c = (Champion) decoder.decode(value, RecordKind.CHAMPION).record();
+            if (task == null || task.equals(c.getTask())) {
+                champions.put(c.getTask(), c);
+                return true;
+            }
+        } catch (RecordDecodingException e) {
+            spec.commandLine().getErr().println("chorus leaderboard: skipped a record that is no Champion: "
+                    + e.getMessage());
+        }
+        return false;
+    }
+
+    private void printUnchecked(PrintWriter out, Map<String, Champion> champions) {
+        try {
+            print(out, champions);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading the models topic " + modelsTopic, e);
+        }
+    }
+
+    private void print(PrintWriter out, Map<String, Champion> champions) throws IOException {
+        Map<String, Map<String, String>> hyper = hyperparameters(champions);
+        if (json) {
+            out.println(MAPPER.writeValueAsString(toJson(champions, hyper)));
+        } else if (champions.isEmpty()) {
+            out.println("no champions" + (task == null ? "" : " of task " + task) + " on " + championsTopic + " yet");
+        } else {
+            printTable(out, champions, hyper);
+        }
+        out.flush();
+    }
+
+    /** Per task/variant, the hyperparameters (flattened spec keys) whose values differ between the task's variants. */
+    private Map<String, Map<String, String>> hyperparameters(Map<String, Champion> champions) throws IOException {
+        ModelsCommand.Newest read = ModelsCommand.Newest.read(kafka, modelsTopic, task);
+        if (read.undecodable() > 0) {
+            spec.commandLine().getErr().printf("chorus leaderboard: %d record(s) on %s are no ModelSnapshot and were "
+                    + "skipped%n", read.undecodable(), modelsTopic);
+        }
+        Map<String, ModelSnapshot> newest = read.models();
+        Map<String, Map<String, String>> differing = new LinkedHashMap<>();
+        for (Champion c : champions.values()) {
+            Map<String, Map<String, String>> flat = new LinkedHashMap<>();
+            for (VariantStanding s : c.getStandings()) {
+                ModelSnapshot m = newest.get(c.getTask() + "/" + s.getVariant());
+                Map<String, String> keys = new TreeMap<>();
+                if (m != null) {
+                    flatten("", MAPPER.readTree(m.getSpec()), keys);
+                }
+                flat.put(s.getVariant(), keys);
+            }
+            for (Map.Entry<String, Map<String, String>> v : flat.entrySet()) {
+                Map<String, String> shown = new TreeMap<>();
+                v.getValue().forEach((key, value) -> {
+                    if (flat.values().stream().anyMatch(other -> !value.equals(other.get(key)))) {
+                        shown.put(key, value);
+                    }
+                });
+                differing.put(c.getTask() + "/" + v.getKey(), shown);
+            }
+        }
+        return differing;
+    }
+
+    /** {@code optimizer.learningRate}, {@code layers[0].units}: the paths a search space names. */
+    private static void flatten(String path, JsonNode node, Map<String, String> into) {
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                flatten(path.isEmpty() ? field.getKey() : path + "." + field.getKey(), field.getValue(), into);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                flatten(path + "[" + i + "]", node.get(i), into);
+            }
+        } else {
+            into.put(path, node.asText());
+        }
+    }
+
+    private static ArrayNode toJson(Map<String, Champion> champions, Map<String, Map<String, String>> hyper) {
+        ArrayNode tasks = MAPPER.createArrayNode();
+        for (Champion c : champions.values()) {
+            ObjectNode t = tasks.addObject();
+            t.put("task", c.getTask());
+            t.put("champion", c.getVariant());
+            t.put("since", c.getSince());
+            t.put("previousVariant", c.getPreviousVariant());
+            if (c.getEvidence() != null) {
+                ObjectNode e = t.putObject("evidence");
+                e.put("test", c.getEvidence().getTest());
+                e.put("pairedExamples", c.getEvidence().getPairedExamples());
+                e.put("meanDifference", c.getEvidence().getMeanDifference());
+                e.put("lowerBound", c.getEvidence().getLowerBound());
+                e.put("alpha", c.getEvidence().getAlpha());
+                e.put("margin", c.getEvidence().getMargin());
+            }
+            ArrayNode variants = t.putArray("variants");
+            for (VariantStanding s : c.getStandings()) {
+                ObjectNode v = variants.addObject();
+                v.put("variant", s.getVariant());
+                v.put("status", s.getStatus().name().toLowerCase(Locale.ROOT));
+                v.put("labelledExamples", s.getLabelledExamples());
+                v.put("loss", s.getLossMean());
+                v.put("lossStandardError", s.getLossStandardError());
+                v.put("accuracy", s.getAccuracy());
+                v.put("accuracyLow", s.getAccuracyLow());
+                v.put("accuracyHigh", s.getAccuracyHigh());
+                v.put("modelVersion", s.getModelVersion());
+                v.put("lastDriftAt", s.getLastDriftAt());
+                ObjectNode h = v.putObject("hyperparameters");
+                hyper.getOrDefault(c.getTask() + "/" + s.getVariant(), Map.of()).forEach(h::put);
+            }
+        }
+        return tasks;
+    }
+
+    private static void printTable(PrintWriter out, Map<String, Champion> champions,
+            Map<String, Map<String, String>> hyper) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (Champion c : champions.values()) {
+            for (VariantStanding s : c.getStandings()) {
+                Map<String, String> h = hyper.getOrDefault(c.getTask() + "/" + s.getVariant(), Map.of());
+                rows.add(new String[] {c.getTask(), s.getVariant(), s.getStatus().name().toLowerCase(Locale.ROOT),
+                    String.format(Locale.ROOT, "%,d", s.getLabelledExamples()),
+                    String.format(Locale.ROOT, "%.4f ± %.4f", s.getLossMean(), s.getLossStandardError()),
+                    s.getAccuracy() == null ? "-" : String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", s.getAccuracy(),
+                            s.getAccuracyLow(), s.getAccuracyHigh()),
+                    Long.toString(s.getModelVersion()),
+                    s.getLastDriftAt() == null ? "-" : RecordLines.time(s.getLastDriftAt()),
+                    h.isEmpty() ? "-" : String.join(" ", h.entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue()).toList())});
+            }
+        }
+        TextTable.print(out, rows);
+    }
+}

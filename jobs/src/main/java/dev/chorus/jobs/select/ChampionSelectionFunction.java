@@ -1,0 +1,164 @@
+package dev.chorus.jobs.select;
+
+import dev.chorus.core.metrics.ClassificationMetrics;
+import dev.chorus.core.select.ChampionRace;
+import dev.chorus.jobs.LabelledMetrics;
+import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.Prediction;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Picks each task's champion variant from the trainer's predictions of labelled examples (keyed by task): each
+ * prediction's prequential loss (log loss of the true class, clipped as the prequential metrics clip it, for a
+ * classifier; squared error for a regressor) goes into the task's {@link ChampionRace}, which pairs the variants'
+ * losses by example id and runs one paired test per challenger. A champion change is published at once, with its
+ * evidence; changed standings at most every {@link SelectionSettings#standingsIntervalMs} (processing time). The
+ * record always names the champion, so the first standings of a task are its first champion record; a task with a
+ * single variant publishes standings only.
+ *
+ * <p>Predictions without a label or target are not compared ({@link ChampionSelection} leaves them out). A NaN
+ * probability of the true class scores as probability 0 (clipped): a variant whose model diverged loses. A
+ * prediction that cannot be scored at all (a label beyond its probabilities, a regressor's non-finite value) is
+ * counted {@code selectionUnscored} and not compared; it is no dead letter, since its example is already accounted
+ * for by the prediction itself, and a second record would count it twice.
+ *
+ * <p>To retire a variant (the control topic said so), update {@link #RACE} of its task with
+ * {@link ChampionRace#retire}: it keeps its standing as RETIRED and takes no part in pairing. A variant that
+ * stops predicting is not retired here.
+ *
+ * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
+ * {@code selectionUnscored}, {@code championChanges}; per task and variant the
+ * {@code prequentialLoss} and {@code labelledExamples} of its standing.
+ */
+public final class ChampionSelectionFunction extends KeyedProcessFunction<String, Prediction, Champion> {
+    private static final long serialVersionUID = 1L;
+
+    /** The task's race; checkpointed in model-core's layout. */
+    public static final ValueStateDescriptor<ChampionRace> RACE =
+            new ValueStateDescriptor<>("champion-race", new ChampionRaceSerializer());
+
+    private final SelectionSettings settings;
+
+    private transient ValueState<ChampionRace> race;
+    private transient ValueState<Champion> latest;
+    private transient ValueState<Long> publishAt;
+    private transient Counter unpaired;
+    private transient Counter ignored;
+    private transient Counter changes;
+    private transient Counter unscored;
+    private transient Map<String, VariantMetrics> variantMetrics;
+
+    /** One variant's standing as gauges; written by the operator, read by reporters from another thread. */
+    private static final class VariantMetrics {
+        volatile double loss = Double.NaN;
+        volatile long labelled;
+    }
+
+    public ChampionSelectionFunction(SelectionSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        race = getRuntimeContext().getState(RACE);
+        latest = getRuntimeContext().getState(new ValueStateDescriptor<>("champion-latest",
+                AvroTypes.of(Champion.class)));
+        publishAt = getRuntimeContext().getState(new ValueStateDescriptor<>("standings-publish-at", Types.LONG));
+        var metrics = getRuntimeContext().getMetricGroup();
+        unpaired = metrics.counter("selectionUnpaired");
+        ignored = metrics.counter("selectionIgnored");
+        changes = metrics.counter("championChanges");
+        unscored = metrics.counter("selectionUnscored");
+        variantMetrics = new HashMap<>();
+    }
+
+    @Override
+    public void processElement(Prediction p, Context ctx, Collector<Champion> out) throws Exception {
+        double loss;
+        Boolean correct;
+        if (p.getLabel() != null) {
+            float[] probabilities = Float32.unpack(p.getProbabilities());
+            int label = p.getLabel();
+            if (label < 0 || label >= probabilities.length) {
+                unscored.inc();
+                return;
+            }
+            loss = Float.isNaN(probabilities[label]) ? -Math.log(ClassificationMetrics.LOG_LOSS_EPSILON)
+                    : ClassificationMetrics.exampleLogLoss(probabilities, 0, probabilities.length, label);
+            correct = p.getPredictedClass() != null && p.getPredictedClass() == label;
+        } else {
+            double error = p.getPredictedValue() == null ? Double.NaN : p.getPredictedValue() - p.getTarget();
+            if (!Double.isFinite(error)) {
+                unscored.inc();
+                return;
+            }
+            loss = error * error;
+            correct = null;
+        }
+        ChampionRace r = race.value();
+        if (r == null) {
+            r = new ChampionRace(settings.test(), settings.maxPending());
+        } else {
+            r.configure(settings.test(), settings.maxPending());
+        }
+        long unpairedBefore = r.unpaired();
+        long ignoredBefore = r.ignored();
+        Optional<ChampionRace.Change> change = r.record(p.getId(), p.getVariant(), loss, correct, p.getModelVersion());
+        unpaired.inc(r.unpaired() - unpairedBefore);
+        ignored.inc(r.ignored() - ignoredBefore);
+        String task = ctx.getCurrentKey();
+        long now = ctx.timerService().currentProcessingTime();
+        if (change.isPresent()) {
+            changes.inc();
+            publish(ChampionRecords.changed(task, r, change.get(), now), r, out);
+        } else if (r.standingsChanged() && publishAt.value() == null) {
+            long at = now + settings.standingsIntervalMs();
+            ctx.timerService().registerProcessingTimeTimer(at);
+            publishAt.update(at);
+        }
+        race.update(r);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Champion> out) throws Exception {
+        publishAt.clear();
+        ChampionRace r = race.value();
+        if (r == null || !r.standingsChanged() || r.champion() == null) {
+            return;
+        }
+        Champion last = latest.value();
+        long now = ctx.timerService().currentProcessingTime();
+        String task = ctx.getCurrentKey();
+        publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
+        race.update(r);
+    }
+
+    private void publish(Champion record, ChampionRace r, Collector<Champion> out) throws Exception {
+        out.collect(record);
+        latest.update(record);
+        r.standingsPublished();
+        for (ChampionRace.Standing s : r.standings()) {
+            VariantMetrics m = variantMetrics.computeIfAbsent(record.getTask() + "/" + s.variant(), k -> {
+                VariantMetrics created = new VariantMetrics();
+                var group = LabelledMetrics.task(getRuntimeContext().getMetricGroup(), record.getTask(), s.variant());
+                group.gauge("prequentialLoss", (Gauge<Double>) () -> created.loss);
+                group.gauge("labelledExamples", (Gauge<Long>) () -> created.labelled);
+                return created;
+            });
+            m.loss = s.lossMean();
+            m.labelled = s.labelled();
+        }
+    }
+}

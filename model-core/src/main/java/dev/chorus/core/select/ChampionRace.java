@@ -1,0 +1,395 @@
+package dev.chorus.core.select;
+
+import dev.chorus.core.io.BinaryState;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The variants of one task racing for champion: each variant's prequential standing, and one
+ * {@link PairedComparison} per challenger against the champion, fed with the losses both made on the same example.
+ *
+ * <p>Losses are paired by example id in a buffer of at most {@code maxPending} ids: an id leaves when every live
+ * variant has reported it, or is evicted (oldest first) and counted {@link #unpaired()}. An id that a variant
+ * reports twice (a crowd item labelled again) starts a new occurrence; an id that every variant known at the time
+ * reported before a new variant's first prediction is gone, so the newcomer's loss on it stays unpaired. The first
+ * champion is variant {@value #DEFAULT_VARIANT} if it predicts before any challenger has won, else the first
+ * variant seen (taking over from another first-seen variant is a {@link Change} only if standings naming that one
+ * were published); after that only a {@link PairedComparison} win (or retiring the champion) changes it. A retired variant keeps its standing,
+ * leaves the race, and its later predictions are ignored.
+ *
+ * <p>Not thread-safe.
+ */
+public final class ChampionRace {
+
+  /** The variant a task trains when it names none. */
+  public static final String DEFAULT_VARIANT = "default";
+  private static final int FORMAT_VERSION = 1;
+
+  public enum Status { CHAMPION, CHALLENGER, RETIRED }
+
+  /** A new champion: by a comparison's {@code evidence}, or null evidence when the previous one was retired. */
+  public record Change(String previous, String champion, PairedComparison.Evidence evidence) {}
+
+  /** One variant's prequential standing; {@code correct} counts only for classifiers. */
+  public record Standing(String variant, Status status, long labelled, double lossMean, double lossStandardError,
+      boolean classifier, long correct, long modelVersion) {}
+
+  private static final class Variant {
+    Status status;
+    final RunningMoments loss;
+    boolean classifier;
+    long correct;
+    long modelVersion;
+    PairedComparison comparison;
+
+    Variant(Status status, RunningMoments loss) {
+      this.status = status;
+      this.loss = loss;
+    }
+  }
+
+  private PairedComparison.Settings settings;
+  private int maxPending;
+  private final LinkedHashMap<String, Variant> variants = new LinkedHashMap<>();
+  private final LinkedHashMap<String, LinkedHashMap<String, Double>> pending = new LinkedHashMap<>();
+  private String champion;
+  private boolean decided;
+  private long unpaired;
+  private long ignored;
+  private boolean standingsChanged;
+  private boolean published;
+
+  public ChampionRace(PairedComparison.Settings settings, int maxPending) {
+    if (maxPending < 1) {
+      throw new IllegalArgumentException("maxPending: expected at least 1, got " + maxPending);
+    }
+    this.settings = settings;
+    this.maxPending = maxPending;
+  }
+
+  /**
+   * Records variant {@code variant}'s prequential loss on example {@code exampleId} ({@code correct} null for a
+   * regressor) made by model version {@code modelVersion}; the champion change it caused, if any.
+   */
+  public Optional<Change> record(String exampleId, String variant, double loss, Boolean correct, long modelVersion) {
+    if (!Double.isFinite(loss)) {
+      throw new IllegalArgumentException("loss of " + variant + " on " + exampleId + ": expected a finite value, got "
+          + loss);
+    }
+    Variant v = variants.get(variant);
+    Optional<Change> change = Optional.empty();
+    if (v == null) {
+      v = admit(variant);
+      if (variant.equals(DEFAULT_VARIANT) && !decided && !variant.equals(champion)) {
+        // Before anything named the first-seen variant, default simply is the first champion: no cooldown.
+        Change takeover = promote(variant, null, published);
+        change = published ? Optional.of(takeover) : Optional.empty();
+      }
+    } else if (v.status == Status.RETIRED) {
+      ignored++;
+      return Optional.empty();
+    }
+    v.loss.add(loss);
+    v.classifier = correct != null;
+    v.correct += Boolean.TRUE.equals(correct) ? 1 : 0;
+    v.modelVersion = Math.max(v.modelVersion, modelVersion);
+    standingsChanged = true;
+    Optional<Change> won = pair(exampleId, variant, loss);
+    return won.isPresent() ? won : change;
+  }
+
+  private Variant admit(String variant) {
+    Variant v = new Variant(Status.CHALLENGER, new RunningMoments());
+    variants.put(variant, v);
+    if (champion == null) {
+      champion = variant;
+      v.status = Status.CHAMPION;
+    } else {
+      v.comparison = PairedComparison.start(settings);
+    }
+    return v;
+  }
+
+  private Optional<Change> pair(String exampleId, String variant, double loss) {
+    LinkedHashMap<String, Double> entry = pending.get(exampleId);
+    if (entry != null && entry.containsKey(variant)) {
+      pending.remove(exampleId);
+      unpaired++;
+      entry = null;
+    }
+    if (entry == null) {
+      entry = new LinkedHashMap<>();
+      pending.put(exampleId, entry);
+      evictBeyondBound();
+    }
+    entry.put(variant, loss);
+    String winner = null;
+    PairedComparison.Evidence best = null;
+    if (variant.equals(champion)) {
+      for (Map.Entry<String, Double> other : entry.entrySet()) {
+        Variant challenger = variants.get(other.getKey());
+        if (challenger.status == Status.CHALLENGER) {
+          Optional<PairedComparison.Evidence> e = challenger.comparison.add(loss, other.getValue());
+          if (e.isPresent() && (best == null || e.get().lowerBound() > best.lowerBound())) {
+            best = e.get();
+            winner = other.getKey();
+          }
+        }
+      }
+    } else if (entry.containsKey(champion)) {
+      Optional<PairedComparison.Evidence> e = variants.get(variant).comparison.add(entry.get(champion), loss);
+      if (e.isPresent()) {
+        best = e.get();
+        winner = variant;
+      }
+    }
+    if (isComplete(entry)) {
+      pending.remove(exampleId);
+    }
+    if (winner == null) {
+      return Optional.empty();
+    }
+    decided = true;
+    return Optional.of(promote(winner, best, true));
+  }
+
+  private void evictBeyondBound() {
+    Iterator<Map.Entry<String, LinkedHashMap<String, Double>>> oldest = pending.entrySet().iterator();
+    while (pending.size() > maxPending) {
+      oldest.next();
+      oldest.remove();
+      unpaired++;
+    }
+  }
+
+  private boolean isComplete(Map<String, Double> entry) {
+    for (Map.Entry<String, Variant> v : variants.entrySet()) {
+      if (v.getValue().status != Status.RETIRED && !entry.containsKey(v.getKey())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Change promote(String winner, PairedComparison.Evidence evidence, boolean cooldown) {
+    String previous = champion;
+    champion = winner;
+    for (Map.Entry<String, Variant> e : variants.entrySet()) {
+      Variant v = e.getValue();
+      if (v.status == Status.RETIRED) {
+        continue;
+      }
+      boolean isChampion = e.getKey().equals(winner);
+      v.status = isChampion ? Status.CHAMPION : Status.CHALLENGER;
+      v.comparison = isChampion ? null
+          : cooldown ? PairedComparison.afterChange(settings) : PairedComparison.start(settings);
+    }
+    standingsChanged = true;
+    return new Change(previous, winner, evidence);
+  }
+
+  /**
+   * Takes {@code variant} out of the race (the control topic retired it): it keeps its standing as RETIRED, and if
+   * it was the champion the live challenger of lowest mean loss succeeds it. The change, if the champion changed.
+   */
+  public Optional<Change> retire(String variant) {
+    Variant v = variants.get(variant);
+    if (v == null || v.status == Status.RETIRED) {
+      return Optional.empty();
+    }
+    v.status = Status.RETIRED;
+    v.comparison = null;
+    standingsChanged = true;
+    pending.values().removeIf(this::isComplete);
+    if (!variant.equals(champion)) {
+      return Optional.empty();
+    }
+    String successor = null;
+    for (Map.Entry<String, Variant> e : variants.entrySet()) {
+      Variant c = e.getValue();
+      if (c.status == Status.CHALLENGER && (successor == null || c.loss.mean() < variants.get(successor).loss.mean())) {
+        successor = e.getKey();
+      }
+    }
+    if (successor == null) {
+      champion = null;
+      return Optional.empty();
+    }
+    decided = true;
+    return Optional.of(promote(successor, null, true));
+  }
+
+  /**
+   * Goes on under {@code settings} and {@code maxPending} (a restored race gets the restarted job's configuration);
+   * standings, comparisons and pending losses are kept, the oldest pending ids evicted if the bound shrank.
+   */
+  public void configure(PairedComparison.Settings settings, int maxPending) {
+    if (settings.equals(this.settings) && maxPending == this.maxPending) {
+      return;
+    }
+    if (maxPending < 1) {
+      throw new IllegalArgumentException("maxPending: expected at least 1, got " + maxPending);
+    }
+    this.settings = settings;
+    this.maxPending = maxPending;
+    for (Variant v : variants.values()) {
+      if (v.comparison != null) {
+        v.comparison.configure(settings);
+      }
+    }
+    evictBeyondBound();
+  }
+
+  /** The current champion; null before the first prediction or after its only variant was retired. */
+  public String champion() {
+    return champion;
+  }
+
+  /** Live (not retired) variants. */
+  public int liveVariants() {
+    int live = 0;
+    for (Variant v : variants.values()) {
+      live += v.status == Status.RETIRED ? 0 : 1;
+    }
+    return live;
+  }
+
+  /** Every variant's standing, the champion first, then in order of arrival. */
+  public List<Standing> standings() {
+    List<Standing> standings = new ArrayList<>();
+    variants.forEach((name, v) -> {
+      Standing s = new Standing(name, v.status, v.loss.count(), v.loss.mean(), v.loss.standardError(), v.classifier,
+          v.correct, v.modelVersion);
+      standings.add(name.equals(champion) ? 0 : standings.size(), s);
+    });
+    return standings;
+  }
+
+  /** Ids evicted from the pairing buffer, or seen again, before every live variant had reported them. */
+  public long unpaired() {
+    return unpaired;
+  }
+
+  /** Predictions of retired variants, which the race ignores. */
+  public long ignored() {
+    return ignored;
+  }
+
+  /** Ids waiting for some variant's loss. */
+  public int pending() {
+    return pending.size();
+  }
+
+  /** Whether any standing changed since {@link #standingsPublished()}. */
+  public boolean standingsChanged() {
+    return standingsChanged;
+  }
+
+  /** The standings as they are now went out (a record naming the current champion). */
+  public void standingsPublished() {
+    standingsChanged = false;
+    published = true;
+  }
+
+  /** Writes the whole state exactly (settings and bound not included: they come from the job's configuration). */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeInt(FORMAT_VERSION);
+    out.writeBoolean(champion != null);
+    if (champion != null) {
+      BinaryState.writeString(out, champion);
+    }
+    out.writeBoolean(decided);
+    out.writeLong(unpaired);
+    out.writeLong(ignored);
+    out.writeBoolean(standingsChanged);
+    out.writeBoolean(published);
+    out.writeInt(variants.size());
+    for (Map.Entry<String, Variant> e : variants.entrySet()) {
+      Variant v = e.getValue();
+      BinaryState.writeString(out, e.getKey());
+      out.writeByte(v.status.ordinal());
+      v.loss.writeTo(out);
+      out.writeBoolean(v.classifier);
+      out.writeLong(v.correct);
+      out.writeLong(v.modelVersion);
+      out.writeBoolean(v.comparison != null);
+      if (v.comparison != null) {
+        v.comparison.writeTo(out);
+      }
+    }
+    out.writeInt(pending.size());
+    for (Map.Entry<String, LinkedHashMap<String, Double>> e : pending.entrySet()) {
+      BinaryState.writeString(out, e.getKey());
+      out.writeInt(e.getValue().size());
+      for (Map.Entry<String, Double> loss : e.getValue().entrySet()) {
+        BinaryState.writeString(out, loss.getKey());
+        out.writeLong(Double.doubleToRawLongBits(loss.getValue()));
+      }
+    }
+  }
+
+  /** Reads a state written by {@link #writeTo}, under {@code settings} and {@code maxPending}. */
+  public static ChampionRace readFrom(DataInput in, PairedComparison.Settings settings, int maxPending)
+      throws IOException {
+    int format = in.readInt();
+    if (format != FORMAT_VERSION) {
+      throw new IOException("ChampionRace state: expected format " + FORMAT_VERSION + ", stream has " + format);
+    }
+    ChampionRace race = new ChampionRace(settings, maxPending);
+    race.champion = in.readBoolean() ? BinaryState.readString(in, "champion") : null;
+    race.decided = in.readBoolean();
+    race.unpaired = in.readLong();
+    race.ignored = in.readLong();
+    race.standingsChanged = in.readBoolean();
+    race.published = in.readBoolean();
+    int count = in.readInt();
+    BinaryState.requireFits(in, count, 40, "ChampionRace variants");
+    for (int i = 0; i < count; i++) {
+      String name = BinaryState.readString(in, "variant");
+      int status = in.readByte();
+      if (status < 0 || status >= Status.values().length) {
+        throw new IOException("ChampionRace variant " + name + ": expected a status in [0, "
+            + Status.values().length + "), stream has " + status);
+      }
+      Variant v = new Variant(Status.values()[status], RunningMoments.readFrom(in, "loss of " + name));
+      v.classifier = in.readBoolean();
+      v.correct = in.readLong();
+      v.modelVersion = in.readLong();
+      v.comparison = in.readBoolean() ? PairedComparison.readFrom(in, settings) : null;
+      race.variants.put(name, v);
+    }
+    int ids = in.readInt();
+    BinaryState.requireFits(in, ids, 8, "ChampionRace pending ids");
+    for (int i = 0; i < ids; i++) {
+      String id = BinaryState.readString(in, "pending id");
+      int losses = in.readInt();
+      BinaryState.requireFits(in, losses, 12, "ChampionRace losses of " + id);
+      LinkedHashMap<String, Double> entry = new LinkedHashMap<>();
+      for (int j = 0; j < losses; j++) {
+        entry.put(BinaryState.readString(in, "variant of " + id), Double.longBitsToDouble(in.readLong()));
+      }
+      race.pending.put(id, entry);
+    }
+    return race;
+  }
+
+  /** An independent copy, through the exact state format. */
+  public ChampionRace copy() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      writeTo(new DataOutputStream(bytes));
+      return readFrom(new BinaryState.Bytes(bytes.toByteArray()), settings, maxPending);
+    } catch (IOException e) {
+      throw new IllegalStateException("copying a champion race through its own state format", e);
+    }
+  }
+}

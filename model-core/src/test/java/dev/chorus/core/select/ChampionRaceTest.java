@@ -1,0 +1,141 @@
+package dev.chorus.core.select;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.select.ChampionRace.Status;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** A task's variants racing: pairing by example id, the first champion, changes, no flapping, retiring, state. */
+class ChampionRaceTest {
+
+  private static final PairedComparison.Settings FAST = new PairedComparison.Settings(20, 0.01, 0.005, 100);
+
+  @Test
+  void defaultIsTheFirstChampionEvenWhenAnotherVariantPredictsFirst() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    assertThat(race.record("e1", "wide", 0.5, true, 3)).isEmpty();
+    assertThat(race.champion()).isEqualTo("wide");
+    assertThat(race.record("e1", "default", 0.6, false, 4)).as("nothing named wide yet: no change").isEmpty();
+    assertThat(race.champion()).isEqualTo("default");
+    ChampionRace published = new ChampionRace(FAST, 100);
+    published.record("e1", "wide", 0.5, true, 3);
+    published.standingsPublished();
+    Optional<ChampionRace.Change> change = published.record("e1", "default", 0.6, false, 4);
+    assertThat(change).as("standings named wide: default taking over is a change")
+        .contains(new ChampionRace.Change("wide", "default", null));
+    assertThat(race.standings()).extracting(ChampionRace.Standing::variant).containsExactly("default", "wide");
+    assertThat(race.standings().get(1).status()).isEqualTo(Status.CHALLENGER);
+  }
+
+  @Test
+  void pairsLossesOfTheSameExampleOnlyAndCountsTheUnpaired() {
+    ChampionRace race = new ChampionRace(FAST, 3);
+    race.record("e1", "default", 1.0, true, 1);
+    race.record("e2", "default", 1.0, true, 1);
+    race.record("e1", "b", 0.0, true, 1);
+    assertThat(race.pending()).as("e1 complete and gone, e2 waits for b").isEqualTo(1);
+    for (int i = 3; i <= 6; i++) {
+      race.record("e" + i, "default", 1.0, true, 1);
+    }
+    assertThat(race.pending()).isEqualTo(3);
+    assertThat(race.unpaired()).as("e2 and e3 evicted before b reported them").isEqualTo(2);
+    race.record("e6", "b", 0.0, true, 2);
+    assertThat(race.pending()).as("e6 complete and gone").isEqualTo(2);
+    race.record("e7", "default", 1.0, true, 2);
+    race.record("e7", "default", 1.0, true, 2);
+    assertThat(race.unpaired()).as("a second loss of default on e7 (relabelled) starts a new occurrence").isEqualTo(3);
+  }
+
+  @Test
+  void aBetterChallengerBecomesChampionWithEvidence() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    SplittableRandom random = new SplittableRandom(3);
+    List<ChampionRace.Change> changes = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      double base = random.nextDouble();
+      race.record("e" + i, "default", base + 0.3, i % 2 == 0, i).ifPresent(changes::add);
+      race.record("e" + i, "b", base, true, i + 1).ifPresent(changes::add);
+    }
+    assertThat(changes).hasSize(1);
+    ChampionRace.Change change = changes.get(0);
+    assertThat(change.previous()).isEqualTo("default");
+    assertThat(change.champion()).isEqualTo("b");
+    assertThat(change.evidence().pairedExamples()).isEqualTo(20);
+    assertThat(change.evidence().meanDifference()).isCloseTo(0.3, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(race.champion()).isEqualTo("b");
+    List<ChampionRace.Standing> standings = race.standings();
+    assertThat(standings.get(0)).extracting(ChampionRace.Standing::variant, ChampionRace.Standing::status,
+        ChampionRace.Standing::labelled, ChampionRace.Standing::correct, ChampionRace.Standing::modelVersion)
+        .containsExactly("b", Status.CHAMPION, 400L, 400L, 400L);
+    assertThat(standings.get(1).correct()).isEqualTo(200);
+  }
+
+  @Test
+  void twoEqualVariantsDoNotFlap() {
+    ChampionRace race = new ChampionRace(PairedComparison.Settings.defaults(), 1000);
+    SplittableRandom random = new SplittableRandom(11);
+    int changes = 0;
+    for (int i = 0; i < 200_000; i++) {
+      changes += race.record("e" + i, "default", -Math.log(1 - random.nextDouble()) * 0.7, null, i).isPresent() ? 1 : 0;
+      changes += race.record("e" + i, "b", -Math.log(1 - random.nextDouble()) * 0.7, null, i).isPresent() ? 1 : 0;
+    }
+    assertThat(changes).as("champion changes between two equally good variants over 200,000 examples").isZero();
+    assertThat(race.unpaired()).isZero();
+  }
+
+  @Test
+  void retiringTheChampionHandsOverToTheBestChallenger() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    race.record("e1", "default", 0.9, true, 1);
+    race.record("e1", "b", 0.5, true, 1);
+    race.record("e1", "c", 0.2, true, 1);
+    assertThat(race.retire("b")).isEmpty();
+    assertThat(race.retire("default")).contains(new ChampionRace.Change("default", "c", null));
+    assertThat(race.record("e2", "b", 0.1, true, 2)).isEmpty();
+    assertThat(race.ignored()).isEqualTo(1);
+    assertThat(race.liveVariants()).isEqualTo(1);
+    assertThat(race.standings()).extracting(ChampionRace.Standing::status)
+        .containsExactly(Status.CHAMPION, Status.RETIRED, Status.RETIRED);
+  }
+
+  @Test
+  void stateRoundTripsExactlyAndGoesOnTheSame() throws IOException {
+    ChampionRace race = new ChampionRace(FAST, 50);
+    SplittableRandom random = new SplittableRandom(5);
+    for (int i = 0; i < 300; i++) {
+      race.record("e" + i, "default", random.nextDouble(), random.nextBoolean(), i);
+      if (i % 3 != 0) {
+        race.record("e" + i, "b", random.nextDouble() * 0.8, random.nextBoolean(), i);
+      }
+    }
+    byte[] bytes = bytes(race);
+    ChampionRace restored = ChampionRace.readFrom(new BinaryState.Bytes(bytes), FAST, 50);
+    assertThat(bytes(restored)).isEqualTo(bytes);
+    assertThat(bytes(race.copy())).isEqualTo(bytes);
+    SplittableRandom a = new SplittableRandom(6);
+    SplittableRandom b = new SplittableRandom(6);
+    for (int i = 300; i < 1000; i++) {
+      double l1 = a.nextDouble();
+      double l2 = a.nextDouble() * 0.8;
+      b.nextDouble();
+      b.nextDouble();
+      assertThat(restored.record("e" + i, "default", l1, true, i)).isEqualTo(race.record("e" + i, "default", l1, true, i));
+      assertThat(restored.record("e" + i, "b", l2, true, i)).isEqualTo(race.record("e" + i, "b", l2, true, i));
+    }
+    assertThat(bytes(restored)).isEqualTo(bytes(race));
+  }
+
+  private static byte[] bytes(ChampionRace race) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    race.writeTo(new DataOutputStream(out));
+    return out.toByteArray();
+  }
+}
