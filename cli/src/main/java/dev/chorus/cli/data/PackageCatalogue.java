@@ -199,8 +199,8 @@ public final class PackageCatalogue {
     return Arrays.stream(order).mapToObj(packages::get).toList();
   }
 
-  /** Where the held-out last {@value #HELD_OUT_FRACTION} of a shuffled order starts. */
-  public int heldOutFrom() {
-    return packages.size() - (int) Math.round(packages.size() * HELD_OUT_FRACTION);
+  /** Where the held-out last {@value #HELD_OUT_FRACTION} of an order of {@code size} packages starts. */
+  public static int heldOutFrom(int size) {
+    return size - (int) Math.round(size * HELD_OUT_FRACTION);
   }
 }

@@ -107,7 +107,8 @@ class PackageCatalogueTest {
     assertThat(shuffled).containsExactlyInAnyOrderElementsOf(catalogue.packages())
         .isNotEqualTo(catalogue.packages()).isEqualTo(catalogue.shuffled(42));
     assertThat(catalogue.shuffled(43)).isNotEqualTo(shuffled);
-    assertThat(catalogue.heldOutFrom()).isEqualTo(11);
+    assertThat(PackageCatalogue.heldOutFrom(12)).isEqualTo(11);
+    assertThat(PackageCatalogue.heldOutFrom(63_440)).isEqualTo(57_096);
   }
 
   @Test
