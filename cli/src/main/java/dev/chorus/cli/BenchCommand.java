@@ -400,7 +400,7 @@ public final class BenchCommand {
     @Command(name = "sparse", mixinStandardHelpOptions = true,
             description = {"Sparse, hashed learning in memory. packages: Debian's package catalogue, a package's "
                     + "Section predicted from its name, short description, dependencies and maintainer, hashed into "
-                    + "2^20 dimensions, one pass in a seeded order (prequential accuracy), then the held-out last 10%; "
+                    + "2^20 dimensions, one pass in a seeded order (prequential accuracy), then the held-out last 10%%; "
                     + "softmax regression with FTRL and with AdaGrad against scikit-learn's FeatureHasher + "
                     + "SGDClassifier.partial_fit on the same order, features and hash size. memory: the heap of an "
                     + "FTRL logistic model at 2^20 and 2^24 dimensions against its parameters x bytes per parameter."})
@@ -418,6 +418,10 @@ public final class BenchCommand {
                 defaultValue = "" + PackageCatalogue.DEFAULT_MIN_SECTION_PACKAGES,
                 description = "Drop sections with fewer packages (default: ${DEFAULT-VALUE}).")
         int minSectionPackages;
+
+        @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + SparseBenchmark.BATCH_SIZE,
+                description = "Examples per minibatch, for Chorus and scikit-learn alike (default: ${DEFAULT-VALUE}).")
+        int batchSize;
 
         @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
         boolean noPeers;
@@ -441,7 +445,7 @@ public final class BenchCommand {
             Path peer = noPeers ? null : Learn.sklearnPeerScript("sklearn_sparse_peer.py");
             PrintWriter out = spec.commandLine().getOut();
             Map<String, Object> results = SparseBenchmark.run(
-                    new SparseBenchmark.Options(file, limit, minSectionPackages, peer), line -> {
+                    new SparseBenchmark.Options(file, limit, minSectionPackages, batchSize, peer), line -> {
                         out.println(line);
                         out.flush();
                     });

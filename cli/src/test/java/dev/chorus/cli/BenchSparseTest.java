@@ -58,11 +58,11 @@ class BenchSparseTest {
       JsonNode memory = results.at("/memory/" + dims);
       long parameters = memory.at("/parameters").asLong();
       assertThat(parameters).as(dims).isEqualTo((1L << Integer.parseInt(dims.substring(7))) + 1);
-      // At least the arrays' stated bytes; at most twice that, as G1 gives each array over half a region (2^20 + 1
-      // floats is just over 4 MiB) whole regions of its own.
+      // At least the arrays' stated bytes; G1 gives each array over half a region (2^20 + 1 floats is just over
+      // 4 MiB) whole regions of its own, which can double them (twice and a bit with the touched-row bitmap).
       long stated = parameters * memory.at("/stated_bytes_per_parameter").asLong();
       assertThat(memory.at("/stated_bytes").asLong()).isEqualTo(stated);
-      assertThat(memory.at("/heap_bytes").asLong()).as(dims).isBetween(stated * 9 / 10, stated * 2);
+      assertThat(memory.at("/heap_bytes").asLong()).as(dims).isBetween(stated * 9 / 10, stated * 5 / 2);
       assertThat(memory.at("/stated_bytes_per_parameter").asLong()).isEqualTo(16);
     }
     assertThat(plots.resolve("sparse-packages-curves.png")).isRegularFile();

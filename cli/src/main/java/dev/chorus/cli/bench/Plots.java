@@ -302,8 +302,8 @@ public final class Plots {
       }
     }
     if (lines.getSeriesCount() > 0) {
-      written.add(write(curves("bench sparse: package sections, prequential accuracy in one pass (2^"
-          + at(results, "packages.config.bits") + " hashed dims)", "training examples", "prequential accuracy",
+      written.add(write(curves("bench sparse: package sections, one pass at 2^" + at(results, "packages.config.bits")
+          + " hashed dims", "training examples", "prequential accuracy",
           lines), dir, "sparse-packages-curves.png"));
     }
     DefaultCategoryDataset bars = new DefaultCategoryDataset();

@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  *
  * <p><b>packages</b>: Debian's package catalogue ({@link PackageCatalogue}) in the order of seed {@value #SEED},
  * hashed into 2^{@value #BITS} dimensions; one pass of softmax regression with FTRL-Proximal and with AdaGrad in
- * minibatches of {@value #BATCH_SIZE}, each example predicted before its minibatch trains (prequential accuracy),
- * then tested on the held-out last 10%; against scikit-learn's {@code FeatureHasher} and
+ * minibatches (of {@value #BATCH_SIZE} by default), each example predicted before its minibatch trains
+ * (prequential accuracy), then tested on the held-out last 10%; against scikit-learn's {@code FeatureHasher} and
  * {@code SGDClassifier(loss="log_loss").partial_fit} on the same examples, order, minibatches and hash
  * ({@code sklearn_sparse_peer.py}, which also checks that its hashing equals ours). Examples/s counts hashing,
  * predicting and training on both sides.
@@ -38,12 +38,13 @@ import java.util.function.Consumer;
 public final class SparseBenchmark {
 
   public static final int BITS = 20;
+  /** The packages track's default minibatch; the memory track's. */
   public static final int BATCH_SIZE = 32;
   public static final long SEED = 42;
   static final List<Integer> MEMORY_BITS = List.of(20, 24);
   /** Weight, gradient scratch and FTRL's z and n: 4 floats per parameter ({@link SparseLinearModel}). */
   static final int FTRL_BYTES_PER_PARAMETER = 16;
-  static final String FTRL = "{\"type\":\"ftrl\",\"alpha\":0.5,\"beta\":1,\"l1\":0,\"l2\":0.1}";
+  static final String FTRL = "{\"type\":\"ftrl\",\"alpha\":0.3,\"beta\":0.001,\"l1\":0,\"l2\":0}";
   static final String ADAGRAD = "{\"type\":\"adagrad\",\"learningRate\":0.5}";
   /** The first examples whose hashed features the peer checks against its own hashing. */
   static final int HASH_CHECKED = 1000;
@@ -54,9 +55,10 @@ public final class SparseBenchmark {
    * @param packages the Packages list (plain, gzip or LZ4)
    * @param limit use the first {@code limit} examples of the seeded order only (0: all)
    * @param minSectionPackages sections with fewer packages are dropped
+   * @param batchSize examples per minibatch, for Chorus and scikit-learn alike
    * @param sklearnPeer {@code sklearn_sparse_peer.py}, or null to skip scikit-learn
    */
-  public record Options(Path packages, int limit, int minSectionPackages, Path sklearnPeer) {}
+  public record Options(Path packages, int limit, int minSectionPackages, int batchSize, Path sklearnPeer) {}
 
   private SparseBenchmark() {}
 
@@ -88,7 +90,7 @@ public final class SparseBenchmark {
     config.put("dropped_sections", catalogue.droppedSections());
     config.put("min_section_packages", options.minSectionPackages());
     config.put("bits", BITS);
-    config.put("batch_size", BATCH_SIZE);
+    config.put("batch_size", options.batchSize());
     config.put("seed", SEED);
     config.put("fields", PackageCatalogue.FIELDS);
     log.accept(String.format("packages: %,d stanzas, %,d examples in %d sections (dropped %s), %,d held out",
@@ -99,14 +101,14 @@ public final class SparseBenchmark {
         Map.entry("chorus_adagrad", ADAGRAD))) {
       ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"numClasses\":" + classes
           + ",\"hashing\":{\"bits\":" + BITS + ",\"fields\":" + new ObjectMapper().writeValueAsString(
-          PackageCatalogue.FIELDS) + "},\"standardize\":false,\"batchSize\":" + BATCH_SIZE + ",\"optimizer\":"
-          + optimizer.getValue() + "}");
+          PackageCatalogue.FIELDS) + "},\"standardize\":false,\"batchSize\":" + options.batchSize()
+          + ",\"optimizer\":" + optimizer.getValue() + "}");
       Map<String, Object> figures = onePass(spec, fields, labels, train);
       log.accept(String.format("%s: held-out accuracy %.4f, prequential %.4f, %,.0f examples/s", optimizer.getKey(),
           figures.get("accuracy"), figures.get("prequential_accuracy"), figures.get("examples_per_s")));
       results.put(optimizer.getKey(), figures);
     }
-    results.put("sklearn", sklearn(options.sklearnPeer(), fields, labels, train, classes, log));
+    results.put("sklearn", sklearn(options, fields, labels, train, classes, log));
     return results;
   }
 
@@ -160,8 +162,9 @@ public final class SparseBenchmark {
   }
 
   /** Writes the examples as JSON lines for the peer and runs it; its figures or the reason it did not run. */
-  static Map<String, Object> sklearn(Path script, List<Map<String, Object>> fields, int[] labels, int train,
+  static Map<String, Object> sklearn(Options options, List<Map<String, Object>> fields, int[] labels, int train,
       int classes, Consumer<String> log) throws IOException {
+    Path script = options.sklearnPeer();
     if (script == null) {
       return Map.of(SklearnPeer.UNAVAILABLE, "skipped (--no-peers, or sklearn_sparse_peer.py not found)");
     }
@@ -188,7 +191,7 @@ public final class SparseBenchmark {
       }
       Map<String, Object> figures = SklearnPeer.run(python.get(), script, List.of("--examples", examples.toString(),
           "--bits", String.valueOf(BITS), "--classes", String.valueOf(classes), "--held-out-from",
-          String.valueOf(train), "--batch-size", String.valueOf(BATCH_SIZE), "--fields",
+          String.valueOf(train), "--batch-size", String.valueOf(options.batchSize()), "--fields",
           String.join(",", PackageCatalogue.FIELDS), "--curve-every", String.valueOf(Math.max(1,
               train / CURVE_POINTS))));
       log.accept(figures.containsKey(SklearnPeer.UNAVAILABLE) ? "sklearn: " + figures.get(SklearnPeer.UNAVAILABLE)

@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * LZ4 as apt stores it), as a classification task with named fields: predict a package's {@code Section} from
  *
  * <ul>
- *   <li>{@code name}: the package name split at {@code - . +} ({@code python3-numpy} → {@code python3}, {@code numpy});
+ *   <li>{@code name}: the package name split at {@code - . +} ({@code python3-numpy} → {@code python3},
+ *       {@code numpy});
  *   <li>{@code description}: the words of the short description (its first line), lower-cased, split at anything
  *       that is not a letter or digit;
  *   <li>{@code depends}: the names in {@code Depends}, each alternative too, without versions or architecture

@@ -29,7 +29,7 @@ public final class SyntheticClicks {
   static final int COUNTRIES = 30;
   static final int VOCABULARY = 300;
   static final int MAX_WORDS = 4;
-  /** Standard deviation of the true weights: large enough that clicks are predictable, not so large they are certain. */
+  /** Standard deviation of the true weights: clicks are predictable, yet far from certain. */
   static final double WEIGHT_SCALE = 0.6;
   static final double TRUE_BIAS = -1.0;
 
