@@ -9,6 +9,8 @@ import dev.chorus.cli.bench.LearnBenchmark;
 import dev.chorus.cli.bench.LearnBlasMatrix;
 import dev.chorus.cli.bench.Plots;
 import dev.chorus.cli.bench.SelectBenchmark;
+import dev.chorus.cli.bench.SparseBenchmark;
+import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.cli.bench.e2e.E2eBenchmark;
 import dev.chorus.cli.bench.e2e.E2eReport;
 import java.io.IOException;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: figures printed, written as JSON with --json and as PNG charts with --plots.",
         subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
-            BenchCommand.Soak.class, BenchCommand.History.class, BenchCommand.E2e.class, BenchCommand.Select.class})
+            BenchCommand.Soak.class, BenchCommand.History.class, BenchCommand.E2e.class, BenchCommand.Select.class,
+            BenchCommand.Sparse.class})
 public final class BenchCommand {
 
     /**
@@ -153,10 +156,15 @@ public final class BenchCommand {
 
         /** {@code cli/src/main/python/sklearn_peer.py} beside the build this command runs from, if it is there. */
         static Path sklearnPeerScript() {
+            return sklearnPeerScript("sklearn_peer.py");
+        }
+
+        /** {@code cli/src/main/python/<name>} beside the build this command runs from, if it is there. */
+        static Path sklearnPeerScript(String name) {
             try {
                 Path jar = Path.of(LearnBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
                 for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
-                    Path script = dir.resolve("cli/src/main/python/sklearn_peer.py");
+                    Path script = dir.resolve("cli/src/main/python/" + name);
                     if (java.nio.file.Files.isRegularFile(script)) {
                         return script;
                     }
@@ -414,12 +422,43 @@ public final class BenchCommand {
         @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
         int batchSize;
 
+    @Command(name = "sparse", mixinStandardHelpOptions = true,
+            description = {"Sparse, hashed learning in memory. packages: Debian's package catalogue, a package's "
+                    + "Section predicted from its name, short description, dependencies and maintainer, hashed into "
+                    + "2^20 dimensions, one pass in a seeded order (prequential accuracy), then the held-out last 10%%; "
+                    + "softmax regression with FTRL and with AdaGrad against scikit-learn's FeatureHasher + "
+                    + "SGDClassifier.partial_fit on the same order, features and hash size. memory: the heap of an "
+                    + "FTRL logistic model at 2^20 and 2^24 dimensions against its parameters x bytes per parameter."})
+    static final class Sparse implements Callable<Integer> {
+        @Option(names = "--packages", paramLabel = "FILE",
+                description = "The Packages list, plain, gzip or LZ4 (default: the largest *_Packages* file under "
+                        + "/var/lib/apt/lists, there after apt-get update).")
+        Path packages;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+                description = "Use only the first N packages of the seeded order (default: all).")
+        int limit;
+
+        @Option(names = "--min-section-packages", paramLabel = "N",
+                defaultValue = "" + PackageCatalogue.DEFAULT_MIN_SECTION_PACKAGES,
+                description = "Drop sections with fewer packages (default: ${DEFAULT-VALUE}).")
+        int minSectionPackages;
+
+        @Option(names = "--batch-size", paramLabel = "N", defaultValue = "" + SparseBenchmark.BATCH_SIZE,
+                description = "Examples per minibatch, for Chorus and scikit-learn alike (default: ${DEFAULT-VALUE}).")
+        int batchSize;
+
+        @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
+        boolean noPeers;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): select-drift.png, the served prequential "
                         + "accuracy per 1,000 examples with and without drift handling.")
+                description = "Write PNG charts into DIR (made if missing): sparse-packages-curves.png, prequential "
+                        + "accuracy against examples per learner, and sparse-memory.png, heap against stated bytes.")
         Path plots;
 
         @Spec
@@ -443,6 +482,20 @@ public final class BenchCommand {
                 writeJson(json, results);
             }
             writePlots(plots, results, Plots::select);
+            Path file = packages != null ? packages : PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS)
+                    .orElseThrow(() -> new ParameterException(spec.commandLine(), "no *_Packages* file under "
+                            + PackageCatalogue.APT_LISTS + " (run apt-get update, or give --packages FILE)"));
+            Path peer = noPeers ? null : Learn.sklearnPeerScript("sklearn_sparse_peer.py");
+            PrintWriter out = spec.commandLine().getOut();
+            Map<String, Object> results = SparseBenchmark.run(
+                    new SparseBenchmark.Options(file, limit, minSectionPackages, batchSize, peer), line -> {
+                        out.println(line);
+                        out.flush();
+                    });
+            if (json != null) {
+                writeJson(json, results);
+            }
+            writePlots(plots, results, Plots::sparse);
             return 0;
         }
     }

@@ -345,23 +345,9 @@ public final class LearnBenchmark {
     return (double) correct / data.testRows();
   }
 
-  /**
-   * {@code 0 … n−1} shuffled by Fisher–Yates with {@code j = unsigned(nextLong) mod (i + 1)}; the
-   * scikit-learn peer ports this exactly, so both sides see the same order. The modulo's bias is below
-   * {@code n / 2⁶⁴}.
-   */
+  /** {@link SplitMix64#permutation}, which the scikit-learn peer ports exactly. */
   static int[] shuffledOrder(int n, SplitMix64 rng) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = (int) Long.remainderUnsigned(rng.nextLong(), i + 1);
-      int swap = order[i];
-      order[i] = order[j];
-      order[j] = swap;
-    }
-    return order;
+    return rng.permutation(n);
   }
 
   /** {@code Σ i·order[i]} of the first pass's order, which the peer prints to show it used the same order. */

@@ -310,6 +310,40 @@ public final class Plots {
         "examples of the stream", "accuracy of the served predictions", lines), dir, "select-drift.png"));
   }
 
+  /**
+   * {@code bench sparse}: prequential accuracy against training examples per learner on the package catalogue,
+   * and per hashed dimension the heap an FTRL model holds beside its stated bytes.
+   */
+  public static List<Path> sparse(Map<String, Object> results, Path dir) throws IOException {
+    List<Path> written = new ArrayList<>();
+    XYSeriesCollection lines = new XYSeriesCollection();
+    for (Map.Entry<String, Object> learner : map(results.get("packages")).entrySet()) {
+      XYSeries line = new XYSeries(learner.getKey());
+      points(map(learner.getValue()).get("curve")).forEach(point ->
+          line.add(number(point.get("examples"), 0), number(point.get("accuracy"), 0)));
+      if (!line.isEmpty()) {
+        lines.addSeries(line);
+      }
+    }
+    if (lines.getSeriesCount() > 0) {
+      written.add(write(curves("bench sparse: package sections, one pass at 2^" + at(results, "packages.config.bits")
+          + " hashed dims", "training examples", "prequential accuracy",
+          lines), dir, "sparse-packages-curves.png"));
+    }
+    DefaultCategoryDataset bars = new DefaultCategoryDataset();
+    for (Map.Entry<String, Object> dims : map(results.get("memory")).entrySet()) {
+      Map<String, Object> figures = map(dims.getValue());
+      String name = dims.getKey().replace("dims_2_", "2^");
+      bars.addValue(number(figures.get("heap_bytes"), 0) / 1048576, "heap after GC", name);
+      bars.addValue(number(figures.get("stated_bytes"), 0) / 1048576, "parameters x stated bytes", name);
+    }
+    if (bars.getColumnCount() > 0) {
+      written.add(write(ChartFactory.createBarChart("bench sparse: heap of an FTRL logistic model per hashed "
+          + "dimension", null, "MiB", bars, PlotOrientation.VERTICAL, true, false, false), dir, "sparse-memory.png"));
+    }
+    return written;
+  }
+
   private static JFreeChart curves(String title, String x, String y, XYSeriesCollection lines) {
     JFreeChart chart = ChartFactory.createXYLineChart(title, x, y, lines, PlotOrientation.VERTICAL, true, false,
         false);

@@ -23,21 +23,30 @@ final class TextInput {
 
   private TextInput() {}
 
-  /** {@code in}, decompressed if it starts with the gzip magic; the caller closes {@code in}. */
+  /**
+   * {@code in}, decompressed if it starts with the gzip or the LZ4 frame magic (the format apt stores
+   * its lists in, {@link Lz4FrameInputStream}); the caller closes {@code in}.
+   */
   static InputStream decompressIfNeeded(InputStream in, String source) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in, BUFFER_BYTES);
-    buffered.mark(2);
-    int first = buffered.read();
-    int second = buffered.read();
+    buffered.mark(4);
+    int head = 0;
+    for (int i = 0; i < 4; i++) {
+      head = head << 8 | (buffered.read() & 0xff);
+    }
     buffered.reset();
-    if (((first << 8) | second) != GZIP_MAGIC) {
-      return buffered;
-    }
     try {
-      return new GZIPInputStream(buffered, BUFFER_BYTES);
+      if (head >>> 16 == GZIP_MAGIC) {
+        return new GZIPInputStream(buffered, BUFFER_BYTES);
+      }
+      if (Lz4FrameInputStream.startsFrame(head)) {
+        return new BufferedInputStream(new Lz4FrameInputStream(buffered), BUFFER_BYTES);
+      }
     } catch (IOException e) {
-      throw new IOException(source + ": starts like gzip but cannot be decompressed: " + e.getMessage(), e);
+      throw new IOException(source + ": starts like " + (Lz4FrameInputStream.startsFrame(head) ? "LZ4" : "gzip")
+          + " but cannot be decompressed: " + e.getMessage(), e);
     }
+    return buffered;
   }
 
   /** UTF-8 lines of {@code in}, decompressed if gzip. */
