@@ -90,8 +90,10 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
    * its argmax: a one-hot reference credits every label to the predicted class however unsure the classifier is,
    * which inflates the confusion of whichever class the classifier favours. May return a buffer that the next call
    * overwrites.
+   *
+   * @param count labels remembered for the item, the new one included
    */
-  protected float[] reference(float[] predicted, float[] target) {
+  protected float[] reference(float[] predicted, float[] target, int count) {
     return predicted;
   }
 
@@ -172,7 +174,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
         count = history.labels(items[e], itemSlots, itemLabels);
       }
       target(predicted, labels[e], count, itemSlots, itemLabels, target);
-      float[] reference = reference(predicted, target);
+      float[] reference = reference(predicted, target, count);
       estimates.observeClass(reference);
       estimates.mStep(slot, labels[e], reference);
       System.arraycopy(target, 0, targets, e * k, k);
