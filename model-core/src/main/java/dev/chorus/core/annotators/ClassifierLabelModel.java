@@ -28,7 +28,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
       ItemLabelHistory history) {}
 
   protected final OnlineLearner learner;
-  /** {@code null} for a method that does not look at an item's earlier labels. */
+  /** {@code null} only in a naive model saved before naive kept a history. */
   protected final ItemLabelHistory history;
   private final int k;
   private final int d;
@@ -48,11 +48,13 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     }
   }
 
-  static Parts freshParts(ModelSpec spec, LabelModelSpec config, boolean withHistory) {
+  static Parts freshParts(ModelSpec spec, LabelModelSpec config) {
     requireSuitable(spec);
+    ConfusionEstimates estimates = spec.inputDim() == 0
+        ? ConfusionEstimates.labelOnly(spec.numClasses(), config.maxAnnotators())
+        : new ConfusionEstimates(spec.numClasses(), config.maxAnnotators());
     return new Parts(OnlineLearner.create(spec), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
-        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()),
-        withHistory ? ItemLabelHistory.bounded(config) : null);
+        estimates.forgetWithHalfLife(config.halfLifeLabels()), ItemLabelHistory.bounded(config));
   }
 
   ClassifierLabelModel(Parts parts) {

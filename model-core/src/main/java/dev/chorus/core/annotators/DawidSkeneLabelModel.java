@@ -42,7 +42,7 @@ public final class DawidSkeneLabelModel extends ClassifierLabelModel {
   private final float[] mixed;
 
   public DawidSkeneLabelModel(ModelSpec spec, LabelModelSpec config) {
-    this(freshParts(spec, config, true));
+    this(freshParts(spec, config));
   }
 
   DawidSkeneLabelModel(Parts parts) {
