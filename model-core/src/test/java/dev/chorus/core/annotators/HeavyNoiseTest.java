@@ -44,22 +44,7 @@ class HeavyNoiseTest {
   private static LabelModel trained(String method, GaussianBlobs data, AnnotatorPool pool, LabelStream stream) {
     ModelSpec spec = ModelSpec.mlp(DIM, K, List.of(HiddenLayerSpec.of(64, ActivationFunction.RELU))).withSeed(7);
     LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators(method, 4));
-    int batch = 64;
-    float[] x = new float[batch * DIM];
-    long[] items = new long[batch];
-    String[] annotators = new String[batch];
-    int[] labels = new int[batch];
-    for (int start = 0; start < stream.size(); start += batch) {
-      int n = Math.min(batch, stream.size() - start);
-      for (int e = 0; e < n; e++) {
-        int item = stream.items()[start + e];
-        System.arraycopy(data.x(), item * DIM, x, e * DIM, DIM);
-        items[e] = item;
-        annotators[e] = pool.get(stream.annotators()[start + e]).id();
-        labels[e] = stream.labels()[start + e];
-      }
-      model.train(x, items, annotators, labels, n);
-    }
+    LabelEvents.train(model, data, pool, stream, 0, stream.size(), 64);
     return model;
   }
 
