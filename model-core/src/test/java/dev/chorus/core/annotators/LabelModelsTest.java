@@ -284,23 +284,8 @@ class LabelModelsTest {
   /** Trains on the stream in minibatches of 32 label events, {@code passes} times. */
   private static void train(LabelModel model, GaussianBlobs data, AnnotatorPool pool, LabelStream stream,
       int passes) {
-    int batch = 32;
-    float[] x = new float[batch * DIM];
-    long[] items = new long[batch];
-    String[] annotators = new String[batch];
-    int[] labels = new int[batch];
     for (int pass = 0; pass < passes; pass++) {
-      for (int start = 0; start < stream.size(); start += batch) {
-        int n = Math.min(batch, stream.size() - start);
-        for (int e = 0; e < n; e++) {
-          int item = stream.items()[start + e];
-          System.arraycopy(data.x(), item * DIM, x, e * DIM, DIM);
-          items[e] = item;
-          annotators[e] = pool.get(stream.annotators()[start + e]).id();
-          labels[e] = stream.labels()[start + e];
-        }
-        model.train(x, items, annotators, labels, n);
-      }
+      LabelEvents.train(model, data, pool, stream, 0, stream.size(), 32);
     }
   }
 
