@@ -29,12 +29,18 @@ import java.util.function.LongFunction;
  * in that order for the given passes, in minibatches, and is scored on the clean test set; the fair oracle (the
  * naive method on the same events with each label replaced by the item's clean one) gives the ceiling.
  *
+ * <p>Validation: one training item in {@link #VALIDATION_EVERY} (the last tenth of the items used) is held out, never
+ * labelled nor trained on; every choice the benchmark makes (the best noise-aware method of a corruption level) and
+ * every learning curve is on the validation items' clean labels, and the clean test set is scored once per run, at
+ * the end, for the reported accuracy.
+ *
  * <p>Scores, each as mean and (sample) standard deviation over the seeds, under {@code <model>.<method>.}:
- * {@code accuracy_mean|std} (clean test accuracy), {@code confusion_error_mean|std} (mean over annotators of
+ * {@code accuracy_mean|std} (clean test accuracy), {@code validation_accuracy_mean|std} (the held-out training
+ * items' clean labels), {@code confusion_error_mean|std} (mean over annotators of
  * the Frobenius norm of estimated minus true confusion, divided by K) and {@code spearman_mean|std} (Spearman
  * rank correlation of estimated reliability with the simulator's true accuracy, over annotators), and
  * {@code label_events} (events trained on, summed over the seeds: the oracle's equal the methods'). The oracle
- * reports accuracy only. {@code <model>} is {@code softmax} or {@code mlp<units>}.
+ * reports accuracies only. {@code <model>} is {@code softmax} or {@code mlp<units>}.
  *
  * <p>The corruption track, for each level {@code p}: one annotator labels each training item once, replacing
  * the true class by a uniformly drawn other class with probability {@code p}; every method is scored as above
@@ -44,8 +50,8 @@ import java.util.function.LongFunction;
  * gives {@code .min_method_minus_naive}.
  *
  * <p>For the charts ({@link Plots#crowd}), the main track also records {@code <model>.curves.<method>}, the mean
- * accuracy over the seeds at the quarters of every pass ({@code passes}, {@code accuracy_mean}; the last is the
- * reported accuracy), and {@code <model>.confusions}: for the first seed, the true confusion ({@code true}) and each
+ * validation accuracy over the seeds at the quarters of every pass ({@code passes}, {@code accuracy_mean}; the last is
+ * {@code validation_accuracy_mean}), and {@code <model>.confusions}: for the first seed, the true confusion ({@code true}) and each
  * method's estimate of the first annotator of each of the pool's first {@link #CONFUSION_KINDS} kinds, under
  * {@code annotators.<id>}.
  */
@@ -57,7 +63,9 @@ public final class CrowdBenchmark {
   public static final String ORACLE = "oracle";
   /** The corruption track's levels in the protocol. */
   public static final List<Double> PROTOCOL_CORRUPTION = List.of(0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8);
-  private static final String[] SCORES = {"accuracy", "confusion_error", "spearman"};
+  private static final String[] SCORES = {"accuracy", "confusion_error", "spearman", "validation_accuracy"};
+  /** One training item in this many is held out for validation: never labelled, never trained on. */
+  public static final int VALIDATION_EVERY = 10;
   /** A learning curve's points in each pass, at its quarters. */
   static final int CURVE_POINTS_PER_PASS = 4;
   /** Kinds of annotator whose confusions the results keep, the first of each, in pool order. */
@@ -72,7 +80,8 @@ public final class CrowdBenchmark {
    * @param batchSize label events per minibatch
    * @param seeds one run per seed: seeds the pool, the workload and the models
    * @param methods the label models to run, names from {@link LabelModels#NAMES}
-   * @param trainItems how many training images to label, from the start; 0 for all
+   * @param trainItems how many training images to use, from the start, a tenth of them held out for validation;
+   *     0 for all
    * @param corruption levels {@code p} of the corruption track to run; empty to skip it
    */
   public record Options(Path dataDir, int hiddenUnits, int passes, int batchSize, List<Long> seeds,
@@ -111,7 +120,9 @@ public final class CrowdBenchmark {
     }
   }
 
-  private record Data(float[] trainX, int[] trainY, float[] testX, int[] testY, int dim) {}
+  /** The labelled training items, the held-out validation items (clean labels) and the clean test set. */
+  private record Data(float[] trainX, int[] trainY, float[] validationX, int[] validationY, float[] testX, int[] testY,
+      int dim) {}
 
   private CrowdBenchmark() {}
 
@@ -147,6 +158,7 @@ public final class CrowdBenchmark {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("data_dir", options.dataDir().toString());
     config.put("train_items", data.trainY().length);
+    config.put("validation_items", data.validationY().length);
     config.put("test_examples", data.testY().length);
     config.put("passes", options.passes());
     config.put("batch_size", options.batchSize());
@@ -176,8 +188,8 @@ public final class CrowdBenchmark {
   }
 
   /**
-   * Adds to a corruption level the best noise-aware method (every method but naive and the oracle) and its mean
-   * accuracy, as {@code method} and {@code accuracy_mean}; and, when naive ran, the least over the other methods of
+   * Adds to a corruption level the best noise-aware method (every method but naive and the oracle), chosen by its
+   * mean validation accuracy, and that method's mean test accuracy, as {@code method} and {@code accuracy_mean}; and, when naive ran, the least over the other methods of
    * their mean accuracy minus naive's, as {@code min_method_minus_naive} (at least 0: no method collapses below
    * naive).
    */
@@ -189,7 +201,7 @@ public final class CrowdBenchmark {
       if (e.getKey().equals("naive") || e.getKey().equals(ORACLE) || !(e.getValue() instanceof Map)) {
         continue;
       }
-      double accuracy = ((Number) ((Map<String, Object>) e.getValue()).get("accuracy_mean")).doubleValue();
+      double accuracy = ((Number) ((Map<String, Object>) e.getValue()).get("validation_accuracy_mean")).doubleValue();
       if (accuracy > bestAccuracy) {
         bestAccuracy = accuracy;
         best = e.getKey();
@@ -197,7 +209,7 @@ public final class CrowdBenchmark {
     }
     if (best != null) {
       level.put("method", best);
-      level.put("accuracy_mean", bestAccuracy);
+      level.put("accuracy_mean", ((Map<String, Object>) level.get(best)).get("accuracy_mean"));
     }
     if (level.get("naive") instanceof Map<?, ?> naive) {
       double least = Double.POSITIVE_INFINITY;
@@ -229,7 +241,7 @@ public final class CrowdBenchmark {
     Map<String, double[][]> scores = new LinkedHashMap<>();
     Map<String, double[][]> curves = new LinkedHashMap<>();
     for (String method : methods) {
-      scores.put(method, new double[3][options.seeds().size()]);
+      scores.put(method, new double[SCORES.length][options.seeds().size()]);
       curves.put(method, new double[options.seeds().size()][]);
     }
     Map<String, Object> confusions = new LinkedHashMap<>();
@@ -256,7 +268,7 @@ public final class CrowdBenchmark {
             ? oracle(options, data, pool, stream, spec, detail)
             : runMethod(options, data, pool, stream, method, spec, detail);
         double[][] table = scores.get(method);
-        for (int m = 0; m < 3; m++) {
+        for (int m = 0; m < SCORES.length; m++) {
           table[m][s] = outcome.scores()[m];
         }
         curves.get(method)[s] = outcome.curve();
@@ -272,9 +284,11 @@ public final class CrowdBenchmark {
       Map<String, Object> figures = new LinkedHashMap<>();
       double[][] table = scores.get(method);
       int reported = method.equals(ORACLE) ? 1 : poolSize > 1 ? 3 : 2;
-      for (int m = 0; m < reported; m++) {
-        figures.put(SCORES[m] + "_mean", mean(table[m]));
-        figures.put(SCORES[m] + "_std", std(table[m]));
+      for (int m = 0; m < SCORES.length; m++) {
+        if (m < reported || m == SCORES.length - 1) {
+          figures.put(SCORES[m] + "_mean", mean(table[m]));
+          figures.put(SCORES[m] + "_std", std(table[m]));
+        }
       }
       figures.put("label_events", events);
       track.put(jsonName(method), figures);
@@ -344,7 +358,7 @@ public final class CrowdBenchmark {
     for (int a = 0; a < ids.length; a++) {
       ids[a] = pool.get(a).id();
     }
-    double[] accuracies = train(options, data, model, stream.items(), stream.annotators(), ids, stream.labels(),
+    double[] validation = train(options, data, model, stream.items(), stream.annotators(), ids, stream.labels(),
         curve);
     int k = AnnotatorPool.FASHION_MNIST_CLASSES;
     double error = 0;
@@ -357,9 +371,8 @@ public final class CrowdBenchmark {
       estimated[a] = learned.reliability();
       truth[a] = annotator.accuracy();
     }
-    double accuracy = accuracies[accuracies.length - 1];
-    return new Outcome(new double[] {accuracy, error / pool.size(), spearman(estimated, truth)},
-        curve ? accuracies : null, model);
+    return new Outcome(new double[] {accuracy(model, data.testX(), data.testY(), data.dim()), error / pool.size(),
+        spearman(estimated, truth), validation[validation.length - 1]}, curve ? validation : null, model);
   }
 
   /**
@@ -373,10 +386,10 @@ public final class CrowdBenchmark {
     for (int a = 0; a < ids.length; a++) {
       ids[a] = pool.get(a).id();
     }
-    double[] accuracies = train(options, data, model, stream.items(), stream.annotators(), ids,
+    double[] validation = train(options, data, model, stream.items(), stream.annotators(), ids,
         cleanLabels(stream, data.trainY()), curve);
-    return new Outcome(new double[] {accuracies[accuracies.length - 1], Double.NaN, Double.NaN},
-        curve ? accuracies : null, null);
+    return new Outcome(new double[] {accuracy(model, data.testX(), data.testY(), data.dim()), Double.NaN, Double.NaN,
+        validation[validation.length - 1]}, curve ? validation : null, null);
   }
 
   /** Each event's label replaced by its item's clean label. */
@@ -389,8 +402,9 @@ public final class CrowdBenchmark {
   }
 
   /**
-   * Trains {@code model} for the options' passes and returns its test accuracy at the end, preceded, with
-   * {@code curve}, by its accuracy at every quarter of every pass (the last quarter being the end).
+   * Trains {@code model} for the options' passes and returns its validation accuracy at the end, preceded, with
+   * {@code curve}, by its validation accuracy at every quarter of every pass (the last quarter being the end). The
+   * test set is not looked at here: the caller scores it once, after training.
    */
   private static double[] train(Options options, Data data, LabelModel model, int[] items, int[] who, String[] ids,
       int[] labels, boolean curve) {
@@ -415,7 +429,7 @@ public final class CrowdBenchmark {
         }
         model.train(x, itemIds, annotators, y, n);
         if (next <= points && start + n >= (long) next * items.length / points) {
-          double accuracy = accuracy(model, data);
+          double accuracy = accuracy(model, data.validationX(), data.validationY(), dim);
           for (; next <= points && start + n >= (long) next * items.length / points; next++) {
             accuracies[pass * points + next - 1] = accuracy;
           }
@@ -423,25 +437,25 @@ public final class CrowdBenchmark {
       }
     }
     if (!curve) {
-      accuracies[0] = accuracy(model, data);
+      accuracies[0] = accuracy(model, data.validationX(), data.validationY(), dim);
     }
     return accuracies;
   }
 
-  private static double accuracy(LabelModel model, Data data) {
+  private static double accuracy(LabelModel model, float[] x, int[] y, int dim) {
     float[] p = new float[model.numClasses()];
     int correct = 0;
-    for (int i = 0; i < data.testY().length; i++) {
-      model.predictProba(data.testX(), i * data.dim(), p);
+    for (int i = 0; i < y.length; i++) {
+      model.predictProba(x, i * dim, p);
       int best = 0;
       for (int c = 1; c < p.length; c++) {
         if (p[c] > p[best]) {
           best = c;
         }
       }
-      correct += best == data.testY()[i] ? 1 : 0;
+      correct += best == y[i] ? 1 : 0;
     }
-    return (double) correct / data.testY().length;
+    return (double) correct / y.length;
   }
 
   static double frobenius(double[][] a, double[][] b) {
@@ -536,7 +550,10 @@ public final class CrowdBenchmark {
       }
     }
     int n = trainItems == 0 ? trainLabels.length : Math.min(trainItems, trainLabels.length);
-    return new Data(Arrays.copyOf(trainImages.pixels(), n * dim), Arrays.copyOf(trainLabels, n),
+    int held = n / VALIDATION_EVERY;
+    int kept = n - held;
+    return new Data(Arrays.copyOf(trainImages.pixels(), kept * dim), Arrays.copyOf(trainLabels, kept),
+        Arrays.copyOfRange(trainImages.pixels(), kept * dim, n * dim), Arrays.copyOfRange(trainLabels, kept, n),
         testImages.pixels(), testLabels, dim);
   }
 

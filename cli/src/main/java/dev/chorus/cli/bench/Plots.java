@@ -146,8 +146,8 @@ public final class Plots {
         lines.addSeries(line);
       }
       if (lines.getSeriesCount() > 0) {
-        written.add(write(curves("bench crowd, " + model + ": clean test accuracy while training (mean over seeds)",
-            "passes over the label stream", "test accuracy", lines), dir, "crowd-" + model + "-curves.png"));
+        written.add(write(curves("bench crowd, " + model + ": validation accuracy while training (mean over seeds)",
+            "passes over the label stream", "validation accuracy", lines), dir, "crowd-" + model + "-curves.png"));
       }
       Map<String, Object> confusions = map(figures.get("confusions"));
       Map<String, Object> annotators = map(confusions.get("annotators"));

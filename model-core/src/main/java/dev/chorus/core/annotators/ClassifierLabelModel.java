@@ -28,7 +28,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
       ItemLabelHistory history) {}
 
   protected final OnlineLearner learner;
-  /** {@code null} for a method that does not look at an item's earlier labels. */
+  /** {@code null} only in a naive model saved before naive kept a history. */
   protected final ItemLabelHistory history;
   private final int k;
   private final int d;
@@ -48,11 +48,13 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     }
   }
 
-  static Parts freshParts(ModelSpec spec, LabelModelSpec config, boolean withHistory) {
+  static Parts freshParts(ModelSpec spec, LabelModelSpec config) {
     requireSuitable(spec);
+    ConfusionEstimates estimates = spec.inputDim() == 0
+        ? ConfusionEstimates.labelOnly(spec.numClasses(), config.maxAnnotators())
+        : new ConfusionEstimates(spec.numClasses(), config.maxAnnotators());
     return new Parts(OnlineLearner.create(spec), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
-        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()),
-        withHistory ? ItemLabelHistory.bounded(config) : null);
+        estimates.forgetWithHalfLife(config.halfLifeLabels()), ItemLabelHistory.bounded(config));
   }
 
   ClassifierLabelModel(Parts parts) {
@@ -90,8 +92,10 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
    * its argmax: a one-hot reference credits every label to the predicted class however unsure the classifier is,
    * which inflates the confusion of whichever class the classifier favours. May return a buffer that the next call
    * overwrites.
+   *
+   * @param count labels remembered for the item, the new one included
    */
-  protected float[] reference(float[] predicted, float[] target) {
+  protected float[] reference(float[] predicted, float[] target, int count) {
     return predicted;
   }
 
@@ -172,7 +176,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
         count = history.labels(items[e], itemSlots, itemLabels);
       }
       target(predicted, labels[e], count, itemSlots, itemLabels, target);
-      float[] reference = reference(predicted, target);
+      float[] reference = reference(predicted, target, count);
       estimates.observeClass(reference);
       estimates.mStep(slot, labels[e], reference);
       System.arraycopy(target, 0, targets, e * k, k);

@@ -28,6 +28,10 @@ public final class ConfusionEstimates {
   public static final double DEFAULT_PRIOR_DIAGONAL = 0.7;
   /** Default pseudo-observations of the prior per row. */
   public static final double DEFAULT_PRIOR_COUNT = 2;
+  /** Prior diagonal of a label-only task's confusions ({@link #labelOnly}), chosen on the label-only track's seeds 0–1. */
+  public static final double LABEL_ONLY_PRIOR_DIAGONAL = 0.5;
+  /** Pseudo-observations of the prior per row in a label-only task. */
+  public static final double LABEL_ONLY_PRIOR_COUNT = 10;
   /** Default floor of the decaying step, so that estimates keep tracking a drifting annotator. */
   public static final double DEFAULT_MIN_STEP = 1e-3;
 
@@ -57,6 +61,20 @@ public final class ConfusionEstimates {
 
   public ConfusionEstimates(int numClasses, int maxAnnotators) {
     this(numClasses, maxAnnotators, DEFAULT_PRIOR_DIAGONAL, DEFAULT_PRIOR_COUNT, DEFAULT_MIN_STEP);
+  }
+
+  /**
+   * Estimates for a label-only task ({@code inputDim} 0), with a stronger prior: {@link #LABEL_ONLY_PRIOR_COUNT}
+   * pseudo-observations per row at diagonal {@link #LABEL_ONLY_PRIOR_DIAGONAL}. The running average with
+   * {@code priorCount} pseudo-observations of the prior row is the posterior mean of a Dirichlet prior on each row
+   * with parameters {@code priorCount · prior row} (the Bayesian Dawid–Skene of Kim and Ghahramani, "Bayesian
+   * classifier combination", AISTATS 2012; Paun et al., TACL 2018, for its use on crowds). Without features, nothing
+   * else pins an annotator's confusion, and a crowd gives each annotator few labels: with 20–50 labels for K × K
+   * entries the weak default prior lets the confusions overfit, below majority vote (docs/BENCHMARKS.md).
+   */
+  public static ConfusionEstimates labelOnly(int numClasses, int maxAnnotators) {
+    return new ConfusionEstimates(numClasses, maxAnnotators, LABEL_ONLY_PRIOR_DIAGONAL, LABEL_ONLY_PRIOR_COUNT,
+        DEFAULT_MIN_STEP);
   }
 
   /** @throws IllegalArgumentException if an argument is out of range */

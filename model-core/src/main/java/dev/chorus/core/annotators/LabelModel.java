@@ -70,7 +70,8 @@ public interface LabelModel extends Predictor {
   /**
    * The consensus on {@code item}: the posterior over its true class given the labels its history remembers and the
    * annotators' current confusions ({@link ItemConsensus#posterior}); {@code null} for an item with no remembered
-   * label (never labelled, or evicted from the history) and for a method without a history (naive, doctor-net).
+   * label (never labelled, or evicted from the history) and for a method without a history (doctor-net, and a naive
+   * model saved before naive kept one).
    *
    * @param prior the classifier's class probabilities for the item, or {@code null} for the running class prior
    *     (an item not seen with its features, and every item of a label-only task)

@@ -13,7 +13,7 @@ public final class MajorityLabelModel extends ClassifierLabelModel {
   public static final String NAME = "majority";
 
   public MajorityLabelModel(ModelSpec spec, LabelModelSpec config) {
-    super(freshParts(spec, config, true));
+    super(freshParts(spec, config));
   }
 
   MajorityLabelModel(Parts parts) {

@@ -5,13 +5,16 @@ import dev.chorus.core.model.ModelSpec;
 
 /**
  * {@code naive}: every label trains the classifier as given, whoever gave it. Confusions are estimated against the classifier's soft prediction.
+ * Its training ignores an item's earlier labels, but it remembers them all the same (an {@link ItemLabelHistory}), so
+ * that a naive task publishes each item's consensus like every other method built on one classifier; a model saved
+ * without a history reads back without one.
  */
 public final class NaiveLabelModel extends ClassifierLabelModel {
 
   public static final String NAME = "naive";
 
   public NaiveLabelModel(ModelSpec spec, LabelModelSpec config) {
-    super(freshParts(spec, config, false));
+    super(freshParts(spec, config));
   }
 
   NaiveLabelModel(Parts parts) {

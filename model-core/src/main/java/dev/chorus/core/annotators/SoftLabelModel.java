@@ -13,7 +13,7 @@ public final class SoftLabelModel extends ClassifierLabelModel {
   public static final String NAME = "soft";
 
   public SoftLabelModel(ModelSpec spec, LabelModelSpec config) {
-    super(freshParts(spec, config, true));
+    super(freshParts(spec, config));
   }
 
   SoftLabelModel(Parts parts) {

@@ -157,22 +157,7 @@ class DoctorNetTest {
 
   private static void train(LabelModel model, GaussianBlobs data, AnnotatorPool pool, LabelStream stream, int from,
       int to) {
-    int batch = 32;
-    float[] x = new float[batch * DIM];
-    long[] items = new long[batch];
-    String[] annotators = new String[batch];
-    int[] labels = new int[batch];
-    for (int start = from; start < to; start += batch) {
-      int n = Math.min(batch, to - start);
-      for (int e = 0; e < n; e++) {
-        int item = stream.items()[start + e];
-        System.arraycopy(data.x(), item * DIM, x, e * DIM, DIM);
-        items[e] = item;
-        annotators[e] = pool.get(stream.annotators()[start + e]).id();
-        labels[e] = stream.labels()[start + e];
-      }
-      model.train(x, items, annotators, labels, n);
-    }
+    LabelEvents.train(model, data, pool, stream, from, to, 32);
   }
 
   private static double[] softmax(double[] logits) {

@@ -64,4 +64,19 @@ class ItemConsensusTest {
     assertThat(model.consensus(7, null).labels()).isEqualTo(3);
     assertThat(model.consensus(7, null).posterior()[2]).isGreaterThan(seven.posterior()[2]);
   }
+
+  /** Every method built on one classifier remembers its items' labels, naive included, so every such task publishes. */
+  @Test
+  void aNaiveTaskGivesItsItemsConsensusToo() {
+    ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":2,\"numClasses\":3,"
+        + "\"batchSize\":3,\"labelModel\":\"naive\"}");
+    LabelModel model = LabelModels.create(spec);
+    model.train(new float[] {1, 0, 1, 0, 0, 1}, new long[] {7, 7, 8}, new String[] {"a", "b", "a"}, new int[] {2, 2, 0},
+        3);
+    assertThat(model.history()).as("naive's item history").isNotNull();
+    ItemConsensus seven = model.consensus(7, null);
+    assertThat(seven).as("naive's consensus on item 7").isNotNull();
+    assertThat(seven.annotators()).containsExactly("a", "b");
+    assertThat(Arrays.stream(seven.posterior()).sum()).isCloseTo(1, within(1e-12));
+  }
 }

@@ -145,8 +145,10 @@ class LabelModelsTest {
     assertThat(worstExpert).isGreaterThan(model.annotator("spammer-0").reliability())
         .isGreaterThan(model.annotator("spammer-1").reliability());
     // The second pass relabels every item with the same labels, which the history now counts once: the posteriors
-    // are as sure as one pass makes them, and the stepwise M-step against them estimates 0.85 for a true 0.9.
-    assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.06));
+    // are as sure as one pass makes them, and the stepwise M-step against them estimates 0.85 for a true 0.9; a label
+    // that is its item's only one so far is credited half against the classifier's prediction, whose own errors
+    // pull the estimate to about 0.83 (the price of not confirming a lone label's confusion with itself).
+    assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.08));
     LabelModel naive = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 10));
     train(naive, data, pool, stream, 2);
     assertThat(accuracy(model, data)).isGreaterThan(accuracy(naive, data));
@@ -282,23 +284,8 @@ class LabelModelsTest {
   /** Trains on the stream in minibatches of 32 label events, {@code passes} times. */
   private static void train(LabelModel model, GaussianBlobs data, AnnotatorPool pool, LabelStream stream,
       int passes) {
-    int batch = 32;
-    float[] x = new float[batch * DIM];
-    long[] items = new long[batch];
-    String[] annotators = new String[batch];
-    int[] labels = new int[batch];
     for (int pass = 0; pass < passes; pass++) {
-      for (int start = 0; start < stream.size(); start += batch) {
-        int n = Math.min(batch, stream.size() - start);
-        for (int e = 0; e < n; e++) {
-          int item = stream.items()[start + e];
-          System.arraycopy(data.x(), item * DIM, x, e * DIM, DIM);
-          items[e] = item;
-          annotators[e] = pool.get(stream.annotators()[start + e]).id();
-          labels[e] = stream.labels()[start + e];
-        }
-        model.train(x, items, annotators, labels, n);
-      }
+      LabelEvents.train(model, data, pool, stream, 0, stream.size(), 32);
     }
   }
 
