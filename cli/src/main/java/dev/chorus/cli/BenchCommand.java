@@ -422,6 +422,39 @@ public final class BenchCommand {
         @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
         int batchSize;
 
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): select-drift.png, the served prequential "
+                        + "accuracy per 1,000 examples with and without drift handling.")
+        Path plots;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            SelectBenchmark.Options options;
+            try {
+                options = new SelectBenchmark.Options(data, seed, limit, batchSize);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            noteForcedCoreType();
+            PrintWriter out = spec.commandLine().getOut();
+            Map<String, Object> results = SelectBenchmark.run(options, line -> {
+                out.println(line);
+                out.flush();
+            });
+            if (json != null) {
+                writeJson(json, results);
+            }
+            writePlots(plots, results, Plots::select);
+            return 0;
+        }
+    }
+
     @Command(name = "sparse", mixinStandardHelpOptions = true,
             description = {"Sparse, hashed learning in memory. packages: Debian's package catalogue, a package's "
                     + "Section predicted from its name, short description, dependencies and maintainer, hashed into "
@@ -455,8 +488,6 @@ public final class BenchCommand {
         Path json;
 
         @Option(names = "--plots", paramLabel = "DIR",
-                description = "Write PNG charts into DIR (made if missing): select-drift.png, the served prequential "
-                        + "accuracy per 1,000 examples with and without drift handling.")
                 description = "Write PNG charts into DIR (made if missing): sparse-packages-curves.png, prequential "
                         + "accuracy against examples per learner, and sparse-memory.png, heap against stated bytes.")
         Path plots;
@@ -466,22 +497,6 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            SelectBenchmark.Options options;
-            try {
-                options = new SelectBenchmark.Options(data, seed, limit, batchSize);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
-            noteForcedCoreType();
-            PrintWriter out = spec.commandLine().getOut();
-            Map<String, Object> results = SelectBenchmark.run(options, line -> {
-                out.println(line);
-                out.flush();
-            });
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::select);
             Path file = packages != null ? packages : PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS)
                     .orElseThrow(() -> new ParameterException(spec.commandLine(), "no *_Packages* file under "
                             + PackageCatalogue.APT_LISTS + " (run apt-get update, or give --packages FILE)"));
