@@ -25,6 +25,8 @@ public enum ChorusTopic {
     MODELS(DefaultNames.MODELS, "task/variant", true, 1, null),
     ANNOTATORS(DefaultNames.ANNOTATORS, "task/annotator", true, 1, null),
     CONSENSUS(DefaultNames.CONSENSUS, "task/item", true, 1, null),
+    /** The train job's control topic: each task's live variants and their specs; a tombstone retires a key. */
+    SPECS(DefaultNames.SPECS, "task/variant", true, 1, null),
     DEAD_LETTERS(DefaultNames.DEAD_LETTERS, "the rejected record's key", false, 1, days(30));
 
     /** The default names as compile-time constants, for option annotations ({@code defaultValue}). */
@@ -34,6 +36,7 @@ public enum ChorusTopic {
         public static final String MODELS = "chorus.models";
         public static final String ANNOTATORS = "chorus.annotators";
         public static final String CONSENSUS = "chorus.consensus";
+        public static final String SPECS = "chorus.specs";
         public static final String DEAD_LETTERS = "chorus.dead-letters";
 
         private DefaultNames() {}
@@ -104,7 +107,7 @@ public enum ChorusTopic {
         return new NewTopic(name, partitions, (short) 1).configs(configs);
     }
 
-    /** This role's topic name in {@code settings}; empty for annotators and consensus unless they are train settings. */
+    /** This role's topic name in {@code settings}; empty for annotators, consensus and specs unless they are train settings. */
     public Optional<String> name(JobSettings<?> settings) {
         return Optional.ofNullable(switch (this) {
             case EXAMPLES -> settings.examplesTopic().name();
@@ -112,6 +115,7 @@ public enum ChorusTopic {
             case MODELS -> settings.modelsTopic().name();
             case ANNOTATORS -> settings instanceof TrainSettings train ? train.annotatorsTopic().name() : null;
             case CONSENSUS -> settings instanceof TrainSettings train ? train.consensusTopic().name() : null;
+            case SPECS -> settings instanceof TrainSettings train ? train.specsTopic().name() : null;
             case DEAD_LETTERS -> settings.deadLetterTopic().name();
         });
     }

@@ -5,6 +5,7 @@ import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.VariantSpecRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,6 +54,19 @@ public final class TrainJobOptions extends JobOptions {
     @Option(names = "--consensus-format", description = "Wire format of the consensus topic (default: --format).")
     String consensusFormat;
 
+    @Option(names = "--specs-topic", defaultValue = ChorusTopic.DefaultNames.SPECS,
+            description = "The control topic: each task's live variants and their specs (compacted, key task/variant; "
+                    + "read from the start; default: ${DEFAULT-VALUE}).")
+    String specsTopic;
+
+    @Option(names = "--specs-format", description = "Wire format of the specs topic (default: --format).")
+    String specsFormat;
+
+    @Option(names = "--max-variants-per-task", defaultValue = "" + TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK,
+            description = "A control record that would give a task more live variants is a dead letter "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxVariantsPerTask;
+
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static TrainSettings parse(String[] args) {
         TrainJobOptions options = new TrainJobOptions();
@@ -69,7 +83,9 @@ public final class TrainJobOptions extends JobOptions {
                 .annotatorsTopic(new Topic<>(annotatorsTopic, AnnotatorModel.class,
                         formatOr(annotatorsFormat, wireFormat())))
                 .annotatorPublishIntervalMs(annotatorPublishIntervalMs)
-                .consensusTopic(new Topic<>(consensusTopic, Consensus.class, formatOr(consensusFormat, wireFormat())));
+                .consensusTopic(new Topic<>(consensusTopic, Consensus.class, formatOr(consensusFormat, wireFormat())))
+                .specsTopic(new Topic<>(specsTopic, VariantSpecRecord.class, formatOr(specsFormat, wireFormat())))
+                .maxVariantsPerTask(maxVariantsPerTask);
     }
 
     /** A spec given inline, or {@code @path} to read it from a file. */

@@ -5,6 +5,7 @@ import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.Objects;
 
@@ -20,6 +21,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public static final long DEFAULT_SNAPSHOT_INTERVAL_MS = 30_000;
     public static final long DEFAULT_BATCH_TIMEOUT_MS = 5_000;
     public static final long DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS = 1_000;
+    public static final int DEFAULT_MAX_VARIANTS_PER_TASK = 16;
 
     private TaskSpecs specs;
     private int snapshotEveryBatches = DEFAULT_SNAPSHOT_EVERY_BATCHES;
@@ -31,6 +33,9 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private long annotatorPublishIntervalMs = DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS;
     private Topic<Consensus> consensusTopic =
             new Topic<>(ChorusTopic.DefaultNames.CONSENSUS, Consensus.class, WireFormat.AVRO);
+    private Topic<VariantSpecRecord> specsTopic =
+            new Topic<>(ChorusTopic.DefaultNames.SPECS, VariantSpecRecord.class, WireFormat.AVRO);
+    private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
 
     public TrainSettings() {
         super("chorus-train");
@@ -44,6 +49,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public Topic<AnnotatorModel> annotatorsTopic() { return annotatorsTopic; }
     public long annotatorPublishIntervalMs() { return annotatorPublishIntervalMs; }
     public Topic<Consensus> consensusTopic() { return consensusTopic; }
+    public Topic<VariantSpecRecord> specsTopic() { return specsTopic; }
+    public int maxVariantsPerTask() { return maxVariantsPerTask; }
 
     public TrainSettings specs(TaskSpecs v) { specs = Objects.requireNonNull(v); return this; }
     /** Publish a model snapshot after every N minibatch updates. */
@@ -59,6 +66,10 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings annotatorPublishIntervalMs(long v) { annotatorPublishIntervalMs = nonNegative("annotatorPublishIntervalMs", v); return this; }
     /** Where label-model tasks publish each item's consensus (compacted, key = task/item), as often as annotators. */
     public TrainSettings consensusTopic(Topic<Consensus> v) { consensusTopic = Objects.requireNonNull(v); return this; }
+    /** The control topic (compacted, key = task/variant) whose live records say which variants each task trains. */
+    public TrainSettings specsTopic(Topic<VariantSpecRecord> v) { specsTopic = Objects.requireNonNull(v); return this; }
+    /** A control record that would make a task train more live variants than this is a dead letter. */
+    public TrainSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
 
     @Override
     public TrainSettings validate() {

@@ -7,6 +7,8 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -62,6 +64,13 @@ final class RecordSamples {
                         .setPosterior(List.of(0.125, 0.75, 0.125)).setMostLikely(1).setLabels(2)
                         .setAnnotators(List.of("ann-3", "ann-9")).setVersion(12L)
                         .setUpdatedAt(1_700_000_000_000L).build()),
+                Arguments.of("VariantSpecRecord, live", VariantSpecRecord.newBuilder()
+                        .setTask("fashion").setVariant("lr-0.01").setStatus(VariantStatus.LIVE)
+                        .setSpec("{\"algorithm\":\"softmax\",\"inputDim\":784,\"numClasses\":10}")
+                        .setUpdatedAt(1_700_000_000_000L).setSource("cli").build()),
+                Arguments.of("VariantSpecRecord, retired", VariantSpecRecord.newBuilder()
+                        .setTask("a/b").setVariant("default").setStatus(VariantStatus.RETIRED).setSpec(null)
+                        .setUpdatedAt(0L).setSource("job").build()),
                 Arguments.of("DeadLetter, with key and field", DeadLetter.newBuilder()
                         .setOriginal(ByteBuffer.wrap("{\"id\":\"a1\",\"label\":\"cat\"}".getBytes(StandardCharsets.UTF_8)))
                         .setKey(ByteBuffer.wrap(new byte[] {(byte) 0xC3, 0x01, 0x00}))
