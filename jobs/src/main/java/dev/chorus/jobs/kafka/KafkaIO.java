@@ -35,11 +35,24 @@ public final class KafkaIO {
      */
     @SuppressWarnings("deprecation") // the connector's API still takes Kafka's OffsetResetStrategy
     public static KafkaSource<KafkaRecord> source(JobSettings<?> settings, String topic, String groupSuffix) {
+        return source(settings, topic, groupSuffix, OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+    }
+
+    /**
+     * Reads a compacted control topic whole: from its earliest offset on a fresh start, whatever the group read
+     * before (after a restore, from the checkpointed offsets); committed records only; bounded as {@link #source}.
+     */
+    public static KafkaSource<KafkaRecord> sourceFromStart(JobSettings<?> settings, String topic) {
+        return source(settings, topic, "-" + topic, OffsetsInitializer.earliest());
+    }
+
+    private static KafkaSource<KafkaRecord> source(JobSettings<?> settings, String topic, String groupSuffix,
+            OffsetsInitializer start) {
         KafkaSourceBuilder<KafkaRecord> builder = KafkaSource.<KafkaRecord>builder()
                 .setBootstrapServers(settings.bootstrapServers())
                 .setTopics(topic)
                 .setGroupId(settings.groupId() + groupSuffix)
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(start)
                 .setDeserializer(new KafkaRecordDeserializer())
                 .setProperties(ConsumerProperties.readCommitted(settings.kafkaProperties()));
         if (settings.bounded()) {

@@ -40,7 +40,7 @@ public final class TaskSpecs implements Serializable {
      * A spec as the train job takes it: parsed, its label model, if any, checked against its classifier, and without
      * hashing, which the operator cannot feed yet (it would otherwise train a dense model on empty features).
      */
-    private static ModelSpec parse(String json) {
+    static ModelSpec parse(String json) {
         ModelSpec spec = LabelModels.check(ModelSpec.parse(json));
         if (spec.hashing() != null) {
             ObjectNode hashing = SpecReader.newObject();
@@ -70,6 +70,12 @@ public final class TaskSpecs implements Serializable {
         }
         ModelSpec spec = parsed.get(task);
         return spec != null ? spec : defaultSpec;
+    }
+
+    /** The spec JSON for {@code task}, as given, or null when {@link #specFor} is null. */
+    public String jsonFor(String task) {
+        String json = specJsonByTask.get(task);
+        return json != null ? json : defaultSpecJson;
     }
 
     /** The train job's check of each example: the record itself, then its task's spec (no spec: rejected). */

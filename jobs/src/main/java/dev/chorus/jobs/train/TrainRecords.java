@@ -3,7 +3,6 @@ package dev.chorus.jobs.train;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
-import dev.chorus.jobs.JobSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
@@ -22,7 +21,7 @@ final class TrainRecords {
      * The task's model snapshot at its current version, with its prequential metrics and provenance (the job, the
      * source topic, the BLAS backend and, for a label-model task, the method).
      */
-    static ModelSnapshot snapshot(TrainerState s, String task, double prequentialLoss, String sourceTopic,
+    static ModelSnapshot snapshot(TrainerState s, String task, String variant, double prequentialLoss, String sourceTopic,
             String blasBackend, long now) {
         long version = s.version();
         ModelSpec spec = s.model.spec();
@@ -46,7 +45,7 @@ final class TrainRecords {
         }
         return ModelSnapshot.newBuilder()
                 .setTask(task)
-                .setVariant(JobSettings.DEFAULT_VARIANT)
+                .setVariant(variant)
                 .setVersion(version)
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())

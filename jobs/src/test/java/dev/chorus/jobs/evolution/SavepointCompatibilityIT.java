@@ -19,6 +19,7 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -114,6 +115,44 @@ class SavepointCompatibilityIT {
                         .extracting(Consensus::getItem).contains("item-48", "item-71");
                 assertThat(consensus).as("consensus records after restoring %s against an uninterrupted run", fixture)
                         .extracting(SavepointFixture::unstamped).containsExactlyElementsOf(replayedConsensus);
+            }
+        }
+    }
+
+    /**
+     * State keyed by task, from before variants, restores into the trainer keyed by variant (connected to the specs
+     * broadcast, same uid and state name) as each task's variant {@code default}: its predictions, snapshots and
+     * consensus records say so.
+     */
+    @Test
+    void aSavepointFromBeforeVariantsRestoresAsVariantDefault() throws Exception {
+        Path savepoint = Path.of("src/test/resources/savepoints", "train-v3").toAbsolutePath();
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            SavepointFixture.createTopics(kafka, settings);
+            SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
+                    SavepointFixture.EXAMPLES + 44, true);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            Configuration conf = new Configuration();
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
+            env.configure(conf);
+            TrainJob.build(env, settings);
+            JobClient job = env.executeAsync("savepoint-as-variant-default");
+            try {
+                List<Prediction> predictions =
+                        JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 96);
+                List<ModelSnapshot> snapshots =
+                        JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 6);
+                assertThat(predictions).extracting(Prediction::getVariant).containsOnly("default");
+                assertThat(predictions).filteredOn(p -> p.getModelVersion() == 6).hasSize(2 * 16)
+                        .as("the restored models, not new ones, predict first");
+                assertThat(snapshots).extracting(ModelSnapshot::getVariant).containsOnly("default");
+                assertThat(snapshots).extracting(ModelSnapshot::getVersion).contains(7L, 8L, 9L)
+                        .doesNotContain(1L);
+                assertThat(JobTestSupport.read(kafka, settings.consensusTopic())).isNotEmpty()
+                        .extracting(Consensus::getVariant).containsOnly("default");
+            } finally {
+                job.cancel().get();
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.chorus.jobs.evolution;
 
+import dev.chorus.jobs.train.TrainerHarness;
+import dev.chorus.jobs.train.VariantExample;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
@@ -26,11 +28,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 /**
  * Makes the train-job savepoints that {@link SavepointCompatibilityIT} restores: 100 examples of task
@@ -148,11 +147,11 @@ public final class SavepointFixture {
      */
     static List<Consensus> replayConsensus(TrainSettings s, int minibatches, long fromVersion) throws Exception {
         LabeledDataset data = data();
-        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                new MinibatchSgdFunction(s)), (Sourced<Example> e) -> e.value().getTask(), Types.STRING)) {
+        try (var h = new TrainerHarness(s)) {
             h.open();
             for (int row = 0; row < minibatches * 16; row++) {
-                h.processElement(new Sourced<>(JobTestSupport.crowdExample(data, row, CROWD, 3), 0, row), row);
+                h.processElement(VariantExample.ofDefault(new Sourced<>(JobTestSupport.crowdExample(data, row, CROWD, 3), 0, row)),
+                        row);
             }
             return h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream().map(StreamRecord::getValue)
                     .filter(c -> c.getVersion() >= fromVersion).map(SavepointFixture::unstamped).toList();
