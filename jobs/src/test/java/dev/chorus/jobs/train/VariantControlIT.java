@@ -14,18 +14,14 @@ import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,9 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * an invalid record is a dead letter, a second variant is added and trains on every example from then on, and is
  * retired: no more predictions from it, and its state is gone (revived, it starts from model version 0).
  *
- * <p>"From then on" is made exact with probes: unlabeled examples sent to each partition (so to each router
- * instance) until a probe's committed predictions show the change. The sinks are exactly once, so a probe's
- * prediction by one variant is committed with the checkpoint that holds the router's other envelopes for it.
+ * <p>"From then on" is made exact with probes ({@link VariantProbes}).
  */
 class VariantControlIT {
 
@@ -68,7 +62,7 @@ class VariantControlIT {
 
             control(producer, settings, TASK + "/fast", spec(TASK, "fast", VariantStatus.LIVE, "{\"algorithm\":"));
             control(producer, settings, TASK + "/fast", spec(TASK, "fast", VariantStatus.LIVE, FAST));
-            awaitProbes(producer, settings, "add-", true);
+            VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "add-", "fast", true);
 
             send(examples, settings, "during-", 160, 320);
             List<Prediction> during = awaitPredictions(settings, "during-", 2 * 320);
@@ -91,13 +85,13 @@ class VariantControlIT {
             });
 
             control(producer, settings, TASK + "/fast", null);
-            awaitProbes(producer, settings, "retire-", false);
+            VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "retire-", "fast", false);
             send(examples, settings, "after-", 480, 160);
             assertThat(awaitPredictions(settings, "after-", 160)).extracting(Prediction::getVariant)
                     .containsOnly("default");
 
             control(producer, settings, TASK + "/fast", spec(TASK, "fast", VariantStatus.LIVE, FAST));
-            awaitProbes(producer, settings, "revive-", true);
+            VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "revive-", "fast", true);
             assertThat(JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic()))
                     .filteredOn(p -> p.getId().startsWith("revive-") && p.getVariant().equals("fast"))
                     .as("the retired variant's state was cleared: revived, it starts afresh")
@@ -135,39 +129,6 @@ class VariantControlIT {
                 p -> p.getId().startsWith(prefix), n);
     }
 
-    /**
-     * Sends an unlabeled probe to each examples partition, again and again, until one probe per partition is
-     * committed with ({@code withFast}) or without a prediction by variant {@code fast}.
-     */
-    static void awaitProbes(KafkaProducer<byte[], byte[]> producer, TrainSettings settings, String prefix,
-            boolean withFast) throws Exception {
-        Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
-        var codec = settings.examplesTopic().codec();
-        boolean[] seen = new boolean[2];
-        for (int round = 0; Instant.now().isBefore(deadline); round++) {
-            for (int partition = 0; partition < 2; partition++) {
-                Example probe = ExampleProducer.example(DATA, 0, TASK, prefix + partition + "-" + round + "-", 0);
-                probe.setLabel(null);
-                producer.send(new ProducerRecord<>(settings.examplesTopic().name(), partition,
-                        bytes(probe.getId()), codec.encode(probe))).get();
-            }
-            Thread.sleep(300);
-            Map<String, List<String>> variantsById = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic())
-                    .stream().filter(p -> p.getId().startsWith(prefix)).collect(Collectors.groupingBy(
-                            Prediction::getId, Collectors.mapping(Prediction::getVariant, Collectors.toList())));
-            for (int partition = 0; partition < 2; partition++) {
-                String onPartition = prefix + partition + "-";
-                seen[partition] = variantsById.entrySet().stream().anyMatch(e -> e.getKey().startsWith(onPartition)
-                        && e.getValue().contains("default") && e.getValue().contains("fast") == withFast);
-            }
-            if (seen[0] && seen[1]) {
-                return;
-            }
-        }
-        assertThat(seen).as("a probe on each partition %s variant fast", withFast ? "with" : "without")
-                .containsOnly(true);
-    }
-
     static VariantSpecRecord spec(String task, String variant, VariantStatus status, String spec) {
         return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(status).setSpec(spec)
                 .setUpdatedAt(System.currentTimeMillis()).setSource("test").build();
@@ -181,10 +142,7 @@ class VariantControlIT {
     }
 
     static KafkaProducer<byte[], byte[]> producer() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        return VariantProbes.producer(KAFKA.broker());
     }
 
     static byte[] bytes(String s) {
