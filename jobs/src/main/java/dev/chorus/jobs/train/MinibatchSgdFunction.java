@@ -198,7 +198,8 @@ public final class MinibatchSgdFunction
                 rejectTask(input, ctx);
                 return;
             }
-            ModelSpec spec = VariantSpecs.specOf(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), specs, routed.key());
+            ModelSpec spec = VariantSpecs.specOf(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), specs, routed.key(),
+                    routed.spec());
             if (spec == null) {
                 rejectRetired(input, ctx);
                 return;
@@ -353,7 +354,7 @@ public final class MinibatchSgdFunction
         deadLetters.inc();
         ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "variant", "field 'variant': expected a live variant of "
                 + "task " + ExampleValidator.quoted(input.value().getTask()) + ", got " + ExampleValidator.quoted(variant)
-                + ", retired after the example was routed to it", ctx.timerService().currentProcessingTime(),
+                + ", retired before the example reached it", ctx.timerService().currentProcessingTime(),
                 deadLetterMaxOriginalBytes));
     }
 

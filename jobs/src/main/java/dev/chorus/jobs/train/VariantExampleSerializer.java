@@ -9,8 +9,9 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
 
-/** Flink's serializer of a {@link VariantExample} on the edge from the router to the trainer: the variant, then the example. */
+/** Flink's serializer of a {@link VariantExample} on the edge from the router to the trainer: variant, spec or null, example. */
 public final class VariantExampleSerializer extends TypeSerializerSingleton<VariantExample> {
     private static final long serialVersionUID = 1L;
 
@@ -24,12 +25,12 @@ public final class VariantExampleSerializer extends TypeSerializerSingleton<Vari
 
     @Override
     public VariantExample createInstance() {
-        return new VariantExample("", SourcedExampleSerializer.INSTANCE.createInstance());
+        return new VariantExample("", SourcedExampleSerializer.INSTANCE.createInstance(), null);
     }
 
     @Override
     public VariantExample copy(VariantExample from) {
-        return new VariantExample(from.variant(), SourcedExampleSerializer.INSTANCE.copy(from.input()));
+        return new VariantExample(from.variant(), SourcedExampleSerializer.INSTANCE.copy(from.input()), from.spec());
     }
 
     @Override
@@ -45,13 +46,15 @@ public final class VariantExampleSerializer extends TypeSerializerSingleton<Vari
     @Override
     public void serialize(VariantExample record, DataOutputView out) throws IOException {
         out.writeUTF(record.variant());
+        StringValue.writeString(record.spec(), out);
         SourcedExampleSerializer.INSTANCE.serialize(record.input(), out);
     }
 
     @Override
     public VariantExample deserialize(DataInputView in) throws IOException {
         String variant = in.readUTF();
-        return new VariantExample(variant, SourcedExampleSerializer.INSTANCE.deserialize(in));
+        String spec = StringValue.readString(in);
+        return new VariantExample(variant, SourcedExampleSerializer.INSTANCE.deserialize(in), spec);
     }
 
     @Override

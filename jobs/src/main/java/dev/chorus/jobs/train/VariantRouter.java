@@ -13,8 +13,10 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.codec.RecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -24,7 +26,8 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Fans each decoded example out to every live variant of its task ({@link VariantSpecs}): one
- * {@link VariantExample} per variant, all referencing the one decoded example. An example whose task has no live
+ * {@link VariantExample} per variant, all referencing the one decoded example (the first for a variant since it
+ * changed also carries its spec, see {@link VariantExample}). An example whose task has no live
  * variant, or that does not fit a variant's spec (checked for variants the control topic set: {@code --spec}'s
  * were checked at decoding), is a dead letter for that variant (field {@code task}, or the field the spec
  * rejects), the others still train on it.
@@ -43,6 +46,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     /** Derived from the broadcast state, dropped at each change of it. */
     private transient Map<String, List<String>> liveByTask;
     private transient Map<String, ModelSpec> topicSpecs;
+    /** Variant keys whose spec this instance sent with an example since the variant last changed. */
+    private transient Set<String> announced;
     private transient RecordCodec<Example> codec;
     private transient MetricGroup metrics;
     private transient Counter routed;
@@ -59,6 +64,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     public void open(OpenContext openContext) {
         liveByTask = new HashMap<>();
         topicSpecs = new HashMap<>();
+        announced = new HashSet<>();
         codec = examplesTopic.codec();
         metrics = getRuntimeContext().getMetricGroup();
         routed = metrics.counter("routed");
@@ -94,7 +100,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
                 }
             }
             routed.inc();
-            out.collect(new VariantExample(variant, input));
+            out.collect(new VariantExample(variant, input, json != null && announced.add(key) ? json : null));
         }
     }
 
@@ -104,6 +110,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         liveByTask.remove(change.task);
         topicSpecs.remove(Variants.key(change.task, change.variant));
+        announced.remove(Variants.key(change.task, change.variant));
     }
 
     private void reject(Sourced<Example> input, ReadOnlyContext ctx, String field, String reason) {

@@ -35,12 +35,18 @@ public final class VariantSpecs {
         state.put(Variants.key(change.task, change.variant), change.retires() ? RETIRED : change.spec);
     }
 
-    /** The spec the variant with this key trains, or null when it is not live. */
-    static ModelSpec specOf(ReadOnlyBroadcastState<String, String> state, TaskSpecs defaults, String key)
-            throws Exception {
+    /**
+     * The spec the variant with this key trains, or null when it is retired or unknown: the broadcast's, else the
+     * one {@code routed} (null: none) with the example, else {@code --spec}'s for variant default.
+     */
+    static ModelSpec specOf(ReadOnlyBroadcastState<String, String> state, TaskSpecs defaults, String key,
+            String routed) throws Exception {
         String json = state.get(key);
         if (json != null) {
             return json.equals(RETIRED) ? null : parse(json);
+        }
+        if (routed != null) {
+            return parse(routed);
         }
         return JobSettings.DEFAULT_VARIANT.equals(Variants.variant(key)) ? defaults.specFor(key) : null;
     }

@@ -41,8 +41,8 @@ class VariantsTest {
             h.processBroadcastElement(new SpecChange("t", "slow", OTHER_SPEC), 0);
             for (int i = 0; i < 16; i++) {
                 Sourced<dev.chorus.schemas.Example> input = new Sourced<>(example(i), 0, i);
-                h.processElement(new VariantExample("default", input), i);
-                h.processElement(new VariantExample("slow", input), i);
+                h.processElement(new VariantExample("default", input, null), i);
+                h.processElement(new VariantExample("slow", input, null), i);
             }
             List<Prediction> predictions = h.extractOutputValues();
             assertThat(predictions).extracting(Prediction::getVariant).containsOnly("default", "slow");
@@ -56,12 +56,30 @@ class VariantsTest {
 
             h.processBroadcastElement(new SpecChange("t", "slow", null), 20);
             assertThat(h.numKeyedStateEntries()).as("the retired variant's state is gone").isEqualTo(1);
-            h.processElement(new VariantExample("slow", new Sourced<>(example(20), 0, 20)), 20);
+            h.processElement(new VariantExample("slow", new Sourced<>(example(20), 0, 20), OTHER_SPEC), 20);
             assertThat(MinibatchSgdFunctionTest.deadLetters(h)).singleElement()
                     .satisfies(d -> assertThat(d.getField()).isEqualTo("variant"));
             assertThat(h.numKeyedStateEntries()).isEqualTo(1);
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(h.extractOutputValues()).hasSize(32);
+        }
+    }
+
+    @Test
+    void aVariantTheTrainerHasNotHeardOfYetStartsFromTheSpecItsFirstExampleCarries() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            for (int i = 0; i < 8; i++) {
+                h.processElement(new VariantExample("new", new Sourced<>(example(i), 0, i), i == 0 ? OTHER_SPEC : null),
+                        i);
+            }
+            assertThat(MinibatchSgdFunctionTest.deadLetters(h)).isEmpty();
+            assertThat(h.extractOutputValues()).hasSize(8).extracting(Prediction::getVariant).containsOnly("new");
+            h.processBroadcastElement(new SpecChange("t", "new", OTHER_SPEC), 8);
+            h.processElement(new VariantExample("new", new Sourced<>(example(8), 0, 8), null), 8);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(MinibatchSgdFunctionTest.snapshots(h)).singleElement()
+                    .satisfies(m -> assertThat(m.getExamplesSeen()).isEqualTo(9));
         }
     }
 
@@ -81,6 +99,8 @@ class VariantsTest {
             h.processElement(input, 6);
             assertThat(h.extractOutputValues()).extracting(VariantExample::variant)
                     .containsExactly("default", "default", "slow", "slow");
+            assertThat(h.extractOutputValues()).extracting(VariantExample::spec)
+                    .as("the spec goes with the first example of a variant only").containsExactly(null, null, OTHER_SPEC, null);
             // The harness copies what the operator emits: equal here; in the job, the one decoded example.
             assertThat(h.extractOutputValues()).allSatisfy(v -> assertThat(v.input()).isEqualTo(input));
             List<DeadLetter> dead = h.getSideOutput(VariantRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue)
