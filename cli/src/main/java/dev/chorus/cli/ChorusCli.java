@@ -19,7 +19,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "chorus", mixinStandardHelpOptions = true, version = "chorus 0.1.0",
         description = "Streaming machine learning on Apache Flink and Apache Kafka.",
         subcommands = {DemoCommand.class, KafkaCommand.class, ProduceCommand.class, TrainCommand.class,
-            ServeCommand.class, TailCommand.class, ModelsCommand.class, InspectCommand.class, BenchCommand.class,
+            ServeCommand.class, TailCommand.class, ModelsCommand.class, SpecsCommand.class, InspectCommand.class, BenchCommand.class,
             UiCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Option defaults and Kafka client settings may come from a properties file: --config FILE,",
                 "else $CHORUS_CONFIG, else chorus.properties in the working directory, else the one in ~/.chorus.",

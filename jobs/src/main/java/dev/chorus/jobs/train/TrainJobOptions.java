@@ -89,7 +89,7 @@ public final class TrainJobOptions extends JobOptions {
     }
 
     /** A spec given inline, or {@code @path} to read it from a file. */
-    static String readSpec(String value) {
+    public static String readSpec(String value) {
         if (!value.startsWith("@")) {
             return value;
         }
