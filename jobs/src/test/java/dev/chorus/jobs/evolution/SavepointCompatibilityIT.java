@@ -158,6 +158,53 @@ class SavepointCompatibilityIT {
     }
 
     /**
+     * {@code variants-v1}, of the job keyed by task and variant: task fixture trains variants default and fast (set on
+     * the control topic), crowd its default, each at model version 6 with an open minibatch of 4. Restored with an
+     * empty control topic (the broadcast spec map is in the savepoint), every variant continues where it stood:
+     * versions 7, 8, 9 after 112, 128, 144 examples, and fast's state is that of its own spec replayed in memory.
+     */
+    @Test
+    void aSavepointWithTwoVariantsOfATaskRestoresBoth() throws Exception {
+        Path savepoint = Path.of("src/test/resources/savepoints", "variants-v1").toAbsolutePath();
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            SavepointFixture.createTopics(kafka, settings);
+            SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
+                    SavepointFixture.EXAMPLES + 44, true);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            Configuration conf = new Configuration();
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
+            env.configure(conf);
+            TrainJob.build(env, settings);
+            JobClient job = env.executeAsync("savepoint-variants");
+            List<Prediction> predictions;
+            List<ModelSnapshot> snapshots;
+            try {
+                predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 3 * 48);
+                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 9);
+            } finally {
+                job.cancel().get();
+            }
+            assertThat(predictions.stream().collect(java.util.stream.Collectors.groupingBy(
+                    p -> p.getTask() + "/" + p.getVariant(), java.util.stream.Collectors.counting())))
+                    .isEqualTo(java.util.Map.of("fixture/default", 48L, "fixture/fast", 48L, "crowd/default", 48L));
+            for (String key : List.of("fixture/default", "fixture/fast", "crowd/default")) {
+                List<ModelSnapshot> mine = snapshots.stream()
+                        .filter(m -> (m.getTask() + "/" + m.getVariant()).equals(key)).toList();
+                assertThat(mine).as(key).extracting(ModelSnapshot::getVersion).containsExactly(7L, 8L, 9L);
+                assertThat(mine).as(key).extracting(ModelSnapshot::getExamplesSeen).containsExactly(112L, 128L, 144L);
+            }
+            List<byte[]> fast = SavepointFixture.replayWithSpec(SavepointFixture.FAST_SPEC, SavepointFixture.TASK, 9);
+            for (ModelSnapshot m : snapshots) {
+                if (m.getVariant().equals(SavepointFixture.FAST)) {
+                    assertSameState(bytes(m.getParameters()), fast.get((int) m.getVersion() - 1), false,
+                            "variant fast version " + m.getVersion() + " against an in-memory replay of its spec");
+                }
+            }
+        }
+    }
+
+    /**
      * {@code train-v1} was made before the standardiser's update became one double-precision pass around the running
      * mean per minibatch (commit 34db30e): its sums of squared deviations were rounded differently, and a fixture
      * never changes. For it ({@code squaredDeviationsRounded}) those doubles may differ from the replay's by rounding

@@ -21,6 +21,8 @@ import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.Example;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +40,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * Dawid–Skene label model from annotators {@code a0}, {@code a1}, {@code a2} (a2 always says the next class),
  * interleaved with the first task's examples: its label model, annotator publication records and open minibatch
  * of 4 are in the savepoint too; from {@code train-v3} on (layout 3), also its consensus ledger: the 48 items
- * labelled so far and what was last published for each. Savepoints are committed under
+ * labelled so far and what was last published for each; {@code variants-v1} (the job keyed by task and variant)
+ * has task {@code fixture} train a second variant, {@link #FAST}, set on the control topic before the examples come
+ * ({@link #addFastVariant}), so it holds both variants' state and the broadcast spec map. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -65,6 +69,9 @@ public final class SavepointFixture {
     static final String CROWD_SPEC_AS_MADE = CROWD_SPEC.replace("\"maxAnnotators\":4}",
             "\"maxAnnotators\":4,\"historyItems\":1048576}");
     static final int EXAMPLES = 100;
+    /** The second variant of task {@code fixture} in {@code variants-v1}, from the control topic. */
+    static final String FAST = "fast";
+    static final String FAST_SPEC = SPEC.replace("0.02", "0.05");
 
     static TrainSettings settings(String bootstrap) {
         return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC)))
@@ -105,9 +112,17 @@ public final class SavepointFixture {
      * count, standardiser statistics, RNG), as a model snapshot of version {@code v} carries it.
      */
     static List<byte[]> replay(String fixture, String task, int minibatches) {
+        return replay(ModelSpec.parse(!task.equals(CROWD) ? SPEC
+                : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC), task, minibatches);
+    }
+
+    /** As {@link #replay(String, String, int)}, with the given spec (JSON) for {@code task}. */
+    static List<byte[]> replayWithSpec(String specJson, String task, int minibatches) {
+        return replay(ModelSpec.parse(specJson), task, minibatches);
+    }
+
+    private static List<byte[]> replay(ModelSpec spec, String task, int minibatches) {
         LabeledDataset data = data();
-        ModelSpec spec = ModelSpec.parse(!task.equals(CROWD) ? SPEC
-                : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC);
         int batch = spec.batchSize();
         int dim = spec.inputDim();
         OnlineLearner learner = task.equals(CROWD) ? null : OnlineLearner.create(spec);
@@ -158,6 +173,30 @@ public final class SavepointFixture {
         }
     }
 
+    /**
+     * Writes variant {@link #FAST} of task fixture to the control topic, then a record whose spec does not parse, and
+     * waits for that record's dead letter: committed, it proves a checkpoint completed after every router and
+     * trainer took the first record from the broadcast, so the examples produced next all reach both variants.
+     */
+    static void addFastVariant(EmbeddedKafkaBroker kafka, TrainSettings s) throws Exception {
+        var codec = s.specsTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            producer.sendRaw(s.specsTopic().name(), TASK + "/" + FAST, codec.encode(VariantSpecRecord.newBuilder()
+                    .setTask(TASK).setVariant(FAST).setStatus(VariantStatus.LIVE).setSpec(FAST_SPEC).setUpdatedAt(0L)
+                    .setSource("fixture").build())).get();
+            producer.sendRaw(s.specsTopic().name(), TASK + "/marker", codec.encode(VariantSpecRecord.newBuilder()
+                    .setTask(TASK).setVariant("marker").setStatus(VariantStatus.LIVE).setSpec("{").setUpdatedAt(0L)
+                    .setSource("fixture").build())).get();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.deadLetterTopic().name(), b -> b).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the job did not dead-letter the marker record");
+            }
+            Thread.sleep(100); // polling interval, bounded by the deadline above
+        }
+    }
+
     /** The record with its publication time (processing time, which no replay reproduces) zeroed. */
     static Consensus unstamped(Consensus c) {
         return Consensus.newBuilder(c).setUpdatedAt(0).build();
@@ -165,17 +204,25 @@ public final class SavepointFixture {
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args[0]).toAbsolutePath();
+        // variants-vN: task fixture also trains variant fast, set on the control topic while the job runs.
+        boolean variants = out.getFileName().toString().startsWith("variants-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers());
             createTopics(kafka, s);
-            produce(kafka, s, data(), 0, EXAMPLES, true);
+            if (!variants) {
+                produce(kafka, s, data(), 0, EXAMPLES, true);
+            }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, s);
             JobID job = flink.submit(env, "savepoint-fixture");
+            if (variants) {
+                addFastVariant(kafka, s);
+                produce(kafka, s, data(), 0, EXAMPLES, true);
+            }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             // Labeled examples are predicted when their minibatch closes: the open minibatches' 4 + 4 wait.
-            int closed = 2 * (EXAMPLES / 16 * 16);
+            int closed = (variants ? 3 : 2) * (EXAMPLES / 16 * 16);
             while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
                     < closed) {
                 if (System.nanoTime() > deadline) {
