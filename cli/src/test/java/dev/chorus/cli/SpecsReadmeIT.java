@@ -83,6 +83,26 @@ class SpecsReadmeIT {
         }
     }
 
+    @Test
+    void chorusTrainSeedsItsSpecAsTheDefaultVariantOfTheTasksItNamesWhenAbsent() throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            kafka.createTopics(ChorusTopic.newTopics(new TrainSettings(), 1));
+            String spec = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3}";
+            CliRun put = CliRun.run(CliRun.noConfig(), "specs", "retire", "iris", "default",
+                    "--bootstrap-servers", kafka.bootstrapServers());
+            assertThat(put.exitCode()).as(put.err()).isZero();
+            TrainSettings settings = dev.chorus.jobs.train.TrainJobOptions.parse(new String[] {"--spec", spec,
+                "--bootstrap-servers", kafka.bootstrapServers(), "--allowed-tasks", "iris,wine"});
+
+            assertThat(SpecsCommand.seed(settings)).as("iris has a record: only wine is seeded").containsExactly("wine");
+            assertThat(SpecsCommand.seed(settings)).as("seeding twice writes nothing").isEmpty();
+            Map<String, VariantSpecRecord> latest = latest(kafka.bootstrapServers());
+            assertThat(latest.get("wine/default").getSpec()).isEqualTo(spec);
+            assertThat(latest.get("wine/default").getSource()).isEqualTo("job");
+            assertThat(latest.get("iris/default").getStatus()).isEqualTo(VariantStatus.RETIRED);
+        }
+    }
+
     /** The arguments of one README line {@code ./chorus …}, quoted and expanded by bash itself. */
     static List<String> arguments(String line, String bootstrap) throws Exception {
         assertThat(line).startsWith("./chorus ");
