@@ -369,7 +369,7 @@ public final class MinibatchSgdFunction
                     trainer.clear();
                 }
             });
-            taskMetrics.remove(retired);
+            // Its metrics stay registered: Flink would refuse the same names from a revived variant's new ones.
         }
     }
 
