@@ -87,11 +87,8 @@ final class SpecsCommand {
         }
     }
 
-    @Command(name = "put", mixinStandardHelpOptions = true,
-            description = {"Make variant VARIANT of task TASK live with a spec (JSON text, or @file). A live variant's "
-                    + "spec never changes: put the new one under another variant name, or retire this one first.",
-                "The train job starts training it on the task's next examples."})
-    static final class Put implements Callable<Integer> {
+    /** What put and retire share: the topic, the key's task and variant, and the line saying what was written. */
+    abstract static class KeyCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
@@ -100,6 +97,22 @@ final class SpecsCommand {
         String task;
         @Parameters(index = "1", paramLabel = "VARIANT")
         String variant;
+
+        int written(String what, VariantSpecRecord record) throws InterruptedException, ExecutionException {
+            RecordMetadata written = topic.write(record);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%s/%s %s: written to %s-%d@%d%n", task, variant, what, written.topic(), written.partition(),
+                    written.offset());
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = {"Make variant VARIANT of task TASK live with a spec (JSON text, or @file). A live variant's "
+                    + "spec never changes: put the new one under another variant name, or retire this one first.",
+                "The train job starts training it on the task's next examples."})
+    static final class Put extends KeyCommand {
         @Parameters(index = "2", paramLabel = "SPEC-JSON|@FILE")
         String specJson;
         @Option(names = "--revive", description = "Make a retired variant live again (it starts from scratch).")
@@ -120,37 +133,19 @@ final class SpecsCommand {
                 throw new IllegalArgumentException(task + "/" + variant + " is live with another spec, which never "
                         + "changes: put this one under another variant name, or retire " + variant + " first");
             }
-            RecordMetadata written = topic.write(record(task, variant, json, "cli"));
-            PrintWriter out = spec.commandLine().getOut();
-            out.printf("%s/%s live: written to %s-%d@%d%n", task, variant, written.topic(), written.partition(),
-                    written.offset());
-            out.flush();
-            return 0;
+            return written("live", record(task, variant, json, "cli"));
         }
     }
 
     @Command(name = "retire", mixinStandardHelpOptions = true,
             description = "Retire variant VARIANT of task TASK: the train job stops training it and drops its state.")
-    static final class Retire implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        Topic topic;
-        @Parameters(index = "0", paramLabel = "TASK")
-        String task;
-        @Parameters(index = "1", paramLabel = "VARIANT")
-        String variant;
+    static final class Retire extends KeyCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant);
             topic.kafka.requireReachable(topic.topic);
-            RecordMetadata written = topic.write(record(task, variant, null, "cli"));
-            PrintWriter out = spec.commandLine().getOut();
-            out.printf("%s/%s retired: written to %s-%d@%d%n", task, variant, written.topic(), written.partition(),
-                    written.offset());
-            out.flush();
-            return 0;
+            return written("retired", record(task, variant, null, "cli"));
         }
     }
 

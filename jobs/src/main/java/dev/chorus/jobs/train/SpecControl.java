@@ -13,7 +13,6 @@ import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,10 +55,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     private transient Map<String, SpecChange> entries;
     private transient ListState<SpecChange> checkpointed;
     private transient RecordCodec<VariantSpecRecord> codec;
-    private transient MetricGroup metrics;
     private transient Counter changes;
-    private transient Counter deadLetters;
-    private transient Map<String, Counter> deadLettersByField;
+    private transient LabelledMetrics.DeadLetterCounts deadLetters;
 
     public SpecControl(TrainSettings settings) {
         this.topic = settings.specsTopic();
@@ -87,10 +84,9 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     @Override
     public void open(OpenContext openContext) {
         codec = topic.codec();
-        metrics = getRuntimeContext().getMetricGroup();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
         changes = metrics.counter("specChanges");
-        deadLetters = metrics.counter("deadLetters");
-        deadLettersByField = new HashMap<>();
+        deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
     }
 
     @Override
@@ -196,8 +192,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     }
 
     private void reject(KafkaRecord record, Context ctx, String field, String reason) {
-        deadLetters.inc();
-        deadLettersByField.computeIfAbsent(field, f -> LabelledMetrics.deadLettersOf(metrics, f)).inc();
+        deadLetters.count(field);
         boolean noField = "decode".equals(field);
         ctx.output(DEAD_LETTERS, DeadLetters.of(record, noField ? null : field, reason, System.currentTimeMillis(),
                 deadLetterMaxOriginalBytes));

@@ -49,10 +49,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     /** Variant keys whose spec this instance sent with an example since the variant last changed. */
     private transient Set<String> announced;
     private transient RecordCodec<Example> codec;
-    private transient MetricGroup metrics;
     private transient Counter routed;
-    private transient Counter deadLetters;
-    private transient Map<String, Counter> deadLettersByField;
+    private transient LabelledMetrics.DeadLetterCounts deadLetters;
 
     public VariantRouter(TrainSettings settings) {
         this.defaults = settings.specs();
@@ -66,10 +64,9 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
         topicSpecs = new HashMap<>();
         announced = new HashSet<>();
         codec = examplesTopic.codec();
-        metrics = getRuntimeContext().getMetricGroup();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
         routed = metrics.counter("routed");
-        deadLetters = metrics.counter("deadLetters");
-        deadLettersByField = new HashMap<>();
+        deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
     }
 
     @Override
@@ -114,8 +111,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     }
 
     private void reject(Sourced<Example> input, ReadOnlyContext ctx, String field, String reason) {
-        deadLetters.inc();
-        deadLettersByField.computeIfAbsent(field, f -> LabelledMetrics.deadLettersOf(metrics, f)).inc();
+        deadLetters.count(field);
         Example example = input.value();
         KafkaRecord record = new KafkaRecord(examplesTopic.name(), input.partition(), input.offset(),
                 example.getEventTime(), example.getId().getBytes(StandardCharsets.UTF_8), codec.encode(example));

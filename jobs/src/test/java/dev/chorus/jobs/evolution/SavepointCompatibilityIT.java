@@ -126,18 +126,9 @@ class SavepointCompatibilityIT {
      */
     @Test
     void aSavepointFromBeforeVariantsRestoresAsVariantDefault() throws Exception {
-        Path savepoint = Path.of("src/test/resources/savepoints", "train-v3").toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
-            SavepointFixture.createTopics(kafka, settings);
-            SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
-                    SavepointFixture.EXAMPLES + 44, true);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-            env.configure(conf);
-            TrainJob.build(env, settings);
-            JobClient job = env.executeAsync("savepoint-as-variant-default");
+            JobClient job = restoreWithNextExamples(kafka, settings, "train-v3");
             try {
                 List<Prediction> predictions =
                         JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 96);
@@ -165,18 +156,9 @@ class SavepointCompatibilityIT {
      */
     @Test
     void aSavepointWithTwoVariantsOfATaskRestoresBoth() throws Exception {
-        Path savepoint = Path.of("src/test/resources/savepoints", "variants-v1").toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
-            SavepointFixture.createTopics(kafka, settings);
-            SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
-                    SavepointFixture.EXAMPLES + 44, true);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-            env.configure(conf);
-            TrainJob.build(env, settings);
-            JobClient job = env.executeAsync("savepoint-variants");
+            JobClient job = restoreWithNextExamples(kafka, settings, "variants-v1");
             List<Prediction> predictions;
             List<ModelSnapshot> snapshots;
             try {
@@ -202,6 +184,21 @@ class SavepointCompatibilityIT {
                 }
             }
         }
+    }
+
+    /** The train job restored from {@code fixture}, with both tasks' next 44 examples (crowd too) on its topic. */
+    private static JobClient restoreWithNextExamples(EmbeddedKafkaBroker kafka, TrainSettings settings, String fixture)
+            throws Exception {
+        Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
+        SavepointFixture.createTopics(kafka, settings);
+        SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
+                SavepointFixture.EXAMPLES + 44, true);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration conf = new Configuration();
+        conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
+        env.configure(conf);
+        TrainJob.build(env, settings);
+        return env.executeAsync("savepoint-" + fixture);
     }
 
     /**
