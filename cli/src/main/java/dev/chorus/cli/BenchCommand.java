@@ -8,6 +8,7 @@ import dev.chorus.cli.bench.LatencyBenchmark;
 import dev.chorus.cli.bench.LearnBenchmark;
 import dev.chorus.cli.bench.LearnBlasMatrix;
 import dev.chorus.cli.bench.Plots;
+import dev.chorus.cli.bench.SelectBenchmark;
 import dev.chorus.cli.bench.e2e.E2eBenchmark;
 import dev.chorus.cli.bench.e2e.E2eReport;
 import java.io.IOException;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: figures printed, written as JSON with --json and as PNG charts with --plots.",
         subcommands = {BenchCommand.Learn.class, BenchCommand.Crowd.class, BenchCommand.Latency.class,
-            BenchCommand.Soak.class, BenchCommand.History.class, BenchCommand.E2e.class})
+            BenchCommand.Soak.class, BenchCommand.History.class, BenchCommand.E2e.class, BenchCommand.Select.class})
 public final class BenchCommand {
 
     /**
@@ -386,6 +387,62 @@ public final class BenchCommand {
                 writeJson(json, results);
             }
             writePlots(plots, results, Plots::crowd);
+            return 0;
+        }
+    }
+
+    @Command(name = "select", mixinStandardHelpOptions = true,
+            description = {"Live model management in process on Fashion-MNIST (issue 16), one pass over the seeded "
+                    + "training stream, the test split touched only for the reported test accuracies. Search: 8 MLP "
+                    + "variants by successive halving (budget a third of the stream) against the same 8 trained to the "
+                    + "end and the default MLP-256, with the training CPU of each. Drift (the same default MLP): an abrupt "
+                    + "change at the midpoint (half the classes' labels rotated) and a gradual one (features inverted "
+                    + "for a share growing to all), with the detector and reaction chosen on a validation stream "
+                    + "against none; and false alarms on the stationary stream."})
+    static final class Select implements Callable<Integer> {
+        @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
+                description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+                description = "Stream the first N training examples only (at least 100; default: all 60,000).")
+        int limit;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+        long seed;
+
+        @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
+        int batchSize;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
+        Path json;
+
+        @Option(names = "--plots", paramLabel = "DIR",
+                description = "Write PNG charts into DIR (made if missing): select-drift.png, the served prequential "
+                        + "accuracy per 1,000 examples with and without drift handling.")
+        Path plots;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            SelectBenchmark.Options options;
+            try {
+                options = new SelectBenchmark.Options(data, seed, limit, batchSize);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            noteForcedCoreType();
+            PrintWriter out = spec.commandLine().getOut();
+            Map<String, Object> results = SelectBenchmark.run(options, line -> {
+                out.println(line);
+                out.flush();
+            });
+            if (json != null) {
+                writeJson(json, results);
+            }
+            writePlots(plots, results, Plots::select);
             return 0;
         }
     }

@@ -2,6 +2,7 @@ package dev.chorus.cli;
 
 import dev.chorus.cli.data.CsvReader;
 import dev.chorus.cli.data.ExampleLabeling;
+import dev.chorus.cli.data.FieldsJsonReader;
 import dev.chorus.cli.data.IdxReader;
 import dev.chorus.cli.data.LibSvmReader;
 import dev.chorus.core.annotators.AnnotatorPool;
@@ -29,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -50,14 +52,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Stream a labeled dataset into the examples topic as Example records.",
-                "FILE is IDX images (labels from --labels), CSV (label in --label-column) or LibSVM, gzip or not."})
+                "FILE is IDX images (labels from --labels), CSV (label in --label-column), LibSVM, or JSON lines of "
+                        + "named-field examples for hashed tasks, gzip or not."})
 final class ProduceCommand implements Callable<Integer> {
 
     /** Sends not yet acknowledged at most; beyond, the oldest is awaited (and its failure reported). */
     private static final int MAX_IN_FLIGHT = 10_000;
 
     /** The dataset file formats {@code produce} reads. */
-    enum InputFormat { IDX, CSV, LIBSVM }
+    enum InputFormat { IDX, CSV, LIBSVM, JSONL }
 
     @Spec
     CommandSpec spec;
@@ -68,9 +71,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The dataset.")
     Path file;
 
-    @Option(names = "--input-format", paramLabel = "idx|csv|libsvm",
+    @Option(names = "--input-format", paramLabel = "idx|csv|libsvm|jsonl",
             description = "Format of FILE (default: from its name: *idx3-ubyte*, *.idx; *.csv, *.tsv; *.svm, "
-                    + "*.libsvm, *.svmlight; each optionally .gz).")
+                    + "*.libsvm, *.svmlight; *.jsonl, *.ndjson; each optionally .gz). jsonl: one "
+                    + "{\"id\":..,\"task\":..,\"fields\":{..},\"label\":..} per line.")
     InputFormat inputFormat;
 
     @Option(names = "--labels", paramLabel = "FILE",
@@ -124,7 +128,8 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Wire format of the examples topic (default: ${DEFAULT-VALUE}).")
     WireFormat format;
 
-    @Option(names = "--task", description = "Task of the examples (default: FILE's name up to its first dot).")
+    @Option(names = "--task", description = "Task of the examples (default: FILE's name up to its first dot); "
+            + "jsonl: of the lines that name none.")
     String task;
 
     @Option(names = "--id-prefix", description = "Example ids are <id-prefix>-<row> (default: the task).")
@@ -152,18 +157,17 @@ final class ProduceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InputFormat input = checkArguments();
         kafka.requireReachable(examplesTopic);
-        Dataset data = read(input);
-        if (data.rows() == 0) {
+        String taskName = task != null ? task : file.getFileName().toString().split("\\.", 2)[0];
+        Source data = input == InputFormat.JSONL
+                ? examples(FieldsJsonReader.read(file, taskName, System.currentTimeMillis()), file.toString())
+                : dataset(read(input), taskName);
+        if (data.size() == 0) {
             throw new IllegalStateException(data.source() + ": no examples to send");
         }
-        String taskName = task != null ? task : file.getFileName().toString().split("\\.", 2)[0];
-        String prefix = idPrefix != null ? idPrefix : taskName;
-        ExampleLabeling labeling = labeling(data);
-        double[] trueLabels = regression ? data.labels() : toDoubles(data.classLabels());
 
         PrintWriter out = spec.commandLine().getOut();
         Topic<Example> topic = new Topic<>(examplesTopic, Example.class, format);
-        long total = repeat == 0 ? limit : (long) data.rows() * repeat;
+        long total = repeat == 0 ? limit : (long) data.size() * repeat;
         if (limit > 0) {
             total = Math.min(total, limit);
         }
@@ -181,7 +185,7 @@ final class ProduceCommand implements Callable<Integer> {
         long sent;
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers, kafka.kafkaProperties);
                 ProgressBar bar = progress ? progressBar(total) : null) {
-            sent = stream(data, trueLabels, labeling, taskName, prefix, topic, producer, bar);
+            sent = stream(data, topic, producer, bar);
         } finally {
             done.countDown();
             try {
@@ -198,23 +202,75 @@ final class ProduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    private long stream(Dataset data, double[] trueLabels, ExampleLabeling labeling, String taskName, String prefix,
-            Topic<Example> topic, ExampleProducer producer, ProgressBar bar) throws InterruptedException {
+    /** What produce streams: per pass, {@link #size} positions, each one or more examples sent at an event time. */
+    private interface Source {
+        String source();
+
+        int size();
+
+        void emit(int position, long eventTime, Consumer<Example> send);
+    }
+
+    /** A dataset's rows, with the dataset's labels or simulated annotators' ({@link #labeling}). */
+    private Source dataset(Dataset data, String taskName) {
+        String prefix = idPrefix != null ? idPrefix : taskName;
+        ExampleLabeling labeling = labeling(data);
+        double[] trueLabels = regression ? data.labels() : toDoubles(data.classLabels());
+        return new Source() {
+            @Override
+            public String source() {
+                return data.source();
+            }
+
+            @Override
+            public int size() {
+                return data.rows() == 0 ? 0 : labeling.size(data.rows());
+            }
+
+            @Override
+            public void emit(int position, long eventTime, Consumer<Example> send) {
+                int row = labeling.row(position);
+                Example unlabeled = features(data, row).setId(prefix + "-" + row).setTask(taskName)
+                        .setEventTime(eventTime).build();
+                labeling.label(position, unlabeled, trueLabels[row], send);
+            }
+        };
+    }
+
+    /** Examples as read ({@link FieldsJsonReader}), each sent as it is. */
+    private static Source examples(List<Example> examples, String source) {
+        return new Source() {
+            @Override
+            public String source() {
+                return source;
+            }
+
+            @Override
+            public int size() {
+                return examples.size();
+            }
+
+            @Override
+            public void emit(int position, long eventTime, Consumer<Example> send) {
+                send.accept(examples.get(position));
+            }
+        };
+    }
+
+    private long stream(Source data, Topic<Example> topic, ExampleProducer producer, ProgressBar bar)
+            throws InterruptedException {
         RecordCodec<Example> codec = topic.codec();
         ArrayDeque<Future<RecordMetadata>> inFlight = new ArrayDeque<>();
         RatePacer pacer = new RatePacer(rate);
         long startTime = System.currentTimeMillis();
         long[] sent = {0};
         for (int pass = 0; repeat == 0 || pass < repeat; pass++) {
-            for (int position = 0; position < labeling.size(data.rows()); position++) {
+            for (int position = 0; position < data.size(); position++) {
                 if ((limit > 0 && sent[0] >= limit) || stopping.get()) {
                     return finish(producer, inFlight, sent[0]);
                 }
                 pacer.awaitTurn(sent[0]);
-                int row = labeling.row(position);
-                Example unlabeled = features(data, row).setId(prefix + "-" + row).setTask(taskName)
-                        .setEventTime(startTime + sent[0]).build();
-                labeling.label(position, unlabeled, trueLabels[row], example -> {
+                data.emit(position, startTime + sent[0], example -> {
                     inFlight.add(producer.sendRaw(topic.name(), example.getId(), codec.encode(example)));
                     sent[0]++;
                 });
@@ -276,6 +332,8 @@ final class ProduceCommand implements Callable<Integer> {
         rejectUnless(input == InputFormat.IDX, parsed, "--labels");
         rejectUnless(input == InputFormat.CSV, parsed, "--header", "--label-column", "--delimiter");
         rejectUnless(input == InputFormat.LIBSVM, parsed, "--zero-based", "--dim");
+        rejectUnless(input != InputFormat.JSONL, parsed, "--annotators", "--labels-per-item", "--annotator-seed",
+                "--regression", "--id-prefix");
         return input;
     }
 
@@ -298,8 +356,10 @@ final class ProduceCommand implements Callable<Integer> {
             return InputFormat.CSV;
         } else if (name.endsWith(".svm") || name.endsWith(".libsvm") || name.endsWith(".svmlight")) {
             return InputFormat.LIBSVM;
+        } else if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
+            return InputFormat.JSONL;
         }
-        throw usage("cannot tell the format of " + path + " from its name: give --input-format idx|csv|libsvm");
+        throw usage("cannot tell the format of " + path + " from its name: give --input-format idx|csv|libsvm|jsonl");
     }
 
     private Dataset read(InputFormat input) throws IOException {

@@ -53,7 +53,8 @@ class ChorusCliIT {
     @BeforeAll
     static void startBroker() throws IOException {
         broker = EmbeddedKafkaBroker.builder().build().start();
-        for (String topic : List.of("it.avro.examples", "it.json.examples", "it.small.examples", "it.crowd.examples")) {
+        for (String topic : List.of("it.avro.examples", "it.json.examples", "it.small.examples", "it.crowd.examples",
+                "it.fields.examples")) {
             broker.createTopic(topic, 2, Map.of());
         }
         broker.createTopic("it.models", 1, Map.of("cleanup.policy", "compact"));
@@ -186,6 +187,29 @@ class ChorusCliIT {
         assertThat(both.exitCode()).isEqualTo(2);
         assertThat(both.err()).contains("[sasl.jaas.config]", "move them into the --kafka-config file")
                 .doesNotContain("hunter2");
+    }
+
+    @Test
+    void produceReadsJsonLinesOfNamedFields() throws IOException {
+        Path clicks = Files.writeString(dir.resolve("clicks.jsonl"), """
+                {"id":"c1","fields":{"user":"u1","country":"FR","words":["free","money"],"amount":12.5},"label":1}
+                {"id":"c2","task":"ads","fields":{"user":"u2"},"label":0}
+                """);
+        CliRun produced = chorus("produce", clicks.toString(), "--examples-topic", "it.fields.examples", "--format",
+                "json", "--no-progress");
+        assertThat(produced.exitCode()).as(produced.err()).isZero();
+        assertThat(produced.out()).contains("sent 2 examples (task clicks)");
+
+        List<JsonNode> examples = jsonLines(chorus("tail", "it.fields.examples", "--json", "--no-follow").out());
+        assertThat(examples).hasSize(2);
+        JsonNode first = examples.stream().filter(e -> e.get("id").asText().equals("c1")).findFirst().orElseThrow();
+        JsonNode second = examples.stream().filter(e -> e.get("id").asText().equals("c2")).findFirst().orElseThrow();
+        assertThat(first.get("task").asText()).isEqualTo("clicks");
+        assertThat(first.get("fields")).isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"user\":\"u1\",\"country\":\"FR\",\"words\":[\"free\",\"money\"],\"amount\":12.5}"));
+        assertThat(first.get("features").toString()).isEqualTo("[]");
+        assertThat(second.get("task").asText()).isEqualTo("ads");
+        assertThat(second.get("label").asInt()).isZero();
     }
 
     @Test

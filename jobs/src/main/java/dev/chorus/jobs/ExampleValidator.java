@@ -94,11 +94,21 @@ public final class ExampleValidator {
         return null;
     }
 
-    /** Checks that depend on the model: feature dimension, sparse indices, label range or a finite target. */
+    /**
+     * Checks that depend on the model: named fields ({@link HashedFields}) or the feature dimension and sparse
+     * indices, then the label range or a finite target.
+     */
     public static Rejection againstSpec(Example example, ModelSpec spec) {
         int inputDim = spec.inputDim();
         int n = floats(example).remaining();
         List<Integer> indices = example.getIndices();
+        Rejection fields = HashedFields.check(example, spec);
+        if (fields != null) {
+            return fields;
+        }
+        if (spec.hashing() != null) {
+            return againstTarget(example, spec);
+        }
         if (indices == null) {
             if (n != inputDim) {
                 return new Rejection("features", "field 'features': expected " + inputDim
@@ -123,6 +133,11 @@ public final class ExampleValidator {
                 previous = index;
             }
         }
+        return againstTarget(example, spec);
+    }
+
+    /** The label range of a classifier, or a finite target and no label for a regressor. */
+    private static Rejection againstTarget(Example example, ModelSpec spec) {
         Integer label = example.getLabel();
         if (!spec.isClassifier()) {
             if (label != null) {

@@ -441,12 +441,20 @@ public final class LearnBenchmark {
         + "\"learningRate\":" + LEARNING_RATE + "},\"seed\":" + options.seed() + "}";
   }
 
+  /**
+   * The benchmarked MLP: one hidden layer of {@link #HIDDEN_UNITS} ReLU units, Adam at {@link #LEARNING_RATE};
+   * {@code layerExtras} adds keys to the layer.
+   */
+  static String mlpJson(int dim, int classes, int batchSize, long seed, String layerExtras) {
+    return "{\"algorithm\":\"mlp\",\"inputDim\":" + dim + ",\"numClasses\":" + classes
+        + ",\"layers\":[{\"units\":" + HIDDEN_UNITS + ",\"activation\":\"relu\"" + layerExtras + "}]"
+        + ",\"batchSize\":" + batchSize + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":"
+        + LEARNING_RATE + "},\"seed\":" + seed + "}";
+  }
+
   /** An MLP run with one hidden layer of {@link #HIDDEN_UNITS} ReLU units; {@code layerExtras} adds keys to it. */
   private Run mlpRun(String key, Data data, String layerExtras, int passes, BlasBackend backend, boolean primary) {
-    String json = "{\"algorithm\":\"mlp\",\"inputDim\":" + data.dim() + ",\"numClasses\":" + data.numClasses()
-        + ",\"layers\":[{\"units\":" + HIDDEN_UNITS + ",\"activation\":\"relu\"" + layerExtras + "}]"
-        + ",\"batchSize\":" + options.batchSize() + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":"
-        + LEARNING_RATE + "},\"seed\":" + options.seed() + "}";
+    String json = mlpJson(data.dim(), data.numClasses(), options.batchSize(), options.seed(), layerExtras);
     try {
       return new Run(key, ModelSpec.parse(json), null, passes, backend, primary);
     } catch (IllegalArgumentException e) {

@@ -286,6 +286,30 @@ public final class Plots {
     return List.of(write(chart, dir, "history-bytes-per-item.png"));
   }
 
+  /**
+   * {@code bench select}: the served prequential accuracy per window of examples, with and without drift handling,
+   * for the abrupt and the gradual change.
+   */
+  public static List<Path> select(Map<String, Object> results, Path dir) throws IOException {
+    XYSeriesCollection lines = new XYSeriesCollection();
+    for (String track : List.of("abrupt", "gradual")) {
+      for (String handling : List.of("with_handling", "without_handling")) {
+        XYSeries line = new XYSeries(track + ", " + handling.replace('_', ' '));
+        for (Map<String, Object> point : points(at(results, "drift." + track + "." + handling + ".curve"))) {
+          line.add(number(point.get("examples"), 0), number(point.get("accuracy"), 0));
+        }
+        if (!line.isEmpty()) {
+          lines.addSeries(line);
+        }
+      }
+    }
+    if (lines.getSeriesCount() == 0) {
+      return List.of();
+    }
+    return List.of(write(curves("bench select: prequential accuracy around the change (midpoint)",
+        "examples of the stream", "accuracy of the served predictions", lines), dir, "select-drift.png"));
+  }
+
   private static JFreeChart curves(String title, String x, String y, XYSeriesCollection lines) {
     JFreeChart chart = ChartFactory.createXYLineChart(title, x, y, lines, PlotOrientation.VERTICAL, true, false,
         false);

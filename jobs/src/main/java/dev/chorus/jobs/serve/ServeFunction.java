@@ -1,11 +1,16 @@
 package dev.chorus.jobs.serve;
 
+import dev.chorus.core.features.FeatureHasher;
+import dev.chorus.core.features.RejectedFieldException;
+import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.saved.SavedModels;
 import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.HashedFields;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
@@ -55,6 +60,9 @@ import org.slf4j.LoggerFactory;
  * Examples of a task that has no model yet wait in keyed state, at most {@code maxWaitingPerTask}, and are
  * answered when the first model arrives; past the bound, or when a bounded input ends with no model, they go to
  * the dead-letter output.
+ *
+ * <p>A hashed model ({@code SparseLinearModel}, a spec with {@code hashing}) answers examples with named fields,
+ * checked as the train job checks them and hashed by the same {@code FeatureHasher}.
  *
  * <p>Tasks are bounded ({@link TaskBound}): beyond the allow-list, broadcast state holds the models of at most
  * {@code maxTasks} tasks (a snapshot of one more is not stored: subtask 0 sends it to the dead-letter output), and
@@ -126,7 +134,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
     }
 
-    private record Loaded(long version, Predictor learner, float[] features, float[] probabilities) {}
+    /** A loaded model and its scratch: a dense row, or, for a hashed model, the hasher of its spec. */
+    private record Loaded(long version, Predictor learner, float[] features, float[] probabilities,
+            FeatureHasher hasher) {}
 
     public ServeFunction(ServeSettings settings) {
         this.variant = settings.variant();
@@ -338,7 +348,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     }
 
     private static Loaded loaded(long version, Predictor learner) {
-        return new Loaded(version, learner, new float[learner.inputDim()], new float[learner.outputDim()]);
+        boolean hashed = learner instanceof SparseLinearModel;
+        return new Loaded(version, learner, new float[hashed ? 0 : learner.inputDim()], new float[learner.outputDim()],
+                hashed ? new FeatureHasher(learner.spec().hashing()) : null);
     }
 
     private void serve(Example example, String key, ModelSnapshot snapshot, long now, Collector<Prediction> out,
@@ -362,9 +374,22 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                     + model.version() + ")");
             return;
         }
-        ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
-        out.collect(ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
-                variant, model.version(), now));
+        if (model.hasher() != null) {
+            SparseVector x;
+            try {
+                x = model.hasher().hash(example.getFields());
+            } catch (RejectedFieldException e) {
+                reject(rejected, example, now, "fields", e.getMessage() + " (model " + key + " version "
+                        + model.version() + ")");
+                return;
+            }
+            out.collect(HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(), example,
+                    variant, model.version(), now));
+        } else {
+            ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
+            out.collect(ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
+                    variant, model.version(), now));
+        }
         predictions.inc();
         Served metrics = served(example.getTask());
         metrics.version = model.version();

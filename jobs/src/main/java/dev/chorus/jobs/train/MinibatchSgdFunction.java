@@ -1,6 +1,7 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.blas.Blas;
+import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.jobs.AdmittedTasks;
@@ -74,6 +75,9 @@ import org.slf4j.LoggerFactory;
  * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
  * their state; a record of a task past the bound goes to the dead-letter side output (field {@code task}).
  *
+ * <p>A task whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
+ * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified.
+ *
  * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
  * rejected minibatches, annotators tracked and snapshot age as metrics labelled with task and variant.
  *
@@ -118,10 +122,8 @@ public final class MinibatchSgdFunction
     private transient ValueState<TrainerState> state;
     /** The variant of the key being processed (the keys are {@link Variants#key}s). */
     private transient String variant;
-    private transient float[] probabilities;
-    /** Scratch of the batched predictions and of the label model's annotator ids. */
-    private transient float[] batchOutputs;
-    private transient float[] batchRows;
+    private transient MinibatchPredictions predictions;
+    /** Scratch of the label model's annotator ids. */
     private transient String[] trainAnnotators;
     private transient Counter updates;
     private transient Counter rejected;
@@ -132,6 +134,7 @@ public final class MinibatchSgdFunction
     private transient Counter annotatorDeadLetters;
     private transient Counter annotatorEvictions;
     private transient Counter taskDeadLetters;
+    private transient FieldHashing hashing;
     private transient AdmittedTasks admitted;
     /** The metrics of each task this instance has seen since it started. */
     private transient Map<String, TaskTrainingMetrics> taskMetrics;
@@ -168,9 +171,7 @@ public final class MinibatchSgdFunction
     public void open(OpenContext openContext) {
         stateDescriptor = new ValueStateDescriptor<>("trainer", new TrainerStateSerializer());
         state = getRuntimeContext().getState(stateDescriptor);
-        probabilities = new float[0];
-        batchOutputs = new float[0];
-        batchRows = new float[0];
+        predictions = new MinibatchPredictions();
         trainAnnotators = new String[0];
         updates = getRuntimeContext().getMetricGroup().counter("minibatchUpdates");
         rejected = getRuntimeContext().getMetricGroup().counter("minibatchesRejected");
@@ -181,6 +182,7 @@ public final class MinibatchSgdFunction
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         annotatorDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "annotator");
         taskDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "task");
+        hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters);
         taskMetrics = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
@@ -211,8 +213,18 @@ public final class MinibatchSgdFunction
         TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
         int dim = s.model.inputDim();
         int row = s.batchFill * dim;
-        ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
         long now = ctx.timerService().currentProcessingTime();
+        SparseVector hashedRow = null;
+        if (s.hashed != null) {
+            hashedRow = hashing.hash(s, example, reason -> ctx.output(DEAD_LETTERS,
+                    DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes)));
+            if (hashedRow == null) {
+                state.update(s);
+                return;
+            }
+        } else {
+            ExampleTensors.copyFeatures(example, s.batchFeatures, row, dim);
+        }
 
         boolean classifier = s.model.isClassifier();
         Integer label = example.getLabel();
@@ -230,17 +242,20 @@ public final class MinibatchSgdFunction
             row = 0;
         }
         if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
-            predictNow(s, row, example, now, out);
+            out.collect(predictions.now(s, row, null, example, variant, now));
             rejectAnnotator(input, s, ExampleTensors.annotator(example), ctx, now);
             labeled = false;
         } else if (!labeled) {
-            predictNow(s, row, example, now, out);
+            out.collect(predictions.now(s, row, hashedRow, example, variant, now));
         }
         if (labeled) {
             // Predicted when its minibatch closes, with the model it would meet now: the model changes only then.
             int i = s.batchFill;
             if (s.labelModel != null) {
                 s.batchItems[i] = ExampleTensors.itemKey(example.getId());
+            }
+            if (hashedRow != null) {
+                s.sparseRows.add(hashedRow.indices(), hashedRow.values());
             }
             if (classifier) {
                 s.batchLabels[i] = label;
@@ -273,69 +288,6 @@ public final class MinibatchSgdFunction
         return taskMetrics.computeIfAbsent(Variants.key(task, variant), k -> new TaskTrainingMetrics(
                 getRuntimeContext().getMetricGroup(), task, variant, s.model.isClassifier(), s.labelModel != null,
                 prequentialWindow));
-    }
-
-    /** Predicts the example whose features are at {@code row} of the minibatch buffer at once (unlabeled ones). */
-    private void predictNow(TrainerState s, int row, Example example, long now, Collector<Prediction> out) {
-        if (probabilities.length != s.model.outputDim()) {
-            probabilities = new float[s.model.outputDim()];
-        }
-        out.collect(ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example,
-                variant, s.version(), now));
-        s.predictions++;
-    }
-
-    /**
-     * Predicts the open minibatch's rows not yet predicted, in one batched pass of the current model (the one each
-     * example met on arrival, as the model changes only when a minibatch closes), and adds them to the prequential
-     * metric.
-     */
-    private void predictBatch(TrainerState s, String task, long now, Collector<Prediction> out) {
-        int from = s.batchPredicted;
-        int rows = s.batchFill - from;
-        if (rows <= 0) {
-            return;
-        }
-        int k = s.model.outputDim();
-        int dim = s.model.inputDim();
-        if (batchOutputs.length < s.batchSize() * k) {
-            batchOutputs = new float[s.batchSize() * k];
-            batchRows = new float[s.batchSize() * dim];
-        }
-        float[] x = s.batchFeatures;
-        if (from > 0) {
-            System.arraycopy(s.batchFeatures, from * dim, batchRows, 0, rows * dim);
-            x = batchRows;
-        }
-        boolean classifier = s.model.isClassifier();
-        if (classifier) {
-            s.model.predictProbaBatch(x, rows, batchOutputs);
-        } else {
-            s.model.predictValues(x, rows, batchOutputs);
-        }
-        long version = s.version();
-        TaskTrainingMetrics metrics = metricsOf(task, s);
-        if (probabilities.length != k) {
-            probabilities = new float[k];
-        }
-        for (int r = 0; r < rows; r++) {
-            int i = from + r;
-            Prediction p;
-            if (classifier) {
-                System.arraycopy(batchOutputs, r * k, probabilities, 0, k);
-                p = ExampleTensors.prediction(s.batchIds[i], task, s.batchLabels[i], null, s.batchAnnotators[i],
-                        s.batchEventTimes[i], variant, version, probabilities, now);
-                s.prequential.add(p.getPredictedClass() == s.batchLabels[i]);
-                metrics.predicted(probabilities, k, s.batchLabels[i]);
-            } else {
-                p = ExampleTensors.regression(s.batchIds[i], task, (double) s.batchTargets[i], s.batchAnnotators[i],
-                        s.batchEventTimes[i], variant, version, batchOutputs[r], now);
-                metrics.predicted(batchOutputs[r], s.batchTargets[i]);
-            }
-            out.collect(p);
-            s.predictions++;
-        }
-        s.batchPredicted = s.batchFill;
     }
 
     /** A record of a task past the task bound goes to the dead-letter topic, and the task gets no state. */
@@ -451,7 +403,7 @@ public final class MinibatchSgdFunction
         }
         int predictedFrom = s.batchPredicted;
         String task = Variants.task(ctx.getCurrentKey());
-        predictBatch(s, task, ctx.timerService().currentProcessingTime(), out);
+        predictions.batch(s, task, variant, metricsOf(task, s), ctx.timerService().currentProcessingTime(), out);
         try {
             if (s.labelModel != null) {
                 if (trainAnnotators.length < s.batchFill) {
@@ -483,6 +435,8 @@ public final class MinibatchSgdFunction
                             task, evicted.size(), s.version(),
                             evicted.stream().map(TrainerState.Eviction::annotator).toList());
                 }
+            } else if (s.hashed != null) {
+                HashedRows.train(s);
             } else if (s.learner.isClassifier()) {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
             } else {
@@ -503,6 +457,9 @@ public final class MinibatchSgdFunction
         }
         s.batchFill = 0;
         s.batchPredicted = 0;
+        if (s.sparseRows != null) {
+            s.sparseRows.clear();
+        }
         Arrays.fill(s.batchAnnotators, null);
         Arrays.fill(s.batchIds, null);
     }
@@ -550,7 +507,8 @@ public final class MinibatchSgdFunction
     private void publishConsensus(TrainerState s, String task, ReadOnlyContext ctx, boolean all, int predictedFrom) {
         long now = ctx.timerService().currentProcessingTime();
         LongFunction<float[]> priors = s.model.inputDim() == 0 ? item -> null
-                : ConsensusLedger.priors(s.batchItems, predictedFrom, s.batchFill, batchOutputs, s.model.outputDim());
+                : ConsensusLedger.priors(s.batchItems, predictedFrom, s.batchFill, predictions.batchOutputs(),
+                        s.model.outputDim());
         long published = s.consensus.publishPending(s.labelModel, task, variant, s.version(), now, annotatorPublishIntervalMs,
                 all, priors, c -> ctx.output(CONSENSUS, c));
         if (all) {

@@ -1,9 +1,7 @@
 package dev.chorus.jobs.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
-import dev.chorus.core.spec.SpecReader;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.schemas.Example;
@@ -37,16 +35,15 @@ public final class TaskSpecs implements Serializable {
     }
 
     /**
-     * A spec as the train job takes it: parsed, its label model, if any, checked against its classifier, and without
-     * hashing, which the operator cannot feed yet (it would otherwise train a dense model on empty features).
+     * A spec as the train job takes it: parsed, its label model, if any, checked against its classifier, and not a
+     * wide-deep model, which the operator cannot train yet (it would fail on the task's first record instead).
      */
     static ModelSpec parse(String json) {
         ModelSpec spec = LabelModels.check(ModelSpec.parse(json));
-        if (spec.hashing() != null) {
-            ObjectNode hashing = SpecReader.newObject();
-            spec.hashing().writeJson(hashing);
-            throw new IllegalArgumentException("ModelSpec key 'hashing': expected no hashing key, got " + hashing
-                    + ": the train job does not yet train hashed tasks (model-core does: SparseLinearModel)");
+        if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
+            throw new IllegalArgumentException("ModelSpec key 'algorithm': expected an algorithm the train job trains "
+                    + "(not yet \"" + ModelSpec.WIDE_DEEP + "\": model-core's WideDeepModel trains it), got \""
+                    + spec.algorithm() + "\"");
         }
         return spec;
     }

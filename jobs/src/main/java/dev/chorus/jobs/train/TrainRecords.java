@@ -3,6 +3,7 @@ package dev.chorus.jobs.train;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
@@ -49,8 +50,10 @@ final class TrainRecords {
                 .setVersion(version)
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
-                .setParametersFormat(s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
-                .setParameters(ByteBuffer.wrap(s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.learner.toBytes()))
+                .setParametersFormat(s.hashed != null ? SparseLinearModel.FORMAT_VERSION
+                        : s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
+                .setParameters(ByteBuffer.wrap(s.hashed != null ? s.hashed.toBytes()
+                        : s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.learner.toBytes()))
                 .setExamplesSeen(s.model.examplesSeen())
                 .setMetrics(metrics)
                 .setCreatedAt(now)

@@ -2,10 +2,13 @@ package dev.chorus.jobs.train;
 
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.tensor.SparseBatch;
 import dev.chorus.jobs.ExampleTensors;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,19 +17,26 @@ import java.util.List;
 /**
  * Everything the minibatch operator keeps for one task: the model (parameters, optimizer state, RNG,
  * standardiser statistics, step count; for a task whose spec names a label model, also every annotator's
- * estimates and the per-item label history), the partially filled minibatch, the prequential metric and the
+ * estimates and the per-item label history; for a task whose spec hashes named fields, a sparse linear model),
+ * the partially filled minibatch (dense rows, or sparse rows for a hashed task), the prequential metric and the
  * bookkeeping of timers and published versions. Held in Flink keyed state and written by
  * {@link TrainerStateSerializer}; on the heap backend it is used in place, never deserialised per record.
  */
 public final class TrainerState {
-    /** The task's classifier or regressor when its spec names no label model, else null. */
+    /** The task's classifier or regressor when its spec names no label model and hashes nothing, else null. */
     final OnlineLearner learner;
     /** The task's label model when its spec names one, else null. */
     final LabelModel labelModel;
-    /** Whichever of the two the task has: what predicts and what is published. */
+    /** The task's model when its spec hashes named fields ({@link ModelSpec#hashing()}), else null. */
+    final SparseLinearModel hashed;
+    /** Whichever of the three the task has: what predicts and what is published. */
     final Predictor model;
-    /** Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. */
+    /** Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. Empty when hashed. */
     final float[] batchFeatures;
+    /** Hashed tasks: the open minibatch's rows, sparse (CSR), one per live row; else null. */
+    final SparseBatch sparseRows;
+    /** Hashed tasks: the spec's hasher (derived from the spec, not state); else null. */
+    final FeatureHasher hasher;
     /** Class labels of the open minibatch (classifiers). */
     final int[] batchLabels;
     /** Real targets of the open minibatch (regressors). */
@@ -73,25 +83,36 @@ public final class TrainerState {
     /** A fresh state for {@code spec}: a label model if the spec names one, else a plain learner. */
     static TrainerState create(ModelSpec spec, int prequentialWindow) {
         SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
+        if (spec.hashing() != null) {
+            return new TrainerState(SparseLinearModel.create(spec), prequential);
+        }
         return spec.labelModel() == null ? new TrainerState(OnlineLearner.create(spec), prequential)
                 : new TrainerState(LabelModels.create(spec), prequential);
     }
 
     TrainerState(OnlineLearner learner, SlidingAccuracy prequential) {
-        this(learner, null, learner, prequential);
+        this(learner, null, null, learner, prequential);
     }
 
     TrainerState(LabelModel labelModel, SlidingAccuracy prequential) {
-        this(null, labelModel, labelModel, prequential);
+        this(null, labelModel, null, labelModel, prequential);
     }
 
-    private TrainerState(OnlineLearner learner, LabelModel labelModel, Predictor model, SlidingAccuracy prequential) {
+    TrainerState(SparseLinearModel hashed, SlidingAccuracy prequential) {
+        this(null, null, hashed, hashed, prequential);
+    }
+
+    private TrainerState(OnlineLearner learner, LabelModel labelModel, SparseLinearModel hashed, Predictor model,
+            SlidingAccuracy prequential) {
         this.learner = learner;
         this.labelModel = labelModel;
+        this.hashed = hashed;
         this.model = model;
         ModelSpec spec = model.spec();
         int batchSize = spec.batchSize();
-        this.batchFeatures = new float[batchSize * spec.inputDim()];
+        this.batchFeatures = new float[hashed == null ? batchSize * spec.inputDim() : 0];
+        this.sparseRows = hashed == null ? null : new SparseBatch(spec.inputDim());
+        this.hasher = hashed == null ? null : new FeatureHasher(spec.hashing());
         this.batchLabels = new int[batchSize];
         this.batchTargets = new float[batchSize];
         this.batchWeights = new float[batchSize];
@@ -169,8 +190,12 @@ public final class TrainerState {
     record Eviction(String annotator, boolean published) {}
 
     TrainerState copy() {
-        TrainerState c = labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
+        TrainerState c = hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
+                : labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
                 : new TrainerState(labelModel.copy(), prequential.copy());
+        if (hashed != null) {
+            HashedRows.copy(sparseRows, c.sparseRows);
+        }
         System.arraycopy(batchFeatures, 0, c.batchFeatures, 0, batchFeatures.length);
         System.arraycopy(batchLabels, 0, c.batchLabels, 0, batchLabels.length);
         System.arraycopy(batchTargets, 0, c.batchTargets, 0, batchTargets.length);

@@ -7,6 +7,8 @@ import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.tensor.SparseBatch;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -24,14 +26,21 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <p>Layout 1 (the first release) had no label models, no row coordinates and predicted each example on arrival;
  * it is still read, with coordinates -1 and its open minibatch marked as predicted. Layout 2 had no consensus
- * ledger; it is read with an empty one. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * ledger; it is read with an empty one. Layout 4 replaces the label-model flag by the kind of model (a byte:
+ * {@link #LEARNER}, {@link #LABEL_MODEL} or {@link #HASHED}, a {@code SparseLinearModel} whose open minibatch is
+ * written as sparse rows, {@link HashedRows#write}); the rest is as in layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     private static final long serialVersionUID = 1L;
 
     /** Layout version of what this serializer writes after the learner. */
-    public static final int FORMAT_VERSION = 3;
+    public static final int FORMAT_VERSION = 4;
+
+    /** The kinds of model of layout 4. */
+    static final byte LEARNER = 0;
+    static final byte LABEL_MODEL = 1;
+    static final byte HASHED = 2;
 
     @Override
     public boolean isImmutableType() {
@@ -67,16 +76,21 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeBoolean(labelModel);
-        if (labelModel) {
+        out.writeByte(s.hashed != null ? HASHED : labelModel ? LABEL_MODEL : LEARNER);
+        if (s.hashed != null) {
+            s.hashed.writeTo(out);
+        } else if (labelModel) {
             s.labelModel.writeTo(out);
         } else {
             s.learner.writeTo(out);
         }
-        int dim = s.model.inputDim();
         out.writeInt(s.batchFill);
-        for (int i = 0; i < s.batchFill * dim; i++) {
-            out.writeFloat(s.batchFeatures[i]);
+        if (s.hashed != null) {
+            HashedRows.write(s.sparseRows, out);
+        } else {
+            for (int i = 0; i < s.batchFill * s.model.inputDim(); i++) {
+                out.writeFloat(s.batchFeatures[i]);
+            }
         }
         boolean classifier = s.model.isClassifier();
         for (int i = 0; i < s.batchFill; i++) {
@@ -122,18 +136,26 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         if (version < 1 || version > FORMAT_VERSION) {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
-        boolean labelModel = version >= 2 && in.readBoolean();
+        byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
+        if (kind < LEARNER || kind > HASHED) {
+            throw new IOException("trainer state: expected a model kind of 0.." + HASHED + ", got " + kind);
+        }
+        boolean labelModel = kind == LABEL_MODEL;
+        SparseLinearModel hashed = kind == HASHED ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
-        OnlineLearner learner = labelModel ? null : OnlineLearner.readFrom(in);
-        Predictor predictor = labelModel ? model : learner;
-        int dim = predictor.inputDim();
+        OnlineLearner learner = kind == LEARNER ? OnlineLearner.readFrom(in) : null;
+        Predictor predictor = hashed != null ? hashed : labelModel ? model : learner;
         int fill = in.readInt();
         int batchSize = predictor.spec().batchSize();
         if (fill < 0 || fill > batchSize) {
             throw new IOException("trainer state: expected a partial minibatch of 0.." + batchSize
                     + " examples, got " + fill);
         }
-        float[] features = new float[fill * dim];
+        SparseBatch rows = hashed == null ? null : new SparseBatch(hashed.inputDim());
+        float[] features = new float[hashed == null ? fill * predictor.inputDim() : 0];
+        if (hashed != null) {
+            HashedRows.read(in, fill, rows);
+        }
         for (int i = 0; i < features.length; i++) {
             features[i] = in.readFloat();
         }
@@ -172,8 +194,12 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected 0.." + fill + " predicted rows, got " + predicted);
         }
         SlidingAccuracy prequential = SlidingAccuracy.readFrom(in);
-        TrainerState s = labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
+        TrainerState s = hashed != null ? new TrainerState(hashed, prequential)
+                : labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
+        if (hashed != null) {
+            HashedRows.copy(rows, s.sparseRows);
+        }
         System.arraycopy(labels, 0, s.batchLabels, 0, fill);
         System.arraycopy(targets, 0, s.batchTargets, 0, fill);
         System.arraycopy(weights, 0, s.batchWeights, 0, fill);

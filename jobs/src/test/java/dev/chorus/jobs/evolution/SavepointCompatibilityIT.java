@@ -31,7 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 16 by version 8 (layout 1 had predicted the 4 open examples already; layout 2 predicts them with the 12). {@code train-v1} (layout 1, Chorus 0.1) has only that task; {@code train-v2} (layout 2) also holds
  * task {@code crowd}, a Dawid–Skene label model in the same position, whose annotators' label counts continue
  * from the savepoint; {@code train-v3} (layout 3) also holds the crowd task's consensus ledger, so the consensus
- * records published after the restore are those of an uninterrupted run ({@link SavepointFixture#replayConsensus}).
+ * records published after the restore are those of an uninterrupted run ({@link SavepointFixture#replayConsensus});
+ * {@code train-v4} (layout 4) also holds task {@code clicks}, a hashed FTRL model with an open minibatch of 4 sparse
+ * rows, in the same position.
  * Every model snapshot after the restore carries the model's complete state, bit-identical to an in-memory replay
  * of the fixture's data ({@link SavepointFixture#replay}).
  */
@@ -41,17 +43,19 @@ class SavepointCompatibilityIT {
     static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(1, JobTestSupport.failFast());
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"train-v1", "train-v2", "train-v3"})
+    @ValueSource(strings = {"train-v1", "train-v2", "train-v3", "train-v4"})
     void aSavepointOfAnEarlierLayoutRestoresModelOptimizerAndOpenMinibatch(String fixture) throws Exception {
         int layout = Integer.parseInt(fixture.substring("train-v".length()));
         boolean crowd = layout >= 2;
+        List<String> tasks = layout >= 4 ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS)
+                : crowd ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD) : List.of(SavepointFixture.TASK);
         Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
             // 12 examples complete the restored minibatch, then two whole ones: every minibatch closes by count.
             SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
-                    SavepointFixture.EXAMPLES + 44, crowd);
+                    SavepointFixture.EXAMPLES + 44, layout);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             Configuration conf = new Configuration();
@@ -63,7 +67,7 @@ class SavepointCompatibilityIT {
             // Layout 1 predicted each example on arrival; from layout 2 the 4 open rows are predicted when their
             // minibatch closes after the restore.
             int perTask = crowd ? 48 : 44;
-            int expected = crowd ? 2 * perTask : perTask;
+            int expected = tasks.size() * perTask;
             List<Prediction> predictions;
             List<ModelSnapshot> snapshots;
             List<Consensus> replayedConsensus = layout >= 3 ? SavepointFixture.replayConsensus(settings, 9, 7)
@@ -71,7 +75,7 @@ class SavepointCompatibilityIT {
             List<Consensus> consensus;
             try {
                 predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, expected);
-                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, crowd ? 6 : 3);
+                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 3 * tasks.size());
                 consensus = layout >= 3 ? JobTestSupport.awaitCommitted(kafka, settings.consensusTopic(), c -> true,
                         replayedConsensus.size()) : List.of();
             } finally {
@@ -79,8 +83,7 @@ class SavepointCompatibilityIT {
             }
             assertThat(predictions).hasSize(expected);
 
-            for (String task : crowd ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD)
-                    : List.of(SavepointFixture.TASK)) {
+            for (String task : tasks) {
                 List<Long> versions = predictions.stream().filter(p -> p.getTask().equals(task))
                         .sorted(Comparator.comparingLong(Prediction::getEventTime))
                         .map(Prediction::getModelVersion).toList();
@@ -186,13 +189,16 @@ class SavepointCompatibilityIT {
         }
     }
 
-    /** The train job restored from {@code fixture}, with both tasks' next 44 examples (crowd too) on its topic. */
+    /**
+     * The train job restored from {@code fixture} (one made at layout 3), with both tasks' next 44 examples (crowd
+     * too) on its topic.
+     */
     private static JobClient restoreWithNextExamples(EmbeddedKafkaBroker kafka, TrainSettings settings, String fixture)
             throws Exception {
         Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         SavepointFixture.createTopics(kafka, settings);
         SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
-                SavepointFixture.EXAMPLES + 44, true);
+                SavepointFixture.EXAMPLES + 44, 3);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Configuration conf = new Configuration();
         conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());

@@ -8,6 +8,7 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.embedded.LocalFlinkCluster;
+import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
@@ -19,6 +20,7 @@ import dev.chorus.jobs.train.MinibatchSgdFunction;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.TrainerStateSerializer;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.VariantSpecRecord;
@@ -40,9 +42,12 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * Dawid–Skene label model from annotators {@code a0}, {@code a1}, {@code a2} (a2 always says the next class),
  * interleaved with the first task's examples: its label model, annotator publication records and open minibatch
  * of 4 are in the savepoint too; from {@code train-v3} on (layout 3), also its consensus ledger: the 48 items
- * labelled so far and what was last published for each; {@code variants-v1} (the job keyed by task and variant)
- * has task {@code fixture} train a second variant, {@link #FAST}, set on the control topic before the examples come
- * ({@link #addFastVariant}), so it holds both variants' state and the broadcast spec map. Savepoints are committed under
+ * labelled so far and what was last published for each; from {@code train-v4} on (layout 4), also 100 named-field
+ * examples of task {@code clicks}, a hashed logistic regression with FTRL ({@link #CLICKS_SPEC}): its sparse model
+ * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows. {@code variants-v1} (the job keyed by
+ * task and variant, made at layout 3, so without clicks) has task {@code fixture} train a second variant, {@link #FAST},
+ * set on the control topic before the examples come ({@link #addFastVariant}), so it holds both variants' state and
+ * the broadcast spec map. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -72,9 +77,14 @@ public final class SavepointFixture {
     /** The second variant of task {@code fixture} in {@code variants-v1}, from the control topic. */
     static final String FAST = "fast";
     static final String FAST_SPEC = SPEC.replace("0.02", "0.05");
+    static final String CLICKS = "clicks";
+    static final String CLICKS_SPEC = """
+            {"algorithm":"logistic-regression","batchSize":16,"standardize":false,
+             "hashing":{"bits":12,"fields":["user","country","words","amount"],"interactions":[["user","country"]]},
+             "optimizer":{"type":"ftrl","alpha":0.1,"l1":0.01}}""";
 
     static TrainSettings settings(String bootstrap) {
-        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC)))
+        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC, CLICKS, CLICKS_SPEC)))
                 .checkpointIntervalMs(300).snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .parallelism(1);
     }
@@ -83,21 +93,32 @@ public final class SavepointFixture {
         JobTestSupport.createTopics(kafka, s, 1);
     }
 
-    /** Rows {@code from .. to} of task {@code fixture}, each followed, with {@code crowd}, by its crowd label event. */
+    /**
+     * Rows {@code from .. to} of task {@code fixture}, each followed, from state {@code layout} 2 on, by its crowd label
+     * event, and from layout 4 on by click {@code row} ({@link #click}).
+     */
     static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to,
-            boolean crowd) {
+            int layout) {
         var codec = s.examplesTopic().codec();
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
             for (int row = from; row < to; row++) {
                 Example e = ExampleProducer.example(data, row, TASK, "fx", 0);
                 producer.sendRaw(s.examplesTopic().name(), TASK, codec.encode(e));
-                if (crowd) {
+                if (layout >= 2) {
                     Example c = JobTestSupport.crowdExample(data, row, CROWD, 3);
                     producer.sendRaw(s.examplesTopic().name(), CROWD, codec.encode(c));
+                }
+                if (layout >= 4) {
+                    producer.sendRaw(s.examplesTopic().name(), CLICKS, codec.encode(click(row)));
                 }
             }
             producer.flush();
         }
+    }
+
+    /** Click {@code row} of task {@code clicks}: the seeded stream {@link ClickExamples} makes, with seed 77. */
+    static Example click(int row) {
+        return ClickExamples.example(CLICKS, row, 77);
     }
 
     static LabeledDataset data() {
@@ -112,6 +133,19 @@ public final class SavepointFixture {
      * count, standardiser statistics, RNG), as a model snapshot of version {@code v} carries it.
      */
     static List<byte[]> replay(String fixture, String task, int minibatches) {
+        if (task.equals(CLICKS)) {
+            List<Example> clicks = new ArrayList<>();
+            for (int row = 0; row < minibatches * 16; row++) {
+                clicks.add(click(row));
+            }
+            List<byte[]> states = new ArrayList<>();
+            ModelSpec spec = ModelSpec.parse(CLICKS_SPEC);
+            for (int v = 1; v <= minibatches; v++) {
+                states.add(ClickExamples.reference(CLICKS_SPEC, clicks.subList(0, v * spec.batchSize()), false).model()
+                        .toBytes());
+            }
+            return states;
+        }
         return replay(ModelSpec.parse(!task.equals(CROWD) ? SPEC
                 : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC), task, minibatches);
     }
@@ -210,19 +244,21 @@ public final class SavepointFixture {
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers());
             createTopics(kafka, s);
+            // variants-v1 was made at layout 3 (no clicks), its examples produced once variant fast is live.
+            int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;
             if (!variants) {
-                produce(kafka, s, data(), 0, EXAMPLES, true);
+                produce(kafka, s, data(), 0, EXAMPLES, layout);
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, s);
             JobID job = flink.submit(env, "savepoint-fixture");
             if (variants) {
                 addFastVariant(kafka, s);
-                produce(kafka, s, data(), 0, EXAMPLES, true);
+                produce(kafka, s, data(), 0, EXAMPLES, layout);
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            // Labeled examples are predicted when their minibatch closes: the open minibatches' 4 + 4 wait.
-            int closed = (variants ? 3 : 2) * (EXAMPLES / 16 * 16);
+            // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
+            int closed = ((layout >= 4 ? 3 : 2) + (variants ? 1 : 0)) * (EXAMPLES / 16 * 16);
             while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
                     < closed) {
                 if (System.nanoTime() > deadline) {

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.KafkaRecord;
@@ -103,6 +106,39 @@ class ServeFunctionTest {
             model.predictProba(DATA.features(), 9 * 4, expected);
             assertThat(Float32.unpack(p.getProbabilities())).containsExactly(expected);
             assertThat(p.getModelVersion()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void servesHashedSnapshotsByHashingTheExamplesFieldsTheSameWay() throws Exception {
+        List<Example> clicks = ClickExamples.stream("clicks", 12, 9);
+        SparseLinearModel model = ClickExamples.reference(ClickExamples.SPEC, clicks.subList(0, 8), false).model();
+        ModelSnapshot snapshot = ModelSnapshot.newBuilder().setTask("clicks").setVariant("default").setVersion(2)
+                .setAlgorithm("logistic-regression").setSpec(ClickExamples.SPEC)
+                .setParametersFormat(SparseLinearModel.FORMAT_VERSION).setParameters(ByteBuffer.wrap(model.toBytes()))
+                .setExamplesSeen(8).setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
+        FeatureHasher hasher = new FeatureHasher(model.spec().hashing());
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot, 0), 0);
+            for (int i = 8; i < 12; i++) {
+                h.processElement(clicks.get(i), i);
+            }
+            Example unknown = ClickExamples.example("clicks", 12, 9);
+            unknown.setFields(Map.of("city", "Paris"));
+            h.processElement(unknown, 12);
+            List<Prediction> predictions = h.extractOutputValues();
+            assertThat(predictions).hasSize(4);
+            for (int i = 0; i < 4; i++) {
+                float[] expected = new float[2];
+                model.predictProba(hasher.hash(clicks.get(8 + i).getFields()), expected);
+                assertThat(Float32.unpack(predictions.get(i).getProbabilities())).containsExactly(expected);
+                assertThat(predictions.get(i).getModelVersion()).isEqualTo(2);
+            }
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("fields");
+                assertThat(d.getReason()).startsWith("field 'fields.city': expected one of the spec's fields");
+            });
         }
     }
 

@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,13 +31,20 @@ class TaskSpecsTest {
     }
 
     @Test
-    void refusesAHashedSpecWhichTheTrainJobDoesNotTrainYet() {
+    void acceptsAHashedSpec() {
         String hashed = "{\"algorithm\":\"logistic-regression\",\"hashing\":{\"bits\":10},"
                 + "\"optimizer\":{\"type\":\"ftrl\"},\"standardize\":false}";
-        assertThatIllegalArgumentException()
-                .isThrownBy(() -> TaskSpecs.of(null, Map.of("clicks", hashed)))
-                .withMessage("ModelSpec key 'hashing': expected no hashing key, got {\"bits\":10,\"fields\":[],"
-                        + "\"interactions\":[]}: the train job does not yet train hashed tasks (model-core does:"
-                        + " SparseLinearModel)");
+        assertThat(TaskSpecs.of(null, Map.of("clicks", hashed)).specFor("clicks").hashing().bits()).isEqualTo(10);
+    }
+
+    @Test
+    void refusesAWideAndDeepSpecWhichTheJobDoesNotTrainYet() {
+        String wideDeep = "{\"algorithm\":\"wide-deep\",\"numClasses\":2,\"hashing\":{\"bits\":10},"
+                + "\"embeddings\":{\"dim\":4,\"buckets\":64,\"fields\":[\"user\"]},"
+                + "\"layers\":[{\"units\":8,\"activation\":\"relu\"}],\"standardize\":false}";
+        assertThatThrownBy(() -> TaskSpecs.of(null, Map.of("clicks", wideDeep)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ModelSpec key 'algorithm': expected an algorithm the train job trains (not yet "
+                        + "\"wide-deep\": model-core's WideDeepModel trains it), got \"wide-deep\"");
     }
 }

@@ -158,12 +158,57 @@ class TrainerStateSerializerTest {
     }
 
     @Test
+    void hashedStateRoundTripsItsSparseRowsInLayout4() throws IOException {
+        TrainerState s = TrainerState.create(ModelSpec.parse(dev.chorus.jobs.ClickExamples.SPEC), 50);
+        var clicks = dev.chorus.jobs.ClickExamples.stream("clicks", 7, 5);
+        for (int i = 0; i < 7; i++) {
+            var x = s.hasher.hash(clicks.get(i).getFields());
+            s.sparseRows.add(x.indices(), x.values());
+            s.batchLabels[s.batchFill] = clicks.get(i).getLabel();
+            s.batchWeights[s.batchFill] = 1f;
+            s.batchIds[s.batchFill] = clicks.get(i).getId();
+            s.batchFill++;
+            if (s.batchFill == 4) {
+                HashedRows.train(s);
+                s.sparseRows.clear();
+                s.batchFill = 0;
+            }
+        }
+        byte[] first = bytes(s);
+        assertThat(new DataInputDeserializer(first).readInt()).isEqualTo(4);
+        assertThat(first[4]).as("kind").isEqualTo(TrainerStateSerializer.HASHED);
+        TrainerState back = new TrainerStateSerializer().deserialize(new DataInputDeserializer(first));
+        assertThat(bytes(back)).isEqualTo(first);
+        assertThat(bytes(new TrainerStateSerializer().copy(s))).isEqualTo(first);
+        assertThat(back.hashed.toBytes()).isEqualTo(s.hashed.toBytes());
+        assertThat(back.batchFeatures).as("never densified").isEmpty();
+        assertThat(back.sparseRows.rows()).isEqualTo(3);
+        assertThat(HashedRows.row(back.sparseRows, 2).indices()).containsExactly(HashedRows.row(s.sparseRows, 2).indices());
+        assertThat(back.batchIds).startsWith("click-4", "click-5", "click-6");
+        assertThat(back.version()).isEqualTo(1);
+    }
+
+    @Test
     void unknownLayoutVersionIsRejectedWithBothVersions() {
         DataOutputSerializer out = new DataOutputSerializer(16);
         assertThatThrownBy(() -> {
             out.writeInt(99);
             new TrainerStateSerializer().deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
-        }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1..3, got 99");
+        }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1..4, got 99");
+    }
+
+    @Test
+    void theLayout4SavepointFixtureHoldsAHashedFtrlTaskWithSparseOpenRows() throws Exception {
+        // 100 clicks in minibatches of 16: version 6 and 4 sparse rows open, as the other tasks of the fixture.
+        TrainerState clicks = fromSavepoint("train-v4", "clicks");
+        assertThat(clicks.hashed).as("a sparse linear model").isNotNull();
+        assertThat(clicks.hashed.spec().optimizer().type()).isEqualTo("ftrl");
+        assertThat(clicks.version()).isEqualTo(6);
+        assertThat(clicks.batchFill).isEqualTo(4);
+        assertThat(clicks.sparseRows.rows()).isEqualTo(4);
+        assertThat(clicks.batchFeatures).as("never densified").isEmpty();
+        assertThat(clicks.batchIds).startsWith("click-96", "click-97", "click-98", "click-99");
+        assertThat(fromSavepoint("train-v4", "fixture").learner).as("the dense task beside it").isNotNull();
     }
 
     @Test

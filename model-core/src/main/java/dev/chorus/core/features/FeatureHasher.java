@@ -3,8 +3,10 @@ package dev.chorus.core.features;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -31,6 +33,8 @@ public final class FeatureHasher {
 
   private final HashingSpec spec;
   private final TreeMap<Integer, Double> sums = new TreeMap<>();
+  private final Set<String> distinct = new HashSet<>();
+  private int collisions;
 
   public FeatureHasher(HashingSpec spec) {
     this.spec = spec;
@@ -68,6 +72,7 @@ public final class FeatureHasher {
       tokens.put(field.getKey(), tokens(field.getKey(), field.getValue()));
     }
     sums.clear();
+    distinct.clear();
     List<String> order = spec.fields().isEmpty() ? new ArrayList<>(tokens.keySet()) : spec.fields();
     for (String field : order) {
       for (Token token : tokens.getOrDefault(field, List.of())) {
@@ -81,6 +86,7 @@ public final class FeatureHasher {
         }
       }
     }
+    collisions = distinct.size() - sums.size();
     int[] indices = new int[sums.size()];
     float[] values = new float[sums.size()];
     int n = 0;
@@ -98,7 +104,16 @@ public final class FeatureHasher {
     return new SparseVector(Arrays.copyOf(indices, n), Arrays.copyOf(values, n));
   }
 
+  /**
+   * Hash collisions of the last {@link #hash(Map)}: distinct tokens minus the distinct indices they landed on (a token
+   * repeated in a list is one token). Collisions are expected at small {@code bits}, not errors.
+   */
+  public int collisions() {
+    return collisions;
+  }
+
   private void add(String token, double value) {
+    distinct.add(token);
     int h = hash(token);
     sums.merge(index(h, spec.bits()), sign(h) * value, Double::sum);
   }

@@ -54,11 +54,11 @@ public record HashingSpec(int bits, List<String> fields, List<List<String>> inte
     json.requireObject("an object like {\"bits\":20,\"fields\":[\"user\"],\"interactions\":[]}");
     json.requireKnownKeys(KEYS);
     int bits = json.intValue("bits");
-    List<String> fields = json.has("fields") ? strings(json.at("fields")) : List.of();
+    List<String> fields = json.has("fields") ? json.at("fields").fieldNames() : List.of();
     List<List<String>> interactions = new ArrayList<>();
     if (json.has("interactions")) {
-      for (SpecReader pair : array(json.at("interactions"))) {
-        interactions.add(strings(pair));
+      for (SpecReader pair : json.at("interactions").arrayElements()) {
+        interactions.add(pair.fieldNames());
       }
     }
     return json.validated(() -> new HashingSpec(bits, fields, interactions));
@@ -70,23 +70,5 @@ public record HashingSpec(int bits, List<String> fields, List<List<String>> inte
     fields.forEach(names::add);
     ArrayNode pairs = json.putArray("interactions");
     interactions.forEach(pair -> pair.forEach(pairs.addArray()::add));
-  }
-
-  private static List<SpecReader> array(SpecReader json) {
-    if (!json.node().isArray()) {
-      throw json.error("expected an array, got " + json.node());
-    }
-    return json.elements();
-  }
-
-  private static List<String> strings(SpecReader json) {
-    List<String> names = new ArrayList<>();
-    for (SpecReader element : array(json)) {
-      if (!element.node().isTextual()) {
-        throw element.error("expected a field name (a string), got " + element.node());
-      }
-      names.add(element.node().textValue());
-    }
-    return names;
   }
 }

@@ -10,7 +10,7 @@ public final class RejectedFieldException extends IllegalArgumentException {
 
   private final String field;
 
-  RejectedFieldException(String field, String expected, String actual) {
+  public RejectedFieldException(String field, String expected, String actual) {
     super("field 'fields." + field + "': expected " + expected + ", got " + actual);
     this.field = field;
   }

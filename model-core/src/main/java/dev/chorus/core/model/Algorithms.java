@@ -5,6 +5,7 @@ import static dev.chorus.core.model.ModelSpec.LINEAR_SVM;
 import static dev.chorus.core.model.ModelSpec.LOGISTIC_REGRESSION;
 import static dev.chorus.core.model.ModelSpec.MLP;
 import static dev.chorus.core.model.ModelSpec.SOFTMAX_REGRESSION;
+import static dev.chorus.core.model.ModelSpec.WIDE_DEEP;
 
 import dev.chorus.core.loss.BinaryHinge;
 import dev.chorus.core.loss.ClassificationLoss;
@@ -21,7 +22,7 @@ import java.util.Map;
 final class Algorithms {
 
   static final List<String> NAMES =
-      List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP);
+      List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP, WIDE_DEEP);
   private static final Map<String, ClassificationLoss> CLASSIFICATION_LOSSES = Map.of(
       SoftmaxCrossEntropy.NAME, SoftmaxCrossEntropy.INSTANCE,
       LogisticLoss.NAME, LogisticLoss.INSTANCE,
@@ -39,12 +40,16 @@ final class Algorithms {
     return algorithm;
   }
 
-  /** The hidden layers, which an mlp needs and the linear algorithms do not take. */
+  /** The hidden layers, which an mlp and a wide-deep model's deep part need and the linear algorithms do not take. */
   static List<HiddenLayerSpec> validLayers(String algorithm, List<HiddenLayerSpec> layers) {
     if (algorithm.equals(MLP) && layers.isEmpty()) {
       throw new IllegalArgumentException("ModelSpec key 'layers': an mlp needs at least one hidden layer, got []");
     }
-    if (!algorithm.equals(MLP) && !layers.isEmpty()) {
+    if (algorithm.equals(WIDE_DEEP) && layers.isEmpty()) {
+      throw new IllegalArgumentException("ModelSpec key 'layers': " + WIDE_DEEP
+          + " needs at least one hidden layer, got []");
+    }
+    if (!algorithm.equals(MLP) && !algorithm.equals(WIDE_DEEP) && !layers.isEmpty()) {
       throw new IllegalArgumentException("ModelSpec key 'layers': only algorithm \"mlp\" has hidden layers, got "
           + layers.size() + " for \"" + algorithm + "\"");
     }
@@ -77,11 +82,11 @@ final class Algorithms {
         }
         return 2;
       }
-      case MLP -> {
+      case MLP, WIDE_DEEP -> {
         if (absent) {
           if (!SquaredError.NAME.equals(loss)) {
             throw new IllegalArgumentException("ModelSpec key 'numClasses': expected an integer, got nothing (key "
-                + "missing); an mlp without numClasses is a regressor and needs \"loss\":\"squared-error\"");
+                + "missing); " + (algorithm.equals(MLP) ? "an mlp" : "a " + algorithm) + " without numClasses is a regressor and needs \"loss\":\"squared-error\"");
           }
           return 0;
         }
@@ -114,6 +119,9 @@ final class Algorithms {
           ? List.of(SoftmaxCrossEntropy.NAME, LogisticLoss.NAME, BinaryHinge.NAME, MulticlassHinge.NAME,
               SoftmaxSquaredError.NAME)
           : List.of(SoftmaxCrossEntropy.NAME, MulticlassHinge.NAME, SoftmaxSquaredError.NAME);
+      // The wide part's losses: the ones a sparse linear model trains.
+      case WIDE_DEEP -> numClasses == 0 ? List.of(SquaredError.NAME) : numClasses == 2
+          ? List.of(LogisticLoss.NAME, SoftmaxCrossEntropy.NAME) : List.of(SoftmaxCrossEntropy.NAME);
       default -> throw new AssertionError(algorithm);
     };
     if (requested == null) {

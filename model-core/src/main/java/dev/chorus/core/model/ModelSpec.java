@@ -8,6 +8,7 @@ import dev.chorus.core.loss.SquaredError;
 import dev.chorus.core.nn.WeightInit;
 import dev.chorus.core.optim.LearningRateSchedule;
 import dev.chorus.core.optim.OptimizerSpec;
+import dev.chorus.core.optim.OptimizerSpecs;
 import dev.chorus.core.spec.SpecReader;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +39,8 @@ import java.util.function.Supplier;
  *       {@code softmax-squared-error}, or for 2 classes {@code logistic} or {@code hinge}. Without it, a
  *       regressor, which must say {@code "loss":"squared-error"}. Squared error on a classifier is accepted
  *       only by its own name, {@code softmax-squared-error}, because it is usually a mistake.
+ *   <li>{@code wide-deep}: like an mlp's hidden layers and output, with {@code logistic} (2 classes, the default),
+ *       {@code softmax-cross-entropy}, or {@code squared-error} without {@code numClasses}; see below.
  * </ul>
  *
  * <p>Other keys: {@code init} (and {@code initLimit} for {@code "uniform"}) initialises the output layer
@@ -47,8 +50,11 @@ import java.util.function.Supplier;
  * ({@code dev.chorus.core.annotators.LabelModels}, which also checks that the method suits the classifier:
  * {@code LabelModels.check}); absent, each label trains as given. Each spec record reads and writes its own keys
  * ({@code fromJson}, {@code writeJson}). {@code hashing} ({@link HashingSpec}) makes the task read named fields
- * hashed into {@code 2^bits} features (then {@code inputDim} may be left out) and train a {@link SparseLinearModel}. {@link #toJson()} writes every key that applies, defaults included, in a
- * fixed order, so equal specs have equal JSON.
+ * hashed into {@code 2^bits} features (then {@code inputDim} may be left out) and train a {@link SparseLinearModel}.
+ * {@code wide-deep} ({@link WideDeepModel}) needs {@code hashing} for its wide part and {@code embeddings}
+ * ({@link EmbeddingsSpec}) for its deep part, whose hidden {@code layers} and training keys are an mlp's;
+ * {@code wideOptimizer} (sgd, adagrad or ftrl; default ftrl) steps the wide part. {@link #toJson()} writes every
+ * key that applies, defaults included, in a fixed order, so equal specs have equal JSON.
  */
 public final class ModelSpec {
 
@@ -58,11 +64,14 @@ public final class ModelSpec {
   public static final String SOFTMAX_REGRESSION = "softmax-regression";
   public static final String LINEAR_SVM = "linear-svm";
   public static final String MLP = "mlp";
+  /** A sparse linear model on the hashed features plus an mlp on embedding bags, their logits summed. */
+  public static final String WIDE_DEEP = "wide-deep";
   public static final WeightInit DEFAULT_INIT = WeightInit.GLOROT_UNIFORM;
 
-  private static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
+  /** The keys a spec may have, in the order {@link #toJson()} writes them. */
+  public static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
       "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel",
-      "hashing");
+      "hashing", "embeddings", "wideOptimizer");
 
   private final String algorithm;
   private final int inputDim;
@@ -74,6 +83,8 @@ public final class ModelSpec {
   private final TrainingSpec training;
   private final LabelModelSpec labelModel;
   private final HashingSpec hashing;
+  private final EmbeddingsSpec embeddings;
+  private final OptimizerSpec wideOptimizer;
 
   /**
    * Checks the model's keys, then the training's: {@code batchSize} is the training's, read but not yet checked, so
@@ -85,7 +96,7 @@ public final class ModelSpec {
    */
   private ModelSpec(String algorithm, int inputDim, int numClasses, List<HiddenLayerSpec> layers, String loss,
       WeightInit init, double initLimit, int batchSize, Supplier<TrainingSpec> training, LabelModelSpec labelModel,
-      HashingSpec hashing) {
+      HashingSpec hashing, EmbeddingsSpec embeddings, OptimizerSpec wideOptimizer) {
     this.algorithm = Algorithms.valid(algorithm);
     // A label-only task (no features) does pure truth inference: its label model's prior is the class distribution.
     requireAtLeast("inputDim", inputDim, labelModel != null ? 0 : 1);
@@ -100,8 +111,24 @@ public final class ModelSpec {
     this.training = training.get();
     this.labelModel = labelModel;
     this.hashing = hashing;
-    if (hashing != null) {
-      SparseLinearModel.requireSupported(this);
+    this.embeddings = embeddings;
+    this.wideOptimizer = wideOptimizer;
+    if (algorithm.equals(WIDE_DEEP)) {
+      WideDeepModel.requireSupported(this);
+    } else {
+      if (embeddings != null) {
+        ObjectNode json = SpecReader.newObject();
+        embeddings.writeJson(json);
+        throw new IllegalArgumentException("ModelSpec key 'embeddings': expected none unless algorithm is \""
+            + WIDE_DEEP + "\", got " + json + " for \"" + algorithm + "\"");
+      }
+      if (wideOptimizer != null) {
+        throw new IllegalArgumentException("ModelSpec key 'wideOptimizer': expected none unless algorithm is \""
+            + WIDE_DEEP + "\", got \"" + wideOptimizer.type() + "\" for \"" + algorithm + "\"");
+      }
+      if (hashing != null) {
+        SparseLinearModel.requireSupported(this);
+      }
     }
   }
 
@@ -115,7 +142,7 @@ public final class ModelSpec {
       String loss) {
     TrainingSpec training = TrainingSpec.DEFAULTS;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, DEFAULT_INIT, 0, training.batchSize(),
-        () -> training, null, null);
+        () -> training, null, null, null, null);
   }
 
   /** Softmax regression with every other setting at its default. */
@@ -175,8 +202,11 @@ public final class ModelSpec {
     int batchSize = root.intValue("batchSize", TrainingSpec.DEFAULT_BATCH_SIZE);
     Supplier<TrainingSpec> training = TrainingSpec.fromJson(root);
     LabelModelSpec labelModel = root.has("labelModel") ? LabelModelSpec.fromJson(root.at("labelModel")) : null;
+    EmbeddingsSpec embeddings = root.has("embeddings") ? EmbeddingsSpec.fromJson(root.at("embeddings")) : null;
+    OptimizerSpec wideOptimizer = root.has("wideOptimizer") ? OptimizerSpecs.fromJson(root.at("wideOptimizer"))
+        : algorithm.equals(WIDE_DEEP) ? WideDeepModel.DEFAULT_WIDE_OPTIMIZER : null;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, training,
-        labelModel, hashing);
+        labelModel, hashing, embeddings, wideOptimizer);
   }
 
   /**
@@ -191,7 +221,7 @@ public final class ModelSpec {
     if (numClasses > 0) {
       root.put("numClasses", numClasses);
     }
-    if (algorithm.equals(MLP)) {
+    if (algorithm.equals(MLP) || algorithm.equals(WIDE_DEEP)) {
       ArrayNode array = root.putArray("layers");
       layers.forEach(layer -> layer.writeJson(array));
     }
@@ -206,6 +236,12 @@ public final class ModelSpec {
     }
     if (hashing != null) {
       hashing.writeJson(root.putObject("hashing"));
+    }
+    if (embeddings != null) {
+      embeddings.writeJson(root.putObject("embeddings"));
+    }
+    if (wideOptimizer != null) {
+      wideOptimizer.writeJson(root.putObject("wideOptimizer"));
     }
     return root.toString();
   }
@@ -222,6 +258,20 @@ public final class ModelSpec {
   /** Number of classes of a classifier; 0 for a regressor. */
   public int numClasses() {
     return numClasses;
+  }
+
+  /**
+   * Checks that the first {@code n} of {@code labels} are classes of this classifier, for {@code method}'s message.
+   *
+   * @throws IllegalArgumentException naming the first example whose label is out of range
+   */
+  void requireLabels(String method, int[] labels, int n) {
+    for (int i = 0; i < n; i++) {
+      if (labels[i] < 0 || labels[i] >= numClasses) {
+        throw new IllegalArgumentException(method + ": label of example " + i + " must be in [0, " + numClasses
+            + "), got " + labels[i]);
+      }
+    }
   }
 
   /** Whether this model predicts a class (else one real value). */
@@ -241,7 +291,7 @@ public final class ModelSpec {
    */
   public long hiddenWeightCount() {
     long weights = 0;
-    long width = inputDim;
+    long width = embeddings != null ? embeddings.inputWidth() : inputDim;
     for (HiddenLayerSpec layer : layers) {
       weights += width * layer.units();
       width = layer.units();
@@ -329,6 +379,16 @@ public final class ModelSpec {
     return hashing;
   }
 
+  /** The deep part's inputs of a {@code wide-deep} model, or {@code null} for other algorithms. */
+  public EmbeddingsSpec embeddings() {
+    return embeddings;
+  }
+
+  /** How a {@code wide-deep} model's wide part is stepped, or {@code null} for other algorithms. */
+  public OptimizerSpec wideOptimizer() {
+    return wideOptimizer;
+  }
+
   /** This spec with other training settings. */
   public ModelSpec withTraining(TrainingSpec training) {
     return copy(layers, loss, init, initLimit, Objects.requireNonNull(training, "training"), labelModel);
@@ -389,7 +449,7 @@ public final class ModelSpec {
   private ModelSpec copy(List<HiddenLayerSpec> layers, String loss, WeightInit init, double initLimit,
       TrainingSpec training, LabelModelSpec labelModel) {
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training.batchSize(),
-        () -> training, labelModel, hashing);
+        () -> training, labelModel, hashing, embeddings, wideOptimizer);
   }
 
   @Override
@@ -397,12 +457,14 @@ public final class ModelSpec {
     return o instanceof ModelSpec s && s.algorithm.equals(algorithm) && s.inputDim == inputDim
         && s.numClasses == numClasses && s.layers.equals(layers) && s.loss.equals(loss) && s.init == init
         && Double.compare(s.initLimit, initLimit) == 0 && s.training.equals(training)
-        && Objects.equals(s.labelModel, labelModel) && Objects.equals(s.hashing, hashing);
+        && Objects.equals(s.labelModel, labelModel) && Objects.equals(s.hashing, hashing)
+        && Objects.equals(s.embeddings, embeddings) && Objects.equals(s.wideOptimizer, wideOptimizer);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training, labelModel, hashing);
+    return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training, labelModel, hashing,
+        embeddings, wideOptimizer);
   }
 
   @Override

@@ -195,12 +195,7 @@ public final class OnlineLearner implements Predictor {
     if (labels.length < n) {
       throw new IllegalArgumentException("trainMinibatch: labels must hold n=" + n + " ints, has " + labels.length);
     }
-    for (int i = 0; i < n; i++) {
-      if (labels[i] < 0 || labels[i] >= spec.numClasses()) {
-        throw new IllegalArgumentException("trainMinibatch: label of example " + i + " must be in [0, "
-            + spec.numClasses() + "), got " + labels[i]);
-      }
-    }
+    spec.requireLabels("trainMinibatch", labels, n);
     float[] inputs = forward("trainMinibatch", x, n);
     double meanLoss = model.loss().lossAndGradient(batchOutputs, n, spec.numClasses(), labels, weights, batchGradient);
     update(inputs, n, meanLoss);

@@ -63,6 +63,9 @@ public final class SparseLinearModel implements Predictor {
   private float[] backup = new float[0];
   private long steps;
   private long examplesSeen;
+  /** Whether {@link #touched} still marks the rows of the last step, which {@link #undoStep} may restore. */
+  private boolean undoable;
+  private int lastStepRows;
 
   private SparseLinearModel(ModelSpec spec) {
     this.spec = spec;
@@ -83,6 +86,10 @@ public final class SparseLinearModel implements Predictor {
   public static SparseLinearModel create(ModelSpec spec) {
     if (spec.hashing() == null) {
       throw new IllegalArgumentException("SparseLinearModel: the spec has no 'hashing' key: " + spec);
+    }
+    if (!ALGORITHMS.contains(spec.algorithm())) {
+      throw new IllegalArgumentException("SparseLinearModel: expected one of " + ALGORITHMS + ", got \""
+          + spec.algorithm() + "\" (a wide-deep spec builds a WideDeepModel)");
     }
     return new SparseLinearModel(spec);
   }
@@ -136,12 +143,7 @@ public final class SparseLinearModel implements Predictor {
       throw new IllegalStateException("trainMinibatch with labels: " + spec.algorithm() + " is a regressor");
     }
     int n = requireBatch(batch);
-    for (int r = 0; r < n; r++) {
-      if (labels[r] < 0 || labels[r] >= spec.numClasses()) {
-        throw new IllegalArgumentException("trainMinibatch: label of example " + r + " must be in [0, "
-            + spec.numClasses() + "), got " + labels[r]);
-      }
-    }
+    spec.requireLabels("trainMinibatch", labels, n);
     forward(batch);
     double loss = spec.classificationLoss().lossAndGradient(batchOutputs, n, spec.numClasses(), labels,
         exampleWeights, outputGradient);
@@ -190,7 +192,43 @@ public final class SparseLinearModel implements Predictor {
     }
   }
 
+  /**
+   * The raw outputs ({@code rows × outputs}) of {@code batch}, for a wide and deep model that adds its deep
+   * part's; the array is scratch, valid until the next call.
+   */
+  float[] rawOutputs(SparseBatch batch) {
+    requireBatch(batch);
+    forward(batch);
+    return batchOutputs;
+  }
+
+  /**
+   * One step given the gradient of a joint objective with respect to this model's raw outputs of {@code batch}
+   * (after {@link #rawOutputs} on it); as {@link #trainMinibatch}, a rejected step changes nothing.
+   */
+  double stepOnOutputGradient(SparseBatch batch, float[] gradOut, double loss) {
+    int n = requireBatch(batch);
+    System.arraycopy(gradOut, 0, outputGradient, 0, n * outputs);
+    return step(batch, loss);
+  }
+
+  /** Puts back the weights, optimizer state and counts as they were before the last step. */
+  void undoStep() {
+    if (!undoable) {
+      throw new IllegalStateException("SparseLinearModel: no step to undo");
+    }
+    restoreTouched();
+    Arrays.fill(touched, 0L);
+    undoable = false;
+    steps--;
+    examplesSeen -= lastStepRows;
+  }
+
   private double step(SparseBatch batch, double loss) {
+    if (undoable) {
+      Arrays.fill(touched, 0L);
+      undoable = false;
+    }
     int n = batch.rows();
     int[] indices = batch.indices();
     float[] values = batch.values();
@@ -236,7 +274,8 @@ public final class SparseLinearModel implements Predictor {
       throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
           + overflow + "; the model is unchanged");
     }
-    Arrays.fill(touched, 0L);
+    undoable = true;
+    lastStepRows = n;
     steps++;
     examplesSeen += n;
     return loss;

@@ -105,10 +105,18 @@ public final class Network {
    * {@link #forward} on the same {@code x}, overwrites every parameter's gradient.
    */
   public void backward(float[] x, int rows, float[] gradOut) {
+    backward(x, rows, gradOut, null);
+  }
+
+  /**
+   * As {@link #backward(float[], int, float[])}, and, unless {@code gradX} is {@code null}, writes the gradient with
+   * respect to {@code x} into it, for what feeds the network (a wide and deep model's embedding bags).
+   */
+  public void backward(float[] x, int rows, float[] gradOut, float[] gradX) {
     float[] gradient = gradOut;
     for (int l = layers.length - 1; l >= 0; l--) {
       float[] in = l == 0 ? x : activations[l - 1];
-      float[] gradIn = l == 0 ? null : (gradient == gradientA ? gradientB : gradientA);
+      float[] gradIn = l == 0 ? gradX : (gradient == gradientA ? gradientB : gradientA);
       layers[l].backward(in, activations[l], rows, gradient, gradIn);
       gradient = gradIn;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Supplier;
@@ -28,10 +29,13 @@ public final class SpecReader {
 
   private final JsonNode node;
   private final String key;
+  /** What the document is, for messages: {@code ModelSpec}, or a document that carries one ({@code VariantSpec}). */
+  private final String document;
 
-  private SpecReader(JsonNode node, String key) {
+  private SpecReader(JsonNode node, String key, String document) {
     this.node = node;
     this.key = key;
+    this.document = document;
   }
 
   /**
@@ -40,17 +44,22 @@ public final class SpecReader {
    * @throws IllegalArgumentException if it is not valid JSON or not an object
    */
   public static SpecReader document(String json) {
+    return document(json, "ModelSpec");
+  }
+
+  /** The document {@code json}, one JSON object, whose messages call it {@code document} (e.g. "VariantSpec"). */
+  public static SpecReader document(String json, String document) {
     JsonNode root;
     try {
       root = JSON.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("ModelSpec: not valid JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(document + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("ModelSpec: expected a JSON object, got "
+      throw new IllegalArgumentException(document + ": expected a JSON object, got "
           + (root == null ? "nothing" : root.getNodeType()));
     }
-    return new SpecReader(root, "");
+    return new SpecReader(root, "", document);
   }
 
   /** An empty object for a spec record to write its keys into; specs are written with Jackson's tree model. */
@@ -60,13 +69,33 @@ public final class SpecReader {
 
   /** The value of key {@code name} of this object (it must be present). */
   public SpecReader at(String name) {
-    return new SpecReader(node.get(name), path(name));
+    return new SpecReader(node.get(name), path(name), document);
   }
 
   /** The elements of this array, each at key {@code key[i]}. */
   public List<SpecReader> elements() {
     return IntStream.range(0, node.size())
-        .mapToObj(i -> new SpecReader(node.get(i), key + "[" + i + "]")).toList();
+        .mapToObj(i -> new SpecReader(node.get(i), key + "[" + i + "]", document)).toList();
+  }
+
+  /** The elements of this value, which must be an array. */
+  public List<SpecReader> arrayElements() {
+    if (!node.isArray()) {
+      throw error("expected an array, got " + node);
+    }
+    return elements();
+  }
+
+  /** The strings of this value, which must be an array of names, like {@code ["user","country"]}. */
+  public List<String> fieldNames() {
+    List<String> names = new ArrayList<>();
+    for (SpecReader element : arrayElements()) {
+      if (!element.node.isTextual()) {
+        throw element.error("expected a field name (a string), got " + element.node);
+      }
+      names.add(element.node.textValue());
+    }
+    return names;
   }
 
   public JsonNode node() {
@@ -89,7 +118,7 @@ public final class SpecReader {
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!known.contains(name)) {
-        throw new IllegalArgumentException("ModelSpec: unknown key '" + path(name) + "'; expected one of " + known);
+        throw new IllegalArgumentException(document + ": unknown key '" + path(name) + "'; expected one of " + known);
       }
     }
   }
@@ -167,20 +196,20 @@ public final class SpecReader {
     } catch (IllegalArgumentException e) {
       String message = e.getMessage();
       if (message.startsWith("key '")) {
-        throw new IllegalArgumentException("ModelSpec key '" + key + "." + message.substring(5), e);
+        throw new IllegalArgumentException(document + " key '" + key + "." + message.substring(5), e);
       }
-      throw new IllegalArgumentException("ModelSpec key '" + key + "': " + message, e);
+      throw new IllegalArgumentException(document + " key '" + key + "': " + message, e);
     }
   }
 
   /** An error about this key. */
   public IllegalArgumentException error(String message) {
-    return new IllegalArgumentException("ModelSpec key '" + key + "': " + message);
+    return new IllegalArgumentException(document + " key '" + key + "': " + message);
   }
 
   /** An error about key {@code name} of this object. */
   public IllegalArgumentException error(String name, String message) {
-    return new IllegalArgumentException("ModelSpec key '" + path(name) + "': " + message);
+    return new IllegalArgumentException(document + " key '" + path(name) + "': " + message);
   }
 
   /** {@code ["a", "b"]}: names as a message lists them. */

@@ -86,6 +86,11 @@ class FeatureHasherTest {
     }
     assertThat(vector.indices().length).isLessThanOrEqualTo(2);
     assertThat(sum).isEqualTo(total);
+    long indices = List.of("a", "b", "c", "d", "e", "f").stream()
+        .map(t -> FeatureHasher.index(FeatureHasher.hash("w=" + t), 1)).distinct().count();
+    assertThat(hasher.collisions()).as("six distinct tokens on %d indices", indices).isEqualTo(6 - indices);
+    hasher.hash(Map.of("w", List.of("a", "a", "a")));
+    assertThat(hasher.collisions()).as("one token repeated is no collision").isZero();
   }
 
   @Test

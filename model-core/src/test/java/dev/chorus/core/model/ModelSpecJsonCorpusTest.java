@@ -23,11 +23,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * stood before the spec types owned their JSON (issue 15); it holds every spec embedded in the committed fixtures
  * (model-core's saved models and jobs' savepoints train-v1 and train-v2). Lines are {@code input TAB output},
  * where an output starting with {@code "! "} is the expected message. Corpus v2 is v1 with the two messages that list
- * every key and every optimizer type grown by {@code hashing} and {@code ftrl} (issue 17), and nothing else.
+ * every key and every optimizer type grown by {@code hashing} and {@code ftrl} (issue 17), and nothing else. Corpus v4
+ * is v3 with the messages that list every key and every algorithm grown by {@code embeddings}, {@code wideOptimizer}
+ * and {@code wide-deep} (issue 17), then specs of the wide and deep model.
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v3/corpus.tsv";
+  private static final String CORPUS = "spec-json/v4/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -72,7 +74,7 @@ class ModelSpecJsonCorpusTest {
   @Test
   void v3DiffersFromV2OnlyInTheListedMethodsAndKeys() throws IOException {
     List<Case> v2 = corpus("spec-json/v2/corpus.tsv");
-    List<Case> v3 = corpus(CORPUS);
+    List<Case> v3 = corpus("spec-json/v3/corpus.tsv");
     assertThat(v3).extracting(Case::input).containsExactlyElementsOf(v2.stream().map(Case::input).toList());
     int changed = 0;
     for (int i = 0; i < v2.size(); i++) {
@@ -84,6 +86,34 @@ class ModelSpecJsonCorpusTest {
           .replace("protectedLabels]", "protectedLabels, halfLifeLabels]"));
     }
     assertThat(changed).isEqualTo(3);
+  }
+
+  /** v4 keeps v3 but the messages that list keys and algorithms, then adds specs that use the new keys (issue 17). */
+  @Test
+  void v4IsV3WithTheListedKeysAndAlgorithmsGrownThenWideAndDeepSpecs() throws IOException {
+    List<Case> v3 = corpus("spec-json/v3/corpus.tsv");
+    List<Case> v4 = corpus(CORPUS);
+    int changed = 0;
+    for (int i = 0; i < v3.size(); i++) {
+      String was = v3.get(i).expected();
+      String is = v4.get(i).expected();
+      changed += was.equals(is) ? 0 : 1;
+      assertThat(v4.get(i).input()).isEqualTo(v3.get(i).input());
+      assertThat(is).as(v3.get(i).input()).isEqualTo(was
+          .replace("linear-svm, mlp], got", "linear-svm, mlp, wide-deep], got")
+          .replace("labelModel, hashing]", "labelModel, hashing, embeddings, wideOptimizer]"));
+    }
+    assertThat(changed).isEqualTo(2);
+    List<Case> added = v4.subList(v3.size(), v4.size());
+    // Beside specs with the new keys, the wide part's spec that wide-deep-v1.bin embeds (a hashed softmax regression).
+    List<String> wideDeepFixture;
+    try (InputStream in = ModelSpecJsonCorpusTest.class.getResourceAsStream("wide-deep-v1.bin")) {
+      wideDeepFixture = specsIn(in.readAllBytes());
+    }
+    assertThat(added).hasSizeGreaterThanOrEqualTo(30).allSatisfy(c -> assertThat(
+        wideDeepFixture.contains(c.input()) || c.input().matches(".*\"(wide-deep|embeddings|wideOptimizer)\".*"))
+        .as(c.input()).isTrue());
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(5);
   }
 
   @ParameterizedTest

@@ -1,0 +1,244 @@
+package dev.chorus.cli.bench;
+
+import dev.chorus.cli.data.FashionMnist;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.select.DrawnVariant;
+import dev.chorus.core.select.RaceEvent;
+import dev.chorus.core.select.SearchSpec;
+import dev.chorus.core.select.VariantRace;
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.jobs.kafka.LabeledDataset;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * {@code chorus bench select}: live model management in process, on Fashion-MNIST, with {@link VariantRace} (what
+ * the job's selection runs). The training split is streamed once in a seeded order; the test split is touched once
+ * per model at the end, for the reported test accuracies, never for a decision.
+ *
+ * <p>Search track ({@code search.}): 8 MLP variants drawn from {@link #SPACE} around the default MLP of
+ * {@code bench learn}, by successive halving with {@code budgetExamples} a third of the stream (20,000 of 60,000),
+ * against the same 8 trained to the end (the best of them on the test split is the best in hindsight) and the
+ * default MLP alone. CPU is the training thread's CPU time (ThreadMXBean) over the race's steps, prequential
+ * predictions included; {@code cpu_ratio_to_one_variant} divides the search's by the mean of the 8 trained to the end
+ * (their race's CPU over 8). The drift track is {@link SelectDriftTrack}'s.
+ */
+public final class SelectBenchmark {
+
+  /** The search space, in the paths {@link dev.chorus.core.select.SearchSpace} takes. */
+  public static final String SPACE = "{\"optimizer.learningRate\":{\"logUniform\":[1e-4,1e-1]},"
+      + "\"layers[0].units\":[64,128,256],\"l2\":[0,1e-5,1e-4]}";
+  public static final int SEARCH_VARIANTS = 8;
+  /** The most variants a spec may start, as the job's default. */
+  static final int MAX_VARIANTS = 16;
+
+  /**
+   * What to run.
+   *
+   * @param dataDir directory of the Fashion-MNIST IDX files
+   * @param seed seeds the stream's order, the draw of the variants and every model
+   * @param limit stream the first {@code limit} training examples only; 0 for all
+   * @param batchSize examples per minibatch
+   */
+  public record Options(Path dataDir, long seed, int limit, int batchSize) {
+
+    public Options {
+      Objects.requireNonNull(dataDir, "dataDir");
+      if (limit < 0 || (limit > 0 && limit < 100) || batchSize < 1) {
+        throw new IllegalArgumentException("bench select: expected limit 0 (all) or at least 100 and batchSize >= 1,"
+            + " got " + limit + " and " + batchSize);
+      }
+    }
+
+    /** Seed 42, every example, minibatches of 128, as {@code bench learn}. */
+    public static Options defaults(Path dataDir) {
+      return new Options(dataDir, 42, 0, 128);
+    }
+  }
+
+  /** The training stream ({@code rows} rows of {@code train} in {@code order}) and the test split. */
+  record Data(LabeledDataset train, int rows, LabeledDataset test) {}
+
+  /**
+   * What one race over a stream gave: the served predictions' 0/1 losses by stream position, its events, the
+   * training thread's CPU nanoseconds.
+   */
+  record Outcome(VariantRace race, double[] servedLoss, List<RaceEvent> events, long cpuNanos) {}
+
+  private SelectBenchmark() {}
+
+  /**
+   * Runs both tracks and returns {@code {search: {...}, drift: {...}, config: {...}}}.
+   *
+   * @throws IOException if the data set cannot be read
+   */
+  public static Map<String, Object> run(Options options, Consumer<String> log) throws IOException {
+    long started = System.nanoTime();
+    LabeledDataset train = FashionMnist.fromDirectory(options.dataDir(), "train");
+    LabeledDataset test = FashionMnist.fromDirectory(options.dataDir(), "t10k");
+    int rows = options.limit() == 0 ? train.labels().length : Math.min(options.limit(), train.labels().length);
+    Data data = new Data(train, rows, test);
+    Map<String, Object> results = new LinkedHashMap<>();
+    results.put("search", search(options, data, log));
+    results.put("drift", SelectDriftTrack.run(options, data, log));
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("data_dir", options.dataDir().toString());
+    config.put("train_examples", rows);
+    config.put("test_examples", test.labels().length);
+    config.put("batch_size", options.batchSize());
+    config.put("seed", options.seed());
+    config.put("search_space", SPACE);
+    results.put("config", config);
+    results.put("seconds", (System.nanoTime() - started) / 1e9);
+    return results;
+  }
+
+  private static Map<String, Object> search(Options options, Data data, Consumer<String> log) {
+    int[] order = LearnBenchmark.shuffledOrder(data.rows(), SplitMix64.seeded(options.seed()));
+    Stream stream = new Stream(data, order, new int[data.rows()], new boolean[data.rows()]);
+    for (int i = 0; i < order.length; i++) {
+      stream.labels()[i] = data.train().labels()[order[i]];
+    }
+    String base = LearnBenchmark.mlpJson(data.train().dim(), data.train().numClasses(), options.batchSize(),
+        options.seed(), "");
+    long budget = data.rows() / 3;
+    VariantSpec halving = VariantSpec.parse(withSearch(base, SearchSpec.SUCCESSIVE_HALVING, budget, options.seed()),
+        MAX_VARIANTS);
+    VariantSpec random = VariantSpec.parse(withSearch(base, SearchSpec.RANDOM, budget, options.seed()),
+        MAX_VARIANTS);
+
+    log.accept("search: successive halving over " + SEARCH_VARIANTS + " variants, budget " + budget + " examples");
+    Outcome search = stream.race(new VariantRace(halving), options.batchSize());
+    log.accept("search: the same " + SEARCH_VARIANTS + " trained to the end");
+    Outcome all = stream.race(new VariantRace(random), options.batchSize());
+    log.accept("search: the default MLP alone");
+    Outcome alone = stream.race(new VariantRace(VariantSpec.parse(base, MAX_VARIANTS)), options.batchSize());
+
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("budget_examples", budget);
+    VariantRace race = search.race();
+    String champion = race.champion();
+    Map<String, Object> championResult = variant(race, champion, data.test());
+    out.put("champion", championResult);
+    Map<String, Object> toEnd = new LinkedHashMap<>();
+    String best = null;
+    double bestAccuracy = -1;
+    for (DrawnVariant drawn : random.variants()) {
+      Map<String, Object> one = variant(all.race(), drawn.name(), data.test());
+      toEnd.put(drawn.name(), one);
+      double accuracy = (double) one.get("test_accuracy");
+      if (accuracy > bestAccuracy) {
+        best = drawn.name();
+        bestAccuracy = accuracy;
+      }
+    }
+    Map<String, Object> bestResult = new LinkedHashMap<>(Map.of("variant", best, "test_accuracy", bestAccuracy));
+    out.put("best_in_hindsight", bestResult);
+    Map<String, Object> defaultResult = variant(alone.race(), VariantRace.DEFAULT_VARIANT, data.test());
+    out.put("default", defaultResult);
+    out.put("all_to_end", toEnd);
+    out.put("rungs", search.events().stream().filter(RaceEvent.RungDecided.class::isInstance)
+        .map(e -> rung((RaceEvent.RungDecided) e)).toList());
+    out.put("variant_examples_trained", race.variantExamplesTrained());
+    out.put("variant_examples_all_to_end", all.race().variantExamplesTrained());
+    out.put("cpu_seconds", Map.of("search", search.cpuNanos() / 1e9, "all_to_end", all.cpuNanos() / 1e9,
+        "default", alone.cpuNanos() / 1e9));
+    double oneVariant = all.cpuNanos() / (double) SEARCH_VARIANTS;
+    out.put("cpu_ratio_to_one_variant", search.cpuNanos() / oneVariant);
+    out.put("cpu_ratio_to_default", search.cpuNanos() / (double) alone.cpuNanos());
+    double championAccuracy = (double) championResult.get("test_accuracy");
+    Map<String, Object> targets = new LinkedHashMap<>();
+    targets.put("champion_within_0_5_points_of_best", championAccuracy >= bestAccuracy - 0.005);
+    targets.put("champion_1_point_above_default",
+        championAccuracy >= (double) defaultResult.get("test_accuracy") + 0.01);
+    targets.put("cpu_at_most_2_5x", search.cpuNanos() / oneVariant <= 2.5);
+    out.put("targets", targets);
+    log.accept(String.format("search: champion %s %.4f, best in hindsight %s %.4f, default %.4f, CPU %.2fx one variant",
+        champion, championAccuracy, best, bestAccuracy, (double) defaultResult.get("test_accuracy"),
+        search.cpuNanos() / oneVariant));
+    return out;
+  }
+
+  private static String withSearch(String base, String method, long budget, long seed) {
+    return base.substring(0, base.length() - 1) + ",\"search\":{\"method\":\"" + method + "\",\"variants\":"
+        + SEARCH_VARIANTS + ",\"budgetExamples\":" + budget + ",\"seed\":" + seed + ",\"space\":" + SPACE + "}}";
+  }
+
+  private static Map<String, Object> variant(VariantRace race, String name, LabeledDataset test) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("variant", name);
+    out.put("test_accuracy", testAccuracy(race.learner(name), test));
+    out.put("examples_trained", race.examplesTrained(name));
+    out.put("rejected_minibatches", race.rejectedMinibatches(name));
+    out.put("spec", race.spec(name).toJson());
+    return out;
+  }
+
+  private static Map<String, Object> rung(RaceEvent.RungDecided event) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("rung", event.decision().rung());
+    out.put("at_example", event.atExample());
+    out.put("survivors", event.decision().survivors());
+    out.put("retired", event.decision().retired());
+    out.put("mean_loss", event.decision().meanLoss());
+    return out;
+  }
+
+  static double testAccuracy(OnlineLearner learner, LabeledDataset test) {
+    int rows = test.labels().length;
+    int correct = 0;
+    for (int i = 0; i < rows; i++) {
+      if (learner.predict(test.features(), i * test.dim()) == test.labels()[i]) {
+        correct++;
+      }
+    }
+    return (double) correct / rows;
+  }
+
+  /**
+   * A stream over the training split: {@code order[i]} is the row at position {@code i}, {@code labels[i]} the label
+   * it carries there, and {@code inverted[i]} whether its features are inverted ({@code x -> 1 - x}).
+   */
+  record Stream(Data data, int[] order, int[] labels, boolean[] inverted) {
+
+    /** Drives {@code race} over the stream in minibatches, timing the steps on this thread's CPU clock. */
+    Outcome race(VariantRace race, int batchSize) {
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      int dim = data.train().dim();
+      float[] features = data.train().features();
+      float[] x = new float[batchSize * dim];
+      int[] y = new int[batchSize];
+      double[] served = new double[order.length];
+      List<RaceEvent> events = new ArrayList<>();
+      long cpu = 0;
+      for (int start = 0; start < order.length; start += batchSize) {
+        int n = Math.min(batchSize, order.length - start);
+        for (int i = 0; i < n; i++) {
+          int position = start + i;
+          System.arraycopy(features, order[position] * dim, x, i * dim, dim);
+          if (inverted[position]) {
+            for (int f = i * dim; f < (i + 1) * dim; f++) {
+              x[f] = 1 - x[f];
+            }
+          }
+          y[i] = labels[position];
+        }
+        long began = threads.getCurrentThreadCpuTime();
+        VariantRace.Step step = race.step(x, y, n);
+        cpu += threads.getCurrentThreadCpuTime() - began;
+        System.arraycopy(step.servedLoss(), 0, served, start, n);
+        events.addAll(step.events());
+      }
+      return new Outcome(race, served, events, cpu);
+    }
+  }
+}

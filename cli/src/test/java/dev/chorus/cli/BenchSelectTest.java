@@ -1,0 +1,71 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.cli.data.FashionMnist;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code chorus bench select} on the first examples of Fashion-MNIST: its JSON keys, and values that make sense. */
+class BenchSelectTest {
+
+    private static final int LIMIT = 3000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesEveryKeyTheIssueNamesWithSaneValues() throws Exception {
+        assumeTrue(Files.isReadable(FashionMnist.DEBIAN_DIR.resolve("train-images-idx3-ubyte.gz")),
+                "needs Debian's dataset-fashion-mnist");
+        Path json = dir.resolve("select.json");
+        Path plots = dir.resolve("plots");
+        CliRun run = CliRun.run("bench", "select", "--limit", "" + LIMIT, "--json", json.toString(), "--plots",
+                plots.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode results = new ObjectMapper().readTree(json.toFile());
+
+        for (String key : new String[] {"search.champion.test_accuracy", "search.best_in_hindsight.test_accuracy",
+            "search.default.test_accuracy"}) {
+            assertThat(at(results, key).asDouble()).as(key).isBetween(0.5, 1.0);
+        }
+        assertThat(at(results, "search.champion.test_accuracy").asDouble())
+                .as("the best in hindsight is the best of the 8 trained to the end, the champion among them")
+                .isLessThanOrEqualTo(at(results, "search.best_in_hindsight.test_accuracy").asDouble() + 0.02);
+        assertThat(at(results, "search.budget_examples").asLong()).isEqualTo(LIMIT / 3);
+        assertThat(at(results, "search.cpu_ratio_to_one_variant").asDouble()).isStrictlyBetween(0.5, 8.0);
+        assertThat(at(results, "search.variant_examples_trained").asLong()).isStrictlyBetween((long) LIMIT,
+                at(results, "search.variant_examples_all_to_end").asLong());
+        assertThat(at(results, "search.variant_examples_all_to_end").asLong()).isEqualTo(8L * LIMIT);
+        assertThat(at(results, "search.rungs")).hasSize(3);
+
+        for (String track : new String[] {"drift.abrupt", "drift.gradual"}) {
+            for (String key : new String[] {".with_handling.accuracy_after", ".without_handling.accuracy_after"}) {
+                assertThat(at(results, track + key).asDouble()).as(track + key).isBetween(0.0, 1.0);
+            }
+            JsonNode delay = at(results, track + ".detection_delay_examples");
+            assertThat(delay.isNull() || delay.asLong() > 0).as(track + " delay " + delay).isTrue();
+        }
+        assertThat(at(results, "drift.abrupt.without_handling.accuracy_after").asDouble())
+                .as("rotating half the classes' labels costs the unhandled model accuracy")
+                .isLessThan(at(results, "drift.abrupt.without_handling.accuracy_before").asDouble());
+        assertThat(at(results, "drift.stationary.drift_events").isIntegralNumber()).isTrue();
+        assertThat(at(results, "drift.validation").size()).isEqualTo(4);
+        assertThat(plots.resolve("select-drift.png")).isNotEmptyFile();
+        assertThat(run.out()).contains("champion");
+    }
+
+    private static JsonNode at(JsonNode node, String dotted) {
+        JsonNode here = node;
+        for (String part : dotted.split("\\.")) {
+            here = here.path(part);
+        }
+        assertThat(here.isMissingNode()).as(dotted + " in the JSON").isFalse();
+        return here;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.chorus.jobs;
+
+import dev.chorus.core.features.HashingSpec;
+import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Prediction;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Named fields ({@link Example#getFields()}) of tasks whose spec hashes them ({@link ModelSpec#hashing()}): the
+ * checks that keep a hostile record cheap, made before anything is hashed, and the prediction of a hashed row. The
+ * bounds make hashing one example at most {@link #MAX_TOKENS} tokens of at most {@link #MAX_VALUE_CHARS} characters,
+ * whatever a producer sends; what only hashing can find (a sum or a crossed product past float32) is the hashing
+ * operator's dead letter.
+ */
+public final class HashedFields {
+    /** Longest string accepted as a field name, a value or a list element. */
+    public static final int MAX_VALUE_CHARS = 65_536;
+    /** Most strings accepted in one field's list. */
+    public static final int MAX_FIELD_TOKENS = 10_000;
+    /** Most tokens one example may hash to, the spec's interactions included. */
+    public static final int MAX_TOKENS = 100_000;
+
+    private HashedFields() {}
+
+    /**
+     * The check of {@code example} against {@code spec} as far as fields go: a hashed task takes fields and no
+     * vector, within the bounds, listed by the spec if it lists any, numbers finite in float32; a task without
+     * hashing takes no fields. Null when they fit.
+     */
+    static ExampleValidator.Rejection check(Example example, ModelSpec spec) {
+        Map<String, Object> fields = example.getFields();
+        HashingSpec hashing = spec.hashing();
+        if (hashing == null) {
+            return fields == null ? null : new ExampleValidator.Rejection("fields", "field 'fields': expected null for "
+                    + "a task without a 'hashing' key (its features are 'features'), got " + fields.size()
+                    + " named fields");
+        }
+        int values = example.getFeatures().remaining() / Float.BYTES;
+        if (values > 0 || example.getIndices() != null) {
+            return new ExampleValidator.Rejection("features", "field 'features': expected no values for a hashed task "
+                    + "(spec key 'hashing': its features are the named 'fields'), got " + values + " float32 values");
+        }
+        if (fields == null) {
+            return new ExampleValidator.Rejection("fields",
+                    "field 'fields': expected named fields for a hashed task (spec key 'hashing'), got null");
+        }
+        Map<String, Integer> tokens = new HashMap<>();
+        long total = 0;
+        for (Map.Entry<String, Object> field : fields.entrySet()) {
+            String name = field.getKey();
+            if (name.length() > MAX_VALUE_CHARS) {
+                return new ExampleValidator.Rejection("fields", "field 'fields': expected names of at most "
+                        + MAX_VALUE_CHARS + " characters, got " + name.length() + " characters");
+            }
+            if (!hashing.fields().isEmpty() && !hashing.fields().contains(name)) {
+                return rejection(name, "one of the spec's fields " + hashing.fields() + ", got "
+                        + ExampleValidator.quoted(name));
+            }
+            String problem = problem(field.getValue());
+            if (problem != null) {
+                return rejection(name, problem);
+            }
+            int count = field.getValue() instanceof List<?> list ? list.size() : 1;
+            tokens.put(name, count);
+            total += count;
+        }
+        for (List<String> pair : hashing.interactions()) {
+            total += (long) tokens.getOrDefault(pair.get(0), 0) * tokens.getOrDefault(pair.get(1), 0);
+        }
+        if (total > MAX_TOKENS) {
+            return new ExampleValidator.Rejection("fields", "field 'fields': expected at most " + MAX_TOKENS
+                    + " tokens with the spec's interactions, got " + total);
+        }
+        return null;
+    }
+
+    /** What is wrong with one field's value, as "expected …, got …", or null. */
+    private static String problem(Object value) {
+        if (value instanceof Double number) {
+            return Float.isFinite(number.floatValue()) ? null : "a number finite in float32, got " + number;
+        }
+        if (value instanceof CharSequence text) {
+            return text.length() <= MAX_VALUE_CHARS ? null
+                    : "a string of at most " + MAX_VALUE_CHARS + " characters, got " + text.length() + " characters";
+        }
+        List<?> list = (List<?>) value;
+        if (list.size() > MAX_FIELD_TOKENS) {
+            return "at most " + MAX_FIELD_TOKENS + " tokens, got " + list.size();
+        }
+        for (int i = 0; i < list.size(); i++) {
+            int length = ((CharSequence) list.get(i)).length();
+            if (length > MAX_VALUE_CHARS) {
+                return "strings of at most " + MAX_VALUE_CHARS + " characters, got " + length
+                        + " characters at position " + i;
+            }
+        }
+        return null;
+    }
+
+    private static ExampleValidator.Rejection rejection(String name, String expectedGot) {
+        // The name as is when it is safe to print, else quoted; the rejection's field stays 'fields' whatever the
+        // name, as names are the producer's and dead-letter metric labels must stay few.
+        String quoted = ExampleValidator.quoted(name);
+        String shown = quoted.equals('"' + name + '"') ? name : quoted;
+        return new ExampleValidator.Rejection("fields", "field 'fields." + shown + "': expected " + expectedGot);
+    }
+
+    /** What {@code model} predicts for the hashed row {@code x} of {@code example}. */
+    public static Prediction predict(SparseLinearModel model, SparseVector x, float[] probabilities, Example example,
+            String variant, long modelVersion, long producedAt) {
+        if (!model.isClassifier()) {
+            return ExampleTensors.regression(example, variant, modelVersion, model.predictValue(x), producedAt);
+        }
+        model.predictProba(x, probabilities);
+        return ExampleTensors.prediction(example, variant, modelVersion, probabilities, producedAt);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.chorus.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The train job's decode check of named fields: bounds and kinds, each rejection naming field, expected, actual. */
+class HashedFieldsTest {
+
+    static final TaskSpecs SPECS = TaskSpecs.of(null, Map.of("clicks", ClickExamples.SPEC,
+            "iris", ExampleValidatorTest.SPEC_JSON));
+
+    static ExampleValidator.Rejection check(Map<String, Object> fields) {
+        Example e = ClickExamples.example("clicks", 0, 1);
+        e.setFields(fields);
+        return SPECS.check().check(e);
+    }
+
+    static Map<String, Object> fields(Object... keysAndValues) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            fields.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return fields;
+    }
+
+    @Test
+    void acceptsNamedFieldsOfAHashedTask() {
+        assertThat(SPECS.check().check(ClickExamples.example("clicks", 3, 1))).isNull();
+        assertThat(check(fields())).as("no fields: only the bias").isNull();
+    }
+
+    @Test
+    void rejectsBadFieldsNamingTheFieldTheExpectedAndTheActualValue() {
+        assertThat(check(fields("user", "u".repeat(70_000)))).isEqualTo(new ExampleValidator.Rejection("fields",
+                "field 'fields.user': expected a string of at most 65536 characters, got 70000 characters"));
+        assertThat(check(fields("words", Collections.nCopies(10_001, "w")))).isEqualTo(new ExampleValidator.Rejection(
+                "fields", "field 'fields.words': expected at most 10000 tokens, got 10001"));
+        assertThat(check(fields("words", List.of("ok", "x".repeat(65_537)))).reason()).isEqualTo(
+                "field 'fields.words': expected strings of at most 65536 characters, got 65537 characters at position 1");
+        assertThat(check(fields("amount", Double.NaN)).reason())
+                .isEqualTo("field 'fields.amount': expected a number finite in float32, got NaN");
+        assertThat(check(fields("amount", 1e39)).reason())
+                .isEqualTo("field 'fields.amount': expected a number finite in float32, got 1.0E39");
+        assertThat(check(fields("city", "Paris")).reason()).isEqualTo("field 'fields.city': expected one of the "
+                + "spec's fields [user, country, words, amount], got \"city\"");
+    }
+
+    @Test
+    void crossedFieldsAreBoundedToo() {
+        List<String> many = Collections.nCopies(400, "x");
+        assertThat(check(fields("user", "u", "country", "FR"))).isNull();
+        TaskSpecs crossed = TaskSpecs.ofDefault(ClickExamples.SPEC.replace("[[\"user\",\"country\"]]",
+                "[[\"words\",\"words\"]]"));
+        Example e = ClickExamples.example("clicks", 0, 1);
+        e.setFields(fields("words", many));
+        assertThat(crossed.check().check(e).reason()).isEqualTo("field 'fields': expected at most 100000 tokens "
+                + "with the spec's interactions, got 160400");
+    }
+
+    @Test
+    void aVectorToAHashedTaskAndFieldsToADenseTaskAreRejected() {
+        Example vector = ClickExamples.example("clicks", 0, 1);
+        vector.setFeatures(Float32.pack(new float[] {1, 2}));
+        assertThat(SPECS.check().check(vector)).isEqualTo(new ExampleValidator.Rejection("features",
+                "field 'features': expected no values for a hashed task (spec key 'hashing': its features are the "
+                        + "named 'fields'), got 2 float32 values"));
+        vector.setFeatures(Float32.pack(new float[0]));
+        vector.setFields(null);
+        assertThat(SPECS.check().check(vector)).isEqualTo(new ExampleValidator.Rejection("fields",
+                "field 'fields': expected named fields for a hashed task (spec key 'hashing'), got null"));
+        Example dense = ExampleValidatorTest.valid().setTask("iris").setFields(fields("user", "u1")).build();
+        assertThat(SPECS.check().check(dense)).isEqualTo(new ExampleValidator.Rejection("fields",
+                "field 'fields': expected null for a task without a 'hashing' key (its features are 'features'), "
+                        + "got 1 named fields"));
+    }
+}

@@ -1,0 +1,123 @@
+package dev.chorus.core.select;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.spec.SpecReader;
+import java.util.List;
+
+/**
+ * A spec's {@code "drift"}: the detector watching a variant's prequential loss, its parameters, and what happens
+ * when it fires, e.g. {@code {"detector":"adwin","delta":0.002,"reaction":"fork","forkVariants":2}}. Each detector
+ * takes only its own parameters ({@link PageHinkley}: {@code delta}, {@code lambda}, {@code minInstances},
+ * {@code alpha}; {@link Adwin}: {@code delta}, {@code maxBuckets}), each with a default.
+ *
+ * @param reaction {@value #NONE} (report only), {@value #RESET} (the variant starts afresh) or {@value #FORK}
+ *     ({@code forkVariants} new challengers from the champion's hyperparameters)
+ * @param forkVariants how many challengers a fork starts; 0 unless the reaction is {@value #FORK}
+ */
+public record DriftSpec(String detector, double delta, double lambda, int minInstances, double alpha,
+    int maxBuckets, String reaction, int forkVariants) {
+
+  public static final String NONE = "none";
+  public static final String PAGE_HINKLEY = "page-hinkley";
+  public static final String ADWIN = "adwin";
+  public static final String RESET = "reset";
+  public static final String FORK = "fork";
+  public static final int DEFAULT_FORK_VARIANTS = 2;
+  private static final List<String> DETECTORS = List.of(NONE, PAGE_HINKLEY, ADWIN);
+  private static final List<String> REACTIONS = List.of(NONE, RESET, FORK);
+
+  /** No detector: what a spec without {@code "drift"} has. */
+  public static final DriftSpec NO_DRIFT = defaults(NONE);
+
+  /** Detector {@code detector} with its default parameters and no reaction. */
+  public static DriftSpec defaults(String detector) {
+    return switch (detector) {
+      case PAGE_HINKLEY -> new DriftSpec(PAGE_HINKLEY, PageHinkley.DEFAULT_DELTA, PageHinkley.DEFAULT_LAMBDA,
+          PageHinkley.DEFAULT_MIN_INSTANCES, PageHinkley.DEFAULT_ALPHA, 0, NONE, 0);
+      case ADWIN -> new DriftSpec(ADWIN, Adwin.DEFAULT_DELTA, 0, 0, 0, Adwin.DEFAULT_MAX_BUCKETS, NONE, 0);
+      case NONE -> new DriftSpec(NONE, 0, 0, 0, 0, 0, NONE, 0);
+      default -> throw new IllegalArgumentException("detector: expected one of " + SpecReader.quoted(DETECTORS)
+          + ", got \"" + detector + "\"");
+    };
+  }
+
+  static DriftSpec fromJson(SpecReader json, int maxVariantsPerTask) {
+    json.requireObject("an object like {\"detector\":\"adwin\",\"reaction\":\"reset\"}");
+    String detector = json.string("detector");
+    if (!DETECTORS.contains(detector)) {
+      throw json.error("detector", "expected one of " + SpecReader.quoted(DETECTORS) + ", got \"" + detector + "\"");
+    }
+    DriftSpec defaults = defaults(detector);
+    String reaction = json.has("reaction") ? json.string("reaction") : NONE;
+    if (!REACTIONS.contains(reaction)) {
+      throw json.error("reaction", "expected one of " + SpecReader.quoted(REACTIONS) + ", got \"" + reaction + "\"");
+    }
+    switch (detector) {
+      case PAGE_HINKLEY -> json.requireKnownKeys(
+          List.of("detector", "delta", "lambda", "minInstances", "alpha", "reaction", "forkVariants"));
+      case ADWIN -> json.requireKnownKeys(List.of("detector", "delta", "maxBuckets", "reaction", "forkVariants"));
+      default -> {
+        json.requireKnownKeys(List.of("detector", "reaction"));
+        if (!reaction.equals(NONE)) {
+          throw json.error("reaction", "expected \"none\" with detector \"none\", got \"" + reaction + "\"");
+        }
+      }
+    }
+    double delta = json.doubleValue("delta", defaults.delta);
+    if (detector.equals(ADWIN) ? !(delta > 0 && delta < 1) : !(delta >= 0 && Double.isFinite(delta))) {
+      throw json.error("delta", "expected a number in " + (detector.equals(ADWIN) ? "(0, 1)" : "[0, ∞)")
+          + ", got " + delta);
+    }
+    double lambda = json.doubleValue("lambda", defaults.lambda);
+    if (detector.equals(PAGE_HINKLEY) && !(lambda > 0 && Double.isFinite(lambda))) {
+      throw json.error("lambda", "expected a finite number > 0, got " + lambda);
+    }
+    int minInstances = json.intValue("minInstances", defaults.minInstances);
+    if (detector.equals(PAGE_HINKLEY) && minInstances < 1) {
+      throw json.error("minInstances", "expected an integer >= 1, got " + minInstances);
+    }
+    double alpha = json.doubleValue("alpha", defaults.alpha);
+    if (detector.equals(PAGE_HINKLEY) && !(alpha > 0 && alpha <= 1)) {
+      throw json.error("alpha", "expected a number in (0, 1], got " + alpha);
+    }
+    int maxBuckets = json.intValue("maxBuckets", defaults.maxBuckets);
+    if (detector.equals(ADWIN) && (maxBuckets < 2 || maxBuckets > Adwin.MAX_MAX_BUCKETS)) {
+      throw json.error("maxBuckets", "expected an integer from 2 to " + Adwin.MAX_MAX_BUCKETS + ", got " + maxBuckets);
+    }
+    int forkVariants = 0;
+    if (json.has("forkVariants") && !reaction.equals(FORK)) {
+      throw json.error("forkVariants", "expected no forkVariants unless reaction is \"fork\", got "
+          + json.at("forkVariants").node());
+    }
+    if (reaction.equals(FORK)) {
+      forkVariants = json.intValue("forkVariants", DEFAULT_FORK_VARIANTS);
+      if (forkVariants < 1 || forkVariants > maxVariantsPerTask) {
+        throw json.error("forkVariants", "expected an integer from 1 to maxVariantsPerTask " + maxVariantsPerTask
+            + ", got " + forkVariants);
+      }
+    }
+    return new DriftSpec(detector, delta, lambda, minInstances, alpha, maxBuckets, reaction, forkVariants);
+  }
+
+  /** Writes the keys that apply to the detector and reaction, defaults included. */
+  void writeJson(ObjectNode json) {
+    json.put("detector", detector);
+    switch (detector) {
+      case PAGE_HINKLEY -> {
+        json.put("delta", delta);
+        json.put("lambda", lambda);
+        json.put("minInstances", minInstances);
+        json.put("alpha", alpha);
+      }
+      case ADWIN -> {
+        json.put("delta", delta);
+        json.put("maxBuckets", maxBuckets);
+      }
+      default -> { }
+    }
+    json.put("reaction", reaction);
+    if (reaction.equals(FORK)) {
+      json.put("forkVariants", forkVariants);
+    }
+  }
+}

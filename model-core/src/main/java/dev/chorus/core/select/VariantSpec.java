@@ -1,0 +1,134 @@
+package dev.chorus.core.select;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.spec.SpecReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a record of the {@code chorus.specs} control topic carries: a {@link ModelSpec}'s keys, read by
+ * {@link ModelSpec#parse} unchanged, plus the keys that manage the variant, taken out before the model's are read:
+ * <ul>
+ *   <li>{@code search} ({@link SearchSpec}): draw {@code variants} specs from a space instead of training one;
+ *   <li>{@code drift} ({@link DriftSpec}): the detector on the variant's prequential loss and its reaction;
+ *   <li>{@code warmStart} ({@link WarmStart}): start from another variant's snapshot or a model file;
+ *   <li>{@code revive}: {@code true} lets a spec for a retired variant's key bring it back.
+ * </ul>
+ * A search's variants are drawn when the spec is read, so a point of the space that makes an invalid spec refuses
+ * the whole spec with the reason. {@link #toJson()} writes the model's canonical JSON, then the management keys
+ * present, defaults included, so {@code parse(toJson())} equals this spec and writes the same JSON.
+ */
+public final class VariantSpec {
+
+  public static final String SEARCH = "search";
+  public static final String DRIFT = "drift";
+  public static final String WARM_START = "warmStart";
+  public static final String REVIVE = "revive";
+  private static final List<String> MANAGEMENT_KEYS = List.of(SEARCH, DRIFT, WARM_START, REVIVE);
+
+  private final ModelSpec model;
+  private final SearchSpec search;
+  private final List<DrawnVariant> variants;
+  private final DriftSpec drift;
+  private final WarmStart warmStart;
+  private final boolean revive;
+
+  private VariantSpec(ModelSpec model, SearchSpec search, List<DrawnVariant> variants, DriftSpec drift,
+      WarmStart warmStart, boolean revive) {
+    this.model = model;
+    this.search = search;
+    this.variants = List.copyOf(variants);
+    this.drift = drift;
+    this.warmStart = warmStart;
+    this.revive = revive;
+  }
+
+  /**
+   * Parses and validates a control-topic spec.
+   *
+   * @param maxVariantsPerTask the most variants a search or a fork may start
+   * @throws IllegalArgumentException naming the offending key, what was expected and what was found
+   */
+  public static VariantSpec parse(String json, int maxVariantsPerTask) {
+    SpecReader root = SpecReader.document(json, "VariantSpec");
+    List<String> known = new ArrayList<>(ModelSpec.KEYS);
+    known.addAll(MANAGEMENT_KEYS);
+    root.requireKnownKeys(known);
+    ObjectNode modelKeys = ((ObjectNode) root.node()).deepCopy();
+    modelKeys.remove(MANAGEMENT_KEYS);
+    ModelSpec model = ModelSpec.parse(modelKeys.toString());
+    SearchSpec search = root.has(SEARCH) ? SearchSpec.fromJson(root.at(SEARCH), model, maxVariantsPerTask) : null;
+    // Drawn now, so that a point of the space that is not a valid spec refuses this spec, naming the space.
+    List<DrawnVariant> variants = search == null ? List.of() : root.at(SEARCH).at("space").validated(
+        () -> search.draw(model));
+    DriftSpec drift = root.has(DRIFT) ? DriftSpec.fromJson(root.at(DRIFT), maxVariantsPerTask) : DriftSpec.NO_DRIFT;
+    WarmStart warmStart = root.has(WARM_START) ? WarmStart.fromJson(root.at(WARM_START)) : null;
+    return new VariantSpec(model, search, variants, drift, warmStart, root.booleanValue(REVIVE, false));
+  }
+
+  /** The model's canonical JSON ({@link ModelSpec#toJson()}), then {@code search}, {@code drift} (unless none),
+   * {@code warmStart} and {@code revive} (if true). */
+  public String toJson() {
+    ObjectNode json = (ObjectNode) SpecReader.document(model.toJson()).node();
+    if (search != null) {
+      search.writeJson(json.putObject(SEARCH));
+    }
+    if (!drift.equals(DriftSpec.NO_DRIFT)) {
+      drift.writeJson(json.putObject(DRIFT));
+    }
+    if (warmStart != null) {
+      warmStart.writeJson(json.putObject(WARM_START));
+    }
+    if (revive) {
+      json.put(REVIVE, true);
+    }
+    return json.toString();
+  }
+
+  /** The spec as written (without a search, the one the variant trains; with one, the base of the space). */
+  public ModelSpec model() {
+    return model;
+  }
+
+  public Optional<SearchSpec> search() {
+    return Optional.ofNullable(search);
+  }
+
+  /** The variants the search drew, {@code s0} first; empty without a search. */
+  public List<DrawnVariant> variants() {
+    return variants;
+  }
+
+  /** The drift detector and reaction; {@link DriftSpec#NO_DRIFT} without a {@code drift} key. */
+  public DriftSpec drift() {
+    return drift;
+  }
+
+  public Optional<WarmStart> warmStart() {
+    return Optional.ofNullable(warmStart);
+  }
+
+  /** Whether this spec may bring back a retired variant of its key. */
+  public boolean revive() {
+    return revive;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof VariantSpec s && s.model.equals(model) && Objects.equals(s.search, search)
+        && s.drift.equals(drift) && Objects.equals(s.warmStart, warmStart) && s.revive == revive;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(model, search, drift, warmStart, revive);
+  }
+
+  @Override
+  public String toString() {
+    return toJson();
+  }
+}

@@ -1,0 +1,227 @@
+package dev.chorus.core.select;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import dev.chorus.core.model.ModelSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class VariantSpecTest {
+
+  private static final String MLP = """
+      {"algorithm":"mlp","inputDim":784,"numClasses":10,
+       "layers":[{"units":128,"activation":"relu"}],
+       "optimizer":{"type":"adam","learningRate":0.001},"l2":1e-5,"seed":3""";
+
+  private static final String SEARCH = """
+      ,"search":{"method":"successive-halving","variants":8,"budgetExamples":60000,"seed":7,
+        "space":{"optimizer.learningRate":{"logUniform":[1e-4,1e-1]},"layers[0].units":[64,128,256],
+                 "l2":[0,1e-5,1e-4],"layers[0].dropout":{"uniform":[0.0,0.5]}}}""";
+
+  private static VariantSpec parse(String keys) {
+    return VariantSpec.parse(MLP + keys + "}", 16);
+  }
+
+  @Test
+  void aPlainSpecIsItsModelSpec() {
+    VariantSpec spec = parse("");
+    assertThat(spec.model()).isEqualTo(ModelSpec.parse(MLP + "}"));
+    assertThat(spec.search()).isEmpty();
+    assertThat(spec.variants()).isEmpty();
+    assertThat(spec.drift()).isEqualTo(DriftSpec.NO_DRIFT);
+    assertThat(spec.warmStart()).isEmpty();
+    assertThat(spec.revive()).isFalse();
+    assertThat(spec.toJson()).isEqualTo(ModelSpec.parse(MLP + "}").toJson());
+  }
+
+  @Test
+  void managementKeysAreReadBesideTheModelSpec() {
+    VariantSpec spec = parse(SEARCH + """
+        ,"drift":{"detector":"page-hinkley","lambda":40,"reaction":"fork","forkVariants":3},
+        "warmStart":{"from":"variant:champion","optimizer":"reset"},"revive":true""");
+    SearchSpec search = spec.search().orElseThrow();
+    assertThat(search.method()).isEqualTo(SearchSpec.SUCCESSIVE_HALVING);
+    assertThat(search.variants()).isEqualTo(8);
+    assertThat(search.budgetExamples()).isEqualTo(60000);
+    assertThat(search.seed()).isEqualTo(7);
+    assertThat(search.space().paths())
+        .containsExactly("l2", "layers[0].dropout", "layers[0].units", "optimizer.learningRate");
+    DriftSpec drift = spec.drift();
+    assertThat(drift.detector()).isEqualTo(DriftSpec.PAGE_HINKLEY);
+    assertThat(drift.lambda()).isEqualTo(40);
+    assertThat(drift.delta()).isEqualTo(PageHinkley.DEFAULT_DELTA);
+    assertThat(drift.minInstances()).isEqualTo(PageHinkley.DEFAULT_MIN_INSTANCES);
+    assertThat(drift.reaction()).isEqualTo(DriftSpec.FORK);
+    assertThat(drift.forkVariants()).isEqualTo(3);
+    WarmStart warm = spec.warmStart().orElseThrow();
+    assertThat(warm.fromVariant()).isEqualTo("champion");
+    assertThat(warm.fromFile()).isNull();
+    assertThat(warm.carryOptimizer()).isFalse();
+    assertThat(spec.revive()).isTrue();
+    assertThat(spec.model()).isEqualTo(ModelSpec.parse(MLP + "}"));
+  }
+
+  @Test
+  void toJsonRoundTrips() {
+    VariantSpec spec = parse(SEARCH + """
+        ,"drift":{"detector":"adwin","delta":0.01,"reaction":"reset"},
+        "warmStart":{"from":"file:/models/fashion.chorus"},"revive":true""");
+    String json = spec.toJson();
+    VariantSpec again = VariantSpec.parse(json, 16);
+    assertThat(again).isEqualTo(spec);
+    assertThat(again.toJson()).isEqualTo(json);
+    assertThat(again.variants()).isEqualTo(spec.variants());
+    assertThat(json).contains("\"maxBuckets\":5", "\"optimizer\":\"carry\"");
+  }
+
+  @Test
+  void drawsTheVariantsReproduciblyWithReadableNames() {
+    List<DrawnVariant> variants = parse(SEARCH).variants();
+    assertThat(variants).extracting(DrawnVariant::name)
+        .containsExactly("s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7");
+    assertThat(parse(SEARCH).variants()).isEqualTo(variants);
+    for (DrawnVariant v : variants) {
+      ModelSpec spec = v.spec();
+      assertThat(spec.optimizer().learningRate()).isBetween(1e-4, 1e-1);
+      assertThat(spec.layers().get(0).units()).isIn(64, 128, 256);
+      assertThat(spec.l2()).isIn(0.0, 1e-5, 1e-4);
+      assertThat(spec.layers().get(0).dropout()).isBetween(0.0, 0.5);
+      // What the spec does not search stays the base's.
+      assertThat(spec.inputDim()).isEqualTo(784);
+      assertThat(spec.seed()).isEqualTo(3);
+      assertThat(v.hyperparameters()).containsOnlyKeys("l2", "layers[0].dropout", "layers[0].units",
+          "optimizer.learningRate");
+      assertThat(v.hyperparameters().get("layers[0].units")).isEqualTo((long) spec.layers().get(0).units());
+      assertThat(v.hyperparameters().get("optimizer.learningRate")).isEqualTo(spec.optimizer().learningRate());
+    }
+    // Eight points of a continuous space are all different.
+    assertThat(variants.stream().map(DrawnVariant::hyperparameters).distinct()).hasSize(8);
+  }
+
+  /** The draw is pinned, so that another JVM or a refactor that changes it fails here (StrictMath, SplitMix64). */
+  @Test
+  void theDrawIsPinnedForItsSeed() {
+    List<DrawnVariant> variants = parse(SEARCH).variants();
+    assertThat(variants.get(0).hyperparameters().toString()).isEqualTo(PINNED_S0);
+    assertThat(variants.get(7).hyperparameters().toString()).isEqualTo(PINNED_S7);
+    String otherSeed = SEARCH.replace("\"seed\":7", "\"seed\":8");
+    assertThat(parse(otherSeed).variants()).isNotEqualTo(variants);
+  }
+
+  private static final String PINNED_S0 = "{l2=1.0E-5, layers[0].dropout=0.008394147264078056, "
+      + "layers[0].units=256, optimizer.learningRate=0.005607778859705034}";
+  private static final String PINNED_S7 = "{l2=1.0E-4, layers[0].dropout=0.20751570840221967, "
+      + "layers[0].units=256, optimizer.learningRate=1.4545236931009711E-4}";
+
+  @Test
+  void theSearchSeedDefaultsToTheSpecsSeed() {
+    String noSeed = SEARCH.replace("\"seed\":7,", "");
+    assertThat(parse(noSeed).search().orElseThrow().seed()).isEqualTo(3);
+  }
+
+  @Test
+  void aChoiceOfSmallGridIsDrawnWithoutRepeatsWhileItLasts() {
+    VariantSpec spec = parse("""
+        ,"search":{"method":"random","variants":3,"budgetExamples":300,"space":{"l2":[0,1e-5,1e-4]}}""");
+    assertThat(spec.variants()).extracting(v -> v.hyperparameters().get("l2")).containsExactlyInAnyOrder(0.0, 1e-5, 1e-4);
+  }
+
+  @Test
+  void anOptimizerKeySearchesOnlyWhereTheOptimizerHasIt() {
+    String momentum = MLP.replace("{\"type\":\"adam\",\"learningRate\":0.001}",
+        "{\"type\":\"momentum\",\"learningRate\":0.01,\"momentum\":0.9}");
+    VariantSpec spec = VariantSpec.parse(momentum + """
+        ,"search":{"method":"random","variants":4,"budgetExamples":1000,
+          "space":{"optimizer.momentum":{"uniform":[0.0,0.95]}}}}""", 16);
+    assertThat(spec.variants()).allSatisfy(v -> assertThat((double) v.hyperparameters().get("optimizer.momentum"))
+        .isBetween(0.0, 0.95));
+    assertThatIllegalArgumentException().isThrownBy(() -> parse("""
+        ,"search":{"method":"random","variants":4,"budgetExamples":1000,
+          "space":{"momentum":{"uniform":[0.0,0.95]}}}"""))
+        .withMessage("VariantSpec key 'search.space.momentum': expected a path to a value of the spec like "
+            + "'optimizer.learningRate' or 'layers[0].units', got 'momentum' (the spec has no key 'momentum')");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "'space':{}|VariantSpec key 'search.space': expected at least one path to search, got {}",
+      "'space':{'l2':[]}|VariantSpec key 'search.space.l2': expected a non-empty list of values or "
+          + "{\"uniform\":[lo,hi]} or {\"logUniform\":[lo,hi]}, got []",
+      "'space':{'l2':['a']}|VariantSpec key 'search.space.l2[0]': expected a number like the spec's 1.0E-5, got \"a\"",
+      "'space':{'layers[0].units':[64.5]}|VariantSpec key 'search.space.layers[0].units[0]': expected an integer like "
+          + "the spec's 128, got 64.5",
+      "'space':{'layers[3].units':[64]}|VariantSpec key 'search.space.layers[3].units': expected a path to a value "
+          + "of the spec like 'optimizer.learningRate' or 'layers[0].units', got 'layers[3].units' "
+          + "(the spec has no key 'layers[3]')",
+      "'space':{'layers..units':[64]}|VariantSpec key 'search.space.layers..units': expected a path to a value of "
+          + "the spec like 'optimizer.learningRate' or 'layers[0].units', got 'layers..units' (not a path)",
+      "'space':{'l2':{'logUniform':[0,1]}}|VariantSpec key 'search.space.l2.logUniform': expected [lo, hi] with "
+          + "0 < lo < hi, got [0,1]",
+      "'space':{'l2':{'logUniform':[0.1,0.01]}}|VariantSpec key 'search.space.l2.logUniform': expected [lo, hi] with "
+          + "0 < lo < hi, got [0.1,0.01]",
+      "'space':{'l2':{'uniform':[1]}}|VariantSpec key 'search.space.l2.uniform': expected [lo, hi] with "
+          + "lo < hi, got [1]",
+      "'space':{'l2':{'normal':[0,1]}}|VariantSpec key 'search.space.l2': expected a non-empty list of values or "
+          + "{\"uniform\":[lo,hi]} or {\"logUniform\":[lo,hi]}, got {\"normal\":[0,1]}",
+      "'space':{'algorithm':{'uniform':[0,1]}}|VariantSpec key 'search.space.algorithm': expected a list of "
+          + "values for the spec's non-numeric \"mlp\", got {\"uniform\":[0,1]}",
+      "'space':{'l2':[-1]}|VariantSpec key 'search.space': variant s0 {l2=-1.0} is not a valid spec: "
+          + "ModelSpec key 'l2': expected a finite number >= 0, got -1.0",
+  })
+  void refusesABadSpaceNamingTheKey(String space, String message) {
+    String json = ",'search':{'method':'random','variants':1,'budgetExamples':10," + space + "}";
+    assertThatIllegalArgumentException().isThrownBy(() -> parse(json.replace('\'', '"'))).withMessage(message);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "'search':{'method':'grid','variants':2,'budgetExamples':10,'space':{'l2':[0]}}|VariantSpec key "
+          + "'search.method': expected one of [\"successive-halving\", \"random\"], got \"grid\"",
+      "'search':{'method':'random','variants':0,'budgetExamples':10,'space':{'l2':[0]}}|VariantSpec key "
+          + "'search.variants': expected an integer from 1 to maxVariantsPerTask 16, got 0",
+      "'search':{'method':'random','variants':17,'budgetExamples':100,'space':{'l2':[0]}}|VariantSpec key "
+          + "'search.variants': expected an integer from 1 to maxVariantsPerTask 16, got 17",
+      "'search':{'method':'successive-halving','variants':8,'budgetExamples':6,'space':{'l2':[0]}}|VariantSpec key "
+          + "'search.budgetExamples': expected at least 7 (3 rungs of 1, 2, 4 examples at the least) for 8 variants, "
+          + "got 6",
+      "'search':{'method':'random','variants':2,'budgetExamples':10,'space':{'l2':[0]},'rungs':3}|VariantSpec: "
+          + "unknown key 'search.rungs'; expected one of [method, variants, budgetExamples, seed, space]",
+      "'drift':{'detector':'cusum'}|VariantSpec key 'drift.detector': expected one of "
+          + "[\"none\", \"page-hinkley\", \"adwin\"], got \"cusum\"",
+      "'drift':{'detector':'adwin','reaction':'retrain'}|VariantSpec key 'drift.reaction': expected one of "
+          + "[\"none\", \"reset\", \"fork\"], got \"retrain\"",
+      "'drift':{'detector':'adwin','lambda':3}|VariantSpec: unknown key 'drift.lambda'; expected one of "
+          + "[detector, delta, maxBuckets, reaction, forkVariants]",
+      "'drift':{'detector':'adwin','delta':1.5}|VariantSpec key 'drift.delta': expected a number in (0, 1), got 1.5",
+      "'drift':{'detector':'page-hinkley','alpha':0}|VariantSpec key 'drift.alpha': expected a number in (0, 1], got 0.0",
+      "'drift':{'detector':'none','reaction':'reset'}|VariantSpec key 'drift.reaction': expected \"none\" with "
+          + "detector \"none\", got \"reset\"",
+      "'drift':{'detector':'adwin','reaction':'fork','forkVariants':17}|VariantSpec key 'drift.forkVariants': "
+          + "expected an integer from 1 to maxVariantsPerTask 16, got 17",
+      "'drift':{'detector':'adwin','reaction':'reset','forkVariants':2}|VariantSpec key 'drift.forkVariants': "
+          + "expected no forkVariants unless reaction is \"fork\", got 2",
+      "'warmStart':{'from':'champion'}|VariantSpec key 'warmStart.from': expected \"variant:NAME\" or \"file:PATH\", "
+          + "got \"champion\"",
+      "'warmStart':{'from':'variant:'}|VariantSpec key 'warmStart.from': expected \"variant:NAME\" or \"file:PATH\", "
+          + "got \"variant:\"",
+      "'warmStart':{'from':'file:/m','optimizer':'keep'}|VariantSpec key 'warmStart.optimizer': expected one of "
+          + "[\"carry\", \"reset\"], got \"keep\"",
+      "'revive':'yes'|VariantSpec key 'revive': expected true or false, got \"yes\"",
+      "'status':'live'|VariantSpec: unknown key 'status'; expected one of [algorithm, inputDim, numClasses, layers, "
+          + "loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, labelModel, "
+          + "hashing, embeddings, wideOptimizer, search, drift, warmStart, revive]",
+  })
+  void refusesBadManagementKeysNamingTheKey(String keys, String message) {
+    assertThatIllegalArgumentException().isThrownBy(() -> parse(("," + keys).replace('\'', '"')))
+        .withMessage(message);
+  }
+
+  @Test
+  void aBadModelSpecIsRefusedAsModelSpecSays() {
+    assertThatIllegalArgumentException().isThrownBy(() -> parse(",\"batchSize\":0"))
+        .withMessage("ModelSpec key 'batchSize': expected an integer >= 1, got 0");
+  }
+}
