@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
  * their state; a record of a task past the bound goes to the dead-letter side output (field {@code task}).
  *
- * <p>A task whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
+ * <p>A variant whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
  * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified.
  *
  * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
