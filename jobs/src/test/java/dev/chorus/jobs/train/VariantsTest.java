@@ -137,6 +137,24 @@ class VariantsTest {
         }
     }
 
+    /** A spec the train job refuses at submission (wide & deep) is refused on the control topic too, by check-specs. */
+    @Test
+    void aWideAndDeepSpecOnTheControlTopicIsADeadLetter() throws Exception {
+        String wideDeep = "{\"algorithm\":\"wide-deep\",\"numClasses\":2,\"hashing\":{\"bits\":10},"
+                + "\"embeddings\":{\"dim\":4,\"buckets\":64,\"fields\":[\"user\"]},"
+                + "\"layers\":[{\"units\":8,\"activation\":\"relu\"}],\"standardize\":false}";
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("clicks/wd", live("clicks", "wd", wideDeep)), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement().satisfies(d -> {
+                assertThat(d.getValue().getField()).isEqualTo("spec");
+                assertThat(d.getValue().getReason()).contains("expected an algorithm the train job trains (not yet "
+                        + "\"wide-deep\"");
+            });
+        }
+    }
+
     static VariantSpecRecord live(String task, String variant, String spec) {
         return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
                 .setSpec(spec).setUpdatedAt(0L).setSource("test").build();
