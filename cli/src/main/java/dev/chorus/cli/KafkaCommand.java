@@ -111,7 +111,8 @@ final class KafkaCommand implements Callable<Integer> {
     private List<String> createTopics(EmbeddedKafkaBroker broker) {
         Map<ChorusTopic, String> names = new EnumMap<>(Map.of(ChorusTopic.EXAMPLES, examplesTopic,
                 ChorusTopic.PREDICTIONS, predictionsTopic, ChorusTopic.MODELS, modelsTopic,
-                ChorusTopic.ANNOTATORS, annotatorsTopic, ChorusTopic.DEAD_LETTERS, deadLetterTopic));
+                ChorusTopic.ANNOTATORS, annotatorsTopic, ChorusTopic.DEAD_LETTERS, deadLetterTopic,
+                ChorusTopic.SPECS, ChorusTopic.DefaultNames.SPECS));
         List<NewTopic> topics = new ArrayList<>();
         List<String> created = new ArrayList<>();
         names.forEach((role, name) -> {

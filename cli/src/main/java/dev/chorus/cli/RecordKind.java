@@ -7,6 +7,7 @@ import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,10 +25,11 @@ public enum RecordKind {
     ANNOTATOR("annotator", AnnotatorModel.class, AnnotatorModel.getClassSchema()),
     CONSENSUS("consensus", Consensus.class, Consensus.getClassSchema()),
     CHAMPION("champion", Champion.class, Champion.getClassSchema()),
+    SPEC("spec", VariantSpecRecord.class, VariantSpecRecord.getClassSchema()),
     DEAD_LETTER("dead-letter", DeadLetter.class, DeadLetter.getClassSchema());
 
     /** The values {@code --type} takes, for help texts. */
-    static final String NAMES = "prediction|model|annotator|consensus|champion|dead-letter|example";
+    static final String NAMES = "prediction|model|annotator|consensus|champion|spec|dead-letter|example";
 
     private final String label;
     private final Class<? extends SpecificRecord> type;
@@ -67,7 +69,7 @@ public enum RecordKind {
                 || name.endsWith("dlq")) {
             return Optional.of(DEAD_LETTER);
         }
-        for (RecordKind kind : new RecordKind[] {ANNOTATOR, CONSENSUS, CHAMPION, PREDICTION, MODEL, EXAMPLE}) {
+        for (RecordKind kind : new RecordKind[] {ANNOTATOR, CONSENSUS, CHAMPION, SPEC, PREDICTION, MODEL, EXAMPLE}) {
             if (name.contains(kind.label)) {
                 return Optional.of(kind);
             }

@@ -8,6 +8,7 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
@@ -35,6 +36,8 @@ final class RecordLines {
             return consensus(c);
         } else if (record instanceof Champion c) {
             return champion(c);
+        } else if (record instanceof VariantSpecRecord v) {
+            return spec(v);
         } else if (record instanceof DeadLetter d) {
             return deadLetter(d);
         }
@@ -145,6 +148,11 @@ final class RecordLines {
         }
         return s.append(" labels=").append(c.getLabels()).append(" updatedAt=").append(time(c.getUpdatedAt()))
                 .toString();
+    }
+
+    private static String spec(VariantSpecRecord v) {
+        return "spec " + v.getTask() + '/' + v.getVariant() + ' ' + v.getStatus() + " source=" + v.getSource()
+                + " updatedAt=" + time(v.getUpdatedAt()) + (v.getSpec() == null ? "" : " spec=" + v.getSpec());
     }
 
     private static String deadLetter(DeadLetter d) {

@@ -5,6 +5,7 @@ import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +35,8 @@ public final class TrainCommand extends LocalJobCommand {
     @Override
     KafkaDenied kafkaDenied() {
         TrainSettings s = settings();
-        return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(), Set.of(s.examplesTopic().name()),
+        return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(),
+                Set.of(s.examplesTopic().name(), s.specsTopic().name()),
                 Set.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
                         s.annotatorsTopic().name()), s.groupId() + "-");
     }
@@ -49,8 +51,14 @@ public final class TrainCommand extends LocalJobCommand {
         return TrainJob.class;
     }
 
+    /** Seeds the control topic with {@code --spec} as variant default of the tasks named here, then builds the job. */
     @Override
     void build(StreamExecutionEnvironment env) {
+        try {
+            SpecsCommand.seed(settings());
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("cannot seed " + settings().specsTopic().name() + ": " + e.getMessage(), e);
+        }
         TrainJob.build(env, settings());
     }
 

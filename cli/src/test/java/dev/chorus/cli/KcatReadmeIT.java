@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.ChorusTopic;
-import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
@@ -51,7 +50,7 @@ class KcatReadmeIT {
 
         String readme = Files.readString(README);
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
-            kafka.createTopics(ChorusTopic.newTopics(new ServeSettings(), 1));
+            kafka.createTopics(ChorusTopic.newTopics(new TrainSettings(), 1));
             String bootstrap = kafka.bootstrapServers();
 
             Shell produce = run(block(readme, "kcat-produce"), bootstrap);

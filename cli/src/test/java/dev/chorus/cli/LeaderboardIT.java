@@ -11,7 +11,7 @@ import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ChampionEvidence;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.VariantStanding;
-import dev.chorus.schemas.VariantStatus;
+import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -85,11 +85,11 @@ class LeaderboardIT {
                 .setEvidence(ChampionEvidence.newBuilder().setTest("paired").setPairedExamples(800L)
                         .setMeanDifference(0.04).setLowerBound(0.012).setAlpha(0.00125).setMargin(0.005).build())
                 .setStandings(List.of(
-                        VariantStanding.newBuilder().setVariant("slow").setStatus(VariantStatus.CHAMPION)
+                        VariantStanding.newBuilder().setVariant("slow").setStatus(StandingStatus.CHAMPION)
                                 .setLabelledExamples(1200L).setLossMean(0.31).setLossStandardError(0.012)
                                 .setAccuracy(0.9).setAccuracyLow(0.88).setAccuracyHigh(0.92).setModelVersion(30L)
                                 .build(),
-                        VariantStanding.newBuilder().setVariant("default").setStatus(VariantStatus.CHALLENGER)
+                        VariantStanding.newBuilder().setVariant("default").setStatus(StandingStatus.CHALLENGER)
                                 .setLabelledExamples(1200L).setLossMean(0.35).setLossStandardError(0.013)
                                 .setAccuracy(0.87).setAccuracyLow(0.85).setAccuracyHigh(0.89).setModelVersion(12L)
                                 .setLastDriftAt(1_700_000_000_000L).build()))

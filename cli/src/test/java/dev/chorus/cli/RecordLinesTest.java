@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ChampionEvidence;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The consensus record is a Chorus record like the others: decoded from its topic and printed as one line. */
+/** The consensus and control records are Chorus records like the others: decoded from their topics, printed as one line. */
 class RecordLinesTest {
 
     @Test
@@ -43,5 +45,19 @@ class RecordLinesTest {
                 + "since=2023-11-14T22:13:20Z previous=default paired=400 meanDiff=0.031 lower=0.0125 variants=0 "
                 + "updatedAt=2023-11-14T22:15:23.456Z");
         assertThat(RecordKind.ofTopic("chorus.champions")).contains(RecordKind.CHAMPION);
+    }
+
+    @Test
+    void aControlRecordIsRecognisedByItsFingerprintAndPrintsAsOneLine() {
+        VariantSpecRecord spec = VariantSpecRecord.newBuilder().setTask("iris").setVariant("fast")
+                .setStatus(VariantStatus.RETIRED).setSpec(null).setUpdatedAt(1_700_000_123_456L).setSource("cli").build();
+        byte[] avro = WireFormat.AVRO.codec(VariantSpecRecord.class).encode(spec);
+
+        RecordDecoder.Decoded decoded = new RecordDecoder().decode(avro, null);
+
+        assertThat(decoded.kind()).isEqualTo(RecordKind.SPEC);
+        assertThat(RecordLines.line(decoded.record()))
+                .isEqualTo("spec iris/fast RETIRED source=cli updatedAt=2023-11-14T22:15:23.456Z");
+        assertThat(RecordKind.ofTopic("chorus.specs")).contains(RecordKind.SPEC);
     }
 }

@@ -247,14 +247,14 @@ class DeployConfigTest {
         var train = new picocli.CommandLine(new TrainJobOptions()).getCommandSpec();
         Map<String, String> defaults = new LinkedHashMap<>();
         for (String option : List.of("--examples-topic", "--predictions-topic", "--models-topic", "--annotators-topic",
-                "--consensus-topic", "--champions-topic", "--dead-letter-topic")) {
+                "--consensus-topic", "--champions-topic", "--specs-topic", "--dead-letter-topic")) {
             defaults.put(option, train.findOption(option).defaultValue());
         }
         assertThat(defaults).containsExactly(Map.entry("--examples-topic", "chorus.examples"),
                 Map.entry("--predictions-topic", "chorus.predictions"), Map.entry("--models-topic", "chorus.models"),
                 Map.entry("--annotators-topic", "chorus.annotators"),
                 Map.entry("--consensus-topic", "chorus.consensus"),
-                Map.entry("--champions-topic", "chorus.champions"),
+                Map.entry("--champions-topic", "chorus.champions"), Map.entry("--specs-topic", "chorus.specs"),
                 Map.entry("--dead-letter-topic", "chorus.dead-letters"));
         assertThat(List.copyOf(defaults.values())).isEqualTo(
                 Arrays.stream(ChorusTopic.values()).map(ChorusTopic::defaultName).toList());

@@ -190,7 +190,7 @@ class KafkaAclIT {
                 "--predictions-topic", train.predictionsTopic().name(), "--models-topic", train.modelsTopic().name(),
                 "--dead-letter-topic", train.deadLetterTopic().name(),
                 "--annotators-topic", train.annotatorsTopic().name(),
-                "--consensus-topic", train.consensusTopic().name(), "--bounded", "--checkpoint-interval-ms", "500",
+                "--consensus-topic", train.consensusTopic().name(), "--specs-topic", train.specsTopic().name(), "--bounded", "--checkpoint-interval-ms", "500",
                 "--batch-timeout-ms", "0", "--slots", "2");
 
         assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isEqualTo(1);
@@ -252,6 +252,7 @@ class KafkaAclIT {
                         WireFormat.AVRO))
                 .consensusTopic(new Topic<>(group + ".consensus", dev.chorus.schemas.Consensus.class, WireFormat.AVRO))
                 .championsTopic(new Topic<>(group + ".champions", dev.chorus.schemas.Champion.class, WireFormat.AVRO))
+                .specsTopic(new Topic<>(group + ".specs", dev.chorus.schemas.VariantSpecRecord.class, WireFormat.AVRO))
                 .specs(TaskSpecs.ofDefault(SPEC))
                 .checkpointIntervalMs(500)
                 .snapshotEveryBatches(5)
@@ -269,6 +270,7 @@ class KafkaAclIT {
     static List<AclBinding> trainAcls(TrainSettings s, String missing) {
         List<AclBinding> acls = new ArrayList<>();
         acls.add(allow(ResourceType.TOPIC, s.examplesTopic().name(), PatternType.LITERAL, AclOperation.READ));
+        acls.add(allow(ResourceType.TOPIC, s.specsTopic().name(), PatternType.LITERAL, AclOperation.READ));
         for (String output : List.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
                 s.annotatorsTopic().name(), s.consensusTopic().name(), s.championsTopic().name())) {
             if (!(missing.equals("topic-write") && output.equals(s.predictionsTopic().name()))) {

@@ -7,8 +7,6 @@ import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.RecordDecodingException;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -59,9 +57,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     private final Emit<T, O> emit;
     private transient RecordCodec<T> codec;
     private transient Counter accepted;
-    private transient Counter deadLetters;
-    private transient Map<String, Counter> deadLettersByField;
-    private transient MetricGroup metrics;
+    private transient LabelledMetrics.DeadLetterCounts deadLetters;
 
     private DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes,
             int deadLetterMaxOriginalBytes, Emit<T, O> emit) {
@@ -90,10 +86,9 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     @Override
     public void open(OpenContext openContext) {
         codec = topic.codec();
-        metrics = getRuntimeContext().getMetricGroup();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
         accepted = metrics.counter(name + "Accepted");
-        deadLetters = metrics.counter("deadLetters");
-        deadLettersByField = new HashMap<>();
+        deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
     }
 
     @Override
@@ -138,8 +133,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     }
 
     private void reject(KafkaRecord record, Context ctx, String field, String reason) {
-        deadLetters.inc();
-        deadLettersByField.computeIfAbsent(field, f -> LabelledMetrics.deadLettersOf(metrics, f)).inc();
+        deadLetters.count(field);
         boolean noField = "decode".equals(field) || "unexpected".equals(field);
         ctx.output(DEAD_LETTERS, DeadLetters.of(record, noField ? null : field, reason,
                 System.currentTimeMillis(), deadLetterMaxOriginalBytes));

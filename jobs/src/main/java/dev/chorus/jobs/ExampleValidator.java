@@ -83,7 +83,7 @@ public final class ExampleValidator {
     }
 
     /** Names end up in logs, keys and terminals: no control or format characters (terminal escapes, bidi). */
-    private static Rejection name(String field, String name) {
+    public static Rejection name(String field, String name) {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (Character.isISOControl(c) || isFormatOrSeparator(c)) {

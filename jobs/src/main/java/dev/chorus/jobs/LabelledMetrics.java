@@ -1,5 +1,7 @@
 package dev.chorus.jobs;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
@@ -21,5 +23,22 @@ public final class LabelledMetrics {
     /** The counter of dead letters whose offending field is {@code field}. */
     public static Counter deadLettersOf(MetricGroup operator, String field) {
         return operator.addGroup("field", field).counter("deadLetters");
+    }
+
+    /** An operator's dead-letter counters: the total {@code deadLetters} and one per offending field. */
+    public static final class DeadLetterCounts {
+        private final MetricGroup operator;
+        private final Counter total;
+        private final Map<String, Counter> byField = new HashMap<>();
+
+        public DeadLetterCounts(MetricGroup operator) {
+            this.operator = operator;
+            this.total = operator.counter("deadLetters");
+        }
+
+        public void count(String field) {
+            total.inc();
+            byField.computeIfAbsent(field, f -> deadLettersOf(operator, f)).inc();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.chorus.jobs;
 
+import dev.chorus.jobs.train.TrainerHarness;
+import dev.chorus.jobs.train.VariantExample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,14 +31,11 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,17 +108,15 @@ class GrafanaDashboardTest {
         TrainSettings settings = new TrainSettings().specs(TaskSpecs.of(PLAIN, Map.of("crowd", CROWD)))
                 .snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .taskBound(new TaskBound(0, List.of("plain", "crowd")));
-        try (var h = new KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction>(
-                new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)), e -> e.value().getTask(), Types.STRING,
-                metrics.environment())) {
+        try (var h = new TrainerHarness(settings, metrics.environment())) {
             h.open();
             for (int i = 0; i < 8; i++) {
-                h.processElement(new Sourced<>(ExampleProducer.example(DATA, i, "plain", "p", 0), 0, i), i);
+                h.processElement(VariantExample.ofDefault(new Sourced<>(ExampleProducer.example(DATA, i, "plain", "p", 0), 0, i)), i);
                 Example crowd = ExampleProducer.example(DATA, i, "crowd", "c", 0);
                 crowd.setAnnotator("a" + i % 2);
-                h.processElement(new Sourced<>(crowd, 0, 100 + i), i);
+                h.processElement(VariantExample.ofDefault(new Sourced<>(crowd, 0, 100 + i)), i);
             }
-            h.processElement(new Sourced<>(ExampleProducer.example(DATA, 0, "unbounded", "u", 0), 0, 200), 8);
+            h.processElement(VariantExample.ofDefault(new Sourced<>(ExampleProducer.example(DATA, 0, "unbounded", "u", 0), 0, 200)), 8);
         }
     }
 

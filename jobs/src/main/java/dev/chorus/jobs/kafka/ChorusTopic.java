@@ -26,6 +26,8 @@ public enum ChorusTopic {
     ANNOTATORS(DefaultNames.ANNOTATORS, "task/annotator", true, 1, null),
     CONSENSUS(DefaultNames.CONSENSUS, "task/item", true, 1, null),
     CHAMPIONS(DefaultNames.CHAMPIONS, "task", true, 1, null),
+    /** The train job's control topic: each task's live variants and their specs; a tombstone retires a key. */
+    SPECS(DefaultNames.SPECS, "task/variant", true, 1, null),
     DEAD_LETTERS(DefaultNames.DEAD_LETTERS, "the rejected record's key", false, 1, days(30));
 
     /** The default names as compile-time constants, for option annotations ({@code defaultValue}). */
@@ -36,6 +38,7 @@ public enum ChorusTopic {
         public static final String ANNOTATORS = "chorus.annotators";
         public static final String CONSENSUS = "chorus.consensus";
         public static final String CHAMPIONS = "chorus.champions";
+        public static final String SPECS = "chorus.specs";
         public static final String DEAD_LETTERS = "chorus.dead-letters";
 
         private DefaultNames() {}
@@ -106,7 +109,7 @@ public enum ChorusTopic {
         return new NewTopic(name, partitions, (short) 1).configs(configs);
     }
 
-    /** This role's topic name in {@code settings}; empty for annotators and consensus unless they are train settings. */
+    /** This role's topic name in {@code settings}; empty for annotators, consensus and specs unless they are train settings. */
     public Optional<String> name(JobSettings<?> settings) {
         return Optional.ofNullable(switch (this) {
             case EXAMPLES -> settings.examplesTopic().name();
@@ -115,6 +118,7 @@ public enum ChorusTopic {
             case ANNOTATORS -> settings instanceof TrainSettings train ? train.annotatorsTopic().name() : null;
             case CONSENSUS -> settings instanceof TrainSettings train ? train.consensusTopic().name() : null;
             case CHAMPIONS -> settings.championsTopic().name();
+            case SPECS -> settings instanceof TrainSettings train ? train.specsTopic().name() : null;
             case DEAD_LETTERS -> settings.deadLetterTopic().name();
         });
     }

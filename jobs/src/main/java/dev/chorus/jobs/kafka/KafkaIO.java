@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -35,13 +36,35 @@ public final class KafkaIO {
      */
     @SuppressWarnings("deprecation") // the connector's API still takes Kafka's OffsetResetStrategy
     public static KafkaSource<KafkaRecord> source(JobSettings<?> settings, String topic, String groupSuffix) {
-        KafkaSourceBuilder<KafkaRecord> builder = KafkaSource.<KafkaRecord>builder()
+        return build(settings, builder(settings, groupSuffix,
+                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST)).setTopics(topic));
+    }
+
+    /**
+     * Reads a compacted control topic whole: from its earliest offset on a fresh start (after a restore, from the
+     * checkpointed offsets); committed records only; bounded as {@link #source}. It commits no offsets to Kafka, as
+     * nothing reads them, so it needs Read on the topic and no consumer group ACL. Unbounded, the topic is subscribed
+     * as a pattern: a missing one is no error (the job has none of its records) and is picked up once created, at the
+     * next partition discovery. Bounded, it must exist: a pattern matching no topic would never end the source.
+     */
+    public static KafkaSource<KafkaRecord> sourceFromStart(JobSettings<?> settings, String topic) {
+        KafkaSourceBuilder<KafkaRecord> builder = builder(settings, "", OffsetsInitializer.earliest())
+                .setProperty("commit.offsets.on.checkpoint", "false");
+        return build(settings, settings.bounded() ? builder.setTopics(topic)
+                : builder.setTopicPattern(Pattern.compile(Pattern.quote(topic))));
+    }
+
+    private static KafkaSourceBuilder<KafkaRecord> builder(JobSettings<?> settings, String groupSuffix,
+            OffsetsInitializer start) {
+        return KafkaSource.<KafkaRecord>builder()
                 .setBootstrapServers(settings.bootstrapServers())
-                .setTopics(topic)
                 .setGroupId(settings.groupId() + groupSuffix)
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(start)
                 .setDeserializer(new KafkaRecordDeserializer())
                 .setProperties(ConsumerProperties.readCommitted(settings.kafkaProperties()));
+    }
+
+    private static KafkaSource<KafkaRecord> build(JobSettings<?> settings, KafkaSourceBuilder<KafkaRecord> builder) {
         if (settings.bounded()) {
             builder.setBounded(OffsetsInitializer.latest());
         }

@@ -20,6 +20,11 @@ public final class SerializerTypeInfo<T> extends TypeInformation<T> {
     public static final TypeInformation<Sourced<Example>> SOURCED_EXAMPLE =
             new SerializerTypeInfo<>((Class) Sourced.class, SourcedExampleSerializer.INSTANCE);
 
+    /** The type of records {@code serializer} writes, for other stateless serializers of the jobs' edges. */
+    public static <T> TypeInformation<T> of(Class<T> type, TypeSerializer<T> serializer) {
+        return new SerializerTypeInfo<>(type, serializer);
+    }
+
     private final Class<T> type;
     private final TypeSerializer<T> serializer;
 

@@ -6,7 +6,7 @@ import dev.chorus.core.select.PairedComparison;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ChampionEvidence;
 import dev.chorus.schemas.VariantStanding;
-import dev.chorus.schemas.VariantStatus;
+import dev.chorus.schemas.StandingStatus;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,7 +54,7 @@ final class ChampionRecords {
 
     private static VariantStanding standing(ChampionRace.Standing s) {
         VariantStanding.Builder b = VariantStanding.newBuilder().setVariant(s.variant())
-                .setStatus(VariantStatus.valueOf(s.status().name())).setLabelledExamples(s.labelled())
+                .setStatus(StandingStatus.valueOf(s.status().name())).setLabelledExamples(s.labelled())
                 .setLossMean(s.lossMean()).setLossStandardError(s.lossStandardError())
                 .setModelVersion(s.modelVersion());
         if (s.classifier() && s.labelled() > 0) {

@@ -3,7 +3,6 @@ package dev.chorus.jobs.train;
 import dev.chorus.core.annotators.ItemConsensus;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.io.BinaryState;
-import dev.chorus.jobs.JobSettings;
 import dev.chorus.schemas.Consensus;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -69,7 +68,7 @@ final class ConsensusLedger {
      * prediction of an item of the minibatch just trained, or null (the running class prior). Returns how many went
      * out.
      */
-    int publishPending(LabelModel model, String task, long version, long now, long intervalMs, boolean all,
+    int publishPending(LabelModel model, String task, String variant, long version, long now, long intervalMs, boolean all,
             LongFunction<float[]> priorOf, Consumer<Consensus> out) {
         int published = 0;
         Iterator<Map.Entry<Long, Item>> it = items.entrySet().iterator();
@@ -85,7 +84,7 @@ final class ConsensusLedger {
                 it.remove();
                 continue;
             }
-            out.accept(record(task, item, consensus, version, now));
+            out.accept(record(task, variant, item, consensus, version, now));
             published++;
         }
         return published;
@@ -95,7 +94,7 @@ final class ConsensusLedger {
      * Re-evaluates up to {@link #RECHECK_PER_SNAPSHOT} published items, from where the last recheck stopped, and
      * republishes those whose most likely class changed. Returns how many went out.
      */
-    int recheck(LabelModel model, String task, long version, long now, Consumer<Consensus> out) {
+    int recheck(LabelModel model, String task, String variant, long version, long now, Consumer<Consensus> out) {
         if (items.isEmpty()) {
             return 0;
         }
@@ -124,7 +123,7 @@ final class ConsensusLedger {
                 if (consensus == null) {
                     forgotten.add(e.getKey());
                 } else if (consensus.mostLikely() != item.publishedClass) {
-                    out.accept(record(task, item, consensus, version, now));
+                    out.accept(record(task, variant, item, consensus, version, now));
                     published++;
                 }
             }
@@ -147,7 +146,7 @@ final class ConsensusLedger {
         return priors::get;
     }
 
-    private static Consensus record(String task, Item item, ItemConsensus consensus, long version, long now) {
+    private static Consensus record(String task, String variant, Item item, ItemConsensus consensus, long version, long now) {
         item.pending = false;
         item.publishedClass = consensus.mostLikely();
         item.publishedVersion = version;
@@ -158,7 +157,7 @@ final class ConsensusLedger {
         }
         return Consensus.newBuilder()
                 .setTask(task)
-                .setVariant(JobSettings.DEFAULT_VARIANT)
+                .setVariant(variant)
                 .setItem(item.id)
                 .setPosterior(posterior)
                 .setMostLikely(consensus.mostLikely())

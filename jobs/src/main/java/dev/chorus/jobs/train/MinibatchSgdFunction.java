@@ -2,14 +2,13 @@ package dev.chorus.jobs.train;
 
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
-import dev.chorus.jobs.HashedFields;
-import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
@@ -40,7 +39,7 @@ import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.TimeDomain;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -48,7 +47,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Online minibatch SGD per task, test-then-train: every example is predicted with the model it meets on arrival
+ * Online minibatch SGD per variant of a task (keyed by {@link Variants#key}; the spec of each from the broadcast
+ * {@link VariantSpecs}, and a retired variant's state cleared), test-then-train: every example is predicted with the model it meets on arrival
  * (the prediction carries that model's version), then, if labeled, trained on in the open minibatch. As the
  * model changes only when a minibatch closes, a labeled example's prediction is made then, for the whole
  * minibatch in one batched pass, before the update; an unlabeled example is predicted at once. A minibatch
@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
  * their state; a record of a task past the bound goes to the dead-letter side output (field {@code task}).
  *
- * <p>A task whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
+ * <p>A variant whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
  * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified.
  *
  * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
@@ -84,7 +84,8 @@ import org.slf4j.LoggerFactory;
  * <p>All training state lives in one {@link TrainerState} value per task, so a checkpoint captures parameters,
  * optimizer moments, RNG, step counts and the partial minibatch together and restores them exactly.
  */
-public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sourced<Example>, Prediction>
+public final class MinibatchSgdFunction
+        extends KeyedBroadcastProcessFunction<String, VariantExample, SpecChange, Prediction>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
@@ -117,11 +118,12 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     /** The settings' bound, with the tasks that have a spec of their own added to its allow-list. */
     private final TaskBound taskBound;
 
+    private transient ValueStateDescriptor<TrainerState> stateDescriptor;
     private transient ValueState<TrainerState> state;
-    private transient float[] probabilities;
-    /** Scratch of the batched predictions and of the label model's annotator ids. */
-    private transient float[] batchOutputs;
-    private transient float[] batchRows;
+    /** The variant of the key being processed (the keys are {@link Variants#key}s). */
+    private transient String variant;
+    private transient MinibatchPredictions predictions;
+    /** Scratch of the label model's annotator ids. */
     private transient String[] trainAnnotators;
     private transient Counter updates;
     private transient Counter rejected;
@@ -167,10 +169,9 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
 
     @Override
     public void open(OpenContext openContext) {
-        state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerStateSerializer()));
-        probabilities = new float[0];
-        batchOutputs = new float[0];
-        batchRows = new float[0];
+        stateDescriptor = new ValueStateDescriptor<>("trainer", new TrainerStateSerializer());
+        state = getRuntimeContext().getState(stateDescriptor);
+        predictions = new MinibatchPredictions();
         trainAnnotators = new String[0];
         updates = getRuntimeContext().getMetricGroup().counter("minibatchUpdates");
         rejected = getRuntimeContext().getMetricGroup().counter("minibatchesRejected");
@@ -188,15 +189,24 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     }
 
     @Override
-    public void processElement(Sourced<Example> input, Context ctx, Collector<Prediction> out) throws Exception {
+    public void processElement(VariantExample routed, ReadOnlyContext ctx, Collector<Prediction> out)
+            throws Exception {
+        Sourced<Example> input = routed.input();
         Example example = input.value();
+        variant = routed.variant();
         TrainerState s = state.value();
         if (s == null) {
             if (!admitted.admit(example.getTask())) {
                 rejectTask(input, ctx);
                 return;
             }
-            s = create(example.getTask(), ctx);
+            ModelSpec spec = VariantSpecs.specOf(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), specs, routed.key(),
+                    routed.spec());
+            if (spec == null) {
+                rejectRetired(input, ctx);
+                return;
+            }
+            s = create(spec, ctx);
         } else {
             admitted.keep(example.getTask());
         }
@@ -232,11 +242,11 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             row = 0;
         }
         if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
-            predictNow(s, row, null, example, now, out);
+            out.collect(predictions.now(s, row, null, example, variant, now));
             rejectAnnotator(input, s, ExampleTensors.annotator(example), ctx, now);
             labeled = false;
         } else if (!labeled) {
-            predictNow(s, row, hashedRow, example, now, out);
+            out.collect(predictions.now(s, row, hashedRow, example, variant, now));
         }
         if (labeled) {
             // Predicted when its minibatch closes, with the model it would meet now: the model changes only then.
@@ -273,88 +283,15 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         metrics.update(s);
     }
 
-    /** The task's metrics on this instance, registered when it first needs them (also after a restore). */
+    /** The variant's metrics on this instance, registered when it first needs them (also after a restore). */
     private TaskTrainingMetrics metricsOf(String task, TrainerState s) {
-        return taskMetrics.computeIfAbsent(task, t -> new TaskTrainingMetrics(getRuntimeContext().getMetricGroup(), t,
-                JobSettings.DEFAULT_VARIANT, s.model.isClassifier(), s.labelModel != null, prequentialWindow));
-    }
-
-    /**
-     * Predicts at once (unlabeled ones) the example whose features are at {@code row} of the minibatch buffer, or, for
-     * a hashed task, {@code hashedRow}.
-     */
-    private void predictNow(TrainerState s, int row, SparseVector hashedRow, Example example, long now,
-            Collector<Prediction> out) {
-        if (probabilities.length != s.model.outputDim()) {
-            probabilities = new float[s.model.outputDim()];
-        }
-        out.collect(s.hashed != null
-                ? HashedFields.predict(s.hashed, hashedRow, probabilities, example, JobSettings.DEFAULT_VARIANT,
-                        s.version(), now)
-                : ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example,
-                        JobSettings.DEFAULT_VARIANT, s.version(), now));
-        s.predictions++;
-    }
-
-    /**
-     * Predicts the open minibatch's rows not yet predicted, in one batched pass of the current model (the one each
-     * example met on arrival, as the model changes only when a minibatch closes), and adds them to the prequential
-     * metric.
-     */
-    private void predictBatch(TrainerState s, String task, long now, Collector<Prediction> out) {
-        int from = s.batchPredicted;
-        int rows = s.batchFill - from;
-        if (rows <= 0) {
-            return;
-        }
-        int k = s.model.outputDim();
-        int dim = s.model.inputDim();
-        if (batchOutputs.length < s.batchSize() * k) {
-            batchOutputs = new float[s.batchSize() * k];
-        }
-        if (s.hashed == null && batchRows.length < s.batchSize() * dim) {
-            batchRows = new float[s.batchSize() * dim];
-        }
-        float[] x = s.batchFeatures;
-        if (from > 0 && s.hashed == null) {
-            System.arraycopy(s.batchFeatures, from * dim, batchRows, 0, rows * dim);
-            x = batchRows;
-        }
-        boolean classifier = s.model.isClassifier();
-        if (s.hashed != null) {
-            HashedRows.predict(s, from, rows, batchOutputs);
-        } else if (classifier) {
-            s.model.predictProbaBatch(x, rows, batchOutputs);
-        } else {
-            s.model.predictValues(x, rows, batchOutputs);
-        }
-        long version = s.version();
-        TaskTrainingMetrics metrics = metricsOf(task, s);
-        if (probabilities.length != k) {
-            probabilities = new float[k];
-        }
-        for (int r = 0; r < rows; r++) {
-            int i = from + r;
-            Prediction p;
-            if (classifier) {
-                System.arraycopy(batchOutputs, r * k, probabilities, 0, k);
-                p = ExampleTensors.prediction(s.batchIds[i], task, s.batchLabels[i], null, s.batchAnnotators[i],
-                        s.batchEventTimes[i], JobSettings.DEFAULT_VARIANT, version, probabilities, now);
-                s.prequential.add(p.getPredictedClass() == s.batchLabels[i]);
-                metrics.predicted(probabilities, k, s.batchLabels[i]);
-            } else {
-                p = ExampleTensors.regression(s.batchIds[i], task, (double) s.batchTargets[i], s.batchAnnotators[i],
-                        s.batchEventTimes[i], JobSettings.DEFAULT_VARIANT, version, batchOutputs[r], now);
-                metrics.predicted(batchOutputs[r], s.batchTargets[i]);
-            }
-            out.collect(p);
-            s.predictions++;
-        }
-        s.batchPredicted = s.batchFill;
+        return taskMetrics.computeIfAbsent(Variants.key(task, variant), k -> new TaskTrainingMetrics(
+                getRuntimeContext().getMetricGroup(), task, variant, s.model.isClassifier(), s.labelModel != null,
+                prequentialWindow));
     }
 
     /** A record of a task past the task bound goes to the dead-letter topic, and the task gets no state. */
-    private void rejectTask(Sourced<Example> input, Context ctx) {
+    private void rejectTask(Sourced<Example> input, ReadOnlyContext ctx) {
         deadLetters.inc();
         taskDeadLetters.inc();
         var info = getRuntimeContext().getTaskInfo();
@@ -362,6 +299,30 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                 "per parallel instance (subtask " + info.getIndexOfThisSubtask() + " of "
                         + info.getNumberOfParallelSubtasks() + " holds " + admitted.size() + ")"),
                 ctx.timerService().currentProcessingTime(), deadLetterMaxOriginalBytes));
+    }
+
+    /** An example routed to a variant retired since: its state is gone, and it trains nothing. */
+    private void rejectRetired(Sourced<Example> input, ReadOnlyContext ctx) {
+        deadLetters.inc();
+        ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "variant", "field 'variant': expected a live variant of "
+                + "task " + ExampleValidator.quoted(input.value().getTask()) + ", got " + ExampleValidator.quoted(variant)
+                + ", retired before the example reached it", ctx.timerService().currentProcessingTime(),
+                deadLetterMaxOriginalBytes));
+    }
+
+    /** A control change: the spec map follows it, and a retired variant's state goes (a revived one starts afresh). */
+    @Override
+    public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
+        VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        if (change.retires()) {
+            String retired = Variants.key(change.task, change.variant);
+            ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
+                if (key.equals(retired)) {
+                    trainer.clear();
+                }
+            });
+            // Its metrics stay registered: Flink would refuse the same names from a revived variant's new ones.
+        }
     }
 
     /** The example in its topic's wire format, with the Kafka coordinates it was read from. */
@@ -372,7 +333,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
     }
 
     /** The label of an annotator past the task's bound goes to the dead-letter topic; the example was predicted. */
-    private void rejectAnnotator(Sourced<Example> input, TrainerState s, String annotator, Context ctx, long now) {
+    private void rejectAnnotator(Sourced<Example> input, TrainerState s, String annotator, ReadOnlyContext ctx, long now) {
         Example example = input.value();
         deadLetters.inc();
         annotatorDeadLetters.inc();
@@ -393,7 +354,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         if (s == null) {
             return;
         }
-        String task = ctx.getCurrentKey();
+        String task = Variants.task(ctx.getCurrentKey());
+        variant = Variants.variant(ctx.getCurrentKey());
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
             if (timestamp == END_OF_INPUT) {
                 train(s, ctx, out);
@@ -413,8 +375,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         metricsOf(task, s).update(s);
     }
 
-    private TrainerState create(String task, Context ctx) {
-        TrainerState s = TrainerState.create(specs.specFor(task), prequentialWindow);
+    private TrainerState create(ModelSpec spec, ReadOnlyContext ctx) {
+        TrainerState s = TrainerState.create(spec, prequentialWindow);
         ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         if (snapshotIntervalMs > 0) {
             s.nextSnapshotAt = ctx.timerService().currentProcessingTime() + snapshotIntervalMs;
@@ -427,7 +389,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
      * Predicts the open minibatch, then applies one update with it, if it holds any example, and cancels its
      * timeout.
      */
-    private void train(TrainerState s, Context ctx, Collector<Prediction> out) {
+    private void train(TrainerState s, ReadOnlyContext ctx, Collector<Prediction> out) {
         if (s.batchDeadline != Long.MIN_VALUE) {
             // Flink keeps one timer per key and timestamp: when the deadline falls on the millisecond of the next
             // snapshot, deleting it would delete the snapshot timer too and end the periodic snapshots for good.
@@ -440,7 +402,8 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
             return;
         }
         int predictedFrom = s.batchPredicted;
-        predictBatch(s, ctx.getCurrentKey(), ctx.timerService().currentProcessingTime(), out);
+        String task = Variants.task(ctx.getCurrentKey());
+        predictions.batch(s, task, variant, metricsOf(task, s), ctx.timerService().currentProcessingTime(), out);
         try {
             if (s.labelModel != null) {
                 if (trainAnnotators.length < s.batchFill) {
@@ -465,11 +428,11 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
                     for (TrainerState.Eviction e : evicted) {
                         // Consumers and compaction forget the evicted annotator; if it comes back, it starts afresh.
                         if (e.published()) {
-                            ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(ctx.getCurrentKey(), e.annotator())));
+                            ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(task, e.annotator())));
                         }
                     }
                     LOG.info("task {}: {} annotators evicted at model version {} to make room for new ones: {}",
-                            ctx.getCurrentKey(), evicted.size(), s.version(),
+                            task, evicted.size(), s.version(),
                             evicted.stream().map(TrainerState.Eviction::annotator).toList());
                 }
             } else if (s.hashed != null) {
@@ -483,14 +446,14 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
         } catch (NonFiniteUpdateException e) {
             // The model, label model included, is as it was: drop the poisoned minibatch and keep the last good one.
             rejected.inc();
-            metricsOf(ctx.getCurrentKey(), s).rejected.inc();
+            metricsOf(task, s).rejected.inc();
             LOG.warn("task {}: minibatch of {} examples from {} {} rejected at model version {} (examples seen {}): {}",
-                    ctx.getCurrentKey(), s.batchFill, sourceTopic, TrainRecords.coordinates(s), s.version(),
+                    task, s.batchFill, sourceTopic, TrainRecords.coordinates(s), s.version(),
                     s.model.examplesSeen(), e.getMessage());
         }
         if (s.labelModel != null) {
-            publishAnnotators(s, ctx.getCurrentKey(), ctx, false);
-            publishConsensus(s, ctx.getCurrentKey(), ctx, false, predictedFrom);
+            publishAnnotators(s, task, ctx, false);
+            publishConsensus(s, task, ctx, false, predictedFrom);
         }
         s.batchFill = 0;
         s.batchPredicted = 0;
@@ -507,7 +470,7 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
      * least {@code annotatorPublishIntervalMs} old. Versions are model versions, so they strictly increase per
      * annotator.
      */
-    private void publishAnnotators(TrainerState s, String task, Context ctx, boolean all) {
+    private void publishAnnotators(TrainerState s, String task, ReadOnlyContext ctx, boolean all) {
         s.trackAnnotators();
         long version = s.version();
         long now = ctx.timerService().currentProcessingTime();
@@ -541,26 +504,27 @@ public final class MinibatchSgdFunction extends KeyedProcessFunction<String, Sou
      * minibatch just trained, rows from {@code predictedFrom}, else the class prior); on a snapshot every pending one
      * and a bounded recheck ({@link ConsensusLedger#recheck}).
      */
-    private void publishConsensus(TrainerState s, String task, Context ctx, boolean all, int predictedFrom) {
+    private void publishConsensus(TrainerState s, String task, ReadOnlyContext ctx, boolean all, int predictedFrom) {
         long now = ctx.timerService().currentProcessingTime();
         LongFunction<float[]> priors = s.model.inputDim() == 0 ? item -> null
-                : ConsensusLedger.priors(s.batchItems, predictedFrom, s.batchFill, batchOutputs, s.model.outputDim());
-        long published = s.consensus.publishPending(s.labelModel, task, s.version(), now, annotatorPublishIntervalMs,
+                : ConsensusLedger.priors(s.batchItems, predictedFrom, s.batchFill, predictions.batchOutputs(),
+                        s.model.outputDim());
+        long published = s.consensus.publishPending(s.labelModel, task, variant, s.version(), now, annotatorPublishIntervalMs,
                 all, priors, c -> ctx.output(CONSENSUS, c));
         if (all) {
-            published += s.consensus.recheck(s.labelModel, task, s.version(), now, c -> ctx.output(CONSENSUS, c));
+            published += s.consensus.recheck(s.labelModel, task, variant, s.version(), now, c -> ctx.output(CONSENSUS, c));
         }
         consensusRecords.inc(published);
     }
 
     /** Emits a snapshot if the model changed since the last one, so versions strictly increase. */
-    private void publish(TrainerState s, String task, Context ctx) {
+    private void publish(TrainerState s, String task, ReadOnlyContext ctx) {
         long version = s.version();
         if (version <= s.publishedVersion) {
             return;
         }
         long now = ctx.timerService().currentProcessingTime();
-        ctx.output(MODEL_SNAPSHOTS, TrainRecords.snapshot(s, task, metricsOf(task, s).loss(), sourceTopic, blasBackend,
+        ctx.output(MODEL_SNAPSHOTS, TrainRecords.snapshot(s, task, variant, metricsOf(task, s).loss(), sourceTopic, blasBackend,
                 now));
         s.publishedVersion = version;
         snapshots.inc();

@@ -38,7 +38,7 @@ public final class TaskSpecs implements Serializable {
      * A spec as the train job takes it: parsed, its label model, if any, checked against its classifier, and not a
      * wide-deep model, which the operator cannot train yet (it would fail on the task's first record instead).
      */
-    private static ModelSpec parse(String json) {
+    static ModelSpec parse(String json) {
         ModelSpec spec = LabelModels.check(ModelSpec.parse(json));
         if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
             throw new IllegalArgumentException("ModelSpec key 'algorithm': expected an algorithm the train job trains "
@@ -67,6 +67,12 @@ public final class TaskSpecs implements Serializable {
         }
         ModelSpec spec = parsed.get(task);
         return spec != null ? spec : defaultSpec;
+    }
+
+    /** The spec JSON for {@code task}, as given, or null when {@link #specFor} is null. */
+    public String jsonFor(String task) {
+        String json = specJsonByTask.get(task);
+        return json != null ? json : defaultSpecJson;
     }
 
     /** The train job's check of each example: the record itself, then its task's spec (no spec: rejected). */

@@ -16,19 +16,23 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 
 /**
- * The train job: examples topic → decode and validate (bad records to the dead-letter topic) → keyBy(task) →
- * online minibatch SGD, test-then-train, through the task's label model if its spec names one → predictions,
- * model snapshots, annotator models and dead letters, each to its topic, and the predictions of labelled
- * examples → keyBy(task) → champion selection ({@link ChampionSelection}) → champion records, through an exactly-once
+ * The train job: examples topic → decode and validate (bad records to the dead-letter topic) → one envelope per
+ * live variant of the example's task ({@link VariantRouter}, from the control topic's specs, broadcast) →
+ * keyBy(variant key) → online minibatch SGD, test-then-train, through the task's label model if its spec names one →
+ * predictions, model snapshots, annotator models and dead letters, each to its topic, and the predictions of
+ * labelled examples → keyBy(task) → champion selection ({@link ChampionSelection}) → champion records, through an
+ * exactly-once
  * (transactional) Kafka sink.
  *
  * <p>{@link #main} only wires production sources and sinks; {@link #defineWorkflow} is the topology, which
@@ -46,6 +50,9 @@ public final class TrainJob {
     public static final String UID_ANNOTATORS_SINK = "annotators-sink";
     public static final String UID_CONSENSUS_SINK = "consensus-sink";
     public static final String UID_CHAMPIONS_SINK = "champions-sink";
+    public static final String UID_SPECS_SOURCE = "specs-source";
+    public static final String UID_CHECK_SPECS = "check-specs";
+    public static final String UID_ROUTE = "route-variants";
 
     private TrainJob() {}
 
@@ -62,6 +69,7 @@ public final class TrainJob {
         settings.validate();
         JobEnvironment.configure(env, settings);
         defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
+                KafkaIO.sourceFromStart(settings, settings.specsTopic().name()),
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
                 KafkaIO.sink(settings, settings.modelsTopic(), m -> m.getTask() + "/" + m.getVariant(), "models"),
                 KafkaIO.deadLetterSink(settings),
@@ -74,9 +82,9 @@ public final class TrainJob {
 
     /** The topology, independent of where records come from and go to. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
-            Sink<Prediction> predictions, Sink<ModelSnapshot> models, Sink<DeadLetter> deadLetters,
-            Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus, Sink<Champion> champions,
-            TrainSettings settings) {
+            Source<KafkaRecord, ?, ?> specs, Sink<Prediction> predictions, Sink<ModelSnapshot> models,
+            Sink<DeadLetter> deadLetters, Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus,
+            Sink<Champion> champions, TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
 
@@ -87,8 +95,22 @@ public final class TrainJob {
                 .name("decode-and-validate")
                 .uid(UID_DECODE);
 
-        SingleOutputStreamOperator<Prediction> predicted = decoded
-                .keyBy(TrainJob::task, Types.STRING)
+        // One instance reads and judges the control topic (one partition); its accepted changes go to every
+        // router and trainer instance.
+        SingleOutputStreamOperator<SpecChange> changes = env
+                .fromSource(specs, WatermarkStrategy.noWatermarks(), "specs").uid(UID_SPECS_SOURCE).setParallelism(1)
+                .process(new SpecControl(settings), TypeInformation.of(SpecChange.class))
+                .name("check-specs").uid(UID_CHECK_SPECS).setParallelism(1);
+        BroadcastStream<SpecChange> live = changes.broadcast(VariantSpecs.DESCRIPTOR);
+
+        SingleOutputStreamOperator<VariantExample> routed = decoded.connect(live)
+                .process(new VariantRouter(settings), VariantExampleSerializer.TYPE)
+                .name("route-variants")
+                .uid(UID_ROUTE);
+
+        SingleOutputStreamOperator<Prediction> predicted = routed
+                .keyBy(VariantExample::key, Types.STRING)
+                .connect(live)
                 .process(new MinibatchSgdFunction(settings), AvroTypes.of(Prediction.class))
                 .name("minibatch-sgd")
                 .uid(UID_TRAIN);
@@ -103,12 +125,9 @@ public final class TrainJob {
         ChampionSelection.select(predicted, settings.selection()).sinkTo(champions).name("champions")
                 .uid(UID_CHAMPIONS_SINK);
         decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
-                .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS))
+                .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS),
+                        changes.getSideOutput(SpecControl.DEAD_LETTERS), routed.getSideOutput(VariantRouter.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("dead-letters")
                 .uid(UID_DEAD_LETTERS_SINK);
-    }
-
-    private static String task(Sourced<Example> example) {
-        return example.value().getTask();
     }
 }

@@ -7,6 +7,7 @@ import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.select.SelectionSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.VariantSpecRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -83,6 +84,18 @@ public final class TrainJobOptions extends JobOptions {
             description = "Example ids per task waiting for every variant's loss; beyond it the oldest is evicted "
                     + "and counted selectionUnpaired (default: ${DEFAULT-VALUE}).")
     int selectionMaxPending;
+    @Option(names = "--specs-topic", defaultValue = ChorusTopic.DefaultNames.SPECS,
+            description = "The control topic: each task's live variants and their specs (compacted, key task/variant; "
+                    + "read from the start; default: ${DEFAULT-VALUE}).")
+    String specsTopic;
+
+    @Option(names = "--specs-format", description = "Wire format of the specs topic (default: --format).")
+    String specsFormat;
+
+    @Option(names = "--max-variants-per-task", defaultValue = "" + TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK,
+            description = "A control record that would give a task more live variants is a dead letter "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxVariantsPerTask;
 
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static TrainSettings parse(String[] args) {
@@ -102,11 +115,13 @@ public final class TrainJobOptions extends JobOptions {
                 .annotatorPublishIntervalMs(annotatorPublishIntervalMs)
                 .consensusTopic(new Topic<>(consensusTopic, Consensus.class, formatOr(consensusFormat, wireFormat())))
                 .selection(new SelectionSettings(new PairedComparison.Settings(selectionMinExamples, selectionAlpha,
-                        selectionMargin, selectionCooldownExamples), selectionMaxPending, standingsIntervalMs));
+                        selectionMargin, selectionCooldownExamples), selectionMaxPending, standingsIntervalMs))
+                .specsTopic(new Topic<>(specsTopic, VariantSpecRecord.class, formatOr(specsFormat, wireFormat())))
+                .maxVariantsPerTask(maxVariantsPerTask);
     }
 
     /** A spec given inline, or {@code @path} to read it from a file. */
-    static String readSpec(String value) {
+    public static String readSpec(String value) {
         if (!value.startsWith("@")) {
             return value;
         }

@@ -4,7 +4,6 @@ import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.SparseLinearModel;
-import dev.chorus.jobs.JobSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
@@ -23,7 +22,7 @@ final class TrainRecords {
      * The task's model snapshot at its current version, with its prequential metrics and provenance (the job, the
      * source topic, the BLAS backend and, for a label-model task, the method).
      */
-    static ModelSnapshot snapshot(TrainerState s, String task, double prequentialLoss, String sourceTopic,
+    static ModelSnapshot snapshot(TrainerState s, String task, String variant, double prequentialLoss, String sourceTopic,
             String blasBackend, long now) {
         long version = s.version();
         ModelSpec spec = s.model.spec();
@@ -47,7 +46,7 @@ final class TrainRecords {
         }
         return ModelSnapshot.newBuilder()
                 .setTask(task)
-                .setVariant(JobSettings.DEFAULT_VARIANT)
+                .setVariant(variant)
                 .setVersion(version)
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())

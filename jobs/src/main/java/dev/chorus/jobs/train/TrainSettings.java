@@ -6,6 +6,7 @@ import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.select.SelectionSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.Objects;
 
@@ -21,6 +22,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public static final long DEFAULT_SNAPSHOT_INTERVAL_MS = 30_000;
     public static final long DEFAULT_BATCH_TIMEOUT_MS = 5_000;
     public static final long DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS = 1_000;
+    public static final int DEFAULT_MAX_VARIANTS_PER_TASK = 16;
 
     private TaskSpecs specs;
     private int snapshotEveryBatches = DEFAULT_SNAPSHOT_EVERY_BATCHES;
@@ -33,6 +35,9 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private Topic<Consensus> consensusTopic =
             new Topic<>(ChorusTopic.DefaultNames.CONSENSUS, Consensus.class, WireFormat.AVRO);
     private SelectionSettings selection = SelectionSettings.defaults();
+    private Topic<VariantSpecRecord> specsTopic =
+            new Topic<>(ChorusTopic.DefaultNames.SPECS, VariantSpecRecord.class, WireFormat.AVRO);
+    private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
 
     public TrainSettings() {
         super("chorus-train");
@@ -47,6 +52,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public long annotatorPublishIntervalMs() { return annotatorPublishIntervalMs; }
     public Topic<Consensus> consensusTopic() { return consensusTopic; }
     public SelectionSettings selection() { return selection; }
+    public Topic<VariantSpecRecord> specsTopic() { return specsTopic; }
+    public int maxVariantsPerTask() { return maxVariantsPerTask; }
 
     public TrainSettings specs(TaskSpecs v) { specs = Objects.requireNonNull(v); return this; }
     /** Publish a model snapshot after every N minibatch updates. */
@@ -64,6 +71,10 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings consensusTopic(Topic<Consensus> v) { consensusTopic = Objects.requireNonNull(v); return this; }
     /** How each task's champion is picked among its variants and how often standings go out. */
     public TrainSettings selection(SelectionSettings v) { selection = Objects.requireNonNull(v); return this; }
+    /** The control topic (compacted, key = task/variant) whose live records say which variants each task trains. */
+    public TrainSettings specsTopic(Topic<VariantSpecRecord> v) { specsTopic = Objects.requireNonNull(v); return this; }
+    /** A control record that would make a task train more live variants than this is a dead letter. */
+    public TrainSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
 
     @Override
     public TrainSettings validate() {

@@ -19,6 +19,7 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -119,6 +120,91 @@ class SavepointCompatibilityIT {
                         .extracting(SavepointFixture::unstamped).containsExactlyElementsOf(replayedConsensus);
             }
         }
+    }
+
+    /**
+     * State keyed by task, from before variants, restores into the trainer keyed by variant (connected to the specs
+     * broadcast, same uid and state name) as each task's variant {@code default}: its predictions, snapshots and
+     * consensus records say so.
+     */
+    @Test
+    void aSavepointFromBeforeVariantsRestoresAsVariantDefault() throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            JobClient job = restoreWithNextExamples(kafka, settings, "train-v3");
+            try {
+                List<Prediction> predictions =
+                        JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 96);
+                List<ModelSnapshot> snapshots =
+                        JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 6);
+                assertThat(predictions).extracting(Prediction::getVariant).containsOnly("default");
+                assertThat(predictions).filteredOn(p -> p.getModelVersion() == 6).hasSize(2 * 16)
+                        .as("the restored models, not new ones, predict first");
+                assertThat(snapshots).extracting(ModelSnapshot::getVariant).containsOnly("default");
+                assertThat(snapshots).extracting(ModelSnapshot::getVersion).contains(7L, 8L, 9L)
+                        .doesNotContain(1L);
+                assertThat(JobTestSupport.read(kafka, settings.consensusTopic())).isNotEmpty()
+                        .extracting(Consensus::getVariant).containsOnly("default");
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    /**
+     * {@code variants-v1}, of the job keyed by task and variant: task fixture trains variants default and fast (set on
+     * the control topic), crowd its default, each at model version 6 with an open minibatch of 4. Restored with an
+     * empty control topic (the broadcast spec map is in the savepoint), every variant continues where it stood:
+     * versions 7, 8, 9 after 112, 128, 144 examples, and fast's state is that of its own spec replayed in memory.
+     */
+    @Test
+    void aSavepointWithTwoVariantsOfATaskRestoresBoth() throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            JobClient job = restoreWithNextExamples(kafka, settings, "variants-v1");
+            List<Prediction> predictions;
+            List<ModelSnapshot> snapshots;
+            try {
+                predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 3 * 48);
+                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 9);
+            } finally {
+                job.cancel().get();
+            }
+            assertThat(predictions.stream().collect(java.util.stream.Collectors.groupingBy(
+                    p -> p.getTask() + "/" + p.getVariant(), java.util.stream.Collectors.counting())))
+                    .isEqualTo(java.util.Map.of("fixture/default", 48L, "fixture/fast", 48L, "crowd/default", 48L));
+            for (String key : List.of("fixture/default", "fixture/fast", "crowd/default")) {
+                List<ModelSnapshot> mine = snapshots.stream()
+                        .filter(m -> (m.getTask() + "/" + m.getVariant()).equals(key)).toList();
+                assertThat(mine).as(key).extracting(ModelSnapshot::getVersion).containsExactly(7L, 8L, 9L);
+                assertThat(mine).as(key).extracting(ModelSnapshot::getExamplesSeen).containsExactly(112L, 128L, 144L);
+            }
+            List<byte[]> fast = SavepointFixture.replayWithSpec(SavepointFixture.FAST_SPEC, SavepointFixture.TASK, 9);
+            for (ModelSnapshot m : snapshots) {
+                if (m.getVariant().equals(SavepointFixture.FAST)) {
+                    assertSameState(bytes(m.getParameters()), fast.get((int) m.getVersion() - 1), false,
+                            "variant fast version " + m.getVersion() + " against an in-memory replay of its spec");
+                }
+            }
+        }
+    }
+
+    /**
+     * The train job restored from {@code fixture} (one made at layout 3), with both tasks' next 44 examples (crowd
+     * too) on its topic.
+     */
+    private static JobClient restoreWithNextExamples(EmbeddedKafkaBroker kafka, TrainSettings settings, String fixture)
+            throws Exception {
+        Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
+        SavepointFixture.createTopics(kafka, settings);
+        SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
+                SavepointFixture.EXAMPLES + 44, 3);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration conf = new Configuration();
+        conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
+        env.configure(conf);
+        TrainJob.build(env, settings);
+        return env.executeAsync("savepoint-" + fixture);
     }
 
     /**

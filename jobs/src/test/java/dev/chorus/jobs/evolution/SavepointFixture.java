@@ -1,5 +1,7 @@
 package dev.chorus.jobs.evolution;
 
+import dev.chorus.jobs.train.TrainerHarness;
+import dev.chorus.jobs.train.VariantExample;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
@@ -21,6 +23,8 @@ import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.TrainerStateSerializer;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.Example;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,11 +32,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
 /**
  * Makes the train-job savepoints that {@link SavepointCompatibilityIT} restores: 100 examples of task
@@ -43,7 +44,10 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  * of 4 are in the savepoint too; from {@code train-v3} on (layout 3), also its consensus ledger: the 48 items
  * labelled so far and what was last published for each; from {@code train-v4} on (layout 4), also 100 named-field
  * examples of task {@code clicks}, a hashed logistic regression with FTRL ({@link #CLICKS_SPEC}): its sparse model
- * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows. Savepoints are committed under
+ * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows. {@code variants-v1} (the job keyed by
+ * task and variant, made at layout 3, so without clicks) has task {@code fixture} train a second variant, {@link #FAST},
+ * set on the control topic before the examples come ({@link #addFastVariant}), so it holds both variants' state and
+ * the broadcast spec map. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -70,6 +74,9 @@ public final class SavepointFixture {
     static final String CROWD_SPEC_AS_MADE = CROWD_SPEC.replace("\"maxAnnotators\":4}",
             "\"maxAnnotators\":4,\"historyItems\":1048576}");
     static final int EXAMPLES = 100;
+    /** The second variant of task {@code fixture} in {@code variants-v1}, from the control topic. */
+    static final String FAST = "fast";
+    static final String FAST_SPEC = SPEC.replace("0.02", "0.05");
     static final String CLICKS = "clicks";
     static final String CLICKS_SPEC = """
             {"algorithm":"logistic-regression","batchSize":16,"standardize":false,
@@ -139,9 +146,17 @@ public final class SavepointFixture {
             }
             return states;
         }
+        return replay(ModelSpec.parse(!task.equals(CROWD) ? SPEC
+                : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC), task, minibatches);
+    }
+
+    /** As {@link #replay(String, String, int)}, with the given spec (JSON) for {@code task}. */
+    static List<byte[]> replayWithSpec(String specJson, String task, int minibatches) {
+        return replay(ModelSpec.parse(specJson), task, minibatches);
+    }
+
+    private static List<byte[]> replay(ModelSpec spec, String task, int minibatches) {
         LabeledDataset data = data();
-        ModelSpec spec = ModelSpec.parse(!task.equals(CROWD) ? SPEC
-                : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC);
         int batch = spec.batchSize();
         int dim = spec.inputDim();
         OnlineLearner learner = task.equals(CROWD) ? null : OnlineLearner.create(spec);
@@ -181,14 +196,38 @@ public final class SavepointFixture {
      */
     static List<Consensus> replayConsensus(TrainSettings s, int minibatches, long fromVersion) throws Exception {
         LabeledDataset data = data();
-        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                new MinibatchSgdFunction(s)), (Sourced<Example> e) -> e.value().getTask(), Types.STRING)) {
+        try (var h = new TrainerHarness(s)) {
             h.open();
             for (int row = 0; row < minibatches * 16; row++) {
-                h.processElement(new Sourced<>(JobTestSupport.crowdExample(data, row, CROWD, 3), 0, row), row);
+                h.processElement(VariantExample.ofDefault(new Sourced<>(JobTestSupport.crowdExample(data, row, CROWD, 3), 0, row)),
+                        row);
             }
             return h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream().map(StreamRecord::getValue)
                     .filter(c -> c.getVersion() >= fromVersion).map(SavepointFixture::unstamped).toList();
+        }
+    }
+
+    /**
+     * Writes variant {@link #FAST} of task fixture to the control topic, then a record whose spec does not parse, and
+     * waits for that record's dead letter: committed, it proves a checkpoint completed after every router and
+     * trainer took the first record from the broadcast, so the examples produced next all reach both variants.
+     */
+    static void addFastVariant(EmbeddedKafkaBroker kafka, TrainSettings s) throws Exception {
+        var codec = s.specsTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            producer.sendRaw(s.specsTopic().name(), TASK + "/" + FAST, codec.encode(VariantSpecRecord.newBuilder()
+                    .setTask(TASK).setVariant(FAST).setStatus(VariantStatus.LIVE).setSpec(FAST_SPEC).setUpdatedAt(0L)
+                    .setSource("fixture").build())).get();
+            producer.sendRaw(s.specsTopic().name(), TASK + "/marker", codec.encode(VariantSpecRecord.newBuilder()
+                    .setTask(TASK).setVariant("marker").setStatus(VariantStatus.LIVE).setSpec("{").setUpdatedAt(0L)
+                    .setSource("fixture").build())).get();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.deadLetterTopic().name(), b -> b).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the job did not dead-letter the marker record");
+            }
+            Thread.sleep(100); // polling interval, bounded by the deadline above
         }
     }
 
@@ -199,17 +238,27 @@ public final class SavepointFixture {
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args[0]).toAbsolutePath();
+        // variants-vN: task fixture also trains variant fast, set on the control topic while the job runs.
+        boolean variants = out.getFileName().toString().startsWith("variants-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers());
             createTopics(kafka, s);
-            produce(kafka, s, data(), 0, EXAMPLES, TrainerStateSerializer.FORMAT_VERSION);
+            // variants-v1 was made at layout 3 (no clicks), its examples produced once variant fast is live.
+            int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;
+            if (!variants) {
+                produce(kafka, s, data(), 0, EXAMPLES, layout);
+            }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, s);
             JobID job = flink.submit(env, "savepoint-fixture");
+            if (variants) {
+                addFastVariant(kafka, s);
+                produce(kafka, s, data(), 0, EXAMPLES, layout);
+            }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            // Labeled examples are predicted when their minibatch closes: the open minibatches' 4 + 4 + 4 wait.
-            int closed = 3 * (EXAMPLES / 16 * 16);
+            // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
+            int closed = ((layout >= 4 ? 3 : 2) + (variants ? 1 : 0)) * (EXAMPLES / 16 * 16);
             while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
                     < closed) {
                 if (System.nanoTime() > deadline) {

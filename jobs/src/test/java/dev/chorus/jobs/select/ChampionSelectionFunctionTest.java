@@ -8,7 +8,7 @@ import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantStanding;
-import dev.chorus.schemas.VariantStatus;
+import dev.chorus.schemas.StandingStatus;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -61,8 +61,8 @@ class ChampionSelectionFunctionTest {
             assertThat(first.getEvidence()).isNull();
             assertThat(first.getStandings()).extracting(VariantStanding::getVariant, VariantStanding::getStatus,
                     VariantStanding::getLabelledExamples)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("default", VariantStatus.CHAMPION, 10L),
-                            org.assertj.core.groups.Tuple.tuple("b", VariantStatus.CHALLENGER, 11L));
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("default", StandingStatus.CHAMPION, 10L),
+                            org.assertj.core.groups.Tuple.tuple("b", StandingStatus.CHALLENGER, 11L));
 
             pairs(h, 10, 20);
             out = h.extractOutputValues();
@@ -79,7 +79,7 @@ class ChampionSelectionFunctionTest {
             assertThat(change.getEvidence().getMargin()).isEqualTo(0.005);
             VariantStanding b = change.getStandings().get(0);
             assertThat(b.getVariant()).isEqualTo("b");
-            assertThat(b.getStatus()).isEqualTo(VariantStatus.CHAMPION);
+            assertThat(b.getStatus()).isEqualTo(StandingStatus.CHAMPION);
             assertThat(b.getAccuracy()).isEqualTo(1.0);
             assertThat(b.getAccuracyLow()).isCloseTo(21 / (21 + 1.959964 * 1.959964), within(1e-6)); // Wilson 95% of 21 of 21
             assertThat(change.getStandings().get(1).getAccuracy()).isEqualTo(0.0);

@@ -13,7 +13,7 @@ import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
-import dev.chorus.schemas.VariantStatus;
+import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +77,7 @@ class ChampionSelectionIT {
         assertThat(change.getEvidence().getPairedExamples()).isIn(200L, 400L, 800L, 1600L);
         assertThat(change.getEvidence().getLowerBound()).isGreaterThan(change.getEvidence().getMargin());
         assertThat(change.getStandings().get(0).getVariant()).isEqualTo("wide");
-        assertThat(change.getStandings().get(0).getStatus()).isEqualTo(VariantStatus.CHAMPION);
+        assertThat(change.getStandings().get(0).getStatus()).isEqualTo(StandingStatus.CHAMPION);
         assertThat(change.getStandings().get(0).getLossMean())
                 .isLessThan(change.getStandings().get(1).getLossMean());
     }

@@ -17,11 +17,8 @@ import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /** A hashed task in the minibatch operator: sparse rows, test-then-train, snapshots, bad fields, restore. */
@@ -38,10 +35,8 @@ class HashedTrainingTest {
                 .snapshotIntervalMs(0).batchTimeoutMs(0);
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, dev.chorus.jobs.kafka.Sourced<Example>, Prediction> harness(
-            RegisteredMetrics metrics) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings())),
-                e -> e.value().getTask(), Types.STRING, metrics.environment());
+    static TrainerHarness harness(RegisteredMetrics metrics) throws Exception {
+        return new TrainerHarness(settings(), metrics.environment());
     }
 
     static byte[] bytes(ByteBuffer buffer) {
@@ -77,6 +72,59 @@ class HashedTrainingTest {
         }
     }
 
+    /**
+     * Two variants of one hashed task, the second set on the control topic with its own hashing, optimizer and
+     * minibatch size: each hashes every example with its own spec and trains its own model, bit for bit as
+     * model-core's SparseLinearModel of that spec, and its predictions (labeled ones when their minibatch closes,
+     * unlabeled ones at once) and snapshots say which variant made them.
+     */
+    @Test
+    void eachVariantOfAHashedTaskTrainsItsOwnSparseModelBitForBitAsModelCore() throws Exception {
+        String wide = ClickExamples.SPEC.replace("\"bits\":12", "\"bits\":16")
+                .replace("{\"type\":\"ftrl\",\"alpha\":0.1,\"l1\":0.01}", "{\"type\":\"adagrad\",\"learningRate\":0.2}")
+                .replace("\"batchSize\":4", "\"batchSize\":5");
+        assertThat(wide).contains("\"bits\":16", "adagrad", "\"batchSize\":5");
+        // 40 labeled examples close every minibatch of both variants, then 3 unlabeled ones meet the final models.
+        List<Example> clicks = ClickExamples.stream("clicks", 43, 11);
+        List<Example> labeled = clicks.subList(0, 40);
+        clicks.subList(40, 43).forEach(e -> e.setLabel(null));
+        Map<String, String> specs = Map.of("default", ClickExamples.SPEC, "wide", wide);
+        try (var h = harness(new RegisteredMetrics())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("clicks", "wide", wide), 0);
+            for (int i = 0; i < clicks.size(); i++) {
+                var input = new dev.chorus.jobs.kafka.Sourced<>(clicks.get(i), 0, i);
+                h.processElement(new VariantExample("default", input, null), i);
+                h.processElement(new VariantExample("wide", input, null), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            for (String variant : specs.keySet()) {
+                ClickExamples.Reference reference = ClickExamples.reference(specs.get(variant), labeled, false);
+                FeatureHasher hasher = new FeatureHasher(reference.model().spec().hashing());
+                List<float[]> expected = new java.util.ArrayList<>(reference.probabilities());
+                for (Example e : clicks.subList(40, 43)) {
+                    float[] p = new float[2];
+                    reference.model().predictProba(hasher.hash(e.getFields()), p);
+                    expected.add(p);
+                }
+                List<Prediction> mine = predictions(h).stream().filter(p -> p.getVariant().equals(variant)).toList();
+                assertThat(mine).as(variant).extracting(Prediction::getId)
+                        .containsExactlyElementsOf(clicks.stream().map(Example::getId).toList());
+                for (int i = 0; i < clicks.size(); i++) {
+                    assertThat(Float32.unpack(mine.get(i).getProbabilities())).as("%s prediction %d", variant, i)
+                            .containsExactly(expected.get(i));
+                }
+                List<ModelSnapshot> snapshots = snapshots(h).stream().filter(m -> m.getVariant().equals(variant))
+                        .toList();
+                ModelSnapshot last = snapshots.get(snapshots.size() - 1);
+                assertThat(last.getParametersFormat()).isEqualTo(SparseLinearModel.FORMAT_VERSION);
+                assertThat(bytes(last.getParameters())).as(variant).isEqualTo(reference.model().toBytes());
+                assertThat(last.getExamplesSeen()).isEqualTo(40);
+            }
+            assertThat(predictions(h)).hasSize(2 * 43);
+        }
+    }
+
     @Test
     void aHashedRegressionTaskTrainsOnTargetsAsModelCoreDoes() throws Exception {
         String spec = """
@@ -104,9 +152,7 @@ class HashedTrainingTest {
         }
         TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(1)
                 .snapshotIntervalMs(0).batchTimeoutMs(0);
-        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                new MinibatchSgdFunction(settings)), (dev.chorus.jobs.kafka.Sourced<Example> e) -> e.value().getTask(),
-                Types.STRING)) {
+        try (var h = new TrainerHarness(settings)) {
             h.open();
             for (int i = 0; i < examples.size(); i++) {
                 h.processElement(sourced(examples.get(i), i), i);

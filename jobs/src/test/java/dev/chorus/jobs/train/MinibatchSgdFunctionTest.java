@@ -14,12 +14,9 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
@@ -41,21 +38,20 @@ class MinibatchSgdFunctionTest {
     }
 
     /** The example as read from partition 0 at {@code offset}. */
-    static Sourced<Example> sourced(Example example, long offset) {
-        return new Sourced<>(example, 0, offset);
+    static VariantExample sourced(Example example, long offset) {
+        return VariantExample.ofDefault(new Sourced<>(example, 0, offset));
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> harness(TrainSettings settings)
+    static TrainerHarness harness(TrainSettings settings)
             throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
-                e -> e.value().getTask(), Types.STRING);
+        return new TrainerHarness(settings);
     }
 
-    static List<Prediction> predictions(KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
+    static List<Prediction> predictions(TrainerHarness h) {
         return h.extractOutputValues();
     }
 
-    static List<ModelSnapshot> snapshots(KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
+    static List<ModelSnapshot> snapshots(TrainerHarness h) {
         ConcurrentLinkedQueue<StreamRecord<ModelSnapshot>> out = h.getSideOutput(MinibatchSgdFunction.MODEL_SNAPSHOTS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
@@ -318,19 +314,19 @@ class MinibatchSgdFunctionTest {
     }
 
     static List<AnnotatorModel> annotatorModels(
-            KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
+            TrainerHarness h) {
         return annotatorOutput(h).stream().filter(Either::isRight).map(Either::right).toList();
     }
 
     /** The annotators output in order: models ({@code Right}) and tombstones' keys ({@code Left}). */
     static List<Either<String, AnnotatorModel>> annotatorOutput(
-            KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
+            TrainerHarness h) {
         ConcurrentLinkedQueue<StreamRecord<Either<String, AnnotatorModel>>> out =
                 h.getSideOutput(MinibatchSgdFunction.ANNOTATOR_MODELS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 
-    static List<DeadLetter> deadLetters(KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) {
+    static List<DeadLetter> deadLetters(TrainerHarness h) {
         ConcurrentLinkedQueue<StreamRecord<DeadLetter>> out = h.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
@@ -398,7 +394,7 @@ class MinibatchSgdFunctionTest {
 
     /** 256 invented annotators with one label each fill every slot; then 16 labels from "real". */
     private static void labelByInventedAnnotatorsThenARealOne(
-            KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> h) throws Exception {
+            TrainerHarness h) throws Exception {
         for (int i = 0; i < 256; i++) {
             Example fake = example(i % 100);
             fake.setId("fake-item-" + i);
@@ -533,7 +529,7 @@ class MinibatchSgdFunctionTest {
                 + "partition 0 offsets 12..13 (2 rows), partition 1 offsets 40..41 (2 rows)");
     }
 
-    static Sourced<Example> ofTask(String task, int row) {
+    static VariantExample ofTask(String task, int row) {
         Example e = example(row);
         e.setTask(task);
         return sourced(e, row);
@@ -617,9 +613,8 @@ class MinibatchSgdFunctionTest {
         }
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> harness(TrainSettings settings,
+    static TrainerHarness harness(TrainSettings settings,
             int maxParallelism, int parallelism, int subtask) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
-                e -> e.value().getTask(), Types.STRING, maxParallelism, parallelism, subtask);
+        return new TrainerHarness(settings, maxParallelism, parallelism, subtask);
     }
 }

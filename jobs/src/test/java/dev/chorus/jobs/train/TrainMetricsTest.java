@@ -8,14 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.TaskBound;
-import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.Example;
-import dev.chorus.schemas.Prediction;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,10 +20,9 @@ import org.junit.jupiter.api.Test;
 class TrainMetricsTest {
     static final String PREFIX = "flink_taskmanager_job_task_operator_task_variant_";
 
-    static KeyedOneInputStreamOperatorTestHarness<String, Sourced<Example>, Prediction> harness(TrainSettings settings,
+    static TrainerHarness harness(TrainSettings settings,
             RegisteredMetrics metrics) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MinibatchSgdFunction(settings)),
-                e -> e.value().getTask(), Types.STRING, metrics.environment());
+        return new TrainerHarness(settings, metrics.environment());
     }
 
     static double value(RegisteredMetrics metrics, String name, String task) {

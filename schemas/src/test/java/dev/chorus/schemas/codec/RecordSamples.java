@@ -10,6 +10,8 @@ import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantStanding;
+import dev.chorus.schemas.StandingStatus;
+import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -72,17 +74,24 @@ final class RecordSamples {
                         .setEvidence(ChampionEvidence.newBuilder().setTest("paired z").setPairedExamples(400L)
                                 .setMeanDifference(0.031).setLowerBound(0.0125).setAlpha(0.0025).setMargin(0.005).build())
                         .setStandings(List.of(
-                                VariantStanding.newBuilder().setVariant("wide").setStatus(VariantStatus.CHAMPION)
+                                VariantStanding.newBuilder().setVariant("wide").setStatus(StandingStatus.CHAMPION)
                                         .setLabelledExamples(900L).setLossMean(0.41).setLossStandardError(0.02)
                                         .setAccuracy(0.86).setAccuracyLow(0.83).setAccuracyHigh(0.88)
                                         .setModelVersion(40L).setLastDriftAt(1_699_999_000_000L).build(),
-                                VariantStanding.newBuilder().setVariant("default").setStatus(VariantStatus.RETIRED)
+                                VariantStanding.newBuilder().setVariant("default").setStatus(StandingStatus.RETIRED)
                                         .setLabelledExamples(2L).setLossMean(0.7).setLossStandardError(0.25)
                                         .setModelVersion(3L).build()))
                         .setUpdatedAt(1_700_000_000_500L).build()),
                 Arguments.of("Champion, first", Champion.newBuilder()
                         .setTask("t").setVariant("default").setModelVersion(0L).setSince(0L)
                         .setStandings(List.of()).setUpdatedAt(0L).build()),
+                Arguments.of("VariantSpecRecord, live", VariantSpecRecord.newBuilder()
+                        .setTask("fashion").setVariant("lr-0.01").setStatus(VariantStatus.LIVE)
+                        .setSpec("{\"algorithm\":\"softmax\",\"inputDim\":784,\"numClasses\":10}")
+                        .setUpdatedAt(1_700_000_000_000L).setSource("cli").build()),
+                Arguments.of("VariantSpecRecord, retired", VariantSpecRecord.newBuilder()
+                        .setTask("a/b").setVariant("default").setStatus(VariantStatus.RETIRED).setSpec(null)
+                        .setUpdatedAt(0L).setSource("job").build()),
                 Arguments.of("DeadLetter, with key and field", DeadLetter.newBuilder()
                         .setOriginal(ByteBuffer.wrap("{\"id\":\"a1\",\"label\":\"cat\"}".getBytes(StandardCharsets.UTF_8)))
                         .setKey(ByteBuffer.wrap(new byte[] {(byte) 0xC3, 0x01, 0x00}))

@@ -1,0 +1,219 @@
+package dev.chorus.cli;
+
+import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.jobs.train.TrainJobOptions;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import dev.chorus.schemas.codec.WireFormat;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code chorus specs}: the train job's control topic (compacted, key {@code task/variant}), which says which variants
+ * each task trains. {@code put} makes a variant live, {@code retire} retires it (a RETIRED record, which compaction
+ * keeps, so that a later {@code put} revives it only with {@code --revive}), {@code list} shows the latest record of
+ * each key (the topic read to its end, committed records only). Records are checked here as the job checks them, so
+ * a mistake fails at once instead of becoming a dead letter.
+ */
+@Command(name = "specs", mixinStandardHelpOptions = true,
+        description = "Manage the variants the train job trains, on its control topic (key task/variant).",
+        subcommands = {SpecsCommand.Put.class, SpecsCommand.ListSpecs.class, SpecsCommand.Retire.class})
+final class SpecsCommand {
+
+    /** Options every subcommand takes: Kafka, the topic and its wire format. */
+    static final class Topic {
+        @Mixin
+        KafkaOptions kafka;
+
+        @Option(names = "--specs-topic", defaultValue = ChorusTopic.DefaultNames.SPECS,
+                description = "Default: ${DEFAULT-VALUE}.")
+        String topic;
+
+        @Option(names = "--format", paramLabel = "avro|json", defaultValue = "avro",
+                converter = ProduceCommand.WireFormatConverter.class, description = "Wire format to write (default: ${DEFAULT-VALUE}).")
+        WireFormat format;
+
+        /** The latest record of each key; tombstoned keys are gone. */
+        Map<String, VariantSpecRecord> latest() {
+            RecordDecoder decoder = new RecordDecoder();
+            return TopicReader.readLatest(kafka.bootstrapServers, kafka.kafkaProperties, topic,
+                    value -> (VariantSpecRecord) decoder.decode(value, RecordKind.SPEC).record());
+        }
+
+        RecordMetadata write(VariantSpecRecord record) throws InterruptedException, ExecutionException {
+            try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers, kafka.kafkaProperties)) {
+                return producer.sendRaw(topic, record.getTask() + "/" + record.getVariant(),
+                        format.codec(VariantSpecRecord.class).encode(record)).get();
+            }
+        }
+    }
+
+    static VariantSpecRecord record(String task, String variant, String spec, String source) {
+        return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant)
+                .setStatus(spec == null ? VariantStatus.RETIRED : VariantStatus.LIVE).setSpec(spec)
+                .setUpdatedAt(System.currentTimeMillis()).setSource(source).build();
+    }
+
+    /** Rejects names the job would dead-letter. */
+    static void checkNames(String task, String variant) {
+        for (String[] name : new String[][] {{"task", task}, {"variant", variant}}) {
+            ExampleValidator.Rejection bad = name[1].isEmpty()
+                    ? new ExampleValidator.Rejection(name[0], name[0] + ": expected a non-empty name, got \"\"")
+                    : ExampleValidator.name(name[0], name[1]);
+            if (bad != null) {
+                throw new IllegalArgumentException(bad.reason());
+            }
+        }
+    }
+
+    /** What put and retire share: the topic, the key's task and variant, and the line saying what was written. */
+    abstract static class KeyCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Topic topic;
+        @Parameters(index = "0", paramLabel = "TASK")
+        String task;
+        @Parameters(index = "1", paramLabel = "VARIANT")
+        String variant;
+
+        int written(String what, VariantSpecRecord record) throws InterruptedException, ExecutionException {
+            RecordMetadata written = topic.write(record);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%s/%s %s: written to %s-%d@%d%n", task, variant, what, written.topic(), written.partition(),
+                    written.offset());
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = {"Make variant VARIANT of task TASK live with a spec (JSON text, or @file). A live variant's "
+                    + "spec never changes: put the new one under another variant name, or retire this one first.",
+                "The train job starts training it on the task's next examples."})
+    static final class Put extends KeyCommand {
+        @Parameters(index = "2", paramLabel = "SPEC-JSON|@FILE")
+        String specJson;
+        @Option(names = "--revive", description = "Make a retired variant live again (it starts from scratch).")
+        boolean revive;
+
+        @Override
+        public Integer call() throws InterruptedException, ExecutionException {
+            checkNames(task, variant);
+            String json = TrainJobOptions.readSpec(specJson);
+            TaskSpecs.ofDefault(json); // the job's own checks of a spec: a bad one fails here, with the reason
+            topic.kafka.requireReachable(topic.topic);
+            VariantSpecRecord current = topic.latest().get(task + "/" + variant);
+            if (current != null && current.getStatus() == VariantStatus.RETIRED && !revive) {
+                throw new IllegalArgumentException(task + "/" + variant + " is retired: add --revive to make it live "
+                        + "again (from scratch)");
+            }
+            if (current != null && current.getStatus() == VariantStatus.LIVE && !json.equals(current.getSpec())) {
+                throw new IllegalArgumentException(task + "/" + variant + " is live with another spec, which never "
+                        + "changes: put this one under another variant name, or retire " + variant + " first");
+            }
+            return written("live", record(task, variant, json, "cli"));
+        }
+    }
+
+    @Command(name = "retire", mixinStandardHelpOptions = true,
+            description = "Retire variant VARIANT of task TASK: the train job stops training it and drops its state.")
+    static final class Retire extends KeyCommand {
+
+        @Override
+        public Integer call() throws InterruptedException, ExecutionException {
+            checkNames(task, variant);
+            topic.kafka.requireReachable(topic.topic);
+            return written("retired", record(task, variant, null, "cli"));
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Show the latest record of every task/variant on the control topic.")
+    static final class ListSpecs implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Topic topic;
+        @Option(names = "--task", description = "Show only this task's variants.")
+        String task;
+        @Option(names = "--json", description = "One JSON record per line instead of a table.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            topic.kafka.requireReachable(topic.topic);
+            PrintWriter out = spec.commandLine().getOut();
+            List<VariantSpecRecord> records = new ArrayList<>();
+            try {
+                topic.latest().values().stream().filter(r -> task == null || task.equals(r.getTask()))
+                        .forEach(records::add);
+            } catch (RecordDecodingException e) {
+                throw new IllegalStateException("a record on " + topic.topic + " is no VariantSpecRecord (chorus tail "
+                        + topic.topic + " shows it): " + e.getMessage(), e);
+            }
+            var codec = WireFormat.JSON.codec(VariantSpecRecord.class);
+            if (json) {
+                records.forEach(r -> out.println(new String(codec.encode(r), StandardCharsets.UTF_8)));
+            } else if (records.isEmpty()) {
+                out.println("no variants" + (task == null ? "" : " of task " + task) + " on " + topic.topic);
+            } else {
+                out.printf("%-20s %-16s %-8s %-24s %-6s %s%n", "TASK", "VARIANT", "STATUS", "UPDATED", "SOURCE", "SPEC");
+                for (VariantSpecRecord r : records) {
+                    out.printf("%-20s %-16s %-8s %-24s %-6s %s%n", r.getTask(), r.getVariant(), r.getStatus(),
+                            RecordLines.time(r.getUpdatedAt()), r.getSource(), r.getSpec() == null ? "" : r.getSpec());
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /**
+     * Seeds the control topic for {@code chorus train}: {@code --spec} becomes the {@code default} record of each task
+     * named on the command line ({@code --allowed-tasks}) whose key is absent. Returns the tasks seeded.
+     */
+    static Set<String> seed(TrainSettings settings) throws InterruptedException, ExecutionException {
+        Set<String> named = new TreeSet<>(settings.taskBound().allowed());
+        named.addAll(settings.specs().configuredTasks());
+        if (named.isEmpty()) {
+            return Set.of();
+        }
+        Topic topic = new Topic();
+        topic.kafka = new KafkaOptions();
+        topic.kafka.bootstrapServers = settings.bootstrapServers();
+        topic.kafka.kafkaProperties.putAll(settings.kafkaProperties());
+        topic.topic = settings.specsTopic().name();
+        topic.format = settings.specsTopic().format();
+        Map<String, VariantSpecRecord> latest = topic.latest();
+        Set<String> seeded = new TreeSet<>();
+        for (String task : named) {
+            if (!latest.containsKey(task + "/" + JobSettings.DEFAULT_VARIANT)) {
+                topic.write(record(task, JobSettings.DEFAULT_VARIANT, settings.specs().jsonFor(task), "job"));
+                seeded.add(task);
+            }
+        }
+        return seeded;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.features.SparseVector;
+import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.HashedFields;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Prediction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The trainer's predictions of one variant's examples, dense or hashed, with their scratch buffers: an unlabeled
+ * example at once, the open minibatch's labeled rows in one batched pass when it closes. Reused by one operator
+ * instance, one key at a time.
+ */
+final class MinibatchPredictions {
+    private float[] probabilities = new float[0];
+    /** The last batched pass's outputs (rows × outputs), which the consensus priors read. */
+    private float[] batchOutputs = new float[0];
+    private float[] batchRows = new float[0];
+
+    float[] batchOutputs() {
+        return batchOutputs;
+    }
+
+    /**
+     * Predicts at once (unlabeled ones) the example whose features are at {@code row} of the minibatch buffer, or, for
+     * a hashed task, {@code hashedRow}.
+     */
+    Prediction now(TrainerState s, int row, SparseVector hashedRow, Example example, String variant, long now) {
+        if (probabilities.length != s.model.outputDim()) {
+            probabilities = new float[s.model.outputDim()];
+        }
+        s.predictions++;
+        return s.hashed != null
+                ? HashedFields.predict(s.hashed, hashedRow, probabilities, example, variant, s.version(), now)
+                : ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example, variant, s.version(),
+                        now);
+    }
+
+    /**
+     * Predicts the open minibatch's rows not yet predicted, in one batched pass of the current model (the one each
+     * example met on arrival, as the model changes only when a minibatch closes), and adds them to the prequential
+     * metric.
+     */
+    void batch(TrainerState s, String task, String variant, TaskTrainingMetrics metrics, long now,
+            Collector<Prediction> out) {
+        int from = s.batchPredicted;
+        int rows = s.batchFill - from;
+        if (rows <= 0) {
+            return;
+        }
+        int k = s.model.outputDim();
+        int dim = s.model.inputDim();
+        if (batchOutputs.length < s.batchSize() * k) {
+            batchOutputs = new float[s.batchSize() * k];
+        }
+        if (s.hashed == null && batchRows.length < s.batchSize() * dim) {
+            batchRows = new float[s.batchSize() * dim];
+        }
+        float[] x = s.batchFeatures;
+        if (from > 0 && s.hashed == null) {
+            System.arraycopy(s.batchFeatures, from * dim, batchRows, 0, rows * dim);
+            x = batchRows;
+        }
+        boolean classifier = s.model.isClassifier();
+        if (s.hashed != null) {
+            HashedRows.predict(s, from, rows, batchOutputs);
+        } else if (classifier) {
+            s.model.predictProbaBatch(x, rows, batchOutputs);
+        } else {
+            s.model.predictValues(x, rows, batchOutputs);
+        }
+        long version = s.version();
+        if (probabilities.length != k) {
+            probabilities = new float[k];
+        }
+        for (int r = 0; r < rows; r++) {
+            int i = from + r;
+            Prediction p;
+            if (classifier) {
+                System.arraycopy(batchOutputs, r * k, probabilities, 0, k);
+                p = ExampleTensors.prediction(s.batchIds[i], task, s.batchLabels[i], null, s.batchAnnotators[i],
+                        s.batchEventTimes[i], variant, version, probabilities, now);
+                s.prequential.add(p.getPredictedClass() == s.batchLabels[i]);
+                metrics.predicted(probabilities, k, s.batchLabels[i]);
+            } else {
+                p = ExampleTensors.regression(s.batchIds[i], task, (double) s.batchTargets[i], s.batchAnnotators[i],
+                        s.batchEventTimes[i], variant, version, batchOutputs[r], now);
+                metrics.predicted(batchOutputs[r], s.batchTargets[i]);
+            }
+            out.collect(p);
+            s.predictions++;
+        }
+        s.batchPredicted = s.batchFill;
+    }
+}

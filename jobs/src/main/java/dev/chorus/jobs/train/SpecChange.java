@@ -1,0 +1,41 @@
+package dev.chorus.jobs.train;
+
+import java.util.Objects;
+
+/**
+ * An accepted change of the control topic, broadcast to every router and trainer: variant {@code variant} of
+ * {@code task} now trains {@code spec} (JSON), or, when {@code spec} is null, is retired. A Flink POJO.
+ */
+public final class SpecChange {
+    public String task;
+    public String variant;
+    public String spec;
+
+    public SpecChange() {}
+
+    public SpecChange(String task, String variant, String spec) {
+        this.task = task;
+        this.variant = variant;
+        this.spec = spec;
+    }
+
+    public boolean retires() {
+        return spec == null;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SpecChange c && Objects.equals(task, c.task) && Objects.equals(variant, c.variant)
+                && Objects.equals(spec, c.spec);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(task, variant, spec);
+    }
+
+    @Override
+    public String toString() {
+        return Variants.topicKey(task, variant) + (spec == null ? " retired" : " live");
+    }
+}

@@ -1,0 +1,200 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.jobs.DeadLetters;
+import dev.chorus.jobs.DecodeRecords;
+import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.LabelledMetrics;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
+import dev.chorus.schemas.codec.RecordCodec;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Reads the control topic (one instance: the topic has one partition, and each record must be judged against those
+ * before it) and turns each record into a {@link SpecChange} for the broadcast, or into a dead letter that changes
+ * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid, whose
+ * spec does not parse, that changes a live variant's spec, or that would give a task more than
+ * {@code maxVariantsPerTask} live variants. A live variant's spec never changes in place: its model, versions and
+ * optimizer state belong to that spec, so a new spec is a new variant (or a retired one revived). A tombstone
+ * retires its key. What each key last was is operator state, so a restart judges the next record alike.
+ *
+ * <p>Metrics: {@code specChanges}, {@code deadLetters} and per field {@code field.<field>.deadLetters}.
+ */
+public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> implements CheckpointedFunction {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
+
+    private final Topic<VariantSpecRecord> topic;
+    private final TaskSpecs defaults;
+    private final int maxVariantsPerTask;
+    private final int maxRecordBytes;
+    private final int deadLetterMaxOriginalBytes;
+
+    /** Topic key → the key's last accepted change (spec null: retired), in the order first seen. */
+    private transient Map<String, SpecChange> entries;
+    private transient ListState<SpecChange> checkpointed;
+    private transient RecordCodec<VariantSpecRecord> codec;
+    private transient Counter changes;
+    private transient LabelledMetrics.DeadLetterCounts deadLetters;
+
+    public SpecControl(TrainSettings settings) {
+        this.topic = settings.specsTopic();
+        this.defaults = settings.specs();
+        this.maxVariantsPerTask = settings.maxVariantsPerTask();
+        this.maxRecordBytes = settings.maxRecordBytes();
+        this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        checkpointed = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("spec-entries", TypeInformation.of(SpecChange.class)));
+        entries = new LinkedHashMap<>();
+        for (SpecChange c : checkpointed.get()) {
+            entries.put(Variants.topicKey(c.task, c.variant), c);
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        checkpointed.update(List.copyOf(entries.values()));
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        codec = topic.codec();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        changes = metrics.counter("specChanges");
+        deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
+    }
+
+    @Override
+    public void processElement(KafkaRecord record, Context ctx, Collector<SpecChange> out) {
+        String key = record.key == null ? null : new String(record.key, StandardCharsets.UTF_8);
+        if (record.value == null) {
+            SpecChange known = key == null ? null : entries.get(key);
+            if (known != null && !known.retires()) {
+                accept(new SpecChange(known.task, known.variant, null), out);
+            }
+            // A tombstone of a key that is not live changes nothing and says nothing wrong: compaction writes
+            // none, and retiring twice is harmless.
+            return;
+        }
+        if (record.value.length > maxRecordBytes) {
+            reject(record, ctx, "value", "record value: expected at most " + maxRecordBytes + " bytes, got "
+                    + record.value.length);
+            return;
+        }
+        VariantSpecRecord spec;
+        try {
+            spec = codec.decode(record.value);
+        } catch (RecordDecodingException e) {
+            reject(record, ctx, e.field() == null ? "decode" : e.field(), "undecodable record: " + e.getMessage());
+            return;
+        }
+        String problem = check(spec, key);
+        if (problem != null) {
+            reject(record, ctx, problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
+            return;
+        }
+        SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(),
+                spec.getStatus() == VariantStatus.LIVE ? spec.getSpec() : null);
+        if (!change.equals(current(change.task, change.variant))) {
+            accept(change, out);
+        }
+    }
+
+    /** What is wrong with a record, as {@code field: reason}, or null. */
+    private String check(VariantSpecRecord spec, String key) {
+        for (String[] name : new String[][] {{"task", spec.getTask()}, {"variant", spec.getVariant()}}) {
+            if (name[1].isEmpty()) {
+                return name[0] + ": field '" + name[0] + "': expected a non-empty name, got \"\"";
+            }
+            ExampleValidator.Rejection bad = ExampleValidator.name(name[0], name[1]);
+            if (bad != null) {
+                return name[0] + ": " + bad.reason();
+            }
+        }
+        String topicKey = Variants.topicKey(spec.getTask(), spec.getVariant());
+        if (!topicKey.equals(key)) {
+            return "key: record key: expected " + ExampleValidator.quoted(topicKey) + " (task/variant), got "
+                    + (key == null ? "null" : ExampleValidator.quoted(key));
+        }
+        if (spec.getStatus() != VariantStatus.LIVE) {
+            return null;
+        }
+        if (spec.getSpec() == null) {
+            return "spec: field 'spec': expected a model spec (JSON) for status LIVE, got null";
+        }
+        try {
+            VariantSpecs.parse(spec.getSpec());
+        } catch (RuntimeException e) {
+            return "spec: field 'spec': expected a model spec the train job can train, got "
+                    + ExampleValidator.quoted(spec.getSpec()) + ": " + e.getMessage();
+        }
+        SpecChange live = current(spec.getTask(), spec.getVariant());
+        if (live != null && !live.retires() && !live.spec.equals(spec.getSpec())) {
+            return "spec: field 'spec': expected the live spec of " + ExampleValidator.quoted(topicKey) + " ("
+                    + live.spec + "), as a live variant's spec never changes: retire it or put a new variant, got "
+                    + spec.getSpec();
+        }
+        long liveOfTask = liveVariants(spec.getTask());
+        if ((live == null || live.retires()) && liveOfTask >= maxVariantsPerTask) {
+            return "variant: field 'variant': expected at most maxVariantsPerTask=" + maxVariantsPerTask
+                    + " live variants of task " + ExampleValidator.quoted(spec.getTask()) + ", got a new one, "
+                    + ExampleValidator.quoted(spec.getVariant()) + ", beside " + liveOfTask;
+        }
+        return null;
+    }
+
+    /** The variant's current state: its last accepted change, else the {@code --spec} default, else null. */
+    private SpecChange current(String task, String variant) {
+        SpecChange known = entries.get(Variants.topicKey(task, variant));
+        if (known != null || !JobSettings.DEFAULT_VARIANT.equals(variant)) {
+            return known;
+        }
+        return defaults.specFor(task) == null ? null : new SpecChange(task, variant, defaults.jsonFor(task));
+    }
+
+    private long liveVariants(String task) {
+        long live = entries.values().stream().filter(c -> c.task.equals(task) && !c.retires()).count();
+        SpecChange ownDefault = current(task, JobSettings.DEFAULT_VARIANT);
+        boolean implicitDefault = !entries.containsKey(Variants.topicKey(task, JobSettings.DEFAULT_VARIANT))
+                && ownDefault != null;
+        return live + (implicitDefault ? 1 : 0);
+    }
+
+    private void accept(SpecChange change, Collector<SpecChange> out) {
+        entries.put(Variants.topicKey(change.task, change.variant), change);
+        changes.inc();
+        out.collect(change);
+    }
+
+    private void reject(KafkaRecord record, Context ctx, String field, String reason) {
+        deadLetters.count(field);
+        boolean noField = "decode".equals(field);
+        ctx.output(DEAD_LETTERS, DeadLetters.of(record, noField ? null : field, reason, System.currentTimeMillis(),
+                deadLetterMaxOriginalBytes));
+    }
+}

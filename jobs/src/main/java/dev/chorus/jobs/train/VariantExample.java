@@ -1,0 +1,23 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.schemas.Example;
+
+/**
+ * A decoded example on its way to one variant of its task: the router emits one per live variant, each referencing
+ * the same decoded example (no copy of its features); the trainer is keyed by {@link #key()}. {@code spec} is the
+ * variant's spec JSON on a router's first envelope for a variant the control topic set, else null: the router and
+ * the trainer read the broadcast independently, so the trainer may meet a new variant's first example before the
+ * change itself, and then starts it from this spec.
+ */
+public record VariantExample(String variant, Sourced<Example> input, String spec) {
+
+    /** The example for variant {@code default}, the only one a task trains without the control topic. */
+    public static VariantExample ofDefault(Sourced<Example> input) {
+        return new VariantExample(dev.chorus.jobs.JobSettings.DEFAULT_VARIANT, input, null);
+    }
+
+    public String key() {
+        return Variants.key(input.value().getTask(), variant);
+    }
+}

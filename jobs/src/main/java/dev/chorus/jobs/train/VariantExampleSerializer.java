@@ -1,0 +1,81 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.jobs.kafka.SerializerTypeInfo;
+import dev.chorus.jobs.kafka.SourcedExampleSerializer;
+import java.io.IOException;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
+
+/** Flink's serializer of a {@link VariantExample} on the edge from the router to the trainer: variant, spec or null, example. */
+public final class VariantExampleSerializer extends TypeSerializerSingleton<VariantExample> {
+    private static final long serialVersionUID = 1L;
+
+    public static final VariantExampleSerializer INSTANCE = new VariantExampleSerializer();
+    public static final TypeInformation<VariantExample> TYPE = SerializerTypeInfo.of(VariantExample.class, INSTANCE);
+
+    @Override
+    public boolean isImmutableType() {
+        return false;
+    }
+
+    @Override
+    public VariantExample createInstance() {
+        return new VariantExample("", SourcedExampleSerializer.INSTANCE.createInstance(), null);
+    }
+
+    @Override
+    public VariantExample copy(VariantExample from) {
+        return new VariantExample(from.variant(), SourcedExampleSerializer.INSTANCE.copy(from.input()), from.spec());
+    }
+
+    @Override
+    public VariantExample copy(VariantExample from, VariantExample reuse) {
+        return copy(from);
+    }
+
+    @Override
+    public int getLength() {
+        return -1;
+    }
+
+    @Override
+    public void serialize(VariantExample record, DataOutputView out) throws IOException {
+        out.writeUTF(record.variant());
+        StringValue.writeString(record.spec(), out);
+        SourcedExampleSerializer.INSTANCE.serialize(record.input(), out);
+    }
+
+    @Override
+    public VariantExample deserialize(DataInputView in) throws IOException {
+        String variant = in.readUTF();
+        String spec = StringValue.readString(in);
+        return new VariantExample(variant, SourcedExampleSerializer.INSTANCE.deserialize(in), spec);
+    }
+
+    @Override
+    public VariantExample deserialize(VariantExample reuse, DataInputView in) throws IOException {
+        return deserialize(in);
+    }
+
+    @Override
+    public void copy(DataInputView source, DataOutputView target) throws IOException {
+        serialize(deserialize(source), target);
+    }
+
+    @Override
+    public TypeSerializerSnapshot<VariantExample> snapshotConfiguration() {
+        return new Snapshot();
+    }
+
+    /** Its configuration snapshot: the layout has no parameters. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<VariantExample> {
+        public Snapshot() {
+            super(() -> INSTANCE);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.jobs.DeadLetters;
+import dev.chorus.jobs.DecodeRecords;
+import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.LabelledMetrics;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.codec.RecordCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Fans each decoded example out to every live variant of its task ({@link VariantSpecs}): one
+ * {@link VariantExample} per variant, all referencing the one decoded example (the first for a variant since it
+ * changed also carries its spec, see {@link VariantExample}). An example whose task has no live
+ * variant, or that does not fit a variant's spec (checked for variants the control topic set: {@code --spec}'s
+ * were checked at decoding), is a dead letter for that variant (field {@code task}, or the field the spec
+ * rejects), the others still train on it.
+ *
+ * <p>Metrics: {@code routed} (envelopes emitted), {@code deadLetters} and per field {@code field.<field>.deadLetters}.
+ */
+public final class VariantRouter extends BroadcastProcessFunction<Sourced<Example>, SpecChange, VariantExample> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
+
+    private final TaskSpecs defaults;
+    private final Topic<Example> examplesTopic;
+    private final int deadLetterMaxOriginalBytes;
+
+    /** Derived from the broadcast state, dropped at each change of it. */
+    private transient Map<String, List<String>> liveByTask;
+    private transient Map<String, ModelSpec> topicSpecs;
+    /** Variant keys whose spec this instance sent with an example since the variant last changed. */
+    private transient Set<String> announced;
+    private transient RecordCodec<Example> codec;
+    private transient Counter routed;
+    private transient LabelledMetrics.DeadLetterCounts deadLetters;
+
+    public VariantRouter(TrainSettings settings) {
+        this.defaults = settings.specs();
+        this.examplesTopic = settings.examplesTopic();
+        this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        liveByTask = new HashMap<>();
+        topicSpecs = new HashMap<>();
+        announced = new HashSet<>();
+        codec = examplesTopic.codec();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        routed = metrics.counter("routed");
+        deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
+    }
+
+    @Override
+    public void processElement(Sourced<Example> input, ReadOnlyContext ctx, Collector<VariantExample> out)
+            throws Exception {
+        String task = input.value().getTask();
+        var specs = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR);
+        List<String> live = liveByTask.get(task);
+        if (live == null) {
+            live = VariantSpecs.liveVariants(specs, defaults, task);
+            liveByTask.put(task, live);
+        }
+        if (live.isEmpty()) {
+            reject(input, ctx, "task", "field 'task': expected a task with a live variant (on the specs topic, or "
+                    + "default by --spec), got " + ExampleValidator.quoted(task) + ", whose variants are all retired");
+            return;
+        }
+        for (String variant : live) {
+            String key = Variants.key(task, variant);
+            String json = specs.get(key);
+            if (json != null) {
+                ModelSpec spec = topicSpecs.computeIfAbsent(key, k -> VariantSpecs.parse(json));
+                ExampleValidator.Rejection misfit = ExampleValidator.againstSpec(input.value(), spec);
+                if (misfit != null) {
+                    reject(input, ctx, misfit.field(), "variant " + ExampleValidator.quoted(variant) + ": "
+                            + misfit.reason());
+                    continue;
+                }
+            }
+            routed.inc();
+            out.collect(new VariantExample(variant, input, json != null && announced.add(key) ? json : null));
+        }
+    }
+
+    @Override
+    public void processBroadcastElement(SpecChange change, Context ctx, Collector<VariantExample> out)
+            throws Exception {
+        VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        liveByTask.remove(change.task);
+        topicSpecs.remove(Variants.key(change.task, change.variant));
+        announced.remove(Variants.key(change.task, change.variant));
+    }
+
+    private void reject(Sourced<Example> input, ReadOnlyContext ctx, String field, String reason) {
+        deadLetters.count(field);
+        Example example = input.value();
+        KafkaRecord record = new KafkaRecord(examplesTopic.name(), input.partition(), input.offset(),
+                example.getEventTime(), example.getId().getBytes(StandardCharsets.UTF_8), codec.encode(example));
+        ctx.output(DEAD_LETTERS, DeadLetters.of(record, field, reason, System.currentTimeMillis(),
+                deadLetterMaxOriginalBytes));
+    }
+}

@@ -1,0 +1,70 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.jobs.JobSettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.Types;
+
+/**
+ * The live specs of every task's variants, as the router and the trainer hold them in broadcast state: the control
+ * topic's accepted changes over the {@code --spec} default. A variant is live when the topic says so, and variant
+ * {@code default} of a task {@code --spec} covers is live unless the topic retired it.
+ */
+public final class VariantSpecs {
+    /** Variant key ({@link Variants#key}) → the spec JSON of a live variant, or {@link #RETIRED}. */
+    public static final MapStateDescriptor<String, String> DESCRIPTOR =
+            new MapStateDescriptor<>("variant-specs", Types.STRING, Types.STRING);
+    static final String RETIRED = "";
+
+    private VariantSpecs() {}
+
+    /**
+     * The one place a control record's spec JSON becomes the spec a variant trains: today a plain ModelSpec, through
+     * the same checks as {@code --spec}.
+     */
+    static ModelSpec parse(String json) {
+        return TaskSpecs.parse(json);
+    }
+
+    static void apply(BroadcastState<String, String> state, SpecChange change) throws Exception {
+        state.put(Variants.key(change.task, change.variant), change.retires() ? RETIRED : change.spec);
+    }
+
+    /**
+     * The spec the variant with this key trains, or null when it is retired or unknown: the broadcast's, else the
+     * one {@code routed} (null: none) with the example, else {@code --spec}'s for variant default.
+     */
+    static ModelSpec specOf(ReadOnlyBroadcastState<String, String> state, TaskSpecs defaults, String key,
+            String routed) throws Exception {
+        String json = state.get(key);
+        if (json != null) {
+            return json.equals(RETIRED) ? null : parse(json);
+        }
+        if (routed != null) {
+            return parse(routed);
+        }
+        return JobSettings.DEFAULT_VARIANT.equals(Variants.variant(key)) ? defaults.specFor(key) : null;
+    }
+
+    /** The live variants of {@code task}, {@code default} first when live. */
+    static List<String> liveVariants(ReadOnlyBroadcastState<String, String> state, TaskSpecs defaults, String task)
+            throws Exception {
+        List<String> live = new ArrayList<>();
+        String ownDefault = state.get(task);
+        if (ownDefault == null ? defaults.specFor(task) != null : !ownDefault.equals(RETIRED)) {
+            live.add(JobSettings.DEFAULT_VARIANT);
+        }
+        for (Map.Entry<String, String> e : state.immutableEntries()) {
+            String key = e.getKey();
+            if (!key.equals(task) && Variants.task(key).equals(task) && !e.getValue().equals(RETIRED)) {
+                live.add(Variants.variant(key));
+            }
+        }
+        return live;
+    }
+}

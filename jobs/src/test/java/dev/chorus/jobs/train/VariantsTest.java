@@ -1,0 +1,170 @@
+package dev.chorus.jobs.train;
+
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.SPEC;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.example;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/** Variants of one task: the control topic's checks, the router's fan-out, the trainer's keyed state per variant. */
+class VariantsTest {
+    static final String OTHER_SPEC = SPEC.replace("0.05", "0.01");
+
+    @Test
+    void theDefaultVariantKeepsTheBareTaskAsItsKeySoStateKeyedByTaskRestoresAsIt() {
+        assertThat(Variants.key("a/b", "default")).isEqualTo("a/b");
+        assertThat(Variants.key("a/b", "lr/2")).isEqualTo("a/b\u001Flr/2");
+        assertThat(Variants.task("a/b\u001Flr/2")).isEqualTo("a/b");
+        assertThat(Variants.variant("a/b\u001Flr/2")).isEqualTo("lr/2");
+        assertThat(Variants.variant("a/b")).isEqualTo("default");
+    }
+
+    @Test
+    void eachVariantTrainsItsOwnModelAndARetiredOneLosesItsState() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "slow", OTHER_SPEC), 0);
+            for (int i = 0; i < 16; i++) {
+                Sourced<dev.chorus.schemas.Example> input = new Sourced<>(example(i), 0, i);
+                h.processElement(new VariantExample("default", input, null), i);
+                h.processElement(new VariantExample("slow", input, null), i);
+            }
+            List<Prediction> predictions = h.extractOutputValues();
+            assertThat(predictions).extracting(Prediction::getVariant).containsOnly("default", "slow");
+            assertThat(predictions.stream().filter(p -> p.getVariant().equals("slow"))).hasSize(16);
+            assertThat(predictions.stream().filter(p -> p.getVariant().equals("default"))).hasSize(16);
+            List<ModelSnapshot> snapshots = MinibatchSgdFunctionTest.snapshots(h);
+            assertThat(snapshots).extracting(ModelSnapshot::getVariant).containsExactlyInAnyOrder("default", "slow");
+            assertThat(snapshots).filteredOn(m -> m.getVariant().equals("slow")).singleElement()
+                    .satisfies(m -> assertThat(m.getSpec()).contains("0.01"));
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+
+            h.processBroadcastElement(new SpecChange("t", "slow", null), 20);
+            assertThat(h.numKeyedStateEntries()).as("the retired variant's state is gone").isEqualTo(1);
+            h.processElement(new VariantExample("slow", new Sourced<>(example(20), 0, 20), OTHER_SPEC), 20);
+            assertThat(MinibatchSgdFunctionTest.deadLetters(h)).singleElement()
+                    .satisfies(d -> assertThat(d.getField()).isEqualTo("variant"));
+            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(h.extractOutputValues()).hasSize(32);
+        }
+    }
+
+    @Test
+    void aVariantTheTrainerHasNotHeardOfYetStartsFromTheSpecItsFirstExampleCarries() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            for (int i = 0; i < 8; i++) {
+                h.processElement(new VariantExample("new", new Sourced<>(example(i), 0, i), i == 0 ? OTHER_SPEC : null),
+                        i);
+            }
+            assertThat(MinibatchSgdFunctionTest.deadLetters(h)).isEmpty();
+            assertThat(h.extractOutputValues()).hasSize(8).extracting(Prediction::getVariant).containsOnly("new");
+            h.processBroadcastElement(new SpecChange("t", "new", OTHER_SPEC), 8);
+            h.processElement(new VariantExample("new", new Sourced<>(example(8), 0, 8), null), 8);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(MinibatchSgdFunctionTest.snapshots(h)).singleElement()
+                    .satisfies(m -> assertThat(m.getExamplesSeen()).isEqualTo(9));
+        }
+    }
+
+    @Test
+    void theRouterSendsEachExampleToEveryLiveVariantOfItsTask() throws Exception {
+        try (BroadcastOperatorTestHarness<Sourced<dev.chorus.schemas.Example>, SpecChange, VariantExample> h =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new VariantRouter(settings()),
+                        VariantSpecs.DESCRIPTOR)) {
+            Sourced<dev.chorus.schemas.Example> input = new Sourced<>(example(0), 0, 0);
+            h.processElement(input, 0);
+            h.processBroadcastElement(new SpecChange("t", "slow", OTHER_SPEC), 1);
+            h.processBroadcastElement(new SpecChange("other", "x", OTHER_SPEC), 1);
+            h.processElement(input, 2);
+            h.processBroadcastElement(new SpecChange("t", "default", null), 3);
+            h.processElement(input, 4);
+            h.processBroadcastElement(new SpecChange("t", "slow", null), 5);
+            h.processElement(input, 6);
+            assertThat(h.extractOutputValues()).extracting(VariantExample::variant)
+                    .containsExactly("default", "default", "slow", "slow");
+            assertThat(h.extractOutputValues()).extracting(VariantExample::spec)
+                    .as("the spec goes with the first example of a variant only").containsExactly(null, null, OTHER_SPEC, null);
+            // The harness copies what the operator emits: equal here; in the job, the one decoded example.
+            assertThat(h.extractOutputValues()).allSatisfy(v -> assertThat(v.input()).isEqualTo(input));
+            List<DeadLetter> dead = h.getSideOutput(VariantRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).singleElement().satisfies(d -> assertThat(d.getField()).isEqualTo("task"));
+        }
+    }
+
+    @Test
+    void invalidControlRecordsAreDeadLettersAndChangeNothing() throws Exception {
+        TrainSettings settings = settings().maxVariantsPerTask(2);
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings))) {
+            h.processElement(record("t/a", live("t", "a", OTHER_SPEC)), 0);
+            h.processElement(record("t/a", live("t", "a", OTHER_SPEC)), 1);
+            h.processElement(record("t/b", live("t", "b", "{\"algorithm\":\"nope\"}")), 2);
+            h.processElement(record("t/b", live("t", "b", OTHER_SPEC)), 3);
+            h.processElement(record("t/a", live("t", "a", SPEC)), 4);
+            h.processElement(record("t/c", live("t", "x", SPEC)), 5);
+            h.processElement(record("t/b\u0007", live("t", "b\u0007", SPEC)), 6);
+            h.processElement(new KafkaRecord("chorus.specs", 0, 7, 0, bytes("t/z"), bytes("{not json")), 7);
+            h.processElement(new KafkaRecord("chorus.specs", 0, 8, 0, bytes("t/a"), null), 8);
+            h.processElement(record("t/b", live("t", "b", OTHER_SPEC)), 9);
+
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "a", OTHER_SPEC),
+                    new SpecChange("t", "a", null), new SpecChange("t", "b", OTHER_SPEC));
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).extracting(DeadLetter::getField)
+                    .containsExactly("spec", "variant", "spec", "key", "variant", null);
+            assertThat(dead.get(0).getReason()).startsWith("field 'spec': expected a model spec");
+            assertThat(dead.get(1).getReason()).contains("maxVariantsPerTask=2").contains("\"b\"");
+            assertThat(dead.get(2).getReason()).contains("a live variant's spec never changes");
+        }
+    }
+
+    /** A spec the train job refuses at submission (wide & deep) is refused on the control topic too, by check-specs. */
+    @Test
+    void aWideAndDeepSpecOnTheControlTopicIsADeadLetter() throws Exception {
+        String wideDeep = "{\"algorithm\":\"wide-deep\",\"numClasses\":2,\"hashing\":{\"bits\":10},"
+                + "\"embeddings\":{\"dim\":4,\"buckets\":64,\"fields\":[\"user\"]},"
+                + "\"layers\":[{\"units\":8,\"activation\":\"relu\"}],\"standardize\":false}";
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("clicks/wd", live("clicks", "wd", wideDeep)), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement().satisfies(d -> {
+                assertThat(d.getValue().getField()).isEqualTo("spec");
+                assertThat(d.getValue().getReason()).contains("expected an algorithm the train job trains (not yet "
+                        + "\"wide-deep\"");
+            });
+        }
+    }
+
+    static VariantSpecRecord live(String task, String variant, String spec) {
+        return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
+                .setSpec(spec).setUpdatedAt(0L).setSource("test").build();
+    }
+
+    static KafkaRecord record(String key, VariantSpecRecord value) {
+        return new KafkaRecord("chorus.specs", 0, 0, 0, bytes(key), settings().specsTopic().codec().encode(value));
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
