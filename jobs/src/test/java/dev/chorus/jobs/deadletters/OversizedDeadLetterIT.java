@@ -73,6 +73,7 @@ class OversizedDeadLetterIT {
                 new NewTopic(settings.modelsTopic().name(), 1, (short) 1),
                 new NewTopic(settings.annotatorsTopic().name(), 1, (short) 1),
                 new NewTopic(settings.championsTopic().name(), 1, (short) 1),
+                new NewTopic(settings.specsTopic().name(), 1, (short) 1),
                 new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
 
         var codec = settings.examplesTopic().codec();
