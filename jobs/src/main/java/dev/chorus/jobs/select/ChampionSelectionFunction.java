@@ -4,6 +4,8 @@ import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.select.ChampionRace;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
@@ -16,7 +18,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -34,15 +36,25 @@ import org.apache.flink.util.Collector;
  * counted {@code selectionUnscored} and not compared; it is no dead letter, since its example is already accounted
  * for by the prediction itself, and a second record would count it twice.
  *
- * <p>To retire a variant (the control topic said so), update {@link #RACE} of its task with
- * {@link ChampionRace#retire}: it keeps its standing as RETIRED and takes no part in pairing. A variant that
- * stops predicting is not retired here.
+ * <p>The control topic's accepted changes come in on the trainer's broadcast ({@link VariantSpecs#DESCRIPTOR}): a
+ * retirement takes the variant out of its task's race ({@link ChampionRace#retire}; it keeps its standing as
+ * RETIRED and takes no part in pairing) and publishes the task's record at once, a change of champion if the
+ * champion was retired. A prediction of a variant the broadcast says is retired is ignored even when the race has
+ * not seen that variant yet (the retirement overtook its predictions). A variant that stops predicting is not
+ * retired here.
+ *
+ * <p>State: {@link #RACE} and the latest record, keyed by task, under uid {@link ChampionSelection#UID_SELECTION};
+ * the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
+ * savepoint of that operator restores here, since keyed state maps by uid and state name (the harness test
+ * {@code aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne} shows it; no savepoint fixture holds
+ * this operator yet).
  *
  * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
  * {@code selectionUnscored}, {@code championChanges}; per task and variant the
  * {@code prequentialLoss} and {@code labelledExamples} of its standing.
  */
-public final class ChampionSelectionFunction extends KeyedProcessFunction<String, Prediction, Champion> {
+public final class ChampionSelectionFunction
+        extends KeyedBroadcastProcessFunction<String, Prediction, SpecChange, Champion> {
     private static final long serialVersionUID = 1L;
 
     /** The task's race; checkpointed in model-core's layout. */
@@ -85,7 +97,11 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
     }
 
     @Override
-    public void processElement(Prediction p, Context ctx, Collector<Champion> out) throws Exception {
+    public void processElement(Prediction p, ReadOnlyContext ctx, Collector<Champion> out) throws Exception {
+        if (VariantSpecs.retired(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), p.getTask(), p.getVariant())) {
+            ignored.inc();
+            return;
+        }
         double loss;
         Boolean correct;
         if (p.getLabel() != null) {
@@ -107,11 +123,9 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
             loss = error * error;
             correct = null;
         }
-        ChampionRace r = race.value();
+        ChampionRace r = configured(race.value());
         if (r == null) {
             r = new ChampionRace(settings.test(), settings.maxPending());
-        } else {
-            r.configure(settings.test(), settings.maxPending());
         }
         long unpairedBefore = r.unpaired();
         long ignoredBefore = r.ignored();
@@ -129,6 +143,40 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
             publishAt.update(at);
         }
         race.update(r);
+    }
+
+    @Override
+    public void processBroadcastElement(SpecChange change, Context ctx, Collector<Champion> out) throws Exception {
+        VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        if (!change.retires()) {
+            return;
+        }
+        long now = ctx.currentProcessingTime();
+        ctx.applyToKeyedState(RACE, (task, state) -> {
+            ChampionRace r = configured(state.value());
+            if (!task.equals(change.task) || r == null) {
+                return;
+            }
+            boolean known = r.standings().stream().anyMatch(s -> s.variant().equals(change.variant));
+            Optional<ChampionRace.Change> succession = r.retire(change.variant);
+            if (succession.isPresent()) {
+                changes.inc();
+                publish(ChampionRecords.changed(task, r, succession.get(), now), r, out);
+            } else if (known && r.champion() != null && latest.value() != null) {
+                // No timer from the broadcast side: the RETIRED standing goes out now rather than with the next
+                // prediction's, which may never come.
+                publish(ChampionRecords.of(task, r, latest.value(), now), r, out);
+            }
+            state.update(r);
+        });
+    }
+
+    /** {@code r} under the job's settings (a restored race has the defaults), or null. */
+    private ChampionRace configured(ChampionRace r) {
+        if (r != null) {
+            r.configure(settings.test(), settings.maxPending());
+        }
+        return r;
     }
 
     @Override

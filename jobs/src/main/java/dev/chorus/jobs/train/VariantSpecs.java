@@ -31,8 +31,14 @@ public final class VariantSpecs {
         return TaskSpecs.parse(json);
     }
 
-    static void apply(BroadcastState<String, String> state, SpecChange change) throws Exception {
+    public static void apply(BroadcastState<String, String> state, SpecChange change) throws Exception {
         state.put(Variants.key(change.task, change.variant), change.retires() ? RETIRED : change.spec);
+    }
+
+    /** Whether the control topic retired variant {@code variant} of {@code task} (and did not revive it). */
+    public static boolean retired(ReadOnlyBroadcastState<String, String> state, String task, String variant)
+            throws Exception {
+        return RETIRED.equals(state.get(Variants.key(task, variant)));
     }
 
     /**
