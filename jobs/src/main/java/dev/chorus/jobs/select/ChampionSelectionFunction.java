@@ -2,10 +2,12 @@ package dev.chorus.jobs.select;
 
 import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.select.ChampionRace;
+import dev.chorus.core.select.DriftSpec;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.jobs.train.Variants;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
@@ -20,6 +22,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Picks each task's champion variant from the trainer's predictions of labelled examples (keyed by task): each
@@ -49,13 +53,20 @@ import org.apache.flink.util.Collector;
  * {@code aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne} shows it; no savepoint fixture holds
  * this operator yet).
  *
+ * <p>Drift: a classifier variant whose control-topic spec has a {@code drift} detector is watched by one in the
+ * race ({@link ChampionRace#observeDrift}, fed its 0/1 prequential loss; the spec is read from the broadcast, so
+ * predictions that overtake it are not fed). A detection is logged, counted, and the task's record goes out at once
+ * with the variant's {@code lastDriftAt}. The spec's reaction ({@code reset}, {@code fork}) is not applied by the
+ * job yet: the trainer owns the model, and only the event is published. A regressor's variants are not watched.
+ *
  * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
  * {@code selectionUnscored}, {@code championChanges}; per task and variant the
- * {@code prequentialLoss} and {@code labelledExamples} of its standing.
+ * {@code prequentialLoss}, {@code labelledExamples} and {@code driftEvents} of its standing.
  */
 public final class ChampionSelectionFunction
         extends KeyedBroadcastProcessFunction<String, Prediction, SpecChange, Champion> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ChampionSelectionFunction.class);
 
     /** The task's race; checkpointed in model-core's layout. */
     public static final ValueStateDescriptor<ChampionRace> RACE =
@@ -71,11 +82,14 @@ public final class ChampionSelectionFunction
     private transient Counter changes;
     private transient Counter unscored;
     private transient Map<String, VariantMetrics> variantMetrics;
+    /** Variant key → its drift spec, read from the broadcast; dropped when the broadcast changes. */
+    private transient Map<String, DriftSpec> driftSpecs;
 
     /** One variant's standing as gauges; written by the operator, read by reporters from another thread. */
     private static final class VariantMetrics {
         volatile double loss = Double.NaN;
         volatile long labelled;
+        volatile long driftEvents;
     }
 
     public ChampionSelectionFunction(SelectionSettings settings) {
@@ -94,6 +108,7 @@ public final class ChampionSelectionFunction
         changes = metrics.counter("championChanges");
         unscored = metrics.counter("selectionUnscored");
         variantMetrics = new HashMap<>();
+        driftSpecs = new HashMap<>();
     }
 
     @Override
@@ -134,9 +149,17 @@ public final class ChampionSelectionFunction
         ignored.inc(r.ignored() - ignoredBefore);
         String task = ctx.getCurrentKey();
         long now = ctx.timerService().currentProcessingTime();
+        boolean drifted = correct != null && r.observeDrift(p.getVariant(), driftOf(ctx, task, p.getVariant()),
+                correct, now);
+        if (drifted) {
+            LOG.info("Drift detected in variant {} of task {} at example {}", p.getVariant(), task, p.getId());
+        }
         if (change.isPresent()) {
             changes.inc();
             publish(ChampionRecords.changed(task, r, change.get(), now), r, out);
+        } else if (drifted && r.champion() != null) {
+            Champion last = latest.value();
+            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
         } else if (r.standingsChanged() && publishAt.value() == null) {
             long at = now + settings.standingsIntervalMs();
             ctx.timerService().registerProcessingTimeTimer(at);
@@ -148,6 +171,7 @@ public final class ChampionSelectionFunction
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Champion> out) throws Exception {
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        driftSpecs.remove(Variants.key(change.task, change.variant));
         if (!change.retires()) {
             return;
         }
@@ -169,6 +193,16 @@ public final class ChampionSelectionFunction
             }
             state.update(r);
         });
+    }
+
+    private DriftSpec driftOf(ReadOnlyContext ctx, String task, String variant) throws Exception {
+        String key = Variants.key(task, variant);
+        DriftSpec spec = driftSpecs.get(key);
+        if (spec == null) {
+            spec = VariantSpecs.drift(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, variant);
+            driftSpecs.put(key, spec);
+        }
+        return spec;
     }
 
     /** {@code r} under the job's settings (a restored race has the defaults), or null. */
@@ -203,10 +237,12 @@ public final class ChampionSelectionFunction
                 var group = LabelledMetrics.task(getRuntimeContext().getMetricGroup(), record.getTask(), s.variant());
                 group.gauge("prequentialLoss", (Gauge<Double>) () -> created.loss);
                 group.gauge("labelledExamples", (Gauge<Long>) () -> created.labelled);
+                group.gauge("driftEvents", (Gauge<Long>) () -> created.driftEvents);
                 return created;
             });
             m.loss = s.lossMean();
             m.labelled = s.labelled();
+            m.driftEvents = s.driftEvents();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.select.DriftSpec;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.JobSettings;
 import java.util.ArrayList;
@@ -50,6 +51,17 @@ public final class VariantSpecs {
      */
     static ModelSpec parse(String json) {
         return parseVariant(json, Integer.MAX_VALUE).model();
+    }
+
+    /**
+     * The drift detector of variant {@code variant} of {@code task} as its control-topic spec names it;
+     * {@link DriftSpec#NO_DRIFT} when the topic has no live spec for it (a {@code --spec} default has no drift key).
+     */
+    public static DriftSpec drift(ReadOnlyBroadcastState<String, String> state, String task, String variant)
+            throws Exception {
+        String json = state.get(Variants.key(task, variant));
+        return json == null || json.equals(RETIRED) ? DriftSpec.NO_DRIFT
+                : parseVariant(json, Integer.MAX_VALUE).drift();
     }
 
     public static void apply(BroadcastState<String, String> state, SpecChange change) throws Exception {

@@ -282,4 +282,34 @@ class ChampionSelectionFunctionTest {
             h.processElement(prediction("t", "e" + i, "b", 0.8f, 100 + i), 0);
         }
     }
+
+    @Test
+    void aPlantedJumpInOneVariantsLossSetsItsLastDriftAtOnceAndNothingForTheOther() throws Exception {
+        String watched = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2,"
+                + "\"drift\":{\"detector\":\"page-hinkley\"}}";
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processBroadcastElement(new SpecChange("t", "default", watched), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", watched), 0);
+            java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+            for (int i = 0; i < 4000; i++) {
+                h.setProcessingTime(100_000 + i);
+                boolean defaultRight = random.nextDouble() < 0.8;
+                boolean bRight = random.nextDouble() < (i < 3000 ? 0.8 : 0.2);
+                h.processElement(prediction("t", "e" + i, "default", defaultRight ? 0.7f : 0.3f, i), 0);
+                h.processElement(prediction("t", "e" + i, "b", bRight ? 0.7f : 0.3f, i), 0);
+            }
+            List<Champion> drifted = h.extractOutputValues().stream().filter(c -> c.getStandings().stream()
+                    .anyMatch(st -> st.getLastDriftAt() != null)).toList();
+            assertThat(drifted).as("published at once on detection, not with the next timer").isNotEmpty();
+            Champion first = drifted.get(0);
+            assertThat(first.getUpdatedAt()).as("after the jump at 3000").isBetween(103_000L, 103_400L);
+            assertThat(first.getStandings()).filteredOn(st -> st.getVariant().equals("b")).singleElement()
+                    .satisfies(st -> assertThat(st.getLastDriftAt()).isEqualTo(first.getUpdatedAt()));
+            assertThat(h.extractOutputValues()).flatExtracting(Champion::getStandings)
+                    .filteredOn(st -> st.getVariant().equals("default"))
+                    .as("default's loss never changed").allSatisfy(st -> assertThat(st.getLastDriftAt()).isNull());
+        }
+    }
 }
