@@ -45,13 +45,22 @@ class ChampionSelectionFunctionTest {
                 .setLabel(0).setEventTime(0L).setProducedAt(0L).build();
     }
 
+    /** Where a test's predictions go: one harness or another. */
+    interface Input {
+        void add(Prediction p) throws Exception;
+    }
+
     /** Pairs {@code from} until {@code to}: default gives the true class 0.4, b 0.8; b is better by ln 2 each time. */
+    static void pairs(Input in, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            in.add(prediction("t", "e" + i, "default", 0.4f, i));
+            in.add(prediction("t", "e" + i, "b", 0.8f, 100 + i));
+        }
+    }
+
     static void pairs(KeyedBroadcastOperatorTestHarness<String, Prediction, SpecChange, Champion> h, int from, int to)
             throws Exception {
-        for (int i = from; i < to; i++) {
-            h.processElement(prediction("t", "e" + i, "default", 0.4f, i), 0);
-            h.processElement(prediction("t", "e" + i, "b", 0.8f, 100 + i), 0);
-        }
+        pairs(p -> h.processElement(p, 0), from, to);
     }
 
     @Test
@@ -260,7 +269,7 @@ class ChampionSelectionFunctionTest {
         try (var old = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new KeyedOnlySelection()),
                 Prediction::getTask, Types.STRING, 1, 1, 0)) {
             old.open();
-            pairs2(old, 0, 15);
+            pairs(p -> old.processElement(p, 0), 0, 15);
             checkpoint = old.snapshot(1, 1);
         }
         try (var h = harness()) {
@@ -272,14 +281,6 @@ class ChampionSelectionFunctionTest {
             // pair is example 20, and 14 of the 20 were paired before the restore.
             assertThat(out).as("b wins at the first look, across the restore").hasSize(1);
             assertThat(out.get(0).getEvidence().getPairedExamples()).isEqualTo(20);
-        }
-    }
-
-    static void pairs2(KeyedOneInputStreamOperatorTestHarness<String, Prediction, Champion> h, int from, int to)
-            throws Exception {
-        for (int i = from; i < to; i++) {
-            h.processElement(prediction("t", "e" + i, "default", 0.4f, i), 0);
-            h.processElement(prediction("t", "e" + i, "b", 0.8f, 100 + i), 0);
         }
     }
 
