@@ -5,9 +5,9 @@ import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.TopicReader;
-import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordDecodingException;
@@ -122,7 +122,8 @@ final class SpecsCommand {
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant);
             String json = TrainJobOptions.readSpec(specJson);
-            TaskSpecs.ofDefault(json); // the job's own checks of a spec: a bad one fails here, with the reason
+            // The job's own check of a control record's spec: a bad one fails here, with the reason.
+            VariantSpecs.parseVariant(json, TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK);
             topic.kafka.requireReachable(topic.topic);
             VariantSpecRecord current = topic.latest().get(task + "/" + variant);
             if (current != null && current.getStatus() == VariantStatus.RETIRED && !revive) {

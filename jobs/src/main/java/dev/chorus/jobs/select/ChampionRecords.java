@@ -56,7 +56,7 @@ final class ChampionRecords {
         VariantStanding.Builder b = VariantStanding.newBuilder().setVariant(s.variant())
                 .setStatus(StandingStatus.valueOf(s.status().name())).setLabelledExamples(s.labelled())
                 .setLossMean(s.lossMean()).setLossStandardError(s.lossStandardError())
-                .setModelVersion(s.modelVersion());
+                .setModelVersion(s.modelVersion()).setLastDriftAt(s.lastDriftAt());
         if (s.classifier() && s.labelled() > 0) {
             double[] interval = Normal.wilson(s.correct(), s.labelled(), Z_95);
             b.setAccuracy((double) s.correct() / s.labelled()).setAccuracyLow(interval[0]).setAccuracyHigh(interval[1]);

@@ -1,9 +1,11 @@
 package dev.chorus.jobs.select;
 
 import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Prediction;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -18,14 +20,16 @@ public final class ChampionSelection {
 
     /**
      * Keys the labelled ones of {@code predictions} by task into a {@link ChampionSelectionFunction}; unlabelled
-     * predictions are left out before the shuffle, since there is nothing to compare them on.
+     * predictions are left out before the shuffle, since there is nothing to compare them on. {@code specs} is the
+     * trainer's broadcast of the control topic's changes, so that a retired variant leaves the race.
      */
     public static SingleOutputStreamOperator<Champion> select(DataStream<Prediction> predictions,
-            SelectionSettings settings) {
+            BroadcastStream<SpecChange> specs, SelectionSettings settings) {
         return predictions
                 .filter(p -> p.getLabel() != null || p.getTarget() != null)
                 .name("labelled-predictions").uid(UID_LABELLED)
                 .keyBy(Prediction::getTask, Types.STRING)
+                .connect(specs)
                 .process(new ChampionSelectionFunction(settings), AvroTypes.of(Champion.class))
                 .name("champion-selection").uid(UID_SELECTION);
     }

@@ -2,8 +2,12 @@ package dev.chorus.jobs.select;
 
 import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.select.ChampionRace;
+import dev.chorus.core.select.DriftSpec;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.jobs.train.Variants;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
@@ -16,8 +20,10 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Picks each task's champion variant from the trainer's predictions of labelled examples (keyed by task): each
@@ -34,16 +40,33 @@ import org.apache.flink.util.Collector;
  * counted {@code selectionUnscored} and not compared; it is no dead letter, since its example is already accounted
  * for by the prediction itself, and a second record would count it twice.
  *
- * <p>To retire a variant (the control topic said so), update {@link #RACE} of its task with
- * {@link ChampionRace#retire}: it keeps its standing as RETIRED and takes no part in pairing. A variant that
- * stops predicting is not retired here.
+ * <p>The control topic's accepted changes come in on the trainer's broadcast ({@link VariantSpecs#DESCRIPTOR}): a
+ * retirement takes the variant out of its task's race ({@link ChampionRace#retire}; it keeps its standing as
+ * RETIRED and takes no part in pairing) and publishes the task's record at once, a change of champion if the
+ * champion was retired. A prediction of a variant the broadcast says is retired is ignored even when the race has
+ * not seen that variant yet (the retirement overtook its predictions). A variant that stops predicting is not
+ * retired here.
+ *
+ * <p>State: {@link #RACE} and the latest record, keyed by task, under uid {@link ChampionSelection#UID_SELECTION};
+ * the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
+ * savepoint of that operator restores here, since keyed state maps by uid and state name (the harness test
+ * {@code aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne} shows it; no savepoint fixture holds
+ * this operator yet).
+ *
+ * <p>Drift: a classifier variant whose control-topic spec has a {@code drift} detector is watched by one in the
+ * race ({@link ChampionRace#observeDrift}, fed its 0/1 prequential loss; the spec is read from the broadcast, so
+ * predictions that overtake it are not fed). A detection is logged, counted, and the task's record goes out at once
+ * with the variant's {@code lastDriftAt}. The spec's reaction ({@code reset}, {@code fork}) is not applied by the
+ * job yet: the trainer owns the model, and only the event is published. A regressor's variants are not watched.
  *
  * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
  * {@code selectionUnscored}, {@code championChanges}; per task and variant the
- * {@code prequentialLoss} and {@code labelledExamples} of its standing.
+ * {@code prequentialLoss}, {@code labelledExamples} and {@code driftEvents} of its standing.
  */
-public final class ChampionSelectionFunction extends KeyedProcessFunction<String, Prediction, Champion> {
+public final class ChampionSelectionFunction
+        extends KeyedBroadcastProcessFunction<String, Prediction, SpecChange, Champion> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ChampionSelectionFunction.class);
 
     /** The task's race; checkpointed in model-core's layout. */
     public static final ValueStateDescriptor<ChampionRace> RACE =
@@ -59,11 +82,14 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
     private transient Counter changes;
     private transient Counter unscored;
     private transient Map<String, VariantMetrics> variantMetrics;
+    /** Variant key → its drift spec, read from the broadcast; dropped when the broadcast changes. */
+    private transient Map<String, DriftSpec> driftSpecs;
 
     /** One variant's standing as gauges; written by the operator, read by reporters from another thread. */
     private static final class VariantMetrics {
         volatile double loss = Double.NaN;
         volatile long labelled;
+        volatile long driftEvents;
     }
 
     public ChampionSelectionFunction(SelectionSettings settings) {
@@ -82,10 +108,15 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
         changes = metrics.counter("championChanges");
         unscored = metrics.counter("selectionUnscored");
         variantMetrics = new HashMap<>();
+        driftSpecs = new HashMap<>();
     }
 
     @Override
-    public void processElement(Prediction p, Context ctx, Collector<Champion> out) throws Exception {
+    public void processElement(Prediction p, ReadOnlyContext ctx, Collector<Champion> out) throws Exception {
+        if (VariantSpecs.retired(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), p.getTask(), p.getVariant())) {
+            ignored.inc();
+            return;
+        }
         double loss;
         Boolean correct;
         if (p.getLabel() != null) {
@@ -107,11 +138,9 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
             loss = error * error;
             correct = null;
         }
-        ChampionRace r = race.value();
+        ChampionRace r = configured(race.value());
         if (r == null) {
             r = new ChampionRace(settings.test(), settings.maxPending());
-        } else {
-            r.configure(settings.test(), settings.maxPending());
         }
         long unpairedBefore = r.unpaired();
         long ignoredBefore = r.ignored();
@@ -120,15 +149,68 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
         ignored.inc(r.ignored() - ignoredBefore);
         String task = ctx.getCurrentKey();
         long now = ctx.timerService().currentProcessingTime();
+        boolean drifted = correct != null && r.observeDrift(p.getVariant(), driftOf(ctx, task, p.getVariant()),
+                correct, now);
+        if (drifted) {
+            LOG.info("Drift detected in variant {} of task {} at example {}", p.getVariant(), task, p.getId());
+        }
         if (change.isPresent()) {
             changes.inc();
             publish(ChampionRecords.changed(task, r, change.get(), now), r, out);
+        } else if (drifted && r.champion() != null) {
+            Champion last = latest.value();
+            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
         } else if (r.standingsChanged() && publishAt.value() == null) {
             long at = now + settings.standingsIntervalMs();
             ctx.timerService().registerProcessingTimeTimer(at);
             publishAt.update(at);
         }
         race.update(r);
+    }
+
+    @Override
+    public void processBroadcastElement(SpecChange change, Context ctx, Collector<Champion> out) throws Exception {
+        VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        driftSpecs.remove(Variants.key(change.task, change.variant));
+        if (!change.retires()) {
+            return;
+        }
+        long now = ctx.currentProcessingTime();
+        ctx.applyToKeyedState(RACE, (task, state) -> {
+            ChampionRace r = configured(state.value());
+            if (!task.equals(change.task) || r == null) {
+                return;
+            }
+            boolean known = r.standings().stream().anyMatch(s -> s.variant().equals(change.variant));
+            Optional<ChampionRace.Change> succession = r.retire(change.variant);
+            if (succession.isPresent()) {
+                changes.inc();
+                publish(ChampionRecords.changed(task, r, succession.get(), now), r, out);
+            } else if (known && r.champion() != null && latest.value() != null) {
+                // No timer from the broadcast side: the RETIRED standing goes out now rather than with the next
+                // prediction's, which may never come.
+                publish(ChampionRecords.of(task, r, latest.value(), now), r, out);
+            }
+            state.update(r);
+        });
+    }
+
+    private DriftSpec driftOf(ReadOnlyContext ctx, String task, String variant) throws Exception {
+        String key = Variants.key(task, variant);
+        DriftSpec spec = driftSpecs.get(key);
+        if (spec == null) {
+            spec = VariantSpecs.drift(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, variant);
+            driftSpecs.put(key, spec);
+        }
+        return spec;
+    }
+
+    /** {@code r} under the job's settings (a restored race has the defaults), or null. */
+    private ChampionRace configured(ChampionRace r) {
+        if (r != null) {
+            r.configure(settings.test(), settings.maxPending());
+        }
+        return r;
     }
 
     @Override
@@ -155,10 +237,12 @@ public final class ChampionSelectionFunction extends KeyedProcessFunction<String
                 var group = LabelledMetrics.task(getRuntimeContext().getMetricGroup(), record.getTask(), s.variant());
                 group.gauge("prequentialLoss", (Gauge<Double>) () -> created.loss);
                 group.gauge("labelledExamples", (Gauge<Long>) () -> created.labelled);
+                group.gauge("driftEvents", (Gauge<Long>) () -> created.driftEvents);
                 return created;
             });
             m.loss = s.lossMean();
             m.labelled = s.labelled();
+            m.driftEvents = s.driftEvents();
         }
     }
 }

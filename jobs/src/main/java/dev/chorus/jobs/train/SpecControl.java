@@ -34,8 +34,9 @@ import org.apache.flink.util.OutputTag;
  * before it) and turns each record into a {@link SpecChange} for the broadcast, or into a dead letter that changes
  * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid, whose
  * spec does not parse, that changes a live variant's spec, or that would give a task more than
- * {@code maxVariantsPerTask} live variants. A live variant's spec never changes in place: its model, versions and
- * optimizer state belong to that spec, so a new spec is a new variant (or a retired one revived). A tombstone
+ * {@code maxVariantsPerTask} live variants. The spec is read by {@link VariantSpecs#parseVariant}. A live
+ * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
+ * is a new variant (or a retired one revived). A tombstone
  * retires its key. What each key last was is operator state, so a restart judges the next record alike.
  *
  * <p>Metrics: {@code specChanges}, {@code deadLetters} and per field {@code field.<field>.deadLetters}.
@@ -148,7 +149,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return "spec: field 'spec': expected a model spec (JSON) for status LIVE, got null";
         }
         try {
-            VariantSpecs.parse(spec.getSpec());
+            VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask);
         } catch (RuntimeException e) {
             return "spec: field 'spec': expected a model spec the train job can train, got "
                     + ExampleValidator.quoted(spec.getSpec()) + ": " + e.getMessage();

@@ -39,7 +39,12 @@ public final class TaskSpecs implements Serializable {
      * wide-deep model, which the operator cannot train yet (it would fail on the task's first record instead).
      */
     static ModelSpec parse(String json) {
-        ModelSpec spec = LabelModels.check(ModelSpec.parse(json));
+        return trainable(ModelSpec.parse(json));
+    }
+
+    /** {@code spec} checked as {@link #parse} checks it (a control record's model comes parsed). */
+    static ModelSpec trainable(ModelSpec spec) {
+        LabelModels.check(spec);
         if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
             throw new IllegalArgumentException("ModelSpec key 'algorithm': expected an algorithm the train job trains "
                     + "(not yet \"" + ModelSpec.WIDE_DEEP + "\": model-core's WideDeepModel trains it), got \""

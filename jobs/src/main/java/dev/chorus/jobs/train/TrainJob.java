@@ -122,7 +122,7 @@ public final class TrainJob {
                 .uid(UID_ANNOTATORS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.CONSENSUS).sinkTo(consensus).name("consensus")
                 .uid(UID_CONSENSUS_SINK);
-        ChampionSelection.select(predicted, settings.selection()).sinkTo(champions).name("champions")
+        ChampionSelection.select(predicted, live, settings.selection()).sinkTo(champions).name("champions")
                 .uid(UID_CHAMPIONS_SINK);
         decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
                 .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS),

@@ -1,6 +1,8 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.select.DriftSpec;
+import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.JobSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,15 +26,52 @@ public final class VariantSpecs {
     private VariantSpecs() {}
 
     /**
-     * The one place a control record's spec JSON becomes the spec a variant trains: today a plain ModelSpec, through
-     * the same checks as {@code --spec}.
+     * A control record's spec as the train job takes it (the job's {@code check-specs} and {@code chorus specs put}
+     * judge it here): model-core's {@link VariantSpec#parse} (a ModelSpec's keys plus {@code drift},
+     * {@code warmStart}, {@code revive}), its model through the same checks as {@code --spec}, and no
+     * {@code search}, which the job does not draw and train yet.
+     *
+     * @throws IllegalArgumentException naming the key, the expected and the actual value
      */
-    static ModelSpec parse(String json) {
-        return TaskSpecs.parse(json);
+    public static VariantSpec parseVariant(String json, int maxVariantsPerTask) {
+        VariantSpec spec = VariantSpec.parse(json, maxVariantsPerTask);
+        TaskSpecs.trainable(spec.model());
+        if (spec.search().isPresent()) {
+            throw new IllegalArgumentException("VariantSpec key '" + VariantSpec.SEARCH + "': expected a spec without "
+                    + "a search (a search on the control topic is not yet applied by the train job: put its variants "
+                    + "one by one), got " + json);
+        }
+        return spec;
     }
 
-    static void apply(BroadcastState<String, String> state, SpecChange change) throws Exception {
+    /**
+     * The one place a control record's spec JSON becomes the spec a variant trains: its {@link VariantSpec#model}.
+     * The record was accepted by {@link SpecControl} under the job's {@code maxVariantsPerTask}; it is not judged
+     * again against the bound here, so that state kept across a restart with a smaller bound still reads.
+     */
+    static ModelSpec parse(String json) {
+        return parseVariant(json, Integer.MAX_VALUE).model();
+    }
+
+    /**
+     * The drift detector of variant {@code variant} of {@code task} as its control-topic spec names it;
+     * {@link DriftSpec#NO_DRIFT} when the topic has no live spec for it (a {@code --spec} default has no drift key).
+     */
+    public static DriftSpec drift(ReadOnlyBroadcastState<String, String> state, String task, String variant)
+            throws Exception {
+        String json = state.get(Variants.key(task, variant));
+        return json == null || json.equals(RETIRED) ? DriftSpec.NO_DRIFT
+                : parseVariant(json, Integer.MAX_VALUE).drift();
+    }
+
+    public static void apply(BroadcastState<String, String> state, SpecChange change) throws Exception {
         state.put(Variants.key(change.task, change.variant), change.retires() ? RETIRED : change.spec);
+    }
+
+    /** Whether the control topic retired variant {@code variant} of {@code task} (and did not revive it). */
+    public static boolean retired(ReadOnlyBroadcastState<String, String> state, String task, String variant)
+            throws Exception {
+        return RETIRED.equals(state.get(Variants.key(task, variant)));
     }
 
     /**

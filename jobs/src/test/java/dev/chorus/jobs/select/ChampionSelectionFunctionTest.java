@@ -3,17 +3,26 @@ package dev.chorus.jobs.select;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chorus.core.select.ChampionRace;
 import dev.chorus.core.select.PairedComparison;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.StandingStatus;
 import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 
 /** The selection operator: exact pairing, a change record with its evidence, standings, dead letters, restore. */
@@ -22,10 +31,11 @@ class ChampionSelectionFunctionTest {
     static final SelectionSettings SETTINGS =
             new SelectionSettings(new PairedComparison.Settings(20, 0.01, 0.005, 100), 100, 1000);
 
-    static KeyedOneInputStreamOperatorTestHarness<String, Prediction, Champion> harness() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new ChampionSelectionFunction(SETTINGS)),
-                Prediction::getTask, Types.STRING);
+    static KeyedBroadcastOperatorTestHarness<String, Prediction, SpecChange, Champion> harness() throws Exception {
+        return new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new ChampionSelectionFunction(SETTINGS),
+                        List.of(VariantSpecs.DESCRIPTOR)),
+                Prediction::getTask, Types.STRING, 1, 1, 0);
     }
 
     /** Variant {@code variant}'s prediction of example {@code id} (true class 0) giving the true class {@code p}. */
@@ -35,13 +45,22 @@ class ChampionSelectionFunctionTest {
                 .setLabel(0).setEventTime(0L).setProducedAt(0L).build();
     }
 
+    /** Where a test's predictions go: one harness or another. */
+    interface Input {
+        void add(Prediction p) throws Exception;
+    }
+
     /** Pairs {@code from} until {@code to}: default gives the true class 0.4, b 0.8; b is better by ln 2 each time. */
-    static void pairs(KeyedOneInputStreamOperatorTestHarness<String, Prediction, Champion> h, int from, int to)
-            throws Exception {
+    static void pairs(Input in, int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
-            h.processElement(prediction("t", "e" + i, "default", 0.4f, i), 0);
-            h.processElement(prediction("t", "e" + i, "b", 0.8f, 100 + i), 0);
+            in.add(prediction("t", "e" + i, "default", 0.4f, i));
+            in.add(prediction("t", "e" + i, "b", 0.8f, 100 + i));
         }
+    }
+
+    static void pairs(KeyedBroadcastOperatorTestHarness<String, Prediction, SpecChange, Champion> h, int from, int to)
+            throws Exception {
+        pairs(p -> h.processElement(p, 0), from, to);
     }
 
     @Test
@@ -157,6 +176,141 @@ class ChampionSelectionFunctionTest {
             VariantStanding standing = out.get(0).getStandings().get(0);
             assertThat(standing.getLabelledExamples()).as("the label beyond the probabilities is not scored").isEqualTo(1);
             assertThat(standing.getLossMean()).isEqualTo(-Math.log(1e-15));
+        }
+    }
+
+    @Test
+    void retiringTheChampionOnTheControlTopicPublishesItsSuccessorAndIgnoresItsLaterPredictions() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            pairs(h, 0, 10);
+            h.processElement(prediction("other", "o1", "default", 0.9f, 1), 0);
+            h.setProcessingTime(1000);
+            assertThat(h.extractOutputValues()).as("first standings of t and of other").hasSize(2);
+
+            h.processBroadcastElement(new SpecChange("t", "default", null), 0);
+            List<Champion> out = h.extractOutputValues();
+            assertThat(out).as("the retirement of t's champion is published at once, other's untouched").hasSize(3);
+            Champion change = out.get(2);
+            assertThat(change.getTask()).isEqualTo("t");
+            assertThat(change.getVariant()).isEqualTo("b");
+            assertThat(change.getPreviousVariant()).isEqualTo("default");
+            assertThat(change.getEvidence()).as("a retirement is no comparison's win").isNull();
+            assertThat(change.getStandings()).extracting(VariantStanding::getVariant, VariantStanding::getStatus)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("b", StandingStatus.CHAMPION),
+                            org.assertj.core.groups.Tuple.tuple("default", StandingStatus.RETIRED));
+
+            pairs(h, 10, 40);
+            h.setProcessingTime(2000);
+            out = h.extractOutputValues();
+            assertThat(out.get(out.size() - 1).getVariant()).as("the retired default never wins back").isEqualTo("b");
+            assertThat(out.get(out.size() - 1).getStandings().get(1).getLabelledExamples())
+                    .as("default's later predictions are ignored").isEqualTo(10);
+        }
+    }
+
+    @Test
+    void retiringAChallengerPublishesTheStandingsAtOnceUnderTheSameChampion() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            pairs(h, 0, 10);
+            h.setProcessingTime(1000);
+            h.setProcessingTime(1500);
+            h.processBroadcastElement(new SpecChange("t", "b", null), 0);
+            List<Champion> out = h.extractOutputValues();
+            assertThat(out).hasSize(2);
+            Champion standings = out.get(1);
+            assertThat(standings.getVariant()).isEqualTo("default");
+            assertThat(standings.getSince()).as("no change of champion").isEqualTo(1000);
+            assertThat(standings.getUpdatedAt()).isEqualTo(1500);
+            assertThat(standings.getStandings()).extracting(VariantStanding::getVariant, VariantStanding::getStatus)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("default", StandingStatus.CHAMPION),
+                            org.assertj.core.groups.Tuple.tuple("b", StandingStatus.RETIRED));
+        }
+    }
+
+    @Test
+    void aVariantRetiredBeforeItsFirstPredictionNeverJoinsTheRace() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processBroadcastElement(new SpecChange("t", "b", null), 0);
+            pairs(h, 0, 30);
+            h.setProcessingTime(1000);
+            List<Champion> out = h.extractOutputValues();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).getStandings()).extracting(VariantStanding::getVariant).containsExactly("default");
+        }
+    }
+
+    /** The keyed state of the operator before it took the control topic's broadcast: the race, nothing else. */
+    static final class KeyedOnlySelection extends KeyedProcessFunction<String, Prediction, Champion> {
+        private transient ValueState<ChampionRace> race;
+
+        @Override
+        public void open(OpenContext openContext) {
+            race = getRuntimeContext().getState(ChampionSelectionFunction.RACE);
+        }
+
+        @Override
+        public void processElement(Prediction p, Context ctx, Collector<Champion> out) throws Exception {
+            ChampionRace r = race.value() == null ? new ChampionRace(SETTINGS.test(), SETTINGS.maxPending()) : race.value();
+            r.record(p.getId(), p.getVariant(), p.getLabel() == 0 ? -Math.log(Float32.unpack(p.getProbabilities())[0])
+                    : 0, true, p.getModelVersion());
+            race.update(r);
+        }
+    }
+
+    @Test
+    void aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var old = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new KeyedOnlySelection()),
+                Prediction::getTask, Types.STRING, 1, 1, 0)) {
+            old.open();
+            pairs(p -> old.processElement(p, 0), 0, 15);
+            checkpoint = old.snapshot(1, 1);
+        }
+        try (var h = harness()) {
+            h.initializeState(checkpoint);
+            h.open();
+            pairs(h, 15, 21);
+            List<Champion> out = h.extractOutputValues();
+            // b's first example is unpaired (default's loss on it was complete before b was known), so the 20th
+            // pair is example 20, and 14 of the 20 were paired before the restore.
+            assertThat(out).as("b wins at the first look, across the restore").hasSize(1);
+            assertThat(out.get(0).getEvidence().getPairedExamples()).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void aPlantedJumpInOneVariantsLossSetsItsLastDriftAtOnceAndNothingForTheOther() throws Exception {
+        String watched = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2,"
+                + "\"drift\":{\"detector\":\"page-hinkley\"}}";
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processBroadcastElement(new SpecChange("t", "default", watched), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", watched), 0);
+            java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+            for (int i = 0; i < 4000; i++) {
+                h.setProcessingTime(100_000 + i);
+                boolean defaultRight = random.nextDouble() < 0.8;
+                boolean bRight = random.nextDouble() < (i < 3000 ? 0.8 : 0.2);
+                h.processElement(prediction("t", "e" + i, "default", defaultRight ? 0.7f : 0.3f, i), 0);
+                h.processElement(prediction("t", "e" + i, "b", bRight ? 0.7f : 0.3f, i), 0);
+            }
+            List<Champion> drifted = h.extractOutputValues().stream().filter(c -> c.getStandings().stream()
+                    .anyMatch(st -> st.getLastDriftAt() != null)).toList();
+            assertThat(drifted).as("published at once on detection, not with the next timer").isNotEmpty();
+            Champion first = drifted.get(0);
+            assertThat(first.getUpdatedAt()).as("after the jump at 3000").isBetween(103_000L, 103_400L);
+            assertThat(first.getStandings()).filteredOn(st -> st.getVariant().equals("b")).singleElement()
+                    .satisfies(st -> assertThat(st.getLastDriftAt()).isEqualTo(first.getUpdatedAt()));
+            assertThat(h.extractOutputValues()).flatExtracting(Champion::getStandings)
+                    .filteredOn(st -> st.getVariant().equals("default"))
+                    .as("default's loss never changed").allSatisfy(st -> assertThat(st.getLastDriftAt()).isNull());
         }
     }
 }

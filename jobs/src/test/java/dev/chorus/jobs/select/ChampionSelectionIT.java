@@ -9,7 +9,9 @@ import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
@@ -18,6 +20,7 @@ import dev.chorus.schemas.codec.WireFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -59,7 +62,12 @@ class ChampionSelectionIT {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobEnvironment.configure(env, settings);
-        ChampionSelection.select(env.fromData(predictions, AvroTypes.of(Prediction.class)), settings.selection())
+        // The control topic put variant wide (the trainer's broadcast, as TrainJob connects it); nothing retires.
+        var specs = env.fromData(List.of(new SpecChange("t", "wide",
+                        "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2}")),
+                        TypeInformation.of(SpecChange.class))
+                .broadcast(VariantSpecs.DESCRIPTOR);
+        ChampionSelection.select(env.fromData(predictions, AvroTypes.of(Prediction.class)), specs, settings.selection())
                 .sinkTo(KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"));
         env.execute("selection-it");
 

@@ -155,6 +155,43 @@ class VariantsTest {
         }
     }
 
+    /** A control record is a VariantSpec: its management keys are taken out before the model's are read. */
+    @Test
+    void aControlSpecWithDriftWarmStartAndReviveIsAcceptedAndTrainsItsModel() throws Exception {
+        String managed = SPEC.substring(0, SPEC.lastIndexOf('}'))
+                + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":50,\"reaction\":\"none\"},"
+                + "\"warmStart\":{\"from\":\"variant:default\"},\"revive\":true}";
+        assertThat(VariantSpecs.parse(managed)).as("the model it trains is the spec without its management keys")
+                .isEqualTo(TaskSpecs.parse(SPEC));
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("t/d", live("t", "d", managed)), 0);
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "d", managed));
+        }
+    }
+
+    /** A search is refused until the job expands it; so are management keys that do not parse, naming the key. */
+    @Test
+    void aSearchOrABadDriftOnTheControlTopicIsADeadLetter() throws Exception {
+        String base = SPEC.substring(0, SPEC.lastIndexOf('}'));
+        String search = base + ",\"search\":{\"method\":\"random\",\"variants\":2,\"budgetExamples\":100,"
+                + "\"space\":{\"optimizer.learningRate\":[0.01,0.1]}}}";
+        String badDrift = base + ",\"drift\":{\"detector\":\"cusum\"}}";
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("t/s", live("t", "s", search)), 0);
+            h.processElement(record("t/b", live("t", "b", badDrift)), 1);
+            assertThat(h.extractOutputValues()).isEmpty();
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).extracting(DeadLetter::getField).containsExactly("spec", "spec");
+            assertThat(dead.get(0).getReason()).contains("key 'search'")
+                    .contains("not yet applied by the train job").contains("\"method\":\"random\"");
+            assertThat(dead.get(1).getReason()).contains("drift.detector").contains("cusum");
+        }
+    }
+
     static VariantSpecRecord live(String task, String variant, String spec) {
         return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
                 .setSpec(spec).setUpdatedAt(0L).setSource("test").build();

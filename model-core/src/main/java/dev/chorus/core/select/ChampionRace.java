@@ -26,22 +26,32 @@ import java.util.Optional;
  * were published); after that only a {@link PairedComparison} win (or retiring the champion) changes it. A retired variant keeps its standing,
  * leaves the race, and its later predictions are ignored.
  *
+ * <p>A variant may be watched by a drift detector ({@link #observeDrift}, the detector its {@link DriftSpec} names)
+ * fed with its per-example 0/1 prequential loss, as {@link VariantRace} feeds it: comparable across model losses,
+ * and the scale the detectors' defaults were set on (a log loss is unbounded, which ADWIN's bound does not allow).
+ * A detection is counted in the standing with its time; the detector then starts afresh. Reacting to it (reset,
+ * fork) is the trainer's, not the race's.
+ *
  * <p>Not thread-safe.
  */
 public final class ChampionRace {
 
   /** The variant a task trains when it names none. */
   public static final String DEFAULT_VARIANT = "default";
-  private static final int FORMAT_VERSION = 1;
+  /** 2 added each variant's drift detector, drift events and last drift time; 1 still reads (no drift). */
+  private static final int FORMAT_VERSION = 2;
 
   public enum Status { CHAMPION, CHALLENGER, RETIRED }
 
   /** A new champion: by a comparison's {@code evidence}, or null evidence when the previous one was retired. */
   public record Change(String previous, String champion, PairedComparison.Evidence evidence) {}
 
-  /** One variant's prequential standing; {@code correct} counts only for classifiers. */
+  /**
+   * One variant's prequential standing; {@code correct} counts only for classifiers; {@code lastDriftAt} is the time
+   * given with its latest drift detection, null if none.
+   */
   public record Standing(String variant, Status status, long labelled, double lossMean, double lossStandardError,
-      boolean classifier, long correct, long modelVersion) {}
+      boolean classifier, long correct, long modelVersion, long driftEvents, Long lastDriftAt) {}
 
   private static final class Variant {
     Status status;
@@ -50,6 +60,9 @@ public final class ChampionRace {
     long correct;
     long modelVersion;
     PairedComparison comparison;
+    DriftDetector detector;
+    long driftEvents;
+    Long lastDriftAt;
 
     Variant(Status status, RunningMoments loss) {
       this.status = status;
@@ -229,6 +242,33 @@ public final class ChampionRace {
   }
 
   /**
+   * Feeds {@code variant}'s 0/1 loss on one example ({@code correct}: its prediction was right) to its drift
+   * detector, created on the first call as {@code drift} names it (detector {@code none}: not watched); whether it
+   * detected a drift, which sets the standing's last drift to {@code now}. An unknown or retired variant is not
+   * watched. The detector is the one of the variant's first call: a live variant's spec does not change.
+   */
+  public boolean observeDrift(String variant, DriftSpec drift, boolean correct, long now) {
+    Variant v = variants.get(variant);
+    if (v == null || v.status == Status.RETIRED) {
+      return false;
+    }
+    if (v.detector == null) {
+      if (drift.detector().equals(DriftSpec.NONE)) {
+        return false;
+      }
+      v.detector = DriftDetectors.create(drift);
+    }
+    if (!v.detector.add(correct ? 0 : 1)) {
+      return false;
+    }
+    v.detector.reset();
+    v.driftEvents++;
+    v.lastDriftAt = now;
+    standingsChanged = true;
+    return true;
+  }
+
+  /**
    * Goes on under {@code settings} and {@code maxPending} (a restored race gets the restarted job's configuration);
    * standings, comparisons and pending losses are kept, the oldest pending ids evicted if the bound shrank.
    */
@@ -268,7 +308,7 @@ public final class ChampionRace {
     List<Standing> standings = new ArrayList<>();
     variants.forEach((name, v) -> {
       Standing s = new Standing(name, v.status, v.loss.count(), v.loss.mean(), v.loss.standardError(), v.classifier,
-          v.correct, v.modelVersion);
+          v.correct, v.modelVersion, v.driftEvents, v.lastDriftAt);
       standings.add(name.equals(champion) ? 0 : standings.size(), s);
     });
     return standings;
@@ -325,6 +365,15 @@ public final class ChampionRace {
       if (v.comparison != null) {
         v.comparison.writeTo(out);
       }
+      out.writeBoolean(v.detector != null);
+      if (v.detector != null) {
+        v.detector.writeTo(out);
+      }
+      out.writeLong(v.driftEvents);
+      out.writeBoolean(v.lastDriftAt != null);
+      if (v.lastDriftAt != null) {
+        out.writeLong(v.lastDriftAt);
+      }
     }
     out.writeInt(pending.size());
     for (Map.Entry<String, LinkedHashMap<String, Double>> e : pending.entrySet()) {
@@ -341,8 +390,8 @@ public final class ChampionRace {
   public static ChampionRace readFrom(DataInput in, PairedComparison.Settings settings, int maxPending)
       throws IOException {
     int format = in.readInt();
-    if (format != FORMAT_VERSION) {
-      throw new IOException("ChampionRace state: expected format " + FORMAT_VERSION + ", stream has " + format);
+    if (format != 1 && format != FORMAT_VERSION) {
+      throw new IOException("ChampionRace state: expected format 1 or " + FORMAT_VERSION + ", stream has " + format);
     }
     ChampionRace race = new ChampionRace(settings, maxPending);
     race.champion = in.readBoolean() ? BinaryState.readString(in, "champion") : null;
@@ -365,6 +414,11 @@ public final class ChampionRace {
       v.correct = in.readLong();
       v.modelVersion = in.readLong();
       v.comparison = in.readBoolean() ? PairedComparison.readFrom(in, settings) : null;
+      if (format >= 2) {
+        v.detector = in.readBoolean() ? DriftDetectors.readFrom(in) : null;
+        v.driftEvents = in.readLong();
+        v.lastDriftAt = in.readBoolean() ? in.readLong() : null;
+      }
       race.variants.put(name, v);
     }
     int ids = in.readInt();

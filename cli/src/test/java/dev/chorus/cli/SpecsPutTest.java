@@ -1,0 +1,31 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code chorus specs put} judges a spec as the train job's check-specs does, before it talks to Kafka. */
+class SpecsPutTest {
+    static final String MODEL = "\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3";
+
+    @Test
+    void aSpecWithADriftDetectorPassesTheCheckAndGoesOnToKafka() {
+        String broker = CliRun.unreachableBroker();
+        CliRun run = CliRun.run("specs", "put", "iris", "watched",
+                "{" + MODEL + ",\"drift\":{\"detector\":\"adwin\",\"delta\":0.002}}", "--bootstrap-servers", broker);
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).as("the spec was accepted: only the broker is missing").contains("cannot reach Kafka");
+    }
+
+    @Test
+    void aSearchIsRefusedWithTheReasonBeforeKafka() {
+        String broker = CliRun.unreachableBroker();
+        CliRun run = CliRun.run("specs", "put", "iris", "sh", "{" + MODEL + ",\"search\":{\"method\":\"random\","
+                + "\"variants\":2,\"budgetExamples\":100,\"space\":{\"l2\":[0,0.0001]}}}", "--bootstrap-servers", broker);
+
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.err()).contains("key 'search'").contains("not yet applied by the train job")
+                .doesNotContain("cannot reach Kafka");
+    }
+}
