@@ -22,7 +22,7 @@ import org.apache.flink.api.common.typeinfo.Types;
  */
 final class SnapshotAssembly {
 
-    /** Parts waiting for the rest of their version, by models topic key ({@code task/variant[#chunk]}). */
+    /** Parts waiting for the rest of their version, by task, variant and chunk index or manifest. */
     static final MapStateDescriptor<String, ModelSnapshot> PENDING =
             new MapStateDescriptor<>("pending-snapshot-parts", Types.STRING, AvroTypes.of(ModelSnapshot.class));
 
@@ -61,7 +61,8 @@ final class SnapshotAssembly {
         }
         Map<String, ModelSnapshot> parts = new HashMap<>();
         for (Map.Entry<String, ModelSnapshot> entry : pending.entries()) {
-            if (entry.getKey().equals(base) || entry.getKey().startsWith(base + "#")) {
+            if (entry.getValue().getTask().equals(part.getTask())
+                    && entry.getValue().getVariant().equals(part.getVariant())) {
                 parts.put(entry.getKey(), entry.getValue());
             }
         }
@@ -81,17 +82,17 @@ final class SnapshotAssembly {
             return Outcome.refused("digest", name + ": field 'digest': expected " + hex(other.getDigest())
                     + " as the version's other parts say, got " + hex(part.getDigest()));
         }
-        String key = SnapshotChunks.key(part);
+        String key = pendingKey(part, part.getChunk());
         pending.put(key, part);
         parts.put(key, part);
-        ModelSnapshot manifest = parts.get(base);
+        ModelSnapshot manifest = parts.get(pendingKey(part, null));
         if (manifest == null || parts.size() < count + 1) {
             return new Outcome(null, null, null, dropped);
         }
         remove(pending, parts);
         long size = 0;
         for (int k = 0; k < count; k++) {
-            size += parts.get(base + "#" + k).getParameters().remaining();
+            size += parts.get(pendingKey(part, k)).getParameters().remaining();
         }
         if (size > Integer.MAX_VALUE - 8) {
             return Outcome.refused("chunks", "model " + base + " version " + part.getVersion() + ": field 'chunks': "
@@ -99,7 +100,7 @@ final class SnapshotAssembly {
         }
         ByteBuffer whole = ByteBuffer.allocate((int) size);
         for (int k = 0; k < count; k++) {
-            whole.put(parts.get(base + "#" + k).getParameters().duplicate());
+            whole.put(parts.get(pendingKey(part, k)).getParameters().duplicate());
         }
         whole.flip();
         byte[] digest = SnapshotChunks.sha256(whole.duplicate());
@@ -110,6 +111,15 @@ final class SnapshotAssembly {
         }
         return new Outcome(ModelSnapshot.newBuilder(manifest).setParameters(whole).setChunk(null).setChunks(null)
                 .setDigest(null).build(), null, null, dropped);
+    }
+
+    /**
+     * Where a part waits: unlike the topic's keys, unambiguous whatever the names hold ({@code /} in a task,
+     * {@code #} in a variant), as the task's length leads and only a chunk index or {@code m} follows the last {@code #}.
+     */
+    private static String pendingKey(ModelSnapshot part, Integer chunk) {
+        return part.getTask().length() + ":" + part.getTask() + "/" + part.getVariant() + "#"
+                + (chunk == null ? "m" : chunk);
     }
 
     private static void remove(BroadcastState<String, ModelSnapshot> pending, Map<String, ModelSnapshot> parts)

@@ -133,4 +133,27 @@ class ChunkedSnapshotServeTest {
                     + "'chunks': expected 3 as the version's other parts say, got 5");
         }
     }
+
+    @Test
+    void partsOfAVariantWhoseNameLooksLikeAChunkKeyAreKeptApart() throws Exception {
+        List<ModelSnapshot> second = parts(snapshot(2, model(16)));
+        List<ModelSnapshot> other = parts(snapshot(7, model(24))).stream()
+                .map(p -> ModelSnapshot.newBuilder(p).setVariant("default#0").build()).toList();
+        long offset = 0;
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(record(snapshot(1, model(8)), offset++), 0);
+            for (int k = 0; k < 3; k++) {
+                h.processBroadcastElement(record(second.get(k), offset++), 0);
+                h.processBroadcastElement(record(other.get(k), offset++), 0);
+            }
+            h.processBroadcastElement(record(other.get(3), offset++), 0);
+            h.processBroadcastElement(record(second.get(3), offset++), 0);
+            h.processElement(CLICKS.get(30), 1);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("clicks/default#0").getVersion()).isEqualTo(7L);
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
 }
