@@ -8,6 +8,7 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,7 +59,7 @@ final class ModelsCommand implements Callable<Integer> {
         if (latest.isEmpty()) {
             out.println("no models" + (task == null ? "" : " of task " + task) + " on " + modelsTopic + " yet");
         } else {
-            printTable(out, latest.values());
+            printTable(out, newest);
         }
         if (undecodable > 0) {
             err.printf("chorus models: %d record(s) on %s are no ModelSnapshot and were skipped "
@@ -68,14 +69,23 @@ final class ModelsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The newest snapshot of each task/variant on a models topic (of one task, unless null), sorted by key. */
-    record Newest(Map<String, ModelSnapshot> models, int undecodable) {
+    /**
+     * The newest snapshot of each task/variant on a models topic (of one task, unless null), sorted by key. A
+     * snapshot in chunks counts by its manifest; {@code chunkedBytes} sums its chunks' parameters, by
+     * {@code task/variant@version}.
+     */
+    record Newest(Map<String, ModelSnapshot> models, int undecodable, Map<String, Long> chunkedBytes) {
         static Newest read(KafkaOptions kafka, String modelsTopic, String task) {
+            return of(TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
+                    Function.identity()), task);
+        }
+
+        static Newest of(Iterable<byte[]> values, String task) {
             RecordDecoder decoder = new RecordDecoder();
             Map<String, ModelSnapshot> latest = new TreeMap<>();
+            Map<String, Long> chunked = new HashMap<>();
             int undecodable = 0;
-            for (byte[] value : TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
-                    Function.identity())) {
+            for (byte[] value : values) {
                 if (value == null) {
                     continue; // a tombstone: compaction's way of deleting a key
                 }
@@ -86,22 +96,35 @@ final class ModelsCommand implements Callable<Integer> {
                     undecodable++;
                     continue;
                 }
-                if (task == null || task.equals(m.getTask())) {
-                    latest.merge(m.getTask() + "/" + m.getVariant(), m,
-                            (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
+                if (task != null && !task.equals(m.getTask())) {
+                    continue;
+                }
+                String key = m.getTask() + "/" + m.getVariant();
+                if (m.getChunk() != null) {
+                    chunked.merge(key + "@" + m.getVersion(), (long) m.getParameters().remaining(), Long::sum);
+                } else {
+                    latest.merge(key, m, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
                 }
             }
-            return new Newest(latest, undecodable);
+            return new Newest(latest, undecodable, chunked);
+        }
+
+        /** The parameters' size: of a whole snapshot, or of the chunks that arrived of a manifest's version. */
+        String size(ModelSnapshot m) {
+            if (m.getChunks() == null) {
+                return String.format(Locale.ROOT, "%,d B", m.getParameters().remaining());
+            }
+            long bytes = chunkedBytes.getOrDefault(m.getTask() + "/" + m.getVariant() + "@" + m.getVersion(), 0L);
+            return String.format(Locale.ROOT, "%,d B in %d chunks", bytes, m.getChunks());
         }
     }
 
-    private static void printTable(PrintWriter out, Iterable<ModelSnapshot> models) {
+    private static void printTable(PrintWriter out, Newest newest) {
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
-        for (ModelSnapshot m : models) {
+        for (ModelSnapshot m : newest.models().values()) {
             rows.add(new String[] {m.getTask(), m.getVariant(), Long.toString(m.getVersion()), m.getAlgorithm(),
-                String.format(Locale.ROOT, "%,d", m.getExamplesSeen()),
-                String.format(Locale.ROOT, "%,d B", m.getParameters().remaining()),
+                String.format(Locale.ROOT, "%,d", m.getExamplesSeen()), newest.size(m),
                 RecordLines.time(m.getCreatedAt()), RecordLines.metrics(m.getMetrics())});
         }
         TextTable.print(out, rows);

@@ -1,5 +1,6 @@
 package dev.chorus.cli;
 
+import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Consensus;
@@ -107,6 +108,9 @@ final class RecordLines {
                 .append(" examples=").append(m.getExamplesSeen())
                 .append(" parameters=").append(String.format(Locale.ROOT, "%,d", m.getParameters().remaining()))
                 .append(" bytes (format ").append(m.getParametersFormat()).append(')');
+        if (SnapshotChunks.isPart(m)) {
+            s.append(" [").append(SnapshotChunks.describe(m)).append(']');
+        }
         if (!m.getMetrics().isEmpty()) {
             s.append(' ').append(metrics(m.getMetrics()));
         }

@@ -1,11 +1,10 @@
 package dev.chorus.jobs;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.DeadLetter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -49,19 +48,11 @@ public final class DeadLetters {
         return DeadLetter.newBuilder()
                 .setOriginal(ByteBuffer.wrap(first(value, maxOriginalBytes)))
                 .setOriginalLength(value.length)
-                .setOriginalSha256(ByteBuffer.wrap(sha256(value)))
+                .setOriginalSha256(ByteBuffer.wrap(SnapshotChunks.sha256(ByteBuffer.wrap(value))))
                 .setKey(key == null ? null : ByteBuffer.wrap(first(key, maxOriginalBytes)));
     }
 
     private static byte[] first(byte[] bytes, int max) {
         return bytes.length <= max ? bytes : Arrays.copyOf(bytes, max);
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 }

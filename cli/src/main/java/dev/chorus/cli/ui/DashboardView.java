@@ -80,6 +80,9 @@ public final class DashboardView {
 
     /** A model snapshot read under {@code key} ({@code task/variant}); null is a tombstone (a reset model). */
     public synchronized void model(String key, ModelSnapshot snapshot) {
+        if (snapshot != null && snapshot.getChunk() != null) {
+            return; // a slice of a snapshot too big for one record: its manifest stands for the version
+        }
         revision++;
         if (snapshot == null) {
             String[] id = modelKeys.remove(key);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
@@ -40,6 +41,22 @@ class DashboardViewTest {
         assertThat(variant.get("accuracy").toString()).isEqualTo("[[64,0.5],[128,0.75]]");
         assertThat(variant.has("loss")).as("no loss metric on the topic, no loss curve").isFalse();
         assertThat(task.has("leaderboard")).as("one variant: nothing to rank").isFalse();
+    }
+
+    @Test
+    void aSnapshotInChunksCountsOnceByItsManifestAndAChunksTombstoneForgetsNothing() throws Exception {
+        view.model("fashion/default", snapshot("fashion", "default", 1, 64, Map.of("prequentialAccuracy", 0.5)));
+        ModelSnapshot big = snapshot("fashion", "default", 2, 128, Map.of("prequentialAccuracy", 0.75));
+        big.setParameters(ByteBuffer.allocate(250));
+        for (ModelSnapshot part : SnapshotChunks.split(big, 100)) {
+            view.model(SnapshotChunks.key(part), part);
+        }
+        view.model("fashion/default#2", null);
+
+        JsonNode variant = only(only(json().get("tasks")).get("variants"));
+        assertThat(variant.get("version").asLong()).isEqualTo(2);
+        assertThat(variant.get("snapshots").asLong()).isEqualTo(2);
+        assertThat(variant.get("accuracy").toString()).isEqualTo("[[64,0.5],[128,0.75]]");
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
@@ -78,11 +79,15 @@ import org.slf4j.LoggerFactory;
  * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
  * champion record that does not decode, or a tombstone, is a dead letter and changes nothing.
  *
+ * <p>A snapshot too big for one record arrives as chunks and a manifest ({@link SnapshotChunks}): they wait in
+ * broadcast state until every part of one version is there and its digest matches ({@link SnapshotAssembly}), and
+ * only then go through the checks and the swap above, as one whole snapshot; until then the previous version serves.
+ *
  * <p>Every subtask receives every models record; only subtask 0 sends a rejected one to the dead-letter output,
  * so that it is there once.
  *
  * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code modelsRefused},
- * {@code modelsRejected}, {@code modelsReset}, {@code examplesWaited}, {@code deadLetters}; per task, labelled with
+ * {@code modelsRejected}, {@code modelsReset}, {@code snapshotPartsDropped} (of versions that never completed), {@code examplesWaited}, {@code deadLetters}; per task, labelled with
  * task and variant ({@link LabelledMetrics#task}), the {@code modelVersion} this instance serves and its
  * {@code predictions}.
  */
@@ -138,6 +143,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient AdmittedTasks waitingTasks;
     private transient Counter rejectedModels;
     private transient Counter resets;
+    private transient Counter partsDropped;
     private transient Counter waited;
     private transient Counter deadLetters;
     private transient Map<String, Served> served;
@@ -197,6 +203,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         refused = metrics.counter("modelsRefused");
         rejectedModels = metrics.counter("modelsRejected");
         resets = metrics.counter("modelsReset");
+        partsDropped = metrics.counter("snapshotPartsDropped");
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
         championChanges = metrics.counter("championChanges");
@@ -257,6 +264,12 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             rejectModel(ctx, record, null, "undecodable model record: " + e);
             return;
         }
+        if (SnapshotChunks.isPart(snapshot)) {
+            snapshot = assembled(record, snapshot, ctx);
+            if (snapshot == null) {
+                return;
+            }
+        }
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
         Predictor learner;
         try {
@@ -297,6 +310,24 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         loaded.put(key, loaded(snapshot.getVersion(), learner));
         served(task, snapshot.getVariant()).version = snapshot.getVersion();
         answerWaiting(task, key, snapshot, ctx, out);
+    }
+
+    /**
+     * A chunk or manifest of a snapshot ({@link SnapshotAssembly}): null while its version is incomplete, refused,
+     * or not newer than the served one (ignored, as a whole snapshot would be), else the whole snapshot it completes.
+     */
+    private ModelSnapshot assembled(KafkaRecord record, ModelSnapshot part, Context ctx) throws Exception {
+        ModelSnapshot current = ctx.getBroadcastState(MODELS).get(part.getTask() + "/" + part.getVariant());
+        if (current != null && part.getVersion() <= current.getVersion()) {
+            ignored.inc();
+            return null;
+        }
+        SnapshotAssembly.Outcome outcome = SnapshotAssembly.offer(ctx.getBroadcastState(SnapshotAssembly.PENDING), part);
+        partsDropped.inc(outcome.dropped());
+        if (outcome.reason() != null) {
+            rejectModel(ctx, record, outcome.field(), outcome.reason());
+        }
+        return outcome.whole();
     }
 
     /**

@@ -10,8 +10,10 @@ import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -36,6 +38,9 @@ public final class ServeJob {
     public static final String UID_SERVE = "serve-models";
     public static final String UID_PREDICTIONS_SINK = "serve-predictions-sink";
     public static final String UID_DEAD_LETTERS_SINK = "serve-dead-letters-sink";
+    /** The serve function's broadcast states: models, the champion served and wanted, chunks of a snapshot pending. */
+    public static final List<MapStateDescriptor<?, ?>> BROADCAST_STATES = List.of(ServeFunction.MODELS,
+            ServeFunction.SERVING, ServeFunction.WANTED, SnapshotAssembly.PENDING);
 
     /**
      * The predictions producer sends as soon as its connection is free instead of Kafka's 5 ms linger: serving
@@ -92,7 +97,7 @@ public final class ServeJob {
                     .uid(UID_CHAMPIONS_SOURCE));
         }
         BroadcastStream<KafkaRecord> broadcastModels =
-                modelRecords.broadcast(ServeFunction.MODELS, ServeFunction.SERVING, ServeFunction.WANTED);
+                modelRecords.broadcast(BROADCAST_STATES.toArray(new MapStateDescriptor<?, ?>[0]));
 
         SingleOutputStreamOperator<Prediction> served = decodedExamples
                 .keyBy(Example::getTask)

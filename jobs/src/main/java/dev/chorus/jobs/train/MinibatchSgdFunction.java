@@ -13,6 +13,7 @@ import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
@@ -524,11 +525,13 @@ public final class MinibatchSgdFunction
             return;
         }
         long now = ctx.timerService().currentProcessingTime();
-        ctx.output(MODEL_SNAPSHOTS, TrainRecords.snapshot(s, task, variant, metricsOf(task, s).loss(), sourceTopic, blasBackend,
-                now));
+        ModelSnapshot snapshot = TrainRecords.snapshot(s, task, variant, metricsOf(task, s).loss(), sourceTopic,
+                blasBackend, now);
+        List<ModelSnapshot> parts = SnapshotChunks.split(snapshot, SnapshotChunks.MAX_CHUNK_BYTES);
+        parts.forEach(part -> ctx.output(MODEL_SNAPSHOTS, part));
         s.publishedVersion = version;
         snapshots.inc();
-        metricsOf(task, s).published(now);
+        metricsOf(task, s).published(now, snapshot.getParameters().remaining(), Math.max(1, parts.size() - 1));
         if (s.labelModel != null) {
             publishAnnotators(s, task, ctx, true);
             publishConsensus(s, task, ctx, true, s.batchFill);

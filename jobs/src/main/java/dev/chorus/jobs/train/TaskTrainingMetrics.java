@@ -26,6 +26,8 @@ final class TaskTrainingMetrics {
     static final String REJECTED = "minibatchesRejected";
     static final String ANNOTATORS = "annotatorsTracked";
     static final String SNAPSHOT_AGE = "snapshotAgeMs";
+    static final String SNAPSHOT_BYTES = "snapshotBytes";
+    static final String SNAPSHOT_CHUNKS = "snapshotChunks";
 
     private final PrequentialLogLoss logLoss;
     private final PrequentialMse squaredError;
@@ -37,6 +39,9 @@ final class TaskTrainingMetrics {
     private volatile long annotators;
     /** Creation time of the last model snapshot this instance published; NaN before the first. */
     private volatile double publishedAt = Double.NaN;
+    /** Parameter bytes of the last snapshot, and the records that carried them (1 for a whole snapshot). */
+    private volatile long publishedBytes;
+    private volatile long publishedChunks;
 
     TaskTrainingMetrics(MetricGroup operator, String task, String variant, boolean classifier, boolean labelModel,
             int window) {
@@ -48,6 +53,8 @@ final class TaskTrainingMetrics {
         group.gauge(VERSION, (Gauge<Long>) () -> version);
         group.gauge(EXAMPLES, (Gauge<Long>) () -> examples);
         group.gauge(SNAPSHOT_AGE, (Gauge<Double>) () -> System.currentTimeMillis() - publishedAt);
+        group.gauge(SNAPSHOT_BYTES, (Gauge<Long>) () -> publishedBytes);
+        group.gauge(SNAPSHOT_CHUNKS, (Gauge<Long>) () -> publishedChunks);
         if (labelModel) {
             group.gauge(ANNOTATORS, (Gauge<Long>) () -> annotators);
         }
@@ -83,7 +90,9 @@ final class TaskTrainingMetrics {
         }
     }
 
-    void published(long createdAt) {
+    void published(long createdAt, long bytes, int chunks) {
         publishedAt = createdAt;
+        publishedBytes = bytes;
+        publishedChunks = chunks;
     }
 }

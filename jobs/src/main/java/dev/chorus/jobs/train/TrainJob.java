@@ -6,6 +6,7 @@ import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
+import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.select.ChampionSelection;
 import dev.chorus.schemas.AnnotatorModel;
@@ -71,7 +72,7 @@ public final class TrainJob {
         defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
                 KafkaIO.sourceFromStart(settings, settings.specsTopic().name()),
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
-                KafkaIO.sink(settings, settings.modelsTopic(), m -> m.getTask() + "/" + m.getVariant(), "models"),
+                KafkaIO.sink(settings, settings.modelsTopic(), SnapshotChunks::key, "models"),
                 KafkaIO.deadLetterSink(settings),
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
                         a -> TrainRecords.annotatorKey(a.getTask(), a.getAnnotator()), "annotators"),

@@ -1,0 +1,55 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.kafka.SnapshotChunks;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.codec.WireFormat;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code chorus tail} names a chunk and a manifest as such; {@code chorus models} counts a chunked version once. */
+class ChunkedModelsTest {
+
+    static ModelSnapshot snapshot(long version, int bytes) {
+        return ModelSnapshot.newBuilder().setTask("clicks").setVariant("default").setVersion(version)
+                .setAlgorithm("logistic-regression").setSpec("{}").setParametersFormat(1)
+                .setParameters(ByteBuffer.wrap(new byte[bytes])).setExamplesSeen(version * 16).setMetrics(Map.of())
+                .setCreatedAt(1_700_000_123_456L).setProvenance(Map.of()).build();
+    }
+
+    @Test
+    void tailNamesAChunkAndAManifest() {
+        List<ModelSnapshot> parts = SnapshotChunks.split(snapshot(3, 250), 100);
+
+        assertThat(parts).extracting(RecordLines::line).containsExactly(
+                "model clicks/default v3 logistic-regression examples=48 parameters=100 bytes (format 1) "
+                        + "[chunk 0 of 3] createdAt=2023-11-14T22:15:23.456Z",
+                "model clicks/default v3 logistic-regression examples=48 parameters=100 bytes (format 1) "
+                        + "[chunk 1 of 3] createdAt=2023-11-14T22:15:23.456Z",
+                "model clicks/default v3 logistic-regression examples=48 parameters=50 bytes (format 1) "
+                        + "[chunk 2 of 3] createdAt=2023-11-14T22:15:23.456Z",
+                "model clicks/default v3 logistic-regression examples=48 parameters=0 bytes (format 1) "
+                        + "[manifest of 3 chunks] createdAt=2023-11-14T22:15:23.456Z");
+    }
+
+    @Test
+    void modelsShowsTheNewestVersionOnceWithItsChunksSize() {
+        List<byte[]> values = new ArrayList<>();
+        values.add(WireFormat.AVRO.codec(ModelSnapshot.class).encode(snapshot(2, 80)));
+        for (ModelSnapshot part : SnapshotChunks.split(snapshot(3, 250), 100)) {
+            values.add(WireFormat.AVRO.codec(ModelSnapshot.class).encode(part));
+        }
+
+        ModelsCommand.Newest newest = ModelsCommand.Newest.of(values, null);
+
+        assertThat(newest.models()).containsOnlyKeys("clicks/default");
+        ModelSnapshot shown = newest.models().get("clicks/default");
+        assertThat(shown.getVersion()).isEqualTo(3L);
+        assertThat(newest.size(shown)).isEqualTo("250 B in 3 chunks");
+        assertThat(newest.undecodable()).isZero();
+    }
+}

@@ -1,0 +1,159 @@
+package dev.chorus.jobs.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.features.FeatureHasher;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.SnapshotChunks;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A snapshot split into chunks and a manifest reaches the serve function in any order, with versions interleaved:
+ * the served model changes only when every chunk of one version and its manifest are there and the digest matches,
+ * and then at once; until then the previous version answers. A part that does not fit is a dead letter.
+ */
+class ChunkedSnapshotServeTest {
+
+    static final List<Example> CLICKS = ClickExamples.stream("clicks", 40, 11);
+
+    static SparseLinearModel model(int examples) {
+        return ClickExamples.reference(ClickExamples.SPEC, CLICKS.subList(0, examples), false).model();
+    }
+
+    static ModelSnapshot snapshot(long version, SparseLinearModel model) {
+        return ModelSnapshot.newBuilder().setTask("clicks").setVariant("default").setVersion(version)
+                .setAlgorithm("logistic-regression").setSpec(ClickExamples.SPEC)
+                .setParametersFormat(SparseLinearModel.FORMAT_VERSION).setParameters(ByteBuffer.wrap(model.toBytes()))
+                .setExamplesSeen(version * 8).setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
+    }
+
+    /** Chunks by index, then the manifest: about three chunks. */
+    static List<ModelSnapshot> parts(ModelSnapshot whole) {
+        List<ModelSnapshot> parts = SnapshotChunks.split(whole, whole.getParameters().remaining() / 3 + 1);
+        assertThat(parts).hasSize(4);
+        return parts;
+    }
+
+    static KafkaRecord record(ModelSnapshot part, long offset) {
+        return new KafkaRecord(ServeFunctionTest.settings().modelsTopic().name(), 0, offset, 0,
+                SnapshotChunks.key(part).getBytes(StandardCharsets.UTF_8),
+                ServeFunctionTest.settings().modelsTopic().codec().encode(part));
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> harness() throws Exception {
+        return new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
+                new ServeFunction(ServeFunctionTest.settings()), ServeJob.BROADCAST_STATES), Example::getTask,
+                Types.STRING, 1, 1, 0);
+    }
+
+    @Test
+    void swapsOnlyWhenEveryChunkOfOneVersionAndItsManifestHaveArrived() throws Exception {
+        SparseLinearModel v1 = model(8);
+        SparseLinearModel v3 = model(24);
+        List<ModelSnapshot> second = parts(snapshot(2, model(16)));
+        List<ModelSnapshot> third = parts(snapshot(3, v3));
+        FeatureHasher hasher = new FeatureHasher(v1.spec().hashing());
+        long offset = 0;
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(record(snapshot(1, v1), offset++), 0);
+            // Version 2 in another order, incomplete: chunk 2, the manifest, chunk 0.
+            h.processBroadcastElement(record(second.get(2), offset++), 0);
+            h.processBroadcastElement(record(second.get(3), offset++), 0);
+            h.processBroadcastElement(record(second.get(0), offset++), 0);
+            h.processElement(CLICKS.get(30), 1);
+            // Version 3 begins: version 2 never completes, and its late chunk 1 is refused.
+            h.processBroadcastElement(record(third.get(1), offset++), 0);
+            h.processBroadcastElement(record(second.get(1), offset++), 0);
+            h.processBroadcastElement(record(third.get(3), offset++), 0);
+            h.processBroadcastElement(record(third.get(0), offset++), 0);
+            h.processElement(CLICKS.get(31), 2);
+            h.processBroadcastElement(record(third.get(2), offset++), 0);
+            h.processElement(CLICKS.get(32), 3);
+
+            List<Prediction> out = h.extractOutputValues();
+            assertThat(out).extracting(Prediction::getModelVersion).containsExactly(1L, 1L, 3L);
+            float[] expected = new float[2];
+            v1.predictProba(hasher.hash(CLICKS.get(31).getFields()), expected);
+            assertThat(Float32.unpack(out.get(1).getProbabilities())).containsExactly(expected);
+            v3.predictProba(hasher.hash(CLICKS.get(32).getFields()), expected);
+            assertThat(Float32.unpack(out.get(2).getProbabilities())).containsExactly(expected);
+            assertThat(ServeFunctionTest.deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("version");
+                assertThat(d.getReason()).startsWith("model clicks/default chunk 1 of 3 version 2: field 'version': "
+                        + "expected 3 (pending) or newer, got 2; dropped");
+            });
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("clicks/default").getVersion())
+                    .isEqualTo(3L);
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).immutableEntries())
+                    .as("nothing pending once a version is swapped in").isEmpty();
+        }
+    }
+
+    @Test
+    void aDigestMismatchOrAWrongCountIsADeadLetterAndTheServedModelStays() throws Exception {
+        SparseLinearModel v1 = model(8);
+        List<ModelSnapshot> corrupt = parts(snapshot(2, model(16)));
+        ByteBuffer altered = ByteBuffer.allocate(corrupt.get(1).getParameters().remaining());
+        altered.put(corrupt.get(1).getParameters().duplicate()).put(0, (byte) 1).flip();
+        ModelSnapshot flipped = ModelSnapshot.newBuilder(corrupt.get(1)).setParameters(altered).build();
+        ModelSnapshot miscounted = ModelSnapshot.newBuilder(parts(snapshot(3, model(24))).get(1)).setChunks(5).build();
+        List<ModelSnapshot> third = parts(snapshot(3, model(24)));
+        long offset = 0;
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(record(snapshot(1, v1), offset++), 0);
+            for (ModelSnapshot part : List.of(corrupt.get(0), flipped, corrupt.get(2), corrupt.get(3))) {
+                h.processBroadcastElement(record(part, offset++), 0);
+            }
+            h.processBroadcastElement(record(third.get(0), offset++), 0);
+            h.processBroadcastElement(record(miscounted, offset++), 0);
+            h.processElement(CLICKS.get(30), 1);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(1L);
+            List<DeadLetter> dead = ServeFunctionTest.deadLetters(h);
+            assertThat(dead).extracting(DeadLetter::getField).containsExactly("digest", "chunks");
+            assertThat(dead.get(0).getReason()).startsWith("model clicks/default version 2: field 'digest': expected"
+                    + " the SHA-256 of the 3 chunks' parameters, got ");
+            assertThat(dead.get(1).getReason()).startsWith("model clicks/default chunk 1 of 5 version 3: field "
+                    + "'chunks': expected 3 as the version's other parts say, got 5");
+        }
+    }
+
+    @Test
+    void partsOfAVariantWhoseNameLooksLikeAChunkKeyAreKeptApart() throws Exception {
+        List<ModelSnapshot> second = parts(snapshot(2, model(16)));
+        List<ModelSnapshot> other = parts(snapshot(7, model(24))).stream()
+                .map(p -> ModelSnapshot.newBuilder(p).setVariant("default#0").build()).toList();
+        long offset = 0;
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(record(snapshot(1, model(8)), offset++), 0);
+            for (int k = 0; k < 3; k++) {
+                h.processBroadcastElement(record(second.get(k), offset++), 0);
+                h.processBroadcastElement(record(other.get(k), offset++), 0);
+            }
+            h.processBroadcastElement(record(other.get(3), offset++), 0);
+            h.processBroadcastElement(record(second.get(3), offset++), 0);
+            h.processElement(CLICKS.get(30), 1);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("clicks/default#0").getVersion()).isEqualTo(7L);
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
+}
