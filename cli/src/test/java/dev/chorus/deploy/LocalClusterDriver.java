@@ -210,7 +210,8 @@ public final class LocalClusterDriver {
         long emitted = 0;
         while (System.nanoTime() < deadline) {
             for (JsonNode v : get(rest, "/jobs/" + jobId).path("vertices")) {
-                if (v.path("name").asText().startsWith("Source:")) {
+                // The examples source: the train job also reads its control topic (Source: specs).
+                if (v.path("name").asText().startsWith("Source: examples")) {
                     emitted = v.path("metrics").path("write-records").asLong();
                 }
             }
