@@ -9,10 +9,12 @@ import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.Example;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
@@ -78,6 +80,31 @@ public final class JobTestSupport {
             c.setLabel((c.getLabel() + 1) % data.numClasses());
         }
         return c;
+    }
+
+    /**
+     * Sends {@code examples} in order, pausing 10 ms after every {@code perPause} of them, so that the stream is still
+     * flowing when a failover test strikes.
+     */
+    public static void produceSlowly(EmbeddedKafkaBroker kafka, Topic<Example> topic, List<Example> examples,
+            int perPause) {
+        var codec = topic.codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            for (int i = 0; i < examples.size(); i++) {
+                producer.sendRaw(topic.name(), examples.get(i).getId(), codec.encode(examples.get(i)));
+                if (i % perPause == perPause - 1) {
+                    LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    /** The bytes left in {@code buffer}, leaving its position as it is. */
+    public static byte[] bytes(ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return b;
     }
 
     /** Every committed record of {@code topic}, decoded. */

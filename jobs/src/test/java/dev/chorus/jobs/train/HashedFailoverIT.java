@@ -5,16 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
-import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
-import dev.chorus.schemas.codec.RecordCodec;
-import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -58,7 +53,7 @@ class HashedFailoverIT {
         JobClient job = env.executeAsync("hashed-failover-it");
 
         List<Example> clicks = ClickExamples.stream(TASK, N, 21);
-        Thread producer = new Thread(() -> produceSlowly(settings, clicks), "hashed-failover-producer");
+        Thread producer = new Thread(() -> JobTestSupport.produceSlowly(KAFKA.broker(), settings.examplesTopic(), clicks, 16), "hashed-failover-producer");
         producer.start();
         int[] killAfter = {600, 1800};
         for (int kill = 0; kill < killAfter.length; kill++) {
@@ -82,27 +77,8 @@ class HashedFailoverIT {
         assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic())).as("dead letters").isEmpty();
         assertThat(last.getExamplesSeen()).isEqualTo(N);
         assertThat(last.getVersion()).isEqualTo(N / 4);
-        assertThat(bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
+        assertThat(JobTestSupport.bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
                 .isEqualTo(ClickExamples.reference(ClickExamples.SPEC, clicks, false).model().toBytes());
     }
 
-    /** About 1,600 examples/s, so that the stream is still flowing when the TaskManagers die. */
-    private static void produceSlowly(TrainSettings settings, List<Example> clicks) {
-        RecordCodec<Example> codec = settings.examplesTopic().codec();
-        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            for (int i = 0; i < clicks.size(); i++) {
-                producer.sendRaw(settings.examplesTopic().name(), clicks.get(i).getId(), codec.encode(clicks.get(i)));
-                if (i % 16 == 15) {
-                    LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-                }
-            }
-            producer.flush();
-        }
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] b = new byte[buffer.remaining()];
-        buffer.duplicate().get(b);
-        return b;
-    }
 }

@@ -17,13 +17,10 @@ import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
-import dev.chorus.schemas.codec.RecordCodec;
-import java.nio.ByteBuffer;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -81,7 +78,8 @@ class TrainFailoverIT {
         JobClient job = env.executeAsync("failover-it");
 
         LabeledDataset data = SyntheticBlobs.generate(N, 8, 3, 21);
-        Thread producer = new Thread(() -> produceSlowly(settings, data), "failover-producer");
+        Thread producer = new Thread(() -> JobTestSupport.produceSlowly(KAFKA.broker(), settings.examplesTopic(),
+                interleaved(data), 32), "failover-producer");
         producer.start();
 
         // Kill the only TaskManager twice while the stream flows, and give the job a new one each time
@@ -109,12 +107,12 @@ class TrainFailoverIT {
         assertThat(predictions).as("exactly one committed prediction per example").hasSize(2 * N);
         assertThat(last.getExamplesSeen()).isEqualTo(N);
         assertThat(last.getVersion()).isEqualTo(N / BATCH);
-        assertThat(bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
+        assertThat(JobTestSupport.bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
                 .isEqualTo(uninterrupted(settings).toBytes());
 
         LabelModel crowd = uninterruptedCrowd(settings);
         assertThat(lastCrowd.getVersion()).isEqualTo(N / BATCH);
-        assertThat(bytes(lastCrowd.getParameters())).as("the label model is bit-identical to an uninterrupted run")
+        assertThat(JobTestSupport.bytes(lastCrowd.getParameters())).as("the label model is bit-identical to an uninterrupted run")
                 .isEqualTo(crowd.toSnapshotBytes());
         Map<String, AnnotatorModel> latest = new HashMap<>();
         for (AnnotatorModel a : JobTestSupport.read(KAFKA.broker(), settings.annotatorsTopic())) {
@@ -176,27 +174,14 @@ class TrainFailoverIT {
         return learner;
     }
 
-    /** About 1,600 examples/s, so that the stream is still flowing when the TaskManagers die. */
-    private static void produceSlowly(TrainSettings settings, LabeledDataset data) {
-        RecordCodec<Example> codec = settings.examplesTopic().codec();
-        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            for (int row = 0; row < data.size(); row++) {
-                Example e = ExampleProducer.example(data, row, "blobs", "ex", 0);
-                producer.sendRaw(settings.examplesTopic().name(), e.getId(), codec.encode(e));
-                // The crowd task: item row / 2, labelled twice by different annotators; annotator a4 is a shifter.
-                Example c = JobTestSupport.crowdExample(data, row, CROWD, ANNOTATORS);
-                producer.sendRaw(settings.examplesTopic().name(), c.getId(), codec.encode(c));
-                if (row % 16 == 15) {
-                    LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-                }
-            }
-            producer.flush();
+    /** The examples task's row, then the crowd task's label event of the same row, for every row of {@code data}. */
+    private static List<Example> interleaved(LabeledDataset data) {
+        List<Example> examples = new ArrayList<>();
+        for (int row = 0; row < data.size(); row++) {
+            examples.add(ExampleProducer.example(data, row, "blobs", "ex", 0));
+            // The crowd task: item row / 2, labelled twice by different annotators; annotator a4 is a shifter.
+            examples.add(JobTestSupport.crowdExample(data, row, CROWD, ANNOTATORS));
         }
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] b = new byte[buffer.remaining()];
-        buffer.duplicate().get(b);
-        return b;
+        return examples;
     }
 }
