@@ -429,7 +429,7 @@ public final class MinibatchSgdFunction
                     for (TrainerState.Eviction e : evicted) {
                         // Consumers and compaction forget the evicted annotator; if it comes back, it starts afresh.
                         if (e.published()) {
-                            ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(task, e.annotator())));
+                            ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(task, variant, e.annotator())));
                         }
                     }
                     LOG.info("task {}: {} annotators evicted at model version {} to make room for new ones: {}",
@@ -487,7 +487,8 @@ public final class MinibatchSgdFunction
                     annotatorPublishIntervalMs)) {
                 continue;
             }
-            ctx.output(ANNOTATOR_MODELS, Either.Right(TrainRecords.annotatorRecord(task, s.labelModel.annotator(id), version, now)));
+            ctx.output(ANNOTATOR_MODELS,
+                    Either.Right(TrainRecords.annotatorRecord(task, variant, s.labelModel.annotator(id), version, now)));
             s.annotatorPublishedVersion[a] = version;
             s.annotatorPublishedAt[a] = now;
             s.annotatorPublishedLabels[a] = labels;

@@ -75,8 +75,9 @@ public final class TrainJob {
                 KafkaIO.sink(settings, settings.modelsTopic(), SnapshotChunks::key, "models"),
                 KafkaIO.deadLetterSink(settings),
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
-                        a -> TrainRecords.annotatorKey(a.getTask(), a.getAnnotator()), "annotators"),
-                KafkaIO.sink(settings, settings.consensusTopic(), c -> c.getTask() + "/" + c.getItem(), "consensus"),
+                        a -> TrainRecords.annotatorKey(a.getTask(), a.getVariant(), a.getAnnotator()), "annotators"),
+                KafkaIO.sink(settings, settings.consensusTopic(),
+                        c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem()), "consensus"),
                 KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"),
                 settings);
     }

@@ -84,6 +84,36 @@ class VariantsTest {
     }
 
     @Test
+    void eachVariantOfALabelModelTaskPublishesItsOwnAnnotatorsAndConsensusUnderItsOwnKeys() throws Exception {
+        TrainSettings settings = new TrainSettings()
+                .specs(TaskSpecs.ofDefault(MinibatchSgdFunctionTest.LABEL_MODEL_SPEC)).snapshotEveryBatches(1)
+                .snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
+        try (var h = new TrainerHarness(settings)) {
+            h.open();
+            String slow = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC.replace("0.05", "0.01");
+            h.processBroadcastElement(new SpecChange("t", "slow", slow), 0);
+            for (int i = 0; i < 8; i++) {
+                Sourced<dev.chorus.schemas.Example> input =
+                        new Sourced<>(MinibatchSgdFunctionTest.labelled(i, 3), 0, i);
+                h.processElement(new VariantExample("default", input, null), i);
+                h.processElement(new VariantExample("slow", input, null), i);
+            }
+            List<dev.chorus.schemas.AnnotatorModel> annotators = MinibatchSgdFunctionTest.annotatorModels(h);
+            assertThat(annotators).extracting(dev.chorus.schemas.AnnotatorModel::getVariant)
+                    .containsOnly("default", "slow");
+            assertThat(annotators.stream().map(a -> TrainRecords.annotatorKey(a.getTask(), a.getVariant(),
+                    a.getAnnotator())).distinct()).as("one key per variant and annotator").hasSize(6)
+                    .contains("t/a0", "t/a0\u001Fslow");
+            List<dev.chorus.schemas.Consensus> consensus = h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertThat(consensus).extracting(dev.chorus.schemas.Consensus::getVariant).containsOnly("default", "slow");
+            assertThat(consensus.stream().map(c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem()))
+                    .distinct().count()).as("no variant's consensus compacts the other's")
+                    .isEqualTo(consensus.stream().map(c -> c.getVariant() + "|" + c.getItem()).distinct().count());
+        }
+    }
+
+    @Test
     void theRouterSendsEachExampleToEveryLiveVariantOfItsTask() throws Exception {
         try (BroadcastOperatorTestHarness<Sourced<dev.chorus.schemas.Example>, SpecChange, VariantExample> h =
                 ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new VariantRouter(settings()),

@@ -20,8 +20,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
 
   private final float[] predicted;
   private final float[] headProbabilities;
-  /** {@code null} only in a model saved before format 4. */
-  private final ItemLabelHistory history;
   private int[] slots = new int[0];
 
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
@@ -33,8 +31,7 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
 
   private DoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates,
       ItemLabelHistory history) {
-    super(net, registry, estimates);
-    this.history = history;
+    super(net, registry, estimates, history);
     this.predicted = new float[net.numClasses()];
     this.headProbabilities = new float[net.numClasses()];
   }
@@ -45,32 +42,21 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   }
 
   @Override
-  public ItemLabelHistory history() {
-    return history;
-  }
-
-  @Override
   protected void mark() {
     net.mark();
-    if (history != null) {
-      history.mark();
-    }
+    markRemembered();
   }
 
   @Override
   protected void rollback() {
     net.rollback();
-    if (history != null) {
-      history.rollback();
-    }
+    rollbackRemembered();
   }
 
   @Override
   protected void forget(int slot) {
     net.resetHead(slot);
-    if (history != null) {
-      history.forgetSlot(slot);
-    }
+    forgetRemembered(slot);
   }
 
   @Override
@@ -82,9 +68,7 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
       slots[e] = register(annotators[e]);
       net.ensureHead(slots[e]);
       registry.countLabel(slots[e]);
-      if (history != null) {
-        history.add(items[e], slots[e], labels[e]);
-      }
+      remember(items[e], slots[e], labels[e]);
       predictProba(x, e * inputDim(), predicted);
       estimates.observeClass(predicted);
       estimates.mStep(slots[e], labels[e], predicted);
@@ -118,29 +102,25 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
 
   @Override
   public DoctorNetLabelModel copy() {
-    return new DoctorNetLabelModel(net.copy(), registry.copy(), estimates.copy(),
-        history == null ? null : history.copy());
+    return new DoctorNetLabelModel(net.copy(), registry.copy(), estimates.copy(), remembered(false));
   }
 
   @Override
   public void writeTo(DataOutput out) throws IOException {
-    write(out, history);
+    write(out, remembered(false));
   }
 
   /** A snapshot leaves the item history out (consensus records carry what it knows), as the other methods do. */
   @Override
   public byte[] toSnapshotBytes() {
-    return LabelModels.bytes(out -> write(out, history == null ? null : history.emptyCopy()));
+    return LabelModels.bytes(out -> write(out, remembered(true)));
   }
 
   private void write(DataOutput out, ItemLabelHistory history) throws IOException {
     LabelModels.writeHeader(out, NAME);
     registry.writeTo(out);
     estimates.writeTo(out);
-    out.writeBoolean(history != null);
-    if (history != null) {
-      history.writeTo(out);
-    }
+    writeRemembered(out, history);
     net.writeTo(out);
   }
 
@@ -148,7 +128,7 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   static DoctorNetLabelModel readBody(DataInput in, int version) throws IOException {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
-    ItemLabelHistory history = version >= 4 && in.readBoolean() ? ItemLabelHistory.readFrom(in) : null;
+    ItemLabelHistory history = readRemembered(in, version);
     return new DoctorNetLabelModel(DoctorNet.readFrom(in, registry.maxAnnotators()), registry, estimates, history);
   }
 }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Doctor Net remembers each item's labels (format 4) and so publishes consensus; older saved models still read. */
+/**
+ * Doctor Net and the paper's Weighted Doctor Net remember each item's labels (format 4) and so publish consensus;
+ * models saved before still read, without a history.
+ */
 class DoctorNetConsensusTest {
 
   @ParameterizedTest
@@ -22,9 +25,10 @@ class DoctorNetConsensusTest {
     assertThat(rebuilt).isEqualTo(v3);
   }
 
-  @Test
-  void doctorNetPublishesTheConsensusOfAnItemsLabels() throws IOException {
-    LabelModel model = SavedLabelModelFixtures.build(DoctorNetLabelModel.NAME);
+  @ParameterizedTest
+  @ValueSource(strings = {"doctor-net", "weighted-doctor-net-paper"})
+  void doctorNetsThatTrainOnEachLabelAlonePublishTheConsensusOfAnItemsLabels(String method) throws IOException {
+    LabelModel model = SavedLabelModelFixtures.build(method);
     assertThat(model.history()).isNotNull();
     // Item 1's labels: events 2 and 3, from "c" (class 1 + 1 = 2) and "a" (class 1).
     ItemConsensus consensus = model.consensus(1, null);

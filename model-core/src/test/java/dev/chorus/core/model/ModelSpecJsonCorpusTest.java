@@ -25,11 +25,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * where an output starting with {@code "! "} is the expected message. Corpus v2 is v1 with the two messages that list
  * every key and every optimizer type grown by {@code hashing} and {@code ftrl} (issue 17), and nothing else. Corpus v4
  * is v3 with the messages that list every key and every algorithm grown by {@code embeddings}, {@code wideOptimizer}
- * and {@code wide-deep} (issue 17), then specs of the wide and deep model.
+ * and {@code wide-deep} (issue 17), then specs of the wide and deep model. Corpus v5 is v4 with the specs that
+ * {@code doctor-net-v4.bin} and {@code weighted-doctor-net-paper-v4.bin} embed (label-model format 4, issue 18)
+ * added at its end.
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v4/corpus.tsv";
+  private static final String CORPUS = "spec-json/v5/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -92,7 +94,7 @@ class ModelSpecJsonCorpusTest {
   @Test
   void v4IsV3WithTheListedKeysAndAlgorithmsGrownThenWideAndDeepSpecs() throws IOException {
     List<Case> v3 = corpus("spec-json/v3/corpus.tsv");
-    List<Case> v4 = corpus(CORPUS);
+    List<Case> v4 = corpus("spec-json/v4/corpus.tsv");
     int changed = 0;
     for (int i = 0; i < v3.size(); i++) {
       String was = v3.get(i).expected();
@@ -114,6 +116,16 @@ class ModelSpecJsonCorpusTest {
         wideDeepFixture.contains(c.input()) || c.input().matches(".*\"(wide-deep|embeddings|wideOptimizer)\".*"))
         .as(c.input()).isTrue());
     assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(5);
+  }
+
+  /** v5 is v4 and then specs embedded in fixtures written since: the Doctor Net label models of format 4. */
+  @Test
+  void v5IsV4ThenTheDoctorNetFixturesSpecs() throws IOException {
+    List<Case> v4 = corpus("spec-json/v4/corpus.tsv");
+    List<Case> v5 = corpus(CORPUS);
+    assertThat(v5.subList(0, v4.size())).containsExactlyElementsOf(v4);
+    assertThat(v5.subList(v4.size(), v5.size())).hasSize(2).allSatisfy(c -> assertThat(c.input())
+        .containsPattern("\"method\":\"(doctor-net|weighted-doctor-net-paper)\"").isEqualTo(c.expected()));
   }
 
   @ParameterizedTest
