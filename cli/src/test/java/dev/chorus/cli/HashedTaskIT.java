@@ -44,11 +44,7 @@ class HashedTaskIT {
 
     @Test
     void kcatFedNamedFieldsTrainAHashedModelBitForBitAsModelCore(@TempDir Path dir) throws Exception {
-        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
-        if ("true".equals(System.getenv("CHORUS_REQUIRE_KCAT"))) {
-            assertThat(kcat).as("kcat on PATH (CHORUS_REQUIRE_KCAT=true)").isTrue();
-        }
-        assumeTrue(kcat, "kcat is not installed (apt-get install kcat)");
+        KcatReadmeIT.assumeKcat();
         RecordCodec<Example> exampleJson = WireFormat.JSON.codec(Example.class);
         StringJoiner lines = new StringJoiner("\n", "", "\n");
         List<Example> bad = badClicks();
@@ -96,15 +92,7 @@ class HashedTaskIT {
             }
             assertThat(JobTestSupport.read(kafka, settings.deadLetterTopic())).as("dead letters")
                     .extracting(d -> d.getField() + ": " + d.getReason().replaceFirst(" \\(at .*", ""))
-                    .containsExactlyInAnyOrder(
-                            "fields: field 'fields.user': expected a string of at most 65536 characters, got 70000"
-                                    + " characters",
-                            "fields: field 'fields.words': expected at most 10000 tokens, got 100000",
-                            "fields: field 'fields.amount': expected a number finite in float32, got NaN",
-                            "fields: field 'fields.city': expected one of the spec's fields [user, country, words, "
-                                    + "amount], got \"city\"",
-                            "features: field 'features': expected no values for a hashed task (spec key 'hashing': "
-                                    + "its features are the named 'fields'), got 3 float32 values");
+                    .containsExactlyInAnyOrderElementsOf(BAD_CLICK_REASONS);
             List<ModelSnapshot> models = JobTestSupport.read(kafka, settings.modelsTopic());
             ModelSnapshot last = models.get(models.size() - 1);
             assertThat(last.getVersion()).isEqualTo(EXAMPLES / 4);
@@ -113,6 +101,15 @@ class HashedTaskIT {
             assertThat(parameters).as("the published model's bytes").isEqualTo(reference.model().toBytes());
         }
     }
+
+    /** The dead letters of {@link #badClicks}, in order: field, then the reason less its Kafka coordinates. */
+    static final List<String> BAD_CLICK_REASONS = List.of(
+            "fields: field 'fields.user': expected a string of at most 65536 characters, got 70000 characters",
+            "fields: field 'fields.words': expected at most 10000 tokens, got 100000",
+            "fields: field 'fields.amount': expected a number finite in float32, got NaN",
+            "fields: field 'fields.city': expected one of the spec's fields [user, country, words, amount], got \"city\"",
+            "features: field 'features': expected no values for a hashed task (spec key 'hashing': its features are the "
+                    + "named 'fields'), got 3 float32 values");
 
     /**
      * Clicks no hashed task may take, each a dead letter naming the field: a 70,000-character string, 100,000 tokens
