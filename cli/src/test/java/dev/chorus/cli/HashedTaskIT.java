@@ -67,22 +67,14 @@ class HashedTaskIT {
             TrainSettings settings = TrainJobOptions.parse(new String[] {"--bootstrap-servers", bootstrap, "--format",
                     "json", "--spec", ClickExamples.SPEC, "--bounded", "--checkpoint-interval-ms", "500"});
             kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
-            // From a file (kcat -l): the bad lines are too long for a shell's argument list.
-            Path file = Files.writeString(dir.resolve("clicks.jsonl"), lines.toString());
-            KcatReadmeIT.Shell produce = KcatReadmeIT.run("kcat -P -b \"$BOOTSTRAP\" -t chorus.examples -l '" + file
-                    + "'", bootstrap);
-            assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
+            KcatReadmeIT.produceLines(Files.writeString(dir.resolve("clicks.jsonl"), lines.toString()),
+                    "chorus.examples", bootstrap);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, settings);
             env.execute("hashed-task");
 
-            KcatReadmeIT.Shell consume = KcatReadmeIT.run(
-                    "kcat -C -b \"$BOOTSTRAP\" -t chorus.predictions -X isolation.level=read_committed -e -q", bootstrap);
-            assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();
-            RecordCodec<Prediction> predictionJson = WireFormat.JSON.codec(Prediction.class);
-            List<Prediction> predictions = consume.out().lines().filter(l -> !l.isBlank())
-                    .map(l -> predictionJson.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
+            List<Prediction> predictions = KcatReadmeIT.consumePredictions("chorus.predictions", bootstrap);
             assertThat(predictions).extracting(Prediction::getId)
                     .containsExactlyElementsOf(sent.stream().map(Example::getId).toList());
             for (int i = 0; i < EXAMPLES; i++) {

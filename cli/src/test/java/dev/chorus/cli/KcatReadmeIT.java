@@ -105,6 +105,22 @@ class KcatReadmeIT {
         assumeTrue(kcat, "kcat is not installed (apt-get install kcat)");
     }
 
+    /** kcat writes the lines of {@code file} to {@code topic} (from a file: lines too long for an argument list). */
+    static void produceLines(Path file, String topic, String bootstrap) throws IOException, InterruptedException {
+        Shell produce = run("kcat -P -b \"$BOOTSTRAP\" -t " + topic + " -l '" + file + "'", bootstrap);
+        assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
+    }
+
+    /** The committed JSON predictions of {@code topic}, as kcat reads them, in order. */
+    static List<Prediction> consumePredictions(String topic, String bootstrap) throws IOException, InterruptedException {
+        Shell consume = run("kcat -C -b \"$BOOTSTRAP\" -t " + topic + " -X isolation.level=read_committed -e -q",
+                bootstrap);
+        assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();
+        RecordCodec<Prediction> json = WireFormat.JSON.codec(Prediction.class);
+        return consume.out().lines().filter(l -> !l.isBlank()).map(l -> json.decode(l.getBytes(StandardCharsets.UTF_8)))
+                .toList();
+    }
+
     static Shell run(String script, String bootstrap) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", script);
         pb.environment().put("BOOTSTRAP", bootstrap);

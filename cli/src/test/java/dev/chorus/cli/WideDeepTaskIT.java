@@ -86,19 +86,14 @@ class WideDeepTaskIT {
                     "--dead-letter-topic", "serve.dead-letters", "--bounded", "--checkpoint-interval-ms", "500"});
             kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
             kafka.createTopics(ChorusTopic.newTopics(serve, role -> 1));
-            Path file = Files.writeString(dir.resolve("clicks.jsonl"), lines.toString());
-            KcatReadmeIT.Shell produce = KcatReadmeIT.run("kcat -P -b \"$BOOTSTRAP\" -t chorus.examples -l '" + file
-                    + "'", bootstrap);
-            assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
+            KcatReadmeIT.produceLines(Files.writeString(dir.resolve("clicks.jsonl"), lines.toString()),
+                    "chorus.examples", bootstrap);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, settings);
             env.execute("wide-deep-task");
 
-            KcatReadmeIT.Shell consume = KcatReadmeIT.run(
-                    "kcat -C -b \"$BOOTSTRAP\" -t chorus.predictions -X isolation.level=read_committed -e -q", bootstrap);
-            assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();
-            List<Prediction> predictions = predictions(consume.out());
+            List<Prediction> predictions = KcatReadmeIT.consumePredictions("chorus.predictions", bootstrap);
             assertThat(predictions).extracting(Prediction::getId)
                     .containsExactlyElementsOf(sent.stream().map(Example::getId).toList());
             for (int i = 0; i < EXAMPLES; i++) {
@@ -118,17 +113,12 @@ class WideDeepTaskIT {
             assertThat(JobTestSupport.bytes(models.get(0).getParameters())).as("the published model's bytes")
                     .isEqualTo(reference.model().toBytes());
 
-            Path probeFile = Files.writeString(dir.resolve("probes.jsonl"), probes.toString());
-            KcatReadmeIT.Shell produceProbes = KcatReadmeIT.run("kcat -P -b \"$BOOTSTRAP\" -t serve.examples -l '"
-                    + probeFile + "'", bootstrap);
-            assertThat(produceProbes.exit()).as("kcat produce: %s", produceProbes.err()).isZero();
+            KcatReadmeIT.produceLines(Files.writeString(dir.resolve("probes.jsonl"), probes.toString()),
+                    "serve.examples", bootstrap);
             StreamExecutionEnvironment serveEnv = StreamExecutionEnvironment.getExecutionEnvironment();
             ServeJob.build(serveEnv, serve);
             serveEnv.execute("wide-deep-serve");
-            KcatReadmeIT.Shell answers = KcatReadmeIT.run(
-                    "kcat -C -b \"$BOOTSTRAP\" -t serve.predictions -X isolation.level=read_committed -e -q", bootstrap);
-            assertThat(answers.exit()).as("kcat consume: %s", answers.err()).isZero();
-            List<Prediction> served = predictions(answers.out());
+            List<Prediction> served = KcatReadmeIT.consumePredictions("serve.predictions", bootstrap);
             assertThat(served).extracting(Prediction::getId).containsExactly("click-40", "click-41", "click-42",
                     "click-43");
             for (int i = 0; i < 4; i++) {
@@ -138,11 +128,5 @@ class WideDeepTaskIT {
             }
             assertThat(JobTestSupport.read(kafka, serve.deadLetterTopic())).as("serve dead letters").isEmpty();
         }
-    }
-
-    private static List<Prediction> predictions(String jsonLines) {
-        RecordCodec<Prediction> predictionJson = WireFormat.JSON.codec(Prediction.class);
-        return jsonLines.lines().filter(l -> !l.isBlank())
-                .map(l -> predictionJson.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
     }
 }
