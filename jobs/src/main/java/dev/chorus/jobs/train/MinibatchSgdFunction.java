@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -77,7 +78,8 @@ import org.slf4j.LoggerFactory;
  * their state; a record of a task past the bound goes to the dead-letter side output (field {@code task}).
  *
  * <p>A variant whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
- * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified.
+ * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified; a wide and
+ * deep variant ({@code wide-deep}) likewise, its examples taken apart once on arrival ({@link WideDeepRows}).
  *
  * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
  * rejected minibatches, annotators tracked and snapshot age as metrics labelled with task and variant.
@@ -216,10 +218,11 @@ public final class MinibatchSgdFunction
         int row = s.batchFill * dim;
         long now = ctx.timerService().currentProcessingTime();
         SparseVector hashedRow = null;
-        if (s.hashed != null) {
-            hashedRow = hashing.hash(s, example, reason -> ctx.output(DEAD_LETTERS,
-                    DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes)));
-            if (hashedRow == null) {
+        if (s.model.spec().hashing() != null) {
+            Consumer<String> reject = reason -> ctx.output(DEAD_LETTERS,
+                    DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes));
+            hashedRow = s.hashed != null ? hashing.hash(s, example, reject) : null;
+            if (s.hashed != null ? hashedRow == null : !hashing.takeApart(s, example, reject)) {
                 state.update(s);
                 return;
             }
@@ -257,6 +260,8 @@ public final class MinibatchSgdFunction
             }
             if (hashedRow != null) {
                 s.sparseRows.add(hashedRow.indices(), hashedRow.values());
+            } else if (s.wideDeep != null) {
+                WideDeepRows.keep(s);
             }
             if (classifier) {
                 s.batchLabels[i] = label;
@@ -438,6 +443,8 @@ public final class MinibatchSgdFunction
                 }
             } else if (s.hashed != null) {
                 HashedRows.train(s);
+            } else if (s.wideDeep != null) {
+                WideDeepRows.train(s);
             } else if (s.learner.isClassifier()) {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
             } else {
@@ -460,6 +467,9 @@ public final class MinibatchSgdFunction
         s.batchPredicted = 0;
         if (s.sparseRows != null) {
             s.sparseRows.clear();
+        }
+        if (s.wideRows != null) {
+            s.wideRows.clear();
         }
         Arrays.fill(s.batchAnnotators, null);
         Arrays.fill(s.batchIds, null);

@@ -4,6 +4,7 @@ import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Float32;
@@ -52,9 +53,9 @@ final class TrainRecords {
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
                 .setParametersFormat(s.hashed != null ? SparseLinearModel.FORMAT_VERSION
+                        : s.wideDeep != null ? WideDeepModel.FORMAT_VERSION
                         : s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
-                .setParameters(ByteBuffer.wrap(s.hashed != null ? s.hashed.toBytes()
-                        : s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.learner.toBytes()))
+                .setParameters(ByteBuffer.wrap(s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.model.toBytes()))
                 .setExamplesSeen(s.model.examplesSeen())
                 .setMetrics(metrics)
                 .setCreatedAt(now)

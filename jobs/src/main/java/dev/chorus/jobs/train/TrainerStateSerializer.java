@@ -8,6 +8,8 @@ import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepBatch;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.tensor.SparseBatch;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -28,7 +30,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * it is still read, with coordinates -1 and its open minibatch marked as predicted. Layout 2 had no consensus
  * ledger; it is read with an empty one. Layout 4 replaces the label-model flag by the kind of model (a byte:
  * {@link #LEARNER}, {@link #LABEL_MODEL} or {@link #HASHED}, a {@code SparseLinearModel} whose open minibatch is
- * written as sparse rows, {@link HashedRows#write}); the rest is as in layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * written as sparse rows, {@link HashedRows#write}; or {@link #WIDE_DEEP}, a {@code WideDeepModel} as its own
+ * bytes after their length, whose open minibatch is written as {@link WideDeepRows#write}); the rest is as in
+ * layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
@@ -41,6 +45,7 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     static final byte LEARNER = 0;
     static final byte LABEL_MODEL = 1;
     static final byte HASHED = 2;
+    static final byte WIDE_DEEP = 3;
 
     @Override
     public boolean isImmutableType() {
@@ -76,9 +81,13 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.hashed != null ? HASHED : labelModel ? LABEL_MODEL : LEARNER);
+        out.writeByte(s.hashed != null ? HASHED : s.wideDeep != null ? WIDE_DEEP : labelModel ? LABEL_MODEL : LEARNER);
         if (s.hashed != null) {
             s.hashed.writeTo(out);
+        } else if (s.wideDeep != null) {
+            byte[] bytes = s.wideDeep.toBytes();
+            out.writeInt(bytes.length);
+            out.write(bytes);
         } else if (labelModel) {
             s.labelModel.writeTo(out);
         } else {
@@ -87,6 +96,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         out.writeInt(s.batchFill);
         if (s.hashed != null) {
             HashedRows.write(s.sparseRows, out);
+        } else if (s.wideDeep != null) {
+            WideDeepRows.write(s.wideRows, s.wideDeep.spec().embeddings(), out);
         } else {
             for (int i = 0; i < s.batchFill * s.model.inputDim(); i++) {
                 out.writeFloat(s.batchFeatures[i]);
@@ -137,14 +148,15 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
-        if (kind < LEARNER || kind > HASHED) {
-            throw new IOException("trainer state: expected a model kind of 0.." + HASHED + ", got " + kind);
+        if (kind < LEARNER || kind > WIDE_DEEP) {
+            throw new IOException("trainer state: expected a model kind of 0.." + WIDE_DEEP + ", got " + kind);
         }
         boolean labelModel = kind == LABEL_MODEL;
         SparseLinearModel hashed = kind == HASHED ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
         OnlineLearner learner = kind == LEARNER ? OnlineLearner.readFrom(in) : null;
-        Predictor predictor = hashed != null ? hashed : labelModel ? model : learner;
+        WideDeepModel wideDeep = kind == WIDE_DEEP ? readWideDeep(in) : null;
+        Predictor predictor = hashed != null ? hashed : wideDeep != null ? wideDeep : labelModel ? model : learner;
         int fill = in.readInt();
         int batchSize = predictor.spec().batchSize();
         if (fill < 0 || fill > batchSize) {
@@ -152,9 +164,13 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
                     + " examples, got " + fill);
         }
         SparseBatch rows = hashed == null ? null : new SparseBatch(hashed.inputDim());
-        float[] features = new float[hashed == null ? fill * predictor.inputDim() : 0];
+        float[] features = new float[predictor.spec().hashing() == null ? fill * predictor.inputDim() : 0];
         if (hashed != null) {
             HashedRows.read(in, fill, rows);
+        }
+        WideDeepBatch wideRows = wideDeep == null ? null : new WideDeepBatch(wideDeep.spec());
+        if (wideDeep != null) {
+            WideDeepRows.read(in, fill, wideDeep.spec().embeddings(), wideRows);
         }
         for (int i = 0; i < features.length; i++) {
             features[i] = in.readFloat();
@@ -195,10 +211,14 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         }
         SlidingAccuracy prequential = SlidingAccuracy.readFrom(in);
         TrainerState s = hashed != null ? new TrainerState(hashed, prequential)
+                : wideDeep != null ? new TrainerState(wideDeep, prequential)
                 : labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
         if (hashed != null) {
             HashedRows.copy(rows, s.sparseRows);
+        }
+        if (wideDeep != null) {
+            WideDeepRows.copy(wideRows, s.wideRows);
         }
         System.arraycopy(labels, 0, s.batchLabels, 0, fill);
         System.arraycopy(targets, 0, s.batchTargets, 0, fill);
@@ -237,6 +257,19 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             }
         }
         return s;
+    }
+
+    /** A {@link WideDeepModel}'s bytes after their length ({@link #serialize}). */
+    private static WideDeepModel readWideDeep(DataInputView in) throws IOException {
+        int length = in.readInt();
+        BinaryState.requireFits(in, length, 1, "trainer state: wide and deep model bytes");
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        try {
+            return WideDeepModel.fromBytes(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("trainer state: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
@@ -118,6 +121,53 @@ class SavepointCompatibilityIT {
                         .extracting(Consensus::getItem).contains("item-48", "item-71");
                 assertThat(consensus).as("consensus records after restoring %s against an uninterrupted run", fixture)
                         .extracting(SavepointFixture::unstamped).containsExactlyElementsOf(replayedConsensus);
+            }
+        }
+    }
+
+    /**
+     * {@code train-wide-deep-v1} (layout 4, model kind 3): task {@code wide-clicks}, a wide and deep model at version 6
+     * with an open minibatch of 4 clicks. Restored, the next 44 clicks are predicted and trained on as model-core's
+     * {@code WideDeepModel} does fed all 144 without interruption: every prediction and every snapshot, bit for bit.
+     */
+    @Test
+    void aWideAndDeepSavepointRestoresItsModelAndOpenMinibatchBitForBit() throws Exception {
+        Path savepoint = Path.of("src/test/resources/savepoints/train-wide-deep-v1").toAbsolutePath();
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            SavepointFixture.createTopics(kafka, settings);
+            SavepointFixture.produceWideDeep(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            Configuration conf = new Configuration();
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
+            env.configure(conf);
+            TrainJob.build(env, settings);
+            JobClient job = env.executeAsync("savepoint-train-wide-deep-v1");
+            List<Prediction> predictions;
+            List<ModelSnapshot> snapshots;
+            try {
+                predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 48);
+                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 3);
+            } finally {
+                job.cancel().get();
+            }
+            List<Example> clicks = java.util.stream.IntStream.range(0, 144).mapToObj(SavepointFixture::wideClick)
+                    .toList();
+            WideDeepClicks.Reference reference = WideDeepClicks.reference(SavepointFixture.WIDE_DEEP_SPEC, clicks, false);
+            List<Prediction> ordered = predictions.stream().sorted(Comparator.comparingLong(Prediction::getEventTime))
+                    .toList();
+            assertThat(ordered).extracting(Prediction::getId).as("the 4 restored open rows, then the 44 sent")
+                    .containsExactlyElementsOf(clicks.subList(96, 144).stream().map(Example::getId).toList());
+            for (int i = 0; i < 48; i++) {
+                assertThat(Float32.unpack(ordered.get(i).getProbabilities())).as("prediction of click %d", 96 + i)
+                        .containsExactly(reference.outputs().get(96 + i));
+                assertThat(ordered.get(i).getModelVersion()).isEqualTo(6 + i / 16);
+            }
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(7L, 8L, 9L);
+            for (ModelSnapshot m : snapshots) {
+                byte[] replayed = WideDeepClicks.reference(SavepointFixture.WIDE_DEEP_SPEC,
+                        clicks.subList(0, 16 * (int) m.getVersion()), false).model().toBytes();
+                assertSameState(bytes(m.getParameters()), replayed, false, "wide-clicks version " + m.getVersion());
             }
         }
     }

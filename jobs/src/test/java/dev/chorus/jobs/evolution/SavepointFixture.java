@@ -12,6 +12,7 @@ import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Sourced;
@@ -47,7 +48,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows. {@code variants-v1} (the job keyed by
  * task and variant, made at layout 3, so without clicks) has task {@code fixture} train a second variant, {@link #FAST},
  * set on the control topic before the examples come ({@link #addFastVariant}), so it holds both variants' state and
- * the broadcast spec map. Savepoints are committed under
+ * the broadcast spec map. {@code train-wide-deep-v1} (layout 4, model kind 3) holds only task {@code wide-clicks}, a
+ * wide and deep model ({@link #WIDE_DEEP_SPEC}) trained on 100 clicks ({@link #wideClick}): its model and its open
+ * minibatch of 4 examples taken apart. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -83,8 +86,13 @@ public final class SavepointFixture {
              "hashing":{"bits":12,"fields":["user","country","words","amount"],"interactions":[["user","country"]]},
              "optimizer":{"type":"ftrl","alpha":0.1,"l1":0.01}}""";
 
+    static final String WIDE_DEEP = "wide-clicks";
+    /** {@link WideDeepClicks#SPEC} in minibatches of 16, as the other tasks of the fixtures. */
+    static final String WIDE_DEEP_SPEC = WideDeepClicks.SPEC.replace("\"batchSize\":4", "\"batchSize\":16");
+
     static TrainSettings settings(String bootstrap) {
-        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC, CLICKS, CLICKS_SPEC)))
+        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture")
+                .specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC, CLICKS, CLICKS_SPEC, WIDE_DEEP, WIDE_DEEP_SPEC)))
                 .checkpointIntervalMs(300).snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .parallelism(1);
     }
@@ -114,6 +122,22 @@ public final class SavepointFixture {
             }
             producer.flush();
         }
+    }
+
+    /** Clicks {@code from .. to} of task {@code wide-clicks} ({@link #wideClick}), alone. */
+    static void produceWideDeep(EmbeddedKafkaBroker kafka, TrainSettings s, int from, int to) {
+        var codec = s.examplesTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            for (int row = from; row < to; row++) {
+                producer.sendRaw(s.examplesTopic().name(), WIDE_DEEP, codec.encode(wideClick(row)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Click {@code row} of task {@code wide-clicks}: the seeded stream {@link ClickExamples} makes, with seed 78. */
+    static Example wideClick(int row) {
+        return ClickExamples.example(WIDE_DEEP, row, 78);
     }
 
     /** Click {@code row} of task {@code clicks}: the seeded stream {@link ClickExamples} makes, with seed 77. */
@@ -240,13 +264,17 @@ public final class SavepointFixture {
         Path out = Path.of(args[0]).toAbsolutePath();
         // variants-vN: task fixture also trains variant fast, set on the control topic while the job runs.
         boolean variants = out.getFileName().toString().startsWith("variants-");
+        // train-wide-deep-vN: task wide-clicks alone.
+        boolean wideDeep = out.getFileName().toString().startsWith("train-wide-deep-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers());
             createTopics(kafka, s);
             // variants-v1 was made at layout 3 (no clicks), its examples produced once variant fast is live.
             int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;
-            if (!variants) {
+            if (wideDeep) {
+                produceWideDeep(kafka, s, 0, EXAMPLES);
+            } else if (!variants) {
                 produce(kafka, s, data(), 0, EXAMPLES, layout);
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -258,7 +286,7 @@ public final class SavepointFixture {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
-            int closed = ((layout >= 4 ? 3 : 2) + (variants ? 1 : 0)) * (EXAMPLES / 16 * 16);
+            int closed = (wideDeep ? 1 : (layout >= 4 ? 3 : 2) + (variants ? 1 : 0)) * (EXAMPLES / 16 * 16);
             while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
                     < closed) {
                 if (System.nanoTime() > deadline) {
