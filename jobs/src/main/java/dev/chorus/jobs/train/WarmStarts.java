@@ -41,7 +41,7 @@ public final class WarmStarts {
      * null: a spec with {@code warmStart} needs a model that fits it ({@link LearnerWarmStart#mismatch}, or one that
      * does not read), one without takes none.
      */
-    static String check(VariantSpec spec, ByteBuffer initialModel) {
+    public static String check(VariantSpec spec, ByteBuffer initialModel) {
         Optional<WarmStart> warm = spec.warmStart();
         if (warm.isEmpty()) {
             return initialModel == null ? null : "initialModel: field 'initialModel': expected null for a spec "
@@ -65,7 +65,7 @@ public final class WarmStarts {
         return null;
     }
 
-    static byte[] bytes(ByteBuffer buffer) {
+    public static byte[] bytes(ByteBuffer buffer) {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);
         return bytes;
