@@ -1,10 +1,7 @@
 package dev.chorus.cli;
 
-import dev.chorus.cli.data.CsvReader;
 import dev.chorus.cli.data.ExampleLabeling;
 import dev.chorus.cli.data.FieldsJsonReader;
-import dev.chorus.cli.data.IdxReader;
-import dev.chorus.cli.data.LibSvmReader;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.io.Dataset;
 import dev.chorus.core.io.DenseDataset;
@@ -16,9 +13,7 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.WireFormat;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -41,7 +36,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -59,46 +53,14 @@ final class ProduceCommand implements Callable<Integer> {
     /** Sends not yet acknowledged at most; beyond, the oldest is awaited (and its failure reported). */
     private static final int MAX_IN_FLIGHT = 10_000;
 
-    /** The dataset file formats {@code produce} reads. */
-    enum InputFormat { IDX, CSV, LIBSVM, JSONL }
-
     @Spec
     CommandSpec spec;
 
     @Mixin
     KafkaOptions kafka;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The dataset.")
-    Path file;
-
-    @Option(names = "--input-format", paramLabel = "idx|csv|libsvm|jsonl",
-            description = "Format of FILE (default: from its name: *idx3-ubyte*, *.idx; *.csv, *.tsv; *.svm, "
-                    + "*.libsvm, *.svmlight; *.jsonl, *.ndjson; each optionally .gz). jsonl: one "
-                    + "{\"id\":..,\"task\":..,\"fields\":{..},\"label\":..} per line.")
-    InputFormat inputFormat;
-
-    @Option(names = "--labels", paramLabel = "FILE",
-            description = "IDX: the labels file (default: FILE with images-idx3 replaced by labels-idx1).")
-    Path labels;
-
-    @Option(names = "--label-column", paramLabel = "N|NAME", defaultValue = "0",
-            description = "CSV: the label's column, 0-based (negative counts from the end) or its header name "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String labelColumn;
-
-    @Option(names = "--header", description = "CSV: the first line names the columns.")
-    boolean header;
-
-    @Option(names = "--delimiter", paramLabel = "CHAR",
-            description = "CSV: the field delimiter, one character or 'tab' (default: tab for *.tsv, else ',').")
-    String delimiter;
-
-    @Option(names = "--zero-based", description = "LibSVM: feature indices start at 0, not 1.")
-    boolean zeroBased;
-
-    @Option(names = "--dim", paramLabel = "N", defaultValue = "0",
-            description = "LibSVM: the number of features (default: the largest index in FILE).")
-    int dim;
+    @Mixin
+    DatasetFile data;
 
     @Option(names = "--annotators", paramLabel = "fashion-mnist|corruption:P",
             description = {"Label each item with simulated annotators instead of the dataset's label: 'fashion-mnist' "
@@ -155,19 +117,20 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InputFormat input = checkArguments();
+        DatasetFile.InputFormat input = checkArguments();
+        Path file = data.file;
         kafka.requireReachable(examplesTopic);
         String taskName = task != null ? task : file.getFileName().toString().split("\\.", 2)[0];
-        Source data = input == InputFormat.JSONL
+        Source source = input == DatasetFile.InputFormat.JSONL
                 ? examples(FieldsJsonReader.read(file, taskName, System.currentTimeMillis()), file.toString())
-                : dataset(read(input), taskName);
-        if (data.size() == 0) {
-            throw new IllegalStateException(data.source() + ": no examples to send");
+                : dataset(data.read(input), taskName);
+        if (source.size() == 0) {
+            throw new IllegalStateException(source.source() + ": no examples to send");
         }
 
         PrintWriter out = spec.commandLine().getOut();
         Topic<Example> topic = new Topic<>(examplesTopic, Example.class, format);
-        long total = repeat == 0 ? limit : (long) data.size() * repeat;
+        long total = repeat == 0 ? limit : (long) source.size() * repeat;
         if (limit > 0) {
             total = Math.min(total, limit);
         }
@@ -185,7 +148,7 @@ final class ProduceCommand implements Callable<Integer> {
         long sent;
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers, kafka.kafkaProperties);
                 ProgressBar bar = progress ? progressBar(total) : null) {
-            sent = stream(data, topic, producer, bar);
+            sent = stream(source, topic, producer, bar);
         } finally {
             done.countDown();
             try {
@@ -196,7 +159,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         out.printf(Locale.ROOT, "sent %,d examples (task %s) from %s to %s (%s) at %s in %.1f s (%,.0f/s)%s%n", sent,
-                taskName, data.source(), examplesTopic, format, kafka.bootstrapServers, seconds, sent / seconds,
+                taskName, source.source(), examplesTopic, format, kafka.bootstrapServers, seconds, sent / seconds,
                 stopping.get() ? ", stopped by Ctrl-C" : "");
         out.flush();
         return 0;
@@ -320,95 +283,14 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     /** Checks what can be checked before touching Kafka or reading the data; returns FILE's format. */
-    private InputFormat checkArguments() {
-        if (rate < 0 || limit < 0 || repeat < 0 || dim < 0) {
-            throw usage("--rate, --limit, --repeat and --dim take values >= 0");
+    private DatasetFile.InputFormat checkArguments() {
+        if (rate < 0 || limit < 0 || repeat < 0) {
+            throw usage("--rate, --limit and --repeat take values >= 0");
         }
-        if (!Files.isRegularFile(file)) {
-            throw usage("FILE " + file + ": no such file");
-        }
-        InputFormat input = formatOf(file);
-        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-        rejectUnless(input == InputFormat.IDX, parsed, "--labels");
-        rejectUnless(input == InputFormat.CSV, parsed, "--header", "--label-column", "--delimiter");
-        rejectUnless(input == InputFormat.LIBSVM, parsed, "--zero-based", "--dim");
-        rejectUnless(input != InputFormat.JSONL, parsed, "--annotators", "--labels-per-item", "--annotator-seed",
-                "--regression", "--id-prefix");
+        DatasetFile.InputFormat input = data.check();
+        data.rejectUnless(input != DatasetFile.InputFormat.JSONL, "--annotators", "--labels-per-item",
+                "--annotator-seed", "--regression", "--id-prefix");
         return input;
-    }
-
-    private void rejectUnless(boolean applies, CommandLine.ParseResult parsed, String... options) {
-        for (String option : options) {
-            if (!applies && parsed.hasMatchedOption(option)) {
-                throw usage(option + " does not apply to " + formatOf(file).name().toLowerCase(Locale.ROOT) + " input");
-            }
-        }
-    }
-
-    private InputFormat formatOf(Path path) {
-        if (inputFormat != null) {
-            return inputFormat;
-        }
-        String name = path.getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gz$", "");
-        if (name.contains("idx3") || name.endsWith(".idx")) {
-            return InputFormat.IDX;
-        } else if (name.endsWith(".csv") || name.endsWith(".tsv")) {
-            return InputFormat.CSV;
-        } else if (name.endsWith(".svm") || name.endsWith(".libsvm") || name.endsWith(".svmlight")) {
-            return InputFormat.LIBSVM;
-        } else if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
-            return InputFormat.JSONL;
-        }
-        throw usage("cannot tell the format of " + path + " from its name: give --input-format idx|csv|libsvm|jsonl");
-    }
-
-    private Dataset read(InputFormat input) throws IOException {
-        switch (input) {
-            case IDX:
-                Path labelsFile = labels != null ? labels : defaultLabels();
-                IdxReader.Images images = IdxReader.readImages(file);
-                int[] classes = IdxReader.readLabels(labelsFile);
-                if (images.count() != classes.length) {
-                    throw new IOException(labelsFile + ": expected one label per image of " + file + " ("
-                            + images.count() + "), got " + classes.length);
-                }
-                return new DenseDataset(file.toString(), images.count(), images.pixelsPerImage(), images.pixels(),
-                        toDoubles(classes));
-            case CSV:
-                CsvReader csv = CsvReader.defaults().withHeader(header).withDelimiter(delimiter());
-                csv = labelColumn.matches("-?\\d+") ? csv.withLabelColumn(Integer.parseInt(labelColumn))
-                        : csv.withLabelColumn(labelColumn);
-                return csv.read(file);
-            case LIBSVM:
-                LibSvmReader libsvm = LibSvmReader.defaults().withZeroBasedIndices(zeroBased);
-                return (dim > 0 ? libsvm.withDim(dim) : libsvm).read(file);
-            default:
-                throw new IllegalStateException("unhandled input format " + input);
-        }
-    }
-
-    private Path defaultLabels() {
-        String name = file.getFileName().toString();
-        String labelsName = name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
-        Path derived = file.resolveSibling(labelsName);
-        if (labelsName.equals(name) || !Files.isRegularFile(derived)) {
-            throw usage("IDX images " + file + " need their labels: give --labels FILE"
-                    + (labelsName.equals(name) ? "" : " (" + derived + " does not exist)"));
-        }
-        return derived;
-    }
-
-    private char delimiter() {
-        if (delimiter == null) {
-            return file.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tsv(\\.gz)?") ? '\t' : ',';
-        }
-        if (delimiter.equalsIgnoreCase("tab") || delimiter.equals("\\t")) {
-            return '\t';
-        }
-        if (delimiter.length() != 1) {
-            throw usage("--delimiter: expected one character or 'tab', got '" + delimiter + "'");
-        }
-        return delimiter.charAt(0);
     }
 
     private ProgressBar progressBar(long total) {

@@ -209,7 +209,7 @@ public final class MinibatchSgdFunction
                 rejectRetired(input, ctx);
                 return;
             }
-            s = create(spec, ctx);
+            s = create(WarmStarts.state(ctx, spec, routed, prequentialWindow), ctx);
         } else {
             admitted.keep(example.getTask());
         }
@@ -320,6 +320,7 @@ public final class MinibatchSgdFunction
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         if (change.retires()) {
             String retired = Variants.key(change.task, change.variant);
             ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
@@ -381,8 +382,7 @@ public final class MinibatchSgdFunction
         metricsOf(task, s).update(s);
     }
 
-    private TrainerState create(ModelSpec spec, ReadOnlyContext ctx) {
-        TrainerState s = TrainerState.create(spec, prequentialWindow);
+    private TrainerState create(TrainerState s, ReadOnlyContext ctx) {
         ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         if (snapshotIntervalMs > 0) {
             s.nextSnapshotAt = ctx.timerService().currentProcessingTime() + snapshotIntervalMs;

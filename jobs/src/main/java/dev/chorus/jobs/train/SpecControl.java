@@ -34,7 +34,8 @@ import org.apache.flink.util.OutputTag;
  * before it) and turns each record into a {@link SpecChange} for the broadcast, or into a dead letter that changes
  * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid, whose
  * spec does not parse, that changes a live variant's spec, or that would give a task more than
- * {@code maxVariantsPerTask} live variants. The spec is read by {@link VariantSpecs#parseVariant}. A live
+ * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
+ * ({@link WarmStarts#check}). The spec is read by {@link VariantSpecs#parseVariant}. A live
  * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
  * is a new variant (or a retired one revived). A tombstone
  * retires its key. What each key last was is operator state, so a restart judges the next record alike.
@@ -63,7 +64,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         this.topic = settings.specsTopic();
         this.defaults = settings.specs();
         this.maxVariantsPerTask = settings.maxVariantsPerTask();
-        this.maxRecordBytes = settings.maxRecordBytes();
+        // Not --max-record-bytes, which bounds examples: a control record may carry a warm start's whole model.
+        this.maxRecordBytes = WarmStarts.MAX_RECORD_BYTES;
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
     }
 
@@ -119,8 +121,9 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             reject(record, ctx, problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
             return;
         }
-        SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(),
-                spec.getStatus() == VariantStatus.LIVE ? spec.getSpec() : null);
+        boolean live = spec.getStatus() == VariantStatus.LIVE;
+        SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(), live ? spec.getSpec() : null,
+                live && spec.getInitialModel() != null ? WarmStarts.bytes(spec.getInitialModel()) : null);
         if (!change.equals(current(change.task, change.variant))) {
             accept(change, out);
         }
@@ -148,11 +151,16 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         if (spec.getSpec() == null) {
             return "spec: field 'spec': expected a model spec (JSON) for status LIVE, got null";
         }
+        String warm;
         try {
-            VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask);
+            warm = WarmStarts.check(VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask),
+                    spec.getInitialModel());
         } catch (RuntimeException e) {
             return "spec: field 'spec': expected a model spec the train job can train, got "
                     + ExampleValidator.quoted(spec.getSpec()) + ": " + e.getMessage();
+        }
+        if (warm != null) {
+            return warm;
         }
         SpecChange live = current(spec.getTask(), spec.getVariant());
         if (live != null && !live.retires() && !live.spec.equals(spec.getSpec())) {
@@ -187,7 +195,9 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     }
 
     private void accept(SpecChange change, Collector<SpecChange> out) {
-        entries.put(Variants.topicKey(change.task, change.variant), change);
+        // A warm start's model is needed once, where the variant is created: the entries keep what the key is.
+        entries.put(Variants.topicKey(change.task, change.variant), new SpecChange(change.task, change.variant,
+                change.spec));
         changes.inc();
         out.collect(change);
     }

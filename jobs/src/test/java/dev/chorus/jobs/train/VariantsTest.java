@@ -117,7 +117,7 @@ class VariantsTest {
     void theRouterSendsEachExampleToEveryLiveVariantOfItsTask() throws Exception {
         try (BroadcastOperatorTestHarness<Sourced<dev.chorus.schemas.Example>, SpecChange, VariantExample> h =
                 ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new VariantRouter(settings()),
-                        VariantSpecs.DESCRIPTOR)) {
+                        VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR)) {
             Sourced<dev.chorus.schemas.Example> input = new Sourced<>(example(0), 0, 0);
             h.processElement(input, 0);
             h.processBroadcastElement(new SpecChange("t", "slow", OTHER_SPEC), 1);
@@ -191,7 +191,8 @@ class VariantsTest {
                 .isEqualTo(TaskSpecs.parse(SPEC));
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
                 ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
-            h.processElement(record("t/d", live("t", "d", managed)), 0);
+            h.processElement(record("t/d", WarmStartTrainingTest.withModel(live("t", "d", managed),
+                    WarmStartTrainingTest.source().toBytes())), 0);
             assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
             assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "d", managed));
         }

@@ -19,7 +19,8 @@ public final class SchemaHistory {
             "AnnotatorModel", List.of("AnnotatorModel-1.avsc"),
             "DeadLetter", List.of("DeadLetter-1.avsc"),
             "Example", List.of("Example-1.avsc"),
-            "ModelSnapshot", List.of("ModelSnapshot-1.avsc"));
+            "ModelSnapshot", List.of("ModelSnapshot-1.avsc"),
+            "VariantSpecRecord", List.of("VariantSpecRecord-1.avsc"));
 
     private SchemaHistory() {}
 
