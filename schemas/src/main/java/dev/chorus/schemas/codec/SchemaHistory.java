@@ -18,7 +18,8 @@ public final class SchemaHistory {
     private static final Map<String, List<String>> OLDER = Map.of(
             "DeadLetter", List.of("DeadLetter-1.avsc"),
             "Example", List.of("Example-1.avsc"),
-            "ModelSnapshot", List.of("ModelSnapshot-1.avsc"));
+            "ModelSnapshot", List.of("ModelSnapshot-1.avsc"),
+            "Prediction", List.of("Prediction-1.avsc"));
 
     private SchemaHistory() {}
 
