@@ -4,6 +4,7 @@ import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.features.RejectedFieldException;
 import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.saved.SavedModels;
 import dev.chorus.jobs.AdmittedTasks;
@@ -11,6 +12,7 @@ import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.HashedFields;
+import dev.chorus.jobs.LargeOutputPredictions;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
@@ -472,8 +474,10 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     }
 
     private static Loaded loaded(long version, Predictor learner) {
-        boolean hashed = learner instanceof SparseLinearModel;
-        return new Loaded(version, learner, new float[hashed ? 0 : learner.inputDim()], new float[learner.outputDim()],
+        boolean hashed = learner.spec().hashing() != null;
+        // A large-output model's predictions carry its top k, never all its classes' probabilities.
+        int outputs = learner instanceof LargeOutputModel ? 0 : learner.outputDim();
+        return new Loaded(version, learner, new float[hashed ? 0 : learner.inputDim()], new float[outputs],
                 hashed ? new FeatureHasher(learner.spec().hashing()) : null);
     }
 
@@ -507,8 +511,10 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                         + model.version() + ")");
                 return;
             }
-            out.collect(HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(), example,
-                    snapshot.getVariant(), model.version(), now));
+            out.collect(model.learner() instanceof LargeOutputModel large
+                    ? LargeOutputPredictions.predict(large, x, example, snapshot.getVariant(), model.version(), now)
+                    : HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(), example,
+                            snapshot.getVariant(), model.version(), now));
         } else {
             ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
             out.collect(ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,

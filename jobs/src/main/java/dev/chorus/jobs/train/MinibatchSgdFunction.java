@@ -216,7 +216,7 @@ public final class MinibatchSgdFunction
         int row = s.batchFill * dim;
         long now = ctx.timerService().currentProcessingTime();
         SparseVector hashedRow = null;
-        if (s.hashed != null) {
+        if (s.hasher != null) {
             hashedRow = hashing.hash(s, example, reason -> ctx.output(DEAD_LETTERS,
                     DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes)));
             if (hashedRow == null) {
@@ -436,6 +436,8 @@ public final class MinibatchSgdFunction
                             task, evicted.size(), s.version(),
                             evicted.stream().map(TrainerState.Eviction::annotator).toList());
                 }
+            } else if (s.largeOutput != null) {
+                s.largeOutput.trainMinibatch(s.sparseRows, s.batchLabels);
             } else if (s.hashed != null) {
                 HashedRows.train(s);
             } else if (s.learner.isClassifier()) {

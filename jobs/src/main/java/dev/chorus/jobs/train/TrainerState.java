@@ -4,6 +4,7 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
@@ -29,7 +30,9 @@ public final class TrainerState {
     final LabelModel labelModel;
     /** The task's model when its spec hashes named fields ({@link ModelSpec#hashing()}), else null. */
     final SparseLinearModel hashed;
-    /** Whichever of the three the task has: what predicts and what is published. */
+    /** The task's model when its spec is a {@code large-softmax} one (it hashes too), else null. */
+    final LargeOutputModel largeOutput;
+    /** Whichever the task has: what predicts and what is published. */
     final Predictor model;
     /** Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. Empty when hashed. */
     final float[] batchFeatures;
@@ -83,6 +86,9 @@ public final class TrainerState {
     /** A fresh state for {@code spec}: a label model if the spec names one, else a plain learner. */
     static TrainerState create(ModelSpec spec, int prequentialWindow) {
         SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
+        if (spec.output() != null) {
+            return new TrainerState(LargeOutputModel.create(spec), prequential);
+        }
         if (spec.hashing() != null) {
             return new TrainerState(SparseLinearModel.create(spec), prequential);
         }
@@ -102,17 +108,23 @@ public final class TrainerState {
         this(null, null, hashed, hashed, prequential);
     }
 
+    TrainerState(LargeOutputModel largeOutput, SlidingAccuracy prequential) {
+        this(null, null, null, largeOutput, prequential);
+    }
+
     private TrainerState(OnlineLearner learner, LabelModel labelModel, SparseLinearModel hashed, Predictor model,
             SlidingAccuracy prequential) {
         this.learner = learner;
         this.labelModel = labelModel;
         this.hashed = hashed;
+        this.largeOutput = model instanceof LargeOutputModel large ? large : null;
         this.model = model;
         ModelSpec spec = model.spec();
         int batchSize = spec.batchSize();
-        this.batchFeatures = new float[hashed == null ? batchSize * spec.inputDim() : 0];
-        this.sparseRows = hashed == null ? null : new SparseBatch(spec.inputDim());
-        this.hasher = hashed == null ? null : new FeatureHasher(spec.hashing());
+        boolean sparse = spec.hashing() != null;
+        this.batchFeatures = new float[sparse ? 0 : batchSize * spec.inputDim()];
+        this.sparseRows = sparse ? new SparseBatch(spec.inputDim()) : null;
+        this.hasher = sparse ? new FeatureHasher(spec.hashing()) : null;
         this.batchLabels = new int[batchSize];
         this.batchTargets = new float[batchSize];
         this.batchWeights = new float[batchSize];
@@ -190,10 +202,11 @@ public final class TrainerState {
     record Eviction(String annotator, boolean published) {}
 
     TrainerState copy() {
-        TrainerState c = hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
+        TrainerState c = largeOutput != null ? new TrainerState(largeOutput.copy(), prequential.copy())
+                : hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
                 : labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
                 : new TrainerState(labelModel.copy(), prequential.copy());
-        if (hashed != null) {
+        if (sparseRows != null) {
             HashedRows.copy(sparseRows, c.sparseRows);
         }
         System.arraycopy(batchFeatures, 0, c.batchFeatures, 0, batchFeatures.length);

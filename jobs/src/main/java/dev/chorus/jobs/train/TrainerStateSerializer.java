@@ -5,6 +5,7 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
@@ -28,7 +29,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * it is still read, with coordinates -1 and its open minibatch marked as predicted. Layout 2 had no consensus
  * ledger; it is read with an empty one. Layout 4 replaces the label-model flag by the kind of model (a byte:
  * {@link #LEARNER}, {@link #LABEL_MODEL} or {@link #HASHED}, a {@code SparseLinearModel} whose open minibatch is
- * written as sparse rows, {@link HashedRows#write}); the rest is as in layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * written as sparse rows, {@link HashedRows#write}; or {@link #LARGE_OUTPUT}, likewise); the rest is as in layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
@@ -41,6 +42,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     static final byte LEARNER = 0;
     static final byte LABEL_MODEL = 1;
     static final byte HASHED = 2;
+    /** A {@code LargeOutputModel}, its open minibatch sparse rows as {@link #HASHED}'s. */
+    static final byte LARGE_OUTPUT = 5;
 
     @Override
     public boolean isImmutableType() {
@@ -76,8 +79,10 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.hashed != null ? HASHED : labelModel ? LABEL_MODEL : LEARNER);
-        if (s.hashed != null) {
+        out.writeByte(s.largeOutput != null ? LARGE_OUTPUT : s.hashed != null ? HASHED : labelModel ? LABEL_MODEL : LEARNER);
+        if (s.largeOutput != null) {
+            s.largeOutput.writeTo(out);
+        } else if (s.hashed != null) {
             s.hashed.writeTo(out);
         } else if (labelModel) {
             s.labelModel.writeTo(out);
@@ -85,7 +90,7 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             s.learner.writeTo(out);
         }
         out.writeInt(s.batchFill);
-        if (s.hashed != null) {
+        if (s.sparseRows != null) {
             HashedRows.write(s.sparseRows, out);
         } else {
             for (int i = 0; i < s.batchFill * s.model.inputDim(); i++) {
@@ -137,23 +142,26 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
-        if (kind < LEARNER || kind > HASHED) {
-            throw new IOException("trainer state: expected a model kind of 0.." + HASHED + ", got " + kind);
+        if ((kind < LEARNER || kind > HASHED) && kind != LARGE_OUTPUT) {
+            throw new IOException("trainer state: expected a model kind of 0.." + HASHED + " or " + LARGE_OUTPUT
+                    + ", got " + kind);
         }
         boolean labelModel = kind == LABEL_MODEL;
         SparseLinearModel hashed = kind == HASHED ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
         OnlineLearner learner = kind == LEARNER ? OnlineLearner.readFrom(in) : null;
-        Predictor predictor = hashed != null ? hashed : labelModel ? model : learner;
+        LargeOutputModel large = kind == LARGE_OUTPUT ? LargeOutputModel.readFrom(in) : null;
+        Predictor predictor = large != null ? large : hashed != null ? hashed : labelModel ? model : learner;
         int fill = in.readInt();
         int batchSize = predictor.spec().batchSize();
         if (fill < 0 || fill > batchSize) {
             throw new IOException("trainer state: expected a partial minibatch of 0.." + batchSize
                     + " examples, got " + fill);
         }
-        SparseBatch rows = hashed == null ? null : new SparseBatch(hashed.inputDim());
-        float[] features = new float[hashed == null ? fill * predictor.inputDim() : 0];
-        if (hashed != null) {
+        boolean sparse = hashed != null || large != null;
+        SparseBatch rows = sparse ? new SparseBatch(predictor.inputDim()) : null;
+        float[] features = new float[sparse ? 0 : fill * predictor.inputDim()];
+        if (sparse) {
             HashedRows.read(in, fill, rows);
         }
         for (int i = 0; i < features.length; i++) {
@@ -194,10 +202,11 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected 0.." + fill + " predicted rows, got " + predicted);
         }
         SlidingAccuracy prequential = SlidingAccuracy.readFrom(in);
-        TrainerState s = hashed != null ? new TrainerState(hashed, prequential)
+        TrainerState s = large != null ? new TrainerState(large, prequential)
+                : hashed != null ? new TrainerState(hashed, prequential)
                 : labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
-        if (hashed != null) {
+        if (sparse) {
             HashedRows.copy(rows, s.sparseRows);
         }
         System.arraycopy(labels, 0, s.batchLabels, 0, fill);
