@@ -11,6 +11,7 @@ import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
@@ -47,7 +48,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows. {@code variants-v1} (the job keyed by
  * task and variant, made at layout 3, so without clicks) has task {@code fixture} train a second variant, {@link #FAST},
  * set on the control topic before the examples come ({@link #addFastVariant}), so it holds both variants' state and
- * the broadcast spec map. Savepoints are committed under
+ * the broadcast spec map. {@code train-large-output-v1} (layout 4) is {@code train-v4} plus 100 examples of task
+ * {@link #LARGE}, a large-softmax model ({@link #LARGE_SPEC}, trainer-state kind 5): its embedding rows, output rows
+ * and sampler, and its open minibatch of 4 sparse rows. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -83,8 +86,19 @@ public final class SavepointFixture {
              "hashing":{"bits":12,"fields":["user","country","words","amount"],"interactions":[["user","country"]]},
              "optimizer":{"type":"ftrl","alpha":0.1,"l1":0.01}}""";
 
+    /** Task {@code many} of {@code train-large-output-v1}: a large-softmax model over 10,000 classes. */
+    static final String LARGE = "many";
+    static final int LARGE_CLASSES = 10_000;
+    static final String LARGE_SPEC = LargeOutputExamples.spec(LARGE_CLASSES);
+
+    /** Whether savepoint {@code fixture} also holds task {@link #LARGE}: the {@code train-large-output-vN} ones. */
+    static boolean largeOutput(String fixture) {
+        return fixture.startsWith("train-large-output-");
+    }
+
     static TrainSettings settings(String bootstrap) {
-        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC, CLICKS, CLICKS_SPEC)))
+        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD,
+                CROWD_SPEC, CLICKS, CLICKS_SPEC, LARGE, LARGE_SPEC)))
                 .checkpointIntervalMs(300).snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .parallelism(1);
     }
@@ -99,6 +113,12 @@ public final class SavepointFixture {
      */
     static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to,
             int layout) {
+        produce(kafka, s, data, from, to, layout, false);
+    }
+
+    /** As above, each row also followed by example {@code row} of task {@link #LARGE} when {@code largeOutput}. */
+    static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to,
+            int layout, boolean largeOutput) {
         var codec = s.examplesTopic().codec();
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
             for (int row = from; row < to; row++) {
@@ -110,6 +130,10 @@ public final class SavepointFixture {
                 }
                 if (layout >= 4) {
                     producer.sendRaw(s.examplesTopic().name(), CLICKS, codec.encode(click(row)));
+                }
+                if (largeOutput) {
+                    producer.sendRaw(s.examplesTopic().name(), LARGE, codec.encode(
+                            LargeOutputExamples.example(LARGE, row, LARGE_CLASSES, 77)));
                 }
             }
             producer.flush();
@@ -133,6 +157,14 @@ public final class SavepointFixture {
      * count, standardiser statistics, RNG), as a model snapshot of version {@code v} carries it.
      */
     static List<byte[]> replay(String fixture, String task, int minibatches) {
+        if (task.equals(LARGE)) {
+            List<byte[]> states = new ArrayList<>();
+            for (int v = 1; v <= minibatches; v++) {
+                states.add(LargeOutputExamples.reference(LARGE_SPEC, LargeOutputExamples.stream(LARGE, v * 16,
+                        LARGE_CLASSES, 77)).model().toBytes());
+            }
+            return states;
+        }
         if (task.equals(CLICKS)) {
             List<Example> clicks = new ArrayList<>();
             for (int row = 0; row < minibatches * 16; row++) {
@@ -240,6 +272,7 @@ public final class SavepointFixture {
         Path out = Path.of(args[0]).toAbsolutePath();
         // variants-vN: task fixture also trains variant fast, set on the control topic while the job runs.
         boolean variants = out.getFileName().toString().startsWith("variants-");
+        boolean largeOutput = largeOutput(out.getFileName().toString());
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers());
@@ -247,7 +280,7 @@ public final class SavepointFixture {
             // variants-v1 was made at layout 3 (no clicks), its examples produced once variant fast is live.
             int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;
             if (!variants) {
-                produce(kafka, s, data(), 0, EXAMPLES, layout);
+                produce(kafka, s, data(), 0, EXAMPLES, layout, largeOutput);
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, s);
@@ -258,7 +291,7 @@ public final class SavepointFixture {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
-            int closed = ((layout >= 4 ? 3 : 2) + (variants ? 1 : 0)) * (EXAMPLES / 16 * 16);
+            int closed = ((layout >= 4 ? 3 : 2) + (variants ? 1 : 0) + (largeOutput ? 1 : 0)) * (EXAMPLES / 16 * 16);
             while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
                     < closed) {
                 if (System.nanoTime() > deadline) {
