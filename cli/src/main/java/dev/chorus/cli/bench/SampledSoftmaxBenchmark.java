@@ -11,6 +11,7 @@ import dev.chorus.core.output.SyntheticManyClasses;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.tensor.SparseBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -181,26 +182,6 @@ public final class SampledSoftmaxBenchmark {
       this.gradient = new float[BATCH_SIZE * classes];
     }
 
-    private static SparseBatch meanScaled(SparseBatch batch) {
-      SparseBatch scaled = new SparseBatch(batch.columns());
-      for (int r = 0; r < batch.rows(); r++) {
-        int from = batch.rowStart(r);
-        int to = batch.rowStart(r + 1);
-        float total = 0;
-        for (int e = from; e < to; e++) {
-          total += Math.abs(batch.values()[e]);
-        }
-        float[] values = new float[to - from];
-        int[] indices = new int[to - from];
-        for (int e = from; e < to; e++) {
-          values[e - from] = batch.values()[e] / total;
-          indices[e - from] = batch.indices()[e];
-        }
-        scaled.add(indices, values);
-      }
-      return scaled;
-    }
-
     private void logits(int rows) {
       for (int r = 0; r < rows; r++) {
         for (int c = 0; c < classes; c++) {
@@ -214,12 +195,12 @@ public final class SampledSoftmaxBenchmark {
     }
 
     void train(SparseBatch batch, int[] labels) {
-      SparseBatch ids = meanScaled(batch);
+      SparseBatch ids = LargeOutputModel.bagInputs(batch, EmbeddingBag.Combiner.MEAN);
       int rows = batch.rows();
       bag.forward(ids, bags, DIM, 0);
       logits(rows);
       SoftmaxCrossEntropy.INSTANCE.lossAndGradient(logits, rows, classes, labels, null, gradient);
-      java.util.Arrays.fill(bagGradient, 0f);
+      Arrays.fill(bagGradient, 0f);
       for (int r = 0; r < rows; r++) {
         for (int c = 0; c < classes; c++) {
           float g = gradient[r * classes + c];
@@ -244,7 +225,7 @@ public final class SampledSoftmaxBenchmark {
     List<Integer> top5(SparseVector x) {
       SparseBatch one = new SparseBatch(bag.buckets());
       one.add(x.indices(), x.values());
-      bag.forward(meanScaled(one), bags, DIM, 0);
+      bag.forward(LargeOutputModel.bagInputs(one, EmbeddingBag.Combiner.MEAN), bags, DIM, 0);
       logits(1);
       List<Integer> top = new ArrayList<>(5);
       for (int k = 0; k < 5; k++) {

@@ -63,7 +63,8 @@ public final class LargeOutputModel implements Predictor {
   private final SampledSoftmax sampled;
   private final HierarchicalSoftmax hierarchical;
   private final RowGradients gradient;
-  private final SparseBatch ids;
+  /** The last minibatch's rows as the table reads them ({@link #bagInputs}). */
+  private SparseBatch ids;
   private float[] bags = new float[0];
   private float[] bagGradient = new float[0];
   private long steps;
@@ -88,7 +89,6 @@ public final class LargeOutputModel implements Predictor {
     this.hierarchical = sampled != null ? null : new HierarchicalSoftmax(
         new HierarchicalSoftmaxSpec(classes, HierarchicalSoftmaxSpec.DEFAULT_COUNT_PREFIX), dim, rankCounts(classes));
     this.gradient = new RowGradients(dim);
-    this.ids = new SparseBatch(spec.inputDim());
   }
 
   /** A fresh model of {@code spec}, whose algorithm must be {@code large-softmax}. */
@@ -214,14 +214,17 @@ public final class LargeOutputModel implements Predictor {
     return null;
   }
 
-  /** The bags of {@code batch}'s rows into {@link #bags}, and the rows as the table reads them into {@link #ids}. */
-  private void bagsOf(SparseBatch batch) {
-    ids.clear();
+  /**
+   * The rows of {@code batch} as the embedding table (which sums) reads them: as they are for {@link Combiner#SUM},
+   * each divided by the sum of its values' absolute values for {@link Combiner#MEAN}.
+   */
+  public static SparseBatch bagInputs(SparseBatch batch, Combiner combiner) {
+    SparseBatch ids = new SparseBatch(batch.columns());
     for (int r = 0; r < batch.rows(); r++) {
       int from = batch.rowStart(r);
       int to = batch.rowStart(r + 1);
       float[] values = Arrays.copyOfRange(batch.values(), from, to);
-      if (output.combiner() == Combiner.MEAN) {
+      if (combiner == Combiner.MEAN) {
         float total = 0;
         for (float v : values) {
           total += Math.abs(v);
@@ -232,6 +235,12 @@ public final class LargeOutputModel implements Predictor {
       }
       ids.add(Arrays.copyOfRange(batch.indices(), from, to), values);
     }
+    return ids;
+  }
+
+  /** The bags of {@code batch}'s rows into {@link #bags}, and the rows as the table reads them into {@link #ids}. */
+  private void bagsOf(SparseBatch batch) {
+    ids = bagInputs(batch, output.combiner());
     if (bags.length < batch.rows() * output.dim()) {
       bags = new float[batch.rows() * output.dim()];
     }

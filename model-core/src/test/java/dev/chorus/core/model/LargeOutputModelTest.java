@@ -110,7 +110,7 @@ class LargeOutputModelTest {
     float[] bagGradient = new float[16 * 8];
     for (int s = 0; s < 20; s++) {
       double loss = model.trainMinibatch(batches[s], labels[s]);
-      SparseBatch means = meanScaled(batches[s]);
+      SparseBatch means = LargeOutputModel.bagInputs(batches[s], EmbeddingBag.Combiner.MEAN);
       bag.forward(means, bags, 8, 0);
       double expected = layer.lossAndGradient(bags, 16, labels[s], layer.drawSample(), bagGradient, gradient);
       bag.backward(means, bagGradient, 8, 0);
@@ -118,30 +118,12 @@ class LargeOutputModelTest {
       layer.apply(gradient, 0.5f);
       assertThat(loss).as("loss of minibatch %d", s).isEqualTo(expected);
     }
-    SparseBatch probe = meanScaled(batches[0]);
+    SparseBatch probe = LargeOutputModel.bagInputs(batches[0], EmbeddingBag.Combiner.MEAN);
     bag.forward(probe, bags, 8, 0);
     SparseVector first = new SparseVector(
         Arrays.copyOfRange(batches[0].indices(), 0, batches[0].rowStart(1)),
         Arrays.copyOfRange(batches[0].values(), 0, batches[0].rowStart(1)));
     assertThat(model.predictTopK(first, 5)).isEqualTo(layer.predictTopK(bags, 0, 5));
-  }
-
-  private static SparseBatch meanScaled(SparseBatch batch) {
-    SparseBatch means = new SparseBatch(batch.columns());
-    for (int r = 0; r < batch.rows(); r++) {
-      int from = batch.rowStart(r);
-      int to = batch.rowStart(r + 1);
-      float total = 0;
-      for (int e = from; e < to; e++) {
-        total += Math.abs(batch.values()[e]);
-      }
-      float[] values = new float[to - from];
-      for (int e = from; e < to; e++) {
-        values[e - from] = batch.values()[e] / total;
-      }
-      means.add(Arrays.copyOfRange(batch.indices(), from, to), values);
-    }
-    return means;
   }
 
   @Test
