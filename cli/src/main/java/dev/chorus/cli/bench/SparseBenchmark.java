@@ -62,11 +62,12 @@ public final class SparseBenchmark {
 
   private SparseBenchmark() {}
 
-  /** Both tracks: {@code {"packages": {...}, "memory": {...}}}. */
+  /** The tracks: {@code {"packages": {...}, "memory": {...}, "sampled_softmax": {...}}} ({@link SampledSoftmaxBenchmark}). */
   public static Map<String, Object> run(Options options, Consumer<String> log) throws IOException {
     Map<String, Object> results = new LinkedHashMap<>();
     results.put("packages", packages(options, log));
     results.put("memory", memory(log));
+    results.put("sampled_softmax", SampledSoftmaxBenchmark.run(log));
     return results;
   }
 

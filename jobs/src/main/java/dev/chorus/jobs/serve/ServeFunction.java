@@ -3,6 +3,7 @@ package dev.chorus.jobs.serve;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.features.RejectedFieldException;
 import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepBatch;
@@ -13,6 +14,7 @@ import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.HashedFields;
+import dev.chorus.jobs.LargeOutputPredictions;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.WideDeepFields;
@@ -480,9 +482,12 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
 
     private static Loaded loaded(long version, Predictor learner) {
         boolean named = learner.spec().hashing() != null;
-        return new Loaded(version, learner, new float[named ? 0 : learner.inputDim()], new float[learner.outputDim()],
-                learner instanceof SparseLinearModel ? new FeatureHasher(learner.spec().hashing()) : null,
-                learner instanceof WideDeepModel ? new WideDeepBatch(learner.spec()) : null);
+        boolean wideDeep = learner instanceof WideDeepModel;
+        // A large-output model's predictions carry its top k, never all its classes' probabilities.
+        int outputs = learner instanceof LargeOutputModel ? 0 : learner.outputDim();
+        return new Loaded(version, learner, new float[named ? 0 : learner.inputDim()], new float[outputs],
+                named && !wideDeep ? new FeatureHasher(learner.spec().hashing()) : null,
+                wideDeep ? new WideDeepBatch(learner.spec()) : null);
     }
 
     private void serve(Example example, String key, ModelSnapshot snapshot, long now, Collector<Prediction> out,
@@ -520,7 +525,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                         + model.version() + ")");
                 return;
             }
-            out.collect(x != null ? HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(),
+            out.collect(model.learner() instanceof LargeOutputModel large
+                    ? LargeOutputPredictions.predict(large, x, example, snapshot.getVariant(), model.version(), now)
+                    : x != null ? HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(),
                     example, snapshot.getVariant(), model.version(), now)
                     : WideDeepFields.predict((WideDeepModel) model.learner(), model.wideRow(), model.probabilities(),
                             example, snapshot.getVariant(), model.version(), now));

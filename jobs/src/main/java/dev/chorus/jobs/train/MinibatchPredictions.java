@@ -3,6 +3,7 @@ package dev.chorus.jobs.train;
 import dev.chorus.core.features.SparseVector;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.HashedFields;
+import dev.chorus.jobs.LargeOutputPredictions;
 import dev.chorus.jobs.WideDeepFields;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
@@ -32,6 +33,9 @@ final class MinibatchPredictions {
             probabilities = new float[s.model.outputDim()];
         }
         s.predictions++;
+        if (s.largeOutput != null) {
+            return LargeOutputPredictions.predict(s.largeOutput, hashedRow, example, variant, s.version(), now);
+        }
         return s.hashed != null
                 ? HashedFields.predict(s.hashed, hashedRow, probabilities, example, variant, s.version(), now)
                 : s.wideDeep != null
@@ -50,6 +54,10 @@ final class MinibatchPredictions {
         int from = s.batchPredicted;
         int rows = s.batchFill - from;
         if (rows <= 0) {
+            return;
+        }
+        if (s.largeOutput != null) {
+            LargeOutputRows.predict(s, task, variant, now, out);
             return;
         }
         int k = s.model.outputDim();

@@ -221,8 +221,8 @@ public final class MinibatchSgdFunction
         if (s.model.spec().hashing() != null) {
             Consumer<String> reject = reason -> ctx.output(DEAD_LETTERS,
                     DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes));
-            hashedRow = s.hashed != null ? hashing.hash(s, example, reject) : null;
-            if (s.hashed != null ? hashedRow == null : !hashing.takeApart(s, example, reject)) {
+            hashedRow = s.hasher != null ? hashing.hash(s, example, reject) : null;
+            if (s.hasher != null ? hashedRow == null : !hashing.takeApart(s, example, reject)) {
                 state.update(s);
                 return;
             }
@@ -441,6 +441,8 @@ public final class MinibatchSgdFunction
                             task, evicted.size(), s.version(),
                             evicted.stream().map(TrainerState.Eviction::annotator).toList());
                 }
+            } else if (s.largeOutput != null) {
+                s.largeOutput.trainMinibatch(s.sparseRows, s.batchLabels);
             } else if (s.hashed != null) {
                 HashedRows.train(s);
             } else if (s.wideDeep != null) {

@@ -1,6 +1,7 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.SparseLinearModel;
@@ -52,7 +53,8 @@ final class TrainRecords {
                 .setVersion(version)
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
-                .setParametersFormat(s.hashed != null ? SparseLinearModel.FORMAT_VERSION
+                .setParametersFormat(s.largeOutput != null ? LargeOutputModel.FORMAT_VERSION
+                        : s.hashed != null ? SparseLinearModel.FORMAT_VERSION
                         : s.wideDeep != null ? WideDeepModel.FORMAT_VERSION
                         : s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
                 .setParameters(ByteBuffer.wrap(s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.model.toBytes()))

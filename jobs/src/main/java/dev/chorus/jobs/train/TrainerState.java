@@ -4,6 +4,7 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
@@ -34,7 +35,9 @@ public final class TrainerState {
     final SparseLinearModel hashed;
     /** The task's model when its spec is a {@code wide-deep} one, else null (and {@link #hashed} is null). */
     final WideDeepModel wideDeep;
-    /** Whichever of the four the task has: what predicts and what is published. */
+    /** The task's model when its spec is a {@code large-softmax} one (it hashes too), else null. */
+    final LargeOutputModel largeOutput;
+    /** Whichever the task has: what predicts and what is published. */
     final Predictor model;
     /**
      * Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. Empty when the
@@ -98,6 +101,9 @@ public final class TrainerState {
         if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
             return new TrainerState(WideDeepModel.create(spec), prequential);
         }
+        if (spec.output() != null) {
+            return new TrainerState(LargeOutputModel.create(spec), prequential);
+        }
         if (spec.hashing() != null) {
             return new TrainerState(SparseLinearModel.create(spec), prequential);
         }
@@ -121,18 +127,25 @@ public final class TrainerState {
         this(null, null, null, wideDeep, wideDeep, prequential);
     }
 
+    TrainerState(LargeOutputModel largeOutput, SlidingAccuracy prequential) {
+        this(null, null, null, null, largeOutput, prequential);
+    }
+
     private TrainerState(OnlineLearner learner, LabelModel labelModel, SparseLinearModel hashed,
             WideDeepModel wideDeep, Predictor model, SlidingAccuracy prequential) {
         this.learner = learner;
         this.labelModel = labelModel;
         this.hashed = hashed;
         this.wideDeep = wideDeep;
+        this.largeOutput = model instanceof LargeOutputModel large ? large : null;
         this.model = model;
         ModelSpec spec = model.spec();
         int batchSize = spec.batchSize();
+        // Hashed and large-output tasks keep sparse rows; a wide-deep one its own batch; the others dense rows.
+        boolean sparse = hashed != null || largeOutput != null;
         this.batchFeatures = new float[spec.hashing() == null ? batchSize * spec.inputDim() : 0];
-        this.sparseRows = hashed == null ? null : new SparseBatch(spec.inputDim());
-        this.hasher = hashed == null ? null : new FeatureHasher(spec.hashing());
+        this.sparseRows = sparse ? new SparseBatch(spec.inputDim()) : null;
+        this.hasher = sparse ? new FeatureHasher(spec.hashing()) : null;
         this.wideRows = wideDeep == null ? null : new WideDeepBatch(spec);
         this.arrival = wideDeep == null ? null : new WideDeepBatch(spec);
         this.batchLabels = new int[batchSize];
@@ -212,11 +225,12 @@ public final class TrainerState {
     record Eviction(String annotator, boolean published) {}
 
     TrainerState copy() {
-        TrainerState c = hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
+        TrainerState c = largeOutput != null ? new TrainerState(largeOutput.copy(), prequential.copy())
+                : hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
                 : wideDeep != null ? new TrainerState(wideDeep.copy(), prequential.copy())
                 : labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
                 : new TrainerState(labelModel.copy(), prequential.copy());
-        if (hashed != null) {
+        if (sparseRows != null) {
             HashedRows.copy(sparseRows, c.sparseRows);
         }
         if (wideDeep != null) {

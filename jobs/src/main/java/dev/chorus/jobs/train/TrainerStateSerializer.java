@@ -5,6 +5,7 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
@@ -31,8 +32,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * ledger; it is read with an empty one. Layout 4 replaces the label-model flag by the kind of model (a byte:
  * {@link #LEARNER}, {@link #LABEL_MODEL} or {@link #HASHED}, a {@code SparseLinearModel} whose open minibatch is
  * written as sparse rows, {@link HashedRows#write}; or {@link #WIDE_DEEP}, a {@code WideDeepModel} as its own
- * bytes after their length, whose open minibatch is written as {@link WideDeepRows#write}); the rest is as in
- * layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * bytes after their length, whose open minibatch is written as {@link WideDeepRows#write}; or {@link #LARGE_OUTPUT},
+ * whose open minibatch is sparse rows as {@link #HASHED}'s); the rest is as in layout 3. Kind 4 is the skip-gram
+ * model's. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
@@ -46,6 +48,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     static final byte LABEL_MODEL = 1;
     static final byte HASHED = 2;
     static final byte WIDE_DEEP = 3;
+    /** A {@code LargeOutputModel}, its open minibatch sparse rows as {@link #HASHED}'s. */
+    static final byte LARGE_OUTPUT = 5;
 
     @Override
     public boolean isImmutableType() {
@@ -81,8 +85,11 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.hashed != null ? HASHED : s.wideDeep != null ? WIDE_DEEP : labelModel ? LABEL_MODEL : LEARNER);
-        if (s.hashed != null) {
+        out.writeByte(s.largeOutput != null ? LARGE_OUTPUT : s.hashed != null ? HASHED
+                : s.wideDeep != null ? WIDE_DEEP : labelModel ? LABEL_MODEL : LEARNER);
+        if (s.largeOutput != null) {
+            s.largeOutput.writeTo(out);
+        } else if (s.hashed != null) {
             s.hashed.writeTo(out);
         } else if (s.wideDeep != null) {
             byte[] bytes = s.wideDeep.toBytes();
@@ -94,7 +101,7 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             s.learner.writeTo(out);
         }
         out.writeInt(s.batchFill);
-        if (s.hashed != null) {
+        if (s.sparseRows != null) {
             HashedRows.write(s.sparseRows, out);
         } else if (s.wideDeep != null) {
             WideDeepRows.write(s.wideRows, s.wideDeep.spec().embeddings(), out);
@@ -148,24 +155,28 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
-        if (kind < LEARNER || kind > WIDE_DEEP) {
-            throw new IOException("trainer state: expected a model kind of 0.." + WIDE_DEEP + ", got " + kind);
+        if ((kind < LEARNER || kind > WIDE_DEEP) && kind != LARGE_OUTPUT) {
+            throw new IOException("trainer state: expected a model kind of 0.." + WIDE_DEEP + " or " + LARGE_OUTPUT
+                    + ", got " + kind);
         }
         boolean labelModel = kind == LABEL_MODEL;
         SparseLinearModel hashed = kind == HASHED ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
         OnlineLearner learner = kind == LEARNER ? OnlineLearner.readFrom(in) : null;
         WideDeepModel wideDeep = kind == WIDE_DEEP ? readWideDeep(in) : null;
-        Predictor predictor = hashed != null ? hashed : wideDeep != null ? wideDeep : labelModel ? model : learner;
+        LargeOutputModel large = kind == LARGE_OUTPUT ? LargeOutputModel.readFrom(in) : null;
+        Predictor predictor = large != null ? large : hashed != null ? hashed : wideDeep != null ? wideDeep
+                : labelModel ? model : learner;
         int fill = in.readInt();
         int batchSize = predictor.spec().batchSize();
         if (fill < 0 || fill > batchSize) {
             throw new IOException("trainer state: expected a partial minibatch of 0.." + batchSize
                     + " examples, got " + fill);
         }
-        SparseBatch rows = hashed == null ? null : new SparseBatch(hashed.inputDim());
-        float[] features = new float[predictor.spec().hashing() == null ? fill * predictor.inputDim() : 0];
-        if (hashed != null) {
+        boolean sparse = hashed != null || large != null;
+        SparseBatch rows = sparse ? new SparseBatch(predictor.inputDim()) : null;
+        float[] features = new float[sparse || wideDeep != null ? 0 : fill * predictor.inputDim()];
+        if (sparse) {
             HashedRows.read(in, fill, rows);
         }
         WideDeepBatch wideRows = wideDeep == null ? null : new WideDeepBatch(wideDeep.spec());
@@ -210,11 +221,12 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected 0.." + fill + " predicted rows, got " + predicted);
         }
         SlidingAccuracy prequential = SlidingAccuracy.readFrom(in);
-        TrainerState s = hashed != null ? new TrainerState(hashed, prequential)
+        TrainerState s = large != null ? new TrainerState(large, prequential)
+                : hashed != null ? new TrainerState(hashed, prequential)
                 : wideDeep != null ? new TrainerState(wideDeep, prequential)
                 : labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
-        if (hashed != null) {
+        if (sparse) {
             HashedRows.copy(rows, s.sparseRows);
         }
         if (wideDeep != null) {

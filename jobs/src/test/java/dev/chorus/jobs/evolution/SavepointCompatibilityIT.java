@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * from the savepoint; {@code train-v3} (layout 3) also holds the crowd task's consensus ledger, so the consensus
  * records published after the restore are those of an uninterrupted run ({@link SavepointFixture#replayConsensus});
  * {@code train-v4} (layout 4) also holds task {@code clicks}, a hashed FTRL model with an open minibatch of 4 sparse
- * rows, in the same position.
+ * rows, in the same position; {@code train-large-output-v1} (layout 4) also task {@code many}, a large-softmax
+ * model over 10,000 classes (kind 5: embedding rows, output rows and the sampler's generator), in the same position.
  * Every model snapshot after the restore carries the model's complete state, bit-identical to an in-memory replay
  * of the fixture's data ({@link SavepointFixture#replay}).
  */
@@ -46,11 +47,14 @@ class SavepointCompatibilityIT {
     static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(1, JobTestSupport.failFast());
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"train-v1", "train-v2", "train-v3", "train-v4"})
+    @ValueSource(strings = {"train-v1", "train-v2", "train-v3", "train-v4", "train-large-output-v1"})
     void aSavepointOfAnEarlierLayoutRestoresModelOptimizerAndOpenMinibatch(String fixture) throws Exception {
-        int layout = Integer.parseInt(fixture.substring("train-v".length()));
+        boolean largeOutput = SavepointFixture.largeOutput(fixture);
+        int layout = largeOutput ? 4 : Integer.parseInt(fixture.substring("train-v".length()));
         boolean crowd = layout >= 2;
-        List<String> tasks = layout >= 4 ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS)
+        List<String> tasks = largeOutput ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS,
+                        SavepointFixture.LARGE)
+                : layout >= 4 ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS)
                 : crowd ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD) : List.of(SavepointFixture.TASK);
         Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
@@ -58,7 +62,7 @@ class SavepointCompatibilityIT {
             SavepointFixture.createTopics(kafka, settings);
             // 12 examples complete the restored minibatch, then two whole ones: every minibatch closes by count.
             SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
-                    SavepointFixture.EXAMPLES + 44, layout);
+                    SavepointFixture.EXAMPLES + 44, layout, largeOutput);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             Configuration conf = new Configuration();

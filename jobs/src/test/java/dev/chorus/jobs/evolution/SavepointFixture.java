@@ -11,6 +11,7 @@ import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
@@ -50,7 +51,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * set on the control topic before the examples come ({@link #addFastVariant}), so it holds both variants' state and
  * the broadcast spec map. {@code train-wide-deep-v1} (layout 4, model kind 3) holds only task {@code wide-clicks}, a
  * wide and deep model ({@link #WIDE_DEEP_SPEC}) trained on 100 clicks ({@link #wideClick}): its model and its open
- * minibatch of 4 examples taken apart. Savepoints are committed under
+ * minibatch of 4 examples taken apart. {@code train-large-output-v1} (layout 4) is {@code train-v4} plus 100 examples
+ * of task {@link #LARGE}, a large-softmax model ({@link #LARGE_SPEC}, trainer-state kind 5): its embedding rows,
+ * output rows and sampler, and its open minibatch of 4 sparse rows. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -90,9 +93,19 @@ public final class SavepointFixture {
     /** {@link WideDeepClicks#SPEC} in minibatches of 16, as the other tasks of the fixtures. */
     static final String WIDE_DEEP_SPEC = WideDeepClicks.SPEC.replace("\"batchSize\":4", "\"batchSize\":16");
 
+    /** Task {@code many} of {@code train-large-output-v1}: a large-softmax model over 10,000 classes. */
+    static final String LARGE = "many";
+    static final int LARGE_CLASSES = 10_000;
+    static final String LARGE_SPEC = LargeOutputExamples.spec(LARGE_CLASSES);
+
+    /** Whether savepoint {@code fixture} also holds task {@link #LARGE}: the {@code train-large-output-vN} ones. */
+    static boolean largeOutput(String fixture) {
+        return fixture.startsWith("train-large-output-");
+    }
+
     static TrainSettings settings(String bootstrap) {
-        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture")
-                .specs(TaskSpecs.of(SPEC, Map.of(CROWD, CROWD_SPEC, CLICKS, CLICKS_SPEC, WIDE_DEEP, WIDE_DEEP_SPEC)))
+        return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD,
+                CROWD_SPEC, CLICKS, CLICKS_SPEC, WIDE_DEEP, WIDE_DEEP_SPEC, LARGE, LARGE_SPEC)))
                 .checkpointIntervalMs(300).snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .parallelism(1);
     }
@@ -107,6 +120,12 @@ public final class SavepointFixture {
      */
     static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to,
             int layout) {
+        produce(kafka, s, data, from, to, layout, false);
+    }
+
+    /** As above, each row also followed by example {@code row} of task {@link #LARGE} when {@code largeOutput}. */
+    static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to,
+            int layout, boolean largeOutput) {
         var codec = s.examplesTopic().codec();
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
             for (int row = from; row < to; row++) {
@@ -118,6 +137,10 @@ public final class SavepointFixture {
                 }
                 if (layout >= 4) {
                     producer.sendRaw(s.examplesTopic().name(), CLICKS, codec.encode(click(row)));
+                }
+                if (largeOutput) {
+                    producer.sendRaw(s.examplesTopic().name(), LARGE, codec.encode(
+                            LargeOutputExamples.example(LARGE, row, LARGE_CLASSES, 77)));
                 }
             }
             producer.flush();
@@ -157,6 +180,14 @@ public final class SavepointFixture {
      * count, standardiser statistics, RNG), as a model snapshot of version {@code v} carries it.
      */
     static List<byte[]> replay(String fixture, String task, int minibatches) {
+        if (task.equals(LARGE)) {
+            List<byte[]> states = new ArrayList<>();
+            for (int v = 1; v <= minibatches; v++) {
+                states.add(LargeOutputExamples.reference(LARGE_SPEC, LargeOutputExamples.stream(LARGE, v * 16,
+                        LARGE_CLASSES, 77)).model().toBytes());
+            }
+            return states;
+        }
         if (task.equals(CLICKS)) {
             List<Example> clicks = new ArrayList<>();
             for (int row = 0; row < minibatches * 16; row++) {
@@ -266,6 +297,7 @@ public final class SavepointFixture {
         boolean variants = out.getFileName().toString().startsWith("variants-");
         // train-wide-deep-vN: task wide-clicks alone.
         boolean wideDeep = out.getFileName().toString().startsWith("train-wide-deep-");
+        boolean largeOutput = largeOutput(out.getFileName().toString());
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers());
@@ -275,7 +307,7 @@ public final class SavepointFixture {
             if (wideDeep) {
                 produceWideDeep(kafka, s, 0, EXAMPLES);
             } else if (!variants) {
-                produce(kafka, s, data(), 0, EXAMPLES, layout);
+                produce(kafka, s, data(), 0, EXAMPLES, layout, largeOutput);
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, s);
@@ -286,7 +318,8 @@ public final class SavepointFixture {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
-            int closed = (wideDeep ? 1 : (layout >= 4 ? 3 : 2) + (variants ? 1 : 0)) * (EXAMPLES / 16 * 16);
+            int closed = (wideDeep ? 1 : (layout >= 4 ? 3 : 2) + (variants ? 1 : 0) + (largeOutput ? 1 : 0))
+                    * (EXAMPLES / 16 * 16);
             while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
                     < closed) {
                 if (System.nanoTime() > deadline) {

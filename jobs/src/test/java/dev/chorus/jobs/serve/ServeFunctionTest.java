@@ -7,9 +7,12 @@ import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.output.Scored;
 import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
@@ -170,6 +173,46 @@ class ServeFunctionTest {
                 assertThat(d.getField()).isEqualTo("fields");
                 assertThat(d.getReason()).isEqualTo("field 'fields.user': expected a string or a list of strings "
                         + "(an embedding field), got 3.0 (model clicks/default version 3)");
+            });
+        }
+    }
+
+    /** A large-output snapshot serves each example its top k, as model-core's model predicts them; a bad label too. */
+    @Test
+    void servesLargeOutputSnapshotsWithTheirTopKClasses() throws Exception {
+        String spec = LargeOutputExamples.spec(20_000);
+        List<Example> examples = LargeOutputExamples.stream("many", 36, 20_000, 4);
+        LargeOutputModel model = LargeOutputExamples.reference(spec, examples.subList(0, 32)).model();
+        ModelSnapshot snapshot = ModelSnapshot.newBuilder().setTask("many").setVariant("default").setVersion(2)
+                .setAlgorithm("large-softmax").setSpec(spec)
+                .setParametersFormat(LargeOutputModel.FORMAT_VERSION).setParameters(ByteBuffer.wrap(model.toBytes()))
+                .setExamplesSeen(32).setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
+        FeatureHasher hasher = new FeatureHasher(model.spec().hashing());
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot, 0), 0);
+            for (int i = 32; i < 36; i++) {
+                h.processElement(examples.get(i), i);
+            }
+            Example outside = LargeOutputExamples.example("many", 36, 20_000, 4);
+            outside.setLabel(20_000);
+            h.processElement(outside, 36);
+            List<Prediction> predictions = h.extractOutputValues();
+            assertThat(predictions).hasSize(4);
+            for (int i = 0; i < 4; i++) {
+                Prediction p = predictions.get(i);
+                List<Scored> expected = model.predictTopK(hasher.hash(examples.get(32 + i).getFields()));
+                assertThat(p.getTopClasses()).containsExactlyElementsOf(expected.stream().map(Scored::id).toList());
+                assertThat(Float32.unpack(p.getTopProbabilities())).hasSize(5)
+                        .containsExactly((float) expected.get(0).score(), (float) expected.get(1).score(),
+                                (float) expected.get(2).score(), (float) expected.get(3).score(),
+                                (float) expected.get(4).score());
+                assertThat(p.getPredictedClass()).isEqualTo(expected.get(0).id());
+                assertThat(p.getProbabilities().remaining()).isZero();
+            }
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("label");
+                assertThat(d.getReason()).contains("20000");
             });
         }
     }

@@ -2,6 +2,7 @@ package dev.chorus.core.saved;
 
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
@@ -17,8 +18,8 @@ public final class SavedModels {
 
   /**
    * Reads an {@link OnlineLearner} ({@link OnlineLearner#toBytes}), a label model ({@link LabelModel#toBytes}), a
-   * {@link SparseLinearModel} or a {@link WideDeepModel}, whichever the bytes hold: the last three start with their
-   * own magic int.
+   * {@link SparseLinearModel}, a {@link WideDeepModel} or a {@link LargeOutputModel}, whichever the bytes hold: all
+   * but the first start with their own magic int.
    *
    * @throws IllegalArgumentException if they hold neither, or are truncated or corrupt
    */
@@ -33,6 +34,9 @@ public final class SavedModels {
     }
     if (magic == WideDeepModel.MAGIC) {
       return WideDeepModel.fromBytes(bytes);
+    }
+    if (magic == LargeOutputModel.MAGIC) {
+      return LargeOutputModel.fromBytes(bytes);
     }
     return OnlineLearner.fromBytes(bytes);
   }

@@ -27,11 +27,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is v3 with the messages that list every key and every algorithm grown by {@code embeddings}, {@code wideOptimizer}
  * and {@code wide-deep} (issue 17), then specs of the wide and deep model. Corpus v5 is v4 with the specs that
  * {@code doctor-net-v4.bin} and {@code weighted-doctor-net-paper-v4.bin} embed (label-model format 4, issue 18)
- * added at its end.
+ * added at its end. Corpus v6 is v5 with the two lists grown by {@code output} and {@code large-softmax} (issue 17),
+ * then specs of the large-output model.
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v5/corpus.tsv";
+  private static final String CORPUS = "spec-json/v6/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -122,10 +123,32 @@ class ModelSpecJsonCorpusTest {
   @Test
   void v5IsV4ThenTheDoctorNetFixturesSpecs() throws IOException {
     List<Case> v4 = corpus("spec-json/v4/corpus.tsv");
-    List<Case> v5 = corpus(CORPUS);
+    List<Case> v5 = corpus("spec-json/v5/corpus.tsv");
     assertThat(v5.subList(0, v4.size())).containsExactlyElementsOf(v4);
     assertThat(v5.subList(v4.size(), v5.size())).hasSize(2).allSatisfy(c -> assertThat(c.input())
         .containsPattern("\"method\":\"(doctor-net|weighted-doctor-net-paper)\"").isEqualTo(c.expected()));
+  }
+
+  /** v6 keeps v5 but the two messages that list keys and algorithms, then adds large-softmax specs (issue 17). */
+  @Test
+  void v6IsV5WithTheListedKeysAndAlgorithmsGrownThenLargeOutputSpecs() throws IOException {
+    List<Case> v5 = corpus("spec-json/v5/corpus.tsv");
+    List<Case> v6 = corpus(CORPUS);
+    int changed = 0;
+    for (int i = 0; i < v5.size(); i++) {
+      String was = v5.get(i).expected();
+      String is = v6.get(i).expected();
+      changed += was.equals(is) ? 0 : 1;
+      assertThat(v6.get(i).input()).isEqualTo(v5.get(i).input());
+      assertThat(is).as(v5.get(i).input()).isEqualTo(was
+          .replace("wide-deep], got", "wide-deep, large-softmax], got")
+          .replace("embeddings, wideOptimizer]", "embeddings, wideOptimizer, output]"));
+    }
+    assertThat(changed).isEqualTo(2);
+    List<Case> added = v6.subList(v5.size(), v6.size());
+    assertThat(added).hasSizeGreaterThanOrEqualTo(10)
+        .allSatisfy(c -> assertThat(c.input()).containsAnyOf("\"output\"", "\"large-softmax\""));
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(4);
   }
 
   @ParameterizedTest

@@ -20,6 +20,7 @@ public final class SchemaHistory {
             "DeadLetter", List.of("DeadLetter-1.avsc"),
             "Example", List.of("Example-1.avsc"),
             "ModelSnapshot", List.of("ModelSnapshot-1.avsc"),
+            "Prediction", List.of("Prediction-1.avsc"),
             "VariantSpecRecord", List.of("VariantSpecRecord-1.avsc"));
 
     private SchemaHistory() {}
