@@ -1,10 +1,12 @@
 package dev.chorus.cli;
 
+import dev.chorus.cli.bench.SparseBenchmark;
 import dev.chorus.cli.data.CsvReader;
 import dev.chorus.cli.data.ExampleLabeling;
 import dev.chorus.cli.data.FieldsJsonReader;
 import dev.chorus.cli.data.IdxReader;
 import dev.chorus.cli.data.LibSvmReader;
+import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.io.Dataset;
 import dev.chorus.core.io.DenseDataset;
@@ -46,14 +48,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code chorus produce FILE}: streams a labeled dataset (IDX, CSV or LibSVM, gzip or not) into the examples
- * topic as {@link Example} records in the topic's wire format, paced, limited or looped, with a progress bar.
+ * topic as {@link Example} records in the topic's wire format, paced, limited or looped, with a progress bar;
+ * {@code chorus produce --packages} streams Debian's package catalogue ({@link PackageCatalogue}) as
+ * {@code bench sparse} reads it.
  * Example ids are {@code <id-prefix>-<row>}: the same row is the same item, also when the dataset repeats.
  * Event times count up one millisecond per example sent from the start time, so consumers can restore order.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Stream a labeled dataset into the examples topic as Example records.",
                 "FILE is IDX images (labels from --labels), CSV (label in --label-column), LibSVM, or JSON lines of "
-                        + "named-field examples for hashed tasks, gzip or not."})
+                        + "named-field examples for hashed tasks, gzip or not; with --packages, apt's Packages list."})
 final class ProduceCommand implements Callable<Integer> {
 
     /** Sends not yet acknowledged at most; beyond, the oldest is awaited (and its failure reported). */
@@ -68,8 +72,23 @@ final class ProduceCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The dataset.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
+            description = "The dataset (with --packages, optional: the Packages list).")
     Path file;
+
+    @Option(names = "--packages", description = {"Send Debian's package catalogue, the task of bench sparse: each "
+            + "package as named fields (name, description, depends, maintainer) labeled with its section's index, in "
+            + "the order of --seed, as task 'packages' (ids packages-<name>). FILE, if given, is the Packages list "
+            + "(plain, gzip or LZ4), else the largest *_Packages* file under --lists-dir."})
+    boolean packages;
+
+    @Option(names = "--lists-dir", paramLabel = "DIR",
+            description = "With --packages: where apt keeps its lists (default: /var/lib/apt/lists).")
+    Path listsDir = PackageCatalogue.APT_LISTS;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SparseBenchmark.SEED,
+            description = "With --packages: seeds the packages' order (default: ${DEFAULT-VALUE}, bench sparse's).")
+    long seed;
 
     @Option(names = "--input-format", paramLabel = "idx|csv|libsvm|jsonl",
             description = "Format of FILE (default: from its name: *idx3-ubyte*, *.idx; *.csv, *.tsv; *.svm, "
@@ -157,8 +176,12 @@ final class ProduceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InputFormat input = checkArguments();
         kafka.requireReachable(examplesTopic);
-        String taskName = task != null ? task : file.getFileName().toString().split("\\.", 2)[0];
-        Source data = input == InputFormat.JSONL
+        String taskName = task != null ? task
+                : packages ? "packages" : file.getFileName().toString().split("\\.", 2)[0];
+        Source data = packages
+                ? examples(PackageCatalogue.read(file, PackageCatalogue.DEFAULT_MIN_SECTION_PACKAGES)
+                        .examples(seed, taskName, System.currentTimeMillis()), file.toString())
+                : input == InputFormat.JSONL
                 ? examples(FieldsJsonReader.read(file, taskName, System.currentTimeMillis()), file.toString())
                 : dataset(read(input), taskName);
         if (data.size() == 0) {
@@ -237,7 +260,7 @@ final class ProduceCommand implements Callable<Integer> {
         };
     }
 
-    /** Examples as read ({@link FieldsJsonReader}), each sent as it is. */
+    /** Examples as read ({@link FieldsJsonReader}, {@link PackageCatalogue#examples}), each sent as it is. */
     private static Source examples(List<Example> examples, String source) {
         return new Source() {
             @Override
@@ -319,16 +342,40 @@ final class ProduceCommand implements Callable<Integer> {
         return example.setFeatures(Float32.pack(d.features(), row * d.dim(), d.dim()));
     }
 
-    /** Checks what can be checked before touching Kafka or reading the data; returns FILE's format. */
-    private InputFormat checkArguments() {
+    /**
+     * Checks what can be checked before touching Kafka or reading the data; returns FILE's format, null with
+     * --packages (whose FILE it finds when none is given).
+     */
+    private InputFormat checkArguments() throws IOException {
         if (rate < 0 || limit < 0 || repeat < 0 || dim < 0) {
             throw usage("--rate, --limit, --repeat and --dim take values >= 0");
+        }
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (packages) {
+            for (String option : List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
+                    "--zero-based", "--dim", "--annotators", "--labels-per-item", "--annotator-seed", "--regression",
+                    "--id-prefix")) {
+                if (parsed.hasMatchedOption(option)) {
+                    throw usage(option + " does not apply to --packages");
+                }
+            }
+            file = file != null ? file : PackageCatalogue.defaultFile(listsDir).orElseThrow(() -> usage(
+                    "--packages: no *_Packages* file under " + listsDir + " (run apt-get update, or give FILE)"));
+        } else if (file == null) {
+            throw usage("Missing required parameter: 'FILE' (or --packages)");
         }
         if (!Files.isRegularFile(file)) {
             throw usage("FILE " + file + ": no such file");
         }
+        if (packages) {
+            return null;
+        }
+        for (String option : List.of("--lists-dir", "--seed")) {
+            if (parsed.hasMatchedOption(option)) {
+                throw usage(option + " applies only with --packages");
+            }
+        }
         InputFormat input = formatOf(file);
-        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         rejectUnless(input == InputFormat.IDX, parsed, "--labels");
         rejectUnless(input == InputFormat.CSV, parsed, "--header", "--label-column", "--delimiter");
         rejectUnless(input == InputFormat.LIBSVM, parsed, "--zero-based", "--dim");
