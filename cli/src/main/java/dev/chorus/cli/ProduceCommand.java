@@ -177,7 +177,7 @@ final class ProduceCommand implements Callable<Integer> {
         InputFormat input = checkArguments();
         kafka.requireReachable(examplesTopic);
         String taskName = task != null ? task
-                : packages ? "packages" : file.getFileName().toString().split("\\.", 2)[0];
+                : packages ? PackageCatalogue.TASK : file.getFileName().toString().split("\\.", 2)[0];
         Source data = packages
                 ? examples(PackageCatalogue.read(file, PackageCatalogue.DEFAULT_MIN_SECTION_PACKAGES)
                         .examples(seed, taskName, System.currentTimeMillis()), file.toString())

@@ -49,6 +49,8 @@ public final class PackageCatalogue {
   public static final int DEFAULT_MIN_SECTION_PACKAGES = 10;
   /** The named fields of every package, in hashing order. */
   public static final List<String> FIELDS = List.of("name", "description", "depends", "maintainer");
+  /** The task of the catalogue's examples ({@link #examples}). */
+  public static final String TASK = "packages";
   /** The share of the shuffled catalogue held out for testing, at its end. */
   public static final double HELD_OUT_FRACTION = 0.1;
 
