@@ -461,7 +461,9 @@ public final class BenchCommand {
                     + "2^20 dimensions, one pass in a seeded order (prequential accuracy), then the held-out last 10%%; "
                     + "softmax regression with FTRL and with AdaGrad against scikit-learn's FeatureHasher + "
                     + "SGDClassifier.partial_fit on the same order, features and hash size. memory: the heap of an "
-                    + "FTRL logistic model at 2^20 and 2^24 dimensions against its parameters x bytes per parameter."})
+                    + "FTRL logistic model at 2^20 and 2^24 dimensions against its parameters x bytes per parameter. "
+                    + "e2e: the same packages through an embedded Kafka broker (a JSON and an Avro topic) into the "
+                    + "train job on a MiniCluster, hashed softmax and wide & deep, against a raw consumer's rate."})
     static final class Sparse implements Callable<Integer> {
         @Option(names = "--packages", paramLabel = "FILE",
                 description = "The Packages list, plain, gzip or LZ4 (default: the largest *_Packages* file under "
@@ -484,6 +486,17 @@ public final class BenchCommand {
         @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
         boolean noPeers;
 
+        @Option(names = "--no-e2e", description = "Run the in-memory tracks (packages, memory) only.")
+        boolean noE2e;
+
+        @Option(names = "--e2e-only", description = "Run the e2e track only.")
+        boolean e2eOnly;
+
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "" + E2eBenchmark.DEFAULT_RUNS,
+                description = "e2e: the most runs of each line until its rate settles, as bench e2e "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int runs;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
@@ -500,10 +513,16 @@ public final class BenchCommand {
             Path file = packages != null ? packages : PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS)
                     .orElseThrow(() -> new ParameterException(spec.commandLine(), "no *_Packages* file under "
                             + PackageCatalogue.APT_LISTS + " (run apt-get update, or give --packages FILE)"));
+            if (noE2e && e2eOnly) {
+                throw new ParameterException(spec.commandLine(), "--no-e2e and --e2e-only exclude each other");
+            }
+            if (runs < 1) {
+                throw new ParameterException(spec.commandLine(), "--runs: expected a value >= 1, got " + runs);
+            }
             Path peer = noPeers ? null : Learn.sklearnPeerScript("sklearn_sparse_peer.py");
             PrintWriter out = spec.commandLine().getOut();
-            Map<String, Object> results = SparseBenchmark.run(
-                    new SparseBenchmark.Options(file, limit, minSectionPackages, batchSize, peer), line -> {
+            Map<String, Object> results = SparseBenchmark.run(new SparseBenchmark.Options(file, limit,
+                    minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs), line -> {
                         out.println(line);
                         out.flush();
                     });

@@ -28,7 +28,8 @@ final class DatasetFile {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The dataset.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
+            description = "The dataset (produce --packages: optional, the Packages list).")
     Path file;
 
     @Option(names = "--input-format", paramLabel = "idx|csv|libsvm|jsonl",
@@ -64,6 +65,9 @@ final class DatasetFile {
     InputFormat check() {
         if (dim < 0) {
             throw usage("--dim takes values >= 0");
+        }
+        if (file == null) {
+            throw usage("Missing required parameter: 'FILE'");
         }
         if (!Files.isRegularFile(file)) {
             throw usage("FILE " + file + ": no such file");

@@ -1,7 +1,9 @@
 package dev.chorus.cli;
 
+import dev.chorus.cli.bench.SparseBenchmark;
 import dev.chorus.cli.data.ExampleLabeling;
 import dev.chorus.cli.data.FieldsJsonReader;
+import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.io.Dataset;
 import dev.chorus.core.io.DenseDataset;
@@ -40,14 +42,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code chorus produce FILE}: streams a labeled dataset (IDX, CSV or LibSVM, gzip or not) into the examples
- * topic as {@link Example} records in the topic's wire format, paced, limited or looped, with a progress bar.
+ * topic as {@link Example} records in the topic's wire format, paced, limited or looped, with a progress bar;
+ * {@code chorus produce --packages} streams Debian's package catalogue ({@link PackageCatalogue}) as
+ * {@code bench sparse} reads it.
  * Example ids are {@code <id-prefix>-<row>}: the same row is the same item, also when the dataset repeats.
  * Event times count up one millisecond per example sent from the start time, so consumers can restore order.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Stream a labeled dataset into the examples topic as Example records.",
                 "FILE is IDX images (labels from --labels), CSV (label in --label-column), LibSVM, or JSON lines of "
-                        + "named-field examples for hashed tasks, gzip or not."})
+                        + "named-field examples for hashed tasks, gzip or not; with --packages, apt's Packages list."})
 final class ProduceCommand implements Callable<Integer> {
 
     /** Sends not yet acknowledged at most; beyond, the oldest is awaited (and its failure reported). */
@@ -61,6 +65,20 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Mixin
     DatasetFile data;
+
+    @Option(names = "--packages", description = {"Send Debian's package catalogue, the task of bench sparse: each "
+            + "package as named fields (name, description, depends, maintainer) labeled with its section's index, in "
+            + "the order of --seed, as task 'packages' (ids packages-<name>). FILE, if given, is the Packages list "
+            + "(plain, gzip or LZ4), else the largest *_Packages* file under --lists-dir."})
+    boolean packages;
+
+    @Option(names = "--lists-dir", paramLabel = "DIR",
+            description = "With --packages: where apt keeps its lists (default: /var/lib/apt/lists).")
+    Path listsDir = PackageCatalogue.APT_LISTS;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SparseBenchmark.SEED,
+            description = "With --packages: seeds the packages' order (default: ${DEFAULT-VALUE}, bench sparse's).")
+    long seed;
 
     @Option(names = "--annotators", paramLabel = "fashion-mnist|corruption:P",
             description = {"Label each item with simulated annotators instead of the dataset's label: 'fashion-mnist' "
@@ -120,8 +138,12 @@ final class ProduceCommand implements Callable<Integer> {
         DatasetFile.InputFormat input = checkArguments();
         Path file = data.file;
         kafka.requireReachable(examplesTopic);
-        String taskName = task != null ? task : file.getFileName().toString().split("\\.", 2)[0];
-        Source source = input == DatasetFile.InputFormat.JSONL
+        String taskName = task != null ? task
+                : packages ? PackageCatalogue.TASK : file.getFileName().toString().split("\\.", 2)[0];
+        Source source = packages
+                ? examples(PackageCatalogue.read(file, PackageCatalogue.DEFAULT_MIN_SECTION_PACKAGES)
+                        .examples(seed, taskName, System.currentTimeMillis()), file.toString())
+                : input == DatasetFile.InputFormat.JSONL
                 ? examples(FieldsJsonReader.read(file, taskName, System.currentTimeMillis()), file.toString())
                 : dataset(data.read(input), taskName);
         if (source.size() == 0) {
@@ -200,7 +222,7 @@ final class ProduceCommand implements Callable<Integer> {
         };
     }
 
-    /** Examples as read ({@link FieldsJsonReader}), each sent as it is. */
+    /** Examples as read ({@link FieldsJsonReader}, {@link PackageCatalogue#examples}), each sent as it is. */
     private static Source examples(List<Example> examples, String source) {
         return new Source() {
             @Override
@@ -286,6 +308,29 @@ final class ProduceCommand implements Callable<Integer> {
     private DatasetFile.InputFormat checkArguments() {
         if (rate < 0 || limit < 0 || repeat < 0) {
             throw usage("--rate, --limit and --repeat take values >= 0");
+        }
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (packages) {
+            for (String option : List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
+                    "--zero-based", "--dim", "--annotators", "--labels-per-item", "--annotator-seed", "--regression",
+                    "--id-prefix")) {
+                if (parsed.hasMatchedOption(option)) {
+                    throw usage(option + " does not apply to --packages");
+                }
+            }
+            if (data.file == null) {
+                data.file = PackageCatalogue.defaultFile(listsDir).orElseThrow(() -> usage("--packages: no "
+                        + "*_Packages* file under " + listsDir + " (run apt-get update, or give FILE)"));
+            }
+            if (!java.nio.file.Files.isRegularFile(data.file)) {
+                throw usage("FILE " + data.file + ": no such file");
+            }
+            return null;
+        }
+        for (String option : List.of("--lists-dir", "--seed")) {
+            if (parsed.hasMatchedOption(option)) {
+                throw usage(option + " applies only with --packages");
+            }
         }
         DatasetFile.InputFormat input = data.check();
         data.rejectUnless(input != DatasetFile.InputFormat.JSONL, "--annotators", "--labels-per-item",

@@ -5,8 +5,10 @@ import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.embedded.LocalFlinkCluster;
+import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.Example;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +35,9 @@ final class CheckpointLine {
      * triggered after its first prediction (so with the model in its state) completed, then reads their
      * durations and sizes from Flink's REST API.
      */
-    static Map<String, Object> run(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, String examplesTopic, Line line,
-            long n) throws Exception {
-        TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(), examplesTopic, line, line.topicPrefix())
+    static Map<String, Object> run(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, Topic<Example> examples,
+            Line line, long n) throws Exception {
+        TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(), examples, line, line.topicPrefix())
                 .checkpointIntervalMs(INTERVAL_MS);
         E2eTopics.createOutputTopics(kafka, settings);
         PredictionClock predictions = new PredictionClock(settings.predictionsTopic().codec(), n);
