@@ -11,7 +11,9 @@ import dev.chorus.jobs.train.Variants;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -22,6 +24,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +75,10 @@ public final class ChampionSelectionFunction
     public static final ValueStateDescriptor<ChampionRace> RACE =
             new ValueStateDescriptor<>("champion-race", new ChampionRaceSerializer());
 
+    /** Control records the searches' rungs decided (RETIRED, source {@value SearchRungs#SOURCE}, with evidence). */
+    public static final OutputTag<VariantSpecRecord> SEARCH_DECISIONS =
+            new OutputTag<>("search-decisions", AvroTypes.of(VariantSpecRecord.class));
+
     private final SelectionSettings settings;
 
     private transient ValueState<ChampionRace> race;
@@ -84,6 +91,7 @@ public final class ChampionSelectionFunction
     private transient Map<String, VariantMetrics> variantMetrics;
     /** Variant key → its drift spec, read from the broadcast; dropped when the broadcast changes. */
     private transient Map<String, DriftSpec> driftSpecs;
+    private transient SearchRungs searches;
 
     /** One variant's standing as gauges; written by the operator, read by reporters from another thread. */
     private static final class VariantMetrics {
@@ -109,6 +117,7 @@ public final class ChampionSelectionFunction
         unscored = metrics.counter("selectionUnscored");
         variantMetrics = new HashMap<>();
         driftSpecs = new HashMap<>();
+        searches = new SearchRungs(getRuntimeContext());
     }
 
     @Override
@@ -165,7 +174,28 @@ public final class ChampionSelectionFunction
             ctx.timerService().registerProcessingTimeTimer(at);
             publishAt.update(at);
         }
+        retireBySearch(searches.record(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, p.getVariant(),
+                p.getId(), loss, settings.maxPending(), now), r, ctx, now, out);
         race.update(r);
+    }
+
+    /** A rung's retirements: to the control topic, out of the race at once, and the task's record out with them. */
+    private void retireBySearch(List<VariantSpecRecord> retirements, ChampionRace r, ReadOnlyContext ctx, long now,
+            Collector<Champion> out) throws Exception {
+        Optional<ChampionRace.Change> succession = Optional.empty();
+        for (VariantSpecRecord retirement : retirements) {
+            ctx.output(SEARCH_DECISIONS, retirement);
+            Optional<ChampionRace.Change> change = r.retire(retirement.getVariant());
+            succession = change.isPresent() ? change : succession;
+        }
+        String task = ctx.getCurrentKey();
+        if (succession.isPresent()) {
+            changes.inc();
+            publish(ChampionRecords.changed(task, r, succession.get(), now), r, out);
+        } else if (!retirements.isEmpty() && r.champion() != null) {
+            Champion last = latest.value();
+            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
+        }
     }
 
     @Override
@@ -175,6 +205,7 @@ public final class ChampionSelectionFunction
         if (!change.retires()) {
             return;
         }
+        ctx.applyToKeyedState(SearchRungs.RUNS, SearchRungs.retired(change));
         long now = ctx.currentProcessingTime();
         ctx.applyToKeyedState(RACE, (task, state) -> {
             ChampionRace r = configured(state.value());
@@ -228,6 +259,7 @@ public final class ChampionSelectionFunction
     }
 
     private void publish(Champion record, ChampionRace r, Collector<Champion> out) throws Exception {
+        searches.explain(record);
         out.collect(record);
         latest.update(record);
         r.standingsPublished();
