@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * not seen that variant yet (the retirement overtook its predictions). A variant that stops predicting is not
  * retired here.
  *
- * <p>State: {@link #RACE} and the latest record, keyed by task, under uid {@link ChampionSelection#UID_SELECTION};
- * the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
+ * <p>State: {@link #RACE}, the latest record and the searches' runs ({@link SearchRungs#RUNS}), keyed by task,
+ * under uid {@link ChampionSelection#UID_SELECTION}; the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
  * savepoint of that operator restores here, since keyed state maps by uid and state name (the harness test
  * {@code aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne} shows it; no savepoint fixture holds
  * this operator yet).
@@ -59,8 +59,14 @@ import org.slf4j.LoggerFactory;
  * <p>Drift: a classifier variant whose control-topic spec has a {@code drift} detector is watched by one in the
  * race ({@link ChampionRace#observeDrift}, fed its 0/1 prequential loss; the spec is read from the broadcast, so
  * predictions that overtake it are not fed). A detection is logged, counted, and the task's record goes out at once
- * with the variant's {@code lastDriftAt}. The spec's reaction ({@code reset}, {@code fork}) is not applied by the
- * job yet: the trainer owns the model, and only the event is published. A regressor's variants are not watched.
+ * with the variant's {@code lastDriftAt}. A {@code fork} reaction of the champion writes its challengers to the
+ * control topic ({@link DriftReactions}); {@code reset} is not applied by the job yet. A regressor's variants are
+ * not watched.
+ *
+ * <p>Search: the rungs of each search on the control topic are decided here, on the losses this operator scores
+ * ({@link SearchRungs}); a rung's retirements leave the race at once, with the rung's evidence in the standings.
+ * What the selection decides goes out on {@link #SPEC_DECISIONS}, which the train job writes to the control topic:
+ * Flink 2 has no iterations, so the topic is the loop back to the router and the trainer.
  *
  * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
  * {@code selectionUnscored}, {@code championChanges}; per task and variant the
@@ -75,9 +81,12 @@ public final class ChampionSelectionFunction
     public static final ValueStateDescriptor<ChampionRace> RACE =
             new ValueStateDescriptor<>("champion-race", new ChampionRaceSerializer());
 
-    /** Control records the searches' rungs decided (RETIRED, source {@value SearchRungs#SOURCE}, with evidence). */
-    public static final OutputTag<VariantSpecRecord> SEARCH_DECISIONS =
-            new OutputTag<>("search-decisions", AvroTypes.of(VariantSpecRecord.class));
+    /**
+     * Control records the selection decides, each with its evidence in {@code reason}: a search's rung retirements
+     * (source {@value SearchRungs#SOURCE}) and a drift event's forks (source {@value DriftReactions#SOURCE}).
+     */
+    public static final OutputTag<VariantSpecRecord> SPEC_DECISIONS =
+            new OutputTag<>("spec-decisions", AvroTypes.of(VariantSpecRecord.class));
 
     private final SelectionSettings settings;
 
@@ -161,7 +170,13 @@ public final class ChampionSelectionFunction
         boolean drifted = correct != null && r.observeDrift(p.getVariant(), driftOf(ctx, task, p.getVariant()),
                 correct, now);
         if (drifted) {
-            LOG.info("Drift detected in variant {} of task {} at example {}", p.getVariant(), task, p.getId());
+            var specs = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR);
+            DriftSpec drift = driftOf(ctx, task, p.getVariant());
+            List<VariantSpecRecord> forks = DriftReactions.react(specs, task, p.getVariant(), drift, r, now);
+            LOG.info("Drift detected in variant {} of task {} at example {}: {}", p.getVariant(), task, p.getId(),
+                    forks.isEmpty() ? "no fork (" + DriftReactions.why(specs, task, p.getVariant(), drift, r) + ")"
+                            : "forked " + forks.stream().map(VariantSpecRecord::getVariant).toList());
+            forks.forEach(f -> ctx.output(SPEC_DECISIONS, f));
         }
         if (change.isPresent()) {
             changes.inc();
@@ -184,7 +199,7 @@ public final class ChampionSelectionFunction
             Collector<Champion> out) throws Exception {
         Optional<ChampionRace.Change> succession = Optional.empty();
         for (VariantSpecRecord retirement : retirements) {
-            ctx.output(SEARCH_DECISIONS, retirement);
+            ctx.output(SPEC_DECISIONS, retirement);
             Optional<ChampionRace.Change> change = r.retire(retirement.getVariant());
             succession = change.isPresent() ? change : succession;
         }

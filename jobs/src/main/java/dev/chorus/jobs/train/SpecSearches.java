@@ -1,10 +1,7 @@
 package dev.chorus.jobs.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chorus.core.select.DrawnVariant;
 import dev.chorus.core.select.SearchRun;
 import dev.chorus.core.select.VariantSpec;
-import dev.chorus.core.spec.SpecReader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,15 +56,10 @@ final class SpecSearches {
     /** The live change of each variant the search draws. */
     static List<SpecChange> variants(SpecChange search, VariantSpec spec) {
         List<String> names = SearchRun.variantNames(search.variant, spec.variants());
-        SpecReader json = SpecReader.document(search.spec);
         List<SpecChange> changes = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            DrawnVariant drawn = spec.variants().get(i);
-            ObjectNode variantJson = (ObjectNode) SpecReader.document(drawn.spec().toJson()).node();
-            if (json.has(VariantSpec.DRIFT)) {
-                variantJson.set(VariantSpec.DRIFT, json.at(VariantSpec.DRIFT).node());
-            }
-            changes.add(new SpecChange(search.task, names.get(i), variantJson.toString()));
+            changes.add(new SpecChange(search.task, names.get(i),
+                    VariantSpecs.derived(spec.variants().get(i).spec(), search.spec)));
         }
         return changes;
     }

@@ -132,7 +132,7 @@ public final class TrainJob {
         selected.sinkTo(champions).name("champions").uid(UID_CHAMPIONS_SINK);
         // The control topic is the loop back to the router and trainer (Flink 2 has no iterations): what the
         // selection decides is written there and read back by the specs source like any operator's change.
-        selected.getSideOutput(ChampionSelectionFunction.SEARCH_DECISIONS).sinkTo(specDecisions)
+        selected.getSideOutput(ChampionSelectionFunction.SPEC_DECISIONS).sinkTo(specDecisions)
                 .name("spec-decisions").uid(UID_SPEC_DECISIONS_SINK);
         decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
                 .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS),

@@ -1,5 +1,6 @@
 package dev.chorus.jobs.train;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.select.DrawnVariant;
 import dev.chorus.core.select.DriftSpec;
@@ -48,6 +49,19 @@ public final class VariantSpecs {
             }
         }
         return spec;
+    }
+
+    /**
+     * The spec JSON of a variant the job derives from another's spec {@code from} (a search's drawn point, a fork):
+     * {@code model}'s canonical JSON with {@code from}'s {@code drift}, if it has one.
+     */
+    public static String derived(ModelSpec model, String from) {
+        ObjectNode json = (ObjectNode) SpecReader.document(model.toJson()).node();
+        SpecReader source = SpecReader.document(from);
+        if (source.has(VariantSpec.DRIFT)) {
+            json.set(VariantSpec.DRIFT, source.at(VariantSpec.DRIFT).node());
+        }
+        return json.toString();
     }
 
     /**

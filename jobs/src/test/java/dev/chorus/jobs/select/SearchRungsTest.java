@@ -116,7 +116,7 @@ class SearchRungsTest {
     }
 
     static List<VariantSpecRecord> decisions(KeyedBroadcastOperatorTestHarness<String, ?, ?, ?> h) {
-        var out = h.getSideOutput(ChampionSelectionFunction.SEARCH_DECISIONS);
+        var out = h.getSideOutput(ChampionSelectionFunction.SPEC_DECISIONS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 }
