@@ -7,29 +7,13 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /** Writes a {@link SearchRun} in model-core's own versioned layout (no Kryo, no reflection). */
-public final class SearchRunSerializer extends TypeSerializer<SearchRun> {
+public final class SearchRunSerializer extends CoreStateSerializer<SearchRun> {
     private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean isImmutableType() {
-        return false;
-    }
-
-    @Override
-    public TypeSerializer<SearchRun> duplicate() {
-        return this; // stateless
-    }
-
-    @Override
-    public SearchRun createInstance() {
-        return null;
-    }
 
     @Override
     public SearchRun copy(SearchRun from) {
@@ -46,16 +30,6 @@ public final class SearchRunSerializer extends TypeSerializer<SearchRun> {
     }
 
     @Override
-    public SearchRun copy(SearchRun from, SearchRun reuse) {
-        return copy(from);
-    }
-
-    @Override
-    public int getLength() {
-        return -1;
-    }
-
-    @Override
     public void serialize(SearchRun run, DataOutputView out) throws IOException {
         run.writeTo(out);
     }
@@ -63,26 +37,6 @@ public final class SearchRunSerializer extends TypeSerializer<SearchRun> {
     @Override
     public SearchRun deserialize(DataInputView in) throws IOException {
         return SearchRun.readFrom(in);
-    }
-
-    @Override
-    public SearchRun deserialize(SearchRun reuse, DataInputView in) throws IOException {
-        return deserialize(in);
-    }
-
-    @Override
-    public void copy(DataInputView source, DataOutputView target) throws IOException {
-        serialize(deserialize(source), target);
-    }
-
-    @Override
-    public boolean equals(Object obj) {
-        return obj instanceof SearchRunSerializer;
-    }
-
-    @Override
-    public int hashCode() {
-        return SearchRunSerializer.class.hashCode();
     }
 
     @Override

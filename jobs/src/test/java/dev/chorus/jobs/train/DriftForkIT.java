@@ -7,9 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
-import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.kafka.ExampleProducer;
-import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.VariantSpecRecord;
@@ -36,25 +34,14 @@ class DriftForkIT {
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-    static final String TASK = "blobs/a";
-    static final String BASE = """
-            {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
-             "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":7""";
+    static final String TASK = SearchIT.TASK;
+    static final String BASE = SearchIT.BASE;
     static final String FORKING = BASE
             + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":20,\"reaction\":\"fork\",\"forkVariants\":2}}";
-    static final LabeledDataset DATA = SyntheticBlobs.generate(1000, 8, 3, 5);
 
     @Test
     void aDriftOfTheChampionForksTwoChallengersFromItsSpec() throws Exception {
-        TrainSettings settings = new TrainSettings()
-                .bootstrapServers(KAFKA.broker().bootstrapServers())
-                .groupId("drift-fork-it")
-                .specs(TaskSpecs.ofDefault(BASE + "}"))
-                .checkpointIntervalMs(300)
-                .snapshotEveryBatches(10)
-                .snapshotIntervalMs(0)
-                .batchTimeoutMs(0)
-                .parallelism(2);
+        TrainSettings settings = SearchIT.settings(KAFKA, "drift-fork-it");
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(env, settings);
@@ -71,7 +58,7 @@ class DriftForkIT {
             VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "no-marker-", "marker", false);
 
             for (int row = 0; row < 960; row++) {
-                Example e = ExampleProducer.example(DATA, row, TASK, "x-", 0);
+                Example e = ExampleProducer.example(SearchIT.DATA, row, TASK, "x-", 0);
                 if (row >= 480) {
                     e.setLabel((e.getLabel() + 1) % 3); // the concept changes: every class is renamed
                 }

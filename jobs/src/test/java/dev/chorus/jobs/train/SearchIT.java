@@ -54,15 +54,7 @@ class SearchIT {
 
     @Test
     void aSearchRetiresTheWorseHalfAtItsFirstRungWithItsEvidence() throws Exception {
-        TrainSettings settings = new TrainSettings()
-                .bootstrapServers(KAFKA.broker().bootstrapServers())
-                .groupId("search-it")
-                .specs(TaskSpecs.ofDefault(BASE + "}"))
-                .checkpointIntervalMs(300)
-                .snapshotEveryBatches(10)
-                .snapshotIntervalMs(0)
-                .batchTimeoutMs(0)
-                .parallelism(2);
+        TrainSettings settings = settings(KAFKA, "search-it");
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         List<DrawnVariant> drawn = VariantSpec.parse(SEARCH, 16).variants();
         List<String> slow = drawn.stream().filter(d -> d.spec().optimizer().learningRate() < 0.01)
@@ -130,6 +122,19 @@ class SearchIT {
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** A job at parallelism 2 training {@link #BASE} as variant default, checkpointing every 300 ms. */
+    static TrainSettings settings(EmbeddedKafkaExtension kafka, String group) {
+        return new TrainSettings()
+                .bootstrapServers(kafka.broker().bootstrapServers())
+                .groupId(group)
+                .specs(TaskSpecs.ofDefault(BASE + "}"))
+                .checkpointIntervalMs(300)
+                .snapshotEveryBatches(10)
+                .snapshotIntervalMs(0)
+                .batchTimeoutMs(0)
+                .parallelism(2);
     }
 
     static void send(ExampleProducer examples, TrainSettings settings, String prefix, int from, int count) {
