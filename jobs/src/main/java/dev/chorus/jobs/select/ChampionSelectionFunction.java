@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * not seen that variant yet (the retirement overtook its predictions). A variant that stops predicting is not
  * retired here.
  *
- * <p>State: {@link #RACE}, the latest record and the searches' runs ({@link SearchRungs#RUNS}), keyed by task,
+ * <p>State: {@link #RACE}, the latest record, the searches' runs ({@link SearchRungs#RUNS}) and the champions'
+ * latest forks ({@link DriftReactions#FORKS}), keyed by task,
  * under uid {@link ChampionSelection#UID_SELECTION}; the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
  * savepoint of that operator restores here, since keyed state maps by uid and state name (the harness test
  * {@code aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne} shows it; no savepoint fixture holds
@@ -101,6 +102,7 @@ public final class ChampionSelectionFunction
     /** Variant key → its drift spec, read from the broadcast; dropped when the broadcast changes. */
     private transient Map<String, DriftSpec> driftSpecs;
     private transient SearchRungs searches;
+    private transient DriftReactions reactions;
 
     /** One variant's standing as gauges; written by the operator, read by reporters from another thread. */
     private static final class VariantMetrics {
@@ -127,6 +129,7 @@ public final class ChampionSelectionFunction
         variantMetrics = new HashMap<>();
         driftSpecs = new HashMap<>();
         searches = new SearchRungs(getRuntimeContext());
+        reactions = new DriftReactions(getRuntimeContext());
     }
 
     @Override
@@ -172,9 +175,9 @@ public final class ChampionSelectionFunction
         if (drifted) {
             var specs = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR);
             DriftSpec drift = driftOf(ctx, task, p.getVariant());
-            List<VariantSpecRecord> forks = DriftReactions.react(specs, task, p.getVariant(), drift, r, now);
+            List<VariantSpecRecord> forks = reactions.react(specs, task, p.getVariant(), drift, r, now);
             LOG.info("Drift detected in variant {} of task {} at example {}: {}", p.getVariant(), task, p.getId(),
-                    forks.isEmpty() ? "no fork (" + DriftReactions.why(specs, task, p.getVariant(), drift, r) + ")"
+                    forks.isEmpty() ? "no fork (" + reactions.why(specs, task, p.getVariant(), drift, r) + ")"
                             : "forked " + forks.stream().map(VariantSpecRecord::getVariant).toList());
             forks.forEach(f -> ctx.output(SPEC_DECISIONS, f));
         }

@@ -41,10 +41,19 @@ class DriftReactionsTest {
                     .isEqualTo(VariantSpecs.parseVariant(FORKING, 16).model().withSeed(6));
             assertThat(VariantSpecs.parseVariant(forks.get(1).getSpec(), 16).model().seed()).isEqualTo(7);
 
-            // While a fork is live, another drift of the champion forks no more.
-            h.processBroadcastElement(new SpecChange("t", "default-f1", forks.get(0).getSpec()), 0);
+            // While a fork is live (its records not yet back on the broadcast, or live there), the champion's next
+            // drift forks no more.
             jump(h, 4000, 8000);
+            h.processBroadcastElement(new SpecChange("t", "default-f1", forks.get(0).getSpec()), 0);
+            h.processBroadcastElement(new SpecChange("t", "default-f1", null), 0);
+            jump(h, 8000, 12000);
             assertThat(decisions(h)).hasSize(2);
+
+            // Once both of its challengers are retired, a drift forks again, under new names.
+            h.processBroadcastElement(new SpecChange("t", "default-f2", null), 0);
+            jump(h, 12000, 16000);
+            assertThat(decisions(h)).hasSize(4).extracting(VariantSpecRecord::getVariant).doesNotHaveDuplicates()
+                    .allMatch(v -> v.startsWith("default-f"));
         }
     }
 
