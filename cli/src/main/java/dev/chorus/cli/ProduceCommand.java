@@ -15,7 +15,9 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.WireFormat;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -305,7 +307,7 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     /** Checks what can be checked before touching Kafka or reading the data; returns FILE's format. */
-    private DatasetFile.InputFormat checkArguments() {
+    private DatasetFile.InputFormat checkArguments() throws IOException {
         if (rate < 0 || limit < 0 || repeat < 0) {
             throw usage("--rate, --limit and --repeat take values >= 0");
         }
@@ -322,7 +324,7 @@ final class ProduceCommand implements Callable<Integer> {
                 data.file = PackageCatalogue.defaultFile(listsDir).orElseThrow(() -> usage("--packages: no "
                         + "*_Packages* file under " + listsDir + " (run apt-get update, or give FILE)"));
             }
-            if (!java.nio.file.Files.isRegularFile(data.file)) {
+            if (!Files.isRegularFile(data.file)) {
                 throw usage("FILE " + data.file + ": no such file");
             }
             return null;
