@@ -506,6 +506,11 @@ public final class BenchCommand {
                 description = "Checkpoint track: hashmap (full checkpoints), rocksdb (incremental); default both.")
         List<String> checkpointBackends;
 
+        @Option(names = "--checkpoint-trickle", paramLabel = "N", defaultValue = "" + SparseCheckpointLine.TRICKLE_PER_S,
+                description = "Checkpoint track: clicks a second while checkpoints are measured (default: "
+                        + "${DEFAULT-VALUE}).")
+        int checkpointTrickle;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
@@ -524,7 +529,8 @@ public final class BenchCommand {
                 SparseCheckpointLine.Options options;
                 try {
                     options = new SparseCheckpointLine.Options(checkpointBits, checkpointRows, checkpointCount,
-                            checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList());
+                            checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList(),
+                            checkpointTrickle);
                 } catch (IllegalArgumentException e) {
                     throw new ParameterException(spec.commandLine(), e.getMessage());
                 }

@@ -21,6 +21,7 @@ import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,8 +42,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * FTRL logistic task, on an embedded broker and a MiniCluster, per dimension and state backend. The examples topic
  * is first filled with {@link SyntheticClicks} (user, ad, site and words crossed, so that new rows keep coming)
  * until a stated number of distinct hashed rows are touched; the job trains on all of them, then more clicks trickle
- * in at {@value #TRICKLE_PER_S}/s while the next checkpoints are measured from Flink's REST API
- * ({@link CheckpointLine#completedAfter}). The heap backend writes full checkpoints (the jobs' backend,
+ * in at a steady rate ({@value #TRICKLE_PER_S}/s by default) while the next checkpoints are measured from Flink's
+ * REST API ({@link CheckpointLine#completedAfter}). The heap backend writes full checkpoints (the jobs' backend,
  * {@code deploy/flink/config.yaml}); RocksDB writes incremental ones, whose uploaded part is
  * {@code checkpointed_bytes}.
  */
@@ -53,7 +54,9 @@ public final class SparseCheckpointLine {
     public static final int CHECKPOINTS = 5;
     /** Longer than a checkpoint of the largest model takes here, so that checkpoints do not queue. */
     static final long INTERVAL_MS = 2_000;
-    static final int TRICKLE_PER_S = 200;
+    public static final int TRICKLE_PER_S = 200;
+    /** Training on the clicks before measuring: at 2^24 on a loaded 2-core machine, 200,000 rows took over 5 min. */
+    static final Duration TRAIN_PATIENCE = Duration.ofMinutes(30);
     static final int BATCH_SIZE = 32;
     static final long SEED = 42;
     static final String TASK = "clicks";
@@ -92,8 +95,9 @@ public final class SparseCheckpointLine {
      * @param bits hashed dimensions, as powers of two
      * @param rows distinct hashed rows the clicks touch before the measured checkpoints
      * @param checkpoints completed checkpoints measured per dimension and backend
+     * @param tricklePerS clicks a second sent while the checkpoints are measured
      */
-    public record Options(List<Integer> bits, int rows, int checkpoints, List<Backend> backends) {
+    public record Options(List<Integer> bits, int rows, int checkpoints, List<Backend> backends, int tricklePerS) {
         public Options {
             for (int b : bits) {
                 if (b < 1 || b > 24) {
@@ -104,9 +108,9 @@ public final class SparseCheckpointLine {
                             + " rows at --checkpoint-bits " + b + ", got " + rows);
                 }
             }
-            if (rows < 1 || checkpoints < 1) {
-                throw new IllegalArgumentException("--checkpoint-rows and --checkpoint-count: expected at least 1, got "
-                        + rows + " and " + checkpoints);
+            if (rows < 1 || checkpoints < 1 || tricklePerS < 1) {
+                throw new IllegalArgumentException("--checkpoint-rows, --checkpoint-count and --checkpoint-trickle: "
+                        + "expected at least 1, got " + rows + ", " + checkpoints + " and " + tricklePerS);
             }
             bits = List.copyOf(bits);
             backends = List.copyOf(backends);
@@ -125,7 +129,7 @@ public final class SparseCheckpointLine {
         config.put("rows", options.rows());
         config.put("checkpoints", options.checkpoints());
         config.put("checkpoint_interval_ms", INTERVAL_MS);
-        config.put("trickle_clicks_per_s", TRICKLE_PER_S);
+        config.put("trickle_clicks_per_s", options.tricklePerS());
         config.put("spec", spec(options.bits().get(0)));
         config.put("cores", Runtime.getRuntime().availableProcessors());
         config.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
@@ -202,7 +206,7 @@ public final class SparseCheckpointLine {
             JobID job = flink.submit(env, "chorus-train (checkpoints 2^" + bits + " " + backend.key() + ")");
             try {
                 trainedAt = predictions.awaitCount(clicksBefore, prefix);
-                Thread trickle = new Thread(feed::trickle, prefix + "-trickle");
+                Thread trickle = new Thread(() -> feed.trickle(options.tricklePerS()), prefix + "-trickle");
                 trickle.start();
                 try {
                     measured = CheckpointLine.completedAfter(flink, job, () -> trainedAt, options.checkpoints(),
@@ -268,13 +272,13 @@ public final class SparseCheckpointLine {
             return touched.cardinality();
         }
 
-        /** Sends {@value #TRICKLE_PER_S} clicks a second until {@link #stop}. */
-        void trickle() {
+        /** Sends {@code perSecond} clicks a second until {@link #stop}. */
+        void trickle(int perSecond) {
             long began = System.nanoTime();
             long first = sent.get();
             try {
                 while (trickling.get()) {
-                    long due = (System.nanoTime() - began) * TRICKLE_PER_S / 1_000_000_000L;
+                    long due = (System.nanoTime() - began) * perSecond / 1_000_000_000L;
                     while (sent.get() - first < due) {
                         send();
                     }
@@ -335,12 +339,12 @@ public final class SparseCheckpointLine {
 
         /** Waits until {@code n} predictions are committed and returns when (this clock). */
         synchronized long awaitCount(long n, String what) throws InterruptedException {
-            long deadline = System.nanoTime() + E2eBenchmark.PATIENCE.toNanos();
+            long deadline = System.nanoTime() + TRAIN_PATIENCE.toNanos();
             while (count < n) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new IllegalStateException(what + ": expected " + n + " predictions, got " + count
-                            + " within " + E2eBenchmark.PATIENCE);
+                            + " within " + TRAIN_PATIENCE);
                 }
                 wait(Math.max(1, left / 1_000_000));
             }
