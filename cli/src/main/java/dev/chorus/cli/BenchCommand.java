@@ -535,9 +535,9 @@ public final class BenchCommand {
                     throw new ParameterException(spec.commandLine(), e.getMessage());
                 }
                 Map<String, Object> results = SparseCheckpointLine.run(options, line -> {
-                            out.println(line);
-                            out.flush();
-                        });
+                    out.println(line);
+                    out.flush();
+                });
                 if (json != null) {
                     writeJson(json, results);
                 }

@@ -10,16 +10,11 @@ import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.Topic;
-import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
-import dev.chorus.schemas.AnnotatorModel;
-import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
-import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
-import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.BitSet;
@@ -171,18 +166,12 @@ public final class SparseCheckpointLine {
             Backend backend, Options options) throws Exception {
         String prefix = "sparse-checkpoint-" + bits + "-" + backend.type;
         ModelSpec spec = ModelSpec.parse(spec(bits));
-        Topic<Example> examples = new Topic<>(prefix + "-examples", Example.class, WireFormat.AVRO);
-        TrainSettings settings = new TrainSettings()
-                .bootstrapServers(kafka.bootstrapServers())
-                .groupId(prefix)
-                .examplesTopic(examples)
-                .predictionsTopic(new Topic<>(prefix + "-predictions", Prediction.class, WireFormat.AVRO))
-                .modelsTopic(new Topic<>(prefix + "-models", ModelSnapshot.class, WireFormat.AVRO))
-                .deadLetterTopic(new Topic<>(prefix + "-dead-letters", DeadLetter.class, WireFormat.AVRO))
-                .annotatorsTopic(new Topic<>(prefix + "-annotators", AnnotatorModel.class, WireFormat.AVRO))
-                .specs(TaskSpecs.of(null, Map.of(TASK, spec.toJson())))
-                .checkpointIntervalMs(INTERVAL_MS)
-                .parallelism(1);
+        Line line = new Line(prefix, Line.Kind.CHECKPOINT, spec.toJson(), 1, 1, null, "checkpoints of a hashed task");
+        // Exactly once, as deployed: each checkpoint also commits the sinks' transactions.
+        TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(), prefix + "-examples", line, prefix)
+                .exactlyOnce(true)
+                .checkpointIntervalMs(INTERVAL_MS);
+        Topic<Example> examples = settings.examplesTopic();
         kafka.createTopics(List.of(ChorusTopic.EXAMPLES.newTopic(examples.name(), 1)));
         E2eTopics.createOutputTopics(kafka, settings);
 
@@ -229,7 +218,8 @@ public final class SparseCheckpointLine {
         figures.put("checkpointed_bytes",
                 (long) CheckpointLine.median(sorted(measured, c -> c.path("checkpointed_size").asLong())));
         figures.put("checkpointed_bytes_max", max(measured, c -> c.path("checkpointed_size").asLong()));
-        figures.put("duration_ms", CheckpointLine.median(sorted(measured, c -> c.path("end_to_end_duration").asLong())));
+        figures.put("duration_ms",
+                CheckpointLine.median(sorted(measured, c -> c.path("end_to_end_duration").asLong())));
         figures.put("duration_ms_max", max(measured, c -> c.path("end_to_end_duration").asLong()));
         figures.put("checkpoints", measured.size());
         figures.put("clicks_while_measuring", clicksAfter - clicksBefore);
