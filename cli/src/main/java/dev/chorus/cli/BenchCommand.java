@@ -13,6 +13,7 @@ import dev.chorus.cli.bench.SparseBenchmark;
 import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.cli.bench.e2e.E2eBenchmark;
 import dev.chorus.cli.bench.e2e.E2eReport;
+import dev.chorus.cli.bench.e2e.SparseCheckpointLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -497,6 +498,32 @@ public final class BenchCommand {
                         + "(default: ${DEFAULT-VALUE}).")
         int runs;
 
+        @Option(names = "--checkpoints", description = "Run only the checkpoint track: the train job with one "
+                + "hashed FTRL logistic task on an embedded broker and MiniCluster, checkpoint size and duration per "
+                + "dimension and state backend (several minutes).")
+        boolean checkpoints;
+
+        @Option(names = "--checkpoint-bits", paramLabel = "B", split = ",", defaultValue = "20,24",
+                description = "Checkpoint track: hashed dimensions 2^B (default: ${DEFAULT-VALUE}).")
+        List<Integer> checkpointBits;
+
+        @Option(names = "--checkpoint-rows", paramLabel = "N", defaultValue = "" + SparseCheckpointLine.ROWS,
+                description = "Checkpoint track: distinct hashed rows the clicks touch first (default: ${DEFAULT-VALUE}).")
+        int checkpointRows;
+
+        @Option(names = "--checkpoint-count", paramLabel = "N", defaultValue = "" + SparseCheckpointLine.CHECKPOINTS,
+                description = "Checkpoint track: checkpoints measured each (default: ${DEFAULT-VALUE}).")
+        int checkpointCount;
+
+        @Option(names = "--checkpoint-backends", paramLabel = "B", split = ",", defaultValue = "hashmap,rocksdb",
+                description = "Checkpoint track: hashmap (full checkpoints), rocksdb (incremental); default both.")
+        List<String> checkpointBackends;
+
+        @Option(names = "--checkpoint-trickle", paramLabel = "N", defaultValue = "" + SparseCheckpointLine.TRICKLE_PER_S,
+                description = "Checkpoint track: clicks a second while checkpoints are measured (default: "
+                        + "${DEFAULT-VALUE}).")
+        int checkpointTrickle;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
@@ -510,6 +537,25 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (checkpoints) {
+                SparseCheckpointLine.Options options;
+                try {
+                    options = new SparseCheckpointLine.Options(checkpointBits, checkpointRows, checkpointCount,
+                            checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList(),
+                            checkpointTrickle);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage());
+                }
+                Map<String, Object> results = SparseCheckpointLine.run(options, line -> {
+                    out.println(line);
+                    out.flush();
+                });
+                if (json != null) {
+                    writeJson(json, results);
+                }
+                return 0;
+            }
             Path file = packages != null ? packages : PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS)
                     .orElseThrow(() -> new ParameterException(spec.commandLine(), "no *_Packages* file under "
                             + PackageCatalogue.APT_LISTS + " (run apt-get update, or give --packages FILE)"));
@@ -520,7 +566,6 @@ public final class BenchCommand {
                 throw new ParameterException(spec.commandLine(), "--runs: expected a value >= 1, got " + runs);
             }
             Path peer = noPeers ? null : Learn.sklearnPeerScript("sklearn_sparse_peer.py");
-            PrintWriter out = spec.commandLine().getOut();
             Map<String, Object> results = SparseBenchmark.run(new SparseBenchmark.Options(file, limit,
                     minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs), line -> {
                         out.println(line);
