@@ -407,8 +407,14 @@ public final class BenchCommand {
                     + "end and the default MLP-256, with the training CPU of each. Drift (the same default MLP): an abrupt "
                     + "change at the midpoint (half the classes' labels rotated) and a gradual one (features inverted "
                     + "for a share growing to all), with the detector and reaction chosen on a validation stream "
-                    + "against none; and false alarms on the stationary stream."})
+                    + "against none; and false alarms on the stationary stream. Variants: examples/s and CPU per example "
+                    + "and variant of the train job (embedded broker and MiniCluster, parallelism 2) with 1, 4 and 16 "
+                    + "softmax variants of one task, on the same records."})
     static final class Select implements Callable<Integer> {
+        @Option(names = "--tracks", split = ",", paramLabel = "TRACK[,TRACK...]",
+                defaultValue = "search,drift,variants", description = "Tracks to run (default: ${DEFAULT-VALUE}).")
+        List<String> tracks;
+
         @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
                 description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")
         Path data;
@@ -438,7 +444,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             SelectBenchmark.Options options;
             try {
-                options = new SelectBenchmark.Options(data, seed, limit, batchSize);
+                options = new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks));
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
