@@ -11,8 +11,10 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -73,6 +75,8 @@ class HashedFailoverIT {
         int[] killAfter = {600, 1800};
         for (int kill = 0; kill < killAfter.length; kill++) {
             JobTestSupport.awaitCommitted(broker, settings.predictionsTopic(), p -> true, killAfter[kill]);
+            // Each kill must hit the tasks: the job runs again, on the TaskManager started after the last kill.
+            awaitRunning(cluster, job, kill);
             cluster.terminateTaskManager(kill).get();
             cluster.startTaskManager();
         }
@@ -93,5 +97,25 @@ class HashedFailoverIT {
         assertThat(last.getExamplesSeen()).isEqualTo(N);
         assertThat(last.getVersion()).isEqualTo(N / 4);
         return last;
+    }
+
+    /** Waits (bounded) until every task of {@code job} runs again in attempt {@code attempt} or later. */
+    private static void awaitRunning(MiniCluster cluster, JobClient job, int attempt) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            var vertices = cluster.getExecutionGraph(job.getJobID()).get().getAllExecutionVertices();
+            boolean running = true;
+            for (var v : vertices) {
+                running &= v.getCurrentExecutionAttempt().getAttemptNumber() >= attempt
+                        && v.getExecutionState() == ExecutionState.RUNNING;
+            }
+            if (running) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the job's tasks did not all run in attempt " + attempt + " within 120 s");
+            }
+            Thread.sleep(50);
+        }
     }
 }
