@@ -4,6 +4,7 @@ import static dev.chorus.core.model.ModelSpec.LINEAR_REGRESSION;
 import static dev.chorus.core.model.ModelSpec.LINEAR_SVM;
 import static dev.chorus.core.model.ModelSpec.LOGISTIC_REGRESSION;
 import static dev.chorus.core.model.ModelSpec.MLP;
+import static dev.chorus.core.model.ModelSpec.SKIP_GRAM;
 import static dev.chorus.core.model.ModelSpec.SOFTMAX_REGRESSION;
 import static dev.chorus.core.model.ModelSpec.WIDE_DEEP;
 
@@ -22,7 +23,7 @@ import java.util.Map;
 final class Algorithms {
 
   static final List<String> NAMES =
-      List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP, WIDE_DEEP);
+      List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP, WIDE_DEEP, SKIP_GRAM);
   private static final Map<String, ClassificationLoss> CLASSIFICATION_LOSSES = Map.of(
       SoftmaxCrossEntropy.NAME, SoftmaxCrossEntropy.INSTANCE,
       LogisticLoss.NAME, LogisticLoss.INSTANCE,

@@ -25,11 +25,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * where an output starting with {@code "! "} is the expected message. Corpus v2 is v1 with the two messages that list
  * every key and every optimizer type grown by {@code hashing} and {@code ftrl} (issue 17), and nothing else. Corpus v4
  * is v3 with the messages that list every key and every algorithm grown by {@code embeddings}, {@code wideOptimizer}
- * and {@code wide-deep} (issue 17), then specs of the wide and deep model.
+ * and {@code wide-deep} (issue 17), then specs of the wide and deep model. Corpus v5 is v4 with those messages grown
+ * by {@code skip-gram}, {@code skipGram} and {@code tokensField}, then skip-gram specs (issue 17).
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v4/corpus.tsv";
+  private static final String CORPUS = "spec-json/v5/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -92,7 +93,7 @@ class ModelSpecJsonCorpusTest {
   @Test
   void v4IsV3WithTheListedKeysAndAlgorithmsGrownThenWideAndDeepSpecs() throws IOException {
     List<Case> v3 = corpus("spec-json/v3/corpus.tsv");
-    List<Case> v4 = corpus(CORPUS);
+    List<Case> v4 = corpus("spec-json/v4/corpus.tsv");
     int changed = 0;
     for (int i = 0; i < v3.size(); i++) {
       String was = v3.get(i).expected();
@@ -114,6 +115,28 @@ class ModelSpecJsonCorpusTest {
         wideDeepFixture.contains(c.input()) || c.input().matches(".*\"(wide-deep|embeddings|wideOptimizer)\".*"))
         .as(c.input()).isTrue());
     assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(5);
+  }
+
+  /** v5 keeps v4 but the messages that list keys and algorithms, then adds skip-gram specs (issue 17). */
+  @Test
+  void v5IsV4WithTheListedKeysAndAlgorithmsGrownThenSkipGramSpecs() throws IOException {
+    List<Case> v4 = corpus("spec-json/v4/corpus.tsv");
+    List<Case> v5 = corpus(CORPUS);
+    int changed = 0;
+    for (int i = 0; i < v4.size(); i++) {
+      String was = v4.get(i).expected();
+      String is = v5.get(i).expected();
+      changed += was.equals(is) ? 0 : 1;
+      assertThat(v5.get(i).input()).isEqualTo(v4.get(i).input());
+      assertThat(is).as(v4.get(i).input()).isEqualTo(was
+          .replace("mlp, wide-deep], got", "mlp, wide-deep, skip-gram], got")
+          .replace("embeddings, wideOptimizer]", "embeddings, wideOptimizer, skipGram, tokensField]"));
+    }
+    assertThat(changed).isEqualTo(2);
+    List<Case> added = v5.subList(v4.size(), v5.size());
+    assertThat(added).hasSizeGreaterThanOrEqualTo(20)
+        .allSatisfy(c -> assertThat(c.input()).containsAnyOf("\"skip-gram\"", "\"skipGram\"", "\"tokensField\""));
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(4);
   }
 
   @ParameterizedTest
