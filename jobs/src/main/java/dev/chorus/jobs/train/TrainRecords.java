@@ -4,6 +4,7 @@ import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.output.SkipGram;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
@@ -35,6 +36,9 @@ final class TrainRecords {
         provenance.put("job", "chorus-train");
         provenance.put("sourceTopic", sourceTopic);
         provenance.put("blasBackend", blasBackend);
+        if (s.skipGram != null) {
+            metrics.put("pairs", (double) s.skipGram.pairs());
+        }
         if (s.labelModel != null) {
             metrics.put("annotators", (double) s.labelModel.annotatorCount());
             metrics.put("annotatorEvictions", (double) s.labelModel.annotatorEvictions());
@@ -50,9 +54,11 @@ final class TrainRecords {
                 .setVersion(version)
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
-                .setParametersFormat(s.hashed != null ? SparseLinearModel.FORMAT_VERSION
+                .setParametersFormat(s.skipGram != null ? SkipGram.FORMAT_VERSION
+                        : s.hashed != null ? SparseLinearModel.FORMAT_VERSION
                         : s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
-                .setParameters(ByteBuffer.wrap(s.hashed != null ? s.hashed.toBytes()
+                .setParameters(ByteBuffer.wrap(s.skipGram != null ? s.skipGram.toBytes()
+                        : s.hashed != null ? s.hashed.toBytes()
                         : s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.learner.toBytes()))
                 .setExamplesSeen(s.model.examplesSeen())
                 .setMetrics(metrics)

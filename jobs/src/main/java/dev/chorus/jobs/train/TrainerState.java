@@ -29,7 +29,9 @@ public final class TrainerState {
     final LabelModel labelModel;
     /** The task's model when its spec hashes named fields ({@link ModelSpec#hashing()}), else null. */
     final SparseLinearModel hashed;
-    /** Whichever of the three the task has: what predicts and what is published. */
+    /** The task's model when its spec is a skip-gram ({@link ModelSpec#skipGram()}), else null. */
+    final SkipGramTrainer skipGram;
+    /** Whichever of the four the task has: what predicts (but a skip-gram) and what is published. */
     final Predictor model;
     /** Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. Empty when hashed. */
     final float[] batchFeatures;
@@ -86,27 +88,35 @@ public final class TrainerState {
         if (spec.hashing() != null) {
             return new TrainerState(SparseLinearModel.create(spec), prequential);
         }
+        if (spec.skipGram() != null) {
+            return new TrainerState(SkipGramTrainer.create(spec), prequential);
+        }
         return spec.labelModel() == null ? new TrainerState(OnlineLearner.create(spec), prequential)
                 : new TrainerState(LabelModels.create(spec), prequential);
     }
 
     TrainerState(OnlineLearner learner, SlidingAccuracy prequential) {
-        this(learner, null, null, learner, prequential);
+        this(learner, null, null, null, learner, prequential);
     }
 
     TrainerState(LabelModel labelModel, SlidingAccuracy prequential) {
-        this(null, labelModel, null, labelModel, prequential);
+        this(null, labelModel, null, null, labelModel, prequential);
     }
 
     TrainerState(SparseLinearModel hashed, SlidingAccuracy prequential) {
-        this(null, null, hashed, hashed, prequential);
+        this(null, null, hashed, null, hashed, prequential);
     }
 
-    private TrainerState(OnlineLearner learner, LabelModel labelModel, SparseLinearModel hashed, Predictor model,
-            SlidingAccuracy prequential) {
+    TrainerState(SkipGramTrainer skipGram, SlidingAccuracy prequential) {
+        this(null, null, null, skipGram, skipGram, prequential);
+    }
+
+    private TrainerState(OnlineLearner learner, LabelModel labelModel, SparseLinearModel hashed,
+            SkipGramTrainer skipGram, Predictor model, SlidingAccuracy prequential) {
         this.learner = learner;
         this.labelModel = labelModel;
         this.hashed = hashed;
+        this.skipGram = skipGram;
         this.model = model;
         ModelSpec spec = model.spec();
         int batchSize = spec.batchSize();
@@ -190,7 +200,8 @@ public final class TrainerState {
     record Eviction(String annotator, boolean published) {}
 
     TrainerState copy() {
-        TrainerState c = hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
+        TrainerState c = skipGram != null ? new TrainerState(skipGram.copy(), prequential.copy())
+                : hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
                 : labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
                 : new TrainerState(labelModel.copy(), prequential.copy());
         if (hashed != null) {

@@ -28,7 +28,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * it is still read, with coordinates -1 and its open minibatch marked as predicted. Layout 2 had no consensus
  * ledger; it is read with an empty one. Layout 4 replaces the label-model flag by the kind of model (a byte:
  * {@link #LEARNER}, {@link #LABEL_MODEL} or {@link #HASHED}, a {@code SparseLinearModel} whose open minibatch is
- * written as sparse rows, {@link HashedRows#write}); the rest is as in layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * written as sparse rows, {@link HashedRows#write}; or {@link #SKIP_GRAM}, {@link SkipGramTrainer#writeTo}, whose
+ * minibatch is empty); the rest is as in layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
@@ -41,6 +42,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     static final byte LEARNER = 0;
     static final byte LABEL_MODEL = 1;
     static final byte HASHED = 2;
+    /** A skip-gram task's {@link SkipGramTrainer}, whose open minibatch is always empty. */
+    static final byte SKIP_GRAM = 4;
 
     @Override
     public boolean isImmutableType() {
@@ -76,8 +79,10 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.hashed != null ? HASHED : labelModel ? LABEL_MODEL : LEARNER);
-        if (s.hashed != null) {
+        out.writeByte(s.skipGram != null ? SKIP_GRAM : s.hashed != null ? HASHED : labelModel ? LABEL_MODEL : LEARNER);
+        if (s.skipGram != null) {
+            s.skipGram.writeTo(out);
+        } else if (s.hashed != null) {
             s.hashed.writeTo(out);
         } else if (labelModel) {
             s.labelModel.writeTo(out);
@@ -137,14 +142,16 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
-        if (kind < LEARNER || kind > HASHED) {
-            throw new IOException("trainer state: expected a model kind of 0.." + HASHED + ", got " + kind);
+        if ((kind < LEARNER || kind > HASHED) && kind != SKIP_GRAM) {
+            throw new IOException("trainer state: expected a model kind of 0.." + HASHED + " or " + SKIP_GRAM
+                    + ", got " + kind);
         }
+        SkipGramTrainer skipGram = kind == SKIP_GRAM ? SkipGramTrainer.readFrom(in) : null;
         boolean labelModel = kind == LABEL_MODEL;
         SparseLinearModel hashed = kind == HASHED ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
         OnlineLearner learner = kind == LEARNER ? OnlineLearner.readFrom(in) : null;
-        Predictor predictor = hashed != null ? hashed : labelModel ? model : learner;
+        Predictor predictor = skipGram != null ? skipGram : hashed != null ? hashed : labelModel ? model : learner;
         int fill = in.readInt();
         int batchSize = predictor.spec().batchSize();
         if (fill < 0 || fill > batchSize) {
@@ -194,7 +201,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected 0.." + fill + " predicted rows, got " + predicted);
         }
         SlidingAccuracy prequential = SlidingAccuracy.readFrom(in);
-        TrainerState s = hashed != null ? new TrainerState(hashed, prequential)
+        TrainerState s = skipGram != null ? new TrainerState(skipGram, prequential)
+                : hashed != null ? new TrainerState(hashed, prequential)
                 : labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
         if (hashed != null) {

@@ -1,0 +1,82 @@
+package dev.chorus.jobs;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.output.SkipGram;
+import dev.chorus.schemas.Example;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A seeded stream of token sequences with planted co-occurrence for skip-gram tasks: each sequence draws its tokens
+ * from one group only, {@code a1..a6} or {@code b1..b6}, so a token's neighbours are its own group's. And the
+ * model-core reference a job's snapshots must match: one {@link SkipGram} trained on the same sequences in the same
+ * order. The savepoint fixture {@code train-skip-gram-v1} holds sequences of this stream: change {@link #example}
+ * and it no longer restores to the same numbers; a different stream is a new method.
+ */
+public final class TokenSequences {
+    /** A small skip-gram spec: 1,024 buckets of 16 dimensions, no subsampling, sequences of at most 12 tokens. */
+    public static final String SPEC = """
+            {"algorithm":"skip-gram","skipGram":{"buckets":1024,"dim":16,"window":3,"negatives":4,"subsample":0,
+             "learningRate":0.05,"maxTokens":12},"seed":5}""";
+    public static final List<String> GROUP_A = List.of("a1", "a2", "a3", "a4", "a5", "a6");
+    public static final List<String> GROUP_B = List.of("b1", "b2", "b3", "b4", "b5", "b6");
+
+    private TokenSequences() {}
+
+    /** Sequence {@code i} of the stream with {@code seed}: 5 to 10 tokens of one group. */
+    public static Example example(String task, int i, long seed) {
+        Random random = new Random(seed * 1_000_003L + i);
+        List<String> group = random.nextBoolean() ? GROUP_A : GROUP_B;
+        List<String> tokens = new ArrayList<>();
+        for (int t = 5 + random.nextInt(6); t > 0; t--) {
+            tokens.add(group.get(random.nextInt(group.size())));
+        }
+        return example(task, "seq-" + i, "tokens", tokens);
+    }
+
+    /** An example whose field {@code field} carries {@code tokens} (any value, for bad examples). */
+    public static Example example(String task, String id, String field, Object tokens) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put(field, tokens);
+        return Example.newBuilder().setId(id).setTask(task).setFeatures(ByteBuffer.allocate(0)).setFields(fields)
+                .setLabel(null).setEventTime(1_700_000_000_000L).build();
+    }
+
+    public static List<Example> stream(String task, int n, long seed) {
+        List<Example> examples = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            examples.add(example(task, i, seed));
+        }
+        return examples;
+    }
+
+    /** What the job must do, in model-core alone: the spec's SkipGram trained on each example's tokens in order. */
+    @SuppressWarnings("unchecked")
+    public static SkipGram reference(String specJson, List<Example> examples) {
+        ModelSpec spec = ModelSpec.parse(specJson);
+        SkipGram model = new SkipGram(spec.skipGram(), spec.seed());
+        for (Example e : examples) {
+            model.train((List<String>) e.getFields().get(spec.tokensField()));
+        }
+        return model;
+    }
+
+    /** {@link SkipGram#writeState}'s bytes: what a snapshot of the model carries. */
+    public static byte[] bytes(SkipGram model) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            model.writeState(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+}
