@@ -69,14 +69,19 @@ public final class TokenSequences {
     }
 
     /** What the job must do, in model-core alone: the spec's SkipGram trained on each example's tokens in order. */
-    @SuppressWarnings("unchecked")
     public static SkipGram reference(String specJson, List<Example> examples) {
         ModelSpec spec = ModelSpec.parse(specJson);
         SkipGram model = new SkipGram(spec.skipGram(), spec.seed());
         for (Example e : examples) {
-            model.train((List<String>) e.getFields().get(spec.tokensField()));
+            model.train(tokens(e));
         }
         return model;
+    }
+
+    /** The token sequence of an example of this stream. */
+    @SuppressWarnings("unchecked")
+    public static List<String> tokens(Example example) {
+        return (List<String>) example.getFields().get("tokens");
     }
 
     /** {@link SkipGram#writeState}'s bytes: what a snapshot of the model carries. */

@@ -123,6 +123,41 @@ class SavepointCompatibilityIT {
     }
 
     /**
+     * {@code train-skip-gram-v1} (layout 4, model kind 4): task words, a skip-gram model after 100 sequences. Restored,
+     * each of the next 44 sequences is one version, and each version's snapshot is, bit for bit, model-core's SkipGram
+     * replayed in memory on the same sequences: vectors, counts, noise table and RNG all restored.
+     */
+    @Test
+    void aSkipGramSavepointRestoresItsModelBitForBit() throws Exception {
+        Path savepoint = Path.of("src/test/resources/savepoints", "train-skip-gram-v1").toAbsolutePath();
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            SavepointFixture.createTopics(kafka, settings);
+            SavepointFixture.produceSequences(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            Configuration conf = new Configuration();
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
+            env.configure(conf);
+            TrainJob.build(env, settings);
+            JobClient job = env.executeAsync("savepoint-train-skip-gram-v1");
+            List<ModelSnapshot> snapshots;
+            try {
+                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 44);
+            } finally {
+                job.cancel().get();
+            }
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactlyElementsOf(
+                    java.util.stream.LongStream.rangeClosed(101, 144).boxed().toList());
+            assertThat(snapshots).extracting(ModelSnapshot::getTask).containsOnly(SavepointFixture.WORDS);
+            List<byte[]> replayed = SavepointFixture.replaySequences(144);
+            for (ModelSnapshot m : snapshots) {
+                assertSameState(bytes(m.getParameters()), replayed.get((int) m.getVersion() - 1), false,
+                        "words version " + m.getVersion() + " against an in-memory replay of the sequences");
+            }
+        }
+    }
+
+    /**
      * State keyed by task, from before variants, restores into the trainer keyed by variant (connected to the specs
      * broadcast, same uid and state name) as each task's variant {@code default}: its predictions, snapshots and
      * consensus records say so.
