@@ -110,6 +110,59 @@ class SkipGramTaskIT {
         }
     }
 
+    /**
+     * The README's example: four sequences, a model too big for one record (in chunks), and inspect, which joins the
+     * chunks of the newest version and ranks the vocabulary's other tokens.
+     */
+    @Test
+    void theReadmesWordsExampleTrainsAsModelCoreAndInspectListsNeighbours(@TempDir Path dir) throws Exception {
+        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
+        assumeTrue(kcat || "true".equals(System.getenv("CHORUS_REQUIRE_KCAT")), "kcat is not installed");
+        String readme = Files.readString(KcatReadmeIT.README);
+        String produceBlock = KcatReadmeIT.block(readme, "kcat-words");
+        RecordCodec<Example> json = WireFormat.JSON.codec(Example.class);
+        List<Example> sent = produceBlock.lines().filter(l -> l.startsWith("{"))
+                .map(l -> json.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
+        assertThat(sent).hasSize(4);
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            String bootstrap = kafka.bootstrapServers();
+            List<String> args = new java.util.ArrayList<>(KcatReadmeIT.trainArguments(
+                    KcatReadmeIT.block(readme, "train-words"), bootstrap));
+            SkipGram reference = TokenSequences.reference(args.get(args.indexOf("--spec") + 1), sent);
+            args.addAll(List.of("--bounded", "--checkpoint-interval-ms", "500"));
+            TrainSettings settings = TrainJobOptions.parse(args.toArray(String[]::new));
+            kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
+            KcatReadmeIT.Shell produce = KcatReadmeIT.run(produceBlock, bootstrap);
+            assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            TrainJob.build(env, settings);
+            env.execute("readme-words");
+
+            // 65,536 buckets of 32 dimensions are over 16 MiB: the snapshot travels in chunks, then its manifest.
+            List<ModelSnapshot> models = JobTestSupport.read(kafka, settings.modelsTopic());
+            ModelSnapshot manifest = models.get(models.size() - 1);
+            assertThat(manifest.getChunk()).isNull();
+            assertThat(manifest.getChunks()).isGreaterThan(1);
+            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+            models.stream().filter(m -> m.getChunk() != null && m.getVersion() == manifest.getVersion())
+                    .sorted(java.util.Comparator.comparing(ModelSnapshot::getChunk))
+                    .forEach(m -> joined.writeBytes(JobTestSupport.bytes(m.getParameters())));
+            assertThat(joined.toByteArray()).as("the chunks joined").isEqualTo(TokenSequences.bytes(reference));
+            // The block's words.txt, written where the test can put it.
+            Path words = Files.write(dir.resolve("words.txt"), List.of("coffee", "milk", "sugar", "cup", "tea",
+                    "train", "ticket", "station", "platform", "bus", "driver"));
+            List<String> inspectArgs = KcatReadmeIT.chorusArguments(KcatReadmeIT.block(readme, "inspect-words"),
+                    bootstrap).stream().map(a -> a.equals("words.txt") ? words.toString() : a).toList();
+            CliRun run = CliRun.run(inspectArgs.toArray(String[]::new));
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).contains("model words/default version 4 from chorus.models", "milk (bucket "
+                    + reference.bucket("milk") + ") among the 11 tokens of " + words);
+            assertThat(InspectNearestTest.ranked(run.out())).hasSize(3).doesNotContain("milk")
+                    .isSubsetOf("coffee", "sugar", "cup", "tea", "train", "ticket", "station", "platform", "bus",
+                            "driver");
+        }
+    }
+
     /** Sequences no skip-gram task of {@link TokenSequences#SPEC} takes, each a dead letter naming its field. */
     static List<Example> badSequences() {
         List<Example> bad = new java.util.ArrayList<>();
