@@ -35,11 +35,11 @@ class InspectNearestTest {
         Path words = Files.write(dir.resolve("words.txt"), TokenSequences.vocabulary());
         ModelSnapshot snapshot = ModelSnapshot.newBuilder().setTask("words").setVariant("default").setVersion(400)
                 .setAlgorithm("skip-gram").setSpec(TokenSequences.SPEC).setParametersFormat(SkipGram.FORMAT_VERSION)
-                .setParameters(ByteBuffer.wrap(TokenSequences.bytes(model))).setExamplesSeen(400).setMetrics(Map.of())
+                .setParameters(ByteBuffer.wrap(model.toBytes())).setExamplesSeen(400).setMetrics(Map.of())
                 .setCreatedAt(0).build();
         Path record = Files.write(dir.resolve("snapshot.avro"), WireFormat.AVRO.codec(ModelSnapshot.class)
                 .encode(snapshot));
-        Path state = Files.write(dir.resolve("skip-gram.bin"), TokenSequences.bytes(model));
+        Path state = Files.write(dir.resolve("skip-gram.bin"), model.toBytes());
         for (Path file : List.of(record, state)) {
             CliRun run = CliRun.run("inspect", "--file", file.toString(), "--nearest", "a1", "--k", "5",
                     "--vocabulary", words.toString());
@@ -51,7 +51,7 @@ class InspectNearestTest {
 
     @Test
     void withoutAVocabularyTheNeighboursAreBucketsAndSaySo(@TempDir Path dir) throws Exception {
-        Path state = Files.write(dir.resolve("skip-gram.bin"), TokenSequences.bytes(model));
+        Path state = Files.write(dir.resolve("skip-gram.bin"), model.toBytes());
         CliRun run = CliRun.run("inspect", "--file", state.toString(), "--nearest", "a1", "--k", "5");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("buckets to a1's bucket " + model.bucket("a1"),

@@ -98,7 +98,7 @@ class SkipGramTaskIT {
             assertThat(last.getAlgorithm()).isEqualTo("skip-gram");
             assertThat(last.getExamplesSeen()).isEqualTo(SEQUENCES);
             assertThat(JobTestSupport.bytes(last.getParameters())).as("the published model's bytes")
-                    .isEqualTo(TokenSequences.bytes(reference));
+                    .isEqualTo(reference.toBytes());
 
             Path vocabulary = Files.write(dir.resolve("vocabulary.txt"), TokenSequences.vocabulary());
             CliRun run = CliRun.run("inspect", "--bootstrap-servers", bootstrap, "--task", "words", "--nearest", "a1",
@@ -147,7 +147,7 @@ class SkipGramTaskIT {
             models.stream().filter(m -> m.getChunk() != null && m.getVersion() == manifest.getVersion())
                     .sorted(java.util.Comparator.comparing(ModelSnapshot::getChunk))
                     .forEach(m -> joined.writeBytes(JobTestSupport.bytes(m.getParameters())));
-            assertThat(joined.toByteArray()).as("the chunks joined").isEqualTo(TokenSequences.bytes(reference));
+            assertThat(joined.toByteArray()).as("the chunks joined").isEqualTo(reference.toBytes());
             // The block's words.txt, written where the test can put it.
             Path words = Files.write(dir.resolve("words.txt"), List.of("coffee", "milk", "sugar", "cup", "tea",
                     "train", "ticket", "station", "platform", "bus", "driver"));

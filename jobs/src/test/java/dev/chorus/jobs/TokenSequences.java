@@ -3,10 +3,6 @@ package dev.chorus.jobs;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.schemas.Example;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,16 +78,5 @@ public final class TokenSequences {
     @SuppressWarnings("unchecked")
     public static List<String> tokens(Example example) {
         return (List<String>) example.getFields().get("tokens");
-    }
-
-    /** {@link SkipGram#writeState}'s bytes: what a snapshot of the model carries. */
-    public static byte[] bytes(SkipGram model) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            model.writeState(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 }

@@ -119,12 +119,6 @@ final class SkipGramTrainer implements Predictor {
     /** {@link SkipGram#writeState}'s bytes, which {@link SkipGram#readState} reads: a snapshot's parameters. */
     @Override
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            model.writeState(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return model.toBytes();
     }
 }

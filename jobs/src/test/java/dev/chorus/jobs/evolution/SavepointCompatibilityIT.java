@@ -49,20 +49,13 @@ class SavepointCompatibilityIT {
         boolean crowd = layout >= 2;
         List<String> tasks = layout >= 4 ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS)
                 : crowd ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD) : List.of(SavepointFixture.TASK);
-        Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
             // 12 examples complete the restored minibatch, then two whole ones: every minibatch closes by count.
             SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
                     SavepointFixture.EXAMPLES + 44, layout);
-
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-            env.configure(conf);
-            TrainJob.build(env, settings);
-            JobClient job = env.executeAsync("savepoint-compatibility");
+            JobClient job = restore(settings, fixture);
 
             // Layout 1 predicted each example on arrival; from layout 2 the 4 open rows are predicted when their
             // minibatch closes after the restore.
@@ -129,17 +122,11 @@ class SavepointCompatibilityIT {
      */
     @Test
     void aSkipGramSavepointRestoresItsModelBitForBit() throws Exception {
-        Path savepoint = Path.of("src/test/resources/savepoints", "train-skip-gram-v1").toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
             SavepointFixture.produceSequences(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-            env.configure(conf);
-            TrainJob.build(env, settings);
-            JobClient job = env.executeAsync("savepoint-train-skip-gram-v1");
+            JobClient job = restore(settings, "train-skip-gram-v1");
             List<ModelSnapshot> snapshots;
             try {
                 snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 44);
@@ -230,10 +217,15 @@ class SavepointCompatibilityIT {
      */
     private static JobClient restoreWithNextExamples(EmbeddedKafkaBroker kafka, TrainSettings settings, String fixture)
             throws Exception {
-        Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         SavepointFixture.createTopics(kafka, settings);
         SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
                 SavepointFixture.EXAMPLES + 44, 3);
+        return restore(settings, fixture);
+    }
+
+    /** The train job of {@code settings}, started from the committed savepoint {@code fixture}. */
+    private static JobClient restore(TrainSettings settings, String fixture) throws Exception {
+        Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Configuration conf = new Configuration();
         conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());

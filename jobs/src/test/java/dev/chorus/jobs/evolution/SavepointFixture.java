@@ -155,7 +155,7 @@ public final class SavepointFixture {
         List<byte[]> states = new ArrayList<>();
         for (int row = 0; row < sequences; row++) {
             model.train(TokenSequences.tokens(sequence(row)));
-            states.add(TokenSequences.bytes(model));
+            states.add(model.toBytes());
         }
         return states;
     }

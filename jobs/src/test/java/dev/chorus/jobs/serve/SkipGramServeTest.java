@@ -23,7 +23,7 @@ class SkipGramServeTest {
         skipGram.setAlgorithm("skip-gram");
         skipGram.setSpec(TokenSequences.SPEC);
         skipGram.setParametersFormat(SkipGram.FORMAT_VERSION);
-        skipGram.setParameters(ByteBuffer.wrap(TokenSequences.bytes(model)));
+        skipGram.setParameters(ByteBuffer.wrap(model.toBytes()));
         try (var h = harness(settings())) {
             h.open();
             h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
