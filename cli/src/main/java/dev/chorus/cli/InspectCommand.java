@@ -78,7 +78,8 @@ final class InspectCommand implements Callable<Integer> {
             + "without it, neighbours are hash buckets, as the model keeps no tokens.")
     Path vocabulary;
 
-    @Option(names = "--task", paramLabel = "TASK", description = "With --nearest: the task whose model to read.")
+    @Option(names = "--task", paramLabel = "TASK", description = "With --nearest and no --file: the task whose model "
+            + "to read.")
     String task;
 
     @Option(names = "--variant", paramLabel = "VARIANT", defaultValue = "default",
@@ -94,7 +95,8 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (nearest != null || task != null || vocabulary != null) {
+        // Only --nearest reads --task, --variant and --vocabulary: a configuration file's task= is for other commands.
+        if (nearest != null) {
             return nearest();
         }
         int sources = (file != null ? 1 : 0) + (hex != null ? 1 : 0) + (topic != null ? 1 : 0);
@@ -152,7 +154,7 @@ final class InspectCommand implements Callable<Integer> {
 
     /** {@code --nearest}: one skip-gram model, from the models topic or a file, and a token's neighbours in it. */
     private int nearest() throws IOException {
-        if (nearest == null || (task == null) == (file == null) || hex != null || topic != null) {
+        if (task == null && file == null || hex != null || topic != null) {
             throw usage("--nearest TOKEN reads one skip-gram model: give it --task (from --models-topic) or --file");
         }
         if (k < 1) {
@@ -167,11 +169,11 @@ final class InspectCommand implements Callable<Integer> {
                     .distinct().toList();
         }
         NearestTokens.Model model;
-        if (task != null) {
+        if (file != null) {
+            model = NearestTokens.fromFile(Files.readAllBytes(file), file.toString());
+        } else {
             kafka.requireReachable(modelsTopic);
             model = NearestTokens.fromTopic(kafka, modelsTopic, task, variant);
-        } else {
-            model = NearestTokens.fromFile(Files.readAllBytes(file), file.toString());
         }
         NearestTokens.print(spec.commandLine().getOut(), model, nearest, k, candidates, String.valueOf(vocabulary));
         return 0;
