@@ -13,6 +13,7 @@ import dev.chorus.cli.bench.SparseBenchmark;
 import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.cli.bench.e2e.E2eBenchmark;
 import dev.chorus.cli.bench.e2e.E2eReport;
+import dev.chorus.cli.bench.e2e.SparseCheckpointLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -406,8 +407,14 @@ public final class BenchCommand {
                     + "end and the default MLP-256, with the training CPU of each. Drift (the same default MLP): an abrupt "
                     + "change at the midpoint (half the classes' labels rotated) and a gradual one (features inverted "
                     + "for a share growing to all), with the detector and reaction chosen on a validation stream "
-                    + "against none; and false alarms on the stationary stream."})
+                    + "against none; and false alarms on the stationary stream. Variants: examples/s and CPU per example "
+                    + "and variant of the train job (embedded broker and MiniCluster, parallelism 2) with 1, 4 and 16 "
+                    + "softmax variants of one task, on the same records."})
     static final class Select implements Callable<Integer> {
+        @Option(names = "--tracks", split = ",", paramLabel = "TRACK[,TRACK...]",
+                defaultValue = "search,drift,variants", description = "Tracks to run (default: ${DEFAULT-VALUE}).")
+        List<String> tracks;
+
         @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
                 description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")
         Path data;
@@ -437,7 +444,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             SelectBenchmark.Options options;
             try {
-                options = new SelectBenchmark.Options(data, seed, limit, batchSize);
+                options = new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks));
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -461,7 +468,9 @@ public final class BenchCommand {
                     + "2^20 dimensions, one pass in a seeded order (prequential accuracy), then the held-out last 10%%; "
                     + "softmax regression with FTRL and with AdaGrad against scikit-learn's FeatureHasher + "
                     + "SGDClassifier.partial_fit on the same order, features and hash size. memory: the heap of an "
-                    + "FTRL logistic model at 2^20 and 2^24 dimensions against its parameters x bytes per parameter."})
+                    + "FTRL logistic model at 2^20 and 2^24 dimensions against its parameters x bytes per parameter. "
+                    + "e2e: the same packages through an embedded Kafka broker (a JSON and an Avro topic) into the "
+                    + "train job on a MiniCluster, hashed softmax and wide & deep, against a raw consumer's rate."})
     static final class Sparse implements Callable<Integer> {
         @Option(names = "--packages", paramLabel = "FILE",
                 description = "The Packages list, plain, gzip or LZ4 (default: the largest *_Packages* file under "
@@ -484,6 +493,43 @@ public final class BenchCommand {
         @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
         boolean noPeers;
 
+        @Option(names = "--no-e2e", description = "Run the in-memory tracks (packages, memory) only.")
+        boolean noE2e;
+
+        @Option(names = "--e2e-only", description = "Run the e2e track only.")
+        boolean e2eOnly;
+
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "" + E2eBenchmark.DEFAULT_RUNS,
+                description = "e2e: the most runs of each line until its rate settles, as bench e2e "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Option(names = "--checkpoints", description = "Run only the checkpoint track: the train job with one "
+                + "hashed FTRL logistic task on an embedded broker and MiniCluster, checkpoint size and duration per "
+                + "dimension and state backend (several minutes).")
+        boolean checkpoints;
+
+        @Option(names = "--checkpoint-bits", paramLabel = "B", split = ",", defaultValue = "20,24",
+                description = "Checkpoint track: hashed dimensions 2^B (default: ${DEFAULT-VALUE}).")
+        List<Integer> checkpointBits;
+
+        @Option(names = "--checkpoint-rows", paramLabel = "N", defaultValue = "" + SparseCheckpointLine.ROWS,
+                description = "Checkpoint track: distinct hashed rows the clicks touch first (default: ${DEFAULT-VALUE}).")
+        int checkpointRows;
+
+        @Option(names = "--checkpoint-count", paramLabel = "N", defaultValue = "" + SparseCheckpointLine.CHECKPOINTS,
+                description = "Checkpoint track: checkpoints measured each (default: ${DEFAULT-VALUE}).")
+        int checkpointCount;
+
+        @Option(names = "--checkpoint-backends", paramLabel = "B", split = ",", defaultValue = "hashmap,rocksdb",
+                description = "Checkpoint track: hashmap (full checkpoints), rocksdb (incremental); default both.")
+        List<String> checkpointBackends;
+
+        @Option(names = "--checkpoint-trickle", paramLabel = "N", defaultValue = "" + SparseCheckpointLine.TRICKLE_PER_S,
+                description = "Checkpoint track: clicks a second while checkpoints are measured (default: "
+                        + "${DEFAULT-VALUE}).")
+        int checkpointTrickle;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
         Path json;
 
@@ -497,13 +543,37 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (checkpoints) {
+                SparseCheckpointLine.Options options;
+                try {
+                    options = new SparseCheckpointLine.Options(checkpointBits, checkpointRows, checkpointCount,
+                            checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList(),
+                            checkpointTrickle);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage());
+                }
+                Map<String, Object> results = SparseCheckpointLine.run(options, line -> {
+                    out.println(line);
+                    out.flush();
+                });
+                if (json != null) {
+                    writeJson(json, results);
+                }
+                return 0;
+            }
             Path file = packages != null ? packages : PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS)
                     .orElseThrow(() -> new ParameterException(spec.commandLine(), "no *_Packages* file under "
                             + PackageCatalogue.APT_LISTS + " (run apt-get update, or give --packages FILE)"));
+            if (noE2e && e2eOnly) {
+                throw new ParameterException(spec.commandLine(), "--no-e2e and --e2e-only exclude each other");
+            }
+            if (runs < 1) {
+                throw new ParameterException(spec.commandLine(), "--runs: expected a value >= 1, got " + runs);
+            }
             Path peer = noPeers ? null : Learn.sklearnPeerScript("sklearn_sparse_peer.py");
-            PrintWriter out = spec.commandLine().getOut();
-            Map<String, Object> results = SparseBenchmark.run(
-                    new SparseBenchmark.Options(file, limit, minSectionPackages, batchSize, peer), line -> {
+            Map<String, Object> results = SparseBenchmark.run(new SparseBenchmark.Options(file, limit,
+                    minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs), line -> {
                         out.println(line);
                         out.flush();
                     });

@@ -20,6 +20,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Streaming machine learning on Apache Flink and Apache Kafka.",
         subcommands = {DemoCommand.class, KafkaCommand.class, ProduceCommand.class, TrainCommand.class,
             ServeCommand.class, TailCommand.class, ModelsCommand.class, LeaderboardCommand.class, SpecsCommand.class,
+            FitCommand.class,
             InspectCommand.class, BenchCommand.class, UiCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Option defaults and Kafka client settings may come from a properties file: --config FILE,",
                 "else $CHORUS_CONFIG, else chorus.properties in the working directory, else the one in ~/.chorus.",

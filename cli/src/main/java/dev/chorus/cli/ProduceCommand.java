@@ -1,10 +1,9 @@
 package dev.chorus.cli;
 
-import dev.chorus.cli.data.CsvReader;
+import dev.chorus.cli.bench.SparseBenchmark;
 import dev.chorus.cli.data.ExampleLabeling;
 import dev.chorus.cli.data.FieldsJsonReader;
-import dev.chorus.cli.data.IdxReader;
-import dev.chorus.cli.data.LibSvmReader;
+import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.io.Dataset;
 import dev.chorus.core.io.DenseDataset;
@@ -41,26 +40,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code chorus produce FILE}: streams a labeled dataset (IDX, CSV or LibSVM, gzip or not) into the examples
- * topic as {@link Example} records in the topic's wire format, paced, limited or looped, with a progress bar.
+ * topic as {@link Example} records in the topic's wire format, paced, limited or looped, with a progress bar;
+ * {@code chorus produce --packages} streams Debian's package catalogue ({@link PackageCatalogue}) as
+ * {@code bench sparse} reads it.
  * Example ids are {@code <id-prefix>-<row>}: the same row is the same item, also when the dataset repeats.
  * Event times count up one millisecond per example sent from the start time, so consumers can restore order.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Stream a labeled dataset into the examples topic as Example records.",
                 "FILE is IDX images (labels from --labels), CSV (label in --label-column), LibSVM, or JSON lines of "
-                        + "named-field examples for hashed tasks, gzip or not."})
+                        + "named-field examples for hashed tasks, gzip or not; with --packages, apt's Packages list."})
 final class ProduceCommand implements Callable<Integer> {
 
     /** Sends not yet acknowledged at most; beyond, the oldest is awaited (and its failure reported). */
     private static final int MAX_IN_FLIGHT = 10_000;
-
-    /** The dataset file formats {@code produce} reads. */
-    enum InputFormat { IDX, CSV, LIBSVM, JSONL }
 
     @Spec
     CommandSpec spec;
@@ -68,37 +65,22 @@ final class ProduceCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The dataset.")
-    Path file;
+    @Mixin
+    DatasetFile data;
 
-    @Option(names = "--input-format", paramLabel = "idx|csv|libsvm|jsonl",
-            description = "Format of FILE (default: from its name: *idx3-ubyte*, *.idx; *.csv, *.tsv; *.svm, "
-                    + "*.libsvm, *.svmlight; *.jsonl, *.ndjson; each optionally .gz). jsonl: one "
-                    + "{\"id\":..,\"task\":..,\"fields\":{..},\"label\":..} per line.")
-    InputFormat inputFormat;
+    @Option(names = "--packages", description = {"Send Debian's package catalogue, the task of bench sparse: each "
+            + "package as named fields (name, description, depends, maintainer) labeled with its section's index, in "
+            + "the order of --seed, as task 'packages' (ids packages-<name>). FILE, if given, is the Packages list "
+            + "(plain, gzip or LZ4), else the largest *_Packages* file under --lists-dir."})
+    boolean packages;
 
-    @Option(names = "--labels", paramLabel = "FILE",
-            description = "IDX: the labels file (default: FILE with images-idx3 replaced by labels-idx1).")
-    Path labels;
+    @Option(names = "--lists-dir", paramLabel = "DIR",
+            description = "With --packages: where apt keeps its lists (default: /var/lib/apt/lists).")
+    Path listsDir = PackageCatalogue.APT_LISTS;
 
-    @Option(names = "--label-column", paramLabel = "N|NAME", defaultValue = "0",
-            description = "CSV: the label's column, 0-based (negative counts from the end) or its header name "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String labelColumn;
-
-    @Option(names = "--header", description = "CSV: the first line names the columns.")
-    boolean header;
-
-    @Option(names = "--delimiter", paramLabel = "CHAR",
-            description = "CSV: the field delimiter, one character or 'tab' (default: tab for *.tsv, else ',').")
-    String delimiter;
-
-    @Option(names = "--zero-based", description = "LibSVM: feature indices start at 0, not 1.")
-    boolean zeroBased;
-
-    @Option(names = "--dim", paramLabel = "N", defaultValue = "0",
-            description = "LibSVM: the number of features (default: the largest index in FILE).")
-    int dim;
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SparseBenchmark.SEED,
+            description = "With --packages: seeds the packages' order (default: ${DEFAULT-VALUE}, bench sparse's).")
+    long seed;
 
     @Option(names = "--annotators", paramLabel = "fashion-mnist|corruption:P",
             description = {"Label each item with simulated annotators instead of the dataset's label: 'fashion-mnist' "
@@ -155,19 +137,24 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InputFormat input = checkArguments();
+        DatasetFile.InputFormat input = checkArguments();
+        Path file = data.file;
         kafka.requireReachable(examplesTopic);
-        String taskName = task != null ? task : file.getFileName().toString().split("\\.", 2)[0];
-        Source data = input == InputFormat.JSONL
+        String taskName = task != null ? task
+                : packages ? PackageCatalogue.TASK : file.getFileName().toString().split("\\.", 2)[0];
+        Source source = packages
+                ? examples(PackageCatalogue.read(file, PackageCatalogue.DEFAULT_MIN_SECTION_PACKAGES)
+                        .examples(seed, taskName, System.currentTimeMillis()), file.toString())
+                : input == DatasetFile.InputFormat.JSONL
                 ? examples(FieldsJsonReader.read(file, taskName, System.currentTimeMillis()), file.toString())
-                : dataset(read(input), taskName);
-        if (data.size() == 0) {
-            throw new IllegalStateException(data.source() + ": no examples to send");
+                : dataset(data.read(input), taskName);
+        if (source.size() == 0) {
+            throw new IllegalStateException(source.source() + ": no examples to send");
         }
 
         PrintWriter out = spec.commandLine().getOut();
         Topic<Example> topic = new Topic<>(examplesTopic, Example.class, format);
-        long total = repeat == 0 ? limit : (long) data.size() * repeat;
+        long total = repeat == 0 ? limit : (long) source.size() * repeat;
         if (limit > 0) {
             total = Math.min(total, limit);
         }
@@ -185,7 +172,7 @@ final class ProduceCommand implements Callable<Integer> {
         long sent;
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers, kafka.kafkaProperties);
                 ProgressBar bar = progress ? progressBar(total) : null) {
-            sent = stream(data, topic, producer, bar);
+            sent = stream(source, topic, producer, bar);
         } finally {
             done.countDown();
             try {
@@ -196,7 +183,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         out.printf(Locale.ROOT, "sent %,d examples (task %s) from %s to %s (%s) at %s in %.1f s (%,.0f/s)%s%n", sent,
-                taskName, data.source(), examplesTopic, format, kafka.bootstrapServers, seconds, sent / seconds,
+                taskName, source.source(), examplesTopic, format, kafka.bootstrapServers, seconds, sent / seconds,
                 stopping.get() ? ", stopped by Ctrl-C" : "");
         out.flush();
         return 0;
@@ -237,7 +224,7 @@ final class ProduceCommand implements Callable<Integer> {
         };
     }
 
-    /** Examples as read ({@link FieldsJsonReader}), each sent as it is. */
+    /** Examples as read ({@link FieldsJsonReader}, {@link PackageCatalogue#examples}), each sent as it is. */
     private static Source examples(List<Example> examples, String source) {
         return new Source() {
             @Override
@@ -320,95 +307,37 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     /** Checks what can be checked before touching Kafka or reading the data; returns FILE's format. */
-    private InputFormat checkArguments() {
-        if (rate < 0 || limit < 0 || repeat < 0 || dim < 0) {
-            throw usage("--rate, --limit, --repeat and --dim take values >= 0");
+    private DatasetFile.InputFormat checkArguments() throws IOException {
+        if (rate < 0 || limit < 0 || repeat < 0) {
+            throw usage("--rate, --limit and --repeat take values >= 0");
         }
-        if (!Files.isRegularFile(file)) {
-            throw usage("FILE " + file + ": no such file");
-        }
-        InputFormat input = formatOf(file);
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-        rejectUnless(input == InputFormat.IDX, parsed, "--labels");
-        rejectUnless(input == InputFormat.CSV, parsed, "--header", "--label-column", "--delimiter");
-        rejectUnless(input == InputFormat.LIBSVM, parsed, "--zero-based", "--dim");
-        rejectUnless(input != InputFormat.JSONL, parsed, "--annotators", "--labels-per-item", "--annotator-seed",
-                "--regression", "--id-prefix");
-        return input;
-    }
-
-    private void rejectUnless(boolean applies, CommandLine.ParseResult parsed, String... options) {
-        for (String option : options) {
-            if (!applies && parsed.hasMatchedOption(option)) {
-                throw usage(option + " does not apply to " + formatOf(file).name().toLowerCase(Locale.ROOT) + " input");
+        if (packages) {
+            for (String option : List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
+                    "--zero-based", "--dim", "--annotators", "--labels-per-item", "--annotator-seed", "--regression",
+                    "--id-prefix")) {
+                if (parsed.hasMatchedOption(option)) {
+                    throw usage(option + " does not apply to --packages");
+                }
+            }
+            if (data.file == null) {
+                data.file = PackageCatalogue.defaultFile(listsDir).orElseThrow(() -> usage("--packages: no "
+                        + "*_Packages* file under " + listsDir + " (run apt-get update, or give FILE)"));
+            }
+            if (!Files.isRegularFile(data.file)) {
+                throw usage("FILE " + data.file + ": no such file");
+            }
+            return null;
+        }
+        for (String option : List.of("--lists-dir", "--seed")) {
+            if (parsed.hasMatchedOption(option)) {
+                throw usage(option + " applies only with --packages");
             }
         }
-    }
-
-    private InputFormat formatOf(Path path) {
-        if (inputFormat != null) {
-            return inputFormat;
-        }
-        String name = path.getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gz$", "");
-        if (name.contains("idx3") || name.endsWith(".idx")) {
-            return InputFormat.IDX;
-        } else if (name.endsWith(".csv") || name.endsWith(".tsv")) {
-            return InputFormat.CSV;
-        } else if (name.endsWith(".svm") || name.endsWith(".libsvm") || name.endsWith(".svmlight")) {
-            return InputFormat.LIBSVM;
-        } else if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
-            return InputFormat.JSONL;
-        }
-        throw usage("cannot tell the format of " + path + " from its name: give --input-format idx|csv|libsvm|jsonl");
-    }
-
-    private Dataset read(InputFormat input) throws IOException {
-        switch (input) {
-            case IDX:
-                Path labelsFile = labels != null ? labels : defaultLabels();
-                IdxReader.Images images = IdxReader.readImages(file);
-                int[] classes = IdxReader.readLabels(labelsFile);
-                if (images.count() != classes.length) {
-                    throw new IOException(labelsFile + ": expected one label per image of " + file + " ("
-                            + images.count() + "), got " + classes.length);
-                }
-                return new DenseDataset(file.toString(), images.count(), images.pixelsPerImage(), images.pixels(),
-                        toDoubles(classes));
-            case CSV:
-                CsvReader csv = CsvReader.defaults().withHeader(header).withDelimiter(delimiter());
-                csv = labelColumn.matches("-?\\d+") ? csv.withLabelColumn(Integer.parseInt(labelColumn))
-                        : csv.withLabelColumn(labelColumn);
-                return csv.read(file);
-            case LIBSVM:
-                LibSvmReader libsvm = LibSvmReader.defaults().withZeroBasedIndices(zeroBased);
-                return (dim > 0 ? libsvm.withDim(dim) : libsvm).read(file);
-            default:
-                throw new IllegalStateException("unhandled input format " + input);
-        }
-    }
-
-    private Path defaultLabels() {
-        String name = file.getFileName().toString();
-        String labelsName = name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
-        Path derived = file.resolveSibling(labelsName);
-        if (labelsName.equals(name) || !Files.isRegularFile(derived)) {
-            throw usage("IDX images " + file + " need their labels: give --labels FILE"
-                    + (labelsName.equals(name) ? "" : " (" + derived + " does not exist)"));
-        }
-        return derived;
-    }
-
-    private char delimiter() {
-        if (delimiter == null) {
-            return file.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tsv(\\.gz)?") ? '\t' : ',';
-        }
-        if (delimiter.equalsIgnoreCase("tab") || delimiter.equals("\\t")) {
-            return '\t';
-        }
-        if (delimiter.length() != 1) {
-            throw usage("--delimiter: expected one character or 'tab', got '" + delimiter + "'");
-        }
-        return delimiter.charAt(0);
+        DatasetFile.InputFormat input = data.check();
+        data.rejectUnless(input != DatasetFile.InputFormat.JSONL, "--annotators", "--labels-per-item",
+                "--annotator-seed", "--regression", "--id-prefix");
+        return input;
     }
 
     private ProgressBar progressBar(long total) {

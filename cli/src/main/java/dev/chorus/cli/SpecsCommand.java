@@ -1,5 +1,6 @@
 package dev.chorus.cli;
 
+import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
@@ -8,11 +9,14 @@ import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.jobs.train.WarmStarts;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import dev.chorus.schemas.codec.WireFormat;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,9 +74,14 @@ final class SpecsCommand {
     }
 
     static VariantSpecRecord record(String task, String variant, String spec, String source) {
+        return record(task, variant, spec, source, null);
+    }
+
+    static VariantSpecRecord record(String task, String variant, String spec, String source, byte[] initialModel) {
         return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant)
                 .setStatus(spec == null ? VariantStatus.RETIRED : VariantStatus.LIVE).setSpec(spec)
-                .setUpdatedAt(System.currentTimeMillis()).setSource(source).build();
+                .setUpdatedAt(System.currentTimeMillis()).setSource(source)
+                .setInitialModel(initialModel == null ? null : ByteBuffer.wrap(initialModel)).build();
     }
 
     /** Rejects names the job would dead-letter. */
@@ -111,19 +120,38 @@ final class SpecsCommand {
     @Command(name = "put", mixinStandardHelpOptions = true,
             description = {"Make variant VARIANT of task TASK live with a spec (JSON text, or @file). A live variant's "
                     + "spec never changes: put the new one under another variant name, or retire this one first.",
-                "The train job starts training it on the task's next examples."})
+                "The train job starts training it on the task's next examples: from scratch, or from a saved model "
+                        + "with a warmStart (--warm-start-file, --fork-from), which goes with the record."})
     static final class Put extends KeyCommand {
         @Parameters(index = "2", paramLabel = "SPEC-JSON|@FILE")
         String specJson;
         @Option(names = "--revive", description = "Make a retired variant live again (it starts from scratch).")
         boolean revive;
+        @Option(names = "--warm-start-file", paramLabel = "MODEL", description = "Start the variant from this Chorus "
+                + "model file (chorus fit writes one): adds \"warmStart\":{\"from\":\"file:MODEL\"} to the spec.")
+        Path warmStartFile;
+        @Option(names = "--fork-from", paramLabel = "VARIANT", description = "Start the variant from the latest "
+                + "snapshot of VARIANT of the same task, read from --models-topic: adds "
+                + "\"warmStart\":{\"from\":\"variant:VARIANT\"} to the spec.")
+        String forkFrom;
+        @Option(names = "--warm-start-optimizer", paramLabel = "carry|reset", defaultValue = "carry",
+                description = "With --warm-start-file or --fork-from: carry the saved optimizer state, or start it "
+                        + "afresh (default: ${DEFAULT-VALUE}).")
+        String warmStartOptimizer;
+        @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+                description = "Where --fork-from reads snapshots. Default: ${DEFAULT-VALUE}.")
+        String modelsTopic;
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant);
-            String json = TrainJobOptions.readSpec(specJson);
+            if (warmStartFile != null && forkFrom != null) {
+                throw new IllegalArgumentException("--warm-start-file and --fork-from: give one of the two");
+            }
+            String json = WarmStartModels.withWarmStart(TrainJobOptions.readSpec(specJson), warmStartFile, forkFrom,
+                    warmStartOptimizer);
             // The job's own check of a control record's spec: a bad one fails here, with the reason.
-            VariantSpecs.parseVariant(json, TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK);
+            VariantSpec parsed = VariantSpecs.parseVariant(json, TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK);
             topic.kafka.requireReachable(topic.topic);
             VariantSpecRecord current = topic.latest().get(task + "/" + variant);
             if (current != null && current.getStatus() == VariantStatus.RETIRED && !revive) {
@@ -134,7 +162,14 @@ final class SpecsCommand {
                 throw new IllegalArgumentException(task + "/" + variant + " is live with another spec, which never "
                         + "changes: put this one under another variant name, or retire " + variant + " first");
             }
-            return written("live", record(task, variant, json, "cli"));
+            byte[] initialModel = parsed.warmStart().isEmpty() ? null
+                    : WarmStartModels.read(parsed.warmStart().get(), task, topic.kafka, modelsTopic);
+            String problem = WarmStarts.check(parsed, initialModel == null ? null : ByteBuffer.wrap(initialModel));
+            if (problem != null) {
+                throw new IllegalArgumentException(problem.substring(problem.indexOf(':') + 2));
+            }
+            return written(initialModel == null ? "live" : "live, from a " + initialModel.length + "-byte model",
+                    record(task, variant, json, "cli", initialModel));
         }
     }
 

@@ -25,8 +25,8 @@ class BenchSelectTest {
                 "needs Debian's dataset-fashion-mnist");
         Path json = dir.resolve("select.json");
         Path plots = dir.resolve("plots");
-        CliRun run = CliRun.run("bench", "select", "--limit", "" + LIMIT, "--json", json.toString(), "--plots",
-                plots.toString());
+        CliRun run = CliRun.run("bench", "select", "--tracks", "search,drift", "--limit", "" + LIMIT, "--json",
+                json.toString(), "--plots", plots.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode results = new ObjectMapper().readTree(json.toFile());
 

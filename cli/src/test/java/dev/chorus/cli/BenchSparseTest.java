@@ -25,10 +25,11 @@ class BenchSparseTest {
     Path plots = dir.resolve("plots");
 
     CliRun run = CliRun.run("bench", "sparse", "--packages", packages.toString(), "--limit", "11",
-        "--min-section-packages", "2", "--json", json.toString(), "--plots", plots.toString());
+        "--min-section-packages", "2", "--no-e2e", "--json", json.toString(), "--plots", plots.toString());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode results = new ObjectMapper().readTree(json.toFile());
+    assertThat(results.has("e2e")).as("--no-e2e runs the in-memory tracks only").isFalse();
     JsonNode config = results.at("/packages/config");
     assertThat(config.at("/examples").asInt()).isEqualTo(11);
     assertThat(config.at("/classes").asInt()).isEqualTo(3);

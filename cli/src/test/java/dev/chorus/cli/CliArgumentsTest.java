@@ -119,6 +119,25 @@ class CliArgumentsTest {
     }
 
     @Test
+    void producePackagesChecksItsOptionsBeforeKafka(@TempDir Path dir) throws IOException {
+        Path csv = Files.writeString(dir.resolve("data.csv"), "1,0.5,0.25\n");
+        String broker = CliRun.unreachableBroker();
+
+        CliRun noFile = CliRun.run("produce", "--bootstrap-servers", broker);
+        assertThat(noFile.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(noFile.err()).contains("Missing required parameter: 'FILE' (or --packages)");
+        CliRun noLists = CliRun.run("produce", "--packages", "--lists-dir", dir.toString(), "--bootstrap-servers",
+                broker);
+        assertThat(noLists.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(noLists.err()).contains("--packages: no *_Packages* file under " + dir);
+        CliRun header = CliRun.run("produce", "--packages", csv.toString(), "--header", "--bootstrap-servers", broker);
+        assertThat(header.err()).contains("--header does not apply to --packages");
+        CliRun seed = CliRun.run("produce", csv.toString(), "--seed", "3", "--bootstrap-servers", broker);
+        assertThat(seed.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(seed.err()).contains("--seed applies only with --packages");
+    }
+
+    @Test
     void stackTracesOnlyWithVerbose() {
         String broker = CliRun.unreachableBroker();
         CliRun run = CliRun.run("tail", "t", "--bootstrap-servers", broker, "--verbose");

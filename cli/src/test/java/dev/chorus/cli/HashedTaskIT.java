@@ -44,11 +44,7 @@ class HashedTaskIT {
 
     @Test
     void kcatFedNamedFieldsTrainAHashedModelBitForBitAsModelCore(@TempDir Path dir) throws Exception {
-        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
-        if ("true".equals(System.getenv("CHORUS_REQUIRE_KCAT"))) {
-            assertThat(kcat).as("kcat on PATH (CHORUS_REQUIRE_KCAT=true)").isTrue();
-        }
-        assumeTrue(kcat, "kcat is not installed (apt-get install kcat)");
+        KcatReadmeIT.assumeKcat();
         RecordCodec<Example> exampleJson = WireFormat.JSON.codec(Example.class);
         StringJoiner lines = new StringJoiner("\n", "", "\n");
         List<Example> bad = badClicks();
@@ -71,22 +67,14 @@ class HashedTaskIT {
             TrainSettings settings = TrainJobOptions.parse(new String[] {"--bootstrap-servers", bootstrap, "--format",
                     "json", "--spec", ClickExamples.SPEC, "--bounded", "--checkpoint-interval-ms", "500"});
             kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
-            // From a file (kcat -l): the bad lines are too long for a shell's argument list.
-            Path file = Files.writeString(dir.resolve("clicks.jsonl"), lines.toString());
-            KcatReadmeIT.Shell produce = KcatReadmeIT.run("kcat -P -b \"$BOOTSTRAP\" -t chorus.examples -l '" + file
-                    + "'", bootstrap);
-            assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
+            KcatReadmeIT.produceLines(Files.writeString(dir.resolve("clicks.jsonl"), lines.toString()),
+                    "chorus.examples", bootstrap);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, settings);
             env.execute("hashed-task");
 
-            KcatReadmeIT.Shell consume = KcatReadmeIT.run(
-                    "kcat -C -b \"$BOOTSTRAP\" -t chorus.predictions -X isolation.level=read_committed -e -q", bootstrap);
-            assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();
-            RecordCodec<Prediction> predictionJson = WireFormat.JSON.codec(Prediction.class);
-            List<Prediction> predictions = consume.out().lines().filter(l -> !l.isBlank())
-                    .map(l -> predictionJson.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
+            List<Prediction> predictions = KcatReadmeIT.consumePredictions("chorus.predictions", bootstrap);
             assertThat(predictions).extracting(Prediction::getId)
                     .containsExactlyElementsOf(sent.stream().map(Example::getId).toList());
             for (int i = 0; i < EXAMPLES; i++) {
@@ -96,15 +84,7 @@ class HashedTaskIT {
             }
             assertThat(JobTestSupport.read(kafka, settings.deadLetterTopic())).as("dead letters")
                     .extracting(d -> d.getField() + ": " + d.getReason().replaceFirst(" \\(at .*", ""))
-                    .containsExactlyInAnyOrder(
-                            "fields: field 'fields.user': expected a string of at most 65536 characters, got 70000"
-                                    + " characters",
-                            "fields: field 'fields.words': expected at most 10000 tokens, got 100000",
-                            "fields: field 'fields.amount': expected a number finite in float32, got NaN",
-                            "fields: field 'fields.city': expected one of the spec's fields [user, country, words, "
-                                    + "amount], got \"city\"",
-                            "features: field 'features': expected no values for a hashed task (spec key 'hashing': "
-                                    + "its features are the named 'fields'), got 3 float32 values");
+                    .containsExactlyInAnyOrderElementsOf(BAD_CLICK_REASONS);
             List<ModelSnapshot> models = JobTestSupport.read(kafka, settings.modelsTopic());
             ModelSnapshot last = models.get(models.size() - 1);
             assertThat(last.getVersion()).isEqualTo(EXAMPLES / 4);
@@ -113,6 +93,15 @@ class HashedTaskIT {
             assertThat(parameters).as("the published model's bytes").isEqualTo(reference.model().toBytes());
         }
     }
+
+    /** The dead letters of {@link #badClicks}, in order: field, then the reason less its Kafka coordinates. */
+    static final List<String> BAD_CLICK_REASONS = List.of(
+            "fields: field 'fields.user': expected a string of at most 65536 characters, got 70000 characters",
+            "fields: field 'fields.words': expected at most 10000 tokens, got 100000",
+            "fields: field 'fields.amount': expected a number finite in float32, got NaN",
+            "fields: field 'fields.city': expected one of the spec's fields [user, country, words, amount], got \"city\"",
+            "features: field 'features': expected no values for a hashed task (spec key 'hashing': its features are the "
+                    + "named 'fields'), got 3 float32 values");
 
     /**
      * Clicks no hashed task may take, each a dead letter naming the field: a 70,000-character string, 100,000 tokens

@@ -42,11 +42,7 @@ class KcatReadmeIT {
 
     @Test
     void theReadmesKcatCommandsFeedAndReadThePipeline() throws Exception {
-        boolean kcat = run("command -v kcat", "").exit == 0;
-        if ("true".equals(System.getenv("CHORUS_REQUIRE_KCAT"))) {
-            assertThat(kcat).as("kcat on PATH (CHORUS_REQUIRE_KCAT=true)").isTrue();
-        }
-        assumeTrue(kcat, "kcat is not installed (apt-get install kcat); this test runs the README's kcat commands");
+        assumeKcat();
 
         String readme = Files.readString(README);
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
@@ -106,6 +102,31 @@ class KcatReadmeIT {
     }
 
     record Shell(int exit, String out, String err) {}
+
+    /** Skips the test when kcat is not on PATH, unless CI requires it (CHORUS_REQUIRE_KCAT=true): then it fails. */
+    static void assumeKcat() throws IOException, InterruptedException {
+        boolean kcat = run("command -v kcat", "").exit == 0;
+        if ("true".equals(System.getenv("CHORUS_REQUIRE_KCAT"))) {
+            assertThat(kcat).as("kcat on PATH (CHORUS_REQUIRE_KCAT=true)").isTrue();
+        }
+        assumeTrue(kcat, "kcat is not installed (apt-get install kcat)");
+    }
+
+    /** kcat writes the lines of {@code file} to {@code topic} (from a file: lines too long for an argument list). */
+    static void produceLines(Path file, String topic, String bootstrap) throws IOException, InterruptedException {
+        Shell produce = run("kcat -P -b \"$BOOTSTRAP\" -t " + topic + " -l '" + file + "'", bootstrap);
+        assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
+    }
+
+    /** The committed JSON predictions of {@code topic}, as kcat reads them, in order. */
+    static List<Prediction> consumePredictions(String topic, String bootstrap) throws IOException, InterruptedException {
+        Shell consume = run("kcat -C -b \"$BOOTSTRAP\" -t " + topic + " -X isolation.level=read_committed -e -q",
+                bootstrap);
+        assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();
+        RecordCodec<Prediction> json = WireFormat.JSON.codec(Prediction.class);
+        return consume.out().lines().filter(l -> !l.isBlank()).map(l -> json.decode(l.getBytes(StandardCharsets.UTF_8)))
+                .toList();
+    }
 
     static Shell run(String script, String bootstrap) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", script);

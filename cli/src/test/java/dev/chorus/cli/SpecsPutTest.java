@@ -19,13 +19,16 @@ class SpecsPutTest {
     }
 
     @Test
-    void aSearchIsRefusedWithTheReasonBeforeKafka() {
+    void aSearchIsAcceptedAndABadSpaceRefusedWithTheReasonBeforeKafka() {
         String broker = CliRun.unreachableBroker();
-        CliRun run = CliRun.run("specs", "put", "iris", "sh", "{" + MODEL + ",\"search\":{\"method\":\"random\","
-                + "\"variants\":2,\"budgetExamples\":100,\"space\":{\"l2\":[0,0.0001]}}}", "--bootstrap-servers", broker);
+        String search = "{" + MODEL + ",\"search\":{\"method\":\"random\",\"variants\":2,\"budgetExamples\":100,"
+                + "\"space\":{\"l2\":[0,0.0001]}}}";
+        CliRun run = CliRun.run("specs", "put", "iris", "sh", search, "--bootstrap-servers", broker);
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).as("the search was accepted: only the broker is missing").contains("cannot reach Kafka");
 
-        assertThat(run.exitCode()).isNotZero();
-        assertThat(run.err()).contains("key 'search'").contains("not yet applied by the train job")
-                .doesNotContain("cannot reach Kafka");
+        CliRun bad = CliRun.run("specs", "put", "iris", "sh", search.replace("l2", "l9"), "--bootstrap-servers", broker);
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("search.space").contains("'l9'").doesNotContain("cannot reach Kafka");
     }
 }

@@ -272,7 +272,8 @@ class KafkaAclIT {
         acls.add(allow(ResourceType.TOPIC, s.examplesTopic().name(), PatternType.LITERAL, AclOperation.READ));
         acls.add(allow(ResourceType.TOPIC, s.specsTopic().name(), PatternType.LITERAL, AclOperation.READ));
         for (String output : List.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
-                s.annotatorsTopic().name(), s.consensusTopic().name(), s.championsTopic().name())) {
+                s.annotatorsTopic().name(), s.consensusTopic().name(), s.championsTopic().name(),
+                s.specsTopic().name())) {
             if (!(missing.equals("topic-write") && output.equals(s.predictionsTopic().name()))) {
                 acls.add(allow(ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
             }

@@ -66,7 +66,7 @@ public final class ExampleTensors {
      * profile showed (docs/BENCHMARKS.md, "Profiles behind design choices"); the predicted class or value,
      * probabilities and label are the callers'.
      */
-    private static Prediction prediction(String id, String task, Double target, String annotator, long eventTime,
+    static Prediction prediction(String id, String task, Double target, String annotator, long eventTime,
             String variant, long modelVersion, long producedAt) {
         Prediction prediction = new Prediction();
         prediction.setId(id);

@@ -1,5 +1,6 @@
 package dev.chorus.cli.bench;
 
+import dev.chorus.cli.bench.e2e.VariantsCostTrack;
 import dev.chorus.cli.data.FashionMnist;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.random.SplitMix64;
@@ -9,7 +10,6 @@ import dev.chorus.core.select.SearchSpec;
 import dev.chorus.core.select.VariantRace;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.kafka.LabeledDataset;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -30,7 +31,8 @@ import java.util.function.Consumer;
  * against the same 8 trained to the end (the best of them on the test split is the best in hindsight) and the
  * default MLP alone. CPU is the training thread's CPU time (ThreadMXBean) over the race's steps, prequential
  * predictions included; {@code cpu_ratio_to_one_variant} divides the search's by the mean of the 8 trained to the end
- * (their race's CPU over 8). The drift track is {@link SelectDriftTrack}'s.
+ * (their race's CPU over 8). The drift track is {@link SelectDriftTrack}'s; the cost of variants through the real
+ * train job (on the first {@code limit} training records) is {@link VariantsCostTrack}'s.
  */
 public final class SelectBenchmark {
 
@@ -48,8 +50,9 @@ public final class SelectBenchmark {
    * @param seed seeds the stream's order, the draw of the variants and every model
    * @param limit stream the first {@code limit} training examples only; 0 for all
    * @param batchSize examples per minibatch
+   * @param tracks the tracks to run, some of {@link #TRACKS}
    */
-  public record Options(Path dataDir, long seed, int limit, int batchSize) {
+  public record Options(Path dataDir, long seed, int limit, int batchSize, Set<String> tracks) {
 
     public Options {
       Objects.requireNonNull(dataDir, "dataDir");
@@ -57,13 +60,20 @@ public final class SelectBenchmark {
         throw new IllegalArgumentException("bench select: expected limit 0 (all) or at least 100 and batchSize >= 1,"
             + " got " + limit + " and " + batchSize);
       }
+      tracks = Set.copyOf(tracks);
+      if (tracks.isEmpty() || !TRACKS.containsAll(tracks)) {
+        throw new IllegalArgumentException("bench select: expected tracks among " + TRACKS + ", got " + tracks);
+      }
     }
 
-    /** Seed 42, every example, minibatches of 128, as {@code bench learn}. */
+    /** Seed 42, every example, minibatches of 128, as {@code bench learn}; every track. */
     public static Options defaults(Path dataDir) {
-      return new Options(dataDir, 42, 0, 128);
+      return new Options(dataDir, 42, 0, 128, Set.copyOf(TRACKS));
     }
   }
+
+  /** The tracks, in the order they run. */
+  public static final List<String> TRACKS = List.of("search", "drift", "variants");
 
   /** The training stream ({@code rows} rows of {@code train} in {@code order}) and the test split. */
   record Data(LabeledDataset train, int rows, LabeledDataset test) {}
@@ -77,19 +87,26 @@ public final class SelectBenchmark {
   private SelectBenchmark() {}
 
   /**
-   * Runs both tracks and returns {@code {search: {...}, drift: {...}, config: {...}}}.
+   * Runs the chosen tracks and returns {@code {search: {...}, drift: {...}, variants: {...}, config: {...}}}.
    *
-   * @throws IOException if the data set cannot be read
+   * @throws Exception if the data set cannot be read or a run of the variants track fails
    */
-  public static Map<String, Object> run(Options options, Consumer<String> log) throws IOException {
+  public static Map<String, Object> run(Options options, Consumer<String> log) throws Exception {
     long started = System.nanoTime();
     LabeledDataset train = FashionMnist.fromDirectory(options.dataDir(), "train");
     LabeledDataset test = FashionMnist.fromDirectory(options.dataDir(), "t10k");
     int rows = options.limit() == 0 ? train.labels().length : Math.min(options.limit(), train.labels().length);
     Data data = new Data(train, rows, test);
     Map<String, Object> results = new LinkedHashMap<>();
-    results.put("search", search(options, data, log));
-    results.put("drift", SelectDriftTrack.run(options, data, log));
+    if (options.tracks().contains("search")) {
+      results.put("search", search(options, data, log));
+    }
+    if (options.tracks().contains("drift")) {
+      results.put("drift", SelectDriftTrack.run(options, data, log));
+    }
+    if (options.tracks().contains("variants")) {
+      results.put("variants", VariantsCostTrack.run(train, rows, log));
+    }
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("data_dir", options.dataDir().toString());
     config.put("train_examples", rows);

@@ -1,6 +1,7 @@
 package dev.chorus.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.cli.bench.e2e.SparseE2eTrack;
 import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.features.HashingSpec;
@@ -9,6 +10,7 @@ import dev.chorus.core.features.SyntheticClicks;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.tensor.SparseBatch;
+import dev.chorus.schemas.Example;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -22,7 +24,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * {@code chorus bench sparse}, in memory (issue 17's in-memory tracks).
+ * {@code chorus bench sparse}: issue 17's in-memory tracks, and its end-to-end track ({@link SparseE2eTrack}).
  *
  * <p><b>packages</b>: Debian's package catalogue ({@link PackageCatalogue}) in the order of seed {@value #SEED},
  * hashed into 2^{@value #BITS} dimensions; one pass of softmax regression with FTRL-Proximal and with AdaGrad in
@@ -34,6 +36,10 @@ import java.util.function.Consumer;
  *
  * <p><b>memory</b>: the heap an FTRL logistic model at 2^20 and 2^24 dimensions holds after training on synthetic
  * clicks, against its parameter count × the bytes per parameter {@link SparseLinearModel} states.
+ *
+ * <p><b>e2e</b>: the same packages in the same order through Kafka (a JSON and an Avro topic) into the train job,
+ * against the raw consumer: the hashed softmax with FTRL ({@code hashed_logistic}) and a wide &amp; deep model
+ * ({@code wide_deep}) on the same fields.
  */
 public final class SparseBenchmark {
 
@@ -57,17 +63,78 @@ public final class SparseBenchmark {
    * @param minSectionPackages sections with fewer packages are dropped
    * @param batchSize examples per minibatch, for Chorus and scikit-learn alike
    * @param sklearnPeer {@code sklearn_sparse_peer.py}, or null to skip scikit-learn
+   * @param inMemory whether to run the packages and memory tracks
+   * @param e2e whether to run the e2e track
+   * @param runs the e2e track's most runs of each line until it settles
    */
-  public record Options(Path packages, int limit, int minSectionPackages, int batchSize, Path sklearnPeer) {}
+  public record Options(Path packages, int limit, int minSectionPackages, int batchSize, Path sklearnPeer,
+      boolean inMemory, boolean e2e, int runs) {}
 
   private SparseBenchmark() {}
 
-  /** Both tracks: {@code {"packages": {...}, "memory": {...}}}. */
-  public static Map<String, Object> run(Options options, Consumer<String> log) throws IOException {
+  /**
+   * The tracks the options ask for: {@code {"packages": {...}, "memory": {...}, "sampled_softmax": {...}, "e2e":
+   * {...}}} ({@link SampledSoftmaxBenchmark} for the sampled softmax).
+   */
+  public static Map<String, Object> run(Options options, Consumer<String> log) throws Exception {
     Map<String, Object> results = new LinkedHashMap<>();
-    results.put("packages", packages(options, log));
-    results.put("memory", memory(log));
+    if (options.inMemory()) {
+      results.put("packages", packages(options, log));
+      results.put("memory", memory(log));
+      results.put("sampled_softmax", SampledSoftmaxBenchmark.run(log));
+    }
+    if (options.e2e()) {
+      results.put("e2e", e2e(options, log));
+    }
     return results;
+  }
+
+  /** The e2e track on the packages of the packages track, in its order: every line's spec hashes their fields. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> e2e(Options options, Consumer<String> log) throws Exception {
+    PackageCatalogue catalogue = PackageCatalogue.read(options.packages(), options.minSectionPackages());
+    List<Example> examples = catalogue.examples(SEED, PackageCatalogue.TASK, System.currentTimeMillis());
+    if (options.limit() > 0 && options.limit() < examples.size()) {
+      examples = examples.subList(0, options.limit());
+    }
+    int classes = catalogue.sections().size();
+    List<SparseE2eTrack.SparseLine> lines = List.of(
+        new SparseE2eTrack.SparseLine("hashed_logistic", hashedSoftmax(classes, options.batchSize(), FTRL),
+            "train hashed softmax, FTRL, 2^" + BITS + " dims"),
+        new SparseE2eTrack.SparseLine("wide_deep", wideDeep(classes, options.batchSize()),
+            "train wide & deep, 2^" + BITS + " dims + embeddings"));
+    Map<String, Object> results = SparseE2eTrack.run(examples, lines, options.runs(), log);
+    Map<String, Object> config = (Map<String, Object>) results.get("config");
+    config.put("file", options.packages().toString());
+    config.put("classes", classes);
+    config.put("bits", BITS);
+    config.put("batch_size", options.batchSize());
+    config.put("seed", SEED);
+    return results;
+  }
+
+  /** Softmax regression on the packages' fields hashed into 2^{@value #BITS} dimensions. */
+  static String hashedSoftmax(int classes, int batchSize, String optimizer) throws IOException {
+    return "{\"algorithm\":\"softmax-regression\",\"numClasses\":" + classes + ",\"hashing\":" + hashing()
+        + ",\"standardize\":false,\"batchSize\":" + batchSize + ",\"optimizer\":" + optimizer + "}";
+  }
+
+  /**
+   * Wide &amp; deep on the packages: the hashed softmax's wide part (FTRL), and a 64-unit ReLU layer over a 16-wide
+   * mean embedding of each field, trained by Adam.
+   */
+  static String wideDeep(int classes, int batchSize) throws IOException {
+    return "{\"algorithm\":\"wide-deep\",\"numClasses\":" + classes + ",\"hashing\":" + hashing()
+        + ",\"embeddings\":{\"dim\":16,\"buckets\":100000,\"combiner\":\"mean\",\"fields\":"
+        + new ObjectMapper().writeValueAsString(PackageCatalogue.FIELDS) + "},\"layers\":[{\"units\":64,"
+        + "\"activation\":\"relu\",\"init\":\"he-normal\"}],\"standardize\":false,\"batchSize\":" + batchSize
+        + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.001},\"wideOptimizer\":" + FTRL
+        + ",\"seed\":" + SEED + "}";
+  }
+
+  private static String hashing() throws IOException {
+    return "{\"bits\":" + BITS + ",\"fields\":" + new ObjectMapper().writeValueAsString(PackageCatalogue.FIELDS)
+        + "}";
   }
 
   static Map<String, Object> packages(Options options, Consumer<String> log) throws IOException {
@@ -99,10 +166,7 @@ public final class SparseBenchmark {
     results.put("config", config);
     for (Map.Entry<String, String> optimizer : List.of(Map.entry("chorus_ftrl", FTRL),
         Map.entry("chorus_adagrad", ADAGRAD))) {
-      ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"numClasses\":" + classes
-          + ",\"hashing\":{\"bits\":" + BITS + ",\"fields\":" + new ObjectMapper().writeValueAsString(
-          PackageCatalogue.FIELDS) + "},\"standardize\":false,\"batchSize\":" + options.batchSize()
-          + ",\"optimizer\":" + optimizer.getValue() + "}");
+      ModelSpec spec = ModelSpec.parse(hashedSoftmax(classes, options.batchSize(), optimizer.getValue()));
       Map<String, Object> figures = onePass(spec, fields, labels, train);
       log.accept(String.format("%s: held-out accuracy %.4f, prequential %.4f, %,.0f examples/s", optimizer.getKey(),
           figures.get("accuracy"), figures.get("prequential_accuracy"), figures.get("examples_per_s")));

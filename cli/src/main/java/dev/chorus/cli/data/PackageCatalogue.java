@@ -1,10 +1,12 @@
 package dev.chorus.cli.data;
 
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.schemas.Example;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
+import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +49,8 @@ public final class PackageCatalogue {
   public static final int DEFAULT_MIN_SECTION_PACKAGES = 10;
   /** The named fields of every package, in hashing order. */
   public static final List<String> FIELDS = List.of("name", "description", "depends", "maintainer");
+  /** The task of the catalogue's examples ({@link #examples}). */
+  public static final String TASK = "packages";
   /** The share of the shuffled catalogue held out for testing, at its end. */
   public static final double HELD_OUT_FRACTION = 0.1;
 
@@ -198,6 +202,21 @@ public final class PackageCatalogue {
   public List<DebianPackage> shuffled(long seed) {
     int[] order = SplitMix64.seeded(seed).permutation(packages.size());
     return Arrays.stream(order).mapToObj(packages::get).toList();
+  }
+
+  /**
+   * The packages in the order of {@code seed} ({@link #shuffled}) as named-field examples of {@code task}, as
+   * {@code chorus produce --packages} sends them: id {@code <task>-<package>}, the {@link DebianPackage#fields},
+   * the section's index as label, event times from {@code startTime} one millisecond apart.
+   */
+  public List<Example> examples(long seed, String task, long startTime) {
+    List<DebianPackage> order = shuffled(seed);
+    List<Example> examples = new ArrayList<>(order.size());
+    for (DebianPackage p : order) {
+      examples.add(Example.newBuilder().setId(task + "-" + p.name()).setTask(task).setFeatures(ByteBuffer.allocate(0))
+          .setFields(p.fields()).setLabel(label(p)).setEventTime(startTime + examples.size()).build());
+    }
+    return examples;
   }
 
   /** Where the held-out last {@value #HELD_OUT_FRACTION} of an order of {@code size} packages starts. */

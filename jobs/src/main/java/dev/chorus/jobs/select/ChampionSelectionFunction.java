@@ -11,7 +11,9 @@ import dev.chorus.jobs.train.Variants;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -22,6 +24,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * not seen that variant yet (the retirement overtook its predictions). A variant that stops predicting is not
  * retired here.
  *
- * <p>State: {@link #RACE} and the latest record, keyed by task, under uid {@link ChampionSelection#UID_SELECTION};
- * the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
+ * <p>State: {@link #RACE}, the latest record, the searches' runs ({@link SearchRungs#RUNS}) and the champions'
+ * latest forks ({@link DriftReactions#FORKS}), keyed by task,
+ * under uid {@link ChampionSelection#UID_SELECTION}; the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
  * savepoint of that operator restores here, since keyed state maps by uid and state name (the harness test
  * {@code aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne} shows it; no savepoint fixture holds
  * this operator yet).
@@ -56,8 +60,14 @@ import org.slf4j.LoggerFactory;
  * <p>Drift: a classifier variant whose control-topic spec has a {@code drift} detector is watched by one in the
  * race ({@link ChampionRace#observeDrift}, fed its 0/1 prequential loss; the spec is read from the broadcast, so
  * predictions that overtake it are not fed). A detection is logged, counted, and the task's record goes out at once
- * with the variant's {@code lastDriftAt}. The spec's reaction ({@code reset}, {@code fork}) is not applied by the
- * job yet: the trainer owns the model, and only the event is published. A regressor's variants are not watched.
+ * with the variant's {@code lastDriftAt}. A {@code fork} reaction of the champion writes its challengers to the
+ * control topic ({@link DriftReactions}); {@code reset} is not applied by the job yet. A regressor's variants are
+ * not watched.
+ *
+ * <p>Search: the rungs of each search on the control topic are decided here, on the losses this operator scores
+ * ({@link SearchRungs}); a rung's retirements leave the race at once, with the rung's evidence in the standings.
+ * What the selection decides goes out on {@link #SPEC_DECISIONS}, which the train job writes to the control topic:
+ * Flink 2 has no iterations, so the topic is the loop back to the router and the trainer.
  *
  * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
  * {@code selectionUnscored}, {@code championChanges}; per task and variant the
@@ -72,6 +82,13 @@ public final class ChampionSelectionFunction
     public static final ValueStateDescriptor<ChampionRace> RACE =
             new ValueStateDescriptor<>("champion-race", new ChampionRaceSerializer());
 
+    /**
+     * Control records the selection decides, each with its evidence in {@code reason}: a search's rung retirements
+     * (source {@value SearchRungs#SOURCE}) and a drift event's forks (source {@value DriftReactions#SOURCE}).
+     */
+    public static final OutputTag<VariantSpecRecord> SPEC_DECISIONS =
+            new OutputTag<>("spec-decisions", AvroTypes.of(VariantSpecRecord.class));
+
     private final SelectionSettings settings;
 
     private transient ValueState<ChampionRace> race;
@@ -84,6 +101,8 @@ public final class ChampionSelectionFunction
     private transient Map<String, VariantMetrics> variantMetrics;
     /** Variant key → its drift spec, read from the broadcast; dropped when the broadcast changes. */
     private transient Map<String, DriftSpec> driftSpecs;
+    private transient SearchRungs searches;
+    private transient DriftReactions reactions;
 
     /** One variant's standing as gauges; written by the operator, read by reporters from another thread. */
     private static final class VariantMetrics {
@@ -109,6 +128,8 @@ public final class ChampionSelectionFunction
         unscored = metrics.counter("selectionUnscored");
         variantMetrics = new HashMap<>();
         driftSpecs = new HashMap<>();
+        searches = new SearchRungs(getRuntimeContext());
+        reactions = new DriftReactions(getRuntimeContext());
     }
 
     @Override
@@ -152,7 +173,13 @@ public final class ChampionSelectionFunction
         boolean drifted = correct != null && r.observeDrift(p.getVariant(), driftOf(ctx, task, p.getVariant()),
                 correct, now);
         if (drifted) {
-            LOG.info("Drift detected in variant {} of task {} at example {}", p.getVariant(), task, p.getId());
+            var specs = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR);
+            DriftSpec drift = driftOf(ctx, task, p.getVariant());
+            List<VariantSpecRecord> forks = reactions.react(specs, task, p.getVariant(), drift, r, now);
+            LOG.info("Drift detected in variant {} of task {} at example {}: {}", p.getVariant(), task, p.getId(),
+                    forks.isEmpty() ? "no fork (" + reactions.why(specs, task, p.getVariant(), drift, r) + ")"
+                            : "forked " + forks.stream().map(VariantSpecRecord::getVariant).toList());
+            forks.forEach(f -> ctx.output(SPEC_DECISIONS, f));
         }
         if (change.isPresent()) {
             changes.inc();
@@ -165,7 +192,28 @@ public final class ChampionSelectionFunction
             ctx.timerService().registerProcessingTimeTimer(at);
             publishAt.update(at);
         }
+        retireBySearch(searches.record(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, p.getVariant(),
+                p.getId(), loss, settings.maxPending(), now), r, ctx, now, out);
         race.update(r);
+    }
+
+    /** A rung's retirements: to the control topic, out of the race at once, and the task's record out with them. */
+    private void retireBySearch(List<VariantSpecRecord> retirements, ChampionRace r, ReadOnlyContext ctx, long now,
+            Collector<Champion> out) throws Exception {
+        Optional<ChampionRace.Change> succession = Optional.empty();
+        for (VariantSpecRecord retirement : retirements) {
+            ctx.output(SPEC_DECISIONS, retirement);
+            Optional<ChampionRace.Change> change = r.retire(retirement.getVariant());
+            succession = change.isPresent() ? change : succession;
+        }
+        String task = ctx.getCurrentKey();
+        if (succession.isPresent()) {
+            changes.inc();
+            publish(ChampionRecords.changed(task, r, succession.get(), now), r, out);
+        } else if (!retirements.isEmpty() && r.champion() != null) {
+            Champion last = latest.value();
+            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
+        }
     }
 
     @Override
@@ -175,6 +223,7 @@ public final class ChampionSelectionFunction
         if (!change.retires()) {
             return;
         }
+        ctx.applyToKeyedState(SearchRungs.RUNS, SearchRungs.retired(change));
         long now = ctx.currentProcessingTime();
         ctx.applyToKeyedState(RACE, (task, state) -> {
             ChampionRace r = configured(state.value());
@@ -228,6 +277,7 @@ public final class ChampionSelectionFunction
     }
 
     private void publish(Champion record, ChampionRace r, Collector<Champion> out) throws Exception {
+        searches.explain(record);
         out.collect(record);
         latest.update(record);
         r.standingsPublished();

@@ -3,17 +3,22 @@ package dev.chorus.jobs.serve;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.features.RejectedFieldException;
 import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepBatch;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.saved.SavedModels;
 import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.HashedFields;
+import dev.chorus.jobs.LargeOutputPredictions;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
+import dev.chorus.jobs.WideDeepFields;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SnapshotChunks;
@@ -65,7 +70,8 @@ import org.slf4j.LoggerFactory;
  * the dead-letter output.
  *
  * <p>A hashed model ({@code SparseLinearModel}, a spec with {@code hashing}) answers examples with named fields,
- * checked as the train job checks them and hashed by the same {@code FeatureHasher}.
+ * checked as the train job checks them and hashed by the same {@code FeatureHasher}; a wide and deep one
+ * ({@code WideDeepModel}) alike, each example taken apart by the snapshot's spec ({@link WideDeepFields}).
  *
  * <p>Tasks are bounded ({@link TaskBound}): beyond the allow-list, broadcast state holds the models of at most
  * {@code maxTasks} tasks (a snapshot of one more is not stored: subtask 0 sends it to the dead-letter output), and
@@ -161,9 +167,12 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
     }
 
-    /** A loaded model and its scratch: a dense row, or, for a hashed model, the hasher of its spec. */
+    /**
+     * A loaded model and its scratch: a dense row, or, for a hashed model, the hasher of its spec, or, for a wide
+     * and deep one, a batch of one row.
+     */
     private record Loaded(long version, Predictor learner, float[] features, float[] probabilities,
-            FeatureHasher hasher) {}
+            FeatureHasher hasher, WideDeepBatch wideRow) {}
 
     public ServeFunction(ServeSettings settings) {
         this.variant = settings.variant();
@@ -479,9 +488,13 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     }
 
     private static Loaded loaded(long version, Predictor learner) {
-        boolean hashed = learner instanceof SparseLinearModel;
-        return new Loaded(version, learner, new float[hashed ? 0 : learner.inputDim()], new float[learner.outputDim()],
-                hashed ? new FeatureHasher(learner.spec().hashing()) : null);
+        boolean named = learner.spec().hashing() != null;
+        boolean wideDeep = learner instanceof WideDeepModel;
+        // A large-output model's predictions carry its top k, never all its classes' probabilities.
+        int outputs = learner instanceof LargeOutputModel ? 0 : learner.outputDim();
+        return new Loaded(version, learner, new float[named ? 0 : learner.inputDim()], new float[outputs],
+                named && !wideDeep ? new FeatureHasher(learner.spec().hashing()) : null,
+                wideDeep ? new WideDeepBatch(learner.spec()) : null);
     }
 
     private void serve(Example example, String key, ModelSnapshot snapshot, long now, Collector<Prediction> out,
@@ -505,17 +518,26 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                     + model.version() + ")");
             return;
         }
-        if (model.hasher() != null) {
-            SparseVector x;
+        if (model.learner().spec().hashing() != null) {
+            SparseVector x = null;
             try {
-                x = model.hasher().hash(example.getFields());
+                if (model.hasher() != null) {
+                    x = model.hasher().hash(example.getFields());
+                } else {
+                    model.wideRow().clear();
+                    model.wideRow().add(example.getFields());
+                }
             } catch (RejectedFieldException e) {
                 reject(rejected, example, now, "fields", e.getMessage() + " (model " + key + " version "
                         + model.version() + ")");
                 return;
             }
-            out.collect(HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(), example,
-                    snapshot.getVariant(), model.version(), now));
+            out.collect(model.learner() instanceof LargeOutputModel large
+                    ? LargeOutputPredictions.predict(large, x, example, snapshot.getVariant(), model.version(), now)
+                    : x != null ? HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(),
+                    example, snapshot.getVariant(), model.version(), now)
+                    : WideDeepFields.predict((WideDeepModel) model.learner(), model.wideRow(), model.probabilities(),
+                            example, snapshot.getVariant(), model.version(), now));
         } else {
             ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
             out.collect(ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,

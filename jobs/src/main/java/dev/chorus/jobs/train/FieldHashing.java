@@ -10,9 +10,10 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Hashes a hashed task's examples once, on arrival at the task's trainer: the operator that holds the task's spec
- * (decoding checked the fields' bounds already, so hashing one example is bounded work). What only hashing finds, a
- * sum or a crossed product past float32, is a dead letter naming the field; collisions are counted
- * ({@code hashCollisions}), not errors.
+ * (decoding checked the fields' bounds already, so hashing one example is bounded work); a wide and deep task's are
+ * taken apart alike, hashed features, embedding ids and numeric fields. What only this finds, a sum or a crossed
+ * product past float32, an embedding field that is not a string, is a dead letter naming the field; collisions are
+ * counted ({@code hashCollisions}), not errors.
  */
 final class FieldHashing {
     private final Counter collisions;
@@ -33,10 +34,27 @@ final class FieldHashing {
             collisions.inc(s.hasher.collisions());
             return x;
         } catch (RejectedFieldException e) {
-            deadLetters.inc();
-            fieldsDeadLetters.inc();
-            reject.accept(e.getMessage());
+            rejected(e, reject);
             return null;
         }
+    }
+
+    /** A wide and deep task: the example into {@link TrainerState#arrival}, or false as {@link #hash} returns null. */
+    boolean takeApart(TrainerState s, Example example, Consumer<String> reject) {
+        s.arrival.clear();
+        try {
+            s.arrival.add(example.getFields());
+            collisions.inc(s.arrival.collisions());
+            return true;
+        } catch (RejectedFieldException e) {
+            rejected(e, reject);
+            return false;
+        }
+    }
+
+    private void rejected(RejectedFieldException e, Consumer<String> reject) {
+        deadLetters.inc();
+        fieldsDeadLetters.inc();
+        reject.accept(e.getMessage());
     }
 }

@@ -3,6 +3,8 @@ package dev.chorus.jobs.train;
 import dev.chorus.core.features.SparseVector;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.HashedFields;
+import dev.chorus.jobs.LargeOutputPredictions;
+import dev.chorus.jobs.WideDeepFields;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
 import org.apache.flink.util.Collector;
@@ -24,15 +26,20 @@ final class MinibatchPredictions {
 
     /**
      * Predicts at once (unlabeled ones) the example whose features are at {@code row} of the minibatch buffer, or, for
-     * a hashed task, {@code hashedRow}.
+     * a hashed task, {@code hashedRow}, or, for a wide and deep one, {@link TrainerState#arrival}.
      */
     Prediction now(TrainerState s, int row, SparseVector hashedRow, Example example, String variant, long now) {
         if (probabilities.length != s.model.outputDim()) {
             probabilities = new float[s.model.outputDim()];
         }
         s.predictions++;
+        if (s.largeOutput != null) {
+            return LargeOutputPredictions.predict(s.largeOutput, hashedRow, example, variant, s.version(), now);
+        }
         return s.hashed != null
                 ? HashedFields.predict(s.hashed, hashedRow, probabilities, example, variant, s.version(), now)
+                : s.wideDeep != null
+                ? WideDeepFields.predict(s.wideDeep, s.arrival, probabilities, example, variant, s.version(), now)
                 : ExampleTensors.predict(s.model, s.batchFeatures, row, probabilities, example, variant, s.version(),
                         now);
     }
@@ -49,22 +56,29 @@ final class MinibatchPredictions {
         if (rows <= 0) {
             return;
         }
+        if (s.largeOutput != null) {
+            LargeOutputRows.predict(s, task, variant, now, out);
+            return;
+        }
         int k = s.model.outputDim();
         int dim = s.model.inputDim();
         if (batchOutputs.length < s.batchSize() * k) {
             batchOutputs = new float[s.batchSize() * k];
         }
-        if (s.hashed == null && batchRows.length < s.batchSize() * dim) {
+        boolean dense = s.model.spec().hashing() == null;
+        if (dense && batchRows.length < s.batchSize() * dim) {
             batchRows = new float[s.batchSize() * dim];
         }
         float[] x = s.batchFeatures;
-        if (from > 0 && s.hashed == null) {
+        if (from > 0 && dense) {
             System.arraycopy(s.batchFeatures, from * dim, batchRows, 0, rows * dim);
             x = batchRows;
         }
         boolean classifier = s.model.isClassifier();
         if (s.hashed != null) {
             HashedRows.predict(s, from, rows, batchOutputs);
+        } else if (s.wideDeep != null) {
+            WideDeepRows.predict(s, batchOutputs);
         } else if (classifier) {
             s.model.predictProbaBatch(x, rows, batchOutputs);
         } else {

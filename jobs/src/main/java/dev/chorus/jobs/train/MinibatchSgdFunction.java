@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -77,8 +78,9 @@ import org.slf4j.LoggerFactory;
  * their state; a record of a task past the bound goes to the dead-letter side output (field {@code task}).
  *
  * <p>A variant whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
- * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified. A skip-gram
- * variant predicts nothing: each token sequence trains its {@link SkipGramTrainer} at once, one version each.
+ * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified; a wide and
+ * deep variant ({@code wide-deep}) likewise, its examples taken apart once on arrival ({@link WideDeepRows}). A
+ * skip-gram variant predicts nothing: each token sequence trains its {@link SkipGramTrainer} at once, one version each.
  *
  * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
  * rejected minibatches, annotators tracked and snapshot age as metrics labelled with task and variant.
@@ -210,7 +212,7 @@ public final class MinibatchSgdFunction
                 rejectRetired(input, ctx);
                 return;
             }
-            s = create(spec, ctx);
+            s = create(WarmStarts.state(ctx, spec, routed, prequentialWindow), ctx);
         } else {
             admitted.keep(example.getTask());
         }
@@ -228,10 +230,11 @@ public final class MinibatchSgdFunction
         int row = s.batchFill * dim;
         long now = ctx.timerService().currentProcessingTime();
         SparseVector hashedRow = null;
-        if (s.hashed != null) {
-            hashedRow = hashing.hash(s, example, reason -> ctx.output(DEAD_LETTERS,
-                    DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes)));
-            if (hashedRow == null) {
+        if (s.model.spec().hashing() != null) {
+            Consumer<String> reject = reason -> ctx.output(DEAD_LETTERS,
+                    DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes));
+            hashedRow = s.hasher != null ? hashing.hash(s, example, reject) : null;
+            if (s.hasher != null ? hashedRow == null : !hashing.takeApart(s, example, reject)) {
                 state.update(s);
                 return;
             }
@@ -269,6 +272,8 @@ public final class MinibatchSgdFunction
             }
             if (hashedRow != null) {
                 s.sparseRows.add(hashedRow.indices(), hashedRow.values());
+            } else if (s.wideDeep != null) {
+                WideDeepRows.keep(s);
             }
             if (classifier) {
                 s.batchLabels[i] = label;
@@ -327,6 +332,7 @@ public final class MinibatchSgdFunction
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         if (change.retires()) {
             String retired = Variants.key(change.task, change.variant);
             ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
@@ -388,8 +394,7 @@ public final class MinibatchSgdFunction
         metricsOf(task, s).update(s);
     }
 
-    private TrainerState create(ModelSpec spec, ReadOnlyContext ctx) {
-        TrainerState s = TrainerState.create(spec, prequentialWindow);
+    private TrainerState create(TrainerState s, ReadOnlyContext ctx) {
         ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         if (snapshotIntervalMs > 0) {
             s.nextSnapshotAt = ctx.timerService().currentProcessingTime() + snapshotIntervalMs;
@@ -441,15 +446,19 @@ public final class MinibatchSgdFunction
                     for (TrainerState.Eviction e : evicted) {
                         // Consumers and compaction forget the evicted annotator; if it comes back, it starts afresh.
                         if (e.published()) {
-                            ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(task, e.annotator())));
+                            ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(task, variant, e.annotator())));
                         }
                     }
                     LOG.info("task {}: {} annotators evicted at model version {} to make room for new ones: {}",
                             task, evicted.size(), s.version(),
                             evicted.stream().map(TrainerState.Eviction::annotator).toList());
                 }
+            } else if (s.largeOutput != null) {
+                s.largeOutput.trainMinibatch(s.sparseRows, s.batchLabels);
             } else if (s.hashed != null) {
                 HashedRows.train(s);
+            } else if (s.wideDeep != null) {
+                WideDeepRows.train(s);
             } else if (s.learner.isClassifier()) {
                 s.learner.trainMinibatch(s.batchFeatures, s.batchLabels, s.batchWeights, s.batchFill);
             } else {
@@ -472,6 +481,9 @@ public final class MinibatchSgdFunction
         s.batchPredicted = 0;
         if (s.sparseRows != null) {
             s.sparseRows.clear();
+        }
+        if (s.wideRows != null) {
+            s.wideRows.clear();
         }
         Arrays.fill(s.batchAnnotators, null);
         Arrays.fill(s.batchIds, null);
@@ -499,7 +511,8 @@ public final class MinibatchSgdFunction
                     annotatorPublishIntervalMs)) {
                 continue;
             }
-            ctx.output(ANNOTATOR_MODELS, Either.Right(TrainRecords.annotatorRecord(task, s.labelModel.annotator(id), version, now)));
+            ctx.output(ANNOTATOR_MODELS,
+                    Either.Right(TrainRecords.annotatorRecord(task, variant, s.labelModel.annotator(id), version, now)));
             s.annotatorPublishedVersion[a] = version;
             s.annotatorPublishedAt[a] = now;
             s.annotatorPublishedLabels[a] = labels;

@@ -5,11 +5,14 @@ import java.util.Objects;
 /**
  * An accepted change of the control topic, broadcast to every router and trainer: variant {@code variant} of
  * {@code task} now trains {@code spec} (JSON), or, when {@code spec} is null, is retired. A Flink POJO.
+ * {@code initialModel} is the saved model a warm-started variant starts from ({@link WarmStarts}), else null: the
+ * payload of its creation, not part of what the variant is, so equality leaves it out.
  */
 public final class SpecChange {
     public String task;
     public String variant;
     public String spec;
+    public byte[] initialModel;
 
     public SpecChange() {}
 
@@ -17,6 +20,11 @@ public final class SpecChange {
         this.task = task;
         this.variant = variant;
         this.spec = spec;
+    }
+
+    public SpecChange(String task, String variant, String spec, byte[] initialModel) {
+        this(task, variant, spec);
+        this.initialModel = initialModel;
     }
 
     public boolean retires() {

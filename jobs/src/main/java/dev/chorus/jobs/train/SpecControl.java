@@ -1,5 +1,7 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.core.spec.SpecReader;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
@@ -34,10 +36,12 @@ import org.apache.flink.util.OutputTag;
  * before it) and turns each record into a {@link SpecChange} for the broadcast, or into a dead letter that changes
  * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid, whose
  * spec does not parse, that changes a live variant's spec, or that would give a task more than
- * {@code maxVariantsPerTask} live variants. The spec is read by {@link VariantSpecs#parseVariant}. A live
+ * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
+ * ({@link WarmStarts#check}). The spec is read by {@link VariantSpecs#parseVariant}. A live
  * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
  * is a new variant (or a retired one revived). A tombstone
- * retires its key. What each key last was is operator state, so a restart judges the next record alike.
+ * retires its key. A spec with a {@code search} is expanded into its drawn variants ({@link SpecSearches}); a search
+ * whose variants would exceed the bound is one dead letter. What each key last was is operator state, so a restart judges the next record alike.
  *
  * <p>Metrics: {@code specChanges}, {@code deadLetters} and per field {@code field.<field>.deadLetters}.
  */
@@ -55,6 +59,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     /** Topic key → the key's last accepted change (spec null: retired), in the order first seen. */
     private transient Map<String, SpecChange> entries;
     private transient ListState<SpecChange> checkpointed;
+    private transient SpecSearches searches;
+    private transient ListState<SpecChange> checkpointedSearches;
     private transient RecordCodec<VariantSpecRecord> codec;
     private transient Counter changes;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
@@ -63,7 +69,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         this.topic = settings.specsTopic();
         this.defaults = settings.specs();
         this.maxVariantsPerTask = settings.maxVariantsPerTask();
-        this.maxRecordBytes = settings.maxRecordBytes();
+        // Not --max-record-bytes, which bounds examples: a control record may carry a warm start's whole model.
+        this.maxRecordBytes = WarmStarts.MAX_RECORD_BYTES;
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
     }
 
@@ -75,11 +82,16 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         for (SpecChange c : checkpointed.get()) {
             entries.put(Variants.topicKey(c.task, c.variant), c);
         }
+        checkpointedSearches = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("spec-searches", TypeInformation.of(SpecChange.class)));
+        searches = new SpecSearches();
+        searches.restore(checkpointedSearches.get());
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
         checkpointed.update(List.copyOf(entries.values()));
+        checkpointedSearches.update(searches.snapshot());
     }
 
     @Override
@@ -94,6 +106,10 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     public void processElement(KafkaRecord record, Context ctx, Collector<SpecChange> out) {
         String key = record.key == null ? null : new String(record.key, StandardCharsets.UTF_8);
         if (record.value == null) {
+            if (key != null && searches.get(key) != null) {
+                searches.retire(key).forEach(c -> acceptIfChanged(c, out));
+                return;
+            }
             SpecChange known = key == null ? null : entries.get(key);
             if (known != null && !known.retires()) {
                 accept(new SpecChange(known.task, known.variant, null), out);
@@ -119,11 +135,24 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             reject(record, ctx, problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
             return;
         }
-        SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(),
-                spec.getStatus() == VariantStatus.LIVE ? spec.getSpec() : null);
-        if (!change.equals(current(change.task, change.variant))) {
-            accept(change, out);
+        SpecChange search = searches.get(key);
+        if (search != null || isSearch(spec)) {
+            if (spec.getStatus() != VariantStatus.LIVE) {
+                searches.retire(key).forEach(c -> acceptIfChanged(c, out));
+            } else if (search == null) {
+                searches.start(spec.getTask(), spec.getVariant(), spec.getSpec(),
+                        VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask)).forEach(c -> acceptIfChanged(c, out));
+            }
+            return;
         }
+        boolean live = spec.getStatus() == VariantStatus.LIVE;
+        acceptIfChanged(new SpecChange(spec.getTask(), spec.getVariant(), live ? spec.getSpec() : null,
+                live && spec.getInitialModel() != null ? WarmStarts.bytes(spec.getInitialModel()) : null), out);
+    }
+
+    private static boolean isSearch(VariantSpecRecord spec) {
+        return spec.getStatus() == VariantStatus.LIVE
+                && SpecReader.document(spec.getSpec()).has(VariantSpec.SEARCH);
     }
 
     /** What is wrong with a record, as {@code field: reason}, or null. */
@@ -148,11 +177,26 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         if (spec.getSpec() == null) {
             return "spec: field 'spec': expected a model spec (JSON) for status LIVE, got null";
         }
+        VariantSpec parsed;
+        String warm;
         try {
-            VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask);
+            parsed = VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask);
+            warm = WarmStarts.check(parsed, spec.getInitialModel());
         } catch (RuntimeException e) {
             return "spec: field 'spec': expected a model spec the train job can train, got "
                     + ExampleValidator.quoted(spec.getSpec()) + ": " + e.getMessage();
+        }
+        if (warm != null) {
+            return warm;
+        }
+        SpecChange search = searches.get(topicKey);
+        if (search != null && !search.spec.equals(spec.getSpec())) {
+            return "spec: field 'spec': expected the live search spec of " + ExampleValidator.quoted(topicKey) + " ("
+                    + search.spec + "), as a live search never changes: retire it or put a new one, got "
+                    + spec.getSpec();
+        }
+        if (parsed.search().isPresent()) {
+            return search != null ? null : checkSearch(spec, parsed);
         }
         SpecChange live = current(spec.getTask(), spec.getVariant());
         if (live != null && !live.retires() && !live.spec.equals(spec.getSpec())) {
@@ -165,6 +209,37 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return "variant: field 'variant': expected at most maxVariantsPerTask=" + maxVariantsPerTask
                     + " live variants of task " + ExampleValidator.quoted(spec.getTask()) + ", got a new one, "
                     + ExampleValidator.quoted(spec.getVariant()) + ", beside " + liveOfTask;
+        }
+        return null;
+    }
+
+    /**
+     * What is wrong with a new search, as {@code field: reason}, or null: its key is a live variant's, a variant it
+     * draws is live with another spec, or its variants would give the task more than {@code maxVariantsPerTask}.
+     */
+    private String checkSearch(VariantSpecRecord record, VariantSpec spec) {
+        String task = record.getTask();
+        SpecChange plain = current(task, record.getVariant());
+        if (plain != null && !plain.retires()) {
+            return "spec: field 'spec': expected a plain spec for " + ExampleValidator.quoted(plain.variant)
+                    + ", live with " + plain.spec + " (a live variant's spec never changes), got a search: "
+                    + record.getSpec();
+        }
+        int added = 0;
+        for (SpecChange v : SpecSearches.variants(new SpecChange(task, record.getVariant(), record.getSpec()), spec)) {
+            SpecChange now = current(task, v.variant);
+            if (now == null || now.retires()) {
+                added++;
+            } else if (!now.spec.equals(v.spec)) {
+                return "variant: field 'variant': expected the search's variant " + ExampleValidator.quoted(v.variant)
+                        + " free or live with the spec it draws, got it live with " + now.spec;
+            }
+        }
+        long liveOfTask = liveVariants(task);
+        if (liveOfTask + added > maxVariantsPerTask) {
+            return "spec: field 'spec': expected at most maxVariantsPerTask=" + maxVariantsPerTask + " live variants "
+                    + "of task " + ExampleValidator.quoted(task) + ", got a search of " + spec.variants().size()
+                    + " variants (" + added + " new) beside " + liveOfTask;
         }
         return null;
     }
@@ -186,8 +261,18 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         return live + (implicitDefault ? 1 : 0);
     }
 
+    private void acceptIfChanged(SpecChange change, Collector<SpecChange> out) {
+        if (!change.equals(current(change.task, change.variant))) {
+            accept(change, out);
+        }
+    }
+
     private void accept(SpecChange change, Collector<SpecChange> out) {
-        entries.put(Variants.topicKey(change.task, change.variant), change);
+        if (searches.get(Variants.topicKey(change.task, change.variant)) == null || change.retires()) {
+            // A warm start's model is needed once, where the variant is created: the entries keep what the key is.
+            entries.put(Variants.topicKey(change.task, change.variant), new SpecChange(change.task, change.variant,
+                    change.spec));
+        }
         changes.inc();
         out.collect(change);
     }

@@ -34,10 +34,7 @@ public final class TaskSpecs implements Serializable {
         }
     }
 
-    /**
-     * A spec as the train job takes it: parsed, its label model, if any, checked against its classifier, and not a
-     * wide-deep model, which the operator cannot train yet (it would fail on the task's first record instead).
-     */
+    /** A spec as the train job takes it: parsed, and its label model, if any, checked against its classifier. */
     static ModelSpec parse(String json) {
         return trainable(ModelSpec.parse(json));
     }
@@ -45,11 +42,6 @@ public final class TaskSpecs implements Serializable {
     /** {@code spec} checked as {@link #parse} checks it (a control record's model comes parsed). */
     static ModelSpec trainable(ModelSpec spec) {
         LabelModels.check(spec);
-        if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
-            throw new IllegalArgumentException("ModelSpec key 'algorithm': expected an algorithm the train job trains "
-                    + "(not yet \"" + ModelSpec.WIDE_DEEP + "\": model-core's WideDeepModel trains it), got \""
-                    + spec.algorithm() + "\"");
-        }
         return spec;
     }
 

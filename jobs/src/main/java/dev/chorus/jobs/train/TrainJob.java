@@ -9,6 +9,7 @@ import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.select.ChampionSelection;
+import dev.chorus.jobs.select.ChampionSelectionFunction;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Consensus;
@@ -16,6 +17,7 @@ import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -32,9 +34,9 @@ import org.apache.flink.types.Either;
  * live variant of the example's task ({@link VariantRouter}, from the control topic's specs, broadcast) →
  * keyBy(variant key) → online minibatch SGD, test-then-train, through the task's label model if its spec names one →
  * predictions, model snapshots, annotator models and dead letters, each to its topic, and the predictions of
- * labelled examples → keyBy(task) → champion selection ({@link ChampionSelection}) → champion records, through an
- * exactly-once
- * (transactional) Kafka sink.
+ * labelled examples → keyBy(task) → champion selection ({@link ChampionSelection}) → champion records, and the
+ * control records its searches decide back to the control topic, each through an exactly-once (transactional)
+ * Kafka sink.
  *
  * <p>{@link #main} only wires production sources and sinks; {@link #defineWorkflow} is the topology, which
  * tests drive with the same code.
@@ -54,6 +56,7 @@ public final class TrainJob {
     public static final String UID_SPECS_SOURCE = "specs-source";
     public static final String UID_CHECK_SPECS = "check-specs";
     public static final String UID_ROUTE = "route-variants";
+    public static final String UID_SPEC_DECISIONS_SINK = "spec-decisions-sink";
 
     private TrainJob() {}
 
@@ -75,9 +78,12 @@ public final class TrainJob {
                 KafkaIO.sink(settings, settings.modelsTopic(), SnapshotChunks::key, "models"),
                 KafkaIO.deadLetterSink(settings),
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
-                        a -> TrainRecords.annotatorKey(a.getTask(), a.getAnnotator()), "annotators"),
-                KafkaIO.sink(settings, settings.consensusTopic(), c -> c.getTask() + "/" + c.getItem(), "consensus"),
+                        a -> TrainRecords.annotatorKey(a.getTask(), a.getVariant(), a.getAnnotator()), "annotators"),
+                KafkaIO.sink(settings, settings.consensusTopic(),
+                        c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem()), "consensus"),
                 KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"),
+                KafkaIO.sink(settings, settings.specsTopic(), r -> Variants.topicKey(r.getTask(), r.getVariant()),
+                        "specs"),
                 settings);
     }
 
@@ -85,7 +91,7 @@ public final class TrainJob {
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Source<KafkaRecord, ?, ?> specs, Sink<Prediction> predictions, Sink<ModelSnapshot> models,
             Sink<DeadLetter> deadLetters, Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus,
-            Sink<Champion> champions, TrainSettings settings) {
+            Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions, TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
 
@@ -102,7 +108,7 @@ public final class TrainJob {
                 .fromSource(specs, WatermarkStrategy.noWatermarks(), "specs").uid(UID_SPECS_SOURCE).setParallelism(1)
                 .process(new SpecControl(settings), TypeInformation.of(SpecChange.class))
                 .name("check-specs").uid(UID_CHECK_SPECS).setParallelism(1);
-        BroadcastStream<SpecChange> live = changes.broadcast(VariantSpecs.DESCRIPTOR);
+        BroadcastStream<SpecChange> live = changes.broadcast(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR);
 
         SingleOutputStreamOperator<VariantExample> routed = decoded.connect(live)
                 .process(new VariantRouter(settings), VariantExampleSerializer.TYPE)
@@ -123,8 +129,12 @@ public final class TrainJob {
                 .uid(UID_ANNOTATORS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.CONSENSUS).sinkTo(consensus).name("consensus")
                 .uid(UID_CONSENSUS_SINK);
-        ChampionSelection.select(predicted, live, settings.selection()).sinkTo(champions).name("champions")
-                .uid(UID_CHAMPIONS_SINK);
+        SingleOutputStreamOperator<Champion> selected = ChampionSelection.select(predicted, live, settings.selection());
+        selected.sinkTo(champions).name("champions").uid(UID_CHAMPIONS_SINK);
+        // The control topic is the loop back to the router and trainer (Flink 2 has no iterations): what the
+        // selection decides is written there and read back by the specs source like any operator's change.
+        selected.getSideOutput(ChampionSelectionFunction.SPEC_DECISIONS).sinkTo(specDecisions)
+                .name("spec-decisions").uid(UID_SPEC_DECISIONS_SINK);
         decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
                 .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS),
                         changes.getSideOutput(SpecControl.DEAD_LETTERS), routed.getSideOutput(VariantRouter.DEAD_LETTERS))

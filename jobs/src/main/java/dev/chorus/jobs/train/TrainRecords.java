@@ -1,10 +1,13 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.output.SkipGram;
+import dev.chorus.jobs.JobSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
@@ -54,12 +57,12 @@ final class TrainRecords {
                 .setVersion(version)
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
-                .setParametersFormat(s.skipGram != null ? SkipGram.FORMAT_VERSION
+                .setParametersFormat(s.largeOutput != null ? LargeOutputModel.FORMAT_VERSION
                         : s.hashed != null ? SparseLinearModel.FORMAT_VERSION
+                        : s.wideDeep != null ? WideDeepModel.FORMAT_VERSION
+                        : s.skipGram != null ? SkipGram.FORMAT_VERSION
                         : s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
-                .setParameters(ByteBuffer.wrap(s.skipGram != null ? s.skipGram.toBytes()
-                        : s.hashed != null ? s.hashed.toBytes()
-                        : s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.learner.toBytes()))
+                .setParameters(ByteBuffer.wrap(s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.model.toBytes()))
                 .setExamplesSeen(s.model.examplesSeen())
                 .setMetrics(metrics)
                 .setCreatedAt(now)
@@ -87,13 +90,27 @@ final class TrainRecords {
         return joined.toString();
     }
 
-    /** The key of an annotator's records on the compacted annotators topic. */
-    public static String annotatorKey(String task, String annotator) {
-        return task + "/" + annotator;
+    /**
+     * The key of an annotator's records on the compacted annotators topic: {@code task/annotator} for variant
+     * {@code default} (the key from before variants), {@code task/annotator U+001F variant} for any other, so that two
+     * variants' estimates of one annotator never compact each other (task, annotator and variant names hold no
+     * control character: {@link dev.chorus.jobs.ExampleValidator#name}).
+     */
+    public static String annotatorKey(String task, String variant, String annotator) {
+        return perVariant(task + "/" + annotator, variant);
     }
 
-    static AnnotatorModel annotatorRecord(String task, dev.chorus.core.annotators.AnnotatorModel annotator,
-            long version, long now) {
+    /** The key of an item's records on the compacted consensus topic, per variant like {@link #annotatorKey}. */
+    public static String consensusKey(String task, String variant, String item) {
+        return perVariant(task + "/" + item, variant);
+    }
+
+    private static String perVariant(String key, String variant) {
+        return JobSettings.DEFAULT_VARIANT.equals(variant) ? key : key + Variants.SEPARATOR + variant;
+    }
+
+    static AnnotatorModel annotatorRecord(String task, String variant,
+            dev.chorus.core.annotators.AnnotatorModel annotator, long version, long now) {
         double[][] confusion = annotator.confusion();
         int k = confusion.length;
         float[] packed = new float[k * k];
@@ -104,6 +121,7 @@ final class TrainRecords {
         }
         return AnnotatorModel.newBuilder()
                 .setTask(task)
+                .setVariant(variant)
                 .setAnnotator(annotator.id())
                 .setVersion(version)
                 .setNumClasses(k)

@@ -4,10 +4,13 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepBatch;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.tensor.SparseBatch;
 import dev.chorus.jobs.ExampleTensors;
 import java.util.ArrayList;
@@ -17,8 +20,9 @@ import java.util.List;
 /**
  * Everything the minibatch operator keeps for one task: the model (parameters, optimizer state, RNG,
  * standardiser statistics, step count; for a task whose spec names a label model, also every annotator's
- * estimates and the per-item label history; for a task whose spec hashes named fields, a sparse linear model),
- * the partially filled minibatch (dense rows, or sparse rows for a hashed task), the prequential metric and the
+ * estimates and the per-item label history; for a task whose spec hashes named fields, a sparse linear model, or
+ * a wide and deep model for a {@code wide-deep} spec), the partially filled minibatch (dense rows, sparse rows for a
+ * hashed task, a {@link WideDeepBatch} for a wide and deep one), the prequential metric and the
  * bookkeeping of timers and published versions. Held in Flink keyed state and written by
  * {@link TrainerStateSerializer}; on the heap backend it is used in place, never deserialised per record.
  */
@@ -29,16 +33,27 @@ public final class TrainerState {
     final LabelModel labelModel;
     /** The task's model when its spec hashes named fields ({@link ModelSpec#hashing()}), else null. */
     final SparseLinearModel hashed;
+    /** The task's model when its spec is a {@code wide-deep} one, else null (and {@link #hashed} is null). */
+    final WideDeepModel wideDeep;
+    /** The task's model when its spec is a {@code large-softmax} one (it hashes too), else null. */
+    final LargeOutputModel largeOutput;
     /** The task's model when its spec is a skip-gram ({@link ModelSpec#skipGram()}), else null. */
     final SkipGramTrainer skipGram;
-    /** Whichever of the four the task has: what predicts (but a skip-gram) and what is published. */
+    /** Whichever the task has: what predicts (but a skip-gram) and what is published. */
     final Predictor model;
-    /** Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. Empty when hashed. */
+    /**
+     * Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. Empty when the
+     * spec hashes named fields.
+     */
     final float[] batchFeatures;
     /** Hashed tasks: the open minibatch's rows, sparse (CSR), one per live row; else null. */
     final SparseBatch sparseRows;
     /** Hashed tasks: the spec's hasher (derived from the spec, not state); else null. */
     final FeatureHasher hasher;
+    /** Wide and deep tasks: the open minibatch's rows, one per live row ({@link WideDeepRows}); else null. */
+    final WideDeepBatch wideRows;
+    /** Wide and deep tasks: the last example to arrive, taken apart once (scratch, not state); else null. */
+    final WideDeepBatch arrival;
     /** Class labels of the open minibatch (classifiers). */
     final int[] batchLabels;
     /** Real targets of the open minibatch (regressors). */
@@ -85,6 +100,12 @@ public final class TrainerState {
     /** A fresh state for {@code spec}: a label model if the spec names one, else a plain learner. */
     static TrainerState create(ModelSpec spec, int prequentialWindow) {
         SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
+        if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
+            return new TrainerState(WideDeepModel.create(spec), prequential);
+        }
+        if (spec.output() != null) {
+            return new TrainerState(LargeOutputModel.create(spec), prequential);
+        }
         if (spec.hashing() != null) {
             return new TrainerState(SparseLinearModel.create(spec), prequential);
         }
@@ -107,22 +128,36 @@ public final class TrainerState {
         this(null, null, hashed, null, hashed, prequential);
     }
 
+    TrainerState(WideDeepModel wideDeep, SlidingAccuracy prequential) {
+        this(null, null, null, wideDeep, wideDeep, prequential);
+    }
+
+    TrainerState(LargeOutputModel largeOutput, SlidingAccuracy prequential) {
+        this(null, null, null, null, largeOutput, prequential);
+    }
+
     TrainerState(SkipGramTrainer skipGram, SlidingAccuracy prequential) {
-        this(null, null, null, skipGram, skipGram, prequential);
+        this(null, null, null, null, skipGram, prequential);
     }
 
     private TrainerState(OnlineLearner learner, LabelModel labelModel, SparseLinearModel hashed,
-            SkipGramTrainer skipGram, Predictor model, SlidingAccuracy prequential) {
+            WideDeepModel wideDeep, Predictor model, SlidingAccuracy prequential) {
         this.learner = learner;
         this.labelModel = labelModel;
         this.hashed = hashed;
-        this.skipGram = skipGram;
+        this.wideDeep = wideDeep;
+        this.largeOutput = model instanceof LargeOutputModel large ? large : null;
+        this.skipGram = model instanceof SkipGramTrainer trainer ? trainer : null;
         this.model = model;
         ModelSpec spec = model.spec();
         int batchSize = spec.batchSize();
-        this.batchFeatures = new float[hashed == null ? batchSize * spec.inputDim() : 0];
-        this.sparseRows = hashed == null ? null : new SparseBatch(spec.inputDim());
-        this.hasher = hashed == null ? null : new FeatureHasher(spec.hashing());
+        // Hashed and large-output tasks keep sparse rows; a wide-deep one its own batch; the others dense rows.
+        boolean sparse = hashed != null || largeOutput != null;
+        this.batchFeatures = new float[spec.hashing() == null ? batchSize * spec.inputDim() : 0];
+        this.sparseRows = sparse ? new SparseBatch(spec.inputDim()) : null;
+        this.hasher = sparse ? new FeatureHasher(spec.hashing()) : null;
+        this.wideRows = wideDeep == null ? null : new WideDeepBatch(spec);
+        this.arrival = wideDeep == null ? null : new WideDeepBatch(spec);
         this.batchLabels = new int[batchSize];
         this.batchTargets = new float[batchSize];
         this.batchWeights = new float[batchSize];
@@ -200,12 +235,17 @@ public final class TrainerState {
     record Eviction(String annotator, boolean published) {}
 
     TrainerState copy() {
-        TrainerState c = skipGram != null ? new TrainerState(skipGram.copy(), prequential.copy())
+        TrainerState c = largeOutput != null ? new TrainerState(largeOutput.copy(), prequential.copy())
                 : hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
+                : wideDeep != null ? new TrainerState(wideDeep.copy(), prequential.copy())
+                : skipGram != null ? new TrainerState(skipGram.copy(), prequential.copy())
                 : labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
                 : new TrainerState(labelModel.copy(), prequential.copy());
-        if (hashed != null) {
+        if (sparseRows != null) {
             HashedRows.copy(sparseRows, c.sparseRows);
+        }
+        if (wideDeep != null) {
+            WideDeepRows.copy(wideRows, c.wideRows);
         }
         System.arraycopy(batchFeatures, 0, c.batchFeatures, 0, batchFeatures.length);
         System.arraycopy(batchLabels, 0, c.batchLabels, 0, batchLabels.length);

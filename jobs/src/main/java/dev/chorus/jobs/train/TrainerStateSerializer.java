@@ -5,9 +5,12 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepBatch;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.tensor.SparseBatch;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -28,8 +31,11 @@ import org.apache.flink.core.memory.DataOutputView;
  * it is still read, with coordinates -1 and its open minibatch marked as predicted. Layout 2 had no consensus
  * ledger; it is read with an empty one. Layout 4 replaces the label-model flag by the kind of model (a byte:
  * {@link #LEARNER}, {@link #LABEL_MODEL} or {@link #HASHED}, a {@code SparseLinearModel} whose open minibatch is
- * written as sparse rows, {@link HashedRows#write}; or {@link #SKIP_GRAM}, {@link SkipGramTrainer#writeTo}, whose
- * minibatch is empty); the rest is as in layout 3. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * written as sparse rows, {@link HashedRows#write}; or {@link #WIDE_DEEP}, a {@code WideDeepModel} as its own
+ * bytes after their length, whose open minibatch is written as {@link WideDeepRows#write}; or {@link #SKIP_GRAM},
+ * {@link SkipGramTrainer#writeTo}, whose open minibatch is empty; or {@link #LARGE_OUTPUT}, whose open minibatch is
+ * sparse rows as {@link #HASHED}'s); the rest is as in layout 3. Evolving the layout means bumping
+ * {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
@@ -42,8 +48,11 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     static final byte LEARNER = 0;
     static final byte LABEL_MODEL = 1;
     static final byte HASHED = 2;
+    static final byte WIDE_DEEP = 3;
     /** A skip-gram task's {@link SkipGramTrainer}, whose open minibatch is always empty. */
     static final byte SKIP_GRAM = 4;
+    /** A {@code LargeOutputModel}, its open minibatch sparse rows as {@link #HASHED}'s. */
+    static final byte LARGE_OUTPUT = 5;
 
     @Override
     public boolean isImmutableType() {
@@ -79,19 +88,28 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.skipGram != null ? SKIP_GRAM : s.hashed != null ? HASHED : labelModel ? LABEL_MODEL : LEARNER);
-        if (s.skipGram != null) {
+        out.writeByte(s.largeOutput != null ? LARGE_OUTPUT : s.hashed != null ? HASHED : s.wideDeep != null ? WIDE_DEEP
+                : s.skipGram != null ? SKIP_GRAM : labelModel ? LABEL_MODEL : LEARNER);
+        if (s.largeOutput != null) {
+            s.largeOutput.writeTo(out);
+        } else if (s.skipGram != null) {
             s.skipGram.writeTo(out);
         } else if (s.hashed != null) {
             s.hashed.writeTo(out);
+        } else if (s.wideDeep != null) {
+            byte[] bytes = s.wideDeep.toBytes();
+            out.writeInt(bytes.length);
+            out.write(bytes);
         } else if (labelModel) {
             s.labelModel.writeTo(out);
         } else {
             s.learner.writeTo(out);
         }
         out.writeInt(s.batchFill);
-        if (s.hashed != null) {
+        if (s.sparseRows != null) {
             HashedRows.write(s.sparseRows, out);
+        } else if (s.wideDeep != null) {
+            WideDeepRows.write(s.wideRows, s.wideDeep.spec().embeddings(), out);
         } else {
             for (int i = 0; i < s.batchFill * s.model.inputDim(); i++) {
                 out.writeFloat(s.batchFeatures[i]);
@@ -142,26 +160,33 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
-        if ((kind < LEARNER || kind > HASHED) && kind != SKIP_GRAM) {
-            throw new IOException("trainer state: expected a model kind of 0.." + HASHED + " or " + SKIP_GRAM
-                    + ", got " + kind);
+        if (kind < LEARNER || kind > LARGE_OUTPUT) {
+            throw new IOException("trainer state: expected a model kind of 0.." + LARGE_OUTPUT + ", got " + kind);
         }
         SkipGramTrainer skipGram = kind == SKIP_GRAM ? SkipGramTrainer.readFrom(in) : null;
         boolean labelModel = kind == LABEL_MODEL;
         SparseLinearModel hashed = kind == HASHED ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
         OnlineLearner learner = kind == LEARNER ? OnlineLearner.readFrom(in) : null;
-        Predictor predictor = skipGram != null ? skipGram : hashed != null ? hashed : labelModel ? model : learner;
+        WideDeepModel wideDeep = kind == WIDE_DEEP ? readWideDeep(in) : null;
+        LargeOutputModel large = kind == LARGE_OUTPUT ? LargeOutputModel.readFrom(in) : null;
+        Predictor predictor = large != null ? large : hashed != null ? hashed : wideDeep != null ? wideDeep
+                : skipGram != null ? skipGram : labelModel ? model : learner;
         int fill = in.readInt();
         int batchSize = predictor.spec().batchSize();
         if (fill < 0 || fill > batchSize) {
             throw new IOException("trainer state: expected a partial minibatch of 0.." + batchSize
                     + " examples, got " + fill);
         }
-        SparseBatch rows = hashed == null ? null : new SparseBatch(hashed.inputDim());
-        float[] features = new float[hashed == null ? fill * predictor.inputDim() : 0];
-        if (hashed != null) {
+        boolean sparse = hashed != null || large != null;
+        SparseBatch rows = sparse ? new SparseBatch(predictor.inputDim()) : null;
+        float[] features = new float[sparse || wideDeep != null ? 0 : fill * predictor.inputDim()];
+        if (sparse) {
             HashedRows.read(in, fill, rows);
+        }
+        WideDeepBatch wideRows = wideDeep == null ? null : new WideDeepBatch(wideDeep.spec());
+        if (wideDeep != null) {
+            WideDeepRows.read(in, fill, wideDeep.spec().embeddings(), wideRows);
         }
         for (int i = 0; i < features.length; i++) {
             features[i] = in.readFloat();
@@ -201,12 +226,17 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected 0.." + fill + " predicted rows, got " + predicted);
         }
         SlidingAccuracy prequential = SlidingAccuracy.readFrom(in);
-        TrainerState s = skipGram != null ? new TrainerState(skipGram, prequential)
+        TrainerState s = large != null ? new TrainerState(large, prequential)
                 : hashed != null ? new TrainerState(hashed, prequential)
+                : wideDeep != null ? new TrainerState(wideDeep, prequential)
+                : skipGram != null ? new TrainerState(skipGram, prequential)
                 : labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
-        if (hashed != null) {
+        if (sparse) {
             HashedRows.copy(rows, s.sparseRows);
+        }
+        if (wideDeep != null) {
+            WideDeepRows.copy(wideRows, s.wideRows);
         }
         System.arraycopy(labels, 0, s.batchLabels, 0, fill);
         System.arraycopy(targets, 0, s.batchTargets, 0, fill);
@@ -245,6 +275,19 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             }
         }
         return s;
+    }
+
+    /** A {@link WideDeepModel}'s bytes after their length ({@link #serialize}). */
+    private static WideDeepModel readWideDeep(DataInputView in) throws IOException {
+        int length = in.readInt();
+        BinaryState.requireFits(in, length, 1, "trainer state: wide and deep model bytes");
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        try {
+            return WideDeepModel.fromBytes(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("trainer state: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -8,9 +8,14 @@ import dev.chorus.schemas.Example;
  * the same decoded example (no copy of its features); the trainer is keyed by {@link #key()}. {@code spec} is the
  * variant's spec JSON on a router's first envelope for a variant the control topic set, else null: the router and
  * the trainer read the broadcast independently, so the trainer may meet a new variant's first example before the
- * change itself, and then starts it from this spec.
+ * change itself, and then starts it from this spec. {@code initialModel} comes with the spec when the variant is
+ * warm-started ({@link WarmStarts}), else null.
  */
-public record VariantExample(String variant, Sourced<Example> input, String spec) {
+public record VariantExample(String variant, Sourced<Example> input, String spec, byte[] initialModel) {
+
+    public VariantExample(String variant, Sourced<Example> input, String spec) {
+        this(variant, input, spec, null);
+    }
 
     /** The example for variant {@code default}, the only one a task trains without the control topic. */
     public static VariantExample ofDefault(Sourced<Example> input) {

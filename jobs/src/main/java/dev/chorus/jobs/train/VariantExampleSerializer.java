@@ -11,7 +11,10 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
 
-/** Flink's serializer of a {@link VariantExample} on the edge from the router to the trainer: variant, spec or null, example. */
+/**
+ * Flink's serializer of a {@link VariantExample} on the edge from the router to the trainer: variant, spec or null,
+ * initial model (length, -1 for null, then its bytes), example.
+ */
 public final class VariantExampleSerializer extends TypeSerializerSingleton<VariantExample> {
     private static final long serialVersionUID = 1L;
 
@@ -30,7 +33,8 @@ public final class VariantExampleSerializer extends TypeSerializerSingleton<Vari
 
     @Override
     public VariantExample copy(VariantExample from) {
-        return new VariantExample(from.variant(), SourcedExampleSerializer.INSTANCE.copy(from.input()), from.spec());
+        return new VariantExample(from.variant(), SourcedExampleSerializer.INSTANCE.copy(from.input()), from.spec(),
+                from.initialModel());
     }
 
     @Override
@@ -47,6 +51,10 @@ public final class VariantExampleSerializer extends TypeSerializerSingleton<Vari
     public void serialize(VariantExample record, DataOutputView out) throws IOException {
         out.writeUTF(record.variant());
         StringValue.writeString(record.spec(), out);
+        out.writeInt(record.initialModel() == null ? -1 : record.initialModel().length);
+        if (record.initialModel() != null) {
+            out.write(record.initialModel());
+        }
         SourcedExampleSerializer.INSTANCE.serialize(record.input(), out);
     }
 
@@ -54,7 +62,12 @@ public final class VariantExampleSerializer extends TypeSerializerSingleton<Vari
     public VariantExample deserialize(DataInputView in) throws IOException {
         String variant = in.readUTF();
         String spec = StringValue.readString(in);
-        return new VariantExample(variant, SourcedExampleSerializer.INSTANCE.deserialize(in), spec);
+        int length = in.readInt();
+        byte[] initialModel = length < 0 ? null : new byte[length];
+        if (initialModel != null) {
+            in.readFully(initialModel);
+        }
+        return new VariantExample(variant, SourcedExampleSerializer.INSTANCE.deserialize(in), spec, initialModel);
     }
 
     @Override

@@ -97,7 +97,9 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
                 }
             }
             routed.inc();
-            out.collect(new VariantExample(variant, input, json != null && announced.add(key) ? json : null));
+            boolean announce = json != null && announced.add(key);
+            out.collect(new VariantExample(variant, input, announce ? json : null,
+                    announce ? ctx.getBroadcastState(WarmStarts.DESCRIPTOR).get(key) : null));
         }
     }
 
@@ -105,6 +107,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<VariantExample> out)
             throws Exception {
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         liveByTask.remove(change.task);
         topicSpecs.remove(Variants.key(change.task, change.variant));
         announced.remove(Variants.key(change.task, change.variant));

@@ -1,8 +1,11 @@
 package dev.chorus.jobs.train;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.select.DrawnVariant;
 import dev.chorus.core.select.DriftSpec;
 import dev.chorus.core.select.VariantSpec;
+import dev.chorus.core.spec.SpecReader;
 import dev.chorus.jobs.JobSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,21 +30,38 @@ public final class VariantSpecs {
 
     /**
      * A control record's spec as the train job takes it (the job's {@code check-specs} and {@code chorus specs put}
-     * judge it here): model-core's {@link VariantSpec#parse} (a ModelSpec's keys plus {@code drift},
-     * {@code warmStart}, {@code revive}), its model through the same checks as {@code --spec}, and no
-     * {@code search}, which the job does not draw and train yet.
+     * judge it here): model-core's {@link VariantSpec#parse} (a ModelSpec's keys plus {@code search}, {@code drift},
+     * {@code warmStart}, {@code revive}), its model, and with a {@code search} each drawn variant's, through the same
+     * checks as {@code --spec}.
      *
      * @throws IllegalArgumentException naming the key, the expected and the actual value
      */
     public static VariantSpec parseVariant(String json, int maxVariantsPerTask) {
         VariantSpec spec = VariantSpec.parse(json, maxVariantsPerTask);
         TaskSpecs.trainable(spec.model());
-        if (spec.search().isPresent()) {
-            throw new IllegalArgumentException("VariantSpec key '" + VariantSpec.SEARCH + "': expected a spec without "
-                    + "a search (a search on the control topic is not yet applied by the train job: put its variants "
-                    + "one by one), got " + json);
+        for (DrawnVariant drawn : spec.variants()) {
+            try {
+                TaskSpecs.trainable(drawn.spec());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("VariantSpec key '" + VariantSpec.SEARCH + "': expected a space "
+                        + "whose points the train job can train, got variant " + drawn.name() + " at "
+                        + drawn.hyperparameters() + ": " + e.getMessage(), e);
+            }
         }
         return spec;
+    }
+
+    /**
+     * The spec JSON of a variant the job derives from another's spec {@code from} (a search's drawn point, a fork):
+     * {@code model}'s canonical JSON with {@code from}'s {@code drift}, if it has one.
+     */
+    public static String derived(ModelSpec model, String from) {
+        ObjectNode json = (ObjectNode) SpecReader.document(model.toJson()).node();
+        SpecReader source = SpecReader.document(from);
+        if (source.has(VariantSpec.DRIFT)) {
+            json.set(VariantSpec.DRIFT, source.at(VariantSpec.DRIFT).node());
+        }
+        return json.toString();
     }
 
     /**
@@ -64,8 +84,26 @@ public final class VariantSpecs {
                 : parseVariant(json, Integer.MAX_VALUE).drift();
     }
 
+    /**
+     * Applies an accepted change. A search's own record is kept apart ({@link Variants#searchKey}), out of the
+     * variants that train: the selection operator reads it to run the search's rungs, and its retirement removes it.
+     */
     public static void apply(BroadcastState<String, String> state, SpecChange change) throws Exception {
-        state.put(Variants.key(change.task, change.variant), change.retires() ? RETIRED : change.spec);
+        String searchKey = Variants.searchKey(change.task, change.variant);
+        if (change.retires() && state.contains(searchKey)) {
+            state.remove(searchKey);
+        } else if (!change.retires() && SpecReader.document(change.spec).has(VariantSpec.SEARCH)) {
+            state.put(searchKey, change.spec);
+        } else {
+            state.put(Variants.key(change.task, change.variant), change.retires() ? RETIRED : change.spec);
+        }
+    }
+
+    /** The live search whose control-topic variant is {@code variant} of {@code task}, or null. */
+    public static VariantSpec search(ReadOnlyBroadcastState<String, String> state, String task, String variant)
+            throws Exception {
+        String json = state.get(Variants.searchKey(task, variant));
+        return json == null ? null : parseVariant(json, Integer.MAX_VALUE);
     }
 
     /** Whether the control topic retired variant {@code variant} of {@code task} (and did not revive it). */

@@ -10,11 +10,20 @@ import dev.chorus.jobs.JobSettings;
  */
 public final class Variants {
     static final char SEPARATOR = '\u001F';
+    private static final char SEARCH_SEPARATOR = '\u001E';
 
     private Variants() {}
 
     public static String key(String task, String variant) {
         return JobSettings.DEFAULT_VARIANT.equals(variant) ? task : task + SEPARATOR + variant;
+    }
+
+    /**
+     * The broadcast-state key of a search declared as variant {@code variant} of {@code task}: apart from the
+     * variant keys (its separator is U+001E), so nothing that lists a task's variants sees it.
+     */
+    public static String searchKey(String task, String variant) {
+        return task + SEARCH_SEPARATOR + variant;
     }
 
     public static String task(String key) {

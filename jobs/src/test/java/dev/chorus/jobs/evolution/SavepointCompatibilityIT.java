@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
@@ -33,7 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * from the savepoint; {@code train-v3} (layout 3) also holds the crowd task's consensus ledger, so the consensus
  * records published after the restore are those of an uninterrupted run ({@link SavepointFixture#replayConsensus});
  * {@code train-v4} (layout 4) also holds task {@code clicks}, a hashed FTRL model with an open minibatch of 4 sparse
- * rows, in the same position.
+ * rows, in the same position; {@code train-large-output-v1} (layout 4) also task {@code many}, a large-softmax
+ * model over 10,000 classes (kind 5: embedding rows, output rows and the sampler's generator), in the same position.
  * Every model snapshot after the restore carries the model's complete state, bit-identical to an in-memory replay
  * of the fixture's data ({@link SavepointFixture#replay}).
  */
@@ -43,18 +47,21 @@ class SavepointCompatibilityIT {
     static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(1, JobTestSupport.failFast());
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"train-v1", "train-v2", "train-v3", "train-v4"})
+    @ValueSource(strings = {"train-v1", "train-v2", "train-v3", "train-v4", "train-large-output-v1"})
     void aSavepointOfAnEarlierLayoutRestoresModelOptimizerAndOpenMinibatch(String fixture) throws Exception {
-        int layout = Integer.parseInt(fixture.substring("train-v".length()));
+        boolean largeOutput = SavepointFixture.largeOutput(fixture);
+        int layout = largeOutput ? 4 : Integer.parseInt(fixture.substring("train-v".length()));
         boolean crowd = layout >= 2;
-        List<String> tasks = layout >= 4 ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS)
+        List<String> tasks = largeOutput ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS,
+                        SavepointFixture.LARGE)
+                : layout >= 4 ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS)
                 : crowd ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD) : List.of(SavepointFixture.TASK);
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
             // 12 examples complete the restored minibatch, then two whole ones: every minibatch closes by count.
             SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
-                    SavepointFixture.EXAMPLES + 44, layout);
+                    SavepointFixture.EXAMPLES + 44, layout, largeOutput);
             JobClient job = restore(settings, fixture);
 
             // Layout 1 predicted each example on arrival; from layout 2 the 4 open rows are predicted when their
@@ -140,6 +147,47 @@ class SavepointCompatibilityIT {
             for (ModelSnapshot m : snapshots) {
                 assertSameState(bytes(m.getParameters()), replayed.get((int) m.getVersion() - 1), false,
                         "words version " + m.getVersion() + " against an in-memory replay of the sequences");
+            }
+        }
+    }
+
+    /**
+     * {@code train-wide-deep-v1} (layout 4, model kind 3): task {@code wide-clicks}, a wide and deep model at version 6
+     * with an open minibatch of 4 clicks. Restored, the next 44 clicks are predicted and trained on as model-core's
+     * {@code WideDeepModel} does fed all 144 without interruption: every prediction and every snapshot, bit for bit.
+     */
+    @Test
+    void aWideAndDeepSavepointRestoresItsModelAndOpenMinibatchBitForBit() throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            SavepointFixture.createTopics(kafka, settings);
+            SavepointFixture.produceWideDeep(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
+            JobClient job = restore(settings, "train-wide-deep-v1");
+            List<Prediction> predictions;
+            List<ModelSnapshot> snapshots;
+            try {
+                predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 48);
+                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 3);
+            } finally {
+                job.cancel().get();
+            }
+            List<Example> clicks = java.util.stream.IntStream.range(0, 144).mapToObj(SavepointFixture::wideClick)
+                    .toList();
+            WideDeepClicks.Reference reference = WideDeepClicks.reference(SavepointFixture.WIDE_DEEP_SPEC, clicks, false);
+            List<Prediction> ordered = predictions.stream().sorted(Comparator.comparingLong(Prediction::getEventTime))
+                    .toList();
+            assertThat(ordered).extracting(Prediction::getId).as("the 4 restored open rows, then the 44 sent")
+                    .containsExactlyElementsOf(clicks.subList(96, 144).stream().map(Example::getId).toList());
+            for (int i = 0; i < 48; i++) {
+                assertThat(Float32.unpack(ordered.get(i).getProbabilities())).as("prediction of click %d", 96 + i)
+                        .containsExactly(reference.outputs().get(96 + i));
+                assertThat(ordered.get(i).getModelVersion()).isEqualTo(6 + i / 16);
+            }
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(7L, 8L, 9L);
+            for (ModelSnapshot m : snapshots) {
+                byte[] replayed = WideDeepClicks.reference(SavepointFixture.WIDE_DEEP_SPEC,
+                        clicks.subList(0, 16 * (int) m.getVersion()), false).model().toBytes();
+                assertSameState(bytes(m.getParameters()), replayed, false, "wide-clicks version " + m.getVersion());
             }
         }
     }

@@ -12,8 +12,10 @@ import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.TokenSequences;
+import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Sourced;
@@ -49,9 +51,13 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows. {@code variants-v1} (the job keyed by
  * task and variant, made at layout 3, so without clicks) has task {@code fixture} train a second variant, {@link #FAST},
  * set on the control topic before the examples come ({@link #addFastVariant}), so it holds both variants' state and
- * the broadcast spec map. {@code train-skip-gram-v1} (layout 4, model kind 4) holds only task {@link #WORDS}, a
- * skip-gram model ({@link #WORDS_SPEC}) after 100 token sequences ({@link #sequence}), at version 100. Savepoints are
- * committed under
+ * the broadcast spec map. {@code train-wide-deep-v1} (layout 4, model kind 3) holds only task {@code wide-clicks}, a
+ * wide and deep model ({@link #WIDE_DEEP_SPEC}) trained on 100 clicks ({@link #wideClick}): its model and its open
+ * minibatch of 4 examples taken apart. {@code train-large-output-v1} (layout 4) is {@code train-v4} plus 100 examples
+ * of task {@link #LARGE}, a large-softmax model ({@link #LARGE_SPEC}, trainer-state kind 5): its embedding rows,
+ * output rows and sampler, and its open minibatch of 4 sparse rows. {@code train-skip-gram-v1} (layout 4, model
+ * kind 4) holds only task {@link #WORDS}, a skip-gram model ({@link #WORDS_SPEC}) after 100 token sequences
+ * ({@link #sequence}), at version 100. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -87,6 +93,20 @@ public final class SavepointFixture {
              "hashing":{"bits":12,"fields":["user","country","words","amount"],"interactions":[["user","country"]]},
              "optimizer":{"type":"ftrl","alpha":0.1,"l1":0.01}}""";
 
+    static final String WIDE_DEEP = "wide-clicks";
+    /** {@link WideDeepClicks#SPEC} in minibatches of 16, as the other tasks of the fixtures. */
+    static final String WIDE_DEEP_SPEC = WideDeepClicks.SPEC.replace("\"batchSize\":4", "\"batchSize\":16");
+
+    /** Task {@code many} of {@code train-large-output-v1}: a large-softmax model over 10,000 classes. */
+    static final String LARGE = "many";
+    static final int LARGE_CLASSES = 10_000;
+    static final String LARGE_SPEC = LargeOutputExamples.spec(LARGE_CLASSES);
+
+    /** Whether savepoint {@code fixture} also holds task {@link #LARGE}: the {@code train-large-output-vN} ones. */
+    static boolean largeOutput(String fixture) {
+        return fixture.startsWith("train-large-output-");
+    }
+
     static final String WORDS = "words";
     /** A small skip-gram model (16 KiB of vectors), subsampling on, so that its counts matter too. */
     static final String WORDS_SPEC = """
@@ -95,7 +115,7 @@ public final class SavepointFixture {
 
     static TrainSettings settings(String bootstrap) {
         return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD,
-                CROWD_SPEC, CLICKS, CLICKS_SPEC, WORDS, WORDS_SPEC)))
+                CROWD_SPEC, CLICKS, CLICKS_SPEC, WIDE_DEEP, WIDE_DEEP_SPEC, LARGE, LARGE_SPEC, WORDS, WORDS_SPEC)))
                 .checkpointIntervalMs(300).snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .parallelism(1);
     }
@@ -110,6 +130,12 @@ public final class SavepointFixture {
      */
     static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to,
             int layout) {
+        produce(kafka, s, data, from, to, layout, false);
+    }
+
+    /** As above, each row also followed by example {@code row} of task {@link #LARGE} when {@code largeOutput}. */
+    static void produce(EmbeddedKafkaBroker kafka, TrainSettings s, LabeledDataset data, int from, int to,
+            int layout, boolean largeOutput) {
         var codec = s.examplesTopic().codec();
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
             for (int row = from; row < to; row++) {
@@ -122,9 +148,29 @@ public final class SavepointFixture {
                 if (layout >= 4) {
                     producer.sendRaw(s.examplesTopic().name(), CLICKS, codec.encode(click(row)));
                 }
+                if (largeOutput) {
+                    producer.sendRaw(s.examplesTopic().name(), LARGE, codec.encode(
+                            LargeOutputExamples.example(LARGE, row, LARGE_CLASSES, 77)));
+                }
             }
             producer.flush();
         }
+    }
+
+    /** Clicks {@code from .. to} of task {@code wide-clicks} ({@link #wideClick}), alone. */
+    static void produceWideDeep(EmbeddedKafkaBroker kafka, TrainSettings s, int from, int to) {
+        var codec = s.examplesTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            for (int row = from; row < to; row++) {
+                producer.sendRaw(s.examplesTopic().name(), WIDE_DEEP, codec.encode(wideClick(row)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Click {@code row} of task {@code wide-clicks}: the seeded stream {@link ClickExamples} makes, with seed 78. */
+    static Example wideClick(int row) {
+        return ClickExamples.example(WIDE_DEEP, row, 78);
     }
 
     /** Click {@code row} of task {@code clicks}: the seeded stream {@link ClickExamples} makes, with seed 77. */
@@ -172,6 +218,14 @@ public final class SavepointFixture {
      * count, standardiser statistics, RNG), as a model snapshot of version {@code v} carries it.
      */
     static List<byte[]> replay(String fixture, String task, int minibatches) {
+        if (task.equals(LARGE)) {
+            List<byte[]> states = new ArrayList<>();
+            for (int v = 1; v <= minibatches; v++) {
+                states.add(LargeOutputExamples.reference(LARGE_SPEC, LargeOutputExamples.stream(LARGE, v * 16,
+                        LARGE_CLASSES, 77)).model().toBytes());
+            }
+            return states;
+        }
         if (task.equals(CLICKS)) {
             List<Example> clicks = new ArrayList<>();
             for (int row = 0; row < minibatches * 16; row++) {
@@ -279,6 +333,9 @@ public final class SavepointFixture {
         Path out = Path.of(args[0]).toAbsolutePath();
         // variants-vN: task fixture also trains variant fast, set on the control topic while the job runs.
         boolean variants = out.getFileName().toString().startsWith("variants-");
+        // train-wide-deep-vN: task wide-clicks alone.
+        boolean wideDeep = out.getFileName().toString().startsWith("train-wide-deep-");
+        boolean largeOutput = largeOutput(out.getFileName().toString());
         // train-skip-gram-vN: task words alone, whose examples are predicted never, so its snapshots are awaited.
         boolean skipGram = out.getFileName().toString().startsWith("train-skip-gram-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
@@ -287,10 +344,12 @@ public final class SavepointFixture {
             createTopics(kafka, s);
             // variants-v1 was made at layout 3 (no clicks), its examples produced once variant fast is live.
             int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;
-            if (skipGram) {
+            if (wideDeep) {
+                produceWideDeep(kafka, s, 0, EXAMPLES);
+            } else if (skipGram) {
                 produceSequences(kafka, s, 0, EXAMPLES);
             } else if (!variants) {
-                produce(kafka, s, data(), 0, EXAMPLES, layout);
+                produce(kafka, s, data(), 0, EXAMPLES, layout, largeOutput);
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, s);
@@ -301,7 +360,8 @@ public final class SavepointFixture {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
-            int closed = skipGram ? 0 : ((layout >= 4 ? 3 : 2) + (variants ? 1 : 0)) * (EXAMPLES / 16 * 16);
+            int closed = (skipGram ? 0 : wideDeep ? 1
+                    : (layout >= 4 ? 3 : 2) + (variants ? 1 : 0) + (largeOutput ? 1 : 0)) * (EXAMPLES / 16 * 16);
             if (skipGram) {
                 JobTestSupport.awaitCommitted(kafka, s.modelsTopic(), m -> m.getVersion() == EXAMPLES, 1);
             }

@@ -7,9 +7,14 @@ import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.output.Scored;
 import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.LabeledDataset;
@@ -140,6 +145,84 @@ class ServeFunctionTest {
                 assertThat(d.getReason()).startsWith("field 'fields.city': expected one of the spec's fields");
             });
         }
+    }
+
+    /** A wide and deep snapshot answers named-field examples, and is hot-swapped by the next version. */
+    @Test
+    void servesWideDeepSnapshotsWithTheirSpecAndSwapsThem() throws Exception {
+        List<Example> clicks = ClickExamples.stream("clicks", 16, 9);
+        WideDeepModel two = WideDeepClicks.reference(WideDeepClicks.SPEC, clicks.subList(0, 8), false).model();
+        WideDeepModel three = WideDeepClicks.reference(WideDeepClicks.SPEC, clicks.subList(0, 12), false).model();
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(wideDeepSnapshot(two), 0), 0);
+            h.processElement(clicks.get(12), 1);
+            h.processBroadcastElement(record(wideDeepSnapshot(three), 1), 2);
+            h.processElement(clicks.get(13), 3);
+            Example bad = ClickExamples.example("clicks", 14, 9);
+            bad.getFields().put("words", "free");
+            bad.getFields().put("user", 3.0);
+            h.processElement(bad, 4);
+            List<Prediction> predictions = h.extractOutputValues();
+            assertThat(predictions).extracting(Prediction::getModelVersion).containsExactly(2L, 3L);
+            assertThat(Float32.unpack(predictions.get(0).getProbabilities()))
+                    .containsExactly(WideDeepClicks.predict(two, clicks.get(12)));
+            assertThat(Float32.unpack(predictions.get(1).getProbabilities()))
+                    .containsExactly(WideDeepClicks.predict(three, clicks.get(13)));
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("fields");
+                assertThat(d.getReason()).isEqualTo("field 'fields.user': expected a string or a list of strings "
+                        + "(an embedding field), got 3.0 (model clicks/default version 3)");
+            });
+        }
+    }
+
+    /** A large-output snapshot serves each example its top k, as model-core's model predicts them; a bad label too. */
+    @Test
+    void servesLargeOutputSnapshotsWithTheirTopKClasses() throws Exception {
+        String spec = LargeOutputExamples.spec(20_000);
+        List<Example> examples = LargeOutputExamples.stream("many", 36, 20_000, 4);
+        LargeOutputModel model = LargeOutputExamples.reference(spec, examples.subList(0, 32)).model();
+        ModelSnapshot snapshot = ModelSnapshot.newBuilder().setTask("many").setVariant("default").setVersion(2)
+                .setAlgorithm("large-softmax").setSpec(spec)
+                .setParametersFormat(LargeOutputModel.FORMAT_VERSION).setParameters(ByteBuffer.wrap(model.toBytes()))
+                .setExamplesSeen(32).setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
+        FeatureHasher hasher = new FeatureHasher(model.spec().hashing());
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot, 0), 0);
+            for (int i = 32; i < 36; i++) {
+                h.processElement(examples.get(i), i);
+            }
+            Example outside = LargeOutputExamples.example("many", 36, 20_000, 4);
+            outside.setLabel(20_000);
+            h.processElement(outside, 36);
+            List<Prediction> predictions = h.extractOutputValues();
+            assertThat(predictions).hasSize(4);
+            for (int i = 0; i < 4; i++) {
+                Prediction p = predictions.get(i);
+                List<Scored> expected = model.predictTopK(hasher.hash(examples.get(32 + i).getFields()));
+                assertThat(p.getTopClasses()).containsExactlyElementsOf(expected.stream().map(Scored::id).toList());
+                assertThat(Float32.unpack(p.getTopProbabilities())).hasSize(5)
+                        .containsExactly((float) expected.get(0).score(), (float) expected.get(1).score(),
+                                (float) expected.get(2).score(), (float) expected.get(3).score(),
+                                (float) expected.get(4).score());
+                assertThat(p.getPredictedClass()).isEqualTo(expected.get(0).id());
+                assertThat(p.getProbabilities().remaining()).isZero();
+            }
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("label");
+                assertThat(d.getReason()).contains("20000");
+            });
+        }
+    }
+
+    static ModelSnapshot wideDeepSnapshot(WideDeepModel model) {
+        return ModelSnapshot.newBuilder().setTask("clicks").setVariant("default").setVersion(model.steps())
+                .setAlgorithm("wide-deep").setSpec(WideDeepClicks.SPEC)
+                .setParametersFormat(WideDeepModel.FORMAT_VERSION).setParameters(ByteBuffer.wrap(model.toBytes()))
+                .setExamplesSeen(model.examplesSeen()).setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of())
+                .build();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
@@ -38,47 +39,59 @@ class HashedFailoverIT {
 
     @Test
     void killedTaskManagersCostAHashedFtrlTaskNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        List<Example> clicks = ClickExamples.stream(TASK, N, 21);
+        ModelSnapshot last = trainThroughTwoKills(cluster, KAFKA.broker(), "hashed-failover-it", ClickExamples.SPEC,
+                clicks);
+        assertThat(JobTestSupport.bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
+                .isEqualTo(ClickExamples.reference(ClickExamples.SPEC, clicks, false).model().toBytes());
+    }
+
+    /**
+     * Trains {@code spec} (minibatches of 4) on task {@value #TASK} from the {@value #N} {@code clicks}, sent slowly,
+     * while the TaskManager is killed twice; checks that every task recovered from both kills, that each example has
+     * exactly one committed prediction and none is a dead letter; returns the model snapshot of all of them.
+     */
+    static ModelSnapshot trainThroughTwoKills(MiniCluster cluster, EmbeddedKafkaBroker broker, String name,
+            String spec, List<Example> clicks) throws Exception {
         TrainSettings settings = new TrainSettings()
-                .bootstrapServers(KAFKA.broker().bootstrapServers())
-                .groupId("hashed-failover-it")
-                .specs(TaskSpecs.of(null, Map.of(TASK, ClickExamples.SPEC)))
+                .bootstrapServers(broker.bootstrapServers())
+                .groupId(name)
+                .specs(TaskSpecs.of(null, Map.of(TASK, spec)))
                 .checkpointIntervalMs(300)
                 .snapshotEveryBatches(25)
                 .snapshotIntervalMs(0)
                 .batchTimeoutMs(0)
                 .parallelism(1);
-        JobTestSupport.createTopics(KAFKA.broker(), settings, 1);
+        JobTestSupport.createTopics(broker, settings, 1);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(env, settings);
-        JobClient job = env.executeAsync("hashed-failover-it");
+        JobClient job = env.executeAsync(name);
 
-        List<Example> clicks = ClickExamples.stream(TASK, N, 21);
-        Thread producer = new Thread(() -> JobTestSupport.produceSlowly(KAFKA.broker(), settings.examplesTopic(), clicks, 16), "hashed-failover-producer");
+        Thread producer = new Thread(() -> JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks, 16),
+                name + "-producer");
         producer.start();
         int[] killAfter = {600, 1800};
         for (int kill = 0; kill < killAfter.length; kill++) {
-            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true, killAfter[kill]);
+            JobTestSupport.awaitCommitted(broker, settings.predictionsTopic(), p -> true, killAfter[kill]);
             cluster.terminateTaskManager(kill).get();
             cluster.startTaskManager();
         }
         producer.join();
-        ModelSnapshot last = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),
+        ModelSnapshot last = JobTestSupport.awaitCommitted(broker, settings.modelsTopic(),
                 m -> m.getExamplesSeen() >= N, 1).get(0);
         var graph = cluster.getExecutionGraph(job.getJobID()).get();
         job.cancel().get();
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
 
-        List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
+        List<Prediction> predictions = JobTestSupport.read(broker, settings.predictionsTopic());
         Map<String, Long> perExample = predictions.stream()
                 .collect(Collectors.groupingBy(Prediction::getId, Collectors.counting()));
         assertThat(perExample).hasSize(N);
         assertThat(predictions).as("exactly one committed prediction per example").hasSize(N);
-        assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic())).as("dead letters").isEmpty();
+        assertThat(JobTestSupport.read(broker, settings.deadLetterTopic())).as("dead letters").isEmpty();
         assertThat(last.getExamplesSeen()).isEqualTo(N);
         assertThat(last.getVersion()).isEqualTo(N / 4);
-        assertThat(JobTestSupport.bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
-                .isEqualTo(ClickExamples.reference(ClickExamples.SPEC, clicks, false).model().toBytes());
+        return last;
     }
-
 }

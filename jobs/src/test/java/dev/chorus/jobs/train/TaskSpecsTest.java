@@ -38,13 +38,11 @@ class TaskSpecsTest {
     }
 
     @Test
-    void refusesAWideAndDeepSpecWhichTheJobDoesNotTrainYet() {
+    void acceptsAWideAndDeepSpec() {
         String wideDeep = "{\"algorithm\":\"wide-deep\",\"numClasses\":2,\"hashing\":{\"bits\":10},"
                 + "\"embeddings\":{\"dim\":4,\"buckets\":64,\"fields\":[\"user\"]},"
                 + "\"layers\":[{\"units\":8,\"activation\":\"relu\"}],\"standardize\":false}";
-        assertThatThrownBy(() -> TaskSpecs.of(null, Map.of("clicks", wideDeep)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("ModelSpec key 'algorithm': expected an algorithm the train job trains (not yet "
-                        + "\"wide-deep\": model-core's WideDeepModel trains it), got \"wide-deep\"");
+        assertThat(TaskSpecs.of(null, Map.of("clicks", wideDeep)).specFor("clicks").embeddings().fields())
+                .containsExactly("user");
     }
 }

@@ -46,7 +46,8 @@ public final class TrainerHarness extends AbstractStreamOperatorTestHarness<Pred
 
     private static CoBroadcastWithKeyedOperator<String, VariantExample, SpecChange, Prediction> operator(
             TrainSettings settings) {
-        return new CoBroadcastWithKeyedOperator<>(new MinibatchSgdFunction(settings), List.of(VariantSpecs.DESCRIPTOR));
+        return new CoBroadcastWithKeyedOperator<>(new MinibatchSgdFunction(settings),
+                List.of(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR));
     }
 
     private void keyed() {

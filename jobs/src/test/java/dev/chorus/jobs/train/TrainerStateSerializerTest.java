@@ -188,6 +188,42 @@ class TrainerStateSerializerTest {
         assertThat(back.version()).isEqualTo(1);
     }
 
+    /**
+     * A hashed task's checkpoint holds the rows its minibatches touched, not all 2^bits: at 2^24 dimensions the model
+     * is its header plus 16 bytes (index, weight, z, n) per touched row and the bias row, so checkpoints of a large,
+     * sparsely trained model stay small (BENCHMARKS.md, checkpoints of hashed models).
+     */
+    @Test
+    void aHashedCheckpointWritesTheTouchedRowsOnlyAt2To24Dimensions() throws IOException {
+        String spec = dev.chorus.jobs.ClickExamples.SPEC.replace("\"bits\":12", "\"bits\":24");
+        TrainerState s = TrainerState.create(ModelSpec.parse(spec), 50);
+        assertThat(s.hashed.inputDim()).isEqualTo(1 << 24);
+        java.util.BitSet touched = new java.util.BitSet();
+        var clicks = dev.chorus.jobs.ClickExamples.stream("clicks", 40, 5);
+        for (var click : clicks) {
+            var x = s.hasher.hash(click.getFields());
+            for (int e = 0; e < x.size(); e++) {
+                touched.set(x.indices()[e], x.values()[e] != 0f);
+            }
+            s.sparseRows.add(x.indices(), x.values());
+            s.batchLabels[s.batchFill] = click.getLabel();
+            s.batchWeights[s.batchFill] = 1f;
+            s.batchIds[s.batchFill] = click.getId();
+            s.batchFill++;
+            if (s.batchFill == 4) {
+                HashedRows.train(s);
+                s.sparseRows.clear();
+                s.batchFill = 0;
+            }
+        }
+        int header = 4 + 4 + 4 + s.hashed.spec().toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                + 8 + 8 + 4;
+        byte[] model = s.hashed.toBytes();
+        assertThat(model).as("%d touched rows and the bias row", touched.cardinality())
+                .hasSize(header + 16 * (touched.cardinality() + 1));
+        assertThat(bytes(s).length).as("the trainer state around it").isBetween(model.length, model.length + 512);
+    }
+
     @Test
     void unknownLayoutVersionIsRejectedWithBothVersions() {
         DataOutputSerializer out = new DataOutputSerializer(16);

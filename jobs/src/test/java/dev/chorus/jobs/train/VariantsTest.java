@@ -84,10 +84,40 @@ class VariantsTest {
     }
 
     @Test
+    void eachVariantOfALabelModelTaskPublishesItsOwnAnnotatorsAndConsensusUnderItsOwnKeys() throws Exception {
+        TrainSettings settings = new TrainSettings()
+                .specs(TaskSpecs.ofDefault(MinibatchSgdFunctionTest.LABEL_MODEL_SPEC)).snapshotEveryBatches(1)
+                .snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
+        try (var h = new TrainerHarness(settings)) {
+            h.open();
+            String slow = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC.replace("0.05", "0.01");
+            h.processBroadcastElement(new SpecChange("t", "slow", slow), 0);
+            for (int i = 0; i < 8; i++) {
+                Sourced<dev.chorus.schemas.Example> input =
+                        new Sourced<>(MinibatchSgdFunctionTest.labelled(i, 3), 0, i);
+                h.processElement(new VariantExample("default", input, null), i);
+                h.processElement(new VariantExample("slow", input, null), i);
+            }
+            List<dev.chorus.schemas.AnnotatorModel> annotators = MinibatchSgdFunctionTest.annotatorModels(h);
+            assertThat(annotators).extracting(dev.chorus.schemas.AnnotatorModel::getVariant)
+                    .containsOnly("default", "slow");
+            assertThat(annotators.stream().map(a -> TrainRecords.annotatorKey(a.getTask(), a.getVariant(),
+                    a.getAnnotator())).distinct()).as("one key per variant and annotator").hasSize(6)
+                    .contains("t/a0", "t/a0\u001Fslow");
+            List<dev.chorus.schemas.Consensus> consensus = h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertThat(consensus).extracting(dev.chorus.schemas.Consensus::getVariant).containsOnly("default", "slow");
+            assertThat(consensus.stream().map(c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem()))
+                    .distinct().count()).as("no variant's consensus compacts the other's")
+                    .isEqualTo(consensus.stream().map(c -> c.getVariant() + "|" + c.getItem()).distinct().count());
+        }
+    }
+
+    @Test
     void theRouterSendsEachExampleToEveryLiveVariantOfItsTask() throws Exception {
         try (BroadcastOperatorTestHarness<Sourced<dev.chorus.schemas.Example>, SpecChange, VariantExample> h =
                 ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new VariantRouter(settings()),
-                        VariantSpecs.DESCRIPTOR)) {
+                        VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR)) {
             Sourced<dev.chorus.schemas.Example> input = new Sourced<>(example(0), 0, 0);
             h.processElement(input, 0);
             h.processBroadcastElement(new SpecChange("t", "slow", OTHER_SPEC), 1);
@@ -137,21 +167,17 @@ class VariantsTest {
         }
     }
 
-    /** A spec the train job refuses at submission (wide & deep) is refused on the control topic too, by check-specs. */
+    /** A wide and deep spec on the control topic becomes a variant of its own, as at submission. */
     @Test
-    void aWideAndDeepSpecOnTheControlTopicIsADeadLetter() throws Exception {
+    void aWideAndDeepSpecOnTheControlTopicIsAVariant() throws Exception {
         String wideDeep = "{\"algorithm\":\"wide-deep\",\"numClasses\":2,\"hashing\":{\"bits\":10},"
                 + "\"embeddings\":{\"dim\":4,\"buckets\":64,\"fields\":[\"user\"]},"
                 + "\"layers\":[{\"units\":8,\"activation\":\"relu\"}],\"standardize\":false}";
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
                 ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
             h.processElement(record("clicks/wd", live("clicks", "wd", wideDeep)), 0);
-            assertThat(h.extractOutputValues()).isEmpty();
-            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement().satisfies(d -> {
-                assertThat(d.getValue().getField()).isEqualTo("spec");
-                assertThat(d.getValue().getReason()).contains("expected an algorithm the train job trains (not yet "
-                        + "\"wide-deep\"");
-            });
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("clicks", "wd", wideDeep));
         }
     }
 
@@ -165,30 +191,26 @@ class VariantsTest {
                 .isEqualTo(TaskSpecs.parse(SPEC));
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
                 ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
-            h.processElement(record("t/d", live("t", "d", managed)), 0);
+            h.processElement(record("t/d", WarmStartTrainingTest.withModel(live("t", "d", managed),
+                    WarmStartTrainingTest.source().toBytes())), 0);
             assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
             assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "d", managed));
         }
     }
 
-    /** A search is refused until the job expands it; so are management keys that do not parse, naming the key. */
+    /** Management keys that do not parse are refused, naming the key. */
     @Test
-    void aSearchOrABadDriftOnTheControlTopicIsADeadLetter() throws Exception {
+    void aBadDriftOnTheControlTopicIsADeadLetter() throws Exception {
         String base = SPEC.substring(0, SPEC.lastIndexOf('}'));
-        String search = base + ",\"search\":{\"method\":\"random\",\"variants\":2,\"budgetExamples\":100,"
-                + "\"space\":{\"optimizer.learningRate\":[0.01,0.1]}}}";
         String badDrift = base + ",\"drift\":{\"detector\":\"cusum\"}}";
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
                 ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
-            h.processElement(record("t/s", live("t", "s", search)), 0);
             h.processElement(record("t/b", live("t", "b", badDrift)), 1);
             assertThat(h.extractOutputValues()).isEmpty();
             List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
                     .toList();
-            assertThat(dead).extracting(DeadLetter::getField).containsExactly("spec", "spec");
-            assertThat(dead.get(0).getReason()).contains("key 'search'")
-                    .contains("not yet applied by the train job").contains("\"method\":\"random\"");
-            assertThat(dead.get(1).getReason()).contains("drift.detector").contains("cusum");
+            assertThat(dead).extracting(DeadLetter::getField).containsExactly("spec");
+            assertThat(dead.get(0).getReason()).contains("drift.detector").contains("cusum");
         }
     }
 

@@ -10,7 +10,9 @@ import java.io.IOException;
  * {@code doctor-net}: Guan et al.'s Doctor Net ({@link DoctorNet}), a shared body with one softmax head per
  * annotator; each label trains its annotator's head and the body, and the prediction is the mean of all heads.
  * Confusions are estimated against the prediction (a distribution, not its most probable class), before each
- * minibatch's update.
+ * minibatch's update. Its training ignores an item's earlier labels, but since label-model format 4 it remembers them
+ * (an {@link ItemLabelHistory}) so that a doctor-net task publishes each item's consensus like the other methods; a
+ * model saved in an earlier format reads back without a history and publishes none.
  */
 public final class DoctorNetLabelModel extends DoctorNetModel {
 
@@ -23,11 +25,13 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
   public DoctorNetLabelModel(ModelSpec spec, LabelModelSpec config) {
     this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
-        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()));
+        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()),
+        ItemLabelHistory.bounded(config));
   }
 
-  private DoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates) {
-    super(net, registry, estimates);
+  private DoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates,
+      ItemLabelHistory history) {
+    super(net, registry, estimates, history);
     this.predicted = new float[net.numClasses()];
     this.headProbabilities = new float[net.numClasses()];
   }
@@ -40,16 +44,19 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   @Override
   protected void mark() {
     net.mark();
+    markRemembered();
   }
 
   @Override
   protected void rollback() {
     net.rollback();
+    rollbackRemembered();
   }
 
   @Override
   protected void forget(int slot) {
     net.resetHead(slot);
+    forgetRemembered(slot);
   }
 
   @Override
@@ -61,6 +68,7 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
       slots[e] = register(annotators[e]);
       net.ensureHead(slots[e]);
       registry.countLabel(slots[e]);
+      remember(items[e], slots[e], labels[e]);
       predictProba(x, e * inputDim(), predicted);
       estimates.observeClass(predicted);
       estimates.mStep(slots[e], labels[e], predicted);
@@ -94,21 +102,33 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
 
   @Override
   public DoctorNetLabelModel copy() {
-    return new DoctorNetLabelModel(net.copy(), registry.copy(), estimates.copy());
+    return new DoctorNetLabelModel(net.copy(), registry.copy(), estimates.copy(), remembered(false));
   }
 
   @Override
   public void writeTo(DataOutput out) throws IOException {
+    write(out, remembered(false));
+  }
+
+  /** A snapshot leaves the item history out (consensus records carry what it knows), as the other methods do. */
+  @Override
+  public byte[] toSnapshotBytes() {
+    return LabelModels.bytes(out -> write(out, remembered(true)));
+  }
+
+  private void write(DataOutput out, ItemLabelHistory history) throws IOException {
     LabelModels.writeHeader(out, NAME);
     registry.writeTo(out);
     estimates.writeTo(out);
+    writeRemembered(out, history);
     net.writeTo(out);
   }
 
-  /** Reads what follows the header of {@link #writeTo}. */
+  /** Reads what follows the header of {@link #writeTo} in format {@code version}: from format 4, an optional history. */
   static DoctorNetLabelModel readBody(DataInput in, int version) throws IOException {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
-    return new DoctorNetLabelModel(DoctorNet.readFrom(in, registry.maxAnnotators()), registry, estimates);
+    ItemLabelHistory history = readRemembered(in, version);
+    return new DoctorNetLabelModel(DoctorNet.readFrom(in, registry.maxAnnotators()), registry, estimates, history);
   }
 }

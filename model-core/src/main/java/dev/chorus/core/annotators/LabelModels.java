@@ -23,9 +23,11 @@ public final class LabelModels {
    * de-noising iterations; the other methods write the same body as in format 1. Format 3 adds to the annotator
    * registry what eviction needs: {@code protectedLabels}, the label tick, the evictions and each slot's last tick
    * ({@link AnnotatorRegistry#writeTo}). Formats 1 and 2 are still read. {@code weighted-doctor-net-paper}, added
-   * in format 3, writes the registry, the confusions, the network and its averaging logits.
+   * in format 3, writes the registry, the confusions, the network and its averaging logits. Format 4 adds to
+   * {@code doctor-net} and {@code weighted-doctor-net-paper}, after their confusions, an optional item history (a
+   * flag, then the history), so that they publish consensus; the other methods write the same body as in format 3.
    */
-  public static final int FORMAT_VERSION = 3;
+  public static final int FORMAT_VERSION = 4;
   /** The selectable methods: those a spec may name, each built here by its own class's {@code NAME}. */
   public static final List<String> NAMES = LabelModelSpec.METHODS;
 

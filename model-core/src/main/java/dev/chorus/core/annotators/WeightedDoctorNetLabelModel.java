@@ -83,7 +83,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
 
   private WeightedDoctorNetLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates,
       ItemLabelHistory history, double[] logits, int denoiseIterations) {
-    super(net, registry, estimates);
+    super(net, registry, estimates, null);
     this.history = history;
     this.logits = logits;
     this.markedLogits = new double[logits.length];

@@ -20,8 +20,9 @@ import java.util.Arrays;
  * in order the logits take one gradient step ({@link #WEIGHT_LEARNING_RATE}) on the cross-entropy between the
  * event's label and the weighted mean of all heads ({@link WeightedDoctorNetLabelModel#logitGradient}); then the
  * body and heads take their Doctor Net step on the minibatch. The paper's target, the mean of an image's labels, is
- * the expectation of this per-label target, so an item's labels arriving far apart need no history. A new
- * annotator's logit starts at the mean of the others, its head at the mean head.
+ * the expectation of this per-label target, so an item's labels arriving far apart need no history to train; since
+ * label-model format 4 it remembers them all the same, for each item's consensus. A new annotator's logit starts at
+ * the mean of the others, its head at the mean head.
  *
  * <p>Confusions, for reporting annotators, are estimated as {@code doctor-net}'s: against the most probable class
  * of the prediction, before each event's weight step.
@@ -49,12 +50,12 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
     this(new DoctorNet(spec, config.maxAnnotators()),
         new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
         new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()),
-        new double[config.maxAnnotators()]);
+        ItemLabelHistory.bounded(config), new double[config.maxAnnotators()]);
   }
 
   private WeightedDoctorNetPaperLabelModel(DoctorNet net, AnnotatorRegistry registry, ConfusionEstimates estimates,
-      double[] logits) {
-    super(net, registry, estimates);
+      ItemLabelHistory remembered, double[] logits) {
+    super(net, registry, estimates, remembered);
     this.logits = logits;
     this.markedLogits = new double[logits.length];
     this.mixed = new float[net.numClasses()];
@@ -71,12 +72,14 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
   @Override
   protected void mark() {
     net.mark();
+    markRemembered();
     System.arraycopy(logits, 0, markedLogits, 0, logits.length);
   }
 
   @Override
   protected void rollback() {
     net.rollback();
+    rollbackRemembered();
     System.arraycopy(markedLogits, 0, logits, 0, logits.length);
   }
 
@@ -84,6 +87,7 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
   @Override
   protected void forget(int slot) {
     net.resetHead(slot);
+    forgetRemembered(slot);
     double sum = 0;
     int others = registry.size() - 1;
     for (int a = 0; a < registry.size(); a++) {
@@ -115,6 +119,7 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
     }
     for (int e = 0; e < n; e++) {
       registry.countLabel(slots[e]);
+      remember(items[e], slots[e], labels[e]);
       float[] features = net.features(x, e * inputDim());
       for (int h = 0; h < count; h++) {
         net.headProba(h, features, heads[h]);
@@ -166,26 +171,39 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
 
   @Override
   public WeightedDoctorNetPaperLabelModel copy() {
-    return new WeightedDoctorNetPaperLabelModel(net.copy(), registry.copy(), estimates.copy(), logits.clone());
+    return new WeightedDoctorNetPaperLabelModel(net.copy(), registry.copy(), estimates.copy(), remembered(false),
+        logits.clone());
   }
 
   @Override
   public void writeTo(DataOutput out) throws IOException {
+    write(out, remembered(false));
+  }
+
+  /** A snapshot leaves the item history out (consensus records carry what it knows), as the other methods do. */
+  @Override
+  public byte[] toSnapshotBytes() {
+    return LabelModels.bytes(out -> write(out, remembered(true)));
+  }
+
+  private void write(DataOutput out, ItemLabelHistory history) throws IOException {
     LabelModels.writeHeader(out, NAME);
     registry.writeTo(out);
     estimates.writeTo(out);
+    writeRemembered(out, history);
     net.writeTo(out);
     BinaryState.writeDoubles(out, logits);
   }
 
-  /** Reads what follows the header of {@link #writeTo}. */
+  /** Reads what follows the header of {@link #writeTo} in format {@code version} (from format 4, a history). */
   static WeightedDoctorNetPaperLabelModel readBody(DataInput in, int version) throws IOException {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
+    ItemLabelHistory remembered = readRemembered(in, version);
     DoctorNet net = DoctorNet.readFrom(in, registry.maxAnnotators());
     BinaryState.requireFits(in, registry.maxAnnotators(), Double.BYTES, "weighted doctor net averaging logits");
     double[] logits = new double[registry.maxAnnotators()];
     BinaryState.readDoubles(in, logits, "averaging logits");
-    return new WeightedDoctorNetPaperLabelModel(net, registry, estimates, logits);
+    return new WeightedDoctorNetPaperLabelModel(net, registry, estimates, remembered, logits);
   }
 }

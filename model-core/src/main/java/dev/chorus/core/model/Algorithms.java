@@ -1,5 +1,6 @@
 package dev.chorus.core.model;
 
+import static dev.chorus.core.model.ModelSpec.LARGE_SOFTMAX;
 import static dev.chorus.core.model.ModelSpec.LINEAR_REGRESSION;
 import static dev.chorus.core.model.ModelSpec.LINEAR_SVM;
 import static dev.chorus.core.model.ModelSpec.LOGISTIC_REGRESSION;
@@ -23,7 +24,8 @@ import java.util.Map;
 final class Algorithms {
 
   static final List<String> NAMES =
-      List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP, WIDE_DEEP, SKIP_GRAM);
+      List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP, WIDE_DEEP, LARGE_SOFTMAX,
+          SKIP_GRAM);
   private static final Map<String, ClassificationLoss> CLASSIFICATION_LOSSES = Map.of(
       SoftmaxCrossEntropy.NAME, SoftmaxCrossEntropy.INSTANCE,
       LogisticLoss.NAME, LogisticLoss.INSTANCE,
@@ -114,7 +116,8 @@ final class Algorithms {
     List<String> fitting = switch (algorithm) {
       case LINEAR_REGRESSION -> List.of(SquaredError.NAME);
       case LOGISTIC_REGRESSION -> List.of(LogisticLoss.NAME);
-      case SOFTMAX_REGRESSION -> List.of(SoftmaxCrossEntropy.NAME);
+      // A large-softmax output layer's objective estimates (or, hierarchical, factorises) the full softmax's.
+      case SOFTMAX_REGRESSION, LARGE_SOFTMAX -> List.of(SoftmaxCrossEntropy.NAME);
       case LINEAR_SVM -> numClasses == 2 ? List.of(BinaryHinge.NAME, MulticlassHinge.NAME) : List.of(MulticlassHinge.NAME);
       case MLP -> numClasses == 0 ? List.of(SquaredError.NAME) : numClasses == 2
           ? List.of(SoftmaxCrossEntropy.NAME, LogisticLoss.NAME, BinaryHinge.NAME, MulticlassHinge.NAME,

@@ -59,6 +59,8 @@ import java.util.function.Supplier;
  * ({@link EmbeddingsSpec}) for its deep part, whose hidden {@code layers} and training keys are an mlp's;
  * {@code wideOptimizer} (sgd, adagrad or ftrl; default ftrl) steps the wide part. {@link #toJson()} writes every
  * key that applies, defaults included, in a fixed order, so equal specs have equal JSON.
+ * {@code large-softmax} ({@link LargeOutputModel}, up to 10^6 classes) needs {@code hashing} and {@code output}
+ * ({@link LargeOutputSpec}).
  */
 public final class ModelSpec {
 
@@ -70,6 +72,8 @@ public final class ModelSpec {
   public static final String MLP = "mlp";
   /** A sparse linear model on the hashed features plus an mlp on embedding bags, their logits summed. */
   public static final String WIDE_DEEP = "wide-deep";
+  /** Hashed fields, an embedding bag, and an output layer over up to 10^6 classes ({@link LargeOutputModel}). */
+  public static final String LARGE_SOFTMAX = "large-softmax";
   /** Word or item vectors learned from token sequences ({@link SkipGram}); the keys are {@link SkipGramKeys}'. */
   public static final String SKIP_GRAM = "skip-gram";
   public static final String DEFAULT_TOKENS_FIELD = "tokens";
@@ -80,7 +84,7 @@ public final class ModelSpec {
   /** The keys a spec may have, in the order {@link #toJson()} writes them. */
   public static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
       "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel",
-      "hashing", "embeddings", "wideOptimizer", "skipGram", "tokensField");
+      "hashing", "embeddings", "wideOptimizer", "output", "skipGram", "tokensField");
 
   private final String algorithm;
   private final int inputDim;
@@ -94,6 +98,7 @@ public final class ModelSpec {
   private final HashingSpec hashing;
   private final EmbeddingsSpec embeddings;
   private final OptimizerSpec wideOptimizer;
+  private final LargeOutputSpec output;
   private final SkipGramSpec skipGram;
   private final String tokensField;
 
@@ -107,7 +112,7 @@ public final class ModelSpec {
    */
   private ModelSpec(String algorithm, int inputDim, int numClasses, List<HiddenLayerSpec> layers, String loss,
       WeightInit init, double initLimit, int batchSize, Supplier<TrainingSpec> training, LabelModelSpec labelModel,
-      HashingSpec hashing, EmbeddingsSpec embeddings, OptimizerSpec wideOptimizer) {
+      HashingSpec hashing, EmbeddingsSpec embeddings, OptimizerSpec wideOptimizer, LargeOutputSpec output) {
     this.algorithm = Algorithms.valid(algorithm);
     // A label-only task (no features) does pure truth inference: its label model's prior is the class distribution.
     requireAtLeast("inputDim", inputDim, labelModel != null ? 0 : 1);
@@ -124,9 +129,16 @@ public final class ModelSpec {
     this.hashing = hashing;
     this.embeddings = embeddings;
     this.wideOptimizer = wideOptimizer;
+    this.output = output;
     this.skipGram = null;
     this.tokensField = null;
-    if (algorithm.equals(WIDE_DEEP)) {
+    if (output != null && !algorithm.equals(LARGE_SOFTMAX)) {
+      throw new IllegalArgumentException("ModelSpec key 'output': expected none unless algorithm is \"" + LARGE_SOFTMAX
+          + "\", got \"" + output.type().label() + "\" for \"" + algorithm + "\"");
+    }
+    if (algorithm.equals(LARGE_SOFTMAX)) {
+      LargeOutputModel.requireSupported(this);
+    } else if (algorithm.equals(WIDE_DEEP)) {
       WideDeepModel.requireSupported(this);
     } else {
       if (embeddings != null) {
@@ -159,6 +171,7 @@ public final class ModelSpec {
     this.hashing = null;
     this.embeddings = null;
     this.wideOptimizer = null;
+    this.output = null;
     this.skipGram = Objects.requireNonNull(skipGram, "skipGram");
     this.tokensField = Objects.requireNonNull(tokensField, "tokensField");
   }
@@ -177,7 +190,7 @@ public final class ModelSpec {
       String loss) {
     TrainingSpec training = TrainingSpec.DEFAULTS;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, DEFAULT_INIT, 0, training.batchSize(),
-        () -> training, null, null, null, null);
+        () -> training, null, null, null, null, null);
   }
 
   /** Softmax regression with every other setting at its default. */
@@ -244,8 +257,9 @@ public final class ModelSpec {
     EmbeddingsSpec embeddings = root.has("embeddings") ? EmbeddingsSpec.fromJson(root.at("embeddings")) : null;
     OptimizerSpec wideOptimizer = root.has("wideOptimizer") ? OptimizerSpecs.fromJson(root.at("wideOptimizer"))
         : algorithm.equals(WIDE_DEEP) ? WideDeepModel.DEFAULT_WIDE_OPTIMIZER : null;
+    LargeOutputSpec output = root.has("output") ? LargeOutputSpec.fromJson(root.at("output")) : null;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, training,
-        labelModel, hashing, embeddings, wideOptimizer);
+        labelModel, hashing, embeddings, wideOptimizer, output);
   }
 
   /**
@@ -286,6 +300,9 @@ public final class ModelSpec {
     }
     if (wideOptimizer != null) {
       wideOptimizer.writeJson(root.putObject("wideOptimizer"));
+    }
+    if (output != null) {
+      output.writeJson(root.putObject("output"));
     }
     return root.toString();
   }
@@ -433,6 +450,11 @@ public final class ModelSpec {
     return wideOptimizer;
   }
 
+  /** The output of a {@code large-softmax} model, or {@code null} for other algorithms. */
+  public LargeOutputSpec output() {
+    return output;
+  }
+
   /** The skip-gram model of a {@code skip-gram} spec, or {@code null} for other algorithms. */
   public SkipGramSpec skipGram() {
     return skipGram;
@@ -506,7 +528,7 @@ public final class ModelSpec {
       return new ModelSpec(skipGram, tokensField, training);
     }
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training.batchSize(),
-        () -> training, labelModel, hashing, embeddings, wideOptimizer);
+        () -> training, labelModel, hashing, embeddings, wideOptimizer, output);
   }
 
   @Override
@@ -516,13 +538,14 @@ public final class ModelSpec {
         && Double.compare(s.initLimit, initLimit) == 0 && s.training.equals(training)
         && Objects.equals(s.labelModel, labelModel) && Objects.equals(s.hashing, hashing)
         && Objects.equals(s.embeddings, embeddings) && Objects.equals(s.wideOptimizer, wideOptimizer)
-        && Objects.equals(s.skipGram, skipGram) && Objects.equals(s.tokensField, tokensField);
+        && Objects.equals(s.output, output) && Objects.equals(s.skipGram, skipGram)
+        && Objects.equals(s.tokensField, tokensField);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training, labelModel, hashing,
-        embeddings, wideOptimizer, skipGram, tokensField);
+        embeddings, wideOptimizer, output, skipGram, tokensField);
   }
 
   @Override

@@ -57,6 +57,11 @@ public final class SparseLinearModel implements Predictor {
   private final float[][] slots;
   private final float[] gradient;
   private final long[] touched;
+  /**
+   * Rows a step or a read has written (derived, never saved): the only rows that may be non-zero, so that
+   * {@link #writeTo} (each checkpoint, each snapshot) reads the rows trained, not all 2^bits of them.
+   */
+  private final long[] written;
   private float[] batchOutputs = new float[0];
   private float[] outputGradient = new float[0];
   /** The touched rows' weights and slots before a step, interleaved, to roll back a step that overflows. */
@@ -80,6 +85,7 @@ public final class SparseLinearModel implements Predictor {
     this.slots = new float[slotCount(spec.optimizer())][(int) size];
     this.gradient = new float[(int) size];
     this.touched = new long[(inputDim >>> 6) + 1];
+    this.written = new long[touched.length];
   }
 
   /** A fresh model of {@code spec}, which must hash ({@link ModelSpec#hashing()}). */
@@ -241,6 +247,7 @@ public final class SparseLinearModel implements Predictor {
       for (int e = batch.rowStart(r); e < batch.rowStart(r + 1); e++) {
         int j = indices[e];
         touched[j >>> 6] |= 1L << j;
+        written[j >>> 6] |= 1L << j;
         float v = values[e];
         for (int k = 0; k < outputs; k++) {
           gradient[j * outputs + k] += v * outputGradient[out + k];
@@ -248,6 +255,7 @@ public final class SparseLinearModel implements Predictor {
       }
     }
     touched[inputDim >>> 6] |= 1L << inputDim;
+    written[inputDim >>> 6] |= 1L << inputDim;
     String problem = Double.isFinite(loss) ? firstNonFiniteGradient() : "loss " + loss;
     if (problem != null) {
       forEachTouched(i -> gradient[i] = 0f);
@@ -444,6 +452,7 @@ public final class SparseLinearModel implements Predictor {
     for (int s = 0; s < slots.length; s++) {
       System.arraycopy(slots[s], 0, copy.slots[s], 0, slots[s].length);
     }
+    System.arraycopy(written, 0, copy.written, 0, written.length);
     copy.steps = steps;
     copy.examplesSeen = examplesSeen;
     return copy;
@@ -459,14 +468,15 @@ public final class SparseLinearModel implements Predictor {
     out.writeLong(steps);
     out.writeLong(examplesSeen);
     int rows = 0;
-    for (int row = 0; row <= inputDim; row++) {
+    for (int row = nextWritten(0); row >= 0; row = nextWritten(row + 1)) {
       rows += stored(row) ? 1 : 0;
     }
     out.writeInt(rows);
-    for (int row = 0; row <= inputDim; row++) {
+    float[][] arrays = all();
+    for (int row = nextWritten(0); row >= 0; row = nextWritten(row + 1)) {
       if (stored(row)) {
         out.writeInt(row);
-        for (float[] array : all()) {
+        for (float[] array : arrays) {
           for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
             out.writeFloat(array[i]);
           }
@@ -475,12 +485,30 @@ public final class SparseLinearModel implements Predictor {
     }
   }
 
+  /** The first row from {@code from} on that a step or a read has written, or -1. */
+  private int nextWritten(int from) {
+    int word = from >>> 6;
+    if (word >= written.length) {
+      return -1;
+    }
+    for (long bits = written[word] & (-1L << from); ; bits = written[word]) {
+      if (bits != 0) {
+        return word << 6 | Long.numberOfTrailingZeros(bits);
+      }
+      if (++word == written.length) {
+        return -1;
+      }
+    }
+  }
+
   private boolean stored(int row) {
-    for (float[] array : all()) {
-      for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
-        if (Float.floatToRawIntBits(array[i]) != 0) {
-          return true;
-        }
+    for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
+      boolean nonZero = Float.floatToRawIntBits(weights[i]) != 0;
+      for (float[] slot : slots) {
+        nonZero |= Float.floatToRawIntBits(slot[i]) != 0;
+      }
+      if (nonZero) {
+        return true;
       }
     }
     return false;
@@ -525,6 +553,7 @@ public final class SparseLinearModel implements Predictor {
             + " [0, " + model.inputDim + "]");
       }
       previous = row;
+      model.written[row >>> 6] |= 1L << row;
       for (float[] array : model.all()) {
         for (int k = 0, i = row * model.outputs; k < model.outputs; k++, i++) {
           array[i] = in.readFloat();

@@ -74,15 +74,76 @@ public final class WideDeepBatch {
       // The hasher has already refused a number that is not finite in float32.
       values[j] = value == null ? 0f : ((Number) value).floatValue();
     }
-    wide.add(hashed.indices(), hashed.values());
+    append(hashed.indices(), hashed.values(), bagIds, bagCounts, values, 0);
+  }
+
+  /**
+   * Appends one example already taken apart (as {@link #add(Map)} did once, before a checkpoint): its hashed
+   * features, its ids per embedding field ({@link #ids}'s rows) and its {@code numeric} fields.
+   *
+   * @throws IllegalArgumentException before anything is appended, if a part is not of this batch's shape
+   */
+  public void add(SparseVector hashed, SparseVector[] fieldIds, float[] numericFields) {
+    String row = "WideDeepBatch row " + rows + ": ";
+    if (fieldIds.length != ids.length || numericFields.length != embeddings.numeric().size()) {
+      throw new IllegalArgumentException(row + "expected " + ids.length + " embedding fields and "
+          + embeddings.numeric().size() + " numeric ones, got " + fieldIds.length + " and " + numericFields.length);
+    }
+    requireRow(row + "wide part", hashed, wide.columns());
+    int[][] bagIds = new int[ids.length][];
+    float[][] bagCounts = new float[ids.length][];
+    for (int f = 0; f < ids.length; f++) {
+      requireRow(row + "field " + embeddings.fields().get(f), fieldIds[f], embeddings.buckets());
+      bagIds[f] = fieldIds[f].indices();
+      bagCounts[f] = fieldIds[f].values();
+    }
+    append(hashed.indices(), hashed.values(), bagIds, bagCounts, numericFields, 0);
+  }
+
+  /** Appends row {@code r} of {@code from}, a batch of the same spec. */
+  public void addRow(WideDeepBatch from, int r) {
+    int[][] bagIds = new int[ids.length][];
+    float[][] bagCounts = new float[ids.length][];
+    for (int f = 0; f < ids.length; f++) {
+      SparseBatch bag = from.ids[f];
+      bagIds[f] = Arrays.copyOfRange(bag.indices(), bag.rowStart(r), bag.rowStart(r + 1));
+      bagCounts[f] = Arrays.copyOfRange(bag.values(), bag.rowStart(r), bag.rowStart(r + 1));
+    }
+    SparseBatch w = from.wide;
+    append(Arrays.copyOfRange(w.indices(), w.rowStart(r), w.rowStart(r + 1)),
+        Arrays.copyOfRange(w.values(), w.rowStart(r), w.rowStart(r + 1)), bagIds, bagCounts, from.numeric,
+        r * embeddings.numeric().size());
+  }
+
+  private static void requireRow(String what, SparseVector x, int columns) {
+    int[] indices = x.indices();
+    boolean increasing = indices.length == x.values().length;
+    for (int i = 0; i < indices.length && increasing; i++) {
+      increasing = indices[i] >= 0 && indices[i] < columns && (i == 0 || indices[i] > indices[i - 1]);
+    }
+    if (!increasing) {
+      throw new IllegalArgumentException(what + ": expected strictly increasing indices in [0, " + columns
+          + "), got " + Arrays.toString(indices) + " with " + x.values().length + " values");
+    }
+  }
+
+  private void append(int[] hashedIndices, float[] hashedValues, int[][] bagIds, float[][] bagCounts,
+      float[] numericFields, int numericFrom) {
+    int width = embeddings.numeric().size();
+    wide.add(hashedIndices, hashedValues);
     for (int f = 0; f < ids.length; f++) {
       ids[f].add(bagIds[f], bagCounts[f]);
     }
     if (numeric.length < (rows + 1) * width) {
       numeric = Arrays.copyOf(numeric, Math.max((rows + 1) * width, numeric.length * 2));
     }
-    System.arraycopy(values, 0, numeric, rows * width, width);
+    System.arraycopy(numericFields, numericFrom, numeric, rows * width, width);
     rows++;
+  }
+
+  /** Hash collisions of the last {@link #add(Map)} ({@link FeatureHasher#collisions}). */
+  public int collisions() {
+    return hasher.collisions();
   }
 
   private int[] buckets(String field, Object value) {

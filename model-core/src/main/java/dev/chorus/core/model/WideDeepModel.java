@@ -39,7 +39,7 @@ import java.util.Map;
  * counts, the dropout generator, the wide part's own format, each table's rows that a step changed (the others are
  * drawn again from the spec's seed), the network's values and state, the deep optimizer's state.
  */
-public final class WideDeepModel {
+public final class WideDeepModel implements Predictor {
 
   /** "CHWD": the first int of a saved wide and deep model. */
   public static final int MAGIC = 0x43485744;
@@ -360,18 +360,47 @@ public final class WideDeepModel {
     return batch;
   }
 
+  @Override
   public ModelSpec spec() {
     return spec;
   }
 
+  /** The hashed dimension of the wide part ({@code 2^hashing.bits}); examples arrive as named fields. */
+  @Override
+  public int inputDim() {
+    return spec.inputDim();
+  }
+
+  @Override
   public boolean isClassifier() {
     return spec.isClassifier();
   }
 
+  @Override
+  public int outputDim() {
+    return isClassifier() ? spec.numClasses() : 1;
+  }
+
+  /** Refused: the embedding fields' ids are not in any vector; {@link #predictProba(Map, float[])} is the way. */
+  @Override
+  public void predictProba(float[] x, int xOffset, float[] out) {
+    throw new UnsupportedOperationException(
+        "predictProba: a wide-deep model predicts named fields (predictProba(Map, float[])), not a vector");
+  }
+
+  /** Refused, as {@link #predictProba(float[], int, float[])}; {@link #predictValue(Map)} is the way. */
+  @Override
+  public float predictValue(float[] x, int xOffset) {
+    throw new UnsupportedOperationException(
+        "predictValue: a wide-deep model predicts named fields (predictValue(Map)), not a vector");
+  }
+
+  @Override
   public long steps() {
     return steps;
   }
 
+  @Override
   public long examplesSeen() {
     return examplesSeen;
   }
@@ -400,6 +429,7 @@ public final class WideDeepModel {
   }
 
   /** The saved form described in the class comment. */
+  @Override
   public byte[] toBytes() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {

@@ -1,5 +1,8 @@
 package dev.chorus.core.output;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -167,6 +170,16 @@ public final class HierarchicalSoftmax {
 
   private double score(float[] x, int offset, int n) {
     return Vectors.dot(nodeWeights, n * dim, x, offset, dim) + nodeBias[n];
+  }
+
+  /** Writes the inner nodes that are not all zero ({@link SavedRows}); the tree is the counts', not saved. */
+  public void writeTo(DataOutput out) throws IOException {
+    SavedRows.write(nodeWeights, nodeBias, dim, out);
+  }
+
+  /** Reads what {@link #writeTo} wrote into this layer, freshly created with the same spec, dim and counts. */
+  public void readFrom(DataInput in) throws IOException {
+    SavedRows.read(in, nodeWeights, nodeBias, dim, "hierarchical softmax");
   }
 
   float[] nodeWeights() {

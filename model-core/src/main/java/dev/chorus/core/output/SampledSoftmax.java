@@ -3,6 +3,9 @@ package dev.chorus.core.output;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.output.SampledSoftmaxSpec.Objective;
 import dev.chorus.core.random.SplitMix64;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -34,7 +37,7 @@ public final class SampledSoftmax {
   private final float[] weights;
   private final float[] bias;
   private final LogUniformSampler proposal;
-  private final SplitMix64 random;
+  private SplitMix64 random;
   private final RowGradients gradient;
   private long multiplyAdds;
 
@@ -203,6 +206,18 @@ public final class SampledSoftmax {
   /** Multiply-adds spent in training so far: logits, gradients and updates. */
   public long multiplyAdds() {
     return multiplyAdds;
+  }
+
+  /** Writes the proposal's generator state, then the rows that are not all zero ({@link SavedRows}). */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeLong(random.state());
+    SavedRows.write(weights, bias, dim, out);
+  }
+
+  /** Reads what {@link #writeTo} wrote into this layer, freshly created with the same spec and dim. */
+  public void readFrom(DataInput in) throws IOException {
+    random = SplitMix64.fromState(in.readLong());
+    SavedRows.read(in, weights, bias, dim, "sampled softmax");
   }
 
   float[] weights() {

@@ -2,9 +2,11 @@ package dev.chorus.core.saved;
 
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
 
 /**
  * The one reader of saved model bytes. It sits above both kinds of model, so that the model package need not know
@@ -15,8 +17,9 @@ public final class SavedModels {
   private SavedModels() {}
 
   /**
-   * Reads an {@link OnlineLearner} ({@link OnlineLearner#toBytes}), a label model ({@link LabelModel#toBytes}) or a
-   * {@link SparseLinearModel}, whichever the bytes hold: the last two start with their own magic int.
+   * Reads an {@link OnlineLearner} ({@link OnlineLearner#toBytes}), a label model ({@link LabelModel#toBytes}), a
+   * {@link SparseLinearModel}, a {@link WideDeepModel} or a {@link LargeOutputModel}, whichever the bytes hold: all
+   * but the first start with their own magic int.
    *
    * @throws IllegalArgumentException if they hold neither, or are truncated or corrupt
    */
@@ -28,6 +31,12 @@ public final class SavedModels {
     }
     if (magic == SparseLinearModel.MAGIC) {
       return SparseLinearModel.fromBytes(bytes);
+    }
+    if (magic == WideDeepModel.MAGIC) {
+      return WideDeepModel.fromBytes(bytes);
+    }
+    if (magic == LargeOutputModel.MAGIC) {
+      return LargeOutputModel.fromBytes(bytes);
     }
     return OnlineLearner.fromBytes(bytes);
   }

@@ -34,6 +34,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * annotators, 4 slots); the registry adds protectedLabels (50), the label tick (24), the evictions (0) and each
  * slot's last tick, and the spec its {@code protectedLabels}. Formats 1 and 2 read with every slot last seen at
  * tick 0.
+ *
+ * <p>Format 4, written by the build whose {@code doctor-net} keeps an item history (so it publishes consensus): the
+ * same model, data and minibatches, built by {@link SavedLabelModelFixtures}; {@code dawid-skene-v4.bin} and
+ * {@code weighted-doctor-net-v4.bin} differ from v3 only in the format number, and {@code doctor-net-v4.bin} and
+ * {@code weighted-doctor-net-paper-v4.bin} (mlps of 6 tanh units, like the weighted one) are new. A doctor-net of formats 1 to 3 reads without a history
+ * ({@link DoctorNetConsensusTest}).
  */
 class SavedLabelModelCompatibilityTest {
 
@@ -45,6 +51,10 @@ class SavedLabelModelCompatibilityTest {
       2 | weighted-doctor-net | 0.66286886,0.20029482,0.13683635;0.25675374,0.2763179,0.46692836;0.12570788,0.48296818,0.39132395 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 | 10
       3 | weighted-doctor-net | 0.66286886,0.20029482,0.13683635;0.25675374,0.2763179,0.46692836;0.12570788,0.48296818,0.39132395 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 | 10
       3 | dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 |
+      4 | weighted-doctor-net | 0.66286886,0.20029482,0.13683635;0.25675374,0.2763179,0.46692836;0.12570788,0.48296818,0.39132395 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 | 10
+      4 | dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 |
+      4 | doctor-net          | 0.65496933,0.15359873,0.19143194;0.35397008,0.25930157,0.3867284;0.3037032,0.3197955,0.37650135 | 0.5135221539940062,0.5041120594295333,0.47762947129531214 |
+      4 | weighted-doctor-net-paper | 0.654915,0.15360387,0.19148114;0.3540986,0.25895497,0.38694644;0.30338842,0.31959632,0.37701526 | 0.5134806909808525,0.5040963459752404,0.47766901756448304 |
       """)
   void savedFormatsStillLoadAndPredictTheSame(int version, String method, String probabilities,
       String reliabilities, Integer denoiseIterations) throws IOException {

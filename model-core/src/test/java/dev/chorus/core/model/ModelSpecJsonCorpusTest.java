@@ -25,12 +25,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * where an output starting with {@code "! "} is the expected message. Corpus v2 is v1 with the two messages that list
  * every key and every optimizer type grown by {@code hashing} and {@code ftrl} (issue 17), and nothing else. Corpus v4
  * is v3 with the messages that list every key and every algorithm grown by {@code embeddings}, {@code wideOptimizer}
- * and {@code wide-deep} (issue 17), then specs of the wide and deep model. Corpus v5 is v4 with those messages grown
- * by {@code skip-gram}, {@code skipGram} and {@code tokensField}, then skip-gram specs (issue 17).
+ * and {@code wide-deep} (issue 17), then specs of the wide and deep model. Corpus v5 is v4 with the specs that
+ * {@code doctor-net-v4.bin} and {@code weighted-doctor-net-paper-v4.bin} embed (label-model format 4, issue 18)
+ * added at its end. Corpus v6 is v5 with the two lists grown by {@code output} and {@code large-softmax} (issue 17),
+ * then specs of the large-output model. Corpus v7 is v6 with those lists grown by {@code skipGram},
+ * {@code tokensField} and {@code skip-gram}, then skip-gram specs (issue 17).
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v5/corpus.tsv";
+  private static final String CORPUS = "spec-json/v7/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -117,23 +120,55 @@ class ModelSpecJsonCorpusTest {
     assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(5);
   }
 
-  /** v5 keeps v4 but the messages that list keys and algorithms, then adds skip-gram specs (issue 17). */
+  /** v5 is v4 and then specs embedded in fixtures written since: the Doctor Net label models of format 4. */
   @Test
-  void v5IsV4WithTheListedKeysAndAlgorithmsGrownThenSkipGramSpecs() throws IOException {
+  void v5IsV4ThenTheDoctorNetFixturesSpecs() throws IOException {
     List<Case> v4 = corpus("spec-json/v4/corpus.tsv");
-    List<Case> v5 = corpus(CORPUS);
+    List<Case> v5 = corpus("spec-json/v5/corpus.tsv");
+    assertThat(v5.subList(0, v4.size())).containsExactlyElementsOf(v4);
+    assertThat(v5.subList(v4.size(), v5.size())).hasSize(2).allSatisfy(c -> assertThat(c.input())
+        .containsPattern("\"method\":\"(doctor-net|weighted-doctor-net-paper)\"").isEqualTo(c.expected()));
+  }
+
+  /** v6 keeps v5 but the two messages that list keys and algorithms, then adds large-softmax specs (issue 17). */
+  @Test
+  void v6IsV5WithTheListedKeysAndAlgorithmsGrownThenLargeOutputSpecs() throws IOException {
+    List<Case> v5 = corpus("spec-json/v5/corpus.tsv");
+    List<Case> v6 = corpus("spec-json/v6/corpus.tsv");
     int changed = 0;
-    for (int i = 0; i < v4.size(); i++) {
-      String was = v4.get(i).expected();
-      String is = v5.get(i).expected();
+    for (int i = 0; i < v5.size(); i++) {
+      String was = v5.get(i).expected();
+      String is = v6.get(i).expected();
       changed += was.equals(is) ? 0 : 1;
-      assertThat(v5.get(i).input()).isEqualTo(v4.get(i).input());
-      assertThat(is).as(v4.get(i).input()).isEqualTo(was
-          .replace("mlp, wide-deep], got", "mlp, wide-deep, skip-gram], got")
-          .replace("embeddings, wideOptimizer]", "embeddings, wideOptimizer, skipGram, tokensField]"));
+      assertThat(v6.get(i).input()).isEqualTo(v5.get(i).input());
+      assertThat(is).as(v5.get(i).input()).isEqualTo(was
+          .replace("wide-deep], got", "wide-deep, large-softmax], got")
+          .replace("embeddings, wideOptimizer]", "embeddings, wideOptimizer, output]"));
     }
     assertThat(changed).isEqualTo(2);
-    List<Case> added = v5.subList(v4.size(), v5.size());
+    List<Case> added = v6.subList(v5.size(), v6.size());
+    assertThat(added).hasSizeGreaterThanOrEqualTo(10)
+        .allSatisfy(c -> assertThat(c.input()).containsAnyOf("\"output\"", "\"large-softmax\""));
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(4);
+  }
+
+  /** v7 keeps v6 but the messages that list keys and algorithms, then adds skip-gram specs (issue 17). */
+  @Test
+  void v7IsV6WithTheListedKeysAndAlgorithmsGrownThenSkipGramSpecs() throws IOException {
+    List<Case> v6 = corpus("spec-json/v6/corpus.tsv");
+    List<Case> v7 = corpus(CORPUS);
+    int changed = 0;
+    for (int i = 0; i < v6.size(); i++) {
+      String was = v6.get(i).expected();
+      String is = v7.get(i).expected();
+      changed += was.equals(is) ? 0 : 1;
+      assertThat(v7.get(i).input()).isEqualTo(v6.get(i).input());
+      assertThat(is).as(v6.get(i).input()).isEqualTo(was
+          .replace("large-softmax], got", "large-softmax, skip-gram], got")
+          .replace("wideOptimizer, output]", "wideOptimizer, output, skipGram, tokensField]"));
+    }
+    assertThat(changed).isEqualTo(2);
+    List<Case> added = v7.subList(v6.size(), v7.size());
     assertThat(added).hasSizeGreaterThanOrEqualTo(20)
         .allSatisfy(c -> assertThat(c.input()).containsAnyOf("\"skip-gram\"", "\"skipGram\"", "\"tokensField\""));
     assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(4);

@@ -179,4 +179,55 @@ class WideDeepModelTest {
     assertThat(batch.ids(0).rowStart(1)).isEqualTo(2);
     assertThat(batch.ids(1).rowStart(1)).isZero();
   }
+
+  /** The jobs read saved models through one reader: a wide and deep model is one of them, as a Predictor. */
+  @Test
+  void savedModelsReadsAWideAndDeepModel() {
+    ModelSpec spec = ModelSpec.parse(SPEC);
+    WideDeepModel model = WideDeepModel.create(spec);
+    int[] labels = new int[32];
+    model.trainMinibatch(batch(spec, new Random(3), labels), labels, null);
+    Predictor read = dev.chorus.core.saved.SavedModels.read(model.toBytes());
+    assertThat(read).isInstanceOf(WideDeepModel.class);
+    assertThat(read.toBytes()).isEqualTo(model.toBytes());
+    assertThat(read.outputDim()).isEqualTo(2);
+    assertThat(read.inputDim()).isEqualTo(4096);
+    assertThat(read.steps()).isEqualTo(1);
+    assertThatThrownBy(() -> read.predictProba(new float[4096], 0, new float[2]))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessage("predictProba: a wide-deep model predicts named fields (predictProba(Map, float[])), not a vector");
+  }
+
+  /** A batch rebuilt from another's rows (a restored checkpoint's) holds the same rows and trains alike. */
+  @Test
+  void aBatchRebuiltRowByRowTrainsExactlyAsTheOriginal() {
+    ModelSpec spec = ModelSpec.parse(SPEC);
+    int[] labels = new int[32];
+    WideDeepBatch original = batch(spec, new Random(4), labels);
+    WideDeepBatch rebuilt = new WideDeepBatch(spec);
+    for (int r = 0; r < original.rows(); r++) {
+      if (r % 2 == 0) {
+        rebuilt.addRow(original, r);
+      } else {
+        dev.chorus.core.features.SparseVector[] ids = {row(original.ids(0), r), row(original.ids(1), r)};
+        rebuilt.add(row(original.wide(), r), ids, java.util.Arrays.copyOfRange(original.numeric(), r, r + 1));
+      }
+    }
+    WideDeepModel a = WideDeepModel.create(spec);
+    WideDeepModel b = WideDeepModel.create(spec);
+    assertThat(b.trainMinibatch(rebuilt, labels, null)).isEqualTo(a.trainMinibatch(original, labels, null));
+    assertThat(b.toBytes()).isEqualTo(a.toBytes());
+    var wrong = new dev.chorus.core.features.SparseVector(new int[] {5000}, new float[] {1});
+    assertThatThrownBy(() -> rebuilt.add(wrong, new dev.chorus.core.features.SparseVector[2], new float[1]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("WideDeepBatch row 32: wide part: expected strictly increasing indices in [0, 4096), got [5000] with 1 values");
+    assertThat(rebuilt.rows()).isEqualTo(32);
+  }
+
+  private static dev.chorus.core.features.SparseVector row(dev.chorus.core.tensor.SparseBatch rows, int r) {
+    int from = rows.rowStart(r);
+    int to = rows.rowStart(r + 1);
+    return new dev.chorus.core.features.SparseVector(java.util.Arrays.copyOfRange(rows.indices(), from, to),
+        java.util.Arrays.copyOfRange(rows.values(), from, to));
+  }
 }

@@ -5,13 +5,16 @@ import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.embedded.LocalFlinkCluster;
+import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.Example;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -33,13 +36,13 @@ final class CheckpointLine {
      * triggered after its first prediction (so with the model in its state) completed, then reads their
      * durations and sizes from Flink's REST API.
      */
-    static Map<String, Object> run(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, String examplesTopic, Line line,
-            long n) throws Exception {
-        TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(), examplesTopic, line, line.topicPrefix())
+    static Map<String, Object> run(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, Topic<Example> examples,
+            Line line, long n) throws Exception {
+        TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(), examples, line, line.topicPrefix())
                 .checkpointIntervalMs(INTERVAL_MS);
         E2eTopics.createOutputTopics(kafka, settings);
         PredictionClock predictions = new PredictionClock(settings.predictionsTopic().codec(), n);
-        Map<Long, JsonNode> completed = new TreeMap<>();
+        List<JsonNode> measured;
         try (TopicFollower p = new TopicFollower(kafka.bootstrapServers(), settings.predictionsTopic().name(),
                 predictions::accept)) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -47,30 +50,12 @@ final class CheckpointLine {
             env.configure(JobRun.noRestarts());
             JobID job = flink.submit(env, "chorus-train (e2e " + line.key() + ")");
             try {
-                long deadline = System.nanoTime() + E2eBenchmark.PATIENCE.toNanos();
-                while (completed.size() < CHECKPOINTS_MEASURED && System.nanoTime() < deadline) {
-                    Thread.sleep(200); // polling interval of the REST API; checkpoints come every second
-                    // Before its first prediction the job may still be starting, and its statistics not served yet.
-                    long firstPrediction = predictions.firstProducedAtOrZero();
-                    if (firstPrediction == 0) {
-                        continue;
-                    }
-                    for (JsonNode c : flink.checkpointStatistics(job).path("history")) {
-                        if ("COMPLETED".equals(c.path("status").asText()) && !c.path("is_savepoint").asBoolean()
-                                && c.path("trigger_timestamp").asLong() > firstPrediction) {
-                            completed.put(c.path("id").asLong(), c);
-                        }
-                    }
-                }
+                measured = completedAfter(flink, job, predictions::firstProducedAtOrZero, CHECKPOINTS_MEASURED,
+                        line.key());
             } finally {
                 flink.cancel(job);
             }
         }
-        if (completed.size() < CHECKPOINTS_MEASURED) {
-            throw new IllegalStateException(line.key() + ": only " + completed.size() + " checkpoints completed within "
-                    + E2eBenchmark.PATIENCE);
-        }
-        List<JsonNode> measured = new ArrayList<>(completed.values()).subList(0, CHECKPOINTS_MEASURED);
         long trainingEnded = predictions.countReachedAt();
         long[] durations = measured.stream().mapToLong(c -> c.path("end_to_end_duration").asLong()).sorted().toArray();
         long[] sizes = measured.stream().mapToLong(c -> c.path("state_size").asLong()).sorted().toArray();
@@ -87,6 +72,35 @@ final class CheckpointLine {
         return figures;
     }
 
+    /**
+     * Polls the job's checkpoint statistics until {@code count} completed checkpoints (savepoints aside) triggered
+     * after {@code after} are known, and returns the first {@code count} by id. {@code after} is an epoch
+     * millisecond that may still change while 0 (the job may still be starting, its statistics not served yet).
+     */
+    static List<JsonNode> completedAfter(LocalFlinkCluster flink, JobID job, LongSupplier after, int count,
+            String what) throws Exception {
+        Map<Long, JsonNode> completed = new TreeMap<>();
+        long deadline = System.nanoTime() + E2eBenchmark.PATIENCE.toNanos();
+        while (completed.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(200); // polling interval of the REST API; checkpoints come every second
+            long from = after.getAsLong();
+            if (from == 0) {
+                continue;
+            }
+            for (JsonNode c : flink.checkpointStatistics(job).path("history")) {
+                if ("COMPLETED".equals(c.path("status").asText()) && !c.path("is_savepoint").asBoolean()
+                        && c.path("trigger_timestamp").asLong() > from) {
+                    completed.put(c.path("id").asLong(), c);
+                }
+            }
+        }
+        if (completed.size() < count) {
+            throw new IllegalStateException(what + ": only " + completed.size() + " checkpoints completed within "
+                    + E2eBenchmark.PATIENCE);
+        }
+        return new ArrayList<>(completed.values()).subList(0, count);
+    }
+
     /** Weights and biases of the dense layers: 7,850 for softmax regression on 784 inputs, 203,530 for MLP-256. */
     static long parameterCount(ModelSpec spec) {
         long params = 0;
@@ -98,7 +112,7 @@ final class CheckpointLine {
         return params + (long) in * spec.numClasses() + spec.numClasses();
     }
 
-    private static double median(long[] sorted) {
+    static double median(long[] sorted) {
         int mid = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
     }

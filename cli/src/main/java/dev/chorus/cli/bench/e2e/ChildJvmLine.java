@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.cli.bench.ChildJvm;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.embedded.LocalFlinkCluster;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.codec.WireFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -62,13 +65,14 @@ final class ChildJvmLine {
             System.exit(2);
         }
         Line line = Line.of(args[0]);
+        Topic<Example> examples = new Topic<>(args[2], Example.class, WireFormat.AVRO);
         long n = Long.parseLong(args[3]);
         int runs = Integer.parseInt(args[4]);
         Map<String, Object> figures;
         try (LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0)) {
-            Map<String, Object> cold = TrainLine.warmUp(args[1], flink, args[2], n, line.topicPrefix());
+            Map<String, Object> cold = TrainLine.warmUp(args[1], flink, examples, n, line.topicPrefix());
             // The parent made every run's topics.
-            figures = TrainLine.untilSettled(args[1], settings -> { }, flink, args[2], line, n,
+            figures = TrainLine.untilSettled(args[1], settings -> { }, flink, examples, line, n,
                     Math.min(SettlePolicy.LINE_MIN_RUNS, runs), runs).figures();
             figures.put("cold_jvm_examples_per_s", cold.get("examples_per_s"));
             figures.put("warmup_runs_examples_per_s", cold.get("runs_examples_per_s"));

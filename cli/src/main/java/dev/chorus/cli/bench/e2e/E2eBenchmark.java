@@ -119,9 +119,8 @@ public final class E2eBenchmark {
             data = null; // the topics hold it now; lets the GC have the 200 MB back
 
             String bootstrap = kafka.bootstrapServers();
-            Map<String, Object> raw = SettlePolicy.medianWarmRunFigures(SettlePolicy.untilSettled(options.minRuns(),
-                    options.runs(), SteadyRate.EXAMPLES_PER_S,
-                    run -> RawConsumeLine.run(bootstrap, examples.name(), options.examples())));
+            Map<String, Object> raw = RawConsumeLine.untilSettled(bootstrap, examples.name(), options.examples(),
+                    options.minRuns(), options.runs());
             double ceiling = (double) raw.get("examples_per_s");
             E2eReport.put(results, "raw_consume", raw);
             log.accept(String.format(Locale.ROOT, "%-24s %,12.0f examples/s (%.1f MB/s)", "raw consume",
@@ -129,8 +128,8 @@ public final class E2eBenchmark {
 
             if (Line.ALL.stream().anyMatch(l -> options.runs(l) && l.kind() != Line.Kind.PEER
                     && l.childBlas() == null)) {
-                TrainLine.createWarmupTopics(kafka, examples.name(), Line.WARMUP.topicPrefix());
-                Map<String, Object> warmup = TrainLine.warmUp(kafka.bootstrapServers(), flink, examples.name(),
+                TrainLine.createWarmupTopics(kafka, examples, Line.WARMUP.topicPrefix());
+                Map<String, Object> warmup = TrainLine.warmUp(kafka.bootstrapServers(), flink, examples,
                         options.examples(), Line.WARMUP.topicPrefix());
                 warmup.put("ratio_to_raw", (double) warmup.get("examples_per_s") / ceiling);
                 results.put(Line.WARMUP.key(), warmup);
@@ -147,7 +146,7 @@ public final class E2eBenchmark {
                     figures = switch (line.kind()) {
                         case TRAIN -> {
                             TrainLine.TrainRun train = TrainLine.run(kafka, flink,
-                                    E2eTopics.examplesTopic(line.tasks()).name(), line, options.examples(),
+                                    E2eTopics.examplesTopic(line.tasks()), line, options.examples(),
                                     options.runs(), log);
                             if (line.spec().equals(Line.SOFTMAX) && line.tasks() == 1
                                     && train.finalSnapshot() != null) {
@@ -161,19 +160,14 @@ public final class E2eBenchmark {
                                     options.runs(), SteadyRate.EXAMPLES_PER_S, run -> ServeLine.run(kafka, flink,
                                             examples, line, model, options.examples(), run)));
                         }
-                        case CHECKPOINT -> CheckpointLine.run(kafka, flink, examples.name(), line,
+                        case CHECKPOINT -> CheckpointLine.run(kafka, flink, examples, line,
                                 options.examples());
                         case PEER -> PeerLine.run(options.sklearnPeer());
                     };
                 } catch (LineSkipped e) {
                     figures = new LinkedHashMap<>(Map.of("skipped", e.getMessage()));
                 }
-                if (figures.get("examples_per_s") instanceof Number rate) {
-                    figures.put("ratio_to_raw", rate.doubleValue() / ceiling);
-                }
-                figures.put("load_average", loadAverage());
-                E2eReport.put(results, line.key(), figures);
-                log.accept(E2eReport.summary(line, figures));
+                log.accept(E2eReport.putLine(results, line, figures, ceiling));
             }
         }
         E2eReport.summariseCheckpoints(results);

@@ -28,6 +28,19 @@ public final class E2eReport {
         return table.toString();
     }
 
+    /**
+     * Puts a line's figures at its key, with their ratio to the raw-consume {@code ceiling} (when the line measured
+     * a rate) and the load average as it ended; returns its log line.
+     */
+    static String putLine(Map<String, Object> results, Line line, Map<String, Object> figures, double ceiling) {
+        if (figures.get("examples_per_s") instanceof Number rate) {
+            figures.put("ratio_to_raw", rate.doubleValue() / ceiling);
+        }
+        figures.put("load_average", E2eBenchmark.loadAverage());
+        put(results, line.key(), figures);
+        return summary(line, figures);
+    }
+
     /** The log line of a line that has run. */
     static String summary(Line line, Map<String, Object> figures) {
         if (figures.containsKey("skipped")) {

@@ -105,6 +105,22 @@ final class E2eTopics {
                 bar.stepTo(n);
             }
         }
+        requireHolds(bootstrap, topic, n);
+    }
+
+    /** Creates {@code topic} and writes {@code examples} to it as they are, in the topic's wire format. */
+    static void fill(EmbeddedKafkaBroker kafka, Topic<Example> topic, List<Example> examples, Consumer<String> log) {
+        kafka.createTopics(List.of(ChorusTopic.EXAMPLES.newTopic(topic.name(), PARTITIONS)));
+        log.accept(String.format(Locale.ROOT, "Filling %s with %,d examples (%s)", topic.name(), examples.size(),
+                topic.format()));
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            examples.forEach(e -> producer.send(topic, e));
+            producer.flush();
+        }
+        requireHolds(kafka.bootstrapServers(), topic, examples.size());
+    }
+
+    private static void requireHolds(String bootstrap, Topic<Example> topic, long n) {
         long written = total(endOffsets(bootstrap, topic.name()));
         if (written != n) {
             throw new IllegalStateException("filled " + topic.name() + " with " + n + " examples but it holds "

@@ -15,6 +15,13 @@ final class RawConsumeLine {
 
     private RawConsumeLine() {}
 
+    /** Reads the topic until the rate settles ({@link SettlePolicy}); the median warm run's figures. */
+    static Map<String, Object> untilSettled(String bootstrap, String topic, long n, int minRuns, int maxRuns)
+            throws Exception {
+        return SettlePolicy.medianWarmRunFigures(SettlePolicy.untilSettled(minRuns, maxRuns,
+                SteadyRate.EXAMPLES_PER_S, run -> run(bootstrap, topic, n)));
+    }
+
     /** Reads the whole topic with a plain byte consumer: the I/O ceiling, timed from the first record. */
     static Map<String, Object> run(String bootstrap, String topic, long n) {
         Map<TopicPartition, Long> end = E2eTopics.endOffsets(bootstrap, topic);

@@ -1,8 +1,6 @@
 package dev.chorus.cli.bench.e2e;
 
-import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.blas.Blas;
-import dev.chorus.core.model.ModelSpec;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.kafka.Topic;
@@ -39,24 +37,23 @@ final class TrainLine {
      * Runs a train line until it settles: here, or in a child JVM when the line needs another BLAS backend (whose
      * output topics this JVM creates, the broker being here).
      */
-    static TrainRun run(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, String examplesTopic, Line line, long n,
-            int runs, Consumer<String> log) throws Exception {
+    static TrainRun run(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, Topic<Example> examples, Line line,
+            long n, int runs, Consumer<String> log) throws Exception {
         checkSpec(line);
         String bootstrap = kafka.bootstrapServers();
         if (line.childBlas() != null) {
             for (int run = 0; run < runs; run++) {
-                E2eTopics.createOutputTopics(kafka,
-                        boundedSettings(bootstrap, examplesTopic, line, line.runPrefix(run)));
+                E2eTopics.createOutputTopics(kafka, boundedSettings(bootstrap, examples, line, line.runPrefix(run)));
             }
-            createWarmupTopics(kafka, examplesTopic, line.topicPrefix());
-            Map<String, Object> figures = ChildJvmLine.run(bootstrap, examplesTopic, line, n, runs, log);
+            createWarmupTopics(kafka, examples, line.topicPrefix());
+            Map<String, Object> figures = ChildJvmLine.run(bootstrap, examples.name(), line, n, runs, log);
             // The child's CPU time leaves out the broker, which runs here; so it is not comparable with the others.
             figures.put("cpu_us_per_example_child_jvm", figures.remove("cpu_us_per_example"));
             figures.put("cpu_seconds_child_jvm", figures.remove("cpu_seconds"));
             return new TrainRun(figures, null);
         }
         return untilSettled(bootstrap, settings -> E2eTopics.createOutputTopics(kafka, settings), flink,
-                examplesTopic, line, n, Math.min(SettlePolicy.LINE_MIN_RUNS, runs), runs);
+                examples, line, n, Math.min(SettlePolicy.LINE_MIN_RUNS, runs), runs);
     }
 
     /**
@@ -64,10 +61,10 @@ final class TrainLine {
      * and returns its median warm run with every run's rate.
      */
     static TrainRun untilSettled(String bootstrap, Consumer<TrainSettings> createTopics, LocalFlinkCluster flink,
-            String examplesTopic, Line line, long n, int minRuns, int maxRuns) throws Exception {
+            Topic<Example> examples, Line line, long n, int minRuns, int maxRuns) throws Exception {
         List<TrainRun> runs = SettlePolicy.untilSettled(minRuns, maxRuns,
                 r -> SteadyRate.EXAMPLES_PER_S.applyAsDouble(r.figures()), run -> {
-                    TrainSettings settings = boundedSettings(bootstrap, examplesTopic, line, line.runPrefix(run));
+                    TrainSettings settings = boundedSettings(bootstrap, examples, line, line.runPrefix(run));
                     createTopics.accept(settings);
                     return measure(settings, flink, n, line);
                 });
@@ -76,26 +73,31 @@ final class TrainLine {
         return chosen;
     }
 
-    /** Skips a line whose spec this build cannot parse (the Dawid-Skene line until ModelSpec knows labelModel). */
-    private static void checkSpec(Line line) throws LineSkipped {
+    /**
+     * Skips a line whose spec this build's train job refuses, as it would at job construction: one ModelSpec cannot
+     * parse (the Dawid-Skene line until ModelSpec knows labelModel), or an algorithm the job does not train yet.
+     */
+    static void checkSpec(Line line) throws LineSkipped {
         try {
-            LabelModels.check(ModelSpec.parse(line.spec()));
+            TaskSpecs.ofDefault(line.spec());
         } catch (IllegalArgumentException e) {
-            throw new LineSkipped("this build cannot parse the line's spec " + line.spec() + ": " + e.getMessage());
+            throw new LineSkipped("this build's train job refuses the line's spec " + line.spec() + ": "
+                    + e.getMessage());
         }
     }
 
     /** A measured train run: bounded, with the production checkpoint interval, topics and group named by prefix. */
-    static TrainSettings boundedSettings(String bootstrap, String examplesTopic, Line line, String prefix) {
-        return settings(bootstrap, examplesTopic, line, prefix).bounded(true)
+    static TrainSettings boundedSettings(String bootstrap, Topic<Example> examples, Line line, String prefix) {
+        return settings(bootstrap, examples, line, prefix).bounded(true)
                 .checkpointIntervalMs(E2eBenchmark.CHECKPOINT_INTERVAL_MS);
     }
 
-    static TrainSettings settings(String bootstrap, String examplesTopic, Line line, String prefix) {
+    /** A run's settings: {@code examples} in its own wire format, the run's output topics in Avro. */
+    static TrainSettings settings(String bootstrap, Topic<Example> examples, Line line, String prefix) {
         return new TrainSettings()
                 .bootstrapServers(bootstrap)
                 .groupId(prefix)
-                .examplesTopic(new Topic<>(examplesTopic, Example.class, WireFormat.AVRO))
+                .examplesTopic(examples)
                 .predictionsTopic(new Topic<>(prefix + "-predictions", Prediction.class, WireFormat.AVRO))
                 .modelsTopic(new Topic<>(prefix + "-models", ModelSnapshot.class, WireFormat.AVRO))
                 .deadLetterTopic(new Topic<>(prefix + "-dead-letters", DeadLetter.class, WireFormat.AVRO))
@@ -150,23 +152,23 @@ final class TrainLine {
      * Runs the {@link Line#WARMUP} line until its rate settles ({@link SettlePolicy}); the figures of the first,
      * cold run, and every rate.
      */
-    static Map<String, Object> warmUp(String bootstrap, LocalFlinkCluster flink, String examplesTopic, long n,
+    static Map<String, Object> warmUp(String bootstrap, LocalFlinkCluster flink, Topic<Example> examples, long n,
             String prefix) throws Exception {
         List<Map<String, Object>> runs = SettlePolicy.untilSettled(SettlePolicy.WARMUP_MIN_RUNS,
                 SettlePolicy.WARMUP_MAX_RUNS, SteadyRate.EXAMPLES_PER_S,
-                run -> measure(warmupSettings(bootstrap, examplesTopic, prefix, run), flink, n, Line.WARMUP).figures());
+                run -> measure(warmupSettings(bootstrap, examples, prefix, run), flink, n, Line.WARMUP).figures());
         Map<String, Object> cold = runs.get(0);
         cold.put("runs_examples_per_s", runs.stream().map(r -> r.get("examples_per_s")).toList());
         return cold;
     }
 
-    private static TrainSettings warmupSettings(String bootstrap, String examplesTopic, String prefix, int run) {
-        return boundedSettings(bootstrap, examplesTopic, Line.WARMUP, prefix + "-warmup-" + run);
+    private static TrainSettings warmupSettings(String bootstrap, Topic<Example> examples, String prefix, int run) {
+        return boundedSettings(bootstrap, examples, Line.WARMUP, prefix + "-warmup-" + run);
     }
 
-    static void createWarmupTopics(EmbeddedKafkaBroker kafka, String examplesTopic, String prefix) {
+    static void createWarmupTopics(EmbeddedKafkaBroker kafka, Topic<Example> examples, String prefix) {
         for (int run = 0; run < SettlePolicy.WARMUP_MAX_RUNS; run++) {
-            E2eTopics.createOutputTopics(kafka, warmupSettings(kafka.bootstrapServers(), examplesTopic, prefix, run));
+            E2eTopics.createOutputTopics(kafka, warmupSettings(kafka.bootstrapServers(), examples, prefix, run));
         }
     }
 }

@@ -1,0 +1,144 @@
+package dev.chorus.cli;
+
+import dev.chorus.core.blas.Blas;
+import dev.chorus.core.io.DenseDataset;
+import dev.chorus.core.model.LearnerWarmStart;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.train.TrainJobOptions;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.VariantSpecs;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code chorus fit FILE --spec SPEC --out MODEL}: trains a model offline on a dataset file, in the file's order, in
+ * minibatches of the spec's size, and writes it as a Chorus model file: the bytes of an {@link OnlineLearner}
+ * ({@link OnlineLearner#toBytes}, magic {@code CHOL}), the same a model snapshot carries, which
+ * {@code chorus specs put --warm-start-file} starts a variant from.
+ */
+@Command(name = "fit", mixinStandardHelpOptions = true,
+        description = {"Train a model offline on a dataset file and write it as a Chorus model file (the bytes a model "
+                + "snapshot carries), for chorus specs put --warm-start-file.",
+                "FILE is IDX images (labels from --labels), CSV (label in --label-column) or LibSVM, gzip or not; its "
+                        + "rows train in the file's order."})
+final class FitCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DatasetFile data;
+
+    @Option(names = "--spec", required = true, paramLabel = "JSON|@FILE",
+            description = "The model spec (the JSON chorus specs put takes; management keys such as warmStart are "
+                    + "ignored here).")
+    String specJson;
+
+    @Option(names = "--out", required = true, paramLabel = "MODEL", description = "The model file to write.")
+    Path out;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "1",
+            description = "Passes over FILE (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Show a progress bar on stderr (default); --no-progress hides it.")
+    boolean progress;
+
+    @Override
+    public Integer call() throws Exception {
+        DatasetFile.InputFormat input = data.check();
+        if (input == DatasetFile.InputFormat.JSONL) {
+            throw data.usage("chorus fit trains a dense learner: FILE must be idx, csv or libsvm, got jsonl");
+        }
+        if (epochs < 1) {
+            throw data.usage("--epochs: expected an integer >= 1, got " + epochs);
+        }
+        ModelSpec model = VariantSpecs.parseVariant(TrainJobOptions.readSpec(specJson),
+                TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK).model();
+        String dense = LearnerWarmStart.mismatch(model, model, false);
+        if (dense != null) {
+            throw data.usage("--spec: " + dense);
+        }
+        DenseDataset rows = data.read(input).toDense();
+        check(rows, model);
+        OnlineLearner learner = OnlineLearner.create(model, Blas.get(), data.file.toString());
+        long started = System.nanoTime();
+        double loss = 0;
+        try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("Fitting")
+                .setInitialMax((long) rows.rows() * epochs).setStyle(ProgressBarStyle.ASCII).setUnit(" ex", 1)
+                .showSpeed().setMaxRenderedLength(110).build() : null) {
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                loss = epoch(learner, rows, bar);
+            }
+        }
+        byte[] bytes = learner.toBytes();
+        Files.write(out, bytes);
+        PrintWriter printed = spec.commandLine().getOut();
+        printed.printf(Locale.ROOT, "fit %s on %,d examples of %s (%d epoch%s) in %.1f s, mean loss of the last epoch "
+                + "%.4f: %,d bytes written to %s%n", model.algorithm(), rows.rows(), data.file, epochs,
+                epochs == 1 ? "" : "s", (System.nanoTime() - started) / 1e9, loss, bytes.length, out);
+        printed.flush();
+        return 0;
+    }
+
+    /** One pass in the file's order; returns the mean loss of its minibatches, weighted by their sizes. */
+    private static double epoch(OnlineLearner learner, DenseDataset rows, ProgressBar bar) {
+        int dim = rows.dim();
+        int batch = learner.spec().batchSize();
+        boolean classifier = learner.isClassifier();
+        int[] classes = classifier ? rows.classLabels() : null;
+        double[] targets = rows.labels();
+        float[] x = new float[batch * dim];
+        int[] y = new int[batch];
+        float[] t = new float[batch];
+        double lossSum = 0;
+        for (int start = 0; start < rows.rows(); start += batch) {
+            int n = Math.min(batch, rows.rows() - start);
+            System.arraycopy(rows.features(), start * dim, x, 0, n * dim);
+            for (int i = 0; i < n; i++) {
+                if (classifier) {
+                    y[i] = classes[start + i];
+                } else {
+                    t[i] = (float) targets[start + i];
+                }
+            }
+            lossSum += n * (classifier ? learner.trainMinibatch(x, y, null, n) : learner.trainMinibatch(x, t, null, n));
+            if (bar != null) {
+                bar.stepBy(n);
+            }
+        }
+        return lossSum / rows.rows();
+    }
+
+    /** The rows must fit the spec: its input dimension, and class labels in range for a classifier. */
+    private void check(DenseDataset rows, ModelSpec model) {
+        if (rows.rows() == 0) {
+            throw new IllegalStateException(data.file + ": no examples to fit");
+        }
+        if (rows.dim() != model.inputDim()) {
+            throw data.usage(data.file + ": expected rows of the spec's inputDim " + model.inputDim()
+                    + " features, got " + rows.dim());
+        }
+        if (model.isClassifier()) {
+            for (int c : rows.classLabels()) {
+                if (c < 0 || c >= model.numClasses()) {
+                    throw data.usage(data.file + ": expected class labels in [0, " + model.numClasses()
+                            + ") (the spec's numClasses), got " + c);
+                }
+            }
+        }
+    }
+}

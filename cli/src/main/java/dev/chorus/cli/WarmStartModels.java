@@ -1,0 +1,127 @@
+package dev.chorus.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.core.select.WarmStart;
+import dev.chorus.jobs.kafka.SnapshotChunks;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.WarmStarts;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Where {@code chorus specs put} gets a warm start's model: a model file ({@code chorus fit}'s), or the latest
+ * snapshot of the variant it forks, read from the models topic and, if it travels in chunks, reassembled and checked
+ * against its manifest's SHA-256.
+ */
+final class WarmStartModels {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private WarmStartModels() {}
+
+    /**
+     * The spec with a {@code warmStart} key from {@code file} or {@code forkFrom} (one of them, or neither: the spec
+     * as it is), optimizer {@code optimizer}; a spec that has one already must name the same source.
+     */
+    static String withWarmStart(String spec, Path file, String forkFrom, String optimizer) {
+        if (file == null && forkFrom == null) {
+            return spec;
+        }
+        String from = file != null ? "file:" + file : "variant:" + forkFrom;
+        try {
+            JsonNode root = JSON.readTree(spec);
+            if (!(root instanceof ObjectNode object)) {
+                return spec; // VariantSpec.parse says what is wrong with it
+            }
+            JsonNode present = object.get(VariantSpec.WARM_START);
+            if (present != null) {
+                String named = present.path("from").asText();
+                if (!named.equals(from)) {
+                    throw new IllegalArgumentException("the spec's warmStart is from \"" + named + "\", the options say \""
+                            + from + "\": give one of the two");
+                }
+                return spec;
+            }
+            object.putObject(VariantSpec.WARM_START).put("from", from).put("optimizer", optimizer);
+            return JSON.writeValueAsString(object);
+        } catch (IOException e) {
+            return spec; // not JSON: VariantSpec.parse says where
+        }
+    }
+
+    /** The model {@code warmStart} names: the file's bytes, or variant's latest snapshot of {@code task}. */
+    static byte[] read(WarmStart warmStart, String task, KafkaOptions kafka, String modelsTopic) {
+        if (warmStart.fromFile() != null) {
+            Path file = Path.of(warmStart.fromFile());
+            try {
+                long size = Files.size(file);
+                if (size > WarmStarts.MAX_MODEL_BYTES) {
+                    throw new IllegalArgumentException(file + ": expected a model file of at most "
+                            + WarmStarts.MAX_MODEL_BYTES + " bytes (a control record carries it whole), got " + size);
+                }
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the model file " + file + ": " + e.getMessage(), e);
+            }
+        }
+        kafka.requireReachable(modelsTopic);
+        return latest(TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
+                Function.identity()), task, warmStart.fromVariant(), modelsTopic);
+    }
+
+    /** The parameters of the newest snapshot of {@code task/variant} among a models topic's values. */
+    static byte[] latest(List<byte[]> values, String task, String variant, String modelsTopic) {
+        ModelSnapshot newest = ModelsCommand.Newest.of(values, task).models().get(task + "/" + variant);
+        if (newest == null) {
+            throw new IllegalArgumentException("no snapshot of " + task + "/" + variant + " on " + modelsTopic
+                    + " to fork yet");
+        }
+        if (newest.getChunks() == null) {
+            return WarmStarts.bytes(newest.getParameters());
+        }
+        RecordDecoder decoder = new RecordDecoder();
+        TreeMap<Integer, ByteBuffer> chunks = new TreeMap<>();
+        for (byte[] value : values) {
+            if (value == null) {
+                continue;
+            }
+            ModelSnapshot m;
+            try {
+                m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
+            } catch (RecordDecodingException e) {
+                continue;
+            }
+            if (m.getChunk() != null && m.getTask().equals(task) && m.getVariant().equals(variant)
+                    && m.getVersion() == newest.getVersion()) {
+                chunks.put(m.getChunk(), m.getParameters());
+            }
+        }
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        for (int i = 0; i < newest.getChunks(); i++) {
+            ByteBuffer chunk = chunks.get(i);
+            if (chunk == null) {
+                throw new IllegalStateException(task + "/" + variant + " version " + newest.getVersion() + " on "
+                        + modelsTopic + ": chunk " + i + " of " + newest.getChunks() + " is missing");
+            }
+            whole.writeBytes(WarmStarts.bytes(chunk));
+        }
+        byte[] parameters = whole.toByteArray();
+        if (!Arrays.equals(SnapshotChunks.sha256(ByteBuffer.wrap(parameters)), WarmStarts.bytes(newest.getDigest()))) {
+            throw new IllegalStateException(task + "/" + variant + " version " + newest.getVersion() + " on "
+                    + modelsTopic + ": its chunks do not have the manifest's SHA-256");
+        }
+        return parameters;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code chorus bench sparse --checkpoints} at a tiny size, for real: embedded broker, MiniCluster, the train job on a
+ * hashed FTRL task, on the heap backend and on RocksDB with incremental checkpoints. Checks the keys and that the
+ * sizes account for the touched rows, never a speed.
+ */
+class BenchSparseCheckpointsIT {
+
+    static final int ROWS = 400;
+    static final int CHECKPOINTS = 3;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void measuresCheckpointsOfAHashedTaskOnBothBackendsUnderTheDocumentedKeys() throws Exception {
+        Path json = dir.resolve("checkpoints.json");
+        CliRun run = CliRun.run("bench", "sparse", "--checkpoints", "--checkpoint-bits", "12",
+                "--checkpoint-rows", String.valueOf(ROWS), "--checkpoint-count", String.valueOf(CHECKPOINTS),
+                "--checkpoint-backends", "hashmap,rocksdb", "--json", json.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("checkpoint 2^12");
+
+        JsonNode results = new ObjectMapper().readTree(json.toFile());
+        assertThat(results.has("packages")).as("--checkpoints runs the checkpoint track alone").isFalse();
+        JsonNode dims = results.at("/checkpoint/dims_2_12");
+        long rows = dims.at("/rows_touched").asLong();
+        assertThat(rows).isGreaterThanOrEqualTo(ROWS);
+        assertThat(dims.at("/clicks_before").asLong()).isPositive();
+        // 16 bytes a touched row (index, weight, z, n), whatever the dimension; plus spec, counts and metric.
+        assertThat(dims.at("/bytes").asLong()).isGreaterThan(16 * rows).isLessThan(16 * rows + 64 * 1024);
+        assertThat(dims.at("/bytes_max").asLong()).isGreaterThanOrEqualTo(dims.at("/bytes").asLong());
+        assertThat(dims.at("/duration_ms").asDouble()).isPositive();
+        assertThat(dims.at("/duration_ms_max").asDouble()).isGreaterThanOrEqualTo(dims.at("/duration_ms").asDouble());
+        assertThat(dims.at("/checkpoints").asInt()).isEqualTo(CHECKPOINTS);
+        assertThat(dims.at("/examples_per_s").asDouble()).isPositive();
+
+        JsonNode rocks = dims.at("/rocksdb_incremental");
+        assertThat(rocks.at("/checkpoints").asInt()).isEqualTo(CHECKPOINTS);
+        assertThat(rocks.at("/rows_touched").asLong()).isGreaterThanOrEqualTo(ROWS);
+        assertThat(rocks.at("/bytes").asLong()).as("full state size on RocksDB").isGreaterThan(16 * rows);
+        assertThat(rocks.at("/checkpointed_bytes").asLong()).as("what an incremental checkpoint uploaded").isPositive();
+        assertThat(rocks.at("/duration_ms").asDouble()).isPositive();
+    }
+}

@@ -1,0 +1,57 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.saved.SavedModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code chorus fit}: a model file model-core reads as the learner it trained; rows that do not fit the spec refused. */
+class FitCommandTest {
+    static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":2,\"numClasses\":2,\"batchSize\":2,"
+            + "\"optimizer\":{\"type\":\"sgd\",\"learningRate\":0.5},\"standardize\":false}";
+    static final List<String> ROWS = List.of("0,1,0", "1,0,1", "0,2,0", "1,0,2", "0,1,0.5");
+
+    @Test
+    void writesTheLearnerItTrainedInTheFilesOrder(@TempDir Path dir) throws Exception {
+        Path csv = Files.write(dir.resolve("pairs.csv"), ROWS);
+        Path model = dir.resolve("pairs.model");
+
+        CliRun fit = CliRun.run(CliRun.noConfig(), "fit", csv.toString(), "--spec", SPEC, "--out", model.toString(),
+                "--no-progress");
+
+        assertThat(fit.exitCode()).as(fit.err()).isZero();
+        assertThat(fit.out()).startsWith("fit softmax-regression on 5 examples of " + csv + " (1 epoch) in ");
+        OnlineLearner reference = OnlineLearner.create(dev.chorus.core.model.ModelSpec.parse(SPEC));
+        reference.trainMinibatch(new float[] {1, 0, 0, 1}, new int[] {0, 1}, null, 2);
+        reference.trainMinibatch(new float[] {2, 0, 0, 2}, new int[] {0, 1}, null, 2);
+        reference.trainMinibatch(new float[] {1, 0.5f}, new int[] {0}, null, 1);
+        byte[] bytes = Files.readAllBytes(model);
+        Predictor read = SavedModels.read(bytes);
+        assertThat(read.steps()).isEqualTo(3);
+        assertThat(read.examplesSeen()).isEqualTo(5);
+        assertThat(bytes).as("the bytes of the learner trained on the rows in order").isEqualTo(reference.toBytes());
+    }
+
+    @Test
+    void rowsOfAnotherWidthOrClassesBeyondTheSpecAreRefusedNamingBoth(@TempDir Path dir) throws Exception {
+        Path csv = Files.write(dir.resolve("pairs.csv"), ROWS);
+        Path model = dir.resolve("pairs.model");
+
+        CliRun wider = CliRun.run(CliRun.noConfig(), "fit", csv.toString(), "--spec", SPEC.replace("\"inputDim\":2",
+                "\"inputDim\":3"), "--out", model.toString(), "--no-progress");
+        CliRun classes = CliRun.run(CliRun.noConfig(), "fit", Files.write(dir.resolve("three.csv"),
+                List.of("2,1,1")).toString(), "--spec", SPEC, "--out", model.toString(), "--no-progress");
+
+        assertThat(wider.exitCode()).isEqualTo(2);
+        assertThat(wider.err()).contains(csv + ": expected rows of the spec's inputDim 3 features, got 2");
+        assertThat(classes.exitCode()).isEqualTo(2);
+        assertThat(classes.err()).contains("expected class labels in [0, 2) (the spec's numClasses), got 2");
+        assertThat(model).doesNotExist();
+    }
+}

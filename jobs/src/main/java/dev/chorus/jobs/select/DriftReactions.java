@@ -1,0 +1,92 @@
+package dev.chorus.jobs.select;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.select.ChampionRace;
+import dev.chorus.core.select.DriftSpec;
+import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.jobs.train.Variants;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.Types;
+
+/**
+ * What a drift event of a variant makes the train job do, as control records (source {@value #SOURCE}) that go
+ * the way of a search's decisions: written to the control topic, read back by the specs source.
+ * <ul>
+ *   <li>{@value DriftSpec#FORK}: when the variant is its task's champion and no fork of it is live,
+ *       {@code forkVariants} LIVE challengers {@code <champion>-f<n>} with the champion's spec and seeds of their
+ *       own ({@code seed + n}); the champion keeps serving until one beats it under the race's paired test. Their
+ *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name. A fork stays
+ *       live until each of its challengers is retired on the broadcast; it is remembered in keyed state
+ *       ({@link #FORKS}), as its records take a checkpoint to come back on the broadcast.
+ *   <li>{@value DriftSpec#NONE}, {@value DriftSpec#RESET}: nothing is written (the event is in the standings).
+ * </ul>
+ */
+final class DriftReactions {
+
+    /** The {@code source} of the control records a drift reaction writes. */
+    static final String SOURCE = "drift";
+
+    /** Per task, champion → the challengers of its latest fork. */
+    static final MapStateDescriptor<String, List<String>> FORKS =
+            new MapStateDescriptor<>("drift-forks", Types.STRING, Types.LIST(Types.STRING));
+
+    private final MapState<String, List<String>> forks;
+
+    DriftReactions(RuntimeContext context) {
+        this.forks = context.getMapState(FORKS);
+    }
+
+    /**
+     * The control records of {@code variant}'s drift event at {@code now}, its {@code driftEvents}-th, under its
+     * {@code drift} spec; why nothing is written, as the records' absence says, is in {@link #why}.
+     */
+    List<VariantSpecRecord> react(ReadOnlyBroadcastState<String, String> specs, String task, String variant,
+            DriftSpec drift, ChampionRace race, long now) throws Exception {
+        if (!why(specs, task, variant, drift, race).isEmpty()) {
+            return List.of();
+        }
+        String json = specs.get(Variants.key(task, variant));
+        ModelSpec champion = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).model();
+        long events = race.standings().stream().filter(s -> s.variant().equals(variant)).findFirst()
+                .map(ChampionRace.Standing::driftEvents).orElse(1L);
+        List<VariantSpecRecord> records = new ArrayList<>();
+        for (int i = 1; i <= drift.forkVariants(); i++) {
+            long n = (events - 1) * drift.forkVariants() + i;
+            records.add(VariantSpecRecord.newBuilder().setTask(task).setVariant(variant + "-f" + n)
+                    .setStatus(VariantStatus.LIVE).setSpec(VariantSpecs.derived(champion.withSeed(champion.seed() + n),
+                            json))
+                    .setUpdatedAt(now).setSource(SOURCE).setReason("drift event " + events + " of champion " + variant
+                            + " at " + now + " (" + drift.detector() + "): fork " + i + " of " + drift.forkVariants())
+                    .build());
+        }
+        forks.put(variant, records.stream().map(VariantSpecRecord::getVariant).toList());
+        return records;
+    }
+
+    /** Why {@code variant}'s drift event writes nothing: empty when it forks. */
+    String why(ReadOnlyBroadcastState<String, String> specs, String task, String variant, DriftSpec drift,
+            ChampionRace race) throws Exception {
+        if (!drift.reaction().equals(DriftSpec.FORK)) {
+            return "reaction " + drift.reaction();
+        }
+        if (!variant.equals(race.champion())) {
+            return "not the champion";
+        }
+        if (specs.get(Variants.key(task, variant)) == null) {
+            return "no spec on the control topic";
+        }
+        for (String challenger : forks.contains(variant) ? forks.get(variant) : List.<String>of()) {
+            if (!VariantSpecs.retired(specs, task, challenger)) {
+                return "a fork of " + variant + " is live: " + challenger;
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,114 @@
+package dev.chorus.jobs.select;
+
+import dev.chorus.core.select.Decision;
+import dev.chorus.core.select.SearchRun;
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.StandingStatus;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStanding;
+import dev.chorus.schemas.VariantStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.runtime.state.KeyedStateFunction;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+
+/**
+ * The searches of each task in the selection operator (keyed by task): a {@link SearchRun} per search, created at
+ * the first prediction of one of its variants from the search's spec on the broadcast, fed with the prequential loss
+ * the race scores. A rung's decision becomes one RETIRED control record per retired variant (source
+ * {@value #SOURCE}, its {@code reason} the rung's evidence), which the train job writes to the control topic: the
+ * specs source reads it back and retires the variant like any operator's retire. Why each was retired goes into the
+ * standings ({@link #explain}).
+ *
+ * <p>State: {@link #RUNS}, search name → its run, keyed by task.
+ */
+final class SearchRungs {
+
+    /** The {@code source} of the control records a search writes. */
+    static final String SOURCE = "search";
+    static final MapStateDescriptor<String, SearchRun> RUNS =
+            new MapStateDescriptor<>("search-runs", StringSerializer.INSTANCE, new SearchRunSerializer());
+    private static final Pattern SEARCH_VARIANT = Pattern.compile("(.+)-s\\d+");
+
+    private final MapState<String, SearchRun> runs;
+
+    SearchRungs(RuntimeContext context) {
+        this.runs = context.getMapState(RUNS);
+    }
+
+    /**
+     * Records {@code variant}'s loss on example {@code exampleId} in the run of its search (none: nothing); the
+     * retirements a rung it completed decided, with their evidence.
+     */
+    List<VariantSpecRecord> record(ReadOnlyBroadcastState<String, String> specs, String task, String variant,
+            String exampleId, double loss, int maxPending, long now) throws Exception {
+        Matcher m = SEARCH_VARIANT.matcher(variant);
+        if (!m.matches()) {
+            return List.of();
+        }
+        String name = m.group(1);
+        SearchRun run = runs.get(name);
+        if (run == null) {
+            VariantSpec spec = VariantSpecs.search(specs, task, name);
+            if (spec == null) {
+                return List.of();
+            }
+            run = SearchRun.start(name, spec.search().orElseThrow(),
+                    SearchRun.variantNames(name, spec.variants()));
+        }
+        Optional<Decision> decision = run.record(exampleId, variant, loss, maxPending);
+        runs.put(name, run);
+        List<VariantSpecRecord> retirements = new ArrayList<>();
+        for (String retired : decision.map(Decision::retired).orElse(List.of())) {
+            retirements.add(VariantSpecRecord.newBuilder().setTask(task).setVariant(retired)
+                    .setStatus(VariantStatus.RETIRED).setSpec(null).setUpdatedAt(now).setSource(SOURCE)
+                    .setReason(run.retiredBecause().get(retired)).build());
+        }
+        return retirements;
+    }
+
+    /**
+     * A control change seen on the broadcast: a retired search goes; a variant retired from outside its search ends
+     * that search ({@link SearchRun#withdraw}). Applied to every task's runs, as the broadcast side has no key.
+     */
+    static KeyedStateFunction<String, MapState<String, SearchRun>> retired(SpecChange change) {
+        return (task, runs) -> {
+            if (!task.equals(change.task) || !change.retires()) {
+                return;
+            }
+            runs.remove(change.variant);
+            for (Map.Entry<String, SearchRun> e : runs.entries()) {
+                SearchRun run = e.getValue();
+                if (run.live().contains(change.variant)) {
+                    run.withdraw(change.variant);
+                    runs.put(e.getKey(), run);
+                }
+            }
+        };
+    }
+
+    /** Sets each RETIRED standing's reason, for the variants a search of the record's task retired. */
+    void explain(Champion record) throws Exception {
+        for (VariantStanding s : record.getStandings()) {
+            if (s.getStatus() == StandingStatus.RETIRED) {
+                for (SearchRun run : runs.values()) {
+                    String why = run.retiredBecause().get(s.getVariant());
+                    if (why != null) {
+                        s.setRetiredReason(why);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LearnerWarmStart;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.core.select.WarmStart;
+import dev.chorus.jobs.kafka.KafkaIO;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
+
+/**
+ * Warm starts of the control topic: a LIVE record whose spec has {@code warmStart} carries the saved model its
+ * variant starts from ({@code initialModel}: a {@code chorus fit} file, or the forked variant's latest snapshot,
+ * which {@code chorus specs put} reads). {@link SpecControl} checks the pair ({@link #check}); the router and the
+ * trainer keep the bytes of each live warm-started variant in broadcast state ({@link #DESCRIPTOR}), as they keep
+ * its spec, and the trainer builds the variant's state from them once, when it creates it ({@link #state}): a
+ * restored variant has its state, so a restore never applies them again.
+ */
+public final class WarmStarts {
+    /** Variant key ({@link Variants#key}) → the saved model a live warm-started variant starts from. */
+    public static final MapStateDescriptor<String, byte[]> DESCRIPTOR = new MapStateDescriptor<>(
+            "variant-initial-models", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    /**
+     * The largest control record: the specs topic's {@code max.message.bytes} ({@link KafkaIO#MAX_RECORD_BYTES}),
+     * as a record carries a warm start's whole model, which is never split into chunks.
+     */
+    public static final int MAX_RECORD_BYTES = KafkaIO.MAX_RECORD_BYTES;
+    /** The largest saved model a control record carries, leaving room for the rest of the record. */
+    public static final int MAX_MODEL_BYTES = MAX_RECORD_BYTES - (64 << 10);
+
+    private WarmStarts() {}
+
+    /**
+     * What is wrong with a LIVE record's {@code spec} and {@code initialModel} together, as {@code field: reason}, or
+     * null: a spec with {@code warmStart} needs a model that fits it ({@link LearnerWarmStart#mismatch}, or one that
+     * does not read), one without takes none.
+     */
+    public static String check(VariantSpec spec, ByteBuffer initialModel) {
+        Optional<WarmStart> warm = spec.warmStart();
+        if (warm.isEmpty()) {
+            return initialModel == null ? null : "initialModel: field 'initialModel': expected null for a spec "
+                    + "without warmStart, got " + initialModel.remaining() + " bytes";
+        }
+        if (initialModel == null) {
+            return "initialModel: field 'initialModel': expected the saved model the spec's warmStart names ("
+                    + (warm.get().fromVariant() != null ? "variant " + warm.get().fromVariant()
+                    : "file " + warm.get().fromFile()) + "; chorus specs put reads it), got null";
+        }
+        if (initialModel.remaining() > MAX_MODEL_BYTES) {
+            return "initialModel: field 'initialModel': expected at most " + MAX_MODEL_BYTES + " bytes, got "
+                    + initialModel.remaining();
+        }
+        try {
+            LearnerWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+        } catch (IllegalArgumentException e) {
+            return "initialModel: field 'initialModel': expected a saved model that fits the variant's spec, got "
+                    + initialModel.remaining() + " bytes: " + e.getMessage();
+        }
+        return null;
+    }
+
+    public static byte[] bytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
+
+    /** Follows a change: a live warm-started variant's model is kept, anything else forgets the key's. */
+    static void apply(BroadcastState<String, byte[]> state, SpecChange change) throws Exception {
+        String key = Variants.key(change.task, change.variant);
+        if (change.initialModel != null) {
+            state.put(key, change.initialModel);
+        } else {
+            state.remove(key);
+        }
+    }
+
+    /**
+     * A new variant's state: from its saved model when it has one (its spec's {@code warmStart} says whether the
+     * optimizer comes along), else fresh. Spec and model come from the broadcast when it has the variant, else with
+     * the example ({@link VariantExample}), as the trainer may meet the example before the change.
+     */
+    static TrainerState state(BaseBroadcastProcessFunction.ReadOnlyContext ctx, ModelSpec spec, VariantExample routed,
+            int prequentialWindow) throws Exception {
+        String json = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR).get(routed.key());
+        byte[] initialModel = json != null ? ctx.getBroadcastState(DESCRIPTOR).get(routed.key()) : routed.initialModel();
+        json = json != null ? json : routed.spec();
+        if (initialModel == null || json == null) {
+            return TrainerState.create(spec, prequentialWindow);
+        }
+        boolean carry = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).warmStart().map(WarmStart::carryOptimizer)
+                .orElse(true);
+        return new TrainerState(LearnerWarmStart.start(spec, initialModel, carry),
+                new SlidingAccuracy(prequentialWindow));
+    }
+}

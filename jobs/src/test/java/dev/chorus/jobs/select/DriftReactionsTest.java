@@ -1,0 +1,77 @@
+package dev.chorus.jobs.select;
+
+import static dev.chorus.jobs.select.ChampionSelectionFunctionTest.prediction;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** A drift event's reaction in the selection operator: the champion forks, a challenger does not. */
+class DriftReactionsTest {
+
+    static final String FORKING = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2,\"seed\":5,"
+            + "\"drift\":{\"detector\":\"page-hinkley\",\"reaction\":\"fork\",\"forkVariants\":2}}";
+
+    @Test
+    void aDriftOfTheChampionForksItsSpecWithOtherSeedsAndAChallengersDriftDoesNot() throws Exception {
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default", FORKING), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", FORKING), 0);
+            // Both jump at 3000: default (the champion) and b (a challenger that never beat it) drift alike.
+            jump(h, 0, 4000);
+
+            List<VariantSpecRecord> forks = decisions(h);
+            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            assertThat(forks).allSatisfy(f -> {
+                assertThat(f.getTask()).isEqualTo("t");
+                assertThat(f.getStatus()).isEqualTo(VariantStatus.LIVE);
+                assertThat(f.getSource()).isEqualTo("drift");
+                assertThat(f.getReason()).startsWith("drift event 1 of champion default at 10").contains("page-hinkley");
+                assertThat(VariantSpecs.parseVariant(f.getSpec(), 16).drift())
+                        .isEqualTo(VariantSpecs.parseVariant(FORKING, 16).drift());
+            });
+            assertThat(VariantSpecs.parseVariant(forks.get(0).getSpec(), 16).model())
+                    .isEqualTo(VariantSpecs.parseVariant(FORKING, 16).model().withSeed(6));
+            assertThat(VariantSpecs.parseVariant(forks.get(1).getSpec(), 16).model().seed()).isEqualTo(7);
+
+            // While a fork is live (its records not yet back on the broadcast, or live there), the champion's next
+            // drift forks no more.
+            jump(h, 4000, 8000);
+            h.processBroadcastElement(new SpecChange("t", "default-f1", forks.get(0).getSpec()), 0);
+            h.processBroadcastElement(new SpecChange("t", "default-f1", null), 0);
+            jump(h, 8000, 12000);
+            assertThat(decisions(h)).hasSize(2);
+
+            // Once both of its challengers are retired, a drift forks again, under new names.
+            h.processBroadcastElement(new SpecChange("t", "default-f2", null), 0);
+            jump(h, 12000, 16000);
+            assertThat(decisions(h)).hasSize(4).extracting(VariantSpecRecord::getVariant).doesNotHaveDuplicates()
+                    .allMatch(v -> v.startsWith("default-f"));
+        }
+    }
+
+    /** Both variants right 80% of the time until {@code from + 3000}, then 20%. */
+    static void jump(KeyedBroadcastOperatorTestHarness<String, ?, ?, ?> h, int from, int to) throws Exception {
+        @SuppressWarnings("unchecked")
+        var typed = (KeyedBroadcastOperatorTestHarness<String, dev.chorus.schemas.Prediction, SpecChange, ?>) h;
+        SplittableRandom random = new SplittableRandom(from);
+        for (int i = from; i < to; i++) {
+            typed.setProcessingTime(100_000 + i);
+            double right = i < from + 3000 ? 0.8 : 0.2;
+            for (String v : List.of("default", "b")) {
+                typed.processElement(prediction("t", "e" + i, v, random.nextDouble() < right ? 0.7f : 0.3f, i), 0);
+            }
+        }
+    }
+
+    static List<VariantSpecRecord> decisions(KeyedBroadcastOperatorTestHarness<String, ?, ?, ?> h) {
+        return SearchRungsTest.decisions(h);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.chorus.jobs.train;
+
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.SPEC;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.example;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
+import static dev.chorus.jobs.train.VariantsTest.live;
+import static dev.chorus.jobs.train.VariantsTest.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Warm starts on the control topic: check-specs refuses a warm start without its model, with a model that does not
+ * fit, or a model without a warm start, naming the field; the trainer starts a warm variant from the model once, at
+ * creation, and a restore does not start it again.
+ */
+class WarmStartTrainingTest {
+    static final String WARM = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+
+    /** A learner of {@link MinibatchSgdFunctionTest#SPEC} trained on rows 100..131, as a snapshot would carry it. */
+    static OnlineLearner source() {
+        OnlineLearner learner = OnlineLearner.create(TaskSpecs.parse(SPEC));
+        for (int row = 100; row < 132; row += 8) {
+            float[] x = new float[8 * 4];
+            int[] y = new int[8];
+            for (int i = 0; i < 8; i++) {
+                ExampleTensors.copyFeatures(example(row + i), x, i * 4, 4);
+                y[i] = example(row + i).getLabel();
+            }
+            learner.trainMinibatch(x, y, null, 8);
+        }
+        return learner;
+    }
+
+    @Test
+    void aWarmStartWithoutItsModelWithAModelThatDoesNotFitOrAModelWithoutAWarmStartIsADeadLetter() throws Exception {
+        byte[] model = source().toBytes();
+        String wider = WARM.replace("\"inputDim\":4", "\"inputDim\":5");
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("t/w", live("t", "w", WARM)), 0);
+            h.processElement(record("t/w", withModel(live("t", "w", wider), model)), 1);
+            h.processElement(record("t/w", withModel(live("t", "w", SPEC), model)), 2);
+            h.processElement(record("t/w", withModel(live("t", "w", WARM), new byte[] {1, 2})), 3);
+            h.processElement(record("t/w", withModel(live("t", "w", WARM), model)), 4);
+
+            assertThat(h.extractOutputValues()).singleElement().satisfies(c -> {
+                assertThat(c).isEqualTo(new SpecChange("t", "w", WARM));
+                assertThat(c.initialModel).isEqualTo(model);
+            });
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).extracting(DeadLetter::getField).containsOnly("initialModel").hasSize(4);
+            assertThat(dead.get(0).getReason()).isEqualTo("field 'initialModel': expected the saved model the spec's "
+                    + "warmStart names (variant default; chorus specs put reads it), got null");
+            assertThat(dead.get(1).getReason()).isEqualTo("field 'initialModel': expected a saved model that fits the "
+                    + "variant's spec, got " + model.length + " bytes: key 'inputDim': expected 5 (the variant's spec), "
+                    + "got 4 (the saved model's)");
+            assertThat(dead.get(2).getReason()).isEqualTo("field 'initialModel': expected null for a spec without "
+                    + "warmStart, got " + model.length + " bytes");
+            assertThat(dead.get(3).getReason()).startsWith("field 'initialModel': expected a saved model that fits "
+                    + "the variant's spec, got 2 bytes: expected a saved OnlineLearner");
+        }
+    }
+
+    @Test
+    void aWarmVariantPredictsWithTheSavedModelFromVersionZeroAndARestoreDoesNotStartItAgain() throws Exception {
+        OnlineLearner source = source();
+        OperatorSubtaskState saved;
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", WARM, source.toBytes()), 0);
+            for (int i = 0; i < 8; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), i);
+            }
+            List<Prediction> first = h.extractOutputValues();
+            assertThat(first).hasSize(8).extracting(Prediction::getModelVersion).containsOnly(0L);
+            for (int i = 0; i < 8; i++) {
+                float[] x = new float[4];
+                ExampleTensors.copyFeatures(example(i), x, 0, 4);
+                float[] expected = new float[3];
+                source.predictProba(x, 0, expected);
+                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i)
+                        .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-6f));
+            }
+            saved = h.snapshot(1, 8);
+        }
+        try (var h = new TrainerHarness(settings())) {
+            h.initializeState(saved);
+            h.open();
+            // After a restore the router announces the variant again, with its model: the trainer keeps its state.
+            h.processElement(new VariantExample("w", new Sourced<>(example(8), 0, 8), WARM, source.toBytes()), 8);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            List<ModelSnapshot> snapshots = MinibatchSgdFunctionTest.snapshots(h);
+            assertThat(snapshots).singleElement().satisfies(m -> {
+                assertThat(m.getVersion()).isEqualTo(2);
+                assertThat(m.getExamplesSeen()).as("the 8 before the restore and the one after").isEqualTo(9);
+            });
+        }
+    }
+
+    static VariantSpecRecord withModel(VariantSpecRecord record, byte[] model) {
+        record.setInitialModel(ByteBuffer.wrap(model));
+        return record;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.chorus.core.model;
+
+import dev.chorus.core.io.BinaryState;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A new learner that starts from another's weights (a warm start: a fork of a variant's latest snapshot, or a
+ * model file trained offline): the weights, the standardiser's statistics and the layers' state come from the saved
+ * learner; the optimizer's moments and step count come along ({@code carryOptimizer}) or start afresh; the spec,
+ * random generator, step and example counts are the new learner's own, so its versions count from 0.
+ */
+public final class LearnerWarmStart {
+
+  private LearnerWarmStart() {}
+
+  /**
+   * Starts a learner of {@code spec} from the saved learner {@code model} ({@link OnlineLearner#toBytes}).
+   *
+   * @throws IllegalArgumentException if the bytes are no saved learner, or its spec does not match {@code spec}'s
+   *     shape ({@link #mismatch}), naming the key, the expected and the actual value
+   */
+  public static OnlineLearner start(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    OnlineLearner source;
+    try {
+      source = OnlineLearner.fromBytes(model);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected a saved OnlineLearner (a Chorus model file or a snapshot's "
+          + "parameters), got " + model.length + " bytes that do not read: " + e.getMessage(), e);
+    }
+    String mismatch = mismatch(spec, source.spec(), carryOptimizer);
+    if (mismatch != null) {
+      throw new IllegalArgumentException(mismatch);
+    }
+    OnlineLearner learner = OnlineLearner.create(spec);
+    try {
+      if (spec.standardize()) {
+        learner.model().standardizer().readFrom(new BinaryState.Bytes(write(source.model().standardizer()::writeTo)));
+      }
+      learner.network().parameters().readValues(new BinaryState.Bytes(write(source.network().parameters()::writeValues)));
+      learner.network().readState(new BinaryState.Bytes(write(source.network()::writeState)));
+      if (carryOptimizer) {
+        learner.optimizer().readState(new BinaryState.Bytes(write(source.optimizer()::writeState)),
+            learner.network().parameters());
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("saved model of shape " + source.spec().shape()
+          + " does not fit a learner of shape " + spec.shape() + ": " + e.getMessage(), e);
+    }
+    return learner;
+  }
+
+  /**
+   * Why a learner saved with spec {@code saved} cannot warm-start one of {@code spec}, as {@code key 'K': expected
+   * E (the variant's spec), got A (the saved model's)}, or null when it can: same algorithm, input dimension,
+   * classes, hidden layers, loss and standardisation, and with {@code carryOptimizer} the same optimizer type. A spec
+   * with a label model, hashed fields or embeddings takes no warm start.
+   */
+  public static String mismatch(ModelSpec spec, ModelSpec saved, boolean carryOptimizer) {
+    if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null) {
+      return "key 'warmStart': expected a spec of a dense learner (no labelModel, hashing or embeddings), got "
+          + spec.toJson();
+    }
+    List<Object[]> keys = List.of(
+        new Object[] {"algorithm", spec.algorithm(), saved.algorithm()},
+        new Object[] {"inputDim", spec.inputDim(), saved.inputDim()},
+        new Object[] {"numClasses", spec.numClasses(), saved.numClasses()},
+        new Object[] {"layers", units(spec), units(saved)},
+        new Object[] {"loss", spec.loss(), saved.loss()},
+        new Object[] {"standardize", spec.standardize(), saved.standardize()},
+        new Object[] {"optimizer.type", carryOptimizer ? spec.optimizer().type() : null,
+            carryOptimizer ? saved.optimizer().type() : null});
+    for (Object[] key : keys) {
+      if (!Objects.equals(key[1], key[2])) {
+        return "key '" + key[0] + "': expected " + key[1] + " (the variant's spec), got " + key[2]
+            + " (the saved model's)" + (key[0].equals("optimizer.type") ? ": carry needs the same optimizer, "
+            + "or say \"optimizer\":\"reset\"" : "");
+      }
+    }
+    return null;
+  }
+
+  private static List<String> units(ModelSpec spec) {
+    return spec.layers().stream().map(l -> l.units() + " " + l.activation() + (l.batchNorm() ? " batchNorm" : ""))
+        .toList();
+  }
+
+  private interface Writer {
+    void write(java.io.DataOutput out) throws IOException;
+  }
+
+  private static byte[] write(Writer writer) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writer.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing to memory cannot fail", e);
+    }
+    return bytes.toByteArray();
+  }
+}

@@ -1,0 +1,207 @@
+package dev.chorus.core.select;
+
+import dev.chorus.core.io.BinaryState;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A search of a task running on the stream, as the job's selection operator holds it: the {@link SuccessiveHalving}
+ * schedule over the search's variants, fed with each example's losses once every live variant of the search has
+ * reported that example (its predictions arrive one variant at a time, in any order), so that a rung's means are
+ * over the same examples for all. Losses wait, by example id, in a buffer of at most {@code maxPending} ids (oldest
+ * evicted, counted {@link #unpaired()}). A variant retired from outside the search (by an operator) ends it: its
+ * rungs can no longer be decided on common examples ({@link #abandoned()}). Why each variant was retired is kept for
+ * the standings. Written exactly by {@link #writeTo}, read by {@link #readFrom}.
+ */
+public final class SearchRun {
+
+  private static final byte VERSION = 1;
+
+  private final String name;
+  private final SuccessiveHalving halving;
+  private final LinkedHashMap<String, TreeMap<String, Double>> pending = new LinkedHashMap<>();
+  private final TreeMap<String, String> retiredBecause = new TreeMap<>();
+  private String abandoned;
+  private long unpaired;
+
+  private SearchRun(String name, SuccessiveHalving halving) {
+    this.name = name;
+    this.halving = halving;
+  }
+
+  /** The search named {@code name} (its control-topic variant) over {@code variants}, as {@code search} says. */
+  public static SearchRun start(String name, SearchSpec search, List<String> variants) {
+    return new SearchRun(name, new SuccessiveHalving(variants, search.budgetExamples(), search.halving()));
+  }
+
+  /** The names a search's drawn variants take on the control topic: {@code <name>-s0}, {@code <name>-s1}, ... */
+  public static List<String> variantNames(String name, List<DrawnVariant> drawn) {
+    return drawn.stream().map(v -> name + "-" + v.name()).toList();
+  }
+
+  /**
+   * Records {@code variant}'s loss on example {@code exampleId}; the rung's decision when this example completed the
+   * rung. Losses of variants outside the search's live ones, and any loss once it has finished, change nothing.
+   */
+  public Optional<Decision> record(String exampleId, String variant, double loss, int maxPending) {
+    List<String> live = halving.live();
+    if (!running() || !live.contains(variant)) {
+      return Optional.empty();
+    }
+    TreeMap<String, Double> entry = pending.get(exampleId);
+    if (entry == null || entry.containsKey(variant)) {
+      // An id reported twice by one variant (a crowd item labelled again) starts over.
+      unpaired += entry == null ? 0 : 1;
+      entry = new TreeMap<>();
+      pending.remove(exampleId);
+      pending.put(exampleId, entry);
+      Iterator<String> oldest = pending.keySet().iterator();
+      while (pending.size() > maxPending) {
+        oldest.next();
+        oldest.remove();
+        unpaired++;
+      }
+    }
+    entry.put(variant, loss);
+    if (!entry.keySet().containsAll(live)) {
+      return Optional.empty();
+    }
+    pending.remove(exampleId);
+    entry.keySet().retainAll(live);
+    Optional<Decision> decision = halving.record(entry, 1);
+    decision.ifPresent(d -> {
+      String why = evidence(d);
+      d.retired().forEach(v -> retiredBecause.put(v, why));
+      // An id every survivor reported while a retired variant had not is neither rung's: it goes, unpaired.
+      pending.values().forEach(e -> e.keySet().retainAll(d.survivors()));
+      int before = pending.size();
+      pending.values().removeIf(e -> e.keySet().containsAll(d.survivors()));
+      unpaired += before - pending.size();
+    });
+    return decision;
+  }
+
+  /** Variant {@code variant} was retired from outside the search: if it was one of its live ones, the search ends. */
+  public void withdraw(String variant) {
+    if (running() && halving.live().contains(variant)) {
+      abandoned = "variant " + variant + " was retired outside the search at rung " + halving.rung();
+      pending.clear();
+    }
+  }
+
+  /**
+   * The evidence of {@code decision} in one line: the search, the rung, its examples, and each variant's mean
+   * prequential loss on them, best first, kept or retired.
+   */
+  public String evidence(Decision d) {
+    String means = Stream.concat(d.survivors().stream(), d.retired().stream())
+        .map(v -> v + " " + String.format(Locale.ROOT, "%.6g", d.meanLoss().get(v))
+            + (d.retired().contains(v) ? " (retired)" : " (kept)"))
+        .collect(Collectors.joining(", "));
+    return "search " + name + " rung " + d.rung() + " of " + halving.rungs() + " over " + d.examples()
+        + " examples: mean prequential loss " + means;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Whether rungs are still being decided: not finished, not abandoned. */
+  public boolean running() {
+    return abandoned == null && !halving.finished();
+  }
+
+  /** Why the search ended before its last rung, or null. */
+  public String abandoned() {
+    return abandoned;
+  }
+
+  /** The search's live variants. */
+  public List<String> live() {
+    return halving.live();
+  }
+
+  /** Why each variant the search retired was retired: its rung's evidence. */
+  public Map<String, String> retiredBecause() {
+    return Collections.unmodifiableMap(retiredBecause);
+  }
+
+  /** Example ids waiting for a live variant's loss. */
+  public int pending() {
+    return pending.size();
+  }
+
+  /** Ids evicted from the buffer, or reported twice, before every live variant had reported them. */
+  public long unpaired() {
+    return unpaired;
+  }
+
+  /** Writes the whole state: name, why abandoned, schedule, reasons, unpaired count and waiting losses. */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeByte(VERSION);
+    BinaryState.writeString(out, name);
+    out.writeBoolean(abandoned != null);
+    if (abandoned != null) {
+      BinaryState.writeString(out, abandoned);
+    }
+    halving.writeTo(out);
+    out.writeInt(retiredBecause.size());
+    for (Map.Entry<String, String> e : retiredBecause.entrySet()) {
+      BinaryState.writeString(out, e.getKey());
+      BinaryState.writeString(out, e.getValue());
+    }
+    out.writeLong(unpaired);
+    out.writeInt(pending.size());
+    for (Map.Entry<String, TreeMap<String, Double>> e : pending.entrySet()) {
+      BinaryState.writeString(out, e.getKey());
+      out.writeInt(e.getValue().size());
+      for (Map.Entry<String, Double> loss : e.getValue().entrySet()) {
+        BinaryState.writeString(out, loss.getKey());
+        out.writeLong(Double.doubleToRawLongBits(loss.getValue()));
+      }
+    }
+  }
+
+  /** Reads a state written by {@link #writeTo}. */
+  public static SearchRun readFrom(DataInput in) throws IOException {
+    byte version = in.readByte();
+    if (version != VERSION) {
+      throw new IOException("SearchRun state: expected version " + VERSION + ", stream has " + version);
+    }
+    String name = BinaryState.readString(in, "SearchRun name");
+    String abandoned = in.readBoolean() ? BinaryState.readString(in, "SearchRun " + name + " abandoned") : null;
+    SearchRun run = new SearchRun(name, SuccessiveHalving.readFrom(in));
+    run.abandoned = abandoned;
+    int reasons = in.readInt();
+    BinaryState.requireFits(in, reasons, 8, "SearchRun " + name + " reasons");
+    for (int i = 0; i < reasons; i++) {
+      run.retiredBecause.put(BinaryState.readString(in, "SearchRun retired variant"),
+          BinaryState.readString(in, "SearchRun reason"));
+    }
+    run.unpaired = in.readLong();
+    int ids = in.readInt();
+    BinaryState.requireFits(in, ids, 8, "SearchRun " + name + " pending ids");
+    for (int i = 0; i < ids; i++) {
+      String id = BinaryState.readString(in, "SearchRun pending id");
+      int losses = in.readInt();
+      BinaryState.requireFits(in, losses, 12, "SearchRun losses of " + id);
+      TreeMap<String, Double> entry = new TreeMap<>();
+      for (int j = 0; j < losses; j++) {
+        entry.put(BinaryState.readString(in, "variant of " + id), Double.longBitsToDouble(in.readLong()));
+      }
+      run.pending.put(id, entry);
+    }
+    return run;
+  }
+}

@@ -1,0 +1,81 @@
+package dev.chorus.core.annotators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Doctor Net and the paper's Weighted Doctor Net remember each item's labels (format 4) and so publish consensus;
+ * models saved before still read, without a history.
+ */
+class DoctorNetConsensusTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dawid-skene", "weighted-doctor-net"})
+  void theFixtureBuilderRebuildsTheFormat3FixturesButForTheFormatNumber(String method) throws IOException {
+    byte[] v3 = resource(method + "-v3.bin");
+    byte[] rebuilt = SavedLabelModelFixtures.build(method).toBytes();
+    rebuilt[7] = 3;
+    assertThat(rebuilt).isEqualTo(v3);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"doctor-net", "weighted-doctor-net-paper"})
+  void doctorNetsThatTrainOnEachLabelAlonePublishTheConsensusOfAnItemsLabels(String method) throws IOException {
+    LabelModel model = SavedLabelModelFixtures.build(method);
+    assertThat(model.history()).isNotNull();
+    // Item 1's labels: events 2 and 3, from "c" (class 1 + 1 = 2) and "a" (class 1).
+    ItemConsensus consensus = model.consensus(1, null);
+    assertThat(consensus).isNotNull();
+    assertThat(consensus.labels()).isEqualTo(2);
+    assertThat(consensus.annotators()).containsExactly("c", "a");
+    double sum = 0;
+    for (double p : consensus.posterior()) {
+      sum += p;
+    }
+    assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+
+    LabelModel read = LabelModels.fromBytes(model.toBytes());
+    assertThat(read.consensus(1, null).posterior()).containsExactly(consensus.posterior());
+    assertThat(read.toBytes()).isEqualTo(model.toBytes());
+    assertThat(LabelModels.fromBytes(model.toSnapshotBytes()).consensus(1, null))
+        .as("a snapshot carries no item history").isNull();
+  }
+
+  @Test
+  void aDoctorNetSavedInFormat3ReadsWithoutAHistoryAndPredictsTheSame() throws IOException {
+    DoctorNetLabelModel model = (DoctorNetLabelModel) SavedLabelModelFixtures.build(DoctorNetLabelModel.NAME);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeInt(LabelModels.MAGIC);
+    out.writeInt(3);
+    dev.chorus.core.io.BinaryState.writeString(out, DoctorNetLabelModel.NAME);
+    model.registry.writeTo(out);
+    model.estimates.writeTo(out);
+    model.net.writeTo(out);
+    out.flush();
+
+    LabelModel read = LabelModels.fromBytes(bytes.toByteArray());
+    assertThat(read.history()).isNull();
+    assertThat(read.consensus(1, null)).isNull();
+    float[] probe = {0.5f, -1f, 2f, 0.25f};
+    float[] expected = new float[3];
+    float[] actual = new float[3];
+    model.predictProba(probe, 0, expected);
+    read.predictProba(probe, 0, actual);
+    assertThat(actual).containsExactly(expected);
+  }
+
+  private byte[] resource(String name) throws IOException {
+    try (InputStream in = getClass().getResourceAsStream(name)) {
+      assertThat(in).as("test resource %s", name).isNotNull();
+      return in.readAllBytes();
+    }
+  }
+}

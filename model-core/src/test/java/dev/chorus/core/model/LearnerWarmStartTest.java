@@ -1,0 +1,88 @@
+package dev.chorus.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import dev.chorus.core.optim.AdamSpec;
+import dev.chorus.core.optim.SgdSpec;
+import dev.chorus.core.testing.GaussianBlobs;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LearnerWarmStartTest {
+
+  private static final int DIM = 6;
+  private static final int CLASSES = 3;
+  private static final GaussianBlobs DATA = GaussianBlobs.generate(256, DIM, CLASSES, 3);
+  private static final ModelSpec SPEC = ModelSpec.mlp(DIM, CLASSES, List.of(new HiddenLayerSpec(8,
+          dev.chorus.core.nn.ActivationFunction.RELU, ModelSpec.DEFAULT_INIT, 0, true, false, 0.9, 0)))
+      .withBatchSize(32).withSeed(7).withOptimizer(AdamSpec.withLearningRate(0.01));
+
+  /** A learner trained on {@code batches} minibatches of 32. */
+  private static OnlineLearner trained(ModelSpec spec, int batches) {
+    OnlineLearner learner = OnlineLearner.create(spec);
+    for (int b = 0; b < batches; b++) {
+      step(learner, b);
+    }
+    return learner;
+  }
+
+  private static void step(OnlineLearner learner, int b) {
+    learner.trainMinibatch(Arrays.copyOfRange(DATA.x(), b * 32 * DIM, (b + 1) * 32 * DIM),
+        Arrays.copyOfRange(DATA.labels(), b * 32, (b + 1) * 32), null, 32);
+  }
+
+  private static float[] probabilities(Predictor model) {
+    float[] out = new float[DATA.rows() * CLASSES];
+    model.predictProbaBatch(DATA.x(), DATA.rows(), out);
+    return out;
+  }
+
+  @Test
+  void aCarriedStartPredictsAndTrainsOnAsTheSavedLearnerWouldFromVersionZero() {
+    OnlineLearner source = trained(SPEC.withSeed(99), 4);
+    OnlineLearner warm = LearnerWarmStart.start(SPEC, source.toBytes(), true);
+
+    assertThat(probabilities(warm)).containsExactly(probabilities(source));
+    assertThat(warm.steps()).isZero();
+    assertThat(warm.examplesSeen()).isZero();
+    assertThat(warm.optimizer().steps()).isEqualTo(4);
+    step(source, 4);
+    step(warm, 4);
+    assertThat(probabilities(warm)).as("the carried optimizer takes the step the saved one would")
+        .containsExactly(probabilities(source));
+    assertThat(warm.steps()).isEqualTo(1);
+  }
+
+  @Test
+  void aResetStartKeepsTheWeightsAndStartsTheOptimizerAfresh() {
+    OnlineLearner source = trained(SPEC, 4);
+    OnlineLearner warm = LearnerWarmStart.start(SPEC.withOptimizer(new SgdSpec(0.1)), source.toBytes(), false);
+
+    assertThat(probabilities(warm)).containsExactly(probabilities(source));
+    assertThat(warm.optimizer().steps()).isZero();
+    assertThat(warm.spec().optimizer().type()).isEqualTo("sgd");
+  }
+
+  @Test
+  void aSavedModelOfAnotherShapeOrOptimizerIsRefusedNamingTheKey() {
+    byte[] saved = trained(SPEC, 1).toBytes();
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> LearnerWarmStart.start(ModelSpec.softmaxRegression(DIM + 1, CLASSES), saved, false))
+        .withMessage("key 'algorithm': expected softmax-regression (the variant's spec), got mlp (the saved model's)");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> LearnerWarmStart.start(SPEC.withLayers(List.of(new HiddenLayerSpec(9,
+            dev.chorus.core.nn.ActivationFunction.RELU, ModelSpec.DEFAULT_INIT, 0, true, false, 0.9, 0))), saved, true))
+        .withMessage("key 'layers': expected [9 RELU batchNorm] (the variant's spec), got [8 RELU batchNorm] "
+            + "(the saved model's)");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> LearnerWarmStart.start(SPEC.withOptimizer(new SgdSpec(0.1)), saved, true))
+        .withMessageStartingWith("key 'optimizer.type': expected sgd (the variant's spec), got adam");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> LearnerWarmStart.start(SPEC, new byte[] {1, 2, 3}, true))
+        .withMessageStartingWith("expected a saved OnlineLearner (a Chorus model file or a snapshot's parameters), "
+            + "got 3 bytes that do not read: ");
+  }
+}

@@ -1,0 +1,111 @@
+package dev.chorus.core.select;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.io.BinaryState;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SearchRunTest {
+
+  private static final List<String> FOUR = List.of("hp-s0", "hp-s1", "hp-s2", "hp-s3");
+  /** 4 variants, 6 examples: rungs of 2 and 4 examples. */
+  private static final SearchSpec SPEC = new SearchSpec(SearchSpec.SUCCESSIVE_HALVING, 4, 6, 7, null);
+
+  @Test
+  void aRungIsDecidedOnExamplesEveryLiveVariantReportedWhateverTheOrder() {
+    SearchRun run = SearchRun.start("hp", SPEC, FOUR);
+    // Example e1: three variants report, then e2 arrives whole before e1's last loss.
+    assertThat(run.record("e1", "hp-s2", 0.9, 100)).isEmpty();
+    assertThat(run.record("e1", "hp-s0", 0.1, 100)).isEmpty();
+    assertThat(run.record("e1", "hp-s3", 0.5, 100)).isEmpty();
+    for (String v : FOUR) {
+      assertThat(run.record("e2", v, lossOf(v), 100)).isEmpty();
+    }
+    assertThat(run.record("x", "default", 0.0, 100)).as("not a variant of the search").isEmpty();
+    assertThat(run.pending()).isEqualTo(1);
+
+    Optional<Decision> decision = run.record("e1", "hp-s1", 0.3, 100);
+
+    assertThat(decision).hasValueSatisfying(d -> {
+      assertThat(d.rung()).isZero();
+      assertThat(d.examples()).isEqualTo(2);
+      assertThat(d.survivors()).containsExactly("hp-s0", "hp-s1");
+      assertThat(d.retired()).containsExactly("hp-s3", "hp-s2");
+      assertThat(d.meanLoss()).containsEntry("hp-s2", (0.9 + 0.8) / 2);
+    });
+    assertThat(run.live()).containsExactly("hp-s0", "hp-s1");
+    assertThat(run.retiredBecause()).containsOnlyKeys("hp-s2", "hp-s3");
+    assertThat(run.retiredBecause().get("hp-s2")).isEqualTo("search hp rung 0 of 2 over 2 examples: mean "
+        + "prequential loss hp-s0 0.100000 (kept), hp-s1 0.250000 (kept), hp-s3 0.450000 (retired), hp-s2 0.850000 "
+        + "(retired)");
+    assertThat(run.record("e3", "hp-s2", 0.0, 100)).as("a retired variant's late loss").isEmpty();
+    assertThat(run.running()).isTrue();
+  }
+
+  @Test
+  void theStateRoundTripsExactlyAndGoesOnAlike() throws IOException {
+    SearchRun run = SearchRun.start("hp", SPEC, FOUR);
+    for (String v : FOUR) {
+      run.record("e1", v, lossOf(v), 100);
+    }
+    run.record("e2", "hp-s1", 0.4, 100);
+    SearchRun read = SearchRun.readFrom(new BinaryState.Bytes(bytes(run)));
+    assertThat(bytes(read)).isEqualTo(bytes(run));
+    for (SearchRun r : List.of(run, read)) {
+      r.record("e2", "hp-s0", 0.2, 100);
+      r.record("e2", "hp-s3", 0.6, 100);
+      assertThat(r.record("e2", "hp-s2", 0.8, 100)).hasValueSatisfying(
+          d -> assertThat(d.retired()).containsExactly("hp-s3", "hp-s2"));
+    }
+    assertThat(bytes(read)).isEqualTo(bytes(run));
+  }
+
+  @Test
+  void aRandomSearchKeepsEveryVariantAndABoundedBufferEvictsTheOldest() {
+    SearchRun run = SearchRun.start("hp", new SearchSpec(SearchSpec.RANDOM, 4, 6, 7, null), FOUR);
+    run.record("old", "hp-s0", 0.1, 1);
+    run.record("new", "hp-s0", 0.1, 1);
+    assertThat(run.unpaired()).isEqualTo(1);
+    assertThat(run.pending()).isEqualTo(1);
+    run.record("new", "hp-s1", 0.1, 1);
+    run.record("new", "hp-s2", 0.1, 1);
+    run.record("new", "hp-s3", 0.1, 1);
+    for (String v : FOUR) {
+      run.record("next", v, lossOf(v), 1);
+    }
+    assertThat(run.live()).containsExactlyElementsOf(FOUR);
+    assertThat(run.retiredBecause()).isEmpty();
+  }
+
+  @Test
+  void aVariantRetiredFromOutsideEndsTheSearch() {
+    SearchRun run = SearchRun.start("hp", SPEC, FOUR);
+    run.record("e1", "hp-s0", 0.1, 100);
+    run.withdraw("hp-s3");
+    assertThat(run.running()).isFalse();
+    assertThat(run.abandoned()).isEqualTo("variant hp-s3 was retired outside the search at rung 0");
+    for (String v : FOUR) {
+      assertThat(run.record("e2", v, lossOf(v), 100)).isEmpty();
+    }
+  }
+
+  private static double lossOf(String variant) {
+    return switch (variant) {
+      case "hp-s0" -> 0.1;
+      case "hp-s1" -> 0.2;
+      case "hp-s2" -> 0.8;
+      default -> 0.4;
+    };
+  }
+
+  private static byte[] bytes(SearchRun run) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    run.writeTo(new DataOutputStream(out));
+    return out.toByteArray();
+  }
+}
