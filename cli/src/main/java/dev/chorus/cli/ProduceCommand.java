@@ -334,6 +334,9 @@ final class ProduceCommand implements Callable<Integer> {
                 throw usage(option + " applies only with --packages");
             }
         }
+        if (data.file == null) {
+            throw usage("Missing required parameter: 'FILE' (or --packages)");
+        }
         DatasetFile.InputFormat input = data.check();
         data.rejectUnless(input != DatasetFile.InputFormat.JSONL, "--annotators", "--labels-per-item",
                 "--annotator-seed", "--regression", "--id-prefix");

@@ -59,13 +59,13 @@ public final class VariantsCostTrack {
             E2eTopics.fill(kafka, examples, data, 1, n, false, log);
             String bootstrap = kafka.bootstrapServers();
 
-            measure(kafka, flink, examples.name(), n, 1, "warmup");
+            measure(kafka, flink, examples, n, 1, "warmup");
             Map<String, Object> raw = RawConsumeLine.run(bootstrap, examples.name(), n);
             double rawCpu = (double) raw.get("cpu_seconds");
             out.put("raw_consume", raw);
             Map<Integer, Map<String, Object>> byCount = new TreeMap<>();
             for (int variants : VARIANTS) {
-                Map<String, Object> figures = measure(kafka, flink, examples.name(), n, variants, "v" + variants);
+                Map<String, Object> figures = measure(kafka, flink, examples, n, variants, "v" + variants);
                 double net = (double) figures.get("cpu_seconds") - rawCpu;
                 figures.put("cpu_seconds_net_of_raw_consume", net);
                 figures.put("cpu_us_per_example_per_variant", net * 1e6 / (long) figures.get("variant_examples"));
@@ -97,7 +97,7 @@ public final class VariantsCostTrack {
 
     /** One bounded run with {@code variants} variants, its own topics and group named by {@code name}. */
     private static Map<String, Object> measure(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink,
-            String examplesTopic, int n, int variants, String name) throws Exception {
+            Topic<Example> examplesTopic, int n, int variants, String name) throws Exception {
         Line line = new Line("select_variants." + name, Line.Kind.TRAIN, Line.SOFTMAX, PARALLELISM, 1, null,
                 "train softmax with " + variants + " variants, parallelism " + PARALLELISM);
         String prefix = line.topicPrefix();
