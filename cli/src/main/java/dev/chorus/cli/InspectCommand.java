@@ -1,5 +1,6 @@
 package dev.chorus.cli;
 
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.codec.WireFormat;
 import java.io.IOException;
@@ -25,11 +26,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code chorus inspect}: says what a record is (type, wire format, schema fingerprint) and prints it as JSON,
- * from bytes (a file, hex, stdin) or from a topic's partition and offset.
+ * from bytes (a file, hex, stdin) or from a topic's partition and offset; or, with {@code --nearest}, a token's nearest
+ * neighbours in a skip-gram model ({@link NearestTokens}).
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Decode one Chorus record, Avro or JSON, and say what it is.",
-                "The bytes come from --file, --hex, --topic/--partition/--offset, or else from stdin."})
+                "The bytes come from --file, --hex, --topic/--partition/--offset, or else from stdin.",
+                "With --nearest TOKEN: the tokens nearest TOKEN in a skip-gram model (--task, or --file)."})
 final class InspectCommand implements Callable<Integer> {
 
     /** How long to wait for the record at a given offset to be fetched. */
@@ -62,11 +65,40 @@ final class InspectCommand implements Callable<Integer> {
             description = "Expected record type (default: Avro by its schema fingerprint, JSON by the schema it fits).")
     RecordKind type;
 
+    @Option(names = "--nearest", paramLabel = "TOKEN",
+            description = "Print the tokens nearest TOKEN by cosine in a skip-gram model: the newest of --task on the "
+                    + "models topic, or --file (a snapshot record, or the SkipGram's bytes).")
+    String nearest;
+
+    @Option(names = "--k", paramLabel = "K", defaultValue = "10", description = "With --nearest: how many (default: "
+            + "${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--vocabulary", paramLabel = "FILE", description = "With --nearest: candidate tokens, one a line; "
+            + "without it, neighbours are hash buckets, as the model keeps no tokens.")
+    Path vocabulary;
+
+    @Option(names = "--task", paramLabel = "TASK", description = "With --nearest and no --file: the task whose model "
+            + "to read.")
+    String task;
+
+    @Option(names = "--variant", paramLabel = "VARIANT", defaultValue = "default",
+            description = "With --task: the variant (default: ${DEFAULT-VALUE}).")
+    String variant;
+
+    @Option(names = "--models-topic", paramLabel = "TOPIC", defaultValue = ChorusTopic.DefaultNames.MODELS,
+            description = "With --task (default: ${DEFAULT-VALUE}).")
+    String modelsTopic;
+
     /** Where stdin is read from; tests replace it. */
     InputStream stdin = System.in;
 
     @Override
     public Integer call() throws IOException {
+        // Only --nearest reads --task, --variant and --vocabulary: a configuration file's task= is for other commands.
+        if (nearest != null) {
+            return nearest();
+        }
         int sources = (file != null ? 1 : 0) + (hex != null ? 1 : 0) + (topic != null ? 1 : 0);
         if (sources > 1) {
             throw usage("give only one of --file, --hex and --topic");
@@ -117,6 +149,33 @@ final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "size         %,d bytes%n", bytes.length);
         out.println(decoder.toJson(decoded));
         out.flush();
+        return 0;
+    }
+
+    /** {@code --nearest}: one skip-gram model, from the models topic or a file, and a token's neighbours in it. */
+    private int nearest() throws IOException {
+        if (task == null && file == null || hex != null || topic != null) {
+            throw usage("--nearest TOKEN reads one skip-gram model: give it --task (from --models-topic) or --file");
+        }
+        if (k < 1) {
+            throw usage("--k: expected a number >= 1, got " + k);
+        }
+        List<String> candidates = null;
+        if (vocabulary != null) {
+            if (!Files.isRegularFile(vocabulary)) {
+                throw usage("--vocabulary " + vocabulary + ": no such file");
+            }
+            candidates = Files.readAllLines(vocabulary).stream().map(String::strip).filter(t -> !t.isEmpty())
+                    .distinct().toList();
+        }
+        NearestTokens.Model model;
+        if (file != null) {
+            model = NearestTokens.fromFile(Files.readAllBytes(file), file.toString());
+        } else {
+            kafka.requireReachable(modelsTopic);
+            model = NearestTokens.fromTopic(kafka, modelsTopic, task, variant);
+        }
+        NearestTokens.print(spec.commandLine().getOut(), model, nearest, k, candidates, String.valueOf(vocabulary));
         return 0;
     }
 

@@ -88,7 +88,14 @@ class KcatReadmeIT {
     /** The arguments of the README's {@code ./chorus train …} line, quoted and expanded by bash itself. */
     static List<String> trainArguments(String block, String bootstrap) throws Exception {
         assertThat(block.strip()).startsWith("./chorus train ");
-        String script = "args() { printf '%s\\0' \"$@\"; }\n" + block.strip().replaceFirst("^\\./chorus train ", "args ");
+        List<String> args = chorusArguments(block, bootstrap);
+        return args.subList(1, args.size());
+    }
+
+    /** The arguments of the block's {@code ./chorus} command as the shell splits them, the command's name first. */
+    static List<String> chorusArguments(String block, String bootstrap) throws Exception {
+        assertThat(block.strip()).startsWith("./chorus ");
+        String script = "args() { printf '%s\\0' \"$@\"; }\n" + block.strip().replaceFirst("^\\./chorus ", "args ");
         Shell shell = run(script, bootstrap);
         assertThat(shell.exit).as(shell.err).isZero();
         return Arrays.asList(shell.out.split("\0"));

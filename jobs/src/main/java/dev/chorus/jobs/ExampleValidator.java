@@ -95,13 +95,16 @@ public final class ExampleValidator {
     }
 
     /**
-     * Checks that depend on the model: named fields ({@link HashedFields}) or the feature dimension and sparse
-     * indices, then the label range or a finite target.
+     * Checks that depend on the model: a skip-gram task's token sequence ({@link SequenceFields}), or named fields
+     * ({@link HashedFields}) or the feature dimension and sparse indices, then the label range or a finite target.
      */
     public static Rejection againstSpec(Example example, ModelSpec spec) {
         int inputDim = spec.inputDim();
         int n = floats(example).remaining();
         List<Integer> indices = example.getIndices();
+        if (spec.skipGram() != null) {
+            return SequenceFields.check(example, spec);
+        }
         Rejection fields = HashedFields.check(example, spec);
         if (fields != null) {
             return fields;

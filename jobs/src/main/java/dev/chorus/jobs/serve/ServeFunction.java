@@ -4,6 +4,7 @@ import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.features.RejectedFieldException;
 import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.LargeOutputModel;
+import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepBatch;
@@ -280,6 +281,12 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             }
         }
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
+        if (ModelSpec.SKIP_GRAM.equals(snapshot.getAlgorithm())) {
+            rejectModel(ctx, record, "algorithm", "model " + key + " version " + snapshot.getVersion() + ": field "
+                    + "'algorithm': expected a model that predicts, got \"skip-gram\" (its vectors answer chorus "
+                    + "inspect --nearest)");
+            return;
+        }
         Predictor learner;
         try {
             learner = SavedModels.read(bytes(snapshot));

@@ -79,7 +79,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A variant whose spec hashes named fields trains a sparse linear model alike: fields hashed on arrival
  * ({@link FieldHashing}) into sparse rows of the open minibatch ({@link HashedRows}), never densified; a wide and
- * deep variant ({@code wide-deep}) likewise, its examples taken apart once on arrival ({@link WideDeepRows}).
+ * deep variant ({@code wide-deep}) likewise, its examples taken apart once on arrival ({@link WideDeepRows}). A
+ * skip-gram variant predicts nothing: each token sequence trains its {@link SkipGramTrainer} at once, one version each.
  *
  * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
  * rejected minibatches, annotators tracked and snapshot age as metrics labelled with task and variant.
@@ -138,6 +139,7 @@ public final class MinibatchSgdFunction
     private transient Counter annotatorEvictions;
     private transient Counter taskDeadLetters;
     private transient FieldHashing hashing;
+    private transient SkipGramTraining skipGrams;
     private transient AdmittedTasks admitted;
     /** The metrics of each task this instance has seen since it started. */
     private transient Map<String, TaskTrainingMetrics> taskMetrics;
@@ -186,6 +188,7 @@ public final class MinibatchSgdFunction
         annotatorDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "annotator");
         taskDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "task");
         hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters);
+        skipGrams = new SkipGramTraining(getRuntimeContext().getMetricGroup());
         taskMetrics = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
@@ -214,6 +217,15 @@ public final class MinibatchSgdFunction
             admitted.keep(example.getTask());
         }
         TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
+        if (s.skipGram != null) {
+            skipGrams.train(s, example);
+            if (s.version() % snapshotEveryBatches == 0) {
+                publish(s, example.getTask(), ctx);
+            }
+            state.update(s);
+            metrics.update(s);
+            return;
+        }
         int dim = s.model.inputDim();
         int row = s.batchFill * dim;
         long now = ctx.timerService().currentProcessingTime();

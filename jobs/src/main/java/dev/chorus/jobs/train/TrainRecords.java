@@ -6,6 +6,7 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Float32;
@@ -38,6 +39,9 @@ final class TrainRecords {
         provenance.put("job", "chorus-train");
         provenance.put("sourceTopic", sourceTopic);
         provenance.put("blasBackend", blasBackend);
+        if (s.skipGram != null) {
+            metrics.put("pairs", (double) s.skipGram.pairs());
+        }
         if (s.labelModel != null) {
             metrics.put("annotators", (double) s.labelModel.annotatorCount());
             metrics.put("annotatorEvictions", (double) s.labelModel.annotatorEvictions());
@@ -56,6 +60,7 @@ final class TrainRecords {
                 .setParametersFormat(s.largeOutput != null ? LargeOutputModel.FORMAT_VERSION
                         : s.hashed != null ? SparseLinearModel.FORMAT_VERSION
                         : s.wideDeep != null ? WideDeepModel.FORMAT_VERSION
+                        : s.skipGram != null ? SkipGram.FORMAT_VERSION
                         : s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)
                 .setParameters(ByteBuffer.wrap(s.labelModel != null ? s.labelModel.toSnapshotBytes() : s.model.toBytes()))
                 .setExamplesSeen(s.model.examplesSeen())

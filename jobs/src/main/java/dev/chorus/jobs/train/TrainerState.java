@@ -37,7 +37,9 @@ public final class TrainerState {
     final WideDeepModel wideDeep;
     /** The task's model when its spec is a {@code large-softmax} one (it hashes too), else null. */
     final LargeOutputModel largeOutput;
-    /** Whichever the task has: what predicts and what is published. */
+    /** The task's model when its spec is a skip-gram ({@link ModelSpec#skipGram()}), else null. */
+    final SkipGramTrainer skipGram;
+    /** Whichever the task has: what predicts (but a skip-gram) and what is published. */
     final Predictor model;
     /**
      * Row-major minibatch buffer, batchSize x inputDim; the first {@link #batchFill} rows are live. Empty when the
@@ -107,6 +109,9 @@ public final class TrainerState {
         if (spec.hashing() != null) {
             return new TrainerState(SparseLinearModel.create(spec), prequential);
         }
+        if (spec.skipGram() != null) {
+            return new TrainerState(SkipGramTrainer.create(spec), prequential);
+        }
         return spec.labelModel() == null ? new TrainerState(OnlineLearner.create(spec), prequential)
                 : new TrainerState(LabelModels.create(spec), prequential);
     }
@@ -131,6 +136,10 @@ public final class TrainerState {
         this(null, null, null, null, largeOutput, prequential);
     }
 
+    TrainerState(SkipGramTrainer skipGram, SlidingAccuracy prequential) {
+        this(null, null, null, null, skipGram, prequential);
+    }
+
     private TrainerState(OnlineLearner learner, LabelModel labelModel, SparseLinearModel hashed,
             WideDeepModel wideDeep, Predictor model, SlidingAccuracy prequential) {
         this.learner = learner;
@@ -138,6 +147,7 @@ public final class TrainerState {
         this.hashed = hashed;
         this.wideDeep = wideDeep;
         this.largeOutput = model instanceof LargeOutputModel large ? large : null;
+        this.skipGram = model instanceof SkipGramTrainer trainer ? trainer : null;
         this.model = model;
         ModelSpec spec = model.spec();
         int batchSize = spec.batchSize();
@@ -228,6 +238,7 @@ public final class TrainerState {
         TrainerState c = largeOutput != null ? new TrainerState(largeOutput.copy(), prequential.copy())
                 : hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
                 : wideDeep != null ? new TrainerState(wideDeep.copy(), prequential.copy())
+                : skipGram != null ? new TrainerState(skipGram.copy(), prequential.copy())
                 : labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
                 : new TrainerState(labelModel.copy(), prequential.copy());
         if (sparseRows != null) {

@@ -32,9 +32,10 @@ import org.apache.flink.core.memory.DataOutputView;
  * ledger; it is read with an empty one. Layout 4 replaces the label-model flag by the kind of model (a byte:
  * {@link #LEARNER}, {@link #LABEL_MODEL} or {@link #HASHED}, a {@code SparseLinearModel} whose open minibatch is
  * written as sparse rows, {@link HashedRows#write}; or {@link #WIDE_DEEP}, a {@code WideDeepModel} as its own
- * bytes after their length, whose open minibatch is written as {@link WideDeepRows#write}; or {@link #LARGE_OUTPUT},
- * whose open minibatch is sparse rows as {@link #HASHED}'s); the rest is as in layout 3. Kind 4 is the skip-gram
- * model's. Evolving the layout means bumping {@link #FORMAT_VERSION} and keeping the reader of every
+ * bytes after their length, whose open minibatch is written as {@link WideDeepRows#write}; or {@link #SKIP_GRAM},
+ * {@link SkipGramTrainer#writeTo}, whose open minibatch is empty; or {@link #LARGE_OUTPUT}, whose open minibatch is
+ * sparse rows as {@link #HASHED}'s); the rest is as in layout 3. Evolving the layout means bumping
+ * {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
 public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
@@ -48,6 +49,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     static final byte LABEL_MODEL = 1;
     static final byte HASHED = 2;
     static final byte WIDE_DEEP = 3;
+    /** A skip-gram task's {@link SkipGramTrainer}, whose open minibatch is always empty. */
+    static final byte SKIP_GRAM = 4;
     /** A {@code LargeOutputModel}, its open minibatch sparse rows as {@link #HASHED}'s. */
     static final byte LARGE_OUTPUT = 5;
 
@@ -85,10 +88,12 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.largeOutput != null ? LARGE_OUTPUT : s.hashed != null ? HASHED
-                : s.wideDeep != null ? WIDE_DEEP : labelModel ? LABEL_MODEL : LEARNER);
+        out.writeByte(s.largeOutput != null ? LARGE_OUTPUT : s.hashed != null ? HASHED : s.wideDeep != null ? WIDE_DEEP
+                : s.skipGram != null ? SKIP_GRAM : labelModel ? LABEL_MODEL : LEARNER);
         if (s.largeOutput != null) {
             s.largeOutput.writeTo(out);
+        } else if (s.skipGram != null) {
+            s.skipGram.writeTo(out);
         } else if (s.hashed != null) {
             s.hashed.writeTo(out);
         } else if (s.wideDeep != null) {
@@ -155,10 +160,10 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
-        if ((kind < LEARNER || kind > WIDE_DEEP) && kind != LARGE_OUTPUT) {
-            throw new IOException("trainer state: expected a model kind of 0.." + WIDE_DEEP + " or " + LARGE_OUTPUT
-                    + ", got " + kind);
+        if (kind < LEARNER || kind > LARGE_OUTPUT) {
+            throw new IOException("trainer state: expected a model kind of 0.." + LARGE_OUTPUT + ", got " + kind);
         }
+        SkipGramTrainer skipGram = kind == SKIP_GRAM ? SkipGramTrainer.readFrom(in) : null;
         boolean labelModel = kind == LABEL_MODEL;
         SparseLinearModel hashed = kind == HASHED ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
@@ -166,7 +171,7 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         WideDeepModel wideDeep = kind == WIDE_DEEP ? readWideDeep(in) : null;
         LargeOutputModel large = kind == LARGE_OUTPUT ? LargeOutputModel.readFrom(in) : null;
         Predictor predictor = large != null ? large : hashed != null ? hashed : wideDeep != null ? wideDeep
-                : labelModel ? model : learner;
+                : skipGram != null ? skipGram : labelModel ? model : learner;
         int fill = in.readInt();
         int batchSize = predictor.spec().batchSize();
         if (fill < 0 || fill > batchSize) {
@@ -224,6 +229,7 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         TrainerState s = large != null ? new TrainerState(large, prequential)
                 : hashed != null ? new TrainerState(hashed, prequential)
                 : wideDeep != null ? new TrainerState(wideDeep, prequential)
+                : skipGram != null ? new TrainerState(skipGram, prequential)
                 : labelModel ? new TrainerState(model, prequential) : new TrainerState(learner, prequential);
         System.arraycopy(features, 0, s.batchFeatures, 0, features.length);
         if (sparse) {

@@ -56,20 +56,13 @@ class SavepointCompatibilityIT {
                         SavepointFixture.LARGE)
                 : layout >= 4 ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS)
                 : crowd ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD) : List.of(SavepointFixture.TASK);
-        Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
             // 12 examples complete the restored minibatch, then two whole ones: every minibatch closes by count.
             SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
                     SavepointFixture.EXAMPLES + 44, layout, largeOutput);
-
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-            env.configure(conf);
-            TrainJob.build(env, settings);
-            JobClient job = env.executeAsync("savepoint-compatibility");
+            JobClient job = restore(settings, fixture);
 
             // Layout 1 predicted each example on arrival; from layout 2 the 4 open rows are predicted when their
             // minibatch closes after the restore.
@@ -130,23 +123,46 @@ class SavepointCompatibilityIT {
     }
 
     /**
+     * {@code train-skip-gram-v1} (layout 4, model kind 4): task words, a skip-gram model after 100 sequences. Restored,
+     * each of the next 44 sequences is one version, and each version's snapshot is, bit for bit, model-core's SkipGram
+     * replayed in memory on the same sequences: vectors, counts, noise table and RNG all restored.
+     */
+    @Test
+    void aSkipGramSavepointRestoresItsModelBitForBit() throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            SavepointFixture.createTopics(kafka, settings);
+            SavepointFixture.produceSequences(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
+            JobClient job = restore(settings, "train-skip-gram-v1");
+            List<ModelSnapshot> snapshots;
+            try {
+                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 44);
+            } finally {
+                job.cancel().get();
+            }
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactlyElementsOf(
+                    java.util.stream.LongStream.rangeClosed(101, 144).boxed().toList());
+            assertThat(snapshots).extracting(ModelSnapshot::getTask).containsOnly(SavepointFixture.WORDS);
+            List<byte[]> replayed = SavepointFixture.replaySequences(144);
+            for (ModelSnapshot m : snapshots) {
+                assertSameState(bytes(m.getParameters()), replayed.get((int) m.getVersion() - 1), false,
+                        "words version " + m.getVersion() + " against an in-memory replay of the sequences");
+            }
+        }
+    }
+
+    /**
      * {@code train-wide-deep-v1} (layout 4, model kind 3): task {@code wide-clicks}, a wide and deep model at version 6
      * with an open minibatch of 4 clicks. Restored, the next 44 clicks are predicted and trained on as model-core's
      * {@code WideDeepModel} does fed all 144 without interruption: every prediction and every snapshot, bit for bit.
      */
     @Test
     void aWideAndDeepSavepointRestoresItsModelAndOpenMinibatchBitForBit() throws Exception {
-        Path savepoint = Path.of("src/test/resources/savepoints/train-wide-deep-v1").toAbsolutePath();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
             SavepointFixture.produceWideDeep(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-            env.configure(conf);
-            TrainJob.build(env, settings);
-            JobClient job = env.executeAsync("savepoint-train-wide-deep-v1");
+            JobClient job = restore(settings, "train-wide-deep-v1");
             List<Prediction> predictions;
             List<ModelSnapshot> snapshots;
             try {
@@ -249,10 +265,15 @@ class SavepointCompatibilityIT {
      */
     private static JobClient restoreWithNextExamples(EmbeddedKafkaBroker kafka, TrainSettings settings, String fixture)
             throws Exception {
-        Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         SavepointFixture.createTopics(kafka, settings);
         SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
                 SavepointFixture.EXAMPLES + 44, 3);
+        return restore(settings, fixture);
+    }
+
+    /** The train job of {@code settings}, started from the committed savepoint {@code fixture}. */
+    private static JobClient restore(TrainSettings settings, String fixture) throws Exception {
+        Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Configuration conf = new Configuration();
         conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());

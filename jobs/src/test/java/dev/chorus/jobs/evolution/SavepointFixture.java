@@ -6,6 +6,7 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.output.SkipGram;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.ClickExamples;
@@ -13,6 +14,7 @@ import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.SyntheticBlobs;
+import dev.chorus.jobs.TokenSequences;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
@@ -53,7 +55,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * wide and deep model ({@link #WIDE_DEEP_SPEC}) trained on 100 clicks ({@link #wideClick}): its model and its open
  * minibatch of 4 examples taken apart. {@code train-large-output-v1} (layout 4) is {@code train-v4} plus 100 examples
  * of task {@link #LARGE}, a large-softmax model ({@link #LARGE_SPEC}, trainer-state kind 5): its embedding rows,
- * output rows and sampler, and its open minibatch of 4 sparse rows. Savepoints are committed under
+ * output rows and sampler, and its open minibatch of 4 sparse rows. {@code train-skip-gram-v1} (layout 4, model
+ * kind 4) holds only task {@link #WORDS}, a skip-gram model ({@link #WORDS_SPEC}) after 100 token sequences
+ * ({@link #sequence}), at version 100. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -103,9 +107,15 @@ public final class SavepointFixture {
         return fixture.startsWith("train-large-output-");
     }
 
+    static final String WORDS = "words";
+    /** A small skip-gram model (16 KiB of vectors), subsampling on, so that its counts matter too. */
+    static final String WORDS_SPEC = """
+            {"algorithm":"skip-gram","skipGram":{"buckets":256,"dim":8,"window":3,"negatives":4,"subsample":0.001,
+             "learningRate":0.05,"maxTokens":12},"seed":77}""";
+
     static TrainSettings settings(String bootstrap) {
         return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD,
-                CROWD_SPEC, CLICKS, CLICKS_SPEC, WIDE_DEEP, WIDE_DEEP_SPEC, LARGE, LARGE_SPEC)))
+                CROWD_SPEC, CLICKS, CLICKS_SPEC, WIDE_DEEP, WIDE_DEEP_SPEC, LARGE, LARGE_SPEC, WORDS, WORDS_SPEC)))
                 .checkpointIntervalMs(300).snapshotEveryBatches(1).snapshotIntervalMs(0).batchTimeoutMs(0)
                 .parallelism(1);
     }
@@ -166,6 +176,34 @@ public final class SavepointFixture {
     /** Click {@code row} of task {@code clicks}: the seeded stream {@link ClickExamples} makes, with seed 77. */
     static Example click(int row) {
         return ClickExamples.example(CLICKS, row, 77);
+    }
+
+    /** Sequence {@code row} of task {@code words}: the seeded stream {@link TokenSequences} makes, with seed 77. */
+    static Example sequence(int row) {
+        return TokenSequences.example(WORDS, row, 77);
+    }
+
+    /** Sequences {@code from .. to} of task {@code words}. */
+    static void produceSequences(EmbeddedKafkaBroker kafka, TrainSettings s, int from, int to) {
+        var codec = s.examplesTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            for (int row = from; row < to; row++) {
+                producer.sendRaw(s.examplesTopic().name(), WORDS, codec.encode(sequence(row)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Element {@code v - 1}: the bytes of model-core's SkipGram of {@link #WORDS_SPEC} after sequences 0 .. v-1. */
+    static List<byte[]> replaySequences(int sequences) {
+        ModelSpec spec = ModelSpec.parse(WORDS_SPEC);
+        SkipGram model = new SkipGram(spec.skipGram(), spec.seed());
+        List<byte[]> states = new ArrayList<>();
+        for (int row = 0; row < sequences; row++) {
+            model.train(TokenSequences.tokens(sequence(row)));
+            states.add(model.toBytes());
+        }
+        return states;
     }
 
     static LabeledDataset data() {
@@ -298,6 +336,8 @@ public final class SavepointFixture {
         // train-wide-deep-vN: task wide-clicks alone.
         boolean wideDeep = out.getFileName().toString().startsWith("train-wide-deep-");
         boolean largeOutput = largeOutput(out.getFileName().toString());
+        // train-skip-gram-vN: task words alone, whose examples are predicted never, so its snapshots are awaited.
+        boolean skipGram = out.getFileName().toString().startsWith("train-skip-gram-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers());
@@ -306,6 +346,8 @@ public final class SavepointFixture {
             int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;
             if (wideDeep) {
                 produceWideDeep(kafka, s, 0, EXAMPLES);
+            } else if (skipGram) {
+                produceSequences(kafka, s, 0, EXAMPLES);
             } else if (!variants) {
                 produce(kafka, s, data(), 0, EXAMPLES, layout, largeOutput);
             }
@@ -318,8 +360,11 @@ public final class SavepointFixture {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
-            int closed = (wideDeep ? 1 : (layout >= 4 ? 3 : 2) + (variants ? 1 : 0) + (largeOutput ? 1 : 0))
-                    * (EXAMPLES / 16 * 16);
+            int closed = (skipGram ? 0 : wideDeep ? 1
+                    : (layout >= 4 ? 3 : 2) + (variants ? 1 : 0) + (largeOutput ? 1 : 0)) * (EXAMPLES / 16 * 16);
+            if (skipGram) {
+                JobTestSupport.awaitCommitted(kafka, s.modelsTopic(), m -> m.getVersion() == EXAMPLES, 1);
+            }
             while (TopicReader.readAll(kafka.bootstrapServers(), Map.of(), s.predictionsTopic().name(), b -> b).size()
                     < closed) {
                 if (System.nanoTime() > deadline) {

@@ -5,6 +5,7 @@ import static dev.chorus.core.model.ModelSpec.LINEAR_REGRESSION;
 import static dev.chorus.core.model.ModelSpec.LINEAR_SVM;
 import static dev.chorus.core.model.ModelSpec.LOGISTIC_REGRESSION;
 import static dev.chorus.core.model.ModelSpec.MLP;
+import static dev.chorus.core.model.ModelSpec.SKIP_GRAM;
 import static dev.chorus.core.model.ModelSpec.SOFTMAX_REGRESSION;
 import static dev.chorus.core.model.ModelSpec.WIDE_DEEP;
 
@@ -23,7 +24,8 @@ import java.util.Map;
 final class Algorithms {
 
   static final List<String> NAMES =
-      List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP, WIDE_DEEP, LARGE_SOFTMAX);
+      List.of(LINEAR_REGRESSION, LOGISTIC_REGRESSION, SOFTMAX_REGRESSION, LINEAR_SVM, MLP, WIDE_DEEP, LARGE_SOFTMAX,
+          SKIP_GRAM);
   private static final Map<String, ClassificationLoss> CLASSIFICATION_LOSSES = Map.of(
       SoftmaxCrossEntropy.NAME, SoftmaxCrossEntropy.INSTANCE,
       LogisticLoss.NAME, LogisticLoss.INSTANCE,

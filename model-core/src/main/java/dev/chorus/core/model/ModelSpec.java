@@ -9,6 +9,8 @@ import dev.chorus.core.nn.WeightInit;
 import dev.chorus.core.optim.LearningRateSchedule;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.optim.OptimizerSpecs;
+import dev.chorus.core.output.SkipGram;
+import dev.chorus.core.output.SkipGramSpec;
 import dev.chorus.core.spec.SpecReader;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +43,8 @@ import java.util.function.Supplier;
  *       only by its own name, {@code softmax-squared-error}, because it is usually a mistake.
  *   <li>{@code wide-deep}: like an mlp's hidden layers and output, with {@code logistic} (2 classes, the default),
  *       {@code softmax-cross-entropy}, or {@code squared-error} without {@code numClasses}; see below.
+ *   <li>{@code skip-gram}: no features, classes or loss to choose: vectors of the tokens of a named field, trained
+ *       pair by pair ({@link SkipGram}); its keys are {@code skipGram}, {@code tokensField} and {@code seed} only.
  * </ul>
  *
  * <p>Other keys: {@code init} (and {@code initLimit} for {@code "uniform"}) initialises the output layer
@@ -70,12 +74,17 @@ public final class ModelSpec {
   public static final String WIDE_DEEP = "wide-deep";
   /** Hashed fields, an embedding bag, and an output layer over up to 10^6 classes ({@link LargeOutputModel}). */
   public static final String LARGE_SOFTMAX = "large-softmax";
+  /** Word or item vectors learned from token sequences ({@link SkipGram}); the keys are {@link SkipGramKeys}'. */
+  public static final String SKIP_GRAM = "skip-gram";
+  public static final String DEFAULT_TOKENS_FIELD = "tokens";
+  /** What a {@code skip-gram} spec reports as its loss: word2vec's negative sampling. */
+  public static final String SKIP_GRAM_LOSS = "negative-sampling";
   public static final WeightInit DEFAULT_INIT = WeightInit.GLOROT_UNIFORM;
 
   /** The keys a spec may have, in the order {@link #toJson()} writes them. */
   public static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
       "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel",
-      "hashing", "embeddings", "wideOptimizer", "output");
+      "hashing", "embeddings", "wideOptimizer", "output", "skipGram", "tokensField");
 
   private final String algorithm;
   private final int inputDim;
@@ -90,6 +99,8 @@ public final class ModelSpec {
   private final EmbeddingsSpec embeddings;
   private final OptimizerSpec wideOptimizer;
   private final LargeOutputSpec output;
+  private final SkipGramSpec skipGram;
+  private final String tokensField;
 
   /**
    * Checks the model's keys, then the training's: {@code batchSize} is the training's, read but not yet checked, so
@@ -119,6 +130,8 @@ public final class ModelSpec {
     this.embeddings = embeddings;
     this.wideOptimizer = wideOptimizer;
     this.output = output;
+    this.skipGram = null;
+    this.tokensField = null;
     if (output != null && !algorithm.equals(LARGE_SOFTMAX)) {
       throw new IllegalArgumentException("ModelSpec key 'output': expected none unless algorithm is \"" + LARGE_SOFTMAX
           + "\", got \"" + output.type().label() + "\" for \"" + algorithm + "\"");
@@ -142,6 +155,29 @@ public final class ModelSpec {
         SparseLinearModel.requireSupported(this);
       }
     }
+  }
+
+  /** A {@code skip-gram} spec; of {@code training} only the seed applies ({@link SkipGramKeys#requireSeedOnly}). */
+  private ModelSpec(SkipGramSpec skipGram, String tokensField, TrainingSpec training) {
+    this.algorithm = SKIP_GRAM;
+    this.inputDim = 0;
+    this.numClasses = 0;
+    this.layers = List.of();
+    this.loss = SKIP_GRAM_LOSS;
+    this.init = DEFAULT_INIT;
+    this.initLimit = 0;
+    this.training = SkipGramKeys.requireSeedOnly(training);
+    this.labelModel = null;
+    this.hashing = null;
+    this.embeddings = null;
+    this.wideOptimizer = null;
+    this.output = null;
+    this.skipGram = Objects.requireNonNull(skipGram, "skipGram");
+    this.tokensField = Objects.requireNonNull(tokensField, "tokensField");
+  }
+
+  static ModelSpec skipGram(SkipGramSpec skipGram, String tokensField, TrainingSpec training) {
+    return new ModelSpec(skipGram, tokensField, training);
   }
 
   private static void requireAtLeast(String key, int value, int min) {
@@ -196,6 +232,10 @@ public final class ModelSpec {
     SpecReader root = SpecReader.document(json);
     root.requireKnownKeys(KEYS);
     String algorithm = root.string("algorithm");
+    if (algorithm.equals(SKIP_GRAM)) {
+      return SkipGramKeys.parse(root);
+    }
+    SkipGramKeys.refuseUnless(algorithm, root);
     HashingSpec hashing = root.has("hashing") ? HashingSpec.fromJson(root.at("hashing")) : null;
     // With hashing the dimension is the hash space's, which inputDim may repeat but not contradict.
     int inputDim = hashing != null && !root.has("inputDim") ? hashing.dimension() : root.intValue("inputDim");
@@ -230,6 +270,11 @@ public final class ModelSpec {
   public String toJson() {
     ObjectNode root = SpecReader.newObject();
     root.put("algorithm", algorithm);
+    if (skipGram != null) {
+      root.put("seed", training.seed());
+      skipGram.writeJson(root.putObject("skipGram"));
+      return root.put("tokensField", tokensField).toString();
+    }
     root.put("inputDim", inputDim);
     if (numClasses > 0) {
       root.put("numClasses", numClasses);
@@ -410,6 +455,16 @@ public final class ModelSpec {
     return output;
   }
 
+  /** The skip-gram model of a {@code skip-gram} spec, or {@code null} for other algorithms. */
+  public SkipGramSpec skipGram() {
+    return skipGram;
+  }
+
+  /** The named field whose list of strings is a {@code skip-gram} example's token sequence; else {@code null}. */
+  public String tokensField() {
+    return tokensField;
+  }
+
   /** This spec with other training settings. */
   public ModelSpec withTraining(TrainingSpec training) {
     return copy(layers, loss, init, initLimit, Objects.requireNonNull(training, "training"), labelModel);
@@ -469,6 +524,9 @@ public final class ModelSpec {
 
   private ModelSpec copy(List<HiddenLayerSpec> layers, String loss, WeightInit init, double initLimit,
       TrainingSpec training, LabelModelSpec labelModel) {
+    if (skipGram != null) {
+      return new ModelSpec(skipGram, tokensField, training);
+    }
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training.batchSize(),
         () -> training, labelModel, hashing, embeddings, wideOptimizer, output);
   }
@@ -480,13 +538,14 @@ public final class ModelSpec {
         && Double.compare(s.initLimit, initLimit) == 0 && s.training.equals(training)
         && Objects.equals(s.labelModel, labelModel) && Objects.equals(s.hashing, hashing)
         && Objects.equals(s.embeddings, embeddings) && Objects.equals(s.wideOptimizer, wideOptimizer)
-        && Objects.equals(s.output, output);
+        && Objects.equals(s.output, output) && Objects.equals(s.skipGram, skipGram)
+        && Objects.equals(s.tokensField, tokensField);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training, labelModel, hashing,
-        embeddings, wideOptimizer, output);
+        embeddings, wideOptimizer, output, skipGram, tokensField);
   }
 
   @Override

@@ -28,11 +28,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and {@code wide-deep} (issue 17), then specs of the wide and deep model. Corpus v5 is v4 with the specs that
  * {@code doctor-net-v4.bin} and {@code weighted-doctor-net-paper-v4.bin} embed (label-model format 4, issue 18)
  * added at its end. Corpus v6 is v5 with the two lists grown by {@code output} and {@code large-softmax} (issue 17),
- * then specs of the large-output model.
+ * then specs of the large-output model. Corpus v7 is v6 with those lists grown by {@code skipGram},
+ * {@code tokensField} and {@code skip-gram}, then skip-gram specs (issue 17).
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v6/corpus.tsv";
+  private static final String CORPUS = "spec-json/v7/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -133,7 +134,7 @@ class ModelSpecJsonCorpusTest {
   @Test
   void v6IsV5WithTheListedKeysAndAlgorithmsGrownThenLargeOutputSpecs() throws IOException {
     List<Case> v5 = corpus("spec-json/v5/corpus.tsv");
-    List<Case> v6 = corpus(CORPUS);
+    List<Case> v6 = corpus("spec-json/v6/corpus.tsv");
     int changed = 0;
     for (int i = 0; i < v5.size(); i++) {
       String was = v5.get(i).expected();
@@ -148,6 +149,28 @@ class ModelSpecJsonCorpusTest {
     List<Case> added = v6.subList(v5.size(), v6.size());
     assertThat(added).hasSizeGreaterThanOrEqualTo(10)
         .allSatisfy(c -> assertThat(c.input()).containsAnyOf("\"output\"", "\"large-softmax\""));
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(4);
+  }
+
+  /** v7 keeps v6 but the messages that list keys and algorithms, then adds skip-gram specs (issue 17). */
+  @Test
+  void v7IsV6WithTheListedKeysAndAlgorithmsGrownThenSkipGramSpecs() throws IOException {
+    List<Case> v6 = corpus("spec-json/v6/corpus.tsv");
+    List<Case> v7 = corpus(CORPUS);
+    int changed = 0;
+    for (int i = 0; i < v6.size(); i++) {
+      String was = v6.get(i).expected();
+      String is = v7.get(i).expected();
+      changed += was.equals(is) ? 0 : 1;
+      assertThat(v7.get(i).input()).isEqualTo(v6.get(i).input());
+      assertThat(is).as(v6.get(i).input()).isEqualTo(was
+          .replace("large-softmax], got", "large-softmax, skip-gram], got")
+          .replace("wideOptimizer, output]", "wideOptimizer, output, skipGram, tokensField]"));
+    }
+    assertThat(changed).isEqualTo(2);
+    List<Case> added = v7.subList(v6.size(), v7.size());
+    assertThat(added).hasSizeGreaterThanOrEqualTo(20)
+        .allSatisfy(c -> assertThat(c.input()).containsAnyOf("\"skip-gram\"", "\"skipGram\"", "\"tokensField\""));
     assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(4);
   }
 

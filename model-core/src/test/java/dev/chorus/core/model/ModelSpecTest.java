@@ -71,7 +71,7 @@ class ModelSpecTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, labelModel, hashing, embeddings, wideOptimizer, output]
+      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField]
       string dimension      | "inputDim":"784"                         | ModelSpec key 'inputDim': expected an integer, got "784"
       fractional dimension  | "inputDim":7.5                           | ModelSpec key 'inputDim': expected an integer, got 7.5
       zero dimension        | "inputDim":0                             | ModelSpec key 'inputDim': expected an integer >= 1, got 0
@@ -150,7 +150,7 @@ class ModelSpecTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"cnn\",\"inputDim\":4,\"numClasses\":3}"))
         .withMessage("ModelSpec key 'algorithm': expected one of [linear-regression, logistic-regression, "
-            + "softmax-regression, linear-svm, mlp, wide-deep, large-softmax], got \"cnn\"");
+            + "softmax-regression, linear-svm, mlp, wide-deep, large-softmax, skip-gram], got \"cnn\"");
     assertThatIllegalArgumentException().isThrownBy(() -> ModelSpec.parse("[1, 2]"))
         .withMessage("ModelSpec: expected a JSON object, got ARRAY");
     assertThatIllegalArgumentException().isThrownBy(() -> ModelSpec.parse("{\"algorithm\":"))

@@ -1,0 +1,153 @@
+package dev.chorus.cli;
+
+import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.output.Scored;
+import dev.chorus.core.output.SkipGram;
+import dev.chorus.jobs.kafka.SnapshotChunks;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.codec.RecordDecodingException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@code chorus inspect --nearest}: the tokens nearest a token by the cosine of a skip-gram model's vectors. The
+ * model comes from a snapshot (the newest of a task/variant on the models topic, reassembled from its chunks if it
+ * travelled in chunks, or a snapshot record in a file) or from a file of the SkipGram's own bytes (a snapshot's
+ * parameters). A SkipGram keeps vectors per hash bucket, not the tokens that hashed there: among the tokens of a
+ * vocabulary the user gives, neighbours are named; without one, they are buckets.
+ */
+final class NearestTokens {
+
+    /** A skip-gram model and where it came from, for the header line. */
+    record Model(SkipGram skipGram, String source) {}
+
+    private NearestTokens() {}
+
+    /** The newest snapshot of {@code task/variant} on {@code topic}: whole, or its chunks joined and checked. */
+    static Model fromTopic(KafkaOptions kafka, String topic, String task, String variant) {
+        RecordDecoder decoder = new RecordDecoder();
+        List<ModelSnapshot> mine = new ArrayList<>();
+        for (byte[] value : TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, topic,
+                Function.identity())) {
+            if (value == null) {
+                continue;
+            }
+            try {
+                ModelSnapshot m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
+                if (m.getTask().equals(task) && m.getVariant().equals(variant)) {
+                    mine.add(m);
+                }
+            } catch (RecordDecodingException e) {
+                // Not a snapshot: chorus models and chorus tail report such records; here they are no candidate.
+            }
+        }
+        ModelSnapshot newest = mine.stream().filter(m -> m.getChunk() == null)
+                .reduce((a, b) -> b.getVersion() >= a.getVersion() ? b : a)
+                .orElseThrow(() -> new IllegalStateException("no model of " + task + "/" + variant + " on " + topic));
+        return of(newest, parameters(newest, mine), topic);
+    }
+
+    /** A file: a ModelSnapshot record (Avro or JSON), or a SkipGram's state as a snapshot's parameters hold it. */
+    static Model fromFile(byte[] bytes, String file) {
+        // A SkipGram's state starts with its format version, an int: no record's first byte (Avro's C3, JSON's '{').
+        if (bytes.length >= Integer.BYTES && bytes[0] == 0) {
+            return new Model(read(bytes, file), file + " (SkipGram state)");
+        }
+        ModelSnapshot snapshot = (ModelSnapshot) new RecordDecoder().decode(bytes, RecordKind.MODEL).record();
+        if (SnapshotChunks.isPart(snapshot)) {
+            throw new IllegalArgumentException(file + ": a part of a chunked snapshot (" + SnapshotChunks.describe(
+                    snapshot) + "); read the whole version with --task from the models topic");
+        }
+        return of(snapshot, parameters(snapshot, List.of()), file);
+    }
+
+    private static Model of(ModelSnapshot snapshot, byte[] parameters, String where) {
+        String name = snapshot.getTask() + "/" + snapshot.getVariant() + " version " + snapshot.getVersion();
+        if (!ModelSpec.SKIP_GRAM.equals(snapshot.getAlgorithm())) {
+            throw new IllegalArgumentException("model " + name + " on " + where + ": field 'algorithm': expected \""
+                    + ModelSpec.SKIP_GRAM + "\" for --nearest, got \"" + snapshot.getAlgorithm() + "\"");
+        }
+        return new Model(read(parameters, name), "model " + name + " from " + where);
+    }
+
+    /** A whole snapshot's parameters, or a manifest's chunks of its version joined, their SHA-256 checked. */
+    private static byte[] parameters(ModelSnapshot snapshot, List<ModelSnapshot> parts) {
+        if (snapshot.getChunks() == null) {
+            return bytes(snapshot.getParameters());
+        }
+        Map<Integer, ModelSnapshot> chunks = new HashMap<>();
+        for (ModelSnapshot part : parts) {
+            if (part.getChunk() != null && part.getVersion() == snapshot.getVersion()) {
+                chunks.put(part.getChunk(), part);
+            }
+        }
+        ByteBuffer whole = ByteBuffer.allocate(chunks.values().stream()
+                .mapToInt(c -> c.getParameters().remaining()).sum());
+        for (int k = 0; k < snapshot.getChunks(); k++) {
+            if (!chunks.containsKey(k)) {
+                throw new IllegalStateException("model " + snapshot.getTask() + "/" + snapshot.getVariant()
+                        + " version " + snapshot.getVersion() + ": chunk " + k + " of " + snapshot.getChunks()
+                        + " is not on the topic");
+            }
+            whole.put(chunks.get(k).getParameters().duplicate());
+        }
+        whole.flip();
+        if (!Arrays.equals(SnapshotChunks.sha256(whole.duplicate()), bytes(snapshot.getDigest()))) {
+            throw new IllegalStateException("model " + snapshot.getTask() + "/" + snapshot.getVariant() + " version "
+                    + snapshot.getVersion() + ": its chunks' SHA-256 is not the manifest's digest");
+        }
+        return bytes(whole);
+    }
+
+    private static SkipGram read(byte[] bytes, String name) {
+        try {
+            return SkipGram.readState(new BinaryState.Bytes(bytes));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(name + ": not a skip-gram model: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
+
+    /**
+     * Prints the {@code k} nearest: tokens of {@code vocabulary} if there is one (those in the query's own bucket left
+     * out, as they share its vector), else buckets the stream has shown.
+     */
+    static void print(PrintWriter out, Model model, String token, int k, List<String> vocabulary, String vocabularyName) {
+        SkipGram skipGram = model.skipGram();
+        out.printf("model        %s (%,d buckets of %d dimensions, %,d pairs trained)%n", model.source(),
+                skipGram.spec().buckets(), skipGram.spec().dim(), skipGram.pairs());
+        int bucket = skipGram.bucket(token);
+        if (vocabulary != null) {
+            out.printf(Locale.ROOT, "nearest      %s (bucket %d) among the %,d tokens of %s, by cosine%n", token, bucket,
+                    vocabulary.size(), vocabularyName);
+            int rank = 1;
+            for (SkipGram.Neighbour n : skipGram.nearest(token, k, vocabulary)) {
+                out.printf(Locale.ROOT, "%3d  %-24s %.4f%n", rank++, n.token(), n.cosine());
+            }
+        } else {
+            out.printf(Locale.ROOT, "nearest      buckets to %s's bucket %d, by cosine, among the buckets the stream has "
+                    + "shown: the model keeps vectors per bucket, not tokens (--vocabulary FILE names them)%n", token,
+                    bucket);
+            int rank = 1;
+            for (Scored s : skipGram.nearest(token, k)) {
+                out.printf(Locale.ROOT, "%3d  bucket %-17d %.4f%n", rank++, s.id(), s.score());
+            }
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.output.SkipGram;
+import dev.chorus.jobs.TokenSequences;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.codec.WireFormat;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code chorus inspect --nearest} on model files: a skip-gram model's neighbours, named by a vocabulary or buckets. */
+class InspectNearestTest {
+
+    static SkipGram model;
+
+    @BeforeAll
+    static void train() {
+        model = TokenSequences.reference(TokenSequences.SPEC, TokenSequences.stream("words", 800, 1));
+    }
+
+    /** The tokens of the lines after the header lines, in rank order. */
+    static List<String> ranked(String out) {
+        return out.lines().filter(l -> l.matches("\\s*\\d+  .*")).map(l -> l.trim().split("\\s+")[1]).toList();
+    }
+
+    @Test
+    void namesTheNearestTokensOfAVocabularyFromASnapshotRecordOrTheModelsBytes(@TempDir Path dir) throws Exception {
+        Path words = Files.write(dir.resolve("words.txt"), TokenSequences.vocabulary());
+        ModelSnapshot snapshot = ModelSnapshot.newBuilder().setTask("words").setVariant("default").setVersion(400)
+                .setAlgorithm("skip-gram").setSpec(TokenSequences.SPEC).setParametersFormat(SkipGram.FORMAT_VERSION)
+                .setParameters(ByteBuffer.wrap(model.toBytes())).setExamplesSeen(400).setMetrics(Map.of())
+                .setCreatedAt(0).build();
+        Path record = Files.write(dir.resolve("snapshot.avro"), WireFormat.AVRO.codec(ModelSnapshot.class)
+                .encode(snapshot));
+        Path state = Files.write(dir.resolve("skip-gram.bin"), model.toBytes());
+        for (Path file : List.of(record, state)) {
+            CliRun run = CliRun.run("inspect", "--file", file.toString(), "--nearest", "a1", "--k", "5",
+                    "--vocabulary", words.toString());
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).contains("among the 24 tokens of " + words + ", by cosine");
+            assertThat(ranked(run.out())).as(run.out()).containsExactlyInAnyOrder("a2", "a3", "a4", "a5", "a6");
+        }
+    }
+
+    @Test
+    void withoutAVocabularyTheNeighboursAreBucketsAndSaySo(@TempDir Path dir) throws Exception {
+        Path state = Files.write(dir.resolve("skip-gram.bin"), model.toBytes());
+        CliRun run = CliRun.run("inspect", "--file", state.toString(), "--nearest", "a1", "--k", "5");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("buckets to a1's bucket " + model.bucket("a1"),
+                "the model keeps vectors per bucket, not tokens (--vocabulary FILE names them)");
+        List<String> buckets = TokenSequences.GROUPS.get(0).subList(1, 6).stream()
+                .map(t -> Integer.toString(model.bucket(t))).toList();
+        assertThat(run.out().lines().filter(l -> l.matches("\\s*\\d+  bucket .*"))
+                .map(l -> l.trim().split("\\s+")[2]).toList()).as(run.out()).containsExactlyInAnyOrderElementsOf(buckets);
+    }
+
+    @Test
+    void aModelOfAnotherAlgorithmOrNoSourceIsAnError(@TempDir Path dir) throws Exception {
+        CliRun none = CliRun.run("inspect", "--nearest", "a1");
+        assertThat(none.exitCode()).isNotZero();
+        assertThat(none.err()).contains("--nearest TOKEN reads one skip-gram model: give it --task (from "
+                + "--models-topic) or --file");
+        Path garbage = Files.write(dir.resolve("garbage.bin"), new byte[] {0, 0, 0, 9, 1, 2});
+        CliRun bad = CliRun.run("inspect", "--file", garbage.toString(), "--nearest", "a1");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains(garbage + ": not a skip-gram model: SkipGram state: expected format version 1, "
+                + "got 9");
+    }
+}

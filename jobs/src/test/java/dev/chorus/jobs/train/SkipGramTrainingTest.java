@@ -1,0 +1,79 @@
+package dev.chorus.jobs.train;
+
+import static dev.chorus.jobs.train.HashedTrainingTest.bytes;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.predictions;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.snapshots;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.sourced;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.output.SkipGram;
+import dev.chorus.jobs.RegisteredMetrics;
+import dev.chorus.jobs.TokenSequences;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.junit.jupiter.api.Test;
+
+/** A skip-gram task in the minibatch operator: each sequence trains the task's SkipGram, snapshots carry its bytes. */
+class SkipGramTrainingTest {
+
+    static TrainSettings settings() {
+        return new TrainSettings().specs(TaskSpecs.of(null, Map.of("words", TokenSequences.SPEC)))
+                .snapshotEveryBatches(10).snapshotIntervalMs(0).batchTimeoutMs(0);
+    }
+
+    @Test
+    void eachSequenceTrainsTheTasksSkipGramBitForBitAsModelCoreAndSnapshotsCarryItsBytes() throws Exception {
+        List<Example> sequences = TokenSequences.stream("words", 25, 3);
+        SkipGram reference = TokenSequences.reference(TokenSequences.SPEC, sequences);
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        try (var h = new TrainerHarness(settings(), metrics.environment())) {
+            h.open();
+            for (int i = 0; i < sequences.size(); i++) {
+                h.processElement(sourced(sequences.get(i), i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(predictions(h)).as("a skip-gram task predicts nothing").isEmpty();
+            List<ModelSnapshot> snapshots = snapshots(h);
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(10L, 20L, 25L);
+            ModelSnapshot last = snapshots.get(2);
+            assertThat(last.getAlgorithm()).isEqualTo("skip-gram");
+            assertThat(last.getParametersFormat()).isEqualTo(SkipGram.FORMAT_VERSION);
+            assertThat(bytes(last.getParameters())).isEqualTo(reference.toBytes());
+            assertThat(last.getExamplesSeen()).isEqualTo(25);
+            assertThat(last.getMetrics()).containsEntry("pairs", (double) reference.pairs());
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_skipGramSequences", Map.of()))
+                    .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(25));
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_skipGramPairs", Map.of()))
+                    .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(reference.pairs()));
+        }
+    }
+
+    @Test
+    void aSkipGramTaskSurvivesASnapshotAndRestoreExactly() throws Exception {
+        List<Example> sequences = TokenSequences.stream("words", 23, 8);
+        SkipGram reference = TokenSequences.reference(TokenSequences.SPEC, sequences);
+        OperatorSubtaskState saved;
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            for (int i = 0; i < 14; i++) {
+                h.processElement(sourced(sequences.get(i), i), i);
+            }
+            saved = h.snapshot(1, 14);
+        }
+        try (var h = new TrainerHarness(settings())) {
+            h.initializeState(saved);
+            h.open();
+            for (int i = 14; i < sequences.size(); i++) {
+                h.processElement(sourced(sequences.get(i), i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            List<ModelSnapshot> snapshots = snapshots(h);
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(20L, 23L);
+            assertThat(bytes(snapshots.get(1).getParameters())).isEqualTo(reference.toBytes());
+        }
+    }
+}
