@@ -105,8 +105,11 @@ class DriftResetIT {
         }
     }
 
-    /** Rows {@code from} on, under ids {@code prefix + row}, their labels renamed (the concept after the drift). */
-    private static void send(ExampleProducer examples, TrainSettings settings, String prefix, int from, int count) {
+    /**
+     * Rows {@code from} on of {@link SearchIT#DATA}, ids with {@code prefix}; from row 480 the concept changes: every
+     * class is renamed.
+     */
+    static void send(ExampleProducer examples, TrainSettings settings, String prefix, int from, int count) {
         for (int row = from; row < from + count; row++) {
             Example e = ExampleProducer.example(SearchIT.DATA, row, TASK, prefix, 0);
             if (row >= 480) {
