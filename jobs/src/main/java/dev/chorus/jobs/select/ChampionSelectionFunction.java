@@ -46,12 +46,13 @@ import org.slf4j.LoggerFactory;
  * <p>The control topic's accepted changes come in on the trainer's broadcast ({@link VariantSpecs#DESCRIPTOR}): a
  * retirement takes the variant out of its task's race ({@link ChampionRace#retire}; it keeps its standing as
  * RETIRED and takes no part in pairing) and publishes the task's record at once, a change of champion if the
- * champion was retired. A prediction of a variant the broadcast says is retired is ignored even when the race has
+ * champion was retired; a retired variant made live again (revived: its trainer restarts it at model version 0)
+ * races again from an empty record ({@link ChampionRace#revive}), published at once too. A prediction of a variant the broadcast says is retired is ignored even when the race has
  * not seen that variant yet (the retirement overtook its predictions). A variant that stops predicting is not
  * retired here.
  *
- * <p>State: {@link #RACE}, the latest record, the searches' runs ({@link SearchRungs#RUNS}) and the champions'
- * latest forks ({@link DriftReactions#FORKS}), keyed by task,
+ * <p>State: {@link #RACE}, the latest record, the searches' runs ({@link SearchRungs#RUNS}), the champions'
+ * latest forks ({@link DriftReactions#FORKS}) and the pending resets ({@link DriftReactions#RESETS}), keyed by task,
  * under uid {@link ChampionSelection#UID_SELECTION}; the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
  * savepoint of that operator restores here, since keyed state maps by uid and state name (the harness test
  * {@code aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne} shows it; no savepoint fixture holds
@@ -61,8 +62,8 @@ import org.slf4j.LoggerFactory;
  * race ({@link ChampionRace#observeDrift}, fed its 0/1 prequential loss; the spec is read from the broadcast, so
  * predictions that overtake it are not fed). A detection is logged, counted, and the task's record goes out at once
  * with the variant's {@code lastDriftAt}. A {@code fork} reaction of the champion writes its challengers to the
- * control topic ({@link DriftReactions}); {@code reset} is not applied by the job yet. A regressor's variants are
- * not watched.
+ * control topic, a {@code reset} the variant's retirement and revival ({@link DriftReactions}). A regressor's
+ * variants are not watched.
  *
  * <p>Search: the rungs of each search on the control topic are decided here, on the losses this operator scores
  * ({@link SearchRungs}); a rung's retirements leave the race at once, with the rung's evidence in the standings.
@@ -175,11 +176,12 @@ public final class ChampionSelectionFunction
         if (drifted) {
             var specs = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR);
             DriftSpec drift = driftOf(ctx, task, p.getVariant());
-            List<VariantSpecRecord> forks = reactions.react(specs, task, p.getVariant(), drift, r, now);
+            List<VariantSpecRecord> decided = reactions.react(specs, task, p.getVariant(), drift, r, now);
             LOG.info("Drift detected in variant {} of task {} at example {}: {}", p.getVariant(), task, p.getId(),
-                    forks.isEmpty() ? "no fork (" + reactions.why(specs, task, p.getVariant(), drift, r) + ")"
-                            : "forked " + forks.stream().map(VariantSpecRecord::getVariant).toList());
-            forks.forEach(f -> ctx.output(SPEC_DECISIONS, f));
+                    decided.isEmpty() ? "no reaction (" + reactions.why(specs, task, p.getVariant(), drift, r) + ")"
+                            : drift.reaction() + " " + decided.stream().map(d -> d.getVariant() + " "
+                                    + d.getStatus()).toList());
+            decided.forEach(d -> ctx.output(SPEC_DECISIONS, d));
         }
         if (change.isPresent()) {
             changes.inc();
@@ -221,6 +223,7 @@ public final class ChampionSelectionFunction
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         driftSpecs.remove(Variants.key(change.task, change.variant));
         if (!change.retires()) {
+            revive(change, ctx, out);
             return;
         }
         ctx.applyToKeyedState(SearchRungs.RUNS, SearchRungs.retired(change));
@@ -240,6 +243,24 @@ public final class ChampionSelectionFunction
                 // prediction's, which may never come.
                 publish(ChampionRecords.of(task, r, latest.value(), now), r, out);
             }
+            state.update(r);
+        });
+    }
+
+    /** A variant live again: back in its task's race from an empty record, its reset (if any) come back. */
+    private void revive(SpecChange change, Context ctx, Collector<Champion> out) throws Exception {
+        long now = ctx.currentProcessingTime();
+        ctx.applyToKeyedState(RACE, (task, state) -> {
+            ChampionRace r = configured(state.value());
+            if (!task.equals(change.task) || r == null) {
+                return;
+            }
+            reactions.revived(change.variant);
+            if (!r.revive(change.variant)) {
+                return;
+            }
+            Champion last = latest.value();
+            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
             state.update(r);
         });
     }
@@ -278,6 +299,7 @@ public final class ChampionSelectionFunction
 
     private void publish(Champion record, ChampionRace r, Collector<Champion> out) throws Exception {
         searches.explain(record);
+        reactions.explain(record);
         out.collect(record);
         latest.update(record);
         r.standingsPublished();

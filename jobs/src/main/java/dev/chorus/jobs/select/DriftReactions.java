@@ -1,11 +1,17 @@
 package dev.chorus.jobs.select;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.select.ChampionRace;
 import dev.chorus.core.select.DriftSpec;
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.core.spec.SpecReader;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.jobs.train.Variants;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +31,15 @@ import org.apache.flink.api.common.typeinfo.Types;
  *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name. A fork stays
  *       live until each of its challengers is retired on the broadcast; it is remembered in keyed state
  *       ({@link #FORKS}), as its records take a checkpoint to come back on the broadcast.
- *   <li>{@value DriftSpec#NONE}, {@value DriftSpec#RESET}: nothing is written (the event is in the standings).
+ *   <li>{@value DriftSpec#RESET}: a RETIRED record of the variant, then a LIVE one of its model spec (its
+ *       {@code drift} kept, no {@code warmStart}: fresh weights) with {@code revive}, both with the event as
+ *       {@code reason}. The trainer drops the variant's state at the first and starts it at model version 0 at the
+ *       second; the race retires it (a champion's successor is the live challenger of lowest mean loss, and the
+ *       reset variant must beat it under the paired test to serve again; a sole variant is champion again) and
+ *       revives it with an empty record. While the retirement is back and the revival not, the variant's
+ *       RETIRED standing gives the event as {@code retiredReason} ({@link #explain}). No reset of a variant whose
+ *       previous one has not come back as LIVE on the broadcast ({@link #RESETS}).
+ *   <li>{@value DriftSpec#NONE}: nothing is written (the event is in the standings).
  * </ul>
  */
 final class DriftReactions {
@@ -37,10 +51,16 @@ final class DriftReactions {
     static final MapStateDescriptor<String, List<String>> FORKS =
             new MapStateDescriptor<>("drift-forks", Types.STRING, Types.LIST(Types.STRING));
 
+    /** Per task, variant → the reason of its reset whose revival is not back on the broadcast yet. */
+    static final MapStateDescriptor<String, String> RESETS =
+            new MapStateDescriptor<>("drift-resets", Types.STRING, Types.STRING);
+
     private final MapState<String, List<String>> forks;
+    private final MapState<String, String> resets;
 
     DriftReactions(RuntimeContext context) {
         this.forks = context.getMapState(FORKS);
+        this.resets = context.getMapState(RESETS);
     }
 
     /**
@@ -56,6 +76,9 @@ final class DriftReactions {
         ModelSpec champion = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).model();
         long events = race.standings().stream().filter(s -> s.variant().equals(variant)).findFirst()
                 .map(ChampionRace.Standing::driftEvents).orElse(1L);
+        if (drift.reaction().equals(DriftSpec.RESET)) {
+            return reset(task, variant, json, champion, drift, events, variant.equals(race.champion()), now);
+        }
         List<VariantSpecRecord> records = new ArrayList<>();
         for (int i = 1; i <= drift.forkVariants(); i++) {
             long n = (events - 1) * drift.forkVariants() + i;
@@ -73,8 +96,12 @@ final class DriftReactions {
     /** Why {@code variant}'s drift event writes nothing: empty when it forks. */
     String why(ReadOnlyBroadcastState<String, String> specs, String task, String variant, DriftSpec drift,
             ChampionRace race) throws Exception {
-        if (!drift.reaction().equals(DriftSpec.FORK)) {
+        if (drift.reaction().equals(DriftSpec.NONE)) {
             return "reaction " + drift.reaction();
+        }
+        if (drift.reaction().equals(DriftSpec.RESET)) {
+            return specs.get(Variants.key(task, variant)) == null ? "no spec on the control topic"
+                    : resets.contains(variant) ? "its previous reset is not back yet: " + resets.get(variant) : "";
         }
         if (!variant.equals(race.champion())) {
             return "not the champion";
@@ -88,5 +115,34 @@ final class DriftReactions {
             }
         }
         return "";
+    }
+
+    /** The RETIRED then LIVE records that restart {@code variant} from fresh weights, remembered until back. */
+    private List<VariantSpecRecord> reset(String task, String variant, String json, ModelSpec model, DriftSpec drift,
+            long events, boolean champion, long now) throws Exception {
+        String reason = "drift event " + events + " of " + (champion ? "champion " : "variant ") + variant + " at "
+                + now + " (" + drift.detector() + "): reset to fresh weights";
+        ObjectNode revived = (ObjectNode) SpecReader.document(VariantSpecs.derived(model, json)).node();
+        revived.put(VariantSpec.REVIVE, true);
+        resets.put(variant, reason);
+        return List.of(
+                VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.RETIRED)
+                        .setSpec(null).setUpdatedAt(now).setSource(SOURCE).setReason(reason).build(),
+                VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
+                        .setSpec(revived.toString()).setUpdatedAt(now).setSource(SOURCE).setReason(reason).build());
+    }
+
+    /** {@code variant} is live again on the broadcast: its reset, if any, came back. */
+    void revived(String variant) throws Exception {
+        resets.remove(variant);
+    }
+
+    /** Sets the reason of each RETIRED standing whose variant is being reset. */
+    void explain(Champion record) throws Exception {
+        for (VariantStanding s : record.getStandings()) {
+            if (s.getStatus() == StandingStatus.RETIRED && resets.contains(s.getVariant())) {
+                s.setRetiredReason(resets.get(s.getVariant()));
+            }
+        }
     }
 }

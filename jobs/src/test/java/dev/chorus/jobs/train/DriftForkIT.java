@@ -9,7 +9,6 @@ import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.schemas.Champion;
-import dev.chorus.schemas.Example;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import java.util.List;
@@ -57,14 +56,7 @@ class DriftForkIT {
             control(producer, settings, TASK + "/marker", spec(TASK, "marker", VariantStatus.RETIRED, null));
             VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "no-marker-", "marker", false);
 
-            for (int row = 0; row < 960; row++) {
-                Example e = ExampleProducer.example(SearchIT.DATA, row, TASK, "x-", 0);
-                if (row >= 480) {
-                    e.setLabel((e.getLabel() + 1) % 3); // the concept changes: every class is renamed
-                }
-                examples.send(settings.examplesTopic(), e);
-            }
-            examples.flush();
+            DriftResetIT.send(examples, settings, "x-", 0, 960);
 
             List<VariantSpecRecord> forks = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.specsTopic(),
                     r -> r.getSource().equals("drift"), 2);

@@ -24,13 +24,13 @@ import java.util.Optional;
  * champion is variant {@value #DEFAULT_VARIANT} if it predicts before any challenger has won, else the first
  * variant seen (taking over from another first-seen variant is a {@link Change} only if standings naming that one
  * were published); after that only a {@link PairedComparison} win (or retiring the champion) changes it. A retired variant keeps its standing,
- * leaves the race, and its later predictions are ignored.
+ * leaves the race, and its later predictions are ignored until it is {@link #revive revived}.
  *
  * <p>A variant may be watched by a drift detector ({@link #observeDrift}, the detector its {@link DriftSpec} names)
  * fed with its per-example 0/1 prequential loss, as {@link VariantRace} feeds it: comparable across model losses,
  * and the scale the detectors' defaults were set on (a log loss is unbounded, which ADWIN's bound does not allow).
  * A detection is counted in the standing with its time; the detector then starts afresh. Reacting to it (reset,
- * fork) is the trainer's, not the race's.
+ * fork) is the job's, not the race's: a reset comes back as a retirement and a {@link #revive}.
  *
  * <p>Not thread-safe.
  */
@@ -239,6 +239,36 @@ public final class ChampionRace {
     }
     decided = true;
     return Optional.of(promote(successor, null, true));
+  }
+
+  /**
+   * Brings a retired {@code variant} back into the race (the control topic made it live again, its model restarted
+   * from version 0): it races again from an empty record, with no losses, paired statistics, pending losses or
+   * drift detector of its past; its drift events and last drift time stay on record. It is champion if the task has
+   * none, else a challenger that must win a full paired test. Whether it was revived: a live or unknown variant is
+   * left alone.
+   */
+  public boolean revive(String variant) {
+    Variant old = variants.get(variant);
+    if (old == null || old.status != Status.RETIRED) {
+      return false;
+    }
+    Variant v = new Variant(Status.CHALLENGER, new RunningMoments());
+    v.driftEvents = old.driftEvents;
+    v.lastDriftAt = old.lastDriftAt;
+    variants.put(variant, v);
+    for (LinkedHashMap<String, Double> entry : pending.values()) {
+      entry.remove(variant);
+    }
+    pending.values().removeIf(Map::isEmpty);
+    standingsChanged = true;
+    if (champion != null) {
+      v.comparison = PairedComparison.start(settings);
+    } else {
+      champion = variant;
+      v.status = Status.CHAMPION;
+    }
+    return true;
   }
 
   /**

@@ -1,0 +1,102 @@
+package dev.chorus.jobs.select;
+
+import static dev.chorus.jobs.select.ChampionSelectionFunctionTest.prediction;
+import static dev.chorus.jobs.select.DriftReactionsTest.decisions;
+import static dev.chorus.jobs.select.DriftReactionsTest.jump;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.StandingStatus;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStanding;
+import dev.chorus.schemas.VariantStatus;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A revived variant races again from an empty record; a drift under {@code reset} restarts its variant. */
+class DriftResetTest {
+
+    static final String PLAIN = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2,\"seed\":5}";
+    static final String RESETTING = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2,\"seed\":5,"
+            + "\"drift\":{\"detector\":\"page-hinkley\",\"reaction\":\"reset\"}}";
+
+    @Test
+    void aRetiredVariantRevivedOnTheControlTopicRacesAgainFromAnEmptyRecord() throws Exception {
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            // b is better than default by ln 2 on every example, and had nearly won when it was retired.
+            ChampionSelectionFunctionTest.pairs(h, 0, 15);
+            h.processBroadcastElement(new SpecChange("t", "b", null), 0);
+            ChampionSelectionFunctionTest.pairs(h, 15, 30);
+            h.processBroadcastElement(new SpecChange("t", "b", PLAIN), 0);
+            for (int i = 30; i < 80; i++) {
+                h.processElement(prediction("t", "e" + i, "default", 0.4f, i), 0);
+                h.processElement(prediction("t", "e" + i, "b", 0.8f, i - 30), 0);
+            }
+            h.setProcessingTime(1000);
+            List<Champion> out = h.extractOutputValues();
+            Champion last = out.get(out.size() - 1);
+            assertThat(last.getVariant()).as("the revived b races, and wins").isEqualTo("b");
+            assertThat(last.getEvidence().getPairedExamples()).as("paired only since its revival").isEqualTo(20);
+            VariantStanding b = last.getStandings().get(0);
+            assertThat(b.getLabelledExamples()).as("its record starts empty at the revival").isEqualTo(50);
+            assertThat(b.getModelVersion()).as("its model versions count from 0 again").isEqualTo(49);
+        }
+    }
+
+    @Test
+    void aDriftUnderResetRetiresAndRevivesItsVariantOnceUntilTheRevivalComesBack() throws Exception {
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default", RESETTING), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", PLAIN), 0);
+            jump(h, 0, 4000);
+
+            List<VariantSpecRecord> reset = decisions(h);
+            assertThat(reset).extracting(VariantSpecRecord::getVariant, VariantSpecRecord::getStatus).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("default", VariantStatus.RETIRED),
+                    org.assertj.core.groups.Tuple.tuple("default", VariantStatus.LIVE));
+            assertThat(reset).allSatisfy(r -> {
+                assertThat(r.getSource()).isEqualTo("drift");
+                assertThat(r.getReason()).startsWith("drift event 1 of champion default at 10")
+                        .contains("page-hinkley").endsWith("reset to fresh weights");
+            });
+            assertThat(reset.get(0).getSpec()).isNull();
+            VariantSpec revived = VariantSpecs.parseVariant(reset.get(1).getSpec(), 16);
+            assertThat(revived.revive()).isTrue();
+            assertThat(revived.model()).isEqualTo(VariantSpecs.parseVariant(RESETTING, 16).model());
+            assertThat(revived.drift()).isEqualTo(VariantSpecs.parseVariant(RESETTING, 16).drift());
+
+            // Until the revival is back on the broadcast, another drift resets nothing.
+            jump(h, 4000, 8000);
+            assertThat(decisions(h)).hasSize(2);
+
+            h.processBroadcastElement(new SpecChange("t", "default", null), 0);
+            List<Champion> out = h.extractOutputValues();
+            Champion succession = out.get(out.size() - 1);
+            assertThat(succession.getVariant()).as("the best live challenger serves meanwhile").isEqualTo("b");
+            VariantStanding retired = succession.getStandings().get(1);
+            assertThat(retired.getStatus()).isEqualTo(StandingStatus.RETIRED);
+            assertThat(retired.getRetiredReason()).isEqualTo(reset.get(0).getReason());
+
+            h.processBroadcastElement(new SpecChange("t", "default", reset.get(1).getSpec()), 0);
+            jump(h, 8000, 12000);
+            h.setProcessingTime(200_000);
+            out = h.extractOutputValues();
+            VariantStanding again = out.get(out.size() - 1).getStandings().stream()
+                    .filter(s -> s.getVariant().equals("default")).findFirst().orElseThrow();
+            assertThat(again.getStatus()).isNotEqualTo(StandingStatus.RETIRED);
+            assertThat(again.getRetiredReason()).isNull();
+            assertThat(again.getLastDriftAt()).isNotNull();
+            // Event 2 came while the first reset was pending (counted, not reacted to); the fresh detector's event 3,
+            // of a challenger now, resets it again.
+            assertThat(decisions(h)).as("a second reset once the first came back")
+                    .hasSize(4).extracting(VariantSpecRecord::getReason).last().asString()
+                    .startsWith("drift event 3 of variant default at ");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.chorus.core.select;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.select.ChampionRace.Status;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A variant made live again after it was retired races again from an empty record. */
+class ChampionRaceReviveTest {
+
+  private static final PairedComparison.Settings FAST = new PairedComparison.Settings(20, 0.01, 0.005, 100);
+  private static final DriftSpec PAGE_HINKLEY = DriftSpec.defaults(DriftSpec.PAGE_HINKLEY);
+
+  private static ChampionRace.Standing standing(ChampionRace race, String variant) {
+    return race.standings().stream().filter(s -> s.variant().equals(variant)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aRevivedChallengerStartsAnEmptyRecordAndMustPairAFullTestAgain() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    for (int i = 0; i < 15; i++) {
+      race.record("e" + i, "default", 1.0, false, i);
+      race.record("e" + i, "b", 0.1, true, 100 + i);
+    }
+    race.record("e15", "b", 0.1, true, 115); // pending when b is retired: dropped with its record
+    for (int i = 0; i < 1000; i++) {
+      race.observeDrift("b", PAGE_HINKLEY, i < 100, 5_000 + i);
+    }
+    long events = standing(race, "b").driftEvents();
+    assertThat(events).as("b drifted before it was retired").isPositive();
+    race.retire("b");
+    assertThat(race.record("e16", "b", 0.1, true, 116)).isEmpty();
+    assertThat(race.ignored()).isEqualTo(1);
+
+    assertThat(race.revive("b")).isTrue();
+    assertThat(race.champion()).as("default is still champion").isEqualTo("default");
+    ChampionRace.Standing b = standing(race, "b");
+    assertThat(b.status()).isEqualTo(Status.CHALLENGER);
+    assertThat(b.labelled()).isZero();
+    assertThat(b.correct()).isZero();
+    assertThat(b.modelVersion()).isZero();
+    assertThat(b.driftEvents()).as("its drift history stays on record").isEqualTo(events);
+    assertThat(b.lastDriftAt()).isNotNull();
+
+    race.record("e15", "default", 1.0, false, 15);
+    assertThat(race.pending()).as("e15 waits for the revived b's own loss").isEqualTo(1);
+    Optional<ChampionRace.Change> change = Optional.empty();
+    int pairs = 0;
+    for (int i = 20; change.isEmpty() && i < 100; i++, pairs++) {
+      race.record("e" + i, "default", 1.0, false, i);
+      change = race.record("e" + i, "b", 0.1, true, i - 20);
+    }
+    assertThat(pairs).as("the 15 pairs before its retirement do not count").isEqualTo(20);
+    assertThat(change.get().champion()).isEqualTo("b");
+    assertThat(change.get().evidence().pairedExamples()).isEqualTo(20);
+    assertThat(standing(race, "b").modelVersion()).isEqualTo(19);
+    assertThat(race.observeDrift("b", PAGE_HINKLEY, true, 9_000)).isFalse();
+    assertThat(race.copy().standings()).isEqualTo(race.standings());
+  }
+
+  @Test
+  void aRevivedSoleVariantIsChampionAgainAndALiveOrUnknownOneIsLeftAlone() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    race.record("e0", "default", 1.0, false, 7);
+    race.retire("default");
+    assertThat(race.champion()).isNull();
+    assertThat(race.revive("default")).isTrue();
+    assertThat(race.champion()).isEqualTo("default");
+    assertThat(standing(race, "default").status()).isEqualTo(Status.CHAMPION);
+    assertThat(standing(race, "default").labelled()).isZero();
+
+    race.record("e1", "default", 1.0, false, 1);
+    assertThat(race.revive("default")).isFalse();
+    assertThat(race.revive("ghost")).isFalse();
+    assertThat(standing(race, "default").labelled()).as("a live variant keeps its record").isEqualTo(1);
+    assertThat(race.standings()).hasSize(1);
+  }
+}
