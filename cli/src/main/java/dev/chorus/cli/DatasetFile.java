@@ -29,7 +29,7 @@ final class DatasetFile {
     CommandSpec command;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
-            description = "The dataset (produce --packages: optional, the Packages list).")
+            description = "The dataset (produce --package-catalogue: optional, the Packages list).")
     Path file;
 
     @Option(names = "--input-format", paramLabel = "idx|csv|libsvm|jsonl",

@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code chorus produce FILE}: streams a labeled dataset (IDX, CSV or LibSVM, gzip or not) into the examples
  * topic as {@link Example} records in the topic's wire format, paced, limited or looped, with a progress bar;
- * {@code chorus produce --packages} streams Debian's package catalogue ({@link PackageCatalogue}) as
+ * {@code chorus produce --package-catalogue} streams Debian's package catalogue ({@link PackageCatalogue}) as
  * {@code bench sparse} reads it.
  * Example ids are {@code <id-prefix>-<row>}: the same row is the same item, also when the dataset repeats.
  * Event times count up one millisecond per example sent from the start time, so consumers can restore order.
@@ -53,7 +53,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Stream a labeled dataset into the examples topic as Example records.",
                 "FILE is IDX images (labels from --labels), CSV (label in --label-column), LibSVM, or JSON lines of "
-                        + "named-field examples for hashed tasks, gzip or not; with --packages, apt's Packages list."})
+                        + "named-field examples for hashed tasks, gzip or not; with --package-catalogue, apt's Packages list."})
 final class ProduceCommand implements Callable<Integer> {
 
     /** Sends not yet acknowledged at most; beyond, the oldest is awaited (and its failure reported). */
@@ -68,18 +68,18 @@ final class ProduceCommand implements Callable<Integer> {
     @Mixin
     DatasetFile data;
 
-    @Option(names = "--packages", description = {"Send Debian's package catalogue, the task of bench sparse: each "
+    @Option(names = "--package-catalogue", description = {"Send Debian's package catalogue, the task of bench sparse: each "
             + "package as named fields (name, description, depends, maintainer) labeled with its section's index, in "
             + "the order of --seed, as task 'packages' (ids packages-<name>). FILE, if given, is the Packages list "
             + "(plain, gzip or LZ4), else the largest *_Packages* file under --lists-dir."})
     boolean packages;
 
     @Option(names = "--lists-dir", paramLabel = "DIR",
-            description = "With --packages: where apt keeps its lists (default: /var/lib/apt/lists).")
+            description = "With --package-catalogue: where apt keeps its lists (default: /var/lib/apt/lists).")
     Path listsDir = PackageCatalogue.APT_LISTS;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SparseBenchmark.SEED,
-            description = "With --packages: seeds the packages' order (default: ${DEFAULT-VALUE}, bench sparse's).")
+            description = "With --package-catalogue: seeds the packages' order (default: ${DEFAULT-VALUE}, bench sparse's).")
     long seed;
 
     @Option(names = "--annotators", paramLabel = "fashion-mnist|corruption:P",
@@ -317,11 +317,11 @@ final class ProduceCommand implements Callable<Integer> {
                     "--zero-based", "--dim", "--annotators", "--labels-per-item", "--annotator-seed", "--regression",
                     "--id-prefix")) {
                 if (parsed.hasMatchedOption(option)) {
-                    throw usage(option + " does not apply to --packages");
+                    throw usage(option + " does not apply to --package-catalogue");
                 }
             }
             if (data.file == null) {
-                data.file = PackageCatalogue.defaultFile(listsDir).orElseThrow(() -> usage("--packages: no "
+                data.file = PackageCatalogue.defaultFile(listsDir).orElseThrow(() -> usage("--package-catalogue: no "
                         + "*_Packages* file under " + listsDir + " (run apt-get update, or give FILE)"));
             }
             if (!Files.isRegularFile(data.file)) {
@@ -331,11 +331,11 @@ final class ProduceCommand implements Callable<Integer> {
         }
         for (String option : List.of("--lists-dir", "--seed")) {
             if (parsed.hasMatchedOption(option)) {
-                throw usage(option + " applies only with --packages");
+                throw usage(option + " applies only with --package-catalogue");
             }
         }
         if (data.file == null) {
-            throw usage("Missing required parameter: 'FILE' (or --packages)");
+            throw usage("Missing required parameter: 'FILE' (or --package-catalogue)");
         }
         DatasetFile.InputFormat input = data.check();
         data.rejectUnless(input != DatasetFile.InputFormat.JSONL, "--annotators", "--labels-per-item",

@@ -125,16 +125,16 @@ class CliArgumentsTest {
 
         CliRun noFile = CliRun.run("produce", "--bootstrap-servers", broker);
         assertThat(noFile.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(noFile.err()).contains("Missing required parameter: 'FILE' (or --packages)");
-        CliRun noLists = CliRun.run("produce", "--packages", "--lists-dir", dir.toString(), "--bootstrap-servers",
+        assertThat(noFile.err()).contains("Missing required parameter: 'FILE' (or --package-catalogue)");
+        CliRun noLists = CliRun.run("produce", "--package-catalogue", "--lists-dir", dir.toString(), "--bootstrap-servers",
                 broker);
         assertThat(noLists.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(noLists.err()).contains("--packages: no *_Packages* file under " + dir);
-        CliRun header = CliRun.run("produce", "--packages", csv.toString(), "--header", "--bootstrap-servers", broker);
-        assertThat(header.err()).contains("--header does not apply to --packages");
+        assertThat(noLists.err()).contains("--package-catalogue: no *_Packages* file under " + dir);
+        CliRun header = CliRun.run("produce", "--package-catalogue", csv.toString(), "--header", "--bootstrap-servers", broker);
+        assertThat(header.err()).contains("--header does not apply to --package-catalogue");
         CliRun seed = CliRun.run("produce", csv.toString(), "--seed", "3", "--bootstrap-servers", broker);
         assertThat(seed.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(seed.err()).contains("--seed applies only with --packages");
+        assertThat(seed.err()).contains("--seed applies only with --package-catalogue");
     }
 
     @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@code chorus produce --packages} on a real broker, in JSON and in Avro: what it wrote, read back, is the package
+ * {@code chorus produce --package-catalogue} on a real broker, in JSON and in Avro: what it wrote, read back, is the package
  * catalogue as {@link PackageCatalogue} reads it, in {@code bench sparse}'s seeded order, fields and labels.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -39,7 +39,7 @@ class ProducePackagesIT {
                 Topic<Example> topic = new Topic<>("it.packages." + format.name().toLowerCase(), Example.class, format);
                 // One partition: the order read back is the order sent.
                 kafka.createTopic(topic.name(), 1, Map.of());
-                CliRun produced = CliRun.run("produce", "--packages", "--lists-dir",
+                CliRun produced = CliRun.run("produce", "--package-catalogue", "--lists-dir",
                         PackageCatalogue.APT_LISTS.toString(), "--seed", "7", "--limit", String.valueOf(LIMIT),
                         "--format", format.name().toLowerCase(), "--examples-topic", topic.name(), "--no-progress",
                         "--bootstrap-servers", kafka.bootstrapServers());

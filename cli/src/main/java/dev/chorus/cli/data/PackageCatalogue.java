@@ -206,7 +206,7 @@ public final class PackageCatalogue {
 
   /**
    * The packages in the order of {@code seed} ({@link #shuffled}) as named-field examples of {@code task}, as
-   * {@code chorus produce --packages} sends them: id {@code <task>-<package>}, the {@link DebianPackage#fields},
+   * {@code chorus produce --package-catalogue} sends them: id {@code <task>-<package>}, the {@link DebianPackage#fields},
    * the section's index as label, event times from {@code startTime} one millisecond apart.
    */
   public List<Example> examples(long seed, String task, long startTime) {
