@@ -15,6 +15,7 @@ import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
+import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.BitSet;
@@ -168,7 +169,8 @@ public final class SparseCheckpointLine {
         ModelSpec spec = ModelSpec.parse(spec(bits));
         Line line = new Line(prefix, Line.Kind.CHECKPOINT, spec.toJson(), 1, 1, null, "checkpoints of a hashed task");
         // Exactly once, as deployed: each checkpoint also commits the sinks' transactions.
-        TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(), prefix + "-examples", line, prefix)
+        TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(),
+                new Topic<>(prefix + "-examples", Example.class, WireFormat.AVRO), line, prefix)
                 .exactlyOnce(true)
                 .checkpointIntervalMs(INTERVAL_MS);
         Topic<Example> examples = settings.examplesTopic();
