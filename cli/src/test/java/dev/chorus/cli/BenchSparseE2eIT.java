@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,30 +40,43 @@ class BenchSparseE2eIT {
         assertThat(e2e.at("/config/examples").asInt()).isEqualTo(EXAMPLES);
         assertThat(e2e.at("/config/classes").asInt()).isEqualTo(58);
         for (String format : new String[] {"json", "avro"}) {
-            assertThat(e2e.at("/" + format + "/raw_consume/examples_per_s").asDouble()).as(format).isPositive();
-            JsonNode hashed = e2e.at("/" + format + "/hashed_logistic");
-            assertThat(hashed.at("/examples_per_s").asDouble()).as("%s: %s", format, hashed).isPositive();
-            assertThat(hashed.at("/ratio_to_raw").asDouble()).as(format).isPositive();
-            assertThat(hashed.at("/predictions").asLong()).as(format).isEqualTo(EXAMPLES);
-            assertThat(hashed.at("/dead_letters").asLong()).as(format).isZero();
-            assertThat(hashed.at("/all_examples_seen").asBoolean()).as(format).isTrue();
-            JsonNode wideDeep = e2e.at("/" + format + "/wide_deep");
-            if (wideDeep.has("skipped")) {
-                // Only the job's refusal of the algorithm, not a spec that does not parse.
-                assertThat(wideDeep.get("skipped").asText()).as(format)
-                        .contains("expected an algorithm the train job trains (not yet \"wide-deep\"");
-            } else {
-                assertThat(wideDeep.at("/ratio_to_raw").asDouble()).as("%s: %s", format, wideDeep).isPositive();
-                assertThat(wideDeep.at("/predictions").asLong()).as(format).isEqualTo(EXAMPLES);
+            for (String ceiling : new String[] {"raw_consume", "raw_consume_binary"}) {
+                assertThat(e2e.at("/" + format + "/" + ceiling + "/examples_per_s").asDouble())
+                        .as("%s %s", format, ceiling).isPositive();
+                assertThat(e2e.at("/" + format + "/" + ceiling + "/value_bytes").asLong()).as(format)
+                        .isPositive();
             }
+            // Every line runs now, wide & deep included: none is skipped.
+            for (String name : new String[] {"hashed_logistic", "hashed_softmax", "wide_deep"}) {
+                JsonNode line = e2e.at("/" + format + "/" + name);
+                assertThat(line.has("skipped")).as("%s %s: %s", format, name, line).isFalse();
+                assertThat(line.at("/examples_per_s").asDouble()).as("%s %s: %s", format, name, line).isPositive();
+                assertThat(line.at("/ratio_to_raw").asDouble()).as("%s %s", format, name).isPositive();
+                assertThat(line.at("/predictions").asLong()).as("%s %s", format, name).isEqualTo(EXAMPLES);
+                assertThat(line.at("/dead_letters").asLong()).as("%s %s", format, name).isZero();
+                assertThat(line.at("/all_examples_seen").asBoolean()).as("%s %s", format, name).isTrue();
+            }
+            // The logistic line's ratio is to the ceiling of its own (binary-labelled) topic.
+            assertThat(e2e.at("/" + format + "/hashed_logistic/ceiling").asText()).isEqualTo("raw_consume_binary");
+            assertThat(e2e.at("/" + format + "/hashed_logistic/ratio_to_raw").asDouble()).as(format)
+                    .isCloseTo(e2e.at("/" + format + "/hashed_logistic/examples_per_s").asDouble()
+                            / e2e.at("/" + format + "/raw_consume_binary/examples_per_s").asDouble(), within(1e-9));
         }
-        // The flat keys: the JSON topic's figures.
+        // The flat keys: the JSON topics' figures.
         assertThat(e2e.at("/raw_consume/examples_per_s").asDouble())
                 .isEqualTo(e2e.at("/json/raw_consume/examples_per_s").asDouble()).isPositive();
-        assertThat(e2e.at("/hashed_logistic/ratio_to_raw").asDouble())
-                .isEqualTo(e2e.at("/json/hashed_logistic/ratio_to_raw").asDouble()).isPositive();
+        assertThat(e2e.at("/raw_consume_binary/examples_per_s").asDouble())
+                .isEqualTo(e2e.at("/json/raw_consume_binary/examples_per_s").asDouble()).isPositive();
+        for (String name : new String[] {"hashed_logistic", "hashed_softmax", "wide_deep"}) {
+            assertThat(e2e.at("/" + name + "/ratio_to_raw").asDouble()).as(name)
+                    .isEqualTo(e2e.at("/json/" + name + "/ratio_to_raw").asDouble()).isPositive();
+        }
+        ModelSpec logistic = ModelSpec.parse(e2e.at("/config/specs/hashed_logistic").asText());
+        assertThat(logistic.algorithm()).isEqualTo("logistic-regression");
+        assertThat(logistic.numClasses()).isEqualTo(2);
+        assertThat(logistic.inputDim()).isEqualTo(1 << 20);
+        assertThat(ModelSpec.parse(e2e.at("/config/specs/hashed_softmax").asText()).numClasses()).isEqualTo(58);
         assertThat(ModelSpec.parse(e2e.at("/config/specs/wide_deep").asText()).algorithm()).isEqualTo("wide-deep");
-        assertThat(e2e.at("/wide_deep/ratio_to_raw").isNumber() || e2e.at("/wide_deep/skipped").isTextual())
-                .as(e2e.at("/wide_deep").toString()).isTrue();
+        assertThat(e2e.at("/config/binary_label").asText()).contains("1 when the section is");
     }
 }

@@ -14,16 +14,17 @@ import java.util.function.Consumer;
 
 /**
  * {@code chorus bench sparse}'s end-to-end track (issue 17): named-field examples through Kafka into the train job,
- * with {@code bench e2e}'s machinery. The examples are written once to a JSON topic and once to an Avro topic
- * ({@value E2eTopics#PARTITIONS} partitions each, the broker embedded); per format, the raw consumer's rate is the
- * ceiling ({@link RawConsumeLine}), and each {@link SparseLine} is the bounded train job on a MiniCluster reading
- * the same topic ({@link TrainLine}), its rate and {@code ratio_to_raw}. Each line settles as {@link SettlePolicy}
+ * with {@code bench e2e}'s machinery. Each {@link ExampleSet} the lines read is written once to a JSON topic and
+ * once to an Avro topic ({@value E2eTopics#PARTITIONS} partitions each, the broker embedded); per format and set,
+ * the raw consumer's rate on those topics is the ceiling ({@link RawConsumeLine}), and each {@link SparseLine} is
+ * the bounded train job on a MiniCluster reading its set's topic ({@link TrainLine}), its rate and
+ * {@code ratio_to_raw} to that ceiling. Each line settles as {@link SettlePolicy}
  * says and reports its median warm run: the first run of a line, which compiles its hot paths, is not counted. A
  * line whose spec the train job refuses is reported skipped, with the job's reason ({@link LineSkipped}).
  *
- * <p>Results: {@code json.raw_consume}, {@code json.<line>}, {@code avro.raw_consume}, {@code avro.<line>}, and the
- * JSON topic's figures again under the issue's flat keys ({@code raw_consume.examples_per_s},
- * {@code <line>.ratio_to_raw}).
+ * <p>Results: {@code json.<set's ceiling key>}, {@code json.<line>}, {@code avro.<set's ceiling key>},
+ * {@code avro.<line>}, and the JSON topics' figures again under the issue's flat keys
+ * ({@code <set's ceiling key>.examples_per_s}, {@code <line>.ratio_to_raw}).
  */
 public final class SparseE2eTrack {
 
@@ -32,29 +33,44 @@ public final class SparseE2eTrack {
     /** Every example belongs to one task, which one subtask trains whatever the parallelism. */
     static final int PARALLELISM = 1;
 
+    /**
+     * Examples with their own topics (one per format) and their own raw-consume ceiling, reported at
+     * {@code ceilingKey}: lines that label the same records differently read their own topics, so each ratio is to
+     * the ceiling of exactly the records its line read.
+     */
+    public record ExampleSet(String ceilingKey, List<Example> examples) {
+        public ExampleSet {
+            requireKey("ceilingKey", ceilingKey);
+        }
+    }
+
     /** One train line of the track: its result key, its model spec (hashing the examples' fields), what it is. */
-    public record SparseLine(String name, String spec, String description) {
+    public record SparseLine(String name, String spec, String description, ExampleSet data) {
         public SparseLine {
-            if (!name.matches("[a-z0-9_]+")) {
-                throw new IllegalArgumentException("name: expected lower-case letters, digits and _, got " + name);
-            }
+            requireKey("name", name);
         }
     }
 
     private SparseE2eTrack() {}
 
     /**
-     * Runs the track on {@code examples} (every one of one task, in the order given).
+     * Runs the track's lines, each on its set's examples (every one of one task, in the order given).
      *
      * @param runs the most runs of each line until it settles; 1 runs each once
      */
-    public static Map<String, Object> run(List<Example> examples, List<SparseLine> lines, int runs,
-            Consumer<String> log) throws Exception {
+    public static Map<String, Object> run(List<SparseLine> lines, int runs, Consumer<String> log) throws Exception {
         if (runs < 1) {
             throw new IllegalArgumentException("runs: expected a value >= 1, got " + runs);
         }
         long started = System.nanoTime();
-        int n = examples.size();
+        Map<String, ExampleSet> byKey = new LinkedHashMap<>();
+        lines.forEach(line -> byKey.putIfAbsent(line.data().ceilingKey(), line.data()));
+        List<ExampleSet> sets = List.copyOf(byKey.values());
+        int n = sets.get(0).examples().size();
+        if (sets.stream().anyMatch(set -> set.examples().size() != n)) {
+            throw new IllegalArgumentException("lines: expected example sets of one size, got "
+                    + sets.stream().map(set -> set.ceilingKey() + " " + set.examples().size()).toList());
+        }
         int minRuns = Math.min(SettlePolicy.LINE_MIN_RUNS, runs);
         Map<String, Object> results = new LinkedHashMap<>();
         Map<String, Object> config = new LinkedHashMap<>();
@@ -73,45 +89,66 @@ public final class SparseE2eTrack {
         config.put("specs", specs);
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(2, 0)) {
-            List<Topic<Example>> topics = FORMATS.stream()
-                    .map(f -> new Topic<>("sparse-e2e-" + key(f), Example.class, f)).toList();
             long fillStarted = System.nanoTime();
-            topics.forEach(topic -> E2eTopics.fill(kafka, topic, examples, log));
+            for (WireFormat format : FORMATS) {
+                sets.forEach(set -> E2eTopics.fill(kafka, topic(set, format), set.examples(), log));
+            }
             config.put("fill_seconds", (System.nanoTime() - fillStarted) / 1e9);
-            for (Topic<Example> topic : topics) {
-                String format = key(topic.format());
-                Map<String, Object> raw = RawConsumeLine.untilSettled(kafka.bootstrapServers(), topic.name(), n,
-                        minRuns, runs);
-                double ceiling = (double) raw.get("examples_per_s");
-                E2eReport.put(results, format + ".raw_consume", raw);
-                log.accept(String.format(Locale.ROOT, "%-24s %,12.0f examples/s (%.1f MB/s)", format + " raw consume",
-                        ceiling, (double) raw.get("mb_per_s")));
-                for (SparseLine sparse : lines) {
-                    Line line = new Line(format + "." + sparse.name(), Line.Kind.TRAIN, sparse.spec(), PARALLELISM, 1,
-                            null, sparse.description() + ", " + format);
-                    Map<String, Object> figures;
-                    try {
-                        figures = TrainLine.run(kafka, flink, topic, line, n, runs, log).figures();
-                    } catch (LineSkipped e) {
-                        figures = new LinkedHashMap<>(Map.of("skipped", e.getMessage()));
+            for (WireFormat format : FORMATS) {
+                for (ExampleSet set : sets) {
+                    Topic<Example> topic = topic(set, format);
+                    Map<String, Object> raw = RawConsumeLine.untilSettled(kafka.bootstrapServers(), topic.name(), n,
+                            minRuns, runs);
+                    double ceiling = (double) raw.get("examples_per_s");
+                    E2eReport.put(results, key(format) + "." + set.ceilingKey(), raw);
+                    log.accept(String.format(Locale.ROOT, "%-24s %,12.0f examples/s (%.1f MB/s)",
+                            key(format) + " " + set.ceilingKey(), ceiling, (double) raw.get("mb_per_s")));
+                    for (SparseLine sparse : lines) {
+                        if (sparse.data().ceilingKey().equals(set.ceilingKey())) {
+                            runLine(kafka, flink, topic, sparse, n, runs, ceiling, results, log);
+                        }
                     }
-                    log.accept(E2eReport.putLine(results, line, figures, ceiling));
                 }
             }
         }
-        putFlatKeys(results, lines);
+        putFlatKeys(results, sets, lines);
         config.put("load_average_end", E2eBenchmark.loadAverage());
         results.put("config", config);
         results.put("seconds", (System.nanoTime() - started) / 1e9);
         return results;
     }
 
-    /** The issue's keys: the JSON topic's ceiling, and each line's rate and ratio to it (or why it was skipped). */
+    /** Runs one line on its set's topic in one format, and puts its figures with their ratio to that topic's. */
+    private static void runLine(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, Topic<Example> topic,
+            SparseLine sparse, int n, int runs, double ceiling, Map<String, Object> results, Consumer<String> log)
+            throws Exception {
+        String format = key(topic.format());
+        Line line = new Line(format + "." + sparse.name(), Line.Kind.TRAIN, sparse.spec(), PARALLELISM, 1, null,
+                sparse.description() + ", " + format);
+        Map<String, Object> figures;
+        try {
+            figures = TrainLine.run(kafka, flink, topic, line, n, runs, log).figures();
+        } catch (LineSkipped e) {
+            figures = new LinkedHashMap<>(Map.of("skipped", e.getMessage()));
+        }
+        figures.put("ceiling", sparse.data().ceilingKey());
+        log.accept(E2eReport.putLine(results, line, figures, ceiling));
+    }
+
+    /** The topic of {@code set} in {@code format}. */
+    private static Topic<Example> topic(ExampleSet set, WireFormat format) {
+        return new Topic<>("sparse-e2e-" + set.ceilingKey().replace('_', '-') + "-" + key(format), Example.class,
+                format);
+    }
+
+    /** The issue's keys: the JSON topics' ceilings, and each line's rate and ratio to its (or why it was skipped). */
     @SuppressWarnings("unchecked")
-    static void putFlatKeys(Map<String, Object> results, List<SparseLine> lines) {
+    static void putFlatKeys(Map<String, Object> results, List<ExampleSet> sets, List<SparseLine> lines) {
         Map<String, Object> json = (Map<String, Object>) results.get(key(WireFormat.JSON));
-        Map<String, Object> raw = (Map<String, Object>) json.get("raw_consume");
-        results.put("raw_consume", Map.of("examples_per_s", raw.get("examples_per_s")));
+        for (ExampleSet set : sets) {
+            Map<String, Object> raw = (Map<String, Object>) json.get(set.ceilingKey());
+            results.put(set.ceilingKey(), Map.of("examples_per_s", raw.get("examples_per_s")));
+        }
         for (SparseLine line : lines) {
             Map<String, Object> figures = (Map<String, Object>) json.get(line.name());
             Map<String, Object> flat = new LinkedHashMap<>();
@@ -126,5 +163,11 @@ public final class SparseE2eTrack {
 
     private static String key(WireFormat format) {
         return format.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static void requireKey(String what, String key) {
+        if (!key.matches("[a-z0-9_]+")) {
+            throw new IllegalArgumentException(what + ": expected lower-case letters, digits and _, got " + key);
+        }
     }
 }
