@@ -101,8 +101,7 @@ public final class VariantsCostTrack {
         Line line = new Line("select_variants." + name, Line.Kind.TRAIN, Line.SOFTMAX, PARALLELISM, 1, null,
                 "train softmax with " + variants + " variants, parallelism " + PARALLELISM);
         String prefix = line.topicPrefix();
-        TrainSettings settings = TrainLine.boundedSettings(kafka.bootstrapServers(),
-                new Topic<>(examplesTopic, Example.class, WireFormat.AVRO), line, prefix)
+        TrainSettings settings = TrainLine.boundedSettings(kafka.bootstrapServers(), examplesTopic, line, prefix)
                 .specsTopic(new Topic<>(prefix + "-specs", VariantSpecRecord.class, WireFormat.AVRO));
         E2eTopics.createOutputTopics(kafka, settings);
         for (int v = 1; v < variants; v++) {
