@@ -2,7 +2,6 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chorus.core.annotators.BatchDawidSkene;
 import dev.chorus.core.annotators.LabelStream;
@@ -55,11 +54,7 @@ class ConsensusIT {
     @Test
     void consensusMatchesBatchDawidSkeneAndSurvivesFailoverExactly(@InjectMiniCluster MiniCluster cluster)
             throws Exception {
-        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
-        if ("true".equals(System.getenv("CHORUS_REQUIRE_KCAT"))) {
-            assertThat(kcat).as("kcat on PATH (CHORUS_REQUIRE_KCAT=true)").isTrue();
-        }
-        assumeTrue(kcat, "kcat is not installed (apt-get install kcat)");
+        KcatReadmeIT.assumeKcat();
         int[][] events = labelEvents();
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings failover = settings(kafka, "failover");

@@ -1,7 +1,6 @@
 package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
@@ -124,8 +123,7 @@ class HashedTaskIT {
 
     @Test
     void theReadmesClickExampleTrainsAsModelCoreDoes() throws Exception {
-        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
-        assumeTrue(kcat || "true".equals(System.getenv("CHORUS_REQUIRE_KCAT")), "kcat is not installed");
+        KcatReadmeIT.assumeKcat();
         String readme = Files.readString(KcatReadmeIT.README);
         String produceBlock = KcatReadmeIT.block(readme, "kcat-clicks");
         RecordCodec<Example> exampleJson = WireFormat.JSON.codec(Example.class);

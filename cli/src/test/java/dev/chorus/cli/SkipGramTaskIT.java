@@ -1,7 +1,6 @@
 package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
@@ -44,11 +43,7 @@ class SkipGramTaskIT {
     @Test
     void kcatFedSequencesTrainTheSkipGramOfModelCoreAndInspectNamesTheNearestTokens(@TempDir Path dir)
             throws Exception {
-        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
-        if ("true".equals(System.getenv("CHORUS_REQUIRE_KCAT"))) {
-            assertThat(kcat).as("kcat on PATH (CHORUS_REQUIRE_KCAT=true)").isTrue();
-        }
-        assumeTrue(kcat, "kcat is not installed (apt-get install kcat)");
+        KcatReadmeIT.assumeKcat();
         RecordCodec<Example> json = WireFormat.JSON.codec(Example.class);
         List<Example> sequences = TokenSequences.stream("words", SEQUENCES, 1);
         List<Example> bad = badSequences();
@@ -116,8 +111,7 @@ class SkipGramTaskIT {
      */
     @Test
     void theReadmesWordsExampleTrainsAsModelCoreAndInspectListsNeighbours(@TempDir Path dir) throws Exception {
-        boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
-        assumeTrue(kcat || "true".equals(System.getenv("CHORUS_REQUIRE_KCAT")), "kcat is not installed");
+        KcatReadmeIT.assumeKcat();
         String readme = Files.readString(KcatReadmeIT.README);
         String produceBlock = KcatReadmeIT.block(readme, "kcat-words");
         RecordCodec<Example> json = WireFormat.JSON.codec(Example.class);

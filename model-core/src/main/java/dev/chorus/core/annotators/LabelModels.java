@@ -4,9 +4,6 @@ import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.UncheckedIOException;
 import java.io.DataInput;
 import java.io.EOFException;
 import java.io.DataOutput;
@@ -121,13 +118,7 @@ public final class LabelModels {
   }
 
   static byte[] bytes(Writer writer) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      writer.write(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
+    return BinaryState.toBytes(writer::write);
   }
 
   /** Checks the arguments of {@link LabelModel#train} for a model with {@code d} inputs and {@code k} classes. */

@@ -1,10 +1,13 @@
 package dev.chorus.core.io;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +28,47 @@ public final class BinaryState {
   public static final int MAX_STRING_BYTES = 1 << 20;
 
   private BinaryState() {}
+
+  /** Writes saved state to a stream. */
+  @FunctionalInterface
+  public interface Writer {
+    void write(DataOutput out) throws IOException;
+  }
+
+  /** Reads saved state from a stream. */
+  @FunctionalInterface
+  public interface Reader<T> {
+    T read(Bytes in) throws IOException;
+  }
+
+  /** What {@code writer} writes, as bytes (writing to memory cannot fail). */
+  public static byte[] toBytes(Writer writer) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writer.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot happen: writing to memory", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Reads all of {@code bytes} with {@code reader}.
+   *
+   * @throws IllegalArgumentException naming {@code what} if they are not one whole saved state (corrupt, truncated
+   *     or followed by trailing bytes)
+   */
+  public static <T> T fromBytes(byte[] bytes, String what, Reader<T> reader) {
+    try (Bytes in = new Bytes(bytes)) {
+      T state = reader.read(in);
+      if (in.remaining() > 0) {
+        throw new IOException(in.remaining() + " trailing bytes");
+      }
+      return state;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("corrupt " + what + " bytes: " + e.getMessage(), e);
+    }
+  }
 
   /** Saved state held in memory, which knows exactly how many of its bytes are left to read. */
   public static final class Bytes extends DataInputStream {

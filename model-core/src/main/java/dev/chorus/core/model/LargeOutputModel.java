@@ -1,5 +1,6 @@
 package dev.chorus.core.model;
 
+import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.embedding.EmbeddingBag;
 import dev.chorus.core.embedding.EmbeddingBag.Combiner;
 import dev.chorus.core.features.HashingSpec;
@@ -14,14 +15,9 @@ import dev.chorus.core.output.SampledSoftmaxSpec;
 import dev.chorus.core.output.Scored;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.tensor.SparseBatch;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -395,13 +391,7 @@ public final class LargeOutputModel implements Predictor {
 
   @Override
   public byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      writeTo(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot happen: writing to memory", e);
-    }
-    return bytes.toByteArray();
+    return BinaryState.toBytes(this::writeTo);
   }
 
   /**
@@ -410,14 +400,6 @@ public final class LargeOutputModel implements Predictor {
    * @throws IllegalArgumentException if the bytes are not a whole saved large-output model
    */
   public static LargeOutputModel fromBytes(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      LargeOutputModel model = readFrom(in);
-      if (in.available() > 0) {
-        throw new IOException(in.available() + " trailing bytes");
-      }
-      return model;
-    } catch (IOException e) {
-      throw new IllegalArgumentException("corrupt LargeOutputModel bytes: " + e.getMessage(), e);
-    }
+    return BinaryState.fromBytes(bytes, "LargeOutputModel", LargeOutputModel::readFrom);
   }
 }

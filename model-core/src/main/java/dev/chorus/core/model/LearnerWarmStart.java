@@ -1,10 +1,7 @@
 package dev.chorus.core.model;
 
 import dev.chorus.core.io.BinaryState;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Objects;
 
@@ -39,12 +36,14 @@ public final class LearnerWarmStart {
     OnlineLearner learner = OnlineLearner.create(spec);
     try {
       if (spec.standardize()) {
-        learner.model().standardizer().readFrom(new BinaryState.Bytes(write(source.model().standardizer()::writeTo)));
+        learner.model().standardizer()
+            .readFrom(new BinaryState.Bytes(BinaryState.toBytes(source.model().standardizer()::writeTo)));
       }
-      learner.network().parameters().readValues(new BinaryState.Bytes(write(source.network().parameters()::writeValues)));
-      learner.network().readState(new BinaryState.Bytes(write(source.network()::writeState)));
+      learner.network().parameters()
+          .readValues(new BinaryState.Bytes(BinaryState.toBytes(source.network().parameters()::writeValues)));
+      learner.network().readState(new BinaryState.Bytes(BinaryState.toBytes(source.network()::writeState)));
       if (carryOptimizer) {
-        learner.optimizer().readState(new BinaryState.Bytes(write(source.optimizer()::writeState)),
+        learner.optimizer().readState(new BinaryState.Bytes(BinaryState.toBytes(source.optimizer()::writeState)),
             learner.network().parameters());
       }
     } catch (IOException e) {
@@ -87,19 +86,5 @@ public final class LearnerWarmStart {
   private static List<String> units(ModelSpec spec) {
     return spec.layers().stream().map(l -> l.units() + " " + l.activation() + (l.batchNorm() ? " batchNorm" : ""))
         .toList();
-  }
-
-  private interface Writer {
-    void write(java.io.DataOutput out) throws IOException;
-  }
-
-  private static byte[] write(Writer writer) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      writer.write(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing to memory cannot fail", e);
-    }
-    return bytes.toByteArray();
   }
 }

@@ -3,13 +3,10 @@ package dev.chorus.core.model;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
@@ -116,13 +113,7 @@ public final class OnlineLearnerCodec {
 
   /** The state of {@link #write} as a byte array. */
   public static byte[] toBytes(OnlineLearner learner) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      write(learner, out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing to memory cannot fail", e);
-    }
-    return bytes.toByteArray();
+    return BinaryState.toBytes(out -> write(learner, out));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.chorus.core.model;
 
+import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.loss.SquaredError;
@@ -11,14 +12,9 @@ import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.optim.SgdSpec;
 import dev.chorus.core.spec.SpecReader;
 import dev.chorus.core.tensor.SparseBatch;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -565,13 +561,7 @@ public final class SparseLinearModel implements Predictor {
 
   @Override
   public byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      writeTo(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot happen: writing to memory", e);
-    }
-    return bytes.toByteArray();
+    return BinaryState.toBytes(this::writeTo);
   }
 
   /**
@@ -580,14 +570,6 @@ public final class SparseLinearModel implements Predictor {
    * @throws IllegalArgumentException if the bytes are not a whole saved sparse linear model
    */
   public static SparseLinearModel fromBytes(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      SparseLinearModel model = readFrom(in);
-      if (in.available() > 0) {
-        throw new IOException(in.available() + " trailing bytes");
-      }
-      return model;
-    } catch (IOException e) {
-      throw new IllegalArgumentException("corrupt SparseLinearModel bytes: " + e.getMessage(), e);
-    }
+    return BinaryState.fromBytes(bytes, "SparseLinearModel", SparseLinearModel::readFrom);
   }
 }

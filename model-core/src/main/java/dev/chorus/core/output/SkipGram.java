@@ -5,12 +5,9 @@ import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.spec.SpecReader;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -198,13 +195,7 @@ public final class SkipGram {
 
   /** {@link #writeState}'s bytes: what a model snapshot of a skip-gram task carries. */
   public byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      writeState(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
+    return BinaryState.toBytes(this::writeState);
   }
 
   /**
