@@ -162,7 +162,8 @@ final class SelectDriftTrack {
     out.put("detection_delay_examples", delay);
     out.put("drift_events_before_change", falseAlarms);
     out.put("drift_events", driftEvents(outcome.events()));
-    out.put("promotions", outcome.events().stream().filter(RaceEvent.Promoted.class::isInstance).count());
+    out.put("promotions", outcome.events().stream()
+        .filter(e -> e instanceof RaceEvent.Promoted p && p.evidence() != null).count());
     out.put("variant_examples_trained", outcome.race().variantExamplesTrained());
     out.put("champion", outcome.race().champion());
     List<Map<String, Object>> curve = new ArrayList<>();
