@@ -302,6 +302,14 @@ public final class VariantRace {
     return race.champion() != null ? race.champion() : liveVariants().get(0).name;
   }
 
+  /**
+   * The champion race's standings, the champion first: each variant's examples scored, mean log loss and correct
+   * predictions since it started (or was last reset), as the job publishes them.
+   */
+  public List<ChampionRace.Standing> standings() {
+    return race.standings();
+  }
+
   /** The variants not retired, in the order they started. */
   public List<String> live() {
     return liveVariants().stream().map(v -> v.name).toList();

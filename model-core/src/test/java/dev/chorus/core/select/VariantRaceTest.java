@@ -292,6 +292,11 @@ class VariantRaceTest {
       assertThat(race.status(challenger)).isEqualTo(ChampionRace.Status.CHALLENGER);
       assertThat(race.examplesTrained(challenger)).isEqualTo(4000 - drift.atExample());
     }
+    // The race's standings, champion first: each challenger scored on every example since the fork.
+    assertThat(race.standings()).extracting(ChampionRace.Standing::variant, ChampionRace.Standing::labelled)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("default", 4000L),
+            org.assertj.core.groups.Tuple.tuple("default-f1", 4000 - drift.atExample()),
+            org.assertj.core.groups.Tuple.tuple("default-f2", 4000 - drift.atExample()));
     // While its challengers race, the champion's later drift events start no second fork.
     events.stream().filter(RaceEvent.DriftDetected.class::isInstance).map(RaceEvent.DriftDetected.class::cast)
         .filter(d -> d != drift && d.variant().equals(VariantRace.DEFAULT_VARIANT))
