@@ -56,6 +56,17 @@ class BenchSelectTest {
         assertThat(at(results, "drift.abrupt.without_handling.accuracy_after").asDouble())
                 .as("rotating half the classes' labels costs the unhandled model accuracy")
                 .isLessThan(at(results, "drift.abrupt.without_handling.accuracy_before").asDouble());
+        for (String track : new String[] {"drift.abrupt", "drift.gradual"}) {
+            assertThat(at(results, track + ".accuracy_after_gain_ceiling").asDouble())
+                    .as(track + ": the unhandled model's accuracy before the change less its accuracy after")
+                    .isEqualTo(at(results, track + ".without_handling.accuracy_before").asDouble()
+                            - at(results, track + ".without_handling.accuracy_after").asDouble());
+            JsonNode standings = at(results, track + ".with_handling.standings");
+            assertThat(standings.size()).as(track + " standings").isPositive();
+            assertThat(standings.get(0).path("status").asText()).as("the champion first").isEqualTo("CHAMPION");
+            assertThat(standings.get(0).path("accuracy").asDouble()).isBetween(0.0, 1.0);
+            assertThat(standings.get(0).path("labelled").asLong()).isPositive();
+        }
         assertThat(at(results, "drift.stationary.drift_events").isIntegralNumber()).isTrue();
         assertThat(at(results, "drift.validation").size()).isEqualTo(4);
         assertThat(plots.resolve("select-drift.png")).isNotEmptyFile();

@@ -19,8 +19,8 @@ public sealed interface RaceEvent {
    *
    * @param reaction what was done: {@value DriftSpec#NONE}, {@value DriftSpec#RESET} or {@value DriftSpec#FORK}
    * @param challengers the challengers a fork started; empty otherwise
-   * @param note why the spec's reaction was not applied (a fork only starts from the champion, after the search and
-   *     when no fork is racing); empty when it was
+   * @param note why the spec's reaction was not applied (a fork only starts from the champion, and not while a
+   *     challenger of its latest fork is live); empty when it was
    */
   record DriftDetected(long atExample, String variant, long detectorExamples, double meanLoss, String reaction,
       List<String> challengers, String note) implements RaceEvent {
@@ -31,23 +31,10 @@ public sealed interface RaceEvent {
   }
 
   /**
-   * {@code champion} replaced {@code previous}: on the {@code pairedExamples} both predicted since the fork, its mean
-   * prequential loss was lower; {@code retired} are the old champion and the fork's other challengers.
+   * {@code champion} replaced {@code previous}: by the paired test's {@code evidence}, or, with null evidence, as the
+   * live challenger of lowest mean loss when {@code previous} was retired (a reset, a rung). Nothing is retired by a
+   * promotion: the old champion races on as a challenger, as in the job.
    */
-  record Promoted(long atExample, String previous, String champion, long pairedExamples, double championMeanLoss,
-      double challengerMeanLoss, List<String> retired) implements RaceEvent {
-
-    public Promoted {
-      retired = List.copyOf(retired);
-    }
-  }
-
-  /** No challenger of the fork from {@code champion} beat it within the patience; they are retired. */
-  record ForkExpired(long atExample, String champion, long pairedExamples, double championMeanLoss,
-      List<String> retired) implements RaceEvent {
-
-    public ForkExpired {
-      retired = List.copyOf(retired);
-    }
-  }
+  record Promoted(long atExample, String previous, String champion, PairedComparison.Evidence evidence)
+      implements RaceEvent {}
 }

@@ -1,10 +1,12 @@
 package dev.chorus.core.select;
 
+import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,35 +14,36 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The live variants of one classification task racing on one stream, in process: what a benchmark drives, and what
- * the job's selection operator can hold per task. Per minibatch, {@link #step} does test-then-train for every live
- * variant on the same examples (every variant predicts each example before any learns from it), then gives each
- * variant's per-example losses to the {@link SuccessiveHalving} search (a variant it retires stops training: that is
- * the search's saving) and to the variant's {@link DriftDetector}, and applies the {@link DriftSpec}'s reaction:
- * {@value DriftSpec#NONE}; {@value DriftSpec#RESET}, the variant starts again from fresh parameters with its
- * hyperparameters; {@value DriftSpec#FORK}, {@code forkVariants} fresh challengers with the champion's
- * hyperparameters (and other seeds) start training while the champion keeps serving, until one is
- * {@linkplain #challengerIsBetter better} on the examples both have seen since the fork, or the fork's patience runs
- * out. Every decision is returned as a {@link RaceEvent} with its evidence.
+ * The live variants of one classification task racing on one stream, in process: what a benchmark drives, deciding
+ * as the train job does. Per minibatch, {@link #step} does test-then-train for every live variant on the same
+ * examples (every variant predicts each example before any learns from it). Then, example by example and variant by
+ * variant in the order they started, each loss goes where the job's selection puts it: the log loss of the true
+ * class (clipped as the prequential metrics clip it) into a {@link ChampionRace} under the job's
+ * {@link PairedComparison.Settings}, which pairs the variants' losses by example and promotes a challenger only when
+ * its paired test says so; the 0/1 loss into the variant's drift detector there. After the minibatch come the drift
+ * reactions, as the job's drift reactions write them ({@value DriftSpec#NONE}: nothing; {@value DriftSpec#RESET}: the
+ * variant is retired and revived with fresh weights, so a champion hands over to the live challenger of lowest mean
+ * loss and must win a paired test to serve again; {@value DriftSpec#FORK}: when the variant was champion at its
+ * detection and no challenger of its latest fork is live, {@code forkVariants} challengers {@code <champion>-f<n>}
+ * with its spec and seeds {@code seed + n}, {@code n} going on with its drift events, that race it until the paired
+ * test promotes one; nothing retires them), then the {@link SuccessiveHalving} search's rung on the minibatch's 0/1
+ * losses (a variant it retires stops training: that is the search's saving; it leaves the champion race as the
+ * job's rung retirements do). Every decision is returned as a {@link RaceEvent} with its evidence.
  *
- * <p>The loss is the 0/1 prequential loss (1 for a wrong prediction): comparable across model losses (hinge, cross
- * entropy), what accuracy targets are stated in, and the scale the detectors' defaults were set on. A spec without a
- * search races one variant, {@value #DEFAULT_VARIANT}. The champion is the search's best on its latest rung (its
- * last survivor once it has ended; {@code s0} before the first rung ends), then whoever a fork promotes. A
- * {@code warmStart} is not this class's concern: it starts every variant fresh. This class decides and trains; it
+ * <p>Unlike the job, a reaction takes effect at once (the job's goes round the control topic), and a variant
+ * predicts from the minibatch after its start. A spec without a search races one variant, {@value #DEFAULT_VARIANT}.
+ * A {@code warmStart} is not this class's concern: it starts every variant fresh. This class decides and trains; it
  * reads no files and no clock, so a seed gives the same decisions.
  */
 public final class VariantRace {
 
-  /** The name of the one variant of a spec without a search. */
-  public static final String DEFAULT_VARIANT = "default";
-  /** Paired examples a challenger needs before it can replace the champion, unless the caller says otherwise. */
-  public static final int DEFAULT_MIN_PAIRED_EXAMPLES = 1000;
-  /** Paired examples after which a fork's challengers that never beat the champion retire. */
-  public static final long DEFAULT_FORK_PATIENCE = 20_000;
-
-  /** Where a variant stands. */
-  public enum Status { CHAMPION, CHALLENGER, RETIRED }
+  /** The name of the one variant of a spec without a search, the job's default variant. */
+  public static final String DEFAULT_VARIANT = ChampionRace.DEFAULT_VARIANT;
+  /**
+   * Example ids the champion race may hold unpaired: every live variant reports an example in the same step, so at
+   * most one minibatch waits.
+   */
+  private static final int MAX_PENDING = 1 << 20;
 
   /**
    * One minibatch's outcome.
@@ -52,106 +55,74 @@ public final class VariantRace {
    */
   public record Step(long atExample, String servedBy, double[] servedLoss, List<RaceEvent> events) {}
 
-  /**
-   * A challenger's and the champion's loss summed over the same {@code examples} since a fork.
-   */
-  public record Paired(long examples, double championLossSum, double challengerLossSum) {}
-
   private static final class Variant {
     final String name;
     final ModelSpec spec;
-    final DriftDetector detector;
     OnlineLearner learner;
-    Status status;
+    boolean retired;
     long trained;
     long rejectedMinibatches;
+    long predictedByVersion;
     double[] losses = new double[0];
+    double[] logLosses = new double[0];
     /** Losses since the detector started or last fired, for the evidence of a drift event. */
+    long sinceDetection;
     double lossSinceDetection;
 
-    Variant(String name, ModelSpec spec, DriftSpec drift, Status status) {
+    Variant(String name, ModelSpec spec) {
       this.name = name;
       this.spec = spec;
       this.learner = OnlineLearner.create(spec);
-      this.detector = DriftDetectors.create(drift);
-      this.status = status;
     }
   }
 
-  /** A fork in progress: its challengers' and the champion's loss sums over the examples since it started. */
-  private static final class Fork {
-    final String champion;
-    final Map<String, Double> challengerSums = new TreeMap<>();
-    long paired;
-    double championSum;
-
-    Fork(String champion, List<String> challengers) {
-      this.champion = champion;
-      challengers.forEach(c -> challengerSums.put(c, 0.0));
-    }
-  }
+  /** A detector's firing within a minibatch, reacted to after it. */
+  private record Detection(Variant variant, boolean wasChampion, long examples, double meanLoss) {}
 
   private final DriftSpec drift;
-  private final int minPairedExamples;
-  private final long forkPatience;
   private final Map<String, Variant> variants = new LinkedHashMap<>();
   private final SuccessiveHalving search;
-  private String champion;
-  private Fork fork;
-  private int forks;
+  private final ChampionRace race;
+  /** Champion → the challengers of its latest fork. */
+  private final Map<String, List<String>> forks = new HashMap<>();
   private long examples;
   private float[] probabilities = new float[0];
 
-  /** A race with {@link #DEFAULT_MIN_PAIRED_EXAMPLES} and {@link #DEFAULT_FORK_PATIENCE}. */
+  /** A race under the job's default paired test. */
   public VariantRace(VariantSpec spec) {
-    this(spec, DEFAULT_MIN_PAIRED_EXAMPLES, DEFAULT_FORK_PATIENCE);
+    this(spec, PairedComparison.Settings.defaults());
   }
 
   /**
    * The variants {@code spec} describes (its search's drawn variants, or its model alone), fresh.
    *
-   * @param minPairedExamples paired examples a challenger needs before it can replace the champion
-   * @param forkPatience paired examples after which a fork that has not promoted a challenger ends
-   * @throws IllegalArgumentException for a regressor, or a patience shorter than the paired examples needed
+   * @param test the paired test that promotes a challenger, as the job's {@code --selection-*} options set it
+   * @throws IllegalArgumentException for a regressor
    */
-  public VariantRace(VariantSpec spec, int minPairedExamples, long forkPatience) {
+  public VariantRace(VariantSpec spec, PairedComparison.Settings test) {
     if (!spec.model().isClassifier()) {
       throw new IllegalArgumentException("VariantRace: expected a classifier spec, got " + spec.model().algorithm()
           + " (a regressor)");
     }
-    if (minPairedExamples < 1 || forkPatience < minPairedExamples) {
-      throw new IllegalArgumentException("VariantRace: expected 1 <= minPairedExamples <= forkPatience, got "
-          + minPairedExamples + " and " + forkPatience);
-    }
     this.drift = spec.drift();
-    this.minPairedExamples = minPairedExamples;
-    this.forkPatience = forkPatience;
+    this.race = new ChampionRace(test, MAX_PENDING);
     Optional<SearchSpec> searchSpec = spec.search();
     if (searchSpec.isPresent()) {
-      spec.variants().forEach(v -> add(v.name(), v.spec(), Status.CHALLENGER));
+      spec.variants().forEach(v -> add(v.name(), v.spec()));
       search = SuccessiveHalving.start(searchSpec.get(), spec.variants());
     } else {
-      add(DEFAULT_VARIANT, spec.model(), Status.CHALLENGER);
+      add(DEFAULT_VARIANT, spec.model());
       search = null;
     }
-    promote(variants.keySet().iterator().next());
   }
 
-  private void add(String name, ModelSpec spec, Status status) {
-    variants.put(name, new Variant(name, spec, drift, status));
-  }
-
-  private void promote(String name) {
-    if (champion != null && variants.get(champion).status == Status.CHAMPION) {
-      variants.get(champion).status = Status.CHALLENGER;
-    }
-    champion = name;
-    variants.get(name).status = Status.CHAMPION;
+  private void add(String name, ModelSpec spec) {
+    variants.put(name, new Variant(name, spec));
   }
 
   /**
-   * Test-then-train on {@code n} labelled examples for every live variant, then the search's, the detectors' and
-   * the fork's decisions.
+   * Test-then-train on {@code n} labelled examples for every live variant, then the champion race's, the drift
+   * reactions' and the search's decisions.
    *
    * @param x features, row-major {@code n × inputDim}
    * @param labels class indices
@@ -169,16 +140,30 @@ public final class VariantRace {
     }
     long at = examples;
     examples += n;
-    String servedBy = champion;
+    String servedBy = champion();
     double[] served = Arrays.copyOf(variants.get(servedBy).losses, n);
     List<RaceEvent> events = new ArrayList<>();
-    searchStep(n, events);
-    forkStep(n, events);
-    for (Variant v : live) {
-      if (v.status != Status.RETIRED) {
-        detect(v, n, events);
+    List<Detection> detections = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = Long.toString(at + i);
+      for (Variant v : live) {
+        boolean correct = v.losses[i] == 0;
+        race.record(id, v.name, v.logLosses[i], correct, v.predictedByVersion).ifPresent(change -> events.add(
+            new RaceEvent.Promoted(examples, change.previous(), change.champion(), change.evidence())));
+        v.sinceDetection++;
+        v.lossSinceDetection += v.losses[i];
+        if (race.observeDrift(v.name, drift, correct, at + i)) {
+          detections.add(new Detection(v, v.name.equals(race.champion()), v.sinceDetection,
+              v.lossSinceDetection / v.sinceDetection));
+          v.sinceDetection = 0;
+          v.lossSinceDetection = 0;
+        }
       }
     }
+    for (Detection d : detections) {
+      events.add(react(d, events));
+    }
+    searchStep(n, events);
     return new Step(at, servedBy, served, List.copyOf(events));
   }
 
@@ -195,7 +180,10 @@ public final class VariantRace {
     }
   }
 
-  /** Each example's 0/1 loss under {@code v}'s current parameters, into {@code v.losses}. */
+  /**
+   * Each example's 0/1 loss and log loss of the true class under {@code v}'s current parameters, into
+   * {@code v.losses} and {@code v.logLosses}.
+   */
   private void prequentialLoss(Variant v, float[] x, int[] labels, int n) {
     int k = v.spec.numClasses();
     if (probabilities.length < n * k) {
@@ -203,8 +191,10 @@ public final class VariantRace {
     }
     if (v.losses.length < n) {
       v.losses = new double[n];
+      v.logLosses = new double[n];
     }
     v.learner.predictProbaBatch(x, n, probabilities);
+    v.predictedByVersion = v.learner.steps();
     for (int i = 0; i < n; i++) {
       int best = 0;
       for (int c = 1; c < k; c++) {
@@ -213,6 +203,10 @@ public final class VariantRace {
         }
       }
       v.losses[i] = best == labels[i] ? 0 : 1;
+      // As the job's selection scores a prediction: a NaN probability of the true class counts as 0 (clipped).
+      v.logLosses[i] = Float.isNaN(probabilities[i * k + labels[i]])
+          ? -Math.log(ClassificationMetrics.LOG_LOSS_EPSILON)
+          : ClassificationMetrics.exampleLogLoss(probabilities, i * k, k, labels[i]);
     }
   }
 
@@ -235,94 +229,59 @@ public final class VariantRace {
       sums.put(name, sum(variants.get(name).losses, n));
     }
     search.record(sums, n).ifPresent(decision -> {
-      decision.retired().forEach(name -> variants.get(name).status = Status.RETIRED);
-      promote(decision.survivors().get(0));
-      events.add(new RaceEvent.RungDecided(examples, decision, champion));
+      decision.retired().forEach(name -> retire(name, events));
+      events.add(new RaceEvent.RungDecided(examples, decision, champion()));
     });
   }
 
-  private void forkStep(int n, List<RaceEvent> events) {
-    if (fork == null) {
-      return;
+  /** Takes {@code name} out of training and out of the champion race; a champion's successor is an event. */
+  private void retire(String name, List<RaceEvent> events) {
+    variants.get(name).retired = true;
+    race.retire(name).ifPresent(change -> events.add(
+        new RaceEvent.Promoted(examples, change.previous(), change.champion(), change.evidence())));
+  }
+
+  private RaceEvent.DriftDetected react(Detection d, List<RaceEvent> events) {
+    Variant v = d.variant();
+    String reaction = drift.reaction();
+    if (reaction.equals(DriftSpec.RESET)) {
+      retire(v.name, events);
+      v.retired = false;
+      v.learner = OnlineLearner.create(v.spec);
+      race.revive(v.name);
+      return new RaceEvent.DriftDetected(examples, v.name, d.examples(), d.meanLoss(), DriftSpec.RESET, List.of(),
+          "");
     }
-    fork.paired += n;
-    fork.championSum += sum(variants.get(fork.champion).losses, n);
-    fork.challengerSums.replaceAll((name, total) -> total + sum(variants.get(name).losses, n));
-    Optional<Map.Entry<String, Double>> best = fork.challengerSums.entrySet().stream()
-        .filter(c -> challengerIsBetter(new Paired(fork.paired, fork.championSum, c.getValue()), minPairedExamples))
-        .min(Map.Entry.<String, Double>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
-    if (best.isPresent()) {
-      String winner = best.get().getKey();
-      List<String> retired = new ArrayList<>(List.of(fork.champion));
-      fork.challengerSums.keySet().stream().filter(c -> !c.equals(winner)).forEach(retired::add);
-      retired.forEach(name -> variants.get(name).status = Status.RETIRED);
-      promote(winner);
-      events.add(new RaceEvent.Promoted(examples, fork.champion, winner, fork.paired,
-          fork.championSum / fork.paired, best.get().getValue() / fork.paired, retired));
-      fork = null;
-    } else if (fork.paired >= forkPatience) {
-      List<String> retired = List.copyOf(fork.challengerSums.keySet());
-      retired.forEach(name -> variants.get(name).status = Status.RETIRED);
-      events.add(new RaceEvent.ForkExpired(examples, fork.champion, fork.paired, fork.championSum / fork.paired,
-          retired));
-      fork = null;
+    if (reaction.equals(DriftSpec.FORK)) {
+      String live = forks.getOrDefault(v.name, List.of()).stream().filter(c -> !variants.get(c).retired)
+          .findFirst().orElse(null);
+      String why = !d.wasChampion() ? "not the champion"
+          : live != null ? "a fork of " + v.name + " is live: " + live : "";
+      if (why.isEmpty()) {
+        return new RaceEvent.DriftDetected(examples, v.name, d.examples(), d.meanLoss(), DriftSpec.FORK, fork(v),
+            "");
+      }
+      return new RaceEvent.DriftDetected(examples, v.name, d.examples(), d.meanLoss(), DriftSpec.NONE, List.of(),
+          "fork not started: " + why);
     }
+    return new RaceEvent.DriftDetected(examples, v.name, d.examples(), d.meanLoss(), DriftSpec.NONE, List.of(), "");
   }
 
   /**
-   * Whether a challenger replaces the champion: at least {@code minPairedExamples} paired examples and a lower mean
-   * loss over them. The one place the rule lives, so that a paired test with a confidence bound can replace it.
+   * The challengers {@code <champion>-f<n>} of the champion's {@code e}-th drift event, {@code n = (e - 1) k + i}
+   * for {@code i = 1..k}, with its spec and seed {@code seed + n}, as the job's drift reaction writes them.
    */
-  static boolean challengerIsBetter(Paired paired, int minPairedExamples) {
-    return paired.examples() >= minPairedExamples && paired.challengerLossSum() < paired.championLossSum();
-  }
-
-  /** Feeds {@code v}'s losses to its detector; at the first firing, applies the reaction and skips the rest. */
-  private void detect(Variant v, int n, List<RaceEvent> events) {
-    for (int i = 0; i < n; i++) {
-      v.lossSinceDetection += v.losses[i];
-      long seen = v.detector.examples() + 1;
-      if (v.detector.add(v.losses[i])) {
-        events.add(react(v, seen, v.lossSinceDetection / seen));
-        v.detector.reset();
-        v.lossSinceDetection = 0;
-        return;
-      }
-    }
-  }
-
-  private RaceEvent.DriftDetected react(Variant v, long detectorExamples, double meanLoss) {
-    String reaction = drift.reaction();
-    if (reaction.equals(DriftSpec.RESET)) {
-      v.learner = OnlineLearner.create(v.spec);
-      return new RaceEvent.DriftDetected(examples, v.name, detectorExamples, meanLoss, DriftSpec.RESET, List.of(), "");
-    }
-    if (reaction.equals(DriftSpec.FORK)) {
-      String why = !v.name.equals(champion) ? "not the champion"
-          : search != null && !search.finished() ? "the search is running"
-          : fork != null ? "a fork from " + fork.champion + " is racing" : "";
-      if (why.isEmpty()) {
-        List<String> challengers = startFork(v);
-        return new RaceEvent.DriftDetected(examples, v.name, detectorExamples, meanLoss, DriftSpec.FORK,
-            challengers, "");
-      }
-      return new RaceEvent.DriftDetected(examples, v.name, detectorExamples, meanLoss, DriftSpec.NONE, List.of(),
-          "fork not started: " + why);
-    }
-    return new RaceEvent.DriftDetected(examples, v.name, detectorExamples, meanLoss, DriftSpec.NONE, List.of(), "");
-  }
-
-  /** Fresh challengers {@code f<k>-0, f<k>-1, ...} with the champion's hyperparameters and seeds of their own. */
-  private List<String> startFork(Variant from) {
-    forks++;
+  private List<String> fork(Variant champion) {
+    long events = race.standings().stream().filter(s -> s.variant().equals(champion.name)).findFirst()
+        .map(ChampionRace.Standing::driftEvents).orElse(1L);
     List<String> names = new ArrayList<>();
-    for (int i = 0; i < drift.forkVariants(); i++) {
-      String name = "f" + forks + "-" + i;
-      long seed = from.spec.seed() + 7919L * forks + i + 1;
-      add(name, from.spec.withTraining(from.spec.training().withSeed(seed)), Status.CHALLENGER);
+    for (int i = 1; i <= drift.forkVariants(); i++) {
+      long n = (events - 1) * drift.forkVariants() + i;
+      String name = champion.name + "-f" + n;
+      add(name, champion.spec.withSeed(champion.spec.seed() + n));
       names.add(name);
     }
-    fork = new Fork(from.name, names);
+    forks.put(champion.name, names);
     return names;
   }
 
@@ -335,12 +294,20 @@ public final class VariantRace {
   }
 
   private List<Variant> liveVariants() {
-    return variants.values().stream().filter(v -> v.status != Status.RETIRED).toList();
+    return variants.values().stream().filter(v -> !v.retired).toList();
   }
 
-  /** The variant whose predictions are served now. */
+  /** The variant whose predictions are served now (before the first step, the one that will serve it). */
   public String champion() {
-    return champion;
+    return race.champion() != null ? race.champion() : liveVariants().get(0).name;
+  }
+
+  /**
+   * The champion race's standings, the champion first: each variant's examples scored, mean log loss and correct
+   * predictions since it started (or was last reset), as the job publishes them.
+   */
+  public List<ChampionRace.Standing> standings() {
+    return race.standings();
   }
 
   /** The variants not retired, in the order they started. */
@@ -353,8 +320,10 @@ public final class VariantRace {
     return List.copyOf(variants.keySet());
   }
 
-  public Status status(String variant) {
-    return get(variant).status;
+  public ChampionRace.Status status(String variant) {
+    Variant v = get(variant);
+    return v.retired ? ChampionRace.Status.RETIRED
+        : variant.equals(champion()) ? ChampionRace.Status.CHAMPION : ChampionRace.Status.CHALLENGER;
   }
 
   /** The variant's learner now (a reset replaces it). */

@@ -3,13 +3,17 @@ package dev.chorus.core.select;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import dev.chorus.core.metrics.ClassificationMetrics;
+import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.testing.GaussianBlobs;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -106,7 +110,7 @@ class VariantRaceTest {
     for (RaceEvent.RungDecided rung : rungs) {
       for (String retired : rung.decision().retired()) {
         assertThat(race.examplesTrained(retired)).as(retired).isEqualTo(rung.atExample());
-        assertThat(race.status(retired)).isEqualTo(VariantRace.Status.RETIRED);
+        assertThat(race.status(retired)).isEqualTo(ChampionRace.Status.RETIRED);
       }
     }
     String survivor = rungs.get(1).decision().survivors().get(0);
@@ -135,58 +139,168 @@ class VariantRaceTest {
   }
 
   @Test
-  void aForkOnTheChampionPromotesAChallengerOnlyOnceItIsBetterOnTheSameExamples() {
-    GaussianBlobs data = GaussianBlobs.generate(6000, DIM, CLASSES, 4);
-    VariantRace race = new VariantRace(withDrift(DriftSpec.FORK), 200, 3000);
+  void aForksPromotionCarriesThePairedTestsEvidenceAndTheOldChampionServedUntilThen() {
+    GaussianBlobs data = GaussianBlobs.generate(8000, DIM, CLASSES, 4);
+    PairedComparison.Settings test = PairedComparison.Settings.defaults();
+    VariantRace race = new VariantRace(withDrift(DriftSpec.FORK), test);
     List<VariantRace.Step> steps = run(race, data, 2000);
 
-    List<RaceEvent> events = events(steps);
-    RaceEvent.DriftDetected drift = events.stream().filter(RaceEvent.DriftDetected.class::isInstance)
-        .map(RaceEvent.DriftDetected.class::cast).findFirst().orElseThrow();
-    assertThat(drift.reaction()).isEqualTo(DriftSpec.FORK);
-    assertThat(drift.challengers()).containsExactly("f1-0", "f1-1");
-    RaceEvent.Promoted promoted = events.stream().filter(RaceEvent.Promoted.class::isInstance)
+    RaceEvent.Promoted promoted = events(steps).stream().filter(RaceEvent.Promoted.class::isInstance)
         .map(RaceEvent.Promoted.class::cast).findFirst().orElseThrow();
     assertThat(promoted.previous()).isEqualTo(VariantRace.DEFAULT_VARIANT);
-    assertThat(promoted.champion()).isIn("f1-0", "f1-1");
-    assertThat(promoted.pairedExamples()).isGreaterThanOrEqualTo(200);
-    assertThat(promoted.challengerMeanLoss()).isLessThan(promoted.championMeanLoss());
+    PairedComparison.Evidence evidence = promoted.evidence();
+    assertThat(evidence.test()).isEqualTo(PairedComparison.TEST);
+    assertThat(evidence.lowerBound()).isGreaterThan(test.margin());
+    // Looks happen only at minExamples * 2^k pairs.
+    assertThat(evidence.pairedExamples() % test.minExamples()).isZero();
+    assertThat(Long.bitCount(evidence.pairedExamples() / test.minExamples())).isOne();
     assertThat(race.champion()).isEqualTo(promoted.champion());
-    assertThat(race.status(VariantRace.DEFAULT_VARIANT)).isEqualTo(VariantRace.Status.RETIRED);
-    // The old champion served every example until the promotion.
     assertThat(steps.stream().filter(s -> s.atExample() < promoted.atExample()).map(VariantRace.Step::servedBy))
         .containsOnly(VariantRace.DEFAULT_VARIANT);
-    assertThat(servedAccuracy(steps, 5500, 6000)).isGreaterThan(0.9);
+    assertThat(steps.stream().filter(s -> s.atExample() >= promoted.atExample()).map(VariantRace.Step::servedBy))
+        .containsOnly(promoted.champion());
+    assertThat(servedAccuracy(steps, 7500, 8000)).isGreaterThan(0.9);
+  }
+
+  /**
+   * The train job's selection, replayed by hand: the champion predicts each example and its 0/1 loss feeds its drift
+   * detector in a {@link ChampionRace} under the job's default settings; after the minibatch in which it fires, the
+   * fork's challengers ({@code default-f1}, {@code default-f2}: the champion's spec with seeds seed + 1 and seed + 2,
+   * as the job's drift reaction names and seeds them) start, and every variant's log loss of the true class goes
+   * into the race by example id, champion first, as the job's selection scores it. The bench's race must fork after
+   * the same minibatch and promote the same challenger after the same minibatch as the job's race.
+   */
+  @Test
+  void aForksChallengerIsPromotedUnderThePairedTestAfterTheExampleTheJobsRaceWouldPromoteIt() {
+    GaussianBlobs data = GaussianBlobs.generate(8000, DIM, CLASSES, 4);
+    VariantSpec spec = withDrift(DriftSpec.FORK);
+    VariantRace race = new VariantRace(spec);
+    List<RaceEvent> events = events(run(race, data, 2000));
+
+    ModelSpec model = spec.model();
+    Map<String, OnlineLearner> learners = new LinkedHashMap<>();
+    learners.put(VariantRace.DEFAULT_VARIANT, OnlineLearner.create(model));
+    ChampionRace job = new ChampionRace(PairedComparison.Settings.defaults(), 10_000);
+    long forkedAfter = -1;
+    long promotedAfter = -1;
+    String winner = null;
+    for (int start = 0; start < data.rows() && promotedAfter < 0; start += BATCH) {
+      float[] x = Arrays.copyOfRange(data.x(), start * DIM, (start + BATCH) * DIM);
+      int[] y = new int[BATCH];
+      for (int i = 0; i < BATCH; i++) {
+        int label = data.labels()[start + i];
+        y[i] = start + i >= 2000 ? (label + 1) % CLASSES : label;
+      }
+      Map<String, float[]> probabilities = new HashMap<>();
+      learners.forEach((name, learner) -> {
+        float[] p = new float[BATCH * CLASSES];
+        learner.predictProbaBatch(x, BATCH, p);
+        probabilities.put(name, p);
+      });
+      boolean fired = false;
+      for (int i = 0; i < BATCH; i++) {
+        for (String name : learners.keySet()) {
+          float[] p = probabilities.get(name);
+          int predicted = 0;
+          for (int c = 1; c < CLASSES; c++) {
+            predicted = p[i * CLASSES + c] > p[i * CLASSES + predicted] ? c : predicted;
+          }
+          boolean correct = predicted == y[i];
+          Optional<ChampionRace.Change> change = job.record("" + (start + i), name,
+              ClassificationMetrics.exampleLogLoss(p, i * CLASSES, CLASSES, y[i]), correct, 0);
+          if (change.isPresent() && winner == null) {
+            winner = change.get().champion();
+            promotedAfter = start + BATCH;
+          }
+          fired |= job.observeDrift(name, spec.drift(), correct, start + i) && name.equals(job.champion())
+              && forkedAfter < 0;
+        }
+      }
+      learners.values().forEach(learner -> learner.trainMinibatch(x, y, null, BATCH));
+      if (fired) {
+        forkedAfter = start + BATCH;
+        for (int n = 1; n <= 2; n++) {
+          learners.put(VariantRace.DEFAULT_VARIANT + "-f" + n, OnlineLearner.create(model.withSeed(model.seed() + n)));
+        }
+      }
+    }
+    assertThat(forkedAfter).as("the job's race forks").isBetween(2000L, 3000L);
+    assertThat(winner).as("the job's race promotes a fork's challenger").isIn("default-f1", "default-f2");
+
+    RaceEvent.DriftDetected drift = events.stream().filter(RaceEvent.DriftDetected.class::isInstance)
+        .map(RaceEvent.DriftDetected.class::cast).findFirst().orElseThrow();
+    assertThat(drift.atExample()).isEqualTo(forkedAfter);
+    assertThat(drift.challengers()).containsExactly("default-f1", "default-f2");
+    RaceEvent.Promoted promoted = events.stream().filter(RaceEvent.Promoted.class::isInstance)
+        .map(RaceEvent.Promoted.class::cast).findFirst().orElseThrow();
+    assertThat(promoted.atExample()).isEqualTo(promotedAfter);
+    assertThat(promoted.champion()).isEqualTo(winner);
+    // As in the job, the old champion and the other challenger race on; nothing retires them.
+    assertThat(race.status(VariantRace.DEFAULT_VARIANT)).isEqualTo(ChampionRace.Status.CHALLENGER);
+    assertThat(race.live()).containsExactly("default", "default-f1", "default-f2");
+  }
+
+  /**
+   * A reset as the job's drift reaction does it (retire, then revive with fresh weights): a champion's successor is
+   * the live challenger, and the reset variant serves again only once a paired test promotes it.
+   */
+  @Test
+  void aResetChampionHandsOverToTheChallengerAndServesAgainOnlyWhenPromoted() {
+    VariantSpec spec = VariantSpec.parse(SOFTMAX + ",\"search\":{\"method\":\"random\",\"variants\":2,"
+        + "\"budgetExamples\":200,\"seed\":9," + SPACE + "},\"drift\":{\"detector\":\"page-hinkley\","
+        + "\"lambda\":20,\"reaction\":\"reset\"}}", 16);
+    VariantRace race = new VariantRace(spec);
+    List<VariantRace.Step> steps = run(race, GaussianBlobs.generate(6000, DIM, CLASSES, 3), 2000);
+
+    int at = -1;
+    String reset = null;
+    for (int k = 0; k < steps.size() && reset == null; k++) {
+      for (RaceEvent e : steps.get(k).events()) {
+        if (e instanceof RaceEvent.DriftDetected d && d.reaction().equals(DriftSpec.RESET)
+            && d.variant().equals(steps.get(k).servedBy())) {
+          at = k;
+          reset = d.variant();
+        }
+      }
+    }
+    assertThat(reset).as("the champion was reset").isNotNull();
+    assertThat(steps.get(at + 1).servedBy()).as("its successor serves").isNotEqualTo(reset);
+    boolean promoted = false;
+    for (VariantRace.Step step : steps.subList(at + 1, steps.size())) {
+      assertThat(promoted || !step.servedBy().equals(reset))
+          .as("%s serves at %d only after a promotion", reset, step.atExample()).isTrue();
+      for (RaceEvent e : step.events()) {
+        promoted |= e instanceof RaceEvent.Promoted p && p.champion().equals(reset);
+      }
+    }
   }
 
   @Test
-  void aForkWhoseChallengersDoNotWinWithinItsPatienceRetiresThemAndTheChampionStays() {
+  void aForkWhoseChallengersDoNotWinLeavesTheChampionServingAndTheChallengersRacing() {
     GaussianBlobs data = GaussianBlobs.generate(4000, DIM, CLASSES, 4);
-    // Class 0 becomes class 1: the champion still knows the other two classes, fresh challengers know nothing, and
-    // two minibatches are too few for them to catch up.
-    VariantRace race = new VariantRace(withDrift(DriftSpec.FORK), 2 * BATCH, 2 * BATCH);
+    // Class 0 becomes class 1: the champion still knows the other two classes, and fresh challengers that catch up
+    // are not better by the paired test's margin.
+    VariantRace race = new VariantRace(withDrift(DriftSpec.FORK));
     List<RaceEvent> events = events(run(race, data, 2000, label -> label == 0 ? 1 : label));
 
     RaceEvent.DriftDetected drift = events.stream().filter(RaceEvent.DriftDetected.class::isInstance)
         .map(RaceEvent.DriftDetected.class::cast).findFirst().orElseThrow();
-    RaceEvent.ForkExpired expired = events.stream().filter(RaceEvent.ForkExpired.class::isInstance)
-        .map(RaceEvent.ForkExpired.class::cast).findFirst().orElseThrow();
+    assertThat(drift.reaction()).isEqualTo(DriftSpec.FORK);
     assertThat(events).noneMatch(RaceEvent.Promoted.class::isInstance);
-    assertThat(expired.atExample()).isEqualTo(drift.atExample() + 2 * BATCH);
-    assertThat(expired.pairedExamples()).isEqualTo(2 * BATCH);
-    assertThat(expired.retired()).isEqualTo(drift.challengers());
-    for (String challenger : drift.challengers()) {
-      assertThat(race.status(challenger)).isEqualTo(VariantRace.Status.RETIRED);
-      assertThat(race.examplesTrained(challenger)).isEqualTo(2 * BATCH);
-    }
     assertThat(race.champion()).isEqualTo(VariantRace.DEFAULT_VARIANT);
-  }
-
-  @Test
-  void theBetterRuleNeedsEnoughPairedExamplesAndALowerMean() {
-    assertThat(VariantRace.challengerIsBetter(new VariantRace.Paired(199, 100, 10), 200)).isFalse();
-    assertThat(VariantRace.challengerIsBetter(new VariantRace.Paired(200, 100, 99.5), 200)).isTrue();
-    assertThat(VariantRace.challengerIsBetter(new VariantRace.Paired(200, 100, 100), 200)).isFalse();
+    for (String challenger : drift.challengers()) {
+      assertThat(race.status(challenger)).isEqualTo(ChampionRace.Status.CHALLENGER);
+      assertThat(race.examplesTrained(challenger)).isEqualTo(4000 - drift.atExample());
+    }
+    // The race's standings, champion first: each challenger scored on every example since the fork.
+    assertThat(race.standings()).extracting(ChampionRace.Standing::variant, ChampionRace.Standing::labelled)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("default", 4000L),
+            org.assertj.core.groups.Tuple.tuple("default-f1", 4000 - drift.atExample()),
+            org.assertj.core.groups.Tuple.tuple("default-f2", 4000 - drift.atExample()));
+    // While its challengers race, the champion's later drift events start no second fork.
+    events.stream().filter(RaceEvent.DriftDetected.class::isInstance).map(RaceEvent.DriftDetected.class::cast)
+        .filter(d -> d != drift && d.variant().equals(VariantRace.DEFAULT_VARIANT))
+        .forEach(d -> assertThat(d.note()).startsWith("fork not started: a fork of default is live"));
   }
 
   @Test
@@ -195,8 +309,9 @@ class VariantRaceTest {
     VariantSpec spec = VariantSpec.parse(SOFTMAX + ",\"search\":{\"method\":\"successive-halving\",\"variants\":4,"
         + "\"budgetExamples\":600,\"seed\":9," + SPACE + "},\"drift\":{\"detector\":\"adwin\",\"reaction\":\"fork\"}}",
         16);
-    VariantRace first = new VariantRace(spec, 100, 1000);
-    VariantRace second = new VariantRace(spec, 100, 1000);
+    PairedComparison.Settings quick = new PairedComparison.Settings(100, 0.05, 0.005, 100);
+    VariantRace first = new VariantRace(spec, quick);
+    VariantRace second = new VariantRace(spec, quick);
     List<RaceEvent> a = events(run(first, data, 1500));
     List<RaceEvent> b = events(run(second, data, 1500));
     assertThat(a).isNotEmpty().isEqualTo(b);
