@@ -18,8 +18,9 @@ import java.util.Arrays;
  * posterior over its true class, Dawid–Skene's E-step ({@link DawidSkeneLabelModel#eStep}) with the prediction
  * as the prior, uniform until the network has trained on {@link DawidSkeneLabelModel#WARMUP_EXAMPLES} labels
  * (as in Dawid–Skene: without it, a young model's prior let the confusions settle on a permutation of the
- * classes on some seeds of the benchmark). The new label's annotator's confusion takes an M-step
- * ({@link ConfusionEstimates#mStep}) against that posterior, and every annotator who has labelled the item gets
+ * classes on some seeds of the benchmark). If the item has other labels, the new label's annotator's confusion takes
+ * an M-step ({@link ConfusionEstimates#mStep}) against that posterior (see below for an item's only label), and every
+ * annotator who has labelled the item gets
  * a target for its head on this item: the label distribution its confusion expects under the posterior,
  * {@code Cᵀ·posterior} ({@link #expectedLabels}). Then the body and the heads take one step on all these
  * (event, annotator) pairs, the loss being their mean
@@ -32,6 +33,19 @@ import java.util.Arrays;
  * heads held fixed, as before de-noising (fitting the de-noised heads against the labels' posterior instead
  * gave no better accuracy on the benchmark and, on a small pool, more weight to spammers than to experts). A
  * new annotator's logit starts at the mean of the others.
+ *
+ * <p>A label that is its item's only one so far does not move its annotator's confusion: the posterior it would be
+ * credited against holds nothing but the label itself (through that confusion) and the model's own prediction, and
+ * that prediction is the heads de-noised through the same confusion, trained towards targets built from it. With one
+ * label per item (issue 18's corruption track) those M-steps let the confusion drift with the model's own errors
+ * (with a uniform prior every diagonal is a fixed point; after the warm-up the prediction confirms itself), the
+ * drifted confusion biases the heads' targets and the de-noising, and the model fell below naive at p = 0.8
+ * (Fashion-MNIST, softmax, seeds 0–1: .283 against naive's .286; MLP-256 above naive but far below Dawid–Skene).
+ * Dawid–Skene's remedy, half of the reference from the prediction ({@link DawidSkeneLabelModel}), does not carry
+ * over: here the prediction is de-noised through the confusion it would correct, and the two flattened each other
+ * (.14 at p = 0.8). An item with more labels still teaches every confusion, its other labels being independent
+ * evidence; a lone annotator keeps its prior, {@link #PRIOR_DIAGONAL} (chosen on the benchmark's validation items
+ * from 0.7, 0.8 and 0.9; docs/BENCHMARKS.md, session 9).
  *
  * <p>Prediction de-noises each head through its annotator's confusion and takes the weighted mean: a head
  * models {@code p(label | x) = Cᵀ·p(true | x)}, and {@link #denoise} recovers {@code p(true | x)} by
@@ -47,6 +61,11 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   public static final String NAME = "weighted-doctor-net";
   /** Step size of the plain gradient steps on the averaging logits. */
   public static final double WEIGHT_LEARNING_RATE = 0.05;
+  /**
+   * Diagonal of the prior confusion of an annotator not seen yet, in a new model; the rest of each row is spread
+   * evenly. An annotator whose items have no other labels keeps it.
+   */
+  public static final double PRIOR_DIAGONAL = 0.8;
   /** Richardson–Lucy iterations that de-noise each head at prediction, in a new model. */
   public static final int DENOISE_ITERATIONS = 10;
 
@@ -76,7 +95,9 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   /** @throws IllegalArgumentException if the spec does not suit a {@link DoctorNet} */
   public WeightedDoctorNetLabelModel(ModelSpec spec, LabelModelSpec config) {
     this(new DoctorNet(spec, config.maxAnnotators()), new AnnotatorRegistry(config.maxAnnotators(), config.protectedLabels()),
-        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators()).forgetWithHalfLife(config.halfLifeLabels()),
+        new ConfusionEstimates(spec.numClasses(), config.maxAnnotators(), PRIOR_DIAGONAL,
+            ConfusionEstimates.DEFAULT_PRIOR_COUNT, ConfusionEstimates.DEFAULT_MIN_STEP)
+            .forgetWithHalfLife(config.halfLifeLabels()),
         ItemLabelHistory.bounded(config),
         new double[config.maxAnnotators()], DENOISE_ITERATIONS);
   }
@@ -181,7 +202,9 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
       DawidSkeneLabelModel.eStep(warm ? prior : uniform, estimates.confusions(), k, itemSlots, itemLabels, count,
           posterior);
       estimates.observeClass(posterior);
-      estimates.mStep(slots[e], labels[e], posterior);
+      if (count > 1) {
+        estimates.mStep(slots[e], labels[e], posterior);
+      }
       for (int i = 0; i < count; i++) {
         pairExamples[pairs] = e;
         pairSlots[pairs] = itemSlots[i];

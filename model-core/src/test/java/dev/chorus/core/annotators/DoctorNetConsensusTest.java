@@ -16,8 +16,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class DoctorNetConsensusTest {
 
+  /**
+   * Weighted Doctor Net is not rebuilt: since session 9 a new one trains differently (an item's only label leaves its
+   * annotator's confusion alone, whose prior diagonal is 0.8), so the builder no longer gives its v3 and v4 bytes; those
+   * fixtures still load and predict as saved ({@link SavedLabelModelCompatibilityTest}).
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"dawid-skene", "weighted-doctor-net"})
+  @ValueSource(strings = {"dawid-skene"})
   void theFixtureBuilderRebuildsTheFormat3FixturesButForTheFormatNumber(String method) throws IOException {
     byte[] v3 = resource(method + "-v3.bin");
     byte[] rebuilt = SavedLabelModelFixtures.build(method).toBytes();

@@ -180,9 +180,11 @@ class LabelModelsTest {
     LabelModel model = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(name, 3));
     AnnotatorModel prior = model.annotator("nobody");
     assertThat(prior.labelsSeen()).isZero();
-    assertThat(prior.confusion()[1][1]).isEqualTo(ConfusionEstimates.DEFAULT_PRIOR_DIAGONAL);
-    assertThat(prior.confusion()[1][0]).isCloseTo(0.1, within(1e-12));
-    assertThat(prior.reliability()).isCloseTo(0.7, within(1e-12));
+    double diagonal = name.equals(WeightedDoctorNetLabelModel.NAME) ? WeightedDoctorNetLabelModel.PRIOR_DIAGONAL
+        : ConfusionEstimates.DEFAULT_PRIOR_DIAGONAL;
+    assertThat(prior.confusion()[1][1]).isEqualTo(diagonal);
+    assertThat(prior.confusion()[1][0]).isCloseTo((1 - diagonal) / 3, within(1e-12));
+    assertThat(prior.reliability()).isCloseTo(diagonal, within(1e-12));
     assertThat(model.annotatorIds()).isEmpty();
   }
 
