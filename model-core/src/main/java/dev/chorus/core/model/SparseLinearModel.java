@@ -1,6 +1,7 @@
 package dev.chorus.core.model;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.io.ChunkedWriter;
 import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.loss.SquaredError;
@@ -343,9 +344,12 @@ public final class SparseLinearModel implements Predictor {
 
   /** Writes the magic, the format, the spec, the counts, then each row not all zero (index, weights, slots). */
   public void writeTo(DataOutput out) throws IOException {
+    writeTo(out, spec.toJson().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void writeTo(DataOutput out, byte[] json) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(FORMAT_VERSION);
-    byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
     out.writeInt(json.length);
     out.write(json);
     out.writeLong(steps);
@@ -356,16 +360,25 @@ public final class SparseLinearModel implements Predictor {
     }
     out.writeInt(rows);
     float[][] arrays = all();
+    ChunkedWriter chunks = new ChunkedWriter(out);
     for (int row = nextWritten(0); row >= 0; row = nextWritten(row + 1)) {
       if (stored(row)) {
-        out.writeInt(row);
+        chunks.writeInt(row);
         for (float[] array : arrays) {
-          for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
-            out.writeFloat(array[i]);
-          }
+          chunks.writeFloats(array, row * outputs, outputs);
         }
       }
     }
+    chunks.flush();
+  }
+
+  /** The size of {@link #toBytes}'s bytes if every written row is stored (as for any row a gradient reached). */
+  long savedSizeBound(int jsonBytes) {
+    long rows = 0;
+    for (long word : written) {
+      rows += Long.bitCount(word);
+    }
+    return 32L + jsonBytes + rows * (Integer.BYTES + (long) Float.BYTES * outputs * (slots.length + 1));
   }
 
   /** The first row from {@code from} on that a step or a read has written, or -1. */
@@ -448,7 +461,9 @@ public final class SparseLinearModel implements Predictor {
 
   @Override
   public byte[] toBytes() {
-    return BinaryState.toBytes(this::writeTo);
+    byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
+    return BinaryState.toBytes((int) Math.min(savedSizeBound(json.length), Integer.MAX_VALUE - 8),
+        out -> writeTo(out, json));
   }
 
   /**
