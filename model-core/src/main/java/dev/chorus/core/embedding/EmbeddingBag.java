@@ -1,5 +1,6 @@
 package dev.chorus.core.embedding;
 
+import dev.chorus.core.io.ChunkedWriter;
 import dev.chorus.core.nn.WeightInit;
 import dev.chorus.core.optim.AdaGrad;
 import dev.chorus.core.optim.AdaGradSpec;
@@ -309,23 +310,31 @@ public final class EmbeddingBag {
   /** Writes the step count, then each row a step has changed: index, last step, values, accumulators. */
   public void writeTo(DataOutput out) throws IOException {
     out.writeLong(steps);
+    out.writeInt(seenRows());
+    ChunkedWriter chunks = new ChunkedWriter(out);
+    for (int word = 0; word < seen.length; word++) {
+      for (long bits = seen[word]; bits != 0; bits &= bits - 1) {
+        int row = word << 6 | Long.numberOfTrailingZeros(bits);
+        chunks.writeInt(row);
+        chunks.writeLong(lastStep[row]);
+        chunks.writeFloats(weights, row * dim, dim);
+        chunks.writeFloats(accumulators, row * dim, dim);
+      }
+    }
+    chunks.flush();
+  }
+
+  /** How many bytes {@link #writeTo} writes. */
+  public long savedSize() {
+    return Long.BYTES + Integer.BYTES + seenRows() * (Integer.BYTES + Long.BYTES + 2L * Float.BYTES * dim);
+  }
+
+  private int seenRows() {
     int rows = 0;
     for (long word : seen) {
       rows += Long.bitCount(word);
     }
-    out.writeInt(rows);
-    for (int row = 0; row < buckets; row++) {
-      if ((seen[row >>> 6] & 1L << row) != 0) {
-        out.writeInt(row);
-        out.writeLong(lastStep[row]);
-        for (int k = 0, w = row * dim; k < dim; k++, w++) {
-          out.writeFloat(weights[w]);
-        }
-        for (int k = 0, w = row * dim; k < dim; k++, w++) {
-          out.writeFloat(accumulators[w]);
-        }
-      }
-    }
+    return rows;
   }
 
   /** Reads what {@link #writeTo} wrote into this table, freshly created from the same generator. */

@@ -43,13 +43,32 @@ public final class BinaryState {
 
   /** What {@code writer} writes, as bytes (writing to memory cannot fail). */
   public static byte[] toBytes(Writer writer) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    return toBytes(32, writer);
+  }
+
+  /**
+   * As {@link #toBytes(Writer)}, into a buffer of {@code sizeHint} bytes: with the exact size, the bytes are written
+   * once and never copied (an unsized buffer doubles and copies its MBs about log2(size / 32) times, then once more).
+   */
+  public static byte[] toBytes(int sizeHint, Writer writer) {
+    SizedBytes bytes = new SizedBytes(sizeHint);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       writer.write(out);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot happen: writing to memory", e);
     }
-    return bytes.toByteArray();
+    return bytes.bytes();
+  }
+
+  /** A byte buffer that hands over its own array when that is exactly full. */
+  private static final class SizedBytes extends ByteArrayOutputStream {
+    SizedBytes(int size) {
+      super(size);
+    }
+
+    byte[] bytes() {
+      return count == buf.length ? buf : toByteArray();
+    }
   }
 
   /**

@@ -1,12 +1,11 @@
 package dev.chorus.core.model;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.io.ChunkedWriter;
 import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.loss.SquaredError;
-import dev.chorus.core.optim.AdaGrad;
 import dev.chorus.core.optim.AdaGradSpec;
-import dev.chorus.core.optim.Ftrl;
 import dev.chorus.core.optim.FtrlSpec;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.optim.SgdSpec;
@@ -16,7 +15,6 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,7 +28,8 @@ import java.util.List;
  * a {@link NonFiniteUpdateException} and leaves the model as it was (the touched rows are backed up first).
  *
  * <p>Memory per parameter ({@code (2^bits + 1) × outputs} of them): 4 bytes of weight, 4 of gradient scratch and 4
- * per optimizer slot (none for SGD, one for AdaGrad, {@code z} and {@code n} for FTRL), plus one bit per feature.
+ * per optimizer slot (none for SGD, one for AdaGrad, {@code z} and {@code n} for FTRL), plus two bits per feature
+ * (rows written, rows the minibatch touched) and 4 bytes per row a minibatch touches ({@link SparseStep}).
  *
  * <p>Saved bytes ({@link #toBytes}, format {@value #FORMAT_VERSION}, first int {@link #MAGIC}) hold the spec, the
  * counts and only the rows that are not all zero, so a model that saw few features saves few bytes.
@@ -52,7 +51,6 @@ public final class SparseLinearModel implements Predictor {
   /** The optimizer's state, each in the layout of {@link #weights}. */
   private final float[][] slots;
   private final float[] gradient;
-  private final long[] touched;
   /**
    * Rows a step or a read has written (derived, never saved): the only rows that may be non-zero, so that
    * {@link #writeTo} (each checkpoint, each snapshot) reads the rows trained, not all 2^bits of them.
@@ -60,12 +58,9 @@ public final class SparseLinearModel implements Predictor {
   private final long[] written;
   private float[] batchOutputs = new float[0];
   private float[] outputGradient = new float[0];
-  /** The touched rows' weights and slots before a step, interleaved, to roll back a step that overflows. */
-  private float[] backup = new float[0];
+  private final SparseStep rowStep;
   private long steps;
   private long examplesSeen;
-  /** Whether {@link #touched} still marks the rows of the last step, which {@link #undoStep} may restore. */
-  private boolean undoable;
   private int lastStepRows;
 
   private SparseLinearModel(ModelSpec spec) {
@@ -80,8 +75,8 @@ public final class SparseLinearModel implements Predictor {
     this.weights = new float[(int) size];
     this.slots = new float[slotCount(spec.optimizer())][(int) size];
     this.gradient = new float[(int) size];
-    this.touched = new long[(inputDim >>> 6) + 1];
-    this.written = new long[touched.length];
+    this.written = new long[(inputDim >>> 6) + 1];
+    this.rowStep = new SparseStep(weights, slots, gradient, outputs, inputDim, written);
   }
 
   /** A fresh model of {@code spec}, which must hash ({@link ModelSpec#hashing()}). */
@@ -216,137 +211,30 @@ public final class SparseLinearModel implements Predictor {
 
   /** Puts back the weights, optimizer state and counts as they were before the last step. */
   void undoStep() {
-    if (!undoable) {
-      throw new IllegalStateException("SparseLinearModel: no step to undo");
-    }
-    restoreTouched();
-    Arrays.fill(touched, 0L);
-    undoable = false;
+    rowStep.undo();
     steps--;
     examplesSeen -= lastStepRows;
   }
 
   private double step(SparseBatch batch, double loss) {
-    if (undoable) {
-      Arrays.fill(touched, 0L);
-      undoable = false;
-    }
     int n = batch.rows();
-    int[] indices = batch.indices();
-    float[] values = batch.values();
-    int biasRow = inputDim * outputs;
-    for (int r = 0; r < n; r++) {
-      int out = r * outputs;
-      for (int k = 0; k < outputs; k++) {
-        gradient[biasRow + k] += outputGradient[out + k];
-      }
-      for (int e = batch.rowStart(r); e < batch.rowStart(r + 1); e++) {
-        int j = indices[e];
-        touched[j >>> 6] |= 1L << j;
-        written[j >>> 6] |= 1L << j;
-        float v = values[e];
-        for (int k = 0; k < outputs; k++) {
-          gradient[j * outputs + k] += v * outputGradient[out + k];
-        }
-      }
-    }
-    touched[inputDim >>> 6] |= 1L << inputDim;
-    written[inputDim >>> 6] |= 1L << inputDim;
-    String problem = Double.isFinite(loss) ? firstNonFiniteGradient() : "loss " + loss;
+    rowStep.accumulate(batch, outputGradient);
+    String problem = Double.isFinite(loss) ? rowStep.firstNonFiniteGradient() : "loss " + loss;
     if (problem != null) {
-      forEachTouched(i -> gradient[i] = 0f);
-      Arrays.fill(touched, 0L);
+      rowStep.discard();
       throw new NonFiniteUpdateException("minibatch of " + n + " rejected before step " + (steps + 1) + ": "
           + problem + "; the model is unchanged");
     }
-    backUpTouched();
     float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
-    OptimizerSpec optimizer = spec.optimizer();
-    if (optimizer instanceof FtrlSpec ftrl) {
-      forEachTouched(i -> Ftrl.update(weights, slots[0], slots[1], i, gradient[i], learningRate, ftrl));
-    } else if (optimizer instanceof AdaGradSpec adaGrad) {
-      float epsilon = (float) adaGrad.epsilon();
-      forEachTouched(i -> AdaGrad.update(weights, slots[0], i, gradient[i], learningRate, epsilon));
-    } else {
-      forEachTouched(i -> weights[i] -= learningRate * gradient[i]);
-    }
-    forEachTouched(i -> gradient[i] = 0f);
-    String overflow = firstNonFiniteWeight();
+    String overflow = rowStep.apply(spec.optimizer(), learningRate);
     if (overflow != null) {
-      restoreTouched();
-      Arrays.fill(touched, 0L);
       throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
           + overflow + "; the model is unchanged");
     }
-    undoable = true;
     lastStepRows = n;
     steps++;
     examplesSeen += n;
     return loss;
-  }
-
-  private String firstNonFiniteGradient() {
-    String[] problem = new String[1];
-    forEachTouched(i -> {
-      if (problem[0] == null && !Float.isFinite(gradient[i])) {
-        problem[0] = "gradient " + gradient[i] + " of feature " + i / outputs + ", output " + i % outputs;
-      }
-    });
-    return problem[0];
-  }
-
-  /** Copies the touched rows' weights and optimizer state, which {@link #restoreTouched} puts back. */
-  private void backUpTouched() {
-    int[] count = {0};
-    forEachTouched(i -> count[0]++);
-    int needed = count[0] * (slots.length + 1);
-    if (backup.length < needed) {
-      backup = new float[Math.max(needed, backup.length * 2)];
-    }
-    int[] at = {0};
-    forEachTouched(i -> {
-      backup[at[0]++] = weights[i];
-      for (float[] slot : slots) {
-        backup[at[0]++] = slot[i];
-      }
-    });
-  }
-
-  private void restoreTouched() {
-    int[] at = {0};
-    forEachTouched(i -> {
-      weights[i] = backup[at[0]++];
-      for (float[] slot : slots) {
-        slot[i] = backup[at[0]++];
-      }
-    });
-  }
-
-  private String firstNonFiniteWeight() {
-    String[] problem = new String[1];
-    forEachTouched(i -> {
-      boolean finite = Float.isFinite(weights[i]);
-      for (float[] slot : slots) {
-        finite &= Float.isFinite(slot[i]);
-      }
-      if (problem[0] == null && !finite) {
-        problem[0] = "weight " + weights[i] + " of feature " + i / outputs + ", output " + i % outputs
-            + " (or its optimizer state) would not be finite";
-      }
-    });
-    return problem[0];
-  }
-
-  /** Every parameter index of the touched rows, rows ascending (the bias row last). */
-  private void forEachTouched(java.util.function.IntConsumer action) {
-    for (int word = 0; word < touched.length; word++) {
-      for (long bits = touched[word]; bits != 0; bits &= bits - 1) {
-        int row = word << 6 | Long.numberOfTrailingZeros(bits);
-        for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
-          action.accept(i);
-        }
-      }
-    }
   }
 
   /** The raw outputs for {@code x} into {@code out[0 .. outputs)}. */
@@ -456,9 +344,12 @@ public final class SparseLinearModel implements Predictor {
 
   /** Writes the magic, the format, the spec, the counts, then each row not all zero (index, weights, slots). */
   public void writeTo(DataOutput out) throws IOException {
+    writeTo(out, spec.toJson().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void writeTo(DataOutput out, byte[] json) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(FORMAT_VERSION);
-    byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
     out.writeInt(json.length);
     out.write(json);
     out.writeLong(steps);
@@ -469,16 +360,25 @@ public final class SparseLinearModel implements Predictor {
     }
     out.writeInt(rows);
     float[][] arrays = all();
+    ChunkedWriter chunks = new ChunkedWriter(out);
     for (int row = nextWritten(0); row >= 0; row = nextWritten(row + 1)) {
       if (stored(row)) {
-        out.writeInt(row);
+        chunks.writeInt(row);
         for (float[] array : arrays) {
-          for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
-            out.writeFloat(array[i]);
-          }
+          chunks.writeFloats(array, row * outputs, outputs);
         }
       }
     }
+    chunks.flush();
+  }
+
+  /** The size of {@link #toBytes}'s bytes if every written row is stored (as for any row a gradient reached). */
+  long savedSizeBound(int jsonBytes) {
+    long rows = 0;
+    for (long word : written) {
+      rows += Long.bitCount(word);
+    }
+    return 32L + jsonBytes + rows * (Integer.BYTES + (long) Float.BYTES * outputs * (slots.length + 1));
   }
 
   /** The first row from {@code from} on that a step or a read has written, or -1. */
@@ -561,7 +461,9 @@ public final class SparseLinearModel implements Predictor {
 
   @Override
   public byte[] toBytes() {
-    return BinaryState.toBytes(this::writeTo);
+    byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
+    return BinaryState.toBytes((int) Math.min(savedSizeBound(json.length), Integer.MAX_VALUE - 8),
+        out -> writeTo(out, json));
   }
 
   /**

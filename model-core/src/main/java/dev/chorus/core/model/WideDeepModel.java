@@ -14,10 +14,7 @@ import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.spec.SpecReader;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 
@@ -431,8 +428,13 @@ public final class WideDeepModel implements Predictor {
   /** The saved form described in the class comment. */
   @Override
   public byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
+    // Sized for the parts that grow (the wide rows and table rows written); the network's few KB are a bound.
+    long size = 1024 + 2L * spec.toJson().length() + wide.savedSizeBound(wide.spec().toJson().length())
+        + 16L * deepSpec.weightCount();
+    for (EmbeddingBag bag : bags) {
+      size += bag.savedSize();
+    }
+    return BinaryState.toBytes((int) Math.min(size, Integer.MAX_VALUE - 8), out -> {
       out.writeInt(MAGIC);
       out.writeInt(FORMAT_VERSION);
       BinaryState.writeString(out, spec.toJson());
@@ -446,10 +448,7 @@ public final class WideDeepModel implements Predictor {
       network.parameters().writeValues(out);
       network.writeState(out);
       deepOptimizer[0].writeState(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot happen: writing to memory", e);
-    }
-    return bytes.toByteArray();
+    });
   }
 
   /**

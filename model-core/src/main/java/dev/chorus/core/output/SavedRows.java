@@ -1,5 +1,6 @@
 package dev.chorus.core.output;
 
+import dev.chorus.core.io.ChunkedWriter;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -19,15 +20,15 @@ final class SavedRows {
       stored += nonZero(weights, bias, dim, row) ? 1 : 0;
     }
     out.writeInt(stored);
+    ChunkedWriter chunks = new ChunkedWriter(out);
     for (int row = 0; row < bias.length; row++) {
       if (nonZero(weights, bias, dim, row)) {
-        out.writeInt(row);
-        for (int f = 0, w = row * dim; f < dim; f++, w++) {
-          out.writeFloat(weights[w]);
-        }
-        out.writeFloat(bias[row]);
+        chunks.writeInt(row);
+        chunks.writeFloats(weights, row * dim, dim);
+        chunks.writeFloats(bias, row, 1);
       }
     }
+    chunks.flush();
   }
 
   /** Reads what {@link #write} wrote into all-zero {@code weights} and {@code bias}. */
