@@ -1,8 +1,11 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.metrics.SlidingAccuracy;
-import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.select.WarmStart;
 import dev.chorus.jobs.kafka.KafkaIO;
@@ -57,7 +60,7 @@ public final class WarmStarts {
                     + initialModel.remaining();
         }
         try {
-            LearnerWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+            ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
         } catch (IllegalArgumentException e) {
             return "initialModel: field 'initialModel': expected a saved model that fits the variant's spec, got "
                     + initialModel.remaining() + " bytes: " + e.getMessage();
@@ -96,7 +99,9 @@ public final class WarmStarts {
         }
         boolean carry = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).warmStart().map(WarmStart::carryOptimizer)
                 .orElse(true);
-        return new TrainerState(LearnerWarmStart.start(spec, initialModel, carry),
-                new SlidingAccuracy(prequentialWindow));
+        SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
+        Predictor started = ModelWarmStart.start(spec, initialModel, carry);
+        return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
+                : new TrainerState((OnlineLearner) started, prequential);
     }
 }

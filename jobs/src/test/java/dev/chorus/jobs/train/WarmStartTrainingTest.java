@@ -7,11 +7,15 @@ import static dev.chorus.jobs.train.VariantsTest.live;
 import static dev.chorus.jobs.train.VariantsTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
@@ -112,6 +116,46 @@ class WarmStartTrainingTest {
                 assertThat(m.getVersion()).isEqualTo(2);
                 assertThat(m.getExamplesSeen()).as("the 8 before the restore and the one after").isEqualTo(9);
             });
+        }
+    }
+
+    @Test
+    void aHashedVariantStartsFromASavedSparseLinearModelAndOneOfAnotherShapeIsADeadLetter() throws Exception {
+        String spec = ClickExamples.SPEC.substring(0, ClickExamples.SPEC.lastIndexOf('}'))
+                + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+        SparseLinearModel source = ClickExamples.reference(ClickExamples.SPEC,
+                ClickExamples.stream("clicks", 40, 3), true).model();
+        byte[] model = source.toBytes();
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("clicks/w", withModel(live("clicks", "w", spec.replace("\"bits\":12",
+                    "\"bits\":13")), model)), 0);
+            h.processElement(record("clicks/w", withModel(live("clicks", "w", spec), model)), 1);
+
+            assertThat(h.extractOutputValues()).singleElement().satisfies(c -> {
+                assertThat(c).isEqualTo(new SpecChange("clicks", "w", spec));
+                assertThat(c.initialModel).isEqualTo(model);
+            });
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement().satisfies(d -> assertThat(
+                    d.getValue().getReason()).isEqualTo("field 'initialModel': expected a saved model that fits the "
+                    + "variant's spec, got " + model.length + " bytes: key 'inputDim': expected 8192 (the variant's "
+                    + "spec), got 4096 (the saved model's)"));
+        }
+        List<Example> clicks = ClickExamples.stream("clicks", 4, 5);
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("clicks", "w", spec, model), 0);
+            for (int i = 0; i < clicks.size(); i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
+            }
+            List<Prediction> first = h.extractOutputValues();
+            assertThat(first).hasSize(4).extracting(Prediction::getModelVersion).containsOnly(0L);
+            FeatureHasher hasher = new FeatureHasher(source.spec().hashing());
+            for (int i = 0; i < 4; i++) {
+                float[] expected = new float[2];
+                source.predictProba(hasher.hash(clicks.get(i).getFields()), expected);
+                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i).containsExactly(expected);
+            }
         }
     }
 

@@ -57,26 +57,37 @@ public final class LearnerWarmStart {
    * Why a learner saved with spec {@code saved} cannot warm-start one of {@code spec}, as {@code key 'K': expected
    * E (the variant's spec), got A (the saved model's)}, or null when it can: same algorithm, input dimension,
    * classes, hidden layers, loss and standardisation, and with {@code carryOptimizer} the same optimizer type. A spec
-   * with a label model, hashed fields or embeddings takes no warm start.
+   * with a label model, hashed fields or embeddings takes no saved learner (a hashed one starts from a saved
+   * {@link SparseLinearModel}: {@code ModelWarmStart}).
    */
   public static String mismatch(ModelSpec spec, ModelSpec saved, boolean carryOptimizer) {
     if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null) {
       return "key 'warmStart': expected a spec of a dense learner (no labelModel, hashing or embeddings), got "
           + spec.toJson();
     }
+    return difference(spec, saved, carryOptimizer, "layers", units(spec), units(saved));
+  }
+
+  /**
+   * The first key on which a model saved with spec {@code saved} does not fit {@code spec}, as {@link #mismatch}
+   * says it, or null: algorithm, input dimension, classes, the kind's own key {@code key} (its values
+   * {@code expected} and {@code actual}), loss and standardisation, and with {@code carryOptimizer} the optimizer type.
+   */
+  public static String difference(ModelSpec spec, ModelSpec saved, boolean carryOptimizer, String key,
+      Object expected, Object actual) {
     List<Object[]> keys = List.of(
         new Object[] {"algorithm", spec.algorithm(), saved.algorithm()},
         new Object[] {"inputDim", spec.inputDim(), saved.inputDim()},
         new Object[] {"numClasses", spec.numClasses(), saved.numClasses()},
-        new Object[] {"layers", units(spec), units(saved)},
+        new Object[] {key, expected, actual},
         new Object[] {"loss", spec.loss(), saved.loss()},
         new Object[] {"standardize", spec.standardize(), saved.standardize()},
         new Object[] {"optimizer.type", carryOptimizer ? spec.optimizer().type() : null,
             carryOptimizer ? saved.optimizer().type() : null});
-    for (Object[] key : keys) {
-      if (!Objects.equals(key[1], key[2])) {
-        return "key '" + key[0] + "': expected " + key[1] + " (the variant's spec), got " + key[2]
-            + " (the saved model's)" + (key[0].equals("optimizer.type") ? ": carry needs the same optimizer, "
+    for (Object[] k : keys) {
+      if (!Objects.equals(k[1], k[2])) {
+        return "key '" + k[0] + "': expected " + k[1] + " (the variant's spec), got " + k[2]
+            + " (the saved model's)" + (k[0].equals("optimizer.type") ? ": carry needs the same optimizer, "
             + "or say \"optimizer\":\"reset\"" : "");
       }
     }

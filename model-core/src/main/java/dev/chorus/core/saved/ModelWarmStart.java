@@ -1,0 +1,58 @@
+package dev.chorus.core.saved;
+
+import dev.chorus.core.model.LearnerWarmStart;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+
+/**
+ * A new variant's model from a saved one (a warm start: a fork of a variant's latest snapshot, or a model file), for
+ * each kind that takes one: a dense learner ({@link LearnerWarmStart}) and a hashed linear model, which starts from a
+ * saved {@link SparseLinearModel} of the same shape (its weights always; its optimizer slots, AdaGrad's accumulators or
+ * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
+ * first step on a coordinate moves from the saved weight). Its counts start at 0, so its versions count from 0.
+ */
+public final class ModelWarmStart {
+
+  private ModelWarmStart() {}
+
+  /**
+   * Starts a model of {@code spec} from the saved model {@code model}.
+   *
+   * @throws IllegalArgumentException if {@code spec}'s kind takes no warm start, the bytes are not a saved model of
+   *     its kind, or the saved model's shape differs, naming the key, the expected and the actual value
+   */
+  public static Predictor start(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    if (hashedLinear(spec)) {
+      return startHashed(spec, model, carryOptimizer);
+    }
+    if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null
+        || spec.skipGram() != null) {
+      throw new IllegalArgumentException("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
+          + "learner, a hashed linear model; not a labelModel, wide-deep, large-softmax or skip-gram), got "
+          + spec.toJson());
+    }
+    return LearnerWarmStart.start(spec, model, carryOptimizer);
+  }
+
+  private static boolean hashedLinear(ModelSpec spec) {
+    return spec.hashing() != null && spec.output() == null && spec.embeddings() == null
+        && !spec.algorithm().equals(ModelSpec.WIDE_DEEP);
+  }
+
+  private static SparseLinearModel startHashed(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    SparseLinearModel source;
+    try {
+      source = SparseLinearModel.fromBytes(model);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected a saved SparseLinearModel (a snapshot of a hashed variant), got "
+          + model.length + " bytes that do not read: " + e.getMessage(), e);
+    }
+    String mismatch = LearnerWarmStart.difference(spec, source.spec(), carryOptimizer, "hashing", spec.hashing(),
+        source.spec().hashing());
+    if (mismatch != null) {
+      throw new IllegalArgumentException(mismatch);
+    }
+    return source.warmStart(spec, carryOptimizer);
+  }
+}

@@ -1,0 +1,131 @@
+package dev.chorus.core.saved;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.tensor.SparseBatch;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Warm starts of every kind that takes one: a hashed spec starts from a saved sparse linear model, its weights
+ * always, its optimizer slots with carry; a dense spec as {@link dev.chorus.core.model.LearnerWarmStart} says; the
+ * other kinds, and a saved model that does not fit, are refused naming the key.
+ */
+class ModelWarmStartTest {
+
+  private static final String FTRL = "{\"type\":\"ftrl\",\"alpha\":0.3,\"beta\":1,\"l1\":0.01,\"l2\":0.1}";
+
+  private static ModelSpec hashed(int bits, String fields, String optimizer) {
+    return ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"numClasses\":3,\"hashing\":{\"bits\":" + bits
+        + ",\"fields\":" + fields + "},\"optimizer\":" + optimizer + ",\"standardize\":false,\"batchSize\":4}");
+  }
+
+  private static final ModelSpec SPEC = hashed(6, "[\"a\",\"b\"]", FTRL);
+
+  /** Minibatch {@code b} of 4 rows, 3 of the 64 features each, labels from a fixed rule, the same for each seed. */
+  private static SparseBatch batch(int b, int[] labels) {
+    Random random = new Random(31 + b);
+    SparseBatch batch = new SparseBatch(64);
+    for (int r = 0; r < 4; r++) {
+      int f = random.nextInt(21);
+      float[] values = {random.nextFloat() * 2 - 1, random.nextFloat() * 2 - 1, random.nextFloat() * 2 - 1};
+      batch.add(new int[] {f, f + 21, f + 42}, values);
+      labels[r] = values[0] + values[1] > 0 ? 0 : values[2] > 0 ? 1 : 2;
+    }
+    return batch;
+  }
+
+  private static SparseLinearModel trained(ModelSpec spec, int batches) {
+    SparseLinearModel model = SparseLinearModel.create(spec);
+    for (int b = 0; b < batches; b++) {
+      step(model, b);
+    }
+    return model;
+  }
+
+  private static void step(SparseLinearModel model, int b) {
+    int[] labels = new int[4];
+    model.trainMinibatch(batch(b, labels), labels, null);
+  }
+
+  private static float[] weights(SparseLinearModel model) {
+    float[] w = new float[65 * 3];
+    for (int row = 0; row < 65; row++) {
+      for (int k = 0; k < 3; k++) {
+        w[row * 3 + k] = model.weight(row, k);
+      }
+    }
+    return w;
+  }
+
+  @Test
+  void aHashedSpecCarriesTheSavedWeightsAndSlotsAndCountsFromVersionZero() {
+    SparseLinearModel source = trained(SPEC, 6);
+    Predictor started = ModelWarmStart.start(SPEC, source.toBytes(), true);
+
+    assertThat(started).isInstanceOf(SparseLinearModel.class);
+    SparseLinearModel warm = (SparseLinearModel) started;
+    assertThat(weights(warm)).containsExactly(weights(source));
+    assertThat(warm.steps()).isZero();
+    assertThat(warm.examplesSeen()).isZero();
+    step(source, 6);
+    step(warm, 6);
+    assertThat(weights(warm)).as("the carried FTRL accumulators take the step the saved ones would")
+        .containsExactly(weights(source));
+  }
+
+  @Test
+  void aHashedResetKeepsTheWeightsAndStartsTheSlotsAtZero() {
+    SparseLinearModel source = trained(SPEC, 6);
+    String adaGrad = "{\"type\":\"adagrad\",\"learningRate\":0.3}";
+    SparseLinearModel warm = (SparseLinearModel) ModelWarmStart.start(hashed(6, "[\"a\",\"b\"]", adaGrad),
+        source.toBytes(), false);
+    assertThat(weights(warm)).containsExactly(weights(source));
+
+    SparseLinearModel reset = (SparseLinearModel) ModelWarmStart.start(SPEC, source.toBytes(), false);
+    SparseLinearModel carried = (SparseLinearModel) ModelWarmStart.start(SPEC, source.toBytes(), true);
+    step(reset, 6);
+    step(carried, 6);
+    assertThat(weights(reset)).as("FTRL's z and n start at 0: the step is not the carried one")
+        .isNotEqualTo(weights(carried));
+    assertThat(SparseLinearModel.fromBytes(reset.toBytes()).toBytes()).isEqualTo(reset.toBytes());
+  }
+
+  @Test
+  void aHashedSavedModelOfAnotherShapeOrOptimizerIsRefusedNamingTheKey() {
+    byte[] saved = trained(SPEC, 2).toBytes();
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(hashed(7, "[\"a\",\"b\"]", FTRL), saved, true))
+        .withMessage("key 'inputDim': expected 128 (the variant's spec), got 64 (the saved model's)");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(hashed(6, "[\"a\",\"c\"]", FTRL), saved, true))
+        .withMessageStartingWith("key 'hashing': expected HashingSpec[bits=6, fields=[a, c]");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(hashed(6, "[\"a\",\"b\"]", "{\"type\":\"sgd\",\"learningRate\":0.1}"),
+            saved, true))
+        .withMessageStartingWith("key 'optimizer.type': expected sgd (the variant's spec), got ftrl");
+    byte[] dense = OnlineLearner.create(ModelSpec.softmaxRegression(64, 3)).toBytes();
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(SPEC, dense, false))
+        .withMessageStartingWith("expected a saved SparseLinearModel (a snapshot of a hashed variant), got "
+            + dense.length + " bytes that do not read: ");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(ModelSpec.softmaxRegression(64, 3), saved, false))
+        .withMessageStartingWith("expected a saved OnlineLearner");
+  }
+
+  @Test
+  void aKindWithoutWarmStartsIsRefusedNamingIt() {
+    ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":1024,\"dim\":8}}");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(skipGram, new byte[0], true))
+        .withMessageStartingWith("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
+            + "learner, a hashed linear model");
+  }
+}
