@@ -93,7 +93,11 @@ public final class WarmStarts {
             int prequentialWindow) throws Exception {
         String json = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR).get(routed.key());
         byte[] initialModel = json != null ? ctx.getBroadcastState(DESCRIPTOR).get(routed.key()) : routed.initialModel();
-        json = json != null ? json : routed.spec();
+        return state(spec, json != null ? json : routed.spec(), initialModel, prequentialWindow);
+    }
+
+    /** A new state of {@code spec}: from {@code initialModel} when it and the spec's JSON are given, else fresh. */
+    static TrainerState state(ModelSpec spec, String json, byte[] initialModel, int prequentialWindow) {
         if (initialModel == null || json == null) {
             return TrainerState.create(spec, prequentialWindow);
         }
