@@ -5,6 +5,7 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.select.WarmStart;
@@ -106,6 +107,7 @@ public final class WarmStarts {
         SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
         Predictor started = ModelWarmStart.start(spec, initialModel, carry);
         return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
+                : started instanceof WideDeepModel wideDeep ? new TrainerState(wideDeep, prequential)
                 : new TrainerState((OnlineLearner) started, prequential);
     }
 }

@@ -10,7 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
@@ -155,6 +157,34 @@ class WarmStartTrainingTest {
                 float[] expected = new float[2];
                 source.predictProba(hasher.hash(clicks.get(i).getFields()), expected);
                 assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i).containsExactly(expected);
+            }
+        }
+    }
+
+    @Test
+    void aWideDeepVariantStartsFromASavedWideDeepModel() throws Exception {
+        String spec = WideDeepClicks.SPEC.substring(0, WideDeepClicks.SPEC.lastIndexOf('}'))
+                + ",\"warmStart\":{\"from\":\"variant:default\",\"optimizer\":\"reset\"}}";
+        WideDeepModel source = WideDeepClicks.reference(WideDeepClicks.SPEC, ClickExamples.stream("clicks", 40, 3),
+                true).model();
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("clicks/w", withModel(live("clicks", "w", spec), source.toBytes())), 0);
+            assertThat(h.extractOutputValues()).singleElement().isEqualTo(new SpecChange("clicks", "w", spec));
+        }
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("clicks", "w", spec, source.toBytes()), 0);
+            List<Example> clicks = ClickExamples.stream("clicks", 4, 5);
+            for (int i = 0; i < clicks.size(); i++) {
+                clicks.get(i).setLabel(null);
+                h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
+            }
+            List<Prediction> first = h.extractOutputValues();
+            assertThat(first).hasSize(4).extracting(Prediction::getModelVersion).containsOnly(0L);
+            for (int i = 0; i < 4; i++) {
+                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i)
+                        .containsExactly(WideDeepClicks.predict(source, clicks.get(i)));
             }
         }
     }

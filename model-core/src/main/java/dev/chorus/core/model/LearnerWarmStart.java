@@ -2,6 +2,7 @@ package dev.chorus.core.model;
 
 import dev.chorus.core.io.BinaryState;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -65,25 +66,25 @@ public final class LearnerWarmStart {
       return "key 'warmStart': expected a spec of a dense learner (no labelModel, hashing or embeddings), got "
           + spec.toJson();
     }
-    return difference(spec, saved, carryOptimizer, "layers", units(spec), units(saved));
+    return difference(spec, saved, carryOptimizer, new Object[] {"layers", layers(spec), layers(saved)});
   }
 
   /**
    * The first key on which a model saved with spec {@code saved} does not fit {@code spec}, as {@link #mismatch}
-   * says it, or null: algorithm, input dimension, classes, the kind's own key {@code key} (its values
-   * {@code expected} and {@code actual}), loss and standardisation, and with {@code carryOptimizer} the optimizer type.
+   * says it, or null: algorithm, input dimension, classes, the kind's own keys {@code kindKeys} (each {@code {key,
+   * expected, actual}}), loss and standardisation, and with {@code carryOptimizer} the optimizer type.
    */
-  public static String difference(ModelSpec spec, ModelSpec saved, boolean carryOptimizer, String key,
-      Object expected, Object actual) {
-    List<Object[]> keys = List.of(
+  public static String difference(ModelSpec spec, ModelSpec saved, boolean carryOptimizer, Object[]... kindKeys) {
+    List<Object[]> keys = new ArrayList<>(List.of(
         new Object[] {"algorithm", spec.algorithm(), saved.algorithm()},
         new Object[] {"inputDim", spec.inputDim(), saved.inputDim()},
-        new Object[] {"numClasses", spec.numClasses(), saved.numClasses()},
-        new Object[] {key, expected, actual},
+        new Object[] {"numClasses", spec.numClasses(), saved.numClasses()}));
+    keys.addAll(List.of(kindKeys));
+    keys.addAll(List.of(
         new Object[] {"loss", spec.loss(), saved.loss()},
         new Object[] {"standardize", spec.standardize(), saved.standardize()},
         new Object[] {"optimizer.type", carryOptimizer ? spec.optimizer().type() : null,
-            carryOptimizer ? saved.optimizer().type() : null});
+            carryOptimizer ? saved.optimizer().type() : null}));
     for (Object[] k : keys) {
       if (!Objects.equals(k[1], k[2])) {
         return "key '" + k[0] + "': expected " + k[1] + " (the variant's spec), got " + k[2]
@@ -94,7 +95,8 @@ public final class LearnerWarmStart {
     return null;
   }
 
-  private static List<String> units(ModelSpec spec) {
+  /** The hidden layers of {@code spec} as the shape checks name them: units, activation, batch norm. */
+  public static List<String> layers(ModelSpec spec) {
     return spec.layers().stream().map(l -> l.units() + " " + l.activation() + (l.batchNorm() ? " batchNorm" : ""))
         .toList();
   }

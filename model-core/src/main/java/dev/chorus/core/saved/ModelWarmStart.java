@@ -1,16 +1,20 @@
 package dev.chorus.core.saved;
 
+import dev.chorus.core.model.EmbeddingsSpec;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
 
 /**
  * A new variant's model from a saved one (a warm start: a fork of a variant's latest snapshot, or a model file), for
- * each kind that takes one: a dense learner ({@link LearnerWarmStart}) and a hashed linear model, which starts from a
+ * each kind that takes one: a dense learner ({@link LearnerWarmStart}); a hashed linear model, which starts from a
  * saved {@link SparseLinearModel} of the same shape (its weights always; its optimizer slots, AdaGrad's accumulators or
  * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
- * first step on a coordinate moves from the saved weight). Its counts start at 0, so its versions count from 0.
+ * first step on a coordinate moves from the saved weight); a wide and deep model, from a saved {@link WideDeepModel}
+ * of the same shape (wide weights, tables and network always; the wide slots, the tables' AdaGrad accumulators and
+ * the network's optimizer state with carry). Its counts start at 0, so its versions count from 0.
  */
 public final class ModelWarmStart {
 
@@ -26,11 +30,14 @@ public final class ModelWarmStart {
     if (hashedLinear(spec)) {
       return startHashed(spec, model, carryOptimizer);
     }
+    if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
+      return startWideDeep(spec, model, carryOptimizer);
+    }
     if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null
         || spec.skipGram() != null) {
       throw new IllegalArgumentException("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
-          + "learner, a hashed linear model; not a labelModel, wide-deep, large-softmax or skip-gram), got "
-          + spec.toJson());
+          + "learner, a hashed linear model, a wide and deep model; not a labelModel, large-softmax or skip-gram), "
+          + "got " + spec.toJson());
     }
     return LearnerWarmStart.start(spec, model, carryOptimizer);
   }
@@ -48,11 +55,38 @@ public final class ModelWarmStart {
       throw new IllegalArgumentException("expected a saved SparseLinearModel (a snapshot of a hashed variant), got "
           + model.length + " bytes that do not read: " + e.getMessage(), e);
     }
-    String mismatch = LearnerWarmStart.difference(spec, source.spec(), carryOptimizer, "hashing", spec.hashing(),
-        source.spec().hashing());
+    refuse(LearnerWarmStart.difference(spec, source.spec(), carryOptimizer,
+        new Object[] {"hashing", spec.hashing(), source.spec().hashing()}));
+    return source.warmStart(spec, carryOptimizer);
+  }
+
+  private static WideDeepModel startWideDeep(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    WideDeepModel source;
+    try {
+      source = WideDeepModel.fromBytes(model);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected a saved WideDeepModel (a snapshot of a wide-deep variant), got "
+          + model.length + " bytes that do not read: " + e.getMessage(), e);
+    }
+    ModelSpec saved = source.spec();
+    refuse(LearnerWarmStart.difference(spec, saved, carryOptimizer,
+        new Object[] {"layers", LearnerWarmStart.layers(spec), LearnerWarmStart.layers(saved)},
+        new Object[] {"hashing", spec.hashing(), saved.hashing()},
+        new Object[] {"embeddings", tables(spec.embeddings()), tables(saved.embeddings())},
+        new Object[] {"wideOptimizer.type", carryOptimizer ? spec.wideOptimizer().type() : null,
+            carryOptimizer ? saved.wideOptimizer().type() : null}));
+    return source.warmStart(spec, carryOptimizer);
+  }
+
+  /** What fixes the tables' shape (their learning rate and decay may differ). */
+  private static String tables(EmbeddingsSpec e) {
+    return "dim=" + e.dim() + ", buckets=" + e.buckets() + ", combiner=" + e.combiner() + ", fields=" + e.fields()
+        + ", numeric=" + e.numeric();
+  }
+
+  private static void refuse(String mismatch) {
     if (mismatch != null) {
       throw new IllegalArgumentException(mismatch);
     }
-    return source.warmStart(spec, carryOptimizer);
   }
 }

@@ -7,7 +7,10 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepBatch;
+import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.tensor.SparseBatch;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -120,12 +123,75 @@ class ModelWarmStartTest {
         .withMessageStartingWith("expected a saved OnlineLearner");
   }
 
+  private static final String WIDE_DEEP = "{\"algorithm\":\"wide-deep\",\"numClasses\":2,"
+      + "\"hashing\":{\"bits\":10,\"fields\":[\"a\",\"b\",\"x\"]},"
+      + "\"embeddings\":{\"dim\":4,\"buckets\":256,\"fields\":[\"a\",\"b\"],\"numeric\":[\"x\"],"
+      + "\"learningRate\":0.1},\"layers\":[{\"units\":8,\"activation\":\"relu\"}],"
+      + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.01},\"wideOptimizer\":{\"type\":\"ftrl\",\"alpha\":0.1},"
+      + "\"standardize\":false,\"batchSize\":16,\"seed\":7}";
+
+  /** Minibatch {@code b} of 16 rows: two categorical fields of 12 values, a number, labels by a fixed rule. */
+  private static void step(WideDeepModel model, int b) {
+    Random random = new Random(77 + b);
+    WideDeepBatch batch = new WideDeepBatch(model.spec());
+    int[] labels = new int[16];
+    for (int r = 0; r < 16; r++) {
+      int a = random.nextInt(12);
+      int c = random.nextInt(12);
+      batch.add(Map.of("a", "a" + a, "b", "b" + c, "x", random.nextFloat()));
+      labels[r] = (a + c) % 2;
+    }
+    model.trainMinibatch(batch, labels, null);
+  }
+
+  private static float[] probabilities(WideDeepModel model) {
+    float[] all = new float[24 * 2];
+    float[] p = new float[2];
+    for (int a = 0; a < 12; a++) {
+      for (int c = 0; c < 2; c++) {
+        model.predictProba(Map.of("a", "a" + a, "b", "b" + c, "x", 0.5f), p);
+        System.arraycopy(p, 0, all, (a * 2 + c) * 2, 2);
+      }
+    }
+    return all;
+  }
+
+  @Test
+  void aWideDeepSpecCarriesEveryPartAndResetZeroesEveryOptimizersState() {
+    ModelSpec spec = ModelSpec.parse(WIDE_DEEP);
+    WideDeepModel source = WideDeepModel.create(spec.withSeed(99));
+    for (int b = 0; b < 5; b++) {
+      step(source, b);
+    }
+    WideDeepModel carried = (WideDeepModel) ModelWarmStart.start(spec, source.toBytes(), true);
+    WideDeepModel reset = (WideDeepModel) ModelWarmStart.start(spec, source.toBytes(), false);
+
+    assertThat(probabilities(carried)).containsExactly(probabilities(source));
+    assertThat(probabilities(reset)).containsExactly(probabilities(source));
+    assertThat(carried.steps()).isZero();
+    step(source, 5);
+    step(carried, 5);
+    step(reset, 5);
+    assertThat(probabilities(carried)).as("wide slots, tables' accumulators and Adam's moments carried")
+        .containsExactly(probabilities(source));
+    assertThat(probabilities(reset)).as("every optimizer's state started afresh").isNotEqualTo(probabilities(source));
+
+    String wider = WIDE_DEEP.replace("\"dim\":4", "\"dim\":8");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(ModelSpec.parse(wider), source.toBytes(), true))
+        .withMessageStartingWith("key 'embeddings': expected dim=8, buckets=256, combiner=");
+    String deeper = WIDE_DEEP.replace("\"units\":8", "\"units\":9");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(ModelSpec.parse(deeper), source.toBytes(), true))
+        .withMessage("key 'layers': expected [9 RELU] (the variant's spec), got [8 RELU] (the saved model's)");
+  }
+
   @Test
   void aKindWithoutWarmStartsIsRefusedNamingIt() {
     ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":1024,\"dim\":8}}");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ModelWarmStart.start(skipGram, new byte[0], true))
         .withMessageStartingWith("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
-            + "learner, a hashed linear model");
+            + "learner, a hashed linear model, a wide and deep model; not a labelModel");
   }
 }
