@@ -1,5 +1,6 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
@@ -108,6 +109,7 @@ public final class WarmStarts {
         Predictor started = ModelWarmStart.start(spec, initialModel, carry);
         return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
                 : started instanceof WideDeepModel wideDeep ? new TrainerState(wideDeep, prequential)
+                : started instanceof LabelModel labelModel ? new TrainerState(labelModel, prequential)
                 : new TrainerState((OnlineLearner) started, prequential);
     }
 }

@@ -7,6 +7,8 @@ import static dev.chorus.jobs.train.VariantsTest.live;
 import static dev.chorus.jobs.train.VariantsTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.SparseLinearModel;
@@ -185,6 +187,42 @@ class WarmStartTrainingTest {
             for (int i = 0; i < 4; i++) {
                 assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i)
                         .containsExactly(WideDeepClicks.predict(source, clicks.get(i)));
+            }
+        }
+    }
+
+    @Test
+    void aLabelModelVariantStartsFromASavedLabelModel() throws Exception {
+        String plain = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC;
+        String spec = plain.substring(0, plain.lastIndexOf('}')) + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+        LabelModel source = LabelModels.create(TaskSpecs.parse(plain));
+        float[] x = new float[8 * 4];
+        long[] items = new long[8];
+        String[] annotators = new String[8];
+        int[] labels = new int[8];
+        for (int i = 0; i < 8; i++) {
+            ExampleTensors.copyFeatures(example(100 + i), x, i * 4, 4);
+            items[i] = i;
+            annotators[i] = "a" + i % 2;
+            labels[i] = example(100 + i).getLabel();
+        }
+        source.train(x, items, annotators, labels, 8);
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", spec, source.toBytes()), 0);
+            for (int i = 0; i < 4; i++) {
+                Example unlabelled = example(i);
+                unlabelled.setLabel(null);
+                h.processElement(new VariantExample("w", new Sourced<>(unlabelled, 0, i), null), i);
+            }
+            List<Prediction> first = h.extractOutputValues();
+            assertThat(first).hasSize(4).extracting(Prediction::getModelVersion).containsOnly(0L);
+            for (int i = 0; i < 4; i++) {
+                float[] features = new float[4];
+                ExampleTensors.copyFeatures(example(i), features, 0, 4);
+                float[] expected = new float[3];
+                source.predictProba(features, 0, expected);
+                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i).containsExactly(expected);
             }
         }
     }

@@ -34,6 +34,14 @@ public final class LearnerWarmStart {
     if (mismatch != null) {
       throw new IllegalArgumentException(mismatch);
     }
+    return startFrom(spec, source, carryOptimizer);
+  }
+
+  /**
+   * Starts a learner of {@code spec} from {@code source}, whose shape the caller has checked ({@link #difference}):
+   * a label model's classifier, whose spec has the label model's key.
+   */
+  public static OnlineLearner startFrom(ModelSpec spec, OnlineLearner source, boolean carryOptimizer) {
     OnlineLearner learner = OnlineLearner.create(spec);
     try {
       if (spec.standardize()) {

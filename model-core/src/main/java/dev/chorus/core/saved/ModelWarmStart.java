@@ -1,5 +1,6 @@
 package dev.chorus.core.saved;
 
+import dev.chorus.core.annotators.LabelModelWarmStart;
 import dev.chorus.core.model.EmbeddingsSpec;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
@@ -14,7 +15,8 @@ import dev.chorus.core.model.WideDeepModel;
  * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
  * first step on a coordinate moves from the saved weight); a wide and deep model, from a saved {@link WideDeepModel}
  * of the same shape (wide weights, tables and network always; the wide slots, the tables' AdaGrad accumulators and
- * the network's optimizer state with carry). Its counts start at 0, so its versions count from 0.
+ * the network's optimizer state with carry); a label model ({@link LabelModelWarmStart}). Its counts start at 0, so
+ * its versions count from 0.
  */
 public final class ModelWarmStart {
 
@@ -33,11 +35,14 @@ public final class ModelWarmStart {
     if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
       return startWideDeep(spec, model, carryOptimizer);
     }
+    if (spec.labelModel() != null && LabelModelWarmStart.METHODS.contains(spec.labelModel().method())) {
+      return LabelModelWarmStart.start(spec, model, carryOptimizer);
+    }
     if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null
         || spec.skipGram() != null) {
       throw new IllegalArgumentException("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
-          + "learner, a hashed linear model, a wide and deep model; not a labelModel, large-softmax or skip-gram), "
-          + "got " + spec.toJson());
+          + "learner, a hashed linear model, a wide and deep model, a label model but doctor-net's; not a large-softmax "
+          + "or skip-gram), got " + spec.toJson());
     }
     return LearnerWarmStart.start(spec, model, carryOptimizer);
   }

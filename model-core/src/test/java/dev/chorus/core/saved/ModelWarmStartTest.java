@@ -3,6 +3,8 @@ package dev.chorus.core.saved;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
@@ -186,12 +188,68 @@ class ModelWarmStartTest {
         .withMessage("key 'layers': expected [9 RELU] (the variant's spec), got [8 RELU] (the saved model's)");
   }
 
+  private static ModelSpec labelled(String method) {
+    return ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,"
+        + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},\"seed\":3,\"labelModel\":{\"method\":\""
+        + method + "\",\"maxAnnotators\":4}}");
+  }
+
+  /** Minibatch {@code b}: 12 labels of 4 items by 3 annotators, the third of whom swaps classes 0 and 1. */
+  private static void step(LabelModel model, int b) {
+    Random random = new Random(5 + b);
+    float[] x = new float[12 * 4];
+    long[] items = new long[12];
+    String[] annotators = new String[12];
+    int[] labels = new int[12];
+    for (int e = 0; e < 12; e++) {
+      int truth = random.nextInt(3);
+      for (int j = 0; j < 4; j++) {
+        x[e * 4 + j] = (j == truth ? 2f : 0f) + (float) random.nextGaussian() * 0.3f;
+      }
+      items[e] = b * 100L + e / 3;
+      annotators[e] = "a" + e % 3;
+      labels[e] = e % 3 == 2 && truth < 2 ? 1 - truth : truth;
+    }
+    model.train(x, items, annotators, labels, 12);
+  }
+
+  @Test
+  void aLabelModelSpecCarriesItsClassifierAndTheAnnotatorsConfusions() {
+    ModelSpec spec = labelled("dawid-skene");
+    LabelModel source = LabelModels.create(spec);
+    for (int b = 0; b < 6; b++) {
+      step(source, b);
+    }
+    float[] x = {2f, 0f, 0f, 0f, 0f, 0f, 2f, 0f};
+    float[] expected = new float[6];
+    source.predictProbaBatch(x, 2, expected);
+    for (boolean carry : new boolean[] {true, false}) {
+      LabelModel warm = (LabelModel) ModelWarmStart.start(spec, source.toBytes(), carry);
+      float[] actual = new float[6];
+      warm.predictProbaBatch(x, 2, actual);
+      assertThat(actual).as("carry %s", carry).containsExactly(expected);
+      assertThat(warm.steps()).isZero();
+      assertThat(warm.name()).isEqualTo("dawid-skene");
+      assertThat(warm.annotatorIds()).containsExactlyElementsOf(source.annotatorIds());
+      assertThat(warm.annotator("a2").confusion()).as("the confusions are estimates, carried either way")
+          .isDeepEqualTo(source.annotator("a2").confusion());
+    }
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(labelled("soft"), source.toBytes(), true))
+        .withMessage("key 'labelModel.method': expected soft (the variant's spec), got dawid-skene (the saved "
+            + "model's)");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(labelled("doctor-net"), source.toBytes(), true))
+        .withMessageStartingWith("key 'warmStart': expected a spec of a kind that takes a warm start");
+  }
+
   @Test
   void aKindWithoutWarmStartsIsRefusedNamingIt() {
     ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":1024,\"dim\":8}}");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ModelWarmStart.start(skipGram, new byte[0], true))
         .withMessageStartingWith("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
-            + "learner, a hashed linear model, a wide and deep model; not a labelModel");
+            + "learner, a hashed linear model, a wide and deep model, a label model but doctor-net's");
   }
 }
