@@ -9,11 +9,9 @@ import static dev.chorus.jobs.train.VariantsTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.model.OnlineLearner;
-import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
-import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -67,15 +65,7 @@ class VariantResetTest {
                             .mapToObj(i -> example(i).getId()).toList());
             assertThat(predictions.subList(8, 16)).extracting(Prediction::getModelVersion)
                     .as("the minibatch open at the reset is the fresh model's first").containsOnly(0L);
-            OnlineLearner fresh = OnlineLearner.create(TaskSpecs.parse(SPEC));
-            for (int i = 8; i < 16; i++) {
-                float[] x = new float[4];
-                ExampleTensors.copyFeatures(example(i), x, 0, 4);
-                float[] expected = new float[3];
-                fresh.predictProba(x, 0, expected);
-                assertThat(Float32.unpack(predictions.get(i).getProbabilities())).as("row %d", i)
-                        .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-6f));
-            }
+            WarmStartTrainingTest.assertPredictedBy(predictions, 8, 16, OnlineLearner.create(TaskSpecs.parse(SPEC)));
             assertThat(deadLetters(h)).isEmpty();
         }
     }

@@ -11,6 +11,7 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.jobs.ClickExamples;
@@ -99,14 +100,7 @@ class WarmStartTrainingTest {
             }
             List<Prediction> first = h.extractOutputValues();
             assertThat(first).hasSize(8).extracting(Prediction::getModelVersion).containsOnly(0L);
-            for (int i = 0; i < 8; i++) {
-                float[] x = new float[4];
-                ExampleTensors.copyFeatures(example(i), x, 0, 4);
-                float[] expected = new float[3];
-                source.predictProba(x, 0, expected);
-                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i)
-                        .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-6f));
-            }
+            assertPredictedBy(first, 0, 8, source);
             saved = h.snapshot(1, 8);
         }
         try (var h = new TrainerHarness(settings())) {
@@ -217,13 +211,22 @@ class WarmStartTrainingTest {
             }
             List<Prediction> first = h.extractOutputValues();
             assertThat(first).hasSize(4).extracting(Prediction::getModelVersion).containsOnly(0L);
-            for (int i = 0; i < 4; i++) {
-                float[] features = new float[4];
-                ExampleTensors.copyFeatures(example(i), features, 0, 4);
-                float[] expected = new float[3];
-                source.predictProba(features, 0, expected);
-                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i).containsExactly(expected);
-            }
+            assertPredictedBy(first, 0, 4, source);
+        }
+    }
+
+    /**
+     * Predictions {@code from..to-1}, of examples {@code from..to-1} ({@link MinibatchSgdFunctionTest#example}), are
+     * {@code model}'s (to 1e-6: the job predicts a minibatch in one batched pass).
+     */
+    static void assertPredictedBy(List<Prediction> predictions, int from, int to, Predictor model) {
+        for (int i = from; i < to; i++) {
+            float[] x = new float[4];
+            ExampleTensors.copyFeatures(example(i), x, 0, 4);
+            float[] expected = new float[3];
+            model.predictProba(x, 0, expected);
+            assertThat(Float32.unpack(predictions.get(i).getProbabilities())).as("row %d", i)
+                    .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-6f));
         }
     }
 

@@ -28,21 +28,13 @@ public final class LabelModelWarmStart {
    *     classifier's shape differs from {@code spec}'s, naming the key, the expected and the actual value
    */
   public static LabelModel start(ModelSpec spec, byte[] model, boolean carryOptimizer) {
-    LabelModel read;
-    try {
-      read = LabelModels.fromBytes(model);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("expected a saved label model (a snapshot of a label-model variant), got "
-          + model.length + " bytes that do not read: " + e.getMessage(), e);
-    }
+    LabelModel read = LearnerWarmStart.saved(model, "label model (a snapshot of a label-model variant)",
+        LabelModels::fromBytes);
     LabelModelSpec config = spec.labelModel();
-    String mismatch = LearnerWarmStart.difference(spec, read.spec(), carryOptimizer,
+    LearnerWarmStart.requireFits(LearnerWarmStart.difference(spec, read.spec(), carryOptimizer,
         new Object[] {"labelModel.method", config.method(), read.name()},
         new Object[] {"labelModel.maxAnnotators", config.maxAnnotators(), read.maxAnnotators()},
-        new Object[] {"layers", LearnerWarmStart.layers(spec), LearnerWarmStart.layers(read.spec())});
-    if (mismatch != null) {
-      throw new IllegalArgumentException(mismatch);
-    }
+        new Object[] {"layers", LearnerWarmStart.layers(spec), LearnerWarmStart.layers(read.spec())}));
     ClassifierLabelModel saved = (ClassifierLabelModel) read;
     ClassifierLabelModel.Parts parts = new ClassifierLabelModel.Parts(
         LearnerWarmStart.startFrom(spec, saved.learner(), carryOptimizer), saved.registry.copy(),

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * A new learner that starts from another's weights (a warm start: a fork of a variant's latest snapshot, or a
@@ -23,18 +24,31 @@ public final class LearnerWarmStart {
    *     shape ({@link #mismatch}), naming the key, the expected and the actual value
    */
   public static OnlineLearner start(ModelSpec spec, byte[] model, boolean carryOptimizer) {
-    OnlineLearner source;
+    OnlineLearner source = saved(model, "OnlineLearner (a Chorus model file or a snapshot's parameters)",
+        OnlineLearner::fromBytes);
+    requireFits(mismatch(spec, source.spec(), carryOptimizer));
+    return startFrom(spec, source, carryOptimizer);
+  }
+
+  /**
+   * The saved model {@code reader} reads from {@code model}.
+   *
+   * @throws IllegalArgumentException if the bytes do not read, saying what was expected ({@code what}) and why
+   */
+  public static <T> T saved(byte[] model, String what, Function<byte[], T> reader) {
     try {
-      source = OnlineLearner.fromBytes(model);
+      return reader.apply(model);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("expected a saved OnlineLearner (a Chorus model file or a snapshot's "
-          + "parameters), got " + model.length + " bytes that do not read: " + e.getMessage(), e);
+      throw new IllegalArgumentException("expected a saved " + what + ", got " + model.length
+          + " bytes that do not read: " + e.getMessage(), e);
     }
-    String mismatch = mismatch(spec, source.spec(), carryOptimizer);
+  }
+
+  /** @throws IllegalArgumentException with {@code mismatch} ({@link #difference}) unless it is null */
+  public static void requireFits(String mismatch) {
     if (mismatch != null) {
       throw new IllegalArgumentException(mismatch);
     }
-    return startFrom(spec, source, carryOptimizer);
   }
 
   /**

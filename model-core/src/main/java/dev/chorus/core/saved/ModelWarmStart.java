@@ -53,28 +53,18 @@ public final class ModelWarmStart {
   }
 
   private static SparseLinearModel startHashed(ModelSpec spec, byte[] model, boolean carryOptimizer) {
-    SparseLinearModel source;
-    try {
-      source = SparseLinearModel.fromBytes(model);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("expected a saved SparseLinearModel (a snapshot of a hashed variant), got "
-          + model.length + " bytes that do not read: " + e.getMessage(), e);
-    }
-    refuse(LearnerWarmStart.difference(spec, source.spec(), carryOptimizer,
+    SparseLinearModel source = LearnerWarmStart.saved(model, "SparseLinearModel (a snapshot of a hashed variant)",
+        SparseLinearModel::fromBytes);
+    LearnerWarmStart.requireFits(LearnerWarmStart.difference(spec, source.spec(), carryOptimizer,
         new Object[] {"hashing", spec.hashing(), source.spec().hashing()}));
     return source.warmStart(spec, carryOptimizer);
   }
 
   private static WideDeepModel startWideDeep(ModelSpec spec, byte[] model, boolean carryOptimizer) {
-    WideDeepModel source;
-    try {
-      source = WideDeepModel.fromBytes(model);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("expected a saved WideDeepModel (a snapshot of a wide-deep variant), got "
-          + model.length + " bytes that do not read: " + e.getMessage(), e);
-    }
+    WideDeepModel source = LearnerWarmStart.saved(model, "WideDeepModel (a snapshot of a wide-deep variant)",
+        WideDeepModel::fromBytes);
     ModelSpec saved = source.spec();
-    refuse(LearnerWarmStart.difference(spec, saved, carryOptimizer,
+    LearnerWarmStart.requireFits(LearnerWarmStart.difference(spec, saved, carryOptimizer,
         new Object[] {"layers", LearnerWarmStart.layers(spec), LearnerWarmStart.layers(saved)},
         new Object[] {"hashing", spec.hashing(), saved.hashing()},
         new Object[] {"embeddings", tables(spec.embeddings()), tables(saved.embeddings())},
@@ -87,11 +77,5 @@ public final class ModelWarmStart {
   private static String tables(EmbeddingsSpec e) {
     return "dim=" + e.dim() + ", buckets=" + e.buckets() + ", combiner=" + e.combiner() + ", fields=" + e.fields()
         + ", numeric=" + e.numeric();
-  }
-
-  private static void refuse(String mismatch) {
-    if (mismatch != null) {
-      throw new IllegalArgumentException(mismatch);
-    }
   }
 }
