@@ -2,9 +2,12 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.saved.SavedModels;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
+import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.kafka.ChorusTopic;
@@ -26,6 +29,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -39,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * snapshot ({@code chorus specs put --fork-from}) and one started from a {@code chorus fit} file
  * ({@code --warm-start-file}) predict their first minibatch exactly as model-core predicts with those bytes, at model
  * version 0; a model file that does not fit its spec is refused by {@code specs put}, and, written to the control
- * topic all the same, is one dead letter and creates no variant.
+ * topic all the same, is one dead letter and creates no variant. A hashed variant forks alike: its first minibatch is
+ * what model-core's {@link SparseLinearModel} predicts with the forked snapshot's bytes.
  */
 class WarmStartIT {
 
@@ -49,6 +54,7 @@ class WarmStartIT {
     static final String TASK = "blobs";
     static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":8,\"numClasses\":3,\"batchSize\":16,"
             + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},\"standardize\":true,\"seed\":7}";
+    static final String CLICKS = "clicks";
     static final LabeledDataset DATA = SyntheticBlobs.generate(1000, 8, 3, 5);
 
     @Test
@@ -103,7 +109,11 @@ class WarmStartIT {
                 CliRun warm = CliRun.run(CliRun.noConfig(), "specs", "put", TASK, "fitted", SPEC, "--warm-start-file",
                         fitted.toString(), "--warm-start-optimizer", "reset", "--bootstrap-servers", bootstrap);
                 assertThat(warm.exitCode()).as(warm.err()).isZero();
-                awaitVariants(kafka, settings, examples, List.of("default", "fork", "fitted"));
+                awaitVariants(kafka, settings, examples, List.of("default", "fork", "fitted"), round -> {
+                    Example probe = ExampleProducer.example(DATA, 900, TASK, "probe" + round, 0);
+                    probe.setLabel(null);
+                    return probe;
+                });
 
                 List<DeadLetter> dead = JobTestSupport.awaitCommitted(kafka, settings.deadLetterTopic(),
                         d -> d.getTopic().equals(settings.specsTopic().name()), 1);
@@ -125,6 +135,71 @@ class WarmStartIT {
                                 .toList());
                 assertThat(JobTestSupport.read(kafka, settings.predictionsTopic()))
                         .noneMatch(p -> p.getVariant().equals("bad"));
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    @Test
+    void aForkedHashedVariantPredictsItsFirstMinibatchAsItsSavedSparseModelDoes() throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            String bootstrap = kafka.bootstrapServers();
+            TrainSettings settings = new TrainSettings().bootstrapServers(bootstrap).groupId("warm-start-hashed-it")
+                    .specs(TaskSpecs.of(null, Map.of(CLICKS, ClickExamples.SPEC))).checkpointIntervalMs(300)
+                    .snapshotEveryBatches(10).snapshotIntervalMs(0).batchTimeoutMs(0).parallelism(2);
+            kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            TrainJob.build(env, settings);
+            JobClient job = env.executeAsync("warm-start-hashed-it");
+            try (ExampleProducer examples = new ExampleProducer(bootstrap, Map.of())) {
+                ClickExamples.stream(CLICKS, 40, 13).forEach(e -> examples.send(settings.examplesTopic(), e));
+                examples.flush();
+                ModelSnapshot v10 = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(),
+                        m -> m.getVariant().equals("default") && m.getVersion() == 10, 1).get(0);
+                byte[] forked = JobTestSupport.bytes(v10.getParameters());
+
+                CliRun fork = CliRun.run(CliRun.noConfig(), "specs", "put", CLICKS, "fork", ClickExamples.SPEC,
+                        "--fork-from", "default", "--bootstrap-servers", bootstrap);
+                assertThat(fork.exitCode()).as(fork.err()).isZero();
+                assertThat(fork.out()).startsWith("clicks/fork live, from a " + forked.length + "-byte model");
+                CliRun refused = CliRun.run(CliRun.noConfig(), "specs", "put", CLICKS, "bad",
+                        ClickExamples.SPEC.replace("\"bits\":12", "\"bits\":13"), "--fork-from", "default",
+                        "--bootstrap-servers", bootstrap);
+                assertThat(refused.exitCode()).isNotZero();
+                assertThat(refused.err()).contains("key 'inputDim': expected 8192 (the variant's spec), got 4096 "
+                        + "(the saved model's)");
+                awaitVariants(kafka, settings, examples, List.of("default", "fork"), round -> {
+                    Example probe = ClickExamples.example(CLICKS, round, 19);
+                    probe.setId("probe" + round);
+                    probe.setLabel(null);
+                    return probe;
+                });
+
+                List<Example> first = ClickExamples.stream(CLICKS, 4, 17).stream().map(e -> {
+                    e.setId("first-" + e.getId());
+                    return e;
+                }).toList();
+                first.forEach(e -> examples.send(settings.examplesTopic(), e));
+                examples.flush();
+                Map<String, List<Prediction>> predicted = JobTestSupport.awaitCommitted(kafka,
+                        settings.predictionsTopic(), p -> p.getId().startsWith("first-"), 2 * 4).stream()
+                        .collect(Collectors.groupingBy(Prediction::getVariant));
+                SparseLinearModel saved = (SparseLinearModel) SavedModels.read(forked);
+                FeatureHasher hasher = new FeatureHasher(saved.spec().hashing());
+                Map<String, Prediction> byId = predicted.get("fork").stream().collect(Collectors.toMap(
+                        Prediction::getId, Function.identity()));
+                for (Example e : first) {
+                    float[] expected = new float[2];
+                    saved.predictProba(hasher.hash(e.getFields()), expected);
+                    assertThat(byId.get(e.getId()).getModelVersion()).isZero();
+                    assertThat(Float32.unpack(byId.get(e.getId()).getProbabilities())).as(e.getId())
+                            .containsExactly(expected);
+                }
+                assertThat(predicted.get("fork")).extracting(Prediction::getProbabilities)
+                        .as("the fork predicts as its source, whose snapshot it is")
+                        .containsExactlyElementsOf(predicted.get("default").stream().map(Prediction::getProbabilities)
+                                .toList());
             } finally {
                 job.cancel().get();
             }
@@ -171,12 +246,13 @@ class WarmStartIT {
         examples.flush();
     }
 
-    /** Sends unlabelled probes until one is predicted by each of {@code variants}: the changes took effect. */
+    /** Sends unlabelled probes ({@code probe} of each round) until one is predicted by each of {@code variants}. */
     static void awaitVariants(EmbeddedKafkaBroker kafka, TrainSettings settings, ExampleProducer examples,
-            List<String> variants) throws Exception {
+            List<String> variants, IntFunction<Example> probe) throws Exception {
         Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
         for (int round = 0; Instant.now().isBefore(deadline); round++) {
-            send(examples, settings, "probe" + round + "-", 900, 1, false);
+            examples.send(settings.examplesTopic(), probe.apply(round));
+            examples.flush();
             Thread.sleep(300);
             Map<String, List<String>> byId = JobTestSupport.read(kafka, settings.predictionsTopic()).stream()
                     .filter(p -> p.getId().startsWith("probe")).collect(Collectors.groupingBy(Prediction::getId,

@@ -220,10 +220,11 @@ public final class ChampionSelectionFunction
 
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Champion> out) throws Exception {
+        boolean reset = VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         driftSpecs.remove(Variants.key(change.task, change.variant));
         if (!change.retires()) {
-            revive(change, ctx, out);
+            revive(change, reset, ctx, out);
             return;
         }
         ctx.applyToKeyedState(SearchRungs.RUNS, SearchRungs.retired(change));
@@ -233,27 +234,39 @@ public final class ChampionSelectionFunction
             if (!task.equals(change.task) || r == null) {
                 return;
             }
-            boolean known = r.standings().stream().anyMatch(s -> s.variant().equals(change.variant));
-            Optional<ChampionRace.Change> succession = r.retire(change.variant);
-            if (succession.isPresent()) {
-                changes.inc();
-                publish(ChampionRecords.changed(task, r, succession.get(), now), r, out);
-            } else if (known && r.champion() != null && latest.value() != null) {
-                // No timer from the broadcast side: the RETIRED standing goes out now rather than with the next
-                // prediction's, which may never come.
-                publish(ChampionRecords.of(task, r, latest.value(), now), r, out);
-            }
+            retire(task, r, change.variant, now, out);
             state.update(r);
         });
     }
 
-    /** A variant live again: back in its task's race from an empty record, its reset (if any) come back. */
-    private void revive(SpecChange change, Context ctx, Collector<Champion> out) throws Exception {
+    /** Takes {@code variant} out of {@code task}'s race, publishing the succession or its RETIRED standing. */
+    private void retire(String task, ChampionRace r, String variant, long now, Collector<Champion> out)
+            throws Exception {
+        boolean known = r.standings().stream().anyMatch(s -> s.variant().equals(variant));
+        Optional<ChampionRace.Change> succession = r.retire(variant);
+        if (succession.isPresent()) {
+            changes.inc();
+            publish(ChampionRecords.changed(task, r, succession.get(), now), r, out);
+        } else if (known && r.champion() != null && latest.value() != null) {
+            // No timer from the broadcast side: the RETIRED standing goes out now rather than with the next
+            // prediction's, which may never come.
+            publish(ChampionRecords.of(task, r, latest.value(), now), r, out);
+        }
+    }
+
+    /**
+     * A variant live again: back in its task's race from an empty record, its reset (if any) come back. A live one
+     * {@code reset} in place ({@link DriftReactions}) is retired from the race first, then revived.
+     */
+    private void revive(SpecChange change, boolean reset, Context ctx, Collector<Champion> out) throws Exception {
         long now = ctx.currentProcessingTime();
         ctx.applyToKeyedState(RACE, (task, state) -> {
             ChampionRace r = configured(state.value());
             if (!task.equals(change.task) || r == null) {
                 return;
+            }
+            if (reset) {
+                retire(task, r, change.variant, now, out);
             }
             reactions.revived(change.variant);
             if (!r.revive(change.variant)) {

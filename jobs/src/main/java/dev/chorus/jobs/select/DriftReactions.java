@@ -31,14 +31,18 @@ import org.apache.flink.api.common.typeinfo.Types;
  *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name. A fork stays
  *       live until each of its challengers is retired on the broadcast; it is remembered in keyed state
  *       ({@link #FORKS}), as its records take a checkpoint to come back on the broadcast.
- *   <li>{@value DriftSpec#RESET}: a RETIRED record of the variant, then a LIVE one of its model spec (its
- *       {@code drift} kept, no {@code warmStart}: fresh weights) with {@code revive}, both with the event as
- *       {@code reason}. The trainer drops the variant's state at the first and starts it at model version 0 at the
- *       second; the race retires it (a champion's successor is the live challenger of lowest mean loss, and the
- *       reset variant must beat it under the paired test to serve again; a sole variant is champion again) and
- *       revives it with an empty record. While the retirement is back and the revival not, the variant's
- *       RETIRED standing gives the event as {@code retiredReason} ({@link #explain}). No reset of a variant whose
- *       previous one has not come back as LIVE on the broadcast ({@link #RESETS}).
+ *   <li>{@value DriftSpec#RESET}: one LIVE record of the variant with its model spec (its {@code drift} kept, no
+ *       {@code warmStart}: fresh weights) and {@code revive}, the event as {@code reason}: a reset in place
+ *       ({@link dev.chorus.jobs.train.SpecControl}). The variant never stops being live, so the router sends it
+ *       every example and none is a dead letter: the trainer swaps its model for a fresh one at model version 0
+ *       and keeps its open minibatch, whose examples the fresh model predicts and trains on when it closes; each
+ *       example gets one prediction of each variant, exactly once, as the swap is one change of keyed state between
+ *       two records. The race retires the variant (publishing a champion's successor, the live challenger of
+ *       lowest mean loss, with the event as the variant's {@code retiredReason}, {@link #explain}) and revives it
+ *       at once with an empty record: it must beat that successor under the paired test to serve again (a sole
+ *       variant is champion again). Its record pairs its predictions from the swap on, but for those of its old
+ *       model still on their way to the race when the record reaches it. No reset of a variant whose previous one
+ *       has not come back on the broadcast ({@link #RESETS}).
  *   <li>{@value DriftSpec#NONE}: nothing is written (the event is in the standings).
  * </ul>
  */
@@ -117,7 +121,7 @@ final class DriftReactions {
         return "";
     }
 
-    /** The RETIRED then LIVE records that restart {@code variant} from fresh weights, remembered until back. */
+    /** The LIVE record with {@code revive} that restarts {@code variant} from fresh weights, remembered until back. */
     private List<VariantSpecRecord> reset(String task, String variant, String json, ModelSpec model, DriftSpec drift,
             long events, boolean champion, long now) throws Exception {
         String reason = "drift event " + events + " of " + (champion ? "champion " : "variant ") + variant + " at "
@@ -125,10 +129,7 @@ final class DriftReactions {
         ObjectNode revived = (ObjectNode) SpecReader.document(VariantSpecs.derived(model, json)).node();
         revived.put(VariantSpec.REVIVE, true);
         resets.put(variant, reason);
-        return List.of(
-                VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.RETIRED)
-                        .setSpec(null).setUpdatedAt(now).setSource(SOURCE).setReason(reason).build(),
-                VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
+        return List.of(VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
                         .setSpec(revived.toString()).setUpdatedAt(now).setSource(SOURCE).setReason(reason).build());
     }
 

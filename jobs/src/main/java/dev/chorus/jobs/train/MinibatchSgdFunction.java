@@ -328,20 +328,25 @@ public final class MinibatchSgdFunction
                 deadLetterMaxOriginalBytes));
     }
 
-    /** A control change: the spec map follows it, and a retired variant's state goes (a revived one starts afresh). */
+    /**
+     * A control change: the spec map follows it, and a retired variant's state goes (a revived one starts afresh); a
+     * reset of a live one ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}).
+     */
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
+        boolean reset = VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
-        if (change.retires()) {
-            String retired = Variants.key(change.task, change.variant);
-            ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
-                if (key.equals(retired)) {
-                    trainer.clear();
-                }
-            });
-            // Its metrics stay registered: Flink would refuse the same names from a revived variant's new ones.
-        }
+        String changed = Variants.key(change.task, change.variant);
+        ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
+            if (key.equals(changed) && change.retires()) {
+                trainer.clear();
+            } else if (key.equals(changed) && reset && trainer.value() != null) {
+                trainer.update(trainer.value().restartedAs(WarmStarts.state(VariantSpecs.parse(change.spec),
+                        change.spec, change.initialModel, prequentialWindow)));
+            }
+        });
+        // A retired variant's metrics stay registered: Flink would refuse the same names from a revived one's.
     }
 
     /** The example in its topic's wire format, with the Kafka coordinates it was read from. */

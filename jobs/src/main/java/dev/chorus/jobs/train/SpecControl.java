@@ -39,7 +39,9 @@ import org.apache.flink.util.OutputTag;
  * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
  * ({@link WarmStarts#check}). The spec is read by {@link VariantSpecs#parseVariant}. A live
  * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
- * is a new variant (or a retired one revived). A tombstone
+ * is a new variant (or a retired one revived); a LIVE record with {@code "revive":true} and the live variant's model
+ * spec resets it in place (a drift reaction's {@code reset}): it goes out even when it equals the live spec, and the
+ * trainer restarts the variant's model while the variant stays live. A tombstone
  * retires its key. A spec with a {@code search} is expanded into its drawn variants ({@link SpecSearches}); a search
  * whose variants would exceed the bound is one dead letter. What each key last was is operator state, so a restart judges the next record alike.
  *
@@ -146,8 +148,23 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return;
         }
         boolean live = spec.getStatus() == VariantStatus.LIVE;
-        acceptIfChanged(new SpecChange(spec.getTask(), spec.getVariant(), live ? spec.getSpec() : null,
-                live && spec.getInitialModel() != null ? WarmStarts.bytes(spec.getInitialModel()) : null), out);
+        SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(), live ? spec.getSpec() : null,
+                live && spec.getInitialModel() != null ? WarmStarts.bytes(spec.getInitialModel()) : null);
+        if (live && resets(spec)) {
+            accept(change, out);
+        } else {
+            acceptIfChanged(change, out);
+        }
+    }
+
+    /**
+     * Whether a LIVE record (checked) resets its variant in place: it says {@code revive} and the control topic has
+     * the variant live, so it goes out even when its spec is the live one ({@link VariantSpecs#resets}); the trainer
+     * restarts the variant's model without its ever stopping being live.
+     */
+    private boolean resets(VariantSpecRecord spec) {
+        SpecChange live = entries.get(Variants.topicKey(spec.getTask(), spec.getVariant()));
+        return live != null && !live.retires() && VariantSpecs.parseVariant(spec.getSpec(), Integer.MAX_VALUE).revive();
     }
 
     private static boolean isSearch(VariantSpecRecord spec) {
@@ -199,10 +216,11 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return search != null ? null : checkSearch(spec, parsed);
         }
         SpecChange live = current(spec.getTask(), spec.getVariant());
-        if (live != null && !live.retires() && !live.spec.equals(spec.getSpec())) {
+        if (live != null && !live.retires() && !live.spec.equals(spec.getSpec())
+                && !(parsed.revive() && VariantSpecs.parse(live.spec).equals(parsed.model()))) {
             return "spec: field 'spec': expected the live spec of " + ExampleValidator.quoted(topicKey) + " ("
-                    + live.spec + "), as a live variant's spec never changes: retire it or put a new variant, got "
-                    + spec.getSpec();
+                    + live.spec + "), as a live variant's spec never changes (but for a reset: \"revive\":true "
+                    + "with the same model): retire it or put a new variant, got " + spec.getSpec();
         }
         long liveOfTask = liveVariants(spec.getTask());
         if ((live == null || live.retires()) && liveOfTask >= maxVariantsPerTask) {

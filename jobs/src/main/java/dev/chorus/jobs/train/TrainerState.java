@@ -234,13 +234,20 @@ public final class TrainerState {
     /** An annotator evicted from its slot; {@code published}: its model is on the annotators topic. */
     record Eviction(String annotator, boolean published) {}
 
-    TrainerState copy() {
-        TrainerState c = largeOutput != null ? new TrainerState(largeOutput.copy(), prequential.copy())
-                : hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
-                : wideDeep != null ? new TrainerState(wideDeep.copy(), prequential.copy())
-                : skipGram != null ? new TrainerState(skipGram.copy(), prequential.copy())
-                : labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
-                : new TrainerState(labelModel.copy(), prequential.copy());
+    /**
+     * The state of this variant reset in place (a drift reaction's revival of a live variant): {@code fresh}'s model
+     * and records, with this state's open minibatch and timers, so that the examples it holds are predicted and
+     * trained by the fresh model when it closes, as if they had come after the reset.
+     */
+    TrainerState restartedAs(TrainerState fresh) {
+        copyOpenMinibatch(fresh);
+        fresh.batchDeadline = batchDeadline;
+        fresh.nextSnapshotAt = nextSnapshotAt;
+        return fresh;
+    }
+
+    /** Copies the open minibatch's rows into {@code c}, a state of the same spec. */
+    private void copyOpenMinibatch(TrainerState c) {
         if (sparseRows != null) {
             HashedRows.copy(sparseRows, c.sparseRows);
         }
@@ -259,6 +266,16 @@ public final class TrainerState {
         System.arraycopy(batchEventTimes, 0, c.batchEventTimes, 0, batchEventTimes.length);
         c.batchFill = batchFill;
         c.batchPredicted = batchPredicted;
+    }
+
+    TrainerState copy() {
+        TrainerState c = largeOutput != null ? new TrainerState(largeOutput.copy(), prequential.copy())
+                : hashed != null ? new TrainerState(hashed.copy(), prequential.copy())
+                : wideDeep != null ? new TrainerState(wideDeep.copy(), prequential.copy())
+                : skipGram != null ? new TrainerState(skipGram.copy(), prequential.copy())
+                : labelModel == null ? new TrainerState(learner.copy(), prequential.copy())
+                : new TrainerState(labelModel.copy(), prequential.copy());
+        copyOpenMinibatch(c);
         c.publishedVersion = publishedVersion;
         c.batchDeadline = batchDeadline;
         c.nextSnapshotAt = nextSnapshotAt;

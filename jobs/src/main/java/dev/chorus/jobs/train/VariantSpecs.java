@@ -99,6 +99,15 @@ public final class VariantSpecs {
         }
     }
 
+    /**
+     * Whether {@code change}, not yet applied, resets a variant in place: a LIVE change of a variant the control topic
+     * has live ({@link SpecControl} passes one on only with {@code revive} and the live model spec).
+     */
+    public static boolean resets(ReadOnlyBroadcastState<String, String> state, SpecChange change) throws Exception {
+        String json = change.retires() ? null : state.get(Variants.key(change.task, change.variant));
+        return json != null && !json.equals(RETIRED);
+    }
+
     /** The live search whose control-topic variant is {@code variant} of {@code task}, or null. */
     public static VariantSpec search(ReadOnlyBroadcastState<String, String> state, String task, String variant)
             throws Exception {

@@ -1,8 +1,13 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.metrics.SlidingAccuracy;
-import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.select.WarmStart;
 import dev.chorus.jobs.kafka.KafkaIO;
@@ -57,7 +62,7 @@ public final class WarmStarts {
                     + initialModel.remaining();
         }
         try {
-            LearnerWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+            ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
         } catch (IllegalArgumentException e) {
             return "initialModel: field 'initialModel': expected a saved model that fits the variant's spec, got "
                     + initialModel.remaining() + " bytes: " + e.getMessage();
@@ -90,13 +95,21 @@ public final class WarmStarts {
             int prequentialWindow) throws Exception {
         String json = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR).get(routed.key());
         byte[] initialModel = json != null ? ctx.getBroadcastState(DESCRIPTOR).get(routed.key()) : routed.initialModel();
-        json = json != null ? json : routed.spec();
+        return state(spec, json != null ? json : routed.spec(), initialModel, prequentialWindow);
+    }
+
+    /** A new state of {@code spec}: from {@code initialModel} when it and the spec's JSON are given, else fresh. */
+    static TrainerState state(ModelSpec spec, String json, byte[] initialModel, int prequentialWindow) {
         if (initialModel == null || json == null) {
             return TrainerState.create(spec, prequentialWindow);
         }
         boolean carry = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).warmStart().map(WarmStart::carryOptimizer)
                 .orElse(true);
-        return new TrainerState(LearnerWarmStart.start(spec, initialModel, carry),
-                new SlidingAccuracy(prequentialWindow));
+        SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
+        Predictor started = ModelWarmStart.start(spec, initialModel, carry);
+        return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
+                : started instanceof WideDeepModel wideDeep ? new TrainerState(wideDeep, prequential)
+                : started instanceof LabelModel labelModel ? new TrainerState(labelModel, prequential)
+                : new TrainerState((OnlineLearner) started, prequential);
     }
 }

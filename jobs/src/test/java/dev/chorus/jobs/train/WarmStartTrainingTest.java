@@ -7,11 +7,20 @@ import static dev.chorus.jobs.train.VariantsTest.live;
 import static dev.chorus.jobs.train.VariantsTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
@@ -91,14 +100,7 @@ class WarmStartTrainingTest {
             }
             List<Prediction> first = h.extractOutputValues();
             assertThat(first).hasSize(8).extracting(Prediction::getModelVersion).containsOnly(0L);
-            for (int i = 0; i < 8; i++) {
-                float[] x = new float[4];
-                ExampleTensors.copyFeatures(example(i), x, 0, 4);
-                float[] expected = new float[3];
-                source.predictProba(x, 0, expected);
-                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i)
-                        .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-6f));
-            }
+            assertPredictedBy(first, 0, 8, source);
             saved = h.snapshot(1, 8);
         }
         try (var h = new TrainerHarness(settings())) {
@@ -112,6 +114,119 @@ class WarmStartTrainingTest {
                 assertThat(m.getVersion()).isEqualTo(2);
                 assertThat(m.getExamplesSeen()).as("the 8 before the restore and the one after").isEqualTo(9);
             });
+        }
+    }
+
+    @Test
+    void aHashedVariantStartsFromASavedSparseLinearModelAndOneOfAnotherShapeIsADeadLetter() throws Exception {
+        String spec = ClickExamples.SPEC.substring(0, ClickExamples.SPEC.lastIndexOf('}'))
+                + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+        SparseLinearModel source = ClickExamples.reference(ClickExamples.SPEC,
+                ClickExamples.stream("clicks", 40, 3), true).model();
+        byte[] model = source.toBytes();
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("clicks/w", withModel(live("clicks", "w", spec.replace("\"bits\":12",
+                    "\"bits\":13")), model)), 0);
+            h.processElement(record("clicks/w", withModel(live("clicks", "w", spec), model)), 1);
+
+            assertThat(h.extractOutputValues()).singleElement().satisfies(c -> {
+                assertThat(c).isEqualTo(new SpecChange("clicks", "w", spec));
+                assertThat(c.initialModel).isEqualTo(model);
+            });
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement().satisfies(d -> assertThat(
+                    d.getValue().getReason()).isEqualTo("field 'initialModel': expected a saved model that fits the "
+                    + "variant's spec, got " + model.length + " bytes: key 'inputDim': expected 8192 (the variant's "
+                    + "spec), got 4096 (the saved model's)"));
+        }
+        List<Example> clicks = ClickExamples.stream("clicks", 4, 5);
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("clicks", "w", spec, model), 0);
+            for (int i = 0; i < clicks.size(); i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
+            }
+            List<Prediction> first = h.extractOutputValues();
+            assertThat(first).hasSize(4).extracting(Prediction::getModelVersion).containsOnly(0L);
+            FeatureHasher hasher = new FeatureHasher(source.spec().hashing());
+            for (int i = 0; i < 4; i++) {
+                float[] expected = new float[2];
+                source.predictProba(hasher.hash(clicks.get(i).getFields()), expected);
+                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i).containsExactly(expected);
+            }
+        }
+    }
+
+    @Test
+    void aWideDeepVariantStartsFromASavedWideDeepModel() throws Exception {
+        String spec = WideDeepClicks.SPEC.substring(0, WideDeepClicks.SPEC.lastIndexOf('}'))
+                + ",\"warmStart\":{\"from\":\"variant:default\",\"optimizer\":\"reset\"}}";
+        WideDeepModel source = WideDeepClicks.reference(WideDeepClicks.SPEC, ClickExamples.stream("clicks", 40, 3),
+                true).model();
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("clicks/w", withModel(live("clicks", "w", spec), source.toBytes())), 0);
+            assertThat(h.extractOutputValues()).singleElement().isEqualTo(new SpecChange("clicks", "w", spec));
+        }
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("clicks", "w", spec, source.toBytes()), 0);
+            List<Example> clicks = ClickExamples.stream("clicks", 4, 5);
+            for (int i = 0; i < clicks.size(); i++) {
+                clicks.get(i).setLabel(null);
+                h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
+            }
+            List<Prediction> first = h.extractOutputValues();
+            assertThat(first).hasSize(4).extracting(Prediction::getModelVersion).containsOnly(0L);
+            for (int i = 0; i < 4; i++) {
+                assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i)
+                        .containsExactly(WideDeepClicks.predict(source, clicks.get(i)));
+            }
+        }
+    }
+
+    @Test
+    void aLabelModelVariantStartsFromASavedLabelModel() throws Exception {
+        String plain = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC;
+        String spec = plain.substring(0, plain.lastIndexOf('}')) + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+        LabelModel source = LabelModels.create(TaskSpecs.parse(plain));
+        float[] x = new float[8 * 4];
+        long[] items = new long[8];
+        String[] annotators = new String[8];
+        int[] labels = new int[8];
+        for (int i = 0; i < 8; i++) {
+            ExampleTensors.copyFeatures(example(100 + i), x, i * 4, 4);
+            items[i] = i;
+            annotators[i] = "a" + i % 2;
+            labels[i] = example(100 + i).getLabel();
+        }
+        source.train(x, items, annotators, labels, 8);
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", spec, source.toBytes()), 0);
+            for (int i = 0; i < 4; i++) {
+                Example unlabelled = example(i);
+                unlabelled.setLabel(null);
+                h.processElement(new VariantExample("w", new Sourced<>(unlabelled, 0, i), null), i);
+            }
+            List<Prediction> first = h.extractOutputValues();
+            assertThat(first).hasSize(4).extracting(Prediction::getModelVersion).containsOnly(0L);
+            assertPredictedBy(first, 0, 4, source);
+        }
+    }
+
+    /**
+     * Predictions {@code from..to-1}, of examples {@code from..to-1} ({@link MinibatchSgdFunctionTest#example}), are
+     * {@code model}'s (to 1e-6: the job predicts a minibatch in one batched pass).
+     */
+    static void assertPredictedBy(List<Prediction> predictions, int from, int to, Predictor model) {
+        for (int i = from; i < to; i++) {
+            float[] x = new float[4];
+            ExampleTensors.copyFeatures(example(i), x, 0, 4);
+            float[] expected = new float[3];
+            model.predictProba(x, 0, expected);
+            assertThat(Float32.unpack(predictions.get(i).getProbabilities())).as("row %d", i)
+                    .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-6f));
         }
     }
 

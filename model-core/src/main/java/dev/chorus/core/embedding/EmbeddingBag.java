@@ -337,6 +337,11 @@ public final class EmbeddingBag {
     return rows;
   }
 
+  /** Zeroes every AdaGrad accumulator (a warm start that resets the optimizer); weights and steps stay. */
+  public void resetAccumulators() {
+    java.util.Arrays.fill(accumulators, 0f);
+  }
+
   /** Reads what {@link #writeTo} wrote into this table, freshly created from the same generator. */
   public void readFrom(DataInput in) throws IOException {
     steps = in.readLong();

@@ -2,8 +2,10 @@ package dev.chorus.core.model;
 
 import dev.chorus.core.io.BinaryState;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * A new learner that starts from another's weights (a warm start: a fork of a variant's latest snapshot, or a
@@ -22,17 +24,38 @@ public final class LearnerWarmStart {
    *     shape ({@link #mismatch}), naming the key, the expected and the actual value
    */
   public static OnlineLearner start(ModelSpec spec, byte[] model, boolean carryOptimizer) {
-    OnlineLearner source;
+    OnlineLearner source = saved(model, "OnlineLearner (a Chorus model file or a snapshot's parameters)",
+        OnlineLearner::fromBytes);
+    requireFits(mismatch(spec, source.spec(), carryOptimizer));
+    return startFrom(spec, source, carryOptimizer);
+  }
+
+  /**
+   * The saved model {@code reader} reads from {@code model}.
+   *
+   * @throws IllegalArgumentException if the bytes do not read, saying what was expected ({@code what}) and why
+   */
+  public static <T> T saved(byte[] model, String what, Function<byte[], T> reader) {
     try {
-      source = OnlineLearner.fromBytes(model);
+      return reader.apply(model);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("expected a saved OnlineLearner (a Chorus model file or a snapshot's "
-          + "parameters), got " + model.length + " bytes that do not read: " + e.getMessage(), e);
+      throw new IllegalArgumentException("expected a saved " + what + ", got " + model.length
+          + " bytes that do not read: " + e.getMessage(), e);
     }
-    String mismatch = mismatch(spec, source.spec(), carryOptimizer);
+  }
+
+  /** @throws IllegalArgumentException with {@code mismatch} ({@link #difference}) unless it is null */
+  public static void requireFits(String mismatch) {
     if (mismatch != null) {
       throw new IllegalArgumentException(mismatch);
     }
+  }
+
+  /**
+   * Starts a learner of {@code spec} from {@code source}, whose shape the caller has checked ({@link #difference}):
+   * a label model's classifier, whose spec has the label model's key.
+   */
+  public static OnlineLearner startFrom(ModelSpec spec, OnlineLearner source, boolean carryOptimizer) {
     OnlineLearner learner = OnlineLearner.create(spec);
     try {
       if (spec.standardize()) {
@@ -57,33 +80,45 @@ public final class LearnerWarmStart {
    * Why a learner saved with spec {@code saved} cannot warm-start one of {@code spec}, as {@code key 'K': expected
    * E (the variant's spec), got A (the saved model's)}, or null when it can: same algorithm, input dimension,
    * classes, hidden layers, loss and standardisation, and with {@code carryOptimizer} the same optimizer type. A spec
-   * with a label model, hashed fields or embeddings takes no warm start.
+   * with a label model, hashed fields or embeddings takes no saved learner (a hashed one starts from a saved
+   * {@link SparseLinearModel}: {@code ModelWarmStart}).
    */
   public static String mismatch(ModelSpec spec, ModelSpec saved, boolean carryOptimizer) {
     if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null) {
       return "key 'warmStart': expected a spec of a dense learner (no labelModel, hashing or embeddings), got "
           + spec.toJson();
     }
-    List<Object[]> keys = List.of(
+    return difference(spec, saved, carryOptimizer, new Object[] {"layers", layers(spec), layers(saved)});
+  }
+
+  /**
+   * The first key on which a model saved with spec {@code saved} does not fit {@code spec}, as {@link #mismatch}
+   * says it, or null: algorithm, input dimension, classes, the kind's own keys {@code kindKeys} (each {@code {key,
+   * expected, actual}}), loss and standardisation, and with {@code carryOptimizer} the optimizer type.
+   */
+  public static String difference(ModelSpec spec, ModelSpec saved, boolean carryOptimizer, Object[]... kindKeys) {
+    List<Object[]> keys = new ArrayList<>(List.of(
         new Object[] {"algorithm", spec.algorithm(), saved.algorithm()},
         new Object[] {"inputDim", spec.inputDim(), saved.inputDim()},
-        new Object[] {"numClasses", spec.numClasses(), saved.numClasses()},
-        new Object[] {"layers", units(spec), units(saved)},
+        new Object[] {"numClasses", spec.numClasses(), saved.numClasses()}));
+    keys.addAll(List.of(kindKeys));
+    keys.addAll(List.of(
         new Object[] {"loss", spec.loss(), saved.loss()},
         new Object[] {"standardize", spec.standardize(), saved.standardize()},
         new Object[] {"optimizer.type", carryOptimizer ? spec.optimizer().type() : null,
-            carryOptimizer ? saved.optimizer().type() : null});
-    for (Object[] key : keys) {
-      if (!Objects.equals(key[1], key[2])) {
-        return "key '" + key[0] + "': expected " + key[1] + " (the variant's spec), got " + key[2]
-            + " (the saved model's)" + (key[0].equals("optimizer.type") ? ": carry needs the same optimizer, "
+            carryOptimizer ? saved.optimizer().type() : null}));
+    for (Object[] k : keys) {
+      if (!Objects.equals(k[1], k[2])) {
+        return "key '" + k[0] + "': expected " + k[1] + " (the variant's spec), got " + k[2]
+            + " (the saved model's)" + (k[0].equals("optimizer.type") ? ": carry needs the same optimizer, "
             + "or say \"optimizer\":\"reset\"" : "");
       }
     }
     return null;
   }
 
-  private static List<String> units(ModelSpec spec) {
+  /** The hidden layers of {@code spec} as the shape checks name them: units, activation, batch norm. */
+  public static List<String> layers(ModelSpec spec) {
     return spec.layers().stream().map(l -> l.units() + " " + l.activation() + (l.batchNorm() ? " batchNorm" : ""))
         .toList();
   }

@@ -342,6 +342,17 @@ public final class SparseLinearModel implements Predictor {
     return copy;
   }
 
+  /** A model of {@code spec} (this one's shape) with these weights, and this optimizer state if {@code carry}. */
+  public SparseLinearModel warmStart(ModelSpec spec, boolean carry) {
+    SparseLinearModel started = create(spec);
+    System.arraycopy(weights, 0, started.weights, 0, weights.length);
+    for (int s = 0; carry && s < slots.length; s++) {
+      System.arraycopy(slots[s], 0, started.slots[s], 0, slots[s].length);
+    }
+    System.arraycopy(written, 0, started.written, 0, written.length);
+    return started;
+  }
+
   /** Writes the magic, the format, the spec, the counts, then each row not all zero (index, weights, slots). */
   public void writeTo(DataOutput out) throws IOException {
     writeTo(out, spec.toJson().getBytes(StandardCharsets.UTF_8));

@@ -425,6 +425,35 @@ public final class WideDeepModel implements Predictor {
     return copy;
   }
 
+  /**
+   * A model of {@code spec} (this one's shape) with these weights, tables and layer state, and with {@code carry}
+   * every part's optimizer state (the wide part's slots, the tables' accumulators, the network's optimizer), else
+   * none; its counts and generator are the new spec's.
+   */
+  public WideDeepModel warmStart(ModelSpec spec, boolean carry) {
+    WideDeepModel started = create(spec);
+    try {
+      for (int f = 0; f < bags.length; f++) {
+        started.bags[f].readFrom(new BinaryState.Bytes(BinaryState.toBytes(bags[f]::writeTo)));
+        if (!carry) {
+          started.bags[f].resetAccumulators();
+        }
+      }
+      started.network.parameters()
+          .readValues(new BinaryState.Bytes(BinaryState.toBytes(network.parameters()::writeValues)));
+      started.network.readState(new BinaryState.Bytes(BinaryState.toBytes(network::writeState)));
+      if (carry) {
+        started.deepOptimizer[0].readState(new BinaryState.Bytes(BinaryState.toBytes(deepOptimizer[0]::writeState)),
+            started.network.parameters());
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("saved wide and deep model of shape " + this.spec.shape()
+          + " does not fit one of shape " + spec.shape() + ": " + e.getMessage(), e);
+    }
+    return new WideDeepModel(spec, wide.warmStart(wideSpec(spec), carry), started.bags, started.network,
+        started.deepOptimizer[0], started.rng);
+  }
+
   /** The saved form described in the class comment. */
   @Override
   public byte[] toBytes() {

@@ -1,0 +1,72 @@
+package dev.chorus.jobs.train;
+
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.SPEC;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.deadLetters;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.example;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
+import static dev.chorus.jobs.train.VariantsTest.live;
+import static dev.chorus.jobs.train.VariantsTest.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Prediction;
+import java.util.List;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A reset in place (a drift reaction's {@code reset}): a LIVE record with {@code revive} for a live variant with its
+ * model goes out even when it equals the live spec, one with another model is a dead letter; the trainer swaps the
+ * variant's model for a fresh one and keeps its open minibatch, so that no example is lost or dead-lettered.
+ */
+class VariantResetTest {
+    static final String REVIVED = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"revive\":true}";
+
+    @Test
+    void aReviveOfALiveVariantWithItsModelGoesOutEachTimeAndOneWithAnotherModelIsADeadLetter() throws Exception {
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("t/w", live("t", "w", SPEC)), 0);
+            h.processElement(record("t/w", live("t", "w", REVIVED)), 1);
+            h.processElement(record("t/w", live("t", "w", REVIVED)), 2);
+            h.processElement(record("t/w", live("t", "w", REVIVED.replace("\"seed\":3", "\"seed\":4"))), 3);
+
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "w", SPEC),
+                    new SpecChange("t", "w", REVIVED), new SpecChange("t", "w", REVIVED));
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).singleElement().satisfies(d -> assertThat(d.getReason()).startsWith(
+                    "field 'spec': expected the live spec of \"t/w\" (" + REVIVED + "), as a live variant's spec "
+                            + "never changes (but for a reset: \"revive\":true with the same model)"));
+        }
+    }
+
+    @Test
+    void aResetSwapsTheModelForAFreshOneThatPredictsAndTrainsTheOpenMinibatch() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
+            for (int i = 0; i < 13; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), i);
+            }
+            h.processBroadcastElement(new SpecChange("t", "w", REVIVED), 13);
+            for (int i = 13; i < 16; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), i);
+            }
+
+            List<Prediction> predictions = h.extractOutputValues();
+            assertThat(predictions).extracting(Prediction::getId).as("each example once, none lost at the reset")
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 16)
+                            .mapToObj(i -> example(i).getId()).toList());
+            assertThat(predictions.subList(8, 16)).extracting(Prediction::getModelVersion)
+                    .as("the minibatch open at the reset is the fresh model's first").containsOnly(0L);
+            WarmStartTrainingTest.assertPredictedBy(predictions, 8, 16, OnlineLearner.create(TaskSpecs.parse(SPEC)));
+            assertThat(deadLetters(h)).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.chorus.core.saved;
+
+import dev.chorus.core.annotators.LabelModelWarmStart;
+import dev.chorus.core.model.EmbeddingsSpec;
+import dev.chorus.core.model.LearnerWarmStart;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepModel;
+
+/**
+ * A new variant's model from a saved one (a warm start: a fork of a variant's latest snapshot, or a model file), for
+ * each kind that takes one: a dense learner ({@link LearnerWarmStart}); a hashed linear model, which starts from a
+ * saved {@link SparseLinearModel} of the same shape (its weights always; its optimizer slots, AdaGrad's accumulators or
+ * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
+ * first step on a coordinate moves from the saved weight); a wide and deep model, from a saved {@link WideDeepModel}
+ * of the same shape (wide weights, tables and network always; the wide slots, the tables' AdaGrad accumulators and
+ * the network's optimizer state with carry); a label model ({@link LabelModelWarmStart}). Its counts start at 0, so
+ * its versions count from 0.
+ */
+public final class ModelWarmStart {
+
+  private ModelWarmStart() {}
+
+  /**
+   * Starts a model of {@code spec} from the saved model {@code model}.
+   *
+   * @throws IllegalArgumentException if {@code spec}'s kind takes no warm start, the bytes are not a saved model of
+   *     its kind, or the saved model's shape differs, naming the key, the expected and the actual value
+   */
+  public static Predictor start(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    if (hashedLinear(spec)) {
+      return startHashed(spec, model, carryOptimizer);
+    }
+    if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
+      return startWideDeep(spec, model, carryOptimizer);
+    }
+    if (spec.labelModel() != null && LabelModelWarmStart.METHODS.contains(spec.labelModel().method())) {
+      return LabelModelWarmStart.start(spec, model, carryOptimizer);
+    }
+    if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null
+        || spec.skipGram() != null) {
+      throw new IllegalArgumentException("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
+          + "learner, a hashed linear model, a wide and deep model, a label model but doctor-net's; not a large-softmax "
+          + "or skip-gram), got " + spec.toJson());
+    }
+    return LearnerWarmStart.start(spec, model, carryOptimizer);
+  }
+
+  private static boolean hashedLinear(ModelSpec spec) {
+    return spec.hashing() != null && spec.output() == null && spec.embeddings() == null
+        && !spec.algorithm().equals(ModelSpec.WIDE_DEEP);
+  }
+
+  private static SparseLinearModel startHashed(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    SparseLinearModel source = LearnerWarmStart.saved(model, "SparseLinearModel (a snapshot of a hashed variant)",
+        SparseLinearModel::fromBytes);
+    LearnerWarmStart.requireFits(LearnerWarmStart.difference(spec, source.spec(), carryOptimizer,
+        new Object[] {"hashing", spec.hashing(), source.spec().hashing()}));
+    return source.warmStart(spec, carryOptimizer);
+  }
+
+  private static WideDeepModel startWideDeep(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    WideDeepModel source = LearnerWarmStart.saved(model, "WideDeepModel (a snapshot of a wide-deep variant)",
+        WideDeepModel::fromBytes);
+    ModelSpec saved = source.spec();
+    LearnerWarmStart.requireFits(LearnerWarmStart.difference(spec, saved, carryOptimizer,
+        new Object[] {"layers", LearnerWarmStart.layers(spec), LearnerWarmStart.layers(saved)},
+        new Object[] {"hashing", spec.hashing(), saved.hashing()},
+        new Object[] {"embeddings", tables(spec.embeddings()), tables(saved.embeddings())},
+        new Object[] {"wideOptimizer.type", carryOptimizer ? spec.wideOptimizer().type() : null,
+            carryOptimizer ? saved.wideOptimizer().type() : null}));
+    return source.warmStart(spec, carryOptimizer);
+  }
+
+  /** What fixes the tables' shape (their learning rate and decay may differ). */
+  private static String tables(EmbeddingsSpec e) {
+    return "dim=" + e.dim() + ", buckets=" + e.buckets() + ", combiner=" + e.combiner() + ", fields=" + e.fields()
+        + ", numeric=" + e.numeric();
+  }
+}

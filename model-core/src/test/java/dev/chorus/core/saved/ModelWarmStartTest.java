@@ -1,0 +1,255 @@
+package dev.chorus.core.saved;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.WideDeepBatch;
+import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.tensor.SparseBatch;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Warm starts of every kind that takes one: a hashed spec starts from a saved sparse linear model, its weights
+ * always, its optimizer slots with carry; a dense spec as {@link dev.chorus.core.model.LearnerWarmStart} says; the
+ * other kinds, and a saved model that does not fit, are refused naming the key.
+ */
+class ModelWarmStartTest {
+
+  private static final String FTRL = "{\"type\":\"ftrl\",\"alpha\":0.3,\"beta\":1,\"l1\":0.01,\"l2\":0.1}";
+
+  private static ModelSpec hashed(int bits, String fields, String optimizer) {
+    return ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"numClasses\":3,\"hashing\":{\"bits\":" + bits
+        + ",\"fields\":" + fields + "},\"optimizer\":" + optimizer + ",\"standardize\":false,\"batchSize\":4}");
+  }
+
+  private static final ModelSpec SPEC = hashed(6, "[\"a\",\"b\"]", FTRL);
+
+  /** Minibatch {@code b} of 4 rows, 3 of the 64 features each, labels from a fixed rule, the same for each seed. */
+  private static SparseBatch batch(int b, int[] labels) {
+    Random random = new Random(31 + b);
+    SparseBatch batch = new SparseBatch(64);
+    for (int r = 0; r < 4; r++) {
+      int f = random.nextInt(21);
+      float[] values = {random.nextFloat() * 2 - 1, random.nextFloat() * 2 - 1, random.nextFloat() * 2 - 1};
+      batch.add(new int[] {f, f + 21, f + 42}, values);
+      labels[r] = values[0] + values[1] > 0 ? 0 : values[2] > 0 ? 1 : 2;
+    }
+    return batch;
+  }
+
+  private static SparseLinearModel trained(ModelSpec spec, int batches) {
+    SparseLinearModel model = SparseLinearModel.create(spec);
+    for (int b = 0; b < batches; b++) {
+      step(model, b);
+    }
+    return model;
+  }
+
+  private static void step(SparseLinearModel model, int b) {
+    int[] labels = new int[4];
+    model.trainMinibatch(batch(b, labels), labels, null);
+  }
+
+  private static float[] weights(SparseLinearModel model) {
+    float[] w = new float[65 * 3];
+    for (int row = 0; row < 65; row++) {
+      for (int k = 0; k < 3; k++) {
+        w[row * 3 + k] = model.weight(row, k);
+      }
+    }
+    return w;
+  }
+
+  @Test
+  void aHashedSpecCarriesTheSavedWeightsAndSlotsAndCountsFromVersionZero() {
+    SparseLinearModel source = trained(SPEC, 6);
+    Predictor started = ModelWarmStart.start(SPEC, source.toBytes(), true);
+
+    assertThat(started).isInstanceOf(SparseLinearModel.class);
+    SparseLinearModel warm = (SparseLinearModel) started;
+    assertThat(weights(warm)).containsExactly(weights(source));
+    assertThat(warm.steps()).isZero();
+    assertThat(warm.examplesSeen()).isZero();
+    step(source, 6);
+    step(warm, 6);
+    assertThat(weights(warm)).as("the carried FTRL accumulators take the step the saved ones would")
+        .containsExactly(weights(source));
+  }
+
+  @Test
+  void aHashedResetKeepsTheWeightsAndStartsTheSlotsAtZero() {
+    SparseLinearModel source = trained(SPEC, 6);
+    String adaGrad = "{\"type\":\"adagrad\",\"learningRate\":0.3}";
+    SparseLinearModel warm = (SparseLinearModel) ModelWarmStart.start(hashed(6, "[\"a\",\"b\"]", adaGrad),
+        source.toBytes(), false);
+    assertThat(weights(warm)).containsExactly(weights(source));
+
+    SparseLinearModel reset = (SparseLinearModel) ModelWarmStart.start(SPEC, source.toBytes(), false);
+    SparseLinearModel carried = (SparseLinearModel) ModelWarmStart.start(SPEC, source.toBytes(), true);
+    step(reset, 6);
+    step(carried, 6);
+    assertThat(weights(reset)).as("FTRL's z and n start at 0: the step is not the carried one")
+        .isNotEqualTo(weights(carried));
+    assertThat(SparseLinearModel.fromBytes(reset.toBytes()).toBytes()).isEqualTo(reset.toBytes());
+  }
+
+  @Test
+  void aHashedSavedModelOfAnotherShapeOrOptimizerIsRefusedNamingTheKey() {
+    byte[] saved = trained(SPEC, 2).toBytes();
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(hashed(7, "[\"a\",\"b\"]", FTRL), saved, true))
+        .withMessage("key 'inputDim': expected 128 (the variant's spec), got 64 (the saved model's)");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(hashed(6, "[\"a\",\"c\"]", FTRL), saved, true))
+        .withMessageStartingWith("key 'hashing': expected HashingSpec[bits=6, fields=[a, c]");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(hashed(6, "[\"a\",\"b\"]", "{\"type\":\"sgd\",\"learningRate\":0.1}"),
+            saved, true))
+        .withMessageStartingWith("key 'optimizer.type': expected sgd (the variant's spec), got ftrl");
+    byte[] dense = OnlineLearner.create(ModelSpec.softmaxRegression(64, 3)).toBytes();
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(SPEC, dense, false))
+        .withMessageStartingWith("expected a saved SparseLinearModel (a snapshot of a hashed variant), got "
+            + dense.length + " bytes that do not read: ");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(ModelSpec.softmaxRegression(64, 3), saved, false))
+        .withMessageStartingWith("expected a saved OnlineLearner");
+  }
+
+  private static final String WIDE_DEEP = "{\"algorithm\":\"wide-deep\",\"numClasses\":2,"
+      + "\"hashing\":{\"bits\":10,\"fields\":[\"a\",\"b\",\"x\"]},"
+      + "\"embeddings\":{\"dim\":4,\"buckets\":256,\"fields\":[\"a\",\"b\"],\"numeric\":[\"x\"],"
+      + "\"learningRate\":0.1},\"layers\":[{\"units\":8,\"activation\":\"relu\"}],"
+      + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.01},\"wideOptimizer\":{\"type\":\"ftrl\",\"alpha\":0.1},"
+      + "\"standardize\":false,\"batchSize\":16,\"seed\":7}";
+
+  /** Minibatch {@code b} of 16 rows: two categorical fields of 12 values, a number, labels by a fixed rule. */
+  private static void step(WideDeepModel model, int b) {
+    Random random = new Random(77 + b);
+    WideDeepBatch batch = new WideDeepBatch(model.spec());
+    int[] labels = new int[16];
+    for (int r = 0; r < 16; r++) {
+      int a = random.nextInt(12);
+      int c = random.nextInt(12);
+      batch.add(Map.of("a", "a" + a, "b", "b" + c, "x", random.nextFloat()));
+      labels[r] = (a + c) % 2;
+    }
+    model.trainMinibatch(batch, labels, null);
+  }
+
+  private static float[] probabilities(WideDeepModel model) {
+    float[] all = new float[24 * 2];
+    float[] p = new float[2];
+    for (int a = 0; a < 12; a++) {
+      for (int c = 0; c < 2; c++) {
+        model.predictProba(Map.of("a", "a" + a, "b", "b" + c, "x", 0.5f), p);
+        System.arraycopy(p, 0, all, (a * 2 + c) * 2, 2);
+      }
+    }
+    return all;
+  }
+
+  @Test
+  void aWideDeepSpecCarriesEveryPartAndResetZeroesEveryOptimizersState() {
+    ModelSpec spec = ModelSpec.parse(WIDE_DEEP);
+    WideDeepModel source = WideDeepModel.create(spec.withSeed(99));
+    for (int b = 0; b < 5; b++) {
+      step(source, b);
+    }
+    WideDeepModel carried = (WideDeepModel) ModelWarmStart.start(spec, source.toBytes(), true);
+    WideDeepModel reset = (WideDeepModel) ModelWarmStart.start(spec, source.toBytes(), false);
+
+    assertThat(probabilities(carried)).containsExactly(probabilities(source));
+    assertThat(probabilities(reset)).containsExactly(probabilities(source));
+    assertThat(carried.steps()).isZero();
+    step(source, 5);
+    step(carried, 5);
+    step(reset, 5);
+    assertThat(probabilities(carried)).as("wide slots, tables' accumulators and Adam's moments carried")
+        .containsExactly(probabilities(source));
+    assertThat(probabilities(reset)).as("every optimizer's state started afresh").isNotEqualTo(probabilities(source));
+
+    String wider = WIDE_DEEP.replace("\"dim\":4", "\"dim\":8");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(ModelSpec.parse(wider), source.toBytes(), true))
+        .withMessageStartingWith("key 'embeddings': expected dim=8, buckets=256, combiner=");
+    String deeper = WIDE_DEEP.replace("\"units\":8", "\"units\":9");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(ModelSpec.parse(deeper), source.toBytes(), true))
+        .withMessage("key 'layers': expected [9 RELU] (the variant's spec), got [8 RELU] (the saved model's)");
+  }
+
+  private static ModelSpec labelled(String method) {
+    return ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,"
+        + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},\"seed\":3,\"labelModel\":{\"method\":\""
+        + method + "\",\"maxAnnotators\":4}}");
+  }
+
+  /** Minibatch {@code b}: 12 labels of 4 items by 3 annotators, the third of whom swaps classes 0 and 1. */
+  private static void step(LabelModel model, int b) {
+    Random random = new Random(5 + b);
+    float[] x = new float[12 * 4];
+    long[] items = new long[12];
+    String[] annotators = new String[12];
+    int[] labels = new int[12];
+    for (int e = 0; e < 12; e++) {
+      int truth = random.nextInt(3);
+      for (int j = 0; j < 4; j++) {
+        x[e * 4 + j] = (j == truth ? 2f : 0f) + (float) random.nextGaussian() * 0.3f;
+      }
+      items[e] = b * 100L + e / 3;
+      annotators[e] = "a" + e % 3;
+      labels[e] = e % 3 == 2 && truth < 2 ? 1 - truth : truth;
+    }
+    model.train(x, items, annotators, labels, 12);
+  }
+
+  @Test
+  void aLabelModelSpecCarriesItsClassifierAndTheAnnotatorsConfusions() {
+    ModelSpec spec = labelled("dawid-skene");
+    LabelModel source = LabelModels.create(spec);
+    for (int b = 0; b < 6; b++) {
+      step(source, b);
+    }
+    float[] x = {2f, 0f, 0f, 0f, 0f, 0f, 2f, 0f};
+    float[] expected = new float[6];
+    source.predictProbaBatch(x, 2, expected);
+    for (boolean carry : new boolean[] {true, false}) {
+      LabelModel warm = (LabelModel) ModelWarmStart.start(spec, source.toBytes(), carry);
+      float[] actual = new float[6];
+      warm.predictProbaBatch(x, 2, actual);
+      assertThat(actual).as("carry %s", carry).containsExactly(expected);
+      assertThat(warm.steps()).isZero();
+      assertThat(warm.name()).isEqualTo("dawid-skene");
+      assertThat(warm.annotatorIds()).containsExactlyElementsOf(source.annotatorIds());
+      assertThat(warm.annotator("a2").confusion()).as("the confusions are estimates, carried either way")
+          .isDeepEqualTo(source.annotator("a2").confusion());
+    }
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(labelled("soft"), source.toBytes(), true))
+        .withMessage("key 'labelModel.method': expected soft (the variant's spec), got dawid-skene (the saved "
+            + "model's)");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(labelled("doctor-net"), source.toBytes(), true))
+        .withMessageStartingWith("key 'warmStart': expected a spec of a kind that takes a warm start");
+  }
+
+  @Test
+  void aKindWithoutWarmStartsIsRefusedNamingIt() {
+    ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":1024,\"dim\":8}}");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(skipGram, new byte[0], true))
+        .withMessageStartingWith("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
+            + "learner, a hashed linear model, a wide and deep model, a label model but doctor-net's");
+  }
+}
