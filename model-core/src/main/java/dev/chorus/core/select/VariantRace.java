@@ -26,7 +26,8 @@ import java.util.TreeMap;
  * loss and must win a paired test to serve again; {@value DriftSpec#FORK}: when the variant was champion at its
  * detection and no challenger of its latest fork is live, {@code forkVariants} challengers {@code <champion>-f<n>}
  * with its spec and seeds {@code seed + n}, {@code n} going on with its drift events, that race it until the paired
- * test promotes one; nothing retires them), then the {@link SuccessiveHalving} search's rung on the minibatch's 0/1
+ * test promotes one, each retired once its paired test has counted {@code forkPatienceExamples} pairs without
+ * promoting it, right after the loss that made that count), then the {@link SuccessiveHalving} search's rung on the minibatch's 0/1
  * losses (a variant it retires stops training: that is the search's saving; it leaves the champion race as the
  * job's rung retirements do). Every decision is returned as a {@link RaceEvent} with its evidence.
  *
@@ -158,6 +159,11 @@ public final class VariantRace {
           v.sinceDetection = 0;
           v.lossSinceDetection = 0;
         }
+        for (String challenger : race.pairedBy(v.name)) {
+          if (drift.forkPatienceRunsOut(race.pairs(challenger))) {
+            retireForkChallenger(challenger, events);
+          }
+        }
       }
     }
     for (Detection d : detections) {
@@ -239,6 +245,17 @@ public final class VariantRace {
     variants.get(name).retired = true;
     race.retire(name).ifPresent(change -> events.add(
         new RaceEvent.Promoted(examples, change.previous(), change.champion(), change.evidence())));
+  }
+
+  /** Retires {@code challenger} if it belongs to a fork, as the job's drift reactions do when its patience ran out. */
+  private void retireForkChallenger(String challenger, List<RaceEvent> events) {
+    forks.forEach((forkOf, challengers) -> {
+      if (challengers.contains(challenger)) {
+        String reason = drift.forkPatienceReason(challenger, forkOf, race.champion());
+        retire(challenger, events);
+        events.add(new RaceEvent.ForkRetired(examples, challenger, forkOf, reason));
+      }
+    });
   }
 
   private RaceEvent.DriftDetected react(Detection d, List<RaceEvent> events) {

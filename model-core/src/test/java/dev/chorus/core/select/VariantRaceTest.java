@@ -235,7 +235,7 @@ class VariantRaceTest {
         .map(RaceEvent.Promoted.class::cast).findFirst().orElseThrow();
     assertThat(promoted.atExample()).isEqualTo(promotedAfter);
     assertThat(promoted.champion()).isEqualTo(winner);
-    // As in the job, the old champion and the other challenger race on; nothing retires them.
+    // As in the job, the old champion and the other challenger race on (well within the fork's patience).
     assertThat(race.status(VariantRace.DEFAULT_VARIANT)).isEqualTo(ChampionRace.Status.CHALLENGER);
     assertThat(race.live()).containsExactly("default", "default-f1", "default-f2");
   }
@@ -301,6 +301,59 @@ class VariantRaceTest {
     events.stream().filter(RaceEvent.DriftDetected.class::isInstance).map(RaceEvent.DriftDetected.class::cast)
         .filter(d -> d != drift && d.variant().equals(VariantRace.DEFAULT_VARIANT))
         .forEach(d -> assertThat(d.note()).startsWith("fork not started: a fork of default is live"));
+  }
+
+  /**
+   * A fork whose challengers the paired test never promotes: once each has been paired with the champion for the
+   * spec's {@code forkPatienceExamples}, it is retired (it stops training), and the champion's next drift event
+   * forks again under new names.
+   */
+  @Test
+  void aForksChallengersThatNeverWinRetireAfterThePatienceAndTheChampionForksAgain() {
+    VariantSpec spec = VariantSpec.parse(SOFTMAX + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":20,"
+        + "\"reaction\":\"fork\",\"forkVariants\":2,\"forkPatienceExamples\":1000}}", 16);
+    GaussianBlobs data = GaussianBlobs.generate(8000, DIM, CLASSES, 4);
+    VariantRace race = new VariantRace(spec);
+    // Class 0 becomes class 1 at 2000 (the challengers do not win: see the test above), then every class shifts
+    // by one at 5000, long after the first fork's patience ran out.
+    List<VariantRace.Step> steps = new ArrayList<>();
+    int[] labels = new int[BATCH];
+    for (int start = 0; start < data.rows(); start += BATCH) {
+      for (int i = 0; i < BATCH; i++) {
+        int label = data.labels()[start + i];
+        labels[i] = start + i < 2000 ? label : start + i < 5000 ? (label == 0 ? 1 : label) : (label + 1) % CLASSES;
+      }
+      steps.add(race.step(Arrays.copyOfRange(data.x(), start * DIM, (start + BATCH) * DIM), labels, BATCH));
+    }
+    List<RaceEvent> events = events(steps);
+
+    List<RaceEvent.DriftDetected> forks = events.stream().filter(RaceEvent.DriftDetected.class::isInstance)
+        .map(RaceEvent.DriftDetected.class::cast).filter(d -> d.reaction().equals(DriftSpec.FORK)).toList();
+    assertThat(forks).hasSizeGreaterThanOrEqualTo(2);
+    RaceEvent.DriftDetected first = forks.get(0);
+    assertThat(first.challengers()).containsExactly("default-f1", "default-f2");
+    assertThat(first.atExample()).isLessThan(3000);
+    assertThat(events).noneMatch(e -> e instanceof RaceEvent.Promoted p && p.evidence() == null);
+    for (String challenger : first.challengers()) {
+      assertThat(race.status(challenger)).isEqualTo(ChampionRace.Status.RETIRED);
+      // Paired on every example from the fork on (the champion predicts them all), retired within the minibatch
+      // of its 1000th pair.
+      assertThat(race.examplesTrained(challenger)).isBetween(1000L, 1000L + BATCH);
+    }
+    List<RaceEvent.ForkRetired> retired = events.stream().filter(RaceEvent.ForkRetired.class::isInstance)
+        .map(RaceEvent.ForkRetired.class::cast).toList();
+    // The second fork's challengers run out of patience as well, before the stream ends.
+    assertThat(retired).extracting(RaceEvent.ForkRetired::variant)
+        .containsExactly("default-f1", "default-f2", "default-f3", "default-f4");
+    assertThat(retired).allSatisfy(r -> {
+      assertThat(r.forkOf()).isEqualTo(VariantRace.DEFAULT_VARIANT);
+      assertThat(r.reason()).isEqualTo("fork patience: " + r.variant() + " (a fork of default) was paired with "
+          + "champion default for 1000 examples (drift.forkPatienceExamples) without being promoted");
+    });
+    RaceEvent.DriftDetected second = forks.get(1);
+    assertThat(second.variant()).isEqualTo(VariantRace.DEFAULT_VARIANT);
+    assertThat(second.atExample()).isGreaterThan(5000);
+    assertThat(second.challengers()).containsExactly("default-f3", "default-f4");
   }
 
   @Test
