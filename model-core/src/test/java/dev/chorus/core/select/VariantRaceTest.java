@@ -70,30 +70,81 @@ class VariantRaceTest {
     VariantRace race = new VariantRace(spec);
     List<RaceEvent> events = events(run(race, data, Integer.MAX_VALUE));
 
-    // Each variant alone, on the same minibatches in the same order, predicting each batch before training on it.
+    // Each variant alone, on the same minibatches in the same order, predicting each batch before training on it;
+    // the rung's means are of the log loss of the true class, as the job's rungs take it.
     Map<String, Double> firstRungLoss = new HashMap<>();
     long firstRung = SuccessiveHalving.rungLengths(4, 300)[0];
     for (DrawnVariant variant : spec.variants()) {
       OnlineLearner alone = OnlineLearner.create(variant.spec());
-      double errors = 0;
+      double loss = 0;
       for (int start = 0; start < data.rows(); start += BATCH) {
         float[] x = Arrays.copyOfRange(data.x(), start * DIM, (start + BATCH) * DIM);
         int[] y = Arrays.copyOfRange(data.labels(), start, start + BATCH);
         if (start < firstRung) {
+          float[] p = new float[BATCH * CLASSES];
+          alone.predictProbaBatch(x, BATCH, p);
           for (int i = 0; i < BATCH; i++) {
-            errors += alone.predict(x, i * DIM) == y[i] ? 0 : 1;
+            loss += ClassificationMetrics.exampleLogLoss(p, i * CLASSES, CLASSES, y[i]);
           }
         }
         alone.trainMinibatch(x, y, null, BATCH);
       }
       assertThat(race.learner(variant.name()).toBytes()).as(variant.name())
           .isEqualTo(alone.toBytes());
-      firstRungLoss.put(variant.name(), errors / firstRung);
+      firstRungLoss.put(variant.name(), loss / firstRung);
     }
     RaceEvent.RungDecided rung0 = (RaceEvent.RungDecided) events.get(0);
     assertThat(rung0.decision().rung()).isZero();
     assertThat(rung0.decision().meanLoss()).isEqualTo(new java.util.TreeMap<>(firstRungLoss));
     assertThat(race.live()).hasSize(4);
+  }
+
+  /**
+   * The train job's rungs, replayed by hand: each variant's log loss of the true class on each example, as the job's
+   * selection scores it, goes into a {@link SearchRun} (what the job's selection holds per search) example by example;
+   * a variant stops predicting once a rung retires it. Rungs of 103 and 207 examples end inside minibatches of 20.
+   * The bench's race must decide the same rungs, after the same example, on the same means.
+   */
+  @Test
+  void theSearchsRungsAreDecidedOnTheSameLossesAndExamplesAsTheJobsRungs() {
+    VariantSpec spec = search(SearchSpec.SUCCESSIVE_HALVING, 4, 310);
+    GaussianBlobs data = GaussianBlobs.generate(600, DIM, CLASSES, 6);
+    List<RaceEvent.RungDecided> bench = events(run(new VariantRace(spec), data, Integer.MAX_VALUE)).stream()
+        .filter(RaceEvent.RungDecided.class::isInstance).map(RaceEvent.RungDecided.class::cast).toList();
+
+    Map<String, OnlineLearner> learners = new LinkedHashMap<>();
+    spec.variants().forEach(v -> learners.put(v.name(), OnlineLearner.create(v.spec())));
+    SearchRun job = SearchRun.start("hp", spec.search().orElseThrow(), List.copyOf(learners.keySet()));
+    List<Decision> decisions = new ArrayList<>();
+    List<Long> decidedAt = new ArrayList<>();
+    for (int start = 0; start < data.rows(); start += BATCH) {
+      float[] x = Arrays.copyOfRange(data.x(), start * DIM, (start + BATCH) * DIM);
+      int[] y = Arrays.copyOfRange(data.labels(), start, start + BATCH);
+      Map<String, float[]> probabilities = new HashMap<>();
+      learners.forEach((name, learner) -> {
+        float[] p = new float[BATCH * CLASSES];
+        learner.predictProbaBatch(x, BATCH, p);
+        probabilities.put(name, p);
+      });
+      for (int i = 0; i < BATCH; i++) {
+        for (String name : List.copyOf(learners.keySet())) {
+          Optional<Decision> d = job.record("" + (start + i), name,
+              ClassificationMetrics.exampleLogLoss(probabilities.get(name), i * CLASSES, CLASSES, y[i]), 1000);
+          if (d.isPresent()) {
+            decisions.add(d.get());
+            decidedAt.add((long) start + i + 1);
+          }
+        }
+      }
+      learners.values().forEach(learner -> learner.trainMinibatch(x, y, null, BATCH));
+      decisions.forEach(d -> d.retired().forEach(learners::remove));
+    }
+    assertThat(decisions).extracting(Decision::examples).containsExactly(103L, 207L);
+    assertThat(decidedAt).containsExactly(103L, 310L);
+
+    assertThat(bench).extracting(RaceEvent.RungDecided::decision).isEqualTo(decisions);
+    // Each decided after the minibatch holding the example that ended its rung.
+    assertThat(bench).extracting(RaceEvent.RungDecided::atExample).containsExactly(120L, 320L);
   }
 
   @Test
