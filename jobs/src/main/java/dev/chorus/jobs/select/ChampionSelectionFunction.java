@@ -12,6 +12,7 @@ import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantSpecRecord;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * race ({@link ChampionRace#observeDrift}, fed its 0/1 prequential loss; the spec is read from the broadcast, so
  * predictions that overtake it are not fed). A detection is logged, counted, and the task's record goes out at once
  * with the variant's {@code lastDriftAt}. A {@code fork} reaction of the champion writes its challengers to the
- * control topic, a {@code reset} the variant's retirement and revival ({@link DriftReactions}). A regressor's
+ * control topic, a {@code reset} the variant's retirement and revival ({@link DriftReactions}); a fork's challenger
+ * that the paired test has counted {@code drift.forkPatienceExamples} pairs of without promoting it is retired, out
+ * of the race at once as a rung's retirements are, which lets its champion fork again. A regressor's
  * variants are not watched.
  *
  * <p>Search: the rungs of each search on the control topic are decided here, on the losses this operator scores
@@ -194,13 +197,32 @@ public final class ChampionSelectionFunction
             ctx.timerService().registerProcessingTimeTimer(at);
             publishAt.update(at);
         }
-        retireBySearch(searches.record(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, p.getVariant(),
-                p.getId(), loss, settings.maxPending(), now), r, ctx, now, out);
+        List<VariantSpecRecord> retirements = new ArrayList<>(searches.record(
+                ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, p.getVariant(), p.getId(), loss,
+                settings.maxPending(), now));
+        retirements.addAll(outOfPatience(r, ctx, task, p.getVariant(), now));
+        retireAtOnce(retirements, r, ctx, now, out);
         race.update(r);
     }
 
-    /** A rung's retirements: to the control topic, out of the race at once, and the task's record out with them. */
-    private void retireBySearch(List<VariantSpecRecord> retirements, ChampionRace r, ReadOnlyContext ctx, long now,
+    /** The RETIRED records of the fork challengers whose patience the loss of {@code variant} just ran out. */
+    private List<VariantSpecRecord> outOfPatience(ChampionRace r, ReadOnlyContext ctx, String task, String variant,
+            long now) throws Exception {
+        List<VariantSpecRecord> retirements = new ArrayList<>();
+        for (String challenger : r.pairedBy(variant)) {
+            DriftSpec drift = driftOf(ctx, task, challenger);
+            if (drift.forkPatienceRunsOut(r.pairs(challenger))) {
+                reactions.outOfPatience(task, challenger, drift, r.champion(), now).ifPresent(retirements::add);
+            }
+        }
+        return retirements;
+    }
+
+    /**
+     * A rung's or a fork's patience's retirements: to the control topic, out of the race at once, and the task's
+     * record out with them.
+     */
+    private void retireAtOnce(List<VariantSpecRecord> retirements, ChampionRace r, ReadOnlyContext ctx, long now,
             Collector<Champion> out) throws Exception {
         Optional<ChampionRace.Change> succession = Optional.empty();
         for (VariantSpecRecord retirement : retirements) {

@@ -15,6 +15,8 @@ import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -30,7 +32,9 @@ import org.apache.flink.api.common.typeinfo.Types;
  *       own ({@code seed + n}); the champion keeps serving until one beats it under the race's paired test. Their
  *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name. A fork stays
  *       live until each of its challengers is retired on the broadcast; it is remembered in keyed state
- *       ({@link #FORKS}), as its records take a checkpoint to come back on the broadcast.
+ *       ({@link #FORKS}), as its records take a checkpoint to come back on the broadcast. A challenger of a fork
+ *       that the paired test has counted {@code forkPatienceExamples} pairs of against the champion without
+ *       promoting it gets a RETIRED record with that as {@code reason} ({@link #outOfPatience}).
  *   <li>{@value DriftSpec#RESET}: one LIVE record of the variant with its model spec (its {@code drift} kept, no
  *       {@code warmStart}: fresh weights) and {@code revive}, the event as {@code reason}: a reset in place
  *       ({@link dev.chorus.jobs.train.SpecControl}). The variant never stops being live, so the router sends it
@@ -95,6 +99,22 @@ final class DriftReactions {
         }
         forks.put(variant, records.stream().map(VariantSpecRecord::getVariant).toList());
         return records;
+    }
+
+    /**
+     * The RETIRED record of {@code challenger} when it is of a champion's latest fork, whose patience under
+     * {@code drift} ran out against {@code champion}; empty for any other variant.
+     */
+    Optional<VariantSpecRecord> outOfPatience(String task, String challenger, DriftSpec drift, String champion,
+            long now) throws Exception {
+        for (Map.Entry<String, List<String>> fork : forks.entries()) {
+            if (fork.getValue().contains(challenger)) {
+                return Optional.of(VariantSpecRecord.newBuilder().setTask(task).setVariant(challenger)
+                        .setStatus(VariantStatus.RETIRED).setSpec(null).setUpdatedAt(now).setSource(SOURCE)
+                        .setReason(drift.forkPatienceReason(challenger, fork.getKey(), champion)).build());
+            }
+        }
+        return Optional.empty();
     }
 
     /** Why {@code variant}'s drift event writes nothing: empty when it forks. */

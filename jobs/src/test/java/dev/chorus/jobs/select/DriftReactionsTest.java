@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -54,6 +57,66 @@ class DriftReactionsTest {
             jump(h, 12000, 16000);
             assertThat(decisions(h)).hasSize(4).extracting(VariantSpecRecord::getVariant).doesNotHaveDuplicates()
                     .allMatch(v -> v.startsWith("default-f"));
+        }
+    }
+
+    @Test
+    void aForksChallengersThatAreNotPromotedWithinThePatienceAreRetiredAndTheChampionForksAgain() throws Exception {
+        String patient = FORKING.replace("\"forkVariants\":2", "\"forkVariants\":2,\"forkPatienceExamples\":500");
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default", patient), 0);
+            feed(h, 0, 4000, List.of("default"));
+            List<VariantSpecRecord> forks = decisions(h);
+            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            for (VariantSpecRecord fork : forks) {
+                h.processBroadcastElement(new SpecChange("t", fork.getVariant(), fork.getSpec()), 0);
+            }
+
+            // The challengers predict exactly what the champion does: the paired test never promotes them. Their
+            // first example is unpaired (the champion's loss on it was complete and gone before they came), so their
+            // 500th pair is example 4500.
+            feed(h, 4000, 4500, List.of("default", "default-f1", "default-f2"));
+            assertThat(decisions(h)).hasSize(2);
+            feed(h, 4500, 5500, List.of("default", "default-f1", "default-f2"));
+            List<VariantSpecRecord> retired = decisions(h).subList(2, decisions(h).size());
+            assertThat(retired).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            assertThat(retired).allSatisfy(r -> {
+                assertThat(r.getStatus()).isEqualTo(VariantStatus.RETIRED);
+                assertThat(r.getSpec()).isNull();
+                assertThat(r.getSource()).isEqualTo("drift");
+                assertThat(r.getUpdatedAt()).isEqualTo(100_000 + 4500);
+                assertThat(r.getReason()).isEqualTo("fork patience: " + r.getVariant() + " (a fork of default) was "
+                        + "paired with champion default for 500 examples (drift.forkPatienceExamples) without being "
+                        + "promoted");
+            });
+            // Out of the race at once: their standings say RETIRED before the records come back.
+            List<Champion> out = h.extractOutputValues();
+            assertThat(out.get(out.size() - 1).getStandings()).filteredOn(s -> s.getVariant().startsWith("default-f"))
+                    .extracting(VariantStanding::getStatus).containsOnly(StandingStatus.RETIRED);
+
+            // Back on the broadcast, the retirements free the champion: its next drift forks again, under new names.
+            h.processBroadcastElement(new SpecChange("t", "default-f1", null), 0);
+            h.processBroadcastElement(new SpecChange("t", "default-f2", null), 0);
+            feed(h, 5500, 9500, List.of("default"));
+            assertThat(decisions(h).subList(4, decisions(h).size())).extracting(VariantSpecRecord::getVariant)
+                    .containsExactly("default-f3", "default-f4");
+        }
+    }
+
+    /**
+     * Each of {@code variants} predicts example {@code i} as the others do: right 80% of the time until
+     * {@code from + 3000} (if {@code to} goes that far), then 20%.
+     */
+    static void feed(KeyedBroadcastOperatorTestHarness<String, dev.chorus.schemas.Prediction, SpecChange, ?> h,
+            int from, int to, List<String> variants) throws Exception {
+        SplittableRandom random = new SplittableRandom(from);
+        for (int i = from; i < to; i++) {
+            h.setProcessingTime(100_000 + i);
+            float p = random.nextDouble() < (i < from + 3000 ? 0.8 : 0.2) ? 0.7f : 0.3f;
+            for (String v : variants) {
+                h.processElement(prediction("t", "e" + i, v, p, i), 0);
+            }
         }
     }
 

@@ -344,6 +344,36 @@ public final class ChampionRace {
     return standings;
   }
 
+  /**
+   * Pairs the paired test of challenger {@code variant} has counted against the champion since it joined, was revived
+   * or the champion last changed (a cooldown's pairs not counted); 0 for the champion or a retired or unknown variant.
+   */
+  public long pairs(String variant) {
+    Variant v = variants.get(variant);
+    return v == null || v.comparison == null ? 0 : v.comparison.pairs();
+  }
+
+  /**
+   * The challengers whose {@link #pairs} a loss of {@code variant} just recorded may have raised: every challenger
+   * if it is the champion, else itself if it is a challenger.
+   */
+  public List<String> pairedBy(String variant) {
+    Variant v = variants.get(variant);
+    if (v == null || v.status == Status.RETIRED) {
+      return List.of();
+    }
+    if (v.status == Status.CHALLENGER) {
+      return List.of(variant);
+    }
+    List<String> challengers = new ArrayList<>();
+    variants.forEach((name, c) -> {
+      if (c.status == Status.CHALLENGER) {
+        challengers.add(name);
+      }
+    });
+    return challengers;
+  }
+
   /** Ids evicted from the pairing buffer, or seen again, before every live variant had reported them. */
   public long unpaired() {
     return unpaired;

@@ -13,9 +13,11 @@ import java.util.List;
  * @param reaction {@value #NONE} (report only), {@value #RESET} (the variant starts afresh) or {@value #FORK}
  *     ({@code forkVariants} new challengers from the champion's hyperparameters)
  * @param forkVariants how many challengers a fork starts; 0 unless the reaction is {@value #FORK}
+ * @param forkPatienceExamples pairs with the champion after which a fork's challenger that was not promoted is
+ *     retired ({@link #forkPatienceRunsOut}); 0 unless the reaction is {@value #FORK}
  */
 public record DriftSpec(String detector, double delta, double lambda, int minInstances, double alpha,
-    int maxBuckets, String reaction, int forkVariants) {
+    int maxBuckets, String reaction, int forkVariants, long forkPatienceExamples) {
 
   public static final String NONE = "none";
   public static final String PAGE_HINKLEY = "page-hinkley";
@@ -23,6 +25,8 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
   public static final String RESET = "reset";
   public static final String FORK = "fork";
   public static final int DEFAULT_FORK_VARIANTS = 2;
+  /** The bench's fork patience before the job had one: past the default paired test's look at 12,800 pairs. */
+  public static final long DEFAULT_FORK_PATIENCE_EXAMPLES = 20_000;
   private static final List<String> DETECTORS = List.of(NONE, PAGE_HINKLEY, ADWIN);
   private static final List<String> REACTIONS = List.of(NONE, RESET, FORK);
 
@@ -33,9 +37,9 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
   public static DriftSpec defaults(String detector) {
     return switch (detector) {
       case PAGE_HINKLEY -> new DriftSpec(PAGE_HINKLEY, PageHinkley.DEFAULT_DELTA, PageHinkley.DEFAULT_LAMBDA,
-          PageHinkley.DEFAULT_MIN_INSTANCES, PageHinkley.DEFAULT_ALPHA, 0, NONE, 0);
-      case ADWIN -> new DriftSpec(ADWIN, Adwin.DEFAULT_DELTA, 0, 0, 0, Adwin.DEFAULT_MAX_BUCKETS, NONE, 0);
-      case NONE -> new DriftSpec(NONE, 0, 0, 0, 0, 0, NONE, 0);
+          PageHinkley.DEFAULT_MIN_INSTANCES, PageHinkley.DEFAULT_ALPHA, 0, NONE, 0, 0);
+      case ADWIN -> new DriftSpec(ADWIN, Adwin.DEFAULT_DELTA, 0, 0, 0, Adwin.DEFAULT_MAX_BUCKETS, NONE, 0, 0);
+      case NONE -> new DriftSpec(NONE, 0, 0, 0, 0, 0, NONE, 0, 0);
       default -> throw new IllegalArgumentException("detector: expected one of " + SpecReader.quoted(DETECTORS)
           + ", got \"" + detector + "\"");
     };
@@ -54,8 +58,10 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     }
     switch (detector) {
       case PAGE_HINKLEY -> json.requireKnownKeys(
-          List.of("detector", "delta", "lambda", "minInstances", "alpha", "reaction", "forkVariants"));
-      case ADWIN -> json.requireKnownKeys(List.of("detector", "delta", "maxBuckets", "reaction", "forkVariants"));
+          List.of("detector", "delta", "lambda", "minInstances", "alpha", "reaction", "forkVariants",
+          "forkPatienceExamples"));
+      case ADWIN -> json.requireKnownKeys(
+          List.of("detector", "delta", "maxBuckets", "reaction", "forkVariants", "forkPatienceExamples"));
       default -> {
         json.requireKnownKeys(List.of("detector", "reaction"));
         if (!reaction.equals(NONE)) {
@@ -85,9 +91,11 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
       throw json.error("maxBuckets", "expected an integer from 2 to " + Adwin.MAX_MAX_BUCKETS + ", got " + maxBuckets);
     }
     int forkVariants = 0;
-    if (json.has("forkVariants") && !reaction.equals(FORK)) {
-      throw json.error("forkVariants", "expected no forkVariants unless reaction is \"fork\", got "
-          + json.at("forkVariants").node());
+    long forkPatienceExamples = 0;
+    for (String key : List.of("forkVariants", "forkPatienceExamples")) {
+      if (json.has(key) && !reaction.equals(FORK)) {
+        throw json.error(key, "expected no " + key + " unless reaction is \"fork\", got " + json.at(key).node());
+      }
     }
     if (reaction.equals(FORK)) {
       forkVariants = json.intValue("forkVariants", DEFAULT_FORK_VARIANTS);
@@ -95,8 +103,13 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
         throw json.error("forkVariants", "expected an integer from 1 to maxVariantsPerTask " + maxVariantsPerTask
             + ", got " + forkVariants);
       }
+      forkPatienceExamples = json.longValue("forkPatienceExamples", DEFAULT_FORK_PATIENCE_EXAMPLES);
+      if (forkPatienceExamples < 1) {
+        throw json.error("forkPatienceExamples", "expected an integer >= 1, got " + forkPatienceExamples);
+      }
     }
-    return new DriftSpec(detector, delta, lambda, minInstances, alpha, maxBuckets, reaction, forkVariants);
+    return new DriftSpec(detector, delta, lambda, minInstances, alpha, maxBuckets, reaction, forkVariants,
+        forkPatienceExamples);
   }
 
   /** Writes the keys that apply to the detector and reaction, defaults included. */
@@ -118,6 +131,22 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     json.put("reaction", reaction);
     if (reaction.equals(FORK)) {
       json.put("forkVariants", forkVariants);
+      json.put("forkPatienceExamples", forkPatienceExamples);
     }
+  }
+
+  /**
+   * Whether a challenger of a fork under this spec runs out of patience when the paired test against the champion
+   * has just counted its {@code pairs}-th pair ({@link ChampionRace#pairs}): exactly at the patience, so it is
+   * retired once.
+   */
+  public boolean forkPatienceRunsOut(long pairs) {
+    return reaction.equals(FORK) && pairs == forkPatienceExamples;
+  }
+
+  /** Why {@code challenger}, of {@code forkOf}'s fork, is retired when its patience runs out against {@code champion}. */
+  public String forkPatienceReason(String challenger, String forkOf, String champion) {
+    return "fork patience: " + challenger + " (a fork of " + forkOf + ") was paired with champion " + champion
+        + " for " + forkPatienceExamples + " examples (drift.forkPatienceExamples) without being promoted";
   }
 }

@@ -31,6 +31,13 @@ public sealed interface RaceEvent {
   }
 
   /**
+   * {@code variant}, a challenger of {@code forkOf}'s fork, was retired because its paired test against the champion
+   * counted {@code drift.forkPatienceExamples} pairs without promoting it; {@code reason} says so, as the job's
+   * RETIRED record does.
+   */
+  record ForkRetired(long atExample, String variant, String forkOf, String reason) implements RaceEvent {}
+
+  /**
    * {@code champion} replaced {@code previous}: by the paired test's {@code evidence}, or, with null evidence, as the
    * live challenger of lowest mean loss when {@code previous} was retired (a reset, a rung). Nothing is retired by a
    * promotion: the old champion races on as a challenger, as in the job.

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The live variants of one classification task racing on one stream, in process: what a benchmark drives, deciding
@@ -26,9 +25,12 @@ import java.util.TreeMap;
  * loss and must win a paired test to serve again; {@value DriftSpec#FORK}: when the variant was champion at its
  * detection and no challenger of its latest fork is live, {@code forkVariants} challengers {@code <champion>-f<n>}
  * with its spec and seeds {@code seed + n}, {@code n} going on with its drift events, that race it until the paired
- * test promotes one; nothing retires them), then the {@link SuccessiveHalving} search's rung on the minibatch's 0/1
- * losses (a variant it retires stops training: that is the search's saving; it leaves the champion race as the
- * job's rung retirements do). Every decision is returned as a {@link RaceEvent} with its evidence.
+ * test promotes one, each retired once its paired test has counted {@code forkPatienceExamples} pairs without
+ * promoting it, right after the loss that made that count). The search's rungs are the job's too: the same log
+ * losses go, example by example, into a {@link SearchRun} (the {@link SuccessiveHalving} schedule the job's
+ * selection runs), so a rung ends at the example that completes it, mid-minibatch or not, and a variant it retires
+ * leaves the champion race there and then and stops training after the minibatch (that is the search's saving).
+ * Every decision is returned as a {@link RaceEvent} with its evidence.
  *
  * <p>Unlike the job, a reaction takes effect at once (the job's goes round the control topic), and a variant
  * predicts from the minibatch after its start. A spec without a search races one variant, {@value #DEFAULT_VARIANT}.
@@ -39,6 +41,8 @@ public final class VariantRace {
 
   /** The name of the one variant of a spec without a search, the job's default variant. */
   public static final String DEFAULT_VARIANT = ChampionRace.DEFAULT_VARIANT;
+  /** The name the search's rung evidence gives it. */
+  private static final String SEARCH = "search";
   /**
    * Example ids the champion race may hold unpaired: every live variant reports an example in the same step, so at
    * most one minibatch waits.
@@ -81,7 +85,7 @@ public final class VariantRace {
 
   private final DriftSpec drift;
   private final Map<String, Variant> variants = new LinkedHashMap<>();
-  private final SuccessiveHalving search;
+  private final SearchRun search;
   private final ChampionRace race;
   /** Champion → the challengers of its latest fork. */
   private final Map<String, List<String>> forks = new HashMap<>();
@@ -109,7 +113,7 @@ public final class VariantRace {
     Optional<SearchSpec> searchSpec = spec.search();
     if (searchSpec.isPresent()) {
       spec.variants().forEach(v -> add(v.name(), v.spec()));
-      search = SuccessiveHalving.start(searchSpec.get(), spec.variants());
+      search = SearchRun.start(SEARCH, searchSpec.get(), spec.variants().stream().map(DrawnVariant::name).toList());
     } else {
       add(DEFAULT_VARIANT, spec.model());
       search = null;
@@ -158,12 +162,22 @@ public final class VariantRace {
           v.sinceDetection = 0;
           v.lossSinceDetection = 0;
         }
+        if (search != null) {
+          search.record(id, v.name, v.logLosses[i], MAX_PENDING).ifPresent(decision -> {
+            decision.retired().forEach(name -> retire(name, events));
+            events.add(new RaceEvent.RungDecided(examples, decision, champion()));
+          });
+        }
+        for (String challenger : race.pairedBy(v.name)) {
+          if (drift.forkPatienceRunsOut(race.pairs(challenger))) {
+            retireForkChallenger(challenger, events);
+          }
+        }
       }
     }
     for (Detection d : detections) {
       events.add(react(d, events));
     }
-    searchStep(n, events);
     return new Step(at, servedBy, served, List.copyOf(events));
   }
 
@@ -220,25 +234,22 @@ public final class VariantRace {
     v.trained += n;
   }
 
-  private void searchStep(int n, List<RaceEvent> events) {
-    if (search == null || search.finished()) {
-      return;
-    }
-    Map<String, Double> sums = new TreeMap<>();
-    for (String name : search.live()) {
-      sums.put(name, sum(variants.get(name).losses, n));
-    }
-    search.record(sums, n).ifPresent(decision -> {
-      decision.retired().forEach(name -> retire(name, events));
-      events.add(new RaceEvent.RungDecided(examples, decision, champion()));
-    });
-  }
-
   /** Takes {@code name} out of training and out of the champion race; a champion's successor is an event. */
   private void retire(String name, List<RaceEvent> events) {
     variants.get(name).retired = true;
     race.retire(name).ifPresent(change -> events.add(
         new RaceEvent.Promoted(examples, change.previous(), change.champion(), change.evidence())));
+  }
+
+  /** Retires {@code challenger} if it belongs to a fork, as the job's drift reactions do when its patience ran out. */
+  private void retireForkChallenger(String challenger, List<RaceEvent> events) {
+    forks.forEach((forkOf, challengers) -> {
+      if (challengers.contains(challenger)) {
+        String reason = drift.forkPatienceReason(challenger, forkOf, race.champion());
+        retire(challenger, events);
+        events.add(new RaceEvent.ForkRetired(examples, challenger, forkOf, reason));
+      }
+    });
   }
 
   private RaceEvent.DriftDetected react(Detection d, List<RaceEvent> events) {
@@ -283,14 +294,6 @@ public final class VariantRace {
     }
     forks.put(champion.name, names);
     return names;
-  }
-
-  private static double sum(double[] losses, int n) {
-    double total = 0;
-    for (int i = 0; i < n; i++) {
-      total += losses[i];
-    }
-    return total;
   }
 
   private List<Variant> liveVariants() {
@@ -357,7 +360,7 @@ public final class VariantRace {
 
   /** Whether the search has decided all its rungs (true without a search). */
   public boolean searchFinished() {
-    return search == null || search.finished();
+    return search == null || !search.running();
   }
 
   private Variant get(String variant) {

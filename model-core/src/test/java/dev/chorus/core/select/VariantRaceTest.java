@@ -70,30 +70,81 @@ class VariantRaceTest {
     VariantRace race = new VariantRace(spec);
     List<RaceEvent> events = events(run(race, data, Integer.MAX_VALUE));
 
-    // Each variant alone, on the same minibatches in the same order, predicting each batch before training on it.
+    // Each variant alone, on the same minibatches in the same order, predicting each batch before training on it;
+    // the rung's means are of the log loss of the true class, as the job's rungs take it.
     Map<String, Double> firstRungLoss = new HashMap<>();
     long firstRung = SuccessiveHalving.rungLengths(4, 300)[0];
     for (DrawnVariant variant : spec.variants()) {
       OnlineLearner alone = OnlineLearner.create(variant.spec());
-      double errors = 0;
+      double loss = 0;
       for (int start = 0; start < data.rows(); start += BATCH) {
         float[] x = Arrays.copyOfRange(data.x(), start * DIM, (start + BATCH) * DIM);
         int[] y = Arrays.copyOfRange(data.labels(), start, start + BATCH);
         if (start < firstRung) {
+          float[] p = new float[BATCH * CLASSES];
+          alone.predictProbaBatch(x, BATCH, p);
           for (int i = 0; i < BATCH; i++) {
-            errors += alone.predict(x, i * DIM) == y[i] ? 0 : 1;
+            loss += ClassificationMetrics.exampleLogLoss(p, i * CLASSES, CLASSES, y[i]);
           }
         }
         alone.trainMinibatch(x, y, null, BATCH);
       }
       assertThat(race.learner(variant.name()).toBytes()).as(variant.name())
           .isEqualTo(alone.toBytes());
-      firstRungLoss.put(variant.name(), errors / firstRung);
+      firstRungLoss.put(variant.name(), loss / firstRung);
     }
     RaceEvent.RungDecided rung0 = (RaceEvent.RungDecided) events.get(0);
     assertThat(rung0.decision().rung()).isZero();
     assertThat(rung0.decision().meanLoss()).isEqualTo(new java.util.TreeMap<>(firstRungLoss));
     assertThat(race.live()).hasSize(4);
+  }
+
+  /**
+   * The train job's rungs, replayed by hand: each variant's log loss of the true class on each example, as the job's
+   * selection scores it, goes into a {@link SearchRun} (what the job's selection holds per search) example by example;
+   * a variant stops predicting once a rung retires it. Rungs of 103 and 207 examples end inside minibatches of 20.
+   * The bench's race must decide the same rungs, after the same example, on the same means.
+   */
+  @Test
+  void theSearchsRungsAreDecidedOnTheSameLossesAndExamplesAsTheJobsRungs() {
+    VariantSpec spec = search(SearchSpec.SUCCESSIVE_HALVING, 4, 310);
+    GaussianBlobs data = GaussianBlobs.generate(600, DIM, CLASSES, 6);
+    List<RaceEvent.RungDecided> bench = events(run(new VariantRace(spec), data, Integer.MAX_VALUE)).stream()
+        .filter(RaceEvent.RungDecided.class::isInstance).map(RaceEvent.RungDecided.class::cast).toList();
+
+    Map<String, OnlineLearner> learners = new LinkedHashMap<>();
+    spec.variants().forEach(v -> learners.put(v.name(), OnlineLearner.create(v.spec())));
+    SearchRun job = SearchRun.start("hp", spec.search().orElseThrow(), List.copyOf(learners.keySet()));
+    List<Decision> decisions = new ArrayList<>();
+    List<Long> decidedAt = new ArrayList<>();
+    for (int start = 0; start < data.rows(); start += BATCH) {
+      float[] x = Arrays.copyOfRange(data.x(), start * DIM, (start + BATCH) * DIM);
+      int[] y = Arrays.copyOfRange(data.labels(), start, start + BATCH);
+      Map<String, float[]> probabilities = new HashMap<>();
+      learners.forEach((name, learner) -> {
+        float[] p = new float[BATCH * CLASSES];
+        learner.predictProbaBatch(x, BATCH, p);
+        probabilities.put(name, p);
+      });
+      for (int i = 0; i < BATCH; i++) {
+        for (String name : List.copyOf(learners.keySet())) {
+          Optional<Decision> d = job.record("" + (start + i), name,
+              ClassificationMetrics.exampleLogLoss(probabilities.get(name), i * CLASSES, CLASSES, y[i]), 1000);
+          if (d.isPresent()) {
+            decisions.add(d.get());
+            decidedAt.add((long) start + i + 1);
+          }
+        }
+      }
+      learners.values().forEach(learner -> learner.trainMinibatch(x, y, null, BATCH));
+      decisions.forEach(d -> d.retired().forEach(learners::remove));
+    }
+    assertThat(decisions).extracting(Decision::examples).containsExactly(103L, 207L);
+    assertThat(decidedAt).containsExactly(103L, 310L);
+
+    assertThat(bench).extracting(RaceEvent.RungDecided::decision).isEqualTo(decisions);
+    // Each decided after the minibatch holding the example that ended its rung.
+    assertThat(bench).extracting(RaceEvent.RungDecided::atExample).containsExactly(120L, 320L);
   }
 
   @Test
@@ -235,7 +286,7 @@ class VariantRaceTest {
         .map(RaceEvent.Promoted.class::cast).findFirst().orElseThrow();
     assertThat(promoted.atExample()).isEqualTo(promotedAfter);
     assertThat(promoted.champion()).isEqualTo(winner);
-    // As in the job, the old champion and the other challenger race on; nothing retires them.
+    // As in the job, the old champion and the other challenger race on (well within the fork's patience).
     assertThat(race.status(VariantRace.DEFAULT_VARIANT)).isEqualTo(ChampionRace.Status.CHALLENGER);
     assertThat(race.live()).containsExactly("default", "default-f1", "default-f2");
   }
@@ -301,6 +352,59 @@ class VariantRaceTest {
     events.stream().filter(RaceEvent.DriftDetected.class::isInstance).map(RaceEvent.DriftDetected.class::cast)
         .filter(d -> d != drift && d.variant().equals(VariantRace.DEFAULT_VARIANT))
         .forEach(d -> assertThat(d.note()).startsWith("fork not started: a fork of default is live"));
+  }
+
+  /**
+   * A fork whose challengers the paired test never promotes: once each has been paired with the champion for the
+   * spec's {@code forkPatienceExamples}, it is retired (it stops training), and the champion's next drift event
+   * forks again under new names.
+   */
+  @Test
+  void aForksChallengersThatNeverWinRetireAfterThePatienceAndTheChampionForksAgain() {
+    VariantSpec spec = VariantSpec.parse(SOFTMAX + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":20,"
+        + "\"reaction\":\"fork\",\"forkVariants\":2,\"forkPatienceExamples\":1000}}", 16);
+    GaussianBlobs data = GaussianBlobs.generate(8000, DIM, CLASSES, 4);
+    VariantRace race = new VariantRace(spec);
+    // Class 0 becomes class 1 at 2000 (the challengers do not win: see the test above), then every class shifts
+    // by one at 5000, long after the first fork's patience ran out.
+    List<VariantRace.Step> steps = new ArrayList<>();
+    int[] labels = new int[BATCH];
+    for (int start = 0; start < data.rows(); start += BATCH) {
+      for (int i = 0; i < BATCH; i++) {
+        int label = data.labels()[start + i];
+        labels[i] = start + i < 2000 ? label : start + i < 5000 ? (label == 0 ? 1 : label) : (label + 1) % CLASSES;
+      }
+      steps.add(race.step(Arrays.copyOfRange(data.x(), start * DIM, (start + BATCH) * DIM), labels, BATCH));
+    }
+    List<RaceEvent> events = events(steps);
+
+    List<RaceEvent.DriftDetected> forks = events.stream().filter(RaceEvent.DriftDetected.class::isInstance)
+        .map(RaceEvent.DriftDetected.class::cast).filter(d -> d.reaction().equals(DriftSpec.FORK)).toList();
+    assertThat(forks).hasSizeGreaterThanOrEqualTo(2);
+    RaceEvent.DriftDetected first = forks.get(0);
+    assertThat(first.challengers()).containsExactly("default-f1", "default-f2");
+    assertThat(first.atExample()).isLessThan(3000);
+    assertThat(events).noneMatch(e -> e instanceof RaceEvent.Promoted p && p.evidence() == null);
+    for (String challenger : first.challengers()) {
+      assertThat(race.status(challenger)).isEqualTo(ChampionRace.Status.RETIRED);
+      // Paired on every example from the fork on (the champion predicts them all), retired within the minibatch
+      // of its 1000th pair.
+      assertThat(race.examplesTrained(challenger)).isBetween(1000L, 1000L + BATCH);
+    }
+    List<RaceEvent.ForkRetired> retired = events.stream().filter(RaceEvent.ForkRetired.class::isInstance)
+        .map(RaceEvent.ForkRetired.class::cast).toList();
+    // The second fork's challengers run out of patience as well, before the stream ends.
+    assertThat(retired).extracting(RaceEvent.ForkRetired::variant)
+        .containsExactly("default-f1", "default-f2", "default-f3", "default-f4");
+    assertThat(retired).allSatisfy(r -> {
+      assertThat(r.forkOf()).isEqualTo(VariantRace.DEFAULT_VARIANT);
+      assertThat(r.reason()).isEqualTo("fork patience: " + r.variant() + " (a fork of default) was paired with "
+          + "champion default for 1000 examples (drift.forkPatienceExamples) without being promoted");
+    });
+    RaceEvent.DriftDetected second = forks.get(1);
+    assertThat(second.variant()).isEqualTo(VariantRace.DEFAULT_VARIANT);
+    assertThat(second.atExample()).isGreaterThan(5000);
+    assertThat(second.challengers()).containsExactly("default-f3", "default-f4");
   }
 
   @Test

@@ -56,6 +56,7 @@ class VariantSpecTest {
     assertThat(drift.minInstances()).isEqualTo(PageHinkley.DEFAULT_MIN_INSTANCES);
     assertThat(drift.reaction()).isEqualTo(DriftSpec.FORK);
     assertThat(drift.forkVariants()).isEqualTo(3);
+    assertThat(drift.forkPatienceExamples()).isEqualTo(DriftSpec.DEFAULT_FORK_PATIENCE_EXAMPLES).isEqualTo(20_000);
     WarmStart warm = spec.warmStart().orElseThrow();
     assertThat(warm.fromVariant()).isEqualTo("champion");
     assertThat(warm.fromFile()).isNull();
@@ -194,7 +195,7 @@ class VariantSpecTest {
       "'drift':{'detector':'adwin','reaction':'retrain'}|VariantSpec key 'drift.reaction': expected one of "
           + "[\"none\", \"reset\", \"fork\"], got \"retrain\"",
       "'drift':{'detector':'adwin','lambda':3}|VariantSpec: unknown key 'drift.lambda'; expected one of "
-          + "[detector, delta, maxBuckets, reaction, forkVariants]",
+          + "[detector, delta, maxBuckets, reaction, forkVariants, forkPatienceExamples]",
       "'drift':{'detector':'adwin','delta':1.5}|VariantSpec key 'drift.delta': expected a number in (0, 1), got 1.5",
       "'drift':{'detector':'page-hinkley','alpha':0}|VariantSpec key 'drift.alpha': expected a number in (0, 1], got 0.0",
       "'drift':{'detector':'none','reaction':'reset'}|VariantSpec key 'drift.reaction': expected \"none\" with "
@@ -203,6 +204,12 @@ class VariantSpecTest {
           + "expected an integer from 1 to maxVariantsPerTask 16, got 17",
       "'drift':{'detector':'adwin','reaction':'reset','forkVariants':2}|VariantSpec key 'drift.forkVariants': "
           + "expected no forkVariants unless reaction is \"fork\", got 2",
+      "'drift':{'detector':'adwin','reaction':'fork','forkPatienceExamples':0}|VariantSpec key "
+          + "'drift.forkPatienceExamples': expected an integer >= 1, got 0",
+      "'drift':{'detector':'adwin','reaction':'fork','forkPatienceExamples':1.5}|VariantSpec key "
+          + "'drift.forkPatienceExamples': expected a 64-bit integer, got 1.5",
+      "'drift':{'detector':'adwin','reaction':'reset','forkPatienceExamples':500}|VariantSpec key "
+          + "'drift.forkPatienceExamples': expected no forkPatienceExamples unless reaction is \"fork\", got 500",
       "'warmStart':{'from':'champion'}|VariantSpec key 'warmStart.from': expected \"variant:NAME\" or \"file:PATH\", "
           + "got \"champion\"",
       "'warmStart':{'from':'variant:'}|VariantSpec key 'warmStart.from': expected \"variant:NAME\" or \"file:PATH\", "
