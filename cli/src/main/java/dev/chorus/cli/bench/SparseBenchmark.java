@@ -21,7 +21,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * {@code chorus bench sparse}: issue 17's in-memory tracks, and its end-to-end track ({@link SparseE2eTrack}).
@@ -67,9 +69,10 @@ public final class SparseBenchmark {
    * @param inMemory whether to run the packages and memory tracks
    * @param e2e whether to run the e2e track
    * @param runs the e2e track's most runs of each line until it settles
+   * @param e2eLines the e2e track's lines to run (empty: all)
    */
   public record Options(Path packages, int limit, int minSectionPackages, int batchSize, Path sklearnPeer,
-      boolean inMemory, boolean e2e, int runs) {}
+      boolean inMemory, boolean e2e, int runs, Set<String> e2eLines) {}
 
   private SparseBenchmark() {}
 
@@ -111,6 +114,12 @@ public final class SparseBenchmark {
             "train hashed softmax, FTRL, 2^" + BITS + " dims", sections),
         new SparseE2eTrack.SparseLine("wide_deep", wideDeep(classes, options.batchSize()),
             "train wide & deep, 2^" + BITS + " dims + embeddings", sections));
+    Set<String> names = lines.stream().map(SparseE2eTrack.SparseLine::name).collect(Collectors.toSet());
+    if (!names.containsAll(options.e2eLines())) {
+      throw new IllegalArgumentException("lines: expected some of " + names + ", got " + options.e2eLines());
+    }
+    lines = lines.stream().filter(l -> options.e2eLines().isEmpty() || options.e2eLines().contains(l.name()))
+        .toList();
     Map<String, Object> results = SparseE2eTrack.run(lines, options.runs(), log);
     Map<String, Object> config = (Map<String, Object>) results.get("config");
     config.put("binary_label", "1 when the section is " + catalogue.sections().get(positive)
