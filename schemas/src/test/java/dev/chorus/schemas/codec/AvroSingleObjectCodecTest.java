@@ -210,6 +210,48 @@ class AvroSingleObjectCodecTest {
                 .hasMessageContaining("field 'indices': expected a union branch index in [0, 2), got 7");
     }
 
+    /**
+     * The train job decodes every record it reads: the checks before Avro's reader (lengths, union indexes, UTF-8)
+     * must cost next to nothing beside the record itself. They copied each string, decoded it into a fresh
+     * CharBuffer with a fresh CharsetDecoder, and built every field's and element's path, wanted only for an error.
+     */
+    @Test
+    void checkingARecordAllocatesLittleBesideReadingIt() throws IOException {
+        AvroSingleObjectCodec<Example> codec = codec();
+        java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        fields.put("name", "chorus-streaming-pipeline");
+        fields.put("description", "a streaming machine-learning pipeline on Flink and Kafka, trained online");
+        fields.put("depends", java.util.stream.IntStream.range(0, 40).mapToObj(i -> "libdependency" + i).toList());
+        fields.put("maintainer", "Chorus Maintainers <dev@chorus.example.org>");
+        byte[] bytes = codec.encode(Example.newBuilder().setId("package-1").setTask("packages")
+                .setFeatures(ByteBuffer.allocate(0)).setFields(fields).setLabel(1).setEventTime(1).build());
+        org.apache.avro.specific.SpecificDatumReader<Example> plain =
+                new org.apache.avro.specific.SpecificDatumReader<>(Example.class);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        int rounds = 2_000;
+        org.apache.avro.io.BinaryDecoder reuse = null;
+        for (int warm = 0; warm < 20_000; warm++) {
+            codec.decode(bytes);
+            reuse = org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, reuse);
+            plain.read(null, reuse);
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int r = 0; r < rounds; r++) {
+            reuse = org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, reuse);
+            plain.read(null, reuse);
+        }
+        long reading = threads.getCurrentThreadAllocatedBytes() - before;
+        before = threads.getCurrentThreadAllocatedBytes();
+        for (int r = 0; r < rounds; r++) {
+            assertThat(codec.decode(bytes).getFields()).hasSize(4);
+        }
+        long decoding = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat((double) decoding / reading).as("bytes allocated decoding, per byte allocated reading alone")
+                .isLessThan(1.25);
+    }
+
     @Test
     void trailingBytesAfterTheRecordAreRejected() {
         byte[] whole = codec().encode(RecordSamples.exampleWithEverything());
