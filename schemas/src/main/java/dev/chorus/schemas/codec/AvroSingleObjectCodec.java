@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -54,6 +56,9 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Re
 
     private static final int MARKER_LENGTH = 2;
     private static final int HEADER_LENGTH = MARKER_LENGTH + Long.BYTES;
+    /** Eight bytes of a string at a time, for its ASCII check: none has its high bit set. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
 
     private final Class<T> type;
     /** As JSON text, so that the codec serialises the same way whatever the Avro version. */
@@ -310,7 +315,11 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Re
 
     /** Checks the first {@code length} bytes of {@link #text}: ASCII is UTF-8, anything else the JDK's decoder judges. */
     private void checkUtf8(int length) {
-        for (int i = 0; i < length; i++) {
+        int i = 0;
+        while (i + Long.BYTES <= length && ((long) LONGS.get(text, i) & HIGH_BITS) == 0) {
+            i += Long.BYTES;
+        }
+        for (; i < length; i++) {
             if (text[i] < 0) {
                 try {
                     utf8.decode(ByteBuffer.wrap(text, 0, length));
