@@ -576,6 +576,10 @@ public final class BenchCommand {
             if (runs < 1) {
                 throw new ParameterException(spec.commandLine(), "--runs: expected a value >= 1, got " + runs);
             }
+            if (!SparseBenchmark.E2E_LINES.containsAll(lines)) {
+                throw new ParameterException(spec.commandLine(), "--lines: expected some of "
+                        + SparseBenchmark.E2E_LINES + ", got " + lines);
+            }
             Path peer = noPeers ? null : Learn.sklearnPeerScript("sklearn_sparse_peer.py");
             Map<String, Object> results = SparseBenchmark.run(new SparseBenchmark.Options(file, limit,
                     minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs, Set.copyOf(lines)), line -> {
