@@ -3,8 +3,10 @@ package dev.chorus.core.features;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -119,8 +121,18 @@ public final class FeatureHasher {
         : new SparseVector(Arrays.copyOf(indices, n), Arrays.copyOf(values, n));
   }
 
-  /** Distinct tokens among those of {@code order[start, end)}, which share an index: nearly always one. */
+  /**
+   * Distinct tokens among those of {@code order[start, end)}, which share an index: nearly always one, compared
+   * pairwise; a long run (a token repeated in a list, or few bits) through a set, so it stays linear.
+   */
   private int distinctNames(int start, int end) {
+    if (end - start > 8) {
+      Set<String> distinct = new HashSet<>();
+      for (int i = start; i < end; i++) {
+        distinct.add(names[(int) order[i]]);
+      }
+      return distinct.size();
+    }
     int distinct = 0;
     for (int i = start; i < end; i++) {
       String name = names[(int) order[i]];

@@ -93,6 +93,10 @@ class FeatureHasherTest {
     assertThat(hasher.collisions()).as("six distinct tokens on %d indices", indices).isEqualTo(6 - indices);
     hasher.hash(Map.of("w", List.of("a", "a", "a")));
     assertThat(hasher.collisions()).as("one token repeated is no collision").isZero();
+    hasher.hash(Map.of("w", java.util.Collections.nCopies(100, "a")));
+    assertThat(hasher.collisions()).as("nor a hundred times").isZero();
+    hasher.hash(Map.of("w", List.of("a", "b", "c", "d", "e", "f", "a", "b", "c", "d", "e", "f")));
+    assertThat(hasher.collisions()).as("six distinct tokens twice each").isEqualTo(6 - indices);
   }
 
   /**
