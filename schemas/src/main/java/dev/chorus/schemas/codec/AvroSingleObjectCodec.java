@@ -313,7 +313,7 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Re
         return element.getType() == Schema.Type.NULL ? count : length(count, total);
     }
 
-    /** Checks the first {@code length} bytes of {@link #text}: ASCII is UTF-8, anything else the JDK's decoder judges. */
+    /** Checks the first {@code length} bytes of {@link #text}: ASCII is UTF-8; the JDK's decoder judges the rest. */
     private void checkUtf8(int length) {
         int i = 0;
         while (i + Long.BYTES <= length && ((long) LONGS.get(text, i) & HIGH_BITS) == 0) {
