@@ -504,6 +504,11 @@ public final class BenchCommand {
                         + "(default: ${DEFAULT-VALUE}).")
         int runs;
 
+        @Option(names = "--lines", split = ",", paramLabel = "LINE",
+                description = "e2e: run only these lines (hashed_logistic, hashed_softmax, wide_deep; default: all); "
+                        + "the raw consumer of their topics always runs.")
+        List<String> lines = List.of();
+
         @Option(names = "--checkpoints", description = "Run only the checkpoint track: the train job with one "
                 + "hashed FTRL logistic task on an embedded broker and MiniCluster, checkpoint size and duration per "
                 + "dimension and state backend (several minutes).")
@@ -571,9 +576,13 @@ public final class BenchCommand {
             if (runs < 1) {
                 throw new ParameterException(spec.commandLine(), "--runs: expected a value >= 1, got " + runs);
             }
+            if (!SparseBenchmark.E2E_LINES.containsAll(lines)) {
+                throw new ParameterException(spec.commandLine(), "--lines: expected some of "
+                        + SparseBenchmark.E2E_LINES + ", got " + lines);
+            }
             Path peer = noPeers ? null : Learn.sklearnPeerScript("sklearn_sparse_peer.py");
             Map<String, Object> results = SparseBenchmark.run(new SparseBenchmark.Options(file, limit,
-                    minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs), line -> {
+                    minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs, Set.copyOf(lines)), line -> {
                         out.println(line);
                         out.flush();
                     });

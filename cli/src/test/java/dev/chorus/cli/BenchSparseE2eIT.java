@@ -25,6 +25,30 @@ class BenchSparseE2eIT {
     Path dir;
 
     @Test
+    void linesRunsOnlyTheNamedLinesAndTheRawConsumerOfTheirTopics() throws Exception {
+        assumeTrue(PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS).isPresent(),
+                "no *_Packages* file under " + PackageCatalogue.APT_LISTS + " (run apt-get update)");
+        CliRun unknown = CliRun.run("bench", "sparse", "--e2e-only", "--lines", "hashed_logistic,hashed_lasso");
+        assertThat(unknown.exitCode()).isNotZero();
+        assertThat(unknown.err()).contains("--lines: expected some of [hashed_logistic, hashed_softmax, wide_deep], "
+                + "got [hashed_logistic, hashed_lasso]");
+
+        Path json = dir.resolve("sparse-e2e-logistic.json");
+        CliRun run = CliRun.run("bench", "sparse", "--limit", "500", "--e2e-only", "--runs", "1", "--lines",
+                "hashed_logistic", "--json", json.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode e2e = new ObjectMapper().readTree(json.toFile()).at("/e2e");
+        for (String format : new String[] {"json", "avro"}) {
+            assertThat(e2e.at("/" + format + "/hashed_logistic/predictions").asLong()).as(format).isEqualTo(500);
+            assertThat(e2e.at("/" + format + "/raw_consume_binary/examples_per_s").asDouble()).isPositive();
+            assertThat(e2e.at("/" + format).has("hashed_softmax")).as(format).isFalse();
+            assertThat(e2e.at("/" + format).has("wide_deep")).as(format).isFalse();
+            assertThat(e2e.at("/" + format).has("raw_consume")).as("no line reads the section-labelled topics")
+                    .isFalse();
+        }
+    }
+
+    @Test
     void theE2eTrackReportsEveryFormatAndLineUnderTheDocumentedKeys() throws Exception {
         assumeTrue(PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS).isPresent(),
                 "no *_Packages* file under " + PackageCatalogue.APT_LISTS + " (run apt-get update)");

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -67,9 +68,13 @@ public final class SparseBenchmark {
    * @param inMemory whether to run the packages and memory tracks
    * @param e2e whether to run the e2e track
    * @param runs the e2e track's most runs of each line until it settles
+   * @param e2eLines the e2e track's lines to run (empty: all)
    */
   public record Options(Path packages, int limit, int minSectionPackages, int batchSize, Path sklearnPeer,
-      boolean inMemory, boolean e2e, int runs) {}
+      boolean inMemory, boolean e2e, int runs, Set<String> e2eLines) {}
+
+  /** The e2e track's lines, in the order they run. */
+  public static final List<String> E2E_LINES = List.of("hashed_logistic", "hashed_softmax", "wide_deep");
 
   private SparseBenchmark() {}
 
@@ -111,6 +116,8 @@ public final class SparseBenchmark {
             "train hashed softmax, FTRL, 2^" + BITS + " dims", sections),
         new SparseE2eTrack.SparseLine("wide_deep", wideDeep(classes, options.batchSize()),
             "train wide & deep, 2^" + BITS + " dims + embeddings", sections));
+    lines = lines.stream().filter(l -> options.e2eLines().isEmpty() || options.e2eLines().contains(l.name()))
+        .toList();
     Map<String, Object> results = SparseE2eTrack.run(lines, options.runs(), log);
     Map<String, Object> config = (Map<String, Object>) results.get("config");
     config.put("binary_label", "1 when the section is " + catalogue.sections().get(positive)

@@ -3,6 +3,7 @@ package dev.chorus.jobs.kafka;
 import dev.chorus.schemas.Example;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,10 +22,10 @@ import org.apache.flink.types.StringValue;
  * deserialisation per example on the operator that trains or serves. Not used for state, which keeps Avro's
  * serializer and its schema evolution.
  *
- * <p>Layout: id, task (Flink's string encoding); the features' length and bytes; the indices' count ({@code -1}
- * for dense) and values; one byte of flags for label, target, annotator and named fields, then those present;
- * event time; weight. Named fields are their count, then per field its name, a tag (number, string, list) and the
- * value: a double, a string, or a count and that many strings.
+ * <p>Layout: id, task; the features' length and bytes; the indices' count ({@code -1} for dense) and values; one
+ * byte of flags for label, target, annotator and named fields, then those present; event time; weight. Named fields
+ * are their count, then per field its name, a tag (number, string, list) and the value: a double, a string, or a
+ * count and that many strings. Strings as {@link #writeText} writes them.
  */
 public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
     private static final long serialVersionUID = 1L;
@@ -90,8 +91,8 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
     }
 
     static void write(Example example, DataOutputView out) throws IOException {
-        StringValue.writeString(example.getId(), out);
-        StringValue.writeString(example.getTask(), out);
+        writeText(example.getId(), out);
+        writeText(example.getTask(), out);
         ByteBuffer features = example.getFeatures();
         int length = features.remaining();
         out.writeInt(length);
@@ -122,7 +123,7 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
             out.writeDouble(target);
         }
         if (annotator != null) {
-            StringValue.writeString(annotator, out);
+            writeText(annotator, out);
         }
         if (fields != null) {
             writeFields(fields, out);
@@ -133,8 +134,8 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
 
     static Example read(DataInputView in) throws IOException {
         Example example = new Example();
-        example.setId(StringValue.readString(in));
-        example.setTask(StringValue.readString(in));
+        example.setId(readText(in));
+        example.setTask(readText(in));
         byte[] features = new byte[in.readInt()];
         in.readFully(features);
         example.setFeatures(ByteBuffer.wrap(features));
@@ -149,7 +150,7 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
         int flags = in.readByte();
         example.setLabel((flags & HAS_LABEL) != 0 ? in.readInt() : null);
         example.setTarget((flags & HAS_TARGET) != 0 ? in.readDouble() : null);
-        example.setAnnotator((flags & HAS_ANNOTATOR) != 0 ? StringValue.readString(in) : null);
+        example.setAnnotator((flags & HAS_ANNOTATOR) != 0 ? readText(in) : null);
         example.setFields((flags & HAS_FIELDS) != 0 ? readFields(in) : null);
         example.setEventTime(in.readLong());
         example.setWeight(in.readFloat());
@@ -159,20 +160,20 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
     private static void writeFields(Map<String, Object> fields, DataOutputView out) throws IOException {
         out.writeInt(fields.size());
         for (Map.Entry<String, Object> field : fields.entrySet()) {
-            StringValue.writeString(field.getKey(), out);
+            writeText(field.getKey(), out);
             Object value = field.getValue();
             if (value instanceof Double number) {
                 out.writeByte(NUMBER);
                 out.writeDouble(number);
             } else if (value instanceof CharSequence text) {
                 out.writeByte(STRING);
-                StringValue.writeString(text, out);
+                writeText(text, out);
             } else {
                 List<?> strings = (List<?>) value;
                 out.writeByte(STRINGS);
                 out.writeInt(strings.size());
                 for (Object text : strings) {
-                    StringValue.writeString((CharSequence) text, out);
+                    writeText((CharSequence) text, out);
                 }
             }
         }
@@ -182,22 +183,50 @@ public final class ExampleSerializer extends TypeSerializerSingleton<Example> {
         int count = in.readInt();
         Map<String, Object> fields = new LinkedHashMap<>();
         for (int f = 0; f < count; f++) {
-            String name = StringValue.readString(in);
+            String name = readText(in);
             int tag = in.readByte();
             if (tag == NUMBER) {
                 fields.put(name, in.readDouble());
             } else if (tag == STRING) {
-                fields.put(name, StringValue.readString(in));
+                fields.put(name, readText(in));
             } else {
                 int size = in.readInt();
                 List<String> strings = new ArrayList<>(size);
                 for (int i = 0; i < size; i++) {
-                    strings.add(StringValue.readString(in));
+                    strings.add(readText(in));
                 }
                 fields.put(name, strings);
             }
         }
         return fields;
+    }
+
+    /**
+     * Latin-1 text as its length and one byte a char: read back without {@link StringValue#readString}, which
+     * looks up a thread-local buffer for every string, the first cost of the train job's operators behind this
+     * edge. Other text: -1, then {@link StringValue}'s encoding, which keeps every char (a lone surrogate too).
+     */
+    private static void writeText(CharSequence text, DataOutputView out) throws IOException {
+        String string = text.toString();
+        for (int i = 0; i < string.length(); i++) {
+            if (string.charAt(i) > 0xFF) {
+                out.writeInt(-1);
+                StringValue.writeString(string, out);
+                return;
+            }
+        }
+        out.writeInt(string.length());
+        out.write(string.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static String readText(DataInputView in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            return StringValue.readString(in);
+        }
+        byte[] latin1 = new byte[length];
+        in.readFully(latin1);
+        return new String(latin1, StandardCharsets.ISO_8859_1);
     }
 
     /** Its configuration snapshot: the layout has no parameters. */

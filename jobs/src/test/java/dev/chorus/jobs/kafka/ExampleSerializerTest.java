@@ -67,6 +67,24 @@ class ExampleSerializerTest {
         }
     }
 
+    /**
+     * Latin-1 text (nearly every id, task, field name and token) is its length and bytes, read back without Flink's
+     * string codec, which looks up a thread-local buffer per string (the first cost of the trainer's and the
+     * router's input in a profile of the train job); other text keeps that codec, every char as it was, a lone
+     * surrogate included.
+     */
+    @Test
+    void latin1TextIsItsLengthAndBytesAndOtherTextSurvivesAsItIs() throws IOException {
+        Example example = Example.newBuilder(unlabeled()).setId("é1").setTask("t\u20ac\ud83d\ude00\ud800x").build();
+        byte[] bytes = bytes(ExampleSerializer.INSTANCE, example);
+
+        assertThat(java.util.Arrays.copyOf(bytes, 6)).containsExactly(0, 0, 0, 2, 0xE9, '1');
+        assertThat(java.util.Arrays.copyOfRange(bytes, 6, 10)).as("not Latin-1: -1, then Flink's codec")
+                .containsExactly(-1, -1, -1, -1);
+        assertThat(ExampleSerializer.INSTANCE.deserialize(new DataInputDeserializer(bytes)).getTask())
+                .isEqualTo("t\u20ac\ud83d\ude00\ud800x");
+    }
+
     @Test
     void writesOnlyTheFeaturesAfterTheBufferPosition() throws IOException {
         Example example = dense();

@@ -32,8 +32,15 @@ public final class FeatureHasher {
   public static final int SEED = 0;
 
   private final HashingSpec spec;
-  private final TreeMap<Integer, Double> sums = new TreeMap<>();
-  private final Set<String> distinct = new HashSet<>();
+  /**
+   * The tokens of the example being hashed, in the order they are summed: {@code index << 32 | position} (sorted,
+   * it groups each index's tokens in that order, so their sum is the same double as adding them one by one), and
+   * each position's token and signed value. Reused, so hashing boxes nothing.
+   */
+  private long[] order = new long[16];
+  private String[] names = new String[16];
+  private double[] signed = new double[16];
+  private int added;
   private int collisions;
 
   public FeatureHasher(HashingSpec spec) {
@@ -71,10 +78,9 @@ public final class FeatureHasher {
       }
       tokens.put(field.getKey(), tokens(field.getKey(), field.getValue()));
     }
-    sums.clear();
-    distinct.clear();
-    List<String> order = spec.fields().isEmpty() ? new ArrayList<>(tokens.keySet()) : spec.fields();
-    for (String field : order) {
+    added = 0;
+    List<String> fieldOrder = spec.fields().isEmpty() ? new ArrayList<>(tokens.keySet()) : spec.fields();
+    for (String field : fieldOrder) {
       for (Token token : tokens.getOrDefault(field, List.of())) {
         add(token.name, token.value);
       }
@@ -86,22 +92,57 @@ public final class FeatureHasher {
         }
       }
     }
-    collisions = distinct.size() - sums.size();
-    int[] indices = new int[sums.size()];
-    float[] values = new float[sums.size()];
+    Arrays.sort(order, 0, added);
+    int[] indices = new int[added];
+    float[] values = new float[added];
     int n = 0;
-    for (Map.Entry<Integer, Double> sum : sums.entrySet()) {
-      float value = (float) (double) sum.getValue();
+    int distinctTokens = 0;
+    int distinctIndices = 0;
+    for (int start = 0, end; start < added; start = end) {
+      int index = (int) (order[start] >>> 32);
+      double sum = signed[(int) order[start]];
+      for (end = start + 1; end < added && (int) (order[end] >>> 32) == index; end++) {
+        sum += signed[(int) order[end]];
+      }
+      distinctIndices++;
+      distinctTokens += distinctNames(start, end);
+      float value = (float) sum;
       if (!Float.isFinite(value)) {
         throw new RejectedFieldException(String.join(",", fields.keySet()),
-            "hashed values finite in float32", "a sum of " + sum.getValue() + " at index " + sum.getKey());
+            "hashed values finite in float32", "a sum of " + sum + " at index " + index);
       }
       if (value != 0f) {
-        indices[n] = sum.getKey();
+        indices[n] = index;
         values[n++] = value;
       }
     }
-    return new SparseVector(Arrays.copyOf(indices, n), Arrays.copyOf(values, n));
+    collisions = distinctTokens - distinctIndices;
+    return n == added ? new SparseVector(indices, values)
+        : new SparseVector(Arrays.copyOf(indices, n), Arrays.copyOf(values, n));
+  }
+
+  /**
+   * Distinct tokens among those of {@code order[start, end)}, which share an index: nearly always one, compared
+   * pairwise; a long run (a token repeated in a list, or few bits) through a set, so it stays linear.
+   */
+  private int distinctNames(int start, int end) {
+    if (end - start > 8) {
+      Set<String> distinct = new HashSet<>();
+      for (int i = start; i < end; i++) {
+        distinct.add(names[(int) order[i]]);
+      }
+      return distinct.size();
+    }
+    int distinct = 0;
+    for (int i = start; i < end; i++) {
+      String name = names[(int) order[i]];
+      boolean seen = false;
+      for (int j = start; j < i && !seen; j++) {
+        seen = names[(int) order[j]].equals(name);
+      }
+      distinct += seen ? 0 : 1;
+    }
+    return distinct;
   }
 
   /**
@@ -113,9 +154,15 @@ public final class FeatureHasher {
   }
 
   private void add(String token, double value) {
-    distinct.add(token);
+    if (added == order.length) {
+      order = Arrays.copyOf(order, 2 * added);
+      names = Arrays.copyOf(names, 2 * added);
+      signed = Arrays.copyOf(signed, 2 * added);
+    }
     int h = hash(token);
-    sums.merge(index(h, spec.bits()), sign(h) * value, Double::sum);
+    order[added] = (long) index(h, spec.bits()) << 32 | added;
+    names[added] = token;
+    signed[added++] = sign(h) * value;
   }
 
   private static List<Token> tokens(String field, Object value) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.spec.SpecReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +93,43 @@ class FeatureHasherTest {
     assertThat(hasher.collisions()).as("six distinct tokens on %d indices", indices).isEqualTo(6 - indices);
     hasher.hash(Map.of("w", List.of("a", "a", "a")));
     assertThat(hasher.collisions()).as("one token repeated is no collision").isZero();
+    hasher.hash(Map.of("w", java.util.Collections.nCopies(100, "a")));
+    assertThat(hasher.collisions()).as("nor a hundred times").isZero();
+    hasher.hash(Map.of("w", List.of("a", "b", "c", "d", "e", "f", "a", "b", "c", "d", "e", "f")));
+    assertThat(hasher.collisions()).as("six distinct tokens twice each").isEqualTo(6 - indices);
+  }
+
+  /**
+   * The train job hashes every example on its trainer's thread: past the tokens' own strings and bytes, which it
+   * hashes, and the vector it returns, summing them must allocate next to nothing (it boxed every index and sum
+   * into a TreeMap, and every token into a HashSet: 260 bytes a token in all).
+   */
+  @Test
+  void hashingAllocatesLittleBeyondTheTokensAndTheVector() {
+    FeatureHasher hasher = new FeatureHasher(new HashingSpec(20, List.of("name", "depends", "maintainer"),
+        List.of()));
+    List<String> depends = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      depends.add("lib" + i);
+    }
+    Map<String, Object> fields = Map.of("name", "chorus", "depends", depends, "maintainer", "dev@example.org");
+    int tokens = 42;
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    for (int warm = 0; warm < 20_000; warm++) {
+      hasher.hash(fields);
+    }
+    int rounds = 2_000;
+    long before = threads.getThreadAllocatedBytes(thread);
+    for (int r = 0; r < rounds; r++) {
+      hasher.hash(fields);
+    }
+    double perToken = (threads.getThreadAllocatedBytes(thread) - before) / (double) rounds / tokens;
+    // Each token's string "field=value" (about 56 bytes) and its UTF-8 bytes (about 32), the token holder
+    // (about 24), and the vector's two arrays (8 bytes a token): about 130 with the lists; below 200 there is no
+    // room for a boxed index, sum and map entry and a set node per token (about 120 bytes).
+    assertThat(perToken).as("bytes allocated per token").isLessThan(200);
   }
 
   @Test

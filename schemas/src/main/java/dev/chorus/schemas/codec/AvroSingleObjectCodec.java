@@ -4,9 +4,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,6 +56,9 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Re
 
     private static final int MARKER_LENGTH = 2;
     private static final int HEADER_LENGTH = MARKER_LENGTH + Long.BYTES;
+    /** Eight bytes of a string at a time, for its ASCII check: none has its high bit set. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
 
     private final Class<T> type;
     /** As JSON text, so that the codec serialises the same way whatever the Avro version. */
@@ -65,6 +71,10 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Re
     private transient Map<Long, Schema> writerSchemas;
     private transient Map<Long, DatumReader<T>> readers;
     private transient BinaryDecoder decoder;
+    /** Scratch of {@link #checkLengths}: the path of the field being checked, a string's bytes, a UTF-8 decoder. */
+    private transient StringBuilder path;
+    private transient byte[] text;
+    private transient CharsetDecoder utf8;
     private transient String knownSchemas;
 
     /**
@@ -203,43 +213,55 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Re
      * left before anything is read or allocated (Avro allocates a string, bytes or array at the length the body
      * declares: a corrupt length would cost up to 2 GB, and an OutOfMemoryError would restart the job on the same
      * record forever), union and enum indexes against the schema, and strings as UTF-8 (Avro's reader would
-     * replace bad bytes silently). Problems name the field path.
+     * replace bad bytes silently). Problems name the field path. It runs on every record a job reads, so it
+     * allocates nothing on the way: the path is one builder, cut back after each field and element and made a
+     * string only for an error, and strings are read into one scratch buffer.
      */
     private void checkLengths(byte[] bytes, Schema writerSchema) throws IOException {
         decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, decoder);
-        walk(writerSchema, "", bytes.length);
+        if (path == null) {
+            path = new StringBuilder();
+            text = new byte[64];
+            utf8 = StandardCharsets.UTF_8.newDecoder();
+        }
+        path.setLength(0);
+        walk(writerSchema, bytes.length);
     }
 
-    private void walk(Schema schema, String path, int total) throws IOException {
+    private void walk(Schema schema, int total) throws IOException {
+        int mark = path.length();
         switch (schema.getType()) {
             case RECORD -> {
                 for (Schema.Field field : schema.getFields()) {
-                    walk(field.schema(), path.isEmpty() ? field.name() : path + "." + field.name(), total);
+                    (mark == 0 ? path : path.append('.')).append(field.name());
+                    walk(field.schema(), total);
+                    path.setLength(mark);
                 }
             }
             case UNION -> walk(schema.getTypes().get(index(decoder.readIndex(), schema.getTypes().size(),
-                    "union branch index", path)), path, total);
-            case ENUM -> index(decoder.readEnum(), schema.getEnumSymbols().size(), "enum symbol index", path);
-            case STRING -> {
-                byte[] text = new byte[length(decoder.readLong(), path, total)];
-                decoder.readFixed(text);
-                checkUtf8(text, path);
-            }
-            case BYTES -> decoder.skipFixed(length(decoder.readLong(), path, total));
-            case FIXED -> decoder.skipFixed(length(schema.getFixedSize(), path, total));
+                    "union branch index")), total);
+            case ENUM -> index(decoder.readEnum(), schema.getEnumSymbols().size(), "enum symbol index");
+            case STRING -> checkUtf8(readText(length(decoder.readLong(), total)));
+            case BYTES -> decoder.skipFixed(length(decoder.readLong(), total));
+            case FIXED -> decoder.skipFixed(length(schema.getFixedSize(), total));
             case ARRAY -> {
                 long i = 0;
                 for (long n = decoder.readArrayStart(); n != 0; n = decoder.arrayNext()) {
-                    for (long end = i + elements(n, schema.getElementType(), path, total); i < end; i++) {
-                        walk(schema.getElementType(), path + "[" + i + "]", total);
+                    for (long end = i + elements(n, schema.getElementType(), total); i < end; i++) {
+                        path.append('[').append(i).append(']');
+                        walk(schema.getElementType(), total);
+                        path.setLength(mark);
                     }
                 }
             }
             case MAP -> {
                 for (long n = decoder.readMapStart(); n != 0; n = decoder.mapNext()) {
-                    for (long k = elements(n, schema.getValueType(), path, total); k > 0; k--) {
-                        checkUtf8(readKey(path, total), path);
-                        walk(schema.getValueType(), path + ".<value>", total);
+                    for (long k = elements(n, schema.getValueType(), total); k > 0; k--) {
+                        int length = length(decoder.readLong(), total, ".<key>");
+                        checkUtf8(readText(length));
+                        path.append(".<value>");
+                        walk(schema.getValueType(), total);
+                        path.setLength(mark);
                     }
                 }
             }
@@ -253,41 +275,61 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Re
         }
     }
 
-    private byte[] readKey(String path, int total) throws IOException {
-        byte[] key = new byte[length(decoder.readLong(), path + ".<key>", total)];
-        decoder.readFixed(key);
-        return key;
+    /** Reads the next {@code length} bytes into {@link #text}, grown as needed; returns {@code length}. */
+    private int readText(int length) throws IOException {
+        if (text.length < length) {
+            text = new byte[Math.max(length, 2 * text.length)];
+        }
+        decoder.readFixed(text, 0, length);
+        return length;
     }
 
-    private int index(int index, int size, String what, String path) {
+    private int index(int index, int size, String what) {
         if (index < 0 || index >= size) {
-            throw new RecordDecodingException(path, "malformed Avro " + type.getSimpleName() + " record: field '"
-                    + path + "': expected a " + what + " in [0, " + size + "), got " + index);
+            throw new RecordDecodingException(path.toString(), "malformed Avro " + type.getSimpleName()
+                    + " record: field '" + path + "': expected a " + what + " in [0, " + size + "), got " + index);
         }
         return index;
     }
 
-    private int length(long length, String path, int total) {
+    private int length(long length, int total) {
+        return length(length, total, "");
+    }
+
+    /** {@code length} if the bytes left hold it; else an error naming the path with {@code suffix} appended. */
+    private int length(long length, int total, String suffix) {
         int left = unread(decoder);
         if (length < 0 || length > left) {
-            throw new RecordDecodingException(path, (length < 0 ? "malformed" : "truncated") + " Avro "
-                    + type.getSimpleName() + " record: field '" + path + "': expected a length in [0, " + left
+            String field = path + suffix;
+            throw new RecordDecodingException(field, (length < 0 ? "malformed" : "truncated") + " Avro "
+                    + type.getSimpleName() + " record: field '" + field + "': expected a length in [0, " + left
                     + "] (the bytes left of " + total + "), got " + length);
         }
         return (int) length;
     }
 
     /** Elements of an array or map block: each takes at least one byte, except nulls, which cannot be bounded so. */
-    private long elements(long count, Schema element, String path, int total) {
-        return element.getType() == Schema.Type.NULL ? count : length(count, path, total);
+    private long elements(long count, Schema element, int total) {
+        return element.getType() == Schema.Type.NULL ? count : length(count, total);
     }
 
-    private void checkUtf8(byte[] text, String path) {
-        try {
-            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(text));
-        } catch (CharacterCodingException e) {
-            throw new RecordDecodingException(path, "malformed Avro " + type.getSimpleName() + " record: field '"
-                    + path + "': expected UTF-8 text, got invalid UTF-8 in " + text.length + " bytes", e);
+    /** Checks the first {@code length} bytes of {@link #text}: ASCII is UTF-8; the JDK's decoder judges the rest. */
+    private void checkUtf8(int length) {
+        int i = 0;
+        while (i + Long.BYTES <= length && ((long) LONGS.get(text, i) & HIGH_BITS) == 0) {
+            i += Long.BYTES;
+        }
+        for (; i < length; i++) {
+            if (text[i] < 0) {
+                try {
+                    utf8.decode(ByteBuffer.wrap(text, 0, length));
+                } catch (CharacterCodingException e) {
+                    throw new RecordDecodingException(path.toString(), "malformed Avro " + type.getSimpleName()
+                            + " record: field '" + path + "': expected UTF-8 text, got invalid UTF-8 in " + length
+                            + " bytes", e);
+                }
+                return;
+            }
         }
     }
 

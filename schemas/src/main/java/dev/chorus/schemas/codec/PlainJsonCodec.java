@@ -292,6 +292,18 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         if (nonNull != null) {
             return json.isNull() ? null : read(nonNull, union, json, path);
         }
+        // Branches whose read could only fail are skipped: a named field's string would otherwise fail as a
+        // number first, with an exception and its message, on every record. Only when no branch reads it are they
+        // all tried, for the error and its suppressed causes.
+        for (Schema branch : union.getTypes()) {
+            if (mayRead(branch, json)) {
+                try {
+                    return read(branch, branch, json, path);
+                } catch (RecordDecodingException e) {
+                    break;
+                }
+            }
+        }
         List<RecordDecodingException> rejections = new ArrayList<>();
         for (Schema branch : union.getTypes()) {
             try {
@@ -303,6 +315,24 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         RecordDecodingException mismatch = mismatch(path, union, json);
         rejections.forEach(mismatch::addSuppressed);
         throw mismatch;
+    }
+
+    /** False when {@link #read} of {@code json} as {@code schema} certainly throws, as its type does not fit. */
+    private static boolean mayRead(Schema schema, JsonNode json) {
+        return switch (schema.getType()) {
+            case NULL -> json.isNull();
+            case BOOLEAN -> json.isBoolean();
+            case INT, LONG -> json.isNumber();
+            case FLOAT, DOUBLE -> json.isNumber() || json.isTextual() && switch (json.textValue()) {
+                case "NaN", "Infinity", "-Infinity" -> true;
+                default -> false;
+            };
+            case STRING, ENUM, FIXED -> json.isTextual();
+            case BYTES -> json.isTextual() || json.isArray();
+            case ARRAY -> json.isArray();
+            case MAP, RECORD -> json.isObject();
+            default -> true;
+        };
     }
 
     private static double readReal(JsonNode json, String path, Schema declared) {
