@@ -68,7 +68,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   public static final double WEIGHT_LEARNING_RATE = 0.05;
   /**
    * Diagonal of the prior confusion of an annotator not seen yet, in a new model; the rest of each row is spread
-   * evenly. An annotator whose items have no other labels keeps it.
+   * evenly. An annotator whose items have no other labels stays at or above it.
    */
   public static final double PRIOR_DIAGONAL = 0.8;
   /**
