@@ -9,7 +9,9 @@ import static dev.chorus.jobs.train.VariantsTest.OTHER_SPEC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.RegisteredMetrics;
+import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
@@ -28,13 +30,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class VariantRetireTest {
 
-    /** Dense, label-model and hashed variants, each fed examples that leave {@code open} rows in a minibatch. */
+    /** Dense, label-model, hashed, wide and deep and large-output variants, each fed examples that leave {@code open} rows in a minibatch. */
     static Stream<Arguments> variants() {
         return Stream.of(
                 Arguments.of("dense", OTHER_SPEC, IntStream.range(0, 13).mapToObj(i -> example(i)).toList(), 5),
                 Arguments.of("label model", LABEL_MODEL_SPEC,
                         IntStream.range(0, 13).mapToObj(i -> labelled(i, 3)).toList(), 5),
-                Arguments.of("hashed", ClickExamples.SPEC, ClickExamples.stream("t", 14, 7), 2));
+                Arguments.of("hashed", ClickExamples.SPEC, ClickExamples.stream("t", 14, 7), 2),
+                Arguments.of("wide and deep", WideDeepClicks.SPEC, ClickExamples.stream("t", 15, 7), 3),
+                Arguments.of("large output", LargeOutputExamples.spec(5_000),
+                        LargeOutputExamples.stream("t", 20, 5_000, 5), 4));
     }
 
     /** The examples to variant {@code w} of task t, which trains {@code spec}. */
