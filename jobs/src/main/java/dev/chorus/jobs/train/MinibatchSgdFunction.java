@@ -127,6 +127,7 @@ public final class MinibatchSgdFunction
     /** The variant of the key being processed (the keys are {@link Variants#key}s). */
     private transient String variant;
     private transient MinibatchPredictions predictions;
+    private transient RetiredMinibatches retiredMinibatches;
     /** Scratch of the label model's annotator ids. */
     private transient String[] trainAnnotators;
     private transient Counter updates;
@@ -177,6 +178,7 @@ public final class MinibatchSgdFunction
         stateDescriptor = new ValueStateDescriptor<>("trainer", new TrainerStateSerializer());
         state = getRuntimeContext().getState(stateDescriptor);
         predictions = new MinibatchPredictions();
+        retiredMinibatches = new RetiredMinibatches(predictions, getRuntimeContext().getMetricGroup());
         trainAnnotators = new String[0];
         updates = getRuntimeContext().getMetricGroup().counter("minibatchUpdates");
         rejected = getRuntimeContext().getMetricGroup().counter("minibatchesRejected");
@@ -329,8 +331,9 @@ public final class MinibatchSgdFunction
     }
 
     /**
-     * A control change: the spec map follows it, and a retired variant's state goes (a revived one starts afresh); a
-     * reset of a live one ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}).
+     * A control change: the spec map follows it, and a retired variant's state goes once its open minibatch is
+     * predicted ({@link RetiredMinibatches}; a revived one starts afresh); a reset of a live one
+     * ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}).
      */
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
@@ -340,6 +343,12 @@ public final class MinibatchSgdFunction
         String changed = Variants.key(change.task, change.variant);
         ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
             if (key.equals(changed) && change.retires()) {
+                TrainerState s = trainer.value();
+                if (s != null && s.batchFill > 0) {
+                    variant = change.variant;
+                    retiredMinibatches.predict(s, change.task, variant, metricsOf(change.task, s),
+                            ctx.currentProcessingTime(), out);
+                }
                 trainer.clear();
             } else if (key.equals(changed) && reset && trainer.value() != null) {
                 trainer.update(trainer.value().restartedAs(WarmStarts.state(VariantSpecs.parse(change.spec),
