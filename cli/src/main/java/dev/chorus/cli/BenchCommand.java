@@ -470,7 +470,8 @@ public final class BenchCommand {
                     + "SGDClassifier.partial_fit on the same order, features and hash size. memory: the heap of an "
                     + "FTRL logistic model at 2^20 and 2^24 dimensions against its parameters x bytes per parameter. "
                     + "e2e: the same packages through an embedded Kafka broker (a JSON and an Avro topic) into the "
-                    + "train job on a MiniCluster, hashed softmax and wide & deep, against a raw consumer's rate."})
+                    + "train job on a MiniCluster, hashed logistic and softmax and wide & deep, against a raw consumer's "
+                    + "rate and a Flink job's that decodes and writes a constant prediction."})
     static final class Sparse implements Callable<Integer> {
         @Option(names = "--packages", paramLabel = "FILE",
                 description = "The Packages list, plain, gzip or LZ4 (default: the largest *_Packages* file under "
@@ -505,8 +506,8 @@ public final class BenchCommand {
         int runs;
 
         @Option(names = "--lines", split = ",", paramLabel = "LINE",
-                description = "e2e: run only these lines (hashed_logistic, hashed_softmax, wide_deep; default: all); "
-                        + "the raw consumer of their topics always runs.")
+                description = "e2e: run only these lines (hashed_logistic, hashed_softmax, wide_deep, wide_deep_binary; "
+                        + "default: all); the raw consumer and Flink ceilings of their topics always run.")
         List<String> lines = List.of();
 
         @Option(names = "--checkpoints", description = "Run only the checkpoint track: the train job with one "

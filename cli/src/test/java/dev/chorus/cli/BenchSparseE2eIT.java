@@ -25,27 +25,55 @@ class BenchSparseE2eIT {
     Path dir;
 
     @Test
-    void linesRunsOnlyTheNamedLinesAndTheRawConsumerOfTheirTopics() throws Exception {
+    void linesRunsOnlyTheNamedLinesTheirTopicsCeilingsAndABinaryWideAndDeep() throws Exception {
         assumeTrue(PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS).isPresent(),
                 "no *_Packages* file under " + PackageCatalogue.APT_LISTS + " (run apt-get update)");
         CliRun unknown = CliRun.run("bench", "sparse", "--e2e-only", "--lines", "hashed_logistic,hashed_lasso");
         assertThat(unknown.exitCode()).isNotZero();
-        assertThat(unknown.err()).contains("--lines: expected some of [hashed_logistic, hashed_softmax, wide_deep], "
-                + "got [hashed_logistic, hashed_lasso]");
+        assertThat(unknown.err()).contains("--lines: expected some of [hashed_logistic, hashed_softmax, wide_deep, "
+                + "wide_deep_binary], got [hashed_logistic, hashed_lasso]");
 
-        Path json = dir.resolve("sparse-e2e-logistic.json");
+        Path json = dir.resolve("sparse-e2e-binary.json");
         CliRun run = CliRun.run("bench", "sparse", "--limit", "500", "--e2e-only", "--runs", "1", "--lines",
-                "hashed_logistic", "--json", json.toString());
+                "hashed_logistic,wide_deep_binary", "--json", json.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode e2e = new ObjectMapper().readTree(json.toFile()).at("/e2e");
         for (String format : new String[] {"json", "avro"}) {
-            assertThat(e2e.at("/" + format + "/hashed_logistic/predictions").asLong()).as(format).isEqualTo(500);
-            assertThat(e2e.at("/" + format + "/raw_consume_binary/examples_per_s").asDouble()).isPositive();
-            assertThat(e2e.at("/" + format).has("hashed_softmax")).as(format).isFalse();
-            assertThat(e2e.at("/" + format).has("wide_deep")).as(format).isFalse();
-            assertThat(e2e.at("/" + format).has("raw_consume")).as("no line reads the section-labelled topics")
-                    .isFalse();
+            JsonNode topics = e2e.at("/" + format);
+            assertThat(topics.at("/raw_consume_binary/examples_per_s").asDouble()).isPositive();
+            for (String name : new String[] {"hashed_logistic", "wide_deep_binary"}) {
+                JsonNode line = topics.at("/" + name);
+                assertThat(line.at("/predictions").asLong()).as("%s %s: %s", format, name, line).isEqualTo(500);
+                assertThat(line.at("/ceiling").asText()).as(format).isEqualTo("raw_consume_binary");
+                assertThat(line.at("/ratio_to_passthrough").asDouble()).as("%s %s", format, name)
+                        .isCloseTo(line.at("/examples_per_s").asDouble()
+                                / topics.at("/flink_passthrough_binary/examples_per_s").asDouble(), within(1e-9));
+            }
+            // The pass-through: the train job's source, decoder and predictions sink, one prediction per example.
+            JsonNode passThrough = topics.at("/flink_passthrough_binary");
+            assertThat(passThrough.at("/predictions").asLong()).as("%s: %s", format, passThrough).isEqualTo(500);
+            assertThat(passThrough.at("/dead_letters").asLong()).as(format).isZero();
+            assertThat(passThrough.at("/cpu_us_per_example").asDouble()).as(format).isPositive();
+            assertThat(passThrough.at("/ratio_to_raw").asDouble()).as(format)
+                    .isCloseTo(passThrough.at("/examples_per_s").asDouble()
+                            / topics.at("/raw_consume_binary/examples_per_s").asDouble(), within(1e-9));
+            // The source alone: every record counted, none decoded or written.
+            JsonNode sourceOnly = topics.at("/flink_source_only_binary");
+            assertThat(sourceOnly.at("/records").asLong()).as("%s: %s", format, sourceOnly).isEqualTo(500);
+            assertThat(sourceOnly.at("/examples_per_s").asDouble()).as(format).isPositive();
+            assertThat(sourceOnly.at("/ratio_to_raw").asDouble()).as(format).isPositive();
+            for (String absent : new String[] {"hashed_softmax", "wide_deep", "raw_consume", "flink_passthrough"}) {
+                assertThat(topics.has(absent)).as("%s: no line reads the section-labelled topics", absent).isFalse();
+            }
         }
+        assertThat(e2e.at("/flink_passthrough_binary/ratio_to_raw").asDouble())
+                .isEqualTo(e2e.at("/json/flink_passthrough_binary/ratio_to_raw").asDouble()).isPositive();
+        assertThat(e2e.at("/wide_deep_binary/ratio_to_passthrough").asDouble())
+                .isEqualTo(e2e.at("/json/wide_deep_binary/ratio_to_passthrough").asDouble()).isPositive();
+        // Click-style: one output per row, where the 58-class line has 58.
+        ModelSpec wideDeep = ModelSpec.parse(e2e.at("/config/specs/wide_deep_binary").asText());
+        assertThat(wideDeep.algorithm()).isEqualTo("wide-deep");
+        assertThat(wideDeep.classificationLoss().outputDim(wideDeep.numClasses())).isEqualTo(1);
     }
 
     @Test
@@ -71,7 +99,7 @@ class BenchSparseE2eIT {
                         .isPositive();
             }
             // Every line runs now, wide & deep included: none is skipped.
-            for (String name : new String[] {"hashed_logistic", "hashed_softmax", "wide_deep"}) {
+            for (String name : new String[] {"hashed_logistic", "hashed_softmax", "wide_deep", "wide_deep_binary"}) {
                 JsonNode line = e2e.at("/" + format + "/" + name);
                 assertThat(line.has("skipped")).as("%s %s: %s", format, name, line).isFalse();
                 assertThat(line.at("/examples_per_s").asDouble()).as("%s %s: %s", format, name, line).isPositive();
@@ -79,7 +107,20 @@ class BenchSparseE2eIT {
                 assertThat(line.at("/predictions").asLong()).as("%s %s", format, name).isEqualTo(EXAMPLES);
                 assertThat(line.at("/dead_letters").asLong()).as("%s %s", format, name).isZero();
                 assertThat(line.at("/all_examples_seen").asBoolean()).as("%s %s", format, name).isTrue();
+                assertThat(line.at("/ratio_to_passthrough").asDouble()).as("%s %s", format, name).isPositive();
             }
+            // Each set's topics have their Flink ceilings, named after the set as its raw consumer is.
+            for (String ceiling : new String[] {"flink_passthrough", "flink_passthrough_binary"}) {
+                assertThat(e2e.at("/" + format + "/" + ceiling + "/predictions").asLong()).as("%s %s", format, ceiling)
+                        .isEqualTo(EXAMPLES);
+            }
+            for (String ceiling : new String[] {"flink_source_only", "flink_source_only_binary"}) {
+                assertThat(e2e.at("/" + format + "/" + ceiling + "/records").asLong()).as("%s %s", format, ceiling)
+                        .isEqualTo(EXAMPLES);
+            }
+            assertThat(e2e.at("/" + format + "/wide_deep/ratio_to_passthrough").asDouble()).as(format)
+                    .isCloseTo(e2e.at("/" + format + "/wide_deep/examples_per_s").asDouble()
+                            / e2e.at("/" + format + "/flink_passthrough/examples_per_s").asDouble(), within(1e-9));
             // The logistic line's ratio is to the ceiling of its own (binary-labelled) topic.
             assertThat(e2e.at("/" + format + "/hashed_logistic/ceiling").asText()).isEqualTo("raw_consume_binary");
             assertThat(e2e.at("/" + format + "/hashed_logistic/ratio_to_raw").asDouble()).as(format)
@@ -91,7 +132,8 @@ class BenchSparseE2eIT {
                 .isEqualTo(e2e.at("/json/raw_consume/examples_per_s").asDouble()).isPositive();
         assertThat(e2e.at("/raw_consume_binary/examples_per_s").asDouble())
                 .isEqualTo(e2e.at("/json/raw_consume_binary/examples_per_s").asDouble()).isPositive();
-        for (String name : new String[] {"hashed_logistic", "hashed_softmax", "wide_deep"}) {
+        for (String name : new String[] {"hashed_logistic", "hashed_softmax", "wide_deep", "wide_deep_binary",
+                "flink_passthrough", "flink_passthrough_binary", "flink_source_only", "flink_source_only_binary"}) {
             assertThat(e2e.at("/" + name + "/ratio_to_raw").asDouble()).as(name)
                     .isEqualTo(e2e.at("/json/" + name + "/ratio_to_raw").asDouble()).isPositive();
         }
@@ -101,6 +143,7 @@ class BenchSparseE2eIT {
         assertThat(logistic.inputDim()).isEqualTo(1 << 20);
         assertThat(ModelSpec.parse(e2e.at("/config/specs/hashed_softmax").asText()).numClasses()).isEqualTo(58);
         assertThat(ModelSpec.parse(e2e.at("/config/specs/wide_deep").asText()).algorithm()).isEqualTo("wide-deep");
+        assertThat(ModelSpec.parse(e2e.at("/config/specs/wide_deep_binary").asText()).numClasses()).isEqualTo(2);
         assertThat(e2e.at("/config/binary_label").asText()).contains("1 when the section is");
     }
 }

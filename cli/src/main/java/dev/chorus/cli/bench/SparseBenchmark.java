@@ -41,7 +41,9 @@ import java.util.function.Consumer;
  * <p><b>e2e</b>: the same packages in the same order through Kafka (a JSON and an Avro topic) into the train job,
  * against the raw consumer: a binary logistic regression with FTRL ({@code hashed_logistic}: is the package in the
  * most frequent section?) on its own topics, and on the section-labelled topics the hashed softmax with FTRL
- * ({@code hashed_softmax}) and a wide &amp; deep model ({@code wide_deep}), all on the same fields.
+ * ({@code hashed_softmax}) and a wide &amp; deep model ({@code wide_deep}), and on the binary topics the same wide
+ * &amp; deep with one output ({@code wide_deep_binary}: the issue's click model), all on the same fields; and the
+ * Flink pass-through and source-only ceilings of each topic.
  */
 public final class SparseBenchmark {
 
@@ -74,7 +76,8 @@ public final class SparseBenchmark {
       boolean inMemory, boolean e2e, int runs, Set<String> e2eLines) {}
 
   /** The e2e track's lines, in the order they run. */
-  public static final List<String> E2E_LINES = List.of("hashed_logistic", "hashed_softmax", "wide_deep");
+  public static final List<String> E2E_LINES = List.of("hashed_logistic", "hashed_softmax", "wide_deep",
+      "wide_deep_binary");
 
   private SparseBenchmark() {}
 
@@ -115,7 +118,9 @@ public final class SparseBenchmark {
         new SparseE2eTrack.SparseLine("hashed_softmax", hashedSoftmax(classes, options.batchSize(), FTRL),
             "train hashed softmax, FTRL, 2^" + BITS + " dims", sections),
         new SparseE2eTrack.SparseLine("wide_deep", wideDeep(classes, options.batchSize()),
-            "train wide & deep, 2^" + BITS + " dims + embeddings", sections));
+            "train wide & deep, 2^" + BITS + " dims + embeddings", sections),
+        new SparseE2eTrack.SparseLine("wide_deep_binary", wideDeep(2, options.batchSize()),
+            "train wide & deep, one output, 2^" + BITS + " dims + embeddings", binary));
     lines = lines.stream().filter(l -> options.e2eLines().isEmpty() || options.e2eLines().contains(l.name()))
         .toList();
     Map<String, Object> results = SparseE2eTrack.run(lines, options.runs(), log);
@@ -155,7 +160,7 @@ public final class SparseBenchmark {
 
   /**
    * Wide &amp; deep on the packages: the hashed softmax's wide part (FTRL), and a 64-unit ReLU layer over a 16-wide
-   * mean embedding of each field, trained by Adam.
+   * mean embedding of each field, trained by Adam; with 2 classes, one logistic output.
    */
   static String wideDeep(int classes, int batchSize) throws IOException {
     return "{\"algorithm\":\"wide-deep\",\"numClasses\":" + classes + ",\"hashing\":" + hashing()

@@ -391,7 +391,10 @@ public final class LargeOutputModel implements Predictor {
 
   @Override
   public byte[] toBytes() {
-    return BinaryState.toBytes(this::writeTo);
+    // Sized exactly from the rows each part writes, so that the bytes are written once and never copied.
+    long size = 3L * Integer.BYTES + spec.toJson().getBytes(StandardCharsets.UTF_8).length + 2L * Long.BYTES
+        + embedding.savedSize() + (sampled != null ? sampled.savedSize() : hierarchical.savedSize());
+    return BinaryState.toBytes((int) Math.min(size, Integer.MAX_VALUE - 8), this::writeTo);
   }
 
   /**

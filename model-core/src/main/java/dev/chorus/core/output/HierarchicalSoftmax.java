@@ -177,6 +177,11 @@ public final class HierarchicalSoftmax {
     SavedRows.write(nodeWeights, nodeBias, dim, out);
   }
 
+  /** How many bytes {@link #writeTo} writes. */
+  public long savedSize() {
+    return SavedRows.savedSize(nodeWeights, nodeBias, dim);
+  }
+
   /** Reads what {@link #writeTo} wrote into this layer, freshly created with the same spec, dim and counts. */
   public void readFrom(DataInput in) throws IOException {
     SavedRows.read(in, nodeWeights, nodeBias, dim, "hierarchical softmax");

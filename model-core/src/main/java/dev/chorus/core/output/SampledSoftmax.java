@@ -214,6 +214,11 @@ public final class SampledSoftmax {
     SavedRows.write(weights, bias, dim, out);
   }
 
+  /** How many bytes {@link #writeTo} writes. */
+  public long savedSize() {
+    return Long.BYTES + SavedRows.savedSize(weights, bias, dim);
+  }
+
   /** Reads what {@link #writeTo} wrote into this layer, freshly created with the same spec and dim. */
   public void readFrom(DataInput in) throws IOException {
     random = SplitMix64.fromState(in.readLong());

@@ -15,11 +15,7 @@ final class SavedRows {
 
   /** The number of stored rows, then each: index, {@code dim} weights, bias. */
   static void write(float[] weights, float[] bias, int dim, DataOutput out) throws IOException {
-    int stored = 0;
-    for (int row = 0; row < bias.length; row++) {
-      stored += nonZero(weights, bias, dim, row) ? 1 : 0;
-    }
-    out.writeInt(stored);
+    out.writeInt(stored(weights, bias, dim));
     ChunkedWriter chunks = new ChunkedWriter(out);
     for (int row = 0; row < bias.length; row++) {
       if (nonZero(weights, bias, dim, row)) {
@@ -29,6 +25,19 @@ final class SavedRows {
       }
     }
     chunks.flush();
+  }
+
+  /** How many bytes {@link #write} writes for these rows. */
+  static long savedSize(float[] weights, float[] bias, int dim) {
+    return Integer.BYTES + stored(weights, bias, dim) * (Integer.BYTES + Float.BYTES * (dim + 1L));
+  }
+
+  private static int stored(float[] weights, float[] bias, int dim) {
+    int stored = 0;
+    for (int row = 0; row < bias.length; row++) {
+      stored += nonZero(weights, bias, dim, row) ? 1 : 0;
+    }
+    return stored;
   }
 
   /** Reads what {@link #write} wrote into all-zero {@code weights} and {@code bias}. */

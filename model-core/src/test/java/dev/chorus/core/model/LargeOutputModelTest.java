@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.chorus.core.embedding.EmbeddingBag;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.output.HierarchicalSoftmax;
 import dev.chorus.core.output.HierarchicalSoftmaxSpec;
 import dev.chorus.core.output.RowGradients;
@@ -17,6 +18,7 @@ import dev.chorus.core.output.SyntheticManyClasses;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.saved.SavedModels;
 import dev.chorus.core.tensor.SparseBatch;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -192,6 +194,24 @@ class LargeOutputModelTest {
     }
     assertThat(restored.toBytes()).as("a restored sampler draws what the original would").isEqualTo(model.toBytes());
     assertThat(model.copy().toBytes()).isEqualTo(model.toBytes());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {SAMPLED, HIERARCHICAL})
+  void savedBytesAreWrittenOnceIntoABufferOfTheirSize(String output) {
+    // Rows enough for about a MB of saved bytes: an unsized buffer doubles its way there, allocating and copying
+    // about twice that again, then copies it once more; a sized one is allocated once (plus the 64 KiB chunks).
+    LargeOutputModel model = trained(spec(100_000, output.replace("\"dim\":8", "\"dim\":32")), 300);
+    byte[] unsized = BinaryState.toBytes(model::writeTo);
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    model.toBytes();
+    long before = threads.getThreadAllocatedBytes(thread);
+    byte[] bytes = model.toBytes();
+    long allocated = threads.getThreadAllocatedBytes(thread) - before;
+    assertThat(bytes).as("the same bytes as written through an unsized buffer").isEqualTo(unsized);
+    assertThat(bytes.length).isGreaterThan(500_000);
+    assertThat((double) allocated / bytes.length).as("bytes allocated per byte saved").isLessThan(1.3);
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.chorus.cli.bench.e2e;
 
 import dev.chorus.jobs.kafka.TopicReader;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -43,13 +42,8 @@ final class RawConsumeLine {
                 }
             }
         }
-        double rate = SteadyRate.ofArrivals(arrivals);
-        Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("examples_per_s", rate);
-        figures.put("mb_per_s", rate * bytes / records / 1e6);
-        figures.put("seconds", SteadyRate.steadyCount(records) / rate);
-        figures.put("examples_per_s_from_first",
-                SteadyRate.perSecond(records, (arrivals[records - 1] - arrivals[0]) / 1e6));
+        Map<String, Object> figures = SteadyRate.ofArrivals(arrivals);
+        figures.put("mb_per_s", (double) figures.get("examples_per_s") * bytes / records / 1e6);
         SteadyRate.putCpu(figures, JobRun.processCpuSeconds() - cpuBefore, records);
         figures.put("value_bytes", bytes);
         return figures;

@@ -26,13 +26,12 @@ final class SteadyRate {
     private SteadyRate() {}
 
     /**
-     * The steady rate of records that arrived at {@code arrivalNanos} (in order): those from the {@link #STEADY_FROM}
-     * mark on, over the window from its arrival to the last one's.
+     * The {@link #arrivalFigures} of records that arrived at {@code arrivalNanos} (in order): the steady rate of
+     * those from the {@link #STEADY_FROM} mark on, over the window from its arrival to the last one's.
      */
-    static double ofArrivals(long[] arrivalNanos) {
-        int from = steadyIndex(arrivalNanos.length);
-        return perSecond(steadyCount(arrivalNanos.length),
-                (arrivalNanos[arrivalNanos.length - 1] - arrivalNanos[from]) / 1e6);
+    static Map<String, Object> ofArrivals(long[] arrivalNanos) {
+        int n = arrivalNanos.length;
+        return arrivalFigures(n, arrivalNanos[0], arrivalNanos[steadyIndex(n)], arrivalNanos[n - 1]);
     }
 
     /**
@@ -49,6 +48,20 @@ final class SteadyRate {
     /** Records or predictions in the steady window: from {@link #steadyIndex} on, so at least one. */
     static long steadyCount(long count) {
         return count - steadyIndex(count);
+    }
+
+    /**
+     * The rate figures of {@code records} read in order, the first at {@code firstNanos}, the {@link #steadyIndex}-th
+     * at {@code steadyNanos} and the last at {@code lastNanos}: the steady rate, its window in seconds, and the rate
+     * from the first.
+     */
+    static Map<String, Object> arrivalFigures(long records, long firstNanos, long steadyNanos, long lastNanos) {
+        double rate = perSecond(steadyCount(records), (lastNanos - steadyNanos) / 1e6);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("examples_per_s", rate);
+        figures.put("seconds", steadyCount(records) / rate);
+        figures.put("examples_per_s_from_first", perSecond(records, (lastNanos - firstNanos) / 1e6));
+        return figures;
     }
 
     /**

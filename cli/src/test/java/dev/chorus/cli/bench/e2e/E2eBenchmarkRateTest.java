@@ -75,10 +75,10 @@ class E2eBenchmarkRateTest {
     void rawConsumeRateIsTakenFromTheArrivalOfTheQuarterMarkRecord() {
         // Records arrive in polls; one poll that carries both the quarter mark and the last record leaves an
         // empty window, counted as one millisecond.
-        assertThat(SteadyRate.ofArrivals(new long[] {5_000_000, 5_000_000, 5_000_000, 5_000_000}))
+        assertThat(SteadyRate.ofArrivals(new long[] {5_000_000, 5_000_000, 5_000_000, 5_000_000}).get("examples_per_s"))
                 .isEqualTo(3 / 0.001);
         // Four records, one a millisecond (in nanoseconds): the second opens the window, three arrive over 2 ms.
-        assertThat(SteadyRate.ofArrivals(new long[] {1_000_000, 2_000_000, 3_000_000, 4_000_000}))
+        assertThat(SteadyRate.ofArrivals(new long[] {1_000_000, 2_000_000, 3_000_000, 4_000_000}).get("examples_per_s"))
                 .isEqualTo(3 / 0.002);
     }
 }
