@@ -15,10 +15,11 @@ import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
-import org.apache.flink.types.Either;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -90,6 +91,24 @@ class VariantResetTest {
                     .containsExactly(2L, 4L, "t/w", 2L, "t/w", 2L);
             assertThat(models(h)).filteredOn(Either::isRight).extracting(m -> m.right().getVariant()).containsOnly("w");
         }
+    }
+
+    @Test
+    void ofTheTrainersParallelInstancesOnlyTheOneThatOwnsTheVariantsKeyWritesItsTombstone() throws Exception {
+        int tombstones = 0;
+        for (int subtask = 0; subtask < 2; subtask++) {
+            try (var h = new TrainerHarness(settings(), 128, 2, subtask)) {
+                h.open();
+                h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
+                h.processBroadcastElement(new SpecChange("t", "w", REVIVED), 1);
+                long written = models(h).stream().filter(Either::isLeft).count();
+                assertThat(written).as("subtask %s", subtask).isEqualTo(
+                        KeyGroupRangeAssignment.assignKeyToParallelOperator(Variants.key("t", "w"), 128, 2) == subtask
+                                ? 1 : 0);
+                tombstones += (int) written;
+            }
+        }
+        assertThat(tombstones).isEqualTo(1);
     }
 
     /** Examples {@code from} until {@code to} of variant w, one timestamp each. */
