@@ -348,7 +348,7 @@ public final class MinibatchSgdFunction
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         String changed = Variants.key(change.task, change.variant);
         if (restarts && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())) {
-            // The fresh model's versions count from 0 again: serve jobs forget the old one's before its first.
+            // The fresh model's versions count from 0 again: serve jobs must forget the old model before its first.
             ctx.output(MODEL_SNAPSHOTS, Either.Left(Variants.topicKey(change.task, change.variant)));
         }
         ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
