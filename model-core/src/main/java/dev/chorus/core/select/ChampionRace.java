@@ -35,7 +35,8 @@ import java.util.Optional;
  * <p>A revived variant's predictions made by its old model, still on their way when the revival reaches the race, are
  * not its fresh record's: they are counted {@link #stale()} and ignored until its version goes down (below the
  * newest the race saw of the old model), which is the fresh model's first prediction, as versions restart at 0 and
- * each variant's predictions arrive in order.
+ * each variant's predictions arrive in order. A variant whose versions went down before its revival (the fresh
+ * model's predictions overtook it) awaits nothing.
  *
  * <p>Not thread-safe.
  */
@@ -50,6 +51,9 @@ public final class ChampionRace {
   private static final int FORMAT_VERSION = 3;
 
   public enum Status { CHAMPION, CHALLENGER, RETIRED }
+
+  /** A variant's replaced version once its fresh model's predictions overtook its revival: none to await then. */
+  private static final long RESTARTED = -1;
 
   /** A new champion: by a comparison's {@code evidence}, or null evidence when the previous one was retired. */
   public record Change(String previous, String champion, PairedComparison.Evidence evidence) {}
@@ -73,7 +77,7 @@ public final class ChampionRace {
     Long lastDriftAt;
     /**
      * After a revival, the newest version the race saw of the replaced model: a prediction at this version or above
-     * is that model's; 0 when none is awaited.
+     * is that model's; 0 when none is awaited; {@link #RESTARTED} when the versions went down before a revival.
      */
     long replacedVersion;
 
@@ -124,11 +128,16 @@ public final class ChampionRace {
     } else if (v.status == Status.RETIRED) {
       ignored++;
       return Optional.empty();
-    } else if (v.replacedVersion > 0 && modelVersion >= v.replacedVersion) {
-      stale++;
-      return Optional.empty();
+    } else if (v.replacedVersion > 0) {
+      if (modelVersion >= v.replacedVersion) {
+        stale++;
+        return Optional.empty();
+      }
+      v.replacedVersion = 0;
+    } else if (modelVersion < v.modelVersion) {
+      // Its trainer restarted it before the revival reached the race: nothing of the old model is still to come.
+      v.replacedVersion = RESTARTED;
     }
-    v.replacedVersion = 0;
     v.loss.add(loss);
     v.classifier = correct != null;
     v.correct += Boolean.TRUE.equals(correct) ? 1 : 0;
@@ -275,7 +284,7 @@ public final class ChampionRace {
     v.driftEvents = old.driftEvents;
     v.lastDriftAt = old.lastDriftAt;
     // An old model that never got past version 0 cannot be told from the fresh one: nothing is awaited then.
-    v.replacedVersion = old.modelVersion;
+    v.replacedVersion = old.replacedVersion == RESTARTED ? 0 : old.modelVersion;
     variants.put(variant, v);
     for (LinkedHashMap<String, Double> entry : pending.values()) {
       entry.remove(variant);

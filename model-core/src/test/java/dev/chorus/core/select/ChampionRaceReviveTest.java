@@ -125,4 +125,28 @@ class ChampionRaceReviveTest {
     assertThat(race.stale()).isZero();
     assertThat(standing(race, "default").labelled()).isEqualTo(1);
   }
+
+  /**
+   * The revival reached the race after the fresh model's first predictions (they overtook it): its versions went
+   * down before the revival, so nothing of the old model is still to come, and the fresh model's later predictions,
+   * past the old model's versions, race.
+   */
+  @Test
+  void aRevivalThatComesAfterTheFreshModelsFirstPredictionsAwaitsNothing() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    for (int i = 0; i < 4; i++) {
+      race.record("e" + i, "default", 1.0, false, i);
+    }
+    for (int i = 4; i < 10; i++) {
+      race.record("e" + i, "default", 1.0, false, i - 4);
+    }
+    race.retire("default");
+    race.revive("default");
+    for (int i = 10; i < 20; i++) {
+      race.record("e" + i, "default", 0.5, true, i - 4);
+    }
+    assertThat(race.stale()).isZero();
+    assertThat(standing(race, "default").labelled()).isEqualTo(10);
+    assertThat(standing(race, "default").modelVersion()).isEqualTo(15);
+  }
 }
