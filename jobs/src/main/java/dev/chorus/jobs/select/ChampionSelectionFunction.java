@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * retirement takes the variant out of its task's race ({@link ChampionRace#retire}; it keeps its standing as
  * RETIRED and takes no part in pairing) and publishes the task's record at once, a change of champion if the
  * champion was retired; a retired variant made live again (revived: its trainer restarts it at model version 0)
- * races again from an empty record ({@link ChampionRace#revive}), published at once too. A prediction of a variant the broadcast says is retired is ignored even when the race has
+ * races again from an empty record ({@link ChampionRace#revive}), published at once too; its old model's predictions
+ * still on their way are counted {@code selectionStale} and take no part in anything, until its fresh model's first.
+ * A prediction of a variant the broadcast says is retired is ignored even when the race has
  * not seen that variant yet (the retirement overtook its predictions). A variant that stops predicting is not
  * retired here.
  *
@@ -74,6 +76,7 @@ import org.slf4j.LoggerFactory;
  * Flink 2 has no iterations, so the topic is the loop back to the router and the trainer.
  *
  * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
+ * {@code selectionStale} (of a reset or revived variant's old model),
  * {@code selectionUnscored}, {@code championChanges}; per task and variant the
  * {@code prequentialLoss}, {@code labelledExamples} and {@code driftEvents} of its standing.
  */
@@ -100,6 +103,7 @@ public final class ChampionSelectionFunction
     private transient ValueState<Long> publishAt;
     private transient Counter unpaired;
     private transient Counter ignored;
+    private transient Counter stale;
     private transient Counter changes;
     private transient Counter unscored;
     private transient Map<String, VariantMetrics> variantMetrics;
@@ -128,6 +132,7 @@ public final class ChampionSelectionFunction
         var metrics = getRuntimeContext().getMetricGroup();
         unpaired = metrics.counter("selectionUnpaired");
         ignored = metrics.counter("selectionIgnored");
+        stale = metrics.counter("selectionStale");
         changes = metrics.counter("championChanges");
         unscored = metrics.counter("selectionUnscored");
         variantMetrics = new HashMap<>();
@@ -169,9 +174,16 @@ public final class ChampionSelectionFunction
         }
         long unpairedBefore = r.unpaired();
         long ignoredBefore = r.ignored();
+        long staleBefore = r.stale();
         Optional<ChampionRace.Change> change = r.record(p.getId(), p.getVariant(), loss, correct, p.getModelVersion());
         unpaired.inc(r.unpaired() - unpairedBefore);
         ignored.inc(r.ignored() - ignoredBefore);
+        if (r.stale() != staleBefore) {
+            // The replaced model's, made before the trainer reset the variant: no part of its fresh record or search.
+            stale.inc();
+            race.update(r);
+            return;
+        }
         String task = ctx.getCurrentKey();
         long now = ctx.timerService().currentProcessingTime();
         boolean drifted = correct != null && r.observeDrift(p.getVariant(), driftOf(ctx, task, p.getVariant()),

@@ -62,9 +62,10 @@ import org.slf4j.LoggerFactory;
  * refuse sizes the record's bytes cannot hold, so parsing allocates in proportion to the record): a record that
  * does not decode or parse goes to the dead-letter output and is never stored. A newer valid version replaces
  * the served one at once, an older or repeated version is ignored and counted. A tombstone (null value, key
- * {@code task/variant}, as {@code chorus models reset} writes) forgets that key's model, so that the next
- * snapshot of any version is served: the way out of a bogus version such as {@code Long.MAX_VALUE}. Serving
- * models live in broadcast state, which holds only snapshots that parsed, so a restarted job serves immediately.
+ * {@code task/variant}, as {@code chorus models reset} and the train job's reset or revival of the variant write)
+ * forgets that key's model, so that the next snapshot of any version is served: a reset variant's fresh model, or
+ * the way out of a bogus version such as {@code Long.MAX_VALUE}. Serving models live in broadcast state, which
+ * holds only snapshots that parsed, so a restarted job serves immediately.
  * Examples of a task that has no model yet wait in keyed state, at most {@code maxWaitingPerTask}, and are
  * answered when the first model arrives; past the bound, or when a bounded input ends with no model, they go to
  * the dead-letter output.
@@ -455,7 +456,10 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         deadLetter(ctx, record, field, reason);
     }
 
-    /** Forgets the model of the tombstone's key, whatever its version, so that the next snapshot is served. */
+    /**
+     * Forgets the model of the tombstone's key and its pending parts, whatever their version, so that the next
+     * snapshot is served.
+     */
     private void reset(KafkaRecord record, Context ctx) throws Exception {
         if (record.key == null) {
             rejectModel(ctx, record, "key", "model reset (a tombstone): field 'key': expected task/variant, got null");
@@ -465,6 +469,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
+        // Parts of the forgotten model's versions would refuse the next model's lower ones.
+        partsDropped.inc(SnapshotAssembly.forget(ctx.getBroadcastState(SnapshotAssembly.PENDING), key));
         resets.inc();
         if (firstSubtask) {
             LOG.info("Model {} reset by a tombstone at {}: {}; the next snapshot of any version is served", key,

@@ -113,6 +113,18 @@ final class SnapshotAssembly {
                 .setDigest(null).build(), null, null, dropped);
     }
 
+    /** Drops the pending parts of {@code task/variant} {@code key} (its tombstone forgot the model); how many. */
+    static int forget(BroadcastState<String, ModelSnapshot> pending, String key) throws Exception {
+        Map<String, ModelSnapshot> parts = new HashMap<>();
+        for (Map.Entry<String, ModelSnapshot> entry : pending.entries()) {
+            if ((entry.getValue().getTask() + "/" + entry.getValue().getVariant()).equals(key)) {
+                parts.put(entry.getKey(), entry.getValue());
+            }
+        }
+        remove(pending, parts);
+        return parts.size();
+    }
+
     /**
      * Where a part waits: unlike the topic's keys, unambiguous whatever the names hold ({@code /} in a task,
      * {@code #} in a variant), as the task's length leads and only a chunk index or {@code m} follows the last {@code #}.

@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * minibatch in one batched pass, before the update; an unlabeled example is predicted at once. A minibatch
  * closes when it is full, or {@code batchTimeoutMs} after its first example on a slow stream. Model snapshots
  * go to {@link #MODEL_SNAPSHOTS} every {@code snapshotEveryBatches} updates, on a periodic timer when the model
- * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase.
+ * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase, but for a
+ * variant reset or revived, whose key gets a tombstone there first.
  *
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
  * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters.
@@ -93,8 +94,12 @@ public final class MinibatchSgdFunction
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
-    public static final OutputTag<ModelSnapshot> MODEL_SNAPSHOTS =
-            new OutputTag<>("model-snapshots", AvroTypes.of(ModelSnapshot.class));
+    /**
+     * {@code Right}: a snapshot or a part of one; {@code Left}: the models-topic key of a variant whose model restarts
+     * from version 0, a tombstone ahead of the fresh model's snapshots on the same output.
+     */
+    public static final OutputTag<Either<String, ModelSnapshot>> MODEL_SNAPSHOTS = new OutputTag<>(
+            "model-snapshots", Types.EITHER(Types.STRING, AvroTypes.of(ModelSnapshot.class)));
     /**
      * {@code Right}: an annotator's model; {@code Left}: the key ({@link #annotatorKey}) of an evicted annotator, a
      * tombstone on the compacted annotators topic. One output keeps a key's tombstone before its later records.
@@ -338,9 +343,14 @@ public final class MinibatchSgdFunction
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
         boolean reset = VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        boolean restarts = VariantSpecs.restarts(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         String changed = Variants.key(change.task, change.variant);
+        if (restarts && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())) {
+            // The fresh model's versions count from 0 again: serve jobs must forget the old model before its first.
+            ctx.output(MODEL_SNAPSHOTS, Either.Left(Variants.topicKey(change.task, change.variant)));
+        }
         ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
             if (key.equals(changed) && change.retires()) {
                 TrainerState s = trainer.value();
@@ -567,7 +577,7 @@ public final class MinibatchSgdFunction
         ModelSnapshot snapshot = TrainRecords.snapshot(s, task, variant, metricsOf(task, s).loss(), sourceTopic,
                 blasBackend, now);
         List<ModelSnapshot> parts = SnapshotChunks.split(snapshot, SnapshotChunks.MAX_CHUNK_BYTES);
-        parts.forEach(part -> ctx.output(MODEL_SNAPSHOTS, part));
+        parts.forEach(part -> ctx.output(MODEL_SNAPSHOTS, Either.Right(part)));
         s.publishedVersion = version;
         snapshots.inc();
         metricsOf(task, s).published(now, snapshot.getParameters().remaining(), Math.max(1, parts.size() - 1));

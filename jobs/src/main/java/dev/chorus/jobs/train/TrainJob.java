@@ -75,7 +75,7 @@ public final class TrainJob {
         defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
                 KafkaIO.sourceFromStart(settings, settings.specsTopic().name()),
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
-                KafkaIO.sink(settings, settings.modelsTopic(), SnapshotChunks::key, "models"),
+                KafkaIO.sinkWithTombstones(settings, settings.modelsTopic(), SnapshotChunks::key, "models"),
                 KafkaIO.deadLetterSink(settings),
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
                         a -> TrainRecords.annotatorKey(a.getTask(), a.getVariant(), a.getAnnotator()), "annotators"),
@@ -89,7 +89,7 @@ public final class TrainJob {
 
     /** The topology, independent of where records come from and go to. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
-            Source<KafkaRecord, ?, ?> specs, Sink<Prediction> predictions, Sink<ModelSnapshot> models,
+            Source<KafkaRecord, ?, ?> specs, Sink<Prediction> predictions, Sink<Either<String, ModelSnapshot>> models,
             Sink<DeadLetter> deadLetters, Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus,
             Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions, TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")

@@ -108,6 +108,14 @@ public final class VariantSpecs {
         return json != null && !json.equals(RETIRED);
     }
 
+    /**
+     * Whether {@code change}, not yet applied, starts a variant's model again from version 0: a reset in place
+     * ({@link #resets}) or the revival of a retired variant.
+     */
+    public static boolean restarts(ReadOnlyBroadcastState<String, String> state, SpecChange change) throws Exception {
+        return !change.retires() && state.get(Variants.key(change.task, change.variant)) != null;
+    }
+
     /** The live search whose control-topic variant is {@code variant} of {@code task}, or null. */
     public static VariantSpec search(ReadOnlyBroadcastState<String, String> state, String task, String variant)
             throws Exception {

@@ -1,6 +1,8 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.JobSettings;
+import org.apache.flink.api.common.TaskInfo;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 
 /**
  * Names of a task's variants. The trainer is keyed by the variant key: the bare task name for variant
@@ -34,6 +36,12 @@ public final class Variants {
     public static String variant(String key) {
         int at = key.indexOf(SEPARATOR);
         return at < 0 ? JobSettings.DEFAULT_VARIANT : key.substring(at + 1);
+    }
+
+    /** Whether the trainer instance {@code info} holds the keyed state of variant key {@code key}. */
+    static boolean ownedBy(String key, TaskInfo info) {
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(key, info.getMaxNumberOfParallelSubtasks(),
+                info.getNumberOfParallelSubtasks()) == info.getIndexOfThisSubtask();
     }
 
     /** The key of a variant's records on the specs and models topics. */

@@ -122,6 +122,12 @@ class DriftReactionsTest {
 
     /** Both variants right 80% of the time until {@code from + 3000}, then 20%. */
     static void jump(KeyedBroadcastOperatorTestHarness<String, ?, ?, ?> h, int from, int to) throws Exception {
+        jump(h, from, to, from);
+    }
+
+    /** As {@link #jump(KeyedBroadcastOperatorTestHarness, int, int)}, model versions from {@code firstVersion}. */
+    static void jump(KeyedBroadcastOperatorTestHarness<String, ?, ?, ?> h, int from, int to, long firstVersion)
+            throws Exception {
         @SuppressWarnings("unchecked")
         var typed = (KeyedBroadcastOperatorTestHarness<String, dev.chorus.schemas.Prediction, SpecChange, ?>) h;
         SplittableRandom random = new SplittableRandom(from);
@@ -129,7 +135,8 @@ class DriftReactionsTest {
             typed.setProcessingTime(100_000 + i);
             double right = i < from + 3000 ? 0.8 : 0.2;
             for (String v : List.of("default", "b")) {
-                typed.processElement(prediction("t", "e" + i, v, random.nextDouble() < right ? 0.7f : 0.3f, i), 0);
+                typed.processElement(prediction("t", "e" + i, v, random.nextDouble() < right ? 0.7f : 0.3f,
+                        firstVersion + i - from), 0);
             }
         }
     }

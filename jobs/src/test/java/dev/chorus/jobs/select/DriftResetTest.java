@@ -14,17 +14,22 @@ import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
 import java.util.List;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
  * A revived variant races again from an empty record; a drift under {@code reset} resets its variant in place: one
- * LIVE record with {@code revive}, which takes it out of the race and back in from an empty record.
+ * LIVE record with {@code revive}, which takes it out of the race and back in from an empty record, which the old
+ * model's predictions still on their way do not reach.
  */
 class DriftResetTest {
 
     static final String PLAIN = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2,\"seed\":5}";
     static final String RESETTING = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2,\"seed\":5,"
             + "\"drift\":{\"detector\":\"page-hinkley\",\"reaction\":\"reset\"}}";
+    static final String RESET = RESETTING.substring(0, RESETTING.length() - 1) + ",\"revive\":true}";
 
     @Test
     void aRetiredVariantRevivedOnTheControlTopicRacesAgainFromAnEmptyRecord() throws Exception {
@@ -90,7 +95,7 @@ class DriftResetTest {
             assertThat(back.getStatus()).isEqualTo(StandingStatus.CHALLENGER);
             assertThat(back.getLabelledExamples()).as("an empty record").isZero();
 
-            jump(h, 8000, 12000);
+            jump(h, 8000, 12000, 0);
             h.setProcessingTime(200_000);
             out = h.extractOutputValues();
             VariantStanding again = out.get(out.size() - 1).getStandings().stream()
@@ -103,6 +108,46 @@ class DriftResetTest {
             assertThat(decisions(h)).as("a second reset once the first came back")
                     .hasSize(2).extracting(VariantSpecRecord::getReason).last().asString()
                     .startsWith("drift event 3 of variant default at ");
+        }
+    }
+
+    /**
+     * After a reset, the old model's predictions still on their way from the trainer (made before it applied the
+     * reset, at versions from the newest the race saw on) are not raced: the fresh record and the fresh detector start
+     * at the fresh model's first prediction, version 0, so its wrong first predictions are no rise over the old
+     * model's right ones.
+     */
+    @Test
+    void theOldModelsPredictionsAfterAResetDoNotReachTheFreshRecordNorItsDetector() throws Exception {
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processBroadcastElement(new SpecChange("t", "default", RESETTING), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", PLAIN), 0);
+            for (int i = 0; i < 200; i++) {
+                h.processElement(prediction("t", "e" + i, "default", i % 2 == 0 ? 0.7f : 0.3f, i / 16), 0);
+                h.processElement(prediction("t", "e" + i, "b", 0.6f, i / 16), 0);
+            }
+            h.processBroadcastElement(new SpecChange("t", "default", RESET), 0);
+            // 300 of the old model (versions 12 on), right every time; then 300 of the fresh one, wrong 2 times in 3.
+            for (int i = 200; i < 800; i++) {
+                boolean old = i < 500;
+                long version = old ? 12 + (i - 200) / 16 : (i - 500) / 16;
+                h.processElement(prediction("t", "e" + i, "default", old || i % 3 == 0 ? 0.7f : 0.3f, version), 0);
+                h.processElement(prediction("t", "e" + i, "b", 0.6f, 12 + (i - 200) / 16), 0);
+            }
+            h.setProcessingTime(200_000);
+
+            List<Champion> out = h.extractOutputValues();
+            VariantStanding fresh = out.get(out.size() - 1).getStandings().stream()
+                    .filter(s -> s.getVariant().equals("default")).findFirst().orElseThrow();
+            assertThat(fresh.getLabelledExamples()).as("the fresh model's predictions only").isEqualTo(300);
+            assertThat(fresh.getModelVersion()).isEqualTo(18);
+            assertThat(decisions(h)).as("its fresh detector saw no rise, so no reset of its own").isEmpty();
+            KeyedStateBackend<String> backend = h.getOperator().getKeyedStateBackend();
+            backend.setCurrentKey("t");
+            assertThat(backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                    ChampionSelectionFunction.RACE).value().stale()).as("counted stale").isEqualTo(300);
         }
     }
 }

@@ -104,6 +104,34 @@ class ChunkedSnapshotServeTest {
         }
     }
 
+    /**
+     * A variant reset by its train job: its key's tombstone forgets the served model and the old model's parts still
+     * pending (as a compacted topic replays them: chunks of a version whose manifest the tombstone deleted), so that
+     * the fresh model's first chunked snapshot, of a lower version, is assembled and served.
+     */
+    @Test
+    void aTombstoneDropsTheOldModelsPendingPartsSoThatTheFreshModelsLowerVersionAssembles() throws Exception {
+        List<ModelSnapshot> old = parts(snapshot(40, model(24)));
+        SparseLinearModel fresh = model(8);
+        List<ModelSnapshot> first = parts(snapshot(1, fresh));
+        long offset = 0;
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(record(snapshot(30, model(16)), offset++), 0);
+            h.processBroadcastElement(record(old.get(2), offset++), 0);
+            h.processBroadcastElement(new KafkaRecord(ServeFunctionTest.settings().modelsTopic().name(), 0, offset++,
+                    0, "clicks/default".getBytes(StandardCharsets.UTF_8), null), 0);
+            for (ModelSnapshot part : first) {
+                h.processBroadcastElement(record(part, offset++), 0);
+            }
+            h.processElement(CLICKS.get(30), 1);
+
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(1L);
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).immutableEntries()).isEmpty();
+        }
+    }
+
     @Test
     void aDigestMismatchOrAWrongCountIsADeadLetterAndTheServedModelStays() throws Exception {
         SparseLinearModel v1 = model(8);

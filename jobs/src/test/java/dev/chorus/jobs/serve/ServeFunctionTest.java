@@ -82,7 +82,7 @@ class ServeFunctionTest {
     static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> harness(ServeSettings s)
             throws Exception {
         var h = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new ServeFunction(s), List.of(ServeFunction.MODELS)),
+                new CoBroadcastWithKeyedOperator<>(new ServeFunction(s), ServeJob.BROADCAST_STATES),
                 Example::getTask, Types.STRING, 1, 1, 0);
         return h;
     }

@@ -52,7 +52,13 @@ class MinibatchSgdFunctionTest {
     }
 
     static List<ModelSnapshot> snapshots(TrainerHarness h) {
-        ConcurrentLinkedQueue<StreamRecord<ModelSnapshot>> out = h.getSideOutput(MinibatchSgdFunction.MODEL_SNAPSHOTS);
+        return models(h).stream().filter(Either::isRight).map(Either::right).toList();
+    }
+
+    /** The models side output: snapshots ({@code Right}) and tombstones of restarted variants ({@code Left}). */
+    static List<Either<String, ModelSnapshot>> models(TrainerHarness h) {
+        ConcurrentLinkedQueue<StreamRecord<Either<String, ModelSnapshot>>> out =
+                h.getSideOutput(MinibatchSgdFunction.MODEL_SNAPSHOTS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 

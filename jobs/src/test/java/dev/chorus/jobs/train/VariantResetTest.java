@@ -3,6 +3,7 @@ package dev.chorus.jobs.train;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.SPEC;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.deadLetters;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.example;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.models;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
 import static dev.chorus.jobs.train.VariantsTest.live;
 import static dev.chorus.jobs.train.VariantsTest.record;
@@ -14,15 +15,18 @@ import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
 /**
  * A reset in place (a drift reaction's {@code reset}): a LIVE record with {@code revive} for a live variant with its
  * model goes out even when it equals the live spec, one with another model is a dead letter; the trainer swaps the
- * variant's model for a fresh one and keeps its open minibatch, so that no example is lost or dead-lettered.
+ * variant's model for a fresh one and keeps its open minibatch, so that no example is lost or dead-lettered. A reset,
+ * and a revival after a retirement, tombstone the variant's models-topic key ahead of the fresh model's snapshots.
  */
 class VariantResetTest {
     static final String REVIVED = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"revive\":true}";
@@ -67,6 +71,50 @@ class VariantResetTest {
                     .as("the minibatch open at the reset is the fresh model's first").containsOnly(0L);
             WarmStartTrainingTest.assertPredictedBy(predictions, 8, 16, OnlineLearner.create(TaskSpecs.parse(SPEC)));
             assertThat(deadLetters(h)).isEmpty();
+        }
+    }
+
+    @Test
+    void aResetAndARevivalTombstoneTheVariantsModelKeyAheadOfTheFreshModelsSnapshots() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
+            train(h, 0, 32);
+            h.processBroadcastElement(new SpecChange("t", "w", REVIVED), 32);
+            train(h, 32, 48);
+            h.processBroadcastElement(new SpecChange("t", "w", null), 48);
+            h.processBroadcastElement(new SpecChange("t", "w", REVIVED), 49);
+            train(h, 48, 64);
+
+            assertThat(models(h)).as("a new variant's first snapshots need none; each restart one, ahead of its "
+                    + "fresh model's snapshots").extracting(m -> m.isLeft() ? m.left() : m.right().getVersion())
+                    .containsExactly(2L, 4L, "t/w", 2L, "t/w", 2L);
+            assertThat(models(h)).filteredOn(Either::isRight).extracting(m -> m.right().getVariant()).containsOnly("w");
+        }
+    }
+
+    @Test
+    void ofTheTrainersParallelInstancesOnlyTheOneThatOwnsTheVariantsKeyWritesItsTombstone() throws Exception {
+        int tombstones = 0;
+        for (int subtask = 0; subtask < 2; subtask++) {
+            try (var h = new TrainerHarness(settings(), 128, 2, subtask)) {
+                h.open();
+                h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
+                h.processBroadcastElement(new SpecChange("t", "w", REVIVED), 1);
+                long written = models(h).stream().filter(Either::isLeft).count();
+                assertThat(written).as("subtask %s", subtask).isEqualTo(
+                        KeyGroupRangeAssignment.assignKeyToParallelOperator(Variants.key("t", "w"), 128, 2) == subtask
+                                ? 1 : 0);
+                tombstones += (int) written;
+            }
+        }
+        assertThat(tombstones).isEqualTo(1);
+    }
+
+    /** Examples {@code from} until {@code to} of variant w, one timestamp each. */
+    private static void train(TrainerHarness h, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), i);
         }
     }
 }

@@ -32,16 +32,28 @@ import java.util.Optional;
  * A detection is counted in the standing with its time; the detector then starts afresh. Reacting to it (reset,
  * fork) is the job's, not the race's: a reset comes back as a retirement and a {@link #revive}.
  *
+ * <p>A revived variant's predictions made by its old model, still on their way when the revival reaches the race, are
+ * not its fresh record's: they are counted {@link #stale()} and ignored until its version goes down (below the
+ * newest the race saw of the old model), which is the fresh model's first prediction, as versions restart at 0 and
+ * each variant's predictions arrive in order. A variant whose versions went down before its revival (the fresh
+ * model's predictions overtook it) awaits nothing.
+ *
  * <p>Not thread-safe.
  */
 public final class ChampionRace {
 
   /** The variant a task trains when it names none. */
   public static final String DEFAULT_VARIANT = "default";
-  /** 2 added each variant's drift detector, drift events and last drift time; 1 still reads (no drift). */
-  private static final int FORMAT_VERSION = 2;
+  /**
+   * 3 added each variant's replaced model version and the race's stale predictions; 2 added each variant's drift
+   * detector, drift events and last drift time; 1 and 2 still read.
+   */
+  private static final int FORMAT_VERSION = 3;
 
   public enum Status { CHAMPION, CHALLENGER, RETIRED }
+
+  /** A variant's replaced version once its fresh model's predictions overtook its revival: none to await then. */
+  private static final long RESTARTED = -1;
 
   /** A new champion: by a comparison's {@code evidence}, or null evidence when the previous one was retired. */
   public record Change(String previous, String champion, PairedComparison.Evidence evidence) {}
@@ -63,6 +75,11 @@ public final class ChampionRace {
     DriftDetector detector;
     long driftEvents;
     Long lastDriftAt;
+    /**
+     * After a revival, the newest version the race saw of the replaced model: a prediction at this version or above
+     * is that model's; 0 when none is awaited; {@link #RESTARTED} when the versions went down before a revival.
+     */
+    long replacedVersion;
 
     Variant(Status status, RunningMoments loss) {
       this.status = status;
@@ -78,6 +95,7 @@ public final class ChampionRace {
   private boolean decided;
   private long unpaired;
   private long ignored;
+  private long stale;
   private boolean standingsChanged;
   private boolean published;
 
@@ -110,6 +128,15 @@ public final class ChampionRace {
     } else if (v.status == Status.RETIRED) {
       ignored++;
       return Optional.empty();
+    } else if (v.replacedVersion > 0) {
+      if (modelVersion >= v.replacedVersion) {
+        stale++;
+        return Optional.empty();
+      }
+      v.replacedVersion = 0;
+    } else if (modelVersion < v.modelVersion) {
+      // Its trainer restarted it before the revival reached the race: nothing of the old model is still to come.
+      v.replacedVersion = RESTARTED;
     }
     v.loss.add(loss);
     v.classifier = correct != null;
@@ -245,8 +272,8 @@ public final class ChampionRace {
    * Brings a retired {@code variant} back into the race (the control topic made it live again, its model restarted
    * from version 0): it races again from an empty record, with no losses, paired statistics, pending losses or
    * drift detector of its past; its drift events and last drift time stay on record. It is champion if the task has
-   * none, else a challenger that must win a full paired test. Whether it was revived: a live or unknown variant is
-   * left alone.
+   * none, else a challenger that must win a full paired test. Predictions of its old model that arrive after this are
+   * {@link #stale()}. Whether it was revived: a live or unknown variant is left alone.
    */
   public boolean revive(String variant) {
     Variant old = variants.get(variant);
@@ -256,6 +283,8 @@ public final class ChampionRace {
     Variant v = new Variant(Status.CHALLENGER, new RunningMoments());
     v.driftEvents = old.driftEvents;
     v.lastDriftAt = old.lastDriftAt;
+    // An old model that never got past version 0 cannot be told from the fresh one: nothing is awaited then.
+    v.replacedVersion = old.replacedVersion == RESTARTED ? 0 : old.modelVersion;
     variants.put(variant, v);
     for (LinkedHashMap<String, Double> entry : pending.values()) {
       entry.remove(variant);
@@ -275,11 +304,12 @@ public final class ChampionRace {
    * Feeds {@code variant}'s 0/1 loss on one example ({@code correct}: its prediction was right) to its drift
    * detector, created on the first call as {@code drift} names it (detector {@code none}: not watched); whether it
    * detected a drift, which sets the standing's last drift to {@code now}. An unknown or retired variant is not
-   * watched. The detector is the one of the variant's first call: a live variant's spec does not change.
+   * watched, nor a revived one before its fresh model's first prediction. The detector is the one of the variant's
+   * first call: a live variant's spec does not change.
    */
   public boolean observeDrift(String variant, DriftSpec drift, boolean correct, long now) {
     Variant v = variants.get(variant);
-    if (v == null || v.status == Status.RETIRED) {
+    if (v == null || v.status == Status.RETIRED || v.replacedVersion > 0) {
       return false;
     }
     if (v.detector == null) {
@@ -384,6 +414,11 @@ public final class ChampionRace {
     return ignored;
   }
 
+  /** Predictions of a revived variant's old model that arrived after its revival, which the race ignores. */
+  public long stale() {
+    return stale;
+  }
+
   /** Ids waiting for some variant's loss. */
   public int pending() {
     return pending.size();
@@ -410,6 +445,7 @@ public final class ChampionRace {
     out.writeBoolean(decided);
     out.writeLong(unpaired);
     out.writeLong(ignored);
+    out.writeLong(stale);
     out.writeBoolean(standingsChanged);
     out.writeBoolean(published);
     out.writeInt(variants.size());
@@ -434,6 +470,7 @@ public final class ChampionRace {
       if (v.lastDriftAt != null) {
         out.writeLong(v.lastDriftAt);
       }
+      out.writeLong(v.replacedVersion);
     }
     out.writeInt(pending.size());
     for (Map.Entry<String, LinkedHashMap<String, Double>> e : pending.entrySet()) {
@@ -450,14 +487,15 @@ public final class ChampionRace {
   public static ChampionRace readFrom(DataInput in, PairedComparison.Settings settings, int maxPending)
       throws IOException {
     int format = in.readInt();
-    if (format != 1 && format != FORMAT_VERSION) {
-      throw new IOException("ChampionRace state: expected format 1 or " + FORMAT_VERSION + ", stream has " + format);
+    if (format < 1 || format > FORMAT_VERSION) {
+      throw new IOException("ChampionRace state: expected format 1 to " + FORMAT_VERSION + ", stream has " + format);
     }
     ChampionRace race = new ChampionRace(settings, maxPending);
     race.champion = in.readBoolean() ? BinaryState.readString(in, "champion") : null;
     race.decided = in.readBoolean();
     race.unpaired = in.readLong();
     race.ignored = in.readLong();
+    race.stale = format >= 3 ? in.readLong() : 0;
     race.standingsChanged = in.readBoolean();
     race.published = in.readBoolean();
     int count = in.readInt();
@@ -479,6 +517,7 @@ public final class ChampionRace {
         v.driftEvents = in.readLong();
         v.lastDriftAt = in.readBoolean() ? in.readLong() : null;
       }
+      v.replacedVersion = format >= 3 ? in.readLong() : 0;
       race.variants.put(name, v);
     }
     int ids = in.readInt();

@@ -40,6 +40,55 @@ class ChampionRaceDriftTest {
             org.assertj.core.groups.Tuple.tuple("c", ChampionRace.Status.RETIRED, 1L, 1L, 0.5, 0L, null));
   }
 
+  /**
+   * {@code champion-race-v2.bin}, written by the second layout (detectors, no stale predictions): default (41
+   * labelled, 33 correct, version 5) champion with a Page-Hinkley detector, b (41, 20, version 104, one drift event at
+   * 2365) challenger with one, c (1, 1, version 3) retired; 4 ids pending. Never regenerated.
+   */
+  @Test
+  void theSecondLayoutStillReadsWithItsDetectorsAndNothingStale() throws IOException {
+    ChampionRace race = ChampionRace.readFrom(new BinaryState.Bytes(fixture("champion-race-v2.bin")), FAST, 100);
+    assertThat(race.champion()).isEqualTo("default");
+    assertThat(race.pending()).isEqualTo(4);
+    assertThat(race.stale()).isZero();
+    assertThat(race.standings()).extracting(ChampionRace.Standing::variant, ChampionRace.Standing::status,
+        ChampionRace.Standing::labelled, ChampionRace.Standing::correct, ChampionRace.Standing::modelVersion,
+        ChampionRace.Standing::driftEvents, ChampionRace.Standing::lastDriftAt).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("default", ChampionRace.Status.CHAMPION, 41L, 33L, 5L, 0L, null),
+            org.assertj.core.groups.Tuple.tuple("b", ChampionRace.Status.CHALLENGER, 41L, 20L, 104L, 1L, 2365L),
+            org.assertj.core.groups.Tuple.tuple("c", ChampionRace.Status.RETIRED, 1L, 1L, 3L, 0L, null));
+    race.record("e50", "b", 0.6, false, 105);
+    assertThat(race.stale()).as("b was not revived").isZero();
+    assertThat(race.standings().get(1).labelled()).isEqualTo(42);
+  }
+
+  /**
+   * {@code champion-race-v3.bin}, written by the third layout: as v2, then b retired and revived, and two predictions
+   * of its old model (version 104 and 105) since, stale. Never regenerated.
+   */
+  @Test
+  void theThirdLayoutKeepsARevivedVariantsStaleCountAndWhatItAwaits() throws IOException {
+    ChampionRace race = ChampionRace.readFrom(new BinaryState.Bytes(fixture("champion-race-v3.bin")), FAST, 100);
+    assertThat(race.stale()).isEqualTo(2);
+    assertThat(race.standings().get(1)).satisfies(b -> {
+      assertThat(b.variant()).isEqualTo("b");
+      assertThat(b.labelled()).isZero();
+      assertThat(b.driftEvents()).isEqualTo(1);
+    });
+    race.record("e50", "b", 0.6, false, 106);
+    assertThat(race.stale()).as("the old model's still").isEqualTo(3);
+    race.record("e51", "b", 0.6, false, 0);
+    assertThat(race.stale()).isEqualTo(3);
+    assertThat(race.standings().get(1).labelled()).as("the fresh model's first").isEqualTo(1);
+  }
+
+  private static byte[] fixture(String name) throws IOException {
+    try (InputStream in = ChampionRaceDriftTest.class.getResourceAsStream(name)) {
+      assertThat(in).as(name).isNotNull();
+      return in.readAllBytes();
+    }
+  }
+
   /** Both variants right 80% of the time, then b only 20% from example 3000 (a planted jump in its 0/1 loss). */
   private static List<Long> run(ChampionRace race, int from, int to, SplittableRandom random) {
     List<Long> detections = new ArrayList<>();

@@ -76,4 +76,77 @@ class ChampionRaceReviveTest {
     assertThat(standing(race, "default").labelled()).as("a live variant keeps its record").isEqualTo(1);
     assertThat(race.standings()).hasSize(1);
   }
+
+  /**
+   * A reset variant's old model still has predictions on their way, right ones (it had partly relearned the changed
+   * concept): they are counted stale, not raced, until the version goes down to the fresh model's first, so the fresh
+   * record and the fresh detector start there, and the fresh model's wrong first predictions are no rise over them.
+   */
+  @Test
+  void theOldModelsPredictionsAfterARevivalAreStaleUntilTheVersionGoesDown() {
+    ChampionRace race = new ChampionRace(FAST, 1000);
+    for (int i = 0; i < 200; i++) {
+      race.record("e" + i, "default", 0.5, i % 2 == 0, i / 16);
+      race.observeDrift("default", PAGE_HINKLEY, i % 2 == 0, i);
+      race.record("e" + i, "b", 0.4, true, i / 16);
+    }
+    race.retire("default");
+    assertThat(race.revive("default")).isTrue();
+    int detections = 0;
+    for (int i = 200; i < 500; i++) {
+      race.record("e" + i, "default", 0.1, true, 12 + (i - 200) / 16);
+      detections += race.observeDrift("default", PAGE_HINKLEY, true, i) ? 1 : 0;
+      race.record("e" + i, "b", 0.4, true, 12 + (i - 200) / 16);
+    }
+    assertThat(race.stale()).as("the old model's, from its last version seen on").isEqualTo(300);
+    assertThat(standing(race, "default").labelled()).isZero();
+    assertThat(race.copy().stale()).as("state").isEqualTo(300);
+    for (int i = 500; i < 800; i++) {
+      boolean right = i % 3 == 0;
+      race.record("e" + i, "default", right ? 0.3 : 1.5, right, (i - 500) / 16);
+      detections += race.observeDrift("default", PAGE_HINKLEY, right, i) ? 1 : 0;
+      race.record("e" + i, "b", 0.4, true, 30 + (i - 500) / 16);
+    }
+    assertThat(detections).as("the fresh detector saw the fresh model only").isZero();
+    ChampionRace.Standing fresh = standing(race, "default");
+    assertThat(fresh.labelled()).as("its fresh record").isEqualTo(300);
+    assertThat(fresh.correct()).isEqualTo(100);
+    assertThat(fresh.modelVersion()).isEqualTo(18);
+    assertThat(race.stale()).isEqualTo(300);
+  }
+
+  @Test
+  void aRevivedVariantWhoseOldModelNeverPassedVersion0AwaitsNothing() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    race.record("e0", "default", 1.0, false, 0);
+    race.retire("default");
+    race.revive("default");
+    race.record("e1", "default", 0.5, true, 0);
+    assertThat(race.stale()).isZero();
+    assertThat(standing(race, "default").labelled()).isEqualTo(1);
+  }
+
+  /**
+   * The revival reached the race after the fresh model's first predictions (they overtook it): its versions went
+   * down before the revival, so nothing of the old model is still to come, and the fresh model's later predictions,
+   * past the old model's versions, race.
+   */
+  @Test
+  void aRevivalThatComesAfterTheFreshModelsFirstPredictionsAwaitsNothing() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    for (int i = 0; i < 4; i++) {
+      race.record("e" + i, "default", 1.0, false, i);
+    }
+    for (int i = 4; i < 10; i++) {
+      race.record("e" + i, "default", 1.0, false, i - 4);
+    }
+    race.retire("default");
+    race.revive("default");
+    for (int i = 10; i < 20; i++) {
+      race.record("e" + i, "default", 0.5, true, i - 4);
+    }
+    assertThat(race.stale()).isZero();
+    assertThat(standing(race, "default").labelled()).isEqualTo(10);
+    assertThat(standing(race, "default").modelVersion()).isEqualTo(15);
+  }
 }
