@@ -137,6 +137,11 @@ public final class ConfusionEstimates {
     return maxAnnotators;
   }
 
+  /** Pseudo-observations of the prior confusion per row. */
+  public double priorCount() {
+    return priorCount;
+  }
+
   /** The flat array of all confusions, {@code maxAnnotators × K × K}; reads and writes go to this object. */
   public double[] confusions() {
     return confusions;
