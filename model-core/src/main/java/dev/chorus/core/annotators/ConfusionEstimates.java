@@ -213,6 +213,32 @@ public final class ConfusionEstimates {
   }
 
   /**
+   * Changes the credit that {@code slot}'s label {@code label} gave each true class {@code c} by {@code delta[c]}, which
+   * may be negative: row {@code c} is the running average of its prior pseudo-observations and its credits
+   * ({@link #mStep}, where the step floor binds only past a thousand labels), and becomes that average with
+   * {@code delta[c]} more on {@code label}; its row mass moves by as much. A credit is never taken below what the
+   * entry holds, so every entry stays in {@code [0, 1]} and rows keep summing to 1.
+   */
+  public void credit(int slot, int label, float[] delta) {
+    if (marked && !saved[slot]) {
+      save(slot);
+    }
+    for (int c = 0; c < k; c++) {
+      int row = offset(slot) + c * k;
+      double held = rowMass[slot * k + c] + priorCount;
+      double change = Math.max(delta[c], -held * confusions[row + label]);
+      if (change == 0 || held + change <= 0) {
+        continue;
+      }
+      rowMass[slot * k + c] += change;
+      double step = change / (held + change);
+      for (int j = 0; j < k; j++) {
+        confusions[row + j] += step * ((j == label ? 1 : 0) - confusions[row + j]);
+      }
+    }
+  }
+
+  /**
    * A one-coin step for a label that is its item's only one: if row {@code label} of {@code slot} has taken no
    * {@link #mStep} (it holds the prior, or what earlier calls made of it), its diagonal moves by {@code step} towards
    * {@code right}, the posterior probability that the label is the true class, but not below the prior diagonal; the
