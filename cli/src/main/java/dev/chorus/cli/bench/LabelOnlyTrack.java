@@ -174,7 +174,8 @@ public final class LabelOnlyTrack {
     ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"" + ModelSpec.SOFTMAX_REGRESSION + "\",\"inputDim\":0,"
         + "\"numClasses\":" + pool.numClasses() + ",\"batchSize\":" + options.batchSize()
         + ",\"labelModel\":\"dawid-skene\",\"seed\":" + seed + "}");
-    return (ClassifierLabelModel) LabelModels.create(spec, LabelModelSpec.withMaxAnnotators("dawid-skene", pool.size()));
+    return (ClassifierLabelModel) LabelModels.create(spec,
+        LabelModelSpec.withMaxAnnotators("dawid-skene", pool.size()));
   }
 
   /** Streams the labels through {@code model}; each item's most likely class at the end. */

@@ -103,7 +103,8 @@ public final class BatchDawidSkene {
   public static Result fit(LabelStream stream, int numItems, int numAnnotators, int k, Prior pseudoCounts,
       int maxIterations, double tolerance) {
     if (pseudoCounts.classes().length != k) {
-      throw new IllegalArgumentException("pseudo-counts for " + pseudoCounts.classes().length + " classes, expected " + k);
+      throw new IllegalArgumentException("pseudo-counts for " + pseudoCounts.classes().length + " classes, expected "
+          + k);
     }
     int[][] votes = lastLabels(stream, numItems, numAnnotators, k);
     double[][] posteriors = voteShares(votes, numItems, k);

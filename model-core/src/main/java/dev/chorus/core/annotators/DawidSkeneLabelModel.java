@@ -30,13 +30,14 @@ import java.util.Arrays;
  * keeps the full posterior, whose other labels are independent evidence already.
  *
  * <p>In a label-only task a new label also re-credits the item's earlier labels ({@link #revise}): each of their
- * annotators' confusions takes the change the new label makes to the item's posterior ({@link
- * ConfusionEstimates#credit}), and so does the class prior. Batch EM credits every label with its item's posterior given
- * all of the item's labels; crediting a label only with the posterior of when it came, often the item's first label
- * alone, left the confusions short of batch EM's and the consensus 2.6 points below MAP-EM with the same prior on the
- * label-only track (docs/BENCHMARKS.md). The changes telescope: with confusions that stood still, each earlier label's
- * credit would be its item's latest posterior, the incremental EM of Neal and Hinton ("A view of the EM algorithm that
- * justifies incremental, sparse, and other variants", 1998), without keeping each label's past credit.
+ * annotators' confusions takes the change the new label makes to the item's posterior
+ * ({@link ConfusionEstimates#credit}), and so does the class prior. Batch EM credits every label with its item's
+ * posterior given all of the item's labels; crediting a label only with the posterior of when it came, often given
+ * that label alone, left the confusions short of batch EM's and the consensus 2.5 points below MAP-EM with the same
+ * prior on the label-only track (docs/BENCHMARKS.md). The changes telescope: with confusions and class prior that
+ * stood still, each earlier label's credit would be its item's latest posterior, the incremental EM of Neal and
+ * Hinton ("A view of the EM algorithm that justifies incremental, sparse, and other variants", 1998), without keeping
+ * each label's past credit.
  */
 public final class DawidSkeneLabelModel extends ClassifierLabelModel {
 

@@ -99,7 +99,8 @@ class BatchDawidSkeneTest {
     double[] beta = {1, 2};
     BatchDawidSkene.Result one = BatchDawidSkene.fit(stream, 3, 2, 2, new BatchDawidSkene.Prior(alpha, beta), 1, 0);
     // Vote shares: item 0 (1, 0), item 1 (½, ½), item 2 (0, 1).
-    // Annotator 0 said 0 on item 0 and 1 on items 1 and 2: class-0 mass 1 on label 0, ½ on label 1; class 1 ½ + 1 on 1.
+    // Annotator 0 said 0 on item 0 and 1 on items 1 and 2: class-0 mass 1 on label 0 and ½ on label 1; class-1
+    // mass ½ + 1 on label 1.
     assertThat(one.confusions()[0][0]).containsExactly(new double[] {(3 + 1) / 5.5, (1 + 0.5) / 5.5}, within(1e-12));
     assertThat(one.confusions()[0][1]).containsExactly(new double[] {0.5 / 4, (2 + 1.5) / 4}, within(1e-12));
     // Annotator 1 said 0 on items 0 and 1: class-0 mass 1.5, class-1 mass 0.5, all on label 0.
@@ -141,7 +142,8 @@ class BatchDawidSkeneTest {
 
   /**
    * The pseudo-counts are the streaming label model's: a label-only task's fresh confusion row, after M-steps with
-   * posteriors q_1 … q_n, is the MAP M-step's {@code (α + Σ q·onehot) / (Σ α + Σ q)} with {@link BatchDawidSkene.Prior#of}.
+   * posteriors q_1 … q_n, is the MAP M-step's {@code (α + Σ q·onehot) / (Σ α + Σ q)} with
+   * {@link BatchDawidSkene.Prior#of}.
    */
   @Test
   void thePriorIsTheStreamingLabelOnlyModelsOwn() {
