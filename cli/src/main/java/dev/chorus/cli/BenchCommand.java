@@ -359,7 +359,7 @@ public final class BenchCommand {
                     + "regression and MLP-256; clean test accuracy, confusion-estimation error and Spearman correlation "
                     + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track, "
                     + "the swap, copycat and long-tail scenarios, and the label-only track (1,000 annotators, 20-50 labels "
-                    + "each: streamed consensus vs batch Dawid-Skene vs majority vote)."})
+                    + "each: streamed consensus vs batch Dawid-Skene MAP-EM with its prior, ML EM and majority vote)."})
     static final class Crowd implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist",
                 description = "Directory of the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")

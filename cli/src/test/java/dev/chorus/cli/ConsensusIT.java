@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.annotators.BatchDawidSkene;
+import dev.chorus.core.annotators.ConfusionEstimates;
 import dev.chorus.core.annotators.LabelStream;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.JobTestSupport;
@@ -33,8 +34,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A label-only task (no features) fed from kcat in JSON: the train job publishes each item's consensus on the
- * consensus topic; its most likely classes agree with batch Dawid–Skene run to convergence on the same labels, and a
- * run whose TaskManager is killed halfway commits exactly the consensus records of an uninterrupted run.
+ * consensus topic; its most likely classes agree with batch MAP Dawid–Skene under the task's prior run to convergence
+ * on the same labels, and a run whose TaskManager is killed halfway commits exactly the consensus records of an
+ * uninterrupted run.
  */
 class ConsensusIT {
 
@@ -95,14 +97,16 @@ class ConsensusIT {
                 assertThat(c.getLabels()).isEqualTo(LABELS_PER_ITEM);
                 assertThat(c.getAnnotators()).hasSize(LABELS_PER_ITEM).doesNotHaveDuplicates();
             });
+            // MAP-EM with a label-only task's own prior: the model the job streams, run to convergence.
             int[] batch = BatchDawidSkene.fit(stream(events), ITEMS, ANNOTATORS, K,
+                    BatchDawidSkene.Prior.of(ConfusionEstimates.labelOnly(K, ANNOTATORS)),
                     BatchDawidSkene.DEFAULT_MAX_ITERATIONS, BatchDawidSkene.DEFAULT_TOLERANCE).mostLikely();
             int agree = 0;
             for (int i = 0; i < ITEMS; i++) {
                 agree += latest.get("item-" + i).getMostLikely() == batch[i] ? 1 : 0;
             }
-            // Streaming and batch differ where the posterior is close to a tie: the streaming confusions are a
-            // decaying running average of one pass, the batch ones the fixed point of every label at once.
+            // Streaming and batch differ where the posterior is close to a tie: the streaming confusions are a running
+            // average of one pass, the batch ones the fixed point of every label at once.
             assertThat(agree).as("items whose most likely class agrees with batch Dawid–Skene (of %s)", ITEMS)
                     .isGreaterThanOrEqualTo(ITEMS * 97 / 100);
         }

@@ -2,6 +2,7 @@ package dev.chorus.cli.bench;
 
 import dev.chorus.core.annotators.AnnotatorPool;
 import dev.chorus.core.annotators.BatchDawidSkene;
+import dev.chorus.core.annotators.ClassifierLabelModel;
 import dev.chorus.core.annotators.ItemConsensus;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
@@ -19,13 +20,17 @@ import java.util.Map;
  * each seed, a pool of the protocol's annotator kinds (experts, competent, pair-confusers and spammers in the default
  * pool's 3:4:3:2 proportions, plus the two adversaries) labels items of uniformly drawn Fashion-MNIST classes; each
  * annotator gives between {@code minLabels} and {@code maxLabels} labels, skewed towards the few (a cube of a
- * uniform draw), to distinct items drawn uniformly; the events are shuffled. Three truth-inference methods score the
+ * uniform draw), to distinct items drawn uniformly; the events are shuffled. Four truth-inference methods score the
  * same labels, as the share of labelled items whose most likely class is the true one:
  * <ul>
  *   <li>{@code consensus}: a label-only Dawid–Skene task ({@code inputDim} 0) streamed once in minibatches, then each
  *       item's {@link LabelModel#consensus} (the E-step with the confusions and class prior at the end of the
  *       stream), what the consensus topic carries;</li>
- *   <li>{@code batch_dawid_skene}: {@link BatchDawidSkene#fit}, EM to convergence;</li>
+ *   <li>{@code batch_dawid_skene}: {@link BatchDawidSkene#fit} to convergence, maximum a posteriori with the
+ *       streamed task's own Dirichlet prior on each confusion row ({@link BatchDawidSkene.Prior#of}): the same model
+ *       as the stream, so the reference for how well one streamed pass approximates EM;</li>
+ *   <li>{@code batch_dawid_skene_mle}: the same EM without pseudo-counts (Dawid and Skene's maximum likelihood), whose
+ *       unsmoothed K × K confusions overfit 20–50 labels per annotator;</li>
  *   <li>{@code majority}: {@link BatchDawidSkene#majority}.</li>
  * </ul>
  * Keys {@code <method>.accuracy_mean|std} over the seeds, plus the sizes in {@code items}, {@code labels}.
@@ -60,7 +65,7 @@ public final class LabelOnlyTrack {
     }
   }
 
-  static final String[] METHODS = {"consensus", "batch_dawid_skene", "majority"};
+  static final String[] METHODS = {"consensus", "batch_dawid_skene", "batch_dawid_skene_mle", "majority"};
 
   private LabelOnlyTrack() {}
 
@@ -77,8 +82,11 @@ public final class LabelOnlyTrack {
       items = workload.truth.length;
       labels = workload.stream.size();
       int k = pool.numClasses();
+      ClassifierLabelModel model = labelOnlyModel(options, pool, seed);
       int[][] guesses = {
-          streamed(options, pool, workload, seed),
+          streamed(options, pool, workload, model),
+          BatchDawidSkene.fit(workload.stream, items, pool.size(), k, BatchDawidSkene.Prior.of(model.estimates()),
+              BatchDawidSkene.DEFAULT_MAX_ITERATIONS, BatchDawidSkene.DEFAULT_TOLERANCE).mostLikely(),
           BatchDawidSkene.fit(workload.stream, items, pool.size(), k, BatchDawidSkene.DEFAULT_MAX_ITERATIONS,
               BatchDawidSkene.DEFAULT_TOLERANCE).mostLikely(),
           BatchDawidSkene.majority(workload.stream, items, k)};
@@ -161,12 +169,17 @@ public final class LabelOnlyTrack {
     return new Workload(new LabelStream(items, who, given), truth, labelled);
   }
 
-  /** Streams the labels through a label-only Dawid–Skene task; each item's most likely class at the end. */
-  private static int[] streamed(Options options, AnnotatorPool pool, Workload workload, long seed) {
-    int k = pool.numClasses();
+  /** A fresh label-only Dawid–Skene task ({@code inputDim} 0) with a slot for each annotator of the pool. */
+  private static ClassifierLabelModel labelOnlyModel(Options options, AnnotatorPool pool, long seed) {
     ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"" + ModelSpec.SOFTMAX_REGRESSION + "\",\"inputDim\":0,"
-        + "\"numClasses\":" + k + ",\"batchSize\":" + options.batchSize() + ",\"labelModel\":\"dawid-skene\",\"seed\":" + seed + "}");
-    LabelModel model = LabelModels.create(spec, LabelModelSpec.withMaxAnnotators("dawid-skene", pool.size()));
+        + "\"numClasses\":" + pool.numClasses() + ",\"batchSize\":" + options.batchSize()
+        + ",\"labelModel\":\"dawid-skene\",\"seed\":" + seed + "}");
+    return (ClassifierLabelModel) LabelModels.create(spec,
+        LabelModelSpec.withMaxAnnotators("dawid-skene", pool.size()));
+  }
+
+  /** Streams the labels through {@code model}; each item's most likely class at the end. */
+  private static int[] streamed(Options options, AnnotatorPool pool, Workload workload, LabelModel model) {
     LabelStream stream = workload.stream;
     int batch = options.batchSize();
     long[] items = new long[batch];

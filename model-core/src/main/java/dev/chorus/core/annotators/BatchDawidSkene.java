@@ -8,8 +8,15 @@ import java.util.Arrays;
  * Statistics 28(1), 1979): starting from the per-item vote shares, the M-step estimates the class prior and each
  * annotator's confusion matrix from the current posteriors, and the E-step recomputes every item's posterior from
  * them ({@link ItemConsensus#posterior}, so with the same floor as the streaming E-step); until no posterior moves by
- * more than the tolerance. The reference the streaming consensus is measured against. Each (item, annotator) pair
- * counts once, with its last label, as in the streaming {@link ItemLabelHistory}.
+ * more than the tolerance. Each (item, annotator) pair counts once, with its last label, as in the streaming
+ * {@link ItemLabelHistory}.
+ *
+ * <p>With a {@link Prior} the EM is maximum a posteriori: the M-step adds Dirichlet pseudo-counts to each confusion
+ * row and to the class prior before normalising, the MAP update of Raykar et al. ("Learning From Crowds", JMLR 11,
+ * 2010, with Beta/Dirichlet priors on the annotators' parameters; pseudo-counts {@code n} are a Dirichlet{@code (n +
+ * 1)} there). {@link Prior#of} takes them from a streaming label model's own prior, so that batch and stream fit the
+ * same model and differ only in one streamed pass against EM to convergence: the reference the streaming consensus
+ * is measured against. Without pseudo-counts ({@link Prior#none}) it is Dawid and Skene's maximum likelihood.
  */
 public final class BatchDawidSkene {
 
@@ -17,6 +24,52 @@ public final class BatchDawidSkene {
   public static final double DEFAULT_TOLERANCE = 1e-7;
 
   private BatchDawidSkene() {}
+
+  /**
+   * Dirichlet pseudo-counts the M-step adds before normalising.
+   *
+   * @param confusion {@code [true class][given label]}, added to every annotator's confusion counts
+   * @param classes per class, added to the class prior's posterior mass
+   */
+  public record Prior(double[][] confusion, double[] classes) {
+
+    /** @throws IllegalArgumentException unless {@code confusion} is K × K, {@code classes} K, all finite and >= 0 */
+    public Prior {
+      boolean valid = confusion.length == classes.length && Arrays.stream(classes).allMatch(Prior::valid);
+      for (double[] row : confusion) {
+        valid &= row.length == classes.length && Arrays.stream(row).allMatch(Prior::valid);
+      }
+      if (!valid) {
+        throw new IllegalArgumentException("Dirichlet pseudo-counts must be a K x K confusion and K classes, each "
+            + "finite and >= 0; got " + Arrays.deepToString(confusion) + " and " + Arrays.toString(classes));
+      }
+    }
+
+    private static boolean valid(double count) {
+      return count >= 0 && count < Double.POSITIVE_INFINITY;
+    }
+
+    /** No pseudo-counts: Dawid and Skene's maximum likelihood. */
+    public static Prior none(int k) {
+      return new Prior(new double[k][k], new double[k]);
+    }
+
+    /**
+     * The prior of a streaming label model's confusions: each row of {@code estimates}' prior confusion (that of an
+     * annotator not seen yet) times its pseudo-observations per row, whose running average is the posterior mean of
+     * that Dirichlet ({@link ConfusionEstimates#mStep}); none on the class prior, as the running class prior has none
+     * ({@link ConfusionEstimates#classPrior}).
+     */
+    public static Prior of(ConfusionEstimates estimates) {
+      double[][] confusion = estimates.priorMatrix();
+      for (double[] row : confusion) {
+        for (int j = 0; j < row.length; j++) {
+          row[j] *= estimates.priorCount();
+        }
+      }
+      return new Prior(confusion, new double[estimates.numClasses()]);
+    }
+  }
 
   /**
    * @param posteriors per item, the posterior over its true class; uniform for an item without labels
@@ -37,11 +90,22 @@ public final class BatchDawidSkene {
   }
 
   /**
-   * Runs EM on {@code stream} (items in {@code [0, numItems)}, annotators in {@code [0, numAnnotators)}, labels in
-   * {@code [0, k)}) until no posterior moves by more than {@code tolerance}, or {@code maxIterations}.
+   * Runs maximum-likelihood EM on {@code stream} (items in {@code [0, numItems)}, annotators in
+   * {@code [0, numAnnotators)}, labels in {@code [0, k)}) until no posterior moves by more than {@code tolerance}, or
+   * {@code maxIterations}.
    */
   public static Result fit(LabelStream stream, int numItems, int numAnnotators, int k, int maxIterations,
       double tolerance) {
+    return fit(stream, numItems, numAnnotators, k, Prior.none(k), maxIterations, tolerance);
+  }
+
+  /** As {@link #fit(LabelStream, int, int, int, int, double)}, maximum a posteriori with {@code pseudoCounts}. */
+  public static Result fit(LabelStream stream, int numItems, int numAnnotators, int k, Prior pseudoCounts,
+      int maxIterations, double tolerance) {
+    if (pseudoCounts.classes().length != k) {
+      throw new IllegalArgumentException("pseudo-counts for " + pseudoCounts.classes().length + " classes, expected "
+          + k);
+    }
     int[][] votes = lastLabels(stream, numItems, numAnnotators, k);
     double[][] posteriors = voteShares(votes, numItems, k);
     double[] prior = new double[k];
@@ -54,7 +118,7 @@ public final class BatchDawidSkene {
     boolean converged = false;
     while (!converged && iterations < maxIterations) {
       iterations++;
-      mStep(votes, posteriors, prior, confusions, k);
+      mStep(votes, posteriors, pseudoCounts, prior, confusions, k);
       for (int a = 0; a < numAnnotators; a++) {
         for (int c = 0; c < k; c++) {
           System.arraycopy(confusions[a][c], 0, flat, (a * k + c) * k, k);
@@ -131,15 +195,17 @@ public final class BatchDawidSkene {
   }
 
   /**
-   * The M-step: the class prior is the mean posterior over labelled items, and annotator {@code a}'s row {@code c}
-   * is the posterior mass of class {@code c} on the items it labelled, split by the label it gave, normalised; a row
-   * without mass stays uniform.
+   * The M-step: the class prior is the posterior mass over labelled items plus the class pseudo-counts, and
+   * annotator {@code a}'s row {@code c} the posterior mass of class {@code c} on the items it labelled, split by the
+   * label it gave, plus the row's pseudo-counts; each normalised. A row without mass or pseudo-counts is uniform.
    */
-  private static void mStep(int[][] votes, double[][] posteriors, double[] prior, double[][][] confusions, int k) {
-    Arrays.fill(prior, 0);
+  private static void mStep(int[][] votes, double[][] posteriors, Prior pseudoCounts, double[] prior,
+      double[][][] confusions, int k) {
+    System.arraycopy(pseudoCounts.classes(), 0, prior, 0, k);
+    double priorTotal = Arrays.stream(pseudoCounts.classes()).sum();
     for (double[][] confusion : confusions) {
-      for (double[] row : confusion) {
-        Arrays.fill(row, 0);
+      for (int c = 0; c < k; c++) {
+        System.arraycopy(pseudoCounts.confusion()[c], 0, confusion[c], 0, k);
       }
     }
     int labelled = 0;
@@ -162,7 +228,7 @@ public final class BatchDawidSkene {
       }
     }
     for (int c = 0; c < k; c++) {
-      prior[c] = labelled == 0 ? 1.0 / k : prior[c] / labelled;
+      prior[c] = labelled + priorTotal > 0 ? prior[c] / (labelled + priorTotal) : 1.0 / k;
     }
     for (double[][] confusion : confusions) {
       for (double[] row : confusion) {

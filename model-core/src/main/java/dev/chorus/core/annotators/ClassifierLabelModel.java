@@ -99,6 +99,12 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     return predicted;
   }
 
+  /**
+   * After the new label's M-step, revises what the item's earlier labels ({@code i < count − 1}) credited their
+   * annotators, now that the item's posterior is {@code target}; nothing by default.
+   */
+  protected void revise(float[] target, int count, int[] slots, int[] labels) {}
+
   @Override
   public int numClasses() {
     return k;
@@ -179,6 +185,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
       float[] reference = reference(predicted, target, count);
       estimates.observeClass(reference);
       estimates.mStep(slot, labels[e], reference);
+      revise(target, count, itemSlots, itemLabels);
       System.arraycopy(target, 0, targets, e * k, k);
     }
     learner.trainMinibatchSoft(x, targets, null, n);

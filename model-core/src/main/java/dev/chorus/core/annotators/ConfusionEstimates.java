@@ -137,6 +137,11 @@ public final class ConfusionEstimates {
     return maxAnnotators;
   }
 
+  /** Pseudo-observations of the prior confusion per row. */
+  public double priorCount() {
+    return priorCount;
+  }
+
   /** The flat array of all confusions, {@code maxAnnotators × K × K}; reads and writes go to this object. */
   public double[] confusions() {
     return confusions;
@@ -203,6 +208,32 @@ public final class ConfusionEstimates {
       int row = offset + c * k;
       for (int j = 0; j < k; j++) {
         confusion[row + j] += step * ((j == label ? 1 : 0) - confusion[row + j]);
+      }
+    }
+  }
+
+  /**
+   * Changes the credit that {@code slot}'s label {@code label} gave each true class {@code c} by {@code delta[c]}, which
+   * may be negative: row {@code c} is the running average of its prior pseudo-observations and its credits
+   * ({@link #mStep}, where the step floor binds only past a thousand labels), and becomes that average with
+   * {@code delta[c]} more on {@code label}; its row mass moves by as much. A credit is never taken below what the
+   * entry holds, so every entry stays in {@code [0, 1]} and rows keep summing to 1.
+   */
+  public void credit(int slot, int label, float[] delta) {
+    if (marked && !saved[slot]) {
+      save(slot);
+    }
+    for (int c = 0; c < k; c++) {
+      int row = offset(slot) + c * k;
+      double held = rowMass[slot * k + c] + priorCount;
+      double change = Math.max(delta[c], -held * confusions[row + label]);
+      if (change == 0 || held + change <= 0) {
+        continue;
+      }
+      rowMass[slot * k + c] += change;
+      double step = change / (held + change);
+      for (int j = 0; j < k; j++) {
+        confusions[row + j] += step * ((j == label ? 1 : 0) - confusions[row + j]);
       }
     }
   }
