@@ -33,7 +33,7 @@ final class TaskTrainingMetrics {
     private final PrequentialLogLoss logLoss;
     private final PrequentialMse squaredError;
     final Counter rejected;
-    /** Labelled examples of the variant's open minibatch when it was retired, not trained ({@link RetiredMinibatches}). */
+    /** Labelled examples of the variant's open minibatch at its retire, not trained ({@link RetiredMinibatches}). */
     final Counter retiredOpen;
     private volatile double accuracy = Double.NaN;
     private volatile double loss = Double.NaN;
