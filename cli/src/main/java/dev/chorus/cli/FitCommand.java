@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import dev.chorus.cli.data.FieldsJsonReader;
+import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.DenseDataset;
 import dev.chorus.core.model.LearnerWarmStart;
@@ -9,10 +10,12 @@ import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.schemas.Example;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -36,7 +39,8 @@ import picocli.CommandLine.Spec;
                 + "snapshot carries), for chorus specs put --warm-start-file.",
                 "FILE is IDX images (labels from --labels), CSV (label in --label-column) or LibSVM, gzip or not; its "
                         + "rows train in the file's order. A spec with hashing (hashed linear, wide-deep) trains on "
-                        + "JSON lines of named-field examples (jsonl, as chorus produce reads them)."})
+                        + "JSON lines of named-field examples (jsonl, as chorus produce reads them), or on the package "
+                        + "catalogue (--package-catalogue)."})
 final class FitCommand implements Callable<Integer> {
 
     @Spec
@@ -44,6 +48,9 @@ final class FitCommand implements Callable<Integer> {
 
     @Mixin
     DatasetFile data;
+
+    @Mixin
+    PackageCatalogueOptions catalogue;
 
     @Option(names = "--spec", required = true, paramLabel = "JSON|@FILE",
             description = "The model spec (the JSON chorus specs put takes; management keys such as warmStart are "
@@ -63,14 +70,18 @@ final class FitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DatasetFile.InputFormat input = data.check();
         if (epochs < 1) {
             throw data.usage("--epochs: expected an integer >= 1, got " + epochs);
         }
         ModelSpec model = VariantSpecs.parseVariant(TrainJobOptions.readSpec(specJson),
                 TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK).model();
+        if (catalogue.check(data, List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
+                "--zero-based", "--dim"))) {
+            return fitFields(model, () -> catalogue.examples(data.file, PackageCatalogue.TASK, 0));
+        }
+        DatasetFile.InputFormat input = data.check();
         if (input == DatasetFile.InputFormat.JSONL) {
-            return fitFields(model);
+            return fitFields(model, () -> FieldsJsonReader.read(data.file, "fit", 0));
         }
         if (model.hashing() != null) {
             throw data.usage("--spec: a spec with 'hashing' trains on JSON lines of named fields (jsonl), got "
@@ -93,15 +104,23 @@ final class FitCommand implements Callable<Integer> {
         return written(model, rows.rows(), started, loss, learner.toBytes(), "");
     }
 
-    /** A hashed linear or wide and deep spec, on JSON lines of named-field examples ({@link FieldsFit}). */
-    private int fitFields(ModelSpec model) throws IOException {
+    /** Named-field examples, read once the spec is known to take them. */
+    private interface Examples {
+        List<Example> read() throws IOException;
+    }
+
+    /**
+     * A hashed linear or wide and deep spec, on named-field examples (JSON lines, or the package catalogue):
+     * {@link FieldsFit}.
+     */
+    private int fitFields(ModelSpec model, Examples examples) throws IOException {
         if (!FieldsFit.takes(model)) {
-            throw data.usage(data.file + ": jsonl (named fields) trains a spec with 'hashing' (a hashed linear or a "
-                    + "wide-deep model), got " + model.toJson());
+            throw data.usage(data.file + ": named-field examples (jsonl, --package-catalogue) train a spec with "
+                    + "'hashing' (a hashed linear or a wide-deep model), got " + model.toJson());
         }
         FieldsFit fit;
         try {
-            fit = new FieldsFit(model, FieldsJsonReader.read(data.file, "fit", 0));
+            fit = new FieldsFit(model, examples.read());
         } catch (IllegalArgumentException e) {
             throw data.usage(data.file + ": " + e.getMessage());
         }

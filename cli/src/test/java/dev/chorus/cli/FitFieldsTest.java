@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.features.SyntheticClicks;
 import dev.chorus.core.saved.SavedModels;
@@ -86,6 +87,28 @@ class FitFieldsTest {
     }
 
     @Test
+    void theCatalogueFitsTheModelModelCoreTrainsOnThePackagesProduceSends(@TempDir Path dir) throws Exception {
+        Path list = Path.of(FitFieldsTest.class.getResource("data/packages-v1/Packages-300-linked.lz4").toURI());
+        PackageCatalogue catalogue = PackageCatalogue.read(list, PackageCatalogue.DEFAULT_MIN_SECTION_PACKAGES);
+        String spec = "{\"algorithm\":\"softmax-regression\",\"numClasses\":" + catalogue.sections().size()
+                + ",\"batchSize\":16,\"standardize\":false,\"hashing\":{\"bits\":14,\"fields\":"
+                + "[\"name\",\"description\",\"depends\",\"maintainer\"]},\"optimizer\":{\"type\":\"ftrl\"}}";
+        Path model = dir.resolve("packages.model");
+
+        CliRun fit = CliRun.run(CliRun.noConfig(), "fit", "--package-catalogue", list.toString(), "--seed", "3",
+                "--spec", spec, "--out", model.toString(), "--no-progress");
+
+        assertThat(fit.exitCode()).as(fit.err()).isZero();
+        List<Example> sent = catalogue.examples(3, PackageCatalogue.TASK, 0);
+        assertThat(fit.out()).startsWith("fit softmax-regression on " + sent.size() + " examples of " + list);
+        assertThat(Files.readAllBytes(model)).as("the packages in the order produce --package-catalogue sends them")
+                .isEqualTo(ClickExamples.reference(spec, sent, true).model().toBytes());
+        CliRun header = CliRun.run(CliRun.noConfig(), "fit", "--package-catalogue", list.toString(), "--header",
+                "--spec", spec, "--out", model.toString());
+        assertThat(header.err()).contains("--header does not apply to --package-catalogue");
+    }
+
+    @Test
     void aLineTheTrainJobWouldRefuseIsRefusedNamingItsExampleAndField(@TempDir Path dir) throws Exception {
         Path file = Files.write(dir.resolve("bad.jsonl"), List.of(
                 "{\"id\":\"ok\",\"fields\":{\"user\":\"u1\"},\"label\":1}",
@@ -112,7 +135,8 @@ class FitFieldsTest {
                 dir.resolve("b.model").toString(), "--no-progress");
 
         assertThat(dense.exitCode()).isEqualTo(2);
-        assertThat(dense.err()).contains("jsonl (named fields) trains a spec with 'hashing'");
+        assertThat(dense.err())
+                .contains("named-field examples (jsonl, --package-catalogue) train a spec with 'hashing'");
         assertThat(hashed.exitCode()).isEqualTo(2);
         assertThat(hashed.err()).contains("a spec with 'hashing' trains on JSON lines of named fields");
     }
