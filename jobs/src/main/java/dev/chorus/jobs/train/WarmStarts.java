@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
@@ -109,6 +110,7 @@ public final class WarmStarts {
         Predictor started = ModelWarmStart.start(spec, initialModel, carry);
         return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
                 : started instanceof WideDeepModel wideDeep ? new TrainerState(wideDeep, prequential)
+                : started instanceof LargeOutputModel large ? new TrainerState(large, prequential)
                 : started instanceof LabelModel labelModel ? new TrainerState(labelModel, prequential)
                 : new TrainerState((OnlineLearner) started, prequential);
     }

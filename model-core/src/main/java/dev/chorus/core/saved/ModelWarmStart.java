@@ -2,6 +2,8 @@ package dev.chorus.core.saved;
 
 import dev.chorus.core.annotators.LabelModelWarmStart;
 import dev.chorus.core.model.EmbeddingsSpec;
+import dev.chorus.core.model.LargeOutputModel;
+import dev.chorus.core.model.LargeOutputSpec;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
@@ -15,8 +17,9 @@ import dev.chorus.core.model.WideDeepModel;
  * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
  * first step on a coordinate moves from the saved weight); a wide and deep model, from a saved {@link WideDeepModel}
  * of the same shape (wide weights, tables and network always; the wide slots, the tables' AdaGrad accumulators and
- * the network's optimizer state with carry); a label model ({@link LabelModelWarmStart}). Its counts start at 0, so
- * its versions count from 0.
+ * the network's optimizer state with carry); a large-softmax model, from a saved {@link LargeOutputModel} of the same
+ * shape (its table and output layer always, the table's AdaGrad accumulators with carry); a label model
+ * ({@link LabelModelWarmStart}). Its counts start at 0, so its versions count from 0.
  */
 public final class ModelWarmStart {
 
@@ -35,14 +38,17 @@ public final class ModelWarmStart {
     if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
       return startWideDeep(spec, model, carryOptimizer);
     }
+    if (spec.algorithm().equals(ModelSpec.LARGE_SOFTMAX)) {
+      return startLargeOutput(spec, model, carryOptimizer);
+    }
     if (spec.labelModel() != null && LabelModelWarmStart.METHODS.contains(spec.labelModel().method())) {
       return LabelModelWarmStart.start(spec, model, carryOptimizer);
     }
     if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null
         || spec.skipGram() != null) {
       throw new IllegalArgumentException("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
-          + "learner, a hashed linear model, a wide and deep model, a label model but doctor-net's; not a large-softmax "
-          + "or skip-gram), got " + spec.toJson());
+          + "learner, a hashed linear model, a wide and deep model, a large-softmax model, a label model but "
+          + "doctor-net's; not a skip-gram), got " + spec.toJson());
     }
     return LearnerWarmStart.start(spec, model, carryOptimizer);
   }
@@ -71,6 +77,21 @@ public final class ModelWarmStart {
         new Object[] {"wideOptimizer.type", carryOptimizer ? spec.wideOptimizer().type() : null,
             carryOptimizer ? saved.wideOptimizer().type() : null}));
     return source.warmStart(spec, carryOptimizer);
+  }
+
+  private static LargeOutputModel startLargeOutput(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    LargeOutputModel source = LearnerWarmStart.saved(model, "LargeOutputModel (a snapshot of a large-softmax variant)",
+        LargeOutputModel::fromBytes);
+    ModelSpec saved = source.spec();
+    LearnerWarmStart.requireFits(LearnerWarmStart.difference(spec, saved, carryOptimizer,
+        new Object[] {"hashing", spec.hashing(), saved.hashing()},
+        new Object[] {"output", output(spec.output()), output(saved.output())}));
+    return source.warmStart(spec, carryOptimizer);
+  }
+
+  /** What fixes the output layer's shape and the table's meaning (its samples and topK may differ). */
+  private static String output(LargeOutputSpec o) {
+    return "type=" + o.type().label() + ", dim=" + o.dim() + ", combiner=" + o.combiner().label();
   }
 
   /** What fixes the tables' shape (their learning rate and decay may differ). */

@@ -250,6 +250,7 @@ class ModelWarmStartTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ModelWarmStart.start(skipGram, new byte[0], true))
         .withMessageStartingWith("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
-            + "learner, a hashed linear model, a wide and deep model, a label model but doctor-net's");
+            + "learner, a hashed linear model, a wide and deep model, a large-softmax model, a label model but "
+            + "doctor-net's; not a skip-gram)");
   }
 }
