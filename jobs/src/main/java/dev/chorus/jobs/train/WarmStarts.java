@@ -63,7 +63,11 @@ public final class WarmStarts {
                     + initialModel.remaining();
         }
         try {
-            ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+            if (spec.model().skipGram() != null) {
+                ModelWarmStart.startSkipGram(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+            } else {
+                ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+            }
         } catch (IllegalArgumentException e) {
             return "initialModel: field 'initialModel': expected a saved model that fits the variant's spec, got "
                     + initialModel.remaining() + " bytes: " + e.getMessage();
@@ -107,6 +111,10 @@ public final class WarmStarts {
         boolean carry = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).warmStart().map(WarmStart::carryOptimizer)
                 .orElse(true);
         SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
+        if (spec.skipGram() != null) {
+            return new TrainerState(SkipGramTrainer.startedFrom(spec, ModelWarmStart.startSkipGram(spec, initialModel,
+                    carry)), prequential);
+        }
         Predictor started = ModelWarmStart.start(spec, initialModel, carry);
         return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
                 : started instanceof WideDeepModel wideDeep ? new TrainerState(wideDeep, prequential)

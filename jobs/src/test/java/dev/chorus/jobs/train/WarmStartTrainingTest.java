@@ -15,6 +15,7 @@ import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.WideDeepClicks;
@@ -214,6 +215,25 @@ class WarmStartTrainingTest {
                         .getFields())));
             }
         }
+    }
+
+    @Test
+    void aSkipGramVariantStartsFromASavedSkipGram() throws Exception {
+        String plain = "{\"algorithm\":\"skip-gram\",\"seed\":5,\"skipGram\":{\"buckets\":512,\"dim\":8}}";
+        String spec = plain.substring(0, plain.lastIndexOf('}')) + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+        SkipGram source = new SkipGram(TaskSpecs.parse(plain).skipGram(), 5);
+        source.train(List.of("the", "cat", "sat", "on", "the", "mat"));
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("words/w", withModel(live("words", "w", spec), source.toBytes())), 0);
+            assertThat(h.extractOutputValues()).singleElement().isEqualTo(new SpecChange("words", "w", spec));
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
+        }
+        TrainerState started = WarmStarts.state(TaskSpecs.parse(spec.replace(",\"warmStart\":{\"from\":"
+                + "\"variant:default\"}", "")), spec, source.toBytes(), 100);
+        assertThat(started.skipGram.steps()).isZero();
+        assertThat(started.skipGram.toBytes()).as("the saved vectors and counts, pairs from 0")
+                .isEqualTo(source.warmStart(source.spec(), 5).toBytes());
     }
 
     @Test
