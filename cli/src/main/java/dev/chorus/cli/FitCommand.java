@@ -1,5 +1,7 @@
 package dev.chorus.cli;
 
+import dev.chorus.cli.data.FieldsJsonReader;
+import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.DenseDataset;
 import dev.chorus.core.model.LearnerWarmStart;
@@ -8,9 +10,12 @@ import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.schemas.Example;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -26,13 +31,16 @@ import picocli.CommandLine.Spec;
  * {@code chorus fit FILE --spec SPEC --out MODEL}: trains a model offline on a dataset file, in the file's order, in
  * minibatches of the spec's size, and writes it as a Chorus model file: the bytes of an {@link OnlineLearner}
  * ({@link OnlineLearner#toBytes}, magic {@code CHOL}), the same a model snapshot carries, which
- * {@code chorus specs put --warm-start-file} starts a variant from.
+ * {@code chorus specs put --warm-start-file} starts a variant from. A spec with {@code hashing} (a hashed linear or
+ * wide and deep model) trains on JSON lines of named-field examples instead ({@link FieldsFit}).
  */
 @Command(name = "fit", mixinStandardHelpOptions = true,
         description = {"Train a model offline on a dataset file and write it as a Chorus model file (the bytes a model "
                 + "snapshot carries), for chorus specs put --warm-start-file.",
                 "FILE is IDX images (labels from --labels), CSV (label in --label-column) or LibSVM, gzip or not; its "
-                        + "rows train in the file's order."})
+                        + "rows train in the file's order. A spec with hashing (hashed linear, wide-deep) trains on "
+                        + "JSON lines of named-field examples (jsonl, as chorus produce reads them), or on the package "
+                        + "catalogue (--package-catalogue)."})
 final class FitCommand implements Callable<Integer> {
 
     @Spec
@@ -40,6 +48,9 @@ final class FitCommand implements Callable<Integer> {
 
     @Mixin
     DatasetFile data;
+
+    @Mixin
+    PackageCatalogueOptions catalogue;
 
     @Option(names = "--spec", required = true, paramLabel = "JSON|@FILE",
             description = "The model spec (the JSON chorus specs put takes; management keys such as warmStart are "
@@ -59,15 +70,23 @@ final class FitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DatasetFile.InputFormat input = data.check();
-        if (input == DatasetFile.InputFormat.JSONL) {
-            throw data.usage("chorus fit trains a dense learner: FILE must be idx, csv or libsvm, got jsonl");
-        }
         if (epochs < 1) {
             throw data.usage("--epochs: expected an integer >= 1, got " + epochs);
         }
         ModelSpec model = VariantSpecs.parseVariant(TrainJobOptions.readSpec(specJson),
                 TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK).model();
+        if (catalogue.check(data, List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
+                "--zero-based", "--dim"))) {
+            return fitFields(model, () -> catalogue.examples(data.file, PackageCatalogue.TASK, 0));
+        }
+        DatasetFile.InputFormat input = data.check();
+        if (input == DatasetFile.InputFormat.JSONL) {
+            return fitFields(model, () -> FieldsJsonReader.read(data.file, "fit", 0));
+        }
+        if (model.hashing() != null) {
+            throw data.usage("--spec: a spec with 'hashing' trains on JSON lines of named fields (jsonl), got "
+                    + input.name().toLowerCase(Locale.ROOT) + " rows");
+        }
         String dense = LearnerWarmStart.mismatch(model, model, false);
         if (dense != null) {
             throw data.usage("--spec: " + dense);
@@ -77,19 +96,69 @@ final class FitCommand implements Callable<Integer> {
         OnlineLearner learner = OnlineLearner.create(model, Blas.get(), data.file.toString());
         long started = System.nanoTime();
         double loss = 0;
-        try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("Fitting")
-                .setInitialMax((long) rows.rows() * epochs).setStyle(ProgressBarStyle.ASCII).setUnit(" ex", 1)
-                .showSpeed().setMaxRenderedLength(110).build() : null) {
+        try (ProgressBar bar = progressBar((long) rows.rows() * epochs)) {
             for (int epoch = 0; epoch < epochs; epoch++) {
                 loss = epoch(learner, rows, bar);
             }
         }
-        byte[] bytes = learner.toBytes();
+        return written(model, rows.rows(), started, loss, learner.toBytes(), "");
+    }
+
+    /** Named-field examples, read once the spec is known to take them. */
+    private interface Examples {
+        List<Example> read() throws IOException;
+    }
+
+    /**
+     * A hashed linear or wide and deep spec, on named-field examples (JSON lines, or the package catalogue):
+     * {@link FieldsFit}.
+     */
+    private int fitFields(ModelSpec model, Examples examples) throws IOException {
+        if (!FieldsFit.takes(model)) {
+            throw data.usage(data.file + ": named-field examples (jsonl, --package-catalogue) train a spec with "
+                    + "'hashing' (a hashed linear or a wide-deep model), got " + model.toJson());
+        }
+        FieldsFit fit;
+        try {
+            fit = new FieldsFit(model, examples.read());
+        } catch (IllegalArgumentException e) {
+            throw data.usage(data.file + ": " + e.getMessage());
+        }
+        if (fit.examples() == 0) {
+            throw new IllegalStateException(data.file + ": no labelled examples to fit");
+        }
+        long started = System.nanoTime();
+        double loss = 0;
+        try (ProgressBar bar = progressBar((long) fit.examples() * epochs)) {
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                loss = fit.epoch(n -> {
+                    if (bar != null) {
+                        bar.stepBy(n);
+                    }
+                });
+            }
+        }
+        return written(model, fit.examples(), started, loss, fit.toBytes(),
+                (fit.unlabelled() == 0 ? "" : String.format(Locale.ROOT, "; %,d unlabelled examples not trained",
+                        fit.unlabelled()))
+                + (fit.refused() == 0 ? "" : String.format(Locale.ROOT, "; %,d minibatches refused by the numeric "
+                        + "guard (non-finite), the model kept as it was", fit.refused())));
+    }
+
+    private ProgressBar progressBar(long max) {
+        return progress ? new ProgressBarBuilder().setTaskName("Fitting").setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" ex", 1).showSpeed().setMaxRenderedLength(110).build()
+                : null;
+    }
+
+    /** Writes the model file and says so. */
+    private int written(ModelSpec model, int examples, long started, double loss, byte[] bytes, String notes)
+            throws IOException {
         Files.write(out, bytes);
         PrintWriter printed = spec.commandLine().getOut();
         printed.printf(Locale.ROOT, "fit %s on %,d examples of %s (%d epoch%s) in %.1f s, mean loss of the last epoch "
-                + "%.4f: %,d bytes written to %s%n", model.algorithm(), rows.rows(), data.file, epochs,
-                epochs == 1 ? "" : "s", (System.nanoTime() - started) / 1e9, loss, bytes.length, out);
+                + "%.4f: %,d bytes written to %s%s%n", model.algorithm(), examples, data.file, epochs,
+                epochs == 1 ? "" : "s", (System.nanoTime() - started) / 1e9, loss, bytes.length, out, notes);
         printed.flush();
         return 0;
     }

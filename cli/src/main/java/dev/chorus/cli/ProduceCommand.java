@@ -1,6 +1,5 @@
 package dev.chorus.cli;
 
-import dev.chorus.cli.bench.SparseBenchmark;
 import dev.chorus.cli.data.ExampleLabeling;
 import dev.chorus.cli.data.FieldsJsonReader;
 import dev.chorus.cli.data.PackageCatalogue;
@@ -17,7 +16,6 @@ import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.WireFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,19 +66,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Mixin
     DatasetFile data;
 
-    @Option(names = "--package-catalogue", description = {"Send Debian's package catalogue, the task of bench sparse: each "
-            + "package as named fields (name, description, depends, maintainer) labeled with its section's index, in "
-            + "the order of --seed, as task 'packages' (ids packages-<name>). FILE, if given, is the Packages list "
-            + "(plain, gzip or LZ4), else the largest *_Packages* file under --lists-dir."})
-    boolean packages;
-
-    @Option(names = "--lists-dir", paramLabel = "DIR",
-            description = "With --package-catalogue: where apt keeps its lists (default: /var/lib/apt/lists).")
-    Path listsDir = PackageCatalogue.APT_LISTS;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "" + SparseBenchmark.SEED,
-            description = "With --package-catalogue: seeds the packages' order (default: ${DEFAULT-VALUE}, bench sparse's).")
-    long seed;
+    @Mixin
+    PackageCatalogueOptions catalogue;
 
     @Option(names = "--annotators", paramLabel = "fashion-mnist|corruption:P",
             description = {"Label each item with simulated annotators instead of the dataset's label: 'fashion-mnist' "
@@ -141,10 +128,9 @@ final class ProduceCommand implements Callable<Integer> {
         Path file = data.file;
         kafka.requireReachable(examplesTopic);
         String taskName = task != null ? task
-                : packages ? PackageCatalogue.TASK : file.getFileName().toString().split("\\.", 2)[0];
-        Source source = packages
-                ? examples(PackageCatalogue.read(file, PackageCatalogue.DEFAULT_MIN_SECTION_PACKAGES)
-                        .examples(seed, taskName, System.currentTimeMillis()), file.toString())
+                : catalogue.packages ? PackageCatalogue.TASK : file.getFileName().toString().split("\\.", 2)[0];
+        Source source = catalogue.packages
+                ? examples(catalogue.examples(file, taskName, System.currentTimeMillis()), file.toString())
                 : input == DatasetFile.InputFormat.JSONL
                 ? examples(FieldsJsonReader.read(file, taskName, System.currentTimeMillis()), file.toString())
                 : dataset(data.read(input), taskName);
@@ -311,28 +297,10 @@ final class ProduceCommand implements Callable<Integer> {
         if (rate < 0 || limit < 0 || repeat < 0) {
             throw usage("--rate, --limit and --repeat take values >= 0");
         }
-        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-        if (packages) {
-            for (String option : List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
-                    "--zero-based", "--dim", "--annotators", "--labels-per-item", "--annotator-seed", "--regression",
-                    "--id-prefix")) {
-                if (parsed.hasMatchedOption(option)) {
-                    throw usage(option + " does not apply to --package-catalogue");
-                }
-            }
-            if (data.file == null) {
-                data.file = PackageCatalogue.defaultFile(listsDir).orElseThrow(() -> usage("--package-catalogue: no "
-                        + "*_Packages* file under " + listsDir + " (run apt-get update, or give FILE)"));
-            }
-            if (!Files.isRegularFile(data.file)) {
-                throw usage("FILE " + data.file + ": no such file");
-            }
+        if (catalogue.check(data, List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
+                "--zero-based", "--dim", "--annotators", "--labels-per-item", "--annotator-seed", "--regression",
+                "--id-prefix"))) {
             return null;
-        }
-        for (String option : List.of("--lists-dir", "--seed")) {
-            if (parsed.hasMatchedOption(option)) {
-                throw usage(option + " applies only with --package-catalogue");
-            }
         }
         if (data.file == null) {
             throw usage("Missing required parameter: 'FILE' (or --package-catalogue)");

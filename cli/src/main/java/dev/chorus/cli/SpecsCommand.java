@@ -36,13 +36,15 @@ import picocli.CommandLine.Spec;
 /**
  * {@code chorus specs}: the train job's control topic (compacted, key {@code task/variant}), which says which variants
  * each task trains. {@code put} makes a variant live, {@code retire} retires it (a RETIRED record, which compaction
- * keeps, so that a later {@code put} revives it only with {@code --revive}), {@code list} shows the latest record of
+ * keeps, so that a later {@code put} revives it only with {@code --revive}), {@code reset} restarts a live one from
+ * fresh weights in place, {@code list} shows the latest record of
  * each key (the topic read to its end, committed records only). Records are checked here as the job checks them, so
  * a mistake fails at once instead of becoming a dead letter.
  */
 @Command(name = "specs", mixinStandardHelpOptions = true,
         description = "Manage the variants the train job trains, on its control topic (key task/variant).",
-        subcommands = {SpecsCommand.Put.class, SpecsCommand.ListSpecs.class, SpecsCommand.Retire.class})
+        subcommands = {SpecsCommand.Put.class, SpecsCommand.ListSpecs.class, SpecsCommand.Retire.class,
+            SpecsCommand.Reset.class})
 final class SpecsCommand {
 
     /** Options every subcommand takes: Kafka, the topic and its wire format. */
@@ -96,7 +98,7 @@ final class SpecsCommand {
         }
     }
 
-    /** What put and retire share: the topic, the key's task and variant, and the line saying what was written. */
+    /** What put, retire and reset share: the topic, the key's task and variant, and the line saying what was written. */
     abstract static class KeyCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -183,6 +185,45 @@ final class SpecsCommand {
             topic.kafka.requireReachable(topic.topic);
             return written("retired", record(task, variant, null, "cli"));
         }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = "Restart live variant VARIANT of task TASK from fresh weights at model version 0, in place: "
+                    + "it stays live and keeps its spec (what a drift reaction reset writes).")
+    static final class Reset extends KeyCommand {
+        @Option(names = "--reason", paramLabel = "TEXT", description = "Why, kept in the record's reason.")
+        String reason;
+
+        @Override
+        public Integer call() throws InterruptedException, ExecutionException {
+            checkNames(task, variant);
+            topic.kafka.requireReachable(topic.topic);
+            return written("reset", resetRecord(task, variant, topic.latest().get(task + "/" + variant), reason));
+        }
+    }
+
+    /**
+     * The LIVE record that resets {@code task/variant}, whose latest record is {@code current}: the record a drift
+     * reset writes ({@link VariantSpecs#resetSpec}), from source {@code cli}.
+     *
+     * @throws IllegalArgumentException when {@code current} is absent, retired or a search
+     */
+    static VariantSpecRecord resetRecord(String task, String variant, VariantSpecRecord current, String reason) {
+        String key = task + "/" + variant;
+        if (current == null) {
+            throw new IllegalArgumentException(key + " is not on the control topic: only a live variant can be reset");
+        }
+        if (current.getStatus() != VariantStatus.LIVE) {
+            throw new IllegalArgumentException(key + " is retired: only a live variant can be reset (chorus specs put "
+                    + "--revive makes it live again, from scratch)");
+        }
+        if (VariantSpecs.parseVariant(current.getSpec(), Integer.MAX_VALUE).search().isPresent()) {
+            throw new IllegalArgumentException(key + " is a search, not a variant: only a variant put under its own "
+                    + "key can be reset");
+        }
+        VariantSpecRecord record = record(task, variant, VariantSpecs.resetSpec(current.getSpec()), "cli");
+        record.setReason(reason == null ? "chorus specs reset: fresh weights" : reason);
+        return record;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,

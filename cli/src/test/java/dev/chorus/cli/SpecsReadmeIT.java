@@ -4,25 +4,46 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chorus.embedded.EmbeddedKafkaBroker;
+import dev.chorus.jobs.JobTestSupport;
+import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.LabeledDataset;
+import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Runs the README's "Variants and the control topic" commands against a real broker: {@code chorus specs put},
  * {@code list}, {@code retire}, {@code put --revive}, and the kcat line that writes a JSON record, which
- * {@code chorus specs list} reads back. Needs kcat for the kcat line, as {@link KcatReadmeIT} does.
+ * {@code chorus specs list} reads back; and {@code chorus specs reset} and its kcat equivalent on a running train
+ * job. Needs kcat for the kcat lines, as {@link KcatReadmeIT} does.
  */
 class SpecsReadmeIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, JobTestSupport.failFast());
+
+    static final LabeledDataset IRIS_LIKE = SyntheticBlobs.generate(400, 4, 3, 11);
 
     @Test
     void theReadmesSpecsCommandsManageTheControlTopic() throws Exception {
@@ -101,6 +122,86 @@ class SpecsReadmeIT {
             assertThat(latest.get("wine/default").getSource()).isEqualTo("job");
             assertThat(latest.get("iris/default").getStatus()).isEqualTo(VariantStatus.RETIRED);
         }
+    }
+
+    @Test
+    void theReadmesResetRestartsALiveVariantOfARunningTrainJobAtModelVersionZero() throws Exception {
+        String readme = Files.readString(KcatReadmeIT.README);
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
+                ExampleProducer examples = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            String bootstrap = kafka.bootstrapServers();
+            TrainSettings settings = new TrainSettings().bootstrapServers(bootstrap).groupId("specs-reset-it")
+                    .specs(TaskSpecs.ofDefault("{\"algorithm\":\"softmax-regression\",\"inputDim\":4,"
+                            + "\"numClasses\":3,\"batchSize\":4}"))
+                    .checkpointIntervalMs(300).batchTimeoutMs(0).parallelism(2);
+            // JSON on the control topic, as kcat writes it; the chorus lines then take --format json.
+            settings.specsTopic(new Topic<>(settings.specsTopic().name(), VariantSpecRecord.class, WireFormat.JSON));
+            kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            TrainJob.build(env, settings);
+            JobClient job = env.executeAsync("specs-reset-it");
+            try {
+                String put = KcatReadmeIT.block(readme, "specs").strip().split("\n")[0];
+                assertThat(chorus(put, bootstrap).out()).startsWith("iris/fast live");
+                awaitPredictions(kafka, examples, settings, "before", p -> p.getModelVersion() >= 3);
+
+                String resetLine = KcatReadmeIT.block(readme, "specs-reset").strip();
+                CliRun reset = chorus(resetLine, bootstrap);
+                assertThat(reset.out()).startsWith("iris/fast reset: written to chorus.specs-0@");
+                VariantSpecRecord written = latest(bootstrap).get("iris/fast");
+                assertThat(written.getSource()).isEqualTo("cli");
+                assertThat(written.getReason()).isEqualTo(arguments(resetLine, bootstrap).get(5));
+                assertThat(VariantSpecs.parseVariant(written.getSpec(), 16).revive()).isTrue();
+                awaitPredictions(kafka, examples, settings, "after-cli", p -> p.getModelVersion() == 0);
+                assertThat(JobTestSupport.read(kafka, settings.deadLetterTopic()))
+                        .as("the reset is no dead letter, nor is any example").isEmpty();
+
+                CliRun unknown = CliRun.run(CliRun.noConfig(), "specs", "reset", "iris", "nobody",
+                        "--bootstrap-servers", bootstrap);
+                assertThat(unknown.exitCode()).isNotZero();
+                assertThat(unknown.err()).contains("iris/nobody is not on the control topic");
+
+                KcatReadmeIT.assumeKcat();
+                awaitPredictions(kafka, examples, settings, "again", p -> p.getModelVersion() >= 3);
+                KcatReadmeIT.Shell kcat = KcatReadmeIT.run(KcatReadmeIT.block(readme, "kcat-specs-reset"), bootstrap);
+                assertThat(kcat.exit()).as("kcat produce: %s", kcat.err()).isZero();
+                awaitPredictions(kafka, examples, settings, "after-kcat", p -> p.getModelVersion() == 0);
+                assertThat(JobTestSupport.read(kafka, settings.deadLetterTopic())).isEmpty();
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    private static CliRun chorus(String line, String bootstrap) throws Exception {
+        List<String> args = new ArrayList<>(arguments(line, bootstrap));
+        args.addAll(List.of("--bootstrap-servers", bootstrap, "--format", "json"));
+        CliRun run = CliRun.run(CliRun.noConfig(), args.toArray(String[]::new));
+        assertThat(run.exitCode()).as("%s: %s", line, run.err()).isZero();
+        return run;
+    }
+
+    /**
+     * Sends 32 examples of task iris at a time, ids {@code prefix<round>-…}, until variant fast has predicted one of
+     * them as {@code which} says.
+     */
+    private static void awaitPredictions(EmbeddedKafkaBroker kafka, ExampleProducer examples, TrainSettings settings,
+            String prefix, Predicate<Prediction> which) throws Exception {
+        Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
+        for (int round = 0; Instant.now().isBefore(deadline); round++) {
+            for (int row = 32 * (round % 12); row < 32 * (round % 12 + 1); row++) {
+                examples.send(settings.examplesTopic(),
+                        ExampleProducer.example(IRIS_LIKE, row, "iris", prefix + round + "-", 0));
+            }
+            examples.flush();
+            Thread.sleep(300);
+            if (JobTestSupport.read(kafka, settings.predictionsTopic()).stream().anyMatch(p -> p.getVariant()
+                    .equals("fast") && p.getId().startsWith(prefix) && which.test(p))) {
+                return;
+            }
+        }
+        throw new AssertionError("variant fast made no such prediction of " + prefix + " within "
+                + JobTestSupport.PATIENCE);
     }
 
     /** The arguments of one README line {@code ./chorus …}, quoted and expanded by bash itself. */

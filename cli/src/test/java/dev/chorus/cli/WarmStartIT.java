@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code --warm-start-file}) predict their first minibatch exactly as model-core predicts with those bytes, at model
  * version 0; a model file that does not fit its spec is refused by {@code specs put}, and, written to the control
  * topic all the same, is one dead letter and creates no variant. A hashed variant forks alike: its first minibatch is
- * what model-core's {@link SparseLinearModel} predicts with the forked snapshot's bytes.
+ * what model-core's {@link SparseLinearModel} predicts with the forked snapshot's bytes, and so does one started from a
+ * {@code chorus fit} of a JSON-lines click file.
  */
 class WarmStartIT {
 
@@ -142,7 +143,8 @@ class WarmStartIT {
     }
 
     @Test
-    void aForkedHashedVariantPredictsItsFirstMinibatchAsItsSavedSparseModelDoes() throws Exception {
+    void forkedAndFittedHashedVariantsPredictTheirFirstMinibatchAsTheirSavedSparseModelDoes(@TempDir Path dir)
+            throws Exception {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             String bootstrap = kafka.bootstrapServers();
             TrainSettings settings = new TrainSettings().bootstrapServers(bootstrap).groupId("warm-start-hashed-it")
@@ -169,7 +171,19 @@ class WarmStartIT {
                 assertThat(refused.exitCode()).isNotZero();
                 assertThat(refused.err()).contains("key 'inputDim': expected 8192 (the variant's spec), got 4096 "
                         + "(the saved model's)");
-                awaitVariants(kafka, settings, examples, List.of("default", "fork"), round -> {
+                // Fitted offline on a synthetic click file of other fields, by a spec that hashes whatever comes, in
+                // minibatches of 4 as the fork's: the first 4 examples close the minibatch of each.
+                String hashed = FitFieldsTest.HASHED.replace("\"batchSize\":8", "\"batchSize\":4");
+                Path clicks = dir.resolve("clicks.jsonl");
+                FitFieldsTest.clicks(clicks, 300, 23);
+                Path fitted = dir.resolve("clicks.model");
+                CliRun fit = CliRun.run(CliRun.noConfig(), "fit", clicks.toString(), "--spec", hashed,
+                        "--out", fitted.toString(), "--no-progress");
+                assertThat(fit.exitCode()).as(fit.err()).isZero();
+                CliRun warm = CliRun.run(CliRun.noConfig(), "specs", "put", CLICKS, "fitted", hashed,
+                        "--warm-start-file", fitted.toString(), "--bootstrap-servers", bootstrap);
+                assertThat(warm.exitCode()).as(warm.err()).isZero();
+                awaitVariants(kafka, settings, examples, List.of("default", "fork", "fitted"), round -> {
                     Example probe = ClickExamples.example(CLICKS, round, 19);
                     probe.setId("probe" + round);
                     probe.setLabel(null);
@@ -183,19 +197,10 @@ class WarmStartIT {
                 first.forEach(e -> examples.send(settings.examplesTopic(), e));
                 examples.flush();
                 Map<String, List<Prediction>> predicted = JobTestSupport.awaitCommitted(kafka,
-                        settings.predictionsTopic(), p -> p.getId().startsWith("first-"), 2 * 4).stream()
+                        settings.predictionsTopic(), p -> p.getId().startsWith("first-"), 3 * 4).stream()
                         .collect(Collectors.groupingBy(Prediction::getVariant));
-                SparseLinearModel saved = (SparseLinearModel) SavedModels.read(forked);
-                FeatureHasher hasher = new FeatureHasher(saved.spec().hashing());
-                Map<String, Prediction> byId = predicted.get("fork").stream().collect(Collectors.toMap(
-                        Prediction::getId, Function.identity()));
-                for (Example e : first) {
-                    float[] expected = new float[2];
-                    saved.predictProba(hasher.hash(e.getFields()), expected);
-                    assertThat(byId.get(e.getId()).getModelVersion()).isZero();
-                    assertThat(Float32.unpack(byId.get(e.getId()).getProbabilities())).as(e.getId())
-                            .containsExactly(expected);
-                }
+                assertFirstHashedMinibatch(predicted.get("fork"), forked, first);
+                assertFirstHashedMinibatch(predicted.get("fitted"), Files.readAllBytes(fitted), first);
                 assertThat(predicted.get("fork")).extracting(Prediction::getProbabilities)
                         .as("the fork predicts as its source, whose snapshot it is")
                         .containsExactlyElementsOf(predicted.get("default").stream().map(Prediction::getProbabilities)
@@ -203,6 +208,21 @@ class WarmStartIT {
             } finally {
                 job.cancel().get();
             }
+        }
+    }
+
+    /** {@code first} predicted at version 0, each bit for bit as model-core's SparseLinearModel of {@code saved}. */
+    static void assertFirstHashedMinibatch(List<Prediction> predictions, byte[] saved, List<Example> first) {
+        SparseLinearModel model = (SparseLinearModel) SavedModels.read(saved);
+        FeatureHasher hasher = new FeatureHasher(model.spec().hashing());
+        Map<String, Prediction> byId = predictions.stream().collect(Collectors.toMap(Prediction::getId,
+                Function.identity()));
+        for (Example e : first) {
+            float[] expected = new float[2];
+            model.predictProba(hasher.hash(e.getFields()), expected);
+            assertThat(byId.get(e.getId()).getModelVersion()).isZero();
+            assertThat(Float32.unpack(byId.get(e.getId()).getProbabilities())).as(e.getId())
+                    .containsExactly(expected);
         }
     }
 

@@ -1,11 +1,8 @@
 package dev.chorus.jobs.select;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.select.ChampionRace;
 import dev.chorus.core.select.DriftSpec;
-import dev.chorus.core.select.VariantSpec;
-import dev.chorus.core.spec.SpecReader;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.jobs.train.Variants;
 import dev.chorus.schemas.Champion;
@@ -85,7 +82,7 @@ final class DriftReactions {
         long events = race.standings().stream().filter(s -> s.variant().equals(variant)).findFirst()
                 .map(ChampionRace.Standing::driftEvents).orElse(1L);
         if (drift.reaction().equals(DriftSpec.RESET)) {
-            return reset(task, variant, json, champion, drift, events, variant.equals(race.champion()), now);
+            return reset(task, variant, json, drift, events, variant.equals(race.champion()), now);
         }
         List<VariantSpecRecord> records = new ArrayList<>();
         for (int i = 1; i <= drift.forkVariants(); i++) {
@@ -142,15 +139,13 @@ final class DriftReactions {
     }
 
     /** The LIVE record with {@code revive} that restarts {@code variant} from fresh weights, remembered until back. */
-    private List<VariantSpecRecord> reset(String task, String variant, String json, ModelSpec model, DriftSpec drift,
-            long events, boolean champion, long now) throws Exception {
+    private List<VariantSpecRecord> reset(String task, String variant, String json, DriftSpec drift, long events,
+            boolean champion, long now) throws Exception {
         String reason = "drift event " + events + " of " + (champion ? "champion " : "variant ") + variant + " at "
                 + now + " (" + drift.detector() + "): reset to fresh weights";
-        ObjectNode revived = (ObjectNode) SpecReader.document(VariantSpecs.derived(model, json)).node();
-        revived.put(VariantSpec.REVIVE, true);
         resets.put(variant, reason);
         return List.of(VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
-                        .setSpec(revived.toString()).setUpdatedAt(now).setSource(SOURCE).setReason(reason).build());
+                .setSpec(VariantSpecs.resetSpec(json)).setUpdatedAt(now).setSource(SOURCE).setReason(reason).build());
     }
 
     /** {@code variant} is live again on the broadcast: its reset, if any, came back. */

@@ -9,7 +9,8 @@ import org.apache.flink.util.Collector;
  * The open minibatch of a variant the control topic retires (a retire, a tombstone, a search rung's RETIRED record).
  * Its labelled examples are owed their predictions, as test-then-train gives one prediction per example per variant
  * up to its retirement: they get the retiring model's, the one each met on arrival, as the model changes only when a
- * minibatch closes. They train nothing, since the model goes with the variant. Counted: {@code retiredOpenExamples}.
+ * minibatch closes. They train nothing, since the model goes with the variant. Counted: {@code retiredOpenExamples},
+ * in all on the operator and per task and variant.
  */
 final class RetiredMinibatches {
     private final MinibatchPredictions predictions;
@@ -25,5 +26,6 @@ final class RetiredMinibatches {
             Collector<Prediction> out) {
         predictions.batch(s, task, variant, metrics, now, out);
         retiredOpenExamples.inc(s.batchFill);
+        metrics.retiredOpen.inc(s.batchFill);
     }
 }

@@ -33,6 +33,11 @@ final class SkipGramTrainer implements Predictor {
         return new SkipGramTrainer(spec, new SkipGram(spec.skipGram(), spec.seed()), 0);
     }
 
+    /** A warm start's trainer: {@code model} started from a saved one, its sequences counted from 0. */
+    static SkipGramTrainer startedFrom(ModelSpec spec, SkipGram model) {
+        return new SkipGramTrainer(spec, model, 0);
+    }
+
     /** Trains one sequence (checked by {@code SequenceFields} already); returns the pairs it trained. */
     int train(List<String> tokens) {
         int pairs = model.train(tokens);

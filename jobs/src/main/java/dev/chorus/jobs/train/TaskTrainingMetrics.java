@@ -24,6 +24,7 @@ final class TaskTrainingMetrics {
     static final String VERSION = "modelVersion";
     static final String EXAMPLES = "examplesTrained";
     static final String REJECTED = "minibatchesRejected";
+    static final String RETIRED_OPEN = "retiredOpenExamples";
     static final String ANNOTATORS = "annotatorsTracked";
     static final String SNAPSHOT_AGE = "snapshotAgeMs";
     static final String SNAPSHOT_BYTES = "snapshotBytes";
@@ -32,6 +33,8 @@ final class TaskTrainingMetrics {
     private final PrequentialLogLoss logLoss;
     private final PrequentialMse squaredError;
     final Counter rejected;
+    /** Labelled examples of the variant's open minibatch at its retire, not trained ({@link RetiredMinibatches}). */
+    final Counter retiredOpen;
     private volatile double accuracy = Double.NaN;
     private volatile double loss = Double.NaN;
     private volatile long version;
@@ -59,6 +62,7 @@ final class TaskTrainingMetrics {
             group.gauge(ANNOTATORS, (Gauge<Long>) () -> annotators);
         }
         this.rejected = group.counter(REJECTED);
+        this.retiredOpen = group.counter(RETIRED_OPEN);
     }
 
     /** A classifier's prediction, made before training on the example whose true class is {@code actual}. */

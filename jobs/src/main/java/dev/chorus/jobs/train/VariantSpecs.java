@@ -65,6 +65,17 @@ public final class VariantSpecs {
     }
 
     /**
+     * The spec of the LIVE record that resets a live variant of spec {@code live} in place (a drift reaction's
+     * {@code reset}, {@code chorus specs reset}): its model spec with its {@code drift} and {@code "revive":true}, no
+     * {@code warmStart}, so it restarts from fresh weights.
+     */
+    public static String resetSpec(String live) {
+        ObjectNode json = (ObjectNode) SpecReader.document(derived(parse(live), live)).node();
+        json.put(VariantSpec.REVIVE, true);
+        return json.toString();
+    }
+
+    /**
      * The one place a control record's spec JSON becomes the spec a variant trains: its {@link VariantSpec#model}.
      * The record was accepted by {@link SpecControl} under the job's {@code maxVariantsPerTask}; it is not judged
      * again against the bound here, so that state kept across a restart with a smaller bound still reads.

@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.metrics.SlidingAccuracy;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
@@ -62,7 +63,11 @@ public final class WarmStarts {
                     + initialModel.remaining();
         }
         try {
-            ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+            if (spec.model().skipGram() != null) {
+                ModelWarmStart.startSkipGram(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+            } else {
+                ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
+            }
         } catch (IllegalArgumentException e) {
             return "initialModel: field 'initialModel': expected a saved model that fits the variant's spec, got "
                     + initialModel.remaining() + " bytes: " + e.getMessage();
@@ -106,9 +111,14 @@ public final class WarmStarts {
         boolean carry = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).warmStart().map(WarmStart::carryOptimizer)
                 .orElse(true);
         SlidingAccuracy prequential = new SlidingAccuracy(prequentialWindow);
+        if (spec.skipGram() != null) {
+            return new TrainerState(SkipGramTrainer.startedFrom(spec, ModelWarmStart.startSkipGram(spec, initialModel,
+                    carry)), prequential);
+        }
         Predictor started = ModelWarmStart.start(spec, initialModel, carry);
         return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
                 : started instanceof WideDeepModel wideDeep ? new TrainerState(wideDeep, prequential)
+                : started instanceof LargeOutputModel large ? new TrainerState(large, prequential)
                 : started instanceof LabelModel labelModel ? new TrainerState(labelModel, prequential)
                 : new TrainerState((OnlineLearner) started, prequential);
     }

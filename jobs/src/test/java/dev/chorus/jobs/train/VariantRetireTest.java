@@ -80,6 +80,9 @@ class VariantRetireTest {
             assertThat(h.numKeyedStateEntries()).as("the retired variant's state is gone").isZero();
             assertThat(metrics.find("flink_taskmanager_job_task_operator_retiredOpenExamples", Map.of()))
                     .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(open));
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_task_variant_retiredOpenExamples",
+                    Map.of("task", "t", "variant", "w"))).as("the retired variant's own count")
+                    .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(open));
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(h.extractOutputValues()).as("nothing more at the end of input").hasSize(examples.size());
         }

@@ -10,11 +10,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.features.FeatureHasher;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.kafka.KafkaRecord;
@@ -183,6 +186,54 @@ class WarmStartTrainingTest {
                         .containsExactly(WideDeepClicks.predict(source, clicks.get(i)));
             }
         }
+    }
+
+    @Test
+    void aLargeSoftmaxVariantStartsFromASavedLargeOutputModel() throws Exception {
+        String plain = LargeOutputExamples.spec(200);
+        String spec = plain.substring(0, plain.lastIndexOf('}')) + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+        LargeOutputModel source = LargeOutputExamples.reference(plain, LargeOutputExamples.stream("many", 48, 200, 3))
+                .model();
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("many/w", withModel(live("many", "w", spec), source.toBytes())), 0);
+            assertThat(h.extractOutputValues()).singleElement().isEqualTo(new SpecChange("many", "w", spec));
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
+        }
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("many", "w", spec, source.toBytes()), 0);
+            List<Example> examples = LargeOutputExamples.stream("many", 16, 200, 5);
+            for (int i = 0; i < examples.size(); i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(examples.get(i), 0, i), null), i);
+            }
+            List<Prediction> first = h.extractOutputValues();
+            assertThat(first).hasSize(16).extracting(Prediction::getModelVersion).containsOnly(0L);
+            FeatureHasher hasher = new FeatureHasher(source.spec().hashing());
+            for (int i = 0; i < 16; i++) {
+                LargeOutputTrainingTest.assertTopK(first.get(i), source.predictTopK(hasher.hash(examples.get(i)
+                        .getFields())));
+            }
+        }
+    }
+
+    @Test
+    void aSkipGramVariantStartsFromASavedSkipGram() throws Exception {
+        String plain = "{\"algorithm\":\"skip-gram\",\"seed\":5,\"skipGram\":{\"buckets\":512,\"dim\":8}}";
+        String spec = plain.substring(0, plain.lastIndexOf('}')) + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+        SkipGram source = new SkipGram(TaskSpecs.parse(plain).skipGram(), 5);
+        source.train(List.of("the", "cat", "sat", "on", "the", "mat"));
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("words/w", withModel(live("words", "w", spec), source.toBytes())), 0);
+            assertThat(h.extractOutputValues()).singleElement().isEqualTo(new SpecChange("words", "w", spec));
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
+        }
+        TrainerState started = WarmStarts.state(TaskSpecs.parse(spec.replace(",\"warmStart\":{\"from\":"
+                + "\"variant:default\"}", "")), spec, source.toBytes(), 100);
+        assertThat(started.skipGram.steps()).isZero();
+        assertThat(started.skipGram.toBytes()).as("the saved vectors and counts, pairs from 0")
+                .isEqualTo(source.warmStart(source.spec(), 5).toBytes());
     }
 
     @Test

@@ -340,6 +340,30 @@ public final class LargeOutputModel implements Predictor {
     return fromBytes(toBytes());
   }
 
+  /**
+   * A model of {@code spec} (this one's shape) with this one's embedding table and output layer (its sampler's
+   * generator too, part of the layer's saved state), and with {@code carry} the table's AdaGrad accumulators, else
+   * zero (the output rows step by plain SGD, which keeps no state); its counts start at 0.
+   */
+  public LargeOutputModel warmStart(ModelSpec spec, boolean carry) {
+    LargeOutputModel started = create(spec);
+    try {
+      started.embedding.readFrom(new BinaryState.Bytes(BinaryState.toBytes(embedding::writeTo)));
+      if (sampled != null) {
+        started.sampled.readFrom(new BinaryState.Bytes(BinaryState.toBytes(sampled::writeTo)));
+      } else {
+        started.hierarchical.readFrom(new BinaryState.Bytes(BinaryState.toBytes(hierarchical::writeTo)));
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("saved large-output model of shape " + this.spec.shape()
+          + " does not fit one of shape " + spec.shape() + ": " + e.getMessage(), e);
+    }
+    if (!carry) {
+      started.embedding.resetAccumulators();
+    }
+    return started;
+  }
+
   /** Writes the magic, the format, the spec, the counts, the embedding table, then the output layer. */
   public void writeTo(DataOutput out) throws IOException {
     out.writeInt(MAGIC);

@@ -180,6 +180,30 @@ public final class SkipGram {
     return norms == 0 ? 0 : Vectors.dot(input, a * dim, input, b * dim, dim) / norms;
   }
 
+  /**
+   * A model of {@code spec}, of this one's {@code buckets} and {@code dim}, with these input and output vectors and
+   * token counts (the noise distribution and subsampling follow them), drawing from {@code seed}, its pairs counted
+   * from 0: a warm start. Its SGD keeps no other state.
+   *
+   * @throws IllegalArgumentException if {@code spec}'s buckets or dim differ from this model's
+   */
+  public SkipGram warmStart(SkipGramSpec spec, long seed) {
+    if (spec.buckets() != this.spec.buckets() || spec.dim() != dim) {
+      throw new IllegalArgumentException("SkipGram warm start: expected " + this.spec.buckets() + " buckets of dim "
+          + dim + ", got " + spec.buckets() + " of dim " + spec.dim());
+    }
+    SkipGram started = new SkipGram(spec, seed);
+    System.arraycopy(input, 0, started.input, 0, input.length);
+    System.arraycopy(output, 0, started.output, 0, output.length);
+    try {
+      started.noise.readState(new BinaryState.Bytes(BinaryState.toBytes(noise::writeState)));
+    } catch (IOException e) {
+      throw new IllegalStateException("SkipGram warm start: the counts of a model of the same buckets do not read: "
+          + e.getMessage(), e);
+    }
+    return started;
+  }
+
   /** Writes the format version, the spec, the generator, the counts and noise table and both vector sets. */
   public void writeState(DataOutput out) throws IOException {
     out.writeInt(FORMAT_VERSION);

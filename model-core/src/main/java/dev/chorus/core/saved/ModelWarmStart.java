@@ -1,12 +1,17 @@
 package dev.chorus.core.saved;
 
 import dev.chorus.core.annotators.LabelModelWarmStart;
+import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.EmbeddingsSpec;
+import dev.chorus.core.model.LargeOutputModel;
+import dev.chorus.core.model.LargeOutputSpec;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.output.SkipGram;
+import dev.chorus.core.output.SkipGramSpec;
 
 /**
  * A new variant's model from a saved one (a warm start: a fork of a variant's latest snapshot, or a model file), for
@@ -15,7 +20,9 @@ import dev.chorus.core.model.WideDeepModel;
  * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
  * first step on a coordinate moves from the saved weight); a wide and deep model, from a saved {@link WideDeepModel}
  * of the same shape (wide weights, tables and network always; the wide slots, the tables' AdaGrad accumulators and
- * the network's optimizer state with carry); a label model ({@link LabelModelWarmStart}). Its counts start at 0, so
+ * the network's optimizer state with carry); a large-softmax model, from a saved {@link LargeOutputModel} of the same
+ * shape (its table and output layer always, the table's AdaGrad accumulators with carry); a skip-gram, from a saved
+ * {@link SkipGram} ({@link #startSkipGram}); a label model ({@link LabelModelWarmStart}). Its counts start at 0, so
  * its versions count from 0.
  */
 public final class ModelWarmStart {
@@ -35,16 +42,43 @@ public final class ModelWarmStart {
     if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
       return startWideDeep(spec, model, carryOptimizer);
     }
+    if (spec.algorithm().equals(ModelSpec.LARGE_SOFTMAX)) {
+      return startLargeOutput(spec, model, carryOptimizer);
+    }
     if (spec.labelModel() != null && LabelModelWarmStart.METHODS.contains(spec.labelModel().method())) {
       return LabelModelWarmStart.start(spec, model, carryOptimizer);
     }
-    if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null
-        || spec.skipGram() != null) {
+    if (spec.skipGram() != null) {
+      throw new IllegalArgumentException("key 'warmStart': a skip-gram spec starts from a saved SkipGram "
+          + "(ModelWarmStart.startSkipGram), not a Predictor, got " + spec.toJson());
+    }
+    if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null) {
       throw new IllegalArgumentException("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
-          + "learner, a hashed linear model, a wide and deep model, a label model but doctor-net's; not a large-softmax "
-          + "or skip-gram), got " + spec.toJson());
+          + "learner, a hashed linear model, a wide and deep model, a large-softmax model, a skip-gram, a label "
+          + "model but doctor-net's), got " + spec.toJson());
     }
     return LearnerWarmStart.start(spec, model, carryOptimizer);
+  }
+
+  /**
+   * Starts a skip-gram of {@code spec} from the saved {@link SkipGram} {@code model} (a skip-gram variant's snapshot)
+   * of the same {@code buckets} and {@code dim}: its vectors and token counts, with carry and reset alike, as its
+   * plain SGD keeps no optimizer state ({@link SkipGram#warmStart}).
+   *
+   * @throws IllegalArgumentException if the bytes are no saved skip-gram or its shape differs, naming the key
+   */
+  public static SkipGram startSkipGram(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    SkipGram source = LearnerWarmStart.saved(model, "SkipGram (a snapshot of a skip-gram variant)",
+        bytes -> BinaryState.fromBytes(bytes, "SkipGram", SkipGram::readState));
+    SkipGramSpec wanted = spec.skipGram();
+    for (Object[] k : new Object[][] {{"buckets", wanted.buckets(), source.spec().buckets()},
+        {"dim", wanted.dim(), source.spec().dim()}}) {
+      if (!k[1].equals(k[2])) {
+        throw new IllegalArgumentException("key 'skipGram." + k[0] + "': expected " + k[1] + " (the variant's spec), "
+            + "got " + k[2] + " (the saved model's)");
+      }
+    }
+    return source.warmStart(wanted, spec.seed());
   }
 
   private static boolean hashedLinear(ModelSpec spec) {
@@ -71,6 +105,21 @@ public final class ModelWarmStart {
         new Object[] {"wideOptimizer.type", carryOptimizer ? spec.wideOptimizer().type() : null,
             carryOptimizer ? saved.wideOptimizer().type() : null}));
     return source.warmStart(spec, carryOptimizer);
+  }
+
+  private static LargeOutputModel startLargeOutput(ModelSpec spec, byte[] model, boolean carryOptimizer) {
+    LargeOutputModel source = LearnerWarmStart.saved(model, "LargeOutputModel (a snapshot of a large-softmax variant)",
+        LargeOutputModel::fromBytes);
+    ModelSpec saved = source.spec();
+    LearnerWarmStart.requireFits(LearnerWarmStart.difference(spec, saved, carryOptimizer,
+        new Object[] {"hashing", spec.hashing(), saved.hashing()},
+        new Object[] {"output", output(spec.output()), output(saved.output())}));
+    return source.warmStart(spec, carryOptimizer);
+  }
+
+  /** What fixes the output layer's shape and the table's meaning (its samples and topK may differ). */
+  private static String output(LargeOutputSpec o) {
+    return "type=" + o.type().label() + ", dim=" + o.dim() + ", combiner=" + o.combiner().label();
   }
 
   /** What fixes the tables' shape (their learning rate and decay may differ). */

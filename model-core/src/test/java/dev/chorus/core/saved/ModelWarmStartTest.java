@@ -245,11 +245,11 @@ class ModelWarmStartTest {
   }
 
   @Test
-  void aKindWithoutWarmStartsIsRefusedNamingIt() {
+  void aSkipGramSpecIsRoutedToItsOwnStart() {
     ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":1024,\"dim\":8}}");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ModelWarmStart.start(skipGram, new byte[0], true))
-        .withMessageStartingWith("key 'warmStart': expected a spec of a kind that takes a warm start (a dense "
-            + "learner, a hashed linear model, a wide and deep model, a label model but doctor-net's");
+        .withMessageStartingWith("key 'warmStart': a skip-gram spec starts from a saved SkipGram "
+            + "(ModelWarmStart.startSkipGram), not a Predictor");
   }
 }
