@@ -3,9 +3,7 @@ package dev.chorus.cli;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.ExampleProducer;
-import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,7 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,26 +74,18 @@ final class ModelsCommand implements Callable<Integer> {
      */
     record Newest(Map<String, ModelSnapshot> models, int undecodable, Map<String, Long> chunkedBytes) {
         static Newest read(KafkaOptions kafka, String modelsTopic, String task) {
-            return of(TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
-                    Function.identity()), task);
+            return of(LiveModels.read(kafka, modelsTopic), task);
         }
 
-        static Newest of(Iterable<byte[]> values, String task) {
-            RecordDecoder decoder = new RecordDecoder();
+        static Newest of(List<ConsumerRecord<byte[], byte[]>> records, String task) {
+            return of(LiveModels.of(records), task);
+        }
+
+        /** Among the live snapshots (after each key's last tombstone), the highest version of each key. */
+        static Newest of(LiveModels live, String task) {
             Map<String, ModelSnapshot> latest = new TreeMap<>();
             Map<String, Long> chunked = new HashMap<>();
-            int undecodable = 0;
-            for (byte[] value : values) {
-                if (value == null) {
-                    continue; // a tombstone: compaction's way of deleting a key
-                }
-                ModelSnapshot m;
-                try {
-                    m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
-                } catch (RecordDecodingException e) {
-                    undecodable++;
-                    continue;
-                }
+            for (ModelSnapshot m : live.snapshots()) {
                 if (task != null && !task.equals(m.getTask())) {
                     continue;
                 }
@@ -106,7 +96,7 @@ final class ModelsCommand implements Callable<Integer> {
                     latest.merge(key, m, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
                 }
             }
-            return new Newest(latest, undecodable, chunked);
+            return new Newest(latest, live.undecodable(), chunked);
         }
 
         /** The parameters' size: of a whole snapshot, or of the chunks that arrived of a manifest's version. */

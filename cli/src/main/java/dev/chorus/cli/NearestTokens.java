@@ -7,17 +7,12 @@ import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * {@code chorus inspect --nearest}: the tokens nearest a token by the cosine of a skip-gram model's vectors. The
@@ -33,28 +28,24 @@ final class NearestTokens {
 
     private NearestTokens() {}
 
-    /** The newest snapshot of {@code task/variant} on {@code topic}: whole, or its chunks joined and checked. */
+    /**
+     * The newest snapshot of {@code task/variant} on {@code topic} after the key's last tombstone: whole, or its
+     * chunks joined and checked.
+     */
     static Model fromTopic(KafkaOptions kafka, String topic, String task, String variant) {
-        RecordDecoder decoder = new RecordDecoder();
-        List<ModelSnapshot> mine = new ArrayList<>();
-        for (byte[] value : TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, topic,
-                Function.identity())) {
-            if (value == null) {
-                continue;
-            }
-            try {
-                ModelSnapshot m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
-                if (m.getTask().equals(task) && m.getVariant().equals(variant)) {
-                    mine.add(m);
-                }
-            } catch (RecordDecodingException e) {
-                // Not a snapshot: chorus models and chorus tail report such records; here they are no candidate.
-            }
+        return fromRecords(TopicReader.readAllRecords(kafka.bootstrapServers, kafka.kafkaProperties, topic), topic,
+                task, variant);
+    }
+
+    /** {@link #fromTopic} from {@code topic}'s records, in offset order. */
+    static Model fromRecords(List<ConsumerRecord<byte[], byte[]>> records, String topic, String task, String variant) {
+        LiveModels live = LiveModels.of(records);
+        ModelSnapshot newest = ModelsCommand.Newest.of(live, task).models().get(task + "/" + variant);
+        if (newest == null) {
+            throw new IllegalStateException("no model of " + task + "/" + variant + " on " + topic);
         }
-        ModelSnapshot newest = mine.stream().filter(m -> m.getChunk() == null)
-                .reduce((a, b) -> b.getVersion() >= a.getVersion() ? b : a)
-                .orElseThrow(() -> new IllegalStateException("no model of " + task + "/" + variant + " on " + topic));
-        return of(newest, parameters(newest, mine), topic);
+        return of(newest, live.parameters(newest, "model " + task + "/" + variant + " version "
+                + newest.getVersion()), topic);
     }
 
     /** A file: a ModelSnapshot record (Avro or JSON), or a SkipGram's state as a snapshot's parameters hold it. */
@@ -68,7 +59,7 @@ final class NearestTokens {
             throw new IllegalArgumentException(file + ": a part of a chunked snapshot (" + SnapshotChunks.describe(
                     snapshot) + "); read the whole version with --task from the models topic");
         }
-        return of(snapshot, parameters(snapshot, List.of()), file);
+        return of(snapshot, bytes(snapshot.getParameters()), file);
     }
 
     private static Model of(ModelSnapshot snapshot, byte[] parameters, String where) {
@@ -78,35 +69,6 @@ final class NearestTokens {
                     + ModelSpec.SKIP_GRAM + "\" for --nearest, got \"" + snapshot.getAlgorithm() + "\"");
         }
         return new Model(read(parameters, name), "model " + name + " from " + where);
-    }
-
-    /** A whole snapshot's parameters, or a manifest's chunks of its version joined, their SHA-256 checked. */
-    private static byte[] parameters(ModelSnapshot snapshot, List<ModelSnapshot> parts) {
-        if (snapshot.getChunks() == null) {
-            return bytes(snapshot.getParameters());
-        }
-        Map<Integer, ModelSnapshot> chunks = new HashMap<>();
-        for (ModelSnapshot part : parts) {
-            if (part.getChunk() != null && part.getVersion() == snapshot.getVersion()) {
-                chunks.put(part.getChunk(), part);
-            }
-        }
-        ByteBuffer whole = ByteBuffer.allocate(chunks.values().stream()
-                .mapToInt(c -> c.getParameters().remaining()).sum());
-        for (int k = 0; k < snapshot.getChunks(); k++) {
-            if (!chunks.containsKey(k)) {
-                throw new IllegalStateException("model " + snapshot.getTask() + "/" + snapshot.getVariant()
-                        + " version " + snapshot.getVersion() + ": chunk " + k + " of " + snapshot.getChunks()
-                        + " is not on the topic");
-            }
-            whole.put(chunks.get(k).getParameters().duplicate());
-        }
-        whole.flip();
-        if (!Arrays.equals(SnapshotChunks.sha256(whole.duplicate()), bytes(snapshot.getDigest()))) {
-            throw new IllegalStateException("model " + snapshot.getTask() + "/" + snapshot.getVariant() + " version "
-                    + snapshot.getVersion() + ": its chunks' SHA-256 is not the manifest's digest");
-        }
-        return bytes(whole);
     }
 
     private static SkipGram read(byte[] bytes, String name) {

@@ -5,21 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.select.WarmStart;
-import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.train.WarmStarts;
 import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.codec.RecordDecodingException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.TreeMap;
-import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Where {@code chorus specs put} gets a warm start's model: a model file ({@code chorus fit}'s), or the latest
@@ -77,51 +71,22 @@ final class WarmStartModels {
             }
         }
         kafka.requireReachable(modelsTopic);
-        return latest(TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic,
-                Function.identity()), task, warmStart.fromVariant(), modelsTopic);
+        return latest(TopicReader.readAllRecords(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic), task,
+                warmStart.fromVariant(), modelsTopic);
     }
 
-    /** The parameters of the newest snapshot of {@code task/variant} among a models topic's values. */
-    static byte[] latest(List<byte[]> values, String task, String variant, String modelsTopic) {
-        ModelSnapshot newest = ModelsCommand.Newest.of(values, task).models().get(task + "/" + variant);
+    /**
+     * The parameters of the newest snapshot of {@code task/variant} among a models topic's records, after the key's
+     * last tombstone (a reset or revived variant's fresh model, not the old one's higher versions).
+     */
+    static byte[] latest(List<ConsumerRecord<byte[], byte[]>> records, String task, String variant,
+            String modelsTopic) {
+        LiveModels live = LiveModels.of(records);
+        ModelSnapshot newest = ModelsCommand.Newest.of(live, task).models().get(task + "/" + variant);
         if (newest == null) {
             throw new IllegalArgumentException("no snapshot of " + task + "/" + variant + " on " + modelsTopic
                     + " to fork yet");
         }
-        if (newest.getChunks() == null) {
-            return WarmStarts.bytes(newest.getParameters());
-        }
-        RecordDecoder decoder = new RecordDecoder();
-        TreeMap<Integer, ByteBuffer> chunks = new TreeMap<>();
-        for (byte[] value : values) {
-            if (value == null) {
-                continue;
-            }
-            ModelSnapshot m;
-            try {
-                m = (ModelSnapshot) decoder.decode(value, RecordKind.MODEL).record();
-            } catch (RecordDecodingException e) {
-                continue;
-            }
-            if (m.getChunk() != null && m.getTask().equals(task) && m.getVariant().equals(variant)
-                    && m.getVersion() == newest.getVersion()) {
-                chunks.put(m.getChunk(), m.getParameters());
-            }
-        }
-        ByteArrayOutputStream whole = new ByteArrayOutputStream();
-        for (int i = 0; i < newest.getChunks(); i++) {
-            ByteBuffer chunk = chunks.get(i);
-            if (chunk == null) {
-                throw new IllegalStateException(task + "/" + variant + " version " + newest.getVersion() + " on "
-                        + modelsTopic + ": chunk " + i + " of " + newest.getChunks() + " is missing");
-            }
-            whole.writeBytes(WarmStarts.bytes(chunk));
-        }
-        byte[] parameters = whole.toByteArray();
-        if (!Arrays.equals(SnapshotChunks.sha256(ByteBuffer.wrap(parameters)), WarmStarts.bytes(newest.getDigest()))) {
-            throw new IllegalStateException(task + "/" + variant + " version " + newest.getVersion() + " on "
-                    + modelsTopic + ": its chunks do not have the manifest's SHA-256");
-        }
-        return parameters;
+        return live.parameters(newest, task + "/" + variant + " version " + newest.getVersion() + " on " + modelsTopic);
     }
 }

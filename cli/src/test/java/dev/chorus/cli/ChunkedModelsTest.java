@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,18 +36,35 @@ class ChunkedModelsTest {
 
     @Test
     void modelsShowsTheNewestVersionOnceWithItsChunksSize() {
-        List<byte[]> values = new ArrayList<>();
-        values.add(WireFormat.AVRO.codec(ModelSnapshot.class).encode(snapshot(2, 80)));
-        for (ModelSnapshot part : SnapshotChunks.split(snapshot(3, 250), 100)) {
-            values.add(WireFormat.AVRO.codec(ModelSnapshot.class).encode(part));
-        }
+        ModelsTopicRecords topic = new ModelsTopicRecords().add(List.of(snapshot(2, 80)))
+                .add(SnapshotChunks.split(snapshot(3, 250), 100));
 
-        ModelsCommand.Newest newest = ModelsCommand.Newest.of(values, null);
+        ModelsCommand.Newest newest = ModelsCommand.Newest.of(topic.records(), null);
 
         assertThat(newest.models()).containsOnlyKeys("clicks/default");
         ModelSnapshot shown = newest.models().get("clicks/default");
         assertThat(shown.getVersion()).isEqualTo(3L);
         assertThat(newest.size(shown)).isEqualTo("250 B in 3 chunks");
         assertThat(newest.undecodable()).isZero();
+    }
+
+    @Test
+    void modelsShowsTheFreshModelAfterATombstoneAndNothingForAKeyEndedByOne() {
+        ModelsTopicRecords topic = new ModelsTopicRecords();
+        for (long v = 30; v <= 40; v++) {
+            topic.add(List.of(snapshot(v, 80)));
+        }
+        topic.tombstone("clicks/default");
+        for (long v = 0; v <= 5; v++) {
+            topic.add(List.of(snapshot(v, 80)));
+        }
+        ModelSnapshot slow = snapshot(7, 80);
+        slow.setVariant("slow");
+        topic.add(List.of(slow)).tombstone("clicks/slow");
+
+        ModelsCommand.Newest newest = ModelsCommand.Newest.of(topic.records(), null);
+
+        assertThat(newest.models()).containsOnlyKeys("clicks/default");
+        assertThat(newest.models().get("clicks/default").getVersion()).as("the fresh model's newest").isEqualTo(5L);
     }
 }

@@ -74,4 +74,24 @@ class InspectNearestTest {
         assertThat(bad.err()).contains(garbage + ": not a skip-gram model: SkipGram state: expected format version 1, "
                 + "got 9");
     }
+
+    @Test
+    void theModelsTopicsNearestComeFromTheFreshModelAfterAReset() {
+        SkipGram fresh = TokenSequences.reference(TokenSequences.SPEC, TokenSequences.stream("words", 200, 2));
+        ModelsTopicRecords topic = new ModelsTopicRecords()
+                .add(List.of(skipGram(400, model), skipGram(401, model))).tombstone("words/default")
+                .add(List.of(skipGram(2, fresh)));
+
+        NearestTokens.Model read = NearestTokens.fromRecords(topic.records(), "chorus.models", "words", "default");
+
+        assertThat(read.source()).isEqualTo("model words/default version 2 from chorus.models");
+        assertThat(read.skipGram().toBytes()).isEqualTo(fresh.toBytes());
+    }
+
+    private static ModelSnapshot skipGram(long version, SkipGram skipGram) {
+        return ModelSnapshot.newBuilder().setTask("words").setVariant("default").setVersion(version)
+                .setAlgorithm("skip-gram").setSpec(TokenSequences.SPEC).setParametersFormat(SkipGram.FORMAT_VERSION)
+                .setParameters(ByteBuffer.wrap(skipGram.toBytes())).setExamplesSeen(version).setMetrics(Map.of())
+                .setCreatedAt(0).build();
+    }
 }

@@ -6,20 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 /** A fork's model: the newest snapshot of the variant, reassembled from its chunks and checked against its digest. */
 class WarmStartModelsTest {
 
-    static List<byte[]> encoded(List<ModelSnapshot> snapshots) {
-        var codec = WireFormat.AVRO.codec(ModelSnapshot.class);
-        List<byte[]> values = new ArrayList<>();
-        snapshots.forEach(s -> values.add(codec.encode(s)));
-        return values;
+    static List<ConsumerRecord<byte[], byte[]>> encoded(List<ModelSnapshot> snapshots) {
+        return new ModelsTopicRecords().add(snapshots).records();
     }
 
     static ModelSnapshot snapshot(long version, byte[] parameters) {
@@ -59,5 +56,43 @@ class WarmStartModelsTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> WarmStartModels.latest(encoded(parts), "clicks", "slow", "chorus.models"))
                 .withMessage("no snapshot of clicks/slow on chorus.models to fork yet");
+    }
+
+    @Test
+    void aForkAfterAResetTakesTheFreshModelNotTheOldOnesHigherVersions() {
+        ModelsTopicRecords topic = new ModelsTopicRecords();
+        for (long v = 30; v <= 40; v++) {
+            topic.add(List.of(snapshot(v, counting(10, (int) v))));
+        }
+        topic.add(SnapshotChunks.split(snapshot(41, counting(250, 41)), 100)).tombstone("clicks/default");
+        for (long v = 0; v <= 5; v++) {
+            topic.add(List.of(snapshot(v, counting(10, 100 + (int) v))));
+        }
+
+        assertThat(WarmStartModels.latest(topic.records(), "clicks", "default", "chorus.models"))
+                .as("version 5 of the fresh model, written after the tombstone").isEqualTo(counting(10, 105));
+    }
+
+    @Test
+    void theChunksOfAVersionBeforeATombstoneDoNotCompleteAFreshManifest() {
+        ModelsTopicRecords topic = new ModelsTopicRecords()
+                .add(SnapshotChunks.split(snapshot(3, counting(250, 0)), 100)).tombstone("clicks/default");
+        List<ModelSnapshot> fresh = new ArrayList<>(SnapshotChunks.split(snapshot(3, counting(250, 0)), 100));
+        fresh.remove(1);
+        topic.add(fresh);
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> WarmStartModels.latest(topic.records(), "clicks", "default", "chorus.models"))
+                .withMessage("clicks/default version 3 on chorus.models: chunk 1 of 3 is missing");
+    }
+
+    @Test
+    void aTombstoneWithNothingAfterItLeavesNothingToFork() {
+        ModelsTopicRecords topic = new ModelsTopicRecords().add(List.of(snapshot(7, counting(10, 0))))
+                .tombstone("clicks/default");
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> WarmStartModels.latest(topic.records(), "clicks", "default", "chorus.models"))
+                .withMessage("no snapshot of clicks/default on chorus.models to fork yet");
     }
 }
