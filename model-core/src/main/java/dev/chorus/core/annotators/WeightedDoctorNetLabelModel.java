@@ -14,7 +14,8 @@ import java.util.Arrays;
  * softmax of the logits, and an estimated confusion matrix {@code C} per annotator ({@link ConfusionEstimates}).
  *
  * <p>Training, per minibatch: the items' predictions ({@link #predictProba}) are taken before the update. For
- * each label event whose item has other labels (an item's only label trains as told below), the item's labels so far (its {@link ItemLabelHistory}, the new one included) give a
+ * each label event whose item has other labels (an item's only label trains as told below), the item's labels so
+ * far (its {@link ItemLabelHistory}, the new one included) give a
  * posterior over its true class, Dawid–Skene's E-step ({@link DawidSkeneLabelModel#eStep}) with the prediction
  * as the prior, uniform until the network has trained on {@link DawidSkeneLabelModel#WARMUP_EXAMPLES} labels
  * (as in Dawid–Skene: without it, a young model's prior let the confusions settle on a permutation of the
@@ -40,10 +41,10 @@ import java.util.Arrays;
  * confusion, trained towards targets built from it), and the model fell below naive at p = 0.8; it then kept a lone
  * annotator's diagonal at or above the prior 0.8, which stopped the collapse but de-noised as if labels were 80% right
  * (5.6 points under clean at p = 0.5 on Fashion-MNIST). Even the true diagonal 0.5, held fixed, gained nothing: the
- * target {@code Cᵀ·posterior} of a flat confusion is itself flat. So a lone label ({@link #loneLabel}) now trains its
- * annotator's head as Dawid–Skene trains its classifier: the prior is that head's own prediction and the target the
- * posterior, which is one gradient step on the label's likelihood through the confusion (a noise-adaptation layer on
- * the head); and the confusion's one-coin rows move as Dawid–Skene's lone labels do, towards half the head's and half
+ * target {@code Cᵀ·posterior} of a flat confusion is itself flat. So a lone label ({@link #loneLabel}) now trains
+ * its annotator's head as Dawid–Skene trains its classifier: the prior is that head's own prediction and the
+ * target the posterior, which is one gradient step on the label's likelihood through the confusion (a
+ * noise-adaptation layer on the head); and the confusion's one-coin rows move as Dawid–Skene's lone labels do, towards half the head's and half
  * the posterior's probability of the label ({@link ConfusionEstimates#loneLabelStep}, step {@link #LONE_LABEL_STEP}).
  * The loop is Dawid–Skene's, which is stable, with no floor: at p = 0.5 and 0.8 this model now matches Dawid–Skene
  * (docs/BENCHMARKS.md, session 10). A row that an item with several labels has shaped is left to M-steps. For an
