@@ -241,8 +241,9 @@ public final class ConfusionEstimates {
   /**
    * A one-coin step for a label that is its item's only one: if row {@code label} of {@code slot} has taken no
    * {@link #mStep} (it holds the prior, or what earlier calls made of it), its diagonal moves by {@code step} towards
-   * {@code right}, the posterior probability that the label is the true class, but not below the prior diagonal; the
-   * rest of the row is spread evenly. A row that an M-step has shaped is left to M-steps.
+   * {@code right}, the probability that the label is the true class, and the rest of the row is spread evenly; a
+   * fixed step makes the diagonal an exponential average of {@code right} over the row's lone labels. A row that an
+   * M-step has shaped is left alone.
    */
   public void loneLabelStep(int slot, int label, double right, double step) {
     if (rowMass[slot * k + label] > 0) {
@@ -252,7 +253,7 @@ public final class ConfusionEstimates {
       save(slot);
     }
     int row = offset(slot) + label * k;
-    double diagonal = Math.max(priorDiagonal, (1 - step) * confusions[row + label] + step * right);
+    double diagonal = (1 - step) * confusions[row + label] + step * right;
     for (int j = 0; j < k; j++) {
       confusions[row + j] = j == label ? diagonal : (1 - diagonal) / (k - 1);
     }

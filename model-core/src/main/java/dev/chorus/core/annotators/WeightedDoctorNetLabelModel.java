@@ -14,12 +14,13 @@ import java.util.Arrays;
  * softmax of the logits, and an estimated confusion matrix {@code C} per annotator ({@link ConfusionEstimates}).
  *
  * <p>Training, per minibatch: the items' predictions ({@link #predictProba}) are taken before the update. For
- * each label event, the item's labels so far (its {@link ItemLabelHistory}, the new one included) give a
+ * each label event whose item has other labels (an item's only label trains as told below), the item's labels so
+ * far (its {@link ItemLabelHistory}, the new one included) give a
  * posterior over its true class, Dawid–Skene's E-step ({@link DawidSkeneLabelModel#eStep}) with the prediction
  * as the prior, uniform until the network has trained on {@link DawidSkeneLabelModel#WARMUP_EXAMPLES} labels
  * (as in Dawid–Skene: without it, a young model's prior let the confusions settle on a permutation of the
- * classes on some seeds of the benchmark). If the item has other labels, the new label's annotator's confusion takes
- * an M-step ({@link ConfusionEstimates#mStep}) against that posterior (see below for an item's only label), and every
+ * classes on some seeds of the benchmark). The new label's annotator's confusion takes
+ * an M-step ({@link ConfusionEstimates#mStep}) against that posterior, and every
  * annotator who has labelled the item gets
  * a target for its head on this item: the label distribution its confusion expects under the posterior,
  * {@code Cᵀ·posterior} ({@link #expectedLabels}). Then the body and the heads take one step on all these
@@ -34,23 +35,21 @@ import java.util.Arrays;
  * gave no better accuracy on the benchmark and, on a small pool, more weight to spammers than to experts). A
  * new annotator's logit starts at the mean of the others.
  *
- * <p>A label that is its item's only one so far does not move its annotator's confusion: the posterior it would be
- * credited against holds nothing but the label itself (through that confusion) and the model's own prediction, and
- * that prediction is the heads de-noised through the same confusion, trained towards targets built from it. With one
- * label per item (issue 18's corruption track) those M-steps let the confusion drift with the model's own errors
- * (with a uniform prior every diagonal is a fixed point; after the warm-up the prediction confirms itself), the
- * drifted confusion biases the heads' targets and the de-noising, and the model fell below naive at p = 0.8
- * (Fashion-MNIST, softmax, seeds 0–1: .283 against naive's .286; MLP-256 above naive but far below Dawid–Skene).
- * Dawid–Skene's remedy, half of the reference from the prediction ({@link DawidSkeneLabelModel}), does not carry
- * over: here the prediction is de-noised through the confusion it would correct, and the two flattened each other
- * (.14 at p = 0.8). An item with more labels still teaches every confusion, its other labels being independent
- * evidence. A lone label, once the network is warm, only takes a one-coin step
- * ({@link ConfusionEstimates#loneLabelStep}): the diagonal of its row moves towards the posterior probability that
- * the label is right, never below the prior {@link #PRIOR_DIAGONAL} (chosen on the benchmark's validation items from
- * 0.7, 0.8 and 0.9; docs/BENCHMARKS.md, session 9). So a clean annotator comes to be believed (kept at 0.8, its
- * clean labels cost 0.9 points against naive on Fashion-MNIST), while the move that collapsed the model, towards a
- * flatter confusion confirmed by the model's own errors (the same step without the floor: .10 at p = 0.8), cannot
- * happen.
+ * <p>A label that is its item's only one so far trains differently, because its posterior holds nothing but the label
+ * itself (through its annotator's confusion) and a prior. Session 9 found that with the de-noised prediction as that
+ * prior the confusion drifted with the model's own errors (the prediction is the heads de-noised through the same
+ * confusion, trained towards targets built from it), and the model fell below naive at p = 0.8; it then kept a lone
+ * annotator's diagonal at or above the prior 0.8, which stopped the collapse but de-noised as if labels were 80% right
+ * (5.6 points under clean at p = 0.5 on Fashion-MNIST). Even the true diagonal 0.5, held fixed, gained nothing: the
+ * target {@code Cᵀ·posterior} of a flat confusion is itself flat. So a lone label ({@link #loneLabel}) now trains
+ * its annotator's head as Dawid–Skene trains its classifier: the prior is that head's own prediction and the
+ * target the posterior, which is one gradient step on the label's likelihood through the confusion (a
+ * noise-adaptation layer on the head); and the confusion's one-coin rows move as Dawid–Skene's lone labels do, towards half the head's and half
+ * the posterior's probability of the label ({@link ConfusionEstimates#loneLabelStep}, step {@link #LONE_LABEL_STEP}).
+ * The loop is Dawid–Skene's, which is stable, with no floor: at p = 0.5 and 0.8 this model now matches Dawid–Skene
+ * (docs/BENCHMARKS.md, session 10). A row that an item with several labels has shaped is left to M-steps. For an
+ * annotator seen only alone, the head models the true class and prediction de-noises it once more; through a
+ * one-coin confusion that sharpens it without changing its argmax.
  *
  * <p>Prediction de-noises each head through its annotator's confusion and takes the weighted mean: a head
  * models {@code p(label | x) = Cᵀ·p(true | x)}, and {@link #denoise} recovers {@code p(true | x)} by
@@ -68,14 +67,14 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   public static final double WEIGHT_LEARNING_RATE = 0.05;
   /**
    * Diagonal of the prior confusion of an annotator not seen yet, in a new model; the rest of each row is spread
-   * evenly. An annotator whose items have no other labels stays at or above it.
+   * evenly.
    */
   public static final double PRIOR_DIAGONAL = 0.8;
   /**
    * Step of a lone label's one-coin move of its annotator's diagonal ({@link ConfusionEstimates#loneLabelStep}),
-   * chosen on the benchmark's validation items from 0.001, 0.01 and 0.03 (docs/BENCHMARKS.md, session 9).
+   * chosen on the benchmark's validation items from 0.0003, 0.001, 0.003 and 0.01 (docs/BENCHMARKS.md, session 10).
    */
-  public static final double LONE_LABEL_STEP = 0.01;
+  public static final double LONE_LABEL_STEP = 0.001;
   /** Richardson–Lucy iterations that de-noise each head at prediction, in a new model. */
   public static final int DENOISE_ITERATIONS = 10;
 
@@ -206,17 +205,19 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
       registry.countLabel(slots[e]);
       history.add(items[e], slots[e], labels[e]);
       int count = history.labels(items[e], itemSlots, itemLabels);
+      if (count == 1) {
+        pairExamples[pairs] = e;
+        pairSlots[pairs] = slots[e];
+        loneLabel(x, e, slots[e], labels[e], warm, pairs++);
+        continue;
+      }
       if (warm) {
         System.arraycopy(predictions, e * k, prior, 0, k);
       }
       DawidSkeneLabelModel.eStep(warm ? prior : uniform, estimates.confusions(), k, itemSlots, itemLabels, count,
           posterior);
       estimates.observeClass(posterior);
-      if (count > 1) {
-        estimates.mStep(slots[e], labels[e], posterior);
-      } else if (warm) {
-        estimates.loneLabelStep(slots[e], labels[e], posterior[labels[e]], LONE_LABEL_STEP);
-      }
+      estimates.mStep(slots[e], labels[e], posterior);
       for (int i = 0; i < count; i++) {
         pairExamples[pairs] = e;
         pairSlots[pairs] = itemSlots[i];
@@ -242,6 +243,27 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
         logits[itemSlots[i]] -= WEIGHT_LEARNING_RATE * gradient[i];
       }
     }
+  }
+
+  /**
+   * Event {@code e}'s label is its item's only one so far: its annotator's head, read as that annotator's view of the
+   * true class, gets Dawid–Skene's target, the posterior from the head's own prediction (uniform during the warm-up)
+   * and the label through the annotator's confusion, which is the gradient of the label's likelihood through that
+   * confusion; and a one-coin row of the confusion moves towards half the head's and half the posterior's probability
+   * of the label ({@link ConfusionEstimates#loneLabelStep}, Dawid–Skene's lone-label reference). Writes the target
+   * at pair {@code pair}.
+   */
+  private void loneLabel(float[] x, int e, int slot, int label, boolean warm, int pair) {
+    int k = numClasses();
+    if (warm) {
+      net.headProba(slot, net.features(x, e * inputDim()), prior);
+    }
+    DawidSkeneLabelModel.eStep(warm ? prior : uniform, estimates.confusions(), k, itemSlots, itemLabels, 1, posterior);
+    estimates.observeClass(posterior);
+    if (warm) {
+      estimates.loneLabelStep(slot, label, 0.5 * (prior[label] + posterior[label]), LONE_LABEL_STEP);
+    }
+    System.arraycopy(posterior, 0, pairTargets, pair * k, k);
   }
 
   /**

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
-/** {@link ConfusionEstimates#loneLabelStep}: a lone label's one-coin step, floored at the prior diagonal. */
+/** {@link ConfusionEstimates#loneLabelStep}: a lone label's one-coin step. */
 class LoneLabelStepTest {
 
   private static final int K = 4;
@@ -26,13 +26,15 @@ class LoneLabelStepTest {
   }
 
   @Test
-  void itNeverGoesBelowThePriorDiagonal() {
+  void itFollowsTheEvidenceBelowThePriorDiagonal() {
     ConfusionEstimates estimates = estimates();
-    estimates.loneLabelStep(0, 1, 1.0, 0.5);
-    for (int i = 0; i < 20; i++) {
-      estimates.loneLabelStep(0, 1, 0.0, 0.5);
+    estimates.loneLabelStep(0, 1, 0.2, 0.5);
+    assertThat(estimates.matrix(0)[1][1]).isCloseTo(0.5, within(1e-12));
+    for (int i = 0; i < 40; i++) {
+      estimates.loneLabelStep(0, 1, 0.2, 0.5);
     }
-    assertThat(estimates.matrix(0)[1][1]).isEqualTo(0.8);
+    assertThat(estimates.matrix(0)[1][1]).isCloseTo(0.2, within(1e-9));
+    assertThat(estimates.matrix(0)[1][0]).isCloseTo(0.8 / 3, within(1e-9));
   }
 
   @Test
