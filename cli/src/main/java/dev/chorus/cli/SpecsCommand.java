@@ -9,6 +9,7 @@ import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.jobs.train.Variants;
 import dev.chorus.jobs.train.WarmStarts;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
@@ -86,15 +87,11 @@ final class SpecsCommand {
                 .setInitialModel(initialModel == null ? null : ByteBuffer.wrap(initialModel)).build();
     }
 
-    /** Rejects names the job would dead-letter. */
+    /** Rejects names the job would dead-letter, with the job's reason. */
     static void checkNames(String task, String variant) {
-        for (String[] name : new String[][] {{"task", task}, {"variant", variant}}) {
-            ExampleValidator.Rejection bad = name[1].isEmpty()
-                    ? new ExampleValidator.Rejection(name[0], name[0] + ": expected a non-empty name, got \"\"")
-                    : ExampleValidator.name(name[0], name[1]);
-            if (bad != null) {
-                throw new IllegalArgumentException(bad.reason());
-            }
+        ExampleValidator.Rejection bad = Variants.checkNames(task, variant);
+        if (bad != null) {
+            throw new IllegalArgumentException(bad.reason());
         }
     }
 
