@@ -195,8 +195,34 @@ final class SpecsCommand {
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant);
             topic.kafka.requireReachable(topic.topic);
-            return written("reset", resetRecord(task, variant, topic.latest().get(task + "/" + variant), reason));
+            return written("reset", resetRecord(task, variant, current(task, variant, topic.latest()), reason));
         }
+    }
+
+    /**
+     * What the control topic ({@code latest}: its keys' latest records) says {@code task/variant} is: its own record,
+     * else, for a variant a live search of the task draws (whose key only a reset or retirement writes), a LIVE record
+     * of the spec the job trains it with, as a drift reset reads it from the job's state; null when neither.
+     */
+    static VariantSpecRecord current(String task, String variant, Map<String, VariantSpecRecord> latest) {
+        VariantSpecRecord own = latest.get(task + "/" + variant);
+        if (own != null) {
+            return own;
+        }
+        for (VariantSpecRecord r : latest.values()) {
+            if (!r.getTask().equals(task) || r.getStatus() != VariantStatus.LIVE) {
+                continue;
+            }
+            try {
+                String drawn = VariantSpecs.drawnSpec(task, r.getVariant(), r.getSpec(), variant);
+                if (drawn != null) {
+                    return record(task, variant, drawn, r.getSource());
+                }
+            } catch (IllegalArgumentException refused) {
+                // A spec the job dead-lettered: it draws nothing.
+            }
+        }
+        return null;
     }
 
     /**
