@@ -74,8 +74,12 @@ class VariantResetTest {
         }
     }
 
+    /**
+     * Right after each tombstone, on the same output, the fresh model's version 0: a serve job swaps to it at once
+     * instead of holding the variant's examples until the fresh model's first update is published.
+     */
     @Test
-    void aResetAndARevivalTombstoneTheVariantsModelKeyAheadOfTheFreshModelsSnapshots() throws Exception {
+    void aResetAndARevivalTombstoneTheVariantsModelKeyThenPublishTheFreshModelAtOnce() throws Exception {
         try (var h = new TrainerHarness(settings())) {
             h.open();
             h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
@@ -88,8 +92,11 @@ class VariantResetTest {
 
             assertThat(models(h)).as("a new variant's first snapshots need none; each restart one, ahead of its "
                     + "fresh model's snapshots").extracting(m -> m.isLeft() ? m.left() : m.right().getVersion())
-                    .containsExactly(2L, 4L, "t/w", 2L, "t/w", 2L);
+                    .containsExactly(2L, 4L, "t/w", 0L, 2L, "t/w", 0L, 2L);
             assertThat(models(h)).filteredOn(Either::isRight).extracting(m -> m.right().getVariant()).containsOnly("w");
+            assertThat(HashedTrainingTest.bytes(models(h).get(3).right().getParameters()))
+                    .as("fresh weights, as the spec's seed makes them")
+                    .isEqualTo(OnlineLearner.create(TaskSpecs.parse(SPEC)).toBytes());
         }
     }
 
@@ -102,6 +109,8 @@ class VariantResetTest {
                 h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
                 h.processBroadcastElement(new SpecChange("t", "w", REVIVED), 1);
                 long written = models(h).stream().filter(Either::isLeft).count();
+                assertThat(models(h)).as("subtask %s: the fresh model's version 0 only where the tombstone is", subtask)
+                        .filteredOn(Either::isRight).hasSize((int) written);
                 assertThat(written).as("subtask %s", subtask).isEqualTo(
                         KeyGroupRangeAssignment.assignKeyToParallelOperator(Variants.key("t", "w"), 128, 2) == subtask
                                 ? 1 : 0);
