@@ -87,9 +87,9 @@ final class SpecsCommand {
                 .setInitialModel(initialModel == null ? null : ByteBuffer.wrap(initialModel)).build();
     }
 
-    /** Rejects names the job would dead-letter, with the job's reason. */
-    static void checkNames(String task, String variant) {
-        ExampleValidator.Rejection bad = Variants.checkNames(task, variant);
+    /** Rejects names the job would dead-letter in a record that makes the variant {@code live}, with its reason. */
+    static void checkNames(String task, String variant, boolean live) {
+        ExampleValidator.Rejection bad = Variants.checkNames(task, variant, live);
         if (bad != null) {
             throw new IllegalArgumentException(bad.reason());
         }
@@ -143,7 +143,7 @@ final class SpecsCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant);
+            checkNames(task, variant, true);
             if (warmStartFile != null && forkFrom != null) {
                 throw new IllegalArgumentException("--warm-start-file and --fork-from: give one of the two");
             }
@@ -178,7 +178,7 @@ final class SpecsCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant);
+            checkNames(task, variant, false);
             topic.kafka.requireReachable(topic.topic);
             return written("retired", record(task, variant, null, "cli"));
         }
@@ -193,7 +193,7 @@ final class SpecsCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant);
+            checkNames(task, variant, true);
             topic.kafka.requireReachable(topic.topic);
             return written("reset", resetRecord(task, variant, current(task, variant, topic.latest()), reason));
         }

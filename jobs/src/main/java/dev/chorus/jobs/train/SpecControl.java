@@ -174,7 +174,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
 
     /** What is wrong with a record, as {@code field: reason}, or null. */
     private String check(VariantSpecRecord spec, String key) {
-        ExampleValidator.Rejection bad = Variants.checkNames(spec.getTask(), spec.getVariant());
+        ExampleValidator.Rejection bad = Variants.checkNames(spec.getTask(), spec.getVariant(),
+                spec.getStatus() == VariantStatus.LIVE);
         if (bad != null) {
             return bad.field() + ": " + bad.reason();
         }

@@ -47,10 +47,11 @@ public final class Variants {
     }
 
     /**
-     * What is wrong with the names of a control record's task and variant, or null: empty, a control character, or a
-     * {@code /} or {@code #} in the variant, which would make its models-topic key another variant's or chunk's.
+     * What is wrong with the names of a control record's task and variant, or null: empty, a control character, or,
+     * for a record that makes the variant {@code live}, a {@code /} or {@code #} in the variant, which would make its
+     * models-topic key another variant's or chunk's (a variant an older release let live can still be retired).
      */
-    public static ExampleValidator.Rejection checkNames(String task, String variant) {
+    public static ExampleValidator.Rejection checkNames(String task, String variant, boolean live) {
         for (String[] name : new String[][] {{"task", task}, {"variant", variant}}) {
             if (name[1].isEmpty()) {
                 return new ExampleValidator.Rejection(name[0], "field '" + name[0] + "': expected a non-empty name, "
@@ -61,7 +62,7 @@ public final class Variants {
                 return bad;
             }
         }
-        for (int i = 0; i < variant.length(); i++) {
+        for (int i = 0; live && i < variant.length(); i++) {
             if (variant.charAt(i) == '#' || variant.charAt(i) == '/') {
                 return new ExampleValidator.Rejection("variant", "field 'variant': expected a name without '#' or "
                         + "'/' (the models topic's keys are task/variant and task/variant#chunk), got "

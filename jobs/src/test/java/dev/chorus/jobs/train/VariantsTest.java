@@ -218,7 +218,7 @@ class VariantsTest {
      * A variant named like a chunk key ({@code v#3}) or with a {@code /} would share a models-topic key with another
      * variant's records: a dead letter naming the field, the expected and the actual name. Names a search draws
      * ({@code <variant>-s<i>}) and a fork's ({@code <champion>-f<n>}) pass; a task may hold either character, as the
-     * variant is the key's last segment.
+     * variant is the key's last segment; a RETIRED record is not refused for it.
      */
     @Test
     void aVariantNameThatWouldCollideWithAModelsTopicKeyIsADeadLetter() throws Exception {
@@ -229,8 +229,12 @@ class VariantsTest {
             h.processElement(record("t/hp-s0", live("t", "hp-s0", SPEC)), 3);
             h.processElement(record("t/default-f1", live("t", "default-f1", SPEC)), 4);
             h.processElement(record("a/b#1/w", live("a/b#1", "w", SPEC)), 5);
+            VariantSpecRecord retire = live("t", "old/2", null);
+            retire.setStatus(VariantStatus.RETIRED);
+            h.processElement(record("t/old/2", retire), 6);
 
-            assertThat(h.extractOutputValues()).extracting(c -> c.variant).containsExactly("hp-s0", "default-f1", "w");
+            assertThat(h.extractOutputValues()).as("a variant an older release let live can still be retired")
+                    .extracting(c -> c.variant).containsExactly("hp-s0", "default-f1", "w", "old/2");
             List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
                     .toList();
             assertThat(dead).extracting(DeadLetter::getField).containsExactly("variant", "variant");
