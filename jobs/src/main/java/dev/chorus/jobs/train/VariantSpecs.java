@@ -132,10 +132,12 @@ public final class VariantSpecs {
 
     /**
      * Whether {@code change}, not yet applied, starts a variant's model again from version 0: a reset in place
-     * ({@link #resets}) or the revival of a retired variant.
+     * ({@link #resets}) or the revival of a retired variant; not a search declared under a retired variant's key,
+     * which trains no model of that name.
      */
     public static boolean restarts(ReadOnlyBroadcastState<String, String> state, SpecChange change) throws Exception {
-        return !change.retires() && state.get(Variants.key(change.task, change.variant)) != null;
+        return !change.retires() && state.get(Variants.key(change.task, change.variant)) != null
+                && !SpecReader.document(change.spec).has(VariantSpec.SEARCH);
     }
 
     /** The live search whose control-topic variant is {@code variant} of {@code task}, or null. */

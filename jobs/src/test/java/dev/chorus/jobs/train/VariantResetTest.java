@@ -100,6 +100,21 @@ class VariantResetTest {
         }
     }
 
+    /** A search declared under a retired variant's key trains no model of that name: nothing restarts there. */
+    @Test
+    void aSearchUnderARetiredVariantsKeyWritesNoTombstoneAndNoModel() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
+            train(h, 0, 16);
+            h.processBroadcastElement(new SpecChange("t", "w", null), 16);
+            h.processBroadcastElement(new SpecChange("t", "w", SpecSearchesTest.SEARCH), 17);
+
+            assertThat(models(h)).extracting(m -> m.isLeft() ? m.left() : m.right().getVersion())
+                    .containsExactly(2L);
+        }
+    }
+
     @Test
     void ofTheTrainersParallelInstancesOnlyTheOneThatOwnsTheVariantsKeyWritesItsTombstone() throws Exception {
         int tombstones = 0;
