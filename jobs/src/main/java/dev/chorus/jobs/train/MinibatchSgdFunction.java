@@ -23,7 +23,6 @@ import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -573,7 +572,7 @@ public final class MinibatchSgdFunction
     }
 
     /** Emits a snapshot if the model changed since the last one, so versions strictly increase. */
-    private void publish(TrainerState s, String task, ReadOnlyContext ctx) throws IOException {
+    private void publish(TrainerState s, String task, ReadOnlyContext ctx) throws Exception {
         long version = s.version();
         if (version <= s.publishedVersion) {
             return;
