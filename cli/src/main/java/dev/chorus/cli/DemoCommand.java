@@ -42,6 +42,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -312,18 +313,27 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static Summary summarize(TrainSettings s, LabeledDataset data, Labels labels, PredictionTally tally,
             int malformed, String bootstrap, double seconds) {
-        RecordCodec<ModelSnapshot> models = s.modelsTopic().codec();
         RecordCodec<DeadLetter> deadLetters = s.deadLetterTopic().codec();
-        List<ModelSnapshot> snapshots = TopicReader.readAll(bootstrap, Map.of(), s.modelsTopic().name(), models::decode);
+        ModelsSeen models = ModelsSeen.of(TopicReader.readAllRecords(bootstrap, Map.of(), s.modelsTopic().name()));
         List<DeadLetter> letters = TopicReader.readAll(bootstrap, Map.of(), s.deadLetterTopic().name(),
                 deadLetters::decode);
-        long version = snapshots.stream().mapToLong(ModelSnapshot::getVersion).max().orElse(-1);
         return new Summary(data.size(), labels.size(), labels.labelModel(), tally.count(), letters.size(), malformed,
-                version, snapshots.size(), tally.accuracyOfLast(ACCURACY_WINDOW), annotatorRows(s, labels, bootstrap),
+                models.version(), models.records(), tally.accuracyOfLast(ACCURACY_WINDOW), annotatorRows(s, labels, bootstrap),
                 Blas.get().backend().name(), data.name(), bootstrap,
                 List.of(s.examplesTopic().name(), s.predictionsTopic().name(), s.modelsTopic().name(),
                         s.annotatorsTopic().name(), s.deadLetterTopic().name()),
                 letters.stream().map(DeadLetter::getReason).toList(), seconds);
+    }
+
+    /**
+     * The newest model version on the models topic (-1: none) and how many model records it holds, read as compaction
+     * leaves it ({@link LiveModels}): a reset's tombstone is skipped and ends the old model's records.
+     */
+    record ModelsSeen(long version, int records) {
+        static ModelsSeen of(List<ConsumerRecord<byte[], byte[]>> topic) {
+            List<ModelSnapshot> live = LiveModels.of(topic).snapshots();
+            return new ModelsSeen(live.stream().mapToLong(ModelSnapshot::getVersion).max().orElse(-1), live.size());
+        }
     }
 
     /** The latest model of each simulated annotator on the annotators topic, beside what the simulator knows. */

@@ -9,6 +9,7 @@ import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.jobs.train.Variants;
 import dev.chorus.jobs.train.WarmStarts;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
@@ -86,15 +87,11 @@ final class SpecsCommand {
                 .setInitialModel(initialModel == null ? null : ByteBuffer.wrap(initialModel)).build();
     }
 
-    /** Rejects names the job would dead-letter. */
-    static void checkNames(String task, String variant) {
-        for (String[] name : new String[][] {{"task", task}, {"variant", variant}}) {
-            ExampleValidator.Rejection bad = name[1].isEmpty()
-                    ? new ExampleValidator.Rejection(name[0], name[0] + ": expected a non-empty name, got \"\"")
-                    : ExampleValidator.name(name[0], name[1]);
-            if (bad != null) {
-                throw new IllegalArgumentException(bad.reason());
-            }
+    /** Rejects names the job would dead-letter in a record that makes the variant {@code live}, with its reason. */
+    static void checkNames(String task, String variant, boolean live) {
+        ExampleValidator.Rejection bad = Variants.checkNames(task, variant, live);
+        if (bad != null) {
+            throw new IllegalArgumentException(bad.reason());
         }
     }
 
@@ -146,7 +143,7 @@ final class SpecsCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant);
+            checkNames(task, variant, true);
             if (warmStartFile != null && forkFrom != null) {
                 throw new IllegalArgumentException("--warm-start-file and --fork-from: give one of the two");
             }
@@ -181,7 +178,7 @@ final class SpecsCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant);
+            checkNames(task, variant, false);
             topic.kafka.requireReachable(topic.topic);
             return written("retired", record(task, variant, null, "cli"));
         }
@@ -196,10 +193,36 @@ final class SpecsCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant);
+            checkNames(task, variant, true);
             topic.kafka.requireReachable(topic.topic);
-            return written("reset", resetRecord(task, variant, topic.latest().get(task + "/" + variant), reason));
+            return written("reset", resetRecord(task, variant, current(task, variant, topic.latest()), reason));
         }
+    }
+
+    /**
+     * What the control topic ({@code latest}: its keys' latest records) says {@code task/variant} is: its own record,
+     * else, for a variant a live search of the task draws (whose key only a reset or retirement writes), a LIVE record
+     * of the spec the job trains it with, as a drift reset reads it from the job's state; null when neither.
+     */
+    static VariantSpecRecord current(String task, String variant, Map<String, VariantSpecRecord> latest) {
+        VariantSpecRecord own = latest.get(task + "/" + variant);
+        if (own != null) {
+            return own;
+        }
+        for (VariantSpecRecord r : latest.values()) {
+            if (!r.getTask().equals(task) || r.getStatus() != VariantStatus.LIVE) {
+                continue;
+            }
+            try {
+                String drawn = VariantSpecs.drawnSpec(task, r.getVariant(), r.getSpec(), variant);
+                if (drawn != null) {
+                    return record(task, variant, drawn, r.getSource());
+                }
+            } catch (IllegalArgumentException refused) {
+                // A spec the job dead-lettered: it draws nothing.
+            }
+        }
+        return null;
     }
 
     /**

@@ -31,4 +31,15 @@ class SpecsPutTest {
         assertThat(bad.exitCode()).isNotZero();
         assertThat(bad.err()).contains("search.space").contains("'l9'").doesNotContain("cannot reach Kafka");
     }
+
+    @Test
+    void aVariantNameLikeAChunkKeyIsRefusedWithTheJobsReasonBeforeKafka() {
+        String broker = CliRun.unreachableBroker();
+        CliRun run = CliRun.run("specs", "put", "iris", "v#3", "{" + MODEL + "}", "--bootstrap-servers", broker);
+
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.err()).contains("field 'variant': expected a name without '#' or '/' (the models topic's keys "
+                + "are task/variant and task/variant#chunk), got \"v#3\" ('#' at position 1)")
+                .doesNotContain("cannot reach Kafka");
+    }
 }

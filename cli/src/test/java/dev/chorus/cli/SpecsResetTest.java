@@ -4,9 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.select.VariantSpec;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.SpecControl;
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,5 +71,49 @@ class SpecsResetTest {
                 SpecsCommand.record("iris", "hp", search, "cli"), null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("iris/hp is a search, not a variant: only a variant put under its own key can be reset");
+    }
+
+    /**
+     * A variant a live search draws has no key of its own on the control topic (the search's key holds the search),
+     * yet the job takes a reset of it, as a drift reset writes one: the command resets it with the spec the search
+     * draws for it, and check-specs passes the record on as a reset.
+     */
+    @Test
+    void aVariantALiveSearchDrawsIsResetWithItsDrawnSpecAndTheJobTakesTheRecord() throws Exception {
+        String search = "{" + SpecsPutTest.MODEL + ",\"batchSize\":4,\"search\":{\"method\":\"random\","
+                + "\"variants\":2,\"budgetExamples\":100,\"space\":{\"l2\":[0,0.0001]}},"
+                + "\"drift\":{\"detector\":\"adwin\",\"delta\":0.002}}";
+        VariantSpecRecord searchRecord = SpecsCommand.record("iris", "hp", search, "cli");
+        Map<String, VariantSpecRecord> latest = Map.of("iris/hp", searchRecord);
+
+        VariantSpecRecord reset = SpecsCommand.resetRecord("iris", "hp-s1", SpecsCommand.current("iris", "hp-s1",
+                latest), "labels fixed");
+
+        assertThat(reset.getStatus()).isEqualTo(VariantStatus.LIVE);
+        assertThat(VariantSpecs.parseVariant(reset.getSpec(), 16).revive()).isTrue();
+        assertThat(VariantSpecs.parseVariant(reset.getSpec(), 16).drift())
+                .as("the search's drift, as the drawn variant has it").isEqualTo(
+                        VariantSpecs.parseVariant(search, 16).drift());
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.of(null, Map.of()));
+        var codec = settings.specsTopic().codec();
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> job =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings))) {
+            job.processElement(new KafkaRecord("chorus.specs", 0, 0, 0, bytes("iris/hp"), codec.encode(searchRecord)),
+                    0);
+            job.processElement(new KafkaRecord("chorus.specs", 0, 1, 0, bytes("iris/hp-s1"), codec.encode(reset)), 1);
+
+            List<SpecChange> changes = job.extractOutputValues();
+            SpecChange drawn = changes.stream().filter(c -> c.variant.equals("hp-s1")).findFirst().orElseThrow();
+            assertThat(changes.get(changes.size() - 1)).as("a reset in place of the drawn variant")
+                    .isEqualTo(new SpecChange("iris", "hp-s1", reset.getSpec()));
+            assertThat(reset.getSpec()).isEqualTo(VariantSpecs.resetSpec(drawn.spec));
+            assertThat(job.getSideOutput(SpecControl.DEAD_LETTERS)).as("dead letters").isNullOrEmpty();
+        }
+        assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "hp-s9", SpecsCommand.current("iris", "hp-s9",
+                latest), null)).hasMessage("iris/hp-s9 is not on the control topic: only a live variant can be reset");
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

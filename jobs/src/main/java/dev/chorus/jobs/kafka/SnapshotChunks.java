@@ -31,7 +31,12 @@ public final class SnapshotChunks {
     /** The models topic key of {@code record}: {@code task/variant}, or {@code task/variant#chunk} for a chunk. */
     public static String key(ModelSnapshot record) {
         String base = record.getTask() + "/" + record.getVariant();
-        return record.getChunk() == null ? base : base + "#" + record.getChunk();
+        return record.getChunk() == null ? base : chunkKey(base, record.getChunk());
+    }
+
+    /** The key of chunk {@code chunk} of the model whose key is {@code base} ({@code task/variant}). */
+    public static String chunkKey(String base, int chunk) {
+        return base + "#" + chunk;
     }
 
     /** Whether {@code record} is part of a chunked snapshot (a chunk or a manifest), not a whole snapshot. */

@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * closes when it is full, or {@code batchTimeoutMs} after its first example on a slow stream. Model snapshots
  * go to {@link #MODEL_SNAPSHOTS} every {@code snapshotEveryBatches} updates, on a periodic timer when the model
  * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase, but for a
- * variant reset or revived, whose key gets a tombstone there first.
+ * variant reset or revived, whose key gets tombstones there first, then its fresh model at once ({@link RestartedModels}).
  *
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
  * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters.
@@ -151,6 +151,7 @@ public final class MinibatchSgdFunction
     private transient Map<String, TaskTrainingMetrics> taskMetrics;
     private transient RecordCodec<Example> exampleCodec;
     private transient String blasBackend;
+    private transient RestartedModels restartedModels;
 
     public MinibatchSgdFunction(TrainSettings settings) {
         this.specs = settings.specs();
@@ -199,6 +200,7 @@ public final class MinibatchSgdFunction
         taskMetrics = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
+        restartedModels = new RestartedModels(getRuntimeContext(), sourceTopic, blasBackend, snapshots);
     }
 
     @Override
@@ -347,9 +349,12 @@ public final class MinibatchSgdFunction
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         String changed = Variants.key(change.task, change.variant);
-        if (restarts && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())) {
-            // The fresh model's versions count from 0 again: serve jobs must forget the old model before its first.
-            ctx.output(MODEL_SNAPSHOTS, Either.Left(Variants.topicKey(change.task, change.variant)));
+        TrainerState fresh = restarts && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())
+                ? WarmStarts.state(VariantSpecs.parse(change.spec), change.spec, change.initialModel, prequentialWindow)
+                : null;
+        if (fresh != null) {
+            // The fresh model's versions count from 0 again: serve jobs forget the old model and swap to its version 0.
+            restartedModels.restart(ctx, change.task, change.variant, fresh);
         }
         ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
             if (key.equals(changed) && change.retires()) {
@@ -361,8 +366,7 @@ public final class MinibatchSgdFunction
                 }
                 trainer.clear();
             } else if (key.equals(changed) && reset && trainer.value() != null) {
-                trainer.update(trainer.value().restartedAs(WarmStarts.state(VariantSpecs.parse(change.spec),
-                        change.spec, change.initialModel, prequentialWindow)));
+                trainer.update(trainer.value().restartedAs(fresh));
             }
         });
         // A retired variant's metrics stay registered: Flink would refuse the same names from a revived one's.
@@ -568,7 +572,7 @@ public final class MinibatchSgdFunction
     }
 
     /** Emits a snapshot if the model changed since the last one, so versions strictly increase. */
-    private void publish(TrainerState s, String task, ReadOnlyContext ctx) {
+    private void publish(TrainerState s, String task, ReadOnlyContext ctx) throws Exception {
         long version = s.version();
         if (version <= s.publishedVersion) {
             return;
@@ -578,6 +582,7 @@ public final class MinibatchSgdFunction
                 blasBackend, now);
         List<ModelSnapshot> parts = SnapshotChunks.split(snapshot, SnapshotChunks.MAX_CHUNK_BYTES);
         parts.forEach(part -> ctx.output(MODEL_SNAPSHOTS, Either.Right(part)));
+        restartedModels.published(parts);
         s.publishedVersion = version;
         snapshots.inc();
         metricsOf(task, s).published(now, snapshot.getParameters().remaining(), Math.max(1, parts.size() - 1));

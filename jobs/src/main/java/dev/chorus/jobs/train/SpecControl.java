@@ -34,7 +34,7 @@ import org.apache.flink.util.OutputTag;
 /**
  * Reads the control topic (one instance: the topic has one partition, and each record must be judged against those
  * before it) and turns each record into a {@link SpecChange} for the broadcast, or into a dead letter that changes
- * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid, whose
+ * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid ({@link Variants#checkNames}), whose
  * spec does not parse, that changes a live variant's spec, or that would give a task more than
  * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
  * ({@link WarmStarts#check}). The spec is read by {@link VariantSpecs#parseVariant}. A live
@@ -174,14 +174,10 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
 
     /** What is wrong with a record, as {@code field: reason}, or null. */
     private String check(VariantSpecRecord spec, String key) {
-        for (String[] name : new String[][] {{"task", spec.getTask()}, {"variant", spec.getVariant()}}) {
-            if (name[1].isEmpty()) {
-                return name[0] + ": field '" + name[0] + "': expected a non-empty name, got \"\"";
-            }
-            ExampleValidator.Rejection bad = ExampleValidator.name(name[0], name[1]);
-            if (bad != null) {
-                return name[0] + ": " + bad.reason();
-            }
+        ExampleValidator.Rejection bad = Variants.checkNames(spec.getTask(), spec.getVariant(),
+                spec.getStatus() == VariantStatus.LIVE);
+        if (bad != null) {
+            return bad.field() + ": " + bad.reason();
         }
         String topicKey = Variants.topicKey(spec.getTask(), spec.getVariant());
         if (!topicKey.equals(key)) {

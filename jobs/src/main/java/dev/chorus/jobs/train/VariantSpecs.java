@@ -76,6 +76,17 @@ public final class VariantSpecs {
     }
 
     /**
+     * The spec the job trains {@code variant} of {@code task} with when the search of spec {@code searchJson}, declared
+     * as variant {@code searchVariant}, draws it ({@link SpecSearches#variants}); null when that search draws no
+     * variant of that name. Such a variant has no key of its own on the control topic until a record names it.
+     */
+    public static String drawnSpec(String task, String searchVariant, String searchJson, String variant) {
+        return SpecSearches.variants(new SpecChange(task, searchVariant, searchJson),
+                parseVariant(searchJson, Integer.MAX_VALUE)).stream().filter(c -> c.variant.equals(variant))
+                .map(c -> c.spec).findFirst().orElse(null);
+    }
+
+    /**
      * The one place a control record's spec JSON becomes the spec a variant trains: its {@link VariantSpec#model}.
      * The record was accepted by {@link SpecControl} under the job's {@code maxVariantsPerTask}; it is not judged
      * again against the bound here, so that state kept across a restart with a smaller bound still reads.
@@ -121,10 +132,12 @@ public final class VariantSpecs {
 
     /**
      * Whether {@code change}, not yet applied, starts a variant's model again from version 0: a reset in place
-     * ({@link #resets}) or the revival of a retired variant.
+     * ({@link #resets}) or the revival of a retired variant; not a search declared under a retired variant's key,
+     * which trains no model of that name.
      */
     public static boolean restarts(ReadOnlyBroadcastState<String, String> state, SpecChange change) throws Exception {
-        return !change.retires() && state.get(Variants.key(change.task, change.variant)) != null;
+        return !change.retires() && state.get(Variants.key(change.task, change.variant)) != null
+                && !SpecReader.document(change.spec).has(VariantSpec.SEARCH);
     }
 
     /** The live search whose control-topic variant is {@code variant} of {@code task}, or null. */

@@ -10,6 +10,12 @@ import static dev.chorus.jobs.train.VariantsTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.Predictor;
+import dev.chorus.core.saved.SavedModels;
+import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import org.assertj.core.data.Offset;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
@@ -74,8 +80,12 @@ class VariantResetTest {
         }
     }
 
+    /**
+     * Right after each tombstone, on the same output, the fresh model's version 0: a serve job swaps to it at once
+     * instead of holding the variant's examples until the fresh model's first update is published.
+     */
     @Test
-    void aResetAndARevivalTombstoneTheVariantsModelKeyAheadOfTheFreshModelsSnapshots() throws Exception {
+    void aResetAndARevivalTombstoneTheVariantsModelKeyThenPublishTheFreshModelAtOnce() throws Exception {
         try (var h = new TrainerHarness(settings())) {
             h.open();
             h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
@@ -88,8 +98,61 @@ class VariantResetTest {
 
             assertThat(models(h)).as("a new variant's first snapshots need none; each restart one, ahead of its "
                     + "fresh model's snapshots").extracting(m -> m.isLeft() ? m.left() : m.right().getVersion())
-                    .containsExactly(2L, 4L, "t/w", 2L, "t/w", 2L);
+                    .containsExactly(2L, 4L, "t/w", 0L, 2L, "t/w", 0L, 2L);
             assertThat(models(h)).filteredOn(Either::isRight).extracting(m -> m.right().getVariant()).containsOnly("w");
+            assertThat(HashedTrainingTest.bytes(models(h).get(3).right().getParameters()))
+                    .as("fresh weights, as the spec's seed makes them")
+                    .isEqualTo(OnlineLearner.create(TaskSpecs.parse(SPEC)).toBytes());
+        }
+    }
+
+    /**
+     * A revival that warm-starts: the version 0 published at the restart is the warm-started model, and the variant
+     * created at its first example (the revival's keyed state went at the retirement) starts from the same weights.
+     */
+    @Test
+    void aWarmStartedRevivalPublishesTheWarmStartedModelAsVersion0() throws Exception {
+        OnlineLearner source = WarmStartTrainingTest.source();
+        String warmRevived = WarmStartTrainingTest.WARM.substring(0, WarmStartTrainingTest.WARM.lastIndexOf('}'))
+                + ",\"revive\":true}";
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
+            train(h, 0, 16);
+            h.processBroadcastElement(new SpecChange("t", "w", null), 16);
+            h.processBroadcastElement(new SpecChange("t", "w", warmRevived, source.toBytes()), 17);
+            train(h, 16, 24);
+
+            ModelSnapshot first = models(h).get(2).right();
+            assertThat(first.getVersion()).isZero();
+            Predictor published = SavedModels.read(HashedTrainingTest.bytes(first.getParameters()));
+            float[] x = new float[4];
+            ExampleTensors.copyFeatures(example(16), x, 0, 4);
+            float[] expected = new float[3];
+            float[] actual = new float[3];
+            source.predictProba(x, 0, expected);
+            published.predictProba(x, 0, actual);
+            assertThat(actual).as("the warm-started weights").containsExactly(expected, Offset.offset(1e-6f));
+            List<Prediction> revived = h.extractOutputValues().subList(16, 24);
+            assertThat(revived).extracting(Prediction::getModelVersion).containsOnly(0L);
+            float[] firstRevived = Float32.unpack(revived.get(0).getProbabilities());
+            assertThat(firstRevived).as("the variant its first example creates starts from the same weights")
+                    .containsExactly(expected, Offset.offset(1e-6f));
+        }
+    }
+
+    /** A search declared under a retired variant's key trains no model of that name: nothing restarts there. */
+    @Test
+    void aSearchUnderARetiredVariantsKeyWritesNoTombstoneAndNoModel() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
+            train(h, 0, 16);
+            h.processBroadcastElement(new SpecChange("t", "w", null), 16);
+            h.processBroadcastElement(new SpecChange("t", "w", SpecSearchesTest.SEARCH), 17);
+
+            assertThat(models(h)).extracting(m -> m.isLeft() ? m.left() : m.right().getVersion())
+                    .containsExactly(2L);
         }
     }
 
@@ -102,6 +165,8 @@ class VariantResetTest {
                 h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
                 h.processBroadcastElement(new SpecChange("t", "w", REVIVED), 1);
                 long written = models(h).stream().filter(Either::isLeft).count();
+                assertThat(models(h)).as("subtask %s: the fresh model's version 0 only where the tombstone is", subtask)
+                        .filteredOn(Either::isRight).hasSize((int) written);
                 assertThat(written).as("subtask %s", subtask).isEqualTo(
                         KeyGroupRangeAssignment.assignKeyToParallelOperator(Variants.key("t", "w"), 128, 2) == subtask
                                 ? 1 : 0);

@@ -214,6 +214,38 @@ class VariantsTest {
         }
     }
 
+    /**
+     * A variant named like a chunk key ({@code v#3}) or with a {@code /} would share a models-topic key with another
+     * variant's records: a dead letter naming the field, the expected and the actual name. Names a search draws
+     * ({@code <variant>-s<i>}) and a fork's ({@code <champion>-f<n>}) pass; a task may hold either character, as the
+     * variant is the key's last segment; a RETIRED record is not refused for it.
+     */
+    @Test
+    void aVariantNameThatWouldCollideWithAModelsTopicKeyIsADeadLetter() throws Exception {
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("t/v#3", live("t", "v#3", SPEC)), 1);
+            h.processElement(record("t/lr/2", live("t", "lr/2", SPEC)), 2);
+            h.processElement(record("t/hp-s0", live("t", "hp-s0", SPEC)), 3);
+            h.processElement(record("t/default-f1", live("t", "default-f1", SPEC)), 4);
+            h.processElement(record("a/b#1/w", live("a/b#1", "w", SPEC)), 5);
+            VariantSpecRecord retire = live("t", "old/2", null);
+            retire.setStatus(VariantStatus.RETIRED);
+            h.processElement(record("t/old/2", retire), 6);
+
+            assertThat(h.extractOutputValues()).as("a variant an older release let live can still be retired")
+                    .extracting(c -> c.variant).containsExactly("hp-s0", "default-f1", "w", "old/2");
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).extracting(DeadLetter::getField).containsExactly("variant", "variant");
+            assertThat(dead).extracting(DeadLetter::getReason).containsExactly(
+                    "field 'variant': expected a name without '#' or '/' (the models topic's keys are task/variant and "
+                            + "task/variant#chunk), got \"v#3\" ('#' at position 1)",
+                    "field 'variant': expected a name without '#' or '/' (the models topic's keys are task/variant and "
+                            + "task/variant#chunk), got \"lr/2\" ('/' at position 2)");
+        }
+    }
+
     static VariantSpecRecord live(String task, String variant, String spec) {
         return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
                 .setSpec(spec).setUpdatedAt(0L).setSource("test").build();
