@@ -11,8 +11,8 @@ import java.util.Arrays;
  * more than the tolerance, or the objective EM climbs (the log likelihood of the labels, plus with a {@link Prior} the
  * log of its Dirichlet densities up to a constant) changes by at most {@link #OBJECTIVE_TOLERANCE} of its magnitude in
  * an iteration, about where its double-precision sum stops showing progress: near a flat optimum the posteriors can
- * creep by more than the tolerance for hundreds of iterations more while the objective no longer moves. Each (item, annotator) pair counts once, with its last label, as in the
- * streaming {@link ItemLabelHistory}.
+ * creep by more than the tolerance for hundreds of iterations more while the objective no longer moves. Each
+ * (item, annotator) pair counts once, with its last label, as in the streaming {@link ItemLabelHistory}.
  *
  * <p>With a {@link Prior} the EM is maximum a posteriori: the M-step adds Dirichlet pseudo-counts to each confusion
  * row and to the class prior before normalising, the MAP update of Raykar et al. ("Learning From Crowds", JMLR 11,
