@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -111,9 +112,43 @@ final class FitCommand implements Callable<Integer> {
         List<Example> read() throws IOException;
     }
 
+    /** A fit of named-field examples, built from them (judging them as the job's decoding does). */
+    private interface FitOf<T> {
+        T of(List<Example> examples);
+    }
+
+    /** One pass over a fit's examples, which reports its progress; returns the pass's figure. */
+    private interface Pass {
+        double run(IntConsumer progress);
+    }
+
+    /** The fit of {@code examples}; an example the job would refuse is a usage error naming it. */
+    private <T> T judged(FitOf<T> fit, Examples examples) throws IOException {
+        try {
+            return fit.of(examples.read());
+        } catch (IllegalArgumentException e) {
+            throw data.usage(data.file + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code --epochs} passes of {@code perEpoch} examples behind one progress bar; the last pass's figure. */
+    private double passes(long perEpoch, Pass pass) {
+        double last = 0;
+        try (ProgressBar bar = progressBar(perEpoch * epochs)) {
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                last = pass.run(n -> {
+                    if (bar != null) {
+                        bar.stepBy(n);
+                    }
+                });
+            }
+        }
+        return last;
+    }
+
     /**
-     * A hashed linear or wide and deep spec, on named-field examples (JSON lines, or the package catalogue):
-     * {@link FieldsFit}.
+     * A hashed linear, wide and deep or large-softmax spec, on named-field examples (JSON lines, or the package
+     * catalogue): {@link FieldsFit}; a skip-gram spec on their token sequences.
      */
     private int fitFields(ModelSpec model, Examples examples) throws IOException {
         if (model.skipGram() != null) {
@@ -124,26 +159,12 @@ final class FitCommand implements Callable<Integer> {
                     + "'hashing' (a hashed linear, wide-deep or large-softmax model) or a skip-gram, got "
                     + model.toJson());
         }
-        FieldsFit fit;
-        try {
-            fit = new FieldsFit(model, examples.read());
-        } catch (IllegalArgumentException e) {
-            throw data.usage(data.file + ": " + e.getMessage());
-        }
+        FieldsFit fit = judged(e -> new FieldsFit(model, e), examples);
         if (fit.examples() == 0) {
             throw new IllegalStateException(data.file + ": no labelled examples to fit");
         }
         long started = System.nanoTime();
-        double loss = 0;
-        try (ProgressBar bar = progressBar((long) fit.examples() * epochs)) {
-            for (int epoch = 0; epoch < epochs; epoch++) {
-                loss = fit.epoch(n -> {
-                    if (bar != null) {
-                        bar.stepBy(n);
-                    }
-                });
-            }
-        }
+        double loss = passes(fit.examples(), fit::epoch);
         return written(model, fit.examples(), started, loss, fit.toBytes(),
                 (fit.unlabelled() == 0 ? "" : String.format(Locale.ROOT, "; %,d unlabelled examples not trained",
                         fit.unlabelled()))
@@ -153,26 +174,12 @@ final class FitCommand implements Callable<Integer> {
 
     /** A skip-gram spec, on the token sequences of named-field examples: {@link SequencesFit}. */
     private int fitSequences(ModelSpec model, Examples examples) throws IOException {
-        SequencesFit fit;
-        try {
-            fit = new SequencesFit(model, examples.read());
-        } catch (IllegalArgumentException e) {
-            throw data.usage(data.file + ": " + e.getMessage());
-        }
+        SequencesFit fit = judged(e -> new SequencesFit(model, e), examples);
         if (fit.sequences() == 0) {
             throw new IllegalStateException(data.file + ": no token sequences to fit");
         }
         long started = System.nanoTime();
-        long pairs = 0;
-        try (ProgressBar bar = progressBar((long) fit.sequences() * epochs)) {
-            for (int epoch = 0; epoch < epochs; epoch++) {
-                pairs = fit.epoch(n -> {
-                    if (bar != null) {
-                        bar.stepBy(n);
-                    }
-                });
-            }
-        }
+        long pairs = (long) passes(fit.sequences(), fit::epoch);
         byte[] bytes = fit.toBytes();
         Files.write(out, bytes);
         PrintWriter printed = spec.commandLine().getOut();
