@@ -3,6 +3,7 @@ package dev.chorus.cli;
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.features.RejectedFieldException;
 import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.SparseLinearModel;
@@ -16,8 +17,9 @@ import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * {@code chorus fit} for a spec that hashes named fields: a hashed linear model ({@link SparseLinearModel}) or a wide
- * and deep one ({@link WideDeepModel}), trained on examples as {@code chorus produce} reads them from JSON lines. Each
+ * {@code chorus fit} for a spec that hashes named fields: a hashed linear model ({@link SparseLinearModel}), a wide
+ * and deep one ({@link WideDeepModel}) or a large-softmax one ({@link LargeOutputModel}), trained on examples as
+ * {@code chorus produce} reads them from JSON lines. Each
  * example is judged as the train job's decoding judges it ({@link ExampleValidator}) and hashed by the job's hasher
  * ({@link FeatureHasher}, through {@link WideDeepBatch} for wide and deep), once; the labelled ones then train in the
  * file's order, in minibatches of the spec's size (the last one partial), each with its example's weight. An
@@ -28,6 +30,7 @@ final class FieldsFit {
     private final ModelSpec spec;
     private final SparseLinearModel hashed;
     private final WideDeepModel wideDeep;
+    private final LargeOutputModel largeOutput;
     /** The labelled examples, hashed: rows of a hashed linear model, or a wide and deep model's taken-apart rows. */
     private final List<SparseVector> rows = new ArrayList<>();
     private final WideDeepBatch wideRows;
@@ -37,9 +40,9 @@ final class FieldsFit {
     private long unlabelled;
     private long refused;
 
-    /** Whether {@code spec} is one this trains: hashed features, and no large output layer. */
+    /** Whether {@code spec} is one this trains: hashed features, and no label model. */
     static boolean takes(ModelSpec spec) {
-        return spec.hashing() != null && spec.output() == null && spec.labelModel() == null;
+        return spec.hashing() != null && spec.labelModel() == null;
     }
 
     /**
@@ -50,8 +53,10 @@ final class FieldsFit {
     FieldsFit(ModelSpec spec, List<Example> examples) {
         this.spec = spec;
         boolean wide = spec.algorithm().equals(ModelSpec.WIDE_DEEP);
-        this.hashed = wide ? null : SparseLinearModel.create(spec);
+        boolean large = spec.output() != null;
+        this.hashed = wide || large ? null : SparseLinearModel.create(spec);
         this.wideDeep = wide ? WideDeepModel.create(spec) : null;
+        this.largeOutput = large ? LargeOutputModel.create(spec) : null;
         this.wideRows = wide ? new WideDeepBatch(spec) : null;
         FeatureHasher hasher = wide ? null : new FeatureHasher(spec.hashing());
         for (Example e : examples) {
@@ -98,7 +103,7 @@ final class FieldsFit {
     /** One pass in the file's order; {@code progress} gets each minibatch's size. Returns the mean loss. */
     double epoch(IntConsumer progress) {
         int size = spec.batchSize();
-        SparseBatch batch = hashed == null ? null : new SparseBatch(spec.inputDim());
+        SparseBatch batch = wideDeep != null ? null : new SparseBatch(spec.inputDim());
         WideDeepBatch wideBatch = wideDeep == null ? null : new WideDeepBatch(spec);
         int[] y = new int[size];
         float[] t = new float[size];
@@ -133,6 +138,9 @@ final class FieldsFit {
 
     /** One step on the minibatch in {@code batch} (hashed) or {@code wideBatch}; its mean loss. */
     private double train(SparseBatch batch, WideDeepBatch wideBatch, int[] y, float[] t, float[] w) {
+        if (largeOutput != null) {
+            return largeOutput.trainMinibatch(batch, y, w);
+        }
         if (batch != null) {
             return spec.isClassifier() ? hashed.trainMinibatch(batch, y, w) : hashed.trainMinibatch(batch, t, w);
         }
@@ -142,6 +150,6 @@ final class FieldsFit {
 
     /** The model file: the bytes a snapshot of such a variant carries. */
     byte[] toBytes() {
-        return hashed != null ? hashed.toBytes() : wideDeep.toBytes();
+        return hashed != null ? hashed.toBytes() : wideDeep != null ? wideDeep.toBytes() : largeOutput.toBytes();
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -31,16 +32,18 @@ import picocli.CommandLine.Spec;
  * {@code chorus fit FILE --spec SPEC --out MODEL}: trains a model offline on a dataset file, in the file's order, in
  * minibatches of the spec's size, and writes it as a Chorus model file: the bytes of an {@link OnlineLearner}
  * ({@link OnlineLearner#toBytes}, magic {@code CHOL}), the same a model snapshot carries, which
- * {@code chorus specs put --warm-start-file} starts a variant from. A spec with {@code hashing} (a hashed linear or
- * wide and deep model) trains on JSON lines of named-field examples instead ({@link FieldsFit}).
+ * {@code chorus specs put --warm-start-file} starts a variant from. A spec with {@code hashing} (a hashed linear, wide
+ * and deep or large-softmax model) trains on JSON lines of named-field examples instead ({@link FieldsFit}), a
+ * skip-gram spec on their token sequences ({@link SequencesFit}).
  */
 @Command(name = "fit", mixinStandardHelpOptions = true,
         description = {"Train a model offline on a dataset file and write it as a Chorus model file (the bytes a model "
                 + "snapshot carries), for chorus specs put --warm-start-file.",
                 "FILE is IDX images (labels from --labels), CSV (label in --label-column) or LibSVM, gzip or not; its "
-                        + "rows train in the file's order. A spec with hashing (hashed linear, wide-deep) trains on "
-                        + "JSON lines of named-field examples (jsonl, as chorus produce reads them), or on the package "
-                        + "catalogue (--package-catalogue)."})
+                        + "rows train in the file's order. A spec with hashing (hashed linear, wide-deep, "
+                        + "large-softmax) trains on JSON lines of named-field examples (jsonl, as chorus produce reads "
+                        + "them), or on the package catalogue (--package-catalogue); a skip-gram spec on the token "
+                        + "sequences of such examples."})
 final class FitCommand implements Callable<Integer> {
 
     @Spec
@@ -83,9 +86,9 @@ final class FitCommand implements Callable<Integer> {
         if (input == DatasetFile.InputFormat.JSONL) {
             return fitFields(model, () -> FieldsJsonReader.read(data.file, "fit", 0));
         }
-        if (model.hashing() != null) {
-            throw data.usage("--spec: a spec with 'hashing' trains on JSON lines of named fields (jsonl), got "
-                    + input.name().toLowerCase(Locale.ROOT) + " rows");
+        if (model.hashing() != null || model.skipGram() != null) {
+            throw data.usage("--spec: a spec with 'hashing' trains on JSON lines of named fields (jsonl), a skip-gram "
+                    + "on their token sequences, got " + input.name().toLowerCase(Locale.ROOT) + " rows");
         }
         String dense = LearnerWarmStart.mismatch(model, model, false);
         if (dense != null) {
@@ -109,40 +112,82 @@ final class FitCommand implements Callable<Integer> {
         List<Example> read() throws IOException;
     }
 
-    /**
-     * A hashed linear or wide and deep spec, on named-field examples (JSON lines, or the package catalogue):
-     * {@link FieldsFit}.
-     */
-    private int fitFields(ModelSpec model, Examples examples) throws IOException {
-        if (!FieldsFit.takes(model)) {
-            throw data.usage(data.file + ": named-field examples (jsonl, --package-catalogue) train a spec with "
-                    + "'hashing' (a hashed linear or a wide-deep model), got " + model.toJson());
-        }
-        FieldsFit fit;
+    /** A fit of named-field examples, built from them (judging them as the job's decoding does). */
+    private interface FitOf<T> {
+        T of(List<Example> examples);
+    }
+
+    /** One pass over a fit's examples, which reports its progress; returns the pass's figure. */
+    private interface Pass {
+        double run(IntConsumer progress);
+    }
+
+    /** The fit of {@code examples}; an example the job would refuse is a usage error naming it. */
+    private <T> T judged(FitOf<T> fit, Examples examples) throws IOException {
         try {
-            fit = new FieldsFit(model, examples.read());
+            return fit.of(examples.read());
         } catch (IllegalArgumentException e) {
             throw data.usage(data.file + ": " + e.getMessage());
         }
-        if (fit.examples() == 0) {
-            throw new IllegalStateException(data.file + ": no labelled examples to fit");
-        }
-        long started = System.nanoTime();
-        double loss = 0;
-        try (ProgressBar bar = progressBar((long) fit.examples() * epochs)) {
+    }
+
+    /** {@code --epochs} passes of {@code perEpoch} examples behind one progress bar; the last pass's figure. */
+    private double passes(long perEpoch, Pass pass) {
+        double last = 0;
+        try (ProgressBar bar = progressBar(perEpoch * epochs)) {
             for (int epoch = 0; epoch < epochs; epoch++) {
-                loss = fit.epoch(n -> {
+                last = pass.run(n -> {
                     if (bar != null) {
                         bar.stepBy(n);
                     }
                 });
             }
         }
+        return last;
+    }
+
+    /**
+     * A hashed linear, wide and deep or large-softmax spec, on named-field examples (JSON lines, or the package
+     * catalogue): {@link FieldsFit}; a skip-gram spec on their token sequences.
+     */
+    private int fitFields(ModelSpec model, Examples examples) throws IOException {
+        if (model.skipGram() != null) {
+            return fitSequences(model, examples);
+        }
+        if (!FieldsFit.takes(model)) {
+            throw data.usage(data.file + ": named-field examples (jsonl, --package-catalogue) train a spec with "
+                    + "'hashing' (a hashed linear, wide-deep or large-softmax model) or a skip-gram, got "
+                    + model.toJson());
+        }
+        FieldsFit fit = judged(e -> new FieldsFit(model, e), examples);
+        if (fit.examples() == 0) {
+            throw new IllegalStateException(data.file + ": no labelled examples to fit");
+        }
+        long started = System.nanoTime();
+        double loss = passes(fit.examples(), fit::epoch);
         return written(model, fit.examples(), started, loss, fit.toBytes(),
                 (fit.unlabelled() == 0 ? "" : String.format(Locale.ROOT, "; %,d unlabelled examples not trained",
                         fit.unlabelled()))
                 + (fit.refused() == 0 ? "" : String.format(Locale.ROOT, "; %,d minibatches refused by the numeric "
                         + "guard (non-finite), the model kept as it was", fit.refused())));
+    }
+
+    /** A skip-gram spec, on the token sequences of named-field examples: {@link SequencesFit}. */
+    private int fitSequences(ModelSpec model, Examples examples) throws IOException {
+        SequencesFit fit = judged(e -> new SequencesFit(model, e), examples);
+        if (fit.sequences() == 0) {
+            throw new IllegalStateException(data.file + ": no token sequences to fit");
+        }
+        long started = System.nanoTime();
+        long pairs = (long) passes(fit.sequences(), fit::epoch);
+        byte[] bytes = fit.toBytes();
+        Files.write(out, bytes);
+        PrintWriter printed = spec.commandLine().getOut();
+        printed.printf(Locale.ROOT, "fit %s on %,d sequences of %s (%d epoch%s) in %.1f s, %,d (centre, context) pairs "
+                + "in the last epoch: %,d bytes written to %s%n", model.algorithm(), fit.sequences(), data.file, epochs,
+                epochs == 1 ? "" : "s", (System.nanoTime() - started) / 1e9, pairs, bytes.length, out);
+        printed.flush();
+        return 0;
     }
 
     private ProgressBar progressBar(long max) {

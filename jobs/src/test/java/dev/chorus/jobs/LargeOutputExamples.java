@@ -50,7 +50,7 @@ public final class LargeOutputExamples {
     /** What the job must do, in model-core alone: each example's top k with the model it met, then the model. */
     public record Reference(List<List<Scored>> top, LargeOutputModel model) {}
 
-    /** Test-then-train over {@code examples}, all labeled, in whole minibatches of the spec's size. */
+    /** Test-then-train over {@code examples}, all labeled, in whole minibatches of the spec's size, with their weights. */
     public static Reference reference(String specJson, List<Example> examples) {
         ModelSpec spec = ModelSpec.parse(specJson);
         LargeOutputModel model = LargeOutputModel.create(spec);
@@ -58,17 +58,19 @@ public final class LargeOutputExamples {
         SparseBatch batch = new SparseBatch(spec.inputDim());
         List<SparseVector> rows = new ArrayList<>();
         int[] labels = new int[spec.batchSize()];
+        float[] weights = new float[spec.batchSize()];
         List<List<Scored>> top = new ArrayList<>();
         for (Example e : examples) {
             SparseVector x = hasher.hash(e.getFields());
             labels[rows.size()] = e.getLabel();
+            weights[rows.size()] = e.getWeight();
             rows.add(x);
             batch.add(x.indices(), x.values());
             if (rows.size() == spec.batchSize()) {
                 for (SparseVector row : rows) {
                     top.add(model.predictTopK(row));
                 }
-                model.trainMinibatch(batch, labels);
+                model.trainMinibatch(batch, labels, weights);
                 batch.clear();
                 rows.clear();
             }

@@ -112,12 +112,12 @@ public final class SampledSoftmaxBenchmark {
     List<int[]> labels = new ArrayList<>();
     List<SparseBatch> batches = batches(spec, COST_WARMUP_BATCHES + COST_BATCHES, SEED, labels);
     for (int b = 0; b < COST_WARMUP_BATCHES; b++) {
-      model.trainMinibatch(batches.get(b), labels.get(b));
+      model.trainMinibatch(batches.get(b), labels.get(b), null);
     }
     long multiplyAdds = model.outputMultiplyAdds();
     long began = System.nanoTime();
     for (int b = COST_WARMUP_BATCHES; b < batches.size(); b++) {
-      model.trainMinibatch(batches.get(b), labels.get(b));
+      model.trainMinibatch(batches.get(b), labels.get(b), null);
     }
     double examples = (double) COST_BATCHES * BATCH_SIZE;
     Map<String, Object> figures = new LinkedHashMap<>();
@@ -133,7 +133,7 @@ public final class SampledSoftmaxBenchmark {
     List<int[]> labels = new ArrayList<>();
     List<SparseBatch> batches = batches(spec, TRAIN_EXAMPLES / BATCH_SIZE, SEED, labels);
     for (int b = 0; b < batches.size(); b++) {
-      sampled.trainMinibatch(batches.get(b), labels.get(b));
+      sampled.trainMinibatch(batches.get(b), labels.get(b), null);
       full.train(batches.get(b), labels.get(b));
     }
     SyntheticManyClasses test = new SyntheticManyClasses(classes, SEED + 1);

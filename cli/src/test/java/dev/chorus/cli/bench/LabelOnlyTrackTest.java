@@ -52,6 +52,7 @@ class LabelOnlyTrackTest {
    * {@code batch_dawid_skene_mle} the unsmoothed maximum-likelihood EM beside it.
    */
   @Test
+  @SuppressWarnings("unchecked")
   void reportsMapEmWithTheStreamsPriorAndTheMaximumLikelihoodFitBesideIt() {
     LabelOnlyTrack.Options options = new LabelOnlyTrack.Options(60, 20, 50, 3, 32, List.of(2L));
     Map<String, Object> track = LabelOnlyTrack.run(options);
@@ -60,10 +61,17 @@ class LabelOnlyTrackTest {
     int items = workload.truth().length;
     int k = pool.numClasses();
     BatchDawidSkene.Prior prior = BatchDawidSkene.Prior.of(ConfusionEstimates.labelOnly(k, pool.size()));
-    int[] map = BatchDawidSkene.fit(workload.stream(), items, pool.size(), k, prior,
-        BatchDawidSkene.DEFAULT_MAX_ITERATIONS, BatchDawidSkene.DEFAULT_TOLERANCE).mostLikely();
-    int[] mle = BatchDawidSkene.fit(workload.stream(), items, pool.size(), k, BatchDawidSkene.DEFAULT_MAX_ITERATIONS,
-        BatchDawidSkene.DEFAULT_TOLERANCE).mostLikely();
+    BatchDawidSkene.Result mapFit = BatchDawidSkene.fit(workload.stream(), items, pool.size(), k, prior,
+        BatchDawidSkene.DEFAULT_MAX_ITERATIONS, BatchDawidSkene.DEFAULT_TOLERANCE);
+    BatchDawidSkene.Result mleFit = BatchDawidSkene.fit(workload.stream(), items, pool.size(), k,
+        LabelOnlyTrack.MLE_MAX_ITERATIONS, BatchDawidSkene.DEFAULT_TOLERANCE);
+    int[] map = mapFit.mostLikely();
+    int[] mle = mleFit.mostLikely();
+    assertThat((Map<String, Object>) track.get("batch_dawid_skene")).containsEntry("iterations", List.of(mapFit.iterations()))
+        .containsEntry("converged", List.of(true));
+    assertThat((Map<String, Object>) track.get("batch_dawid_skene_mle"))
+        .containsEntry("iterations", List.of(mleFit.iterations()))
+        .containsEntry("converged", List.of(mleFit.converged()));
     assertThat(accuracy(track, "batch_dawid_skene")).isEqualTo(accuracy(map, workload));
     assertThat(accuracy(track, "batch_dawid_skene_mle")).isEqualTo(accuracy(mle, workload));
     assertThat(map).as("MAP and ML EM differ on some item").isNotEqualTo(mle);

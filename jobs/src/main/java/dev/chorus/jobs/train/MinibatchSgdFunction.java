@@ -482,7 +482,7 @@ public final class MinibatchSgdFunction
                             evicted.stream().map(TrainerState.Eviction::annotator).toList());
                 }
             } else if (s.largeOutput != null) {
-                s.largeOutput.trainMinibatch(s.sparseRows, s.batchLabels);
+                s.largeOutput.trainMinibatch(s.sparseRows, s.batchLabels, s.batchWeights);
             } else if (s.hashed != null) {
                 HashedRows.train(s);
             } else if (s.wideDeep != null) {

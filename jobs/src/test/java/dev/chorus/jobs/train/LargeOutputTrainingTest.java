@@ -75,6 +75,27 @@ class LargeOutputTrainingTest {
         }
     }
 
+    /** Each example's weight scales its loss, as model-core's reference trains with them; weight 0 trains nothing. */
+    @Test
+    void aLargeOutputTaskTrainsWithTheExamplesWeights() throws Exception {
+        List<Example> examples = new ArrayList<>(LargeOutputExamples.stream("many", 32, CLASSES, 8));
+        examples.replaceAll(e -> Example.newBuilder(e).setWeight(Integer.parseInt(e.getId().substring(5)) % 3).build());
+        LargeOutputExamples.Reference reference = LargeOutputExamples.reference(SPEC, examples);
+        try (var h = harness()) {
+            h.open();
+            for (int i = 0; i < examples.size(); i++) {
+                h.processElement(sourced(examples.get(i), i), i);
+            }
+            List<ModelSnapshot> snapshots = snapshots(h);
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(2L);
+            assertThat(bytes(snapshots.get(0).getParameters())).as("the model trained with the examples' weights")
+                    .isEqualTo(reference.model().toBytes());
+        }
+        List<Example> unweighted = LargeOutputExamples.stream("many", 32, CLASSES, 8);
+        assertThat(reference.model().toBytes()).as("the weights matter")
+                .isNotEqualTo(LargeOutputExamples.reference(SPEC, unweighted).model().toBytes());
+    }
+
     @Test
     void aPartialLargeOutputMinibatchSurvivesASnapshotAndRestoreExactly() throws Exception {
         List<Example> examples = LargeOutputExamples.stream("many", 64, CLASSES, 6);

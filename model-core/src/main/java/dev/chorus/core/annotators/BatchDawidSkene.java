@@ -8,8 +8,11 @@ import java.util.Arrays;
  * Statistics 28(1), 1979): starting from the per-item vote shares, the M-step estimates the class prior and each
  * annotator's confusion matrix from the current posteriors, and the E-step recomputes every item's posterior from
  * them ({@link ItemConsensus#posterior}, so with the same floor as the streaming E-step); until no posterior moves by
- * more than the tolerance. Each (item, annotator) pair counts once, with its last label, as in the streaming
- * {@link ItemLabelHistory}.
+ * more than the tolerance, or the objective EM climbs (the log likelihood of the labels, plus with a {@link Prior} the
+ * log of its Dirichlet densities up to a constant) changes by at most {@link #OBJECTIVE_TOLERANCE} of its magnitude in
+ * an iteration, about where its double-precision sum stops showing progress: near a flat optimum the posteriors can
+ * creep by more than the tolerance for hundreds of iterations more while the objective no longer moves. Each
+ * (item, annotator) pair counts once, with its last label, as in the streaming {@link ItemLabelHistory}.
  *
  * <p>With a {@link Prior} the EM is maximum a posteriori: the M-step adds Dirichlet pseudo-counts to each confusion
  * row and to the class prior before normalising, the MAP update of Raykar et al. ("Learning From Crowds", JMLR 11,
@@ -20,8 +23,10 @@ import java.util.Arrays;
  */
 public final class BatchDawidSkene {
 
-  public static final int DEFAULT_MAX_ITERATIONS = 200;
+  public static final int DEFAULT_MAX_ITERATIONS = 10_000;
   public static final double DEFAULT_TOLERANCE = 1e-7;
+  /** The objective's gain in one iteration, relative to its magnitude, at which EM has converged. */
+  public static final double OBJECTIVE_TOLERANCE = 1e-14;
 
   private BatchDawidSkene() {}
 
@@ -76,8 +81,11 @@ public final class BatchDawidSkene {
    * @param classPrior the estimated class distribution
    * @param confusions per annotator, {@code [true class][given label]}
    * @param iterations EM iterations run (each an M-step and an E-step)
+   * @param converged whether a stopping rule ended the run before {@code maxIterations}
+   * @param objective the objective at the last M-step's parameters: the labels' log likelihood plus the log prior
    */
-  public record Result(double[][] posteriors, double[] classPrior, double[][][] confusions, int iterations) {
+  public record Result(double[][] posteriors, double[] classPrior, double[][][] confusions, int iterations,
+      boolean converged, double objective) {
 
     /** Each item's most likely class, the lowest index on ties. */
     public int[] mostLikely() {
@@ -91,8 +99,8 @@ public final class BatchDawidSkene {
 
   /**
    * Runs maximum-likelihood EM on {@code stream} (items in {@code [0, numItems)}, annotators in
-   * {@code [0, numAnnotators)}, labels in {@code [0, k)}) until no posterior moves by more than {@code tolerance}, or
-   * {@code maxIterations}.
+   * {@code [0, numAnnotators)}, labels in {@code [0, k)}) until no posterior moves by more than {@code tolerance} or
+   * the objective's relative gain is at most {@link #OBJECTIVE_TOLERANCE}, or {@code maxIterations}.
    */
   public static Result fit(LabelStream stream, int numItems, int numAnnotators, int k, int maxIterations,
       double tolerance) {
@@ -116,6 +124,7 @@ public final class BatchDawidSkene {
     double[] next = new double[k];
     int iterations = 0;
     boolean converged = false;
+    double objective = Double.NEGATIVE_INFINITY;
     while (!converged && iterations < maxIterations) {
       iterations++;
       mStep(votes, posteriors, pseudoCounts, prior, confusions, k);
@@ -124,6 +133,8 @@ public final class BatchDawidSkene {
           System.arraycopy(confusions[a][c], 0, flat, (a * k + c) * k, k);
         }
       }
+      double previous = objective;
+      objective = logPrior(pseudoCounts, prior, confusions);
       converged = true;
       for (int i = 0; i < numItems; i++) {
         int count = 0;
@@ -136,14 +147,38 @@ public final class BatchDawidSkene {
         if (count == 0) {
           continue;
         }
-        ItemConsensus.posterior(prior, flat, k, slots, labels, count, next);
+        objective += ItemConsensus.posterior(prior, flat, k, slots, labels, count, next);
         for (int c = 0; c < k; c++) {
           converged &= Math.abs(next[c] - posteriors[i][c]) <= tolerance;
           posteriors[i][c] = next[c];
         }
       }
+      converged |= Math.abs(objective - previous) <= OBJECTIVE_TOLERANCE * Math.abs(objective);
     }
-    return new Result(posteriors, prior, confusions, iterations);
+    return new Result(posteriors, prior, confusions, iterations, converged, objective);
+  }
+
+  /**
+   * The log of the prior's Dirichlet densities at the class prior and the confusions, up to a constant: each
+   * pseudo-count times the log of its (floored, as in the E-step) probability. 0 for {@link Prior#none}.
+   */
+  private static double logPrior(Prior pseudoCounts, double[] prior, double[][][] confusions) {
+    double log = 0;
+    for (int c = 0; c < prior.length; c++) {
+      log += weightedLog(pseudoCounts.classes()[c], prior[c]);
+    }
+    for (double[][] confusion : confusions) {
+      for (int c = 0; c < prior.length; c++) {
+        for (int j = 0; j < prior.length; j++) {
+          log += weightedLog(pseudoCounts.confusion()[c][j], confusion[c][j]);
+        }
+      }
+    }
+    return log;
+  }
+
+  private static double weightedLog(double count, double probability) {
+    return count == 0 ? 0 : count * Math.log(Math.max(probability, DawidSkeneLabelModel.FLOOR));
   }
 
   /** Majority vote over each (item, annotator) pair's last label, the lowest class on ties. */

@@ -23,8 +23,10 @@ public record ItemConsensus(double[] posterior, int mostLikely, int labels, List
    * @param prior class probabilities, length {@code k}
    * @param confusions flat {@code slots × k × k} confusion matrices, as {@link ConfusionEstimates#confusions()}
    * @param posterior receives the posterior, length {@code k}
+   * @return the log of the normaliser, {@code log Σ_c prior[c] · Π_i confusion[slots[i]][c][labels[i]]} (floored
+   *     alike): the log likelihood of the item's labels, which batch EM sums into its objective
    */
-  public static void posterior(double[] prior, double[] confusions, int k, int[] slots, int[] labels, int count,
+  public static double posterior(double[] prior, double[] confusions, int k, int[] slots, int[] labels, int count,
       double[] posterior) {
     double max = Double.NEGATIVE_INFINITY;
     for (int c = 0; c < k; c++) {
@@ -43,6 +45,7 @@ public record ItemConsensus(double[] posterior, int mostLikely, int labels, List
     for (int c = 0; c < k; c++) {
       posterior[c] /= total;
     }
+    return max + Math.log(total);
   }
 
   /** The class of highest probability, the lowest index on ties. */

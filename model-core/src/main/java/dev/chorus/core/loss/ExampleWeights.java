@@ -1,12 +1,12 @@
 package dev.chorus.core.loss;
 
-/** The normalisation every loss shares: example weights summed in double precision. */
-final class ExampleWeights {
+/** The normalisation every loss shares (the large output layers' too): example weights summed in double precision. */
+public final class ExampleWeights {
 
   private ExampleWeights() {}
 
   /** {@code Σ wᵢ} over {@code rows} examples, {@code rows} when {@code weights} is {@code null}. */
-  static double total(float[] weights, int rows) {
+  public static double total(float[] weights, int rows) {
     if (weights == null) {
       return rows;
     }

@@ -158,27 +158,41 @@ public final class LargeOutputModel implements Predictor {
   }
 
   /**
-   * One step on a minibatch of hashed rows with their class labels.
+   * One step on a minibatch of hashed rows with their class labels, each row's loss and gradient scaled by its
+   * example's weight (the weighted mean, as every learner's). A row of weight 0 is left out before anything is
+   * computed, so it changes nothing (not even which embedding rows count as stepped); a minibatch all of weight 0
+   * changes no parameter and draws no sample, but counts as a step (a model version) like any other.
    *
-   * @return the mean loss before the step
+   * @param exampleWeights non-negative weights, one per row, or {@code null} for all ones
+   * @return the weighted mean loss before the step
    * @throws IllegalArgumentException before any state changes, for a label out of range
    * @throws NonFiniteUpdateException changing no parameter, as the class comment says
    */
-  public double trainMinibatch(SparseBatch batch, int[] labels) {
+  public double trainMinibatch(SparseBatch batch, int[] labels, float[] exampleWeights) {
     int n = batch.rows();
     if (batch.columns() != spec.inputDim() || n < 1) {
       throw new IllegalArgumentException("trainMinibatch: expected at least one row of " + spec.inputDim()
           + " columns, got " + n + " rows of " + batch.columns());
     }
     spec.requireLabels("trainMinibatch", labels, n);
+    WeightedRows kept = WeightedRows.positive(batch, labels, exampleWeights);
+    double loss = kept.batch().rows() == 0 ? 0 : step(kept.batch(), kept.labels(), kept.weights());
+    steps++;
+    examplesSeen += n;
+    return loss;
+  }
+
+  /** The step on rows of positive weight; changes no parameter if it throws. */
+  private double step(SparseBatch batch, int[] labels, float[] exampleWeights) {
+    int n = batch.rows();
     int dim = output.dim();
     bagsOf(batch);
     if (bagGradient.length < n * dim) {
       bagGradient = new float[n * dim];
     }
     double loss = sampled != null
-        ? sampled.lossAndGradient(bags, n, labels, sampled.drawSample(), bagGradient, gradient)
-        : hierarchical.lossAndGradient(bags, n, labels, bagGradient, gradient);
+        ? sampled.lossAndGradient(bags, n, labels, exampleWeights, sampled.drawSample(), bagGradient, gradient)
+        : hierarchical.lossAndGradient(bags, n, labels, exampleWeights, bagGradient, gradient);
     String problem = !Double.isFinite(loss) ? "loss " + loss : firstNonFinite(bagGradient, n * dim);
     if (problem != null) {
       throw new NonFiniteUpdateException("minibatch of " + n + " rejected before step " + (steps + 1) + ": "
@@ -196,8 +210,6 @@ public final class LargeOutputModel implements Predictor {
     } else {
       hierarchical.apply(gradient, learningRate);
     }
-    steps++;
-    examplesSeen += n;
     return loss;
   }
 

@@ -1,5 +1,6 @@
 package dev.chorus.core.output;
 
+import dev.chorus.core.loss.ExampleWeights;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -81,7 +82,7 @@ public final class HierarchicalSoftmax {
 
   /** One SGD step on a minibatch, updating the inner nodes on its labels' paths; returns the mean loss. */
   public double trainMinibatch(float[] x, int rows, int[] labels, float learningRate) {
-    double loss = lossAndGradient(x, rows, labels, null, gradient);
+    double loss = lossAndGradient(x, rows, labels, null, null, gradient);
     apply(gradient, learningRate);
     return loss;
   }
@@ -92,27 +93,34 @@ public final class HierarchicalSoftmax {
   }
 
   /**
-   * The mean of {@code −log P(label | x)} over a minibatch, its gradient with respect to the inner nodes on the
-   * labels' paths into {@code gradient} (cleared first) and, unless null, with respect to the inputs into
-   * {@code inputGradient} ({@code rows × dim}, overwritten).
+   * The mean of {@code −log P(label | x)} over a minibatch, weighted by {@code exampleWeights} (non-negative, one per
+   * row, or null for all ones), its gradient with respect to the inner nodes on the labels' paths into
+   * {@code gradient} (cleared first) and, unless null, with respect to the inputs into {@code inputGradient}
+   * ({@code rows × dim}, overwritten). Weights all zero: loss 0, no gradient.
    */
-  public double lossAndGradient(float[] x, int rows, int[] labels, float[] inputGradient, RowGradients gradient) {
+  public double lossAndGradient(float[] x, int rows, int[] labels, float[] exampleWeights, float[] inputGradient,
+      RowGradients gradient) {
     Labels.requireClasses(labels, rows, spec.classes());
     gradient.clear();
     if (inputGradient != null) {
       Arrays.fill(inputGradient, 0, rows * dim, 0f);
     }
+    double totalWeight = ExampleWeights.total(exampleWeights, rows);
     double total = 0;
     for (int i = 0; i < rows; i++) {
+      double weight = exampleWeights == null ? 1 : exampleWeights[i];
+      if (weight == 0) {
+        continue;
+      }
       int label = labels[i];
       int xOffset = i * dim;
       for (int step = 0; step < tree.pathLength(label); step++) {
         int n = tree.pathNode(label, step);
         double sign = tree.pathBit(label, step) == 0 ? 1 : -1;
         double z = sign * score(x, xOffset, n);
-        total -= Vectors.logSigmoid(z);
+        total -= weight * Vectors.logSigmoid(z);
         // d(−log σ(sign·s))/ds = −sign·(1 − σ(sign·s))
-        double g = -sign * (1 - Vectors.sigmoid(z)) / rows;
+        double g = -sign * (1 - Vectors.sigmoid(z)) * weight / totalWeight;
         gradient.add(n, g, x, xOffset);
         multiplyAdds += 2L * dim;
         if (inputGradient != null) {
@@ -121,7 +129,7 @@ public final class HierarchicalSoftmax {
         }
       }
     }
-    return total / rows;
+    return totalWeight == 0 ? 0 : total / totalWeight;
   }
 
   /** {@code log P(c | x)} for the features at {@code x[offset ..]}. */

@@ -1,5 +1,6 @@
 package dev.chorus.core.output;
 
+import dev.chorus.core.loss.ExampleWeights;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.output.SampledSoftmaxSpec.Objective;
 import dev.chorus.core.random.SplitMix64;
@@ -79,7 +80,7 @@ public final class SampledSoftmax {
    * @param x {@code rows × dim} features, row-major
    */
   public double trainMinibatch(float[] x, int rows, int[] labels, float learningRate) {
-    double loss = lossAndGradient(x, rows, labels, drawSample(), null, gradient);
+    double loss = lossAndGradient(x, rows, labels, null, drawSample(), null, gradient);
     apply(gradient, learningRate);
     return loss;
   }
@@ -90,12 +91,14 @@ public final class SampledSoftmax {
   }
 
   /**
-   * The mean sampled loss of a minibatch over the classes of {@code sample}, its gradient with respect to the
-   * touched rows into {@code gradient} (cleared first) and, unless null, with respect to the inputs into
-   * {@code inputGradient} ({@code rows × dim}, overwritten): what a network below this layer back-propagates.
+   * The mean sampled loss of a minibatch over the classes of {@code sample}, weighted by {@code exampleWeights}
+   * (non-negative, one per row, or null for all ones), its gradient with respect to the touched rows into
+   * {@code gradient} (cleared first) and, unless null, with respect to the inputs into {@code inputGradient}
+   * ({@code rows × dim}, overwritten): what a network below this layer back-propagates. Weights all zero: loss 0, no
+   * gradient.
    */
-  public double lossAndGradient(float[] x, int rows, int[] labels, int[] sample, float[] inputGradient,
-      RowGradients gradient) {
+  public double lossAndGradient(float[] x, int rows, int[] labels, float[] exampleWeights, int[] sample,
+      float[] inputGradient, RowGradients gradient) {
     Labels.requireClasses(labels, rows, spec.classes());
     gradient.clear();
     if (inputGradient != null) {
@@ -106,8 +109,13 @@ public final class SampledSoftmax {
     int[] candidates = new int[1 + k];
     double[] logits = new double[1 + k];
     double[] grads = new double[1 + k];
+    double totalWeight = ExampleWeights.total(exampleWeights, rows);
     double total = 0;
     for (int i = 0; i < rows; i++) {
+      double weight = exampleWeights == null ? 1 : exampleWeights[i];
+      if (weight == 0) {
+        continue;
+      }
       int xOffset = i * dim;
       int label = labels[i];
       candidates[0] = label;
@@ -119,11 +127,11 @@ public final class SampledSoftmax {
             : Vectors.dot(weights, c * dim, x, xOffset, dim) + bias[c] - (softmax ? proposal.logProbability(c) : 0);
       }
       multiplyAdds += (long) (1 + k) * dim;
-      total += softmax ? softmaxLoss(logits, grads) : negativeSamplingLoss(logits, grads);
+      total += weight * (softmax ? softmaxLoss(logits, grads) : negativeSamplingLoss(logits, grads));
       for (int j = 0; j <= k; j++) {
         if (grads[j] != 0) {
           int c = candidates[j];
-          double g = grads[j] / rows;
+          double g = grads[j] * weight / totalWeight;
           gradient.add(c, g, x, xOffset);
           multiplyAdds += dim;
           if (inputGradient != null) {
@@ -133,7 +141,7 @@ public final class SampledSoftmax {
         }
       }
     }
-    return total / rows;
+    return totalWeight == 0 ? 0 : total / totalWeight;
   }
 
   /** Cross-entropy with target index 0 over {@code logits} (−∞ for a removed hit); gradient into {@code grads}. */

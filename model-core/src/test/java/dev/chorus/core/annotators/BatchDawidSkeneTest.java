@@ -3,10 +3,72 @@ package dev.chorus.core.annotators;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chorus.core.random.SplitMix64;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class BatchDawidSkeneTest {
+
+  /**
+   * The label-only track's kind of crowd at 300 annotators (the default pool's kinds and the two adversaries, 20–50
+   * labels each to distinct items, 3 labels per item on average) over items of uniform true classes.
+   */
+  static LabelStream sparseCrowd(AnnotatorPool pool, long seed) {
+    SplitMix64 rng = SplitMix64.seeded(seed);
+    int[] counts = new int[pool.size()];
+    int total = 0;
+    for (int a = 0; a < counts.length; a++) {
+      double u = rng.nextDouble();
+      counts[a] = 20 + Math.min(30, (int) (31 * u * u * u));
+      total += counts[a];
+    }
+    int numItems = total / 3;
+    int[] truth = new int[numItems];
+    for (int i = 0; i < numItems; i++) {
+      truth[i] = (int) Long.remainderUnsigned(rng.nextLong(), pool.numClasses());
+    }
+    int[] items = new int[total];
+    int[] annotators = new int[total];
+    int[] labels = new int[total];
+    for (int a = 0, e = 0; a < counts.length; a++) {
+      Set<Integer> seen = new HashSet<>();
+      while (seen.size() < counts[a]) {
+        int item = (int) Long.remainderUnsigned(rng.nextLong(), numItems);
+        if (seen.add(item)) {
+          items[e] = item;
+          annotators[e] = a;
+          labels[e++] = pool.get(a).label(truth[item], rng);
+        }
+      }
+    }
+    return new LabelStream(items, annotators, labels);
+  }
+
+  /**
+   * On this crowd MAP-EM's posteriors still moved by more than 1e-7 at the old cap of 200 iterations; its objective
+   * stops moving at 208, where the fit now stops, converged, with the objective it climbed to.
+   */
+  @Test
+  void mapEmReachesItsStoppingRuleWhereTheOldCapStoppedIt() {
+    AnnotatorPool pool = AnnotatorPool.fashionMnist(3, 74, 99, 74, 51);
+    LabelStream crowd = sparseCrowd(pool, 3);
+    int items = crowd.size() / 3;
+    BatchDawidSkene.Prior prior = BatchDawidSkene.Prior.of(ConfusionEstimates.labelOnly(10, pool.size()));
+    BatchDawidSkene.Result fit = BatchDawidSkene.fit(crowd, items, pool.size(), 10, prior,
+        BatchDawidSkene.DEFAULT_MAX_ITERATIONS, BatchDawidSkene.DEFAULT_TOLERANCE);
+    assertThat(fit.iterations()).as("iterations to the stopping rule").isGreaterThan(200)
+        .isLessThan(BatchDawidSkene.DEFAULT_MAX_ITERATIONS);
+    assertThat(fit.converged()).isTrue();
+    BatchDawidSkene.Result capped = BatchDawidSkene.fit(crowd, items, pool.size(), 10, prior, 200,
+        BatchDawidSkene.DEFAULT_TOLERANCE);
+    assertThat(capped.converged()).as("at the old cap").isFalse();
+    assertThat(fit.objective()).as("EM climbs").isGreaterThan(capped.objective());
+    BatchDawidSkene.Result further = BatchDawidSkene.fit(crowd, items, pool.size(), 10, prior,
+        BatchDawidSkene.DEFAULT_MAX_ITERATIONS, 0);
+    assertThat(further.iterations()).as("the objective's rule alone").isEqualTo(fit.iterations());
+  }
 
   /**
    * Annotators 0 and 1 always agree and annotator 2 always says the other class, on items 0–5 (three of each class);

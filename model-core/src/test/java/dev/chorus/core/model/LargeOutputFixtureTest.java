@@ -44,7 +44,7 @@ class LargeOutputFixtureTest {
         batch.add(x.indices(), x.values());
         labels[r] = e.label();
       }
-      model.trainMinibatch(batch, labels);
+      model.trainMinibatch(batch, labels, null);
     }
     return model;
   }

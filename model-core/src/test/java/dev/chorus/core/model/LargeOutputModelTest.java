@@ -62,7 +62,7 @@ class LargeOutputModelTest {
     int[][] labels = new int[steps][];
     SparseBatch[] batches = batches(model.spec(), steps, 11, labels);
     for (int s = 0; s < steps; s++) {
-      model.trainMinibatch(batches[s], labels[s]);
+      model.trainMinibatch(batches[s], labels[s], null);
     }
     return model;
   }
@@ -111,10 +111,10 @@ class LargeOutputModelTest {
     float[] bags = new float[16 * 8];
     float[] bagGradient = new float[16 * 8];
     for (int s = 0; s < 20; s++) {
-      double loss = model.trainMinibatch(batches[s], labels[s]);
+      double loss = model.trainMinibatch(batches[s], labels[s], null);
       SparseBatch means = LargeOutputModel.bagInputs(batches[s], EmbeddingBag.Combiner.MEAN);
       bag.forward(means, bags, 8, 0);
-      double expected = layer.lossAndGradient(bags, 16, labels[s], layer.drawSample(), bagGradient, gradient);
+      double expected = layer.lossAndGradient(bags, 16, labels[s], null, layer.drawSample(), bagGradient, gradient);
       bag.backward(means, bagGradient, 8, 0);
       assertThat(bag.step()).isNull();
       layer.apply(gradient, 0.5f);
@@ -189,8 +189,8 @@ class LargeOutputModelTest {
     int[][] labels = new int[5][];
     SparseBatch[] more = batches(model.spec(), 5, 12, labels);
     for (int s = 0; s < 5; s++) {
-      model.trainMinibatch(more[s], labels[s]);
-      restored.trainMinibatch(more[s], labels[s]);
+      model.trainMinibatch(more[s], labels[s], null);
+      restored.trainMinibatch(more[s], labels[s], null);
     }
     assertThat(restored.toBytes()).as("a restored sampler draws what the original would").isEqualTo(model.toBytes());
     assertThat(model.copy().toBytes()).isEqualTo(model.toBytes());
@@ -221,7 +221,7 @@ class LargeOutputModelTest {
     int[][] labels = new int[1][];
     SparseBatch[] batch = batches(model.spec(), 1, 4, labels);
     labels[0][5] = 300;
-    assertThatThrownBy(() -> model.trainMinibatch(batch[0], labels[0]))
+    assertThatThrownBy(() -> model.trainMinibatch(batch[0], labels[0], null))
         .hasMessageContaining("label of example 5 must be in [0, 300), got 300");
     assertThat(model.toBytes()).isEqualTo(before);
   }

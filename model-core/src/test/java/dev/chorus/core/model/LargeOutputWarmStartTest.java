@@ -38,7 +38,7 @@ class LargeOutputWarmStartTest {
     private static void step(LargeOutputModel model) {
         int[][] labels = new int[1][];
         SparseBatch[] batches = LargeOutputModelTest.batches(model.spec(), 1, 12, labels);
-        model.trainMinibatch(batches[0], labels[0]);
+        model.trainMinibatch(batches[0], labels[0], null);
     }
 
     @Test

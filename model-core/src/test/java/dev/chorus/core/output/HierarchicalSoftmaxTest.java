@@ -76,21 +76,21 @@ class HierarchicalSoftmaxTest {
     int[] labels = {3, 0, 6};
     RowGradients gradient = new RowGradients(D);
     float[] inputGradient = new float[rows * D];
-    layer.lossAndGradient(x, rows, labels, inputGradient, gradient);
+    layer.lossAndGradient(x, rows, labels, null, inputGradient, gradient);
     int inner = COUNTS.length - 1;
     for (int n = 0; n < inner; n++) {
       for (int f = 0; f < D; f++) {
         double numeric = SampledSoftmaxTest.centralDifference(layer.nodeWeights(), n * D + f,
-            () -> layer.lossAndGradient(x, rows, labels, null, new RowGradients(D)));
+            () -> layer.lossAndGradient(x, rows, labels, null, null, new RowGradients(D)));
         assertThat((double) gradient.weightGradient(n, f)).as("dL/dv[%d][%d]", n, f).isCloseTo(numeric, within(2e-3));
       }
       double numeric = SampledSoftmaxTest.centralDifference(layer.nodeBias(), n,
-          () -> layer.lossAndGradient(x, rows, labels, null, new RowGradients(D)));
+          () -> layer.lossAndGradient(x, rows, labels, null, null, new RowGradients(D)));
       assertThat((double) gradient.biasGradient(n)).as("dL/db[%d]", n).isCloseTo(numeric, within(2e-3));
     }
     for (int i = 0; i < x.length; i++) {
       double numeric = SampledSoftmaxTest.centralDifference(x, i,
-          () -> layer.lossAndGradient(x, rows, labels, null, new RowGradients(D)));
+          () -> layer.lossAndGradient(x, rows, labels, null, null, new RowGradients(D)));
       assertThat((double) inputGradient[i]).as("dL/dx[%d]", i).isCloseTo(numeric, within(2e-3));
     }
   }

@@ -41,21 +41,21 @@ class SampledSoftmaxTest {
     int[] sample = {0, 7, 5, 5};
     RowGradients gradient = new RowGradients(D);
     float[] inputGradient = new float[N * D];
-    layer.lossAndGradient(x, N, labels, sample, inputGradient, gradient);
+    layer.lossAndGradient(x, N, labels, null, sample, inputGradient, gradient);
     assertThat(gradient.size()).as("rows touched: the labels and the sample, nothing else").isEqualTo(4);
 
     for (int c : new int[] {0, 2, 5, 7}) {
       for (int f = 0; f < D; f++) {
-        double numeric = centralDifference(layer.weights(), c * D + f, () -> layer.lossAndGradient(x, N, labels,
+        double numeric = centralDifference(layer.weights(), c * D + f, () -> layer.lossAndGradient(x, N, labels, null,
             sample, null, new RowGradients(D)));
         assertThat((double) gradient.weightGradient(c, f)).as("dL/dW[%d][%d]", c, f).isCloseTo(numeric, within(2e-3));
       }
-      double numeric = centralDifference(layer.bias(), c, () -> layer.lossAndGradient(x, N, labels, sample, null,
+      double numeric = centralDifference(layer.bias(), c, () -> layer.lossAndGradient(x, N, labels, null, sample, null,
           new RowGradients(D)));
       assertThat((double) gradient.biasGradient(c)).as("dL/db[%d]", c).isCloseTo(numeric, within(2e-3));
     }
     for (int i = 0; i < x.length; i++) {
-      double numeric = centralDifference(x, i, () -> layer.lossAndGradient(x, N, labels, sample, null,
+      double numeric = centralDifference(x, i, () -> layer.lossAndGradient(x, N, labels, null, sample, null,
           new RowGradients(D)));
       assertThat((double) inputGradient[i]).as("dL/dx[%d]", i).isCloseTo(numeric, within(2e-3));
     }
@@ -73,7 +73,7 @@ class SampledSoftmaxTest {
     double q0 = Math.log(2.0) / Math.log(10);
     double q5 = Math.log(7.0 / 6) / Math.log(10);
     double expected = Math.log(1 / q2 + 1 / q0 + 1 / q5) - Math.log(1 / q2);
-    double loss = layer.lossAndGradient(new float[D], 1, new int[] {2}, new int[] {0, 5}, null, new RowGradients(D));
+    double loss = layer.lossAndGradient(new float[D], 1, new int[] {2}, null, new int[] {0, 5}, null, new RowGradients(D));
     assertThat(loss).isCloseTo(expected, within(1e-12));
   }
 
@@ -83,7 +83,7 @@ class SampledSoftmaxTest {
     SampledSoftmax layer = new SampledSoftmax(new SampledSoftmaxSpec(C, 3, Objective.SAMPLED_SOFTMAX), D, 1);
     RowGradients gradient = new RowGradients(D);
     float[] x = {1f, -1f, 0.5f, 2f};
-    double loss = layer.lossAndGradient(x, 1, new int[] {4}, new int[] {4, 4, 4}, null, gradient);
+    double loss = layer.lossAndGradient(x, 1, new int[] {4}, null, new int[] {4, 4, 4}, null, gradient);
     assertThat(loss).isZero();
     assertThat((double) gradient.biasGradient(4)).isZero();
   }
