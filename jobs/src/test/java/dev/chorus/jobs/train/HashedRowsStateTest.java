@@ -6,6 +6,7 @@ import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.predictions;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.snapshots;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.sourced;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.ModelSpec;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -174,5 +177,23 @@ class HashedRowsStateTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theBytesBesideTheRowsHoldTheModelWithoutRowsAndTheOneValueReaderRefusesThem() throws Exception {
+        TrainerState s = TrainerState.create(ModelSpec.parse(ClickExamples.SPEC), 10);
+        ClickExamples.Reference trained = ClickExamples.reference(ClickExamples.SPEC,
+                ClickExamples.stream("clicks", 8, 1), false);
+        s = new TrainerState(trained.model(), s.prequential);
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        TrainerStateSerializer serializer = new TrainerStateSerializer();
+        serializer.serializeWithoutRows(s, out);
+        byte[] bytes = out.getCopyOfBuffer();
+        TrainerState back = serializer.deserializeWithoutRows(new DataInputDeserializer(bytes));
+        assertThat(back.version()).isEqualTo(2);
+        assertThat(back.hashed.nextWrittenRow(0)).as("no rows").isEqualTo(-1);
+        assertThatThrownBy(() -> serializer.deserialize(new DataInputDeserializer(bytes)))
+                .hasMessage("trainer state: expected a model kind of 0..5, got 6 (a hashed model whose rows are in map "
+                        + "state, read only with them)");
     }
 }
