@@ -83,18 +83,22 @@ class HashedFailoverIT {
         env.configure(job);
         JobClient client = env.executeAsync(name);
 
-        Thread producer = new Thread(() -> JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks, 16),
-                name + "-producer");
-        producer.start();
         int[] killAfter = {600, 1800};
+        // The examples after each kill are sent only once it is under way, so that each restored task trains on more
+        // of them: one that had trained on all of them before the kill would test little of what it restored.
+        int[] sentBeforeKill = {clicks.size() * 3 / 8, clicks.size() * 3 / 4};
+        int sent = 0;
         for (int kill = 0; kill < killAfter.length; kill++) {
+            JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks.subList(sent, sentBeforeKill[kill]),
+                    16);
+            sent = sentBeforeKill[kill];
             JobTestSupport.awaitCommitted(broker, settings.predictionsTopic(), p -> true, killAfter[kill]);
             // Each kill must hit the tasks: the job runs again, on the TaskManager started after the last kill.
             awaitRunning(cluster, client, kill);
             cluster.terminateTaskManager(kill).get();
             cluster.startTaskManager();
         }
-        producer.join();
+        JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks.subList(sent, clicks.size()), 16);
         ModelSnapshot last = JobTestSupport.awaitCommitted(broker, settings.modelsTopic(),
                 m -> m.getExamplesSeen() >= N, 1).get(0);
         var graph = cluster.getExecutionGraph(client.getJobID()).get();
