@@ -527,8 +527,9 @@ public final class BenchCommand {
                 description = "Checkpoint track: checkpoints measured each (default: ${DEFAULT-VALUE}).")
         int checkpointCount;
 
-        @Option(names = "--checkpoint-backends", paramLabel = "B", split = ",", defaultValue = "hashmap,rocksdb",
-                description = "Checkpoint track: hashmap (full checkpoints), rocksdb (incremental); default both.")
+        @Option(names = "--checkpoint-backends", paramLabel = "B", split = ",",
+                defaultValue = "hashmap,rocksdb,rocksdb-rows", description = "Checkpoint track: hashmap (full), "
+                + "rocksdb (incremental), rocksdb-rows (incremental, --hashed-state rows); default all three.")
         List<String> checkpointBackends;
 
         @Option(names = "--checkpoint-trickle", paramLabel = "N", defaultValue = "" + SparseCheckpointLine.TRICKLE_PER_S,

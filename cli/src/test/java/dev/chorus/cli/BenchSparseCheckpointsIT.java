@@ -10,8 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code chorus bench sparse --checkpoints} at a tiny size, for real: embedded broker, MiniCluster, the train job on a
- * hashed FTRL task, on the heap backend and on RocksDB with incremental checkpoints. Checks the keys and that the
- * sizes account for the touched rows, never a speed.
+ * hashed FTRL task, on the heap backend and on RocksDB with incremental checkpoints (the model in one value, and with
+ * its rows apart). Checks the keys and that the sizes account for the touched rows, never a speed.
  */
 class BenchSparseCheckpointsIT {
 
@@ -26,7 +26,7 @@ class BenchSparseCheckpointsIT {
         Path json = dir.resolve("checkpoints.json");
         CliRun run = CliRun.run("bench", "sparse", "--checkpoints", "--checkpoint-bits", "16",
                 "--checkpoint-rows", String.valueOf(ROWS), "--checkpoint-count", String.valueOf(CHECKPOINTS),
-                "--checkpoint-backends", "hashmap,rocksdb", "--json", json.toString());
+                "--checkpoint-backends", "hashmap,rocksdb,rocksdb-rows", "--json", json.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("checkpoint 2^16");
 
@@ -52,5 +52,12 @@ class BenchSparseCheckpointsIT {
         assertThat(rocks.at("/bytes").asLong()).as("full state size on RocksDB").isGreaterThan(16 * rows);
         assertThat(rocks.at("/checkpointed_bytes").asLong()).as("what an incremental checkpoint uploaded").isPositive();
         assertThat(rocks.at("/duration_ms").asDouble()).isPositive();
+
+        JsonNode apart = dims.at("/rocksdb_incremental_rows");
+        assertThat(apart.at("/checkpoints").asInt()).isEqualTo(CHECKPOINTS);
+        assertThat(apart.at("/rows_touched").asLong()).isGreaterThanOrEqualTo(ROWS);
+        assertThat(apart.at("/bytes").asLong()).as("full state size, the rows in blocks").isGreaterThan(16 * rows);
+        assertThat(apart.at("/checkpointed_bytes").asLong()).as("what an incremental checkpoint uploaded").isPositive();
+        assertThat(apart.at("/examples_per_s").asDouble()).isPositive();
     }
 }

@@ -48,6 +48,10 @@ class JobOptionsTest {
         assertThat(s.deadLetterMaxOriginalBytes()).isEqualTo(64 * 1024);
         assertThat(TrainJobOptions.parse(new String[] {"--spec", SPEC, "--dead-letter-max-original-bytes", "100"})
                 .deadLetterMaxOriginalBytes()).isEqualTo(100);
+        assertThat(TrainJobOptions.parse(new String[] {"--spec", SPEC, "--hashed-state", "rows"}).hashedState())
+                .isEqualTo(TrainSettings.HashedState.ROWS);
+        assertThat(TrainJobOptions.parse(new String[] {"--spec", SPEC}).hashedState())
+                .isEqualTo(TrainSettings.HashedState.VALUE);
     }
 
     @Test
@@ -59,6 +63,8 @@ class JobOptionsTest {
         assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", SPEC,
                 "--dead-letter-max-original-bytes", "1000000000"}))
                 .hasMessage("deadLetterMaxOriginalBytes: expected at most 4194304, got 1000000000");
+        assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", SPEC, "--hashed-state", "blocks"}))
+                .hasMessage("--hashed-state: expected value or rows, got \"blocks\"");
         assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {}))
                 .isInstanceOf(CommandLine.MissingParameterException.class).hasMessageContaining("--spec");
         assertThatThrownBy(() -> TrainJobOptions.parse(new String[] {"--spec", "{\"algorithm\":\"nope\"}"}))

@@ -33,8 +33,6 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -86,8 +84,9 @@ import org.slf4j.LoggerFactory;
  * <p>Per task, {@link TaskTrainingMetrics} reports prequential accuracy and loss, model version, examples trained,
  * rejected minibatches, annotators tracked and snapshot age as metrics labelled with task and variant.
  *
- * <p>All training state lives in one {@link TrainerState} value per task, so a checkpoint captures parameters,
- * optimizer moments, RNG, step counts and the partial minibatch together and restores them exactly.
+ * <p>All training state lives in one {@link TrainerState} per task, so a checkpoint captures parameters,
+ * optimizer moments, RNG, step counts and the partial minibatch together and restores them exactly; in one value, or a
+ * hashed task's model rows apart in blocks ({@link HashedRowsState}, {@link TrainSettings#hashedState}).
  */
 public final class MinibatchSgdFunction
         extends KeyedBroadcastProcessFunction<String, VariantExample, SpecChange, Prediction>
@@ -126,9 +125,9 @@ public final class MinibatchSgdFunction
     private final long annotatorPublishIntervalMs;
     /** The settings' bound, with the tasks that have a spec of their own added to its allow-list. */
     private final TaskBound taskBound;
+    private final TrainSettings.HashedState hashedState;
 
-    private transient ValueStateDescriptor<TrainerState> stateDescriptor;
-    private transient ValueState<TrainerState> state;
+    private transient HashedRowsState state;
     /** The variant of the key being processed (the keys are {@link Variants#key}s). */
     private transient String variant;
     private transient MinibatchPredictions predictions;
@@ -166,6 +165,7 @@ public final class MinibatchSgdFunction
         Set<String> allowed = new TreeSet<>(settings.taskBound().allowed());
         allowed.addAll(specs.configuredTasks());
         this.taskBound = new TaskBound(settings.taskBound().maxTasks(), allowed);
+        this.hashedState = settings.hashedState();
     }
 
     @Override
@@ -181,8 +181,7 @@ public final class MinibatchSgdFunction
 
     @Override
     public void open(OpenContext openContext) {
-        stateDescriptor = new ValueStateDescriptor<>("trainer", new TrainerStateSerializer());
-        state = getRuntimeContext().getState(stateDescriptor);
+        state = new HashedRowsState(getRuntimeContext(), hashedState);
         predictions = new MinibatchPredictions();
         retiredMinibatches = new RetiredMinibatches(predictions, getRuntimeContext().getMetricGroup());
         trainAnnotators = new String[0];
@@ -209,7 +208,7 @@ public final class MinibatchSgdFunction
         Sourced<Example> input = routed.input();
         Example example = input.value();
         variant = routed.variant();
-        TrainerState s = state.value();
+        TrainerState s = state.forKey(routed.key()).value();
         if (s == null) {
             if (!admitted.admit(example.getTask())) {
                 rejectTask(input, ctx);
@@ -356,7 +355,7 @@ public final class MinibatchSgdFunction
             // The fresh model's versions count from 0 again: serve jobs forget the old model and swap to its version 0.
             restartedModels.restart(ctx, change.task, change.variant, fresh);
         }
-        ctx.applyToKeyedState(stateDescriptor, (key, trainer) -> {
+        state.applyToKeyedState(ctx, (key, trainer) -> {
             if (key.equals(changed) && change.retires()) {
                 TrainerState s = trainer.value();
                 if (s != null && s.batchFill > 0) {
@@ -397,7 +396,7 @@ public final class MinibatchSgdFunction
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-        TrainerState s = state.value();
+        TrainerState s = state.forKey(ctx.getCurrentKey()).value();
         if (s == null) {
             return;
         }

@@ -97,6 +97,12 @@ public final class TrainJobOptions extends JobOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxVariantsPerTask;
 
+    @Option(names = "--hashed-state", defaultValue = "value",
+            description = "Where hashed tasks keep their model rows: value (all of a task's state in one value; for "
+                    + "the heap backend) or rows (blocks of map state written back as minibatches change them; for "
+                    + "RocksDB or ForSt with incremental checkpoints) (default: ${DEFAULT-VALUE}).")
+    String hashedState;
+
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static TrainSettings parse(String[] args) {
         TrainJobOptions options = new TrainJobOptions();
@@ -117,7 +123,8 @@ public final class TrainJobOptions extends JobOptions {
                 .selection(new SelectionSettings(new PairedComparison.Settings(selectionMinExamples, selectionAlpha,
                         selectionMargin, selectionCooldownExamples), selectionMaxPending, standingsIntervalMs))
                 .specsTopic(new Topic<>(specsTopic, VariantSpecRecord.class, formatOr(specsFormat, wireFormat())))
-                .maxVariantsPerTask(maxVariantsPerTask);
+                .maxVariantsPerTask(maxVariantsPerTask)
+                .hashedState(TrainSettings.HashedState.of(hashedState));
     }
 
     /** A spec given inline, or {@code @path} to read it from a file. */

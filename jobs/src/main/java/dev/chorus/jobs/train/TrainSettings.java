@@ -38,6 +38,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private Topic<VariantSpecRecord> specsTopic =
             new Topic<>(ChorusTopic.DefaultNames.SPECS, VariantSpecRecord.class, WireFormat.AVRO);
     private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
+    private HashedState hashedState = HashedState.VALUE;
 
     public TrainSettings() {
         super("chorus-train");
@@ -54,6 +55,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public SelectionSettings selection() { return selection; }
     public Topic<VariantSpecRecord> specsTopic() { return specsTopic; }
     public int maxVariantsPerTask() { return maxVariantsPerTask; }
+    public HashedState hashedState() { return hashedState; }
 
     public TrainSettings specs(TaskSpecs v) { specs = Objects.requireNonNull(v); return this; }
     /** Publish a model snapshot after every N minibatch updates. */
@@ -75,6 +77,27 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings specsTopic(Topic<VariantSpecRecord> v) { specsTopic = Objects.requireNonNull(v); return this; }
     /** A control record that would make a task train more live variants than this is a dead letter. */
     public TrainSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
+    /** Where a hashed task's model rows live in keyed state ({@link HashedRowsState}). */
+    public TrainSettings hashedState(HashedState v) { hashedState = Objects.requireNonNull(v); return this; }
+
+    /**
+     * {@code VALUE}: a task's whole state in one value (the heap backend's best); {@code ROWS}: a hashed task's model
+     * rows in blocks of map state, written back as its minibatches change them (RocksDB or ForSt, incremental
+     * checkpoints).
+     */
+    public enum HashedState {
+        VALUE, ROWS;
+
+        /** The layout named {@code name} ({@code value} or {@code rows}, any case). */
+        public static HashedState of(String name) {
+            for (HashedState layout : values()) {
+                if (layout.name().equalsIgnoreCase(name)) {
+                    return layout;
+                }
+            }
+            throw new IllegalArgumentException("--hashed-state: expected value or rows, got \"" + name + "\"");
+        }
+    }
 
     @Override
     public TrainSettings validate() {

@@ -34,7 +34,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * written as sparse rows, {@link HashedRows#write}; or {@link #WIDE_DEEP}, a {@code WideDeepModel} as its own
  * bytes after their length, whose open minibatch is written as {@link WideDeepRows#write}; or {@link #SKIP_GRAM},
  * {@link SkipGramTrainer#writeTo}, whose open minibatch is empty; or {@link #LARGE_OUTPUT}, whose open minibatch is
- * sparse rows as {@link #HASHED}'s); the rest is as in layout 3. Evolving the layout means bumping
+ * sparse rows as {@link #HASHED}'s); the rest is as in layout 3. Kind {@link #HASHED_ROWS_APART} is a hashed model
+ * written without its rows, which {@link HashedRowsState} keeps in map state beside it ({@link #serializeWithoutRows});
+ * this serializer alone refuses it, as the model would come back without rows. Evolving the layout means bumping
  * {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
@@ -53,6 +55,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     static final byte SKIP_GRAM = 4;
     /** A {@code LargeOutputModel}, its open minibatch sparse rows as {@link #HASHED}'s. */
     static final byte LARGE_OUTPUT = 5;
+    /** A {@code SparseLinearModel} without its rows, as {@link #HASHED}'s otherwise; only beside its rows' map state. */
+    static final byte HASHED_ROWS_APART = 6;
 
     @Override
     public boolean isImmutableType() {
@@ -86,14 +90,25 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
 
     @Override
     public void serialize(TrainerState s, DataOutputView out) throws IOException {
+        serialize(s, out, false);
+    }
+
+    /** {@link #serialize}, but a hashed model goes without its rows: kind {@link #HASHED_ROWS_APART}. */
+    void serializeWithoutRows(TrainerState s, DataOutputView out) throws IOException {
+        serialize(s, out, true);
+    }
+
+    private void serialize(TrainerState s, DataOutputView out, boolean rowsApart) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.largeOutput != null ? LARGE_OUTPUT : s.hashed != null ? HASHED : s.wideDeep != null ? WIDE_DEEP
-                : s.skipGram != null ? SKIP_GRAM : labelModel ? LABEL_MODEL : LEARNER);
+        out.writeByte(s.largeOutput != null ? LARGE_OUTPUT : s.hashed != null ? (rowsApart ? HASHED_ROWS_APART : HASHED)
+                : s.wideDeep != null ? WIDE_DEEP : s.skipGram != null ? SKIP_GRAM : labelModel ? LABEL_MODEL : LEARNER);
         if (s.largeOutput != null) {
             s.largeOutput.writeTo(out);
         } else if (s.skipGram != null) {
             s.skipGram.writeTo(out);
+        } else if (s.hashed != null && rowsApart) {
+            s.hashed.writeWithoutRowsTo(out);
         } else if (s.hashed != null) {
             s.hashed.writeTo(out);
         } else if (s.wideDeep != null) {
@@ -155,17 +170,28 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
 
     @Override
     public TrainerState deserialize(DataInputView in) throws IOException {
+        return deserialize(in, false);
+    }
+
+    /** Reads {@link #serializeWithoutRows}: a hashed model comes back with every row zero, for its holder to fill. */
+    TrainerState deserializeWithoutRows(DataInputView in) throws IOException {
+        return deserialize(in, true);
+    }
+
+    private TrainerState deserialize(DataInputView in, boolean rowsApart) throws IOException {
         int version = in.readInt();
         if (version < 1 || version > FORMAT_VERSION) {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
-        if (kind < LEARNER || kind > LARGE_OUTPUT) {
-            throw new IOException("trainer state: expected a model kind of 0.." + LARGE_OUTPUT + ", got " + kind);
+        if (kind < LEARNER || kind > LARGE_OUTPUT && !(rowsApart && kind == HASHED_ROWS_APART)) {
+            throw new IOException("trainer state: expected a model kind of 0.." + LARGE_OUTPUT + ", got " + kind
+                    + (kind == HASHED_ROWS_APART ? " (a hashed model whose rows are in map state, read only with them)"
+                            : ""));
         }
         SkipGramTrainer skipGram = kind == SKIP_GRAM ? SkipGramTrainer.readFrom(in) : null;
         boolean labelModel = kind == LABEL_MODEL;
-        SparseLinearModel hashed = kind == HASHED ? SparseLinearModel.readFrom(in) : null;
+        SparseLinearModel hashed = kind == HASHED || kind == HASHED_ROWS_APART ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
         OnlineLearner learner = kind == LEARNER ? OnlineLearner.readFrom(in) : null;
         WideDeepModel wideDeep = kind == WIDE_DEEP ? readWideDeep(in) : null;

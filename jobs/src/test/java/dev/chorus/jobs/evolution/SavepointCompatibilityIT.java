@@ -3,6 +3,7 @@ package dev.chorus.jobs.evolution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.embedded.EmbeddedKafkaBroker;
+import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.train.TrainJob;
@@ -25,6 +26,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -162,20 +164,12 @@ class SavepointCompatibilityIT {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
             SavepointFixture.produceWideDeep(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
-            JobClient job = restore(settings, "train-wide-deep-v1");
-            List<Prediction> predictions;
-            List<ModelSnapshot> snapshots;
-            try {
-                predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 48);
-                snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 3);
-            } finally {
-                job.cancel().get();
-            }
+            Restored restored = restoreAndAwait(kafka, settings, "train-wide-deep-v1");
+            List<ModelSnapshot> snapshots = restored.snapshots();
             List<Example> clicks = java.util.stream.IntStream.range(0, 144).mapToObj(SavepointFixture::wideClick)
                     .toList();
             WideDeepClicks.Reference reference = WideDeepClicks.reference(SavepointFixture.WIDE_DEEP_SPEC, clicks, false);
-            List<Prediction> ordered = predictions.stream().sorted(Comparator.comparingLong(Prediction::getEventTime))
-                    .toList();
+            List<Prediction> ordered = restored.predictions();
             assertThat(ordered).extracting(Prediction::getId).as("the 4 restored open rows, then the 44 sent")
                     .containsExactlyElementsOf(clicks.subList(96, 144).stream().map(Example::getId).toList());
             for (int i = 0; i < 48; i++) {
@@ -188,6 +182,41 @@ class SavepointCompatibilityIT {
                 byte[] replayed = WideDeepClicks.reference(SavepointFixture.WIDE_DEEP_SPEC,
                         clicks.subList(0, 16 * (int) m.getVersion()), false).model().toBytes();
                 assertSameState(bytes(m.getParameters()), replayed, false, "wide-clicks version " + m.getVersion());
+            }
+        }
+    }
+
+    /**
+     * {@code train-hashed-rows-v1} (layout 4, model kind 6, made with {@code --hashed-state rows}): task {@code clicks}
+     * at version 6 with an open minibatch of 4, its model's rows in blocks of map state. Restored with its rows apart,
+     * and into one value, the next 44 clicks are predicted and trained on as model-core's {@code SparseLinearModel}
+     * does fed all 144 without interruption: every prediction and every snapshot, bit for bit.
+     */
+    @ParameterizedTest
+    @EnumSource(TrainSettings.HashedState.class)
+    void aSavepointWithAHashedModelsRowsApartRestoresInEitherLayoutBitForBit(TrainSettings.HashedState layout)
+            throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers()).hashedState(layout);
+            SavepointFixture.createTopics(kafka, settings);
+            SavepointFixture.produceClicks(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
+            Restored restored = restoreAndAwait(kafka, settings, "train-hashed-rows-v1");
+            List<ModelSnapshot> snapshots = restored.snapshots();
+            List<Example> clicks = java.util.stream.IntStream.range(0, 144).mapToObj(SavepointFixture::click).toList();
+            ClickExamples.Reference reference = ClickExamples.reference(SavepointFixture.CLICKS_SPEC, clicks, false);
+            List<Prediction> ordered = restored.predictions();
+            assertThat(ordered).extracting(Prediction::getId).as("the 4 restored open rows, then the 44 sent")
+                    .containsExactlyElementsOf(clicks.subList(96, 144).stream().map(Example::getId).toList());
+            for (int i = 0; i < 48; i++) {
+                assertThat(Float32.unpack(ordered.get(i).getProbabilities())).as("prediction of click %d", 96 + i)
+                        .containsExactly(reference.probabilities().get(96 + i));
+                assertThat(ordered.get(i).getModelVersion()).isEqualTo(6 + i / 16);
+            }
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(7L, 8L, 9L);
+            for (ModelSnapshot m : snapshots) {
+                assertThat(bytes(m.getParameters())).as("clicks version %d", m.getVersion())
+                        .isEqualTo(ClickExamples.reference(SavepointFixture.CLICKS_SPEC,
+                                clicks.subList(0, 16 * (int) m.getVersion()), false).model().toBytes());
             }
         }
     }
@@ -269,6 +298,23 @@ class SavepointCompatibilityIT {
         SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
                 SavepointFixture.EXAMPLES + 44, 3);
         return restore(settings, fixture);
+    }
+
+    /** What a job restored from a savepoint of 96 trained examples and an open minibatch of 4 commits for 44 more. */
+    private record Restored(List<Prediction> predictions, List<ModelSnapshot> snapshots) {}
+
+    /** Restores {@code fixture}, then its 48 predictions (by event time) and its 3 snapshots once committed. */
+    private static Restored restoreAndAwait(EmbeddedKafkaBroker kafka, TrainSettings settings, String fixture)
+            throws Exception {
+        JobClient job = restore(settings, fixture);
+        try {
+            List<Prediction> predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true,
+                    48);
+            return new Restored(predictions.stream().sorted(Comparator.comparingLong(Prediction::getEventTime)).toList(),
+                    JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 3));
+        } finally {
+            job.cancel().get();
+        }
     }
 
     /** The train job of {@code settings}, started from the committed savepoint {@code fixture}. */

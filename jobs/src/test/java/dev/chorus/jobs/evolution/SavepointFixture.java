@@ -57,7 +57,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * of task {@link #LARGE}, a large-softmax model ({@link #LARGE_SPEC}, trainer-state kind 5): its embedding rows,
  * output rows and sampler, and its open minibatch of 4 sparse rows. {@code train-skip-gram-v1} (layout 4, model
  * kind 4) holds only task {@link #WORDS}, a skip-gram model ({@link #WORDS_SPEC}) after 100 token sequences
- * ({@link #sequence}), at version 100. Savepoints are committed under
+ * ({@link #sequence}), at version 100. {@code train-hashed-rows-v1} (layout 4, model kind 6, made with
+ * {@code --hashed-state rows}) holds only task {@code clicks} ({@link #CLICKS_SPEC}, {@link #click}) after 100 clicks:
+ * its model without rows, its rows in blocks of map state, and its open minibatch of 4. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -159,10 +161,20 @@ public final class SavepointFixture {
 
     /** Clicks {@code from .. to} of task {@code wide-clicks} ({@link #wideClick}), alone. */
     static void produceWideDeep(EmbeddedKafkaBroker kafka, TrainSettings s, int from, int to) {
+        produceAlone(kafka, s, WIDE_DEEP, SavepointFixture::wideClick, from, to);
+    }
+
+    /** Clicks {@code from .. to} of task {@code clicks} ({@link #click}), alone: {@code train-hashed-rows-vN}. */
+    static void produceClicks(EmbeddedKafkaBroker kafka, TrainSettings s, int from, int to) {
+        produceAlone(kafka, s, CLICKS, SavepointFixture::click, from, to);
+    }
+
+    private static void produceAlone(EmbeddedKafkaBroker kafka, TrainSettings s, String key,
+            java.util.function.IntFunction<Example> example, int from, int to) {
         var codec = s.examplesTopic().codec();
         try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
             for (int row = from; row < to; row++) {
-                producer.sendRaw(s.examplesTopic().name(), WIDE_DEEP, codec.encode(wideClick(row)));
+                producer.sendRaw(s.examplesTopic().name(), key, codec.encode(example.apply(row)));
             }
             producer.flush();
         }
@@ -338,14 +350,19 @@ public final class SavepointFixture {
         boolean largeOutput = largeOutput(out.getFileName().toString());
         // train-skip-gram-vN: task words alone, whose examples are predicted never, so its snapshots are awaited.
         boolean skipGram = out.getFileName().toString().startsWith("train-skip-gram-");
+        // train-hashed-rows-vN: task clicks alone, its model's rows apart (--hashed-state rows).
+        boolean hashedRows = out.getFileName().toString().startsWith("train-hashed-rows-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
-            TrainSettings s = settings(kafka.bootstrapServers());
+            TrainSettings s = settings(kafka.bootstrapServers())
+                    .hashedState(hashedRows ? TrainSettings.HashedState.ROWS : TrainSettings.HashedState.VALUE);
             createTopics(kafka, s);
             // variants-v1 was made at layout 3 (no clicks), its examples produced once variant fast is live.
             int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;
             if (wideDeep) {
                 produceWideDeep(kafka, s, 0, EXAMPLES);
+            } else if (hashedRows) {
+                produceClicks(kafka, s, 0, EXAMPLES);
             } else if (skipGram) {
                 produceSequences(kafka, s, 0, EXAMPLES);
             } else if (!variants) {
@@ -360,7 +377,7 @@ public final class SavepointFixture {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
-            int closed = (skipGram ? 0 : wideDeep ? 1
+            int closed = (skipGram ? 0 : wideDeep || hashedRows ? 1
                     : (layout >= 4 ? 3 : 2) + (variants ? 1 : 0) + (largeOutput ? 1 : 0)) * (EXAMPLES / 16 * 16);
             if (skipGram) {
                 JobTestSupport.awaitCommitted(kafka, s.modelsTopic(), m -> m.getVersion() == EXAMPLES, 1);

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -55,7 +57,18 @@ class HashedFailoverIT {
      */
     static ModelSnapshot trainThroughTwoKills(MiniCluster cluster, EmbeddedKafkaBroker broker, String name,
             String spec, List<Example> clicks) throws Exception {
+        return trainThroughTwoKills(cluster, broker, name, spec, clicks, TrainSettings.HashedState.VALUE,
+                new Configuration());
+    }
+
+    /**
+     * As above, with hashed tasks' state in {@code layout} and the job configured by {@code job} (its state backend);
+     * an incremental one must have restored from, and uploaded less than the whole state in, some checkpoint.
+     */
+    static ModelSnapshot trainThroughTwoKills(MiniCluster cluster, EmbeddedKafkaBroker broker, String name,
+            String spec, List<Example> clicks, TrainSettings.HashedState layout, Configuration job) throws Exception {
         TrainSettings settings = new TrainSettings()
+                .hashedState(layout)
                 .bootstrapServers(broker.bootstrapServers())
                 .groupId(name)
                 .specs(TaskSpecs.of(null, Map.of(TASK, spec)))
@@ -67,26 +80,39 @@ class HashedFailoverIT {
         JobTestSupport.createTopics(broker, settings, 1);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(env, settings);
-        JobClient job = env.executeAsync(name);
+        env.configure(job);
+        JobClient client = env.executeAsync(name);
 
-        Thread producer = new Thread(() -> JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks, 16),
-                name + "-producer");
-        producer.start();
         int[] killAfter = {600, 1800};
+        // The examples after each kill are sent only once it is under way, so that each restored task trains on more
+        // of them: one that had trained on all of them before the kill would test little of what it restored.
+        int[] sentBeforeKill = {clicks.size() * 3 / 8, clicks.size() * 3 / 4};
+        int sent = 0;
         for (int kill = 0; kill < killAfter.length; kill++) {
+            JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks.subList(sent, sentBeforeKill[kill]),
+                    16);
+            sent = sentBeforeKill[kill];
             JobTestSupport.awaitCommitted(broker, settings.predictionsTopic(), p -> true, killAfter[kill]);
             // Each kill must hit the tasks: the job runs again, on the TaskManager started after the last kill.
-            awaitRunning(cluster, job, kill);
+            awaitRunning(cluster, client, kill);
             cluster.terminateTaskManager(kill).get();
             cluster.startTaskManager();
         }
-        producer.join();
+        JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks.subList(sent, clicks.size()), 16);
         ModelSnapshot last = JobTestSupport.awaitCommitted(broker, settings.modelsTopic(),
                 m -> m.getExamplesSeen() >= N, 1).get(0);
-        var graph = cluster.getExecutionGraph(job.getJobID()).get();
-        job.cancel().get();
+        var graph = cluster.getExecutionGraph(client.getJobID()).get();
+        client.cancel().get();
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
+        if (job.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)) {
+            assertThat(graph.getStateBackendName()).as("state backend")
+                    .hasValueSatisfying(b -> assertThat(b).containsIgnoringCase("rocksdb"));
+            assertThat(graph.getCheckpointStatsSnapshot().getLatestRestoredCheckpoint()).as("restored").isNotNull();
+            assertThat(graph.getCheckpointStatsSnapshot().getHistory().getCheckpoints())
+                    .as("a checkpoint that uploaded only part of its state")
+                    .anySatisfy(c -> assertThat(c.getCheckpointedSize()).isPositive().isLessThan(c.getStateSize()));
+        }
 
         List<Prediction> predictions = JobTestSupport.read(broker, settings.predictionsTopic());
         Map<String, Long> perExample = predictions.stream()

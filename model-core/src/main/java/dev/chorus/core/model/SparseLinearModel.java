@@ -11,6 +11,7 @@ import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.optim.SgdSpec;
 import dev.chorus.core.spec.SpecReader;
 import dev.chorus.core.tensor.SparseBatch;
+import dev.chorus.core.tensor.TouchedRows;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -59,6 +60,8 @@ public final class SparseLinearModel implements Predictor {
   private float[] batchOutputs = new float[0];
   private float[] outputGradient = new float[0];
   private final SparseStep rowStep;
+  /** Rows the steps changed since their holder last cleared it ({@link #changedRows}); null until asked for. */
+  private TouchedRows changed;
   private long steps;
   private long examplesSeen;
   private int lastStepRows;
@@ -232,6 +235,9 @@ public final class SparseLinearModel implements Predictor {
           + overflow + "; the model is unchanged");
     }
     lastStepRows = n;
+    if (changed != null) {
+      rowStep.addRowsTo(changed);
+    }
     steps++;
     examplesSeen += n;
     return loss;
@@ -358,21 +364,34 @@ public final class SparseLinearModel implements Predictor {
     writeTo(out, spec.toJson().getBytes(StandardCharsets.UTF_8));
   }
 
-  private void writeTo(DataOutput out, byte[] json) throws IOException {
+  /**
+   * Writes {@link #writeTo}'s format with no rows at all, for a holder that keeps the rows elsewhere
+   * ({@link #copyRows}); {@link #readFrom} reads it as this model with every row zero.
+   */
+  public void writeWithoutRowsTo(DataOutput out) throws IOException {
+    writeHeader(out, spec.toJson().getBytes(StandardCharsets.UTF_8));
+    out.writeInt(0);
+  }
+
+  private void writeHeader(DataOutput out, byte[] json) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(FORMAT_VERSION);
     out.writeInt(json.length);
     out.write(json);
     out.writeLong(steps);
     out.writeLong(examplesSeen);
+  }
+
+  private void writeTo(DataOutput out, byte[] json) throws IOException {
+    writeHeader(out, json);
     int rows = 0;
-    for (int row = nextWritten(0); row >= 0; row = nextWritten(row + 1)) {
+    for (int row = nextWrittenRow(0); row >= 0; row = nextWrittenRow(row + 1)) {
       rows += stored(row) ? 1 : 0;
     }
     out.writeInt(rows);
     float[][] arrays = all();
     ChunkedWriter chunks = new ChunkedWriter(out);
-    for (int row = nextWritten(0); row >= 0; row = nextWritten(row + 1)) {
+    for (int row = nextWrittenRow(0); row >= 0; row = nextWrittenRow(row + 1)) {
       if (stored(row)) {
         chunks.writeInt(row);
         for (float[] array : arrays) {
@@ -392,8 +411,8 @@ public final class SparseLinearModel implements Predictor {
     return 32L + jsonBytes + rows * (Integer.BYTES + (long) Float.BYTES * outputs * (slots.length + 1));
   }
 
-  /** The first row from {@code from} on that a step or a read has written, or -1. */
-  private int nextWritten(int from) {
+  /** The first row from {@code from} on that a step, a read or {@link #putRows} has written, or -1. */
+  public int nextWrittenRow(int from) {
     int word = from >>> 6;
     if (word >= written.length) {
       return -1;
@@ -406,6 +425,69 @@ public final class SparseLinearModel implements Predictor {
         return -1;
       }
     }
+  }
+
+  /** The number of rows: one per hashed feature, then the biases' ({@code inputDim + 1}). */
+  public int rows() {
+    return inputDim + 1;
+  }
+
+  /** The floats of one row in {@link #copyRows}: its {@code outputs} weights, then each optimizer slot's. */
+  public int rowWidth() {
+    return outputs * (slots.length + 1);
+  }
+
+  /** Rows {@code [from, from + count)}, each as {@link #rowWidth} floats, in a fresh array. */
+  public float[] copyRows(int from, int count) {
+    requireRows(from, count);
+    float[] copy = new float[count * rowWidth()];
+    float[][] arrays = all();
+    for (int r = 0, at = 0; r < count; r++) {
+      for (float[] array : arrays) {
+        System.arraycopy(array, (from + r) * outputs, copy, at, outputs);
+        at += outputs;
+      }
+    }
+    return copy;
+  }
+
+  /** Sets the rows from {@code from} on to {@code rows} (as {@link #copyRows} gave them); a row not all zero is written. */
+  public void putRows(int from, float[] rows) {
+    int width = rowWidth();
+    if (rows.length % width != 0) {
+      throw new IllegalArgumentException("putRows: expected a multiple of " + width + " floats, got " + rows.length);
+    }
+    int count = rows.length / width;
+    requireRows(from, count);
+    float[][] arrays = all();
+    for (int r = 0, at = 0; r < count; r++) {
+      int row = from + r;
+      for (float[] array : arrays) {
+        System.arraycopy(rows, at, array, row * outputs, outputs);
+        at += outputs;
+      }
+      if (stored(row)) {
+        written[row >>> 6] |= 1L << row;
+      }
+    }
+  }
+
+  private void requireRows(int from, int count) {
+    if (from < 0 || count < 0 || from + (long) count > rows()) {
+      throw new IllegalArgumentException("rows [" + from + ", " + from + " + " + count + "): expected within [0, "
+          + rows() + ")");
+    }
+  }
+
+  /**
+   * The rows each step has changed since the caller last cleared this set (the biases' row included): kept from the
+   * first call on, for a holder that writes back only what changed; the caller walks and clears it.
+   */
+  public TouchedRows changedRows() {
+    if (changed == null) {
+      changed = new TouchedRows(rows());
+    }
+    return changed;
   }
 
   private boolean stored(int row) {

@@ -148,6 +148,13 @@ final class SparseStep {
     return null;
   }
 
+  /** Adds the rows the last step changed to {@code changed}. */
+  void addRowsTo(TouchedRows changed) {
+    for (int t = 0; t < touched.size(); t++) {
+      changed.add(touched.row(t));
+    }
+  }
+
   /** Puts back the weights and optimizer state of the last step's rows. */
   void undo() {
     if (!undoable) {

@@ -59,31 +59,41 @@ public final class SparseCheckpointLine {
     static final List<List<String>> INTERACTIONS = List.of(List.of("user", "ad"), List.of("user", "site"),
             List.of("user", "words"), List.of("ad", "words"));
 
-    /** The state backends measured: the heap (full checkpoints) and RocksDB (incremental checkpoints). */
+    /**
+     * The state backends measured: the heap (full checkpoints), RocksDB (incremental checkpoints), and RocksDB with the
+     * hashed model's rows apart ({@code --hashed-state rows}).
+     */
     public enum Backend {
-        HASHMAP("hashmap", false), ROCKSDB("rocksdb", true);
+        HASHMAP("hashmap", "hashmap", false, TrainSettings.HashedState.VALUE),
+        ROCKSDB("rocksdb", "rocksdb", true, TrainSettings.HashedState.VALUE),
+        ROCKSDB_ROWS("rocksdb-rows", "rocksdb", true, TrainSettings.HashedState.ROWS);
 
+        final String name;
         final String type;
         final boolean incremental;
+        final TrainSettings.HashedState layout;
 
-        Backend(String type, boolean incremental) {
+        Backend(String name, String type, boolean incremental, TrainSettings.HashedState layout) {
+            this.name = name;
             this.type = type;
             this.incremental = incremental;
+            this.layout = layout;
         }
 
         String key() {
-            return incremental ? type + "_incremental" : type;
+            return (incremental ? type + "_incremental" : type)
+                    + (layout == TrainSettings.HashedState.ROWS ? "_rows" : "");
         }
 
-        /** The backend named {@code type} ({@code hashmap} or {@code rocksdb}). */
-        public static Backend of(String type) {
+        /** The backend named {@code name} ({@code hashmap}, {@code rocksdb} or {@code rocksdb-rows}). */
+        public static Backend of(String name) {
             for (Backend b : values()) {
-                if (b.type.equals(type)) {
+                if (b.name.equals(name)) {
                     return b;
                 }
             }
-            throw new IllegalArgumentException("--checkpoint-backends: expected hashmap or rocksdb, got \"" + type
-                    + "\"");
+            throw new IllegalArgumentException("--checkpoint-backends: expected hashmap, rocksdb or rocksdb-rows, got \""
+                    + name + "\"");
         }
     }
 
@@ -165,14 +175,15 @@ public final class SparseCheckpointLine {
 
     private static Map<String, Object> measure(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, int bits,
             Backend backend, Options options) throws Exception {
-        String prefix = "sparse-checkpoint-" + bits + "-" + backend.type;
+        String prefix = "sparse-checkpoint-" + bits + "-" + backend.name;
         ModelSpec spec = ModelSpec.parse(spec(bits));
         Line line = new Line(prefix, Line.Kind.CHECKPOINT, spec.toJson(), 1, 1, null, "checkpoints of a hashed task");
         // Exactly once, as deployed: each checkpoint also commits the sinks' transactions.
         TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(),
                 new Topic<>(prefix + "-examples", Example.class, WireFormat.AVRO), line, prefix)
                 .exactlyOnce(true)
-                .checkpointIntervalMs(INTERVAL_MS);
+                .checkpointIntervalMs(INTERVAL_MS)
+                .hashedState(backend.layout);
         Topic<Example> examples = settings.examplesTopic();
         kafka.createTopics(List.of(ChorusTopic.EXAMPLES.newTopic(examples.name(), 1)));
         E2eTopics.createOutputTopics(kafka, settings);

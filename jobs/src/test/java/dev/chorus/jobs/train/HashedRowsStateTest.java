@@ -1,0 +1,199 @@
+package dev.chorus.jobs.train;
+
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.deadLetters;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.models;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.predictions;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.snapshots;
+import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.sourced;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chorus.core.features.FeatureHasher;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.jobs.ClickExamples;
+import dev.chorus.jobs.RegisteredMetrics;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.jobs.train.TrainSettings.HashedState;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.Prediction;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A hashed task whose model rows are kept apart ({@code --hashed-state rows}, {@link HashedRowsState}): only the
+ * blocks a minibatch changed are written back, and whatever the layout and backend, a restore (of either layout, into
+ * either) and a reset or retire give what one value gives, bit for bit.
+ */
+class HashedRowsStateTest {
+
+    static TrainerHarness harness(HashedState layout, boolean rocksDb, RegisteredMetrics metrics) throws Exception {
+        TrainerHarness h = new TrainerHarness(HashedTrainingTest.settings().hashedState(layout), metrics.environment());
+        if (rocksDb) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        }
+        return h;
+    }
+
+    static double blocksWritten(RegisteredMetrics metrics) {
+        return metrics.find("flink_taskmanager_job_task_operator_hashedRowBlocksWritten", Map.of()).get(0).value();
+    }
+
+    @Test
+    void eachMinibatchWritesBackOnlyTheBlocksOfTheRowsItChanged() throws Exception {
+        List<Example> clicks = ClickExamples.stream("clicks", 28, 7);
+        FeatureHasher hasher = new FeatureHasher(ModelSpec.parse(ClickExamples.SPEC).hashing());
+        int biasRow = 1 << 12;
+        long expected = 0;
+        for (int batch = 0; batch < clicks.size() / 4; batch++) {
+            Set<Integer> blocks = new TreeSet<>(List.of(biasRow / HashedRowsState.BLOCK_ROWS));
+            for (Example click : clicks.subList(batch * 4, batch * 4 + 4)) {
+                for (int row : hasher.hash(click.getFields()).indices()) {
+                    blocks.add(row / HashedRowsState.BLOCK_ROWS);
+                }
+            }
+            expected += blocks.size();
+        }
+        for (HashedState layout : HashedState.values()) {
+            RegisteredMetrics metrics = new RegisteredMetrics();
+            try (var h = harness(layout, true, metrics)) {
+                h.open();
+                for (int i = 0; i < clicks.size(); i++) {
+                    h.processElement(sourced(clicks.get(i), i), i);
+                }
+                assertThat(blocksWritten(metrics)).as("blocks written in %s", layout)
+                        .isEqualTo(layout == HashedState.ROWS ? expected : 0);
+            }
+        }
+        assertThat(expected).as("a few blocks a minibatch, of the 257 a 2^12 model has")
+                .isGreaterThan(7).isLessThan(7 * 40);
+    }
+
+    /** Checkpointed in one layout and backend, restored in either layout on the same backend. */
+    static Stream<Arguments> restores() {
+        List<Arguments> cases = new ArrayList<>();
+        for (boolean rocksDb : new boolean[] {false, true}) {
+            for (HashedState from : HashedState.values()) {
+                for (HashedState to : HashedState.values()) {
+                    cases.add(Arguments.of(from, to, rocksDb));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} to {1}, RocksDB {2}")
+    @MethodSource("restores")
+    void aRestoreInEitherLayoutTrainsOnBitForBitAsAnUninterruptedRun(HashedState from, HashedState to, boolean rocksDb)
+            throws Exception {
+        List<Example> clicks = ClickExamples.stream("clicks", 22, 3);
+        ClickExamples.Reference reference = ClickExamples.reference(ClickExamples.SPEC, clicks, true);
+        OperatorSubtaskState saved;
+        List<Prediction> all = new ArrayList<>();
+        try (var h = harness(from, rocksDb, new RegisteredMetrics())) {
+            h.open();
+            for (int i = 0; i < 14; i++) {
+                h.processElement(sourced(clicks.get(i), i), i);
+            }
+            saved = h.snapshot(1, 14);
+            all.addAll(predictions(h));
+            // Trained on past the checkpoint: the restore must not see any of it.
+            for (int i = 14; i < clicks.size(); i++) {
+                h.processElement(sourced(clicks.get(i), i), i);
+            }
+        }
+        try (var h = harness(to, rocksDb, new RegisteredMetrics())) {
+            h.initializeState(saved);
+            h.open();
+            for (int i = 14; i < clicks.size(); i++) {
+                h.processElement(sourced(clicks.get(i), i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            all.addAll(predictions(h));
+            assertThat(all).hasSize(clicks.size());
+            for (int i = 0; i < all.size(); i++) {
+                assertThat(Float32.unpack(all.get(i).getProbabilities())).as("prediction %d", i)
+                        .containsExactly(reference.probabilities().get(i));
+            }
+            List<ModelSnapshot> snapshots = snapshots(h);
+            assertThat(HashedTrainingTest.bytes(snapshots.get(snapshots.size() - 1).getParameters()))
+                    .isEqualTo(reference.model().toBytes());
+        }
+    }
+
+    @Test
+    void aResetAndARetireOfAHashedVariantInRowsGiveWhatOneValueGives() throws Exception {
+        String revived = ClickExamples.SPEC.substring(0, ClickExamples.SPEC.lastIndexOf('}')) + ",\"revive\":true}";
+        List<Example> clicks = ClickExamples.stream("t", 27, 5);
+        List<Object> expected = null;
+        for (HashedState layout : HashedState.values()) {
+            for (boolean rocksDb : new boolean[] {false, true}) {
+                try (var h = harness(layout, rocksDb, new RegisteredMetrics())) {
+                    h.open();
+                    h.processBroadcastElement(new SpecChange("t", "w", ClickExamples.SPEC), 0);
+                    for (int i = 0; i < clicks.size(); i++) {
+                        if (i == 13) {
+                            h.processBroadcastElement(new SpecChange("t", "w", revived), i);
+                        }
+                        if (i == 26) {
+                            h.processBroadcastElement(new SpecChange("t", "w", null), i);
+                        }
+                        h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
+                    }
+                    List<Object> outputs = new ArrayList<>();
+                    for (Prediction p : predictions(h)) {
+                        outputs.add(p.getId() + " v" + p.getModelVersion() + " "
+                                + java.util.Arrays.toString(Float32.unpack(p.getProbabilities())));
+                    }
+                    for (var m : models(h)) {
+                        outputs.add(m.isLeft() ? "tombstone " + m.left() : "snapshot v" + m.right().getVersion() + " "
+                                + java.util.Arrays.toString(HashedTrainingTest.bytes(m.right().getParameters())));
+                    }
+                    outputs.add(deadLetters(h).size() + " dead letters");
+                    assertThat(outputs).as("a tombstone, after a reset").anyMatch(o -> o.toString().startsWith("tomb"));
+                    if (!rocksDb) {
+                        assertThat(h.numKeyedStateEntries()).as("the retired variant's state is gone in %s", layout)
+                                .isZero();
+                    }
+                    if (expected == null) {
+                        expected = outputs;
+                    } else {
+                        assertThat(outputs).as("%s, RocksDB %s", layout, rocksDb).isEqualTo(expected);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theBytesBesideTheRowsHoldTheModelWithoutRowsAndTheOneValueReaderRefusesThem() throws Exception {
+        TrainerState s = TrainerState.create(ModelSpec.parse(ClickExamples.SPEC), 10);
+        ClickExamples.Reference trained = ClickExamples.reference(ClickExamples.SPEC,
+                ClickExamples.stream("clicks", 8, 1), false);
+        s = new TrainerState(trained.model(), s.prequential);
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        TrainerStateSerializer serializer = new TrainerStateSerializer();
+        serializer.serializeWithoutRows(s, out);
+        byte[] bytes = out.getCopyOfBuffer();
+        TrainerState back = serializer.deserializeWithoutRows(new DataInputDeserializer(bytes));
+        assertThat(back.version()).isEqualTo(2);
+        assertThat(back.hashed.nextWrittenRow(0)).as("no rows").isEqualTo(-1);
+        assertThatThrownBy(() -> serializer.deserialize(new DataInputDeserializer(bytes)))
+                .hasMessage("trainer state: expected a model kind of 0..5, got 6 (a hashed model whose rows are in map "
+                        + "state, read only with them)");
+    }
+}
