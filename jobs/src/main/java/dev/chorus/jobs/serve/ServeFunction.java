@@ -142,6 +142,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient RecordCodec<ModelSnapshot> modelCodec;
     private transient RecordCodec<Champion> championCodec;
     private transient Counter championChanges;
+    private transient ChampionRestarts restarts;
     private transient boolean firstSubtask;
     private transient Counter predictions;
     private transient Counter swapped;
@@ -218,6 +219,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
         championChanges = metrics.counter("championChanges");
+        restarts = new ChampionRestarts(metrics);
         served = new HashMap<>();
     }
 
@@ -226,7 +228,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         // The fixed variant, or the champion being served (null before the first).
         String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(example.getTask()) : variant;
         String key = example.getTask() + "/" + serving;
-        ModelSnapshot snapshot = serving == null ? null : ctx.getBroadcastState(MODELS).get(key);
+        boolean held = ChampionRestarts.waits(ctx.getBroadcastState(ChampionRestarts.HELD), example.getTask(), serving);
+        ModelSnapshot snapshot = serving == null || held ? null : ctx.getBroadcastState(MODELS).get(key);
         if (snapshot != null) {
             serve(example, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
             return;
@@ -316,6 +319,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         loaded.remove(key);
         swapped.inc();
         String task = snapshot.getTask();
+        if (followsChampion && restarts.holds(ctx.getBroadcastState(ChampionRestarts.HELD), snapshot)) {
+            return;
+        }
         if (followsChampion && snapshot.getVariant().equals(ctx.getBroadcastState(WANTED).get(task))) {
             ctx.getBroadcastState(WANTED).remove(task);
             ctx.getBroadcastState(SERVING).put(task, snapshot.getVariant());
@@ -368,12 +374,13 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         String task = champion.getTask();
         String wanted = champion.getVariant();
-        if (wanted.equals(ctx.getBroadcastState(SERVING).get(task))) {
+        String key = task + "/" + wanted;
+        ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
+        boolean vetted = ChampionRestarts.vets(ctx.getBroadcastState(ChampionRestarts.HELD), task, wanted, snapshot);
+        if (wanted.equals(ctx.getBroadcastState(SERVING).get(task)) && !vetted) {
             ctx.getBroadcastState(WANTED).remove(task);
             return;
         }
-        String key = task + "/" + wanted;
-        ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
         if (snapshot == null) {
             ctx.getBroadcastState(WANTED).put(task, wanted);
             return;
@@ -469,6 +476,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
+        ChampionRestarts.tombstone(ctx.getBroadcastState(ChampionRestarts.HELD), ctx.getBroadcastState(SERVING),
+                ctx.getBroadcastState(WANTED), key);
         // Parts of the forgotten model's versions would refuse the next model's lower ones.
         partsDropped.inc(SnapshotAssembly.forget(ctx.getBroadcastState(SnapshotAssembly.PENDING), key));
         resets.inc();

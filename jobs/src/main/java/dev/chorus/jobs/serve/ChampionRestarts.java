@@ -1,0 +1,86 @@
+package dev.chorus.jobs.serve;
+
+import dev.chorus.schemas.ModelSnapshot;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * Following the champion, a reset champion's fresh model never answers unvetted. The train job's restart of a
+ * variant writes its key's tombstone, then the fresh (or warm-started) model at version 0; the champion record of
+ * its successor travels on another topic, so it may reach the serve job after the version 0. A tombstone of the
+ * variant a task is served by (or wants) holds the task from that variant ({@link #HELD}, at most one per task): its
+ * version 0 is stored but answers nothing, and the task's examples wait, until a champion record for the task
+ * arrives naming it (it is vetted: its version 0 serves) or naming another whose model is here (that one serves), or
+ * until the variant's version 1 or later replaces it (it trained while champion). A champion record naming a variant
+ * with no model yet keeps the hold until that model arrives.
+ *
+ * <p>The hold follows the broadcast side's order, so every subtask decides alike, and a replay from the start decides
+ * as the live job did for the same order: a champion record vets only what follows a tombstone it follows. Replaying
+ * compacted topics, where a key's version 0 has superseded its tombstone, the latest champion record's variant serves
+ * with its newest snapshot whatever the order of the two topics.
+ */
+final class ChampionRestarts {
+
+    /** The variant each held task may not be answered by, until a champion record or a newer version. */
+    static final MapStateDescriptor<String, String> HELD =
+            new MapStateDescriptor<>("held-champion-restarts", Types.STRING, Types.STRING);
+
+    private final Counter held;
+
+    ChampionRestarts(MetricGroup metrics) {
+        held = metrics.counter("championRestartsHeld");
+    }
+
+    /**
+     * A tombstone of {@code key}, {@code task/variant}, holds the task from the variant if it serves or is wanted by
+     * it (a chunk key's {@code variant#k} never does; serving a fixed variant, neither state holds any).
+     */
+    static void tombstone(BroadcastState<String, String> holds, ReadOnlyBroadcastState<String, String> serving,
+            ReadOnlyBroadcastState<String, String> wanted, String key) throws Exception {
+        int slash = key.lastIndexOf('/');
+        String task = key.substring(0, Math.max(slash, 0));
+        String variant = key.substring(slash + 1);
+        if (slash > 0 && (variant.equals(serving.get(task)) || variant.equals(wanted.get(task)))) {
+            holds.put(task, variant);
+        }
+    }
+
+    /**
+     * Whether the stored {@code snapshot} is held from its task: the held variant's version 0. Any later version
+     * ends the hold and answers as usual.
+     */
+    boolean holds(BroadcastState<String, String> holds, ModelSnapshot snapshot) throws Exception {
+        if (!snapshot.getVariant().equals(holds.get(snapshot.getTask()))) {
+            return false;
+        }
+        if (snapshot.getVersion() == 0) {
+            held.inc();
+            return true;
+        }
+        holds.remove(snapshot.getTask());
+        return false;
+    }
+
+    /** Whether the task's examples wait rather than be answered by {@code serving}. */
+    static boolean waits(ReadOnlyBroadcastState<String, String> holds, String task, String serving) throws Exception {
+        return serving != null && serving.equals(holds.get(task));
+    }
+
+    /**
+     * A champion record naming {@code variant} for {@code task} ends the task's hold if it names the held variant or
+     * one whose {@code model} is here; whether it vetted the held variant's model, whose examples then wait no more.
+     */
+    static boolean vets(BroadcastState<String, String> holds, String task, String variant, ModelSnapshot model)
+            throws Exception {
+        String heldVariant = holds.get(task);
+        if (heldVariant == null || !(heldVariant.equals(variant) || model != null)) {
+            return false;
+        }
+        holds.remove(task);
+        return heldVariant.equals(variant) && model != null;
+    }
+}
