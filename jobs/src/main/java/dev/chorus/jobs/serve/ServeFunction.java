@@ -85,7 +85,8 @@ import org.slf4j.LoggerFactory;
  * broadcast side, between two examples, so each example is predicted once, by one variant and version, and the
  * prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
  * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
- * champion record that does not decode, or a tombstone, is a dead letter and changes nothing.
+ * champion record that does not decode, or a tombstone, is a dead letter and changes nothing. A reset champion's
+ * version 0 answers only once vetted ({@link ChampionRestarts}, metric {@code championRestartsHeld}).
  *
  * <p>A snapshot too big for one record arrives as chunks and a manifest ({@link SnapshotChunks}): they wait in
  * broadcast state until every part of one version is there and its digest matches ({@link SnapshotAssembly}), and
