@@ -1,22 +1,18 @@
 package dev.chorus.jobs.serve;
 
 import static dev.chorus.jobs.serve.ServeFunctionTest.example;
-import static dev.chorus.jobs.serve.ServeFunctionTest.record;
-import static dev.chorus.jobs.serve.ServeFunctionTest.snapshot;
 import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
+import static dev.chorus.jobs.serve.ServeStateFixture.champion;
+import static dev.chorus.jobs.serve.ServeStateFixture.harness;
+import static dev.chorus.jobs.serve.ServeStateFixture.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
-import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Example;
-import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
@@ -27,26 +23,6 @@ import org.junit.jupiter.api.Test;
  * trains to version 1: the task's examples wait meanwhile.
  */
 class ChampionRestartHoldTest {
-    private static final ServeSettings SETTINGS = ServeFunctionTest.settings().variant(ServeSettings.CHAMPION);
-
-    private static KafkaRecord model(String variant, long version, long offset) {
-        ModelSnapshot s = snapshot("t", version);
-        s.setVariant(variant);
-        return record(s, offset);
-    }
-
-    private static KafkaRecord champion(String variant, long offset) {
-        Champion c = Champion.newBuilder().setTask("t").setVariant(variant).setModelVersion(0L).setSince(0L)
-                .setStandings(List.of()).setUpdatedAt(0L).build();
-        return new KafkaRecord(SETTINGS.championsTopic().name(), 0, offset, 0, "t".getBytes(StandardCharsets.UTF_8),
-                SETTINGS.championsTopic().codec().encode(c));
-    }
-
-    private static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> harness()
-            throws Exception {
-        return new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(new ServeFunction(SETTINGS),
-                ServeJob.BROADCAST_STATES), Example::getTask, Types.STRING, 1, 1, 0);
-    }
 
     private static List<Tuple> answers(KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> h) {
         return h.extractOutputValues().stream()
@@ -58,12 +34,12 @@ class ChampionRestartHoldTest {
             throws Exception {
         var h = harness();
         h.open();
-        h.processBroadcastElement(model("a", 5, 0), 0);
-        h.processBroadcastElement(model("b", 12, 1), 0);
-        h.processBroadcastElement(champion("a", 0), 0);
+        h.processBroadcastElement(model("t", "a", 5, 0), 0);
+        h.processBroadcastElement(model("t", "b", 12, 1), 0);
+        h.processBroadcastElement(champion("t", "a", 0), 0);
         h.processElement(example(0), 1);
         h.processBroadcastElement(tombstone("t/a", 2), 2);
-        h.processBroadcastElement(model("a", 0, 3), 3);
+        h.processBroadcastElement(model("t", "a", 0, 3), 3);
         h.processElement(example(1), 4);
         return h;
     }
@@ -73,7 +49,7 @@ class ChampionRestartHoldTest {
         try (var h = restartedChampion()) {
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L));
 
-            h.processBroadcastElement(champion("b", 1), 5);
+            h.processBroadcastElement(champion("t", "b", 1), 5);
             h.processElement(example(2), 6);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
@@ -85,7 +61,7 @@ class ChampionRestartHoldTest {
     @Test
     void aResetChampionAnswersOnceItHasTrainedToVersionOne() throws Exception {
         try (var h = restartedChampion()) {
-            h.processBroadcastElement(model("a", 1, 4), 5);
+            h.processBroadcastElement(model("t", "a", 1, 4), 5);
             h.processElement(example(2), 6);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
@@ -96,7 +72,7 @@ class ChampionRestartHoldTest {
     @Test
     void aChampionRecordNamingTheResetChampionAgainServesItsVersionZero() throws Exception {
         try (var h = restartedChampion()) {
-            h.processBroadcastElement(champion("a", 1), 5);
+            h.processBroadcastElement(champion("t", "a", 1), 5);
             h.processElement(example(2), 6);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
@@ -107,11 +83,11 @@ class ChampionRestartHoldTest {
     @Test
     void aChampionRecordNamingAVariantWithNoModelYetKeepsTheHoldUntilItsModelArrives() throws Exception {
         try (var h = restartedChampion()) {
-            h.processBroadcastElement(champion("c", 1), 5);
+            h.processBroadcastElement(champion("t", "c", 1), 5);
             h.processElement(example(2), 6);
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L));
 
-            h.processBroadcastElement(model("c", 3, 4), 7);
+            h.processBroadcastElement(model("t", "c", 3, 4), 7);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
                     tuple(example(1).getId(), "c", 3L), tuple(example(2).getId(), "c", 3L));
@@ -130,7 +106,7 @@ class ChampionRestartHoldTest {
             h.processElement(example(2), 6);
             assertThat(h.extractOutputValues()).isEmpty();
 
-            h.processBroadcastElement(champion("b", 1), 7);
+            h.processBroadcastElement(champion("t", "b", 1), 7);
 
             assertThat(answers(h)).containsExactlyInAnyOrder(tuple(example(1).getId(), "b", 12L),
                     tuple(example(2).getId(), "b", 12L));
@@ -141,13 +117,13 @@ class ChampionRestartHoldTest {
     void replayingAChampionRecordThatPrecedesTheTombstoneHoldsTheVersionZero() throws Exception {
         try (var h = harness()) {
             h.open();
-            h.processBroadcastElement(champion("a", 0), 0);
+            h.processBroadcastElement(champion("t", "a", 0), 0);
             h.processBroadcastElement(tombstone("t/a", 0), 0);
-            h.processBroadcastElement(model("a", 0, 1), 0);
+            h.processBroadcastElement(model("t", "a", 0, 1), 0);
             h.processElement(example(0), 1);
             assertThat(h.extractOutputValues()).isEmpty();
 
-            h.processBroadcastElement(model("a", 1, 2), 2);
+            h.processBroadcastElement(model("t", "a", 1, 2), 2);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 1L));
         }
@@ -156,9 +132,9 @@ class ChampionRestartHoldTest {
     @Test
     void replayingAChampionRecordThatFollowsTheTombstoneServesTheVersionZeroWhateverItsPlace() throws Exception {
         for (List<KafkaRecord> order : List.of(
-                List.of(model("a", 5, 0), tombstone("t/a", 1), champion("a", 0), model("a", 0, 2)),
-                List.of(model("a", 5, 0), tombstone("t/a", 1), model("a", 0, 2), champion("a", 0)),
-                List.of(tombstone("t/a", 1), model("a", 0, 2), champion("a", 0)))) {
+                List.of(model("t", "a", 5, 0), tombstone("t/a", 1), champion("t", "a", 0), model("t", "a", 0, 2)),
+                List.of(model("t", "a", 5, 0), tombstone("t/a", 1), model("t", "a", 0, 2), champion("t", "a", 0)),
+                List.of(tombstone("t/a", 1), model("t", "a", 0, 2), champion("t", "a", 0)))) {
             try (var h = harness()) {
                 h.open();
                 for (KafkaRecord r : order) {
@@ -174,8 +150,8 @@ class ChampionRestartHoldTest {
     @Test
     void replayingTheCompactedTopicsServesTheChampionsNewestSnapshotInEitherOrder() throws Exception {
         // Compaction keeps each key's newest record: a's version 0 superseded its tombstone.
-        for (List<KafkaRecord> order : List.of(List.of(champion("a", 0), model("a", 0, 2), model("b", 12, 3)),
-                List.of(model("a", 0, 2), model("b", 12, 3), champion("a", 0)))) {
+        for (List<KafkaRecord> order : List.of(List.of(champion("t", "a", 0), model("t", "a", 0, 2), model("t", "b", 12, 3)),
+                List.of(model("t", "a", 0, 2), model("t", "b", 12, 3), champion("t", "a", 0)))) {
             try (var h = harness()) {
                 h.open();
                 for (KafkaRecord r : order) {
