@@ -3,10 +3,10 @@ package dev.chorus.jobs.serve;
 import dev.chorus.schemas.ModelSnapshot;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
 
 /**
  * Following the champion, a reset champion's fresh model never answers unvetted. The train job's restart of a
@@ -30,22 +30,28 @@ final class ChampionRestarts {
             new MapStateDescriptor<>("held-champion-restarts", Types.STRING, Types.STRING);
 
     private final Counter held;
+    /** Serving a fixed variant, nothing is held and no state of the champion's is touched. */
+    private final boolean followsChampion;
 
-    ChampionRestarts(MetricGroup metrics) {
+    ChampionRestarts(MetricGroup metrics, boolean followsChampion) {
         held = metrics.counter("championRestartsHeld");
+        this.followsChampion = followsChampion;
     }
 
     /**
      * A tombstone of {@code key}, {@code task/variant}, holds the task from the variant if it serves or is wanted by
-     * it (a chunk key's {@code variant#k} never does; serving a fixed variant, neither state holds any).
+     * it (a chunk key's {@code variant#k} never does).
      */
-    static void tombstone(BroadcastState<String, String> holds, ReadOnlyBroadcastState<String, String> serving,
-            ReadOnlyBroadcastState<String, String> wanted, String key) throws Exception {
+    void tombstone(BaseBroadcastProcessFunction.Context ctx, String key) throws Exception {
         int slash = key.lastIndexOf('/');
-        String task = key.substring(0, Math.max(slash, 0));
+        if (!followsChampion || slash <= 0) {
+            return;
+        }
+        String task = key.substring(0, slash);
         String variant = key.substring(slash + 1);
-        if (slash > 0 && (variant.equals(serving.get(task)) || variant.equals(wanted.get(task)))) {
-            holds.put(task, variant);
+        if (variant.equals(ctx.getBroadcastState(ServeFunction.SERVING).get(task))
+                || variant.equals(ctx.getBroadcastState(ServeFunction.WANTED).get(task))) {
+            ctx.getBroadcastState(HELD).put(task, variant);
         }
     }
 
@@ -53,7 +59,11 @@ final class ChampionRestarts {
      * Whether the stored {@code snapshot} is held from its task: the held variant's version 0. Any later version
      * ends the hold and answers as usual.
      */
-    boolean holds(BroadcastState<String, String> holds, ModelSnapshot snapshot) throws Exception {
+    boolean holds(BaseBroadcastProcessFunction.Context ctx, ModelSnapshot snapshot) throws Exception {
+        if (!followsChampion) {
+            return false;
+        }
+        BroadcastState<String, String> holds = ctx.getBroadcastState(HELD);
         if (!snapshot.getVariant().equals(holds.get(snapshot.getTask()))) {
             return false;
         }
@@ -66,16 +76,17 @@ final class ChampionRestarts {
     }
 
     /** Whether the task's examples wait rather than be answered by {@code serving}. */
-    static boolean waits(ReadOnlyBroadcastState<String, String> holds, String task, String serving) throws Exception {
-        return serving != null && serving.equals(holds.get(task));
+    boolean waits(BaseBroadcastProcessFunction.ReadOnlyContext ctx, String task, String serving) throws Exception {
+        return followsChampion && serving != null && serving.equals(ctx.getBroadcastState(HELD).get(task));
     }
 
     /**
      * A champion record naming {@code variant} for {@code task} ends the task's hold if it names the held variant or
      * one whose {@code model} is here; whether it vetted the held variant's model, whose examples then wait no more.
      */
-    static boolean vets(BroadcastState<String, String> holds, String task, String variant, ModelSnapshot model)
+    boolean vets(BaseBroadcastProcessFunction.Context ctx, String task, String variant, ModelSnapshot model)
             throws Exception {
+        BroadcastState<String, String> holds = ctx.getBroadcastState(HELD);
         String heldVariant = holds.get(task);
         if (heldVariant == null || !(heldVariant.equals(variant) || model != null)) {
             return false;

@@ -220,7 +220,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
         championChanges = metrics.counter("championChanges");
-        restarts = new ChampionRestarts(metrics);
+        restarts = new ChampionRestarts(metrics, followsChampion);
         served = new HashMap<>();
     }
 
@@ -229,7 +229,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         // The fixed variant, or the champion being served (null before the first).
         String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(example.getTask()) : variant;
         String key = example.getTask() + "/" + serving;
-        boolean held = ChampionRestarts.waits(ctx.getBroadcastState(ChampionRestarts.HELD), example.getTask(), serving);
+        boolean held = restarts.waits(ctx, example.getTask(), serving);
         ModelSnapshot snapshot = serving == null || held ? null : ctx.getBroadcastState(MODELS).get(key);
         if (snapshot != null) {
             serve(example, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
@@ -320,7 +320,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         loaded.remove(key);
         swapped.inc();
         String task = snapshot.getTask();
-        if (followsChampion && restarts.holds(ctx.getBroadcastState(ChampionRestarts.HELD), snapshot)) {
+        if (restarts.holds(ctx, snapshot)) {
             return;
         }
         if (followsChampion && snapshot.getVariant().equals(ctx.getBroadcastState(WANTED).get(task))) {
@@ -377,7 +377,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         String wanted = champion.getVariant();
         String key = task + "/" + wanted;
         ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
-        boolean vetted = ChampionRestarts.vets(ctx.getBroadcastState(ChampionRestarts.HELD), task, wanted, snapshot);
+        boolean vetted = restarts.vets(ctx, task, wanted, snapshot);
         if (wanted.equals(ctx.getBroadcastState(SERVING).get(task)) && !vetted) {
             ctx.getBroadcastState(WANTED).remove(task);
             return;
@@ -477,8 +477,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
-        ChampionRestarts.tombstone(ctx.getBroadcastState(ChampionRestarts.HELD), ctx.getBroadcastState(SERVING),
-                ctx.getBroadcastState(WANTED), key);
+        restarts.tombstone(ctx, key);
         // Parts of the forgotten model's versions would refuse the next model's lower ones.
         partsDropped.inc(SnapshotAssembly.forget(ctx.getBroadcastState(SnapshotAssembly.PENDING), key));
         resets.inc();
