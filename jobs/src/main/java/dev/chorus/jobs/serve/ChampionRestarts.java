@@ -16,10 +16,10 @@ import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
  * version 0 is stored but answers nothing, and the task's examples wait, until a champion record for the task
  * arrives naming it (it is vetted: its version 0 serves) or naming another whose model is here (that one serves), or
  * until the variant's version 1 or later replaces it (it trained while champion). A champion record naming a variant
- * with no model yet keeps the hold until that model arrives.
+ * with no model yet keeps the hold: the examples wait for that model, which then serves as a wanted champion does.
  *
- * <p>The hold follows the broadcast side's order, so every subtask decides alike, and a replay from the start decides
- * as the live job did for the same order: a champion record vets only what follows a tombstone it follows. Replaying
+ * <p>The hold depends only on the order of the broadcast side's records, so a replay from the start decides as the
+ * live job did for the same order: a champion record vets only what follows a tombstone it follows. Replaying
  * compacted topics, where a key's version 0 has superseded its tombstone, the latest champion record's variant serves
  * with its newest snapshot whatever the order of the two topics.
  */
