@@ -85,7 +85,8 @@ import org.slf4j.LoggerFactory;
  * broadcast side, between two examples, so each example is predicted once, by one variant and version, and the
  * prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
  * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
- * champion record that does not decode, or a tombstone, is a dead letter and changes nothing.
+ * champion record that does not decode, or a tombstone, is a dead letter and changes nothing. A reset champion's
+ * version 0 answers only once vetted ({@link ChampionRestarts}, metric {@code championRestartsHeld}).
  *
  * <p>A snapshot too big for one record arrives as chunks and a manifest ({@link SnapshotChunks}): they wait in
  * broadcast state until every part of one version is there and its digest matches ({@link SnapshotAssembly}), and
@@ -142,6 +143,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient RecordCodec<ModelSnapshot> modelCodec;
     private transient RecordCodec<Champion> championCodec;
     private transient Counter championChanges;
+    private transient ChampionRestarts restarts;
     private transient boolean firstSubtask;
     private transient Counter predictions;
     private transient Counter swapped;
@@ -218,6 +220,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
         championChanges = metrics.counter("championChanges");
+        restarts = new ChampionRestarts(metrics, followsChampion);
         served = new HashMap<>();
     }
 
@@ -226,7 +229,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         // The fixed variant, or the champion being served (null before the first).
         String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(example.getTask()) : variant;
         String key = example.getTask() + "/" + serving;
-        ModelSnapshot snapshot = serving == null ? null : ctx.getBroadcastState(MODELS).get(key);
+        boolean held = restarts.waits(ctx, example.getTask(), serving);
+        ModelSnapshot snapshot = serving == null || held ? null : ctx.getBroadcastState(MODELS).get(key);
         if (snapshot != null) {
             serve(example, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
             return;
@@ -316,6 +320,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         loaded.remove(key);
         swapped.inc();
         String task = snapshot.getTask();
+        if (restarts.holds(ctx, snapshot)) {
+            return;
+        }
         if (followsChampion && snapshot.getVariant().equals(ctx.getBroadcastState(WANTED).get(task))) {
             ctx.getBroadcastState(WANTED).remove(task);
             ctx.getBroadcastState(SERVING).put(task, snapshot.getVariant());
@@ -368,12 +375,13 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         String task = champion.getTask();
         String wanted = champion.getVariant();
-        if (wanted.equals(ctx.getBroadcastState(SERVING).get(task))) {
+        String key = task + "/" + wanted;
+        ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
+        boolean vetted = restarts.vets(ctx, task, wanted, snapshot);
+        if (wanted.equals(ctx.getBroadcastState(SERVING).get(task)) && !vetted) {
             ctx.getBroadcastState(WANTED).remove(task);
             return;
         }
-        String key = task + "/" + wanted;
-        ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
         if (snapshot == null) {
             ctx.getBroadcastState(WANTED).put(task, wanted);
             return;
@@ -469,6 +477,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
+        restarts.tombstone(ctx, key);
         // Parts of the forgotten model's versions would refuse the next model's lower ones.
         partsDropped.inc(SnapshotAssembly.forget(ctx.getBroadcastState(SnapshotAssembly.PENDING), key));
         resets.inc();

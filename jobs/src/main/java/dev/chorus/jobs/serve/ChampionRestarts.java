@@ -1,0 +1,97 @@
+package dev.chorus.jobs.serve;
+
+import dev.chorus.schemas.ModelSnapshot;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
+
+/**
+ * Following the champion, a reset champion's fresh model never answers unvetted. The train job's restart of a
+ * variant writes its key's tombstone, then the fresh (or warm-started) model at version 0; the champion record of
+ * its successor travels on another topic, so it may reach the serve job after the version 0. A tombstone of the
+ * variant a task is served by (or wants) holds the task from that variant ({@link #HELD}, at most one per task): its
+ * version 0 is stored but answers nothing, and the task's examples wait, until a champion record for the task
+ * arrives naming it (it is vetted: its version 0 serves) or naming another whose model is here (that one serves), or
+ * until the variant's version 1 or later replaces it (it trained while champion). A champion record naming a variant
+ * with no model yet keeps the hold: the examples wait for that model, which then serves as a wanted champion does.
+ *
+ * <p>The hold depends only on the order of the broadcast side's records, so a replay from the start decides as the
+ * live job did for the same order: a champion record vets only what follows a tombstone it follows. Replaying
+ * compacted topics, where a key's version 0 has superseded its tombstone, the latest champion record's variant serves
+ * with its newest snapshot whatever the order of the two topics.
+ */
+final class ChampionRestarts {
+
+    /** The variant each held task may not be answered by, until a champion record or a newer version. */
+    static final MapStateDescriptor<String, String> HELD =
+            new MapStateDescriptor<>("held-champion-restarts", Types.STRING, Types.STRING);
+
+    private final Counter held;
+    /** Serving a fixed variant, nothing is held and no state of the champion's is touched. */
+    private final boolean followsChampion;
+
+    ChampionRestarts(MetricGroup metrics, boolean followsChampion) {
+        held = metrics.counter("championRestartsHeld");
+        this.followsChampion = followsChampion;
+    }
+
+    /**
+     * A tombstone of {@code key}, {@code task/variant}, holds the task from the variant if it serves or is wanted by
+     * it (a chunk key's {@code variant#k} never does).
+     */
+    void tombstone(BaseBroadcastProcessFunction.Context ctx, String key) throws Exception {
+        int slash = key.lastIndexOf('/');
+        if (!followsChampion || slash <= 0) {
+            return;
+        }
+        String task = key.substring(0, slash);
+        String variant = key.substring(slash + 1);
+        if (variant.equals(ctx.getBroadcastState(ServeFunction.SERVING).get(task))
+                || variant.equals(ctx.getBroadcastState(ServeFunction.WANTED).get(task))) {
+            ctx.getBroadcastState(HELD).put(task, variant);
+        }
+    }
+
+    /**
+     * Whether the stored {@code snapshot} is held from its task: the held variant's version 0. Any later version
+     * ends the hold and answers as usual.
+     */
+    boolean holds(BaseBroadcastProcessFunction.Context ctx, ModelSnapshot snapshot) throws Exception {
+        if (!followsChampion) {
+            return false;
+        }
+        BroadcastState<String, String> holds = ctx.getBroadcastState(HELD);
+        if (!snapshot.getVariant().equals(holds.get(snapshot.getTask()))) {
+            return false;
+        }
+        if (snapshot.getVersion() == 0) {
+            held.inc();
+            return true;
+        }
+        holds.remove(snapshot.getTask());
+        return false;
+    }
+
+    /** Whether the task's examples wait rather than be answered by {@code serving}. */
+    boolean waits(BaseBroadcastProcessFunction.ReadOnlyContext ctx, String task, String serving) throws Exception {
+        return followsChampion && serving != null && serving.equals(ctx.getBroadcastState(HELD).get(task));
+    }
+
+    /**
+     * A champion record naming {@code variant} for {@code task} ends the task's hold if it names the held variant or
+     * one whose {@code model} is here; whether it vetted the held variant's model, whose examples then wait no more.
+     */
+    boolean vets(BaseBroadcastProcessFunction.Context ctx, String task, String variant, ModelSnapshot model)
+            throws Exception {
+        BroadcastState<String, String> holds = ctx.getBroadcastState(HELD);
+        String heldVariant = holds.get(task);
+        if (heldVariant == null || !(heldVariant.equals(variant) || model != null)) {
+            return false;
+        }
+        holds.remove(task);
+        return heldVariant.equals(variant) && model != null;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.chorus.jobs.serve;
+
+import static dev.chorus.jobs.serve.ServeFunctionTest.example;
+import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
+import static dev.chorus.jobs.serve.ServeStateFixture.champion;
+import static dev.chorus.jobs.serve.ServeStateFixture.model;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import dev.chorus.schemas.Prediction;
+import org.apache.flink.streaming.util.OperatorSnapshotUtil;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The serve operator's state from before the held-champion-restarts state ({@code serve-v1}, {@link
+ * ServeStateFixture}) restores: its models, champion and waiting example are there, the new state starts empty,
+ * and a restart of the champion is then held as in {@link ChampionRestartHoldTest}.
+ */
+class ServeStateCompatibilityTest {
+
+    @Test
+    void theStateOfAServeJobFromBeforeTheHoldRestoresAndHoldsTheNextRestart() throws Exception {
+        try (var h = ServeStateFixture.harness()) {
+            h.initializeState(OperatorSnapshotUtil.readStateHandle(
+                    "src/test/resources/savepoints/serve-v1/" + ServeStateFixture.FILE));
+            h.open();
+            h.processElement(example(1), 10);
+            h.processBroadcastElement(model("u", "default", 2, 2), 11);
+            h.processBroadcastElement(champion("u", "default", 1), 11);
+            h.processBroadcastElement(tombstone("t/a", 3), 12);
+            h.processBroadcastElement(model("t", "a", 0, 4), 13);
+            h.processElement(example(2), 14);
+            h.processBroadcastElement(champion("t", "b", 2), 15);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
+                    Prediction::getModelVersion).containsExactly(tuple(example(1).getId(), "a", 5L),
+                            tuple(ServeStateFixture.waiting().getId(), "default", 2L),
+                            tuple(example(2).getId(), "b", 12L));
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
+}
