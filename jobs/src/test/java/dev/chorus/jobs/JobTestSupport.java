@@ -9,16 +9,21 @@ import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.execution.ExecutionState;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -127,5 +132,55 @@ public final class JobTestSupport {
         }
         assertThat(matching).as("committed records of %s within %s", topic.name(), PATIENCE).hasSizeGreaterThanOrEqualTo(n);
         return matching;
+    }
+
+    /** Sends the input rows {@code from} (inclusive) to {@code to} (exclusive) of a failover test. */
+    @FunctionalInterface
+    public interface RowProducer {
+        void send(int from, int to);
+    }
+
+    /**
+     * Sends rows {@code 0} to {@code rows} of a failover test's input in phases, killing the TaskManager running
+     * {@code job} between them: phase {@code k} ends at row {@code sentBeforeKill[k]}, then once {@code killAfter[k]}
+     * committed predictions match {@code counted}, TaskManager {@code k} is killed (when every task runs on it) and a
+     * new one started. The rows after each kill are sent only once it is done, so every restored task trains on:
+     * one that had trained on all the input before the kill would test little of what it restored.
+     */
+    public static void produceThroughKills(MiniCluster cluster, JobClient job, EmbeddedKafkaBroker kafka,
+            Topic<Prediction> predictions, Predicate<Prediction> counted, int rows, int[] sentBeforeKill,
+            int[] killAfter, RowProducer producer) throws Exception {
+        int sent = 0;
+        for (int kill = 0; kill < killAfter.length; kill++) {
+            producer.send(sent, sentBeforeKill[kill]);
+            sent = sentBeforeKill[kill];
+            awaitCommitted(kafka, predictions, counted, killAfter[kill]);
+            // Each kill must hit the tasks: the job runs again, on the TaskManager started after the last kill
+            // (MiniCluster numbers TaskManagers in start order).
+            awaitRunning(cluster, job, kill);
+            cluster.terminateTaskManager(kill).get();
+            cluster.startTaskManager();
+        }
+        producer.send(sent, rows);
+    }
+
+    /** Waits (bounded) until every task of {@code job} runs again in attempt {@code attempt} or later. */
+    private static void awaitRunning(MiniCluster cluster, JobClient job, int attempt) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            var vertices = cluster.getExecutionGraph(job.getJobID()).get().getAllExecutionVertices();
+            boolean running = true;
+            for (var v : vertices) {
+                running &= v.getCurrentExecutionAttempt().getAttemptNumber() >= attempt
+                        && v.getExecutionState() == ExecutionState.RUNNING;
+            }
+            if (running) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the job's tasks did not all run in attempt " + attempt + " within 120 s");
+            }
+            Thread.sleep(50);
+        }
     }
 }

@@ -11,12 +11,10 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -83,22 +81,10 @@ class HashedFailoverIT {
         env.configure(job);
         JobClient client = env.executeAsync(name);
 
-        int[] killAfter = {600, 1800};
-        // The examples after each kill are sent only once it is under way, so that each restored task trains on more
-        // of them: one that had trained on all of them before the kill would test little of what it restored.
-        int[] sentBeforeKill = {clicks.size() * 3 / 8, clicks.size() * 3 / 4};
-        int sent = 0;
-        for (int kill = 0; kill < killAfter.length; kill++) {
-            JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks.subList(sent, sentBeforeKill[kill]),
-                    16);
-            sent = sentBeforeKill[kill];
-            JobTestSupport.awaitCommitted(broker, settings.predictionsTopic(), p -> true, killAfter[kill]);
-            // Each kill must hit the tasks: the job runs again, on the TaskManager started after the last kill.
-            awaitRunning(cluster, client, kill);
-            cluster.terminateTaskManager(kill).get();
-            cluster.startTaskManager();
-        }
-        JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks.subList(sent, clicks.size()), 16);
+        JobTestSupport.produceThroughKills(cluster, client, broker, settings.predictionsTopic(), p -> true,
+                clicks.size(), new int[] {clicks.size() * 3 / 8, clicks.size() * 3 / 4}, new int[] {600, 1800},
+                (from, to) -> JobTestSupport.produceSlowly(broker, settings.examplesTopic(), clicks.subList(from, to),
+                        16));
         ModelSnapshot last = JobTestSupport.awaitCommitted(broker, settings.modelsTopic(),
                 m -> m.getExamplesSeen() >= N, 1).get(0);
         var graph = cluster.getExecutionGraph(client.getJobID()).get();
@@ -123,25 +109,5 @@ class HashedFailoverIT {
         assertThat(last.getExamplesSeen()).isEqualTo(N);
         assertThat(last.getVersion()).isEqualTo(N / 4);
         return last;
-    }
-
-    /** Waits (bounded) until every task of {@code job} runs again in attempt {@code attempt} or later. */
-    private static void awaitRunning(MiniCluster cluster, JobClient job, int attempt) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
-            var vertices = cluster.getExecutionGraph(job.getJobID()).get().getAllExecutionVertices();
-            boolean running = true;
-            for (var v : vertices) {
-                running &= v.getCurrentExecutionAttempt().getAttemptNumber() >= attempt
-                        && v.getExecutionState() == ExecutionState.RUNNING;
-            }
-            if (running) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the job's tasks did not all run in attempt " + attempt + " within 120 s");
-            }
-            Thread.sleep(50);
-        }
     }
 }

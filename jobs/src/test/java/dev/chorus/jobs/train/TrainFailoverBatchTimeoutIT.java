@@ -79,18 +79,13 @@ class TrainFailoverBatchTimeoutIT {
         JobClient job = env.executeAsync("failover-timeout-it");
 
         LabeledDataset data = SyntheticBlobs.generate(N, 8, 3, 23);
-        Thread producer = new Thread(() -> produceInBursts(settings, data), "failover-timeout-producer");
-        producer.start();
-
         // The first kill comes once the first burst's full minibatches are committed, while its open ones wait for
-        // their timers (or just after they fired); the second in the middle of the third burst.
-        int[] killAfter = {2 * (BURST / 16 * 16), 2 * (2 * BURST + BURST / 2)};
-        for (int kill = 0; kill < killAfter.length; kill++) {
-            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true, killAfter[kill]);
-            cluster.terminateTaskManager(kill).get();
-            cluster.startTaskManager();
-        }
-        producer.join();
+        // their timers (or just after they fired); the second once the full minibatches of the first half of the
+        // third burst are. The rows after each kill are sent only once it is done, so every restored task trains on.
+        int[] sentBeforeKill = {BURST, 2 * BURST + BURST / 2};
+        int[] killAfter = {2 * (BURST / 16 * 16), 2 * (2 * BURST + BURST / 2 / 16 * 16)};
+        JobTestSupport.produceThroughKills(cluster, job, KAFKA.broker(), settings.predictionsTopic(), p -> true, N,
+                sentBeforeKill, killAfter, (from, to) -> produceInBursts(settings, data, from, to));
         for (String task : List.of(TASK, CROWD)) {
             JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),
                     m -> m.getTask().equals(task) && m.getExamplesSeen() >= N, 1);
@@ -132,23 +127,24 @@ class TrainFailoverBatchTimeoutIT {
     }
 
     /**
-     * Bursts of {@link #BURST} rows of each task at about 1,600 rows/s, each followed by a pause longer than the
-     * batch timeout, so that every burst leaves minibatches that only their timers close.
+     * Rows {@code from} to {@code to} in bursts of {@link #BURST} rows of each task at about 1,600 rows/s, each burst
+     * after the first preceded by a pause longer than the batch timeout, so that every burst leaves minibatches that
+     * only their timers close.
      */
-    private static void produceInBursts(TrainSettings settings, LabeledDataset data) {
+    private static void produceInBursts(TrainSettings settings, LabeledDataset data, int from, int to) {
         RecordCodec<Example> codec = settings.examplesTopic().codec();
         try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            for (int row = 0; row < data.size(); row++) {
+            for (int row = from; row < to; row++) {
+                if (row > 0 && row % BURST == 0) {
+                    producer.flush();
+                    LockSupport.parkNanos(Duration.ofMillis(6500).toNanos());
+                }
                 Example e = ExampleProducer.example(data, row, TASK, "ex", 0);
                 producer.sendRaw(settings.examplesTopic().name(), e.getId(), codec.encode(e));
                 Example c = JobTestSupport.crowdExample(data, row, CROWD, ANNOTATORS);
                 producer.sendRaw(settings.examplesTopic().name(), c.getId(), codec.encode(c));
                 if (row % 16 == 15) {
                     LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-                }
-                if (row % BURST == BURST - 1) {
-                    producer.flush();
-                    LockSupport.parkNanos(Duration.ofMillis(6500).toNanos());
                 }
             }
             producer.flush();

@@ -78,19 +78,14 @@ class TrainFailoverIT {
         JobClient job = env.executeAsync("failover-it");
 
         LabeledDataset data = SyntheticBlobs.generate(N, 8, 3, 21);
-        Thread producer = new Thread(() -> JobTestSupport.produceSlowly(KAFKA.broker(), settings.examplesTopic(),
-                interleaved(data), 32), "failover-producer");
-        producer.start();
-
-        // Kill the only TaskManager twice while the stream flows, and give the job a new one each time
-        // (MiniCluster numbers TaskManagers in start order: the second kill takes the replacement).
-        int[] killAfter = {1200, 3600};
-        for (int kill = 0; kill < killAfter.length; kill++) {
-            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true, killAfter[kill]);
-            cluster.terminateTaskManager(kill).get();
-            cluster.startTaskManager();
-        }
-        producer.join();
+        List<Example> examples = interleaved(data);
+        // Kill the only TaskManager twice, and give the job a new one each time; the input after each kill is sent
+        // only once it is done, so each restored task trains on from what it restored. Each phase ends with an open
+        // minibatch of 4 rows per task (2,404 and 4,804 rows each), for the checkpoints before the kills to hold.
+        JobTestSupport.produceThroughKills(cluster, job, KAFKA.broker(), settings.predictionsTopic(), p -> true,
+                examples.size(), new int[] {4808, 9608}, new int[] {1200, 3600},
+                (from, to) -> JobTestSupport.produceSlowly(KAFKA.broker(), settings.examplesTopic(),
+                        examples.subList(from, to), 32));
         ModelSnapshot last = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),
                 m -> m.getTask().equals("blobs") && m.getExamplesSeen() >= N, 1).get(0);
         ModelSnapshot lastCrowd = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),

@@ -61,16 +61,11 @@ class VariantFailoverIT {
         }
 
         LabeledDataset data = SyntheticBlobs.generate(N, 8, 3, 21);
-        Thread producer = new Thread(() -> produceSlowly(settings, data), "variant-failover-producer");
-        producer.start();
-        int[] killAfter = {1600, 4000};
-        for (int kill = 0; kill < killAfter.length; kill++) {
-            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
-                    p -> p.getId().startsWith("ex-"), killAfter[kill]);
-            cluster.terminateTaskManager(kill).get();
-            cluster.startTaskManager();
-        }
-        producer.join();
+        // Rows after each kill are sent only once it is done, so both variants' restored models train on; each phase
+        // ends with an open minibatch of 4 rows per variant.
+        JobTestSupport.produceThroughKills(cluster, job, KAFKA.broker(), settings.predictionsTopic(),
+                p -> p.getId().startsWith("ex-"), N, new int[] {1204, 2404}, new int[] {1600, 4000},
+                (from, to) -> produceSlowly(settings, data, from, to));
         for (String variant : List.of("default", "fast")) {
             JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),
                     m -> m.getVariant().equals(variant) && m.getExamplesSeen() >= N, 1);
@@ -98,11 +93,11 @@ class VariantFailoverIT {
         }
     }
 
-    /** About 1,600 examples/s, so that the stream is still flowing when the TaskManagers die. */
-    private static void produceSlowly(TrainSettings settings, LabeledDataset data) {
+    /** Rows {@code from} to {@code to} of {@code data} at about 1,600 examples/s. */
+    private static void produceSlowly(TrainSettings settings, LabeledDataset data, int from, int to) {
         var codec = settings.examplesTopic().codec();
         try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            for (int row = 0; row < data.size(); row++) {
+            for (int row = from; row < to; row++) {
                 Example e = ExampleProducer.example(data, row, TASK, "ex", 0);
                 producer.sendRaw(settings.examplesTopic().name(), e.getId(), codec.encode(e));
                 if (row % 16 == 15) {
