@@ -46,10 +46,15 @@ class SearchIT {
     static final String BASE = """
             {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":7""";
-    /** 4 variants and 192 examples: rungs of 64 and 128. Each drawn point takes one of the 4 learning rates. */
+    /**
+     * 4 variants and 192 examples: rungs of 64 and 128. Each drawn point takes one of the 4 learning rates. The fast
+     * ones are moderate: at 0.2 and 0.3 Adam's first steps could overshoot on an early minibatch, and which one did
+     * depended on how the two partitions interleaved, so a fast variant's mean loss over the first rung could exceed
+     * a slow one's (a CI run retired hp-s2 beside hp-s1).
+     */
     static final String SEARCH = BASE + """
             ,"search":{"method":"successive-halving","variants":4,"budgetExamples":192,
-             "space":{"optimizer.learningRate":[0.00001,0.00002,0.2,0.3]}}}""";
+             "space":{"optimizer.learningRate":[0.00001,0.00002,0.03,0.05]}}}""";
     static final LabeledDataset DATA = SyntheticBlobs.generate(1000, 8, 3, 5);
 
     @Test
