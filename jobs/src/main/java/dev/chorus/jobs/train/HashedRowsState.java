@@ -1,6 +1,6 @@
 package dev.chorus.jobs.train;
 
-import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.RowsApart;
 import dev.chorus.core.tensor.TouchedRows;
 import java.io.IOException;
 import java.util.HashMap;
@@ -88,10 +88,10 @@ final class HashedRowsState implements ValueState<TrainerState> {
             input.setBuffer(header);
             s = serializer.deserializeWithoutRows(input);
             for (Map.Entry<Integer, RowBlock> block : entries()) {
-                s.hashed.putRows(block.getKey() * BLOCK_ROWS, block.getValue().rows());
+                s.rowsApart().putRows(block.getKey() * BLOCK_ROWS, block.getValue().rows());
             }
             if (rows) {
-                s.hashed.changedRows();
+                s.rowsApart().changedRows();
                 live.put(key, s);
             } else {
                 clearRows();
@@ -100,7 +100,7 @@ final class HashedRowsState implements ValueState<TrainerState> {
             return s;
         }
         s = rows ? trainer.value() : null;
-        if (s != null && s.hashed != null) {
+        if (s != null && s.rowsApart() != null) {
             update(s);
         }
         return s;
@@ -120,14 +120,14 @@ final class HashedRowsState implements ValueState<TrainerState> {
      */
     @Override
     public void update(TrainerState s) throws IOException {
-        if (!rows || s.hashed == null) {
+        if (!rows || s.rowsApart() == null) {
             if (live.remove(key) != null) {
                 clearRows();
             }
             trainer.update(s);
             return;
         }
-        SparseLinearModel model = s.hashed;
+        RowsApart model = s.rowsApart();
         TouchedRows changed = model.changedRows();
         if (live.get(key) != s) {
             clearRows();
@@ -154,7 +154,7 @@ final class HashedRowsState implements ValueState<TrainerState> {
         headers.update(scratch.getCopyOfBuffer());
     }
 
-    private void put(SparseLinearModel model, int block) throws IOException {
+    private void put(RowsApart model, int block) throws IOException {
         int from = block * BLOCK_ROWS;
         try {
             blocks.put(block, new RowBlock(model.copyRows(from, Math.min(BLOCK_ROWS, model.rows() - from))));

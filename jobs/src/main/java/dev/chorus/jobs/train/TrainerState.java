@@ -8,6 +8,7 @@ import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
+import dev.chorus.core.model.RowsApart;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepBatch;
 import dev.chorus.core.model.WideDeepModel;
@@ -266,6 +267,14 @@ public final class TrainerState {
         System.arraycopy(batchEventTimes, 0, c.batchEventTimes, 0, batchEventTimes.length);
         c.batchFill = batchFill;
         c.batchPredicted = batchPredicted;
+    }
+
+    /**
+     * The model whose rows {@link HashedRowsState} keeps apart with {@code --hashed-state rows}, or null when the
+     * task's state stays one value in both layouts.
+     */
+    RowsApart rowsApart() {
+        return hashed;
     }
 
     TrainerState copy() {

@@ -35,7 +35,7 @@ import java.util.List;
  * <p>Saved bytes ({@link #toBytes}, format {@value #FORMAT_VERSION}, first int {@link #MAGIC}) hold the spec, the
  * counts and only the rows that are not all zero, so a model that saw few features saves few bytes.
  */
-public final class SparseLinearModel implements Predictor {
+public final class SparseLinearModel implements Predictor, RowsApart {
 
   /** "CHSL": the first int of a saved sparse linear model. */
   public static final int MAGIC = 0x4348534C;
@@ -368,6 +368,7 @@ public final class SparseLinearModel implements Predictor {
    * Writes {@link #writeTo}'s format with no rows at all, for a holder that keeps the rows elsewhere
    * ({@link #copyRows}); {@link #readFrom} reads it as this model with every row zero.
    */
+  @Override
   public void writeWithoutRowsTo(DataOutput out) throws IOException {
     writeHeader(out, spec.toJson().getBytes(StandardCharsets.UTF_8));
     out.writeInt(0);
@@ -412,6 +413,7 @@ public final class SparseLinearModel implements Predictor {
   }
 
   /** The first row from {@code from} on that a step, a read or {@link #putRows} has written, or -1. */
+  @Override
   public int nextWrittenRow(int from) {
     int word = from >>> 6;
     if (word >= written.length) {
@@ -428,6 +430,7 @@ public final class SparseLinearModel implements Predictor {
   }
 
   /** The number of rows: one per hashed feature, then the biases' ({@code inputDim + 1}). */
+  @Override
   public int rows() {
     return inputDim + 1;
   }
@@ -438,6 +441,7 @@ public final class SparseLinearModel implements Predictor {
   }
 
   /** Rows {@code [from, from + count)}, each as {@link #rowWidth} floats, in a fresh array. */
+  @Override
   public float[] copyRows(int from, int count) {
     requireRows(from, count);
     float[] copy = new float[count * rowWidth()];
@@ -452,6 +456,7 @@ public final class SparseLinearModel implements Predictor {
   }
 
   /** Sets the rows from {@code from} on to {@code rows} (as {@link #copyRows} gave them); a row not all zero is written. */
+  @Override
   public void putRows(int from, float[] rows) {
     int width = rowWidth();
     if (rows.length % width != 0) {
@@ -483,6 +488,7 @@ public final class SparseLinearModel implements Predictor {
    * The rows each step has changed since the caller last cleared this set (the biases' row included): kept from the
    * first call on, for a holder that writes back only what changed; the caller walks and clears it.
    */
+  @Override
   public TouchedRows changedRows() {
     if (changed == null) {
       changed = new TouchedRows(rows());

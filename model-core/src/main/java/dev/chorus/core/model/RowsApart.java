@@ -1,0 +1,34 @@
+package dev.chorus.core.model;
+
+import dev.chorus.core.tensor.TouchedRows;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/**
+ * A model whose parameters are mostly rows of one width that each step touches sparsely (a hashed model's weights
+ * and optimizer slots by hashed feature), so that its holder can keep the rows apart from the rest of it, in blocks,
+ * and write back only the rows the steps changed: the train job's {@code --hashed-state rows} on RocksDB.
+ */
+public interface RowsApart {
+
+  /** The number of rows. */
+  int rows();
+
+  /** The first row from {@code from} on that a step, a read or {@link #putRows} has written, or -1. */
+  int nextWrittenRow(int from);
+
+  /** Rows {@code [from, from + count)}, one after another, in a fresh array. */
+  float[] copyRows(int from, int count);
+
+  /** Sets the rows from {@code from} on to {@code rows}, as {@link #copyRows} gave them. */
+  void putRows(int from, float[] rows);
+
+  /**
+   * The rows each step has changed since the caller last cleared this set: kept from the first call on; the caller
+   * walks and clears it.
+   */
+  TouchedRows changedRows();
+
+  /** The model without its rows; its format's reader gives it back with every row zero, for the holder to fill. */
+  void writeWithoutRowsTo(DataOutput out) throws IOException;
+}
