@@ -6,6 +6,7 @@ import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.DenseDataset;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
@@ -34,7 +35,8 @@ import picocli.CommandLine.Spec;
  * ({@link OnlineLearner#toBytes}, magic {@code CHOL}), the same a model snapshot carries, which
  * {@code chorus specs put --warm-start-file} starts a variant from. A spec with {@code hashing} (a hashed linear, wide
  * and deep or large-softmax model) trains on JSON lines of named-field examples instead ({@link FieldsFit}), a
- * skip-gram spec on their token sequences ({@link SequencesFit}).
+ * skip-gram spec on their token sequences ({@link SequencesFit}). A minibatch the numeric guard refuses (its update
+ * would make a parameter non-finite) leaves the model as it was and is counted, and the fit goes on, as in the job.
  */
 @Command(name = "fit", mixinStandardHelpOptions = true,
         description = {"Train a model offline on a dataset file and write it as a Chorus model file (the bytes a model "
@@ -71,6 +73,9 @@ final class FitCommand implements Callable<Integer> {
             description = "Show a progress bar on stderr (default); --no-progress hides it.")
     boolean progress;
 
+    /** Dense minibatches the numeric guard refused. */
+    private long refused;
+
     @Override
     public Integer call() throws Exception {
         if (epochs < 1) {
@@ -104,7 +109,7 @@ final class FitCommand implements Callable<Integer> {
                 loss = epoch(learner, rows, bar);
             }
         }
-        return written(model, rows.rows(), started, loss, learner.toBytes(), "");
+        return written(model, rows.rows(), started, loss, learner.toBytes(), refusedNote(refused));
     }
 
     /** Named-field examples, read once the spec is known to take them. */
@@ -168,8 +173,7 @@ final class FitCommand implements Callable<Integer> {
         return written(model, fit.examples(), started, loss, fit.toBytes(),
                 (fit.unlabelled() == 0 ? "" : String.format(Locale.ROOT, "; %,d unlabelled examples not trained",
                         fit.unlabelled()))
-                + (fit.refused() == 0 ? "" : String.format(Locale.ROOT, "; %,d minibatches refused by the numeric "
-                        + "guard (non-finite), the model kept as it was", fit.refused())));
+                + refusedNote(fit.refused()));
     }
 
     /** A skip-gram spec, on the token sequences of named-field examples: {@link SequencesFit}. */
@@ -196,6 +200,11 @@ final class FitCommand implements Callable<Integer> {
                 : null;
     }
 
+    private static String refusedNote(long refusedMinibatches) {
+        return refusedMinibatches == 0 ? "" : String.format(Locale.ROOT, "; %,d minibatches refused by the numeric "
+                + "guard (non-finite), the model kept as it was", refusedMinibatches);
+    }
+
     /** Writes the model file and says so. */
     private int written(ModelSpec model, int examples, long started, double loss, byte[] bytes, String notes)
             throws IOException {
@@ -208,8 +217,11 @@ final class FitCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One pass in the file's order; returns the mean loss of its minibatches, weighted by their sizes. */
-    private static double epoch(OnlineLearner learner, DenseDataset rows, ProgressBar bar) {
+    /**
+     * One pass in the file's order; returns the mean loss of its minibatches, weighted by their sizes, over all the
+     * rows (a refused minibatch adds none).
+     */
+    private double epoch(OnlineLearner learner, DenseDataset rows, ProgressBar bar) {
         int dim = rows.dim();
         int batch = learner.spec().batchSize();
         boolean classifier = learner.isClassifier();
@@ -229,7 +241,12 @@ final class FitCommand implements Callable<Integer> {
                     t[i] = (float) targets[start + i];
                 }
             }
-            lossSum += n * (classifier ? learner.trainMinibatch(x, y, null, n) : learner.trainMinibatch(x, t, null, n));
+            try {
+                lossSum += n * (classifier ? learner.trainMinibatch(x, y, null, n)
+                        : learner.trainMinibatch(x, t, null, n));
+            } catch (NonFiniteUpdateException e) {
+                refused++;
+            }
             if (bar != null) {
                 bar.stepBy(n);
             }
