@@ -1,7 +1,9 @@
 package dev.chorus.cli;
 
+import dev.chorus.cli.data.CrowdLabelsReader;
 import dev.chorus.cli.data.FieldsJsonReader;
 import dev.chorus.cli.data.PackageCatalogue;
+import dev.chorus.core.annotators.LabelModelWarmStart;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.DenseDataset;
 import dev.chorus.core.model.LearnerWarmStart;
@@ -35,7 +37,8 @@ import picocli.CommandLine.Spec;
  * ({@link OnlineLearner#toBytes}, magic {@code CHOL}), the same a model snapshot carries, which
  * {@code chorus specs put --warm-start-file} starts a variant from. A spec with {@code hashing} (a hashed linear, wide
  * and deep or large-softmax model) trains on JSON lines of named-field examples instead ({@link FieldsFit}), a
- * skip-gram spec on their token sequences ({@link SequencesFit}). A minibatch the numeric guard refuses (its update
+ * skip-gram spec on their token sequences ({@link SequencesFit}), a spec with a {@code labelModel} on crowd labels
+ * ({@link LabelModelFit}). A minibatch the numeric guard refuses (its update
  * would make a parameter non-finite) leaves the model as it was and is counted, and the fit goes on, as in the job.
  */
 @Command(name = "fit", mixinStandardHelpOptions = true,
@@ -45,7 +48,9 @@ import picocli.CommandLine.Spec;
                         + "rows train in the file's order. A spec with hashing (hashed linear, wide-deep, "
                         + "large-softmax) trains on JSON lines of named-field examples (jsonl, as chorus produce reads "
                         + "them), or on the package catalogue (--package-catalogue); a skip-gram spec on the token "
-                        + "sequences of such examples."})
+                        + "sequences of such examples. A spec with labelModel (naive, majority, soft, dawid-skene) "
+                        + "trains on JSON lines of crowd labels: {\"item\":...,\"annotator\":...,\"label\":...,"
+                        + "\"features\":[...]}, one label event a line."})
 final class FitCommand implements Callable<Integer> {
 
     @Spec
@@ -88,6 +93,9 @@ final class FitCommand implements Callable<Integer> {
             return fitFields(model, () -> catalogue.examples(data.file, PackageCatalogue.TASK, 0));
         }
         DatasetFile.InputFormat input = data.check();
+        if (model.labelModel() != null) {
+            return fitLabels(model, input);
+        }
         if (input == DatasetFile.InputFormat.JSONL) {
             return fitFields(model, () -> FieldsJsonReader.read(data.file, "fit", 0));
         }
@@ -174,6 +182,40 @@ final class FitCommand implements Callable<Integer> {
                 (fit.unlabelled() == 0 ? "" : String.format(Locale.ROOT, "; %,d unlabelled examples not trained",
                         fit.unlabelled()))
                 + refusedNote(fit.refused()));
+    }
+
+    /** A spec with a label model that takes a warm start, on crowd labels: {@link LabelModelFit}. */
+    private int fitLabels(ModelSpec model, DatasetFile.InputFormat input) throws IOException {
+        if (input != DatasetFile.InputFormat.JSONL) {
+            throw data.usage("--spec: a spec with 'labelModel' trains on JSON lines of crowd labels (jsonl: item, "
+                    + "annotator, label, features), got " + input.name().toLowerCase(Locale.ROOT) + " rows");
+        }
+        if (!LabelModelWarmStart.METHODS.contains(model.labelModel().method())) {
+            throw data.usage("--spec: field 'labelModel.method': expected one a variant warm-starts from "
+                    + LabelModelWarmStart.METHODS + ", got \"" + model.labelModel().method() + "\"");
+        }
+        if (epochs != 1) {
+            throw data.usage("--epochs: a label model trains on its labels once, as a stream, got " + epochs);
+        }
+        LabelModelFit fit = judged(e -> new LabelModelFit(model, e), () -> CrowdLabelsReader.read(data.file, "fit"));
+        if (fit.labels() == 0) {
+            throw new IllegalStateException(data.file + ": no labels to fit");
+        }
+        long started = System.nanoTime();
+        passes(fit.labels(), fit::epoch);
+        byte[] bytes = fit.toBytes();
+        Files.write(out, bytes);
+        PrintWriter printed = spec.commandLine().getOut();
+        printed.printf(Locale.ROOT, "fit %s label model (%s) on %,d labels of %,d items by %,d annotators of %s in %.1f s:"
+                + " %,d bytes written to %s%s%s%n", model.labelModel().method(), model.algorithm(), fit.labels(),
+                fit.items(), fit.annotators(), data.file, (System.nanoTime() - started) / 1e9, bytes.length, out,
+                fit.refusedLabels() == 0 ? "" : String.format(Locale.ROOT, "; %,d label%s from an annotator past "
+                        + "maxAnnotators (%d) not trained, as the train job dead-letters %s", fit.refusedLabels(),
+                        fit.refusedLabels() == 1 ? "" : "s", model.labelModel().maxAnnotators(),
+                        fit.refusedLabels() == 1 ? "it" : "them"),
+                refusedNote(fit.refusedMinibatches()));
+        printed.flush();
+        return 0;
     }
 
     /** A skip-gram spec, on the token sequences of named-field examples: {@link SequencesFit}. */
