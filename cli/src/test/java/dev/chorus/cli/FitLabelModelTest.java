@@ -7,8 +7,16 @@ import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.TaskSpecs;
+import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.TrainerHarness;
+import dev.chorus.jobs.train.VariantExample;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.jobs.train.WarmStarts;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code chorus fit} of a label-model spec on crowd labels (JSON lines of item, annotator, label and features): the
  * file holds what a snapshot of the variant carries, the label model trained as the train job trains it on the same
- * stream, and a label-model variant warm-starts from it.
+ * stream, and a label-model variant warm-starts from it: {@code chorus specs put}'s check accepts it, and the train
+ * job's trainer predicts with it from its first example.
  */
 class FitLabelModelTest {
     static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":2,\"numClasses\":2,\"batchSize\":4,"
@@ -102,6 +111,18 @@ class FitLabelModelTest {
         expected.predictProba(new float[] {2, 0.8f}, 0, q);
         assertThat(p).containsExactly(q);
         assertThat(started.annotatorIds()).containsExactly("a", "b", "c");
+
+        try (var trainer = new TrainerHarness(new TrainSettings().specs(TaskSpecs.ofDefault(SPEC)))) {
+            trainer.open();
+            trainer.processBroadcastElement(new SpecChange("t", "w", warm, bytes), 0);
+            Example unlabelled = Example.newBuilder().setId("i20").setTask("t").setFeatures(Float32.pack(new float[] {2, 0.8f}))
+                    .setEventTime(0L).build();
+            trainer.processElement(new VariantExample("w", new Sourced<>(unlabelled, 0, 0), null), 1);
+
+            assertThat(trainer.extractOutputValues()).singleElement().satisfies(prediction -> assertThat(
+                    Float32.unpack(prediction.getProbabilities())).as("the train job's variant warm-started from it")
+                    .containsExactly(q));
+        }
     }
 
     @Test
