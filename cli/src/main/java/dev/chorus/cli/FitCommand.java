@@ -38,8 +38,8 @@ import picocli.CommandLine.Spec;
  * {@code chorus specs put --warm-start-file} starts a variant from. A spec with {@code hashing} (a hashed linear, wide
  * and deep or large-softmax model) trains on JSON lines of named-field examples instead ({@link FieldsFit}), a
  * skip-gram spec on their token sequences ({@link SequencesFit}), a spec with a {@code labelModel} on crowd labels
- * ({@link LabelModelFit}). A minibatch the numeric guard refuses (its update
- * would make a parameter non-finite) leaves the model as it was and is counted, and the fit goes on, as in the job.
+ * ({@link LabelModelFit}). A minibatch the numeric guard refuses (its update would make a parameter non-finite)
+ * leaves the model as it was and is counted, and the fit goes on, as in the job.
  */
 @Command(name = "fit", mixinStandardHelpOptions = true,
         description = {"Train a model offline on a dataset file and write it as a Chorus model file (the bytes a model "
