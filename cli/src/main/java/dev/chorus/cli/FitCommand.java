@@ -1,11 +1,14 @@
 package dev.chorus.cli;
 
+import dev.chorus.cli.data.CrowdLabelsReader;
 import dev.chorus.cli.data.FieldsJsonReader;
 import dev.chorus.cli.data.PackageCatalogue;
+import dev.chorus.core.annotators.LabelModelWarmStart;
 import dev.chorus.core.blas.Blas;
 import dev.chorus.core.io.DenseDataset;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
@@ -34,7 +37,9 @@ import picocli.CommandLine.Spec;
  * ({@link OnlineLearner#toBytes}, magic {@code CHOL}), the same a model snapshot carries, which
  * {@code chorus specs put --warm-start-file} starts a variant from. A spec with {@code hashing} (a hashed linear, wide
  * and deep or large-softmax model) trains on JSON lines of named-field examples instead ({@link FieldsFit}), a
- * skip-gram spec on their token sequences ({@link SequencesFit}).
+ * skip-gram spec on their token sequences ({@link SequencesFit}), a spec with a {@code labelModel} on crowd labels
+ * ({@link LabelModelFit}). A minibatch the numeric guard refuses (its update would make a parameter non-finite)
+ * leaves the model as it was and is counted, and the fit goes on, as in the job.
  */
 @Command(name = "fit", mixinStandardHelpOptions = true,
         description = {"Train a model offline on a dataset file and write it as a Chorus model file (the bytes a model "
@@ -43,7 +48,9 @@ import picocli.CommandLine.Spec;
                         + "rows train in the file's order. A spec with hashing (hashed linear, wide-deep, "
                         + "large-softmax) trains on JSON lines of named-field examples (jsonl, as chorus produce reads "
                         + "them), or on the package catalogue (--package-catalogue); a skip-gram spec on the token "
-                        + "sequences of such examples."})
+                        + "sequences of such examples. A spec with labelModel (naive, majority, soft, dawid-skene) "
+                        + "trains on JSON lines of crowd labels: {\"item\":...,\"annotator\":...,\"label\":...,"
+                        + "\"features\":[...]}, one label event a line."})
 final class FitCommand implements Callable<Integer> {
 
     @Spec
@@ -71,6 +78,9 @@ final class FitCommand implements Callable<Integer> {
             description = "Show a progress bar on stderr (default); --no-progress hides it.")
     boolean progress;
 
+    /** Dense minibatches the numeric guard refused. */
+    private long refused;
+
     @Override
     public Integer call() throws Exception {
         if (epochs < 1) {
@@ -83,6 +93,9 @@ final class FitCommand implements Callable<Integer> {
             return fitFields(model, () -> catalogue.examples(data.file, PackageCatalogue.TASK, 0));
         }
         DatasetFile.InputFormat input = data.check();
+        if (model.labelModel() != null) {
+            return fitLabels(model, input);
+        }
         if (input == DatasetFile.InputFormat.JSONL) {
             return fitFields(model, () -> FieldsJsonReader.read(data.file, "fit", 0));
         }
@@ -104,7 +117,7 @@ final class FitCommand implements Callable<Integer> {
                 loss = epoch(learner, rows, bar);
             }
         }
-        return written(model, rows.rows(), started, loss, learner.toBytes(), "");
+        return written(model, rows.rows(), started, loss, learner.toBytes(), refusedNote(refused));
     }
 
     /** Named-field examples, read once the spec is known to take them. */
@@ -168,8 +181,41 @@ final class FitCommand implements Callable<Integer> {
         return written(model, fit.examples(), started, loss, fit.toBytes(),
                 (fit.unlabelled() == 0 ? "" : String.format(Locale.ROOT, "; %,d unlabelled examples not trained",
                         fit.unlabelled()))
-                + (fit.refused() == 0 ? "" : String.format(Locale.ROOT, "; %,d minibatches refused by the numeric "
-                        + "guard (non-finite), the model kept as it was", fit.refused())));
+                + refusedNote(fit.refused()));
+    }
+
+    /** A spec with a label model that takes a warm start, on crowd labels: {@link LabelModelFit}. */
+    private int fitLabels(ModelSpec model, DatasetFile.InputFormat input) throws IOException {
+        if (input != DatasetFile.InputFormat.JSONL) {
+            throw data.usage("--spec: a spec with 'labelModel' trains on JSON lines of crowd labels (jsonl: item, "
+                    + "annotator, label, features), got " + input.name().toLowerCase(Locale.ROOT) + " rows");
+        }
+        if (!LabelModelWarmStart.METHODS.contains(model.labelModel().method())) {
+            throw data.usage("--spec: field 'labelModel.method': expected one a variant warm-starts from "
+                    + LabelModelWarmStart.METHODS + ", got \"" + model.labelModel().method() + "\"");
+        }
+        if (epochs != 1) {
+            throw data.usage("--epochs: a label model trains on its labels once, as a stream, got " + epochs);
+        }
+        LabelModelFit fit = judged(e -> new LabelModelFit(model, e), () -> CrowdLabelsReader.read(data.file, "fit"));
+        if (fit.labels() == 0) {
+            throw new IllegalStateException(data.file + ": no labels to fit");
+        }
+        long started = System.nanoTime();
+        passes(fit.labels(), fit::epoch);
+        byte[] bytes = fit.toBytes();
+        Files.write(out, bytes);
+        PrintWriter printed = spec.commandLine().getOut();
+        printed.printf(Locale.ROOT, "fit %s label model (%s) on %,d labels of %,d items by %,d annotators of %s in %.1f s:"
+                + " %,d bytes written to %s%s%s%n", model.labelModel().method(), model.algorithm(), fit.labels(),
+                fit.items(), fit.annotators(), data.file, (System.nanoTime() - started) / 1e9, bytes.length, out,
+                fit.refusedLabels() == 0 ? "" : String.format(Locale.ROOT, "; %,d label%s from an annotator past "
+                        + "maxAnnotators (%d) not trained, as the train job dead-letters %s", fit.refusedLabels(),
+                        fit.refusedLabels() == 1 ? "" : "s", model.labelModel().maxAnnotators(),
+                        fit.refusedLabels() == 1 ? "it" : "them"),
+                refusedNote(fit.refusedMinibatches()));
+        printed.flush();
+        return 0;
     }
 
     /** A skip-gram spec, on the token sequences of named-field examples: {@link SequencesFit}. */
@@ -196,6 +242,11 @@ final class FitCommand implements Callable<Integer> {
                 : null;
     }
 
+    private static String refusedNote(long refusedMinibatches) {
+        return refusedMinibatches == 0 ? "" : String.format(Locale.ROOT, "; %,d minibatches refused by the numeric "
+                + "guard (non-finite), the model kept as it was", refusedMinibatches);
+    }
+
     /** Writes the model file and says so. */
     private int written(ModelSpec model, int examples, long started, double loss, byte[] bytes, String notes)
             throws IOException {
@@ -208,8 +259,11 @@ final class FitCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One pass in the file's order; returns the mean loss of its minibatches, weighted by their sizes. */
-    private static double epoch(OnlineLearner learner, DenseDataset rows, ProgressBar bar) {
+    /**
+     * One pass in the file's order; returns the mean loss of its minibatches, weighted by their sizes, over all the
+     * rows (a refused minibatch adds none).
+     */
+    private double epoch(OnlineLearner learner, DenseDataset rows, ProgressBar bar) {
         int dim = rows.dim();
         int batch = learner.spec().batchSize();
         boolean classifier = learner.isClassifier();
@@ -229,7 +283,12 @@ final class FitCommand implements Callable<Integer> {
                     t[i] = (float) targets[start + i];
                 }
             }
-            lossSum += n * (classifier ? learner.trainMinibatch(x, y, null, n) : learner.trainMinibatch(x, t, null, n));
+            try {
+                lossSum += n * (classifier ? learner.trainMinibatch(x, y, null, n)
+                        : learner.trainMinibatch(x, t, null, n));
+            } catch (NonFiniteUpdateException e) {
+                refused++;
+            }
             if (bar != null) {
                 bar.stepBy(n);
             }

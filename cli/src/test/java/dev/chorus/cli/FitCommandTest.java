@@ -38,6 +38,39 @@ class FitCommandTest {
         assertThat(bytes).as("the bytes of the learner trained on the rows in order").isEqualTo(reference.toBytes());
     }
 
+    /**
+     * A learning rate far too high for the rows diverges: a minibatch whose update would make a weight non-finite is
+     * refused by the numeric guard and counted, and the fit goes on from the last good weights, as the train job does.
+     */
+    @Test
+    void aMinibatchTheNumericGuardRefusesIsCountedAndTheFitGoesOn(@TempDir Path dir) throws Exception {
+        String diverging = "{\"algorithm\":\"linear-regression\",\"inputDim\":1,\"batchSize\":1,"
+                + "\"optimizer\":{\"type\":\"sgd\",\"learningRate\":10},\"standardize\":false}";
+        List<String> rows = java.util.stream.IntStream.range(0, 12).mapToObj(i -> (i + 1) + "," + 1000 * (i % 3 + 1))
+                .toList();
+        Path csv = Files.write(dir.resolve("steep.csv"), rows);
+        Path model = dir.resolve("steep.model");
+        OnlineLearner reference = OnlineLearner.create(dev.chorus.core.model.ModelSpec.parse(diverging));
+        int refused = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            try {
+                reference.trainMinibatch(new float[] {1000 * (i % 3 + 1)}, new float[] {i + 1}, null, 1);
+            } catch (dev.chorus.core.model.NonFiniteUpdateException e) {
+                refused++;
+            }
+        }
+        assertThat(refused).as("the rows make some minibatches diverge, not all").isBetween(1, rows.size() - 1);
+
+        CliRun fit = CliRun.run(CliRun.noConfig(), "fit", csv.toString(), "--spec", diverging, "--out",
+                model.toString(), "--no-progress");
+
+        assertThat(fit.exitCode()).as(fit.err()).isZero();
+        assertThat(fit.out()).contains("; " + refused + " minibatches refused by the numeric guard (non-finite), the "
+                + "model kept as it was");
+        assertThat(Files.readAllBytes(model)).as("the last good weights, trained on every minibatch not refused")
+                .isEqualTo(reference.toBytes());
+    }
+
     @Test
     void rowsOfAnotherWidthOrClassesBeyondTheSpecAreRefusedNamingBoth(@TempDir Path dir) throws Exception {
         Path csv = Files.write(dir.resolve("pairs.csv"), ROWS);

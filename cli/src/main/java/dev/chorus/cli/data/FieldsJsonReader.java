@@ -80,7 +80,7 @@ public final class FieldsJsonReader {
         return examples;
     }
 
-    private static ObjectNode object(String line, String source, int number) throws IOException {
+    static ObjectNode object(String line, String source, int number) throws IOException {
         JsonNode node;
         try {
             node = JSON.readTree(line.getBytes(StandardCharsets.UTF_8));

@@ -22,6 +22,10 @@ import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
  * live job did for the same order: a champion record vets only what follows a tombstone it follows. Replaying
  * compacted topics, where a key's version 0 has superseded its tombstone, the latest champion record's variant serves
  * with its newest snapshot whatever the order of the two topics.
+ *
+ * <p>A held task's examples that become dead letters (past {@code maxWaitingPerTask}, or still waiting when a
+ * bounded input ends) say so ({@link #heldDeadLetter}) and are counted as {@code championRestartsDeadLetters}: a
+ * model is there, or on its way, and what releases it is the champion race, not the train job.
  */
 final class ChampionRestarts {
 
@@ -30,11 +34,13 @@ final class ChampionRestarts {
             new MapStateDescriptor<>("held-champion-restarts", Types.STRING, Types.STRING);
 
     private final Counter held;
+    private final Counter heldDeadLetters;
     /** Serving a fixed variant, nothing is held and no state of the champion's is touched. */
     private final boolean followsChampion;
 
     ChampionRestarts(MetricGroup metrics, boolean followsChampion) {
         held = metrics.counter("championRestartsHeld");
+        heldDeadLetters = metrics.counter("championRestartsDeadLetters");
         this.followsChampion = followsChampion;
     }
 
@@ -78,6 +84,20 @@ final class ChampionRestarts {
     /** Whether the task's examples wait rather than be answered by {@code serving}. */
     boolean waits(BaseBroadcastProcessFunction.ReadOnlyContext ctx, String task, String serving) throws Exception {
         return followsChampion && serving != null && serving.equals(ctx.getBroadcastState(HELD).get(task));
+    }
+
+    /**
+     * Why an example of {@code task}, held from its reset champion {@code heldVariant}, is a dead letter (the caller
+     * adds the bound it broke), counted as one of the hold's dead letters.
+     */
+    String heldDeadLetter(BaseBroadcastProcessFunction.ReadOnlyContext ctx, String task, String heldVariant)
+            throws Exception {
+        heldDeadLetters.inc();
+        ModelSnapshot model = ctx.getBroadcastState(ServeFunction.MODELS).get(task + "/" + heldVariant);
+        return "task '" + task + "' is held from its reset champion '" + heldVariant + "', whose "
+                + (model == null ? "fresh model has not arrived yet and" : "version " + model.getVersion()
+                + " is here but") + " answers only once a champion record for the task or version 1 or later of '"
+                + heldVariant + "' arrives";
     }
 
     /**

@@ -86,7 +86,8 @@ import org.slf4j.LoggerFactory;
  * prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
  * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
  * champion record that does not decode, or a tombstone, is a dead letter and changes nothing. A reset champion's
- * version 0 answers only once vetted ({@link ChampionRestarts}, metric {@code championRestartsHeld}).
+ * version 0 answers only once vetted ({@link ChampionRestarts}, metrics {@code championRestartsHeld} and
+ * {@code championRestartsDeadLetters}); {@code championChanges} counts the times the variant serving a task changed.
  *
  * <p>A snapshot too big for one record arrives as chunks and a manifest ({@link SnapshotChunks}): they wait in
  * broadcast state until every part of one version is there and its digest matches ({@link SnapshotAssembly}), and
@@ -237,8 +238,10 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         int count = waitingCount.value() == null ? 0 : waitingCount.value();
         if (count >= maxWaiting) {
-            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task",
-                    "no model yet for task '" + example.getTask() + "' (variant '" + variant + "'): expected at most "
+            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
+                    ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected at most " + maxWaiting
+                            + " examples waiting (--max-waiting-per-task), got one more"
+                    : "no model yet for task '" + example.getTask() + "' (variant '" + variant + "'): expected at most "
                             + maxWaiting + " examples waiting for it, got one more");
             return;
         }
@@ -378,7 +381,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         String key = task + "/" + wanted;
         ModelSnapshot snapshot = ctx.getBroadcastState(MODELS).get(key);
         boolean vetted = restarts.vets(ctx, task, wanted, snapshot);
-        if (wanted.equals(ctx.getBroadcastState(SERVING).get(task)) && !vetted) {
+        boolean serves = wanted.equals(ctx.getBroadcastState(SERVING).get(task));
+        if (serves && !vetted) {
             ctx.getBroadcastState(WANTED).remove(task);
             return;
         }
@@ -388,7 +392,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         ctx.getBroadcastState(WANTED).remove(task);
         ctx.getBroadcastState(SERVING).put(task, wanted);
-        championChanges.inc();
+        championChanges.inc(serves ? 0 : 1);
         served(task, wanted).version = snapshot.getVersion();
         answerWaiting(task, key, snapshot, ctx, out);
     }
@@ -426,9 +430,13 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         if (timestamp != END_OF_INPUT) {
             return;
         }
+        String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(ctx.getCurrentKey()) : variant;
+        boolean held = restarts.waits(ctx, ctx.getCurrentKey(), serving);
         for (Example example : waiting.get()) {
-            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task",
-                    "no model for task '" + example.getTask() + "' (variant '" + variant
+            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
+                    ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected one before the end of"
+                            + " the input, got none"
+                    : "no model for task '" + example.getTask() + "' (variant '" + variant
                             + "') arrived before the end of the input: expected a model snapshot, got none");
         }
         waiting.clear();

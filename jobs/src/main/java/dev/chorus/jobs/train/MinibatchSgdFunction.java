@@ -151,6 +151,7 @@ public final class MinibatchSgdFunction
     private transient RecordCodec<Example> exampleCodec;
     private transient String blasBackend;
     private transient RestartedModels restartedModels;
+    private transient RestartChunks restartChunks;
 
     public MinibatchSgdFunction(TrainSettings settings) {
         this.specs = settings.specs();
@@ -172,11 +173,13 @@ public final class MinibatchSgdFunction
     public void initializeState(FunctionInitializationContext context) throws Exception {
         admitted = new AdmittedTasks(taskBound);
         admitted.initialize(context, getRuntimeContext(), "admitted-tasks");
+        restartChunks = RestartChunks.restore(context, getRuntimeContext());
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
         admitted.snapshot();
+        restartChunks.snapshot();
     }
 
     @Override
@@ -199,7 +202,7 @@ public final class MinibatchSgdFunction
         taskMetrics = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
-        restartedModels = new RestartedModels(getRuntimeContext(), sourceTopic, blasBackend, snapshots);
+        restartedModels = new RestartedModels(getRuntimeContext(), restartChunks, sourceTopic, blasBackend, snapshots);
     }
 
     @Override

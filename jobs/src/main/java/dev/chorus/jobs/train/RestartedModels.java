@@ -27,8 +27,9 @@ import org.apache.flink.types.Either;
  *       instead of holding the variant's examples until the fresh model's first update is published.</li>
  * </ol>
  * The most chunks are counted from the snapshots published since this state existed: a job restored from a savepoint
- * taken before it knows only those. A chunked version 0 is not counted (the key may have no keyed state yet); its
- * chunks can refuse no lower version, as there is none.
+ * taken before it knows only those. A chunked version 0 is counted apart ({@link RestartChunks}), as the key may have
+ * no keyed state to count it in, and the next restart tombstones its chunk keys too: else a fresh version 0 in fewer
+ * chunks would leave the old one's higher chunks on the topic, parts of a version 0 with another digest.
  */
 final class RestartedModels {
     /** Variant key → the most chunks of one snapshot it published since its chunk keys were last tombstoned. */
@@ -36,12 +37,15 @@ final class RestartedModels {
             new ValueStateDescriptor<>("published-chunks", Types.INT);
 
     private final ValueState<Integer> publishedChunks;
+    private final RestartChunks restartChunks;
     private final String sourceTopic;
     private final String blasBackend;
     private final Counter snapshots;
 
-    RestartedModels(RuntimeContext runtime, String sourceTopic, String blasBackend, Counter snapshots) {
+    RestartedModels(RuntimeContext runtime, RestartChunks restartChunks, String sourceTopic, String blasBackend,
+            Counter snapshots) {
         this.publishedChunks = runtime.getState(PUBLISHED_CHUNKS);
+        this.restartChunks = restartChunks;
         this.sourceTopic = sourceTopic;
         this.blasBackend = blasBackend;
         this.snapshots = snapshots;
@@ -68,14 +72,16 @@ final class RestartedModels {
                 most.clear();
             }
         });
-        ctx.output(MinibatchSgdFunction.MODEL_SNAPSHOTS, Either.Left(topicKey));
-        for (int k = 0; k < chunks[0]; k++) {
-            ctx.output(MinibatchSgdFunction.MODEL_SNAPSHOTS, Either.Left(SnapshotChunks.chunkKey(topicKey, k)));
-        }
         // No prediction of the fresh model yet: its prequential loss is NaN, as its accuracy is.
         ModelSnapshot first = TrainRecords.snapshot(fresh, task, variant, Double.NaN, sourceTopic, blasBackend,
                 ctx.currentProcessingTime());
-        for (ModelSnapshot part : SnapshotChunks.split(first, SnapshotChunks.MAX_CHUNK_BYTES)) {
+        List<ModelSnapshot> parts = SnapshotChunks.split(first, SnapshotChunks.MAX_CHUNK_BYTES);
+        int tombstones = Math.max(chunks[0], restartChunks.replace(key, parts.size() - 1));
+        ctx.output(MinibatchSgdFunction.MODEL_SNAPSHOTS, Either.Left(topicKey));
+        for (int k = 0; k < tombstones; k++) {
+            ctx.output(MinibatchSgdFunction.MODEL_SNAPSHOTS, Either.Left(SnapshotChunks.chunkKey(topicKey, k)));
+        }
+        for (ModelSnapshot part : parts) {
             ctx.output(MinibatchSgdFunction.MODEL_SNAPSHOTS, Either.Right(part));
         }
         snapshots.inc();
