@@ -100,6 +100,16 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   }
 
   /**
+   * Updates {@code slot}'s confusion for its label {@code label} against {@code reference}: {@link ConfusionEstimates#mStep}
+   * unless a method overrides it.
+   *
+   * @param count labels remembered for the item, the new one included
+   */
+  protected void confusionStep(int slot, int label, float[] reference, int count) {
+    estimates.mStep(slot, label, reference);
+  }
+
+  /**
    * After the new label's M-step, revises what the item's earlier labels ({@code i < count − 1}) credited their
    * annotators, now that the item's posterior is {@code target}; nothing by default.
    */
@@ -184,7 +194,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
       target(predicted, labels[e], count, itemSlots, itemLabels, target);
       float[] reference = reference(predicted, target, count);
       estimates.observeClass(reference);
-      estimates.mStep(slot, labels[e], reference);
+      confusionStep(slot, labels[e], reference, count);
       revise(target, count, itemSlots, itemLabels);
       System.arraycopy(target, 0, targets, e * k, k);
     }
@@ -240,6 +250,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     LabelModels.writeHeader(out, name());
     registry.writeTo(out);
     estimates.writeTo(out);
+    estimates.writeSharedLabels(out);
     out.writeBoolean(history != null);
     if (history != null) {
       history.writeTo(out);

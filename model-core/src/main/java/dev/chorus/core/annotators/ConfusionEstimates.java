@@ -21,6 +21,11 @@ import java.util.Arrays;
  * annotator's M-steps its row masses shrink by {@code 2^(-1/halfLife)}, so that what a label taught the confusion
  * weighs half after {@code halfLife} more labels of that annotator, an exponentially weighted average. The half-life
  * is the spec's ({@code LabelModelSpec#halfLifeLabels}), which a saved model carries, not part of this state.
+ *
+ * <p>Each slot also counts, up to {@link #SHAPING_LABELS}, the labels its annotator gave to items that others had
+ * labelled too ({@link #countShared}): evidence that pins a full confusion. An annotator with fewer, seen mostly alone,
+ * gets {@link #loneMStep}, which keeps its confusion one-coin. The counts are saved apart ({@link #writeSharedLabels}),
+ * by the models that use them, since label-model format 5.
  */
 public final class ConfusionEstimates {
 
@@ -34,6 +39,12 @@ public final class ConfusionEstimates {
   public static final double LABEL_ONLY_PRIOR_COUNT = 10;
   /** Default floor of the decaying step, so that estimates keep tracking a drifting annotator. */
   public static final double DEFAULT_MIN_STEP = 1e-3;
+  /**
+   * Labels on items that others labelled too after which an annotator's confusion is fully shaped: its lone labels
+   * then take the full {@link #mStep}. The count stops here, so that what a saved model holds is also what any longer
+   * history would give once the annotator is shaped.
+   */
+  public static final double SHAPING_LABELS = 10;
 
   private final int k;
   private final int maxAnnotators;
@@ -46,6 +57,8 @@ public final class ConfusionEstimates {
   private final double[] confusions;
   /** Posterior mass per annotator and true class: {@code rowMass[slot·K + c]}. */
   private final double[] rowMass;
+  /** Per slot, labels on items that others labelled too, up to {@link #SHAPING_LABELS}. */
+  private final double[] sharedLabels;
   /** Sum of the reference distributions seen, per class; the class prior is its normalisation. */
   private final double[] classMass;
   /**
@@ -93,6 +106,7 @@ public final class ConfusionEstimates {
     this.minStep = minStep;
     this.confusions = new double[maxAnnotators * k * k];
     this.rowMass = new double[maxAnnotators * k];
+    this.sharedLabels = new double[maxAnnotators];
     this.classMass = new double[k];
     this.markedClassMass = new double[k];
     this.saved = new boolean[maxAnnotators];
@@ -188,6 +202,57 @@ public final class ConfusionEstimates {
     mStep(confusions, offset(slot), rowMass, slot * k, k, label, posterior, priorCount, minStep);
   }
 
+  /** Counts a label of {@code slot} on an item that others labelled too, up to {@link #SHAPING_LABELS}. */
+  public void countShared(int slot) {
+    if (sharedLabels[slot] >= SHAPING_LABELS) {
+      return;
+    }
+    if (marked && !saved[slot]) {
+      save(slot);
+    }
+    sharedLabels[slot]++;
+  }
+
+  /**
+   * How far items with several labels have shaped {@code slot}'s confusion, from 0 (never: every label came alone)
+   * to 1 (at least {@link #SHAPING_LABELS} labels on items that others labelled too).
+   */
+  public double shaped(int slot) {
+    return sharedLabels[slot] / SHAPING_LABELS;
+  }
+
+  /**
+   * The M-step of a label that is its item's only one: {@link #mStep}, after which the confusion moves
+   * {@code 1 − shaped} of the way to the one-coin matrix whose diagonal is the row-mass-weighted mean of its
+   * diagonal, the rest of each row spread evenly. One label per item cannot tell whose error a disagreement with the
+   * classifier is: the full M-step books the classifier's own mix-ups as the annotator's, row by row and pair by pair,
+   * and the E-step then lets the classifier overrule labels on exactly those pairs. A one-coin annotator has one
+   * accuracy, estimated from all of its labels, and errors that favour no class. The diagonal update is the same
+   * either way, so a pooled diagonal is that of the full M-step's rows; as counts of labels shared with others grow
+   * ({@link #shaped}) the confusion moves smoothly to the full estimate, from the row masses it already has.
+   */
+  public void loneMStep(int slot, int label, float[] posterior, double shaped) {
+    mStep(slot, label, posterior);
+    if (shaped >= 1) {
+      return;
+    }
+    int offset = offset(slot);
+    double held = 0;
+    double diagonal = 0;
+    for (int c = 0; c < k; c++) {
+      double weight = rowMass[slot * k + c] + priorCount;
+      held += weight;
+      diagonal += weight * confusions[offset + c * k + c];
+    }
+    diagonal /= held;
+    for (int c = 0; c < k; c++) {
+      for (int j = 0; j < k; j++) {
+        double coin = j == c ? diagonal : (1 - diagonal) / (k - 1);
+        confusions[offset + c * k + j] = shaped * confusions[offset + c * k + j] + (1 - shaped) * coin;
+      }
+    }
+  }
+
   /**
    * The M-step for one label: for each true class {@code c}, with {@code q = posterior[c]} and
    * {@code η = max(q / (mass_c + q + priorCount), minStep · q)}, row {@code c} becomes
@@ -269,6 +334,7 @@ public final class ConfusionEstimates {
     }
     fillPrior(confusions, offset(slot), k, priorDiagonal);
     Arrays.fill(rowMass, slot * k, (slot + 1) * k, 0);
+    sharedLabels[slot] = 0;
   }
 
   /** Remembers the estimates as they are, so that {@link #rollback} can return to them; costs O(K) here. */
@@ -280,11 +346,12 @@ public final class ConfusionEstimates {
 
   /** Returns every confusion, row mass and the class prior to what they were at the last {@link #mark}. */
   public void rollback() {
-    int block = k * k + k;
+    int block = k * k + k + 1;
     for (int i = 0; i < savedCount; i++) {
       int slot = savedSlots[i];
       System.arraycopy(savedBlocks, i * block, confusions, offset(slot), k * k);
       System.arraycopy(savedBlocks, i * block + k * k, rowMass, slot * k, k);
+      sharedLabels[slot] = savedBlocks[(i + 1) * block - 1];
     }
     forgetSaved();
     System.arraycopy(markedClassMass, 0, classMass, 0, k);
@@ -298,13 +365,14 @@ public final class ConfusionEstimates {
   }
 
   private void save(int slot) {
-    int block = k * k + k;
+    int block = k * k + k + 1;
     if (savedSlots.length == savedCount) {
       savedSlots = Arrays.copyOf(savedSlots, Math.max(4, 2 * savedCount));
       savedBlocks = Arrays.copyOf(savedBlocks, savedSlots.length * block);
     }
     System.arraycopy(confusions, offset(slot), savedBlocks, savedCount * block, k * k);
     System.arraycopy(rowMass, slot * k, savedBlocks, savedCount * block + k * k, k);
+    savedBlocks[(savedCount + 1) * block - 1] = sharedLabels[slot];
     savedSlots[savedCount++] = slot;
     saved[slot] = true;
   }
@@ -343,6 +411,7 @@ public final class ConfusionEstimates {
         .forgetWithHalfLife(halfLifeLabels);
     System.arraycopy(confusions, 0, copy.confusions, 0, confusions.length);
     System.arraycopy(rowMass, 0, copy.rowMass, 0, rowMass.length);
+    System.arraycopy(sharedLabels, 0, copy.sharedLabels, 0, maxAnnotators);
     System.arraycopy(classMass, 0, copy.classMass, 0, k);
     return copy;
   }
@@ -356,6 +425,36 @@ public final class ConfusionEstimates {
     BinaryState.writeDoubles(out, confusions);
     BinaryState.writeDoubles(out, rowMass);
     BinaryState.writeDoubles(out, classMass);
+  }
+
+  /** Writes the shared label counts ({@link #countShared}), which a model that uses them saves after {@link #writeTo}. */
+  public void writeSharedLabels(DataOutput out) throws IOException {
+    BinaryState.writeDoubles(out, sharedLabels);
+  }
+
+  /**
+   * Reads what {@link #writeSharedLabels} wrote in label-model format {@code version}. Before format 5 no counts were
+   * saved: a slot whose confusion has taken an M-step reads as fully shaped, so it keeps learning as it did, and one
+   * that has not as a new annotator.
+   */
+  public void readSharedLabels(DataInput in, int version) throws IOException {
+    if (version < 5) {
+      for (int slot = 0; slot < maxAnnotators; slot++) {
+        for (int c = 0; c < k; c++) {
+          if (rowMass[slot * k + c] > 0) {
+            sharedLabels[slot] = SHAPING_LABELS;
+          }
+        }
+      }
+      return;
+    }
+    BinaryState.readDoubles(in, sharedLabels, "shared label counts");
+    for (double count : sharedLabels) {
+      if (!(count >= 0 && count <= SHAPING_LABELS)) {
+        throw new IOException("confusion estimates: expected shared label counts in [0, " + SHAPING_LABELS
+            + "], stream has " + count);
+      }
+    }
   }
 
   public static ConfusionEstimates readFrom(DataInput in) throws IOException {

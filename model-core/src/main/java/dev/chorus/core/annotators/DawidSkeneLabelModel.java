@@ -29,6 +29,15 @@ import java.util.Arrays;
  * blurred only half as much by the classifier's own errors as with the prediction alone. An item with more labels
  * keeps the full posterior, whose other labels are independent evidence already.
  *
+ * <p>That half of the reference still books the classifier's own errors as the annotator's, row by row and pair by
+ * pair: with one clean annotator its estimated diagonal ended at .75–.99 class by class, its off-diagonal entries were
+ * the classifier's mix-ups, and the posterior let the classifier overrule correct labels on exactly those pairs, 0.3
+ * points under naive on MLP-256 (docs/BENCHMARKS.md, session 11). So a lone label of an annotator that items with
+ * several labels have not shaped ({@link ConfusionEstimates#shaped}) takes {@link ConfusionEstimates#loneMStep}: its
+ * confusion stays one-coin, one accuracy from all of its labels and errors that favour no class. An annotator shaped
+ * by items it shares with others (a crowd's experts and pair-confusers) keeps the full M-step, whose off-diagonal
+ * entries those items pin.
+ *
  * <p>In a label-only task a new label also re-credits the item's earlier labels ({@link #revise}): each of their
  * annotators' confusions takes the change the new label makes to the item's posterior
  * ({@link ConfusionEstimates#credit}), and so does the class prior. Batch EM credits every label with its item's
@@ -109,6 +118,18 @@ public final class DawidSkeneLabelModel extends ClassifierLabelModel {
       change[c] *= count - 1;
     }
     estimates.observeClass(change);
+  }
+
+  @Override
+  protected void confusionStep(int slot, int label, float[] reference, int count) {
+    if (count > 1) {
+      estimates.countShared(slot);
+    }
+    if (count > 1 || inputDim() == 0 || learner.examplesSeen() < WARMUP_EXAMPLES) {
+      estimates.mStep(slot, label, reference);
+    } else {
+      estimates.loneMStep(slot, label, reference, estimates.shaped(slot));
+    }
   }
 
   @Override

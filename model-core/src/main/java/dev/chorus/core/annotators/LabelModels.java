@@ -23,8 +23,12 @@ public final class LabelModels {
    * in format 3, writes the registry, the confusions, the network and its averaging logits. Format 4 adds to
    * {@code doctor-net} and {@code weighted-doctor-net-paper}, after their confusions, an optional item history (a
    * flag, then the history), so that they publish consensus; the other methods write the same body as in format 3.
+   * Format 5 adds to {@code naive}, {@code majority}, {@code soft} and {@code dawid-skene}, after their confusions, each
+   * slot's count of labels on items that others labelled too ({@link ConfusionEstimates#writeSharedLabels}; only
+   * {@code dawid-skene} counts and uses them); formats before it read every annotator that has taken an M-step as fully
+   * shaped. The Doctor Nets write the same body as in format 4.
    */
-  public static final int FORMAT_VERSION = 4;
+  public static final int FORMAT_VERSION = 5;
   /** The selectable methods: those a spec may name, each built here by its own class's {@code NAME}. */
   public static final List<String> NAMES = LabelModelSpec.METHODS;
 
@@ -181,6 +185,7 @@ public final class LabelModels {
     }
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
+    estimates.readSharedLabels(in, version);
     ItemLabelHistory history = in.readBoolean() ? ItemLabelHistory.readFrom(in) : null;
     ClassifierLabelModel.Parts parts =
         new ClassifierLabelModel.Parts(OnlineLearner.readFrom(in), registry, estimates, history);
