@@ -137,8 +137,12 @@ public final class ChorusCli {
             String bootstrapServers = last.getCommandSpec().findOption("--bootstrap-servers").getValue();
             try {
                 KafkaOptions.requireReachable(bootstrapServers, job.jobOptions().kafkaSettings());
-            } catch (KafkaUnreachableException e) {
+                MissingTopics.require(bootstrapServers, job.jobOptions().kafkaSettings(), job.requiredTopics());
+            } catch (KafkaUnreachableException | IllegalStateException e) {
                 throw new CommandLine.ExecutionException(last, e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandLine.ExecutionException(last, "interrupted", e);
             }
         }
         return new CommandLine.RunLast().execute(parsed);

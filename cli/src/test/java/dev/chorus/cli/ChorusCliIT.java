@@ -312,6 +312,22 @@ class ChorusCliIT {
     }
 
     @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void trainAndServeSayWhichOfTheirTopicsAreMissingInsteadOfRetryingForever() {
+        CliRun train = chorus("train", "--spec", SPEC, "--examples-topic", "it.small.examples",
+                "--models-topic", "it.models");
+        assertThat(train.exitCode()).isEqualTo(1);
+        assertThat(train.err()).startsWith("chorus train: topics chorus.predictions, chorus.champions and "
+                + "chorus.dead-letters do not exist at " + broker.bootstrapServers() + ": create them");
+
+        CliRun serve = chorus("serve", "--examples-topic", "it.small.examples", "--predictions-topic", "it.models",
+                "--models-topic", "it.models");
+        assertThat(serve.exitCode()).isEqualTo(1);
+        assertThat(serve.err()).startsWith("chorus serve: topic chorus.dead-letters does not exist at "
+                + broker.bootstrapServers() + ": create it");
+    }
+
+    @Test
     void kafkaRunsABrokerWithChorusTopicsUntilInterrupted(@TempDir Path logDir) throws Exception {
         int port = Integer.parseInt(CliRun.unreachableBroker().split(":")[1]);
         CliRun[] result = new CliRun[1];
