@@ -325,6 +325,10 @@ class ChorusCliIT {
         assertThat(serve.exitCode()).isEqualTo(1);
         assertThat(serve.err()).startsWith("chorus serve: topic chorus.dead-letters does not exist at "
                 + broker.bootstrapServers() + ": create it");
+        CliRun champion = chorus("serve", "--variant", "champion", "--examples-topic", "it.small.examples",
+                "--predictions-topic", "it.models", "--models-topic", "it.models");
+        assertThat(champion.err()).startsWith("chorus serve: topics chorus.dead-letters and chorus.champions do not "
+                + "exist at " + broker.bootstrapServers() + ": create them");
     }
 
     @Test
