@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
@@ -136,8 +137,12 @@ public final class ChorusCli {
             String bootstrapServers = last.getCommandSpec().findOption("--bootstrap-servers").getValue();
             try {
                 KafkaOptions.requireReachable(bootstrapServers, job.jobOptions().kafkaSettings());
-            } catch (KafkaUnreachableException e) {
+                MissingTopics.require(bootstrapServers, job.jobOptions().kafkaSettings(), job.requiredTopics());
+            } catch (KafkaUnreachableException | IllegalStateException e) {
                 throw new CommandLine.ExecutionException(last, e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandLine.ExecutionException(last, "interrupted", e);
             }
         }
         return new CommandLine.RunLast().execute(parsed);
@@ -167,10 +172,15 @@ public final class ChorusCli {
     static String oneLine(Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-            if (c.getMessage() != null) {
+            // A cause whose first line the message already quotes (a file name, a parser's message) adds nothing.
+            if (c.getMessage() != null && !message.contains(c.getMessage().lines().findFirst().orElse(""))) {
                 message = message + ": " + c.getMessage();
             }
         }
-        return message.replace('\n', ' ');
+        return JACKSON_LOCATION.matcher(message.replace('\n', ' ')).replaceAll("line $1, column $2");
     }
+
+    /** How Jackson, which keeps a document out of its messages, says where: "[Source: REDACTED (…); line: 1, column: 5]". */
+    private static final Pattern JACKSON_LOCATION =
+            Pattern.compile("\\[Source: REDACTED \\([^)]*\\); line: (\\d+), column: (\\d+)\\]");
 }

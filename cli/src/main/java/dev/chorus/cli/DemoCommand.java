@@ -97,8 +97,8 @@ public final class DemoCommand implements Callable<Integer> {
     int labelsPerItem;
 
     @Option(names = "--label-model", defaultValue = "dawid-skene",
-            description = "How the task learns from the annotators: naive, majority, soft, dawid-skene, doctor-net "
-                    + "or weighted-doctor-net (default: ${DEFAULT-VALUE}).")
+            description = "How the task learns from the annotators: naive, majority, soft, dawid-skene, doctor-net, "
+                    + "weighted-doctor-net or weighted-doctor-net-paper (default: ${DEFAULT-VALUE}).")
     String labelModel;
 
     private final PrintStream out = System.out;

@@ -109,10 +109,14 @@ final class KafkaCommand implements Callable<Integer> {
     }
 
     private List<String> createTopics(EmbeddedKafkaBroker broker) {
-        Map<ChorusTopic, String> names = new EnumMap<>(Map.of(ChorusTopic.EXAMPLES, examplesTopic,
-                ChorusTopic.PREDICTIONS, predictionsTopic, ChorusTopic.MODELS, modelsTopic,
-                ChorusTopic.ANNOTATORS, annotatorsTopic, ChorusTopic.DEAD_LETTERS, deadLetterTopic,
-                ChorusTopic.SPECS, ChorusTopic.DefaultNames.SPECS));
+        // Every role, so that the train job finds each topic it writes (a missing one makes its sink retry forever).
+        Map<ChorusTopic, String> names = new EnumMap<>(ChorusTopic.class);
+        for (ChorusTopic role : ChorusTopic.values()) {
+            names.put(role, role.defaultName());
+        }
+        names.putAll(Map.of(ChorusTopic.EXAMPLES, examplesTopic, ChorusTopic.PREDICTIONS, predictionsTopic,
+                ChorusTopic.MODELS, modelsTopic, ChorusTopic.ANNOTATORS, annotatorsTopic,
+                ChorusTopic.DEAD_LETTERS, deadLetterTopic));
         List<NewTopic> topics = new ArrayList<>();
         List<String> created = new ArrayList<>();
         names.forEach((role, name) -> {

@@ -141,10 +141,13 @@ final class LeaderboardCommand implements Callable<Integer> {
             Map<String, Map<String, String>> flat = new LinkedHashMap<>();
             for (VariantStanding s : c.getStandings()) {
                 ModelSnapshot m = newest.get(c.getTask() + "/" + s.getVariant());
-                Map<String, String> keys = new TreeMap<>();
-                if (m != null) {
-                    flatten("", MAPPER.readTree(m.getSpec()), keys);
+                if (m == null) {
+                    // No snapshot (a search retired it before its first): nothing to compare, and nothing differs.
+                    differing.put(c.getTask() + "/" + s.getVariant(), Map.of());
+                    continue;
                 }
+                Map<String, String> keys = new TreeMap<>();
+                flatten("", MAPPER.readTree(m.getSpec()), keys);
                 flat.put(s.getVariant(), keys);
             }
             for (Map.Entry<String, Map<String, String>> v : flat.entrySet()) {

@@ -76,6 +76,9 @@ abstract class LocalJobCommand implements Callable<Integer> {
     /** The job's options, as parsed. */
     abstract JobOptions jobOptions();
 
+    /** The topics without which the job cannot run: a missing one would make it restart forever. */
+    abstract List<String> requiredTopics();
+
     /** The job's main class on a cluster. */
     abstract Class<?> mainClass();
 

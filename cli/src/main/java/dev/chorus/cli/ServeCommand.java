@@ -4,6 +4,8 @@ import dev.chorus.jobs.JobOptions;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.serve.ServeSettings;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -37,6 +39,18 @@ public final class ServeCommand extends LocalJobCommand {
         return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(),
                 Set.of(s.examplesTopic().name(), s.modelsTopic().name()),
                 Set.of(s.predictionsTopic().name(), s.deadLetterTopic().name()), s.groupId() + "-");
+    }
+
+    /** What every run reads or writes, and the champions when it follows them. */
+    @Override
+    List<String> requiredTopics() {
+        ServeSettings s = settings();
+        List<String> topics = new ArrayList<>(List.of(s.examplesTopic().name(), s.predictionsTopic().name(),
+                s.modelsTopic().name(), s.deadLetterTopic().name()));
+        if (s.followsChampion()) {
+            topics.add(s.championsTopic().name());
+        }
+        return topics;
     }
 
     @Override

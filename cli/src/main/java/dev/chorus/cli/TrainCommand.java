@@ -4,6 +4,8 @@ import dev.chorus.jobs.JobOptions;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -39,6 +41,18 @@ public final class TrainCommand extends LocalJobCommand {
                 Set.of(s.examplesTopic().name(), s.specsTopic().name()),
                 Set.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
                         s.annotatorsTopic().name()), s.groupId() + "-");
+    }
+
+    /** What every run reads or writes (annotators and consensus only label models write), and the specs a bounded run reads. */
+    @Override
+    List<String> requiredTopics() {
+        TrainSettings s = settings();
+        List<String> topics = new ArrayList<>(List.of(s.examplesTopic().name(), s.predictionsTopic().name(),
+                s.modelsTopic().name(), s.championsTopic().name(), s.deadLetterTopic().name()));
+        if (s.bounded()) {
+            topics.add(s.specsTopic().name());
+        }
+        return topics;
     }
 
     @Override

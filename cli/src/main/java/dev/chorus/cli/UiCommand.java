@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
  * topics only (committed records), so it works against any deployment.
  */
 @Command(name = "ui", mixinStandardHelpOptions = true,
-        description = {"Serve a live dashboard of the Chorus topics until Ctrl-C: learning curves, model versions,",
-                "annotators' confusion matrices, consensus coverage, dead letters by field and reason. Read-only."})
+        description = {"Serve a live, read-only dashboard of the Chorus topics until Ctrl-C.",
+                "Learning curves, model versions, annotators' confusion matrices, consensus coverage, dead letters by "
+                        + "field and reason."})
 final class UiCommand implements Callable<Integer> {
 
     @Spec

@@ -85,7 +85,9 @@ final class WarmStartModels {
         ModelSnapshot newest = ModelsCommand.Newest.of(live, task).models().get(task + "/" + variant);
         if (newest == null) {
             throw new IllegalArgumentException("no snapshot of " + task + "/" + variant + " on " + modelsTopic
-                    + " to fork yet");
+                    + " to fork yet: the train job publishes a variant's model every --snapshot-every-batches "
+                    + "minibatches (default 50) and, when it changed, every --snapshot-interval-ms (default 30 s); "
+                    + "try again then (chorus models lists the snapshots)");
         }
         return live.parameters(newest, task + "/" + variant + " version " + newest.getVersion() + " on " + modelsTopic);
     }

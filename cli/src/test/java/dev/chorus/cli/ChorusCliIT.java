@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
+import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
@@ -18,11 +19,14 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -308,6 +312,26 @@ class ChorusCliIT {
     }
 
     @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void trainAndServeSayWhichOfTheirTopicsAreMissingInsteadOfRetryingForever() {
+        CliRun train = chorus("train", "--spec", SPEC, "--examples-topic", "it.small.examples",
+                "--models-topic", "it.models");
+        assertThat(train.exitCode()).isEqualTo(1);
+        assertThat(train.err()).startsWith("chorus train: topics chorus.predictions, chorus.champions and "
+                + "chorus.dead-letters do not exist at " + broker.bootstrapServers() + ": create them");
+
+        CliRun serve = chorus("serve", "--examples-topic", "it.small.examples", "--predictions-topic", "it.models",
+                "--models-topic", "it.models");
+        assertThat(serve.exitCode()).isEqualTo(1);
+        assertThat(serve.err()).startsWith("chorus serve: topic chorus.dead-letters does not exist at "
+                + broker.bootstrapServers() + ": create it");
+        CliRun champion = chorus("serve", "--variant", "champion", "--examples-topic", "it.small.examples",
+                "--predictions-topic", "it.models", "--models-topic", "it.models");
+        assertThat(champion.err()).startsWith("chorus serve: topics chorus.dead-letters and chorus.champions do not "
+                + "exist at " + broker.bootstrapServers() + ": create them");
+    }
+
+    @Test
     void kafkaRunsABrokerWithChorusTopicsUntilInterrupted(@TempDir Path logDir) throws Exception {
         int port = Integer.parseInt(CliRun.unreachableBroker().split(":")[1]);
         CliRun[] result = new CliRun[1];
@@ -324,12 +348,18 @@ class ChorusCliIT {
         assertThat(models.out()).isEqualTo("no models on chorus.models yet\n");
         assertThat(CliRun.run("tail", "chorus.annotators", "--no-follow", "--bootstrap-servers", bootstrap).exitCode())
                 .isZero();
+        // Every topic the train job writes or reads: without consensus or champions its sinks retry forever.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).containsAll(
+                    Arrays.stream(ChorusTopic.values()).map(ChorusTopic::defaultName).toList());
+        }
 
         kafka.interrupt();
         kafka.join(60_000);
         assertThat(result[0].exitCode()).isZero();
         assertThat(result[0].out()).contains("bootstrap servers: " + bootstrap, "log dir: " + logDir, "(kept)",
-                "chorus.models (compacted)", "Kafka stopped.");
+                "chorus.models (compacted)", "chorus.champions (compacted)", "chorus.consensus (compacted)",
+                "Kafka stopped.");
         assertThat(logDir.resolve("meta.properties")).as("a given log dir is kept").exists();
     }
 

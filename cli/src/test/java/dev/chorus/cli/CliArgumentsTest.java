@@ -2,6 +2,7 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.annotators.LabelModels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,6 +55,30 @@ class CliArgumentsTest {
         assertThat(rendered).contains("chorus bench e2e", "chorus bench learn");
         // A stray % in a description makes picocli warn and print the description's format string raw.
         assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
+
+    @Test
+    void theCommandListsShowWholeSentences() {
+        List<String> cut = new ArrayList<>();
+        firstLines(ChorusCli.commandLine(CliRun.noConfig()), cut);
+        // A parent's --help lists each subcommand by the first line of its description only.
+        assertThat(cut).as("first description lines that do not end a sentence").isEmpty();
+    }
+
+    private static void firstLines(CommandLine cli, List<String> cut) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            String[] description = sub.getCommandSpec().usageMessage().description();
+            if (description.length > 0 && !description[0].strip().endsWith(".")) {
+                cut.add(sub.getCommandSpec().qualifiedName() + ": " + description[0]);
+            }
+            firstLines(sub, cut);
+        }
+    }
+
+    @Test
+    void demoHelpNamesEveryLabelModel() {
+        String help = CliRun.run("demo", "--help").out().replaceAll("\\s+", " ");
+        assertThat(LabelModels.NAMES).allSatisfy(name -> assertThat(help).contains(name));
     }
 
     private static void renderUsage(CommandLine cli, List<String> rendered) {

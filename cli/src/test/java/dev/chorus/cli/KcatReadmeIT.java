@@ -3,6 +3,7 @@ package dev.chorus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.ChorusTopic;
@@ -74,7 +75,18 @@ class KcatReadmeIT {
             });
             assertThat(predictions).filteredOn(p -> p.getId().equals("flower-5")).singleElement()
                     .satisfies(p -> assertThat(p.getModelVersion()).as("after one minibatch of 4").isEqualTo(1));
+            // The line the README shows has the fields kcat prints, in their order.
+            Matcher shown = Pattern.compile("<!-- readme-output:kcat-consume -->\\s*```json\\n(.*?)\\n```",
+                    Pattern.DOTALL).matcher(readme);
+            assertThat(shown.find()).as("README's example prediction").isTrue();
+            assertThat(fieldNames(shown.group(1))).isEqualTo(fieldNames(consume.out.lines().findFirst().orElseThrow()));
         }
+    }
+
+    private static List<String> fieldNames(String json) throws IOException {
+        List<String> names = new ArrayList<>();
+        new ObjectMapper().readTree(json).fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     /** The fenced sh block that follows {@code <!-- readme-test:NAME -->}. */

@@ -61,11 +61,12 @@ class LeaderboardIT {
         assertThat(second.get("status").asText()).isEqualTo("challenger");
         assertThat(second.get("hyperparameters").toString()).isEqualTo("{\"optimizer.learningRate\":\"0.1\"}");
         assertThat(second.get("lastDriftAt").asLong()).isEqualTo(1_700_000_000_000L);
+        assertThat(t.get("variants").get(2).get("hyperparameters").toString()).isEqualTo("{}");
 
         CliRun table = CliRun.run("leaderboard", "--task", "t", "--bootstrap-servers", bootstrap, "--models-topic",
                 "lb.models", "--champions-topic", "lb.champions");
         assertThat(table.exitCode()).as(table.err()).isZero();
-        assertThat(table.out().lines().toList()).hasSize(3);
+        assertThat(table.out().lines().toList()).hasSize(4);
         assertThat(table.out().lines().skip(1).findFirst().orElseThrow())
                 .startsWith("t     slow     champion    1,200     0.3100 ± 0.0120  0.9000 [0.8800, 0.9200]  30")
                 .endsWith("optimizer.learningRate=0.01");
@@ -92,7 +93,12 @@ class LeaderboardIT {
                         VariantStanding.newBuilder().setVariant("default").setStatus(StandingStatus.CHALLENGER)
                                 .setLabelledExamples(1200L).setLossMean(0.35).setLossStandardError(0.013)
                                 .setAccuracy(0.87).setAccuracyLow(0.85).setAccuracyHigh(0.89).setModelVersion(12L)
-                                .setLastDriftAt(1_700_000_000_000L).build()))
+                                .setLastDriftAt(1_700_000_000_000L).build(),
+                        // Retired by a search before its first snapshot: no spec to compare with the others'.
+                        VariantStanding.newBuilder().setVariant("early").setStatus(StandingStatus.RETIRED)
+                                .setLabelledExamples(100L).setLossMean(2.5).setLossStandardError(0.4)
+                                .setAccuracy(0.1).setAccuracyLow(0.05).setAccuracyHigh(0.2).setModelVersion(3L)
+                                .setRetiredReason("search s rung 0").build()))
                 .setUpdatedAt(1_700_000_200_000L).build();
     }
 }

@@ -2,7 +2,9 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code chorus specs put} judges a spec as the train job's check-specs does, before it talks to Kafka. */
 class SpecsPutTest {
@@ -41,5 +43,20 @@ class SpecsPutTest {
         assertThat(run.err()).contains("field 'variant': expected a name without '#' or '/' (the models topic's keys "
                 + "are task/variant and task/variant#chunk), got \"v#3\" ('#' at position 1)")
                 .doesNotContain("cannot reach Kafka");
+    }
+
+    @Test
+    void aSpecThatIsNoJsonOrNoFileIsSaidOnceWithWhereBeforeKafka(@TempDir Path dir) {
+        String broker = CliRun.unreachableBroker();
+        CliRun cut = CliRun.run("specs", "put", "iris", "bad", "{" + MODEL, "--bootstrap-servers", broker);
+
+        assertThat(cut.err()).isEqualTo("chorus specs put: VariantSpec: not valid JSON: Unexpected end-of-input: "
+                + "expected close marker for Object (start marker at line 1, column 1) at line 1, column 62 "
+                + "(run with --verbose for details)\n");
+
+        Path missing = dir.resolve("missing.json");
+        CliRun file = CliRun.run("specs", "put", "iris", "bad", "@" + missing, "--bootstrap-servers", broker);
+        assertThat(file.err()).isEqualTo("chorus specs put: cannot read spec file " + missing + ": no such file "
+                + "(run with --verbose for details)\n");
     }
 }

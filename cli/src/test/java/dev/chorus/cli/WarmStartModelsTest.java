@@ -45,6 +45,10 @@ class WarmStartModelsTest {
                 .isEqualTo(counting(10, 7));
     }
 
+    private static final String WAIT_FOR_A_SNAPSHOT = ": the train job publishes a variant's model every "
+            + "--snapshot-every-batches minibatches (default 50) and, when it changed, every --snapshot-interval-ms "
+            + "(default 30 s); try again then (chorus models lists the snapshots)";
+
     @Test
     void aMissingChunkOrAVariantWithoutSnapshotsIsSaid() {
         List<ModelSnapshot> parts = new ArrayList<>(SnapshotChunks.split(snapshot(3, counting(250, 0)), 100));
@@ -55,7 +59,7 @@ class WarmStartModelsTest {
                 .withMessage("clicks/default version 3 on chorus.models: chunk 1 of 3 is missing");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> WarmStartModels.latest(encoded(parts), "clicks", "slow", "chorus.models"))
-                .withMessage("no snapshot of clicks/slow on chorus.models to fork yet");
+                .withMessage("no snapshot of clicks/slow on chorus.models to fork yet" + WAIT_FOR_A_SNAPSHOT);
     }
 
     @Test
@@ -93,6 +97,6 @@ class WarmStartModelsTest {
 
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> WarmStartModels.latest(topic.records(), "clicks", "default", "chorus.models"))
-                .withMessage("no snapshot of clicks/default on chorus.models to fork yet");
+                .withMessage("no snapshot of clicks/default on chorus.models to fork yet" + WAIT_FOR_A_SNAPSHOT);
     }
 }

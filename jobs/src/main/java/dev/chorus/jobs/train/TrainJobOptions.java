@@ -11,6 +11,7 @@ import dev.chorus.schemas.VariantSpecRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -135,6 +136,8 @@ public final class TrainJobOptions extends JobOptions {
         Path path = Path.of(value.substring(1));
         try {
             return Files.readString(path);
+        } catch (NoSuchFileException e) {
+            throw new UncheckedIOException("cannot read spec file " + path + ": no such file", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read spec file " + path + ": " + e.getMessage(), e);
         }

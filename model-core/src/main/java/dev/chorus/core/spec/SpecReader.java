@@ -53,7 +53,9 @@ public final class SpecReader {
     try {
       root = JSON.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(document + ": not valid JSON: " + e.getOriginalMessage(), e);
+      String at = e.getLocation() == null ? ""
+          : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+      throw new IllegalArgumentException(document + ": not valid JSON: " + e.getOriginalMessage() + at, e);
     }
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException(document + ": expected a JSON object, got "

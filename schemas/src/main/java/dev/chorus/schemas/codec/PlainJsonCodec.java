@@ -114,6 +114,11 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
             throw new RecordDecodingException(null, "expected JSON text without a byte order mark, got EF BB BF "
                     + "(a UTF-8 byte order mark) at byte 0");
         }
+        // A writer on the other format (chorus specs put without --format json, say) would otherwise read as bad UTF-8.
+        if (bytes.length >= 2 && bytes[0] == (byte) 0xC3 && bytes[1] == 0x01) {
+            throw new RecordDecodingException(null, "not valid JSON: expected a JSON object, got C3 01 at byte 0, the "
+                    + "marker of Avro single-object encoding (this looks like Avro: is the topic's wire format avro?)");
+        }
         JsonNode root;
         try (JsonParser parser = mapper.createParser(bytes)) {
             root = mapper.readTree(parser);

@@ -268,6 +268,17 @@ class PlainJsonCodecTest {
     }
 
     @Test
+    void avroBytesOnAJsonTopicSayWhichFormatTheyAre() {
+        byte[] avro = WireFormat.AVRO.codec(Example.class).encode(RecordSamples.exampleWithEverything());
+
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> examples.decode(avro));
+
+        assertThat(e).hasMessage("not valid JSON: expected a JSON object, got C3 01 at byte 0, the marker of Avro "
+                + "single-object encoding (this looks like Avro: is the topic's wire format avro?)");
+        assertThat(e.field()).isNull();
+    }
+
+    @Test
     void excerptIsShortAndEscaped() {
         String text = "nope\t\"quoted\"\n" + "x".repeat(100);
 
