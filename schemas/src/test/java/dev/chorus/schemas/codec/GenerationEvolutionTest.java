@@ -1,12 +1,13 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.DecisionEvidenceEvolutionTest.history;
+import static dev.chorus.schemas.codec.DecisionEvidenceEvolutionTest.toArray;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantStanding;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -116,18 +117,5 @@ class GenerationEvolutionTest {
         byte[] json = WireFormat.JSON.codec(Champion.class).encode(current);
         assertThat(WireFormat.JSON.codec(Champion.class).decode(json).getGenerations())
                 .isEqualTo(Map.of("a", 41L, "b", 7L));
-    }
-
-    private static Schema history(String name) throws Exception {
-        try (InputStream avsc = GenerationEvolutionTest.class.getResourceAsStream(
-                "/dev/chorus/schemas/history/" + name)) {
-            return new Schema.Parser().parse(avsc);
-        }
-    }
-
-    private static byte[] toArray(ByteBuffer buffer) {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.duplicate().get(bytes);
-        return bytes;
     }
 }
