@@ -4,14 +4,14 @@ import static dev.chorus.jobs.serve.ServeFunctionTest.example;
 import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
 import static dev.chorus.jobs.serve.ServeStateFixture.champion;
 import static dev.chorus.jobs.serve.ServeStateFixture.harness;
+import static dev.chorus.jobs.serve.ServeStateFixture.AFTER_RESET;
+import static dev.chorus.jobs.serve.ServeStateFixture.BEFORE_RESET;
 import static dev.chorus.jobs.serve.ServeStateFixture.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
-import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Example;
-import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
 import java.util.Map;
@@ -169,37 +169,17 @@ class ChampionRestartHoldTest {
         }
     }
 
-    /** Variant {@code variant}'s snapshot at {@code version} of the model the control record at {@code generation} started. */
-    private static KafkaRecord generationModel(String task, String variant, long version, long generation, long offset) {
-        ModelSnapshot s = ServeFunctionTest.snapshot(task, version);
-        s.setVariant(variant);
-        s.setGeneration(generation);
-        return ServeFunctionTest.record(s, offset);
-    }
-
-    /** A champion record naming {@code variant}, written when the variants' models were of {@code generations}. */
-    private static KafkaRecord championOf(String task, String variant, Map<String, Long> generations, long offset) {
-        Champion c = Champion.newBuilder().setTask(task).setVariant(variant).setModelVersion(0L).setSince(0L)
-                .setStandings(List.of()).setUpdatedAt(0L).setGenerations(generations).build();
-        return new KafkaRecord(ServeStateFixture.SETTINGS.championsTopic().name(), 0, offset, 0, task.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                ServeStateFixture.SETTINGS.championsTopic().codec().encode(c));
-    }
-
-    /** Before a's reset (control record at offset 20): a of generation 10 at version 5 serves, b of 11 at 12. */
-    private static final Map<String, Long> BEFORE_RESET = Map.of("a", 10L, "b", 11L);
-    private static final Map<String, Long> AFTER_RESET = Map.of("a", 20L, "b", 11L);
-
     /** Champion a serving version 5, b there at 12, then a's reset at generation 20: tombstone, version 0; one example. */
     private static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> resetAtGeneration20()
             throws Exception {
         var h = harness();
         h.open();
-        h.processBroadcastElement(generationModel("t", "a", 5, 10, 0), 0);
-        h.processBroadcastElement(generationModel("t", "b", 12, 11, 1), 0);
-        h.processBroadcastElement(championOf("t", "a", BEFORE_RESET, 0), 0);
+        h.processBroadcastElement(model("t", "a", 5, 10, 0), 0);
+        h.processBroadcastElement(model("t", "b", 12, 11, 1), 0);
+        h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 0), 0);
         h.processElement(example(0), 1);
         h.processBroadcastElement(tombstone("t/a", 2), 2);
-        h.processBroadcastElement(generationModel("t", "a", 0, 20, 3), 3);
+        h.processBroadcastElement(model("t", "a", 0, 20, 3), 3);
         h.processElement(example(1), 4);
         return h;
     }
@@ -207,14 +187,14 @@ class ChampionRestartHoldTest {
     @Test
     void aChampionRecordFromBeforeTheResetArrivingAfterItsVersionZeroReleasesNothing() throws Exception {
         try (var h = resetAtGeneration20()) {
-            h.processBroadcastElement(championOf("t", "a", BEFORE_RESET, 1), 5);
-            h.processBroadcastElement(championOf("t", "b", BEFORE_RESET, 2), 5);
+            h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 1), 5);
+            h.processBroadcastElement(champion("t", "b", BEFORE_RESET, 2), 5);
             h.processElement(example(2), 6);
 
             assertThat(answers(h)).as("neither the stale vetting of a nor the stale choice of b answers")
                     .containsExactly(tuple(example(0).getId(), "a", 5L));
 
-            h.processBroadcastElement(championOf("t", "b", AFTER_RESET, 3), 7);
+            h.processBroadcastElement(champion("t", "b", AFTER_RESET, 3), 7);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
                     tuple(example(1).getId(), "b", 12L), tuple(example(2).getId(), "b", 12L));
@@ -224,7 +204,7 @@ class ChampionRestartHoldTest {
     @Test
     void aChampionRecordFromAfterTheResetNamingItServesItsVersionZero() throws Exception {
         try (var h = resetAtGeneration20()) {
-            h.processBroadcastElement(championOf("t", "a", Map.of("a", 20L), 1), 5);
+            h.processBroadcastElement(champion("t", "a", Map.of("a", 20L), 1), 5);
             h.processElement(example(2), 6);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
@@ -236,15 +216,15 @@ class ChampionRestartHoldTest {
     void aChampionRecordFromBeforeTheResetArrivingBeforeItsVersionZeroReleasesNothing() throws Exception {
         try (var h = harness()) {
             h.open();
-            h.processBroadcastElement(generationModel("t", "a", 5, 10, 0), 0);
-            h.processBroadcastElement(championOf("t", "a", BEFORE_RESET, 0), 0);
+            h.processBroadcastElement(model("t", "a", 5, 10, 0), 0);
+            h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 0), 0);
             h.processBroadcastElement(tombstone("t/a", 1), 1);
-            h.processBroadcastElement(championOf("t", "a", BEFORE_RESET, 1), 2);
-            h.processBroadcastElement(generationModel("t", "a", 0, 20, 2), 3);
+            h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 1), 2);
+            h.processBroadcastElement(model("t", "a", 0, 20, 2), 3);
             h.processElement(example(0), 4);
             assertThat(h.extractOutputValues()).as("one past the forgotten model's generation 10 is asked").isEmpty();
 
-            h.processBroadcastElement(championOf("t", "a", AFTER_RESET, 2), 5);
+            h.processBroadcastElement(champion("t", "a", AFTER_RESET, 2), 5);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 0L));
         }
@@ -269,11 +249,11 @@ class ChampionRestartHoldTest {
         try (var h = harness()) {
             h.initializeState(state);
             h.open();
-            h.processBroadcastElement(championOf("t", "b", BEFORE_RESET, 1), 6);
+            h.processBroadcastElement(champion("t", "b", BEFORE_RESET, 1), 6);
             h.processElement(example(2), 7);
             assertThat(h.extractOutputValues()).isEmpty();
 
-            h.processBroadcastElement(championOf("t", "b", AFTER_RESET, 2), 8);
+            h.processBroadcastElement(champion("t", "b", AFTER_RESET, 2), 8);
 
             assertThat(answers(h)).containsExactlyInAnyOrder(tuple(example(1).getId(), "b", 12L),
                     tuple(example(2).getId(), "b", 12L));
