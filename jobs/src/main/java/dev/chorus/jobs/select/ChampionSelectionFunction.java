@@ -5,6 +5,7 @@ import dev.chorus.core.select.ChampionRace;
 import dev.chorus.core.select.DriftSpec;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.train.ModelGenerations;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.jobs.train.Variants;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -53,6 +55,9 @@ import org.slf4j.LoggerFactory;
  * A prediction of a variant the broadcast says is retired is ignored even when the race has
  * not seen that variant yet (the retirement overtook its predictions). A variant that stops predicting is not
  * retired here.
+ *
+ * <p>Every record names the generation of each variant's model it stands ({@link ModelGenerations}, from the same
+ * broadcast the trainer stamps its snapshots from): a restart's records, its succession first, name the new one.
  *
  * <p>State: {@link #RACE}, the latest record, the searches' runs ({@link SearchRungs#RUNS}), the champions'
  * latest forks ({@link DriftReactions#FORKS}) and the pending resets ({@link DriftReactions#RESETS}), keyed by task,
@@ -200,10 +205,11 @@ public final class ChampionSelectionFunction
         }
         if (change.isPresent()) {
             changes.inc();
-            publish(ChampionRecords.changed(task, r, change.get(), now), r, out);
+            publish(ChampionRecords.changed(task, r, change.get(), now), r, ctx, out);
         } else if (drifted && r.champion() != null) {
             Champion last = latest.value();
-            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
+            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, ctx,
+                    out);
         } else if (r.standingsChanged() && publishAt.value() == null) {
             long at = now + settings.standingsIntervalMs();
             ctx.timerService().registerProcessingTimeTimer(at);
@@ -245,10 +251,11 @@ public final class ChampionSelectionFunction
         String task = ctx.getCurrentKey();
         if (succession.isPresent()) {
             changes.inc();
-            publish(ChampionRecords.changed(task, r, succession.get(), now), r, out);
+            publish(ChampionRecords.changed(task, r, succession.get(), now), r, ctx, out);
         } else if (!retirements.isEmpty() && r.champion() != null) {
             Champion last = latest.value();
-            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
+            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, ctx,
+                    out);
         }
     }
 
@@ -256,6 +263,7 @@ public final class ChampionSelectionFunction
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Champion> out) throws Exception {
         boolean reset = VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        ModelGenerations.apply(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), change);
         driftSpecs.remove(Variants.key(change.task, change.variant));
         if (!change.retires()) {
             revive(change, reset, ctx, out);
@@ -268,23 +276,23 @@ public final class ChampionSelectionFunction
             if (!task.equals(change.task) || r == null) {
                 return;
             }
-            retire(task, r, change.variant, now, out);
+            retire(task, r, change.variant, now, ctx, out);
             state.update(r);
         });
     }
 
     /** Takes {@code variant} out of {@code task}'s race, publishing the succession or its RETIRED standing. */
-    private void retire(String task, ChampionRace r, String variant, long now, Collector<Champion> out)
+    private void retire(String task, ChampionRace r, String variant, long now, Context ctx, Collector<Champion> out)
             throws Exception {
         boolean known = r.standings().stream().anyMatch(s -> s.variant().equals(variant));
         Optional<ChampionRace.Change> succession = r.retire(variant);
         if (succession.isPresent()) {
             changes.inc();
-            publish(ChampionRecords.changed(task, r, succession.get(), now), r, out);
+            publish(ChampionRecords.changed(task, r, succession.get(), now), r, ctx, out);
         } else if (known && r.champion() != null && latest.value() != null) {
             // No timer from the broadcast side: the RETIRED standing goes out now rather than with the next
             // prediction's, which may never come.
-            publish(ChampionRecords.of(task, r, latest.value(), now), r, out);
+            publish(ChampionRecords.of(task, r, latest.value(), now), r, ctx, out);
         }
     }
 
@@ -300,14 +308,15 @@ public final class ChampionSelectionFunction
                 return;
             }
             if (reset) {
-                retire(task, r, change.variant, now, out);
+                retire(task, r, change.variant, now, ctx, out);
             }
             reactions.revived(change.variant);
             if (!r.revive(change.variant)) {
                 return;
             }
             Champion last = latest.value();
-            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
+            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, ctx,
+                    out);
             state.update(r);
         });
     }
@@ -340,11 +349,23 @@ public final class ChampionSelectionFunction
         Champion last = latest.value();
         long now = ctx.timerService().currentProcessingTime();
         String task = ctx.getCurrentKey();
-        publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, out);
+        publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, ctx,
+                out);
         race.update(r);
     }
 
-    private void publish(Champion record, ChampionRace r, Collector<Champion> out) throws Exception {
+    private void publish(Champion record, ChampionRace r, ReadOnlyContext ctx, Collector<Champion> out)
+            throws Exception {
+        publish(record, r, ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), out);
+    }
+
+    private void publish(Champion record, ChampionRace r, Context ctx, Collector<Champion> out) throws Exception {
+        publish(record, r, ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), out);
+    }
+
+    private void publish(Champion record, ChampionRace r, ReadOnlyBroadcastState<String, Long> generations,
+            Collector<Champion> out) throws Exception {
+        record.setGenerations(ModelGenerations.of(generations, record));
         searches.explain(record);
         reactions.explain(record);
         out.collect(record);

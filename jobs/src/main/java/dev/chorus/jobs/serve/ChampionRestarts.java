@@ -1,6 +1,8 @@
 package dev.chorus.jobs.serve;
 
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ModelSnapshot;
+import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -23,6 +25,15 @@ import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
  * compacted topics, where a key's version 0 has superseded its tombstone, the latest champion record's variant serves
  * with its newest snapshot whatever the order of the two topics.
  *
+ * <p>Which restart a champion record answers: the train job stamps each model with its generation (the control topic's
+ * offset of the record that last started the variant's model) and each champion record with the generation of every
+ * variant's model as the selection knew it, both from the same broadcast of control records, so no clock is
+ * compared. A hold asks for the held variant's restart ({@link #ASKED}): one past the forgotten model's generation
+ * from the tombstone on, the fresh model's own once it arrives. A champion record whose generation for the held
+ * variant is below that (or absent) was written before the restart, however late it arrives: it changes nothing and
+ * is counted as {@code championRecordsStale}. A hold that asks for no generation (the forgotten and the fresh model
+ * carry none, from train jobs before generations) and a record that carries none (from such a job) decide as before.
+ *
  * <p>A held task's examples that become dead letters (past {@code maxWaitingPerTask}, or still waiting when a
  * bounded input ends) say so ({@link #heldDeadLetter}) and are counted as {@code championRestartsDeadLetters}: a
  * model is there, or on its way, and what releases it is the champion race, not the train job.
@@ -33,7 +44,12 @@ final class ChampionRestarts {
     static final MapStateDescriptor<String, String> HELD =
             new MapStateDescriptor<>("held-champion-restarts", Types.STRING, Types.STRING);
 
+    /** Per held task, the generation of the held variant a champion record must name to answer its restart. */
+    static final MapStateDescriptor<String, Long> ASKED =
+            new MapStateDescriptor<>("held-champion-generations", Types.STRING, Types.LONG);
+
     private final Counter held;
+    private final Counter stale;
     private final Counter heldDeadLetters;
     /** Serving a fixed variant, nothing is held and no state of the champion's is touched. */
     private final boolean followsChampion;
@@ -41,14 +57,15 @@ final class ChampionRestarts {
     ChampionRestarts(MetricGroup metrics, boolean followsChampion) {
         held = metrics.counter("championRestartsHeld");
         heldDeadLetters = metrics.counter("championRestartsDeadLetters");
+        stale = metrics.counter("championRecordsStale");
         this.followsChampion = followsChampion;
     }
 
     /**
      * A tombstone of {@code key}, {@code task/variant}, holds the task from the variant if it serves or is wanted by
-     * it (a chunk key's {@code variant#k} never does).
+     * it (a chunk key's {@code variant#k} never does), asking for a generation past the {@code forgotten} model's.
      */
-    void tombstone(BaseBroadcastProcessFunction.Context ctx, String key) throws Exception {
+    void tombstone(BaseBroadcastProcessFunction.Context ctx, String key, ModelSnapshot forgotten) throws Exception {
         int slash = key.lastIndexOf('/');
         if (!followsChampion || slash <= 0) {
             return;
@@ -58,6 +75,11 @@ final class ChampionRestarts {
         if (variant.equals(ctx.getBroadcastState(ServeFunction.SERVING).get(task))
                 || variant.equals(ctx.getBroadcastState(ServeFunction.WANTED).get(task))) {
             ctx.getBroadcastState(HELD).put(task, variant);
+            if (forgotten == null || forgotten.getGeneration() == null) {
+                ctx.getBroadcastState(ASKED).remove(task);
+            } else {
+                ctx.getBroadcastState(ASKED).put(task, forgotten.getGeneration() + 1);
+            }
         }
     }
 
@@ -74,10 +96,34 @@ final class ChampionRestarts {
             return false;
         }
         if (snapshot.getVersion() == 0) {
+            Long asked = ctx.getBroadcastState(ASKED).get(snapshot.getTask());
+            if (snapshot.getGeneration() != null && (asked == null || asked < snapshot.getGeneration())) {
+                ctx.getBroadcastState(ASKED).put(snapshot.getTask(), snapshot.getGeneration());
+            }
             held.inc();
             return true;
         }
-        holds.remove(snapshot.getTask());
+        release(ctx, snapshot.getTask());
+        return false;
+    }
+
+    /**
+     * Whether {@code champion} may change what serves its task: not if the task is held and the record was written
+     * before the held variant's restart (its generation for it below the one asked), then counted as stale.
+     */
+    boolean answers(BaseBroadcastProcessFunction.Context ctx, Champion champion) throws Exception {
+        String task = champion.getTask();
+        String heldVariant = followsChampion ? ctx.getBroadcastState(HELD).get(task) : null;
+        Long asked = heldVariant == null ? null : ctx.getBroadcastState(ASKED).get(task);
+        Map<String, Long> generations = champion.getGenerations();
+        if (asked == null || generations == null) {
+            return true;
+        }
+        Long generation = generations.get(heldVariant);
+        if (generation != null && generation >= asked) {
+            return true;
+        }
+        stale.inc();
         return false;
     }
 
@@ -94,10 +140,12 @@ final class ChampionRestarts {
             throws Exception {
         heldDeadLetters.inc();
         ModelSnapshot model = ctx.getBroadcastState(ServeFunction.MODELS).get(task + "/" + heldVariant);
+        Long asked = ctx.getBroadcastState(ASKED).get(task);
         return "task '" + task + "' is held from its reset champion '" + heldVariant + "', whose "
                 + (model == null ? "fresh model has not arrived yet and" : "version " + model.getVersion()
-                + " is here but") + " answers only once a champion record for the task or version 1 or later of '"
-                + heldVariant + "' arrives";
+                + " is here but") + " answers only once a champion record for the task"
+                + (asked == null ? "" : " naming generation " + asked + " or later of '" + heldVariant + "'")
+                + " or version 1 or later of '" + heldVariant + "' arrives";
     }
 
     /**
@@ -106,12 +154,16 @@ final class ChampionRestarts {
      */
     boolean vets(BaseBroadcastProcessFunction.Context ctx, String task, String variant, ModelSnapshot model)
             throws Exception {
-        BroadcastState<String, String> holds = ctx.getBroadcastState(HELD);
-        String heldVariant = holds.get(task);
+        String heldVariant = ctx.getBroadcastState(HELD).get(task);
         if (heldVariant == null || !(heldVariant.equals(variant) || model != null)) {
             return false;
         }
-        holds.remove(task);
+        release(ctx, task);
         return heldVariant.equals(variant) && model != null;
+    }
+
+    private static void release(BaseBroadcastProcessFunction.Context ctx, String task) throws Exception {
+        ctx.getBroadcastState(HELD).remove(task);
+        ctx.getBroadcastState(ASKED).remove(task);
     }
 }

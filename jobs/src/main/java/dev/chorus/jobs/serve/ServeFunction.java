@@ -376,6 +376,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             deadLetter(ctx, record, null, "undecodable champion record, serving unchanged: " + e);
             return;
         }
+        if (!restarts.answers(ctx, champion)) {
+            return;
+        }
         String task = champion.getTask();
         String wanted = champion.getVariant();
         String key = task + "/" + wanted;
@@ -485,7 +488,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
-        restarts.tombstone(ctx, key);
+        restarts.tombstone(ctx, key, current);
         // Parts of the forgotten model's versions would refuse the next model's lower ones.
         partsDropped.inc(SnapshotAssembly.forget(ctx.getBroadcastState(SnapshotAssembly.PENDING), key));
         resets.inc();

@@ -350,6 +350,7 @@ public final class MinibatchSgdFunction
         boolean restarts = VariantSpecs.restarts(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
+        ModelGenerations.apply(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), change);
         String changed = Variants.key(change.task, change.variant);
         TrainerState fresh = restarts && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())
                 ? WarmStarts.state(VariantSpecs.parse(change.spec), change.spec, change.initialModel, prequentialWindow)
@@ -582,6 +583,7 @@ public final class MinibatchSgdFunction
         long now = ctx.timerService().currentProcessingTime();
         ModelSnapshot snapshot = TrainRecords.snapshot(s, task, variant, metricsOf(task, s).loss(), sourceTopic,
                 blasBackend, now);
+        snapshot.setGeneration(ModelGenerations.of(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), task, variant));
         List<ModelSnapshot> parts = SnapshotChunks.split(snapshot, SnapshotChunks.MAX_CHUNK_BYTES);
         parts.forEach(part -> ctx.output(MODEL_SNAPSHOTS, Either.Right(part)));
         restartedModels.published(parts);

@@ -24,7 +24,8 @@ import org.apache.flink.types.Either;
  *       the variant retires, so a revival finds it): once compaction has removed the tombstones, no old chunk of a
  *       higher version is left on the topic to refuse the fresh model's chunked versions;</li>
  *   <li>the fresh model's snapshot at version 0 (fresh or warm-started weights), so a serve job swaps to it at once
- *       instead of holding the variant's examples until the fresh model's first update is published.</li>
+ *       instead of holding the variant's examples until the fresh model's first update is published; it carries the
+ *       restart's generation ({@link ModelGenerations}), which a serve job holding it asks of a champion record.</li>
  * </ol>
  * The most chunks are counted from the snapshots published since this state existed: a job restored from a savepoint
  * taken before it knows only those. A chunked version 0 is counted apart ({@link RestartChunks}), as the key may have
@@ -75,6 +76,7 @@ final class RestartedModels {
         // No prediction of the fresh model yet: its prequential loss is NaN, as its accuracy is.
         ModelSnapshot first = TrainRecords.snapshot(fresh, task, variant, Double.NaN, sourceTopic, blasBackend,
                 ctx.currentProcessingTime());
+        first.setGeneration(ModelGenerations.of(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), task, variant));
         List<ModelSnapshot> parts = SnapshotChunks.split(first, SnapshotChunks.MAX_CHUNK_BYTES);
         int tombstones = Math.max(chunks[0], restartChunks.replace(key, parts.size() - 1));
         ctx.output(MinibatchSgdFunction.MODEL_SNAPSHOTS, Either.Left(topicKey));

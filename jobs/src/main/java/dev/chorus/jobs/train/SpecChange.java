@@ -6,13 +6,16 @@ import java.util.Objects;
  * An accepted change of the control topic, broadcast to every router and trainer: variant {@code variant} of
  * {@code task} now trains {@code spec} (JSON), or, when {@code spec} is null, is retired. A Flink POJO.
  * {@code initialModel} is the saved model a warm-started variant starts from ({@link WarmStarts}), else null: the
- * payload of its creation, not part of what the variant is, so equality leaves it out.
+ * payload of its creation, not part of what the variant is, so equality leaves it out. {@code generation} is the
+ * control topic's offset of the record that caused the change (null for a {@code --spec} default): a LIVE change starts
+ * the variant's model, and that offset is its generation ({@link ModelGenerations}); equality leaves it out too.
  */
 public final class SpecChange {
     public String task;
     public String variant;
     public String spec;
     public byte[] initialModel;
+    public Long generation;
 
     public SpecChange() {}
 

@@ -66,6 +66,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     private transient RecordCodec<VariantSpecRecord> codec;
     private transient Counter changes;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
+    /** The offset of the record being judged: the generation of every change it causes ({@link ModelGenerations}). */
+    private transient long recordOffset;
 
     public SpecControl(TrainSettings settings) {
         this.topic = settings.specsTopic();
@@ -107,6 +109,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     @Override
     public void processElement(KafkaRecord record, Context ctx, Collector<SpecChange> out) {
         String key = record.key == null ? null : new String(record.key, StandardCharsets.UTF_8);
+        recordOffset = record.offset;
         if (record.value == null) {
             if (key != null && searches.get(key) != null) {
                 searches.retire(key).forEach(c -> acceptIfChanged(c, out));
@@ -288,6 +291,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                     change.spec));
         }
         changes.inc();
+        change.generation = recordOffset;
         out.collect(change);
     }
 

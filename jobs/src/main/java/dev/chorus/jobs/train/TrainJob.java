@@ -108,7 +108,8 @@ public final class TrainJob {
                 .fromSource(specs, WatermarkStrategy.noWatermarks(), "specs").uid(UID_SPECS_SOURCE).setParallelism(1)
                 .process(new SpecControl(settings), TypeInformation.of(SpecChange.class))
                 .name("check-specs").uid(UID_CHECK_SPECS).setParallelism(1);
-        BroadcastStream<SpecChange> live = changes.broadcast(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR);
+        BroadcastStream<SpecChange> live = changes.broadcast(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR,
+                ModelGenerations.DESCRIPTOR);
 
         SingleOutputStreamOperator<VariantExample> routed = decoded.connect(live)
                 .process(new VariantRouter(settings), VariantExampleSerializer.TYPE)

@@ -59,7 +59,11 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * kind 4) holds only task {@link #WORDS}, a skip-gram model ({@link #WORDS_SPEC}) after 100 token sequences
  * ({@link #sequence}), at version 100. {@code train-hashed-rows-v1} (layout 4, model kind 6, made with
  * {@code --hashed-state rows}) holds only task {@code clicks} ({@link #CLICKS_SPEC}, {@link #click}) after 100 clicks:
- * its model without rows, its rows in blocks of map state, and its open minibatch of 4. Savepoints are committed under
+ * its model without rows, its rows in blocks of map state, and its open minibatch of 4. {@code train-restart-chunks-v1}
+ * (layout 4) holds no example: variant {@link #W} of task {@link #RESTARTED} ({@link #RESTARTED_SPEC}, 2.4 million
+ * weights) made live, retired and revived on the control topic ({@link #reviveInChunks}), so the revival's version 0
+ * went out in chunks and, with no keyed state to count them in, only the union operator state
+ * {@code restarted-version0-chunks} holds their count. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -114,6 +118,17 @@ public final class SavepointFixture {
     static final String WORDS_SPEC = """
             {"algorithm":"skip-gram","skipGram":{"buckets":256,"dim":8,"window":3,"negatives":4,"subsample":0.001,
              "learningRate":0.05,"maxTokens":12},"seed":77}""";
+
+    /** Task and variant of {@code train-restart-chunks-v1}: a dense model too big for one record even untrained. */
+    static final String RESTARTED = "restarted";
+    static final String W = "w";
+    static final String RESTARTED_SPEC = """
+            {"algorithm":"softmax-regression","inputDim":300000,"numClasses":8,"batchSize":8,
+             "optimizer":{"type":"adam","learningRate":0.05},"seed":3}""";
+    static final String RESTARTED_REVIVE = RESTARTED_SPEC.substring(0, RESTARTED_SPEC.lastIndexOf('}'))
+            + ",\"revive\":true}";
+    /** The control records {@link #reviveInChunks} writes: a restored job's specs source goes on after them. */
+    static final int RESTART_CONTROL_RECORDS = 3;
 
     static TrainSettings settings(String bootstrap) {
         return new TrainSettings().bootstrapServers(bootstrap).groupId("fixture").specs(TaskSpecs.of(SPEC, Map.of(CROWD,
@@ -336,6 +351,55 @@ public final class SavepointFixture {
         }
     }
 
+    /**
+     * Variant {@link #W} of task {@link #RESTARTED}: live, retired, then revived, with no example, so it never has keyed
+     * state; waits until the revival's version 0 is committed in chunks (its manifest, key {@code restarted/w}).
+     */
+    static void reviveInChunks(EmbeddedKafkaBroker kafka, TrainSettings s) throws Exception {
+        var codec = s.specsTopic().codec();
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            for (String spec : new String[] {RESTARTED_SPEC, null, RESTARTED_REVIVE}) {
+                producer.sendRaw(s.specsTopic().name(), RESTARTED + "/" + W, codec.encode(VariantSpecRecord.newBuilder()
+                        .setTask(RESTARTED).setVariant(W).setStatus(spec == null ? VariantStatus.RETIRED
+                                : VariantStatus.LIVE).setSpec(spec).setUpdatedAt(0L).setSource("fixture").build()))
+                        .get();
+            }
+        }
+        awaitModelRecords(kafka, s, 1);
+    }
+
+    /**
+     * The models topic's committed records of variant {@link #W} by key (a tombstone's key with {@code tombstone }
+     * before it), once the {@code manifests}-th chunked version 0's manifest is among them.
+     */
+    static List<String> awaitModelRecords(EmbeddedKafkaBroker kafka, TrainSettings s, int manifests)
+            throws InterruptedException {
+        var codec = s.modelsTopic().codec();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            List<String> written = new ArrayList<>();
+            int seen = 0;
+            for (var r : TopicReader.readAllRecords(kafka.bootstrapServers(), Map.of(), s.modelsTopic().name())) {
+                String key = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+                if (!key.startsWith(RESTARTED + "/" + W)) {
+                    continue;
+                }
+                written.add(r.value() == null ? "tombstone " + key : key);
+                var m = r.value() == null ? null : codec.decode(r.value());
+                seen += m != null && m.getVersion() == 0 && m.getChunk() == null && m.getChunks() != null
+                        && m.getChunks() > 1 ? 1 : 0;
+            }
+            if (seen >= manifests) {
+                return written;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no chunked version 0 of " + RESTARTED + "/" + W + " committed; "
+                        + "models records: " + written);
+            }
+            Thread.sleep(100); // polling interval, bounded by the deadline above
+        }
+    }
+
     /** The record with its publication time (processing time, which no replay reproduces) zeroed. */
     static Consensus unstamped(Consensus c) {
         return Consensus.newBuilder(c).setUpdatedAt(0).build();
@@ -352,6 +416,8 @@ public final class SavepointFixture {
         boolean skipGram = out.getFileName().toString().startsWith("train-skip-gram-");
         // train-hashed-rows-vN: task clicks alone, its model's rows apart (--hashed-state rows).
         boolean hashedRows = out.getFileName().toString().startsWith("train-hashed-rows-");
+        // train-restart-chunks-vN: no example; a variant revived with a chunked version 0.
+        boolean restartChunks = out.getFileName().toString().startsWith("train-restart-chunks-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers())
@@ -365,7 +431,7 @@ public final class SavepointFixture {
                 produceClicks(kafka, s, 0, EXAMPLES);
             } else if (skipGram) {
                 produceSequences(kafka, s, 0, EXAMPLES);
-            } else if (!variants) {
+            } else if (!variants && !restartChunks) {
                 produce(kafka, s, data(), 0, EXAMPLES, layout, largeOutput);
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -375,9 +441,12 @@ public final class SavepointFixture {
                 addFastVariant(kafka, s);
                 produce(kafka, s, data(), 0, EXAMPLES, layout);
             }
+            if (restartChunks) {
+                reviveInChunks(kafka, s);
+            }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             // Labeled examples are predicted when their minibatch closes: each trained variant's open minibatch of 4 waits.
-            int closed = (skipGram ? 0 : wideDeep || hashedRows ? 1
+            int closed = (skipGram || restartChunks ? 0 : wideDeep || hashedRows ? 1
                     : (layout >= 4 ? 3 : 2) + (variants ? 1 : 0) + (largeOutput ? 1 : 0)) * (EXAMPLES / 16 * 16);
             if (skipGram) {
                 JobTestSupport.awaitCommitted(kafka, s.modelsTopic(), m -> m.getVersion() == EXAMPLES, 1);

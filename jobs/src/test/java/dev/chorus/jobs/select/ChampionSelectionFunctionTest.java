@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.chorus.core.select.ChampionRace;
 import dev.chorus.core.select.PairedComparison;
 import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.ModelGenerations;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
@@ -34,7 +35,7 @@ class ChampionSelectionFunctionTest {
     static KeyedBroadcastOperatorTestHarness<String, Prediction, SpecChange, Champion> harness() throws Exception {
         return new KeyedBroadcastOperatorTestHarness<>(
                 new CoBroadcastWithKeyedOperator<>(new ChampionSelectionFunction(SETTINGS),
-                        List.of(VariantSpecs.DESCRIPTOR)),
+                        List.of(VariantSpecs.DESCRIPTOR, ModelGenerations.DESCRIPTOR)),
                 Prediction::getTask, Types.STRING, 1, 1, 0);
     }
 

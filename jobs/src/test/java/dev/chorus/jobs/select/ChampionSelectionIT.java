@@ -11,6 +11,7 @@ import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.ModelGenerations;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Float32;
@@ -66,7 +67,7 @@ class ChampionSelectionIT {
         var specs = env.fromData(List.of(new SpecChange("t", "wide",
                         "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2}")),
                         TypeInformation.of(SpecChange.class))
-                .broadcast(VariantSpecs.DESCRIPTOR);
+                .broadcast(VariantSpecs.DESCRIPTOR, ModelGenerations.DESCRIPTOR);
         ChampionSelection.select(env.fromData(predictions, AvroTypes.of(Prediction.class)), specs, settings.selection())
                 .sinkTo(KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"));
         env.execute("selection-it");

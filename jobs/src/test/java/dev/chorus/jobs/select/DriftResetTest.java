@@ -56,6 +56,37 @@ class DriftResetTest {
         }
     }
 
+    /**
+     * Every record names the generation of each variant's model, the control topic's offset of the record that
+     * started it, from the broadcast the trainer reads too; a reset's records, its succession first, name the new one,
+     * so a serve job holding the reset variant's version 0 can tell them from records written before it.
+     */
+    @Test
+    void everyRecordNamesEachVariantsGenerationAndAResetsRecordsTheNewOne() throws Exception {
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processBroadcastElement(generation(new SpecChange("t", "default", PLAIN), 1), 0);
+            h.processBroadcastElement(generation(new SpecChange("t", "b", PLAIN), 2), 0);
+            ChampionSelectionFunctionTest.pairs(h, 0, 80);
+            h.setProcessingTime(100_000);
+            List<Champion> before = h.extractOutputValues();
+            assertThat(before).isNotEmpty().extracting(Champion::getGenerations)
+                    .containsOnly(java.util.Map.of("default", 1L, "b", 2L));
+
+            h.processBroadcastElement(generation(new SpecChange("t", "b", PLAIN), 9), 0);
+
+            List<Champion> after = h.extractOutputValues().subList(before.size(), h.extractOutputValues().size());
+            assertThat(after).isNotEmpty().extracting(Champion::getGenerations)
+                    .containsOnly(java.util.Map.of("default", 1L, "b", 9L));
+        }
+    }
+
+    static SpecChange generation(SpecChange change, long generation) {
+        change.generation = generation;
+        return change;
+    }
+
     @Test
     void aDriftUnderResetResetsItsVariantInPlaceOnceUntilTheResetComesBack() throws Exception {
         try (var h = ChampionSelectionFunctionTest.harness()) {

@@ -4,6 +4,8 @@ import static dev.chorus.jobs.serve.ServeFunctionTest.example;
 import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
 import static dev.chorus.jobs.serve.ServeStateFixture.champion;
 import static dev.chorus.jobs.serve.ServeStateFixture.harness;
+import static dev.chorus.jobs.serve.ServeStateFixture.AFTER_RESET;
+import static dev.chorus.jobs.serve.ServeStateFixture.BEFORE_RESET;
 import static dev.chorus.jobs.serve.ServeStateFixture.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -12,6 +14,7 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.assertj.core.groups.Tuple;
@@ -20,7 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Following the champion, a reset champion's version 0 (the train job's restart writes the key's tombstone, then
  * the fresh model at version 0) never answers until a champion record arrives after the tombstone or the variant
- * trains to version 1: the task's examples wait meanwhile.
+ * trains to version 1: the task's examples wait meanwhile. Records that carry generations (the control topic's offset
+ * of the record that started each variant's model) release it only if they answer that restart: a champion record
+ * written before the reset, replayed or reordered after it, changes nothing.
  */
 class ChampionRestartHoldTest {
 
@@ -161,6 +166,97 @@ class ChampionRestartHoldTest {
 
                 assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 0L));
             }
+        }
+    }
+
+    /** Champion a serving version 5, b there at 12, then a's reset at generation 20: tombstone, version 0; one example. */
+    private static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> resetAtGeneration20()
+            throws Exception {
+        var h = harness();
+        h.open();
+        h.processBroadcastElement(model("t", "a", 5, 10, 0), 0);
+        h.processBroadcastElement(model("t", "b", 12, 11, 1), 0);
+        h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 0), 0);
+        h.processElement(example(0), 1);
+        h.processBroadcastElement(tombstone("t/a", 2), 2);
+        h.processBroadcastElement(model("t", "a", 0, 20, 3), 3);
+        h.processElement(example(1), 4);
+        return h;
+    }
+
+    @Test
+    void aChampionRecordFromBeforeTheResetArrivingAfterItsVersionZeroReleasesNothing() throws Exception {
+        try (var h = resetAtGeneration20()) {
+            h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 1), 5);
+            h.processBroadcastElement(champion("t", "b", BEFORE_RESET, 2), 5);
+            h.processElement(example(2), 6);
+
+            assertThat(answers(h)).as("neither the stale vetting of a nor the stale choice of b answers")
+                    .containsExactly(tuple(example(0).getId(), "a", 5L));
+
+            h.processBroadcastElement(champion("t", "b", AFTER_RESET, 3), 7);
+
+            assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
+                    tuple(example(1).getId(), "b", 12L), tuple(example(2).getId(), "b", 12L));
+        }
+    }
+
+    @Test
+    void aChampionRecordFromAfterTheResetNamingItServesItsVersionZero() throws Exception {
+        try (var h = resetAtGeneration20()) {
+            h.processBroadcastElement(champion("t", "a", Map.of("a", 20L), 1), 5);
+            h.processElement(example(2), 6);
+
+            assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
+                    tuple(example(1).getId(), "a", 0L), tuple(example(2).getId(), "a", 0L));
+        }
+    }
+
+    @Test
+    void aChampionRecordFromBeforeTheResetArrivingBeforeItsVersionZeroReleasesNothing() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(model("t", "a", 5, 10, 0), 0);
+            h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 0), 0);
+            h.processBroadcastElement(tombstone("t/a", 1), 1);
+            h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 1), 2);
+            h.processBroadcastElement(model("t", "a", 0, 20, 2), 3);
+            h.processElement(example(0), 4);
+            assertThat(h.extractOutputValues()).as("one past the forgotten model's generation 10 is asked").isEmpty();
+
+            h.processBroadcastElement(champion("t", "a", AFTER_RESET, 2), 5);
+
+            assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 0L));
+        }
+    }
+
+    @Test
+    void aChampionRecordWithoutGenerationsReleasesTheHoldAsBefore() throws Exception {
+        try (var h = resetAtGeneration20()) {
+            h.processBroadcastElement(ServeStateFixture.champion("t", "b", 1), 5);
+
+            assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
+                    tuple(example(1).getId(), "b", 12L));
+        }
+    }
+
+    @Test
+    void theGenerationAHoldAsksForSurvivesARestore() throws Exception {
+        OperatorSubtaskState state;
+        try (var h = resetAtGeneration20()) {
+            state = h.snapshot(1, 5);
+        }
+        try (var h = harness()) {
+            h.initializeState(state);
+            h.open();
+            h.processBroadcastElement(champion("t", "b", BEFORE_RESET, 1), 6);
+            h.processElement(example(2), 7);
+            assertThat(h.extractOutputValues()).isEmpty();
+
+            h.processBroadcastElement(champion("t", "b", AFTER_RESET, 2), 8);
+
+            assertThat(answers(h)).containsExactlyInAnyOrder(tuple(example(1).getId(), "b", 12L),
+                    tuple(example(2).getId(), "b", 12L));
         }
     }
 }

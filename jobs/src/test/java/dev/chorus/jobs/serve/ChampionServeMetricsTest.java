@@ -7,7 +7,12 @@ import static dev.chorus.jobs.serve.ServeStateFixture.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.RegisteredMetrics;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.ModelSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.junit.jupiter.api.Test;
@@ -126,6 +131,35 @@ class ChampionServeMetricsTest {
             h.processBroadcastElement(champion("t", "c", 4), 8);
             h.processBroadcastElement(model("t", "c", 1, 4), 9);
             assertThat(counter(metrics, "championChanges")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aChampionRecordFromBeforeTheRestartIsCountedStaleAndTheHeldLettersNameTheGenerationAsked() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        try (var h = new ServeHarness(ServeStateFixture.SETTINGS, metrics.environment())) {
+            h.open();
+            ModelSnapshot old = ServeFunctionTest.snapshot("t", 5);
+            old.setVariant("a");
+            old.setGeneration(10L);
+            h.processBroadcastElement(ServeFunctionTest.record(old, 0), 0);
+            h.processBroadcastElement(champion("t", "a", 0), 0);
+            h.processBroadcastElement(tombstone("t/a", 1), 1);
+            Champion before = Champion.newBuilder().setTask("t").setVariant("a").setModelVersion(5L).setSince(0L)
+                    .setStandings(List.of()).setUpdatedAt(0L).setGenerations(Map.of("a", 10L)).build();
+            h.processBroadcastElement(new KafkaRecord(ServeStateFixture.SETTINGS.championsTopic().name(), 0, 1, 0,
+                    "t".getBytes(StandardCharsets.UTF_8), ServeStateFixture.SETTINGS.championsTopic().codec()
+                            .encode(before)), 2);
+            for (int row = 0; row < 4; row++) {
+                h.processElement(example(row), 3 + row);
+            }
+
+            assertThat(counter(metrics, "championRecordsStale")).isEqualTo(1);
+            assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
+                    "task 't' is held from its reset champion 'a', whose fresh model has not arrived yet and answers"
+                    + " only once a champion record for the task naming generation 11 or later of 'a' or version 1"
+                    + " or later of 'a' arrives: expected at most 3 examples waiting (--max-waiting-per-task), got"
+                    + " one more"));
         }
     }
 }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The serve operator's state from before the held-champion-restarts state ({@code serve-v1}, {@link
  * ServeStateFixture}) restores: its models, champion and waiting example are there, the new state starts empty,
- * and a restart of the champion is then held as in {@link ChampionRestartHoldTest}.
+ * and a restart of the champion is then held as in {@link ChampionRestartHoldTest}; {@code serve-v2}'s held restart
+ * restores with the generation it asks for.
  */
 class ServeStateCompatibilityTest {
 
@@ -37,6 +38,28 @@ class ServeStateCompatibilityTest {
                             tuple(ServeStateFixture.waiting().getId(), "default", 2L),
                             tuple(example(2).getId(), "b", 12L));
             assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
+
+    /**
+     * {@code serve-v2} holds champion a's restart asking generation 20: a champion record of the generations before it
+     * changes nothing, one of the restart's answers, and the waiting example is served by the variant it names.
+     */
+    @Test
+    void aHeldRestartAndTheGenerationItAsksForRestore() throws Exception {
+        try (var h = ServeStateFixture.harness()) {
+            h.initializeState(OperatorSnapshotUtil.readStateHandle(
+                    "src/test/resources/savepoints/serve-v2/" + ServeStateFixture.FILE));
+            h.open();
+            h.processBroadcastElement(champion("t", "b", ServeStateFixture.BEFORE_RESET, 2), 10);
+            h.processElement(example(2), 11);
+            assertThat(h.extractOutputValues()).isEmpty();
+
+            h.processBroadcastElement(champion("t", "b", ServeStateFixture.AFTER_RESET, 3), 12);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
+                    Prediction::getModelVersion).containsExactlyInAnyOrder(tuple(example(1).getId(), "b", 12L),
+                            tuple(example(2).getId(), "b", 12L));
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.chorus.jobs.serve;
 import static dev.chorus.jobs.serve.ServeFunctionTest.example;
 import static dev.chorus.jobs.serve.ServeFunctionTest.record;
 import static dev.chorus.jobs.serve.ServeFunctionTest.snapshot;
+import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.schemas.Champion;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -22,7 +24,10 @@ import org.apache.flink.streaming.util.OperatorSnapshotUtil;
  * Makes the serve operator's state fixture that {@link ServeStateCompatibilityTest} restores: a serve function
  * following the champion ({@link #SETTINGS}) holding task {@code t}'s variants {@code a} at version 5 and {@code b}
  * at 12, champion {@code a}, and one example of task {@code u} waiting for a first model ({@link #waiting}).
- * {@code serve-v1} was made by the serve function before the held-champion-restarts state existed. Committed under
+ * {@code serve-v1} was made by the serve function before the held-champion-restarts state existed; {@code serve-v2}
+ * also holds a restart of champion {@code a}: its tombstone and its version 0 of generation 20, held, asking
+ * generation 20 of a champion record, with example 1 of task t waiting ({@link #holdRestart}).
+ * Committed under
  * {@code src/test/resources/savepoints/serve-vN/operator-state}; make a new one only when the state changes, and keep
  * every older one restoring. Run from the repository root, after {@code ./mvnw -B -ntp -q -pl jobs -am test-compile},
  * with the jobs module's test classpath: {@code java -cp 'jobs/target/test-classes:jobs/target/classes:<its
@@ -40,9 +45,22 @@ public final class ServeStateFixture {
         return record(s, offset);
     }
 
+    /** Variant {@code variant}'s snapshot at {@code version} of the model the control record at {@code generation} started. */
+    static KafkaRecord model(String task, String variant, long version, long generation, long offset) {
+        ModelSnapshot s = snapshot(task, version);
+        s.setVariant(variant);
+        s.setGeneration(generation);
+        return record(s, offset);
+    }
+
     static KafkaRecord champion(String task, String variant, long offset) {
+        return champion(task, variant, null, offset);
+    }
+
+    /** A champion record naming {@code variant}, written when the variants' models were of {@code generations}. */
+    static KafkaRecord champion(String task, String variant, Map<String, Long> generations, long offset) {
         Champion c = Champion.newBuilder().setTask(task).setVariant(variant).setModelVersion(0L).setSince(0L)
-                .setStandings(List.of()).setUpdatedAt(0L).build();
+                .setStandings(List.of()).setUpdatedAt(0L).setGenerations(generations).build();
         return new KafkaRecord(SETTINGS.championsTopic().name(), 0, offset, 0, task.getBytes(StandardCharsets.UTF_8),
                 SETTINGS.championsTopic().codec().encode(c));
     }
@@ -56,6 +74,18 @@ public final class ServeStateFixture {
                 ServeJob.BROADCAST_STATES), Example::getTask, Types.STRING, 1, 1, 0);
     }
 
+    /** Before a's reset (its control record at offset 20): a of generation 10, b of 11. */
+    static final Map<String, Long> BEFORE_RESET = Map.of("a", 10L, "b", 11L);
+    static final Map<String, Long> AFTER_RESET = Map.of("a", 20L, "b", 11L);
+
+    /** Champion a (at version 5, b at 12, as in every fixture) reset at generation 20: held; example 1 of t waits. */
+    static void holdRestart(KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> h)
+            throws Exception {
+        h.processBroadcastElement(tombstone("t/a", 3), 3);
+        h.processBroadcastElement(model("t", "a", 0, 20, 4), 3);
+        h.processElement(example(1), 4);
+    }
+
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
@@ -66,7 +96,10 @@ public final class ServeStateFixture {
             h.processBroadcastElement(champion("t", "a", 0), 0);
             h.processElement(example(0), 1);
             h.processElement(waiting(), 2);
-            OperatorSnapshotUtil.writeStateHandle(h.snapshot(1, 3), dir.resolve(FILE).toString());
+            if (!dir.getFileName().toString().equals("serve-v1")) {
+                holdRestart(h);
+            }
+            OperatorSnapshotUtil.writeStateHandle(h.snapshot(1, 5), dir.resolve(FILE).toString());
         }
     }
 }

@@ -8,10 +8,12 @@ import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
+import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantStatus;
 import java.time.Instant;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the fresh model's version 0 right after). The serve job reads its own examples topic, which gets every example the
  * train job gets once the old model is served: with {@code --max-waiting-per-task} 8, an example waiting on a missing
  * model across a restart (the fresh model's first update takes 10 minibatches) would be a dead letter; none is, and
- * every example on its topic is served exactly once.
+ * every example on its topic is served exactly once. Each snapshot carries its model's generation, the offset of the
+ * control record that started it, and the champion records after the revival name the revival's.
  */
 class ResetServeIT {
 
@@ -68,7 +71,8 @@ class ResetServeIT {
         JobClient serveJob = null;
         try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker());
                 ExampleProducer examples = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            control(producer, train, TASK + "/" + VARIANT, spec(TASK, VARIANT, VariantStatus.LIVE, SPEC));
+            long created = control(producer, train, TASK + "/" + VARIANT,
+                    spec(TASK, VARIANT, VariantStatus.LIVE, SPEC));
             VariantProbes.await(KAFKA.broker(), producer, train, TASK, "probe-", VARIANT, true);
 
             // 30 minibatches of 16: snapshots 10, 20 and 30 of the old model; the serve job starts on them and
@@ -81,7 +85,8 @@ class ResetServeIT {
             serveJob = serveEnv.executeAsync("reset-serve-it-serve");
             serveUntil(serve, examples, "old", v -> v == 30);
 
-            control(producer, train, TASK + "/" + VARIANT, spec(TASK, VARIANT, VariantStatus.LIVE, REVIVE));
+            long reset = control(producer, train, TASK + "/" + VARIANT,
+                    spec(TASK, VARIANT, VariantStatus.LIVE, REVIVE));
             trainFreshModel(train, serve, examples, "b");
             assertThat(serveUntil(serve, examples, "reset", v -> v < 30)).as("the reset model's version 0 or its "
                     + "first trained snapshot").isIn(0L, 10L);
@@ -91,7 +96,8 @@ class ResetServeIT {
             serveUntil(serve, examples, "grown", v -> v >= 20);
             control(producer, train, TASK + "/" + VARIANT, spec(TASK, VARIANT, VariantStatus.RETIRED, null));
             VariantProbes.await(KAFKA.broker(), producer, train, TASK, "gone-", VARIANT, false);
-            control(producer, train, TASK + "/" + VARIANT, spec(TASK, VARIANT, VariantStatus.LIVE, REVIVE));
+            long revived = control(producer, train, TASK + "/" + VARIANT,
+                    spec(TASK, VARIANT, VariantStatus.LIVE, REVIVE));
             trainFreshModel(train, serve, examples, "d");
             assertThat(serveUntil(serve, examples, "revived", v -> v < 20)).as("the revived model's version 0 or its "
                     + "first trained snapshot").isIn(0L, 10L);
@@ -104,6 +110,16 @@ class ResetServeIT {
                     .allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
             assertThat(JobTestSupport.read(KAFKA.broker(), serve.deadLetterTopic())).as("serve dead letters")
                     .isEmpty();
+            var codec = train.modelsTopic().codec();
+            List<ModelSnapshot> models = TopicReader.readAll(KAFKA.broker().bootstrapServers(), Map.of(),
+                    train.modelsTopic().name(), v -> v == null ? null : codec.decode(v)).stream()
+                    .filter(m -> m != null && m.getVariant().equals(VARIANT)).toList();
+            assertThat(models).extracting(ModelSnapshot::getGeneration).as("one generation per start of the model")
+                    .isSorted().containsOnly(created, reset, revived);
+            assertThat(models).filteredOn(m -> m.getVersion() == 0).extracting(ModelSnapshot::getGeneration)
+                    .as("each restart's version 0").containsExactly(reset, revived);
+            JobTestSupport.awaitCommitted(KAFKA.broker(), train.championsTopic(), c -> c.getGenerations() != null
+                    && Long.valueOf(revived).equals(c.getGenerations().get(VARIANT)), 1);
         } finally {
             if (serveJob != null) {
                 serveJob.cancel().get();

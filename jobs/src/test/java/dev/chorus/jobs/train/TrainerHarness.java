@@ -47,7 +47,7 @@ public final class TrainerHarness extends AbstractStreamOperatorTestHarness<Pred
     private static CoBroadcastWithKeyedOperator<String, VariantExample, SpecChange, Prediction> operator(
             TrainSettings settings) {
         return new CoBroadcastWithKeyedOperator<>(new MinibatchSgdFunction(settings),
-                List.of(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR));
+                List.of(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR, ModelGenerations.DESCRIPTOR));
     }
 
     private void keyed() {

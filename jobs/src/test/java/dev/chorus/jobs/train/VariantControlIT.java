@@ -135,10 +135,11 @@ class VariantControlIT {
     }
 
     /** Writes a control record, or a tombstone when {@code value} is null. */
-    static void control(KafkaProducer<byte[], byte[]> producer, TrainSettings settings, String key,
+    /** Writes a control record and returns its offset. */
+    static long control(KafkaProducer<byte[], byte[]> producer, TrainSettings settings, String key,
             VariantSpecRecord value) throws Exception {
-        producer.send(new ProducerRecord<>(settings.specsTopic().name(), bytes(key),
-                value == null ? null : settings.specsTopic().codec().encode(value))).get();
+        return producer.send(new ProducerRecord<>(settings.specsTopic().name(), bytes(key),
+                value == null ? null : settings.specsTopic().codec().encode(value))).get().offset();
     }
 
     static KafkaProducer<byte[], byte[]> producer() {

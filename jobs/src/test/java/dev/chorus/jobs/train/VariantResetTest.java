@@ -56,6 +56,46 @@ class VariantResetTest {
         }
     }
 
+    /** Each accepted change carries its record's offset: the generation of the model a LIVE one starts. */
+    @Test
+    void eachChangeCarriesTheOffsetOfTheControlRecordThatCausedIt() throws Exception {
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(at(record("t/w", live("t", "w", SPEC)), 4), 0);
+            h.processElement(at(record("t/w", live("t", "w", REVIVED)), 9), 1);
+
+            assertThat(h.extractOutputValues()).extracting(c -> c.generation).containsExactly(4L, 9L);
+        }
+    }
+
+    /**
+     * Every snapshot carries the generation of the change that started its model, the restart's version 0 that of the
+     * reset: what a serve job holding it asks of a champion record.
+     */
+    @Test
+    void everySnapshotCarriesTheGenerationOfTheChangeThatStartedItsModel() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            SpecChange created = new SpecChange("t", "w", SPEC);
+            created.generation = 4L;
+            h.processBroadcastElement(created, 0);
+            train(h, 0, 32);
+            SpecChange reset = new SpecChange("t", "w", REVIVED);
+            reset.generation = 9L;
+            h.processBroadcastElement(reset, 32);
+            train(h, 32, 48);
+
+            assertThat(models(h)).filteredOn(Either::isRight).extracting(m -> m.right().getVersion(),
+                    m -> m.right().getGeneration()).containsExactly(org.assertj.core.groups.Tuple.tuple(2L, 4L),
+                    org.assertj.core.groups.Tuple.tuple(4L, 4L), org.assertj.core.groups.Tuple.tuple(0L, 9L),
+                    org.assertj.core.groups.Tuple.tuple(2L, 9L));
+        }
+    }
+
+    private static KafkaRecord at(KafkaRecord r, long offset) {
+        return new KafkaRecord(r.topic, r.partition, offset, r.timestamp, r.key, r.value);
+    }
+
     @Test
     void aResetSwapsTheModelForAFreshOneThatPredictsAndTrainsTheOpenMinibatch() throws Exception {
         try (var h = new TrainerHarness(settings())) {

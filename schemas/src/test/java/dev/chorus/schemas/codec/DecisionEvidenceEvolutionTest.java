@@ -72,14 +72,14 @@ class DecisionEvidenceEvolutionTest {
         });
     }
 
-    private static Schema history(String name) throws Exception {
+    static Schema history(String name) throws Exception {
         try (InputStream avsc = DecisionEvidenceEvolutionTest.class.getResourceAsStream(
                 "/dev/chorus/schemas/history/" + name)) {
             return new Schema.Parser().parse(avsc);
         }
     }
 
-    private static byte[] toArray(ByteBuffer buffer) {
+    static byte[] toArray(ByteBuffer buffer) {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);
         return bytes;
