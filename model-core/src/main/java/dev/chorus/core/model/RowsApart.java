@@ -14,6 +14,9 @@ public interface RowsApart {
   /** The number of rows. */
   int rows();
 
+  /** The floats of one row in {@link #copyRows}. */
+  int rowWidth();
+
   /** The first row from {@code from} on that a step, a read or {@link #putRows} has written, or -1. */
   int nextWrittenRow(int from);
 
@@ -31,4 +34,20 @@ public interface RowsApart {
 
   /** The model without its rows; its format's reader gives it back with every row zero, for the holder to fill. */
   void writeWithoutRowsTo(DataOutput out) throws IOException;
+
+  /** The first set bit from {@code from} on of a bitmap of rows ({@code row >>> 6}'s word, bit {@code row}), or -1. */
+  static int nextSetBit(long[] bitmap, int from) {
+    int word = from >>> 6;
+    if (word >= bitmap.length) {
+      return -1;
+    }
+    for (long bits = bitmap[word] & (-1L << from); ; bits = bitmap[word]) {
+      if (bits != 0) {
+        return word << 6 | Long.numberOfTrailingZeros(bits);
+      }
+      if (++word == bitmap.length) {
+        return -1;
+      }
+    }
+  }
 }

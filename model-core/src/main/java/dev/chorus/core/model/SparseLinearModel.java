@@ -415,18 +415,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   /** The first row from {@code from} on that a step, a read or {@link #putRows} has written, or -1. */
   @Override
   public int nextWrittenRow(int from) {
-    int word = from >>> 6;
-    if (word >= written.length) {
-      return -1;
-    }
-    for (long bits = written[word] & (-1L << from); ; bits = written[word]) {
-      if (bits != 0) {
-        return word << 6 | Long.numberOfTrailingZeros(bits);
-      }
-      if (++word == written.length) {
-        return -1;
-      }
-    }
+    return RowsApart.nextSetBit(written, from);
   }
 
   /** The number of rows: one per hashed feature, then the biases' ({@code inputDim + 1}). */
@@ -436,6 +425,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   }
 
   /** The floats of one row in {@link #copyRows}: its {@code outputs} weights, then each optimizer slot's. */
+  @Override
   public int rowWidth() {
     return outputs * (slots.length + 1);
   }
