@@ -14,6 +14,7 @@ import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.spec.SpecReader;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,7 @@ public final class WideDeepModel implements Predictor {
   private float[] outputGradient = new float[0];
   private long steps;
   private long examplesSeen;
+  private RowsApart rowsApart;
 
   private WideDeepModel(ModelSpec spec, SparseLinearModel wide, EmbeddingBag[] bags, Network network,
       Optimizer optimizer, SplitMix64 rng) {
@@ -463,21 +465,39 @@ public final class WideDeepModel implements Predictor {
     for (EmbeddingBag bag : bags) {
       size += bag.savedSize();
     }
-    return BinaryState.toBytes((int) Math.min(size, Integer.MAX_VALUE - 8), out -> {
-      out.writeInt(MAGIC);
-      out.writeInt(FORMAT_VERSION);
-      BinaryState.writeString(out, spec.toJson());
-      out.writeLong(steps);
-      out.writeLong(examplesSeen);
-      out.writeLong(rng.state());
-      wide.writeTo(out);
-      for (EmbeddingBag bag : bags) {
-        bag.writeTo(out);
-      }
-      network.parameters().writeValues(out);
-      network.writeState(out);
-      deepOptimizer[0].writeState(out);
-    });
+    return BinaryState.toBytes((int) Math.min(size, Integer.MAX_VALUE - 8), out -> writeTo(out, true));
+  }
+
+  /**
+   * This model's rows (the wide part's, then each table's, {@link ConcatenatedRows}) for a holder that keeps them
+   * apart; written without them, the rest is {@link #toBytes}'s format with no rows, which {@link #fromBytes} reads.
+   */
+  public RowsApart rowsApart() {
+    if (rowsApart == null) {
+      RowsApart[] parts = new RowsApart[bags.length + 1];
+      parts[0] = wide;
+      System.arraycopy(bags, 0, parts, 1, bags.length);
+      rowsApart = new ConcatenatedRows(out -> writeTo(out, false), parts);
+    }
+    return rowsApart;
+  }
+
+  private void writeTo(DataOutput out, boolean rows) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeInt(FORMAT_VERSION);
+    BinaryState.writeString(out, spec.toJson());
+    out.writeLong(steps);
+    out.writeLong(examplesSeen);
+    out.writeLong(rng.state());
+    BinaryState.Writer wideRows = rows ? wide::writeTo : wide::writeWithoutRowsTo;
+    wideRows.write(out);
+    for (EmbeddingBag bag : bags) {
+      BinaryState.Writer bagRows = rows ? bag::writeTo : bag::writeWithoutRowsTo;
+      bagRows.write(out);
+    }
+    network.parameters().writeValues(out);
+    network.writeState(out);
+    deepOptimizer[0].writeState(out);
   }
 
   /**
