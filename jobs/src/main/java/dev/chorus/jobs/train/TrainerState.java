@@ -274,7 +274,7 @@ public final class TrainerState {
      * task's state stays one value in both layouts.
      */
     RowsApart rowsApart() {
-        return hashed;
+        return wideDeep != null ? wideDeep.rowsApart() : hashed;
     }
 
     TrainerState copy() {
