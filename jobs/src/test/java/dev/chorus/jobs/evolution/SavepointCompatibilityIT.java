@@ -26,6 +26,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -157,14 +158,18 @@ class SavepointCompatibilityIT {
      * {@code train-wide-deep-v1} (layout 4, model kind 3): task {@code wide-clicks}, a wide and deep model at version 6
      * with an open minibatch of 4 clicks. Restored, the next 44 clicks are predicted and trained on as model-core's
      * {@code WideDeepModel} does fed all 144 without interruption: every prediction and every snapshot, bit for bit.
+     * {@code train-wide-deep-rows-v1} (model kind 7, made with {@code --hashed-state rows}) is the same with the
+     * model's rows in blocks of map state: restored with its rows apart and into one value, the same.
      */
-    @Test
-    void aWideAndDeepSavepointRestoresItsModelAndOpenMinibatchBitForBit() throws Exception {
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"train-wide-deep-v1, VALUE", "train-wide-deep-rows-v1, ROWS", "train-wide-deep-rows-v1, VALUE"})
+    void aWideAndDeepSavepointRestoresItsModelAndOpenMinibatchBitForBit(String fixture,
+            TrainSettings.HashedState layout) throws Exception {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
-            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers()).hashedState(layout);
             SavepointFixture.createTopics(kafka, settings);
             SavepointFixture.produceWideDeep(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
-            Restored restored = restoreAndAwait(kafka, settings, "train-wide-deep-v1");
+            Restored restored = restoreAndAwait(kafka, settings, fixture);
             List<ModelSnapshot> snapshots = restored.snapshots();
             List<Example> clicks = java.util.stream.IntStream.range(0, 144).mapToObj(SavepointFixture::wideClick)
                     .toList();

@@ -59,7 +59,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * kind 4) holds only task {@link #WORDS}, a skip-gram model ({@link #WORDS_SPEC}) after 100 token sequences
  * ({@link #sequence}), at version 100. {@code train-hashed-rows-v1} (layout 4, model kind 6, made with
  * {@code --hashed-state rows}) holds only task {@code clicks} ({@link #CLICKS_SPEC}, {@link #click}) after 100 clicks:
- * its model without rows, its rows in blocks of map state, and its open minibatch of 4. Savepoints are committed under
+ * its model without rows, its rows in blocks of map state, and its open minibatch of 4. {@code train-wide-deep-rows-v1}
+ * (layout 4, model kind 7, made with {@code --hashed-state rows}) is {@code train-wide-deep-v1}'s task with its model's
+ * rows (wide part's and tables') in blocks of map state. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -345,17 +347,18 @@ public final class SavepointFixture {
         Path out = Path.of(args[0]).toAbsolutePath();
         // variants-vN: task fixture also trains variant fast, set on the control topic while the job runs.
         boolean variants = out.getFileName().toString().startsWith("variants-");
-        // train-wide-deep-vN: task wide-clicks alone.
+        // train-wide-deep-vN and train-wide-deep-rows-vN: task wide-clicks alone.
         boolean wideDeep = out.getFileName().toString().startsWith("train-wide-deep-");
         boolean largeOutput = largeOutput(out.getFileName().toString());
         // train-skip-gram-vN: task words alone, whose examples are predicted never, so its snapshots are awaited.
         boolean skipGram = out.getFileName().toString().startsWith("train-skip-gram-");
         // train-hashed-rows-vN: task clicks alone, its model's rows apart (--hashed-state rows).
         boolean hashedRows = out.getFileName().toString().startsWith("train-hashed-rows-");
+        boolean rows = hashedRows || out.getFileName().toString().startsWith("train-wide-deep-rows-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers())
-                    .hashedState(hashedRows ? TrainSettings.HashedState.ROWS : TrainSettings.HashedState.VALUE);
+                    .hashedState(rows ? TrainSettings.HashedState.ROWS : TrainSettings.HashedState.VALUE);
             createTopics(kafka, s);
             // variants-v1 was made at layout 3 (no clicks), its examples produced once variant fast is live.
             int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;
