@@ -457,10 +457,7 @@ public final class EmbeddingBag implements RowsApart {
   }
 
   private void requireRows(int from, int count) {
-    if (from < 0 || count < 0 || from + (long) count > buckets) {
-      throw new IllegalArgumentException("embedding '" + name + "': rows [" + from + ", " + from + " + " + count
-          + "): expected within [0, " + buckets + ")");
-    }
+    RowsApart.requireRange("embedding '" + name + "': ", from, count, buckets);
   }
 
   /** The rows each step has changed since the caller last cleared this set: kept from the first call on. */

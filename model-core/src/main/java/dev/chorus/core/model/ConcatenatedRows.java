@@ -111,10 +111,7 @@ final class ConcatenatedRows implements RowsApart {
   }
 
   private void requireRows(int from, int count) {
-    if (from < 0 || count < 0 || from + (long) count > rows()) {
-      throw new IllegalArgumentException("rows [" + from + ", " + from + " + " + count + "): expected within [0, "
-          + rows() + ")");
-    }
+    RowsApart.requireRange("", from, count, rows());
   }
 
   /** Every part's changed rows, moved here (their sets cleared) in this index space. */

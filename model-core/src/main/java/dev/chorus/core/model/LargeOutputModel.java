@@ -65,6 +65,7 @@ public final class LargeOutputModel implements Predictor {
   private float[] bagGradient = new float[0];
   private long steps;
   private long examplesSeen;
+  private RowsApart rowsApart;
 
   private LargeOutputModel(ModelSpec spec) {
     this.spec = spec;
@@ -378,6 +379,22 @@ public final class LargeOutputModel implements Predictor {
 
   /** Writes the magic, the format, the spec, the counts, the embedding table, then the output layer. */
   public void writeTo(DataOutput out) throws IOException {
+    writeTo(out, true);
+  }
+
+  /**
+   * This model's rows (the table's, then the output layer's, {@link ConcatenatedRows}) for a holder that keeps them
+   * apart; written without them, the rest is {@link #writeTo}'s format with no rows, which {@link #readFrom} reads.
+   */
+  public RowsApart rowsApart() {
+    if (rowsApart == null) {
+      rowsApart = new ConcatenatedRows(out -> writeTo(out, false), embedding,
+          sampled != null ? sampled.rowsApart() : hierarchical.rowsApart());
+    }
+    return rowsApart;
+  }
+
+  private void writeTo(DataOutput out, boolean rows) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(FORMAT_VERSION);
     byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
@@ -385,10 +402,14 @@ public final class LargeOutputModel implements Predictor {
     out.write(json);
     out.writeLong(steps);
     out.writeLong(examplesSeen);
-    embedding.writeTo(out);
-    if (sampled != null) {
+    if (!rows) {
+      embedding.writeWithoutRowsTo(out);
+      (sampled != null ? sampled.rowsApart() : hierarchical.rowsApart()).writeWithoutRowsTo(out);
+    } else if (sampled != null) {
+      embedding.writeTo(out);
       sampled.writeTo(out);
     } else {
+      embedding.writeTo(out);
       hierarchical.writeTo(out);
     }
   }

@@ -50,4 +50,12 @@ public interface RowsApart {
       }
     }
   }
+
+  /** Refuses a range {@code [from, from + count)} not within {@code [0, rows)}, the message after {@code prefix}. */
+  static void requireRange(String prefix, int from, int count, int rows) {
+    if (from < 0 || count < 0 || from + (long) count > rows) {
+      throw new IllegalArgumentException(prefix + "rows [" + from + ", " + from + " + " + count
+          + "): expected within [0, " + rows + ")");
+    }
+  }
 }

@@ -468,10 +468,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   }
 
   private void requireRows(int from, int count) {
-    if (from < 0 || count < 0 || from + (long) count > rows()) {
-      throw new IllegalArgumentException("rows [" + from + ", " + from + " + " + count + "): expected within [0, "
-          + rows() + ")");
-    }
+    RowsApart.requireRange("", from, count, rows());
   }
 
   /**
