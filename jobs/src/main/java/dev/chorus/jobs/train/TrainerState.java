@@ -274,7 +274,7 @@ public final class TrainerState {
      * task's state stays one value in both layouts.
      */
     RowsApart rowsApart() {
-        return wideDeep != null ? wideDeep.rowsApart() : hashed;
+        return wideDeep != null ? wideDeep.rowsApart() : largeOutput != null ? largeOutput.rowsApart() : hashed;
     }
 
     TrainerState copy() {

@@ -22,6 +22,7 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -131,28 +132,41 @@ class WideDeepRowsStateTest {
 
     @Test
     void aResetAndARetireOfAWideDeepVariantInRowsGiveWhatOneValueGives() throws Exception {
-        String spec = WideDeepClicks.SPEC;
+        resetAndRetireGiveWhatOneValueGives(WideDeepClicks.SPEC, ClickExamples.stream("t", 27, 5),
+                WideDeepRowsStateTest::harness);
+    }
+
+    /** A harness of the train operator in a layout, on the heap or RocksDB. */
+    interface Harnesses {
+        TrainerHarness harness(HashedState layout, boolean rocksDb, RegisteredMetrics metrics) throws Exception;
+    }
+
+    /**
+     * Variant {@code w} of task {@code t} with {@code spec}, revived (reset) at example 13 and retired at 26, gives the
+     * same predictions, snapshots, tombstones and dead letters in both layouts, on the heap and on RocksDB.
+     */
+    static void resetAndRetireGiveWhatOneValueGives(String spec, List<Example> examples, Harnesses harnesses)
+            throws Exception {
         String revived = spec.substring(0, spec.lastIndexOf('}')) + ",\"revive\":true}";
-        List<Example> clicks = ClickExamples.stream("t", 27, 5);
         List<Object> expected = null;
         for (HashedState layout : HashedState.values()) {
             for (boolean rocksDb : new boolean[] {false, true}) {
-                try (var h = harness(layout, rocksDb, new RegisteredMetrics())) {
+                try (var h = harnesses.harness(layout, rocksDb, new RegisteredMetrics())) {
                     h.open();
                     h.processBroadcastElement(new SpecChange("t", "w", spec), 0);
-                    for (int i = 0; i < clicks.size(); i++) {
+                    for (int i = 0; i < examples.size(); i++) {
                         if (i == 13) {
                             h.processBroadcastElement(new SpecChange("t", "w", revived), i);
                         }
                         if (i == 26) {
                             h.processBroadcastElement(new SpecChange("t", "w", null), i);
                         }
-                        h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
+                        h.processElement(new VariantExample("w", new Sourced<>(examples.get(i), 0, i), null), i);
                     }
                     List<Object> outputs = new ArrayList<>();
                     for (Prediction p : predictions(h)) {
-                        outputs.add(p.getId() + " v" + p.getModelVersion() + " "
-                                + Arrays.toString(Float32.unpack(p.getProbabilities())));
+                        outputs.add(p.getId() + " v" + p.getModelVersion() + " " + p.getTopClasses() + " "
+                                + unpacked(p.getTopProbabilities()) + " " + unpacked(p.getProbabilities()));
                     }
                     for (var m : models(h)) {
                         outputs.add(m.isLeft() ? "tombstone " + m.left() : "snapshot v" + m.right().getVersion() + " "
@@ -160,7 +174,7 @@ class WideDeepRowsStateTest {
                     }
                     outputs.add(deadLetters(h).size() + " dead letters");
                     assertThat(outputs).as("a tombstone, after a reset").anyMatch(o -> o.toString().startsWith("tomb"));
-                    assertThat(outputs).as("snapshots").anyMatch(o -> o.toString().startsWith("snapshot v2"));
+                    assertThat(outputs).as("snapshots").anyMatch(o -> o.toString().startsWith("snapshot v"));
                     if (!rocksDb) {
                         assertThat(h.numKeyedStateEntries()).as("the retired variant's state is gone in %s", layout)
                                 .isZero();
@@ -173,6 +187,10 @@ class WideDeepRowsStateTest {
                 }
             }
         }
+    }
+
+    private static String unpacked(ByteBuffer floats) {
+        return floats == null ? "none" : Arrays.toString(Float32.unpack(floats));
     }
 
     @Test
