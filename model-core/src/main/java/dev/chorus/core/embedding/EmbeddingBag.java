@@ -37,7 +37,8 @@ import java.util.Arrays;
  *
  * <p>Rows apart ({@link RowsApart}, for a holder that keeps them elsewhere): a row is its seen flag, its last step in
  * three whole floats of {@value #STEP_BITS} bits each (exact in a float's 24-bit significand), its values and its
- * accumulators; the written rows are the seen ones, the others are the seed's, which a fresh table holds already.
+ * accumulators; the written rows are the seen ones. An unseen row is the seed's, which a fresh table holds already:
+ * it is copied as zeros (so that a block of mostly unseen rows compresses), and putting it leaves the row as it is.
  */
 public final class EmbeddingBag implements RowsApart {
 
@@ -417,8 +418,11 @@ public final class EmbeddingBag implements RowsApart {
     float[] copy = new float[count * width];
     for (int r = 0, at = 0; r < count; r++, at += width) {
       int row = from + r;
+      if ((seen[row >>> 6] & 1L << row) == 0) {
+        continue;
+      }
       long last = lastStep[row];
-      copy[at] = (seen[row >>> 6] & 1L << row) != 0 ? 1f : 0f;
+      copy[at] = 1f;
       for (int part = 0; part < 3; part++) {
         copy[at + 1 + part] = (last >>> part * STEP_BITS) & ((1L << STEP_BITS) - 1);
       }
@@ -428,6 +432,7 @@ public final class EmbeddingBag implements RowsApart {
     return copy;
   }
 
+  /** Puts seen rows as they are; an unseen row's floats are not read (the seed's row stays), see the class comment. */
   @Override
   public void putRows(int from, float[] rows) {
     int width = rowWidth();
@@ -449,8 +454,16 @@ public final class EmbeddingBag implements RowsApart {
             + " and a last step of whole parts in [0, 2^" + STEP_BITS + "), got " + rows[at] + ", " + rows[at + 1]
             + ", " + rows[at + 2] + ", " + rows[at + 3]);
       }
+      boolean wasSeen = (seen[row >>> 6] & 1L << row) != 0;
+      if (rows[at] == 0f && wasSeen) {
+        throw new IllegalArgumentException("embedding '" + name + "': row " + row + ": expected a seen row, as this "
+            + "table's, got an unseen one (the seed's, which only a table that has not seen the row holds)");
+      }
+      if (rows[at] == 0f) {
+        continue;
+      }
       lastStep[row] = last;
-      seen[row >>> 6] = rows[at] == 1f ? seen[row >>> 6] | 1L << row : seen[row >>> 6] & ~(1L << row);
+      seen[row >>> 6] |= 1L << row;
       System.arraycopy(rows, at + ROW_HEADER, weights, row * dim, dim);
       System.arraycopy(rows, at + ROW_HEADER + dim, accumulators, row * dim, dim);
     }

@@ -93,6 +93,28 @@ class EmbeddingBagRowsTest {
   }
 
   @Test
+  void anUnseenRowIsCopiedAsZerosAndPutLeavesTheSeedsRow() {
+    EmbeddingBag bag = bag();
+    step(bag, ids(1));
+    float[] unseen = bag.copyRows(2, 1);
+    assertThat(unseen).as("the seed's row, which a fresh table holds: nothing to keep")
+        .containsOnly(0f).hasSize(bag.rowWidth());
+    assertThat(bag.copyRows(1, 1)[0]).as("a seen row's flag").isEqualTo(1f);
+    EmbeddingBag fresh = bag();
+    float[] seedRow = {fresh.weight(2, 0), fresh.weight(2, 1), fresh.weight(2, 2)};
+    // Blocks made before unseen rows were zeros hold their seed values: either way the row stays the seed's.
+    float[] withValues = fresh.copyRows(2, 1);
+    Arrays.fill(withValues, 4, withValues.length, 0.75f);
+    for (float[] row : new float[][] {unseen, withValues}) {
+      fresh.putRows(2, row);
+      assertThat(new float[] {fresh.weight(2, 0), fresh.weight(2, 1), fresh.weight(2, 2)}).containsExactly(seedRow);
+      assertThat(fresh.nextWrittenRow(0)).isEqualTo(-1);
+    }
+    assertThatThrownBy(() -> bag.putRows(1, unseen)).hasMessage("embedding 'f': row 1: expected a seen row, as this "
+        + "table's, got an unseen one (the seed's, which only a table that has not seen the row holds)");
+  }
+
+  @Test
   void aLastStepBeyondWhatAFloatHoldsExactlyComesBackExactly() throws IOException {
     long steps = (1L << 62) + 12345;
     byte[] saved = BinaryState.toBytes(out -> {
