@@ -61,7 +61,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * {@code --hashed-state rows}) holds only task {@code clicks} ({@link #CLICKS_SPEC}, {@link #click}) after 100 clicks:
  * its model without rows, its rows in blocks of map state, and its open minibatch of 4. {@code train-wide-deep-rows-v1}
  * (layout 4, model kind 7, made with {@code --hashed-state rows}) is {@code train-wide-deep-v1}'s task with its model's
- * rows (wide part's and tables') in blocks of map state. Savepoints are committed under
+ * rows (wide part's and tables') in blocks of map state (made while a table's unseen rows went into their blocks with
+ * the seed's values, which are now zeros: its restore shows both read alike); {@code train-large-output-rows-v1} (layout 4, model kinds 6
+ * and 8, made with {@code --hashed-state rows}) is {@code train-large-output-v1}'s tasks with the rows of task
+ * {@code clicks} and of task {@link #LARGE} (embedding table's and output layer's) in blocks. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -354,7 +357,8 @@ public final class SavepointFixture {
         boolean skipGram = out.getFileName().toString().startsWith("train-skip-gram-");
         // train-hashed-rows-vN: task clicks alone, its model's rows apart (--hashed-state rows).
         boolean hashedRows = out.getFileName().toString().startsWith("train-hashed-rows-");
-        boolean rows = hashedRows || out.getFileName().toString().startsWith("train-wide-deep-rows-");
+        boolean rows = hashedRows || out.getFileName().toString().startsWith("train-wide-deep-rows-")
+                || out.getFileName().toString().startsWith("train-large-output-rows-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers())
