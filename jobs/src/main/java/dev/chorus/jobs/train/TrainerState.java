@@ -8,7 +8,7 @@ import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
-import dev.chorus.core.model.RowsApart;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepBatch;
 import dev.chorus.core.model.WideDeepModel;

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.model.LargeOutputModel;
-import dev.chorus.core.model.RowsApart;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.train.TrainSettings.HashedState;

@@ -1,12 +1,12 @@
 package dev.chorus.core.embedding;
 
 import dev.chorus.core.io.ChunkedWriter;
-import dev.chorus.core.model.RowsApart;
 import dev.chorus.core.nn.WeightInit;
 import dev.chorus.core.optim.AdaGrad;
 import dev.chorus.core.optim.AdaGradSpec;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.tensor.Matrix;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
 import dev.chorus.core.tensor.TouchedRows;
 import java.io.DataInput;

@@ -1,6 +1,7 @@
 package dev.chorus.core.model;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.TouchedRows;
 import java.io.DataOutput;
 import java.io.IOException;

@@ -14,6 +14,7 @@ import dev.chorus.core.output.SampledSoftmax;
 import dev.chorus.core.output.SampledSoftmaxSpec;
 import dev.chorus.core.output.Scored;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -53,6 +54,8 @@ public final class LargeOutputModel implements Predictor {
   public static final int MAX_CLASSES = 1_000_000;
 
   private final ModelSpec spec;
+  /** The spec's JSON, encoded once: every write holds it, with the rows apart every record's. */
+  private final byte[] specJson;
   private final LargeOutputSpec output;
   private final EmbeddingBag embedding;
   /** Exactly one of the two layers, as the output type says. */
@@ -69,6 +72,7 @@ public final class LargeOutputModel implements Predictor {
 
   private LargeOutputModel(ModelSpec spec) {
     this.spec = spec;
+    this.specJson = spec.toJson().getBytes(StandardCharsets.UTF_8);
     this.output = spec.output();
     int dim = output.dim();
     float learningRate = (float) spec.optimizer().learningRate();
@@ -328,6 +332,10 @@ public final class LargeOutputModel implements Predictor {
     return spec.numClasses();
   }
 
+  byte[] specJson() {
+    return specJson;
+  }
+
   /** How many classes a prediction carries: the spec's {@code output.topK}. */
   public int topK() {
     return output.topK();
@@ -397,9 +405,8 @@ public final class LargeOutputModel implements Predictor {
   private void writeTo(DataOutput out, boolean rows) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(FORMAT_VERSION);
-    byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
-    out.writeInt(json.length);
-    out.write(json);
+    out.writeInt(specJson.length);
+    out.write(specJson);
     out.writeLong(steps);
     out.writeLong(examplesSeen);
     if (!rows) {
@@ -449,7 +456,7 @@ public final class LargeOutputModel implements Predictor {
   @Override
   public byte[] toBytes() {
     // Sized exactly from the rows each part writes, so that the bytes are written once and never copied.
-    long size = 3L * Integer.BYTES + spec.toJson().getBytes(StandardCharsets.UTF_8).length + 2L * Long.BYTES
+    long size = 3L * Integer.BYTES + specJson.length + 2L * Long.BYTES
         + embedding.savedSize() + (sampled != null ? sampled.savedSize() : hierarchical.savedSize());
     return BinaryState.toBytes((int) Math.min(size, Integer.MAX_VALUE - 8), this::writeTo);
   }

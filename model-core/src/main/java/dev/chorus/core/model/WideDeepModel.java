@@ -14,6 +14,7 @@ import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.spec.SpecReader;
+import dev.chorus.core.tensor.RowsApart;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.List;
@@ -45,6 +46,8 @@ public final class WideDeepModel implements Predictor {
   static final OptimizerSpec DEFAULT_WIDE_OPTIMIZER = new FtrlSpec(FtrlSpec.DEFAULT_ALPHA, FtrlSpec.DEFAULT_BETA, 0, 0);
 
   private final ModelSpec spec;
+  /** The spec's JSON, encoded once: every write holds it, with the rows apart every record's. */
+  private final byte[] specJson;
   private final SparseLinearModel wide;
   private final EmbeddingBag[] bags;
   private final Network network;
@@ -70,6 +73,7 @@ public final class WideDeepModel implements Predictor {
   private WideDeepModel(ModelSpec spec, SparseLinearModel wide, EmbeddingBag[] bags, Network network,
       Optimizer optimizer, SplitMix64 rng) {
     this.spec = spec;
+    this.specJson = spec.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     this.wide = wide;
     this.bags = bags;
     this.network = network;
@@ -404,6 +408,10 @@ public final class WideDeepModel implements Predictor {
     return examplesSeen;
   }
 
+  byte[] specJson() {
+    return specJson;
+  }
+
   /** The wide part, whose weights a test or an inspector may read. */
   public SparseLinearModel wide() {
     return wide;
@@ -460,7 +468,7 @@ public final class WideDeepModel implements Predictor {
   @Override
   public byte[] toBytes() {
     // Sized for the parts that grow (the wide rows and table rows written); the network's few KB are a bound.
-    long size = 1024 + 2L * spec.toJson().length() + wide.savedSizeBound(wide.spec().toJson().length())
+    long size = 1024 + 2L * specJson.length + wide.savedSizeBound(wide.specJson().length)
         + 16L * deepSpec.weightCount();
     for (EmbeddingBag bag : bags) {
       size += bag.savedSize();
@@ -485,7 +493,8 @@ public final class WideDeepModel implements Predictor {
   private void writeTo(DataOutput out, boolean rows) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(FORMAT_VERSION);
-    BinaryState.writeString(out, spec.toJson());
+    out.writeInt(specJson.length);
+    out.write(specJson);
     out.writeLong(steps);
     out.writeLong(examplesSeen);
     out.writeLong(rng.state());

@@ -1,7 +1,7 @@
 package dev.chorus.core.output;
 
 import dev.chorus.core.loss.ExampleWeights;
-import dev.chorus.core.model.RowsApart;
+import dev.chorus.core.tensor.RowsApart;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.chorus.core.output;
 
 import dev.chorus.core.loss.ExampleWeights;
-import dev.chorus.core.model.RowsApart;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.output.SampledSoftmaxSpec.Objective;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.tensor.RowsApart;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.chorus.core.embedding.EmbeddingBag.Combiner;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
 import dev.chorus.core.tensor.TouchedRows;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** A table's rows kept apart ({@link dev.chorus.core.model.RowsApart}): copied in blocks, put into a fresh table. */
+/** A table's rows kept apart ({@link RowsApart}): copied in blocks, put into a fresh table. */
 class EmbeddingBagRowsTest {
 
   private static final int BUCKETS = 37;

@@ -3,6 +3,7 @@ package dev.chorus.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
 import dev.chorus.core.tensor.TouchedRows;
 import java.util.stream.IntStream;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.TouchedRows;
 import java.util.Map;
 import java.util.Random;

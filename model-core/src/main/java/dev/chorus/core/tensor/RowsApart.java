@@ -1,13 +1,14 @@
-package dev.chorus.core.model;
+package dev.chorus.core.tensor;
 
-import dev.chorus.core.tensor.TouchedRows;
 import java.io.DataOutput;
 import java.io.IOException;
 
 /**
- * A model whose parameters are mostly rows of one width that each step touches sparsely (a hashed model's weights
- * and optimizer slots by hashed feature), so that its holder can keep the rows apart from the rest of it, in blocks,
- * and write back only the rows the steps changed: the train job's {@code --hashed-state rows} on RocksDB.
+ * A model (or a part of one) whose parameters are mostly rows that each step touches sparsely (a hashed model's
+ * weights and optimizer slots by hashed feature, an embedding table's rows, an output layer's class rows), so that
+ * its holder can keep the rows apart from the rest of it, in blocks, and write back only the rows the steps changed:
+ * the train job's {@code --hashed-state rows} on RocksDB. Lives here, beside {@link TouchedRows}, so that the parts
+ * (embedding tables, output layers) and the models made of them can all implement it.
  */
 public interface RowsApart {
 
@@ -32,7 +33,10 @@ public interface RowsApart {
    */
   TouchedRows changedRows();
 
-  /** The model without its rows; its format's reader gives it back with every row zero, for the holder to fill. */
+  /**
+   * The model without its rows; its format's reader gives it back with every row as a fresh model has it (zero, or an
+   * embedding table's drawn from the seed), for the holder to fill.
+   */
   void writeWithoutRowsTo(DataOutput out) throws IOException;
 
   /** The first set bit from {@code from} on of a bitmap of rows ({@code row >>> 6}'s word, bit {@code row}), or -1. */
