@@ -111,8 +111,10 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     private void serialize(TrainerState s, DataOutputView out, boolean rowsApart) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.largeOutput != null ? (rowsApart ? LARGE_OUTPUT_ROWS_APART : LARGE_OUTPUT) : s.hashed != null ? (rowsApart ? HASHED_ROWS_APART : HASHED)
-                : s.wideDeep != null ? (rowsApart ? WIDE_DEEP_ROWS_APART : WIDE_DEEP) : s.skipGram != null ? SKIP_GRAM : labelModel ? LABEL_MODEL : LEARNER);
+        out.writeByte(s.largeOutput != null ? (rowsApart ? LARGE_OUTPUT_ROWS_APART : LARGE_OUTPUT)
+                : s.hashed != null ? (rowsApart ? HASHED_ROWS_APART : HASHED)
+                : s.wideDeep != null ? (rowsApart ? WIDE_DEEP_ROWS_APART : WIDE_DEEP)
+                : s.skipGram != null ? SKIP_GRAM : labelModel ? LABEL_MODEL : LEARNER);
         if (s.largeOutput != null && rowsApart) {
             s.largeOutput.rowsApart().writeWithoutRowsTo(out);
         } else if (s.largeOutput != null) {

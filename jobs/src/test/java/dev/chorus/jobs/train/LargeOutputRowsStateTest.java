@@ -2,30 +2,23 @@ package dev.chorus.jobs.train;
 
 import static dev.chorus.jobs.train.HashedRowsStateTest.blocksWritten;
 import static dev.chorus.jobs.train.LargeOutputTrainingTest.assertTopK;
-import static dev.chorus.jobs.train.LargeOutputTrainingTest.bytes;
-import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.predictions;
-import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.snapshots;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.sourced;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.model.LargeOutputModel;
+import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.train.TrainSettings.HashedState;
 import dev.chorus.schemas.Example;
-import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.Prediction;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.watermark.Watermark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -62,7 +55,7 @@ class LargeOutputRowsStateTest {
         List<Example> examples = LargeOutputExamples.stream("many", 64, LargeOutputTrainingTest.CLASSES, 7);
         long expected = 0;
         LargeOutputModel before = LargeOutputModel.create(
-                dev.chorus.core.model.ModelSpec.parse(LargeOutputTrainingTest.SPEC));
+                ModelSpec.parse(LargeOutputTrainingTest.SPEC));
         for (int batch = 1; batch <= 4; batch++) {
             LargeOutputModel after = LargeOutputExamples.reference(LargeOutputTrainingTest.SPEC,
                     examples.subList(0, 16 * batch)).model();
@@ -90,36 +83,12 @@ class LargeOutputRowsStateTest {
             throws Exception {
         List<Example> examples = LargeOutputExamples.stream("many", 64, LargeOutputTrainingTest.CLASSES, 6);
         LargeOutputExamples.Reference reference = LargeOutputExamples.reference(LargeOutputTrainingTest.SPEC, examples);
-        OperatorSubtaskState saved;
-        List<Prediction> all = new ArrayList<>();
-        try (var h = harness(from, rocksDb, new RegisteredMetrics())) {
-            h.open();
-            for (int i = 0; i < 40; i++) {
-                h.processElement(sourced(examples.get(i), i), i);
-            }
-            saved = h.snapshot(1, 40);
-            all.addAll(predictions(h));
-            // Trained on past the checkpoint: the restore must not see any of it.
-            for (int i = 40; i < examples.size(); i++) {
-                h.processElement(sourced(examples.get(i), i), i);
-            }
+        WideDeepRowsStateTest.Restored restored = WideDeepRowsStateTest.trainThroughARestore(
+                LargeOutputRowsStateTest::harness, from, to, rocksDb, examples, 40);
+        for (int i = 0; i < examples.size(); i++) {
+            assertTopK(restored.predictions().get(i), reference.top().get(i));
         }
-        try (var h = harness(to, rocksDb, new RegisteredMetrics())) {
-            h.initializeState(saved);
-            h.open();
-            for (int i = 40; i < examples.size(); i++) {
-                h.processElement(sourced(examples.get(i), i), i);
-            }
-            h.processWatermark(new Watermark(Long.MAX_VALUE));
-            all.addAll(predictions(h));
-            assertThat(all).hasSize(examples.size());
-            for (int i = 0; i < all.size(); i++) {
-                assertTopK(all.get(i), reference.top().get(i));
-            }
-            List<ModelSnapshot> snapshots = snapshots(h);
-            assertThat(bytes(snapshots.get(snapshots.size() - 1).getParameters()))
-                    .isEqualTo(reference.model().toBytes());
-        }
+        assertThat(restored.lastModel()).isEqualTo(reference.model().toBytes());
     }
 
     @Test

@@ -10,9 +10,6 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -38,13 +35,9 @@ class WideDeepRowsFailoverIT {
     void killedTaskManagersCostAWideDeepTaskWithItsRowsApartOnIncrementalRocksDbNothing(
             @InjectMiniCluster MiniCluster cluster, @TempDir Path checkpoints) throws Exception {
         List<Example> clicks = ClickExamples.stream(HashedFailoverIT.TASK, HashedFailoverIT.N, 23);
-        Configuration rocksDb = new Configuration();
-        rocksDb.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
-        rocksDb.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
-        rocksDb.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        rocksDb.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         ModelSnapshot last = HashedFailoverIT.trainThroughTwoKills(cluster, KAFKA.broker(),
-                "wide-deep-rows-failover-it", WideDeepClicks.SPEC, clicks, TrainSettings.HashedState.ROWS, rocksDb);
+                "wide-deep-rows-failover-it", WideDeepClicks.SPEC, clicks, TrainSettings.HashedState.ROWS,
+                HashedRowsFailoverIT.incrementalRocksDb(checkpoints));
         assertThat(JobTestSupport.bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
                 .isEqualTo(WideDeepClicks.reference(WideDeepClicks.SPEC, clicks, false).model().toBytes());
     }

@@ -26,7 +26,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -97,36 +96,48 @@ class WideDeepRowsStateTest {
             throws Exception {
         List<Example> clicks = ClickExamples.stream("clicks", 22, 3);
         WideDeepClicks.Reference reference = WideDeepClicks.reference(WideDeepClicks.SPEC, clicks, true);
+        Restored restored = trainThroughARestore(WideDeepRowsStateTest::harness, from, to, rocksDb, clicks, 14);
+        for (int i = 0; i < clicks.size(); i++) {
+            assertThat(Float32.unpack(restored.predictions().get(i).getProbabilities())).as("prediction %d", i)
+                    .containsExactly(reference.outputs().get(i));
+        }
+        assertThat(restored.lastModel()).isEqualTo(reference.model().toBytes());
+    }
+
+    /** Every example's prediction, and the last snapshot's model bytes, of a run through a checkpoint and restore. */
+    record Restored(List<Prediction> predictions, byte[] lastModel) {}
+
+    /**
+     * Trains on {@code examples}, checkpointed after the first {@code cut} in layout {@code from}, then (after training
+     * on past the checkpoint, which the restore must not see) restored in layout {@code to} and trained on the rest,
+     * then the end of input.
+     */
+    static Restored trainThroughARestore(Harnesses harnesses, HashedState from, HashedState to, boolean rocksDb,
+            List<Example> examples, int cut) throws Exception {
         OperatorSubtaskState saved;
         List<Prediction> all = new ArrayList<>();
-        try (var h = harness(from, rocksDb, new RegisteredMetrics())) {
+        try (var h = harnesses.harness(from, rocksDb, new RegisteredMetrics())) {
             h.open();
-            for (int i = 0; i < 14; i++) {
-                h.processElement(sourced(clicks.get(i), i), i);
+            for (int i = 0; i < cut; i++) {
+                h.processElement(sourced(examples.get(i), i), i);
             }
-            saved = h.snapshot(1, 14);
+            saved = h.snapshot(1, cut);
             all.addAll(predictions(h));
-            // Trained on past the checkpoint: the restore must not see any of it.
-            for (int i = 14; i < clicks.size(); i++) {
-                h.processElement(sourced(clicks.get(i), i), i);
+            for (int i = cut; i < examples.size(); i++) {
+                h.processElement(sourced(examples.get(i), i), i);
             }
         }
-        try (var h = harness(to, rocksDb, new RegisteredMetrics())) {
+        try (var h = harnesses.harness(to, rocksDb, new RegisteredMetrics())) {
             h.initializeState(saved);
             h.open();
-            for (int i = 14; i < clicks.size(); i++) {
-                h.processElement(sourced(clicks.get(i), i), i);
+            for (int i = cut; i < examples.size(); i++) {
+                h.processElement(sourced(examples.get(i), i), i);
             }
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             all.addAll(predictions(h));
-            assertThat(all).hasSize(clicks.size());
-            for (int i = 0; i < all.size(); i++) {
-                assertThat(Float32.unpack(all.get(i).getProbabilities())).as("prediction %d", i)
-                        .containsExactly(reference.outputs().get(i));
-            }
+            assertThat(all).hasSize(examples.size());
             List<ModelSnapshot> snapshots = snapshots(h);
-            assertThat(bytes(snapshots.get(snapshots.size() - 1).getParameters()))
-                    .isEqualTo(reference.model().toBytes());
+            return new Restored(all, bytes(snapshots.get(snapshots.size() - 1).getParameters()));
         }
     }
 
