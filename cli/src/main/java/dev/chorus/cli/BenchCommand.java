@@ -507,7 +507,8 @@ public final class BenchCommand {
 
         @Option(names = "--lines", split = ",", paramLabel = "LINE",
                 description = "e2e: run only these lines (hashed_logistic, hashed_softmax, wide_deep, wide_deep_binary; "
-                        + "default: all); the raw consumer and Flink ceilings of their topics always run.")
+                        + "default: all); the raw consumer and Flink ceilings of their topics always run. --checkpoints: "
+                        + "the task, hashed_logistic (default) or wide_deep.")
         List<String> lines = List.of();
 
         @Option(names = "--checkpoints", description = "Run only the checkpoint track: the train job with one "
@@ -556,7 +557,7 @@ public final class BenchCommand {
                 try {
                     options = new SparseCheckpointLine.Options(checkpointBits, checkpointRows, checkpointCount,
                             checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList(),
-                            checkpointTrickle);
+                            checkpointTrickle, SparseCheckpointLine.Task.of(lines));
                 } catch (IllegalArgumentException e) {
                     throw new ParameterException(spec.commandLine(), e.getMessage());
                 }

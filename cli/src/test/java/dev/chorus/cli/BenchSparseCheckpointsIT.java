@@ -60,4 +60,25 @@ class BenchSparseCheckpointsIT {
         assertThat(apart.at("/checkpointed_bytes").asLong()).as("what an incremental checkpoint uploaded").isPositive();
         assertThat(apart.at("/examples_per_s").asDouble()).isPositive();
     }
+
+    @Test
+    void measuresCheckpointsOfAWideDeepTaskWithItsRowsApartUnderItsOwnKey() throws Exception {
+        Path json = dir.resolve("wide-deep.json");
+        CliRun run = CliRun.run("bench", "sparse", "--checkpoints", "--lines", "wide_deep", "--checkpoint-bits", "16",
+                "--checkpoint-rows", String.valueOf(ROWS), "--checkpoint-count", String.valueOf(CHECKPOINTS),
+                "--checkpoint-backends", "rocksdb-rows", "--json", json.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("checkpoint_wide_deep 2^16 rocksdb_incremental_rows");
+
+        JsonNode results = new ObjectMapper().readTree(json.toFile());
+        assertThat(results.has("checkpoint")).as("only the task --lines names").isFalse();
+        assertThat(results.at("/checkpoint_wide_deep/config/spec").asText()).contains("\"algorithm\":\"wide-deep\"");
+        JsonNode apart = results.at("/checkpoint_wide_deep/dims_2_16/rocksdb_incremental_rows");
+        assertThat(apart.at("/checkpoints").asInt()).isEqualTo(CHECKPOINTS);
+        assertThat(apart.at("/rows_touched").asLong()).isGreaterThanOrEqualTo(ROWS);
+        // The wide part's rows (16 bytes each) and the tables' (user and ad, 8 wide: 80 bytes a row seen) in blocks.
+        assertThat(apart.at("/bytes").asLong()).as("full state size, the rows in blocks").isGreaterThan(16 * ROWS);
+        assertThat(apart.at("/checkpointed_bytes").asLong()).as("what an incremental checkpoint uploaded").isPositive();
+        assertThat(apart.at("/examples_per_s").asDouble()).isPositive();
+    }
 }

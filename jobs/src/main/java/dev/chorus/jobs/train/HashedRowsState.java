@@ -1,6 +1,6 @@
 package dev.chorus.jobs.train;
 
-import dev.chorus.core.model.RowsApart;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.TouchedRows;
 import java.io.IOException;
 import java.util.HashMap;

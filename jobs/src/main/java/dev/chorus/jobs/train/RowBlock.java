@@ -9,8 +9,8 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * A block of {@link HashedRowsState#BLOCK_ROWS} consecutive rows of a hashed model, as
- * {@link dev.chorus.core.model.SparseLinearModel#copyRows} gives them: one value of a task's map state of rows.
+ * A block of {@link HashedRowsState#BLOCK_ROWS} consecutive rows of a hashed, wide and deep or large-output model, as
+ * {@link dev.chorus.core.tensor.RowsApart#copyRows} gives them: one value of a task's map state of rows.
  * Never changed once made (each write-back puts a fresh block), so its serializer says it is immutable and the heap
  * backend's copy-on-write shares it instead of copying it.
  */

@@ -8,10 +8,10 @@ import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
-import dev.chorus.core.model.RowsApart;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepBatch;
 import dev.chorus.core.model.WideDeepModel;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
 import dev.chorus.jobs.ExampleTensors;
 import java.util.ArrayList;
@@ -274,7 +274,7 @@ public final class TrainerState {
      * task's state stays one value in both layouts.
      */
     RowsApart rowsApart() {
-        return hashed;
+        return wideDeep != null ? wideDeep.rowsApart() : largeOutput != null ? largeOutput.rowsApart() : hashed;
     }
 
     TrainerState copy() {

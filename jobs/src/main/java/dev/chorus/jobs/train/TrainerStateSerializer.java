@@ -35,8 +35,10 @@ import org.apache.flink.core.memory.DataOutputView;
  * bytes after their length, whose open minibatch is written as {@link WideDeepRows#write}; or {@link #SKIP_GRAM},
  * {@link SkipGramTrainer#writeTo}, whose open minibatch is empty; or {@link #LARGE_OUTPUT}, whose open minibatch is
  * sparse rows as {@link #HASHED}'s); the rest is as in layout 3. Kind {@link #HASHED_ROWS_APART} is a hashed model
- * written without its rows, which {@link HashedRowsState} keeps in map state beside it ({@link #serializeWithoutRows});
- * this serializer alone refuses it, as the model would come back without rows. Evolving the layout means bumping
+ * written without its rows, which {@link HashedRowsState} keeps in map state beside it ({@link #serializeWithoutRows}),
+ * {@link #WIDE_DEEP_ROWS_APART} a wide and deep model's bytes without its rows ({@code WideDeepModel#rowsApart}), and
+ * {@link #LARGE_OUTPUT_ROWS_APART} a large-output model without its rows ({@code LargeOutputModel#rowsApart});
+ * this serializer alone refuses them, as the model would come back without rows. Evolving the layout means bumping
  * {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
@@ -57,6 +59,11 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     static final byte LARGE_OUTPUT = 5;
     /** A {@code SparseLinearModel} without its rows, as {@link #HASHED}'s otherwise; only beside its rows' map state. */
     static final byte HASHED_ROWS_APART = 6;
+    /** A {@code WideDeepModel} without its rows (wide part's and tables'), as {@link #WIDE_DEEP}'s otherwise; ditto. */
+    static final byte WIDE_DEEP_ROWS_APART = 7;
+    /** A {@code LargeOutputModel} without its rows (table's and output layer's), as {@link #LARGE_OUTPUT}'s otherwise. */
+    static final byte LARGE_OUTPUT_ROWS_APART = 8;
+    private static final String ROWS_IN_MAP_STATE = " whose rows are in map state, read only with them)";
 
     @Override
     public boolean isImmutableType() {
@@ -93,7 +100,10 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         serialize(s, out, false);
     }
 
-    /** {@link #serialize}, but a hashed model goes without its rows: kind {@link #HASHED_ROWS_APART}. */
+    /**
+     * {@link #serialize}, but a model with rows apart goes without them: kind {@link #HASHED_ROWS_APART},
+     * {@link #WIDE_DEEP_ROWS_APART} or {@link #LARGE_OUTPUT_ROWS_APART}.
+     */
     void serializeWithoutRows(TrainerState s, DataOutputView out) throws IOException {
         serialize(s, out, true);
     }
@@ -101,9 +111,13 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     private void serialize(TrainerState s, DataOutputView out, boolean rowsApart) throws IOException {
         out.writeInt(FORMAT_VERSION);
         boolean labelModel = s.labelModel != null;
-        out.writeByte(s.largeOutput != null ? LARGE_OUTPUT : s.hashed != null ? (rowsApart ? HASHED_ROWS_APART : HASHED)
-                : s.wideDeep != null ? WIDE_DEEP : s.skipGram != null ? SKIP_GRAM : labelModel ? LABEL_MODEL : LEARNER);
-        if (s.largeOutput != null) {
+        out.writeByte(s.largeOutput != null ? (rowsApart ? LARGE_OUTPUT_ROWS_APART : LARGE_OUTPUT)
+                : s.hashed != null ? (rowsApart ? HASHED_ROWS_APART : HASHED)
+                : s.wideDeep != null ? (rowsApart ? WIDE_DEEP_ROWS_APART : WIDE_DEEP)
+                : s.skipGram != null ? SKIP_GRAM : labelModel ? LABEL_MODEL : LEARNER);
+        if (s.largeOutput != null && rowsApart) {
+            s.largeOutput.rowsApart().writeWithoutRowsTo(out);
+        } else if (s.largeOutput != null) {
             s.largeOutput.writeTo(out);
         } else if (s.skipGram != null) {
             s.skipGram.writeTo(out);
@@ -112,7 +126,8 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         } else if (s.hashed != null) {
             s.hashed.writeTo(out);
         } else if (s.wideDeep != null) {
-            byte[] bytes = s.wideDeep.toBytes();
+            byte[] bytes = rowsApart ? BinaryState.toBytes(s.wideDeep.rowsApart()::writeWithoutRowsTo)
+                    : s.wideDeep.toBytes();
             out.writeInt(bytes.length);
             out.write(bytes);
         } else if (labelModel) {
@@ -173,7 +188,10 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
         return deserialize(in, false);
     }
 
-    /** Reads {@link #serializeWithoutRows}: a hashed model comes back with every row zero, for its holder to fill. */
+    /**
+     * Reads {@link #serializeWithoutRows}: a model with rows apart comes back without them (a hashed model's zero, a
+     * wide and deep or large-output model's tables as the seed draws them), for its holder to fill.
+     */
     TrainerState deserializeWithoutRows(DataInputView in) throws IOException {
         return deserialize(in, true);
     }
@@ -184,18 +202,23 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             throw new IOException("trainer state: expected layout version 1.." + FORMAT_VERSION + ", got " + version);
         }
         byte kind = version >= 4 ? in.readByte() : version >= 2 && in.readBoolean() ? LABEL_MODEL : LEARNER;
-        if (kind < LEARNER || kind > LARGE_OUTPUT && !(rowsApart && kind == HASHED_ROWS_APART)) {
+        if (kind < LEARNER || kind > LARGE_OUTPUT && !(rowsApart && kind <= LARGE_OUTPUT_ROWS_APART)) {
             throw new IOException("trainer state: expected a model kind of 0.." + LARGE_OUTPUT + ", got " + kind
-                    + (kind == HASHED_ROWS_APART ? " (a hashed model whose rows are in map state, read only with them)"
-                            : ""));
+                    + switch (kind) {
+                        case HASHED_ROWS_APART -> " (a hashed model" + ROWS_IN_MAP_STATE;
+                        case WIDE_DEEP_ROWS_APART -> " (a wide and deep model" + ROWS_IN_MAP_STATE;
+                        case LARGE_OUTPUT_ROWS_APART -> " (a large-output model" + ROWS_IN_MAP_STATE;
+                        default -> "";
+                    });
         }
         SkipGramTrainer skipGram = kind == SKIP_GRAM ? SkipGramTrainer.readFrom(in) : null;
         boolean labelModel = kind == LABEL_MODEL;
         SparseLinearModel hashed = kind == HASHED || kind == HASHED_ROWS_APART ? SparseLinearModel.readFrom(in) : null;
         LabelModel model = labelModel ? LabelModels.readFrom(in) : null;
         OnlineLearner learner = kind == LEARNER ? OnlineLearner.readFrom(in) : null;
-        WideDeepModel wideDeep = kind == WIDE_DEEP ? readWideDeep(in) : null;
-        LargeOutputModel large = kind == LARGE_OUTPUT ? LargeOutputModel.readFrom(in) : null;
+        WideDeepModel wideDeep = kind == WIDE_DEEP || kind == WIDE_DEEP_ROWS_APART ? readWideDeep(in) : null;
+        LargeOutputModel large = kind == LARGE_OUTPUT || kind == LARGE_OUTPUT_ROWS_APART ? LargeOutputModel.readFrom(in)
+                : null;
         Predictor predictor = large != null ? large : hashed != null ? hashed : wideDeep != null ? wideDeep
                 : skipGram != null ? skipGram : labelModel ? model : learner;
         int fill = in.readInt();

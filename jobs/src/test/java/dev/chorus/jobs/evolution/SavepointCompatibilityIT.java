@@ -29,6 +29,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,7 +43,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * records published after the restore are those of an uninterrupted run ({@link SavepointFixture#replayConsensus});
  * {@code train-v4} (layout 4) also holds task {@code clicks}, a hashed FTRL model with an open minibatch of 4 sparse
  * rows, in the same position; {@code train-large-output-v1} (layout 4) also task {@code many}, a large-softmax
- * model over 10,000 classes (kind 5: embedding rows, output rows and the sampler's generator), in the same position.
+ * model over 10,000 classes (kind 5: embedding rows, output rows and the sampler's generator), in the same position;
+ * {@code train-large-output-rows-v1} is that made with {@code --hashed-state rows} (kinds 6 and 8, the clicks' and the
+ * large-softmax model's rows in blocks of map state), restored with the rows apart and into one value.
  * Every model snapshot after the restore carries the model's complete state, bit-identical to an in-memory replay
  * of the fixture's data ({@link SavepointFixture#replay}).
  */
@@ -51,9 +54,11 @@ class SavepointCompatibilityIT {
     @RegisterExtension
     static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(1, JobTestSupport.failFast());
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"train-v1", "train-v2", "train-v3", "train-v4", "train-large-output-v1"})
-    void aSavepointOfAnEarlierLayoutRestoresModelOptimizerAndOpenMinibatch(String fixture) throws Exception {
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"train-v1, VALUE", "train-v2, VALUE", "train-v3, VALUE", "train-v4, VALUE", "train-large-output-v1, VALUE",
+        "train-large-output-rows-v1, ROWS", "train-large-output-rows-v1, VALUE"})
+    void aSavepointOfAnEarlierLayoutRestoresModelOptimizerAndOpenMinibatch(String fixture,
+            TrainSettings.HashedState hashedState) throws Exception {
         boolean largeOutput = SavepointFixture.largeOutput(fixture);
         int layout = largeOutput ? 4 : Integer.parseInt(fixture.substring("train-v".length()));
         boolean crowd = layout >= 2;
@@ -62,7 +67,7 @@ class SavepointCompatibilityIT {
                 : layout >= 4 ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD, SavepointFixture.CLICKS)
                 : crowd ? List.of(SavepointFixture.TASK, SavepointFixture.CROWD) : List.of(SavepointFixture.TASK);
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
-            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers()).hashedState(hashedState);
             SavepointFixture.createTopics(kafka, settings);
             // 12 examples complete the restored minibatch, then two whole ones: every minibatch closes by count.
             SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES,
@@ -160,14 +165,18 @@ class SavepointCompatibilityIT {
      * {@code train-wide-deep-v1} (layout 4, model kind 3): task {@code wide-clicks}, a wide and deep model at version 6
      * with an open minibatch of 4 clicks. Restored, the next 44 clicks are predicted and trained on as model-core's
      * {@code WideDeepModel} does fed all 144 without interruption: every prediction and every snapshot, bit for bit.
+     * {@code train-wide-deep-rows-v1} (model kind 7, made with {@code --hashed-state rows}) is the same with the
+     * model's rows in blocks of map state: restored with its rows apart and into one value, the same.
      */
-    @Test
-    void aWideAndDeepSavepointRestoresItsModelAndOpenMinibatchBitForBit() throws Exception {
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"train-wide-deep-v1, VALUE", "train-wide-deep-rows-v1, ROWS", "train-wide-deep-rows-v1, VALUE"})
+    void aWideAndDeepSavepointRestoresItsModelAndOpenMinibatchBitForBit(String fixture,
+            TrainSettings.HashedState layout) throws Exception {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
-            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers()).hashedState(layout);
             SavepointFixture.createTopics(kafka, settings);
             SavepointFixture.produceWideDeep(kafka, settings, SavepointFixture.EXAMPLES, SavepointFixture.EXAMPLES + 44);
-            Restored restored = restoreAndAwait(kafka, settings, "train-wide-deep-v1");
+            Restored restored = restoreAndAwait(kafka, settings, fixture);
             List<ModelSnapshot> snapshots = restored.snapshots();
             List<Example> clicks = java.util.stream.IntStream.range(0, 144).mapToObj(SavepointFixture::wideClick)
                     .toList();

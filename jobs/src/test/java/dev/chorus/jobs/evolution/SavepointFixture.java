@@ -63,7 +63,11 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * (layout 4) holds no example: variant {@link #W} of task {@link #RESTARTED} ({@link #RESTARTED_SPEC}, 2.4 million
  * weights) made live, retired and revived on the control topic ({@link #reviveInChunks}), so the revival's version 0
  * went out in chunks and, with no keyed state to count them in, only the union operator state
- * {@code restarted-version0-chunks} holds their count. Savepoints are committed under
+ * {@code restarted-version0-chunks} holds their count. {@code train-wide-deep-rows-v1} (layout 4, model kind 7, made with {@code --hashed-state rows}) is {@code train-wide-deep-v1}'s task with its model's
+ * rows (wide part's and tables') in blocks of map state (made while a table's unseen rows went into their blocks with
+ * the seed's values, which are now zeros: its restore shows both read alike); {@code train-large-output-rows-v1} (layout 4, model kinds 6
+ * and 8, made with {@code --hashed-state rows}) is {@code train-large-output-v1}'s tasks with the rows of task
+ * {@code clicks} and of task {@link #LARGE} (embedding table's and output layer's) in blocks. Savepoints are committed under
  * {@code src/test/resources/savepoints/train-vN}; make a new one only when the state layout changes, and keep every
  * older one restoring. Run from the repository root, after
  * {@code ./mvnw -B -ntp -q -pl cli -am package -DskipTests} (cli/target/lib then holds the jobs, the embedded
@@ -409,7 +413,7 @@ public final class SavepointFixture {
         Path out = Path.of(args[0]).toAbsolutePath();
         // variants-vN: task fixture also trains variant fast, set on the control topic while the job runs.
         boolean variants = out.getFileName().toString().startsWith("variants-");
-        // train-wide-deep-vN: task wide-clicks alone.
+        // train-wide-deep-vN and train-wide-deep-rows-vN: task wide-clicks alone.
         boolean wideDeep = out.getFileName().toString().startsWith("train-wide-deep-");
         boolean largeOutput = largeOutput(out.getFileName().toString());
         // train-skip-gram-vN: task words alone, whose examples are predicted never, so its snapshots are awaited.
@@ -418,10 +422,12 @@ public final class SavepointFixture {
         boolean hashedRows = out.getFileName().toString().startsWith("train-hashed-rows-");
         // train-restart-chunks-vN: no example; a variant revived with a chunked version 0.
         boolean restartChunks = out.getFileName().toString().startsWith("train-restart-chunks-");
+        boolean rows = hashedRows || out.getFileName().toString().startsWith("train-wide-deep-rows-")
+                || out.getFileName().toString().startsWith("train-large-output-rows-");
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(1, 0)) {
             TrainSettings s = settings(kafka.bootstrapServers())
-                    .hashedState(hashedRows ? TrainSettings.HashedState.ROWS : TrainSettings.HashedState.VALUE);
+                    .hashedState(rows ? TrainSettings.HashedState.ROWS : TrainSettings.HashedState.VALUE);
             createTopics(kafka, s);
             // variants-v1 was made at layout 3 (no clicks), its examples produced once variant fast is live.
             int layout = variants ? 3 : TrainerStateSerializer.FORMAT_VERSION;

@@ -36,14 +36,19 @@ class HashedRowsFailoverIT {
     void killedTaskManagersCostAHashedTaskWithItsRowsApartOnIncrementalRocksDbNothing(
             @InjectMiniCluster MiniCluster cluster, @TempDir Path checkpoints) throws Exception {
         List<Example> clicks = ClickExamples.stream(HashedFailoverIT.TASK, HashedFailoverIT.N, 22);
+        ModelSnapshot last = HashedFailoverIT.trainThroughTwoKills(cluster, KAFKA.broker(), "hashed-rows-failover-it",
+                ClickExamples.SPEC, clicks, TrainSettings.HashedState.ROWS, incrementalRocksDb(checkpoints));
+        assertThat(JobTestSupport.bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
+                .isEqualTo(ClickExamples.reference(ClickExamples.SPEC, clicks, false).model().toBytes());
+    }
+
+    /** RocksDB with incremental checkpoints to files under {@code checkpoints}. */
+    static Configuration incrementalRocksDb(Path checkpoints) {
         Configuration rocksDb = new Configuration();
         rocksDb.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         rocksDb.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         rocksDb.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         rocksDb.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-        ModelSnapshot last = HashedFailoverIT.trainThroughTwoKills(cluster, KAFKA.broker(), "hashed-rows-failover-it",
-                ClickExamples.SPEC, clicks, TrainSettings.HashedState.ROWS, rocksDb);
-        assertThat(JobTestSupport.bytes(last.getParameters())).as("bit-identical to an uninterrupted run")
-                .isEqualTo(ClickExamples.reference(ClickExamples.SPEC, clicks, false).model().toBytes());
+        return rocksDb;
     }
 }

@@ -6,7 +6,9 @@ import dev.chorus.core.optim.AdaGrad;
 import dev.chorus.core.optim.AdaGradSpec;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.tensor.Matrix;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
+import dev.chorus.core.tensor.TouchedRows;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -32,8 +34,18 @@ import java.util.Arrays;
  * <p>Memory per parameter ({@code buckets × dim}): 4 bytes of weight, 4 of AdaGrad accumulator, 4 of gradient
  * scratch; per row 8 bytes for its last step and 2 bits (touched, seen); during a step, 12 bytes per touched
  * parameter of backup. Not thread-safe.
+ *
+ * <p>Rows apart ({@link RowsApart}, for a holder that keeps them elsewhere): a row is its seen flag, its last step in
+ * three whole floats of {@value #STEP_BITS} bits each (exact in a float's 24-bit significand), its values and its
+ * accumulators; the written rows are the seen ones. An unseen row is the seed's, which a fresh table holds already:
+ * it is copied as zeros (so that a block of mostly unseen rows compresses), and putting it leaves the row as it is.
  */
-public final class EmbeddingBag {
+public final class EmbeddingBag implements RowsApart {
+
+  /** Bits of a row's last step per float of {@link #copyRows}: three of them hold any step count. */
+  private static final int STEP_BITS = 21;
+  /** Floats before a row's values in {@link #copyRows}: the seen flag and the last step's three parts. */
+  private static final int ROW_HEADER = 4;
 
   /** How the rows of one example's ids are combined into its bag. */
   public enum Combiner {
@@ -70,6 +82,8 @@ public final class EmbeddingBag {
   private long[] backupSteps = new long[0];
   /** Whether {@link #touched} still marks the rows of the last step, which {@link #undoStep} may restore. */
   private boolean undoable;
+  /** Rows the steps changed since their holder last cleared it ({@link #changedRows}); null until asked for. */
+  private TouchedRows changed;
   private long steps;
 
   private EmbeddingBag(String name, int buckets, int dim, Combiner combiner, double learningRate, double l2) {
@@ -263,6 +277,9 @@ public final class EmbeddingBag {
       lastStep[row] = steps + 1;
       seen[row >>> 6] |= 1L << row;
     });
+    if (changed != null) {
+      forEachTouched(changed::add);
+    }
     steps++;
     undoable = true;
     if (overflow[0] != null) {
@@ -324,6 +341,13 @@ public final class EmbeddingBag {
     chunks.flush();
   }
 
+  /** {@link #writeTo}'s format without rows: {@link #readFrom} gives a fresh table with this step count. */
+  @Override
+  public void writeWithoutRowsTo(DataOutput out) throws IOException {
+    out.writeLong(steps);
+    out.writeInt(0);
+  }
+
   /** How many bytes {@link #writeTo} writes. */
   public long savedSize() {
     return Long.BYTES + Integer.BYTES + seenRows() * (Integer.BYTES + Long.BYTES + 2L * Float.BYTES * dim);
@@ -368,5 +392,93 @@ public final class EmbeddingBag {
         accumulators[w] = in.readFloat();
       }
     }
+  }
+
+  /** The number of rows: one per bucket. */
+  @Override
+  public int rows() {
+    return buckets;
+  }
+
+  @Override
+  public int rowWidth() {
+    return ROW_HEADER + 2 * dim;
+  }
+
+  /** The first seen row (one a step has changed) from {@code from} on, or -1. */
+  @Override
+  public int nextWrittenRow(int from) {
+    return RowsApart.nextSetBit(seen, from);
+  }
+
+  @Override
+  public float[] copyRows(int from, int count) {
+    requireRows(from, count);
+    int width = rowWidth();
+    float[] copy = new float[count * width];
+    for (int r = 0, at = 0; r < count; r++, at += width) {
+      int row = from + r;
+      if ((seen[row >>> 6] & 1L << row) == 0) {
+        continue;
+      }
+      long last = lastStep[row];
+      copy[at] = 1f;
+      for (int part = 0; part < 3; part++) {
+        copy[at + 1 + part] = (last >>> part * STEP_BITS) & ((1L << STEP_BITS) - 1);
+      }
+      System.arraycopy(weights, row * dim, copy, at + ROW_HEADER, dim);
+      System.arraycopy(accumulators, row * dim, copy, at + ROW_HEADER + dim, dim);
+    }
+    return copy;
+  }
+
+  /** Puts seen rows as they are; an unseen row's floats are not read (the seed's row stays), see the class comment. */
+  @Override
+  public void putRows(int from, float[] rows) {
+    int width = rowWidth();
+    if (rows.length % width != 0) {
+      throw new IllegalArgumentException("embedding '" + name + "': putRows: expected a multiple of " + width
+          + " floats, got " + rows.length);
+    }
+    requireRows(from, rows.length / width);
+    for (int at = 0, row = from; at < rows.length; at += width, row++) {
+      long last = 0;
+      boolean whole = rows[at] == 0f || rows[at] == 1f;
+      for (int part = 0; part < 3; part++) {
+        float value = rows[at + 1 + part];
+        whole &= value >= 0 && value < 1 << STEP_BITS && value == Math.rint(value);
+        last |= (long) value << part * STEP_BITS;
+      }
+      if (!whole) {
+        throw new IllegalArgumentException("embedding '" + name + "': row " + row + ": expected a seen flag of 0 or 1"
+            + " and a last step of whole parts in [0, 2^" + STEP_BITS + "), got " + rows[at] + ", " + rows[at + 1]
+            + ", " + rows[at + 2] + ", " + rows[at + 3]);
+      }
+      boolean wasSeen = (seen[row >>> 6] & 1L << row) != 0;
+      if (rows[at] == 0f && wasSeen) {
+        throw new IllegalArgumentException("embedding '" + name + "': row " + row + ": expected a seen row, as this "
+            + "table's, got an unseen one (the seed's, which only a table that has not seen the row holds)");
+      }
+      if (rows[at] == 0f) {
+        continue;
+      }
+      lastStep[row] = last;
+      seen[row >>> 6] |= 1L << row;
+      System.arraycopy(rows, at + ROW_HEADER, weights, row * dim, dim);
+      System.arraycopy(rows, at + ROW_HEADER + dim, accumulators, row * dim, dim);
+    }
+  }
+
+  private void requireRows(int from, int count) {
+    RowsApart.requireRange("embedding '" + name + "': ", from, count, buckets);
+  }
+
+  /** The rows each step has changed since the caller last cleared this set: kept from the first call on. */
+  @Override
+  public TouchedRows changedRows() {
+    if (changed == null) {
+      changed = new TouchedRows(buckets);
+    }
+    return changed;
   }
 }

@@ -14,6 +14,7 @@ import dev.chorus.core.output.SampledSoftmax;
 import dev.chorus.core.output.SampledSoftmaxSpec;
 import dev.chorus.core.output.Scored;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -53,6 +54,8 @@ public final class LargeOutputModel implements Predictor {
   public static final int MAX_CLASSES = 1_000_000;
 
   private final ModelSpec spec;
+  /** The spec's JSON, encoded once: every write holds it, with the rows apart every record's. */
+  private final byte[] specJson;
   private final LargeOutputSpec output;
   private final EmbeddingBag embedding;
   /** Exactly one of the two layers, as the output type says. */
@@ -65,9 +68,11 @@ public final class LargeOutputModel implements Predictor {
   private float[] bagGradient = new float[0];
   private long steps;
   private long examplesSeen;
+  private RowsApart rowsApart;
 
   private LargeOutputModel(ModelSpec spec) {
     this.spec = spec;
+    this.specJson = spec.toJson().getBytes(StandardCharsets.UTF_8);
     this.output = spec.output();
     int dim = output.dim();
     float learningRate = (float) spec.optimizer().learningRate();
@@ -327,6 +332,10 @@ public final class LargeOutputModel implements Predictor {
     return spec.numClasses();
   }
 
+  byte[] specJson() {
+    return specJson;
+  }
+
   /** How many classes a prediction carries: the spec's {@code output.topK}. */
   public int topK() {
     return output.topK();
@@ -378,17 +387,36 @@ public final class LargeOutputModel implements Predictor {
 
   /** Writes the magic, the format, the spec, the counts, the embedding table, then the output layer. */
   public void writeTo(DataOutput out) throws IOException {
+    writeTo(out, true);
+  }
+
+  /**
+   * This model's rows (the table's, then the output layer's, {@link ConcatenatedRows}) for a holder that keeps them
+   * apart; written without them, the rest is {@link #writeTo}'s format with no rows, which {@link #readFrom} reads.
+   */
+  public RowsApart rowsApart() {
+    if (rowsApart == null) {
+      rowsApart = new ConcatenatedRows(out -> writeTo(out, false), embedding,
+          sampled != null ? sampled.rowsApart() : hierarchical.rowsApart());
+    }
+    return rowsApart;
+  }
+
+  private void writeTo(DataOutput out, boolean rows) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(FORMAT_VERSION);
-    byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
-    out.writeInt(json.length);
-    out.write(json);
+    out.writeInt(specJson.length);
+    out.write(specJson);
     out.writeLong(steps);
     out.writeLong(examplesSeen);
-    embedding.writeTo(out);
-    if (sampled != null) {
+    if (!rows) {
+      embedding.writeWithoutRowsTo(out);
+      (sampled != null ? sampled.rowsApart() : hierarchical.rowsApart()).writeWithoutRowsTo(out);
+    } else if (sampled != null) {
+      embedding.writeTo(out);
       sampled.writeTo(out);
     } else {
+      embedding.writeTo(out);
       hierarchical.writeTo(out);
     }
   }
@@ -428,7 +456,7 @@ public final class LargeOutputModel implements Predictor {
   @Override
   public byte[] toBytes() {
     // Sized exactly from the rows each part writes, so that the bytes are written once and never copied.
-    long size = 3L * Integer.BYTES + spec.toJson().getBytes(StandardCharsets.UTF_8).length + 2L * Long.BYTES
+    long size = 3L * Integer.BYTES + specJson.length + 2L * Long.BYTES
         + embedding.savedSize() + (sampled != null ? sampled.savedSize() : hierarchical.savedSize());
     return BinaryState.toBytes((int) Math.min(size, Integer.MAX_VALUE - 8), this::writeTo);
   }

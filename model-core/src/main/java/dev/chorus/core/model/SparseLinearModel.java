@@ -10,6 +10,7 @@ import dev.chorus.core.optim.FtrlSpec;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.optim.SgdSpec;
 import dev.chorus.core.spec.SpecReader;
+import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
 import dev.chorus.core.tensor.TouchedRows;
 import java.io.DataInput;
@@ -45,6 +46,8 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   static final List<String> OPTIMIZERS = List.of(SgdSpec.TYPE, AdaGradSpec.TYPE, FtrlSpec.TYPE);
 
   private final ModelSpec spec;
+  /** The spec's JSON, encoded once: every write holds it, with the rows apart every record's. */
+  private final byte[] specJson;
   private final int inputDim;
   private final int outputs;
   /** {@code (inputDim + 1) × outputs}: row {@code j} holds feature {@code j}'s weights, the last row the biases. */
@@ -68,6 +71,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
 
   private SparseLinearModel(ModelSpec spec) {
     this.spec = spec;
+    this.specJson = spec.toJson().getBytes(StandardCharsets.UTF_8);
     this.inputDim = spec.inputDim();
     this.outputs = spec.isClassifier() ? spec.classificationLoss().outputDim(spec.numClasses()) : 1;
     long size = (inputDim + 1L) * outputs;
@@ -361,7 +365,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
 
   /** Writes the magic, the format, the spec, the counts, then each row not all zero (index, weights, slots). */
   public void writeTo(DataOutput out) throws IOException {
-    writeTo(out, spec.toJson().getBytes(StandardCharsets.UTF_8));
+    writeTo(out, specJson);
   }
 
   /**
@@ -370,7 +374,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
    */
   @Override
   public void writeWithoutRowsTo(DataOutput out) throws IOException {
-    writeHeader(out, spec.toJson().getBytes(StandardCharsets.UTF_8));
+    writeHeader(out, specJson);
     out.writeInt(0);
   }
 
@@ -412,21 +416,15 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     return 32L + jsonBytes + rows * (Integer.BYTES + (long) Float.BYTES * outputs * (slots.length + 1));
   }
 
+  /** The spec's JSON as every write holds it (UTF-8), encoded once. */
+  byte[] specJson() {
+    return specJson;
+  }
+
   /** The first row from {@code from} on that a step, a read or {@link #putRows} has written, or -1. */
   @Override
   public int nextWrittenRow(int from) {
-    int word = from >>> 6;
-    if (word >= written.length) {
-      return -1;
-    }
-    for (long bits = written[word] & (-1L << from); ; bits = written[word]) {
-      if (bits != 0) {
-        return word << 6 | Long.numberOfTrailingZeros(bits);
-      }
-      if (++word == written.length) {
-        return -1;
-      }
-    }
+    return RowsApart.nextSetBit(written, from);
   }
 
   /** The number of rows: one per hashed feature, then the biases' ({@code inputDim + 1}). */
@@ -436,6 +434,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   }
 
   /** The floats of one row in {@link #copyRows}: its {@code outputs} weights, then each optimizer slot's. */
+  @Override
   public int rowWidth() {
     return outputs * (slots.length + 1);
   }
@@ -478,10 +477,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   }
 
   private void requireRows(int from, int count) {
-    if (from < 0 || count < 0 || from + (long) count > rows()) {
-      throw new IllegalArgumentException("rows [" + from + ", " + from + " + " + count + "): expected within [0, "
-          + rows() + ")");
-    }
+    RowsApart.requireRange("", from, count, rows());
   }
 
   /**
@@ -560,9 +556,8 @@ public final class SparseLinearModel implements Predictor, RowsApart {
 
   @Override
   public byte[] toBytes() {
-    byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
-    return BinaryState.toBytes((int) Math.min(savedSizeBound(json.length), Integer.MAX_VALUE - 8),
-        out -> writeTo(out, json));
+    return BinaryState.toBytes((int) Math.min(savedSizeBound(specJson.length), Integer.MAX_VALUE - 8),
+        out -> writeTo(out, specJson));
   }
 
   /**

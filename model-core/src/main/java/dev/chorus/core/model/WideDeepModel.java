@@ -14,6 +14,8 @@ import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.spec.SpecReader;
+import dev.chorus.core.tensor.RowsApart;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,8 @@ public final class WideDeepModel implements Predictor {
   static final OptimizerSpec DEFAULT_WIDE_OPTIMIZER = new FtrlSpec(FtrlSpec.DEFAULT_ALPHA, FtrlSpec.DEFAULT_BETA, 0, 0);
 
   private final ModelSpec spec;
+  /** The spec's JSON, encoded once: every write holds it, with the rows apart every record's. */
+  private final byte[] specJson;
   private final SparseLinearModel wide;
   private final EmbeddingBag[] bags;
   private final Network network;
@@ -64,10 +68,12 @@ public final class WideDeepModel implements Predictor {
   private float[] outputGradient = new float[0];
   private long steps;
   private long examplesSeen;
+  private RowsApart rowsApart;
 
   private WideDeepModel(ModelSpec spec, SparseLinearModel wide, EmbeddingBag[] bags, Network network,
       Optimizer optimizer, SplitMix64 rng) {
     this.spec = spec;
+    this.specJson = spec.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     this.wide = wide;
     this.bags = bags;
     this.network = network;
@@ -402,6 +408,10 @@ public final class WideDeepModel implements Predictor {
     return examplesSeen;
   }
 
+  byte[] specJson() {
+    return specJson;
+  }
+
   /** The wide part, whose weights a test or an inspector may read. */
   public SparseLinearModel wide() {
     return wide;
@@ -458,26 +468,45 @@ public final class WideDeepModel implements Predictor {
   @Override
   public byte[] toBytes() {
     // Sized for the parts that grow (the wide rows and table rows written); the network's few KB are a bound.
-    long size = 1024 + 2L * spec.toJson().length() + wide.savedSizeBound(wide.spec().toJson().length())
+    long size = 1024 + 2L * specJson.length + wide.savedSizeBound(wide.specJson().length)
         + 16L * deepSpec.weightCount();
     for (EmbeddingBag bag : bags) {
       size += bag.savedSize();
     }
-    return BinaryState.toBytes((int) Math.min(size, Integer.MAX_VALUE - 8), out -> {
-      out.writeInt(MAGIC);
-      out.writeInt(FORMAT_VERSION);
-      BinaryState.writeString(out, spec.toJson());
-      out.writeLong(steps);
-      out.writeLong(examplesSeen);
-      out.writeLong(rng.state());
-      wide.writeTo(out);
-      for (EmbeddingBag bag : bags) {
-        bag.writeTo(out);
-      }
-      network.parameters().writeValues(out);
-      network.writeState(out);
-      deepOptimizer[0].writeState(out);
-    });
+    return BinaryState.toBytes((int) Math.min(size, Integer.MAX_VALUE - 8), out -> writeTo(out, true));
+  }
+
+  /**
+   * This model's rows (the wide part's, then each table's, {@link ConcatenatedRows}) for a holder that keeps them
+   * apart; written without them, the rest is {@link #toBytes}'s format with no rows, which {@link #fromBytes} reads.
+   */
+  public RowsApart rowsApart() {
+    if (rowsApart == null) {
+      RowsApart[] parts = new RowsApart[bags.length + 1];
+      parts[0] = wide;
+      System.arraycopy(bags, 0, parts, 1, bags.length);
+      rowsApart = new ConcatenatedRows(out -> writeTo(out, false), parts);
+    }
+    return rowsApart;
+  }
+
+  private void writeTo(DataOutput out, boolean rows) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeInt(FORMAT_VERSION);
+    out.writeInt(specJson.length);
+    out.write(specJson);
+    out.writeLong(steps);
+    out.writeLong(examplesSeen);
+    out.writeLong(rng.state());
+    BinaryState.Writer wideRows = rows ? wide::writeTo : wide::writeWithoutRowsTo;
+    wideRows.write(out);
+    for (EmbeddingBag bag : bags) {
+      BinaryState.Writer bagRows = rows ? bag::writeTo : bag::writeWithoutRowsTo;
+      bagRows.write(out);
+    }
+    network.parameters().writeValues(out);
+    network.writeState(out);
+    deepOptimizer[0].writeState(out);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.chorus.core.output;
 
 import dev.chorus.core.loss.ExampleWeights;
+import dev.chorus.core.tensor.RowsApart;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -30,6 +31,7 @@ public final class HierarchicalSoftmax {
   private final float[] nodeBias;
   private final RowGradients gradient;
   private long multiplyAdds;
+  private OutputRows rows;
 
   /**
    * A layer over inputs of {@code dim} features whose tree is built on {@code counts}, one per class, each at least
@@ -89,6 +91,9 @@ public final class HierarchicalSoftmax {
 
   /** Subtracts {@code learningRate} times {@code gradient} from the inner nodes it touched. */
   public void apply(RowGradients gradient, float learningRate) {
+    if (rows != null) {
+      rows.stepping(gradient);
+    }
     multiplyAdds += gradient.applyTo(nodeWeights, nodeBias, learningRate);
   }
 
@@ -193,6 +198,14 @@ public final class HierarchicalSoftmax {
   /** Reads what {@link #writeTo} wrote into this layer, freshly created with the same spec, dim and counts. */
   public void readFrom(DataInput in) throws IOException {
     SavedRows.read(in, nodeWeights, nodeBias, dim, "hierarchical softmax");
+  }
+
+  /** The inner nodes' rows for a holder that keeps them apart; without them, {@link #writeTo} writes no row. */
+  public RowsApart rowsApart() {
+    if (rows == null) {
+      rows = new OutputRows(nodeWeights, nodeBias, dim, out -> out.writeInt(0));
+    }
+    return rows;
   }
 
   float[] nodeWeights() {

@@ -1,5 +1,6 @@
 package dev.chorus.core.output;
 
+import dev.chorus.core.tensor.TouchedRows;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,6 +45,13 @@ public final class RowGradients {
       rowBias[id] -= learningRate * bias[slot];
     }
     return (long) slots.size() * dim;
+  }
+
+  /** Adds the ids of the rows touched to {@code rows}. */
+  void addRowsTo(TouchedRows rows) {
+    for (int id : slots.keySet()) {
+      rows.add(id);
+    }
   }
 
   /** Rows touched. */

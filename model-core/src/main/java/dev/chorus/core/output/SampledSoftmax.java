@@ -4,6 +4,7 @@ import dev.chorus.core.loss.ExampleWeights;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.output.SampledSoftmaxSpec.Objective;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.tensor.RowsApart;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -41,6 +42,7 @@ public final class SampledSoftmax {
   private SplitMix64 random;
   private final RowGradients gradient;
   private long multiplyAdds;
+  private OutputRows rows;
 
   /** A layer over inputs of {@code dim} features; {@code seed} seeds the proposal's draws. */
   public SampledSoftmax(SampledSoftmaxSpec spec, int dim, long seed) {
@@ -87,6 +89,9 @@ public final class SampledSoftmax {
 
   /** Subtracts {@code learningRate} times {@code gradient} from the rows it touched. */
   public void apply(RowGradients gradient, float learningRate) {
+    if (rows != null) {
+      rows.stepping(gradient);
+    }
     multiplyAdds += gradient.applyTo(weights, bias, learningRate);
   }
 
@@ -231,6 +236,17 @@ public final class SampledSoftmax {
   public void readFrom(DataInput in) throws IOException {
     random = SplitMix64.fromState(in.readLong());
     SavedRows.read(in, weights, bias, dim, "sampled softmax");
+  }
+
+  /** The class rows for a holder that keeps them apart; without them, {@link #writeTo}'s format holds the generator. */
+  public RowsApart rowsApart() {
+    if (rows == null) {
+      rows = new OutputRows(weights, bias, dim, out -> {
+        out.writeLong(random.state());
+        out.writeInt(0);
+      });
+    }
+    return rows;
   }
 
   float[] weights() {

@@ -61,7 +61,7 @@ final class SavedRows {
     }
   }
 
-  private static boolean nonZero(float[] weights, float[] bias, int dim, int row) {
+  static boolean nonZero(float[] weights, float[] bias, int dim, int row) {
     if (Float.floatToRawIntBits(bias[row]) != 0) {
       return true;
     }

@@ -35,7 +35,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * {@code chorus bench sparse --checkpoints} (issue 17): checkpoint size and duration of the train job with one hashed
- * FTRL logistic task, on an embedded broker and a MiniCluster, per dimension and state backend. The examples topic
+ * FTRL logistic task (or, {@code --lines wide_deep}, a wide and deep one: {@link Task}), on an embedded broker and a
+ * MiniCluster, per dimension and state backend. The examples topic
  * is first filled with {@link SyntheticClicks} (user, ad, site and words crossed, so that new rows keep coming)
  * until a stated number of distinct hashed rows are touched; the job trains on all of them, then more clicks trickle
  * in at a steady rate ({@value #TRICKLE_PER_S}/s by default) while the next checkpoints are measured from Flink's
@@ -98,12 +99,42 @@ public final class SparseCheckpointLine {
     }
 
     /**
+     * The task trained, named as {@code bench sparse}'s end-to-end lines ({@code --lines}): a hashed FTRL logistic
+     * regression, or wide and deep with the same wide part, user and ad embedded (8 wide, 2^16 buckets each) under one
+     * ReLU layer of 16, Adam: its rows apart are the wide part's and the tables'.
+     */
+    public enum Task {
+        HASHED_LOGISTIC("hashed_logistic", "checkpoint"),
+        WIDE_DEEP("wide_deep", "checkpoint_wide_deep");
+
+        final String line;
+        final String key;
+
+        Task(String line, String key) {
+            this.line = line;
+            this.key = key;
+        }
+
+        /** The tasks {@code --lines} names: the hashed logistic one when it names none. */
+        public static List<Task> of(List<String> lines) {
+            if (lines.isEmpty()) {
+                return List.of(HASHED_LOGISTIC);
+            }
+            return lines.stream().map(name -> java.util.Arrays.stream(values()).filter(t -> t.line.equals(name))
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException("--lines with --checkpoints: expected "
+                            + "hashed_logistic or wide_deep, got \"" + name + "\""))).distinct().toList();
+        }
+    }
+
+    /**
      * @param bits hashed dimensions, as powers of two
      * @param rows distinct hashed rows the clicks touch before the measured checkpoints
      * @param checkpoints completed checkpoints measured per dimension and backend
      * @param tricklePerS clicks a second sent while the checkpoints are measured
+     * @param tasks the tasks trained, one after the other
      */
-    public record Options(List<Integer> bits, int rows, int checkpoints, List<Backend> backends, int tricklePerS) {
+    public record Options(List<Integer> bits, int rows, int checkpoints, List<Backend> backends, int tricklePerS,
+            List<Task> tasks) {
         public Options {
             for (int b : bits) {
                 if (b < 1 || b > 24) {
@@ -120,6 +151,7 @@ public final class SparseCheckpointLine {
             }
             bits = List.copyOf(bits);
             backends = List.copyOf(backends);
+            tasks = List.copyOf(tasks);
         }
     }
 
@@ -127,16 +159,25 @@ public final class SparseCheckpointLine {
 
     /**
      * {@code {"checkpoint": {"config": ..., "dims_2_20": {heap figures..., "rocksdb_incremental": {...}}, ...}}}:
-     * the heap backend's figures at the top of each dimension, since that is the backend the jobs run on.
+     * the heap backend's figures at the top of each dimension, since that is the backend the jobs run on; the wide
+     * and deep task's under {@code "checkpoint_wide_deep"}.
      */
     public static Map<String, Object> run(Options options, Consumer<String> log) throws Exception {
+        Map<String, Object> tracks = new LinkedHashMap<>();
+        for (Task task : options.tasks()) {
+            tracks.put(task.key, run(task, options, log));
+        }
+        return tracks;
+    }
+
+    private static Map<String, Object> run(Task task, Options options, Consumer<String> log) throws Exception {
         Map<String, Object> track = new LinkedHashMap<>();
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("rows", options.rows());
         config.put("checkpoints", options.checkpoints());
         config.put("checkpoint_interval_ms", INTERVAL_MS);
         config.put("trickle_clicks_per_s", options.tricklePerS());
-        config.put("spec", spec(options.bits().get(0)));
+        config.put("spec", spec(task, options.bits().get(0)));
         config.put("cores", Runtime.getRuntime().availableProcessors());
         config.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
         track.put("config", config);
@@ -145,9 +186,9 @@ public final class SparseCheckpointLine {
             for (int bits : options.bits()) {
                 Map<String, Object> dims = new LinkedHashMap<>();
                 for (Backend backend : options.backends()) {
-                    Map<String, Object> figures = measure(kafka, flink, bits, backend, options);
-                    log.accept(String.format(Locale.ROOT, "checkpoint 2^%d %s: %,d rows touched by %,d clicks "
-                            + "(%,.0f examples/s), state %,d bytes, uploaded %,d bytes, %,.0f ms (max %,d)", bits,
+                    Map<String, Object> figures = measure(kafka, flink, task, bits, backend, options);
+                    log.accept(String.format(Locale.ROOT, "%s 2^%d %s: %,d rows touched by %,d clicks "
+                            + "(%,.0f examples/s), state %,d bytes, uploaded %,d bytes, %,.0f ms (max %,d)", task.key, bits,
                             backend.key(), figures.get("rows_touched"), figures.get("clicks_before"),
                             figures.get("examples_per_s"), figures.get("bytes"), figures.get("checkpointed_bytes"),
                             figures.get("duration_ms"), figures.get("duration_ms_max")));
@@ -160,24 +201,36 @@ public final class SparseCheckpointLine {
                 track.put("dims_2_" + bits, dims);
             }
         }
-        return Map.of("checkpoint", track);
+        return track;
     }
 
-    /** The task's spec: FTRL-Proximal logistic regression on the clicks' fields and crossings, 2^bits dimensions. */
-    static String spec(int bits) {
+    /**
+     * The task's spec: FTRL-Proximal logistic regression on the clicks' fields and crossings, 2^bits dimensions; for
+     * {@link Task#WIDE_DEEP} that as its wide part.
+     */
+    static String spec(Task task, int bits) {
         String interactions = INTERACTIONS.stream().map(p -> "[\"" + p.get(0) + "\",\"" + p.get(1) + "\"]")
                 .reduce((a, b) -> a + "," + b).orElseThrow();
-        return "{\"algorithm\":\"logistic-regression\",\"numClasses\":2,\"standardize\":false,\"batchSize\":"
+        return "{\"algorithm\":\"" + (task == Task.WIDE_DEEP ? "wide-deep" : "logistic-regression")
+                + "\",\"numClasses\":2,\"standardize\":false,\"batchSize\":"
                 + BATCH_SIZE + ",\"hashing\":{\"bits\":" + bits + ",\"fields\":[\""
                 + String.join("\",\"", SyntheticClicks.FIELDS) + "\"],\"interactions\":[" + interactions
-                + "]},\"optimizer\":{\"type\":\"ftrl\",\"alpha\":0.3,\"beta\":0.001,\"l1\":0,\"l2\":0}}";
+                + "]},\"" + (task == Task.WIDE_DEEP ? "wideOptimizer" : "optimizer")
+                + "\":{\"type\":\"ftrl\",\"alpha\":0.3,\"beta\":0.001,\"l1\":0,\"l2\":0}"
+                + (task == Task.WIDE_DEEP ? WIDE_DEEP_PART : "") + "}";
     }
 
-    private static Map<String, Object> measure(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, int bits,
+    /** What a wide and deep spec adds to the hashed one: the embeddings, the layer and the deep optimizer. */
+    private static final String WIDE_DEEP_PART = ",\"embeddings\":{\"dim\":8,\"buckets\":65536,\"fields\":[\"user\","
+            + "\"ad\"]},\"layers\":[{\"units\":16,\"activation\":\"relu\"}],"
+            + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.01},\"seed\":" + SEED;
+
+    private static Map<String, Object> measure(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink, Task task, int bits,
             Backend backend, Options options) throws Exception {
-        String prefix = "sparse-checkpoint-" + bits + "-" + backend.name;
-        ModelSpec spec = ModelSpec.parse(spec(bits));
-        Line line = new Line(prefix, Line.Kind.CHECKPOINT, spec.toJson(), 1, 1, null, "checkpoints of a hashed task");
+        String prefix = "sparse-checkpoint-" + task.line.replace('_', '-') + "-" + bits + "-" + backend.name;
+        ModelSpec spec = ModelSpec.parse(spec(task, bits));
+        Line line = new Line(prefix, Line.Kind.CHECKPOINT, spec.toJson(), 1, 1, null, "checkpoints of a " + task.line
+                + " task");
         // Exactly once, as deployed: each checkpoint also commits the sinks' transactions.
         TrainSettings settings = TrainLine.settings(kafka.bootstrapServers(),
                 new Topic<>(prefix + "-examples", Example.class, WireFormat.AVRO), line, prefix)
