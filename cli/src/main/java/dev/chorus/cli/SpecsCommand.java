@@ -313,13 +313,17 @@ final class SpecsCommand {
                 out.println("no variants" + (task == null ? "" : " of task " + task) + " on " + topic.topic);
             } else {
                 out.printf("%-20s %-16s %-8s %-24s %-6s %s%n", "TASK", "VARIANT", "STATUS", "UPDATED", "SOURCE", "SPEC");
-                for (VariantSpecRecord r : records) {
-                    out.printf("%-20s %-16s %-8s %-24s %-6s %s%n", r.getTask(), r.getVariant(), r.getStatus(),
-                            RecordLines.time(r.getUpdatedAt()), r.getSource(), r.getSpec() == null ? "" : r.getSpec());
-                }
+                records.forEach(r -> out.println(row(r)));
             }
             out.flush();
             return 0;
+        }
+
+        /** A table row: the spec, or for a retirement the reason it carries (a search's rung and its evidence). */
+        static String row(VariantSpecRecord r) {
+            String detail = r.getSpec() != null ? r.getSpec() : r.getReason() != null ? "reason: " + r.getReason() : "";
+            return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), r.getStatus(),
+                    RecordLines.time(r.getUpdatedAt()), r.getSource(), detail);
         }
     }
 
