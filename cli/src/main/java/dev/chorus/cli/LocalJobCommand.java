@@ -11,12 +11,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,6 +81,15 @@ abstract class LocalJobCommand implements Callable<Integer> {
     /** The topics without which the job cannot run: a missing one would make it restart forever. */
     abstract List<String> requiredTopics();
 
+    /** Where the job's outputs go, e.g. {@code predictions on chorus.predictions, ...}, for the line it ends with. */
+    abstract String outputs();
+
+    /** The line a finished run ends with: how long it ran and where its outputs went. */
+    final String finished(JobID job, long runtimeMillis) {
+        return String.format(Locale.ROOT, "%s %s finished after %.1f s: %s", jobName(), job, runtimeMillis / 1000.0,
+                outputs());
+    }
+
     /** The job's main class on a cluster. */
     abstract Class<?> mainClass();
 
@@ -94,12 +105,16 @@ abstract class LocalJobCommand implements Callable<Integer> {
             JobID job = flink.submit(env, jobName());
             System.out.printf("%s %s running; Flink web UI at %s (Ctrl-C stops it)%n", jobName(), job, flink.webUi());
             KafkaDenied denials = kafkaDenied();
+            JobResult result;
             try {
-                flink.await(job, KafkaDenied::isDenial);
+                result = flink.await(job, KafkaDenied::isDenial);
             } catch (IllegalStateException failed) {
                 throw denials.explain(failed).map(line -> (RuntimeException) new KafkaDeniedException(line, failed))
                         .orElse(failed);
             }
+            // Only a bounded run gets here: an unbounded one ends with Ctrl-C.
+            spec.commandLine().getOut().println(finished(job, result.getNetRuntime()));
+            spec.commandLine().getOut().flush();
         }
         return 0;
     }

@@ -42,7 +42,8 @@ final class NearestTokens {
         LiveModels live = LiveModels.of(records);
         ModelSnapshot newest = ModelsCommand.Newest.of(live, task).models().get(task + "/" + variant);
         if (newest == null) {
-            throw new IllegalStateException("no model of " + task + "/" + variant + " on " + topic);
+            throw new IllegalStateException("no model yet for " + task + "/" + variant + " on " + topic + ": "
+                    + WarmStartModels.UNTIL_PUBLISHED);
         }
         return of(newest, live.parameters(newest, "model " + task + "/" + variant + " version "
                 + newest.getVersion()), topic);

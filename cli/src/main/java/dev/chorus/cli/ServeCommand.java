@@ -54,6 +54,13 @@ public final class ServeCommand extends LocalJobCommand {
     }
 
     @Override
+    String outputs() {
+        ServeSettings s = settings();
+        return "predictions on " + s.predictionsTopic().name() + ", dead letters on " + s.deadLetterTopic().name()
+                + " (chorus tail TOPIC reads them)";
+    }
+
+    @Override
     JobOptions jobOptions() {
         return options;
     }

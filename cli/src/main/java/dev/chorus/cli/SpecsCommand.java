@@ -173,15 +173,48 @@ final class SpecsCommand {
     }
 
     @Command(name = "retire", mixinStandardHelpOptions = true,
-            description = "Retire variant VARIANT of task TASK: the train job stops training it and drops its state.")
+            description = {"Retire variant VARIANT of task TASK: the train job stops training it and drops its state.",
+                "A key on neither the control topic nor --models-topic is retired all the same, with a warning."})
     static final class Retire extends KeyCommand {
+        @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
+                description = "Where a key without a spec may have models. Default: ${DEFAULT-VALUE}.")
+        String modelsTopic;
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant, false);
             topic.kafka.requireReachable(topic.topic);
+            Map<String, VariantSpecRecord> latest = topic.latest();
+            if (current(task, variant, latest) == null) {
+                topic.kafka.requireReachable(modelsTopic);
+                Set<String> modelKeys = new TreeSet<>();
+                TopicReader.readAllRecords(topic.kafka.bootstrapServers, topic.kafka.kafkaProperties, modelsTopic)
+                        .forEach(r -> modelKeys.add(r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8)));
+                String warning = unknownKeyWarning(task, variant, latest, modelKeys, topic.topic, modelsTopic);
+                if (warning != null) {
+                    spec.commandLine().getErr().println(warning);
+                    spec.commandLine().getErr().flush();
+                }
+            }
             return written("retired", record(task, variant, null, "cli"));
         }
+    }
+
+    /**
+     * Null if {@code task/variant} has a record on the control topic ({@code latest}), is drawn by a live search there,
+     * or has a record on the models topic (keys {@code modelKeys}: a snapshot's, a chunk's {@code task/variant#k} or a
+     * tombstone's); else the warning that it may be a typo.
+     */
+    static String unknownKeyWarning(String task, String variant, Map<String, VariantSpecRecord> latest,
+            Set<String> modelKeys, String specsTopic, String modelsTopic) {
+        String key = task + "/" + variant;
+        if (current(task, variant, latest) != null
+                || modelKeys.stream().anyMatch(k -> k.equals(key) || k.startsWith(key + "#"))) {
+            return null;
+        }
+        return "warning: " + key + " is on neither " + specsTopic + " nor " + modelsTopic + " (no spec, no variant a "
+                + "live search draws, no model): retired all the same, but check the name (chorus specs list, "
+                + "chorus models)";
     }
 
     @Command(name = "reset", mixinStandardHelpOptions = true,
@@ -280,13 +313,17 @@ final class SpecsCommand {
                 out.println("no variants" + (task == null ? "" : " of task " + task) + " on " + topic.topic);
             } else {
                 out.printf("%-20s %-16s %-8s %-24s %-6s %s%n", "TASK", "VARIANT", "STATUS", "UPDATED", "SOURCE", "SPEC");
-                for (VariantSpecRecord r : records) {
-                    out.printf("%-20s %-16s %-8s %-24s %-6s %s%n", r.getTask(), r.getVariant(), r.getStatus(),
-                            RecordLines.time(r.getUpdatedAt()), r.getSource(), r.getSpec() == null ? "" : r.getSpec());
-                }
+                records.forEach(r -> out.println(row(r)));
             }
             out.flush();
             return 0;
+        }
+
+        /** A table row: the spec, or for a retirement the reason it carries (a search's rung and its evidence). */
+        static String row(VariantSpecRecord r) {
+            String detail = r.getSpec() != null ? r.getSpec() : r.getReason() != null ? "reason: " + r.getReason() : "";
+            return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), r.getStatus(),
+                    RecordLines.time(r.getUpdatedAt()), r.getSource(), detail);
         }
     }
 

@@ -56,6 +56,14 @@ public final class TrainCommand extends LocalJobCommand {
     }
 
     @Override
+    String outputs() {
+        TrainSettings s = settings();
+        return "predictions on " + s.predictionsTopic().name() + ", models on " + s.modelsTopic().name()
+                + ", dead letters on " + s.deadLetterTopic().name()
+                + " (chorus tail TOPIC reads them, chorus models lists the models)";
+    }
+
+    @Override
     JobOptions jobOptions() {
         return options;
     }

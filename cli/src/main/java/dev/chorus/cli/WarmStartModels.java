@@ -23,6 +23,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class WarmStartModels {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** What a reader of the models topic says when a task/variant has no snapshot yet: when one comes. */
+    static final String UNTIL_PUBLISHED = "the train job publishes a variant's model every --snapshot-every-batches "
+            + "minibatches (default 50) and, when it changed, every --snapshot-interval-ms (default 30 s); try again "
+            + "then (chorus models lists the snapshots)";
+
     private WarmStartModels() {}
 
     /**
@@ -85,9 +90,7 @@ final class WarmStartModels {
         ModelSnapshot newest = ModelsCommand.Newest.of(live, task).models().get(task + "/" + variant);
         if (newest == null) {
             throw new IllegalArgumentException("no snapshot of " + task + "/" + variant + " on " + modelsTopic
-                    + " to fork yet: the train job publishes a variant's model every --snapshot-every-batches "
-                    + "minibatches (default 50) and, when it changed, every --snapshot-interval-ms (default 30 s); "
-                    + "try again then (chorus models lists the snapshots)");
+                    + " to fork yet: " + UNTIL_PUBLISHED);
         }
         return live.parameters(newest, task + "/" + variant + " version " + newest.getVersion() + " on " + modelsTopic);
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.ModelSnapshot;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -66,5 +68,20 @@ class ChunkedModelsTest {
 
         assertThat(newest.models()).containsOnlyKeys("clicks/default");
         assertThat(newest.models().get("clicks/default").getVersion()).as("the fresh model's newest").isEqualTo(5L);
+    }
+
+    @Test
+    void modelsShowsASkipGramsPairsAndNoAccuracyItDoesNotHave() {
+        ModelSnapshot skipGram = snapshot(4, 80);
+        skipGram.setAlgorithm("skip-gram");
+        skipGram.setMetrics(Map.of("prequentialAccuracy", Double.NaN, "prequentialLoss", Double.NaN,
+                "prequentialWindowCount", 0.0, "predictions", 0.0, "pairs", 5120.0));
+        StringWriter text = new StringWriter();
+
+        ModelsCommand.printTable(new PrintWriter(text, true),
+                ModelsCommand.Newest.of(new ModelsTopicRecords().add(List.of(skipGram)).records(), null));
+
+        assertThat(text.toString()).contains("pairs=5120").doesNotContain("NaN").doesNotContain("prequential")
+                .doesNotContain("predictions");
     }
 }

@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.TokenSequences;
@@ -86,6 +87,17 @@ class InspectNearestTest {
 
         assertThat(read.source()).isEqualTo("model words/default version 2 from chorus.models");
         assertThat(read.skipGram().toBytes()).isEqualTo(fresh.toBytes());
+    }
+
+    @Test
+    void beforeTheFirstSnapshotItSaysWhenOneComes() {
+        ModelsTopicRecords topic = new ModelsTopicRecords().add(List.of(skipGram(3, model))).tombstone("words/default");
+
+        assertThatIllegalStateException()
+                .isThrownBy(() -> NearestTokens.fromRecords(topic.records(), "chorus.models", "words", "default"))
+                .withMessage("no model yet for words/default on chorus.models: the train job publishes a variant's "
+                        + "model every --snapshot-every-batches minibatches (default 50) and, when it changed, every "
+                        + "--snapshot-interval-ms (default 30 s); try again then (chorus models lists the snapshots)");
     }
 
     private static ModelSnapshot skipGram(long version, SkipGram skipGram) {

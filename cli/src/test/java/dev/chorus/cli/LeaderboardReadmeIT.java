@@ -38,6 +38,11 @@ class LeaderboardReadmeIT {
                 List<String> args = SpecsReadmeIT.arguments(line, bootstrap);
                 CliRun run = CliRun.run(CliRun.noConfig(), args.toArray(String[]::new));
                 assertThat(run.exitCode()).as("%s: %s", line, run.err()).isZero();
+                if (args.get(0).equals("train")) {
+                    assertThat(run.out()).as("the bounded run's last line").containsPattern(
+                            "chorus-train \\p{XDigit}{32} finished after [0-9.]+ s: predictions on "
+                                    + "chorus.predictions, models on chorus.models,");
+                }
                 printed = run.out();
             }
             List<String> board = printed.strip().lines().toList();

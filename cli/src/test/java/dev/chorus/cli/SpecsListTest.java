@@ -1,0 +1,32 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
+import org.junit.jupiter.api.Test;
+
+/** {@code chorus specs list}: a row without a spec (a retirement) shows the reason its record carries, if any. */
+class SpecsListTest {
+
+    @Test
+    void aSearchRetiredRowShowsItsRungsEvidence() {
+        String why = "search hp rung 1 of 2 over 200 examples: mean prequential loss hp-s0 0.500000 (kept), "
+                + "hp-s1 0.900000 (retired)";
+        VariantSpecRecord retired = VariantSpecRecord.newBuilder().setTask("iris").setVariant("hp-s1")
+                .setStatus(VariantStatus.RETIRED).setSpec(null).setUpdatedAt(1_700_000_123_456L).setSource("search")
+                .setReason(why).build();
+
+        assertThat(SpecsCommand.ListSpecs.row(retired)).isEqualTo(String.format("%-20s %-16s %-8s %-24s %-6s %s",
+                "iris", "hp-s1", "RETIRED", "2023-11-14T22:15:23.456Z", "search", "reason: " + why));
+    }
+
+    @Test
+    void aLiveRowShowsItsSpecAndARetirementWithoutAReasonNothingMore() {
+        VariantSpecRecord live = SpecsCommand.record("iris", "fast", "{" + SpecsPutTest.MODEL + "}", "cli");
+        VariantSpecRecord retired = SpecsCommand.record("iris", "slow", null, "cli");
+
+        assertThat(SpecsCommand.ListSpecs.row(live)).endsWith(" cli    {" + SpecsPutTest.MODEL + "}");
+        assertThat(SpecsCommand.ListSpecs.row(retired)).endsWith(" cli    ");
+    }
+}
