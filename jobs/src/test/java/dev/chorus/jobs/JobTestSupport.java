@@ -13,12 +13,20 @@ import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -112,10 +120,51 @@ public final class JobTestSupport {
         return b;
     }
 
-    /** Every committed record of {@code topic}, decoded. */
+    /** How long {@link #read} waits for a finished transaction's markers before reading what is committed so far. */
+    private static final Duration SETTLE = Duration.ofSeconds(10);
+
+    /**
+     * Every committed record of {@code topic}, decoded, read once the topic has settled: a transaction's commit
+     * markers reach the partitions after {@code commitTransaction} returns, so right after a bounded job finishes a
+     * committed reader can still stop short of its last transaction. Waits (at most {@link #SETTLE}) until every
+     * partition's last stable offset has reached its high watermark; a running job keeps a transaction open, so
+     * then it reads what is committed, as before.
+     */
     public static <T extends SpecificRecord> List<T> read(EmbeddedKafkaBroker kafka, Topic<T> topic) {
+        awaitSettled(kafka, topic.name());
+        return readNow(kafka, topic);
+    }
+
+    private static <T extends SpecificRecord> List<T> readNow(EmbeddedKafkaBroker kafka, Topic<T> topic) {
         var codec = topic.codec();
         return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), topic.name(), codec::decode);
+    }
+
+    private static void awaitSettled(EmbeddedKafkaBroker kafka, String topic) {
+        Instant deadline = Instant.now().plus(SETTLE);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (var p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
+                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+            }
+            while (Instant.now().isBefore(deadline)
+                    && !offsets(admin, latest, IsolationLevel.READ_COMMITTED)
+                            .equals(offsets(admin, latest, IsolationLevel.READ_UNCOMMITTED))) {
+                Thread.sleep(50); // polling interval while the coordinator writes the markers
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the offsets of " + topic, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Map<TopicPartition, Long> offsets(Admin admin, Map<TopicPartition, OffsetSpec> latest,
+            IsolationLevel isolation) throws ExecutionException, InterruptedException {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get()
+                .forEach((tp, info) -> offsets.put(tp, info.offset()));
+        return offsets;
     }
 
     /** Waits until at least {@code n} committed records of {@code topic} match, and returns the matching ones. */
@@ -124,7 +173,7 @@ public final class JobTestSupport {
         Instant deadline = Instant.now().plus(PATIENCE);
         List<T> matching = List.of();
         while (Instant.now().isBefore(deadline)) {
-            matching = read(kafka, topic).stream().filter(which).toList();
+            matching = readNow(kafka, topic).stream().filter(which).toList();
             if (matching.size() >= n) {
                 return matching;
             }

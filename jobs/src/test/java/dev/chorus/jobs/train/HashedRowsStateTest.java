@@ -1,9 +1,6 @@
 package dev.chorus.jobs.train;
 
-import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.deadLetters;
-import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.models;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.predictions;
-import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.snapshots;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.sourced;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,12 +9,9 @@ import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.RegisteredMetrics;
-import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.train.TrainSettings.HashedState;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
-import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.Prediction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +20,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.watermark.Watermark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -102,81 +94,19 @@ class HashedRowsStateTest {
             throws Exception {
         List<Example> clicks = ClickExamples.stream("clicks", 22, 3);
         ClickExamples.Reference reference = ClickExamples.reference(ClickExamples.SPEC, clicks, true);
-        OperatorSubtaskState saved;
-        List<Prediction> all = new ArrayList<>();
-        try (var h = harness(from, rocksDb, new RegisteredMetrics())) {
-            h.open();
-            for (int i = 0; i < 14; i++) {
-                h.processElement(sourced(clicks.get(i), i), i);
-            }
-            saved = h.snapshot(1, 14);
-            all.addAll(predictions(h));
-            // Trained on past the checkpoint: the restore must not see any of it.
-            for (int i = 14; i < clicks.size(); i++) {
-                h.processElement(sourced(clicks.get(i), i), i);
-            }
+        WideDeepRowsStateTest.Restored restored = WideDeepRowsStateTest.trainThroughARestore(
+                HashedRowsStateTest::harness, from, to, rocksDb, clicks, 14);
+        for (int i = 0; i < clicks.size(); i++) {
+            assertThat(Float32.unpack(restored.predictions().get(i).getProbabilities())).as("prediction %d", i)
+                    .containsExactly(reference.probabilities().get(i));
         }
-        try (var h = harness(to, rocksDb, new RegisteredMetrics())) {
-            h.initializeState(saved);
-            h.open();
-            for (int i = 14; i < clicks.size(); i++) {
-                h.processElement(sourced(clicks.get(i), i), i);
-            }
-            h.processWatermark(new Watermark(Long.MAX_VALUE));
-            all.addAll(predictions(h));
-            assertThat(all).hasSize(clicks.size());
-            for (int i = 0; i < all.size(); i++) {
-                assertThat(Float32.unpack(all.get(i).getProbabilities())).as("prediction %d", i)
-                        .containsExactly(reference.probabilities().get(i));
-            }
-            List<ModelSnapshot> snapshots = snapshots(h);
-            assertThat(HashedTrainingTest.bytes(snapshots.get(snapshots.size() - 1).getParameters()))
-                    .isEqualTo(reference.model().toBytes());
-        }
+        assertThat(restored.lastModel()).isEqualTo(reference.model().toBytes());
     }
 
     @Test
     void aResetAndARetireOfAHashedVariantInRowsGiveWhatOneValueGives() throws Exception {
-        String revived = ClickExamples.SPEC.substring(0, ClickExamples.SPEC.lastIndexOf('}')) + ",\"revive\":true}";
-        List<Example> clicks = ClickExamples.stream("t", 27, 5);
-        List<Object> expected = null;
-        for (HashedState layout : HashedState.values()) {
-            for (boolean rocksDb : new boolean[] {false, true}) {
-                try (var h = harness(layout, rocksDb, new RegisteredMetrics())) {
-                    h.open();
-                    h.processBroadcastElement(new SpecChange("t", "w", ClickExamples.SPEC), 0);
-                    for (int i = 0; i < clicks.size(); i++) {
-                        if (i == 13) {
-                            h.processBroadcastElement(new SpecChange("t", "w", revived), i);
-                        }
-                        if (i == 26) {
-                            h.processBroadcastElement(new SpecChange("t", "w", null), i);
-                        }
-                        h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
-                    }
-                    List<Object> outputs = new ArrayList<>();
-                    for (Prediction p : predictions(h)) {
-                        outputs.add(p.getId() + " v" + p.getModelVersion() + " "
-                                + java.util.Arrays.toString(Float32.unpack(p.getProbabilities())));
-                    }
-                    for (var m : models(h)) {
-                        outputs.add(m.isLeft() ? "tombstone " + m.left() : "snapshot v" + m.right().getVersion() + " "
-                                + java.util.Arrays.toString(HashedTrainingTest.bytes(m.right().getParameters())));
-                    }
-                    outputs.add(deadLetters(h).size() + " dead letters");
-                    assertThat(outputs).as("a tombstone, after a reset").anyMatch(o -> o.toString().startsWith("tomb"));
-                    if (!rocksDb) {
-                        assertThat(h.numKeyedStateEntries()).as("the retired variant's state is gone in %s", layout)
-                                .isZero();
-                    }
-                    if (expected == null) {
-                        expected = outputs;
-                    } else {
-                        assertThat(outputs).as("%s, RocksDB %s", layout, rocksDb).isEqualTo(expected);
-                    }
-                }
-            }
-        }
+        WideDeepRowsStateTest.resetAndRetireGiveWhatOneValueGives(ClickExamples.SPEC, ClickExamples.stream("t", 27, 5),
+                HashedRowsStateTest::harness);
     }
 
     @Test
