@@ -18,9 +18,8 @@ import java.util.Optional;
  * examples, each as the job's trainer does it: an example is predicted by the model it meets on arrival, and the
  * variant trains when its own minibatch (its spec's {@code batchSize}) fills, so a searched batch size is the one
  * trained with, and a partial minibatch waits for the next step or {@link #trainOpenMinibatches}. Then, example by
- * example and variant by
- * variant in the order they started, each loss goes where the job's selection puts it: the log loss of the true
- * class (clipped as the prequential metrics clip it) into a {@link ChampionRace} under the job's
+ * example and variant by variant in the order they started, each loss goes where the job's selection puts it: the
+ * log loss of the true class (clipped as the prequential metrics clip it) into a {@link ChampionRace} under the job's
  * {@link PairedComparison.Settings}, which pairs the variants' losses by example and promotes a challenger only when
  * its paired test says so; the 0/1 loss into the variant's drift detector there. After the minibatch come the drift
  * reactions, as the job's drift reactions write them ({@value DriftSpec#NONE}: nothing; {@value DriftSpec#RESET}: the
