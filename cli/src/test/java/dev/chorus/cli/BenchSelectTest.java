@@ -46,6 +46,26 @@ class BenchSelectTest {
         assertThat(at(results, "search.variant_examples_all_to_end").asLong()).isEqualTo(8L * LIMIT);
         assertThat(at(results, "search.rungs")).hasSize(3);
 
+        // The second space, with the minibatch size, under its own keys, against the same default.
+        for (String key : new String[] {"search_wide.champion.test_accuracy",
+            "search_wide.best_in_hindsight.test_accuracy", "search_wide.default.test_accuracy"}) {
+            assertThat(at(results, key).asDouble()).as(key).isBetween(0.5, 1.0);
+        }
+        assertThat(at(results, "search_wide.default.test_accuracy").asDouble())
+                .isEqualTo(at(results, "search.default.test_accuracy").asDouble());
+        assertThat(at(results, "search_wide.cpu_ratio_to_one_variant").asDouble()).isPositive().isFinite();
+        assertThat(at(results, "search_wide.rungs")).hasSize(3);
+        JsonNode drawn = at(results, "search_wide.all_to_end");
+        assertThat(drawn.has(at(results, "search_wide.champion.variant").asText()))
+                .as("the champion is one of the drawn variants " + drawn.fieldNames()).isTrue();
+        java.util.Set<Integer> batchSizes = new java.util.TreeSet<>();
+        for (JsonNode variant : drawn) {
+            batchSizes.add(new ObjectMapper().readTree(variant.path("spec").asText()).path("batchSize").asInt());
+        }
+        assertThat(batchSizes).as("the drawn variants' batch sizes").hasSizeGreaterThan(1).isSubsetOf(16, 32, 64, 128);
+        // Each variant trains in minibatches of its own size: every drawn variant trains on every example.
+        assertThat(at(results, "search_wide.variant_examples_all_to_end").asLong()).isEqualTo(8L * LIMIT);
+
         for (String track : new String[] {"drift.abrupt", "drift.gradual"}) {
             for (String key : new String[] {".with_handling.accuracy_after", ".without_handling.accuracy_after"}) {
                 assertThat(at(results, track + key).asDouble()).as(track + key).isBetween(0.0, 1.0);

@@ -15,9 +15,11 @@ import java.util.Optional;
 /**
  * The live variants of one classification task racing on one stream, in process: what a benchmark drives, deciding
  * as the train job does. Per minibatch, {@link #step} does test-then-train for every live variant on the same
- * examples (every variant predicts each example before any learns from it). Then, example by example and variant by
- * variant in the order they started, each loss goes where the job's selection puts it: the log loss of the true
- * class (clipped as the prequential metrics clip it) into a {@link ChampionRace} under the job's
+ * examples, each as the job's trainer does it: an example is predicted by the model it meets on arrival, and the
+ * variant trains when its own minibatch (its spec's {@code batchSize}) fills, so a searched batch size is the one
+ * trained with, and a partial minibatch waits for the next step or {@link #trainOpenMinibatches}. Then, example by
+ * example and variant by variant in the order they started, each loss goes where the job's selection puts it: the
+ * log loss of the true class (clipped as the prequential metrics clip it) into a {@link ChampionRace} under the job's
  * {@link PairedComparison.Settings}, which pairs the variants' losses by example and promotes a challenger only when
  * its paired test says so; the 0/1 loss into the variant's drift detector there. After the minibatch come the drift
  * reactions, as the job's drift reactions write them ({@value DriftSpec#NONE}: nothing; {@value DriftSpec#RESET}: the
@@ -62,12 +64,17 @@ public final class VariantRace {
   private static final class Variant {
     final String name;
     final ModelSpec spec;
+    /** The open minibatch: its first {@code open} rows and labels wait for the rest of the variant's batch size. */
+    final float[] openX;
+    final int[] openY;
+    int open;
     OnlineLearner learner;
     boolean retired;
     long trained;
     long rejectedMinibatches;
-    long predictedByVersion;
     double[] losses = new double[0];
+    /** The model version that predicted each example of the step. */
+    long[] versions = new long[0];
     double[] logLosses = new double[0];
     /** Losses since the detector started or last fired, for the evidence of a drift event. */
     long sinceDetection;
@@ -76,6 +83,8 @@ public final class VariantRace {
     Variant(String name, ModelSpec spec) {
       this.name = name;
       this.spec = spec;
+      this.openX = new float[spec.batchSize() * spec.inputDim()];
+      this.openY = new int[spec.batchSize()];
       this.learner = OnlineLearner.create(spec);
     }
   }
@@ -91,6 +100,8 @@ public final class VariantRace {
   private final Map<String, List<String>> forks = new HashMap<>();
   private long examples;
   private float[] probabilities = new float[0];
+  /** A part of a step's minibatch that does not start it, copied to the start for a batched prediction. */
+  private float[] part = new float[0];
 
   /** A race under the job's default paired test. */
   public VariantRace(VariantSpec spec) {
@@ -137,10 +148,7 @@ public final class VariantRace {
     requireMinibatch(x, labels, n, first.inputDim(), first.numClasses());
     List<Variant> live = liveVariants();
     for (Variant v : live) {
-      prequentialLoss(v, x, labels, n);
-    }
-    for (Variant v : live) {
-      train(v, x, labels, n);
+      testThenTrain(v, x, labels, n);
     }
     long at = examples;
     examples += n;
@@ -152,7 +160,7 @@ public final class VariantRace {
       String id = Long.toString(at + i);
       for (Variant v : live) {
         boolean correct = v.losses[i] == 0;
-        race.record(id, v.name, v.logLosses[i], correct, v.predictedByVersion).ifPresent(change -> events.add(
+        race.record(id, v.name, v.logLosses[i], correct, v.versions[i]).ifPresent(change -> events.add(
             new RaceEvent.Promoted(examples, change.previous(), change.champion(), change.evidence())));
         v.sinceDetection++;
         v.lossSinceDetection += v.losses[i];
@@ -195,32 +203,81 @@ public final class VariantRace {
   }
 
   /**
-   * Each example's 0/1 loss and log loss of the true class under {@code v}'s current parameters, into
-   * {@code v.losses} and {@code v.logLosses}.
+   * The step's {@code n} examples for {@code v}, in parts that end where its minibatch fills: each part predicted
+   * under the parameters it meets, then trained on when it closes the minibatch. A whole minibatch that starts the
+   * step trains from {@code x} itself (as every step does when the stream's minibatches are the variant's).
    */
-  private void prequentialLoss(Variant v, float[] x, int[] labels, int n) {
+  private void testThenTrain(Variant v, float[] x, int[] labels, int n) {
+    if (v.losses.length < n) {
+      v.losses = new double[n];
+      v.logLosses = new double[n];
+      v.versions = new long[n];
+    }
+    int dim = v.spec.inputDim();
+    int batchSize = v.openY.length;
+    for (int from = 0; from < n; ) {
+      int count = Math.min(n - from, batchSize - v.open);
+      float[] rows = x;
+      if (from > 0) {
+        if (part.length < count * dim) {
+          part = new float[count * dim];
+        }
+        System.arraycopy(x, from * dim, part, 0, count * dim);
+        rows = part;
+      }
+      prequentialLoss(v, rows, labels, from, count);
+      if (from == 0 && count == batchSize) {
+        train(v, x, labels, count);
+      } else {
+        System.arraycopy(rows, 0, v.openX, v.open * dim, count * dim);
+        System.arraycopy(labels, from, v.openY, v.open, count);
+        v.open += count;
+        if (v.open == batchSize) {
+          trainOpenMinibatch(v);
+        }
+      }
+      from += count;
+    }
+  }
+
+  /**
+   * Trains every live variant on its open minibatch, however short, as the job's batch timeout closes one: what a
+   * stream's end calls, so that its last examples are learnt.
+   */
+  public void trainOpenMinibatches() {
+    liveVariants().stream().filter(v -> v.open > 0).forEach(VariantRace::trainOpenMinibatch);
+  }
+
+  private static void trainOpenMinibatch(Variant v) {
+    train(v, v.openX, v.openY, v.open);
+    v.open = 0;
+  }
+
+  /**
+   * The 0/1 loss and log loss of the true class under {@code v}'s current parameters of the {@code n} examples whose
+   * features start {@code rows} and whose labels are {@code labels[from..]}, into {@code v.losses[from..]} and
+   * {@code v.logLosses[from..]}.
+   */
+  private void prequentialLoss(Variant v, float[] rows, int[] labels, int from, int n) {
     int k = v.spec.numClasses();
     if (probabilities.length < n * k) {
       probabilities = new float[n * k];
     }
-    if (v.losses.length < n) {
-      v.losses = new double[n];
-      v.logLosses = new double[n];
-    }
-    v.learner.predictProbaBatch(x, n, probabilities);
-    v.predictedByVersion = v.learner.steps();
-    for (int i = 0; i < n; i++) {
+    v.learner.predictProbaBatch(rows, n, probabilities);
+    Arrays.fill(v.versions, from, from + n, v.learner.steps());
+    for (int j = 0; j < n; j++) {
+      int i = from + j;
       int best = 0;
       for (int c = 1; c < k; c++) {
-        if (probabilities[i * k + c] > probabilities[i * k + best]) {
+        if (probabilities[j * k + c] > probabilities[j * k + best]) {
           best = c;
         }
       }
       v.losses[i] = best == labels[i] ? 0 : 1;
       // As the job's selection scores a prediction: a NaN probability of the true class counts as 0 (clipped).
-      v.logLosses[i] = Float.isNaN(probabilities[i * k + labels[i]])
+      v.logLosses[i] = Float.isNaN(probabilities[j * k + labels[i]])
           ? -Math.log(ClassificationMetrics.LOG_LOSS_EPSILON)
-          : ClassificationMetrics.exampleLogLoss(probabilities, i * k, k, labels[i]);
+          : ClassificationMetrics.exampleLogLoss(probabilities, j * k, k, labels[i]);
     }
   }
 
@@ -259,6 +316,7 @@ public final class VariantRace {
       retire(v.name, events);
       v.retired = false;
       v.learner = OnlineLearner.create(v.spec);
+      v.open = 0;
       race.revive(v.name);
       return new RaceEvent.DriftDetected(examples, v.name, d.examples(), d.meanLoss(), DriftSpec.RESET, List.of(),
           "");

@@ -24,7 +24,7 @@ class VariantRaceTest {
   private static final int BATCH = 20;
   private static final String SOFTMAX = """
       {"algorithm":"softmax-regression","inputDim":20,"numClasses":3,
-       "optimizer":{"type":"adam","learningRate":0.01},"seed":5""";
+       "batchSize":20,"optimizer":{"type":"adam","learningRate":0.01},"seed":5""";
   private static final String SPACE = """
       "space":{"optimizer.learningRate":{"logUniform":[1e-4,1e-1]},"l2":[0,1e-5,1e-4]}""";
 
@@ -97,6 +97,48 @@ class VariantRaceTest {
     assertThat(rung0.decision().rung()).isZero();
     assertThat(rung0.decision().meanLoss()).isEqualTo(new java.util.TreeMap<>(firstRungLoss));
     assertThat(race.live()).hasSize(4);
+  }
+
+  /**
+   * As the job's trainer, each variant closes a minibatch at its own spec's batch size, whatever the stream's steps:
+   * every example is predicted by the model it meets on arrival (the model changes only when a minibatch closes), and
+   * a partial minibatch waits for the next step, or for {@link VariantRace#trainOpenMinibatches}.
+   */
+  @Test
+  void eachVariantTrainsInMinibatchesOfItsOwnBatchSizeAcrossTheStreamsSteps() {
+    VariantSpec spec = VariantSpec.parse(SOFTMAX + ",\"search\":{\"method\":\"random\",\"variants\":2,"
+        + "\"budgetExamples\":300,\"seed\":9,\"space\":{\"batchSize\":[8,32]}}}", 16);
+    GaussianBlobs data = GaussianBlobs.generate(400, DIM, CLASSES, 3);
+    VariantRace race = new VariantRace(spec);
+    List<RaceEvent> events = events(run(race, data, Integer.MAX_VALUE));
+    race.trainOpenMinibatches();
+
+    assertThat(spec.variants()).extracting(v -> v.spec().batchSize()).containsExactlyInAnyOrder(8, 32);
+    Map<String, Double> rungLoss = new HashMap<>();
+    for (DrawnVariant variant : spec.variants()) {
+      int batch = variant.spec().batchSize();
+      OnlineLearner alone = OnlineLearner.create(variant.spec());
+      double loss = 0;
+      for (int start = 0; start < data.rows(); start += batch) {
+        int n = Math.min(batch, data.rows() - start);
+        float[] x = Arrays.copyOfRange(data.x(), start * DIM, (start + n) * DIM);
+        int[] y = Arrays.copyOfRange(data.labels(), start, start + n);
+        float[] p = new float[n * CLASSES];
+        alone.predictProbaBatch(x, n, p);
+        for (int i = 0; i < n && start + i < 300; i++) {
+          loss += ClassificationMetrics.exampleLogLoss(p, i * CLASSES, CLASSES, y[i]);
+        }
+        alone.trainMinibatch(x, y, null, n);
+      }
+      assertThat(race.learner(variant.name()).steps()).as(variant.name()).isEqualTo((400 + batch - 1) / batch);
+      assertThat(race.learner(variant.name()).toBytes()).as(variant.name()).isEqualTo(alone.toBytes());
+      assertThat(race.examplesTrained(variant.name())).isEqualTo(400);
+      rungLoss.put(variant.name(), loss / 300);
+    }
+    List<RaceEvent.RungDecided> rungs = events.stream().filter(RaceEvent.RungDecided.class::isInstance)
+        .map(RaceEvent.RungDecided.class::cast).toList();
+    assertThat(rungs).hasSize(1);
+    assertThat(rungs.get(0).decision().meanLoss()).isEqualTo(new java.util.TreeMap<>(rungLoss));
   }
 
   /**

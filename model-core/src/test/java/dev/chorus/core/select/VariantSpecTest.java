@@ -131,6 +131,19 @@ class VariantSpecTest {
   }
 
   @Test
+  void theBatchSizeIsSearchableAndEachVariantTrainsWithTheSizeDrawn() {
+    VariantSpec spec = parse("""
+        ,"search":{"method":"random","variants":4,"budgetExamples":300,"space":{"batchSize":[16,32,64,128]}}""");
+    assertThat(spec.variants()).extracting(v -> v.spec().batchSize()).containsExactlyInAnyOrder(16, 32, 64, 128);
+    for (DrawnVariant v : spec.variants()) {
+      assertThat(v.hyperparameters().get("batchSize")).isEqualTo((long) v.spec().batchSize());
+    }
+    assertThatIllegalArgumentException().isThrownBy(() -> parse("""
+        ,"search":{"method":"random","variants":2,"budgetExamples":300,"space":{"batchSize":[16,0.5]}}"""))
+        .withMessageContaining("batchSize").withMessageContaining("an integer");
+  }
+
+  @Test
   void anOptimizerKeySearchesOnlyWhereTheOptimizerHasIt() {
     String momentum = MLP.replace("{\"type\":\"adam\",\"learningRate\":0.001}",
         "{\"type\":\"momentum\",\"learningRate\":0.01,\"momentum\":0.9}");
