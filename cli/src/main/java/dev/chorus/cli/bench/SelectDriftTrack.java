@@ -34,9 +34,9 @@ import java.util.function.Consumer;
  * best mean accuracy after the change over the abrupt and gradual ones.
  *
  * <p>Twice: on that MLP at its constant rate (the top-level keys), which re-learns a change by itself within a few
- * thousand examples, and ({@code decayed.}) on the same MLP with a decaying learning-rate schedule, which has settled
- * by the midpoint and adapts slowly, the case drift handling is for. Its schedule is chosen on the stationary
- * validation stream alone, among {@link #SCHEDULES}: the best unhandled accuracy over the stream's last
+ * thousand examples, and ({@code decayed.}) on the same MLP with a decaying learning-rate schedule, whose smaller
+ * steps by the midpoint should adapt more slowly, the case drift handling is for. Its schedule is chosen on the
+ * stationary validation stream alone, among {@link #SCHEDULES}: the best unhandled accuracy over the stream's last
  * {@value #AFTER} examples, what a user tuning one pass would pick. A reset or fork starts a fresh variant, whose
  * schedule starts again from its first step.
  */
@@ -48,7 +48,7 @@ final class SelectDriftTrack {
   static final List<String> REACTIONS = List.of(DriftSpec.RESET, DriftSpec.FORK);
   /**
    * The decayed learner's candidate schedules of the base rate (Adam 1e-3), {@code t} counting minibatch updates
-   * (469 in a full pass of 128s): from mild to steep by the midpoint, where they leave 1/3.3 to 1/48 of the rate.
+   * (469 in a full pass of 128s): from mild to steep by the midpoint, where they leave about 1/3 to 1/48 of the rate.
    */
   static final List<String> SCHEDULES = List.of("{\"type\":\"inverse\",\"decay\":0.01}",
       "{\"type\":\"inverse\",\"decay\":0.05}", "{\"type\":\"inverse\",\"decay\":0.2}",
