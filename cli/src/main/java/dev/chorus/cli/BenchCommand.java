@@ -405,11 +405,11 @@ public final class BenchCommand {
                     + "stream, the test split touched only for the reported test accuracies. Search (issue 16's space, "
                     + "then with batchSize): 8 MLP variants by successive halving (budget a third of the stream) "
                     + "against the same 8 trained to the end and the default MLP-256, with the training CPU of each. "
-                    + "Drift (the same MLP): an abrupt change at the midpoint (half the classes' labels rotated) and a "
-                    + "gradual one (features inverted for a share growing to all), with the detector and reaction "
-                    + "chosen on a validation stream against none; and false alarms on the stationary stream. "
-                    + "Variants: examples/s and CPU per example and variant of the train job (embedded broker and "
-                    + "MiniCluster, parallelism 2) with 1, 4 and 16 softmax variants of one task, on the same records."})
+                    + "Drift (that MLP, and it with a decaying rate): an abrupt change at the midpoint (half the "
+                    + "classes' labels rotated) and a gradual one (features inverted for a share growing to all), with "
+                    + "the detector and reaction chosen on a validation stream against none; false alarms on the "
+                    + "stationary stream. Variants: examples/s and CPU per example and variant of the train job "
+                    + "(embedded broker and MiniCluster, parallelism 2) with 1, 4 and 16 softmax variants of one task."})
     static final class Select implements Callable<Integer> {
         @Option(names = "--tracks", split = ",", paramLabel = "TRACK[,TRACK...]",
                 defaultValue = "search,drift,variants", description = "Tracks to run (default: ${DEFAULT-VALUE}).")
@@ -433,8 +433,8 @@ public final class BenchCommand {
         Path json;
 
         @Option(names = "--plots", paramLabel = "DIR",
-                description = "Write PNG charts into DIR (made if missing): select-drift.png, the served prequential "
-                        + "accuracy per 1,000 examples with and without drift handling.")
+                description = "Write PNG charts into DIR (made if missing): select-drift.png and, for the decayed "
+                        + "learner, select-drift-decayed.png: served accuracy per 1,000 examples, with and without.")
         Path plots;
 
         @Spec

@@ -76,7 +76,9 @@ class BenchSelectTest {
         assertThat(at(results, "drift.abrupt.without_handling.accuracy_after").asDouble())
                 .as("rotating half the classes' labels costs the unhandled model accuracy")
                 .isLessThan(at(results, "drift.abrupt.without_handling.accuracy_before").asDouble());
-        for (String track : new String[] {"drift.abrupt", "drift.gradual"}) {
+        // The same figures for the constant-rate learner and, under drift.decayed, the one with a decaying schedule.
+        for (String track : new String[] {"drift.abrupt", "drift.gradual", "drift.decayed.abrupt",
+            "drift.decayed.gradual"}) {
             assertThat(at(results, track + ".accuracy_after_gain_ceiling").asDouble())
                     .as(track + ": the unhandled model's accuracy before the change less its accuracy after")
                     .isEqualTo(at(results, track + ".without_handling.accuracy_before").asDouble()
@@ -89,7 +91,11 @@ class BenchSelectTest {
         }
         assertThat(at(results, "drift.stationary.drift_events").isIntegralNumber()).isTrue();
         assertThat(at(results, "drift.validation").size()).isEqualTo(4);
+        assertThat(at(results, "drift.decayed.stationary.drift_events").isIntegralNumber()).isTrue();
+        assertThat(at(results, "drift.decayed.validation").size()).isEqualTo(4);
+        assertThat(at(results, "drift.decayed.spec").asText()).contains("\"schedule\"");
         assertThat(plots.resolve("select-drift.png")).isNotEmptyFile();
+        assertThat(plots.resolve("select-drift-decayed.png")).isNotEmptyFile();
         assertThat(run.out()).contains("champion");
     }
 

@@ -288,26 +288,33 @@ public final class Plots {
 
   /**
    * {@code bench select}: the served prequential accuracy per window of examples, with and without drift handling,
-   * for the abrupt and the gradual change.
+   * for the abrupt and the gradual change: the constant-rate learner's ({@code select-drift.png}) and the decayed
+   * one's ({@code select-drift-decayed.png}).
    */
   public static List<Path> select(Map<String, Object> results, Path dir) throws IOException {
-    XYSeriesCollection lines = new XYSeriesCollection();
-    for (String track : List.of("abrupt", "gradual")) {
-      for (String handling : List.of("with_handling", "without_handling")) {
-        XYSeries line = new XYSeries(track + ", " + handling.replace('_', ' '));
-        for (Map<String, Object> point : points(at(results, "drift." + track + "." + handling + ".curve"))) {
-          line.add(number(point.get("examples"), 0), number(point.get("accuracy"), 0));
-        }
-        if (!line.isEmpty()) {
-          lines.addSeries(line);
+    List<Path> written = new ArrayList<>();
+    for (String learner : List.of("", "decayed.")) {
+      XYSeriesCollection lines = new XYSeriesCollection();
+      for (String track : List.of("abrupt", "gradual")) {
+        for (String handling : List.of("with_handling", "without_handling")) {
+          XYSeries line = new XYSeries(track + ", " + handling.replace('_', ' '));
+          for (Map<String, Object> point : points(at(results, "drift." + learner + track + "." + handling
+              + ".curve"))) {
+            line.add(number(point.get("examples"), 0), number(point.get("accuracy"), 0));
+          }
+          if (!line.isEmpty()) {
+            lines.addSeries(line);
+          }
         }
       }
+      if (lines.getSeriesCount() > 0) {
+        String decayed = learner.isEmpty() ? "" : "-decayed";
+        written.add(write(curves("bench select: prequential accuracy around the change (midpoint)"
+            + (learner.isEmpty() ? "" : ", decaying learning rate"), "examples of the stream",
+            "accuracy of the served predictions", lines), dir, "select-drift" + decayed + ".png"));
+      }
     }
-    if (lines.getSeriesCount() == 0) {
-      return List.of();
-    }
-    return List.of(write(curves("bench select: prequential accuracy around the change (midpoint)",
-        "examples of the stream", "accuracy of the served predictions", lines), dir, "select-drift.png"));
+    return written;
   }
 
   /**

@@ -32,6 +32,13 @@ import java.util.function.Consumer;
  * stream (the training split in another seeded order, never the test split): of Page-Hinkley and ADWIN with their
  * defaults, each with reset and with fork, the pair with no false alarm on the stationary validation stream and the
  * best mean accuracy after the change over the abrupt and gradual ones.
+ *
+ * <p>Twice: on that MLP at its constant rate (the top-level keys), which re-learns a change by itself within a few
+ * thousand examples, and ({@code decayed.}) on the same MLP with a decaying learning-rate schedule, whose smaller
+ * steps by the midpoint should adapt more slowly, the case drift handling is for. Its schedule is chosen on the
+ * stationary validation stream alone, among {@link #SCHEDULES}: the best unhandled accuracy over the stream's last
+ * {@value #AFTER} examples, what a user tuning one pass would pick. A reset or fork starts a fresh variant, whose
+ * schedule starts again from its first step.
  */
 final class SelectDriftTrack {
 
@@ -39,6 +46,13 @@ final class SelectDriftTrack {
   static final int CURVE_WINDOW = 1000;
   static final List<String> DETECTORS = List.of(DriftSpec.PAGE_HINKLEY, DriftSpec.ADWIN);
   static final List<String> REACTIONS = List.of(DriftSpec.RESET, DriftSpec.FORK);
+  /**
+   * The decayed learner's candidate schedules of the base rate (Adam 1e-3), {@code t} counting minibatch updates
+   * (469 in a full pass of 128s): from mild to steep by the midpoint, where they leave about 1/3 to 1/48 of the rate.
+   */
+  static final List<String> SCHEDULES = List.of("{\"type\":\"inverse\",\"decay\":0.01}",
+      "{\"type\":\"inverse\",\"decay\":0.05}", "{\"type\":\"inverse\",\"decay\":0.2}",
+      "{\"type\":\"exponential\",\"gamma\":0.995}", "{\"type\":\"exponential\",\"gamma\":0.99}");
   /** Mixed into the seed for the validation stream's order and the gradual stream's draws. */
   private static final long VALIDATION_SEED = 0x5EEDL;
 
@@ -49,6 +63,39 @@ final class SelectDriftTrack {
   static Map<String, Object> run(SelectBenchmark.Options options, SelectBenchmark.Data data, Consumer<String> log) {
     String base = LearnBenchmark.mlpJson(data.train().dim(), data.train().numClasses(), options.batchSize(),
         options.seed(), "");
+    Map<String, Object> out = learner(base, options, data, log, "drift");
+    long validationSeed = options.seed() ^ VALIDATION_SEED;
+    Map<String, Object> choice = new LinkedHashMap<>();
+    choice.put("validation_seed", validationSeed);
+    choice.put("rule", "the schedule whose unhandled served accuracy over the last " + AFTER + " examples of the"
+        + " stationary validation stream is best");
+    Map<String, Object> candidates = new LinkedHashMap<>();
+    String chosen = null;
+    for (String schedule : SCHEDULES) {
+      double accuracy = lastAccuracy(stream(data, validationSeed, Kind.STATIONARY).race(
+          new VariantRace(VariantSpec.parse(withSchedule(base, schedule), SelectBenchmark.MAX_VARIANTS)),
+          options.batchSize()), data.rows());
+      candidates.put(schedule, accuracy);
+      log.accept(String.format("drift decayed schedule %s: accuracy %.4f over the stationary validation stream's end",
+          schedule, accuracy));
+      if (chosen == null || accuracy > (double) candidates.get(chosen)) {
+        chosen = schedule;
+      }
+    }
+    choice.put("candidates", candidates);
+    choice.put("chosen", chosen);
+    Map<String, Object> decayed = learner(withSchedule(base, chosen), options, data, log, "drift decayed");
+    decayed.put("schedule_choice", choice);
+    out.put("decayed", decayed);
+    return out;
+  }
+
+  /**
+   * The track for the learner {@code base}: the detector and reaction chosen on the validation streams, then with
+   * and without them on the abrupt and gradual streams, and the stationary stream's drift events.
+   */
+  private static Map<String, Object> learner(String base, SelectBenchmark.Options options, SelectBenchmark.Data data,
+      Consumer<String> log, String label) {
     long validationSeed = options.seed() ^ VALIDATION_SEED;
     Map<String, Object> validation = new LinkedHashMap<>();
     String chosen = null;
@@ -70,8 +117,8 @@ final class SelectDriftTrack {
         candidate.put("stationary_drift_events", falseAlarms);
         candidate.put("score", score);
         validation.put(detector + "+" + reaction, candidate);
-        log.accept(String.format("drift validation: %s + %s: mean accuracy after %.4f, %d false alarms", detector,
-            reaction, score, falseAlarms));
+        log.accept(String.format("%s validation: %s + %s: mean accuracy after %.4f, %d false alarms", label,
+            detector, reaction, score, falseAlarms));
         if (falseAlarms == 0 && score > chosenScore) {
           chosen = drift;
           chosenScore = score;
@@ -85,6 +132,7 @@ final class SelectDriftTrack {
     VariantSpec without = VariantSpec.parse(base, SelectBenchmark.MAX_VARIANTS);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model", "mlp256");
+    out.put("spec", base);
     out.put("chosen", with.drift().detector() + "+" + with.drift().reaction());
     out.put("drift_spec", chosen);
     for (Kind kind : List.of(Kind.ABRUPT, Kind.GRADUAL)) {
@@ -104,16 +152,26 @@ final class SelectDriftTrack {
           - (double) withoutHandling.get("accuracy_after"));
       track.put("target_10_points_met", gain >= 0.10);
       out.put(key(kind), track);
-      log.accept(String.format("drift %s: accuracy after %.4f with handling, %.4f without (at most %.4f to gain);"
-          + " delay %s examples", key(kind), withHandling.get("accuracy_after"), withoutHandling.get("accuracy_after"),
-          track.get("accuracy_after_gain_ceiling"), withHandling.get("detection_delay_examples")));
+      log.accept(String.format("%s %s: accuracy after %.4f with handling, %.4f without (at most %.4f to gain);"
+          + " delay %s examples", label, key(kind), withHandling.get("accuracy_after"),
+          withoutHandling.get("accuracy_after"), track.get("accuracy_after_gain_ceiling"),
+          withHandling.get("detection_delay_examples")));
     }
     long stationary = driftEvents(stream(data, options.seed(), Kind.STATIONARY)
         .race(new VariantRace(with), options.batchSize()).events());
     out.put("stationary", Map.of("drift_events", stationary, "examples", data.rows()));
     out.put("validation", validation);
-    log.accept("drift stationary: " + stationary + " drift events over " + data.rows() + " examples");
+    log.accept(label + " stationary: " + stationary + " drift events over " + data.rows() + " examples");
     return out;
+  }
+
+  private static String withSchedule(String base, String schedule) {
+    return base.substring(0, base.length() - 1) + ",\"schedule\":" + schedule + "}";
+  }
+
+  /** The served accuracy over the stream's last {@value #AFTER} examples (fewer on a short stream). */
+  private static double lastAccuracy(SelectBenchmark.Outcome outcome, int rows) {
+    return accuracy(outcome.servedLoss(), rows - Math.min(AFTER, rows / 2), rows);
   }
 
   private static VariantSpec withDrift(String base, String drift) {

@@ -36,6 +36,25 @@ class PlotsTest {
   }
 
   @Test
+  void selectDrawsTheDriftCurvesOfEachLearner() throws IOException {
+    Map<String, Object> learner = new LinkedHashMap<>();
+    for (String track : List.of("abrupt", "gradual")) {
+      learner.put(track, Map.of("with_handling", Map.of("curve", List.of(point("examples", 1000, "accuracy", 0.8),
+          point("examples", 2000, "accuracy", 0.7))), "without_handling", Map.of("curve",
+          List.of(point("examples", 1000, "accuracy", 0.8), point("examples", 2000, "accuracy", 0.5)))));
+    }
+    Map<String, Object> drift = new LinkedHashMap<>(learner);
+    drift.put("decayed", learner);
+
+    List<Path> written = Plots.select(Map.of("drift", drift), dir);
+
+    assertThat(written).containsExactly(dir.resolve("select-drift.png"), dir.resolve("select-drift-decayed.png"));
+    for (Path chart : written) {
+      assertChart(chart, Plots.WIDTH, Plots.HEIGHT);
+    }
+  }
+
+  @Test
   void crowdDrawsCurvesConfusionsAndTheCorruptionTrack() throws IOException {
     Map<String, Object> confusions = new LinkedHashMap<>();
     confusions.put("seed", 0);

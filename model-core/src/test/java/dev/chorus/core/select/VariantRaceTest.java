@@ -231,6 +231,46 @@ class VariantRaceTest {
     assertThat(servedAccuracy(steps, 1500, 2000)).isGreaterThan(0.9);
   }
 
+  /**
+   * A reset variant and a fork's challenger are fresh variants: their learning-rate schedule and optimizer start
+   * again from the first step, so each ends exactly as a fresh learner of its spec trained on the minibatches since
+   * it started.
+   */
+  @Test
+  void aResetOrForkedVariantStartsItsScheduleFromItsFirstStep() {
+    String scheduled = SOFTMAX + ",\"schedule\":{\"type\":\"inverse\",\"decay\":0.5}";
+    GaussianBlobs data = GaussianBlobs.generate(4000, DIM, CLASSES, 3);
+    for (String reaction : List.of(DriftSpec.RESET, DriftSpec.FORK)) {
+      VariantSpec spec = VariantSpec.parse(scheduled + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":20,"
+          + "\"reaction\":\"" + reaction + "\"" + (reaction.equals(DriftSpec.FORK) ? ",\"forkVariants\":1" : "") + "}}",
+          16);
+      VariantRace race = new VariantRace(spec);
+      List<VariantRace.Step> steps = run(race, data, 2000);
+      RaceEvent.DriftDetected first = events(steps).stream().filter(RaceEvent.DriftDetected.class::isInstance)
+          .map(RaceEvent.DriftDetected.class::cast).filter(d -> d.reaction().equals(reaction)).findFirst()
+          .orElseThrow();
+      String fresh = reaction.equals(DriftSpec.RESET) ? VariantRace.DEFAULT_VARIANT : first.challengers().get(0);
+      if (reaction.equals(DriftSpec.RESET)) {
+        assertThat(events(steps).stream().filter(e -> e instanceof RaceEvent.DriftDetected d
+            && d.reaction().equals(DriftSpec.RESET))).as("one reset").hasSize(1);
+      }
+      long from = first.atExample();
+      long to = from + race.examplesTrained(fresh) - (reaction.equals(DriftSpec.RESET) ? from : 0);
+      OnlineLearner alone = OnlineLearner.create(race.spec(fresh));
+      int[] labels = new int[BATCH];
+      for (int start = (int) from; start < to; start += BATCH) {
+        int n = (int) Math.min(BATCH, to - start);
+        for (int i = 0; i < n; i++) {
+          int label = data.labels()[start + i];
+          labels[i] = start + i >= 2000 ? (label + 1) % CLASSES : label;
+        }
+        alone.trainMinibatch(Arrays.copyOfRange(data.x(), start * DIM, (start + n) * DIM), labels, null, n);
+      }
+      assertThat(race.learner(fresh).steps()).as(reaction).isEqualTo((to - from + BATCH - 1) / BATCH).isPositive();
+      assertThat(race.learner(fresh).toBytes()).as(reaction).isEqualTo(alone.toBytes());
+    }
+  }
+
   @Test
   void aForksPromotionCarriesThePairedTestsEvidenceAndTheOldChampionServedUntilThen() {
     GaussianBlobs data = GaussianBlobs.generate(8000, DIM, CLASSES, 4);
