@@ -338,8 +338,8 @@ class SavepointCompatibilityIT {
                 SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES + 44,
                         SavepointFixture.EXAMPLES + 60, 3);
                 Champion after = JobTestSupport.awaitCommitted(kafka, settings.championsTopic(),
-                        c -> labelled(c, "default") == 64
-                        && (labelled(c, SavepointFixture.FAST) == 16 || labelled(c, SavepointFixture.FAST) == 64), 1).get(0);
+                        c -> labelled(c, "default") == 64 && (labelled(c, SavepointFixture.FAST) == 16
+                                || labelled(c, SavepointFixture.FAST) == 64), 1).get(0);
                 assertThat(labelled(after, SavepointFixture.FAST)).as("fast's labelled examples once default has 64: "
                         + "the 16 of its fresh model, not its old record's 48 with them").isEqualTo(16);
             } finally {
