@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -337,9 +338,13 @@ final class SpecsCommand {
             return 0;
         }
 
-        /** A table row: the spec, or for a retirement the reason it carries (a search's rung and its evidence). */
+        /**
+         * A table row: the spec, if any, then the reason the record carries, if any (a search's rung and its evidence,
+         * a drift reaction's event).
+         */
         static String row(VariantSpecRecord r) {
-            String detail = r.getSpec() != null ? r.getSpec() : r.getReason() != null ? "reason: " + r.getReason() : "";
+            String detail = Objects.toString(r.getSpec(), "") + (r.getReason() == null ? ""
+                    : (r.getSpec() == null ? "" : " ") + "reason: " + r.getReason());
             return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), r.getStatus(),
                     RecordLines.time(r.getUpdatedAt()), r.getSource(), detail);
         }
