@@ -1,6 +1,5 @@
 package dev.chorus.cli;
 
-import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.ExampleProducer;
@@ -116,22 +115,9 @@ final class ModelsCommand implements Callable<Integer> {
         for (ModelSnapshot m : newest.models().values()) {
             rows.add(new String[] {m.getTask(), m.getVariant(), Long.toString(m.getVersion()), m.getAlgorithm(),
                 String.format(Locale.ROOT, "%,d", m.getExamplesSeen()), newest.size(m),
-                RecordLines.time(m.getCreatedAt()), RecordLines.metrics(measured(m))});
+                RecordLines.time(m.getCreatedAt()), RecordLines.metrics(RecordLines.measured(m))});
         }
         TextTable.print(out, rows);
-    }
-
-    /**
-     * The metrics that describe {@code m}: a skip-gram predicts nothing, so the prequential ones its snapshot carries
-     * (NaN, 0) are left out and its own measure, {@code pairs}, stays.
-     */
-    private static Map<String, Double> measured(ModelSnapshot m) {
-        if (!ModelSpec.SKIP_GRAM.equals(m.getAlgorithm())) {
-            return m.getMetrics();
-        }
-        Map<String, Double> own = new TreeMap<>(m.getMetrics());
-        own.keySet().removeIf(name -> name.startsWith("prequential") || name.equals("predictions"));
-        return own;
     }
 
     /**

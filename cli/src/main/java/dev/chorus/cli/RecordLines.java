@@ -1,5 +1,6 @@
 package dev.chorus.cli;
 
+import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Champion;
@@ -50,6 +51,19 @@ final class RecordLines {
         return new TreeMap<>(metrics).entrySet().stream()
                 .map(m -> m.getKey() + "=" + number(m.getValue()))
                 .collect(Collectors.joining(" "));
+    }
+
+    /**
+     * The metrics that describe {@code m}: a skip-gram predicts nothing, so the prequential ones its snapshot carries
+     * (NaN, 0) are left out and its own measure, {@code pairs}, stays.
+     */
+    static Map<String, Double> measured(ModelSnapshot m) {
+        if (!ModelSpec.SKIP_GRAM.equals(m.getAlgorithm())) {
+            return m.getMetrics();
+        }
+        Map<String, Double> own = new TreeMap<>(m.getMetrics());
+        own.keySet().removeIf(name -> name.startsWith("prequential") || name.equals("predictions"));
+        return own;
     }
 
     static String time(long epochMillis) {
@@ -111,8 +125,9 @@ final class RecordLines {
         if (SnapshotChunks.isPart(m)) {
             s.append(" [").append(SnapshotChunks.describe(m)).append(']');
         }
-        if (!m.getMetrics().isEmpty()) {
-            s.append(' ').append(metrics(m.getMetrics()));
+        Map<String, Double> measured = measured(m);
+        if (!measured.isEmpty()) {
+            s.append(' ').append(metrics(measured));
         }
         return s.append(" createdAt=").append(time(m.getCreatedAt())).toString();
     }

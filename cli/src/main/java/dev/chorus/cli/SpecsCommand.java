@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -174,7 +175,8 @@ final class SpecsCommand {
 
     @Command(name = "retire", mixinStandardHelpOptions = true,
             description = {"Retire variant VARIANT of task TASK: the train job stops training it and drops its state.",
-                "A key on neither the control topic nor --models-topic is retired all the same, with a warning."})
+                "A key on neither the control topic nor --models-topic (or when that topic is missing) is retired all the "
+                    + "same, with a warning."})
     static final class Retire extends KeyCommand {
         @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
                 description = "Where a key without a spec may have models. Default: ${DEFAULT-VALUE}.")
@@ -186,11 +188,7 @@ final class SpecsCommand {
             topic.kafka.requireReachable(topic.topic);
             Map<String, VariantSpecRecord> latest = topic.latest();
             if (current(task, variant, latest) == null) {
-                topic.kafka.requireReachable(modelsTopic);
-                Set<String> modelKeys = new TreeSet<>();
-                TopicReader.readAllRecords(topic.kafka.bootstrapServers, topic.kafka.kafkaProperties, modelsTopic)
-                        .forEach(r -> modelKeys.add(r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8)));
-                String warning = unknownKeyWarning(task, variant, latest, modelKeys, topic.topic, modelsTopic);
+                String warning = unknownKeyWarning(task, variant, latest, modelKeys(), topic.topic, modelsTopic);
                 if (warning != null) {
                     spec.commandLine().getErr().println(warning);
                     spec.commandLine().getErr().flush();
@@ -198,18 +196,39 @@ final class SpecsCommand {
             }
             return written("retired", record(task, variant, null, "cli"));
         }
+
+        /** The keys on the models topic, or null when it does not exist. */
+        private Set<String> modelKeys() {
+            try {
+                topic.kafka.requireReachable(modelsTopic);
+            } catch (IllegalStateException missing) {
+                // Kafka answered for the control topic just before, so this says the models topic is missing.
+                return null;
+            }
+            Set<String> keys = new TreeSet<>();
+            TopicReader.readAllRecords(topic.kafka.bootstrapServers, topic.kafka.kafkaProperties, modelsTopic)
+                    .forEach(r -> keys.add(r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8)));
+            return keys;
+        }
     }
 
     /**
      * Null if {@code task/variant} has a record on the control topic ({@code latest}), is drawn by a live search there,
      * or has a record on the models topic (keys {@code modelKeys}: a snapshot's, a chunk's {@code task/variant#k} or a
-     * tombstone's); else the warning that it may be a typo.
+     * tombstone's; null when that topic was not found); else the warning that it may be a typo.
      */
     static String unknownKeyWarning(String task, String variant, Map<String, VariantSpecRecord> latest,
             Set<String> modelKeys, String specsTopic, String modelsTopic) {
         String key = task + "/" + variant;
-        if (current(task, variant, latest) != null
-                || modelKeys.stream().anyMatch(k -> k.equals(key) || k.startsWith(key + "#"))) {
+        if (current(task, variant, latest) != null) {
+            return null;
+        }
+        if (modelKeys == null) {
+            return "warning: " + key + " is not on " + specsTopic + " (no spec, no variant a live search draws) and "
+                    + "topic " + modelsTopic + " was not found, so whether it has a model is unknown: retired all "
+                    + "the same, but check the name (chorus specs list) and --models-topic";
+        }
+        if (modelKeys.stream().anyMatch(k -> k.equals(key) || k.startsWith(key + "#"))) {
             return null;
         }
         return "warning: " + key + " is on neither " + specsTopic + " nor " + modelsTopic + " (no spec, no variant a "
@@ -319,9 +338,13 @@ final class SpecsCommand {
             return 0;
         }
 
-        /** A table row: the spec, or for a retirement the reason it carries (a search's rung and its evidence). */
+        /**
+         * A table row: the spec, if any, then the reason the record carries, if any (a search's rung and its evidence,
+         * a drift reaction's event).
+         */
         static String row(VariantSpecRecord r) {
-            String detail = r.getSpec() != null ? r.getSpec() : r.getReason() != null ? "reason: " + r.getReason() : "";
+            String detail = Objects.toString(r.getSpec(), "") + (r.getReason() == null ? ""
+                    : (r.getSpec() == null ? "" : " ") + "reason: " + r.getReason());
             return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), r.getStatus(),
                     RecordLines.time(r.getUpdatedAt()), r.getSource(), detail);
         }

@@ -70,12 +70,18 @@ class ChunkedModelsTest {
         assertThat(newest.models().get("clicks/default").getVersion()).as("the fresh model's newest").isEqualTo(5L);
     }
 
-    @Test
-    void modelsShowsASkipGramsPairsAndNoAccuracyItDoesNotHave() {
+    /** A skip-gram's version 4, with the prequential metrics a model that predicts nothing carries (NaN, 0). */
+    static ModelSnapshot skipGram() {
         ModelSnapshot skipGram = snapshot(4, 80);
         skipGram.setAlgorithm("skip-gram");
         skipGram.setMetrics(Map.of("prequentialAccuracy", Double.NaN, "prequentialLoss", Double.NaN,
                 "prequentialWindowCount", 0.0, "predictions", 0.0, "pairs", 5120.0));
+        return skipGram;
+    }
+
+    @Test
+    void modelsShowsASkipGramsPairsAndNoAccuracyItDoesNotHave() {
+        ModelSnapshot skipGram = skipGram();
         StringWriter text = new StringWriter();
 
         ModelsCommand.printTable(new PrintWriter(text, true),
@@ -83,5 +89,11 @@ class ChunkedModelsTest {
 
         assertThat(text.toString()).contains("pairs=5120").doesNotContain("NaN").doesNotContain("prequential")
                 .doesNotContain("predictions");
+    }
+
+    @Test
+    void tailShowsASkipGramsPairsAsModelsDoes() {
+        assertThat(RecordLines.line(skipGram())).isEqualTo("model clicks/default v4 skip-gram examples=64 parameters=80 "
+                + "bytes (format 1) pairs=5120 createdAt=2023-11-14T22:15:23.456Z");
     }
 }

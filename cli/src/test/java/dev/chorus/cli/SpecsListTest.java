@@ -6,7 +6,7 @@ import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import org.junit.jupiter.api.Test;
 
-/** {@code chorus specs list}: a row without a spec (a retirement) shows the reason its record carries, if any. */
+/** {@code chorus specs list}: a row shows the spec, if any, and the reason its record carries, if any. */
 class SpecsListTest {
 
     @Test
@@ -28,5 +28,16 @@ class SpecsListTest {
 
         assertThat(SpecsCommand.ListSpecs.row(live)).endsWith(" cli    {" + SpecsPutTest.MODEL + "}");
         assertThat(SpecsCommand.ListSpecs.row(retired)).endsWith(" cli    ");
+    }
+
+    @Test
+    void aLiveRowWithAReasonShowsItAfterItsSpec() {
+        String why = "drift reset of iris/fast: adwin detected at example 812";
+        VariantSpecRecord reset = SpecsCommand.record("iris", "fast", "{" + SpecsPutTest.MODEL + ",\"revive\":true}",
+                "drift");
+        reset.setReason(why);
+
+        assertThat(SpecsCommand.ListSpecs.row(reset))
+                .endsWith(" drift  {" + SpecsPutTest.MODEL + ",\"revive\":true} reason: " + why);
     }
 }

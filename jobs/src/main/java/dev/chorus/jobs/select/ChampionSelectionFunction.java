@@ -261,7 +261,9 @@ public final class ChampionSelectionFunction
 
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Champion> out) throws Exception {
-        boolean reset = VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        // check-specs' judgement too: this state lacks the variants made live before a restore of a savepoint
+        // taken before the operator read the broadcast (variants-v1), while the specs source resumes after them.
+        boolean reset = change.reset || VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         ModelGenerations.apply(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), change);
         driftSpecs.remove(Variants.key(change.task, change.variant));

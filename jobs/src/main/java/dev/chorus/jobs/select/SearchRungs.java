@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.functions.RuntimeContext;
@@ -26,7 +28,9 @@ import org.apache.flink.api.common.typeutils.base.StringSerializer;
 /**
  * The searches of each task in the selection operator (keyed by task): a {@link SearchRun} per search, created at
  * the first prediction of one of its variants from the search's spec on the broadcast, fed with the prequential loss
- * the race scores. A rung's decision becomes one RETIRED control record per retired variant (source
+ * the race scores. Its variants the broadcast has retired by then are the decisions of an earlier run of the search (a
+ * job started again without a savepoint reads them back from the control topic), which it resumes after
+ * ({@link SearchRun#resume}): their rungs are not run again. A rung's decision becomes one RETIRED control record per retired variant (source
  * {@value #SOURCE}, its {@code reason} the rung's evidence), which the train job writes to the control topic: the
  * specs source reads it back and retires the variant like any operator's retire. Why each was retired goes into the
  * standings ({@link #explain}).
@@ -64,8 +68,14 @@ final class SearchRungs {
             if (spec == null) {
                 return List.of();
             }
-            run = SearchRun.start(name, spec.search().orElseThrow(),
-                    SearchRun.variantNames(name, spec.variants()));
+            List<String> variants = SearchRun.variantNames(name, spec.variants());
+            Set<String> retired = new TreeSet<>();
+            for (String v : variants) {
+                if (VariantSpecs.retired(specs, task, v)) {
+                    retired.add(v);
+                }
+            }
+            run = SearchRun.resume(name, spec.search().orElseThrow(), variants, retired);
         }
         Optional<Decision> decision = run.record(exampleId, variant, loss, maxPending);
         runs.put(name, run);

@@ -154,6 +154,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(), live ? spec.getSpec() : null,
                 live && spec.getInitialModel() != null ? WarmStarts.bytes(spec.getInitialModel()) : null);
         if (live && resets(spec)) {
+            change.reset = true;
             accept(change, out);
         } else {
             acceptIfChanged(change, out);

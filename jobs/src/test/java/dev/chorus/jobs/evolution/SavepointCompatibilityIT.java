@@ -2,20 +2,26 @@ package dev.chorus.jobs.evolution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.select.PairedComparison;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.select.SelectionSettings;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -298,6 +304,68 @@ class SavepointCompatibilityIT {
                 }
             }
         }
+    }
+
+    /**
+     * {@code variants-v1} was made before the champion selection read the control topic's broadcast: restored, the
+     * selection's broadcast state starts empty while the specs source goes on after the fixture's control records, so
+     * variant fast reaches it only through its predictions. A reset of fast (its spec with {@code "revive":true}) must
+     * still start fast's record afresh, as its trainer restarts its model: check-specs, whose entries the savepoint
+     * holds, marks the change a reset.
+     */
+    @Test
+    void aResetOfAVariantRestoredFromBeforeTheSelectionReadTheBroadcastRestartsItsRecord() throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers()).selection(
+                    new SelectionSettings(PairedComparison.Settings.defaults(), 1000, 200));
+            JobClient job = restoreWithNextExamples(kafka, settings, "variants-v1");
+            try {
+                JobTestSupport.awaitCommitted(kafka, settings.championsTopic(),
+                        c -> labelled(c, "default") == 48 && labelled(c, SavepointFixture.FAST) == 48, 1);
+                var codec = settings.specsTopic().codec();
+                try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), java.util.Map.of())) {
+                    // The restored specs source goes on after the fixture's two control records.
+                    for (int i = 0; i < 2; i++) {
+                        producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/none", null).get();
+                    }
+                    producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/" + SavepointFixture.FAST,
+                            codec.encode(VariantSpecRecord.newBuilder().setTask(SavepointFixture.TASK)
+                                    .setVariant(SavepointFixture.FAST).setStatus(VariantStatus.LIVE)
+                                    .setSpec(VariantSpecs.resetSpec(SavepointFixture.FAST_SPEC)).setUpdatedAt(0L)
+                                    .setSource("test").build())).get();
+                }
+                awaitFreshVersion0(kafka, settings, SavepointFixture.TASK + "/" + SavepointFixture.FAST);
+                SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES + 44,
+                        SavepointFixture.EXAMPLES + 60, 3);
+                Champion after = JobTestSupport.awaitCommitted(kafka, settings.championsTopic(),
+                        c -> labelled(c, "default") == 64 && (labelled(c, SavepointFixture.FAST) == 16
+                                || labelled(c, SavepointFixture.FAST) == 64), 1).get(0);
+                assertThat(labelled(after, SavepointFixture.FAST)).as("fast's labelled examples once default has 64: "
+                        + "the 16 of its fresh model, not its old record's 48 with them").isEqualTo(16);
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    /** Waits (bounded) until the models topic has a committed version 0 of {@code key}: its trainer restarted it. */
+    private static void awaitFreshVersion0(EmbeddedKafkaBroker kafka, TrainSettings settings, String key)
+            throws InterruptedException {
+        var codec = settings.modelsTopic().codec();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(120).toNanos();
+        while (TopicReader.readAllRecords(kafka.bootstrapServers(), java.util.Map.of(), settings.modelsTopic().name())
+                .stream().noneMatch(r -> r.value() != null && key.equals(new String(r.key(),
+                        java.nio.charset.StandardCharsets.UTF_8)) && codec.decode(r.value()).getVersion() == 0)) {
+            assertThat(System.nanoTime()).as("a committed version 0 of %s within 120 s", key).isLessThan(deadline);
+            Thread.sleep(100); // polling interval, bounded by the deadline above
+        }
+    }
+
+    /** The labelled examples of {@code variant}'s standing in {@code record}, or -1 when it stands in none. */
+    private static long labelled(Champion record, String variant) {
+        return record.getTask().equals(SavepointFixture.TASK) ? record.getStandings().stream()
+                .filter(s -> s.getVariant().equals(variant)).mapToLong(VariantStanding::getLabelledExamples)
+                .findFirst().orElse(-1) : -1;
     }
 
     /**

@@ -61,15 +61,10 @@ class SearchIT {
     void aSearchRetiresTheWorseHalfAtItsFirstRungWithItsEvidence() throws Exception {
         TrainSettings settings = settings(KAFKA, "search-it");
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
-        List<DrawnVariant> drawn = VariantSpec.parse(SEARCH, 16).variants();
-        List<String> slow = drawn.stream().filter(d -> d.spec().optimizer().learningRate() < 0.01)
-                .map(d -> "hp-" + d.name()).sorted().toList();
-        List<String> fast = drawn.stream().filter(d -> d.spec().optimizer().learningRate() > 0.01)
-                .map(d -> "hp-" + d.name()).sorted().toList();
+        List<String> slow = drawn(true);
+        List<String> fast = drawn(false);
         assertThat(slow).hasSize(2);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        TrainJob.build(env, settings);
-        JobClient job = env.executeAsync("search-it");
+        JobClient job = start(settings, "search-it");
         try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker());
                 ExampleProducer examples = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
             control(producer, settings, TASK + "/hp", spec(TASK, "hp", VariantStatus.LIVE, SEARCH));
@@ -127,6 +122,19 @@ class SearchIT {
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** The search's drawn variants of the two lower learning rates ({@code slow}), or of the two higher, by name. */
+    static List<String> drawn(boolean slow) {
+        List<DrawnVariant> drawn = VariantSpec.parse(SEARCH, 16).variants();
+        return drawn.stream().filter(d -> d.spec().optimizer().learningRate() < 0.01 == slow)
+                .map(d -> "hp-" + d.name()).sorted().toList();
+    }
+
+    static JobClient start(TrainSettings settings, String name) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        TrainJob.build(env, settings);
+        return env.executeAsync(name);
     }
 
     /** A job at parallelism 2 training {@link #BASE} as variant default, checkpointing every 300 ms. */

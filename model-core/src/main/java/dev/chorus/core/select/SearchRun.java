@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -43,6 +45,20 @@ public final class SearchRun {
   /** The search named {@code name} (its control-topic variant) over {@code variants}, as {@code search} says. */
   public static SearchRun start(String name, SearchSpec search, List<String> variants) {
     return new SearchRun(name, new SuccessiveHalving(variants, search.budgetExamples(), search.halving()));
+  }
+
+  /**
+   * {@link #start}, then past the rungs an earlier run decided: {@code retired} are those of {@code variants} the
+   * control topic had retired before this run's first loss ({@link SuccessiveHalving#resumeAfter}). Retirements that
+   * no rungs make came from outside the search, which ends it, as they ended the earlier run.
+   */
+  public static SearchRun resume(String name, SearchSpec search, List<String> variants, Set<String> retired) {
+    SearchRun run = start(name, search, variants);
+    if (!run.halving.resumeAfter(retired)) {
+      run.abandoned = "variants " + new TreeSet<>(retired) + " were retired before this run of the search, not as its "
+          + "rungs retire";
+    }
+    return run;
   }
 
   /** The names a search's drawn variants take on the control topic: {@code <name>-s0}, {@code <name>-s1}, ... */

@@ -5,6 +5,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +133,34 @@ public final class SuccessiveHalving {
     rung++;
     examplesInRung = 0;
     return decision;
+  }
+
+  /**
+   * Moves a search that has recorded nothing past the rungs an earlier run of it decided, whose decisions are all that
+   * is left of it (a job started again without its state reads them on the control topic): {@code retired} must be
+   * as many of the live variants as rungs {@code 0..k-1} retire, {@code n - n_k}; the search then stands at the start
+   * of rung {@code k} over the others. Whether it did: other retirements are none that rungs make (some came from
+   * outside the search), and the state is left as it was.
+   *
+   * @throws IllegalStateException if the search has recorded examples already
+   */
+  public boolean resumeAfter(Collection<String> retired) {
+    if (rung != 0 || examplesInRung != 0) {
+      throw new IllegalStateException("resume: expected a search that has recorded nothing, got rung " + rung
+          + " with " + examplesInRung + " examples");
+    }
+    int left = sums.size();
+    int after = 0;
+    while (halving && after < rungLengths.length && left > sums.size() - retired.size()) {
+      left = (left + 1) / 2;
+      after++;
+    }
+    if (!sums.keySet().containsAll(retired) || left != sums.size() - retired.size()) {
+      return false;
+    }
+    sums.keySet().removeAll(retired);
+    rung = after;
+    return true;
   }
 
   /** Whether every rung has been decided; the variants left then train on without a schedule. */

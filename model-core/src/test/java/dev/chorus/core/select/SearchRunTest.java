@@ -94,6 +94,34 @@ class SearchRunTest {
     }
   }
 
+  @Test
+  void aRunResumedAfterItsFirstRungsRetirementsDecidesItsSecondRungOnTheSurvivors() {
+    SearchRun run = SearchRun.resume("hp", SPEC, FOUR, java.util.Set.of("hp-s2", "hp-s3"));
+    assertThat(run.running()).isTrue();
+    assertThat(run.live()).containsExactly("hp-s0", "hp-s1");
+    List<Optional<Decision>> decisions = new java.util.ArrayList<>();
+    for (int e = 0; e < 4; e++) {
+      decisions.add(run.record("e" + e, "hp-s0", 0.1, 100));
+      decisions.add(run.record("e" + e, "hp-s1", 0.2, 100));
+    }
+    assertThat(decisions.subList(0, 7)).as("rung 1 takes 4 examples").allMatch(Optional::isEmpty);
+    assertThat(decisions.get(7)).hasValueSatisfying(d -> {
+      assertThat(d.rung()).isEqualTo(1);
+      assertThat(d.retired()).containsExactly("hp-s1");
+    });
+  }
+
+  @Test
+  void retirementsNoRungMakesEndTheResumedRunAndNoneLeaveItAtTheStart() {
+    SearchRun outside = SearchRun.resume("hp", SPEC, FOUR, java.util.Set.of("hp-s3"));
+    assertThat(outside.running()).isFalse();
+    assertThat(outside.abandoned()).isEqualTo("variants [hp-s3] were retired before this run of the search, not as "
+        + "its rungs retire");
+    SearchRun fresh = SearchRun.resume("hp", SPEC, FOUR, java.util.Set.of());
+    assertThat(fresh.running()).isTrue();
+    assertThat(fresh.live()).containsExactlyElementsOf(FOUR);
+  }
+
   private static double lossOf(String variant) {
     return switch (variant) {
       case "hp-s0" -> 0.1;
