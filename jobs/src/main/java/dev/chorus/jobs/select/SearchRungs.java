@@ -30,10 +30,10 @@ import org.apache.flink.api.common.typeutils.base.StringSerializer;
  * the first prediction of one of its variants from the search's spec on the broadcast, fed with the prequential loss
  * the race scores. Its variants the broadcast has retired by then are the decisions of an earlier run of the search (a
  * job started again without a savepoint reads them back from the control topic), which it resumes after
- * ({@link SearchRun#resume}): their rungs are not run again. A rung's decision becomes one RETIRED control record per retired variant (source
- * {@value #SOURCE}, its {@code reason} the rung's evidence), which the train job writes to the control topic: the
- * specs source reads it back and retires the variant like any operator's retire. Why each was retired goes into the
- * standings ({@link #explain}).
+ * ({@link SearchRun#resume}): their rungs are not run again. A rung's decision becomes one RETIRED control record per
+ * retired variant (source {@value #SOURCE}, its {@code reason} the rung's evidence), which the train job writes to the
+ * control topic: the specs source reads it back and retires the variant like any operator's retire. Why each was
+ * retired goes into the standings ({@link #explain}).
  *
  * <p>State: {@link #RUNS}, search name → its run, keyed by task.
  */

@@ -10,7 +10,8 @@ import java.util.Objects;
  * control topic's offset of the record that caused the change (null for a {@code --spec} default): a LIVE change starts
  * the variant's model, and that offset is its generation ({@link ModelGenerations}); equality leaves it out too.
  * {@code reset} says check-specs judged the change a reset in place of a variant live on the topic: an operator whose
- * broadcast state lacks that variant (restored from a savepoint taken before it read the broadcast) still tells a reset.
+ * broadcast state lacks that variant (restored from a savepoint taken before it read the broadcast) still tells a
+ * reset.
  */
 public final class SpecChange {
     public String task;
