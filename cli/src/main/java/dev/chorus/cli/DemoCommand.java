@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -60,6 +61,8 @@ public final class DemoCommand implements Callable<Integer> {
     static final String TASK = "fashion-mnist";
     /** How many of the last predictions (in stream order) the headline accuracy is measured on. */
     static final int ACCURACY_WINDOW = 2000;
+    /** How long the summary waits for the finished job's last commit markers before reading its topics. */
+    private static final Duration SETTLE = Duration.ofSeconds(10);
 
     /** Softmax regression on standardized pixels, Adam: the demo's model. */
     static final String DEMO_SPEC = """
@@ -314,6 +317,10 @@ public final class DemoCommand implements Callable<Integer> {
     private static Summary summarize(TrainSettings s, LabeledDataset data, Labels labels, PredictionTally tally,
             int malformed, String bootstrap, double seconds) {
         RecordCodec<DeadLetter> deadLetters = s.deadLetterTopic().codec();
+        // The job has finished, but its last transactions' markers may still be on their way to the partitions.
+        for (String topic : List.of(s.modelsTopic().name(), s.deadLetterTopic().name(), s.annotatorsTopic().name())) {
+            TopicReader.awaitSettled(bootstrap, Map.of(), topic, SETTLE);
+        }
         ModelsSeen models = ModelsSeen.of(TopicReader.readAllRecords(bootstrap, Map.of(), s.modelsTopic().name()));
         List<DeadLetter> letters = TopicReader.readAll(bootstrap, Map.of(), s.deadLetterTopic().name(),
                 deadLetters::decode);

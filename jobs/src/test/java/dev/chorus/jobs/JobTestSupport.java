@@ -13,20 +13,12 @@ import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -131,40 +123,13 @@ public final class JobTestSupport {
      * then it reads what is committed, as before.
      */
     public static <T extends SpecificRecord> List<T> read(EmbeddedKafkaBroker kafka, Topic<T> topic) {
-        awaitSettled(kafka, topic.name());
+        TopicReader.awaitSettled(kafka.bootstrapServers(), Map.of(), topic.name(), SETTLE);
         return readNow(kafka, topic);
     }
 
     private static <T extends SpecificRecord> List<T> readNow(EmbeddedKafkaBroker kafka, Topic<T> topic) {
         var codec = topic.codec();
         return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), topic.name(), codec::decode);
-    }
-
-    private static void awaitSettled(EmbeddedKafkaBroker kafka, String topic) {
-        Instant deadline = Instant.now().plus(SETTLE);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (var p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-            }
-            while (Instant.now().isBefore(deadline)
-                    && !offsets(admin, latest, IsolationLevel.READ_COMMITTED)
-                            .equals(offsets(admin, latest, IsolationLevel.READ_UNCOMMITTED))) {
-                Thread.sleep(50); // polling interval while the coordinator writes the markers
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot read the offsets of " + topic, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static Map<TopicPartition, Long> offsets(Admin admin, Map<TopicPartition, OffsetSpec> latest,
-            IsolationLevel isolation) throws ExecutionException, InterruptedException {
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get()
-                .forEach((tp, info) -> offsets.put(tp, info.offset()));
-        return offsets;
     }
 
     /** Waits until at least {@code n} committed records of {@code topic} match, and returns the matching ones. */

@@ -9,14 +9,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -66,6 +73,52 @@ public final class TopicReader {
             }
         }
         return out;
+    }
+
+    /**
+     * Waits, at most {@code patience}, until every partition of {@code topic} has its last stable offset at its high
+     * watermark: no transaction is open or waiting for its commit markers, which the transaction coordinator writes
+     * after {@code commitTransaction} returns. Call it after a bounded job has finished, before reading what it wrote,
+     * so a committed reader does not stop short of its last transaction; a topic some producer keeps writing to
+     * transactionally may not settle, so this returns after {@code patience} either way.
+     *
+     * @return whether the topic settled
+     */
+    public static boolean awaitSettled(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
+            Duration patience) {
+        Properties props = new Properties();
+        props.putAll(kafkaProperties);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        long deadline = System.nanoTime() + patience.toNanos();
+        try (Admin admin = Admin.create(props)) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (TopicPartitionInfo p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)
+                    .partitions()) {
+                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+            }
+            while (!endOffsets(admin, latest, IsolationLevel.READ_COMMITTED)
+                    .equals(endOffsets(admin, latest, IsolationLevel.READ_UNCOMMITTED))) {
+                if (System.nanoTime() - deadline >= 0) {
+                    return false;
+                }
+                Thread.sleep(50); // polling interval while the coordinator writes the markers
+            }
+            return true;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the end offsets of topic " + topic + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, Map<TopicPartition, OffsetSpec> latest,
+            IsolationLevel isolation) throws ExecutionException, InterruptedException {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get()
+                .forEach((tp, info) -> offsets.put(tp, info.offset()));
+        return offsets;
     }
 
     /**
