@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
-import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,14 +37,13 @@ class SearchAgainIT {
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         List<String> slow = SearchIT.drawn(true);
         List<String> fast = SearchIT.drawn(false);
-        try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker());
-                ExampleProducer examples = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
+        try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker())) {
             JobClient first = SearchIT.start(settings, "search-first");
             try {
                 control(producer, settings, SearchIT.TASK + "/hp",
                         spec(SearchIT.TASK, "hp", VariantStatus.LIVE, SearchIT.SEARCH));
                 VariantProbes.await(KAFKA.broker(), producer, settings, SearchIT.TASK, "add-", "hp-s3", true);
-                SearchIT.send(examples, settings, "rung-", 0, 64);
+                SearchIT.sendInOrder(producer, settings, "rung-", 0, 64);
                 JobTestSupport.awaitCommitted(KAFKA.broker(), settings.specsTopic(),
                         r -> r.getSource().equals("search"), 2);
             } finally {
@@ -65,7 +62,7 @@ class SearchAgainIT {
                 }
                 // The rung's examples: these, and those of the first job's rung the examples source reads again when
                 // the first job was cancelled before its group's offsets were committed.
-                SearchIT.send(examples, settings, "again-", 64, 128);
+                SearchIT.sendInOrder(producer, settings, "again-", 64, 128);
                 List<VariantSpecRecord> decided = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.specsTopic(),
                         r -> r.getSource().equals("search"), 3);
                 assertThat(decided).hasSize(3);
