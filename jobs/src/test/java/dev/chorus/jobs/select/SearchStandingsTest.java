@@ -7,17 +7,19 @@ import static dev.chorus.jobs.select.SearchRungsTest.SEARCH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.select.VariantSpec;
+import dev.chorus.jobs.CapturingAppender;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.SearchState;
 import java.util.List;
 import java.util.Map;
+import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.Test;
 
 /**
  * Where each search stands, in every champion record of its task: rung k of n, finished, or stopped with the reason;
- * a stopped search is counted {@code searchesAbandoned} once.
+ * a stopped search is logged at WARN and counted {@code searchesAbandoned}, once.
  */
 class SearchStandingsTest {
     private static final String ABANDONED = "flink_taskmanager_job_task_operator_searchesAbandoned";
@@ -48,6 +50,7 @@ class SearchStandingsTest {
     @Test
     void aVariantRetiredOutsideTheSearchStopsItWithTheReasonInTheStandingsAndCountedOnce() throws Exception {
         RegisteredMetrics metrics = new RegisteredMetrics();
+        CapturingAppender logs = CapturingAppender.attach();
         try (var h = new SelectionHarness(metrics.environment())) {
             h.open();
             declareSearch(h);
@@ -65,12 +68,18 @@ class SearchStandingsTest {
             assertThat(abandoned(metrics)).as("one stopped search").isEqualTo(1);
             assertThat(h.latest().getSearches()).singleElement()
                     .satisfies(s -> assertThat(s.getState()).isEqualTo(SearchState.STOPPED));
+            assertThat(warnings(logs)).singleElement().asString()
+                    .contains("Search hp of task t stopped deciding at rung 0 of 2: variant hp-s1 was retired outside")
+                    .contains("retire hp and put it again with --revive");
+        } finally {
+            logs.detach();
         }
     }
 
     @Test
     void aRunResumedFromRetirementsNoRungMakesStopsWithTheReasonAndIsCountedOnce() throws Exception {
         RegisteredMetrics metrics = new RegisteredMetrics();
+        CapturingAppender logs = CapturingAppender.attach();
         try (var h = new SelectionHarness(metrics.environment())) {
             h.open();
             declareSearch(h);
@@ -85,7 +94,15 @@ class SearchStandingsTest {
                     List.of("hp-s0", "hp-s1", "hp-s2", "hp-s3"),
                     "variants [hp-s1] were retired before this run of the search, not as its rungs retire"));
             assertThat(abandoned(metrics)).isEqualTo(1);
+            assertThat(warnings(logs)).singleElement().asString().contains("variants [hp-s1] were retired before");
+        } finally {
+            logs.detach();
         }
+    }
+
+    /** The WARN lines of the selection's searches. */
+    private static List<String> warnings(CapturingAppender logs) {
+        return logs.at(Level.WARN).stream().filter(l -> l.startsWith(SearchRungs.class.getName())).toList();
     }
 
     private static SearchStanding standing(SearchState state, int rung, List<String> live, String reason) {
