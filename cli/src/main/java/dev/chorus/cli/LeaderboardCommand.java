@@ -8,6 +8,8 @@ import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.SearchStanding;
+import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.IOException;
@@ -30,12 +32,13 @@ import picocli.CommandLine.Spec;
 /**
  * {@code chorus leaderboard}: per task, every variant's standing from the champions topic (the champion first),
  * with the hyperparameters that differ between the task's variants, read from each variant's newest snapshot's
- * spec on the models topic.
+ * spec on the models topic; then where each of the task's searches stands (its rung, finished, or stopped and why).
  */
 @Command(name = "leaderboard", mixinStandardHelpOptions = true,
         description = {"Per task: each variant's status (champion, challenger, retired), labelled examples, "
                 + "prequential loss ± standard error, accuracy with its Wilson 95%% interval, model version, last drift "
-                + "and the hyperparameters that differ between the task's variants; the champion first.",
+                + "and the hyperparameters that differ between the task's variants; the champion first. Then each "
+                + "search: its rung, finished, or stopped and why.",
             "Reads the champions topic (the train job's selection) and the models topic (the specs)."})
 final class LeaderboardCommand implements Callable<Integer> {
 
@@ -212,8 +215,38 @@ final class LeaderboardCommand implements Callable<Integer> {
                 ObjectNode h = v.putObject("hyperparameters");
                 hyper.getOrDefault(c.getTask() + "/" + s.getVariant(), Map.of()).forEach(h::put);
             }
+            ArrayNode searches = t.putArray("searches");
+            for (SearchStanding s : searches(c)) {
+                ObjectNode o = searches.addObject();
+                o.put("search", s.getSearch());
+                o.put("state", s.getState().name().toLowerCase(Locale.ROOT));
+                o.put("rung", s.getRung());
+                o.put("rungs", s.getRungs());
+                s.getLive().forEach(o.putArray("live")::add);
+                o.put("stoppedReason", s.getStoppedReason());
+            }
         }
         return tasks;
+    }
+
+    /** The record's searches; none on records of train jobs from before searches were shown. */
+    private static List<SearchStanding> searches(Champion c) {
+        return c.getSearches() == null ? List.of() : c.getSearches();
+    }
+
+    /** One line per search: where it stands, and what to do about a stopped one. */
+    private static String searchLine(String task, SearchStanding s) {
+        String live = String.join(" ", s.getLive());
+        String head = "search " + s.getSearch() + " of task " + task + ": ";
+        if (s.getState() == SearchState.RUNNING) {
+            return head + "rung " + s.getRung() + " of " + s.getRungs() + ", live " + live;
+        }
+        if (s.getState() == SearchState.FINISHED) {
+            return head + "finished after " + s.getRungs() + " rungs, live " + live;
+        }
+        return head + "STOPPED at rung " + s.getRung() + " of " + s.getRungs() + " (" + s.getStoppedReason()
+                + "); its variants " + live + " train on without rungs. To start it over: chorus specs retire " + task
+                + " " + s.getSearch() + ", then chorus specs put it again with --revive";
     }
 
     private static void printTable(PrintWriter out, Map<String, Champion> champions,
@@ -235,5 +268,8 @@ final class LeaderboardCommand implements Callable<Integer> {
             }
         }
         TextTable.print(out, rows);
+        for (Champion c : champions.values()) {
+            searches(c).forEach(s -> out.println(searchLine(c.getTask(), s)));
+        }
     }
 }

@@ -36,7 +36,7 @@ class ReadCommittedConsumersTest {
 
     @Test
     void anExplicitReadUncommittedWinsWithAWarning() {
-        SecuredKafkaIT.CapturingAppender logs = SecuredKafkaIT.CapturingAppender.attach();
+        CapturingAppender logs = CapturingAppender.attach();
         try {
             assertThat(ConsumerProperties.readCommitted(Map.of(ISOLATION, "read_uncommitted")))
                     .containsEntry(ISOLATION, "read_uncommitted");
@@ -50,7 +50,7 @@ class ReadCommittedConsumersTest {
 
     @Test
     void anExplicitReadCommittedIsKeptWithoutAWarning() {
-        SecuredKafkaIT.CapturingAppender logs = SecuredKafkaIT.CapturingAppender.attach();
+        CapturingAppender logs = CapturingAppender.attach();
         try {
             assertThat(ConsumerProperties.readCommitted(Map.of(ISOLATION, "READ_COMMITTED")))
                     .containsEntry(ISOLATION, "READ_COMMITTED");
@@ -111,7 +111,7 @@ class ReadCommittedConsumersTest {
 
     @Test
     void theCliReadersWarnWhenToldToReadUncommitted() {
-        SecuredKafkaIT.CapturingAppender logs = SecuredKafkaIT.CapturingAppender.attach();
+        CapturingAppender logs = CapturingAppender.attach();
         try {
             TopicReader.committedReader("broker:9092", Map.of(ISOLATION, "read_uncommitted"));
         } finally {

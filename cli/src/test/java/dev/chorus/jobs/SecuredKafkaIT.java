@@ -23,26 +23,19 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.config.Configurator;
-import org.apache.logging.log4j.core.config.LoggerConfig;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -354,48 +347,6 @@ class SecuredKafkaIT {
             cli.setErr(new PrintWriter(err, true));
             int exit = cli.execute(args);
             return new Run(List.of(args), exit, out.toString(), err.toString());
-        }
-    }
-
-    /** Every log event of this JVM, formatted with its stack trace, while attached to the root logger. */
-    static final class CapturingAppender extends AbstractAppender {
-        private final Queue<String> events = new ConcurrentLinkedQueue<>();
-
-        private CapturingAppender() {
-            super("secured-kafka-it", null, null, true, Property.EMPTY_ARRAY);
-        }
-
-        static CapturingAppender attach() {
-            CapturingAppender appender = new CapturingAppender();
-            appender.start();
-            LoggerContext context = LoggerContext.getContext(false);
-            context.getConfiguration().getRootLogger().addAppender(appender, Level.ALL, null);
-            context.updateLoggers();
-            return appender;
-        }
-
-        void detach() {
-            LoggerContext context = LoggerContext.getContext(false);
-            LoggerConfig root = context.getConfiguration().getRootLogger();
-            root.removeAppender(getName());
-            context.updateLoggers();
-            stop(Duration.ofSeconds(1).toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        public void append(LogEvent event) {
-            StringBuilder line = new StringBuilder(event.getLoggerName()).append(' ')
-                    .append(event.getMessage().getFormattedMessage());
-            if (event.getThrown() != null) {
-                StringWriter trace = new StringWriter();
-                event.getThrown().printStackTrace(new PrintWriter(trace));
-                line.append('\n').append(trace);
-            }
-            events.add(line.toString());
-        }
-
-        String text() {
-            return String.join("\n", events);
         }
     }
 }

@@ -82,7 +82,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics: {@code selectionUnpaired}, {@code selectionIgnored} (predictions of retired variants),
  * {@code selectionStale} (of a reset or revived variant's old model),
- * {@code selectionUnscored}, {@code championChanges}; per task and variant the
+ * {@code selectionUnscored}, {@code championChanges}, {@code searchesAbandoned} ({@link SearchRungs}); per task and
+ * variant the
  * {@code prequentialLoss}, {@code labelledExamples} and {@code driftEvents} of its standing.
  */
 public final class ChampionSelectionFunction
@@ -271,7 +272,7 @@ public final class ChampionSelectionFunction
             revive(change, reset, ctx, out);
             return;
         }
-        ctx.applyToKeyedState(SearchRungs.RUNS, SearchRungs.retired(change));
+        ctx.applyToKeyedState(SearchRungs.RUNS, searches.retired(change));
         long now = ctx.currentProcessingTime();
         ctx.applyToKeyedState(RACE, (task, state) -> {
             ChampionRace r = configured(state.value());

@@ -6,6 +6,8 @@ import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.SearchStanding;
+import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStanding;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +27,9 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.metrics.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The searches of each task in the selection operator (keyed by task): a {@link SearchRun} per search, created at
@@ -33,7 +39,10 @@ import org.apache.flink.api.common.typeutils.base.StringSerializer;
  * ({@link SearchRun#resume}): their rungs are not run again. A rung's decision becomes one RETIRED control record per
  * retired variant (source {@value #SOURCE}, its {@code reason} the rung's evidence), which the train job writes to the
  * control topic: the specs source reads it back and retires the variant like any operator's retire. Why each was
- * retired goes into the standings ({@link #explain}).
+ * retired goes into the standings ({@link #explain}), and where each search stands: its rung, finished, or stopped.
+ *
+ * <p>A run that stops before its last rung ({@link SearchRun#abandoned}: a live variant retired from outside, or a
+ * resume from retirements no rungs make) is logged at WARN and counted {@code searchesAbandoned}, once each.
  *
  * <p>State: {@link #RUNS}, search name → its run, keyed by task.
  */
@@ -44,11 +53,14 @@ final class SearchRungs {
     static final MapStateDescriptor<String, SearchRun> RUNS =
             new MapStateDescriptor<>("search-runs", StringSerializer.INSTANCE, new SearchRunSerializer());
     private static final Pattern SEARCH_VARIANT = Pattern.compile("(.+)-s\\d+");
+    private static final Logger LOG = LoggerFactory.getLogger(SearchRungs.class);
 
     private final MapState<String, SearchRun> runs;
+    private final Counter abandoned;
 
     SearchRungs(RuntimeContext context) {
         this.runs = context.getMapState(RUNS);
+        this.abandoned = context.getMetricGroup().counter("searchesAbandoned");
     }
 
     /**
@@ -76,6 +88,9 @@ final class SearchRungs {
                 }
             }
             run = SearchRun.resume(name, spec.search().orElseThrow(), variants, retired);
+            if (run.abandoned() != null) {
+                stopped(task, run);
+            }
         }
         Optional<Decision> decision = run.record(exampleId, variant, loss, maxPending);
         runs.put(name, run);
@@ -92,7 +107,7 @@ final class SearchRungs {
      * A control change seen on the broadcast: a retired search goes; a variant retired from outside its search ends
      * that search ({@link SearchRun#withdraw}). Applied to every task's runs, as the broadcast side has no key.
      */
-    static KeyedStateFunction<String, MapState<String, SearchRun>> retired(SpecChange change) {
+    KeyedStateFunction<String, MapState<String, SearchRun>> retired(SpecChange change) {
         return (task, runs) -> {
             if (!task.equals(change.task) || !change.retires()) {
                 return;
@@ -101,15 +116,38 @@ final class SearchRungs {
             for (Map.Entry<String, SearchRun> e : runs.entries()) {
                 SearchRun run = e.getValue();
                 if (run.live().contains(change.variant)) {
+                    boolean running = run.running();
                     run.withdraw(change.variant);
                     runs.put(e.getKey(), run);
+                    if (running && run.abandoned() != null) {
+                        stopped(task, run);
+                    }
                 }
             }
         };
     }
 
-    /** Sets each RETIRED standing's reason, for the variants a search of the record's task retired. */
+    private void stopped(String task, SearchRun run) {
+        abandoned.inc();
+        LOG.warn("Search {} of task {} stopped deciding at rung {} of {}: {}; its variants {} train on without rungs. "
+                + "To start it over, retire {} and put it again with --revive.", run.name(), task, run.rung(),
+                run.rungs(), run.abandoned(), run.live(), run.name());
+    }
+
+    /**
+     * Sets each RETIRED standing's reason, for the variants a search of the record's task retired, and where each of
+     * the task's searches stands.
+     */
     void explain(Champion record) throws Exception {
+        TreeMap<String, SearchStanding> searches = new TreeMap<>();
+        for (SearchRun run : runs.values()) {
+            SearchState state = run.abandoned() != null ? SearchState.STOPPED
+                    : run.finished() ? SearchState.FINISHED : SearchState.RUNNING;
+            searches.put(run.name(), SearchStanding.newBuilder().setSearch(run.name()).setState(state)
+                    .setRung(run.rung()).setRungs(run.rungs()).setLive(run.live())
+                    .setStoppedReason(run.abandoned()).build());
+        }
+        record.setSearches(new ArrayList<>(searches.values()));
         for (VariantStanding s : record.getStandings()) {
             if (s.getStatus() == StandingStatus.RETIRED) {
                 for (SearchRun run : runs.values()) {

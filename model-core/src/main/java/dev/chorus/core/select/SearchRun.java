@@ -143,6 +143,20 @@ public final class SearchRun {
     return abandoned;
   }
 
+  /** Whether the search is past its last rung. */
+  public boolean finished() {
+    return halving.finished();
+  }
+
+  /** The rung being decided, 0 first (as {@link #evidence} counts); {@link #rungs()} once finished. */
+  public int rung() {
+    return halving.rung();
+  }
+
+  public int rungs() {
+    return halving.rungs();
+  }
+
   /** The search's live variants. */
   public List<String> live() {
     return halving.live();

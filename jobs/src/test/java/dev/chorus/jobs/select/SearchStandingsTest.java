@@ -1,0 +1,131 @@
+package dev.chorus.jobs.select;
+
+import static dev.chorus.jobs.select.ChampionSelectionFunctionTest.prediction;
+import static dev.chorus.jobs.select.SearchRungsTest.ORDER;
+import static dev.chorus.jobs.select.SearchRungsTest.P;
+import static dev.chorus.jobs.select.SearchRungsTest.SEARCH;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.jobs.CapturingAppender;
+import dev.chorus.jobs.RegisteredMetrics;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.schemas.SearchStanding;
+import dev.chorus.schemas.SearchState;
+import java.util.List;
+import java.util.Map;
+import org.apache.logging.log4j.Level;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where each search stands, in every champion record of its task: rung k of n, finished, or stopped with the reason;
+ * a stopped search is logged at WARN and counted {@code searchesAbandoned}, once.
+ */
+class SearchStandingsTest {
+    private static final String ABANDONED = "flink_taskmanager_job_task_operator_searchesAbandoned";
+
+    @Test
+    void aRunningSearchStandsAtItsRungAndAFinishedOneSaysSo() throws Exception {
+        try (var h = new SelectionHarness(new RegisteredMetrics().environment())) {
+            h.open();
+            declareSearch(h);
+            predict(h, "e0", ORDER);
+            assertThat(h.latest().getSearches()).containsExactly(standing(SearchState.RUNNING, 0,
+                    List.of("hp-s0", "hp-s1", "hp-s2", "hp-s3"), null));
+
+            predict(h, "e1", ORDER);
+            assertThat(h.latest().getSearches()).containsExactly(standing(SearchState.RUNNING, 1,
+                    List.of("hp-s0", "hp-s1"), null));
+
+            h.processBroadcastElement(new SpecChange("t", "hp-s2", null), 0);
+            h.processBroadcastElement(new SpecChange("t", "hp-s3", null), 0);
+            for (int i = 2; i < 6; i++) {
+                predict(h, "e" + i, List.of("hp-s1", "hp-s0"));
+            }
+            assertThat(h.latest().getSearches()).containsExactly(standing(SearchState.FINISHED, 2, List.of("hp-s0"),
+                    null));
+        }
+    }
+
+    @Test
+    void aVariantRetiredOutsideTheSearchStopsItWithTheReasonInTheStandingsAndCountedOnce() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        CapturingAppender logs = CapturingAppender.attach();
+        try (var h = new SelectionHarness(metrics.environment())) {
+            h.open();
+            declareSearch(h);
+            predict(h, "e0", ORDER);
+
+            h.processBroadcastElement(new SpecChange("t", "hp-s1", null), 0);
+
+            assertThat(h.latest().getSearches()).containsExactly(standing(SearchState.STOPPED, 0,
+                    List.of("hp-s0", "hp-s1", "hp-s2", "hp-s3"),
+                    "variant hp-s1 was retired outside the search at rung 0"));
+            assertThat(abandoned(metrics)).isEqualTo(1);
+
+            h.processBroadcastElement(new SpecChange("t", "hp-s2", null), 0);
+            predict(h, "e1", List.of("hp-s0", "hp-s3"));
+            assertThat(abandoned(metrics)).as("one stopped search").isEqualTo(1);
+            assertThat(h.latest().getSearches()).singleElement()
+                    .satisfies(s -> assertThat(s.getState()).isEqualTo(SearchState.STOPPED));
+            assertThat(warnings(logs)).singleElement().asString()
+                    .contains("Search hp of task t stopped deciding at rung 0 of 2: variant hp-s1 was retired outside")
+                    .contains("retire hp and put it again with --revive");
+        } finally {
+            logs.detach();
+        }
+    }
+
+    @Test
+    void aRunResumedFromRetirementsNoRungMakesStopsWithTheReasonAndIsCountedOnce() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        CapturingAppender logs = CapturingAppender.attach();
+        try (var h = new SelectionHarness(metrics.environment())) {
+            h.open();
+            declareSearch(h);
+            // A job started again without its state: the control topic has a retirement no rung makes.
+            h.processBroadcastElement(new SpecChange("t", "hp-s1", null), 0);
+
+            for (int i = 0; i < 3; i++) {
+                predict(h, "e" + i, List.of("hp-s2", "hp-s0", "hp-s3"));
+            }
+
+            assertThat(h.latest().getSearches()).containsExactly(standing(SearchState.STOPPED, 0,
+                    List.of("hp-s0", "hp-s1", "hp-s2", "hp-s3"),
+                    "variants [hp-s1] were retired before this run of the search, not as its rungs retire"));
+            assertThat(abandoned(metrics)).isEqualTo(1);
+            assertThat(warnings(logs)).singleElement().asString().contains("variants [hp-s1] were retired before");
+        } finally {
+            logs.detach();
+        }
+    }
+
+    /** The WARN lines of the selection's searches. */
+    private static List<String> warnings(CapturingAppender logs) {
+        return logs.at(Level.WARN).stream().filter(l -> l.startsWith(SearchRungs.class.getName())).toList();
+    }
+
+    private static SearchStanding standing(SearchState state, int rung, List<String> live, String reason) {
+        return SearchStanding.newBuilder().setSearch("hp").setState(state).setRung(rung).setRungs(2).setLive(live)
+                .setStoppedReason(reason).build();
+    }
+
+    private static double abandoned(RegisteredMetrics metrics) {
+        return metrics.find(ABANDONED, Map.of()).get(0).value();
+    }
+
+    private static void declareSearch(SelectionHarness h) throws Exception {
+        h.processBroadcastElement(new SpecChange("t", "hp", SEARCH), 0);
+        for (var d : VariantSpec.parse(SEARCH, 16).variants()) {
+            h.processBroadcastElement(new SpecChange("t", "hp-" + d.name(), d.spec().toJson()), 0);
+        }
+    }
+
+    private static void predict(SelectionHarness h, String id, List<String> variants) throws Exception {
+        for (String v : variants) {
+            h.processElement(prediction("t", id, v, P.get(v), 1), 0);
+        }
+        // Past the standings interval: changed standings go out.
+        h.setProcessingTime(h.getProcessingTime() + ChampionSelectionFunctionTest.SETTINGS.standingsIntervalMs());
+    }
+}

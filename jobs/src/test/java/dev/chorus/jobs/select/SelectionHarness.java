@@ -1,0 +1,29 @@
+package dev.chorus.jobs.select;
+
+import dev.chorus.jobs.KeyedBroadcastHarness;
+import dev.chorus.jobs.train.ModelGenerations;
+import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.VariantSpecs;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.Prediction;
+import java.util.List;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+
+/**
+ * The selection operator (keyed by task, connected to the control broadcast) under test with a metrics environment
+ * ({@link dev.chorus.jobs.RegisteredMetrics}).
+ */
+final class SelectionHarness extends KeyedBroadcastHarness<Prediction, SpecChange, Champion> {
+
+    SelectionHarness(MockEnvironment environment) throws Exception {
+        super(new CoBroadcastWithKeyedOperator<>(new ChampionSelectionFunction(ChampionSelectionFunctionTest.SETTINGS),
+                List.of(VariantSpecs.DESCRIPTOR, ModelGenerations.DESCRIPTOR)), Prediction::getTask, environment);
+    }
+
+    /** The latest champion record published. */
+    Champion latest() {
+        List<Champion> out = extractOutputValues();
+        return out.get(out.size() - 1);
+    }
+}
