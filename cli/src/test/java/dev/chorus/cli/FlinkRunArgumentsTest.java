@@ -31,6 +31,19 @@ class FlinkRunArgumentsTest {
         assertThat(jobSettings(run).specs().specFor("fashion").inputDim()).isEqualTo(784);
     }
 
+    @Test
+    void allowedTasksReachTheJobAsTheyWereGiven() {
+        String spec = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3}";
+        CliRun some = CliRun.run("train", "--spec", spec, "--allowed-tasks", "fashion,iris", "--flink-run");
+        assertThat(some.exitCode()).as(some.err()).isZero();
+        assertThat(jobSettings(some).taskBound().allowed()).containsExactlyInAnyOrder("fashion", "iris");
+
+        CliRun none = CliRun.run("train", "--spec", spec, "--flink-run");
+        assertThat(none.exitCode()).as(none.err()).isZero();
+        assertThat(none.out()).doesNotContain("--allowed-tasks");
+        assertThat(jobSettings(none).taskBound().allowed()).isEmpty();
+    }
+
     /** The printed command's arguments after the jar, unquoted as a shell would, parsed by the job's main. */
     private static TrainSettings jobSettings(CliRun run) {
         String command = run.out().strip();
