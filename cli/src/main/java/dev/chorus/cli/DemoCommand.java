@@ -43,6 +43,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -348,8 +349,7 @@ public final class DemoCommand implements Callable<Integer> {
         return new Summary(data.size(), labels.size(), labels.labelModel(), tally.count(), letters.size(), malformed,
                 models.version(), models.records(), tally.accuracyOfLast(ACCURACY_WINDOW), annotatorRows(s, labels, bootstrap),
                 Blas.get().backend().name(), data.name(), bootstrap,
-                List.of(s.examplesTopic().name(), s.predictionsTopic().name(), s.modelsTopic().name(),
-                        s.annotatorsTopic().name(), s.deadLetterTopic().name()),
+                ChorusTopic.newTopics(s, 2).stream().map(NewTopic::name).toList(),
                 letters.stream().map(DeadLetter::getReason).toList(), seconds);
     }
 
