@@ -354,7 +354,7 @@ public final class BenchCommand {
     }
 
     @Command(name = "crowd", mixinStandardHelpOptions = true,
-            description = {"The noisy-label protocol (shared/NOISY-LABELS.md) in memory on Fashion-MNIST: simulated "
+            description = {"The noisy-label protocol (docs/BENCHMARKS.md) in memory on Fashion-MNIST: simulated "
                     + "annotators, 3 labels per item, every label model and an oracle on clean labels, for softmax "
                     + "regression and MLP-256; clean test accuracy, confusion-estimation error and Spearman correlation "
                     + "of reliability with true accuracy, mean and std over the seeds; plus the one-label corruption track, "

@@ -70,6 +70,8 @@ public final class ChorusCli {
         CommandLine cli = new CommandLine(new ChorusCli(config));
         config.attach(cli);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // @file values (--spec, specs put) are read by the commands; picocli's @-files would split a file into words.
+        cli.setExpandAtFiles(false);
         // Set after the subcommands exist, so that every one of them takes its defaults from the file.
         cli.setDefaultValueProvider(config);
         cli.setExecutionStrategy(parsed -> execute(parsed, config));

@@ -43,9 +43,13 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code chorus demo}: a real Kafka broker (KRaft, in-process) and a Flink MiniCluster, Fashion-MNIST streamed
@@ -74,8 +78,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--summary-json", paramLabel = "FILE", description = "Also write the summary as JSON to FILE.")
     Path summaryJson;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Stream only the first N examples of the dataset.")
-    int limit;
+    @Option(names = "--limit", paramLabel = "N", description = "Stream only the first N images of the dataset.")
+    Integer limit;
 
     @Option(names = "--web-ui-port", defaultValue = "0",
             description = "Port of the Flink web UI; 0 takes the first free one from 8081 (default).")
@@ -104,6 +108,9 @@ public final class DemoCommand implements Callable<Integer> {
                     + "weighted-doctor-net or weighted-doctor-net-paper (default: ${DEFAULT-VALUE}).")
     String labelModel;
 
+    @Spec
+    CommandSpec command;
+
     private final PrintStream out = System.out;
 
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -126,11 +133,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int run() throws Exception {
         long started = System.nanoTime();
-        if (labelsPerItem < 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--labels-per-item: expected 0 or more, got " + labelsPerItem);
+        checkArguments();
+        LabeledDataset data;
+        try {
+            data = FashionMnist.forDemo(dataset, limit == null ? 0 : limit);
+        } catch (IllegalArgumentException notThere) {
+            throw new ParameterException(command.commandLine(), "--dataset: " + notThere.getMessage());
         }
-        LabeledDataset data = FashionMnist.forDemo(dataset, limit);
         Labels labels = labels(data);
         out.printf("Chorus demo: %,d images from %s, %s%n", data.size(), data.name(), labels.describe());
         Blas.get(); // chooses the backend now, so that its log line comes before the progress bars
@@ -226,6 +235,23 @@ public final class DemoCommand implements Callable<Integer> {
         return LocalFlinkCluster.start(2, webUiPort);
     }
 
+    /** Refuses, before anything starts, what the demo could only get wrong. */
+    private void checkArguments() {
+        int annotators = AnnotatorPool.fashionMnist(ANNOTATOR_SEED).size();
+        if (labelsPerItem < 0 || labelsPerItem > annotators) {
+            throw new ParameterException(command.commandLine(), "--labels-per-item: expected "
+                    + (labelsPerItem < 0 ? "0 or more" : "at most " + annotators + " (the simulated annotators)")
+                    + ", got " + labelsPerItem);
+        }
+        if (limit != null && limit < 1) {
+            throw new ParameterException(command.commandLine(), "--limit: expected 1 or more images, got " + limit);
+        }
+        if (labelsPerItem > 0 && !dev.chorus.core.annotators.LabelModels.NAMES.contains(labelModel)) {
+            throw new ParameterException(command.commandLine(), "--label-model: expected one of "
+                    + dev.chorus.core.annotators.LabelModels.NAMES + ", got '" + labelModel + "'");
+        }
+    }
+
     /** The demo's spec: {@link #DEMO_SPEC}, through {@code labelModel} when annotators label the images. */
     static String spec(String labelModel) {
         return labelModel == null ? DEMO_SPEC
@@ -236,10 +262,6 @@ public final class DemoCommand implements Callable<Integer> {
     private Labels labels(LabeledDataset data) {
         if (labelsPerItem == 0) {
             return new Labels(null, ExampleLabeling.datasetLabels(false), data.size(), 0, null);
-        }
-        if (!dev.chorus.core.annotators.LabelModels.NAMES.contains(labelModel)) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--label-model: expected "
-                    + "one of " + dev.chorus.core.annotators.LabelModels.NAMES + ", got '" + labelModel + "'");
         }
         AnnotatorPool pool = AnnotatorPool.fashionMnist(ANNOTATOR_SEED);
         ExampleLabeling labeling = ExampleLabeling.simulatedAnnotators(pool,
@@ -327,8 +349,7 @@ public final class DemoCommand implements Callable<Integer> {
         return new Summary(data.size(), labels.size(), labels.labelModel(), tally.count(), letters.size(), malformed,
                 models.version(), models.records(), tally.accuracyOfLast(ACCURACY_WINDOW), annotatorRows(s, labels, bootstrap),
                 Blas.get().backend().name(), data.name(), bootstrap,
-                List.of(s.examplesTopic().name(), s.predictionsTopic().name(), s.modelsTopic().name(),
-                        s.annotatorsTopic().name(), s.deadLetterTopic().name()),
+                ChorusTopic.newTopics(s, 2).stream().map(NewTopic::name).toList(),
                 letters.stream().map(DeadLetter::getReason).toList(), seconds);
     }
 

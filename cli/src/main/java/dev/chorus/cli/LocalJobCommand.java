@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -160,6 +161,9 @@ abstract class LocalJobCommand implements Callable<Integer> {
                         args.addAll(List.of("-X", k + "=" + v));
                     }
                 });
+            } else if (value instanceof Collection<?> values) {
+                // Once per element (--allowed-tasks a --allowed-tasks b): the list's own text, "[a, b]", is no value.
+                values.forEach(v -> args.addAll(List.of(name, String.valueOf(v))));
             } else if (value instanceof Boolean flag) {
                 if (flag) {
                     args.add(name);

@@ -71,7 +71,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Option(names = "--annotators", paramLabel = "fashion-mnist|corruption:P",
             description = {"Label each item with simulated annotators instead of the dataset's label: 'fashion-mnist' "
-                    + "is the pool of shared/NOISY-LABELS.md (experts, competent, pair-confusers, spammers, "
+                    + "is chorus demo's pool of 14 (docs/BENCHMARKS.md: experts, competent, pair-confusers, spammers, "
                     + "adversaries; 1, 3 or 5 labels per item), 'corruption:P' one annotator who replaces the label "
                     + "by another class with probability P. Each labeling is its own example with the item's id and "
                     + "the annotator's id; an item's labels arrive far apart, in a seeded order."})

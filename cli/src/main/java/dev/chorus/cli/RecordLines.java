@@ -175,8 +175,9 @@ final class RecordLines {
     }
 
     private static String deadLetter(DeadLetter d) {
-        StringBuilder s = new StringBuilder("dead-letter from ").append(d.getTopic()).append('-')
-                .append(d.getPartition()).append('@').append(d.getOffset());
+        StringBuilder s = new StringBuilder("dead-letter from ").append(d.getTopic());
+        // -1: rejected after it left its partition (DeadLetters.ofExample), e.g. waiting in the serve job for a model.
+        s.append(d.getPartition() < 0 ? " (partition and offset unknown)" : "-" + d.getPartition() + "@" + d.getOffset());
         if (d.getField() != null) {
             s.append(" field=").append(d.getField());
         }

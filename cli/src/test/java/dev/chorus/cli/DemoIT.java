@@ -23,6 +23,8 @@ class DemoIT {
         assertThat(json.get("labelModel").asText()).isEqualTo("dawid-skene");
         assertThat(json.get("predictions").asLong()).isEqualTo(30_000);
         assertThat(json.get("deadLetters").asInt()).isEqualTo(3);
+        assertThat(json.get("topics")).as("every topic the demo made; the job writes consensus and standings too")
+                .extracting(JsonNode::asText).contains("chorus.consensus", "chorus.champions");
         // At least one update per full minibatch of 64; a batch timeout on a stall may add more.
         assertThat(json.get("modelVersion").asLong()).isGreaterThanOrEqualTo((30_000 + 63) / 64);
         assertThat(json.get("accuracyLast2000").asDouble()).as("against the true labels").isGreaterThanOrEqualTo(0.72);

@@ -2,9 +2,11 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.DeadLetters;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ChampionEvidence;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.WireFormat;
@@ -59,5 +61,15 @@ class RecordLinesTest {
         assertThat(RecordLines.line(decoded.record()))
                 .isEqualTo("spec iris/fast RETIRED source=cli updatedAt=2023-11-14T22:15:23.456Z");
         assertThat(RecordKind.ofTopic("chorus.specs")).contains(RecordKind.SPEC);
+    }
+
+    @Test
+    void aDeadLetterWhoseRecordLostItsKafkaCoordinatesSaysSoRatherThanMinusOne() {
+        // The serve job's examples that waited in state for a model no longer know their partition and offset.
+        DeadLetter waited = DeadLetters.ofExample("chorus.examples", "e1", new byte[] {1, 2, 3}, "task",
+                "no model for task 'other'", 1_700_000_123_456L, 65_536);
+        assertThat(RecordLines.line(waited)).isEqualTo("dead-letter from chorus.examples (partition and offset "
+                + "unknown) field=task reason=\"no model for task 'other'\" original=3 bytes "
+                + "time=2023-11-14T22:15:23.456Z");
     }
 }

@@ -31,6 +31,18 @@ class JobOptionsTest {
     }
 
     @Test
+    void aSpecFileOfTheReadmesShapeIsReadWhole(@TempDir Path dir) throws IOException {
+        // As README's softmax.json: two lines, spaces after the colons (picocli's @-files would split it into words).
+        Path file = Files.writeString(dir.resolve("softmax.json"), """
+                {"algorithm": "softmax-regression", "inputDim": 784, "numClasses": 10, "batchSize": 64,
+                 "optimizer": {"type": "adam", "learningRate": 0.002}, "l2": 0.0, "standardize": true, "seed": 42}
+                """);
+        TrainSettings s = TrainJobOptions.parse(new String[] {"--spec", "@" + file});
+        assertThat(s.specs().jsonFor("fashion")).isEqualTo(Files.readString(file));
+        assertThat(s.specs().specFor("fashion").inputDim()).isEqualTo(784);
+    }
+
+    @Test
     void optionsReachTheSettings() {
         ServeSettings s = ServeJobOptions.parse(new String[] {"--bootstrap-servers", "b:1", "--examples-topic", "ex",
                 "--at-least-once", "--variant", "v2", "--max-waiting-per-task", "7", "-X", "security.protocol=SSL",

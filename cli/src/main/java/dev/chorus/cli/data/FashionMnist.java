@@ -26,13 +26,25 @@ public final class FashionMnist {
     public static LabeledDataset forDemo(String choice, int limit) throws IOException {
         LabeledDataset data = switch (choice) {
             case "shipped" -> shippedTestSplit();
-            case "debian" -> fromDirectory(DEBIAN_DIR, "train");
+            case "debian" -> fromDirectory(DEBIAN_DIR, split(DEBIAN_DIR));
             case "auto" -> Files.isReadable(DEBIAN_DIR.resolve("train-images-idx3-ubyte.gz"))
                     ? fromDirectory(DEBIAN_DIR, "train") : shippedTestSplit();
-            default -> fromDirectory(Path.of(choice), Files.exists(Path.of(choice, "train-images-idx3-ubyte.gz"))
-                    ? "train" : "t10k");
+            default -> fromDirectory(Path.of(choice), split(Path.of(choice)));
         };
         return limit > 0 && limit < data.size() ? head(data, limit) : data;
+    }
+
+    /** Which split {@code dir} holds, training set first; none is a bad {@code --dataset}, said with what it needs. */
+    private static String split(Path dir) {
+        for (String split : new String[] {"train", "t10k"}) {
+            if (Files.exists(dir.resolve(split + "-images-idx3-ubyte.gz"))
+                    && Files.exists(dir.resolve(split + "-labels-idx1-ubyte.gz"))) {
+                return split;
+            }
+        }
+        throw new IllegalArgumentException("expected a directory with Fashion-MNIST's train-images-idx3-ubyte.gz and "
+                + "train-labels-idx1-ubyte.gz, or t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz, got " + dir
+                + " without them");
     }
 
     /** The 10,000-image test split shipped inside the Chorus jar. */

@@ -126,8 +126,8 @@ public final class Dashboard implements AutoCloseable {
                 app.stop();
             }
         }
-        throw new IllegalStateException("cannot serve the dashboard on " + host + ": ports " + describe(ports)
-                + " are taken");
+        throw new IllegalStateException("cannot serve the dashboard on " + host + ": " + (ports.length == 1
+                ? "port " + ports[0] + " is taken" : "ports " + describe(ports) + " are all taken"));
     }
 
     /** A page opened the event stream: it gets the view now and each change after. */

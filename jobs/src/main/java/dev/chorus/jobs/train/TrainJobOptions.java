@@ -107,7 +107,8 @@ public final class TrainJobOptions extends JobOptions {
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static TrainSettings parse(String[] args) {
         TrainJobOptions options = new TrainJobOptions();
-        new CommandLine(options).parseArgs(args);
+        // --spec @file is read by readSpec; picocli's @-files would split the file's JSON into arguments.
+        new CommandLine(options).setExpandAtFiles(false).parseArgs(args);
         return options.toSettings();
     }
 
