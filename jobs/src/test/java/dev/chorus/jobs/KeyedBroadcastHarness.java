@@ -9,19 +9,36 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 
 /**
- * An operator keyed by task and connected to a broadcast, under test with a metrics environment
+ * An operator keyed by a string (a task, a variant key) and connected to a broadcast, under test with a metrics environment
  * ({@link RegisteredMetrics}): Flink's KeyedBroadcastOperatorTestHarness takes none.
  */
 public class KeyedBroadcastHarness<IN1, IN2, OUT> extends AbstractStreamOperatorTestHarness<OUT> {
     private final CoBroadcastWithKeyedOperator<String, IN1, IN2, OUT> operator;
 
     public KeyedBroadcastHarness(CoBroadcastWithKeyedOperator<String, IN1, IN2, OUT> operator,
-            KeySelector<IN1, String> task, MockEnvironment environment) throws Exception {
+            KeySelector<IN1, String> key, MockEnvironment environment) throws Exception {
         super(operator, environment);
         this.operator = operator;
-        config.setStatePartitioner(0, task);
+        keyed(key);
+    }
+
+    /** The harness as subtask {@code subtask} of {@code parallelism}, without a metrics environment. */
+    public KeyedBroadcastHarness(CoBroadcastWithKeyedOperator<String, IN1, IN2, OUT> operator,
+            KeySelector<IN1, String> key, int maxParallelism, int parallelism, int subtask) throws Exception {
+        super(operator, maxParallelism, parallelism, subtask);
+        this.operator = operator;
+        keyed(key);
+    }
+
+    private void keyed(KeySelector<IN1, String> key) {
+        config.setStatePartitioner(0, key);
         config.setStateKeySerializer(StringSerializer.INSTANCE);
         config.serializeAllConfigs();
+    }
+
+    /** The operator under test. */
+    protected CoBroadcastWithKeyedOperator<String, IN1, IN2, OUT> operator() {
+        return operator;
     }
 
     public void processElement(IN1 element, long timestamp) throws Exception {
