@@ -62,7 +62,8 @@ final class SpecsCommand {
         String topic;
 
         @Option(names = "--format", paramLabel = "avro|json", defaultValue = "avro",
-                converter = ProduceCommand.WireFormatConverter.class, description = "Wire format to write (default: ${DEFAULT-VALUE}).")
+                converter = ProduceCommand.WireFormatConverter.class, description = "Wire format of the records put, "
+                        + "retire and reset write (default: ${DEFAULT-VALUE}); list reads either.")
         WireFormat format;
 
         /** The latest record of each key; tombstoned keys are gone. */

@@ -56,4 +56,12 @@ class SpecsListTest {
                 .endsWith(" cli    " + spec + " search: rung 0 of 1, live hp-s0 hp-s1");
         assertThat(SpecsCommand.ListSpecs.row(search, null)).endsWith(" cli    " + spec);
     }
+
+    @Test
+    void listsHelpDoesNotSayItWritesAFormatSinceItReadsEither() {
+        String help = CliRun.run("specs", "list", "--help").out().replaceAll("\\s+", " ");
+
+        assertThat(help).doesNotContain("Wire format to write").contains("--format=avro|json Wire format of the "
+                + "records put, retire and reset write (default: avro); list reads either.");
+    }
 }
