@@ -373,6 +373,8 @@ final class SpecsCommand {
                         .filter(s -> s.getSearch().equals(r.getVariant())).findFirst().orElse(null);
                 states.put(r.getTask() + "/" + r.getVariant(), standing != null ? RecordLines.searchState(standing)
                         : missing != null ? missing
+                        : c != null && c.getSearches() == null ? "state unknown: the task's latest record on "
+                                + championsTopic + " is of a train job from before champion records carried searches"
                         : "not on " + championsTopic + " yet (the train job has not ranked its variants)");
             }
             return states;

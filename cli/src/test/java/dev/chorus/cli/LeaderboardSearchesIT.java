@@ -79,8 +79,16 @@ class LeaderboardSearchesIT {
                 producer.sendRaw("sls.specs", "t/" + variant, WireFormat.AVRO.codec(VariantSpecRecord.class)
                         .encode(SpecsCommand.record("t", variant, variant.equals("lr") ? search : plain, "cli")));
             }
+            for (String task : List.of("u", "v")) {
+                producer.sendRaw("sls.specs", task + "/lr", WireFormat.AVRO.codec(VariantSpecRecord.class)
+                        .encode(SpecsCommand.record(task, "lr", search, "cli")));
+            }
             producer.sendRaw("sls.champions", "t", WireFormat.AVRO.codec(Champion.class).encode(older));
             producer.sendRaw("sls.champions", "t", WireFormat.AVRO.codec(Champion.class).encode(champion()));
+            Champion ofAnOlderJob = champion();
+            ofAnOlderJob.setTask("u");
+            ofAnOlderJob.setSearches(null);
+            producer.sendRaw("sls.champions", "u", WireFormat.AVRO.codec(Champion.class).encode(ofAnOlderJob));
             producer.flush();
         }
 
@@ -91,10 +99,20 @@ class LeaderboardSearchesIT {
                 row -> assertThat(row).endsWith(" cli    " + plain),
                 row -> assertThat(row).endsWith(" cli    " + search
                         + " search: rung 0 of 2, live lr-s0 lr-s1 lr-s2 lr-s3"));
+        assertThat(list.out().lines().filter(l -> l.startsWith("u ")).toList()).singleElement().asString()
+                .endsWith(" search: state unknown: the task's latest record on sls.champions is of a train job from "
+                        + "before champion records carried searches");
+        assertThat(list.out().lines().filter(l -> l.startsWith("v ")).toList()).singleElement().asString()
+                .endsWith(" search: not on sls.champions yet (the train job has not ranked its variants)");
+        CliRun noTopic = CliRun.run("specs", "list", "--task", "t", "--bootstrap-servers", bootstrap, "--specs-topic",
+                "sls.specs", "--champions-topic", "sls.nothing");
+        assertThat(noTopic.exitCode()).as(noTopic.err()).isZero();
+        assertThat(noTopic.out().lines().filter(l -> l.startsWith("t ")).toList()).last().asString()
+                .endsWith(" search: state unknown: topic sls.nothing not found (--champions-topic)");
 
         CliRun tail = CliRun.run("tail", "sls.champions", "--no-follow", "--bootstrap-servers", bootstrap);
         assertThat(tail.exitCode()).as(tail.err()).isZero();
-        assertThat(tail.out().lines().toList()).satisfiesExactly(
+        assertThat(tail.out().lines().filter(l -> l.contains(" champion t: ")).toList()).satisfiesExactly(
                 first -> assertThat(first).endsWith(" [search lr: rung 0 of 2, live lr-s0 lr-s1 lr-s2 lr-s3]"),
                 second -> assertThat(second).contains(" [search hp: STOPPED at rung 1 of 3 (" + STOPPED + "), live "
                         + "hp-s0 hp-s2] [search lr: ").endsWith(" [search wd: finished after 2 rungs, live wd-s1]"));
