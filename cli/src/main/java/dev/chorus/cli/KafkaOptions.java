@@ -1,5 +1,6 @@
 package dev.chorus.cli;
 
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -123,6 +124,15 @@ final class KafkaOptions {
             if (c instanceof ConfigException) {
                 break;
             }
+        }
+        if (deepest instanceof NoSuchFileException missing) {
+            // Its message is the path alone (a truststore or keystore setting's): say what is missing, after what
+            // Kafka was loading when it found out.
+            String loading = null;
+            for (Throwable c = e; c != deepest; c = c.getCause()) {
+                loading = c.getMessage() != null ? c.getMessage() : loading;
+            }
+            return (loading == null ? "" : loading + ": ") + "no such file " + missing.getFile();
         }
         return deepest.getMessage() == null ? deepest.getClass().getSimpleName() : deepest.getMessage();
     }

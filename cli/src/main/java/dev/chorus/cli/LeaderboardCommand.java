@@ -74,41 +74,63 @@ final class LeaderboardCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         kafka.requireReachable(championsTopic, modelsTopic);
         PrintWriter out = spec.commandLine().getOut();
-        RecordDecoder decoder = new RecordDecoder();
-        Map<String, Champion> champions = new TreeMap<>();
-        List<byte[]> values = TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, championsTopic,
-                Function.identity());
-        for (byte[] value : values) {
-            accept(decoder, value, champions);
-        }
-        print(out, champions);
+        Champions champions = new Champions(task, spec.commandLine().getErr(), "chorus leaderboard");
+        int read = champions.readAll(kafka, championsTopic);
+        print(out, champions.byTask);
         if (follow) {
             // The follower starts from the beginning too: the records printed above are skipped.
             int[] seen = {0};
             TopicReader.follow(kafka.bootstrapServers, kafka.kafkaProperties, championsTopic, value -> {
-                if (++seen[0] > values.size() && accept(decoder, value, champions)) {
-                    printUnchecked(out, champions);
+                if (++seen[0] > read && champions.accept(value)) {
+                    printUnchecked(out, champions.byTask);
                 }
             }, () -> Thread.currentThread().isInterrupted());
         }
         return 0;
     }
 
-    private boolean accept(RecordDecoder decoder, byte[] value, Map<String, Champion> champions) {
-        if (value == null) {
+    /**
+     * The latest champion record of each task (of one task, if given) on the champions topic, committed records
+     * only: what {@code chorus leaderboard} prints and {@code chorus specs list} takes a search's state from.
+     */
+    static final class Champions {
+        final Map<String, Champion> byTask = new TreeMap<>();
+        private final RecordDecoder decoder = new RecordDecoder();
+        private final String task;
+        private final PrintWriter err;
+        private final String command;
+
+        /** {@code task}: null for every task; {@code command} names who skipped a record that is no Champion. */
+        Champions(String task, PrintWriter err, String command) {
+            this.task = task;
+            this.err = err;
+            this.command = command;
+        }
+
+        /** Reads {@code topic} to its end; returns how many records it read. */
+        int readAll(KafkaOptions kafka, String topic) {
+            List<byte[]> values = TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, topic,
+                    Function.identity());
+            values.forEach(this::accept);
+            return values.size();
+        }
+
+        /** Takes one record's value; true when it is the newest record of a task shown. */
+        boolean accept(byte[] value) {
+            if (value == null) {
+                return false;
+            }
+            try {
+                Champion c = (Champion) decoder.decode(value, RecordKind.CHAMPION).record();
+                if (task == null || task.equals(c.getTask())) {
+                    byTask.put(c.getTask(), c);
+                    return true;
+                }
+            } catch (RecordDecodingException e) {
+                err.println(command + ": skipped a record that is no Champion: " + e.getMessage());
+            }
             return false;
         }
-        try {
-            Champion c = (Champion) decoder.decode(value, RecordKind.CHAMPION).record();
-            if (task == null || task.equals(c.getTask())) {
-                champions.put(c.getTask(), c);
-                return true;
-            }
-        } catch (RecordDecodingException e) {
-            spec.commandLine().getErr().println("chorus leaderboard: skipped a record that is no Champion: "
-                    + e.getMessage());
-        }
-        return false;
     }
 
     private void printUnchecked(PrintWriter out, Map<String, Champion> champions) {
@@ -236,17 +258,13 @@ final class LeaderboardCommand implements Callable<Integer> {
 
     /** One line per search: where it stands, and what to do about a stopped one. */
     private static String searchLine(String task, SearchStanding s) {
-        String live = String.join(" ", s.getLive());
         String head = "search " + s.getSearch() + " of task " + task + ": ";
-        if (s.getState() == SearchState.RUNNING) {
-            return head + "rung " + s.getRung() + " of " + s.getRungs() + ", live " + live;
+        if (s.getState() != SearchState.STOPPED) {
+            return head + RecordLines.searchState(s);
         }
-        if (s.getState() == SearchState.FINISHED) {
-            return head + "finished after " + s.getRungs() + " rungs, live " + live;
-        }
-        return head + "STOPPED at rung " + s.getRung() + " of " + s.getRungs() + " (" + s.getStoppedReason()
-                + "); its variants " + live + " train on without rungs. To start it over: chorus specs retire " + task
-                + " " + s.getSearch() + ", then chorus specs put it again with --revive";
+        return head + RecordLines.searchProgress(s) + "; its variants " + String.join(" ", s.getLive())
+                + " train on without rungs. To start it over: chorus specs retire " + task + " " + s.getSearch()
+                + ", then chorus specs put it again with --revive";
     }
 
     private static void printTable(PrintWriter out, Map<String, Champion> champions,

@@ -10,6 +10,8 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.SearchStanding;
+import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.VariantSpecRecord;
 import java.time.Instant;
 import java.util.Locale;
@@ -155,8 +157,28 @@ final class RecordLines {
                     .append(number(c.getEvidence().getMeanDifference())).append(" lower=")
                     .append(number(c.getEvidence().getLowerBound()));
         }
-        return s.append(" variants=").append(c.getStandings().size()).append(" updatedAt=")
-                .append(time(c.getUpdatedAt())).toString();
+        s.append(" variants=").append(c.getStandings().size()).append(" updatedAt=").append(time(c.getUpdatedAt()));
+        if (c.getSearches() != null) {
+            c.getSearches().forEach(search -> s.append(" [search ").append(search.getSearch()).append(": ")
+                    .append(searchState(search)).append(']'));
+        }
+        return s.toString();
+    }
+
+    /** Where a search stands and its live variants, e.g. {@code rung 1 of 2, live hp-s0 hp-s1}. */
+    static String searchState(SearchStanding s) {
+        return searchProgress(s) + ", live " + String.join(" ", s.getLive());
+    }
+
+    /** {@code rung 1 of 2}, {@code finished after 2 rungs}, or {@code STOPPED at rung 1 of 2 (why)}. */
+    static String searchProgress(SearchStanding s) {
+        if (s.getState() == SearchState.RUNNING) {
+            return "rung " + s.getRung() + " of " + s.getRungs();
+        }
+        if (s.getState() == SearchState.FINISHED) {
+            return "finished after " + s.getRungs() + " rungs";
+        }
+        return "STOPPED at rung " + s.getRung() + " of " + s.getRungs() + " (" + s.getStoppedReason() + ")";
     }
 
     private static String consensus(Consensus c) {

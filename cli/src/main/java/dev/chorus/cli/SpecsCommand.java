@@ -11,6 +11,8 @@ import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.jobs.train.Variants;
 import dev.chorus.jobs.train.WarmStarts;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordDecodingException;
@@ -20,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,7 +62,8 @@ final class SpecsCommand {
         String topic;
 
         @Option(names = "--format", paramLabel = "avro|json", defaultValue = "avro",
-                converter = ProduceCommand.WireFormatConverter.class, description = "Wire format to write (default: ${DEFAULT-VALUE}).")
+                converter = ProduceCommand.WireFormatConverter.class, description = "Wire format of the records put, "
+                        + "retire and reset write (default: ${DEFAULT-VALUE}); list reads either.")
         WireFormat format;
 
         /** The latest record of each key; tombstoned keys are gone. */
@@ -302,7 +306,10 @@ final class SpecsCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Show the latest record of every task/variant on the control topic.")
+            description = {"Show the latest record of every task/variant on the control topic.",
+                "A live search's row ends with where the search stands (its rung and live variants, finished, or "
+                        + "stopped and why), from the task's latest record on --champions-topic, as chorus "
+                        + "leaderboard shows it."})
     static final class ListSpecs implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -310,8 +317,12 @@ final class SpecsCommand {
         Topic topic;
         @Option(names = "--task", description = "Show only this task's variants.")
         String task;
-        @Option(names = "--json", description = "One JSON record per line instead of a table.")
+        @Option(names = "--json", description = "One JSON record per line instead of a table (the records alone: "
+                + "chorus leaderboard --json has the searches' states).")
         boolean json;
+        @Option(names = "--champions-topic", defaultValue = ChorusTopic.DefaultNames.CHAMPIONS,
+                description = "Where a search's state is read. Default: ${DEFAULT-VALUE}.")
+        String championsTopic;
 
         @Override
         public Integer call() {
@@ -331,20 +342,64 @@ final class SpecsCommand {
             } else if (records.isEmpty()) {
                 out.println("no variants" + (task == null ? "" : " of task " + task) + " on " + topic.topic);
             } else {
+                Map<String, String> searches = searchStates(records);
                 out.printf("%-20s %-16s %-8s %-24s %-6s %s%n", "TASK", "VARIANT", "STATUS", "UPDATED", "SOURCE", "SPEC");
-                records.forEach(r -> out.println(row(r)));
+                records.forEach(r -> out.println(row(r, searches.get(r.getTask() + "/" + r.getVariant()))));
             }
             out.flush();
             return 0;
         }
 
+        /** Per live search's key, where the search stands by its task's latest champion record. */
+        private Map<String, String> searchStates(List<VariantSpecRecord> records) {
+            List<VariantSpecRecord> searches = records.stream().filter(ListSpecs::isLiveSearch).toList();
+            Map<String, String> states = new HashMap<>();
+            if (searches.isEmpty()) {
+                return states;
+            }
+            LeaderboardCommand.Champions champions = new LeaderboardCommand.Champions(task,
+                    spec.commandLine().getErr(), "chorus specs list");
+            String missing = null;
+            try {
+                topic.kafka.requireReachable(championsTopic);
+                champions.readAll(topic.kafka, championsTopic);
+            } catch (IllegalStateException notFound) {
+                // Kafka answered for the control topic just before, so this says the champions topic is missing.
+                missing = "state unknown: topic " + championsTopic + " not found (--champions-topic)";
+            }
+            for (VariantSpecRecord r : searches) {
+                Champion c = champions.byTask.get(r.getTask());
+                SearchStanding standing = c == null || c.getSearches() == null ? null : c.getSearches().stream()
+                        .filter(s -> s.getSearch().equals(r.getVariant())).findFirst().orElse(null);
+                states.put(r.getTask() + "/" + r.getVariant(), standing != null ? RecordLines.searchState(standing)
+                        : missing != null ? missing
+                        : c != null && c.getSearches() == null ? "state unknown: the task's latest record on "
+                                + championsTopic + " is of a train job from before champion records carried searches"
+                        : "not on " + championsTopic + " yet (the train job has not ranked its variants)");
+            }
+            return states;
+        }
+
+        private static boolean isLiveSearch(VariantSpecRecord r) {
+            if (r.getStatus() != VariantStatus.LIVE) {
+                return false;
+            }
+            try {
+                return VariantSpecs.parseVariant(r.getSpec(), Integer.MAX_VALUE).search().isPresent();
+            } catch (IllegalArgumentException refused) {
+                // A spec the job dead-lettered: no search runs.
+                return false;
+            }
+        }
+
         /**
          * A table row: the spec, if any, then the reason the record carries, if any (a search's rung and its evidence,
-         * a drift reaction's event).
+         * a drift reaction's event), then, for a live search, {@code searchState}: where it stands.
          */
-        static String row(VariantSpecRecord r) {
+        static String row(VariantSpecRecord r, String searchState) {
             String detail = Objects.toString(r.getSpec(), "") + (r.getReason() == null ? ""
-                    : (r.getSpec() == null ? "" : " ") + "reason: " + r.getReason());
+                    : (r.getSpec() == null ? "" : " ") + "reason: " + r.getReason())
+                    + (searchState == null ? "" : " search: " + searchState);
             return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), r.getStatus(),
                     RecordLines.time(r.getUpdatedAt()), r.getSource(), detail);
         }

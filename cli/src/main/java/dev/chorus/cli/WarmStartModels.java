@@ -11,6 +11,7 @@ import dev.chorus.schemas.ModelSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -71,6 +72,8 @@ final class WarmStartModels {
                             + WarmStarts.MAX_MODEL_BYTES + " bytes (a control record carries it whole), got " + size);
                 }
                 return Files.readAllBytes(file);
+            } catch (NoSuchFileException e) {
+                throw new UncheckedIOException("cannot read the model file " + file + ": no such file", e);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the model file " + file + ": " + e.getMessage(), e);
             }

@@ -119,6 +119,17 @@ class CliArgumentsTest {
         assertThat(System.nanoTime() - t0).as("bounded by the check's timeout").isLessThan(15_000_000_000L);
     }
 
+    @Test
+    void aTrustStoreThatIsNotThereIsSaidToBeMissingNotNamedAlone() {
+        String broker = CliRun.unreachableBroker();
+        CliRun run = CliRun.run("specs", "list", "--bootstrap-servers", broker, "-X", "security.protocol=SSL",
+                "-X", "ssl.truststore.location=target/no-such-truststore.p12");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).startsWith("chorus specs list: cannot reach Kafka at " + broker + ": ")
+                .endsWith(": no such file target/no-such-truststore.p12\n");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"models", "inspect --topic t --offset 0", "train --spec {}", "serve"})
     void everyCommandThatTalksToKafkaChecksItFirst(String args) {

@@ -11,6 +11,7 @@ import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.StandingStatus;
+import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.List;
@@ -18,7 +19,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@code chorus leaderboard} against a real broker: where each search stands, running, finished or stopped. */
+/**
+ * {@code chorus leaderboard}, {@code chorus specs list} and {@code chorus tail} of the champions topic against a real
+ * broker: where each search stands, running, finished or stopped.
+ */
 class LeaderboardSearchesIT {
 
     @RegisterExtension
@@ -56,6 +60,62 @@ class LeaderboardSearchesIT {
                         + "with --revive",
                 "search lr of task t: rung 0 of 2, live lr-s0 lr-s1 lr-s2 lr-s3",
                 "search wd of task t: finished after 2 rungs, live wd-s1");
+    }
+
+    @Test
+    void specsListShowsASearchsStateFromTheLatestChampionRecordAndTailShowsEachRecordsSearches() throws Exception {
+        String bootstrap = KAFKA.broker().bootstrapServers();
+        KAFKA.broker().createTopics(List.of(ChorusTopic.SPECS.newTopic("sls.specs", 1),
+                ChorusTopic.CHAMPIONS.newTopic("sls.champions", 1)));
+        String search = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":4,"
+                + "\"search\":{\"method\":\"successive-halving\",\"variants\":4,\"budgetExamples\":300,"
+                + "\"space\":{\"l2\":[0,0.0001]}}}";
+        String plain = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":4}";
+        Champion older = champion();
+        older.setSearches(List.of(search("lr", SearchState.RUNNING, 0, 2, List.of("lr-s0", "lr-s1", "lr-s2",
+                "lr-s3"), null)));
+        try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
+            for (String variant : List.of("default", "lr")) {
+                producer.sendRaw("sls.specs", "t/" + variant, WireFormat.AVRO.codec(VariantSpecRecord.class)
+                        .encode(SpecsCommand.record("t", variant, variant.equals("lr") ? search : plain, "cli")));
+            }
+            for (String task : List.of("u", "v")) {
+                producer.sendRaw("sls.specs", task + "/lr", WireFormat.AVRO.codec(VariantSpecRecord.class)
+                        .encode(SpecsCommand.record(task, "lr", search, "cli")));
+            }
+            producer.sendRaw("sls.champions", "t", WireFormat.AVRO.codec(Champion.class).encode(older));
+            producer.sendRaw("sls.champions", "t", WireFormat.AVRO.codec(Champion.class).encode(champion()));
+            Champion ofAnOlderJob = champion();
+            ofAnOlderJob.setTask("u");
+            ofAnOlderJob.setSearches(null);
+            producer.sendRaw("sls.champions", "u", WireFormat.AVRO.codec(Champion.class).encode(ofAnOlderJob));
+            producer.flush();
+        }
+
+        CliRun list = CliRun.run("specs", "list", "--bootstrap-servers", bootstrap, "--specs-topic", "sls.specs",
+                "--champions-topic", "sls.champions");
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out().lines().filter(l -> l.startsWith("t ")).toList()).satisfiesExactly(
+                row -> assertThat(row).endsWith(" cli    " + plain),
+                row -> assertThat(row).endsWith(" cli    " + search
+                        + " search: rung 0 of 2, live lr-s0 lr-s1 lr-s2 lr-s3"));
+        assertThat(list.out().lines().filter(l -> l.startsWith("u ")).toList()).singleElement().asString()
+                .endsWith(" search: state unknown: the task's latest record on sls.champions is of a train job from "
+                        + "before champion records carried searches");
+        assertThat(list.out().lines().filter(l -> l.startsWith("v ")).toList()).singleElement().asString()
+                .endsWith(" search: not on sls.champions yet (the train job has not ranked its variants)");
+        CliRun noTopic = CliRun.run("specs", "list", "--task", "t", "--bootstrap-servers", bootstrap, "--specs-topic",
+                "sls.specs", "--champions-topic", "sls.nothing");
+        assertThat(noTopic.exitCode()).as(noTopic.err()).isZero();
+        assertThat(noTopic.out().lines().filter(l -> l.startsWith("t ")).toList()).last().asString()
+                .endsWith(" search: state unknown: topic sls.nothing not found (--champions-topic)");
+
+        CliRun tail = CliRun.run("tail", "sls.champions", "--no-follow", "--bootstrap-servers", bootstrap);
+        assertThat(tail.exitCode()).as(tail.err()).isZero();
+        assertThat(tail.out().lines().filter(l -> l.contains(" champion t: ")).toList()).satisfiesExactly(
+                first -> assertThat(first).endsWith(" [search lr: rung 0 of 2, live lr-s0 lr-s1 lr-s2 lr-s3]"),
+                second -> assertThat(second).contains(" [search hp: STOPPED at rung 1 of 3 (" + STOPPED + "), live "
+                        + "hp-s0 hp-s2] [search lr: ").endsWith(" [search wd: finished after 2 rungs, live wd-s1]"));
     }
 
     private static Champion champion() {

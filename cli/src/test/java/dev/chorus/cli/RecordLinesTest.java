@@ -7,6 +7,8 @@ import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ChampionEvidence;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.SearchStanding;
+import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.WireFormat;
@@ -47,6 +49,26 @@ class RecordLinesTest {
                 + "since=2023-11-14T22:13:20Z previous=default paired=400 meanDiff=0.031 lower=0.0125 variants=0 "
                 + "updatedAt=2023-11-14T22:15:23.456Z");
         assertThat(RecordKind.ofTopic("chorus.champions")).contains(RecordKind.CHAMPION);
+    }
+
+    @Test
+    void aChampionRecordsLineSaysWhereEachOfTheTasksSearchesStands() {
+        Champion champion = Champion.newBuilder().setTask("iris").setVariant("hp-s1").setModelVersion(12)
+                .setSince(1_700_000_000_000L).setStandings(List.of()).setUpdatedAt(1_700_000_123_456L)
+                .setSearches(List.of(
+                        SearchStanding.newBuilder().setSearch("hp").setState(SearchState.RUNNING).setRung(1)
+                                .setRungs(2).setLive(List.of("hp-s0", "hp-s1")).build(),
+                        SearchStanding.newBuilder().setSearch("lr").setState(SearchState.STOPPED).setRung(0)
+                                .setRungs(2).setLive(List.of("lr-s0", "lr-s2"))
+                                .setStoppedReason("variant lr-s1 was retired outside the search at rung 0").build(),
+                        SearchStanding.newBuilder().setSearch("wd").setState(SearchState.FINISHED).setRung(2)
+                                .setRungs(2).setLive(List.of("wd-s3")).build()))
+                .build();
+
+        assertThat(RecordLines.line(champion)).isEqualTo("champion iris: hp-s1 v12 since=2023-11-14T22:13:20Z "
+                + "variants=0 updatedAt=2023-11-14T22:15:23.456Z [search hp: rung 1 of 2, live hp-s0 hp-s1] "
+                + "[search lr: STOPPED at rung 0 of 2 (variant lr-s1 was retired outside the search at rung 0), "
+                + "live lr-s0 lr-s2] [search wd: finished after 2 rungs, live wd-s3]");
     }
 
     @Test

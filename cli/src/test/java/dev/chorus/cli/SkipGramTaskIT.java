@@ -142,9 +142,13 @@ class SkipGramTaskIT {
                     .sorted(java.util.Comparator.comparing(ModelSnapshot::getChunk))
                     .forEach(m -> joined.writeBytes(JobTestSupport.bytes(m.getParameters())));
             assertThat(joined.toByteArray()).as("the chunks joined").isEqualTo(reference.toBytes());
-            // The block's words.txt, written where the test can put it.
-            Path words = Files.write(dir.resolve("words.txt"), List.of("coffee", "milk", "sugar", "cup", "tea",
-                    "train", "ticket", "station", "platform", "bus", "driver"));
+            // The README's words.txt, written by its own line in a directory of the test's.
+            KcatReadmeIT.Shell vocabularyLine = KcatReadmeIT.run("cd '" + dir + "' && "
+                    + KcatReadmeIT.block(readme, "words-vocabulary"), bootstrap);
+            assertThat(vocabularyLine.exit()).as(vocabularyLine.err()).isZero();
+            Path words = dir.resolve("words.txt");
+            assertThat(Files.readAllLines(words)).containsExactly("coffee", "milk", "sugar", "cup", "tea", "train",
+                    "ticket", "station", "platform", "bus", "driver");
             List<String> inspectArgs = KcatReadmeIT.chorusArguments(KcatReadmeIT.block(readme, "inspect-words"),
                     bootstrap).stream().map(a -> a.equals("words.txt") ? words.toString() : a).toList();
             CliRun run = CliRun.run(inspectArgs.toArray(String[]::new));

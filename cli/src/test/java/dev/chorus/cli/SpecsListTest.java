@@ -2,8 +2,11 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.schemas.SearchStanding;
+import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code chorus specs list}: a row shows the spec, if any, and the reason its record carries, if any. */
@@ -17,7 +20,7 @@ class SpecsListTest {
                 .setStatus(VariantStatus.RETIRED).setSpec(null).setUpdatedAt(1_700_000_123_456L).setSource("search")
                 .setReason(why).build();
 
-        assertThat(SpecsCommand.ListSpecs.row(retired)).isEqualTo(String.format("%-20s %-16s %-8s %-24s %-6s %s",
+        assertThat(SpecsCommand.ListSpecs.row(retired, null)).isEqualTo(String.format("%-20s %-16s %-8s %-24s %-6s %s",
                 "iris", "hp-s1", "RETIRED", "2023-11-14T22:15:23.456Z", "search", "reason: " + why));
     }
 
@@ -26,8 +29,8 @@ class SpecsListTest {
         VariantSpecRecord live = SpecsCommand.record("iris", "fast", "{" + SpecsPutTest.MODEL + "}", "cli");
         VariantSpecRecord retired = SpecsCommand.record("iris", "slow", null, "cli");
 
-        assertThat(SpecsCommand.ListSpecs.row(live)).endsWith(" cli    {" + SpecsPutTest.MODEL + "}");
-        assertThat(SpecsCommand.ListSpecs.row(retired)).endsWith(" cli    ");
+        assertThat(SpecsCommand.ListSpecs.row(live, null)).endsWith(" cli    {" + SpecsPutTest.MODEL + "}");
+        assertThat(SpecsCommand.ListSpecs.row(retired, null)).endsWith(" cli    ");
     }
 
     @Test
@@ -37,7 +40,28 @@ class SpecsListTest {
                 "drift");
         reset.setReason(why);
 
-        assertThat(SpecsCommand.ListSpecs.row(reset))
+        assertThat(SpecsCommand.ListSpecs.row(reset, null))
                 .endsWith(" drift  {" + SpecsPutTest.MODEL + ",\"revive\":true} reason: " + why);
+    }
+
+    @Test
+    void aSearchsRowShowsWhereTheSearchStandsAfterItsSpec() {
+        String spec = "{" + SpecsPutTest.MODEL + ",\"search\":{\"method\":\"successive-halving\",\"variants\":2,"
+                + "\"budgetExamples\":100,\"space\":{\"l2\":[0,0.0001]}}}";
+        VariantSpecRecord search = SpecsCommand.record("iris", "hp", spec, "cli");
+        SearchStanding running = SearchStanding.newBuilder().setSearch("hp").setState(SearchState.RUNNING).setRung(0)
+                .setRungs(1).setLive(List.of("hp-s0", "hp-s1")).build();
+
+        assertThat(SpecsCommand.ListSpecs.row(search, RecordLines.searchState(running)))
+                .endsWith(" cli    " + spec + " search: rung 0 of 1, live hp-s0 hp-s1");
+        assertThat(SpecsCommand.ListSpecs.row(search, null)).endsWith(" cli    " + spec);
+    }
+
+    @Test
+    void listsHelpDoesNotSayItWritesAFormatSinceItReadsEither() {
+        String help = CliRun.run("specs", "list", "--help").out().replaceAll("\\s+", " ");
+
+        assertThat(help).doesNotContain("Wire format to write").contains("--format=avro|json Wire format of the "
+                + "records put, retire and reset write (default: avro); list reads either.");
     }
 }

@@ -3,9 +3,12 @@ package dev.chorus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chorus.core.select.WarmStart;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.ModelSnapshot;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +34,15 @@ class WarmStartModelsTest {
             bytes[i] = (byte) (from + i);
         }
         return bytes;
+    }
+
+    @Test
+    void aWarmStartFileThatIsNotThereIsSaidSo() {
+        WarmStart missing = new WarmStart(null, "target/no-such-dir/fashion.model", true);
+
+        assertThatThrownBy(() -> WarmStartModels.read(missing, "fashion", null, "chorus.models"))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessage("cannot read the model file target/no-such-dir/fashion.model: no such file");
     }
 
     @Test
