@@ -1,6 +1,8 @@
 package dev.chorus.cli;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,20 +16,26 @@ record DemoSummary(int items, int examples, String labelModel, long predictions,
     void print(PrintStream out) {
         out.println();
         out.println("Chorus demo summary");
-        out.printf("  images              %,d  (%s)%n", items, dataset);
-        out.printf("  examples            %,d  (%s)%n", examples, labelModel == null ? "one per image, its own label"
-                : String.format("%.0f labels per image from simulated annotators", (double) examples / items));
-        out.printf("  label model         %s%n", labelModel == null ? "none" : labelModel);
-        out.printf("  predictions         %,d%n", predictions);
-        out.printf("  dead letters        %,d  (of %d malformed records sent)%n", deadLetters, malformedSent);
-        deadLetterReasons.forEach(r -> out.printf("                        - %s%n", r));
-        out.printf("  model version       %d  (%d snapshots published)%n", modelVersion, snapshots);
-        out.printf("  accuracy, last %d  %.4f  (prequential, against the true labels: each example predicted "
-                + "before training on it)%n", DemoCommand.ACCURACY_WINDOW, accuracyLast2000);
-        out.printf("  BLAS backend        %s%n", blasBackend);
-        out.printf("  topics              %s%n", String.join(", ", topics));
-        out.printf("  bootstrap servers   %s  (stopped with the demo)%n", bootstrapServers);
-        out.printf("  wall time           %.1f s%n", seconds);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(row("images", String.format("%,d  (%s)", items, dataset)));
+        rows.add(row("examples", String.format("%,d  (%s)", examples, labelModel == null
+                ? "one per image, its own label"
+                : String.format("%.0f labels per image from simulated annotators", (double) examples / items))));
+        rows.add(row("label model", labelModel == null ? "none" : labelModel));
+        rows.add(row("predictions", String.format("%,d", predictions)));
+        rows.add(row("dead letters", String.format("%,d  (of %d malformed records sent)", deadLetters,
+                malformedSent)));
+        deadLetterReasons.forEach(r -> rows.add(new String[] {"", "  - " + r}));
+        rows.add(row("model version", String.format("%d  (%d snapshots published)", modelVersion, snapshots)));
+        rows.add(row("accuracy, last " + DemoCommand.ACCURACY_WINDOW, String.format("%.4f  (prequential, against "
+                + "the true labels: each example predicted before training on it)", accuracyLast2000)));
+        rows.add(row("BLAS backend", blasBackend));
+        rows.add(row("topics", String.join(", ", topics)));
+        rows.add(row("bootstrap servers", bootstrapServers + "  (stopped with the demo)"));
+        rows.add(row("wall time", String.format("%.1f s", seconds)));
+        PrintWriter table = new PrintWriter(out);
+        TextTable.print(table, rows);
+        table.flush();
         if (!annotators.isEmpty()) {
             out.println();
             out.println("Annotators (true accuracy from the simulator; the rest from the annotators topic)");
@@ -39,6 +47,11 @@ record DemoSummary(int items, int examples, String labelModel, long predictions,
                         Double.isNaN(a.weight()) ? "-" : String.format("%.3f", a.weight()), a.labelsSeen());
             }
         }
+    }
+
+    /** A row of the summary's table: the name indented under the title. */
+    private static String[] row(String name, String value) {
+        return new String[] {"  " + name, value};
     }
 
     Map<String, Object> toMap() {
