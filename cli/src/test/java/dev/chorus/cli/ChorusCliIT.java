@@ -174,13 +174,7 @@ class ChorusCliIT {
                 .contains("--kafka-config " + secretsFile.toAbsolutePath()).doesNotContain("--kafka-config-out");
         assertThat(Files.getPosixFilePermissions(secretsFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         // What follows the jar is exactly what the job's main parses (quotes as a shell would remove them).
-        String args = command.substring(command.indexOf("-job.jar ") + "-job.jar ".length());
-        List<String> parsed = new java.util.ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("'([^']*)'|(\\S+)").matcher(args);
-        while (m.find()) {
-            parsed.add(m.group(1) != null ? m.group(1) : m.group(2));
-        }
-        var settings = dev.chorus.jobs.train.TrainJobOptions.parse(parsed.toArray(String[]::new));
+        var settings = dev.chorus.jobs.train.TrainJobOptions.parse(run.jobArguments());
         assertThat(settings.snapshotEveryBatches()).isEqualTo(7);
         assertThat(settings.examplesTopic().format()).isEqualTo(dev.chorus.schemas.codec.WireFormat.JSON);
         assertThat(settings.bootstrapServers()).isEqualTo(broker.bootstrapServers());
