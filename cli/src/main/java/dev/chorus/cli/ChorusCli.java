@@ -50,14 +50,21 @@ public final class ChorusCli {
     }
 
     public static void main(String[] args) {
-        // Logs go to a file (and warnings to the console) unless the user configured log4j2 themselves.
+        configureLogging();
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Logs go to {@code chorus.log} in {@code chorus.log.dir} (and errors to the console) unless the user configured
+     * log4j2 themselves; called before anything logs.
+     */
+    static void configureLogging() {
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "classpath:chorus-cli-log4j2.properties");
         }
         if (System.getProperty("java.util.logging.manager") == null) {
             System.setProperty("java.util.logging.manager", "org.apache.logging.log4j.jul.LogManager");
         }
-        System.exit(commandLine().execute(args));
     }
 
     /** The configured command line, also used by tests, with the configuration file found from the environment. */

@@ -41,7 +41,8 @@ final class KafkaCommand implements Callable<Integer> {
     boolean createTopics;
 
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
-            description = "Partitions of each topic created (default: ${DEFAULT-VALUE}).")
+            description = "Partitions of the examples and predictions topics created (default: ${DEFAULT-VALUE}); "
+                    + "the others have one, as the jobs read them.")
     int partitions;
 
     @Option(names = "--examples-topic", defaultValue = ChorusTopic.DefaultNames.EXAMPLES,
@@ -59,6 +60,18 @@ final class KafkaCommand implements Callable<Integer> {
     @Option(names = "--annotators-topic", defaultValue = ChorusTopic.DefaultNames.ANNOTATORS,
             description = "Compacted (default: ${DEFAULT-VALUE}).")
     String annotatorsTopic;
+
+    @Option(names = "--consensus-topic", defaultValue = ChorusTopic.DefaultNames.CONSENSUS,
+            description = "Compacted (default: ${DEFAULT-VALUE}).")
+    String consensusTopic;
+
+    @Option(names = "--champions-topic", defaultValue = ChorusTopic.DefaultNames.CHAMPIONS,
+            description = "Compacted (default: ${DEFAULT-VALUE}).")
+    String championsTopic;
+
+    @Option(names = "--specs-topic", defaultValue = ChorusTopic.DefaultNames.SPECS,
+            description = "The train job's control topic; compacted (default: ${DEFAULT-VALUE}).")
+    String specsTopic;
 
     @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
             description = "Default: ${DEFAULT-VALUE}.")
@@ -114,13 +127,16 @@ final class KafkaCommand implements Callable<Integer> {
         for (ChorusTopic role : ChorusTopic.values()) {
             names.put(role, role.defaultName());
         }
-        names.putAll(Map.of(ChorusTopic.EXAMPLES, examplesTopic, ChorusTopic.PREDICTIONS, predictionsTopic,
-                ChorusTopic.MODELS, modelsTopic, ChorusTopic.ANNOTATORS, annotatorsTopic,
+        names.putAll(Map.of(ChorusTopic.EXAMPLES, examplesTopic,
+                ChorusTopic.PREDICTIONS, predictionsTopic, ChorusTopic.MODELS, modelsTopic,
+                ChorusTopic.ANNOTATORS, annotatorsTopic, ChorusTopic.CONSENSUS, consensusTopic,
+                ChorusTopic.CHAMPIONS, championsTopic, ChorusTopic.SPECS, specsTopic,
                 ChorusTopic.DEAD_LETTERS, deadLetterTopic));
         List<NewTopic> topics = new ArrayList<>();
         List<String> created = new ArrayList<>();
         names.forEach((role, name) -> {
-            topics.add(role.newTopic(name, partitions));
+            // One partition where the jobs need one (the control topic, the models topic) or gain nothing from more.
+            topics.add(role.newTopic(name, role.isData() ? partitions : 1));
             created.add(name + (role.compacted() ? " (compacted)" : ""));
         });
         broker.createTopics(topics);

@@ -91,6 +91,14 @@ abstract class LocalJobCommand implements Callable<Integer> {
                 outputs());
     }
 
+    /**
+     * What a finished bounded run should tell its user beyond where its outputs went, from the job's accumulators:
+     * a run that read or trained nothing says so, and why that may be. Empty when there is nothing to add.
+     */
+    Optional<String> hint(Map<String, Object> accumulators) {
+        return Optional.empty();
+    }
+
     /** The job's main class on a cluster. */
     abstract Class<?> mainClass();
 
@@ -115,6 +123,8 @@ abstract class LocalJobCommand implements Callable<Integer> {
             }
             // Only a bounded run gets here: an unbounded one ends with Ctrl-C.
             spec.commandLine().getOut().println(finished(job, result.getNetRuntime()));
+            hint(result.toJobExecutionResult(getClass().getClassLoader()).getAllAccumulatorResults())
+                    .ifPresent(spec.commandLine().getOut()::println);
             spec.commandLine().getOut().flush();
         }
         return 0;

@@ -1,11 +1,15 @@
 package dev.chorus.cli;
 
+import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.JobOptions;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.jobs.train.VariantRouter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -61,6 +65,33 @@ public final class TrainCommand extends LocalJobCommand {
         return "predictions on " + s.predictionsTopic().name() + ", models on " + s.modelsTopic().name()
                 + ", dead letters on " + s.deadLetterTopic().name()
                 + " (chorus tail TOPIC reads them, chorus models lists the models)";
+    }
+
+    /** A bounded run that trained on nothing: how many examples it read, from where, and the likely causes. */
+    @Override
+    Optional<String> hint(Map<String, Object> accumulators) {
+        long read = count(accumulators, DecodeRecords.readAccumulator("examples"));
+        if (count(accumulators, VariantRouter.ROUTED_ACCUMULATOR) > 0) {
+            return Optional.empty();
+        }
+        TrainSettings s = settings();
+        String from = " from " + s.examplesTopic().name() + " at " + s.bootstrapServers();
+        if (read == 0) {
+            return Optional.of(jobName() + " read 0 examples" + from + ", so it trained nothing. Likely causes: "
+                    + "nothing was produced there yet (chorus produce), the producer used another topic "
+                    + "(--examples-topic) or broker (--bootstrap-servers), or group " + s.groupId()
+                    + " has already committed past every example (a run starts at its group's committed offsets; "
+                    + "another --group-id starts from the beginning).");
+        }
+        String deadLetters = s.deadLetterTopic().name();
+        return Optional.of(jobName() + " read " + read + " examples" + from + " but trained on none: each went to "
+                + deadLetters + " (chorus tail " + deadLetters + " says why). Likely causes: a --format other than "
+                + "the producer's, examples that do not fit the --spec (their features' size, their label), or "
+                + "tasks whose variants are all retired.");
+    }
+
+    private static long count(Map<String, Object> accumulators, String name) {
+        return accumulators.get(name) instanceof Long n ? n : 0L;
     }
 
     @Override

@@ -30,6 +30,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -172,13 +174,7 @@ class ChorusCliIT {
                 .contains("--kafka-config " + secretsFile.toAbsolutePath()).doesNotContain("--kafka-config-out");
         assertThat(Files.getPosixFilePermissions(secretsFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         // What follows the jar is exactly what the job's main parses (quotes as a shell would remove them).
-        String args = command.substring(command.indexOf("-job.jar ") + "-job.jar ".length());
-        List<String> parsed = new java.util.ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("'([^']*)'|(\\S+)").matcher(args);
-        while (m.find()) {
-            parsed.add(m.group(1) != null ? m.group(1) : m.group(2));
-        }
-        var settings = dev.chorus.jobs.train.TrainJobOptions.parse(parsed.toArray(String[]::new));
+        var settings = dev.chorus.jobs.train.TrainJobOptions.parse(run.jobArguments());
         assertThat(settings.snapshotEveryBatches()).isEqualTo(7);
         assertThat(settings.examplesTopic().format()).isEqualTo(dev.chorus.schemas.codec.WireFormat.JSON);
         assertThat(settings.bootstrapServers()).isEqualTo(broker.bootstrapServers());
@@ -336,7 +332,8 @@ class ChorusCliIT {
         int port = Integer.parseInt(CliRun.unreachableBroker().split(":")[1]);
         CliRun[] result = new CliRun[1];
         Thread kafka = new Thread(() -> result[0] = CliRun.run("kafka", "--port", Integer.toString(port),
-                "--log-dir", logDir.toString(), "--partitions", "2"));
+                "--log-dir", logDir.toString(), "--partitions", "2", "--consensus-topic", "my.consensus",
+                "--champions-topic", "my.champions", "--specs-topic", "my.specs"));
         kafka.start();
         String bootstrap = "127.0.0.1:" + port;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -349,17 +346,31 @@ class ChorusCliIT {
         assertThat(CliRun.run("tail", "chorus.annotators", "--no-follow", "--bootstrap-servers", bootstrap).exitCode())
                 .isZero();
         // Every topic the train job writes or reads: without consensus or champions its sinks retry forever.
+        List<String> named = List.of("my.consensus", "my.champions", "my.specs");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).containsAll(
-                    Arrays.stream(ChorusTopic.values()).map(ChorusTopic::defaultName).toList());
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).containsAll(named).containsAll(
+                    Arrays.stream(ChorusTopic.values()).map(ChorusTopic::defaultName)
+                            .filter(name -> !name.matches("chorus\\.(consensus|champions|specs)")).toList())
+                    .doesNotContain(ChorusTopic.DefaultNames.CONSENSUS, ChorusTopic.DefaultNames.CHAMPIONS,
+                            ChorusTopic.DefaultNames.SPECS);
+            var configs = admin.describeConfigs(named.stream()
+                    .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList()).all()
+                    .get(30, TimeUnit.SECONDS);
+            configs.forEach((topic, config) -> assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+                    .as("cleanup.policy of %s", topic.name()).isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT));
+            // --partitions is for the data topics: the control topic is read and judged by one instance.
+            var partitions = admin.describeTopics(List.of("chorus.examples", "my.specs")).allTopicNames()
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(partitions.get("chorus.examples").partitions()).as("chorus.examples").hasSize(2);
+            assertThat(partitions.get("my.specs").partitions()).as("my.specs").hasSize(1);
         }
 
         kafka.interrupt();
         kafka.join(60_000);
         assertThat(result[0].exitCode()).isZero();
         assertThat(result[0].out()).contains("bootstrap servers: " + bootstrap, "log dir: " + logDir, "(kept)",
-                "chorus.models (compacted)", "chorus.champions (compacted)", "chorus.consensus (compacted)",
-                "Kafka stopped.");
+                "chorus.models (compacted)", "my.champions (compacted)", "my.consensus (compacted)",
+                "my.specs (compacted)", "Kafka stopped.");
         assertThat(logDir.resolve("meta.properties")).as("a given log dir is kept").exists();
     }
 

@@ -7,11 +7,30 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** One in-process run of the {@code chorus} command line, with what it printed. */
 record CliRun(int exitCode, String out, String err) {
+
+    /**
+     * The arguments after the job jar of the {@code flink run} command a {@code --flink-run} run printed, unquoted as
+     * a shell would: what the job's main is given.
+     */
+    String[] jobArguments() {
+        String command = out.strip();
+        String args = command.substring(command.indexOf("-job.jar ") + "-job.jar ".length());
+        List<String> parsed = new ArrayList<>();
+        Matcher m = Pattern.compile("'([^']*)'|(\\S+)").matcher(args);
+        while (m.find()) {
+            parsed.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        return parsed.toArray(String[]::new);
+    }
 
     /** Runs {@code args} with no configuration file, whatever the environment holds. */
     static CliRun run(String... args) {

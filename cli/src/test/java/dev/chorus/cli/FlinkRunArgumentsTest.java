@@ -7,10 +7,6 @@ import dev.chorus.jobs.train.TrainSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,15 +40,7 @@ class FlinkRunArgumentsTest {
         assertThat(jobSettings(none).taskBound().allowed()).isEmpty();
     }
 
-    /** The printed command's arguments after the jar, unquoted as a shell would, parsed by the job's main. */
     private static TrainSettings jobSettings(CliRun run) {
-        String command = run.out().strip();
-        String args = command.substring(command.indexOf("-job.jar ") + "-job.jar ".length());
-        List<String> parsed = new ArrayList<>();
-        Matcher m = Pattern.compile("'([^']*)'|(\\S+)").matcher(args);
-        while (m.find()) {
-            parsed.add(m.group(1) != null ? m.group(1) : m.group(2));
-        }
-        return TrainJobOptions.parse(parsed.toArray(String[]::new));
+        return TrainJobOptions.parse(run.jobArguments());
     }
 }

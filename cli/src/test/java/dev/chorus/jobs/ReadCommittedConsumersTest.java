@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.embedded.CapturingAppender;
 import dev.chorus.jobs.kafka.ConsumerProperties;
 import dev.chorus.jobs.kafka.TopicReader;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package dev.chorus.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.cli.ChorusCli;
+import dev.chorus.embedded.CapturingAppender;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.ExampleProducer;

@@ -251,6 +251,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (state == State.CLOSED) {
             return;
         }
+        boolean wasRunning = state == State.RUNNING;
         state = State.CLOSED;
         long t0 = System.nanoTime();
         if (admin != null) {
@@ -269,8 +270,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 LOG.warn("Could not delete embedded Kafka log dir {}", logDir, e);
             }
         }
-        LOG.info("Embedded Kafka broker on port {} stopped in {} ms", listeners == null ? -1 : listeners.clientPort,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        // After a failed start the caller reports the failure; a "stopped" line would only precede and blur it.
+        if (wasRunning) {
+            LOG.info("Embedded Kafka broker on port {} stopped in {} ms", listeners.clientPort,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------

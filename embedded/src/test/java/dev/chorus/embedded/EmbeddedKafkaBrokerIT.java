@@ -266,6 +266,22 @@ class EmbeddedKafkaBrokerIT {
         broker.createTopic("after-failed-start", 1, Map.of());
     }
 
+    @Test
+    void aBrokerThatNeverStartedLogsItsStartFailureAndNoStop() throws Exception {
+        CapturingAppender logs = CapturingAppender.attach();
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            EmbeddedKafkaBroker b = EmbeddedKafkaBroker.builder().port(port).build();
+            assertThatThrownBy(b::start)
+                    .hasMessageContaining("failed to start")
+                    .hasMessageContaining("port " + port);
+            b.close();
+        } finally {
+            logs.detach();
+        }
+        assertThat(logs.text()).as("what the broker logged").doesNotContain("stopped");
+    }
+
     private static boolean caughtUp(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
         return consumer.assignment().containsAll(end.keySet())
                 && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());

@@ -9,6 +9,7 @@ import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -57,6 +58,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
     private final Emit<T, O> emit;
     private transient RecordCodec<T> codec;
     private transient Counter accepted;
+    private transient LongCounter read;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
 
     private DecodeRecords(Topic<T> topic, Check<T> check, String name, int maxRecordBytes,
@@ -89,10 +91,21 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         accepted = metrics.counter(name + "Accepted");
         deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
+        read = new LongCounter();
+        getRuntimeContext().addAccumulator(readAccumulator(name), read);
+    }
+
+    /**
+     * The accumulator counting every record read, accepted or not: what a bounded run's command line reads back from
+     * the job's result (metrics end with the job).
+     */
+    public static String readAccumulator(String name) {
+        return name + "Read";
     }
 
     @Override
     public void processElement(KafkaRecord record, Context ctx, Collector<O> out) {
+        read.add(1L);
         T decoded;
         ExampleValidator.Rejection rejection;
         try {

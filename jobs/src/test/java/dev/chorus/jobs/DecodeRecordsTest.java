@@ -94,9 +94,8 @@ class DecodeRecordsTest {
 
     static OneInputStreamOperatorTestHarness<KafkaRecord, Example> harness(DecodeRecords<Example, Example> f)
             throws Exception {
-        var h = ProcessFunctionTestHarnesses.forProcessFunction(f);
-        h.open();
-        return h;
+        // Opened already: a second open() would register the function's accumulator twice.
+        return ProcessFunctionTestHarnesses.forProcessFunction(f);
     }
 
     static List<DeadLetter> deadLetters(OneInputStreamOperatorTestHarness<KafkaRecord, Example> h) {

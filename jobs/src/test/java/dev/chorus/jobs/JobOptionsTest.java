@@ -31,6 +31,15 @@ class JobOptionsTest {
     }
 
     @Test
+    void theServeJobTakesAnArgumentStartingWithAtAsItIsLikeChorusServe(@TempDir Path dir) throws IOException {
+        // picocli's @-files would replace the argument with the file's words: here, a second option.
+        Path file = Files.writeString(dir.resolve("group"), "--variant champion\n");
+        ServeSettings s = ServeJobOptions.parse(new String[] {"--group-id", "@" + file});
+        assertThat(s.groupId()).isEqualTo("@" + file);
+        assertThat(s.variant()).isEqualTo(JobSettings.DEFAULT_VARIANT);
+    }
+
+    @Test
     void aSpecFileOfTheReadmesShapeIsReadWhole(@TempDir Path dir) throws IOException {
         // As README's softmax.json: two lines, spaces after the colons (picocli's @-files would split it into words).
         Path file = Files.writeString(dir.resolve("softmax.json"), """

@@ -26,7 +26,8 @@ public final class ServeJobOptions extends JobOptions {
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static ServeSettings parse(String[] args) {
         ServeJobOptions options = new ServeJobOptions();
-        new CommandLine(options).parseArgs(args);
+        // As chorus serve parses them (ChorusCli): picocli's @-files would replace an @value with the file's words.
+        new CommandLine(options).setExpandAtFiles(false).parseArgs(args);
         return options.toSettings();
     }
 

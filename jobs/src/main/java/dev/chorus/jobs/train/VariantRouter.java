@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -38,6 +39,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
+    /** The accumulator counting examples routed to at least one variant's trainer (the others were dead-lettered). */
+    public static final String ROUTED_ACCUMULATOR = "examplesRouted";
 
     private final TaskSpecs defaults;
     private final Topic<Example> examplesTopic;
@@ -50,6 +53,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     private transient Set<String> announced;
     private transient RecordCodec<Example> codec;
     private transient Counter routed;
+    private transient LongCounter examplesRouted;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
 
     public VariantRouter(TrainSettings settings) {
@@ -67,6 +71,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         routed = metrics.counter("routed");
         deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
+        examplesRouted = new LongCounter();
+        getRuntimeContext().addAccumulator(ROUTED_ACCUMULATOR, examplesRouted);
     }
 
     @Override
@@ -84,6 +90,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
                     + "default by --spec), got " + ExampleValidator.quoted(task) + ", whose variants are all retired");
             return;
         }
+        boolean toATrainer = false;
         for (String variant : live) {
             String key = Variants.key(task, variant);
             String json = specs.get(key);
@@ -97,9 +104,13 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
                 }
             }
             routed.inc();
+            toATrainer = true;
             boolean announce = json != null && announced.add(key);
             out.collect(new VariantExample(variant, input, announce ? json : null,
                     announce ? ctx.getBroadcastState(WarmStarts.DESCRIPTOR).get(key) : null));
+        }
+        if (toATrainer) {
+            examplesRouted.add(1L);
         }
     }
 

@@ -7,7 +7,7 @@ import static dev.chorus.jobs.select.SearchRungsTest.SEARCH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.select.VariantSpec;
-import dev.chorus.jobs.CapturingAppender;
+import dev.chorus.embedded.CapturingAppender;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.schemas.SearchStanding;

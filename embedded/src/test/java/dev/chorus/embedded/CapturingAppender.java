@@ -1,4 +1,4 @@
-package dev.chorus.jobs;
+package dev.chorus.embedded;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,0 +1,47 @@
+package dev.chorus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.cli.bench.ChildJvm;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** {@code chorus.log} under the command line's logging set-up, written by one JVM after another. */
+class ChorusLogFileTest {
+
+    /** A command line's JVM: the CLI's logging set-up, then one INFO line. */
+    public static final class LogOneLine {
+        public static void main(String[] args) {
+            ChorusCli.configureLogging();
+            LoggerFactory.getLogger(ChorusCli.class).info(args[0]);
+        }
+    }
+
+    @Test
+    void aSecondCommandKeepsTheFirstCommandsLines(@TempDir Path logDir) throws Exception {
+        long first = run(logDir, "line of the first command");
+        long second = run(logDir, "line of the second command");
+
+        List<String> log = Files.readAllLines(logDir.resolve("chorus.log"), StandardCharsets.UTF_8);
+        assertThat(log).anyMatch(l -> l.contains(" " + first + " ") && l.endsWith("line of the first command"))
+                .anyMatch(l -> l.contains(" " + second + " ") && l.endsWith("line of the second command"));
+    }
+
+    /** The process id of a JVM that logged {@code line}. */
+    private static long run(Path logDir, String line) throws Exception {
+        List<String> command = ChildJvm.command(Map.of("chorus.log.dir", logDir.toString()), LogOneLine.class,
+                List.of(line));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        return p.pid();
+    }
+}
