@@ -1,7 +1,7 @@
 package dev.chorus.schemas.codec;
 
-import static dev.chorus.schemas.codec.DecisionEvidenceEvolutionTest.toArray;
-
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -22,6 +22,20 @@ final class EvolutionRoundTrips {
             + "\"standings\":[],\"updatedAt\":2";
 
     private EvolutionRoundTrips() {}
+
+    /** The older schema {@code name} (e.g. {@code Champion-2.avsc}) from the schemas' history. */
+    static Schema history(String name) throws Exception {
+        try (InputStream avsc = EvolutionRoundTrips.class.getResourceAsStream("/dev/chorus/schemas/history/" + name)) {
+            return new Schema.Parser().parse(avsc);
+        }
+    }
+
+    /** The bytes left in {@code buffer}, which it leaves as it was. */
+    static byte[] toArray(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
 
     /** A Champion record of the older schema {@code old} with the fields every schema has: task t, variant b. */
     static GenericRecord oldChampion(Schema old) {

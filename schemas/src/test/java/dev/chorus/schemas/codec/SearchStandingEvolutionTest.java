@@ -1,7 +1,7 @@
 package dev.chorus.schemas.codec;
 
-import static dev.chorus.schemas.codec.DecisionEvidenceEvolutionTest.history;
 import static dev.chorus.schemas.codec.EvolutionRoundTrips.OLD_CHAMPION_JSON;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
 import static dev.chorus.schemas.codec.EvolutionRoundTrips.jsonRoundTrip;
 import static dev.chorus.schemas.codec.EvolutionRoundTrips.oldChampion;
 import static dev.chorus.schemas.codec.EvolutionRoundTrips.readAsOld;
