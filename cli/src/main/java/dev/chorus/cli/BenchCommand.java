@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -57,6 +58,15 @@ public final class BenchCommand {
 
     private static void noteForcedCoreType() {
         forcedCoreTypeNote(System.getenv()).ifPresent(System.err::println);
+    }
+
+    /** The options {@code build} makes; what it refuses (IllegalArgumentException) is a usage error of {@code spec}. */
+    private static <T> T usageChecked(CommandSpec spec, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** Prints each line a benchmark logs to {@code out} as it comes. */
@@ -282,13 +292,8 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            E2eBenchmark.Options options;
-            try {
-                options = new E2eBenchmark.Options(examples, Set.copyOf(lines),
-                        peers.script("sklearn_peer.py"), progress, runs);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
+            E2eBenchmark.Options options = usageChecked(spec, () -> new E2eBenchmark.Options(examples,
+                    Set.copyOf(lines), peers.script("sklearn_peer.py"), progress, runs));
             noteForcedCoreType();
             PrintWriter out = spec.commandLine().getOut();
             Map<String, Object> results = new E2eBenchmark(options, lineByLine(out)).run();
@@ -386,12 +391,8 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            SelectBenchmark.Options options;
-            try {
-                options = new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
+            SelectBenchmark.Options options = usageChecked(spec,
+                    () -> new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks)));
             noteForcedCoreType();
             PrintWriter out = spec.commandLine().getOut();
             Map<String, Object> results = SelectBenchmark.run(options, lineByLine(out));
@@ -491,14 +492,10 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             if (checkpoints) {
-                SparseCheckpointLine.Options options;
-                try {
-                    options = new SparseCheckpointLine.Options(checkpointBits, checkpointRows, checkpointCount,
-                            checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList(),
-                            checkpointTrickle, SparseCheckpointLine.Task.of(lines));
-                } catch (IllegalArgumentException e) {
-                    throw new ParameterException(spec.commandLine(), e.getMessage());
-                }
+                SparseCheckpointLine.Options options = usageChecked(spec, () -> new SparseCheckpointLine.Options(
+                        checkpointBits, checkpointRows, checkpointCount,
+                        checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList(),
+                        checkpointTrickle, SparseCheckpointLine.Task.of(lines)));
                 Map<String, Object> results = SparseCheckpointLine.run(options, lineByLine(out));
                 figures.writeJson(results);
                 return 0;
