@@ -14,7 +14,6 @@ import dev.chorus.cli.data.PackageCatalogue;
 import dev.chorus.cli.bench.e2e.E2eBenchmark;
 import dev.chorus.cli.bench.e2e.E2eReport;
 import dev.chorus.cli.bench.e2e.SparseCheckpointLine;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,10 +22,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -58,25 +60,21 @@ public final class BenchCommand {
         forcedCoreTypeNote(System.getenv()).ifPresent(System.err::println);
     }
 
-    /** Writes benchmark results as indented JSON. */
-    static void writeJson(Path file, Map<String, Object> results) throws IOException {
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), results);
-        System.out.printf("Results written to %s%n", file);
-    }
-
-    /** Draws a benchmark's results into a directory: one of {@link Plots}' methods. */
-    @FunctionalInterface
-    interface Charts {
-        List<Path> write(Map<String, Object> results, Path dir) throws IOException;
-    }
-
-    /** Writes the charts of {@code results} into {@code dir} unless it is null, and names them. */
-    static void writePlots(Path dir, Map<String, Object> results, Charts charts) throws IOException {
-        if (dir != null) {
-            for (Path chart : charts.write(results, dir)) {
-                System.out.printf("Chart written to %s%n", chart);
-            }
+    /** The options {@code build} makes; what it refuses (IllegalArgumentException) is a usage error of {@code spec}. */
+    private static <T> T usageChecked(CommandSpec spec, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /** Prints each line a benchmark logs to {@code out} as it comes. */
+    private static Consumer<String> lineByLine(PrintWriter out) {
+        return line -> {
+            out.println(line);
+            out.flush();
+        };
     }
 
     @Command(name = "learn", mixinStandardHelpOptions = true,
@@ -94,8 +92,8 @@ public final class BenchCommand {
         @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
         int batchSize;
 
-        @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
-        boolean noPeers;
+        @Mixin
+        SklearnPeers peers;
 
         @Option(names = "--max-examples", paramLabel = "N", defaultValue = "0",
                 description = "Train and test on the first N examples of each split only (default: all); "
@@ -112,8 +110,8 @@ public final class BenchCommand {
                         + "each in a child JVM, and print them side by side; no other backend, no scikit-learn.")
         boolean blasMatrix;
 
-        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
-        Path json;
+        @Mixin
+        BenchFigures figures;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): learn-curves.png, test accuracy against passes "
@@ -128,14 +126,12 @@ public final class BenchCommand {
                 Map<String, Object> results = LearnBlasMatrix.run(options, System.getenv(), System.out::println);
                 System.out.println();
                 System.out.print(LearnBlasMatrix.table(results));
-                if (json != null) {
-                    writeJson(json, results);
-                }
+                figures.writeJson(results);
                 return 0;
             }
             noteForcedCoreType();
-            Path peer = sklearnPeerScript();
-            if (!noPeers && peer != null) {
+            Path peer = peers.script("sklearn_peer.py");
+            if (peer != null) {
                 options = options.withSklearnPeer(peer);
             }
             Map<String, Object> results;
@@ -148,32 +144,8 @@ public final class BenchCommand {
                 });
             }
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::learn);
+            figures.write(results, plots, Plots::learn);
             return 0;
-        }
-
-        /** {@code cli/src/main/python/sklearn_peer.py} beside the build this command runs from, if it is there. */
-        static Path sklearnPeerScript() {
-            return sklearnPeerScript("sklearn_peer.py");
-        }
-
-        /** {@code cli/src/main/python/<name>} beside the build this command runs from, if it is there. */
-        static Path sklearnPeerScript(String name) {
-            try {
-                Path jar = Path.of(LearnBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
-                    Path script = dir.resolve("cli/src/main/python/" + name);
-                    if (java.nio.file.Files.isRegularFile(script)) {
-                        return script;
-                    }
-                }
-            } catch (java.net.URISyntaxException | SecurityException e) {
-                return null;
-            }
-            return null;
         }
     }
 
@@ -188,8 +160,8 @@ public final class BenchCommand {
         @Option(names = "--seconds", defaultValue = "10", description = "Length of each measured run (default: ${DEFAULT-VALUE}).")
         int seconds;
 
-        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
-        Path json;
+        @Mixin
+        BenchFigures figures;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): latency-percentiles.png, p50/p95/p99/max per "
@@ -199,10 +171,7 @@ public final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             Map<String, Object> results = new LatencyBenchmark(rates, Duration.ofSeconds(seconds), System.out::println).run();
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::latency);
+            figures.write(results, plots, Plots::latency);
             return 0;
         }
     }
@@ -221,8 +190,8 @@ public final class BenchCommand {
         @Option(names = "--sample-seconds", defaultValue = "60", description = "Sampling interval (default: ${DEFAULT-VALUE}).")
         int sampleSeconds;
 
-        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
-        Path json;
+        @Mixin
+        BenchFigures figures;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): soak-over-time.png, heap, state and checkpoint "
@@ -236,10 +205,7 @@ public final class BenchCommand {
             System.out.printf("heap trend %.3f MB/min, state trend %.1f bytes/min (from minute %s)%n",
                     results.get("heap_trend_mb_per_min"), results.get("state_trend_bytes_per_min"),
                     results.get("trend_from_minute"));
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::soak);
+            figures.write(results, plots, Plots::soak);
             return 0;
         }
     }
@@ -257,8 +223,8 @@ public final class BenchCommand {
                 description = "The history's item bound, historyItems (default: the spec default, ${DEFAULT-VALUE}).")
         int items;
 
-        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
-        Path json;
+        @Mixin
+        BenchFigures figures;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): history-bytes-per-item.png, heap and checkpoint "
@@ -274,10 +240,7 @@ public final class BenchCommand {
                     LABELS_PER_ITEM, results.get("unique_items_labelled"), (long) results.get("heap_bytes") / 1048576.0,
                     results.get("heap_bytes_per_item"), (long) results.get("checkpoint_bytes") / 1048576.0,
                     results.get("checkpoint_bytes_per_item"));
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::history);
+            figures.write(results, plots, Plots::history);
             return 0;
         }
     }
@@ -306,8 +269,8 @@ public final class BenchCommand {
                 description = "Run only these lines (default: all); the raw consumer always runs.")
         List<String> lines = List.of();
 
-        @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
-        boolean noPeers;
+        @Mixin
+        SklearnPeers peers;
 
         @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
                 description = "Show a progress bar while filling the topic (default); --no-progress hides it.")
@@ -319,8 +282,8 @@ public final class BenchCommand {
                         + "line once.")
         int runs;
 
-        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
-        Path json;
+        @Mixin
+        BenchFigures figures;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): e2e-ratio-to-raw.png, each line's rate over the "
@@ -329,26 +292,15 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            E2eBenchmark.Options options;
-            try {
-                options = new E2eBenchmark.Options(examples, Set.copyOf(lines),
-                        noPeers ? null : Learn.sklearnPeerScript(), progress, runs);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
+            E2eBenchmark.Options options = usageChecked(spec, () -> new E2eBenchmark.Options(examples,
+                    Set.copyOf(lines), peers.script("sklearn_peer.py"), progress, runs));
             noteForcedCoreType();
             PrintWriter out = spec.commandLine().getOut();
-            Map<String, Object> results = new E2eBenchmark(options, line -> {
-                out.println(line);
-                out.flush();
-            }).run();
+            Map<String, Object> results = new E2eBenchmark(options, lineByLine(out)).run();
             out.println();
             out.print(E2eReport.table(results));
             out.flush();
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::e2e);
+            figures.write(results, plots, Plots::e2e);
             return 0;
         }
     }
@@ -368,8 +320,8 @@ public final class BenchCommand {
         @Option(names = "--seeds", split = ",", description = "Seeds (default: 0,1,2,3,4).")
         List<Long> seeds = List.of(0L, 1L, 2L, 3L, 4L);
 
-        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
-        Path json;
+        @Mixin
+        BenchFigures figures;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): per model, crowd-<model>-curves.png (accuracy "
@@ -392,10 +344,7 @@ public final class BenchCommand {
             results.put("label_only", LabelOnlyTrack.run(LabelOnlyTrack.Options.protocol(
                     CrowdBenchmark.Options.defaults(data).batchSize(), seeds)));
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::crowd);
+            figures.write(results, plots, Plots::crowd);
             return 0;
         }
     }
@@ -429,8 +378,8 @@ public final class BenchCommand {
         @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
         int batchSize;
 
-        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
-        Path json;
+        @Mixin
+        BenchFigures figures;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): select-drift.png and, for the decayed "
@@ -442,22 +391,12 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            SelectBenchmark.Options options;
-            try {
-                options = new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
+            SelectBenchmark.Options options = usageChecked(spec,
+                    () -> new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks)));
             noteForcedCoreType();
             PrintWriter out = spec.commandLine().getOut();
-            Map<String, Object> results = SelectBenchmark.run(options, line -> {
-                out.println(line);
-                out.flush();
-            });
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::select);
+            Map<String, Object> results = SelectBenchmark.run(options, lineByLine(out));
+            figures.write(results, plots, Plots::select);
             return 0;
         }
     }
@@ -491,8 +430,8 @@ public final class BenchCommand {
                 description = "Examples per minibatch, for Chorus and scikit-learn alike (default: ${DEFAULT-VALUE}).")
         int batchSize;
 
-        @Option(names = "--no-peers", description = "Skip scikit-learn even when it is installed.")
-        boolean noPeers;
+        @Mixin
+        SklearnPeers peers;
 
         @Option(names = "--no-e2e", description = "Run the in-memory tracks (packages, memory) only.")
         boolean noE2e;
@@ -538,8 +477,8 @@ public final class BenchCommand {
                         + "${DEFAULT-VALUE}).")
         int checkpointTrickle;
 
-        @Option(names = "--json", paramLabel = "FILE", description = "Write every figure to FILE as JSON.")
-        Path json;
+        @Mixin
+        BenchFigures figures;
 
         @Option(names = "--plots", paramLabel = "DIR",
                 description = "Write PNG charts into DIR (made if missing): sparse-packages-curves.png, prequential "
@@ -553,21 +492,12 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             if (checkpoints) {
-                SparseCheckpointLine.Options options;
-                try {
-                    options = new SparseCheckpointLine.Options(checkpointBits, checkpointRows, checkpointCount,
-                            checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList(),
-                            checkpointTrickle, SparseCheckpointLine.Task.of(lines));
-                } catch (IllegalArgumentException e) {
-                    throw new ParameterException(spec.commandLine(), e.getMessage());
-                }
-                Map<String, Object> results = SparseCheckpointLine.run(options, line -> {
-                    out.println(line);
-                    out.flush();
-                });
-                if (json != null) {
-                    writeJson(json, results);
-                }
+                SparseCheckpointLine.Options options = usageChecked(spec, () -> new SparseCheckpointLine.Options(
+                        checkpointBits, checkpointRows, checkpointCount,
+                        checkpointBackends.stream().map(SparseCheckpointLine.Backend::of).toList(),
+                        checkpointTrickle, SparseCheckpointLine.Task.of(lines)));
+                Map<String, Object> results = SparseCheckpointLine.run(options, lineByLine(out));
+                figures.writeJson(results);
                 return 0;
             }
             Path file = packages != null ? packages : PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS)
@@ -583,16 +513,10 @@ public final class BenchCommand {
                 throw new ParameterException(spec.commandLine(), "--lines: expected some of "
                         + SparseBenchmark.E2E_LINES + ", got " + lines);
             }
-            Path peer = noPeers ? null : Learn.sklearnPeerScript("sklearn_sparse_peer.py");
+            Path peer = peers.script("sklearn_sparse_peer.py");
             Map<String, Object> results = SparseBenchmark.run(new SparseBenchmark.Options(file, limit,
-                    minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs, Set.copyOf(lines)), line -> {
-                        out.println(line);
-                        out.flush();
-                    });
-            if (json != null) {
-                writeJson(json, results);
-            }
-            writePlots(plots, results, Plots::sparse);
+                    minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs, Set.copyOf(lines)), lineByLine(out));
+            figures.write(results, plots, Plots::sparse);
             return 0;
         }
     }

@@ -76,6 +76,16 @@ class CliArgumentsTest {
     }
 
     @Test
+    void benchOptionsTheirBenchmarkRefusesAreUsageErrorsThatSayWhy() {
+        for (String[] args : new String[][] {{"bench", "select", "--tracks", "nope"}, {"bench", "e2e", "--lines", "nope"},
+                {"bench", "sparse", "--checkpoints", "--checkpoint-backends", "nope"}}) {
+            CliRun run = CliRun.run(args);
+            assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(CommandLine.ExitCode.USAGE);
+            assertThat(run.err()).as(String.join(" ", args)).contains("nope");
+        }
+    }
+
+    @Test
     void demoHelpNamesEveryLabelModel() {
         String help = CliRun.run("demo", "--help").out().replaceAll("\\s+", " ");
         assertThat(LabelModels.NAMES).allSatisfy(name -> assertThat(help).contains(name));

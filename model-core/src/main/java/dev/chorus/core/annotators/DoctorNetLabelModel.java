@@ -3,7 +3,6 @@ package dev.chorus.core.annotators;
 import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import java.io.DataInput;
-import java.io.DataOutput;
 import java.io.IOException;
 
 /**
@@ -39,24 +38,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   @Override
   public String name() {
     return NAME;
-  }
-
-  @Override
-  protected void mark() {
-    net.mark();
-    markRemembered();
-  }
-
-  @Override
-  protected void rollback() {
-    net.rollback();
-    rollbackRemembered();
-  }
-
-  @Override
-  protected void forget(int slot) {
-    net.resetHead(slot);
-    forgetRemembered(slot);
   }
 
   @Override
@@ -103,25 +84,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
   @Override
   public DoctorNetLabelModel copy() {
     return new DoctorNetLabelModel(net.copy(), registry.copy(), estimates.copy(), remembered(false));
-  }
-
-  @Override
-  public void writeTo(DataOutput out) throws IOException {
-    write(out, remembered(false));
-  }
-
-  /** A snapshot leaves the item history out (consensus records carry what it knows), as the other methods do. */
-  @Override
-  public byte[] toSnapshotBytes() {
-    return LabelModels.bytes(out -> write(out, remembered(true)));
-  }
-
-  private void write(DataOutput out, ItemLabelHistory history) throws IOException {
-    LabelModels.writeHeader(out, NAME);
-    registry.writeTo(out);
-    estimates.writeTo(out);
-    writeRemembered(out, history);
-    net.writeTo(out);
   }
 
   /** Reads what follows the header of {@link #writeTo} in format {@code version}: from format 4, an optional history. */

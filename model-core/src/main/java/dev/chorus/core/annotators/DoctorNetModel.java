@@ -35,19 +35,28 @@ abstract class DoctorNetModel extends AnnotatorTrackingModel {
     }
   }
 
-  protected final void markRemembered() {
+  /** The network and the remembered labels as they are; a method with state of its own marks it too. */
+  @Override
+  protected void mark() {
+    net.mark();
     if (remembered != null) {
       remembered.mark();
     }
   }
 
-  protected final void rollbackRemembered() {
+  /** The network and the remembered labels back as {@link #mark} found them. */
+  @Override
+  protected void rollback() {
+    net.rollback();
     if (remembered != null) {
       remembered.rollback();
     }
   }
 
-  protected final void forgetRemembered(int slot) {
+  /** A new annotator's head in {@code slot}, and the evicted one's labels out of the remembered ones. */
+  @Override
+  protected void forget(int slot) {
+    net.resetHead(slot);
     if (remembered != null) {
       remembered.forgetSlot(slot);
     }
@@ -57,6 +66,35 @@ abstract class DoctorNetModel extends AnnotatorTrackingModel {
   protected final ItemLabelHistory remembered(boolean empty) {
     return remembered == null ? null : empty ? remembered.emptyCopy() : remembered.copy();
   }
+
+  @Override
+  public final void writeTo(DataOutput out) throws IOException {
+    write(out, false);
+  }
+
+  /** A snapshot leaves the item history out (consensus records carry what it knows), as the other methods do. */
+  @Override
+  public final byte[] toSnapshotBytes() {
+    return LabelModels.bytes(out -> write(out, true));
+  }
+
+  /** The header, the registry, the estimates, the items' labels ({@link #writeHistory}), the network, the rest. */
+  private void write(DataOutput out, boolean snapshot) throws IOException {
+    LabelModels.writeHeader(out, name());
+    registry.writeTo(out);
+    estimates.writeTo(out);
+    writeHistory(out, snapshot);
+    net.writeTo(out);
+    writeAfterNet(out);
+  }
+
+  /** The items' labels: format 4's optional remembered history ({@link #writeRemembered}), empty in a snapshot. */
+  protected void writeHistory(DataOutput out, boolean snapshot) throws IOException {
+    writeRemembered(out, remembered(snapshot));
+  }
+
+  /** What a method saves after the network (its own parameters); nothing by default. */
+  protected void writeAfterNet(DataOutput out) throws IOException {}
 
   /** Format 4's optional history: a flag, then the history. */
   protected static void writeRemembered(DataOutput out, ItemLabelHistory history) throws IOException {

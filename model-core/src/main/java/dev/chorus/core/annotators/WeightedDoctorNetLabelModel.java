@@ -164,14 +164,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   protected void forget(int slot) {
     history.forgetSlot(slot);
     net.resetHead(slot);
-    double sum = 0;
-    int others = registry.size() - 1;
-    for (int a = 0; a < registry.size(); a++) {
-      if (a != slot) {
-        sum += logits[a];
-      }
-    }
-    logits[slot] = others == 0 ? 0 : sum / others;
+    logits[slot] = meanLogitOfOthers(logits, registry.size(), slot);
   }
 
   @Override
@@ -371,6 +364,18 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     return count == 0 ? 0 : sum / count;
   }
 
+  /** The mean of the first {@code count} logits but {@code slot}'s (0 if none): an evicted slot's newcomer's logit. */
+  static double meanLogitOfOthers(double[] logits, int count, int slot) {
+    double sum = 0;
+    int others = count - 1;
+    for (int a = 0; a < count; a++) {
+      if (a != slot) {
+        sum += logits[a];
+      }
+    }
+    return others == 0 ? 0 : sum / others;
+  }
+
   /** The softmax of the first {@code count} logits: the averaging weights in slot order. */
   static double[] weights(double[] logits, int count) {
     double[] w = new double[count];
@@ -434,22 +439,15 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
         logits.clone(), denoiseIterations);
   }
 
+  /** Its own history, which it trains on: a snapshot writes it empty, as the other methods' (always present). */
   @Override
-  public void writeTo(DataOutput out) throws IOException {
-    write(out, history);
+  protected void writeHistory(DataOutput out, boolean snapshot) throws IOException {
+    (snapshot ? history.emptyCopy() : history).writeTo(out);
   }
 
+  /** The averaging logits and the de-noising iterations. */
   @Override
-  public byte[] toSnapshotBytes() {
-    return LabelModels.bytes(out -> write(out, history.emptyCopy()));
-  }
-
-  private void write(DataOutput out, ItemLabelHistory history) throws IOException {
-    LabelModels.writeHeader(out, NAME);
-    registry.writeTo(out);
-    estimates.writeTo(out);
-    history.writeTo(out);
-    net.writeTo(out);
+  protected void writeAfterNet(DataOutput out) throws IOException {
     BinaryState.writeDoubles(out, logits);
     out.writeInt(denoiseIterations);
   }

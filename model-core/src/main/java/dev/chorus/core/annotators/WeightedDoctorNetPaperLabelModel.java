@@ -71,31 +71,21 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
 
   @Override
   protected void mark() {
-    net.mark();
-    markRemembered();
+    super.mark();
     System.arraycopy(logits, 0, markedLogits, 0, logits.length);
   }
 
   @Override
   protected void rollback() {
-    net.rollback();
-    rollbackRemembered();
+    super.rollback();
     System.arraycopy(markedLogits, 0, logits, 0, logits.length);
   }
 
   /** The slot gets a new annotator's head and logit. */
   @Override
   protected void forget(int slot) {
-    net.resetHead(slot);
-    forgetRemembered(slot);
-    double sum = 0;
-    int others = registry.size() - 1;
-    for (int a = 0; a < registry.size(); a++) {
-      if (a != slot) {
-        sum += logits[a];
-      }
-    }
-    logits[slot] = others == 0 ? 0 : sum / others;
+    super.forget(slot);
+    logits[slot] = WeightedDoctorNetLabelModel.meanLogitOfOthers(logits, registry.size(), slot);
   }
 
   @Override
@@ -175,23 +165,9 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
         logits.clone());
   }
 
+  /** The averaging logits. */
   @Override
-  public void writeTo(DataOutput out) throws IOException {
-    write(out, remembered(false));
-  }
-
-  /** A snapshot leaves the item history out (consensus records carry what it knows), as the other methods do. */
-  @Override
-  public byte[] toSnapshotBytes() {
-    return LabelModels.bytes(out -> write(out, remembered(true)));
-  }
-
-  private void write(DataOutput out, ItemLabelHistory history) throws IOException {
-    LabelModels.writeHeader(out, NAME);
-    registry.writeTo(out);
-    estimates.writeTo(out);
-    writeRemembered(out, history);
-    net.writeTo(out);
+  protected void writeAfterNet(DataOutput out) throws IOException {
     BinaryState.writeDoubles(out, logits);
   }
 

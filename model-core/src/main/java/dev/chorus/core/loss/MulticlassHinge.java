@@ -11,50 +11,34 @@ import java.util.Arrays;
  *
  * <p>Probabilities are the softmax of the scores: monotone in them, not calibrated.
  */
-public final class MulticlassHinge implements ClassificationLoss {
+public final class MulticlassHinge extends WeightedMeanLoss {
 
   public static final String NAME = "multiclass-hinge";
   public static final MulticlassHinge INSTANCE = new MulticlassHinge();
 
-  private MulticlassHinge() {}
-
-  @Override
-  public String name() {
-    return NAME;
+  private MulticlassHinge() {
+    super(NAME, false);
   }
 
   @Override
-  public int outputDim(int numClasses) {
-    return numClasses;
-  }
-
-  @Override
-  public double lossAndGradient(float[] outputs, int rows, int classes, int[] labels, float[] weights,
+  double example(float[] outputs, int i, int classes, int[] labels, float[] targets, double scale,
       float[] gradient) {
-    Arrays.fill(gradient, 0, rows * classes, 0f);
-    double totalWeight = ExampleWeights.total(weights, rows);
-    if (totalWeight == 0) {
-      return 0;
-    }
-    double total = 0;
-    for (int i = 0; i < rows; i++) {
-      int row = i * classes;
-      int label = labels[i];
-      int rival = label == 0 ? 1 : 0;
-      for (int j = rival + 1; j < classes; j++) {
-        if (j != label && outputs[row + j] > outputs[row + rival]) {
-          rival = j;
-        }
-      }
-      double slack = 1 + (double) outputs[row + rival] - outputs[row + label];
-      if (slack > 0) {
-        double scale = ExampleWeights.share(weights, i, totalWeight);
-        total += scale * slack;
-        gradient[row + rival] = (float) scale;
-        gradient[row + label] = (float) -scale;
+    int row = i * classes;
+    Arrays.fill(gradient, row, row + classes, 0f);
+    int label = labels[i];
+    int rival = label == 0 ? 1 : 0;
+    for (int j = rival + 1; j < classes; j++) {
+      if (j != label && outputs[row + j] > outputs[row + rival]) {
+        rival = j;
       }
     }
-    return total;
+    double slack = 1 + (double) outputs[row + rival] - outputs[row + label];
+    if (slack > 0) {
+      gradient[row + rival] = (float) scale;
+      gradient[row + label] = (float) -scale;
+      return scale * slack;
+    }
+    return 0;
   }
 
   @Override

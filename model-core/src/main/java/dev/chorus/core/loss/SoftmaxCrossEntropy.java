@@ -1,7 +1,5 @@
 package dev.chorus.core.loss;
 
-import java.util.Arrays;
-
 /**
  * Softmax followed by cross-entropy, computed from logits in one numerically stable step. For logits
  * {@code z} and a target distribution {@code t} (one-hot for a label), {@code loss = Σⱼ tⱼ·(LSE(z) − zⱼ)}
@@ -10,44 +8,13 @@ import java.util.Arrays;
  * for a distribution. Soft targets are what learning from noisy labels trains on (a posterior over the
  * true class). Per-example sums run in double precision. One output per class.
  */
-public final class SoftmaxCrossEntropy implements ClassificationLoss {
+public final class SoftmaxCrossEntropy extends WeightedMeanLoss {
 
   public static final String NAME = "softmax-cross-entropy";
   public static final SoftmaxCrossEntropy INSTANCE = new SoftmaxCrossEntropy();
 
-  private SoftmaxCrossEntropy() {}
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public int outputDim(int numClasses) {
-    return numClasses;
-  }
-
-  @Override
-  public double lossAndGradient(float[] outputs, int rows, int classes, int[] labels, float[] weights,
-      float[] gradient) {
-    double totalWeight = ExampleWeights.total(weights, rows);
-    if (totalWeight == 0) {
-      Arrays.fill(gradient, 0, rows * classes, 0f);
-      return 0;
-    }
-    double total = 0;
-    for (int i = 0; i < rows; i++) {
-      int row = i * classes;
-      double logSumExp = logSumExp(outputs, row, classes);
-      double scale = ExampleWeights.share(weights, i, totalWeight);
-      int label = labels[i];
-      total += scale * (logSumExp - outputs[row + label]);
-      for (int j = 0; j < classes; j++) {
-        double p = Math.exp(outputs[row + j] - logSumExp);
-        gradient[row + j] = (float) (scale * (j == label ? p - 1 : p));
-      }
-    }
-    return total;
+  private SoftmaxCrossEntropy() {
+    super(NAME, false);
   }
 
   @Override
@@ -56,31 +23,29 @@ public final class SoftmaxCrossEntropy implements ClassificationLoss {
   }
 
   @Override
-  public double softLossAndGradient(float[] outputs, int rows, int classes, float[] targets, float[] weights,
+  double example(float[] outputs, int i, int classes, int[] labels, float[] targets, double scale,
       float[] gradient) {
-    double totalWeight = ExampleWeights.total(weights, rows);
-    if (totalWeight == 0) {
-      Arrays.fill(gradient, 0, rows * classes, 0f);
-      return 0;
-    }
-    double total = 0;
-    for (int i = 0; i < rows; i++) {
-      int row = i * classes;
-      double logSumExp = logSumExp(outputs, row, classes);
-      double scale = ExampleWeights.share(weights, i, totalWeight);
-      double mass = 0;
-      double loss = 0;
-      for (int j = 0; j < classes; j++) {
-        mass += targets[row + j];
-        loss += targets[row + j] * (logSumExp - outputs[row + j]);
-      }
-      total += scale * loss;
+    int row = i * classes;
+    double logSumExp = logSumExp(outputs, row, classes);
+    if (labels != null) {
+      int label = labels[i];
       for (int j = 0; j < classes; j++) {
         double p = Math.exp(outputs[row + j] - logSumExp);
-        gradient[row + j] = (float) (scale * (mass * p - targets[row + j]));
+        gradient[row + j] = (float) (scale * (j == label ? p - 1 : p));
       }
+      return scale * (logSumExp - outputs[row + label]);
     }
-    return total;
+    double mass = 0;
+    double loss = 0;
+    for (int j = 0; j < classes; j++) {
+      mass += targets[row + j];
+      loss += targets[row + j] * (logSumExp - outputs[row + j]);
+    }
+    for (int j = 0; j < classes; j++) {
+      double p = Math.exp(outputs[row + j] - logSumExp);
+      gradient[row + j] = (float) (scale * (mass * p - targets[row + j]));
+    }
+    return scale * loss;
   }
 
   @Override

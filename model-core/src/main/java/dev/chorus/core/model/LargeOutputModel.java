@@ -403,12 +403,7 @@ public final class LargeOutputModel implements Predictor {
   }
 
   private void writeTo(DataOutput out, boolean rows) throws IOException {
-    out.writeInt(MAGIC);
-    out.writeInt(FORMAT_VERSION);
-    out.writeInt(specJson.length);
-    out.write(specJson);
-    out.writeLong(steps);
-    out.writeLong(examplesSeen);
+    SavedModelHeader.write(out, MAGIC, FORMAT_VERSION, specJson, steps, examplesSeen);
     if (!rows) {
       embedding.writeWithoutRowsTo(out);
       (sampled != null ? sampled.rowsApart() : hierarchical.rowsApart()).writeWithoutRowsTo(out);
@@ -423,21 +418,8 @@ public final class LargeOutputModel implements Predictor {
 
   /** Reads what {@link #writeTo} wrote. */
   public static LargeOutputModel readFrom(DataInput in) throws IOException {
-    int magic = in.readInt();
-    if (magic != MAGIC) {
-      throw new IOException(String.format("not a LargeOutputModel: magic 0x%08X, expected 0x%08X", magic, MAGIC));
-    }
-    int version = in.readInt();
-    if (version != FORMAT_VERSION) {
-      throw new IOException("LargeOutputModel format " + version + " is not readable; expected " + FORMAT_VERSION);
-    }
-    int jsonLength = in.readInt();
-    if (jsonLength < 2 || jsonLength > 1 << 20) {
-      throw new IOException("LargeOutputModel: spec length must be in [2, 2^20], stream has " + jsonLength);
-    }
-    byte[] json = new byte[jsonLength];
-    in.readFully(json);
-    LargeOutputModel model = create(ModelSpec.parse(new String(json, StandardCharsets.UTF_8)));
+    SavedModelHeader.readMagicAndVersion(in, "LargeOutputModel", MAGIC, FORMAT_VERSION);
+    LargeOutputModel model = create(SavedModelHeader.readSpec(in, "LargeOutputModel"));
     model.steps = in.readLong();
     model.examplesSeen = in.readLong();
     if (model.steps < 0 || model.examplesSeen < 0) {

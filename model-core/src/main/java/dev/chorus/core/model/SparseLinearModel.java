@@ -379,12 +379,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   }
 
   private void writeHeader(DataOutput out, byte[] json) throws IOException {
-    out.writeInt(MAGIC);
-    out.writeInt(FORMAT_VERSION);
-    out.writeInt(json.length);
-    out.write(json);
-    out.writeLong(steps);
-    out.writeLong(examplesSeen);
+    SavedModelHeader.write(out, MAGIC, FORMAT_VERSION, json, steps, examplesSeen);
   }
 
   private void writeTo(DataOutput out, byte[] json) throws IOException {
@@ -514,21 +509,8 @@ public final class SparseLinearModel implements Predictor, RowsApart {
 
   /** Reads what {@link #writeTo} wrote. */
   public static SparseLinearModel readFrom(DataInput in) throws IOException {
-    int magic = in.readInt();
-    if (magic != MAGIC) {
-      throw new IOException(String.format("not a SparseLinearModel: magic 0x%08X, expected 0x%08X", magic, MAGIC));
-    }
-    int version = in.readInt();
-    if (version != FORMAT_VERSION) {
-      throw new IOException("SparseLinearModel format " + version + " is not readable; expected " + FORMAT_VERSION);
-    }
-    int jsonLength = in.readInt();
-    if (jsonLength < 2 || jsonLength > 1 << 20) {
-      throw new IOException("SparseLinearModel: spec length must be in [2, 2^20], stream has " + jsonLength);
-    }
-    byte[] json = new byte[jsonLength];
-    in.readFully(json);
-    SparseLinearModel model = create(ModelSpec.parse(new String(json, StandardCharsets.UTF_8)));
+    SavedModelHeader.readMagicAndVersion(in, "SparseLinearModel", MAGIC, FORMAT_VERSION);
+    SparseLinearModel model = create(SavedModelHeader.readSpec(in, "SparseLinearModel"));
     model.steps = in.readLong();
     model.examplesSeen = in.readLong();
     int rows = in.readInt();

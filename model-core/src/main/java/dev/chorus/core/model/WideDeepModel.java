@@ -491,12 +491,7 @@ public final class WideDeepModel implements Predictor {
   }
 
   private void writeTo(DataOutput out, boolean rows) throws IOException {
-    out.writeInt(MAGIC);
-    out.writeInt(FORMAT_VERSION);
-    out.writeInt(specJson.length);
-    out.write(specJson);
-    out.writeLong(steps);
-    out.writeLong(examplesSeen);
+    SavedModelHeader.write(out, MAGIC, FORMAT_VERSION, specJson, steps, examplesSeen);
     out.writeLong(rng.state());
     BinaryState.Writer wideRows = rows ? wide::writeTo : wide::writeWithoutRowsTo;
     wideRows.write(out);
@@ -516,14 +511,7 @@ public final class WideDeepModel implements Predictor {
    */
   public static WideDeepModel fromBytes(byte[] bytes) {
     try (BinaryState.Bytes in = new BinaryState.Bytes(bytes)) {
-      int magic = in.readInt();
-      if (magic != MAGIC) {
-        throw new IOException(String.format("not a WideDeepModel: magic 0x%08X, expected 0x%08X", magic, MAGIC));
-      }
-      int version = in.readInt();
-      if (version != FORMAT_VERSION) {
-        throw new IOException("WideDeepModel format " + version + " is not readable; expected " + FORMAT_VERSION);
-      }
+      SavedModelHeader.readMagicAndVersion(in, "WideDeepModel", MAGIC, FORMAT_VERSION);
       ModelSpec spec = ModelSpec.parse(BinaryState.readString(in, "WideDeepModel spec"));
       // The network's weights are all in the stream: a shape the bytes cannot hold is refused before it is built.
       BinaryState.requireFits(in, deepSpec(spec).weightCount(), Float.BYTES,

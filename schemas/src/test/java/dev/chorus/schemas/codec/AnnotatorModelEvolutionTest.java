@@ -1,9 +1,9 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.AnnotatorModel;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -20,7 +20,7 @@ class AnnotatorModelEvolutionTest {
 
     @Test
     void recordsOfTheFirstSchemaReadAsVariantDefault() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("AnnotatorModel-1.avsc");
         GenericRecord old = new GenericData.Record(first);
         old.put("task", "t");
         old.put("annotator", "a1");
@@ -48,19 +48,12 @@ class AnnotatorModelEvolutionTest {
                 .setLabelsSeen(3).setUpdatedAt(9).build();
         byte[] avro = WireFormat.AVRO.codec(AnnotatorModel.class).encode(current);
 
-        BinaryMessageDecoder<GenericRecord> oldReader = new BinaryMessageDecoder<>(GenericData.get(), firstSchema());
+        BinaryMessageDecoder<GenericRecord> oldReader = new BinaryMessageDecoder<>(GenericData.get(), history("AnnotatorModel-1.avsc"));
         oldReader.addSchema(AnnotatorModel.getClassSchema());
         GenericRecord read = oldReader.decode(avro);
 
         assertThat(read.getSchema().getField("variant")).isNull();
         assertThat(read.get("version")).isEqualTo(4L);
         assertThat(read.get("annotator").toString()).isEqualTo("a1");
-    }
-
-    private static Schema firstSchema() throws Exception {
-        try (InputStream avsc = AnnotatorModelEvolutionTest.class.getResourceAsStream(
-                "/dev/chorus/schemas/history/AnnotatorModel-1.avsc")) {
-            return new Schema.Parser().parse(avsc);
-        }
     }
 }

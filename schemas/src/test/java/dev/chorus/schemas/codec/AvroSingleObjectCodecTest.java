@@ -1,5 +1,6 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.toArray;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -314,12 +315,6 @@ class AvroSingleObjectCodecTest {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-    }
-
-    private static byte[] toArray(ByteBuffer buffer) {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.duplicate().get(bytes);
-        return bytes;
     }
 
     @SuppressWarnings("unchecked")

@@ -1,9 +1,10 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.toArray;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.DeadLetter;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.Schema;
@@ -23,7 +24,7 @@ class DeadLetterEvolutionTest {
 
     @Test
     void theCurrentReaderReadsDeadLettersOfTheFirstSchema() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("DeadLetter-1.avsc");
         GenericRecord old = new GenericData.Record(first);
         old.put("original", ByteBuffer.wrap(new byte[] {1, 2, 3}));
         old.put("key", null);
@@ -51,7 +52,7 @@ class DeadLetterEvolutionTest {
 
     @Test
     void aReaderOfTheFirstSchemaReadsTheNewDeadLetters() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("DeadLetter-1.avsc");
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(first, DeadLetter.getClassSchema()).getType())
                 .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
         DeadLetter current = DeadLetter.newBuilder().setOriginal(ByteBuffer.wrap(new byte[] {9, 8}))
@@ -71,18 +72,5 @@ class DeadLetterEvolutionTest {
         // The JSON codec ignores fields it does not know, so an old JSON reader sees the same record.
         String json = new String(WireFormat.JSON.codec(DeadLetter.class).encode(current), StandardCharsets.UTF_8);
         assertThat(json).contains("\"originalLength\":5000000");
-    }
-
-    private static Schema firstSchema() throws Exception {
-        try (InputStream avsc = DeadLetterEvolutionTest.class.getResourceAsStream(
-                "/dev/chorus/schemas/history/DeadLetter-1.avsc")) {
-            return new Schema.Parser().parse(avsc);
-        }
-    }
-
-    private static byte[] toArray(ByteBuffer buffer) {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.duplicate().get(bytes);
-        return bytes;
     }
 }

@@ -1,18 +1,17 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.readOld;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.readOldJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,15 +32,13 @@ class DecisionEvidenceEvolutionTest {
         old.put("updatedAt", 1L);
         old.put("source", "cli");
 
-        VariantSpecRecord read = WireFormat.AVRO.codec(VariantSpecRecord.class).decode(toArray(
-                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), first).encode(old)));
+        VariantSpecRecord read = readOld(VariantSpecRecord.class, old);
 
         assertThat(read.getStatus()).isEqualTo(VariantStatus.RETIRED);
         assertThat(read.getReason()).isNull();
         String json = "{\"task\":\"iris\",\"variant\":\"fast\",\"status\":\"RETIRED\",\"spec\":null,"
                 + "\"updatedAt\":1,\"source\":\"kcat\"}";
-        assertThat(WireFormat.JSON.codec(VariantSpecRecord.class).decode(json.getBytes(StandardCharsets.UTF_8))
-                .getReason()).isNull();
+        assertThat(readOldJson(VariantSpecRecord.class, json).getReason()).isNull();
     }
 
     @Test
@@ -63,25 +60,11 @@ class DecisionEvidenceEvolutionTest {
         old.put("standings", List.of(s));
         old.put("updatedAt", 2L);
 
-        Champion read = WireFormat.AVRO.codec(Champion.class).decode(toArray(
-                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), first).encode(old)));
+        Champion read = readOld(Champion.class, old);
 
         assertThat(read.getStandings()).singleElement().satisfies(st -> {
             assertThat(st.getVariant()).isEqualTo("hp-s2");
             assertThat(st.getRetiredReason()).isNull();
         });
-    }
-
-    static Schema history(String name) throws Exception {
-        try (InputStream avsc = DecisionEvidenceEvolutionTest.class.getResourceAsStream(
-                "/dev/chorus/schemas/history/" + name)) {
-            return new Schema.Parser().parse(avsc);
-        }
-    }
-
-    static byte[] toArray(ByteBuffer buffer) {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.duplicate().get(bytes);
-        return bytes;
     }
 }

@@ -1,10 +1,11 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.toArray;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -27,7 +28,7 @@ class ExampleEvolutionTest {
 
     @Test
     void theCurrentReaderReadsExamplesOfThePreviousSchema() throws Exception {
-        Schema previous = previousSchema();
+        Schema previous = history("Example-1.avsc");
         GenericRecord old = new GenericData.Record(previous);
         old.put("id", "old-1");
         old.put("task", "clicks");
@@ -53,7 +54,7 @@ class ExampleEvolutionTest {
 
     @Test
     void aReaderOfThePreviousSchemaReadsExamplesWithFields() throws Exception {
-        Schema previous = previousSchema();
+        Schema previous = history("Example-1.avsc");
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(previous, Example.getClassSchema()).getType())
                 .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
         byte[] avro = WireFormat.AVRO.codec(Example.class).encode(clickExample());
@@ -100,18 +101,5 @@ class ExampleEvolutionTest {
         fields.put("amount", 12.5);
         return Example.newBuilder().setId("c1").setTask("clicks").setFeatures(ByteBuffer.allocate(0))
                 .setLabel(1).setEventTime(7L).setFields(fields).build();
-    }
-
-    private static Schema previousSchema() throws Exception {
-        try (InputStream avsc = ExampleEvolutionTest.class.getResourceAsStream(
-                "/dev/chorus/schemas/history/Example-1.avsc")) {
-            return new Schema.Parser().parse(avsc);
-        }
-    }
-
-    private static byte[] toArray(ByteBuffer buffer) {
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.duplicate().get(bytes);
-        return bytes;
     }
 }

@@ -1,7 +1,12 @@
 package dev.chorus.schemas.codec;
 
-import static dev.chorus.schemas.codec.DecisionEvidenceEvolutionTest.history;
-import static dev.chorus.schemas.codec.DecisionEvidenceEvolutionTest.toArray;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.OLD_CHAMPION_JSON;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.jsonRoundTrip;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.oldChampion;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.readAsOld;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.readOld;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.readOldJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.Champion;
@@ -9,7 +14,6 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantStanding;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -17,8 +21,6 @@ import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,15 +46,13 @@ class GenerationEvolutionTest {
         old.put("createdAt", 5L);
         old.put("provenance", Map.of());
 
-        ModelSnapshot read = WireFormat.AVRO.codec(ModelSnapshot.class).decode(toArray(
-                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), second).encode(old)));
+        ModelSnapshot read = readOld(ModelSnapshot.class, old);
 
         assertThat(read.getVersion()).isZero();
         assertThat(read.getGeneration()).isNull();
         String json = "{\"task\":\"t\",\"variant\":\"a\",\"version\":0,\"algorithm\":\"logistic-regression\","
                 + "\"spec\":\"{}\",\"parametersFormat\":1,\"parameters\":\"AQI=\",\"examplesSeen\":0,\"createdAt\":5}";
-        assertThat(WireFormat.JSON.codec(ModelSnapshot.class).decode(json.getBytes(StandardCharsets.UTF_8))
-                .getGeneration()).isNull();
+        assertThat(readOldJson(ModelSnapshot.class, json).getGeneration()).isNull();
     }
 
     @Test
@@ -64,37 +64,25 @@ class GenerationEvolutionTest {
                 .setAlgorithm("logistic-regression").setSpec("{}").setParametersFormat(1)
                 .setParameters(ByteBuffer.wrap(new byte[] {7})).setExamplesSeen(0).setCreatedAt(2).setGeneration(41L)
                 .build();
-        BinaryMessageDecoder<GenericRecord> oldReader = new BinaryMessageDecoder<>(GenericData.get(), second);
-        oldReader.addSchema(ModelSnapshot.getClassSchema());
 
-        GenericRecord read = oldReader.decode(WireFormat.AVRO.codec(ModelSnapshot.class).encode(fresh));
+        GenericRecord read = readAsOld(second, fresh);
 
         assertThat(read.getSchema().getField("generation")).isNull();
         assertThat(read.get("version")).isEqualTo(0L);
-        byte[] json = WireFormat.JSON.codec(ModelSnapshot.class).encode(fresh);
-        assertThat(WireFormat.JSON.codec(ModelSnapshot.class).decode(json).getGeneration()).isEqualTo(41L);
+        assertThat(jsonRoundTrip(fresh).getGeneration()).isEqualTo(41L);
     }
 
     @Test
     void championRecordsOfTheSecondSchemaReadWithoutGenerations() throws Exception {
         Schema second = history("Champion-2.avsc");
-        GenericRecord old = new GenericData.Record(second);
-        old.put("task", "t");
-        old.put("variant", "b");
-        old.put("modelVersion", 12L);
-        old.put("since", 1L);
-        old.put("standings", List.of());
-        old.put("updatedAt", 2L);
+        GenericRecord old = oldChampion(second);
 
-        Champion read = WireFormat.AVRO.codec(Champion.class).decode(toArray(
-                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), second).encode(old)));
+        Champion read = readOld(Champion.class, old);
 
         assertThat(read.getVariant()).isEqualTo("b");
         assertThat(read.getGenerations()).isNull();
-        String json = "{\"task\":\"t\",\"variant\":\"b\",\"modelVersion\":12,\"since\":1,\"standings\":[],"
-                + "\"updatedAt\":2}";
-        assertThat(WireFormat.JSON.codec(Champion.class).decode(json.getBytes(StandardCharsets.UTF_8))
-                .getGenerations()).isNull();
+        String json = OLD_CHAMPION_JSON + "}";
+        assertThat(readOldJson(Champion.class, json).getGenerations()).isNull();
     }
 
     @Test
@@ -107,15 +95,11 @@ class GenerationEvolutionTest {
                         .setLabelledExamples(3L).setLossMean(0.5).setLossStandardError(0.1).setModelVersion(12L)
                         .build()))
                 .setUpdatedAt(2L).setGenerations(Map.of("a", 41L, "b", 7L)).build();
-        BinaryMessageDecoder<GenericRecord> oldReader = new BinaryMessageDecoder<>(GenericData.get(), second);
-        oldReader.addSchema(Champion.getClassSchema());
 
-        GenericRecord read = oldReader.decode(WireFormat.AVRO.codec(Champion.class).encode(current));
+        GenericRecord read = readAsOld(second, current);
 
         assertThat(read.getSchema().getField("generations")).isNull();
         assertThat(read.get("variant").toString()).isEqualTo("b");
-        byte[] json = WireFormat.JSON.codec(Champion.class).encode(current);
-        assertThat(WireFormat.JSON.codec(Champion.class).decode(json).getGenerations())
-                .isEqualTo(Map.of("a", 41L, "b", 7L));
+        assertThat(jsonRoundTrip(current).getGenerations()).isEqualTo(Map.of("a", 41L, "b", 7L));
     }
 }

@@ -1,9 +1,9 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.ModelSnapshot;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -24,7 +24,7 @@ class ModelSnapshotEvolutionTest {
 
     @Test
     void theCurrentReaderReadsSnapshotsOfTheFirstSchemaAsWholeSnapshots() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("ModelSnapshot-1.avsc");
         GenericRecord old = new GenericData.Record(first);
         old.put("task", "t");
         old.put("variant", "default");
@@ -52,7 +52,7 @@ class ModelSnapshotEvolutionTest {
 
     @Test
     void aReaderOfTheFirstSchemaReadsAChunkAsASnapshotOfItsSliceOnly() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("ModelSnapshot-1.avsc");
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(first, ModelSnapshot.getClassSchema()).getType())
                 .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
         ModelSnapshot chunk = ModelSnapshot.newBuilder().setTask("t").setVariant("default").setVersion(9)
@@ -68,12 +68,5 @@ class ModelSnapshotEvolutionTest {
         assertThat(read.getSchema().getFields()).hasSize(11);
         assertThat(read.get("version")).isEqualTo(9L);
         assertThat(read.get("parameters")).isEqualTo(ByteBuffer.wrap(new byte[] {7, 8}));
-    }
-
-    private static Schema firstSchema() throws Exception {
-        try (InputStream avsc = ModelSnapshotEvolutionTest.class.getResourceAsStream(
-                "/dev/chorus/schemas/history/ModelSnapshot-1.avsc")) {
-            return new Schema.Parser().parse(avsc);
-        }
     }
 }

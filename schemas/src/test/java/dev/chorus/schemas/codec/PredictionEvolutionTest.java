@@ -1,10 +1,10 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -25,7 +25,7 @@ class PredictionEvolutionTest {
 
     @Test
     void theCurrentReaderReadsPredictionsOfTheFirstSchemaWithoutTopClasses() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("Prediction-1.avsc");
         GenericRecord old = new GenericData.Record(first);
         old.put("id", "e1");
         old.put("task", "t");
@@ -49,7 +49,7 @@ class PredictionEvolutionTest {
 
     @Test
     void aReaderOfTheFirstSchemaReadsATopKPredictionWithItsClassAndNoProbabilities() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("Prediction-1.avsc");
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(first, Prediction.getClassSchema()).getType())
                 .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(Prediction.getClassSchema(), first).getType())
@@ -70,12 +70,5 @@ class PredictionEvolutionTest {
         assertThat(read.getSchema().getFields()).hasSize(12);
         assertThat(read.get("predictedClass")).isEqualTo(70_001);
         assertThat(read.get("probabilities")).isEqualTo(ByteBuffer.allocate(0));
-    }
-
-    private static Schema firstSchema() throws Exception {
-        try (InputStream avsc = PredictionEvolutionTest.class.getResourceAsStream(
-                "/dev/chorus/schemas/history/Prediction-1.avsc")) {
-            return new Schema.Parser().parse(avsc);
-        }
     }
 }

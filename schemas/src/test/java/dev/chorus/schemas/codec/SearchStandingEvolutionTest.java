@@ -1,22 +1,23 @@
 package dev.chorus.schemas.codec;
 
-import static dev.chorus.schemas.codec.DecisionEvidenceEvolutionTest.history;
-import static dev.chorus.schemas.codec.DecisionEvidenceEvolutionTest.toArray;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.OLD_CHAMPION_JSON;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.jsonRoundTrip;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.oldChampion;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.readAsOld;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.readOld;
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.readOldJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.SearchState;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,24 +30,15 @@ class SearchStandingEvolutionTest {
     @Test
     void championRecordsOfTheThirdSchemaReadWithoutSearches() throws Exception {
         Schema third = history("Champion-3.avsc");
-        GenericRecord old = new GenericData.Record(third);
-        old.put("task", "t");
-        old.put("variant", "b");
-        old.put("modelVersion", 12L);
-        old.put("since", 1L);
-        old.put("standings", List.of());
-        old.put("updatedAt", 2L);
+        GenericRecord old = oldChampion(third);
         old.put("generations", Map.of("b", 3L));
 
-        Champion read = WireFormat.AVRO.codec(Champion.class).decode(toArray(
-                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), third).encode(old)));
+        Champion read = readOld(Champion.class, old);
 
         assertThat(read.getGenerations()).isEqualTo(Map.of("b", 3L));
         assertThat(read.getSearches()).isNull();
-        String json = "{\"task\":\"t\",\"variant\":\"b\",\"modelVersion\":12,\"since\":1,\"standings\":[],"
-                + "\"updatedAt\":2,\"generations\":{\"b\":3}}";
-        assertThat(WireFormat.JSON.codec(Champion.class).decode(json.getBytes(StandardCharsets.UTF_8))
-                .getSearches()).isNull();
+        String json = OLD_CHAMPION_JSON + ",\"generations\":{\"b\":3}}";
+        assertThat(readOldJson(Champion.class, json).getSearches()).isNull();
     }
 
     @Test
@@ -60,14 +52,11 @@ class SearchStandingEvolutionTest {
         Champion current = Champion.newBuilder().setTask("t").setVariant("b").setModelVersion(12L).setSince(1L)
                 .setStandings(List.of()).setUpdatedAt(2L).setGenerations(Map.of()).setSearches(List.of(stopped))
                 .build();
-        BinaryMessageDecoder<GenericRecord> oldReader = new BinaryMessageDecoder<>(GenericData.get(), third);
-        oldReader.addSchema(Champion.getClassSchema());
 
-        GenericRecord read = oldReader.decode(WireFormat.AVRO.codec(Champion.class).encode(current));
+        GenericRecord read = readAsOld(third, current);
 
         assertThat(read.getSchema().getField("searches")).isNull();
         assertThat(read.get("variant").toString()).isEqualTo("b");
-        byte[] json = WireFormat.JSON.codec(Champion.class).encode(current);
-        assertThat(WireFormat.JSON.codec(Champion.class).decode(json).getSearches()).containsExactly(stopped);
+        assertThat(jsonRoundTrip(current).getSearches()).containsExactly(stopped);
     }
 }

@@ -1,10 +1,10 @@
 package dev.chorus.schemas.codec;
 
+import static dev.chorus.schemas.codec.EvolutionRoundTrips.history;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.Schema;
@@ -24,7 +24,7 @@ class VariantSpecRecordEvolutionTest {
 
     @Test
     void theCurrentReaderReadsControlRecordsOfTheFirstSchema() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("VariantSpecRecord-1.avsc");
         GenericRecord old = new GenericData.Record(first);
         old.put("task", "iris");
         old.put("variant", "fast");
@@ -51,7 +51,7 @@ class VariantSpecRecordEvolutionTest {
 
     @Test
     void aReaderOfTheFirstSchemaReadsARecordWithAnInitialModel() throws Exception {
-        Schema first = firstSchema();
+        Schema first = history("VariantSpecRecord-1.avsc");
         assertThat(SchemaCompatibility.checkReaderWriterCompatibility(first, VariantSpecRecord.getClassSchema())
                 .getType()).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
         VariantSpecRecord current = VariantSpecRecord.newBuilder().setTask("iris").setVariant("warm")
@@ -69,12 +69,5 @@ class VariantSpecRecordEvolutionTest {
         assertThat(json).contains("\"initialModel\":\"AQID\"");
         assertThat(WireFormat.JSON.codec(VariantSpecRecord.class).decode(json.getBytes(StandardCharsets.UTF_8))
                 .getInitialModel()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3}));
-    }
-
-    private static Schema firstSchema() throws Exception {
-        try (InputStream avsc = VariantSpecRecordEvolutionTest.class.getResourceAsStream(
-                "/dev/chorus/schemas/history/VariantSpecRecord-1.avsc")) {
-            return new Schema.Parser().parse(avsc);
-        }
     }
 }
