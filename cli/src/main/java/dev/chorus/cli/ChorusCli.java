@@ -140,6 +140,9 @@ public final class ChorusCli {
             }
         }
         CommandLine last = commands.get(commands.size() - 1);
+        if (last.getCommand() instanceof LocalJobCommand job) {
+            job.checkSettings();
+        }
         // A job run here must reach Kafka from here; with --flink-run the cluster does, so there is nothing to check.
         if (last.getCommand() instanceof LocalJobCommand job && !job.flinkRun && !job.submit) {
             // The jobs' options come from dev.chorus.jobs; picocli's model reaches them without widening their API.

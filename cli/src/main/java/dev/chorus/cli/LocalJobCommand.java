@@ -2,7 +2,9 @@ package dev.chorus.cli;
 
 import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.JobSettings;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -78,6 +80,21 @@ abstract class LocalJobCommand implements Callable<Integer> {
 
     /** The job's options, as parsed. */
     abstract JobOptions jobOptions();
+
+    /** The job's settings from its options; options the job refuses throw {@link IllegalArgumentException}. */
+    abstract JobSettings<?> settings();
+
+    /**
+     * Builds the job's settings once, before Kafka is asked or a {@code flink run} command printed: options that
+     * picocli parsed but the job refuses (a spec, a wire format, a bound, an unreadable file) are a usage error.
+     */
+    final void checkSettings() {
+        try {
+            settings();
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
 
     /** The topics without which the job cannot run: a missing one would make it restart forever. */
     abstract List<String> requiredTopics();

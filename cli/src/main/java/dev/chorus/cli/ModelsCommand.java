@@ -153,15 +153,36 @@ final class ModelsCommand implements Callable<Integer> {
         public Integer call() throws InterruptedException, ExecutionException {
             kafka.requireReachable(modelsTopic);
             String key = task + "/" + variant;
+            String warning = noModelWarning(task, variant, Newest.read(kafka, modelsTopic, task), modelsTopic);
             RecordMetadata written;
             try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers, kafka.kafkaProperties)) {
                 written = producer.sendRaw(modelsTopic, key, null).get();
+            }
+            if (warning != null) {
+                spec.commandLine().getErr().println(warning);
+                spec.commandLine().getErr().flush();
             }
             PrintWriter out = spec.commandLine().getOut();
             out.printf("reset %s: tombstone written to %s-%d@%d; the serve job now serves the next snapshot of any "
                     + "version%n", key, written.topic(), written.partition(), written.offset());
             out.flush();
             return 0;
+        }
+
+        /**
+         * Null if {@code newest} (the models topic's live snapshots) has a model of {@code task/variant}; else the
+         * warning that the name may be a typo (or the key was reset already), with the task's variants that have one.
+         */
+        static String noModelWarning(String task, String variant, Newest newest, String modelsTopic) {
+            String key = task + "/" + variant;
+            if (newest.models().containsKey(key)) {
+                return null;
+            }
+            List<String> variants = newest.models().values().stream().filter(m -> m.getTask().equals(task))
+                    .map(ModelSnapshot::getVariant).toList();
+            return "warning: " + key + " has no model on " + modelsTopic + " (task " + task + " has "
+                    + (variants.isEmpty() ? "none" : "models of variants " + String.join(", ", variants))
+                    + "): tombstone written all the same, but check the name (chorus models)";
         }
     }
 }

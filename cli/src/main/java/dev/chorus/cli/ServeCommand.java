@@ -75,7 +75,8 @@ public final class ServeCommand extends LocalJobCommand {
         ServeJob.build(env, settings());
     }
 
-    private ServeSettings settings() {
+    @Override
+    ServeSettings settings() {
         if (settings == null) {
             settings = options.toSettings();
         }

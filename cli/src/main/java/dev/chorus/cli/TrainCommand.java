@@ -115,7 +115,8 @@ public final class TrainCommand extends LocalJobCommand {
         TrainJob.build(env, settings());
     }
 
-    private TrainSettings settings() {
+    @Override
+    TrainSettings settings() {
         if (settings == null) {
             settings = options.toSettings();
         }

@@ -34,6 +34,33 @@ class CliArgumentsTest {
         assertThat(run.out()).isEmpty();
     }
 
+    /** Job options that picocli parses but the job's settings refuse: refused before Kafka is asked, or a command printed. */
+    @ParameterizedTest
+    @ValueSource(strings = {"train --spec {}", "train --spec @target/no-such-spec.json",
+        "train --spec {} --flink-run", "serve --format xml", "serve --max-tasks -1 --flink-run",
+        "serve --kafka-config target/no-such-kafka.properties"})
+    void badJobSettingsExitWithTheUsageCodeAndOneLine(String args) {
+        List<String> arguments = new ArrayList<>(List.of(args.split(" ")));
+        arguments.addAll(List.of("--bootstrap-servers", CliRun.unreachableBroker()));
+
+        CliRun run = CliRun.run(CliRun.noConfig(), arguments.toArray(String[]::new));
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err().lines()).as(run.err()).hasSize(1);
+        assertThat(run.err()).startsWith("chorus " + arguments.get(0) + ": ").contains("--help")
+                .doesNotContain("\tat ").doesNotContain("cannot reach");
+        assertThat(run.out()).as("no flink run command for settings the job refuses").isEmpty();
+    }
+
+    @Test
+    void aSpecTheJobRefusesIsNamedInTheLine() {
+        CliRun run = CliRun.run(CliRun.noConfig(), "train", "--spec", "{}", "--bootstrap-servers",
+                CliRun.unreachableBroker());
+
+        assertThat(run.err()).isEqualTo("chorus train: ModelSpec key 'algorithm': expected a string, got nothing "
+                + "(key missing) (see 'chorus train --help')\n");
+    }
+
     @Test
     void aMisspeltOptionGetsASuggestion() {
         assertThat(CliRun.run("tail", "t", "--from-nd").err())
@@ -141,7 +168,8 @@ class CliArgumentsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"models", "inspect --topic t --offset 0", "train --spec {}", "serve"})
+    @ValueSource(strings = {"models", "inspect --topic t --offset 0",
+        "train --spec {\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":4}", "serve"})
     void everyCommandThatTalksToKafkaChecksItFirst(String args) {
         String broker = CliRun.unreachableBroker();
         String[] argv = (args + " --bootstrap-servers " + broker).split(" ");

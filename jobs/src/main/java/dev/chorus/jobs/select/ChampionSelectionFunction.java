@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * prediction's prequential loss (log loss of the true class, clipped as the prequential metrics clip it, for a
  * classifier; squared error for a regressor) goes into the task's {@link ChampionRace}, which pairs the variants'
  * losses by example id and runs one paired test per challenger. A champion change is published at once, with its
- * evidence; changed standings at most every {@link SelectionSettings#standingsIntervalMs} (processing time). The
+ * evidence; changed standings at most every {@link SelectionSettings#standingsIntervalMs} (processing time), and
+ * at the end of a bounded input (the last watermark), whose pending processing-time timers Flink drops. The
  * record always names the champion, so the first standings of a task are its first champion record; a task with a
  * single variant publishes standings only.
  *
@@ -90,6 +91,7 @@ public final class ChampionSelectionFunction
         extends KeyedBroadcastProcessFunction<String, Prediction, SpecChange, Champion> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ChampionSelectionFunction.class);
+    private static final long END_OF_INPUT = Long.MAX_VALUE;
 
     /** The task's race; checkpointed in model-core's layout. */
     public static final ValueStateDescriptor<ChampionRace> RACE =
@@ -214,6 +216,7 @@ public final class ChampionSelectionFunction
         } else if (r.standingsChanged() && publishAt.value() == null) {
             long at = now + settings.standingsIntervalMs();
             ctx.timerService().registerProcessingTimeTimer(at);
+            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
             publishAt.update(at);
         }
         List<VariantSpecRecord> retirements = new ArrayList<>(searches.record(

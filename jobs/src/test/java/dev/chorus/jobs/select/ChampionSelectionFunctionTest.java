@@ -21,6 +21,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.Collector;
@@ -159,6 +160,23 @@ class ChampionSelectionFunctionTest {
                 assertThat(c.getVariant()).isEqualTo("default");
                 assertThat(c.getPreviousVariant()).isNull();
             });
+        }
+    }
+
+    @Test
+    void theEndOfABoundedInputPublishesTheStandingsTheIntervalHasNotYet() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            pairs(h, 0, 5);
+            h.setProcessingTime(1000);
+            pairs(h, 5, 8);
+            // A bounded run ends here: Flink drops pending processing-time timers and sends the last watermark.
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            h.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+            List<Champion> out = h.extractOutputValues();
+            assertThat(out).as("the standings at 1000, then those of every prediction at the end of the input")
+                    .extracting(c -> c.getStandings().get(0).getLabelledExamples()).containsExactly(5L, 8L);
         }
     }
 
