@@ -2,6 +2,7 @@ package dev.chorus.jobs.select;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.select.PairedComparison;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
@@ -51,6 +52,8 @@ class ChampionEndToEndIT {
     private static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,"
             + "\"batchSize\":8,\"optimizer\":{\"type\":\"adam\",\"learningRate\":%s},\"seed\":7}";
     private static final int TRAINING_EXAMPLES = 3000;
+    /** Training examples sent before the serve job has answered: fewer than the paired test's first look. */
+    private static final int BEFORE_FIRST_LOOK = (int) PairedComparison.Settings.DEFAULT_MIN_EXAMPLES / 2;
     /** Served after the swap was seen, all of which the champion must answer. */
     private static final int AFTER = 40;
 
@@ -87,21 +90,18 @@ class ChampionEndToEndIT {
         for (int row = 0; row < TRAINING_EXAMPLES; row++) {
             training.add(ExampleProducer.example(data, row, "t", "train", 0));
         }
-        // Slowly (a pause after each), so that the first champion, default, answers before selection has the
-        // pairs to decide, and the stream still flows when it does; standings go out every 200 ms and snapshots
-        // every 40 examples, so that the first champion record (default, without evidence) and its model come early.
-        CompletableFuture<Void> trainingSent = CompletableFuture.runAsync(
-                () -> JobTestSupport.produceSlowly(KAFKA.broker(), train.examplesTopic(), training, 1));
+        // First fewer examples than the paired test's first look needs (no champion change can happen yet), until
+        // the serve job has answered with the first champion, default: "before the swap" is then never empty,
+        // whatever the machine's load. Then the rest, slowly (a pause after each), so that the stream still flows
+        // when selection decides; standings go out every 200 ms and snapshots every 40 examples.
+        JobTestSupport.produceSlowly(KAFKA.broker(), train.examplesTopic(), training.subList(0, BEFORE_FIRST_LOOK), 1);
 
         int sent = 0;
         try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
-            Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE.multipliedBy(2));
-            while (!answeredBy(serve, "good") && Instant.now().isBefore(deadline)) {
-                sent = send(producer, serve, data, sent, 5);
-                Thread.sleep(50); // examples to serve keep flowing while the job trains and selects
-            }
-            assertThat(answeredBy(serve, "good")).as("the serve job answered with variant good within %s",
-                    JobTestSupport.PATIENCE.multipliedBy(2)).isTrue();
+            sent = sendUntilAnsweredBy(producer, serve, data, sent, "default");
+            CompletableFuture<Void> trainingSent = CompletableFuture.runAsync(() -> JobTestSupport.produceSlowly(
+                    KAFKA.broker(), train.examplesTopic(), training.subList(BEFORE_FIRST_LOOK, TRAINING_EXAMPLES), 1));
+            sent = sendUntilAnsweredBy(producer, serve, data, sent, "good");
             int swapSeenAt = sent;
             sent = send(producer, serve, data, sent, AFTER);
             int total = sent;
@@ -145,6 +145,20 @@ class ChampionEndToEndIT {
                 assertThat(c.getEvidence().getLowerBound()).isGreaterThan(c.getEvidence().getMargin());
             });
         }
+    }
+
+    /** Sends examples to serve, five at a time, until {@code variant} has answered one; the next n. */
+    private static int sendUntilAnsweredBy(ExampleProducer producer, ServeSettings serve, LabeledDataset data,
+            int from, String variant) throws InterruptedException {
+        int sent = from;
+        Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE.multipliedBy(2));
+        while (!answeredBy(serve, variant) && Instant.now().isBefore(deadline)) {
+            sent = send(producer, serve, data, sent, 5);
+            Thread.sleep(50); // examples to serve keep flowing while the job trains and selects
+        }
+        assertThat(answeredBy(serve, variant)).as("the serve job answered with variant %s within %s", variant,
+                JobTestSupport.PATIENCE.multipliedBy(2)).isTrue();
+        return sent;
     }
 
     private static boolean answeredBy(ServeSettings serve, String variant) {
