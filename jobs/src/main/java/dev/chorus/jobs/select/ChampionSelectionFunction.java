@@ -290,7 +290,10 @@ public final class ChampionSelectionFunction
     /** Takes {@code variant} out of {@code task}'s race, publishing the succession or its RETIRED standing. */
     private void retire(String task, ChampionRace r, String variant, long now, Context ctx, Collector<Champion> out)
             throws Exception {
-        boolean known = r.standings().stream().anyMatch(s -> s.variant().equals(variant));
+        // Live in the race until now: a retirement read again (a search's, applied when its rung decided, then read
+        // back from the control topic) changes nothing and publishes nothing.
+        boolean known = r.standings().stream()
+                .anyMatch(s -> s.variant().equals(variant) && s.status() != ChampionRace.Status.RETIRED);
         Optional<ChampionRace.Change> succession = r.retire(variant);
         if (succession.isPresent()) {
             changes.inc();

@@ -251,6 +251,23 @@ class ChampionSelectionFunctionTest {
     }
 
     @Test
+    void aRetirementReadAgainPublishesNothingNew() throws Exception {
+        // A search's retirement is applied in the race when the rung decides, and comes back from the control topic
+        // as a RETIRED record: the second must not republish the same standings.
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            pairs(h, 0, 10);
+            h.setProcessingTime(1000);
+            h.setProcessingTime(1500);
+            h.processBroadcastElement(new SpecChange("t", "b", null), 0);
+            h.setProcessingTime(2000);
+            h.processBroadcastElement(new SpecChange("t", "b", null), 0);
+            assertThat(h.extractOutputValues()).as("the standings, then b's retirement, once").hasSize(2);
+        }
+    }
+
+    @Test
     void aVariantRetiredBeforeItsFirstPredictionNeverJoinsTheRace() throws Exception {
         try (var h = harness()) {
             h.open();
