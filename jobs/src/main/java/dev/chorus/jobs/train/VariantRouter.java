@@ -1,17 +1,14 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.core.model.ModelSpec;
-import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.LabelledMetrics;
-import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Received;
 import dev.chorus.jobs.kafka.Sourced;
-import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
-import dev.chorus.schemas.codec.RecordCodec;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -28,14 +25,15 @@ import org.apache.flink.util.OutputTag;
 /**
  * Fans each decoded example out to every live variant of its task ({@link VariantSpecs}): one
  * {@link VariantExample} per variant, all referencing the one decoded example (the first for a variant since it
- * changed also carries its spec, see {@link VariantExample}). An example whose task has no live
- * variant, or that does not fit a variant's spec (checked for variants the control topic set: {@code --spec}'s
- * were checked at decoding), is a dead letter for that variant (field {@code task}, or the field the spec
- * rejects), the others still train on it.
+ * changed also carries its spec, see {@link VariantExample}). A variant trains the control topic's spec, else, for
+ * variant {@code default}, {@code --spec}'s: the example must fit it ({@link #misfit}; the decoder checked what holds
+ * whichever spec it trains). An example whose task has no live variant, or that does not fit a variant's spec, is a
+ * dead letter for that variant (field {@code task}, or the field the spec rejects) with the Kafka record's key,
+ * bytes and coordinates; the other variants still train on it. So a task the topic adds trains at its own shape.
  *
  * <p>Metrics: {@code routed} (envelopes emitted), {@code deadLetters} and per field {@code field.<field>.deadLetters}.
  */
-public final class VariantRouter extends BroadcastProcessFunction<Sourced<Example>, SpecChange, VariantExample> {
+public final class VariantRouter extends BroadcastProcessFunction<Received<Example>, SpecChange, VariantExample> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
@@ -43,7 +41,6 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     public static final String ROUTED_ACCUMULATOR = "examplesRouted";
 
     private final TaskSpecs defaults;
-    private final Topic<Example> examplesTopic;
     private final int deadLetterMaxOriginalBytes;
 
     /** Derived from the broadcast state, dropped at each change of it. */
@@ -51,14 +48,12 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     private transient Map<String, ModelSpec> topicSpecs;
     /** Variant keys whose spec this instance sent with an example since the variant last changed. */
     private transient Set<String> announced;
-    private transient RecordCodec<Example> codec;
     private transient Counter routed;
     private transient LongCounter examplesRouted;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
 
     public VariantRouter(TrainSettings settings) {
         this.defaults = settings.specs();
-        this.examplesTopic = settings.examplesTopic();
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
     }
 
@@ -67,7 +62,6 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
         liveByTask = new HashMap<>();
         topicSpecs = new HashMap<>();
         announced = new HashSet<>();
-        codec = examplesTopic.codec();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         routed = metrics.counter("routed");
         deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
@@ -76,9 +70,10 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
     }
 
     @Override
-    public void processElement(Sourced<Example> input, ReadOnlyContext ctx, Collector<VariantExample> out)
+    public void processElement(Received<Example> input, ReadOnlyContext ctx, Collector<VariantExample> out)
             throws Exception {
-        String task = input.value().getTask();
+        Example example = input.value();
+        String task = example.getTask();
         var specs = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR);
         List<String> live = liveByTask.get(task);
         if (live == null) {
@@ -90,28 +85,50 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
                     + "default by --spec), got " + ExampleValidator.quoted(task) + ", whose variants are all retired");
             return;
         }
-        boolean toATrainer = false;
+        Sourced<Example> sourced = null;
         for (String variant : live) {
             String key = Variants.key(task, variant);
             String json = specs.get(key);
-            if (json != null) {
-                ModelSpec spec = topicSpecs.computeIfAbsent(key, k -> VariantSpecs.parse(json));
-                ExampleValidator.Rejection misfit = ExampleValidator.againstSpec(input.value(), spec);
-                if (misfit != null) {
-                    reject(input, ctx, misfit.field(), "variant " + ExampleValidator.quoted(variant) + ": "
-                            + misfit.reason());
-                    continue;
-                }
+            ExampleValidator.Rejection misfit;
+            try {
+                // A variant is live on the topic (json) or is the default of a task --spec covers.
+                ModelSpec spec = json != null ? topicSpecs.computeIfAbsent(key, k -> VariantSpecs.parse(json))
+                        : defaults.specFor(task);
+                misfit = misfit(example, spec, variant, live);
+            } catch (RuntimeException | StackOverflowError e) {
+                // As at decoding: one record's problem, which rethrown would restart the job on it forever.
+                reject(input, ctx, DecodeRecords.UNEXPECTED, DecodeRecords.unexpected(input.record(), e));
+                continue;
+            }
+            if (misfit != null) {
+                reject(input, ctx, misfit.field(), misfit.reason());
+                continue;
+            }
+            if (sourced == null) {
+                sourced = input.sourced();
             }
             routed.inc();
-            toATrainer = true;
             boolean announce = json != null && announced.add(key);
-            out.collect(new VariantExample(variant, input, announce ? json : null,
+            out.collect(new VariantExample(variant, sourced, announce ? json : null,
                     announce ? ctx.getBroadcastState(WarmStarts.DESCRIPTOR).get(key) : null));
         }
-        if (toATrainer) {
+        if (sourced != null) {
             examplesRouted.add(1L);
         }
+    }
+
+    /**
+     * Why {@code example} does not fit {@code spec}, the spec of {@code variant}, one of its task's {@code live}
+     * variants; null when it fits. The reason is {@link ExampleValidator#againstSpec}'s, after the variant's name
+     * unless the variant is the task's only one, {@code default}: then it reads as before tasks had variants.
+     */
+    static ExampleValidator.Rejection misfit(Example example, ModelSpec spec, String variant, List<String> live) {
+        ExampleValidator.Rejection misfit = ExampleValidator.againstSpec(example, spec);
+        if (misfit == null || live.equals(List.of(JobSettings.DEFAULT_VARIANT))) {
+            return misfit;
+        }
+        return new ExampleValidator.Rejection(misfit.field(), "variant " + ExampleValidator.quoted(variant) + ": "
+                + misfit.reason());
     }
 
     @Override
@@ -124,12 +141,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Sourced<Exampl
         announced.remove(Variants.key(change.task, change.variant));
     }
 
-    private void reject(Sourced<Example> input, ReadOnlyContext ctx, String field, String reason) {
-        deadLetters.count(field);
-        Example example = input.value();
-        KafkaRecord record = new KafkaRecord(examplesTopic.name(), input.partition(), input.offset(),
-                example.getEventTime(), example.getId().getBytes(StandardCharsets.UTF_8), codec.encode(example));
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record, field, reason, System.currentTimeMillis(),
+    private void reject(Received<Example> input, ReadOnlyContext ctx, String field, String reason) {
+        ctx.output(DEAD_LETTERS, DecodeRecords.deadLetter(deadLetters, input.record(), field, reason,
                 deadLetterMaxOriginalBytes));
     }
 }
