@@ -8,15 +8,18 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Received;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
@@ -94,6 +97,50 @@ class VariantRouterTest {
                     tuple(0L, "variant \"narrow\": field 'features': expected 2 float32 values, got 4"),
                     tuple(1L, "variant \"default\": field 'features': expected 4 float32 values, got 3"),
                     tuple(1L, "variant \"narrow\": field 'features': expected 2 float32 values, got 3"));
+        }
+    }
+
+    @Test
+    void theControlTopicMayGiveATasksDefaultItsFirstSpecOfAnotherShape() throws Exception {
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(VariantsTest.record("iris/default", VariantsTest.live("iris", "default", IRIS_SPEC)), 0);
+            h.processElement(VariantsTest.record("iris/default", VariantsTest.live("iris", "default",
+                    IRIS_SPEC.replace("4}", "8}"))), 1);
+
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("iris", "default", IRIS_SPEC));
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement().satisfies(d ->
+                    assertThat(d.getValue().getReason()).contains("as a live variant's spec never changes"));
+        }
+    }
+
+    /**
+     * A default the job trained at {@code --spec}'s shape, then given another spec by the topic: its open minibatch
+     * is predicted by the old model (as at a retirement), its model restarts at version 0 with the new spec.
+     */
+    @Test
+    void aTrainedDefaultGivenAnotherShapeByTheTopicRestartsAtIt() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            for (int i = 0; i < 12; i++) {
+                h.processElement(VariantExample.ofDefault(new Sourced<>(example(i), 0, i)), i);
+            }
+            h.processBroadcastElement(new SpecChange("t", "default", IRIS_SPEC), 12);
+            Example narrow = example(12);
+            narrow.setFeatures(Float32.pack(new float[] {1, 2}));
+            for (int i = 0; i < 4; i++) {
+                h.processElement(new VariantExample("default", new Sourced<>(narrow, 0, 13 + i),
+                        i == 0 ? IRIS_SPEC : null), 13 + i);
+            }
+
+            assertThat(MinibatchSgdFunctionTest.deadLetters(h)).isEmpty();
+            assertThat(h.extractOutputValues()).as("12 at --spec's shape, 4 at the topic's").hasSize(16);
+            assertThat(MinibatchSgdFunctionTest.snapshots(h)).as("the restart's snapshot").last().satisfies(m -> {
+                assertThat(TaskSpecs.parse(m.getSpec()).inputDim()).isEqualTo(2);
+                assertThat(m.getVersion()).isZero();
+            });
+            assertThat(h.extractOutputValues().subList(12, 16)).extracting(Prediction::getModelVersion)
+                    .as("the narrow examples, predicted by the restarted model").containsOnly(0L);
         }
     }
 
