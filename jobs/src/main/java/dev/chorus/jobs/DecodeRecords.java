@@ -89,11 +89,21 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
                 (record, decoded) -> new Sourced<>(decoded, record.partition, record.offset));
     }
 
-    /** Emits each accepted record with the Kafka record it was decoded from. */
+    /**
+     * Emits each accepted record with the Kafka record it was decoded from: whole where {@code keepBytes} says the
+     * next operator may reject it, else with its coordinates alone (no key or value bytes to carry on the edge).
+     */
     public static <T extends SpecificRecordBase> DecodeRecords<T, Received<T>> received(Topic<T> topic,
-            Check<T> check, String name, int maxRecordBytes, int deadLetterMaxOriginalBytes) {
+            Check<T> check, String name, int maxRecordBytes, int deadLetterMaxOriginalBytes,
+            SerializablePredicate<T> keepBytes) {
         return new DecodeRecords<>(topic, check, name, maxRecordBytes, deadLetterMaxOriginalBytes,
-                (record, decoded) -> new Received<>(decoded, record));
+                (record, decoded) -> new Received<>(decoded, keepBytes.test(decoded) ? record : record.withoutBytes()));
+    }
+
+    /** A predicate a job's graph can carry. */
+    @FunctionalInterface
+    public interface SerializablePredicate<T> extends java.io.Serializable {
+        boolean test(T value);
     }
 
     @Override

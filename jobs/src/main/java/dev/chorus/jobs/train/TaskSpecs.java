@@ -88,6 +88,16 @@ public final class TaskSpecs implements Serializable {
         };
     }
 
+    /**
+     * Whether an example admitted by {@link #check} does not fit its task's spec here ({@code --spec}'s): then the
+     * router, which checks it against the spec each variant trains, may dead-letter it, and needs its record's bytes.
+     * The examples that fit, nearly all of them, reach the router without their bytes.
+     */
+    public boolean misfits(Example example) {
+        ModelSpec spec = specFor(example.getTask());
+        return spec == null || ExampleValidator.againstSpec(example, spec) != null;
+    }
+
     /** Tasks with a spec of their own, which are always admitted. */
     public Set<String> configuredTasks() {
         return Set.copyOf(specJsonByTask.keySet());

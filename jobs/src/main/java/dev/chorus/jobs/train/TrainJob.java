@@ -98,7 +98,7 @@ public final class TrainJob {
 
         SingleOutputStreamOperator<Received<Example>> decoded = raw
                 .process(DecodeRecords.received(settings.examplesTopic(), settings.specs().check(), "examples",
-                        settings.maxRecordBytes(), settings.deadLetterMaxOriginalBytes()),
+                        settings.maxRecordBytes(), settings.deadLetterMaxOriginalBytes(), settings.specs()::misfits),
                         SerializerTypeInfo.RECEIVED_EXAMPLE)
                 .name("decode-and-validate")
                 .uid(UID_DECODE);

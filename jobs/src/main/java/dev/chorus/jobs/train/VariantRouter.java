@@ -5,10 +5,14 @@ import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.LabelledMetrics;
+import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Received;
+import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
+import dev.chorus.schemas.codec.RecordCodec;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,6 +45,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     public static final String ROUTED_ACCUMULATOR = "examplesRouted";
 
     private final TaskSpecs defaults;
+    private final Topic<Example> examplesTopic;
     private final int deadLetterMaxOriginalBytes;
 
     /** Derived from the broadcast state, dropped at each change of it. */
@@ -48,12 +53,14 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     private transient Map<String, ModelSpec> topicSpecs;
     /** Variant keys whose spec this instance sent with an example since the variant last changed. */
     private transient Set<String> announced;
+    private transient RecordCodec<Example> codec;
     private transient Counter routed;
     private transient LongCounter examplesRouted;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
 
     public VariantRouter(TrainSettings settings) {
         this.defaults = settings.specs();
+        this.examplesTopic = settings.examplesTopic();
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
     }
 
@@ -62,6 +69,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         liveByTask = new HashMap<>();
         topicSpecs = new HashMap<>();
         announced = new HashSet<>();
+        codec = examplesTopic.codec();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         routed = metrics.counter("routed");
         deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
@@ -142,7 +150,15 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     }
 
     private void reject(Received<Example> input, ReadOnlyContext ctx, String field, String reason) {
-        ctx.output(DEAD_LETTERS, DecodeRecords.deadLetter(deadLetters, input.record(), field, reason,
+        KafkaRecord record = input.record();
+        if (record.value == null) {
+            // An example that fit --spec comes without its bytes (TaskSpecs#misfits): a variant of the control
+            // topic's spec rejected it, rare enough to encode it again, keyed by its id.
+            Example example = input.value();
+            record = new KafkaRecord(record.topic, record.partition, record.offset, record.timestamp,
+                    example.getId().getBytes(StandardCharsets.UTF_8), codec.encode(example));
+        }
+        ctx.output(DEAD_LETTERS, DecodeRecords.deadLetter(deadLetters, record, field, reason,
                 deadLetterMaxOriginalBytes));
     }
 }

@@ -144,6 +144,42 @@ class VariantRouterTest {
         }
     }
 
+    @Test
+    void onlyAnExampleThatDoesNotFitTheJobsSpecCarriesItsRecordsBytesToTheRouter() throws Exception {
+        var decode = dev.chorus.jobs.DecodeRecords.received(settings().examplesTopic(), settings().specs().check(),
+                "examples", 1 << 20, 1 << 20, settings().specs()::misfits);
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, Received<Example>> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(decode)) {
+            var codec = settings().examplesTopic().codec();
+            h.processElement(new KafkaRecord("examples", 0, 0, 0, bytes("k0"), codec.encode(example(0))), 0);
+            h.processElement(new KafkaRecord("examples", 0, 1, 0, bytes("k1"), codec.encode(iris("i1", 1, 2))), 1);
+
+            assertThat(h.extractOutputValues()).extracting(r -> r.value().getId(), r -> r.record().key != null,
+                    r -> r.record().value != null, r -> r.record().offset)
+                    .as("the example that fits --spec without its bytes, the one that does not with them")
+                    .containsExactly(tuple(example(0).getId(), false, false, 0L), tuple("i1", true, true, 1L));
+        }
+    }
+
+    @Test
+    void aTopicVariantsMisfitOfAnExampleThatCameWithoutItsBytesIsEncodedAgainKeyedByItsId() throws Exception {
+        try (BroadcastOperatorTestHarness<Received<Example>, SpecChange, VariantExample> h = harness()) {
+            h.processBroadcastElement(new SpecChange("t", "narrow", IRIS_SPEC), 0);
+            Example fits = example(3);
+            h.processElement(new Received<>(fits, new KafkaRecord("examples", 1, 7, 0, bytes("k"), null)
+                    .withoutBytes()), 1);
+
+            assertThat(h.extractOutputValues()).extracting(VariantExample::variant).containsExactly("default");
+            var codec = settings().examplesTopic().codec();
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getReason()).startsWith("variant \"narrow\": field 'features'");
+                assertThat(d.getOffset()).isEqualTo(7L);
+                assertThat(JobTestSupport.bytes(d.getKey())).isEqualTo(bytes(fits.getId()));
+                assertThat(JobTestSupport.bytes(d.getOriginal())).isEqualTo(codec.encode(fits));
+            });
+        }
+    }
+
     /** {@code example} as read from {@code partition} at {@code offset}: Avro, keyed {@code key-<offset>}. */
     static Received<Example> received(Example example, int partition, long offset) {
         return new Received<>(example, new KafkaRecord("examples", partition, offset, 0, bytes("key-" + offset),
