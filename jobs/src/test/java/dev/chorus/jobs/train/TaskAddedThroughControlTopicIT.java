@@ -88,15 +88,19 @@ class TaskAddedThroughControlTopicIT {
             });
 
             List<DeadLetter> dead = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
-                    d -> d.getKey() != null && key(d).startsWith("key-"), 2);
+                    d -> d.getKey() != null && (key(d).equals("key-five") || key(d).equals("iris-eight")), 2);
             assertThat(dead).hasSize(2).allSatisfy(d -> assertThat(d.getField()).isEqualTo("features"));
             assertThat(dead).filteredOn(d -> key(d).equals("key-five")).singleElement().satisfies(d -> {
                 assertThat(d.getReason()).isEqualTo("field 'features': expected 4 float32 values, got 5");
                 assertThat(JobTestSupport.bytes(d.getOriginal())).isEqualTo(codec.encode(fiveInputs));
                 assertThat(d.getOffset()).isGreaterThanOrEqualTo(0L);
             });
-            assertThat(dead).filteredOn(d -> key(d).equals("key-eight")).singleElement().satisfies(d ->
-                    assertThat(d.getReason()).isEqualTo("field 'features': expected 4 float32 values, got 8"));
+            // An example that fits --spec reaches the router without its record's bytes (most do, and carrying them
+            // costs the job's rate): one the topic's spec then rejects is encoded again, keyed by its id.
+            assertThat(dead).filteredOn(d -> key(d).equals("iris-eight")).singleElement().satisfies(d -> {
+                assertThat(d.getReason()).isEqualTo("field 'features': expected 4 float32 values, got 8");
+                assertThat(JobTestSupport.bytes(d.getOriginal())).isEqualTo(codec.encode(jobsShape));
+            });
         } finally {
             job.cancel().get();
         }
