@@ -102,7 +102,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
                 // A variant is live on the topic (json) or is the default of a task --spec covers.
                 ModelSpec spec = json != null ? topicSpecs.computeIfAbsent(key, k -> VariantSpecs.parse(json))
                         : defaults.specFor(task);
-                misfit = misfit(example, spec, variant, live);
+                // An example without its bytes was found at decoding to fit --spec's spec (TaskSpecs#misfits).
+                misfit = json == null && input.record().value == null ? null : misfit(example, spec, variant, live);
             } catch (RuntimeException | StackOverflowError e) {
                 // As at decoding: one record's problem, which rethrown would restart the job on it forever.
                 reject(input, ctx, DecodeRecords.UNEXPECTED, DecodeRecords.unexpected(input.record(), e));
