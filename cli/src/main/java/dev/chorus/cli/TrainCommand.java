@@ -86,7 +86,8 @@ public final class TrainCommand extends LocalJobCommand {
         String deadLetters = s.deadLetterTopic().name();
         return Optional.of(jobName() + " read " + read + " examples" + from + " but trained on none: each went to "
                 + deadLetters + " (chorus tail " + deadLetters + " says why). Likely causes: a --format other than "
-                + "the producer's, examples that do not fit the --spec (their features' size, their label), or "
+                + "the producer's, examples that do not fit their task's spec (--spec, or the control topic's: their "
+                + "features' size, their label), or "
                 + "tasks whose variants are all retired.");
     }
 

@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Received;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.DeadLetter;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * Decodes a topic's records and checks each one. Whatever cannot be used goes to the {@link #DEAD_LETTERS} side
  * output with the original bytes, its coordinates and a reason; nothing is dropped and nothing fails the job.
  *
- * <p>What goes on is the decoded record ({@link #of}) or the record with its partition and offset
- * ({@link #sourced}), for operators that must say where an input came from.
+ * <p>What goes on is the decoded record ({@link #of}), the record with its partition and offset
+ * ({@link #sourced}), for operators that must say where an input came from, or with the whole Kafka record
+ * ({@link #received}), for an operator that may still dead-letter it.
  *
  * <p>Metrics, with {@code <name>} the name given at construction (e.g. {@code examples}):
  * {@code <name>Accepted}, {@code deadLetters}, and per offending field {@code field.<field>.deadLetters}
@@ -37,6 +39,8 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", AvroTypes.of(DeadLetter.class));
+    /** The field a record that made decoding or checking throw is counted under ({@link #unexpected}). */
+    public static final String UNEXPECTED = "unexpected";
 
     /** A check applied to every decoded record; returns null when the record is usable. */
     @FunctionalInterface
@@ -85,6 +89,23 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
                 (record, decoded) -> new Sourced<>(decoded, record.partition, record.offset));
     }
 
+    /**
+     * Emits each accepted record with the Kafka record it was decoded from: whole where {@code keepBytes} says the
+     * next operator may reject it, else with its coordinates alone (no key or value bytes to carry on the edge).
+     */
+    public static <T extends SpecificRecordBase> DecodeRecords<T, Received<T>> received(Topic<T> topic,
+            Check<T> check, String name, int maxRecordBytes, int deadLetterMaxOriginalBytes,
+            SerializablePredicate<T> keepBytes) {
+        return new DecodeRecords<>(topic, check, name, maxRecordBytes, deadLetterMaxOriginalBytes,
+                (record, decoded) -> new Received<>(decoded, keepBytes.test(decoded) ? record : record.withoutBytes()));
+    }
+
+    /** A predicate a job's graph can carry. */
+    @FunctionalInterface
+    public interface SerializablePredicate<T> extends java.io.Serializable {
+        boolean test(T value);
+    }
+
     @Override
     public void open(OpenContext openContext) {
         codec = topic.codec();
@@ -128,13 +149,7 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
             // Whatever else one record makes a codec or check throw (a bug, a parser's recursion on deep nesting)
             // is that record's problem: rethrown, it would restart the job on the same record forever. Other
             // VirtualMachineErrors say nothing about the record and still fail the task.
-            // The message may quote the record (a task name with terminal escapes): logged quoted, so without the
-            // raw stack trace; the frame that threw locates the bug.
-            String problem = e.getClass().getName()
-                    + (e.getMessage() == null ? "" : ": " + ExampleValidator.quoted(e.getMessage()));
-            LOG.warn("Dead-lettering {}: decoding or checking it threw {} at {}", record.coordinates(), problem,
-                    e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "an unknown frame");
-            reject(record, ctx, "unexpected", "record could not be decoded or checked: " + problem);
+            reject(record, ctx, UNEXPECTED, unexpected(record, e));
             return;
         }
         if (rejection != null) {
@@ -145,10 +160,31 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
         out.collect(emit.of(record, decoded));
     }
 
+    /**
+     * The reason of the dead letter of a record that decoding or checking made throw {@code e}, logged with the frame
+     * that threw. The message may quote the record (a task name with terminal escapes): logged quoted, so without
+     * the raw stack trace; the frame locates the bug.
+     */
+    public static String unexpected(KafkaRecord record, Throwable e) {
+        String problem = e.getClass().getName()
+                + (e.getMessage() == null ? "" : ": " + ExampleValidator.quoted(e.getMessage()));
+        LOG.warn("Dead-lettering {}: decoding or checking it threw {} at {}", record.coordinates(), problem,
+                e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "an unknown frame");
+        return "record could not be decoded or checked: " + problem;
+    }
+
+    /**
+     * Counts a dead letter under {@code field} and builds it: with no field for the records counted as
+     * {@code decode} (not a valid encoding) or {@link #UNEXPECTED}, whose problem is no one field's.
+     */
+    public static DeadLetter deadLetter(LabelledMetrics.DeadLetterCounts counts, KafkaRecord record, String field,
+            String reason, int maxOriginalBytes) {
+        counts.count(field);
+        boolean noField = "decode".equals(field) || UNEXPECTED.equals(field);
+        return DeadLetters.of(record, noField ? null : field, reason, System.currentTimeMillis(), maxOriginalBytes);
+    }
+
     private void reject(KafkaRecord record, Context ctx, String field, String reason) {
-        deadLetters.count(field);
-        boolean noField = "decode".equals(field) || "unexpected".equals(field);
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record, noField ? null : field, reason,
-                System.currentTimeMillis(), deadLetterMaxOriginalBytes));
+        ctx.output(DEAD_LETTERS, deadLetter(deadLetters, record, field, reason, deadLetterMaxOriginalBytes));
     }
 }

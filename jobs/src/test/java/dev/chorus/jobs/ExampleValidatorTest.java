@@ -21,8 +21,14 @@ class ExampleValidatorTest {
                 .setLabel(2).setEventTime(0);
     }
 
+    /** The train job's checks of an example of a task that trains {@code specs}' spec: at decoding, then routing. */
+    static ExampleValidator.Rejection check(TaskSpecs specs, Example example) {
+        ExampleValidator.Rejection decoding = specs.check().check(example);
+        return decoding != null ? decoding : ExampleValidator.againstSpec(example, specs.specFor(example.getTask()));
+    }
+
     static ExampleValidator.Rejection check(Example.Builder b) {
-        return SPECS.check().check(b.build());
+        return check(SPECS, b.build());
     }
 
     @Test
@@ -72,10 +78,10 @@ class ExampleValidatorTest {
     @Test
     void regressionTasksTakeAFiniteTargetAndNoClassLabel() {
         TaskSpecs regression = TaskSpecs.ofDefault("{\"algorithm\":\"linear-regression\",\"inputDim\":4}");
-        assertThat(regression.check().check(valid().setLabel(null).setTarget(1.5).build())).isNull();
-        assertThat(regression.check().check(valid().setLabel(2).build()).reason()).isEqualTo(
+        assertThat(check(regression, valid().setLabel(null).setTarget(1.5).build())).isNull();
+        assertThat(check(regression, valid().setLabel(2).build()).reason()).isEqualTo(
                 "field 'label': expected null for a regression task (its real target goes in 'target'), got 2");
-        assertThat(regression.check().check(valid().setLabel(null).setTarget(Double.NaN).build()).reason())
+        assertThat(check(regression, valid().setLabel(null).setTarget(Double.NaN).build()).reason())
                 .isEqualTo("field 'target': expected a finite number, got NaN");
     }
 
@@ -84,11 +90,11 @@ class ExampleValidatorTest {
         TaskSpecs labelOnly = TaskSpecs.ofDefault("{\"algorithm\":\"softmax-regression\",\"inputDim\":0,"
                 + "\"numClasses\":3,\"labelModel\":\"dawid-skene\"}");
         Example.Builder noFeatures = valid().setFeatures(Float32.pack(new float[0])).setAnnotator("a1");
-        assertThat(labelOnly.check().check(noFeatures.build())).isNull();
-        ExampleValidator.Rejection features = labelOnly.check().check(valid().setAnnotator("a1").build());
+        assertThat(check(labelOnly, noFeatures.build())).isNull();
+        ExampleValidator.Rejection features = check(labelOnly, valid().setAnnotator("a1").build());
         assertThat(features.field()).isEqualTo("features");
         assertThat(features.reason()).isEqualTo("field 'features': expected 0 float32 values, got 4");
-        assertThat(labelOnly.check().check(noFeatures.setLabel(3).build()).reason())
+        assertThat(check(labelOnly, noFeatures.setLabel(3).build()).reason())
                 .isEqualTo("field 'label': expected a class index in [0, 3), got 3");
     }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The train job's decode check of named fields: bounds and kinds, each rejection naming field, expected, actual. */
+/** The train job's check of named fields against a hashed task's spec: bounds and kinds, each rejection naming field, expected, actual. */
 class HashedFieldsTest {
 
     static final TaskSpecs SPECS = TaskSpecs.of(null, Map.of("clicks", ClickExamples.SPEC,
@@ -20,7 +20,7 @@ class HashedFieldsTest {
     static ExampleValidator.Rejection check(Map<String, Object> fields) {
         Example e = ClickExamples.example("clicks", 0, 1);
         e.setFields(fields);
-        return SPECS.check().check(e);
+        return ExampleValidatorTest.check(SPECS, e);
     }
 
     static Map<String, Object> fields(Object... keysAndValues) {
@@ -33,7 +33,7 @@ class HashedFieldsTest {
 
     @Test
     void acceptsNamedFieldsOfAHashedTask() {
-        assertThat(SPECS.check().check(ClickExamples.example("clicks", 3, 1))).isNull();
+        assertThat(ExampleValidatorTest.check(SPECS, ClickExamples.example("clicks", 3, 1))).isNull();
         assertThat(check(fields())).as("no fields: only the bias").isNull();
     }
 
@@ -61,23 +61,23 @@ class HashedFieldsTest {
                 "[[\"words\",\"words\"]]"));
         Example e = ClickExamples.example("clicks", 0, 1);
         e.setFields(fields("words", many));
-        assertThat(crossed.check().check(e).reason()).isEqualTo("field 'fields': expected at most 100000 tokens "
-                + "with the spec's interactions, got 160400");
+        assertThat(ExampleValidatorTest.check(crossed, e).reason()).isEqualTo("field 'fields': expected at most "
+                + "100000 tokens with the spec's interactions, got 160400");
     }
 
     @Test
     void aVectorToAHashedTaskAndFieldsToADenseTaskAreRejected() {
         Example vector = ClickExamples.example("clicks", 0, 1);
         vector.setFeatures(Float32.pack(new float[] {1, 2}));
-        assertThat(SPECS.check().check(vector)).isEqualTo(new ExampleValidator.Rejection("features",
+        assertThat(ExampleValidatorTest.check(SPECS, vector)).isEqualTo(new ExampleValidator.Rejection("features",
                 "field 'features': expected no values for a hashed task (spec key 'hashing': its features are the "
                         + "named 'fields'), got 2 float32 values"));
         vector.setFeatures(Float32.pack(new float[0]));
         vector.setFields(null);
-        assertThat(SPECS.check().check(vector)).isEqualTo(new ExampleValidator.Rejection("fields",
+        assertThat(ExampleValidatorTest.check(SPECS, vector)).isEqualTo(new ExampleValidator.Rejection("fields",
                 "field 'fields': expected named fields for a hashed task (spec key 'hashing'), got null"));
         Example dense = ExampleValidatorTest.valid().setTask("iris").setFields(fields("user", "u1")).build();
-        assertThat(SPECS.check().check(dense)).isEqualTo(new ExampleValidator.Rejection("fields",
+        assertThat(ExampleValidatorTest.check(SPECS, dense)).isEqualTo(new ExampleValidator.Rejection("fields",
                 "field 'fields': expected null for a task without a 'hashing' key (its features are 'features'), "
                         + "got 1 named fields"));
     }

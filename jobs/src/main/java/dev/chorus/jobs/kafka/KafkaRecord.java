@@ -27,6 +27,11 @@ public final class KafkaRecord {
         this.value = value;
     }
 
+    /** The same coordinates and timestamp without the key and value bytes (null). */
+    public KafkaRecord withoutBytes() {
+        return new KafkaRecord(topic, partition, offset, timestamp, null, null);
+    }
+
     /** Where the record came from, for log lines and dead-letter reasons: {@code topic-partition@offset}. */
     public String coordinates() {
         return topic + "-" + partition + "@" + offset;

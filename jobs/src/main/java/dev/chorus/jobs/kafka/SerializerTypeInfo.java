@@ -7,8 +7,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
- * The Flink type of records that one of Chorus's own stateless serializers writes: {@link #EXAMPLE} and
- * {@link #SOURCED_EXAMPLE}, for the network edges that carry decoded examples.
+ * The Flink type of records that one of Chorus's own stateless serializers writes: {@link #EXAMPLE},
+ * {@link #SOURCED_EXAMPLE} and {@link #RECEIVED_EXAMPLE}, for the network edges that carry decoded examples.
  */
 public final class SerializerTypeInfo<T> extends TypeInformation<T> {
     private static final long serialVersionUID = 1L;
@@ -19,6 +19,10 @@ public final class SerializerTypeInfo<T> extends TypeInformation<T> {
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static final TypeInformation<Sourced<Example>> SOURCED_EXAMPLE =
             new SerializerTypeInfo<>((Class) Sourced.class, SourcedExampleSerializer.INSTANCE);
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static final TypeInformation<Received<Example>> RECEIVED_EXAMPLE =
+            new SerializerTypeInfo<>((Class) Received.class, ReceivedExampleSerializer.INSTANCE);
 
     /** The type of records {@code serializer} writes, for other stateless serializers of the jobs' edges. */
     public static <T> TypeInformation<T> of(Class<T> type, TypeSerializer<T> serializer) {

@@ -340,14 +340,14 @@ public final class MinibatchSgdFunction
     }
 
     /**
-     * A control change: the spec map follows it, and a retired variant's state goes once its open minibatch is
-     * predicted ({@link RetiredMinibatches}; a revived one starts afresh); a reset of a live one
-     * ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}).
+     * A control change: the spec map follows it; a retired variant's state goes once its open minibatch is predicted
+     * ({@link RetiredMinibatches}; revived, or a default given a spec other than --spec's, it restarts); a reset of a
+     * live one ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}).
      */
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
         boolean reset = VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
-        boolean restarts = VariantSpecs.restarts(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        boolean restarts = VariantSpecs.restarts(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), specs, change);
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         ModelGenerations.apply(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), change);
@@ -360,7 +360,7 @@ public final class MinibatchSgdFunction
             restartedModels.restart(ctx, change.task, change.variant, fresh);
         }
         state.applyToKeyedState(ctx, (key, trainer) -> {
-            if (key.equals(changed) && change.retires()) {
+            if (key.equals(changed) && (change.retires() || restarts && !reset)) { // a revival has no state left
                 TrainerState s = trainer.value();
                 if (s != null && s.batchFill > 0) {
                     variant = change.variant;

@@ -35,7 +35,8 @@ import org.apache.flink.util.OutputTag;
  * Reads the control topic (one instance: the topic has one partition, and each record must be judged against those
  * before it) and turns each record into a {@link SpecChange} for the broadcast, or into a dead letter that changes
  * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid ({@link Variants#checkNames}), whose
- * spec does not parse, that changes a live variant's spec, or that would give a task more than
+ * spec does not parse, that changes a live variant's spec on the topic (a task's first {@code default} record may
+ * differ from {@code --spec}), or that would give a task more than
  * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
  * ({@link WarmStarts#check}). The spec is read by {@link VariantSpecs#parseVariant}. A live
  * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
@@ -216,7 +217,9 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return search != null ? null : checkSearch(spec, parsed);
         }
         SpecChange live = current(spec.getTask(), spec.getVariant());
-        if (live != null && !live.retires() && !live.spec.equals(spec.getSpec())
+        // --spec is a task's default until the topic says otherwise: the topic's first default is no change of a
+        // live spec (the trainer restarts a default it trained, VariantSpecs#restarts).
+        if (live != null && !live.retires() && entries.containsKey(topicKey) && !live.spec.equals(spec.getSpec())
                 && !(parsed.revive() && VariantSpecs.parse(live.spec).equals(parsed.model()))) {
             return "spec: field 'spec': expected the live spec of " + ExampleValidator.quoted(topicKey) + " ("
                     + live.spec + "), as a live variant's spec never changes (but for a reset: \"revive\":true "

@@ -72,20 +72,30 @@ public final class TaskSpecs implements Serializable {
         return json != null ? json : defaultSpecJson;
     }
 
-    /** The train job's check of each example: the record itself, then its task's spec (no spec: rejected). */
+    /**
+     * The train job's check of each example at decoding, of what holds whichever spec it trains: the record itself,
+     * and its task admitted (a spec of its own, or a default). Its fit to a spec, which the control topic may set per
+     * variant, is the router's to check ({@link VariantRouter}).
+     */
     public DecodeRecords.Check<Example> check() {
         return example -> {
             ExampleValidator.Rejection basic = ExampleValidator.basic(example);
-            if (basic != null) {
+            if (basic != null || specFor(example.getTask()) != null) {
                 return basic;
             }
-            ModelSpec spec = specFor(example.getTask());
-            if (spec == null) {
-                return new ExampleValidator.Rejection("task", "field 'task': expected " + describeTasks()
-                        + ", got " + ExampleValidator.quoted(example.getTask()));
-            }
-            return ExampleValidator.againstSpec(example, spec);
+            return new ExampleValidator.Rejection("task", "field 'task': expected " + describeTasks()
+                    + ", got " + ExampleValidator.quoted(example.getTask()));
         };
+    }
+
+    /**
+     * Whether an example admitted by {@link #check} does not fit its task's spec here ({@code --spec}'s): then the
+     * router, which checks it against the spec each variant trains, may dead-letter it, and needs its record's bytes.
+     * The examples that fit, nearly all of them, reach the router without their bytes.
+     */
+    public boolean misfits(Example example) {
+        ModelSpec spec = specFor(example.getTask());
+        return spec == null || ExampleValidator.againstSpec(example, spec) != null;
     }
 
     /** Tasks with a spec of their own, which are always admitted. */

@@ -5,9 +5,9 @@ import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Received;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.jobs.kafka.SnapshotChunks;
-import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.select.ChampionSelection;
 import dev.chorus.jobs.select.ChampionSelectionFunction;
 import dev.chorus.schemas.AnnotatorModel;
@@ -30,8 +30,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 
 /**
- * The train job: examples topic → decode and validate (bad records to the dead-letter topic) → one envelope per
- * live variant of the example's task ({@link VariantRouter}, from the control topic's specs, broadcast) →
+ * The train job: examples topic → decode and validate what holds for any spec (bad records to the dead-letter
+ * topic) → one envelope per live variant of the example's task that it fits ({@link VariantRouter}, from the
+ * control topic's specs, broadcast, and {@code --spec}) →
  * keyBy(variant key) → online minibatch SGD, test-then-train, through the task's label model if its spec names one →
  * predictions, model snapshots, annotator models and dead letters, each to its topic, and the predictions of
  * labelled examples → keyBy(task) → champion selection ({@link ChampionSelection}) → champion records, and the
@@ -95,10 +96,10 @@ public final class TrainJob {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
 
-        SingleOutputStreamOperator<Sourced<Example>> decoded = raw
-                .process(DecodeRecords.sourced(settings.examplesTopic(), settings.specs().check(), "examples",
-                        settings.maxRecordBytes(), settings.deadLetterMaxOriginalBytes()),
-                        SerializerTypeInfo.SOURCED_EXAMPLE)
+        SingleOutputStreamOperator<Received<Example>> decoded = raw
+                .process(DecodeRecords.received(settings.examplesTopic(), settings.specs().check(), "examples",
+                        settings.maxRecordBytes(), settings.deadLetterMaxOriginalBytes(), settings.specs()::misfits),
+                        SerializerTypeInfo.RECEIVED_EXAMPLE)
                 .name("decode-and-validate")
                 .uid(UID_DECODE);
 

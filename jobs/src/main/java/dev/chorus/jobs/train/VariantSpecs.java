@@ -132,12 +132,20 @@ public final class VariantSpecs {
 
     /**
      * Whether {@code change}, not yet applied, starts a variant's model again from version 0: a reset in place
-     * ({@link #resets}) or the revival of a retired variant; not a search declared under a retired variant's key,
-     * which trains no model of that name.
+     * ({@link #resets}), the revival of a retired variant, or the topic's first spec for variant {@code default} of a
+     * task {@code --spec} covers, when it is another than {@code --spec}'s (the default may have trained at it); not a
+     * search declared under a retired variant's key, which trains no model of that name.
      */
-    public static boolean restarts(ReadOnlyBroadcastState<String, String> state, SpecChange change) throws Exception {
-        return !change.retires() && state.get(Variants.key(change.task, change.variant)) != null
-                && !SpecReader.document(change.spec).has(VariantSpec.SEARCH);
+    public static boolean restarts(ReadOnlyBroadcastState<String, String> state, TaskSpecs defaults,
+            SpecChange change) throws Exception {
+        if (change.retires() || SpecReader.document(change.spec).has(VariantSpec.SEARCH)) {
+            return false;
+        }
+        if (state.get(Variants.key(change.task, change.variant)) != null) {
+            return true;
+        }
+        ModelSpec implicit = JobSettings.DEFAULT_VARIANT.equals(change.variant) ? defaults.specFor(change.task) : null;
+        return implicit != null && !implicit.equals(parse(change.spec));
     }
 
     /** The live search whose control-topic variant is {@code variant} of {@code task}, or null. */

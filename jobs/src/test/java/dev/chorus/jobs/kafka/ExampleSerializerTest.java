@@ -111,6 +111,26 @@ class ExampleSerializerTest {
     }
 
     @Test
+    void receivedExamplesKeepTheirKafkaRecordByteForByte() throws IOException {
+        KafkaRecord record = new KafkaRecord("examples", 2, 1L << 40, 17, new byte[] {1, 2}, new byte[] {3, 4, 5});
+        Received<Example> received = new Received<>(dense(), record);
+        Received<Example> back = ReceivedExampleSerializer.INSTANCE.deserialize(
+                new DataInputDeserializer(bytes(ReceivedExampleSerializer.INSTANCE, received)));
+        assertThat(back.record()).isEqualTo(record);
+        assertThat(back.value()).isEqualTo(received.value());
+        assertThat(back.sourced()).isEqualTo(new Sourced<>(received.value(), 2, 1L << 40));
+
+        Received<Example> keyless = new Received<>(dense(), new KafkaRecord("examples", 0, 0, 0, null, new byte[0]));
+        assertThat(ReceivedExampleSerializer.INSTANCE.deserialize(new DataInputDeserializer(
+                bytes(ReceivedExampleSerializer.INSTANCE, keyless))).record()).isEqualTo(keyless.record());
+
+        Received<Example> copy = ReceivedExampleSerializer.INSTANCE.copy(received);
+        assertThat(copy.record()).isEqualTo(record);
+        assertThat(copy.record().value).isNotSameAs(record.value);
+        assertThat(copy.value()).isEqualTo(received.value()).isNotSameAs(received.value());
+    }
+
+    @Test
     void sourcedIsImmutable() {
         // Its fields are read on the trainer after the decoder built it; nothing may change them in between.
         assertThat(Sourced.class.getDeclaredFields()).isNotEmpty().allSatisfy(field -> {
@@ -134,6 +154,8 @@ class ExampleSerializerTest {
         assertThat(SerializerTypeInfo.SOURCED_EXAMPLE.createSerializer(new SerializerConfigImpl()))
                 .isSameAs(SourcedExampleSerializer.INSTANCE);
         assertThat(SerializerTypeInfo.EXAMPLE).isNotEqualTo(SerializerTypeInfo.SOURCED_EXAMPLE);
+        assertThat(SerializerTypeInfo.RECEIVED_EXAMPLE.createSerializer(new SerializerConfigImpl()))
+                .isSameAs(ReceivedExampleSerializer.INSTANCE);
 
         TypeSerializerSnapshot<Example> snapshot = ExampleSerializer.INSTANCE.snapshotConfiguration();
         assertThat(snapshot.restoreSerializer()).isEqualTo(ExampleSerializer.INSTANCE);

@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
@@ -105,8 +106,13 @@ class VariantControlIT {
     }
 
     static TrainSettings settings(String group) {
+        return settings(KAFKA.broker(), group);
+    }
+
+    /** A train job of {@link #SPEC} on {@code kafka} at parallelism 2, snapshotting every 10 minibatches. */
+    static TrainSettings settings(EmbeddedKafkaBroker kafka, String group) {
         return new TrainSettings()
-                .bootstrapServers(KAFKA.broker().bootstrapServers())
+                .bootstrapServers(kafka.bootstrapServers())
                 .groupId(group)
                 .specs(TaskSpecs.ofDefault(SPEC))
                 .checkpointIntervalMs(300)

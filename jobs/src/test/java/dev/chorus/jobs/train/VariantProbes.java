@@ -32,12 +32,18 @@ final class VariantProbes {
 
     static void await(EmbeddedKafkaBroker kafka, KafkaProducer<byte[], byte[]> producer, TrainSettings settings,
             String task, String prefix, String variant, boolean live) throws Exception {
+        await(kafka, producer, settings, Example.newBuilder(TEMPLATE).setTask(task).build(), prefix, variant, live);
+    }
+
+    /** As above, with probes like {@code template} (its task, its features), unlabeled. */
+    static void await(EmbeddedKafkaBroker kafka, KafkaProducer<byte[], byte[]> producer, TrainSettings settings,
+            Example template, String prefix, String variant, boolean live) throws Exception {
         Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
         var codec = settings.examplesTopic().codec();
         boolean[] seen = new boolean[2];
         for (int round = 0; Instant.now().isBefore(deadline); round++) {
             for (int partition = 0; partition < 2; partition++) {
-                Example probe = Example.newBuilder(TEMPLATE).setTask(task).setLabel(null)
+                Example probe = Example.newBuilder(template).setLabel(null)
                         .setId(prefix + partition + "-" + round).build();
                 producer.send(new ProducerRecord<>(settings.examplesTopic().name(), partition,
                         probe.getId().getBytes(StandardCharsets.UTF_8), codec.encode(probe))).get();

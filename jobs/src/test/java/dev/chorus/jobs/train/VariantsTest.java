@@ -6,6 +6,7 @@ import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Received;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.ModelSnapshot;
@@ -115,10 +116,9 @@ class VariantsTest {
 
     @Test
     void theRouterSendsEachExampleToEveryLiveVariantOfItsTask() throws Exception {
-        try (BroadcastOperatorTestHarness<Sourced<dev.chorus.schemas.Example>, SpecChange, VariantExample> h =
-                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new VariantRouter(settings()),
-                        VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR)) {
-            Sourced<dev.chorus.schemas.Example> input = new Sourced<>(example(0), 0, 0);
+        try (BroadcastOperatorTestHarness<Received<dev.chorus.schemas.Example>, SpecChange, VariantExample> h =
+                VariantRouterTest.harness()) {
+            Received<dev.chorus.schemas.Example> input = VariantRouterTest.received(example(0), 0, 0);
             h.processElement(input, 0);
             h.processBroadcastElement(new SpecChange("t", "slow", OTHER_SPEC), 1);
             h.processBroadcastElement(new SpecChange("other", "x", OTHER_SPEC), 1);
@@ -132,7 +132,7 @@ class VariantsTest {
             assertThat(h.extractOutputValues()).extracting(VariantExample::spec)
                     .as("the spec goes with the first example of a variant only").containsExactly(null, null, OTHER_SPEC, null);
             // The harness copies what the operator emits: equal here; in the job, the one decoded example.
-            assertThat(h.extractOutputValues()).allSatisfy(v -> assertThat(v.input()).isEqualTo(input));
+            assertThat(h.extractOutputValues()).allSatisfy(v -> assertThat(v.input()).isEqualTo(input.sourced()));
             List<DeadLetter> dead = h.getSideOutput(VariantRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue)
                     .toList();
             assertThat(dead).singleElement().satisfies(d -> assertThat(d.getField()).isEqualTo("task"));
