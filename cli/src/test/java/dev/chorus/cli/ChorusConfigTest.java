@@ -78,11 +78,15 @@ class ChorusConfigTest {
         assertThat(unknown.err()).contains("unknown key 'bootstrap-server'").hasLineCount(1);
     }
 
+    /** A spec the train command accepts: it checks its settings before it reaches for Kafka. */
+    private static final String SPEC =
+            "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":4}";
+
     @Test
     void kafkaSettingsReachTheClientsOfTheCommandsAndOfTheJobs() throws IOException {
         Path file = config("kafka.security.protocol=BOGUS\nkafka.client.id=from-file\n");
 
-        for (String[] args : new String[][] {{"tail", "t"}, {"models"}, {"train", "--spec", "{}"}}) {
+        for (String[] args : new String[][] {{"tail", "t"}, {"models"}, {"train", "--spec", SPEC}}) {
             CliRun run = CliRun.run(CliRun.noConfig(), prepend(args, "--config", file.toString()));
             assertThat(run.exitCode()).as(args[0]).isEqualTo(1);
             assertThat(run.err()).as("the admin client got the setting and rejected it")
@@ -90,7 +94,7 @@ class ChorusConfigTest {
         }
 
         CommandLine cli = ChorusCli.commandLine(CliRun.noConfig());
-        CliRun run = CliRun.run(cli, "--config", file.toString(), "train", "--spec", "{}", "-X", "client.id=flag",
+        CliRun run = CliRun.run(cli, "--config", file.toString(), "train", "--spec", SPEC, "-X", "client.id=flag",
                 "--bootstrap-servers", CliRun.unreachableBroker());
         assertThat(run.exitCode()).isEqualTo(1);
         Map<String, String> jobSettings = cli.getSubcommands().get("train").getCommandSpec()
