@@ -232,12 +232,7 @@ class ChampionSelectionFunctionTest {
     @Test
     void retiringAChallengerPublishesTheStandingsAtOnceUnderTheSameChampion() throws Exception {
         try (var h = harness()) {
-            h.open();
-            h.setProcessingTime(0);
-            pairs(h, 0, 10);
-            h.setProcessingTime(1000);
-            h.setProcessingTime(1500);
-            h.processBroadcastElement(new SpecChange("t", "b", null), 0);
+            retireChallengerB(h);
             List<Champion> out = h.extractOutputValues();
             assertThat(out).hasSize(2);
             Champion standings = out.get(1);
@@ -255,16 +250,22 @@ class ChampionSelectionFunctionTest {
         // A search's retirement is applied in the race when the rung decides, and comes back from the control topic
         // as a RETIRED record: the second must not republish the same standings.
         try (var h = harness()) {
-            h.open();
-            h.setProcessingTime(0);
-            pairs(h, 0, 10);
-            h.setProcessingTime(1000);
-            h.setProcessingTime(1500);
-            h.processBroadcastElement(new SpecChange("t", "b", null), 0);
+            retireChallengerB(h);
             h.setProcessingTime(2000);
             h.processBroadcastElement(new SpecChange("t", "b", null), 0);
             assertThat(h.extractOutputValues()).as("the standings, then b's retirement, once").hasSize(2);
         }
+    }
+
+    /** Ten pairs of default and b, standings published at 1000, then b retired on the control topic at 1500. */
+    private static void retireChallengerB(KeyedBroadcastOperatorTestHarness<String, Prediction, SpecChange, Champion> h)
+            throws Exception {
+        h.open();
+        h.setProcessingTime(0);
+        pairs(h, 0, 10);
+        h.setProcessingTime(1000);
+        h.setProcessingTime(1500);
+        h.processBroadcastElement(new SpecChange("t", "b", null), 0);
     }
 
     @Test
