@@ -5,6 +5,7 @@ import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
+import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.AvroTypes;
@@ -13,6 +14,7 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.Example;
@@ -74,7 +76,7 @@ final class FlinkCeilingLines {
         StreamExecutionEnvironment env = environment(settings);
         DataStream<KafkaRecord> raw = source(env, settings);
         SingleOutputStreamOperator<Sourced<Example>> decoded = raw
-                .process(DecodeRecords.sourced(settings.examplesTopic(), settings.specs().check(), "examples",
+                .process(DecodeRecords.sourced(settings.examplesTopic(), checkedAgainstSpec(settings.specs()), "examples",
                         settings.maxRecordBytes(), settings.deadLetterMaxOriginalBytes()),
                         SerializerTypeInfo.SOURCED_EXAMPLE)
                 .name("decode-and-validate").uid(TrainJob.UID_DECODE);
@@ -95,6 +97,19 @@ final class FlinkCeilingLines {
                 E2eTopics.total(E2eTopics.endOffsets(bootstrap, settings.deadLetterTopic().name())));
         figures.put("parallelism", line.parallelism());
         return figures;
+    }
+
+    /**
+     * The train job's checks of one example, as one: its decoder's ({@link TaskSpecs#check}: the record, the task
+     * admitted), then its fit to the task's spec, which the train job's router checks per variant and which, with one
+     * variant, is this once per example.
+     */
+    static DecodeRecords.Check<Example> checkedAgainstSpec(TaskSpecs specs) {
+        DecodeRecords.Check<Example> decoder = specs.check();
+        return example -> {
+            ExampleValidator.Rejection rejection = decoder.check(example);
+            return rejection != null ? rejection : ExampleValidator.againstSpec(example, specs.specFor(example.getTask()));
+        };
     }
 
     private static Map<String, Object> sourceOnlyRun(EmbeddedKafkaBroker kafka, LocalFlinkCluster flink,
