@@ -72,7 +72,17 @@ final class SpecsCommand {
                         + "retire and reset write (default: ${DEFAULT-VALUE}); list reads either.")
         WireFormat format;
 
-        /** The latest record of each key; tombstoned keys are gone. */
+        @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
+                description = "Where the train job's refusals of control records are read: list shows them, put, "
+                        + "retire and reset go by the records the job took. Default: ${DEFAULT-VALUE}.")
+        String deadLetterTopic;
+
+        /** The control topic as the train job judged it ({@link JudgedSpecs}). */
+        JudgedSpecs judged() {
+            return JudgedSpecs.read(kafka, topic, deadLetterTopic);
+        }
+
+        /** The latest record of each key, whatever the job made of it; tombstoned keys are gone. */
         Map<String, VariantSpecRecord> latest() {
             RecordDecoder decoder = new RecordDecoder();
             return TopicReader.readLatest(kafka.bootstrapServers, kafka.kafkaProperties, topic,
@@ -163,7 +173,7 @@ final class SpecsCommand {
             // The job's own check of a control record's spec: a bad one fails here, with the reason.
             VariantSpec parsed = VariantSpecs.parseVariant(json, TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK);
             topic.kafka.requireReachable(topic.topic);
-            VariantSpecRecord current = topic.latest().get(task + "/" + variant);
+            VariantSpecRecord current = topic.judged().taken().get(task + "/" + variant);
             if (current != null && current.getStatus() == VariantStatus.RETIRED && !revive) {
                 throw new IllegalArgumentException(task + "/" + variant + " is retired: add --revive to make it live "
                         + "again (from scratch)");
@@ -196,7 +206,7 @@ final class SpecsCommand {
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant, false);
             topic.kafka.requireReachable(topic.topic);
-            Map<String, VariantSpecRecord> latest = topic.latest();
+            Map<String, VariantSpecRecord> latest = topic.judged().taken();
             if (current(task, variant, latest) == null) {
                 String warning = unknownKeyWarning(task, variant, latest, modelKeys(), topic.topic, modelsTopic);
                 if (warning != null) {
@@ -257,7 +267,7 @@ final class SpecsCommand {
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant, true);
             topic.kafka.requireReachable(topic.topic);
-            return written("reset", resetRecord(task, variant, current(task, variant, topic.latest()), reason));
+            return written("reset", resetRecord(task, variant, current(task, variant, topic.judged().taken()), reason));
         }
     }
 
@@ -296,7 +306,8 @@ final class SpecsCommand {
     static VariantSpecRecord resetRecord(String task, String variant, VariantSpecRecord current, String reason) {
         String key = task + "/" + variant;
         if (current == null) {
-            throw new IllegalArgumentException(key + " is not on the control topic: only a live variant can be reset");
+            throw new IllegalArgumentException(key + " is not on the control topic (no record the train job took): "
+                    + "only a live variant can be reset");
         }
         if (current.getStatus() != VariantStatus.LIVE) {
             throw new IllegalArgumentException(key + " is retired: only a live variant can be reset (chorus specs put "
@@ -334,17 +345,13 @@ final class SpecsCommand {
         @Option(names = "--champions-topic", defaultValue = ChorusTopic.DefaultNames.CHAMPIONS,
                 description = "Where a search's state is read. Default: ${DEFAULT-VALUE}.")
         String championsTopic;
-        @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
-                description = "Where the train job's refusals are read. Default: ${DEFAULT-VALUE}.")
-        String deadLetterTopic;
-
         @Override
         public Integer call() {
             topic.kafka.requireReachable(topic.topic);
             PrintWriter out = spec.commandLine().getOut();
             JudgedSpecs judged;
             try {
-                judged = JudgedSpecs.read(topic.kafka, topic.topic, deadLetterTopic);
+                judged = topic.judged();
             } catch (RecordDecodingException e) {
                 throw new IllegalStateException("a record on " + topic.topic + " is no VariantSpecRecord (chorus tail "
                         + topic.topic + " shows it): " + e.getMessage(), e);

@@ -101,7 +101,21 @@ class SpecsRefusedIT {
             assertThat(lines).extracting(l -> l.get("variant").asText() + " " + l.path("refused").path("reason")
                     .asText("-")).containsExactly("fast -", "fast " + refused.get(0).getReason(),
                     "odd " + refused.get(1).getReason(), "hp " + refused.get(2).getReason());
+
+            // put, reset and retire go by the job's verdict too: a refused record made nothing live.
+            CliRun resetRefused = CliRun.run(CliRun.noConfig(), "specs", "reset", "iris", "odd", "--format", "json",
+                    "--bootstrap-servers", bootstrap);
+            assertThat(resetRefused.exitCode()).isNotZero();
+            assertThat(resetRefused.err()).contains("iris/odd is not on the control topic (no record the train job "
+                    + "took): only a live variant can be reset");
+            CliRun putAgain = CliRun.run(CliRun.noConfig(), "specs", "put", "iris", "odd", spec(0.1), "--format",
+                    "json", "--bootstrap-servers", bootstrap);
+            assertThat(putAgain.exitCode()).as(putAgain.err()).isZero();
         }
+    }
+
+    private static String spec(double learningRate) {
+        return "{" + MODEL + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":" + learningRate + "}}";
     }
 
     private static byte[] json(String variant, String spec) {
