@@ -345,6 +345,7 @@ final class SpecsCommand {
         @Option(names = "--champions-topic", defaultValue = ChorusTopic.DefaultNames.CHAMPIONS,
                 description = "Where a search's state is read. Default: ${DEFAULT-VALUE}.")
         String championsTopic;
+
         @Override
         public Integer call() {
             topic.kafka.requireReachable(topic.topic);
