@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.SearchState;
+import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStanding;
+import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,15 +34,21 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code chorus leaderboard}: per task, every variant's standing from the champions topic (the champion first),
- * with the hyperparameters that differ between the task's variants, read from each variant's newest snapshot's
- * spec on the models topic; then where each of the task's searches stands (its rung, finished, or stopped and why).
+ * with the hyperparameters that differ between the task's variants; then where each of the task's searches stands
+ * (its rung, finished, or stopped and why). A variant's hyperparameters are those of the model spec the train job
+ * trains it with: its latest record on the control topic the job took ({@link JudgedSpecs}; for a variant a live
+ * search draws, the spec the search draws), so that a tombstone on the models topic ({@code chorus models reset})
+ * does not take them away; else (a {@code --spec} default the topic does not name, a retired variant, no control
+ * topic) the spec of its newest snapshot on the models topic.
  */
 @Command(name = "leaderboard", mixinStandardHelpOptions = true,
         description = {"Per task: each variant's status (champion, challenger, retired), labelled examples, "
                 + "prequential loss ± standard error, accuracy with its Wilson 95%% interval, model version, last drift "
                 + "and the hyperparameters that differ between the task's variants; the champion first. Then each "
                 + "search: its rung, finished, or stopped and why.",
-            "Reads the champions topic (the train job's selection) and the models topic (the specs)."})
+            "Reads the champions topic (the train job's selection), the control topic and the train job's refusals "
+                    + "of its records (each variant's spec), and the models topic (the spec of a variant the control "
+                    + "topic does not name live)."})
 final class LeaderboardCommand implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -59,6 +68,15 @@ final class LeaderboardCommand implements Callable<Integer> {
     @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
             description = "Default: ${DEFAULT-VALUE}.")
     String modelsTopic;
+
+    @Option(names = "--specs-topic", defaultValue = ChorusTopic.DefaultNames.SPECS,
+            description = "The control topic, where each variant's spec is read (when it exists). Default: "
+                    + "${DEFAULT-VALUE}.")
+    String specsTopic;
+
+    @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
+            description = "Where the train job's refusals of control records are read. Default: ${DEFAULT-VALUE}.")
+    String deadLetterTopic;
 
     @Option(names = "--task", description = "Show only this task.")
     String task;
@@ -161,18 +179,21 @@ final class LeaderboardCommand implements Callable<Integer> {
                     + "skipped%n", read.undecodable(), modelsTopic);
         }
         Map<String, ModelSnapshot> newest = read.models();
+        Map<String, VariantSpecRecord> control = controlTopic();
         Map<String, Map<String, String>> differing = new LinkedHashMap<>();
         for (Champion c : champions.values()) {
             Map<String, Map<String, String>> flat = new LinkedHashMap<>();
             for (VariantStanding s : c.getStandings()) {
+                String spec = modelSpec(SpecsCommand.current(c.getTask(), s.getVariant(), control));
                 ModelSnapshot m = newest.get(c.getTask() + "/" + s.getVariant());
-                if (m == null) {
-                    // No snapshot (a search retired it before its first): nothing to compare, and nothing differs.
+                if (spec == null && m == null) {
+                    // Neither live on the control topic nor a snapshot (a search retired it before its first):
+                    // nothing to compare, and nothing differs.
                     differing.put(c.getTask() + "/" + s.getVariant(), Map.of());
                     continue;
                 }
                 Map<String, String> keys = new TreeMap<>();
-                flatten("", MAPPER.readTree(m.getSpec()), keys);
+                flatten("", MAPPER.readTree(spec != null ? spec : m.getSpec()), keys);
                 flat.put(s.getVariant(), keys);
             }
             for (Map.Entry<String, Map<String, String>> v : flat.entrySet()) {
@@ -186,6 +207,44 @@ final class LeaderboardCommand implements Callable<Integer> {
             }
         }
         return differing;
+    }
+
+    /**
+     * The latest record of each key on the control topic that the train job took; none when the topic does not
+     * exist or a record on it is no VariantSpecRecord (then snapshots' specs stand in, with a warning).
+     */
+    private Map<String, VariantSpecRecord> controlTopic() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            kafka.requireReachable(specsTopic);
+        } catch (IllegalStateException missing) {
+            return Map.of();
+        }
+        try {
+            JudgedSpecs judged = JudgedSpecs.read(kafka, specsTopic, deadLetterTopic);
+            judged.warnings().forEach(w -> err.println("chorus leaderboard: " + w));
+            return judged.taken();
+        } catch (RecordDecodingException e) {
+            err.println("chorus leaderboard: a record on " + specsTopic + " is no VariantSpecRecord (" + e.getMessage()
+                    + "): hyperparameters from the models topic's snapshots");
+            return Map.of();
+        }
+    }
+
+    /**
+     * The model spec (canonical JSON, as a snapshot carries it) of a LIVE control record, without its search, drift,
+     * warm start or revive; null for none, a retirement, or a spec the job cannot train.
+     */
+    private static String modelSpec(VariantSpecRecord record) {
+        if (record == null || record.getStatus() != VariantStatus.LIVE) {
+            return null;
+        }
+        try {
+            return VariantSpecs.parseVariant(record.getSpec(), Integer.MAX_VALUE).model().toJson();
+        } catch (IllegalArgumentException refused) {
+            // One the job dead-letters once it reads it: it trains nothing with it.
+            return null;
+        }
     }
 
     /** {@code optimizer.learningRate}, {@code layers[0].units}: the paths a search space names. */

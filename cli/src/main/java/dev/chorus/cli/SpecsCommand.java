@@ -1,5 +1,7 @@
 package dev.chorus.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
@@ -12,12 +14,15 @@ import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.jobs.train.Variants;
 import dev.chorus.jobs.train.WarmStarts;
 import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import dev.chorus.schemas.codec.WireFormat;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
@@ -42,9 +47,10 @@ import picocli.CommandLine.Spec;
  * {@code chorus specs}: the train job's control topic (compacted, key {@code task/variant}), which says which variants
  * each task trains. {@code put} makes a variant live, {@code retire} retires it (a RETIRED record, which compaction
  * keeps, so that a later {@code put} revives it only with {@code --revive}), {@code reset} restarts a live one from
- * fresh weights in place, {@code list} shows the latest record of
- * each key (the topic read to its end, committed records only). Records are checked here as the job checks them, so
- * a mistake fails at once instead of becoming a dead letter.
+ * fresh weights in place, {@code list} shows the latest record of each key (the topic read to its end, committed
+ * records only) as the job judged it ({@link JudgedSpecs}). Records are checked here as the job checks them, so a
+ * mistake fails at once instead of becoming a dead letter; one written past these checks that the job refuses is
+ * listed as REFUSED.
  */
 @Command(name = "specs", mixinStandardHelpOptions = true,
         description = "Manage the variants the train job trains, on its control topic (key task/variant).",
@@ -66,7 +72,17 @@ final class SpecsCommand {
                         + "retire and reset write (default: ${DEFAULT-VALUE}); list reads either.")
         WireFormat format;
 
-        /** The latest record of each key; tombstoned keys are gone. */
+        @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
+                description = "Where the train job's refusals of control records are read: list shows them, put, "
+                        + "retire and reset go by the records the job took. Default: ${DEFAULT-VALUE}.")
+        String deadLetterTopic;
+
+        /** The control topic as the train job judged it ({@link JudgedSpecs}). */
+        JudgedSpecs judged() {
+            return JudgedSpecs.read(kafka, topic, deadLetterTopic);
+        }
+
+        /** The latest record of each key, whatever the job made of it; tombstoned keys are gone. */
         Map<String, VariantSpecRecord> latest() {
             RecordDecoder decoder = new RecordDecoder();
             return TopicReader.readLatest(kafka.bootstrapServers, kafka.kafkaProperties, topic,
@@ -157,7 +173,7 @@ final class SpecsCommand {
             // The job's own check of a control record's spec: a bad one fails here, with the reason.
             VariantSpec parsed = VariantSpecs.parseVariant(json, TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK);
             topic.kafka.requireReachable(topic.topic);
-            VariantSpecRecord current = topic.latest().get(task + "/" + variant);
+            VariantSpecRecord current = topic.judged().taken().get(task + "/" + variant);
             if (current != null && current.getStatus() == VariantStatus.RETIRED && !revive) {
                 throw new IllegalArgumentException(task + "/" + variant + " is retired: add --revive to make it live "
                         + "again (from scratch)");
@@ -190,7 +206,7 @@ final class SpecsCommand {
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant, false);
             topic.kafka.requireReachable(topic.topic);
-            Map<String, VariantSpecRecord> latest = topic.latest();
+            Map<String, VariantSpecRecord> latest = topic.judged().taken();
             if (current(task, variant, latest) == null) {
                 String warning = unknownKeyWarning(task, variant, latest, modelKeys(), topic.topic, modelsTopic);
                 if (warning != null) {
@@ -251,7 +267,7 @@ final class SpecsCommand {
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant, true);
             topic.kafka.requireReachable(topic.topic);
-            return written("reset", resetRecord(task, variant, current(task, variant, topic.latest()), reason));
+            return written("reset", resetRecord(task, variant, current(task, variant, topic.judged().taken()), reason));
         }
     }
 
@@ -290,7 +306,8 @@ final class SpecsCommand {
     static VariantSpecRecord resetRecord(String task, String variant, VariantSpecRecord current, String reason) {
         String key = task + "/" + variant;
         if (current == null) {
-            throw new IllegalArgumentException(key + " is not on the control topic: only a live variant can be reset");
+            throw new IllegalArgumentException(key + " is not on the control topic (no record the train job took): "
+                    + "only a live variant can be reset");
         }
         if (current.getStatus() != VariantStatus.LIVE) {
             throw new IllegalArgumentException(key + " is retired: only a live variant can be reset (chorus specs put "
@@ -306,19 +323,24 @@ final class SpecsCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"Show the latest record of every task/variant on the control topic.",
+            description = {"Show the latest record of every task/variant on the control topic, as the train job "
+                    + "judged it: a record the job refused (a dead letter on --dead-letter-topic names it) is shown "
+                    + "as REFUSED with the dead letter's reason, after the key's latest record the job took, if any.",
                 "A live search's row ends with where the search stands (its rung and live variants, finished, or "
                         + "stopped and why), from the task's latest record on --champions-topic, as chorus "
                         + "leaderboard shows it."})
     static final class ListSpecs implements Callable<Integer> {
+        private static final ObjectMapper MAPPER = new ObjectMapper();
+
         @Spec
         CommandSpec spec;
         @Mixin
         Topic topic;
         @Option(names = "--task", description = "Show only this task's variants.")
         String task;
-        @Option(names = "--json", description = "One JSON record per line instead of a table (the records alone: "
-                + "chorus leaderboard --json has the searches' states).")
+        @Option(names = "--json", description = "One JSON record per line instead of a table (the records alone, a "
+                + "refused one with \"refused\":{\"reason\",\"field\",\"at\"}: chorus leaderboard --json has the "
+                + "searches' states).")
         boolean json;
         @Option(names = "--champions-topic", defaultValue = ChorusTopic.DefaultNames.CHAMPIONS,
                 description = "Where a search's state is read. Default: ${DEFAULT-VALUE}.")
@@ -328,26 +350,57 @@ final class SpecsCommand {
         public Integer call() {
             topic.kafka.requireReachable(topic.topic);
             PrintWriter out = spec.commandLine().getOut();
-            List<VariantSpecRecord> records = new ArrayList<>();
+            JudgedSpecs judged;
             try {
-                topic.latest().values().stream().filter(r -> task == null || task.equals(r.getTask()))
-                        .forEach(records::add);
+                judged = topic.judged();
             } catch (RecordDecodingException e) {
                 throw new IllegalStateException("a record on " + topic.topic + " is no VariantSpecRecord (chorus tail "
                         + topic.topic + " shows it): " + e.getMessage(), e);
             }
-            var codec = WireFormat.JSON.codec(VariantSpecRecord.class);
+            judged.warnings().forEach(w -> spec.commandLine().getErr().println("chorus specs list: " + w));
+            List<JudgedSpecs.Key> keys = judged.keys().values().stream()
+                    .filter(k -> task == null || task.equals(k.task())).toList();
             if (json) {
-                records.forEach(r -> out.println(new String(codec.encode(r), StandardCharsets.UTF_8)));
-            } else if (records.isEmpty()) {
+                keys.forEach(k -> jsonLines(k).forEach(out::println));
+            } else if (keys.isEmpty()) {
                 out.println("no variants" + (task == null ? "" : " of task " + task) + " on " + topic.topic);
             } else {
-                Map<String, String> searches = searchStates(records);
+                Map<String, String> searches = searchStates(keys.stream().map(JudgedSpecs.Key::taken)
+                        .filter(Objects::nonNull).toList());
                 out.printf("%-20s %-16s %-8s %-24s %-6s %s%n", "TASK", "VARIANT", "STATUS", "UPDATED", "SOURCE", "SPEC");
-                records.forEach(r -> out.println(row(r, searches.get(r.getTask() + "/" + r.getVariant()))));
+                for (JudgedSpecs.Key k : keys) {
+                    if (k.taken() != null) {
+                        VariantSpecRecord r = k.taken();
+                        out.println(row(r, searches.get(r.getTask() + "/" + r.getVariant())));
+                    }
+                    if (k.refused() != null) {
+                        out.println(row(k.refused()));
+                    }
+                }
             }
             out.flush();
             return 0;
+        }
+
+        /** A key's lines of {@code --json}: its taken record, then its refused one with the dead letter's verdict. */
+        private static List<String> jsonLines(JudgedSpecs.Key k) {
+            var codec = WireFormat.JSON.codec(VariantSpecRecord.class);
+            List<String> lines = new ArrayList<>();
+            if (k.taken() != null) {
+                lines.add(new String(codec.encode(k.taken()), StandardCharsets.UTF_8));
+            }
+            if (k.refused() != null) {
+                try {
+                    ObjectNode line = (ObjectNode) MAPPER.readTree(codec.encode(k.refused().record()));
+                    DeadLetter d = k.refused().deadLetter();
+                    line.putObject("refused").put("reason", d.getReason()).put("field", d.getField())
+                            .put("at", d.getTime());
+                    lines.add(MAPPER.writeValueAsString(line));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("re-reading the JSON just encoded", e);
+                }
+            }
+            return lines;
         }
 
         /** Per live search's key, where the search stands by its task's latest champion record. */
@@ -397,10 +450,18 @@ final class SpecsCommand {
          * a drift reaction's event), then, for a live search, {@code searchState}: where it stands.
          */
         static String row(VariantSpecRecord r, String searchState) {
+            return row(r, r.getStatus().name(), searchState == null ? "" : " search: " + searchState);
+        }
+
+        /** The row of a record the train job refused: status REFUSED, and after its spec the dead letter's reason. */
+        static String row(JudgedSpecs.Refusal refused) {
+            return row(refused.record(), "REFUSED", " refused: " + refused.deadLetter().getReason());
+        }
+
+        private static String row(VariantSpecRecord r, String status, String tail) {
             String detail = Objects.toString(r.getSpec(), "") + (r.getReason() == null ? ""
-                    : (r.getSpec() == null ? "" : " ") + "reason: " + r.getReason())
-                    + (searchState == null ? "" : " search: " + searchState);
-            return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), r.getStatus(),
+                    : (r.getSpec() == null ? "" : " ") + "reason: " + r.getReason()) + tail;
+            return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), status,
                     RecordLines.time(r.getUpdatedAt()), r.getSource(), detail);
         }
     }

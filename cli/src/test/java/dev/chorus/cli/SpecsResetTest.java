@@ -59,7 +59,8 @@ class SpecsResetTest {
     void anUnknownARetiredOrASearchKeyIsRefusedWithTheReason() {
         assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "fast", null, null))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("iris/fast is not on the control topic: only a live variant can be reset");
+                .hasMessage("iris/fast is not on the control topic (no record the train job took): only a live "
+                        + "variant can be reset");
         assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "fast",
                 SpecsCommand.record("iris", "fast", null, "cli"), null))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -110,7 +111,8 @@ class SpecsResetTest {
             assertThat(job.getSideOutput(SpecControl.DEAD_LETTERS)).as("dead letters").isNullOrEmpty();
         }
         assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "hp-s9", SpecsCommand.current("iris", "hp-s9",
-                latest), null)).hasMessage("iris/hp-s9 is not on the control topic: only a live variant can be reset");
+                latest), null)).hasMessage("iris/hp-s9 is not on the control topic (no record the train job took): "
+                        + "only a live variant can be reset");
     }
 
     private static byte[] bytes(String s) {
