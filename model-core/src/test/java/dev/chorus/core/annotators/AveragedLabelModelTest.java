@@ -24,8 +24,8 @@ class AveragedLabelModelTest {
 
   private static final int DIM = 6;
   private static final int K = 3;
-  private static final int BATCH = 12;
-  private static final GaussianBlobs DATA = GaussianBlobs.generate(240, DIM, K, 23);
+  private static final int BATCH = 32;
+  private static final GaussianBlobs DATA = GaussianBlobs.generate(300, DIM, K, 23);
   private static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,"
       + "\"layers\":[{\"units\":5,\"activation\":\"relu\"}],\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},"
       + "\"seed\":3}");
@@ -44,10 +44,10 @@ class AveragedLabelModelTest {
     ClassifierLabelModel averaged = (ClassifierLabelModel) LabelModels.create(
         SPEC.withAveraging(new AveragingSpec(0.9)), config(method));
     ClassifierLabelModel plain = (ClassifierLabelModel) LabelModels.create(SPEC, config(method));
-    for (int batch = 0; batch < 20; batch++) {
-      train(averaged, batch);
-      train(plain, batch);
-    }
+    AnnotatorPool pool = AnnotatorPool.corruption(K, 0.3);
+    LabelStream stream = pool.label(DATA.labels(), new int[] {3}, 5);
+    LabelEvents.train(averaged, DATA, pool, stream, 0, stream.size(), BATCH);
+    LabelEvents.train(plain, DATA, pool, stream, 0, stream.size(), BATCH);
     assertThat(BinaryState.toBytes(averaged.estimates()::writeTo)).as("confusions from the live predictions")
         .isEqualTo(BinaryState.toBytes(plain.estimates()::writeTo));
     assertThat(BinaryState.toBytes(averaged.learner().network().parameters()::writeValues)).as("live weights")
@@ -77,20 +77,5 @@ class AveragedLabelModelTest {
             + "averaging, got {\"decay\":0.99}");
     assertThatIllegalArgumentException().isThrownBy(() -> LabelModels.create(spec))
         .withMessageContaining("expected no averaging");
-  }
-
-  /** Minibatch {@code batch}: 40 items, each labelled by three of five annotators, one in five labels wrong. */
-  private static void train(LabelModel model, int batch) {
-    float[] x = Arrays.copyOfRange(DATA.x(), batch * BATCH * DIM, (batch + 1) * BATCH * DIM);
-    long[] items = new long[BATCH];
-    String[] annotators = new String[BATCH];
-    int[] labels = new int[BATCH];
-    for (int e = 0; e < BATCH; e++) {
-      int row = batch * BATCH + e;
-      items[e] = row % 40;
-      annotators[e] = "a" + (row % 5);
-      labels[e] = (DATA.labels()[row] + (row % 5 == 0 ? 1 : 0)) % K;
-    }
-    model.train(x, items, annotators, labels, BATCH);
   }
 }
