@@ -80,7 +80,7 @@ public final class BenchCommand {
     @Command(name = "learn", mixinStandardHelpOptions = true,
             description = {"Trains in memory, without Kafka, on Fashion-MNIST (one pass = 60,000 examples in minibatches "
                     + "of 128, tested on the 10,000 clean test images): softmax regression and MLP-256 (plain, dropout, "
-                    + "batch norm), accuracy and examples/s per BLAS backend, this machine's sgemm peak, and "
+                    + "batch norm, averaged weights), accuracy and examples/s per BLAS backend, this machine's sgemm peak, and "
                     + "scikit-learn's SGDClassifier and MLPClassifier partial_fit on the same data when python3-sklearn "
                     + "is installed."})
     static final class Learn implements Callable<Integer> {

@@ -5,6 +5,7 @@ import dev.chorus.core.blas.Blas;
 import dev.chorus.core.blas.BlasBackend;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.random.SplitMix64;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,6 +59,8 @@ public final class LearnBenchmark {
   public static final double LEARNING_RATE = 0.001;
   /** Dropout rate of the {@code mlp256_dropout} variant. */
   public static final double DROPOUT = 0.2;
+  /** Decay of the {@code mlp256_averaged} variant, which predicts from an average of its weights (spec key averaging). */
+  public static final double AVERAGING_DECAY = 0.99;
   /** A learning curve's points in the first pass (at its quarters); later passes add one at their end. */
   static final int CURVE_POINTS_IN_FIRST_PASS = 4;
 
@@ -218,6 +221,9 @@ public final class LearnBenchmark {
     }
     runs.add(mlpRun("mlp256_dropout", data, ",\"dropout\":" + DROPOUT, 1, primary, true));
     runs.add(mlpRun("mlp256_batchnorm", data, ",\"batchNorm\":true", 1, primary, true));
+    Run averaged = mlpRun("mlp256_averaged", data, "", 1, primary, true);
+    runs.add(averaged.spec() == null ? averaged : new Run(averaged.key(),
+        averaged.spec().withAveraging(new AveragingSpec(AVERAGING_DECAY)), null, 1, primary, true));
     for (Run run : runs) {
       if (run.unavailable() == null && Blas.isAvailable(run.backend())) {
         total += (long) run.passes() * data.trainRows();

@@ -96,7 +96,7 @@ class LearnBenchmarkTest {
 
     for (String key : List.of("softmax.one_pass.test_accuracy", "mlp256.one_pass.test_accuracy",
         "mlp256.five_pass.test_accuracy", "mlp256_dropout.one_pass.test_accuracy",
-        "mlp256_batchnorm.one_pass.test_accuracy")) {
+        "mlp256_batchnorm.one_pass.test_accuracy", "mlp256_averaged.one_pass.test_accuracy")) {
       assertThat((Double) at(results, key)).as(key).isGreaterThan(0.9);
     }
     // Throughput keys name the backend that ran: "native" where OpenBLAS is installed.
@@ -109,7 +109,7 @@ class LearnBenchmarkTest {
     }
     // A learning curve per model line: the first minibatch end at or past each quarter of the first pass (500
     // examples is 62.5 minibatches of 8), then the end of every pass, the first pass's end being the reported accuracy.
-    for (String model : List.of("softmax", "mlp256", "mlp256_dropout", "mlp256_batchnorm")) {
+    for (String model : List.of("softmax", "mlp256", "mlp256_dropout", "mlp256_batchnorm", "mlp256_averaged")) {
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> curve = (List<Map<String, Object>>) at(results, model + ".curve");
       assertThat(curve).as(model).extracting(p -> p.get("examples")).startsWith(504L, 1000L, 1504L, 2000L);
@@ -120,10 +120,11 @@ class LearnBenchmarkTest {
     assertThat((String) at(results, "blas_backend")).startsWith(Blas.get().backend().label());
     assertThat(at(results, "peers.unavailable")).isEqualTo("no scikit-learn peer script given");
     assertThat(at(results, "config.train_examples")).isEqualTo(2000);
-    // Softmax 3 passes, MLP 5 + 1 on each other available backend, dropout 1, batch norm 1, of 2000 examples each.
+    // Softmax 3 passes, MLP 5 + 1 on each other available backend, dropout 1, batch norm 1, averaged 1, of 2000
+    // examples each.
     long otherBackends = java.util.Arrays.stream(BlasBackend.values())
         .filter(b -> b != Blas.get().backend() && Blas.isAvailable(b)).count();
-    assertThat(progress).isSorted().last().isEqualTo((3 + 5 + otherBackends + 1 + 1) * 2000);
+    assertThat(progress).isSorted().last().isEqualTo((3 + 5 + otherBackends + 1 + 1 + 1) * 2000);
     String primary = LearnBenchmark.backendKey(Blas.get().backend());
     assertThat(phases).contains("softmax " + primary + " pass 1/3", "mlp256 " + primary + " pass 5/5");
     if (Blas.isAvailable(BlasBackend.VECTOR_API)) {
@@ -143,8 +144,8 @@ class LearnBenchmarkTest {
 
     assertThat(at(results, "config.train_examples")).isEqualTo(100);
     assertThat(at(results, "config.test_examples")).isEqualTo(100);
-    // Softmax 3 passes, MLP 5, dropout 1, batch norm 1, of 100 examples each: no pass on another backend.
-    assertThat(progress).isSorted().last().isEqualTo((3L + 5 + 1 + 1) * 100);
+    // Softmax 3 passes, MLP 5, dropout 1, batch norm 1, averaged 1, of 100 examples each: no pass on another backend.
+    assertThat(progress).isSorted().last().isEqualTo((3L + 5 + 1 + 1 + 1) * 100);
     String primary = LearnBenchmark.backendKey(Blas.get().backend());
     assertThat(List.<Object>copyOf(((Map<?, ?>) at(results, "mlp256")).keySet()))
         .containsExactly("one_pass", "five_pass", "curve", primary);

@@ -3,11 +3,14 @@ package dev.chorus.jobs.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chorus.core.annotators.ClassifierLabelModel;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -82,6 +85,43 @@ class TrainerStateSerializerTest {
         assertThat(back.batchEventTimes).startsWith(1000, 1001, 1002);
         assertThat(back.batchAnnotators).startsWith(null, "ann", null);
         assertThat(back.batchPredicted).isEqualTo(1);
+    }
+
+    /** A checkpoint of a task whose spec averages carries the average: the restored task predicts exactly the same. */
+    @Test
+    void anAveragingTasksCheckpointCarriesItsAverage() throws IOException {
+        for (String spec : List.of(MinibatchSgdFunctionTest.SPEC, MinibatchSgdFunctionTest.LABEL_MODEL_SPEC)) {
+            TrainerState s = TrainerState.create(ModelSpec.parse(spec.replace("\"seed\":3", "\"seed\":3,"
+                    + "\"averaging\":{\"decay\":0.9}")), 50);
+            float[] x = MinibatchSgdFunctionTest.DATA.features();
+            int[] y = MinibatchSgdFunctionTest.DATA.labels();
+            for (int step = 0; step < 5; step++) {
+                float[] rows = java.util.Arrays.copyOfRange(x, step * 8 * 4, (step + 1) * 8 * 4);
+                if (s.labelModel != null) {
+                    long[] items = new long[8];
+                    String[] annotators = new String[8];
+                    java.util.Arrays.fill(annotators, "ann");
+                    for (int i = 0; i < 8; i++) {
+                        items[i] = step * 8 + i;
+                    }
+                    s.labelModel.train(rows, items, annotators, java.util.Arrays.copyOfRange(y, step * 8, step * 8 + 8), 8);
+                } else {
+                    s.learner.trainMinibatch(rows, java.util.Arrays.copyOfRange(y, step * 8, step * 8 + 8), null, 8);
+                }
+            }
+            byte[] first = bytes(s);
+            TrainerState back = new TrainerStateSerializer().deserialize(new DataInputDeserializer(first));
+            assertThat(bytes(back)).as(spec).isEqualTo(first);
+            float[] expected = new float[3];
+            float[] actual = new float[3];
+            float[] live = new float[3];
+            (s.labelModel != null ? s.labelModel : s.learner).predictProba(x, 40 * 4, expected);
+            (back.labelModel != null ? back.labelModel : back.learner).predictProba(x, 40 * 4, actual);
+            OnlineLearner restored = back.labelModel != null ? ((ClassifierLabelModel) back.labelModel).learner()
+                    : back.learner;
+            restored.model().predictProba(x, 40 * 4, live);
+            assertThat(actual).as(spec).isEqualTo(expected).isNotEqualTo(live);
+        }
     }
 
     @Test

@@ -20,6 +20,9 @@ import java.util.Arrays;
  * Invalid arguments and annotators past the bound are rejected before anything changes; a minibatch that the
  * classifier rejects (a non-finite feature, prediction, loss or gradient) leaves the whole model as it was
  * ({@link AnnotatorTrackingModel#train}): the classifier guards itself, the rest rolls back.
+ *
+ * <p>With the spec's {@code averaging}, training reads the classifier's live predictions ({@link OnlineLearner#model()})
+ * and {@link #predictProba} the averaged ones ({@link OnlineLearner#servingModel()}).
  */
 public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
 
@@ -177,8 +180,9 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
       targets = new float[n * k];
       predictions = new float[n * k];
     }
-    // The classifier's view of every item before this minibatch's update, in one batched pass.
-    learner.predictProbaBatch(x, n, predictions);
+    // The classifier's view of every item before this minibatch's update, in one batched pass: its live weights even
+    // when it predicts from averaged ones (an averaged prior collapses Dawid–Skene, session 13).
+    learner.model().predictProbaBatch(x, n, predictions);
     requireFinitePredictions(x, n);
     for (int e = 0; e < n; e++) {
       int slot = register(annotators[e]);

@@ -121,9 +121,14 @@ final class DoctorNet {
 
   /**
    * @throws IllegalArgumentException unless {@code spec} is a softmax-cross-entropy classifier whose hidden
-   *     layers have neither batch normalisation nor dropout
+   *     layers have neither batch normalisation nor dropout, and without {@code averaging} (which the body and heads
+   *     do not keep yet: refused rather than ignored)
    */
   static void requireSuitable(ModelSpec spec) {
+    if (spec.averaging() != null) {
+      throw new IllegalArgumentException("a doctor net predicts from its live body and heads; expected no averaging, "
+          + "got {\"decay\":" + spec.averaging().decay() + "}");
+    }
     if (!spec.isClassifier() || !SoftmaxCrossEntropy.INSTANCE.name().equals(spec.loss())) {
       throw new IllegalArgumentException("a doctor net needs a classifier with loss \""
           + SoftmaxCrossEntropy.INSTANCE.name() + "\", got " + spec.algorithm() + " with loss " + spec.loss());

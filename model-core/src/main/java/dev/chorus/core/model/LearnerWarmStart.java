@@ -11,7 +11,8 @@ import java.util.function.Function;
  * A new learner that starts from another's weights (a warm start: a fork of a variant's latest snapshot, or a
  * model file trained offline): the weights, the standardiser's statistics and the layers' state come from the saved
  * learner; the optimizer's moments and step count come along ({@code carryOptimizer}) or start afresh; the spec,
- * random generator, step and example counts are the new learner's own, so its versions count from 0.
+ * random generator, step and example counts are the new learner's own, so its versions count from 0. With the
+ * spec's {@code averaging}, the average starts at the loaded weights (a saved average is not carried).
  */
 public final class LearnerWarmStart {
 
@@ -69,6 +70,7 @@ public final class LearnerWarmStart {
         learner.optimizer().readState(new BinaryState.Bytes(BinaryState.toBytes(source.optimizer()::writeState)),
             learner.network().parameters());
       }
+      learner.restartAverage();
     } catch (IOException e) {
       throw new IllegalArgumentException("saved model of shape " + source.spec().shape()
           + " does not fit a learner of shape " + spec.shape() + ": " + e.getMessage(), e);

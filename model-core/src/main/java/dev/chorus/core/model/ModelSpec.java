@@ -6,6 +6,7 @@ import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.loss.ClassificationLoss;
 import dev.chorus.core.loss.SquaredError;
 import dev.chorus.core.nn.WeightInit;
+import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.optim.LearningRateSchedule;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.optim.OptimizerSpecs;
@@ -83,8 +84,8 @@ public final class ModelSpec {
 
   /** The keys a spec may have, in the order {@link #toJson()} writes them. */
   public static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
-      "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "labelModel",
-      "hashing", "embeddings", "wideOptimizer", "output", "skipGram", "tokensField");
+      "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "averaging",
+      "labelModel", "hashing", "embeddings", "wideOptimizer", "output", "skipGram", "tokensField");
 
   private final String algorithm;
   private final int inputDim;
@@ -125,6 +126,10 @@ public final class ModelSpec {
     this.initLimit = initLimit;
     HiddenLayerSpec.requireBatchSizeFits(this.layers, batchSize);
     this.training = training.get();
+    if (this.training.averaging() != null && hashing != null) {
+      throw new IllegalArgumentException("ModelSpec key 'averaging': expected none with hashing (only dense models "
+          + "average their weights), got " + SpecReader.newObject().put("decay", this.training.averaging().decay()));
+    }
     this.labelModel = labelModel;
     this.hashing = hashing;
     this.embeddings = embeddings;
@@ -430,6 +435,11 @@ public final class ModelSpec {
     return training.seed();
   }
 
+  /** How the weights the model predicts with are averaged, or {@code null}: it predicts with the trained ones. */
+  public AveragingSpec averaging() {
+    return training.averaging();
+  }
+
   /** The label model the task trains through, or {@code null} when each label is used as given. */
   public LabelModelSpec labelModel() {
     return labelModel;
@@ -520,6 +530,10 @@ public final class ModelSpec {
 
   public ModelSpec withSeed(long seed) {
     return withTraining(training.withSeed(seed));
+  }
+
+  public ModelSpec withAveraging(AveragingSpec averaging) {
+    return withTraining(training.withAveraging(averaging));
   }
 
   private ModelSpec copy(List<HiddenLayerSpec> layers, String loss, WeightInit init, double initLimit,

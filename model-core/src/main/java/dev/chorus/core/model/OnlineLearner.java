@@ -5,6 +5,7 @@ import dev.chorus.core.loss.SquaredError;
 import dev.chorus.core.nn.Network;
 import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.Optimizer;
+import dev.chorus.core.optim.ParameterAverage;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
 import java.io.DataInput;
@@ -23,6 +24,11 @@ import java.util.List;
  * gradient; backward; then the {@link TrainingStep}: the L2 gradient, clipping of the global gradient norm, the
  * optimizer step at the scheduled learning rate and the L1 proximal step at the same rate, under the
  * {@link NumericGuard}.
+ *
+ * <p>With the spec's {@code averaging} ({@link dev.chorus.core.optim.AveragingSpec}), each accepted step then moves
+ * an exponential moving average of the parameters ({@link ParameterAverage}), and every prediction comes from
+ * {@link #servingModel()}: the averaged parameters with the live standardiser and batch-norm running statistics.
+ * Training (forward and backward) always uses the live parameters of {@link #model()}.
  *
  * <p>Not thread-safe: predictions and training reuse scratch buffers.
  */
@@ -56,8 +62,15 @@ public final class OnlineLearner implements Predictor {
   /** The network's parameters and its optimizer, as the training step takes them. */
   private final ParameterSet[] guarded;
   private final Optimizer[] optimizers = new Optimizer[1];
+  /** What predictions come from: {@link #model} itself, or the averaged model when the spec averages. */
+  private final TrainedModel servingModel;
+  /** {@code null} unless the spec averages. */
+  private final ParameterAverage average;
+  private final List<float[]> servingStatistics;
+  private final Blas blas;
 
-  private OnlineLearner(TrainedModel model, Optimizer optimizer, SplitMix64 rng) {
+  /** @param averaged the averaged network, a copy of {@code model}'s; {@code null} unless the spec averages */
+  private OnlineLearner(TrainedModel model, Optimizer optimizer, SplitMix64 rng, Blas blas, Network averaged) {
     this.model = model;
     this.spec = model.spec();
     this.standardizer = model.standardizer();
@@ -69,6 +82,11 @@ public final class OnlineLearner implements Predictor {
     this.runningStatistics = network.runningStatistics();
     this.runningStatisticsBackup = runningStatistics.stream().map(a -> new float[a.length]).toArray(float[][]::new);
     this.guarded = new ParameterSet[] {network.parameters()};
+    this.blas = blas;
+    this.servingModel = averaged == null ? model : model.withNetwork(averaged);
+    this.average = averaged == null ? null
+        : new ParameterAverage(spec.averaging(), blas, network.parameters(), averaged.parameters());
+    this.servingStatistics = averaged == null ? runningStatistics : averaged.runningStatistics();
   }
 
   /** A fresh learner on the default BLAS backend: weights drawn from the spec's seed, no statistics, no optimizer state. */
@@ -86,12 +104,49 @@ public final class OnlineLearner implements Predictor {
     SplitMix64 rng = SplitMix64.seeded(spec.seed());
     TrainedModel model = new TrainedModel(spec, spec.standardize() ? new OnlineStandardizer(spec.inputDim()) : null,
         NetworkBuilder.network(spec, blas, rng), dataSource, blas.backend().key());
-    return new OnlineLearner(model, spec.optimizer().create(), rng);
+    return new OnlineLearner(model, spec.optimizer().create(), rng, blas,
+        spec.averaging() == null ? null : model.network().copy());
   }
 
-  /** What this learner trains and predicts with; it changes with every minibatch. */
+  /** What this learner trains; it changes with every minibatch. */
   public TrainedModel model() {
     return model;
+  }
+
+  /**
+   * What this learner predicts with: with the spec's {@code averaging}, a model over the averaged parameters (and the
+   * live standardiser and running statistics), else {@link #model()} itself. It changes with every minibatch.
+   */
+  public TrainedModel servingModel() {
+    return servingModel;
+  }
+
+  /** Restarts the average at the live parameters, after they were loaded from elsewhere (a warm start). */
+  void restartAverage() {
+    if (average != null) {
+      average.restart();
+      copyRunningStatisticsToServing();
+    }
+  }
+
+  /** Reads the averaged parameters ({@link ParameterSet#writeValues}) after the live state was restored. */
+  void readAverage(DataInput in) throws IOException {
+    average.average().readValues(in);
+    copyRunningStatisticsToServing();
+  }
+
+  void restoreCounts(long steps, long examplesSeen) {
+    model.restoreCounts(steps, examplesSeen);
+    if (servingModel != model) {
+      servingModel.restoreCounts(steps, examplesSeen);
+    }
+  }
+
+  private void copyRunningStatisticsToServing() {
+    for (int i = 0; servingStatistics != runningStatistics && i < runningStatistics.size(); i++) {
+      float[] stats = runningStatistics.get(i);
+      System.arraycopy(stats, 0, servingStatistics.get(i), 0, stats.length);
+    }
   }
 
   Optimizer optimizer() {
@@ -150,33 +205,33 @@ public final class OnlineLearner implements Predictor {
     return model.examplesSeen();
   }
 
-  /** {@link TrainedModel#predictProba}. */
+  /** {@link TrainedModel#predictProba} of the {@link #servingModel()}. */
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
-    model.predictProba(x, xOffset, out);
+    servingModel.predictProba(x, xOffset, out);
   }
 
-  /** {@link TrainedModel#predict}. */
+  /** {@link TrainedModel#predict} of the {@link #servingModel()}. */
   public int predict(float[] x, int xOffset) {
-    return model.predict(x, xOffset);
+    return servingModel.predict(x, xOffset);
   }
 
-  /** {@link TrainedModel#predictValue}. */
+  /** {@link TrainedModel#predictValue} of the {@link #servingModel()}. */
   @Override
   public float predictValue(float[] x, int xOffset) {
-    return model.predictValue(x, xOffset);
+    return servingModel.predictValue(x, xOffset);
   }
 
   /** {@inheritDoc} One batched inference pass, standardising all rows at once. */
   @Override
   public void predictProbaBatch(float[] x, int rows, float[] out) {
-    model.predictProbaBatch(x, rows, out);
+    servingModel.predictProbaBatch(x, rows, out);
   }
 
   /** {@inheritDoc} One batched inference pass, standardising all rows at once. */
   @Override
   public void predictValues(float[] x, int rows, float[] out) {
-    model.predictValues(x, rows, out);
+    servingModel.predictValues(x, rows, out);
   }
 
   /**
@@ -309,6 +364,11 @@ public final class OnlineLearner implements Predictor {
       reject(n, problem);
     }
     model.recordStep(n);
+    if (average != null) {
+      average.update(model.steps());
+      copyRunningStatisticsToServing();
+      servingModel.recordStep(n);
+    }
   }
 
   private void reject(int n, String problem) {
@@ -383,7 +443,8 @@ public final class OnlineLearner implements Predictor {
 
   /** A deep copy: training either one leaves the other unchanged. */
   public OnlineLearner copy() {
-    return new OnlineLearner(model.copy(), optimizer.copy(), rng.copy());
+    return new OnlineLearner(model.copy(), optimizer.copy(), rng.copy(), blas,
+        average == null ? null : servingModel.network().copy());
   }
 
   /** {@link OnlineLearnerCodec#write}. */

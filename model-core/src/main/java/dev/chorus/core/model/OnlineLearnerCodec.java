@@ -13,7 +13,8 @@ import java.util.Arrays;
  * The binary format of an {@link OnlineLearner} (format {@value #FORMAT_VERSION}), everything needed to continue
  * training bit for bit: magic and format version, the spec as JSON, step and example counts, the random
  * generator's state, the standardiser's statistics, the parameters, the layers' state (batch-norm running
- * statistics), then the optimizer's type and state. Format 1, written before MLPs existed, lacks the layer state
+ * statistics), then the optimizer's type and state, and, only when the spec has {@code averaging}, the averaged
+ * parameters (a spec without it writes exactly the bytes it did before averaging existed). Format 1, written before MLPs existed, lacks the layer state
  * and is still read. Scratch buffers are not state, and neither is the model's data source (see
  * {@link Provenance}).
  */
@@ -45,6 +46,9 @@ public final class OnlineLearnerCodec {
     model.network().writeState(out);
     BinaryState.writeString(out, learner.optimizer().spec().type());
     learner.optimizer().writeState(out);
+    if (model.spec().averaging() != null) {
+      learner.servingModel().network().parameters().writeValues(out);
+    }
   }
 
   /**
@@ -78,7 +82,7 @@ public final class OnlineLearnerCodec {
     OnlineLearner learner = OnlineLearner.create(spec);
     TrainedModel model = learner.model();
     long steps = readCount(in, "step count");
-    model.restoreCounts(steps, readCount(in, "example count"));
+    learner.restoreCounts(steps, readCount(in, "example count"));
     long rngState = in.readLong();
     boolean standardized = in.readBoolean();
     if (standardized != spec.standardize()) {
@@ -99,6 +103,9 @@ public final class OnlineLearnerCodec {
           + "\" but the stream holds \"" + optimizerType + "\" state");
     }
     learner.optimizer().readState(in, model.network().parameters());
+    if (spec.averaging() != null) {
+      learner.readAverage(in);
+    }
     learner.restoreRng(SplitMix64.fromState(rngState));
     return learner;
   }

@@ -54,6 +54,14 @@ public final class TrainedModel {
     return copy;
   }
 
+  /** A model of the same spec, standardiser (shared, not copied), provenance and counts over {@code network}. */
+  TrainedModel withNetwork(Network network) {
+    TrainedModel other = new TrainedModel(spec, standardizer, network, dataSource, blasBackend);
+    other.steps = steps;
+    other.examplesSeen = examplesSeen;
+    return other;
+  }
+
   /** Counts one more update, on {@code n} examples. */
   void recordStep(int n) {
     steps++;

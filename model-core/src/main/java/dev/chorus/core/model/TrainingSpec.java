@@ -2,6 +2,7 @@ package dev.chorus.core.model;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.optim.AdamSpec;
+import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.optim.LearningRateSchedule;
 import dev.chorus.core.optim.LearningRateSchedules;
 import dev.chorus.core.optim.OptimizerSpec;
@@ -13,7 +14,8 @@ import java.util.function.Supplier;
 /**
  * How a {@link ModelSpec}'s model is trained, as opposed to what it is. Its keys sit flat beside the model's in the
  * spec's JSON: {@code batchSize}, {@code optimizer} ({@link OptimizerSpecs}), {@code schedule}
- * ({@link LearningRateSchedules}), {@code clipNorm}, {@code l1}, {@code l2}, {@code standardize}, {@code seed}.
+ * ({@link LearningRateSchedules}), {@code clipNorm}, {@code l1}, {@code l2}, {@code standardize}, {@code seed}, {@code averaging}
+ * ({@link AveragingSpec}, absent unless asked for).
  *
  * @param batchSize examples per minibatch, for callers that assemble minibatches
  * @param optimizer the optimizer's hyperparameters
@@ -25,9 +27,11 @@ import java.util.function.Supplier;
  * @param l2 L2 penalty strength λ in {@code (λ/2)·Σ w²} on weights (not biases); 0 disables it
  * @param seed seed of the model's random generator (weight initialisation, then dropout masks)
  * @param standardize whether features are standardised with running statistics before the model
+ * @param averaging how the weights the model predicts with are averaged from the trained ones, or {@code null}: it
+ *     predicts with the trained ones
  */
 public record TrainingSpec(int batchSize, OptimizerSpec optimizer, LearningRateSchedule schedule, double clipNorm,
-    double l1, double l2, long seed, boolean standardize) {
+    double l1, double l2, long seed, boolean standardize, AveragingSpec averaging) {
 
   public static final int DEFAULT_BATCH_SIZE = 64;
   public static final AdamSpec DEFAULT_OPTIMIZER = AdamSpec.defaults();
@@ -39,7 +43,7 @@ public record TrainingSpec(int batchSize, OptimizerSpec optimizer, LearningRateS
   public static final boolean DEFAULT_STANDARDIZE = true;
   /** Every setting at its default. */
   public static final TrainingSpec DEFAULTS = new TrainingSpec(DEFAULT_BATCH_SIZE, DEFAULT_OPTIMIZER,
-      DEFAULT_SCHEDULE, DEFAULT_CLIP_NORM, DEFAULT_L1, DEFAULT_L2, DEFAULT_SEED, DEFAULT_STANDARDIZE);
+      DEFAULT_SCHEDULE, DEFAULT_CLIP_NORM, DEFAULT_L1, DEFAULT_L2, DEFAULT_SEED, DEFAULT_STANDARDIZE, null);
 
   /** @throws IllegalArgumentException naming the spec key, the expectation and the value */
   public TrainingSpec {
@@ -51,6 +55,12 @@ public record TrainingSpec(int batchSize, OptimizerSpec optimizer, LearningRateS
     requireNonNegative("clipNorm", clipNorm);
     requireNonNegative("l1", l1);
     requireNonNegative("l2", l2);
+  }
+
+  /** Without averaging. */
+  public TrainingSpec(int batchSize, OptimizerSpec optimizer, LearningRateSchedule schedule, double clipNorm,
+      double l1, double l2, long seed, boolean standardize) {
+    this(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, null);
   }
 
   private static void requireNonNegative(String key, double value) {
@@ -74,7 +84,8 @@ public record TrainingSpec(int batchSize, OptimizerSpec optimizer, LearningRateS
     double l2 = json.doubleValue("l2", DEFAULT_L2);
     boolean standardize = json.booleanValue("standardize", DEFAULT_STANDARDIZE);
     long seed = json.longValue("seed", DEFAULT_SEED);
-    return () -> new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    AveragingSpec averaging = json.has("averaging") ? AveragingSpec.fromJson(json.at("averaging")) : null;
+    return () -> new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 
   /** Writes the training keys, defaults included, in their fixed order. */
@@ -87,37 +98,45 @@ public record TrainingSpec(int batchSize, OptimizerSpec optimizer, LearningRateS
     json.put("l2", l2);
     json.put("standardize", standardize);
     json.put("seed", seed);
+    if (averaging != null) {
+      averaging.writeJson(json.putObject("averaging"));
+    }
   }
 
   public TrainingSpec withBatchSize(int batchSize) {
-    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 
   public TrainingSpec withOptimizer(OptimizerSpec optimizer) {
-    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 
   public TrainingSpec withSchedule(LearningRateSchedule schedule) {
-    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 
   public TrainingSpec withClipNorm(double clipNorm) {
-    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 
   public TrainingSpec withL1(double l1) {
-    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 
   public TrainingSpec withL2(double l2) {
-    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 
   public TrainingSpec withSeed(long seed) {
-    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 
   public TrainingSpec withStandardize(boolean standardize) {
-    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize);
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
+  }
+
+  /** These settings with {@code averaging}; {@code null}: predict with the trained weights. */
+  public TrainingSpec withAveraging(AveragingSpec averaging) {
+    return new TrainingSpec(batchSize, optimizer, schedule, clipNorm, l1, l2, seed, standardize, averaging);
   }
 }

@@ -29,11 +29,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code doctor-net-v4.bin} and {@code weighted-doctor-net-paper-v4.bin} embed (label-model format 4, issue 18)
  * added at its end. Corpus v6 is v5 with the two lists grown by {@code output} and {@code large-softmax} (issue 17),
  * then specs of the large-output model. Corpus v7 is v6 with those lists grown by {@code skipGram},
- * {@code tokensField} and {@code skip-gram}, then skip-gram specs (issue 17).
+ * {@code tokensField} and {@code skip-gram}, then skip-gram specs (issue 17). Corpus v8 is v7 with the list of keys
+ * grown by {@code averaging}, then specs with weight averaging (session 15).
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v7/corpus.tsv";
+  private static final String CORPUS = "spec-json/v8/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -156,7 +157,7 @@ class ModelSpecJsonCorpusTest {
   @Test
   void v7IsV6WithTheListedKeysAndAlgorithmsGrownThenSkipGramSpecs() throws IOException {
     List<Case> v6 = corpus("spec-json/v6/corpus.tsv");
-    List<Case> v7 = corpus(CORPUS);
+    List<Case> v7 = corpus("spec-json/v7/corpus.tsv");
     int changed = 0;
     for (int i = 0; i < v6.size(); i++) {
       String was = v6.get(i).expected();
@@ -172,6 +173,25 @@ class ModelSpecJsonCorpusTest {
     assertThat(added).hasSizeGreaterThanOrEqualTo(20)
         .allSatisfy(c -> assertThat(c.input()).containsAnyOf("\"skip-gram\"", "\"skipGram\"", "\"tokensField\""));
     assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(4);
+  }
+
+  /** v8 keeps v7 but the message that lists every key, then adds specs with weight averaging (session 15). */
+  @Test
+  void v8IsV7WithTheListedKeysGrownThenAveragingSpecs() throws IOException {
+    List<Case> v7 = corpus("spec-json/v7/corpus.tsv");
+    List<Case> v8 = corpus(CORPUS);
+    int changed = 0;
+    for (int i = 0; i < v7.size(); i++) {
+      String was = v7.get(i).expected();
+      String is = v8.get(i).expected();
+      changed += was.equals(is) ? 0 : 1;
+      assertThat(v8.get(i).input()).isEqualTo(v7.get(i).input());
+      assertThat(is).as(v7.get(i).input()).isEqualTo(was.replace("seed, labelModel", "seed, averaging, labelModel"));
+    }
+    assertThat(changed).isEqualTo(1);
+    List<Case> added = v8.subList(v7.size(), v8.size());
+    assertThat(added).hasSizeGreaterThanOrEqualTo(10).allSatisfy(c -> assertThat(c.input()).contains("\"averaging\""));
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(3);
   }
 
   @ParameterizedTest

@@ -71,7 +71,7 @@ class ModelSpecTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField]
+      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, averaging, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField]
       string dimension      | "inputDim":"784"                         | ModelSpec key 'inputDim': expected an integer, got "784"
       fractional dimension  | "inputDim":7.5                           | ModelSpec key 'inputDim': expected an integer, got 7.5
       zero dimension        | "inputDim":0                             | ModelSpec key 'inputDim': expected an integer >= 1, got 0

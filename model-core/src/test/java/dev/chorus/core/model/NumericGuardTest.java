@@ -19,7 +19,8 @@ class NumericGuardTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "{\"algorithm\":\"linear-regression\",\"inputDim\":6,\"standardize\":false,\"optimizer\":{\"type\":\"sgd\",\"learningRate\":0.01}}",
-      "{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,\"standardize\":false,\"layers\":[{\"units\":8,\"activation\":\"relu\",\"batchNorm\":true,\"dropout\":0.25}],\"optimizer\":{\"type\":\"momentum\",\"learningRate\":0.05}}"})
+      "{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,\"standardize\":false,\"layers\":[{\"units\":8,\"activation\":\"relu\",\"batchNorm\":true,\"dropout\":0.25}],\"optimizer\":{\"type\":\"momentum\",\"learningRate\":0.05}}",
+      "{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,\"standardize\":false,\"layers\":[{\"units\":8,\"activation\":\"relu\",\"batchNorm\":true,\"dropout\":0.25}],\"optimizer\":{\"type\":\"momentum\",\"learningRate\":0.05},\"averaging\":{\"decay\":0.9}}"})
   void aPoisonedMinibatchIsRejectedAndLeavesNoTrace(String specJson) {
     ModelSpec spec = ModelSpec.parse(specJson);
     OnlineLearner guarded = OnlineLearner.create(spec);

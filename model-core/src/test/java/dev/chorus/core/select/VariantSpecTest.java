@@ -231,7 +231,7 @@ class VariantSpecTest {
           + "[\"carry\", \"reset\"], got \"keep\"",
       "'revive':'yes'|VariantSpec key 'revive': expected true or false, got \"yes\"",
       "'status':'live'|VariantSpec: unknown key 'status'; expected one of [algorithm, inputDim, numClasses, layers, "
-          + "loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, labelModel, "
+          + "loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, averaging, labelModel, "
           + "hashing, embeddings, wideOptimizer, output, skipGram, tokensField, search, drift, warmStart, revive]",
   })
   void refusesBadManagementKeysNamingTheKey(String keys, String message) {

@@ -1,0 +1,81 @@
+package dev.chorus.core.annotators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.LabelModelSpec;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.optim.AveragingSpec;
+import dev.chorus.core.testing.GaussianBlobs;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A label model whose classifier averages its weights: everything training reads (the E-step's prior, the targets,
+ * the confusion M-steps) is the classifier's live prediction, so annotators' confusions and the live weights are those
+ * of the same label model without averaging, bit for bit; what the label model predicts (and so what is evaluated and
+ * served) is the averaged classifier's. Session 13 measured that averaging the E-step's prior collapses Dawid–Skene.
+ */
+class AveragedLabelModelTest {
+
+  private static final int DIM = 6;
+  private static final int K = 3;
+  private static final int BATCH = 32;
+  private static final GaussianBlobs DATA = GaussianBlobs.generate(300, DIM, K, 23);
+  private static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,"
+      + "\"layers\":[{\"units\":5,\"activation\":\"relu\"}],\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},"
+      + "\"seed\":3}");
+
+  static Stream<String> classifierMethods() {
+    return LabelModels.NAMES.stream().filter(m -> LabelModels.create(SPEC, config(m)) instanceof ClassifierLabelModel);
+  }
+
+  private static LabelModelSpec config(String method) {
+    return new LabelModelSpec(method, 8, 40, 400, 3);
+  }
+
+  @ParameterizedTest
+  @MethodSource("classifierMethods")
+  void trainingReadsTheLiveClassifierAndPredictionsTheAveragedOne(String method) {
+    ClassifierLabelModel averaged = (ClassifierLabelModel) LabelModels.create(
+        SPEC.withAveraging(new AveragingSpec(0.9)), config(method));
+    ClassifierLabelModel plain = (ClassifierLabelModel) LabelModels.create(SPEC, config(method));
+    AnnotatorPool pool = AnnotatorPool.corruption(K, 0.3);
+    LabelStream stream = pool.label(DATA.labels(), new int[] {3}, 5);
+    LabelEvents.train(averaged, DATA, pool, stream, 0, stream.size(), BATCH);
+    LabelEvents.train(plain, DATA, pool, stream, 0, stream.size(), BATCH);
+    assertThat(BinaryState.toBytes(averaged.estimates()::writeTo)).as("confusions from the live predictions")
+        .isEqualTo(BinaryState.toBytes(plain.estimates()::writeTo));
+    assertThat(BinaryState.toBytes(averaged.learner().network().parameters()::writeValues)).as("live weights")
+        .isEqualTo(BinaryState.toBytes(plain.learner().network().parameters()::writeValues));
+
+    float[] predicted = new float[K];
+    float[] fromAverage = new float[K];
+    float[] fromLive = new float[K];
+    int differ = 0;
+    for (int row = 0; row < 20; row++) {
+      averaged.predictProba(DATA.x(), row * DIM, predicted);
+      averaged.learner().servingModel().predictProba(DATA.x(), row * DIM, fromAverage);
+      plain.predictProba(DATA.x(), row * DIM, fromLive);
+      assertThat(predicted).isEqualTo(fromAverage);
+      differ += Arrays.equals(predicted, fromLive) ? 0 : 1;
+    }
+    assertThat(differ).as("predictions from the average, not the live weights").isEqualTo(20);
+  }
+
+  /** The Doctor Net family does not average its body and heads yet: it refuses the key rather than ignore it. */
+  @ParameterizedTest
+  @ValueSource(strings = {"doctor-net", "weighted-doctor-net", "weighted-doctor-net-paper"})
+  void doctorNetsRefuseAveragingNamingTheKey(String method) {
+    ModelSpec spec = SPEC.withAveraging(new AveragingSpec(0.99)).withLabelModel(config(method));
+    assertThatIllegalArgumentException().isThrownBy(() -> LabelModels.check(spec))
+        .withMessage("ModelSpec key 'labelModel': a doctor net predicts from its live body and heads; expected no "
+            + "averaging, got {\"decay\":0.99}");
+    assertThatIllegalArgumentException().isThrownBy(() -> LabelModels.create(spec))
+        .withMessageContaining("expected no averaging");
+  }
+}
