@@ -10,7 +10,6 @@ import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepBatch;
 import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.saved.SavedModels;
-import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
@@ -37,12 +36,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -66,9 +61,9 @@ import org.slf4j.LoggerFactory;
  * forgets that key's model, so that the next snapshot of any version is served: a reset variant's fresh model, or
  * the way out of a bogus version such as {@code Long.MAX_VALUE}. Serving models live in broadcast state, which
  * holds only snapshots that parsed, so a restarted job serves immediately.
- * Examples of a task that has no model yet wait in keyed state, at most {@code maxWaitingPerTask}, and are
- * answered when the first model arrives; past the bound, or when a bounded input ends with no model, they go to
- * the dead-letter output.
+ * Examples of a task that has no model yet wait in keyed state ({@link WaitingExamples}), at most
+ * {@code maxWaitingPerTask}, and are answered when the first model arrives; past the bound, or when a bounded input
+ * ends with no model, they go to the dead-letter output.
  *
  * <p>A hashed model ({@code SparseLinearModel}, a spec with {@code hashing}) answers examples with named fields,
  * checked as the train job checks them and hashed by the same {@code FeatureHasher}; a wide and deep one
@@ -119,8 +114,6 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("serve-dead-letters", AvroTypes.of(DeadLetter.class));
 
-    private static final long END_OF_INPUT = Long.MAX_VALUE;
-
     private final String variant;
     private final int maxWaiting;
     private final Topic<Example> examplesTopic;
@@ -131,13 +124,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private final int maxVariants;
     private final Topic<Champion> championsTopic;
 
-    private final ListStateDescriptor<Example> waitingDescriptor =
-            new ListStateDescriptor<>("waiting-examples", AvroTypes.of(Example.class));
-    private final ValueStateDescriptor<Integer> waitingCountDescriptor =
-            new ValueStateDescriptor<>("waiting-count", Types.INT);
+    private final WaitingExamples waiting;
 
-    private transient ListState<Example> waiting;
-    private transient ValueState<Integer> waitingCount;
     /** Deserialised learners by task/variant, rebuilt from broadcast state after a restore. */
     private transient Map<String, Loaded> loaded;
     private transient RecordCodec<Example> exampleCodec;
@@ -150,8 +138,6 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient Counter swapped;
     private transient Counter ignored;
     private transient Counter refused;
-    /** Tasks beyond the allow-list whose examples wait here for a first model. */
-    private transient AdmittedTasks waitingTasks;
     private transient Counter rejectedModels;
     private transient Counter resets;
     private transient Counter partsDropped;
@@ -188,23 +174,22 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         this.followsChampion = settings.followsChampion();
         this.maxVariants = settings.maxVariantsPerTask();
         this.championsTopic = settings.championsTopic();
+        this.waiting = new WaitingExamples(taskBound);
     }
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        waitingTasks = new AdmittedTasks(taskBound);
-        waitingTasks.initialize(context, getRuntimeContext(), "waiting-tasks");
+        waiting.initialize(context, getRuntimeContext());
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        waitingTasks.snapshot();
+        waiting.snapshot();
     }
 
     @Override
     public void open(OpenContext openContext) {
-        waiting = getRuntimeContext().getListState(waitingDescriptor);
-        waitingCount = getRuntimeContext().getState(waitingCountDescriptor);
+        waiting.open(getRuntimeContext());
         loaded = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         modelCodec = modelsTopic.codec();
@@ -236,7 +221,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             serve(example, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
             return;
         }
-        int count = waitingCount.value() == null ? 0 : waitingCount.value();
+        int count = waiting.count();
         if (count >= maxWaiting) {
             reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
                     ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected at most " + maxWaiting
@@ -245,19 +230,12 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                             + maxWaiting + " examples waiting for it, got one more");
             return;
         }
-        if (count == 0) {
-            if (!waitingTasks.admit(example.getTask())) {
-                var info = getRuntimeContext().getTaskInfo();
-                reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task",
-                        taskBound.reason(example.getTask(), "waiting for a first model per parallel instance (subtask "
-                                + info.getIndexOfThisSubtask() + " of " + info.getNumberOfParallelSubtasks()
-                                + " holds " + waitingTasks.size() + ")"));
-                return;
-            }
-            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+        String refusal = count == 0 ? waiting.refusal(example.getTask(), getRuntimeContext().getTaskInfo()) : null;
+        if (refusal != null) {
+            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", refusal);
+            return;
         }
-        waiting.add(example);
-        waitingCount.update(count + 1);
+        waiting.add(example, count, ctx.timerService());
         waited.inc();
     }
 
@@ -411,40 +389,24 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     /** Answers the examples of {@code task} that waited for a model with {@code snapshot}. */
     private void answerWaiting(String task, String key, ModelSnapshot snapshot, Context ctx, Collector<Prediction> out)
             throws Exception {
-        waitingTasks.release(task);
         long now = ctx.currentProcessingTime();
-        ctx.applyToKeyedState(waitingDescriptor, (stateKey, list) -> {
-            if (stateKey.equals(task)) {
-                for (Example example : list.get()) {
-                    serve(example, key, snapshot, now, out, d -> ctx.output(DEAD_LETTERS, d));
-                }
-                list.clear();
-            }
-        });
-        ctx.applyToKeyedState(waitingCountDescriptor, (stateKey, count) -> {
-            if (stateKey.equals(task)) {
-                count.clear();
-            }
-        });
+        waiting.answer(task, ctx, example -> serve(example, key, snapshot, now, out, d -> ctx.output(DEAD_LETTERS, d)));
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-        if (timestamp != END_OF_INPUT) {
+        if (timestamp != WaitingExamples.END_OF_INPUT) {
             return;
         }
         String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(ctx.getCurrentKey()) : variant;
         boolean held = restarts.waits(ctx, ctx.getCurrentKey(), serving);
-        for (Example example : waiting.get()) {
+        for (Example example : waiting.expire(ctx.getCurrentKey())) {
             reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
                     ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected one before the end of"
                             + " the input, got none"
                     : "no model for task '" + example.getTask() + "' (variant '" + variant
                             + "') arrived before the end of the input: expected a model snapshot, got none");
         }
-        waiting.clear();
-        waitingCount.clear();
-        waitingTasks.release(ctx.getCurrentKey());
     }
 
     /**
