@@ -21,6 +21,7 @@ import dev.chorus.jobs.WideDeepFields;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SnapshotChunks;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
@@ -96,7 +97,8 @@ import org.slf4j.LoggerFactory;
  * task and variant ({@link LabelledMetrics#task}), the {@code modelVersion} this instance serves and its
  * {@code predictions}.
  */
-public final class ServeFunction extends KeyedBroadcastProcessFunction<String, Example, KafkaRecord, Prediction>
+public final class ServeFunction
+        extends KeyedBroadcastProcessFunction<String, Sourced<Example>, KafkaRecord, Prediction>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ServeFunction.class);
@@ -211,19 +213,21 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     }
 
     @Override
-    public void processElement(Example example, ReadOnlyContext ctx, Collector<Prediction> out) throws Exception {
+    public void processElement(Sourced<Example> sourced, ReadOnlyContext ctx, Collector<Prediction> out)
+            throws Exception {
+        Example example = sourced.value();
         // The fixed variant, or the champion being served (null before the first).
         String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(example.getTask()) : variant;
         String key = example.getTask() + "/" + serving;
         boolean held = restarts.waits(ctx, example.getTask(), serving);
         ModelSnapshot snapshot = serving == null || held ? null : ctx.getBroadcastState(MODELS).get(key);
         if (snapshot != null) {
-            serve(example, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
+            serve(sourced, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
             return;
         }
         int count = waiting.count();
         if (count >= maxWaiting) {
-            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
+            reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task", held
                     ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected at most " + maxWaiting
                             + " examples waiting (--max-waiting-per-task), got one more"
                     : "no model yet for task '" + example.getTask() + "' (variant '" + variant + "'): expected at most "
@@ -232,10 +236,10 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         String refusal = count == 0 ? waiting.refusal(example.getTask(), getRuntimeContext().getTaskInfo()) : null;
         if (refusal != null) {
-            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", refusal);
+            reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task", refusal);
             return;
         }
-        waiting.add(example, count, ctx.timerService());
+        waiting.add(sourced, count, ctx.timerService());
         waited.inc();
     }
 
@@ -400,11 +404,11 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(ctx.getCurrentKey()) : variant;
         boolean held = restarts.waits(ctx, ctx.getCurrentKey(), serving);
-        for (Example example : waiting.expire(ctx.getCurrentKey())) {
+        for (Sourced<Example> example : waiting.expire(ctx.getCurrentKey())) {
             reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
-                    ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected one before the end of"
+                    ? restarts.heldDeadLetter(ctx, ctx.getCurrentKey(), serving) + ": expected one before the end of"
                             + " the input, got none"
-                    : "no model for task '" + example.getTask() + "' (variant '" + variant
+                    : "no model for task '" + ctx.getCurrentKey() + "' (variant '" + variant
                             + "') arrived before the end of the input: expected a model snapshot, got none");
         }
     }
@@ -485,8 +489,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                 wideDeep ? new WideDeepBatch(learner.spec()) : null);
     }
 
-    private void serve(Example example, String key, ModelSnapshot snapshot, long now, Collector<Prediction> out,
-            Consumer<DeadLetter> rejected) {
+    private void serve(Sourced<Example> sourced, String key, ModelSnapshot snapshot, long now,
+            Collector<Prediction> out, Consumer<DeadLetter> rejected) {
+        Example example = sourced.value();
         Loaded model = loaded.get(key);
         if (model == null || model.version() != snapshot.getVersion()) {
             // After a restore: broadcast state holds only snapshots that parsed on arrival, unless an older build
@@ -494,7 +499,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             try {
                 model = loaded(snapshot.getVersion(), SavedModels.read(bytes(snapshot)));
             } catch (RuntimeException e) {
-                reject(rejected, example, now, "task", "model " + key + " version " + snapshot.getVersion()
+                reject(rejected, sourced, now, "task", "model " + key + " version " + snapshot.getVersion()
                         + " in state does not load: expected a valid model, got: " + e.getMessage());
                 return;
             }
@@ -502,7 +507,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         ExampleValidator.Rejection rejection = ExampleValidator.againstSpec(example, model.learner().spec());
         if (rejection != null) {
-            reject(rejected, example, now, rejection.field(), rejection.reason() + " (model " + key + " version "
+            reject(rejected, sourced, now, rejection.field(), rejection.reason() + " (model " + key + " version "
                     + model.version() + ")");
             return;
         }
@@ -516,7 +521,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                     model.wideRow().add(example.getFields());
                 }
             } catch (RejectedFieldException e) {
-                reject(rejected, example, now, "fields", e.getMessage() + " (model " + key + " version "
+                reject(rejected, sourced, now, "fields", e.getMessage() + " (model " + key + " version "
                         + model.version() + ")");
                 return;
             }
@@ -542,10 +547,12 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                 getRuntimeContext().getMetricGroup(), task, servedVariant)));
     }
 
-    private void reject(Consumer<DeadLetter> rejected, Example example, long now, String field, String reason) {
+    private void reject(Consumer<DeadLetter> rejected, Sourced<Example> example, long now, String field,
+            String reason) {
         deadLetters.inc();
-        rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.getId(), exampleCodec.encode(example),
-                field, reason, now, deadLetterMaxOriginalBytes));
+        rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.value().getId(), example.partition(),
+                example.offset(), exampleCodec.encode(example.value()), field, reason, now,
+                deadLetterMaxOriginalBytes));
     }
 
     private static byte[] bytes(ModelSnapshot snapshot) {
