@@ -122,15 +122,7 @@ class ServeJobIT {
 
     @Test
     void aPoisonedSnapshotIsDeadLetteredAndTheResetCommandUnpinsATaskPinnedByABogusVersion() throws Exception {
-        ServeSettings settings = new ServeSettings()
-                .bootstrapServers(KAFKA.broker().bootstrapServers())
-                .groupId("serve-poison-it")
-                .examplesTopic(new Topic<>("poison.examples", Example.class, WireFormat.AVRO))
-                .predictionsTopic(new Topic<>("poison.predictions", Prediction.class, WireFormat.AVRO))
-                .modelsTopic(new Topic<>("poison.models", ModelSnapshot.class, WireFormat.AVRO))
-                .deadLetterTopic(new Topic<>("poison.dead-letters", DeadLetter.class, WireFormat.AVRO))
-                .checkpointIntervalMs(300)
-                .parallelism(2);
+        ServeSettings settings = settings("poison").checkpointIntervalMs(300);
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         RecordCodec<ModelSnapshot> models = settings.modelsTopic().codec();
         String topic = settings.modelsTopic().name();
@@ -194,16 +186,7 @@ class ServeJobIT {
      */
     @Test
     void examplesThatWaitedInVainAreDeadLetteredWithTheirPartitionAndOffset() throws Exception {
-        ServeSettings settings = new ServeSettings()
-                .bootstrapServers(KAFKA.broker().bootstrapServers())
-                .groupId("serve-waited-it")
-                .examplesTopic(new Topic<>("waited.examples", Example.class, WireFormat.AVRO))
-                .predictionsTopic(new Topic<>("waited.predictions", Prediction.class, WireFormat.AVRO))
-                .modelsTopic(new Topic<>("waited.models", ModelSnapshot.class, WireFormat.AVRO))
-                .deadLetterTopic(new Topic<>("waited.dead-letters", DeadLetter.class, WireFormat.AVRO))
-                .maxWaitingPerTask(2)
-                .bounded(true)
-                .parallelism(2);
+        ServeSettings settings = settings("waited").maxWaitingPerTask(2).bounded(true);
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         Map<String, String> sentTo = new HashMap<>();
         try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
@@ -223,13 +206,25 @@ class ServeJobIT {
 
         List<DeadLetter> letters = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic());
         assertThat(letters).hasSize(3).allSatisfy(d -> {
-            String id = StandardCharsets.UTF_8.decode(d.getKey()).toString();
+            String id = StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
             assertThat(d.getPartition() + "@" + d.getOffset()).as(d.getReason()).isEqualTo(sentTo.get(id));
         });
         assertThat(letters).extracting(DeadLetter::getReason)
                 .filteredOn(r -> r.contains("expected at most 2 examples waiting for it")).hasSize(1);
         assertThat(letters).extracting(DeadLetter::getReason)
                 .filteredOn(r -> r.contains("arrived before the end of the input")).hasSize(2);
+    }
+
+    /** Settings at parallelism 2 whose group and topics ({@code prefix.examples}, ...) are this test's own. */
+    private static ServeSettings settings(String prefix) {
+        return new ServeSettings()
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
+                .groupId("serve-" + prefix + "-it")
+                .examplesTopic(new Topic<>(prefix + ".examples", Example.class, WireFormat.AVRO))
+                .predictionsTopic(new Topic<>(prefix + ".predictions", Prediction.class, WireFormat.AVRO))
+                .modelsTopic(new Topic<>(prefix + ".models", ModelSnapshot.class, WireFormat.AVRO))
+                .deadLetterTopic(new Topic<>(prefix + ".dead-letters", DeadLetter.class, WireFormat.AVRO))
+                .parallelism(2);
     }
 
     private static JobClient start(ServeSettings settings, String savepoint) throws Exception {
