@@ -4,6 +4,7 @@ import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -148,8 +149,10 @@ public final class ChorusCli {
             // The jobs' options come from dev.chorus.jobs; picocli's model reaches them without widening their API.
             String bootstrapServers = last.getCommandSpec().findOption("--bootstrap-servers").getValue();
             try {
-                KafkaOptions.requireReachable(bootstrapServers, job.jobOptions().kafkaSettings());
-                MissingTopics.require(bootstrapServers, job.jobOptions().kafkaSettings(), job.requiredTopics());
+                Duration timeout = job.checkTimeout.timeout();
+                KafkaOptions.requireReachable(bootstrapServers, job.jobOptions().kafkaSettings(), timeout);
+                MissingTopics.require(bootstrapServers, job.jobOptions().kafkaSettings(), job.requiredTopics(),
+                        timeout);
             } catch (KafkaUnreachableException | IllegalStateException e) {
                 throw new CommandLine.ExecutionException(last, e.getMessage(), e);
             } catch (InterruptedException e) {

@@ -184,7 +184,7 @@ final class InspectCommand implements Callable<Integer> {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 TopicReader.committedReader(kafka.bootstrapServers, kafka.kafkaProperties),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            int partitions = consumer.partitionsFor(topic, KafkaOptions.CHECK_TIMEOUT).size();
+            int partitions = consumer.partitionsFor(topic, kafka.checkTimeout()).size();
             if (partition < 0 || partition >= partitions) {
                 throw usage("--partition " + partition + ": topic '" + topic + "' has partitions 0 to "
                         + (partitions - 1));

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.AuthenticationException;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,9 +25,6 @@ import picocli.CommandLine.Option;
  * those of the jobs' options, so one configuration file key (and one {@code kafka.*} setting) serves both.
  */
 final class KafkaOptions {
-
-    /** How long the reachability check waits for the cluster to answer before a command gives up. */
-    static final Duration CHECK_TIMEOUT = Duration.ofSeconds(5);
 
     @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092",
             description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
@@ -38,17 +36,25 @@ final class KafkaOptions {
                     + "unless one sets it.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
+    @Mixin
+    KafkaCheckTimeout checkTimeout = new KafkaCheckTimeout();
+
+    /** How long a check or a metadata request waits for the cluster ({@code --kafka-check-timeout-ms}). */
+    Duration checkTimeout() {
+        return checkTimeout.timeout();
+    }
+
     /**
      * Fails fast, with {@link KafkaUnreachableException}, when the cluster does not answer, and with a message
      * naming the topic when one of {@code topics} does not exist.
      */
     void requireReachable(String... topics) {
-        requireReachable(bootstrapServers, kafkaProperties, topics);
+        requireReachable(bootstrapServers, kafkaProperties, checkTimeout(), topics);
     }
 
     /**
-     * Asks the cluster to describe itself, within {@link #CHECK_TIMEOUT}: a command that needs Kafka then fails
-     * in seconds with one clear line instead of hanging in a client's retries.
+     * Asks the cluster to describe itself, within {@code timeout}: a command that needs Kafka then fails with one
+     * clear line, naming the setting of that timeout, instead of hanging in a client's retries.
      *
      * Then checks that {@code topics} exist, since producing to a missing topic would block for a minute.
      *
@@ -56,10 +62,11 @@ final class KafkaOptions {
      *     (SASL or TLS) fails
      * @throws IllegalStateException naming the first missing topic
      */
-    static void requireReachable(String bootstrapServers, Map<String, String> kafkaProperties, String... topics) {
+    static void requireReachable(String bootstrapServers, Map<String, String> kafkaProperties, Duration timeout,
+            String... topics) {
         Properties props = new Properties();
         props.putAll(kafkaProperties);
-        String timeoutMs = Long.toString(CHECK_TIMEOUT.toMillis());
+        String timeoutMs = Long.toString(timeout.toMillis());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
@@ -71,16 +78,16 @@ final class KafkaOptions {
             throw new KafkaUnreachableException(where + ": " + rootMessage(e), e);
         }
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) CHECK_TIMEOUT.toMillis()))
-                    .clusterId().get(CHECK_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
+                    .clusterId().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
             if (topics.length > 0) {
-                requireTopics(admin, bootstrapServers, List.of(topics));
+                requireTopics(admin, bootstrapServers, List.of(topics), timeout);
             }
         } catch (TimeoutException e) {
-            throw timedOut(where, e);
+            throw new KafkaUnreachableException(KafkaCheckTimeout.timedOut(where, timeout), e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw timedOut(where, e.getCause());
+                throw new KafkaUnreachableException(KafkaCheckTimeout.timedOut(where, timeout), e.getCause());
             }
             if (e.getCause() instanceof AuthenticationException) {
                 // SASL credentials refused, or a TLS handshake that failed: Kafka answered, so not "cannot reach".
@@ -98,20 +105,16 @@ final class KafkaOptions {
         }
     }
 
-    private static void requireTopics(Admin admin, String bootstrapServers, List<String> topics)
+    private static void requireTopics(Admin admin, String bootstrapServers, List<String> topics, Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs((int) CHECK_TIMEOUT.toMillis()))
-                .names().get(CHECK_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        Set<String> existing = admin.listTopics(new ListTopicsOptions().timeoutMs((int) timeout.toMillis()))
+                .names().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         for (String topic : topics) {
             if (!existing.contains(topic)) {
                 throw new IllegalStateException("topic '" + topic + "' does not exist at " + bootstrapServers
                         + " (create it, or run 'chorus kafka' for a local broker with Chorus's topics)");
             }
         }
-    }
-
-    private static KafkaUnreachableException timedOut(String where, Throwable cause) {
-        return new KafkaUnreachableException(where + " (timed out after " + CHECK_TIMEOUT.toSeconds() + " s)", cause);
     }
 
     /** The innermost message, which for Kafka's "failed to create client" names the setting at fault. */

@@ -26,6 +26,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -38,7 +39,7 @@ abstract class LocalJobCommand implements Callable<Integer> {
 
     /** Options that only shape the local run, so they are not passed to the job on a cluster. */
     private static final Set<String> LOCAL_ONLY = Set.of("--slots", "--web-ui-port", "--flink-run", "--submit",
-            "--help", "--version", "--verbose", "--config", "--kafka-config-out");
+            "--help", "--version", "--verbose", "--config", "--kafka-config-out", KafkaCheckTimeout.OPTION);
     private static final String KAFKA_CONFIG_OPTION = "--kafka-config";
 
     @Spec
@@ -59,6 +60,9 @@ abstract class LocalJobCommand implements Callable<Integer> {
             description = "With --flink-run: also run that command with the Flink CLI ($FLINK_HOME/bin/flink, else "
                     + "flink on PATH).")
     boolean submit;
+
+    @Mixin
+    KafkaCheckTimeout checkTimeout = new KafkaCheckTimeout();
 
     @Option(names = "--slots", defaultValue = "2", description = "Task slots of the local cluster (default: ${DEFAULT-VALUE}).")
     int slots;

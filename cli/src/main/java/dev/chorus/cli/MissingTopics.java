@@ -1,5 +1,6 @@
 package dev.chorus.cli;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +28,13 @@ final class MissingTopics {
      * @throws IllegalStateException naming those of {@code topics} that the cluster says do not exist; a topic this
      *     principal may not describe is not among them (the job then reports Kafka's denial, as before)
      */
-    static void require(String bootstrapServers, Map<String, String> kafkaProperties, List<String> topics)
-            throws InterruptedException {
+    static void require(String bootstrapServers, Map<String, String> kafkaProperties, List<String> topics,
+            Duration timeout) throws InterruptedException {
         Properties props = new Properties();
         props.putAll(kafkaProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         List<String> missing = new ArrayList<>();
-        long timeoutMs = KafkaOptions.CHECK_TIMEOUT.toMillis();
+        long timeoutMs = timeout.toMillis();
         try (Admin admin = Admin.create(props)) {
             Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(topics,
                     new DescribeTopicsOptions().timeoutMs((int) timeoutMs)).topicNameValues();

@@ -129,7 +129,7 @@ final class TailCommand implements Callable<Integer> {
 
     private List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer) {
         List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo p : consumer.partitionsFor(topic, KafkaOptions.CHECK_TIMEOUT)) {
+        for (PartitionInfo p : consumer.partitionsFor(topic, kafka.checkTimeout())) {
             partitions.add(new TopicPartition(topic, p.partition()));
         }
         return partitions;

@@ -15,6 +15,8 @@ import dev.chorus.schemas.codec.WireFormat;
 import java.io.ByteArrayInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -330,19 +333,32 @@ class ChorusCliIT {
     @Test
     void kafkaRunsABrokerWithChorusTopicsUntilInterrupted(@TempDir Path logDir) throws Exception {
         int port = Integer.parseInt(CliRun.unreachableBroker().split(":")[1]);
-        CliRun[] result = new CliRun[1];
-        Thread kafka = new Thread(() -> result[0] = CliRun.run("kafka", "--port", Integer.toString(port),
-                "--log-dir", logDir.toString(), "--partitions", "2", "--consensus-topic", "my.consensus",
-                "--champions-topic", "my.champions", "--specs-topic", "my.specs"));
+        // The command says it runs once its broker answers and its topics exist: that line is what the test waits for.
+        CompletableFuture<Void> running = new CompletableFuture<>();
+        StringWriter out = new StringWriter() {
+            @Override
+            public void flush() {
+                if (toString().contains("Ctrl-C stops it.")) {
+                    running.complete(null);
+                }
+            }
+        };
+        StringWriter err = new StringWriter();
+        CommandLine cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int[] exit = new int[1];
+        Thread kafka = new Thread(() -> {
+            exit[0] = cli.execute("kafka", "--port", Integer.toString(port), "--log-dir", logDir.toString(),
+                    "--partitions", "2", "--consensus-topic", "my.consensus", "--champions-topic", "my.champions",
+                    "--specs-topic", "my.specs");
+            running.completeExceptionally(new AssertionError("chorus kafka ended, exit code " + exit[0] + ": " + err));
+        });
         kafka.start();
         String bootstrap = "127.0.0.1:" + port;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        CliRun models;
-        do {
-            Thread.sleep(500);
-            models = CliRun.run("models", "--bootstrap-servers", bootstrap);
-        } while (models.exitCode() != 0 && System.nanoTime() < deadline);
-        assertThat(models.out()).isEqualTo("no models on chorus.models yet\n");
+        running.get(90, TimeUnit.SECONDS);
+        CliRun models = CliRun.run("models", "--bootstrap-servers", bootstrap);
+        assertThat(models.out()).as(models.err()).isEqualTo("no models on chorus.models yet\n");
         assertThat(CliRun.run("tail", "chorus.annotators", "--no-follow", "--bootstrap-servers", bootstrap).exitCode())
                 .isZero();
         // Every topic the train job writes or reads: without consensus or champions its sinks retry forever.
@@ -367,8 +383,8 @@ class ChorusCliIT {
 
         kafka.interrupt();
         kafka.join(60_000);
-        assertThat(result[0].exitCode()).isZero();
-        assertThat(result[0].out()).contains("bootstrap servers: " + bootstrap, "log dir: " + logDir, "(kept)",
+        assertThat(exit[0]).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("bootstrap servers: " + bootstrap, "log dir: " + logDir, "(kept)",
                 "chorus.models (compacted)", "my.champions (compacted)", "my.consensus (compacted)",
                 "my.specs (compacted)", "Kafka stopped.");
         assertThat(logDir.resolve("meta.properties")).as("a given log dir is kept").exists();

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,30 @@ class ChorusLogFileTest {
         List<String> log = Files.readAllLines(logDir.resolve("chorus.log"), StandardCharsets.UTF_8);
         assertThat(log).anyMatch(l -> l.contains(" " + first + " ") && l.endsWith("line of the first command"))
                 .anyMatch(l -> l.contains(" " + second + " ") && l.endsWith("line of the second command"));
+    }
+
+    /**
+     * A truststore that is not there: Kafka's client logs the NoSuchFileException with its stack trace at ERROR while
+     * it is created. The console (stderr of a {@code chorus} process) shows Chorus's one line; the trace is in
+     * {@code chorus.log}.
+     */
+    @Test
+    void kafkasStackTraceGoesToChorusLogAndTheConsoleShowsOneLine(@TempDir Path logDir) throws Exception {
+        Path truststore = logDir.resolve("no-such-truststore.p12");
+        List<String> command = ChildJvm.command(Map.of("chorus.log.dir", logDir.toString()), ChorusCli.class,
+                List.of("tail", "--no-follow", "t", "--bootstrap-servers", CliRun.unreachableBroker(),
+                        "-X", "security.protocol=SSL", "-X", "ssl.truststore.location=" + truststore));
+        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String console = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(console).isTrue();
+
+        assertThat(p.exitValue()).as(console).isEqualTo(1);
+        // The JVM's own notice of the incubating Vector API (a module flag of this build's JVMs) is not Chorus's.
+        assertThat(console.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")))
+                .as(console).singleElement(InstanceOfAssertFactories.STRING)
+                .startsWith("chorus tail: cannot reach Kafka at ").endsWith(": no such file " + truststore);
+        assertThat(Files.readString(logDir.resolve("chorus.log"), StandardCharsets.UTF_8))
+                .contains("java.nio.file.NoSuchFileException: " + truststore, "\tat org.apache.kafka.");
     }
 
     /** The process id of a JVM that logged {@code line}. */

@@ -146,12 +146,45 @@ class CliArgumentsTest {
     }
 
     @Test
-    void anUnreachableBrokerFailsFastWithOneLineAndExitCodeOne() {
+    void anUnreachableBrokerFailsWithOneLineNamingTheTimeoutSettingAndExitCodeOne() {
         String broker = CliRun.unreachableBroker();
-        CliRun run = CliRun.run("tail", "chorus.predictions", "--bootstrap-servers", broker);
+        CliRun run = CliRun.run("tail", "chorus.predictions", "--bootstrap-servers", broker,
+                "--kafka-check-timeout-ms", "1500");
 
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).isEqualTo("chorus tail: cannot reach Kafka at " + broker + " (timed out after 5 s)\n");
+        assertThat(run.err()).isEqualTo("chorus tail: cannot reach Kafka at " + broker + " (timed out after 1500 ms; "
+                + "--kafka-check-timeout-ms sets how long to wait)\n");
+    }
+
+    /** A loaded machine or a distant cluster answers in more than a few seconds: every check waits 30 by default. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tail", "models", "produce", "inspect", "leaderboard", "ui", "train", "serve"})
+    void everyCommandThatChecksKafkaWaitsThirtySecondsByDefault(String command) {
+        CommandLine.Model.OptionSpec timeout = ChorusCli.commandLine(CliRun.noConfig()).getSubcommands().get(command)
+                .getCommandSpec().findOption("--kafka-check-timeout-ms");
+
+        assertThat(timeout).as(command).isNotNull();
+        assertThat(timeout.defaultValue()).isEqualTo("30000");
+    }
+
+    @Test
+    void theConfigFileSetsHowLongTheCheckWaits(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("chorus.properties"), "kafka-check-timeout-ms=1000\n");
+        String broker = CliRun.unreachableBroker();
+        CliRun run = CliRun.run("--config", file.toString(), "serve", "--bootstrap-servers", broker);
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("chorus serve: cannot reach Kafka at " + broker + " (timed out after 1 s; "
+                + "--kafka-check-timeout-ms sets how long to wait)\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "2147483648"})
+    void aCheckTimeoutOutsideOneMillisecondToIntegerMaxIsAUsageError(String millis) {
+        CliRun run = CliRun.run("models", "--kafka-check-timeout-ms", millis);
+
+        assertThat(run.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(run.err()).contains("--kafka-check-timeout-ms: expected 1 to 2147483647 ms, got " + millis);
     }
 
     @Test
@@ -170,12 +203,12 @@ class CliArgumentsTest {
         "train --spec {\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":4}", "serve"})
     void everyCommandThatTalksToKafkaChecksItFirst(String args) {
         String broker = CliRun.unreachableBroker();
-        String[] argv = (args + " --bootstrap-servers " + broker).split(" ");
+        String[] argv = (args + " --bootstrap-servers " + broker + " --kafka-check-timeout-ms 2000").split(" ");
         CliRun run = CliRun.run(argv);
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("chorus " + argv[0] + ": cannot reach Kafka at " + broker
-                + " (timed out after 5 s)\n");
+                + " (timed out after 2 s" + "; --kafka-check-timeout-ms sets how long to wait)\n");
     }
 
     @Test
@@ -185,9 +218,10 @@ class CliArgumentsTest {
 
         assertThat(CliRun.run("produce", dir.resolve("missing.csv").toString(), "--bootstrap-servers", broker)
                 .exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
-        CliRun run = CliRun.run("produce", csv.toString(), "--bootstrap-servers", broker, "--no-progress");
+        CliRun run = CliRun.run("produce", csv.toString(), "--bootstrap-servers", broker, "--no-progress", "--kafka-check-timeout-ms", "2000");
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).isEqualTo("chorus produce: cannot reach Kafka at " + broker + " (timed out after 5 s)\n");
+        assertThat(run.err()).isEqualTo("chorus produce: cannot reach Kafka at " + broker + " (timed out after 2 s"
+                + "; --kafka-check-timeout-ms sets how long to wait)\n");
     }
 
     @Test
@@ -212,7 +246,7 @@ class CliArgumentsTest {
     @Test
     void stackTracesOnlyWithVerbose() {
         String broker = CliRun.unreachableBroker();
-        CliRun run = CliRun.run("tail", "t", "--bootstrap-servers", broker, "--verbose");
+        CliRun run = CliRun.run("tail", "t", "--bootstrap-servers", broker, "--verbose", "--kafka-check-timeout-ms", "2000");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("KafkaUnreachableException: cannot reach Kafka at " + broker, "\tat ");

@@ -87,8 +87,9 @@ class RecordLinesTest {
 
     @Test
     void aDeadLetterWhoseRecordLostItsKafkaCoordinatesSaysSoRatherThanMinusOne() {
-        // The serve job's examples that waited in state for a model no longer know their partition and offset.
-        DeadLetter waited = DeadLetters.ofExample("chorus.examples", "e1", new byte[] {1, 2, 3}, "task",
+        // Examples that waited for a model in the state of a serve job from before session 15 kept no partition and
+        // offset.
+        DeadLetter waited = DeadLetters.ofExample("chorus.examples", "e1", -1, -1, new byte[] {1, 2, 3}, "task",
                 "no model for task 'other'", 1_700_000_123_456L, 65_536);
         assertThat(RecordLines.line(waited)).isEqualTo("dead-letter from chorus.examples (partition and offset "
                 + "unknown) field=task reason=\"no model for task 'other'\" original=3 bytes "

@@ -14,7 +14,8 @@ class SpecsPutTest {
     void aSpecWithADriftDetectorPassesTheCheckAndGoesOnToKafka() {
         String broker = CliRun.unreachableBroker();
         CliRun run = CliRun.run("specs", "put", "iris", "watched",
-                "{" + MODEL + ",\"drift\":{\"detector\":\"adwin\",\"delta\":0.002}}", "--bootstrap-servers", broker);
+                "{" + MODEL + ",\"drift\":{\"detector\":\"adwin\",\"delta\":0.002}}", "--bootstrap-servers", broker,
+                "--kafka-check-timeout-ms", "2000");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).as("the spec was accepted: only the broker is missing").contains("cannot reach Kafka");
@@ -25,7 +26,8 @@ class SpecsPutTest {
         String broker = CliRun.unreachableBroker();
         String search = "{" + MODEL + ",\"search\":{\"method\":\"random\",\"variants\":2,\"budgetExamples\":100,"
                 + "\"space\":{\"l2\":[0,0.0001]}}}";
-        CliRun run = CliRun.run("specs", "put", "iris", "sh", search, "--bootstrap-servers", broker);
+        CliRun run = CliRun.run("specs", "put", "iris", "sh", search, "--bootstrap-servers", broker,
+                "--kafka-check-timeout-ms", "2000");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).as("the search was accepted: only the broker is missing").contains("cannot reach Kafka");
 

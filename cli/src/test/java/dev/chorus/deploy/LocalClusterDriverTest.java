@@ -52,6 +52,6 @@ class LocalClusterDriverTest {
     }
 
     private static DeadLetter deadLetter(String id, String field, String reason) {
-        return DeadLetters.ofExample("chorus.examples", id, new byte[] {1}, field, reason, 0L, 1024);
+        return DeadLetters.ofExample("chorus.examples", id, 0, 0, new byte[] {1}, field, reason, 0L, 1024);
     }
 }

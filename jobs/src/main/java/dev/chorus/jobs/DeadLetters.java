@@ -29,15 +29,16 @@ public final class DeadLetters {
     }
 
     /**
-     * An example rejected after decoding, when its Kafka coordinates are no longer known: {@code encoded} is the
-     * example in its topic's wire format, partition and offset are -1, and the key is the example id.
+     * An example rejected after decoding, whose record's bytes are no longer at hand: {@code encoded} is the example
+     * in its topic's wire format, the key is the example id, and partition and offset are those it was read from
+     * (-1 where they are unknown).
      */
-    public static DeadLetter ofExample(String topic, String id, byte[] encoded, String field, String reason, long now,
-            int maxOriginalBytes) {
+    public static DeadLetter ofExample(String topic, String id, int partition, long offset, byte[] encoded,
+            String field, String reason, long now, int maxOriginalBytes) {
         return build(encoded, id.getBytes(StandardCharsets.UTF_8), maxOriginalBytes)
                 .setTopic(topic)
-                .setPartition(-1)
-                .setOffset(-1)
+                .setPartition(partition)
+                .setOffset(offset)
                 .setReason(reason)
                 .setField(field)
                 .setTime(now)

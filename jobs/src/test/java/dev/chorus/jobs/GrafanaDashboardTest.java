@@ -1,9 +1,9 @@
 package dev.chorus.jobs;
 
-import dev.chorus.jobs.train.TrainerHarness;
-import dev.chorus.jobs.train.VariantExample;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.train.TrainerHarness;
+import dev.chorus.jobs.train.VariantExample;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.core.model.OnlineLearner;
@@ -132,12 +132,14 @@ class GrafanaDashboardTest {
         var operator = new CoBroadcastWithKeyedOperator<>(new ServeFunction(settings), List.of(ServeFunction.MODELS));
         // Flink's KeyedBroadcastOperatorTestHarness takes no environment: the same keyed setup, by hand.
         try (var h = new AbstractStreamOperatorTestHarness<Prediction>(operator, metrics.environment())) {
-            h.getStreamConfig().setStatePartitioner(0, (KeySelector<Example, String>) Example::getTask);
+            h.getStreamConfig().setStatePartitioner(0,
+                    (KeySelector<Sourced<Example>, String>) e -> e.value().getTask());
             h.getStreamConfig().setStateKeySerializer(StringSerializer.INSTANCE);
             h.getStreamConfig().serializeAllConfigs();
             h.open();
             operator.processElement2(new StreamRecord<>(model));
-            StreamRecord<Example> example = new StreamRecord<>(ExampleProducer.example(DATA, 0, "plain", "s", 0));
+            StreamRecord<Sourced<Example>> example =
+                    new StreamRecord<>(new Sourced<>(ExampleProducer.example(DATA, 0, "plain", "s", 0), 0, 0));
             operator.setKeyContextElement1(example);
             operator.processElement1(example);
             assertThat(h.extractOutputValues()).as("served with the model").hasSize(1);

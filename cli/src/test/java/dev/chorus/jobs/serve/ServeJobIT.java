@@ -17,8 +17,10 @@ import dev.chorus.schemas.codec.WireFormat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -120,15 +122,7 @@ class ServeJobIT {
 
     @Test
     void aPoisonedSnapshotIsDeadLetteredAndTheResetCommandUnpinsATaskPinnedByABogusVersion() throws Exception {
-        ServeSettings settings = new ServeSettings()
-                .bootstrapServers(KAFKA.broker().bootstrapServers())
-                .groupId("serve-poison-it")
-                .examplesTopic(new Topic<>("poison.examples", Example.class, WireFormat.AVRO))
-                .predictionsTopic(new Topic<>("poison.predictions", Prediction.class, WireFormat.AVRO))
-                .modelsTopic(new Topic<>("poison.models", ModelSnapshot.class, WireFormat.AVRO))
-                .deadLetterTopic(new Topic<>("poison.dead-letters", DeadLetter.class, WireFormat.AVRO))
-                .checkpointIntervalMs(300)
-                .parallelism(2);
+        ServeSettings settings = settings("poison").checkpointIntervalMs(300);
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         RecordCodec<ModelSnapshot> models = settings.modelsTopic().codec();
         String topic = settings.modelsTopic().name();
@@ -184,6 +178,53 @@ class ServeJobIT {
             assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic()))
                     .as("one dead letter for the poisoned snapshot, though two subtasks rejected it").hasSize(1);
         }
+    }
+
+    /**
+     * Examples of a task whose model never comes: past the wait bound one is a dead letter at once, the others when
+     * the bounded input ends; each letter names the partition and offset its example was read from.
+     */
+    @Test
+    void examplesThatWaitedInVainAreDeadLetteredWithTheirPartitionAndOffset() throws Exception {
+        ServeSettings settings = settings("waited").maxWaitingPerTask(2).bounded(true);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
+        Map<String, String> sentTo = new HashMap<>();
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
+            var codec = settings.examplesTopic().codec();
+            for (int row = 0; row < 3; row++) {
+                var example = ExampleProducer.example(ServeFunctionTest.DATA, row, "t", "waited", 0);
+                example.setId("waited-" + row);
+                var sent = producer.sendRaw(settings.examplesTopic().name(), example.getId(), codec.encode(example))
+                        .get();
+                sentTo.put(example.getId(), sent.partition() + "@" + sent.offset());
+            }
+        }
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        ServeJob.build(env, settings);
+        env.execute("serve-waited-it");
+
+        List<DeadLetter> letters = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic());
+        assertThat(letters).hasSize(3).allSatisfy(d -> {
+            String id = StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
+            assertThat(d.getPartition() + "@" + d.getOffset()).as(d.getReason()).isEqualTo(sentTo.get(id));
+        });
+        assertThat(letters).extracting(DeadLetter::getReason)
+                .filteredOn(r -> r.contains("expected at most 2 examples waiting for it")).hasSize(1);
+        assertThat(letters).extracting(DeadLetter::getReason)
+                .filteredOn(r -> r.contains("arrived before the end of the input")).hasSize(2);
+    }
+
+    /** Settings at parallelism 2 whose group and topics ({@code prefix.examples}, ...) are this test's own. */
+    private static ServeSettings settings(String prefix) {
+        return new ServeSettings()
+                .bootstrapServers(KAFKA.broker().bootstrapServers())
+                .groupId("serve-" + prefix + "-it")
+                .examplesTopic(new Topic<>(prefix + ".examples", Example.class, WireFormat.AVRO))
+                .predictionsTopic(new Topic<>(prefix + ".predictions", Prediction.class, WireFormat.AVRO))
+                .modelsTopic(new Topic<>(prefix + ".models", ModelSnapshot.class, WireFormat.AVRO))
+                .deadLetterTopic(new Topic<>(prefix + ".dead-letters", DeadLetter.class, WireFormat.AVRO))
+                .parallelism(2);
     }
 
     private static JobClient start(ServeSettings settings, String savepoint) throws Exception {

@@ -10,7 +10,6 @@ import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepBatch;
 import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.saved.SavedModels;
-import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
@@ -22,6 +21,7 @@ import dev.chorus.jobs.WideDeepFields;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SnapshotChunks;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
@@ -37,12 +37,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -66,9 +62,9 @@ import org.slf4j.LoggerFactory;
  * forgets that key's model, so that the next snapshot of any version is served: a reset variant's fresh model, or
  * the way out of a bogus version such as {@code Long.MAX_VALUE}. Serving models live in broadcast state, which
  * holds only snapshots that parsed, so a restarted job serves immediately.
- * Examples of a task that has no model yet wait in keyed state, at most {@code maxWaitingPerTask}, and are
- * answered when the first model arrives; past the bound, or when a bounded input ends with no model, they go to
- * the dead-letter output.
+ * Examples of a task that has no model yet wait in keyed state ({@link WaitingExamples}), at most
+ * {@code maxWaitingPerTask}, and are answered when the first model arrives; past the bound, or when a bounded input
+ * ends with no model, they go to the dead-letter output.
  *
  * <p>A hashed model ({@code SparseLinearModel}, a spec with {@code hashing}) answers examples with named fields,
  * checked as the train job checks them and hashed by the same {@code FeatureHasher}; a wide and deep one
@@ -101,7 +97,8 @@ import org.slf4j.LoggerFactory;
  * task and variant ({@link LabelledMetrics#task}), the {@code modelVersion} this instance serves and its
  * {@code predictions}.
  */
-public final class ServeFunction extends KeyedBroadcastProcessFunction<String, Example, KafkaRecord, Prediction>
+public final class ServeFunction
+        extends KeyedBroadcastProcessFunction<String, Sourced<Example>, KafkaRecord, Prediction>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ServeFunction.class);
@@ -119,8 +116,6 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("serve-dead-letters", AvroTypes.of(DeadLetter.class));
 
-    private static final long END_OF_INPUT = Long.MAX_VALUE;
-
     private final String variant;
     private final int maxWaiting;
     private final Topic<Example> examplesTopic;
@@ -131,13 +126,8 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private final int maxVariants;
     private final Topic<Champion> championsTopic;
 
-    private final ListStateDescriptor<Example> waitingDescriptor =
-            new ListStateDescriptor<>("waiting-examples", AvroTypes.of(Example.class));
-    private final ValueStateDescriptor<Integer> waitingCountDescriptor =
-            new ValueStateDescriptor<>("waiting-count", Types.INT);
+    private final WaitingExamples waiting;
 
-    private transient ListState<Example> waiting;
-    private transient ValueState<Integer> waitingCount;
     /** Deserialised learners by task/variant, rebuilt from broadcast state after a restore. */
     private transient Map<String, Loaded> loaded;
     private transient RecordCodec<Example> exampleCodec;
@@ -150,8 +140,6 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     private transient Counter swapped;
     private transient Counter ignored;
     private transient Counter refused;
-    /** Tasks beyond the allow-list whose examples wait here for a first model. */
-    private transient AdmittedTasks waitingTasks;
     private transient Counter rejectedModels;
     private transient Counter resets;
     private transient Counter partsDropped;
@@ -188,23 +176,22 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         this.followsChampion = settings.followsChampion();
         this.maxVariants = settings.maxVariantsPerTask();
         this.championsTopic = settings.championsTopic();
+        this.waiting = new WaitingExamples(taskBound);
     }
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        waitingTasks = new AdmittedTasks(taskBound);
-        waitingTasks.initialize(context, getRuntimeContext(), "waiting-tasks");
+        waiting.initialize(context, getRuntimeContext());
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        waitingTasks.snapshot();
+        waiting.snapshot();
     }
 
     @Override
     public void open(OpenContext openContext) {
-        waiting = getRuntimeContext().getListState(waitingDescriptor);
-        waitingCount = getRuntimeContext().getState(waitingCountDescriptor);
+        waiting.open(getRuntimeContext());
         loaded = new HashMap<>();
         exampleCodec = examplesTopic.codec();
         modelCodec = modelsTopic.codec();
@@ -226,38 +213,33 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     }
 
     @Override
-    public void processElement(Example example, ReadOnlyContext ctx, Collector<Prediction> out) throws Exception {
+    public void processElement(Sourced<Example> sourced, ReadOnlyContext ctx, Collector<Prediction> out)
+            throws Exception {
+        Example example = sourced.value();
         // The fixed variant, or the champion being served (null before the first).
         String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(example.getTask()) : variant;
         String key = example.getTask() + "/" + serving;
         boolean held = restarts.waits(ctx, example.getTask(), serving);
         ModelSnapshot snapshot = serving == null || held ? null : ctx.getBroadcastState(MODELS).get(key);
         if (snapshot != null) {
-            serve(example, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
+            serve(sourced, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
             return;
         }
-        int count = waitingCount.value() == null ? 0 : waitingCount.value();
+        int count = waiting.count();
         if (count >= maxWaiting) {
-            reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
+            reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task", held
                     ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected at most " + maxWaiting
                             + " examples waiting (--max-waiting-per-task), got one more"
                     : "no model yet for task '" + example.getTask() + "' (variant '" + variant + "'): expected at most "
                             + maxWaiting + " examples waiting for it, got one more");
             return;
         }
-        if (count == 0) {
-            if (!waitingTasks.admit(example.getTask())) {
-                var info = getRuntimeContext().getTaskInfo();
-                reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task",
-                        taskBound.reason(example.getTask(), "waiting for a first model per parallel instance (subtask "
-                                + info.getIndexOfThisSubtask() + " of " + info.getNumberOfParallelSubtasks()
-                                + " holds " + waitingTasks.size() + ")"));
-                return;
-            }
-            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+        String refusal = count == 0 ? waiting.refusal(example.getTask(), getRuntimeContext().getTaskInfo()) : null;
+        if (refusal != null) {
+            reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task", refusal);
+            return;
         }
-        waiting.add(example);
-        waitingCount.update(count + 1);
+        waiting.add(sourced, count, ctx.timerService());
         waited.inc();
     }
 
@@ -411,40 +393,24 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
     /** Answers the examples of {@code task} that waited for a model with {@code snapshot}. */
     private void answerWaiting(String task, String key, ModelSnapshot snapshot, Context ctx, Collector<Prediction> out)
             throws Exception {
-        waitingTasks.release(task);
         long now = ctx.currentProcessingTime();
-        ctx.applyToKeyedState(waitingDescriptor, (stateKey, list) -> {
-            if (stateKey.equals(task)) {
-                for (Example example : list.get()) {
-                    serve(example, key, snapshot, now, out, d -> ctx.output(DEAD_LETTERS, d));
-                }
-                list.clear();
-            }
-        });
-        ctx.applyToKeyedState(waitingCountDescriptor, (stateKey, count) -> {
-            if (stateKey.equals(task)) {
-                count.clear();
-            }
-        });
+        waiting.answer(task, ctx, example -> serve(example, key, snapshot, now, out, d -> ctx.output(DEAD_LETTERS, d)));
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-        if (timestamp != END_OF_INPUT) {
+        if (timestamp != WaitingExamples.END_OF_INPUT) {
             return;
         }
         String serving = followsChampion ? ctx.getBroadcastState(SERVING).get(ctx.getCurrentKey()) : variant;
         boolean held = restarts.waits(ctx, ctx.getCurrentKey(), serving);
-        for (Example example : waiting.get()) {
+        for (Sourced<Example> example : waiting.expire(ctx.getCurrentKey())) {
             reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
-                    ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected one before the end of"
+                    ? restarts.heldDeadLetter(ctx, ctx.getCurrentKey(), serving) + ": expected one before the end of"
                             + " the input, got none"
-                    : "no model for task '" + example.getTask() + "' (variant '" + variant
+                    : "no model for task '" + ctx.getCurrentKey() + "' (variant '" + variant
                             + "') arrived before the end of the input: expected a model snapshot, got none");
         }
-        waiting.clear();
-        waitingCount.clear();
-        waitingTasks.release(ctx.getCurrentKey());
     }
 
     /**
@@ -523,8 +489,9 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                 wideDeep ? new WideDeepBatch(learner.spec()) : null);
     }
 
-    private void serve(Example example, String key, ModelSnapshot snapshot, long now, Collector<Prediction> out,
-            Consumer<DeadLetter> rejected) {
+    private void serve(Sourced<Example> sourced, String key, ModelSnapshot snapshot, long now,
+            Collector<Prediction> out, Consumer<DeadLetter> rejected) {
+        Example example = sourced.value();
         Loaded model = loaded.get(key);
         if (model == null || model.version() != snapshot.getVersion()) {
             // After a restore: broadcast state holds only snapshots that parsed on arrival, unless an older build
@@ -532,7 +499,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
             try {
                 model = loaded(snapshot.getVersion(), SavedModels.read(bytes(snapshot)));
             } catch (RuntimeException e) {
-                reject(rejected, example, now, "task", "model " + key + " version " + snapshot.getVersion()
+                reject(rejected, sourced, now, "task", "model " + key + " version " + snapshot.getVersion()
                         + " in state does not load: expected a valid model, got: " + e.getMessage());
                 return;
             }
@@ -540,7 +507,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
         }
         ExampleValidator.Rejection rejection = ExampleValidator.againstSpec(example, model.learner().spec());
         if (rejection != null) {
-            reject(rejected, example, now, rejection.field(), rejection.reason() + " (model " + key + " version "
+            reject(rejected, sourced, now, rejection.field(), rejection.reason() + " (model " + key + " version "
                     + model.version() + ")");
             return;
         }
@@ -554,7 +521,7 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                     model.wideRow().add(example.getFields());
                 }
             } catch (RejectedFieldException e) {
-                reject(rejected, example, now, "fields", e.getMessage() + " (model " + key + " version "
+                reject(rejected, sourced, now, "fields", e.getMessage() + " (model " + key + " version "
                         + model.version() + ")");
                 return;
             }
@@ -580,10 +547,12 @@ public final class ServeFunction extends KeyedBroadcastProcessFunction<String, E
                 getRuntimeContext().getMetricGroup(), task, servedVariant)));
     }
 
-    private void reject(Consumer<DeadLetter> rejected, Example example, long now, String field, String reason) {
+    private void reject(Consumer<DeadLetter> rejected, Sourced<Example> example, long now, String field,
+            String reason) {
         deadLetters.inc();
-        rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.getId(), exampleCodec.encode(example),
-                field, reason, now, deadLetterMaxOriginalBytes));
+        rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.value().getId(), example.partition(),
+                example.offset(), exampleCodec.encode(example.value()), field, reason, now,
+                deadLetterMaxOriginalBytes));
     }
 
     private static byte[] bytes(ModelSnapshot snapshot) {

@@ -7,6 +7,7 @@ import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -80,11 +82,12 @@ public final class ServeJob {
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Source<KafkaRecord, ?, ?> models, Source<KafkaRecord, ?, ?> champions, Sink<Prediction> predictions, Sink<DeadLetter> deadLetters,
             ServeSettings settings) {
-        SingleOutputStreamOperator<Example> decodedExamples = env
+        // Each example goes on with where it was read, for the dead letter it may still become.
+        SingleOutputStreamOperator<Sourced<Example>> decodedExamples = env
                 .fromSource(examples, WatermarkStrategy.noWatermarks(), "examples").uid(UID_EXAMPLES_SOURCE)
-                .process(DecodeRecords.of(settings.examplesTopic(), ExampleValidator::basic, "examples",
+                .process(DecodeRecords.sourced(settings.examplesTopic(), ExampleValidator::basic, "examples",
                         settings.maxRecordBytes(), settings.deadLetterMaxOriginalBytes()),
-                        SerializerTypeInfo.EXAMPLE)
+                        SerializerTypeInfo.SOURCED_EXAMPLE)
                 .name("decode-examples").uid(UID_DECODE_EXAMPLES);
 
         // Model records go to every serve subtask as read: ServeFunction decodes and parses each on arrival, and
@@ -101,7 +104,7 @@ public final class ServeJob {
                 modelRecords.broadcast(BROADCAST_STATES.toArray(new MapStateDescriptor<?, ?>[0]));
 
         SingleOutputStreamOperator<Prediction> served = decodedExamples
-                .keyBy(Example::getTask)
+                .keyBy(example -> example.value().getTask(), Types.STRING)
                 .connect(broadcastModels)
                 .process(new ServeFunction(settings), AvroTypes.of(Prediction.class))
                 .name("serve").uid(UID_SERVE);

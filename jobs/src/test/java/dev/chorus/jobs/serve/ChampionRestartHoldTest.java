@@ -1,6 +1,7 @@
 package dev.chorus.jobs.serve;
 
 import static dev.chorus.jobs.serve.ServeFunctionTest.example;
+import static dev.chorus.jobs.serve.ServeFunctionTest.sourced;
 import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
 import static dev.chorus.jobs.serve.ServeStateFixture.champion;
 import static dev.chorus.jobs.serve.ServeStateFixture.harness;
@@ -11,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
@@ -29,23 +31,23 @@ import org.junit.jupiter.api.Test;
  */
 class ChampionRestartHoldTest {
 
-    private static List<Tuple> answers(KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> h) {
+    private static List<Tuple> answers(KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> h) {
         return h.extractOutputValues().stream()
                 .map(p -> tuple(p.getId(), p.getVariant(), p.getModelVersion())).toList();
     }
 
     /** Champion a serving version 5, b there at 12; then a's restart: its tombstone and version 0; one example. */
-    private static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> restartedChampion()
+    private static KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> restartedChampion()
             throws Exception {
         var h = harness();
         h.open();
         h.processBroadcastElement(model("t", "a", 5, 0), 0);
         h.processBroadcastElement(model("t", "b", 12, 1), 0);
         h.processBroadcastElement(champion("t", "a", 0), 0);
-        h.processElement(example(0), 1);
+        h.processElement(sourced(example(0)), 1);
         h.processBroadcastElement(tombstone("t/a", 2), 2);
         h.processBroadcastElement(model("t", "a", 0, 3), 3);
-        h.processElement(example(1), 4);
+        h.processElement(sourced(example(1)), 4);
         return h;
     }
 
@@ -55,7 +57,7 @@ class ChampionRestartHoldTest {
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L));
 
             h.processBroadcastElement(champion("t", "b", 1), 5);
-            h.processElement(example(2), 6);
+            h.processElement(sourced(example(2)), 6);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
                     tuple(example(1).getId(), "b", 12L), tuple(example(2).getId(), "b", 12L));
@@ -67,7 +69,7 @@ class ChampionRestartHoldTest {
     void aResetChampionAnswersOnceItHasTrainedToVersionOne() throws Exception {
         try (var h = restartedChampion()) {
             h.processBroadcastElement(model("t", "a", 1, 4), 5);
-            h.processElement(example(2), 6);
+            h.processElement(sourced(example(2)), 6);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
                     tuple(example(1).getId(), "a", 1L), tuple(example(2).getId(), "a", 1L));
@@ -78,7 +80,7 @@ class ChampionRestartHoldTest {
     void aChampionRecordNamingTheResetChampionAgainServesItsVersionZero() throws Exception {
         try (var h = restartedChampion()) {
             h.processBroadcastElement(champion("t", "a", 1), 5);
-            h.processElement(example(2), 6);
+            h.processElement(sourced(example(2)), 6);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
                     tuple(example(1).getId(), "a", 0L), tuple(example(2).getId(), "a", 0L));
@@ -89,7 +91,7 @@ class ChampionRestartHoldTest {
     void aChampionRecordNamingAVariantWithNoModelYetKeepsTheHoldUntilItsModelArrives() throws Exception {
         try (var h = restartedChampion()) {
             h.processBroadcastElement(champion("t", "c", 1), 5);
-            h.processElement(example(2), 6);
+            h.processElement(sourced(example(2)), 6);
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L));
 
             h.processBroadcastElement(model("t", "c", 3, 4), 7);
@@ -108,7 +110,7 @@ class ChampionRestartHoldTest {
         try (var h = harness()) {
             h.initializeState(state);
             h.open();
-            h.processElement(example(2), 6);
+            h.processElement(sourced(example(2)), 6);
             assertThat(h.extractOutputValues()).isEmpty();
 
             h.processBroadcastElement(champion("t", "b", 1), 7);
@@ -125,7 +127,7 @@ class ChampionRestartHoldTest {
             h.processBroadcastElement(champion("t", "a", 0), 0);
             h.processBroadcastElement(tombstone("t/a", 0), 0);
             h.processBroadcastElement(model("t", "a", 0, 1), 0);
-            h.processElement(example(0), 1);
+            h.processElement(sourced(example(0)), 1);
             assertThat(h.extractOutputValues()).isEmpty();
 
             h.processBroadcastElement(model("t", "a", 1, 2), 2);
@@ -145,7 +147,7 @@ class ChampionRestartHoldTest {
                 for (KafkaRecord r : order) {
                     h.processBroadcastElement(r, 0);
                 }
-                h.processElement(example(0), 1);
+                h.processElement(sourced(example(0)), 1);
 
                 assertThat(answers(h)).as("%s", order).containsExactly(tuple(example(0).getId(), "a", 0L));
             }
@@ -162,7 +164,7 @@ class ChampionRestartHoldTest {
                 for (KafkaRecord r : order) {
                     h.processBroadcastElement(r, 0);
                 }
-                h.processElement(example(0), 1);
+                h.processElement(sourced(example(0)), 1);
 
                 assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 0L));
             }
@@ -170,17 +172,17 @@ class ChampionRestartHoldTest {
     }
 
     /** Champion a serving version 5, b there at 12, then a's reset at generation 20: tombstone, version 0; one example. */
-    private static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> resetAtGeneration20()
+    private static KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> resetAtGeneration20()
             throws Exception {
         var h = harness();
         h.open();
         h.processBroadcastElement(model("t", "a", 5, 10, 0), 0);
         h.processBroadcastElement(model("t", "b", 12, 11, 1), 0);
         h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 0), 0);
-        h.processElement(example(0), 1);
+        h.processElement(sourced(example(0)), 1);
         h.processBroadcastElement(tombstone("t/a", 2), 2);
         h.processBroadcastElement(model("t", "a", 0, 20, 3), 3);
-        h.processElement(example(1), 4);
+        h.processElement(sourced(example(1)), 4);
         return h;
     }
 
@@ -189,7 +191,7 @@ class ChampionRestartHoldTest {
         try (var h = resetAtGeneration20()) {
             h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 1), 5);
             h.processBroadcastElement(champion("t", "b", BEFORE_RESET, 2), 5);
-            h.processElement(example(2), 6);
+            h.processElement(sourced(example(2)), 6);
 
             assertThat(answers(h)).as("neither the stale vetting of a nor the stale choice of b answers")
                     .containsExactly(tuple(example(0).getId(), "a", 5L));
@@ -205,7 +207,7 @@ class ChampionRestartHoldTest {
     void aChampionRecordFromAfterTheResetNamingItServesItsVersionZero() throws Exception {
         try (var h = resetAtGeneration20()) {
             h.processBroadcastElement(champion("t", "a", Map.of("a", 20L), 1), 5);
-            h.processElement(example(2), 6);
+            h.processElement(sourced(example(2)), 6);
 
             assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
                     tuple(example(1).getId(), "a", 0L), tuple(example(2).getId(), "a", 0L));
@@ -221,7 +223,7 @@ class ChampionRestartHoldTest {
             h.processBroadcastElement(tombstone("t/a", 1), 1);
             h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 1), 2);
             h.processBroadcastElement(model("t", "a", 0, 20, 2), 3);
-            h.processElement(example(0), 4);
+            h.processElement(sourced(example(0)), 4);
             assertThat(h.extractOutputValues()).as("one past the forgotten model's generation 10 is asked").isEmpty();
 
             h.processBroadcastElement(champion("t", "a", AFTER_RESET, 2), 5);
@@ -250,7 +252,7 @@ class ChampionRestartHoldTest {
             h.initializeState(state);
             h.open();
             h.processBroadcastElement(champion("t", "b", BEFORE_RESET, 1), 6);
-            h.processElement(example(2), 7);
+            h.processElement(sourced(example(2)), 7);
             assertThat(h.extractOutputValues()).isEmpty();
 
             h.processBroadcastElement(champion("t", "b", AFTER_RESET, 2), 8);

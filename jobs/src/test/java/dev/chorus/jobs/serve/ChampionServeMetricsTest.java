@@ -1,6 +1,7 @@
 package dev.chorus.jobs.serve;
 
 import static dev.chorus.jobs.serve.ServeFunctionTest.example;
+import static dev.chorus.jobs.serve.ServeFunctionTest.sourced;
 import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
 import static dev.chorus.jobs.serve.ServeStateFixture.champion;
 import static dev.chorus.jobs.serve.ServeStateFixture.model;
@@ -45,7 +46,7 @@ class ChampionServeMetricsTest {
         RegisteredMetrics metrics = new RegisteredMetrics();
         try (var h = restartedChampion(metrics)) {
             for (int row = 0; row < 4; row++) {
-                h.processElement(example(row), 4 + row);
+                h.processElement(sourced(example(row)), 4 + row);
             }
 
             assertThat(h.extractOutputValues()).isEmpty();
@@ -69,7 +70,7 @@ class ChampionServeMetricsTest {
             h.processBroadcastElement(champion("t", "a", 0), 0);
             h.processBroadcastElement(tombstone("t/a", 1), 1);
             for (int row = 0; row < 4; row++) {
-                h.processElement(example(row), 2 + row);
+                h.processElement(sourced(example(row)), 2 + row);
             }
 
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
@@ -84,7 +85,7 @@ class ChampionServeMetricsTest {
     void aHeldTasksExamplesStillWaitingWhenTheInputEndsSayTheyAreHeld() throws Exception {
         RegisteredMetrics metrics = new RegisteredMetrics();
         try (var h = restartedChampion(metrics)) {
-            h.processElement(example(0), 4);
+            h.processElement(sourced(example(0)), 4);
             h.processWatermark(Watermark.MAX_WATERMARK);
 
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
@@ -101,7 +102,7 @@ class ChampionServeMetricsTest {
         try (var h = new ServeHarness(ServeStateFixture.SETTINGS, metrics.environment())) {
             h.open();
             for (int row = 0; row < 4; row++) {
-                h.processElement(example(row), row);
+                h.processElement(sourced(example(row)), row);
             }
 
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason())
@@ -117,7 +118,7 @@ class ChampionServeMetricsTest {
             assertThat(counter(metrics, "championChanges")).isEqualTo(1);
 
             h.processBroadcastElement(champion("t", "a", 1), 4);
-            h.processElement(example(0), 5);
+            h.processElement(sourced(example(0)), 5);
             assertThat(h.extractOutputValues()).singleElement().satisfies(p -> assertThat(p.getModelVersion())
                     .isZero());
             assertThat(counter(metrics, "championChanges")).isEqualTo(1);
@@ -151,7 +152,7 @@ class ChampionServeMetricsTest {
                     "t".getBytes(StandardCharsets.UTF_8), ServeStateFixture.SETTINGS.championsTopic().codec()
                             .encode(before)), 2);
             for (int row = 0; row < 4; row++) {
-                h.processElement(example(row), 3 + row);
+                h.processElement(sourced(example(row)), 3 + row);
             }
 
             assertThat(counter(metrics, "championRecordsStale")).isEqualTo(1);

@@ -1,5 +1,6 @@
 package dev.chorus.jobs.serve;
 
+import static dev.chorus.jobs.serve.ServeFunctionTest.sourced;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.features.FeatureHasher;
@@ -7,6 +8,7 @@ import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SnapshotChunks;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -54,9 +56,9 @@ class ChunkedSnapshotServeTest {
                 ServeFunctionTest.settings().modelsTopic().codec().encode(part));
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> harness() throws Exception {
+    static KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> harness() throws Exception {
         return new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
-                new ServeFunction(ServeFunctionTest.settings()), ServeJob.BROADCAST_STATES), Example::getTask,
+                new ServeFunction(ServeFunctionTest.settings()), ServeJob.BROADCAST_STATES), ServeFunctionTest::taskOf,
                 Types.STRING, 1, 1, 0);
     }
 
@@ -75,15 +77,15 @@ class ChunkedSnapshotServeTest {
             h.processBroadcastElement(record(second.get(2), offset++), 0);
             h.processBroadcastElement(record(second.get(3), offset++), 0);
             h.processBroadcastElement(record(second.get(0), offset++), 0);
-            h.processElement(CLICKS.get(30), 1);
+            h.processElement(sourced(CLICKS.get(30)), 1);
             // Version 3 begins: version 2 never completes, and its late chunk 1 is refused.
             h.processBroadcastElement(record(third.get(1), offset++), 0);
             h.processBroadcastElement(record(second.get(1), offset++), 0);
             h.processBroadcastElement(record(third.get(3), offset++), 0);
             h.processBroadcastElement(record(third.get(0), offset++), 0);
-            h.processElement(CLICKS.get(31), 2);
+            h.processElement(sourced(CLICKS.get(31)), 2);
             h.processBroadcastElement(record(third.get(2), offset++), 0);
-            h.processElement(CLICKS.get(32), 3);
+            h.processElement(sourced(CLICKS.get(32)), 3);
 
             List<Prediction> out = h.extractOutputValues();
             assertThat(out).extracting(Prediction::getModelVersion).containsExactly(1L, 1L, 3L);
@@ -124,7 +126,7 @@ class ChunkedSnapshotServeTest {
             for (ModelSnapshot part : first) {
                 h.processBroadcastElement(record(part, offset++), 0);
             }
-            h.processElement(CLICKS.get(30), 1);
+            h.processElement(sourced(CLICKS.get(30)), 1);
 
             assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(1L);
@@ -150,7 +152,7 @@ class ChunkedSnapshotServeTest {
             }
             h.processBroadcastElement(record(third.get(0), offset++), 0);
             h.processBroadcastElement(record(miscounted, offset++), 0);
-            h.processElement(CLICKS.get(30), 1);
+            h.processElement(sourced(CLICKS.get(30)), 1);
 
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(1L);
             List<DeadLetter> dead = ServeFunctionTest.deadLetters(h);
@@ -177,7 +179,7 @@ class ChunkedSnapshotServeTest {
             }
             h.processBroadcastElement(record(other.get(3), offset++), 0);
             h.processBroadcastElement(record(second.get(3), offset++), 0);
-            h.processElement(CLICKS.get(30), 1);
+            h.processElement(sourced(CLICKS.get(30)), 1);
 
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
             assertThat(h.getBroadcastState(ServeFunction.MODELS).get("clicks/default#0").getVersion()).isEqualTo(7L);

@@ -1,5 +1,6 @@
 package dev.chorus.jobs.serve;
 
+import static dev.chorus.jobs.serve.ServeFunctionTest.sourced;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.WideExamples;
@@ -90,7 +91,7 @@ class CompactedResetReplayTest {
             for (KafkaRecord r : compacted(topic)) {
                 h.processBroadcastElement(r, 0);
             }
-            h.processElement(WideExamples.example("clicks", 200), 1);
+            h.processElement(sourced(WideExamples.example("clicks", 200)), 1);
 
             assertThat(ServeFunctionTest.deadLetters(h)).as("serve dead letters").extracting(DeadLetter::getReason)
                     .isEmpty();

@@ -18,6 +18,7 @@ import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.LabeledDataset;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -67,6 +68,15 @@ class ServeFunctionTest {
     }
 
     /** {@code snapshot} as the models topic holds it, at {@code offset}, keyed by task/variant. */
+    /** {@code example} as the serve function receives it, read from partition 0 at offset 0. */
+    static Sourced<Example> sourced(Example example) {
+        return new Sourced<>(example, 0, 0);
+    }
+
+    static String taskOf(Sourced<Example> example) {
+        return example.value().getTask();
+    }
+
     static KafkaRecord record(ModelSnapshot snapshot, long offset) {
         return new KafkaRecord(settings().modelsTopic().name(), 0, offset, 0,
                 (snapshot.getTask() + "/" + snapshot.getVariant()).getBytes(StandardCharsets.UTF_8),
@@ -79,15 +89,16 @@ class ServeFunctionTest {
                 null);
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> harness(ServeSettings s)
+    static KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> harness(ServeSettings s)
             throws Exception {
         var h = new KeyedBroadcastOperatorTestHarness<>(
                 new CoBroadcastWithKeyedOperator<>(new ServeFunction(s), ServeJob.BROADCAST_STATES),
-                Example::getTask, Types.STRING, 1, 1, 0);
+                ServeFunctionTest::taskOf, Types.STRING, 1, 1, 0);
         return h;
     }
 
-    static List<DeadLetter> deadLetters(KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> h) {
+    static List<DeadLetter> deadLetters(
+            KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> h) {
         ConcurrentLinkedQueue<StreamRecord<DeadLetter>> out = h.getSideOutput(ServeFunction.DEAD_LETTERS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
@@ -105,7 +116,7 @@ class ServeFunctionTest {
         try (var h = harness(settings())) {
             h.open();
             h.processBroadcastElement(record(snapshot, 0), 0);
-            h.processElement(example(9), 1);
+            h.processElement(sourced(example(9)), 1);
             Prediction p = h.extractOutputValues().get(0);
             float[] expected = new float[3];
             model.predictProba(DATA.features(), 9 * 4, expected);
@@ -127,11 +138,11 @@ class ServeFunctionTest {
             h.open();
             h.processBroadcastElement(record(snapshot, 0), 0);
             for (int i = 8; i < 12; i++) {
-                h.processElement(clicks.get(i), i);
+                h.processElement(sourced(clicks.get(i)), i);
             }
             Example unknown = ClickExamples.example("clicks", 12, 9);
             unknown.setFields(Map.of("city", "Paris"));
-            h.processElement(unknown, 12);
+            h.processElement(sourced(unknown), 12);
             List<Prediction> predictions = h.extractOutputValues();
             assertThat(predictions).hasSize(4);
             for (int i = 0; i < 4; i++) {
@@ -156,13 +167,13 @@ class ServeFunctionTest {
         try (var h = harness(settings())) {
             h.open();
             h.processBroadcastElement(record(wideDeepSnapshot(two), 0), 0);
-            h.processElement(clicks.get(12), 1);
+            h.processElement(sourced(clicks.get(12)), 1);
             h.processBroadcastElement(record(wideDeepSnapshot(three), 1), 2);
-            h.processElement(clicks.get(13), 3);
+            h.processElement(sourced(clicks.get(13)), 3);
             Example bad = ClickExamples.example("clicks", 14, 9);
             bad.getFields().put("words", "free");
             bad.getFields().put("user", 3.0);
-            h.processElement(bad, 4);
+            h.processElement(sourced(bad), 4);
             List<Prediction> predictions = h.extractOutputValues();
             assertThat(predictions).extracting(Prediction::getModelVersion).containsExactly(2L, 3L);
             assertThat(Float32.unpack(predictions.get(0).getProbabilities()))
@@ -192,11 +203,11 @@ class ServeFunctionTest {
             h.open();
             h.processBroadcastElement(record(snapshot, 0), 0);
             for (int i = 32; i < 36; i++) {
-                h.processElement(examples.get(i), i);
+                h.processElement(sourced(examples.get(i)), i);
             }
             Example outside = LargeOutputExamples.example("many", 36, 20_000, 4);
             outside.setLabel(20_000);
-            h.processElement(outside, 36);
+            h.processElement(sourced(outside), 36);
             List<Prediction> predictions = h.extractOutputValues();
             assertThat(predictions).hasSize(4);
             for (int i = 0; i < 4; i++) {
@@ -230,12 +241,12 @@ class ServeFunctionTest {
         try (var h = harness(settings())) {
             h.open();
             h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
-            h.processElement(example(0), 1);
+            h.processElement(sourced(example(0)), 1);
             h.processBroadcastElement(record(snapshot("t", 5), 2), 2);
-            h.processElement(example(1), 3);
+            h.processElement(sourced(example(1)), 3);
             h.processBroadcastElement(record(snapshot("t", 4), 4), 4);
             h.processBroadcastElement(record(snapshot("t", 5), 5), 5);
-            h.processElement(example(2), 6);
+            h.processElement(sourced(example(2)), 6);
             List<Prediction> out = h.extractOutputValues();
             assertThat(out).extracting(Prediction::getModelVersion).containsExactly(2L, 5L, 5L);
             assertThat(out).allSatisfy(p -> {
@@ -252,8 +263,8 @@ class ServeFunctionTest {
     void examplesWaitForTheFirstModelAndAreServedWhenItArrives() throws Exception {
         try (var h = harness(settings())) {
             h.open();
-            h.processElement(example(0), 0);
-            h.processElement(example(1), 1);
+            h.processElement(sourced(example(0)), 0);
+            h.processElement(sourced(example(1)), 1);
             assertThat(h.extractOutputValues()).isEmpty();
             h.processBroadcastElement(record(snapshot("other-task", 1), 2), 2);
             assertThat(h.extractOutputValues()).as("another task's model does not answer").isEmpty();
@@ -270,7 +281,7 @@ class ServeFunctionTest {
         try (var h = harness(settings())) {
             h.open();
             for (int i = 0; i < 5; i++) {
-                h.processElement(example(i), i);
+                h.processElement(sourced(example(i)), i);
             }
             assertThat(deadLetters(h)).hasSize(2).allSatisfy(d -> {
                 assertThat(d.getField()).isEqualTo("task");
@@ -286,7 +297,7 @@ class ServeFunctionTest {
     void atTheEndOfABoundedInputExamplesStillWaitingAreDeadLettered() throws Exception {
         try (var h = harness(settings())) {
             h.open();
-            h.processElement(example(0), 0);
+            h.processElement(sourced(example(0)), 0);
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             h.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(deadLetters(h)).singleElement().satisfies(d -> assertThat(d.getReason())
@@ -301,12 +312,13 @@ class ServeFunctionTest {
             h.processBroadcastElement(record(snapshot("t", 1), 0), 0);
             Example wrong = example(0);
             wrong.setFeatures(Float32.pack(new float[5]));
-            h.processElement(wrong, 1);
+            h.processElement(new Sourced<>(wrong, 1, 42), 1);
             assertThat(h.extractOutputValues()).isEmpty();
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getReason()).isEqualTo(
                         "field 'features': expected 4 float32 values, got 5 (model t/default version 1)");
-                assertThat(d.getOffset()).isEqualTo(-1);
+                assertThat(d.getPartition()).isEqualTo(1);
+                assertThat(d.getOffset()).isEqualTo(42);
             });
         }
     }
@@ -317,16 +329,16 @@ class ServeFunctionTest {
         try (var h = harness(settings())) {
             h.open();
             h.processBroadcastElement(record(snapshot("t", 6), 0), 0);
-            h.processElement(example(0), 1);
+            h.processElement(sourced(example(0)), 1);
             checkpoint = h.snapshot(1, 1);
         }
         try (var h = harness(settings())) {
             h.initializeState(checkpoint);
             h.open();
-            h.processElement(example(1), 2);
+            h.processElement(sourced(example(1)), 2);
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(6L);
             h.processBroadcastElement(record(snapshot("t", 6), 3), 3);
-            h.processElement(example(2), 4);
+            h.processElement(sourced(example(2)), 4);
             assertThat(h.extractOutputValues()).as("the restored version is current: a repeat is ignored")
                     .extracting(Prediction::getModelVersion).containsExactly(6L, 6L);
         }
@@ -358,20 +370,20 @@ class ServeFunctionTest {
                 assertThat(d.getTopic()).isEqualTo(settings.modelsTopic().name());
             });
 
-            h.processElement(ofTask("first", 0), 4);
+            h.processElement(sourced(ofTask("first", 0)), 4);
             assertThat(h.extractOutputValues()).extracting(Prediction::getTask).containsExactly("first");
         }
         try (var h = harness(settings)) {
             h.open();
-            h.processElement(ofTask("w1", 2), 0);
-            h.processElement(ofTask("w2", 3), 1);
-            h.processElement(ofTask("w1", 4), 2);
+            h.processElement(sourced(ofTask("w1", 2)), 0);
+            h.processElement(sourced(ofTask("w2", 3)), 1);
+            h.processElement(sourced(ofTask("w1", 4)), 2);
             assertThat(deadLetters(h)).as("w2: a second task waiting for a first model").singleElement()
                     .satisfies(d -> assertThat(d.getReason()).contains("waiting").endsWith("got \"w2\""));
             // w1's model answers its two waiting examples and frees its slot for w2.
             h.processBroadcastElement(record(snapshot("w1", 1), 3), 3);
             assertThat(h.extractOutputValues()).extracting(Prediction::getTask).containsExactly("w1", "w1");
-            h.processElement(ofTask("w2", 5), 4);
+            h.processElement(sourced(ofTask("w2", 5)), 4);
             assertThat(deadLetters(h)).hasSize(1);
         }
     }
@@ -399,7 +411,7 @@ class ServeFunctionTest {
             h.open();
             h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
             h.processBroadcastElement(record(poisoned, 1), 1);
-            h.processElement(example(0), 2);
+            h.processElement(sourced(example(0)), 2);
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("parameters");
@@ -416,7 +428,7 @@ class ServeFunctionTest {
             h.initializeState(checkpoint);
             h.open();
             h.processBroadcastElement(record(snapshot("t", 3), 2), 4);
-            h.processElement(example(1), 5);
+            h.processElement(sourced(example(1)), 5);
             assertThat(h.extractOutputValues()).as("version 9 was never stored: version 3 is newer than what is")
                     .extracting(Prediction::getModelVersion).containsExactly(3L);
         }
@@ -429,7 +441,7 @@ class ServeFunctionTest {
             h.open();
             h.processBroadcastElement(garbage, 0);
             h.processBroadcastElement(record(snapshot("t", 1), 8), 1);
-            h.processElement(example(0), 2);
+            h.processElement(sourced(example(0)), 2);
             assertThat(h.extractOutputValues()).hasSize(1);
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getReason()).startsWith("undecodable model record: ").endsWith("(at chorus.models-0@7)");
@@ -449,11 +461,11 @@ class ServeFunctionTest {
             bogus.setVersion(Long.MAX_VALUE);
             h.processBroadcastElement(record(bogus, 1), 1);
             h.processBroadcastElement(record(snapshot("t", 40), 2), 2);
-            h.processElement(example(0), 3);
+            h.processElement(sourced(example(0)), 3);
             assertThat(h.extractOutputValues()).as("pinned: version 40 is ignored")
                     .extracting(Prediction::getModelVersion).containsExactly(Long.MAX_VALUE);
             h.processBroadcastElement(tombstone("t/default", 3), 4);
-            h.processElement(example(1), 5);
+            h.processElement(sourced(example(1)), 5);
             assertThat(h.extractOutputValues()).as("after the reset the example waits for a model").hasSize(1);
             checkpoint = h.snapshot(1, 6);
         }
@@ -461,7 +473,7 @@ class ServeFunctionTest {
             h.initializeState(checkpoint);
             h.open();
             h.processBroadcastElement(record(snapshot("t", 41), 4), 7);
-            h.processElement(example(2), 8);
+            h.processElement(sourced(example(2)), 8);
             assertThat(h.extractOutputValues()).as("the reset survives a restore; the waiting example is answered")
                     .extracting(Prediction::getId, Prediction::getModelVersion)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("x-1", 41L),

@@ -2,6 +2,7 @@ package dev.chorus.jobs.serve;
 
 import dev.chorus.jobs.KeyedBroadcastHarness;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
@@ -14,11 +15,11 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * The serve operator (keyed by task, connected to the models and champions broadcast) under test with a metrics
  * environment ({@link dev.chorus.jobs.RegisteredMetrics}).
  */
-final class ServeHarness extends KeyedBroadcastHarness<Example, KafkaRecord, Prediction> {
+final class ServeHarness extends KeyedBroadcastHarness<Sourced<Example>, KafkaRecord, Prediction> {
 
     ServeHarness(ServeSettings settings, MockEnvironment environment) throws Exception {
         super(new CoBroadcastWithKeyedOperator<>(new ServeFunction(settings), ServeJob.BROADCAST_STATES),
-                Example::getTask, environment);
+                ServeFunctionTest::taskOf, environment);
     }
 
     List<DeadLetter> deadLetters() {

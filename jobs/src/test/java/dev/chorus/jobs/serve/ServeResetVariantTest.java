@@ -3,10 +3,12 @@ package dev.chorus.jobs.serve;
 import static dev.chorus.jobs.serve.ServeFunctionTest.example;
 import static dev.chorus.jobs.serve.ServeFunctionTest.record;
 import static dev.chorus.jobs.serve.ServeFunctionTest.snapshot;
+import static dev.chorus.jobs.serve.ServeFunctionTest.sourced;
 import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -32,10 +34,10 @@ class ServeResetVariantTest {
         return s;
     }
 
-    private static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> harness(
+    private static KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> harness(
             ServeSettings settings) throws Exception {
         return new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(new ServeFunction(settings),
-                ServeJob.BROADCAST_STATES), Example::getTask, Types.STRING, 1, 1, 0);
+                ServeJob.BROADCAST_STATES), ServeFunctionTest::taskOf, Types.STRING, 1, 1, 0);
     }
 
     private static KafkaRecord champion(ServeSettings settings, String variant, long offset) {
@@ -50,11 +52,11 @@ class ServeResetVariantTest {
         try (var h = harness(ServeFunctionTest.settings().variant("a"))) {
             h.open();
             h.processBroadcastElement(record(of("a", 30), 0), 0);
-            h.processElement(example(0), 1);
+            h.processElement(sourced(example(0)), 1);
             h.processBroadcastElement(tombstone("t/a", 1), 2);
-            h.processElement(example(1), 3);
+            h.processElement(sourced(example(1)), 3);
             h.processBroadcastElement(record(of("a", 2), 2), 4);
-            h.processElement(example(2), 5);
+            h.processElement(sourced(example(2)), 5);
 
             assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getModelVersion)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(example(0).getId(), 30L),
@@ -72,15 +74,15 @@ class ServeResetVariantTest {
             h.processBroadcastElement(record(of("a", 30), 0), 0);
             h.processBroadcastElement(record(of("b", 12), 1), 0);
             h.processBroadcastElement(champion(settings, "a", 0), 0);
-            h.processElement(example(0), 1);
+            h.processElement(sourced(example(0)), 1);
             // a is reset: its tombstone, then b serves while its fresh model trains, then a wins again.
             h.processBroadcastElement(tombstone("t/a", 2), 2);
-            h.processElement(example(1), 3);
+            h.processElement(sourced(example(1)), 3);
             h.processBroadcastElement(champion(settings, "b", 1), 4);
-            h.processElement(example(2), 5);
+            h.processElement(sourced(example(2)), 5);
             h.processBroadcastElement(record(of("a", 3), 3), 6);
             h.processBroadcastElement(champion(settings, "a", 2), 7);
-            h.processElement(example(3), 8);
+            h.processElement(sourced(example(3)), 8);
 
             assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
                     Prediction::getModelVersion).containsExactly(

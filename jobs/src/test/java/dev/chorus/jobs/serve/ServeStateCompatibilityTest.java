@@ -1,6 +1,7 @@
 package dev.chorus.jobs.serve;
 
 import static dev.chorus.jobs.serve.ServeFunctionTest.example;
+import static dev.chorus.jobs.serve.ServeFunctionTest.sourced;
 import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
 import static dev.chorus.jobs.serve.ServeStateFixture.champion;
 import static dev.chorus.jobs.serve.ServeStateFixture.model;
@@ -8,14 +9,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.chorus.schemas.Prediction;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The serve operator's state from before the held-champion-restarts state ({@code serve-v1}, {@link
  * ServeStateFixture}) restores: its models, champion and waiting example are there, the new state starts empty,
  * and a restart of the champion is then held as in {@link ChampionRestartHoldTest}; {@code serve-v2}'s held restart
- * restores with the generation it asks for.
+ * restores with the generation it asks for; {@code serve-v3}'s waiting examples restore with where they were read.
  */
 class ServeStateCompatibilityTest {
 
@@ -25,12 +31,12 @@ class ServeStateCompatibilityTest {
             h.initializeState(OperatorSnapshotUtil.readStateHandle(
                     "src/test/resources/savepoints/serve-v1/" + ServeStateFixture.FILE));
             h.open();
-            h.processElement(example(1), 10);
+            h.processElement(sourced(example(1)), 10);
             h.processBroadcastElement(model("u", "default", 2, 2), 11);
             h.processBroadcastElement(champion("u", "default", 1), 11);
             h.processBroadcastElement(tombstone("t/a", 3), 12);
             h.processBroadcastElement(model("t", "a", 0, 4), 13);
-            h.processElement(example(2), 14);
+            h.processElement(sourced(example(2)), 14);
             h.processBroadcastElement(champion("t", "b", 2), 15);
 
             assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
@@ -38,6 +44,34 @@ class ServeStateCompatibilityTest {
                             tuple(ServeStateFixture.waiting().getId(), "default", 2L),
                             tuple(example(2).getId(), "b", 12L));
             assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
+
+    /**
+     * Task u's example waits in every fixture: the end of the input makes it a dead letter, never drops it, and from
+     * {@code serve-v3} on the letter names the partition and offset it was read from (before, they were not kept).
+     */
+    @ParameterizedTest
+    @CsvSource({"serve-v1, -1, -1", "serve-v2, -1, -1", "serve-v3, " + ServeStateFixture.WAITING_PARTITION + ", "
+            + ServeStateFixture.WAITING_OFFSET})
+    void aWaitingExampleOfEveryLayoutIsDeadLetteredAtTheEndOfTheInput(String fixture, int partition, long offset)
+            throws Exception {
+        try (var h = ServeStateFixture.harness()) {
+            h.initializeState(OperatorSnapshotUtil.readStateHandle(
+                    "src/test/resources/savepoints/" + fixture + "/" + ServeStateFixture.FILE));
+            h.open();
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            h.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+
+            assertThat(ServeFunctionTest.deadLetters(h))
+                    .filteredOn(d -> d.getKey().equals(ByteBuffer.wrap(ServeStateFixture.waiting().getId()
+                            .getBytes(StandardCharsets.UTF_8))))
+                    .singleElement().satisfies(d -> {
+                        assertThat(d.getReason())
+                                .contains("no model for task 'u'", "arrived before the end of the input");
+                        assertThat(d.getPartition()).isEqualTo(partition);
+                        assertThat(d.getOffset()).isEqualTo(offset);
+                    });
         }
     }
 
@@ -52,7 +86,7 @@ class ServeStateCompatibilityTest {
                     "src/test/resources/savepoints/serve-v2/" + ServeStateFixture.FILE));
             h.open();
             h.processBroadcastElement(champion("t", "b", ServeStateFixture.BEFORE_RESET, 2), 10);
-            h.processElement(example(2), 11);
+            h.processElement(sourced(example(2)), 11);
             assertThat(h.extractOutputValues()).isEmpty();
 
             h.processBroadcastElement(champion("t", "b", ServeStateFixture.AFTER_RESET, 3), 12);

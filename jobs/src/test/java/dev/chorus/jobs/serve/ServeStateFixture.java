@@ -3,9 +3,11 @@ package dev.chorus.jobs.serve;
 import static dev.chorus.jobs.serve.ServeFunctionTest.example;
 import static dev.chorus.jobs.serve.ServeFunctionTest.record;
 import static dev.chorus.jobs.serve.ServeFunctionTest.snapshot;
+import static dev.chorus.jobs.serve.ServeFunctionTest.sourced;
 import static dev.chorus.jobs.serve.ServeFunctionTest.tombstone;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
@@ -26,7 +28,9 @@ import org.apache.flink.streaming.util.OperatorSnapshotUtil;
  * at 12, champion {@code a}, and one example of task {@code u} waiting for a first model ({@link #waiting}).
  * {@code serve-v1} was made by the serve function before the held-champion-restarts state existed; {@code serve-v2}
  * also holds a restart of champion {@code a}: its tombstone and its version 0 of generation 20, held, asking
- * generation 20 of a champion record, with example 1 of task t waiting ({@link #holdRestart}).
+ * generation 20 of a champion record, with example 1 of task t waiting ({@link #holdRestart}); {@code serve-v3}
+ * holds the same as {@code serve-v2}, each waiting example kept with its partition and offset (state
+ * {@code waiting-sourced-examples}), the one of task u read from {@link #WAITING_PARTITION}@{@link #WAITING_OFFSET}.
  * Committed under
  * {@code src/test/resources/savepoints/serve-vN/operator-state}; make a new one only when the state changes, and keep
  * every older one restoring. Run from the repository root, after {@code ./mvnw -B -ntp -q -pl jobs -am test-compile},
@@ -69,9 +73,12 @@ public final class ServeStateFixture {
         return ServeFunctionTest.ofTask("u", 7);
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> harness() throws Exception {
+    static final int WAITING_PARTITION = 1;
+    static final long WAITING_OFFSET = 7;
+
+    static KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> harness() throws Exception {
         return new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(new ServeFunction(SETTINGS),
-                ServeJob.BROADCAST_STATES), Example::getTask, Types.STRING, 1, 1, 0);
+                ServeJob.BROADCAST_STATES), ServeFunctionTest::taskOf, Types.STRING, 1, 1, 0);
     }
 
     /** Before a's reset (its control record at offset 20): a of generation 10, b of 11. */
@@ -79,11 +86,11 @@ public final class ServeStateFixture {
     static final Map<String, Long> AFTER_RESET = Map.of("a", 20L, "b", 11L);
 
     /** Champion a (at version 5, b at 12, as in every fixture) reset at generation 20: held; example 1 of t waits. */
-    static void holdRestart(KeyedBroadcastOperatorTestHarness<String, Example, KafkaRecord, Prediction> h)
+    static void holdRestart(KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> h)
             throws Exception {
         h.processBroadcastElement(tombstone("t/a", 3), 3);
         h.processBroadcastElement(model("t", "a", 0, 20, 4), 3);
-        h.processElement(example(1), 4);
+        h.processElement(sourced(example(1)), 4);
     }
 
     public static void main(String[] args) throws Exception {
@@ -94,8 +101,8 @@ public final class ServeStateFixture {
             h.processBroadcastElement(model("t", "a", 5, 0), 0);
             h.processBroadcastElement(model("t", "b", 12, 1), 0);
             h.processBroadcastElement(champion("t", "a", 0), 0);
-            h.processElement(example(0), 1);
-            h.processElement(waiting(), 2);
+            h.processElement(sourced(example(0)), 1);
+            h.processElement(new Sourced<>(waiting(), WAITING_PARTITION, WAITING_OFFSET), 2);
             if (!dir.getFileName().toString().equals("serve-v1")) {
                 holdRestart(h);
             }

@@ -5,6 +5,7 @@ import static dev.chorus.jobs.serve.ServeFunctionTest.harness;
 import static dev.chorus.jobs.serve.ServeFunctionTest.record;
 import static dev.chorus.jobs.serve.ServeFunctionTest.settings;
 import static dev.chorus.jobs.serve.ServeFunctionTest.snapshot;
+import static dev.chorus.jobs.serve.ServeFunctionTest.sourced;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.output.SkipGram;
@@ -28,7 +29,7 @@ class SkipGramServeTest {
             h.open();
             h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
             h.processBroadcastElement(record(skipGram, 1), 1);
-            h.processElement(ServeFunctionTest.example(0), 2);
+            h.processElement(sourced(ServeFunctionTest.example(0)), 2);
             assertThat(h.extractOutputValues()).extracting(p -> p.getModelVersion()).containsExactly(2L);
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("algorithm");
