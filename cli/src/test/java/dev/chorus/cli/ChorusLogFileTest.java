@@ -25,6 +25,32 @@ class ChorusLogFileTest {
         }
     }
 
+    /** A command line's JVM that logs, as Flink's metric groups do, a collision of Flink's and one of Chorus's. */
+    public static final class LogCollisions {
+        public static void main(String[] args) {
+            ChorusCli.configureLogging();
+            org.slf4j.Logger metrics = LoggerFactory.getLogger("org.apache.flink.metrics.MetricGroup");
+            for (String name : List.of("pendingCommittables", "time-between-poll-max", "examplesTrained")) {
+                metrics.warn("Name collision: Group already contains a Metric with the name '" + name
+                        + "'. Metric will not be reported.[, taskmanager, tm-1, chorus-train, minibatch-sgd, 0]");
+            }
+        }
+    }
+
+    @Test
+    void flinksRepeatedMetricCollisionsStayOutOfChorusLogAndAChorusMetricsShows(@TempDir Path logDir)
+            throws Exception {
+        List<String> command = ChildJvm.command(Map.of("chorus.log.dir", logDir.toString()), LogCollisions.class,
+                List.of());
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+
+        assertThat(Files.readAllLines(logDir.resolve("chorus.log"), StandardCharsets.UTF_8))
+                .filteredOn(l -> l.contains("Name collision")).singleElement(InstanceOfAssertFactories.STRING)
+                .contains("'examplesTrained'");
+    }
+
     @Test
     void aSecondCommandKeepsTheFirstCommandsLines(@TempDir Path logDir) throws Exception {
         long first = run(logDir, "line of the first command");
