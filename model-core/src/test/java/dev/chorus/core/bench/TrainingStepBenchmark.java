@@ -36,7 +36,7 @@ public class TrainingStepBenchmark {
   private static final int INPUTS = 784;
   private static final int CLASSES = 10;
 
-  @Param({"softmax", "mlp256"})
+  @Param({"softmax", "mlp256", "mlp256_averaged"})
   public String model;
 
   @Param({"NATIVE", "VECTOR_API", "JAVA"})
@@ -54,7 +54,11 @@ public class TrainingStepBenchmark {
       case "mlp256" -> "{\"algorithm\":\"mlp\",\"inputDim\":784,\"numClasses\":10,"
           + "\"layers\":[{\"units\":256,\"activation\":\"relu\"}],\"batchSize\":128,"
           + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.001},\"seed\":42}";
-      default -> throw new IllegalArgumentException("model must be softmax or mlp256, got " + model);
+      // The same MLP predicting from averaged weights: one sscal and one saxpy over its weights per step more.
+      case "mlp256_averaged" -> "{\"algorithm\":\"mlp\",\"inputDim\":784,\"numClasses\":10,"
+          + "\"layers\":[{\"units\":256,\"activation\":\"relu\"}],\"batchSize\":128,"
+          + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.001},\"averaging\":{\"decay\":0.99},\"seed\":42}";
+      default -> throw new IllegalArgumentException("model must be softmax, mlp256 or mlp256_averaged, got " + model);
     };
     // The facade as training uses it, small-operation shortcut included; unavailable backends fail here.
     learner = OnlineLearner.create(ModelSpec.parse(json), Blas.forBackend(BlasBackend.valueOf(backend)));
