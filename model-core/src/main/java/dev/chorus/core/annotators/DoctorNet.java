@@ -1,7 +1,6 @@
 package dev.chorus.core.annotators;
 
 import dev.chorus.core.blas.Blas;
-import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
@@ -15,7 +14,6 @@ import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
-import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -43,21 +41,22 @@ import java.util.List;
  */
 final class DoctorNet {
 
-  private final ModelSpec spec;
-  private final int k;
+  // The state DoctorNetCodec writes and reads is package-private.
+  final ModelSpec spec;
+  final int k;
   private final int d;
-  private final int width;
-  private final OnlineStandardizer standardizer;
+  final int width;
+  final OnlineStandardizer standardizer;
   /** {@code null} when the spec has no hidden layers. */
-  private final Network body;
-  private Optimizer bodyOptimizer;
-  private final Dense[] heads;
-  private final ParameterSet[] headParameters;
-  private final Optimizer[] headOptimizers;
-  private int headCount;
-  private SplitMix64 rng;
-  private long steps;
-  private long examplesSeen;
+  final Network body;
+  Optimizer bodyOptimizer;
+  final Dense[] heads;
+  final ParameterSet[] headParameters;
+  final Optimizer[] headOptimizers;
+  int headCount;
+  SplitMix64 rng;
+  long steps;
+  long examplesSeen;
 
   private float[] inputs = new float[0];
   private float[] hidden = new float[0];
@@ -457,87 +456,15 @@ final class DoctorNet {
     return copy;
   }
 
+  /** {@link DoctorNetCodec#write}. */
+  void writeTo(DataOutput out) throws IOException {
+    DoctorNetCodec.write(this, out);
+  }
+
   private static void copyValues(ParameterSet from, ParameterSet to) {
     for (int i = 0; i < from.size(); i++) {
       float[] source = from.get(i).value().data();
       System.arraycopy(source, 0, to.get(i).value().data(), 0, source.length);
     }
-  }
-
-  void writeTo(DataOutput out) throws IOException {
-    BinaryState.writeString(out, spec.toJson());
-    out.writeInt(heads.length);
-    out.writeLong(rng.state());
-    out.writeLong(steps);
-    out.writeLong(examplesSeen);
-    if (standardizer != null) {
-      standardizer.writeTo(out);
-    }
-    if (body != null) {
-      body.parameters().writeValues(out);
-      bodyOptimizer.writeState(out);
-    }
-    out.writeInt(headCount);
-    for (int h = 0; h < headCount; h++) {
-      headParameters[h].writeValues(out);
-      headOptimizers[h].writeState(out);
-    }
-  }
-
-  /** Reads what {@link #writeTo} wrote for a label model of {@code maxAnnotators}, one head slot each. */
-  static DoctorNet readFrom(DataInput in, int maxAnnotators) throws IOException {
-    ModelSpec spec;
-    int maxHeads;
-    DoctorNet net;
-    try {
-      spec = ModelSpec.parse(BinaryState.readString(in, "doctor net spec"));
-      maxHeads = in.readInt();
-      if (maxHeads != maxAnnotators) {
-        throw new IOException("doctor net maxHeads: expected the registry's maxAnnotators " + maxAnnotators
-            + ", got " + maxHeads);
-      }
-      // The body's weights (or, without a body, the standardiser's statistics or else a first head) follow in
-      // the stream: a shape the bytes cannot hold is refused before it is built.
-      if (!spec.layers().isEmpty()) {
-        BinaryState.requireFits(in, spec.hiddenWeightCount(), Float.BYTES,
-            "doctor net spec " + spec.shape() + " weights");
-      } else if (spec.standardize()) {
-        BinaryState.requireFits(in, 2L * spec.inputDim(), Double.BYTES,
-            "doctor net spec " + spec.shape() + " standardiser statistics");
-      } else {
-        BinaryState.requireFits(in, (long) spec.inputDim() * spec.numClasses(), Float.BYTES,
-            "doctor net spec " + spec.shape() + " weights of a head");
-      }
-      net = new DoctorNet(spec, maxHeads);
-    } catch (IllegalArgumentException e) {
-      throw new IOException("doctor net: " + e.getMessage(), e);
-    }
-    long rngState = in.readLong();
-    net.steps = in.readLong();
-    net.examplesSeen = in.readLong();
-    if (net.steps < 0 || net.examplesSeen < 0) {
-      throw new IOException("doctor net: expected non-negative step and example counts, stream has " + net.steps
-          + " and " + net.examplesSeen);
-    }
-    if (net.standardizer != null) {
-      net.standardizer.readFrom(in);
-    }
-    if (net.body != null) {
-      net.body.parameters().readValues(in);
-      net.bodyOptimizer.readState(in, net.body.parameters());
-    }
-    int count = in.readInt();
-    if (count < 0 || count > maxHeads) {
-      throw new IOException("doctor net: expected 0.." + maxHeads + " heads, stream has " + count);
-    }
-    for (int h = 0; h < count; h++) {
-      BinaryState.requireFits(in, (long) net.width * net.k, Float.BYTES, "doctor net head " + h + " weights");
-      net.ensureHead(h);
-      net.headParameters[h].readValues(in);
-      net.headOptimizers[h].readState(in, net.headParameters[h]);
-    }
-    // Set last: creating the first head drew from the generator.
-    net.rng = SplitMix64.fromState(rngState);
-    return net;
   }
 }

@@ -91,6 +91,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = readRemembered(in, version);
-    return new DoctorNetLabelModel(DoctorNet.readFrom(in, registry.maxAnnotators()), registry, estimates, history);
+    return new DoctorNetLabelModel(DoctorNetCodec.read(in, registry.maxAnnotators()), registry, estimates, history);
   }
 }
