@@ -38,6 +38,10 @@ import java.util.List;
  * <p>A head is created when its annotator is first seen: the first from the spec's initialiser, later ones as
  * the mean of the existing heads, so that a new annotator starts as the average annotator. A slot whose annotator
  * was evicted gets a head made the same way from the other heads ({@link #resetHead}), with a fresh optimizer.
+ *
+ * <p>With the spec's {@code averaging}, the body and every head keep an exponential moving average of their
+ * parameters ({@link DoctorNetAverage}), moved after each accepted step; {@link #serving()} predicts from it, while
+ * training reads the live parameters ({@link #features}, {@link #headProba}).
  */
 final class DoctorNet {
 
@@ -70,9 +74,10 @@ final class DoctorNet {
   private int[] identity = new int[0];
   private int[] rows = new int[0];
   private final int[] touched;
-  private final float[] exampleInput;
-  private final float[] exampleHidden;
-  private final float[] exampleLogits;
+  /** {@code null} unless the spec has {@code averaging}. */
+  final DoctorNetAverage average;
+  private final DoctorNetView live;
+  private final DoctorNetView serving;
   private final TrainingStep trainingStep;
   /** The body's and the touched heads' parameters and optimizers, as the training step takes them. */
   private final ParameterSet[] guarded;
@@ -110,24 +115,21 @@ final class DoctorNet {
     this.headOptimizers = new Optimizer[maxHeads];
     this.touched = new int[maxHeads];
     this.trainingStep = new TrainingStep(spec);
-    this.exampleInput = new float[d];
-    this.exampleHidden = new float[width];
-    this.exampleLogits = new float[k];
     this.guarded = new ParameterSet[maxHeads + 1];
     this.guardedOptimizers = new Optimizer[maxHeads + 1];
     this.markedStandardizer = standardizer == null ? null : new OnlineStandardizer(d);
+    this.average = spec.averaging() == null ? null
+        : new DoctorNetAverage(spec.averaging(), Blas.get(), body, maxHeads);
+    this.live = new DoctorNetView(standardizer, body, heads, d, width, k);
+    this.serving = average == null ? live
+        : new DoctorNetView(standardizer, average.body(), average.heads(), d, width, k);
   }
 
   /**
    * @throws IllegalArgumentException unless {@code spec} is a softmax-cross-entropy classifier whose hidden
-   *     layers have neither batch normalisation nor dropout, and without {@code averaging} (which the body and heads
-   *     do not keep yet: refused rather than ignored)
+   *     layers have neither batch normalisation nor dropout
    */
   static void requireSuitable(ModelSpec spec) {
-    if (spec.averaging() != null) {
-      throw new IllegalArgumentException("a doctor net predicts from its live body and heads; expected no averaging, "
-          + "got {\"decay\":" + spec.averaging().decay() + "}");
-    }
     if (!spec.isClassifier() || !SoftmaxCrossEntropy.INSTANCE.name().equals(spec.loss())) {
       throw new IllegalArgumentException("a doctor net needs a classifier with loss \""
           + SoftmaxCrossEntropy.INSTANCE.name() + "\", got " + spec.algorithm() + " with loss " + spec.loss());
@@ -174,6 +176,9 @@ final class DoctorNet {
       heads[headCount] = head;
       headParameters[headCount] = new ParameterSet(head.parameters());
       headOptimizers[headCount] = spec.optimizer().create();
+      if (average != null) {
+        average.addHead(headCount, head, headParameters[headCount]);
+      }
       headCount++;
     }
   }
@@ -224,6 +229,9 @@ final class DoctorNet {
     heads[slot] = head;
     headParameters[slot] = new ParameterSet(head.parameters());
     headOptimizers[slot] = spec.optimizer().create();
+    if (average != null) {
+      average.resetHead(slot, head, headParameters[slot]);
+    }
   }
 
   /**
@@ -320,6 +328,9 @@ final class DoctorNet {
     step(touchedCount, loss, n);
     steps++;
     examplesSeen += n;
+    if (average != null) {
+      average.update(steps, headCount);
+    }
     return loss;
   }
 
@@ -359,6 +370,9 @@ final class DoctorNet {
     if (standardizer != null) {
       markedStandardizer.copyFrom(standardizer);
     }
+    if (average != null) {
+      average.mark();
+    }
   }
 
   /**
@@ -367,6 +381,9 @@ final class DoctorNet {
    * parameters and optimizers need nothing, since a rejected step leaves them as they were.
    */
   void rollback() {
+    if (average != null) {
+      average.rollback(markedHeads, headCount);
+    }
     for (int h = markedHeads; h < headCount; h++) {
       heads[h] = null;
       headParameters[h] = null;
@@ -412,27 +429,30 @@ final class DoctorNet {
     identity = new int[pairs];
   }
 
-  /** The body's inference-mode output for the example at {@code x[xOffset ..]}; the returned buffer is reused. */
+  /**
+   * The live body's inference-mode output for the example at {@code x[xOffset ..]} ({@link DoctorNetView#features}),
+   * what training reads; the returned buffer is reused.
+   */
   float[] features(float[] x, int xOffset) {
-    float[] in = x;
-    int offset = xOffset;
-    if (standardizer != null) {
-      standardizer.transform(x, xOffset, exampleInput, 0);
-      in = exampleInput;
-      offset = 0;
-    }
-    if (body == null) {
-      System.arraycopy(in, offset, exampleHidden, 0, width);
-    } else {
-      body.predict(in, offset, exampleHidden);
-    }
-    return exampleHidden;
+    return live.features(x, xOffset);
   }
 
-  /** Head {@code slot}'s class probabilities for body output {@code features} into {@code out}. */
+  /** Live head {@code slot}'s class probabilities for live body output {@code features} into {@code out}. */
   void headProba(int slot, float[] features, float[] out) {
-    heads[slot].infer(features, 0, 1, exampleLogits, 0);
-    SoftmaxCrossEntropy.INSTANCE.probabilities(exampleLogits, 0, k, out);
+    live.headProba(slot, features, out);
+  }
+
+  /** The live body and heads, what training reads. */
+  DoctorNetView live() {
+    return live;
+  }
+
+  /**
+   * What the label model predicts from: the averaged body and heads with the spec's {@code averaging}, else the live
+   * ones, which {@link #features} and {@link #headProba} read.
+   */
+  DoctorNetView serving() {
+    return serving;
   }
 
   DoctorNet copy() {
@@ -449,6 +469,9 @@ final class DoctorNet {
       copyValues(headParameters[h], copy.headParameters[h]);
       copy.headOptimizers[h] = headOptimizers[h].copy();
     }
+    if (average != null) {
+      average.copyValuesTo(copy.average, headCount);
+    }
     // Set last: creating the copy's first head drew from its generator.
     copy.rng = rng.copy();
     copy.steps = steps;
@@ -461,7 +484,7 @@ final class DoctorNet {
     DoctorNetCodec.write(this, out);
   }
 
-  private static void copyValues(ParameterSet from, ParameterSet to) {
+  static void copyValues(ParameterSet from, ParameterSet to) {
     for (int i = 0; i < from.size(); i++) {
       float[] source = from.get(i).value().data();
       System.arraycopy(source, 0, to.get(i).value().data(), 0, source.length);

@@ -10,7 +10,9 @@ import java.io.IOException;
 /**
  * The binary form of a {@link DoctorNet} inside its label model's state: the spec as JSON, the number of head slots,
  * the random generator's state, step and example counts, the standardiser's statistics, the body's parameters and
- * optimizer state, then the head count and each head's parameters and optimizer state.
+ * optimizer state, then the head count and each head's parameters and optimizer state, and, only when the spec has
+ * {@code averaging}, the averaged body's and heads' parameters ({@link DoctorNetAverage}): a spec without it writes
+ * exactly the bytes it did before averaging existed.
  */
 final class DoctorNetCodec {
 
@@ -34,6 +36,9 @@ final class DoctorNetCodec {
     for (int h = 0; h < net.headCount; h++) {
       net.headParameters[h].writeValues(out);
       net.headOptimizers[h].writeState(out);
+    }
+    if (net.average != null) {
+      net.average.writeValues(out, net.headCount);
     }
   }
 
@@ -88,6 +93,9 @@ final class DoctorNetCodec {
       net.ensureHead(h);
       net.headParameters[h].readValues(in);
       net.headOptimizers[h].readState(in, net.headParameters[h]);
+    }
+    if (net.average != null) {
+      net.average.readValues(in, count);
     }
     // Set last: creating the first head drew from the generator.
     net.rng = SplitMix64.fromState(rngState);

@@ -148,7 +148,7 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
   /** The plain weighted mean of all heads. */
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
-    DoctorNetLabelModel.mixHeads(net, net.features(x, xOffset), weights(), headScratch, out);
+    DoctorNetLabelModel.mixHeads(net, net.serving(), x, xOffset, weights(), headScratch, out);
   }
 
   @Override
