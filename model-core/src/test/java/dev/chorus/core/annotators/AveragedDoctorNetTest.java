@@ -1,5 +1,10 @@
 package dev.chorus.core.annotators;
 
+import static dev.chorus.core.annotators.AveragedLabelModelTest.BATCH;
+import static dev.chorus.core.annotators.AveragedLabelModelTest.DATA;
+import static dev.chorus.core.annotators.AveragedLabelModelTest.DIM;
+import static dev.chorus.core.annotators.AveragedLabelModelTest.K;
+import static dev.chorus.core.annotators.AveragedLabelModelTest.SPEC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -10,7 +15,6 @@ import dev.chorus.core.nn.Dense;
 import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.optim.ParameterAverage;
-import dev.chorus.core.testing.GaussianBlobs;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -30,14 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AveragedDoctorNetTest {
 
-  private static final int DIM = 6;
-  private static final int K = 3;
-  private static final int BATCH = 32;
   private static final double DECAY = 0.9;
-  private static final GaussianBlobs DATA = GaussianBlobs.generate(300, DIM, K, 23);
-  private static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,"
-      + "\"layers\":[{\"units\":5,\"activation\":\"relu\"}],\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},"
-      + "\"seed\":3}");
   private static final ModelSpec AVERAGED = SPEC.withAveraging(new AveragingSpec(DECAY));
 
   private static LabelModelSpec config(String method) {

@@ -21,11 +21,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AveragedLabelModelTest {
 
-  private static final int DIM = 6;
-  private static final int K = 3;
-  private static final int BATCH = 32;
-  private static final GaussianBlobs DATA = GaussianBlobs.generate(300, DIM, K, 23);
-  private static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,"
+  /** The data and spec {@link AveragedDoctorNetTest} shares. */
+  static final int DIM = 6;
+  static final int K = 3;
+  static final int BATCH = 32;
+  static final GaussianBlobs DATA = GaussianBlobs.generate(300, DIM, K, 23);
+  static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,"
       + "\"layers\":[{\"units\":5,\"activation\":\"relu\"}],\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},"
       + "\"seed\":3}");
 
