@@ -1,7 +1,6 @@
 package dev.chorus.core.annotators;
 
 import dev.chorus.core.blas.Blas;
-import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.model.HiddenLayerSpec;
 import dev.chorus.core.model.ModelSpec;
@@ -15,7 +14,6 @@ import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
-import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -40,24 +38,29 @@ import java.util.List;
  * <p>A head is created when its annotator is first seen: the first from the spec's initialiser, later ones as
  * the mean of the existing heads, so that a new annotator starts as the average annotator. A slot whose annotator
  * was evicted gets a head made the same way from the other heads ({@link #resetHead}), with a fresh optimizer.
+ *
+ * <p>With the spec's {@code averaging}, the body and every head keep an exponential moving average of their
+ * parameters ({@link DoctorNetAverage}), moved after each accepted step; {@link #serving()} predicts from it, while
+ * training reads the live parameters ({@link #features}, {@link #headProba}).
  */
 final class DoctorNet {
 
-  private final ModelSpec spec;
-  private final int k;
+  // The state DoctorNetCodec writes and reads is package-private.
+  final ModelSpec spec;
+  final int k;
   private final int d;
-  private final int width;
-  private final OnlineStandardizer standardizer;
+  final int width;
+  final OnlineStandardizer standardizer;
   /** {@code null} when the spec has no hidden layers. */
-  private final Network body;
-  private Optimizer bodyOptimizer;
-  private final Dense[] heads;
-  private final ParameterSet[] headParameters;
-  private final Optimizer[] headOptimizers;
-  private int headCount;
-  private SplitMix64 rng;
-  private long steps;
-  private long examplesSeen;
+  final Network body;
+  Optimizer bodyOptimizer;
+  final Dense[] heads;
+  final ParameterSet[] headParameters;
+  final Optimizer[] headOptimizers;
+  int headCount;
+  SplitMix64 rng;
+  long steps;
+  long examplesSeen;
 
   private float[] inputs = new float[0];
   private float[] hidden = new float[0];
@@ -71,9 +74,10 @@ final class DoctorNet {
   private int[] identity = new int[0];
   private int[] rows = new int[0];
   private final int[] touched;
-  private final float[] exampleInput;
-  private final float[] exampleHidden;
-  private final float[] exampleLogits;
+  /** {@code null} unless the spec has {@code averaging}. */
+  final DoctorNetAverage average;
+  private final DoctorNetView live;
+  private final DoctorNetView serving;
   private final TrainingStep trainingStep;
   /** The body's and the touched heads' parameters and optimizers, as the training step takes them. */
   private final ParameterSet[] guarded;
@@ -111,24 +115,21 @@ final class DoctorNet {
     this.headOptimizers = new Optimizer[maxHeads];
     this.touched = new int[maxHeads];
     this.trainingStep = new TrainingStep(spec);
-    this.exampleInput = new float[d];
-    this.exampleHidden = new float[width];
-    this.exampleLogits = new float[k];
     this.guarded = new ParameterSet[maxHeads + 1];
     this.guardedOptimizers = new Optimizer[maxHeads + 1];
     this.markedStandardizer = standardizer == null ? null : new OnlineStandardizer(d);
+    this.average = spec.averaging() == null ? null
+        : new DoctorNetAverage(spec.averaging(), Blas.get(), body, maxHeads);
+    this.live = new DoctorNetView(standardizer, body, heads, d, width, k);
+    this.serving = average == null ? live
+        : new DoctorNetView(standardizer, average.body(), average.heads(), d, width, k);
   }
 
   /**
    * @throws IllegalArgumentException unless {@code spec} is a softmax-cross-entropy classifier whose hidden
-   *     layers have neither batch normalisation nor dropout, and without {@code averaging} (which the body and heads
-   *     do not keep yet: refused rather than ignored)
+   *     layers have neither batch normalisation nor dropout
    */
   static void requireSuitable(ModelSpec spec) {
-    if (spec.averaging() != null) {
-      throw new IllegalArgumentException("a doctor net predicts from its live body and heads; expected no averaging, "
-          + "got {\"decay\":" + spec.averaging().decay() + "}");
-    }
     if (!spec.isClassifier() || !SoftmaxCrossEntropy.INSTANCE.name().equals(spec.loss())) {
       throw new IllegalArgumentException("a doctor net needs a classifier with loss \""
           + SoftmaxCrossEntropy.INSTANCE.name() + "\", got " + spec.algorithm() + " with loss " + spec.loss());
@@ -175,6 +176,9 @@ final class DoctorNet {
       heads[headCount] = head;
       headParameters[headCount] = new ParameterSet(head.parameters());
       headOptimizers[headCount] = spec.optimizer().create();
+      if (average != null) {
+        average.addHead(headCount, head, headParameters[headCount]);
+      }
       headCount++;
     }
   }
@@ -225,6 +229,9 @@ final class DoctorNet {
     heads[slot] = head;
     headParameters[slot] = new ParameterSet(head.parameters());
     headOptimizers[slot] = spec.optimizer().create();
+    if (average != null) {
+      average.resetHead(slot, head, headParameters[slot]);
+    }
   }
 
   /**
@@ -321,6 +328,9 @@ final class DoctorNet {
     step(touchedCount, loss, n);
     steps++;
     examplesSeen += n;
+    if (average != null) {
+      average.update(steps, headCount);
+    }
     return loss;
   }
 
@@ -360,6 +370,9 @@ final class DoctorNet {
     if (standardizer != null) {
       markedStandardizer.copyFrom(standardizer);
     }
+    if (average != null) {
+      average.mark();
+    }
   }
 
   /**
@@ -368,6 +381,9 @@ final class DoctorNet {
    * parameters and optimizers need nothing, since a rejected step leaves them as they were.
    */
   void rollback() {
+    if (average != null) {
+      average.rollback(markedHeads, headCount);
+    }
     for (int h = markedHeads; h < headCount; h++) {
       heads[h] = null;
       headParameters[h] = null;
@@ -413,27 +429,30 @@ final class DoctorNet {
     identity = new int[pairs];
   }
 
-  /** The body's inference-mode output for the example at {@code x[xOffset ..]}; the returned buffer is reused. */
+  /**
+   * The live body's inference-mode output for the example at {@code x[xOffset ..]} ({@link DoctorNetView#features}),
+   * what training reads; the returned buffer is reused.
+   */
   float[] features(float[] x, int xOffset) {
-    float[] in = x;
-    int offset = xOffset;
-    if (standardizer != null) {
-      standardizer.transform(x, xOffset, exampleInput, 0);
-      in = exampleInput;
-      offset = 0;
-    }
-    if (body == null) {
-      System.arraycopy(in, offset, exampleHidden, 0, width);
-    } else {
-      body.predict(in, offset, exampleHidden);
-    }
-    return exampleHidden;
+    return live.features(x, xOffset);
   }
 
-  /** Head {@code slot}'s class probabilities for body output {@code features} into {@code out}. */
+  /** Live head {@code slot}'s class probabilities for live body output {@code features} into {@code out}. */
   void headProba(int slot, float[] features, float[] out) {
-    heads[slot].infer(features, 0, 1, exampleLogits, 0);
-    SoftmaxCrossEntropy.INSTANCE.probabilities(exampleLogits, 0, k, out);
+    live.headProba(slot, features, out);
+  }
+
+  /** The live body and heads, what training reads. */
+  DoctorNetView live() {
+    return live;
+  }
+
+  /**
+   * What the label model predicts from: the averaged body and heads with the spec's {@code averaging}, else the live
+   * ones, which {@link #features} and {@link #headProba} read.
+   */
+  DoctorNetView serving() {
+    return serving;
   }
 
   DoctorNet copy() {
@@ -450,6 +469,9 @@ final class DoctorNet {
       copyValues(headParameters[h], copy.headParameters[h]);
       copy.headOptimizers[h] = headOptimizers[h].copy();
     }
+    if (average != null) {
+      average.copyValuesTo(copy.average, headCount);
+    }
     // Set last: creating the copy's first head drew from its generator.
     copy.rng = rng.copy();
     copy.steps = steps;
@@ -457,87 +479,15 @@ final class DoctorNet {
     return copy;
   }
 
-  private static void copyValues(ParameterSet from, ParameterSet to) {
+  /** {@link DoctorNetCodec#write}. */
+  void writeTo(DataOutput out) throws IOException {
+    DoctorNetCodec.write(this, out);
+  }
+
+  static void copyValues(ParameterSet from, ParameterSet to) {
     for (int i = 0; i < from.size(); i++) {
       float[] source = from.get(i).value().data();
       System.arraycopy(source, 0, to.get(i).value().data(), 0, source.length);
     }
-  }
-
-  void writeTo(DataOutput out) throws IOException {
-    BinaryState.writeString(out, spec.toJson());
-    out.writeInt(heads.length);
-    out.writeLong(rng.state());
-    out.writeLong(steps);
-    out.writeLong(examplesSeen);
-    if (standardizer != null) {
-      standardizer.writeTo(out);
-    }
-    if (body != null) {
-      body.parameters().writeValues(out);
-      bodyOptimizer.writeState(out);
-    }
-    out.writeInt(headCount);
-    for (int h = 0; h < headCount; h++) {
-      headParameters[h].writeValues(out);
-      headOptimizers[h].writeState(out);
-    }
-  }
-
-  /** Reads what {@link #writeTo} wrote for a label model of {@code maxAnnotators}, one head slot each. */
-  static DoctorNet readFrom(DataInput in, int maxAnnotators) throws IOException {
-    ModelSpec spec;
-    int maxHeads;
-    DoctorNet net;
-    try {
-      spec = ModelSpec.parse(BinaryState.readString(in, "doctor net spec"));
-      maxHeads = in.readInt();
-      if (maxHeads != maxAnnotators) {
-        throw new IOException("doctor net maxHeads: expected the registry's maxAnnotators " + maxAnnotators
-            + ", got " + maxHeads);
-      }
-      // The body's weights (or, without a body, the standardiser's statistics or else a first head) follow in
-      // the stream: a shape the bytes cannot hold is refused before it is built.
-      if (!spec.layers().isEmpty()) {
-        BinaryState.requireFits(in, spec.hiddenWeightCount(), Float.BYTES,
-            "doctor net spec " + spec.shape() + " weights");
-      } else if (spec.standardize()) {
-        BinaryState.requireFits(in, 2L * spec.inputDim(), Double.BYTES,
-            "doctor net spec " + spec.shape() + " standardiser statistics");
-      } else {
-        BinaryState.requireFits(in, (long) spec.inputDim() * spec.numClasses(), Float.BYTES,
-            "doctor net spec " + spec.shape() + " weights of a head");
-      }
-      net = new DoctorNet(spec, maxHeads);
-    } catch (IllegalArgumentException e) {
-      throw new IOException("doctor net: " + e.getMessage(), e);
-    }
-    long rngState = in.readLong();
-    net.steps = in.readLong();
-    net.examplesSeen = in.readLong();
-    if (net.steps < 0 || net.examplesSeen < 0) {
-      throw new IOException("doctor net: expected non-negative step and example counts, stream has " + net.steps
-          + " and " + net.examplesSeen);
-    }
-    if (net.standardizer != null) {
-      net.standardizer.readFrom(in);
-    }
-    if (net.body != null) {
-      net.body.parameters().readValues(in);
-      net.bodyOptimizer.readState(in, net.body.parameters());
-    }
-    int count = in.readInt();
-    if (count < 0 || count > maxHeads) {
-      throw new IOException("doctor net: expected 0.." + maxHeads + " heads, stream has " + count);
-    }
-    for (int h = 0; h < count; h++) {
-      BinaryState.requireFits(in, (long) net.width * net.k, Float.BYTES, "doctor net head " + h + " weights");
-      net.ensureHead(h);
-      net.headParameters[h].readValues(in);
-      net.headOptimizers[h].readState(in, net.headParameters[h]);
-    }
-    // Set last: creating the first head drew from the generator.
-    net.rng = SplitMix64.fromState(rngState);
-    return net;
   }
 }

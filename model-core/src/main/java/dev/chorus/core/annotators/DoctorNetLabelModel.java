@@ -50,7 +50,8 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
       net.ensureHead(slots[e]);
       registry.countLabel(slots[e]);
       remember(items[e], slots[e], labels[e]);
-      predictProba(x, e * inputDim(), predicted);
+      // The live heads' view, even when the label model predicts from averaged ones.
+      mixHeads(net, net.live(), x, e * inputDim(), null, headProbabilities, predicted);
       estimates.observeClass(predicted);
       estimates.mStep(slots[e], labels[e], predicted);
     }
@@ -59,21 +60,23 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
 
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
-    mixHeads(net, net.features(x, xOffset), null, headProbabilities, out);
+    mixHeads(net, net.serving(), x, xOffset, null, headProbabilities, out);
   }
 
   /**
-   * {@code Σ_h weights[h] · head_h(features)} over all heads into {@code out}; equal weights if
-   * {@code weights} is {@code null}; uniform if there are no heads yet.
+   * {@code Σ_h weights[h] · head_h(body(x))} over all of {@code net}'s heads, as {@code view} sees the body and heads,
+   * into {@code out}; equal weights if {@code weights} is {@code null}; uniform if there are no heads yet.
    */
-  static void mixHeads(DoctorNet net, float[] features, double[] weights, float[] scratch, float[] out) {
+  static void mixHeads(DoctorNet net, DoctorNetView view, float[] x, int xOffset, double[] weights, float[] scratch,
+      float[] out) {
+    float[] features = view.features(x, xOffset);
     int k = net.numClasses();
     int heads = net.headCount();
     for (int c = 0; c < k; c++) {
       out[c] = heads == 0 ? 1f / k : 0f;
     }
     for (int h = 0; h < heads; h++) {
-      net.headProba(h, features, scratch);
+      view.headProba(h, features, scratch);
       float w = weights == null ? 1f / heads : (float) weights[h];
       for (int c = 0; c < k; c++) {
         out[c] += w * scratch[c];
@@ -91,6 +94,6 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = readRemembered(in, version);
-    return new DoctorNetLabelModel(DoctorNet.readFrom(in, registry.maxAnnotators()), registry, estimates, history);
+    return new DoctorNetLabelModel(DoctorNetCodec.read(in, registry.maxAnnotators()), registry, estimates, history);
   }
 }

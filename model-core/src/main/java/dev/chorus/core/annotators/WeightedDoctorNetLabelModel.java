@@ -13,7 +13,9 @@ import java.util.Arrays;
  * modelling what annotator {@code h} says about an item) plus one averaging logit per annotator, weights =
  * softmax of the logits, and an estimated confusion matrix {@code C} per annotator ({@link ConfusionEstimates}).
  *
- * <p>Training, per minibatch: the items' predictions ({@link #predictProba}) are taken before the update. For
+ * <p>Training, per minibatch: the items' predictions ({@link #predictProba}, from the live body and heads even with the
+ * spec's {@code averaging}, which only what the model predicts reads: {@link DoctorNet#serving}) are taken before the
+ * update. For
  * each label event whose item has other labels (an item's only label trains as told below), the item's labels so
  * far (its {@link ItemLabelHistory}, the new one included) give a
  * posterior over its true class, Dawid–Skene's E-step ({@link DawidSkeneLabelModel#eStep}) with the prediction
@@ -189,7 +191,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
       net.ensureHead(slots[e]);
     }
     for (int e = 0; e < n; e++) {
-      predictProba(x, e * inputDim(), prior);
+      predictProba(net.live(), x, e * inputDim(), prior);
       System.arraycopy(prior, 0, predictions, e * k, k);
     }
     boolean warm = net.examplesSeen() >= DawidSkeneLabelModel.WARMUP_EXAMPLES;
@@ -406,17 +408,22 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   /** The weighted mean of all heads, each de-noised through its annotator's confusion ({@link #denoise}). */
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
-    float[] features = net.features(x, xOffset);
+    predictProba(net.serving(), x, xOffset, out);
+  }
+
+  /** {@link #predictProba} through {@code view}: the live body and heads in training, else what predictions use. */
+  private void predictProba(DoctorNetView view, float[] x, int xOffset, float[] out) {
     if (denoiseIterations == 0) {
-      DoctorNetLabelModel.mixHeads(net, features, weights(), headScratch, out);
+      DoctorNetLabelModel.mixHeads(net, view, x, xOffset, weights(), headScratch, out);
       return;
     }
+    float[] features = view.features(x, xOffset);
     int k = numClasses();
     int heads = net.headCount();
     double[] w = weights();
     Arrays.fill(out, 0, k, heads == 0 ? 1f / k : 0f);
     for (int h = 0; h < heads; h++) {
-      net.headProba(h, features, headScratch);
+      view.headProba(h, features, headScratch);
       denoise(estimates.confusions(), estimates.offset(h), k, headScratch, denoiseIterations, denoised,
           denoiseScratch);
       for (int c = 0; c < k; c++) {
@@ -457,7 +464,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = ItemLabelHistory.readFrom(in);
-    DoctorNet net = DoctorNet.readFrom(in, registry.maxAnnotators());
+    DoctorNet net = DoctorNetCodec.read(in, registry.maxAnnotators());
     BinaryState.requireFits(in, registry.maxAnnotators(), Double.BYTES, "weighted doctor net averaging logits");
     double[] logits = new double[registry.maxAnnotators()];
     BinaryState.readDoubles(in, logits, "averaging logits");

@@ -148,7 +148,7 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
   /** The plain weighted mean of all heads. */
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
-    DoctorNetLabelModel.mixHeads(net, net.features(x, xOffset), weights(), headScratch, out);
+    DoctorNetLabelModel.mixHeads(net, net.serving(), x, xOffset, weights(), headScratch, out);
   }
 
   @Override
@@ -176,7 +176,7 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory remembered = readRemembered(in, version);
-    DoctorNet net = DoctorNet.readFrom(in, registry.maxAnnotators());
+    DoctorNet net = DoctorNetCodec.read(in, registry.maxAnnotators());
     BinaryState.requireFits(in, registry.maxAnnotators(), Double.BYTES, "weighted doctor net averaging logits");
     double[] logits = new double[registry.maxAnnotators()];
     BinaryState.readDoubles(in, logits, "averaging logits");

@@ -1,7 +1,6 @@
 package dev.chorus.core.annotators;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.LabelModelSpec;
@@ -12,21 +11,22 @@ import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A label model whose classifier averages its weights: everything training reads (the E-step's prior, the targets,
  * the confusion M-steps) is the classifier's live prediction, so annotators' confusions and the live weights are those
  * of the same label model without averaging, bit for bit; what the label model predicts (and so what is evaluated and
  * served) is the averaged classifier's. Session 13 measured that averaging the E-step's prior collapses Dawid–Skene.
+ * The Doctor Net family's averaged body and heads: {@link AveragedDoctorNetTest}.
  */
 class AveragedLabelModelTest {
 
-  private static final int DIM = 6;
-  private static final int K = 3;
-  private static final int BATCH = 32;
-  private static final GaussianBlobs DATA = GaussianBlobs.generate(300, DIM, K, 23);
-  private static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,"
+  /** The data and spec {@link AveragedDoctorNetTest} shares. */
+  static final int DIM = 6;
+  static final int K = 3;
+  static final int BATCH = 32;
+  static final GaussianBlobs DATA = GaussianBlobs.generate(300, DIM, K, 23);
+  static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":6,\"numClasses\":3,"
       + "\"layers\":[{\"units\":5,\"activation\":\"relu\"}],\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},"
       + "\"seed\":3}");
 
@@ -65,17 +65,5 @@ class AveragedLabelModelTest {
       differ += Arrays.equals(predicted, fromLive) ? 0 : 1;
     }
     assertThat(differ).as("predictions from the average, not the live weights").isEqualTo(20);
-  }
-
-  /** The Doctor Net family does not average its body and heads yet: it refuses the key rather than ignore it. */
-  @ParameterizedTest
-  @ValueSource(strings = {"doctor-net", "weighted-doctor-net", "weighted-doctor-net-paper"})
-  void doctorNetsRefuseAveragingNamingTheKey(String method) {
-    ModelSpec spec = SPEC.withAveraging(new AveragingSpec(0.99)).withLabelModel(config(method));
-    assertThatIllegalArgumentException().isThrownBy(() -> LabelModels.check(spec))
-        .withMessage("ModelSpec key 'labelModel': a doctor net predicts from its live body and heads; expected no "
-            + "averaging, got {\"decay\":0.99}");
-    assertThatIllegalArgumentException().isThrownBy(() -> LabelModels.create(spec))
-        .withMessageContaining("expected no averaging");
   }
 }

@@ -7,6 +7,7 @@ import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.testing.GaussianBlobs;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A minibatch that a label model rejects (a NaN feature the standardiser reports, or finite features so large that
  * the network overflows) leaves the whole model byte for byte as it was: classifier or network, optimizer
- * state, standardiser, annotators and their confusions, heads, weights, item history, counters and random state.
+ * state, standardiser, annotators and their confusions, heads, weights, item history, counters and random state,
+ * and the averaged weights when the spec averages.
  * Training then goes on exactly as if the minibatch had never come. The history is small, so the poisoned
  * minibatch evicts items, and it brings new annotators and labels for items already seen.
  */
@@ -33,8 +35,9 @@ class RejectedMinibatchTest {
   static Stream<Arguments> cases() {
     List<Arguments> cases = new ArrayList<>();
     for (String method : LabelModels.NAMES) {
-      cases.add(Arguments.of(method, true, Float.NaN));
-      cases.add(Arguments.of(method, false, Float.MAX_VALUE));
+      cases.add(Arguments.of(method, true, Float.NaN, false));
+      cases.add(Arguments.of(method, false, Float.MAX_VALUE, false));
+      cases.add(Arguments.of(method, false, Float.MAX_VALUE, true));
     }
     return cases.stream();
   }
@@ -45,12 +48,14 @@ class RejectedMinibatchTest {
         + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.01},\"clipNorm\":5,\"seed\":3}");
   }
 
-  @ParameterizedTest(name = "{0}, standardize={1}, poison {2}")
+  @ParameterizedTest(name = "{0}, standardize={1}, poison {2}, averaging={3}")
   @MethodSource("cases")
-  void aRejectedMinibatchLeavesTheWholeLabelModelUnchanged(String method, boolean standardize, float poison) {
+  void aRejectedMinibatchLeavesTheWholeLabelModelUnchanged(String method, boolean standardize, float poison,
+      boolean averaging) {
     LabelModelSpec config = new LabelModelSpec(method, 8, 10, 40, 3);
-    LabelModel model = LabelModels.create(spec(standardize), config);
-    LabelModel reference = LabelModels.create(spec(standardize), config);
+    ModelSpec spec = spec(standardize).withAveraging(averaging ? new AveragingSpec(0.9) : null);
+    LabelModel model = LabelModels.create(spec, config);
+    LabelModel reference = LabelModels.create(spec, config);
     for (int batch = 0; batch < 3; batch++) {
       train(model, batch, null);
       train(reference, batch, null);
