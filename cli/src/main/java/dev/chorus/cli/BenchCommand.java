@@ -320,6 +320,11 @@ public final class BenchCommand {
         @Option(names = "--seeds", split = ",", description = "Seeds (default: 0,1,2,3,4).")
         List<Long> seeds = List.of(0L, 1L, 2L, 3L, 4L);
 
+        @Option(names = "--averaging", paramLabel = "DECAY",
+                description = "Every model (each method's, naive's, the oracle's) predicts from averaged weights: "
+                        + "its spec gets \"averaging\": {\"decay\": DECAY}, 0 < DECAY < 1 (default: none).")
+        Double averaging;
+
         @Mixin
         BenchFigures figures;
 
@@ -336,10 +341,14 @@ public final class BenchCommand {
             for (int hidden : new int[] {0, LearnBenchmark.HIDDEN_UNITS}) {
                 CrowdBenchmark.Options defaults = CrowdBenchmark.Options.defaults(data);
                 CrowdBenchmark.Options options = new CrowdBenchmark.Options(data, hidden, defaults.passes(),
-                        defaults.batchSize(), seeds, defaults.methods(), defaults.trainItems(), defaults.corruption());
+                        defaults.batchSize(), seeds, defaults.methods(), defaults.trainItems(), defaults.corruption(),
+                        averaging);
                 Map<String, Object> run = CrowdBenchmark.run(options, (phase, done, total) -> { });
                 run.forEach((key, value) -> results.merge(key, value, (a, b) -> a));
                 System.out.printf("%s done%n", hidden == 0 ? "softmax" : "mlp" + hidden);
+            }
+            if (averaging != null) {
+                results.put("averaging_decay", averaging);
             }
             results.put("label_only", LabelOnlyTrack.run(LabelOnlyTrack.Options.protocol(
                     CrowdBenchmark.Options.defaults(data).batchSize(), seeds)));

@@ -83,9 +83,17 @@ public final class CrowdBenchmark {
    * @param trainItems how many training images to use, from the start, a tenth of them held out for validation;
    *     0 for all
    * @param corruption levels {@code p} of the corruption track to run; empty to skip it
+   * @param averagingDecay every model's spec predicts from averaged weights with this decay (the spec's
+   *     {@code "averaging"}), the oracle's and naive's too; null for none
    */
   public record Options(Path dataDir, int hiddenUnits, int passes, int batchSize, List<Long> seeds,
-      List<String> methods, int trainItems, List<Double> corruption) {
+      List<String> methods, int trainItems, List<Double> corruption, Double averagingDecay) {
+
+    /** Without averaging. */
+    public Options(Path dataDir, int hiddenUnits, int passes, int batchSize, List<Long> seeds, List<String> methods,
+        int trainItems, List<Double> corruption) {
+      this(dataDir, hiddenUnits, passes, batchSize, seeds, methods, trainItems, corruption, null);
+    }
 
     /** @throws IllegalArgumentException if a value is out of range */
     public Options {
@@ -93,6 +101,9 @@ public final class CrowdBenchmark {
       seeds = List.copyOf(seeds);
       methods = List.copyOf(methods);
       corruption = List.copyOf(corruption);
+      if (averagingDecay != null && !(averagingDecay > 0 && averagingDecay < 1)) {
+        throw new IllegalArgumentException("averaging decay must be in (0, 1), got " + averagingDecay);
+      }
       for (double p : corruption) {
         if (!(p >= 0 && p <= 1)) {
           throw new IllegalArgumentException("corruption levels must be in [0, 1], got " + p);
@@ -347,7 +358,9 @@ public final class CrowdBenchmark {
     String algorithm = options.hiddenUnits() == 0 ? ModelSpec.SOFTMAX_REGRESSION : ModelSpec.MLP;
     return ModelSpec.parse("{\"algorithm\":\"" + algorithm + "\",\"inputDim\":" + dim + ",\"numClasses\":"
         + AnnotatorPool.FASHION_MNIST_CLASSES + layers + ",\"batchSize\":" + options.batchSize()
-        + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":" + LEARNING_RATE + "},\"seed\":" + seed + "}");
+        + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":" + LEARNING_RATE + "}"
+        + (options.averagingDecay() == null ? "" : ",\"averaging\":{\"decay\":" + options.averagingDecay() + "}")
+        + ",\"seed\":" + seed + "}");
   }
 
   /** Trains {@code method} on the stream; scores accuracy, confusion error and Spearman correlation. */

@@ -146,6 +146,20 @@ class CrowdBenchmarkTest {
   }
 
   @Test
+  void averagingGoesIntoEveryModelsSpecAndOnlyWhenAsked() {
+    CrowdBenchmark.Options plain = new CrowdBenchmark.Options(dir, 256, 1, 8, List.of(0L), List.of("naive"), 0,
+        List.of());
+    CrowdBenchmark.Options averaged = new CrowdBenchmark.Options(dir, 256, 1, 8, List.of(0L), List.of("naive"), 0,
+        List.of(), 0.99);
+
+    assertThat(CrowdBenchmark.spec(plain, 784, 3).averaging()).isNull();
+    assertThat(CrowdBenchmark.spec(averaged, 784, 3).averaging().decay()).isEqualTo(0.99);
+    assertThat(CrowdBenchmark.spec(averaged, 784, 3).withAveraging(null)).isEqualTo(CrowdBenchmark.spec(plain, 784, 3));
+    assertThatThrownBy(() -> new CrowdBenchmark.Options(dir, 0, 1, 8, List.of(0L), List.of("naive"), 0, List.of(), 1.0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("averaging decay must be in (0, 1), got 1.0");
+  }
+
+  @Test
   void rejectsUnknownMethods() {
     assertThatThrownBy(() -> new CrowdBenchmark.Options(dir, 0, 1, 8, List.of(0L), List.of("vote"), 0, List.of()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"vote\"");
