@@ -211,7 +211,7 @@ final class LeaderboardCommand implements Callable<Integer> {
 
     /**
      * The latest record of each key on the control topic that the train job took; none when the topic does not
-     * exist or a record on it is no VariantSpecRecord (then snapshots' specs stand in, with a warning).
+     * exist. Records on it that are no VariantSpecRecord change nothing (the job refuses them): a warning counts them.
      */
     private Map<String, VariantSpecRecord> controlTopic() {
         PrintWriter err = spec.commandLine().getErr();
@@ -220,15 +220,13 @@ final class LeaderboardCommand implements Callable<Integer> {
         } catch (IllegalStateException missing) {
             return Map.of();
         }
-        try {
-            JudgedSpecs judged = JudgedSpecs.read(kafka, specsTopic, deadLetterTopic);
-            judged.warnings().forEach(w -> err.println("chorus leaderboard: " + w));
-            return judged.taken();
-        } catch (RecordDecodingException e) {
-            err.println("chorus leaderboard: a record on " + specsTopic + " is no VariantSpecRecord (" + e.getMessage()
-                    + "): hyperparameters from the models topic's snapshots");
-            return Map.of();
+        JudgedSpecs judged = JudgedSpecs.read(kafka, specsTopic, deadLetterTopic);
+        judged.warnings().forEach(w -> err.println("chorus leaderboard: " + w));
+        if (judged.unreadable() > 0) {
+            err.printf("chorus leaderboard: %d record(s) on %s are no VariantSpecRecord and change no variant's spec "
+                    + "(chorus specs list shows them)%n", judged.unreadable(), specsTopic);
         }
+        return judged.taken();
     }
 
     /**
