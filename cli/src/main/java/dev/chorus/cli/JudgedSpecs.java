@@ -220,6 +220,7 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
         private TopicReader.Tail control;
         private TopicReader.Tail deadLetters;
         private int skipped;
+        private int deadLettersDecoded;
 
         Reader(KafkaOptions kafka, String specsTopic, String deadLetterTopic, boolean initialModels) {
             this.kafka = kafka;
@@ -241,6 +242,7 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
                         + "refused cannot be told from one it took");
             } else {
                 deadLetters.readToEnd(r -> {
+                    deadLettersDecoded++;
                     try {
                         judge.deadLetter((DeadLetter) decoder.decode(r.value(), RecordKind.DEAD_LETTER).record());
                     } catch (RecordDecodingException e) {
@@ -256,9 +258,9 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
             return judge.judged(warnings);
         }
 
-        /** How many control records were decoded so far. */
+        /** How many records of either topic were decoded so far. */
         int decoded() {
-            return judge.decoded();
+            return judge.decoded() + deadLettersDecoded;
         }
 
         private TopicReader.Tail tail(String topic) {
