@@ -22,7 +22,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * before. Every other record is <em>taken</em>: the job took it, or has not read it yet (nothing tells those apart).
  * The SHA-256, when the dead letter has it, must match too, so that a dead letter of a deleted and recreated control
  * topic does not refuse the new topic's record at the same offset. The dead-letter topic keeps its records for its
- * retention (30 days as Chorus creates it); a record refused before that shows as taken again.
+ * retention (30 days as Chorus creates it); a record refused before that shows as taken again. A record that is no
+ * VariantSpecRecord ({@code kcat -P} of anything) is <em>unreadable</em>: the job refuses it too, so it changes
+ * nothing either; it is shown under its Kafka key, with the dead letter's reason once the job has written it.
  *
  * @param keys per key of the control topic, in the order first written: what the job made of it
  * @param warnings what the reader of a verdict should know: the dead-letter topic is missing, records on it were
@@ -30,80 +32,78 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
 
-    /** A control record the job refused, and the dead letter that says why. */
-    record Refusal(VariantSpecRecord record, DeadLetter deadLetter) {}
+    /** A control record that is no VariantSpecRecord: why ({@code reason}, the decoder's message), and where it is. */
+    record Unreadable(String reason, int partition, long offset) {}
 
-    /** One key: its latest taken record (null when none is on the topic) and the latest refused one after it, if any. */
-    record Key(VariantSpecRecord taken, Refusal refused) {
-        /** The task the key's records name. */
+    /**
+     * A control record the job refused, and the dead letter that says why; or an unreadable one ({@code record} null),
+     * whose {@code deadLetter} is null until the job has written it.
+     */
+    record Refusal(VariantSpecRecord record, Unreadable unreadable, DeadLetter deadLetter) {
+        Refusal(VariantSpecRecord record, DeadLetter deadLetter) {
+            this(record, null, deadLetter);
+        }
+
+        /** REFUSED once a dead letter says so, else (an unreadable record the job has not judged yet) UNREADABLE. */
+        String status() {
+            return deadLetter != null ? "REFUSED" : "UNREADABLE";
+        }
+
+        /** The dead letter's reason, else the decoder's. */
+        String reason() {
+            return deadLetter != null ? deadLetter.getReason() : unreadable.reason();
+        }
+    }
+
+    /**
+     * One key ({@code name}: the Kafka key, null for none): its latest taken record (null when none is on the topic)
+     * and the latest refused or unreadable one after it, if any.
+     */
+    record Key(String name, VariantSpecRecord taken, Refusal refused) {
+        /** The task the key's records name, else the one its name gives ({@code task/variant}), else null. */
         String task() {
-            return taken != null ? taken.getTask() : refused.record().getTask();
+            if (taken != null) {
+                return taken.getTask();
+            }
+            if (refused.record() != null) {
+                return refused.record().getTask();
+            }
+            return name == null || name.indexOf('/') <= 0 ? null : name.substring(0, name.indexOf('/'));
+        }
+
+        /** The variant its name gives, after the task's {@code /}; null when the name is no {@code task/variant}. */
+        String variant() {
+            return task() == null || name == null || name.indexOf('/') <= 0 ? null
+                    : name.substring(name.indexOf('/') + 1);
+        }
+
+        /** How a table names the key: {@code (none)} for a null key. */
+        String shownName() {
+            return name == null ? "(none)" : name;
         }
     }
 
     /**
      * Reads the control topic {@code specsTopic} and the dead-letter topic {@code deadLetterTopic} to their ends,
      * committed records only; a missing dead-letter topic leaves every record taken, with a warning.
-     *
-     * @throws RecordDecodingException when a record on the control topic is no VariantSpecRecord
      */
     static JudgedSpecs read(KafkaOptions kafka, String specsTopic, String deadLetterTopic) {
-        List<ConsumerRecord<byte[], byte[]>> control = TopicReader.readAllRecords(kafka.bootstrapServers,
-                kafka.kafkaProperties, specsTopic);
-        List<String> warnings = new ArrayList<>();
-        List<DeadLetter> deadLetters = new ArrayList<>();
-        try {
-            kafka.requireReachable(deadLetterTopic);
-        } catch (IllegalStateException missing) {
-            warnings.add("topic " + deadLetterTopic + " not found (--dead-letter-topic): a record the train job "
-                    + "refused cannot be told from one it took");
-            return of(control, deadLetters, specsTopic, warnings);
-        }
-        RecordDecoder decoder = new RecordDecoder();
-        int skipped = 0;
-        for (byte[] value : TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, deadLetterTopic,
-                Function.identity())) {
-            try {
-                deadLetters.add((DeadLetter) decoder.decode(value, RecordKind.DEAD_LETTER).record());
-            } catch (RecordDecodingException e) {
-                skipped++;
+        try (Reader reader = new Reader(kafka, specsTopic, deadLetterTopic, true)) {
+            JudgedSpecs judged = reader.readToEnd();
+            if (judged == null) {
+                throw new IllegalStateException("topic " + specsTopic + " not found (--specs-topic)");
             }
+            return judged;
         }
-        if (skipped > 0) {
-            warnings.add(skipped + " record(s) on " + deadLetterTopic + " are no DeadLetter and were skipped "
-                    + "(chorus tail " + deadLetterTopic + " shows why)");
-        }
-        return of(control, deadLetters, specsTopic, warnings);
     }
 
     /** {@code control}: the control topic's records in offset order; {@code deadLetters}: of any topic. */
     static JudgedSpecs of(List<ConsumerRecord<byte[], byte[]>> control, List<DeadLetter> deadLetters,
             String specsTopic, List<String> warnings) {
-        Map<String, DeadLetter> byCoordinates = new HashMap<>();
-        for (DeadLetter d : deadLetters) {
-            if (d.getTopic().equals(specsTopic)) {
-                byCoordinates.put(d.getPartition() + "@" + d.getOffset(), d);
-            }
-        }
-        RecordDecoder decoder = new RecordDecoder();
-        Map<String, Key> keys = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : control) {
-            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-            if (r.value() == null) {
-                keys.remove(key);
-                continue;
-            }
-            VariantSpecRecord record = (VariantSpecRecord) decoder.decode(r.value(), RecordKind.SPEC).record();
-            DeadLetter refusal = byCoordinates.get(r.partition() + "@" + r.offset());
-            Key before = keys.get(key);
-            if (refusal != null && (refusal.getOriginalSha256() == null || refusal.getOriginalSha256()
-                    .equals(ByteBuffer.wrap(SnapshotChunks.sha256(ByteBuffer.wrap(r.value())))))) {
-                keys.put(key, new Key(before == null ? null : before.taken(), new Refusal(record, refusal)));
-            } else {
-                keys.put(key, new Key(record, null));
-            }
-        }
-        return new JudgedSpecs(keys, List.copyOf(warnings));
+        Judge judge = new Judge(specsTopic, true);
+        deadLetters.forEach(judge::deadLetter);
+        control.forEach(judge::control);
+        return judge.judged(warnings);
     }
 
     /** The latest taken record of each key that has one: what the train job goes by. */
@@ -115,5 +115,171 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
             }
         });
         return taken;
+    }
+
+    /** How many keys end with an unreadable record (refused or not yet). */
+    long unreadable() {
+        return keys.values().stream().filter(k -> k.refused() != null && k.refused().unreadable() != null).count();
+    }
+
+    /**
+     * What judging the control topic needs, kept as records of either topic arrive: per key of the control topic its
+     * records since its last tombstone (a dead letter that arrives later can refuse the latest, which hands the key
+     * back to the one before), and the dead letters of the control topic, by partition and offset.
+     */
+    static final class Judge {
+        private record Entry(int partition, long offset, byte[] sha256, VariantSpecRecord record,
+                Unreadable unreadable) {}
+
+        private final String specsTopic;
+        private final boolean initialModels;
+        private final RecordDecoder decoder = new RecordDecoder();
+        private final Map<String, DeadLetter> refusals = new HashMap<>();
+        private final Map<String, List<Entry>> byKey = new LinkedHashMap<>();
+        private int decoded;
+
+        /** {@code initialModels}: whether to keep the warm-start models the records carry (the board needs none). */
+        Judge(String specsTopic, boolean initialModels) {
+            this.specsTopic = specsTopic;
+            this.initialModels = initialModels;
+        }
+
+        /** Takes a dead letter of any topic: those of the control topic are kept. */
+        void deadLetter(DeadLetter d) {
+            if (d.getTopic().equals(specsTopic)) {
+                refusals.put(d.getPartition() + "@" + d.getOffset(), d);
+            }
+        }
+
+        /** Takes the control topic's next record (in offset order). */
+        void control(ConsumerRecord<byte[], byte[]> r) {
+            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+            if (r.value() == null) {
+                byKey.remove(key);
+                return;
+            }
+            byte[] sha256 = SnapshotChunks.sha256(ByteBuffer.wrap(r.value()));
+            decoded++;
+            Entry entry;
+            try {
+                VariantSpecRecord record = (VariantSpecRecord) decoder.decode(r.value(), RecordKind.SPEC).record();
+                if (!initialModels) {
+                    record.setInitialModel(null);
+                }
+                entry = new Entry(r.partition(), r.offset(), sha256, record, null);
+            } catch (RecordDecodingException e) {
+                entry = new Entry(r.partition(), r.offset(), sha256, null,
+                        new Unreadable(e.getMessage(), r.partition(), r.offset()));
+            }
+            byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(entry);
+        }
+
+        /** How many control records this judge has decoded. */
+        int decoded() {
+            return decoded;
+        }
+
+        /** The verdict on the records taken so far, with {@code warnings}. */
+        JudgedSpecs judged(List<String> warnings) {
+            Map<String, Key> keys = new LinkedHashMap<>();
+            byKey.forEach((key, entries) -> {
+                VariantSpecRecord taken = null;
+                Refusal refused = null;
+                for (Entry e : entries) {
+                    DeadLetter refusal = refusals.get(e.partition() + "@" + e.offset());
+                    if (refusal != null && refusal.getOriginalSha256() != null
+                            && !refusal.getOriginalSha256().equals(ByteBuffer.wrap(e.sha256()))) {
+                        refusal = null;
+                    }
+                    if (e.record() == null) {
+                        refused = new Refusal(null, e.unreadable(), refusal);
+                    } else if (refusal != null) {
+                        refused = new Refusal(e.record(), refusal);
+                    } else {
+                        taken = e.record();
+                        refused = null;
+                    }
+                }
+                keys.put(key, new Key(key, taken, refused));
+            });
+            return new JudgedSpecs(keys, List.copyOf(warnings));
+        }
+    }
+
+    /**
+     * The control and dead-letter topics, followed: {@link #readToEnd} reads what arrived on each since its last call
+     * (the first reads from the beginning) and judges all read so far. A topic not found is looked for again on the
+     * next call.
+     */
+    static final class Reader implements AutoCloseable {
+        private final KafkaOptions kafka;
+        private final String specsTopic;
+        private final String deadLetterTopic;
+        private final Judge judge;
+        private final RecordDecoder decoder = new RecordDecoder();
+        private TopicReader.Tail control;
+        private TopicReader.Tail deadLetters;
+        private int skipped;
+        private int deadLettersDecoded;
+
+        Reader(KafkaOptions kafka, String specsTopic, String deadLetterTopic, boolean initialModels) {
+            this.kafka = kafka;
+            this.specsTopic = specsTopic;
+            this.deadLetterTopic = deadLetterTopic;
+            this.judge = new Judge(specsTopic, initialModels);
+        }
+
+        /** Reads both topics to their ends; null when the control topic does not exist (yet). */
+        JudgedSpecs readToEnd() {
+            control = control != null ? control : tail(specsTopic);
+            if (control == null) {
+                return null;
+            }
+            deadLetters = deadLetters != null ? deadLetters : tail(deadLetterTopic);
+            List<String> warnings = new ArrayList<>();
+            if (deadLetters == null) {
+                warnings.add("topic " + deadLetterTopic + " not found (--dead-letter-topic): a record the train job "
+                        + "refused cannot be told from one it took");
+            } else {
+                deadLetters.readToEnd(r -> {
+                    deadLettersDecoded++;
+                    try {
+                        judge.deadLetter((DeadLetter) decoder.decode(r.value(), RecordKind.DEAD_LETTER).record());
+                    } catch (RecordDecodingException e) {
+                        skipped++;
+                    }
+                });
+            }
+            if (skipped > 0) {
+                warnings.add(skipped + " record(s) on " + deadLetterTopic + " are no DeadLetter and were skipped "
+                        + "(chorus tail " + deadLetterTopic + " shows why)");
+            }
+            control.readToEnd(judge::control);
+            return judge.judged(warnings);
+        }
+
+        /** How many records of either topic were decoded so far. */
+        int decoded() {
+            return judge.decoded() + deadLettersDecoded;
+        }
+
+        private TopicReader.Tail tail(String topic) {
+            try {
+                kafka.requireReachable(topic);
+            } catch (IllegalStateException missing) {
+                return null;
+            }
+            return TopicReader.tail(kafka.bootstrapServers, kafka.kafkaProperties, topic);
+        }
+
+        @Override
+        public void close() {
+            if (control != null) {
+                control.close();
+            }
+            if (deadLetters != null) {
+                deadLetters.close();
+            }
+        }
     }
 }

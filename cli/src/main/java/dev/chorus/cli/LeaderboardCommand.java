@@ -8,7 +8,6 @@ import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
-import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.VariantSpecRecord;
@@ -17,6 +16,7 @@ import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
  * trains it with: its latest record on the control topic the job took ({@link JudgedSpecs}; for a variant a live
  * search draws, the spec the search draws), so that a tombstone on the models topic ({@code chorus models reset})
  * does not take them away; else (a {@code --spec} default the topic does not name, a retired variant, no control
- * topic) the spec of its newest snapshot on the models topic.
+ * topic) the spec of its newest snapshot on the models topic. With {@code --follow}, each board reads those topics
+ * on from where the one before left them ({@link BoardSources}).
  */
 @Command(name = "leaderboard", mixinStandardHelpOptions = true,
         description = {"Per task: each variant's status (champion, challenger, retired), labelled examples, "
@@ -93,16 +94,18 @@ final class LeaderboardCommand implements Callable<Integer> {
         kafka.requireReachable(championsTopic, modelsTopic);
         PrintWriter out = spec.commandLine().getOut();
         Champions champions = new Champions(task, spec.commandLine().getErr(), "chorus leaderboard");
-        int read = champions.readAll(kafka, championsTopic);
-        print(out, champions.byTask);
-        if (follow) {
-            // The follower starts from the beginning too: the records printed above are skipped.
-            int[] seen = {0};
-            TopicReader.follow(kafka.bootstrapServers, kafka.kafkaProperties, championsTopic, value -> {
-                if (++seen[0] > read && champions.accept(value)) {
-                    printUnchecked(out, champions.byTask);
-                }
-            }, () -> Thread.currentThread().isInterrupted());
+        try (BoardSources sources = new BoardSources(kafka, modelsTopic, specsTopic, deadLetterTopic, task);
+                TopicReader.Tail tail = TopicReader.tail(kafka.bootstrapServers, kafka.kafkaProperties,
+                        championsTopic)) {
+            tail.readToEnd(r -> champions.accept(r.value()));
+            print(out, champions.byTask, sources);
+            while (follow && !Thread.currentThread().isInterrupted()) {
+                tail.poll(Duration.ofMillis(100), r -> {
+                    if (champions.accept(r.value())) {
+                        printUnchecked(out, champions.byTask, sources);
+                    }
+                });
+            }
         }
         return 0;
     }
@@ -151,16 +154,18 @@ final class LeaderboardCommand implements Callable<Integer> {
         }
     }
 
-    private void printUnchecked(PrintWriter out, Map<String, Champion> champions) {
+    private void printUnchecked(PrintWriter out, Map<String, Champion> champions, BoardSources sources) {
         try {
-            print(out, champions);
+            print(out, champions, sources);
         } catch (IOException e) {
             throw new IllegalStateException("reading the models topic " + modelsTopic, e);
         }
     }
 
-    private void print(PrintWriter out, Map<String, Champion> champions) throws IOException {
-        Map<String, Map<String, String>> hyper = hyperparameters(champions);
+    /** Prints the board of {@code champions}, with the specs {@code sources} has read on to the ends of their topics. */
+    private void print(PrintWriter out, Map<String, Champion> champions, BoardSources sources) throws IOException {
+        Map<String, Map<String, String>> hyper = hyperparameters(champions,
+                sources.readToEnd(spec.commandLine().getErr(), "chorus leaderboard"));
         if (json) {
             out.println(MAPPER.writeValueAsString(toJson(champions, hyper)));
         } else if (champions.isEmpty()) {
@@ -172,28 +177,24 @@ final class LeaderboardCommand implements Callable<Integer> {
     }
 
     /** Per task/variant, the hyperparameters (flattened spec keys) whose values differ between the task's variants. */
-    private Map<String, Map<String, String>> hyperparameters(Map<String, Champion> champions) throws IOException {
-        ModelsCommand.Newest read = ModelsCommand.Newest.read(kafka, modelsTopic, task);
-        if (read.undecodable() > 0) {
-            spec.commandLine().getErr().printf("chorus leaderboard: %d record(s) on %s are no ModelSnapshot and were "
-                    + "skipped%n", read.undecodable(), modelsTopic);
-        }
-        Map<String, ModelSnapshot> newest = read.models();
-        Map<String, VariantSpecRecord> control = controlTopic();
+    private static Map<String, Map<String, String>> hyperparameters(Map<String, Champion> champions,
+            BoardSources.Specs specs) throws IOException {
+        Map<String, String> snapshotSpecs = specs.snapshotSpecs();
+        Map<String, VariantSpecRecord> control = specs.control();
         Map<String, Map<String, String>> differing = new LinkedHashMap<>();
         for (Champion c : champions.values()) {
             Map<String, Map<String, String>> flat = new LinkedHashMap<>();
             for (VariantStanding s : c.getStandings()) {
                 String spec = modelSpec(SpecsCommand.current(c.getTask(), s.getVariant(), control));
-                ModelSnapshot m = newest.get(c.getTask() + "/" + s.getVariant());
-                if (spec == null && m == null) {
+                String snapshotSpec = snapshotSpecs.get(c.getTask() + "/" + s.getVariant());
+                if (spec == null && snapshotSpec == null) {
                     // Neither live on the control topic nor a snapshot (a search retired it before its first):
                     // nothing to compare, and nothing differs.
                     differing.put(c.getTask() + "/" + s.getVariant(), Map.of());
                     continue;
                 }
                 Map<String, String> keys = new TreeMap<>();
-                flatten("", MAPPER.readTree(spec != null ? spec : m.getSpec()), keys);
+                flatten("", MAPPER.readTree(spec != null ? spec : snapshotSpec), keys);
                 flat.put(s.getVariant(), keys);
             }
             for (Map.Entry<String, Map<String, String>> v : flat.entrySet()) {
@@ -207,28 +208,6 @@ final class LeaderboardCommand implements Callable<Integer> {
             }
         }
         return differing;
-    }
-
-    /**
-     * The latest record of each key on the control topic that the train job took; none when the topic does not
-     * exist or a record on it is no VariantSpecRecord (then snapshots' specs stand in, with a warning).
-     */
-    private Map<String, VariantSpecRecord> controlTopic() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            kafka.requireReachable(specsTopic);
-        } catch (IllegalStateException missing) {
-            return Map.of();
-        }
-        try {
-            JudgedSpecs judged = JudgedSpecs.read(kafka, specsTopic, deadLetterTopic);
-            judged.warnings().forEach(w -> err.println("chorus leaderboard: " + w));
-            return judged.taken();
-        } catch (RecordDecodingException e) {
-            err.println("chorus leaderboard: a record on " + specsTopic + " is no VariantSpecRecord (" + e.getMessage()
-                    + "): hyperparameters from the models topic's snapshots");
-            return Map.of();
-        }
     }
 
     /**

@@ -18,7 +18,6 @@ import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
-import dev.chorus.schemas.codec.RecordDecodingException;
 import dev.chorus.schemas.codec.WireFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -325,7 +324,9 @@ final class SpecsCommand {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"Show the latest record of every task/variant on the control topic, as the train job "
                     + "judged it: a record the job refused (a dead letter on --dead-letter-topic names it) is shown "
-                    + "as REFUSED with the dead letter's reason, after the key's latest record the job took, if any.",
+                    + "as REFUSED with the dead letter's reason, after the key's latest record the job took, if any; "
+                    + "one that is no VariantSpecRecord likewise, under its key, as UNREADABLE with the reason until "
+                    + "the job has refused it.",
                 "A live search's row ends with where the search stands (its rung and live variants, finished, or "
                         + "stopped and why), from the task's latest record on --champions-topic, as chorus "
                         + "leaderboard shows it."})
@@ -339,8 +340,9 @@ final class SpecsCommand {
         @Option(names = "--task", description = "Show only this task's variants.")
         String task;
         @Option(names = "--json", description = "One JSON record per line instead of a table (the records alone, a "
-                + "refused one with \"refused\":{\"reason\",\"field\",\"at\"}: chorus leaderboard --json has the "
-                + "searches' states).")
+                + "refused one with \"refused\":{\"reason\",\"field\",\"at\"}, one that is no VariantSpecRecord as "
+                + "its \"key\" with \"unreadable\":{\"reason\",\"partition\",\"offset\"}: chorus leaderboard --json "
+                + "has the searches' states).")
         boolean json;
         @Option(names = "--champions-topic", defaultValue = ChorusTopic.DefaultNames.CHAMPIONS,
                 description = "Where a search's state is read. Default: ${DEFAULT-VALUE}.")
@@ -350,13 +352,7 @@ final class SpecsCommand {
         public Integer call() {
             topic.kafka.requireReachable(topic.topic);
             PrintWriter out = spec.commandLine().getOut();
-            JudgedSpecs judged;
-            try {
-                judged = topic.judged();
-            } catch (RecordDecodingException e) {
-                throw new IllegalStateException("a record on " + topic.topic + " is no VariantSpecRecord (chorus tail "
-                        + topic.topic + " shows it): " + e.getMessage(), e);
-            }
+            JudgedSpecs judged = topic.judged();
             judged.warnings().forEach(w -> spec.commandLine().getErr().println("chorus specs list: " + w));
             List<JudgedSpecs.Key> keys = judged.keys().values().stream()
                     .filter(k -> task == null || task.equals(k.task())).toList();
@@ -374,7 +370,7 @@ final class SpecsCommand {
                         out.println(row(r, searches.get(r.getTask() + "/" + r.getVariant())));
                     }
                     if (k.refused() != null) {
-                        out.println(row(k.refused()));
+                        out.println(row(k, k.refused()));
                     }
                 }
             }
@@ -382,7 +378,10 @@ final class SpecsCommand {
             return 0;
         }
 
-        /** A key's lines of {@code --json}: its taken record, then its refused one with the dead letter's verdict. */
+        /**
+         * A key's lines of {@code --json}: its taken record, then its refused one with the dead letter's verdict; an
+         * unreadable one is its key and {@code "unreadable":{"reason","partition","offset"}} instead of a record.
+         */
         private static List<String> jsonLines(JudgedSpecs.Key k) {
             var codec = WireFormat.JSON.codec(VariantSpecRecord.class);
             List<String> lines = new ArrayList<>();
@@ -391,10 +390,19 @@ final class SpecsCommand {
             }
             if (k.refused() != null) {
                 try {
-                    ObjectNode line = (ObjectNode) MAPPER.readTree(codec.encode(k.refused().record()));
+                    JudgedSpecs.Unreadable unreadable = k.refused().unreadable();
+                    ObjectNode line = unreadable == null ? (ObjectNode) MAPPER.readTree(codec.encode(
+                            k.refused().record())) : MAPPER.createObjectNode().put("key", k.name())
+                            .put("task", k.task()).put("variant", k.variant());
+                    if (unreadable != null) {
+                        line.putObject("unreadable").put("reason", unreadable.reason())
+                                .put("partition", unreadable.partition()).put("offset", unreadable.offset());
+                    }
                     DeadLetter d = k.refused().deadLetter();
-                    line.putObject("refused").put("reason", d.getReason()).put("field", d.getField())
-                            .put("at", d.getTime());
+                    if (d != null) {
+                        line.putObject("refused").put("reason", d.getReason()).put("field", d.getField())
+                                .put("at", d.getTime());
+                    }
                     lines.add(MAPPER.writeValueAsString(line));
                 } catch (IOException e) {
                     throw new UncheckedIOException("re-reading the JSON just encoded", e);
@@ -453,9 +461,21 @@ final class SpecsCommand {
             return row(r, r.getStatus().name(), searchState == null ? "" : " search: " + searchState);
         }
 
-        /** The row of a record the train job refused: status REFUSED, and after its spec the dead letter's reason. */
-        static String row(JudgedSpecs.Refusal refused) {
-            return row(refused.record(), "REFUSED", " refused: " + refused.deadLetter().getReason());
+        /**
+         * The row of a record of key {@code k} the train job refused: status REFUSED, and after its spec the dead
+         * letter's reason. An unreadable record's row has its key's task and variant (the key itself when it is no
+         * {@code task/variant}), and, while no dead letter refuses it, status UNREADABLE and the decoder's reason.
+         */
+        static String row(JudgedSpecs.Key k, JudgedSpecs.Refusal refused) {
+            if (refused.record() != null) {
+                return row(refused.record(), "REFUSED", " refused: " + refused.reason());
+            }
+            JudgedSpecs.Unreadable u = refused.unreadable();
+            String where = "partition " + u.partition() + " offset " + u.offset() + ", no VariantSpecRecord";
+            return String.format("%-20s %-16s %-8s %-24s %-6s %s", k.task() != null ? k.task() : k.shownName(),
+                    k.task() != null ? k.variant() : "-", refused.status(), "-", "-",
+                    refused.deadLetter() != null ? "(" + where + ") refused: " + refused.reason()
+                            : "(" + where + "): " + refused.reason());
         }
 
         private static String row(VariantSpecRecord r, String status, String tail) {

@@ -64,9 +64,78 @@ class JudgedSpecsTest {
         assertThat(judged.keys().get("iris/odd").refused()).isNull();
     }
 
+    @Test
+    void anUnreadableRecordLeavesItsKeysTakenRecordAndIsItsLatestRow() {
+        put("fast", "{\"a\":1}");
+        raw("iris/fast", "not json");
+
+        JudgedSpecs judged = JudgedSpecs.of(control, List.of(), TOPIC, List.of());
+
+        assertThat(judged.keys()).containsOnlyKeys("iris/fast");
+        assertThat(judged.taken().get("iris/fast").getSpec()).isEqualTo("{\"a\":1}");
+        assertThat(judged.keys().get("iris/fast").refused().record()).isNull();
+    }
+
+    @Test
+    void anUnreadableRecordIsUnreadableWithTheDecodersReasonUntilItsDeadLetterMakesItRefused() {
+        raw("iris/odd", "not json");
+        raw("iris/odd", "still not json");
+
+        JudgedSpecs.Key before = JudgedSpecs.of(control, List.of(), TOPIC, List.of()).keys().get("iris/odd");
+        JudgedSpecs.Key after = JudgedSpecs.of(control, List.of(refusal(1)), TOPIC, List.of()).keys().get("iris/odd");
+
+        assertThat(before.taken()).isNull();
+        assertThat(before.task()).isEqualTo("iris");
+        assertThat(before.variant()).isEqualTo("odd");
+        assertThat(before.refused().status()).isEqualTo("UNREADABLE");
+        assertThat(before.refused().unreadable()).isEqualTo(new JudgedSpecs.Unreadable(
+                before.refused().reason(), 0, 1L));
+        assertThat(before.refused().reason()).startsWith("not valid JSON");
+        assertThat(after.refused().status()).isEqualTo("REFUSED");
+        assertThat(after.refused().reason()).isEqualTo("refused 1");
+    }
+
+    @Test
+    void anUnreadableRecordUnderAKeyThatIsNoTaskVariantOrNoKeyHasNoTaskAndATombstoneEndsIt() {
+        raw("garbage", "not json");
+        control.add(new ConsumerRecord<>(TOPIC, 0, control.size(), null, "not json".getBytes(StandardCharsets.UTF_8)));
+        raw("iris/gone", "not json");
+        control.add(new ConsumerRecord<>(TOPIC, 0, control.size(), key("gone"), null));
+
+        JudgedSpecs judged = JudgedSpecs.of(control, List.of(), TOPIC, List.of());
+
+        assertThat(judged.keys()).containsOnlyKeys("garbage", null);
+        assertThat(judged.keys().get("garbage").task()).isNull();
+        assertThat(judged.keys().get(null).shownName()).isEqualTo("(none)");
+        assertThat(judged.unreadable()).isEqualTo(2);
+        assertThat(judged.taken()).isEmpty();
+    }
+
+    @Test
+    void aJudgeFedInStepsGivesTheVerdictOfAllAtOnceAndALateDeadLetterHandsTheKeyBack() {
+        put("fast", "{\"a\":1}");
+        put("fast", "{\"a\":2}");
+        JudgedSpecs.Judge judge = new JudgedSpecs.Judge(TOPIC, false);
+        judge.control(control.get(0));
+        judge.control(control.get(1));
+        assertThat(judge.judged(List.of()).taken().get("iris/fast").getSpec()).isEqualTo("{\"a\":2}");
+
+        judge.deadLetter(refusal(1));
+
+        JudgedSpecs judged = judge.judged(List.of());
+        assertThat(judged.taken().get("iris/fast").getSpec()).isEqualTo("{\"a\":1}");
+        assertThat(judged.keys().get("iris/fast").refused().reason()).isEqualTo("refused 1");
+        assertThat(judge.decoded()).isEqualTo(2);
+    }
+
     private void put(String variant, String spec) {
         control.add(new ConsumerRecord<>(TOPIC, 0, control.size(), key(variant), WireFormat.JSON
                 .codec(VariantSpecRecord.class).encode(SpecsCommand.record("iris", variant, spec, "kcat"))));
+    }
+
+    private void raw(String key, String value) {
+        control.add(new ConsumerRecord<>(TOPIC, 0, control.size(), key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The dead letter the job writes for the control record at {@code offset}, with reason "refused offset". */

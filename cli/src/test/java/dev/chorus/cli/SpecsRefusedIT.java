@@ -12,9 +12,14 @@ import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.codec.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +32,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@code chorus specs list} shows the train job's verdict on each control record: records written past
  * {@code chorus specs put}'s checks, as a kcat user writes them, that a running train job dead-letters are shown as
- * REFUSED with the dead letter's reason, never as LIVE, and a refused search draws no search state.
+ * REFUSED with the dead letter's reason, never as LIVE, and a refused search draws no search state. A value that is
+ * no VariantSpecRecord at all is one UNREADABLE row under its key until the job refuses it, then a REFUSED one; it
+ * fails neither {@code specs list} nor {@code leaderboard}, which still takes the specs from the control topic.
  */
 class SpecsRefusedIT {
 
@@ -58,32 +65,44 @@ class SpecsRefusedIT {
                 kcat.sendRaw(settings.specsTopic().name(), "iris/fast", json("fast", changed)).get();
                 kcat.sendRaw(settings.specsTopic().name(), "iris/odd", json("odd", unknownOptimizer)).get();
                 kcat.sendRaw(settings.specsTopic().name(), "iris/hp", json("hp", search)).get();
+                kcat.sendRaw(settings.specsTopic().name(), "iris/junk", "not json".getBytes(StandardCharsets.UTF_8))
+                        .get();
+                kcat.sendRaw(settings.specsTopic().name(), "iris/slow", json("slow", spec(0.05))).get();
             }
+            CliRun unjudged = CliRun.run(CliRun.noConfig(), "specs", "list", "--task", "iris", "--bootstrap-servers",
+                    bootstrap);
+            assertThat(unjudged.exitCode()).as(unjudged.err()).isZero();
+            assertThat(unjudged.out().lines().filter(l -> l.contains(" junk ")).toList()).singleElement().asString()
+                    .contains(" UNREADABLE ", "(partition 0 offset 4, no VariantSpecRecord): not valid JSON");
+
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, settings);
             JobClient job = env.executeAsync("specs-refused-it");
             List<DeadLetter> refused;
             try {
                 refused = JobTestSupport.awaitCommitted(kafka, settings.deadLetterTopic(),
-                        d -> d.getTopic().equals(settings.specsTopic().name()), 3).stream()
+                        d -> d.getTopic().equals(settings.specsTopic().name()), 4).stream()
                         .sorted(Comparator.comparingLong(DeadLetter::getOffset)).toList();
             } finally {
                 job.cancel().get();
             }
-            assertThat(refused).extracting(DeadLetter::getOffset).containsExactly(1L, 2L, 3L);
+            assertThat(refused).extracting(DeadLetter::getOffset).containsExactly(1L, 2L, 3L, 4L);
 
             CliRun list = CliRun.run(CliRun.noConfig(), "specs", "list", "--task", "iris", "--bootstrap-servers",
                     bootstrap);
 
             assertThat(list.exitCode()).as(list.err()).isZero();
             List<String> rows = list.out().lines().skip(1).toList();
-            assertThat(rows).hasSize(4);
+            assertThat(rows).hasSize(6);
             assertThat(rows.get(0)).as("what the job trains fast with").contains(" fast ", " LIVE ").endsWith(fast);
             assertThat(rows.get(1)).contains(" fast ", " REFUSED ", changed + " refused: " + refused.get(0).getReason());
             assertThat(rows.get(2)).contains(" odd ", " REFUSED ")
                     .endsWith(unknownOptimizer + " refused: " + refused.get(1).getReason());
             assertThat(rows.get(3)).as("a refused search has no state").contains(" hp ", " REFUSED ")
                     .endsWith(search + " refused: " + refused.get(2).getReason()).doesNotContain(" search: ");
+            assertThat(rows.get(4)).as("the job's reason for what is no record").contains(" junk ", " REFUSED ")
+                    .endsWith("(partition 0 offset 4, no VariantSpecRecord) refused: " + refused.get(3).getReason());
+            assertThat(rows.get(5)).contains(" slow ", " LIVE ");
             assertThat(refused.get(1).getReason()).contains("nadam");
             assertThat(refused.get(2).getReason()).contains("maxVariantsPerTask=4");
 
@@ -100,7 +119,25 @@ class SpecsRefusedIT {
             }).toList();
             assertThat(lines).extracting(l -> l.get("variant").asText() + " " + l.path("refused").path("reason")
                     .asText("-")).containsExactly("fast -", "fast " + refused.get(0).getReason(),
-                    "odd " + refused.get(1).getReason(), "hp " + refused.get(2).getReason());
+                    "odd " + refused.get(1).getReason(), "hp " + refused.get(2).getReason(),
+                    "junk " + refused.get(3).getReason(), "slow -");
+            JsonNode junk = lines.get(4);
+            assertThat(junk.get("key").asText()).isEqualTo("iris/junk");
+            assertThat(junk.get("unreadable").get("offset").asLong()).isEqualTo(4);
+            assertThat(junk.get("unreadable").get("partition").asInt()).isZero();
+            assertThat(junk.get("unreadable").get("reason").asText()).startsWith("not valid JSON");
+
+            try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
+                producer.sendRaw(settings.championsTopic().name(), "iris", WireFormat.JSON.codec(Champion.class)
+                        .encode(champion("fast", "slow"))).get();
+            }
+            CliRun board = CliRun.run(CliRun.noConfig(), "leaderboard", "--json", "--bootstrap-servers", bootstrap);
+            assertThat(board.exitCode()).as(board.err()).isZero();
+            assertThat(board.err()).contains("1 record(s) on " + settings.specsTopic().name()
+                    + " are no VariantSpecRecord and change no variant's spec");
+            assertThat(mapper.readTree(board.out()).get(0).get("variants")).extracting(v -> v.get("variant").asText()
+                    + " " + v.get("hyperparameters")).containsExactly("fast {\"optimizer.learningRate\":\"0.2\"}",
+                    "slow {\"optimizer.learningRate\":\"0.05\"}");
 
             // put, reset and retire go by the job's verdict too: a refused record made nothing live.
             CliRun resetRefused = CliRun.run(CliRun.noConfig(), "specs", "reset", "iris", "odd", "--format", "json",
@@ -116,6 +153,18 @@ class SpecsRefusedIT {
 
     private static String spec(double learningRate) {
         return "{" + MODEL + ",\"optimizer\":{\"type\":\"adam\",\"learningRate\":" + learningRate + "}}";
+    }
+
+    /** A champion record of task iris naming {@code variants}, the first the champion. */
+    private static Champion champion(String... variants) {
+        List<VariantStanding> standings = new ArrayList<>();
+        for (String v : variants) {
+            standings.add(VariantStanding.newBuilder().setVariant(v).setStatus(standings.isEmpty()
+                    ? StandingStatus.CHAMPION : StandingStatus.CHALLENGER).setLabelledExamples(10L).setLossMean(0.5)
+                    .setLossStandardError(0.1).setModelVersion(1L).build());
+        }
+        return Champion.newBuilder().setTask("iris").setVariant(variants[0]).setModelVersion(1L).setSince(0L)
+                .setStandings(standings).setUpdatedAt(0L).build();
     }
 
     private static byte[] json(String variant, String spec) {

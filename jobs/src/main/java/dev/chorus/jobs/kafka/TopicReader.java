@@ -60,19 +60,66 @@ public final class TopicReader {
     public static List<ConsumerRecord<byte[], byte[]>> readAllRecords(String bootstrapServers,
             Map<String, String> kafkaProperties, String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrapServers, kafkaProperties, topic)) {
+        try (Tail tail = tail(bootstrapServers, kafkaProperties, topic)) {
+            tail.readToEnd(out::add);
+        }
+        return out;
+    }
+
+    /** A {@link Tail} of {@code topic}, at its beginning. */
+    public static Tail tail(String bootstrapServers, Map<String, String> kafkaProperties, String topic) {
+        return new Tail(fromBeginning(bootstrapServers, kafkaProperties, topic));
+    }
+
+    /**
+     * A committed reader of every partition of a topic that stays open, so that a reader who keeps what it needs of a
+     * topic reads each record once: {@link #readToEnd} hands over what arrived since the last call.
+     */
+    public static final class Tail implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+
+        private Tail(KafkaConsumer<byte[], byte[]> consumer) {
+            this.consumer = consumer;
+        }
+
+        /**
+         * Hands {@code sink} every committed record from this tail's position up to the topic's end offsets at the
+         * time of the call, in each partition's order; returns how many.
+         */
+        public int readToEnd(Consumer<ConsumerRecord<byte[], byte[]>> sink) {
             List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             Map<TopicPartition, Long> remaining = new HashMap<>(end);
-            remaining.values().removeIf(v -> v == 0);
+            remaining.keySet().removeIf(tp -> consumer.position(tp) >= end.get(tp));
+            int read = 0;
             while (!remaining.isEmpty()) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(r);
-                }
+                read += poll(Duration.ofMillis(200), sink);
                 remaining.keySet().removeIf(tp -> consumer.position(tp) >= end.get(tp));
             }
+            return read;
         }
-        return out;
+
+        /** Hands {@code sink} what one poll, waiting at most {@code timeout}, returns; returns how many. */
+        public int poll(Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+            int read = 0;
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
+                sink.accept(r);
+                read++;
+            }
+            return read;
+        }
+
+        /** Where the next read starts, per partition. */
+        public Map<TopicPartition, Long> positions() {
+            Map<TopicPartition, Long> positions = new HashMap<>();
+            consumer.assignment().forEach(tp -> positions.put(tp, consumer.position(tp)));
+            return positions;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
     }
 
     /**
@@ -148,11 +195,9 @@ public final class TopicReader {
     /** {@link #follow}, handing over whole records (partition, offset, key, value) instead of values. */
     public static void followRecords(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
             Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier stop) {
-        try (KafkaConsumer<byte[], byte[]> consumer = fromBeginning(bootstrapServers, kafkaProperties, topic)) {
+        try (Tail tail = tail(bootstrapServers, kafkaProperties, topic)) {
             while (!stop.getAsBoolean()) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    sink.accept(r);
-                }
+                tail.poll(Duration.ofMillis(100), sink);
             }
         }
     }
