@@ -81,11 +81,13 @@ final class SpecsCommand {
             return JudgedSpecs.read(kafka, topic, deadLetterTopic);
         }
 
-        /** The latest record of each key, whatever the job made of it; tombstoned keys are gone. */
+        /**
+         * The latest VariantSpecRecord of each key, whatever the job made of it; tombstoned keys are gone, and a value
+         * that is no VariantSpecRecord changes nothing (the job dead-letters it and goes by the key's record before).
+         */
         Map<String, VariantSpecRecord> latest() {
-            RecordDecoder decoder = new RecordDecoder();
-            return TopicReader.readLatest(kafka.bootstrapServers, kafka.kafkaProperties, topic,
-                    value -> (VariantSpecRecord) decoder.decode(value, RecordKind.SPEC).record());
+            return JudgedSpecs.of(TopicReader.readAllRecords(kafka.bootstrapServers, kafka.kafkaProperties, topic),
+                    List.of(), topic, List.of()).taken();
         }
 
         RecordMetadata write(VariantSpecRecord record) throws InterruptedException, ExecutionException {
