@@ -2,9 +2,11 @@ package dev.chorus.jobs.evolution;
 
 import dev.chorus.jobs.train.TrainerHarness;
 import dev.chorus.jobs.train.VariantExample;
+import dev.chorus.core.annotators.DawidSkeneLabelModel;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
@@ -29,6 +31,10 @@ import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -271,15 +277,24 @@ public final class SavepointFixture {
             return states;
         }
         return replay(ModelSpec.parse(!task.equals(CROWD) ? SPEC
-                : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC), task, minibatches);
+                : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC), task, minibatches,
+                RESTORED_VERSION);
     }
+
+    /**
+     * The model version every savepoint fixture holds (6 minibatches of {@link #EXAMPLES}, the rest open). Their label
+     * models were saved before label-model format 6, which saves the classifier's average that Dawid–Skene's E-step
+     * reads: a restored one starts that average at the restored weights, so the replay restarts it there too.
+     */
+    static final int RESTORED_VERSION = EXAMPLES / 16;
 
     /** As {@link #replay(String, String, int)}, with the given spec (JSON) for {@code task}. */
     static List<byte[]> replayWithSpec(String specJson, String task, int minibatches) {
-        return replay(ModelSpec.parse(specJson), task, minibatches);
+        return replay(ModelSpec.parse(specJson), task, minibatches, 0);
     }
 
-    private static List<byte[]> replay(ModelSpec spec, String task, int minibatches) {
+    /** {@code restartTeacherAfter}: the minibatch after which a Dawid–Skene classifier's average restarts; 0 for none. */
+    private static List<byte[]> replay(ModelSpec spec, String task, int minibatches, int restartTeacherAfter) {
         LabeledDataset data = data();
         int batch = spec.batchSize();
         int dim = spec.inputDim();
@@ -307,10 +322,23 @@ public final class SavepointFixture {
                 states.add(learner.toBytes());
             } else {
                 labelModel.train(x, items, annotators, y, batch);
+                if (v + 1 == restartTeacherAfter && labelModel instanceof DawidSkeneLabelModel dawidSkene) {
+                    restartTeacher(dawidSkene.learner());
+                }
                 states.add(labelModel.toSnapshotBytes());
             }
         }
         return states;
+    }
+
+    /** Puts the classifier's live weights into the average it keeps for its owner, as a restore before format 6 did. */
+    private static void restartTeacher(OnlineLearner classifier) {
+        try {
+            classifier.readTeacher(new DataInputStream(new ByteArrayInputStream(
+                    BinaryState.toBytes(classifier.network().parameters()::writeValues))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -4,6 +4,8 @@ import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NumericGuard;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.TrainedModel;
+import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
@@ -21,8 +23,9 @@ import java.util.Arrays;
  * classifier rejects (a non-finite feature, prediction, loss or gradient) leaves the whole model as it was
  * ({@link AnnotatorTrackingModel#train}): the classifier guards itself, the rest rolls back.
  *
- * <p>With the spec's {@code averaging}, training reads the classifier's live predictions ({@link OnlineLearner#model()})
- * and {@link #predictProba} the averaged ones ({@link OnlineLearner#servingModel()}).
+ * <p>With the spec's {@code averaging}, {@link #predictProba} reads the averaged classifier
+ * ({@link OnlineLearner#servingModel()}); training reads the live one ({@link OnlineLearner#model()}), but for
+ * Dawid–Skene's E-step ({@link #viewModel}).
  */
 public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
 
@@ -77,6 +80,20 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   Parts copyParts() {
     return new Parts(learner.copy(), registry.copy(), estimates.copy(), history == null ? null : history.copy());
   }
+
+  /**
+   * The classifier that gives {@link #target} and {@link #reference} their predictions: the live one, unless a method
+   * overrides it (Dawid–Skene reads its classifier's average).
+   */
+  protected TrainedModel viewModel() {
+    return learner.model();
+  }
+
+  /** Writes what a method saves after the classifier (format 6 on); nothing by default. */
+  protected void writeAfterClassifier(DataOutput out) throws IOException {}
+
+  /** Reads what {@link #writeAfterClassifier} wrote, from a stream of format {@code version}. */
+  protected void readAfterClassifier(DataInput in, int version) throws IOException {}
 
   /**
    * Writes the target for one label event into {@code target[0 .. K)}.
@@ -180,9 +197,8 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
       targets = new float[n * k];
       predictions = new float[n * k];
     }
-    // The classifier's view of every item before this minibatch's update, in one batched pass: its live weights even
-    // when it predicts from averaged ones (an averaged prior collapses Dawid–Skene, session 13).
-    learner.model().predictProbaBatch(x, n, predictions);
+    // The classifier's view of every item before this minibatch's update, in one batched pass.
+    viewModel().predictProbaBatch(x, n, predictions);
     requireFinitePredictions(x, n);
     for (int e = 0; e < n; e++) {
       int slot = register(annotators[e]);
@@ -260,6 +276,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
       history.writeTo(out);
     }
     learner.writeTo(out);
+    writeAfterClassifier(out);
   }
 
   /** One-hot {@code label} into {@code target}. */

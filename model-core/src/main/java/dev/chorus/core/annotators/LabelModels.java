@@ -26,9 +26,12 @@ public final class LabelModels {
    * Format 5 adds to {@code naive}, {@code majority}, {@code soft} and {@code dawid-skene}, after their confusions, each
    * slot's count of labels on items that others labelled too ({@link ConfusionEstimates#writeSharedLabels}; only
    * {@code dawid-skene} counts and uses them); formats before it read every annotator that has taken an M-step as fully
-   * shaped. The Doctor Nets write the same body as in format 4.
+   * shaped. The Doctor Nets write the same body as in format 4. Format 6 adds to {@code dawid-skene} with features,
+   * after its classifier, the values of the classifier's average that its E-step reads
+   * ({@link DawidSkeneLabelModel#TEACHER}), unless the spec's {@code averaging} keeps that average already; formats
+   * before it start that average at the classifier's weights. The other methods write the same body as in format 5.
    */
-  public static final int FORMAT_VERSION = 5;
+  public static final int FORMAT_VERSION = 6;
   /** The selectable methods: those a spec may name, each built here by its own class's {@code NAME}. */
   public static final List<String> NAMES = LabelModelSpec.METHODS;
 
@@ -189,11 +192,13 @@ public final class LabelModels {
     ItemLabelHistory history = in.readBoolean() ? ItemLabelHistory.readFrom(in) : null;
     ClassifierLabelModel.Parts parts =
         new ClassifierLabelModel.Parts(OnlineLearner.readFrom(in), registry, estimates, history);
-    return switch (name) {
+    ClassifierLabelModel model = switch (name) {
       case NaiveLabelModel.NAME -> new NaiveLabelModel(parts);
       case MajorityLabelModel.NAME -> new MajorityLabelModel(parts);
       case SoftLabelModel.NAME -> new SoftLabelModel(parts);
       default -> new DawidSkeneLabelModel(parts);
     };
+    model.readAfterClassifier(in, version);
+    return model;
   }
 }

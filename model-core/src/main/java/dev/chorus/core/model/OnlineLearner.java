@@ -4,6 +4,7 @@ import dev.chorus.core.blas.Blas;
 import dev.chorus.core.loss.SquaredError;
 import dev.chorus.core.nn.Network;
 import dev.chorus.core.nn.ParameterSet;
+import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.optim.ParameterAverage;
 import dev.chorus.core.preprocess.OnlineStandardizer;
@@ -68,6 +69,14 @@ public final class OnlineLearner implements Predictor {
   private final ParameterAverage average;
   private final List<float[]> servingStatistics;
   private final Blas blas;
+  /**
+   * An average of the parameters that its owner reads and predictions do not ({@link #keepTeacher}); {@code null}
+   * unless kept, and never kept beside the spec's own average, which serves as the teacher then.
+   */
+  private ParameterAverage teacher;
+  private AveragingSpec teacherSpec;
+  private TrainedModel teacherModel;
+  private List<float[]> teacherStatistics;
 
   /** @param averaged the averaged network, a copy of {@code model}'s; {@code null} unless the spec averages */
   private OnlineLearner(TrainedModel model, Optimizer optimizer, SplitMix64 rng, Blas blas, Network averaged) {
@@ -127,6 +136,50 @@ public final class OnlineLearner implements Predictor {
       average.restart();
       copyRunningStatisticsToServing();
     }
+    if (teacher != null) {
+      teacher.restart();
+      copyStatistics(teacherStatistics);
+    }
+  }
+
+  /**
+   * Keeps an average of the parameters with {@code spec}'s decay, starting at the live ones, that predictions do not
+   * read but {@link #teacherModel()} does (a label model's E-step reads its classifier's average as a "mean teacher");
+   * nothing when the spec averages (its average is the teacher) or a teacher is kept already. Not saved by
+   * {@link #writeTo}: its owner saves it ({@link #writeTeacher}).
+   */
+  public void keepTeacher(AveragingSpec spec) {
+    if (average != null || teacher != null) {
+      return;
+    }
+    Network averaged = network.copy();
+    teacherSpec = spec;
+    teacherModel = model.withNetwork(averaged);
+    teacher = new ParameterAverage(spec, blas, network.parameters(), averaged.parameters());
+    teacherStatistics = averaged.runningStatistics();
+  }
+
+  /**
+   * The averaged model {@link #keepTeacher} keeps, with the live standardiser and running statistics; the spec's
+   * averaged model when it averages; else the live model.
+   */
+  public TrainedModel teacherModel() {
+    return teacher != null ? teacherModel : servingModel;
+  }
+
+  /** Writes the kept teacher's values ({@link ParameterSet#writeValues}); nothing unless {@link #keepTeacher} kept one. */
+  public void writeTeacher(DataOutput out) throws IOException {
+    if (teacher != null) {
+      teacher.average().writeValues(out);
+    }
+  }
+
+  /** Reads what {@link #writeTeacher} wrote, into the teacher {@link #keepTeacher} kept; nothing unless one is kept. */
+  public void readTeacher(DataInput in) throws IOException {
+    if (teacher != null) {
+      teacher.average().readValues(in);
+      copyStatistics(teacherStatistics);
+    }
   }
 
   /** Reads the averaged parameters ({@link ParameterSet#writeValues}) after the live state was restored. */
@@ -140,12 +193,20 @@ public final class OnlineLearner implements Predictor {
     if (servingModel != model) {
       servingModel.restoreCounts(steps, examplesSeen);
     }
+    if (teacher != null) {
+      teacherModel.restoreCounts(steps, examplesSeen);
+    }
   }
 
   private void copyRunningStatisticsToServing() {
-    for (int i = 0; servingStatistics != runningStatistics && i < runningStatistics.size(); i++) {
+    copyStatistics(servingStatistics);
+  }
+
+  /** Copies the live running statistics into {@code into}, unless they are the live ones. */
+  private void copyStatistics(List<float[]> into) {
+    for (int i = 0; into != runningStatistics && i < runningStatistics.size(); i++) {
       float[] stats = runningStatistics.get(i);
-      System.arraycopy(stats, 0, servingStatistics.get(i), 0, stats.length);
+      System.arraycopy(stats, 0, into.get(i), 0, stats.length);
     }
   }
 
@@ -369,6 +430,11 @@ public final class OnlineLearner implements Predictor {
       copyRunningStatisticsToServing();
       servingModel.recordStep(n);
     }
+    if (teacher != null) {
+      teacher.update(model.steps());
+      copyStatistics(teacherStatistics);
+      teacherModel.recordStep(n);
+    }
   }
 
   private void reject(int n, String problem) {
@@ -443,8 +509,19 @@ public final class OnlineLearner implements Predictor {
 
   /** A deep copy: training either one leaves the other unchanged. */
   public OnlineLearner copy() {
-    return new OnlineLearner(model.copy(), optimizer.copy(), rng.copy(), blas,
+    OnlineLearner copy = new OnlineLearner(model.copy(), optimizer.copy(), rng.copy(), blas,
         average == null ? null : servingModel.network().copy());
+    if (teacher != null) {
+      copy.keepTeacher(teacherSpec);
+      ParameterSet from = teacher.average();
+      ParameterSet to = copy.teacher.average();
+      for (int i = 0; i < from.size(); i++) {
+        float[] values = from.get(i).value().data();
+        System.arraycopy(values, 0, to.get(i).value().data(), 0, values.length);
+      }
+      copy.copyStatistics(copy.teacherStatistics);
+    }
+    return copy;
   }
 
   /** {@link OnlineLearnerCodec#write}. */

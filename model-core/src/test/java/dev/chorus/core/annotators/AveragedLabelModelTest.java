@@ -13,11 +13,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A label model whose classifier averages its weights: everything training reads (the E-step's prior, the targets,
- * the confusion M-steps) is the classifier's live prediction, so annotators' confusions and the live weights are those
- * of the same label model without averaging, bit for bit; what the label model predicts (and so what is evaluated and
- * served) is the averaged classifier's. Session 13 measured that averaging the E-step's prior collapses Dawid–Skene.
- * The Doctor Net family's averaged body and heads: {@link AveragedDoctorNetTest}.
+ * A label model whose classifier averages its weights: what it predicts (and so what is evaluated and served) is the
+ * averaged classifier's, and what training reads is the live classifier's, so annotators' confusions and the live
+ * weights are those of the same label model without averaging, bit for bit. Dawid–Skene's E-step is the exception
+ * after its warm-up (which these streams do not leave): it reads an average of the classifier in any case, the spec's
+ * when there is one ({@link DawidSkeneTeacherTest}). The Doctor Net family's averaged body and heads:
+ * {@link AveragedDoctorNetTest}.
  */
 class AveragedLabelModelTest {
 

@@ -35,9 +35,11 @@ class DoctorNetConsensusTest {
       model.estimates.writeTo(out);
     }).length;
     int block = Integer.BYTES + model.estimates.maxAnnotators() * Double.BYTES;
-    byte[] withoutCounts = new byte[rebuilt.length - block];
+    // Format 6 writes the classifier's average, which Dawid–Skene's E-step reads, after the classifier.
+    int teacher = dev.chorus.core.io.BinaryState.toBytes(model.learner()::writeTeacher).length;
+    byte[] withoutCounts = new byte[rebuilt.length - block - teacher];
     System.arraycopy(rebuilt, 0, withoutCounts, 0, counts);
-    System.arraycopy(rebuilt, counts + block, withoutCounts, counts, rebuilt.length - counts - block);
+    System.arraycopy(rebuilt, counts + block, withoutCounts, counts, rebuilt.length - counts - block - teacher);
     withoutCounts[7] = 3;
     assertThat(withoutCounts).isEqualTo(v3);
   }

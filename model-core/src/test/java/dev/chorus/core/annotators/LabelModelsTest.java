@@ -147,8 +147,9 @@ class LabelModelsTest {
     // The second pass relabels every item with the same labels, which the history now counts once: the posteriors
     // are as sure as one pass makes them, and the stepwise M-step against them estimates 0.85 for a true 0.9; a label
     // that is its item's only one so far is credited half against the classifier's prediction, whose own errors
-    // pull the estimate to about 0.83 (the price of not confirming a lone label's confusion with itself).
-    assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.08));
+    // pull the estimate to about 0.83 (the price of not confirming a lone label's confusion with itself); with that
+    // prediction from the classifier's average, which lags the live weights while they still move fast, to 0.82.
+    assertThat(model.annotator("expert-0").reliability()).isCloseTo(0.9, within(0.1));
     LabelModel naive = LabelModels.create(spec(), LabelModelSpec.withMaxAnnotators(NaiveLabelModel.NAME, 10));
     train(naive, data, pool, stream, 2);
     assertThat(accuracy(model, data)).isGreaterThan(accuracy(naive, data));

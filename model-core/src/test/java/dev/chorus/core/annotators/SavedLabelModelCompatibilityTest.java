@@ -11,6 +11,7 @@ import dev.chorus.core.optim.AdamSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -47,6 +48,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * and the fixture's 24 examples are all in the warm-up, which trains as before). {@code doctor-net-v5.bin} and
  * {@code weighted-doctor-net-paper-v5.bin} differ from v4 only in the format number; {@code weighted-doctor-net-v5.bin}
  * is the builder's model as it trains since session 9. Formats 1 to 4 read every annotator with an M-step as shaped.
+ *
+ * <p>Format 6, written by the build whose Dawid–Skene reads the E-step's prior from an average of its classifier's
+ * weights ({@link DawidSkeneLabelModel#TEACHER}): the same model, data and minibatches; {@code dawid-skene-v6.bin} is
+ * v5's bytes but the format number, then the average's values (the fixture's 24 examples are all in the warm-up, whose
+ * prior is uniform, so the model trained as before while the average moved). The other three differ from v5 only in
+ * the format number. Formats 1 to 5 start the average at the classifier's weights.
  */
 class SavedLabelModelCompatibilityTest {
 
@@ -66,6 +73,10 @@ class SavedLabelModelCompatibilityTest {
       5 | dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 |
       5 | doctor-net          | 0.65496933,0.15359873,0.19143194;0.35397008,0.25930157,0.3867284;0.3037032,0.3197955,0.37650135 | 0.5135221539940062,0.5041120594295333,0.47762947129531214 |
       5 | weighted-doctor-net-paper | 0.654915,0.15360387,0.19148114;0.3540986,0.25895497,0.38694644;0.30338842,0.31959632,0.37701526 | 0.5134806909808525,0.5040963459752404,0.47766901756448304 |
+      6 | weighted-doctor-net | 0.5887412,0.11014024,0.3011186;0.29027706,0.16198087,0.5477421;0.1402346,0.23893741,0.620828 | 0.5568083281437618,0.8365021522476057,0.5576886241131398 | 10
+      6 | dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 |
+      6 | doctor-net          | 0.65496933,0.15359873,0.19143194;0.35397008,0.25930157,0.3867284;0.3037032,0.3197955,0.37650135 | 0.5135221539940062,0.5041120594295333,0.47762947129531214 |
+      6 | weighted-doctor-net-paper | 0.654915,0.15360387,0.19148114;0.3540986,0.25895497,0.38694644;0.30338842,0.31959632,0.37701526 | 0.5134806909808525,0.5040963459752404,0.47766901756448304 |
       """)
   void savedFormatsStillLoadAndPredictTheSame(int version, String method, String probabilities,
       String reliabilities, Integer denoiseIterations) throws IOException {
@@ -86,7 +97,7 @@ class SavedLabelModelCompatibilityTest {
    * annotators, who have all taken M-steps, as shaped (so they learn as they did) and the unused fourth slot as new.
    */
   @ParameterizedTest(name = "dawid-skene-v{0}")
-  @CsvSource({"1, 1", "2, 1", "3, 1", "4, 1", "5, 0.4"})
+  @CsvSource({"1, 1", "2, 1", "3, 1", "4, 1", "5, 0.4", "6, 0.4"})
   void dawidSkeneReadsHowFarItsAnnotatorsAreShaped(int version, double shaped) throws IOException {
     DawidSkeneLabelModel model = (DawidSkeneLabelModel) LabelModels.fromBytes(resource("dawid-skene-v" + version
         + ".bin"));
@@ -94,6 +105,34 @@ class SavedLabelModelCompatibilityTest {
       assertThat(model.estimates().shaped(model.registry.slotOf(id))).as("annotator %s", id).isEqualTo(shaped);
     }
     assertThat(model.estimates().shaped(3)).as("the unused slot").isZero();
+  }
+
+  /**
+   * Format 6 saves the average of the classifier's weights that Dawid–Skene's E-step reads, so a restored model's
+   * prior is the saved one; format 5 had none, and the average starts at the classifier's weights.
+   */
+  @Test
+  void dawidSkeneRestoresItsClassifiersAverageFromFormat6AndStartsItAtTheWeightsBefore() throws IOException {
+    DawidSkeneLabelModel v5 = (DawidSkeneLabelModel) LabelModels.fromBytes(resource("dawid-skene-v5.bin"));
+    DawidSkeneLabelModel v6 = (DawidSkeneLabelModel) LabelModels.fromBytes(resource("dawid-skene-v6.bin"));
+    DawidSkeneLabelModel built = (DawidSkeneLabelModel) SavedLabelModelFixtures.build(DawidSkeneLabelModel.NAME);
+    float[] probe = {0.3f, -1.2f, 2.5f, 0.7f};
+    assertThat(teacher(v5, probe)).as("format 5: the average starts at the classifier's weights")
+        .isEqualTo(live(v5, probe));
+    assertThat(teacher(v6, probe)).as("format 6: the saved average").isEqualTo(teacher(built, probe))
+        .isNotEqualTo(live(v6, probe));
+  }
+
+  private static float[] teacher(DawidSkeneLabelModel model, float[] x) {
+    float[] p = new float[3];
+    model.learner().teacherModel().predictProba(x, 0, p);
+    return p;
+  }
+
+  private static float[] live(DawidSkeneLabelModel model, float[] x) {
+    float[] p = new float[3];
+    model.learner().model().predictProba(x, 0, p);
+    return p;
   }
 
   private byte[] resource(String name) throws IOException {
