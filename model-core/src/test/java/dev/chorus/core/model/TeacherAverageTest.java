@@ -1,10 +1,8 @@
 package dev.chorus.core.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.io.BinaryState;
-import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.optim.ParameterAverage;
 import dev.chorus.core.testing.GaussianBlobs;
@@ -35,33 +33,17 @@ class TeacherAverageTest {
     OnlineLearner taught = OnlineLearner.create(ModelSpec.parse(MLP + "}"));
     taught.keepTeacher(TEACHER);
     OnlineLearner plain = OnlineLearner.create(ModelSpec.parse(MLP + "}"));
-    ParameterSet live = plain.network().parameters();
-    float[][] expected = new float[live.size()][];
-    for (int i = 0; i < live.size(); i++) {
-      expected[i] = live.get(i).value().data().clone();
-    }
+    ReferenceAverage expected = new ReferenceAverage(plain.network().parameters(), 0.9);
     for (int step = 1; step <= 30; step++) {
       train(taught, step - 1);
       train(plain, step - 1);
-      double d = ParameterAverage.decayAt(0.9, step);
-      for (int i = 0; i < live.size(); i++) {
-        float[] w = live.get(i).value().data();
-        for (int j = 0; j < w.length; j++) {
-          expected[i][j] = (float) (d * expected[i][j] + (1 - d) * w[j]);
-        }
-      }
+      expected.step(step);
     }
     assertThat(BinaryState.toBytes(taught::writeTo)).as("trains and saves as without the teacher")
         .isEqualTo(BinaryState.toBytes(plain::writeTo));
     assertThat(predictions(taught.servingModel())).as("predicts from the live weights")
         .isEqualTo(predictions(plain.model()));
-    ParameterSet average = taught.teacherModel().network().parameters();
-    for (int i = 0; i < live.size(); i++) {
-      float[] a = average.get(i).value().data();
-      for (int j = 0; j < a.length; j++) {
-        assertThat(a[j]).as("%s[%d]", average.get(i).name(), j).isCloseTo(expected[i][j], within(1e-5f));
-      }
-    }
+    expected.assertMatches(taught.teacherModel().network().parameters());
     assertThat(predictions(taught.teacherModel())).as("the teacher is not the live model")
         .isNotEqualTo(predictions(plain.model()));
     assertThat(taught.teacherModel().network().runningStatistics().get(0))

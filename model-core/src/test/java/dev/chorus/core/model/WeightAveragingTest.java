@@ -2,7 +2,6 @@ package dev.chorus.core.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.AveragingSpec;
@@ -39,32 +38,15 @@ class WeightAveragingTest {
     OnlineLearner averaged = OnlineLearner.create(ModelSpec.parse(AVERAGED));
     OnlineLearner plain = OnlineLearner.create(ModelSpec.parse(MLP + "}"));
     ParameterSet live = plain.network().parameters();
-    float[][] expected = new float[live.size()][];
-    for (int i = 0; i < live.size(); i++) {
-      expected[i] = live.get(i).value().data().clone();
-    }
+    ReferenceAverage expected = new ReferenceAverage(live, 0.9);
     for (int step = 1; step <= 30; step++) {
       train(averaged, step - 1);
       train(plain, step - 1);
-      double d = ParameterAverage.decayAt(0.9, step);
-      for (int i = 0; i < live.size(); i++) {
-        float[] w = live.get(i).value().data();
-        for (int j = 0; j < w.length; j++) {
-          expected[i][j] = (float) (d * expected[i][j] + (1 - d) * w[j]);
-        }
-      }
+      expected.step(step);
     }
     assertThat(averaged.model().network().parameters().get(0).value().data())
         .as("training reads the live weights only").isEqualTo(live.get(0).value().data());
-    ParameterSet average = averaged.servingModel().network().parameters();
-    for (int i = 0; i < live.size(); i++) {
-      float[] actual = average.get(i).value().data();
-      for (int j = 0; j < actual.length; j++) {
-        assertThat(actual[j]).as("%s[%d]", average.get(i).name(), j).isCloseTo(expected[i][j], within(1e-5f));
-      }
-      assertThat(actual).as("the average is not the live %s", live.get(i).name())
-          .isNotEqualTo(live.get(i).value().data());
-    }
+    expected.assertMatches(averaged.servingModel().network().parameters());
     assertThat(averaged.servingModel().network().runningStatistics()).as("batch norm's statistics are the live ones")
         .containsExactlyElementsOf(averaged.model().network().runningStatistics());
     assertThat(averaged.servingModel().steps()).isEqualTo(30);
