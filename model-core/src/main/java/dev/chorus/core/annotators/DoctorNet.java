@@ -461,12 +461,12 @@ final class DoctorNet {
       copy.standardizer.copyFrom(standardizer);
     }
     if (body != null) {
-      copyValues(body.parameters(), copy.body.parameters());
+      copy.body.parameters().copyValuesFrom(body.parameters());
       copy.bodyOptimizer = bodyOptimizer.copy();
     }
     for (int h = 0; h < headCount; h++) {
       copy.ensureHead(h);
-      copyValues(headParameters[h], copy.headParameters[h]);
+      copy.headParameters[h].copyValuesFrom(headParameters[h]);
       copy.headOptimizers[h] = headOptimizers[h].copy();
     }
     if (average != null) {
@@ -482,12 +482,5 @@ final class DoctorNet {
   /** {@link DoctorNetCodec#write}. */
   void writeTo(DataOutput out) throws IOException {
     DoctorNetCodec.write(this, out);
-  }
-
-  static void copyValues(ParameterSet from, ParameterSet to) {
-    for (int i = 0; i < from.size(); i++) {
-      float[] source = from.get(i).value().data();
-      System.arraycopy(source, 0, to.get(i).value().data(), 0, source.length);
-    }
   }
 }

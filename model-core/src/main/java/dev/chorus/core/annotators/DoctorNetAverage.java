@@ -102,10 +102,10 @@ final class DoctorNetAverage {
   /** Copies the averaged values into {@code other}, whose first {@code headCount} heads exist. */
   void copyValuesTo(DoctorNetAverage other, int headCount) {
     if (body != null) {
-      DoctorNet.copyValues(body.parameters(), other.body.parameters());
+      other.body.parameters().copyValuesFrom(body.parameters());
     }
     for (int h = 0; h < headCount; h++) {
-      DoctorNet.copyValues(headAverages[h].average(), other.headAverages[h].average());
+      other.headAverages[h].average().copyValuesFrom(headAverages[h].average());
     }
   }
 

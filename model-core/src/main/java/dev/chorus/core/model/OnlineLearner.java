@@ -513,12 +513,7 @@ public final class OnlineLearner implements Predictor {
         average == null ? null : servingModel.network().copy());
     if (teacher != null) {
       copy.keepTeacher(teacherSpec);
-      ParameterSet from = teacher.average();
-      ParameterSet to = copy.teacher.average();
-      for (int i = 0; i < from.size(); i++) {
-        float[] values = from.get(i).value().data();
-        System.arraycopy(values, 0, to.get(i).value().data(), 0, values.length);
-      }
+      copy.teacher.average().copyValuesFrom(teacher.average());
       copy.copyStatistics(copy.teacherStatistics);
     }
     return copy;

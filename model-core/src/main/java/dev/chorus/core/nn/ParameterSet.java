@@ -60,6 +60,14 @@ public final class ParameterSet {
     return names;
   }
 
+  /** Copies {@code from}'s values into this set's, parameter by parameter; both must have the same shapes. */
+  public void copyValuesFrom(ParameterSet from) {
+    for (int i = 0; i < parameters.length; i++) {
+      float[] source = from.get(i).value().data();
+      System.arraycopy(source, 0, parameters[i].value().data(), 0, source.length);
+    }
+  }
+
   /** Writes each parameter's name, shape and values (not gradients, which are recomputed every step). */
   public void writeValues(DataOutput out) throws IOException {
     out.writeInt(parameters.length);

@@ -66,10 +66,7 @@ public final class ParameterAverage {
 
   /** Restarts the average at the live values (a warm start). */
   public void restart() {
-    for (int i = 0; i < live.size(); i++) {
-      float[] w = live.get(i).value().data();
-      System.arraycopy(w, 0, average.get(i).value().data(), 0, w.length);
-    }
+    average.copyValuesFrom(live);
   }
 
   /** The averaged values, to save and restore. */

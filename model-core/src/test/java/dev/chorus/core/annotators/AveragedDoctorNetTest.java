@@ -130,7 +130,7 @@ class AveragedDoctorNetTest {
     List<ParameterSet> target = parameters(fromAverage.net, false);
     List<ParameterSet> source = parameters(averaged.net, true);
     for (int i = 0; i < target.size(); i++) {
-      DoctorNet.copyValues(source.get(i), target.get(i));
+      target.get(i).copyValuesFrom(source.get(i));
     }
     float[] predicted = new float[K];
     float[] expected = new float[K];
