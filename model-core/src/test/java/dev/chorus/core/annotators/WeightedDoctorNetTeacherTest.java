@@ -1,11 +1,14 @@
 package dev.chorus.core.annotators;
 
+import static dev.chorus.core.annotators.DawidSkeneTeacherTest.BATCH;
+import static dev.chorus.core.annotators.DawidSkeneTeacherTest.DATA;
+import static dev.chorus.core.annotators.DawidSkeneTeacherTest.DIM;
+import static dev.chorus.core.annotators.DawidSkeneTeacherTest.K;
+import static dev.chorus.core.annotators.DawidSkeneTeacherTest.SPEC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.LabelModelSpec;
-import dev.chorus.core.model.ModelSpec;
-import dev.chorus.core.testing.GaussianBlobs;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -16,14 +19,6 @@ import org.junit.jupiter.api.Test;
  * events, while the model predicts with its live body and heads.
  */
 class WeightedDoctorNetTeacherTest {
-
-  private static final int DIM = 5;
-  private static final int K = 3;
-  private static final int BATCH = 64;
-  private static final GaussianBlobs DATA = GaussianBlobs.generate(2600, DIM, K, 17);
-  private static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":5,\"numClasses\":3,"
-      + "\"layers\":[{\"units\":6,\"activation\":\"tanh\"}],\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},"
-      + "\"seed\":4}");
 
   /** {@code labelsPerItem} labels of a 30%-corrupting annotator pool per item, past the warm-up. */
   private static void trainsAgainstTheAverage(int labelsPerItem) {
