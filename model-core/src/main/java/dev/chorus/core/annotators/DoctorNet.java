@@ -11,6 +11,7 @@ import dev.chorus.core.nn.Dense;
 import dev.chorus.core.nn.Layer;
 import dev.chorus.core.nn.Network;
 import dev.chorus.core.nn.ParameterSet;
+import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.optim.Optimizer;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
@@ -41,7 +42,9 @@ import java.util.List;
  *
  * <p>With the spec's {@code averaging}, the body and every head keep an exponential moving average of their
  * parameters ({@link DoctorNetAverage}), moved after each accepted step; {@link #serving()} predicts from it, while
- * training reads the live parameters ({@link #features}, {@link #headProba}).
+ * training reads the live parameters ({@link #features}, {@link #headProba}). A net built with a {@code teacher} and
+ * no {@code averaging} keeps the same average at the teacher's decay for its owner to read ({@link #teacher()}), and
+ * predicts from the live parameters; with both, the spec's average is the teacher.
  */
 final class DoctorNet {
 
@@ -74,10 +77,13 @@ final class DoctorNet {
   private int[] identity = new int[0];
   private int[] rows = new int[0];
   private final int[] touched;
-  /** {@code null} unless the spec has {@code averaging}. */
+  /** {@code null} unless the spec has {@code averaging} or the net keeps a teacher. */
   final DoctorNetAverage average;
+  /** The teacher this net was built to keep, {@code null} for none; the spec's {@code averaging} serves when set. */
+  final AveragingSpec teacherSpec;
   private final DoctorNetView live;
   private final DoctorNetView serving;
+  private final DoctorNetView teacher;
   private final TrainingStep trainingStep;
   /** The body's and the touched heads' parameters and optimizers, as the training step takes them. */
   private final ParameterSet[] guarded;
@@ -99,6 +105,14 @@ final class DoctorNet {
    *     normalisation or dropout, which the body does not support
    */
   DoctorNet(ModelSpec spec, int maxHeads) {
+    this(spec, maxHeads, null);
+  }
+
+  /**
+   * As {@link #DoctorNet(ModelSpec, int)}, keeping an average of decay {@code teacher} ({@code null}: none) that
+   * {@link #teacher()} reads and predictions do not, unless the spec's {@code averaging} keeps one already.
+   */
+  DoctorNet(ModelSpec spec, int maxHeads, AveragingSpec teacher) {
     requireSuitable(spec);
     this.spec = spec;
     this.k = spec.numClasses();
@@ -118,11 +132,13 @@ final class DoctorNet {
     this.guarded = new ParameterSet[maxHeads + 1];
     this.guardedOptimizers = new Optimizer[maxHeads + 1];
     this.markedStandardizer = standardizer == null ? null : new OnlineStandardizer(d);
-    this.average = spec.averaging() == null ? null
-        : new DoctorNetAverage(spec.averaging(), Blas.get(), body, maxHeads);
+    this.teacherSpec = teacher;
+    AveragingSpec averaging = spec.averaging() != null ? spec.averaging() : teacher;
+    this.average = averaging == null ? null : new DoctorNetAverage(averaging, Blas.get(), body, maxHeads);
     this.live = new DoctorNetView(standardizer, body, heads, d, width, k);
-    this.serving = average == null ? live
+    this.teacher = average == null ? live
         : new DoctorNetView(standardizer, average.body(), average.heads(), d, width, k);
+    this.serving = spec.averaging() == null ? live : this.teacher;
   }
 
   /**
@@ -455,8 +471,23 @@ final class DoctorNet {
     return serving;
   }
 
+  /**
+   * The averaged body and heads a label model's E-step reads: the spec's average, else the teacher's the net was built
+   * with, else the live ones.
+   */
+  DoctorNetView teacher() {
+    return teacher;
+  }
+
+  /** Restarts the average at the live weights: a model saved before the net kept its teacher. */
+  void restartAverage() {
+    if (average != null) {
+      average.restart(headCount);
+    }
+  }
+
   DoctorNet copy() {
-    DoctorNet copy = new DoctorNet(spec, heads.length);
+    DoctorNet copy = new DoctorNet(spec, heads.length, teacherSpec);
     if (standardizer != null) {
       copy.standardizer.copyFrom(standardizer);
     }

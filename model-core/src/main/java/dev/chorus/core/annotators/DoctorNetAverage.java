@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The averaged body and heads of a {@link DoctorNet} whose spec has {@code averaging}: each a
+ * The averaged body and heads of a {@link DoctorNet} whose spec has {@code averaging}, or that keeps a teacher: each a
  * {@link ParameterAverage} of the live one, moved after every accepted step, the heads that step did not touch
  * included. A head created or reset starts its average at its fresh weights; {@link #rollback} forgets the averages
  * of heads created since {@link #mark} and puts back those a reset replaced. A rejected step never reaches
@@ -96,6 +96,16 @@ final class DoctorNetAverage {
     }
     for (int h = 0; h < headCount; h++) {
       headAverages[h].update(t);
+    }
+  }
+
+  /** Restarts the body's and the first {@code headCount} heads' averages at their live weights. */
+  void restart(int headCount) {
+    if (bodyAverage != null) {
+      bodyAverage.restart();
+    }
+    for (int h = 0; h < headCount; h++) {
+      headAverages[h].restart();
     }
   }
 

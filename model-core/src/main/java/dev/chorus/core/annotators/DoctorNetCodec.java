@@ -2,6 +2,7 @@ package dev.chorus.core.annotators;
 
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.random.SplitMix64;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -11,8 +12,8 @@ import java.io.IOException;
  * The binary form of a {@link DoctorNet} inside its label model's state: the spec as JSON, the number of head slots,
  * the random generator's state, step and example counts, the standardiser's statistics, the body's parameters and
  * optimizer state, then the head count and each head's parameters and optimizer state, and, only when the spec has
- * {@code averaging}, the averaged body's and heads' parameters ({@link DoctorNetAverage}): a spec without it writes
- * exactly the bytes it did before averaging existed.
+ * {@code averaging} or the net keeps a teacher, the averaged body's and heads' parameters ({@link DoctorNetAverage}): a
+ * net with neither writes exactly the bytes it did before averaging existed.
  */
 final class DoctorNetCodec {
 
@@ -42,8 +43,18 @@ final class DoctorNetCodec {
     }
   }
 
-  /** Reads what {@link #write} wrote for a label model of {@code maxAnnotators}, one head slot each. */
+  /** Reads what {@link #write} wrote for a label model of {@code maxAnnotators}, one head slot each, and no teacher. */
   static DoctorNet read(DataInput in, int maxAnnotators) throws IOException {
+    return read(in, maxAnnotators, null, false);
+  }
+
+  /**
+   * As {@link #read(DataInput, int)} for a net that keeps {@code teacher} ({@link DoctorNet#DoctorNet(ModelSpec, int,
+   * AveragingSpec)}); {@code teacherSaved} says whether the stream holds its values, which a spec's {@code averaging}
+   * always does. A teacher the stream does not hold starts at the weights read.
+   */
+  static DoctorNet read(DataInput in, int maxAnnotators, AveragingSpec teacher, boolean teacherSaved)
+      throws IOException {
     ModelSpec spec;
     int maxHeads;
     DoctorNet net;
@@ -66,7 +77,7 @@ final class DoctorNetCodec {
         BinaryState.requireFits(in, (long) spec.inputDim() * spec.numClasses(), Float.BYTES,
             "doctor net spec " + spec.shape() + " weights of a head");
       }
-      net = new DoctorNet(spec, maxHeads);
+      net = new DoctorNet(spec, maxHeads, teacher);
     } catch (IllegalArgumentException e) {
       throw new IOException("doctor net: " + e.getMessage(), e);
     }
@@ -94,8 +105,10 @@ final class DoctorNetCodec {
       net.headParameters[h].readValues(in);
       net.headOptimizers[h].readState(in, net.headParameters[h]);
     }
-    if (net.average != null) {
+    if (spec.averaging() != null || (net.average != null && teacherSaved)) {
       net.average.readValues(in, count);
+    } else {
+      net.restartAverage();
     }
     // Set last: creating the first head drew from the generator.
     net.rng = SplitMix64.fromState(rngState);

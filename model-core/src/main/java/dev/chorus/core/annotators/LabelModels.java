@@ -30,8 +30,12 @@ public final class LabelModels {
    * after its classifier, the values of the classifier's average that its E-step reads
    * ({@link DawidSkeneLabelModel#TEACHER}), unless the spec's {@code averaging} keeps that average already; formats
    * before it start that average at the classifier's weights. The other methods write the same body as in format 5.
+   * Format 7 adds to {@code weighted-doctor-net}, after its network's heads, the values of the network's average that
+   * its E-step reads ({@link WeightedDoctorNetLabelModel#TEACHER}), unless the spec's {@code averaging} keeps that
+   * average already (and wrote it there before); formats before it start that average at the network's weights. The
+   * other methods write the same body as in format 6.
    */
-  public static final int FORMAT_VERSION = 6;
+  public static final int FORMAT_VERSION = 7;
   /** The selectable methods: those a spec may name, each built here by its own class's {@code NAME}. */
   public static final List<String> NAMES = LabelModelSpec.METHODS;
 

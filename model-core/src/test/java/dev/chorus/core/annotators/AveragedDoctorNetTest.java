@@ -15,7 +15,9 @@ import dev.chorus.core.nn.Dense;
 import dev.chorus.core.nn.ParameterSet;
 import dev.chorus.core.optim.AveragingSpec;
 import dev.chorus.core.optim.ParameterAverage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -113,9 +115,15 @@ class AveragedDoctorNetTest {
     }
   }
 
+  /**
+   * The weighted Doctor Net's E-step reads a mean teacher, the spec's average when it has one, else an average at
+   * {@link WeightedDoctorNetLabelModel#TEACHER}'s decay: this test's decay is that one, so the plain model's teacher and
+   * the averaged model's average are the same and the two train alike.
+   */
   @ParameterizedTest
   @ValueSource(strings = {"doctor-net", "weighted-doctor-net", "weighted-doctor-net-paper"})
   void trainingReadsTheLiveBodyAndHeadsAndPredictionsTheAveragedOnes(String method) throws IOException {
+    assertThat(DECAY).isEqualTo(WeightedDoctorNetLabelModel.TEACHER.decay());
     DoctorNetModel averaged = trained(AVERAGED, method);
     DoctorNetModel plain = trained(SPEC, method);
     assertThat(BinaryState.toBytes(averaged.estimates::writeTo)).as("confusions from the live heads")
@@ -165,6 +173,61 @@ class AveragedDoctorNetTest {
     }
     assertThat(restored.toBytes()).isEqualTo(model.toBytes());
     assertThat(copy.toBytes()).isEqualTo(model.toBytes());
+  }
+
+  /**
+   * A net that keeps a teacher without the spec's {@code averaging} trains and predicts with its live body and heads,
+   * as a plain net does, while its teacher is the average the spec's {@code averaging} would keep; copies and saved
+   * bytes carry the teacher.
+   */
+  @Test
+  void aTeacherIsTheAverageTheSpecWouldKeepAndNeitherTrainingNorPredictionsReadIt() throws IOException {
+    DoctorNet teacher = new DoctorNet(SPEC, 4, new AveragingSpec(DECAY));
+    DoctorNet averaged = new DoctorNet(AVERAGED, 4);
+    DoctorNet plain = new DoctorNet(SPEC, 4);
+    assertThat(teacher.serving()).isSameAs(teacher.live());
+    assertThat(teacher.teacher()).isNotSameAs(teacher.live());
+    assertThat(plain.teacher()).isSameAs(plain.live());
+    assertThat(averaged.teacher()).isSameAs(averaged.serving());
+    int[] slots = new int[BATCH];
+    int[] labels = new int[BATCH];
+    float[] x = new float[BATCH * DIM];
+    for (int step = 1; step <= 20; step++) {
+      for (int e = 0; e < BATCH; e++) {
+        int row = (step * BATCH + e) % DATA.rows();
+        System.arraycopy(DATA.x(), row * DIM, x, e * DIM, DIM);
+        labels[e] = DATA.labels()[row];
+        slots[e] = e % 3;
+      }
+      for (DoctorNet net : List.of(teacher, averaged, plain)) {
+        net.ensureHead(2);
+        net.train(x, slots, labels, BATCH);
+      }
+    }
+    assertThat(values(parameters(teacher, false))).as("live body and heads as without a teacher")
+        .isEqualTo(values(parameters(plain, false)));
+    assertThat(values(parameters(teacher, true))).as("the teacher is the spec's average")
+        .isEqualTo(values(parameters(averaged, true)))
+        .isNotEqualTo(values(parameters(teacher, false)));
+    float[] fromTeacher = new float[K];
+    float[] fromAverage = new float[K];
+    float[] fromLive = new float[K];
+    teacher.teacher().headProba(1, teacher.teacher().features(DATA.x(), 0), fromTeacher);
+    averaged.serving().headProba(1, averaged.serving().features(DATA.x(), 0), fromAverage);
+    teacher.live().headProba(1, teacher.live().features(DATA.x(), 0), fromLive);
+    assertThat(fromTeacher).isEqualTo(fromAverage).isNotEqualTo(fromLive);
+
+    byte[] saved = bytes(teacher);
+    assertThat(bytes(plain)).as("a plain net writes no average").hasSizeLessThan(saved.length);
+    DoctorNet read = DoctorNetCodec.read(new DataInputStream(new ByteArrayInputStream(saved)), 4,
+        new AveragingSpec(DECAY), true);
+    assertThat(bytes(read)).isEqualTo(saved);
+    assertThat(bytes(teacher.copy())).isEqualTo(saved);
+    assertThat(values(parameters(read, true))).isEqualTo(values(parameters(teacher, true)));
+    DoctorNet unsaved = DoctorNetCodec.read(new DataInputStream(new ByteArrayInputStream(
+        bytes(plain))), 4, new AveragingSpec(DECAY), false);
+    assertThat(values(parameters(unsaved, true))).as("a teacher the bytes do not hold starts at the weights read")
+        .isEqualTo(values(parameters(plain, false)));
   }
 
   @Test

@@ -18,11 +18,11 @@ import org.junit.jupiter.api.Test;
  */
 class DawidSkeneTeacherTest {
 
-  private static final int DIM = 5;
-  private static final int K = 3;
-  private static final int BATCH = 64;
-  private static final GaussianBlobs DATA = GaussianBlobs.generate(2600, DIM, K, 17);
-  private static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":5,\"numClasses\":3,"
+  static final int DIM = 5;
+  static final int K = 3;
+  static final int BATCH = 64;
+  static final GaussianBlobs DATA = GaussianBlobs.generate(2600, DIM, K, 17);
+  static final ModelSpec SPEC = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":5,\"numClasses\":3,"
       + "\"layers\":[{\"units\":6,\"activation\":\"tanh\"}],\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},"
       + "\"seed\":4}");
 

@@ -54,6 +54,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * v5's bytes but the format number, then the average's values (the fixture's 24 examples are all in the warm-up, whose
  * prior is uniform, so the model trained as before while the average moved). The other three differ from v5 only in
  * the format number. Formats 1 to 5 start the average at the classifier's weights.
+ *
+ * <p>Format 7, written by the build whose weighted Doctor Net reads its E-step's prior and a lone label's head prior from
+ * an average of its body and heads ({@link WeightedDoctorNetLabelModel#TEACHER}): the same model, data and minibatches;
+ * {@code weighted-doctor-net-v7.bin} is v6's bytes but the format number, with the average's values after the heads
+ * (all 24 examples are in the warm-up, so the model trained as before while the average moved). The other three differ
+ * from v6 only in the format number. Formats 1 to 6 start the weighted Doctor Net's average at its weights.
  */
 class SavedLabelModelCompatibilityTest {
 
@@ -77,6 +83,10 @@ class SavedLabelModelCompatibilityTest {
       6 | dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 |
       6 | doctor-net          | 0.65496933,0.15359873,0.19143194;0.35397008,0.25930157,0.3867284;0.3037032,0.3197955,0.37650135 | 0.5135221539940062,0.5041120594295333,0.47762947129531214 |
       6 | weighted-doctor-net-paper | 0.654915,0.15360387,0.19148114;0.3540986,0.25895497,0.38694644;0.30338842,0.31959632,0.37701526 | 0.5134806909808525,0.5040963459752404,0.47766901756448304 |
+      7 | weighted-doctor-net-paper | 0.654915,0.15360387,0.19148114;0.3540986,0.25895497,0.38694644;0.30338842,0.31959632,0.37701526 | 0.5134806909808525,0.5040963459752404,0.47766901756448304 |
+      7 | weighted-doctor-net | 0.5887412,0.11014024,0.3011186;0.29027706,0.16198087,0.5477421;0.1402346,0.23893741,0.620828 | 0.5568083281437618,0.8365021522476057,0.5576886241131398 | 10
+      7 | dawid-skene         | 0.31867293,0.40040126,0.2809258;0.4333219,0.2265295,0.34014863;0.21753119,0.32418275,0.45828608 | 0.5865084601334406,0.7627810014446319,0.5724715266300483 |
+      7 | doctor-net          | 0.65496933,0.15359873,0.19143194;0.35397008,0.25930157,0.3867284;0.3037032,0.3197955,0.37650135 | 0.5135221539940062,0.5041120594295333,0.47762947129531214 |
       """)
   void savedFormatsStillLoadAndPredictTheSame(int version, String method, String probabilities,
       String reliabilities, Integer denoiseIterations) throws IOException {
@@ -97,7 +107,7 @@ class SavedLabelModelCompatibilityTest {
    * annotators, who have all taken M-steps, as shaped (so they learn as they did) and the unused fourth slot as new.
    */
   @ParameterizedTest(name = "dawid-skene-v{0}")
-  @CsvSource({"1, 1", "2, 1", "3, 1", "4, 1", "5, 0.4", "6, 0.4"})
+  @CsvSource({"1, 1", "2, 1", "3, 1", "4, 1", "5, 0.4", "6, 0.4", "7, 0.4"})
   void dawidSkeneReadsHowFarItsAnnotatorsAreShaped(int version, double shaped) throws IOException {
     DawidSkeneLabelModel model = (DawidSkeneLabelModel) LabelModels.fromBytes(resource("dawid-skene-v" + version
         + ".bin"));
@@ -121,6 +131,34 @@ class SavedLabelModelCompatibilityTest {
         .isEqualTo(live(v5, probe));
     assertThat(teacher(v6, probe)).as("format 6: the saved average").isEqualTo(teacher(built, probe))
         .isNotEqualTo(live(v6, probe));
+  }
+
+  /**
+   * Format 7 saves the average of the weighted Doctor Net's body and heads that its E-step reads; format 6 had none,
+   * and the average starts at the network's weights.
+   */
+  @Test
+  void weightedDoctorNetRestoresItsAverageFromFormat7AndStartsItAtTheWeightsBefore() throws IOException {
+    WeightedDoctorNetLabelModel v6 = (WeightedDoctorNetLabelModel) LabelModels.fromBytes(
+        resource("weighted-doctor-net-v6.bin"));
+    WeightedDoctorNetLabelModel v7 = (WeightedDoctorNetLabelModel) LabelModels.fromBytes(
+        resource("weighted-doctor-net-v7.bin"));
+    WeightedDoctorNetLabelModel built = (WeightedDoctorNetLabelModel) SavedLabelModelFixtures.build(
+        WeightedDoctorNetLabelModel.NAME);
+    float[] probe = {0.3f, -1.2f, 2.5f, 0.7f};
+    for (int head = 0; head < 3; head++) {
+      assertThat(head(v6.net.teacher(), head, probe)).as("format 6: the average starts at the weights, head %d", head)
+          .isEqualTo(head(v6.net.live(), head, probe));
+      assertThat(head(v7.net.teacher(), head, probe)).as("format 7: the saved average, head %d", head)
+          .isEqualTo(head(built.net.teacher(), head, probe))
+          .isNotEqualTo(head(v7.net.live(), head, probe));
+    }
+  }
+
+  private static float[] head(DoctorNetView view, int head, float[] x) {
+    float[] p = new float[3];
+    view.headProba(head, view.features(x, 0), p);
+    return p;
   }
 
   private static float[] teacher(DawidSkeneLabelModel model, float[] x) {
