@@ -206,7 +206,7 @@ class VariantSpecTest {
       "'drift':{'detector':'cusum'}|VariantSpec key 'drift.detector': expected one of "
           + "[\"none\", \"page-hinkley\", \"adwin\"], got \"cusum\"",
       "'drift':{'detector':'adwin','reaction':'retrain'}|VariantSpec key 'drift.reaction': expected one of "
-          + "[\"none\", \"reset\", \"fork\"], got \"retrain\"",
+          + "[\"none\", \"reset\", \"fork\", \"rewarm\"], got \"retrain\"",
       "'drift':{'detector':'adwin','lambda':3}|VariantSpec: unknown key 'drift.lambda'; expected one of "
           + "[detector, delta, maxBuckets, reaction, forkVariants, forkPatienceExamples]",
       "'drift':{'detector':'adwin','delta':1.5}|VariantSpec key 'drift.delta': expected a number in (0, 1), got 1.5",
@@ -223,6 +223,10 @@ class VariantSpecTest {
           + "'drift.forkPatienceExamples': expected a 64-bit integer, got 1.5",
       "'drift':{'detector':'adwin','reaction':'reset','forkPatienceExamples':500}|VariantSpec key "
           + "'drift.forkPatienceExamples': expected no forkPatienceExamples unless reaction is \"fork\", got 500",
+      "'drift':{'detector':'adwin','reaction':'rewarm','forkVariants':2}|VariantSpec key 'drift.forkVariants': "
+          + "expected no forkVariants unless reaction is \"fork\", got 2",
+      "'drift':{'detector':'page-hinkley','reaction':'rewarm','forkPatienceExamples':500}|VariantSpec key "
+          + "'drift.forkPatienceExamples': expected no forkPatienceExamples unless reaction is \"fork\", got 500",
       "'warmStart':{'from':'champion'}|VariantSpec key 'warmStart.from': expected \"variant:NAME\" or \"file:PATH\", "
           + "got \"champion\"",
       "'warmStart':{'from':'variant:'}|VariantSpec key 'warmStart.from': expected \"variant:NAME\" or \"file:PATH\", "
@@ -237,6 +241,35 @@ class VariantSpecTest {
   void refusesBadManagementKeysNamingTheKey(String keys, String message) {
     assertThatIllegalArgumentException().isThrownBy(() -> parse(("," + keys).replace('\'', '"')))
         .withMessage(message);
+  }
+
+  @Test
+  void rewarmIsADriftReactionOfADenseLearner() {
+    VariantSpec spec = parse(",\"drift\":{\"detector\":\"page-hinkley\",\"reaction\":\"rewarm\"}");
+    assertThat(spec.drift().reaction()).isEqualTo(DriftSpec.REWARM);
+    assertThat(spec.drift().forkVariants()).isZero();
+    assertThat(spec.drift().forkPatienceExamples()).isZero();
+    assertThat(VariantSpec.parse(spec.toJson(), 16)).isEqualTo(spec);
+    assertThat(spec.toJson()).contains("\"reaction\":\"rewarm\"").doesNotContain("fork");
+  }
+
+  /** A rewarm keeps a dense learner's weights ({@code LearnerWarmStart.startFrom}): other kinds are refused. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{'algorithm':'softmax-regression','inputDim':4,'numClasses':3,'labelModel':{'method':'dawid-skene'}"
+          + "|labelModel",
+      "{'algorithm':'logistic-regression','hashing':{'bits':10,'fields':['user']},"
+          + "'optimizer':{'type':'adagrad','learningRate':0.1},'standardize':false|hashing",
+      "{'algorithm':'wide-deep','numClasses':2,'hashing':{'bits':10},'embeddings':{'dim':4,'buckets':64,"
+          + "'fields':['user']},'layers':[{'units':8}],'standardize':false|hashing",
+      "{'algorithm':'skip-gram','skipGram':{'buckets':1024,'dim':8}|skipGram",
+  })
+  void rewarmIsRefusedForAKindThatCannotRestartFromItsOwnWeights(String model, String kind) {
+    String json = (model + ",'drift':{'detector':'adwin','reaction':'rewarm'}}").replace('\'', '"');
+    assertThatIllegalArgumentException().isThrownBy(() -> VariantSpec.parse(json, 16))
+        .withMessage("VariantSpec key 'drift.reaction': expected \"none\", \"reset\" or \"fork\" for a model "
+            + "with " + kind + " (a rewarm keeps a dense learner's weights and restarts its optimizer: no labelModel, "
+            + "hashing, embeddings or skipGram), got \"rewarm\"");
   }
 
   @Test
