@@ -5,25 +5,19 @@ import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.jobs.AdmittedTasks;
-import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
-import dev.chorus.jobs.ExampleValidator;
-import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
-import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
-import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -139,16 +133,13 @@ public final class MinibatchSgdFunction
     private transient Counter snapshots;
     private transient Counter annotatorModels;
     private transient Counter consensusRecords;
-    private transient Counter deadLetters;
-    private transient Counter annotatorDeadLetters;
+    private transient TrainerDeadLetters deadLetters;
     private transient Counter annotatorEvictions;
-    private transient Counter taskDeadLetters;
     private transient FieldHashing hashing;
     private transient SkipGramTraining skipGrams;
     private transient AdmittedTasks admitted;
     /** The metrics of each task this instance has seen since it started. */
     private transient Map<String, TaskTrainingMetrics> taskMetrics;
-    private transient RecordCodec<Example> exampleCodec;
     private transient String blasBackend;
     private transient RestartedModels restartedModels;
     private transient RestartChunks restartChunks;
@@ -194,13 +185,11 @@ public final class MinibatchSgdFunction
         annotatorModels = getRuntimeContext().getMetricGroup().counter("annotatorModels");
         consensusRecords = getRuntimeContext().getMetricGroup().counter("consensusRecords");
         annotatorEvictions = getRuntimeContext().getMetricGroup().counter("annotatorEvictions");
-        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
-        annotatorDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "annotator");
-        taskDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "task");
-        hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters);
+        deadLetters = new TrainerDeadLetters(getRuntimeContext().getMetricGroup(), sourceTopic, examplesTopic.codec(),
+                deadLetterMaxOriginalBytes);
+        hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters.all);
         skipGrams = new SkipGramTraining(getRuntimeContext().getMetricGroup());
         taskMetrics = new HashMap<>();
-        exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
         restartedModels = new RestartedModels(getRuntimeContext(), restartChunks, sourceTopic, blasBackend, snapshots);
     }
@@ -214,13 +203,17 @@ public final class MinibatchSgdFunction
         TrainerState s = state.forKey(routed.key()).value();
         if (s == null) {
             if (!admitted.admit(example.getTask())) {
-                rejectTask(input, ctx);
+                var info = getRuntimeContext().getTaskInfo();
+                ctx.output(DEAD_LETTERS, deadLetters.task(input, taskBound, "per parallel instance (subtask "
+                        + info.getIndexOfThisSubtask() + " of " + info.getNumberOfParallelSubtasks() + " holds "
+                        + admitted.size() + ")", ctx.timerService().currentProcessingTime()));
                 return;
             }
             ModelSpec spec = VariantSpecs.specOf(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), specs, routed.key(),
                     routed.spec());
             if (spec == null) {
-                rejectRetired(input, ctx);
+                long now = ctx.timerService().currentProcessingTime();
+                ctx.output(DEAD_LETTERS, deadLetters.retired(input, variant, now));
                 return;
             }
             s = create(WarmStarts.state(ctx, spec, routed, prequentialWindow), ctx);
@@ -242,8 +235,7 @@ public final class MinibatchSgdFunction
         long now = ctx.timerService().currentProcessingTime();
         SparseVector hashedRow = null;
         if (s.model.spec().hashing() != null) {
-            Consumer<String> reject = reason -> ctx.output(DEAD_LETTERS,
-                    DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes));
+            Consumer<String> reject = reason -> ctx.output(DEAD_LETTERS, deadLetters.fields(input, reason, now));
             hashedRow = s.hasher != null ? hashing.hash(s, example, reject) : null;
             if (s.hasher != null ? hashedRow == null : !hashing.takeApart(s, example, reject)) {
                 state.update(s);
@@ -270,7 +262,7 @@ public final class MinibatchSgdFunction
         }
         if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
             out.collect(predictions.now(s, row, null, example, variant, now));
-            rejectAnnotator(input, s, ExampleTensors.annotator(example), ctx, now);
+            ctx.output(DEAD_LETTERS, deadLetters.annotator(input, s, ExampleTensors.annotator(example), now));
             labeled = false;
         } else if (!labeled) {
             out.collect(predictions.now(s, row, hashedRow, example, variant, now));
@@ -319,26 +311,6 @@ public final class MinibatchSgdFunction
                 prequentialWindow));
     }
 
-    /** A record of a task past the task bound goes to the dead-letter topic, and the task gets no state. */
-    private void rejectTask(Sourced<Example> input, ReadOnlyContext ctx) {
-        deadLetters.inc();
-        taskDeadLetters.inc();
-        var info = getRuntimeContext().getTaskInfo();
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "task", taskBound.reason(input.value().getTask(),
-                "per parallel instance (subtask " + info.getIndexOfThisSubtask() + " of "
-                        + info.getNumberOfParallelSubtasks() + " holds " + admitted.size() + ")"),
-                ctx.timerService().currentProcessingTime(), deadLetterMaxOriginalBytes));
-    }
-
-    /** An example routed to a variant retired since: its state is gone, and it trains nothing. */
-    private void rejectRetired(Sourced<Example> input, ReadOnlyContext ctx) {
-        deadLetters.inc();
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "variant", "field 'variant': expected a live variant of "
-                + "task " + ExampleValidator.quoted(input.value().getTask()) + ", got " + ExampleValidator.quoted(variant)
-                + ", retired before the example reached it", ctx.timerService().currentProcessingTime(),
-                deadLetterMaxOriginalBytes));
-    }
-
     /**
      * A control change: the spec map follows it; a retired variant's state goes once its open minibatch is predicted
      * ({@link RetiredMinibatches}; revived, or a default given a spec other than --spec's, it restarts); a reset of a
@@ -373,29 +345,6 @@ public final class MinibatchSgdFunction
             }
         });
         // A retired variant's metrics stay registered: Flink would refuse the same names from a revived one's.
-    }
-
-    /** The example in its topic's wire format, with the Kafka coordinates it was read from. */
-    private KafkaRecord record(Sourced<Example> input) {
-        Example example = input.value();
-        return new KafkaRecord(sourceTopic, input.partition(), input.offset(), example.getEventTime(),
-                example.getId().getBytes(StandardCharsets.UTF_8), exampleCodec.encode(example));
-    }
-
-    /** The label of an annotator past the task's bound goes to the dead-letter topic; the example was predicted. */
-    private void rejectAnnotator(Sourced<Example> input, TrainerState s, String annotator, ReadOnlyContext ctx, long now) {
-        Example example = input.value();
-        deadLetters.inc();
-        annotatorDeadLetters.inc();
-        KafkaRecord record = record(input);
-        // Only a full house of annotators that may not be evicted rejects: those with protectedLabels or more labels,
-        // and those of the open minibatch.
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record, "annotator", "field 'annotator': expected one of the "
-                + s.labelModel.maxAnnotators() + " annotators task " + ExampleValidator.quoted(example.getTask())
-                + " already tracks, as all its label model's slots (maxAnnotators=" + s.labelModel.maxAnnotators()
-                + ") are held by annotators with at least protectedLabels="
-                + s.model.spec().labelModel().protectedLabels() + " labels or of the open minibatch, got "
-                + ExampleValidator.quoted(annotator), now, deadLetterMaxOriginalBytes));
     }
 
     @Override

@@ -16,7 +16,8 @@ import java.util.List;
  *     ({@code forkVariants} new challengers from the champion's hyperparameters) or {@value #REWARM} (the variant
  *     restarts in place from its own weights, standardiser statistics and layer state, with its optimizer's moments
  *     and step count, so its learning-rate schedule, and its model version started again:
- *     {@code LearnerWarmStart.startFrom(spec, learner, false)}; only a dense learner, {@link LearnerWarmStart#notDense})
+ *     {@code LearnerWarmStart.startFrom(spec, learner, false)}; only a dense learner,
+ *     {@link LearnerWarmStart#notDense})
  * @param forkVariants how many challengers a fork starts; 0 unless the reaction is {@value #FORK}
  * @param forkPatienceExamples pairs with the champion after which a fork's challenger that was not promoted is
  *     retired ({@link #forkPatienceRunsOut}); 0 unless the reaction is {@value #FORK}
@@ -65,8 +66,8 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     }
     String notDense = LearnerWarmStart.notDense(model);
     if (reaction.equals(REWARM) && notDense != null) {
-      throw json.error("reaction", "expected \"none\", \"reset\" or \"fork\" for a model with " + notDense + " (a rewarm "
-          + "keeps a dense learner's weights and restarts its optimizer: no labelModel, hashing, embeddings or "
+      throw json.error("reaction", "expected \"none\", \"reset\" or \"fork\" for a model with " + notDense
+          + " (a rewarm keeps a dense learner's weights and restarts its optimizer: no labelModel, hashing, embeddings or "
           + "skipGram), got \"" + REWARM + "\"");
     }
     switch (detector) {
