@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * closes when it is full, or {@code batchTimeoutMs} after its first example on a slow stream. Model snapshots
  * go to {@link #MODEL_SNAPSHOTS} every {@code snapshotEveryBatches} updates, on a periodic timer when the model
  * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase, but for a
- * variant reset or revived, whose key gets tombstones there first, then its fresh model at once ({@link RestartedModels}).
+ * variant reset, rewarmed or revived, whose key gets tombstones there first, then its fresh model at once ({@link RestartedModels}).
  *
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
  * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters.
@@ -314,7 +314,9 @@ public final class MinibatchSgdFunction
     /**
      * A control change: the spec map follows it; a retired variant's state goes once its open minibatch is predicted
      * ({@link RetiredMinibatches}; revived, or a default given a spec other than --spec's, it restarts); a reset of a
-     * live one ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}).
+     * live one ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}), for a rewarm
+     * ({@link WarmStarts#rewarms}) one built from its own state here, where its key is, with the same tombstones and
+     * version 0.
      */
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
@@ -324,12 +326,14 @@ public final class MinibatchSgdFunction
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         ModelGenerations.apply(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), change);
         String changed = Variants.key(change.task, change.variant);
-        TrainerState fresh = restarts && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())
+        // A rewarm's state comes from the variant's own, in the keyed pass below, whose owner alone has it.
+        boolean rewarm = reset && WarmStarts.rewarms(change);
+        TrainerState[] fresh = {restarts && !rewarm && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())
                 ? WarmStarts.state(VariantSpecs.parse(change.spec), change.spec, change.initialModel, prequentialWindow)
-                : null;
-        if (fresh != null) {
+                : null};
+        if (fresh[0] != null) {
             // The fresh model's versions count from 0 again: serve jobs forget the old model and swap to its version 0.
-            restartedModels.restart(ctx, change.task, change.variant, fresh);
+            restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
         state.applyToKeyedState(ctx, (key, trainer) -> {
             if (key.equals(changed) && (change.retires() || restarts && !reset)) { // a revival has no state left
@@ -341,9 +345,17 @@ public final class MinibatchSgdFunction
                 }
                 trainer.clear();
             } else if (key.equals(changed) && reset && trainer.value() != null) {
-                trainer.update(trainer.value().restartedAs(fresh));
+                if (rewarm) {
+                    fresh[0] = WarmStarts.rewarmed(trainer.value(), VariantSpecs.parse(change.spec), change.spec,
+                            prequentialWindow);
+                }
+                trainer.update(trainer.value().restartedAs(fresh[0]));
             }
         });
+        if (rewarm && fresh[0] != null) {
+            // After the keyed pass, which restart's own pass over keyed state must not run inside.
+            restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
+        }
         // A retired variant's metrics stay registered: Flink would refuse the same names from a revived one's.
     }
 

@@ -3,6 +3,7 @@ package dev.chorus.jobs.train;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.LargeOutputModel;
+import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
@@ -73,6 +74,33 @@ public final class WarmStarts {
                     + initialModel.remaining() + " bytes: " + e.getMessage();
         }
         return null;
+    }
+
+    /**
+     * Whether a LIVE record of {@code variant} with {@code spec} and no model ({@code hasModel} false) rewarms the
+     * variant: its warm start names the variant itself, so the trainer that owns it starts it from its own state
+     * ({@link #rewarmed}). {@link SpecControl} takes one only as a reset in place of a live dense learner.
+     */
+    public static boolean rewarms(VariantSpec spec, String variant, boolean hasModel) {
+        return !hasModel && spec.warmStart().map(w -> variant.equals(w.fromVariant())).orElse(false);
+    }
+
+    /** Whether {@code change} rewarms its variant ({@link #rewarms(VariantSpec, String, boolean)}). */
+    static boolean rewarms(SpecChange change) {
+        return !change.retires() && rewarms(VariantSpecs.parseVariant(change.spec, Integer.MAX_VALUE), change.variant,
+                change.initialModel != null);
+    }
+
+    /**
+     * The state a rewarm of {@code own}, a dense learner's, restarts it as: its weights, standardiser statistics and
+     * layer state, the optimizer's state carried or not as the spec's warm start says ({@code spec}, {@code json}),
+     * a fresh prequential window and the model version from 0, as a warm start from a saved model gives.
+     */
+    static TrainerState rewarmed(TrainerState own, ModelSpec spec, String json, int prequentialWindow) {
+        boolean carry = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).warmStart().map(WarmStart::carryOptimizer)
+                .orElse(false);
+        return new TrainerState(LearnerWarmStart.startFrom(spec, own.learner, carry),
+                new SlidingAccuracy(prequentialWindow));
     }
 
     public static byte[] bytes(ByteBuffer buffer) {
