@@ -5,6 +5,7 @@ import static dev.chorus.jobs.train.VariantControlIT.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.select.VariantSpec;
+import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.ExampleProducer;
@@ -68,7 +69,7 @@ class DriftResetIT {
             VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "steady-", "steady", true);
 
             send(examples, settings, "x-", 0, 960);
-            List<String> during = streamThroughTheReset(examples, settings);
+            List<String> during = streamThroughTheReset(KAFKA.broker(), examples, settings);
             List<VariantSpecRecord> reset = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.specsTopic(),
                     r -> r.getSource().equals("drift"), 1);
 
@@ -158,8 +159,8 @@ class DriftResetIT {
      * Sends rows of the changed concept, 32 every 100 ms, until the reset is on the control topic and 3 s after, so
      * that examples keep coming while the job applies it; returns their ids.
      */
-    private static List<String> streamThroughTheReset(ExampleProducer examples, TrainSettings settings)
-            throws Exception {
+    static List<String> streamThroughTheReset(EmbeddedKafkaBroker kafka, ExampleProducer examples,
+            TrainSettings settings) throws Exception {
         List<String> ids = new ArrayList<>();
         Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
         Instant stop = deadline;
@@ -169,7 +170,7 @@ class DriftResetIT {
                 ids.add("during" + round + "--" + row);
             }
             Thread.sleep(100);
-            if (stop == deadline && round % 5 == 4 && JobTestSupport.read(KAFKA.broker(), settings.specsTopic())
+            if (stop == deadline && round % 5 == 4 && JobTestSupport.read(kafka, settings.specsTopic())
                     .stream().anyMatch(r -> r.getSource().equals("drift"))) {
                 stop = Instant.now().plusSeconds(3);
             }
@@ -177,7 +178,7 @@ class DriftResetIT {
         return ids;
     }
 
-    private static Optional<VariantStanding> standing(Champion c, String variant) {
+    static Optional<VariantStanding> standing(Champion c, String variant) {
         return c.getStandings().stream().filter(s -> s.getVariant().equals(variant)).findFirst();
     }
 }
