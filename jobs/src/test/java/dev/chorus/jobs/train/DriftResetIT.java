@@ -61,12 +61,7 @@ class DriftResetIT {
         JobClient job = env.executeAsync("drift-reset-it");
         try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker());
                 ExampleProducer examples = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            // default takes the resetting spec before any example; steady, without drift, serves during the reset.
-            control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.RETIRED, null));
-            control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE, RESETTING));
-            control(producer, settings, TASK + "/steady", spec(TASK, "steady", VariantStatus.LIVE,
-                    SearchIT.BASE + "}"));
-            VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "steady-", "steady", true);
+            defaultAndSteady(KAFKA.broker(), producer, settings, RESETTING);
 
             send(examples, settings, "x-", 0, 960);
             List<String> during = streamThroughTheReset(KAFKA.broker(), examples, settings);
@@ -81,19 +76,7 @@ class DriftResetIT {
             JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> p.getVariant()
                     .equals("default") && p.getId().startsWith("during") && p.getModelVersion() == 0, 1);
 
-            Set<String> sent = new HashSet<>(during);
-            IntStream.range(0, 960).forEach(row -> sent.add("x--" + row));
-            for (String variant : List.of("steady", "default")) {
-                assertThat(JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
-                        p -> p.getVariant().equals(variant) && sent.contains(p.getId()), sent.size()))
-                        .extracting(Prediction::getId).as("%s predicts each example once, through the reset", variant)
-                        .doesNotHaveDuplicates().hasSize(sent.size());
-            }
-            assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic()))
-                    .filteredOn(d -> !new String(JobTestSupport.bytes(d.getKey()), StandardCharsets.UTF_8)
-                            .startsWith("steady-"))
-                    .as("no example is a dead letter of the reset (the setup's probes are, sent while default was "
-                            + "retired)").isEmpty();
+            Set<String> sent = assertOnePredictionOfEachVariantAndNoDeadLetter(KAFKA.broker(), settings, during);
 
             send(examples, settings, "after-", 480, 480);
             JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
@@ -138,6 +121,39 @@ class DriftResetIT {
         } finally {
             job.cancel().get();
         }
+    }
+
+    /**
+     * Gives default {@code spec} before any example (retired, then live with it) and puts steady, without drift, which
+     * serves while default restarts; returns once steady predicts.
+     */
+    static void defaultAndSteady(EmbeddedKafkaBroker kafka, KafkaProducer<byte[], byte[]> producer,
+            TrainSettings settings, String spec) throws Exception {
+        control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.RETIRED, null));
+        control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE, spec));
+        control(producer, settings, TASK + "/steady", spec(TASK, "steady", VariantStatus.LIVE, SearchIT.BASE + "}"));
+        VariantProbes.await(kafka, producer, settings, TASK, "steady-", "steady", true);
+    }
+
+    /**
+     * The ids sent, rows 0 to 960 and {@code during}, once each variant, steady and default, has predicted each of them
+     * exactly once, and none of them is a dead letter (the setup's probes are, sent while default was retired).
+     */
+    static Set<String> assertOnePredictionOfEachVariantAndNoDeadLetter(EmbeddedKafkaBroker kafka,
+            TrainSettings settings, List<String> during) throws InterruptedException {
+        Set<String> sent = new HashSet<>(during);
+        IntStream.range(0, 960).forEach(row -> sent.add("x--" + row));
+        for (String variant : List.of("steady", "default")) {
+            assertThat(JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(),
+                    p -> p.getVariant().equals(variant) && sent.contains(p.getId()), sent.size()))
+                    .extracting(Prediction::getId).as("%s predicts each example once, through the restart", variant)
+                    .doesNotHaveDuplicates().hasSize(sent.size());
+        }
+        assertThat(JobTestSupport.read(kafka, settings.deadLetterTopic()))
+                .filteredOn(d -> !new String(JobTestSupport.bytes(d.getKey()), StandardCharsets.UTF_8)
+                        .startsWith("steady-"))
+                .as("no example is a dead letter of the restart").isEmpty();
+        return sent;
     }
 
     /**

@@ -1,8 +1,6 @@
 package dev.chorus.jobs.train;
 
 import static dev.chorus.jobs.train.DriftResetIT.standing;
-import static dev.chorus.jobs.train.VariantControlIT.control;
-import static dev.chorus.jobs.train.VariantControlIT.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.model.LearnerWarmStart;
@@ -16,16 +14,11 @@ import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantSpecRecord;
-import dev.chorus.schemas.VariantStatus;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.IntStream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -63,11 +56,7 @@ class DriftRewarmIT {
         JobClient job = env.executeAsync("drift-rewarm-it");
         try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker());
                 ExampleProducer examples = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.RETIRED, null));
-            control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE, REWARMING));
-            control(producer, settings, TASK + "/steady", spec(TASK, "steady", VariantStatus.LIVE,
-                    SearchIT.BASE + "}"));
-            VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "steady-", "steady", true);
+            DriftResetIT.defaultAndSteady(KAFKA.broker(), producer, settings, REWARMING);
 
             DriftResetIT.send(examples, settings, "x-", 0, 960);
             List<String> during = DriftResetIT.streamThroughTheReset(KAFKA.broker(), examples, settings);
@@ -98,19 +87,7 @@ class DriftRewarmIT {
             assertThat(after.steps()).isZero();
             assertThat(after.examplesSeen()).isZero();
 
-            Set<String> sent = new HashSet<>(during);
-            IntStream.range(0, 960).forEach(row -> sent.add("x--" + row));
-            for (String variant : List.of("steady", "default")) {
-                assertThat(JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
-                        p -> p.getVariant().equals(variant) && sent.contains(p.getId()), sent.size()))
-                        .extracting(Prediction::getId).as("%s predicts each example once, through the rewarm", variant)
-                        .doesNotHaveDuplicates().hasSize(sent.size());
-            }
-            assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic()))
-                    .filteredOn(d -> !new String(JobTestSupport.bytes(d.getKey()), StandardCharsets.UTF_8)
-                            .startsWith("steady-"))
-                    .as("no example is a dead letter of the rewarm (the setup's probes are, sent while default was "
-                            + "retired)").isEmpty();
+            DriftResetIT.assertOnePredictionOfEachVariantAndNoDeadLetter(KAFKA.broker(), settings, during);
 
             Champion succession = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.championsTopic(),
                     c -> standing(c, "default").filter(s -> s.getStatus() == StandingStatus.RETIRED).isPresent(), 1)

@@ -5,6 +5,7 @@ import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.deadLetters;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.example;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.models;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
+import static dev.chorus.jobs.train.VariantResetTest.train;
 import static dev.chorus.jobs.train.VariantsTest.live;
 import static dev.chorus.jobs.train.VariantsTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,7 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.jobs.kafka.KafkaRecord;
-import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
@@ -86,13 +86,6 @@ class VariantRewarmTest {
             assertThat(predictions.subList(32, 40)).extracting(Prediction::getModelVersion)
                     .as("the minibatch open at the rewarm is the restarted model's first").containsOnly(0L);
             assertThat(deadLetters(h)).isEmpty();
-        }
-    }
-
-    /** Examples {@code from} until {@code to} of variant w, one timestamp each. */
-    private static void train(TrainerHarness h, int from, int to) throws Exception {
-        for (int i = from; i < to; i++) {
-            h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), i);
         }
     }
 }
