@@ -2,7 +2,7 @@ package dev.chorus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chorus.core.model.LearnerWarmStart;
+import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
@@ -267,7 +267,7 @@ final class SpecsCommand {
         String reason;
         @Option(names = "--rewarm", description = "Keep the variant's weights, standardiser statistics and layer "
                 + "state; restart only its optimizer's moments and step count (so its learning-rate schedule) and its "
-                + "model version. A dense learner's only (no labelModel, hashing, embeddings or skipGram).")
+                + "model version. Not for a label model or a skip-gram.")
         boolean rewarm;
 
         @Override
@@ -310,8 +310,8 @@ final class SpecsCommand {
      * reset writes ({@link VariantSpecs#resetSpec}), or with {@code rewarm} a drift rewarm ({@link
      * VariantSpecs#rewarmSpec}), from source {@code cli}.
      *
-     * @throws IllegalArgumentException when {@code current} is absent, retired or a search, or with {@code rewarm} no
-     *     dense learner
+     * @throws IllegalArgumentException when {@code current} is absent, retired or a search, or with {@code rewarm} of a
+     *     kind that cannot rewarm ({@link ModelWarmStart#cannotRewarm})
      */
     static VariantSpecRecord resetRecord(String task, String variant, VariantSpecRecord current, String reason,
             boolean rewarm) {
@@ -328,11 +328,12 @@ final class SpecsCommand {
             throw new IllegalArgumentException(key + " is a search, not a variant: only a variant put under its own "
                     + "key can be reset");
         }
-        String notDense = LearnerWarmStart.notDense(VariantSpecs.parseVariant(current.getSpec(), Integer.MAX_VALUE)
+        String cannot = ModelWarmStart.cannotRewarm(VariantSpecs.parseVariant(current.getSpec(), Integer.MAX_VALUE)
                 .model());
-        if (rewarm && notDense != null) {
-            throw new IllegalArgumentException(key + " is not a dense learner (its spec has " + notDense + "): only a "
-                    + "dense learner can be rewarmed; without --rewarm it restarts from fresh weights");
+        if (rewarm && cannot != null) {
+            throw new IllegalArgumentException(key + " cannot restart from its own weights (its spec has " + cannot
+                    + "): only a dense learner, a hashed linear, a wide and deep or a large-softmax model can be "
+                    + "rewarmed; without --rewarm it restarts from fresh weights");
         }
         VariantSpecRecord record = record(task, variant, rewarm ? VariantSpecs.rewarmSpec(current.getSpec(), variant)
                 : VariantSpecs.resetSpec(current.getSpec()), "cli");

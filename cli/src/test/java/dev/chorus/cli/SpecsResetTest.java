@@ -59,11 +59,11 @@ class SpecsResetTest {
 
     /**
      * With {@code --rewarm}, the record a drift rewarm writes: the reset's, warm-started from the variant itself with
-     * the optimizer reset and no model, so the job restarts it from its own weights; a variant that is not a dense
-     * learner cannot be rewarmed.
+     * the optimizer reset and no model, so the job restarts it from its own weights; a label model cannot be
+     * rewarmed.
      */
     @Test
-    void withRewarmTheRecordIsADriftRewarmsAndOnlyADenseLearnerTakesIt() {
+    void withRewarmTheRecordIsADriftRewarmsAndALabelModelIsRefused() {
         VariantSpecRecord record = SpecsCommand.resetRecord("iris", "fast",
                 SpecsCommand.record("iris", "fast", LIVE, "cli"), null, true);
 
@@ -73,13 +73,13 @@ class SpecsResetTest {
         assertThat(record.getInitialModel()).isNull();
         assertThat(record.getReason())
                 .isEqualTo("chorus specs reset --rewarm: its own weights, optimizer and schedule restarted");
-        String hashed = "{\"algorithm\":\"logistic-regression\",\"hashing\":{\"bits\":10,\"fields\":[\"user\"]},"
-                + "\"optimizer\":{\"type\":\"adagrad\",\"learningRate\":0.1},\"standardize\":false}";
-        assertThatThrownBy(() -> SpecsCommand.resetRecord("ads", "clicks",
-                SpecsCommand.record("ads", "clicks", hashed, "cli"), null, true))
+        String crowd = "{" + SpecsPutTest.MODEL + ",\"labelModel\":{\"method\":\"dawid-skene\"}}";
+        assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "crowd",
+                SpecsCommand.record("iris", "crowd", crowd, "cli"), null, true))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("ads/clicks is not a dense learner (its spec has hashing): only a dense learner can be "
-                        + "rewarmed; without --rewarm it restarts from fresh weights");
+                .hasMessage("iris/crowd cannot restart from its own weights (its spec has labelModel): only a dense "
+                        + "learner, a hashed linear, a wide and deep or a large-softmax model can be rewarmed; without "
+                        + "--rewarm it restarts from fresh weights");
     }
 
     @Test

@@ -48,8 +48,8 @@ import org.apache.flink.api.common.typeinfo.Types;
  *       optimizer reset ({@link VariantSpecs#rewarmSpec}) and no {@code initialModel}, as this operator holds no model
  *       bytes: the trainer that owns the variant builds its restarted model from its own keyed state, the weights,
  *       standardiser statistics and layer state kept, the optimizer's moments and step count (so the learning-rate
- *       schedule) and the model version from 0 ({@link dev.chorus.jobs.train.WarmStarts#rewarms}). Only a dense
- *       learner's spec takes the reaction ({@link DriftSpec}).
+ *       schedule) and the model version from 0 ({@link dev.chorus.jobs.train.WarmStarts#rewarms}). A label model's
+ *       or a skip-gram's spec does not take the reaction ({@link DriftSpec}).
  *   <li>{@value DriftSpec#NONE}: nothing is written (the event is in the standings).
  * </ul>
  */

@@ -3,7 +3,6 @@ package dev.chorus.jobs.train;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.metrics.SlidingAccuracy;
 import dev.chorus.core.model.LargeOutputModel;
-import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
@@ -79,7 +78,8 @@ public final class WarmStarts {
     /**
      * Whether a LIVE record of {@code variant} with {@code spec} and no model ({@code hasModel} false) rewarms the
      * variant: its warm start names the variant itself, so the trainer that owns it starts it from its own state
-     * ({@link #rewarmed}). {@link SpecControl} takes one only as a reset in place of a live dense learner.
+     * ({@link #rewarmed}). {@link SpecControl} takes one only as a reset in place of a live variant whose kind can
+     * ({@link ModelWarmStart#cannotRewarm}).
      */
     public static boolean rewarms(VariantSpec spec, String variant, boolean hasModel) {
         return !hasModel && spec.warmStart().map(w -> variant.equals(w.fromVariant())).orElse(false);
@@ -92,15 +92,15 @@ public final class WarmStarts {
     }
 
     /**
-     * The state a rewarm of {@code own}, a dense learner's, restarts it as: its weights, standardiser statistics and
-     * layer state, the optimizer's state carried or not as the spec's warm start says ({@code spec}, {@code json}),
-     * a fresh prequential window and the model version from 0, as a warm start from a saved model gives.
+     * The state a rewarm of {@code own} restarts it as ({@link ModelWarmStart#rewarm}): its model's weights (and
+     * tables, standardiser statistics, layer state), the optimizer's state carried or not as the spec's warm start
+     * says ({@code spec}, {@code json}), a fresh prequential window and the model version from 0, as a warm start from
+     * its saved bytes would give.
      */
     static TrainerState rewarmed(TrainerState own, ModelSpec spec, String json, int prequentialWindow) {
         boolean carry = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).warmStart().map(WarmStart::carryOptimizer)
                 .orElse(false);
-        return new TrainerState(LearnerWarmStart.startFrom(spec, own.learner, carry),
-                new SlidingAccuracy(prequentialWindow));
+        return of(ModelWarmStart.rewarm(spec, own.model, carry), new SlidingAccuracy(prequentialWindow));
     }
 
     public static byte[] bytes(ByteBuffer buffer) {
@@ -143,7 +143,11 @@ public final class WarmStarts {
             return new TrainerState(SkipGramTrainer.startedFrom(spec, ModelWarmStart.startSkipGram(spec, initialModel,
                     carry)), prequential);
         }
-        Predictor started = ModelWarmStart.start(spec, initialModel, carry);
+        return of(ModelWarmStart.start(spec, initialModel, carry), prequential);
+    }
+
+    /** The state of a model a warm start made, of whichever kind. */
+    private static TrainerState of(Predictor started, SlidingAccuracy prequential) {
         return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
                 : started instanceof WideDeepModel wideDeep ? new TrainerState(wideDeep, prequential)
                 : started instanceof LargeOutputModel large ? new TrainerState(large, prequential)

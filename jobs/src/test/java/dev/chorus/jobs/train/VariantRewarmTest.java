@@ -12,17 +12,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A rewarm in place (a drift reaction's {@code rewarm}): a reset in place whose spec warm-starts the variant from
@@ -51,8 +60,68 @@ class VariantRewarmTest {
                     .toList();
             assertThat(dead).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo("field "
                     + "'initialModel': expected the saved model the spec's warmStart names, or none for a warm start "
-                    + "from the variant itself (a rewarm: \"revive\":true of a live dense learner, which restarts from "
-                    + "its own weights), got none for variant \"w\", not live"));
+                    + "from the variant itself (a rewarm: \"revive\":true of a live variant, not a label model or a "
+                    + "skip-gram, which restarts from its own weights), got none for variant \"w\", not live"));
+        }
+    }
+
+    /**
+     * A hashed variant rewarms too: version 0 has its weights with FTRL's {@code z} and {@code n} at 0, and in either
+     * state layout a checkpoint taken right after the rewarm restores it exactly (with rows kept apart, every row of
+     * the restarted model is written, not only those a step changed).
+     */
+    @ParameterizedTest
+    @EnumSource(TrainSettings.HashedState.class)
+    void aHashedVariantRewarmsFromItsOwnWeightsAndACheckpointRightAfterRestoresIt(TrainSettings.HashedState layout)
+            throws Exception {
+        List<Example> clicks = ClickExamples.stream("clicks", 30, 5);
+        String rewarm = VariantSpecs.rewarmSpec(ClickExamples.SPEC, "w");
+        List<List<Either<String, ModelSnapshot>>> runs = new ArrayList<>();
+        for (boolean restore : List.of(false, true)) {
+            List<Either<String, ModelSnapshot>> models = new ArrayList<>();
+            OperatorSubtaskState saved = null;
+            try (var h = new TrainerHarness(HashedTrainingTest.settings().hashedState(layout))) {
+                h.open();
+                h.processBroadcastElement(new SpecChange("clicks", "w", ClickExamples.SPEC), 0);
+                clicks(h, clicks, 0, 18);
+                h.processBroadcastElement(new SpecChange("clicks", "w", rewarm), 18);
+                if (restore) {
+                    saved = h.snapshot(1, 18);
+                } else {
+                    clicks(h, clicks, 18, 30);
+                    h.processWatermark(new Watermark(Long.MAX_VALUE));
+                }
+                models.addAll(models(h));
+            }
+            if (restore) {
+                try (var h = new TrainerHarness(HashedTrainingTest.settings().hashedState(layout))) {
+                    h.initializeState(saved);
+                    h.open();
+                    clicks(h, clicks, 18, 30);
+                    h.processWatermark(new Watermark(Long.MAX_VALUE));
+                    models.addAll(models(h));
+                }
+            }
+            runs.add(models);
+        }
+        List<Either<String, ModelSnapshot>> models = runs.get(0);
+        assertThat(models).extracting(m -> m.isLeft() ? m.left() : m.right().getVersion())
+                .containsExactly(2L, 4L, "clicks/w", 0L, 2L, 4L);
+        SparseLinearModel before = SparseLinearModel.fromBytes(HashedTrainingTest.bytes(models.get(1).right()
+                .getParameters()));
+        assertThat(HashedTrainingTest.bytes(models.get(3).right().getParameters()))
+                .as("its own weights, FTRL's state from 0")
+                .isEqualTo(before.warmStart(TaskSpecs.parse(ClickExamples.SPEC), false).toBytes())
+                .isNotEqualTo(SparseLinearModel.create(TaskSpecs.parse(ClickExamples.SPEC)).toBytes());
+        assertThat(runs.get(1)).as("%s: restored right after the rewarm, the same models", layout)
+                .extracting(m -> m.isLeft() ? m.left() : HashedTrainingTest.bytes(m.right().getParameters()))
+                .containsExactlyElementsOf(models.stream()
+                        .map(m -> m.isLeft() ? m.left() : HashedTrainingTest.bytes(m.right().getParameters())).toList());
+    }
+
+    private static void clicks(TrainerHarness h, List<Example> clicks, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
         }
     }
 

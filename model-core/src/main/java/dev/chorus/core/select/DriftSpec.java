@@ -1,8 +1,8 @@
 package dev.chorus.core.select;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.spec.SpecReader;
 import java.util.List;
 
@@ -16,8 +16,8 @@ import java.util.List;
  *     ({@code forkVariants} new challengers from the champion's hyperparameters) or {@value #REWARM} (the variant
  *     restarts in place from its own weights, standardiser statistics and layer state, with its optimizer's moments
  *     and step count, so its learning-rate schedule, and its model version started again:
- *     {@code LearnerWarmStart.startFrom(spec, learner, false)}; only a dense learner,
- *     {@link LearnerWarmStart#notDense})
+ *     {@link ModelWarmStart#rewarm}; a dense learner, a hashed linear, a wide and deep or a large-softmax model's
+ *     spec only, {@link ModelWarmStart#cannotRewarm})
  * @param forkVariants how many challengers a fork starts; 0 unless the reaction is {@value #FORK}
  * @param forkPatienceExamples pairs with the champion after which a fork's challenger that was not promoted is
  *     retired ({@link #forkPatienceRunsOut}); 0 unless the reaction is {@value #FORK}
@@ -64,11 +64,12 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     if (!REACTIONS.contains(reaction)) {
       throw json.error("reaction", "expected one of " + SpecReader.quoted(REACTIONS) + ", got \"" + reaction + "\"");
     }
-    String notDense = LearnerWarmStart.notDense(model);
-    if (reaction.equals(REWARM) && notDense != null) {
-      throw json.error("reaction", "expected \"none\", \"reset\" or \"fork\" for a model with " + notDense
-          + " (a rewarm keeps a dense learner's weights and restarts its optimizer: no labelModel, hashing, embeddings or "
-          + "skipGram), got \"" + REWARM + "\"");
+    String cannotRewarm = ModelWarmStart.cannotRewarm(model);
+    if (reaction.equals(REWARM) && cannotRewarm != null) {
+      throw json.error("reaction", "expected \"none\", \"reset\" or \"fork\" for a model with " + cannotRewarm
+          + " (a rewarm restarts a dense learner, a hashed linear, a wide and deep or a large-softmax model from its own "
+          + "weights with its optimizer afresh: a label model would lose its label history, a skip-gram has no "
+          + "optimizer state), got \"" + REWARM + "\"");
     }
     switch (detector) {
       case PAGE_HINKLEY -> json.requireKnownKeys(

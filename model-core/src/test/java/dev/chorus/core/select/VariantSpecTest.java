@@ -253,23 +253,36 @@ class VariantSpecTest {
     assertThat(spec.toJson()).contains("\"reaction\":\"rewarm\"").doesNotContain("fork");
   }
 
-  /** A rewarm keeps a dense learner's weights ({@code LearnerWarmStart.startFrom}): other kinds are refused. */
+  /** Besides a dense learner, a hashed linear, a wide and deep and a large-softmax model restart from their weights. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{'algorithm':'logistic-regression','hashing':{'bits':10,'fields':['user']},"
+          + "'optimizer':{'type':'adagrad','learningRate':0.1},'standardize':false",
+      "{'algorithm':'wide-deep','numClasses':2,'hashing':{'bits':10},'embeddings':{'dim':4,'buckets':64,"
+          + "'fields':['user']},'layers':[{'units':8}],'standardize':false",
+      "{'algorithm':'large-softmax','numClasses':50,'hashing':{'bits':8,'fields':['key']},"
+          + "'output':{'type':'sampled-softmax','samples':6,'dim':4},'optimizer':{'type':'sgd','learningRate':0.3},"
+          + "'standardize':false",
+  })
+  void rewarmIsADriftReactionOfAHashedWideAndDeepOrLargeSoftmaxModel(String model) {
+    String json = (model + ",'drift':{'detector':'adwin','reaction':'rewarm'}}").replace('\'', '"');
+    assertThat(VariantSpec.parse(json, 16).drift().reaction()).isEqualTo(DriftSpec.REWARM);
+  }
+
+  /** A rewarm keeps a model's weights and restarts its optimizer: a label model and a skip-gram are refused. */
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "{'algorithm':'softmax-regression','inputDim':4,'numClasses':3,'labelModel':{'method':'dawid-skene'}"
           + "|labelModel",
-      "{'algorithm':'logistic-regression','hashing':{'bits':10,'fields':['user']},"
-          + "'optimizer':{'type':'adagrad','learningRate':0.1},'standardize':false|hashing",
-      "{'algorithm':'wide-deep','numClasses':2,'hashing':{'bits':10},'embeddings':{'dim':4,'buckets':64,"
-          + "'fields':['user']},'layers':[{'units':8}],'standardize':false|hashing",
       "{'algorithm':'skip-gram','skipGram':{'buckets':1024,'dim':8}|skipGram",
   })
   void rewarmIsRefusedForAKindThatCannotRestartFromItsOwnWeights(String model, String kind) {
     String json = (model + ",'drift':{'detector':'adwin','reaction':'rewarm'}}").replace('\'', '"');
     assertThatIllegalArgumentException().isThrownBy(() -> VariantSpec.parse(json, 16))
-        .withMessage("VariantSpec key 'drift.reaction': expected \"none\", \"reset\" or \"fork\" for a model "
-            + "with " + kind + " (a rewarm keeps a dense learner's weights and restarts its optimizer: no labelModel, "
-            + "hashing, embeddings or skipGram), got \"rewarm\"");
+        .withMessageStartingWith("VariantSpec key 'drift.reaction': expected \"none\", \"reset\" or \"fork\" for "
+            + "a model with " + kind + " (a rewarm restarts a dense learner, a hashed linear, a wide and deep or a "
+            + "large-softmax model from its own weights with its optimizer afresh: ")
+        .withMessageEndingWith("), got \"rewarm\"");
   }
 
   @Test
