@@ -28,10 +28,10 @@ import java.util.function.Consumer;
  * unhandled model's accuracy before the change less its accuracy after: an oracle that lost nothing to the change,
  * generous for the gradual stream, whose mixed images are a harder task) and the race's standings at the end (each
  * variant's accuracy and mean log loss on the examples it predicted). The race decides as the train job does
- * ({@link VariantRace}). The detector and reaction are chosen on a validation
- * stream (the training split in another seeded order, never the test split): of Page-Hinkley and ADWIN with their
- * defaults, each with reset, with fork and with rewarm, the pair with no false alarm on the stationary validation stream and the
- * best mean accuracy after the change over the abrupt and gradual ones.
+ * ({@link VariantRace}). The detector and reaction are chosen on a validation stream (the training split in another
+ * seeded order, never the test split): of Page-Hinkley and ADWIN with their defaults, each with reset, with fork and
+ * with rewarm, the pair with no false alarm on the stationary validation stream and the best mean accuracy after the
+ * change over the abrupt and gradual ones.
  *
  * <p>Twice: on that MLP at its constant rate (the top-level keys), which re-learns a change by itself within a few
  * thousand examples, and ({@code decayed.}) on the same MLP with a decaying learning-rate schedule, whose smaller

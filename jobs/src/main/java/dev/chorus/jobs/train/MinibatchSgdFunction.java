@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * closes when it is full, or {@code batchTimeoutMs} after its first example on a slow stream. Model snapshots
  * go to {@link #MODEL_SNAPSHOTS} every {@code snapshotEveryBatches} updates, on a periodic timer when the model
  * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase, but for a
- * variant reset, rewarmed or revived, whose key gets tombstones there first, then its fresh model at once ({@link RestartedModels}).
+ * variant reset, rewarmed or revived, whose key gets tombstones there first, then its fresh model at once
+ * ({@link RestartedModels}).
  *
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
  * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters.

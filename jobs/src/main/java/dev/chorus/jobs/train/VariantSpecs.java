@@ -78,7 +78,8 @@ public final class VariantSpecs {
     /**
      * The spec of the LIVE record that rewarms live variant {@code variant} of spec {@code live} in place (a drift
      * reaction's {@code rewarm}): {@link #resetSpec}'s with a warm start from the variant itself, the optimizer reset;
-     * written without a model, so the trainer that owns the variant starts it from its own ({@link WarmStarts#rewarms}).
+     * written without a model, so the trainer that owns the variant starts it from its own
+     * ({@link WarmStarts#rewarms}).
      */
     public static String rewarmSpec(String live, String variant) {
         ObjectNode json = (ObjectNode) SpecReader.document(resetSpec(live)).node();

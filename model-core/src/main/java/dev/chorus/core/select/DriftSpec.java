@@ -67,8 +67,8 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     String cannotRewarm = ModelWarmStart.cannotRewarm(model);
     if (reaction.equals(REWARM) && cannotRewarm != null) {
       throw json.error("reaction", "expected \"none\", \"reset\" or \"fork\" for a model with " + cannotRewarm
-          + " (a rewarm restarts a dense learner, a hashed linear, a wide and deep or a large-softmax model from its own "
-          + "weights with its optimizer afresh: a label model would lose its label history, a skip-gram has no "
+          + " (a rewarm restarts a dense learner, a hashed linear, a wide and deep or a large-softmax model from its "
+          + "own weights with its optimizer afresh: a label model would lose its label history, a skip-gram has no "
           + "optimizer state), got \"" + REWARM + "\"");
     }
     switch (detector) {
