@@ -2,6 +2,7 @@ package dev.chorus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
@@ -259,16 +260,22 @@ final class SpecsCommand {
 
     @Command(name = "reset", mixinStandardHelpOptions = true,
             description = "Restart live variant VARIANT of task TASK from fresh weights at model version 0, in place: "
-                    + "it stays live and keeps its spec (what a drift reaction reset writes).")
+                    + "it stays live and keeps its spec (what a drift reaction reset writes); with --rewarm, from its "
+                    + "own weights (what a drift reaction rewarm writes).")
     static final class Reset extends KeyCommand {
         @Option(names = "--reason", paramLabel = "TEXT", description = "Why, kept in the record's reason.")
         String reason;
+        @Option(names = "--rewarm", description = "Keep the variant's weights, standardiser statistics and layer "
+                + "state; restart only its optimizer's moments and step count (so its learning-rate schedule) and its "
+                + "model version. Not for a label model or a skip-gram.")
+        boolean rewarm;
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(task, variant, true);
             topic.kafka.requireReachable(topic.topic);
-            return written("reset", resetRecord(task, variant, current(task, variant, topic.judged().taken()), reason));
+            return written("reset", resetRecord(task, variant, current(task, variant, topic.judged().taken()), reason,
+                    rewarm));
         }
     }
 
@@ -300,11 +307,14 @@ final class SpecsCommand {
 
     /**
      * The LIVE record that resets {@code task/variant}, whose latest record is {@code current}: the record a drift
-     * reset writes ({@link VariantSpecs#resetSpec}), from source {@code cli}.
+     * reset writes ({@link VariantSpecs#resetSpec}), or with {@code rewarm} a drift rewarm ({@link
+     * VariantSpecs#rewarmSpec}), from source {@code cli}.
      *
-     * @throws IllegalArgumentException when {@code current} is absent, retired or a search
+     * @throws IllegalArgumentException when {@code current} is absent, retired or a search, or with {@code rewarm} of a
+     *     kind that cannot rewarm ({@link ModelWarmStart#cannotRewarm})
      */
-    static VariantSpecRecord resetRecord(String task, String variant, VariantSpecRecord current, String reason) {
+    static VariantSpecRecord resetRecord(String task, String variant, VariantSpecRecord current, String reason,
+            boolean rewarm) {
         String key = task + "/" + variant;
         if (current == null) {
             throw new IllegalArgumentException(key + " is not on the control topic (no record the train job took): "
@@ -318,8 +328,18 @@ final class SpecsCommand {
             throw new IllegalArgumentException(key + " is a search, not a variant: only a variant put under its own "
                     + "key can be reset");
         }
-        VariantSpecRecord record = record(task, variant, VariantSpecs.resetSpec(current.getSpec()), "cli");
-        record.setReason(reason == null ? "chorus specs reset: fresh weights" : reason);
+        String cannot = ModelWarmStart.cannotRewarm(VariantSpecs.parseVariant(current.getSpec(), Integer.MAX_VALUE)
+                .model());
+        if (rewarm && cannot != null) {
+            throw new IllegalArgumentException(key + " cannot restart from its own weights (its spec has " + cannot
+                    + "): only a dense learner, a hashed linear, a wide and deep or a large-softmax model can be "
+                    + "rewarmed; without --rewarm it restarts from fresh weights");
+        }
+        VariantSpecRecord record = record(task, variant, rewarm ? VariantSpecs.rewarmSpec(current.getSpec(), variant)
+                : VariantSpecs.resetSpec(current.getSpec()), "cli");
+        record.setReason(reason != null ? reason : rewarm
+                ? "chorus specs reset --rewarm: its own weights, optimizer and schedule restarted"
+                : "chorus specs reset: fresh weights");
         return record;
     }
 

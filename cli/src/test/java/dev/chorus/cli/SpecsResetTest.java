@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.select.VariantSpec;
+import dev.chorus.core.select.WarmStart;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.jobs.train.SpecControl;
@@ -30,7 +31,8 @@ class SpecsResetTest {
     @Test
     void theResetRecordIsTheLiveModelSpecWithReviveAndNoWarmStart() {
         VariantSpecRecord record = SpecsCommand.resetRecord("iris", "fast",
-                SpecsCommand.record("iris", "fast", LIVE, "kcat", new byte[] {1, 2}), "labels changed on Monday");
+                SpecsCommand.record("iris", "fast", LIVE, "kcat", new byte[] {1, 2}), "labels changed on Monday",
+                false);
 
         assertThat(record.getTask()).isEqualTo("iris");
         assertThat(record.getVariant()).isEqualTo("fast");
@@ -50,26 +52,51 @@ class SpecsResetTest {
     @Test
     void withoutAReasonTheRecordSaysItCameFromTheCommandLine() {
         VariantSpecRecord record = SpecsCommand.resetRecord("iris", "fast",
-                SpecsCommand.record("iris", "fast", LIVE, "cli"), null);
+                SpecsCommand.record("iris", "fast", LIVE, "cli"), null, false);
 
         assertThat(record.getReason()).isEqualTo("chorus specs reset: fresh weights");
     }
 
+    /**
+     * With {@code --rewarm}, the record a drift rewarm writes: the reset's, warm-started from the variant itself with
+     * the optimizer reset and no model, so the job restarts it from its own weights; a label model cannot be
+     * rewarmed.
+     */
+    @Test
+    void withRewarmTheRecordIsADriftRewarmsAndALabelModelIsRefused() {
+        VariantSpecRecord record = SpecsCommand.resetRecord("iris", "fast",
+                SpecsCommand.record("iris", "fast", LIVE, "cli"), null, true);
+
+        assertThat(record.getSpec()).as("what a drift rewarm writes").isEqualTo(VariantSpecs.rewarmSpec(LIVE, "fast"));
+        assertThat(VariantSpecs.parseVariant(record.getSpec(), 16).warmStart())
+                .contains(new WarmStart("fast", null, false));
+        assertThat(record.getInitialModel()).isNull();
+        assertThat(record.getReason())
+                .isEqualTo("chorus specs reset --rewarm: its own weights, optimizer and schedule restarted");
+        String crowd = "{" + SpecsPutTest.MODEL + ",\"labelModel\":{\"method\":\"dawid-skene\"}}";
+        assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "crowd",
+                SpecsCommand.record("iris", "crowd", crowd, "cli"), null, true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("iris/crowd cannot restart from its own weights (its spec has labelModel): only a dense "
+                        + "learner, a hashed linear, a wide and deep or a large-softmax model can be rewarmed; without "
+                        + "--rewarm it restarts from fresh weights");
+    }
+
     @Test
     void anUnknownARetiredOrASearchKeyIsRefusedWithTheReason() {
-        assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "fast", null, null))
+        assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "fast", null, null, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("iris/fast is not on the control topic (no record the train job took): only a live "
                         + "variant can be reset");
         assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "fast",
-                SpecsCommand.record("iris", "fast", null, "cli"), null))
+                SpecsCommand.record("iris", "fast", null, "cli"), null, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("iris/fast is retired: only a live variant can be reset (chorus specs put --revive "
                         + "makes it live again, from scratch)");
         String search = "{" + SpecsPutTest.MODEL + ",\"search\":{\"method\":\"random\",\"variants\":2,"
                 + "\"budgetExamples\":100,\"space\":{\"l2\":[0,0.0001]}}}";
         assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "hp",
-                SpecsCommand.record("iris", "hp", search, "cli"), null))
+                SpecsCommand.record("iris", "hp", search, "cli"), null, false))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("iris/hp is a search, not a variant: only a variant put under its own key can be reset");
     }
@@ -88,7 +115,7 @@ class SpecsResetTest {
         Map<String, VariantSpecRecord> latest = Map.of("iris/hp", searchRecord);
 
         VariantSpecRecord reset = SpecsCommand.resetRecord("iris", "hp-s1", SpecsCommand.current("iris", "hp-s1",
-                latest), "labels fixed");
+                latest), "labels fixed", false);
 
         assertThat(reset.getStatus()).isEqualTo(VariantStatus.LIVE);
         assertThat(VariantSpecs.parseVariant(reset.getSpec(), 16).revive()).isTrue();
@@ -111,7 +138,7 @@ class SpecsResetTest {
             assertThat(job.getSideOutput(SpecControl.DEAD_LETTERS)).as("dead letters").isNullOrEmpty();
         }
         assertThatThrownBy(() -> SpecsCommand.resetRecord("iris", "hp-s9", SpecsCommand.current("iris", "hp-s9",
-                latest), null)).hasMessage("iris/hp-s9 is not on the control topic (no record the train job took): "
+                latest), null, false)).hasMessage("iris/hp-s9 is not on the control topic (no record the train job took): "
                         + "only a live variant can be reset");
     }
 

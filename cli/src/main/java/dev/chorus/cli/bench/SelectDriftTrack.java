@@ -28,24 +28,25 @@ import java.util.function.Consumer;
  * unhandled model's accuracy before the change less its accuracy after: an oracle that lost nothing to the change,
  * generous for the gradual stream, whose mixed images are a harder task) and the race's standings at the end (each
  * variant's accuracy and mean log loss on the examples it predicted). The race decides as the train job does
- * ({@link VariantRace}). The detector and reaction are chosen on a validation
- * stream (the training split in another seeded order, never the test split): of Page-Hinkley and ADWIN with their
- * defaults, each with reset and with fork, the pair with no false alarm on the stationary validation stream and the
- * best mean accuracy after the change over the abrupt and gradual ones.
+ * ({@link VariantRace}). The detector and reaction are chosen on a validation stream (the training split in another
+ * seeded order, never the test split): of Page-Hinkley and ADWIN with their defaults, each with reset, with fork and
+ * with rewarm, the pair with no false alarm on the stationary validation stream and the best mean accuracy after the
+ * change over the abrupt and gradual ones.
  *
  * <p>Twice: on that MLP at its constant rate (the top-level keys), which re-learns a change by itself within a few
  * thousand examples, and ({@code decayed.}) on the same MLP with a decaying learning-rate schedule, whose smaller
  * steps by the midpoint should adapt more slowly, the case drift handling is for. Its schedule is chosen on the
  * stationary validation stream alone, among {@link #SCHEDULES}: the best unhandled accuracy over the stream's last
  * {@value #AFTER} examples, what a user tuning one pass would pick. A reset or fork starts a fresh variant, whose
- * schedule starts again from its first step.
+ * schedule starts again from its first step; a rewarm keeps the variant's weights and starts its optimizer and
+ * schedule again.
  */
 final class SelectDriftTrack {
 
   static final int AFTER = 10_000;
   static final int CURVE_WINDOW = 1000;
   static final List<String> DETECTORS = List.of(DriftSpec.PAGE_HINKLEY, DriftSpec.ADWIN);
-  static final List<String> REACTIONS = List.of(DriftSpec.RESET, DriftSpec.FORK);
+  static final List<String> REACTIONS = List.of(DriftSpec.RESET, DriftSpec.FORK, DriftSpec.REWARM);
   /**
    * The decayed learner's candidate schedules of the base rate (Adam 1e-3), {@code t} counting minibatch updates
    * (469 in a full pass of 128s): from mild to steep by the midpoint, where they leave about 1/3 to 1/48 of the rate.

@@ -56,6 +56,10 @@ class SelectDriftTrackTest {
       }
       assertThat(at(drift, prefix + "stationary.drift_events")).as(prefix).isInstanceOf(Long.class);
       assertThat(at(drift, prefix + "validation")).as(prefix).isInstanceOf(Map.class);
+      assertThat(((Map<?, ?>) at(drift, prefix + "validation")).keySet()).extracting(String::valueOf)
+          .as("%s candidates", prefix)
+          .containsExactlyInAnyOrder("page-hinkley+reset", "page-hinkley+fork", "page-hinkley+rewarm",
+              "adwin+reset", "adwin+fork", "adwin+rewarm");
       assertThat((String) at(drift, prefix + "chosen")).as(prefix).contains("+");
     }
     assertThat(ModelSpec.parse((String) at(drift, "spec")).schedule())

@@ -44,6 +44,12 @@ import org.apache.flink.api.common.typeinfo.Types;
  *       variant is champion again). Its record pairs its predictions from the swap on, but for those of its old
  *       model still on their way to the race when the record reaches it. No reset of a variant whose previous one
  *       has not come back on the broadcast ({@link #RESETS}).
+ *   <li>{@value DriftSpec#REWARM}: as a reset, but the record's spec has a warm start from the variant itself with the
+ *       optimizer reset ({@link VariantSpecs#rewarmSpec}) and no {@code initialModel}, as this operator holds no model
+ *       bytes: the trainer that owns the variant builds its restarted model from its own keyed state, the weights,
+ *       standardiser statistics and layer state kept, the optimizer's moments and step count (so the learning-rate
+ *       schedule) and the model version from 0 ({@link dev.chorus.jobs.train.WarmStarts#rewarms}). A label model's
+ *       or a skip-gram's spec does not take the reaction ({@link DriftSpec}).
  *   <li>{@value DriftSpec#NONE}: nothing is written (the event is in the standings).
  * </ul>
  */
@@ -56,7 +62,7 @@ final class DriftReactions {
     static final MapStateDescriptor<String, List<String>> FORKS =
             new MapStateDescriptor<>("drift-forks", Types.STRING, Types.LIST(Types.STRING));
 
-    /** Per task, variant → the reason of its reset whose revival is not back on the broadcast yet. */
+    /** Per task, variant → the reason of its reset (or rewarm) whose revival is not back on the broadcast yet. */
     static final MapStateDescriptor<String, String> RESETS =
             new MapStateDescriptor<>("drift-resets", Types.STRING, Types.STRING);
 
@@ -81,7 +87,7 @@ final class DriftReactions {
         ModelSpec champion = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).model();
         long events = race.standings().stream().filter(s -> s.variant().equals(variant)).findFirst()
                 .map(ChampionRace.Standing::driftEvents).orElse(1L);
-        if (drift.reaction().equals(DriftSpec.RESET)) {
+        if (drift.reaction().equals(DriftSpec.RESET) || drift.reaction().equals(DriftSpec.REWARM)) {
             return reset(task, variant, json, drift, events, variant.equals(race.champion()), now);
         }
         List<VariantSpecRecord> records = new ArrayList<>();
@@ -120,7 +126,7 @@ final class DriftReactions {
         if (drift.reaction().equals(DriftSpec.NONE)) {
             return "reaction " + drift.reaction();
         }
-        if (drift.reaction().equals(DriftSpec.RESET)) {
+        if (drift.reaction().equals(DriftSpec.RESET) || drift.reaction().equals(DriftSpec.REWARM)) {
             return specs.get(Variants.key(task, variant)) == null ? "no spec on the control topic"
                     : resets.contains(variant) ? "its previous reset is not back yet: " + resets.get(variant) : "";
         }
@@ -138,14 +144,20 @@ final class DriftReactions {
         return "";
     }
 
-    /** The LIVE record with {@code revive} that restarts {@code variant} from fresh weights, remembered until back. */
+    /**
+     * The LIVE record with {@code revive} that restarts {@code variant} in place, from fresh weights or, for a rewarm,
+     * from its own; remembered until back.
+     */
     private List<VariantSpecRecord> reset(String task, String variant, String json, DriftSpec drift, long events,
             boolean champion, long now) throws Exception {
+        boolean rewarm = drift.reaction().equals(DriftSpec.REWARM);
         String reason = "drift event " + events + " of " + (champion ? "champion " : "variant ") + variant + " at "
-                + now + " (" + drift.detector() + "): reset to fresh weights";
+                + now + " (" + drift.detector() + "): "
+                + (rewarm ? "rewarm: its own weights, optimizer and schedule restarted" : "reset to fresh weights");
         resets.put(variant, reason);
         return List.of(VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
-                .setSpec(VariantSpecs.resetSpec(json)).setUpdatedAt(now).setSource(SOURCE).setReason(reason).build());
+                .setSpec(rewarm ? VariantSpecs.rewarmSpec(json, variant) : VariantSpecs.resetSpec(json))
+                .setUpdatedAt(now).setSource(SOURCE).setReason(reason).build());
     }
 
     /** {@code variant} is live again on the broadcast: its reset, if any, came back. */

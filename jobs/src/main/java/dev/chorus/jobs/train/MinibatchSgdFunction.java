@@ -5,25 +5,19 @@ import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.jobs.AdmittedTasks;
-import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
-import dev.chorus.jobs.ExampleValidator;
-import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.kafka.AvroTypes;
-import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
-import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -55,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * closes when it is full, or {@code batchTimeoutMs} after its first example on a slow stream. Model snapshots
  * go to {@link #MODEL_SNAPSHOTS} every {@code snapshotEveryBatches} updates, on a periodic timer when the model
  * changed, and at the end of a bounded input; their versions (= updates applied) strictly increase, but for a
- * variant reset or revived, whose key gets tombstones there first, then its fresh model at once ({@link RestartedModels}).
+ * variant reset, rewarmed or revived, whose key gets tombstones there first, then its fresh model at once
+ * ({@link RestartedModels}).
  *
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
  * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters.
@@ -139,16 +134,13 @@ public final class MinibatchSgdFunction
     private transient Counter snapshots;
     private transient Counter annotatorModels;
     private transient Counter consensusRecords;
-    private transient Counter deadLetters;
-    private transient Counter annotatorDeadLetters;
+    private transient TrainerDeadLetters deadLetters;
     private transient Counter annotatorEvictions;
-    private transient Counter taskDeadLetters;
     private transient FieldHashing hashing;
     private transient SkipGramTraining skipGrams;
     private transient AdmittedTasks admitted;
     /** The metrics of each task this instance has seen since it started. */
     private transient Map<String, TaskTrainingMetrics> taskMetrics;
-    private transient RecordCodec<Example> exampleCodec;
     private transient String blasBackend;
     private transient RestartedModels restartedModels;
     private transient RestartChunks restartChunks;
@@ -194,13 +186,11 @@ public final class MinibatchSgdFunction
         annotatorModels = getRuntimeContext().getMetricGroup().counter("annotatorModels");
         consensusRecords = getRuntimeContext().getMetricGroup().counter("consensusRecords");
         annotatorEvictions = getRuntimeContext().getMetricGroup().counter("annotatorEvictions");
-        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
-        annotatorDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "annotator");
-        taskDeadLetters = LabelledMetrics.deadLettersOf(getRuntimeContext().getMetricGroup(), "task");
-        hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters);
+        deadLetters = new TrainerDeadLetters(getRuntimeContext().getMetricGroup(), sourceTopic, examplesTopic.codec(),
+                deadLetterMaxOriginalBytes);
+        hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters.all);
         skipGrams = new SkipGramTraining(getRuntimeContext().getMetricGroup());
         taskMetrics = new HashMap<>();
-        exampleCodec = examplesTopic.codec();
         blasBackend = Blas.get().backend().name();
         restartedModels = new RestartedModels(getRuntimeContext(), restartChunks, sourceTopic, blasBackend, snapshots);
     }
@@ -214,13 +204,17 @@ public final class MinibatchSgdFunction
         TrainerState s = state.forKey(routed.key()).value();
         if (s == null) {
             if (!admitted.admit(example.getTask())) {
-                rejectTask(input, ctx);
+                var info = getRuntimeContext().getTaskInfo();
+                ctx.output(DEAD_LETTERS, deadLetters.task(input, taskBound, "per parallel instance (subtask "
+                        + info.getIndexOfThisSubtask() + " of " + info.getNumberOfParallelSubtasks() + " holds "
+                        + admitted.size() + ")", ctx.timerService().currentProcessingTime()));
                 return;
             }
             ModelSpec spec = VariantSpecs.specOf(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), specs, routed.key(),
                     routed.spec());
             if (spec == null) {
-                rejectRetired(input, ctx);
+                long now = ctx.timerService().currentProcessingTime();
+                ctx.output(DEAD_LETTERS, deadLetters.retired(input, variant, now));
                 return;
             }
             s = create(WarmStarts.state(ctx, spec, routed, prequentialWindow), ctx);
@@ -242,8 +236,7 @@ public final class MinibatchSgdFunction
         long now = ctx.timerService().currentProcessingTime();
         SparseVector hashedRow = null;
         if (s.model.spec().hashing() != null) {
-            Consumer<String> reject = reason -> ctx.output(DEAD_LETTERS,
-                    DeadLetters.of(record(input), "fields", reason, now, deadLetterMaxOriginalBytes));
+            Consumer<String> reject = reason -> ctx.output(DEAD_LETTERS, deadLetters.fields(input, reason, now));
             hashedRow = s.hasher != null ? hashing.hash(s, example, reject) : null;
             if (s.hasher != null ? hashedRow == null : !hashing.takeApart(s, example, reject)) {
                 state.update(s);
@@ -270,7 +263,7 @@ public final class MinibatchSgdFunction
         }
         if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
             out.collect(predictions.now(s, row, null, example, variant, now));
-            rejectAnnotator(input, s, ExampleTensors.annotator(example), ctx, now);
+            ctx.output(DEAD_LETTERS, deadLetters.annotator(input, s, ExampleTensors.annotator(example), now));
             labeled = false;
         } else if (!labeled) {
             out.collect(predictions.now(s, row, hashedRow, example, variant, now));
@@ -319,30 +312,12 @@ public final class MinibatchSgdFunction
                 prequentialWindow));
     }
 
-    /** A record of a task past the task bound goes to the dead-letter topic, and the task gets no state. */
-    private void rejectTask(Sourced<Example> input, ReadOnlyContext ctx) {
-        deadLetters.inc();
-        taskDeadLetters.inc();
-        var info = getRuntimeContext().getTaskInfo();
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "task", taskBound.reason(input.value().getTask(),
-                "per parallel instance (subtask " + info.getIndexOfThisSubtask() + " of "
-                        + info.getNumberOfParallelSubtasks() + " holds " + admitted.size() + ")"),
-                ctx.timerService().currentProcessingTime(), deadLetterMaxOriginalBytes));
-    }
-
-    /** An example routed to a variant retired since: its state is gone, and it trains nothing. */
-    private void rejectRetired(Sourced<Example> input, ReadOnlyContext ctx) {
-        deadLetters.inc();
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record(input), "variant", "field 'variant': expected a live variant of "
-                + "task " + ExampleValidator.quoted(input.value().getTask()) + ", got " + ExampleValidator.quoted(variant)
-                + ", retired before the example reached it", ctx.timerService().currentProcessingTime(),
-                deadLetterMaxOriginalBytes));
-    }
-
     /**
      * A control change: the spec map follows it; a retired variant's state goes once its open minibatch is predicted
      * ({@link RetiredMinibatches}; revived, or a default given a spec other than --spec's, it restarts); a reset of a
-     * live one ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}).
+     * live one ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}), for a rewarm
+     * ({@link WarmStarts#rewarms}) one built from its own state here, where its key is, with the same tombstones and
+     * version 0.
      */
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
@@ -352,12 +327,14 @@ public final class MinibatchSgdFunction
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         ModelGenerations.apply(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), change);
         String changed = Variants.key(change.task, change.variant);
-        TrainerState fresh = restarts && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())
+        // A rewarm's state comes from the variant's own, in the keyed pass below, whose owner alone has it.
+        boolean rewarm = reset && WarmStarts.rewarms(change);
+        TrainerState[] fresh = {restarts && !rewarm && Variants.ownedBy(changed, getRuntimeContext().getTaskInfo())
                 ? WarmStarts.state(VariantSpecs.parse(change.spec), change.spec, change.initialModel, prequentialWindow)
-                : null;
-        if (fresh != null) {
+                : null};
+        if (fresh[0] != null) {
             // The fresh model's versions count from 0 again: serve jobs forget the old model and swap to its version 0.
-            restartedModels.restart(ctx, change.task, change.variant, fresh);
+            restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
         state.applyToKeyedState(ctx, (key, trainer) -> {
             if (key.equals(changed) && (change.retires() || restarts && !reset)) { // a revival has no state left
@@ -369,33 +346,18 @@ public final class MinibatchSgdFunction
                 }
                 trainer.clear();
             } else if (key.equals(changed) && reset && trainer.value() != null) {
-                trainer.update(trainer.value().restartedAs(fresh));
+                if (rewarm) {
+                    fresh[0] = WarmStarts.rewarmed(trainer.value(), VariantSpecs.parse(change.spec), change.spec,
+                            prequentialWindow);
+                }
+                trainer.update(trainer.value().restartedAs(fresh[0]));
             }
         });
+        if (rewarm && fresh[0] != null) {
+            // After the keyed pass, which restart's own pass over keyed state must not run inside.
+            restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
+        }
         // A retired variant's metrics stay registered: Flink would refuse the same names from a revived one's.
-    }
-
-    /** The example in its topic's wire format, with the Kafka coordinates it was read from. */
-    private KafkaRecord record(Sourced<Example> input) {
-        Example example = input.value();
-        return new KafkaRecord(sourceTopic, input.partition(), input.offset(), example.getEventTime(),
-                example.getId().getBytes(StandardCharsets.UTF_8), exampleCodec.encode(example));
-    }
-
-    /** The label of an annotator past the task's bound goes to the dead-letter topic; the example was predicted. */
-    private void rejectAnnotator(Sourced<Example> input, TrainerState s, String annotator, ReadOnlyContext ctx, long now) {
-        Example example = input.value();
-        deadLetters.inc();
-        annotatorDeadLetters.inc();
-        KafkaRecord record = record(input);
-        // Only a full house of annotators that may not be evicted rejects: those with protectedLabels or more labels,
-        // and those of the open minibatch.
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record, "annotator", "field 'annotator': expected one of the "
-                + s.labelModel.maxAnnotators() + " annotators task " + ExampleValidator.quoted(example.getTask())
-                + " already tracks, as all its label model's slots (maxAnnotators=" + s.labelModel.maxAnnotators()
-                + ") are held by annotators with at least protectedLabels="
-                + s.model.spec().labelModel().protectedLabels() + " labels or of the open minibatch, got "
-                + ExampleValidator.quoted(annotator), now, deadLetterMaxOriginalBytes));
     }
 
     @Override

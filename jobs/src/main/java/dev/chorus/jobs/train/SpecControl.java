@@ -1,5 +1,6 @@
 package dev.chorus.jobs.train;
 
+import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.spec.SpecReader;
 import dev.chorus.jobs.DeadLetters;
@@ -38,7 +39,8 @@ import org.apache.flink.util.OutputTag;
  * spec does not parse, that changes a live variant's spec on the topic (a task's first {@code default} record may
  * differ from {@code --spec}), or that would give a task more than
  * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
- * ({@link WarmStarts#check}). The spec is read by {@link VariantSpecs#parseVariant}. A live
+ * ({@link WarmStarts#check}), or which warm-starts its own variant without a model other than as a reset in place
+ * of a live variant that can rewarm ({@link WarmStarts#rewarms}). The spec is read by {@link VariantSpecs#parseVariant}. A live
  * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
  * is a new variant (or a retired one revived); a LIVE record with {@code "revive":true} and the live variant's model
  * spec resets it in place (a drift reaction's {@code reset}): it goes out even when it equals the live spec, and the
@@ -199,7 +201,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         String warm;
         try {
             parsed = VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask);
-            warm = WarmStarts.check(parsed, spec.getInitialModel());
+            warm = WarmStarts.rewarms(parsed, spec.getVariant(), spec.getInitialModel() != null)
+                    ? checkRewarm(spec, parsed) : WarmStarts.check(parsed, spec.getInitialModel());
         } catch (RuntimeException e) {
             return "spec: field 'spec': expected a model spec the train job can train, got "
                     + ExampleValidator.quoted(spec.getSpec()) + ": " + e.getMessage();
@@ -232,6 +235,21 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                     + ExampleValidator.quoted(spec.getVariant()) + ", beside " + liveOfTask;
         }
         return null;
+    }
+
+    /**
+     * What is wrong with a rewarm (a warm start from the record's own variant without a model), as {@code field:
+     * reason}, or null: only a reset in place ({@link #resets}) of a variant whose kind can rewarm
+     * ({@link ModelWarmStart#cannotRewarm}) takes one, as its trainer starts it from its own weights.
+     */
+    private String checkRewarm(VariantSpecRecord record, VariantSpec spec) {
+        String cannot = ModelWarmStart.cannotRewarm(spec.model());
+        String got = cannot != null ? "a model with " + cannot
+                : !spec.revive() ? "a record without \"revive\":true"
+                : !resets(record) ? "variant " + ExampleValidator.quoted(record.getVariant()) + ", not live" : null;
+        return got == null ? null : "initialModel: field 'initialModel': expected the saved model the spec's warmStart "
+                + "names, or none for a warm start from the variant itself (a rewarm: \"revive\":true of a live variant, "
+                + "not a label model or a skip-gram, which restarts from its own weights), got none for " + got;
     }
 
     /**

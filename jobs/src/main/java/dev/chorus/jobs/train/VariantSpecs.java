@@ -76,6 +76,18 @@ public final class VariantSpecs {
     }
 
     /**
+     * The spec of the LIVE record that rewarms live variant {@code variant} of spec {@code live} in place (a drift
+     * reaction's {@code rewarm}): {@link #resetSpec}'s with a warm start from the variant itself, the optimizer reset;
+     * written without a model, so the trainer that owns the variant starts it from its own
+     * ({@link WarmStarts#rewarms}).
+     */
+    public static String rewarmSpec(String live, String variant) {
+        ObjectNode json = (ObjectNode) SpecReader.document(resetSpec(live)).node();
+        json.putObject(VariantSpec.WARM_START).put("from", "variant:" + variant).put("optimizer", "reset");
+        return json.toString();
+    }
+
+    /**
      * The spec the job trains {@code variant} of {@code task} with when the search of spec {@code searchJson}, declared
      * as variant {@code searchVariant}, draws it ({@link SpecSearches#variants}); null when that search draws no
      * variant of that name. Such a variant has no key of its own on the control topic until a record names it.

@@ -75,6 +75,34 @@ public final class WarmStarts {
         return null;
     }
 
+    /**
+     * Whether a LIVE record of {@code variant} with {@code spec} and no model ({@code hasModel} false) rewarms the
+     * variant: its warm start names the variant itself, so the trainer that owns it starts it from its own state
+     * ({@link #rewarmed}). {@link SpecControl} takes one only as a reset in place of a live variant whose kind can
+     * ({@link ModelWarmStart#cannotRewarm}).
+     */
+    public static boolean rewarms(VariantSpec spec, String variant, boolean hasModel) {
+        return !hasModel && spec.warmStart().map(w -> variant.equals(w.fromVariant())).orElse(false);
+    }
+
+    /** Whether {@code change} rewarms its variant ({@link #rewarms(VariantSpec, String, boolean)}). */
+    static boolean rewarms(SpecChange change) {
+        return !change.retires() && rewarms(VariantSpecs.parseVariant(change.spec, Integer.MAX_VALUE), change.variant,
+                change.initialModel != null);
+    }
+
+    /**
+     * The state a rewarm of {@code own} restarts it as ({@link ModelWarmStart#rewarm}): its model's weights (and
+     * tables, standardiser statistics, layer state), the optimizer's state carried or not as the spec's warm start
+     * says ({@code spec}, {@code json}), a fresh prequential window and the model version from 0, as a warm start from
+     * its saved bytes would give.
+     */
+    static TrainerState rewarmed(TrainerState own, ModelSpec spec, String json, int prequentialWindow) {
+        boolean carry = VariantSpecs.parseVariant(json, Integer.MAX_VALUE).warmStart().map(WarmStart::carryOptimizer)
+                .orElse(false);
+        return of(ModelWarmStart.rewarm(spec, own.model, carry), new SlidingAccuracy(prequentialWindow));
+    }
+
     public static byte[] bytes(ByteBuffer buffer) {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);
@@ -115,7 +143,11 @@ public final class WarmStarts {
             return new TrainerState(SkipGramTrainer.startedFrom(spec, ModelWarmStart.startSkipGram(spec, initialModel,
                     carry)), prequential);
         }
-        Predictor started = ModelWarmStart.start(spec, initialModel, carry);
+        return of(ModelWarmStart.start(spec, initialModel, carry), prequential);
+    }
+
+    /** The state of a model a warm start made, of whichever kind. */
+    private static TrainerState of(Predictor started, SlidingAccuracy prequential) {
         return started instanceof SparseLinearModel hashed ? new TrainerState(hashed, prequential)
                 : started instanceof WideDeepModel wideDeep ? new TrainerState(wideDeep, prequential)
                 : started instanceof LargeOutputModel large ? new TrainerState(large, prequential)

@@ -3,6 +3,8 @@ package dev.chorus.jobs.select;
 import static dev.chorus.jobs.select.ChampionSelectionFunctionTest.prediction;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.core.select.WarmStart;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Champion;
@@ -101,6 +103,56 @@ class DriftReactionsTest {
             feed(h, 5500, 9500, List.of("default"));
             assertThat(decisions(h).subList(4, decisions(h).size())).extracting(VariantSpecRecord::getVariant)
                     .containsExactly("default-f3", "default-f4");
+        }
+    }
+
+    /**
+     * A drift under {@code rewarm} writes the record of a reset in place, but for its spec's warm start from the
+     * variant itself, its optimizer reset, with no model: the trainer that owns the variant starts it from its own
+     * weights. Like a reset, it is remembered until it is back on the broadcast, which takes the variant out of the race
+     * and back in from an empty record.
+     */
+    @Test
+    void aDriftUnderRewarmWritesAResetThatStartsTheVariantFromItsOwnWeights() throws Exception {
+        String rewarming = DriftResetTest.RESETTING.replace("\"reset\"", "\"rewarm\"");
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default", rewarming), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", DriftResetTest.PLAIN), 0);
+            jump(h, 0, 4000);
+
+            List<VariantSpecRecord> rewarm = decisions(h);
+            assertThat(rewarm).singleElement().satisfies(r -> {
+                assertThat(r.getVariant()).isEqualTo("default");
+                assertThat(r.getStatus()).isEqualTo(VariantStatus.LIVE);
+                assertThat(r.getSource()).isEqualTo("drift");
+                assertThat(r.getInitialModel()).as("the trainer has the weights; the selection has none").isNull();
+                assertThat(r.getReason()).startsWith("drift event 1 of champion default at 10")
+                        .contains("page-hinkley").endsWith("rewarm: its own weights, optimizer and schedule restarted");
+            });
+            VariantSpec revived = VariantSpecs.parseVariant(rewarm.get(0).getSpec(), 16);
+            assertThat(revived.revive()).isTrue();
+            assertThat(revived.model()).isEqualTo(VariantSpecs.parseVariant(rewarming, 16).model());
+            assertThat(revived.drift()).isEqualTo(VariantSpecs.parseVariant(rewarming, 16).drift());
+            assertThat(revived.warmStart()).contains(new WarmStart("default", null, false));
+
+            jump(h, 4000, 8000);
+            assertThat(decisions(h)).as("none while the first is not back").hasSize(1);
+
+            int published = h.extractOutputValues().size();
+            SpecChange back = new SpecChange("t", "default", rewarm.get(0).getSpec());
+            back.reset = true;
+            h.processBroadcastElement(back, 0);
+            List<Champion> out = h.extractOutputValues();
+            Champion succession = out.get(published);
+            assertThat(succession.getVariant()).as("the best live challenger serves meanwhile").isEqualTo("b");
+            assertThat(succession.getStandings()).filteredOn(s -> s.getVariant().equals("default")).singleElement()
+                    .satisfies(d -> assertThat(d.getRetiredReason()).isEqualTo(rewarm.get(0).getReason()));
+            assertThat(out.get(published + 1).getStandings()).filteredOn(s -> s.getVariant().equals("default"))
+                    .singleElement().satisfies(d -> {
+                        assertThat(d.getStatus()).isEqualTo(StandingStatus.CHALLENGER);
+                        assertThat(d.getLabelledExamples()).as("an empty record").isZero();
+                    });
         }
     }
 

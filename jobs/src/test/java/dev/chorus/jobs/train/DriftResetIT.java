@@ -5,6 +5,7 @@ import static dev.chorus.jobs.train.VariantControlIT.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.select.VariantSpec;
+import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.ExampleProducer;
@@ -60,15 +61,10 @@ class DriftResetIT {
         JobClient job = env.executeAsync("drift-reset-it");
         try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker());
                 ExampleProducer examples = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            // default takes the resetting spec before any example; steady, without drift, serves during the reset.
-            control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.RETIRED, null));
-            control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE, RESETTING));
-            control(producer, settings, TASK + "/steady", spec(TASK, "steady", VariantStatus.LIVE,
-                    SearchIT.BASE + "}"));
-            VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "steady-", "steady", true);
+            defaultAndSteady(KAFKA.broker(), producer, settings, RESETTING);
 
             send(examples, settings, "x-", 0, 960);
-            List<String> during = streamThroughTheReset(examples, settings);
+            List<String> during = streamThroughTheReset(KAFKA.broker(), examples, settings);
             List<VariantSpecRecord> reset = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.specsTopic(),
                     r -> r.getSource().equals("drift"), 1);
 
@@ -80,19 +76,7 @@ class DriftResetIT {
             JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> p.getVariant()
                     .equals("default") && p.getId().startsWith("during") && p.getModelVersion() == 0, 1);
 
-            Set<String> sent = new HashSet<>(during);
-            IntStream.range(0, 960).forEach(row -> sent.add("x--" + row));
-            for (String variant : List.of("steady", "default")) {
-                assertThat(JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
-                        p -> p.getVariant().equals(variant) && sent.contains(p.getId()), sent.size()))
-                        .extracting(Prediction::getId).as("%s predicts each example once, through the reset", variant)
-                        .doesNotHaveDuplicates().hasSize(sent.size());
-            }
-            assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic()))
-                    .filteredOn(d -> !new String(JobTestSupport.bytes(d.getKey()), StandardCharsets.UTF_8)
-                            .startsWith("steady-"))
-                    .as("no example is a dead letter of the reset (the setup's probes are, sent while default was "
-                            + "retired)").isEmpty();
+            Set<String> sent = assertOnePredictionOfEachVariantAndNoDeadLetter(KAFKA.broker(), settings, during);
 
             send(examples, settings, "after-", 480, 480);
             JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
@@ -140,6 +124,39 @@ class DriftResetIT {
     }
 
     /**
+     * Gives default {@code spec} before any example (retired, then live with it) and puts steady, without drift, which
+     * serves while default restarts; returns once steady predicts.
+     */
+    static void defaultAndSteady(EmbeddedKafkaBroker kafka, KafkaProducer<byte[], byte[]> producer,
+            TrainSettings settings, String spec) throws Exception {
+        control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.RETIRED, null));
+        control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE, spec));
+        control(producer, settings, TASK + "/steady", spec(TASK, "steady", VariantStatus.LIVE, SearchIT.BASE + "}"));
+        VariantProbes.await(kafka, producer, settings, TASK, "steady-", "steady", true);
+    }
+
+    /**
+     * The ids sent, rows 0 to 960 and {@code during}, once each variant, steady and default, has predicted each of them
+     * exactly once, and none of them is a dead letter (the setup's probes are, sent while default was retired).
+     */
+    static Set<String> assertOnePredictionOfEachVariantAndNoDeadLetter(EmbeddedKafkaBroker kafka,
+            TrainSettings settings, List<String> during) throws InterruptedException {
+        Set<String> sent = new HashSet<>(during);
+        IntStream.range(0, 960).forEach(row -> sent.add("x--" + row));
+        for (String variant : List.of("steady", "default")) {
+            assertThat(JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(),
+                    p -> p.getVariant().equals(variant) && sent.contains(p.getId()), sent.size()))
+                    .extracting(Prediction::getId).as("%s predicts each example once, through the restart", variant)
+                    .doesNotHaveDuplicates().hasSize(sent.size());
+        }
+        assertThat(JobTestSupport.read(kafka, settings.deadLetterTopic()))
+                .filteredOn(d -> !new String(JobTestSupport.bytes(d.getKey()), StandardCharsets.UTF_8)
+                        .startsWith("steady-"))
+                .as("no example is a dead letter of the restart").isEmpty();
+        return sent;
+    }
+
+    /**
      * Rows {@code from} on of {@link SearchIT#DATA}, ids with {@code prefix}; from row 480 the concept changes: every
      * class is renamed.
      */
@@ -158,8 +175,8 @@ class DriftResetIT {
      * Sends rows of the changed concept, 32 every 100 ms, until the reset is on the control topic and 3 s after, so
      * that examples keep coming while the job applies it; returns their ids.
      */
-    private static List<String> streamThroughTheReset(ExampleProducer examples, TrainSettings settings)
-            throws Exception {
+    static List<String> streamThroughTheReset(EmbeddedKafkaBroker kafka, ExampleProducer examples,
+            TrainSettings settings) throws Exception {
         List<String> ids = new ArrayList<>();
         Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
         Instant stop = deadline;
@@ -169,7 +186,7 @@ class DriftResetIT {
                 ids.add("during" + round + "--" + row);
             }
             Thread.sleep(100);
-            if (stop == deadline && round % 5 == 4 && JobTestSupport.read(KAFKA.broker(), settings.specsTopic())
+            if (stop == deadline && round % 5 == 4 && JobTestSupport.read(kafka, settings.specsTopic())
                     .stream().anyMatch(r -> r.getSource().equals("drift"))) {
                 stop = Instant.now().plusSeconds(3);
             }
@@ -177,7 +194,7 @@ class DriftResetIT {
         return ids;
     }
 
-    private static Optional<VariantStanding> standing(Champion c, String variant) {
+    static Optional<VariantStanding> standing(Champion c, String variant) {
         return c.getStandings().stream().filter(s -> s.getVariant().equals(variant)).findFirst();
     }
 }

@@ -217,7 +217,7 @@ class VariantResetTest {
     }
 
     /** Examples {@code from} until {@code to} of variant w, one timestamp each. */
-    private static void train(TrainerHarness h, int from, int to) throws Exception {
+    static void train(TrainerHarness h, int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
             h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), i);
         }

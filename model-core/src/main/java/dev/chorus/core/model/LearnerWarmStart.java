@@ -82,15 +82,25 @@ public final class LearnerWarmStart {
    * Why a learner saved with spec {@code saved} cannot warm-start one of {@code spec}, as {@code key 'K': expected
    * E (the variant's spec), got A (the saved model's)}, or null when it can: same algorithm, input dimension,
    * classes, hidden layers, loss and standardisation, and with {@code carryOptimizer} the same optimizer type. A spec
-   * with a label model, hashed fields or embeddings takes no saved learner (a hashed one starts from a saved
+   * that is no dense learner ({@link #notDense}) takes no saved learner (a hashed one starts from a saved
    * {@link SparseLinearModel}: {@code ModelWarmStart}).
    */
   public static String mismatch(ModelSpec spec, ModelSpec saved, boolean carryOptimizer) {
-    if (spec.labelModel() != null || spec.hashing() != null || spec.embeddings() != null) {
-      return "key 'warmStart': expected a spec of a dense learner (no labelModel, hashing or embeddings), got "
-          + spec.toJson();
+    if (notDense(spec) != null) {
+      return "key 'warmStart': expected a spec of a dense learner (no labelModel, hashing, embeddings or skipGram), "
+          + "got " + spec.toJson();
     }
     return difference(spec, saved, carryOptimizer, new Object[] {"layers", layers(spec), layers(saved)});
+  }
+
+  /**
+   * The key that makes {@code spec} something other than a dense learner, {@code labelModel}, {@code hashing}
+   * (wide-deep and large-softmax specs hash too), {@code embeddings} or {@code skipGram}, or null: the specs whose
+   * model is an {@link OnlineLearner}, what {@link #startFrom} takes.
+   */
+  public static String notDense(ModelSpec spec) {
+    return spec.labelModel() != null ? "labelModel" : spec.hashing() != null ? "hashing"
+        : spec.embeddings() != null ? "embeddings" : spec.skipGram() != null ? "skipGram" : null;
   }
 
   /**

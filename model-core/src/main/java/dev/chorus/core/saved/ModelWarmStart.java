@@ -7,6 +7,7 @@ import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.LargeOutputSpec;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
@@ -58,6 +59,36 @@ public final class ModelWarmStart {
           + "model but doctor-net's), got " + spec.toJson());
     }
     return LearnerWarmStart.start(spec, model, carryOptimizer);
+  }
+
+  /**
+   * Why a live model of {@code spec} cannot restart from its own weights with its optimizer afresh (a drift
+   * reaction's rewarm, {@link #rewarm}), as the key that says so, or null: a dense learner, a hashed linear, a wide
+   * and deep or a large-softmax model can; a label model cannot ({@code labelModel}: its warm start leaves the live
+   * per-item label history behind), nor a skip-gram ({@code skipGram}: its plain SGD keeps no optimizer state to
+   * restart, and a warm start carries its token counts).
+   */
+  public static String cannotRewarm(ModelSpec spec) {
+    return spec.labelModel() != null ? "labelModel" : spec.skipGram() != null ? "skipGram" : null;
+  }
+
+  /**
+   * A model of {@code spec} that restarts {@code live}, a model of that spec, from its own weights (and tables,
+   * standardiser statistics and layer state), with its optimizer's state carried or not, its counts from 0: what
+   * {@link #start} gives from {@code live}'s saved bytes, without the bytes.
+   *
+   * @throws IllegalArgumentException if the spec's kind cannot rewarm ({@link #cannotRewarm})
+   */
+  public static Predictor rewarm(ModelSpec spec, Predictor live, boolean carryOptimizer) {
+    String cannot = cannotRewarm(spec);
+    if (cannot != null) {
+      throw new IllegalArgumentException("key '" + cannot + "': expected a spec whose model can restart from its own "
+          + "weights, got " + spec.toJson());
+    }
+    return live instanceof SparseLinearModel hashed ? hashed.warmStart(spec, carryOptimizer)
+        : live instanceof WideDeepModel wideDeep ? wideDeep.warmStart(spec, carryOptimizer)
+        : live instanceof LargeOutputModel large ? large.warmStart(spec, carryOptimizer)
+        : LearnerWarmStart.startFrom(spec, (OnlineLearner) live, carryOptimizer);
   }
 
   /**

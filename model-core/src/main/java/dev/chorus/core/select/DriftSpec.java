@@ -1,6 +1,8 @@
 package dev.chorus.core.select;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.spec.SpecReader;
 import java.util.List;
 
@@ -10,8 +12,12 @@ import java.util.List;
  * takes only its own parameters ({@link PageHinkley}: {@code delta}, {@code lambda}, {@code minInstances},
  * {@code alpha}; {@link Adwin}: {@code delta}, {@code maxBuckets}), each with a default.
  *
- * @param reaction {@value #NONE} (report only), {@value #RESET} (the variant starts afresh) or {@value #FORK}
- *     ({@code forkVariants} new challengers from the champion's hyperparameters)
+ * @param reaction {@value #NONE} (report only), {@value #RESET} (the variant starts afresh), {@value #FORK}
+ *     ({@code forkVariants} new challengers from the champion's hyperparameters) or {@value #REWARM} (the variant
+ *     restarts in place from its own weights, standardiser statistics and layer state, with its optimizer's moments
+ *     and step count, so its learning-rate schedule, and its model version started again:
+ *     {@link ModelWarmStart#rewarm}; a dense learner, a hashed linear, a wide and deep or a large-softmax model's
+ *     spec only, {@link ModelWarmStart#cannotRewarm})
  * @param forkVariants how many challengers a fork starts; 0 unless the reaction is {@value #FORK}
  * @param forkPatienceExamples pairs with the champion after which a fork's challenger that was not promoted is
  *     retired ({@link #forkPatienceRunsOut}); 0 unless the reaction is {@value #FORK}
@@ -24,11 +30,12 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
   public static final String ADWIN = "adwin";
   public static final String RESET = "reset";
   public static final String FORK = "fork";
+  public static final String REWARM = "rewarm";
   public static final int DEFAULT_FORK_VARIANTS = 2;
   /** The bench's fork patience before the job had one: past the default paired test's look at 12,800 pairs. */
   public static final long DEFAULT_FORK_PATIENCE_EXAMPLES = 20_000;
   private static final List<String> DETECTORS = List.of(NONE, PAGE_HINKLEY, ADWIN);
-  private static final List<String> REACTIONS = List.of(NONE, RESET, FORK);
+  private static final List<String> REACTIONS = List.of(NONE, RESET, FORK, REWARM);
 
   /** No detector: what a spec without {@code "drift"} has. */
   public static final DriftSpec NO_DRIFT = defaults(NONE);
@@ -45,7 +52,8 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     };
   }
 
-  static DriftSpec fromJson(SpecReader json, int maxVariantsPerTask) {
+  /** The {@code drift} of a spec of {@code model}. */
+  static DriftSpec fromJson(SpecReader json, ModelSpec model, int maxVariantsPerTask) {
     json.requireObject("an object like {\"detector\":\"adwin\",\"reaction\":\"reset\"}");
     String detector = json.string("detector");
     if (!DETECTORS.contains(detector)) {
@@ -55,6 +63,13 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     String reaction = json.has("reaction") ? json.string("reaction") : NONE;
     if (!REACTIONS.contains(reaction)) {
       throw json.error("reaction", "expected one of " + SpecReader.quoted(REACTIONS) + ", got \"" + reaction + "\"");
+    }
+    String cannotRewarm = ModelWarmStart.cannotRewarm(model);
+    if (reaction.equals(REWARM) && cannotRewarm != null) {
+      throw json.error("reaction", "expected \"none\", \"reset\" or \"fork\" for a model with " + cannotRewarm
+          + " (a rewarm restarts a dense learner, a hashed linear, a wide and deep or a large-softmax model from its "
+          + "own weights with its optimizer afresh: a label model would lose its label history, a skip-gram has no "
+          + "optimizer state), got \"" + REWARM + "\"");
     }
     switch (detector) {
       case PAGE_HINKLEY -> json.requireKnownKeys(

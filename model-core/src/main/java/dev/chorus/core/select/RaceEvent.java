@@ -17,7 +17,8 @@ public sealed interface RaceEvent {
    * The detector of {@code variant} fired after {@code detectorExamples} losses since its start or last firing;
    * {@code meanLoss} is the variant's mean prequential loss over those losses (the evidence beside the firing).
    *
-   * @param reaction what was done: {@value DriftSpec#NONE}, {@value DriftSpec#RESET} or {@value DriftSpec#FORK}
+   * @param reaction what was done: {@value DriftSpec#NONE}, {@value DriftSpec#RESET}, {@value DriftSpec#REWARM} or
+   *     {@value DriftSpec#FORK}
    * @param challengers the challengers a fork started; empty otherwise
    * @param note why the spec's reaction was not applied (a fork only starts from the champion, and not while a
    *     challenger of its latest fork is live); empty when it was

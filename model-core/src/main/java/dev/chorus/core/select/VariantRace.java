@@ -1,6 +1,7 @@
 package dev.chorus.core.select;
 
 import dev.chorus.core.metrics.ClassificationMetrics;
+import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
@@ -24,7 +25,9 @@ import java.util.Optional;
  * its paired test says so; the 0/1 loss into the variant's drift detector there. After the minibatch come the drift
  * reactions, as the job's drift reactions write them ({@value DriftSpec#NONE}: nothing; {@value DriftSpec#RESET}: the
  * variant is retired and revived with fresh weights, so a champion hands over to the live challenger of lowest mean
- * loss and must win a paired test to serve again; {@value DriftSpec#FORK}: when the variant was champion at its
+ * loss and must win a paired test to serve again; {@value DriftSpec#REWARM}: the same, but the revived variant's
+ * learner starts from its own ({@link LearnerWarmStart#startFrom}, the optimizer's moments and step count, so the
+ * schedule, and the model version from 0); {@value DriftSpec#FORK}: when the variant was champion at its
  * detection and no challenger of its latest fork is live, {@code forkVariants} challengers {@code <champion>-f<n>}
  * with its spec and seeds {@code seed + n}, {@code n} going on with its drift events, that race it until the paired
  * test promotes one, each retired once its paired test has counted {@code forkPatienceExamples} pairs without
@@ -312,14 +315,14 @@ public final class VariantRace {
   private RaceEvent.DriftDetected react(Detection d, List<RaceEvent> events) {
     Variant v = d.variant();
     String reaction = drift.reaction();
-    if (reaction.equals(DriftSpec.RESET)) {
+    if (reaction.equals(DriftSpec.RESET) || reaction.equals(DriftSpec.REWARM)) {
       retire(v.name, events);
       v.retired = false;
-      v.learner = OnlineLearner.create(v.spec);
+      v.learner = reaction.equals(DriftSpec.RESET) ? OnlineLearner.create(v.spec)
+          : LearnerWarmStart.startFrom(v.spec, v.learner, false);
       v.open = 0;
       race.revive(v.name);
-      return new RaceEvent.DriftDetected(examples, v.name, d.examples(), d.meanLoss(), DriftSpec.RESET, List.of(),
-          "");
+      return new RaceEvent.DriftDetected(examples, v.name, d.examples(), d.meanLoss(), reaction, List.of(), "");
     }
     if (reaction.equals(DriftSpec.FORK)) {
       String live = forks.getOrDefault(v.name, List.of()).stream().filter(c -> !variants.get(c).retired)
@@ -387,7 +390,7 @@ public final class VariantRace {
         : variant.equals(champion()) ? ChampionRace.Status.CHAMPION : ChampionRace.Status.CHALLENGER;
   }
 
-  /** The variant's learner now (a reset replaces it). */
+  /** The variant's learner now (a reset or a rewarm replaces it). */
   public OnlineLearner learner(String variant) {
     return get(variant).learner;
   }

@@ -64,7 +64,8 @@ public final class VariantSpec {
     // Drawn now, so that a point of the space that is not a valid spec refuses this spec, naming the space.
     List<DrawnVariant> variants = search == null ? List.of() : root.at(SEARCH).at("space").validated(
         () -> search.draw(model));
-    DriftSpec drift = root.has(DRIFT) ? DriftSpec.fromJson(root.at(DRIFT), maxVariantsPerTask) : DriftSpec.NO_DRIFT;
+    DriftSpec drift = root.has(DRIFT) ? DriftSpec.fromJson(root.at(DRIFT), model, maxVariantsPerTask)
+        : DriftSpec.NO_DRIFT;
     WarmStart warmStart = root.has(WARM_START) ? WarmStart.fromJson(root.at(WARM_START)) : null;
     return new VariantSpec(model, search, variants, drift, warmStart, root.booleanValue(REVIVE, false));
   }

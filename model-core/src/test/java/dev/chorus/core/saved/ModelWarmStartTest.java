@@ -188,6 +188,32 @@ class ModelWarmStartTest {
         .withMessage("key 'layers': expected [9 RELU] (the variant's spec), got [8 RELU] (the saved model's)");
   }
 
+  /**
+   * A rewarm (a drift reaction's) restarts a live model from its own weights with its optimizer afresh: what a reset
+   * warm start from the model's saved bytes gives, for each kind that takes it; a label model and a skip-gram do not.
+   */
+  @Test
+  void aRewarmOfALiveModelIsTheResetWarmStartFromItsOwnBytes() {
+    ModelSpec wideDeep = ModelSpec.parse(WIDE_DEEP);
+    WideDeepModel wide = WideDeepModel.create(wideDeep);
+    for (int b = 0; b < 5; b++) {
+      step(wide, b);
+    }
+    ModelSpec dense = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":4,\"numClasses\":3,"
+        + "\"layers\":[{\"units\":5}],\"seed\":2}");
+    OnlineLearner learner = OnlineLearner.create(dense);
+    learner.trainMinibatch(new float[] {1, 0, 0, 1, 0, 1, 1, 0}, new int[] {0, 2}, null, 2);
+    Map<ModelSpec, Predictor> live = Map.of(SPEC, trained(SPEC, 6), wideDeep, wide, dense, learner);
+    live.forEach((spec, model) -> {
+      assertThat(ModelWarmStart.cannotRewarm(spec)).isNull();
+      assertThat(ModelWarmStart.rewarm(spec, model, false).toBytes()).as(spec.algorithm())
+          .isEqualTo(ModelWarmStart.start(spec, model.toBytes(), false).toBytes());
+    });
+    assertThat(ModelWarmStart.cannotRewarm(labelled("dawid-skene"))).isEqualTo("labelModel");
+    assertThat(ModelWarmStart.cannotRewarm(ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":"
+        + "{\"buckets\":1024,\"dim\":8}}"))).isEqualTo("skipGram");
+  }
+
   private static ModelSpec labelled(String method) {
     return ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,"
         + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.05},\"seed\":3,\"labelModel\":{\"method\":\""

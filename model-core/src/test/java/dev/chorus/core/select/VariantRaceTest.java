@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import dev.chorus.core.metrics.ClassificationMetrics;
+import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.testing.GaussianBlobs;
@@ -269,6 +270,53 @@ class VariantRaceTest {
       assertThat(race.learner(fresh).steps()).as(reaction).isEqualTo((to - from + BATCH - 1) / BATCH).isPositive();
       assertThat(race.learner(fresh).toBytes()).as(reaction).isEqualTo(alone.toBytes());
     }
+  }
+
+  /**
+   * A rewarm keeps the variant's weights and starts its optimizer and schedule again: right after the event its
+   * learner predicts exactly as the one it replaces did after the minibatch that fired the detector, and its optimizer
+   * steps, model version and examples count from 0.
+   */
+  @Test
+  void aRewarmedVariantKeepsItsWeightsAndRestartsItsOptimizerAndVersions() {
+    String scheduled = SOFTMAX + ",\"schedule\":{\"type\":\"inverse\",\"decay\":0.5}";
+    VariantRace race = new VariantRace(VariantSpec.parse(scheduled + ",\"drift\":{\"detector\":\"page-hinkley\","
+        + "\"lambda\":20,\"reaction\":\"rewarm\"}}", 16));
+    GaussianBlobs data = GaussianBlobs.generate(4000, DIM, CLASSES, 3);
+    String v = VariantRace.DEFAULT_VARIANT;
+    int[] labels = new int[BATCH];
+    List<RaceEvent.DriftDetected> drifts = new ArrayList<>();
+    for (int start = 0; start < data.rows() && drifts.isEmpty(); start += BATCH) {
+      for (int i = 0; i < BATCH; i++) {
+        labels[i] = start + i >= 2000 ? (data.labels()[start + i] + 1) % CLASSES : data.labels()[start + i];
+      }
+      OnlineLearner before = race.learner(v);
+      VariantRace.Step step = race.step(Arrays.copyOfRange(data.x(), start * DIM, (start + BATCH) * DIM), labels,
+          BATCH);
+      step.events().stream().filter(RaceEvent.DriftDetected.class::isInstance).map(RaceEvent.DriftDetected.class::cast)
+          .forEach(drifts::add);
+      if (!drifts.isEmpty()) {
+        OnlineLearner after = race.learner(v);
+        assertThat(drifts.get(0).reaction()).isEqualTo(DriftSpec.REWARM);
+        assertThat(drifts.get(0).variant()).isEqualTo(v);
+        assertThat(drifts.get(0).challengers()).isEmpty();
+        assertThat(after).as("a new learner").isNotSameAs(before);
+        assertThat(before.steps()).as("the learner it replaces had trained").isEqualTo(start / BATCH + 1);
+        float[] was = new float[data.rows() * CLASSES];
+        float[] is = new float[data.rows() * CLASSES];
+        before.predictProbaBatch(data.x(), data.rows(), was);
+        after.predictProbaBatch(data.x(), data.rows(), is);
+        assertThat(is).as("the weights it had when the detector fired").containsExactly(was);
+        assertThat(after.toBytes()).as("optimizer and schedule from step 0")
+            .isEqualTo(LearnerWarmStart.startFrom(race.spec(v), before, false).toBytes())
+            .isNotEqualTo(LearnerWarmStart.startFrom(race.spec(v), before, true).toBytes());
+        assertThat(after.steps()).as("model version").isZero();
+        assertThat(after.examplesSeen()).isZero();
+        assertThat(race.status(v)).isNotEqualTo(ChampionRace.Status.RETIRED);
+        assertThat(race.examplesTrained(v)).as("counted across the rewarm").isEqualTo(start + BATCH);
+      }
+    }
+    assertThat(drifts).as("the change was detected").hasSize(1);
   }
 
   @Test

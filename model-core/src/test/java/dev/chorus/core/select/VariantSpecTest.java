@@ -206,7 +206,7 @@ class VariantSpecTest {
       "'drift':{'detector':'cusum'}|VariantSpec key 'drift.detector': expected one of "
           + "[\"none\", \"page-hinkley\", \"adwin\"], got \"cusum\"",
       "'drift':{'detector':'adwin','reaction':'retrain'}|VariantSpec key 'drift.reaction': expected one of "
-          + "[\"none\", \"reset\", \"fork\"], got \"retrain\"",
+          + "[\"none\", \"reset\", \"fork\", \"rewarm\"], got \"retrain\"",
       "'drift':{'detector':'adwin','lambda':3}|VariantSpec: unknown key 'drift.lambda'; expected one of "
           + "[detector, delta, maxBuckets, reaction, forkVariants, forkPatienceExamples]",
       "'drift':{'detector':'adwin','delta':1.5}|VariantSpec key 'drift.delta': expected a number in (0, 1), got 1.5",
@@ -223,6 +223,10 @@ class VariantSpecTest {
           + "'drift.forkPatienceExamples': expected a 64-bit integer, got 1.5",
       "'drift':{'detector':'adwin','reaction':'reset','forkPatienceExamples':500}|VariantSpec key "
           + "'drift.forkPatienceExamples': expected no forkPatienceExamples unless reaction is \"fork\", got 500",
+      "'drift':{'detector':'adwin','reaction':'rewarm','forkVariants':2}|VariantSpec key 'drift.forkVariants': "
+          + "expected no forkVariants unless reaction is \"fork\", got 2",
+      "'drift':{'detector':'page-hinkley','reaction':'rewarm','forkPatienceExamples':500}|VariantSpec key "
+          + "'drift.forkPatienceExamples': expected no forkPatienceExamples unless reaction is \"fork\", got 500",
       "'warmStart':{'from':'champion'}|VariantSpec key 'warmStart.from': expected \"variant:NAME\" or \"file:PATH\", "
           + "got \"champion\"",
       "'warmStart':{'from':'variant:'}|VariantSpec key 'warmStart.from': expected \"variant:NAME\" or \"file:PATH\", "
@@ -237,6 +241,48 @@ class VariantSpecTest {
   void refusesBadManagementKeysNamingTheKey(String keys, String message) {
     assertThatIllegalArgumentException().isThrownBy(() -> parse(("," + keys).replace('\'', '"')))
         .withMessage(message);
+  }
+
+  @Test
+  void rewarmIsADriftReactionOfADenseLearner() {
+    VariantSpec spec = parse(",\"drift\":{\"detector\":\"page-hinkley\",\"reaction\":\"rewarm\"}");
+    assertThat(spec.drift().reaction()).isEqualTo(DriftSpec.REWARM);
+    assertThat(spec.drift().forkVariants()).isZero();
+    assertThat(spec.drift().forkPatienceExamples()).isZero();
+    assertThat(VariantSpec.parse(spec.toJson(), 16)).isEqualTo(spec);
+    assertThat(spec.toJson()).contains("\"reaction\":\"rewarm\"").doesNotContain("fork");
+  }
+
+  /** Besides a dense learner, a hashed linear, a wide and deep and a large-softmax model restart from their weights. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{'algorithm':'logistic-regression','hashing':{'bits':10,'fields':['user']},"
+          + "'optimizer':{'type':'adagrad','learningRate':0.1},'standardize':false",
+      "{'algorithm':'wide-deep','numClasses':2,'hashing':{'bits':10},'embeddings':{'dim':4,'buckets':64,"
+          + "'fields':['user']},'layers':[{'units':8}],'standardize':false",
+      "{'algorithm':'large-softmax','numClasses':50,'hashing':{'bits':8,'fields':['key']},"
+          + "'output':{'type':'sampled-softmax','samples':6,'dim':4},'optimizer':{'type':'sgd','learningRate':0.3},"
+          + "'standardize':false",
+  })
+  void rewarmIsADriftReactionOfAHashedWideAndDeepOrLargeSoftmaxModel(String model) {
+    String json = (model + ",'drift':{'detector':'adwin','reaction':'rewarm'}}").replace('\'', '"');
+    assertThat(VariantSpec.parse(json, 16).drift().reaction()).isEqualTo(DriftSpec.REWARM);
+  }
+
+  /** A rewarm keeps a model's weights and restarts its optimizer: a label model and a skip-gram are refused. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{'algorithm':'softmax-regression','inputDim':4,'numClasses':3,'labelModel':{'method':'dawid-skene'}"
+          + "|labelModel",
+      "{'algorithm':'skip-gram','skipGram':{'buckets':1024,'dim':8}|skipGram",
+  })
+  void rewarmIsRefusedForAKindThatCannotRestartFromItsOwnWeights(String model, String kind) {
+    String json = (model + ",'drift':{'detector':'adwin','reaction':'rewarm'}}").replace('\'', '"');
+    assertThatIllegalArgumentException().isThrownBy(() -> VariantSpec.parse(json, 16))
+        .withMessageStartingWith("VariantSpec key 'drift.reaction': expected \"none\", \"reset\" or \"fork\" for "
+            + "a model with " + kind + " (a rewarm restarts a dense learner, a hashed linear, a wide and deep or a "
+            + "large-softmax model from its own weights with its optimizer afresh: ")
+        .withMessageEndingWith("), got \"rewarm\"");
   }
 
   @Test

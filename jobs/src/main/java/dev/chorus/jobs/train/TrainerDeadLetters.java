@@ -1,0 +1,81 @@
+package dev.chorus.jobs.train;
+
+import dev.chorus.jobs.DeadLetters;
+import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.LabelledMetrics;
+import dev.chorus.jobs.TaskBound;
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.codec.RecordCodec;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * The dead letters of the trainer ({@link MinibatchSgdFunction}), each the example in its topic's wire format with its
+ * Kafka coordinates and a reason naming the field, the expected and the actual value: a task past the task bound, an
+ * example routed to a variant retired since, a label past a label model's annotator bound, a field that does not hash.
+ * Counted: {@code deadLetters} in all (the counter {@link FieldHashing} adds to), and per field.
+ */
+final class TrainerDeadLetters {
+    /** The operator's total of dead letters. */
+    final Counter all;
+    private final Counter annotator;
+    private final Counter task;
+    private final String sourceTopic;
+    private final RecordCodec<Example> codec;
+    private final int maxOriginalBytes;
+
+    TrainerDeadLetters(MetricGroup operator, String sourceTopic, RecordCodec<Example> codec, int maxOriginalBytes) {
+        this.all = operator.counter("deadLetters");
+        this.annotator = LabelledMetrics.deadLettersOf(operator, "annotator");
+        this.task = LabelledMetrics.deadLettersOf(operator, "task");
+        this.sourceTopic = sourceTopic;
+        this.codec = codec;
+        this.maxOriginalBytes = maxOriginalBytes;
+    }
+
+    /** A record of a task past the bound: {@code where} says which instance's bound and how full it is. */
+    DeadLetter task(Sourced<Example> input, TaskBound bound, String where, long now) {
+        all.inc();
+        task.inc();
+        return DeadLetters.of(record(input), "task", bound.reason(input.value().getTask(), where), now,
+                maxOriginalBytes);
+    }
+
+    /** An example routed to {@code variant}, retired before the example reached it: its state is gone. */
+    DeadLetter retired(Sourced<Example> input, String variant, long now) {
+        all.inc();
+        return DeadLetters.of(record(input), "variant", "field 'variant': expected a live variant of task "
+                + ExampleValidator.quoted(input.value().getTask()) + ", got " + ExampleValidator.quoted(variant)
+                + ", retired before the example reached it", now, maxOriginalBytes);
+    }
+
+    /** The label of {@code annotator}, past the bound of {@code s}'s label model; the example was predicted. */
+    DeadLetter annotator(Sourced<Example> input, TrainerState s, String annotator, long now) {
+        all.inc();
+        this.annotator.inc();
+        // Only a full house of annotators that may not be evicted rejects: those with protectedLabels or more labels,
+        // and those of the open minibatch.
+        return DeadLetters.of(record(input), "annotator", "field 'annotator': expected one of the "
+                + s.labelModel.maxAnnotators() + " annotators task " + ExampleValidator.quoted(input.value().getTask())
+                + " already tracks, as all its label model's slots (maxAnnotators=" + s.labelModel.maxAnnotators()
+                + ") are held by annotators with at least protectedLabels="
+                + s.model.spec().labelModel().protectedLabels() + " labels or of the open minibatch, got "
+                + ExampleValidator.quoted(annotator), now, maxOriginalBytes);
+    }
+
+    /** An example whose {@code fields} do not hash, for {@code reason} ({@link FieldHashing} counted it). */
+    DeadLetter fields(Sourced<Example> input, String reason, long now) {
+        return DeadLetters.of(record(input), "fields", reason, now, maxOriginalBytes);
+    }
+
+    /** The example in its topic's wire format, with the Kafka coordinates it was read from. */
+    private KafkaRecord record(Sourced<Example> input) {
+        Example example = input.value();
+        return new KafkaRecord(sourceTopic, input.partition(), input.offset(), example.getEventTime(),
+                example.getId().getBytes(StandardCharsets.UTF_8), codec.encode(example));
+    }
+}
