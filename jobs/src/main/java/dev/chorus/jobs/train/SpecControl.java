@@ -39,8 +39,8 @@ import org.apache.flink.util.OutputTag;
  * spec does not parse, that changes a live variant's spec on the topic (a task's first {@code default} record may
  * differ from {@code --spec}), or that would give a task more than
  * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
- * ({@link WarmStarts#check}), or which warm-starts its own variant without a model other than as a reset in place
- * of a live variant that can rewarm ({@link WarmStarts#rewarms}). The spec is read by {@link VariantSpecs#parseVariant}. A live
+ * ({@link WarmStarts#check}), or which warm-starts its own variant without a model other than as a rewarm with
+ * {@code revive} of a variant that can rewarm ({@link WarmStarts#rewarms}). The spec is read by {@link VariantSpecs#parseVariant}. A live
  * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
  * is a new variant (or a retired one revived); a LIVE record with {@code "revive":true} and the live variant's model
  * spec resets it in place (a drift reaction's {@code reset}): it goes out even when it equals the live spec, and the
@@ -239,17 +239,19 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
 
     /**
      * What is wrong with a rewarm (a warm start from the record's own variant without a model), as {@code field:
-     * reason}, or null: only a reset in place ({@link #resets}) of a variant whose kind can rewarm
-     * ({@link ModelWarmStart#cannotRewarm}) takes one, as its trainer starts it from its own weights.
+     * reason}, or null: a record with {@code revive} of a variant whose kind can rewarm
+     * ({@link ModelWarmStart#cannotRewarm}). For a live variant it is a reset in place ({@link #resets}) whose trainer
+     * starts it from its own weights; a variant that is not live has no weights of its own, and starts fresh, as the
+     * reset record it otherwise is would start it: after compaction the control topic may hold only the rewarm record
+     * of a variant, and a job started from the topic alone must still train it.
      */
     private String checkRewarm(VariantSpecRecord record, VariantSpec spec) {
         String cannot = ModelWarmStart.cannotRewarm(spec.model());
         String got = cannot != null ? "a model with " + cannot
-                : !spec.revive() ? "a record without \"revive\":true"
-                : !resets(record) ? "variant " + ExampleValidator.quoted(record.getVariant()) + ", not live" : null;
+                : !spec.revive() ? "a record without \"revive\":true" : null;
         return got == null ? null : "initialModel: field 'initialModel': expected the saved model the spec's warmStart "
-                + "names, or none for a warm start from the variant itself (a rewarm: \"revive\":true of a live variant, "
-                + "not a label model or a skip-gram, which restarts from its own weights), got none for " + got;
+                + "names, or none for a warm start from the variant itself (a rewarm: \"revive\":true, not a label model or a "
+                + "skip-gram, which restarts from its own weights), got none for " + got;
     }
 
     /**

@@ -41,18 +41,29 @@ import org.junit.jupiter.params.provider.EnumSource;
 class VariantRewarmTest {
     static final String REWARM = VariantSpecs.rewarmSpec(SPEC, "w");
 
+    /**
+     * A rewarm of a live variant goes out as a reset without a model; one of a variant that is not live (a job
+     * started from a compacted control topic that holds only the variant's rewarm record) as a new variant, which its
+     * trainer starts fresh, having no weights of its own; one without {@code revive} is a dead letter.
+     */
     @Test
-    void aRewarmOfALiveDenseVariantGoesOutAsAResetWithoutAModelAndOneOfAVariantNotLiveIsADeadLetter()
-            throws Exception {
+    void aRewarmOfALiveVariantIsAResetWithoutAModelOfANewOneAStartAndWithoutReviveADeadLetter() throws Exception {
+        String ofV = VariantSpecs.rewarmSpec(SPEC, "v");
+        String withoutRevive = REWARM.replace("\"revive\":true,", "");
+        assertThat(withoutRevive).isNotEqualTo(REWARM);
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
                 ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
-            h.processElement(record("t/w", live("t", "w", REWARM)), 0);
+            h.processElement(record("t/v", live("t", "v", ofV)), 0);
             h.processElement(record("t/w", live("t", "w", SPEC)), 1);
             h.processElement(record("t/w", live("t", "w", REWARM)), 2);
+            h.processElement(record("t/w", live("t", "w", withoutRevive)), 3);
 
-            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "w", SPEC),
-                    new SpecChange("t", "w", REWARM));
-            SpecChange rewarm = h.extractOutputValues().get(1);
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "v", ofV),
+                    new SpecChange("t", "w", SPEC), new SpecChange("t", "w", REWARM));
+            SpecChange started = h.extractOutputValues().get(0);
+            assertThat(started.reset).isFalse();
+            assertThat(started.initialModel).isNull();
+            SpecChange rewarm = h.extractOutputValues().get(2);
             assertThat(rewarm.reset).isTrue();
             assertThat(rewarm.initialModel).isNull();
             assertThat(WarmStarts.rewarms(rewarm)).isTrue();
@@ -60,8 +71,8 @@ class VariantRewarmTest {
                     .toList();
             assertThat(dead).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo("field "
                     + "'initialModel': expected the saved model the spec's warmStart names, or none for a warm start "
-                    + "from the variant itself (a rewarm: \"revive\":true of a live variant, not a label model or a "
-                    + "skip-gram, which restarts from its own weights), got none for variant \"w\", not live"));
+                    + "from the variant itself (a rewarm: \"revive\":true, not a label model or a skip-gram, which "
+                    + "restarts from its own weights), got none for a record without \"revive\":true"));
         }
     }
 
