@@ -90,9 +90,12 @@ class BenchSelectTest {
             assertThat(standings.get(0).path("labelled").asLong()).isPositive();
         }
         assertThat(at(results, "drift.stationary.drift_events").isIntegralNumber()).isTrue();
-        assertThat(at(results, "drift.validation").size()).isEqualTo(4);
+        // Two detectors, each with reset, fork and rewarm.
+        assertThat(at(results, "drift.validation").size()).isEqualTo(6);
+        assertThat(at(results, "drift.validation").has("page-hinkley+rewarm")).isTrue();
         assertThat(at(results, "drift.decayed.stationary.drift_events").isIntegralNumber()).isTrue();
-        assertThat(at(results, "drift.decayed.validation").size()).isEqualTo(4);
+        assertThat(at(results, "drift.decayed.validation").size()).isEqualTo(6);
+        assertThat(at(results, "drift.decayed.validation").has("adwin+rewarm")).isTrue();
         assertThat(at(results, "drift.decayed.spec").asText()).contains("\"schedule\"");
         assertThat(plots.resolve("select-drift.png")).isNotEmptyFile();
         assertThat(plots.resolve("select-drift-decayed.png")).isNotEmptyFile();
