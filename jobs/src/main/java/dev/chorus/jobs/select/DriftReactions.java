@@ -25,8 +25,9 @@ import org.apache.flink.api.common.typeinfo.Types;
  * the way of a search's decisions: written to the control topic, read back by the specs source.
  * <ul>
  *   <li>{@value DriftSpec#FORK}: when the variant is its task's champion and no fork of it is live,
- *       {@code forkVariants} LIVE challengers {@code <champion>-f<n>} with the champion's spec and seeds of their
- *       own ({@code seed + n}); the champion keeps serving until one beats it under the race's paired test. Their
+ *       {@code forkVariants} LIVE challengers {@code <champion>-f<n>} with the champion's spec, or points drawn
+ *       around it from {@code forkSpace} (the reason names the point), and seeds of their own ({@code seed + n};
+ *       {@link DriftSpec#fork}); the champion keeps serving until one beats it under the race's paired test. Their
  *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name. A fork stays
  *       live until each of its challengers is retired on the broadcast; it is remembered in keyed state
  *       ({@link #FORKS}), as its records take a checkpoint to come back on the broadcast. A challenger of a fork
@@ -91,13 +92,16 @@ final class DriftReactions {
             return reset(task, variant, json, drift, events, variant.equals(race.champion()), now);
         }
         List<VariantSpecRecord> records = new ArrayList<>();
-        for (int i = 1; i <= drift.forkVariants(); i++) {
-            long n = (events - 1) * drift.forkVariants() + i;
-            records.add(VariantSpecRecord.newBuilder().setTask(task).setVariant(variant + "-f" + n)
-                    .setStatus(VariantStatus.LIVE).setSpec(VariantSpecs.derived(champion.withSeed(champion.seed() + n),
-                            json))
+        int i = 0;
+        for (DriftSpec.ForkChallenger challenger : drift.fork(variant, champion, events)) {
+            i++;
+            String drawn = challenger.hyperparameters().isEmpty() ? "" : ", drawn from drift.forkSpace: "
+                    + challenger.hyperparameters();
+            records.add(VariantSpecRecord.newBuilder().setTask(task).setVariant(challenger.name())
+                    .setStatus(VariantStatus.LIVE).setSpec(VariantSpecs.derived(challenger.spec(), json))
                     .setUpdatedAt(now).setSource(SOURCE).setReason("drift event " + events + " of champion " + variant
-                            + " at " + now + " (" + drift.detector() + "): fork " + i + " of " + drift.forkVariants())
+                            + " at " + now + " (" + drift.detector() + "): fork " + i + " of " + drift.forkVariants()
+                            + drawn + (challenger.note().isEmpty() ? "" : "; " + challenger.note()))
                     .build());
         }
         forks.put(variant, records.stream().map(VariantSpecRecord::getVariant).toList());

@@ -3,6 +3,7 @@ package dev.chorus.jobs.select;
 import static dev.chorus.jobs.select.ChampionSelectionFunctionTest.prediction;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.select.DriftSpec;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.select.WarmStart;
 import dev.chorus.jobs.train.SpecChange;
@@ -59,6 +60,38 @@ class DriftReactionsTest {
             jump(h, 12000, 16000);
             assertThat(decisions(h)).hasSize(4).extracting(VariantSpecRecord::getVariant).doesNotHaveDuplicates()
                     .allMatch(v -> v.startsWith("default-f"));
+        }
+    }
+
+    /**
+     * With {@code forkSpace}, each challenger's record carries the point drawn for it around the champion's spec (its
+     * drift kept, so its own fork draws from the same space), and its reason names the point.
+     */
+    @Test
+    void aForkWithASpaceWritesChallengersAtPointsDrawnAroundTheChampion() throws Exception {
+        String spaced = FORKING.replace("\"forkVariants\":2", "\"forkVariants\":2,\"forkSpace\":"
+                + "{\"optimizer.learningRate\":{\"logUniform\":[1e-4,1e-2]},\"l2\":[0,1e-4]}");
+        VariantSpec champion = VariantSpecs.parseVariant(spaced, 16);
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default", spaced), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", FORKING), 0);
+            jump(h, 0, 4000);
+
+            List<VariantSpecRecord> forks = decisions(h);
+            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            List<DriftSpec.ForkChallenger> drawn = champion.drift().fork("default", champion.model(), 1);
+            for (int i = 0; i < 2; i++) {
+                VariantSpec fork = VariantSpecs.parseVariant(forks.get(i).getSpec(), 16);
+                assertThat(fork.model()).isEqualTo(drawn.get(i).spec());
+                assertThat(fork.model().optimizer().learningRate()).isBetween(1e-4, 1e-2)
+                        .isNotEqualTo(champion.model().optimizer().learningRate());
+                assertThat(fork.model().seed()).isEqualTo(5 + i + 1);
+                assertThat(fork.drift()).isEqualTo(champion.drift());
+                assertThat(forks.get(i).getReason()).startsWith("drift event 1 of champion default at 10")
+                        .endsWith("fork " + (i + 1) + " of 2, drawn from drift.forkSpace: "
+                                + drawn.get(i).hyperparameters());
+            }
         }
     }
 
