@@ -269,6 +269,23 @@ class VariantSpecTest {
         .withMessageStartingWith("VariantSpec key " + message);
   }
 
+  /**
+   * A search's variants carry its drift, and the job reads each one's spec again wherever it holds it: a fork space
+   * that fits the base but not a drawn variant (turning batch norm off fits a layer without it, not one with its
+   * momentum set) is refused when the spec is read, naming the variant.
+   */
+  @Test
+  void aForkSpaceMustFitEveryVariantOfTheSearchItRidesWith() {
+    String keys = """
+        ,"search":{"method":"random","variants":2,"budgetExamples":10,"space":{"layers[0].batchNorm":[false,true]}},
+        "drift":{"detector":"adwin","reaction":"fork","forkSpace":{"layers[0].batchNorm":[false]}}""";
+    assertThatIllegalArgumentException().isThrownBy(() -> parse(keys))
+        .withMessageStartingWith("VariantSpec key 'drift.forkSpace.layers[0].batchNorm': expected values that each "
+            + "make a valid spec, got false, which makes ModelSpec key 'layers[0].batchNormMomentum'")
+        .withMessageEndingWith(" (around search variant s1 at {layers[0].batchNorm=true}, whose drift it is too)");
+    assertThat(parse(keys.replace("[false,true]", "[false]")).drift().forkSpace()).isNotNull();
+  }
+
   @Test
   void aForkSpaceIsReadAgainstTheModelAndRoundTrips() {
     VariantSpec spec = parse("""
