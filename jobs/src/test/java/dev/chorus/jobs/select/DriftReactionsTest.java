@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 /** A drift event's reaction in the selection operator: the champion forks, a challenger does not. */
 class DriftReactionsTest {
@@ -136,6 +138,42 @@ class DriftReactionsTest {
             feed(h, 5500, 9500, List.of("default"));
             assertThat(decisions(h).subList(4, decisions(h).size())).extracting(VariantSpecRecord::getVariant)
                     .containsExactly("default-f3", "default-f4");
+        }
+    }
+
+    /**
+     * A fork's challenger whose record the job refused (the task's {@code maxVariantsPerTask} was reached, say, so it
+     * went to the dead-letter topic) never comes back on the broadcast. It holds the fork live while it may still be
+     * on its way, and no longer once the champion has labelled {@code forkPatienceExamples} examples since the fork:
+     * then the champion's next drift forks again.
+     */
+    @ParameterizedTest
+    @CsvSource({"500, true", "20000, false"})
+    void aForkChallengerTheJobRefusedHoldsTheForkOnlyForThePatience(long patience, boolean forksAgain)
+            throws Exception {
+        String patient = FORKING.replace("\"forkVariants\":2",
+                "\"forkVariants\":2,\"forkPatienceExamples\":" + patience);
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default", patient), 0);
+            feed(h, 0, 4000, List.of("default"));
+            List<VariantSpecRecord> forks = decisions(h);
+            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            // default-f1 comes back and is retired; default-f2 was refused: it never comes.
+            h.processBroadcastElement(new SpecChange("t", "default-f1", forks.get(0).getSpec()), 0);
+            h.processBroadcastElement(new SpecChange("t", "default-f1", null), 0);
+
+            // About 4,000 labelled examples after the fork, the champion drifts again.
+            feed(h, 4000, 8000, List.of("default"));
+            List<Champion> out = h.extractOutputValues();
+            if (forksAgain) {
+                assertThat(decisions(h).subList(2, decisions(h).size())).extracting(VariantSpecRecord::getVariant)
+                        .containsExactly("default-f3", "default-f4");
+            } else {
+                assertThat(decisions(h)).hasSize(2);
+                assertThat(out.get(out.size() - 1).getStandings()).filteredOn(s -> s.getVariant().equals("default"))
+                        .singleElement().satisfies(d -> assertThat(d.getLastDriftAt()).isGreaterThan(100_000L + 7000));
+            }
         }
     }
 
