@@ -198,9 +198,10 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
    * {@code n = (events - 1) forkVariants + i} for {@code i = 1..forkVariants}, so a later fork never reuses a name:
    * each with the champion's {@code spec} and seed {@code seed + n}, or, with a {@code forkSpace}, the
    * {@code i}-th of the {@code forkVariants} points drawn from it around {@code spec} ({@link SearchSpace#draw}, which
-   * covers a grid before it repeats) from a seed of the champion's seed and {@code events}, the same on every JVM. A drawn point whose spec is invalid, which {@link SearchSpace#requireValidEnds} leaves only to
-   * hyperparameters whose validity depends on each other, gives every challenger of the fork the champion's
-   * hyperparameters, saying why in {@link ForkChallenger#note}.
+   * covers a grid before it repeats) from a seed of the champion's seed and {@code events}, the same on every JVM. A
+   * drawn point whose spec is invalid, which {@link SearchSpace#requireValidEnds} leaves only to hyperparameters whose
+   * validity depends on each other, gives every challenger of the fork the champion's hyperparameters, saying why in
+   * {@link ForkChallenger#note}.
    */
   public List<ForkChallenger> fork(String champion, ModelSpec spec, long events) {
     long first = (events - 1) * forkVariants;
