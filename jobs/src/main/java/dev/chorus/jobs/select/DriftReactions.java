@@ -31,9 +31,9 @@ import org.apache.flink.api.common.typeinfo.Types;
  *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name. A fork stays
  *       live until each of its challengers is retired on the broadcast, or, for one the job refused (a dead letter:
  *       the task's {@code maxVariantsPerTask} was reached, or its spec does not read), never came back on it while
- *       the champion labelled {@code forkPatienceExamples} examples since the fork; it is remembered in keyed state
- *       ({@link #FORKS}, {@link #FORK_STARTS}), as its records take a checkpoint to come back on the broadcast. A challenger of a fork
- *       that the paired test has counted {@code forkPatienceExamples} pairs of against the champion without
+ *       the champion labelled {@code forkPatienceExamples} examples since the fork; it is remembered in keyed
+ *       state ({@link #FORKS}, {@link #FORK_STARTS}), as its records take a checkpoint to come back on the
+ *       broadcast. A challenger of a fork that the paired test has counted {@code forkPatienceExamples} pairs of against the champion without
  *       promoting it gets a RETIRED record with that as {@code reason} ({@link #outOfPatience}).
  *   <li>{@value DriftSpec#RESET}: one LIVE record of the variant with its model spec (its {@code drift} kept, no
  *       {@code warmStart}: fresh weights) and {@code revive}, the event as {@code reason}: a reset in place

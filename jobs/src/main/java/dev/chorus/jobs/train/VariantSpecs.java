@@ -32,7 +32,8 @@ public final class VariantSpecs {
      * A control record's spec as the train job takes it (the job's {@code check-specs} and {@code chorus specs put}
      * judge it here): model-core's {@link VariantSpec#parse} (a ModelSpec's keys plus {@code search}, {@code drift},
      * {@code warmStart}, {@code revive}), its model, and with a {@code search} each drawn variant's (with a
-     * {@code drift.forkSpace}, the first fork's challengers around its model and each drawn variant's), through the same checks as {@code --spec}.
+     * {@code drift.forkSpace}, the first fork's challengers around its model and each drawn variant's), through the
+     * same checks as {@code --spec}.
      *
      * @throws IllegalArgumentException naming the key, the expected and the actual value
      */
