@@ -19,7 +19,8 @@ import java.util.Optional;
  * </ul>
  * A search's variants are drawn when the spec is read, so a point of the space that makes an invalid spec refuses
  * the whole spec with the reason; so does a {@code drift.forkSpace} that does not fit the base or one of them.
- * {@link #toJson()} writes the model's canonical JSON, then the management keys present, defaults included, so {@code parse(toJson())} equals this spec and writes the same JSON.
+ * {@link #toJson()} writes the model's canonical JSON, then the management keys present, defaults included, so
+ * {@code parse(toJson())} equals this spec and writes the same JSON.
  */
 public final class VariantSpec {
 
