@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * broadcast the trainer stamps its snapshots from): a restart's records, its succession first, name the new one.
  *
  * <p>State: {@link #RACE}, the latest record, the searches' runs ({@link SearchRungs#RUNS}), the champions'
- * latest forks ({@link DriftReactions#FORKS}) and the pending resets ({@link DriftReactions#RESETS}), keyed by task,
+ * latest forks ({@link DriftReactions#FORKS}, {@link DriftReactions#FORK_STARTS}) and the pending resets
+ * ({@link DriftReactions#RESETS}), keyed by task,
  * under uid {@link ChampionSelection#UID_SELECTION}; the broadcast state is the trainer's. The operator took the broadcast after it had shipped keyed-only, and a
  * savepoint of that operator restores here, since keyed state maps by uid and state name (the harness test
  * {@code aSnapshotOfTheKeyedOnlyOperatorRestoresItsRaceIntoTheBroadcastOne} shows it; no savepoint fixture holds

@@ -25,12 +25,15 @@ import org.apache.flink.api.common.typeinfo.Types;
  * the way of a search's decisions: written to the control topic, read back by the specs source.
  * <ul>
  *   <li>{@value DriftSpec#FORK}: when the variant is its task's champion and no fork of it is live,
- *       {@code forkVariants} LIVE challengers {@code <champion>-f<n>} with the champion's spec and seeds of their
- *       own ({@code seed + n}); the champion keeps serving until one beats it under the race's paired test. Their
+ *       {@code forkVariants} LIVE challengers {@code <champion>-f<n>} with the champion's spec, or points drawn
+ *       around it from {@code forkSpace} (the reason names the point), and seeds of their own ({@code seed + n};
+ *       {@link DriftSpec#fork}); the champion keeps serving until one beats it under the race's paired test. Their
  *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name. A fork stays
- *       live until each of its challengers is retired on the broadcast; it is remembered in keyed state
- *       ({@link #FORKS}), as its records take a checkpoint to come back on the broadcast. A challenger of a fork
- *       that the paired test has counted {@code forkPatienceExamples} pairs of against the champion without
+ *       live until each of its challengers is retired on the broadcast, or, for one the job refused (a dead letter:
+ *       the task's {@code maxVariantsPerTask} was reached, or its spec does not read), never came back on it while
+ *       the champion labelled {@code forkPatienceExamples} examples since the fork; it is remembered in keyed
+ *       state ({@link #FORKS}, {@link #FORK_STARTS}), as its records take a checkpoint to come back on the
+ *       broadcast. A challenger of a fork that the paired test has counted {@code forkPatienceExamples} pairs of against the champion without
  *       promoting it gets a RETIRED record with that as {@code reason} ({@link #outOfPatience}).
  *   <li>{@value DriftSpec#RESET}: one LIVE record of the variant with its model spec (its {@code drift} kept, no
  *       {@code warmStart}: fresh weights) and {@code revive}, the event as {@code reason}: a reset in place
@@ -62,15 +65,24 @@ final class DriftReactions {
     static final MapStateDescriptor<String, List<String>> FORKS =
             new MapStateDescriptor<>("drift-forks", Types.STRING, Types.LIST(Types.STRING));
 
+    /**
+     * Per task, champion → its labelled examples ({@link ChampionRace.Standing#labelled}) at its latest fork. State
+     * restored from before it existed has none: such a fork counts from 0.
+     */
+    static final MapStateDescriptor<String, Long> FORK_STARTS =
+            new MapStateDescriptor<>("drift-fork-starts", Types.STRING, Types.LONG);
+
     /** Per task, variant → the reason of its reset (or rewarm) whose revival is not back on the broadcast yet. */
     static final MapStateDescriptor<String, String> RESETS =
             new MapStateDescriptor<>("drift-resets", Types.STRING, Types.STRING);
 
     private final MapState<String, List<String>> forks;
+    private final MapState<String, Long> forkStarts;
     private final MapState<String, String> resets;
 
     DriftReactions(RuntimeContext context) {
         this.forks = context.getMapState(FORKS);
+        this.forkStarts = context.getMapState(FORK_STARTS);
         this.resets = context.getMapState(RESETS);
     }
 
@@ -91,16 +103,20 @@ final class DriftReactions {
             return reset(task, variant, json, drift, events, variant.equals(race.champion()), now);
         }
         List<VariantSpecRecord> records = new ArrayList<>();
-        for (int i = 1; i <= drift.forkVariants(); i++) {
-            long n = (events - 1) * drift.forkVariants() + i;
-            records.add(VariantSpecRecord.newBuilder().setTask(task).setVariant(variant + "-f" + n)
-                    .setStatus(VariantStatus.LIVE).setSpec(VariantSpecs.derived(champion.withSeed(champion.seed() + n),
-                            json))
+        int i = 0;
+        for (DriftSpec.ForkChallenger challenger : drift.fork(variant, champion, events)) {
+            i++;
+            String drawn = challenger.hyperparameters().isEmpty() ? "" : ", drawn from drift.forkSpace: "
+                    + challenger.hyperparameters();
+            records.add(VariantSpecRecord.newBuilder().setTask(task).setVariant(challenger.name())
+                    .setStatus(VariantStatus.LIVE).setSpec(VariantSpecs.derived(challenger.spec(), json))
                     .setUpdatedAt(now).setSource(SOURCE).setReason("drift event " + events + " of champion " + variant
-                            + " at " + now + " (" + drift.detector() + "): fork " + i + " of " + drift.forkVariants())
+                            + " at " + now + " (" + drift.detector() + "): fork " + i + " of " + drift.forkVariants()
+                            + drawn + (challenger.note().isEmpty() ? "" : "; " + challenger.note()))
                     .build());
         }
         forks.put(variant, records.stream().map(VariantSpecRecord::getVariant).toList());
+        forkStarts.put(variant, labelled(race, variant));
         return records;
     }
 
@@ -136,12 +152,30 @@ final class DriftReactions {
         if (specs.get(Variants.key(task, variant)) == null) {
             return "no spec on the control topic";
         }
+        long sinceFork = -1;
         for (String challenger : forks.contains(variant) ? forks.get(variant) : List.<String>of()) {
-            if (!VariantSpecs.retired(specs, task, challenger)) {
-                return "a fork of " + variant + " is live: " + challenger;
+            if (VariantSpecs.retired(specs, task, challenger)) {
+                continue;
             }
+            if (specs.get(Variants.key(task, challenger)) == null) {
+                if (sinceFork < 0) {
+                    Long start = forkStarts.get(variant);
+                    long now = labelled(race, variant);
+                    // A record emptied by a reset counts again from 0.
+                    sinceFork = start == null || now < start ? now : now - start;
+                }
+                if (sinceFork >= drift.forkPatienceExamples()) {
+                    continue; // the job refused its record: it will not come back
+                }
+            }
+            return "a fork of " + variant + " is live: " + challenger;
         }
         return "";
+    }
+
+    private static long labelled(ChampionRace race, String variant) {
+        return race.standings().stream().filter(s -> s.variant().equals(variant)).findFirst()
+                .map(ChampionRace.Standing::labelled).orElse(0L);
     }
 
     /**

@@ -31,8 +31,9 @@ public final class VariantSpecs {
     /**
      * A control record's spec as the train job takes it (the job's {@code check-specs} and {@code chorus specs put}
      * judge it here): model-core's {@link VariantSpec#parse} (a ModelSpec's keys plus {@code search}, {@code drift},
-     * {@code warmStart}, {@code revive}), its model, and with a {@code search} each drawn variant's, through the same
-     * checks as {@code --spec}.
+     * {@code warmStart}, {@code revive}), its model, and with a {@code search} each drawn variant's (with a
+     * {@code drift.forkSpace}, the first fork's challengers around its model and each drawn variant's), through the
+     * same checks as {@code --spec}.
      *
      * @throws IllegalArgumentException naming the key, the expected and the actual value
      */
@@ -46,6 +47,19 @@ public final class VariantSpecs {
                 throw new IllegalArgumentException("VariantSpec key '" + VariantSpec.SEARCH + "': expected a space "
                         + "whose points the train job can train, got variant " + drawn.name() + " at "
                         + drawn.hyperparameters() + ": " + e.getMessage(), e);
+            }
+        }
+        List<ModelSpec> forkingModels = new ArrayList<>(List.of(spec.model()));
+        spec.variants().forEach(drawn -> forkingModels.add(drawn.spec())); // each carries the search's drift
+        for (ModelSpec forking : spec.drift().forkSpace() == null ? List.<ModelSpec>of() : forkingModels) {
+            for (DriftSpec.ForkChallenger challenger : spec.drift().fork(JobSettings.DEFAULT_VARIANT, forking, 1)) {
+                try {
+                    TaskSpecs.trainable(challenger.spec());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("VariantSpec key '" + VariantSpec.DRIFT + ".forkSpace': "
+                            + "expected a space whose points the train job can train, got challenger "
+                            + challenger.name() + " at " + challenger.hyperparameters() + ": " + e.getMessage(), e);
+                }
             }
         }
         return spec;

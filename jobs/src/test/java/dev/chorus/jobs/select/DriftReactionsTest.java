@@ -3,6 +3,7 @@ package dev.chorus.jobs.select;
 import static dev.chorus.jobs.select.ChampionSelectionFunctionTest.prediction;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.select.DriftSpec;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.select.WarmStart;
 import dev.chorus.jobs.train.SpecChange;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 /** A drift event's reaction in the selection operator: the champion forks, a challenger does not. */
 class DriftReactionsTest {
@@ -62,6 +65,38 @@ class DriftReactionsTest {
         }
     }
 
+    /**
+     * With {@code forkSpace}, each challenger's record carries the point drawn for it around the champion's spec (its
+     * drift kept, so its own fork draws from the same space), and its reason names the point.
+     */
+    @Test
+    void aForkWithASpaceWritesChallengersAtPointsDrawnAroundTheChampion() throws Exception {
+        String spaced = FORKING.replace("\"forkVariants\":2", "\"forkVariants\":2,\"forkSpace\":"
+                + "{\"optimizer.learningRate\":{\"logUniform\":[1e-4,1e-2]},\"l2\":[0,1e-4]}");
+        VariantSpec champion = VariantSpecs.parseVariant(spaced, 16);
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default", spaced), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", FORKING), 0);
+            jump(h, 0, 4000);
+
+            List<VariantSpecRecord> forks = decisions(h);
+            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            List<DriftSpec.ForkChallenger> drawn = champion.drift().fork("default", champion.model(), 1);
+            for (int i = 0; i < 2; i++) {
+                VariantSpec fork = VariantSpecs.parseVariant(forks.get(i).getSpec(), 16);
+                assertThat(fork.model()).isEqualTo(drawn.get(i).spec());
+                assertThat(fork.model().optimizer().learningRate()).isBetween(1e-4, 1e-2)
+                        .isNotEqualTo(champion.model().optimizer().learningRate());
+                assertThat(fork.model().seed()).isEqualTo(5 + i + 1);
+                assertThat(fork.drift()).isEqualTo(champion.drift());
+                assertThat(forks.get(i).getReason()).startsWith("drift event 1 of champion default at 10")
+                        .endsWith("fork " + (i + 1) + " of 2, drawn from drift.forkSpace: "
+                                + drawn.get(i).hyperparameters());
+            }
+        }
+    }
+
     @Test
     void aForksChallengersThatAreNotPromotedWithinThePatienceAreRetiredAndTheChampionForksAgain() throws Exception {
         String patient = FORKING.replace("\"forkVariants\":2", "\"forkVariants\":2,\"forkPatienceExamples\":500");
@@ -103,6 +138,42 @@ class DriftReactionsTest {
             feed(h, 5500, 9500, List.of("default"));
             assertThat(decisions(h).subList(4, decisions(h).size())).extracting(VariantSpecRecord::getVariant)
                     .containsExactly("default-f3", "default-f4");
+        }
+    }
+
+    /**
+     * A fork's challenger whose record the job refused (the task's {@code maxVariantsPerTask} was reached, say, so it
+     * went to the dead-letter topic) never comes back on the broadcast. It holds the fork live while it may still be
+     * on its way, and no longer once the champion has labelled {@code forkPatienceExamples} examples since the fork:
+     * then the champion's next drift forks again.
+     */
+    @ParameterizedTest
+    @CsvSource({"500, true", "20000, false"})
+    void aForkChallengerTheJobRefusedHoldsTheForkOnlyForThePatience(long patience, boolean forksAgain)
+            throws Exception {
+        String patient = FORKING.replace("\"forkVariants\":2",
+                "\"forkVariants\":2,\"forkPatienceExamples\":" + patience);
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default", patient), 0);
+            feed(h, 0, 4000, List.of("default"));
+            List<VariantSpecRecord> forks = decisions(h);
+            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            // default-f1 comes back and is retired; default-f2 was refused: it never comes.
+            h.processBroadcastElement(new SpecChange("t", "default-f1", forks.get(0).getSpec()), 0);
+            h.processBroadcastElement(new SpecChange("t", "default-f1", null), 0);
+
+            // About 4,000 labelled examples after the fork, the champion drifts again.
+            feed(h, 4000, 8000, List.of("default"));
+            List<Champion> out = h.extractOutputValues();
+            if (forksAgain) {
+                assertThat(decisions(h).subList(2, decisions(h).size())).extracting(VariantSpecRecord::getVariant)
+                        .containsExactly("default-f3", "default-f4");
+            } else {
+                assertThat(decisions(h)).hasSize(2);
+                assertThat(out.get(out.size() - 1).getStandings()).filteredOn(s -> s.getVariant().equals("default"))
+                        .singleElement().satisfies(d -> assertThat(d.getLastDriftAt()).isGreaterThan(100_000L + 7000));
+            }
         }
     }
 

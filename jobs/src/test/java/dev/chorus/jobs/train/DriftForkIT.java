@@ -4,6 +4,7 @@ import static dev.chorus.jobs.train.VariantControlIT.control;
 import static dev.chorus.jobs.train.VariantControlIT.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
@@ -22,8 +23,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A drift reaction on a running train job: the champion's spec says {@code fork}; its labels are permuted
- * mid-stream, its detector fires, and the job writes two challengers {@code default-f1}, {@code default-f2} with the
- * champion's spec and other seeds to the control topic, which then train beside it while it keeps serving.
+ * mid-stream, its detector fires, and the job writes two challengers {@code default-f1}, {@code default-f2} with
+ * learning rates drawn from the spec's {@code forkSpace} around the champion's spec and other seeds to the control
+ * topic, which then train beside it while it keeps serving.
  */
 class DriftForkIT {
 
@@ -36,10 +38,11 @@ class DriftForkIT {
     static final String TASK = SearchIT.TASK;
     static final String BASE = SearchIT.BASE;
     static final String FORKING = BASE
-            + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":20,\"reaction\":\"fork\",\"forkVariants\":2}}";
+            + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":20,\"reaction\":\"fork\",\"forkVariants\":2,"
+            + "\"forkSpace\":{\"optimizer.learningRate\":{\"logUniform\":[0.005,0.02]}}}}";
 
     @Test
-    void aDriftOfTheChampionForksTwoChallengersFromItsSpec() throws Exception {
+    void aDriftOfTheChampionForksTwoChallengersFromItsSpaceAroundItsSpec() throws Exception {
         TrainSettings settings = SearchIT.settings(KAFKA, "drift-fork-it");
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -67,8 +70,17 @@ class DriftForkIT {
                 assertThat(f.getReason()).startsWith("drift event 1 of champion default at ");
                 assertThat(VariantSpecs.parseVariant(f.getSpec(), 16).drift()).isEqualTo(champion.drift());
             });
-            assertThat(VariantSpecs.parseVariant(forks.get(1).getSpec(), 16).model())
-                    .isEqualTo(champion.model().withSeed(9));
+            for (int i = 0; i < 2; i++) {
+                ModelSpec fork = VariantSpecs.parseVariant(forks.get(i).getSpec(), 16).model();
+                double rate = fork.optimizer().learningRate();
+                assertThat(rate).as("drawn from the fork's space").isBetween(0.005, 0.02);
+                assertThat(fork.seed()).isEqualTo(7 + i + 1);
+                assertThat(fork.toJson()).as("the champion's spec but for the drawn rate and the seed").isEqualTo(
+                        champion.model().withSeed(7 + i + 1).toJson().replace("\"learningRate\":0.05,",
+                                "\"learningRate\":" + rate + ","));
+                assertThat(forks.get(i).getReason()).endsWith("fork " + (i + 1) + " of 2, drawn from drift.forkSpace: "
+                        + "{optimizer.learningRate=" + rate + "}");
+            }
             assertThat(JobTestSupport.awaitCommitted(KAFKA.broker(), settings.championsTopic(),
                     c -> c.getStandings().stream().anyMatch(s -> s.getLastDriftAt() != null), 1))
                     .first().extracting(Champion::getVariant).isEqualTo("default");

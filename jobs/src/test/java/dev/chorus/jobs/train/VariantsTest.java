@@ -215,6 +215,32 @@ class VariantsTest {
     }
 
     /**
+     * A fork's space is checked as the job checks a search's points: a point a label model cannot train (a doctor
+     * net's body takes no dropout) is refused when the spec is read, naming {@code drift.forkSpace}, though each of its
+     * values makes a valid ModelSpec.
+     */
+    @Test
+    void aForkSpaceWhosePointsTheJobCannotTrainIsADeadLetter() throws Exception {
+        String doctor = "{\"algorithm\":\"mlp\",\"inputDim\":4,\"numClasses\":3,"
+                + "\"layers\":[{\"units\":8,\"activation\":\"relu\"}],\"seed\":3,"
+                + "\"labelModel\":{\"method\":\"doctor-net\",\"maxAnnotators\":3},"
+                + "\"drift\":{\"detector\":\"page-hinkley\",\"reaction\":\"fork\",\"forkVariants\":2,"
+                + "\"forkSpace\":{\"layers[0].dropout\":[0.0,0.3]}}}";
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+            h.processElement(record("t/b", live("t", "b", doctor)), 1);
+            h.processElement(record("t/c", live("t", "c", doctor.replace("0.3]", "0.0]"))), 2);
+            assertThat(h.extractOutputValues()).extracting(c -> c.variant).containsExactly("c");
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).extracting(DeadLetter::getField).containsExactly("spec");
+            assertThat(dead.get(0).getReason()).contains("VariantSpec key 'drift.forkSpace': expected a space whose "
+                    + "points the train job can train, got challenger default-f").contains("layers[0].dropout=0.3")
+                    .contains("doctor net");
+        }
+    }
+
+    /**
      * A variant named like a chunk key ({@code v#3}) or with a {@code /} would share a models-topic key with another
      * variant's records: a dead letter naming the field, the expected and the actual name. Names a search draws
      * ({@code <variant>-s<i>}) and a fork's ({@code <champion>-f<n>}) pass; a task may hold either character, as the

@@ -4,13 +4,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.spec.SpecReader;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A spec's {@code "drift"}: the detector watching a variant's prequential loss, its parameters, and what happens
  * when it fires, e.g. {@code {"detector":"adwin","delta":0.002,"reaction":"fork","forkVariants":2}}. Each detector
  * takes only its own parameters ({@link PageHinkley}: {@code delta}, {@code lambda}, {@code minInstances},
- * {@code alpha}; {@link Adwin}: {@code delta}, {@code maxBuckets}), each with a default.
+ * {@code alpha}; {@link Adwin}: {@code delta}, {@code maxBuckets}), each with a default. A fork's challengers have
+ * the champion's hyperparameters, or, with {@code forkSpace} (a space as {@code search.space} writes it, e.g.
+ * {@code {"optimizer.learningRate":{"logUniform":[1e-4,1e-2]}}}), a point drawn from it around the champion's spec:
+ * {@link #fork}.
  *
  * @param reaction {@value #NONE} (report only), {@value #RESET} (the variant starts afresh), {@value #FORK}
  *     ({@code forkVariants} new challengers from the champion's hyperparameters) or {@value #REWARM} (the variant
@@ -21,9 +28,11 @@ import java.util.List;
  * @param forkVariants how many challengers a fork starts; 0 unless the reaction is {@value #FORK}
  * @param forkPatienceExamples pairs with the champion after which a fork's challenger that was not promoted is
  *     retired ({@link #forkPatienceRunsOut}); 0 unless the reaction is {@value #FORK}
+ * @param forkSpace the hyperparameters a fork's challengers draw; null (the champion's) unless the reaction is
+ *     {@value #FORK} and the spec gives one
  */
 public record DriftSpec(String detector, double delta, double lambda, int minInstances, double alpha,
-    int maxBuckets, String reaction, int forkVariants, long forkPatienceExamples) {
+    int maxBuckets, String reaction, int forkVariants, long forkPatienceExamples, SearchSpace forkSpace) {
 
   public static final String NONE = "none";
   public static final String PAGE_HINKLEY = "page-hinkley";
@@ -36,6 +45,9 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
   public static final long DEFAULT_FORK_PATIENCE_EXAMPLES = 20_000;
   private static final List<String> DETECTORS = List.of(NONE, PAGE_HINKLEY, ADWIN);
   private static final List<String> REACTIONS = List.of(NONE, RESET, FORK, REWARM);
+  private static final List<String> FORK_KEYS = List.of("forkVariants", "forkPatienceExamples", "forkSpace");
+  /** Odd, so that each drift event of a seed draws its fork from a seed of its own ({@link #fork}). */
+  private static final long FORK_DRAW_STRIDE = 0x9E3779B97F4A7C15L;
 
   /** No detector: what a spec without {@code "drift"} has. */
   public static final DriftSpec NO_DRIFT = defaults(NONE);
@@ -44,9 +56,9 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
   public static DriftSpec defaults(String detector) {
     return switch (detector) {
       case PAGE_HINKLEY -> new DriftSpec(PAGE_HINKLEY, PageHinkley.DEFAULT_DELTA, PageHinkley.DEFAULT_LAMBDA,
-          PageHinkley.DEFAULT_MIN_INSTANCES, PageHinkley.DEFAULT_ALPHA, 0, NONE, 0, 0);
-      case ADWIN -> new DriftSpec(ADWIN, Adwin.DEFAULT_DELTA, 0, 0, 0, Adwin.DEFAULT_MAX_BUCKETS, NONE, 0, 0);
-      case NONE -> new DriftSpec(NONE, 0, 0, 0, 0, 0, NONE, 0, 0);
+          PageHinkley.DEFAULT_MIN_INSTANCES, PageHinkley.DEFAULT_ALPHA, 0, NONE, 0, 0, null);
+      case ADWIN -> new DriftSpec(ADWIN, Adwin.DEFAULT_DELTA, 0, 0, 0, Adwin.DEFAULT_MAX_BUCKETS, NONE, 0, 0, null);
+      case NONE -> new DriftSpec(NONE, 0, 0, 0, 0, 0, NONE, 0, 0, null);
       default -> throw new IllegalArgumentException("detector: expected one of " + SpecReader.quoted(DETECTORS)
           + ", got \"" + detector + "\"");
     };
@@ -74,9 +86,9 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     switch (detector) {
       case PAGE_HINKLEY -> json.requireKnownKeys(
           List.of("detector", "delta", "lambda", "minInstances", "alpha", "reaction", "forkVariants",
-          "forkPatienceExamples"));
+          "forkPatienceExamples", "forkSpace"));
       case ADWIN -> json.requireKnownKeys(
-          List.of("detector", "delta", "maxBuckets", "reaction", "forkVariants", "forkPatienceExamples"));
+          List.of("detector", "delta", "maxBuckets", "reaction", "forkVariants", "forkPatienceExamples", "forkSpace"));
       default -> {
         json.requireKnownKeys(List.of("detector", "reaction"));
         if (!reaction.equals(NONE)) {
@@ -107,7 +119,8 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     }
     int forkVariants = 0;
     long forkPatienceExamples = 0;
-    for (String key : List.of("forkVariants", "forkPatienceExamples")) {
+    SearchSpace forkSpace = null;
+    for (String key : FORK_KEYS) {
       if (json.has(key) && !reaction.equals(FORK)) {
         throw json.error(key, "expected no " + key + " unless reaction is \"fork\", got " + json.at(key).node());
       }
@@ -122,9 +135,20 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
       if (forkPatienceExamples < 1) {
         throw json.error("forkPatienceExamples", "expected an integer >= 1, got " + forkPatienceExamples);
       }
+      if (json.has("forkSpace")) {
+        SearchSpace space = SearchSpace.fromJson(json.at("forkSpace"), model);
+        // Drawn at each drift event, long after this spec is read: every value at a dimension's edges must do, and
+        // the first fork's points, drawn now, too.
+        int count = forkVariants;
+        json.at("forkSpace").validated(() -> {
+          space.requireValidEnds(model);
+          return space.draw(model, count, forkDrawSeed(model, 1));
+        });
+        forkSpace = space;
+      }
     }
     return new DriftSpec(detector, delta, lambda, minInstances, alpha, maxBuckets, reaction, forkVariants,
-        forkPatienceExamples);
+        forkPatienceExamples, forkSpace);
   }
 
   /** Writes the keys that apply to the detector and reaction, defaults included. */
@@ -147,7 +171,62 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     if (reaction.equals(FORK)) {
       json.put("forkVariants", forkVariants);
       json.put("forkPatienceExamples", forkPatienceExamples);
+      if (forkSpace != null) {
+        forkSpace.writeJson(json.putObject("forkSpace"));
+      }
     }
+  }
+
+  /**
+   * One challenger of a fork.
+   *
+   * @param name {@code <champion>-f<n>}
+   * @param spec what it trains: the champion's spec, or the point drawn for it, with seed {@code seed + n}
+   * @param hyperparameters the point drawn from {@code forkSpace}, path to value as {@link DrawnVariant} has it;
+   *     empty without a space
+   * @param note empty, or why the challenger has the champion's hyperparameters although the spec has a space
+   */
+  public record ForkChallenger(String name, ModelSpec spec, SortedMap<String, Object> hyperparameters, String note) {
+
+    public ForkChallenger {
+      hyperparameters = Collections.unmodifiableSortedMap(new TreeMap<>(hyperparameters));
+    }
+  }
+
+  /**
+   * The {@code forkVariants} challengers {@code <champion>-f<n>} of the champion's {@code events}-th drift event,
+   * {@code n = (events - 1) forkVariants + i} for {@code i = 1..forkVariants}, so a later fork never reuses a name:
+   * each with the champion's {@code spec} and seed {@code seed + n}, or, with a {@code forkSpace}, the
+   * {@code i}-th of the {@code forkVariants} points drawn from it around {@code spec} ({@link SearchSpace#draw}, which
+   * covers a grid before it repeats) from a seed of the champion's seed and {@code events}, the same on every JVM. A
+   * drawn point whose spec is invalid, which {@link SearchSpace#requireValidEnds} leaves only to hyperparameters whose
+   * validity depends on each other, gives every challenger of the fork the champion's hyperparameters, saying why in
+   * {@link ForkChallenger#note}.
+   */
+  public List<ForkChallenger> fork(String champion, ModelSpec spec, long events) {
+    long first = (events - 1) * forkVariants;
+    List<DrawnVariant> points = List.of();
+    String note = "";
+    if (forkSpace != null) {
+      try {
+        points = forkSpace.draw(spec, forkVariants, forkDrawSeed(spec, events));
+      } catch (IllegalArgumentException e) {
+        note = "drift.forkSpace drew no valid spec (" + e.getMessage() + "): the champion's hyperparameters";
+      }
+    }
+    List<ForkChallenger> challengers = new ArrayList<>(forkVariants);
+    for (int i = 1; i <= forkVariants; i++) {
+      long n = first + i;
+      DrawnVariant point = points.isEmpty() ? null : points.get(i - 1);
+      ModelSpec model = point == null ? spec : point.spec();
+      challengers.add(new ForkChallenger(champion + "-f" + n, model.withSeed(spec.seed() + n),
+          point == null ? new TreeMap<>() : point.hyperparameters(), note));
+    }
+    return challengers;
+  }
+
+  private static long forkDrawSeed(ModelSpec champion, long events) {
+    return champion.seed() * FORK_DRAW_STRIDE + events;
   }
 
   /**

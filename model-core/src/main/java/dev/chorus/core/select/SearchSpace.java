@@ -47,6 +47,12 @@ public final class SearchSpace {
 
     /** The dimension as the spec writes it. */
     JsonNode toJson();
+
+    /**
+     * The values at the dimension's edges for the key whose value in the base spec is {@code current}: every listed
+     * value, or a range's two ends (rounded for an integer key).
+     */
+    List<JsonNode> ends(JsonNode current);
   }
 
   /** One of {@code values}, each equally likely. */
@@ -58,8 +64,16 @@ public final class SearchSpace {
 
     @Override
     public JsonNode draw(SplitMix64 random, JsonNode current) {
-      JsonNode value = values.get((int) (random.nextDouble() * values.size()));
-      // A number drawn for a floating-point key is a double, so equal values describe equally (0 and 0.0).
+      return fitted(values.get((int) (random.nextDouble() * values.size())), current);
+    }
+
+    @Override
+    public List<JsonNode> ends(JsonNode current) {
+      return values.stream().map(value -> fitted(value, current)).toList();
+    }
+
+    /** A number chosen for a floating-point key is a double, so equal values describe equally (0 and 0.0). */
+    private static JsonNode fitted(JsonNode value, JsonNode current) {
       return current.isFloatingPointNumber() ? DoubleNode.valueOf(value.doubleValue()) : value;
     }
 
@@ -80,6 +94,11 @@ public final class SearchSpace {
     }
 
     @Override
+    public List<JsonNode> ends(JsonNode current) {
+      return List.of(number(lo, current), number(hi, current));
+    }
+
+    @Override
     public JsonNode toJson() {
       return range("uniform", lo, hi);
     }
@@ -92,6 +111,11 @@ public final class SearchSpace {
     public JsonNode draw(SplitMix64 random, JsonNode current) {
       double log = StrictMath.log(lo) + (StrictMath.log(hi) - StrictMath.log(lo)) * random.nextDouble();
       return number(StrictMath.exp(log), current);
+    }
+
+    @Override
+    public List<JsonNode> ends(JsonNode current) {
+      return List.of(number(lo, current), number(hi, current));
     }
 
     @Override
@@ -155,6 +179,30 @@ public final class SearchSpace {
       variants.add(variant("s" + i, canonical, point));
     }
     return variants;
+  }
+
+  /**
+   * Checks that each value at a dimension's edges ({@link Dimension#ends}), set alone on {@code base}, makes a valid
+   * spec: for a space drawn from long after it was read (a drift fork's, {@link DriftSpec#fork}), whose draws cannot
+   * all be checked when the spec is read. A spec's rules on one number are ranges, so the ends' validity stands for
+   * every value between them.
+   *
+   * @throws IllegalArgumentException {@code key '<path>': ...}, naming the value and why its spec is invalid
+   */
+  void requireValidEnds(ModelSpec base) {
+    JsonNode canonical = canonical(base);
+    dimensions.forEach((path, dimension) -> {
+      for (JsonNode value : dimension.ends(find(canonical, path))) {
+        ObjectNode tree = (ObjectNode) canonical.deepCopy();
+        set(tree, path, value);
+        try {
+          ModelSpec.parse(tree.toString());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("key '" + path + "': expected values that each make a valid spec, got "
+              + value + ", which makes " + e.getMessage(), e);
+        }
+      }
+    });
   }
 
   private Map<String, JsonNode> drawPoint(SplitMix64 random, JsonNode canonical) {

@@ -29,7 +29,8 @@ import java.util.Optional;
  * learner starts from its own ({@link LearnerWarmStart#startFrom}, the optimizer's moments and step count, so the
  * schedule, and the model version from 0); {@value DriftSpec#FORK}: when the variant was champion at its
  * detection and no challenger of its latest fork is live, {@code forkVariants} challengers {@code <champion>-f<n>}
- * with its spec and seeds {@code seed + n}, {@code n} going on with its drift events, that race it until the paired
+ * with its spec (or points drawn from {@code forkSpace}) and seeds {@code seed + n}, {@code n} going on with its drift
+ * events ({@link DriftSpec#fork}), that race it until the paired
  * test promotes one, each retired once its paired test has counted {@code forkPatienceExamples} pairs without
  * promoting it, right after the loss that made that count). The search's rungs are the job's too: the same log
  * losses go, example by example, into a {@link SearchRun} (the {@link SuccessiveHalving} schedule the job's
@@ -340,18 +341,16 @@ public final class VariantRace {
   }
 
   /**
-   * The challengers {@code <champion>-f<n>} of the champion's {@code e}-th drift event, {@code n = (e - 1) k + i}
-   * for {@code i = 1..k}, with its spec and seed {@code seed + n}, as the job's drift reaction writes them.
+   * The challengers of the champion's latest drift event, {@link DriftSpec#fork}'s, as the job's drift reaction
+   * writes them.
    */
   private List<String> fork(Variant champion) {
     long events = race.standings().stream().filter(s -> s.variant().equals(champion.name)).findFirst()
         .map(ChampionRace.Standing::driftEvents).orElse(1L);
     List<String> names = new ArrayList<>();
-    for (int i = 1; i <= drift.forkVariants(); i++) {
-      long n = (events - 1) * drift.forkVariants() + i;
-      String name = champion.name + "-f" + n;
-      add(name, champion.spec.withSeed(champion.spec.seed() + n));
-      names.add(name);
+    for (DriftSpec.ForkChallenger challenger : drift.fork(champion.name, champion.spec, events)) {
+      add(challenger.name(), challenger.spec());
+      names.add(challenger.name());
     }
     forks.put(champion.name, names);
     return names;

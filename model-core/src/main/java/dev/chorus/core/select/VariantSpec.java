@@ -18,8 +18,9 @@ import java.util.Optional;
  *   <li>{@code revive}: {@code true} lets a spec for a retired variant's key bring it back.
  * </ul>
  * A search's variants are drawn when the spec is read, so a point of the space that makes an invalid spec refuses
- * the whole spec with the reason. {@link #toJson()} writes the model's canonical JSON, then the management keys
- * present, defaults included, so {@code parse(toJson())} equals this spec and writes the same JSON.
+ * the whole spec with the reason; so does a {@code drift.forkSpace} that does not fit the base or one of them.
+ * {@link #toJson()} writes the model's canonical JSON, then the management keys present, defaults included, so
+ * {@code parse(toJson())} equals this spec and writes the same JSON.
  */
 public final class VariantSpec {
 
@@ -66,6 +67,16 @@ public final class VariantSpec {
         () -> search.draw(model));
     DriftSpec drift = root.has(DRIFT) ? DriftSpec.fromJson(root.at(DRIFT), model, maxVariantsPerTask)
         : DriftSpec.NO_DRIFT;
+    // A search's variants carry its drift, so its fork space must fit each of them as it fits the base: each is read
+    // again wherever the job holds it.
+    for (DrawnVariant variant : drift.forkSpace() == null ? List.<DrawnVariant>of() : variants) {
+      try {
+        DriftSpec.fromJson(root.at(DRIFT), variant.spec(), maxVariantsPerTask);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + " (around search variant " + variant.name() + " at "
+            + variant.hyperparameters() + ", whose drift it is too)", e);
+      }
+    }
     WarmStart warmStart = root.has(WARM_START) ? WarmStart.fromJson(root.at(WARM_START)) : null;
     return new VariantSpec(model, search, variants, drift, warmStart, root.booleanValue(REVIVE, false));
   }

@@ -537,6 +537,27 @@ class VariantRaceTest {
     assertThat(second.challengers()).containsExactly("default-f3", "default-f4");
   }
 
+  /** With a {@code forkSpace}, the race's fork trains the points {@link DriftSpec#fork} draws, as the job's does. */
+  @Test
+  void aForkWithASpaceRacesChallengersAtThePointsDrawnAroundTheChampion() {
+    VariantSpec spec = VariantSpec.parse(SOFTMAX + ",\"drift\":{\"detector\":\"page-hinkley\",\"lambda\":20,"
+        + "\"reaction\":\"fork\",\"forkVariants\":2,"
+        + "\"forkSpace\":{\"optimizer.learningRate\":{\"logUniform\":[0.02,0.2]}}}}", 16);
+    VariantRace race = new VariantRace(spec);
+    List<RaceEvent.DriftDetected> forks = events(run(race, GaussianBlobs.generate(4000, DIM, CLASSES, 4), 2000))
+        .stream().filter(RaceEvent.DriftDetected.class::isInstance).map(RaceEvent.DriftDetected.class::cast)
+        .filter(d -> d.reaction().equals(DriftSpec.FORK)).toList();
+    assertThat(forks).isNotEmpty();
+    assertThat(forks.get(0).challengers()).containsExactly("default-f1", "default-f2");
+    List<DriftSpec.ForkChallenger> drawn = spec.drift().fork(VariantRace.DEFAULT_VARIANT, spec.model(), 1);
+    for (DriftSpec.ForkChallenger challenger : drawn) {
+      ModelSpec trained = race.spec(challenger.name());
+      assertThat(trained).isEqualTo(challenger.spec());
+      assertThat(trained.optimizer().learningRate()).as("drawn from the fork's space, not the champion's")
+          .isBetween(0.02, 0.2).isEqualTo(challenger.hyperparameters().get("optimizer.learningRate"));
+    }
+  }
+
   @Test
   void decisionsAndModelsAreReproducibleForASeed() {
     GaussianBlobs data = GaussianBlobs.generate(3000, DIM, CLASSES, 5);

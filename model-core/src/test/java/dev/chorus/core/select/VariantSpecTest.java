@@ -208,7 +208,7 @@ class VariantSpecTest {
       "'drift':{'detector':'adwin','reaction':'retrain'}|VariantSpec key 'drift.reaction': expected one of "
           + "[\"none\", \"reset\", \"fork\", \"rewarm\"], got \"retrain\"",
       "'drift':{'detector':'adwin','lambda':3}|VariantSpec: unknown key 'drift.lambda'; expected one of "
-          + "[detector, delta, maxBuckets, reaction, forkVariants, forkPatienceExamples]",
+          + "[detector, delta, maxBuckets, reaction, forkVariants, forkPatienceExamples, forkSpace]",
       "'drift':{'detector':'adwin','delta':1.5}|VariantSpec key 'drift.delta': expected a number in (0, 1), got 1.5",
       "'drift':{'detector':'page-hinkley','alpha':0}|VariantSpec key 'drift.alpha': expected a number in (0, 1], got 0.0",
       "'drift':{'detector':'none','reaction':'reset'}|VariantSpec key 'drift.reaction': expected \"none\" with "
@@ -223,6 +223,13 @@ class VariantSpecTest {
           + "'drift.forkPatienceExamples': expected a 64-bit integer, got 1.5",
       "'drift':{'detector':'adwin','reaction':'reset','forkPatienceExamples':500}|VariantSpec key "
           + "'drift.forkPatienceExamples': expected no forkPatienceExamples unless reaction is \"fork\", got 500",
+      "'drift':{'detector':'adwin','reaction':'reset','forkSpace':{'l2':[0,1e-4]}}|VariantSpec key "
+          + "'drift.forkSpace': expected no forkSpace unless reaction is \"fork\", got {\"l2\":[0,1.0E-4]}",
+      "'drift':{'detector':'adwin','reaction':'fork','forkSpace':{}}|VariantSpec key 'drift.forkSpace': expected at "
+          + "least one path to search, got {}",
+      "'drift':{'detector':'adwin','reaction':'fork','forkSpace':{'momentum':[0.9]}}|VariantSpec key "
+          + "'drift.forkSpace.momentum': expected a path to a value of the spec like 'optimizer.learningRate' or "
+          + "'layers[0].units', got 'momentum' (the spec has no key 'momentum')",
       "'drift':{'detector':'adwin','reaction':'rewarm','forkVariants':2}|VariantSpec key 'drift.forkVariants': "
           + "expected no forkVariants unless reaction is \"fork\", got 2",
       "'drift':{'detector':'page-hinkley','reaction':'rewarm','forkPatienceExamples':500}|VariantSpec key "
@@ -241,6 +248,57 @@ class VariantSpecTest {
   void refusesBadManagementKeysNamingTheKey(String keys, String message) {
     assertThatIllegalArgumentException().isThrownBy(() -> parse(("," + keys).replace('\'', '"')))
         .withMessage(message);
+  }
+
+  /**
+   * A fork draws from its space at each drift event, long after the spec is read, so every value at a dimension's
+   * edges must make a valid spec: a range that crosses into invalid values is refused at once, naming the value.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "'l2':{'uniform':[-1e-4,1e-4]}|'drift.forkSpace.l2': expected values that each make a valid spec, got -1.0E-4, "
+          + "which makes ModelSpec key 'l2'",
+      "'layers[0].units':[64,0]|'drift.forkSpace.layers[0].units': expected values that each make a valid spec, got "
+          + "0, which makes ModelSpec key 'layers[0].units'",
+      "'optimizer.learningRate':{'uniform':[1e-4,1.9]},'l2':{'uniform':[-1,0]}|'drift.forkSpace.l2': expected values "
+          + "that each make a valid spec, got -1.0, which makes ModelSpec key 'l2'",
+  })
+  void aForkSpaceWhoseEdgesMakeAnInvalidSpecIsRefused(String space, String message) {
+    String keys = ",'drift':{'detector':'adwin','reaction':'fork','forkSpace':{" + space + "}}";
+    assertThatIllegalArgumentException().isThrownBy(() -> parse(keys.replace('\'', '"')))
+        .withMessageStartingWith("VariantSpec key " + message);
+  }
+
+  /**
+   * A search's variants carry its drift, and the job reads each one's spec again wherever it holds it: a fork space
+   * that fits the base but not a drawn variant (turning batch norm off fits a layer without it, not one with its
+   * momentum set) is refused when the spec is read, naming the variant.
+   */
+  @Test
+  void aForkSpaceMustFitEveryVariantOfTheSearchItRidesWith() {
+    String keys = """
+        ,"search":{"method":"random","variants":2,"budgetExamples":10,"space":{"layers[0].batchNorm":[false,true]}},
+        "drift":{"detector":"adwin","reaction":"fork","forkSpace":{"layers[0].batchNorm":[false]}}""";
+    assertThatIllegalArgumentException().isThrownBy(() -> parse(keys))
+        .withMessageStartingWith("VariantSpec key 'drift.forkSpace.layers[0].batchNorm': expected values that each "
+            + "make a valid spec, got false, which makes ModelSpec key 'layers[0].batchNormMomentum'")
+        .withMessageEndingWith(" (around search variant s1 at {layers[0].batchNorm=true}, whose drift it is too)");
+    assertThat(parse(keys.replace("[false,true]", "[false]")).drift().forkSpace()).isNotNull();
+  }
+
+  @Test
+  void aForkSpaceIsReadAgainstTheModelAndRoundTrips() {
+    VariantSpec spec = parse("""
+        ,"drift":{"detector":"page-hinkley","reaction":"fork","forkVariants":3,
+          "forkSpace":{"optimizer.learningRate":{"logUniform":[1e-4,1e-2]},"layers[0].units":[64,256]}}""");
+    SearchSpace space = spec.drift().forkSpace();
+    assertThat(space.paths()).containsExactly("layers[0].units", "optimizer.learningRate");
+    assertThat(space.dimensions().get("optimizer.learningRate")).isEqualTo(new SearchSpace.LogUniform(1e-4, 1e-2));
+    VariantSpec again = VariantSpec.parse(spec.toJson(), 16);
+    assertThat(again).isEqualTo(spec);
+    assertThat(again.toJson()).isEqualTo(spec.toJson()).contains("\"forkSpace\":{\"layers[0].units\":[64,256],");
+    assertThat(parse(",\"drift\":{\"detector\":\"adwin\",\"reaction\":\"fork\"}").drift().forkSpace())
+        .as("the champion's hyperparameters").isNull();
   }
 
   @Test
