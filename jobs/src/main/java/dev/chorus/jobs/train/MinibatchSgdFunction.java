@@ -315,14 +315,15 @@ public final class MinibatchSgdFunction
     /**
      * A control change: the spec map follows it; a retired variant's state goes once its open minibatch is predicted
      * ({@link RetiredMinibatches}; revived, or a default given a spec other than --spec's, it restarts); a reset of a
-     * live one ({@link VariantSpecs#resets}) swaps its model in place ({@link TrainerState#restartedAs}), for a rewarm
+     * live one ({@link VariantSpecs#resets}, or {@link SpecChange#reset}) swaps its model in place ({@link TrainerState#restartedAs}), for a rewarm
      * ({@link WarmStarts#rewarms}) one built from its own state here, where its key is, with the same tombstones and
      * version 0.
      */
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<Prediction> out) throws Exception {
-        boolean reset = VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
-        boolean restarts = VariantSpecs.restarts(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), specs, change);
+        // As the selection operator does: check-specs' verdict counts where this broadcast state lacks the variant.
+        boolean reset = change.reset || VariantSpecs.resets(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
+        boolean restarts = reset || VariantSpecs.restarts(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), specs, change);
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         ModelGenerations.apply(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), change);

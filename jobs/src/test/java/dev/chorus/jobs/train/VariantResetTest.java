@@ -147,6 +147,36 @@ class VariantResetTest {
     }
 
     /**
+     * A trainer whose broadcast state lacks a variant that check-specs knows live (restored from a savepoint taken
+     * before it read the broadcast; here variant default, trained at {@code --spec}'s spec, with no control record
+     * on the trainer's broadcast) still takes a change check-specs judged a reset as one, as the selection operator
+     * does: the model key's tombstone, then the fresh model at version 0, which the open minibatch's examples meet.
+     */
+    @Test
+    void aChangeJudgedAResetResetsAVariantTheTrainersBroadcastStateLacks() throws Exception {
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            for (int i = 0; i < 36; i++) {
+                h.processElement(MinibatchSgdFunctionTest.sourced(example(i), i), i);
+            }
+            SpecChange reset = new SpecChange("t", "default", REVIVED);
+            reset.reset = true;
+            h.processBroadcastElement(reset, 36);
+            for (int i = 36; i < 48; i++) {
+                h.processElement(MinibatchSgdFunctionTest.sourced(example(i), i), i);
+            }
+
+            assertThat(models(h)).extracting(m -> m.isLeft() ? m.left() : m.right().getVersion())
+                    .containsExactly(2L, 4L, "t/default", 0L, 2L);
+            assertThat(HashedTrainingTest.bytes(models(h).get(3).right().getParameters()))
+                    .isEqualTo(OnlineLearner.create(TaskSpecs.parse(SPEC)).toBytes());
+            assertThat(h.extractOutputValues().subList(32, 40)).extracting(Prediction::getModelVersion)
+                    .as("the minibatch open at the reset is the fresh model's first").containsOnly(0L);
+            assertThat(deadLetters(h)).isEmpty();
+        }
+    }
+
+    /**
      * A revival that warm-starts: the version 0 published at the restart is the warm-started model, and the variant
      * created at its first example (the revival's keyed state went at the retirement) starts from the same weights.
      */
