@@ -36,6 +36,27 @@ class SpecsPutTest {
         assertThat(bad.err()).contains("search.space").contains("'l9'").doesNotContain("cannot reach Kafka");
     }
 
+    /**
+     * A key whose own check names it ({@code key 'decay': ...}) is said once, under its whole path: a fork space whose
+     * range crosses into invalid values, and an averaging decay out of range.
+     */
+    @Test
+    void aBadForkSpaceOrAveragingIsRefusedWithItsReasonSaidOnceBeforeKafka() {
+        String broker = CliRun.unreachableBroker();
+        CliRun fork = CliRun.run("specs", "put", "iris", "f", "{" + MODEL + ",\"drift\":{\"detector\":\"adwin\","
+                + "\"reaction\":\"fork\",\"forkSpace\":{\"l2\":{\"uniform\":[-0.1,0.1]}}}}",
+                "--bootstrap-servers", broker);
+        assertThat(fork.exitCode()).isNotZero();
+        assertThat(fork.err()).isEqualTo("chorus specs put: VariantSpec key 'drift.forkSpace.l2': expected values that "
+                + "each make a valid spec, got -0.1, which makes ModelSpec key 'l2': expected a finite number >= 0, got "
+                + "-0.1 (run with --verbose for details)\n");
+
+        CliRun averaging = CliRun.run("specs", "put", "iris", "a", "{" + MODEL + ",\"averaging\":{\"decay\":2}}",
+                "--bootstrap-servers", broker);
+        assertThat(averaging.err()).isEqualTo("chorus specs put: ModelSpec key 'averaging.decay': expected a number in "
+                + "(0, 1), got 2.0 (run with --verbose for details)\n");
+    }
+
     @Test
     void aVariantNameLikeAChunkKeyIsRefusedWithTheJobsReasonBeforeKafka() {
         String broker = CliRun.unreachableBroker();

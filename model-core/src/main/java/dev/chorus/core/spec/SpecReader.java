@@ -190,7 +190,9 @@ public final class SpecReader {
 
   /**
    * Runs a record's own validation, naming this key in its message. Records whose messages name their own key
-   * ({@code "key 'units': ..."}) get it qualified with this key's path ({@code 'layers[0].units'}).
+   * ({@code "key 'units': ..."}) get it qualified with this key's path ({@code 'layers[0].units'}); the qualified
+   * message stands in for the record's, so its cause is the record's cause, not the record's exception, whose
+   * message a reader of the chain would otherwise meet twice.
    */
   public <T> T validated(Supplier<T> constructor) {
     try {
@@ -198,7 +200,7 @@ public final class SpecReader {
     } catch (IllegalArgumentException e) {
       String message = e.getMessage();
       if (message.startsWith("key '")) {
-        throw new IllegalArgumentException(document + " key '" + key + "." + message.substring(5), e);
+        throw new IllegalArgumentException(document + " key '" + key + "." + message.substring(5), e.getCause());
       }
       throw new IllegalArgumentException(document + " key '" + key + "': " + message, e);
     }
