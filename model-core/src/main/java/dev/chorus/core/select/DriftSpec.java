@@ -142,7 +142,7 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
         int count = forkVariants;
         json.at("forkSpace").validated(() -> {
           space.requireValidEnds(model);
-          return space.draw(model, count, forkDrawSeed(model, 1));
+          return space.draw(model, count, forkDrawSeed(model, 1), i -> challengerName("<champion>", 1, count, i));
         });
         forkSpace = space;
       }
@@ -209,7 +209,8 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
     String note = "";
     if (forkSpace != null) {
       try {
-        points = forkSpace.draw(spec, forkVariants, forkDrawSeed(spec, events));
+        points = forkSpace.draw(spec, forkVariants, forkDrawSeed(spec, events),
+            i -> challengerName(champion, events, forkVariants, i));
       } catch (IllegalArgumentException e) {
         note = "drift.forkSpace drew no valid spec (" + e.getMessage() + "): the champion's hyperparameters";
       }
@@ -219,10 +220,16 @@ public record DriftSpec(String detector, double delta, double lambda, int minIns
       long n = first + i;
       DrawnVariant point = points.isEmpty() ? null : points.get(i - 1);
       ModelSpec model = point == null ? spec : point.spec();
-      challengers.add(new ForkChallenger(champion + "-f" + n, model.withSeed(spec.seed() + n),
+      challengers.add(new ForkChallenger(challengerName(champion, events, forkVariants, i - 1),
+          model.withSeed(spec.seed() + n),
           point == null ? new TreeMap<>() : point.hyperparameters(), note));
     }
     return challengers;
+  }
+
+  /** The name of the {@code i}-th (from 0) of the {@code count} challengers of {@code champion}'s fork at its event. */
+  private static String challengerName(String champion, long events, int count, int i) {
+    return champion + "-f" + ((events - 1) * count + i + 1);
   }
 
   private static long forkDrawSeed(ModelSpec champion, long events) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -166,6 +167,11 @@ public final class SearchSpace {
    * @throws IllegalArgumentException if a drawn point is not a valid spec, naming the variant and its point
    */
   List<DrawnVariant> draw(ModelSpec base, int count, long seed) {
+    return draw(base, count, seed, i -> "s" + i);
+  }
+
+  /** {@link #draw(ModelSpec, int, long)} with the {@code i}-th variant (from 0) named {@code names.apply(i)}. */
+  List<DrawnVariant> draw(ModelSpec base, int count, long seed, IntFunction<String> names) {
     JsonNode canonical = canonical(base);
     SplitMix64 random = SplitMix64.seeded(seed);
     Set<Map<String, JsonNode>> drawn = new HashSet<>();
@@ -176,7 +182,7 @@ public final class SearchSpace {
         point = drawPoint(random, canonical);
       }
       drawn.add(point);
-      variants.add(variant("s" + i, canonical, point));
+      variants.add(variant(names.apply(i), canonical, point));
     }
     return variants;
   }

@@ -98,8 +98,8 @@ class DriftForkTest {
         .containsExactly(champion.withSeed(4), champion.withSeed(5));
     assertThat(fork).allSatisfy(c -> {
       assertThat(c.hyperparameters()).isEmpty();
-      assertThat(c.note()).startsWith("drift.forkSpace drew no valid spec (variant s0 {init=glorot-normal} is not a "
-          + "valid spec: ").contains("initLimit").endsWith("): the champion's hyperparameters");
+      assertThat(c.note()).startsWith("drift.forkSpace drew no valid spec (variant default-f1 {init=glorot-normal} "
+          + "is not a valid spec: ").contains("initLimit").endsWith("): the champion's hyperparameters");
     });
   }
 }
