@@ -2,7 +2,10 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +37,19 @@ class SpecsPutTest {
         CliRun bad = CliRun.run("specs", "put", "iris", "sh", search.replace("l2", "l9"), "--bootstrap-servers", broker);
         assertThat(bad.exitCode()).isNotZero();
         assertThat(bad.err()).contains("search.space").contains("'l9'").doesNotContain("cannot reach Kafka");
+    }
+
+    /** The README's search example (a search whose drift forks from a space) is a spec the job takes. */
+    @Test
+    void theReadmesSearchExampleIsAccepted() throws Exception {
+        String broker = CliRun.unreachableBroker();
+        List<String> args = new ArrayList<>(KcatReadmeIT.chorusArguments(
+                KcatReadmeIT.block(Files.readString(KcatReadmeIT.README), "specs-search"), broker));
+        assertThat(args).startsWith("specs", "put", "iris", "hp");
+        args.addAll(List.of("--bootstrap-servers", broker, "--kafka-check-timeout-ms", "2000"));
+        CliRun run = CliRun.run(args.toArray(String[]::new));
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).as("the spec was accepted: only the broker is missing").contains("cannot reach Kafka");
     }
 
     /**
