@@ -29,14 +29,7 @@ class DriftReactionsTest {
     @Test
     void aDriftOfTheChampionForksItsSpecWithOtherSeedsAndAChallengersDriftDoesNot() throws Exception {
         try (var h = ChampionSelectionFunctionTest.harness()) {
-            h.open();
-            h.processBroadcastElement(new SpecChange("t", "default", FORKING), 0);
-            h.processBroadcastElement(new SpecChange("t", "b", FORKING), 0);
-            // Both jump at 3000: default (the champion) and b (a challenger that never beat it) drift alike.
-            jump(h, 0, 4000);
-
-            List<VariantSpecRecord> forks = decisions(h);
-            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            List<VariantSpecRecord> forks = forkOnAJump(h, FORKING);
             assertThat(forks).allSatisfy(f -> {
                 assertThat(f.getTask()).isEqualTo("t");
                 assertThat(f.getStatus()).isEqualTo(VariantStatus.LIVE);
@@ -75,13 +68,7 @@ class DriftReactionsTest {
                 + "{\"optimizer.learningRate\":{\"logUniform\":[1e-4,1e-2]},\"l2\":[0,1e-4]}");
         VariantSpec champion = VariantSpecs.parseVariant(spaced, 16);
         try (var h = ChampionSelectionFunctionTest.harness()) {
-            h.open();
-            h.processBroadcastElement(new SpecChange("t", "default", spaced), 0);
-            h.processBroadcastElement(new SpecChange("t", "b", FORKING), 0);
-            jump(h, 0, 4000);
-
-            List<VariantSpecRecord> forks = decisions(h);
-            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            List<VariantSpecRecord> forks = forkOnAJump(h, spaced);
             List<DriftSpec.ForkChallenger> drawn = champion.drift().fork("default", champion.model(), 1);
             for (int i = 0; i < 2; i++) {
                 VariantSpec fork = VariantSpecs.parseVariant(forks.get(i).getSpec(), 16);
@@ -262,6 +249,23 @@ class DriftReactionsTest {
                         firstVersion + i - from), 0);
             }
         }
+    }
+
+    /**
+     * Opens {@code h} with champion {@code default} of spec {@code champion} and challenger {@code b} of
+     * {@link #FORKING}; both jump at 3000 (b, a challenger that never beat the champion, drifts alike): returns the
+     * decisions, the champion's fork {@code default-f1}, {@code default-f2}.
+     */
+    private static List<VariantSpecRecord> forkOnAJump(
+            KeyedBroadcastOperatorTestHarness<String, dev.chorus.schemas.Prediction, SpecChange, Champion> h,
+            String champion) throws Exception {
+        h.open();
+        h.processBroadcastElement(new SpecChange("t", "default", champion), 0);
+        h.processBroadcastElement(new SpecChange("t", "b", FORKING), 0);
+        jump(h, 0, 4000);
+        List<VariantSpecRecord> forks = decisions(h);
+        assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+        return forks;
     }
 
     static List<VariantSpecRecord> decisions(KeyedBroadcastOperatorTestHarness<String, ?, ?, ?> h) {
