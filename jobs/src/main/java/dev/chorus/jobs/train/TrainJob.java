@@ -147,7 +147,9 @@ public final class TrainJob {
                 .sinkTo(deadLetters).name("dead-letters")
                 .uid(UID_DEAD_LETTERS_SINK);
         // The control topic's refusals again, on a topic of their own: the operator's tools read those few records
-        // to judge the control topic instead of the whole dead-letter topic.
-        refusals.sinkTo(specRefusals).name("spec-refusals").uid(UID_SPEC_REFUSALS_SINK).setParallelism(1);
+        // to judge the control topic instead of the whole dead-letter topic. Not chained to check-specs, whose task
+        // would otherwise start its transactional producer before it broadcasts the first spec.
+        refusals.sinkTo(specRefusals).name("spec-refusals").uid(UID_SPEC_REFUSALS_SINK).setParallelism(1)
+                .disableChaining();
     }
 }
