@@ -30,12 +30,13 @@ final class BoardSources implements AutoCloseable {
     private TopicReader.Tail modelsTail;
 
     /** {@code task}: null for every task. */
-    BoardSources(KafkaOptions kafka, String modelsTopic, String specsTopic, String deadLetterTopic, String task) {
+    BoardSources(KafkaOptions kafka, String modelsTopic, String specsTopic, JudgedSpecs.Refusals refusals,
+            String task) {
         this.kafka = kafka;
         this.modelsTopic = modelsTopic;
         this.specsTopic = specsTopic;
         this.task = task;
-        this.control = new JudgedSpecs.Reader(kafka, specsTopic, deadLetterTopic, false);
+        this.control = new JudgedSpecs.Reader(kafka, specsTopic, refusals, false);
         this.models = new NewestSpecs(task);
     }
 
@@ -61,7 +62,7 @@ final class BoardSources implements AutoCloseable {
         return new Specs(judged.taken(), models.specs());
     }
 
-    /** How many records of the control, dead-letter and models topics were decoded so far. */
+    /** How many records of the control, refusals and models topics were decoded so far. */
     int decoded() {
         return control.decoded() + models.decoded;
     }

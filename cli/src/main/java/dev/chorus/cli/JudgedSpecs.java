@@ -17,18 +17,21 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * The control topic as the train job judged it. The job's {@code check-specs} operator sends each control record it
- * refuses to the dead-letter topic with the reason, the record's topic, partition and offset, and the SHA-256 of its
- * value ({@code DeadLetters.of}): such a record is <em>refused</em>, it changed nothing, and its key stays what it was
- * before. Every other record is <em>taken</em>: the job took it, or has not read it yet (nothing tells those apart).
- * The SHA-256, when the dead letter has it, must match too, so that a dead letter of a deleted and recreated control
- * topic does not refuse the new topic's record at the same offset. The dead-letter topic keeps its records for its
- * retention (30 days as Chorus creates it); a record refused before that shows as taken again. A record that is no
+ * refuses to the spec refusals topic and to the dead-letter topic with the reason, the record's topic, partition and
+ * offset, and the SHA-256 of its value ({@code DeadLetters.of}): such a record is <em>refused</em>, it changed
+ * nothing, and its key stays what it was before. Every other record is <em>taken</em>: the job took it, or has not
+ * read it yet (nothing tells those apart). The refusals are read from the spec refusals topic, which holds nothing
+ * else; where it does not exist (a train job older than it writes refusals to the dead-letter topic only) from the
+ * whole dead-letter topic, with a warning. The SHA-256, when the dead letter has it, must match too, so that a dead
+ * letter of a deleted and recreated control topic does not refuse the new topic's record at the same offset. Both
+ * topics keep their records for their retention (30 days as Chorus creates them); a record refused before that shows
+ * as taken again. A record that is no
  * VariantSpecRecord ({@code kcat -P} of anything) is <em>unreadable</em>: the job refuses it too, so it changes
  * nothing either; it is shown under its Kafka key, with the dead letter's reason once the job has written it.
  *
  * @param keys per key of the control topic, in the order first written: what the job made of it
- * @param warnings what the reader of a verdict should know: the dead-letter topic is missing, records on it were
- *     no DeadLetter
+ * @param warnings what the reader of a verdict should know: the refusals were read from the dead-letter topic, or
+ *     neither topic exists, records on them were no DeadLetter
  */
 record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
 
@@ -84,11 +87,11 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
     }
 
     /**
-     * Reads the control topic {@code specsTopic} and the dead-letter topic {@code deadLetterTopic} to their ends,
-     * committed records only; a missing dead-letter topic leaves every record taken, with a warning.
+     * Reads the control topic and the refusals ({@link Refusals}) to their ends, committed records only; with neither
+     * refusals topic every record is taken, with a warning.
      */
-    static JudgedSpecs read(KafkaOptions kafka, String specsTopic, String deadLetterTopic) {
-        try (Reader reader = new Reader(kafka, specsTopic, deadLetterTopic, true)) {
+    static JudgedSpecs read(KafkaOptions kafka, String specsTopic, Refusals refusals) {
+        try (Reader reader = new Reader(kafka, specsTopic, refusals, true)) {
             JudgedSpecs judged = reader.readToEnd();
             if (judged == null) {
                 throw new IllegalStateException("topic " + specsTopic + " not found (--specs-topic)");
@@ -207,25 +210,32 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
     }
 
     /**
-     * The control and dead-letter topics, followed: {@link #readToEnd} reads what arrived on each since its last call
+     * Where the train job's refusals of control records are: {@code topic}, the spec refusals topic; where it does not
+     * exist, {@code deadLetterTopic}, of which they are a part.
+     */
+    record Refusals(String topic, String deadLetterTopic) {}
+
+    /**
+     * The control topic and the refusals, followed: {@link #readToEnd} reads what arrived on each since its last call
      * (the first reads from the beginning) and judges all read so far. A topic not found is looked for again on the
-     * next call.
+     * next call; once the refusals are read from one topic they are read from it to the end.
      */
     static final class Reader implements AutoCloseable {
         private final KafkaOptions kafka;
         private final String specsTopic;
-        private final String deadLetterTopic;
+        private final Refusals where;
         private final Judge judge;
         private final RecordDecoder decoder = new RecordDecoder();
         private TopicReader.Tail control;
-        private TopicReader.Tail deadLetters;
+        private TopicReader.Tail refusals;
+        private String refusalsTopic;
         private int skipped;
-        private int deadLettersDecoded;
+        private int refusalsDecoded;
 
-        Reader(KafkaOptions kafka, String specsTopic, String deadLetterTopic, boolean initialModels) {
+        Reader(KafkaOptions kafka, String specsTopic, Refusals where, boolean initialModels) {
             this.kafka = kafka;
             this.specsTopic = specsTopic;
-            this.deadLetterTopic = deadLetterTopic;
+            this.where = where;
             this.judge = new Judge(specsTopic, initialModels);
         }
 
@@ -235,14 +245,27 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
             if (control == null) {
                 return null;
             }
-            deadLetters = deadLetters != null ? deadLetters : tail(deadLetterTopic);
+            if (refusals == null) {
+                refusalsTopic = where.topic();
+                refusals = tail(refusalsTopic);
+            }
+            if (refusals == null) {
+                refusalsTopic = where.deadLetterTopic();
+                refusals = tail(refusalsTopic);
+            }
             List<String> warnings = new ArrayList<>();
-            if (deadLetters == null) {
-                warnings.add("topic " + deadLetterTopic + " not found (--dead-letter-topic): a record the train job "
-                        + "refused cannot be told from one it took");
+            if (refusals == null) {
+                warnings.add("topics " + where.topic() + " (--spec-refusals-topic) and " + where.deadLetterTopic()
+                        + " (--dead-letter-topic) not found: a record the train job refused cannot be told from one "
+                        + "it took");
             } else {
-                deadLetters.readToEnd(r -> {
-                    deadLettersDecoded++;
+                if (!refusalsTopic.equals(where.topic())) {
+                    warnings.add("topic " + where.topic() + " not found (--spec-refusals-topic): the refusals were "
+                            + "read from the whole of " + refusalsTopic + " (a train job older than the refusals "
+                            + "topic writes them there only)");
+                }
+                refusals.readToEnd(r -> {
+                    refusalsDecoded++;
                     try {
                         judge.deadLetter((DeadLetter) decoder.decode(r.value(), RecordKind.DEAD_LETTER).record());
                     } catch (RecordDecodingException e) {
@@ -251,8 +274,8 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
                 });
             }
             if (skipped > 0) {
-                warnings.add(skipped + " record(s) on " + deadLetterTopic + " are no DeadLetter and were skipped "
-                        + "(chorus tail " + deadLetterTopic + " shows why)");
+                warnings.add(skipped + " record(s) on " + refusalsTopic + " are no DeadLetter and were skipped "
+                        + "(chorus tail " + refusalsTopic + " shows why)");
             }
             control.readToEnd(judge::control);
             return judge.judged(warnings);
@@ -260,7 +283,7 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
 
         /** How many records of either topic were decoded so far. */
         int decoded() {
-            return judge.decoded() + deadLettersDecoded;
+            return judge.decoded() + refusalsDecoded;
         }
 
         private TopicReader.Tail tail(String topic) {
@@ -277,8 +300,8 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
             if (control != null) {
                 control.close();
             }
-            if (deadLetters != null) {
-                deadLetters.close();
+            if (refusals != null) {
+                refusals.close();
             }
         }
     }

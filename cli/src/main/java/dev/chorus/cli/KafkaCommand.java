@@ -77,6 +77,10 @@ final class KafkaCommand implements Callable<Integer> {
             description = "Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
 
+    @Option(names = "--spec-refusals-topic", defaultValue = ChorusTopic.DefaultNames.SPEC_REFUSALS,
+            description = "The control records the train job refused (default: ${DEFAULT-VALUE}).")
+    String specRefusalsTopic;
+
     @Override
     public Integer call() throws InterruptedException {
         if (partitions < 1) {
@@ -131,7 +135,7 @@ final class KafkaCommand implements Callable<Integer> {
                 ChorusTopic.PREDICTIONS, predictionsTopic, ChorusTopic.MODELS, modelsTopic,
                 ChorusTopic.ANNOTATORS, annotatorsTopic, ChorusTopic.CONSENSUS, consensusTopic,
                 ChorusTopic.CHAMPIONS, championsTopic, ChorusTopic.SPECS, specsTopic,
-                ChorusTopic.DEAD_LETTERS, deadLetterTopic));
+                ChorusTopic.DEAD_LETTERS, deadLetterTopic, ChorusTopic.SPEC_REFUSALS, specRefusalsTopic));
         List<NewTopic> topics = new ArrayList<>();
         List<String> created = new ArrayList<>();
         names.forEach((role, name) -> {

@@ -75,9 +75,8 @@ final class LeaderboardCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}.")
     String specsTopic;
 
-    @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
-            description = "Where the train job's refusals of control records are read. Default: ${DEFAULT-VALUE}.")
-    String deadLetterTopic;
+    @Mixin
+    RefusalsOptions refusals;
 
     @Option(names = "--task", description = "Show only this task.")
     String task;
@@ -94,7 +93,7 @@ final class LeaderboardCommand implements Callable<Integer> {
         kafka.requireReachable(championsTopic, modelsTopic);
         PrintWriter out = spec.commandLine().getOut();
         Champions champions = new Champions(task, spec.commandLine().getErr(), "chorus leaderboard");
-        try (BoardSources sources = new BoardSources(kafka, modelsTopic, specsTopic, deadLetterTopic, task);
+        try (BoardSources sources = new BoardSources(kafka, modelsTopic, specsTopic, refusals.refusals(), task);
                 TopicReader.Tail tail = TopicReader.tail(kafka.bootstrapServers, kafka.kafkaProperties,
                         championsTopic)) {
             tail.readToEnd(r -> champions.accept(r.value()));

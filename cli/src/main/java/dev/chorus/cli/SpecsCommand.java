@@ -72,14 +72,13 @@ final class SpecsCommand {
                         + "retire and reset write (default: ${DEFAULT-VALUE}); list reads either.")
         WireFormat format;
 
-        @Option(names = "--dead-letter-topic", defaultValue = ChorusTopic.DefaultNames.DEAD_LETTERS,
-                description = "Where the train job's refusals of control records are read: list shows them, put, "
-                        + "retire and reset go by the records the job took. Default: ${DEFAULT-VALUE}.")
-        String deadLetterTopic;
+        /** Where the train job's refusals are read: list shows them, put, retire and reset go by what it took. */
+        @Mixin
+        RefusalsOptions refusals;
 
         /** The control topic as the train job judged it ({@link JudgedSpecs}). */
         JudgedSpecs judged() {
-            return JudgedSpecs.read(kafka, topic, deadLetterTopic);
+            return JudgedSpecs.read(kafka, topic, refusals.refusals());
         }
 
         /**
@@ -345,7 +344,7 @@ final class SpecsCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"Show the latest record of every task/variant on the control topic, as the train job "
-                    + "judged it: a record the job refused (a dead letter on --dead-letter-topic names it) is shown "
+                    + "judged it: a record the job refused (a dead letter on --spec-refusals-topic names it) is shown "
                     + "as REFUSED with the dead letter's reason, after the key's latest record the job took, if any; "
                     + "one that is no VariantSpecRecord likewise, under its key, as UNREADABLE with the reason until "
                     + "the job has refused it.",

@@ -44,7 +44,7 @@ public final class TrainCommand extends LocalJobCommand {
         return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(),
                 Set.of(s.examplesTopic().name(), s.specsTopic().name()),
                 Set.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
-                        s.annotatorsTopic().name()), s.groupId() + "-");
+                        s.annotatorsTopic().name(), s.specRefusalsTopic().name()), s.groupId() + "-");
     }
 
     /** What every run reads or writes (annotators and consensus only label models write), and the specs a bounded run reads. */
@@ -52,7 +52,8 @@ public final class TrainCommand extends LocalJobCommand {
     List<String> requiredTopics() {
         TrainSettings s = settings();
         List<String> topics = new ArrayList<>(List.of(s.examplesTopic().name(), s.predictionsTopic().name(),
-                s.modelsTopic().name(), s.championsTopic().name(), s.deadLetterTopic().name()));
+                s.modelsTopic().name(), s.championsTopic().name(), s.deadLetterTopic().name(),
+                s.specRefusalsTopic().name()));
         if (s.bounded()) {
             topics.add(s.specsTopic().name());
         }

@@ -316,8 +316,9 @@ class ChorusCliIT {
         CliRun train = chorus("train", "--spec", SPEC, "--examples-topic", "it.small.examples",
                 "--models-topic", "it.models");
         assertThat(train.exitCode()).isEqualTo(1);
-        assertThat(train.err()).startsWith("chorus train: topics chorus.predictions, chorus.champions and "
-                + "chorus.dead-letters do not exist at " + broker.bootstrapServers() + ": create them");
+        assertThat(train.err()).startsWith("chorus train: topics chorus.predictions, chorus.champions, "
+                + "chorus.dead-letters and chorus.specs.refusals do not exist at " + broker.bootstrapServers()
+                + ": create them");
 
         CliRun serve = chorus("serve", "--examples-topic", "it.small.examples", "--predictions-topic", "it.models",
                 "--models-topic", "it.models");

@@ -30,6 +30,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine;
 
@@ -91,7 +92,7 @@ class LeaderboardFollowIT {
         KafkaOptions kafka = new KafkaOptions();
         kafka.bootstrapServers = t.bootstrap;
         StringWriter err = new StringWriter();
-        try (BoardSources sources = new BoardSources(kafka, t.models, t.specs, t.deadLetters, null)) {
+        try (BoardSources sources = new BoardSources(kafka, t.models, t.specs, t.refusals(), null)) {
             BoardSources.Specs first = sources.readToEnd(new PrintWriter(err, true), "test");
             assertThat(first.control()).containsOnlyKeys("t/slow", "t/fast");
             assertThat(sources.decoded()).as("records of the three topics").isEqualTo(3);
@@ -109,6 +110,30 @@ class LeaderboardFollowIT {
         }
     }
 
+    @Test
+    void withoutTheRefusalsTopicTheRefusalsAreReadFromTheDeadLetterTopicWithAWarning() throws Exception {
+        Topics t = new Topics("older", false);
+        try (ExampleProducer producer = new ExampleProducer(t.bootstrap, Map.of())) {
+            t.spec(producer, "slow", 0.01);
+            t.refuse(producer, t.spec(producer, "slow", 0.9));
+            producer.sendRaw(t.deadLetters, "x", WireFormat.AVRO.codec(DeadLetter.class).encode(DeadLetters.of(
+                    new KafkaRecord("older.examples", 0, 0L, 0L, null, new byte[] {1}), "features", "bad", 0L,
+                    1024))).get();
+        }
+        KafkaOptions kafka = new KafkaOptions();
+        kafka.bootstrapServers = t.bootstrap;
+        StringWriter err = new StringWriter();
+        try (BoardSources sources = new BoardSources(kafka, t.models, t.specs, t.refusals(), null)) {
+            BoardSources.Specs specs = sources.readToEnd(new PrintWriter(err, true), "test");
+
+            assertThat(specs.control().get("t/slow").getSpec()).contains("\"learningRate\":0.01");
+            assertThat(sources.decoded()).as("both control records and both dead letters").isEqualTo(4);
+            assertThat(err.toString()).isEqualTo("test: topic older.specs.refusals not found (--spec-refusals-topic): "
+                    + "the refusals were read from the whole of older.dead-letters (a train job older than the "
+                    + "refusals topic writes them there only)" + System.lineSeparator());
+        }
+    }
+
     /** Per variant of the only task on a {@code --json} board, its hyperparameter optimizer.learningRate. */
     private static Map<String, String> learningRates(String board) throws Exception {
         JsonNode tasks = new ObjectMapper().readTree(board);
@@ -120,28 +145,45 @@ class LeaderboardFollowIT {
         return rates;
     }
 
-    /** One test's four topics of task {@code t}, and how the train job writes to them. */
+    /** One test's five topics of task {@code t} (four without the refusals topic), and how the train job writes to them. */
     private static final class Topics {
         final String bootstrap = KAFKA.broker().bootstrapServers();
         final String champions;
         final String models;
         final String specs;
         final String deadLetters;
+        final String specRefusals;
+        final boolean withRefusalsTopic;
 
         Topics(String prefix) {
+            this(prefix, true);
+        }
+
+        /** {@code withRefusalsTopic} false: as a train job older than the spec refusals topic left them. */
+        Topics(String prefix, boolean withRefusalsTopic) {
             champions = prefix + ".champions";
             models = prefix + ".models";
             specs = prefix + ".specs";
             deadLetters = prefix + ".dead-letters";
-            KAFKA.broker().createTopics(List.of(ChorusTopic.CHAMPIONS.newTopic(champions, 1),
+            specRefusals = prefix + ".specs.refusals";
+            this.withRefusalsTopic = withRefusalsTopic;
+            List<NewTopic> topics = new ArrayList<>(List.of(ChorusTopic.CHAMPIONS.newTopic(champions, 1),
                     ChorusTopic.MODELS.newTopic(models, 1), ChorusTopic.SPECS.newTopic(specs, 1),
                     ChorusTopic.DEAD_LETTERS.newTopic(deadLetters, 1)));
+            if (withRefusalsTopic) {
+                topics.add(ChorusTopic.SPEC_REFUSALS.newTopic(specRefusals, 1));
+            }
+            KAFKA.broker().createTopics(topics);
+        }
+
+        JudgedSpecs.Refusals refusals() {
+            return new JudgedSpecs.Refusals(specRefusals, deadLetters);
         }
 
         String[] leaderboard(String... more) {
             List<String> args = new ArrayList<>(List.of("leaderboard", "--json", "--bootstrap-servers", bootstrap,
                     "--champions-topic", champions, "--models-topic", models, "--specs-topic", specs,
-                    "--dead-letter-topic", deadLetters));
+                    "--spec-refusals-topic", specRefusals, "--dead-letter-topic", deadLetters));
             args.addAll(List.of(more));
             return args.toArray(String[]::new);
         }
@@ -167,11 +209,18 @@ class LeaderboardFollowIT {
                     ("t/" + variant).getBytes(StandardCharsets.UTF_8), value);
         }
 
-        /** The dead letter the train job writes when it refuses the control record {@code refused}. */
+        /**
+         * The dead letter the train job writes when it refuses the control record {@code refused}: to the dead-letter
+         * topic, and to the refusals topic when there is one.
+         */
         void refuse(ExampleProducer producer, KafkaRecord refused) throws Exception {
             DeadLetter d = DeadLetters.of(refused, "spec", "expected the live spec", 0L, 1024);
-            producer.sendRaw(deadLetters, new String(refused.key, StandardCharsets.UTF_8),
-                    WireFormat.AVRO.codec(DeadLetter.class).encode(d)).get();
+            byte[] value = WireFormat.AVRO.codec(DeadLetter.class).encode(d);
+            String key = new String(refused.key, StandardCharsets.UTF_8);
+            producer.sendRaw(deadLetters, key, value).get();
+            if (withRefusalsTopic) {
+                producer.sendRaw(specRefusals, key, value).get();
+            }
         }
 
         void champion(ExampleProducer producer, String... variants) throws Exception {

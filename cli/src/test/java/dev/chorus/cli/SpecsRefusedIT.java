@@ -31,8 +31,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code chorus specs list} shows the train job's verdict on each control record: records written past
- * {@code chorus specs put}'s checks, as a kcat user writes them, that a running train job dead-letters are shown as
- * REFUSED with the dead letter's reason, never as LIVE, and a refused search draws no search state. A value that is
+ * {@code chorus specs put}'s checks, as a kcat user writes them, that a running train job dead-letters (to the
+ * dead-letter topic and the spec refusals topic, where the list reads them) are shown as REFUSED with the dead
+ * letter's reason, never as LIVE, and a refused search draws no search state. A value that is
  * no VariantSpecRecord at all is one UNREADABLE row under its key until the job refuses it, then a REFUSED one; it
  * fails neither {@code specs list} nor {@code leaderboard}, which still takes the specs from the control topic.
  */
@@ -79,14 +80,19 @@ class SpecsRefusedIT {
             TrainJob.build(env, settings);
             JobClient job = env.executeAsync("specs-refused-it");
             List<DeadLetter> refused;
+            List<DeadLetter> deadLettered;
             try {
-                refused = JobTestSupport.awaitCommitted(kafka, settings.deadLetterTopic(),
+                refused = JobTestSupport.awaitCommitted(kafka, settings.specRefusalsTopic(), d -> true, 4).stream()
+                        .sorted(Comparator.comparingLong(DeadLetter::getOffset)).toList();
+                deadLettered = JobTestSupport.awaitCommitted(kafka, settings.deadLetterTopic(),
                         d -> d.getTopic().equals(settings.specsTopic().name()), 4).stream()
                         .sorted(Comparator.comparingLong(DeadLetter::getOffset)).toList();
             } finally {
                 job.cancel().get();
             }
             assertThat(refused).extracting(DeadLetter::getOffset).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(refused).as("the refusals topic holds the control topic's dead letters, nothing else")
+                    .isEqualTo(deadLettered).allMatch(d -> d.getTopic().equals(settings.specsTopic().name()));
 
             CliRun list = CliRun.run(CliRun.noConfig(), "specs", "list", "--task", "iris", "--bootstrap-servers",
                     bootstrap);

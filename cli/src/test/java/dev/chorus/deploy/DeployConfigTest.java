@@ -247,7 +247,8 @@ class DeployConfigTest {
         var train = new picocli.CommandLine(new TrainJobOptions()).getCommandSpec();
         Map<String, String> defaults = new LinkedHashMap<>();
         for (String option : List.of("--examples-topic", "--predictions-topic", "--models-topic", "--annotators-topic",
-                "--consensus-topic", "--champions-topic", "--specs-topic", "--dead-letter-topic")) {
+                "--consensus-topic", "--champions-topic", "--specs-topic", "--dead-letter-topic",
+                "--spec-refusals-topic")) {
             defaults.put(option, train.findOption(option).defaultValue());
         }
         assertThat(defaults).containsExactly(Map.entry("--examples-topic", "chorus.examples"),
@@ -255,7 +256,8 @@ class DeployConfigTest {
                 Map.entry("--annotators-topic", "chorus.annotators"),
                 Map.entry("--consensus-topic", "chorus.consensus"),
                 Map.entry("--champions-topic", "chorus.champions"), Map.entry("--specs-topic", "chorus.specs"),
-                Map.entry("--dead-letter-topic", "chorus.dead-letters"));
+                Map.entry("--dead-letter-topic", "chorus.dead-letters"),
+                Map.entry("--spec-refusals-topic", "chorus.specs.refusals"));
         assertThat(List.copyOf(defaults.values())).isEqualTo(
                 Arrays.stream(ChorusTopic.values()).map(ChorusTopic::defaultName).toList());
     }

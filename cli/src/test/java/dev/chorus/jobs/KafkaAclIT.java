@@ -253,6 +253,7 @@ class KafkaAclIT {
                 .consensusTopic(new Topic<>(group + ".consensus", dev.chorus.schemas.Consensus.class, WireFormat.AVRO))
                 .championsTopic(new Topic<>(group + ".champions", dev.chorus.schemas.Champion.class, WireFormat.AVRO))
                 .specsTopic(new Topic<>(group + ".specs", dev.chorus.schemas.VariantSpecRecord.class, WireFormat.AVRO))
+                .specRefusalsTopic(new Topic<>(group + ".specs.refusals", DeadLetter.class, WireFormat.AVRO))
                 .specs(TaskSpecs.ofDefault(SPEC))
                 .checkpointIntervalMs(500)
                 .snapshotEveryBatches(5)
@@ -273,7 +274,7 @@ class KafkaAclIT {
         acls.add(allow(ResourceType.TOPIC, s.specsTopic().name(), PatternType.LITERAL, AclOperation.READ));
         for (String output : List.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
                 s.annotatorsTopic().name(), s.consensusTopic().name(), s.championsTopic().name(),
-                s.specsTopic().name())) {
+                s.specsTopic().name(), s.specRefusalsTopic().name())) {
             if (!(missing.equals("topic-write") && output.equals(s.predictionsTopic().name()))) {
                 acls.add(allow(ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
             }

@@ -28,7 +28,13 @@ public enum ChorusTopic {
     CHAMPIONS(DefaultNames.CHAMPIONS, "task", true, 1, null),
     /** The train job's control topic: each task's live variants and their specs; a tombstone retires a key. */
     SPECS(DefaultNames.SPECS, "task/variant", true, 1, null),
-    DEAD_LETTERS(DefaultNames.DEAD_LETTERS, "the rejected record's key", false, 1, days(30));
+    DEAD_LETTERS(DefaultNames.DEAD_LETTERS, "the rejected record's key", false, 1, days(30)),
+    /**
+     * The train job's refusals of control records, each also on the dead-letter topic: what {@code chorus specs list}
+     * and {@code chorus leaderboard} read to tell a refused record from a taken one, few records however busy the
+     * dead-letter topic is.
+     */
+    SPEC_REFUSALS(DefaultNames.SPEC_REFUSALS, "task/variant (the refused record's key)", false, 1, days(30));
 
     /** The default names as compile-time constants, for option annotations ({@code defaultValue}). */
     public static final class DefaultNames {
@@ -40,6 +46,7 @@ public enum ChorusTopic {
         public static final String CHAMPIONS = "chorus.champions";
         public static final String SPECS = "chorus.specs";
         public static final String DEAD_LETTERS = "chorus.dead-letters";
+        public static final String SPEC_REFUSALS = "chorus.specs.refusals";
 
         private DefaultNames() {}
     }
@@ -109,7 +116,10 @@ public enum ChorusTopic {
         return new NewTopic(name, partitions, (short) 1).configs(configs);
     }
 
-    /** This role's topic name in {@code settings}; empty for annotators, consensus and specs unless they are train settings. */
+    /**
+     * This role's topic name in {@code settings}; empty for annotators, consensus, specs and spec refusals unless they are
+     * train settings.
+     */
     public Optional<String> name(JobSettings<?> settings) {
         return Optional.ofNullable(switch (this) {
             case EXAMPLES -> settings.examplesTopic().name();
@@ -120,6 +130,7 @@ public enum ChorusTopic {
             case CHAMPIONS -> settings.championsTopic().name();
             case SPECS -> settings instanceof TrainSettings train ? train.specsTopic().name() : null;
             case DEAD_LETTERS -> settings.deadLetterTopic().name();
+            case SPEC_REFUSALS -> settings instanceof TrainSettings train ? train.specRefusalsTopic().name() : null;
         });
     }
 

@@ -115,10 +115,15 @@ public final class KafkaIO {
 
     /** The dead-letter sink: keyed by the original key, or by the record's coordinates when it had none. */
     public static KafkaSink<DeadLetter> deadLetterSink(JobSettings<?> settings) {
-        return sink(settings, settings.deadLetterTopic(),
+        return deadLetterSink(settings, settings.deadLetterTopic(), "dead-letters");
+    }
+
+    /** A sink of dead letters to {@code topic}, keyed as {@link #deadLetterSink(JobSettings)} keys them. */
+    public static KafkaSink<DeadLetter> deadLetterSink(JobSettings<?> settings, Topic<DeadLetter> topic, String name) {
+        return sink(settings, topic,
                 d -> d.getKey() == null ? d.getTopic() + "-" + d.getPartition() + "@" + d.getOffset()
                         : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(),
-                "dead-letters");
+                name);
     }
 
     private static Properties properties(JobSettings<?> settings) {

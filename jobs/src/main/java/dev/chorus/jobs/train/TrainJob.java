@@ -58,6 +58,7 @@ public final class TrainJob {
     public static final String UID_CHECK_SPECS = "check-specs";
     public static final String UID_ROUTE = "route-variants";
     public static final String UID_SPEC_DECISIONS_SINK = "spec-decisions-sink";
+    public static final String UID_SPEC_REFUSALS_SINK = "spec-refusals-sink";
 
     private TrainJob() {}
 
@@ -85,6 +86,7 @@ public final class TrainJob {
                 KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"),
                 KafkaIO.sink(settings, settings.specsTopic(), r -> Variants.topicKey(r.getTask(), r.getVariant()),
                         "specs"),
+                KafkaIO.deadLetterSink(settings, settings.specRefusalsTopic(), "spec-refusals"),
                 settings);
     }
 
@@ -92,7 +94,8 @@ public final class TrainJob {
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Source<KafkaRecord, ?, ?> specs, Sink<Prediction> predictions, Sink<Either<String, ModelSnapshot>> models,
             Sink<DeadLetter> deadLetters, Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus,
-            Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions, TrainSettings settings) {
+            Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions, Sink<DeadLetter> specRefusals,
+            TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
 
@@ -137,10 +140,16 @@ public final class TrainJob {
         // selection decides is written there and read back by the specs source like any operator's change.
         selected.getSideOutput(ChampionSelectionFunction.SPEC_DECISIONS).sinkTo(specDecisions)
                 .name("spec-decisions").uid(UID_SPEC_DECISIONS_SINK);
+        DataStream<DeadLetter> refusals = changes.getSideOutput(SpecControl.DEAD_LETTERS);
         decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
-                .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS),
-                        changes.getSideOutput(SpecControl.DEAD_LETTERS), routed.getSideOutput(VariantRouter.DEAD_LETTERS))
+                .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS), refusals,
+                        routed.getSideOutput(VariantRouter.DEAD_LETTERS))
                 .sinkTo(deadLetters).name("dead-letters")
                 .uid(UID_DEAD_LETTERS_SINK);
+        // The control topic's refusals again, on a topic of their own: the operator's tools read those few records
+        // to judge the control topic instead of the whole dead-letter topic. Not chained to check-specs, whose task
+        // would otherwise start its transactional producer before it broadcasts the first spec.
+        refusals.sinkTo(specRefusals).name("spec-refusals").uid(UID_SPEC_REFUSALS_SINK).setParallelism(1)
+                .disableChaining();
     }
 }

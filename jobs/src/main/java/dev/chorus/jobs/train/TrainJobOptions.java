@@ -7,6 +7,7 @@ import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.select.SelectionSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.VariantSpecRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -93,6 +94,11 @@ public final class TrainJobOptions extends JobOptions {
     @Option(names = "--specs-format", description = "Wire format of the specs topic (default: --format).")
     String specsFormat;
 
+    @Option(names = "--spec-refusals-topic", defaultValue = ChorusTopic.DefaultNames.SPEC_REFUSALS,
+            description = "Where each control record the job refuses goes too, beside the dead-letter topic, in its "
+                    + "format: chorus specs and chorus leaderboard read it (default: ${DEFAULT-VALUE}).")
+    String specRefusalsTopic;
+
     @Option(names = "--max-variants-per-task", defaultValue = "" + TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK,
             description = "A control record that would give a task more live variants is a dead letter "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -113,7 +119,8 @@ public final class TrainJobOptions extends JobOptions {
     }
 
     public TrainSettings toSettings() {
-        return applyTo(new TrainSettings())
+        TrainSettings settings = applyTo(new TrainSettings());
+        return settings
                 .specs(TaskSpecs.ofDefault(readSpec(spec)))
                 .snapshotEveryBatches(snapshotEveryBatches)
                 .snapshotIntervalMs(snapshotIntervalMs)
@@ -125,6 +132,8 @@ public final class TrainJobOptions extends JobOptions {
                 .selection(new SelectionSettings(new PairedComparison.Settings(selectionMinExamples, selectionAlpha,
                         selectionMargin, selectionCooldownExamples), selectionMaxPending, standingsIntervalMs))
                 .specsTopic(new Topic<>(specsTopic, VariantSpecRecord.class, formatOr(specsFormat, wireFormat())))
+                .specRefusalsTopic(new Topic<>(specRefusalsTopic, DeadLetter.class,
+                        settings.deadLetterTopic().format()))
                 .maxVariantsPerTask(maxVariantsPerTask)
                 .hashedState(TrainSettings.HashedState.of(hashedState));
     }

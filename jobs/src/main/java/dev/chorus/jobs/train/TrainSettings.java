@@ -6,6 +6,7 @@ import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.select.SelectionSettings;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.Objects;
@@ -37,6 +38,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private SelectionSettings selection = SelectionSettings.defaults();
     private Topic<VariantSpecRecord> specsTopic =
             new Topic<>(ChorusTopic.DefaultNames.SPECS, VariantSpecRecord.class, WireFormat.AVRO);
+    private Topic<DeadLetter> specRefusalsTopic =
+            new Topic<>(ChorusTopic.DefaultNames.SPEC_REFUSALS, DeadLetter.class, WireFormat.AVRO);
     private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
     private HashedState hashedState = HashedState.VALUE;
 
@@ -54,6 +57,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public Topic<Consensus> consensusTopic() { return consensusTopic; }
     public SelectionSettings selection() { return selection; }
     public Topic<VariantSpecRecord> specsTopic() { return specsTopic; }
+    public Topic<DeadLetter> specRefusalsTopic() { return specRefusalsTopic; }
     public int maxVariantsPerTask() { return maxVariantsPerTask; }
     public HashedState hashedState() { return hashedState; }
 
@@ -75,6 +79,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings selection(SelectionSettings v) { selection = Objects.requireNonNull(v); return this; }
     /** The control topic (compacted, key = task/variant) whose live records say which variants each task trains. */
     public TrainSettings specsTopic(Topic<VariantSpecRecord> v) { specsTopic = Objects.requireNonNull(v); return this; }
+    /** Where the control records the job refuses go too, beside the dead-letter topic (key = the record's). */
+    public TrainSettings specRefusalsTopic(Topic<DeadLetter> v) { specRefusalsTopic = Objects.requireNonNull(v); return this; }
     /** A control record that would make a task train more live variants than this is a dead letter. */
     public TrainSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
     /** Where a hashed task's model rows live in keyed state ({@link HashedRowsState}). */
