@@ -3,10 +3,12 @@ package dev.chorus.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.codec.WireFormat;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +30,17 @@ class JobOptionsTest {
         assertThat(s.predictionsTopic().format()).isEqualTo(WireFormat.JSON);
         assertThat(s.deadLetterTopic().format()).isEqualTo(WireFormat.JSON);
         assertThat(s.modelsTopic().format()).isEqualTo(WireFormat.AVRO);
+        assertThat(s.specRefusalsTopic()).as("the dead-letter topic's format")
+                .isEqualTo(new Topic<>("chorus.specs.refusals", DeadLetter.class, WireFormat.JSON));
+    }
+
+    @Test
+    void theSpecRefusalsTopicTakesItsNameAndTheDeadLetterTopicsOwnFormat() {
+        TrainSettings s = TrainJobOptions.parse(new String[] {"--spec", SPEC, "--dead-letter-format", "json",
+                "--spec-refusals-topic", "ops.refusals"});
+        assertThat(s.deadLetterTopic().format()).isEqualTo(WireFormat.JSON);
+        assertThat(s.examplesTopic().format()).isEqualTo(WireFormat.AVRO);
+        assertThat(s.specRefusalsTopic()).isEqualTo(new Topic<>("ops.refusals", DeadLetter.class, WireFormat.JSON));
     }
 
     @Test

@@ -117,8 +117,8 @@ public enum ChorusTopic {
     }
 
     /**
-     * This role's topic name in {@code settings}; empty for annotators, consensus, specs and spec refusals unless they are
-     * train settings.
+     * This role's topic name in {@code settings}; empty for annotators, consensus, specs and spec refusals unless
+     * they are train settings.
      */
     public Optional<String> name(JobSettings<?> settings) {
         return Optional.ofNullable(switch (this) {
