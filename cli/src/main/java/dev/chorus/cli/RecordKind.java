@@ -61,12 +61,13 @@ public enum RecordKind {
 
     /**
      * The kind a topic carries, guessed from its name ({@code chorus.predictions} → prediction); dead letters
-     * first, since a dead-letter topic's name may also name what it holds ({@code examples.dead-letters}).
+     * first, since a dead-letter topic's name may also name what it holds ({@code examples.dead-letters}, the train
+     * job's {@code chorus.specs.refusals}).
      */
     static Optional<RecordKind> ofTopic(String topic) {
         String name = topic.toLowerCase(Locale.ROOT);
         if (name.contains("dead-letter") || name.contains("deadletter") || name.contains("dead_letter")
-                || name.endsWith("dlq")) {
+                || name.endsWith("dlq") || name.contains("refusal")) {
             return Optional.of(DEAD_LETTER);
         }
         for (RecordKind kind : new RecordKind[] {ANNOTATOR, CONSENSUS, CHAMPION, SPEC, PREDICTION, MODEL, EXAMPLE}) {

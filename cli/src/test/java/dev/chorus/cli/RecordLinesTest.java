@@ -83,6 +83,8 @@ class RecordLinesTest {
         assertThat(RecordLines.line(decoded.record()))
                 .isEqualTo("spec iris/fast RETIRED source=cli updatedAt=2023-11-14T22:15:23.456Z");
         assertThat(RecordKind.ofTopic("chorus.specs")).contains(RecordKind.SPEC);
+        assertThat(RecordKind.ofTopic("chorus.specs.refusals")).as("the control topic's dead letters")
+                .contains(RecordKind.DEAD_LETTER);
     }
 
     @Test
