@@ -115,15 +115,23 @@ public final class KafkaIO {
 
     /** The dead-letter sink: keyed by the original key, or by the record's coordinates when it had none. */
     public static KafkaSink<DeadLetter> deadLetterSink(JobSettings<?> settings) {
-        return deadLetterSink(settings, settings.deadLetterTopic(), "dead-letters");
+        return sink(settings, settings.deadLetterTopic(), KafkaIO::deadLetterKey, "dead-letters");
     }
 
-    /** A sink of dead letters to {@code topic}, keyed as {@link #deadLetterSink(JobSettings)} keys them. */
-    public static KafkaSink<DeadLetter> deadLetterSink(JobSettings<?> settings, Topic<DeadLetter> topic, String name) {
-        return sink(settings, topic,
-                d -> d.getKey() == null ? d.getTopic() + "-" + d.getPartition() + "@" + d.getOffset()
-                        : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(),
-                name);
+    /**
+     * The train job's dead-letter sink: {@code Left} dead letters to the dead-letter topic, {@code Right} ones to
+     * {@code second} (the spec refusals topic), keyed as {@link #deadLetterSink(JobSettings)} keys them, in one
+     * producer's transactions.
+     */
+    public static KafkaSink<Either<DeadLetter, DeadLetter>> deadLetterSink(JobSettings<?> settings,
+            Topic<DeadLetter> second) {
+        return sink(settings, new TopicSerializer.TwoTopics<>(settings.deadLetterTopic(), second, KafkaIO::deadLetterKey),
+                "dead-letters", Map.of());
+    }
+
+    private static String deadLetterKey(DeadLetter d) {
+        return d.getKey() == null ? d.getTopic() + "-" + d.getPartition() + "@" + d.getOffset()
+                : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
     }
 
     private static Properties properties(JobSettings<?> settings) {

@@ -73,4 +73,35 @@ public final class TopicSerializer<T extends SpecificRecord> implements KafkaRec
                     element.left().getBytes(StandardCharsets.UTF_8), null);
         }
     }
+
+    /**
+     * Writes each record to one of two topics, keyed alike, each in its own wire format: {@code Left(record)} to
+     * {@code left}, {@code Right(record)} to {@code right}. A record meant for both comes twice, once on each side, and
+     * so reaches both topics in one transaction.
+     */
+    public static final class TwoTopics<T extends SpecificRecord> implements KafkaRecordSerializationSchema<Either<T, T>> {
+        private static final long serialVersionUID = 1L;
+
+        private final TopicSerializer<T> left;
+        private final TopicSerializer<T> right;
+
+        public TwoTopics(Topic<T> left, Topic<T> right, SerializableFunction<T, String> key) {
+            this.left = new TopicSerializer<>(left, key);
+            this.right = new TopicSerializer<>(right, key);
+        }
+
+        @Override
+        public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext)
+                throws Exception {
+            left.open(context, sinkContext);
+            right.open(context, sinkContext);
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(Either<T, T> element, KafkaSinkContext context,
+                Long timestamp) {
+            return element.isLeft() ? left.serialize(element.left(), context, timestamp)
+                    : right.serialize(element.right(), context, timestamp);
+        }
+    }
 }

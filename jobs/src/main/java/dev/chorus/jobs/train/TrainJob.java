@@ -21,6 +21,7 @@ import dev.chorus.schemas.VariantSpecRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -28,6 +29,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
 
 /**
  * The train job: examples topic → decode and validate what holds for any spec (bad records to the dead-letter
@@ -58,7 +60,6 @@ public final class TrainJob {
     public static final String UID_CHECK_SPECS = "check-specs";
     public static final String UID_ROUTE = "route-variants";
     public static final String UID_SPEC_DECISIONS_SINK = "spec-decisions-sink";
-    public static final String UID_SPEC_REFUSALS_SINK = "spec-refusals-sink";
 
     private TrainJob() {}
 
@@ -78,7 +79,7 @@ public final class TrainJob {
                 KafkaIO.sourceFromStart(settings, settings.specsTopic().name()),
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
                 KafkaIO.sinkWithTombstones(settings, settings.modelsTopic(), SnapshotChunks::key, "models"),
-                KafkaIO.deadLetterSink(settings),
+                KafkaIO.deadLetterSink(settings, settings.specRefusalsTopic()),
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
                         a -> TrainRecords.annotatorKey(a.getTask(), a.getVariant(), a.getAnnotator()), "annotators"),
                 KafkaIO.sink(settings, settings.consensusTopic(),
@@ -86,15 +87,14 @@ public final class TrainJob {
                 KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"),
                 KafkaIO.sink(settings, settings.specsTopic(), r -> Variants.topicKey(r.getTask(), r.getVariant()),
                         "specs"),
-                KafkaIO.deadLetterSink(settings, settings.specRefusalsTopic(), "spec-refusals"),
                 settings);
     }
 
     /** The topology, independent of where records come from and go to. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Source<KafkaRecord, ?, ?> specs, Sink<Prediction> predictions, Sink<Either<String, ModelSnapshot>> models,
-            Sink<DeadLetter> deadLetters, Sink<Either<String, AnnotatorModel>> annotators, Sink<Consensus> consensus,
-            Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions, Sink<DeadLetter> specRefusals,
+            Sink<Either<DeadLetter, DeadLetter>> deadLetters, Sink<Either<String, AnnotatorModel>> annotators,
+            Sink<Consensus> consensus, Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions,
             TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);
@@ -140,16 +140,27 @@ public final class TrainJob {
         // selection decides is written there and read back by the specs source like any operator's change.
         selected.getSideOutput(ChampionSelectionFunction.SPEC_DECISIONS).sinkTo(specDecisions)
                 .name("spec-decisions").uid(UID_SPEC_DECISIONS_SINK);
-        DataStream<DeadLetter> refusals = changes.getSideOutput(SpecControl.DEAD_LETTERS);
-        decoded.getSideOutput(DecodeRecords.DEAD_LETTERS)
-                .union(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS), refusals,
-                        routed.getSideOutput(VariantRouter.DEAD_LETTERS))
+        // Every operator's dead letters go to the dead-letter topic (Left); the control topic's refusals go to the
+        // spec refusals topic too (Right), which the operator's tools read to judge the control topic instead of
+        // the whole dead-letter topic: one sink, so both copies commit in one transaction.
+        TypeInformation<Either<DeadLetter, DeadLetter>> routedDeadLetter =
+                new EitherTypeInfo<>(AvroTypes.of(DeadLetter.class), AvroTypes.of(DeadLetter.class));
+        DataStream<Either<DeadLetter, DeadLetter>> refusals = changes.getSideOutput(SpecControl.DEAD_LETTERS)
+                .flatMap((DeadLetter d, Collector<Either<DeadLetter, DeadLetter>> out) -> {
+                    out.collect(Either.Left(d));
+                    out.collect(Either.Right(d));
+                }, routedDeadLetter).name("spec-refusals");
+        toDeadLetterTopic(decoded.getSideOutput(DecodeRecords.DEAD_LETTERS), routedDeadLetter)
+                .union(toDeadLetterTopic(predicted.getSideOutput(MinibatchSgdFunction.DEAD_LETTERS), routedDeadLetter),
+                        toDeadLetterTopic(routed.getSideOutput(VariantRouter.DEAD_LETTERS), routedDeadLetter),
+                        refusals)
                 .sinkTo(deadLetters).name("dead-letters")
                 .uid(UID_DEAD_LETTERS_SINK);
-        // The control topic's refusals again, on a topic of their own: the operator's tools read those few records
-        // to judge the control topic instead of the whole dead-letter topic. Not chained to check-specs, whose task
-        // would otherwise start its transactional producer before it broadcasts the first spec.
-        refusals.sinkTo(specRefusals).name("spec-refusals").uid(UID_SPEC_REFUSALS_SINK).setParallelism(1)
-                .disableChaining();
+    }
+
+    /** {@code deadLetters} bound for the dead-letter topic alone ({@code Left}), chained to the operator that made them. */
+    private static DataStream<Either<DeadLetter, DeadLetter>> toDeadLetterTopic(DataStream<DeadLetter> deadLetters,
+            TypeInformation<Either<DeadLetter, DeadLetter>> type) {
+        return deadLetters.map(d -> Either.<DeadLetter, DeadLetter>Left(d), type).name("to-dead-letter-topic");
     }
 }
