@@ -26,6 +26,11 @@ import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /** Shared settings and helpers of the job integration tests. */
 public final class JobTestSupport {
@@ -146,6 +151,33 @@ public final class JobTestSupport {
         }
         assertThat(matching).as("committed records of %s within %s", topic.name(), PATIENCE).hasSizeGreaterThanOrEqualTo(n);
         return matching;
+    }
+
+    /**
+     * Waits until consumer group {@code group} has committed its offset of {@code partition} of {@code topic} up to
+     * the partition's end as of the call: a job's Kafka source commits the offsets of a checkpoint once it completes,
+     * after the sinks may have committed that checkpoint's transactions, so seeing a job's output is no sign that its
+     * source's offsets are committed.
+     */
+    public static void awaitGroupCaughtUp(EmbeddedKafkaBroker kafka, String group, String topic, int partition)
+            throws Exception {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            long end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset();
+            Instant deadline = Instant.now().plus(PATIENCE);
+            long committed = -1;
+            while (Instant.now().isBefore(deadline)) {
+                OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                        .get(tp);
+                committed = offset == null ? -1 : offset.offset();
+                if (committed >= end) {
+                    return;
+                }
+                Thread.sleep(100); // polling interval while the job completes its next checkpoint
+            }
+            assertThat(committed).as("group %s's committed offset of %s within %s", group, tp, PATIENCE)
+                    .isGreaterThanOrEqualTo(end);
+        }
     }
 
     /** Sends the input rows {@code from} (inclusive) to {@code to} (exclusive) of a failover test. */
