@@ -130,7 +130,7 @@ class SpecsResetTest {
                     0);
             job.processElement(new KafkaRecord("chorus.specs", 0, 1, 0, bytes("iris/hp-s1"), codec.encode(reset)), 1);
 
-            List<SpecChange> changes = job.extractOutputValues();
+            List<SpecChange> changes = job.extractOutputValues().stream().filter(c -> !c.marksProgress()).toList();
             SpecChange drawn = changes.stream().filter(c -> c.variant.equals("hp-s1")).findFirst().orElseThrow();
             assertThat(changes.get(changes.size() - 1)).as("a reset in place of the drawn variant")
                     .isEqualTo(new SpecChange("iris", "hp-s1", reset.getSpec()));

@@ -169,6 +169,52 @@ public final class TopicReader {
     }
 
     /**
+     * The offset of the last committed record of partition {@code partition} of {@code topic} below its last stable
+     * offset at the time of the call, or -1 when it has none or the topic does not exist: what a committed reader from
+     * the beginning would read last. It is read back from the end in growing windows, as the offsets just below the
+     * end may be commit markers or an aborted transaction's records, which a committed reader never sees.
+     *
+     * @throws IllegalStateException when the partition cannot be read to its end within two minutes
+     */
+    public static long lastCommittedOffset(String bootstrapServers, Map<String, String> kafkaProperties, String topic,
+            int partition) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        // Asking must not create the topic where the broker creates topics on demand.
+        Map<String, String> noAutoCreate = new HashMap<>(kafkaProperties);
+        noAutoCreate.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(committedReader(bootstrapServers,
+                noAutoCreate), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (partitions == null || partitions.stream().noneMatch(p -> p.partition() == partition)) {
+                return -1;
+            }
+            consumer.assign(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long begin = consumer.beginningOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            for (long window = 64; ; window *= 8) {
+                long from = Math.max(begin, end - window);
+                consumer.seek(tp, from);
+                long last = -1;
+                while (consumer.position(tp) < end) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new IllegalStateException("cannot read " + tp + " from offset " + from + " to its last "
+                                + "stable offset " + end + " within 2 minutes: at " + consumer.position(tp));
+                    }
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        if (r.offset() < end) {
+                            last = Math.max(last, r.offset());
+                        }
+                    }
+                }
+                if (last >= 0 || from == begin) {
+                    return last;
+                }
+            }
+        }
+    }
+
+    /**
      * What a compacted topic (models, annotators) says now: the latest committed value of each key, decoded, in
      * the order the keys were first written. A tombstone (null value) deletes its key, as compaction will.
      */

@@ -12,6 +12,11 @@ import java.util.Objects;
  * {@code reset} says check-specs judged the change a reset in place of a variant live on the topic: an operator whose
  * broadcast state lacks that variant (restored from a savepoint taken before it read the broadcast) still tells a
  * reset.
+ *
+ * <p>After each control-topic record, whatever it changed, check-specs also sends a progress marker, {@link #readUpTo}:
+ * no task and the record's offset as its generation. Only the router gets them ({@link VariantRouter}, which holds a
+ * fresh job's first examples until it has the control topic as it was when the job started); the trainers and the
+ * selection get the changes alone.
  */
 public final class SpecChange {
     public String task;
@@ -34,6 +39,18 @@ public final class SpecChange {
         this.initialModel = initialModel;
     }
 
+    /** The progress marker check-specs sends once it has judged the control-topic record at {@code offset}. */
+    public static SpecChange readUpTo(long offset) {
+        SpecChange marker = new SpecChange();
+        marker.generation = offset;
+        return marker;
+    }
+
+    /** Whether this is a progress marker ({@link #readUpTo}) rather than a change. */
+    public boolean marksProgress() {
+        return task == null;
+    }
+
     public boolean retires() {
         return spec == null;
     }
@@ -51,6 +68,7 @@ public final class SpecChange {
 
     @Override
     public String toString() {
-        return Variants.topicKey(task, variant) + (spec == null ? " retired" : " live");
+        return marksProgress() ? "read up to " + generation
+                : Variants.topicKey(task, variant) + (spec == null ? " retired" : " live");
     }
 }

@@ -47,6 +47,7 @@ import org.apache.flink.util.OutputTag;
  * trainer restarts the variant's model while the variant stays live. A tombstone
  * retires its key. A spec with a {@code search} is expanded into its drawn variants ({@link SpecSearches}); a search
  * whose variants would exceed the bound is one dead letter. What each key last was is operator state, so a restart judges the next record alike.
+ * After each record, its changes or none, goes a progress marker ({@link SpecChange#readUpTo}) for the router.
  *
  * <p>Metrics: {@code specChanges}, {@code deadLetters} and per field {@code field.<field>.deadLetters}.
  */
@@ -109,8 +110,14 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
     }
 
+    /** Judges {@code record}, then sends the progress marker of its offset ({@link SpecChange#readUpTo}). */
     @Override
     public void processElement(KafkaRecord record, Context ctx, Collector<SpecChange> out) {
+        judge(record, ctx, out);
+        out.collect(SpecChange.readUpTo(record.offset));
+    }
+
+    private void judge(KafkaRecord record, Context ctx, Collector<SpecChange> out) {
         String key = record.key == null ? null : new String(record.key, StandardCharsets.UTF_8);
         recordOffset = record.offset;
         if (record.value == null) {

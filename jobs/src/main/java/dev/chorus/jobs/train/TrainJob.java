@@ -59,6 +59,8 @@ public final class TrainJob {
     public static final String UID_SPECS_SOURCE = "specs-source";
     public static final String UID_CHECK_SPECS = "check-specs";
     public static final String UID_ROUTE = "route-variants";
+    /** Stateless: the changes of check-specs without its progress markers, for the trainers and the selection. */
+    public static final String UID_SPEC_CHANGES = "spec-changes";
     public static final String UID_SPEC_DECISIONS_SINK = "spec-decisions-sink";
 
     private TrainJob() {}
@@ -112,10 +114,15 @@ public final class TrainJob {
                 .fromSource(specs, WatermarkStrategy.noWatermarks(), "specs").uid(UID_SPECS_SOURCE).setParallelism(1)
                 .process(new SpecControl(settings), TypeInformation.of(SpecChange.class))
                 .name("check-specs").uid(UID_CHECK_SPECS).setParallelism(1);
-        BroadcastStream<SpecChange> live = changes.broadcast(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR,
+        // The router gets check-specs' progress markers too, to hold a fresh job's first examples until it has the
+        // control topic as it was at the start (VariantRouter); the trainers and the selection, the changes alone.
+        BroadcastStream<SpecChange> read = changes.broadcast(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR,
                 ModelGenerations.DESCRIPTOR);
+        BroadcastStream<SpecChange> live = changes.filter(c -> !c.marksProgress()).name("spec-changes")
+                .uid(UID_SPEC_CHANGES).setParallelism(1)
+                .broadcast(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR, ModelGenerations.DESCRIPTOR);
 
-        SingleOutputStreamOperator<VariantExample> routed = decoded.connect(live)
+        SingleOutputStreamOperator<VariantExample> routed = decoded.connect(read)
                 .process(new VariantRouter(settings), VariantExampleSerializer.TYPE)
                 .name("route-variants")
                 .uid(UID_ROUTE);

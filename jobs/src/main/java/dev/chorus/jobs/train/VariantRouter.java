@@ -5,26 +5,43 @@ import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.LabelledMetrics;
+import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Received;
-import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.codec.RecordCodec;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.typeutils.TupleTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fans each decoded example out to every live variant of its task ({@link VariantSpecs}): one
@@ -35,10 +52,33 @@ import org.apache.flink.util.OutputTag;
  * dead letter for that variant (field {@code task}, or the field the spec rejects) with the Kafka record's key,
  * bytes and coordinates; the other variants still train on it. So a task the topic adds trains at its own shape.
  *
- * <p>Metrics: {@code routed} (envelopes emitted), {@code deadLetters} and per field {@code field.<field>.deadLetters}.
+ * <p>A fresh job (not restored) reads the control topic from its start while its examples source reads on from the
+ * group's offsets: without a wait, the first examples would meet the variants the broadcast had brought so far, often
+ * none but {@code default}, and a search's first losses could precede its earlier run's retirements (which then read
+ * as retirements from outside and end it). So each instance first asks where the control topic ends (the offset of
+ * its last committed record, {@link ControlTopicEnd}) and holds the examples it receives, in operator state, until
+ * check-specs' progress markers ({@link SpecChange#readUpTo}) say every record up to that offset has been judged and
+ * its changes are here; then it routes them in order. A restored instance has its broadcast state and does not wait,
+ * unless it was restored while waiting. At most {@link #MAX_HELD} examples wait: past that, they are routed with what
+ * has been read, and a warning says so. A bounded job whose control topic's read ended before that offset (a record
+ * committed while the job started) fails at its end rather than drop what it held.
+ *
+ * <p>Metrics: {@code routed} (envelopes emitted), {@code heldForControlTopic} (examples held at a fresh start),
+ * {@code deadLetters} and per field {@code field.<field>.deadLetters}.
  */
-public final class VariantRouter extends BroadcastProcessFunction<Received<Example>, SpecChange, VariantExample> {
+public final class VariantRouter extends BroadcastProcessFunction<Received<Example>, SpecChange, VariantExample>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(VariantRouter.class);
+
+    /** At most this many examples wait for the control topic per instance; past it, they are routed. */
+    public static final int MAX_HELD = 10_000;
+
+    /** Where the control topic ends when a fresh job starts: the offset of its last committed record, -1 if none. */
+    @FunctionalInterface
+    public interface ControlTopicEnd extends Serializable {
+        long lastCommittedOffset();
+    }
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
     /** The accumulator counting examples routed to at least one variant's trainer (the others were dead-lettered). */
@@ -47,6 +87,9 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     private final TaskSpecs defaults;
     private final Topic<Example> examplesTopic;
     private final int deadLetterMaxOriginalBytes;
+    private final ControlTopicEnd controlTopicEnd;
+    private final String specsTopic;
+    private final boolean bounded;
 
     /** Derived from the broadcast state, dropped at each change of it. */
     private transient Map<String, List<String>> liveByTask;
@@ -57,11 +100,85 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     private transient Counter routed;
     private transient LongCounter examplesRouted;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
+    private transient Counter heldForControlTopic;
+
+    /** Examples held until the broadcast has read the control topic up to {@link #waitFor}, in arrival order. */
+    private transient List<Received<Example>> held;
+    private transient ListState<Tuple2<KafkaRecord, Example>> heldState;
+    /** The control-topic offset to wait for, -1 for none; the last offset check-specs has judged, -1 for none. */
+    private transient long waitFor;
+    private transient long readUpTo;
+    private transient ListState<Long> waitForState;
+    private transient ListState<Long> readUpToState;
 
     public VariantRouter(TrainSettings settings) {
+        this(settings, controlTopicEnd(settings));
+    }
+
+    VariantRouter(TrainSettings settings, ControlTopicEnd controlTopicEnd) {
         this.defaults = settings.specs();
         this.examplesTopic = settings.examplesTopic();
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
+        this.controlTopicEnd = controlTopicEnd;
+        this.specsTopic = settings.specsTopic().name();
+        this.bounded = settings.bounded();
+    }
+
+    /** The end of {@code settings}' control topic (its one partition), read with the job's Kafka settings. */
+    static ControlTopicEnd controlTopicEnd(TrainSettings settings) {
+        String bootstrapServers = settings.bootstrapServers();
+        Map<String, String> kafkaProperties = new HashMap<>(settings.kafkaProperties());
+        String topic = settings.specsTopic().name();
+        return () -> TopicReader.lastCommittedOffset(bootstrapServers, kafkaProperties, topic, 0);
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        var store = context.getOperatorStateStore();
+        heldState = store.getListState(new ListStateDescriptor<>("held-examples",
+                new TupleTypeInfo<>(TypeInformation.of(KafkaRecord.class), AvroTypes.of(Example.class))));
+        waitForState = store.getUnionListState(new ListStateDescriptor<>("control-wait-for", Types.LONG));
+        readUpToState = store.getUnionListState(new ListStateDescriptor<>("control-read-up-to", Types.LONG));
+        held = new ArrayList<>();
+        heldState.get().forEach(t -> held.add(new Received<>(t.f1, t.f0)));
+        waitFor = max(waitForState.get());
+        readUpTo = max(readUpToState.get());
+        String instance = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
+        if (!context.isRestored()) {
+            try {
+                waitFor = controlTopicEnd.lastCommittedOffset();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: cannot read where control topic {} ends ({}): examples are routed as the control "
+                        + "topic's records arrive, without waiting for those already on it", instance, specsTopic,
+                        e.toString());
+            }
+        }
+        if (waiting()) {
+            LOG.info("{}: routing examples once control topic {} is read up to offset {} (its last committed record "
+                    + "when the job started; read up to {}, {} examples held)", instance, specsTopic, waitFor,
+                    readUpTo, held.size());
+        }
+    }
+
+    private static long max(Iterable<Long> offsets) {
+        long max = -1;
+        for (long o : offsets) {
+            max = Math.max(max, o);
+        }
+        return max;
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        List<Tuple2<KafkaRecord, Example>> snapshot = new ArrayList<>(held.size());
+        held.forEach(r -> snapshot.add(Tuple2.of(r.record(), r.value())));
+        heldState.update(snapshot);
+        waitForState.update(waiting() ? List.of(waitFor) : List.of());
+        readUpToState.update(waiting() ? List.of(readUpTo) : List.of());
+    }
+
+    private boolean waiting() {
+        return waitFor > readUpTo;
     }
 
     @Override
@@ -72,6 +189,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         codec = examplesTopic.codec();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         routed = metrics.counter("routed");
+        heldForControlTopic = metrics.counter("heldForControlTopic");
         deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
         examplesRouted = new LongCounter();
         getRuntimeContext().addAccumulator(ROUTED_ACCUMULATOR, examplesRouted);
@@ -80,16 +198,43 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     @Override
     public void processElement(Received<Example> input, ReadOnlyContext ctx, Collector<VariantExample> out)
             throws Exception {
+        if (waiting()) {
+            held.add(input);
+            heldForControlTopic.inc();
+            if (held.size() >= MAX_HELD) {
+                LOG.warn("{}: {} examples held for control topic {}, read up to offset {} of {}: routing them with "
+                        + "the variants read so far", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+                        held.size(), specsTopic, readUpTo, waitFor);
+                waitFor = -1;
+                release(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), ctx.getBroadcastState(WarmStarts.DESCRIPTOR),
+                        d -> ctx.output(DEAD_LETTERS, d), out);
+            }
+            return;
+        }
+        route(input, ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), ctx.getBroadcastState(WarmStarts.DESCRIPTOR),
+                d -> ctx.output(DEAD_LETTERS, d), out);
+    }
+
+    private void release(ReadOnlyBroadcastState<String, String> specs, ReadOnlyBroadcastState<String, byte[]> warm,
+            Consumer<DeadLetter> dead, Collector<VariantExample> out) throws Exception {
+        for (Received<Example> input : held) {
+            route(input, specs, warm, dead, out);
+        }
+        held.clear();
+    }
+
+    private void route(Received<Example> input, ReadOnlyBroadcastState<String, String> specs,
+            ReadOnlyBroadcastState<String, byte[]> warm, Consumer<DeadLetter> dead, Collector<VariantExample> out)
+            throws Exception {
         Example example = input.value();
         String task = example.getTask();
-        var specs = ctx.getBroadcastState(VariantSpecs.DESCRIPTOR);
         List<String> live = liveByTask.get(task);
         if (live == null) {
             live = VariantSpecs.liveVariants(specs, defaults, task);
             liveByTask.put(task, live);
         }
         if (live.isEmpty()) {
-            reject(input, ctx, "task", "field 'task': expected a task with a live variant (on the specs topic, or "
+            reject(input, dead, "task", "field 'task': expected a task with a live variant (on the specs topic, or "
                     + "default by --spec), got " + ExampleValidator.quoted(task) + ", whose variants are all retired");
             return;
         }
@@ -106,11 +251,11 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
                 misfit = json == null && input.record().value == null ? null : misfit(example, spec, variant, live);
             } catch (RuntimeException | StackOverflowError e) {
                 // As at decoding: one record's problem, which rethrown would restart the job on it forever.
-                reject(input, ctx, DecodeRecords.UNEXPECTED, DecodeRecords.unexpected(input.record(), e));
+                reject(input, dead, DecodeRecords.UNEXPECTED, DecodeRecords.unexpected(input.record(), e));
                 continue;
             }
             if (misfit != null) {
-                reject(input, ctx, misfit.field(), misfit.reason());
+                reject(input, dead, misfit.field(), misfit.reason());
                 continue;
             }
             if (sourced == null) {
@@ -118,8 +263,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
             }
             routed.inc();
             boolean announce = json != null && announced.add(key);
-            out.collect(new VariantExample(variant, sourced, announce ? json : null,
-                    announce ? ctx.getBroadcastState(WarmStarts.DESCRIPTOR).get(key) : null));
+            out.collect(new VariantExample(variant, sourced, announce ? json : null, announce ? warm.get(key) : null));
         }
         if (sourced != null) {
             examplesRouted.add(1L);
@@ -143,6 +287,17 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     @Override
     public void processBroadcastElement(SpecChange change, Context ctx, Collector<VariantExample> out)
             throws Exception {
+        if (change.marksProgress()) {
+            boolean waited = waiting();
+            readUpTo = Math.max(readUpTo, change.generation);
+            if (waited && !waiting()) {
+                LOG.info("{}: control topic {} read up to offset {}: routing the {} examples held",
+                        getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), specsTopic, readUpTo, held.size());
+                release(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), ctx.getBroadcastState(WarmStarts.DESCRIPTOR),
+                        d -> ctx.output(DEAD_LETTERS, d), out);
+            }
+            return;
+        }
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
         liveByTask.remove(change.task);
@@ -150,7 +305,22 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         announced.remove(Variants.key(change.task, change.variant));
     }
 
-    private void reject(Received<Example> input, ReadOnlyContext ctx, String field, String reason) {
+    /**
+     * A bounded job ends here with examples held when its control topic's read stopped short of {@link #waitFor} (a
+     * record committed between the source's start and this instance's): they were never routed, so the job fails.
+     */
+    @Override
+    public void close() throws Exception {
+        if (bounded && held != null && !held.isEmpty() && waiting()) {
+            throw new IllegalStateException(getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks() + " ended "
+                    + "holding " + held.size() + " examples for control topic " + specsTopic + ", read up to offset "
+                    + readUpTo + " of " + waitFor + ": a record committed to it while the job started was past the "
+                    + "end of its bounded read; run the job again");
+        }
+        super.close();
+    }
+
+    private void reject(Received<Example> input, Consumer<DeadLetter> dead, String field, String reason) {
         KafkaRecord record = input.record();
         if (record.value == null) {
             // An example that fit --spec comes without its bytes (TaskSpecs#misfits): a variant of the control
@@ -159,7 +329,6 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
             record = new KafkaRecord(record.topic, record.partition, record.offset, record.timestamp,
                     example.getId().getBytes(StandardCharsets.UTF_8), codec.encode(example));
         }
-        ctx.output(DEAD_LETTERS, DecodeRecords.deadLetter(deadLetters, record, field, reason,
-                deadLetterMaxOriginalBytes));
+        dead.accept(DecodeRecords.deadLetter(deadLetters, record, field, reason, deadLetterMaxOriginalBytes));
     }
 }

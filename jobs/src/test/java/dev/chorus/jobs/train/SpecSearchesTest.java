@@ -13,10 +13,8 @@ import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 /** A search on the control topic, as {@code check-specs} expands, bounds and retires it. */
@@ -69,7 +67,7 @@ class SpecSearchesTest {
 
     @Test
     void aSearchOverTheBoundABadSpaceOrAChangedSearchIsOneDeadLetterEach() throws Exception {
-        try (var h = ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings().maxVariantsPerTask(4)))) {
+        try (var h = CheckSpecsHarness.open(settings().maxVariantsPerTask(4))) {
             h.processElement(record("t/hp", live("t", "hp", SEARCH)), 0);
             h.processElement(record("t/empty", live("t", "empty", BASE + ",\"search\":{\"method\":\"random\",\"variants\":2,"
                     + "\"budgetExamples\":60,\"space\":{}}}")), 1);
@@ -102,11 +100,11 @@ class SpecSearchesTest {
     }
 
     static OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> harness() throws Exception {
-        return ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()));
+        return CheckSpecsHarness.open(settings());
     }
 
     static OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> unopened() throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new SpecControl(settings())));
+        return CheckSpecsHarness.unopened(settings());
     }
 
     static VariantSpecRecord retired(String task, String variant) {

@@ -140,8 +140,7 @@ class VariantControlIT {
                 .setUpdatedAt(System.currentTimeMillis()).setSource("test").build();
     }
 
-    /** Writes a control record, or a tombstone when {@code value} is null. */
-    /** Writes a control record and returns its offset. */
+    /** Writes a control record, or a tombstone when {@code value} is null, and returns its offset. */
     static long control(KafkaProducer<byte[], byte[]> producer, TrainSettings settings, String key,
             VariantSpecRecord value) throws Exception {
         return producer.send(new ProducerRecord<>(settings.specsTopic().name(), bytes(key),

@@ -24,7 +24,6 @@ import java.util.List;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +39,7 @@ class VariantResetTest {
     @Test
     void aReviveOfALiveVariantWithItsModelGoesOutEachTimeAndOneWithAnotherModelIsADeadLetter() throws Exception {
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("t/w", live("t", "w", SPEC)), 0);
             h.processElement(record("t/w", live("t", "w", REVIVED)), 1);
             h.processElement(record("t/w", live("t", "w", REVIVED)), 2);
@@ -60,7 +59,7 @@ class VariantResetTest {
     @Test
     void eachChangeCarriesTheOffsetOfTheControlRecordThatCausedIt() throws Exception {
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(at(record("t/w", live("t", "w", SPEC)), 4), 0);
             h.processElement(at(record("t/w", live("t", "w", REVIVED)), 9), 1);
 

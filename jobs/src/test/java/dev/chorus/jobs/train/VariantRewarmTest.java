@@ -27,7 +27,6 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,7 +51,7 @@ class VariantRewarmTest {
         String withoutRevive = REWARM.replace("\"revive\":true,", "");
         assertThat(withoutRevive).isNotEqualTo(REWARM);
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("t/v", live("t", "v", ofV)), 0);
             h.processElement(record("t/w", live("t", "w", SPEC)), 1);
             h.processElement(record("t/w", live("t", "w", REWARM)), 2);

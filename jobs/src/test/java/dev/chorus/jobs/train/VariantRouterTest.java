@@ -103,7 +103,7 @@ class VariantRouterTest {
     @Test
     void theControlTopicMayGiveATasksDefaultItsFirstSpecOfAnotherShape() throws Exception {
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(VariantsTest.record("iris/default", VariantsTest.live("iris", "default", IRIS_SPEC)), 0);
             h.processElement(VariantsTest.record("iris/default", VariantsTest.live("iris", "default",
                     IRIS_SPEC.replace("4}", "8}"))), 1);
@@ -191,7 +191,7 @@ class VariantRouterTest {
     }
 
     static BroadcastOperatorTestHarness<Received<Example>, SpecChange, VariantExample> harness() throws Exception {
-        return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new VariantRouter(settings()),
+        return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new VariantRouter(settings(), () -> -1),
                 VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR);
     }
 

@@ -19,7 +19,6 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 /** Variants of one task: the control topic's checks, the router's fan-out, the trainer's keyed state per variant. */
@@ -143,7 +142,7 @@ class VariantsTest {
     void invalidControlRecordsAreDeadLettersAndChangeNothing() throws Exception {
         TrainSettings settings = settings().maxVariantsPerTask(2);
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings))) {
+                CheckSpecsHarness.open(settings)) {
             h.processElement(record("t/a", live("t", "a", OTHER_SPEC)), 0);
             h.processElement(record("t/a", live("t", "a", OTHER_SPEC)), 1);
             h.processElement(record("t/b", live("t", "b", "{\"algorithm\":\"nope\"}")), 2);
@@ -167,6 +166,22 @@ class VariantsTest {
         }
     }
 
+    /** The router holds a fresh job's examples until these markers reach the control topic's end (VariantRouter). */
+    @Test
+    void afterEachControlRecordItsChangesOrNoneComesAProgressMarkerOfItsOffset() throws Exception {
+        try (CheckSpecsHarness h = CheckSpecsHarness.open(settings())) {
+            KafkaRecord live = record("t/a", live("t", "a", OTHER_SPEC));
+            h.processElement(new KafkaRecord(live.topic, 0, 3, 0, live.key, live.value), 0);
+            h.processElement(new KafkaRecord(live.topic, 0, 4, 0, live.key, live.value), 1);
+            h.processElement(new KafkaRecord("chorus.specs", 0, 5, 0, bytes("t/z"), bytes("{not json")), 2);
+            h.processElement(new KafkaRecord("chorus.specs", 0, 7, 0, bytes("t/a"), null), 3);
+
+            assertThat(h.sent()).as("a change, no change, a dead letter, a retirement").containsExactly("t/a live",
+                    "read up to 3", "read up to 4", "read up to 5", "t/a retired", "read up to 7");
+            assertThat(h.extractOutputValues()).extracting(c -> c.generation).containsExactly(3L, 7L);
+        }
+    }
+
     /** A wide and deep spec on the control topic becomes a variant of its own, as at submission. */
     @Test
     void aWideAndDeepSpecOnTheControlTopicIsAVariant() throws Exception {
@@ -174,7 +189,7 @@ class VariantsTest {
                 + "\"embeddings\":{\"dim\":4,\"buckets\":64,\"fields\":[\"user\"]},"
                 + "\"layers\":[{\"units\":8,\"activation\":\"relu\"}],\"standardize\":false}";
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("clicks/wd", live("clicks", "wd", wideDeep)), 0);
             assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
             assertThat(h.extractOutputValues()).containsExactly(new SpecChange("clicks", "wd", wideDeep));
@@ -190,7 +205,7 @@ class VariantsTest {
         assertThat(VariantSpecs.parse(managed)).as("the model it trains is the spec without its management keys")
                 .isEqualTo(TaskSpecs.parse(SPEC));
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("t/d", WarmStartTrainingTest.withModel(live("t", "d", managed),
                     WarmStartTrainingTest.source().toBytes())), 0);
             assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
@@ -204,7 +219,7 @@ class VariantsTest {
         String base = SPEC.substring(0, SPEC.lastIndexOf('}'));
         String badDrift = base + ",\"drift\":{\"detector\":\"cusum\"}}";
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("t/b", live("t", "b", badDrift)), 1);
             assertThat(h.extractOutputValues()).isEmpty();
             List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
@@ -227,7 +242,7 @@ class VariantsTest {
                 + "\"drift\":{\"detector\":\"page-hinkley\",\"reaction\":\"fork\",\"forkVariants\":2,"
                 + "\"forkSpace\":{\"layers[0].dropout\":[0.0,0.3]}}}";
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("t/b", live("t", "b", doctor)), 1);
             h.processElement(record("t/c", live("t", "c", doctor.replace("0.3]", "0.0]"))), 2);
             assertThat(h.extractOutputValues()).extracting(c -> c.variant).containsExactly("c");
@@ -249,7 +264,7 @@ class VariantsTest {
     @Test
     void aVariantNameThatWouldCollideWithAModelsTopicKeyIsADeadLetter() throws Exception {
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("t/v#3", live("t", "v#3", SPEC)), 1);
             h.processElement(record("t/lr/2", live("t", "lr/2", SPEC)), 2);
             h.processElement(record("t/hp-s0", live("t", "hp-s0", SPEC)), 3);

@@ -34,7 +34,6 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,7 +64,7 @@ class WarmStartTrainingTest {
         byte[] model = source().toBytes();
         String wider = WARM.replace("\"inputDim\":4", "\"inputDim\":5");
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("t/w", live("t", "w", WARM)), 0);
             h.processElement(record("t/w", withModel(live("t", "w", wider), model)), 1);
             h.processElement(record("t/w", withModel(live("t", "w", SPEC), model)), 2);
@@ -128,7 +127,7 @@ class WarmStartTrainingTest {
                 ClickExamples.stream("clicks", 40, 3), true).model();
         byte[] model = source.toBytes();
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("clicks/w", withModel(live("clicks", "w", spec.replace("\"bits\":12",
                     "\"bits\":13")), model)), 0);
             h.processElement(record("clicks/w", withModel(live("clicks", "w", spec), model)), 1);
@@ -167,7 +166,7 @@ class WarmStartTrainingTest {
         WideDeepModel source = WideDeepClicks.reference(WideDeepClicks.SPEC, ClickExamples.stream("clicks", 40, 3),
                 true).model();
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("clicks/w", withModel(live("clicks", "w", spec), source.toBytes())), 0);
             assertThat(h.extractOutputValues()).singleElement().isEqualTo(new SpecChange("clicks", "w", spec));
         }
@@ -195,7 +194,7 @@ class WarmStartTrainingTest {
         LargeOutputModel source = LargeOutputExamples.reference(plain, LargeOutputExamples.stream("many", 48, 200, 3))
                 .model();
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("many/w", withModel(live("many", "w", spec), source.toBytes())), 0);
             assertThat(h.extractOutputValues()).singleElement().isEqualTo(new SpecChange("many", "w", spec));
             assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
@@ -224,7 +223,7 @@ class WarmStartTrainingTest {
         SkipGram source = new SkipGram(TaskSpecs.parse(plain).skipGram(), 5);
         source.train(List.of("the", "cat", "sat", "on", "the", "mat"));
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
-                ProcessFunctionTestHarnesses.forProcessFunction(new SpecControl(settings()))) {
+                CheckSpecsHarness.open(settings())) {
             h.processElement(record("words/w", withModel(live("words", "w", spec), source.toBytes())), 0);
             assertThat(h.extractOutputValues()).singleElement().isEqualTo(new SpecChange("words", "w", spec));
             assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
