@@ -29,6 +29,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * VariantSpecRecord ({@code kcat -P} of anything) is <em>unreadable</em>: the job refuses it too, so it changes
  * nothing either; it is shown under its Kafka key, with the dead letter's reason once the job has written it.
  *
+ * <p>The train job's control source commits its offset to the job's consumer group at each checkpoint: a taken record
+ * at or past it is <em>pending</em>, not read by the job as of its last checkpoint (where the group has no offset
+ * there, as before that source committed any, nothing is pending and a taken record may not have been read yet).
+ *
  * @param keys per key of the control topic, in the order first written: what the job made of it
  * @param warnings what the reader of a verdict should know: the refusals were read from the dead-letter topic, or
  *     neither topic exists, records on them were no DeadLetter
@@ -59,10 +63,11 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
     }
 
     /**
-     * One key ({@code name}: the Kafka key, null for none): its latest taken record (null when none is on the topic)
-     * and the latest refused or unreadable one after it, if any.
+     * One key ({@code name}: the Kafka key, null for none): its latest taken record (null when none is on the topic),
+     * whether that one is pending (the train job had not read it as of its last checkpoint), and the latest refused or
+     * unreadable one after it, if any.
      */
-    record Key(String name, VariantSpecRecord taken, Refusal refused) {
+    record Key(String name, VariantSpecRecord taken, Refusal refused, boolean pending) {
         /** The task the key's records name, else the one its name gives ({@code task/variant}), else null. */
         String task() {
             if (taken != null) {
@@ -103,10 +108,16 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
     /** {@code control}: the control topic's records in offset order; {@code deadLetters}: of any topic. */
     static JudgedSpecs of(List<ConsumerRecord<byte[], byte[]>> control, List<DeadLetter> deadLetters,
             String specsTopic, List<String> warnings) {
+        return of(control, deadLetters, specsTopic, warnings, -1);
+    }
+
+    /** As above, the train job having read up to {@code readUpTo} (its committed offset; -1: unknown). */
+    static JudgedSpecs of(List<ConsumerRecord<byte[], byte[]>> control, List<DeadLetter> deadLetters,
+            String specsTopic, List<String> warnings, long readUpTo) {
         Judge judge = new Judge(specsTopic, true);
         deadLetters.forEach(judge::deadLetter);
         control.forEach(judge::control);
-        return judge.judged(warnings);
+        return judge.judged(warnings, readUpTo);
     }
 
     /** The latest taken record of each key that has one: what the train job goes by. */
@@ -182,11 +193,15 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
             return decoded;
         }
 
-        /** The verdict on the records taken so far, with {@code warnings}. */
-        JudgedSpecs judged(List<String> warnings) {
+        /**
+         * The verdict on the records taken so far, with {@code warnings}; a taken record at or past {@code readUpTo}
+         * (the job's committed offset on the control topic, -1 for unknown) is pending.
+         */
+        JudgedSpecs judged(List<String> warnings, long readUpTo) {
             Map<String, Key> keys = new LinkedHashMap<>();
             byKey.forEach((key, entries) -> {
                 VariantSpecRecord taken = null;
+                boolean pending = false;
                 Refusal refused = null;
                 for (Entry e : entries) {
                     DeadLetter refusal = refusals.get(e.partition() + "@" + e.offset());
@@ -200,10 +215,11 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
                         refused = new Refusal(e.record(), refusal);
                     } else {
                         taken = e.record();
+                        pending = readUpTo >= 0 && e.offset() >= readUpTo;
                         refused = null;
                     }
                 }
-                keys.put(key, new Key(key, taken, refused));
+                keys.put(key, new Key(key, taken, refused, pending));
             });
             return new JudgedSpecs(keys, List.copyOf(warnings));
         }
@@ -211,9 +227,10 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
 
     /**
      * Where the train job's refusals of control records are: {@code topic}, the spec refusals topic; where it does not
-     * exist, {@code deadLetterTopic}, of which they are a part.
+     * exist, {@code deadLetterTopic}, of which they are a part. {@code trainGroupId}: the job's consumer group, whose
+     * offset on the control topic says how far it has read (null: unknown).
      */
-    record Refusals(String topic, String deadLetterTopic) {}
+    record Refusals(String topic, String deadLetterTopic, String trainGroupId) {}
 
     /**
      * The control topic and the refusals, followed: {@link #readToEnd} reads what arrived on each since its last call
@@ -277,8 +294,11 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
                 warnings.add(skipped + " record(s) on " + refusalsTopic + " are no DeadLetter and were skipped "
                         + "(chorus tail " + refusalsTopic + " shows why)");
             }
+            // The offset first: a record the job reads while this one reads the topic is then pending at worst.
+            long readUpTo = where.trainGroupId() == null ? -1 : TopicReader.committedOffset(kafka.bootstrapServers,
+                    kafka.kafkaProperties, where.trainGroupId(), specsTopic, 0);
             control.readToEnd(judge::control);
-            return judge.judged(warnings);
+            return judge.judged(warnings, readUpTo);
         }
 
         /** How many records of either topic were decoded so far. */

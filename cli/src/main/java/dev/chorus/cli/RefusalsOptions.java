@@ -14,7 +14,13 @@ final class RefusalsOptions {
                     + "job older than that topic writes them there only). Default: ${DEFAULT-VALUE}.")
     String deadLetterTopic;
 
+    /** Where the refusals are, without how far the job has read. */
     JudgedSpecs.Refusals refusals() {
-        return new JudgedSpecs.Refusals(specRefusalsTopic, deadLetterTopic);
+        return refusals(null);
+    }
+
+    /** Where the refusals are, and the train job's consumer group, whose offset says how far it has read. */
+    JudgedSpecs.Refusals refusals(String trainGroupId) {
+        return new JudgedSpecs.Refusals(specRefusalsTopic, deadLetterTopic, trainGroupId);
     }
 }

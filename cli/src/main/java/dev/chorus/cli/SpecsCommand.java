@@ -76,9 +76,15 @@ final class SpecsCommand {
         @Mixin
         RefusalsOptions refusals;
 
-        /** The control topic as the train job judged it ({@link JudgedSpecs}). */
+        @Option(names = "--train-group-id", defaultValue = "chorus-train",
+                description = "The train job's --group-id: the offset it commits on the control topic at each "
+                        + "checkpoint says which records it has read; list shows the later ones as PENDING. Default: "
+                        + "${DEFAULT-VALUE}.")
+        String trainGroupId;
+
+        /** The control topic as the train job judged it ({@link JudgedSpecs}), and how far it has read. */
         JudgedSpecs judged() {
-            return JudgedSpecs.read(kafka, topic, refusals.refusals());
+            return JudgedSpecs.read(kafka, topic, refusals.refusals(trainGroupId));
         }
 
         /**
@@ -347,7 +353,8 @@ final class SpecsCommand {
                     + "judged it: a record the job refused (a dead letter on --spec-refusals-topic names it) is shown "
                     + "as REFUSED with the dead letter's reason, after the key's latest record the job took, if any; "
                     + "one that is no VariantSpecRecord likewise, under its key, as UNREADABLE with the reason until "
-                    + "the job has refused it.",
+                    + "the job has refused it; one the job has not read as of its last checkpoint (its group's "
+                    + "offset on the control topic, --train-group-id) as PENDING.",
                 "A live search's row ends with where the search stands (its rung and live variants, finished, or "
                         + "stopped and why), from the task's latest record on --champions-topic, as chorus "
                         + "leaderboard shows it."})
@@ -361,6 +368,7 @@ final class SpecsCommand {
         @Option(names = "--task", description = "Show only this task's variants.")
         String task;
         @Option(names = "--json", description = "One JSON record per line instead of a table (the records alone, a "
+                + "pending one with \"pending\":true, a "
                 + "refused one with \"refused\":{\"reason\",\"field\",\"at\"}, one that is no VariantSpecRecord as "
                 + "its \"key\" with \"unreadable\":{\"reason\",\"partition\",\"offset\"}: chorus leaderboard --json "
                 + "has the searches' states).")
@@ -388,7 +396,10 @@ final class SpecsCommand {
                 for (JudgedSpecs.Key k : keys) {
                     if (k.taken() != null) {
                         VariantSpecRecord r = k.taken();
-                        out.println(row(r, searches.get(r.getTask() + "/" + r.getVariant())));
+                        out.println(k.pending() ? row(r, "PENDING", " pending: not read by the train job (group "
+                                + topic.trainGroupId + ") as of its last checkpoint; it goes by the record "
+                                + "before until it has")
+                                : row(r, searches.get(r.getTask() + "/" + r.getVariant())));
                     }
                     if (k.refused() != null) {
                         out.println(row(k, k.refused()));
@@ -406,8 +417,13 @@ final class SpecsCommand {
         private static List<String> jsonLines(JudgedSpecs.Key k) {
             var codec = WireFormat.JSON.codec(VariantSpecRecord.class);
             List<String> lines = new ArrayList<>();
-            if (k.taken() != null) {
-                lines.add(new String(codec.encode(k.taken()), StandardCharsets.UTF_8));
+            try {
+                if (k.taken() != null) {
+                    ObjectNode line = (ObjectNode) MAPPER.readTree(codec.encode(k.taken()));
+                    lines.add(MAPPER.writeValueAsString(k.pending() ? line.put("pending", true) : line));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("re-reading the JSON just encoded", e);
             }
             if (k.refused() != null) {
                 try {

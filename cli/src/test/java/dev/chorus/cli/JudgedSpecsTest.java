@@ -36,6 +36,25 @@ class JudgedSpecsTest {
     }
 
     @Test
+    void aTakenRecordAtOrPastTheJobsCommittedOffsetIsPendingTheKeysOthersAreNot() {
+        put("fast", "{\"a\":1}");
+        put("slow", "{\"b\":1}");
+        put("fast", "{\"a\":2}");
+        put("odd", "{\"c\":1}");
+
+        JudgedSpecs judged = JudgedSpecs.of(control, List.of(refusal(2)), TOPIC, List.of(), 2);
+
+        assertThat(judged.keys().get("iris/fast").pending()).as("its record at 0 taken, the one at 2 refused")
+                .isFalse();
+        assertThat(judged.keys().get("iris/slow").pending()).isFalse();
+        assertThat(judged.keys().get("iris/odd").pending()).as("at 3, past the offset 2 the job reads next").isTrue();
+        assertThat(JudgedSpecs.of(control, List.of(), TOPIC, List.of(), 2).keys().get("iris/fast").pending())
+                .as("its record at 2, not refused").isTrue();
+        assertThat(JudgedSpecs.of(control, List.of(), TOPIC, List.of()).keys().values())
+                .as("the job's offset unknown").noneMatch(JudgedSpecs.Key::pending);
+    }
+
+    @Test
     void aDeadLetterOfAnotherTopicOrOfOtherBytesAtTheSameOffsetRefusesNothing() {
         put("fast", "{\"a\":1}");
         DeadLetter otherTopic = refusal(0);
@@ -118,11 +137,11 @@ class JudgedSpecsTest {
         JudgedSpecs.Judge judge = new JudgedSpecs.Judge(TOPIC, false);
         judge.control(control.get(0));
         judge.control(control.get(1));
-        assertThat(judge.judged(List.of()).taken().get("iris/fast").getSpec()).isEqualTo("{\"a\":2}");
+        assertThat(judge.judged(List.of(), -1).taken().get("iris/fast").getSpec()).isEqualTo("{\"a\":2}");
 
         judge.deadLetter(refusal(1));
 
-        JudgedSpecs judged = judge.judged(List.of());
+        JudgedSpecs judged = judge.judged(List.of(), -1);
         assertThat(judged.taken().get("iris/fast").getSpec()).isEqualTo("{\"a\":1}");
         assertThat(judged.keys().get("iris/fast").refused().reason()).isEqualTo("refused 1");
         assertThat(judge.decoded()).isEqualTo(2);

@@ -177,7 +177,7 @@ class LeaderboardFollowIT {
         }
 
         JudgedSpecs.Refusals refusals() {
-            return new JudgedSpecs.Refusals(specRefusals, deadLetters);
+            return new JudgedSpecs.Refusals(specRefusals, deadLetters, null);
         }
 
         String[] leaderboard(String... more) {

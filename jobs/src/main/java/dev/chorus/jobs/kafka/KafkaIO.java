@@ -42,14 +42,15 @@ public final class KafkaIO {
 
     /**
      * Reads a compacted control topic whole: from its earliest offset on a fresh start (after a restore, from the
-     * checkpointed offsets); committed records only; bounded as {@link #source}. It commits no offsets to Kafka, as
-     * nothing reads them, so it needs Read on the topic and no consumer group ACL. Unbounded, the topic is subscribed
+     * checkpointed offsets); committed records only; bounded as {@link #source}. It commits its offsets to the job's
+     * consumer group at each completed checkpoint, as the examples source does (the same group ACL), though it never
+     * starts from them: they tell the operator's tools which control records the job has read ({@code chorus specs
+     * list} shows the later ones as pending). Unbounded, the topic is subscribed
      * as a pattern: a missing one is no error (the job has none of its records) and is picked up once created, at the
      * next partition discovery. Bounded, it must exist: a pattern matching no topic would never end the source.
      */
     public static KafkaSource<KafkaRecord> sourceFromStart(JobSettings<?> settings, String topic) {
-        KafkaSourceBuilder<KafkaRecord> builder = builder(settings, "", OffsetsInitializer.earliest())
-                .setProperty("commit.offsets.on.checkpoint", "false");
+        KafkaSourceBuilder<KafkaRecord> builder = builder(settings, "", OffsetsInitializer.earliest());
         return build(settings, settings.bounded() ? builder.setTopics(topic)
                 : builder.setTopicPattern(Pattern.compile(Pattern.quote(topic))));
     }

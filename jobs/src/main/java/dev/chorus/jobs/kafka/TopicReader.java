@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -20,6 +22,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -211,6 +214,29 @@ public final class TopicReader {
                     return last;
                 }
             }
+        }
+    }
+
+    /**
+     * The offset consumer group {@code group} has committed on partition {@code partition} of {@code topic}, the next
+     * it reads; -1 when it has committed none there, or its offsets cannot be read (no such group, or no Describe on
+     * it).
+     */
+    public static long committedOffset(String bootstrapServers, Map<String, String> kafkaProperties, String group,
+            String topic, int partition) {
+        Properties props = new Properties();
+        props.putAll(kafkaProperties);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        TopicPartition tp = new TopicPartition(topic, partition);
+        try (Admin admin = Admin.create(props)) {
+            OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).get(tp);
+            return offset == null ? -1 : offset.offset();
+        } catch (ExecutionException | TimeoutException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
         }
     }
 
