@@ -82,8 +82,13 @@ final class SpecsCommand {
                         + "${DEFAULT-VALUE}.")
         String trainGroupId;
 
-        /** The control topic as the train job judged it ({@link JudgedSpecs}), and how far it has read. */
+        /** The control topic as the train job judged it ({@link JudgedSpecs}): what put, retire and reset go by. */
         JudgedSpecs judged() {
+            return JudgedSpecs.read(kafka, topic, refusals.refusals());
+        }
+
+        /** {@link #judged}, with the records the job has not read yet as pending: what list shows. */
+        JudgedSpecs judgedAndPending() {
             return JudgedSpecs.read(kafka, topic, refusals.refusals(trainGroupId));
         }
 
@@ -381,7 +386,7 @@ final class SpecsCommand {
         public Integer call() {
             topic.kafka.requireReachable(topic.topic);
             PrintWriter out = spec.commandLine().getOut();
-            JudgedSpecs judged = topic.judged();
+            JudgedSpecs judged = topic.judgedAndPending();
             judged.warnings().forEach(w -> spec.commandLine().getErr().println("chorus specs list: " + w));
             List<JudgedSpecs.Key> keys = judged.keys().values().stream()
                     .filter(k -> task == null || task.equals(k.task())).toList();

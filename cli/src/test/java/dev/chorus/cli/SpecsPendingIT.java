@@ -104,7 +104,7 @@ class SpecsPendingIT {
             if (done.test(rows)) {
                 return;
             }
-            Thread.sleep(200);
+            Thread.sleep(200); // polling interval while the job completes its next checkpoint
         }
         assertThat(done.test(rows)).as("chorus specs list within %s: %s", JobTestSupport.PATIENCE, rows).isTrue();
     }

@@ -101,6 +101,9 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     private transient LongCounter examplesRouted;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
     private transient Counter heldForControlTopic;
+    /** {@link #routing(ReadOnlyContext)} of the examples' context {@code routingOf}. */
+    private transient ReadOnlyContext routingOf;
+    private transient Routing routing;
 
     /** Examples held until the broadcast has read the control topic up to {@link #waitFor}, in arrival order. */
     private transient List<Received<Example>> held;
@@ -206,35 +209,59 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
                         + "the variants read so far", getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
                         held.size(), specsTopic, readUpTo, waitFor);
                 waitFor = -1;
-                release(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), ctx.getBroadcastState(WarmStarts.DESCRIPTOR),
-                        d -> ctx.output(DEAD_LETTERS, d), out);
+                release(routing(ctx), out);
             }
             return;
         }
-        route(input, ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), ctx.getBroadcastState(WarmStarts.DESCRIPTOR),
-                d -> ctx.output(DEAD_LETTERS, d), out);
+        route(input, routing(ctx), out);
     }
 
-    private void release(ReadOnlyBroadcastState<String, String> specs, ReadOnlyBroadcastState<String, byte[]> warm,
-            Consumer<DeadLetter> dead, Collector<VariantExample> out) throws Exception {
+    /**
+     * What routing needs of the context of either input (they share no public type): the control topic's specs, the
+     * warm starts (looked up only to announce a variant), the dead-letter output. One per context object, which
+     * Flink keeps for the operator's life, so the per-example path allocates nothing for it.
+     */
+    private record Routing(StateLookup<String> specs, StateLookup<byte[]> warmStarts,
+            Consumer<DeadLetter> deadLetters) {}
+
+    @FunctionalInterface
+    private interface StateLookup<V> {
+        ReadOnlyBroadcastState<String, V> get() throws Exception;
+    }
+
+    private Routing routing(ReadOnlyContext ctx) {
+        if (ctx != routingOf) {
+            routingOf = ctx;
+            routing = new Routing(() -> ctx.getBroadcastState(VariantSpecs.DESCRIPTOR),
+                    () -> ctx.getBroadcastState(WarmStarts.DESCRIPTOR), d -> ctx.output(DEAD_LETTERS, d));
+        }
+        return routing;
+    }
+
+    /** As above, for the broadcast input's context, which releases the held examples (once per start). */
+    private static Routing routing(Context ctx) {
+        return new Routing(() -> ctx.getBroadcastState(VariantSpecs.DESCRIPTOR),
+                () -> ctx.getBroadcastState(WarmStarts.DESCRIPTOR), d -> ctx.output(DEAD_LETTERS, d));
+    }
+
+    private void release(Routing routing, Collector<VariantExample> out) throws Exception {
         for (Received<Example> input : held) {
-            route(input, specs, warm, dead, out);
+            route(input, routing, out);
         }
         held.clear();
     }
 
-    private void route(Received<Example> input, ReadOnlyBroadcastState<String, String> specs,
-            ReadOnlyBroadcastState<String, byte[]> warm, Consumer<DeadLetter> dead, Collector<VariantExample> out)
-            throws Exception {
+    private void route(Received<Example> input, Routing routing, Collector<VariantExample> out) throws Exception {
         Example example = input.value();
         String task = example.getTask();
+        ReadOnlyBroadcastState<String, String> specs = routing.specs().get();
         List<String> live = liveByTask.get(task);
         if (live == null) {
             live = VariantSpecs.liveVariants(specs, defaults, task);
             liveByTask.put(task, live);
         }
         if (live.isEmpty()) {
-            reject(input, dead, "task", "field 'task': expected a task with a live variant (on the specs topic, or "
+            reject(input, routing, "task", "field 'task': expected a task with a live variant (on the specs topic, or "
                     + "default by --spec), got " + ExampleValidator.quoted(task) + ", whose variants are all retired");
             return;
         }
@@ -251,11 +278,11 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
                 misfit = json == null && input.record().value == null ? null : misfit(example, spec, variant, live);
             } catch (RuntimeException | StackOverflowError e) {
                 // As at decoding: one record's problem, which rethrown would restart the job on it forever.
-                reject(input, dead, DecodeRecords.UNEXPECTED, DecodeRecords.unexpected(input.record(), e));
+                reject(input, routing, DecodeRecords.UNEXPECTED, DecodeRecords.unexpected(input.record(), e));
                 continue;
             }
             if (misfit != null) {
-                reject(input, dead, misfit.field(), misfit.reason());
+                reject(input, routing, misfit.field(), misfit.reason());
                 continue;
             }
             if (sourced == null) {
@@ -263,7 +290,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
             }
             routed.inc();
             boolean announce = json != null && announced.add(key);
-            out.collect(new VariantExample(variant, sourced, announce ? json : null, announce ? warm.get(key) : null));
+            out.collect(new VariantExample(variant, sourced, announce ? json : null, announce ? routing.warmStarts().get().get(key) : null));
         }
         if (sourced != null) {
             examplesRouted.add(1L);
@@ -293,8 +320,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
             if (waited && !waiting()) {
                 LOG.info("{}: control topic {} read up to offset {}: routing the {} examples held",
                         getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), specsTopic, readUpTo, held.size());
-                release(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), ctx.getBroadcastState(WarmStarts.DESCRIPTOR),
-                        d -> ctx.output(DEAD_LETTERS, d), out);
+                release(routing(ctx), out);
             }
             return;
         }
@@ -320,7 +346,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         super.close();
     }
 
-    private void reject(Received<Example> input, Consumer<DeadLetter> dead, String field, String reason) {
+    private void reject(Received<Example> input, Routing routing, String field, String reason) {
         KafkaRecord record = input.record();
         if (record.value == null) {
             // An example that fit --spec comes without its bytes (TaskSpecs#misfits): a variant of the control
@@ -329,6 +355,6 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
             record = new KafkaRecord(record.topic, record.partition, record.offset, record.timestamp,
                     example.getId().getBytes(StandardCharsets.UTF_8), codec.encode(example));
         }
-        dead.accept(DecodeRecords.deadLetter(deadLetters, record, field, reason, deadLetterMaxOriginalBytes));
+        routing.deadLetters().accept(DecodeRecords.deadLetter(deadLetters, record, field, reason, deadLetterMaxOriginalBytes));
     }
 }
