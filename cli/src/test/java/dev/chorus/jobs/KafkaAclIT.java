@@ -16,6 +16,8 @@ import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +35,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -115,10 +119,31 @@ class KafkaAclIT {
         createTopics(train);
         grant(trainAcls(train, ""));
         produceExamples(train.examplesTopic());
+        // A control record the job refuses (its spec does not parse): read under the job's READ, refused under its
+        // WRITE on the refusals topic; it changes no variant, so the predictions below are the default's alone.
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            producer.sendRaw(train.specsTopic().name(), "blobs/unreadable", train.specsTopic().codec().encode(
+                    VariantSpecRecord.newBuilder().setTask("blobs").setVariant("unreadable")
+                            .setStatus(VariantStatus.LIVE).setSpec("{").setUpdatedAt(0L).setSource("KafkaAclIT")
+                            .build())).get();
+        }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(env, train);
         env.execute("acl-train");
+
+        // Both sources committed their offsets to the job's group under its one group ACL (Read): the examples', and
+        // the control topic's, which `chorus specs list` reads to tell the records the job has not read yet.
+        Map<TopicPartition, OffsetAndMetadata> committed = superUser.listConsumerGroupOffsets(train.groupId())
+                .partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS);
+        assertThat(committed.entrySet().stream().filter(e -> e.getKey().topic().equals(train.examplesTopic().name()))
+                .mapToLong(e -> e.getValue().offset()).sum()).as("examples committed, %s", committed)
+                .isEqualTo(EXAMPLES);
+        assertThat(committed.get(new TopicPartition(train.specsTopic().name(), 0))).as("%s", committed)
+                .extracting(OffsetAndMetadata::offset).isEqualTo(1L);
+        assertThat(TopicReader.readAll(kafka.bootstrapServers(), Map.of(), train.specRefusalsTopic().name(),
+                train.specRefusalsTopic().codec()::decode)).singleElement()
+                .extracting(DeadLetter::getReason).asString().contains("spec");
 
         List<Prediction> trained = TopicReader.readAll(kafka.bootstrapServers(), Map.of(),
                 train.predictionsTopic().name(), train.predictionsTopic().codec()::decode);
