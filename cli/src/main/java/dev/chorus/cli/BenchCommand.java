@@ -417,6 +417,8 @@ public final class BenchCommand {
                     + "softmax regression with FTRL and with AdaGrad against scikit-learn's FeatureHasher + "
                     + "SGDClassifier.partial_fit on the same order, features and hash size. memory: the heap of an "
                     + "FTRL logistic model at 2^20 and 2^24 dimensions against its parameters x bytes per parameter. "
+                    + "sampled_softmax: a synthetic stream of many classes, the cost of a sampled-softmax step at 10^3 "
+                    + "and 10^6 classes, and its held-out accuracy against a full softmax at 10^3 and 10^4 classes. "
                     + "e2e: the same packages through an embedded Kafka broker (a JSON and an Avro topic) into the "
                     + "train job on a MiniCluster, hashed logistic and softmax and wide & deep, against a raw consumer's "
                     + "rate and a Flink job's that decodes and writes a constant prediction."})
@@ -442,7 +444,11 @@ public final class BenchCommand {
         @Mixin
         SklearnPeers peers;
 
-        @Option(names = "--no-e2e", description = "Run the in-memory tracks (packages, memory) only.")
+        @Option(names = "--tracks", split = ",", paramLabel = "TRACK[,TRACK...]",
+                description = "Tracks to run, some of packages, memory, sampled_softmax, e2e (default: all).")
+        List<String> tracks;
+
+        @Option(names = "--no-e2e", description = "Run the in-memory tracks (packages, memory, sampled_softmax) only.")
         boolean noE2e;
 
         @Option(names = "--e2e-only", description = "Run the e2e track only.")
@@ -509,12 +515,15 @@ public final class BenchCommand {
                 figures.writeJson(results);
                 return 0;
             }
-            Path file = packages != null ? packages : PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS)
-                    .orElseThrow(() -> new ParameterException(spec.commandLine(), "no *_Packages* file under "
-                            + PackageCatalogue.APT_LISTS + " (run apt-get update, or give --packages FILE)"));
-            if (noE2e && e2eOnly) {
-                throw new ParameterException(spec.commandLine(), "--no-e2e and --e2e-only exclude each other");
+            if ((noE2e ? 1 : 0) + (e2eOnly ? 1 : 0) + (tracks != null ? 1 : 0) > 1) {
+                throw new ParameterException(spec.commandLine(), "--tracks, --no-e2e and --e2e-only exclude each other");
             }
+            List<String> chosen = tracks != null ? tracks : noE2e ? SparseBenchmark.IN_MEMORY_TRACKS
+                    : e2eOnly ? List.of("e2e") : SparseBenchmark.TRACKS;
+            Path file = packages != null || !(chosen.contains("packages") || chosen.contains("e2e")) ? packages
+                    : PackageCatalogue.defaultFile(PackageCatalogue.APT_LISTS).orElseThrow(() -> new ParameterException(
+                            spec.commandLine(), "no *_Packages* file under " + PackageCatalogue.APT_LISTS
+                                    + " (run apt-get update, or give --packages FILE)"));
             if (runs < 1) {
                 throw new ParameterException(spec.commandLine(), "--runs: expected a value >= 1, got " + runs);
             }
@@ -523,8 +532,9 @@ public final class BenchCommand {
                         + SparseBenchmark.E2E_LINES + ", got " + lines);
             }
             Path peer = peers.script("sklearn_sparse_peer.py");
-            Map<String, Object> results = SparseBenchmark.run(new SparseBenchmark.Options(file, limit,
-                    minSectionPackages, batchSize, peer, !e2eOnly, !noE2e, runs, Set.copyOf(lines)), lineByLine(out));
+            SparseBenchmark.Options options = usageChecked(spec, () -> new SparseBenchmark.Options(file, limit,
+                    minSectionPackages, batchSize, peer, Set.copyOf(chosen), runs, Set.copyOf(lines)));
+            Map<String, Object> results = SparseBenchmark.run(options, lineByLine(out));
             figures.write(results, plots, Plots::sparse);
             return 0;
         }

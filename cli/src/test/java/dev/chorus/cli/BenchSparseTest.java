@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code chorus bench sparse} on twelve committed stanzas of the package catalogue: keys and sane values. */
+/**
+ * {@code chorus bench sparse} on twelve committed stanzas of the package catalogue: keys and sane values. The
+ * sampled-softmax track has its own test ({@code SampledSoftmaxBenchmarkTest}) and is left out here.
+ */
 class BenchSparseTest {
 
   @TempDir
@@ -25,11 +28,12 @@ class BenchSparseTest {
     Path plots = dir.resolve("plots");
 
     CliRun run = CliRun.run("bench", "sparse", "--packages", packages.toString(), "--limit", "11",
-        "--min-section-packages", "2", "--no-e2e", "--json", json.toString(), "--plots", plots.toString());
+        "--min-section-packages", "2", "--tracks", "packages,memory", "--json", json.toString(), "--plots", plots.toString());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode results = new ObjectMapper().readTree(json.toFile());
-    assertThat(results.has("e2e")).as("--no-e2e runs the in-memory tracks only").isFalse();
+    assertThat(results.has("e2e")).as("--tracks runs the tracks it names only").isFalse();
+    assertThat(results.has("sampled_softmax")).as("--tracks runs the tracks it names only").isFalse();
     JsonNode config = results.at("/packages/config");
     assertThat(config.at("/examples").asInt()).isEqualTo(11);
     assertThat(config.at("/classes").asInt()).isEqualTo(3);
@@ -69,5 +73,26 @@ class BenchSparseTest {
     assertThat(plots.resolve("sparse-packages-curves.png")).isRegularFile();
     assertThat(plots.resolve("sparse-memory.png")).isRegularFile();
     assertThat(Files.size(plots.resolve("sparse-packages-curves.png"))).isPositive();
+  }
+
+  @Test
+  void tracksNamesOnlyTheFourTracksAndExcludesTheShorthands() {
+    CliRun unknown = CliRun.run("bench", "sparse", "--tracks", "packages,memroy", "--json", dir.resolve("a").toString());
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("expected tracks among [packages, memory, sampled_softmax, e2e]")
+        .contains("memroy");
+    CliRun both = CliRun.run("bench", "sparse", "--tracks", "memory", "--no-e2e");
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).contains("--tracks, --no-e2e and --e2e-only exclude each other");
+  }
+
+  @Test
+  void theMemoryTrackAloneNeedsNoPackagesFile() throws IOException {
+    Path json = dir.resolve("memory.json");
+    CliRun run = CliRun.run("bench", "sparse", "--tracks", "memory", "--packages", dir.resolve("absent").toString(),
+        "--json", json.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode results = new ObjectMapper().readTree(json.toFile());
+    assertThat(results.fieldNames()).toIterable().containsExactly("memory");
   }
 }

@@ -16,6 +16,8 @@ import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -115,10 +123,37 @@ class KafkaAclIT {
         createTopics(train);
         grant(trainAcls(train, ""));
         produceExamples(train.examplesTopic());
+        // A control record the job refuses (its spec does not parse): read under the job's READ, refused under its
+        // WRITE on the refusals topic; it changes no variant, so the predictions below are the default's alone.
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), Map.of())) {
+            producer.sendRaw(train.specsTopic().name(), "blobs/unreadable", train.specsTopic().codec().encode(
+                    VariantSpecRecord.newBuilder().setTask("blobs").setVariant("unreadable")
+                            .setStatus(VariantStatus.LIVE).setSpec("{").setUpdatedAt(0L).setSource("KafkaAclIT")
+                            .build())).get();
+        }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(env, train);
         env.execute("acl-train");
+
+        // The control source commits its offset to the job's group as the examples source does (`chorus specs list`
+        // reads it), under the same one group ACL (Read): the job's user can commit there. (Whether the bounded job's
+        // sources committed at their end is left to Flink's timing: a split's last offsets are committed with the
+        // checkpoint after it finished, if one completes before the job does.)
+        Map<String, Object> asJob = new HashMap<>(client);
+        asJob.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.saslSslBootstrapServers());
+        asJob.put(ConsumerConfig.GROUP_ID_CONFIG, train.groupId());
+        TopicPartition specs = new TopicPartition(train.specsTopic().name(), 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(asJob, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.assign(List.of(specs));
+            consumer.commitSync(Map.of(specs, new OffsetAndMetadata(1)));
+        }
+        assertThat(superUser.listConsumerGroupOffsets(train.groupId()).partitionsToOffsetAndMetadata()
+                .get(60, TimeUnit.SECONDS).get(specs)).extracting(OffsetAndMetadata::offset).isEqualTo(1L);
+        assertThat(TopicReader.readAll(kafka.bootstrapServers(), Map.of(), train.specRefusalsTopic().name(),
+                train.specRefusalsTopic().codec()::decode)).singleElement()
+                .extracting(DeadLetter::getReason).asString().contains("spec");
 
         List<Prediction> trained = TopicReader.readAll(kafka.bootstrapServers(), Map.of(),
                 train.predictionsTopic().name(), train.predictionsTopic().codec()::decode);

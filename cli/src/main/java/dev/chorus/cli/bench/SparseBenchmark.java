@@ -67,13 +67,25 @@ public final class SparseBenchmark {
    * @param minSectionPackages sections with fewer packages are dropped
    * @param batchSize examples per minibatch, for Chorus and scikit-learn alike
    * @param sklearnPeer {@code sklearn_sparse_peer.py}, or null to skip scikit-learn
-   * @param inMemory whether to run the packages and memory tracks
-   * @param e2e whether to run the e2e track
+   * @param tracks the tracks to run, some of {@link #TRACKS}
    * @param runs the e2e track's most runs of each line until it settles
    * @param e2eLines the e2e track's lines to run (empty: all)
    */
   public record Options(Path packages, int limit, int minSectionPackages, int batchSize, Path sklearnPeer,
-      boolean inMemory, boolean e2e, int runs, Set<String> e2eLines) {}
+      Set<String> tracks, int runs, Set<String> e2eLines) {
+    public Options {
+      tracks = Set.copyOf(tracks);
+      if (tracks.isEmpty() || !TRACKS.containsAll(tracks)) {
+        throw new IllegalArgumentException("bench sparse: expected tracks among " + TRACKS + ", got " + tracks);
+      }
+    }
+  }
+
+  /** The tracks, in the order they run; all but e2e run in memory. */
+  public static final List<String> TRACKS = List.of("packages", "memory", "sampled_softmax", "e2e");
+
+  /** The tracks that run in memory, {@code --no-e2e}'s. */
+  public static final List<String> IN_MEMORY_TRACKS = TRACKS.subList(0, 3);
 
   /** The e2e track's lines, in the order they run. */
   public static final List<String> E2E_LINES = List.of("hashed_logistic", "hashed_softmax", "wide_deep",
@@ -87,12 +99,16 @@ public final class SparseBenchmark {
    */
   public static Map<String, Object> run(Options options, Consumer<String> log) throws Exception {
     Map<String, Object> results = new LinkedHashMap<>();
-    if (options.inMemory()) {
+    if (options.tracks().contains("packages")) {
       results.put("packages", packages(options, log));
+    }
+    if (options.tracks().contains("memory")) {
       results.put("memory", memory(log));
+    }
+    if (options.tracks().contains("sampled_softmax")) {
       results.put("sampled_softmax", SampledSoftmaxBenchmark.run(log));
     }
-    if (options.e2e()) {
+    if (options.tracks().contains("e2e")) {
       results.put("e2e", e2e(options, log));
     }
     return results;
