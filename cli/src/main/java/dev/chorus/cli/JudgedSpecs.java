@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -36,8 +38,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * @param keys per key of the control topic, in the order first written: what the job made of it
  * @param warnings what the reader of a verdict should know: the refusals were read from the dead-letter topic, or
  *     neither topic exists, records on them were no DeadLetter
+ * @param tombstoned the keys whose last record is a tombstone (not in {@code keys}): retired, if they were live, until
+ *     compaction forgets them, so a spec for one must say {@code "revive":true}
  */
-record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
+record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tombstoned) {
 
     /** A control record that is no VariantSpecRecord: why ({@code reason}, the decoder's message), and where it is. */
     record Unreadable(String reason, int partition, long offset) {}
@@ -150,6 +154,7 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
         private final RecordDecoder decoder = new RecordDecoder();
         private final Map<String, DeadLetter> refusals = new HashMap<>();
         private final Map<String, List<Entry>> byKey = new LinkedHashMap<>();
+        private final Set<String> tombstoned = new LinkedHashSet<>();
         private int decoded;
 
         /** {@code initialModels}: whether to keep the warm-start models the records carry (the board needs none). */
@@ -170,8 +175,12 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
             String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
             if (r.value() == null) {
                 byKey.remove(key);
+                if (key != null) {
+                    tombstoned.add(key);
+                }
                 return;
             }
+            tombstoned.remove(key);
             byte[] sha256 = SnapshotChunks.sha256(ByteBuffer.wrap(r.value()));
             decoded++;
             Entry entry;
@@ -221,7 +230,7 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings) {
                 }
                 keys.put(key, new Key(key, taken, refused, pending));
             });
-            return new JudgedSpecs(keys, List.copyOf(warnings));
+            return new JudgedSpecs(keys, List.copyOf(warnings), Set.copyOf(tombstoned));
         }
     }
 

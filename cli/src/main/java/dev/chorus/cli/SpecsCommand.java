@@ -157,7 +157,9 @@ final class SpecsCommand {
     static final class Put extends KeyCommand {
         @Parameters(index = "2", paramLabel = "SPEC-JSON|@FILE")
         String specJson;
-        @Option(names = "--revive", description = "Make a retired variant live again (it starts from scratch).")
+        @Option(names = "--revive", description = "Make a retired variant live again (it starts from scratch): "
+                + "adds \"revive\":true to the spec, which the train job asks of a retired key; a variant that is "
+                + "not retired is put as without it.")
         boolean revive;
         @Option(names = "--warm-start-file", paramLabel = "MODEL", description = "Start the variant from this Chorus "
                 + "model file (chorus fit writes one): adds \"warmStart\":{\"from\":\"file:MODEL\"} to the spec.")
@@ -185,10 +187,16 @@ final class SpecsCommand {
             // The job's own check of a control record's spec: a bad one fails here, with the reason.
             VariantSpec parsed = VariantSpecs.parseVariant(json, TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK);
             topic.kafka.requireReachable(topic.topic);
-            VariantSpecRecord current = topic.judged().taken().get(task + "/" + variant);
-            if (current != null && current.getStatus() == VariantStatus.RETIRED && !revive) {
-                throw new IllegalArgumentException(task + "/" + variant + " is retired: add --revive to make it live "
-                        + "again (from scratch)");
+            JudgedSpecs judged = topic.judged();
+            VariantSpecRecord current = judged.taken().get(task + "/" + variant);
+            boolean tombstoned = judged.tombstoned().contains(task + "/" + variant);
+            if ((tombstoned || current != null && current.getStatus() == VariantStatus.RETIRED)) {
+                if (!revive && !parsed.revive()) {
+                    throw new IllegalArgumentException(task + "/" + variant + " is retired" + (tombstoned
+                            ? " (a tombstone)" : "") + ": add --revive to make it live again (from scratch)");
+                }
+                // The job takes a spec for a retired key only with "revive":true (SpecControl).
+                json = VariantSpecs.revived(json);
             }
             if (current != null && current.getStatus() == VariantStatus.LIVE && !json.equals(current.getSpec())) {
                 throw new IllegalArgumentException(task + "/" + variant + " is live with another spec, which never "

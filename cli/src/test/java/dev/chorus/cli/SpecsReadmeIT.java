@@ -64,6 +64,8 @@ class SpecsReadmeIT {
             assertThat(outputs.get(2)).startsWith("iris/fast retired");
             Map<String, VariantSpecRecord> latest = latest(bootstrap);
             assertThat(latest.get("iris/fast").getStatus()).isEqualTo(VariantStatus.LIVE);
+            assertThat(latest.get("iris/fast").getSpec()).as("--revive asks the job to take a retired key")
+                    .endsWith(",\"revive\":true}");
             assertThat(TopicReader.readAll(bootstrap, Map.of(), "chorus.specs", b -> b)).hasSize(3);
 
             CliRun changed = CliRun.run(CliRun.noConfig(), "specs", "put", "iris", "fast",
@@ -83,6 +85,21 @@ class SpecsReadmeIT {
                     "--bootstrap-servers", bootstrap);
             assertThat(badSpec.exitCode()).isNotZero();
             assertThat(TopicReader.readAll(bootstrap, Map.of(), "chorus.specs", b -> b)).hasSize(4);
+            // A tombstone retires a key too: a spec for it needs --revive as well.
+            String gone = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":2}";
+            assertThat(CliRun.run(CliRun.noConfig(), "specs", "put", "wine", "gone", gone, "--bootstrap-servers",
+                    bootstrap).exitCode()).isZero();
+            try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
+                producer.sendRaw("chorus.specs", "wine/gone", null).get();
+            }
+            CliRun goneNotRevived = CliRun.run(CliRun.noConfig(), "specs", "put", "wine", "gone", gone,
+                    "--bootstrap-servers", bootstrap);
+            assertThat(goneNotRevived.exitCode()).isNotZero();
+            assertThat(goneNotRevived.err()).contains("wine/gone is retired (a tombstone): add --revive");
+            CliRun goneRevived = CliRun.run(CliRun.noConfig(), "specs", "put", "wine", "gone", gone, "--revive",
+                    "--bootstrap-servers", bootstrap);
+            assertThat(goneRevived.exitCode()).as(goneRevived.err()).isZero();
+            assertThat(latest(bootstrap).get("wine/gone").getSpec()).endsWith(",\"revive\":true}");
 
             boolean kcat = KcatReadmeIT.run("command -v kcat", "").exit() == 0;
             if ("true".equals(System.getenv("CHORUS_REQUIRE_KCAT"))) {

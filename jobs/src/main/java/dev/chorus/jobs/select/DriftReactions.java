@@ -28,7 +28,9 @@ import org.apache.flink.api.common.typeinfo.Types;
  *       {@code forkVariants} LIVE challengers {@code <champion>-f<n>} with the champion's spec, or points drawn
  *       around it from {@code forkSpace} (the reason names the point), and seeds of their own ({@code seed + n};
  *       {@link DriftSpec#fork}); the champion keeps serving until one beats it under the race's paired test. Their
- *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name. A fork stays
+ *       names go on with {@code n} at each fork, so a later fork never reuses a retired one's name; a job started
+ *       afresh counts again from 1, so a challenger that is not live gets {@code "revive":true}, which a key an
+ *       earlier run retired needs to come back. A fork stays
  *       live until each of its challengers is retired on the broadcast, or, for one the job refused (a dead letter:
  *       the task's {@code maxVariantsPerTask} was reached, or its spec does not read), never came back on it while
  *       the champion labelled {@code forkPatienceExamples} examples since the fork; it is remembered in keyed
@@ -108,8 +110,12 @@ final class DriftReactions {
             i++;
             String drawn = challenger.hyperparameters().isEmpty() ? "" : ", drawn from drift.forkSpace: "
                     + challenger.hyperparameters();
+            // A name a fork of an earlier run of the job retired (this one's drift events count from its own
+            // start) comes back with revive, which a retired key needs; one that is live is left as it is.
+            String spec = VariantSpecs.derived(challenger.spec(), json);
             records.add(VariantSpecRecord.newBuilder().setTask(task).setVariant(challenger.name())
-                    .setStatus(VariantStatus.LIVE).setSpec(VariantSpecs.derived(challenger.spec(), json))
+                    .setStatus(VariantStatus.LIVE)
+                    .setSpec(VariantSpecs.isLive(specs, task, challenger.name()) ? spec : VariantSpecs.revived(spec))
                     .setUpdatedAt(now).setSource(SOURCE).setReason("drift event " + events + " of champion " + variant
                             + " at " + now + " (" + drift.detector() + "): fork " + i + " of " + drift.forkVariants()
                             + drawn + (challenger.note().isEmpty() ? "" : "; " + challenger.note()))

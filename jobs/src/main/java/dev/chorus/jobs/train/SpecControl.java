@@ -40,7 +40,8 @@ import org.apache.flink.util.OutputTag;
  * differ from {@code --spec}), or that would give a task more than
  * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
  * ({@link WarmStarts#check}), or which warm-starts its own variant without a model other than as a rewarm with
- * {@code revive} of a variant that can rewarm ({@link WarmStarts#rewarms}). The spec is read by {@link VariantSpecs#parseVariant}. A live
+ * {@code revive} of a variant that can rewarm ({@link WarmStarts#rewarms}), or that makes a retired key (a RETIRED
+ * record or a tombstone of a live one, a search's included) live again without {@code "revive":true}. The spec is read by {@link VariantSpecs#parseVariant}. A live
  * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
  * is a new variant (or a retired one revived); a LIVE record with {@code "revive":true} and the live variant's model
  * spec resets it in place (a drift reaction's {@code reset}): it goes out even when it equals the live spec, and the
@@ -222,6 +223,12 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return "spec: field 'spec': expected the live search spec of " + ExampleValidator.quoted(topicKey) + " ("
                     + search.spec + "), as a live search never changes: retire it or put a new one, got "
                     + spec.getSpec();
+        }
+        SpecChange known = entries.get(topicKey);
+        if (search == null && known != null && known.retires() && !parsed.revive()) {
+            return "spec: field 'spec': expected \"revive\":true to make retired variant "
+                    + ExampleValidator.quoted(topicKey) + " live again (chorus specs put --revive), got a spec "
+                    + "without it: " + spec.getSpec();
         }
         if (parsed.search().isPresent()) {
             return search != null ? null : checkSearch(spec, parsed);

@@ -84,7 +84,12 @@ public final class VariantSpecs {
      * {@code warmStart}, so it restarts from fresh weights.
      */
     public static String resetSpec(String live) {
-        ObjectNode json = (ObjectNode) SpecReader.document(derived(parse(live), live)).node();
+        return revived(derived(parse(live), live));
+    }
+
+    /** {@code spec} (JSON) with {@code "revive":true}: live again if its key is retired, reset in place if live. */
+    public static String revived(String spec) {
+        ObjectNode json = (ObjectNode) SpecReader.document(spec).node();
         json.put(VariantSpec.REVIVE, true);
         return json.toString();
     }
@@ -147,13 +152,19 @@ public final class VariantSpecs {
         }
     }
 
+    /** Whether the broadcast {@code state} has variant {@code variant} of {@code task} live. */
+    public static boolean isLive(ReadOnlyBroadcastState<String, String> state, String task, String variant)
+            throws Exception {
+        String json = state.get(Variants.key(task, variant));
+        return json != null && !json.equals(RETIRED);
+    }
+
     /**
      * Whether {@code change}, not yet applied, resets a variant in place: a LIVE change of a variant the control topic
      * has live ({@link SpecControl} passes one on only with {@code revive} and the live model spec).
      */
     public static boolean resets(ReadOnlyBroadcastState<String, String> state, SpecChange change) throws Exception {
-        String json = change.retires() ? null : state.get(Variants.key(change.task, change.variant));
-        return json != null && !json.equals(RETIRED);
+        return !change.retires() && isLive(state, change.task, change.variant);
     }
 
     /**

@@ -59,6 +59,34 @@ class DriftReactionsTest {
     }
 
     /**
+     * A job started afresh counts its drift events from 1, so its fork may name a challenger an earlier run retired
+     * (here {@code default-f1}, RETIRED on the control topic the job read): that record says {@code "revive":true},
+     * which the job asks of a retired key, and one of a challenger that is live ({@code default-f2}) does not, as
+     * revive there would reset it.
+     */
+    @Test
+    void aForkChallengerWhoseNameIsRetiredComesBackWithReviveAndALiveOneWithout() throws Exception {
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "default-f1", FORKING), 0);
+            h.processBroadcastElement(new SpecChange("t", "default-f1", null), 0);
+            h.processBroadcastElement(new SpecChange("t", "default-f2", FORKING.replace("\"seed\":5", "\"seed\":7")),
+                    0);
+            h.processBroadcastElement(new SpecChange("t", "default", FORKING), 0);
+            h.processBroadcastElement(new SpecChange("t", "b", FORKING), 0);
+            jump(h, 0, 4000);
+
+            List<VariantSpecRecord> forks = decisions(h).stream()
+                    .filter(r -> r.getStatus() == VariantStatus.LIVE).toList();
+            assertThat(forks).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
+            assertThat(VariantSpecs.parseVariant(forks.get(0).getSpec(), 16).revive()).as("retired: revived").isTrue();
+            assertThat(VariantSpecs.parseVariant(forks.get(1).getSpec(), 16).revive()).as("live: as it is").isFalse();
+            assertThat(VariantSpecs.parseVariant(forks.get(0).getSpec(), 16).model())
+                    .isEqualTo(VariantSpecs.parseVariant(FORKING, 16).model().withSeed(6));
+        }
+    }
+
+    /**
      * With {@code forkSpace}, each challenger's record carries the point drawn for it around the champion's spec (its
      * drift kept, so its own fork draws from the same space), and its reason names the point.
      */

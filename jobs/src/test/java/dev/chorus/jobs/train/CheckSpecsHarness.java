@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
 import java.util.List;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 
@@ -13,6 +14,17 @@ final class CheckSpecsHarness extends OneInputStreamOperatorTestHarness<KafkaRec
 
     private CheckSpecsHarness(TrainSettings settings) throws Exception {
         super(new ProcessOperator<>(new SpecControl(settings)));
+    }
+
+    private CheckSpecsHarness(TrainSettings settings, MockEnvironment environment) throws Exception {
+        super(new ProcessOperator<>(new SpecControl(settings)), environment);
+    }
+
+    /** Opened, with empty state, its metrics registered in {@code environment} ({@code RegisteredMetrics}). */
+    static CheckSpecsHarness open(TrainSettings settings, MockEnvironment environment) throws Exception {
+        CheckSpecsHarness h = new CheckSpecsHarness(settings, environment);
+        h.open();
+        return h;
     }
 
     /** Opened, with empty state. */

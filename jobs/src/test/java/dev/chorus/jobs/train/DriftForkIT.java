@@ -50,10 +50,11 @@ class DriftForkIT {
         JobClient job = env.executeAsync("drift-fork-it");
         try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker());
                 ExampleProducer examples = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of())) {
-            // default takes the forking spec (retired, then live again) before any example; a marker variant put
+            // default takes the forking spec (retired, then revived) before any example; a marker variant put
             // after it shows, once live, that the topic was read that far.
             control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.RETIRED, null));
-            control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE, FORKING));
+            control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE,
+                    VariantSpecs.revived(FORKING)));
             control(producer, settings, TASK + "/marker", spec(TASK, "marker", VariantStatus.LIVE, BASE + "}"));
             VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "marker-", "marker", true);
             control(producer, settings, TASK + "/marker", spec(TASK, "marker", VariantStatus.RETIRED, null));

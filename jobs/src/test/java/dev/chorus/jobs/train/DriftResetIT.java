@@ -124,13 +124,14 @@ class DriftResetIT {
     }
 
     /**
-     * Gives default {@code spec} before any example (retired, then live with it) and puts steady, without drift, which
+     * Gives default {@code spec} before any example (retired, then revived with it) and puts steady, without drift, which
      * serves while default restarts; returns once steady predicts.
      */
     static void defaultAndSteady(EmbeddedKafkaBroker kafka, KafkaProducer<byte[], byte[]> producer,
             TrainSettings settings, String spec) throws Exception {
         control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.RETIRED, null));
-        control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE, spec));
+        control(producer, settings, TASK + "/default", spec(TASK, "default", VariantStatus.LIVE,
+                VariantSpecs.revived(spec)));
         control(producer, settings, TASK + "/steady", spec(TASK, "steady", VariantStatus.LIVE, SearchIT.BASE + "}"));
         VariantProbes.await(kafka, producer, settings, TASK, "steady-", "steady", true);
     }

@@ -91,7 +91,16 @@ class VariantControlIT {
             assertThat(awaitPredictions(settings, "after-", 160)).extracting(Prediction::getVariant)
                     .containsOnly("default");
 
+            // Retired, it comes back only if asked: a spec without "revive":true is a dead letter.
             control(producer, settings, TASK + "/fast", spec(TASK, "fast", VariantStatus.LIVE, FAST));
+            assertThat(JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
+                    d -> d.getTopic().equals(settings.specsTopic().name()), 2)).last().satisfies(d -> {
+                        assertThat(d.getField()).isEqualTo("spec");
+                        assertThat(d.getReason()).startsWith("field 'spec': expected \"revive\":true to make retired "
+                                + "variant \"blobs/a/fast\" live again");
+                    });
+            control(producer, settings, TASK + "/fast", spec(TASK, "fast", VariantStatus.LIVE,
+                    VariantSpecs.revived(FAST)));
             VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "revive-", "fast", true);
             assertThat(JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic()))
                     .filteredOn(p -> p.getId().startsWith("revive-") && p.getVariant().equals("fast"))

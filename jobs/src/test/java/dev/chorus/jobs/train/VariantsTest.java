@@ -5,6 +5,7 @@ import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.example;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Received;
 import dev.chorus.jobs.kafka.Sourced;
@@ -15,6 +16,7 @@ import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
@@ -163,6 +165,58 @@ class VariantsTest {
             assertThat(dead.get(0).getReason()).startsWith("field 'spec': expected a model spec");
             assertThat(dead.get(1).getReason()).contains("maxVariantsPerTask=2").contains("\"b\"");
             assertThat(dead.get(2).getReason()).contains("a live variant's spec never changes");
+        }
+    }
+
+    /**
+     * A spec for a retired variant's key revives it only if asked: without {@code "revive":true} it is a dead letter
+     * naming the field, whether the key was retired by a RETIRED record or a tombstone, or held a search; with it, the
+     * variant (or the search) is live again. A tombstone of a key that was never live retires nothing.
+     */
+    @Test
+    void aSpecForARetiredKeyIsADeadLetterUnlessItSaysRevive() throws Exception {
+        String revived = OTHER_SPEC.substring(0, OTHER_SPEC.lastIndexOf('}')) + ",\"revive\":true}";
+        String search = SpecSearchesTest.SEARCH;
+        String searchRevived = search.substring(0, search.lastIndexOf('}')) + ",\"revive\":true}";
+        VariantSpecRecord retire = live("t", "a", null);
+        retire.setStatus(VariantStatus.RETIRED);
+        VariantSpecRecord retireSearch = live("t", "hp", null);
+        retireSearch.setStatus(VariantStatus.RETIRED);
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        try (CheckSpecsHarness h = CheckSpecsHarness.open(settings(), metrics.environment())) {
+            h.processElement(record("t/a", live("t", "a", OTHER_SPEC)), 0);
+            h.processElement(record("t/a", retire), 1);
+            h.processElement(record("t/a", live("t", "a", OTHER_SPEC)), 2);
+            h.processElement(record("t/a", live("t", "a", revived)), 3);
+            h.processElement(record("t/b", live("t", "b", OTHER_SPEC)), 4);
+            h.processElement(new KafkaRecord("chorus.specs", 0, 5, 0, bytes("t/b"), null), 5);
+            h.processElement(record("t/b", live("t", "b", OTHER_SPEC)), 6);
+            h.processElement(new KafkaRecord("chorus.specs", 0, 7, 0, bytes("t/c"), null), 7);
+            h.processElement(record("t/c", live("t", "c", OTHER_SPEC)), 8);
+            h.processElement(record("t/hp", live("t", "hp", search)), 9);
+            h.processElement(record("t/hp", retireSearch), 10);
+            h.processElement(record("t/hp", live("t", "hp", search)), 11);
+            h.processElement(record("t/hp", live("t", "hp", searchRevived)), 12);
+
+            assertThat(h.extractOutputValues()).extracting(c -> c.variant + (c.retires() ? " retired" : " live"))
+                    .containsExactly("a live", "a retired", "a live", "b live", "b retired", "c live",
+                            "hp live", "hp-s0 live", "hp-s1 live", "hp-s2 live", "hp-s3 live",
+                            "hp retired", "hp-s0 retired", "hp-s1 retired", "hp-s2 retired", "hp-s3 retired",
+                            "hp live", "hp-s0 live", "hp-s1 live", "hp-s2 live", "hp-s3 live");
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).extracting(DeadLetter::getField).containsExactly("spec", "spec", "spec");
+            assertThat(dead).extracting(DeadLetter::getKey).extracting(k -> StandardCharsets.UTF_8.decode(k.duplicate())
+                    .toString()).containsExactly("t/a", "t/b", "t/hp");
+            assertThat(dead.get(0).getReason()).isEqualTo("field 'spec': expected \"revive\":true to make retired "
+                    + "variant \"t/a\" live again (chorus specs put --revive), got a spec without it: " + OTHER_SPEC);
+            String prefix = "flink_taskmanager_job_task_operator_";
+            assertThat(metrics.find(prefix + "specChanges", Map.of())).singleElement()
+                    .extracting(RegisteredMetrics.Registered::value).isEqualTo(21.0);
+            assertThat(metrics.find(prefix + "deadLetters", Map.of())).singleElement()
+                    .extracting(RegisteredMetrics.Registered::value).isEqualTo(3.0);
+            assertThat(metrics.find(prefix + "field_deadLetters", Map.of("field", "spec"))).singleElement()
+                    .extracting(RegisteredMetrics.Registered::value).isEqualTo(3.0);
         }
     }
 
