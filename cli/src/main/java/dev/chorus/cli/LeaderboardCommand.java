@@ -283,6 +283,7 @@ final class LeaderboardCommand implements Callable<Integer> {
                 o.put("rungs", s.getRungs());
                 s.getLive().forEach(o.putArray("live")::add);
                 o.put("stoppedReason", s.getStoppedReason());
+                s.getDecisions().forEach(o.putArray("decisions")::add);
             }
         }
         return tasks;

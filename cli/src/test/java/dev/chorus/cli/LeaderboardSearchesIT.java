@@ -29,6 +29,8 @@ class LeaderboardSearchesIT {
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String STOPPED = "variant hp-s2 was retired outside the search at rung 1";
+    private static final String RUNG_0 = "search hp rung 0 of 3 over 4 examples: mean prequential loss hp-s0 0.2 "
+            + "(kept), hp-s2 0.3 (kept), hp-s1 0.5 (retired), hp-s3 0.9 (retired)";
 
     @Test
     void showsEachSearchsRungOrThatItFinishedOrWhyItStoppedAndWhatToDo() throws Exception {
@@ -46,9 +48,11 @@ class LeaderboardSearchesIT {
         JsonNode searches = new ObjectMapper().readTree(run.out()).get(0).get("searches");
         assertThat(searches).hasSize(3);
         assertThat(searches.get(0).toString()).isEqualTo("{\"search\":\"hp\",\"state\":\"stopped\",\"rung\":1,"
-                + "\"rungs\":3,\"live\":[\"hp-s0\",\"hp-s2\"],\"stoppedReason\":\"" + STOPPED + "\"}");
+                + "\"rungs\":3,\"live\":[\"hp-s0\",\"hp-s2\"],\"stoppedReason\":\"" + STOPPED + "\",\"decisions\":[\""
+                + RUNG_0 + "\"]}");
         assertThat(searches.get(1).toString()).isEqualTo("{\"search\":\"lr\",\"state\":\"running\",\"rung\":0,"
-                + "\"rungs\":2,\"live\":[\"lr-s0\",\"lr-s1\",\"lr-s2\",\"lr-s3\"],\"stoppedReason\":null}");
+                + "\"rungs\":2,\"live\":[\"lr-s0\",\"lr-s1\",\"lr-s2\",\"lr-s3\"],\"stoppedReason\":null,"
+                + "\"decisions\":[]}");
         assertThat(searches.get(2).get("state").asText()).isEqualTo("finished");
 
         CliRun table = CliRun.run("leaderboard", "--bootstrap-servers", bootstrap, "--models-topic", "lbs.models",
@@ -124,7 +128,8 @@ class LeaderboardSearchesIT {
                         standing("hp-s2", StandingStatus.CHALLENGER)))
                 .setUpdatedAt(2L).setGenerations(Map.of())
                 .setSearches(List.of(
-                        search("hp", SearchState.STOPPED, 1, 3, List.of("hp-s0", "hp-s2"), STOPPED),
+                        SearchStanding.newBuilder(search("hp", SearchState.STOPPED, 1, 3, List.of("hp-s0", "hp-s2"),
+                                STOPPED)).setDecisions(List.of(RUNG_0)).build(),
                         search("lr", SearchState.RUNNING, 0, 2, List.of("lr-s0", "lr-s1", "lr-s2", "lr-s3"), null),
                         search("wd", SearchState.FINISHED, 2, 2, List.of("wd-s1"), null)))
                 .build();

@@ -145,7 +145,7 @@ final class SearchRungs {
                     : run.finished() ? SearchState.FINISHED : SearchState.RUNNING;
             searches.put(run.name(), SearchStanding.newBuilder().setSearch(run.name()).setState(state)
                     .setRung(run.rung()).setRungs(run.rungs()).setLive(run.live())
-                    .setStoppedReason(run.abandoned()).build());
+                    .setStoppedReason(run.abandoned()).setDecisions(run.decisions()).build());
         }
         record.setSearches(new ArrayList<>(searches.values()));
         for (VariantStanding s : record.getStandings()) {

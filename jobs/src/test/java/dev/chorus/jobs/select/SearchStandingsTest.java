@@ -34,16 +34,21 @@ class SearchStandingsTest {
                     List.of("hp-s0", "hp-s1", "hp-s2", "hp-s3"), null));
 
             predict(h, "e1", ORDER);
-            assertThat(h.latest().getSearches()).containsExactly(standing(SearchState.RUNNING, 1,
-                    List.of("hp-s0", "hp-s1"), null));
+            assertThat(h.latest().getSearches()).usingRecursiveFieldByFieldElementComparatorIgnoringFields("decisions")
+                    .containsExactly(standing(SearchState.RUNNING, 1, List.of("hp-s0", "hp-s1"), null));
+            assertThat(h.latest().getSearches().get(0).getDecisions()).as("rung 0, with its evidence").singleElement()
+                    .asString().startsWith("search hp rung 0 of 2 over 2 examples: mean prequential loss hp-s0 ")
+                    .contains("(retired)");
 
             h.processBroadcastElement(new SpecChange("t", "hp-s2", null), 0);
             h.processBroadcastElement(new SpecChange("t", "hp-s3", null), 0);
             for (int i = 2; i < 6; i++) {
                 predict(h, "e" + i, List.of("hp-s1", "hp-s0"));
             }
-            assertThat(h.latest().getSearches()).containsExactly(standing(SearchState.FINISHED, 2, List.of("hp-s0"),
-                    null));
+            assertThat(h.latest().getSearches()).usingRecursiveFieldByFieldElementComparatorIgnoringFields("decisions")
+                    .containsExactly(standing(SearchState.FINISHED, 2, List.of("hp-s0"), null));
+            assertThat(h.latest().getSearches().get(0).getDecisions()).hasSize(2).last().asString()
+                    .startsWith("search hp rung 1 of 2 over ").contains("hp-s0", "(kept)", "hp-s1", "(retired)");
         }
     }
 
@@ -97,6 +102,36 @@ class SearchStandingsTest {
             assertThat(warnings(logs)).singleElement().asString().contains("variants [hp-s1] were retired before");
         } finally {
             logs.detach();
+        }
+    }
+
+    /**
+     * A random search retires nobody, so its rungs write no control record; each rung's decision is published all
+     * the same, with its evidence, in the search's standing.
+     */
+    @Test
+    void aRandomSearchsRungsArePublishedWithTheirEvidenceThoughTheyRetireNobody() throws Exception {
+        String random = SEARCH.replace("successive-halving", "random");
+        try (var h = new SelectionHarness(new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "hp", random), 0);
+            for (var d : VariantSpec.parse(random, 16).variants()) {
+                h.processBroadcastElement(new SpecChange("t", "hp-" + d.name(), d.spec().toJson()), 0);
+            }
+            for (int i = 0; i < 6; i++) {
+                predict(h, "e" + i, ORDER);
+            }
+
+            SearchStanding standing = h.latest().getSearches().get(0);
+            assertThat(standing.getState()).isEqualTo(SearchState.FINISHED);
+            assertThat(standing.getLive()).containsExactly("hp-s0", "hp-s1", "hp-s2", "hp-s3");
+            assertThat(standing.getDecisions()).hasSize(2);
+            assertThat(standing.getDecisions().get(0)).isEqualTo("search hp rung 0 of 2 over 2 examples: mean "
+                    + "prequential loss hp-s0 0.105361 (kept), hp-s1 0.356675 (kept), hp-s2 1.20397 (kept), hp-s3 "
+                    + "2.30259 (kept)");
+            assertThat(standing.getDecisions().get(1)).startsWith("search hp rung 1 of 2 over 4 examples: ");
+            var out = h.getSideOutput(ChampionSelectionFunction.SPEC_DECISIONS);
+            assertThat(out == null ? List.of() : List.copyOf(out)).as("no control record").isEmpty();
         }
     }
 

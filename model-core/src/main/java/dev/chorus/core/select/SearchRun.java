@@ -4,6 +4,7 @@ import dev.chorus.core.io.BinaryState;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,16 +25,19 @@ import java.util.stream.Stream;
  * over the same examples for all. Losses wait, by example id, in a buffer of at most {@code maxPending} ids (oldest
  * evicted, counted {@link #unpaired()}). A variant retired from outside the search (by an operator) ends it: its
  * rungs can no longer be decided on common examples ({@link #abandoned()}). Why each variant was retired is kept for
- * the standings. Written exactly by {@link #writeTo}, read by {@link #readFrom}.
+ * the standings, and so is each rung's decision with its evidence ({@link #decisions()}): a random search's too,
+ * which retires nobody. Written exactly by {@link #writeTo}, read by {@link #readFrom} (which reads the first layout,
+ * without the decisions, as well).
  */
 public final class SearchRun {
 
-  private static final byte VERSION = 1;
+  private static final byte VERSION = 2;
 
   private final String name;
   private final SuccessiveHalving halving;
   private final LinkedHashMap<String, TreeMap<String, Double>> pending = new LinkedHashMap<>();
   private final TreeMap<String, String> retiredBecause = new TreeMap<>();
+  private final List<String> decisions = new ArrayList<>();
   private String abandoned;
   private long unpaired;
 
@@ -98,6 +102,7 @@ public final class SearchRun {
     Optional<Decision> decision = halving.record(entry, 1);
     decision.ifPresent(d -> {
       String why = evidence(d);
+      decisions.add(why);
       d.retired().forEach(v -> retiredBecause.put(v, why));
       // An id every survivor reported while a retired variant had not is neither rung's: it goes, unpaired.
       pending.values().forEach(e -> e.keySet().retainAll(d.survivors()));
@@ -167,6 +172,11 @@ public final class SearchRun {
     return Collections.unmodifiableMap(retiredBecause);
   }
 
+  /** Each rung decided so far, in order, as {@link #evidence} says it. */
+  public List<String> decisions() {
+    return Collections.unmodifiableList(decisions);
+  }
+
   /** Example ids waiting for a live variant's loss. */
   public int pending() {
     return pending.size();
@@ -177,7 +187,7 @@ public final class SearchRun {
     return unpaired;
   }
 
-  /** Writes the whole state: name, why abandoned, schedule, reasons, unpaired count and waiting losses. */
+  /** Writes the whole state: name, why abandoned, schedule, reasons, decisions, unpaired count and waiting losses. */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(VERSION);
     BinaryState.writeString(out, name);
@@ -190,6 +200,10 @@ public final class SearchRun {
     for (Map.Entry<String, String> e : retiredBecause.entrySet()) {
       BinaryState.writeString(out, e.getKey());
       BinaryState.writeString(out, e.getValue());
+    }
+    out.writeInt(decisions.size());
+    for (String d : decisions) {
+      BinaryState.writeString(out, d);
     }
     out.writeLong(unpaired);
     out.writeInt(pending.size());
@@ -206,8 +220,8 @@ public final class SearchRun {
   /** Reads a state written by {@link #writeTo}. */
   public static SearchRun readFrom(DataInput in) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION) {
-      throw new IOException("SearchRun state: expected version " + VERSION + ", stream has " + version);
+    if (version != 1 && version != VERSION) {
+      throw new IOException("SearchRun state: expected version 1 or " + VERSION + ", stream has " + version);
     }
     String name = BinaryState.readString(in, "SearchRun name");
     String abandoned = in.readBoolean() ? BinaryState.readString(in, "SearchRun " + name + " abandoned") : null;
@@ -218,6 +232,13 @@ public final class SearchRun {
     for (int i = 0; i < reasons; i++) {
       run.retiredBecause.put(BinaryState.readString(in, "SearchRun retired variant"),
           BinaryState.readString(in, "SearchRun reason"));
+    }
+    if (version >= 2) {
+      int decisions = in.readInt();
+      BinaryState.requireFits(in, decisions, 4, "SearchRun " + name + " decisions");
+      for (int i = 0; i < decisions; i++) {
+        run.decisions.add(BinaryState.readString(in, "SearchRun decision"));
+      }
     }
     run.unpaired = in.readLong();
     int ids = in.readInt();

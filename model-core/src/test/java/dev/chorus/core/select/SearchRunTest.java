@@ -1,6 +1,7 @@
 package dev.chorus.core.select;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chorus.core.io.BinaryState;
 import java.io.ByteArrayOutputStream;
@@ -45,6 +46,37 @@ class SearchRunTest {
         + "(retired)");
     assertThat(run.record("e3", "hp-s2", 0.0, 100)).as("a retired variant's late loss").isEmpty();
     assertThat(run.running()).isTrue();
+    assertThat(run.decisions()).as("the rung's decision, with its evidence").containsExactly(
+        run.retiredBecause().get("hp-s2"));
+  }
+
+  /**
+   * The first layout (before the decisions were kept) still reads, with none: built here from a fresh run's bytes,
+   * whose last 16 are the decisions' count, the unpaired count and the pending ids' count.
+   */
+  @Test
+  void theFirstLayoutReadsWithoutDecisionsAndGoesOnAlike() throws IOException {
+    SearchRun fresh = SearchRun.start("hp", SPEC, FOUR);
+    byte[] current = bytes(fresh);
+    byte[] first = new byte[current.length - 4];
+    System.arraycopy(current, 0, first, 0, current.length - 16);
+    System.arraycopy(current, current.length - 12, first, current.length - 16, 12);
+    first[0] = 1;
+
+    SearchRun read = SearchRun.readFrom(new BinaryState.Bytes(first));
+
+    assertThat(bytes(read)).isEqualTo(current);
+    for (SearchRun r : List.of(fresh, read)) {
+      for (String v : FOUR) {
+        r.record("e1", v, lossOf(v), 100);
+        r.record("e2", v, lossOf(v), 100);
+      }
+      assertThat(r.decisions()).hasSize(1);
+    }
+    assertThat(bytes(read)).isEqualTo(bytes(fresh));
+    first[0] = 3;
+    assertThatThrownBy(() -> SearchRun.readFrom(new BinaryState.Bytes(first))).isInstanceOf(IOException.class)
+        .hasMessage("SearchRun state: expected version 1 or 2, stream has 3");
   }
 
   @Test
@@ -80,6 +112,9 @@ class SearchRunTest {
     }
     assertThat(run.live()).containsExactlyElementsOf(FOUR);
     assertThat(run.retiredBecause()).isEmpty();
+    assertThat(run.decisions()).as("a random rung retires nobody, and says so with its evidence").singleElement()
+        .asString().startsWith("search hp rung 0 of 2 over 2 examples: mean prequential loss hp-s0 0.100000 (kept), "
+            + "hp-s1 0.150000 (kept)").doesNotContain("retired");
   }
 
   @Test

@@ -17,7 +17,7 @@ public final class SchemaHistory {
     /** Per record name, the resource names of its earlier schemas, oldest first. */
     private static final Map<String, List<String>> OLDER = Map.of(
             "AnnotatorModel", List.of("AnnotatorModel-1.avsc"),
-            "Champion", List.of("Champion-1.avsc", "Champion-2.avsc", "Champion-3.avsc"),
+            "Champion", List.of("Champion-1.avsc", "Champion-2.avsc", "Champion-3.avsc", "Champion-4.avsc"),
             "DeadLetter", List.of("DeadLetter-1.avsc"),
             "Example", List.of("Example-1.avsc"),
             "ModelSnapshot", List.of("ModelSnapshot-1.avsc", "ModelSnapshot-2.avsc"),
