@@ -199,6 +199,13 @@ final class SpecsCommand {
                 json = VariantSpecs.revived(json);
             }
             if (current != null && current.getStatus() == VariantStatus.LIVE && !json.equals(current.getSpec())) {
+                if (VariantSpecs.parseVariant(current.getSpec(), Integer.MAX_VALUE).sameVariantAs(parsed)) {
+                    // The live spec written another way, or it as a revival or a reset wrote it (with revive).
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.printf("%s/%s is live with this spec already: nothing written%n", task, variant);
+                    out.flush();
+                    return 0;
+                }
                 throw new IllegalArgumentException(task + "/" + variant + " is live with another spec, which never "
                         + "changes: put this one under another variant name, or retire " + variant + " first");
             }

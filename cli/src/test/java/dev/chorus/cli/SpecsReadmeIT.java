@@ -66,6 +66,12 @@ class SpecsReadmeIT {
             assertThat(latest.get("iris/fast").getStatus()).isEqualTo(VariantStatus.LIVE);
             assertThat(latest.get("iris/fast").getSpec()).as("--revive asks the job to take a retired key")
                     .endsWith(",\"revive\":true}");
+            List<String> again = new ArrayList<>(arguments(KcatReadmeIT.block(readme, "specs").strip().split("\n")[0],
+                    bootstrap));
+            again.addAll(List.of("--bootstrap-servers", bootstrap));
+            CliRun putAgain = CliRun.run(CliRun.noConfig(), again.toArray(String[]::new));
+            assertThat(putAgain.exitCode()).as(putAgain.err()).isZero();
+            assertThat(putAgain.out()).isEqualTo("iris/fast is live with this spec already: nothing written\n");
             assertThat(TopicReader.readAll(bootstrap, Map.of(), "chorus.specs", b -> b)).hasSize(3);
 
             CliRun changed = CliRun.run(CliRun.noConfig(), "specs", "put", "iris", "fast",

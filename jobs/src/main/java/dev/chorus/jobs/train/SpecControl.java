@@ -167,9 +167,18 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         if (live && resets(spec)) {
             change.reset = true;
             accept(change, out);
-        } else {
+        } else if (!live || !sameLive(entries.get(key), VariantSpecs.parseVariant(spec.getSpec(), Integer.MAX_VALUE))) {
             acceptIfChanged(change, out);
         }
+    }
+
+    /**
+     * Whether {@code spec} (without {@code revive}) asks for the variant {@code live} is: its live spec written another
+     * way, or without the {@code "revive":true} a revival or a reset wrote into it; no change, as the same text is.
+     */
+    private static boolean sameLive(SpecChange live, VariantSpec spec) {
+        return live != null && !live.retires() && !spec.revive()
+                && VariantSpecs.parseVariant(live.spec, Integer.MAX_VALUE).sameVariantAs(spec);
     }
 
     /**
@@ -237,7 +246,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         // --spec is a task's default until the topic says otherwise: the topic's first default is no change of a
         // live spec (the trainer restarts a default it trained, VariantSpecs#restarts).
         if (live != null && !live.retires() && entries.containsKey(topicKey) && !live.spec.equals(spec.getSpec())
-                && !(parsed.revive() && VariantSpecs.parse(live.spec).equals(parsed.model()))) {
+                && !(parsed.revive() && VariantSpecs.parse(live.spec).equals(parsed.model()))
+                && !sameLive(live, parsed)) {
             return "spec: field 'spec': expected the live spec of " + ExampleValidator.quoted(topicKey) + " ("
                     + live.spec + "), as a live variant's spec never changes (but for a reset: \"revive\":true "
                     + "with the same model): retire it or put a new variant, got " + spec.getSpec();

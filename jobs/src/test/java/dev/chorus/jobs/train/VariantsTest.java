@@ -220,6 +220,32 @@ class VariantsTest {
         }
     }
 
+    /**
+     * A live variant's spec written again another way (whitespace, key order), or without the {@code "revive":true} its
+     * revival wrote into it, asks for the variant it is: no change and no dead letter, as the same text is; another
+     * spec is still refused.
+     */
+    @Test
+    void aLiveVariantsSpecWrittenAnotherWayOrWithoutItsReviveChangesNothing() throws Exception {
+        String revived = OTHER_SPEC.substring(0, OTHER_SPEC.lastIndexOf('}')) + ",\"revive\":true}";
+        VariantSpecRecord retire = live("t", "a", null);
+        retire.setStatus(VariantStatus.RETIRED);
+        try (CheckSpecsHarness h = CheckSpecsHarness.open(settings())) {
+            h.processElement(record("t/a", live("t", "a", OTHER_SPEC)), 0);
+            h.processElement(record("t/a", retire), 1);
+            h.processElement(record("t/a", live("t", "a", revived)), 2);
+            h.processElement(record("t/a", live("t", "a", OTHER_SPEC)), 3);
+            h.processElement(record("t/a", live("t", "a", OTHER_SPEC.replace(",", " , "))), 4);
+            h.processElement(record("t/a", live("t", "a", SPEC)), 5);
+
+            assertThat(h.extractOutputValues()).extracting(c -> c.variant + (c.retires() ? " retired" : " live"))
+                    .containsExactly("a live", "a retired", "a live");
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement()
+                    .extracting(r -> r.getValue().getReason()).asString()
+                    .contains("a live variant's spec never changes");
+        }
+    }
+
     /** The router holds a fresh job's examples until these markers reach the control topic's end (VariantRouter). */
     @Test
     void afterEachControlRecordItsChangesOrNoneComesAProgressMarkerOfItsOffset() throws Exception {

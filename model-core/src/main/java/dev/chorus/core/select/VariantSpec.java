@@ -128,6 +128,16 @@ public final class VariantSpec {
     return revive;
   }
 
+  /**
+   * Whether {@code other} asks for the same variant as this: the same model, search, drift and warm start, whatever
+   * their JSON's key order or defaults, and whatever its {@code revive} (which a revival or a reset writes into the
+   * live spec).
+   */
+  public boolean sameVariantAs(VariantSpec other) {
+    return other.model.equals(model) && Objects.equals(other.search, search) && other.drift.equals(drift)
+        && Objects.equals(other.warmStart, warmStart);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof VariantSpec s && s.model.equals(model) && Objects.equals(s.search, search)

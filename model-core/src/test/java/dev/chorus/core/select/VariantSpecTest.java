@@ -66,6 +66,19 @@ class VariantSpecTest {
   }
 
   @Test
+  void theSameVariantWhateverItsReviveKeyOrderOrWrittenDefaults() {
+    VariantSpec plain = parse(",\"drift\":{\"detector\":\"adwin\"}");
+    assertThat(parse(",\"drift\":{\"detector\":\"adwin\"},\"revive\":true").sameVariantAs(plain)).isTrue();
+    assertThat(VariantSpec.parse(plain.toJson(), 16).sameVariantAs(plain)).as("canonical JSON, defaults written")
+        .isTrue();
+    assertThat(parse(",\"drift\":{\"detector\":\"page-hinkley\"}").sameVariantAs(plain)).isFalse();
+    assertThat(parse("").sameVariantAs(plain)).as("no drift").isFalse();
+    assertThat(VariantSpec.parse(MLP.replace("0.001", "0.002") + ",\"drift\":{\"detector\":\"adwin\"}}", 16)
+        .sameVariantAs(plain)).as("another model").isFalse();
+    assertThat(parse(SEARCH).sameVariantAs(parse(""))).as("a search").isFalse();
+  }
+
+  @Test
   void toJsonRoundTrips() {
     VariantSpec spec = parse(SEARCH + """
         ,"drift":{"detector":"adwin","delta":0.01,"reaction":"reset"},
