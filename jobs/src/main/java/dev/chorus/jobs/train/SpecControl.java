@@ -35,19 +35,21 @@ import org.apache.flink.util.OutputTag;
 /**
  * Reads the control topic (one instance: the topic has one partition, and each record must be judged against those
  * before it) and turns each record into a {@link SpecChange} for the broadcast, or into a dead letter that changes
- * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid ({@link Variants#checkNames}), whose
- * spec does not parse, that changes a live variant's spec on the topic (a task's first {@code default} record may
- * differ from {@code --spec}), or that would give a task more than
+ * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid
+ * ({@link Variants#checkNames}), whose spec does not parse, that changes a live variant's spec on the topic (a task's
+ * first {@code default} record may differ from {@code --spec}), or that would give a task more than
  * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
  * ({@link WarmStarts#check}), or which warm-starts its own variant without a model other than as a rewarm with
  * {@code revive} of a variant that can rewarm ({@link WarmStarts#rewarms}), or that makes a retired key (a RETIRED
- * record or a tombstone of a live one, a search's included) live again without {@code "revive":true}. The spec is read by {@link VariantSpecs#parseVariant}. A live
- * variant's spec never changes in place: its model, versions and optimizer state belong to that spec, so a new spec
- * is a new variant (or a retired one revived); a LIVE record with {@code "revive":true} and the live variant's model
- * spec resets it in place (a drift reaction's {@code reset}): it goes out even when it equals the live spec, and the
- * trainer restarts the variant's model while the variant stays live. A tombstone
- * retires its key. A spec with a {@code search} is expanded into its drawn variants ({@link SpecSearches}); a search
- * whose variants would exceed the bound is one dead letter. What each key last was is operator state, so a restart judges the next record alike.
+ * record or a tombstone of a live one, a search's included) live again without {@code "revive":true}. The spec is
+ * read by {@link VariantSpecs#parseVariant}. A live variant's spec never changes in place: its model, versions and
+ * optimizer state belong to that spec, so a new spec is a new variant (or a retired one revived); the live spec
+ * written again another way, or without the {@code revive} a revival or a reset wrote into it, is no change
+ * ({@link VariantSpec#sameVariantAs}); a LIVE record with {@code "revive":true} and the live variant's model spec
+ * resets it in place (a drift reaction's {@code reset}): it goes out even when it equals the live spec, and the
+ * trainer restarts the variant's model while the variant stays live. A tombstone retires its key. A spec with a
+ * {@code search} is expanded into its drawn variants ({@link SpecSearches}); a search whose variants would exceed the
+ * bound is one dead letter. What each key last was is operator state, so a restart judges the next record alike.
  * After each record, its changes or none, goes a progress marker ({@link SpecChange#readUpTo}) for the router.
  *
  * <p>Metrics: {@code specChanges}, {@code deadLetters} and per field {@code field.<field>.deadLetters}.
@@ -167,7 +169,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         if (live && resets(spec)) {
             change.reset = true;
             accept(change, out);
-        } else if (!live || !sameLive(entries.get(key), VariantSpecs.parseVariant(spec.getSpec(), Integer.MAX_VALUE))) {
+        } else if (!live
+                || !sameLive(entries.get(key), VariantSpecs.parseVariant(spec.getSpec(), Integer.MAX_VALUE))) {
             acceptIfChanged(change, out);
         }
     }
