@@ -2,6 +2,7 @@ package dev.chorus.cli;
 
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.train.SpecSeeding;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -109,11 +109,7 @@ public final class TrainCommand extends LocalJobCommand {
     /** Seeds the control topic with {@code --spec} as variant default of the tasks named here, then builds the job. */
     @Override
     void build(StreamExecutionEnvironment env) {
-        try {
-            SpecsCommand.seed(settings());
-        } catch (InterruptedException | ExecutionException e) {
-            throw new IllegalStateException("cannot seed " + settings().specsTopic().name() + ": " + e.getMessage(), e);
-        }
+        SpecSeeding.seed(settings());
         TrainJob.build(env, settings());
     }
 

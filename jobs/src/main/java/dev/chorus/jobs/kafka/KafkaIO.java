@@ -17,6 +17,7 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.types.Either;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
 
 /** Kafka sources and sinks of Chorus jobs, built the same way for every job from its {@link JobSettings}. */
 public final class KafkaIO {
@@ -50,9 +51,23 @@ public final class KafkaIO {
      * next partition discovery. Bounded, it must exist: a pattern matching no topic would never end the source.
      */
     public static KafkaSource<KafkaRecord> sourceFromStart(JobSettings<?> settings, String topic) {
+        return sourceFromStart(settings, topic, null);
+    }
+
+    /**
+     * {@link #sourceFromStart(JobSettings, String)} that, bounded, stops at {@code boundedStop} (the offset past the
+     * last record to read, per partition) rather than at the end offsets its enumerator finds when the job starts;
+     * null for those.
+     */
+    public static KafkaSource<KafkaRecord> sourceFromStart(JobSettings<?> settings, String topic,
+            Map<TopicPartition, Long> boundedStop) {
         KafkaSourceBuilder<KafkaRecord> builder = builder(settings, "", OffsetsInitializer.earliest());
-        return build(settings, settings.bounded() ? builder.setTopics(topic)
-                : builder.setTopicPattern(Pattern.compile(Pattern.quote(topic))));
+        if (!settings.bounded()) {
+            return builder.setTopicPattern(Pattern.compile(Pattern.quote(topic))).build();
+        }
+        builder.setTopics(topic);
+        return boundedStop == null ? build(settings, builder)
+                : builder.setBounded(OffsetsInitializer.offsets(boundedStop)).build();
     }
 
     private static KafkaSourceBuilder<KafkaRecord> builder(JobSettings<?> settings, String groupSuffix,
