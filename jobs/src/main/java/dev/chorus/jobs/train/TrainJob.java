@@ -114,8 +114,11 @@ public final class TrainJob {
                 KafkaIO.sink(settings, settings.consensusTopic(),
                         c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem()), "consensus"),
                 KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"),
-                KafkaIO.sink(settings, settings.specsTopic(), r -> Variants.topicKey(r.getTask(), r.getVariant()),
-                        "specs"),
+                settings.decisionsAtLeastOnce()
+                        ? KafkaIO.sinkAtLeastOnce(settings, settings.specsTopic(),
+                                r -> Variants.topicKey(r.getTask(), r.getVariant()), "specs")
+                        : KafkaIO.sink(settings, settings.specsTopic(),
+                                r -> Variants.topicKey(r.getTask(), r.getVariant()), "specs"),
                 settings);
     }
 
