@@ -16,6 +16,8 @@ import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -305,6 +307,22 @@ final class LeaderboardCommand implements Callable<Integer> {
                 + ", then chorus specs put it again with --revive";
     }
 
+    /**
+     * A hyperparameter's value as the table shows it: a number with a fraction or an exponent (a learning rate a search
+     * drew, 0.001970534265309546) to four significant digits (0.001971); anything else as the spec has it. The JSON
+     * keeps every digit.
+     */
+    static String shown(String value) {
+        if (value.indexOf('.') < 0 && value.indexOf('e') < 0 && value.indexOf('E') < 0) {
+            return value;
+        }
+        try {
+            return new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+        } catch (NumberFormatException notANumber) {
+            return value;
+        }
+    }
+
     private static void printTable(PrintWriter out, Map<String, Champion> champions,
             Map<String, Map<String, String>> hyper) {
         List<String[]> rows = new ArrayList<>();
@@ -320,7 +338,7 @@ final class LeaderboardCommand implements Callable<Integer> {
                     Long.toString(s.getModelVersion()),
                     s.getLastDriftAt() == null ? "-" : RecordLines.time(s.getLastDriftAt()),
                     h.isEmpty() ? "-" : String.join(" ", h.entrySet().stream()
-                            .map(e -> e.getKey() + "=" + e.getValue()).toList())});
+                            .map(e -> e.getKey() + "=" + shown(e.getValue())).toList())});
             }
         }
         TextTable.print(out, rows);

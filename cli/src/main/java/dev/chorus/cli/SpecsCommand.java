@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.ExampleValidator;
-import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.TopicReader;
@@ -541,32 +540,5 @@ final class SpecsCommand {
             return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), status,
                     RecordLines.time(r.getUpdatedAt()), r.getSource(), detail);
         }
-    }
-
-    /**
-     * Seeds the control topic for {@code chorus train}: {@code --spec} becomes the {@code default} record of each task
-     * named on the command line ({@code --allowed-tasks}) whose key is absent. Returns the tasks seeded.
-     */
-    static Set<String> seed(TrainSettings settings) throws InterruptedException, ExecutionException {
-        Set<String> named = new TreeSet<>(settings.taskBound().allowed());
-        named.addAll(settings.specs().configuredTasks());
-        if (named.isEmpty()) {
-            return Set.of();
-        }
-        Topic topic = new Topic();
-        topic.kafka = new KafkaOptions();
-        topic.kafka.bootstrapServers = settings.bootstrapServers();
-        topic.kafka.kafkaProperties.putAll(settings.kafkaProperties());
-        topic.topic = settings.specsTopic().name();
-        topic.format = settings.specsTopic().format();
-        Map<String, VariantSpecRecord> latest = topic.latest();
-        Set<String> seeded = new TreeSet<>();
-        for (String task : named) {
-            if (!latest.containsKey(task + "/" + JobSettings.DEFAULT_VARIANT)) {
-                topic.write(record(task, JobSettings.DEFAULT_VARIANT, settings.specs().jsonFor(task), "job"));
-                seeded.add(task);
-            }
-        }
-        return seeded;
     }
 }

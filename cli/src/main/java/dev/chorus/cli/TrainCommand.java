@@ -2,6 +2,8 @@ package dev.chorus.cli;
 
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.select.ChampionSelectionFunction;
+import dev.chorus.jobs.train.SpecSeeding;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
@@ -11,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,7 +74,14 @@ public final class TrainCommand extends LocalJobCommand {
     Optional<String> hint(Map<String, Object> accumulators) {
         long read = count(accumulators, DecodeRecords.readAccumulator("examples"));
         if (count(accumulators, VariantRouter.ROUTED_ACCUMULATOR) > 0) {
-            return Optional.empty();
+            long decided = count(accumulators, ChampionSelectionFunction.DECISIONS_ACCUMULATOR);
+            TrainSettings s = settings();
+            return decided == 0 || !s.bounded() ? Optional.empty() : Optional.of(jobName() + " decided " + decided
+                    + " control record" + (decided == 1 ? "" : "s") + " (a search's retirements, drift reactions) "
+                    + "and wrote " + (decided == 1 ? "it" : "them") + " to " + s.specsTopic().name() + ", but a "
+                    + "bounded run reads that topic only up to where it ended when the run started: the variants it "
+                    + "retired trained to its end, and no fork, reset or rewarm started. The next run starts from "
+                    + (decided == 1 ? "it" : "them") + " (chorus specs list).");
         }
         TrainSettings s = settings();
         String from = " from " + s.examplesTopic().name() + " at " + s.bootstrapServers();
@@ -109,11 +117,7 @@ public final class TrainCommand extends LocalJobCommand {
     /** Seeds the control topic with {@code --spec} as variant default of the tasks named here, then builds the job. */
     @Override
     void build(StreamExecutionEnvironment env) {
-        try {
-            SpecsCommand.seed(settings());
-        } catch (InterruptedException | ExecutionException e) {
-            throw new IllegalStateException("cannot seed " + settings().specsTopic().name() + ": " + e.getMessage(), e);
-        }
+        SpecSeeding.seed(settings());
         TrainJob.build(env, settings());
     }
 

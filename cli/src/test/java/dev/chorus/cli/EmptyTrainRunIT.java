@@ -3,8 +3,14 @@ package dev.chorus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.embedded.EmbeddedKafkaBroker;
+import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.kafka.ExampleProducer;
+import dev.chorus.jobs.kafka.LabeledDataset;
+import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.codec.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Properties;
@@ -18,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A bounded {@code chorus train} on a real broker and a MiniCluster that trains on nothing ends with a hint: how many
- * examples it read, from which topic at which broker, and the likely causes.
+ * examples it read, from which topic at which broker, and the likely causes. One whose search decided rungs says
+ * that it could not apply them.
  */
 class EmptyTrainRunIT {
 
@@ -67,6 +74,31 @@ class EmptyTrainRunIT {
         assertThat(run.out()).contains("chorus-train read 2 examples from undecodable.examples at "
                 + kafka.bootstrapServers() + " but trained on none: each went to chorus.dead-letters "
                 + "(chorus tail chorus.dead-letters says why)");
+    }
+
+    @Test
+    void aRunWhoseSearchDecidedItsRungsSaysItsRetirementsWaitForTheNextRun() throws Exception {
+        kafka.createTopic("search.examples", 1, java.util.Map.of());
+        CliRun put = CliRun.run(CliRun.noConfig(), "specs", "put", "blobs", "hp", SPEC.replace("}}", "}, "
+                + "\"search\": {\"method\": \"successive-halving\", \"variants\": 4, \"budgetExamples\": 12, "
+                + "\"space\": {\"optimizer.learningRate\": [0.001, 0.01, 0.1, 1.0]}}}"),
+                "--bootstrap-servers", kafka.bootstrapServers());
+        assertThat(put.exitCode()).as(put.err()).isZero();
+        Topic<Example> topic = new Topic<>("search.examples", Example.class, WireFormat.AVRO);
+        LabeledDataset data = SyntheticBlobs.generate(40, 4, 3, 3);
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), java.util.Map.of())) {
+            for (int row = 0; row < data.size(); row++) {
+                producer.send(topic, ExampleProducer.example(data, row, "blobs", "b", 0));
+            }
+        }
+
+        CliRun run = train("search.examples", "search-run");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).as("rungs of 4 and 8 examples: two retired, then one").contains("chorus-train decided 3 "
+                + "control records (a search's retirements, drift reactions) and wrote them to chorus.specs, but a "
+                + "bounded run reads that topic only up to where it ended when the run started: the variants it "
+                + "retired trained to its end");
     }
 
     private static CliRun train(String examplesTopic, String groupId) {

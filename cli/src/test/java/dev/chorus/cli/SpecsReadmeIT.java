@@ -11,6 +11,7 @@ import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.SpecSeeding;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
@@ -144,9 +145,9 @@ class SpecsReadmeIT {
             TrainSettings settings = dev.chorus.jobs.train.TrainJobOptions.parse(new String[] {"--spec", spec,
                 "--bootstrap-servers", kafka.bootstrapServers(), "--allowed-tasks", "iris,wine,seal"});
 
-            assertThat(SpecsCommand.seed(settings)).as("iris has a record: only wine and seal are seeded")
+            assertThat(SpecSeeding.seed(settings)).as("iris has a record: only wine and seal are seeded")
                     .containsExactly("seal", "wine");
-            assertThat(SpecsCommand.seed(settings)).as("seeding twice writes nothing").isEmpty();
+            assertThat(SpecSeeding.seed(settings)).as("seeding twice writes nothing").isEmpty();
             Map<String, VariantSpecRecord> latest = latest(kafka.bootstrapServers());
             assertThat(latest.get("wine/default").getSpec()).isEqualTo(spec);
             assertThat(latest.get("wine/default").getSource()).isEqualTo("job");

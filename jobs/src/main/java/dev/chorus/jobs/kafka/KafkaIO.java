@@ -17,6 +17,7 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.types.Either;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
 
 /** Kafka sources and sinks of Chorus jobs, built the same way for every job from its {@link JobSettings}. */
 public final class KafkaIO {
@@ -50,9 +51,23 @@ public final class KafkaIO {
      * next partition discovery. Bounded, it must exist: a pattern matching no topic would never end the source.
      */
     public static KafkaSource<KafkaRecord> sourceFromStart(JobSettings<?> settings, String topic) {
+        return sourceFromStart(settings, topic, null);
+    }
+
+    /**
+     * {@link #sourceFromStart(JobSettings, String)} that, bounded, stops at {@code boundedStop} (the offset past the
+     * last record to read, per partition) rather than at the end offsets its enumerator finds when the job starts;
+     * null for those.
+     */
+    public static KafkaSource<KafkaRecord> sourceFromStart(JobSettings<?> settings, String topic,
+            Map<TopicPartition, Long> boundedStop) {
         KafkaSourceBuilder<KafkaRecord> builder = builder(settings, "", OffsetsInitializer.earliest());
-        return build(settings, settings.bounded() ? builder.setTopics(topic)
-                : builder.setTopicPattern(Pattern.compile(Pattern.quote(topic))));
+        if (!settings.bounded()) {
+            return builder.setTopicPattern(Pattern.compile(Pattern.quote(topic))).build();
+        }
+        builder.setTopics(topic);
+        return boundedStop == null ? build(settings, builder)
+                : builder.setBounded(OffsetsInitializer.offsets(boundedStop)).build();
     }
 
     private static KafkaSourceBuilder<KafkaRecord> builder(JobSettings<?> settings, String groupSuffix,
@@ -84,7 +99,16 @@ public final class KafkaIO {
      */
     public static <T extends SpecificRecord> KafkaSink<T> sink(JobSettings<?> settings, Topic<T> topic,
             SerializableFunction<T, String> key, String name, Map<String, String> producerDefaults) {
-        return sink(settings, new TopicSerializer<>(topic, key), name, producerDefaults);
+        return sink(settings, new TopicSerializer<>(topic, key), name, producerDefaults, settings.exactlyOnce());
+    }
+
+    /**
+     * {@link #sink(JobSettings, Topic, SerializableFunction, String)} that writes at least once (no transactions, each
+     * record visible once sent) whatever the job's delivery.
+     */
+    public static <T extends SpecificRecord> KafkaSink<T> sinkAtLeastOnce(JobSettings<?> settings, Topic<T> topic,
+            SerializableFunction<T, String> key, String name) {
+        return sink(settings, new TopicSerializer<>(topic, key), name, Map.of(), false);
     }
 
     /**
@@ -93,11 +117,11 @@ public final class KafkaIO {
      */
     public static <T extends SpecificRecord> KafkaSink<Either<String, T>> sinkWithTombstones(
             JobSettings<?> settings, Topic<T> topic, SerializableFunction<T, String> key, String name) {
-        return sink(settings, new TopicSerializer.WithTombstones<>(topic, key), name, Map.of());
+        return sink(settings, new TopicSerializer.WithTombstones<>(topic, key), name, Map.of(), settings.exactlyOnce());
     }
 
     private static <T> KafkaSink<T> sink(JobSettings<?> settings, KafkaRecordSerializationSchema<T> serializer,
-            String name, Map<String, String> producerDefaults) {
+            String name, Map<String, String> producerDefaults, boolean exactlyOnce) {
         Properties producer = new Properties();
         producer.putAll(producerDefaults);
         producer.putAll(properties(settings));
@@ -105,8 +129,7 @@ public final class KafkaIO {
                 .setBootstrapServers(settings.bootstrapServers())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(serializer)
-                .setDeliveryGuarantee(settings.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE
-                        : DeliveryGuarantee.AT_LEAST_ONCE)
+                .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
                 .setTransactionalIdPrefix(settings.groupId() + "-" + name)
                 // Below the broker's transaction.max.timeout.ms (15 min by default), above any checkpoint.
                 .setProperty("transaction.timeout.ms", String.valueOf(Duration.ofMinutes(10).toMillis()))
@@ -127,7 +150,7 @@ public final class KafkaIO {
     public static KafkaSink<Either<DeadLetter, DeadLetter>> deadLetterSink(JobSettings<?> settings,
             Topic<DeadLetter> second) {
         return sink(settings, new TopicSerializer.TwoTopics<>(settings.deadLetterTopic(), second, KafkaIO::deadLetterKey),
-                "dead-letters", Map.of());
+                "dead-letters", Map.of(), settings.exactlyOnce());
     }
 
     private static String deadLetterKey(DeadLetter d) {

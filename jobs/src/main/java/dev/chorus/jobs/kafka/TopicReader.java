@@ -171,6 +171,17 @@ public final class TopicReader {
         return offsets;
     }
 
+    /** Whether {@code topic} exists; asking does not create it where the broker creates topics on demand. */
+    public static boolean exists(String bootstrapServers, Map<String, String> kafkaProperties, String topic) {
+        Map<String, String> noAutoCreate = new HashMap<>(kafkaProperties);
+        noAutoCreate.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(committedReader(bootstrapServers,
+                noAutoCreate), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            return partitions != null && !partitions.isEmpty();
+        }
+    }
+
     /**
      * The offset of the last committed record of partition {@code partition} of {@code topic} below its last stable
      * offset at the time of the call, or -1 when it has none or the topic does not exist: what a committed reader from

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
@@ -104,6 +105,8 @@ public final class ChampionSelectionFunction
      */
     public static final OutputTag<VariantSpecRecord> SPEC_DECISIONS =
             new OutputTag<>("spec-decisions", AvroTypes.of(VariantSpecRecord.class));
+    /** The accumulator counting the control records the selection decided ({@link #SPEC_DECISIONS}). */
+    public static final String DECISIONS_ACCUMULATOR = "controlRecordsDecided";
 
     private final SelectionSettings settings;
 
@@ -115,6 +118,7 @@ public final class ChampionSelectionFunction
     private transient Counter stale;
     private transient Counter changes;
     private transient Counter unscored;
+    private transient LongCounter decisions;
     private transient Map<String, VariantMetrics> variantMetrics;
     /** Variant key → its drift spec, read from the broadcast; dropped when the broadcast changes. */
     private transient Map<String, DriftSpec> driftSpecs;
@@ -144,6 +148,8 @@ public final class ChampionSelectionFunction
         stale = metrics.counter("selectionStale");
         changes = metrics.counter("championChanges");
         unscored = metrics.counter("selectionUnscored");
+        decisions = new LongCounter();
+        getRuntimeContext().addAccumulator(DECISIONS_ACCUMULATOR, decisions);
         variantMetrics = new HashMap<>();
         driftSpecs = new HashMap<>();
         searches = new SearchRungs(getRuntimeContext());
@@ -205,7 +211,7 @@ public final class ChampionSelectionFunction
                     decided.isEmpty() ? "no reaction (" + reactions.why(specs, task, p.getVariant(), drift, r) + ")"
                             : drift.reaction() + " " + decided.stream().map(d -> d.getVariant() + " "
                                     + d.getStatus()).toList());
-            decided.forEach(d -> ctx.output(SPEC_DECISIONS, d));
+            decided.forEach(d -> decide(ctx, d));
         }
         if (change.isPresent()) {
             changes.inc();
@@ -241,6 +247,11 @@ public final class ChampionSelectionFunction
         return retirements;
     }
 
+    private void decide(ReadOnlyContext ctx, VariantSpecRecord record) {
+        ctx.output(SPEC_DECISIONS, record);
+        decisions.add(1);
+    }
+
     /**
      * A rung's or a fork's patience's retirements: to the control topic, out of the race at once, and the task's
      * record out with them.
@@ -249,7 +260,7 @@ public final class ChampionSelectionFunction
             Collector<Champion> out) throws Exception {
         Optional<ChampionRace.Change> succession = Optional.empty();
         for (VariantSpecRecord retirement : retirements) {
-            ctx.output(SPEC_DECISIONS, retirement);
+            decide(ctx, retirement);
             Optional<ChampionRace.Change> change = r.retire(retirement.getVariant());
             succession = change.isPresent() ? change : succession;
         }

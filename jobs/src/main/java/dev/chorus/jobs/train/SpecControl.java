@@ -2,7 +2,6 @@ package dev.chorus.jobs.train;
 
 import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
-import dev.chorus.core.spec.SpecReader;
 import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
@@ -148,30 +147,38 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             reject(record, ctx, e.field() == null ? "decode" : e.field(), "undecodable record: " + e.getMessage());
             return;
         }
-        String problem = check(spec, key);
-        if (problem != null) {
+        Checked checked = check(spec, key);
+        if (checked.problem() != null) {
+            String problem = checked.problem();
             reject(record, ctx, problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
             return;
         }
+        VariantSpec parsed = checked.parsed();
         SpecChange search = searches.get(key);
-        if (search != null || isSearch(spec)) {
-            if (spec.getStatus() != VariantStatus.LIVE) {
+        if (search != null || (parsed != null && parsed.search().isPresent())) {
+            if (parsed == null) {
                 searches.retire(key).forEach(c -> acceptIfChanged(c, out));
             } else if (search == null) {
-                searches.start(spec.getTask(), spec.getVariant(), spec.getSpec(),
-                        VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask)).forEach(c -> acceptIfChanged(c, out));
+                searches.start(spec.getTask(), spec.getVariant(), spec.getSpec(), parsed)
+                        .forEach(c -> acceptIfChanged(c, out));
             }
             return;
         }
-        boolean live = spec.getStatus() == VariantStatus.LIVE;
+        boolean live = parsed != null;
         SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(), live ? spec.getSpec() : null,
                 live && spec.getInitialModel() != null ? WarmStarts.bytes(spec.getInitialModel()) : null);
-        if (live && resets(spec)) {
+        if (live && resets(spec, parsed)) {
             change.reset = true;
             accept(change, out);
-        } else if (!live
-                || !sameLive(entries.get(key), VariantSpecs.parseVariant(spec.getSpec(), Integer.MAX_VALUE))) {
+        } else if (!live || !sameLive(entries.get(key), parsed)) {
             acceptIfChanged(change, out);
+        }
+    }
+
+    /** A record's check: what is wrong with it ({@code field: reason}), else its spec, parsed (null unless LIVE). */
+    private record Checked(String problem, VariantSpec parsed) {
+        static Checked problem(String problem) {
+            return new Checked(problem, null);
         }
     }
 
@@ -189,18 +196,34 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
      * the variant live, so it goes out even when its spec is the live one ({@link VariantSpecs#resets}); the trainer
      * restarts the variant's model without its ever stopping being live.
      */
-    private boolean resets(VariantSpecRecord spec) {
+    private boolean resets(VariantSpecRecord spec, VariantSpec parsed) {
         SpecChange live = entries.get(Variants.topicKey(spec.getTask(), spec.getVariant()));
-        return live != null && !live.retires() && VariantSpecs.parseVariant(spec.getSpec(), Integer.MAX_VALUE).revive();
+        return live != null && !live.retires() && parsed.revive();
     }
 
-    private static boolean isSearch(VariantSpecRecord spec) {
-        return spec.getStatus() == VariantStatus.LIVE
-                && SpecReader.document(spec.getSpec()).has(VariantSpec.SEARCH);
+    /** What is wrong with a record, as {@code field: reason}; else its spec, parsed when LIVE. */
+    private Checked check(VariantSpecRecord spec, String key) {
+        String problem = recordProblem(spec, key);
+        if (problem != null || spec.getStatus() != VariantStatus.LIVE) {
+            return new Checked(problem, null);
+        }
+        VariantSpec parsed;
+        try {
+            parsed = VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask);
+        } catch (RuntimeException e) {
+            return Checked.problem(untrainable(spec, e));
+        }
+        problem = liveProblem(spec, parsed);
+        return problem != null ? Checked.problem(problem) : new Checked(null, parsed);
     }
 
-    /** What is wrong with a record, as {@code field: reason}, or null. */
-    private String check(VariantSpecRecord spec, String key) {
+    private static String untrainable(VariantSpecRecord spec, RuntimeException e) {
+        return "spec: field 'spec': expected a model spec the train job can train, got "
+                + ExampleValidator.quoted(spec.getSpec()) + ": " + e.getMessage();
+    }
+
+    /** What is wrong with a record whatever it asks for, as {@code field: reason}, or null. */
+    private String recordProblem(VariantSpecRecord spec, String key) {
         ExampleValidator.Rejection bad = Variants.checkNames(spec.getTask(), spec.getVariant(),
                 spec.getStatus() == VariantStatus.LIVE);
         if (bad != null) {
@@ -211,21 +234,21 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return "key: record key: expected " + ExampleValidator.quoted(topicKey) + " (task/variant), got "
                     + (key == null ? "null" : ExampleValidator.quoted(key));
         }
-        if (spec.getStatus() != VariantStatus.LIVE) {
-            return null;
-        }
-        if (spec.getSpec() == null) {
+        if (spec.getStatus() == VariantStatus.LIVE && spec.getSpec() == null) {
             return "spec: field 'spec': expected a model spec (JSON) for status LIVE, got null";
         }
-        VariantSpec parsed;
+        return null;
+    }
+
+    /** What is wrong with a LIVE record whose spec parses as {@code parsed}, as {@code field: reason}, or null. */
+    private String liveProblem(VariantSpecRecord spec, VariantSpec parsed) {
+        String topicKey = Variants.topicKey(spec.getTask(), spec.getVariant());
         String warm;
         try {
-            parsed = VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask);
             warm = WarmStarts.rewarms(parsed, spec.getVariant(), spec.getInitialModel() != null)
                     ? checkRewarm(spec, parsed) : WarmStarts.check(parsed, spec.getInitialModel());
         } catch (RuntimeException e) {
-            return "spec: field 'spec': expected a model spec the train job can train, got "
-                    + ExampleValidator.quoted(spec.getSpec()) + ": " + e.getMessage();
+            return untrainable(spec, e);
         }
         if (warm != null) {
             return warm;

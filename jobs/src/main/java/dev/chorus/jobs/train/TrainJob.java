@@ -18,6 +18,8 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantSpecRecord;
+import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -30,6 +32,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The train job: examples topic → decode and validate what holds for any spec (bad records to the dead-letter
@@ -41,7 +46,8 @@ import org.apache.flink.util.Collector;
  * control records its searches decide back to the control topic, each through an exactly-once (transactional)
  * Kafka sink.
  *
- * <p>{@link #main} only wires production sources and sinks; {@link #defineWorkflow} is the topology, which
+ * <p>{@link #main} seeds the control topic with {@code --spec} ({@link SpecSeeding}) and wires production sources
+ * and sinks; {@link #defineWorkflow} is the topology, which
  * tests drive with the same code.
  */
 public final class TrainJob {
@@ -65,20 +71,41 @@ public final class TrainJob {
 
     private TrainJob() {}
 
-    /** Runs the train job on the cluster this JVM was submitted to ({@code flink run}) or locally. */
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+    /**
+     * Seeds the control topic with {@code --spec} ({@link SpecSeeding}), then runs the train job on the cluster this
+     * JVM was submitted to ({@code flink run}) or locally.
+     */
     public static void main(String[] args) throws Exception {
         TrainSettings settings = TrainJobOptions.parse(args);
+        Set<String> seeded = SpecSeeding.seed(settings);
+        if (!seeded.isEmpty()) {
+            LOG.info("--spec seeded control topic {} as variant default of {}", settings.specsTopic().name(), seeded);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, settings);
         env.execute("chorus-train");
     }
 
-    /** Configures {@code env} and adds the whole job, with Kafka sources and sinks from {@code settings}. */
+    /**
+     * Configures {@code env} and adds the whole job, with Kafka sources and sinks from {@code settings}. A bounded job
+     * looks once, here, where its control topic ends: its control source stops there and its router waits for no
+     * record past it ({@link VariantRouter}), so a record committed while the job starts is beyond both.
+     */
     public static void build(StreamExecutionEnvironment env, TrainSettings settings) {
         settings.validate();
         JobEnvironment.configure(env, settings);
+        String controlTopic = settings.specsTopic().name();
+        VariantRouter.ControlTopicEnd controlEnd = VariantRouter.controlTopicEnd(settings);
+        Map<TopicPartition, Long> controlStop = null;
+        if (settings.bounded()) {
+            long last = controlEnd.lastCommittedOffset();
+            controlEnd = () -> last;
+            controlStop = Map.of(new TopicPartition(controlTopic, 0), last + 1);
+        }
         defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
-                KafkaIO.sourceFromStart(settings, settings.specsTopic().name()),
+                KafkaIO.sourceFromStart(settings, controlTopic, controlStop), controlEnd,
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
                 KafkaIO.sinkWithTombstones(settings, settings.modelsTopic(), SnapshotChunks::key, "models"),
                 KafkaIO.deadLetterSink(settings, settings.specRefusalsTopic()),
@@ -87,14 +114,17 @@ public final class TrainJob {
                 KafkaIO.sink(settings, settings.consensusTopic(),
                         c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem()), "consensus"),
                 KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"),
-                KafkaIO.sink(settings, settings.specsTopic(), r -> Variants.topicKey(r.getTask(), r.getVariant()),
-                        "specs"),
+                settings.decisionsAtLeastOnce()
+                        ? KafkaIO.sinkAtLeastOnce(settings, settings.specsTopic(),
+                                r -> Variants.topicKey(r.getTask(), r.getVariant()), "specs")
+                        : KafkaIO.sink(settings, settings.specsTopic(),
+                                r -> Variants.topicKey(r.getTask(), r.getVariant()), "specs"),
                 settings);
     }
 
     /** The topology, independent of where records come from and go to. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
-            Source<KafkaRecord, ?, ?> specs, Sink<Prediction> predictions, Sink<Either<String, ModelSnapshot>> models,
+            Source<KafkaRecord, ?, ?> specs, VariantRouter.ControlTopicEnd controlEnd, Sink<Prediction> predictions, Sink<Either<String, ModelSnapshot>> models,
             Sink<Either<DeadLetter, DeadLetter>> deadLetters, Sink<Either<String, AnnotatorModel>> annotators,
             Sink<Consensus> consensus, Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions,
             TrainSettings settings) {
@@ -123,7 +153,7 @@ public final class TrainJob {
                 .broadcast(VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR, ModelGenerations.DESCRIPTOR);
 
         SingleOutputStreamOperator<VariantExample> routed = decoded.connect(read)
-                .process(new VariantRouter(settings), VariantExampleSerializer.TYPE)
+                .process(new VariantRouter(settings, controlEnd), VariantExampleSerializer.TYPE)
                 .name("route-variants")
                 .uid(UID_ROUTE);
 

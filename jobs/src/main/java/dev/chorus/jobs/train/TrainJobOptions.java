@@ -110,6 +110,13 @@ public final class TrainJobOptions extends JobOptions {
                     + "RocksDB or ForSt with incremental checkpoints) (default: ${DEFAULT-VALUE}).")
     String hashedState;
 
+    @Option(names = "--decisions-at-least-once",
+            description = "Write the job's own control records (a search's retirements, drift reactions) without "
+                    + "transactions, though its other outputs are exactly once: they take effect within milliseconds, "
+                    + "not after the next checkpoint; after a failure one made since the last checkpoint may be "
+                    + "written again or otherwise.")
+    boolean decisionsAtLeastOnce;
+
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static TrainSettings parse(String[] args) {
         TrainJobOptions options = new TrainJobOptions();
@@ -135,7 +142,8 @@ public final class TrainJobOptions extends JobOptions {
                 .specRefusalsTopic(new Topic<>(specRefusalsTopic, DeadLetter.class,
                         settings.deadLetterTopic().format()))
                 .maxVariantsPerTask(maxVariantsPerTask)
-                .hashedState(TrainSettings.HashedState.of(hashedState));
+                .hashedState(TrainSettings.HashedState.of(hashedState))
+                .decisionsAtLeastOnce(decisionsAtLeastOnce);
     }
 
     /** A spec given inline, or {@code @path} to read it from a file. */

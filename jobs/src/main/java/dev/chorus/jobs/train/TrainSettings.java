@@ -42,6 +42,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
             new Topic<>(ChorusTopic.DefaultNames.SPEC_REFUSALS, DeadLetter.class, WireFormat.AVRO);
     private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
     private HashedState hashedState = HashedState.VALUE;
+    private boolean decisionsAtLeastOnce;
 
     public TrainSettings() {
         super("chorus-train");
@@ -60,6 +61,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public Topic<DeadLetter> specRefusalsTopic() { return specRefusalsTopic; }
     public int maxVariantsPerTask() { return maxVariantsPerTask; }
     public HashedState hashedState() { return hashedState; }
+    public boolean decisionsAtLeastOnce() { return decisionsAtLeastOnce; }
 
     public TrainSettings specs(TaskSpecs v) { specs = Objects.requireNonNull(v); return this; }
     /** Publish a model snapshot after every N minibatch updates. */
@@ -85,6 +87,13 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
     /** Where a hashed task's model rows live in keyed state ({@link HashedRowsState}). */
     public TrainSettings hashedState(HashedState v) { hashedState = Objects.requireNonNull(v); return this; }
+    /**
+     * Write the job's own control records (a search's retirements, a drift reaction's records) without transactions
+     * even when its other outputs are exactly once, so that they take effect within milliseconds rather than after the
+     * next checkpoint; a decision made after the last checkpoint may be written again, or differently, after a
+     * failure.
+     */
+    public TrainSettings decisionsAtLeastOnce(boolean v) { decisionsAtLeastOnce = v; return this; }
 
     /**
      * {@code VALUE}: a task's whole state in one value (the heap backend's best); {@code ROWS}: a hashed task's model

@@ -60,8 +60,10 @@ import org.slf4j.LoggerFactory;
  * check-specs' progress markers ({@link SpecChange#readUpTo}) say every record up to that offset has been judged and
  * its changes are here; then it routes them in order. A restored instance has its broadcast state and does not wait,
  * unless it was restored while waiting. At most {@link #MAX_HELD} examples wait: past that, they are routed with what
- * has been read, and a warning says so. A bounded job whose control topic's read ended before that offset (a record
- * committed while the job started) fails at its end rather than drop what it held.
+ * has been read, and a warning says so. A bounded job built by {@link TrainJob#build} looks where the control topic
+ * ends once, when it is built, and its control source stops there: a record committed while it starts is past both
+ * its read and this wait. One whose read still ended before that offset (a control source that stops elsewhere) fails
+ * at its end rather than drop what it held.
  *
  * <p>Metrics: {@code routed} (envelopes emitted), {@code heldForControlTopic} (examples held at a fresh start),
  * {@code deadLetters} and per field {@code field.<field>.deadLetters}.
@@ -333,15 +335,14 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
 
     /**
      * A bounded job ends here with examples held when its control topic's read stopped short of {@link #waitFor} (a
-     * record committed between the source's start and this instance's): they were never routed, so the job fails.
+     * control source that stops before the end this instance waits for): they were never routed, so the job fails.
      */
     @Override
     public void close() throws Exception {
         if (bounded && held != null && !held.isEmpty() && waiting()) {
             throw new IllegalStateException(getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks() + " ended "
                     + "holding " + held.size() + " examples for control topic " + specsTopic + ", read up to offset "
-                    + readUpTo + " of " + waitFor + ": a record committed to it while the job started was past the "
-                    + "end of its bounded read; run the job again");
+                    + readUpTo + " of " + waitFor + ": its bounded read ended before the record it waits for");
         }
         super.close();
     }
