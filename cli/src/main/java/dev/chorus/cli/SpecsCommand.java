@@ -198,10 +198,14 @@ final class SpecsCommand {
                 json = VariantSpecs.revived(json);
             }
             if (current != null && current.getStatus() == VariantStatus.LIVE && !json.equals(current.getSpec())) {
-                if (VariantSpecs.parseVariant(current.getSpec(), Integer.MAX_VALUE).sameVariantAs(parsed)) {
-                    // The live spec written another way, or it as a revival or a reset wrote it (with revive).
+                VariantSpec live = VariantSpecs.parseVariant(current.getSpec(), Integer.MAX_VALUE);
+                if (live.sameVariantAs(parsed)) {
+                    // The live spec written another way, or it as a revival or a reset wrote it (with revive), or
+                    // with another warm start: one says only how a variant starts.
                     PrintWriter out = spec.commandLine().getOut();
-                    out.printf("%s/%s is live with this spec already: nothing written%n", task, variant);
+                    out.printf("%s/%s is live with this spec already%s: nothing written%n", task, variant,
+                            live.warmStart().equals(parsed.warmStart()) ? ""
+                                    : " (a warm start applies only when a variant starts)");
                     out.flush();
                     return 0;
                 }

@@ -136,6 +136,13 @@ class WarmStartIT {
                                 .toList());
                 assertThat(JobTestSupport.read(kafka, settings.predictionsTopic()))
                         .noneMatch(p -> p.getVariant().equals("bad"));
+
+                // A warm start says only how a variant starts: the live fork's spec put with another is no change.
+                CliRun otherStart = CliRun.run(CliRun.noConfig(), "specs", "put", TASK, "fork", SPEC,
+                        "--warm-start-file", fitted.toString(), "--bootstrap-servers", bootstrap);
+                assertThat(otherStart.exitCode()).as(otherStart.err()).isZero();
+                assertThat(otherStart.out()).isEqualTo(TASK + "/fork is live with this spec already (a warm start "
+                        + "applies only when a variant starts): nothing written\n");
             } finally {
                 job.cancel().get();
             }

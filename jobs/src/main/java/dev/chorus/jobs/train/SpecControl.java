@@ -43,8 +43,8 @@ import org.apache.flink.util.OutputTag;
  * record or a tombstone of a live one, a search's included) live again without {@code "revive":true}. The spec is
  * read by {@link VariantSpecs#parseVariant}. A live variant's spec never changes in place: its model, versions and
  * optimizer state belong to that spec, so a new spec is a new variant (or a retired one revived); the live spec
- * written again another way, or without the {@code revive} a revival or a reset wrote into it, is no change
- * ({@link VariantSpec#sameVariantAs}); a LIVE record with {@code "revive":true} and the live variant's model spec
+ * written again another way, with another warm start or none (a warm start says only how a variant starts), or
+ * without the {@code revive} a revival or a reset wrote into it, is no change ({@link VariantSpec#sameVariantAs}); a LIVE record with {@code "revive":true} and the live variant's model spec
  * resets it in place (a drift reaction's {@code reset}): it goes out even when it equals the live spec, and the
  * trainer restarts the variant's model while the variant stays live. A tombstone retires its key. A spec with a
  * {@code search} is expanded into its drawn variants ({@link SpecSearches}); a search whose variants would exceed the

@@ -246,6 +246,28 @@ class VariantsTest {
         }
     }
 
+    /**
+     * A warm start says only how a variant starts: a live variant's spec put again with another warm start, or none,
+     * changes nothing (a deploy script's put after a drift reset, whose record has none, is not refused).
+     */
+    @Test
+    void aLiveVariantsSpecPutAgainWithAnotherWarmStartOrNoneChangesNothing() throws Exception {
+        String warm = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"warmStart\":{\"from\":\"file:/models/t.chorus\"}}";
+        byte[] model = WarmStartTrainingTest.source().toBytes();
+        try (CheckSpecsHarness h = CheckSpecsHarness.open(settings())) {
+            h.processElement(record("t/w", WarmStartTrainingTest.withModel(live("t", "w", warm), model)), 0);
+            h.processElement(record("t/w", live("t", "w", SPEC)), 1);
+            h.processElement(record("t/w", WarmStartTrainingTest.withModel(live("t", "w",
+                    warm.replace("t.chorus", "u.chorus")), model)), 2);
+            h.processElement(record("t/p", live("t", "p", SPEC)), 3);
+            h.processElement(record("t/p", WarmStartTrainingTest.withModel(live("t", "p", warm), model)), 4);
+
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
+            assertThat(h.extractOutputValues()).extracting(c -> c.variant + " " + (c.initialModel != null))
+                    .containsExactly("w true", "p false");
+        }
+    }
+
     /** The router holds a fresh job's examples until these markers reach the control topic's end (VariantRouter). */
     @Test
     void afterEachControlRecordItsChangesOrNoneComesAProgressMarkerOfItsOffset() throws Exception {

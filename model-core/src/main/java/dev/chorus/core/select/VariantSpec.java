@@ -129,13 +129,13 @@ public final class VariantSpec {
   }
 
   /**
-   * Whether {@code other} asks for the same variant as this: the same model, search, drift and warm start, whatever
-   * their JSON's key order or defaults, and whatever its {@code revive} (which a revival or a reset writes into the
-   * live spec).
+   * Whether {@code other} asks for the same variant as this: the same model, search and drift, whatever their JSON's
+   * key order or defaults, whatever its {@code revive} (which a revival or a reset writes into the live spec) and
+   * whatever its warm start, which says only how a variant starts (a reset's record has none, and a live variant
+   * started long ago).
    */
   public boolean sameVariantAs(VariantSpec other) {
-    return other.model.equals(model) && Objects.equals(other.search, search) && other.drift.equals(drift)
-        && Objects.equals(other.warmStart, warmStart);
+    return other.model.equals(model) && Objects.equals(other.search, search) && other.drift.equals(drift);
   }
 
   @Override

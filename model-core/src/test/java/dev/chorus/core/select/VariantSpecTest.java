@@ -66,7 +66,7 @@ class VariantSpecTest {
   }
 
   @Test
-  void theSameVariantWhateverItsReviveKeyOrderOrWrittenDefaults() {
+  void theSameVariantWhateverItsReviveKeyOrderWrittenDefaultsOrWarmStart() {
     VariantSpec plain = parse(",\"drift\":{\"detector\":\"adwin\"}");
     assertThat(parse(",\"drift\":{\"detector\":\"adwin\"},\"revive\":true").sameVariantAs(plain)).isTrue();
     assertThat(VariantSpec.parse(plain.toJson(), 16).sameVariantAs(plain)).as("canonical JSON, defaults written")
@@ -76,6 +76,11 @@ class VariantSpecTest {
     assertThat(VariantSpec.parse(MLP.replace("0.001", "0.002") + ",\"drift\":{\"detector\":\"adwin\"}}", 16)
         .sameVariantAs(plain)).as("another model").isFalse();
     assertThat(parse(SEARCH).sameVariantAs(parse(""))).as("a search").isFalse();
+    VariantSpec warm = parse(",\"drift\":{\"detector\":\"adwin\"},\"warmStart\":{\"from\":\"file:/m.chorus\"}");
+    assertThat(warm.sameVariantAs(plain)).as("a warm start says how a variant starts, not which").isTrue();
+    assertThat(plain.sameVariantAs(warm)).isTrue();
+    assertThat(parse(",\"drift\":{\"detector\":\"adwin\"},\"warmStart\":{\"from\":\"variant:x\"}")
+        .sameVariantAs(warm)).isTrue();
   }
 
   @Test
