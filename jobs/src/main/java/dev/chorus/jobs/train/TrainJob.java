@@ -44,11 +44,10 @@ import org.slf4j.LoggerFactory;
  * predictions, model snapshots, annotator models and dead letters, each to its topic, and the predictions of
  * labelled examples → keyBy(task) → champion selection ({@link ChampionSelection}) → champion records, and the
  * control records its searches decide back to the control topic, each through an exactly-once (transactional)
- * Kafka sink.
+ * Kafka sink (the control records at least once with {@code --decisions-at-least-once}).
  *
  * <p>{@link #main} seeds the control topic with {@code --spec} ({@link SpecSeeding}) and wires production sources
- * and sinks; {@link #defineWorkflow} is the topology, which
- * tests drive with the same code.
+ * and sinks; {@link #defineWorkflow} is the topology, which tests drive with the same code.
  */
 public final class TrainJob {
 
@@ -69,9 +68,9 @@ public final class TrainJob {
     public static final String UID_SPEC_CHANGES = "spec-changes";
     public static final String UID_SPEC_DECISIONS_SINK = "spec-decisions-sink";
 
-    private TrainJob() {}
-
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+    private TrainJob() {}
 
     /**
      * Seeds the control topic with {@code --spec} ({@link SpecSeeding}), then runs the train job on the cluster this
@@ -79,6 +78,7 @@ public final class TrainJob {
      */
     public static void main(String[] args) throws Exception {
         TrainSettings settings = TrainJobOptions.parse(args);
+        settings.validate();
         Set<String> seeded = SpecSeeding.seed(settings);
         if (!seeded.isEmpty()) {
             LOG.info("--spec seeded control topic {} as variant default of {}", settings.specsTopic().name(), seeded);
