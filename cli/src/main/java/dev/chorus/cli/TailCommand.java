@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,6 +34,8 @@ import picocli.CommandLine.Spec;
 final class TailCommand implements Callable<Integer> {
 
     private static final Duration POLL = Duration.ofMillis(200);
+    /** The most records {@code --last} starts before the end of each partition. */
+    static final int MAX_LAST = 1_000_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
@@ -56,6 +59,11 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--from-end", description = "Start at the end: print only records committed from now on.")
     boolean fromEnd;
 
+    @Option(names = "--last", paramLabel = "N",
+            description = "Start at each partition's last N committed records (as tail -n does; with --no-follow, print "
+                    + "them and stop).")
+    Integer last;
+
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
             description = "Stop after N records; 0: no limit (default: ${DEFAULT-VALUE}).")
     long limit;
@@ -69,6 +77,12 @@ final class TailCommand implements Callable<Integer> {
         if (limit < 0) {
             throw new ParameterException(spec.commandLine(), "--limit: expected N >= 0, got " + limit);
         }
+        if (last != null && (last < 1 || last > MAX_LAST)) {
+            throw new ParameterException(spec.commandLine(), "--last: expected N in 1.." + MAX_LAST + ", got " + last);
+        }
+        if (last != null && fromEnd) {
+            throw new ParameterException(spec.commandLine(), "--last and --from-end: expected one of them, got both");
+        }
         kafka.requireReachable(topic);
         RecordKind kind = type != null ? type : RecordKind.ofTopic(topic).orElse(null);
         PrintWriter out = spec.commandLine().getOut();
@@ -79,13 +93,22 @@ final class TailCommand implements Callable<Integer> {
                 TopicReader.committedReader(kafka.bootstrapServers, kafka.kafkaProperties),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = partitions(consumer);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<TopicPartition, Long> starts = new HashMap<>();
+            if (last != null) {
+                Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
+                for (TopicPartition tp : partitions) {
+                    starts.put(tp, startOfLast(consumer, tp, last, begin.get(tp), end.get(tp)));
+                }
+            }
             consumer.assign(partitions);
-            if (fromEnd) {
+            if (last != null) {
+                starts.forEach(consumer::seek);
+            } else if (fromEnd) {
                 consumer.seekToEnd(partitions);
             } else {
                 consumer.seekToBeginning(partitions);
             }
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (limit == 0 || printed < limit) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                     if (limit > 0 && printed >= limit) {
@@ -103,6 +126,40 @@ final class TailCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * The offset from which partition {@code tp} holds its last {@code n} committed records before {@code end}
+     * (tombstones and undecodable values count; transaction markers and aborted records take offsets but are none),
+     * {@code begin} when it holds fewer: read back from the end in growing windows, the last {@code n} offsets of each
+     * in a ring.
+     */
+    private long startOfLast(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, int n, long begin, long end) {
+        consumer.assign(List.of(tp));
+        long[] ring = new long[n];
+        for (long window = Math.max(2L * n, 64); ; window *= 4) {
+            long from = Math.max(begin, end - window);
+            consumer.seek(tp, from);
+            long records = 0;
+            long deadline = System.nanoTime() + kafka.checkTimeout().toNanos();
+            while (consumer.position(tp) < end) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("cannot read " + tp + " from offset " + from + " to " + end
+                            + " within " + kafka.checkTimeout().toSeconds() + " s: at offset " + consumer.position(tp));
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    if (r.offset() < end) {
+                        ring[(int) (records++ % n)] = r.offset();
+                    }
+                }
+            }
+            if (records >= n) {
+                return ring[(int) (records % n)];
+            }
+            if (from == begin) {
+                return begin;
+            }
+        }
     }
 
     /** Prints one record; returns false for what is not a record (a tombstone, undecodable bytes). */

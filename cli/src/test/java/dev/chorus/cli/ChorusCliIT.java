@@ -139,6 +139,59 @@ class ChorusCliIT {
         }
     }
 
+    /**
+     * {@code tail --last N}: each partition's last N committed records, counted past the commit markers and the aborted
+     * records that take offsets too; with fewer, all of them.
+     */
+    @Test
+    void tailLastStartsAtEachPartitionsLastCommittedRecords() {
+        String topic = "it.tail";
+        broker.createTopic(topic, 2, Map.of());
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tail-it");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (String key : List.of("k0", "k1", "k2")) {
+                producer.send(new ProducerRecord<>(topic, 0, key, null));
+            }
+            producer.send(new ProducerRecord<>(topic, 1, "k5", null));
+            producer.commitTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "aborted0", null));
+            producer.send(new ProducerRecord<>(topic, 0, "aborted1", null));
+            producer.flush();
+            producer.abortTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k3", null));
+            producer.send(new ProducerRecord<>(topic, 0, "k4", null));
+            producer.commitTransaction();
+        }
+
+        CliRun three = chorus("tail", topic, "--last", "3", "--no-follow");
+        assertThat(three.exitCode()).as(three.err()).isZero();
+        assertThat(keys(three.out(), "0@")).containsExactly("k2", "k3", "k4");
+        assertThat(keys(three.out(), "1@")).containsExactly("k5");
+        assertThat(keys(chorus("tail", topic, "--last", "1", "--no-follow").out(), "0@")).containsExactly("k4");
+        assertThat(keys(chorus("tail", topic, "--last", "10", "--no-follow").out(), "")).as("fewer: all of them")
+                .containsExactlyInAnyOrder("k0", "k1", "k2", "k3", "k4", "k5");
+
+        CliRun none = chorus("tail", topic, "--last", "0");
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).contains("--last: expected N in 1..1000000, got 0");
+        CliRun both = chorus("tail", topic, "--last", "2", "--from-end");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("--last and --from-end: expected one of them, got both");
+    }
+
+    /** The keys of {@code tail}'s tombstone lines that start with {@code prefix}, in order. */
+    private static List<String> keys(String out, String prefix) {
+        return out.lines().filter(l -> l.startsWith(prefix) && l.contains(" tombstone key="))
+                .map(l -> l.substring(l.indexOf(" tombstone key=") + " tombstone key=".length())).toList();
+    }
+
     @Test
     void produceLabelsItemsWithSimulatedAnnotators() {
         CliRun produced = chorus("produce", images.toString(), "--examples-topic", "it.crowd.examples", "--task", "tiny",

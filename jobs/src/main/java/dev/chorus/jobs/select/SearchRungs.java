@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
 final class SearchRungs {
 
     /** The {@code source} of the control records a search writes. */
-    static final String SOURCE = "search";
+    static final String SOURCE = SpecChange.SEARCH_SOURCE;
     static final MapStateDescriptor<String, SearchRun> RUNS =
             new MapStateDescriptor<>("search-runs", StringSerializer.INSTANCE, new SearchRunSerializer());
     private static final Pattern SEARCH_VARIANT = Pattern.compile("(.+)-s\\d+");
@@ -104,8 +104,11 @@ final class SearchRungs {
     }
 
     /**
-     * A control change seen on the broadcast: a retired search goes; a variant retired from outside its search ends
-     * that search ({@link SearchRun#withdraw}). Applied to every task's runs, as the broadcast side has no key.
+     * A control change seen on the broadcast: a retired search goes; a variant retired by its search's decision of the
+     * rung the run stands at is that decision, made by an earlier attempt of the job after the checkpoint this one
+     * was restored from ({@link SearchRun#adopt}: its decisions written at least once); any other retirement of a live
+     * variant ends that search ({@link SearchRun#withdraw}). Applied to every task's runs, as the broadcast side has
+     * no key.
      */
     KeyedStateFunction<String, MapState<String, SearchRun>> retired(SpecChange change) {
         return (task, runs) -> {
@@ -117,6 +120,14 @@ final class SearchRungs {
                 SearchRun run = e.getValue();
                 if (run.live().contains(change.variant)) {
                     boolean running = run.running();
+                    int rung = run.rung();
+                    if (run.adopt(change.variant, change.evidence)) {
+                        LOG.info("Search {} of task {} adopts the retirement of {} as its decision of rung {}: an "
+                                + "earlier attempt of the job decided it after the checkpoint this one was restored "
+                                + "from", run.name(), task, change.variant, rung);
+                        runs.put(e.getKey(), run);
+                        continue;
+                    }
                     run.withdraw(change.variant);
                     runs.put(e.getKey(), run);
                     if (running && run.abandoned() != null) {

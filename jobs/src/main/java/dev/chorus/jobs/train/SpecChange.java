@@ -11,7 +11,9 @@ import java.util.Objects;
  * the variant's model, and that offset is its generation ({@link ModelGenerations}); equality leaves it out too.
  * {@code reset} says check-specs judged the change a reset in place of a variant live on the topic: an operator whose
  * broadcast state lacks that variant (restored from a savepoint taken before it read the broadcast) still tells a
- * reset.
+ * reset. {@code evidence} is, for a retirement a search decided (a RETIRED record of source {@value #SEARCH_SOURCE}),
+ * the record's reason: its rung's evidence, by which the selection tells its own decisions from other retirements
+ * (null otherwise; equality leaves it out).
  *
  * <p>After each control-topic record, whatever it changed, check-specs also sends a progress marker, {@link #readUpTo}:
  * no task and the record's offset as its generation. Only the router gets them ({@link VariantRouter}, which holds a
@@ -19,12 +21,16 @@ import java.util.Objects;
  * selection get the changes alone.
  */
 public final class SpecChange {
+    /** The {@code source} of the control records a search writes. */
+    public static final String SEARCH_SOURCE = "search";
+
     public String task;
     public String variant;
     public String spec;
     public byte[] initialModel;
     public Long generation;
     public boolean reset;
+    public String evidence;
 
     public SpecChange() {}
 

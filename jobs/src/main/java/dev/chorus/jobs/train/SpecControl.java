@@ -167,6 +167,9 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         boolean live = parsed != null;
         SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(), live ? spec.getSpec() : null,
                 live && spec.getInitialModel() != null ? WarmStarts.bytes(spec.getInitialModel()) : null);
+        if (!live && SpecChange.SEARCH_SOURCE.equals(spec.getSource())) {
+            change.evidence = spec.getReason();
+        }
         if (live && resets(spec, parsed)) {
             change.reset = true;
             accept(change, out);

@@ -58,8 +58,11 @@ import org.slf4j.LoggerFactory;
  * as retirements from outside and end it). So each instance first asks where the control topic ends (the offset of
  * its last committed record, {@link ControlTopicEnd}) and holds the examples it receives, in operator state, until
  * check-specs' progress markers ({@link SpecChange#readUpTo}) say every record up to that offset has been judged and
- * its changes are here; then it routes them in order. A restored instance has its broadcast state and does not wait,
- * unless it was restored while waiting. At most {@link #MAX_HELD} examples wait: past that, they are routed with what
+ * its changes are here; then it routes them in order. A restored instance has its broadcast state as it was at the
+ * checkpoint, and the offset check-specs had judged by then: it waits in the same way for the records committed since
+ * (a variant retired while the job was down, or its search's decisions written after that checkpoint by an earlier
+ * attempt, {@code --decisions-at-least-once}), unless the checkpoint predates that offset's keeping (then it waits
+ * only if it was restored while waiting). At most {@link #MAX_HELD} examples wait: past that, they are routed with what
  * has been read, and a warning says so. A bounded job built by {@link TrainJob#build} looks where the control topic
  * ends once, when it is built, and its control source stops there: a record committed while it starts is past both
  * its read and this wait. One whose read still ended before that offset (a control source that stops elsewhere) fails
@@ -148,10 +151,12 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         heldState.get().forEach(t -> held.add(new Received<>(t.f1, t.f0)));
         waitFor = max(waitForState.get());
         readUpTo = max(readUpToState.get());
+        // Kept at every checkpoint since the restored wait: absent, a checkpoint's router recorded it only if waiting.
+        boolean readUpToKept = readUpToState.get().iterator().hasNext();
         String instance = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
-        if (!context.isRestored()) {
+        if (!context.isRestored() || readUpToKept) {
             try {
-                waitFor = controlTopicEnd.lastCommittedOffset();
+                waitFor = Math.max(waitFor, controlTopicEnd.lastCommittedOffset());
             } catch (RuntimeException e) {
                 LOG.warn("{}: cannot read where control topic {} ends ({}): examples are routed as the control "
                         + "topic's records arrive, without waiting for those already on it", instance, specsTopic,
@@ -160,7 +165,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         }
         if (waiting()) {
             LOG.info("{}: routing examples once control topic {} is read up to offset {} (its last committed record "
-                    + "when the job started; read up to {}, {} examples held)", instance, specsTopic, waitFor,
+                    + "when the job started or was restored; read up to {}, {} examples held)", instance, specsTopic, waitFor,
                     readUpTo, held.size());
         }
     }
@@ -179,7 +184,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         held.forEach(r -> snapshot.add(Tuple2.of(r.record(), r.value())));
         heldState.update(snapshot);
         waitForState.update(waiting() ? List.of(waitFor) : List.of());
-        readUpToState.update(waiting() ? List.of(readUpTo) : List.of());
+        readUpToState.update(List.of(readUpTo));
     }
 
     private boolean waiting() {

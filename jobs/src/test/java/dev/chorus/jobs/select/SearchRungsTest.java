@@ -7,6 +7,7 @@ import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStanding;
@@ -77,6 +78,67 @@ class SearchRungsTest {
             h.processBroadcastElement(new SpecChange("t", "hp-s3", null), 0);
             predict(h, "e2");
             assertThat(decisions(h)).hasSize(2);
+        }
+    }
+
+    /**
+     * Spec decisions written at least once: a rung decided after the checkpoint a restored job resumes from is on the
+     * control topic already. The restored run adopts it as its rung's decision (the trainers have retired those
+     * variants) and decides the next rung itself; a retirement without the search's evidence still stops the search.
+     */
+    @Test
+    void aRungDecidedAfterTheCheckpointARestoredJobResumesFromIsAdoptedAsItsDecision() throws Exception {
+        OperatorSubtaskState midRung;
+        List<VariantSpecRecord> leaked;
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.open();
+            declareSearch(h);
+            predict(h, "e0");
+            midRung = h.snapshot(1, 1);
+            predict(h, "e1");
+            leaked = decisions(h);
+        }
+        assertThat(leaked).extracting(VariantSpecRecord::getVariant).containsExactly("hp-s2", "hp-s3");
+        String rung0 = leaked.get(0).getReason();
+
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.initializeState(midRung);
+            h.open();
+            for (VariantSpecRecord r : leaked) {
+                SpecChange retired = new SpecChange("t", r.getVariant(), null);
+                retired.evidence = r.getReason();
+                h.processBroadcastElement(retired, 0);
+            }
+            for (int e = 1; e < 6; e++) {
+                for (String v : List.of("hp-s0", "hp-s1")) {
+                    h.processElement(prediction("t", "e" + e, v, P.get(v), 1), 0);
+                }
+            }
+
+            assertThat(decisions(h)).as("rung 1, decided on e2..e5; rung 0 not again").singleElement()
+                    .satisfies(r -> {
+                        assertThat(r.getVariant()).isEqualTo("hp-s1");
+                        assertThat(r.getReason()).startsWith("search hp rung 1 of 2 over 4 examples:");
+                    });
+            Champion latest = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+            assertThat(latest.getSearches()).singleElement().satisfies(s -> {
+                assertThat(s.getState()).isEqualTo(SearchState.FINISHED);
+                assertThat(s.getDecisions()).hasSize(2).first().isEqualTo(rung0);
+                assertThat(s.getLive()).containsExactly("hp-s0");
+            });
+        }
+
+        try (var h = ChampionSelectionFunctionTest.harness()) {
+            h.initializeState(midRung);
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "hp-s2", null), 0);
+            predict(h, "e1");
+            Champion latest = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+            assertThat(latest.getSearches()).singleElement().satisfies(s -> {
+                assertThat(s.getState()).as("retired from outside").isEqualTo(SearchState.STOPPED);
+                assertThat(s.getStoppedReason()).isEqualTo("variant hp-s2 was retired outside the search at rung 0");
+            });
+            assertThat(decisions(h)).isEmpty();
         }
     }
 

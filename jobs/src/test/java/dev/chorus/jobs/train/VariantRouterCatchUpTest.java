@@ -54,7 +54,7 @@ class VariantRouterCatchUpTest {
     }
 
     @Test
-    void heldExamplesAndTheOffsetToWaitForSurviveARestoreWhichAsksTheControlTopicNothing() throws Exception {
+    void heldExamplesAndTheOffsetToWaitForSurviveARestore() throws Exception {
         OperatorSubtaskState snapshot;
         try (var h = open(new VariantRouter(settings(), () -> 7), null)) {
             h.processElement(received(example(0), 0, 10), 0);
@@ -63,10 +63,7 @@ class VariantRouterCatchUpTest {
             h.processElement(received(example(1), 1, 20), 2);
             snapshot = h.snapshot(1, 3);
         }
-        VariantRouter.ControlTopicEnd never = () -> {
-            throw new AssertionError("a restored router asks the control topic nothing");
-        };
-        try (var h = open(new VariantRouter(settings(), never), snapshot)) {
+        try (var h = open(new VariantRouter(settings(), () -> 7), snapshot)) {
             h.processBroadcastElement(SpecChange.readUpTo(6), 4);
             assertThat(h.extractOutputValues()).isEmpty();
             h.processBroadcastElement(SpecChange.readUpTo(7), 5);
@@ -74,10 +71,32 @@ class VariantRouterCatchUpTest {
                     .containsExactly(tuple(example(0).getId(), "default"), tuple(example(0).getId(), "fast"),
                             tuple(example(1).getId(), "default"), tuple(example(1).getId(), "fast"));
         }
-        try (var h = open(new VariantRouter(settings(), never), snapshotAfterCatchUp())) {
+        try (var h = open(new VariantRouter(settings(), () -> 0), snapshotAfterCatchUp())) {
             h.processElement(received(example(3), 0, 30), 0);
-            assertThat(h.extractOutputValues()).as("a router restored after it caught up waits no more")
+            assertThat(h.extractOutputValues()).as("nothing committed on the control topic since the checkpoint")
                     .extracting(VariantExample::variant).containsExactly("default");
+        }
+    }
+
+    /**
+     * A router restored from a checkpoint taken after it caught up waits again for what the control topic committed
+     * since (a variant made live or retired while the job was down, a search decision written after the checkpoint)
+     * before it routes what its examples source replays.
+     */
+    @Test
+    void aRestoredRouterWaitsForTheControlRecordsCommittedSinceItsCheckpoint() throws Exception {
+        try (var h = open(new VariantRouter(settings(), () -> 2), snapshotAfterCatchUp())) {
+            h.processElement(received(example(3), 0, 30), 0);
+            h.processBroadcastElement(live("fast", 1), 1);
+            h.processBroadcastElement(SpecChange.readUpTo(1), 1);
+            assertThat(h.extractOutputValues()).as("held until offset 2 is read").isEmpty();
+            h.processBroadcastElement(retired("fast", 2), 2);
+            h.processBroadcastElement(SpecChange.readUpTo(2), 2);
+            h.processElement(received(example(4), 0, 31), 3);
+
+            assertThat(h.extractOutputValues()).extracting(v -> v.input().offset(), VariantExample::variant)
+                    .as("with the variants live at offset 2").containsExactly(tuple(30L, "default"),
+                            tuple(31L, "default"));
         }
     }
 

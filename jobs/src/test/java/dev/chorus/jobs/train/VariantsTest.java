@@ -221,6 +221,34 @@ class VariantsTest {
     }
 
     /**
+     * A retirement a search decided carries the record's reason to the selection, which tells its own decisions by it
+     * ({@code SearchRungs}); any other retirement carries none, whatever its reason says.
+     */
+    @Test
+    void aSearchsRetirementCarriesItsEvidenceAndNoOtherDoes() throws Exception {
+        VariantSpecRecord bySearch = live("t", "a", null);
+        bySearch.setStatus(VariantStatus.RETIRED);
+        bySearch.setSource(SpecChange.SEARCH_SOURCE);
+        bySearch.setReason("search hp rung 0 of 2 over 2 examples: ...");
+        VariantSpecRecord byHand = live("t", "b", null);
+        byHand.setStatus(VariantStatus.RETIRED);
+        byHand.setSource("cli");
+        byHand.setReason("search hp rung 0 of 2 over 2 examples: ...");
+        try (CheckSpecsHarness h = CheckSpecsHarness.open(settings())) {
+            h.processElement(record("t/a", live("t", "a", SPEC)), 0);
+            h.processElement(record("t/b", live("t", "b", SPEC)), 1);
+            h.processElement(record("t/a", bySearch), 2);
+            h.processElement(record("t/b", byHand), 3);
+
+            assertThat(h.extractOutputValues()).extracting(c -> c.variant + (c.retires() ? " retired" : " live"),
+                    c -> c.evidence).containsExactly(org.assertj.core.groups.Tuple.tuple("a live", null),
+                    org.assertj.core.groups.Tuple.tuple("b live", null),
+                    org.assertj.core.groups.Tuple.tuple("a retired", "search hp rung 0 of 2 over 2 examples: ..."),
+                    org.assertj.core.groups.Tuple.tuple("b retired", null));
+        }
+    }
+
+    /**
      * A live variant's spec written again another way (whitespace, key order), or without the {@code "revive":true} its
      * revival wrote into it, asks for the variant it is: no change and no dead letter, as the same text is; another
      * spec is still refused.

@@ -24,10 +24,13 @@ import java.util.stream.Stream;
  * reported that example (its predictions arrive one variant at a time, in any order), so that a rung's means are
  * over the same examples for all. Losses wait, by example id, in a buffer of at most {@code maxPending} ids (oldest
  * evicted, counted {@link #unpaired()}). A variant retired from outside the search (by an operator) ends it: its
- * rungs can no longer be decided on common examples ({@link #abandoned()}). Why each variant was retired is kept for
- * the standings, and so is each rung's decision with its evidence ({@link #decisions()}): a random search's too,
- * which retires nobody. Written exactly by {@link #writeTo}, read by {@link #readFrom} (which reads the first layout,
- * without the decisions, as well).
+ * rungs can no longer be decided on common examples ({@link #abandoned()}). A retirement the search decided itself
+ * that the run has not made (an earlier attempt of the job decided the rung after the checkpoint this run was
+ * restored from, and its decision reached the control topic) is adopted as the rung's decision ({@link #adopt}). Why
+ * each variant was retired is kept for the standings, and so is each rung's decision with its evidence
+ * ({@link #decisions()}): a random search's too, which retires nobody. Written exactly by {@link #writeTo}, read by
+ * {@link #readFrom} (which reads the first layout, without the decisions, as well); the retirements adopted while the
+ * rest of their decision is awaited are the live variants among the reasons' keys, so they need no field of their own.
  */
 public final class SearchRun {
 
@@ -72,11 +75,14 @@ public final class SearchRun {
 
   /**
    * Records {@code variant}'s loss on example {@code exampleId}; the rung's decision when this example completed the
-   * rung. Losses of variants outside the search's live ones, and any loss once it has finished, change nothing.
+   * rung. Losses of variants outside the search's live ones, and any loss once it has finished, change nothing. While
+   * some of the rung's retirements are adopted ({@link #adopt}) and the rest are awaited, an example is complete
+   * without the adopted variants, and a rung completed then retires them and the worst of the others.
    */
   public Optional<Decision> record(String exampleId, String variant, double loss, int maxPending) {
     List<String> live = halving.live();
-    if (!running() || !live.contains(variant)) {
+    Set<String> adopted = adopted();
+    if (!running() || !live.contains(variant) || adopted.contains(variant)) {
       return Optional.empty();
     }
     TreeMap<String, Double> entry = pending.get(exampleId);
@@ -94,23 +100,69 @@ public final class SearchRun {
       }
     }
     entry.put(variant, loss);
-    if (!entry.keySet().containsAll(live)) {
-      return Optional.empty();
+    for (String v : live) {
+      if (!entry.containsKey(v) && !adopted.contains(v)) {
+        return Optional.empty();
+      }
     }
     pending.remove(exampleId);
     entry.keySet().retainAll(live);
+    // Ranked last, the adopted retirements are retired whatever the others' losses.
+    for (String v : adopted) {
+      entry.put(v, Double.POSITIVE_INFINITY);
+    }
     Optional<Decision> decision = halving.record(entry, 1);
     decision.ifPresent(d -> {
-      String why = evidence(d);
+      String why = evidence(d, adopted);
       decisions.add(why);
       d.retired().forEach(v -> retiredBecause.put(v, why));
-      // An id every survivor reported while a retired variant had not is neither rung's: it goes, unpaired.
-      pending.values().forEach(e -> e.keySet().retainAll(d.survivors()));
-      int before = pending.size();
-      pending.values().removeIf(e -> e.keySet().containsAll(d.survivors()));
-      unpaired += before - pending.size();
+      decided(d.survivors());
     });
     return decision;
+  }
+
+  /**
+   * Variant {@code variant} was retired on the control topic by a decision of this search, {@code evidence} the
+   * record's reason. When it is a decision of the rung this run stands at, the run has not made it: an earlier attempt
+   * of the job made it after the checkpoint this run was restored from, and its spec decisions, written at least once,
+   * reached the topic. The trainers have retired the variant already, so the run adopts the decision: once every
+   * variant the rung retires is in, the rung ends with them retired and {@code evidence} as its decision; until then,
+   * the variants in report no loss ({@link #record}). Whether it was adopted: if not, the caller withdraws the variant.
+   */
+  public boolean adopt(String variant, String evidence) {
+    if (!running() || !halving.live().contains(variant) || halving.retiring() == 0 || evidence == null
+        || !evidence.startsWith("search " + name + " rung " + halving.rung() + " of ")) {
+      return false;
+    }
+    retiredBecause.put(variant, evidence);
+    Set<String> adopted = adopted();
+    if (adopted.size() == halving.retiring()) {
+      halving.decided(adopted);
+      decisions.add(evidence);
+      decided(halving.live());
+    }
+    return true;
+  }
+
+  /** The live variants whose retirement the run adopted, awaiting the rest of their rung's decision. */
+  private Set<String> adopted() {
+    Set<String> adopted = new TreeSet<>();
+    List<String> live = halving.live();
+    for (String v : retiredBecause.keySet()) {
+      if (live.contains(v)) {
+        adopted.add(v);
+      }
+    }
+    return adopted;
+  }
+
+  /** After a rung's decision: the waiting losses keep the survivors'; an id every survivor reported goes, unpaired. */
+  private void decided(List<String> survivors) {
+    // An id every survivor reported while a retired variant had not is neither rung's.
+    pending.values().forEach(e -> e.keySet().retainAll(survivors));
+    int before = pending.size();
+    pending.values().removeIf(e -> e.keySet().containsAll(survivors));
+    unpaired += before - pending.size();
   }
 
   /** Variant {@code variant} was retired from outside the search: if it was one of its live ones, the search ends. */
@@ -126,9 +178,15 @@ public final class SearchRun {
    * prequential loss on them, best first, kept or retired.
    */
   public String evidence(Decision d) {
+    return evidence(d, Set.of());
+  }
+
+  /** {@link #evidence(Decision)}, for a rung whose retirements {@code adopted} were in before its end. */
+  private String evidence(Decision d, Set<String> adopted) {
     String means = Stream.concat(d.survivors().stream(), d.retired().stream())
-        .map(v -> v + " " + String.format(Locale.ROOT, "%.6g", d.meanLoss().get(v))
-            + (d.retired().contains(v) ? " (retired)" : " (kept)"))
+        .map(v -> adopted.contains(v) ? v + " (retired by this rung's decision of an earlier attempt)"
+            : v + " " + String.format(Locale.ROOT, "%.6g", d.meanLoss().get(v))
+                + (d.retired().contains(v) ? " (retired)" : " (kept)"))
         .collect(Collectors.joining(", "));
     return "search " + name + " rung " + d.rung() + " of " + halving.rungs() + " over " + d.examples()
         + " examples: mean prequential loss " + means;

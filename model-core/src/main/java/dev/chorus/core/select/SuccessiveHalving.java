@@ -163,6 +163,28 @@ public final class SuccessiveHalving {
     return true;
   }
 
+  /**
+   * Ends the current rung with {@code retired} as its decision, made elsewhere: by an earlier attempt of the job whose
+   * decision this run, restored from before it, reads back ({@link SearchRun#adopt}). {@code retired} must be as many
+   * live variants as the rung retires ({@link #retiring()}); the next rung starts over the others. Whether it did:
+   * otherwise nothing changed.
+   */
+  public boolean decided(Collection<String> retired) {
+    if (retiring() == 0 || retired.size() != retiring() || !sums.keySet().containsAll(retired)) {
+      return false;
+    }
+    sums.keySet().removeAll(retired);
+    sums.replaceAll((v, sum) -> 0.0);
+    rung++;
+    examplesInRung = 0;
+    return true;
+  }
+
+  /** How many of the live variants the current rung retires: the worse half; none in a random search or at the end. */
+  public int retiring() {
+    return !halving || finished() ? 0 : sums.size() - (sums.size() + 1) / 2;
+  }
+
   /** Whether every rung has been decided; the variants left then train on without a schedule. */
   public boolean finished() {
     return rung >= rungLengths.length;

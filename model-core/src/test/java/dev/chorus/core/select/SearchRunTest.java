@@ -157,6 +157,82 @@ class SearchRunTest {
     assertThat(fresh.live()).containsExactlyElementsOf(FOUR);
   }
 
+  /**
+   * A restored run reads back the decision of its rung that an earlier attempt made: it adopts it once every
+   * retirement of the rung is in (the state between round-trips), then decides its next rung itself.
+   */
+  @Test
+  void aDecisionOfItsRungReadBackIsAdoptedOnceEveryRetirementOfItIsIn() throws IOException {
+    SearchRun run = SearchRun.start("hp", SPEC, FOUR);
+    run.record("e1", "hp-s1", 0.2, 100);
+    String earlier = "search hp rung 0 of 2 over 2 examples: mean prequential loss hp-s1 0.1 (kept), hp-s3 0.2 "
+        + "(kept), hp-s0 0.3 (retired), hp-s2 0.4 (retired)";
+
+    assertThat(run.adopt("hp-s2", earlier)).isTrue();
+    assertThat(run.rung()).as("half of the decision is in").isZero();
+    SearchRun read = SearchRun.readFrom(new BinaryState.Bytes(bytes(run)));
+    assertThat(bytes(read)).isEqualTo(bytes(run));
+    for (SearchRun r : List.of(run, read)) {
+      assertThat(r.adopt("hp-s0", earlier)).isTrue();
+      assertThat(r.rung()).isEqualTo(1);
+      assertThat(r.live()).containsExactly("hp-s1", "hp-s3");
+      assertThat(r.decisions()).containsExactly(earlier);
+      assertThat(r.retiredBecause()).containsOnlyKeys("hp-s0", "hp-s2").containsValue(earlier);
+      assertThat(r.pending()).as("e1 awaits hp-s3, for rung 1").isEqualTo(1);
+      List<Optional<Decision>> decisions = new java.util.ArrayList<>();
+      for (int e = 2; e < 6; e++) {
+        decisions.add(r.record("e" + e, "hp-s1", 0.2, 100));
+        decisions.add(r.record("e" + e, "hp-s3", 0.1, 100));
+      }
+      assertThat(decisions.subList(0, 7)).allMatch(Optional::isEmpty);
+      assertThat(decisions.get(7)).hasValueSatisfying(d -> assertThat(d.retired()).containsExactly("hp-s1"));
+      assertThat(r.finished()).isTrue();
+    }
+    assertThat(bytes(read)).isEqualTo(bytes(run));
+  }
+
+  /**
+   * Half of an earlier attempt's decision in (the rest never written), the run completes the rung itself: the
+   * adopted variant reports no loss, and is retired with the worst of the others whatever its losses were.
+   */
+  @Test
+  void aRungEndedWhileItsAdoptedDecisionIsIncompleteRetiresTheAdoptedAndTheWorstOfTheRest() {
+    SearchRun run = SearchRun.start("hp", SPEC, FOUR);
+    run.record("e1", "hp-s0", 0.1, 100);
+    assertThat(run.adopt("hp-s0", "search hp rung 0 of 2 over 2 examples: an earlier attempt's evidence")).isTrue();
+    assertThat(run.record("e1", "hp-s0", 0.1, 100)).as("an adopted variant's late loss").isEmpty();
+    List<Optional<Decision>> decisions = new java.util.ArrayList<>();
+    for (String e : List.of("e1", "e2")) {
+      for (String v : List.of("hp-s1", "hp-s2", "hp-s3")) {
+        decisions.add(run.record(e, v, lossOf(v), 100));
+      }
+    }
+    assertThat(decisions.subList(0, 5)).allMatch(Optional::isEmpty);
+    assertThat(decisions.get(5)).hasValueSatisfying(d -> {
+      assertThat(d.survivors()).containsExactly("hp-s1", "hp-s3");
+      assertThat(d.retired()).containsExactly("hp-s2", "hp-s0");
+    });
+    assertThat(run.decisions()).containsExactly("search hp rung 0 of 2 over 2 examples: mean prequential loss hp-s1 "
+        + "0.200000 (kept), hp-s3 0.400000 (kept), hp-s2 0.800000 (retired), hp-s0 (retired by this rung's decision "
+        + "of an earlier attempt)");
+    assertThat(run.retiredBecause().get("hp-s0")).isEqualTo(run.decisions().get(0));
+    assertThat(run.running()).isTrue();
+  }
+
+  @Test
+  void onlyARetirementOfTheRungTheRunStandsAtIsAdopted() {
+    SearchRun run = SearchRun.start("hp", SPEC, FOUR);
+    assertThat(run.adopt("hp-s1", "search hp rung 1 of 2 over 4 examples: ...")).as("a later rung").isFalse();
+    assertThat(run.adopt("hp-s1", "search other rung 0 of 2 over 2 examples: ...")).as("another search").isFalse();
+    assertThat(run.adopt("hp-s1", null)).isFalse();
+    assertThat(run.adopt("default", "search hp rung 0 of 2 over 2 examples: ...")).as("not its variant").isFalse();
+    SearchRun random = SearchRun.start("hp", new SearchSpec(SearchSpec.RANDOM, 4, 6, 7, null), FOUR);
+    assertThat(random.adopt("hp-s1", "search hp rung 0 of 2 over 2 examples: ...")).as("retires nobody").isFalse();
+    assertThat(run.live()).containsExactlyElementsOf(FOUR);
+    assertThat(run.retiredBecause()).isEmpty();
+    assertThat(random.retiredBecause()).isEmpty();
+  }
+
   private static double lossOf(String variant) {
     return switch (variant) {
       case "hp-s0" -> 0.1;

@@ -127,6 +127,26 @@ class SuccessiveHalvingTest {
   }
 
   @Test
+  void aRungDecidedElsewhereMustRetireAsManyLiveVariantsAsTheRungRetires() {
+    SuccessiveHalving halving = new SuccessiveHalving(List.of("a", "b", "c"), 7, true);
+    assertThat(halving.retiring()).isEqualTo(1);
+    assertThat(halving.decided(List.of("a", "b"))).as("too many").isFalse();
+    assertThat(halving.decided(List.of("x"))).as("not live").isFalse();
+    assertThat(halving.rung()).isZero();
+    assertThat(halving.live()).containsExactly("a", "b", "c");
+
+    assertThat(halving.decided(List.of("b"))).isTrue();
+
+    assertThat(halving.rung()).isEqualTo(1);
+    assertThat(halving.live()).containsExactly("a", "c");
+    assertThat(halving.retiring()).isEqualTo(1);
+    assertThat(halving.decided(List.of("a"))).isTrue();
+    assertThat(halving.finished()).isTrue();
+    assertThat(halving.retiring()).isZero();
+    assertThat(new SuccessiveHalving(List.of("a", "b"), 1, false).retiring()).as("a random search").isZero();
+  }
+
+  @Test
   void refusesSumsForOtherVariants() {
     SuccessiveHalving halving = new SuccessiveHalving(List.of("a", "b"), 10, true);
     assertThatIllegalArgumentException().isThrownBy(() -> halving.record(Map.of("a", 1.0), 1))
