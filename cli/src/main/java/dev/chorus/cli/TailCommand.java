@@ -60,8 +60,8 @@ final class TailCommand implements Callable<Integer> {
     boolean fromEnd;
 
     @Option(names = "--last", paramLabel = "N",
-            description = "Start at each partition's last N committed records (as tail -n does; with --no-follow, print "
-                    + "them and stop).")
+            description = "Start at each partition's last N committed records (as tail -n does; with --no-follow, "
+                    + "print them and stop).")
     Integer last;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0",

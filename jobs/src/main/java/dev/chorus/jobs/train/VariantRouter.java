@@ -165,8 +165,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         }
         if (waiting()) {
             LOG.info("{}: routing examples once control topic {} is read up to offset {} (its last committed record "
-                    + "when the job started or was restored; read up to {}, {} examples held)", instance, specsTopic, waitFor,
-                    readUpTo, held.size());
+                    + "when the job started or was restored; read up to {}, {} examples held)", instance, specsTopic,
+                    waitFor, readUpTo, held.size());
         }
     }
 

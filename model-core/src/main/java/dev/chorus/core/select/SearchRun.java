@@ -81,7 +81,7 @@ public final class SearchRun {
    */
   public Optional<Decision> record(String exampleId, String variant, double loss, int maxPending) {
     List<String> live = halving.live();
-    Set<String> adopted = adopted();
+    Set<String> adopted = adopted(live);
     if (!running() || !live.contains(variant) || adopted.contains(variant)) {
       return Optional.empty();
     }
@@ -135,7 +135,7 @@ public final class SearchRun {
       return false;
     }
     retiredBecause.put(variant, evidence);
-    Set<String> adopted = adopted();
+    Set<String> adopted = adopted(halving.live());
     if (adopted.size() == halving.retiring()) {
       halving.decided(adopted);
       decisions.add(evidence);
@@ -144,10 +144,12 @@ public final class SearchRun {
     return true;
   }
 
-  /** The live variants whose retirement the run adopted, awaiting the rest of their rung's decision. */
-  private Set<String> adopted() {
+  /** The variants of {@code live} whose retirement the run adopted, awaiting the rest of their rung's decision. */
+  private Set<String> adopted(List<String> live) {
+    if (retiredBecause.isEmpty()) {
+      return Set.of();
+    }
     Set<String> adopted = new TreeSet<>();
-    List<String> live = halving.live();
     for (String v : retiredBecause.keySet()) {
       if (live.contains(v)) {
         adopted.add(v);
