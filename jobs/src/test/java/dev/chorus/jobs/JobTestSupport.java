@@ -8,6 +8,8 @@ import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.TrainJob;
+import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
@@ -21,10 +23,12 @@ import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -63,6 +67,18 @@ public final class JobTestSupport {
                 .setNumberSlotsPerTaskManager(slots)
                 .setConfiguration(configuration)
                 .build());
+    }
+
+    /** The train job of {@code settings}, submitted as {@code name}; restored from {@code savepoint} (a URI) if any. */
+    public static JobClient startTrain(TrainSettings settings, String savepoint, String name) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        if (savepoint != null) {
+            Configuration conf = new Configuration();
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+            env.configure(conf);
+        }
+        TrainJob.build(env, settings);
+        return env.executeAsync(name);
     }
 
     /**

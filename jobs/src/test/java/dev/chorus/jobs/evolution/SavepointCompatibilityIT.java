@@ -10,7 +10,6 @@ import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.select.SelectionSettings;
-import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.AnnotatorModel;
@@ -27,17 +26,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Restores the train-job savepoints made by earlier versions (see {@link SavepointFixture}): a later change that
@@ -442,12 +437,7 @@ class SavepointCompatibilityIT {
     /** The train job of {@code settings}, started from the committed savepoint {@code fixture}. */
     private static JobClient restore(TrainSettings settings, String fixture) throws Exception {
         Path savepoint = Path.of("src/test/resources/savepoints", fixture).toAbsolutePath();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        Configuration conf = new Configuration();
-        conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-        env.configure(conf);
-        TrainJob.build(env, settings);
-        return env.executeAsync("savepoint-" + fixture);
+        return JobTestSupport.startTrain(settings, savepoint.toUri().toString(), "savepoint-" + fixture);
     }
 
     /**

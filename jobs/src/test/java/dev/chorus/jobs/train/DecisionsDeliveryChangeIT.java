@@ -12,11 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
@@ -48,13 +45,14 @@ class DecisionsDeliveryChangeIT {
                     VariantControlIT.spec(SearchIT.TASK, "hp", VariantStatus.LIVE, SearchIT.SEARCH));
 
             // Exactly once: rung 0 (64 examples) retires the slow half.
-            JobClient job = start(settings.decisionsAtLeastOnce(false), null);
+            JobClient job = JobTestSupport.startTrain(settings.decisionsAtLeastOnce(false), null,
+                    "decisions-delivery-it");
             SearchIT.sendInOrder(producer, settings, "rung-", 0, 64);
             awaitDecisions(settings, 2);
             String savepoint = stop(job, savepoints.resolve("exactly-once"));
 
             // At least once: rung 1 (128 examples) retires one of the fast half.
-            job = start(settings.decisionsAtLeastOnce(true), savepoint);
+            job = JobTestSupport.startTrain(settings.decisionsAtLeastOnce(true), savepoint, "decisions-delivery-it");
             SearchIT.sendInOrder(producer, settings, "after-", 64, 128);
             List<VariantSpecRecord> decided = awaitDecisions(settings, 3);
             savepoint = stop(job, savepoints.resolve("at-least-once"));
@@ -63,7 +61,7 @@ class DecisionsDeliveryChangeIT {
             String winner = fast.get(0).equals(loser) ? fast.get(1) : fast.get(0);
 
             // Exactly once again.
-            job = start(settings.decisionsAtLeastOnce(false), savepoint);
+            job = JobTestSupport.startTrain(settings.decisionsAtLeastOnce(false), savepoint, "decisions-delivery-it");
             try {
                 SearchIT.sendInOrder(producer, settings, "late-", 192, 64);
                 JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
@@ -104,14 +102,4 @@ class DecisionsDeliveryChangeIT {
         return job.stopWithSavepoint(false, dir.toUri().toString(), SavepointFormatType.CANONICAL).get();
     }
 
-    private static JobClient start(TrainSettings settings, String savepoint) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        if (savepoint != null) {
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            env.configure(conf);
-        }
-        TrainJob.build(env, settings);
-        return env.executeAsync("decisions-delivery-it");
-    }
 }

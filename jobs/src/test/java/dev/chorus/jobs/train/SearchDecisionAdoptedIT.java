@@ -12,11 +12,8 @@ import dev.chorus.schemas.VariantStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
@@ -48,7 +45,7 @@ class SearchDecisionAdoptedIT {
         try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker())) {
             VariantControlIT.control(producer, settings, SearchIT.TASK + "/hp",
                     VariantControlIT.spec(SearchIT.TASK, "hp", VariantStatus.LIVE, SearchIT.SEARCH));
-            JobClient first = start(settings, null);
+            JobClient first = JobTestSupport.startTrain(settings, null, "decision-adopted-it");
             String savepoint;
             List<VariantSpecRecord> leaked;
             try {
@@ -65,7 +62,8 @@ class SearchDecisionAdoptedIT {
             String rung0 = leaked.get(0).getReason();
             assertThat(rung0).startsWith("search hp rung 0 of 2 over 64 examples: ");
 
-            JobClient restored = start(settings.checkpointIntervalMs(300), savepoint);
+            JobClient restored = JobTestSupport.startTrain(settings.checkpointIntervalMs(300), savepoint,
+                    "decision-adopted-it");
             try {
                 SearchIT.sendInOrder(producer, settings, "after-", 64, 128);
                 List<Champion> finished = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.championsTopic(),
@@ -110,14 +108,4 @@ class SearchDecisionAdoptedIT {
         }
     }
 
-    private static JobClient start(TrainSettings settings, String savepoint) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        if (savepoint != null) {
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            env.configure(conf);
-        }
-        TrainJob.build(env, settings);
-        return env.executeAsync("decision-adopted-it");
-    }
 }

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -139,9 +138,7 @@ class SearchIT {
     }
 
     static JobClient start(TrainSettings settings, String name) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        TrainJob.build(env, settings);
-        return env.executeAsync(name);
+        return JobTestSupport.startTrain(settings, null, name);
     }
 
     /** A job at parallelism 2 training {@link #BASE} as variant default, checkpointing every 300 ms. */

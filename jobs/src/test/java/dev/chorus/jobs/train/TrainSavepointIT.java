@@ -6,7 +6,6 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
-import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.SyntheticBlobs;
@@ -22,11 +21,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -78,7 +74,8 @@ class TrainSavepointIT {
         String savepoint = null;
         int sent = 0;
         for (int phase = 0; phase < PHASES.length; phase++) {
-            JobClient job = start(settings.parallelism(parallelism[phase]), savepoint);
+            JobClient job = JobTestSupport.startTrain(settings.parallelism(parallelism[phase]), savepoint,
+                    "savepoint-it");
             produce(settings, data, sent, sent + PHASES[phase]);
             sent += PHASES[phase];
             // Labeled examples are predicted when their minibatch (of 16) closes: the open ones wait for the next phase.
@@ -149,16 +146,6 @@ class TrainSavepointIT {
         return model;
     }
 
-    private static JobClient start(TrainSettings settings, String savepoint) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        if (savepoint != null) {
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            env.configure(conf);
-        }
-        TrainJob.build(env, settings);
-        return env.executeAsync("savepoint-it");
-    }
 
     /** Rows [from, to) of each task, keyed by task so that a task's examples share one partition, in order. */
     private static void produce(TrainSettings settings, Map<String, LabeledDataset> data, int from, int to) {
