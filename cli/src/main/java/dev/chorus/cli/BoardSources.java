@@ -8,18 +8,24 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Where {@code chorus leaderboard} finds each variant's spec: the control topic as the train job judged it
- * ({@link JudgedSpecs.Reader}) and the newest snapshot's spec of each task/variant on the models topic. Each topic
- * is read once from its beginning and then only for what arrived since, so that {@code --follow} does no more work
- * per board than the records that are new; only what the board needs is kept.
+ * ({@link JudgedSpecs.Reader}) and the newest snapshot's spec of each task/variant on the models topic, which is read
+ * only when a board asks for it (a variant the control topic has no spec for): a models topic holds every model
+ * version until compaction, far more than the control topic. Each topic is read once from its beginning and then
+ * only for what arrived since, so that {@code --follow} does no more work per board than the records that are new;
+ * only what the board needs is kept.
  */
 final class BoardSources implements AutoCloseable {
 
-    /** What the board needs of each topic now; {@code control} is empty when the control topic does not exist. */
-    record Specs(Map<String, VariantSpecRecord> control, Map<String, String> snapshotSpecs) {}
+    /**
+     * What the board needs of each topic now; {@code control} is empty when the control topic does not exist;
+     * {@code snapshotSpecs} reads the models topic on to its end when first asked (once per board).
+     */
+    record Specs(Map<String, VariantSpecRecord> control, Supplier<Map<String, String>> snapshotSpecs) {}
 
     private final KafkaOptions kafka;
     private final String modelsTopic;
@@ -42,6 +48,21 @@ final class BoardSources implements AutoCloseable {
 
     /** Reads each topic on to its end; {@code err} gets the warnings, each prefixed with {@code command}. */
     Specs readToEnd(PrintWriter err, String command) {
+        Supplier<Map<String, String>> snapshots = memoized(() -> snapshotSpecs(err, command));
+        JudgedSpecs judged = control.readToEnd();
+        if (judged == null) {
+            return new Specs(Map.of(), snapshots);
+        }
+        judged.warnings().forEach(w -> err.println(command + ": " + w));
+        if (judged.unreadable() > 0) {
+            err.printf("%s: %d record(s) on %s are no VariantSpecRecord and change no variant's spec (chorus specs "
+                    + "list shows them)%n", command, judged.unreadable(), specsTopic);
+        }
+        return new Specs(judged.taken(), snapshots);
+    }
+
+    /** Reads the models topic on to its end: each task/variant's newest snapshot's spec. */
+    private Map<String, String> snapshotSpecs(PrintWriter err, String command) {
         if (modelsTail == null) {
             modelsTail = TopicReader.tail(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic);
         }
@@ -50,16 +71,21 @@ final class BoardSources implements AutoCloseable {
             err.printf("%s: %d record(s) on %s are no ModelSnapshot and were skipped%n", command,
                     models.undecodable(), modelsTopic);
         }
-        JudgedSpecs judged = control.readToEnd();
-        if (judged == null) {
-            return new Specs(Map.of(), models.specs());
-        }
-        judged.warnings().forEach(w -> err.println(command + ": " + w));
-        if (judged.unreadable() > 0) {
-            err.printf("%s: %d record(s) on %s are no VariantSpecRecord and change no variant's spec (chorus specs "
-                    + "list shows them)%n", command, judged.unreadable(), specsTopic);
-        }
-        return new Specs(judged.taken(), models.specs());
+        return models.specs();
+    }
+
+    private static <T> Supplier<T> memoized(Supplier<T> supplier) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public T get() {
+                if (value == null) {
+                    value = supplier.get();
+                }
+                return value;
+            }
+        };
     }
 
     /** How many records of the control, refusals and models topics were decoded so far. */

@@ -40,9 +40,10 @@ import picocli.CommandLine.Spec;
  * (its rung, finished, or stopped and why). A variant's hyperparameters are those of the model spec the train job
  * trains it with: its latest record on the control topic the job took ({@link JudgedSpecs}; for a variant a live
  * search draws, the spec the search draws), so that a tombstone on the models topic ({@code chorus models reset})
- * does not take them away; else (a {@code --spec} default the topic does not name, a retired variant, no control
- * topic) the spec of its newest snapshot on the models topic. With {@code --follow}, each board reads those topics
- * on from where the one before left them ({@link BoardSources}).
+ * does not take them away; for a variant the topic retired, the spec its live search draws, if any; else (a
+ * {@code --spec} default the topic does not name, a retired variant, no control topic) the spec of its newest snapshot
+ * on the models topic, which a board reads only for such variants. With {@code --follow}, each board reads those
+ * topics on from where the one before left them ({@link BoardSources}).
  */
 @Command(name = "leaderboard", mixinStandardHelpOptions = true,
         description = {"Per task: each variant's status (champion, challenger, retired), labelled examples, "
@@ -178,16 +179,20 @@ final class LeaderboardCommand implements Callable<Integer> {
     }
 
     /** Per task/variant, the hyperparameters (flattened spec keys) whose values differ between the task's variants. */
-    private static Map<String, Map<String, String>> hyperparameters(Map<String, Champion> champions,
+    static Map<String, Map<String, String>> hyperparameters(Map<String, Champion> champions,
             BoardSources.Specs specs) throws IOException {
-        Map<String, String> snapshotSpecs = specs.snapshotSpecs();
         Map<String, VariantSpecRecord> control = specs.control();
         Map<String, Map<String, String>> differing = new LinkedHashMap<>();
         for (Champion c : champions.values()) {
             Map<String, Map<String, String>> flat = new LinkedHashMap<>();
             for (VariantStanding s : c.getStandings()) {
                 String spec = modelSpec(SpecsCommand.current(c.getTask(), s.getVariant(), control));
-                String snapshotSpec = snapshotSpecs.get(c.getTask() + "/" + s.getVariant());
+                if (spec == null) {
+                    // Retired: a live search's draw, else the newest snapshot (the models topic is read for these only).
+                    spec = modelSpec(SpecsCommand.drawn(c.getTask(), s.getVariant(), control));
+                }
+                String snapshotSpec = spec == null ? specs.snapshotSpecs().get().get(c.getTask() + "/" + s.getVariant())
+                        : null;
                 if (spec == null && snapshotSpec == null) {
                     // Neither live on the control topic nor a snapshot (a search retired it before its first):
                     // nothing to compare, and nothing differs.

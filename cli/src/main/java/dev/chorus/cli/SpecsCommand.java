@@ -314,9 +314,11 @@ final class SpecsCommand {
      */
     static VariantSpecRecord current(String task, String variant, Map<String, VariantSpecRecord> latest) {
         VariantSpecRecord own = latest.get(task + "/" + variant);
-        if (own != null) {
-            return own;
-        }
+        return own != null ? own : drawn(task, variant, latest);
+    }
+
+    /** The LIVE record of the spec a live search of {@code task} on {@code latest} draws for {@code variant}, or null. */
+    static VariantSpecRecord drawn(String task, String variant, Map<String, VariantSpecRecord> latest) {
         for (VariantSpecRecord r : latest.values()) {
             if (!r.getTask().equals(task) || r.getStatus() != VariantStatus.LIVE) {
                 continue;

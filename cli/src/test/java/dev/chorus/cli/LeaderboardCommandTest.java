@@ -2,9 +2,18 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.select.DrawnVariant;
+import dev.chorus.core.select.VariantSpec;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.StandingStatus;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStanding;
+import dev.chorus.schemas.VariantStatus;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** How the leaderboard's table shows a hyperparameter's value. */
+/** How the leaderboard's table shows a hyperparameter's value, and where it finds each variant's spec. */
 class LeaderboardCommandTest {
 
     @Test
@@ -18,5 +27,51 @@ class LeaderboardCommandTest {
         assertThat(LeaderboardCommand.shown("relu")).isEqualTo("relu");
         assertThat(LeaderboardCommand.shown("he.normal")).isEqualTo("he.normal");
         assertThat(LeaderboardCommand.shown("Exponential")).isEqualTo("Exponential");
+    }
+
+    static final String SEARCH = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"seed\":7,"
+            + "\"search\":{\"method\":\"successive-halving\",\"variants\":4,\"budgetExamples\":300,"
+            + "\"space\":{\"optimizer.learningRate\":{\"logUniform\":[0.001,0.5]}}}}";
+
+    /**
+     * A variant its search retired shows the spec the search draws for it, and the models topic is read only for a
+     * variant the control topic has no spec for (here one retired by hand).
+     */
+    @Test
+    void aRetiredSearchVariantShowsItsDrawAndOnlyAVariantWithoutASpecReadsTheModelsTopic() throws Exception {
+        VariantSpecRecord retired = SpecsCommand.record("t", "hp-s1", null, "search");
+        retired.setStatus(VariantStatus.RETIRED);
+        VariantSpecRecord byHand = SpecsCommand.record("t", "old", null, "cli");
+        byHand.setStatus(VariantStatus.RETIRED);
+        Map<String, VariantSpecRecord> control = Map.of("t/hp", SpecsCommand.record("t", "hp", SEARCH, "cli"),
+                "t/hp-s1", retired, "t/old", byHand);
+        AtomicInteger modelsRead = new AtomicInteger();
+        BoardSources.Specs specs = new BoardSources.Specs(control, () -> {
+            modelsRead.incrementAndGet();
+            return Map.of("t/old", "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,"
+                    + "\"optimizer\":{\"type\":\"adam\",\"learningRate\":0.5}}");
+        });
+        double[] drawn = VariantSpec.parse(SEARCH, 16).variants().stream().map(DrawnVariant::spec)
+                .mapToDouble(v -> v.optimizer().learningRate()).toArray();
+
+        Map<String, Map<String, String>> searchOnly = LeaderboardCommand.hyperparameters(
+                Map.of("t", champion("hp-s0", "hp-s1")), specs);
+        assertThat(modelsRead).as("every variant has a spec on the control topic").hasValue(0);
+        assertThat(searchOnly.get("t/hp-s1")).containsEntry("optimizer.learningRate", String.valueOf(drawn[1]));
+        assertThat(searchOnly.get("t/hp-s0")).containsEntry("optimizer.learningRate", String.valueOf(drawn[0]));
+
+        Map<String, Map<String, String>> withOld = LeaderboardCommand.hyperparameters(
+                Map.of("t", champion("hp-s0", "hp-s1", "old")), specs);
+        assertThat(modelsRead).hasValue(1);
+        assertThat(withOld.get("t/old")).containsEntry("optimizer.learningRate", "0.5");
+    }
+
+    private static Champion champion(String... variants) {
+        return Champion.newBuilder().setTask("t").setVariant(variants[0]).setModelVersion(1L).setSince(1L)
+                .setStandings(java.util.Arrays.stream(variants).map(v -> VariantStanding.newBuilder().setVariant(v)
+                        .setStatus(v.equals(variants[0]) ? StandingStatus.CHAMPION : StandingStatus.RETIRED)
+                        .setLabelledExamples(10L).setLossMean(0.5).setLossStandardError(0.1).setModelVersion(3L)
+                        .build()).toList())
+                .setUpdatedAt(2L).setGenerations(Map.of()).build();
     }
 }
