@@ -302,6 +302,47 @@ class SavepointCompatibilityIT {
     }
 
     /**
+     * {@code variants-v2} is {@code variants-v1} made again once the routers kept, at every checkpoint, how far
+     * check-specs had read the control topic (it had judged the fixture's two records, offsets 0 and 1). Restored
+     * after variant fast was retired on the topic (offset 2), the routers hold the examples until that record is
+     * judged: fast predicts none of them, only, as it retires, the open minibatch of 4 the savepoint holds (rows 96 to
+     * 99). (A router restored from {@code variants-v1}, which kept nothing, does not wait, and fast may predict the
+     * first examples before its retirement arrives.)
+     */
+    @Test
+    void aSavepointThatKeptHowFarItReadTheControlTopicWaitsForWhatWasPutSince() throws Exception {
+        try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
+            TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
+            SavepointFixture.createTopics(kafka, settings);
+            var codec = settings.specsTopic().codec();
+            try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), java.util.Map.of())) {
+                // The restored specs source goes on after the fixture's two control records.
+                for (int i = 0; i < 2; i++) {
+                    producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/none", null).get();
+                }
+                producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/" + SavepointFixture.FAST,
+                        codec.encode(VariantSpecRecord.newBuilder().setTask(SavepointFixture.TASK)
+                                .setVariant(SavepointFixture.FAST).setStatus(VariantStatus.RETIRED).setSpec(null)
+                                .setUpdatedAt(0L).setSource("test").build())).get();
+            }
+            JobClient job = restoreWithNextExamples(kafka, settings, "variants-v2");
+            try {
+                JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(),
+                        p -> p.getVariant().equals("default"), 2 * 48);
+            } finally {
+                job.cancel().get();
+            }
+            List<Prediction> predictions = JobTestSupport.read(kafka, settings.predictionsTopic());
+            assertThat(predictions.stream().collect(java.util.stream.Collectors.groupingBy(
+                    p -> p.getTask() + "/" + p.getVariant(), java.util.stream.Collectors.counting())))
+                    .isEqualTo(java.util.Map.of("fixture/default", 48L, "fixture/fast", 4L, "crowd/default", 48L));
+            assertThat(predictions).filteredOn(p -> p.getVariant().equals(SavepointFixture.FAST))
+                    .extracting(Prediction::getId).as("the savepoint's open minibatch, no example routed since")
+                    .containsExactlyInAnyOrder("fx-96", "fx-97", "fx-98", "fx-99");
+        }
+    }
+
+    /**
      * {@code variants-v1} was made before the champion selection read the control topic's broadcast: restored, the
      * selection's broadcast state starts empty while the specs source goes on after the fixture's control records, so
      * variant fast reaches it only through its predictions. A reset of fast (its spec with {@code "revive":true}) must

@@ -57,7 +57,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows. {@code variants-v1} (the job keyed by
  * task and variant, made at layout 3, so without clicks) has task {@code fixture} train a second variant, {@link #FAST},
  * set on the control topic before the examples come ({@link #addFastVariant}), so it holds both variants' state and
- * the broadcast spec map. {@code train-wide-deep-v1} (layout 4, model kind 3) holds only task {@code wide-clicks}, a
+ * the broadcast spec map; {@code variants-v2}, the same made again once the routers kept at every checkpoint how far
+ * check-specs had read the control topic ({@code control-read-up-to}, session 23). {@code train-wide-deep-v1} (layout 4, model kind 3) holds only task {@code wide-clicks}, a
  * wide and deep model ({@link #WIDE_DEEP_SPEC}) trained on 100 clicks ({@link #wideClick}): its model and its open
  * minibatch of 4 examples taken apart. {@code train-large-output-v1} (layout 4) is {@code train-v4} plus 100 examples
  * of task {@link #LARGE}, a large-softmax model ({@link #LARGE_SPEC}, trainer-state kind 5): its embedding rows,
