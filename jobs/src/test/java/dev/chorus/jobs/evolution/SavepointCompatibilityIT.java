@@ -314,17 +314,7 @@ class SavepointCompatibilityIT {
         try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build().start()) {
             TrainSettings settings = SavepointFixture.settings(kafka.bootstrapServers());
             SavepointFixture.createTopics(kafka, settings);
-            var codec = settings.specsTopic().codec();
-            try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), java.util.Map.of())) {
-                // The restored specs source goes on after the fixture's two control records.
-                for (int i = 0; i < 2; i++) {
-                    producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/none", null).get();
-                }
-                producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/" + SavepointFixture.FAST,
-                        codec.encode(VariantSpecRecord.newBuilder().setTask(SavepointFixture.TASK)
-                                .setVariant(SavepointFixture.FAST).setStatus(VariantStatus.RETIRED).setSpec(null)
-                                .setUpdatedAt(0L).setSource("test").build())).get();
-            }
+            putFastAfterTheFixturesRecords(kafka, settings, VariantStatus.RETIRED, null);
             JobClient job = restoreWithNextExamples(kafka, settings, "variants-v2");
             try {
                 JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(),
@@ -358,18 +348,8 @@ class SavepointCompatibilityIT {
             try {
                 JobTestSupport.awaitCommitted(kafka, settings.championsTopic(),
                         c -> labelled(c, "default") == 48 && labelled(c, SavepointFixture.FAST) == 48, 1);
-                var codec = settings.specsTopic().codec();
-                try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), java.util.Map.of())) {
-                    // The restored specs source goes on after the fixture's two control records.
-                    for (int i = 0; i < 2; i++) {
-                        producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/none", null).get();
-                    }
-                    producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/" + SavepointFixture.FAST,
-                            codec.encode(VariantSpecRecord.newBuilder().setTask(SavepointFixture.TASK)
-                                    .setVariant(SavepointFixture.FAST).setStatus(VariantStatus.LIVE)
-                                    .setSpec(VariantSpecs.resetSpec(SavepointFixture.FAST_SPEC)).setUpdatedAt(0L)
-                                    .setSource("test").build())).get();
-                }
+                putFastAfterTheFixturesRecords(kafka, settings, VariantStatus.LIVE,
+                        VariantSpecs.resetSpec(SavepointFixture.FAST_SPEC));
                 awaitFreshVersion0(kafka, settings, SavepointFixture.TASK + "/" + SavepointFixture.FAST);
                 SavepointFixture.produce(kafka, settings, SavepointFixture.data(), SavepointFixture.EXAMPLES + 44,
                         SavepointFixture.EXAMPLES + 60, 3);
@@ -381,6 +361,24 @@ class SavepointCompatibilityIT {
             } finally {
                 job.cancel().get();
             }
+        }
+    }
+
+    /**
+     * A control record of variant fast ({@code status}, {@code spec}) at offset 2 of a fresh control topic: the specs
+     * source restored from a {@code variants-vN} fixture goes on after the fixture's two records (offsets 0 and 1), so
+     * two tombstones of another key stand in for them.
+     */
+    private static void putFastAfterTheFixturesRecords(EmbeddedKafkaBroker kafka, TrainSettings settings,
+            VariantStatus status, String spec) throws Exception {
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), java.util.Map.of())) {
+            for (int i = 0; i < 2; i++) {
+                producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/none", null).get();
+            }
+            producer.sendRaw(settings.specsTopic().name(), SavepointFixture.TASK + "/" + SavepointFixture.FAST,
+                    settings.specsTopic().codec().encode(VariantSpecRecord.newBuilder().setTask(SavepointFixture.TASK)
+                            .setVariant(SavepointFixture.FAST).setStatus(status).setSpec(spec).setUpdatedAt(0L)
+                            .setSource("test").build())).get();
         }
     }
 
