@@ -112,6 +112,11 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Send at most N examples in all; 0: no limit (default: ${DEFAULT-VALUE}).")
     long limit;
 
+    @Option(names = "--skip", paramLabel = "N", defaultValue = "0",
+            description = "Start the first pass at its example N (the dataset's row N; with --annotators, its label "
+                    + "event N): with --limit, a dataset sent in parts (default: ${DEFAULT-VALUE}).")
+    long skip;
+
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
             description = "Stream the dataset N times; 0 loops until Ctrl-C or --limit (default: ${DEFAULT-VALUE}).")
     int repeat;
@@ -137,10 +142,14 @@ final class ProduceCommand implements Callable<Integer> {
         if (source.size() == 0) {
             throw new IllegalStateException(source.source() + ": no examples to send");
         }
+        if (skip >= source.size()) {
+            throw usage("--skip: expected N below the " + source.size() + " examples a pass of " + source.source()
+                    + " sends, got " + skip);
+        }
 
         PrintWriter out = spec.commandLine().getOut();
         Topic<Example> topic = new Topic<>(examplesTopic, Example.class, format);
-        long total = repeat == 0 ? limit : (long) source.size() * repeat;
+        long total = repeat == 0 ? limit : (long) source.size() * repeat - skip;
         if (limit > 0) {
             total = Math.min(total, limit);
         }
@@ -238,7 +247,7 @@ final class ProduceCommand implements Callable<Integer> {
         long startTime = System.currentTimeMillis();
         long[] sent = {0};
         for (int pass = 0; repeat == 0 || pass < repeat; pass++) {
-            for (int position = 0; position < data.size(); position++) {
+            for (int position = pass == 0 ? (int) skip : 0; position < data.size(); position++) {
                 if ((limit > 0 && sent[0] >= limit) || stopping.get()) {
                     return finish(producer, inFlight, sent[0]);
                 }
@@ -294,8 +303,8 @@ final class ProduceCommand implements Callable<Integer> {
 
     /** Checks what can be checked before touching Kafka or reading the data; returns FILE's format. */
     private DatasetFile.InputFormat checkArguments() throws IOException {
-        if (rate < 0 || limit < 0 || repeat < 0) {
-            throw usage("--rate, --limit and --repeat take values >= 0");
+        if (rate < 0 || limit < 0 || repeat < 0 || skip < 0) {
+            throw usage("--rate, --limit, --repeat and --skip take values >= 0");
         }
         if (catalogue.check(data, List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
                 "--zero-based", "--dim", "--annotators", "--labels-per-item", "--annotator-seed", "--regression",

@@ -268,6 +268,28 @@ class ChorusCliIT {
         assertThat(second.get("label").asInt()).isZero();
     }
 
+    /** {@code --skip N}: the first pass starts at row N, so a dataset goes out in parts; later passes start at 0. */
+    @Test
+    void produceSkipsTheFirstPassesFirstRows() {
+        String topic = "it.skip.examples";
+        broker.createTopic(topic, 1, Map.of());
+        CliRun first = chorus("produce", images.toString(), "--examples-topic", topic, "--task", "tiny", "--limit",
+                "1", "--no-progress");
+        CliRun rest = chorus("produce", images.toString(), "--examples-topic", topic, "--task", "tiny", "--skip", "1",
+                "--repeat", "2", "--no-progress");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(rest.exitCode()).as(rest.err()).isZero();
+        assertThat(rest.out()).contains("sent 5 examples (task tiny)");
+        assertThat(jsonLines(chorus("tail", topic, "--json", "--no-follow").out()))
+                .extracting(e -> e.get("id").asText())
+                .containsExactly("tiny-0", "tiny-1", "tiny-2", "tiny-0", "tiny-1", "tiny-2");
+
+        CliRun past = chorus("produce", images.toString(), "--examples-topic", topic, "--task", "tiny", "--skip", "3",
+                "--no-progress");
+        assertThat(past.exitCode()).isEqualTo(2);
+        assertThat(past.err()).contains("--skip: expected N below the 3 examples a pass of ", " sends, got 3");
+    }
+
     @Test
     void produceReadsCsvAndSparseLibSvm() throws IOException {
         Path csv = Files.writeString(dir.resolve("points.csv"), "x,y,class\n0.5,1.5,1\n2.5,3.5,0\n");
