@@ -103,7 +103,7 @@ class SearchDecisionAdoptedIT {
                 if (System.nanoTime() - deadline > 0) {
                     throw e;
                 }
-                Thread.sleep(200);
+                Thread.sleep(200); // retry interval, bounded by the deadline above
             }
         }
     }
