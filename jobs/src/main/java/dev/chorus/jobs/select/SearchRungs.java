@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * retired goes into the standings ({@link #explain}), and where each search stands: its rung, finished, or stopped.
  *
  * <p>A run that stops before its last rung ({@link SearchRun#abandoned}: a live variant retired from outside, or a
- * resume from retirements no rungs make) is logged at WARN and counted {@code searchesAbandoned}, once each.
+ * resume from retirements no rungs make) is logged at WARN and counted {@code searchesAbandoned}, once each; a
+ * retirement adopted as the rung's decision of an earlier attempt ({@link SearchRun#adopt}) is logged at INFO and
+ * counted {@code searchRetirementsAdopted}.
  *
  * <p>State: {@link #RUNS}, search name → its run, keyed by task.
  */
@@ -57,10 +59,12 @@ final class SearchRungs {
 
     private final MapState<String, SearchRun> runs;
     private final Counter abandoned;
+    private final Counter adopted;
 
     SearchRungs(RuntimeContext context) {
         this.runs = context.getMapState(RUNS);
         this.abandoned = context.getMetricGroup().counter("searchesAbandoned");
+        this.adopted = context.getMetricGroup().counter("searchRetirementsAdopted");
     }
 
     /**
@@ -122,6 +126,7 @@ final class SearchRungs {
                     boolean running = run.running();
                     int rung = run.rung();
                     if (run.adopt(change.variant, change.evidence)) {
+                        adopted.inc();
                         LOG.info("Search {} of task {} adopts the retirement of {} as its decision of rung {}: an "
                                 + "earlier attempt of the job decided it after the checkpoint this one was restored "
                                 + "from", run.name(), task, change.variant, rung);

@@ -81,6 +81,42 @@ class SearchStandingsTest {
         }
     }
 
+    /**
+     * A rung an earlier attempt decided after the checkpoint this one restored, read back on the control topic: its
+     * retirements are adopted (counted {@code searchRetirementsAdopted}, logged at INFO), the search stands at its
+     * next rung with that decision, and nothing is abandoned.
+     */
+    @Test
+    void aRungsRetirementsReadBackWithItsEvidenceAreAdoptedAndCounted() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        CapturingAppender logs = CapturingAppender.attach();
+        String evidence = "search hp rung 0 of 2 over 2 examples: mean prequential loss hp-s0 0.1 (kept), hp-s1 0.3 "
+                + "(kept), hp-s2 1.2 (retired), hp-s3 2.3 (retired)";
+        try (var h = new SelectionHarness(metrics.environment())) {
+            h.open();
+            declareSearch(h);
+            predict(h, "e0", ORDER);
+            for (String v : List.of("hp-s2", "hp-s3")) {
+                SpecChange retired = new SpecChange("t", v, null);
+                retired.evidence = evidence;
+                h.processBroadcastElement(retired, 0);
+            }
+            predict(h, "e1", List.of("hp-s1", "hp-s0"));
+
+            assertThat(h.latest().getSearches()).usingRecursiveFieldByFieldElementComparatorIgnoringFields("decisions")
+                    .containsExactly(standing(SearchState.RUNNING, 1, List.of("hp-s0", "hp-s1"), null));
+            assertThat(h.latest().getSearches().get(0).getDecisions()).containsExactly(evidence);
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_searchRetirementsAdopted", Map.of()).get(0)
+                    .value()).isEqualTo(2);
+            assertThat(abandoned(metrics)).isZero();
+            assertThat(warnings(logs)).isEmpty();
+            assertThat(logs.at(Level.INFO)).filteredOn(l -> l.startsWith(SearchRungs.class.getName()))
+                    .hasSize(2).allSatisfy(l -> assertThat(l).contains("Search hp of task t adopts the retirement of "));
+        } finally {
+            logs.detach();
+        }
+    }
+
     @Test
     void aRunResumedFromRetirementsNoRungMakesStopsWithTheReasonAndIsCountedOnce() throws Exception {
         RegisteredMetrics metrics = new RegisteredMetrics();
