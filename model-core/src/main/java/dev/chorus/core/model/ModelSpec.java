@@ -372,6 +372,17 @@ public final class ModelSpec {
     return hiddenWeightCount() + width * outputs;
   }
 
+  /**
+   * The parameters a model of this spec holds at its full size, counted before anything is built: every weight and
+   * bias of its network, its hashed rows and its embedding, output and skip-gram tables whole, and for a label model a
+   * confusion matrix (and, for the Doctor Net methods, a head) for each of up to {@code maxAnnotators} annotators.
+   * Training holds more than these (gradients, optimizer moments, the minibatch's activations), in proportion; the
+   * train job refuses a spec above its {@code --max-model-parameters}. Saturates at {@link Long#MAX_VALUE}.
+   */
+  public long parameterCount() {
+    return ParameterCount.of(this);
+  }
+
   /** The sizes that decide how much a model of this spec allocates, for messages. */
   public String shape() {
     return "inputDim " + inputDim + ", numClasses " + numClasses + ", hidden layers "
