@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The most parameters ({@link ModelSpec#parameterCount()}) a model the train job builds may have: {@code --spec},
+ * The most parameters ({@link ModelSpec#parameterCount()}) a model the train job builds may have, and the most floats
+ * its full minibatch may need ({@link ModelSpec#minibatchFloats()}): {@code --spec},
  * each configured task's spec, and each live control record (every variant a search draws) are checked against it
  * before anything is allocated, so that one spec asking for a network no TaskManager can hold is refused with its
  * reason instead of failing every restart of the job with an {@link OutOfMemoryError}.
@@ -44,12 +45,24 @@ public record ModelSizeBound(long maxParameters) implements Serializable {
 
     private String problem(ModelSpec spec, String where) {
         long count = spec.parameterCount();
-        if (count <= maxParameters) {
-            return null;
+        if (count > maxParameters) {
+            return "field 'spec': expected a model of at most --max-model-parameters=" + grouped(maxParameters)
+                    + " parameters, got " + counted(count) + where + " (" + spec.algorithm() + ": " + sizes(spec) + ")";
         }
-        return "field 'spec': expected a model of at most --max-model-parameters=" + grouped(maxParameters)
-                + " parameters, got " + (count == Long.MAX_VALUE ? "more than " + grouped(Long.MAX_VALUE - 1)
-                : grouped(count)) + where + " (" + spec.algorithm() + ": " + sizes(spec) + ")";
+        // A minibatch's buffers are one array each, whatever the bound.
+        long maxFloats = Math.min(maxParameters, Integer.MAX_VALUE - 8);
+        long minibatch = spec.minibatchFloats();
+        if (minibatch > maxFloats) {
+            return "field 'spec': expected a minibatch of at most " + (maxFloats == maxParameters
+                    ? "--max-model-parameters=" + grouped(maxParameters) : "a Java array's " + grouped(maxFloats))
+                    + " floats (batchSize × (inputs + hidden units + outputs)), got " + counted(minibatch) + where + " ("
+                    + spec.algorithm() + ": batchSize " + spec.batchSize() + ", " + sizes(spec) + ")";
+        }
+        return null;
+    }
+
+    private static String counted(long count) {
+        return count == Long.MAX_VALUE ? "more than " + grouped(Long.MAX_VALUE - 1) : grouped(count);
     }
 
     /** The keys the count grows with. */

@@ -61,9 +61,10 @@ class ModelSizeBoundTest {
             assertThat(dead.get(0).getReason()).startsWith("field 'spec': expected a model of at most "
                     + "--max-model-parameters=100 parameters, got ").contains(" for the search's variant 'hp-s0' (mlp: ");
         }
-        try (var h = CheckSpecsHarness.open(settings().maxModelParameters(515))) {
+        try (var h = CheckSpecsHarness.open(settings().maxModelParameters(600))) {
             h.processElement(record("t/hp", live("t", "hp", search)), 0);
-            assertThat(h.extractOutputValues()).as("the search and its 3 variants, at 259 or 515 parameters each")
+            assertThat(h.extractOutputValues()).as("the search and its 3 variants, at 259 or 515 parameters each, "
+                    + "minibatches of 8 × 39 or 8 × 71 floats")
                     .hasSize(4);
             assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNull();
         }
@@ -96,6 +97,25 @@ class ModelSizeBoundTest {
         assertThat(new ModelSizeBound(ModelSizeBound.DEFAULT_MAX_PARAMETERS).problem(skipGram)).isEqualTo("field "
                 + "'spec': expected a model of at most --max-model-parameters=100,000,000 parameters, got 200,000,000 "
                 + "(skip-gram: skipGram.buckets 1000000, skipGram.dim 100)");
+    }
+
+    @Test
+    void aMinibatchTooLargeForTheBoundOrForAJavaArrayIsRefusedToo() throws Exception {
+        String bigBatch = SPEC.replace("\"batchSize\":8", "\"batchSize\":10000000");
+        try (var h = CheckSpecsHarness.open(settings().maxModelParameters(1_000_000))) {
+            h.processElement(record("t/big-batch", live("t", "big-batch", bigBatch)), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(deadLetters(h)).extracting(DeadLetter::getReason).containsExactly("field 'spec': expected a "
+                    + "minibatch of at most --max-model-parameters=1,000,000 floats (batchSize × (inputs + hidden units "
+                    + "+ outputs)), got 70,000,000 (softmax-regression: batchSize 10000000, inputDim 4, numClasses 3, "
+                    + "hidden layers [])");
+        }
+        String wrapping = "{\"algorithm\":\"softmax-regression\",\"inputDim\":784,\"numClasses\":10,"
+                + "\"batchSize\":10000000}";
+        assertThat(new ModelSizeBound(Long.MAX_VALUE).problem(ModelSpec.parse(wrapping))).isEqualTo("field 'spec': "
+                + "expected a minibatch of at most a Java array's 2,147,483,639 floats (batchSize × (inputs + hidden "
+                + "units + outputs)), got 7,940,000,000 (softmax-regression: batchSize 10000000, inputDim 784, "
+                + "numClasses 10, hidden layers [])");
     }
 
     private static List<DeadLetter> deadLetters(CheckSpecsHarness h) {

@@ -383,6 +383,15 @@ public final class ModelSpec {
     return ParameterCount.of(this);
   }
 
+  /**
+   * The floats a full minibatch of this spec needs at least, counted before anything is built: per example, its dense
+   * inputs (hashed features stay sparse), a value per hidden unit and one per output ({@code batchSize ×} their sum).
+   * A trainer's buffers are a small multiple of it. Saturates at {@link Long#MAX_VALUE}.
+   */
+  public long minibatchFloats() {
+    return ParameterCount.minibatch(this);
+  }
+
   /** The sizes that decide how much a model of this spec allocates, for messages. */
   public String shape() {
     return "inputDim " + inputDim + ", numClasses " + numClasses + ", hidden layers "

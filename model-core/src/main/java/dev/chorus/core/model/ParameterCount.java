@@ -38,6 +38,34 @@ final class ParameterCount {
     return plus(network(spec, spec.inputDim(), outputs), labelModel(spec));
   }
 
+  /**
+   * Floats a full minibatch needs at least: per example, its dense inputs (a hashed model's stay sparse), one value
+   * per hidden unit and one per output; the buffers a trainer keeps are a small multiple of it.
+   */
+  static long minibatch(ModelSpec spec) {
+    if (spec.skipGram() != null) {
+      return 0;
+    }
+    long outputs = spec.isClassifier() ? spec.classificationLoss().outputDim(spec.numClasses()) : 1;
+    long perExample;
+    if (spec.algorithm().equals(ModelSpec.LARGE_SOFTMAX)) {
+      perExample = 2L * spec.output().dim();
+    } else if (spec.algorithm().equals(ModelSpec.WIDE_DEEP)) {
+      perExample = plus(plus(spec.embeddings().inputWidth(), hiddenUnits(spec)), 2 * outputs);
+    } else {
+      perExample = plus(plus(spec.hashing() != null ? 0 : spec.inputDim(), hiddenUnits(spec)), outputs);
+    }
+    return times(spec.batchSize(), perExample);
+  }
+
+  private static long hiddenUnits(ModelSpec spec) {
+    long units = 0;
+    for (HiddenLayerSpec layer : spec.layers()) {
+      units = plus(units, layer.units());
+    }
+    return units;
+  }
+
   /** A row of weights per hashed dimension and one of biases (SparseLinearModel). */
   private static long hashedLinear(long inputDim, int outputs) {
     return times(inputDim + 1, outputs);

@@ -79,4 +79,20 @@ class ParameterCountTest {
     assertThat(ParameterCount.times(3, 5)).isEqualTo(15);
     assertThat(ParameterCount.plus(Long.MAX_VALUE - 1, 5)).isEqualTo(Long.MAX_VALUE);
   }
+
+  @Test
+  void aMinibatchCountsEachExamplesDenseInputsHiddenUnitsAndOutputs() {
+    ModelSpec mlp = ModelSpec.parse("{\"algorithm\":\"mlp\",\"inputDim\":784,\"numClasses\":10,\"batchSize\":128,"
+        + "\"layers\":[{\"units\":256},{\"units\":64}]}");
+    assertThat(mlp.minibatchFloats()).isEqualTo(128L * (784 + 256 + 64 + 10));
+    ModelSpec hashed = ModelSpec.parse("{\"algorithm\":\"logistic-regression\",\"inputDim\":1024,\"batchSize\":32,"
+        + "\"hashing\":{\"bits\":10},\"standardize\":false,\"optimizer\":{\"type\":\"ftrl\"}}");
+    assertThat(hashed.minibatchFloats()).as("hashed rows stay sparse: one output each").isEqualTo(32);
+    ModelSpec overflowing = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":784,"
+        + "\"numClasses\":10,\"batchSize\":10000000}");
+    assertThat(overflowing.minibatchFloats()).as("beyond an int, as batchSize × inputDim would wrap")
+        .isEqualTo(10_000_000L * 794);
+    ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":4096,\"dim\":32}}");
+    assertThat(skipGram.minibatchFloats()).isZero();
+  }
 }
