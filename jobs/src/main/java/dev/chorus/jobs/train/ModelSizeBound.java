@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * The most parameters ({@link ModelSpec#parameterCount()}) a model the train job builds may have, and the most floats
- * its full minibatch may need ({@link ModelSpec#minibatchFloats()}): {@code --spec},
+ * its full minibatch may need ({@link ModelSpec#minibatchFloats()}) and the labels its label history may hold
+ * ({@link ModelSpec#labelHistorySlots()}): {@code --spec},
  * each configured task's spec, and each live control record (every variant a search draws) are checked against it
  * before anything is allocated, so that one spec asking for a network no TaskManager can hold is refused with its
  * reason instead of failing every restart of the job with an {@link OutOfMemoryError}.
@@ -57,6 +58,14 @@ public record ModelSizeBound(long maxParameters) implements Serializable {
                     ? "--max-model-parameters=" + grouped(maxParameters) : "a Java array's " + grouped(maxFloats))
                     + " floats (batchSize × (inputs + hidden units + outputs)), got " + counted(minibatch) + where + " ("
                     + spec.algorithm() + ": batchSize " + spec.batchSize() + ", " + sizes(spec) + ")";
+        }
+        long history = spec.labelHistorySlots();
+        if (history > maxParameters || spec.labelModel() != null
+                && spec.labelModel().maxLabelsPerItem() > Integer.MAX_VALUE - 8) {
+            return "field 'spec': expected a label history of at most --max-model-parameters=" + grouped(maxParameters)
+                    + " labels (labelModel.historyItems × maxLabelsPerItem, each below a Java array's "
+                    + grouped(Integer.MAX_VALUE - 8) + "), got " + grouped(spec.labelModel().historyItems()) + " × "
+                    + grouped(spec.labelModel().maxLabelsPerItem()) + where;
         }
         return null;
     }

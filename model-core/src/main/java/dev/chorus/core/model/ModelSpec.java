@@ -134,6 +134,9 @@ public final class ModelSpec {
     this.hashing = hashing;
     this.embeddings = embeddings;
     this.wideOptimizer = wideOptimizer;
+    if (wideOptimizer != null) {
+      TrainingSpec.requireFloatRate("wideOptimizer.learningRate", wideOptimizer.learningRate());
+    }
     this.output = output;
     this.skipGram = null;
     this.tokensField = null;
@@ -390,6 +393,14 @@ public final class ModelSpec {
    */
   public long minibatchFloats() {
     return ParameterCount.minibatch(this);
+  }
+
+  /**
+   * The labels a label model's per-item history may hold, {@code historyItems × maxLabelsPerItem} (0 without a label
+   * model): each item it remembers gets room for {@code maxLabelsPerItem} when first labelled.
+   */
+  public long labelHistorySlots() {
+    return ParameterCount.labelHistory(this);
   }
 
   /** The sizes that decide how much a model of this spec allocates, for messages. */

@@ -105,6 +105,12 @@ final class ParameterCount {
     return times(labelModel.maxAnnotators(), perAnnotator);
   }
 
+  /** Labels a label model's per-item history may hold: each remembered item has room for maxLabelsPerItem. */
+  static long labelHistory(ModelSpec spec) {
+    LabelModelSpec labelModel = spec.labelModel();
+    return labelModel == null ? 0 : times(labelModel.historyItems(), labelModel.maxLabelsPerItem());
+  }
+
   static long times(long a, long b) {
     long high = Math.multiplyHigh(a, b);
     long low = a * b;

@@ -95,4 +95,28 @@ class ParameterCountTest {
     ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":4096,\"dim\":32}}");
     assertThat(skipGram.minibatchFloats()).isZero();
   }
+
+  @Test
+  void aLabelModelsHistoryCountsARoomOfMaxLabelsPerItemForEachItemItMayRemember() {
+    ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,"
+        + "\"labelModel\":{\"method\":\"soft\",\"historyItems\":100,\"maxLabelsPerItem\":2147483647}}");
+    assertThat(spec.labelHistorySlots()).isEqualTo(100L * Integer.MAX_VALUE);
+    assertThat(ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3}")
+        .labelHistorySlots()).isZero();
+  }
+
+  @Test
+  void aLearningRateNoFloatHoldsIsRefusedNamingItsKey() {
+    String base = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"optimizer\":"
+        + "{\"type\":\"sgd\",\"learningRate\":";
+    assertThat(ModelSpec.parse(base + "3.4028235E38}}").optimizer().learningRate()).isEqualTo(3.4028235E38);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelSpec.parse(base + "1e39}}"))
+        .hasMessage("ModelSpec key 'optimizer.learningRate': expected at most 3.4028235E38 (the largest float: "
+            + "training runs in float), got 1.0E39");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelSpec.parse("{\"algorithm\":\"wide-deep\","
+        + "\"numClasses\":2,\"hashing\":{\"bits\":12},\"standardize\":false,\"layers\":[{\"units\":4}],"
+        + "\"embeddings\":{\"dim\":4,\"buckets\":100,\"fields\":[\"a\"]},"
+        + "\"wideOptimizer\":{\"type\":\"sgd\",\"learningRate\":1e300}}"))
+        .hasMessageContaining("key 'wideOptimizer.learningRate': expected at most 3.4028235E38");
+  }
 }
