@@ -8,6 +8,7 @@ import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.ModelSizeBound;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
@@ -174,6 +175,10 @@ final class SpecsCommand {
         @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
                 description = "Where --fork-from reads snapshots. Default: ${DEFAULT-VALUE}.")
         String modelsTopic;
+        @Option(names = "--max-model-parameters", defaultValue = "" + ModelSizeBound.DEFAULT_MAX_PARAMETERS,
+                description = "The train job's bound (its option of that name): a spec whose model, or one its search "
+                        + "draws, would have more parameters is refused here. Default: ${DEFAULT-VALUE}.")
+        long maxModelParameters;
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
@@ -185,6 +190,10 @@ final class SpecsCommand {
                     warmStartOptimizer);
             // The job's own check of a control record's spec: a bad one fails here, with the reason.
             VariantSpec parsed = VariantSpecs.parseVariant(json, TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK);
+            String tooLarge = new ModelSizeBound(maxModelParameters).problem(parsed, variant);
+            if (tooLarge != null) {
+                throw new IllegalArgumentException(tooLarge.substring(tooLarge.indexOf(':') + 2));
+            }
             topic.kafka.requireReachable(topic.topic);
             JudgedSpecs judged = topic.judged();
             VariantSpecRecord current = judged.taken().get(task + "/" + variant);

@@ -98,4 +98,19 @@ class SpecsPutTest {
         assertThat(file.err()).isEqualTo("chorus specs put: cannot read spec file " + missing + ": no such file "
                 + "(run with --verbose for details)\n");
     }
+
+    @Test
+    void aModelAboveTheJobsBoundIsRefusedBeforeKafkaAndTheBoundCanBeRaisedAsTheJobsIs() {
+        String broker = CliRun.unreachableBroker();
+        String wide = "{\"algorithm\":\"mlp\",\"inputDim\":784,\"numClasses\":10,\"layers\":[{\"units\":1000000}]}";
+        CliRun refused = CliRun.run("specs", "put", "iris", "wide", wide, "--bootstrap-servers", broker);
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.err()).isEqualTo("chorus specs put: expected a model of at most --max-model-parameters="
+                + "100,000,000 parameters, got 795,000,010 (mlp: inputDim 784, numClasses 10, hidden layers [1000000]) "
+                + "(run with --verbose for details)\n");
+
+        CliRun raised = CliRun.run("specs", "put", "iris", "wide", wide, "--max-model-parameters", "800000000",
+                "--bootstrap-servers", broker, "--kafka-check-timeout-ms", "2000");
+        assertThat(raised.err()).as("accepted: only the broker is missing").contains("cannot reach Kafka");
+    }
 }

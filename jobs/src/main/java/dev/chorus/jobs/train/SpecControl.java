@@ -37,7 +37,8 @@ import org.apache.flink.util.OutputTag;
  * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid
  * ({@link Variants#checkNames}), whose spec does not parse, that changes a live variant's spec on the topic (a task's
  * first {@code default} record may differ from {@code --spec}), or that would give a task more than
- * {@code maxVariantsPerTask} live variants, or whose warm start's model is missing or does not fit its spec
+ * {@code maxVariantsPerTask} live variants, whose model (or one its search draws) would have more parameters than
+ * {@code --max-model-parameters} ({@link ModelSizeBound}), or whose warm start's model is missing or does not fit its spec
  * ({@link WarmStarts#check}), or which warm-starts its own variant without a model other than as a rewarm with
  * {@code revive} of a variant that can rewarm ({@link WarmStarts#rewarms}), or that makes a retired key (a RETIRED
  * record or a tombstone of a live one, a search's included) live again without {@code "revive":true}. The spec is
@@ -61,6 +62,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     private final Topic<VariantSpecRecord> topic;
     private final TaskSpecs defaults;
     private final int maxVariantsPerTask;
+    private final ModelSizeBound modelSizeBound;
     private final int maxRecordBytes;
     private final int deadLetterMaxOriginalBytes;
 
@@ -79,6 +81,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         this.topic = settings.specsTopic();
         this.defaults = settings.specs();
         this.maxVariantsPerTask = settings.maxVariantsPerTask();
+        this.modelSizeBound = settings.modelSizeBound();
         // Not --max-record-bytes, which bounds examples: a control record may carry a warm start's whole model.
         this.maxRecordBytes = WarmStarts.MAX_RECORD_BYTES;
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
@@ -215,6 +218,10 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             parsed = VariantSpecs.parseVariant(spec.getSpec(), maxVariantsPerTask);
         } catch (RuntimeException e) {
             return Checked.problem(untrainable(spec, e));
+        }
+        String tooLarge = modelSizeBound.problem(parsed, spec.getVariant());
+        if (tooLarge != null) {
+            return Checked.problem("spec: " + tooLarge);
         }
         problem = liveProblem(spec, parsed);
         return problem != null ? Checked.problem(problem) : new Checked(null, parsed);

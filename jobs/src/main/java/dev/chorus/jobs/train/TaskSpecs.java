@@ -98,6 +98,21 @@ public final class TaskSpecs implements Serializable {
         return spec == null || ExampleValidator.againstSpec(example, spec) != null;
     }
 
+    /** The first spec (the default, then each task's) larger than {@code bound} allows, as an error, or null. */
+    String sizeProblem(ModelSizeBound bound) {
+        String problem = defaultSpecJson == null ? null : bound.problem(parse(defaultSpecJson));
+        if (problem != null) {
+            return "--spec: " + problem;
+        }
+        for (Map.Entry<String, String> task : specJsonByTask.entrySet()) {
+            problem = bound.problem(parse(task.getValue()));
+            if (problem != null) {
+                return "the spec of task '" + task.getKey() + "': " + problem;
+            }
+        }
+        return null;
+    }
+
     /** Tasks with a spec of their own, which are always admitted. */
     public Set<String> configuredTasks() {
         return Set.copyOf(specJsonByTask.keySet());

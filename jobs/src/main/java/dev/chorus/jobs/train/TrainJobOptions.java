@@ -104,6 +104,11 @@ public final class TrainJobOptions extends JobOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxVariantsPerTask;
 
+    @Option(names = "--max-model-parameters", defaultValue = "" + ModelSizeBound.DEFAULT_MAX_PARAMETERS,
+            description = "A spec whose model would hold more parameters (weights, biases and tables at full size) "
+                    + "is refused: --spec at submission, a control record as a dead letter (default: ${DEFAULT-VALUE}).")
+    long maxModelParameters;
+
     @Option(names = "--hashed-state", defaultValue = "value",
             description = "Where hashed tasks keep their model rows: value (all of a task's state in one value; for "
                     + "the heap backend) or rows (blocks of map state written back as minibatches change them; for "
@@ -142,6 +147,7 @@ public final class TrainJobOptions extends JobOptions {
                 .specRefusalsTopic(new Topic<>(specRefusalsTopic, DeadLetter.class,
                         settings.deadLetterTopic().format()))
                 .maxVariantsPerTask(maxVariantsPerTask)
+                .maxModelParameters(maxModelParameters)
                 .hashedState(TrainSettings.HashedState.of(hashedState))
                 .decisionsAtLeastOnce(decisionsAtLeastOnce);
     }

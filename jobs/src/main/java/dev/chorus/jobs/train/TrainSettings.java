@@ -41,6 +41,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private Topic<DeadLetter> specRefusalsTopic =
             new Topic<>(ChorusTopic.DefaultNames.SPEC_REFUSALS, DeadLetter.class, WireFormat.AVRO);
     private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
+    private ModelSizeBound modelSizeBound = new ModelSizeBound(ModelSizeBound.DEFAULT_MAX_PARAMETERS);
     private HashedState hashedState = HashedState.VALUE;
     private boolean decisionsAtLeastOnce;
 
@@ -60,6 +61,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public Topic<VariantSpecRecord> specsTopic() { return specsTopic; }
     public Topic<DeadLetter> specRefusalsTopic() { return specRefusalsTopic; }
     public int maxVariantsPerTask() { return maxVariantsPerTask; }
+    public ModelSizeBound modelSizeBound() { return modelSizeBound; }
     public HashedState hashedState() { return hashedState; }
     public boolean decisionsAtLeastOnce() { return decisionsAtLeastOnce; }
 
@@ -85,6 +87,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings specRefusalsTopic(Topic<DeadLetter> v) { specRefusalsTopic = Objects.requireNonNull(v); return this; }
     /** A control record that would make a task train more live variants than this is a dead letter. */
     public TrainSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
+    /** A spec whose model would have more parameters than this is refused: at submission, or as a dead letter. */
+    public TrainSettings maxModelParameters(long v) { modelSizeBound = new ModelSizeBound(v); return this; }
     /** Where a hashed task's model rows live in keyed state ({@link HashedRowsState}). */
     public TrainSettings hashedState(HashedState v) { hashedState = Objects.requireNonNull(v); return this; }
     /**
@@ -118,6 +122,10 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings validate() {
         if (specs == null) {
             throw new IllegalArgumentException("no model spec: set a default spec or per-task specs");
+        }
+        String tooLarge = specs.sizeProblem(modelSizeBound);
+        if (tooLarge != null) {
+            throw new IllegalArgumentException(tooLarge);
         }
         return super.validate();
     }

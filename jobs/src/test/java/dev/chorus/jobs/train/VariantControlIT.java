@@ -28,8 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Variants managed through the control topic while the train job runs (parallelism 2, examples on 2 partitions):
- * an invalid record is a dead letter, a second variant is added and trains on every example from then on, and is
- * retired: no more predictions from it, and its state is gone (revived, it starts from model version 0).
+ * an invalid record and one whose model is too large to build are dead letters, a second variant is added and
+ * trains on every example from then on, and is retired: no more predictions from it, and its state is gone (revived, it starts from model version 0).
  *
  * <p>"From then on" is made exact with probes ({@link VariantProbes}).
  */
@@ -46,6 +46,8 @@ class VariantControlIT {
             {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
              "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":7}""";
     static final String FAST = SPEC.replace("0.05", "0.2");
+    static final String HUGE = SPEC.replace("\"softmax-regression\"", "\"mlp\"")
+            .replace("\"numClasses\":3,", "\"numClasses\":3,\"layers\":[{\"units\":300000000}],");
     static final LabeledDataset DATA = SyntheticBlobs.generate(1000, 8, 3, 5);
 
     @Test
@@ -62,6 +64,9 @@ class VariantControlIT {
                     .containsOnly("default");
 
             control(producer, settings, TASK + "/fast", spec(TASK, "fast", VariantStatus.LIVE, "{\"algorithm\":"));
+            // A spec no TaskManager could build (its first layer alone is 2.4 billion weights): built, it would fail
+            // the job on its first example, and every restart after; refused, it changes nothing.
+            control(producer, settings, TASK + "/huge", spec(TASK, "huge", VariantStatus.LIVE, HUGE));
             control(producer, settings, TASK + "/fast", spec(TASK, "fast", VariantStatus.LIVE, FAST));
             VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "add-", "fast", true);
 
@@ -78,12 +83,14 @@ class VariantControlIT {
             assertThat(fastModels.get(1).getSpec()).contains("0.2");
 
             List<DeadLetter> dead = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
-                    d -> d.getTopic().equals(settings.specsTopic().name()), 1);
-            assertThat(dead).singleElement().satisfies(d -> {
-                assertThat(d.getField()).isEqualTo("spec");
-                assertThat(d.getReason()).startsWith("field 'spec': expected a model spec the train job can train, "
-                        + "got \"{\\u0022algorithm\\u0022:\"").contains("not valid JSON");
-            });
+                    d -> d.getTopic().equals(settings.specsTopic().name()), 2);
+            assertThat(dead).extracting(DeadLetter::getField).containsOnly("spec");
+            assertThat(dead).extracting(DeadLetter::getReason).as("in either order: the topic has two partitions")
+                    .anySatisfy(r -> assertThat(r).startsWith("field 'spec': expected a model spec the train job can "
+                            + "train, got \"{\\u0022algorithm\\u0022:\"").contains("not valid JSON"))
+                    .contains("field 'spec': expected a model of at most --max-model-parameters=100,000,000 "
+                            + "parameters, got 3,600,000,003 (mlp: inputDim 8, numClasses 3, hidden layers [300000000])");
+            assertThat(during).extracting(Prediction::getVariant).doesNotContain("huge");
 
             control(producer, settings, TASK + "/fast", null);
             VariantProbes.await(KAFKA.broker(), producer, settings, TASK, "retire-", "fast", false);
@@ -94,7 +101,7 @@ class VariantControlIT {
             // Retired, it comes back only if asked: a spec without "revive":true is a dead letter.
             control(producer, settings, TASK + "/fast", spec(TASK, "fast", VariantStatus.LIVE, FAST));
             assertThat(JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
-                    d -> d.getTopic().equals(settings.specsTopic().name()), 2)).last().satisfies(d -> {
+                    d -> d.getTopic().equals(settings.specsTopic().name()), 3)).anySatisfy(d -> {
                         assertThat(d.getField()).isEqualTo("spec");
                         assertThat(d.getReason()).startsWith("field 'spec': expected \"revive\":true to make retired "
                                 + "variant \"blobs/a/fast\" live again");

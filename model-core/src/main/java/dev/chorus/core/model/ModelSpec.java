@@ -134,6 +134,9 @@ public final class ModelSpec {
     this.hashing = hashing;
     this.embeddings = embeddings;
     this.wideOptimizer = wideOptimizer;
+    if (wideOptimizer != null) {
+      TrainingSpec.requireFloatRate("wideOptimizer.learningRate", wideOptimizer.learningRate());
+    }
     this.output = output;
     this.skipGram = null;
     this.tokensField = null;
@@ -370,6 +373,34 @@ public final class ModelSpec {
     long width = layers.isEmpty() ? inputDim : layers.get(layers.size() - 1).units();
     int outputs = isClassifier() ? classificationLoss().outputDim(numClasses) : 1;
     return hiddenWeightCount() + width * outputs;
+  }
+
+  /**
+   * The parameters a model of this spec holds at its full size, counted before anything is built: every weight and
+   * bias of its network, its hashed rows and its embedding, output and skip-gram tables whole, and for a label model a
+   * confusion matrix (and, for the Doctor Net methods, a head) for each of up to {@code maxAnnotators} annotators.
+   * Training holds more than these (gradients, optimizer moments, the minibatch's activations), in proportion; the
+   * train job refuses a spec above its {@code --max-model-parameters}. Saturates at {@link Long#MAX_VALUE}.
+   */
+  public long parameterCount() {
+    return ParameterCount.of(this);
+  }
+
+  /**
+   * The floats a full minibatch of this spec needs at least, counted before anything is built: per example, its dense
+   * inputs (hashed features stay sparse), a value per hidden unit and one per output ({@code batchSize ×} their sum).
+   * A trainer's buffers are a small multiple of it. Saturates at {@link Long#MAX_VALUE}.
+   */
+  public long minibatchFloats() {
+    return ParameterCount.minibatch(this);
+  }
+
+  /**
+   * The labels a label model's per-item history may hold, {@code historyItems × maxLabelsPerItem} (0 without a label
+   * model): each item it remembers gets room for {@code maxLabelsPerItem} when first labelled.
+   */
+  public long labelHistorySlots() {
+    return ParameterCount.labelHistory(this);
   }
 
   /** The sizes that decide how much a model of this spec allocates, for messages. */

@@ -52,9 +52,21 @@ public record TrainingSpec(int batchSize, OptimizerSpec optimizer, LearningRateS
     }
     Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(schedule, "schedule");
+    requireFloatRate("optimizer.learningRate", optimizer.learningRate());
     requireNonNegative("clipNorm", clipNorm);
     requireNonNegative("l1", l1);
     requireNonNegative("l2", l2);
+  }
+
+  /**
+   * Training runs in float: a rate above {@link Float#MAX_VALUE} would be infinite there (a large-softmax model's
+   * table then failed to build with NaN, on the variant's first example).
+   */
+  static void requireFloatRate(String key, double rate) {
+    if (Float.isInfinite((float) rate)) {
+      throw new IllegalArgumentException("ModelSpec key '" + key + "': expected at most " + Float.MAX_VALUE
+          + " (the largest float: training runs in float), got " + rate);
+    }
   }
 
   /** Without averaging. */
