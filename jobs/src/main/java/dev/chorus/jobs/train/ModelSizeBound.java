@@ -18,8 +18,9 @@ import java.util.Locale;
 public record ModelSizeBound(long maxParameters) implements Serializable {
 
     /**
-     * 100 million: 400 MB of float weights, about 1.2 GB with Adam's two moments; ten times the largest model the
-     * benchmarks train (the hashed Debian-sections softmax, 2^20 × 58) fits below it with room to spare.
+     * 100 million: 400 MB of float weights, about 1.7 GB for an Adam model while it trains (17 bytes a parameter:
+     * README, "Bounded tasks"); the largest model the benchmarks train (the hashed Debian-sections softmax, 2^20 rows ×
+     * 58 classes, 61 million) fits below it.
      */
     public static final long DEFAULT_MAX_PARAMETERS = 100_000_000L;
 
