@@ -35,6 +35,17 @@ public record ModelSizeBound(long maxParameters) implements Serializable {
         return problem(spec, "");
     }
 
+    /**
+     * Throws {@link IllegalArgumentException} with {@link #problem(ModelSpec)}'s reason for a spec beyond the bound: the
+     * check a reader of saved model bytes applies to each spec they embed ({@code SavedModels.read(bytes, admit)}).
+     */
+    public void require(ModelSpec spec) {
+        String problem = problem(spec);
+        if (problem != null) {
+            throw new IllegalArgumentException("its spec: " + problem);
+        }
+    }
+
     /** {@link #problem(ModelSpec)} for variant {@code name}'s model and each variant its search draws. */
     public String problem(VariantSpec spec, String name) {
         String problem = problem(spec.model(), "");

@@ -18,6 +18,7 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.LargeOutputExamples;
+import dev.chorus.jobs.SpecPools;
 import dev.chorus.jobs.TokenSequences;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.Sourced;
@@ -160,19 +161,11 @@ class SpecFuzzTest {
         Double.MIN_VALUE, 1e-300, 1e-45, 1e-10, 1e-3, 10, 1e10, 1e20, 3.4e38, 1e39, 1e300, 1e308, Double.MAX_VALUE};
     /** Raw numbers past double's range: parsed as infinities. */
     private static final String[] HUGE = {"1e400", "-1e400"};
-    private static final String[] ODD_STRINGS = {"NaN", "Infinity", "-Infinity", "", "1e400"};
 
-    private static final Map<String, List<String>> LABELS = Map.of(
-            "activation", List.of("relu", "tanh", "sigmoid", "identity"),
-            "init", List.of("glorot-uniform", "glorot-normal", "he-normal", "uniform", "zeros"),
-            "loss", List.of("softmax-cross-entropy", "multiclass-hinge", "softmax-squared-error", "logistic", "hinge",
-                    "squared-error"),
-            "method", List.of("naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net",
-                    "weighted-doctor-net-paper"),
+    private static final Map<String, List<String>> LABELS = SpecPools.labels(Map.of(
             "algorithm", List.of("linear-regression", "logistic-regression", "softmax-regression", "linear-svm", "mlp",
                     "wide-deep", "large-softmax"),
-            "combiner", List.of("mean", "sum"),
-            "detector", List.of("none", "page-hinkley", "adwin"));
+            "detector", List.of("none", "page-hinkley", "adwin")));
 
     /** Values a top-level key may be set to, as JSON; {@code %d}/{@code %g} are filled from the pools. */
     private static final Map<String, List<String>> ADDITIONS = new TreeMap<>(Map.ofEntries(
@@ -578,7 +571,7 @@ class SpecFuzzTest {
         boolean integral = slot.get().isIntegralNumber();
         int pick = random.nextInt(100);
         if (pick < 3) {
-            slot.set(TextNode.valueOf(ODD_STRINGS[random.nextInt(ODD_STRINGS.length)]));
+            slot.set(TextNode.valueOf(SpecPools.ODD_STRINGS[random.nextInt(SpecPools.ODD_STRINGS.length)]));
         } else if (pick < (integral ? 6 : 10)) {
             slot.set(huge(random));
         } else if (integral ? pick < 94 : pick < 25) {
