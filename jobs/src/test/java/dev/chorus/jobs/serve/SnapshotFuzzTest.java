@@ -23,6 +23,7 @@ import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.SpecPools;
+import dev.chorus.jobs.SpecPools.Slot;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.TokenSequences;
 import dev.chorus.jobs.WideDeepClicks;
@@ -43,7 +44,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -1267,42 +1267,6 @@ class SnapshotFuzzTest {
         return replaceSpec(b, slot, mutated);
     }
 
-    /** A value inside the spec: its parent, its field name (or null) and index, and its path for messages. */
-    private record Slot(JsonNode parent, String field, int index, String path) {
-        JsonNode get() {
-            return field != null ? parent.get(field) : parent.get(index);
-        }
-
-        void set(JsonNode value) {
-            if (field != null) {
-                ((ObjectNode) parent).set(field, value);
-            } else {
-                ((ArrayNode) parent).set(index, value);
-            }
-        }
-    }
-
-    private static void collect(JsonNode node, String path, List<Slot> into, Function<JsonNode, Boolean> wanted) {
-        if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-                if (wanted.apply(e.getValue())) {
-                    into.add(new Slot(node, e.getKey(), -1, p));
-                }
-                collect(e.getValue(), p, into, wanted);
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                String p = path + "[" + i + "]";
-                if (wanted.apply(node.get(i))) {
-                    into.add(new Slot(node, null, i, p));
-                }
-                collect(node.get(i), p, into, wanted);
-            }
-        }
-    }
-
     /**
      * Keys that change no size the saved bytes hold, so that a spec changed in them still loads: the mutant is then a
      * model the serve job accepts, with odd settings or names.
@@ -1313,8 +1277,7 @@ class SnapshotFuzzTest {
             "rho", "alpha", "beta", "samples", "negatives", "window", "maxTokens", "steps");
 
     private static void neutralChange(ObjectNode spec, Random random, List<String> changes) {
-        List<Slot> slots = new ArrayList<>();
-        collect(spec, "", slots, v -> true);
+        List<Slot> slots = SpecPools.slots(spec, v -> true);
         slots.removeIf(s -> s.field() == null || !NEUTRAL.contains(s.field()) && !s.path().startsWith("hashing.")
                 && !s.path().startsWith("embeddings.") && !s.field().equals("activation"));
         if (slots.isEmpty()) {
@@ -1387,8 +1350,7 @@ class SnapshotFuzzTest {
     }
 
     private static void replaceNumber(ObjectNode spec, Random random, List<String> changes) {
-        List<Slot> numbers = new ArrayList<>();
-        collect(spec, "", numbers, JsonNode::isNumber);
+        List<Slot> numbers = SpecPools.slots(spec, JsonNode::isNumber);
         if (numbers.isEmpty()) {
             addKey(spec, random, changes);
             return;
@@ -1443,8 +1405,7 @@ class SnapshotFuzzTest {
     }
 
     private static void removeKey(ObjectNode spec, Random random, List<String> changes) {
-        List<Slot> members = new ArrayList<>();
-        collect(spec, "", members, v -> true);
+        List<Slot> members = SpecPools.slots(spec, v -> true);
         members.removeIf(s -> s.field() == null);
         if (members.isEmpty()) {
             return;
@@ -1455,8 +1416,7 @@ class SnapshotFuzzTest {
     }
 
     private static void swapLabel(ObjectNode spec, Random random, List<String> changes) {
-        List<Slot> strings = new ArrayList<>();
-        collect(spec, "", strings, JsonNode::isTextual);
+        List<Slot> strings = SpecPools.slots(spec, JsonNode::isTextual);
         strings.removeIf(s -> s.field() == null || !LABELS.containsKey(s.field()));
         if (strings.isEmpty()) {
             addKey(spec, random, changes);

@@ -19,6 +19,7 @@ import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.LargeOutputExamples;
 import dev.chorus.jobs.SpecPools;
+import dev.chorus.jobs.SpecPools.Slot;
 import dev.chorus.jobs.TokenSequences;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.Sourced;
@@ -26,13 +27,11 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.function.Function;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -526,43 +525,8 @@ class SpecFuzzTest {
         }
     }
 
-    /** A path to a value inside the spec: its parent and its field name or index. */
-    private record Slot(JsonNode parent, String field, int index) {
-        JsonNode get() {
-            return field != null ? parent.get(field) : parent.get(index);
-        }
-
-        void set(JsonNode value) {
-            if (field != null) {
-                ((ObjectNode) parent).set(field, value);
-            } else {
-                ((ArrayNode) parent).set(index, value);
-            }
-        }
-    }
-
-    private static void collect(JsonNode node, List<Slot> into, Function<JsonNode, Boolean> wanted) {
-        if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (wanted.apply(e.getValue())) {
-                    into.add(new Slot(node, e.getKey(), -1));
-                }
-                collect(e.getValue(), into, wanted);
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                if (wanted.apply(node.get(i))) {
-                    into.add(new Slot(node, null, i));
-                }
-                collect(node.get(i), into, wanted);
-            }
-        }
-    }
-
     private static void replaceNumber(ObjectNode spec, Random random) {
-        List<Slot> numbers = new ArrayList<>();
-        collect(spec, numbers, JsonNode::isNumber);
+        List<Slot> numbers = SpecPools.slots(spec, JsonNode::isNumber);
         if (numbers.isEmpty()) {
             addKey(spec, random);
             return;
@@ -626,8 +590,7 @@ class SpecFuzzTest {
     }
 
     private static void removeKey(ObjectNode spec, Random random) {
-        List<Slot> members = new ArrayList<>();
-        collect(spec, members, v -> true);
+        List<Slot> members = SpecPools.slots(spec, v -> true);
         members.removeIf(s -> s.field() == null || s.parent() == spec && s.field().equals("algorithm"));
         if (members.isEmpty()) {
             return;
@@ -637,8 +600,7 @@ class SpecFuzzTest {
     }
 
     private static void swapLabel(ObjectNode spec, Random random) {
-        List<Slot> strings = new ArrayList<>();
-        collect(spec, strings, JsonNode::isTextual);
+        List<Slot> strings = SpecPools.slots(spec, JsonNode::isTextual);
         strings.removeIf(s -> s.field() == null || !LABELS.containsKey(s.field()));
         if (strings.isEmpty()) {
             addKey(spec, random);
