@@ -223,7 +223,8 @@ final class SpecsCommand {
             }
             byte[] initialModel = parsed.warmStart().isEmpty() ? null
                     : WarmStartModels.read(parsed.warmStart().get(), task, topic.kafka, modelsTopic);
-            String problem = WarmStarts.check(parsed, initialModel == null ? null : ByteBuffer.wrap(initialModel));
+            String problem = WarmStarts.check(parsed, initialModel == null ? null : ByteBuffer.wrap(initialModel),
+                    new ModelSizeBound(maxModelParameters));
             if (problem != null) {
                 throw new IllegalArgumentException(problem.substring(problem.indexOf(':') + 2));
             }

@@ -23,6 +23,7 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
+import dev.chorus.jobs.train.ModelSizeBound;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
@@ -124,6 +125,7 @@ public final class ServeFunction
     private final TaskBound taskBound;
     private final boolean followsChampion;
     private final int maxVariants;
+    private final ModelSizeBound modelSizeBound;
     private final Topic<Champion> championsTopic;
 
     private final WaitingExamples waiting;
@@ -175,6 +177,7 @@ public final class ServeFunction
         this.taskBound = settings.taskBound();
         this.followsChampion = settings.followsChampion();
         this.maxVariants = settings.maxVariantsPerTask();
+        this.modelSizeBound = settings.modelSizeBound();
         this.championsTopic = settings.championsTopic();
         this.waiting = new WaitingExamples(taskBound);
     }
@@ -279,7 +282,14 @@ public final class ServeFunction
         }
         Predictor learner;
         try {
-            learner = SavedModels.read(bytes(snapshot));
+            learner = read(snapshot);
+            ModelSpec declared = snapshot.getSpec() == null ? null : ModelSpec.parse(snapshot.getSpec());
+            if (declared != null && !declared.equals(learner.spec())) {
+                rejectModel(ctx, record, "parameters", "model " + key + " version " + snapshot.getVersion() + ": field "
+                        + "'parameters': expected a model of the record's spec, got one of another spec: "
+                        + learner.spec().toJson());
+                return;
+            }
         } catch (RuntimeException e) {
             // Whatever a corrupt model throws while loading (IllegalArgumentException, as model-core promises, or
             // anything it failed to foresee), the record is the culprit, not the job.
@@ -489,6 +499,14 @@ public final class ServeFunction
                 wideDeep ? new WideDeepBatch(learner.spec()) : null);
     }
 
+    /**
+     * The record's model, each spec its bytes embed held to the job's {@link ModelSizeBound} before anything of it is
+     * built: a few KB of hashed rows can declare tables of gigabytes, which the reader allocates whole.
+     */
+    private Predictor read(ModelSnapshot snapshot) {
+        return SavedModels.read(bytes(snapshot), modelSizeBound::require);
+    }
+
     private void serve(Sourced<Example> sourced, String key, ModelSnapshot snapshot, long now,
             Collector<Prediction> out, Consumer<DeadLetter> rejected) {
         Example example = sourced.value();
@@ -497,7 +515,7 @@ public final class ServeFunction
             // After a restore: broadcast state holds only snapshots that parsed on arrival, unless an older build
             // stored it; such a model answers nothing, and `chorus models reset` forgets it.
             try {
-                model = loaded(snapshot.getVersion(), SavedModels.read(bytes(snapshot)));
+                model = loaded(snapshot.getVersion(), read(snapshot));
             } catch (RuntimeException e) {
                 reject(rejected, sourced, now, "task", "model " + key + " version " + snapshot.getVersion()
                         + " in state does not load: expected a valid model, got: " + e.getMessage());

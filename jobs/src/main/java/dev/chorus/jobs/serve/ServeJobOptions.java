@@ -1,5 +1,7 @@
 package dev.chorus.jobs.serve;
 
+import dev.chorus.jobs.train.ModelSizeBound;
+
 import dev.chorus.jobs.JobOptions;
 import dev.chorus.jobs.JobSettings;
 import picocli.CommandLine;
@@ -23,6 +25,11 @@ public final class ServeJobOptions extends JobOptions {
                     + "go to the dead-letter topic (default: ${DEFAULT-VALUE}).")
     int maxVariantsPerTask;
 
+    @Option(names = "--max-model-parameters", defaultValue = "" + ModelSizeBound.DEFAULT_MAX_PARAMETERS,
+            description = "A model record whose spec declares a larger model (the train job's option of that name) is "
+                    + "a dead letter, read no further (default: ${DEFAULT-VALUE}).")
+    long maxModelParameters;
+
     /** Parses {@code args} (as given to {@code flink run}) into settings; bad arguments throw with a clear message. */
     public static ServeSettings parse(String[] args) {
         ServeJobOptions options = new ServeJobOptions();
@@ -33,6 +40,6 @@ public final class ServeJobOptions extends JobOptions {
 
     public ServeSettings toSettings() {
         return applyTo(new ServeSettings()).variant(variant).maxWaitingPerTask(maxWaitingPerTask)
-                .maxVariantsPerTask(maxVariantsPerTask);
+                .maxVariantsPerTask(maxVariantsPerTask).maxModelParameters(maxModelParameters);
     }
 }

@@ -1,5 +1,7 @@
 package dev.chorus.jobs.serve;
 
+import dev.chorus.jobs.train.ModelSizeBound;
+
 import dev.chorus.jobs.JobSettings;
 import java.util.Objects;
 
@@ -16,6 +18,7 @@ public final class ServeSettings extends JobSettings<ServeSettings> {
     private String variant = DEFAULT_VARIANT;
     private int maxWaitingPerTask = DEFAULT_MAX_WAITING_PER_TASK;
     private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
+    private ModelSizeBound modelSizeBound = new ModelSizeBound(ModelSizeBound.DEFAULT_MAX_PARAMETERS);
 
     public ServeSettings() {
         super("chorus-serve");
@@ -26,6 +29,7 @@ public final class ServeSettings extends JobSettings<ServeSettings> {
     public String variant() { return variant; }
     public int maxWaitingPerTask() { return maxWaitingPerTask; }
     public int maxVariantsPerTask() { return maxVariantsPerTask; }
+    public ModelSizeBound modelSizeBound() { return modelSizeBound; }
     /** Whether each task is served by its champion ({@link #CHAMPION}) rather than a fixed variant. */
     public boolean followsChampion() { return CHAMPION.equals(variant); }
 
@@ -34,5 +38,7 @@ public final class ServeSettings extends JobSettings<ServeSettings> {
     /** Examples of a task without a model yet wait in state, at most this many; more go to the dead-letter topic. */
     /** Following the champion, models of at most this many variants per task are kept; more are dead letters. */
     public ServeSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
+    /** A model record whose spec declares more (the train job's bound) is a dead letter, read no further. */
+    public ServeSettings maxModelParameters(long v) { modelSizeBound = new ModelSizeBound(v); return this; }
     public ServeSettings maxWaitingPerTask(int v) { maxWaitingPerTask = (int) positive("maxWaitingPerTask", v); return this; }
 }

@@ -18,8 +18,9 @@ import java.util.Locale;
 public record ModelSizeBound(long maxParameters) implements Serializable {
 
     /**
-     * 100 million: 400 MB of float weights, about 1.2 GB with Adam's two moments; ten times the largest model the
-     * benchmarks train (the hashed Debian-sections softmax, 2^20 × 58) fits below it with room to spare.
+     * 100 million: 400 MB of float weights, about 1.7 GB for an Adam model while it trains (17 bytes a parameter:
+     * README, "Bounded tasks"); the largest model the benchmarks train (the hashed Debian-sections softmax, 2^20 rows ×
+     * 58 classes, 61 million) fits below it.
      */
     public static final long DEFAULT_MAX_PARAMETERS = 100_000_000L;
 
@@ -32,6 +33,17 @@ public record ModelSizeBound(long maxParameters) implements Serializable {
     /** What is wrong with {@code spec}'s size, as a reason naming field 'spec', or null when it is within. */
     public String problem(ModelSpec spec) {
         return problem(spec, "");
+    }
+
+    /**
+     * Throws {@link IllegalArgumentException} with {@link #problem(ModelSpec)}'s reason for a spec beyond the bound: the
+     * check a reader of saved model bytes applies to each spec they embed ({@code SavedModels.read(bytes, admit)}).
+     */
+    public void require(ModelSpec spec) {
+        String problem = problem(spec);
+        if (problem != null) {
+            throw new IllegalArgumentException("its spec: " + problem);
+        }
     }
 
     /** {@link #problem(ModelSpec)} for variant {@code name}'s model and each variant its search draws. */

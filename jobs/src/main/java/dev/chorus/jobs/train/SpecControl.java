@@ -256,7 +256,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         String warm;
         try {
             warm = WarmStarts.rewarms(parsed, spec.getVariant(), spec.getInitialModel() != null)
-                    ? checkRewarm(spec, parsed) : WarmStarts.check(parsed, spec.getInitialModel());
+                    ? checkRewarm(spec, parsed) : WarmStarts.check(parsed, spec.getInitialModel(), modelSizeBound);
         } catch (RuntimeException e) {
             return untrainable(spec, e);
         }

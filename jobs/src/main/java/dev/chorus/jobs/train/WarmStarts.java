@@ -48,6 +48,11 @@ public final class WarmStarts {
      * does not read), one without takes none.
      */
     public static String check(VariantSpec spec, ByteBuffer initialModel) {
+        return check(spec, initialModel, new ModelSizeBound(ModelSizeBound.DEFAULT_MAX_PARAMETERS));
+    }
+
+    /** {@link #check(VariantSpec, ByteBuffer)} with each spec the model's bytes embed held to {@code bound}. */
+    public static String check(VariantSpec spec, ByteBuffer initialModel, ModelSizeBound bound) {
         Optional<WarmStart> warm = spec.warmStart();
         if (warm.isEmpty()) {
             return initialModel == null ? null : "initialModel: field 'initialModel': expected null for a spec "
@@ -63,11 +68,11 @@ public final class WarmStarts {
                     + initialModel.remaining();
         }
         try {
-            if (spec.model().skipGram() != null) {
-                ModelWarmStart.startSkipGram(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
-            } else {
-                ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer());
-            }
+            // Each spec the bytes embed is held to the bound before anything of it is built: a few KB of a hashed
+            // model can declare tables of gigabytes, which the reader allocates whole.
+            ModelSpec.parsingWith(bound::require, () -> spec.model().skipGram() != null
+                    ? ModelWarmStart.startSkipGram(spec.model(), bytes(initialModel), warm.get().carryOptimizer())
+                    : ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer()));
         } catch (IllegalArgumentException e) {
             return "initialModel: field 'initialModel': expected a saved model that fits the variant's spec, got "
                     + initialModel.remaining() + " bytes: " + e.getMessage();

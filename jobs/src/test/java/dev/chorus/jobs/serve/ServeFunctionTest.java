@@ -407,7 +407,8 @@ class ServeFunctionTest {
         ModelSnapshot poisoned = snapshot("t", 9);
         poisoned.setParameters(ByteBuffer.wrap(forgedHugeDimensions()));
         OperatorSubtaskState checkpoint;
-        try (var h = harness(settings())) {
+        // Past the spec bound (which refuses it first by default: below), the bytes bound refuses it still.
+        try (var h = harness(settings().maxModelParameters(Long.MAX_VALUE))) {
             h.open();
             h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
             h.processBroadcastElement(record(poisoned, 1), 1);
@@ -431,6 +432,24 @@ class ServeFunctionTest {
             h.processElement(sourced(example(1)), 5);
             assertThat(h.extractOutputValues()).as("version 9 was never stored: version 3 is newer than what is")
                     .extracting(Prediction::getModelVersion).containsExactly(3L);
+        }
+    }
+
+    @Test
+    void aSnapshotWhoseSpecDeclaresMoreThanTheBoundIsRefusedBeforeItsBytesAreRead() throws Exception {
+        ModelSnapshot poisoned = snapshot("t", 9);
+        poisoned.setParameters(ByteBuffer.wrap(forgedHugeDimensions()));
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
+            h.processBroadcastElement(record(poisoned, 1), 1);
+            h.processElement(sourced(example(0)), 2);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
+            assertThat(deadLetters(h)).singleElement().extracting(DeadLetter::getReason).isEqualTo("model t/default "
+                    + "version 9: field 'parameters' does not load: OnlineLearner state holds an invalid model spec: its "
+                    + "spec: field 'spec': expected a model of at most --max-model-parameters=100,000,000 parameters, "
+                    + "got 2,000,002,000 (softmax-regression: inputDim 1000000, numClasses 2000, hidden layers []) (at "
+                    + "chorus.models-0@1)");
         }
     }
 

@@ -118,6 +118,35 @@ class ModelSizeBoundTest {
                 + "numClasses 10, hidden layers [])");
     }
 
+    /**
+     * A warm start's model bytes are read by check-specs to see that they fit: a hashed model's header declaring 2^29
+     * rows of 3 classes (the few bytes of a real one's head, its spec swapped) would make the reader allocate 19 GB
+     * before it found the rest missing; held to the bound, it is a dead letter.
+     */
+    @Test
+    void aWarmStartModelWhoseEmbeddedSpecDeclaresTooMuchIsRefusedBeforeItIsRead() throws Exception {
+        String hashed = "{\"algorithm\":\"softmax-regression\",\"numClasses\":3,\"hashing\":{\"bits\":29},"
+                + "\"standardize\":false,\"optimizer\":{\"type\":\"ftrl\"}}";
+        byte[] json = ModelSpec.parse(hashed).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer forged = java.nio.ByteBuffer.allocate(12 + json.length + 16)
+                .putInt(dev.chorus.core.model.SparseLinearModel.MAGIC)
+                .putInt(dev.chorus.core.model.SparseLinearModel.FORMAT_VERSION).putInt(json.length).put(json)
+                .putLong(0).putLong(0).flip();
+        String warm = hashed.replace("29", "10").replace("}}", "},\"warmStart\":{\"from\":\"file:/models/t.chorus\"}}");
+        var record = live("t", "warm", warm);
+        record.setInitialModel(forged);
+        try (var h = CheckSpecsHarness.open(settings())) {
+            h.processElement(record("t/warm", record), 0);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("initialModel");
+                assertThat(d.getReason()).contains("expected a saved model that fits the variant's spec").contains(
+                        "its spec: field 'spec': expected a model of at most --max-model-parameters=100,000,000 "
+                        + "parameters, got 1,610,612,739 (softmax-regression: inputDim 536870912, numClasses 3");
+            });
+        }
+    }
+
     private static List<DeadLetter> deadLetters(CheckSpecsHarness h) {
         return h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
     }

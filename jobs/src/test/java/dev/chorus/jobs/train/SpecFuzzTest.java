@@ -18,6 +18,8 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.ClickExamples;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.LargeOutputExamples;
+import dev.chorus.jobs.SpecPools;
+import dev.chorus.jobs.SpecPools.Slot;
 import dev.chorus.jobs.TokenSequences;
 import dev.chorus.jobs.WideDeepClicks;
 import dev.chorus.jobs.kafka.Sourced;
@@ -25,13 +27,11 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.function.Function;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -160,19 +160,11 @@ class SpecFuzzTest {
         Double.MIN_VALUE, 1e-300, 1e-45, 1e-10, 1e-3, 10, 1e10, 1e20, 3.4e38, 1e39, 1e300, 1e308, Double.MAX_VALUE};
     /** Raw numbers past double's range: parsed as infinities. */
     private static final String[] HUGE = {"1e400", "-1e400"};
-    private static final String[] ODD_STRINGS = {"NaN", "Infinity", "-Infinity", "", "1e400"};
 
-    private static final Map<String, List<String>> LABELS = Map.of(
-            "activation", List.of("relu", "tanh", "sigmoid", "identity"),
-            "init", List.of("glorot-uniform", "glorot-normal", "he-normal", "uniform", "zeros"),
-            "loss", List.of("softmax-cross-entropy", "multiclass-hinge", "softmax-squared-error", "logistic", "hinge",
-                    "squared-error"),
-            "method", List.of("naive", "majority", "soft", "dawid-skene", "doctor-net", "weighted-doctor-net",
-                    "weighted-doctor-net-paper"),
+    private static final Map<String, List<String>> LABELS = SpecPools.labels(Map.of(
             "algorithm", List.of("linear-regression", "logistic-regression", "softmax-regression", "linear-svm", "mlp",
                     "wide-deep", "large-softmax"),
-            "combiner", List.of("mean", "sum"),
-            "detector", List.of("none", "page-hinkley", "adwin"));
+            "detector", List.of("none", "page-hinkley", "adwin")));
 
     /** Values a top-level key may be set to, as JSON; {@code %d}/{@code %g} are filled from the pools. */
     private static final Map<String, List<String>> ADDITIONS = new TreeMap<>(Map.ofEntries(
@@ -533,43 +525,8 @@ class SpecFuzzTest {
         }
     }
 
-    /** A path to a value inside the spec: its parent and its field name or index. */
-    private record Slot(JsonNode parent, String field, int index) {
-        JsonNode get() {
-            return field != null ? parent.get(field) : parent.get(index);
-        }
-
-        void set(JsonNode value) {
-            if (field != null) {
-                ((ObjectNode) parent).set(field, value);
-            } else {
-                ((ArrayNode) parent).set(index, value);
-            }
-        }
-    }
-
-    private static void collect(JsonNode node, List<Slot> into, Function<JsonNode, Boolean> wanted) {
-        if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (wanted.apply(e.getValue())) {
-                    into.add(new Slot(node, e.getKey(), -1));
-                }
-                collect(e.getValue(), into, wanted);
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                if (wanted.apply(node.get(i))) {
-                    into.add(new Slot(node, null, i));
-                }
-                collect(node.get(i), into, wanted);
-            }
-        }
-    }
-
     private static void replaceNumber(ObjectNode spec, Random random) {
-        List<Slot> numbers = new ArrayList<>();
-        collect(spec, numbers, JsonNode::isNumber);
+        List<Slot> numbers = SpecPools.slots(spec, JsonNode::isNumber);
         if (numbers.isEmpty()) {
             addKey(spec, random);
             return;
@@ -578,7 +535,7 @@ class SpecFuzzTest {
         boolean integral = slot.get().isIntegralNumber();
         int pick = random.nextInt(100);
         if (pick < 3) {
-            slot.set(TextNode.valueOf(ODD_STRINGS[random.nextInt(ODD_STRINGS.length)]));
+            slot.set(TextNode.valueOf(SpecPools.ODD_STRINGS[random.nextInt(SpecPools.ODD_STRINGS.length)]));
         } else if (pick < (integral ? 6 : 10)) {
             slot.set(huge(random));
         } else if (integral ? pick < 94 : pick < 25) {
@@ -633,8 +590,7 @@ class SpecFuzzTest {
     }
 
     private static void removeKey(ObjectNode spec, Random random) {
-        List<Slot> members = new ArrayList<>();
-        collect(spec, members, v -> true);
+        List<Slot> members = SpecPools.slots(spec, v -> true);
         members.removeIf(s -> s.field() == null || s.parent() == spec && s.field().equals("algorithm"));
         if (members.isEmpty()) {
             return;
@@ -644,8 +600,7 @@ class SpecFuzzTest {
     }
 
     private static void swapLabel(ObjectNode spec, Random random) {
-        List<Slot> strings = new ArrayList<>();
-        collect(spec, strings, JsonNode::isTextual);
+        List<Slot> strings = SpecPools.slots(spec, JsonNode::isTextual);
         strings.removeIf(s -> s.field() == null || !LABELS.containsKey(s.field()));
         if (strings.isEmpty()) {
             addKey(spec, random);

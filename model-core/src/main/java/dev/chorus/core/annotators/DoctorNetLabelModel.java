@@ -94,6 +94,8 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
     AnnotatorRegistry registry = AnnotatorRegistry.readFrom(in, version);
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = readRemembered(in, version);
-    return new DoctorNetLabelModel(DoctorNetCodec.read(in, registry.maxAnnotators()), registry, estimates, history);
+    DoctorNet net = DoctorNetCodec.read(in, registry.maxAnnotators());
+    LabelModels.requireHistoryWithin(history, net.spec());
+    return new DoctorNetLabelModel(net, registry, estimates, history);
   }
 }

@@ -180,6 +180,19 @@ public final class LabelModels {
     return model;
   }
 
+  /**
+   * Refuses a history read from a stream whose per-item bound exceeds its spec's: a label model sizes per-item scratch
+   * by that bound when it is built, so a forged one (2^31 - 1) would fail the reader with an OutOfMemoryError rather
+   * than a refusal. The spec's bound is the one a reader can check ({@code ModelSpec#labelHistorySlots}).
+   */
+  static void requireHistoryWithin(ItemLabelHistory history, ModelSpec spec) throws IOException {
+    LabelModelSpec config = spec.labelModel();
+    if (history != null && config != null && history.maxLabelsPerItem() > config.maxLabelsPerItem()) {
+      throw new IOException("item label history: expected at most the spec's maxLabelsPerItem "
+          + config.maxLabelsPerItem() + " labels per item, stream has " + history.maxLabelsPerItem());
+    }
+  }
+
   private static LabelModel readBody(DataInput in, int version, String name) throws IOException {
     if (name.equals(DoctorNetLabelModel.NAME)) {
       return DoctorNetLabelModel.readBody(in, version);
@@ -194,8 +207,9 @@ public final class LabelModels {
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     estimates.readSharedLabels(in, version);
     ItemLabelHistory history = in.readBoolean() ? ItemLabelHistory.readFrom(in) : null;
-    ClassifierLabelModel.Parts parts =
-        new ClassifierLabelModel.Parts(OnlineLearner.readFrom(in), registry, estimates, history);
+    OnlineLearner classifier = OnlineLearner.readFrom(in);
+    requireHistoryWithin(history, classifier.spec());
+    ClassifierLabelModel.Parts parts = new ClassifierLabelModel.Parts(classifier, registry, estimates, history);
     ClassifierLabelModel model = switch (name) {
       case NaiveLabelModel.NAME -> new NaiveLabelModel(parts);
       case MajorityLabelModel.NAME -> new MajorityLabelModel(parts);

@@ -476,6 +476,7 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory history = ItemLabelHistory.readFrom(in);
     DoctorNet net = DoctorNetCodec.read(in, registry.maxAnnotators(), TEACHER, version >= 7);
+    LabelModels.requireHistoryWithin(history, net.spec());
     BinaryState.requireFits(in, registry.maxAnnotators(), Double.BYTES, "weighted doctor net averaging logits");
     double[] logits = new double[registry.maxAnnotators()];
     BinaryState.readDoubles(in, logits, "averaging logits");

@@ -177,6 +177,7 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
     ConfusionEstimates estimates = ConfusionEstimates.readFrom(in);
     ItemLabelHistory remembered = readRemembered(in, version);
     DoctorNet net = DoctorNetCodec.read(in, registry.maxAnnotators());
+    LabelModels.requireHistoryWithin(remembered, net.spec());
     BinaryState.requireFits(in, registry.maxAnnotators(), Double.BYTES, "weighted doctor net averaging logits");
     double[] logits = new double[registry.maxAnnotators()];
     BinaryState.readDoubles(in, logits, "averaging logits");

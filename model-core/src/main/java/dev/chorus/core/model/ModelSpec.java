@@ -15,6 +15,7 @@ import dev.chorus.core.output.SkipGramSpec;
 import dev.chorus.core.spec.SpecReader;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -237,6 +238,37 @@ public final class ModelSpec {
    * @throws IllegalArgumentException naming the offending key, what was expected and what was found
    */
   public static ModelSpec parse(String json) {
+    ModelSpec spec = parseDocument(json);
+    Consumer<ModelSpec> admit = ADMISSION.get();
+    if (admit != null) {
+      admit.accept(spec);
+    }
+    return spec;
+  }
+
+  /**
+   * Runs {@code body} with every spec this thread parses checked by {@code admit} as soon as it is parsed, before any
+   * model of it is built: a saved model's reader parses the spec its bytes embed, then allocates what that spec
+   * declares, which for hashed rows and tables the bytes do not bound ({@code SavedModels#read(byte[], Consumer)}).
+   * {@code admit} refuses a spec by throwing.
+   */
+  public static <T> T parsingWith(Consumer<ModelSpec> admit, Supplier<T> body) {
+    Consumer<ModelSpec> outer = ADMISSION.get();
+    ADMISSION.set(Objects.requireNonNull(admit, "admit"));
+    try {
+      return body.get();
+    } finally {
+      if (outer == null) {
+        ADMISSION.remove();
+      } else {
+        ADMISSION.set(outer);
+      }
+    }
+  }
+
+  private static final ThreadLocal<Consumer<ModelSpec>> ADMISSION = new ThreadLocal<>();
+
+  private static ModelSpec parseDocument(String json) {
     SpecReader root = SpecReader.document(json);
     root.requireKnownKeys(KEYS);
     String algorithm = root.string("algorithm");

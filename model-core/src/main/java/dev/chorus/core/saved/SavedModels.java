@@ -3,10 +3,12 @@ package dev.chorus.core.saved;
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.LargeOutputModel;
+import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
+import java.util.function.Consumer;
 
 /**
  * The one reader of saved model bytes. It sits above both kinds of model, so that the model package need not know
@@ -24,6 +26,21 @@ public final class SavedModels {
    * @throws IllegalArgumentException if they hold neither, or are truncated or corrupt
    */
   public static Predictor read(byte[] bytes) {
+    return readModel(bytes);
+  }
+
+  /**
+   * {@link #read(byte[])} with each spec the bytes embed checked by {@code admit} before any model of it is built
+   * ({@link ModelSpec#parsingWith}): a hashed model's rows and tables are allocated whole from its spec, whatever few
+   * rows the bytes hold, so a reader of untrusted bytes bounds the spec, not the bytes.
+   *
+   * @throws IllegalArgumentException as {@link #read(byte[])}, or as {@code admit} refuses a spec
+   */
+  public static Predictor read(byte[] bytes, Consumer<ModelSpec> admit) {
+    return ModelSpec.parsingWith(admit, () -> readModel(bytes));
+  }
+
+  private static Predictor readModel(byte[] bytes) {
     int magic = bytes.length < 4 ? 0
         : (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
     if (magic == LabelModels.MAGIC) {
