@@ -134,7 +134,8 @@ class ServeJobIT {
             assertThat(await(settings, p -> p.getId().startsWith("before-"), 10))
                     .extracting(Prediction::getModelVersion).containsOnly(3L);
 
-            // A 300-byte snapshot declaring 2e9 weights: a dead letter, once, and the job keeps serving version 3.
+            // A 300-byte snapshot declaring 2e9 weights: a dead letter, once (its spec is beyond the serve job's
+            // --max-model-parameters, checked before anything of it is built), and the job keeps serving version 3.
             ModelSnapshot poisoned = ServeFunctionTest.snapshot("t", 9);
             poisoned.setParameters(ByteBuffer.wrap(ServeFunctionTest.forgedHugeDimensions()));
             producer.sendRaw(topic, "t/default", models.encode(poisoned));
@@ -143,7 +144,8 @@ class ServeJobIT {
                     d -> d.getTopic().equals(topic), 1).get(0);
             assertThat(rejected.getField()).isEqualTo("parameters");
             assertThat(rejected.getReason()).startsWith("model t/default version 9: field 'parameters' does not load: ")
-                    .contains("expected at most 2", "got 2000000000");
+                    .contains("expected a model of at most --max-model-parameters=100,000,000 parameters, "
+                            + "got 2,000,002,000");
             send(producer, settings, "after-poison", 0, 10);
             assertThat(await(settings, p -> p.getId().startsWith("after-poison-"), 10))
                     .extracting(Prediction::getModelVersion).containsOnly(3L);
