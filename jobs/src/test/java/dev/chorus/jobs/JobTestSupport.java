@@ -8,6 +8,8 @@ import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.serve.ServeJob;
+import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.Example;
@@ -71,14 +73,26 @@ public final class JobTestSupport {
 
     /** The train job of {@code settings}, submitted as {@code name}; restored from {@code savepoint} (a URI) if any. */
     public static JobClient startTrain(TrainSettings settings, String savepoint, String name) throws Exception {
+        StreamExecutionEnvironment env = restoring(savepoint);
+        TrainJob.build(env, settings);
+        return env.executeAsync(name);
+    }
+
+    /** The serve job of {@code settings}, submitted as {@code name}; restored from {@code savepoint} (a URI) if any. */
+    public static JobClient startServe(ServeSettings settings, String savepoint, String name) throws Exception {
+        StreamExecutionEnvironment env = restoring(savepoint);
+        ServeJob.build(env, settings);
+        return env.executeAsync(name);
+    }
+
+    private static StreamExecutionEnvironment restoring(String savepoint) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         if (savepoint != null) {
             Configuration conf = new Configuration();
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
             env.configure(conf);
         }
-        TrainJob.build(env, settings);
-        return env.executeAsync(name);
+        return env;
     }
 
     /**

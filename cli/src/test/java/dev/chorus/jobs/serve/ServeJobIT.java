@@ -25,8 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.metrics.Counter;
@@ -230,14 +228,7 @@ class ServeJobIT {
     }
 
     private static JobClient start(ServeSettings settings, String savepoint) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        if (savepoint != null) {
-            Configuration conf = new Configuration();
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            env.configure(conf);
-        }
-        ServeJob.build(env, settings);
-        return env.executeAsync("serve-it");
+        return JobTestSupport.startServe(settings, savepoint, "serve-it");
     }
 
     /** The serve operator's metrics {@code name} of task t, variant default, one per instance that has them. */

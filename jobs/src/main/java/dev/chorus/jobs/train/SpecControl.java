@@ -37,7 +37,9 @@ import org.apache.flink.util.OutputTag;
  * nothing: a record that does not decode, whose key is not its {@code task/variant}, whose names are invalid
  * ({@link Variants#checkNames}), whose spec does not parse, that changes a live variant's spec on the topic (a task's
  * first {@code default} record may differ from {@code --spec}), or that would give a task more than
- * {@code maxVariantsPerTask} live variants, whose model (or one its search draws) would have more parameters than
+ * {@code maxVariantsPerTask} live variants, or the control topic more than {@code --max-live-variants} (all tasks), or
+ * its warm starts more than {@code --max-warm-start-bytes} ({@link ControlTopicBudget}), whose model (or one its search
+ * draws) would have more parameters than
  * {@code --max-model-parameters} ({@link ModelSizeBound}), or whose warm start's model is missing or does not fit its spec
  * ({@link WarmStarts#check}), or which warm-starts its own variant without a model other than as a rewarm with
  * {@code revive} of a variant that can rewarm ({@link WarmStarts#rewarms}), or that makes a retired key (a RETIRED
@@ -52,7 +54,8 @@ import org.apache.flink.util.OutputTag;
  * bound is one dead letter. What each key last was is operator state, so a restart judges the next record alike.
  * After each record, its changes or none, goes a progress marker ({@link SpecChange#readUpTo}) for the router.
  *
- * <p>Metrics: {@code specChanges}, {@code deadLetters} and per field {@code field.<field>.deadLetters}.
+ * <p>Metrics: {@code specChanges}, {@code deadLetters} and per field {@code field.<field>.deadLetters}; gauges
+ * {@code liveVariants} and {@code warmStartBytes} (what the job-wide bounds count).
  */
 public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
@@ -63,6 +66,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     private final TaskSpecs defaults;
     private final int maxVariantsPerTask;
     private final ModelSizeBound modelSizeBound;
+    private final int maxLiveVariants;
+    private final long maxWarmStartBytes;
     private final int maxRecordBytes;
     private final int deadLetterMaxOriginalBytes;
 
@@ -71,6 +76,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     private transient ListState<SpecChange> checkpointed;
     private transient SpecSearches searches;
     private transient ListState<SpecChange> checkpointedSearches;
+    private transient ControlTopicBudget budget;
     private transient RecordCodec<VariantSpecRecord> codec;
     private transient Counter changes;
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
@@ -82,6 +88,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         this.defaults = settings.specs();
         this.maxVariantsPerTask = settings.maxVariantsPerTask();
         this.modelSizeBound = settings.modelSizeBound();
+        this.maxLiveVariants = settings.maxLiveVariants();
+        this.maxWarmStartBytes = settings.maxWarmStartBytes();
         // Not --max-record-bytes, which bounds examples: a control record may carry a warm start's whole model.
         this.maxRecordBytes = WarmStarts.MAX_RECORD_BYTES;
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
@@ -99,12 +107,15 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                 new ListStateDescriptor<>("spec-searches", TypeInformation.of(SpecChange.class)));
         searches = new SpecSearches();
         searches.restore(checkpointedSearches.get());
+        budget = new ControlTopicBudget(maxLiveVariants, maxWarmStartBytes);
+        budget.initialize(context, entries.values());
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
         checkpointed.update(List.copyOf(entries.values()));
         checkpointedSearches.update(searches.snapshot());
+        budget.snapshot();
     }
 
     @Override
@@ -113,6 +124,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         changes = metrics.counter("specChanges");
         deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
+        metrics.gauge("liveVariants", () -> budget.live());
+        metrics.gauge("warmStartBytes", () -> budget.warmStartBytes());
     }
 
     /** Judges {@code record}, then sends the progress marker of its offset ({@link SpecChange#readUpTo}). */
@@ -224,7 +237,24 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return Checked.problem("spec: " + tooLarge);
         }
         problem = liveProblem(spec, parsed);
+        if (problem == null && parsed.search().isEmpty()) {
+            problem = budgetProblem(spec, parsed);
+        }
         return problem != null ? Checked.problem(problem) : new Checked(null, parsed);
+    }
+
+    /**
+     * What is wrong with a LIVE record (not a search) that changes its variant ({@link #judge}'s rule) against the
+     * control topic's job-wide bounds ({@link ControlTopicBudget}), as {@code field: reason}, or null.
+     */
+    private String budgetProblem(VariantSpecRecord spec, VariantSpec parsed) {
+        String key = Variants.topicKey(spec.getTask(), spec.getVariant());
+        SpecChange known = entries.get(key);
+        boolean liveNow = known != null && !known.retires();
+        if (liveNow && !resets(spec, parsed) && sameLive(known, parsed)) {
+            return null; // no change
+        }
+        return budget.problem(key, !liveNow, spec.getInitialModel() == null ? 0 : spec.getInitialModel().remaining());
     }
 
     private static String untrainable(VariantSpecRecord spec, RuntimeException e) {
@@ -342,7 +372,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                     + "of task " + ExampleValidator.quoted(task) + ", got a search of " + spec.variants().size()
                     + " variants (" + added + " new) beside " + liveOfTask;
         }
-        return null;
+        return budget.searchProblem(Variants.topicKey(task, record.getVariant()), spec.variants().size(), added);
     }
 
     /** The variant's current state: its last accepted change, else the {@code --spec} default, else null. */
@@ -369,11 +399,11 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     }
 
     private void accept(SpecChange change, Collector<SpecChange> out) {
-        if (searches.get(Variants.topicKey(change.task, change.variant)) == null || change.retires()) {
-            // A warm start's model is needed once, where the variant is created: the entries keep what the key is.
-            entries.put(Variants.topicKey(change.task, change.variant), new SpecChange(change.task, change.variant,
-                    change.spec));
-        }
+        String key = Variants.topicKey(change.task, change.variant);
+        boolean entered = searches.get(key) == null || change.retires();
+        // A warm start's model is needed once, where the variant is created: the entries keep what the key is.
+        SpecChange before = entered ? entries.put(key, new SpecChange(change.task, change.variant, change.spec)) : null;
+        budget.accepted(key, change, before, entered);
         changes.inc();
         change.generation = recordOffset;
         out.collect(change);

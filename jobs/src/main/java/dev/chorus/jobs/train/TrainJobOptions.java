@@ -104,6 +104,17 @@ public final class TrainJobOptions extends JobOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxVariantsPerTask;
 
+    @Option(names = "--max-live-variants", defaultValue = "" + TrainSettings.DEFAULT_MAX_LIVE_VARIANTS,
+            description = "A control record that would make the control topic hold more live variants, all tasks "
+                    + "together, is a dead letter (default: ${DEFAULT-VALUE}).")
+    int maxLiveVariants;
+
+    @Option(names = "--max-warm-start-bytes", defaultValue = "" + TrainSettings.DEFAULT_MAX_WARM_START_BYTES,
+            description = "A control record whose warm-start model would make those of the live variants add up to "
+                    + "more bytes is a dead letter: every router and trainer instance holds them (default: "
+                    + "${DEFAULT-VALUE}).")
+    long maxWarmStartBytes;
+
     @Option(names = "--max-model-parameters", defaultValue = "" + ModelSizeBound.DEFAULT_MAX_PARAMETERS,
             description = "A spec whose model would hold more parameters (weights, biases and tables at full size) "
                     + "is refused: --spec at submission, a control record as a dead letter (default: ${DEFAULT-VALUE}).")
@@ -147,6 +158,8 @@ public final class TrainJobOptions extends JobOptions {
                 .specRefusalsTopic(new Topic<>(specRefusalsTopic, DeadLetter.class,
                         settings.deadLetterTopic().format()))
                 .maxVariantsPerTask(maxVariantsPerTask)
+                .maxLiveVariants(maxLiveVariants)
+                .maxWarmStartBytes(maxWarmStartBytes)
                 .maxModelParameters(maxModelParameters)
                 .hashedState(TrainSettings.HashedState.of(hashedState))
                 .decisionsAtLeastOnce(decisionsAtLeastOnce);

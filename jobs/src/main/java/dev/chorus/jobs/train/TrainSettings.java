@@ -24,6 +24,10 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public static final long DEFAULT_BATCH_TIMEOUT_MS = 5_000;
     public static final long DEFAULT_ANNOTATOR_PUBLISH_INTERVAL_MS = 1_000;
     public static final int DEFAULT_MAX_VARIANTS_PER_TASK = 16;
+    /** Default of maxLiveVariants: the control topic's live variants, all tasks together. */
+    public static final int DEFAULT_MAX_LIVE_VARIANTS = 1024;
+    /** Default of maxWarmStartBytes: 256 MiB of warm-start models held for the control topic's live variants. */
+    public static final long DEFAULT_MAX_WARM_START_BYTES = 256L << 20;
 
     private TaskSpecs specs;
     private int snapshotEveryBatches = DEFAULT_SNAPSHOT_EVERY_BATCHES;
@@ -41,6 +45,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private Topic<DeadLetter> specRefusalsTopic =
             new Topic<>(ChorusTopic.DefaultNames.SPEC_REFUSALS, DeadLetter.class, WireFormat.AVRO);
     private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
+    private int maxLiveVariants = DEFAULT_MAX_LIVE_VARIANTS;
+    private long maxWarmStartBytes = DEFAULT_MAX_WARM_START_BYTES;
     private ModelSizeBound modelSizeBound = new ModelSizeBound(ModelSizeBound.DEFAULT_MAX_PARAMETERS);
     private HashedState hashedState = HashedState.VALUE;
     private boolean decisionsAtLeastOnce;
@@ -61,6 +67,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public Topic<VariantSpecRecord> specsTopic() { return specsTopic; }
     public Topic<DeadLetter> specRefusalsTopic() { return specRefusalsTopic; }
     public int maxVariantsPerTask() { return maxVariantsPerTask; }
+    public int maxLiveVariants() { return maxLiveVariants; }
+    public long maxWarmStartBytes() { return maxWarmStartBytes; }
     public ModelSizeBound modelSizeBound() { return modelSizeBound; }
     public HashedState hashedState() { return hashedState; }
     public boolean decisionsAtLeastOnce() { return decisionsAtLeastOnce; }
@@ -87,6 +95,16 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public TrainSettings specRefusalsTopic(Topic<DeadLetter> v) { specRefusalsTopic = Objects.requireNonNull(v); return this; }
     /** A control record that would make a task train more live variants than this is a dead letter. */
     public TrainSettings maxVariantsPerTask(int v) { maxVariantsPerTask = (int) positive("maxVariantsPerTask", v); return this; }
+    /**
+     * A control record that would make the control topic hold more live variants than this, all tasks together, is a
+     * dead letter: each is a spec in the broadcast state of every router and trainer instance.
+     */
+    public TrainSettings maxLiveVariants(int v) { maxLiveVariants = (int) positive("maxLiveVariants", v); return this; }
+    /**
+     * A control record whose warm-start model would make those of the live variants add up to more bytes than this is
+     * a dead letter: every router and trainer instance holds each in broadcast state while its variant is live.
+     */
+    public TrainSettings maxWarmStartBytes(long v) { maxWarmStartBytes = positive("maxWarmStartBytes", v); return this; }
     /** A spec whose model would have more parameters than this is refused: at submission, or as a dead letter. */
     public TrainSettings maxModelParameters(long v) { modelSizeBound = new ModelSizeBound(v); return this; }
     /** Where a hashed task's model rows live in keyed state ({@link HashedRowsState}). */

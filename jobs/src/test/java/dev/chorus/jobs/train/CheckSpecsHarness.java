@@ -22,7 +22,7 @@ final class CheckSpecsHarness extends OneInputStreamOperatorTestHarness<KafkaRec
 
     /** Opened, with empty state, its metrics registered in {@code environment} ({@code RegisteredMetrics}). */
     static CheckSpecsHarness open(TrainSettings settings, MockEnvironment environment) throws Exception {
-        CheckSpecsHarness h = new CheckSpecsHarness(settings, environment);
+        CheckSpecsHarness h = unopened(settings, environment);
         h.open();
         return h;
     }
@@ -37,6 +37,11 @@ final class CheckSpecsHarness extends OneInputStreamOperatorTestHarness<KafkaRec
     /** Set up for {@code initializeState} (a restore) before {@code open}. */
     static CheckSpecsHarness unopened(TrainSettings settings) throws Exception {
         return new CheckSpecsHarness(settings);
+    }
+
+    /** As above, its metrics registered in {@code environment}. */
+    static CheckSpecsHarness unopened(TrainSettings settings, MockEnvironment environment) throws Exception {
+        return new CheckSpecsHarness(settings, environment);
     }
 
     @Override
