@@ -3,6 +3,7 @@ package dev.chorus.jobs;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.codec.UnicodeText;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -21,6 +22,13 @@ public final class ExampleValidator {
     public static final int MAX_TASK_LENGTH = 256;
     /** Longest example id accepted: ids travel in every prediction and key dead letters. */
     public static final int MAX_ID_LENGTH = 1024;
+    /**
+     * The largest magnitude of a feature value or a target: the square root of float's largest value, so that a
+     * square (a norm, a variance, a squared error, an FTRL accumulator) stays finite in float32, which training runs
+     * in. Past it, one example made predictions NaN (a forward pass that overflows) and a Doctor Net annotator's
+     * confusion NaN for good.
+     */
+    public static final float MAX_MAGNITUDE = (float) Math.sqrt(Float.MAX_VALUE);
 
     /** Characters of a name or message {@link #quoted} keeps. */
     public static final int QUOTED_CHARS = 80;
@@ -45,6 +53,10 @@ public final class ExampleValidator {
             return new Rejection("id", "field 'id': expected 1 to " + MAX_ID_LENGTH + " characters, got "
                     + example.getId().length());
         }
+        Rejection id = text("id", example.getId());
+        if (id != null) {
+            return id;
+        }
         if (example.getTask() == null || example.getTask().isEmpty()) {
             return new Rejection("task", "field 'task': expected a non-empty string, got \"\"");
         }
@@ -66,6 +78,15 @@ public final class ExampleValidator {
             return new Rejection("features", "field 'features': expected finite values, got "
                     + floats(example).get(nonFinite) + " at position " + nonFinite);
         }
+        FloatBuffer values = floats(example);
+        for (int i = 0; i < values.remaining(); i++) {
+            float v = values.get(i);
+            if (Math.abs(v) > MAX_MAGNITUDE) {
+                return new Rejection("features", "field 'features': expected values of at most " + MAX_MAGNITUDE
+                        + " in magnitude (a square must stay finite in float32, which training runs in), got " + v
+                        + " at position " + i);
+            }
+        }
         Integer label = example.getLabel();
         if (label != null && label < 0) {
             return new Rejection("label", "field 'label': expected a class index >= 0, got " + label);
@@ -82,7 +103,11 @@ public final class ExampleValidator {
         return annotator == null ? null : name("annotator", annotator);
     }
 
-    /** Names end up in logs, keys and terminals: no control or format characters (terminal escapes, bidi). */
+    /**
+     * Names end up in logs, keys and terminals: no control or format characters (terminal escapes, bidi); and in
+     * checkpoints as UTF-8, which cannot hold half a surrogate pair (two annotators that differ only there would be one
+     * after a restore, which the label model refuses).
+     */
     public static Rejection name(String field, String name) {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
@@ -91,7 +116,13 @@ public final class ExampleValidator {
                         + quoted(name) + String.format(" (U+%04X at position %d)", (int) c, i));
             }
         }
-        return null;
+        return text(field, name);
+    }
+
+    /** Null when {@code value} is Unicode text ({@link UnicodeText}), else a rejection naming its unpaired surrogate. */
+    public static Rejection text(String field, String value) {
+        int at = UnicodeText.firstUnpairedSurrogate(value);
+        return at < 0 ? null : new Rejection(field, "field '" + field + "': " + UnicodeText.problem(value, at));
     }
 
     /**
@@ -150,6 +181,11 @@ public final class ExampleValidator {
             Double target = example.getTarget();
             if (target != null && !Double.isFinite(target)) {
                 return new Rejection("target", "field 'target': expected a finite number, got " + target);
+            }
+            if (target != null && Math.abs(target) > MAX_MAGNITUDE) {
+                return new Rejection("target", "field 'target': expected a number of at most " + MAX_MAGNITUDE
+                        + " in magnitude (a squared error must stay finite in float32, which training runs in), got "
+                        + target);
             }
             return null;
         }

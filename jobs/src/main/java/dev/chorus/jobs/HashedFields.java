@@ -82,7 +82,10 @@ public final class HashedFields {
     /** What is wrong with one field's value, as "expected …, got …", or null. */
     private static String problem(Object value) {
         if (value instanceof Double number) {
-            return Float.isFinite(number.floatValue()) ? null : "a number finite in float32, got " + number;
+            return !Float.isFinite(number.floatValue()) ? "a number finite in float32, got " + number
+                    : Math.abs(number) > ExampleValidator.MAX_MAGNITUDE ? "a number of at most "
+                    + ExampleValidator.MAX_MAGNITUDE + " in magnitude (its square must stay finite in float32), got "
+                    + number : null;
         }
         if (value instanceof CharSequence text) {
             return text.length() <= MAX_VALUE_CHARS ? null

@@ -49,12 +49,30 @@ class ExampleValidatorTest {
                 .isEqualTo("field 'features': expected packed float32 values (a multiple of 4 bytes), got 5 bytes");
         assertThat(check(valid().setFeatures(Float32.pack(new float[] {1, Float.POSITIVE_INFINITY, 3, 4}))).reason())
                 .isEqualTo("field 'features': expected finite values, got Infinity at position 1");
+        assertThat(check(valid().setFeatures(Float32.pack(new float[] {1, 2, -Float.MAX_VALUE, 4}))).reason())
+                .isEqualTo("field 'features': expected values of at most 1.8446743E19 in magnitude (a square must "
+                        + "stay finite in float32, which training runs in), got -3.4028235E38 at position 2");
+        assertThat(check(valid().setFeatures(Float32.pack(new float[] {1, 2, 1.8e19f, 4})))).isNull();
         assertThat(check(valid().setLabel(3)).reason()).isEqualTo("field 'label': expected a class index in [0, 3), got 3");
         assertThat(check(valid().setLabel(-1)).reason()).isEqualTo("field 'label': expected a class index >= 0, got -1");
         assertThat(check(valid().setWeight(Float.NaN)).reason())
                 .isEqualTo("field 'weight': expected a finite number >= 0, got NaN");
         assertThat(check(valid().setAnnotator("a".repeat(300))).reason())
                 .isEqualTo("field 'annotator': expected 1 to 256 characters, got 300");
+    }
+
+    /**
+     * Half a surrogate pair (a JSON escape can write one; the JSON codec refuses it too) would become '?' in UTF-8:
+     * two annotators distinct here would be one in a checkpoint, which the label model then refuses to restore.
+     */
+    @Test
+    void idsAndNamesMustBeUnicodeText() {
+        assertThat(check(valid().setAnnotator("a\uD800"))).isEqualTo(new ExampleValidator.Rejection("annotator",
+                "field 'annotator': expected Unicode text, got an unpaired surrogate (U+D800 at position 1)"));
+        assertThat(check(valid().setId("\uDC00x")).reason())
+                .isEqualTo("field 'id': expected Unicode text, got an unpaired surrogate (U+DC00 at position 0)");
+        assertThat(check(valid().setTask("t\uD800")).field()).isEqualTo("task");
+        assertThat(check(valid().setAnnotator("a\uD83D\uDE00").setId("\uD83D\uDE00"))).isNull();
     }
 
     @Test
@@ -83,6 +101,9 @@ class ExampleValidatorTest {
                 "field 'label': expected null for a regression task (its real target goes in 'target'), got 2");
         assertThat(check(regression, valid().setLabel(null).setTarget(Double.NaN).build()).reason())
                 .isEqualTo("field 'target': expected a finite number, got NaN");
+        assertThat(check(regression, valid().setLabel(null).setTarget(1e39).build()).reason())
+                .isEqualTo("field 'target': expected a number of at most 1.8446743E19 in magnitude (a squared error "
+                        + "must stay finite in float32, which training runs in), got 1.0E39");
     }
 
     @Test

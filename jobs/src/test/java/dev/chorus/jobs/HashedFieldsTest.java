@@ -49,6 +49,9 @@ class HashedFieldsTest {
                 .isEqualTo("field 'fields.amount': expected a number finite in float32, got NaN");
         assertThat(check(fields("amount", 1e39)).reason())
                 .isEqualTo("field 'fields.amount': expected a number finite in float32, got 1.0E39");
+        assertThat(check(fields("amount", 1e30)).reason()).isEqualTo("field 'fields.amount': expected a number of at "
+                + "most 1.8446743E19 in magnitude (its square must stay finite in float32), got 1.0E30");
+        assertThat(check(fields("amount", 1.8e19))).isNull();
         assertThat(check(fields("city", "Paris")).reason()).isEqualTo("field 'fields.city': expected one of the "
                 + "spec's fields [user, country, words, amount], got \"city\"");
     }

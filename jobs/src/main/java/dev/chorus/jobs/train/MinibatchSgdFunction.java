@@ -424,8 +424,9 @@ public final class MinibatchSgdFunction
                 for (int i = 0; i < s.batchFill; i++) {
                     trainAnnotators[i] = ExampleTensors.annotator(s.batchAnnotators[i]);
                 }
-                // Only a full label model evicts: then the slots' annotators are compared after the update.
-                List<String> before = s.labelModel.annotatorCount() == s.labelModel.maxAnnotators()
+                // A minibatch evicts only when its new annotators outnumber the free slots (it may fill the last ones
+                // first): then the slots' annotators are compared after the update.
+                List<String> before = s.labelModel.annotatorCount() + s.batchFill > s.labelModel.maxAnnotators()
                         ? s.labelModel.annotatorIds() : null;
                 long evictions = s.labelModel.annotatorEvictions();
                 s.labelModel.train(s.batchFeatures, s.batchItems, trainAnnotators, s.batchLabels, s.batchFill);

@@ -475,11 +475,12 @@ class SpecFuzzTest {
         return examples;
     }
 
-    private static Example example(ModelSpec spec, int i, Random random) {
+    /** Example {@code i} of task {@code t} that fits {@code spec}, drawn from {@code random} (its lists mutable). */
+    static Example example(ModelSpec spec, int i, Random random) {
         if (spec.skipGram() != null) {
             Example e = TokenSequences.example(TASK, i, random.nextLong());
-            Object tokens = e.getFields().get("tokens");
-            return TokenSequences.example(TASK, "s-" + i, spec.tokensField(), tokens);
+            return TokenSequences.example(TASK, "s-" + i, spec.tokensField(),
+                    new ArrayList<>((List<?>) e.getFields().get("tokens")));
         }
         Example e;
         if (spec.output() != null) {

@@ -1,6 +1,7 @@
 package dev.chorus.core.annotators;
 
 import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.model.NonFiniteUpdateException;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -168,6 +169,7 @@ public final class ConfusionEstimates {
 
   /** Adds {@code reference} (a distribution over the classes) to the running class prior. */
   public void observeClass(float[] reference) {
+    requireFinite(reference);
     for (int c = 0; c < k; c++) {
       classMass[c] += reference[c];
     }
@@ -191,6 +193,7 @@ public final class ConfusionEstimates {
    * {@code posterior}.
    */
   public void mStep(int slot, int label, float[] posterior) {
+    requireFinite(posterior);
     if (marked && !saved[slot]) {
       save(slot);
     }
@@ -261,6 +264,19 @@ public final class ConfusionEstimates {
    * @param confusion holds the {@code k × k} matrix at {@code offset}
    * @param mass holds the {@code k} row masses at {@code massOffset}
    */
+  /**
+   * A class distribution that is not finite (a classifier's forward pass that overflowed) would make a confusion, or
+   * the class prior, NaN for good: the update is refused, and the label model's {@code train} rolls back the minibatch.
+   */
+  private void requireFinite(float[] distribution) {
+    for (int c = 0; c < k; c++) {
+      if (!Float.isFinite(distribution[c])) {
+        throw new NonFiniteUpdateException("annotator confusion update refused: class distribution "
+            + Arrays.toString(Arrays.copyOf(distribution, k)) + " is not finite");
+      }
+    }
+  }
+
   public static void mStep(double[] confusion, int offset, double[] mass, int massOffset, int k, int label,
       float[] posterior, double priorCount, double minStep) {
     for (int c = 0; c < k; c++) {

@@ -243,7 +243,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
                 return readReal(json, path, declared);
             case STRING:
                 if (json.isTextual()) {
-                    return json.textValue();
+                    return text(json.textValue(), path);
                 }
                 break;
             case ENUM:
@@ -275,7 +275,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
                 if (json.isObject()) {
                     Map<String, Object> entries = new LinkedHashMap<>();
                     for (Map.Entry<String, JsonNode> entry : json.properties()) {
-                        entries.put(entry.getKey(), read(schema.getValueType(), schema.getValueType(),
+                        entries.put(text(entry.getKey(), path), read(schema.getValueType(), schema.getValueType(),
                                 entry.getValue(), path + "." + entry.getKey()));
                     }
                     return entries;
@@ -381,6 +381,15 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
             }
         }
         throw mismatch(path, declared, json);
+    }
+
+    /** {@code value}, unless it holds an unpaired surrogate ({@link UnicodeText}). */
+    private static String text(String value, String path) {
+        int at = UnicodeText.firstUnpairedSurrogate(value);
+        if (at >= 0) {
+            throw new RecordDecodingException(path, "field '" + path + "': " + UnicodeText.problem(value, at));
+        }
+        return value;
     }
 
     private static boolean isWhole(double value, double min, double max) {

@@ -100,6 +100,27 @@ class PlainJsonCodecTest {
         assertThat(e.field()).isEqualTo("label");
     }
 
+    /**
+     * A JSON escape can write half a surrogate pair, which UTF-8 cannot hold: kept, it would turn into '?' where the
+     * text is written again (a checkpoint's annotator registry then holds two '?' and no longer restores).
+     */
+    @Test
+    void anUnpairedSurrogateIsRefusedNamingItsFieldAndAPairIsText() {
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> decode(
+                "{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"annotator\":\"ab\\ud800\",\"eventTime\":1}"));
+        assertThat(e).hasMessage("field 'annotator': expected Unicode text, got an unpaired surrogate (U+D800 at "
+                + "position 2)");
+        assertThat(e.field()).isEqualTo("annotator");
+
+        RecordDecodingException key = catchThrowableOfType(RecordDecodingException.class, () -> decode(
+                "{\"id\":\"a1\",\"task\":\"t\",\"features\":[],\"fields\":{\"\\udc00x\":\"y\"},\"eventTime\":1}"));
+        assertThat(key).hasMessage("field 'fields': expected Unicode text, got an unpaired surrogate (U+DC00 at "
+                + "position 0)");
+
+        assertThat(decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"annotator\":\"\\ud83d\\ude00\","
+                + "\"eventTime\":1}").getAnnotator()).isEqualTo("\uD83D\uDE00");
+    }
+
     @Test
     void wholeNumberWrittenAsDecimalIsAnInt() {
         assertThat(decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[],\"label\":3.0,\"eventTime\":1}").getLabel())
