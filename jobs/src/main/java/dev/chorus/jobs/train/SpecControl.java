@@ -254,6 +254,10 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         if (liveNow && !resets(spec, parsed) && sameLive(known, parsed)) {
             return null; // no change
         }
+        SpecChange implicit = known == null ? current(spec.getTask(), spec.getVariant()) : null;
+        if (implicit != null && implicit.spec.equals(spec.getSpec())) {
+            return null; // a task's --spec default, as the job already trains it: no change
+        }
         return budget.problem(key, !liveNow, spec.getInitialModel() == null ? 0 : spec.getInitialModel().remaining());
     }
 

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class ControlTopicBudgetTest {
 
     static String seeded(int seed) {
-        return SPEC.replace("\"seed\":7", "\"seed\":" + seed);
+        assertThat(SPEC).contains("\"seed\":3");
+        return SPEC.replace("\"seed\":3", "\"seed\":" + seed);
     }
 
     @Test
@@ -61,6 +62,20 @@ class ControlTopicBudgetTest {
                         + "variants on the control topic (all tasks), got a search \"x/hp\" of 2 variants (2 new) "
                         + "beside 2");
             });
+        }
+    }
+
+    /** A task's default written as --spec has it changes nothing, so the bound does not refuse it. */
+    @Test
+    void aTasksDefaultAsTheJobAlreadyTrainsItIsNoChangeAtTheBound() throws Exception {
+        try (var h = CheckSpecsHarness.open(settings().maxLiveVariants(1))) {
+            h.processElement(record("t/a", live("t", "a", SPEC)), 0);
+            h.processElement(record("u/default", live("u", "default", SPEC)), 1);
+            h.processElement(record("u/default", live("u", "default", seeded(9))), 2);
+            assertThat(h.extractOutputValues()).extracting(c -> c.task + "/" + c.variant).containsExactly("t/a");
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
+                    "field 'variant': expected at most --max-live-variants=1 live variants on the control topic (all "
+                    + "tasks), got a new one, \"u/default\", beside 1"));
         }
     }
 
