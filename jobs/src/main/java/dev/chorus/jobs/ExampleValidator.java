@@ -23,12 +23,12 @@ public final class ExampleValidator {
     /** Longest example id accepted: ids travel in every prediction and key dead letters. */
     public static final int MAX_ID_LENGTH = 1024;
     /**
-     * The largest magnitude of a feature value or a target: the square root of float's largest value, so that a
-     * square (a norm, a variance, a squared error, an FTRL accumulator) stays finite in float32, which training runs
-     * in. Past it, one example made predictions NaN (a forward pass that overflows) and a Doctor Net annotator's
-     * confusion NaN for good.
+     * The largest magnitude of a feature value or a target: the largest float below 2^64, the square root of float's
+     * largest value, so that a square (a norm, a variance, a squared error, an FTRL accumulator) stays finite in
+     * float32, which training runs in. Past it, one example made predictions NaN (a forward pass that overflows) and a
+     * Doctor Net annotator's confusion NaN for good.
      */
-    public static final float MAX_MAGNITUDE = (float) Math.sqrt(Float.MAX_VALUE);
+    public static final float MAX_MAGNITUDE = Math.nextDown(0x1p64f);
 
     /** Characters of a name or message {@link #quoted} keeps. */
     public static final int QUOTED_CHARS = 80;
@@ -73,19 +73,13 @@ public final class ExampleValidator {
             return new Rejection("features", "field 'features': expected packed float32 values (a multiple of 4 "
                     + "bytes), got " + (bytes == null ? "null" : bytes.remaining() + " bytes"));
         }
-        int nonFinite = Float32.firstNonFinite(bytes);
-        if (nonFinite >= 0) {
-            return new Rejection("features", "field 'features': expected finite values, got "
-                    + floats(example).get(nonFinite) + " at position " + nonFinite);
-        }
-        FloatBuffer values = floats(example);
-        for (int i = 0; i < values.remaining(); i++) {
-            float v = values.get(i);
-            if (Math.abs(v) > MAX_MAGNITUDE) {
-                return new Rejection("features", "field 'features': expected values of at most " + MAX_MAGNITUDE
-                        + " in magnitude (a square must stay finite in float32, which training runs in), got " + v
-                        + " at position " + i);
-            }
+        int bad = Float32.firstAtLeast(bytes, 0x1p64f); // NaN, infinite, or past MAX_MAGNITUDE
+        if (bad >= 0) {
+            float v = floats(example).get(bad);
+            return new Rejection("features", !Float.isFinite(v)
+                    ? "field 'features': expected finite values, got " + v + " at position " + bad
+                    : "field 'features': expected values of at most " + MAX_MAGNITUDE + " in magnitude (a square "
+                            + "must stay finite in float32, which training runs in), got " + v + " at position " + bad);
         }
         Integer label = example.getLabel();
         if (label != null && label < 0) {

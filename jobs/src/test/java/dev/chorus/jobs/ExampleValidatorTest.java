@@ -53,6 +53,12 @@ class ExampleValidatorTest {
                 .isEqualTo("field 'features': expected values of at most 1.8446743E19 in magnitude (a square must "
                         + "stay finite in float32, which training runs in), got -3.4028235E38 at position 2");
         assertThat(check(valid().setFeatures(Float32.pack(new float[] {1, 2, 1.8e19f, 4})))).isNull();
+        assertThat(check(valid().setFeatures(Float32.pack(new float[] {0, -ExampleValidator.MAX_MAGNITUDE, 0, 0}))))
+                .isNull();
+        assertThat(check(valid().setFeatures(Float32.pack(new float[] {0x1p64f, 0, 0, 0}))).field())
+                .isEqualTo("features");
+        assertThat(ExampleValidator.MAX_MAGNITUDE).isEqualTo((float) Math.sqrt(Float.MAX_VALUE));
+        assertThat(Float.isFinite(ExampleValidator.MAX_MAGNITUDE * ExampleValidator.MAX_MAGNITUDE)).isTrue();
         assertThat(check(valid().setLabel(3)).reason()).isEqualTo("field 'label': expected a class index in [0, 3), got 3");
         assertThat(check(valid().setLabel(-1)).reason()).isEqualTo("field 'label': expected a class index >= 0, got -1");
         assertThat(check(valid().setWeight(Float.NaN)).reason())

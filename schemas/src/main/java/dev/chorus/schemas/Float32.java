@@ -81,18 +81,38 @@ public final class Float32 {
     }
 
     /**
-     * The index of the first packed value of {@code buf} that is NaN or infinite, or -1 if all are finite. Reads the
-     * exponent bits straight from the bytes (all ones: not finite), without a float view: this check runs on every
-     * example a job decodes.
+     * The index of the first packed value of {@code buf} that is NaN or infinite, or -1 if all are finite.
      *
      * @throws IllegalArgumentException if the byte length is not a multiple of 4
      */
     public static int firstNonFinite(ByteBuffer buf) {
+        return firstOfExponentAtLeast(buf, 0xFF);
+    }
+
+    /**
+     * The index of the first packed value of {@code buf} whose magnitude is at least {@code powerOfTwo}, or that is
+     * NaN or infinite, or -1 if there is none. Reads the exponent bits straight from the bytes, without a float view:
+     * this check runs on every example a job decodes.
+     *
+     * @throws IllegalArgumentException if the byte length is not a multiple of 4, or {@code powerOfTwo} is not a
+     *         normal power of two
+     */
+    public static int firstAtLeast(ByteBuffer buf, float powerOfTwo) {
+        if (!(powerOfTwo >= Float.MIN_NORMAL) || Float.isInfinite(powerOfTwo)
+                || Math.scalb(1f, Math.getExponent(powerOfTwo)) != powerOfTwo) {
+            throw new IllegalArgumentException("expected a normal power of two, got " + powerOfTwo);
+        }
+        return firstOfExponentAtLeast(buf, Math.getExponent(powerOfTwo) + Float.MAX_EXPONENT);
+    }
+
+    /** The first value whose biased exponent is at least {@code biased} (0xFF: NaN and the infinities). */
+    private static int firstOfExponentAtLeast(ByteBuffer buf, int biased) {
         int count = count(buf);
         if (!buf.hasArray()) {
             ByteBuffer le = littleEndian(buf);
             for (int i = 0; i < count; i++) {
-                if (!Float.isFinite(le.getFloat(le.position() + i * BYTES))) {
+                int bits = Float.floatToRawIntBits(le.getFloat(le.position() + i * BYTES));
+                if ((bits >>> 23 & 0xFF) >= biased) {
                     return i;
                 }
             }
@@ -104,7 +124,7 @@ public final class Float32 {
         // byte 3 and the high bit of its byte 2.
         for (int i = 0; i < count; i++) {
             int at = start + i * BYTES;
-            if ((bytes[at + 3] & 0x7F) == 0x7F && (bytes[at + 2] & 0x80) != 0) {
+            if (((bytes[at + 3] & 0x7F) << 1 | (bytes[at + 2] & 0xFF) >>> 7) >= biased) {
                 return i;
             }
         }

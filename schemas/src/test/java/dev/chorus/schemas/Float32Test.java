@@ -91,6 +91,23 @@ class Float32Test {
     }
 
     @Test
+    void firstAtLeastFindsMagnitudesFromAPowerOfTwoAndNonFiniteValues() {
+        float[] values = {0, -0f, 1, Float.MIN_VALUE, Math.nextDown(0x1p64f), -Math.nextDown(0x1p64f), 0x1p63f};
+        assertThat(Float32.firstAtLeast(Float32.pack(values), 0x1p64f)).isEqualTo(-1);
+        for (float bad : new float[] {0x1p64f, -0x1p64f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.NaN,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            float[] with = java.util.Arrays.copyOf(values, values.length + 1);
+            with[values.length] = bad;
+            assertThat(Float32.firstAtLeast(Float32.pack(with), 0x1p64f)).as("%s", bad).isEqualTo(values.length);
+            ByteBuffer direct = ByteBuffer.allocateDirect(with.length * 4).put(Float32.pack(with)).flip();
+            assertThat(Float32.firstAtLeast(direct, 0x1p64f)).as("%s, direct", bad).isEqualTo(values.length);
+        }
+        assertThat(Float32.firstAtLeast(Float32.pack(new float[] {0.5f, 1f}), 1f)).isEqualTo(1);
+        assertThatThrownBy(() -> Float32.firstAtLeast(ByteBuffer.allocate(0), 3f))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void firstNonFiniteFindsNaNAndInfinitiesAndNothingElse() {
         float[] edge = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE,
                 Float.MIN_NORMAL, 1e38f, -1e-38f, 3.4028235e38f};

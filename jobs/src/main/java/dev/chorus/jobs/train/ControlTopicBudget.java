@@ -70,16 +70,16 @@ final class ControlTopicBudget {
      */
     String problem(String key, boolean adds, int modelBytes) {
         if (adds && live >= maxLiveVariants) {
-            return "variant: field 'variant': expected at most --max-live-variants=" + grouped(maxLiveVariants)
+            return "variant: field 'variant': expected at most --max-live-variants=" + ModelSizeBound.grouped(maxLiveVariants)
                     + " live variants on the control topic (all tasks), got a new one, " + ExampleValidator.quoted(key)
-                    + ", beside " + grouped(live);
+                    + ", beside " + ModelSizeBound.grouped(live);
         }
         long after = warmStartBytes - warmStarts.getOrDefault(key, 0) + modelBytes;
         if (modelBytes > 0 && after > maxWarmStartBytes) {
             return "initialModel: field 'initialModel': expected warm-start models of at most --max-warm-start-bytes="
-                    + grouped(maxWarmStartBytes) + " bytes for the control topic's live variants (every router and "
-                    + "trainer instance holds them), got " + grouped(modelBytes) + " more for "
-                    + ExampleValidator.quoted(key) + " beside " + grouped(warmStartBytes - warmStarts.getOrDefault(key, 0));
+                    + ModelSizeBound.grouped(maxWarmStartBytes) + " bytes for the control topic's live variants (every router and "
+                    + "trainer instance holds them), got " + ModelSizeBound.grouped(modelBytes) + " more for "
+                    + ExampleValidator.quoted(key) + " beside " + ModelSizeBound.grouped(warmStartBytes - warmStarts.getOrDefault(key, 0));
         }
         return null;
     }
@@ -87,9 +87,9 @@ final class ControlTopicBudget {
     /** What is wrong with a search that would make {@code added} more variants live, as {@code field: reason}. */
     String searchProblem(String key, int variants, int added) {
         if (live + added > maxLiveVariants) {
-            return "spec: field 'spec': expected at most --max-live-variants=" + grouped(maxLiveVariants)
+            return "spec: field 'spec': expected at most --max-live-variants=" + ModelSizeBound.grouped(maxLiveVariants)
                     + " live variants on the control topic (all tasks), got a search " + ExampleValidator.quoted(key)
-                    + " of " + variants + " variants (" + added + " new) beside " + grouped(live);
+                    + " of " + variants + " variants (" + added + " new) beside " + ModelSizeBound.grouped(live);
         }
         return null;
     }
@@ -100,9 +100,5 @@ final class ControlTopicBudget {
 
     long warmStartBytes() {
         return warmStartBytes;
-    }
-
-    private static String grouped(long n) {
-        return String.format(java.util.Locale.ROOT, "%,d", n);
     }
 }

@@ -106,7 +106,8 @@ public record ModelSizeBound(long maxParameters) implements Serializable {
         return sizes;
     }
 
-    private static String grouped(long n) {
+    /** {@code n} with thousands separators, as the bounds' reasons print counts. */
+    static String grouped(long n) {
         return String.format(Locale.ROOT, "%,d", n);
     }
 }
