@@ -387,6 +387,10 @@ public final class BenchCommand {
         @Option(names = "--batch-size", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
         int batchSize;
 
+        @Option(names = "--search-budget", paramLabel = "N", defaultValue = "0",
+                description = "The searches' budgetExamples (default: a third of the stream).")
+        long searchBudget;
+
         @Mixin
         BenchFigures figures;
 
@@ -401,7 +405,8 @@ public final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             SelectBenchmark.Options options = usageChecked(spec,
-                    () -> new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks)));
+                    () -> new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks),
+                            searchBudget));
             noteForcedCoreType();
             PrintWriter out = spec.commandLine().getOut();
             Map<String, Object> results = SelectBenchmark.run(options, lineByLine(out));

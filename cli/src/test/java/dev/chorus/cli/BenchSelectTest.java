@@ -15,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchSelectTest {
 
     private static final int LIMIT = 3000;
+    /** Below the default (a third of the stream), so the option is seen to take effect. */
+    private static final int BUDGET = 900;
 
     @TempDir
     Path dir;
@@ -25,8 +27,8 @@ class BenchSelectTest {
                 "needs Debian's dataset-fashion-mnist");
         Path json = dir.resolve("select.json");
         Path plots = dir.resolve("plots");
-        CliRun run = CliRun.run("bench", "select", "--tracks", "search,drift", "--limit", "" + LIMIT, "--json",
-                json.toString(), "--plots", plots.toString());
+        CliRun run = CliRun.run("bench", "select", "--tracks", "search,drift", "--limit", "" + LIMIT,
+                "--search-budget", "" + BUDGET, "--json", json.toString(), "--plots", plots.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode results = new ObjectMapper().readTree(json.toFile());
 
@@ -37,7 +39,26 @@ class BenchSelectTest {
         assertThat(at(results, "search.champion.test_accuracy").asDouble())
                 .as("the best in hindsight is the best of the 8 trained to the end, the champion among them")
                 .isLessThanOrEqualTo(at(results, "search.best_in_hindsight.test_accuracy").asDouble() + 0.02);
-        assertThat(at(results, "search.budget_examples").asLong()).isEqualTo(LIMIT / 3);
+        assertThat(at(results, "search.budget_examples").asLong()).isEqualTo(BUDGET);
+        assertThat(at(results, "search.rungs").get(2).path("at_example").asLong())
+                .as("the last rung ends at the first minibatch boundary at or after the budget")
+                .isEqualTo((BUDGET + 127) / 128 * 128);
+        // The stream's own hindsight: the 8 to the end over the minibatches from the stream's last sixth on.
+        JsonNode hindsight = at(results, "search.stream_hindsight");
+        int tailFrom = (LIMIT - LIMIT / 6 + 127) / 128 * 128;
+        assertThat(hindsight.path("tail_examples").asLong()).isEqualTo(LIMIT - tailFrom);
+        assertThat(hindsight.path("variants")).hasSize(8);
+        double bestTail = -1;
+        for (JsonNode variant : hindsight.path("variants")) {
+            assertThat(variant.path("accuracy").asDouble()).isBetween(0.0, 1.0);
+            assertThat(variant.path("log_loss").asDouble()).isPositive().isFinite();
+            bestTail = Math.max(bestTail, variant.path("accuracy").asDouble());
+        }
+        assertThat(hindsight.path("variants").path(hindsight.path("best").asText()).path("accuracy").asDouble())
+                .as("the best is the one with the highest accuracy over the tail").isEqualTo(bestTail);
+        assertThat(hindsight.path("champion_rank").asInt()).isBetween(1, 8);
+        assertThat(at(results, "search.targets.champion_is_stream_hindsight_best").asBoolean())
+                .isEqualTo(hindsight.path("champion_rank").asInt() == 1);
         // A CPU-time ratio is a timing, which a loaded machine and JIT warm-up move at this size: only its presence
         // is checked here; the work ratio is checked exactly by the example counts below.
         assertThat(at(results, "search.cpu_ratio_to_one_variant").asDouble()).isPositive().isFinite();

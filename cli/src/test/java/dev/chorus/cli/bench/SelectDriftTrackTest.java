@@ -40,7 +40,7 @@ class SelectDriftTrackTest {
   @Test
   void reportsTheConstantRateLearnerAsBeforeAndTheDecayedOneUnderItsOwnKeys() {
     SelectBenchmark.Options options = new SelectBenchmark.Options(Path.of("unused"), 42, ROWS, 32,
-        Set.of("drift"));
+        Set.of("drift"), 0);
     SelectBenchmark.Data data = data();
     List<String> log = new ArrayList<>();
     Map<String, Object> drift = SelectDriftTrack.run(options, data, log::add);
