@@ -91,12 +91,19 @@ public final class ExampleTensors {
     }
 
     /**
-     * Null when every number {@code prediction} carries is finite, else what is not and where (its predicted value,
-     * a class's probability, or one of a large-output model's top probabilities), as a dead letter's reason reads
-     * after {@code field 'prediction': }. A model's inputs and parameters can each be finite while their products
-     * overflow float32; a model saved outside a learner's numeric guard can hold NaN itself.
+     * Null when every number {@code prediction} carries is finite, else the reason of the dead letter that takes its
+     * place: what is not finite and where (its predicted value, a class's probability, or one of a large-output
+     * model's top probabilities), and the model and version that made it. A model's inputs and parameters can each be
+     * finite while their products overflow float32.
      */
-    public static String nonFinite(Prediction prediction) {
+    public static String nonFiniteReason(Prediction prediction) {
+        String bad = nonFinite(prediction);
+        return bad == null ? null : "field 'prediction': " + bad + " (model " + prediction.getTask() + "/"
+                + prediction.getVariant() + " version " + prediction.getModelVersion() + ": its weights and these "
+                + "features overflow float32)";
+    }
+
+    private static String nonFinite(Prediction prediction) {
         Double value = prediction.getPredictedValue();
         if (value != null && !Double.isFinite(value)) {
             return "expected a finite predicted value, got " + value;

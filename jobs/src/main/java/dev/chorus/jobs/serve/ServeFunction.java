@@ -558,12 +558,10 @@ public final class ServeFunction
             prediction = ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
                     snapshot.getVariant(), model.version(), now);
         }
-        String nonFinite = ExampleTensors.nonFinite(prediction);
+        String nonFinite = ExampleTensors.nonFiniteReason(prediction);
         if (nonFinite != null) {
             nonFinitePredictions.inc();
-            reject(rejected, sourced, now, "prediction", "field 'prediction': " + nonFinite + " (model " + key
-                    + " version " + model.version() + ": its weights and these features overflow float32, or the"
-                    + " model holds a non-finite number)");
+            reject(rejected, sourced, now, "prediction", nonFinite);
             return;
         }
         out.collect(prediction);
