@@ -119,9 +119,9 @@ public final class EmbeddingBag implements RowsApart {
     return bag;
   }
 
-  /** Null when every stored weight is finite, else which is not and where. */
+  /** Null when every stored weight of the rows a step has changed is finite, else which is not and where. */
   public String firstNonFinite() {
-    return Finite.firstNonFinite("embedding table '" + name + "' weight", weights);
+    return Finite.firstNonFinite("embedding table '" + name + "' weight", weights, dim, this::nextWrittenRow);
   }
 
   public int dim() {

@@ -332,7 +332,8 @@ public final class SparseLinearModel implements Predictor, RowsApart {
 
   @Override
   public String firstNonFinite() {
-    return Finite.firstNonFinite("weight (row-major, " + outputs + " per row, the biases last)", weights);
+    return Finite.firstNonFinite("weight (row-major, " + outputs + " per row, the biases last)", weights, outputs,
+        this::nextWrittenRow);
   }
 
   @Override
