@@ -90,6 +90,38 @@ public final class ExampleTensors {
         return prediction(example, variant, modelVersion, probabilities, producedAt);
     }
 
+    /**
+     * Null when every number {@code prediction} carries is finite, else the reason of the dead letter that takes its
+     * place: what is not finite and where (its predicted value, a class's probability, or one of a large-output
+     * model's top probabilities), and the model and version that made it. A model's inputs and parameters can each be
+     * finite while their products overflow float32.
+     */
+    public static String nonFiniteReason(Prediction prediction) {
+        String bad = nonFinite(prediction);
+        return bad == null ? null : "field 'prediction': " + bad + " (model " + prediction.getTask() + "/"
+                + prediction.getVariant() + " version " + prediction.getModelVersion() + ": its weights and these "
+                + "features overflow float32)";
+    }
+
+    private static String nonFinite(Prediction prediction) {
+        Double value = prediction.getPredictedValue();
+        if (value != null && !Double.isFinite(value)) {
+            return "expected a finite predicted value, got " + value;
+        }
+        ByteBuffer probabilities = prediction.getProbabilities();
+        int bad = probabilities == null ? -1 : Float32.firstNonFinite(probabilities);
+        if (bad >= 0) {
+            return "expected finite class probabilities, got " + Float32.unpack(probabilities)[bad] + " for class "
+                    + bad;
+        }
+        ByteBuffer top = prediction.getTopProbabilities();
+        bad = top == null ? -1 : Float32.firstNonFinite(top);
+        if (bad >= 0) {
+            return "expected finite top probabilities, got " + Float32.unpack(top)[bad] + " at rank " + bad + " (class " + prediction.getTopClasses().get(bad) + ")";
+        }
+        return null;
+    }
+
     /** The annotator a label-model task attributes an example's label to when the example names none. */
     public static final String ANONYMOUS_ANNOTATOR = "(anonymous)";
 

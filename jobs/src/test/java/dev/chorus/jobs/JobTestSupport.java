@@ -162,7 +162,8 @@ public final class JobTestSupport {
         return readNow(kafka, topic);
     }
 
-    private static <T extends SpecificRecord> List<T> readNow(EmbeddedKafkaBroker kafka, Topic<T> topic) {
+    /** The committed records of {@code topic} now, without waiting for it to settle. */
+    public static <T extends SpecificRecord> List<T> readNow(EmbeddedKafkaBroker kafka, Topic<T> topic) {
         var codec = topic.codec();
         return TopicReader.readAll(kafka.bootstrapServers(), Map.of(), topic.name(), codec::decode);
     }

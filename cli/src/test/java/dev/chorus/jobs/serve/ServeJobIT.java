@@ -148,6 +148,33 @@ class ServeJobIT {
             assertThat(await(settings, p -> p.getId().startsWith("after-poison-"), 10))
                     .extracting(Prediction::getModelVersion).containsOnly(3L);
 
+            // A snapshot holding a NaN weight would answer NaN to everything: a dead letter, and version 3 serves on.
+            producer.sendRaw(topic, "t/default",
+                    models.encode(ServeFunctionTest.withWeights(ServeFunctionTest.snapshot("t", 10), Float.NaN)));
+            producer.flush();
+            DeadLetter nan = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
+                    d -> d.getReason().startsWith("model t/default version 10: "), 1).get(0);
+            assertThat(nan.getField()).isEqualTo("parameters");
+            assertThat(nan.getReason()).contains("field 'parameters' does not load: expected finite weights and "
+                    + "statistics, got a model whose parameter '");
+            send(producer, settings, "after-nan", 0, 10);
+            assertThat(await(settings, p -> p.getId().startsWith("after-nan-"), 10))
+                    .extracting(Prediction::getModelVersion).containsOnly(3L);
+
+            // Finite weights that overflow with the examples' features: the model is served, but every answer it
+            // gives is NaN, so each is the example's dead letter, never a prediction; a sound version replaces it.
+            producer.sendRaw(topic, "t/default", models.encode(
+                    ServeFunctionTest.withWeights(ServeFunctionTest.snapshot("t", 11), Float.MAX_VALUE)));
+            producer.flush();
+            DeadLetter overflow = probeUntilDeadLetter(producer, settings, "overflow");
+            assertThat(overflow.getField()).isEqualTo("prediction");
+            assertThat(overflow.getReason()).isEqualTo("field 'prediction': expected finite class probabilities, "
+                    + "got NaN for class 0 (model t/default version 11: its weights and these features overflow "
+                    + "float32)");
+            producer.sendRaw(topic, "t/default", models.encode(ServeFunctionTest.snapshot("t", 12)));
+            producer.flush();
+            probeUntilVersion(producer, settings, "recovered", 12);
+
             // A valid model with version Long.MAX_VALUE pins the task: nothing the train job publishes is newer.
             ModelSnapshot bogus = ServeFunctionTest.snapshot("t", 4);
             bogus.setVersion(Long.MAX_VALUE);
@@ -175,8 +202,15 @@ class ServeJobIT {
                     .as(table.toString()).containsExactly("5");
             job.cancel().get();
 
-            assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic()))
-                    .as("one dead letter for the poisoned snapshot, though two subtasks rejected it").hasSize(1);
+            List<DeadLetter> deadLetters = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic());
+            assertThat(deadLetters).filteredOn(d -> d.getTopic().equals(topic))
+                    .as("one dead letter for each poisoned snapshot, though two subtasks rejected each")
+                    .extracting(DeadLetter::getOffset).hasSize(2).doesNotHaveDuplicates();
+            assertThat(deadLetters).filteredOn(d -> !d.getTopic().equals(topic))
+                    .as("the overflowing model's answers, each once").isNotEmpty()
+                    .allSatisfy(d -> assertThat(d.getField()).isEqualTo("prediction"))
+                    .extracting(d -> new String(d.getKey().array(), StandardCharsets.UTF_8)).doesNotHaveDuplicates()
+                    .allSatisfy(id -> assertThat(id).startsWith("overflow-"));
         }
     }
 
@@ -264,6 +298,35 @@ class ServeJobIT {
             assertThat(answer.getModelVersion()).as("no version regression while swapping").isLessThan(version);
         }
         throw new AssertionError("model version " + version + " never answered within " + JobTestSupport.PATIENCE);
+    }
+
+    /**
+     * Sends probes one at a time until one is answered by a dead letter rather than a prediction (which must be
+     * version 3's, the one serving before), and returns that dead letter.
+     */
+    private static DeadLetter probeUntilDeadLetter(ExampleProducer producer, ServeSettings settings, String prefix)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
+        for (int probe = 0; Instant.now().isBefore(deadline); probe++) {
+            send(producer, settings, prefix, probe, 1);
+            String id = prefix + "-" + probe;
+            while (Instant.now().isBefore(deadline)) {
+                List<DeadLetter> letters = JobTestSupport.readNow(KAFKA.broker(), settings.deadLetterTopic()).stream()
+                        .filter(d -> d.getKey() != null
+                                && id.equals(new String(d.getKey().array(), StandardCharsets.UTF_8))).toList();
+                if (!letters.isEmpty()) {
+                    return letters.get(0);
+                }
+                List<Prediction> answers = JobTestSupport.readNow(KAFKA.broker(), settings.predictionsTopic())
+                        .stream().filter(p -> p.getId().equals(id)).toList();
+                if (!answers.isEmpty()) {
+                    assertThat(answers).extracting(Prediction::getModelVersion).containsOnly(3L);
+                    break;
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("no dead letter answered a probe within " + JobTestSupport.PATIENCE);
     }
 
     /** Waits until {@code n} committed predictions match, then returns them (fails if more appear than expected). */

@@ -94,9 +94,10 @@ import org.slf4j.LoggerFactory;
  * so that it is there once.
  *
  * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code modelsRefused},
- * {@code modelsRejected}, {@code modelsReset}, {@code snapshotPartsDropped} (of versions that never completed), {@code examplesWaited}, {@code deadLetters}; per task, labelled with
- * task and variant ({@link LabelledMetrics#task}), the {@code modelVersion} this instance serves and its
- * {@code predictions}.
+ * {@code modelsRejected}, {@code modelsReset}, {@code snapshotPartsDropped} (of versions that never completed),
+ * {@code examplesWaited}, {@code deadLetters}, {@code nonFinitePredictions} (examples whose prediction was not
+ * finite, each a dead letter with field {@code prediction} instead); per task, labelled with task and variant
+ * ({@link LabelledMetrics#task}), the {@code modelVersion} this instance serves and its {@code predictions}.
  */
 public final class ServeFunction
         extends KeyedBroadcastProcessFunction<String, Sourced<Example>, KafkaRecord, Prediction>
@@ -147,6 +148,7 @@ public final class ServeFunction
     private transient Counter partsDropped;
     private transient Counter waited;
     private transient Counter deadLetters;
+    private transient Counter nonFinitePredictions;
     private transient Map<String, Served> served;
 
     /** One task's serving metrics on this instance, registered when it first loads or serves a model of the task. */
@@ -210,6 +212,7 @@ public final class ServeFunction
         partsDropped = metrics.counter("snapshotPartsDropped");
         waited = metrics.counter("examplesWaited");
         deadLetters = metrics.counter("deadLetters");
+        nonFinitePredictions = metrics.counter("nonFinitePredictions");
         championChanges = metrics.counter("championChanges");
         restarts = new ChampionRestarts(metrics, followsChampion);
         served = new HashMap<>();
@@ -529,6 +532,7 @@ public final class ServeFunction
                     + model.version() + ")");
             return;
         }
+        Prediction prediction;
         if (model.learner().spec().hashing() != null) {
             SparseVector x = null;
             try {
@@ -543,17 +547,24 @@ public final class ServeFunction
                         + model.version() + ")");
                 return;
             }
-            out.collect(model.learner() instanceof LargeOutputModel large
+            prediction = model.learner() instanceof LargeOutputModel large
                     ? LargeOutputPredictions.predict(large, x, example, snapshot.getVariant(), model.version(), now)
                     : x != null ? HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(),
                     example, snapshot.getVariant(), model.version(), now)
                     : WideDeepFields.predict((WideDeepModel) model.learner(), model.wideRow(), model.probabilities(),
-                            example, snapshot.getVariant(), model.version(), now));
+                            example, snapshot.getVariant(), model.version(), now);
         } else {
             ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
-            out.collect(ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
-                    snapshot.getVariant(), model.version(), now));
+            prediction = ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
+                    snapshot.getVariant(), model.version(), now);
         }
+        String nonFinite = ExampleTensors.nonFiniteReason(prediction);
+        if (nonFinite != null) {
+            nonFinitePredictions.inc();
+            reject(rejected, sourced, now, "prediction", nonFinite);
+            return;
+        }
+        out.collect(prediction);
         predictions.inc();
         Served metrics = served(example.getTask(), snapshot.getVariant());
         metrics.version = model.version();

@@ -7,18 +7,60 @@ import dev.chorus.jobs.LargeOutputPredictions;
 import dev.chorus.jobs.WideDeepFields;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The trainer's predictions of one variant's examples, dense or hashed, with their scratch buffers: an unlabeled
  * example at once, the open minibatch's labeled rows in one batched pass when it closes. Reused by one operator
- * instance, one key at a time.
+ * instance, one key at a time. A batched prediction that is not finite is withheld and counted
+ * ({@code nonFinitePredictions}); the caller of {@link #now} dead-letters one.
  */
 final class MinibatchPredictions {
+    private static final Logger LOG = LoggerFactory.getLogger(MinibatchPredictions.class);
+
+    /** Predictions withheld as not finite ({@link ExampleTensors#nonFiniteReason}). */
+    private final Counter nonFinite;
     private float[] probabilities = new float[0];
     /** The last batched pass's outputs (rows × outputs), which the consensus priors read. */
     private float[] batchOutputs = new float[0];
     private float[] batchRows = new float[0];
+
+    MinibatchPredictions(Counter nonFinite) {
+        this.nonFinite = nonFinite;
+    }
+
+    /** Counts a prediction that is not finite, which its caller does not publish. */
+    void countNonFinite() {
+        nonFinite.inc();
+    }
+
+    /**
+     * {@code out}, but for the predictions that are not finite, which are withheld, counted and logged: the labelled
+     * examples of a minibatch keep no encoded record for a dead letter, and each trains (or its minibatch is
+     * rejected by the numeric guard) all the same.
+     */
+    private Collector<Prediction> finiteOnly(Collector<Prediction> out) {
+        return new Collector<>() {
+            @Override
+            public void collect(Prediction prediction) {
+                String reason = ExampleTensors.nonFiniteReason(prediction);
+                if (reason == null) {
+                    out.collect(prediction);
+                    return;
+                }
+                nonFinite.inc();
+                LOG.warn("prediction of example {} withheld: {}", prediction.getId(), reason);
+            }
+
+            @Override
+            public void close() {
+                out.close();
+            }
+        };
+    }
 
     float[] batchOutputs() {
         return batchOutputs;
@@ -50,7 +92,8 @@ final class MinibatchPredictions {
      * metric.
      */
     void batch(TrainerState s, String task, String variant, TaskTrainingMetrics metrics, long now,
-            Collector<Prediction> out) {
+            Collector<Prediction> predictions) {
+        Collector<Prediction> out = finiteOnly(predictions);
         int from = s.batchPredicted;
         int rows = s.batchFill - from;
         if (rows <= 0) {

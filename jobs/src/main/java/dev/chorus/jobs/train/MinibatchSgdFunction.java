@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * ({@link RestartedModels}).
  *
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
- * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters.
+ * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters. A
+ * prediction that is not finite is never published ({@code nonFinitePredictions}): one made at once is the example's
+ * dead letter (field {@code prediction}), a labelled one made when its minibatch closes is withheld and logged.
  *
  * <p>A task whose spec names a label model ({@code "labelModel":"dawid-skene"} …) trains through it: each row
  * of the minibatch also carries the item (the example id) and the annotator (absent:
@@ -177,7 +179,7 @@ public final class MinibatchSgdFunction
     @Override
     public void open(OpenContext openContext) {
         state = new HashedRowsState(getRuntimeContext(), hashedState);
-        predictions = new MinibatchPredictions();
+        predictions = new MinibatchPredictions(getRuntimeContext().getMetricGroup().counter("nonFinitePredictions"));
         retiredMinibatches = new RetiredMinibatches(predictions, getRuntimeContext().getMetricGroup());
         trainAnnotators = new String[0];
         updates = getRuntimeContext().getMetricGroup().counter("minibatchUpdates");
@@ -262,11 +264,11 @@ public final class MinibatchSgdFunction
             row = 0;
         }
         if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
-            out.collect(predictions.now(s, row, null, example, variant, now));
+            publishNow(predictions.now(s, row, null, example, variant, now), input, now, ctx, out);
             ctx.output(DEAD_LETTERS, deadLetters.annotator(input, s, ExampleTensors.annotator(example), now));
             labeled = false;
         } else if (!labeled) {
-            out.collect(predictions.now(s, row, hashedRow, example, variant, now));
+            publishNow(predictions.now(s, row, hashedRow, example, variant, now), input, now, ctx, out);
         }
         if (labeled) {
             // Predicted when its minibatch closes, with the model it would meet now: the model changes only then.
@@ -401,6 +403,18 @@ public final class MinibatchSgdFunction
      * Predicts the open minibatch, then applies one update with it, if it holds any example, and cancels its
      * timeout.
      */
+    /** Publishes a prediction made at once, or, when it is not finite, the example's dead letter in its place. */
+    private void publishNow(Prediction prediction, Sourced<Example> input, long now, ReadOnlyContext ctx,
+            Collector<Prediction> out) {
+        String reason = ExampleTensors.nonFiniteReason(prediction);
+        if (reason == null) {
+            out.collect(prediction);
+            return;
+        }
+        predictions.countNonFinite();
+        ctx.output(DEAD_LETTERS, deadLetters.prediction(input, reason, now));
+    }
+
     private void train(TrainerState s, ReadOnlyContext ctx, Collector<Prediction> out) {
         if (s.batchDeadline != Long.MIN_VALUE) {
             // Flink keeps one timer per key and timestamp: when the deadline falls on the millisecond of the next

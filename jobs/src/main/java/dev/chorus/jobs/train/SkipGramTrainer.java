@@ -45,6 +45,11 @@ final class SkipGramTrainer implements Predictor {
         return pairs;
     }
 
+    @Override
+    public String firstNonFinite() {
+        return model.firstNonFinite();
+    }
+
     long pairs() {
         return model.pairs();
     }

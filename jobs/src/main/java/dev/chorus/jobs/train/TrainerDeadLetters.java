@@ -1,6 +1,7 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.DeadLetters;
+import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
@@ -16,7 +17,8 @@ import org.apache.flink.metrics.MetricGroup;
 /**
  * The dead letters of the trainer ({@link MinibatchSgdFunction}), each the example in its topic's wire format with its
  * Kafka coordinates and a reason naming the field, the expected and the actual value: a task past the task bound, an
- * example routed to a variant retired since, a label past a label model's annotator bound, a field that does not hash.
+ * example routed to a variant retired since, a label past a label model's annotator bound, a field that does not hash,
+ * a prediction made at once that is not finite.
  * Counted: {@code deadLetters} in all (the counter {@link FieldHashing} adds to), and per field.
  */
 final class TrainerDeadLetters {
@@ -65,6 +67,12 @@ final class TrainerDeadLetters {
                 + ") are held by annotators with at least protectedLabels="
                 + s.model.spec().labelModel().protectedLabels() + " labels or of the open minibatch, got "
                 + ExampleValidator.quoted(annotator), now, maxOriginalBytes);
+    }
+
+    /** An example whose prediction is not finite, for {@code reason} ({@link ExampleTensors#nonFiniteReason}). */
+    DeadLetter prediction(Sourced<Example> input, String reason, long now) {
+        all.inc();
+        return DeadLetters.of(record(input), "prediction", reason, now, maxOriginalBytes);
     }
 
     /** An example whose {@code fields} do not hash, for {@code reason} ({@link FieldHashing} counted it). */

@@ -402,6 +402,58 @@ class ServeFunctionTest {
         return bytes.toByteArray();
     }
 
+    /** {@link #snapshot} with every weight of its first parameter set to {@code value}. */
+    static ModelSnapshot withWeights(ModelSnapshot snapshot, float value) {
+        OnlineLearner learner = OnlineLearner.fromBytes(snapshot.getParameters().array());
+        java.util.Arrays.fill(learner.model().network().parameters().get(0).value().data(), value);
+        snapshot.setParameters(ByteBuffer.wrap(learner.toBytes()));
+        return snapshot;
+    }
+
+    @Test
+    void aPredictionThatIsNotFiniteIsDeadLetteredInsteadOfPublished() throws Exception {
+        // Finite weights and finite features whose products overflow float32: the logits are infinite, the
+        // probabilities NaN. Every number the model holds is finite, so it loads; its predictions must not go out.
+        ModelSnapshot overflowing = withWeights(snapshot("t", 3), Float.MAX_VALUE);
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
+            h.processElement(sourced(example(0)), 1);
+            h.processBroadcastElement(record(overflowing, 1), 2);
+            h.processElement(sourced(example(1)), 3);
+            h.processBroadcastElement(record(snapshot("t", 4), 2), 4);
+            h.processElement(sourced(example(2)), 5);
+            List<Prediction> out = h.extractOutputValues();
+            assertThat(out).extracting(Prediction::getModelVersion).containsExactly(2L, 4L);
+            assertThat(out).extracting(Prediction::getId).containsExactly(example(0).getId(), example(2).getId());
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("prediction");
+                assertThat(d.getReason()).isEqualTo("field 'prediction': expected finite class probabilities, got "
+                        + "NaN for class 0 (model t/default version 3: its weights and these features overflow "
+                        + "float32)");
+                assertThat(d.getTopic()).isEqualTo("chorus.examples");
+            });
+        }
+    }
+
+    @Test
+    void aSnapshotHoldingANaNWeightIsDeadLetteredAndThePreviousModelStillServes() throws Exception {
+        ModelSnapshot poisoned = withWeights(snapshot("t", 3), Float.NaN);
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
+            h.processBroadcastElement(record(poisoned, 1), 1);
+            h.processElement(sourced(example(0)), 2);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("parameters");
+                assertThat(d.getReason()).startsWith("model t/default version 3: field 'parameters' does not load: "
+                        + "expected finite weights and statistics, got a model whose parameter '")
+                        .endsWith("' is NaN at index 0 (at chorus.models-0@1)");
+            });
+        }
+    }
+
     @Test
     void aSnapshotDeclaringHugeDimensionsIsDeadLetteredNotStoredAndThePreviousModelStillServes() throws Exception {
         ModelSnapshot poisoned = snapshot("t", 9);

@@ -66,6 +66,15 @@ abstract class AnnotatorTrackingModel implements LabelModel {
   protected abstract void forget(int slot);
 
   @Override
+  public String firstNonFinite() {
+    String bad = classifierNonFinite();
+    return bad != null ? bad : estimates.firstNonFinite();
+  }
+
+  /** {@link #firstNonFinite} of what predicts the true class: the classifier, or the Doctor Net's body and heads. */
+  protected abstract String classifierNonFinite();
+
+  @Override
   public String firstRefusedAnnotator(String[] annotators, int n) {
     return registry.firstRefused(annotators, n);
   }

@@ -251,6 +251,12 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     learner.predictProba(x, xOffset, out);
   }
 
+  @Override
+  protected String classifierNonFinite() {
+    String bad = learner.firstNonFinite();
+    return bad == null ? null : "classifier " + bad;
+  }
+
   /** The confusion estimates, for inspection; changing them changes this model. */
   public ConfusionEstimates estimates() {
     return estimates;

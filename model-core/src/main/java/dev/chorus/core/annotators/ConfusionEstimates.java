@@ -2,6 +2,7 @@ package dev.chorus.core.annotators;
 
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.NonFiniteUpdateException;
+import dev.chorus.core.tensor.Finite;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -142,6 +143,14 @@ public final class ConfusionEstimates {
   /** The half-life in labels, 0 when the estimates never forget. */
   public double halfLifeLabels() {
     return halfLifeLabels;
+  }
+
+  /** Null when every confusion, row mass, shared count and class mass is finite, else which is not and where. */
+  public String firstNonFinite() {
+    String bad = Finite.firstNonFinite("annotator confusions", confusions);
+    bad = bad != null ? bad : Finite.firstNonFinite("annotator confusion row masses", rowMass);
+    bad = bad != null ? bad : Finite.firstNonFinite("annotators' shared label counts", sharedLabels);
+    return bad != null ? bad : Finite.firstNonFinite("class masses", classMass);
   }
 
   public int numClasses() {

@@ -104,6 +104,29 @@ final class DoctorNet {
    * @throws IllegalArgumentException if the spec is not a softmax-cross-entropy classifier or has batch
    *     normalisation or dropout, which the body does not support
    */
+  /** Null when the standardiser, body and heads (and their averages) are finite, else which is not and where. */
+  String firstNonFinite() {
+    String bad = standardizer == null ? null : standardizer.firstNonFinite();
+    if (bad == null && body != null) {
+      bad = NumericGuard.firstNonFinite("body ", body);
+    }
+    for (int h = 0; bad == null && h < headCount; h++) {
+      bad = NumericGuard.firstNonFinite("head " + h + " ", headParameters[h]);
+    }
+    if (bad == null && average != null) {
+      if (average.body() != null) {
+        bad = NumericGuard.firstNonFinite("averaged body ", average.body());
+      }
+      Dense[] averaged = average.heads();
+      for (int h = 0; bad == null && h < headCount; h++) {
+        if (averaged[h] != null) {
+          bad = NumericGuard.firstNonFinite("averaged head " + h + " ", new ParameterSet(averaged[h].parameters()));
+        }
+      }
+    }
+    return bad;
+  }
+
   DoctorNet(ModelSpec spec, int maxHeads) {
     this(spec, maxHeads, null);
   }

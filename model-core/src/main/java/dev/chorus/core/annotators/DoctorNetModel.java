@@ -110,6 +110,11 @@ abstract class DoctorNetModel extends AnnotatorTrackingModel {
   }
 
   @Override
+  protected final String classifierNonFinite() {
+    return net.firstNonFinite();
+  }
+
+  @Override
   public int numClasses() {
     return net.numClasses();
   }

@@ -4,6 +4,7 @@ import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.optim.AveragingSpec;
+import dev.chorus.core.tensor.Finite;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -417,6 +418,12 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
   }
 
   /** The weighted mean of all heads, each de-noised through its annotator's confusion ({@link #denoise}). */
+  @Override
+  public String firstNonFinite() {
+    String bad = super.firstNonFinite();
+    return bad != null ? bad : Finite.firstNonFinite("annotator weight logits", logits);
+  }
+
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
     predictProba(net.serving(), x, xOffset, out);

@@ -3,6 +3,7 @@ package dev.chorus.core.annotators;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.tensor.Finite;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -146,6 +147,12 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
   }
 
   /** The plain weighted mean of all heads. */
+  @Override
+  public String firstNonFinite() {
+    String bad = super.firstNonFinite();
+    return bad != null ? bad : Finite.firstNonFinite("annotator weight logits", logits);
+  }
+
   @Override
   public void predictProba(float[] x, int xOffset, float[] out) {
     DoctorNetLabelModel.mixHeads(net, net.serving(), x, xOffset, weights(), headScratch, out);

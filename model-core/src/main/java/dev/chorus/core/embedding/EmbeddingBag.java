@@ -5,6 +5,7 @@ import dev.chorus.core.nn.WeightInit;
 import dev.chorus.core.optim.AdaGrad;
 import dev.chorus.core.optim.AdaGradSpec;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.tensor.Finite;
 import dev.chorus.core.tensor.Matrix;
 import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
@@ -116,6 +117,11 @@ public final class EmbeddingBag implements RowsApart {
     EmbeddingBag bag = new EmbeddingBag(name, buckets, dim, combiner, learningRate, l2);
     WeightInit.GLOROT_UNIFORM.fill(Matrix.wrap(buckets, dim, bag.weights), dim, dim, 0, rng);
     return bag;
+  }
+
+  /** Null when every stored weight of the rows a step has changed is finite, else which is not and where. */
+  public String firstNonFinite() {
+    return Finite.firstNonFinite("embedding table '" + name + "' weight", weights, dim, this::nextWrittenRow);
   }
 
   public int dim() {

@@ -342,6 +342,12 @@ public final class LargeOutputModel implements Predictor {
   }
 
   @Override
+  public String firstNonFinite() {
+    String bad = embedding.firstNonFinite();
+    return bad != null ? bad : sampled != null ? sampled.firstNonFinite() : hierarchical.firstNonFinite();
+  }
+
+  @Override
   public long steps() {
     return steps;
   }

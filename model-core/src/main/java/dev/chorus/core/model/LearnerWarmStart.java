@@ -34,11 +34,16 @@ public final class LearnerWarmStart {
   /**
    * The saved model {@code reader} reads from {@code model}.
    *
-   * @throws IllegalArgumentException if the bytes do not read, saying what was expected ({@code what}) and why
+   * @throws IllegalArgumentException if the bytes do not read, or hold a model with a number that is not finite
+   *     ({@link Predictor#firstNonFinite}), saying what was expected ({@code what}) and why
    */
   public static <T> T saved(byte[] model, String what, Function<byte[], T> reader) {
     try {
-      return reader.apply(model);
+      T read = reader.apply(model);
+      if (read instanceof Predictor predictor) {
+        Predictor.requireFinite(predictor);
+      }
+      return read;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("expected a saved " + what + ", got " + model.length
           + " bytes that do not read: " + e.getMessage(), e);

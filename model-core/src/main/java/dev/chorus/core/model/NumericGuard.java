@@ -1,7 +1,9 @@
 package dev.chorus.core.model;
 
+import dev.chorus.core.nn.Network;
 import dev.chorus.core.nn.Parameter;
 import dev.chorus.core.nn.ParameterSet;
+import dev.chorus.core.tensor.Finite;
 
 /**
  * The numeric guard of every learner's update ({@link OnlineLearner}, the label models' Doctor Net): a minibatch
@@ -80,6 +82,28 @@ public final class NumericGuard {
       }
     }
     return null;
+  }
+
+  /** Null when every value of every parameter of {@code parameters} is finite, else which one is not and where. */
+  public static String firstNonFinite(String what, ParameterSet parameters) {
+    for (int p = 0; p < parameters.size(); p++) {
+      String bad = Finite.firstNonFinite(what + "parameter '" + parameters.get(p).name() + "'",
+          parameters.get(p).value().data());
+      if (bad != null) {
+        return bad;
+      }
+    }
+    return null;
+  }
+
+  /** {@link #firstNonFinite(String, ParameterSet)} of {@code network}'s parameters, then its running statistics. */
+  public static String firstNonFinite(String what, Network network) {
+    String bad = firstNonFinite(what, network.parameters());
+    java.util.List<float[]> statistics = network.runningStatistics();
+    for (int i = 0; bad == null && i < statistics.size(); i++) {
+      bad = Finite.firstNonFinite(what + "running statistic " + i, statistics.get(i));
+    }
+    return bad;
   }
 
   /** Copies of the values of {@code parameters}, for {@link #restore}. */

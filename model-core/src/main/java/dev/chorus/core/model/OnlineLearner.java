@@ -117,6 +117,16 @@ public final class OnlineLearner implements Predictor {
         spec.averaging() == null ? null : model.network().copy());
   }
 
+  @Override
+  public String firstNonFinite() {
+    String bad = model.firstNonFinite();
+    if (bad == null && servingModel != model) {
+      bad = servingModel.firstNonFinite();
+      bad = bad == null ? null : "averaged " + bad;
+    }
+    return bad;
+  }
+
   /** What this learner trains; it changes with every minibatch. */
   public TrainedModel model() {
     return model;

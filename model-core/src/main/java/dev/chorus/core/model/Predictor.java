@@ -47,6 +47,30 @@ public interface Predictor {
     }
   }
 
+  /**
+   * Null when every number this model's predictions read is finite (weights, biases, standardiser and batch-norm
+   * statistics, averaged weights, a label model's confusions), else which one is not and where. A learner's numeric
+   * guard keeps its own models finite; saved bytes from elsewhere (a models topic anyone with write access feeds, a
+   * model file) are checked with this when read ({@code SavedModels}, warm starts), as every prediction of such a
+   * model would carry the NaN.
+   */
+  String firstNonFinite();
+
+  /**
+   * {@code model}, unless a number its predictions read is not finite ({@link #firstNonFinite}): bytes written
+   * outside a learner's numeric guard (forged, corrupted, or from a foreign writer) that would make every prediction
+   * NaN.
+   *
+   * @throws IllegalArgumentException naming the first such number
+   */
+  static <T extends Predictor> T requireFinite(T model) {
+    String bad = model.firstNonFinite();
+    if (bad != null) {
+      throw new IllegalArgumentException("expected finite weights and statistics, got a model whose " + bad);
+    }
+    return model;
+  }
+
   /** Minibatch updates applied: the model's version. */
   long steps();
 

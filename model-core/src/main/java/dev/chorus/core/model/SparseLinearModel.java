@@ -1,15 +1,16 @@
 package dev.chorus.core.model;
 
-import dev.chorus.core.io.BinaryState;
-import dev.chorus.core.io.ChunkedWriter;
 import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.io.BinaryState;
+import dev.chorus.core.io.ChunkedWriter;
 import dev.chorus.core.loss.SquaredError;
 import dev.chorus.core.optim.AdaGradSpec;
 import dev.chorus.core.optim.FtrlSpec;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.optim.SgdSpec;
 import dev.chorus.core.spec.SpecReader;
+import dev.chorus.core.tensor.Finite;
 import dev.chorus.core.tensor.RowsApart;
 import dev.chorus.core.tensor.SparseBatch;
 import dev.chorus.core.tensor.TouchedRows;
@@ -327,6 +328,12 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   @Override
   public int outputDim() {
     return isClassifier() ? spec.numClasses() : 1;
+  }
+
+  @Override
+  public String firstNonFinite() {
+    return Finite.firstNonFinite("weight (row-major, " + outputs + " per row, the biases last)", weights, outputs,
+        this::nextWrittenRow);
   }
 
   @Override

@@ -97,6 +97,12 @@ public final class TrainedModel {
     return network;
   }
 
+  /** Null when every number this model's predictions read is finite ({@link Predictor#firstNonFinite}). */
+  public String firstNonFinite() {
+    String bad = standardizer == null ? null : standardizer.firstNonFinite();
+    return bad != null ? bad : NumericGuard.firstNonFinite("", network);
+  }
+
   /** The standardiser, or {@code null}; its statistics are this model's. */
   OnlineStandardizer standardizer() {
     return standardizer;

@@ -399,6 +399,16 @@ public final class WideDeepModel implements Predictor {
   }
 
   @Override
+  public String firstNonFinite() {
+    String bad = wide.firstNonFinite();
+    bad = bad == null ? null : "wide part's " + bad;
+    for (int i = 0; bad == null && i < bags.length; i++) {
+      bad = bags[i].firstNonFinite();
+    }
+    return bad != null ? bad : NumericGuard.firstNonFinite("deep part's ", network);
+  }
+
+  @Override
   public long steps() {
     return steps;
   }

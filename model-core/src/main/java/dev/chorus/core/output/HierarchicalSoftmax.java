@@ -1,6 +1,7 @@
 package dev.chorus.core.output;
 
 import dev.chorus.core.loss.ExampleWeights;
+import dev.chorus.core.tensor.Finite;
 import dev.chorus.core.tensor.RowsApart;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -71,6 +72,12 @@ public final class HierarchicalSoftmax {
       counts[label]++;
     }
     return counts;
+  }
+
+  /** Null when every node's weight and bias is finite, else which is not and where. */
+  public String firstNonFinite() {
+    String bad = Finite.firstNonFinite("hierarchical softmax node weight", nodeWeights);
+    return bad != null ? bad : Finite.firstNonFinite("hierarchical softmax node bias", nodeBias);
   }
 
   public HierarchicalSoftmaxSpec spec() {

@@ -4,6 +4,7 @@ import dev.chorus.core.loss.ExampleWeights;
 import dev.chorus.core.loss.SoftmaxCrossEntropy;
 import dev.chorus.core.output.SampledSoftmaxSpec.Objective;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.tensor.Finite;
 import dev.chorus.core.tensor.RowsApart;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -60,6 +61,12 @@ public final class SampledSoftmax {
     this.proposal = new LogUniformSampler(spec.classes());
     this.random = SplitMix64.seeded(seed);
     this.gradient = new RowGradients(dim);
+  }
+
+  /** Null when every output weight and bias is finite, else which is not and where. */
+  public String firstNonFinite() {
+    String bad = Finite.firstNonFinite("sampled softmax weight", weights);
+    return bad != null ? bad : Finite.firstNonFinite("sampled softmax bias", bias);
   }
 
   public SampledSoftmaxSpec spec() {

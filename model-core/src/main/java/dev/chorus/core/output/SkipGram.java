@@ -5,6 +5,7 @@ import dev.chorus.core.features.FeatureHasher;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.spec.SpecReader;
+import dev.chorus.core.tensor.Finite;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -52,6 +53,12 @@ public final class SkipGram {
     for (int i = 0; i < input.length; i++) {
       input[i] = random.nextSymmetric(0.5f / dim);
     }
+  }
+
+  /** Null when every input and output vector is finite, else which is not and where. */
+  public String firstNonFinite() {
+    String bad = Finite.firstNonFinite("input vector component", input);
+    return bad != null ? bad : Finite.firstNonFinite("output vector component", output);
   }
 
   public SkipGramSpec spec() {

@@ -62,6 +62,22 @@ public final class OnlineStandardizer {
     return dim;
   }
 
+  /**
+   * Null when the statistics, and the float shift and scale that transform features, are finite, else which are not
+   * and where.
+   */
+  public String firstNonFinite() {
+    for (int i = 0; i < dim; i++) {
+      if (!Double.isFinite(mean[i]) || !Double.isFinite(sumSquaredDeviations[i]) || !Float.isFinite(shift[i])
+          || !Float.isFinite(scale[i])) {
+        return "standardiser statistics of feature " + i + " are not finite (mean " + mean[i]
+            + ", sum of squared deviations " + sumSquaredDeviations[i] + ", shift " + shift[i] + ", scale "
+            + scale[i] + ")";
+      }
+    }
+    return null;
+  }
+
   /** Examples merged into the statistics so far. */
   public long count() {
     return count;

@@ -101,6 +101,11 @@ public final class ModelWarmStart {
   public static SkipGram startSkipGram(ModelSpec spec, byte[] model, boolean carryOptimizer) {
     SkipGram source = LearnerWarmStart.saved(model, "SkipGram (a snapshot of a skip-gram variant)",
         bytes -> BinaryState.fromBytes(bytes, "SkipGram", SkipGram::readState));
+    String bad = source.firstNonFinite();
+    if (bad != null) {
+      throw new IllegalArgumentException("expected a saved SkipGram (a snapshot of a skip-gram variant) with finite "
+          + "vectors, got one whose " + bad);
+    }
     SkipGramSpec wanted = spec.skipGram();
     for (Object[] k : new Object[][] {{"buckets", wanted.buckets(), source.spec().buckets()},
         {"dim", wanted.dim(), source.spec().dim()}}) {

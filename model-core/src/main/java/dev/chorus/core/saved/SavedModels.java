@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 
 /**
  * The one reader of saved model bytes. It sits above both kinds of model, so that the model package need not know
- * the label models built on it.
+ * the label models built on it. It refuses a model holding a number that is not finite ({@link Predictor#requireFinite}).
  */
 public final class SavedModels {
 
@@ -41,6 +41,10 @@ public final class SavedModels {
   }
 
   private static Predictor readModel(byte[] bytes) {
+    return Predictor.requireFinite(readAny(bytes));
+  }
+
+  private static Predictor readAny(byte[] bytes) {
     int magic = bytes.length < 4 ? 0
         : (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
     if (magic == LabelModels.MAGIC) {

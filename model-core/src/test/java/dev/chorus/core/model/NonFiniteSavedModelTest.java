@@ -1,0 +1,110 @@
+package dev.chorus.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.chorus.core.annotators.ClassifierLabelModel;
+import dev.chorus.core.annotators.LabelModel;
+import dev.chorus.core.annotators.LabelModels;
+import dev.chorus.core.saved.ModelWarmStart;
+import dev.chorus.core.saved.SavedModels;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Saved bytes holding a NaN or an infinity where predictions read (a forged or corrupted record on the models topic,
+ * a model file from a foreign writer) are refused when read, naming the number, rather than served as models whose
+ * every prediction is NaN; a learner's own bytes still read.
+ */
+class NonFiniteSavedModelTest {
+
+  static final String SOFTMAX = "{\"algorithm\":\"softmax-regression\",\"inputDim\":3,\"numClasses\":2,\"seed\":1}";
+  static final String AVERAGED_MLP = "{\"algorithm\":\"mlp\",\"inputDim\":3,\"numClasses\":2,"
+      + "\"layers\":[{\"units\":4,\"activation\":\"tanh\"}],\"averaging\":{\"decay\":0.9},\"seed\":1}";
+  static final String HASHED = "{\"algorithm\":\"softmax-regression\",\"numClasses\":3,\"hashing\":{\"bits\":4},"
+      + "\"standardize\":false,\"optimizer\":{\"type\":\"sgd\",\"learningRate\":0.1}}";
+  static final String DAWID_SKENE = "{\"algorithm\":\"softmax-regression\",\"inputDim\":3,\"numClasses\":2,"
+      + "\"labelModel\":{\"method\":\"dawid-skene\",\"maxAnnotators\":4}}";
+
+  private static OnlineLearner poisoned(String spec, Consumer<OnlineLearner> poison) {
+    OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(spec));
+    assertThat(SavedModels.read(learner.toBytes()).firstNonFinite()).as("a learner's own bytes read").isNull();
+    poison.accept(learner);
+    return learner;
+  }
+
+  @Test
+  void aDenseModelWithANaNWeightIsRefusedNamingIt() {
+    OnlineLearner learner = poisoned(SOFTMAX,
+        l -> l.model().network().parameters().get(0).value().data()[5] = Float.NaN);
+    String name = learner.model().network().parameters().get(0).name();
+    assertThatThrownBy(() -> SavedModels.read(learner.toBytes()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("expected finite weights and statistics, got a model whose parameter '" + name
+            + "' is NaN at index 5");
+  }
+
+  @Test
+  void anAveragedWeightThatIsInfiniteIsRefusedToo() {
+    OnlineLearner learner = poisoned(AVERAGED_MLP,
+        l -> l.servingModel().network().parameters().get(0).value().data()[0] = Float.POSITIVE_INFINITY);
+    assertThat(learner.servingModel()).isNotSameAs(learner.model());
+    assertThatThrownBy(() -> SavedModels.read(learner.toBytes()))
+        .hasMessageStartingWith("expected finite weights and statistics, got a model whose averaged parameter '")
+        .hasMessageEndingWith("' is Infinity at index 0");
+  }
+
+  @Test
+  void aHashedModelWithANaNRowIsRefused() {
+    SparseLinearModel model = SparseLinearModel.create(ModelSpec.parse(HASHED));
+    float[] row = model.copyRows(7, 1);
+    row[1] = Float.NaN;
+    model.putRows(7, row);
+    assertThatThrownBy(() -> SavedModels.read(model.toBytes()))
+        .hasMessage("expected finite weights and statistics, got a model whose weight (row-major, 3 per row, the "
+            + "biases last) is NaN at index 22");
+  }
+
+  @Test
+  void aLargeOutputModelWithANaNEmbeddingIsRefused() {
+    LargeOutputModel model = LargeOutputModel.create(ModelSpec.parse(LargeOutputModelTest.spec(50,
+        LargeOutputModelTest.SAMPLED)));
+    float[] row = model.rowsApart().copyRows(3, 1);
+    row[0] = 1; // seen; then the last step in three parts, the weights, the accumulators
+    row[4] = Float.NaN;
+    model.rowsApart().putRows(3, row);
+    assertThatThrownBy(() -> SavedModels.read(model.toBytes()))
+        .hasMessageStartingWith("expected finite weights and statistics, got a model whose embedding table '")
+        .hasMessageContaining("weight is NaN at index ");
+  }
+
+  @Test
+  void aLabelModelWithANaNConfusionOrClassifierWeightIsRefused() {
+    LabelModel confused = LabelModels.create(ModelSpec.parse(DAWID_SKENE));
+    assertThat(SavedModels.read(confused.toBytes()).firstNonFinite()).isNull();
+    ((ClassifierLabelModel) confused).estimates().confusions()[2] = Double.NaN;
+    assertThatThrownBy(() -> SavedModels.read(confused.toBytes()))
+        .hasMessage("expected finite weights and statistics, got a model whose annotator confusions is NaN at "
+            + "index 2");
+
+    ClassifierLabelModel classifier = (ClassifierLabelModel) LabelModels.create(ModelSpec.parse(DAWID_SKENE));
+    classifier.learner().network().parameters().get(0).value().data()[1] = Float.NEGATIVE_INFINITY;
+    assertThatThrownBy(() -> SavedModels.read(classifier.toBytes()))
+        .hasMessageStartingWith("expected finite weights and statistics, got a model whose classifier parameter '")
+        .hasMessageEndingWith("' is -Infinity at index 1");
+  }
+
+  @Test
+  void aWarmStartFromAModelWithANaNWeightIsRefused() {
+    OnlineLearner learner = poisoned(SOFTMAX,
+        l -> l.model().network().parameters().get(0).value().data()[0] = Float.NaN);
+    ModelSpec spec = ModelSpec.parse(SOFTMAX);
+    assertThatThrownBy(() -> LearnerWarmStart.start(spec, learner.toBytes(), true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("expected a saved OnlineLearner (a Chorus model file or a snapshot's parameters), got ")
+        .hasMessageContaining("bytes that do not read: expected finite weights and statistics, got a model whose "
+            + "parameter '");
+    assertThatThrownBy(() -> ModelWarmStart.start(spec, learner.toBytes(), true))
+        .hasMessageContaining("expected finite weights and statistics");
+  }
+}
