@@ -121,7 +121,7 @@ public final class EmbeddingBag implements RowsApart {
 
   /** Null when every stored weight of the rows a step has changed is finite, else which is not and where. */
   public String firstNonFinite() {
-    return Finite.firstNonFinite("embedding table '" + name + "' weight", weights, dim, this::nextWrittenRow);
+    return Finite.firstNonFinite("embedding table '" + name + "' weight", weights, dim, seen);
   }
 
   public int dim() {

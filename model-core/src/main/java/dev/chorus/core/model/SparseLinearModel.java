@@ -333,7 +333,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   @Override
   public String firstNonFinite() {
     return Finite.firstNonFinite("weight (row-major, " + outputs + " per row, the biases last)", weights, outputs,
-        this::nextWrittenRow);
+        written);
   }
 
   @Override

@@ -63,6 +63,17 @@ class NonFiniteSavedModelTest {
     assertThatThrownBy(() -> SavedModels.read(model.toBytes()))
         .hasMessage("expected finite weights and statistics, got a model whose weight (row-major, 3 per row, the "
             + "biases last) is NaN at index 22");
+
+    // Every row written: the check reads the whole table in one pass rather than row by row; the same answer.
+    SparseLinearModel full = SparseLinearModel.create(ModelSpec.parse(HASHED));
+    float[] rows = full.copyRows(0, full.rows());
+    full.putRows(0, rows);
+    float[] row9 = full.copyRows(9, 1);
+    row9[2] = Float.NEGATIVE_INFINITY;
+    full.putRows(9, row9);
+    assertThatThrownBy(() -> SavedModels.read(full.toBytes()))
+        .hasMessage("expected finite weights and statistics, got a model whose weight (row-major, 3 per row, the "
+            + "biases last) is -Infinity at index 29");
   }
 
   @Test
