@@ -117,7 +117,8 @@ public final class ExampleTensors {
         ByteBuffer top = prediction.getTopProbabilities();
         bad = top == null ? -1 : Float32.firstNonFinite(top);
         if (bad >= 0) {
-            return "expected finite top probabilities, got " + Float32.unpack(top)[bad] + " at rank " + bad + " (class " + prediction.getTopClasses().get(bad) + ")";
+            return "expected finite top probabilities, got " + Float32.unpack(top)[bad] + " at rank " + bad
+                    + " (class " + prediction.getTopClasses().get(bad) + ")";
         }
         return null;
     }

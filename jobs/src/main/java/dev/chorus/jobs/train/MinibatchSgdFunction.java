@@ -399,10 +399,6 @@ public final class MinibatchSgdFunction
         return s;
     }
 
-    /**
-     * Predicts the open minibatch, then applies one update with it, if it holds any example, and cancels its
-     * timeout.
-     */
     /** Publishes a prediction made at once, or, when it is not finite, the example's dead letter in its place. */
     private void publishNow(Prediction prediction, Sourced<Example> input, long now, ReadOnlyContext ctx,
             Collector<Prediction> out) {
@@ -415,6 +411,10 @@ public final class MinibatchSgdFunction
         ctx.output(DEAD_LETTERS, deadLetters.prediction(input, reason, now));
     }
 
+    /**
+     * Predicts the open minibatch, then applies one update with it, if it holds any example, and cancels its
+     * timeout.
+     */
     private void train(TrainerState s, ReadOnlyContext ctx, Collector<Prediction> out) {
         if (s.batchDeadline != Long.MIN_VALUE) {
             // Flink keeps one timer per key and timestamp: when the deadline falls on the millisecond of the next

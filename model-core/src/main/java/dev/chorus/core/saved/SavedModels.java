@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * The one reader of saved model bytes. It sits above both kinds of model, so that the model package need not know
- * the label models built on it. It refuses a model holding a number that is not finite ({@link Predictor#requireFinite}).
+ * the label models built on it. It refuses a model holding a number that is not finite
+ * ({@link Predictor#requireFinite}).
  */
 public final class SavedModels {
 
