@@ -1,5 +1,6 @@
 package dev.chorus.jobs;
 
+import dev.chorus.core.model.FeatureRange;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -121,7 +122,8 @@ public final class ExampleValidator {
 
     /**
      * Checks that depend on the model: a skip-gram task's token sequence ({@link SequenceFields}), or named fields
-     * ({@link HashedFields}) or the feature dimension and sparse indices, then the label range or a finite target.
+     * ({@link HashedFields}) or the feature dimension, sparse indices and the spec's {@code featureRange}, then the label
+     * range or a finite target.
      */
     public static Rejection againstSpec(Example example, ModelSpec spec) {
         int inputDim = spec.inputDim();
@@ -161,7 +163,30 @@ public final class ExampleValidator {
                 previous = index;
             }
         }
-        return againstTarget(example, spec);
+        Rejection range = againstRange(example, spec.featureRange());
+        return range != null ? range : againstTarget(example, spec);
+    }
+
+    /**
+     * Null when every feature value of {@code example} lies in the spec's {@code featureRange} (or it has none), else a
+     * rejection naming the first outside it: its position and, for a sparse row, its index.
+     */
+    private static Rejection againstRange(Example example, FeatureRange range) {
+        if (range == null) {
+            return null;
+        }
+        // One bulk copy, then a pass C2 vectorises: about a third of the time of reading the buffer value by value.
+        FloatBuffer buffer = floats(example);
+        float[] values = new float[buffer.remaining()];
+        buffer.get(values);
+        int i = range.firstOutside(values, 0, values.length);
+        if (i < 0) {
+            return null;
+        }
+        List<Integer> indices = example.getIndices();
+        return new Rejection("features", "field 'features': expected values " + range.describe()
+                + " (the spec's featureRange), got " + values[i] + " at position " + i
+                + (indices == null ? "" : " (index " + indices.get(i) + ")"));
     }
 
     /** The label range of a classifier, or a finite target and no label for a regressor. */

@@ -2,6 +2,7 @@ package dev.chorus.jobs;
 
 import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.model.FeatureRange;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.schemas.Example;
@@ -29,8 +30,8 @@ public final class HashedFields {
 
     /**
      * The check of {@code example} against {@code spec} as far as fields go: a hashed task takes fields and no
-     * vector, within the bounds, listed by the spec if it lists any, numbers finite in float32; a task without
-     * hashing takes no fields. Null when they fit.
+     * vector, within the bounds, listed by the spec if it lists any, numbers finite in float32 (and in the spec's
+     * {@code featureRange} if it has one); a task without hashing takes no fields. Null when they fit.
      */
     static ExampleValidator.Rejection check(Example example, ModelSpec spec) {
         Map<String, Object> fields = example.getFields();
@@ -61,7 +62,7 @@ public final class HashedFields {
                 return rejection(name, "one of the spec's fields " + hashing.fields() + ", got "
                         + ExampleValidator.quoted(name));
             }
-            String problem = problem(field.getValue());
+            String problem = problem(field.getValue(), spec.featureRange());
             if (problem != null) {
                 return rejection(name, problem);
             }
@@ -79,13 +80,18 @@ public final class HashedFields {
         return null;
     }
 
-    /** What is wrong with one field's value, as "expected …, got …", or null. */
-    private static String problem(Object value) {
+    /**
+     * What is wrong with one field's value, as "expected …, got …", or null. A number must lie in {@code range}, the
+     * spec's {@code featureRange}, if it has one: a number keeps its value as a feature (tokens weigh 1).
+     */
+    private static String problem(Object value, FeatureRange range) {
         if (value instanceof Double number) {
             return !Float.isFinite(number.floatValue()) ? "a number finite in float32, got " + number
                     : Math.abs(number) > ExampleValidator.MAX_MAGNITUDE ? "a number of at most "
                     + ExampleValidator.MAX_MAGNITUDE + " in magnitude (its square must stay finite in float32), got "
-                    + number : null;
+                    + number
+                    : range != null && !range.contains(number.floatValue()) ? "a number " + range.describe()
+                    + " (the spec's featureRange), got " + number : null;
         }
         if (value instanceof CharSequence text) {
             return text.length() <= MAX_VALUE_CHARS ? null

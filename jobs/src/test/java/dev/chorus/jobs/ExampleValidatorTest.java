@@ -93,6 +93,40 @@ class ExampleValidatorTest {
     }
 
     @Test
+    void aFeatureRangeRefusesEveryValueOutsideItNamingPositionAndIndex() {
+        TaskSpecs pixels = TaskSpecs.ofDefault(SPEC_JSON.replace("}", ",\"featureRange\":{\"min\":0,\"max\":1}}"));
+        Example.Builder dense = valid().setFeatures(Float32.pack(new float[] {0, 1, 0.5f, 0}));
+        assertThat(check(pixels, dense.build())).as("both bounds are taken").isNull();
+        // The poisoning value: finite, far below float's overflow, far beyond the feature's others.
+        assertThat(check(pixels, dense.setFeatures(Float32.pack(new float[] {0, 1, 1e18f, 0})).build())).isEqualTo(
+                new ExampleValidator.Rejection("features", "field 'features': expected values in [0.0, 1.0] (the "
+                        + "spec's featureRange), got 9.9999998E17 at position 2"));
+        assertThat(check(pixels, dense.setFeatures(Float32.pack(new float[] {0, Math.nextUp(1f), 0, -2})).build())
+                .reason()).isEqualTo("field 'features': expected values in [0.0, 1.0] (the spec's featureRange), got "
+                        + "1.0000001 at position 1");
+        assertThat(check(pixels, dense.setFeatures(Float32.pack(new float[] {-0f, 0, 0, -Float.MIN_VALUE})).build())
+                .reason()).endsWith("got -1.4E-45 at position 3");
+        Example.Builder sparse = valid().setFeatures(Float32.pack(new float[] {0.5f, 7})).setIndices(List.of(1, 3));
+        assertThat(check(pixels, sparse.build()).reason()).isEqualTo("field 'features': expected values in [0.0, 1.0] "
+                + "(the spec's featureRange), got 7.0 at position 1 (index 3)");
+        // The checks before it come first: a NaN is not finite, whatever the range.
+        assertThat(check(pixels, dense.setFeatures(Float32.pack(new float[] {2, Float.NaN, 0, 0})).build()).reason())
+                .isEqualTo("field 'features': expected finite values, got NaN at position 1");
+
+        TaskSpecs atLeast = TaskSpecs.ofDefault(SPEC_JSON.replace("}", ",\"featureRange\":{\"min\":-1}}"));
+        assertThat(check(atLeast, valid().setFeatures(Float32.pack(new float[] {-1, 1e18f, 0, 0})).build())).isNull();
+        assertThat(check(atLeast, valid().setFeatures(Float32.pack(new float[] {0, 0, 0, -1.5f})).build()).reason())
+                .isEqualTo("field 'features': expected values at least -1.0 (the spec's featureRange), got -1.5 at "
+                        + "position 3");
+        TaskSpecs atMost = TaskSpecs.ofDefault(SPEC_JSON.replace("}", ",\"featureRange\":{\"max\":255}}"));
+        assertThat(check(atMost, valid().setFeatures(Float32.pack(new float[] {256, 0, 0, 0})).build()).reason())
+                .isEqualTo("field 'features': expected values at most 255.0 (the spec's featureRange), got 256.0 at "
+                        + "position 0");
+        assertThat(check(valid().setFeatures(Float32.pack(new float[] {1e18f, 0, 0, 0})))).as("without a range")
+                .isNull();
+    }
+
+    @Test
     void tasksWithoutASpecAreRejectedWhenThereIsNoDefault() {
         TaskSpecs only = TaskSpecs.of(null, Map.of("known", SPEC_JSON));
         assertThat(only.check().check(valid().setTask("other").build()).reason())

@@ -69,6 +69,23 @@ class HashedFieldsTest {
     }
 
     @Test
+    void aFeatureRangeBoundsTheNumericFieldsAndNotTheTokens() {
+        TaskSpecs bounded = TaskSpecs.ofDefault(ClickExamples.SPEC.replace("\"standardize\":false,",
+                "\"standardize\":false,\"featureRange\":{\"min\":0,\"max\":1000},"));
+        Example e = ClickExamples.example("clicks", 0, 1);
+        e.setFields(fields("user", "u1", "words", List.of("free", "money"), "amount", 1000.0));
+        assertThat(ExampleValidatorTest.check(bounded, e)).isNull();
+        e.setFields(fields("user", "u1", "amount", 1e18));
+        assertThat(ExampleValidatorTest.check(bounded, e)).isEqualTo(new ExampleValidator.Rejection("fields",
+                "field 'fields.amount': expected a number in [0.0, 1000.0] (the spec's featureRange), got 1.0E18"));
+        e.setFields(fields("amount", -0.5));
+        assertThat(ExampleValidatorTest.check(bounded, e).reason()).isEqualTo(
+                "field 'fields.amount': expected a number in [0.0, 1000.0] (the spec's featureRange), got -0.5");
+        e.setFields(fields("amount", 1e18));
+        assertThat(ExampleValidatorTest.check(SPECS, e)).as("without a range").isNull();
+    }
+
+    @Test
     void aVectorToAHashedTaskAndFieldsToADenseTaskAreRejected() {
         Example vector = ClickExamples.example("clicks", 0, 1);
         vector.setFeatures(Float32.pack(new float[] {1, 2}));

@@ -55,14 +55,19 @@ class ServeFunctionTest {
 
     /** A snapshot of a model trained for {@code updates} minibatches, with that many as its version. */
     static ModelSnapshot snapshot(String task, long updates) {
-        OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(SPEC));
+        return snapshot(task, updates, SPEC);
+    }
+
+    /** As {@link #snapshot(String, long)}, of a model of {@code spec} (SPEC's shape). */
+    static ModelSnapshot snapshot(String task, long updates, String spec) {
+        OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(spec));
         float[] weights = new float[8];
         java.util.Arrays.fill(weights, 1f);
         for (int i = 0; i < updates; i++) {
             learner.trainMinibatch(DATA.features(), DATA.labels(), weights, 8);
         }
         return ModelSnapshot.newBuilder().setTask(task).setVariant("default").setVersion(updates)
-                .setAlgorithm("softmax-regression").setSpec(SPEC).setParametersFormat(OnlineLearner.FORMAT_VERSION)
+                .setAlgorithm("softmax-regression").setSpec(spec).setParametersFormat(OnlineLearner.FORMAT_VERSION)
                 .setParameters(ByteBuffer.wrap(learner.toBytes())).setExamplesSeen(updates * 8)
                 .setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
     }
@@ -320,6 +325,24 @@ class ServeFunctionTest {
                 assertThat(d.getPartition()).isEqualTo(1);
                 assertThat(d.getOffset()).isEqualTo(42);
             });
+        }
+    }
+
+    @Test
+    void anExampleOutsideTheModelsFeatureRangeIsDeadLettered() throws Exception {
+        String bounded = SPEC.replace("\"seed\":3}", "\"seed\":3,\"featureRange\":{\"min\":-100,\"max\":100}}");
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(snapshot("t", 1, bounded), 0), 0);
+            Example outside = example(0);
+            outside.setFeatures(Float32.pack(new float[] {1, 2, 1e6f, 4}));
+            h.processElement(new Sourced<>(outside, 1, 42), 1);
+            h.processElement(sourced(example(1)), 2);
+            assertThat(h.extractOutputValues()).singleElement()
+                    .satisfies(p -> assertThat(p.getModelVersion()).isEqualTo(1));
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
+                    "field 'features': expected values in [-100.0, 100.0] (the spec's featureRange), got 1000000.0 at "
+                            + "position 2 (model t/default version 1)"));
         }
     }
 

@@ -16,6 +16,7 @@ import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,8 @@ class TrainJobIT {
     static final List<String> TASKS = List.of("blobs-a", "blobs-b");
     static final String SPEC = """
             {"algorithm":"softmax-regression","inputDim":8,"numClasses":3,"batchSize":16,
-             "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":7}""";
+             "optimizer":{"type":"adam","learningRate":0.05},"standardize":true,"seed":7,
+             "featureRange":{"min":-100,"max":100}}""";
 
     @Test
     void trainsOnlineAndPublishesPredictionsSnapshotsAndDeadLetters() throws Exception {
@@ -79,6 +81,15 @@ class TrainJobIT {
             nan.setFeatures(Float32.pack(nanValues));
             producer.sendRaw(settings.examplesTopic().name(), "nan", codec.encode(nan));
             malformedFields.add("field 'features': expected finite values, got NaN at position 3");
+            // Finite and far below float32's overflow, yet one such example left in would own every feature's running
+            // variance: a standardised model then sees all inputs alike and predicts one class for good.
+            Example poison = ExampleProducer.example(one, 0, "blobs-a", "poison", 0);
+            float[] poisonValues = new float[8];
+            Arrays.fill(poisonValues, 1e6f);
+            poison.setFeatures(Float32.pack(poisonValues));
+            producer.sendRaw(settings.examplesTopic().name(), "poison", codec.encode(poison));
+            malformedFields.add("field 'features': expected values in [-100.0, 100.0] (the spec's featureRange), got "
+                    + "1000000.0 at position 0");
             Example badLabel = ExampleProducer.example(one, 0, "blobs-b", "bad-label", 0);
             badLabel.setLabel(3);
             producer.sendRaw(settings.examplesTopic().name(), "bad-label", codec.encode(badLabel));

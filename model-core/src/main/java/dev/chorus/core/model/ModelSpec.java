@@ -62,7 +62,8 @@ import java.util.function.Supplier;
  * {@code wideOptimizer} (sgd, adagrad or ftrl; default ftrl) steps the wide part. {@link #toJson()} writes every
  * key that applies, defaults included, in a fixed order, so equal specs have equal JSON.
  * {@code large-softmax} ({@link LargeOutputModel}, up to 10^6 classes) needs {@code hashing} and {@code output}
- * ({@link LargeOutputSpec}).
+ * ({@link LargeOutputSpec}). {@code featureRange} ({@link FeatureRange}) declares the values the task's features may
+ * take; the jobs refuse an example with one outside it.
  */
 public final class ModelSpec {
 
@@ -86,7 +87,7 @@ public final class ModelSpec {
   /** The keys a spec may have, in the order {@link #toJson()} writes them. */
   public static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
       "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "averaging",
-      "labelModel", "hashing", "embeddings", "wideOptimizer", "output", "skipGram", "tokensField");
+      "featureRange", "labelModel", "hashing", "embeddings", "wideOptimizer", "output", "skipGram", "tokensField");
 
   private final String algorithm;
   private final int inputDim;
@@ -103,6 +104,7 @@ public final class ModelSpec {
   private final LargeOutputSpec output;
   private final SkipGramSpec skipGram;
   private final String tokensField;
+  private final FeatureRange featureRange;
 
   /**
    * Checks the model's keys, then the training's: {@code batchSize} is the training's, read but not yet checked, so
@@ -114,7 +116,8 @@ public final class ModelSpec {
    */
   private ModelSpec(String algorithm, int inputDim, int numClasses, List<HiddenLayerSpec> layers, String loss,
       WeightInit init, double initLimit, int batchSize, Supplier<TrainingSpec> training, LabelModelSpec labelModel,
-      HashingSpec hashing, EmbeddingsSpec embeddings, OptimizerSpec wideOptimizer, LargeOutputSpec output) {
+      HashingSpec hashing, EmbeddingsSpec embeddings, OptimizerSpec wideOptimizer, LargeOutputSpec output,
+      FeatureRange featureRange) {
     this.algorithm = Algorithms.valid(algorithm);
     // A label-only task (no features) does pure truth inference: its label model's prior is the class distribution.
     requireAtLeast("inputDim", inputDim, labelModel != null ? 0 : 1);
@@ -141,6 +144,13 @@ public final class ModelSpec {
     this.output = output;
     this.skipGram = null;
     this.tokensField = null;
+    if (featureRange != null && inputDim == 0) {
+      ObjectNode json = SpecReader.newObject();
+      featureRange.writeJson(json);
+      throw new IllegalArgumentException("ModelSpec key 'featureRange': expected none for a label-only task (inputDim "
+          + "0: its examples carry no features), got " + json);
+    }
+    this.featureRange = featureRange;
     if (output != null && !algorithm.equals(LARGE_SOFTMAX)) {
       throw new IllegalArgumentException("ModelSpec key 'output': expected none unless algorithm is \"" + LARGE_SOFTMAX
           + "\", got \"" + output.type().label() + "\" for \"" + algorithm + "\"");
@@ -183,6 +193,7 @@ public final class ModelSpec {
     this.output = null;
     this.skipGram = Objects.requireNonNull(skipGram, "skipGram");
     this.tokensField = Objects.requireNonNull(tokensField, "tokensField");
+    this.featureRange = null;
   }
 
   static ModelSpec skipGram(SkipGramSpec skipGram, String tokensField, TrainingSpec training) {
@@ -199,7 +210,7 @@ public final class ModelSpec {
       String loss) {
     TrainingSpec training = TrainingSpec.DEFAULTS;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, DEFAULT_INIT, 0, training.batchSize(),
-        () -> training, null, null, null, null, null);
+        () -> training, null, null, null, null, null, null);
   }
 
   /** Softmax regression with every other setting at its default. */
@@ -298,8 +309,9 @@ public final class ModelSpec {
     OptimizerSpec wideOptimizer = root.has("wideOptimizer") ? OptimizerSpecs.fromJson(root.at("wideOptimizer"))
         : algorithm.equals(WIDE_DEEP) ? WideDeepModel.DEFAULT_WIDE_OPTIMIZER : null;
     LargeOutputSpec output = root.has("output") ? LargeOutputSpec.fromJson(root.at("output")) : null;
+    FeatureRange featureRange = root.has("featureRange") ? FeatureRange.fromJson(root.at("featureRange")) : null;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, training,
-        labelModel, hashing, embeddings, wideOptimizer, output);
+        labelModel, hashing, embeddings, wideOptimizer, output, featureRange);
   }
 
   /**
@@ -329,6 +341,9 @@ public final class ModelSpec {
       root.put("initLimit", initLimit);
     }
     training.writeJson(root);
+    if (featureRange != null) {
+      featureRange.writeJson(root.putObject("featureRange"));
+    }
     if (labelModel != null) {
       labelModel.writeJson(root.putObject("labelModel"));
     }
@@ -503,6 +518,19 @@ public final class ModelSpec {
     return training.averaging();
   }
 
+  /**
+   * The values this task's features may take, or {@code null}: any finite value. The jobs make an example with a
+   * feature value outside it a dead letter.
+   */
+  public FeatureRange featureRange() {
+    return featureRange;
+  }
+
+  /** This spec with feature values bounded by {@code featureRange}; {@code null}: any finite value. */
+  public ModelSpec withFeatureRange(FeatureRange featureRange) {
+    return copy(layers, loss, init, initLimit, training, labelModel, featureRange);
+  }
+
   /** The label model the task trains through, or {@code null} when each label is used as given. */
   public LabelModelSpec labelModel() {
     return labelModel;
@@ -601,11 +629,20 @@ public final class ModelSpec {
 
   private ModelSpec copy(List<HiddenLayerSpec> layers, String loss, WeightInit init, double initLimit,
       TrainingSpec training, LabelModelSpec labelModel) {
+    return copy(layers, loss, init, initLimit, training, labelModel, featureRange);
+  }
+
+  private ModelSpec copy(List<HiddenLayerSpec> layers, String loss, WeightInit init, double initLimit,
+      TrainingSpec training, LabelModelSpec labelModel, FeatureRange featureRange) {
     if (skipGram != null) {
+      if (featureRange != null) {
+        throw new IllegalArgumentException("ModelSpec key 'featureRange': expected none for algorithm \"" + SKIP_GRAM
+            + "\" (its examples carry tokens, not feature values)");
+      }
       return new ModelSpec(skipGram, tokensField, training);
     }
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training.batchSize(),
-        () -> training, labelModel, hashing, embeddings, wideOptimizer, output);
+        () -> training, labelModel, hashing, embeddings, wideOptimizer, output, featureRange);
   }
 
   @Override
@@ -616,13 +653,13 @@ public final class ModelSpec {
         && Objects.equals(s.labelModel, labelModel) && Objects.equals(s.hashing, hashing)
         && Objects.equals(s.embeddings, embeddings) && Objects.equals(s.wideOptimizer, wideOptimizer)
         && Objects.equals(s.output, output) && Objects.equals(s.skipGram, skipGram)
-        && Objects.equals(s.tokensField, tokensField);
+        && Objects.equals(s.tokensField, tokensField) && Objects.equals(s.featureRange, featureRange);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training, labelModel, hashing,
-        embeddings, wideOptimizer, output, skipGram, tokensField);
+        embeddings, wideOptimizer, output, skipGram, tokensField, featureRange);
   }
 
   @Override

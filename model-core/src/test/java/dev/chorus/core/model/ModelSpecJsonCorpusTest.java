@@ -30,11 +30,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * added at its end. Corpus v6 is v5 with the two lists grown by {@code output} and {@code large-softmax} (issue 17),
  * then specs of the large-output model. Corpus v7 is v6 with those lists grown by {@code skipGram},
  * {@code tokensField} and {@code skip-gram}, then skip-gram specs (issue 17). Corpus v8 is v7 with the list of keys
- * grown by {@code averaging}, then specs with weight averaging (session 15).
+ * grown by {@code averaging}, then specs with weight averaging (session 15). Corpus v9 is v8 with that list grown by
+ * {@code featureRange}, then specs with a feature range (session 27).
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v8/corpus.tsv";
+  private static final String CORPUS = "spec-json/v9/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -179,7 +180,7 @@ class ModelSpecJsonCorpusTest {
   @Test
   void v8IsV7WithTheListedKeysGrownThenAveragingSpecs() throws IOException {
     List<Case> v7 = corpus("spec-json/v7/corpus.tsv");
-    List<Case> v8 = corpus(CORPUS);
+    List<Case> v8 = corpus("spec-json/v8/corpus.tsv");
     int changed = 0;
     for (int i = 0; i < v7.size(); i++) {
       String was = v7.get(i).expected();
@@ -192,6 +193,26 @@ class ModelSpecJsonCorpusTest {
     List<Case> added = v8.subList(v7.size(), v8.size());
     assertThat(added).hasSizeGreaterThanOrEqualTo(10).allSatisfy(c -> assertThat(c.input()).contains("\"averaging\""));
     assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(3);
+  }
+
+  /** v9 keeps v8 but the message that lists every key, then adds specs with a feature range (session 27). */
+  @Test
+  void v9IsV8WithTheListedKeysGrownThenFeatureRangeSpecs() throws IOException {
+    List<Case> v8 = corpus("spec-json/v8/corpus.tsv");
+    List<Case> v9 = corpus(CORPUS);
+    int changed = 0;
+    for (int i = 0; i < v8.size(); i++) {
+      String was = v8.get(i).expected();
+      String is = v9.get(i).expected();
+      changed += was.equals(is) ? 0 : 1;
+      assertThat(v9.get(i).input()).isEqualTo(v8.get(i).input());
+      assertThat(is).as(v8.get(i).input()).isEqualTo(was.replace("averaging, labelModel",
+          "averaging, featureRange, labelModel"));
+    }
+    assertThat(changed).isEqualTo(1);
+    List<Case> added = v9.subList(v8.size(), v9.size());
+    assertThat(added).hasSizeGreaterThanOrEqualTo(10).allSatisfy(c -> assertThat(c.input()).contains("\"featureRange\""));
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(5);
   }
 
   @ParameterizedTest

@@ -71,7 +71,7 @@ class ModelSpecTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, averaging, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField]
+      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, averaging, featureRange, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField]
       string dimension      | "inputDim":"784"                         | ModelSpec key 'inputDim': expected an integer, got "784"
       fractional dimension  | "inputDim":7.5                           | ModelSpec key 'inputDim': expected an integer, got 7.5
       zero dimension        | "inputDim":0                             | ModelSpec key 'inputDim': expected an integer >= 1, got 0
@@ -118,6 +118,35 @@ class ModelSpecTest {
     assertThat(ModelSpec.parse(bounded.toJson())).isEqualTo(bounded);
     assertThat(bounded.withLabelModel(null)).isEqualTo(ModelSpec.parse(base + "}"));
     assertThat(ModelSpec.parse(base + "}").withLabelModel(bounded.labelModel())).isEqualTo(bounded);
+  }
+
+  @Test
+  void featureRangeIsOptionalRoundTripsAndSurvivesOtherChanges() {
+    String base = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3";
+    ModelSpec plain = ModelSpec.parse(base + "}");
+    assertThat(plain.featureRange()).isNull();
+    assertThat(plain.toJson()).doesNotContain("featureRange");
+
+    ModelSpec pixels = ModelSpec.parse(base + ",\"featureRange\":{\"max\":1,\"min\":0}}");
+    assertThat(pixels.featureRange()).isEqualTo(new FeatureRange(0, 1));
+    assertThat(pixels.toJson()).endsWith("\"seed\":0,\"featureRange\":{\"min\":0.0,\"max\":1.0}}");
+    assertThat(ModelSpec.parse(pixels.toJson())).isEqualTo(pixels).hasSameHashCodeAs(pixels);
+    assertThat(pixels).isNotEqualTo(plain);
+    assertThat(pixels.withFeatureRange(null)).isEqualTo(plain);
+    assertThat(plain.withFeatureRange(new FeatureRange(0, 1))).isEqualTo(pixels);
+    assertThat(pixels.withL2(1e-4).withBatchSize(8).featureRange()).isEqualTo(new FeatureRange(0, 1));
+
+    FeatureRange atLeast = ModelSpec.parse(base + ",\"featureRange\":{\"min\":-2.5}}").featureRange();
+    assertThat(atLeast).isEqualTo(new FeatureRange(-2.5, Double.POSITIVE_INFINITY));
+    assertThat(atLeast.describe()).isEqualTo("at least -2.5");
+    assertThat(atLeast.contains(-2.5)).isTrue();
+    assertThat(atLeast.contains(Math.nextDown(-2.5))).isFalse();
+    assertThat(atLeast.contains(Double.NaN)).isFalse();
+    assertThat(new FeatureRange(Double.NEGATIVE_INFINITY, 3).describe()).isEqualTo("at most 3.0");
+    assertThat(pixels.featureRange().describe()).isEqualTo("in [0.0, 1.0]");
+    ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":1024,\"dim\":8}}");
+    assertThatIllegalArgumentException().isThrownBy(() -> skipGram.withFeatureRange(new FeatureRange(0, 1)))
+        .withMessageContaining("'featureRange': expected none for algorithm \"skip-gram\"");
   }
 
   @Test
