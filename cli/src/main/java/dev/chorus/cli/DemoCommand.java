@@ -30,6 +30,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.time.Duration;
@@ -68,10 +69,11 @@ public final class DemoCommand implements Callable<Integer> {
     /** How long the summary waits for the finished job's last commit markers before reading its topics. */
     private static final Duration SETTLE = Duration.ofSeconds(10);
 
-    /** Softmax regression on standardized pixels, Adam: the demo's model. */
+    /** Softmax regression on standardized pixels, Adam: the demo's model; its pixels lie in [0, 1], as it declares. */
     static final String DEMO_SPEC = """
             {"algorithm":"softmax-regression","inputDim":784,"numClasses":10,"batchSize":64,
-             "optimizer":{"type":"adam","learningRate":0.002},"l2":0.0,"standardize":true,"seed":42}""";
+             "optimizer":{"type":"adam","learningRate":0.002},"l2":0.0,"standardize":true,"seed":42,
+             "featureRange":{"min":0,"max":1}}""";
     /** Seeds the simulated annotators and the order of their labels. */
     static final long ANNOTATOR_SEED = 7;
 
@@ -305,7 +307,10 @@ public final class DemoCommand implements Callable<Integer> {
         broker.createTopics(ChorusTopic.newTopics(s, 2));
     }
 
-    /** Streams the dataset plus three malformed records (to show the dead-letter path); returns how many were malformed. */
+    /**
+     * Streams the dataset plus four malformed records (to show the dead-letter path), one of them an image of 10⁶s that
+     * would leave the model at chance for good were it trained on; returns how many were malformed.
+     */
     private int produce(String bootstrapServers, TrainSettings settings, LabeledDataset data, Labels labels)
             throws Exception {
         Topic<Example> topic = settings.examplesTopic();
@@ -331,9 +336,14 @@ public final class DemoCommand implements Callable<Integer> {
             producer.sendRaw(topic.name(), "bad-bytes", "not an example".getBytes(StandardCharsets.UTF_8));
             producer.sendRaw(topic.name(), "bad-label", codec.encode(wrongLabel));
             producer.sendRaw(topic.name(), "bad-nan", codec.encode(nanFeature));
+            float[] outside = new float[data.dim()];
+            Arrays.fill(outside, 1e6f);
+            Example outsideRange = ExampleProducer.example(data, 0, TASK, "bad-range", 0);
+            outsideRange.setFeatures(Float32.pack(outside));
+            producer.sendRaw(topic.name(), "bad-range", codec.encode(outsideRange));
             producer.flush();
         }
-        return 3;
+        return 4;
     }
 
     private static DemoSummary summarize(TrainSettings s, LabeledDataset data, Labels labels, PredictionTally tally,

@@ -22,7 +22,9 @@ class DemoIT {
         assertThat(json.get("examples").asInt()).as("3 simulated labels per image").isEqualTo(30_000);
         assertThat(json.get("labelModel").asText()).isEqualTo("dawid-skene");
         assertThat(json.get("predictions").asLong()).isEqualTo(30_000);
-        assertThat(json.get("deadLetters").asInt()).isEqualTo(3);
+        assertThat(json.get("deadLetters").asInt()).isEqualTo(4);
+        assertThat(json.get("deadLetterReasons")).extracting(JsonNode::asText).anySatisfy(r -> assertThat(r).isEqualTo(
+                "field 'features': expected values in [0.0, 1.0] (the spec's featureRange), got 1000000.0 at position 0"));
         assertThat(json.get("topics")).as("every topic the demo made; the job writes consensus and standings too")
                 .extracting(JsonNode::asText).contains("chorus.consensus", "chorus.champions");
         // At least one update per full minibatch of 64; a batch timeout on a stall may add more.

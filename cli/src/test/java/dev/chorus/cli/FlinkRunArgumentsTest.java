@@ -2,6 +2,7 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.model.FeatureRange;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import java.io.IOException;
@@ -20,11 +21,13 @@ class FlinkRunArgumentsTest {
     void aSpecFileOfTheReadmesShapeIsOneArgument() throws IOException {
         Path file = Files.writeString(dir.resolve("softmax.json"), """
                 {"algorithm": "softmax-regression", "inputDim": 784, "numClasses": 10, "batchSize": 64,
-                 "optimizer": {"type": "adam", "learningRate": 0.002}, "l2": 0.0, "standardize": true, "seed": 42}
+                 "optimizer": {"type": "adam", "learningRate": 0.002}, "l2": 0.0, "standardize": true, "seed": 42,
+                 "featureRange": {"min": 0, "max": 1}}
                 """);
         CliRun run = CliRun.run("train", "--bootstrap-servers", "broker:9092", "--spec", "@" + file, "--flink-run");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(jobSettings(run).specs().specFor("fashion").inputDim()).isEqualTo(784);
+        assertThat(jobSettings(run).specs().specFor("fashion").featureRange()).isEqualTo(new FeatureRange(0, 1));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.chorus.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chorus.core.model.FeatureRange;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.serve.ServeSettings;
@@ -54,14 +55,16 @@ class JobOptionsTest {
 
     @Test
     void aSpecFileOfTheReadmesShapeIsReadWhole(@TempDir Path dir) throws IOException {
-        // As README's softmax.json: two lines, spaces after the colons (picocli's @-files would split it into words).
+        // As README's softmax.json: three lines, spaces after the colons (picocli's @-files would split it into words).
         Path file = Files.writeString(dir.resolve("softmax.json"), """
                 {"algorithm": "softmax-regression", "inputDim": 784, "numClasses": 10, "batchSize": 64,
-                 "optimizer": {"type": "adam", "learningRate": 0.002}, "l2": 0.0, "standardize": true, "seed": 42}
+                 "optimizer": {"type": "adam", "learningRate": 0.002}, "l2": 0.0, "standardize": true, "seed": 42,
+                 "featureRange": {"min": 0, "max": 1}}
                 """);
         TrainSettings s = TrainJobOptions.parse(new String[] {"--spec", "@" + file});
         assertThat(s.specs().jsonFor("fashion")).isEqualTo(Files.readString(file));
         assertThat(s.specs().specFor("fashion").inputDim()).isEqualTo(784);
+        assertThat(s.specs().specFor("fashion").featureRange()).isEqualTo(new FeatureRange(0, 1));
     }
 
     @Test
