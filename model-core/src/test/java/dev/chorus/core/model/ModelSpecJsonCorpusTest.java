@@ -31,11 +31,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * then specs of the large-output model. Corpus v7 is v6 with those lists grown by {@code skipGram},
  * {@code tokensField} and {@code skip-gram}, then skip-gram specs (issue 17). Corpus v8 is v7 with the list of keys
  * grown by {@code averaging}, then specs with weight averaging (session 15). Corpus v9 is v8 with that list grown by
- * {@code featureRange}, then specs with a feature range (session 27).
+ * {@code featureRange}, then specs with a feature range (session 27). Corpus v10 is v9 with that list grown by
+ * {@code targetRange}, then specs with a target range (session 27).
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v9/corpus.tsv";
+  private static final String CORPUS = "spec-json/v10/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -199,7 +200,7 @@ class ModelSpecJsonCorpusTest {
   @Test
   void v9IsV8WithTheListedKeysGrownThenFeatureRangeSpecs() throws IOException {
     List<Case> v8 = corpus("spec-json/v8/corpus.tsv");
-    List<Case> v9 = corpus(CORPUS);
+    List<Case> v9 = corpus("spec-json/v9/corpus.tsv");
     int changed = 0;
     for (int i = 0; i < v8.size(); i++) {
       String was = v8.get(i).expected();
@@ -211,8 +212,30 @@ class ModelSpecJsonCorpusTest {
     }
     assertThat(changed).isEqualTo(1);
     List<Case> added = v9.subList(v8.size(), v9.size());
-    assertThat(added).hasSizeGreaterThanOrEqualTo(10).allSatisfy(c -> assertThat(c.input()).contains("\"featureRange\""));
+    assertThat(added).hasSizeGreaterThanOrEqualTo(10)
+        .allSatisfy(c -> assertThat(c.input()).contains("\"featureRange\""));
     assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(5);
+  }
+
+  /** v10 keeps v9 but the message that lists every key, then adds specs with a target range (session 27). */
+  @Test
+  void v10IsV9WithTheListedKeysGrownThenTargetRangeSpecs() throws IOException {
+    List<Case> v9 = corpus("spec-json/v9/corpus.tsv");
+    List<Case> v10 = corpus(CORPUS);
+    int changed = 0;
+    for (int i = 0; i < v9.size(); i++) {
+      String was = v9.get(i).expected();
+      String is = v10.get(i).expected();
+      changed += was.equals(is) ? 0 : 1;
+      assertThat(v10.get(i).input()).isEqualTo(v9.get(i).input());
+      assertThat(is).as(v9.get(i).input()).isEqualTo(was.replace("featureRange, labelModel",
+          "featureRange, targetRange, labelModel"));
+    }
+    assertThat(changed).isEqualTo(1);
+    List<Case> added = v10.subList(v9.size(), v10.size());
+    assertThat(added).hasSizeGreaterThanOrEqualTo(10)
+        .allSatisfy(c -> assertThat(c.input()).contains("\"targetRange\""));
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(4);
   }
 
   @ParameterizedTest
