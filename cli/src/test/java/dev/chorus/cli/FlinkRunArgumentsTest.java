@@ -2,7 +2,7 @@ package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chorus.core.model.FeatureRange;
+import dev.chorus.core.model.ValueRange;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import java.io.IOException;
@@ -27,7 +27,7 @@ class FlinkRunArgumentsTest {
         CliRun run = CliRun.run("train", "--bootstrap-servers", "broker:9092", "--spec", "@" + file, "--flink-run");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(jobSettings(run).specs().specFor("fashion").inputDim()).isEqualTo(784);
-        assertThat(jobSettings(run).specs().specFor("fashion").featureRange()).isEqualTo(new FeatureRange(0, 1));
+        assertThat(jobSettings(run).specs().specFor("fashion").featureRange()).isEqualTo(new ValueRange(0, 1));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.chorus.jobs;
 
-import dev.chorus.core.model.FeatureRange;
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.ValueRange;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.codec.UnicodeText;
@@ -171,7 +171,7 @@ public final class ExampleValidator {
      * Null when every feature value of {@code example} lies in the spec's {@code featureRange} (or it has none), else a
      * rejection naming the first outside it: its position and, for a sparse row, its index.
      */
-    private static Rejection againstRange(Example example, FeatureRange range) {
+    private static Rejection againstRange(Example example, ValueRange range) {
         if (range == null) {
             return null;
         }
@@ -189,7 +189,10 @@ public final class ExampleValidator {
                 + (indices == null ? "" : " (index " + indices.get(i) + ")"));
     }
 
-    /** The label range of a classifier, or a finite target and no label for a regressor. */
+    /**
+     * The label range of a classifier, or a finite target (in the spec's {@code targetRange} if it has one) and no
+     * label for a regressor.
+     */
     private static Rejection againstTarget(Example example, ModelSpec spec) {
         Integer label = example.getLabel();
         if (!spec.isClassifier()) {
@@ -205,6 +208,11 @@ public final class ExampleValidator {
                 return new Rejection("target", "field 'target': expected a number of at most " + MAX_MAGNITUDE
                         + " in magnitude (a squared error must stay finite in float32, which training runs in), got "
                         + target);
+            }
+            ValueRange range = spec.targetRange();
+            if (target != null && range != null && !range.contains(target.floatValue())) {
+                return new Rejection("target", "field 'target': expected a number " + range.describe()
+                        + " (the spec's targetRange), got " + target);
             }
             return null;
         }

@@ -2,9 +2,9 @@ package dev.chorus.jobs;
 
 import dev.chorus.core.features.HashingSpec;
 import dev.chorus.core.features.SparseVector;
-import dev.chorus.core.model.FeatureRange;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.SparseLinearModel;
+import dev.chorus.core.model.ValueRange;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
 import java.util.HashMap;
@@ -84,7 +84,7 @@ public final class HashedFields {
      * What is wrong with one field's value, as "expected …, got …", or null. A number must lie in {@code range}, the
      * spec's {@code featureRange}, if it has one: a number keeps its value as a feature (tokens weigh 1).
      */
-    private static String problem(Object value, FeatureRange range) {
+    private static String problem(Object value, ValueRange range) {
         if (value instanceof Double number) {
             return !Float.isFinite(number.floatValue()) ? "a number finite in float32, got " + number
                     : Math.abs(number) > ExampleValidator.MAX_MAGNITUDE ? "a number of at most "

@@ -144,6 +144,24 @@ class ExampleValidatorTest {
         assertThat(check(regression, valid().setLabel(null).setTarget(1e39).build()).reason())
                 .isEqualTo("field 'target': expected a number of at most 1.8446743E19 in magnitude (a squared error "
                         + "must stay finite in float32, which training runs in), got 1.0E39");
+        assertThat(check(regression, valid().setLabel(null).setTarget(1e18).build())).as("without a range").isNull();
+    }
+
+    @Test
+    void aTargetRangeRefusesATargetOutsideIt() {
+        TaskSpecs prices = TaskSpecs.ofDefault(
+                "{\"algorithm\":\"linear-regression\",\"inputDim\":4,\"targetRange\":{\"min\":0,\"max\":1000}}");
+        assertThat(check(prices, valid().setLabel(null).setTarget(0.0).build())).isNull();
+        assertThat(check(prices, valid().setLabel(null).setTarget(1000.0).build())).isNull();
+        assertThat(check(prices, valid().setLabel(null).build())).as("an unlabelled example").isNull();
+        assertThat(check(prices, valid().setLabel(null).setTarget(1e18).build())).isEqualTo(
+                new ExampleValidator.Rejection("target",
+                        "field 'target': expected a number in [0.0, 1000.0] (the spec's targetRange), got 1.0E18"));
+        assertThat(check(prices, valid().setLabel(null).setTarget(-0.5).build()).reason())
+                .isEqualTo("field 'target': expected a number in [0.0, 1000.0] (the spec's targetRange), got -0.5");
+        // Features are checked first, and a target range bounds no feature.
+        assertThat(check(prices, valid().setLabel(null).setTarget(1.0).setFeatures(Float32.pack(new float[] {1e18f, 0,
+                0, 0})).build())).isNull();
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.chorus.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.chorus.core.model.FeatureRange;
+import dev.chorus.core.model.ValueRange;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.serve.ServeSettings;
@@ -64,7 +64,7 @@ class JobOptionsTest {
         TrainSettings s = TrainJobOptions.parse(new String[] {"--spec", "@" + file});
         assertThat(s.specs().jsonFor("fashion")).isEqualTo(Files.readString(file));
         assertThat(s.specs().specFor("fashion").inputDim()).isEqualTo(784);
-        assertThat(s.specs().specFor("fashion").featureRange()).isEqualTo(new FeatureRange(0, 1));
+        assertThat(s.specs().specFor("fashion").featureRange()).isEqualTo(new ValueRange(0, 1));
     }
 
     @Test

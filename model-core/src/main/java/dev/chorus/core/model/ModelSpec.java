@@ -62,8 +62,8 @@ import java.util.function.Supplier;
  * {@code wideOptimizer} (sgd, adagrad or ftrl; default ftrl) steps the wide part. {@link #toJson()} writes every
  * key that applies, defaults included, in a fixed order, so equal specs have equal JSON.
  * {@code large-softmax} ({@link LargeOutputModel}, up to 10^6 classes) needs {@code hashing} and {@code output}
- * ({@link LargeOutputSpec}). {@code featureRange} ({@link FeatureRange}) declares the values the task's features may
- * take; the jobs refuse an example with one outside it.
+ * ({@link LargeOutputSpec}). {@code featureRange} ({@link ValueRange}) declares the values the task's features may
+ * take, and {@code targetRange} a regression task's targets; the jobs refuse an example with one outside them.
  */
 public final class ModelSpec {
 
@@ -87,7 +87,8 @@ public final class ModelSpec {
   /** The keys a spec may have, in the order {@link #toJson()} writes them. */
   public static final List<String> KEYS = List.of("algorithm", "inputDim", "numClasses", "layers", "loss", "init",
       "initLimit", "batchSize", "optimizer", "schedule", "clipNorm", "l1", "l2", "standardize", "seed", "averaging",
-      "featureRange", "labelModel", "hashing", "embeddings", "wideOptimizer", "output", "skipGram", "tokensField");
+      "featureRange", "targetRange", "labelModel", "hashing", "embeddings", "wideOptimizer", "output", "skipGram",
+      "tokensField");
 
   private final String algorithm;
   private final int inputDim;
@@ -104,7 +105,8 @@ public final class ModelSpec {
   private final LargeOutputSpec output;
   private final SkipGramSpec skipGram;
   private final String tokensField;
-  private final FeatureRange featureRange;
+  private final ValueRange featureRange;
+  private final ValueRange targetRange;
 
   /**
    * Checks the model's keys, then the training's: {@code batchSize} is the training's, read but not yet checked, so
@@ -117,7 +119,7 @@ public final class ModelSpec {
   private ModelSpec(String algorithm, int inputDim, int numClasses, List<HiddenLayerSpec> layers, String loss,
       WeightInit init, double initLimit, int batchSize, Supplier<TrainingSpec> training, LabelModelSpec labelModel,
       HashingSpec hashing, EmbeddingsSpec embeddings, OptimizerSpec wideOptimizer, LargeOutputSpec output,
-      FeatureRange featureRange) {
+      ValueRange featureRange, ValueRange targetRange) {
     this.algorithm = Algorithms.valid(algorithm);
     // A label-only task (no features) does pure truth inference: its label model's prior is the class distribution.
     requireAtLeast("inputDim", inputDim, labelModel != null ? 0 : 1);
@@ -151,6 +153,13 @@ public final class ModelSpec {
           + "0: its examples carry no features), got " + json);
     }
     this.featureRange = featureRange;
+    if (targetRange != null && this.numClasses > 0) {
+      ObjectNode json = SpecReader.newObject();
+      targetRange.writeJson(json);
+      throw new IllegalArgumentException("ModelSpec key 'targetRange': expected none for a classifier (its labels are "
+          + "class indices, checked against numClasses " + this.numClasses + "), got " + json);
+    }
+    this.targetRange = targetRange;
     if (output != null && !algorithm.equals(LARGE_SOFTMAX)) {
       throw new IllegalArgumentException("ModelSpec key 'output': expected none unless algorithm is \"" + LARGE_SOFTMAX
           + "\", got \"" + output.type().label() + "\" for \"" + algorithm + "\"");
@@ -194,6 +203,7 @@ public final class ModelSpec {
     this.skipGram = Objects.requireNonNull(skipGram, "skipGram");
     this.tokensField = Objects.requireNonNull(tokensField, "tokensField");
     this.featureRange = null;
+    this.targetRange = null;
   }
 
   static ModelSpec skipGram(SkipGramSpec skipGram, String tokensField, TrainingSpec training) {
@@ -210,7 +220,7 @@ public final class ModelSpec {
       String loss) {
     TrainingSpec training = TrainingSpec.DEFAULTS;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, DEFAULT_INIT, 0, training.batchSize(),
-        () -> training, null, null, null, null, null, null);
+        () -> training, null, null, null, null, null, null, null);
   }
 
   /** Softmax regression with every other setting at its default. */
@@ -309,9 +319,10 @@ public final class ModelSpec {
     OptimizerSpec wideOptimizer = root.has("wideOptimizer") ? OptimizerSpecs.fromJson(root.at("wideOptimizer"))
         : algorithm.equals(WIDE_DEEP) ? WideDeepModel.DEFAULT_WIDE_OPTIMIZER : null;
     LargeOutputSpec output = root.has("output") ? LargeOutputSpec.fromJson(root.at("output")) : null;
-    FeatureRange featureRange = root.has("featureRange") ? FeatureRange.fromJson(root.at("featureRange")) : null;
+    ValueRange featureRange = root.has("featureRange") ? ValueRange.fromJson(root.at("featureRange")) : null;
+    ValueRange targetRange = root.has("targetRange") ? ValueRange.fromJson(root.at("targetRange")) : null;
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, training,
-        labelModel, hashing, embeddings, wideOptimizer, output, featureRange);
+        labelModel, hashing, embeddings, wideOptimizer, output, featureRange, targetRange);
   }
 
   /**
@@ -343,6 +354,9 @@ public final class ModelSpec {
     training.writeJson(root);
     if (featureRange != null) {
       featureRange.writeJson(root.putObject("featureRange"));
+    }
+    if (targetRange != null) {
+      targetRange.writeJson(root.putObject("targetRange"));
     }
     if (labelModel != null) {
       labelModel.writeJson(root.putObject("labelModel"));
@@ -522,13 +536,26 @@ public final class ModelSpec {
    * The values this task's features may take, or {@code null}: any finite value. The jobs make an example with a
    * feature value outside it a dead letter.
    */
-  public FeatureRange featureRange() {
+  public ValueRange featureRange() {
     return featureRange;
   }
 
   /** This spec with feature values bounded by {@code featureRange}; {@code null}: any finite value. */
-  public ModelSpec withFeatureRange(FeatureRange featureRange) {
-    return copy(layers, loss, init, initLimit, training, labelModel, featureRange);
+  public ModelSpec withFeatureRange(ValueRange featureRange) {
+    return copy(layers, loss, init, initLimit, training, labelModel, featureRange, targetRange);
+  }
+
+  /**
+   * The values a regression task's targets may take, or {@code null}: any finite value. The jobs make an example with
+   * a target outside it a dead letter.
+   */
+  public ValueRange targetRange() {
+    return targetRange;
+  }
+
+  /** This spec (a regressor's) with targets bounded by {@code targetRange}; {@code null}: any finite value. */
+  public ModelSpec withTargetRange(ValueRange targetRange) {
+    return copy(layers, loss, init, initLimit, training, labelModel, featureRange, targetRange);
   }
 
   /** The label model the task trains through, or {@code null} when each label is used as given. */
@@ -629,20 +656,20 @@ public final class ModelSpec {
 
   private ModelSpec copy(List<HiddenLayerSpec> layers, String loss, WeightInit init, double initLimit,
       TrainingSpec training, LabelModelSpec labelModel) {
-    return copy(layers, loss, init, initLimit, training, labelModel, featureRange);
+    return copy(layers, loss, init, initLimit, training, labelModel, featureRange, targetRange);
   }
 
   private ModelSpec copy(List<HiddenLayerSpec> layers, String loss, WeightInit init, double initLimit,
-      TrainingSpec training, LabelModelSpec labelModel, FeatureRange featureRange) {
+      TrainingSpec training, LabelModelSpec labelModel, ValueRange featureRange, ValueRange targetRange) {
     if (skipGram != null) {
-      if (featureRange != null) {
-        throw new IllegalArgumentException("ModelSpec key 'featureRange': expected none for algorithm \"" + SKIP_GRAM
-            + "\" (its examples carry tokens, not feature values)");
+      if (featureRange != null || targetRange != null) {
+        throw new IllegalArgumentException("ModelSpec key '" + (featureRange != null ? "featureRange" : "targetRange")
+            + "': expected none for algorithm \"" + SKIP_GRAM + "\" (its examples carry tokens, not values)");
       }
       return new ModelSpec(skipGram, tokensField, training);
     }
     return new ModelSpec(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training.batchSize(),
-        () -> training, labelModel, hashing, embeddings, wideOptimizer, output, featureRange);
+        () -> training, labelModel, hashing, embeddings, wideOptimizer, output, featureRange, targetRange);
   }
 
   @Override
@@ -653,13 +680,14 @@ public final class ModelSpec {
         && Objects.equals(s.labelModel, labelModel) && Objects.equals(s.hashing, hashing)
         && Objects.equals(s.embeddings, embeddings) && Objects.equals(s.wideOptimizer, wideOptimizer)
         && Objects.equals(s.output, output) && Objects.equals(s.skipGram, skipGram)
-        && Objects.equals(s.tokensField, tokensField) && Objects.equals(s.featureRange, featureRange);
+        && Objects.equals(s.tokensField, tokensField) && Objects.equals(s.featureRange, featureRange)
+        && Objects.equals(s.targetRange, targetRange);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(algorithm, inputDim, numClasses, layers, loss, init, initLimit, training, labelModel, hashing,
-        embeddings, wideOptimizer, output, skipGram, tokensField, featureRange);
+        embeddings, wideOptimizer, output, skipGram, tokensField, featureRange, targetRange);
   }
 
   @Override

@@ -31,11 +31,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * then specs of the large-output model. Corpus v7 is v6 with those lists grown by {@code skipGram},
  * {@code tokensField} and {@code skip-gram}, then skip-gram specs (issue 17). Corpus v8 is v7 with the list of keys
  * grown by {@code averaging}, then specs with weight averaging (session 15). Corpus v9 is v8 with that list grown by
- * {@code featureRange}, then specs with a feature range (session 27).
+ * {@code featureRange}, then specs with a feature range (session 27). Corpus v10 is v9 with that list grown by
+ * {@code targetRange}, then specs with a target range (session 27).
  */
 class ModelSpecJsonCorpusTest {
 
-  private static final String CORPUS = "spec-json/v9/corpus.tsv";
+  private static final String CORPUS = "spec-json/v10/corpus.tsv";
 
   record Case(String input, String expected) {
     @Override
@@ -179,40 +180,40 @@ class ModelSpecJsonCorpusTest {
   /** v8 keeps v7 but the message that lists every key, then adds specs with weight averaging (session 15). */
   @Test
   void v8IsV7WithTheListedKeysGrownThenAveragingSpecs() throws IOException {
-    List<Case> v7 = corpus("spec-json/v7/corpus.tsv");
-    List<Case> v8 = corpus("spec-json/v8/corpus.tsv");
-    int changed = 0;
-    for (int i = 0; i < v7.size(); i++) {
-      String was = v7.get(i).expected();
-      String is = v8.get(i).expected();
-      changed += was.equals(is) ? 0 : 1;
-      assertThat(v8.get(i).input()).isEqualTo(v7.get(i).input());
-      assertThat(is).as(v7.get(i).input()).isEqualTo(was.replace("seed, labelModel", "seed, averaging, labelModel"));
-    }
-    assertThat(changed).isEqualTo(1);
-    List<Case> added = v8.subList(v7.size(), v8.size());
-    assertThat(added).hasSizeGreaterThanOrEqualTo(10).allSatisfy(c -> assertThat(c.input()).contains("\"averaging\""));
-    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(3);
+    assertKeyAddedAfter("v7", "v8", "seed", "averaging", 3);
   }
 
   /** v9 keeps v8 but the message that lists every key, then adds specs with a feature range (session 27). */
   @Test
   void v9IsV8WithTheListedKeysGrownThenFeatureRangeSpecs() throws IOException {
-    List<Case> v8 = corpus("spec-json/v8/corpus.tsv");
-    List<Case> v9 = corpus(CORPUS);
+    assertKeyAddedAfter("v8", "v9", "averaging", "featureRange", 5);
+  }
+
+  /** v10 keeps v9 but the message that lists every key, then adds specs with a target range (session 27). */
+  @Test
+  void v10IsV9WithTheListedKeysGrownThenTargetRangeSpecs() throws IOException {
+    assertKeyAddedAfter("v9", "v10", "featureRange", "targetRange", 4);
+  }
+
+  /**
+   * Corpus {@code to} is {@code from} with the one message that lists every key grown by {@code key} (after
+   * {@code after}), then at least 10 specs that use {@code key}, at least {@code valid} of them valid.
+   */
+  private static void assertKeyAddedAfter(String from, String to, String after, String key, int valid)
+      throws IOException {
+    List<Case> was = corpus("spec-json/" + from + "/corpus.tsv");
+    List<Case> is = corpus("spec-json/" + to + "/corpus.tsv");
     int changed = 0;
-    for (int i = 0; i < v8.size(); i++) {
-      String was = v8.get(i).expected();
-      String is = v9.get(i).expected();
-      changed += was.equals(is) ? 0 : 1;
-      assertThat(v9.get(i).input()).isEqualTo(v8.get(i).input());
-      assertThat(is).as(v8.get(i).input()).isEqualTo(was.replace("averaging, labelModel",
-          "averaging, featureRange, labelModel"));
+    for (int i = 0; i < was.size(); i++) {
+      changed += was.get(i).expected().equals(is.get(i).expected()) ? 0 : 1;
+      assertThat(is.get(i).input()).isEqualTo(was.get(i).input());
+      assertThat(is.get(i).expected()).as(was.get(i).input()).isEqualTo(was.get(i).expected()
+          .replace(after + ", labelModel", after + ", " + key + ", labelModel"));
     }
     assertThat(changed).isEqualTo(1);
-    List<Case> added = v9.subList(v8.size(), v9.size());
-    assertThat(added).hasSizeGreaterThanOrEqualTo(10).allSatisfy(c -> assertThat(c.input()).contains("\"featureRange\""));
-    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(5);
+    List<Case> added = is.subList(was.size(), is.size());
+    assertThat(added).hasSizeGreaterThanOrEqualTo(10).allSatisfy(c -> assertThat(c.input()).contains("\"" + key + "\""));
+    assertThat(added).filteredOn(c -> !c.expected().startsWith("! ")).hasSizeGreaterThanOrEqualTo(valid);
   }
 
   @ParameterizedTest

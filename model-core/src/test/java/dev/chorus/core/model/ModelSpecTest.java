@@ -71,7 +71,7 @@ class ModelSpecTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, averaging, featureRange, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField]
+      unknown key           | "foo":1                                  | ModelSpec: unknown key 'foo'; expected one of [algorithm, inputDim, numClasses, layers, loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, averaging, featureRange, targetRange, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField]
       string dimension      | "inputDim":"784"                         | ModelSpec key 'inputDim': expected an integer, got "784"
       fractional dimension  | "inputDim":7.5                           | ModelSpec key 'inputDim': expected an integer, got 7.5
       zero dimension        | "inputDim":0                             | ModelSpec key 'inputDim': expected an integer >= 1, got 0
@@ -128,25 +128,47 @@ class ModelSpecTest {
     assertThat(plain.toJson()).doesNotContain("featureRange");
 
     ModelSpec pixels = ModelSpec.parse(base + ",\"featureRange\":{\"max\":1,\"min\":0}}");
-    assertThat(pixels.featureRange()).isEqualTo(new FeatureRange(0, 1));
+    assertThat(pixels.featureRange()).isEqualTo(new ValueRange(0, 1));
     assertThat(pixels.toJson()).endsWith("\"seed\":0,\"featureRange\":{\"min\":0.0,\"max\":1.0}}");
     assertThat(ModelSpec.parse(pixels.toJson())).isEqualTo(pixels).hasSameHashCodeAs(pixels);
     assertThat(pixels).isNotEqualTo(plain);
     assertThat(pixels.withFeatureRange(null)).isEqualTo(plain);
-    assertThat(plain.withFeatureRange(new FeatureRange(0, 1))).isEqualTo(pixels);
-    assertThat(pixels.withL2(1e-4).withBatchSize(8).featureRange()).isEqualTo(new FeatureRange(0, 1));
+    assertThat(plain.withFeatureRange(new ValueRange(0, 1))).isEqualTo(pixels);
+    assertThat(pixels.withL2(1e-4).withBatchSize(8).featureRange()).isEqualTo(new ValueRange(0, 1));
 
-    FeatureRange atLeast = ModelSpec.parse(base + ",\"featureRange\":{\"min\":-2.5}}").featureRange();
-    assertThat(atLeast).isEqualTo(new FeatureRange(-2.5, Double.POSITIVE_INFINITY));
+    ValueRange atLeast = ModelSpec.parse(base + ",\"featureRange\":{\"min\":-2.5}}").featureRange();
+    assertThat(atLeast).isEqualTo(new ValueRange(-2.5, Double.POSITIVE_INFINITY));
     assertThat(atLeast.describe()).isEqualTo("at least -2.5");
     assertThat(atLeast.contains(-2.5)).isTrue();
     assertThat(atLeast.contains(Math.nextDown(-2.5))).isFalse();
     assertThat(atLeast.contains(Double.NaN)).isFalse();
-    assertThat(new FeatureRange(Double.NEGATIVE_INFINITY, 3).describe()).isEqualTo("at most 3.0");
+    assertThat(new ValueRange(Double.NEGATIVE_INFINITY, 3).describe()).isEqualTo("at most 3.0");
     assertThat(pixels.featureRange().describe()).isEqualTo("in [0.0, 1.0]");
     ModelSpec skipGram = ModelSpec.parse("{\"algorithm\":\"skip-gram\",\"skipGram\":{\"buckets\":1024,\"dim\":8}}");
-    assertThatIllegalArgumentException().isThrownBy(() -> skipGram.withFeatureRange(new FeatureRange(0, 1)))
+    assertThatIllegalArgumentException().isThrownBy(() -> skipGram.withFeatureRange(new ValueRange(0, 1)))
         .withMessageContaining("'featureRange': expected none for algorithm \"skip-gram\"");
+  }
+
+  @Test
+  void targetRangeIsARegressorsAndRoundTrips() {
+    String base = "{\"algorithm\":\"linear-regression\",\"inputDim\":4";
+    ModelSpec plain = ModelSpec.parse(base + "}");
+    assertThat(plain.targetRange()).isNull();
+    ModelSpec prices = ModelSpec.parse(base + ",\"targetRange\":{\"min\":0,\"max\":1000000}}");
+    assertThat(prices.targetRange()).isEqualTo(new ValueRange(0, 1e6));
+    assertThat(prices.featureRange()).isNull();
+    assertThat(ModelSpec.parse(prices.toJson())).isEqualTo(prices).hasSameHashCodeAs(prices);
+    assertThat(prices).isNotEqualTo(plain);
+    assertThat(prices.withTargetRange(null)).isEqualTo(plain);
+    assertThat(plain.withTargetRange(new ValueRange(0, 1e6))).isEqualTo(prices);
+    ModelSpec both = prices.withFeatureRange(new ValueRange(-1, 1));
+    assertThat(both.targetRange()).isEqualTo(prices.targetRange());
+    assertThat(both.toJson()).endsWith("\"featureRange\":{\"min\":-1.0,\"max\":1.0},"
+        + "\"targetRange\":{\"min\":0.0,\"max\":1000000.0}}");
+    assertThatIllegalArgumentException().isThrownBy(() -> ModelSpec.softmaxRegression(4, 3)
+        .withTargetRange(new ValueRange(0, 2)))
+        .withMessage("ModelSpec key 'targetRange': expected none for a classifier (its labels are class indices, "
+            + "checked against numClasses 3), got {\"min\":0.0,\"max\":2.0}");
   }
 
   @Test

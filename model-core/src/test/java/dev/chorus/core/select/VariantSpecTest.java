@@ -261,8 +261,8 @@ class VariantSpecTest {
       "'revive':'yes'|VariantSpec key 'revive': expected true or false, got \"yes\"",
       "'status':'live'|VariantSpec: unknown key 'status'; expected one of [algorithm, inputDim, numClasses, layers, "
           + "loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, averaging, "
-          + "featureRange, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField, search, drift, "
-          + "warmStart, revive]",
+          + "featureRange, targetRange, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField, "
+          + "search, drift, warmStart, revive]",
   })
   void refusesBadManagementKeysNamingTheKey(String keys, String message) {
     assertThatIllegalArgumentException().isThrownBy(() -> parse(("," + keys).replace('\'', '"')))

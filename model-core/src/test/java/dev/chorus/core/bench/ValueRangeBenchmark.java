@@ -1,6 +1,6 @@
 package dev.chorus.core.bench;
 
-import dev.chorus.core.model.FeatureRange;
+import dev.chorus.core.model.ValueRange;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,8 +16,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What a spec's {@code featureRange} costs per example: {@link FeatureRange#firstOutside} over one example's values
- * that all fit (the common case), against a loop that asks {@link FeatureRange#contains} value by value. Results are
+ * What a spec's {@code featureRange} costs per example: {@link ValueRange#firstOutside} over one example's values
+ * that all fit (the common case), against a loop that asks {@link ValueRange#contains} value by value. Results are
  * ns per example.
  */
 @State(Scope.Thread)
@@ -26,12 +26,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class FeatureRangeBenchmark {
+public class ValueRangeBenchmark {
 
   @Param({"784", "8"})
   public int features;
 
-  private final FeatureRange range = new FeatureRange(0, 1);
+  private final ValueRange range = new ValueRange(0, 1);
   private float[] values;
 
   @Setup

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class FeatureRangeTest {
+class ValueRangeTest {
 
   @Test
   void firstOutsideFindsWhatContainsRefusesAndOnlyThat() {
-    FeatureRange unit = new FeatureRange(0, 1);
+    ValueRange unit = new ValueRange(0, 1);
     assertThat(unit.firstOutside(new float[] {0, 1, 0.5f, -0f}, 0, 4)).isEqualTo(-1);
     assertThat(unit.firstOutside(new float[] {0, 2, -1, 0}, 0, 4)).isEqualTo(1);
     assertThat(unit.firstOutside(new float[] {0, 2, -1, 0}, 2, 4)).isEqualTo(2);
@@ -21,15 +21,15 @@ class FeatureRangeTest {
 
     // Bounds between two floats: a float value is taken exactly when the double comparison takes it.
     double tenth = 0.1; // (float) 0.1 is above 0.1
-    FeatureRange fromTenth = new FeatureRange(tenth, Double.POSITIVE_INFINITY);
+    ValueRange fromTenth = new ValueRange(tenth, Double.POSITIVE_INFINITY);
     assertThat((double) 0.1f).isGreaterThan(tenth);
     assertThat(fromTenth.firstOutside(new float[] {0.1f}, 0, 1)).isEqualTo(-1);
     assertThat(fromTenth.firstOutside(new float[] {Math.nextDown(0.1f)}, 0, 1)).isZero();
-    FeatureRange toTenth = new FeatureRange(Double.NEGATIVE_INFINITY, tenth);
+    ValueRange toTenth = new ValueRange(Double.NEGATIVE_INFINITY, tenth);
     assertThat(toTenth.firstOutside(new float[] {0.1f}, 0, 1)).isZero();
     assertThat(toTenth.firstOutside(new float[] {Math.nextDown(0.1f)}, 0, 1)).isEqualTo(-1);
     // Bounds past float's range take every finite float on that side.
-    FeatureRange wide = new FeatureRange(-1e300, 1e300);
+    ValueRange wide = new ValueRange(-1e300, 1e300);
     assertThat(wide.firstOutside(new float[] {-Float.MAX_VALUE, Float.MAX_VALUE}, 0, 2)).isEqualTo(-1);
     assertThat(wide.firstOutside(new float[] {0, Float.POSITIVE_INFINITY}, 0, 2)).isEqualTo(1);
 
@@ -37,7 +37,7 @@ class FeatureRangeTest {
     for (int trial = 0; trial < 2_000; trial++) {
       double a = random.nextGaussian() * 10;
       double b = a + Math.abs(random.nextGaussian() * 10);
-      FeatureRange range = new FeatureRange(a, b);
+      ValueRange range = new ValueRange(a, b);
       float[] values = new float[1 + random.nextInt(40)];
       for (int i = 0; i < values.length; i++) {
         values[i] = (float) (random.nextGaussian() * 10);
@@ -52,13 +52,13 @@ class FeatureRangeTest {
 
   @Test
   void boundsMustBeOrderedAndAtLeastOneGiven() {
-    assertThatIllegalArgumentException().isThrownBy(() -> new FeatureRange(1, 0))
+    assertThatIllegalArgumentException().isThrownBy(() -> new ValueRange(1, 0))
         .withMessage("key 'max': expected a number at least 'min' (1.0), got 0.0");
     assertThatIllegalArgumentException().isThrownBy(
-        () -> new FeatureRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY))
+        () -> new ValueRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY))
         .withMessage("expected 'min', 'max' or both, got neither");
-    assertThatIllegalArgumentException().isThrownBy(() -> new FeatureRange(Double.NaN, 1))
+    assertThatIllegalArgumentException().isThrownBy(() -> new ValueRange(Double.NaN, 1))
         .withMessage("key 'min': expected a finite number, got NaN");
-    assertThat(new FeatureRange(2, 2).contains(2)).isTrue();
+    assertThat(new ValueRange(2, 2).contains(2)).isTrue();
   }
 }

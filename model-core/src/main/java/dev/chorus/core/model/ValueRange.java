@@ -5,22 +5,23 @@ import dev.chorus.core.spec.SpecReader;
 import java.util.List;
 
 /**
- * The value of a spec's {@code featureRange} key, {@code {"min":0,"max":1}}: the values a task's features may take,
- * declared by whoever knows them (pixels in [0, 1], a count at least 0). The jobs check every feature value an example
- * carries against it (a dense or sparse vector's values, a hashed task's numeric fields) and make an example with one
- * outside it a dead letter before it reaches the model: one value many orders of magnitude beyond its feature's
- * others, finite as it is, would otherwise own a standardised feature's running variance for good, and a hashed
- * coordinate's adaptive learning rate. Absent from a spec, any finite value is taken.
+ * The value of a spec's {@code featureRange} or {@code targetRange} key, {@code {"min":0,"max":1}}: the values a
+ * task's features, or a regression task's targets, may take, declared by whoever knows them (pixels in [0, 1], a count
+ * at least 0, a price below 10⁶). The jobs check every feature value an example carries against the first (a dense or
+ * sparse vector's values, a hashed task's numeric fields) and its target against the second, and make an example with
+ * one outside a dead letter before it reaches the model: one value many orders of magnitude beyond the others, finite
+ * as it is, would otherwise own a standardised feature's running mean and variance for good, a hashed coordinate's
+ * adaptive learning rate, or an optimizer's moments. Absent from a spec, any finite value is taken.
  *
  * @param min the least value taken, {@link Double#NEGATIVE_INFINITY} when only {@code max} is given
  * @param max the greatest value taken, {@link Double#POSITIVE_INFINITY} when only {@code min} is given
  */
-public record FeatureRange(double min, double max) {
+public record ValueRange(double min, double max) {
 
   static final String EXAMPLE = "{\"min\":0,\"max\":1}";
 
   /** @throws IllegalArgumentException naming the key, what was expected and what was found */
-  public FeatureRange {
+  public ValueRange {
     if (Double.isNaN(min) || min == Double.POSITIVE_INFINITY) {
       throw new IllegalArgumentException("key 'min': expected a finite number, got " + min);
     }
@@ -36,7 +37,7 @@ public record FeatureRange(double min, double max) {
   }
 
   /** Reads the {@code featureRange} object: {@code min}, {@code max} or both, finite numbers. */
-  public static FeatureRange fromJson(SpecReader json) {
+  public static ValueRange fromJson(SpecReader json) {
     json.requireObject("an object like " + EXAMPLE);
     json.requireKnownKeys(List.of("min", "max"));
     double min = json.doubleValue("min", Double.NEGATIVE_INFINITY);
@@ -48,7 +49,7 @@ public record FeatureRange(double min, double max) {
             + " in magnitude)");
       }
     }
-    return json.validated(() -> new FeatureRange(min, max));
+    return json.validated(() -> new ValueRange(min, max));
   }
 
   /** Writes the bounds given: a side without one is left out. */
