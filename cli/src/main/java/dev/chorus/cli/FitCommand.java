@@ -10,6 +10,7 @@ import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.ValueRange;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
@@ -296,7 +297,11 @@ final class FitCommand implements Callable<Integer> {
         return lossSum / rows.rows();
     }
 
-    /** The rows must fit the spec: its input dimension, and class labels in range for a classifier. */
+    /**
+     * The rows must fit the spec as the train job's checks would have them: its input dimension, class labels in
+     * range for a classifier, and every value in the spec's {@code featureRange} and target in its {@code targetRange}
+     * if it declares them.
+     */
     private void check(DenseDataset rows, ModelSpec model) {
         if (rows.rows() == 0) {
             throw new IllegalStateException(data.file + ": no examples to fit");
@@ -311,6 +316,21 @@ final class FitCommand implements Callable<Integer> {
                     throw data.usage(data.file + ": expected class labels in [0, " + model.numClasses()
                             + ") (the spec's numClasses), got " + c);
                 }
+            }
+        }
+        ValueRange features = model.featureRange();
+        int outside = features == null ? -1 : features.firstOutside(rows.features(), 0, rows.rows() * rows.dim());
+        if (outside >= 0) {
+            throw data.usage(data.file + ": expected feature values " + features.describe() + " (the spec's "
+                    + "featureRange), got " + rows.features()[outside] + " in row " + (outside / rows.dim() + 1)
+                    + ", feature " + outside % rows.dim());
+        }
+        ValueRange targets = model.targetRange();
+        for (int i = 0; targets != null && i < rows.rows(); i++) {
+            float target = (float) rows.labels()[i];
+            if (!targets.contains(target)) {
+                throw data.usage(data.file + ": expected targets " + targets.describe() + " (the spec's "
+                        + "targetRange), got " + rows.labels()[i] + " in row " + (i + 1));
             }
         }
     }

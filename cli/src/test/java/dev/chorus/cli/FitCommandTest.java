@@ -87,4 +87,33 @@ class FitCommandTest {
         assertThat(classes.err()).contains("expected class labels in [0, 2) (the spec's numClasses), got 2");
         assertThat(model).doesNotExist();
     }
+
+    /** A spec's featureRange and targetRange hold offline as in the job: a file with a value outside is refused. */
+    @Test
+    void valuesOutsideTheSpecsRangesAreRefusedNamingRowAndFeature(@TempDir Path dir) throws Exception {
+        Path csv = Files.write(dir.resolve("pairs.csv"), ROWS);
+        Path model = dir.resolve("pairs.model");
+        String upToOne = SPEC.substring(0, SPEC.length() - 1) + ",\"featureRange\":{\"min\":0,\"max\":1}}";
+        CliRun features = CliRun.run(CliRun.noConfig(), "fit", csv.toString(), "--spec", upToOne, "--out",
+                model.toString(), "--no-progress");
+        assertThat(features.exitCode()).isEqualTo(2);
+        assertThat(features.err()).contains(csv + ": expected feature values in [0.0, 1.0] (the spec's featureRange), "
+                + "got 2.0 in row 3, feature 0");
+        assertThat(model).doesNotExist();
+
+        String regression = "{\"algorithm\":\"linear-regression\",\"inputDim\":2,\"batchSize\":2,"
+                + "\"targetRange\":{\"max\":0.5}}";
+        CliRun targets = CliRun.run(CliRun.noConfig(), "fit", csv.toString(), "--spec", regression, "--out",
+                model.toString(), "--no-progress");
+        assertThat(targets.exitCode()).isEqualTo(2);
+        assertThat(targets.err()).contains(csv + ": expected targets at most 0.5 (the spec's targetRange), got 1.0 in "
+                + "row 2");
+        assertThat(model).doesNotExist();
+
+        CliRun within = CliRun.run(CliRun.noConfig(), "fit", csv.toString(), "--spec",
+                SPEC.substring(0, SPEC.length() - 1) + ",\"featureRange\":{\"min\":0,\"max\":2}}", "--out",
+                model.toString(), "--no-progress");
+        assertThat(within.exitCode()).as(within.err()).isZero();
+        assertThat(model).exists();
+    }
 }

@@ -122,8 +122,8 @@ public final class ExampleValidator {
 
     /**
      * Checks that depend on the model: a skip-gram task's token sequence ({@link SequenceFields}), or named fields
-     * ({@link HashedFields}) or the feature dimension, sparse indices and the spec's {@code featureRange}, then the label
-     * range or a finite target.
+     * ({@link HashedFields}) or the feature dimension, sparse indices and the spec's {@code featureRange}, then the
+     * label range or a finite target (in its {@code targetRange}).
      */
     public static Rejection againstSpec(Example example, ModelSpec spec) {
         int inputDim = spec.inputDim();
@@ -175,7 +175,7 @@ public final class ExampleValidator {
         if (range == null) {
             return null;
         }
-        // One bulk copy, then a pass C2 vectorises: about a third of the time of reading the buffer value by value.
+        // One bulk copy out of the packed buffer, then ValueRange's pass over a float array.
         FloatBuffer buffer = floats(example);
         float[] values = new float[buffer.remaining()];
         buffer.get(values);

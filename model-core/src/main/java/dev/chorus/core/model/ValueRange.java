@@ -36,20 +36,25 @@ public record ValueRange(double min, double max) {
     }
   }
 
-  /** Reads the {@code featureRange} object: {@code min}, {@code max} or both, finite numbers. */
+  /** Reads a range object ({@code featureRange}, {@code targetRange}): {@code min}, {@code max} or both, finite. */
   public static ValueRange fromJson(SpecReader json) {
     json.requireObject("an object like " + EXAMPLE);
     json.requireKnownKeys(List.of("min", "max"));
     double min = json.doubleValue("min", Double.NEGATIVE_INFINITY);
     double max = json.doubleValue("max", Double.POSITIVE_INFINITY);
     // JSON numbers past double's range read as infinite: a bound given must be a finite one.
-    for (String bound : List.of("min", "max")) {
-      if (json.has(bound) && Double.isInfinite(json.doubleValue(bound, 0))) {
-        throw json.error(bound, "expected a finite number, got one beyond double's range (" + Double.MAX_VALUE
-            + " in magnitude)");
-      }
+    if (json.has("min") && Double.isInfinite(min)) {
+      throw beyondDouble(json, "min");
+    }
+    if (json.has("max") && Double.isInfinite(max)) {
+      throw beyondDouble(json, "max");
     }
     return json.validated(() -> new ValueRange(min, max));
+  }
+
+  private static IllegalArgumentException beyondDouble(SpecReader json, String bound) {
+    return json.error(bound, "expected a finite number, got one beyond double's range (" + Double.MAX_VALUE
+        + " in magnitude)");
   }
 
   /** Writes the bounds given: a side without one is left out. */
@@ -69,8 +74,9 @@ public record ValueRange(double min, double max) {
 
   /**
    * The position of the first of {@code values[from, to)} outside the range, or -1: one pass for the least and
-   * greatest, which C2 vectorises, then a look for the first only when one is outside. The bounds are compared as the floats nearest
-   * inside them, which for a float value decides as the doubles do.
+   * greatest value (about a third of the time of asking {@link #contains} value by value, {@code ValueRangeBenchmark}),
+   * then a look for the first outside only when there is one. The bounds are compared as the floats nearest inside
+   * them, which for a float value decides as the doubles do.
    */
   public int firstOutside(float[] values, int from, int to) {
     float lo = (float) min;
@@ -81,7 +87,7 @@ public record ValueRange(double min, double max) {
     if (hi > max) {
       hi = Math.nextDown(hi);
     }
-    // Math.min and Math.max carry a NaN through, and C2 vectorises these reductions.
+    // Math.min and Math.max carry a NaN through, so a NaN is found outside too.
     float least = Float.POSITIVE_INFINITY;
     float greatest = Float.NEGATIVE_INFINITY;
     for (int i = from; i < to; i++) {
