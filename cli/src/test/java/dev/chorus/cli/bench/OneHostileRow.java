@@ -92,33 +92,7 @@ public final class OneHostileRow {
 
   /** Test RMSE after one pass with the target of the example at {@link #POSITION} {@code value} (NaN: as it is). */
   static double regression(String json, LabeledDataset train, LabeledDataset test, int[] order, float value) {
-    ModelSpec spec = ModelSpec.parse(json);
-    OnlineLearner learner = OnlineLearner.create(spec);
-    int dim = train.dim();
-    int batch = spec.batchSize();
-    float[] x = new float[batch * dim];
-    float[] y = new float[batch];
-    float[] weights = new float[batch];
-    Arrays.fill(weights, 1f);
-    int n = 0;
-    for (int p = 0; p < order.length; p++) {
-      float[] row = Arrays.copyOfRange(train.features(), order[p] * dim, (order[p] + 1) * dim);
-      float target = p == POSITION && !Float.isNaN(value) ? value : train.labels()[order[p]];
-      Example example = Example.newBuilder().setId("e" + p).setTask("t").setFeatures(Float32.pack(row))
-          .setLabel(null).setTarget((double) target).setEventTime(0).build();
-      if (ExampleValidator.validate(example, spec) != null) {
-        continue; // the train job's dead letter
-      }
-      System.arraycopy(row, 0, x, n * dim, dim);
-      y[n] = target;
-      if (++n == batch) {
-        learner.trainMinibatch(x, y, weights, n);
-        n = 0;
-      }
-    }
-    if (n > 0) {
-      learner.trainMinibatch(x, y, weights, n);
-    }
+    OnlineLearner learner = onePass(json, train, order, value, false);
     int rows = test.labels().length;
     float[] predicted = new float[rows];
     learner.predictValues(test.features(), rows, predicted);
@@ -132,35 +106,59 @@ public final class OneHostileRow {
 
   /** Test accuracy after one pass with the example at {@link #POSITION} all {@code value}s (NaN: left as it is). */
   static double run(String json, LabeledDataset train, LabeledDataset test, int[] order, float value) {
+    return SelectBenchmark.testAccuracy(onePass(json, train, order, value, true), test);
+  }
+
+  /**
+   * One pass over {@code order} in the spec's minibatches, each example first judged by the jobs' own validator
+   * (what it refuses is the train job's dead letter). The example at {@link #POSITION} carries {@code value} (unless
+   * NaN): as every feature for a classifier ({@code classes}), as its target for a regression, whose targets are the
+   * images' class indices.
+   */
+  private static OnlineLearner onePass(String json, LabeledDataset train, int[] order, float value,
+      boolean classes) {
     ModelSpec spec = ModelSpec.parse(json);
     OnlineLearner learner = OnlineLearner.create(spec);
     int dim = train.dim();
     int batch = spec.batchSize();
     float[] x = new float[batch * dim];
-    int[] y = new int[batch];
+    int[] labels = new int[batch];
+    float[] targets = new float[batch];
     float[] weights = new float[batch];
     Arrays.fill(weights, 1f);
     int n = 0;
     for (int p = 0; p < order.length; p++) {
+      boolean hostile = p == POSITION && !Float.isNaN(value);
       float[] row = Arrays.copyOfRange(train.features(), order[p] * dim, (order[p] + 1) * dim);
-      if (p == POSITION && !Float.isNaN(value)) {
+      int label = train.labels()[order[p]];
+      float target = hostile && !classes ? value : label;
+      if (hostile && classes) {
         Arrays.fill(row, value);
       }
       Example example = Example.newBuilder().setId("e" + p).setTask("t").setFeatures(Float32.pack(row))
-          .setLabel(train.labels()[order[p]]).setEventTime(0).build();
+          .setLabel(classes ? label : null).setTarget(classes ? null : (double) target).setEventTime(0).build();
       if (ExampleValidator.validate(example, spec) != null) {
         continue; // the train job's dead letter
       }
       System.arraycopy(row, 0, x, n * dim, dim);
-      y[n] = train.labels()[order[p]];
+      labels[n] = label;
+      targets[n] = target;
       if (++n == batch) {
-        learner.trainMinibatch(x, y, weights, n);
+        train(learner, x, classes ? labels : null, targets, weights, n);
         n = 0;
       }
     }
     if (n > 0) {
-      learner.trainMinibatch(x, y, weights, n);
+      train(learner, x, classes ? labels : null, targets, weights, n);
     }
-    return SelectBenchmark.testAccuracy(learner, test);
+    return learner;
+  }
+
+  private static void train(OnlineLearner learner, float[] x, int[] labels, float[] targets, float[] weights, int n) {
+    if (labels != null) {
+      learner.trainMinibatch(x, labels, weights, n);
+    } else {
+      learner.trainMinibatch(x, targets, weights, n);
+    }
   }
 }
