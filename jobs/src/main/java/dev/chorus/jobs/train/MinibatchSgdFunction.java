@@ -309,9 +309,14 @@ public final class MinibatchSgdFunction
 
     /** The variant's metrics on this instance, registered when it first needs them (also after a restore). */
     private TaskTrainingMetrics metricsOf(String task, TrainerState s) {
-        return taskMetrics.computeIfAbsent(Variants.key(task, variant), k -> new TaskTrainingMetrics(
-                getRuntimeContext().getMetricGroup(), task, variant, s.model.isClassifier(), s.labelModel != null,
-                prequentialWindow));
+        boolean classifier = s.model.isClassifier();
+        TaskTrainingMetrics metrics = taskMetrics.computeIfAbsent(Variants.key(task, variant), k ->
+                new TaskTrainingMetrics(getRuntimeContext().getMetricGroup(), task, variant, classifier,
+                        s.labelModel != null, prequentialWindow));
+        if (!metrics.measures(classifier, s.labelModel != null)) {
+            metrics.restart(classifier, s.labelModel != null); // revived as another kind
+        }
+        return metrics;
     }
 
     /**
@@ -360,7 +365,12 @@ public final class MinibatchSgdFunction
             // After the keyed pass, which restart's own pass over keyed state must not run inside.
             restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
-        // A retired variant's metrics stay registered: Flink would refuse the same names from a revived one's.
+        // A retired variant's metrics stay registered (Flink would refuse the same names from a revived one's); the
+        // variant's next model, of whichever kind, is measured from its own first prediction.
+        TaskTrainingMetrics metrics = taskMetrics.get(changed);
+        if (metrics != null && (change.retires() || restarts)) {
+            metrics.restart();
+        }
     }
 
     @Override
