@@ -165,7 +165,7 @@ public final class MinibatchSgdFunction
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        admitted = new AdmittedTasks(taskBound);
+        admitted = new AdmittedTasks(taskBound, Variants::task);
         admitted.initialize(context, getRuntimeContext(), "admitted-tasks");
         restartChunks = RestartChunks.restore(context, getRuntimeContext());
     }
@@ -205,7 +205,7 @@ public final class MinibatchSgdFunction
         variant = routed.variant();
         TrainerState s = state.forKey(routed.key()).value();
         if (s == null) {
-            if (!admitted.admit(example.getTask())) {
+            if (!admitted.admit(example.getTask(), routed.key())) {
                 var info = getRuntimeContext().getTaskInfo();
                 ctx.output(DEAD_LETTERS, deadLetters.task(input, taskBound, "per parallel instance (subtask "
                         + info.getIndexOfThisSubtask() + " of " + info.getNumberOfParallelSubtasks() + " holds "
@@ -221,7 +221,7 @@ public final class MinibatchSgdFunction
             }
             s = create(WarmStarts.state(ctx, spec, routed, prequentialWindow), ctx);
         } else {
-            admitted.keep(example.getTask());
+            admitted.keep(example.getTask(), routed.key());
         }
         TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
         if (s.skipGram != null) {
