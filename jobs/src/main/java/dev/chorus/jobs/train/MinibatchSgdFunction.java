@@ -5,6 +5,7 @@ import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.jobs.AdmittedTasks;
+import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.TaskBound;
@@ -222,6 +223,12 @@ public final class MinibatchSgdFunction
             s = create(WarmStarts.state(ctx, spec, routed, prequentialWindow), ctx);
         } else {
             admitted.keep(example.getTask(), routed.key());
+        }
+        ExampleValidator.Rejection misfit = ExampleValidator.againstModel(example, s.model.spec());
+        if (misfit != null) {
+            ctx.output(DEAD_LETTERS, deadLetters.misfit(input, variant, misfit,
+                    ctx.timerService().currentProcessingTime()));
+            return;
         }
         TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
         if (s.skipGram != null) {
