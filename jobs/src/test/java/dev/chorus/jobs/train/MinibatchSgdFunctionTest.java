@@ -594,23 +594,17 @@ class MinibatchSgdFunctionTest {
         }
         // Scaled out to 2: each instance keeps the admitted tasks whose key groups it owns, and has room for the rest.
         for (int subtask = 0; subtask < 2; subtask++) {
-            OperatorSubtaskState part = org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness
-                    .repartitionOperatorState(checkpoint, maxParallelism, 1, 2, subtask);
-            try (var h = harness(settings, maxParallelism, 2, subtask)) {
-                h.initializeState(part);
-                h.open();
+            try (var h = restoredAtTwo(settings, checkpoint, maxParallelism, subtask)) {
                 int owned = 0;
                 for (String task : List.of("t0", "t1")) {
-                    if (org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(task,
-                            maxParallelism, 2) == subtask) {
+                    if (owner(task, maxParallelism) == subtask) {
                         owned++;
                     }
                 }
                 int offered = 0;
                 for (int t = 0; t < 200 && offered < 3; t++) {
                     String task = "n" + t;
-                    if (org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(task,
-                            maxParallelism, 2) == subtask) {
+                    if (owner(task, maxParallelism) == subtask) {
                         h.processElement(ofTask(task, offered), offered);
                         offered++;
                     }
@@ -645,11 +639,7 @@ class MinibatchSgdFunctionTest {
             checkpoint = h.snapshot(1, 1);
         }
         for (int subtask = 0; subtask < 2; subtask++) {
-            OperatorSubtaskState part = org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness
-                    .repartitionOperatorState(checkpoint, maxParallelism, 1, 2, subtask);
-            try (var h = harness(settings, maxParallelism, 2, subtask)) {
-                h.initializeState(part);
-                h.open();
+            try (var h = restoredAtTwo(settings, checkpoint, maxParallelism, subtask)) {
                 String fresh = null;
                 for (int t = 0; fresh == null; t++) {
                     if (owner("n" + t, maxParallelism) == subtask) {
@@ -661,6 +651,17 @@ class MinibatchSgdFunctionTest {
                         .hasSize(subtask == 1 ? 1 : 0);
             }
         }
+    }
+
+    /** Subtask {@code subtask} of 2, opened on its part of {@code checkpoint}, taken at parallelism 1. */
+    private static TrainerHarness restoredAtTwo(TrainSettings settings, OperatorSubtaskState checkpoint,
+            int maxParallelism, int subtask) throws Exception {
+        OperatorSubtaskState part = org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness
+                .repartitionOperatorState(checkpoint, maxParallelism, 1, 2, subtask);
+        TrainerHarness h = harness(settings, maxParallelism, 2, subtask);
+        h.initializeState(part);
+        h.open();
+        return h;
     }
 
     private static int owner(String key, int maxParallelism) {
