@@ -9,11 +9,17 @@ import java.util.Arrays;
 
 /**
  * Builds dead letters: what was rejected, where it came from, and why. A dead letter keeps at most
- * {@code maxOriginalBytes} of the rejected value (and of its key), with the value's whole length and SHA-256: a
- * record over the dead-letter topic's limit would otherwise fail the transactional sink and restart the job on
- * the same record forever.
+ * {@code maxOriginalBytes} of the rejected value (and of its key), with the value's whole length and SHA-256, and at
+ * most {@link #MAX_REASON_CHARS} of its reason and {@link #MAX_FIELD_CHARS} of its field (both may quote what the
+ * producer wrote: a control record's spec, a JSON field's name): a record over the dead-letter topic's limit would
+ * otherwise fail the transactional sink and restart the job on the same record forever.
  */
 public final class DeadLetters {
+    /** The most of a reason a dead letter keeps; past it, how many characters there were. */
+    public static final int MAX_REASON_CHARS = 16_384;
+    /** The most of a field's name (a path into the record) a dead letter keeps. */
+    public static final int MAX_FIELD_CHARS = 1_024;
+
     private DeadLetters() {}
 
     /** A record rejected as read: its first bytes, length, hash and coordinates. {@code field} may be null. */
@@ -22,8 +28,8 @@ public final class DeadLetters {
                 .setTopic(record.topic)
                 .setPartition(record.partition)
                 .setOffset(record.offset)
-                .setReason(reason)
-                .setField(field)
+                .setReason(bounded(reason, MAX_REASON_CHARS))
+                .setField(bounded(field, MAX_FIELD_CHARS))
                 .setTime(now)
                 .build();
     }
@@ -39,10 +45,19 @@ public final class DeadLetters {
                 .setTopic(topic)
                 .setPartition(partition)
                 .setOffset(offset)
-                .setReason(reason)
-                .setField(field)
+                .setReason(bounded(reason, MAX_REASON_CHARS))
+                .setField(bounded(field, MAX_FIELD_CHARS))
                 .setTime(now)
                 .build();
+    }
+
+    /** {@code text} whole if it has at most {@code max} characters, else its first ones and how many it had. */
+    static String bounded(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end) + "... (" + text.length() + " characters)";
     }
 
     private static DeadLetter.Builder build(byte[] value, byte[] key, int maxOriginalBytes) {

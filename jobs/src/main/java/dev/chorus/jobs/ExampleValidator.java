@@ -168,6 +168,33 @@ public final class ExampleValidator {
     }
 
     /**
+     * What training on {@code example} with a model of {@code spec} needs to hold, in constant time for a dense or
+     * sparse row (its width or its last index, its label's range; a skip-gram's sequence whole; a hashed model's
+     * fields are the trainer's to hash and refuse): null when it does, else {@link #againstSpec}'s rejection. For the
+     * trainer, whose model may be of another spec than the one the example was routed by: the router and the trainer
+     * read the control topic's changes on broadcast edges of their own.
+     */
+    public static Rejection againstModel(Example example, ModelSpec spec) {
+        if (spec.skipGram() != null) {
+            return SequenceFields.check(example, spec);
+        }
+        Integer label = example.getLabel();
+        boolean fits = !spec.isClassifier() || label == null || label < spec.numClasses();
+        if (spec.hashing() == null) {
+            int n = floats(example).remaining();
+            List<Integer> indices = example.getIndices();
+            fits &= indices == null ? n == spec.inputDim()
+                    : indices.size() == n && (n == 0 || indices.get(n - 1) < spec.inputDim());
+        }
+        if (fits) {
+            return null;
+        }
+        Rejection why = againstSpec(example, spec);
+        return why != null ? why : new Rejection("features", "field 'features': expected a row that fits the model's "
+                + "spec, got one that does not");
+    }
+
+    /**
      * Null when every feature value of {@code example} lies in the spec's {@code featureRange} (or it has none), else a
      * rejection naming the first outside it: its position and, for a sparse row, its index.
      */

@@ -36,9 +36,22 @@ public final class LabelledMetrics {
             this.total = operator.counter("deadLetters");
         }
 
+        /**
+         * Counts a dead letter under its field's top-level name: {@code fields.amount} and {@code features[3]} count
+         * as {@code fields} and {@code features}, since a map's keys are the producer's and labels must stay few.
+         */
         public void count(String field) {
             total.inc();
-            byField.computeIfAbsent(field, f -> deadLettersOf(operator, f)).inc();
+            byField.computeIfAbsent(topLevel(field), f -> deadLettersOf(operator, f)).inc();
         }
+    }
+
+    /** The record's own field that {@code field}, a path into the record, starts at. */
+    static String topLevel(String field) {
+        int end = 0;
+        while (end < field.length() && field.charAt(end) != '.' && field.charAt(end) != '[') {
+            end++;
+        }
+        return end == field.length() ? field : field.substring(0, end);
     }
 }

@@ -33,6 +33,9 @@ import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,6 +250,33 @@ class ServeJobIT {
                 .filteredOn(r -> r.contains("expected at most 2 examples waiting for it")).hasSize(1);
         assertThat(letters).extracting(DeadLetter::getReason)
                 .filteredOn(r -> r.contains("arrived before the end of the input")).hasSize(2);
+    }
+
+    /**
+     * A serve job started without a savepoint (a redeploy after a cancel) with the group of an earlier one, which had
+     * committed its offsets on the models topic past the only model there: it still serves that model, since the
+     * models topic is state it must read whole.
+     */
+    @Test
+    void aFreshStartServesEveryPublishedModelWhateverItsGroupCommitted() throws Exception {
+        ServeSettings settings = settings("fresh").bounded(true);
+        JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
+        try (ExampleProducer producer = new ExampleProducer(KAFKA.broker().bootstrapServers(), Map.of());
+                Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.broker().bootstrapServers()))) {
+            var model = producer.sendRaw(settings.modelsTopic().name(), "t/default",
+                    settings.modelsTopic().codec().encode(ServeFunctionTest.snapshot("t", 3))).get();
+            send(producer, settings, "fresh", 0, 5);
+            admin.alterConsumerGroupOffsets(settings.groupId() + "-models", Map.of(
+                    new TopicPartition(model.topic(), model.partition()), new OffsetAndMetadata(model.offset() + 1)))
+                    .all().get();
+        }
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        ServeJob.build(env, settings);
+        env.execute("serve-fresh-it");
+
+        assertThat(JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic())).isEmpty();
+        assertThat(read(settings)).hasSize(5).extracting(Prediction::getModelVersion).containsOnly(3L);
     }
 
     /** Settings at parallelism 2 whose group and topics ({@code prefix.examples}, ...) are this test's own. */

@@ -42,6 +42,17 @@ public final class KafkaIO {
     }
 
     /**
+     * Reads a compacted topic that holds state (the models a serve job serves, the champions it follows) whole: from
+     * its earliest offset on a fresh start, also when the group has offsets committed by an earlier job (a job
+     * started without a savepoint has none of that state, and a model that stopped changing would never come again),
+     * and after a restore from the checkpointed offsets; committed records only; bounded as {@link #source}. It still
+     * commits its offsets to the group at each completed checkpoint.
+     */
+    public static KafkaSource<KafkaRecord> stateSource(JobSettings<?> settings, String topic, String groupSuffix) {
+        return build(settings, builder(settings, groupSuffix, OffsetsInitializer.earliest()).setTopics(topic));
+    }
+
+    /**
      * Reads a compacted control topic whole: from its earliest offset on a fresh start (after a restore, from the
      * checkpointed offsets); committed records only; bounded as {@link #source}. It commits its offsets to the job's
      * consumer group at each completed checkpoint, as the examples source does (the same group ACL), though it never

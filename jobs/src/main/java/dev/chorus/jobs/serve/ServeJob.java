@@ -67,8 +67,8 @@ public final class ServeJob {
         settings.validate();
         JobEnvironment.configure(env, settings);
         defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
-                KafkaIO.source(settings, settings.modelsTopic().name(), "-models"),
-                settings.followsChampion() ? KafkaIO.source(settings, settings.championsTopic().name(), "-champions")
+                KafkaIO.stateSource(settings, settings.modelsTopic().name(), "-models"),
+                settings.followsChampion() ? KafkaIO.stateSource(settings, settings.championsTopic().name(), "-champions")
                         : null,
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions",
                         PREDICTIONS_PRODUCER),

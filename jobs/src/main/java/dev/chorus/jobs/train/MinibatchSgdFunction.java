@@ -5,6 +5,7 @@ import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.jobs.AdmittedTasks;
+import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.TaskBound;
@@ -165,7 +166,7 @@ public final class MinibatchSgdFunction
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        admitted = new AdmittedTasks(taskBound);
+        admitted = new AdmittedTasks(taskBound, Variants::task);
         admitted.initialize(context, getRuntimeContext(), "admitted-tasks");
         restartChunks = RestartChunks.restore(context, getRuntimeContext());
     }
@@ -205,7 +206,7 @@ public final class MinibatchSgdFunction
         variant = routed.variant();
         TrainerState s = state.forKey(routed.key()).value();
         if (s == null) {
-            if (!admitted.admit(example.getTask())) {
+            if (!admitted.admit(example.getTask(), routed.key())) {
                 var info = getRuntimeContext().getTaskInfo();
                 ctx.output(DEAD_LETTERS, deadLetters.task(input, taskBound, "per parallel instance (subtask "
                         + info.getIndexOfThisSubtask() + " of " + info.getNumberOfParallelSubtasks() + " holds "
@@ -221,7 +222,13 @@ public final class MinibatchSgdFunction
             }
             s = create(WarmStarts.state(ctx, spec, routed, prequentialWindow), ctx);
         } else {
-            admitted.keep(example.getTask());
+            admitted.keep(example.getTask(), routed.key());
+        }
+        ExampleValidator.Rejection misfit = ExampleValidator.againstModel(example, s.model.spec());
+        if (misfit != null) {
+            ctx.output(DEAD_LETTERS, deadLetters.misfit(input, variant, misfit,
+                    ctx.timerService().currentProcessingTime()));
+            return;
         }
         TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
         if (s.skipGram != null) {
@@ -309,9 +316,14 @@ public final class MinibatchSgdFunction
 
     /** The variant's metrics on this instance, registered when it first needs them (also after a restore). */
     private TaskTrainingMetrics metricsOf(String task, TrainerState s) {
-        return taskMetrics.computeIfAbsent(Variants.key(task, variant), k -> new TaskTrainingMetrics(
-                getRuntimeContext().getMetricGroup(), task, variant, s.model.isClassifier(), s.labelModel != null,
-                prequentialWindow));
+        boolean classifier = s.model.isClassifier();
+        TaskTrainingMetrics metrics = taskMetrics.computeIfAbsent(Variants.key(task, variant), k ->
+                new TaskTrainingMetrics(getRuntimeContext().getMetricGroup(), task, variant, classifier,
+                        s.labelModel != null, prequentialWindow));
+        if (!metrics.measures(classifier, s.labelModel != null)) {
+            metrics.restart(classifier, s.labelModel != null); // revived as another kind
+        }
+        return metrics;
     }
 
     /**
@@ -360,7 +372,12 @@ public final class MinibatchSgdFunction
             // After the keyed pass, which restart's own pass over keyed state must not run inside.
             restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
-        // A retired variant's metrics stay registered: Flink would refuse the same names from a revived one's.
+        // A retired variant's metrics stay registered (Flink would refuse the same names from a revived one's); the
+        // variant's next model, of whichever kind, is measured from its own first prediction.
+        TaskTrainingMetrics metrics = taskMetrics.get(changed);
+        if (metrics != null && (change.retires() || restarts)) {
+            metrics.restart();
+        }
     }
 
     @Override

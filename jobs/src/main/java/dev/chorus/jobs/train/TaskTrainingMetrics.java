@@ -30,8 +30,12 @@ final class TaskTrainingMetrics {
     static final String SNAPSHOT_BYTES = "snapshotBytes";
     static final String SNAPSHOT_CHUNKS = "snapshotChunks";
 
-    private final PrequentialLogLoss logLoss;
-    private final PrequentialMse squaredError;
+    private final MetricGroup group;
+    private final int window;
+    /** The model's prequential loss, as its kind has it: the one not null (a revival may bring another kind). */
+    private PrequentialLogLoss logLoss;
+    private PrequentialMse squaredError;
+    private boolean annotatorsGauge;
     final Counter rejected;
     /** Labelled examples of the variant's open minibatch at its retire, not trained ({@link RetiredMinibatches}). */
     final Counter retiredOpen;
@@ -48,9 +52,9 @@ final class TaskTrainingMetrics {
 
     TaskTrainingMetrics(MetricGroup operator, String task, String variant, boolean classifier, boolean labelModel,
             int window) {
-        this.logLoss = classifier ? PrequentialLogLoss.sliding(window) : null;
-        this.squaredError = classifier ? null : PrequentialMse.sliding(window);
-        MetricGroup group = LabelledMetrics.task(operator, task, variant);
+        this.window = window;
+        this.group = LabelledMetrics.task(operator, task, variant);
+        restart(classifier, labelModel);
         group.gauge(ACCURACY, (Gauge<Double>) () -> accuracy);
         group.gauge(LOSS, (Gauge<Double>) () -> loss);
         group.gauge(VERSION, (Gauge<Long>) () -> version);
@@ -58,11 +62,32 @@ final class TaskTrainingMetrics {
         group.gauge(SNAPSHOT_AGE, (Gauge<Double>) () -> System.currentTimeMillis() - publishedAt);
         group.gauge(SNAPSHOT_BYTES, (Gauge<Long>) () -> publishedBytes);
         group.gauge(SNAPSHOT_CHUNKS, (Gauge<Long>) () -> publishedChunks);
-        if (labelModel) {
-            group.gauge(ANNOTATORS, (Gauge<Long>) () -> annotators);
-        }
         this.rejected = group.counter(REJECTED);
         this.retiredOpen = group.counter(RETIRED_OPEN);
+    }
+
+    /**
+     * Measures a model of this kind from its first prediction on: the variant's model was built afresh (a revival, a
+     * reset), maybe as another kind. The gauges stay registered (Flink would refuse their names again).
+     */
+    void restart(boolean classifier, boolean labelModel) {
+        logLoss = classifier ? PrequentialLogLoss.sliding(window) : null;
+        squaredError = classifier ? null : PrequentialMse.sliding(window);
+        loss = Double.NaN;
+        if (labelModel && !annotatorsGauge) {
+            group.gauge(ANNOTATORS, (Gauge<Long>) () -> annotators);
+            annotatorsGauge = true;
+        }
+    }
+
+    /** As {@link #restart(boolean, boolean)} for a model of the same kind. */
+    void restart() {
+        restart(logLoss != null, false);
+    }
+
+    /** Whether these metrics measure a model of this kind. */
+    boolean measures(boolean classifier, boolean labelModel) {
+        return (logLoss != null) == classifier && (annotatorsGauge || !labelModel);
     }
 
     /** A classifier's prediction, made before training on the example whose true class is {@code actual}. */

@@ -55,6 +55,17 @@ final class TrainerDeadLetters {
                 + ", retired before the example reached it", now, maxOriginalBytes);
     }
 
+    /**
+     * An example that does not fit the model of {@code variant} it reached ({@link ExampleValidator#againstModel}):
+     * it was routed by another spec of the variant, before it was retired and revived or after.
+     */
+    DeadLetter misfit(Sourced<Example> input, String variant, ExampleValidator.Rejection misfit, long now) {
+        all.inc();
+        return DeadLetters.of(record(input), misfit.field(), misfit.reason() + " (for the model of variant "
+                + ExampleValidator.quoted(variant) + ", whose spec changed while the example was routed to it)", now,
+                maxOriginalBytes);
+    }
+
     /** The label of {@code annotator}, past the bound of {@code s}'s label model; the example was predicted. */
     DeadLetter annotator(Sourced<Example> input, TrainerState s, String annotator, long now) {
         all.inc();

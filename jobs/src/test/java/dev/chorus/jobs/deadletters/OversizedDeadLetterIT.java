@@ -2,6 +2,7 @@ package dev.chorus.jobs.deadletters;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.JobTestSupport;
@@ -16,6 +17,8 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +41,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A broker at Kafka's default limits (1 MiB per record batch, topics created without max.message.bytes) takes a
  * compressed producer batch whose one record is far over 1 MiB. The train job dead-letters it with its first bytes
  * only, the whole length and SHA-256, and finishes: the dead-letter sink never meets a record its topic refuses,
- * and since the cluster allows no restart, any failure would fail the job and this test.
+ * and since the cluster allows no restart, any failure would fail the job and this test. So does a control record
+ * whose refusal would quote its 1.5 MB spec: the dead letter keeps the reason's first
+ * {@link DeadLetters#MAX_REASON_CHARS} characters.
  */
 class OversizedDeadLetterIT {
 
@@ -74,6 +79,7 @@ class OversizedDeadLetterIT {
                 new NewTopic(settings.annotatorsTopic().name(), 1, (short) 1),
                 new NewTopic(settings.championsTopic().name(), 1, (short) 1),
                 new NewTopic(settings.specsTopic().name(), 1, (short) 1),
+                new NewTopic(settings.specRefusalsTopic().name(), 1, (short) 1),
                 new NewTopic(settings.deadLetterTopic().name(), 1, (short) 1)));
 
         var codec = settings.examplesTopic().codec();
@@ -95,6 +101,13 @@ class OversizedDeadLetterIT {
                     producer.sendRaw(settings.examplesTopic().name(), "wrong-dimension", wrongDimension).get();
                 }
             }
+            // Variant w of the corpus task, retired, then put again without "revive": refused, quoting the spec.
+            String padded = BadInputCorpus.SPEC.replaceFirst("\\{", "{" + " ".repeat(1_500_000));
+            var control = settings.specsTopic().codec();
+            for (VariantSpecRecord record : List.of(control(VariantStatus.LIVE, BadInputCorpus.SPEC),
+                    control(VariantStatus.RETIRED, null), control(VariantStatus.LIVE, padded))) {
+                producer.sendRaw(settings.specsTopic().name(), "corpus/w", control.encode(record)).get();
+            }
             producer.flush();
         }
 
@@ -106,7 +119,11 @@ class OversizedDeadLetterIT {
         Map<String, DeadLetter> byKey = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic()).stream()
                 .collect(Collectors.toMap(d -> StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(),
                         Function.identity()));
-        assertThat(byKey.keySet()).containsExactlyInAnyOrder("over-limit", "wrong-dimension");
+        assertThat(byKey.keySet()).containsExactlyInAnyOrder("over-limit", "wrong-dimension", "corpus/w");
+        assertThat(byKey.get("corpus/w").getReason()).startsWith("field 'spec': expected \"revive\":true")
+                .hasSizeLessThan(DeadLetters.MAX_REASON_CHARS + 100).endsWith(" characters)");
+        assertThat(JobTestSupport.read(KAFKA.broker(), settings.specRefusalsTopic())).singleElement()
+                .satisfies(d -> assertThat(d.getReason()).isEqualTo(byKey.get("corpus/w").getReason()));
         assertThat(byKey.get("over-limit").getReason())
                 .contains("record value: expected at most " + (4 << 20) + " bytes, got " + overLimit.length);
         assertThat(byKey.get("wrong-dimension").getReason())
@@ -120,6 +137,11 @@ class OversizedDeadLetterIT {
         assertThat(JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic())).hasSize(GOOD);
         assertThat(cluster.getArchivedExecutionGraph(job).get().getAllExecutionVertices())
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isZero());
+    }
+
+    private static VariantSpecRecord control(VariantStatus status, String spec) {
+        return VariantSpecRecord.newBuilder().setTask("corpus").setVariant("w").setStatus(status).setSpec(spec)
+                .setUpdatedAt(1L).setSource("test").build();
     }
 
     private static byte[] sha256(byte[] bytes) throws Exception {

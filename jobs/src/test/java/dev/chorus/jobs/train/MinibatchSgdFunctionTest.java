@@ -594,23 +594,17 @@ class MinibatchSgdFunctionTest {
         }
         // Scaled out to 2: each instance keeps the admitted tasks whose key groups it owns, and has room for the rest.
         for (int subtask = 0; subtask < 2; subtask++) {
-            OperatorSubtaskState part = org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness
-                    .repartitionOperatorState(checkpoint, maxParallelism, 1, 2, subtask);
-            try (var h = harness(settings, maxParallelism, 2, subtask)) {
-                h.initializeState(part);
-                h.open();
+            try (var h = restoredAtTwo(settings, checkpoint, maxParallelism, subtask)) {
                 int owned = 0;
                 for (String task : List.of("t0", "t1")) {
-                    if (org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(task,
-                            maxParallelism, 2) == subtask) {
+                    if (owner(task, maxParallelism) == subtask) {
                         owned++;
                     }
                 }
                 int offered = 0;
                 for (int t = 0; t < 200 && offered < 3; t++) {
                     String task = "n" + t;
-                    if (org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(task,
-                            maxParallelism, 2) == subtask) {
+                    if (owner(task, maxParallelism) == subtask) {
                         h.processElement(ofTask(task, offered), offered);
                         offered++;
                     }
@@ -619,6 +613,60 @@ class MinibatchSgdFunctionTest {
                         .hasSize(3 - (2 - owned));
             }
         }
+    }
+
+    /**
+     * A task admitted for its variant's state stays admitted where that state goes on a restore, which is where the
+     * variant's key (not the task's name) hashes: here the instance that does not own the name.
+     */
+    @Test
+    void aTaskAdmittedForAVariantStaysAdmittedWhereTheVariantsStateIsRestored() throws Exception {
+        TrainSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of()));
+        int maxParallelism = 128;
+        String task = null;
+        for (int t = 0; task == null; t++) {
+            if (owner("v" + t, maxParallelism) == 0 && owner(Variants.key("v" + t, "w"), maxParallelism) == 1) {
+                task = "v" + t;
+            }
+        }
+        OperatorSubtaskState checkpoint;
+        try (var h = harness(settings, maxParallelism, 1, 0)) {
+            h.open();
+            h.processBroadcastElement(new SpecChange(task, "w", SPEC), 0);
+            Example e = example(0);
+            e.setTask(task);
+            h.processElement(new VariantExample("w", new Sourced<>(e, 0, 0), null), 0);
+            checkpoint = h.snapshot(1, 1);
+        }
+        for (int subtask = 0; subtask < 2; subtask++) {
+            try (var h = restoredAtTwo(settings, checkpoint, maxParallelism, subtask)) {
+                String fresh = null;
+                for (int t = 0; fresh == null; t++) {
+                    if (owner("n" + t, maxParallelism) == subtask) {
+                        fresh = "n" + t;
+                    }
+                }
+                h.processElement(ofTask(fresh, 1), 1);
+                assertThat(deadLetters(h)).as("subtask %d: a new task %s", subtask, fresh)
+                        .hasSize(subtask == 1 ? 1 : 0);
+            }
+        }
+    }
+
+    /** Subtask {@code subtask} of 2, opened on its part of {@code checkpoint}, taken at parallelism 1. */
+    private static TrainerHarness restoredAtTwo(TrainSettings settings, OperatorSubtaskState checkpoint,
+            int maxParallelism, int subtask) throws Exception {
+        OperatorSubtaskState part = org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness
+                .repartitionOperatorState(checkpoint, maxParallelism, 1, 2, subtask);
+        TrainerHarness h = harness(settings, maxParallelism, 2, subtask);
+        h.initializeState(part);
+        h.open();
+        return h;
+    }
+
+    private static int owner(String key, int maxParallelism) {
+        return org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(key, maxParallelism,
+                2);
     }
 
     static TrainerHarness harness(TrainSettings settings,

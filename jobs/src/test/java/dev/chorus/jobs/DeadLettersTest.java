@@ -1,0 +1,40 @@
+package dev.chorus.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.jobs.kafka.KafkaRecord;
+import dev.chorus.schemas.DeadLetter;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** A dead letter's reason and field are bounded as its original bytes are: they may quote what a producer wrote. */
+class DeadLettersTest {
+
+    static final KafkaRecord RECORD = new KafkaRecord("t", 0, 7, 0L, "k".getBytes(StandardCharsets.UTF_8),
+            "v".getBytes(StandardCharsets.UTF_8));
+
+    @Test
+    void aLongReasonAndFieldKeepTheirStartAndSayHowLongTheyWere() {
+        String reason = "field 'spec': expected x, got " + "y".repeat(40_000);
+        String field = "fields." + "n".repeat(5_000);
+        DeadLetter d = DeadLetters.of(RECORD, field, reason, 1L, 64);
+        assertThat(d.getReason()).isEqualTo(reason.substring(0, DeadLetters.MAX_REASON_CHARS) + "... ("
+                + reason.length() + " characters)");
+        assertThat(d.getField()).isEqualTo(field.substring(0, DeadLetters.MAX_FIELD_CHARS) + "... (5007 characters)");
+
+        DeadLetter short_ = DeadLetters.ofExample("t", "id", 0, 1, new byte[3], "features", "field 'features': why",
+                1L, 64);
+        assertThat(short_.getReason()).isEqualTo("field 'features': why");
+        assertThat(short_.getField()).isEqualTo("features");
+        assertThat(DeadLetters.of(RECORD, null, "why", 1L, 64).getField()).isNull();
+    }
+
+    @Test
+    void theCutNeverSplitsASurrogatePair() {
+        String pair = new String(Character.toChars(0x1F600));
+        String reason = "x".repeat(DeadLetters.MAX_REASON_CHARS - 1) + pair + "tail";
+        String kept = DeadLetters.of(RECORD, "f", reason, 1L, 64).getReason();
+        assertThat(kept).startsWith("x".repeat(DeadLetters.MAX_REASON_CHARS - 1) + "... (");
+        assertThat(kept.chars().noneMatch(c -> Character.isSurrogate((char) c))).isTrue();
+    }
+}
