@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -134,6 +135,12 @@ abstract class LocalJobCommand implements Callable<Integer> {
             build(env);
             JobID job = flink.submit(env, jobName());
             System.out.printf("%s %s running; Flink web UI at %s (Ctrl-C stops it)%n", jobName(), job, flink.webUi());
+            AtomicBoolean stopping = new AtomicBoolean();
+            Thread stopOnSignal = new Thread(() -> {
+                stopping.set(true);
+                cancelOnSignal(flink, job);
+            }, "chorus-stop");
+            Runtime.getRuntime().addShutdownHook(stopOnSignal);
             KafkaDenied denials = kafkaDenied();
             JobResult result;
             try {
@@ -141,6 +148,15 @@ abstract class LocalJobCommand implements Callable<Integer> {
             } catch (IllegalStateException failed) {
                 throw denials.explain(failed).map(line -> (RuntimeException) new KafkaDeniedException(line, failed))
                         .orElse(failed);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+                } catch (IllegalStateException shuttingDown) {
+                    // Ctrl-C: the hook is stopping the job.
+                }
+            }
+            if (stopping.get()) {
+                return 0; // ended by the hook, which says so
             }
             // Only a bounded run gets here: an unbounded one ends with Ctrl-C.
             spec.commandLine().getOut().println(finished(job, result.getNetRuntime()));
@@ -149,6 +165,32 @@ abstract class LocalJobCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
         }
         return 0;
+    }
+
+    /**
+     * Ctrl-C (or SIGTERM): cancels the job, whose Kafka sinks then abort their open transactions. Without it the JVM
+     * ends with them open, and every read-committed reader of the job's output topics stops at the first of them
+     * until the broker times it out (the sinks' transaction timeout, 10 minutes), or until the next run of the same
+     * job starts. What the job did since its last checkpoint is not committed, and its group's offsets are those of
+     * that checkpoint, so its next run does that again: nothing is lost or doubled.
+     */
+    private void cancelOnSignal(LocalFlinkCluster flink, JobID job) {
+        System.out.printf("%nstopping %s: cancelling it aborts its open Kafka transactions%n", jobName());
+        try {
+            flink.cancel(job);
+            System.out.printf("%s stopped: what it committed at its last checkpoint stands; its next run of the same "
+                    + "group starts from there%n", jobName());
+        } catch (Exception e) {
+            System.out.printf("%s did not cancel cleanly (%s): its open Kafka transactions time out within 10 "
+                    + "minutes, or end when the next run of it starts%n", jobName(), e);
+        } finally {
+            try {
+                flink.close();
+            } catch (Exception closeFailed) {
+                // Shutting down.
+            }
+        }
+        System.out.flush();
     }
 
     private int flinkRun() throws Exception {

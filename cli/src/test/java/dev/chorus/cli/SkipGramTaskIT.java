@@ -123,7 +123,8 @@ class SkipGramTaskIT {
             List<String> args = new java.util.ArrayList<>(KcatReadmeIT.trainArguments(
                     KcatReadmeIT.block(readme, "train-words"), bootstrap));
             SkipGram reference = TokenSequences.reference(args.get(args.indexOf("--spec") + 1), sent);
-            args.addAll(List.of("--bounded", "--checkpoint-interval-ms", "500"));
+            assertThat(args).as("the README's run ends by itself").contains("--bounded");
+            args.addAll(List.of("--checkpoint-interval-ms", "500"));
             TrainSettings settings = TrainJobOptions.parse(args.toArray(String[]::new));
             kafka.createTopics(ChorusTopic.newTopics(settings, role -> 1));
             KcatReadmeIT.Shell produce = KcatReadmeIT.run(produceBlock, bootstrap);

@@ -41,6 +41,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private final MiniCluster cluster;
     private final Path checkpoints;
     private final HttpClient http = HttpClient.newHttpClient();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private LocalFlinkCluster(MiniCluster cluster, Path checkpoints) {
         this.cluster = cluster;
@@ -149,8 +150,12 @@ public final class LocalFlinkCluster implements AutoCloseable {
         cluster.cancelJob(job).get(60, TimeUnit.SECONDS);
     }
 
+    /** Closes the cluster once: a later call (a shutdown hook's, the owner's) returns at once. */
     @Override
     public void close() throws Exception {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             cluster.close();
         } finally {

@@ -344,8 +344,37 @@ public final class ItemLabelHistory {
         entry.slots[i] = in.readInt();
         entry.labels[i] = in.readInt();
       }
-      history.entries.put(item, entry);
+      if (history.entries.put(item, entry) != null) {
+        throw new IOException("item label history: expected each item once, stream has item " + item + " twice");
+      }
     }
     return history;
+  }
+
+  /**
+   * What in this history a label model of {@code numClasses} classes and {@code slots} annotator slots could not
+   * read (a slot or a label out of range, a slot twice for one item), or null: a history read from bytes is checked
+   * against the model it came with, whose E-step indexes confusions by both.
+   */
+  public String firstInvalid(int numClasses, int slots) {
+    for (Map.Entry<Long, Entry> e : entries.entrySet()) {
+      Entry entry = e.getValue();
+      for (int i = 0; i < entry.size; i++) {
+        int slot = entry.slots[i];
+        int label = entry.labels[i];
+        if (slot < 0 || slot >= slots) {
+          return "item " + e.getKey() + ": expected annotator slots in [0, " + slots + "), got " + slot;
+        }
+        if (label < 0 || label >= numClasses) {
+          return "item " + e.getKey() + ": expected labels in [0, " + numClasses + "), got " + label;
+        }
+        for (int j = 0; j < i; j++) {
+          if (entry.slots[j] == slot) {
+            return "item " + e.getKey() + ": expected one label per annotator slot, got slot " + slot + " twice";
+          }
+        }
+      }
+    }
+    return null;
   }
 }

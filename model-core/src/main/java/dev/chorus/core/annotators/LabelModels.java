@@ -175,9 +175,35 @@ public final class LabelModels {
       throw new IOException("label model: expected one of " + NAMES + ", stream has \"" + name + "\"");
     }
     LabelModel model = readBody(in, version, name);
+    AnnotatorTrackingModel tracking = (AnnotatorTrackingModel) model;
+    requireConsistent(tracking);
     LabelModelSpec config = model.spec().labelModel();
-    ((AnnotatorTrackingModel) model).estimates.forgetWithHalfLife(config == null ? 0 : config.halfLifeLabels());
+    tracking.estimates.forgetWithHalfLife(config == null ? 0 : config.halfLifeLabels());
     return model;
+  }
+
+  /**
+   * Refuses a model whose parts, read one after another, disagree: confusions over other classes than its spec's,
+   * or for another number of annotator slots than its registry's, or a remembered label outside either. Each part
+   * alone is well formed; together they would index each other out of range (or, worse, the wrong cells) when the
+   * model next trains.
+   */
+  static void requireConsistent(AnnotatorTrackingModel model) throws IOException {
+    int classes = model.spec().numClasses();
+    int slots = model.registry.maxAnnotators();
+    if (model.estimates.numClasses() != classes) {
+      throw new IOException("label model: expected confusions over the spec's " + classes + " classes, stream has "
+          + model.estimates.numClasses());
+    }
+    if (model.estimates.maxAnnotators() != slots) {
+      throw new IOException("label model: expected confusions for the registry's " + slots + " annotator slots, "
+          + "stream has " + model.estimates.maxAnnotators());
+    }
+    ItemLabelHistory history = model.history();
+    String invalid = history == null ? null : history.firstInvalid(classes, slots);
+    if (invalid != null) {
+      throw new IOException("item label history: " + invalid);
+    }
   }
 
   /**

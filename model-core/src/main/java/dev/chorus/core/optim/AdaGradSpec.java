@@ -18,6 +18,7 @@ public record AdaGradSpec(double learningRate, double epsilon) implements Optimi
     if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
       throw new IllegalArgumentException("adagrad epsilon must be finite and > 0, got " + epsilon);
     }
+    OptimizerSpecs.requireNormalInFloat32("adagrad epsilon", epsilon);
   }
 
   /** Reads {@code {"type":"adagrad","learningRate":0.01,"epsilon":1e-8}}. */

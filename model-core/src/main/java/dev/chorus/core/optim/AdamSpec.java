@@ -26,6 +26,9 @@ public record AdamSpec(double learningRate, double beta1, double beta2, double e
     if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
       throw new IllegalArgumentException("adam epsilon must be finite and > 0, got " + epsilon);
     }
+    OptimizerSpecs.requireBelowOneInFloat32("adam beta1", beta1);
+    OptimizerSpecs.requireBelowOneInFloat32("adam beta2", beta2);
+    OptimizerSpecs.requireNormalInFloat32("adam epsilon", epsilon);
   }
 
   /** Every hyperparameter at its default. */

@@ -40,8 +40,15 @@ public final class Ftrl extends SlottedOptimizer {
     steps++;
   }
 
-  /** One coordinate's step, which the sparse path applies to the coordinates a minibatch touched. */
+  /**
+   * One coordinate's step, which the sparse path applies to the coordinates a minibatch touched. A rate a schedule
+   * has decayed to 0 (an exponential or step schedule's, past float32's range) moves nothing: σ would be
+   * {@code g² / 0}, and the weight NaN.
+   */
   public static void update(float[] w, float[] z, float[] n, int i, float g, double alpha, FtrlSpec spec) {
+    if (!(alpha > 0)) {
+      return;
+    }
     double gi = g;
     double nOld = n[i];
     double nNew = nOld + gi * gi;

@@ -23,6 +23,7 @@ public record MomentumSpec(double learningRate, double momentum, boolean nestero
     if (!(momentum >= 0 && momentum < 1)) {
       throw new IllegalArgumentException(type(nesterov) + " momentum must be in [0, 1), got " + momentum);
     }
+    OptimizerSpecs.requireBelowOneInFloat32(type(nesterov) + " momentum", momentum);
   }
 
   /** Reads {@code {"type":"momentum"|"nesterov","learningRate":0.005,"momentum":0.9}}. */

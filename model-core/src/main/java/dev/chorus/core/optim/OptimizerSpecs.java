@@ -30,4 +30,28 @@ public final class OptimizerSpecs {
   public static OptimizerSpec fromJson(SpecReader json) {
     return TYPES.read(json);
   }
+
+  /**
+   * Refuses a decay (Adam's betas, RMSProp's rho, momentum) that rounds to 1 in float32, in which training runs:
+   * with 1 a moment never forgets (a momentum) or a bias correction divides by zero (Adam: every weight NaN).
+   *
+   * @param what the optimizer and key, as the spec's other messages name them ({@code adam beta2})
+   */
+  static void requireBelowOneInFloat32(String what, double value) {
+    if (!((float) value < 1f)) {
+      throw new IllegalArgumentException(what + " must be below 1 in float32, in which training runs (at most "
+          + Math.nextDown(1f) + "), got " + value);
+    }
+  }
+
+  /**
+   * Refuses an epsilon that is 0 or subnormal in float32, in which training runs: 0 makes a coordinate without
+   * gradient 0 / 0, and a subnormal one overflows a step.
+   */
+  static void requireNormalInFloat32(String what, double value) {
+    if (!((float) value >= Float.MIN_NORMAL)) {
+      throw new IllegalArgumentException(what + " must be at least " + Float.MIN_NORMAL + ", float32's smallest "
+          + "normal number (training runs in float32), got " + value);
+    }
+  }
 }

@@ -22,6 +22,8 @@ public record RmsPropSpec(double learningRate, double rho, double epsilon) imple
     if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
       throw new IllegalArgumentException("rmsprop epsilon must be finite and > 0, got " + epsilon);
     }
+    OptimizerSpecs.requireBelowOneInFloat32("rmsprop rho", rho);
+    OptimizerSpecs.requireNormalInFloat32("rmsprop epsilon", epsilon);
   }
 
   /** Reads {@code {"type":"rmsprop","learningRate":0.001,"rho":0.9,"epsilon":1e-8}}. */
