@@ -277,6 +277,14 @@ public final class ServeFunction
             }
         }
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
+        int slash = snapshot.getVariant().indexOf('/');
+        if (slash >= 0) {
+            // Task a/b's variant c and task a's variant b/c would share the key a/b/c: no live variant has a '/'.
+            rejectModel(ctx, record, "variant", "model " + key + " version " + snapshot.getVersion() + ": field "
+                    + "'variant': expected a name without '/' (models are kept by task/variant, and a task may hold "
+                    + "'/'), got " + ExampleValidator.quoted(snapshot.getVariant()) + " ('/' at position " + slash + ")");
+            return;
+        }
         if (ModelSpec.SKIP_GRAM.equals(snapshot.getAlgorithm())) {
             rejectModel(ctx, record, "algorithm", "model " + key + " version " + snapshot.getVersion() + ": field "
                     + "'algorithm': expected a model that predicts, got \"skip-gram\" (its vectors answer chorus "
