@@ -108,6 +108,24 @@ class ServeFunctionTest {
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 
+    /** Serving a fixed variant, the job keeps no other variant's models: a search's 8 would cost 8 times the memory. */
+    @Test
+    void aFixedVariantServeJobKeepsNoOtherVariantsModels() throws Exception {
+        try (var h = harness(settings())) {
+            h.open();
+            ModelSnapshot other = snapshot("t", 9);
+            other.setVariant("w");
+            h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
+            h.processBroadcastElement(record(other, 1), 0);
+            h.processElement(sourced(example(0)), 1);
+
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("t/w")).isNull();
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("t/default").getVersion()).isEqualTo(2L);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
+            assertThat(deadLetters(h)).isEmpty();
+        }
+    }
+
     /**
      * Task a/b's variant c and task a's variant b/c would share the key a/b/c: a model whose variant holds a '/' (no
      * live variant may) is a dead letter, and never answers another task's examples.
