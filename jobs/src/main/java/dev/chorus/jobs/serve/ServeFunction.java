@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * arrive on the broadcast side. Each record is decoded and its model parsed on arrival (model-core's readers
  * refuse sizes the record's bytes cannot hold, so parsing allocates in proportion to the record): a record that
  * does not decode or parse goes to the dead-letter output and is never stored. A newer valid version replaces
- * the served one at once, an older or repeated version is ignored and counted. A tombstone (null value, key
+ * the served one at once, an older or repeated version is ignored and counted. Serving a fixed variant, the job
+ * keeps no other variant's models (counted, {@code modelsOfOtherVariants}). A tombstone (null value, key
  * {@code task/variant}, as {@code chorus models reset} and the train job's reset or revival of the variant write)
  * forgets that key's model, so that the next snapshot of any version is served: a reset variant's fresh model, or
  * the way out of a bogus version such as {@code Long.MAX_VALUE}. Serving models live in broadcast state, which
@@ -142,6 +143,8 @@ public final class ServeFunction
     private transient Counter predictions;
     private transient Counter swapped;
     private transient Counter ignored;
+    /** Models of variants a fixed-variant serve job does not serve, not kept. */
+    private transient Counter otherVariants;
     private transient Counter refused;
     private transient Counter rejectedModels;
     private transient Counter resets;
@@ -206,6 +209,7 @@ public final class ServeFunction
         predictions = metrics.counter("predictions");
         swapped = metrics.counter("modelsSwapped");
         ignored = metrics.counter("modelsIgnored");
+        otherVariants = metrics.counter("modelsOfOtherVariants");
         refused = metrics.counter("modelsRefused");
         rejectedModels = metrics.counter("modelsRejected");
         resets = metrics.counter("modelsReset");
@@ -268,6 +272,19 @@ public final class ServeFunction
             return;
         } catch (RuntimeException | StackOverflowError e) {
             rejectModel(ctx, record, null, "undecodable model record: " + e);
+            return;
+        }
+        int slash = snapshot.getVariant().indexOf('/');
+        if (slash >= 0) {
+            // Task a/b's variant c and task a's variant b/c would share the key a/b/c: no live variant has a '/'.
+            rejectModel(ctx, record, "variant", "model " + snapshot.getTask() + "/" + snapshot.getVariant() + " version "
+                    + snapshot.getVersion() + ": field 'variant': expected a name without '/' (models are kept by "
+                    + "task/variant, and a task may hold '/'), got " + ExampleValidator.quoted(snapshot.getVariant())
+                    + " ('/' at position " + slash + ")");
+            return;
+        }
+        if (!followsChampion && !variant.equals(snapshot.getVariant())) {
+            otherVariants.inc(); // serving one variant, the job keeps (and assembles, and parses) no other's models
             return;
         }
         if (SnapshotChunks.isPart(snapshot)) {

@@ -189,7 +189,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         if (live && resets(spec, parsed)) {
             change.reset = true;
             accept(change, out);
-        } else if (!live || !sameLive(entries.get(key), parsed)) {
+        } else if (!live || !sameLive(entry(spec.getTask(), spec.getVariant()), parsed)) {
             acceptIfChanged(change, out);
         }
     }
@@ -216,7 +216,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
      * restarts the variant's model without its ever stopping being live.
      */
     private boolean resets(VariantSpecRecord spec, VariantSpec parsed) {
-        SpecChange live = entries.get(Variants.topicKey(spec.getTask(), spec.getVariant()));
+        SpecChange live = entry(spec.getTask(), spec.getVariant());
         return live != null && !live.retires() && parsed.revive();
     }
 
@@ -249,7 +249,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
      */
     private String budgetProblem(VariantSpecRecord spec, VariantSpec parsed) {
         String key = Variants.topicKey(spec.getTask(), spec.getVariant());
-        SpecChange known = entries.get(key);
+        SpecChange known = entry(spec.getTask(), spec.getVariant());
         boolean liveNow = known != null && !known.retires();
         if (liveNow && !resets(spec, parsed) && sameLive(known, parsed)) {
             return null; // no change
@@ -281,6 +281,15 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         if (spec.getStatus() == VariantStatus.LIVE && spec.getSpec() == null) {
             return "spec: field 'spec': expected a model spec (JSON) for status LIVE, got null";
         }
+        SpecChange search = searches.get(topicKey);
+        SpecChange held = search != null ? search : entries.get(topicKey);
+        if (held != null && !held.task.equals(spec.getTask()) && (search != null || !held.retires())) {
+            return "variant: field 'variant': expected a variant whose key " + ExampleValidator.quoted(topicKey)
+                    + " names no other live variant, got variant " + ExampleValidator.quoted(spec.getVariant())
+                    + " of task " + ExampleValidator.quoted(spec.getTask()) + ", whose key is that of live "
+                    + (search != null ? "search " : "variant ") + ExampleValidator.quoted(held.variant) + " of task "
+                    + ExampleValidator.quoted(held.task);
+        }
         return null;
     }
 
@@ -303,7 +312,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                     + search.spec + "), as a live search never changes: retire it or put a new one, got "
                     + spec.getSpec();
         }
-        SpecChange known = entries.get(topicKey);
+        SpecChange known = entry(spec.getTask(), spec.getVariant());
         if (search == null && known != null && known.retires() && !parsed.revive()) {
             return "spec: field 'spec': expected \"revive\":true to make retired variant "
                     + ExampleValidator.quoted(topicKey) + " live again (chorus specs put --revive), got a spec "
@@ -381,11 +390,21 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
 
     /** The variant's current state: its last accepted change, else the {@code --spec} default, else null. */
     private SpecChange current(String task, String variant) {
-        SpecChange known = entries.get(Variants.topicKey(task, variant));
+        SpecChange known = entry(task, variant);
         if (known != null || !JobSettings.DEFAULT_VARIANT.equals(variant)) {
             return known;
         }
         return defaults.specFor(task) == null ? null : new SpecChange(task, variant, defaults.jsonFor(task));
+    }
+
+    /**
+     * The last accepted change of variant {@code variant} of {@code task}, or null: its key ({@code task/variant}) may
+     * hold another task's variant, since a task may have a {@code /} (task {@code a/b}, variant {@code c} and task
+     * {@code a}, variant {@code b/c}, which only a retirement may name), and that one is not this.
+     */
+    private SpecChange entry(String task, String variant) {
+        SpecChange known = entries.get(Variants.topicKey(task, variant));
+        return known != null && known.task.equals(task) ? known : null;
     }
 
     private long liveVariants(String task) {

@@ -108,6 +108,55 @@ class ServeFunctionTest {
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 
+    /** Serving a fixed variant, the job keeps no other variant's models: a search's 8 would cost 8 times the memory. */
+    @Test
+    void aFixedVariantServeJobKeepsNoOtherVariantsModels() throws Exception {
+        try (var h = harness(settings())) {
+            h.open();
+            ModelSnapshot other = snapshot("t", 9);
+            other.setVariant("w");
+            h.processBroadcastElement(record(snapshot("t", 2), 0), 0);
+            h.processBroadcastElement(record(other, 1), 0);
+            h.processElement(sourced(example(0)), 1);
+
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("t/w")).isNull();
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("t/default").getVersion()).isEqualTo(2L);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
+            assertThat(deadLetters(h)).isEmpty();
+        }
+    }
+
+    /**
+     * Task a/b's variant c and task a's variant b/c would share the key a/b/c: a model whose variant holds a '/' (no
+     * live variant may) is a dead letter, and never answers another task's examples.
+     */
+    @Test
+    void aModelWhoseVariantHoldsASlashIsADeadLetterAndNeverAnswersAnotherTask() throws Exception {
+        try (var h = harness(settings().variant("c"))) {
+            h.open();
+            ModelSnapshot own = snapshot("a/b", 5);
+            own.setVariant("c");
+            ModelSnapshot other = snapshot("a", 7);
+            other.setVariant("b/c");
+            h.processBroadcastElement(record(own, 0), 0);
+            h.processBroadcastElement(record(other, 1), 0);
+            Example e = example(0);
+            e.setTask("a/b");
+            h.processElement(sourced(e), 1);
+
+            assertThat(h.extractOutputValues()).singleElement().satisfies(p -> {
+                assertThat(p.getModelVersion()).isEqualTo(5L);
+                assertThat(p.getVariant()).isEqualTo("c");
+            });
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("variant");
+                assertThat(d.getReason()).isEqualTo("model a/b/c version 7: field 'variant': expected a name without "
+                        + "'/' (models are kept by task/variant, and a task may hold '/'), got \"b/c\" ('/' at "
+                        + "position 1) (at chorus.models-0@1)");
+            });
+        }
+    }
+
     @Test
     void servesLabelModelSnapshotsWithTheCombinedModelsProbabilities() throws Exception {
         String spec = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"labelModel\":\"weighted-doctor-net\"}";

@@ -617,6 +617,7 @@ class SnapshotFuzzTest {
         double ignored = live.counter("modelsIgnored");
         double rejected = live.counter("modelsRejected");
         double refused = live.counter("modelsRefused");
+        double otherVariants = live.counter("modelsOfOtherVariants");
         int i = 0;
         try {
             for (KafkaRecord r : m.records()) {
@@ -648,10 +649,12 @@ class SnapshotFuzzTest {
         boolean wasIgnored = live.counter("modelsIgnored") > ignored;
         boolean wasRejected = live.counter("modelsRejected") > rejected;
         boolean wasRefused = live.counter("modelsRefused") > refused;
+        boolean wasOtherVariant = live.counter("modelsOfOtherVariants") > otherVariants;
         ModelSnapshot d = m.decoded();
         boolean sameKey = d != null && d.getTask().equals(f.task()) && d.getVariant().equals(VARIANT);
         String outcome = wasSwapped ? (sameKey ? "swapped" : "swapped.otherKey") : wasRejected ? "rejected"
-                : wasRefused ? "refused" : wasIgnored ? "ignored" : m.parts() ? "pending" : "none";
+                : wasRefused ? "refused" : wasIgnored ? "ignored" : wasOtherVariant ? "otherVariant"
+                : m.parts() ? "pending" : "none";
 
         if (predictions.size() + exampleLetters.size() != f.examples().size()) {
             failures.computeIfAbsent("SILENTLY DROPPED: examples neither predicted nor dead-lettered",

@@ -417,6 +417,41 @@ class VariantsTest {
         }
     }
 
+    /**
+     * A task may hold a {@code /}, so task {@code a/b}'s variant {@code c} and a retirement of task {@code a}'s
+     * variant {@code b/c} share the key {@code a/b/c}: the retirement is a dead letter while the other is live (it
+     * would retire nothing of its own and leave the live one untracked), and a stray one before it does not make the
+     * live variant's first record a revival.
+     */
+    @Test
+    void aRetirementWhoseKeyIsAnotherTasksLiveVariantIsADeadLetter() throws Exception {
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h = CheckSpecsHarness.open(settings())) {
+            VariantSpecRecord stray = live("x", "y/z", null);
+            stray.setStatus(VariantStatus.RETIRED);
+            h.processElement(record("x/y/z", stray), 0);
+            h.processElement(record("x/y/z", live("x/y", "z", SPEC)), 1);
+            h.processElement(record("a/b/c", live("a/b", "c", SPEC)), 2);
+            VariantSpecRecord other = live("a", "b/c", null);
+            other.setStatus(VariantStatus.RETIRED);
+            h.processElement(record("a/b/c", other), 3);
+            VariantSpecRecord own = live("a/b", "c", null);
+            own.setStatus(VariantStatus.RETIRED);
+            h.processElement(record("a/b/c", own), 4);
+
+            assertThat(h.extractOutputValues()).filteredOn(c -> c.task != null)
+                    .extracting(c -> c.task + " " + c.variant + (c.retires() ? " retired" : " live"))
+                    .containsExactly("x y/z retired", "x/y z live", "a/b c live", "a/b c retired");
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("variant");
+                assertThat(d.getReason()).isEqualTo("field 'variant': expected a variant whose key \"a/b/c\" names "
+                        + "no other live variant, got variant \"b/c\" of task \"a\", whose key is that of live variant "
+                        + "\"c\" of task \"a/b\"");
+            });
+        }
+    }
+
     static VariantSpecRecord live(String task, String variant, String spec) {
         return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.LIVE)
                 .setSpec(spec).setUpdatedAt(0L).setSource("test").build();
