@@ -3,6 +3,7 @@ package dev.chorus.cli;
 import dev.chorus.embedded.LocalFlinkCluster;
 import dev.chorus.jobs.JobOptions;
 import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.BoundedEnd;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -77,8 +78,8 @@ abstract class LocalJobCommand implements Callable<Integer> {
     /** The job's configured parallelism, or a value <= 0 to use every slot. */
     abstract int parallelism();
 
-    /** Adds the job to {@code env}. */
-    abstract void build(StreamExecutionEnvironment env);
+    /** Adds the job to {@code env}; for a bounded one, returns where its examples source stops, else null. */
+    abstract BoundedEnd build(StreamExecutionEnvironment env);
 
     /** How to explain a refusal of Kafka's authorizer to this job: its topics, groups and transactional ids. */
     abstract KafkaDenied kafkaDenied();
@@ -132,7 +133,7 @@ abstract class LocalJobCommand implements Callable<Integer> {
         try (LocalFlinkCluster flink = LocalFlinkCluster.start(slots, webUiPort)) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(parallelism() > 0 ? parallelism() : slots);
-            build(env);
+            BoundedEnd end = build(env);
             JobID job = flink.submit(env, jobName());
             System.out.printf("%s %s running; Flink web UI at %s (Ctrl-C stops it)%n", jobName(), job, flink.webUi());
             AtomicBoolean stopping = new AtomicBoolean();
@@ -159,6 +160,11 @@ abstract class LocalJobCommand implements Callable<Integer> {
                 return 0; // ended by the hook, which says so
             }
             // Only a bounded run gets here: an unbounded one ends with Ctrl-C.
+            String uncommitted = end == null ? null : end.commit();
+            if (uncommitted != null) {
+                spec.commandLine().getErr().println("chorus " + spec.name() + ": its next run of the same group may "
+                        + "read again what this one read: " + uncommitted);
+            }
             spec.commandLine().getOut().println(finished(job, result.getNetRuntime()));
             hint(result.toJobExecutionResult(getClass().getClassLoader()).getAllAccumulatorResults())
                     .ifPresent(spec.commandLine().getOut()::println);

@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.kafka.BoundedEnd;
 import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.serve.ServeSettings;
@@ -71,8 +72,8 @@ public final class ServeCommand extends LocalJobCommand {
     }
 
     @Override
-    void build(StreamExecutionEnvironment env) {
-        ServeJob.build(env, settings());
+    BoundedEnd build(StreamExecutionEnvironment env) {
+        return ServeJob.build(env, settings());
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.chorus.cli;
 
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.kafka.BoundedEnd;
 import dev.chorus.jobs.select.ChampionSelectionFunction;
 import dev.chorus.jobs.train.SpecSeeding;
 import dev.chorus.jobs.train.TrainJob;
@@ -116,9 +117,9 @@ public final class TrainCommand extends LocalJobCommand {
 
     /** Seeds the control topic with {@code --spec} as variant default of the tasks named here, then builds the job. */
     @Override
-    void build(StreamExecutionEnvironment env) {
+    BoundedEnd build(StreamExecutionEnvironment env) {
         SpecSeeding.seed(settings());
-        TrainJob.build(env, settings());
+        return TrainJob.build(env, settings());
     }
 
     @Override

@@ -101,6 +101,34 @@ class EmptyTrainRunIT {
                 + "retired trained to its end");
     }
 
+    /**
+     * A bounded run shorter than its checkpoint interval still leaves its group's offsets where it stopped: the next
+     * run of the group starts after what it trained on (the README's promise), not from the start.
+     */
+    @Test
+    void aBoundedRunShorterThanItsCheckpointIntervalCommitsWhereItStopped() throws Exception {
+        kafka.createTopic("offsets.examples", 2, java.util.Map.of());
+        Topic<Example> topic = new Topic<>("offsets.examples", Example.class, WireFormat.AVRO);
+        LabeledDataset data = SyntheticBlobs.generate(40, 4, 3, 3);
+        try (ExampleProducer producer = new ExampleProducer(kafka.bootstrapServers(), java.util.Map.of())) {
+            for (int row = 0; row < data.size(); row++) {
+                producer.send(topic, ExampleProducer.example(data, row, "blobs", "b", 0));
+            }
+        }
+
+        CliRun run = CliRun.run("train", "--bootstrap-servers", kafka.bootstrapServers(), "--spec", SPEC,
+                "--examples-topic", "offsets.examples", "--group-id", "offsets-run", "--bounded",
+                "--checkpoint-interval-ms", "3600000", "--slots", "1");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            var offsets = admin.listConsumerGroupOffsets("offsets-run").partitionsToOffsetAndMetadata().get();
+            assertThat(offsets.entrySet().stream().filter(e -> e.getKey().topic().equals("offsets.examples"))
+                    .mapToLong(e -> e.getValue().offset()).sum()).as("the group's offsets: %s", offsets).isEqualTo(40);
+        }
+    }
+
     private static CliRun train(String examplesTopic, String groupId) {
         return CliRun.run("train", "--bootstrap-servers", kafka.bootstrapServers(), "--spec", SPEC,
                 "--examples-topic", examplesTopic, "--group-id", groupId, "--bounded",

@@ -41,6 +41,17 @@ public final class KafkaIO {
                 OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST)).setTopics(topic));
     }
 
+    /** As {@link #source}, bounded at {@code end} (a bounded job's, {@link BoundedEnd#of}) where it is not null. */
+    @SuppressWarnings("deprecation") // as source
+    public static KafkaSource<KafkaRecord> source(JobSettings<?> settings, String topic, String groupSuffix,
+            BoundedEnd end) {
+        if (end == null) {
+            return source(settings, topic, groupSuffix);
+        }
+        return builder(settings, groupSuffix, OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setTopics(topic).setBounded(OffsetsInitializer.offsets(end.stop())).build();
+    }
+
     /**
      * Reads a compacted topic that holds state (the models a serve job serves, the champions it follows) whole: from
      * its earliest offset on a fresh start, also when the group has offsets committed by an earlier job (a job

@@ -4,6 +4,7 @@ import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.kafka.BoundedEnd;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SerializerTypeInfo;
@@ -58,21 +59,28 @@ public final class ServeJob {
     public static void main(String[] args) throws Exception {
         ServeSettings settings = ServeJobOptions.parse(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        build(env, settings);
-        env.execute("chorus-serve");
+        BoundedEnd end = build(env, settings);
+        BoundedEnd.commitAfter(env.execute("chorus-serve"), end);
     }
 
-    /** Configures {@code env} and adds the whole job, with Kafka sources and sinks from {@code settings}. */
-    public static void build(StreamExecutionEnvironment env, ServeSettings settings) {
+    /**
+     * Configures {@code env} and adds the whole job, with Kafka sources and sinks from {@code settings}; for a bounded
+     * job, returns where its examples source stops ({@link BoundedEnd}: its client commits it once the job has
+     * finished), else null.
+     */
+    public static BoundedEnd build(StreamExecutionEnvironment env, ServeSettings settings) {
         settings.validate();
         JobEnvironment.configure(env, settings);
-        defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
+        BoundedEnd examplesEnd = settings.bounded() ? BoundedEnd.of(settings, settings.examplesTopic().name(), "")
+                : null;
+        defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), "", examplesEnd),
                 KafkaIO.stateSource(settings, settings.modelsTopic().name(), "-models"),
                 settings.followsChampion() ? KafkaIO.stateSource(settings, settings.championsTopic().name(), "-champions")
                         : null,
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions",
                         PREDICTIONS_PRODUCER),
                 KafkaIO.deadLetterSink(settings), settings);
+        return examplesEnd;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.chorus.jobs.train;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.kafka.AvroTypes;
+import dev.chorus.jobs.kafka.BoundedEnd;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Received;
@@ -84,16 +85,18 @@ public final class TrainJob {
             LOG.info("--spec seeded control topic {} as variant default of {}", settings.specsTopic().name(), seeded);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        build(env, settings);
-        env.execute("chorus-train");
+        BoundedEnd end = build(env, settings);
+        BoundedEnd.commitAfter(env.execute("chorus-train"), end);
     }
 
     /**
      * Configures {@code env} and adds the whole job, with Kafka sources and sinks from {@code settings}. A bounded job
      * looks once, here, where its control topic ends: its control source stops there and its router waits for no
-     * record past it ({@link VariantRouter}), so a record committed while the job starts is beyond both.
+     * record past it ({@link VariantRouter}), so a record committed while the job starts is beyond both; its examples
+     * source stops where the examples topic ended then, which it returns ({@link BoundedEnd}: its client commits it
+     * once the job has finished); null for an unbounded job.
      */
-    public static void build(StreamExecutionEnvironment env, TrainSettings settings) {
+    public static BoundedEnd build(StreamExecutionEnvironment env, TrainSettings settings) {
         settings.validate();
         JobEnvironment.configure(env, settings);
         String controlTopic = settings.specsTopic().name();
@@ -104,7 +107,9 @@ public final class TrainJob {
             controlEnd = () -> last;
             controlStop = Map.of(new TopicPartition(controlTopic, 0), last + 1);
         }
-        defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), ""),
+        BoundedEnd examplesEnd = settings.bounded() ? BoundedEnd.of(settings, settings.examplesTopic().name(), "")
+                : null;
+        defineWorkflow(env, KafkaIO.source(settings, settings.examplesTopic().name(), "", examplesEnd),
                 KafkaIO.sourceFromStart(settings, controlTopic, controlStop), controlEnd,
                 KafkaIO.sink(settings, settings.predictionsTopic(), Prediction::getId, "predictions"),
                 KafkaIO.sinkWithTombstones(settings, settings.modelsTopic(), SnapshotChunks::key, "models"),
@@ -120,6 +125,7 @@ public final class TrainJob {
                         : KafkaIO.sink(settings, settings.specsTopic(),
                                 r -> Variants.topicKey(r.getTask(), r.getVariant()), "specs"),
                 settings);
+        return examplesEnd;
     }
 
     /** The topology, independent of where records come from and go to. */
