@@ -107,7 +107,15 @@ public final class SlidingAccuracy {
     // Until the window first fills, outcomes occupy positions [0, count) and the next one goes to count.
     boolean positionsConsistent = accuracy.count == window ? accuracy.next >= 0 && accuracy.next < window
         : accuracy.count >= 0 && accuracy.count < window && accuracy.next == accuracy.count;
-    if (!positionsConsistent || accuracy.correct != setBits) {
+    // No outcome outside the window, nor, before it first fills, past the outcomes seen.
+    int live = accuracy.count == window ? window : Math.max(0, accuracy.count);
+    boolean outside = false;
+    for (int w = 0; w < accuracy.outcomes.length; w++) {
+      int from = w * Long.SIZE;
+      long mask = live >= from + Long.SIZE ? -1L : live <= from ? 0L : (1L << (live - from)) - 1;
+      outside |= (accuracy.outcomes[w] & ~mask) != 0;
+    }
+    if (!positionsConsistent || accuracy.correct != setBits || outside) {
       throw new IOException("SlidingAccuracy state is inconsistent: window=" + window + ", next=" + accuracy.next
           + ", count=" + accuracy.count + ", correct=" + accuracy.correct + ", correct outcomes stored=" + setBits);
     }

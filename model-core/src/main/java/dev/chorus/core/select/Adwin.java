@@ -218,6 +218,9 @@ public final class Adwin implements DriftDetector {
   /** Reads the state after the kind byte, checking the sizes it declares before allocating. */
   static Adwin readState(DataInput in) throws IOException {
     double delta = Double.longBitsToDouble(in.readLong());
+    if (!(delta > 0 && delta < 1)) {
+      throw new IOException("Adwin state: expected delta in (0, 1), stream has " + delta);
+    }
     int maxBuckets = in.readInt();
     if (maxBuckets < 2 || maxBuckets > MAX_MAX_BUCKETS) {
       throw new IOException("Adwin state: expected maxBuckets 2.." + MAX_MAX_BUCKETS + ", stream has " + maxBuckets);

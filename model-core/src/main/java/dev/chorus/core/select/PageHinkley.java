@@ -91,7 +91,16 @@ public final class PageHinkley implements DriftDetector {
 
   /** Reads the state after the kind byte. */
   static PageHinkley readState(DataInput in) throws IOException {
-    PageHinkley ph = new PageHinkley(readDouble(in), readDouble(in), in.readInt(), readDouble(in));
+    double delta = readDouble(in);
+    double lambda = readDouble(in);
+    int minInstances = in.readInt();
+    double alpha = readDouble(in);
+    if (!(delta >= 0 && Double.isFinite(delta)) || !(lambda > 0 && Double.isFinite(lambda)) || minInstances < 1
+        || !(alpha > 0 && alpha <= 1)) {
+      throw new IOException("PageHinkley state: expected delta >= 0, lambda > 0 (both finite), minInstances >= 1 and "
+          + "alpha in (0, 1], stream has " + delta + ", " + lambda + ", " + minInstances + ", " + alpha);
+    }
+    PageHinkley ph = new PageHinkley(delta, lambda, minInstances, alpha);
     ph.examples = in.readLong();
     ph.count = in.readLong();
     ph.mean = readDouble(in);

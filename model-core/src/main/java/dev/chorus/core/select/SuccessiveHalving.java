@@ -247,6 +247,8 @@ public final class SuccessiveHalving {
           + ", budget >= " + ((1L << rungs) - 1) + " (got " + budget + "), rung in 0.." + rungs + " (got " + rung
           + "), examples >= 0 (got " + examplesInRung + ")");
     }
+    // A name (its length, at least) and a sum per live variant: the bytes must hold them before lists are sized.
+    BinaryState.requireFits(in, live, Integer.BYTES + Long.BYTES, "SuccessiveHalving state: live variants");
     List<String> names = new ArrayList<>(live);
     List<Double> liveSums = new ArrayList<>(live);
     for (int i = 0; i < live; i++) {
