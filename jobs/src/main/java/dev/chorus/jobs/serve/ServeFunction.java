@@ -288,6 +288,11 @@ public final class ServeFunction
             return;
         }
         if (SnapshotChunks.isPart(snapshot)) {
+            // Bounded as the whole snapshot will be, before its parts are held: else parts of tasks (or variants) past
+            // the bounds would wait in every instance's state until a later part of their key came.
+            if (!boundsHold(record, snapshot, ctx)) {
+                return;
+            }
             snapshot = assembled(record, snapshot, ctx);
             if (snapshot == null) {
                 return;
@@ -322,13 +327,7 @@ public final class ServeFunction
             ignored.inc();
             return;
         }
-        if (current == null && !holdsRoomFor(snapshot.getTask(), ctx)) {
-            refuse(record, snapshot, ctx, "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"));
-            return;
-        }
-        if (current == null && followsChampion && variantsOf(snapshot.getTask(), ctx) >= maxVariants) {
-            refuse(record, snapshot, ctx, "variant", "model " + key + ": expected at most " + maxVariants
-                    + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more");
+        if (current == null && !boundsHold(record, snapshot, ctx)) {
             return;
         }
         ctx.getBroadcastState(MODELS).put(key, snapshot);
@@ -448,6 +447,27 @@ public final class ServeFunction
      * or holds models of fewer than {@code maxTasks} tasks beyond the allow-list. Every instance sees the models
      * topic in the same order, so all decide alike.
      */
+    /**
+     * Whether a model (or a part of one) of a key that holds no model yet is within the bounds: the tasks whose models
+     * the job holds, and, following the champion, the variants per task. One that is not is refused (a dead letter).
+     */
+    private boolean boundsHold(KafkaRecord record, ModelSnapshot snapshot, Context ctx) throws Exception {
+        String key = snapshot.getTask() + "/" + snapshot.getVariant();
+        if (ctx.getBroadcastState(MODELS).contains(key)) {
+            return true;
+        }
+        if (!holdsRoomFor(snapshot.getTask(), ctx)) {
+            refuse(record, snapshot, ctx, "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"));
+            return false;
+        }
+        if (followsChampion && variantsOf(snapshot.getTask(), ctx) >= maxVariants) {
+            refuse(record, snapshot, ctx, "variant", "model " + key + ": expected at most " + maxVariants
+                    + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more");
+            return false;
+        }
+        return true;
+    }
+
     private boolean holdsRoomFor(String task, Context ctx) throws Exception {
         if (taskBound.allows(task)) {
             return true;

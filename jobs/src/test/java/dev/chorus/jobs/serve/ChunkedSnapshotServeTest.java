@@ -164,6 +164,28 @@ class ChunkedSnapshotServeTest {
         }
     }
 
+    /** The parts of a task past the serve job's task bound are refused as its whole snapshot is, never held. */
+    @Test
+    void partsOfATaskPastTheBoundAreDeadLettersNotHeld() throws Exception {
+        var settings = ServeFunctionTest.settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of()));
+        try (var h = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
+                new ServeFunction(settings), ServeJob.BROADCAST_STATES), ServeFunctionTest::taskOf, Types.STRING, 1, 1,
+                0)) {
+            h.open();
+            h.processBroadcastElement(record(snapshot(1, model(8)), 0), 0);
+            List<ModelSnapshot> other = parts(snapshot(2, model(16))).stream()
+                    .map(p -> ModelSnapshot.newBuilder(p).setTask("other").build()).toList();
+            long offset = 1;
+            for (ModelSnapshot part : other.subList(0, 3)) {
+                h.processBroadcastElement(record(part, offset++), 0);
+            }
+
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).as("no part held").isEmpty();
+            assertThat(ServeFunctionTest.deadLetters(h)).hasSize(3)
+                    .allSatisfy(d -> assertThat(d.getField()).isEqualTo("task"));
+        }
+    }
+
     @Test
     void partsOfAVariantWhoseNameLooksLikeAChunkKeyAreKeptApart() throws Exception {
         List<ModelSnapshot> second = parts(snapshot(2, model(16)));
