@@ -147,6 +147,9 @@ abstract class LocalJobCommand implements Callable<Integer> {
             try {
                 result = flink.await(job, KafkaDenied::isDenial);
             } catch (IllegalStateException failed) {
+                if (stopping.get()) {
+                    return 0; // cancelled by the hook, which says so
+                }
                 throw denials.explain(failed).map(line -> (RuntimeException) new KafkaDeniedException(line, failed))
                         .orElse(failed);
             } finally {
