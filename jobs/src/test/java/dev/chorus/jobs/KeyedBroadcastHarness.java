@@ -52,6 +52,12 @@ public class KeyedBroadcastHarness<IN1, IN2, OUT> extends AbstractStreamOperator
     }
 
     /** A watermark on both inputs: the operator's is the lower of the two. */
+    /** The operator's broadcast state {@code descriptor}, as this instance holds it. */
+    public <K, V> org.apache.flink.api.common.state.BroadcastState<K, V> getBroadcastState(
+            org.apache.flink.api.common.state.MapStateDescriptor<K, V> descriptor) throws Exception {
+        return operator().getOperatorStateBackend().getBroadcastState(descriptor);
+    }
+
     public void processWatermark(Watermark mark) throws Exception {
         operator.processWatermark1(mark);
         operator.processWatermark2(mark);

@@ -401,6 +401,12 @@ public final class ServeFunction
             return;
         }
         if (snapshot == null) {
+            if (!holdsRoomFor(task, ctx)) {
+                // A task the job may not hold: its wish would wait in every instance's state for good.
+                refused.inc();
+                deadLetter(ctx, record, "task", taskBound.reason(task, "whose models the serve job holds"));
+                return;
+            }
             ctx.getBroadcastState(WANTED).put(task, wanted);
             return;
         }
@@ -475,6 +481,16 @@ public final class ServeFunction
         Set<String> held = new HashSet<>();
         for (Map.Entry<String, ModelSnapshot> entry : ctx.getBroadcastState(MODELS).entries()) {
             String other = entry.getValue().getTask();
+            if (other.equals(task)) {
+                return true;
+            }
+            if (!taskBound.allows(other)) {
+                held.add(other);
+            }
+        }
+        // A task a champion record named, whose model has not come yet, holds its room too.
+        for (Map.Entry<String, String> wish : ctx.getBroadcastState(WANTED).entries()) {
+            String other = wish.getKey();
             if (other.equals(task)) {
                 return true;
             }

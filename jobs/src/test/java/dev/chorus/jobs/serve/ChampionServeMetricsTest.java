@@ -41,6 +41,35 @@ class ChampionServeMetricsTest {
         return h;
     }
 
+    /**
+     * A champion record names a task whose model has not come: the task holds its room under --max-tasks from then on,
+     * and one past the bound is a dead letter rather than a wish that waits in every instance's state for good.
+     */
+    @Test
+    void championRecordsOfTasksPastTheBoundAreDeadLettersNotWishes() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        ServeSettings settings = ServeFunctionTest.settings().variant(ServeSettings.CHAMPION)
+                .taskBound(new dev.chorus.jobs.TaskBound(2, List.of()));
+        try (var h = new ServeHarness(settings, metrics.environment())) {
+            h.open();
+            h.processBroadcastElement(model("t", "a", 5, 0), 0);
+            h.processBroadcastElement(champion("t", "a", 1), 1);
+            for (int i = 0; i < 50; i++) {
+                h.processBroadcastElement(champion("u" + i, "a", 2 + i), 2 + i);
+            }
+            h.processBroadcastElement(model("u0", "a", 3, 60), 60);
+
+            assertThat(h.getBroadcastState(ServeFunction.WANTED).entries()).as("only u0 waited, and got its model")
+                    .isEmpty();
+            assertThat(h.getBroadcastState(ServeFunction.SERVING).get("u0")).isEqualTo("a");
+            assertThat(h.deadLetters()).hasSize(49).allSatisfy(d -> {
+                assertThat(d.getField()).isEqualTo("task");
+                assertThat(d.getReason()).contains("maxTasks=2");
+            });
+            assertThat(counter(metrics, "modelsRefused")).isEqualTo(49);
+        }
+    }
+
     @Test
     void aHeldTasksExamplesPastTheBoundSayTheyAreHeldAndAreCountedApart() throws Exception {
         RegisteredMetrics metrics = new RegisteredMetrics();
