@@ -12,6 +12,7 @@ import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.LabeledDataset;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.serve.ServeFunction;
+import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeSettings;
 import dev.chorus.jobs.train.MinibatchSgdFunction;
 import dev.chorus.jobs.train.TaskSpecs;
@@ -129,7 +130,7 @@ class GrafanaDashboardTest {
                 .setCreatedAt(0).setProvenance(Map.of()).build();
         KafkaRecord model = new KafkaRecord(settings.modelsTopic().name(), 0, 0, 0,
                 "plain/default".getBytes(StandardCharsets.UTF_8), settings.modelsTopic().codec().encode(snapshot));
-        var operator = new CoBroadcastWithKeyedOperator<>(new ServeFunction(settings), List.of(ServeFunction.MODELS));
+        var operator = new CoBroadcastWithKeyedOperator<>(new ServeFunction(settings), ServeJob.BROADCAST_STATES);
         // Flink's KeyedBroadcastOperatorTestHarness takes no environment: the same keyed setup, by hand.
         try (var h = new AbstractStreamOperatorTestHarness<Prediction>(operator, metrics.environment())) {
             h.getStreamConfig().setStatePartitioner(0,
