@@ -2,6 +2,8 @@ package dev.chorus.jobs.serve;
 
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ModelSnapshot;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -14,8 +16,9 @@ import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
  * Following the champion, a reset champion's fresh model never answers unvetted. The train job's restart of a
  * variant writes its key's tombstone, then the fresh (or warm-started) model at version 0; the champion record of
  * its successor travels on another topic, so it may reach the serve job after the version 0. A tombstone of the
- * variant a task is served by (or wants) holds the task from that variant ({@link #HELD}, at most one per task): its
- * version 0 is stored but answers nothing, and the task's examples wait, until a champion record for the task
+ * variant a task is served by (or wants) holds the task from that variant ({@link #HOLDS}, one hold per variant, so
+ * the wanted variant's and the serving one's restarts are both held): its version 0 is stored but answers nothing,
+ * and the task's examples wait while the variant they would be served by is held, until a champion record for the task
  * arrives naming it (it is vetted: its version 0 serves) or naming another whose model is here (that one serves), or
  * until the variant's version 1 or later replaces it (it trained while champion). A champion record naming a variant
  * with no model yet keeps the hold: the examples wait for that model, which then serves as a wanted champion does.
@@ -28,9 +31,9 @@ import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
  * <p>Which restart a champion record answers: the train job stamps each model with its generation (the control topic's
  * offset of the record that last started the variant's model) and each champion record with the generation of every
  * variant's model as the selection knew it, both from the same broadcast of control records, so no clock is
- * compared. A hold asks for the held variant's restart ({@link #ASKED}): one past the forgotten model's generation
- * from the tombstone on, the fresh model's own once it arrives. A champion record whose generation for the held
- * variant is below that (or absent) was written before the restart, however late it arrives: it changes nothing and
+ * compared. A hold asks for the held variant's restart (the value of its {@link #HOLDS} entry): one past the forgotten model's generation
+ * from the tombstone on, the fresh model's own once it arrives. A champion record whose generation for a held
+ * variant of its task is below that (or absent) was written before that restart, however late it arrives: it changes nothing and
  * is counted as {@code championRecordsStale}. A hold that asks for no generation (the forgotten and the fresh model
  * carry none, from train jobs before generations) and a record that carries none (from such a job) decide as before.
  *
@@ -40,11 +43,27 @@ import org.apache.flink.streaming.api.functions.co.BaseBroadcastProcessFunction;
  */
 final class ChampionRestarts {
 
-    /** The variant each held task may not be answered by, until a champion record or a newer version. */
+    /**
+     * The holds: per held variant, key {@code task/variant} (a served variant never holds a {@code /}, so the last one
+     * splits the key), the generation of it a champion record must name to vet its restart, or {@link #NO_GENERATION}
+     * when the hold asks for none. A variant's hold ends with its version 1 or later, or with a champion record that
+     * names it or a variant whose model is here (then every hold of the task ends: a later champion record of the
+     * task was written after that one).
+     */
+    static final MapStateDescriptor<String, Long> HOLDS =
+            new MapStateDescriptor<>("held-champion-restart-variants", Types.STRING, Types.LONG);
+
+    /** A hold that asks for no generation (the forgotten and the fresh model carry none). */
+    static final long NO_GENERATION = -1;
+
+    /**
+     * Before {@link #HOLDS} (sessions 11 to 28): the one variant each held task may not be answered by. Read only to
+     * move a restored savepoint's holds into {@link #HOLDS}; registered so that such a savepoint's state is found.
+     */
     static final MapStateDescriptor<String, String> HELD =
             new MapStateDescriptor<>("held-champion-restarts", Types.STRING, Types.STRING);
 
-    /** Per held task, the generation of the held variant a champion record must name to answer its restart. */
+    /** Before {@link #HOLDS}: per held task, the generation of its held variant a champion record must name. */
     static final MapStateDescriptor<String, Long> ASKED =
             new MapStateDescriptor<>("held-champion-generations", Types.STRING, Types.LONG);
 
@@ -70,66 +89,68 @@ final class ChampionRestarts {
         if (!followsChampion || slash <= 0) {
             return;
         }
+        moveLegacyHolds(ctx);
         String task = key.substring(0, slash);
         String variant = key.substring(slash + 1);
         if (variant.equals(ctx.getBroadcastState(ServeFunction.SERVING).get(task))
                 || variant.equals(ctx.getBroadcastState(ServeFunction.WANTED).get(task))) {
-            ctx.getBroadcastState(HELD).put(task, variant);
-            if (forgotten == null || forgotten.getGeneration() == null) {
-                ctx.getBroadcastState(ASKED).remove(task);
-            } else {
-                ctx.getBroadcastState(ASKED).put(task, forgotten.getGeneration() + 1);
-            }
+            ctx.getBroadcastState(HOLDS).put(key, forgotten == null || forgotten.getGeneration() == null
+                    ? NO_GENERATION : forgotten.getGeneration() + 1);
         }
     }
 
     /**
-     * Whether the stored {@code snapshot} is held from its task: the held variant's version 0. Any later version
-     * ends the hold and answers as usual.
+     * Whether the stored {@code snapshot} is held from its task: a held variant's version 0. Any later version ends
+     * that variant's hold and answers as usual.
      */
     boolean holds(BaseBroadcastProcessFunction.Context ctx, ModelSnapshot snapshot) throws Exception {
         if (!followsChampion) {
             return false;
         }
-        BroadcastState<String, String> holds = ctx.getBroadcastState(HELD);
-        if (!snapshot.getVariant().equals(holds.get(snapshot.getTask()))) {
+        moveLegacyHolds(ctx);
+        BroadcastState<String, Long> holds = ctx.getBroadcastState(HOLDS);
+        String key = snapshot.getTask() + "/" + snapshot.getVariant();
+        Long asked = holds.get(key);
+        if (asked == null) {
             return false;
         }
         if (snapshot.getVersion() == 0) {
-            Long asked = ctx.getBroadcastState(ASKED).get(snapshot.getTask());
-            if (snapshot.getGeneration() != null && (asked == null || asked < snapshot.getGeneration())) {
-                ctx.getBroadcastState(ASKED).put(snapshot.getTask(), snapshot.getGeneration());
+            if (snapshot.getGeneration() != null && asked < snapshot.getGeneration()) {
+                holds.put(key, snapshot.getGeneration());
             }
             held.inc();
             return true;
         }
-        release(ctx, snapshot.getTask());
+        holds.remove(key);
         return false;
     }
 
     /**
-     * Whether {@code champion} may change what serves its task: not if the task is held and the record was written
-     * before the held variant's restart (its generation for it below the one asked), then counted as stale.
+     * Whether {@code champion} may change what serves its task: not if it was written before the restart of a held
+     * variant of the task (its generation for it below the one asked, or absent), then counted as stale.
      */
     boolean answers(BaseBroadcastProcessFunction.Context ctx, Champion champion) throws Exception {
-        String task = champion.getTask();
-        String heldVariant = followsChampion ? ctx.getBroadcastState(HELD).get(task) : null;
-        Long asked = heldVariant == null ? null : ctx.getBroadcastState(ASKED).get(task);
         Map<String, Long> generations = champion.getGenerations();
-        if (asked == null || generations == null) {
+        if (!followsChampion || generations == null) {
             return true;
         }
-        Long generation = generations.get(heldVariant);
-        if (generation != null && generation >= asked) {
-            return true;
+        moveLegacyHolds(ctx);
+        for (Map.Entry<String, Long> hold : holdsOf(ctx, champion.getTask())) {
+            if (hold.getValue() == NO_GENERATION) {
+                continue;
+            }
+            Long generation = generations.get(variantOf(hold.getKey()));
+            if (generation == null || generation < hold.getValue()) {
+                stale.inc();
+                return false;
+            }
         }
-        stale.inc();
-        return false;
+        return true;
     }
 
     /** Whether the task's examples wait rather than be answered by {@code serving}. */
     boolean waits(BaseBroadcastProcessFunction.ReadOnlyContext ctx, String task, String serving) throws Exception {
-        return followsChampion && serving != null && serving.equals(ctx.getBroadcastState(HELD).get(task));
+        return followsChampion && serving != null && asked(ctx, task, serving) != null;
     }
 
     /**
@@ -140,30 +161,83 @@ final class ChampionRestarts {
             throws Exception {
         heldDeadLetters.inc();
         ModelSnapshot model = ctx.getBroadcastState(ServeFunction.MODELS).get(task + "/" + heldVariant);
-        Long asked = ctx.getBroadcastState(ASKED).get(task);
+        Long asked = asked(ctx, task, heldVariant);
         return "task '" + task + "' is held from its reset champion '" + heldVariant + "', whose "
                 + (model == null ? "fresh model has not arrived yet and" : "version " + model.getVersion()
                 + " is here but") + " answers only once a champion record for the task"
-                + (asked == null ? "" : " naming generation " + asked + " or later of '" + heldVariant + "'")
+                + (asked == null || asked == NO_GENERATION ? ""
+                        : " naming generation " + asked + " or later of '" + heldVariant + "'")
                 + " or version 1 or later of '" + heldVariant + "' arrives";
     }
 
     /**
-     * A champion record naming {@code variant} for {@code task} ends the task's hold if it names the held variant or
+     * A champion record naming {@code variant} for {@code task} ends the task's holds if it names a held variant or
      * one whose {@code model} is here; whether it vetted the held variant's model, whose examples then wait no more.
      */
     boolean vets(BaseBroadcastProcessFunction.Context ctx, String task, String variant, ModelSnapshot model)
             throws Exception {
-        String heldVariant = ctx.getBroadcastState(HELD).get(task);
-        if (heldVariant == null || !(heldVariant.equals(variant) || model != null)) {
+        if (!followsChampion) {
             return false;
         }
-        release(ctx, task);
-        return heldVariant.equals(variant) && model != null;
+        moveLegacyHolds(ctx);
+        List<Map.Entry<String, Long>> holds = holdsOf(ctx, task);
+        boolean namedIsHeld = ctx.getBroadcastState(HOLDS).contains(task + "/" + variant);
+        if (holds.isEmpty() || !(namedIsHeld || model != null)) {
+            return false;
+        }
+        for (Map.Entry<String, Long> hold : holds) {
+            ctx.getBroadcastState(HOLDS).remove(hold.getKey());
+        }
+        return namedIsHeld && model != null;
     }
 
-    private static void release(BaseBroadcastProcessFunction.Context ctx, String task) throws Exception {
-        ctx.getBroadcastState(HELD).remove(task);
-        ctx.getBroadcastState(ASKED).remove(task);
+    /** The task's holds, copied (the caller may remove them). */
+    private static List<Map.Entry<String, Long>> holdsOf(BaseBroadcastProcessFunction.Context ctx, String task)
+            throws Exception {
+        List<Map.Entry<String, Long>> holds = new ArrayList<>(1);
+        for (Map.Entry<String, Long> hold : ctx.getBroadcastState(HOLDS).entries()) {
+            int slash = hold.getKey().lastIndexOf('/');
+            if (slash == task.length() && hold.getKey().startsWith(task)) {
+                holds.add(Map.entry(hold.getKey(), hold.getValue()));
+            }
+        }
+        return holds;
+    }
+
+    private static String variantOf(String holdKey) {
+        return holdKey.substring(holdKey.lastIndexOf('/') + 1);
+    }
+
+    /**
+     * The generation {@code task}'s hold from {@code variant} asks for ({@link #NO_GENERATION} for none), or null if
+     * the variant is not held; a restored savepoint's holds of the layout before {@link #HOLDS} count until moved.
+     */
+    private static Long asked(BaseBroadcastProcessFunction.ReadOnlyContext ctx, String task, String variant)
+            throws Exception {
+        Long asked = ctx.getBroadcastState(HOLDS).get(task + "/" + variant);
+        if (asked != null || !variant.equals(ctx.getBroadcastState(HELD).get(task))) {
+            return asked;
+        }
+        Long legacy = ctx.getBroadcastState(ASKED).get(task);
+        return legacy == null ? NO_GENERATION : legacy;
+    }
+
+    /**
+     * Moves the holds of a savepoint from before {@link #HOLDS} (one per task, its generation apart) into it, once:
+     * afterwards the old states are empty and stay so.
+     */
+    private static void moveLegacyHolds(BaseBroadcastProcessFunction.Context ctx) throws Exception {
+        BroadcastState<String, String> legacy = ctx.getBroadcastState(HELD);
+        if (!legacy.iterator().hasNext()) {
+            return;
+        }
+        BroadcastState<String, Long> legacyAsked = ctx.getBroadcastState(ASKED);
+        for (Map.Entry<String, String> hold : legacy.entries()) {
+            Long asked = legacyAsked.get(hold.getKey());
+            ctx.getBroadcastState(HOLDS).put(hold.getKey() + "/" + hold.getValue(),
+                    asked == null ? NO_GENERATION : asked);
+        }
+        legacy.clear();
+        legacyAsked.clear();
     }
 }

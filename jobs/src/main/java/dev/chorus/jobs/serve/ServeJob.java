@@ -43,8 +43,8 @@ public final class ServeJob {
     public static final String UID_DEAD_LETTERS_SINK = "serve-dead-letters-sink";
     /** The serve function's broadcast states: models, the champion served and wanted, chunks of a snapshot pending. */
     public static final List<MapStateDescriptor<?, ?>> BROADCAST_STATES = List.of(ServeFunction.MODELS,
-            ServeFunction.SERVING, ServeFunction.WANTED, SnapshotAssembly.PENDING, ChampionRestarts.HELD,
-            ChampionRestarts.ASKED);
+            ServeFunction.SERVING, ServeFunction.WANTED, SnapshotAssembly.PENDING, ChampionRestarts.HOLDS,
+            ChampionRestarts.HELD, ChampionRestarts.ASKED);
 
     /**
      * The predictions producer sends as soon as its connection is free instead of Kafka's 5 ms linger: serving

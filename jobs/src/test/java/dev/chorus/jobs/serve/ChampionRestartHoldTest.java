@@ -261,4 +261,55 @@ class ChampionRestartHoldTest {
                     tuple(example(2).getId(), "b", 12L));
         }
     }
+
+    /**
+     * Champion a serving, c wanted (no model of it yet); c's restart, then a's: each variant keeps its own hold, so
+     * c's version 0, unvetted, neither serves nor becomes the champion when it arrives (before, a's tombstone took
+     * the task's one hold from c), a champion record from before c's restart vets nothing, and one from after both
+     * restarts naming c serves its version 0.
+     */
+    @Test
+    void theWantedAndTheServingVariantsRestartsAreEachHeld() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(model("t", "a", 5, 10, 0), 0);
+            h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 0), 0);
+            h.processBroadcastElement(champion("t", "c", BEFORE_RESET, 1), 0);
+            h.processElement(sourced(example(0)), 1);
+            h.processBroadcastElement(tombstone("t/c", 1), 2);
+            h.processBroadcastElement(tombstone("t/a", 2), 2);
+            h.processBroadcastElement(model("t", "c", 0, 30, 3), 3);
+            h.processElement(sourced(example(1)), 4);
+            h.processBroadcastElement(model("t", "a", 0, 31, 4), 5);
+            h.processBroadcastElement(champion("t", "c", Map.of("a", 31L, "c", 25L), 2), 6);
+            h.processElement(sourced(example(2)), 7);
+
+            assertThat(answers(h)).as("c's version 0 is held, and so is a's").containsExactly(
+                    tuple(example(0).getId(), "a", 5L));
+
+            h.processBroadcastElement(champion("t", "c", Map.of("a", 31L, "c", 30L), 3), 8);
+
+            assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 5L),
+                    tuple(example(1).getId(), "c", 0L), tuple(example(2).getId(), "c", 0L));
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
+
+    /** With a and c both held, a's version 1 ends a's hold alone: a answers, c's version 0 still does not. */
+    @Test
+    void aHeldVariantsVersionOneEndsItsOwnHoldOnly() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(model("t", "a", 5, 10, 0), 0);
+            h.processBroadcastElement(champion("t", "a", BEFORE_RESET, 0), 0);
+            h.processBroadcastElement(champion("t", "c", BEFORE_RESET, 1), 0);
+            h.processBroadcastElement(tombstone("t/c", 1), 2);
+            h.processBroadcastElement(tombstone("t/a", 2), 2);
+            h.processBroadcastElement(model("t", "a", 1, 31, 3), 3);
+            h.processBroadcastElement(model("t", "c", 0, 30, 4), 4);
+            h.processElement(sourced(example(0)), 5);
+
+            assertThat(answers(h)).containsExactly(tuple(example(0).getId(), "a", 1L));
+        }
+    }
 }

@@ -11,6 +11,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 import dev.chorus.schemas.Prediction;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The serve operator's state from before the held-champion-restarts state ({@code serve-v1}, {@link
  * ServeStateFixture}) restores: its models, champion and waiting example are there, the new state starts empty,
  * and a restart of the champion is then held as in {@link ChampionRestartHoldTest}; {@code serve-v2}'s held restart
- * restores with the generation it asks for; {@code serve-v3}'s waiting examples restore with where they were read.
+ * restores with the generation it asks for; {@code serve-v3}'s waiting examples restore with where they were read;
+ * {@code serve-v4}'s two holds of one task (state {@code held-champion-restart-variants}) restore, and so does a
+ * {@code serve-v3} hold (one per task, state {@code held-champion-restarts}) beside a new hold of another variant.
  */
 class ServeStateCompatibilityTest {
 
@@ -53,6 +56,7 @@ class ServeStateCompatibilityTest {
      */
     @ParameterizedTest
     @CsvSource({"serve-v1, -1, -1", "serve-v2, -1, -1", "serve-v3, " + ServeStateFixture.WAITING_PARTITION + ", "
+            + ServeStateFixture.WAITING_OFFSET, "serve-v4, " + ServeStateFixture.WAITING_PARTITION + ", "
             + ServeStateFixture.WAITING_OFFSET})
     void aWaitingExampleOfEveryLayoutIsDeadLetteredAtTheEndOfTheInput(String fixture, int partition, long offset)
             throws Exception {
@@ -94,6 +98,54 @@ class ServeStateCompatibilityTest {
             assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
                     Prediction::getModelVersion).containsExactlyInAnyOrder(tuple(example(1).getId(), "b", 12L),
                             tuple(example(2).getId(), "b", 12L));
+        }
+    }
+
+    /**
+     * {@code serve-v4} holds a's restart (asking generation 20) and wanted c's (asking none): c's version 0 neither
+     * serves nor becomes the champion, a champion record from before c's restart vets nothing, and one after both
+     * restarts serves c's version 0 to the waiting example.
+     */
+    @Test
+    void aHoldPerVariantRestores() throws Exception {
+        try (var h = ServeStateFixture.harness()) {
+            h.initializeState(OperatorSnapshotUtil.readStateHandle(
+                    "src/test/resources/savepoints/serve-v4/" + ServeStateFixture.FILE));
+            h.open();
+            h.processBroadcastElement(model("t", "c", 0, 30, 6), 10);
+            h.processElement(sourced(example(2)), 11);
+            h.processBroadcastElement(champion("t", "c", Map.of("a", 20L, "b", 11L, "c", 25L), 2), 12);
+            assertThat(h.extractOutputValues()).isEmpty();
+
+            h.processBroadcastElement(champion("t", "c", Map.of("a", 20L, "b", 11L, "c", 30L), 3), 13);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
+                    Prediction::getModelVersion).containsExactlyInAnyOrder(tuple(example(1).getId(), "c", 0L),
+                            tuple(example(2).getId(), "c", 0L));
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
+
+    /**
+     * {@code serve-v3}'s one hold (a's restart, asking generation 20), restored, stays beside a hold of wanted c that
+     * follows: c's tombstone does not take a's hold, so a's unvetted version 0 answers nothing.
+     */
+    @Test
+    void aHoldOfTheOneHoldPerTaskLayoutStaysBesideANewHold() throws Exception {
+        try (var h = ServeStateFixture.harness()) {
+            h.initializeState(OperatorSnapshotUtil.readStateHandle(
+                    "src/test/resources/savepoints/serve-v3/" + ServeStateFixture.FILE));
+            h.open();
+            ServeStateFixture.holdWantedRestart(h);
+            h.processElement(sourced(example(2)), 11);
+            h.processBroadcastElement(model("t", "c", 0, 30, 6), 12);
+            assertThat(h.extractOutputValues()).isEmpty();
+
+            h.processBroadcastElement(champion("t", "a", Map.of("a", 20L, "b", 11L, "c", 30L), 2), 13);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
+                    Prediction::getModelVersion).containsExactlyInAnyOrder(tuple(example(1).getId(), "a", 0L),
+                            tuple(example(2).getId(), "a", 0L));
         }
     }
 }

@@ -32,6 +32,9 @@ import org.apache.flink.streaming.util.OperatorSnapshotUtil;
  * holds the same as {@code serve-v2}, each waiting example kept with its partition and offset (state
  * {@code waiting-sourced-examples}), the one of task u read from {@link #WAITING_PARTITION}@{@link #WAITING_OFFSET}.
  * Committed under
+ * {@code serve-v4} (state {@code held-champion-restart-variants}, one hold per variant) also wants variant {@code c}, which
+ * has no model, by a champion record after a's reset ({@link #AFTER_RESET}), and holds c's restart too, asking no
+ * generation: its tombstone came with no model of c to forget ({@link #holdWantedRestart}). Committed under
  * {@code src/test/resources/savepoints/serve-vN/operator-state}; make a new one only when the state changes, and keep
  * every older one restoring. Run from the repository root, after {@code ./mvnw -B -ntp -q -pl jobs -am test-compile},
  * with the jobs module's test classpath: {@code java -cp 'jobs/target/test-classes:jobs/target/classes:<its
@@ -93,6 +96,13 @@ public final class ServeStateFixture {
         h.processElement(sourced(example(1)), 4);
     }
 
+    /** After {@link #holdRestart}: champion c wanted (no model of it yet), then c's tombstone: a and c both held. */
+    static void holdWantedRestart(KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> h)
+            throws Exception {
+        h.processBroadcastElement(champion("t", "c", AFTER_RESET, 1), 5);
+        h.processBroadcastElement(tombstone("t/c", 5), 5);
+    }
+
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
@@ -103,8 +113,12 @@ public final class ServeStateFixture {
             h.processBroadcastElement(champion("t", "a", 0), 0);
             h.processElement(sourced(example(0)), 1);
             h.processElement(new Sourced<>(waiting(), WAITING_PARTITION, WAITING_OFFSET), 2);
-            if (!dir.getFileName().toString().equals("serve-v1")) {
+            String fixture = dir.getFileName().toString();
+            if (!fixture.equals("serve-v1")) {
                 holdRestart(h);
+            }
+            if (fixture.compareTo("serve-v4") >= 0) {
+                holdWantedRestart(h);
             }
             OperatorSnapshotUtil.writeStateHandle(h.snapshot(1, 5), dir.resolve(FILE).toString());
         }
