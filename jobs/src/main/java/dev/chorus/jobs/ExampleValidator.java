@@ -170,7 +170,7 @@ public final class ExampleValidator {
     /**
      * What training on {@code example} with a model of {@code spec} needs to hold, in constant time for a dense or
      * sparse row (its width or its last index, its label's range; a skip-gram's sequence whole; a hashed model's
-     * fields are the trainer's to hash and refuse): null when it does, else {@link #againstSpec}'s rejection. For the
+     * fields whole, {@link HashedFields#check}, in time linear in their tokens, as hashing them is): null when it does, else {@link #againstSpec}'s rejection. For the
      * trainer, whose model may be of another spec than the one the example was routed by: the router and the trainer
      * read the control topic's changes on broadcast edges of their own.
      */
@@ -185,6 +185,10 @@ public final class ExampleValidator {
             List<Integer> indices = example.getIndices();
             fits &= indices == null ? n == spec.inputDim()
                     : indices.size() == n && (n == 0 || indices.get(n - 1) < spec.inputDim());
+        } else {
+            // Linear in the example's tokens, as hashing it is: a row routed by a dense spec, or by a hashed one with
+            // fewer interactions (whose bounds the model's may break), never reaches the hasher.
+            fits &= HashedFields.check(example, spec) == null;
         }
         if (fits) {
             return null;

@@ -14,9 +14,10 @@ import java.util.Map;
 /**
  * Named fields ({@link Example#getFields()}) of tasks whose spec hashes them ({@link ModelSpec#hashing()}): the
  * checks that keep a hostile record cheap, made before anything is hashed, and the prediction of a hashed row. The
- * bounds make hashing one example at most {@link #MAX_TOKENS} tokens of at most {@link #MAX_VALUE_CHARS} characters,
- * whatever a producer sends; what only hashing can find (a sum or a crossed product past float32) is the hashing
- * operator's dead letter.
+ * bounds make hashing one example at most {@link #MAX_TOKENS} tokens of at most {@link #MAX_HASHED_CHARS} characters
+ * in all, whatever a producer sends (an interaction's token is its two tokens' characters and one more, so a few long
+ * strings crossed with many short ones would otherwise make gigabytes of tokens from a record under a megabyte); what
+ * only hashing can find (a sum or a crossed product past float32) is the hashing operator's dead letter.
  */
 public final class HashedFields {
     /** Longest string accepted as a field name, a value or a list element. */
@@ -25,6 +26,11 @@ public final class HashedFields {
     public static final int MAX_FIELD_TOKENS = 10_000;
     /** Most tokens one example may hash to, the spec's interactions included. */
     public static final int MAX_TOKENS = 100_000;
+    /**
+     * Most characters the tokens of one example may hold in all, the spec's interactions included: 80 for each of
+     * {@link #MAX_TOKENS} tokens, 16 MB of UTF-16 while they are hashed.
+     */
+    public static final long MAX_HASHED_CHARS = 8_000_000;
 
     private HashedFields() {}
 
@@ -51,7 +57,9 @@ public final class HashedFields {
                     "field 'fields': expected named fields for a hashed task (spec key 'hashing'), got null");
         }
         Map<String, Integer> tokens = new HashMap<>();
+        Map<String, Long> characters = new HashMap<>();
         long total = 0;
+        long totalCharacters = 0;
         for (Map.Entry<String, Object> field : fields.entrySet()) {
             String name = field.getKey();
             if (name.length() > MAX_VALUE_CHARS) {
@@ -67,17 +75,47 @@ public final class HashedFields {
                 return rejection(name, problem);
             }
             int count = field.getValue() instanceof List<?> list ? list.size() : 1;
+            long chars = tokenCharacters(name, field.getValue());
             tokens.put(name, count);
+            characters.put(name, chars);
             total += count;
+            totalCharacters += chars;
         }
         for (List<String> pair : hashing.interactions()) {
-            total += (long) tokens.getOrDefault(pair.get(0), 0) * tokens.getOrDefault(pair.get(1), 0);
+            long a = tokens.getOrDefault(pair.get(0), 0);
+            long b = tokens.getOrDefault(pair.get(1), 0);
+            total += a * b;
+            // Each of the a·b tokens ta^tb: every token of one field meets every token of the other.
+            totalCharacters += b * characters.getOrDefault(pair.get(0), 0L)
+                    + a * characters.getOrDefault(pair.get(1), 0L) + a * b;
         }
         if (total > MAX_TOKENS) {
             return new ExampleValidator.Rejection("fields", "field 'fields': expected at most " + MAX_TOKENS
                     + " tokens with the spec's interactions, got " + total);
         }
+        if (totalCharacters > MAX_HASHED_CHARS) {
+            return new ExampleValidator.Rejection("fields", "field 'fields': expected tokens of at most "
+                    + MAX_HASHED_CHARS + " characters in all with the spec's interactions, got " + totalCharacters);
+        }
         return null;
+    }
+
+    /**
+     * The characters of the tokens a field makes ({@code name=value} per string, {@code name} for a number), which
+     * {@link #problem} has checked.
+     */
+    private static long tokenCharacters(String name, Object value) {
+        if (value instanceof CharSequence text) {
+            return name.length() + 1L + text.length();
+        }
+        if (value instanceof List<?> list) {
+            long chars = 0;
+            for (Object element : list) {
+                chars += name.length() + 1L + ((CharSequence) element).length();
+            }
+            return chars;
+        }
+        return name.length();
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.chorus.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.features.FeatureHasher;
+import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -66,6 +68,48 @@ class HashedFieldsTest {
         e.setFields(fields("words", many));
         assertThat(ExampleValidatorTest.check(crossed, e).reason()).isEqualTo("field 'fields': expected at most "
                 + "100000 tokens with the spec's interactions, got 160400");
+    }
+
+    /**
+     * A few long strings crossed with many short ones: 90,008 tokens, under the token bound, from a record of about
+     * 560 KB, but over 5·10⁹ characters of tokens (before, hashing it ran out of heap and failed the job on the
+     * record at every restart). A long string crossed with fewer tokens stays under the bound and hashes.
+     */
+    @Test
+    void theCharactersOfCrossedTokensAreBounded() {
+        Map<String, Object> hostile = fields("user", Collections.nCopies(8, "u".repeat(65_536)),
+                "country", Collections.nCopies(10_000, "FR"));
+        assertThat(check(hostile)).isEqualTo(new ExampleValidator.Rejection("fields", "field 'fields': expected tokens "
+                + "of at most 8000000 characters in all with the spec's interactions, got 5244784328"));
+
+        Map<String, Object> legal = fields("user", "u".repeat(65_536), "country", Collections.nCopies(100, "FR"));
+        assertThat(check(legal)).isNull();
+        Example e = ClickExamples.example("clicks", 0, 1);
+        e.setFields(legal);
+        assertThat(new FeatureHasher(ModelSpec.parse(ClickExamples.SPEC).hashing()).hash(e.getFields()).size())
+                .isPositive();
+    }
+
+    /**
+     * The trainer's own check of a hashed model ({@link ExampleValidator#againstModel}) checks the fields whole: an
+     * example routed by a dense spec of the variant (its model retired and revived hashed meanwhile), or by a hashed
+     * spec with fewer interactions, is refused there rather than reaching the hasher (before, the first threw a
+     * NullPointerException in the trainer and the second could run it out of heap).
+     */
+    @Test
+    void theTrainersCheckOfAHashedModelChecksTheFieldsWhole() {
+        ModelSpec hashed = ModelSpec.parse(ClickExamples.SPEC);
+        Example dense = ExampleValidatorTest.valid().setTask("clicks").build();
+        assertThat(ExampleValidator.againstModel(dense, hashed)).isNotNull()
+                .extracting(ExampleValidator.Rejection::field).isEqualTo("features");
+
+        ModelSpec crossed = ModelSpec.parse(ClickExamples.SPEC.replace("[[\"user\",\"country\"]]",
+                "[[\"words\",\"words\"]]"));
+        Example many = ClickExamples.example("clicks", 0, 1);
+        many.setFields(fields("words", Collections.nCopies(400, "x")));
+        assertThat(ExampleValidator.againstModel(many, hashed)).isNull();
+        assertThat(ExampleValidator.againstModel(many, crossed).reason()).isEqualTo("field 'fields': expected at "
+                + "most 100000 tokens with the spec's interactions, got 160400");
     }
 
     @Test
