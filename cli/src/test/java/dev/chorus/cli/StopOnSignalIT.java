@@ -61,7 +61,7 @@ class StopOnSignalIT {
             // A checkpoint interval far longer than the test: only the stop can commit anything.
             List<String> command = ChildJvm.command(Map.of("chorus.log.dir", logDir.toString()), ChorusCli.class,
                     List.of("train", "--bootstrap-servers", broker.bootstrapServers(), "--spec", SPEC,
-                            "--checkpoint-interval-ms", "3600000", "--batch-timeout-ms", "100"));
+                            "--checkpoint-interval-ms", "540000", "--batch-timeout-ms", "100"));
             Path output = logDir.resolve("console.txt");
             Process train = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
                     .start();

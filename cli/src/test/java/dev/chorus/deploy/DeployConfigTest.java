@@ -2,6 +2,7 @@ package dev.chorus.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.KafkaIO;
@@ -15,6 +16,7 @@ import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -295,6 +297,70 @@ class DeployConfigTest {
         List<String> inline = withMountedKafkaConfig(args);
         inline.set(args.indexOf("--spec") + 1, specText);
         assertDefaultTopics(TrainJobOptions.parse(inline.toArray(String[]::new)));
+    }
+
+    /**
+     * The Flink settings that decide how a job checkpoints, fails over and reports are the same on Kubernetes as in
+     * deploy/flink/config.yaml (the operator writes the configuration itself, so each manifest repeats them); what
+     * differs by design is where things are (addresses, ports, directories) and how big (memory, slots).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theManifestsCarryTheSharedConfigsBehaviourSettings() throws IOException {
+        Set<String> whereAndHowBig = Set.of("jobmanager.rpc.address", "jobmanager.rpc.port", "jobmanager.bind-host",
+                "taskmanager.bind-host", "rest.port", "rest.address", "rest.bind-address",
+                "jobmanager.memory.process.size", "taskmanager.memory.process.size", "taskmanager.numberOfTaskSlots",
+                "parallelism.default", "execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
+                "metrics.reporter.prom.port");
+        for (String file : List.of("train.yaml", "serve.yaml")) {
+            Map<String, Object> conf = (Map<String, Object>) ((Map<String, Object>) yaml(
+                    root.resolve("deploy/kubernetes/" + file)).get("spec")).get("flinkConfiguration");
+            for (Map.Entry<String, String> setting : flinkConfig.entrySet()) {
+                if (!whereAndHowBig.contains(setting.getKey())) {
+                    assertThat(conf).as(file + ": " + setting.getKey())
+                            .containsKey(setting.getKey());
+                    assertThat(String.valueOf(conf.get(setting.getKey()))).as(file + ": " + setting.getKey())
+                            .isEqualTo(setting.getValue());
+                }
+            }
+        }
+    }
+
+    /**
+     * Every deployment's checkpoints commit a sink's transaction before the broker aborts it for age: the checkpoint
+     * interval its job is given plus the checkpoint timeout times one more than the tolerable failures stays below
+     * the sinks' transaction timeout (the jobs refuse settings that do not; this catches it before a deploy).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyDeploymentsCheckpointsCommitBeforeTheTransactionsExpire() throws IOException {
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) yaml(
+                root.resolve("docker-compose.yml")).get("services");
+        List<String> composeTrain = jobArgs(stringList(services.get("submit-train").get("command")));
+        List<String> composeServe = jobArgs(stringList(services.get("submit-serve").get("command")));
+        Map<String, Map<String, String>> configs = new LinkedHashMap<>();
+        Map<String, List<String>> args = new LinkedHashMap<>();
+        configs.put("docker-compose train", flinkConfig);
+        args.put("docker-compose train", composeTrain);
+        configs.put("docker-compose serve", flinkConfig);
+        args.put("docker-compose serve", composeServe);
+        for (String file : List.of("train.yaml", "serve.yaml")) {
+            Map<String, Object> spec = (Map<String, Object>) yaml(root.resolve("deploy/kubernetes/" + file)).get("spec");
+            Map<String, String> conf = new HashMap<>();
+            ((Map<String, Object>) spec.get("flinkConfiguration")).forEach((k, v) -> conf.put(k, String.valueOf(v)));
+            configs.put(file, conf);
+            args.put(file, stringList(((Map<String, Object>) spec.get("job")).get("args")));
+        }
+        for (String deployment : configs.keySet()) {
+            Configuration conf = Configuration.fromMap(configs.get(deployment));
+            List<String> jobArgs = args.get(deployment);
+            int at = jobArgs.indexOf("--checkpoint-interval-ms");
+            Duration interval = Duration.ofMillis(at < 0 ? JobSettings.DEFAULT_CHECKPOINT_INTERVAL_MS
+                    : Long.parseLong(jobArgs.get(at + 1)));
+            assertThat(conf.getOptional(CheckpointingOptions.CHECKPOINTING_TIMEOUT)).as(deployment).isPresent();
+            assertThat(JobEnvironment.checkpointsCommitInTime(conf.get(CheckpointingOptions.CHECKPOINTING_TIMEOUT),
+                    conf.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER), interval)).as(deployment).isNull();
+        }
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.chorus.jobs;
 
+import dev.chorus.jobs.kafka.KafkaIO;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -28,10 +30,50 @@ public final class JobEnvironment {
         conf.set(PipelineOptions.OBJECT_REUSE, true);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(settings.checkpointIntervalMs()));
         conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        Duration interval = Duration.ofMillis(settings.checkpointIntervalMs());
+        int tolerable = env.getConfiguration().get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER);
+        Optional<Duration> timeout = env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTING_TIMEOUT);
+        if (timeout.isEmpty() && settings.exactlyOnce()) {
+            // Flink's default (10 min) would let one slow checkpoint outlive the sinks' transactions: take the
+            // longest that cannot, up to that default.
+            Duration longest = KafkaIO.TRANSACTION_TIMEOUT.minus(interval).minusSeconds(1).dividedBy(tolerable + 1);
+            Duration fitting = longest.compareTo(CheckpointingOptions.CHECKPOINTING_TIMEOUT.defaultValue()) < 0
+                    ? longest : CheckpointingOptions.CHECKPOINTING_TIMEOUT.defaultValue();
+            if (!fitting.isNegative() && !fitting.isZero()) {
+                conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, fitting);
+                timeout = Optional.of(fitting);
+            }
+        }
+        String problem = !settings.exactlyOnce() ? null : checkpointsCommitInTime(timeout.orElse(
+                CheckpointingOptions.CHECKPOINTING_TIMEOUT.defaultValue()), tolerable, interval);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
         env.configure(conf);
         env.setBufferTimeout(settings.bufferTimeoutMs());
         if (settings.parallelism() > 0) {
             env.setParallelism(settings.parallelism());
         }
+    }
+
+    /**
+     * Why checkpoints taken with {@code timeout}, {@code tolerable} failed checkpoints in a row and {@code interval}
+     * between them could let a sink's transaction outlive {@link KafkaIO#TRANSACTION_TIMEOUT}, or null when they
+     * cannot. A transaction opens at one checkpoint's barrier and commits once a later checkpoint completes; with the
+     * next one and up to {@code tolerable} more failing (each at most {@code timeout}) before one completes, that is up
+     * to {@code interval + (tolerable + 1) × timeout}. A broker aborts an older transaction, and Flink's committer then
+     * logs the loss and carries on: the records it held are never published, though the job's offsets moved past them.
+     */
+    public static String checkpointsCommitInTime(Duration timeout, int tolerable, Duration interval) {
+        Duration longest = interval.plus(timeout.multipliedBy(tolerable + 1L));
+        if (longest.compareTo(KafkaIO.TRANSACTION_TIMEOUT) < 0) {
+            return null;
+        }
+        return "checkpoints could take longer than the Kafka sinks' transaction timeout ("
+                + KafkaIO.TRANSACTION_TIMEOUT.toMinutes() + " min): expected the checkpoint interval ("
+                + interval.toMillis() + " ms, --checkpoint-interval-ms) plus " + CheckpointingOptions.CHECKPOINTING_TIMEOUT.key()
+                + " (" + timeout.toMillis() + " ms) times one more than "
+                + CheckpointingOptions.TOLERABLE_FAILURE_NUMBER.key() + " (" + tolerable + ") to stay below it, got "
+                + longest.toMillis() + " ms; a transaction older than that is aborted by the broker and its output lost";
     }
 }

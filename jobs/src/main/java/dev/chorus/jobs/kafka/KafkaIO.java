@@ -21,6 +21,14 @@ import org.apache.kafka.common.TopicPartition;
 
 /** Kafka sources and sinks of Chorus jobs, built the same way for every job from its {@link JobSettings}. */
 public final class KafkaIO {
+    /**
+     * The exactly-once sinks' {@code transaction.timeout.ms}: below the brokers' {@code transaction.max.timeout.ms}
+     * (15 min by default). A transaction opens after one checkpoint and commits when the next one that completes does;
+     * a broker aborts it once it is older than this, and its output is then lost, so the job refuses checkpoint settings
+     * that let it live longer ({@link dev.chorus.jobs.JobEnvironment#checkpointsCommitInTime}).
+     */
+    public static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+
 
     /**
      * Largest record the sinks write: a model snapshot carries the whole model state (parameters, optimizer
@@ -153,8 +161,9 @@ public final class KafkaIO {
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
                 .setTransactionalIdPrefix(settings.groupId() + "-" + name)
-                // Below the broker's transaction.max.timeout.ms (15 min by default), above any checkpoint.
-                .setProperty("transaction.timeout.ms", String.valueOf(Duration.ofMinutes(10).toMillis()))
+                // Below the broker's transaction.max.timeout.ms (15 min by default), above the time a checkpoint may
+                // take to commit it (JobEnvironment.checkpointsCommitInTime).
+                .setProperty("transaction.timeout.ms", String.valueOf(TRANSACTION_TIMEOUT.toMillis()))
                 .setProperty("max.request.size", String.valueOf(MAX_RECORD_BYTES))
                 .build();
     }

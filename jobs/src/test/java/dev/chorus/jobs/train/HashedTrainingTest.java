@@ -29,8 +29,14 @@ class HashedTrainingTest {
             {"algorithm":"logistic-regression","batchSize":4,"standardize":false,
              "hashing":{"bits":1,"interactions":[["amount","amount"]]},"optimizer":{"type":"ftrl"}}""";
 
+    /** Its interaction twice: two products of up to 2^64 squared, on one index, past float32 only once summed. */
+    static final String TWICE_CROSSED = """
+            {"algorithm":"logistic-regression","batchSize":4,"standardize":false,
+             "hashing":{"bits":1,"interactions":[["amount","amount"],["amount","amount"]]},"optimizer":{"type":"ftrl"}}""";
+
     static TrainSettings settings() {
-        return new TrainSettings().specs(TaskSpecs.of(null, Map.of("clicks", ClickExamples.SPEC, "tiny", TINY)))
+        return new TrainSettings().specs(TaskSpecs.of(null, Map.of("clicks", ClickExamples.SPEC, "tiny", TINY,
+                "twice-crossed", TWICE_CROSSED)))
                 .snapshotEveryBatches(2)
                 .snapshotIntervalMs(0).batchTimeoutMs(0);
     }
@@ -206,9 +212,9 @@ class HashedTrainingTest {
         RegisteredMetrics metrics = new RegisteredMetrics();
         try (var h = harness(metrics)) {
             h.open();
-            Example overflow = ClickExamples.example("tiny", 0, 1);
-            // 3e38 is finite in float32, but crossed with itself it is not: only hashing finds out.
-            overflow.setFields(Map.of("amount", 3.0e38));
+            Example overflow = ClickExamples.example("twice-crossed", 0, 1);
+            // 1.8e19 squared is finite in float32, but twice on one index it is not: only hashing finds out.
+            overflow.setFields(Map.of("amount", 1.8e19));
             h.processElement(sourced(overflow, 5), 0);
             assertThat(predictions(h)).isEmpty();
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {

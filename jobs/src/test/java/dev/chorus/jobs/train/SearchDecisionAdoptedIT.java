@@ -37,7 +37,7 @@ class SearchDecisionAdoptedIT {
     @Test
     void aRestoredJobAdoptsTheRungItsEarlierAttemptDecidedAfterTheSavepoint(@TempDir Path savepoints)
             throws Exception {
-        TrainSettings settings = SearchIT.settings(KAFKA, "decision-adopted-it").checkpointIntervalMs(600_000)
+        TrainSettings settings = SearchIT.settings(KAFKA, "decision-adopted-it").checkpointIntervalMs(540_000)
                 .decisionsAtLeastOnce(true);
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         List<String> slow = SearchIT.drawn(true);

@@ -31,7 +31,7 @@ class SearchDecisionsAtLeastOnceIT {
 
     @Test
     void aRungsRetirementsAreCommittedBeforeTheJobsFirstCheckpoint() throws Exception {
-        TrainSettings settings = SearchIT.settings(KAFKA, "decisions-alo-it").checkpointIntervalMs(600_000)
+        TrainSettings settings = SearchIT.settings(KAFKA, "decisions-alo-it").checkpointIntervalMs(540_000)
                 .decisionsAtLeastOnce(true);
         assertThat(settings.exactlyOnce()).isTrue();
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
