@@ -79,6 +79,12 @@ public final class TopicReader {
      * topic reads each record once: {@link #readToEnd} hands over what arrived since the last call.
      */
     public static final class Tail implements AutoCloseable {
+        /**
+         * How long {@link #readToEnd} waits for a partition short of its end to move before it gives up: a reader of a
+         * topic whose broker went away mid-read would otherwise poll for good.
+         */
+        public static final Duration PATIENCE = Duration.ofSeconds(60);
+
         private final KafkaConsumer<byte[], byte[]> consumer;
 
         private Tail(KafkaConsumer<byte[], byte[]> consumer) {
@@ -88,16 +94,37 @@ public final class TopicReader {
         /**
          * Hands {@code sink} every committed record from this tail's position up to the topic's end offsets at the
          * time of the call, in each partition's order; returns how many.
+         *
+         * @throws IllegalStateException when no partition short of its end moves for {@link #PATIENCE} (the broker
+         *     went away while the end was being read: a consumer's poll waits for it rather than fail)
          */
         public int readToEnd(Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+            return readToEnd(sink, PATIENCE);
+        }
+
+        /** {@link #readToEnd(Consumer)}, giving up after {@code patience} without progress. */
+        public int readToEnd(Consumer<ConsumerRecord<byte[], byte[]>> sink, Duration patience) {
             List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             Map<TopicPartition, Long> remaining = new HashMap<>(end);
             remaining.keySet().removeIf(tp -> consumer.position(tp) >= end.get(tp));
             int read = 0;
+            Map<TopicPartition, Long> positions = positions();
+            long movedAt = System.nanoTime();
             while (!remaining.isEmpty()) {
                 read += poll(Duration.ofMillis(200), sink);
                 remaining.keySet().removeIf(tp -> consumer.position(tp) >= end.get(tp));
+                Map<TopicPartition, Long> now = positions();
+                if (!now.equals(positions)) {
+                    positions = now;
+                    movedAt = System.nanoTime();
+                } else if (System.nanoTime() - movedAt >= patience.toNanos()) {
+                    TopicPartition stuck = remaining.keySet().iterator().next();
+                    throw new IllegalStateException("cannot read topic " + stuck.topic() + " to its end: "
+                            + remaining.size() + " of its partitions have not moved for " + patience.toSeconds()
+                            + " s (partition " + stuck.partition() + " at offset " + consumer.position(stuck)
+                            + ", expected to read up to " + end.get(stuck) + "); is Kafka reachable?");
+                }
             }
             return read;
         }
