@@ -7,7 +7,6 @@ import dev.chorus.core.io.ChunkedWriter;
 import dev.chorus.core.loss.SquaredError;
 import dev.chorus.core.optim.AdaGradSpec;
 import dev.chorus.core.optim.FtrlSpec;
-import dev.chorus.core.optim.LearningRateSchedule;
 import dev.chorus.core.optim.OptimizerSpec;
 import dev.chorus.core.optim.SgdSpec;
 import dev.chorus.core.spec.SpecReader;
@@ -25,12 +24,8 @@ import java.util.List;
  * A linear, logistic or softmax regression on hashed features ({@link ModelSpec#hashing()}), trained on sparse
  * minibatches ({@link SparseBatch}) without ever densifying them: the forward pass multiplies each row's entries by
  * their weights, and a step updates only the weights of the features the minibatch touched (and the biases). For
- * SGD and AdaGrad a coordinate whose gradient is 0 does not move at any rate, so these lazy updates equal the dense
- * ones under any schedule. FTRL-Proximal's weight {@code −(z − sgn(z)·λ1) / ((β + √n)/α + λ2)} follows the current
- * rate α, which a scheduled α would change for every feature at every step: a hashed spec takes FTRL at a constant
- * rate only ({@link #requireSupported}), and then a coordinate whose gradient is 0 keeps its weight too, equal to the
- * dense one up to float rounding (the dense step recomputes it from {@code z} and {@code n} as stored, in float).
- * Weights start at 0 (convex losses need no symmetry breaking, and FTRL's start there).
+ * SGD, AdaGrad and FTRL-Proximal a coordinate whose gradient is 0 does not move, so these lazy updates equal the
+ * dense ones exactly. Weights start at 0 (convex losses need no symmetry breaking, and FTRL's start there).
  *
  * <p>A step whose loss or gradient is not finite, or that would make a weight or optimizer state not finite, is
  * a {@link NonFiniteUpdateException} and leaves the model as it was (the touched rows are backed up first).
@@ -119,12 +114,6 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     if (!OPTIMIZERS.contains(spec.optimizer().type())) {
       throw new IllegalArgumentException("ModelSpec key 'optimizer.type': expected one of "
           + SpecReader.quoted(OPTIMIZERS) + " with hashing, got \"" + spec.optimizer().type() + "\"");
-    }
-    if (spec.optimizer() instanceof FtrlSpec && !(spec.schedule() instanceof LearningRateSchedule.Constant)) {
-      throw new IllegalArgumentException("ModelSpec key 'schedule.type': expected \""
-          + LearningRateSchedule.Constant.TYPE + "\" with hashing and the ftrl optimizer (every FTRL weight follows "
-          + "the current alpha, and a sparse step updates only the features it touched; FTRL's per-feature rate "
-          + "alpha / (beta + √n) decays already), got \"" + spec.schedule().type() + "\"");
     }
     if (spec.standardize()) {
       throw new IllegalArgumentException(

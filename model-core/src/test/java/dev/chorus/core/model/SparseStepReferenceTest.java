@@ -22,8 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link SparseLinearModel}'s step and saved bytes against a reference kept in this test: the arithmetic and the
  * writer as they were before the step walked a compact list of touched rows and the writer wrote in bulk (one walk
  * of the whole table per phase, every float through {@link DataOutputStream#writeFloat}). The bytes must be equal
- * after many minibatches of frequent and rare features, with L1/L2, schedules (SGD's and AdaGrad's: a hashed spec
- * takes FTRL at a constant rate), undone and rejected steps.
+ * after many minibatches of frequent and rare features, with L1/L2, schedules, undone and rejected steps.
  */
 class SparseStepReferenceTest {
 
@@ -33,7 +32,8 @@ class SparseStepReferenceTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "\"algorithm\":\"softmax-regression\",\"numClasses\":7,"
-          + "\"optimizer\":{\"type\":\"ftrl\",\"alpha\":0.3,\"beta\":0.5,\"l1\":0.02,\"l2\":0.3}",
+          + "\"optimizer\":{\"type\":\"ftrl\",\"alpha\":0.3,\"beta\":0.5,\"l1\":0.02,\"l2\":0.3},"
+          + "\"schedule\":{\"type\":\"inverse\",\"decay\":0.01}",
       "\"algorithm\":\"logistic-regression\",\"numClasses\":2,"
           + "\"optimizer\":{\"type\":\"adagrad\",\"learningRate\":0.4},\"schedule\":{\"type\":\"step\",\"steps\":[50,120]}",
       "\"algorithm\":\"softmax-regression\",\"numClasses\":4,"
