@@ -121,5 +121,15 @@ class SkipGramTrainingTest {
             assertThat(metrics.find("flink_taskmanager_job_task_operator_skipGramSequences", Map.of()))
                     .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(trained));
         }
+        // Snapshotting after every sequence, a rolled-back one publishes no second snapshot of the same version.
+        try (var h = new TrainerHarness(settings.snapshotEveryBatches(1), new RegisteredMetrics().environment())) {
+            h.open();
+            for (int i = 0; i < sequences.size(); i++) {
+                h.processElement(sourced(sequences.get(i), i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(snapshots(h)).extracting(ModelSnapshot::getVersion).doesNotHaveDuplicates()
+                    .contains(trained);
+        }
     }
 }
