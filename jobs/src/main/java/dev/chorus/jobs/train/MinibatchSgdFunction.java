@@ -4,6 +4,7 @@ import dev.chorus.core.blas.Blas;
 import dev.chorus.core.features.SparseVector;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
+import dev.chorus.core.output.NonFiniteSequenceException;
 import dev.chorus.jobs.AdmittedTasks;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.DecodeRecords;
@@ -54,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * ({@link RestartedModels}).
  *
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
- * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters. A
+ * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters; so is
+ * a skip-gram's token sequence that model-core rolled back. A
  * prediction that is not finite is never published ({@code nonFinitePredictions}): one made at once is the example's
  * dead letter (field {@code prediction}), a labelled one made when its minibatch closes is withheld and logged.
  *
@@ -232,7 +234,16 @@ public final class MinibatchSgdFunction
         }
         TaskTrainingMetrics metrics = metricsOf(example.getTask(), s);
         if (s.skipGram != null) {
-            skipGrams.train(s, example);
+            try {
+                skipGrams.train(s, example);
+            } catch (NonFiniteSequenceException e) {
+                // The skip-gram is as it was: drop the sequence, as a poisoned minibatch is dropped.
+                rejected.inc();
+                metrics.rejected.inc();
+                LOG.warn("task {}: token sequence {} from {} partition {} offset {} rejected at model version {}: {}",
+                        example.getTask(), example.getId(), sourceTopic, input.partition(), input.offset(),
+                        s.version(), e.getMessage());
+            }
             if (s.version() % snapshotEveryBatches == 0) {
                 publish(s, example.getTask(), ctx);
             }

@@ -38,7 +38,11 @@ final class SkipGramTrainer implements Predictor {
         return new SkipGramTrainer(spec, model, 0);
     }
 
-    /** Trains one sequence (checked by {@code SequenceFields} already); returns the pairs it trained. */
+    /**
+     * Trains one sequence (checked by {@code SequenceFields} already); returns the pairs it trained.
+     *
+     * @throws dev.chorus.core.output.NonFiniteSequenceException if model-core rolled it back; nothing is counted
+     */
     int train(List<String> tokens) {
         int pairs = model.train(tokens);
         sequences++;

@@ -6,6 +6,8 @@ import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.snapshots;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.sourced;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.output.NonFiniteSequenceException;
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.TokenSequences;
@@ -74,6 +76,60 @@ class SkipGramTrainingTest {
             List<ModelSnapshot> snapshots = snapshots(h);
             assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(20L, 23L);
             assertThat(bytes(snapshots.get(1).getParameters())).isEqualTo(reference.toBytes());
+        }
+    }
+
+    /**
+     * A sequence that would make the skip-gram's vectors non-finite (a learning rate far too large for the stream) is
+     * rolled back by model-core's guard; the operator counts it as it counts a minibatch the numeric guard refused
+     * ({@code minibatchesRejected}) and goes on: versions count the sequences trained, and the snapshot is
+     * model-core's skip-gram after the same sequences, the rolled-back ones left out.
+     */
+    @Test
+    void aSequenceTheNumericGuardRollsBackIsCountedAndTheTaskGoesOn() throws Exception {
+        String spec = TokenSequences.SPEC.replace("\"learningRate\":0.05", "\"learningRate\":10");
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.of(null, Map.of("words", spec)))
+                .snapshotEveryBatches(1_000).snapshotIntervalMs(0).batchTimeoutMs(0);
+        List<Example> sequences = TokenSequences.stream("words", 80, 3);
+        ModelSpec model = ModelSpec.parse(spec);
+        SkipGram reference = new SkipGram(model.skipGram(), model.seed());
+        int rolledBack = 0;
+        for (Example e : sequences) {
+            try {
+                reference.train(TokenSequences.tokens(e));
+            } catch (NonFiniteSequenceException rejected) {
+                rolledBack++;
+            }
+        }
+        assertThat(rolledBack).as("sequences model-core rolls back").isBetween(1, sequences.size() - 1);
+        int refused = rolledBack;
+        long trained = sequences.size() - refused;
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        try (var h = new TrainerHarness(settings, metrics.environment())) {
+            h.open();
+            for (int i = 0; i < sequences.size(); i++) {
+                h.processElement(sourced(sequences.get(i), i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            List<ModelSnapshot> snapshots = snapshots(h);
+            assertThat(snapshots).extracting(ModelSnapshot::getVersion)
+                    .containsExactly(trained);
+            assertThat(bytes(snapshots.get(0).getParameters())).isEqualTo(reference.toBytes());
+            assertThat(TrainMetricsTest.value(metrics, "minibatchesRejected", "words")).isEqualTo(refused);
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_minibatchesRejected", Map.of()))
+                    .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(refused));
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_skipGramSequences", Map.of()))
+                    .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(trained));
+        }
+        // Snapshotting after every sequence, a rolled-back one publishes no second snapshot of the same version.
+        try (var h = new TrainerHarness(settings.snapshotEveryBatches(1), new RegisteredMetrics().environment())) {
+            h.open();
+            for (int i = 0; i < sequences.size(); i++) {
+                h.processElement(sourced(sequences.get(i), i), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            assertThat(snapshots(h)).extracting(ModelSnapshot::getVersion).doesNotHaveDuplicates()
+                    .contains(trained);
         }
     }
 }

@@ -367,9 +367,56 @@ public final class EmbeddingBag implements RowsApart {
     return rows;
   }
 
-  /** Zeroes every AdaGrad accumulator (a warm start that resets the optimizer); weights and steps stay. */
-  public void resetAccumulators() {
-    java.util.Arrays.fill(accumulators, 0f);
+  /** The factor {@code d = 1 − η·λ} by which every row decays per step. */
+  public double decay() {
+    return decay;
+  }
+
+  /**
+   * Whether some row's value is not its stored one, owing a decay for the steps since it was last stepped: when the
+   * table decays ({@code d < 1}) and has stepped, so that the rows never stepped owe {@code d^steps} too.
+   */
+  public boolean owesDecay() {
+    return decay < 1 && steps > 0;
+  }
+
+  /**
+   * Makes this fresh table answer as {@code source} does now, then step at its own learning rate and decay: a warm
+   * start. Created from the generator {@code source} was, this table already holds the rows {@code source} never
+   * stepped; each row it stepped is copied, with its accumulators when {@code carry} (else they stay 0). When the
+   * two decay alike, rows keep their last steps and the table its step count, so each row owes what it owed. Else
+   * {@code source} must owe nothing ({@link #owesDecay}): its rows' stored values are their values, which owe this
+   * table's decay from now on (last steps and step count 0).
+   *
+   * @throws IllegalArgumentException if the shapes differ, or {@code source} owes a decay at another rate: its
+   *     rows never stepped owe it too, and this table holds no debt for rows it does not store
+   * @throws IllegalStateException if this table has stepped or read rows
+   */
+  public void startFrom(EmbeddingBag source, boolean carry) {
+    if (source.buckets != buckets || source.dim != dim || source.combiner != combiner) {
+      throw new IllegalArgumentException("embedding '" + name + "': expected a table of " + buckets + " buckets × "
+          + dim + " dimensions, " + combiner.label() + ", to start from, got " + source.buckets + " × " + source.dim
+          + ", " + source.combiner.label());
+    }
+    if (steps != 0 || seenRows() != 0) {
+      throw new IllegalStateException("embedding '" + name + "': expected a fresh table to start, got one of "
+          + steps + " steps and " + seenRows() + " rows stepped");
+    }
+    boolean alike = source.decay == decay;
+    if (!alike && source.owesDecay()) {
+      throw new IllegalArgumentException("embedding '" + name + "': expected a table to start from that decays by "
+          + decay + " per step as this one does, or owes no decay, got one that decays by " + source.decay
+          + " after " + source.steps + " steps");
+    }
+    for (int row = source.nextWrittenRow(0); row >= 0; row = source.nextWrittenRow(row + 1)) {
+      seen[row >>> 6] |= 1L << row;
+      lastStep[row] = alike ? source.lastStep[row] : 0;
+      System.arraycopy(source.weights, row * dim, weights, row * dim, dim);
+      if (carry) {
+        System.arraycopy(source.accumulators, row * dim, accumulators, row * dim, dim);
+      }
+    }
+    steps = alike ? source.steps : 0;
   }
 
   /** Reads what {@link #writeTo} wrote into this table, freshly created from the same generator. */

@@ -374,8 +374,8 @@ public final class LargeOutputModel implements Predictor {
    */
   public LargeOutputModel warmStart(ModelSpec spec, boolean carry) {
     LargeOutputModel started = create(spec);
+    started.embedding.startFrom(embedding, carry);
     try {
-      started.embedding.readFrom(new BinaryState.Bytes(BinaryState.toBytes(embedding::writeTo)));
       if (sampled != null) {
         started.sampled.readFrom(new BinaryState.Bytes(BinaryState.toBytes(sampled::writeTo)));
       } else {
@@ -384,9 +384,6 @@ public final class LargeOutputModel implements Predictor {
     } catch (IOException e) {
       throw new IllegalArgumentException("saved large-output model of shape " + this.spec.shape()
           + " does not fit one of shape " + spec.shape() + ": " + e.getMessage(), e);
-    }
-    if (!carry) {
-      started.embedding.resetAccumulators();
     }
     return started;
   }

@@ -24,8 +24,10 @@ import java.util.List;
  * A linear, logistic or softmax regression on hashed features ({@link ModelSpec#hashing()}), trained on sparse
  * minibatches ({@link SparseBatch}) without ever densifying them: the forward pass multiplies each row's entries by
  * their weights, and a step updates only the weights of the features the minibatch touched (and the biases). For
- * SGD, AdaGrad and FTRL-Proximal a coordinate whose gradient is 0 does not move, so these lazy updates equal the
- * dense ones exactly. Weights start at 0 (convex losses need no symmetry breaking, and FTRL's start there).
+ * SGD and AdaGrad a coordinate whose gradient is 0 does not move at any rate, so these lazy updates equal the dense
+ * ones under any schedule; for FTRL-Proximal at a constant rate too, up to float rounding. FTRL's weight follows the
+ * current rate α, so under a schedule an untouched coordinate keeps the weight of its last step's α (FTRL per
+ * feature), where a dense step moves every weight to the new α. Weights start at 0 (convex losses need no symmetry breaking, and FTRL's start there).
  *
  * <p>A step whose loss or gradient is not finite, or that would make a weight or optimizer state not finite, is
  * a {@link NonFiniteUpdateException} and leaves the model as it was (the touched rows are backed up first).

@@ -448,17 +448,22 @@ public final class WideDeepModel implements Predictor {
   /**
    * A model of {@code spec} (this one's shape) with these weights, tables and layer state, and with {@code carry}
    * every part's optimizer state (the wide part's slots, the tables' accumulators, the network's optimizer), else
-   * none; its counts and generator are the new spec's.
+   * none; its counts and generator are the new spec's. Its tables may learn at another rate and decay
+   * ({@link EmbeddingBag#startFrom}): it answers as this model does, and its tables decay at their own rate from
+   * then on.
+   *
+   * @throws IllegalArgumentException if this model's tables owe a decay (l2 &gt; 0, stepped) and {@code spec}'s
+   *     decay at another rate, naming the key
    */
   public WideDeepModel warmStart(ModelSpec spec, boolean carry) {
     WideDeepModel started = create(spec);
-    try {
-      for (int f = 0; f < bags.length; f++) {
-        started.bags[f].readFrom(new BinaryState.Bytes(BinaryState.toBytes(bags[f]::writeTo)));
-        if (!carry) {
-          started.bags[f].resetAccumulators();
-        }
+    for (int f = 0; f < bags.length; f++) {
+      if (bags[f].owesDecay() && started.bags[f].decay() != bags[f].decay()) {
+        throw otherDecay(spec.embeddings());
       }
+      started.bags[f].startFrom(bags[f], carry);
+    }
+    try {
       started.network.parameters()
           .readValues(new BinaryState.Bytes(BinaryState.toBytes(network.parameters()::writeValues)));
       started.network.readState(new BinaryState.Bytes(BinaryState.toBytes(network::writeState)));
@@ -472,6 +477,21 @@ public final class WideDeepModel implements Predictor {
     }
     return new WideDeepModel(spec, wide.warmStart(wideSpec(spec), carry), started.bags, started.network,
         started.deepOptimizer[0], started.rng);
+  }
+
+  /**
+   * Why the tables of {@code wanted} cannot take over these, which owe their rows a decay: a table at another rate
+   * would apply its own to what they owe, and the rows never stepped are not stored to be brought up to date.
+   */
+  private IllegalArgumentException otherDecay(EmbeddingsSpec wanted) {
+    EmbeddingsSpec saved = spec.embeddings();
+    String key = wanted.l2() == saved.l2() ? "learningRate" : "l2";
+    return new IllegalArgumentException("key 'embeddings." + key + "': expected a decay per step 1 − learningRate × l2"
+        + " = " + bags[0].decay() + " (learningRate " + saved.learningRate() + ", l2 " + saved.l2() + ": the saved "
+        + "model's, whose tables owe their rows that decay for the steps since each was last stepped, rows never "
+        + "stepped included), got " + (1 - wanted.learningRate() * wanted.l2()) + " (learningRate "
+        + wanted.learningRate() + ", l2 " + wanted.l2() + "); keep the saved model's learningRate × l2, or start "
+        + "from a model trained with embeddings.l2 0");
   }
 
   /** The saved form described in the class comment. */

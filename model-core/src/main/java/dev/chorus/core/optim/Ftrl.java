@@ -12,8 +12,9 @@ import dev.chorus.core.nn.ParameterSet;
  *   w = −(z − sgn(z)·λ1) / ((β + √n) / α + λ2)   otherwise
  * </pre>
  * so L1 gives exact zeros, and each coordinate's rate {@code α / (β + √n)} shrinks with its own gradients only,
- * which suits sparse features. A coordinate with {@code g = 0} keeps {@code z}, {@code n} and {@code w}: updating
- * only the coordinates a minibatch touched is exact. Every weight is treated alike, biases included; the initial
+ * which suits sparse features. A coordinate with {@code g = 0} keeps {@code z} and {@code n}, and at an unchanged
+ * α its {@code w}: updating only the coordinates a minibatch touched is exact at a constant rate; under a schedule it
+ * leaves an untouched {@code w} at its last step's α. Every weight is treated alike, biases included; the initial
  * weights are forgotten at a coordinate's first step. State: {@code z} and {@code n} per parameter, the step count.
  */
 public final class Ftrl extends SlottedOptimizer {

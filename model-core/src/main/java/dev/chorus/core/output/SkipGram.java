@@ -6,6 +6,7 @@ import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.random.SplitMix64;
 import dev.chorus.core.spec.SpecReader;
 import dev.chorus.core.tensor.Finite;
+import dev.chorus.core.tensor.TouchedRows;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -27,7 +28,16 @@ import java.util.List;
  * <p>The vocabulary is bounded by hashing: a token is the bucket {@code |h| mod buckets} of its hash h, the project's one
  * token hash ({@link FeatureHasher#hash}: MurmurHash3 x86_32 of its UTF-8 bytes, seed 0), see {@link #bucket}; tokens
  * that collide share a vector, and memory is {@code 2 · buckets · dim} floats plus two doubles per bucket, however
- * many distinct tokens the stream brings. Not thread-safe.
+ * many distinct tokens the stream brings.
+ *
+ * <p>Numeric guard: the gradient {@code rate · (label − σ(u·v))} is bounded by the rate, but a rate large for the
+ * data (1 and more on a small vocabulary) makes the vectors grow from step to step until a dot product overflows. So
+ * each sequence backs up every row before its first change, and a sequence after which a row it changed is not
+ * finite is rolled back whole: rows, token counts, noise table, random state and pair count as before it
+ * ({@link NonFiniteSequenceException}). The steps themselves are word2vec's with the exact sigmoid; clamping its
+ * argument as word2vec's table does ({@code MAX_EXP}) changes no bound, as the sigmoid already lies in [0, 1]. The
+ * guard costs a copy and a check of each row a sequence changes, and two bits per bucket, a copy of the noise table
+ * when a sequence rebuilds it, and the changed rows' copies. Not thread-safe.
  */
 public final class SkipGram {
 
@@ -39,6 +49,9 @@ public final class SkipGram {
   private final float[] input;
   private final float[] output;
   private final UnigramSampler noise;
+  /** The rows the current sequence changed, each as it was before its first change. */
+  private final RowBackup inputBefore;
+  private final RowBackup outputBefore;
   private SplitMix64 random;
   private long pairs;
 
@@ -49,6 +62,8 @@ public final class SkipGram {
     this.input = new float[spec.buckets() * dim];
     this.output = new float[spec.buckets() * dim];
     this.noise = new UnigramSampler(spec.buckets());
+    this.inputBefore = new RowBackup(spec.buckets(), dim);
+    this.outputBefore = new RowBackup(spec.buckets(), dim);
     this.random = SplitMix64.seeded(seed);
     for (int i = 0; i < input.length; i++) {
       input[i] = random.nextSymmetric(0.5f / dim);
@@ -75,16 +90,23 @@ public final class SkipGram {
    *
    * @throws IllegalArgumentException if the sequence is longer than {@link SkipGramSpec#maxTokens}, before anything
    *     is counted or trained, so that the caller can dead-letter the example
+   * @throws NonFiniteSequenceException if training on it would make a vector non-finite; the model is unchanged
    */
   public int train(List<String> tokens) {
     if (tokens.size() > spec.maxTokens()) {
       throw new IllegalArgumentException("key 'maxTokens': expected a token sequence of at most " + spec.maxTokens()
           + " tokens, got " + tokens.size());
     }
+    long randomBefore = random.state();
+    noise.mark();
+    inputBefore.clear();
+    outputBefore.clear();
+    int[] observed = new int[tokens.size()];
     int[] kept = new int[tokens.size()];
     int length = 0;
-    for (String token : tokens) {
-      int b = bucket(token);
+    for (int t = 0; t < observed.length; t++) {
+      int b = bucket(tokens.get(t));
+      observed[t] = b;
       noise.observe(b);
       if (random.nextDouble() < keepProbability(b)) {
         kept[length++] = b;
@@ -100,6 +122,16 @@ public final class SkipGram {
           trained++;
         }
       }
+    }
+    String bad = inputBefore.firstNonFinite(input, "input");
+    bad = bad != null ? bad : outputBefore.firstNonFinite(output, "output");
+    if (bad != null) {
+      inputBefore.restore(input);
+      outputBefore.restore(output);
+      noise.rollBack(observed);
+      random = SplitMix64.fromState(randomBefore);
+      throw new NonFiniteSequenceException("token sequence of " + tokens.size() + " tokens rolled back after "
+          + trained + " pairs: " + bad + "; the model is unchanged");
     }
     pairs += trained;
     return trained;
@@ -119,9 +151,60 @@ public final class SkipGram {
       double label = n == 0 ? 1 : 0;
       double g = rate * (label - Vectors.sigmoid(Vectors.dot(input, in, output, out, dim)));
       Vectors.axpy(dim, g, output, out, update, 0);
+      outputBefore.keep(output, target);
       Vectors.axpy(dim, g, input, in, output, out);
     }
+    inputBefore.keep(input, centre);
     Vectors.axpy(dim, 1, update, 0, input, in);
+  }
+
+  /** The rows of one vector set that a sequence changed, each as it was before its first change, to roll back. */
+  private static final class RowBackup {
+    private final TouchedRows rows;
+    private final int dim;
+    private float[] before = new float[0];
+
+    RowBackup(int buckets, int dim) {
+      this.rows = new TouchedRows(buckets);
+      this.dim = dim;
+    }
+
+    /** Backs up {@code row} of {@code vectors} unless this sequence has changed it already. */
+    void keep(float[] vectors, int row) {
+      if (rows.contains(row)) {
+        return;
+      }
+      int at = rows.size() * dim;
+      if (before.length < at + dim) {
+        before = Arrays.copyOf(before, Math.max(at + dim, 2 * before.length));
+      }
+      System.arraycopy(vectors, row * dim, before, at, dim);
+      rows.add(row);
+    }
+
+    /** Null when every changed row of {@code vectors} is finite, else which is not and where. */
+    String firstNonFinite(float[] vectors, String which) {
+      for (int i = 0; i < rows.size(); i++) {
+        int row = rows.row(i);
+        for (int k = 0; k < dim; k++) {
+          if (!Float.isFinite(vectors[row * dim + k])) {
+            return which + " vector component " + vectors[row * dim + k] + " of bucket " + row + ", coordinate " + k;
+          }
+        }
+      }
+      return null;
+    }
+
+    /** Puts the changed rows of {@code vectors} back as they were. */
+    void restore(float[] vectors) {
+      for (int i = 0; i < rows.size(); i++) {
+        System.arraycopy(before, i * dim, vectors, rows.row(i) * dim, dim);
+      }
+    }
+
+    void clear() {
+      rows.clear();
+    }
   }
 
   /** The probability that an occurrence of {@code token} is kept by subsampling, given the counts so far. */

@@ -11,7 +11,8 @@ import java.io.IOException;
  * {@code count_b^0.75}, the counts being those the stream has shown so far. The cumulative table is rebuilt from the
  * counts every {@code max(4096, buckets/8)} tokens (so rebuilding costs at most 8 operations per bucket per token
  * amortised) and a draw is a binary search in it, O(log buckets). Its whole state is saved, table included, so a
- * restored sampler draws exactly what the original would.
+ * restored sampler draws exactly what the original would. A sequence's observations can be taken back
+ * ({@link #mark}, {@link #rollBack}): a rebuild after the mark first copies the table it replaces.
  */
 final class UnigramSampler {
 
@@ -23,6 +24,12 @@ final class UnigramSampler {
   private long total;
   private long sinceRebuild;
   private boolean built;
+  /** The state at the last {@link #mark}; the table then, once a rebuild has replaced it. */
+  private long markedTotal;
+  private long markedSinceRebuild;
+  private boolean markedBuilt;
+  private boolean rebuiltSinceMark;
+  private double[] markedCumulative;
 
   UnigramSampler(int buckets) {
     counts = new double[buckets];
@@ -63,7 +70,36 @@ final class UnigramSampler {
     return low;
   }
 
+  /** Remembers the state to go back to ({@link #rollBack}): before a sequence's observations. */
+  void mark() {
+    markedTotal = total;
+    markedSinceRebuild = sinceRebuild;
+    markedBuilt = built;
+    rebuiltSinceMark = false;
+  }
+
+  /** Takes back {@code observed}, every bucket observed since the last {@link #mark}: the state is as it was then. */
+  void rollBack(int[] observed) {
+    for (int bucket : observed) {
+      counts[bucket]--;
+    }
+    total = markedTotal;
+    sinceRebuild = markedSinceRebuild;
+    built = markedBuilt;
+    if (rebuiltSinceMark) {
+      System.arraycopy(markedCumulative, 0, cumulative, 0, cumulative.length);
+      rebuiltSinceMark = false;
+    }
+  }
+
   private void rebuild() {
+    if (!rebuiltSinceMark) {
+      if (markedCumulative == null) {
+        markedCumulative = new double[cumulative.length];
+      }
+      System.arraycopy(cumulative, 0, markedCumulative, 0, cumulative.length);
+      rebuiltSinceMark = true;
+    }
     double sum = 0;
     for (int b = 0; b < counts.length; b++) {
       sum += counts[b] == 0 ? 0 : Math.pow(counts[b], POWER);

@@ -21,7 +21,7 @@ import dev.chorus.core.output.SkipGramSpec;
  * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
  * first step on a coordinate moves from the saved weight); a wide and deep model, from a saved {@link WideDeepModel}
  * of the same shape (wide weights, tables and network always; the wide slots, the tables' AdaGrad accumulators and
- * the network's optimizer state with carry); a large-softmax model, from a saved {@link LargeOutputModel} of the same
+ * the network's optimizer state with carry; the tables' rates as {@link WideDeepModel#warmStart} allows them); a large-softmax model, from a saved {@link LargeOutputModel} of the same
  * shape (its table and output layer always, the table's AdaGrad accumulators with carry); a skip-gram, from a saved
  * {@link SkipGram} ({@link #startSkipGram}); a label model ({@link LabelModelWarmStart}). Its counts start at 0, so
  * its versions count from 0.
@@ -158,7 +158,10 @@ public final class ModelWarmStart {
     return "type=" + o.type().label() + ", dim=" + o.dim() + ", combiner=" + o.combiner().label();
   }
 
-  /** What fixes the tables' shape (their learning rate and decay may differ). */
+  /**
+   * What fixes the tables' shape: their learning rate and l2 may differ, within what {@link WideDeepModel#warmStart}
+   * can start exactly.
+   */
   private static String tables(EmbeddingsSpec e) {
     return "dim=" + e.dim() + ", buckets=" + e.buckets() + ", combiner=" + e.combiner() + ", fields=" + e.fields()
         + ", numeric=" + e.numeric();

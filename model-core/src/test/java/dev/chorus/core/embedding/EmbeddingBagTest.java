@@ -1,6 +1,8 @@
 package dev.chorus.core.embedding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.embedding.EmbeddingBag.Combiner;
@@ -11,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -181,5 +184,62 @@ class EmbeddingBagTest {
       bag.undoStep();
     }
     assertThat(read.steps()).isEqualTo(2);
+  }
+
+  /** Every coordinate's current value, decay included, rows never stepped too. */
+  private static float[] values(EmbeddingBag bag) {
+    float[] values = new float[BUCKETS * DIM];
+    for (int row = 0; row < BUCKETS; row++) {
+      for (int k = 0; k < DIM; k++) {
+        values[row * DIM + k] = bag.weight(row, k);
+      }
+    }
+    return values;
+  }
+
+  private static void steps(EmbeddingBag bag, int count) {
+    float[] r = new float[3 * DIM];
+    Arrays.fill(r, 0.5f);
+    for (int s = 0; s < count; s++) {
+      bag.backward(s == 0 ? ids() : single(1), r, DIM, 0);
+      assertThat(bag.step()).isNull();
+    }
+  }
+
+  private static SparseBatch single(int id) {
+    SparseBatch ids = new SparseBatch(BUCKETS);
+    ids.add(new int[] {id}, new float[] {1});
+    return ids;
+  }
+
+  /**
+   * A warm start ({@link EmbeddingBag#startFrom}) gives every row, stepped or not, the source's current value, with
+   * or without its accumulators; from a table of another decay only when the source owes none.
+   */
+  @Test
+  void aStartedTableHoldsItsSourcesValuesAndOwesOnlyTheDebtsItCanHold() {
+    EmbeddingBag plain = bag(Combiner.SUM, 0);
+    steps(plain, 30);
+    EmbeddingBag decaying = EmbeddingBag.create("f", BUCKETS, DIM, Combiner.SUM, 0.1, 2, SplitMix64.seeded(11));
+    decaying.startFrom(plain, false);
+    assertThat(values(decaying)).containsExactly(values(plain));
+    assertThat(decaying.steps()).isZero();
+    EmbeddingBag alike = bag(Combiner.SUM, 0);
+    alike.startFrom(plain, true);
+    steps(plain, 1);
+    steps(alike, 1);
+    assertThat(values(alike)).as("carried accumulators step as the source's").containsExactly(values(plain));
+
+    EmbeddingBag owing = bag(Combiner.SUM, 2);
+    steps(owing, 30);
+    EmbeddingBag same = bag(Combiner.SUM, 2);
+    same.startFrom(owing, true);
+    assertThat(values(same)).containsExactly(values(owing));
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> bag(Combiner.SUM, 0).startFrom(owing, true))
+        .withMessage("embedding 'f': expected a table to start from that decays by 1.0 per step as this one does, "
+            + "or owes no decay, got one that decays by 0.8 after 30 steps");
+    assertThatIllegalStateException().isThrownBy(() -> same.startFrom(owing, true))
+        .withMessageStartingWith("embedding 'f': expected a fresh table to start, got one of 30 steps");
   }
 }

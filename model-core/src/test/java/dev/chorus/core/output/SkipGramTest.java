@@ -164,6 +164,73 @@ class SkipGramTest {
     assertThat(model.keepProbability("w7")).isEqualTo(1.0);
   }
 
+  /** 10 tokens of a vocabulary of 50, {@code w0} to {@code w49}. */
+  private static List<String> sequence(SplitMix64 random) {
+    List<String> sequence = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      sequence.add("w" + (int) (random.nextDouble() * 50));
+    }
+    return sequence;
+  }
+
+  /**
+   * At learning rate 10 the vectors of a small vocabulary grow until a dot product overflows; each sequence that
+   * would make a vector non-finite is rolled back whole, and the model goes on from where it was, bit for bit: a
+   * model that never saw the rolled-back sequences is the same.
+   */
+  @Test
+  void aLargeLearningRateNeverMakesAVectorNonFinite() throws IOException {
+    SkipGramSpec spec = new SkipGramSpec(1024, 16, 5, 5, 0, 10, 1000);
+    SkipGram model = new SkipGram(spec, 7);
+    List<List<String>> trained = new ArrayList<>();
+    SplitMix64 random = SplitMix64.seeded(9);
+    int rolledBack = 0;
+    for (int n = 0; n < 300; n++) {
+      List<String> sequence = sequence(random);
+      byte[] before = bytes(model);
+      long pairs = model.pairs();
+      try {
+        assertThat(model.train(sequence)).isEqualTo(model.pairs() - pairs);
+        trained.add(sequence);
+      } catch (NonFiniteSequenceException e) {
+        rolledBack++;
+        assertThat(e).hasMessageStartingWith("token sequence of 10 tokens rolled back after ")
+            .hasMessageEndingWith("; the model is unchanged");
+        assertThat(bytes(model)).as("sequence %d rolled back", n).isEqualTo(before);
+      }
+      assertThat(model.firstNonFinite()).as("after sequence %d", n).isNull();
+    }
+    assertThat(rolledBack).isBetween(1, 299);
+    SkipGram replay = SkipGram.readState(new BinaryState.Bytes(bytes(new SkipGram(spec, 7))));
+    for (List<String> sequence : trained) {
+      replay.train(sequence);
+    }
+    assertThat(bytes(replay)).isEqualTo(bytes(model));
+  }
+
+  /** A sequence rolled back after it rebuilt the noise table leaves the table as it was: the draws after it agree. */
+  @Test
+  void aRolledBackSequenceTakesBackItsCountsAndTheNoiseTableItRebuilt() {
+    SkipGramSpec spec = new SkipGramSpec(1024, 16, 5, 5, 0, 10, 5000);
+    SkipGram model = new SkipGram(spec, 3);
+    SplitMix64 random = SplitMix64.seeded(4);
+    int rebuiltAndRolledBack = 0;
+    for (int n = 0; n < 40 && rebuiltAndRolledBack == 0; n++) {
+      List<String> sequence = new ArrayList<>();
+      for (int i = 0; i < 4100; i++) {
+        sequence.add("w" + (int) (random.nextDouble() * 50));
+      }
+      byte[] before = bytes(model);
+      try {
+        model.train(sequence);
+      } catch (NonFiniteSequenceException e) {
+        rebuiltAndRolledBack++;
+        assertThat(bytes(model)).isEqualTo(before);
+      }
+    }
+    assertThat(rebuiltAndRolledBack).as("a sequence of more tokens than a rebuild's 4096, rolled back").isOne();
+  }
+
   /** {@link SkipGram#toBytes}, which is {@link SkipGram#writeState}'s bytes: the frozen fixture pins both. */
   private static byte[] bytes(SkipGram model) {
     return model.toBytes();

@@ -2,6 +2,7 @@ package dev.chorus.core.saved;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
@@ -186,6 +187,87 @@ class ModelWarmStartTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ModelWarmStart.start(ModelSpec.parse(deeper), source.toBytes(), true))
         .withMessage("key 'layers': expected [9 RELU] (the variant's spec), got [8 RELU] (the saved model's)");
+  }
+
+  /** A wide-deep spec embedding field u (and hashing it for the wide part), its tables at {@code rates}. */
+  private static ModelSpec tableRates(String rates) {
+    return ModelSpec.parse("{\"algorithm\":\"wide-deep\",\"numClasses\":2,"
+        + "\"hashing\":{\"bits\":6,\"fields\":[\"u\"]},"
+        + "\"embeddings\":{\"dim\":3,\"buckets\":64,\"fields\":[\"u\"]," + rates + "},"
+        + "\"layers\":[{\"units\":4,\"activation\":\"tanh\"}],"
+        + "\"optimizer\":{\"type\":\"sgd\",\"learningRate\":0.1},\"standardize\":false,\"batchSize\":2,\"seed\":3}");
+  }
+
+  private static void step(WideDeepModel model, String u, int label) {
+    WideDeepBatch batch = new WideDeepBatch(model.spec());
+    batch.add(Map.of("u", u));
+    model.trainMinibatch(batch, new int[] {label}, null);
+  }
+
+  /** Class 1's probability for u = often, rare (stepped once, long ago) and never (never stepped). */
+  private static float[] oftenRareNever(WideDeepModel model) {
+    float[] answers = new float[3];
+    float[] p = new float[2];
+    String[] tokens = {"often", "rare", "never"};
+    for (int t = 0; t < 3; t++) {
+      model.predictProba(Map.of("u", tokens[t]), p);
+      answers[t] = p[1];
+    }
+    return answers;
+  }
+
+  /**
+   * A wide-deep warm start may change its tables' learning rate and l2 (their decay per step, 1 − rate × l2): the
+   * started model answers as the saved one did, for a token stepped often, one stepped once long ago and one never
+   * stepped, and its tables decay at their own rate from then on. A saved model whose tables owe rows a decay (l2 &gt;
+   * 0, trained) keeps its decay, as a table of another decay cannot owe its never-stepped rows the saved one's debt.
+   */
+  @Test
+  void aWideDeepStartWithOtherTableRatesAnswersAsTheSavedModel() {
+    ModelSpec plain = tableRates("\"learningRate\":0.1,\"l2\":0");
+    assertThat(java.util.stream.Stream.of("often", "rare", "never").map(u -> plain.embeddings().bucket("u", u))
+        .distinct().count()).as("three rows").isEqualTo(3);
+    WideDeepModel source = WideDeepModel.create(plain);
+    step(source, "rare", 1);
+    for (int s = 0; s < 200; s++) {
+      step(source, "often", s % 2);
+    }
+    int rare = plain.embeddings().bucket("u", "rare");
+    for (String rates : new String[] {"\"learningRate\":0.1,\"l2\":1", "\"learningRate\":0.5,\"l2\":1.5",
+        "\"learningRate\":0.02,\"l2\":0"}) {
+      ModelSpec spec = tableRates(rates);
+      for (boolean carry : new boolean[] {true, false}) {
+        WideDeepModel started = (WideDeepModel) ModelWarmStart.start(spec, source.toBytes(), carry);
+        assertThat(oftenRareNever(started)).as("%s, carry %s", rates, carry).containsExactly(oftenRareNever(source));
+        float before = started.embedding(0).weight(rare, 0);
+        step(started, "often", 0);
+        double decay = 1 - spec.embeddings().learningRate() * spec.embeddings().l2();
+        assertThat((double) started.embedding(0).weight(rare, 0)).as("%s: one step's decay of the rare row", rates)
+            .isCloseTo(before * decay, within(1e-6 * Math.abs(before)));
+      }
+    }
+
+    ModelSpec decaying = tableRates("\"learningRate\":0.1,\"l2\":0.5");
+    WideDeepModel owes = WideDeepModel.create(decaying);
+    WideDeepModel fresh = WideDeepModel.create(decaying);
+    step(owes, "rare", 1);
+    for (int s = 0; s < 200; s++) {
+      step(owes, "often", s % 2);
+    }
+    WideDeepModel same = (WideDeepModel) ModelWarmStart.start(decaying, owes.toBytes(), true);
+    assertThat(oftenRareNever(same)).containsExactly(oftenRareNever(owes));
+    assertThat(oftenRareNever((WideDeepModel) ModelWarmStart.rewarm(decaying, owes, false)))
+        .as("a rewarm, the same code").containsExactly(oftenRareNever(owes));
+    assertThat(oftenRareNever((WideDeepModel) ModelWarmStart.start(plain, fresh.toBytes(), true)))
+        .as("a saved model whose tables never stepped owes no decay").containsExactly(oftenRareNever(fresh));
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(plain, owes.toBytes(), true))
+        .withMessageStartingWith("key 'embeddings.l2': expected a decay per step 1 − learningRate × l2 = 0.95 "
+            + "(learningRate 0.1, l2 0.5: the saved model's, whose tables owe their rows that decay");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(tableRates("\"learningRate\":0.2,\"l2\":0.5"), owes.toBytes(),
+            false))
+        .withMessageStartingWith("key 'embeddings.learningRate': expected a decay per step");
   }
 
   /**
