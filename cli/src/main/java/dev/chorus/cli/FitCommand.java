@@ -231,8 +231,10 @@ final class FitCommand implements Callable<Integer> {
         Files.write(out, bytes);
         PrintWriter printed = spec.commandLine().getOut();
         printed.printf(Locale.ROOT, "fit %s on %,d sequences of %s (%d epoch%s) in %.1f s, %,d (centre, context) pairs "
-                + "in the last epoch: %,d bytes written to %s%n", model.algorithm(), fit.sequences(), data.file, epochs,
-                epochs == 1 ? "" : "s", (System.nanoTime() - started) / 1e9, pairs, bytes.length, out);
+                + "in the last epoch: %,d bytes written to %s%s%n", model.algorithm(), fit.sequences(), data.file, epochs,
+                epochs == 1 ? "" : "s", (System.nanoTime() - started) / 1e9, pairs, bytes.length, out,
+                fit.refused() == 0 ? "" : String.format(Locale.ROOT, "; %,d sequence%s refused by the numeric guard "
+                        + "(non-finite), the model kept as it was", fit.refused(), fit.refused() == 1 ? "" : "s"));
         printed.flush();
         return 0;
     }

@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.output.NonFiniteSequenceException;
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.schemas.Example;
@@ -18,6 +19,8 @@ import java.util.function.IntConsumer;
 final class SequencesFit {
     private final SkipGram model;
     private final List<List<String>> sequences = new ArrayList<>();
+    /** Sequences the numeric guard rolled back (they would have made a vector non-finite), over every epoch. */
+    private long refused;
 
     /**
      * Judges {@code examples} for {@code spec} and keeps their token sequences.
@@ -47,10 +50,20 @@ final class SequencesFit {
     long epoch(IntConsumer progress) {
         long pairs = 0;
         for (List<String> tokens : sequences) {
-            pairs += model.train(tokens);
+            try {
+                pairs += model.train(tokens);
+            } catch (NonFiniteSequenceException e) {
+                // The model is as it was: the sequence is dropped, as the train job drops it.
+                refused++;
+            }
             progress.accept(1);
         }
         return pairs;
+    }
+
+    /** Sequences the numeric guard rolled back, over every epoch so far. */
+    long refused() {
+        return refused;
     }
 
     /** The model file: the bytes a snapshot of a skip-gram variant carries. */

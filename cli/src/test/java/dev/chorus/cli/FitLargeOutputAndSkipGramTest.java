@@ -93,6 +93,39 @@ class FitLargeOutputAndSkipGramTest {
         }
     }
 
+    /**
+     * At a learning rate that drives vectors past float32, the sequences model-core rolls back are refused, counted
+     * and said, as the train job counts them, and the model file is model-core's skip-gram after the others (before,
+     * the fit failed on model-core's exception).
+     */
+    @Test
+    void aSkipGramFitCountsTheSequencesTheNumericGuardRefuses(@TempDir Path dir) throws Exception {
+        String spec = TokenSequences.SPEC.replace("\"learningRate\":0.05", "\"learningRate\":10");
+        List<Example> sequences = TokenSequences.stream("tokens", 80, 3);
+        Path file = dir.resolve("tokens.jsonl");
+        write(file, sequences);
+        Path model = dir.resolve("tokens.model");
+        ModelSpec parsed = ModelSpec.parse(spec);
+        SkipGram reference = new SkipGram(parsed.skipGram(), parsed.seed());
+        int refused = 0;
+        for (Example e : sequences) {
+            try {
+                reference.train(TokenSequences.tokens(e));
+            } catch (dev.chorus.core.output.NonFiniteSequenceException rolledBack) {
+                refused++;
+            }
+        }
+        assertThat(refused).isPositive();
+
+        CliRun fit = CliRun.run(CliRun.noConfig(), "fit", file.toString(), "--spec", spec, "--out", model.toString(),
+                "--no-progress");
+
+        assertThat(fit.exitCode()).as(fit.err()).isZero();
+        assertThat(fit.out()).contains("; " + refused + " sequence" + (refused == 1 ? "" : "s")
+                + " refused by the numeric guard (non-finite), the model kept as it was");
+        assertThat(Files.readAllBytes(model)).isEqualTo(reference.toBytes());
+    }
+
     @Test
     void aSkipGramSpecFitsAModelThatWarmStartsSuchAVariant(@TempDir Path dir) throws Exception {
         List<Example> sequences = TokenSequences.stream("tokens", 300, 4);
