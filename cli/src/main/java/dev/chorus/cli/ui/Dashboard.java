@@ -57,7 +57,7 @@ public final class Dashboard implements AutoCloseable {
     /** The topics the dashboard reads. */
     public record Topics(String models, String annotators, String consensus, String deadLetters) {}
 
-    private final DashboardView view = new DashboardView();
+    private final DashboardView view;
     private final List<SseClient> pages = new CopyOnWriteArrayList<>();
     private final List<Thread> readers = new ArrayList<>();
     private final ScheduledExecutorService pusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -72,7 +72,9 @@ public final class Dashboard implements AutoCloseable {
     private URI url;
     private long pushed = -1;
 
-    private Dashboard(String bootstrapServers, Map<String, String> kafkaProperties) {
+    /** Reads into {@code view}; {@link #start} starts the server and the readers. */
+    Dashboard(DashboardView view, String bootstrapServers, Map<String, String> kafkaProperties) {
+        this.view = view;
         this.bootstrapServers = bootstrapServers;
         Map<String, String> settings = new HashMap<>(kafkaProperties);
         // The dashboard only reads: asking for a missing topic must not create it.
@@ -88,7 +90,7 @@ public final class Dashboard implements AutoCloseable {
      */
     public static Dashboard start(String bootstrapServers, Map<String, String> kafkaProperties, Topics topics,
             String host, int... ports) {
-        Dashboard dashboard = new Dashboard(bootstrapServers, kafkaProperties);
+        Dashboard dashboard = new Dashboard(new DashboardView(), bootstrapServers, kafkaProperties);
         dashboard.serve(host, ports);
         dashboard.read("models", topics.models(), RecordKind.MODEL);
         dashboard.read("annotators", topics.annotators(), RecordKind.ANNOTATOR);
@@ -131,7 +133,7 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /** A page opened the event stream: it gets the view now and each change after. */
-    private void connected(SseClient page) {
+    void connected(SseClient page) {
         page.keepAlive();
         page.onClose(() -> pages.remove(page));
         String json = view.toJson();
@@ -141,21 +143,31 @@ public final class Dashboard implements AutoCloseable {
         pages.add(page);
     }
 
-    private void push() {
-        long revision = view.revision();
-        if (revision == pushed || pages.isEmpty()) {
-            return;
-        }
-        pushed = revision;
-        String json = view.toJson();
-        for (SseClient page : pages) {
-            synchronized (page) {
-                if (page.terminated()) {
-                    pages.remove(page);
-                } else {
-                    page.sendEvent("view", json);
+    /**
+     * Sends the open pages the view if it changed. Never throws: the scheduler runs no push after one that threw, so
+     * whatever goes wrong is logged and the next change is pushed again.
+     */
+    void push() {
+        try {
+            long revision = view.revision();
+            if (revision == pushed || pages.isEmpty()) {
+                return;
+            }
+            // Before the JSON: a revision that cannot be written is logged once, not every interval.
+            pushed = revision;
+            String json = view.toJson();
+            for (SseClient page : pages) {
+                synchronized (page) {
+                    if (page.terminated()) {
+                        pages.remove(page);
+                    } else {
+                        page.sendEvent("view", json);
+                    }
                 }
             }
+        } catch (Throwable e) {
+            LOG.error("Dashboard could not push revision {} of the view to the open pages; it pushes the next one",
+                    pushed, e);
         }
     }
 
@@ -215,7 +227,7 @@ public final class Dashboard implements AutoCloseable {
         return List.of();
     }
 
-    private void accept(ConsumerRecord<byte[], byte[]> r, RecordKind kind, RecordDecoder decoder) {
+    void accept(ConsumerRecord<byte[], byte[]> r, RecordKind kind, RecordDecoder decoder) {
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
         Object record = null;
         if (r.value() != null) {

@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * its key, as compaction will.
  * Thread-safe: one consumer thread per topic writes, the web server reads.
  */
-public final class DashboardView {
+public class DashboardView {
 
     /** Points kept per curve, distinct reasons per dead-letter field, latest letters per field. */
     static final int MAX_POINTS = 2000;
