@@ -240,11 +240,15 @@ public final class Dashboard implements AutoCloseable {
         }
         switch (kind) {
             case MODEL -> view.model(key, (ModelSnapshot) record);
-            case ANNOTATOR -> view.annotator(key, (AnnotatorModel) record);
-            case CONSENSUS -> {
+            case ANNOTATOR, CONSENSUS -> {
                 try {
-                    view.consensus(key, (Consensus) record);
+                    if (kind == RecordKind.ANNOTATOR) {
+                        view.annotator(key, (AnnotatorModel) record);
+                    } else {
+                        view.consensus(key, (Consensus) record);
+                    }
                 } catch (IllegalArgumentException invalid) {
+                    // A record the view refuses (a field out of range) is counted like one that is no record.
                     view.undecodable(r.topic(), r.partition() + "@" + r.offset(), invalid.getMessage());
                 }
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.metrics.PrequentialConfusion;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
@@ -105,8 +106,16 @@ public class DashboardView {
         }
     }
 
-    /** An annotator's model read under {@code key} ({@code task/annotator}); null is a tombstone (evicted). */
+    /**
+     * An annotator's model read under {@code key} ({@code task/annotator}); null is a tombstone (evicted).
+     *
+     * @throws IllegalArgumentException naming the field, before anything is kept, when its confusion is no K×K
+     *         matrix of float32 values or K is past {@link PrequentialConfusion#MAX_CLASSES}
+     */
     public synchronized void annotator(String key, AnnotatorModel model) {
+        if (model != null) {
+            requireConfusion(model);
+        }
         revision++;
         if (model == null) {
             String[] id = annotatorKeys.remove(key);
@@ -190,7 +199,7 @@ public class DashboardView {
         topics.computeIfAbsent(role, r -> new TopicStatus(topic)).problem = problem;
     }
 
-    /** A record of {@code topic} at {@code where} (partition@offset) that is no Chorus record, and why. */
+    /** A record of {@code topic} at {@code where} (partition@offset) that is no Chorus record, or one refused, and why. */
     public synchronized void undecodable(String topic, String where, String reason) {
         revision++;
         for (TopicStatus status : topics.values()) {
@@ -286,6 +295,21 @@ public class DashboardView {
         return json;
     }
 
+    /** Refuses what {@link #confusion} cannot show: a K the page could not draw, cells that are not K×K floats. */
+    private static void requireConfusion(AnnotatorModel a) {
+        int k = a.getNumClasses();
+        if (k < 2 || k > PrequentialConfusion.MAX_CLASSES) {
+            throw new IllegalArgumentException("numClasses: expected 2.." + PrequentialConfusion.MAX_CLASSES + ", got "
+                    + k);
+        }
+        int cells = k * k;
+        int bytes = a.getConfusion().remaining();
+        if (bytes != cells * Float32.BYTES) {
+            throw new IllegalArgumentException("confusion: expected numClasses² = " + cells + " float32 values ("
+                    + cells * Float32.BYTES + " bytes), got " + bytes + " bytes");
+        }
+    }
+
     /** Rows of K labels: row = true class, column = given label, as the record packs them. */
     private static ArrayNode confusion(AnnotatorModel a) {
         float[] cells = Float32.unpack(a.getConfusion().duplicate());
@@ -296,7 +320,7 @@ public class DashboardView {
             for (int col = 0; col < k; col++) {
                 int i = row * k + col;
                 // Shortest decimal of the float itself, not of its widening to double (0.1f, not 0.10000000149).
-                if (i < cells.length && Float.isFinite(cells[i])) {
+                if (Float.isFinite(cells[i])) {
                     cols.add(Double.parseDouble(Float.toString(cells[i])));
                 } else {
                     cols.addNull();

@@ -125,6 +125,21 @@ class DashboardViewTest {
     }
 
     @Test
+    void anAnnotatorWhoseConfusionIsNotKByKFloatsIsRefusedNamingTheFieldAndNothingIsKept() throws Exception {
+        AnnotatorModel truncated = annotator("t", "ann", 3, new float[9]);
+        truncated.setConfusion(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        assertThatThrownBy(() -> view.annotator("t/ann", truncated)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("confusion: expected numClasses² = 9 float32 values (36 bytes), got 3 bytes");
+
+        AnnotatorModel huge = annotator("t", "ann", 3, new float[9]);
+        huge.setNumClasses(Integer.MAX_VALUE);
+        assertThatThrownBy(() -> view.annotator("t/ann", huge)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("numClasses: expected 2..4096, got 2147483647");
+
+        assertThat(json().get("tasks")).as("nothing kept, and the view is still written").isEmpty();
+    }
+
+    @Test
     void consensusIsCountedPerItemAndARepublishedItemMovesItsClassOnce() throws Exception {
         view.model("crowd/default", snapshot("crowd", "default", 1, 10, Map.of("prequentialAccuracy", 0.5)));
         view.consensus("crowd/a", consensus("crowd", "a", List.of(0.95, 0.03, 0.02), 0, 3, 1));

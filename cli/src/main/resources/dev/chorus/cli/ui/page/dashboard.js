@@ -208,8 +208,8 @@
     topics.forEach(function (t) {
       if (t.problem) { list.appendChild(el('li', {}, t.topic + ': ' + t.problem)); }
       if (t.undecodable) {
-        list.appendChild(el('li', {}, t.topic + ': ' + t.undecodable + ' records that are no Chorus record, the last at '
-          + t.lastUndecodable));
+        list.appendChild(el('li', {}, t.topic + ': ' + t.undecodable + ' records not shown (no Chorus record, or a '
+          + 'field out of range), the last at ' + t.lastUndecodable));
       }
     });
   }
