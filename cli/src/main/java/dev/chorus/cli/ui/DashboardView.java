@@ -22,8 +22,8 @@ import java.util.TreeMap;
 /**
  * What the dashboard shows, kept in memory from the Chorus topics and handed to the page as JSON: per task, each
  * variant's learning curve (prequential accuracy, and loss when the snapshots carry it, over examples seen) and
- * latest model version, a leaderboard when a task has several variants, the annotators' confusion matrices and
- * the consensus coverage ({@link ConsensusCoverage}); dead letters by field and reason. Bounded whatever the topics
+ * latest model version, a leaderboard when a task has several variants, and each variant's annotators' confusion
+ * matrices and consensus coverage ({@link ConsensusCoverage}); dead letters by field and reason. Bounded whatever the topics
  * hold: the last points of each series, a few distinct reasons and the latest letters of each field, and the
  * {@value #MAX_CONSENSUS_ITEMS} most recently changed consensus items (about 150 bytes each). A tombstone deletes
  * its key, as compaction will.
@@ -54,11 +54,11 @@ public class DashboardView {
     private final int maxConsensusItems;
 
     private final Map<String, Task> tasks = new TreeMap<>();
-    /** Record key to (task, name), so that a tombstone, which carries only its key, finds what it deletes. */
+    /** Record key to what it names, so that a tombstone, which carries only its key, finds what it deletes. */
     private final Map<String, String[]> modelKeys = new HashMap<>();
-    private final Map<String, String[]> annotatorKeys = new HashMap<>();
-    /** Consensus record key (task/item) to what it counts for, least recently changed first. */
-    private final LinkedHashMap<String, ConsensusCoverage.Item> consensusKeys = new LinkedHashMap<>();
+    private final Map<String, AnnotatorKey> annotatorKeys = new HashMap<>();
+    /** Consensus record key (task/item, per variant) to what it counts for, least recently changed first. */
+    private final LinkedHashMap<String, CountedItem> consensusKeys = new LinkedHashMap<>();
     private final Map<String, Field> deadLetterFields = new HashMap<>();
     private final Map<String, TopicStatus> topics = new LinkedHashMap<>();
     private long deadLetters;
@@ -107,7 +107,8 @@ public class DashboardView {
     }
 
     /**
-     * An annotator's model read under {@code key} ({@code task/annotator}); null is a tombstone (evicted).
+     * An annotator's model read under {@code key} ({@code task/annotator}, and U+001F variant for a variant other
+     * than default); null is a tombstone (evicted). Each variant's label model has its own model of an annotator.
      *
      * @throws IllegalArgumentException naming the field, before anything is kept, when its confusion is no K×K
      *         matrix of float32 values or K is past {@link PrequentialConfusion#MAX_CLASSES}
@@ -118,20 +119,22 @@ public class DashboardView {
         }
         revision++;
         if (model == null) {
-            String[] id = annotatorKeys.remove(key);
+            AnnotatorKey id = annotatorKeys.remove(key);
             if (id != null) {
-                task(id[0]).annotators.remove(id[1]);
-                dropIfEmpty(id[0]);
+                task(id.task()).annotators.remove(id.annotator());
+                dropIfEmpty(id.task());
             }
             return;
         }
-        annotatorKeys.put(key, new String[] {model.getTask(), model.getAnnotator()});
-        task(model.getTask()).annotators.put(model.getAnnotator(), model);
+        AnnotatorId id = new AnnotatorId(model.getVariant(), model.getAnnotator());
+        annotatorKeys.put(key, new AnnotatorKey(model.getTask(), id));
+        task(model.getTask()).annotators.put(id, model);
     }
 
     /**
-     * An item's consensus read under {@code key} ({@code task/item}); null is a tombstone. A republished item
-     * replaces its earlier record in the counts.
+     * An item's consensus read under {@code key} ({@code task/item}, and U+001F variant for a variant other than
+     * default); null is a tombstone. A republished item replaces its earlier record in the counts; each variant's
+     * items are counted apart.
      *
      * @throws IllegalArgumentException naming the field, before anything is counted, when the most likely class is
      *         no class of the posterior
@@ -148,23 +151,26 @@ public class DashboardView {
             }
         }
         revision++;
-        ConsensusCoverage.Item before = consensusKeys.remove(key);
+        CountedItem before = consensusKeys.remove(key);
         if (before != null) {
-            before.coverage.remove(key, before);
+            before.item().coverage.remove(key, before.item());
         }
         if (consensus == null) {
-            if (before != null) {
-                tasks.values().removeIf(t -> t.consensus == before.coverage && t.isEmpty());
+            if (before != null && before.item().coverage.isEmpty()) {
+                task(before.task()).consensus.remove(before.variant());
+                dropIfEmpty(before.task());
             }
             return;
         }
-        Task task = task(consensus.getTask());
-        consensusKeys.put(key, task.consensus.add(key, consensus, before, recent));
+        ConsensusCoverage coverage = task(consensus.getTask()).consensus
+                .computeIfAbsent(consensus.getVariant(), v -> new ConsensusCoverage());
+        ConsensusCoverage.Item item = coverage.add(key, consensus, before == null ? null : before.item(), recent);
+        consensusKeys.put(key, new CountedItem(consensus.getTask(), consensus.getVariant(), item));
         if (consensusKeys.size() > maxConsensusItems) {
-            Iterator<Map.Entry<String, ConsensusCoverage.Item>> eldest = consensusKeys.entrySet().iterator();
-            Map.Entry<String, ConsensusCoverage.Item> forgotten = eldest.next();
+            Iterator<Map.Entry<String, CountedItem>> eldest = consensusKeys.entrySet().iterator();
+            Map.Entry<String, CountedItem> forgotten = eldest.next();
             eldest.remove();
-            forgotten.getValue().coverage.forget(forgotten.getKey(), forgotten.getValue());
+            forgotten.getValue().item().coverage.forget(forgotten.getKey(), forgotten.getValue().item());
         }
     }
 
@@ -259,7 +265,8 @@ public class DashboardView {
         }
         ArrayNode annotators = json.putArray("annotators");
         task.annotators.forEach((id, a) -> {
-            ObjectNode annotator = annotators.addObject().put("annotator", id).put("version", a.getVersion())
+            ObjectNode annotator = annotators.addObject().put("variant", id.variant())
+                    .put("annotator", id.annotator()).put("version", a.getVersion())
                     .put("numClasses", a.getNumClasses()).put("labelsSeen", a.getLabelsSeen())
                     .put("updatedAt", a.getUpdatedAt());
             number(annotator, "reliability", a.getReliability());
@@ -267,7 +274,9 @@ public class DashboardView {
             annotator.set("confusion", confusion(a));
         });
         if (!task.consensus.isEmpty()) {
-            json.set("consensus", task.consensus.toJson(NODES));
+            ArrayNode coverage = json.putArray("consensus");
+            task.consensus.forEach((variant, c) -> coverage.addObject().put("variant", variant)
+                    .setAll(c.toJson(NODES)));
         }
         return json;
     }
@@ -377,13 +386,24 @@ public class DashboardView {
 
     private static final class Task {
         final Map<String, Variant> variants = new TreeMap<>();
-        final Map<String, AnnotatorModel> annotators = new TreeMap<>();
-        final ConsensusCoverage consensus = new ConsensusCoverage();
+        final Map<AnnotatorId, AnnotatorModel> annotators = new TreeMap<>(
+                Comparator.comparing(AnnotatorId::variant).thenComparing(AnnotatorId::annotator));
+        /** By variant: each variant's label model publishes its own consensus of the task's items. */
+        final Map<String, ConsensusCoverage> consensus = new TreeMap<>();
 
         boolean isEmpty() {
             return variants.isEmpty() && annotators.isEmpty() && consensus.isEmpty();
         }
     }
+
+    /** One variant's model of one annotator. */
+    private record AnnotatorId(String variant, String annotator) {}
+
+    /** What an annotator record's key names. */
+    private record AnnotatorKey(String task, AnnotatorId annotator) {}
+
+    /** What a consensus record's key counts for, and where. */
+    private record CountedItem(String task, String variant, ConsensusCoverage.Item item) {}
 
     private static final class Variant {
         ModelSnapshot latest;

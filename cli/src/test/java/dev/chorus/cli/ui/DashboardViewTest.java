@@ -140,6 +140,40 @@ class DashboardViewTest {
     }
 
     @Test
+    void annotatorsAndConsensusOfTwoVariantsAreKeptApartAndATombstoneRemovesOnlyItsOwnKey() throws Exception {
+        // The train job's keys: task/annotator for variant default, task/annotator U+001F variant for any other.
+        view.annotator("t/ann", annotator("t", "default", "ann", 2, new float[] {0.9f, 0.1f, 0.2f, 0.8f}));
+        view.annotator("t/ann\u001Fb", annotator("t", "b", "ann", 2, new float[] {0.6f, 0.4f, 0.3f, 0.7f}));
+        view.consensus("t/x", consensus("t", "default", "x", List.of(0.8, 0.2), 0, 1, 1));
+        view.consensus("t/x\u001Fb", consensus("t", "b", "x", List.of(0.3, 0.7), 1, 1, 1));
+
+        JsonNode task = only(json().get("tasks"));
+        JsonNode annotators = task.get("annotators");
+        assertThat(annotators).as("one model of annotator ann per variant").hasSize(2);
+        assertThat(annotators.get(0).get("variant").asText()).isEqualTo("b");
+        assertThat(annotators.get(0).get("annotator").asText()).isEqualTo("ann");
+        assertThat(annotators.get(0).get("confusion").get(0).toString()).isEqualTo("[0.6,0.4]");
+        assertThat(annotators.get(1).get("variant").asText()).isEqualTo("default");
+        assertThat(annotators.get(1).get("confusion").get(0).toString()).isEqualTo("[0.9,0.1]");
+        JsonNode consensus = task.get("consensus");
+        assertThat(consensus).as("one coverage per variant").hasSize(2);
+        assertThat(consensus.get(0).get("variant").asText()).isEqualTo("b");
+        assertThat(consensus.get(0).get("items").asLong()).as("item x once per variant").isEqualTo(1);
+        assertThat(consensus.get(0).get("classes").toString()).isEqualTo("[0,1]");
+        assertThat(consensus.get(1).get("variant").asText()).isEqualTo("default");
+        assertThat(consensus.get(1).get("items").asLong()).isEqualTo(1);
+        assertThat(consensus.get(1).get("classes").toString()).isEqualTo("[1,0]");
+
+        view.annotator("t/ann\u001Fb", null);
+        view.consensus("t/x\u001Fb", null);
+        JsonNode left = only(json().get("tasks"));
+        assertThat(left.get("annotators")).as("variant default's model of ann is live").hasSize(1);
+        assertThat(left.get("annotators").get(0).get("variant").asText()).isEqualTo("default");
+        assertThat(left.get("consensus")).hasSize(1);
+        assertThat(left.get("consensus").get(0).get("variant").asText()).isEqualTo("default");
+    }
+
+    @Test
     void consensusIsCountedPerItemAndARepublishedItemMovesItsClassOnce() throws Exception {
         view.model("crowd/default", snapshot("crowd", "default", 1, 10, Map.of("prequentialAccuracy", 0.5)));
         view.consensus("crowd/a", consensus("crowd", "a", List.of(0.95, 0.03, 0.02), 0, 3, 1));
@@ -147,7 +181,8 @@ class DashboardViewTest {
         view.consensus("crowd/c", consensus("crowd", "c", List.of(0.4, 0.3, 0.3), 0, 2, 1));
         view.consensus("crowd/a", consensus("crowd", "a", List.of(0.1, 0.85, 0.05), 1, 4, 2));
 
-        JsonNode consensus = only(json().get("tasks")).get("consensus");
+        JsonNode consensus = only(only(json().get("tasks")).get("consensus"));
+        assertThat(consensus.get("variant").asText()).isEqualTo("default");
         assertThat(consensus.get("items").asLong()).as("a, b, c: a counted once").isEqualTo(3);
         assertThat(consensus.get("forgotten").asLong()).isZero();
         assertThat(consensus.get("classes").toString()).as("items by most likely class: a moved from 0 to 1")
@@ -177,7 +212,7 @@ class DashboardViewTest {
         view.consensus("t/x", consensus("t", "x", List.of(0.3, 0.7), 1, 2, 1));
         view.consensus("t/y", consensus("t", "y", List.of(0.9, 0.1), 0, 1, 1));
         view.consensus("t/x", null);
-        JsonNode consensus = only(json().get("tasks")).get("consensus");
+        JsonNode consensus = only(only(json().get("tasks")).get("consensus"));
         assertThat(consensus.get("items").asLong()).isEqualTo(1);
         assertThat(consensus.get("classes").toString()).isEqualTo("[1,0]");
         assertThat(consensus.get("recent")).hasSize(1);
@@ -194,7 +229,7 @@ class DashboardViewTest {
         bounded.consensus("t/a", consensus("t", "a", List.of(0.8, 0.2), 0, 2, 2));
         bounded.consensus("t/c", consensus("t", "c", List.of(0.2, 0.8), 1, 1, 1));
 
-        JsonNode consensus = only(JSON.readTree(bounded.toJson()).get("tasks")).get("consensus");
+        JsonNode consensus = only(only(JSON.readTree(bounded.toJson()).get("tasks")).get("consensus"));
         assertThat(consensus.get("items").asLong()).as("a and c kept").isEqualTo(2);
         assertThat(consensus.get("forgotten").asLong()).as("b, the least recently changed").isEqualTo(1);
         assertThat(consensus.get("classes").toString()).isEqualTo("[1,1]");
@@ -267,16 +302,25 @@ class DashboardViewTest {
     }
 
     static AnnotatorModel annotator(String task, String annotator, int k, float[] confusion) {
-        return AnnotatorModel.newBuilder().setTask(task).setAnnotator(annotator).setVersion(1).setNumClasses(k)
-                .setConfusion(Float32.pack(confusion)).setReliability(0.7).setWeight(null).setLabelsSeen(42)
+        return annotator(task, "default", annotator, k, confusion);
+    }
+
+    static AnnotatorModel annotator(String task, String variant, String annotator, int k, float[] confusion) {
+        return AnnotatorModel.newBuilder().setTask(task).setVariant(variant).setAnnotator(annotator).setVersion(1)
+                .setNumClasses(k).setConfusion(Float32.pack(confusion)).setReliability(0.7).setWeight(null).setLabelsSeen(42)
                 .setUpdatedAt(1_700_000_000_000L).build();
     }
 
     static Consensus consensus(String task, String item, List<Double> posterior, int mostLikely, int labels,
             long version) {
-        return Consensus.newBuilder().setTask(task).setItem(item).setPosterior(posterior).setMostLikely(mostLikely)
-                .setLabels(labels).setAnnotators(List.of()).setVersion(version).setUpdatedAt(1_700_000_000_000L + version)
-                .build();
+        return consensus(task, "default", item, posterior, mostLikely, labels, version);
+    }
+
+    static Consensus consensus(String task, String variant, String item, List<Double> posterior, int mostLikely,
+            int labels, long version) {
+        return Consensus.newBuilder().setTask(task).setVariant(variant).setItem(item).setPosterior(posterior)
+                .setMostLikely(mostLikely).setLabels(labels).setAnnotators(List.of()).setVersion(version)
+                .setUpdatedAt(1_700_000_000_000L + version).build();
     }
 
     static DeadLetter letter(String field, String reason, long offset) {

@@ -69,7 +69,7 @@
     }, true);
   }
 
-  function heatmap(node, a) {
+  function heatmap(node, a, name) {
     var k = a.numClasses, data = [], labels = [];
     for (var i = 0; i < k; i++) { labels.push(String(i)); }
     a.confusion.forEach(function (row, trueClass) {
@@ -77,7 +77,7 @@
     });
     chart(node).setOption({
       animation: false,
-      title: {text: a.annotator, textStyle: {fontSize: 12}},
+      title: {text: name, textStyle: {fontSize: 12}},
       tooltip: {formatter: function (p) {
         return 'true ' + p.value[1] + ', labelled ' + p.value[0] + ': ' + fmt(p.value[2], 3);
       }},
@@ -106,22 +106,37 @@
     }, true);
   }
 
-  // A task's consensus coverage: a block that comes and goes with the task's consensus records.
-  function renderConsensus(section, c) {
-    var block = Array.prototype.find.call(section.children, function (e) { return e.matches('.consensus'); });
-    if (!c) {
-      if (block) { disposeCharts(block); block.remove(); }
-      return;
-    }
+  // The variants a task's records name: the page names a variant only when there are several.
+  function variantsOf(t) {
+    var names = {};
+    t.variants.concat(t.annotators, t.consensus || []).forEach(function (r) { names[r.variant] = true; });
+    return Object.keys(names).length;
+  }
+
+  // A task's consensus coverage, a block per variant that comes and goes with the variant's consensus records.
+  function renderConsensus(section, coverage, namedVariants) {
+    var variants = coverage.map(function (c) { return c.variant; });
+    Array.prototype.slice.call(section.children).forEach(function (e) {
+      if (e.matches('.consensus') && variants.indexOf(e.dataset.variant) < 0) { disposeCharts(e); e.remove(); }
+    });
+    coverage.forEach(function (c) { renderCoverage(section, c, namedVariants); });
+  }
+
+  function renderCoverage(section, c, namedVariants) {
+    var block = Array.prototype.find.call(section.children, function (e) {
+      return e.matches('.consensus') && e.dataset.variant === c.variant;
+    });
     if (!block) {
       block = el('div', {'class': 'consensus'});
-      var title = el('h3', {}, 'Consensus: ');
-      title.appendChild(el('span', {'class': 'consensus-items'}));
-      title.appendChild(document.createTextNode(' items'));
+      block.dataset.variant = c.variant;
+      var title = el('h3', {}, 'Consensus');
+      title.append(el('span', {'class': 'consensus-variant'}), ': ', el('span', {'class': 'consensus-items'}),
+        ' items');
       block.append(title, el('table', {'class': 'coverage'}), el('div', {'class': 'consensus-classes'}),
         el('table', {'class': 'changes'}));
       section.appendChild(block);
     }
+    block.querySelector('.consensus-variant').textContent = namedVariants ? ' of variant ' + c.variant : '';
     block.querySelector('.consensus-items').textContent = String(c.items);
     table(block.querySelector('.coverage'),
       ['posterior max ≥ 0.9', 'posterior max ≥ 0.5', 'mean labels per item', 'forgotten (over the bound)'],
@@ -136,6 +151,7 @@
   }
 
   function renderTask(section, t) {
+    var namedVariants = variantsOf(t) > 1;
     child(section, 'h2', function () { return el('h2', {}, 'Task ' + t.task); });
     curve(child(section, '.curve', function () { return el('div', {'class': 'curve'}); }), t.variants);
     var models = child(section, '.models', function () { return el('table', {'class': 'models'}); });
@@ -151,27 +167,32 @@
     }
     if (t.annotators.length) {
       child(section, 'h3.ann', function () { return el('h3', {'class': 'ann'}, 'Annotators'); });
+      // Each variant's label model has its own model of an annotator.
+      var head = ['annotator', 'version', 'reliability', 'weight', 'labels seen'];
       table(child(section, '.annotators', function () { return el('table', {'class': 'annotators'}); }),
-        ['annotator', 'version', 'reliability', 'weight', 'labels seen'],
+        namedVariants ? ['variant'].concat(head) : head,
         t.annotators.map(function (a) {
-          return [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
+          var row = [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
+          return namedVariants ? [a.variant].concat(row) : row;
         }));
       var maps = child(section, '.heatmaps', function () { return el('div', {'class': 'heatmaps'}); });
-      var names = t.annotators.map(function (a) { return a.annotator; });
+      var keys = t.annotators.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
       Array.prototype.slice.call(maps.children).forEach(function (m) {
-        if (names.indexOf(m.dataset.annotator) < 0) { echarts.dispose(m); m.remove(); }
+        if (keys.indexOf(m.dataset.key) < 0) { echarts.dispose(m); m.remove(); }
       });
-      t.annotators.forEach(function (a) {
-        var node = Array.prototype.find.call(maps.children, function (m) { return m.dataset.annotator === a.annotator; });
+      t.annotators.forEach(function (a, i) {
+        var name = namedVariants ? a.annotator + ' · ' + a.variant : a.annotator;
+        var node = Array.prototype.find.call(maps.children, function (m) { return m.dataset.key === keys[i]; });
         if (!node) {
-          node = el('div', {'class': 'heatmap', 'title': 'confusion matrix of ' + a.annotator});
-          node.dataset.annotator = a.annotator;
+          node = el('div', {'class': 'heatmap'});
+          node.dataset.key = keys[i];
           maps.appendChild(node);
         }
-        heatmap(node, a);
+        node.title = 'confusion matrix of ' + name;
+        heatmap(node, a, name);
       });
     }
-    renderConsensus(section, t.consensus);
+    renderConsensus(section, t.consensus || [], namedVariants);
   }
 
   function renderTasks(tasks) {
