@@ -23,9 +23,10 @@ import java.util.TreeMap;
  * What the dashboard shows, kept in memory from the Chorus topics and handed to the page as JSON: per task, each
  * variant's learning curve (prequential accuracy, and loss when the snapshots carry it, over examples seen) and
  * latest model version, a leaderboard when a task has several variants, and each variant's annotators' confusion
- * matrices and consensus coverage ({@link ConsensusCoverage}); dead letters by field and reason. Bounded whatever the topics
- * hold: the last points of each series, a few distinct reasons and the latest letters of each field, and the
- * {@value #MAX_CONSENSUS_ITEMS} most recently changed consensus items (about 150 bytes each). A tombstone deletes
+ * matrices and consensus coverage ({@link ConsensusCoverage}); dead letters by field and reason. Bounded whatever the
+ * topics hold: the last points of each series, a few distinct reasons and the latest letters of each field, and the
+ * {@value #MAX_CONSENSUS_ITEMS} most recently changed consensus items (about 150 bytes each); of a snapshot, a
+ * dead letter or a changed item only what the page shows (no parameters, no original bytes). A tombstone deletes
  * its key, as compaction will.
  * Thread-safe: one consumer thread per topic writes, the web server reads.
  */
@@ -58,7 +59,7 @@ public class DashboardView {
     private final Map<String, String[]> modelKeys = new HashMap<>();
     private final Map<String, AnnotatorKey> annotatorKeys = new HashMap<>();
     /** Consensus record key (task/item, per variant) to what it counts for, least recently changed first. */
-    private final LinkedHashMap<String, CountedItem> consensusKeys = new LinkedHashMap<>();
+    private final LinkedHashMap<String, ConsensusCoverage.Item> consensusKeys = new LinkedHashMap<>();
     private final Map<String, Field> deadLetterFields = new HashMap<>();
     private final Map<String, TopicStatus> topics = new LinkedHashMap<>();
     private long deadLetters;
@@ -95,7 +96,8 @@ public class DashboardView {
         }
         modelKeys.put(key, new String[] {snapshot.getTask(), snapshot.getVariant()});
         Variant v = task(snapshot.getTask()).variants.computeIfAbsent(snapshot.getVariant(), n -> new Variant());
-        v.latest = snapshot;
+        v.latest = new Latest(snapshot.getVersion(), snapshot.getExamplesSeen(), snapshot.getAlgorithm(),
+                snapshot.getCreatedAt(), snapshot.getMetrics().get(ACCURACY));
         v.snapshots++;
         Map<String, Double> metrics = snapshot.getMetrics();
         if (metrics.containsKey(ACCURACY)) {
@@ -151,26 +153,30 @@ public class DashboardView {
             }
         }
         revision++;
-        CountedItem before = consensusKeys.remove(key);
+        ConsensusCoverage.Item before = consensusKeys.remove(key);
         if (before != null) {
-            before.item().coverage.remove(key, before.item());
+            before.coverage.remove(key, before);
         }
         if (consensus == null) {
-            if (before != null && before.item().coverage.isEmpty()) {
-                task(before.task()).consensus.remove(before.variant());
-                dropIfEmpty(before.task());
+            if (before != null && before.coverage.isEmpty()) {
+                // Its task is looked for (tombstones are rare) rather than named by each of the items held.
+                for (Iterator<Task> tasksLeft = tasks.values().iterator(); tasksLeft.hasNext();) {
+                    Task task = tasksLeft.next();
+                    if (task.consensus.values().remove(before.coverage) && task.isEmpty()) {
+                        tasksLeft.remove();
+                    }
+                }
             }
             return;
         }
         ConsensusCoverage coverage = task(consensus.getTask()).consensus
                 .computeIfAbsent(consensus.getVariant(), v -> new ConsensusCoverage());
-        ConsensusCoverage.Item item = coverage.add(key, consensus, before == null ? null : before.item(), recent);
-        consensusKeys.put(key, new CountedItem(consensus.getTask(), consensus.getVariant(), item));
+        consensusKeys.put(key, coverage.add(key, consensus, before, recent));
         if (consensusKeys.size() > maxConsensusItems) {
-            Iterator<Map.Entry<String, CountedItem>> eldest = consensusKeys.entrySet().iterator();
-            Map.Entry<String, CountedItem> forgotten = eldest.next();
+            Iterator<Map.Entry<String, ConsensusCoverage.Item>> eldest = consensusKeys.entrySet().iterator();
+            Map.Entry<String, ConsensusCoverage.Item> forgotten = eldest.next();
             eldest.remove();
-            forgotten.getValue().item().coverage.forget(forgotten.getKey(), forgotten.getValue().item());
+            forgotten.getValue().coverage.forget(forgotten.getKey(), forgotten.getValue());
         }
     }
 
@@ -186,7 +192,8 @@ public class DashboardView {
         } else {
             field.otherReasons++;
         }
-        field.recent.addFirst(letter);
+        field.recent.addFirst(new Letter(letter.getTopic(), letter.getPartition(), letter.getOffset(),
+                letter.getReason(), letter.getTime()));
         if (field.recent.size() > recent) {
             field.recent.removeLast();
         }
@@ -245,10 +252,10 @@ public class DashboardView {
         ObjectNode json = NODES.objectNode().put("task", name);
         ArrayNode variants = json.putArray("variants");
         task.variants.forEach((variantName, v) -> {
-            ModelSnapshot s = v.latest;
-            ObjectNode variant = variants.addObject().put("variant", variantName).put("version", s.getVersion())
-                    .put("examplesSeen", s.getExamplesSeen()).put("algorithm", s.getAlgorithm())
-                    .put("createdAt", s.getCreatedAt()).put("snapshots", v.snapshots);
+            Latest s = v.latest;
+            ObjectNode variant = variants.addObject().put("variant", variantName).put("version", s.version())
+                    .put("examplesSeen", s.examplesSeen()).put("algorithm", s.algorithm())
+                    .put("createdAt", s.createdAt()).put("snapshots", v.snapshots);
             variant.set("accuracy", points(v.accuracy));
             if (!v.loss.isEmpty()) {
                 variant.set("loss", points(v.loss));
@@ -260,8 +267,8 @@ public class DashboardView {
                     .sorted(Comparator.comparingDouble((Map.Entry<String, Variant> e) -> latestAccuracy(e.getValue()))
                             .reversed())
                     .forEach(e -> number(board.addObject().put("variant", e.getKey())
-                            .put("version", e.getValue().latest.getVersion()), "prequentialAccuracy",
-                            e.getValue().latest.getMetrics().get(ACCURACY)));
+                            .put("version", e.getValue().latest.version()), "prequentialAccuracy",
+                            e.getValue().latest.accuracy()));
         }
         ArrayNode annotators = json.putArray("annotators");
         task.annotators.forEach((id, a) -> {
@@ -296,9 +303,9 @@ public class DashboardView {
                             .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                             .forEach(r -> reasons.addObject().put("reason", r.getKey()).put("count", r.getValue()));
                     ArrayNode latest = field.putArray("recent");
-                    for (DeadLetter d : f.recent) {
-                        latest.addObject().put("topic", d.getTopic()).put("partition", d.getPartition())
-                                .put("offset", d.getOffset()).put("reason", d.getReason()).put("time", d.getTime());
+                    for (Letter d : f.recent) {
+                        latest.addObject().put("topic", d.topic()).put("partition", d.partition())
+                                .put("offset", d.offset()).put("reason", d.reason()).put("time", d.time());
                     }
                 });
         return json;
@@ -369,7 +376,7 @@ public class DashboardView {
     }
 
     private static double latestAccuracy(Variant v) {
-        Double accuracy = v.latest.getMetrics().get(ACCURACY);
+        Double accuracy = v.latest.accuracy();
         return accuracy == null || !Double.isFinite(accuracy) ? Double.NEGATIVE_INFINITY : accuracy;
     }
 
@@ -402,11 +409,14 @@ public class DashboardView {
     /** What an annotator record's key names. */
     private record AnnotatorKey(String task, AnnotatorId annotator) {}
 
-    /** What a consensus record's key counts for, and where. */
-    private record CountedItem(String task, String variant, ConsensusCoverage.Item item) {}
+    /** Of a variant's latest snapshot, what the page shows: not its parameters, megabytes the page never shows. */
+    private record Latest(long version, long examplesSeen, String algorithm, long createdAt, Double accuracy) {}
+
+    /** Of a dead letter, what the page lists: not its original bytes. */
+    private record Letter(String topic, int partition, long offset, String reason, long time) {}
 
     private static final class Variant {
-        ModelSnapshot latest;
+        Latest latest;
         long snapshots;
         final Deque<double[]> accuracy = new ArrayDeque<>();
         final Deque<double[]> loss = new ArrayDeque<>();
@@ -416,7 +426,7 @@ public class DashboardView {
         long count;
         long otherReasons;
         final Map<String, Long> reasons = new LinkedHashMap<>();
-        final Deque<DeadLetter> recent = new ArrayDeque<>();
+        final Deque<Letter> recent = new ArrayDeque<>();
     }
 
     private static final class TopicStatus {

@@ -12,10 +12,18 @@ import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /** Records in, the JSON the dashboard page reads out. */
@@ -279,10 +287,85 @@ class DashboardViewTest {
     }
 
     @Test
+    void ofSnapshotsDeadLettersAndConsensusTheViewKeepsWhatThePageShowsNotTheRecordsNorTheirBytes() throws Exception {
+        ModelSnapshot big = snapshot("t", "v", 1, 10, Map.of("prequentialAccuracy", 0.5, "prequentialLoss", 0.7));
+        big.setParameters(ByteBuffer.allocate(1 << 20));
+        view.model("t/v", big);
+        DeadLetter letter = letter("label", "label: expected 0..9, got 42", 1);
+        letter.setOriginal(ByteBuffer.allocate(1 << 20));
+        view.deadLetter(letter);
+        view.consensus("t/x", consensus("t", "x", List.of(0.8, 0.2), 0, 1, 1));
+
+        Retained retained = Retained.from(view);
+        assertThat(retained.bytes).as("bytes of buffers and byte arrays the view holds").isZero();
+        assertThat(retained.records).as("records the view holds").isEmpty();
+        JsonNode variant = only(only(json().get("tasks")).get("variants"));
+        assertThat(variant.get("version").asLong()).isEqualTo(1);
+        assertThat(variant.get("examplesSeen").asLong()).isEqualTo(10);
+        assertThat(variant.get("algorithm").asText()).isEqualTo("softmax-regression");
+        assertThat(variant.get("createdAt").asLong()).isEqualTo(1_700_000_000_001L);
+        JsonNode recent = only(json().get("deadLetters").get("byField")).get("recent").get(0);
+        assertThat(recent.toString()).isEqualTo("{\"topic\":\"chorus.examples\",\"partition\":0,\"offset\":1,"
+                + "\"reason\":\"label: expected 0..9, got 42\",\"time\":1700000000000}");
+    }
+
+    @Test
     void everyChangeMovesTheRevisionSoThePageIsPushedOnlyWhatIsNew() {
         long before = view.revision();
         view.deadLetter(letter("weight", "weight: expected >= 0, got -1", 1));
         assertThat(view.revision()).isGreaterThan(before);
+    }
+
+    /**
+     * What an object holds, walked through its fields (the project's classes), maps, collections and arrays: the
+     * bytes of every buffer and byte array, and the Avro records.
+     */
+    private static final class Retained {
+        long bytes;
+        final Set<String> records = new TreeSet<>();
+        private final Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        static Retained from(Object root) throws IllegalAccessException {
+            Retained retained = new Retained();
+            retained.walk(root);
+            return retained;
+        }
+
+        private void walk(Object o) throws IllegalAccessException {
+            if (o == null || !seen.add(o)) {
+                return;
+            }
+            if (o instanceof ByteBuffer buffer) {
+                bytes += buffer.capacity();
+            } else if (o instanceof byte[] array) {
+                bytes += array.length;
+            } else if (o instanceof Map<?, ?> map) {
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    walk(e.getKey());
+                    walk(e.getValue());
+                }
+            } else if (o instanceof Collection<?> collection) {
+                for (Object element : collection) {
+                    walk(element);
+                }
+            } else if (o instanceof Object[] array) {
+                for (Object element : array) {
+                    walk(element);
+                }
+            } else if (o.getClass().getName().startsWith("dev.chorus.")) {
+                if (o instanceof SpecificRecord) {
+                    records.add(o.getClass().getSimpleName());
+                }
+                for (Class<?> c = o.getClass(); c != null && c.getName().startsWith("dev.chorus."); c = c.getSuperclass()) {
+                    for (Field field : c.getDeclaredFields()) {
+                        if (!Modifier.isStatic(field.getModifiers()) && !field.getType().isPrimitive()) {
+                            field.setAccessible(true);
+                            walk(field.get(o));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private JsonNode json() throws Exception {
