@@ -39,12 +39,6 @@
     node.querySelectorAll(CHARTS).forEach(function (c) { echarts.dispose(c); });
   }
 
-  function child(parent, selector, make) {
-    var found = Array.prototype.find.call(parent.children, function (c) { return c.matches(selector); });
-    if (!found) { found = make(); parent.appendChild(found); }
-    return found;
-  }
-
   function curve(node, variants) {
     var series = [];
     var withLoss = variants.some(function (v) { return v.loss; });
@@ -150,48 +144,59 @@
       }));
   }
 
+  // A task's section: its parts in page order, made once. A part without data is hidden (and emptied), so that a
+  // task that drops to one variant or loses its annotators shows no leaderboard or heatmaps from before.
+  function skeleton(section, name) {
+    if (section.firstChild) { return; }
+    section.append(el('h2', {}, 'Task ' + name), el('div', {'class': 'curve'}), el('table', {'class': 'models'}),
+      el('h3', {'class': 'board'}, 'Leaderboard'), el('table', {'class': 'leaderboard'}),
+      el('h3', {'class': 'ann'}, 'Annotators'), el('table', {'class': 'annotators'}), el('div', {'class': 'heatmaps'}));
+  }
+
+  function part(section, selector) {
+    return section.querySelector(':scope > ' + selector);
+  }
+
+  function show(section, selectors, shown) {
+    selectors.forEach(function (selector) { part(section, selector).hidden = !shown; });
+  }
+
   function renderTask(section, t) {
     var namedVariants = variantsOf(t) > 1;
-    child(section, 'h2', function () { return el('h2', {}, 'Task ' + t.task); });
-    curve(child(section, '.curve', function () { return el('div', {'class': 'curve'}); }), t.variants);
-    var models = child(section, '.models', function () { return el('table', {'class': 'models'}); });
-    table(models, ['variant', 'model version', 'examples seen', 'algorithm', 'snapshots', 'published'],
-      t.variants.map(function (v) {
+    skeleton(section, t.task);
+    curve(part(section, '.curve'), t.variants);
+    table(part(section, '.models'),
+      ['variant', 'model version', 'examples seen', 'algorithm', 'snapshots', 'published'], t.variants.map(function (v) {
         return [v.variant, v.version, v.examplesSeen, v.algorithm, v.snapshots, new Date(v.createdAt).toISOString()];
       }));
-    if (t.leaderboard) {
-      child(section, 'h3.board', function () { return el('h3', {'class': 'board'}, 'Leaderboard'); });
-      table(child(section, '.leaderboard', function () { return el('table', {'class': 'leaderboard'}); }),
-        ['rank', 'variant', 'model version', 'prequential accuracy'],
-        t.leaderboard.map(function (v, i) { return [i + 1, v.variant, v.version, fmt(v.prequentialAccuracy, 4)]; }));
-    }
-    if (t.annotators.length) {
-      child(section, 'h3.ann', function () { return el('h3', {'class': 'ann'}, 'Annotators'); });
-      // Each variant's label model has its own model of an annotator.
-      var head = ['annotator', 'version', 'reliability', 'weight', 'labels seen'];
-      table(child(section, '.annotators', function () { return el('table', {'class': 'annotators'}); }),
-        namedVariants ? ['variant'].concat(head) : head,
-        t.annotators.map(function (a) {
-          var row = [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
-          return namedVariants ? [a.variant].concat(row) : row;
-        }));
-      var maps = child(section, '.heatmaps', function () { return el('div', {'class': 'heatmaps'}); });
-      var keys = t.annotators.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
-      Array.prototype.slice.call(maps.children).forEach(function (m) {
-        if (keys.indexOf(m.dataset.key) < 0) { echarts.dispose(m); m.remove(); }
-      });
-      t.annotators.forEach(function (a, i) {
-        var name = namedVariants ? a.annotator + ' · ' + a.variant : a.annotator;
-        var node = Array.prototype.find.call(maps.children, function (m) { return m.dataset.key === keys[i]; });
-        if (!node) {
-          node = el('div', {'class': 'heatmap'});
-          node.dataset.key = keys[i];
-          maps.appendChild(node);
-        }
-        node.title = 'confusion matrix of ' + name;
-        heatmap(node, a, name);
-      });
-    }
+    var board = t.leaderboard || [];
+    show(section, ['h3.board', '.leaderboard'], board.length > 0);
+    table(part(section, '.leaderboard'), ['rank', 'variant', 'model version', 'prequential accuracy'],
+      board.map(function (v, i) { return [i + 1, v.variant, v.version, fmt(v.prequentialAccuracy, 4)]; }));
+    show(section, ['h3.ann', '.annotators', '.heatmaps'], t.annotators.length > 0);
+    // Each variant's label model has its own model of an annotator.
+    var head = ['annotator', 'version', 'reliability', 'weight', 'labels seen'];
+    table(part(section, '.annotators'), namedVariants ? ['variant'].concat(head) : head,
+      t.annotators.map(function (a) {
+        var row = [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
+        return namedVariants ? [a.variant].concat(row) : row;
+      }));
+    var maps = part(section, '.heatmaps');
+    var keys = t.annotators.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
+    Array.prototype.slice.call(maps.children).forEach(function (m) {
+      if (keys.indexOf(m.dataset.key) < 0) { echarts.dispose(m); m.remove(); }
+    });
+    t.annotators.forEach(function (a, i) {
+      var name = namedVariants ? a.annotator + ' · ' + a.variant : a.annotator;
+      var node = Array.prototype.find.call(maps.children, function (m) { return m.dataset.key === keys[i]; });
+      if (!node) {
+        node = el('div', {'class': 'heatmap'});
+        node.dataset.key = keys[i];
+        maps.appendChild(node);
+      }
+      node.title = 'confusion matrix of ' + name;
+      heatmap(node, a, name);
+    });
     renderConsensus(section, t.consensus || [], namedVariants);
   }
 
