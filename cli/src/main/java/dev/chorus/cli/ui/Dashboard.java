@@ -1,19 +1,12 @@
 package dev.chorus.cli.ui;
 
-import dev.chorus.cli.RecordDecoder;
 import dev.chorus.cli.RecordKind;
 import dev.chorus.jobs.kafka.TopicReader;
-import dev.chorus.schemas.AnnotatorModel;
-import dev.chorus.schemas.Consensus;
-import dev.chorus.schemas.DeadLetter;
-import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.codec.RecordDecodingException;
 import io.javalin.Javalin;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.util.JavalinBindException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,11 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +39,6 @@ public final class Dashboard implements AutoCloseable {
     private static final Duration PUSH_INTERVAL = Duration.ofMillis(500);
     /** How long to wait before looking again for a topic that does not exist. */
     private static final Duration TOPIC_RETRY = Duration.ofSeconds(2);
-    private static final Duration POLL = Duration.ofMillis(200);
 
     /** Where the page is on the classpath. */
     static final String PAGE = "/dev/chorus/cli/ui/page";
@@ -180,86 +169,25 @@ public final class Dashboard implements AutoCloseable {
 
     /** Reads {@code topic} from the beginning into the view until stopped; waits for the topic if it is missing. */
     private void follow(String role, String topic, RecordKind kind) {
-        RecordDecoder decoder = new RecordDecoder();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 TopicReader.committedReader(bootstrapServers, kafkaProperties), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = awaitPartitions(consumer, role, topic);
-            if (partitions.isEmpty()) {
-                return;
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            view.following(role, topic);
-            while (!stopped) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    accept(r, kind, decoder);
+            TopicFollower follower = new TopicFollower(view, bootstrapServers, role, topic, kind, consumer);
+            while (!stopped && !follower.locate()) {
+                try {
+                    Thread.sleep(TOPIC_RETRY.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
+            }
+            while (!stopped) {
+                follower.poll();
             }
         } catch (KafkaException e) {
             // Access denied, a broken connection setting: the page says why this topic stopped being read.
             LOG.warn("Dashboard stopped reading {}", topic, e);
             view.unavailable(role, topic, "stopped reading: " + e.getMessage());
-        }
-    }
-
-    private List<TopicPartition> awaitPartitions(KafkaConsumer<byte[], byte[]> consumer, String role, String topic) {
-        while (!stopped) {
-            List<PartitionInfo> infos;
-            try {
-                infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                infos = List.of();
-            }
-            if (!infos.isEmpty()) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-                return partitions;
-            }
-            view.unavailable(role, topic, "topic does not exist (yet) at " + bootstrapServers);
-            try {
-                Thread.sleep(TOPIC_RETRY.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return List.of();
-            }
-        }
-        return List.of();
-    }
-
-    void accept(ConsumerRecord<byte[], byte[]> r, RecordKind kind, RecordDecoder decoder) {
-        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-        Object record = null;
-        if (r.value() != null) {
-            try {
-                record = decoder.decode(r.value(), kind).record();
-            } catch (RecordDecodingException e) {
-                view.undecodable(r.topic(), r.partition() + "@" + r.offset(), e.getMessage());
-                return;
-            }
-        }
-        switch (kind) {
-            case MODEL -> view.model(key, (ModelSnapshot) record);
-            case ANNOTATOR, CONSENSUS -> {
-                try {
-                    if (kind == RecordKind.ANNOTATOR) {
-                        view.annotator(key, (AnnotatorModel) record);
-                    } else {
-                        view.consensus(key, (Consensus) record);
-                    }
-                } catch (IllegalArgumentException invalid) {
-                    // A record the view refuses (a field out of range) is counted like one that is no record.
-                    view.undecodable(r.topic(), r.partition() + "@" + r.offset(), invalid.getMessage());
-                }
-            }
-            case DEAD_LETTER -> {
-                if (record == null) {
-                    view.undecodable(r.topic(), r.partition() + "@" + r.offset(), "a tombstone, not a dead letter");
-                } else {
-                    view.deadLetter((DeadLetter) record);
-                }
-            }
-            default -> throw new IllegalArgumentException("the dashboard does not read " + kind + " topics");
         }
     }
 

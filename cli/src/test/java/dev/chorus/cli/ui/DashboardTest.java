@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chorus.cli.RecordDecoder;
-import dev.chorus.cli.RecordKind;
-import dev.chorus.schemas.AnnotatorModel;
-import dev.chorus.schemas.codec.WireFormat;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import jakarta.servlet.ServletOutputStream;
@@ -16,16 +12,14 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Proxy;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The dashboard between its readers and its pages, without Kafka or a server: records in, events out. */
+/** The dashboard and its open pages, without Kafka or a server: a view in, events out. */
 class DashboardTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,24 +48,6 @@ class DashboardTest {
         List<JsonNode> views = page.views();
         assertThat(views).as("the view on connecting, then the view after the failed one").hasSize(2);
         assertThat(views.get(1).get("deadLetters").get("total").asLong()).isEqualTo(2);
-    }
-
-    @Test
-    void anAnnotatorRecordTheViewRefusesIsCountedOnItsTopicLikeAnUndecodableOne() throws Exception {
-        view.following("annotators", "chorus.annotators");
-        AnnotatorModel truncated = DashboardViewTest.annotator("t", "ann", 3, new float[9]);
-        truncated.setConfusion(ByteBuffer.wrap(new byte[] {1, 2, 3}));
-        byte[] value = WireFormat.AVRO.codec(AnnotatorModel.class).encode(truncated);
-
-        dashboard.accept(new ConsumerRecord<>("chorus.annotators", 0, 5L, "t/ann".getBytes(StandardCharsets.UTF_8),
-                value), RecordKind.ANNOTATOR, new RecordDecoder());
-
-        JsonNode json = JSON.readTree(view.toJson());
-        JsonNode topic = json.get("topics").get(0);
-        assertThat(topic.get("undecodable").asLong()).isEqualTo(1);
-        assertThat(topic.get("lastUndecodable").asText())
-                .isEqualTo("0@5: confusion: expected numClasses² = 9 float32 values (36 bytes), got 3 bytes");
-        assertThat(json.get("tasks")).isEmpty();
     }
 
     /** A view whose JSON fails, as a view over a record it cannot show would. */
