@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * Javalin server serves the page (HTML and JavaScript from the classpath, ECharts from its WebJar), the view as
  * JSON at {@code /api/view}, and pushes each new view to the open pages as Server-Sent Events at
  * {@code /api/events}.
- * Read-only: every route is a GET. A topic that does not exist yet is waited for; the page says so.
+ * Read-only: every route is a GET. A topic that does not exist yet, or a Kafka that does not answer, is waited for;
+ * the page says which ({@link TopicFollower}).
  */
 public final class Dashboard implements AutoCloseable {
 
@@ -167,12 +168,16 @@ public final class Dashboard implements AutoCloseable {
         reader.start();
     }
 
-    /** Reads {@code topic} from the beginning into the view until stopped; waits for the topic if it is missing. */
+    /**
+     * Reads {@code topic} from the beginning into the view until stopped; waits for the topic if it is missing or
+     * Kafka does not answer.
+     */
     private void follow(String role, String topic, RecordKind kind) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 TopicReader.committedReader(bootstrapServers, kafkaProperties), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            TopicFollower follower = new TopicFollower(view, bootstrapServers, role, topic, kind, consumer);
+            TopicFollower follower = new TopicFollower(view, bootstrapServers, role, topic, kind, consumer,
+                    System::currentTimeMillis);
             while (!stopped && !follower.locate()) {
                 try {
                     Thread.sleep(TOPIC_RETRY.toMillis());
@@ -199,7 +204,7 @@ public final class Dashboard implements AutoCloseable {
         return ports.length > 3 ? ports[0] + "-" + ports[ports.length - 1] : s.toString();
     }
 
-    /** Stops serving and reading (each reader within one poll); open pages see the stream end. */
+    /** Stops serving and reading (each reader within one poll or look-up); open pages see the stream end. */
     @Override
     public void close() {
         stopped = true;

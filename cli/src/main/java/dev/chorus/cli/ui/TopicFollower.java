@@ -9,23 +9,30 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 
 /**
  * One of the dashboard's readers: follows one topic from the beginning into the {@link DashboardView}, decoding each
- * record whatever its wire format, and tells the view whether the topic is being read. Not thread-safe: one thread
- * ({@link Dashboard}'s) calls it.
+ * record whatever its wire format, and tells the view whether the topic is being read: a topic Kafka does not have
+ * is not one Kafka does not answer for, and a poll that brings nothing cannot tell a quiet topic from a Kafka that is
+ * gone, so after {@link #QUIET} without records the follower asks Kafka for the topic's end offsets. Not
+ * thread-safe: one thread ({@link Dashboard}'s) calls it.
  */
 final class TopicFollower {
 
     /** How long to wait for Kafka to answer a look-up. */
     static final Duration ANSWER = Duration.ofSeconds(10);
+    /** How long polls may bring nothing before the follower asks Kafka whether it still answers. */
+    static final Duration QUIET = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final DashboardView view;
@@ -34,17 +41,26 @@ final class TopicFollower {
     private final String topic;
     private final RecordKind kind;
     private final Consumer<byte[], byte[]> consumer;
+    private final LongSupplier clock;
     private final RecordDecoder decoder = new RecordDecoder();
+    private List<TopicPartition> partitions = List.of();
+    /** When Kafka last answered this follower (epoch milliseconds), and whether the view says it does not now. */
+    private long answered;
+    private boolean unanswered;
 
-    /** Follows {@code topic}, the dashboard's {@code role} topic of {@code kind} records, with {@code consumer}. */
+    /**
+     * Follows {@code topic}, the dashboard's {@code role} topic of {@code kind} records, with {@code consumer};
+     * {@code clock} tells the time in epoch milliseconds.
+     */
     TopicFollower(DashboardView view, String bootstrapServers, String role, String topic, RecordKind kind,
-            Consumer<byte[], byte[]> consumer) {
+            Consumer<byte[], byte[]> consumer, LongSupplier clock) {
         this.view = view;
         this.bootstrapServers = bootstrapServers;
         this.role = role;
         this.topic = topic;
         this.kind = kind;
         this.consumer = consumer;
+        this.clock = clock;
     }
 
     /**
@@ -58,24 +74,54 @@ final class TopicFollower {
         try {
             infos = consumer.partitionsFor(topic, ANSWER);
         } catch (TimeoutException e) {
-            infos = List.of();
+            view.unavailable(role, topic, "Kafka at " + bootstrapServers + " does not answer (no answer in "
+                    + ANSWER.toSeconds() + " s to a look-up of the topic); still trying");
+            return false;
         }
         if (infos.isEmpty()) {
             view.unavailable(role, topic, "topic does not exist (yet) at " + bootstrapServers);
             return false;
         }
-        List<TopicPartition> partitions = new ArrayList<>();
-        infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        List<TopicPartition> found = new ArrayList<>();
+        infos.forEach(p -> found.add(new TopicPartition(topic, p.partition())));
+        consumer.assign(found);
+        consumer.seekToBeginning(found);
+        partitions = found;
+        answered = clock.getAsLong();
         view.following(role, topic);
         return true;
     }
 
-    /** Polls once, after {@link #locate}, and hands what came to the view. */
+    /**
+     * Polls once, after {@link #locate}, and hands what came to the view; when polls have brought nothing for
+     * {@link #QUIET}, asks Kafka for the topic's end offsets, and the view says whether it answered.
+     */
     void poll() {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        for (ConsumerRecord<byte[], byte[]> r : records) {
             accept(r);
+        }
+        long now = clock.getAsLong();
+        if (!records.isEmpty()) {
+            answered(now);
+        } else if (now - answered >= QUIET.toMillis()) {
+            try {
+                consumer.endOffsets(partitions, ANSWER);
+                answered(now);
+            } catch (TimeoutException e) {
+                unanswered = true;
+                view.unavailable(role, topic, "Kafka at " + bootstrapServers + " has not answered since "
+                        + Instant.ofEpochMilli(answered) + " (no answer in " + ANSWER.toSeconds()
+                        + " s to a look-up of the topic's end); still trying");
+            }
+        }
+    }
+
+    private void answered(long now) {
+        answered = now;
+        if (unanswered) {
+            unanswered = false;
+            view.following(role, topic);
         }
     }
 

@@ -9,12 +9,17 @@ import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** One topic's reader against a {@link MockConsumer}: records into the view, and what the page says of the topic. */
@@ -25,9 +30,10 @@ class TopicFollowerTest {
     private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
 
     private final DashboardView view = new DashboardView();
-    private final MockConsumer<byte[], byte[]> kafka = new MockConsumer<>("earliest");
+    private final Kafka kafka = new Kafka();
+    private final AtomicLong now = new AtomicLong(Instant.parse("2026-01-02T03:04:05Z").toEpochMilli());
     private final TopicFollower follower =
-            new TopicFollower(view, "broker:9092", "annotators", TOPIC, RecordKind.ANNOTATOR, kafka);
+            new TopicFollower(view, "broker:9092", "annotators", TOPIC, RecordKind.ANNOTATOR, kafka, now::get);
 
     @Test
     void aTopicKafkaDoesNotHaveIsSaidNotToExistYetAndOnceItHasItIsReadFromTheBeginning() throws Exception {
@@ -46,6 +52,45 @@ class TopicFollowerTest {
     }
 
     @Test
+    void aLookUpKafkaDoesNotAnswerSaysKafkaIsUnreachableNotThatTheTopicIsMissing() throws Exception {
+        kafka.down = true;
+        assertThat(follower.locate()).isFalse();
+        assertThat(status().get("problem").asText())
+                .isEqualTo("Kafka at broker:9092 does not answer (no answer in 10 s to a look-up of the topic); "
+                        + "still trying");
+    }
+
+    @Test
+    void aFollowedTopicWhosePollsBringNothingIsCheckedAfterAWhileAndFlaggedWhileKafkaDoesNotAnswer() throws Exception {
+        kafka.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null)));
+        kafka.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        kafka.updateEndOffsets(Map.of(PARTITION, 0L));
+        assertThat(follower.locate()).isTrue();
+        long located = now.get();
+
+        kafka.down = true;
+        now.addAndGet(TopicFollower.QUIET.toMillis() - 1);
+        follower.poll();
+        assertThat(kafka.endOffsetQueries).as("a quiet topic is not asked about before it was quiet a while").isZero();
+        assertThat(status().get("problem").isNull()).isTrue();
+
+        now.incrementAndGet();
+        follower.poll();
+        assertThat(kafka.endOffsetQueries).isEqualTo(1);
+        assertThat(status().get("problem").asText()).isEqualTo("Kafka at broker:9092 has not answered since "
+                + Instant.ofEpochMilli(located) + " (no answer in 10 s to a look-up of the topic's end); still trying");
+
+        kafka.down = false;
+        now.addAndGet(1_000);
+        follower.poll();
+        assertThat(kafka.endOffsetQueries).as("asked again while it did not answer").isEqualTo(2);
+        assertThat(status().get("problem").isNull()).as("answered: read again").isTrue();
+        now.addAndGet(1_000);
+        follower.poll();
+        assertThat(kafka.endOffsetQueries).as("not asked again until quiet a while").isEqualTo(2);
+    }
+
+    @Test
     void anAnnotatorRecordTheViewRefusesIsCountedOnItsTopicLikeAnUndecodableOne() throws Exception {
         view.following("annotators", TOPIC);
         AnnotatorModel truncated = DashboardViewTest.annotator("t", "ann", 3, new float[9]);
@@ -60,6 +105,33 @@ class TopicFollowerTest {
         assertThat(topic.get("lastUndecodable").asText())
                 .isEqualTo("0@5: confusion: expected numClasses² = 9 float32 values (36 bytes), got 3 bytes");
         assertThat(json.get("tasks")).isEmpty();
+    }
+
+    /** A MockConsumer whose look-ups time out, as a KafkaConsumer's do, while Kafka is down. */
+    private static final class Kafka extends MockConsumer<byte[], byte[]> {
+        boolean down;
+        int endOffsetQueries;
+
+        Kafka() {
+            super("earliest");
+        }
+
+        @Override
+        public List<PartitionInfo> partitionsFor(String topic, Duration timeout) {
+            if (down) {
+                throw new TimeoutException("Timeout expired while fetching topic metadata");
+            }
+            return super.partitionsFor(topic, timeout);
+        }
+
+        @Override
+        public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions, Duration timeout) {
+            endOffsetQueries++;
+            if (down) {
+                throw new TimeoutException("Failed to get offsets by times in " + timeout.toMillis() + "ms");
+            }
+            return super.endOffsets(partitions, timeout);
+        }
     }
 
     /** What the view says of the topic. */
