@@ -12,14 +12,21 @@ import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
+import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.codec.RecordCodec;
+import dev.chorus.schemas.codec.WireFormat;
 import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,6 +39,7 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -44,7 +52,8 @@ import picocli.CommandLine;
  * MiniCluster, and shows, as the records arrive (pushed to the page by Server-Sent Events), what a person would
  * see: the task, its learning curve with points, an annotator's K x K confusion heatmap, as many consensus items as
  * the consensus topic holds distinct keys, and as many dead letters as the topic holds. Saves a screenshot to
- * {@code target/dashboard.png} (the README shows a copy).
+ * {@code target/dashboard.png} (the README shows a copy). Then, with records written straight to the topics, that a
+ * leaderboard and annotators the topics no longer hold leave the open page.
  * Without Chromium the test is skipped, unless CHORUS_REQUIRE_BROWSER=true (as CI sets), which makes it fail.
  */
 class DashboardIT {
@@ -69,12 +78,7 @@ class DashboardIT {
 
     @Test
     void thePageShowsTheTaskItsLearningCurveAnAnnotatorsHeatmapItsConsensusAndTheDeadLetters() throws Exception {
-        boolean browser = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if ("true".equals(System.getenv("CHORUS_REQUIRE_BROWSER"))) {
-            assertThat(browser).as(CHROMIUM + " and " + CHROMEDRIVER + " (CHORUS_REQUIRE_BROWSER=true)").isTrue();
-        }
-        assumeTrue(browser, "Chromium is not installed (apt-get install chromium chromium-driver); this test opens "
-                + "the dashboard in it");
+        requireBrowser();
 
         String bootstrap = KAFKA.broker().bootstrapServers();
         TrainSettings settings = new TrainSettings()
@@ -160,6 +164,99 @@ class DashboardIT {
             server.join(Duration.ofSeconds(30).toMillis());
         }
         assertThat(server.isAlive()).as("chorus ui stops when interrupted").isFalse();
+    }
+
+    /**
+     * Records written straight to the topics, no job: a task with two variants and each variant's model of one
+     * annotator, then the second variant and the annotators tombstoned. The page, never reloaded, shows the
+     * leaderboard, both heatmaps and the variant, then neither the leaderboard nor the annotators.
+     */
+    @Test
+    void aLeaderboardAndAnnotatorsTheTopicsNoLongerHoldLeaveThePageWithoutAReload() throws Exception {
+        requireBrowser();
+        String bootstrap = KAFKA.broker().bootstrapServers();
+        String models = "stale.models";
+        String annotators = "stale.annotators";
+        KAFKA.broker().createTopic(models, 1, Map.of());
+        KAFKA.broker().createTopic(annotators, 1, Map.of());
+
+        StringWriter uiOut = new StringWriter();
+        CommandLine ui = ChorusCli.commandLine(CliRun.noConfig());
+        ui.setOut(new PrintWriter(uiOut, true));
+        ui.setErr(new PrintWriter(uiOut, true));
+        Thread server = new Thread(() -> ui.execute("ui", "--bootstrap-servers", bootstrap, "--port", "0",
+                "--models-topic", models, "--annotators-topic", annotators, "--consensus-topic", "stale.consensus",
+                "--dead-letter-topic", "stale.dead-letters"), "dashboard-it-stale-ui");
+        server.start();
+        WebDriver driver = null;
+        try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
+            String url = awaitUrl(uiOut, server);
+            driver = chromium();
+            driver.get(url);
+            WebDriverWait wait = new WebDriverWait(driver, DEADLINE);
+            String task = "[data-task='t'] ";
+
+            producer.sendRaw(models, "t/a", SNAPSHOTS.encode(snapshot("t", "a", 0.6)));
+            producer.sendRaw(models, "t/b", SNAPSHOTS.encode(snapshot("t", "b", 0.8)));
+            producer.sendRaw(annotators, "t/ann", ANNOTATORS.encode(annotator("t", "default")));
+            producer.sendRaw(annotators, "t/ann\u001Fb", ANNOTATORS.encode(annotator("t", "b")));
+            producer.flush();
+            wait.until(d -> d.findElements(By.cssSelector(task + ".heatmap")).size() == 2
+                    && !d.findElements(By.cssSelector(task + ".leaderboard")).isEmpty());
+            assertThat(driver.findElement(By.cssSelector(task + ".leaderboard")).isDisplayed()).isTrue();
+            assertThat(driver.findElement(By.cssSelector(task + ".annotators tr")).getText())
+                    .as("the annotators' header names the variant when the task has several").startsWith("variant");
+
+            producer.sendRaw(models, "t/b", null);
+            producer.sendRaw(annotators, "t/ann", null);
+            producer.sendRaw(annotators, "t/ann\u001Fb", null);
+            // Each after the tombstones on its topic: a page that shows both has the view after every tombstone.
+            producer.sendRaw(models, "marker/default", SNAPSHOTS.encode(snapshot("marker", "default", 0.5)));
+            producer.sendRaw(annotators, "marker/ann", ANNOTATORS.encode(annotator("marker", "default")));
+            producer.flush();
+            String marker = "[data-task='marker'] ";
+            wait.until(d -> !d.findElements(By.cssSelector(marker + ".heatmap")).isEmpty()
+                    && d.findElements(By.cssSelector(marker + ".models tr")).size() == 2);
+
+            assertThat(driver.findElements(By.cssSelector(task + ".models tr"))).as("header and variant a").hasSize(2);
+            for (String gone : List.of("h3.board", ".leaderboard", "h3.ann", ".annotators", ".heatmap")) {
+                assertThat(driver.findElements(By.cssSelector(task + gone))).as(gone + " of task t")
+                        .noneMatch(WebElement::isDisplayed);
+            }
+        } finally {
+            if (driver != null) {
+                driver.quit();
+            }
+            server.interrupt();
+            server.join(Duration.ofSeconds(30).toMillis());
+        }
+        assertThat(server.isAlive()).as("chorus ui stops when interrupted").isFalse();
+    }
+
+    private static final RecordCodec<ModelSnapshot> SNAPSHOTS = WireFormat.AVRO.codec(ModelSnapshot.class);
+    private static final RecordCodec<AnnotatorModel> ANNOTATORS = WireFormat.AVRO.codec(AnnotatorModel.class);
+
+    private static ModelSnapshot snapshot(String task, String variant, double accuracy) {
+        return ModelSnapshot.newBuilder().setTask(task).setVariant(variant).setVersion(1)
+                .setAlgorithm("softmax-regression").setSpec("{}").setParametersFormat(1)
+                .setParameters(ByteBuffer.allocate(0)).setExamplesSeen(10)
+                .setMetrics(Map.of("prequentialAccuracy", accuracy)).setCreatedAt(1_700_000_000_000L)
+                .setProvenance(Map.of()).build();
+    }
+
+    private static AnnotatorModel annotator(String task, String variant) {
+        return AnnotatorModel.newBuilder().setTask(task).setVariant(variant).setAnnotator("ann").setVersion(1)
+                .setNumClasses(2).setConfusion(Float32.pack(new float[] {0.9f, 0.1f, 0.2f, 0.8f})).setReliability(0.85)
+                .setWeight(null).setLabelsSeen(10).setUpdatedAt(1_700_000_000_000L).build();
+    }
+
+    private static void requireBrowser() {
+        boolean browser = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if ("true".equals(System.getenv("CHORUS_REQUIRE_BROWSER"))) {
+            assertThat(browser).as(CHROMIUM + " and " + CHROMEDRIVER + " (CHORUS_REQUIRE_BROWSER=true)").isTrue();
+        }
+        assumeTrue(browser, "Chromium is not installed (apt-get install chromium chromium-driver); this test opens "
+                + "the dashboard in it");
     }
 
     /** 200 labelled examples, each labelled by one of three annotators, and two records the job must reject. */

@@ -35,8 +35,12 @@ final class ConsensusCoverage {
         }
     }
 
-    /** A change the page lists: the item's new record, and its most likely class before (null: its first record). */
-    private record Change(String key, Consensus consensus, double posteriorMax, Integer previous) {}
+    /**
+     * A change the page lists: what it shows of the item's new record (not its posterior and annotators), and its
+     * most likely class before (null: its first record).
+     */
+    private record Change(String key, String item, int mostLikely, Integer previous, double posteriorMax, int labels,
+            long version, long updatedAt) {}
 
     private long items;
     private long forgotten;
@@ -54,7 +58,8 @@ final class ConsensusCoverage {
         }
         count(item, 1);
         unlist(key);
-        recent.addFirst(new Change(key, c, item.posteriorMax, before == null ? null : before.mostLikely));
+        recent.addFirst(new Change(key, c.getItem(), item.mostLikely, before == null ? null : before.mostLikely,
+                item.posteriorMax, item.labels, c.getVersion(), c.getUpdatedAt()));
         if (recent.size() > recentKept) {
             recent.removeLast();
         }
@@ -90,11 +95,10 @@ final class ConsensusCoverage {
         perItem(json, "meanLabels", labels);
         ArrayNode changes = json.putArray("recent");
         for (Change change : recent) {
-            Consensus c = change.consensus();
-            ObjectNode row = changes.addObject().put("item", c.getItem()).put("mostLikely", c.getMostLikely());
+            ObjectNode row = changes.addObject().put("item", change.item()).put("mostLikely", change.mostLikely());
             row.put("previous", change.previous());
-            row.put("posteriorMax", change.posteriorMax()).put("labels", c.getLabels()).put("version", c.getVersion())
-                    .put("updatedAt", c.getUpdatedAt());
+            row.put("posteriorMax", change.posteriorMax()).put("labels", change.labels())
+                    .put("version", change.version()).put("updatedAt", change.updatedAt());
         }
         return json;
     }

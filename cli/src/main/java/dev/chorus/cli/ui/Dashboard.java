@@ -1,19 +1,12 @@
 package dev.chorus.cli.ui;
 
-import dev.chorus.cli.RecordDecoder;
 import dev.chorus.cli.RecordKind;
 import dev.chorus.jobs.kafka.TopicReader;
-import dev.chorus.schemas.AnnotatorModel;
-import dev.chorus.schemas.Consensus;
-import dev.chorus.schemas.DeadLetter;
-import dev.chorus.schemas.ModelSnapshot;
-import dev.chorus.schemas.codec.RecordDecodingException;
 import io.javalin.Javalin;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.util.JavalinBindException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,11 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * Javalin server serves the page (HTML and JavaScript from the classpath, ECharts from its WebJar), the view as
  * JSON at {@code /api/view}, and pushes each new view to the open pages as Server-Sent Events at
  * {@code /api/events}.
- * Read-only: every route is a GET. A topic that does not exist yet is waited for; the page says so.
+ * Read-only: every route is a GET. A topic that does not exist yet, or a Kafka that does not answer, is waited for;
+ * the page says which ({@link TopicFollower}).
  */
 public final class Dashboard implements AutoCloseable {
 
@@ -49,7 +40,6 @@ public final class Dashboard implements AutoCloseable {
     private static final Duration PUSH_INTERVAL = Duration.ofMillis(500);
     /** How long to wait before looking again for a topic that does not exist. */
     private static final Duration TOPIC_RETRY = Duration.ofSeconds(2);
-    private static final Duration POLL = Duration.ofMillis(200);
 
     /** Where the page is on the classpath. */
     static final String PAGE = "/dev/chorus/cli/ui/page";
@@ -57,7 +47,7 @@ public final class Dashboard implements AutoCloseable {
     /** The topics the dashboard reads. */
     public record Topics(String models, String annotators, String consensus, String deadLetters) {}
 
-    private final DashboardView view = new DashboardView();
+    private final DashboardView view;
     private final List<SseClient> pages = new CopyOnWriteArrayList<>();
     private final List<Thread> readers = new ArrayList<>();
     private final ScheduledExecutorService pusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -72,7 +62,9 @@ public final class Dashboard implements AutoCloseable {
     private URI url;
     private long pushed = -1;
 
-    private Dashboard(String bootstrapServers, Map<String, String> kafkaProperties) {
+    /** Reads into {@code view}; {@link #start} starts the server and the readers. */
+    Dashboard(DashboardView view, String bootstrapServers, Map<String, String> kafkaProperties) {
+        this.view = view;
         this.bootstrapServers = bootstrapServers;
         Map<String, String> settings = new HashMap<>(kafkaProperties);
         // The dashboard only reads: asking for a missing topic must not create it.
@@ -88,7 +80,7 @@ public final class Dashboard implements AutoCloseable {
      */
     public static Dashboard start(String bootstrapServers, Map<String, String> kafkaProperties, Topics topics,
             String host, int... ports) {
-        Dashboard dashboard = new Dashboard(bootstrapServers, kafkaProperties);
+        Dashboard dashboard = new Dashboard(new DashboardView(), bootstrapServers, kafkaProperties);
         dashboard.serve(host, ports);
         dashboard.read("models", topics.models(), RecordKind.MODEL);
         dashboard.read("annotators", topics.annotators(), RecordKind.ANNOTATOR);
@@ -131,7 +123,7 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /** A page opened the event stream: it gets the view now and each change after. */
-    private void connected(SseClient page) {
+    void connected(SseClient page) {
         page.keepAlive();
         page.onClose(() -> pages.remove(page));
         String json = view.toJson();
@@ -141,21 +133,31 @@ public final class Dashboard implements AutoCloseable {
         pages.add(page);
     }
 
-    private void push() {
-        long revision = view.revision();
-        if (revision == pushed || pages.isEmpty()) {
-            return;
-        }
-        pushed = revision;
-        String json = view.toJson();
-        for (SseClient page : pages) {
-            synchronized (page) {
-                if (page.terminated()) {
-                    pages.remove(page);
-                } else {
-                    page.sendEvent("view", json);
+    /**
+     * Sends the open pages the view if it changed. Never throws: the scheduler runs no push after one that threw, so
+     * whatever goes wrong is logged and the next change is pushed again.
+     */
+    void push() {
+        try {
+            long revision = view.revision();
+            if (revision == pushed || pages.isEmpty()) {
+                return;
+            }
+            // Before the JSON: a revision that cannot be written is logged once, not every interval.
+            pushed = revision;
+            String json = view.toJson();
+            for (SseClient page : pages) {
+                synchronized (page) {
+                    if (page.terminated()) {
+                        pages.remove(page);
+                    } else {
+                        page.sendEvent("view", json);
+                    }
                 }
             }
+        } catch (Throwable e) {
+            LOG.error("Dashboard could not push revision {} of the view to the open pages; it pushes the next one",
+                    pushed, e);
         }
     }
 
@@ -166,84 +168,31 @@ public final class Dashboard implements AutoCloseable {
         reader.start();
     }
 
-    /** Reads {@code topic} from the beginning into the view until stopped; waits for the topic if it is missing. */
+    /**
+     * Reads {@code topic} from the beginning into the view until stopped; waits for the topic if it is missing or
+     * Kafka does not answer.
+     */
     private void follow(String role, String topic, RecordKind kind) {
-        RecordDecoder decoder = new RecordDecoder();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 TopicReader.committedReader(bootstrapServers, kafkaProperties), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = awaitPartitions(consumer, role, topic);
-            if (partitions.isEmpty()) {
-                return;
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            view.following(role, topic);
-            while (!stopped) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    accept(r, kind, decoder);
+            TopicFollower follower = new TopicFollower(view, bootstrapServers, role, topic, kind, consumer,
+                    System::currentTimeMillis);
+            while (!stopped && !follower.locate()) {
+                try {
+                    Thread.sleep(TOPIC_RETRY.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
+            }
+            while (!stopped) {
+                follower.poll();
             }
         } catch (KafkaException e) {
             // Access denied, a broken connection setting: the page says why this topic stopped being read.
             LOG.warn("Dashboard stopped reading {}", topic, e);
             view.unavailable(role, topic, "stopped reading: " + e.getMessage());
-        }
-    }
-
-    private List<TopicPartition> awaitPartitions(KafkaConsumer<byte[], byte[]> consumer, String role, String topic) {
-        while (!stopped) {
-            List<PartitionInfo> infos;
-            try {
-                infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                infos = List.of();
-            }
-            if (!infos.isEmpty()) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-                return partitions;
-            }
-            view.unavailable(role, topic, "topic does not exist (yet) at " + bootstrapServers);
-            try {
-                Thread.sleep(TOPIC_RETRY.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return List.of();
-            }
-        }
-        return List.of();
-    }
-
-    private void accept(ConsumerRecord<byte[], byte[]> r, RecordKind kind, RecordDecoder decoder) {
-        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-        Object record = null;
-        if (r.value() != null) {
-            try {
-                record = decoder.decode(r.value(), kind).record();
-            } catch (RecordDecodingException e) {
-                view.undecodable(r.topic(), r.partition() + "@" + r.offset(), e.getMessage());
-                return;
-            }
-        }
-        switch (kind) {
-            case MODEL -> view.model(key, (ModelSnapshot) record);
-            case ANNOTATOR -> view.annotator(key, (AnnotatorModel) record);
-            case CONSENSUS -> {
-                try {
-                    view.consensus(key, (Consensus) record);
-                } catch (IllegalArgumentException invalid) {
-                    view.undecodable(r.topic(), r.partition() + "@" + r.offset(), invalid.getMessage());
-                }
-            }
-            case DEAD_LETTER -> {
-                if (record == null) {
-                    view.undecodable(r.topic(), r.partition() + "@" + r.offset(), "a tombstone, not a dead letter");
-                } else {
-                    view.deadLetter((DeadLetter) record);
-                }
-            }
-            default -> throw new IllegalArgumentException("the dashboard does not read " + kind + " topics");
         }
     }
 
@@ -255,7 +204,7 @@ public final class Dashboard implements AutoCloseable {
         return ports.length > 3 ? ports[0] + "-" + ports[ports.length - 1] : s.toString();
     }
 
-    /** Stops serving and reading (each reader within one poll); open pages see the stream end. */
+    /** Stops serving and reading (each reader within one poll or look-up); open pages see the stream end. */
     @Override
     public void close() {
         stopped = true;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.core.metrics.PrequentialConfusion;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
@@ -21,14 +22,15 @@ import java.util.TreeMap;
 /**
  * What the dashboard shows, kept in memory from the Chorus topics and handed to the page as JSON: per task, each
  * variant's learning curve (prequential accuracy, and loss when the snapshots carry it, over examples seen) and
- * latest model version, a leaderboard when a task has several variants, the annotators' confusion matrices and
- * the consensus coverage ({@link ConsensusCoverage}); dead letters by field and reason. Bounded whatever the topics
- * hold: the last points of each series, a few distinct reasons and the latest letters of each field, and the
- * {@value #MAX_CONSENSUS_ITEMS} most recently changed consensus items (about 150 bytes each). A tombstone deletes
+ * latest model version, a leaderboard when a task has several variants, and each variant's annotators' confusion
+ * matrices and consensus coverage ({@link ConsensusCoverage}); dead letters by field and reason. Bounded whatever the
+ * topics hold: the last points of each series, a few distinct reasons and the latest letters of each field, and the
+ * {@value #MAX_CONSENSUS_ITEMS} most recently changed consensus items (about 150 bytes each); of a snapshot, a
+ * dead letter or a changed item only what the page shows (no parameters, no original bytes). A tombstone deletes
  * its key, as compaction will.
  * Thread-safe: one consumer thread per topic writes, the web server reads.
  */
-public final class DashboardView {
+public class DashboardView {
 
     /** Points kept per curve, distinct reasons per dead-letter field, latest letters per field. */
     static final int MAX_POINTS = 2000;
@@ -53,10 +55,10 @@ public final class DashboardView {
     private final int maxConsensusItems;
 
     private final Map<String, Task> tasks = new TreeMap<>();
-    /** Record key to (task, name), so that a tombstone, which carries only its key, finds what it deletes. */
+    /** Record key to what it names, so that a tombstone, which carries only its key, finds what it deletes. */
     private final Map<String, String[]> modelKeys = new HashMap<>();
-    private final Map<String, String[]> annotatorKeys = new HashMap<>();
-    /** Consensus record key (task/item) to what it counts for, least recently changed first. */
+    private final Map<String, AnnotatorKey> annotatorKeys = new HashMap<>();
+    /** Consensus record key (task/item, per variant) to what it counts for, least recently changed first. */
     private final LinkedHashMap<String, ConsensusCoverage.Item> consensusKeys = new LinkedHashMap<>();
     private final Map<String, Field> deadLetterFields = new HashMap<>();
     private final Map<String, TopicStatus> topics = new LinkedHashMap<>();
@@ -94,7 +96,8 @@ public final class DashboardView {
         }
         modelKeys.put(key, new String[] {snapshot.getTask(), snapshot.getVariant()});
         Variant v = task(snapshot.getTask()).variants.computeIfAbsent(snapshot.getVariant(), n -> new Variant());
-        v.latest = snapshot;
+        v.latest = new Latest(snapshot.getVersion(), snapshot.getExamplesSeen(), snapshot.getAlgorithm(),
+                snapshot.getCreatedAt(), snapshot.getMetrics().get(ACCURACY));
         v.snapshots++;
         Map<String, Double> metrics = snapshot.getMetrics();
         if (metrics.containsKey(ACCURACY)) {
@@ -105,24 +108,35 @@ public final class DashboardView {
         }
     }
 
-    /** An annotator's model read under {@code key} ({@code task/annotator}); null is a tombstone (evicted). */
+    /**
+     * An annotator's model read under {@code key} ({@code task/annotator}, and U+001F variant for a variant other
+     * than default); null is a tombstone (evicted). Each variant's label model has its own model of an annotator.
+     *
+     * @throws IllegalArgumentException naming the field, before anything is kept, when its confusion is no K×K
+     *         matrix of float32 values or K is past {@link PrequentialConfusion#MAX_CLASSES}
+     */
     public synchronized void annotator(String key, AnnotatorModel model) {
+        if (model != null) {
+            requireConfusion(model);
+        }
         revision++;
         if (model == null) {
-            String[] id = annotatorKeys.remove(key);
+            AnnotatorKey id = annotatorKeys.remove(key);
             if (id != null) {
-                task(id[0]).annotators.remove(id[1]);
-                dropIfEmpty(id[0]);
+                task(id.task()).annotators.remove(id.annotator());
+                dropIfEmpty(id.task());
             }
             return;
         }
-        annotatorKeys.put(key, new String[] {model.getTask(), model.getAnnotator()});
-        task(model.getTask()).annotators.put(model.getAnnotator(), model);
+        AnnotatorId id = new AnnotatorId(model.getVariant(), model.getAnnotator());
+        annotatorKeys.put(key, new AnnotatorKey(model.getTask(), id));
+        task(model.getTask()).annotators.put(id, model);
     }
 
     /**
-     * An item's consensus read under {@code key} ({@code task/item}); null is a tombstone. A republished item
-     * replaces its earlier record in the counts.
+     * An item's consensus read under {@code key} ({@code task/item}, and U+001F variant for a variant other than
+     * default); null is a tombstone. A republished item replaces its earlier record in the counts; each variant's
+     * items are counted apart.
      *
      * @throws IllegalArgumentException naming the field, before anything is counted, when the most likely class is
      *         no class of the posterior
@@ -144,13 +158,20 @@ public final class DashboardView {
             before.coverage.remove(key, before);
         }
         if (consensus == null) {
-            if (before != null) {
-                tasks.values().removeIf(t -> t.consensus == before.coverage && t.isEmpty());
+            if (before != null && before.coverage.isEmpty()) {
+                // Its task is looked for (tombstones are rare) rather than named by each of the items held.
+                for (Iterator<Task> tasksLeft = tasks.values().iterator(); tasksLeft.hasNext();) {
+                    Task task = tasksLeft.next();
+                    if (task.consensus.values().remove(before.coverage) && task.isEmpty()) {
+                        tasksLeft.remove();
+                    }
+                }
             }
             return;
         }
-        Task task = task(consensus.getTask());
-        consensusKeys.put(key, task.consensus.add(key, consensus, before, recent));
+        ConsensusCoverage coverage = task(consensus.getTask()).consensus
+                .computeIfAbsent(consensus.getVariant(), v -> new ConsensusCoverage());
+        consensusKeys.put(key, coverage.add(key, consensus, before, recent));
         if (consensusKeys.size() > maxConsensusItems) {
             Iterator<Map.Entry<String, ConsensusCoverage.Item>> eldest = consensusKeys.entrySet().iterator();
             Map.Entry<String, ConsensusCoverage.Item> forgotten = eldest.next();
@@ -171,7 +192,8 @@ public final class DashboardView {
         } else {
             field.otherReasons++;
         }
-        field.recent.addFirst(letter);
+        field.recent.addFirst(new Letter(letter.getTopic(), letter.getPartition(), letter.getOffset(),
+                letter.getReason(), letter.getTime()));
         if (field.recent.size() > recent) {
             field.recent.removeLast();
         }
@@ -190,7 +212,7 @@ public final class DashboardView {
         topics.computeIfAbsent(role, r -> new TopicStatus(topic)).problem = problem;
     }
 
-    /** A record of {@code topic} at {@code where} (partition@offset) that is no Chorus record, and why. */
+    /** A record of {@code topic} at {@code where} (partition@offset) that is no Chorus record, or one refused, and why. */
     public synchronized void undecodable(String topic, String where, String reason) {
         revision++;
         for (TopicStatus status : topics.values()) {
@@ -230,10 +252,10 @@ public final class DashboardView {
         ObjectNode json = NODES.objectNode().put("task", name);
         ArrayNode variants = json.putArray("variants");
         task.variants.forEach((variantName, v) -> {
-            ModelSnapshot s = v.latest;
-            ObjectNode variant = variants.addObject().put("variant", variantName).put("version", s.getVersion())
-                    .put("examplesSeen", s.getExamplesSeen()).put("algorithm", s.getAlgorithm())
-                    .put("createdAt", s.getCreatedAt()).put("snapshots", v.snapshots);
+            Latest s = v.latest;
+            ObjectNode variant = variants.addObject().put("variant", variantName).put("version", s.version())
+                    .put("examplesSeen", s.examplesSeen()).put("algorithm", s.algorithm())
+                    .put("createdAt", s.createdAt()).put("snapshots", v.snapshots);
             variant.set("accuracy", points(v.accuracy));
             if (!v.loss.isEmpty()) {
                 variant.set("loss", points(v.loss));
@@ -245,12 +267,13 @@ public final class DashboardView {
                     .sorted(Comparator.comparingDouble((Map.Entry<String, Variant> e) -> latestAccuracy(e.getValue()))
                             .reversed())
                     .forEach(e -> number(board.addObject().put("variant", e.getKey())
-                            .put("version", e.getValue().latest.getVersion()), "prequentialAccuracy",
-                            e.getValue().latest.getMetrics().get(ACCURACY)));
+                            .put("version", e.getValue().latest.version()), "prequentialAccuracy",
+                            e.getValue().latest.accuracy()));
         }
         ArrayNode annotators = json.putArray("annotators");
         task.annotators.forEach((id, a) -> {
-            ObjectNode annotator = annotators.addObject().put("annotator", id).put("version", a.getVersion())
+            ObjectNode annotator = annotators.addObject().put("variant", id.variant())
+                    .put("annotator", id.annotator()).put("version", a.getVersion())
                     .put("numClasses", a.getNumClasses()).put("labelsSeen", a.getLabelsSeen())
                     .put("updatedAt", a.getUpdatedAt());
             number(annotator, "reliability", a.getReliability());
@@ -258,7 +281,9 @@ public final class DashboardView {
             annotator.set("confusion", confusion(a));
         });
         if (!task.consensus.isEmpty()) {
-            json.set("consensus", task.consensus.toJson(NODES));
+            ArrayNode coverage = json.putArray("consensus");
+            task.consensus.forEach((variant, c) -> coverage.addObject().put("variant", variant)
+                    .setAll(c.toJson(NODES)));
         }
         return json;
     }
@@ -278,12 +303,27 @@ public final class DashboardView {
                             .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                             .forEach(r -> reasons.addObject().put("reason", r.getKey()).put("count", r.getValue()));
                     ArrayNode latest = field.putArray("recent");
-                    for (DeadLetter d : f.recent) {
-                        latest.addObject().put("topic", d.getTopic()).put("partition", d.getPartition())
-                                .put("offset", d.getOffset()).put("reason", d.getReason()).put("time", d.getTime());
+                    for (Letter d : f.recent) {
+                        latest.addObject().put("topic", d.topic()).put("partition", d.partition())
+                                .put("offset", d.offset()).put("reason", d.reason()).put("time", d.time());
                     }
                 });
         return json;
+    }
+
+    /** Refuses what {@link #confusion} cannot show: a K the page could not draw, cells that are not K×K floats. */
+    private static void requireConfusion(AnnotatorModel a) {
+        int k = a.getNumClasses();
+        if (k < 2 || k > PrequentialConfusion.MAX_CLASSES) {
+            throw new IllegalArgumentException("numClasses: expected 2.." + PrequentialConfusion.MAX_CLASSES + ", got "
+                    + k);
+        }
+        int cells = k * k;
+        int bytes = a.getConfusion().remaining();
+        if (bytes != cells * Float32.BYTES) {
+            throw new IllegalArgumentException("confusion: expected numClasses² = " + cells + " float32 values ("
+                    + cells * Float32.BYTES + " bytes), got " + bytes + " bytes");
+        }
     }
 
     /** Rows of K labels: row = true class, column = given label, as the record packs them. */
@@ -296,7 +336,7 @@ public final class DashboardView {
             for (int col = 0; col < k; col++) {
                 int i = row * k + col;
                 // Shortest decimal of the float itself, not of its widening to double (0.1f, not 0.10000000149).
-                if (i < cells.length && Float.isFinite(cells[i])) {
+                if (Float.isFinite(cells[i])) {
                     cols.add(Double.parseDouble(Float.toString(cells[i])));
                 } else {
                     cols.addNull();
@@ -336,7 +376,7 @@ public final class DashboardView {
     }
 
     private static double latestAccuracy(Variant v) {
-        Double accuracy = v.latest.getMetrics().get(ACCURACY);
+        Double accuracy = v.latest.accuracy();
         return accuracy == null || !Double.isFinite(accuracy) ? Double.NEGATIVE_INFINITY : accuracy;
     }
 
@@ -353,16 +393,30 @@ public final class DashboardView {
 
     private static final class Task {
         final Map<String, Variant> variants = new TreeMap<>();
-        final Map<String, AnnotatorModel> annotators = new TreeMap<>();
-        final ConsensusCoverage consensus = new ConsensusCoverage();
+        final Map<AnnotatorId, AnnotatorModel> annotators = new TreeMap<>(
+                Comparator.comparing(AnnotatorId::variant).thenComparing(AnnotatorId::annotator));
+        /** By variant: each variant's label model publishes its own consensus of the task's items. */
+        final Map<String, ConsensusCoverage> consensus = new TreeMap<>();
 
         boolean isEmpty() {
             return variants.isEmpty() && annotators.isEmpty() && consensus.isEmpty();
         }
     }
 
+    /** One variant's model of one annotator. */
+    private record AnnotatorId(String variant, String annotator) {}
+
+    /** What an annotator record's key names. */
+    private record AnnotatorKey(String task, AnnotatorId annotator) {}
+
+    /** Of a variant's latest snapshot, what the page shows: not its parameters, megabytes the page never shows. */
+    private record Latest(long version, long examplesSeen, String algorithm, long createdAt, Double accuracy) {}
+
+    /** Of a dead letter, what the page lists: not its original bytes. */
+    private record Letter(String topic, int partition, long offset, String reason, long time) {}
+
     private static final class Variant {
-        ModelSnapshot latest;
+        Latest latest;
         long snapshots;
         final Deque<double[]> accuracy = new ArrayDeque<>();
         final Deque<double[]> loss = new ArrayDeque<>();
@@ -372,7 +426,7 @@ public final class DashboardView {
         long count;
         long otherReasons;
         final Map<String, Long> reasons = new LinkedHashMap<>();
-        final Deque<DeadLetter> recent = new ArrayDeque<>();
+        final Deque<Letter> recent = new ArrayDeque<>();
     }
 
     private static final class TopicStatus {

@@ -12,10 +12,18 @@ import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /** Records in, the JSON the dashboard page reads out. */
@@ -125,6 +133,55 @@ class DashboardViewTest {
     }
 
     @Test
+    void anAnnotatorWhoseConfusionIsNotKByKFloatsIsRefusedNamingTheFieldAndNothingIsKept() throws Exception {
+        AnnotatorModel truncated = annotator("t", "ann", 3, new float[9]);
+        truncated.setConfusion(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        assertThatThrownBy(() -> view.annotator("t/ann", truncated)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("confusion: expected numClasses² = 9 float32 values (36 bytes), got 3 bytes");
+
+        AnnotatorModel huge = annotator("t", "ann", 3, new float[9]);
+        huge.setNumClasses(Integer.MAX_VALUE);
+        assertThatThrownBy(() -> view.annotator("t/ann", huge)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("numClasses: expected 2..4096, got 2147483647");
+
+        assertThat(json().get("tasks")).as("nothing kept, and the view is still written").isEmpty();
+    }
+
+    @Test
+    void annotatorsAndConsensusOfTwoVariantsAreKeptApartAndATombstoneRemovesOnlyItsOwnKey() throws Exception {
+        // The train job's keys: task/annotator for variant default, task/annotator U+001F variant for any other.
+        view.annotator("t/ann", annotator("t", "default", "ann", 2, new float[] {0.9f, 0.1f, 0.2f, 0.8f}));
+        view.annotator("t/ann\u001Fb", annotator("t", "b", "ann", 2, new float[] {0.6f, 0.4f, 0.3f, 0.7f}));
+        view.consensus("t/x", consensus("t", "default", "x", List.of(0.8, 0.2), 0, 1, 1));
+        view.consensus("t/x\u001Fb", consensus("t", "b", "x", List.of(0.3, 0.7), 1, 1, 1));
+
+        JsonNode task = only(json().get("tasks"));
+        JsonNode annotators = task.get("annotators");
+        assertThat(annotators).as("one model of annotator ann per variant").hasSize(2);
+        assertThat(annotators.get(0).get("variant").asText()).isEqualTo("b");
+        assertThat(annotators.get(0).get("annotator").asText()).isEqualTo("ann");
+        assertThat(annotators.get(0).get("confusion").get(0).toString()).isEqualTo("[0.6,0.4]");
+        assertThat(annotators.get(1).get("variant").asText()).isEqualTo("default");
+        assertThat(annotators.get(1).get("confusion").get(0).toString()).isEqualTo("[0.9,0.1]");
+        JsonNode consensus = task.get("consensus");
+        assertThat(consensus).as("one coverage per variant").hasSize(2);
+        assertThat(consensus.get(0).get("variant").asText()).isEqualTo("b");
+        assertThat(consensus.get(0).get("items").asLong()).as("item x once per variant").isEqualTo(1);
+        assertThat(consensus.get(0).get("classes").toString()).isEqualTo("[0,1]");
+        assertThat(consensus.get(1).get("variant").asText()).isEqualTo("default");
+        assertThat(consensus.get(1).get("items").asLong()).isEqualTo(1);
+        assertThat(consensus.get(1).get("classes").toString()).isEqualTo("[1,0]");
+
+        view.annotator("t/ann\u001Fb", null);
+        view.consensus("t/x\u001Fb", null);
+        JsonNode left = only(json().get("tasks"));
+        assertThat(left.get("annotators")).as("variant default's model of ann is live").hasSize(1);
+        assertThat(left.get("annotators").get(0).get("variant").asText()).isEqualTo("default");
+        assertThat(left.get("consensus")).hasSize(1);
+        assertThat(left.get("consensus").get(0).get("variant").asText()).isEqualTo("default");
+    }
+
+    @Test
     void consensusIsCountedPerItemAndARepublishedItemMovesItsClassOnce() throws Exception {
         view.model("crowd/default", snapshot("crowd", "default", 1, 10, Map.of("prequentialAccuracy", 0.5)));
         view.consensus("crowd/a", consensus("crowd", "a", List.of(0.95, 0.03, 0.02), 0, 3, 1));
@@ -132,7 +189,8 @@ class DashboardViewTest {
         view.consensus("crowd/c", consensus("crowd", "c", List.of(0.4, 0.3, 0.3), 0, 2, 1));
         view.consensus("crowd/a", consensus("crowd", "a", List.of(0.1, 0.85, 0.05), 1, 4, 2));
 
-        JsonNode consensus = only(json().get("tasks")).get("consensus");
+        JsonNode consensus = only(only(json().get("tasks")).get("consensus"));
+        assertThat(consensus.get("variant").asText()).isEqualTo("default");
         assertThat(consensus.get("items").asLong()).as("a, b, c: a counted once").isEqualTo(3);
         assertThat(consensus.get("forgotten").asLong()).isZero();
         assertThat(consensus.get("classes").toString()).as("items by most likely class: a moved from 0 to 1")
@@ -162,7 +220,7 @@ class DashboardViewTest {
         view.consensus("t/x", consensus("t", "x", List.of(0.3, 0.7), 1, 2, 1));
         view.consensus("t/y", consensus("t", "y", List.of(0.9, 0.1), 0, 1, 1));
         view.consensus("t/x", null);
-        JsonNode consensus = only(json().get("tasks")).get("consensus");
+        JsonNode consensus = only(only(json().get("tasks")).get("consensus"));
         assertThat(consensus.get("items").asLong()).isEqualTo(1);
         assertThat(consensus.get("classes").toString()).isEqualTo("[1,0]");
         assertThat(consensus.get("recent")).hasSize(1);
@@ -179,7 +237,7 @@ class DashboardViewTest {
         bounded.consensus("t/a", consensus("t", "a", List.of(0.8, 0.2), 0, 2, 2));
         bounded.consensus("t/c", consensus("t", "c", List.of(0.2, 0.8), 1, 1, 1));
 
-        JsonNode consensus = only(JSON.readTree(bounded.toJson()).get("tasks")).get("consensus");
+        JsonNode consensus = only(only(JSON.readTree(bounded.toJson()).get("tasks")).get("consensus"));
         assertThat(consensus.get("items").asLong()).as("a and c kept").isEqualTo(2);
         assertThat(consensus.get("forgotten").asLong()).as("b, the least recently changed").isEqualTo(1);
         assertThat(consensus.get("classes").toString()).isEqualTo("[1,1]");
@@ -229,10 +287,85 @@ class DashboardViewTest {
     }
 
     @Test
+    void ofSnapshotsDeadLettersAndConsensusTheViewKeepsWhatThePageShowsNotTheRecordsNorTheirBytes() throws Exception {
+        ModelSnapshot big = snapshot("t", "v", 1, 10, Map.of("prequentialAccuracy", 0.5, "prequentialLoss", 0.7));
+        big.setParameters(ByteBuffer.allocate(1 << 20));
+        view.model("t/v", big);
+        DeadLetter letter = letter("label", "label: expected 0..9, got 42", 1);
+        letter.setOriginal(ByteBuffer.allocate(1 << 20));
+        view.deadLetter(letter);
+        view.consensus("t/x", consensus("t", "x", List.of(0.8, 0.2), 0, 1, 1));
+
+        Retained retained = Retained.from(view);
+        assertThat(retained.bytes).as("bytes of buffers and byte arrays the view holds").isZero();
+        assertThat(retained.records).as("records the view holds").isEmpty();
+        JsonNode variant = only(only(json().get("tasks")).get("variants"));
+        assertThat(variant.get("version").asLong()).isEqualTo(1);
+        assertThat(variant.get("examplesSeen").asLong()).isEqualTo(10);
+        assertThat(variant.get("algorithm").asText()).isEqualTo("softmax-regression");
+        assertThat(variant.get("createdAt").asLong()).isEqualTo(1_700_000_000_001L);
+        JsonNode recent = only(json().get("deadLetters").get("byField")).get("recent").get(0);
+        assertThat(recent.toString()).isEqualTo("{\"topic\":\"chorus.examples\",\"partition\":0,\"offset\":1,"
+                + "\"reason\":\"label: expected 0..9, got 42\",\"time\":1700000000000}");
+    }
+
+    @Test
     void everyChangeMovesTheRevisionSoThePageIsPushedOnlyWhatIsNew() {
         long before = view.revision();
         view.deadLetter(letter("weight", "weight: expected >= 0, got -1", 1));
         assertThat(view.revision()).isGreaterThan(before);
+    }
+
+    /**
+     * What an object holds, walked through its fields (the project's classes), maps, collections and arrays: the
+     * bytes of every buffer and byte array, and the Avro records.
+     */
+    private static final class Retained {
+        long bytes;
+        final Set<String> records = new TreeSet<>();
+        private final Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        static Retained from(Object root) throws IllegalAccessException {
+            Retained retained = new Retained();
+            retained.walk(root);
+            return retained;
+        }
+
+        private void walk(Object o) throws IllegalAccessException {
+            if (o == null || !seen.add(o)) {
+                return;
+            }
+            if (o instanceof ByteBuffer buffer) {
+                bytes += buffer.capacity();
+            } else if (o instanceof byte[] array) {
+                bytes += array.length;
+            } else if (o instanceof Map<?, ?> map) {
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    walk(e.getKey());
+                    walk(e.getValue());
+                }
+            } else if (o instanceof Collection<?> collection) {
+                for (Object element : collection) {
+                    walk(element);
+                }
+            } else if (o instanceof Object[] array) {
+                for (Object element : array) {
+                    walk(element);
+                }
+            } else if (o.getClass().getName().startsWith("dev.chorus.")) {
+                if (o instanceof SpecificRecord) {
+                    records.add(o.getClass().getSimpleName());
+                }
+                for (Class<?> c = o.getClass(); c != null && c.getName().startsWith("dev.chorus."); c = c.getSuperclass()) {
+                    for (Field field : c.getDeclaredFields()) {
+                        if (!Modifier.isStatic(field.getModifiers()) && !field.getType().isPrimitive()) {
+                            field.setAccessible(true);
+                            walk(field.get(o));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private JsonNode json() throws Exception {
@@ -252,16 +385,25 @@ class DashboardViewTest {
     }
 
     static AnnotatorModel annotator(String task, String annotator, int k, float[] confusion) {
-        return AnnotatorModel.newBuilder().setTask(task).setAnnotator(annotator).setVersion(1).setNumClasses(k)
-                .setConfusion(Float32.pack(confusion)).setReliability(0.7).setWeight(null).setLabelsSeen(42)
+        return annotator(task, "default", annotator, k, confusion);
+    }
+
+    static AnnotatorModel annotator(String task, String variant, String annotator, int k, float[] confusion) {
+        return AnnotatorModel.newBuilder().setTask(task).setVariant(variant).setAnnotator(annotator).setVersion(1)
+                .setNumClasses(k).setConfusion(Float32.pack(confusion)).setReliability(0.7).setWeight(null).setLabelsSeen(42)
                 .setUpdatedAt(1_700_000_000_000L).build();
     }
 
     static Consensus consensus(String task, String item, List<Double> posterior, int mostLikely, int labels,
             long version) {
-        return Consensus.newBuilder().setTask(task).setItem(item).setPosterior(posterior).setMostLikely(mostLikely)
-                .setLabels(labels).setAnnotators(List.of()).setVersion(version).setUpdatedAt(1_700_000_000_000L + version)
-                .build();
+        return consensus(task, "default", item, posterior, mostLikely, labels, version);
+    }
+
+    static Consensus consensus(String task, String variant, String item, List<Double> posterior, int mostLikely,
+            int labels, long version) {
+        return Consensus.newBuilder().setTask(task).setVariant(variant).setItem(item).setPosterior(posterior)
+                .setMostLikely(mostLikely).setLabels(labels).setAnnotators(List.of()).setVersion(version)
+                .setUpdatedAt(1_700_000_000_000L + version).build();
     }
 
     static DeadLetter letter(String field, String reason, long offset) {

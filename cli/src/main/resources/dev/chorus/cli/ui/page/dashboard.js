@@ -39,12 +39,6 @@
     node.querySelectorAll(CHARTS).forEach(function (c) { echarts.dispose(c); });
   }
 
-  function child(parent, selector, make) {
-    var found = Array.prototype.find.call(parent.children, function (c) { return c.matches(selector); });
-    if (!found) { found = make(); parent.appendChild(found); }
-    return found;
-  }
-
   function curve(node, variants) {
     var series = [];
     var withLoss = variants.some(function (v) { return v.loss; });
@@ -69,7 +63,7 @@
     }, true);
   }
 
-  function heatmap(node, a) {
+  function heatmap(node, a, name) {
     var k = a.numClasses, data = [], labels = [];
     for (var i = 0; i < k; i++) { labels.push(String(i)); }
     a.confusion.forEach(function (row, trueClass) {
@@ -77,7 +71,7 @@
     });
     chart(node).setOption({
       animation: false,
-      title: {text: a.annotator, textStyle: {fontSize: 12}},
+      title: {text: name, textStyle: {fontSize: 12}},
       tooltip: {formatter: function (p) {
         return 'true ' + p.value[1] + ', labelled ' + p.value[0] + ': ' + fmt(p.value[2], 3);
       }},
@@ -106,22 +100,37 @@
     }, true);
   }
 
-  // A task's consensus coverage: a block that comes and goes with the task's consensus records.
-  function renderConsensus(section, c) {
-    var block = Array.prototype.find.call(section.children, function (e) { return e.matches('.consensus'); });
-    if (!c) {
-      if (block) { disposeCharts(block); block.remove(); }
-      return;
-    }
+  // The variants a task's records name: the page names a variant only when there are several.
+  function variantsOf(t) {
+    var names = {};
+    t.variants.concat(t.annotators, t.consensus || []).forEach(function (r) { names[r.variant] = true; });
+    return Object.keys(names).length;
+  }
+
+  // A task's consensus coverage, a block per variant that comes and goes with the variant's consensus records.
+  function renderConsensus(section, coverage, namedVariants) {
+    var variants = coverage.map(function (c) { return c.variant; });
+    Array.prototype.slice.call(section.children).forEach(function (e) {
+      if (e.matches('.consensus') && variants.indexOf(e.dataset.variant) < 0) { disposeCharts(e); e.remove(); }
+    });
+    coverage.forEach(function (c) { renderCoverage(section, c, namedVariants); });
+  }
+
+  function renderCoverage(section, c, namedVariants) {
+    var block = Array.prototype.find.call(section.children, function (e) {
+      return e.matches('.consensus') && e.dataset.variant === c.variant;
+    });
     if (!block) {
       block = el('div', {'class': 'consensus'});
-      var title = el('h3', {}, 'Consensus: ');
-      title.appendChild(el('span', {'class': 'consensus-items'}));
-      title.appendChild(document.createTextNode(' items'));
+      block.dataset.variant = c.variant;
+      var title = el('h3', {}, 'Consensus');
+      title.append(el('span', {'class': 'consensus-variant'}), ': ', el('span', {'class': 'consensus-items'}),
+        ' items');
       block.append(title, el('table', {'class': 'coverage'}), el('div', {'class': 'consensus-classes'}),
         el('table', {'class': 'changes'}));
       section.appendChild(block);
     }
+    block.querySelector('.consensus-variant').textContent = namedVariants ? ' of variant ' + c.variant : '';
     block.querySelector('.consensus-items').textContent = String(c.items);
     table(block.querySelector('.coverage'),
       ['posterior max ≥ 0.9', 'posterior max ≥ 0.5', 'mean labels per item', 'forgotten (over the bound)'],
@@ -135,43 +144,60 @@
       }));
   }
 
+  // A task's section: its parts in page order, made once. A part without data is hidden (and emptied), so that a
+  // task that drops to one variant or loses its annotators shows no leaderboard or heatmaps from before.
+  function skeleton(section, name) {
+    if (section.firstChild) { return; }
+    section.append(el('h2', {}, 'Task ' + name), el('div', {'class': 'curve'}), el('table', {'class': 'models'}),
+      el('h3', {'class': 'board'}, 'Leaderboard'), el('table', {'class': 'leaderboard'}),
+      el('h3', {'class': 'ann'}, 'Annotators'), el('table', {'class': 'annotators'}), el('div', {'class': 'heatmaps'}));
+  }
+
+  function part(section, selector) {
+    return section.querySelector(':scope > ' + selector);
+  }
+
+  function show(section, selectors, shown) {
+    selectors.forEach(function (selector) { part(section, selector).hidden = !shown; });
+  }
+
   function renderTask(section, t) {
-    child(section, 'h2', function () { return el('h2', {}, 'Task ' + t.task); });
-    curve(child(section, '.curve', function () { return el('div', {'class': 'curve'}); }), t.variants);
-    var models = child(section, '.models', function () { return el('table', {'class': 'models'}); });
-    table(models, ['variant', 'model version', 'examples seen', 'algorithm', 'snapshots', 'published'],
-      t.variants.map(function (v) {
+    var namedVariants = variantsOf(t) > 1;
+    skeleton(section, t.task);
+    curve(part(section, '.curve'), t.variants);
+    table(part(section, '.models'),
+      ['variant', 'model version', 'examples seen', 'algorithm', 'snapshots', 'published'], t.variants.map(function (v) {
         return [v.variant, v.version, v.examplesSeen, v.algorithm, v.snapshots, new Date(v.createdAt).toISOString()];
       }));
-    if (t.leaderboard) {
-      child(section, 'h3.board', function () { return el('h3', {'class': 'board'}, 'Leaderboard'); });
-      table(child(section, '.leaderboard', function () { return el('table', {'class': 'leaderboard'}); }),
-        ['rank', 'variant', 'model version', 'prequential accuracy'],
-        t.leaderboard.map(function (v, i) { return [i + 1, v.variant, v.version, fmt(v.prequentialAccuracy, 4)]; }));
-    }
-    if (t.annotators.length) {
-      child(section, 'h3.ann', function () { return el('h3', {'class': 'ann'}, 'Annotators'); });
-      table(child(section, '.annotators', function () { return el('table', {'class': 'annotators'}); }),
-        ['annotator', 'version', 'reliability', 'weight', 'labels seen'],
-        t.annotators.map(function (a) {
-          return [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
-        }));
-      var maps = child(section, '.heatmaps', function () { return el('div', {'class': 'heatmaps'}); });
-      var names = t.annotators.map(function (a) { return a.annotator; });
-      Array.prototype.slice.call(maps.children).forEach(function (m) {
-        if (names.indexOf(m.dataset.annotator) < 0) { echarts.dispose(m); m.remove(); }
-      });
-      t.annotators.forEach(function (a) {
-        var node = Array.prototype.find.call(maps.children, function (m) { return m.dataset.annotator === a.annotator; });
-        if (!node) {
-          node = el('div', {'class': 'heatmap', 'title': 'confusion matrix of ' + a.annotator});
-          node.dataset.annotator = a.annotator;
-          maps.appendChild(node);
-        }
-        heatmap(node, a);
-      });
-    }
-    renderConsensus(section, t.consensus);
+    var board = t.leaderboard || [];
+    show(section, ['h3.board', '.leaderboard'], board.length > 0);
+    table(part(section, '.leaderboard'), ['rank', 'variant', 'model version', 'prequential accuracy'],
+      board.map(function (v, i) { return [i + 1, v.variant, v.version, fmt(v.prequentialAccuracy, 4)]; }));
+    show(section, ['h3.ann', '.annotators', '.heatmaps'], t.annotators.length > 0);
+    // Each variant's label model has its own model of an annotator.
+    var head = ['annotator', 'version', 'reliability', 'weight', 'labels seen'];
+    table(part(section, '.annotators'), namedVariants ? ['variant'].concat(head) : head,
+      t.annotators.map(function (a) {
+        var row = [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
+        return namedVariants ? [a.variant].concat(row) : row;
+      }));
+    var maps = part(section, '.heatmaps');
+    var keys = t.annotators.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
+    Array.prototype.slice.call(maps.children).forEach(function (m) {
+      if (keys.indexOf(m.dataset.key) < 0) { echarts.dispose(m); m.remove(); }
+    });
+    t.annotators.forEach(function (a, i) {
+      var name = namedVariants ? a.annotator + ' · ' + a.variant : a.annotator;
+      var node = Array.prototype.find.call(maps.children, function (m) { return m.dataset.key === keys[i]; });
+      if (!node) {
+        node = el('div', {'class': 'heatmap'});
+        node.dataset.key = keys[i];
+        maps.appendChild(node);
+      }
+      node.title = 'confusion matrix of ' + name;
+      heatmap(node, a, name);
+    });
+    renderConsensus(section, t.consensus || [], namedVariants);
   }
 
   function renderTasks(tasks) {
@@ -208,8 +234,8 @@
     topics.forEach(function (t) {
       if (t.problem) { list.appendChild(el('li', {}, t.topic + ': ' + t.problem)); }
       if (t.undecodable) {
-        list.appendChild(el('li', {}, t.topic + ': ' + t.undecodable + ' records that are no Chorus record, the last at '
-          + t.lastUndecodable));
+        list.appendChild(el('li', {}, t.topic + ': ' + t.undecodable + ' records not shown (no Chorus record, or a '
+          + 'field out of range), the last at ' + t.lastUndecodable));
       }
     });
   }
