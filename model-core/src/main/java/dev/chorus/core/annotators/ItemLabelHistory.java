@@ -352,9 +352,10 @@ public final class ItemLabelHistory {
   }
 
   /**
-   * What in this history a label model of {@code numClasses} classes and {@code slots} annotator slots could not
-   * read (a slot or a label out of range, a slot twice for one item), or null: a history read from bytes is checked
-   * against the model it came with, whose E-step indexes confusions by both.
+   * What in this history a label model of {@code numClasses} classes whose registry holds slots {@code [0, slots)}
+   * could not read (a slot or a label out of range, a slot twice for one item), or null: a history read from bytes
+   * is checked against the model it came with, whose E-step indexes confusions by both and whose consensus names
+   * each label's annotator.
    */
   public String firstInvalid(int numClasses, int slots) {
     for (Map.Entry<Long, Entry> e : entries.entrySet()) {
