@@ -22,8 +22,12 @@ import java.util.function.LongFunction;
  * changed is pending until its record goes out, rate-limited like annotator models
  * ({@link MinibatchSgdFunction#due}); every model snapshot sends every pending item and re-evaluates up to
  * {@link #RECHECK_PER_SNAPSHOT} published items, round robin, republishing those whose most likely class moved with
- * their annotators' confusions. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
- * snapshots, at a cost per snapshot of that many E-steps. Items leave the ledger when they leave the label model's
+ * their annotators' confusions. The recheck has no features, so it compares the item's consensus on its labels alone
+ * (with the class prior) now with the same at its last record ({@link Item#labelsClass}), not with the record, which
+ * the classifier's prediction may have made: a record made so would flip to the class its labels alone favour at the
+ * next recheck, with nothing changed. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
+ * snapshots, at a cost per snapshot of that many E-steps, and a record made with the classifier's prior costs one
+ * E-step more. Items leave the ledger when they leave the label model's
  * item history (whose bound {@code historyItems} also bounds the ledger): their last record stays on the topic.
  */
 final class ConsensusLedger {
@@ -33,8 +37,12 @@ final class ConsensusLedger {
     static final class Item {
         final String id;
         boolean pending;
-        /** The most likely class of its last record, -1 before the first. */
-        int publishedClass = -1;
+        /**
+         * The most likely class of its consensus on its labels alone (the class prior, whatever prior its record had)
+         * when its last record went out, -1 before the first. A ledger saved before session 29 holds the record's
+         * most likely class here: an item whose record the classifier's prediction made may go out once more.
+         */
+        int labelsClass = -1;
         long publishedVersion;
         long publishedAt;
 
@@ -76,15 +84,17 @@ final class ConsensusLedger {
             Map.Entry<Long, Item> e = it.next();
             Item item = e.getValue();
             if (!item.pending || version <= item.publishedVersion || !MinibatchSgdFunction.due(all, true,
-                    item.publishedClass >= 0, item.publishedAt, now, intervalMs)) {
+                    item.labelsClass >= 0, item.publishedAt, now, intervalMs)) {
                 continue;
             }
-            ItemConsensus consensus = model.consensus(e.getKey(), priorOf.apply(e.getKey()));
+            float[] prior = priorOf.apply(e.getKey());
+            ItemConsensus consensus = model.consensus(e.getKey(), prior);
             if (consensus == null) {
                 it.remove();
                 continue;
             }
-            out.accept(record(task, variant, item, consensus, version, now));
+            int labelsClass = prior == null ? consensus.mostLikely() : model.consensus(e.getKey(), null).mostLikely();
+            out.accept(record(task, variant, item, consensus, labelsClass, version, now));
             published++;
         }
         return published;
@@ -92,7 +102,8 @@ final class ConsensusLedger {
 
     /**
      * Re-evaluates up to {@link #RECHECK_PER_SNAPSHOT} published items, from where the last recheck stopped, and
-     * republishes those whose most likely class changed. Returns how many went out.
+     * republishes, with the class prior, those whose most likely class on their labels alone changed since their last
+     * record. Returns how many went out.
      */
     int recheck(LabelModel model, String task, String variant, long version, long now, Consumer<Consensus> out) {
         if (items.isEmpty()) {
@@ -116,14 +127,14 @@ final class ConsensusLedger {
                 }
                 visited++;
                 Item item = e.getValue();
-                if (item.publishedClass < 0 || version <= item.publishedVersion) {
+                if (item.labelsClass < 0 || version <= item.publishedVersion) {
                     continue;
                 }
                 ItemConsensus consensus = model.consensus(e.getKey(), null);
                 if (consensus == null) {
                     forgotten.add(e.getKey());
-                } else if (consensus.mostLikely() != item.publishedClass) {
-                    out.accept(record(task, variant, item, consensus, version, now));
+                } else if (consensus.mostLikely() != item.labelsClass) {
+                    out.accept(record(task, variant, item, consensus, consensus.mostLikely(), version, now));
                     published++;
                 }
             }
@@ -146,9 +157,11 @@ final class ConsensusLedger {
         return priors::get;
     }
 
-    private static Consensus record(String task, String variant, Item item, ItemConsensus consensus, long version, long now) {
+    /** {@code consensus} as a record, which {@code item} remembers with its most likely class on its labels alone. */
+    private static Consensus record(String task, String variant, Item item, ItemConsensus consensus, int labelsClass,
+            long version, long now) {
         item.pending = false;
-        item.publishedClass = consensus.mostLikely();
+        item.labelsClass = labelsClass;
         item.publishedVersion = version;
         item.publishedAt = now;
         List<Double> posterior = new ArrayList<>(consensus.posterior().length);
@@ -173,7 +186,7 @@ final class ConsensusLedger {
         items.forEach((key, item) -> {
             Item i = new Item(item.id);
             i.pending = item.pending;
-            i.publishedClass = item.publishedClass;
+            i.labelsClass = item.labelsClass;
             i.publishedVersion = item.publishedVersion;
             i.publishedAt = item.publishedAt;
             c.items.put(key, i);
@@ -190,7 +203,7 @@ final class ConsensusLedger {
             out.writeLong(e.getKey());
             BinaryState.writeString(out, item.id);
             out.writeBoolean(item.pending);
-            out.writeInt(item.publishedClass);
+            out.writeInt(item.labelsClass);
             out.writeLong(item.publishedVersion);
             out.writeLong(item.publishedAt);
         }
@@ -208,7 +221,7 @@ final class ConsensusLedger {
             long key = in.readLong();
             Item item = new Item(BinaryState.readString(in, "consensus item id"));
             item.pending = in.readBoolean();
-            item.publishedClass = in.readInt();
+            item.labelsClass = in.readInt();
             item.publishedVersion = in.readLong();
             item.publishedAt = in.readLong();
             ledger.items.put(key, item);
