@@ -163,6 +163,23 @@ public final class ItemLabelHistory {
   }
 
   /**
+   * Whether {@link #add add(item, slot, label)} now would find that label already remembered: the item's entry is
+   * not too old to be kept and holds annotator {@code slot}'s label {@code label}. Changes nothing.
+   */
+  public boolean remembers(long item, int slot, int label) {
+    Entry entry = entries.get(item);
+    if (entry == null || tick + 1 - entry.lastTick > maxAge) {
+      return false;
+    }
+    for (int i = 0; i < entry.size; i++) {
+      if (entry.slots[i] == slot) {
+        return entry.labels[i] == label;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Drops every label of annotator {@code slot} from every item, and the items left without a label: the slot's
    * annotator was evicted, and its labels must not be credited to the slot's next annotator. Costs one pass over
    * the history.
