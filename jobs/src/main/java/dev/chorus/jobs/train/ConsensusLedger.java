@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -22,8 +23,13 @@ import java.util.function.LongFunction;
  * changed is pending until its record goes out, rate-limited like annotator models
  * ({@link MinibatchSgdFunction#due}); every model snapshot sends every pending item and re-evaluates up to
  * {@link #RECHECK_PER_SNAPSHOT} published items, round robin, republishing those whose most likely class moved with
- * their annotators' confusions. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
- * snapshots, at a cost per snapshot of that many E-steps. Items leave the ledger when they leave the label model's
+ * their annotators' confusions. The recheck has no features, so it compares the item's consensus on its labels alone
+ * (with the class prior) now with the same at its last record ({@link Item#labelsClass}), not with the record, which
+ * the classifier's prediction may have made: a record made so would flip to the class its labels alone favour at the
+ * next recheck, with nothing changed. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
+ * snapshots, at a cost per snapshot of that many E-steps, and a record made with the classifier's prior costs one
+ * E-step more. The keys of the items owed are kept beside the ledger ({@link #pending}), so that publication, after
+ * every minibatch, visits them alone, not every item. Items leave the ledger when they leave the label model's
  * item history (whose bound {@code historyItems} also bounds the ledger): their last record stays on the topic.
  */
 final class ConsensusLedger {
@@ -32,9 +38,12 @@ final class ConsensusLedger {
 
     static final class Item {
         final String id;
-        boolean pending;
-        /** The most likely class of its last record, -1 before the first. */
-        int publishedClass = -1;
+        /**
+         * The most likely class of its consensus on its labels alone (the class prior, whatever prior its record had)
+         * when its last record went out, -1 before the first. A ledger saved before session 29 holds the record's
+         * most likely class here: an item whose record the classifier's prediction made may go out once more.
+         */
+        int labelsClass = -1;
         long publishedVersion;
         long publishedAt;
 
@@ -45,8 +54,15 @@ final class ConsensusLedger {
 
     /** By item key ({@link dev.chorus.jobs.ExampleTensors#itemKey}), in order of last label, oldest first. */
     final LinkedHashMap<Long, Item> items = new LinkedHashMap<>();
+    /**
+     * The keys of the items whose consensus is owed (labelled since their last record), in the order of {@link #items}.
+     * Saved as a flag per item, and rebuilt from it.
+     */
+    final LinkedHashSet<Long> pending = new LinkedHashSet<>();
     /** Where the next snapshot's recheck starts, as a position in {@link #items}. */
     int recheckFrom;
+    /** Ledger entries {@link #publishPending} has looked at, which a test bounds (it runs once per minibatch). */
+    long pendingVisits;
 
     /** Marks item {@code key} (example id {@code id}) as labelled again: its consensus is owed. */
     void labelled(long key, String id, int maxItems) {
@@ -54,11 +70,13 @@ final class ConsensusLedger {
         if (item == null) {
             item = new Item(id);
         }
-        item.pending = true;
         items.put(key, item);
-        Iterator<Item> oldest = items.values().iterator();
+        // Last in both, so that the owed keys keep the ledger's order.
+        pending.remove(key);
+        pending.add(key);
+        Iterator<Long> oldest = items.keySet().iterator();
         while (items.size() > maxItems) {
-            oldest.next();
+            pending.remove(oldest.next());
             oldest.remove();
         }
     }
@@ -71,20 +89,24 @@ final class ConsensusLedger {
     int publishPending(LabelModel model, String task, String variant, long version, long now, long intervalMs, boolean all,
             LongFunction<float[]> priorOf, Consumer<Consensus> out) {
         int published = 0;
-        Iterator<Map.Entry<Long, Item>> it = items.entrySet().iterator();
+        Iterator<Long> it = pending.iterator();
         while (it.hasNext()) {
-            Map.Entry<Long, Item> e = it.next();
-            Item item = e.getValue();
-            if (!item.pending || version <= item.publishedVersion || !MinibatchSgdFunction.due(all, true,
-                    item.publishedClass >= 0, item.publishedAt, now, intervalMs)) {
+            long key = it.next();
+            pendingVisits++;
+            Item item = items.get(key);
+            if (version <= item.publishedVersion || !MinibatchSgdFunction.due(all, true, item.labelsClass >= 0,
+                    item.publishedAt, now, intervalMs)) {
                 continue;
             }
-            ItemConsensus consensus = model.consensus(e.getKey(), priorOf.apply(e.getKey()));
+            it.remove();
+            float[] prior = priorOf.apply(key);
+            ItemConsensus consensus = model.consensus(key, prior);
             if (consensus == null) {
-                it.remove();
+                items.remove(key);
                 continue;
             }
-            out.accept(record(task, variant, item, consensus, version, now));
+            int labelsClass = prior == null ? consensus.mostLikely() : model.consensus(key, null).mostLikely();
+            out.accept(record(task, variant, item, consensus, labelsClass, version, now));
             published++;
         }
         return published;
@@ -92,7 +114,8 @@ final class ConsensusLedger {
 
     /**
      * Re-evaluates up to {@link #RECHECK_PER_SNAPSHOT} published items, from where the last recheck stopped, and
-     * republishes those whose most likely class changed. Returns how many went out.
+     * republishes, with the class prior, those whose most likely class on their labels alone changed since their last
+     * record. Returns how many went out.
      */
     int recheck(LabelModel model, String task, String variant, long version, long now, Consumer<Consensus> out) {
         if (items.isEmpty()) {
@@ -116,21 +139,25 @@ final class ConsensusLedger {
                 }
                 visited++;
                 Item item = e.getValue();
-                if (item.publishedClass < 0 || version <= item.publishedVersion) {
+                if (item.labelsClass < 0 || version <= item.publishedVersion) {
                     continue;
                 }
                 ItemConsensus consensus = model.consensus(e.getKey(), null);
                 if (consensus == null) {
                     forgotten.add(e.getKey());
-                } else if (consensus.mostLikely() != item.publishedClass) {
-                    out.accept(record(task, variant, item, consensus, version, now));
+                } else if (consensus.mostLikely() != item.labelsClass) {
+                    pending.remove(e.getKey());
+                    out.accept(record(task, variant, item, consensus, consensus.mostLikely(), version, now));
                     published++;
                 }
             }
             position = 0;
         }
         recheckFrom = from + count;
-        forgotten.forEach(items::remove);
+        for (long key : forgotten) {
+            items.remove(key);
+            pending.remove(key);
+        }
         return published;
     }
 
@@ -146,9 +173,10 @@ final class ConsensusLedger {
         return priors::get;
     }
 
-    private static Consensus record(String task, String variant, Item item, ItemConsensus consensus, long version, long now) {
-        item.pending = false;
-        item.publishedClass = consensus.mostLikely();
+    /** {@code consensus} as a record, which {@code item} remembers with its most likely class on its labels alone. */
+    private static Consensus record(String task, String variant, Item item, ItemConsensus consensus, int labelsClass,
+            long version, long now) {
+        item.labelsClass = labelsClass;
         item.publishedVersion = version;
         item.publishedAt = now;
         List<Double> posterior = new ArrayList<>(consensus.posterior().length);
@@ -172,12 +200,12 @@ final class ConsensusLedger {
         ConsensusLedger c = new ConsensusLedger();
         items.forEach((key, item) -> {
             Item i = new Item(item.id);
-            i.pending = item.pending;
-            i.publishedClass = item.publishedClass;
+            i.labelsClass = item.labelsClass;
             i.publishedVersion = item.publishedVersion;
             i.publishedAt = item.publishedAt;
             c.items.put(key, i);
         });
+        c.pending.addAll(pending);
         c.recheckFrom = recheckFrom;
         return c;
     }
@@ -189,8 +217,8 @@ final class ConsensusLedger {
             Item item = e.getValue();
             out.writeLong(e.getKey());
             BinaryState.writeString(out, item.id);
-            out.writeBoolean(item.pending);
-            out.writeInt(item.publishedClass);
+            out.writeBoolean(pending.contains(e.getKey()));
+            out.writeInt(item.labelsClass);
             out.writeLong(item.publishedVersion);
             out.writeLong(item.publishedAt);
         }
@@ -207,8 +235,10 @@ final class ConsensusLedger {
         for (int n = 0; n < size; n++) {
             long key = in.readLong();
             Item item = new Item(BinaryState.readString(in, "consensus item id"));
-            item.pending = in.readBoolean();
-            item.publishedClass = in.readInt();
+            if (in.readBoolean()) {
+                ledger.pending.add(key);
+            }
+            item.labelsClass = in.readInt();
             item.publishedVersion = in.readLong();
             item.publishedAt = in.readLong();
             ledger.items.put(key, item);

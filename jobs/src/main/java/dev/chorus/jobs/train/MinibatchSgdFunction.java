@@ -55,8 +55,8 @@ import org.slf4j.LoggerFactory;
  * ({@link RestartedModels}).
  *
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
- * is counted ({@code minibatchesRejected}), logged, and dropped, and the model keeps its last good parameters; so is
- * a skip-gram's token sequence that model-core rolled back. A
+ * is counted ({@code minibatchesRejected}), logged, and dropped (its predictions are no consensus prior either), and
+ * the model keeps its last good parameters; so is a skip-gram's token sequence that model-core rolled back. A
  * prediction that is not finite is never published ({@code nonFinitePredictions}): one made at once is the example's
  * dead letter (field {@code prediction}), a labelled one made when its minibatch closes is withheld and logged.
  *
@@ -458,6 +458,7 @@ public final class MinibatchSgdFunction
         int predictedFrom = s.batchPredicted;
         String task = Variants.task(ctx.getCurrentKey());
         predictions.batch(s, task, variant, metricsOf(task, s), ctx.timerService().currentProcessingTime(), out);
+        boolean accepted = false;
         try {
             if (s.labelModel != null) {
                 if (trainAnnotators.length < s.batchFill) {
@@ -502,6 +503,7 @@ public final class MinibatchSgdFunction
                 s.learner.trainMinibatch(s.batchFeatures, s.batchTargets, s.batchWeights, s.batchFill);
             }
             updates.inc();
+            accepted = true;
         } catch (NonFiniteUpdateException e) {
             // The model, label model included, is as it was: drop the poisoned minibatch and keep the last good one.
             rejected.inc();
@@ -512,7 +514,8 @@ public final class MinibatchSgdFunction
         }
         if (s.labelModel != null) {
             publishAnnotators(s, task, ctx, false);
-            publishConsensus(s, task, ctx, false, predictedFrom);
+            // A rejected minibatch is dropped whole: its predictions (some withheld as NaN) are no item's prior.
+            publishConsensus(s, task, ctx, false, accepted ? predictedFrom : s.batchFill);
         }
         s.batchFill = 0;
         s.batchPredicted = 0;
@@ -564,8 +567,8 @@ public final class MinibatchSgdFunction
 
     /**
      * Publishes the consensus of items whose labels changed, as {@link #due} allows (prior: the prediction of the
-     * minibatch just trained, rows from {@code predictedFrom}, else the class prior); on a snapshot every pending one
-     * and a bounded recheck ({@link ConsensusLedger#recheck}).
+     * minibatch just trained, rows from {@code predictedFrom}, none when it is {@code batchFill}; else the class
+     * prior); on a snapshot every pending one and a bounded recheck ({@link ConsensusLedger#recheck}).
      */
     private void publishConsensus(TrainerState s, String task, ReadOnlyContext ctx, boolean all, int predictedFrom) {
         long now = ctx.timerService().currentProcessingTime();

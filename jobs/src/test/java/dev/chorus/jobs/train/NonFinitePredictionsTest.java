@@ -8,14 +8,22 @@ import static dev.chorus.jobs.train.WarmStartTrainingTest.WARM;
 import static dev.chorus.jobs.train.WarmStartTrainingTest.withModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.core.annotators.ClassifierLabelModel;
+import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +69,69 @@ class NonFinitePredictionsTest {
                     });
             assertThat(metrics.all()).filteredOn(r -> r.name().endsWith("_nonFinitePredictions")).singleElement()
                     .satisfies(r -> assertThat(r.value()).as("the unlabelled one and the minibatch's 8").isEqualTo(9));
+        }
+    }
+
+    /** The label-model task's spec, its features taken as they come (no standardiser). */
+    static final String RAW_LABEL_MODEL_SPEC = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC
+            .replace("\"standardize\":true", "\"standardize\":false");
+
+    /** Row {@code row} of {@link MinibatchSgdFunctionTest#labelled}, every feature {@code value}. */
+    static VariantExample labelledWithFeatures(int row, float value) {
+        Example e = MinibatchSgdFunctionTest.labelled(row, 3);
+        float[] features = new float[4];
+        Arrays.fill(features, value);
+        e.setFeatures(Float32.pack(features));
+        return new VariantExample("w", new Sourced<>(e, 0, row), null);
+    }
+
+    /** Variant {@code variant} of task t's trainer state, as the operator keeps it. */
+    static TrainerState trainerState(TrainerHarness h, String variant) throws Exception {
+        var backend = h.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(Variants.key("t", variant));
+        return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                new ValueStateDescriptor<>("trainer", new TrainerStateSerializer())).value();
+    }
+
+    /**
+     * A minibatch the numeric guard rejects is dropped whole: its labels are not learned, and its predictions are
+     * no item's prior. An item owed since the minibatch before (its third label came inside the rate limit) goes out
+     * when the rejected one closes, with the class prior, not with the prediction the rejected minibatch made of it
+     * (that of its item, with features all 0, is finite; the poisoned row's, whose features 10^10 overflow the warm
+     * start's weights 10^30, is NaN and withheld).
+     */
+    @Test
+    void aRejectedMinibatchsPredictionsAreNoConsensusPrior() throws Exception {
+        ClassifierLabelModel warm = (ClassifierLabelModel) LabelModels.create(TaskSpecs.parse(RAW_LABEL_MODEL_SPEC));
+        Arrays.fill(warm.learner().model().network().parameters().get(0).value().data(), 1e30f);
+        String spec = RAW_LABEL_MODEL_SPEC.substring(0, RAW_LABEL_MODEL_SPEC.lastIndexOf('}'))
+                + ",\"warmStart\":{\"from\":\"variant:default\"}}";
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(MinibatchSgdFunctionTest.LABEL_MODEL_SPEC))
+                .snapshotEveryBatches(100).snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(1000);
+        try (var h = new TrainerHarness(settings)) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processBroadcastElement(new SpecChange("t", "w", spec, warm.toSnapshotBytes()), 0);
+            for (int i = 0; i < 16; i++) { // two minibatches; item x-2's third label (row 8) is in the second
+                h.processElement(labelledWithFeatures(i, 0f), i);
+            }
+            h.setProcessingTime(1000);
+            h.processElement(labelledWithFeatures(6, 0f), 16);
+            for (int i = 16; i < 22; i++) {
+                h.processElement(labelledWithFeatures(i, 0f), i + 1);
+            }
+            h.processElement(labelledWithFeatures(22, 1e10f), 23);
+
+            TrainerState s = trainerState(h, "w");
+            assertThat(s.version()).as("the third minibatch rejected").isEqualTo(2);
+            List<Consensus> item2 = h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream().map(StreamRecord::getValue)
+                    .filter(c -> c.getItem().equals("x-2")).toList();
+            assertThat(item2).as("at once, then owed until the rate limit allows").hasSize(2);
+            Consensus owed = item2.get(1);
+            assertThat(owed.getUpdatedAt()).isEqualTo(1000);
+            assertThat(owed.getLabels()).isEqualTo(3);
+            double[] classPrior = s.labelModel.consensus(ExampleTensors.itemKey("x-2"), null).posterior();
+            assertThat(owed.getPosterior()).containsExactly(Arrays.stream(classPrior).boxed().toArray(Double[]::new));
         }
     }
 

@@ -132,7 +132,7 @@ abstract class AnnotatorTrackingModel implements LabelModel {
     }
     int k = numClasses();
     double[] p = estimates.classPrior();
-    if (prior != null) {
+    if (prior != null && isClassDistribution(prior, k)) {
       for (int c = 0; c < k; c++) {
         p[c] = prior[c];
       }
@@ -144,6 +144,22 @@ abstract class AnnotatorTrackingModel implements LabelModel {
       annotators.add(registry.id(slots[i]));
     }
     return new ItemConsensus(posterior, ItemConsensus.argmax(posterior), count, annotators);
+  }
+
+  /**
+   * Whether the first {@code k} of {@code p} are finite, non-negative and not all zero, so that the E-step may read
+   * them as a prior: a prediction that overflowed is not, and would make the posterior NaN (or rest it on the E-step's
+   * floors alone).
+   */
+  static boolean isClassDistribution(float[] p, int k) {
+    double sum = 0;
+    for (int c = 0; c < k; c++) {
+      if (!(p[c] >= 0) || p[c] == Float.POSITIVE_INFINITY) {
+        return false;
+      }
+      sum += p[c];
+    }
+    return sum > 0;
   }
 
   /** Annotators have no averaging weight unless a method overrides {@link #weightOf}. */

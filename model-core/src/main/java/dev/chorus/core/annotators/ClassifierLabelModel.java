@@ -18,7 +18,9 @@ import java.util.Arrays;
  * <p>One {@link #train} call: for each event, in order, register the annotator, take the classifier's
  * prediction for the item (before this minibatch's update), remember the label in the item history, compute
  * the target and the reference, update the class prior and the annotator's confusion
- * ({@link ConfusionEstimates#mStep}); then one {@link OnlineLearner#trainMinibatchSoft} step on all targets.
+ * ({@link ConfusionEstimates#mStep}); then one {@link OnlineLearner#trainMinibatchSoft} step on all targets. A label
+ * the history already holds from the same annotator for the item ({@link ItemLabelHistory#remembers}) is not counted
+ * again and updates neither the class prior nor any confusion: only the classifier trains on it again.
  * Invalid arguments and annotators past the bound are rejected before anything changes; a minibatch that the
  * classifier rejects (a non-finite feature, prediction, loss or gradient) leaves the whole model as it was
  * ({@link AnnotatorTrackingModel#train}): the classifier guards itself, the rest rolls back.
@@ -202,7 +204,12 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     requireFinitePredictions(x, n);
     for (int e = 0; e < n; e++) {
       int slot = register(annotators[e]);
-      registry.countLabel(slot);
+      // A label the item has from this annotator already (a second pass, a record sent twice) is no new evidence: the
+      // history holds it once, so it is counted and credited once; the classifier still trains on the event.
+      boolean repeated = history != null && history.remembers(items[e], slot, labels[e]);
+      if (!repeated) {
+        registry.countLabel(slot);
+      }
       System.arraycopy(predictions, e * k, predicted, 0, k);
       int count = 1;
       itemSlots[0] = slot;
@@ -212,10 +219,12 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
         count = history.labels(items[e], itemSlots, itemLabels);
       }
       target(predicted, labels[e], count, itemSlots, itemLabels, target);
-      float[] reference = reference(predicted, target, count);
-      estimates.observeClass(reference);
-      confusionStep(slot, labels[e], reference, count);
-      revise(target, count, itemSlots, itemLabels);
+      if (!repeated) {
+        float[] reference = reference(predicted, target, count);
+        estimates.observeClass(reference);
+        confusionStep(slot, labels[e], reference, count);
+        revise(target, count, itemSlots, itemLabels);
+      }
       System.arraycopy(target, 0, targets, e * k, k);
     }
     learner.trainMinibatchSoft(x, targets, null, n);

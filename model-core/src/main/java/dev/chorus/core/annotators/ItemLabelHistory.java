@@ -163,6 +163,23 @@ public final class ItemLabelHistory {
   }
 
   /**
+   * Whether {@link #add add(item, slot, label)} now would find that label already remembered: the item's entry is
+   * not too old to be kept and holds annotator {@code slot}'s label {@code label}. Changes nothing.
+   */
+  public boolean remembers(long item, int slot, int label) {
+    Entry entry = entries.get(item);
+    if (entry == null || tick + 1 - entry.lastTick > maxAge) {
+      return false;
+    }
+    for (int i = 0; i < entry.size; i++) {
+      if (entry.slots[i] == slot) {
+        return entry.labels[i] == label;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Drops every label of annotator {@code slot} from every item, and the items left without a label: the slot's
    * annotator was evicted, and its labels must not be credited to the slot's next annotator. Costs one pass over
    * the history.
@@ -352,9 +369,10 @@ public final class ItemLabelHistory {
   }
 
   /**
-   * What in this history a label model of {@code numClasses} classes and {@code slots} annotator slots could not
-   * read (a slot or a label out of range, a slot twice for one item), or null: a history read from bytes is checked
-   * against the model it came with, whose E-step indexes confusions by both.
+   * What in this history a label model of {@code numClasses} classes whose registry holds slots {@code [0, slots)}
+   * could not read (a slot or a label out of range, a slot twice for one item), or null: a history read from bytes
+   * is checked against the model it came with, whose E-step indexes confusions by both and whose consensus names
+   * each label's annotator.
    */
   public String firstInvalid(int numClasses, int slots) {
     for (Map.Entry<Long, Entry> e : entries.entrySet()) {

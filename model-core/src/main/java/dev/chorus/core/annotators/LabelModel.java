@@ -74,7 +74,8 @@ public interface LabelModel extends Predictor {
    * model saved before naive kept one).
    *
    * @param prior the classifier's class probabilities for the item, or {@code null} for the running class prior
-   *     (an item not seen with its features, and every item of a label-only task)
+   *     (an item not seen with its features, and every item of a label-only task); the running class prior also
+   *     stands in for a prior that is no class distribution (not finite, negative or all zero)
    */
   default ItemConsensus consensus(long item, float[] prior) {
     return null;

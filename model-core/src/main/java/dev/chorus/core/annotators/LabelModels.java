@@ -184,9 +184,10 @@ public final class LabelModels {
 
   /**
    * Refuses a model whose parts, read one after another, disagree: confusions over other classes than its spec's,
-   * or for another number of annotator slots than its registry's, or a remembered label outside either. Each part
-   * alone is well formed; together they would index each other out of range (or, worse, the wrong cells) when the
-   * model next trains.
+   * or for another number of annotator slots than its registry's; a Doctor Net without exactly one head per
+   * registered annotator (its writer creates a head as it registers one); or a remembered label of another class or
+   * of a slot no registered annotator holds. Each part alone is well formed; together they would index each other
+   * out of range (or, worse, the wrong cells) when the model next trains or predicts.
    */
   static void requireConsistent(AnnotatorTrackingModel model) throws IOException {
     int classes = model.spec().numClasses();
@@ -199,8 +200,13 @@ public final class LabelModels {
       throw new IOException("label model: expected confusions for the registry's " + slots + " annotator slots, "
           + "stream has " + model.estimates.maxAnnotators());
     }
+    int annotators = model.registry.size();
+    if (model instanceof DoctorNetModel doctorNet && doctorNet.net.headCount() != annotators) {
+      throw new IOException("label model: expected a head for each of the registry's " + annotators
+          + " annotators, stream has " + doctorNet.net.headCount() + " heads");
+    }
     ItemLabelHistory history = model.history();
-    String invalid = history == null ? null : history.firstInvalid(classes, slots);
+    String invalid = history == null ? null : history.firstInvalid(classes, annotators);
     if (invalid != null) {
       throw new IOException("item label history: " + invalid);
     }

@@ -65,6 +65,30 @@ class ItemConsensusTest {
     assertThat(model.consensus(7, null).posterior()[2]).isGreaterThan(seven.posterior()[2]);
   }
 
+  /**
+   * A prior that is no class distribution (a classifier's prediction that overflowed: NaN, an infinity; or negative
+   * or all zero) made the consensus NaN, or rested it on floors alone; the running class prior stands in for it, as for
+   * an item seen without its features.
+   */
+  @Test
+  void aPriorThatIsNoClassDistributionGivesWayToTheClassPrior() {
+    ModelSpec spec = ModelSpec.parse("{\"algorithm\":\"softmax-regression\",\"inputDim\":2,\"numClasses\":3,"
+        + "\"batchSize\":4,\"labelModel\":\"dawid-skene\"}");
+    LabelModel model = LabelModels.create(spec);
+    model.train(new float[] {1, 0, 1, 0, 1, 0, 0, 1}, new long[] {7, 7, 7, 8}, new String[] {"a", "b", "c", "a"},
+        new int[] {2, 2, 1, 0}, 4);
+    ItemConsensus classPrior = model.consensus(7, null);
+    float[][] notDistributions = {{Float.NaN, 0.5f, 0.5f}, {Float.POSITIVE_INFINITY, 0f, 0f},
+        {-0.5f, 1f, 0.5f}, {0f, 0f, 0f}};
+    for (float[] prior : notDistributions) {
+      ItemConsensus consensus = model.consensus(7, prior);
+      assertThat(consensus.posterior()).as("prior %s", Arrays.toString(prior)).containsExactly(classPrior.posterior());
+      assertThat(consensus.mostLikely()).isEqualTo(classPrior.mostLikely());
+    }
+    assertThat(model.consensus(7, new float[] {0.98f, 0.01f, 0.01f}).posterior()).as("a class distribution is used")
+        .isNotEqualTo(classPrior.posterior());
+  }
+
   /** Every method built on one classifier remembers its items' labels, naive included, so every such task publishes. */
   @Test
   void aNaiveTaskGivesItsItemsConsensusToo() {

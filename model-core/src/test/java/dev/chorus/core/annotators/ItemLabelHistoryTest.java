@@ -28,6 +28,28 @@ class ItemLabelHistoryTest {
     assertThat(history.labels(99, slots, labels)).isZero();
   }
 
+  /** What {@code add} would find, without changing anything: an entry it would evict as too old remembers nothing. */
+  @Test
+  void remembersALabelAsAddWouldFindIt() {
+    for (long maxAge : new long[] {2, 3}) {
+      ItemLabelHistory history = new ItemLabelHistory(10, maxAge, 3);
+      history.add(1, 0, 2);
+      history.add(1, 1, 0);
+      history.add(2, 0, 1);
+      history.add(3, 0, 1);
+      // The next add is tick 5: item 1, last labelled at tick 2, would then be 3 labels old.
+      assertThat(history.remembers(1, 1, 0)).as("age %d", maxAge).isEqualTo(maxAge >= 3);
+      assertThat(history.remembers(1, 0, 2)).as("age %d", maxAge).isEqualTo(maxAge >= 3);
+      assertThat(history.remembers(1, 1, 2)).as("another label").isFalse();
+      assertThat(history.remembers(1, 2, 0)).as("another annotator").isFalse();
+      assertThat(history.remembers(9, 1, 0)).as("another item").isFalse();
+      assertThat(history.size()).as("nothing changed").isEqualTo(3);
+      history.add(4, 0, 1);
+      history.add(5, 0, 1);
+      assertThat(history.remembers(1, 0, 2)).as("age %d, evicted", maxAge).isFalse();
+    }
+  }
+
   @Test
   void evictsTheLeastRecentlyLabelledItemPastTheCountBound() {
     ItemLabelHistory history = new ItemLabelHistory(2, 100, 4);
