@@ -1,6 +1,7 @@
 package dev.chorus.jobs;
 
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.output.NonFiniteSequenceException;
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.schemas.Example;
 import java.nio.ByteBuffer;
@@ -66,12 +67,29 @@ public final class TokenSequences {
 
     /** What the job must do, in model-core alone: the spec's SkipGram trained on each example's tokens in order. */
     public static SkipGram reference(String specJson, List<Example> examples) {
+        Trained trained = referenceRollingBack(specJson, examples);
+        if (trained.rolledBack() > 0) {
+            throw new IllegalStateException(trained.rolledBack() + " sequences rolled back by the numeric guard");
+        }
+        return trained.model();
+    }
+
+    /** model-core's skip-gram after {@code examples} in order, and how many sequences its numeric guard rolled back. */
+    public record Trained(SkipGram model, int rolledBack) {}
+
+    /** {@link #reference}, where the numeric guard may roll sequences back (they leave the model as it was). */
+    public static Trained referenceRollingBack(String specJson, List<Example> examples) {
         ModelSpec spec = ModelSpec.parse(specJson);
         SkipGram model = new SkipGram(spec.skipGram(), spec.seed());
+        int rolledBack = 0;
         for (Example e : examples) {
-            model.train(tokens(e));
+            try {
+                model.train(tokens(e));
+            } catch (NonFiniteSequenceException rejected) {
+                rolledBack++;
+            }
         }
-        return model;
+        return new Trained(model, rolledBack);
     }
 
     /** The token sequence of an example of this stream. */

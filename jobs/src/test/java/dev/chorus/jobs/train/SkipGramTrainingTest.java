@@ -6,8 +6,6 @@ import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.snapshots;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.sourced;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chorus.core.model.ModelSpec;
-import dev.chorus.core.output.NonFiniteSequenceException;
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.TokenSequences;
@@ -91,16 +89,9 @@ class SkipGramTrainingTest {
         TrainSettings settings = new TrainSettings().specs(TaskSpecs.of(null, Map.of("words", spec)))
                 .snapshotEveryBatches(1_000).snapshotIntervalMs(0).batchTimeoutMs(0);
         List<Example> sequences = TokenSequences.stream("words", 80, 3);
-        ModelSpec model = ModelSpec.parse(spec);
-        SkipGram reference = new SkipGram(model.skipGram(), model.seed());
-        int rolledBack = 0;
-        for (Example e : sequences) {
-            try {
-                reference.train(TokenSequences.tokens(e));
-            } catch (NonFiniteSequenceException rejected) {
-                rolledBack++;
-            }
-        }
+        TokenSequences.Trained expected = TokenSequences.referenceRollingBack(spec, sequences);
+        SkipGram reference = expected.model();
+        int rolledBack = expected.rolledBack();
         assertThat(rolledBack).as("sequences model-core rolls back").isBetween(1, sequences.size() - 1);
         int refused = rolledBack;
         long trained = sequences.size() - refused;
