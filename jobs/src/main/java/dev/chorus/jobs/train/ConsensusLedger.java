@@ -23,13 +23,10 @@ import java.util.function.LongFunction;
  * changed is pending until its record goes out, rate-limited like annotator models
  * ({@link MinibatchSgdFunction#due}); every model snapshot sends every pending item and re-evaluates up to
  * {@link #RECHECK_PER_SNAPSHOT} published items, round robin, republishing those whose most likely class moved with
- * their annotators' confusions. The recheck has no features, so it compares the item's consensus on its labels alone
- * (with the class prior) now with the same at its last record ({@link Item#labelsClass}), not with the record, which
- * the classifier's prediction may have made: a record made so would flip to the class its labels alone favour at the
- * next recheck, with nothing changed. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
- * snapshots, at a cost per snapshot of that many E-steps, and a record made with the classifier's prior costs one
- * E-step more. The keys of the items owed are kept beside the ledger ({@link #pending}), so that publication, after
- * every minibatch, visits them alone, not every item. Items leave the ledger when they leave the label model's
+ * their annotators' confusions. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
+ * snapshots, at a cost per snapshot of that many E-steps. The keys of the items owed are kept beside the ledger
+ * ({@link #pending}), so that publication, after every minibatch, visits them alone, not every item. Items leave the
+ * ledger when they leave the label model's
  * item history (whose bound {@code historyItems} also bounds the ledger): their last record stays on the topic.
  */
 final class ConsensusLedger {
@@ -38,12 +35,8 @@ final class ConsensusLedger {
 
     static final class Item {
         final String id;
-        /**
-         * The most likely class of its consensus on its labels alone (the class prior, whatever prior its record had)
-         * when its last record went out, -1 before the first. A ledger saved before session 29 holds the record's
-         * most likely class here: an item whose record the classifier's prediction made may go out once more.
-         */
-        int labelsClass = -1;
+        /** The most likely class of its last record, -1 before the first. */
+        int publishedClass = -1;
         long publishedVersion;
         long publishedAt;
 
@@ -94,19 +87,17 @@ final class ConsensusLedger {
             long key = it.next();
             pendingVisits++;
             Item item = items.get(key);
-            if (version <= item.publishedVersion || !MinibatchSgdFunction.due(all, true, item.labelsClass >= 0,
+            if (version <= item.publishedVersion || !MinibatchSgdFunction.due(all, true, item.publishedClass >= 0,
                     item.publishedAt, now, intervalMs)) {
                 continue;
             }
             it.remove();
-            float[] prior = priorOf.apply(key);
-            ItemConsensus consensus = model.consensus(key, prior);
+            ItemConsensus consensus = model.consensus(key, priorOf.apply(key));
             if (consensus == null) {
                 items.remove(key);
                 continue;
             }
-            int labelsClass = prior == null ? consensus.mostLikely() : model.consensus(key, null).mostLikely();
-            out.accept(record(task, variant, item, consensus, labelsClass, version, now));
+            out.accept(record(task, variant, item, consensus, version, now));
             published++;
         }
         return published;
@@ -114,8 +105,7 @@ final class ConsensusLedger {
 
     /**
      * Re-evaluates up to {@link #RECHECK_PER_SNAPSHOT} published items, from where the last recheck stopped, and
-     * republishes, with the class prior, those whose most likely class on their labels alone changed since their last
-     * record. Returns how many went out.
+     * republishes those whose most likely class changed. Returns how many went out.
      */
     int recheck(LabelModel model, String task, String variant, long version, long now, Consumer<Consensus> out) {
         if (items.isEmpty()) {
@@ -139,15 +129,15 @@ final class ConsensusLedger {
                 }
                 visited++;
                 Item item = e.getValue();
-                if (item.labelsClass < 0 || version <= item.publishedVersion) {
+                if (item.publishedClass < 0 || version <= item.publishedVersion) {
                     continue;
                 }
                 ItemConsensus consensus = model.consensus(e.getKey(), null);
                 if (consensus == null) {
                     forgotten.add(e.getKey());
-                } else if (consensus.mostLikely() != item.labelsClass) {
+                } else if (consensus.mostLikely() != item.publishedClass) {
                     pending.remove(e.getKey());
-                    out.accept(record(task, variant, item, consensus, consensus.mostLikely(), version, now));
+                    out.accept(record(task, variant, item, consensus, version, now));
                     published++;
                 }
             }
@@ -173,10 +163,8 @@ final class ConsensusLedger {
         return priors::get;
     }
 
-    /** {@code consensus} as a record, which {@code item} remembers with its most likely class on its labels alone. */
-    private static Consensus record(String task, String variant, Item item, ItemConsensus consensus, int labelsClass,
-            long version, long now) {
-        item.labelsClass = labelsClass;
+    private static Consensus record(String task, String variant, Item item, ItemConsensus consensus, long version, long now) {
+        item.publishedClass = consensus.mostLikely();
         item.publishedVersion = version;
         item.publishedAt = now;
         List<Double> posterior = new ArrayList<>(consensus.posterior().length);
@@ -200,7 +188,7 @@ final class ConsensusLedger {
         ConsensusLedger c = new ConsensusLedger();
         items.forEach((key, item) -> {
             Item i = new Item(item.id);
-            i.labelsClass = item.labelsClass;
+            i.publishedClass = item.publishedClass;
             i.publishedVersion = item.publishedVersion;
             i.publishedAt = item.publishedAt;
             c.items.put(key, i);
@@ -218,7 +206,7 @@ final class ConsensusLedger {
             out.writeLong(e.getKey());
             BinaryState.writeString(out, item.id);
             out.writeBoolean(pending.contains(e.getKey()));
-            out.writeInt(item.labelsClass);
+            out.writeInt(item.publishedClass);
             out.writeLong(item.publishedVersion);
             out.writeLong(item.publishedAt);
         }
@@ -238,7 +226,7 @@ final class ConsensusLedger {
             if (in.readBoolean()) {
                 ledger.pending.add(key);
             }
-            item.labelsClass = in.readInt();
+            item.publishedClass = in.readInt();
             item.publishedVersion = in.readLong();
             item.publishedAt = in.readLong();
             ledger.items.put(key, item);

@@ -295,7 +295,7 @@ class TrainerStateSerializerTest {
         assertThat(ledger.items.values()).extracting(i -> i.id).contains("item-0", "item-47");
         assertThat(ledger.pending).as("items owed").isEmpty();
         assertThat(ledger.items.values()).allSatisfy(i -> {
-            assertThat(i.labelsClass).as("%s most likely class", i.id).isBetween(0, 2);
+            assertThat(i.publishedClass).as("%s most likely class", i.id).isBetween(0, 2);
             assertThat(i.publishedVersion).as("%s published at model version", i.id).isBetween(1L, 6L);
         });
     }
