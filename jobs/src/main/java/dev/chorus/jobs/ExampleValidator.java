@@ -58,6 +58,12 @@ public final class ExampleValidator {
         if (id != null) {
             return id;
         }
+        int separator = example.getId().indexOf(JobSettings.VARIANT_SEPARATOR);
+        if (separator >= 0) {
+            // An id keys its item's records on the consensus topic, where this character starts a variant's name.
+            return new Rejection("id", "field 'id': expected no U+001F (it separates a variant's name in topic keys), "
+                    + "got one at position " + separator);
+        }
         if (example.getTask() == null || example.getTask().isEmpty()) {
             return new Rejection("task", "field 'task': expected a non-empty string, got \"\"");
         }

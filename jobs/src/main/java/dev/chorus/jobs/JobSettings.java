@@ -23,6 +23,11 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
 
     /** Variant name used when a task trains a single model. */
     public static final String DEFAULT_VARIANT = "default";
+    /**
+     * What separates a variant's name from the rest of a record's key on the annotators and consensus topics (and of a
+     * trainer's state key): a name holds no control character, and an example's id no such one.
+     */
+    public static final char VARIANT_SEPARATOR = '\u001F';
     /** Bytes of a rejected record a dead letter keeps by default: enough to see what it was, far below any topic limit. */
     public static final int DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES = 64 * 1024;
     /** Defaults of the settings below, written once: the job options ({@link JobOptions}) take theirs from here. */

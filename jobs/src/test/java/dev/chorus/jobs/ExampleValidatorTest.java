@@ -81,6 +81,17 @@ class ExampleValidatorTest {
         assertThat(check(valid().setAnnotator("a\uD83D\uDE00").setId("\uD83D\uDE00"))).isNull();
     }
 
+    /**
+     * An id is an item's key on the compacted consensus topic, where U+001F separates another variant's name: an id
+     * holding it could compact another variant's record of another item away.
+     */
+    @Test
+    void anIdHoldsNoVariantSeparator() {
+        assertThat(check(valid().setId("x\u001Fb"))).isEqualTo(new ExampleValidator.Rejection("id", "field 'id': "
+                + "expected no U+001F (it separates a variant's name in topic keys), got one at position 1"));
+        assertThat(check(valid().setId("x\tb"))).as("other control characters stay the producer's").isNull();
+    }
+
     @Test
     void sparseIndicesMustBeInRangeIncreasingAndMatchTheValues() {
         Example.Builder sparse = valid().setFeatures(Float32.pack(new float[] {5, 6}));

@@ -13,7 +13,7 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
  * neither {@code /} nor {@code #}, so the key's last segment is the variant (a task's name may hold both).
  */
 public final class Variants {
-    static final char SEPARATOR = '\u001F';
+    static final char SEPARATOR = JobSettings.VARIANT_SEPARATOR;
     private static final char SEARCH_SEPARATOR = '\u001E';
 
     private Variants() {}
