@@ -45,6 +45,13 @@ public class DashboardView {
 
     /** The dead-letter field of a record rejected as a whole (undecodable, too large). */
     static final String WHOLE_RECORD = "(record)";
+    /**
+     * Dead-letter fields counted apart: a field names a path of the producer's record ({@code fields.<any name>}), so
+     * a stream of letters about fields of ever new names would otherwise keep reasons and letters for each name.
+     */
+    static final int MAX_DEAD_LETTER_FIELDS = 64;
+    /** Where the letters of fields past {@link #MAX_DEAD_LETTER_FIELDS} are counted. */
+    static final String OTHER_FIELDS = "(other fields)";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -184,7 +191,9 @@ public class DashboardView {
     public synchronized void deadLetter(DeadLetter letter) {
         revision++;
         deadLetters++;
-        String name = letter.getField() == null ? WHOLE_RECORD : letter.getField();
+        String named = letter.getField() == null ? WHOLE_RECORD : letter.getField();
+        String name = deadLetterFields.containsKey(named) || deadLetterFields.size() < MAX_DEAD_LETTER_FIELDS
+                ? named : OTHER_FIELDS;
         Field field = deadLetterFields.computeIfAbsent(name, n -> new Field());
         field.count++;
         if (field.reasons.containsKey(letter.getReason()) || field.reasons.size() < maxReasons) {

@@ -275,6 +275,28 @@ class DashboardViewTest {
         assertThat(fields.get(1).get("field").asText()).as("no field: the whole record").isEqualTo("(record)");
     }
 
+    /**
+     * A field of a dead letter may name any path of the producer's record: past 64 distinct fields, letters are counted
+     * under one more, "(other fields)", so that letters about ever new field names keep no reasons or letters apiece.
+     */
+    @Test
+    void deadLettersOfFieldsPastTheBoundAreCountedTogether() throws Exception {
+        for (int i = 0; i < 1000; i++) {
+            view.deadLetter(letter("fields.f" + i, "field 'fields.f" + i + "': expected a number, got \"x\"", i));
+        }
+        view.deadLetter(letter("fields.f3", "field 'fields.f3': expected a number, got \"y\"", 1000));
+
+        JsonNode dead = json().get("deadLetters");
+        assertThat(dead.get("total").asLong()).isEqualTo(1001);
+        JsonNode fields = dead.get("byField");
+        assertThat(fields).hasSize(DashboardView.MAX_DEAD_LETTER_FIELDS + 1);
+        JsonNode other = fields.get(0);
+        assertThat(other.get("field").asText()).isEqualTo("(other fields)");
+        assertThat(other.get("count").asLong()).isEqualTo(1000 - DashboardView.MAX_DEAD_LETTER_FIELDS);
+        assertThat(fields.get(1).get("field").asText()).as("a field counted apart keeps its count").isEqualTo("fields.f3");
+        assertThat(fields.get(1).get("count").asLong()).isEqualTo(2);
+    }
+
     @Test
     void undecodableRecordsAreCountedPerTopicNotDropped() throws Exception {
         view.following("models", "chorus.models");
