@@ -157,11 +157,7 @@ class DashboardIT {
             Files.write(screenshot, ((ChromeDriver) driver).getScreenshotAs(OutputType.BYTES));
             assertThat(Files.size(screenshot)).isPositive();
         } finally {
-            if (driver != null) {
-                driver.quit();
-            }
-            server.interrupt();
-            server.join(Duration.ofSeconds(30).toMillis());
+            stop(driver, server);
         }
         assertThat(server.isAlive()).as("chorus ui stops when interrupted").isFalse();
     }
@@ -224,13 +220,18 @@ class DashboardIT {
                         .noneMatch(WebElement::isDisplayed);
             }
         } finally {
-            if (driver != null) {
-                driver.quit();
-            }
-            server.interrupt();
-            server.join(Duration.ofSeconds(30).toMillis());
+            stop(driver, server);
         }
         assertThat(server.isAlive()).as("chorus ui stops when interrupted").isFalse();
+    }
+
+    /** Closes the browser, if one opened, and interrupts {@code chorus ui}, waiting up to 30 s for it to stop. */
+    private static void stop(WebDriver driver, Thread server) throws InterruptedException {
+        if (driver != null) {
+            driver.quit();
+        }
+        server.interrupt();
+        server.join(Duration.ofSeconds(30).toMillis());
     }
 
     private static final RecordCodec<ModelSnapshot> SNAPSHOTS = WireFormat.AVRO.codec(ModelSnapshot.class);
