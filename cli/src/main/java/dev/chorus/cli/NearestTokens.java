@@ -88,16 +88,21 @@ final class NearestTokens {
 
     /**
      * Prints the {@code k} nearest: tokens of {@code vocabulary} if there is one (those in the query's own bucket left
-     * out, as they share its vector), else buckets the stream has shown.
+     * out, as they share its vector, and those of buckets the stream never showed), else buckets the stream has shown.
+     * A query whose own bucket the stream never showed is named as such: its vector is the random start.
      */
     static void print(PrintWriter out, Model model, String token, int k, List<String> vocabulary, String vocabularyName) {
         SkipGram skipGram = model.skipGram();
         out.printf("model        %s (%,d buckets of %d dimensions, %,d pairs trained)%n", model.source(),
                 skipGram.spec().buckets(), skipGram.spec().dim(), skipGram.pairs());
         int bucket = skipGram.bucket(token);
+        if (!skipGram.shown(token)) {
+            out.printf(Locale.ROOT, "note         the stream never showed a token of %s's bucket %d: its vector is still "
+                    + "the random start, so its neighbours mean nothing%n", token, bucket);
+        }
         if (vocabulary != null) {
-            out.printf(Locale.ROOT, "nearest      %s (bucket %d) among the %,d tokens of %s, by cosine%n", token, bucket,
-                    vocabulary.size(), vocabularyName);
+            out.printf(Locale.ROOT, "nearest      %s (bucket %d) among the %,d tokens of %s the stream has shown, by "
+                    + "cosine%n", token, bucket, vocabulary.size(), vocabularyName);
             int rank = 1;
             for (SkipGram.Neighbour n : skipGram.nearest(token, k, vocabulary)) {
                 out.printf(Locale.ROOT, "%3d  %-24s %.4f%n", rank++, n.token(), n.cosine());

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,8 @@ class InspectNearestTest {
             CliRun run = CliRun.run("inspect", "--file", file.toString(), "--nearest", "a1", "--k", "5",
                     "--vocabulary", words.toString());
             assertThat(run.exitCode()).as(run.err()).isZero();
-            assertThat(run.out()).contains("among the 24 tokens of " + words + ", by cosine");
+            assertThat(run.out()).contains("among the 24 tokens of " + words + " the stream has shown, by cosine")
+                    .doesNotContain("the stream never showed");
             assertThat(ranked(run.out())).as(run.out()).containsExactlyInAnyOrder("a2", "a3", "a4", "a5", "a6");
         }
     }
@@ -61,6 +63,17 @@ class InspectNearestTest {
                 .map(t -> Integer.toString(model.bucket(t))).toList();
         assertThat(run.out().lines().filter(l -> l.matches("\\s*\\d+  bucket .*"))
                 .map(l -> l.trim().split("\\s+")[2]).toList()).as(run.out()).containsExactlyInAnyOrderElementsOf(buckets);
+    }
+
+    @Test
+    void aQueryTheStreamNeverShowedIsNamedAsSuch(@TempDir Path dir) throws Exception {
+        String unseen = IntStream.range(0, 10_000).mapToObj(n -> "unseen" + n).filter(t -> !model.shown(t))
+                .findFirst().orElseThrow();
+        Path state = Files.write(dir.resolve("skip-gram.bin"), model.toBytes());
+        CliRun run = CliRun.run("inspect", "--file", state.toString(), "--nearest", unseen, "--k", "3");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("the stream never showed a token of " + unseen + "'s bucket "
+                + model.bucket(unseen) + ": its vector is still the random start");
     }
 
     @Test

@@ -227,6 +227,11 @@ public final class SkipGram {
     return Arrays.copyOfRange(input, b * dim, (b + 1) * dim);
   }
 
+  /** Whether the stream has shown a token of {@code token}'s bucket (its vectors are no longer the random start). */
+  public boolean shown(String token) {
+    return noise.count(bucket(token)) > 0;
+  }
+
   /** (centre, context) pairs trained so far. */
   public long pairs() {
     return pairs;
@@ -250,14 +255,18 @@ public final class SkipGram {
     return top.result();
   }
 
-  /** The {@code k} of {@code candidates} nearest {@code token} by cosine, those in the token's own bucket excluded. */
+  /**
+   * The {@code k} of {@code candidates} nearest {@code token} by cosine, those in the token's own bucket excluded, as
+   * are those whose bucket the stream never showed: their vectors are still the random start, so their cosines say
+   * nothing.
+   */
   public List<Neighbour> nearest(String token, int k, Collection<String> candidates) {
     int query = bucket(token);
     List<String> names = new ArrayList<>(candidates);
     TopK top = new TopK(k);
     for (int i = 0; i < names.size(); i++) {
       int b = bucket(names.get(i));
-      if (b != query) {
+      if (b != query && noise.count(b) > 0) {
         top.offer(i, cosine(query, b));
       }
     }

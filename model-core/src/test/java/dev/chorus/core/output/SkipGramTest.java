@@ -91,6 +91,24 @@ class SkipGramTest {
   }
 
   @Test
+  void candidatesTheStreamNeverShowedAreNotRanked() {
+    SkipGram model = trained(2_000);
+    List<String> candidates = new ArrayList<>();
+    for (int n = 0; candidates.size() < 200; n++) {
+      String unseen = "never" + n;
+      if (!model.shown(unseen)) {
+        candidates.add(unseen);
+      }
+    }
+    candidates.add(synonym(0, 1));
+    assertThat(model.shown(synonym(0, 1))).isTrue();
+    // Without the check, 200 random start vectors outrank a trained synonym often enough: the closest of them
+    // comes first here.
+    assertThat(model.nearest(synonym(0, 0), 5, candidates)).extracting(SkipGram.Neighbour::token)
+        .containsExactly(synonym(0, 1));
+  }
+
+  @Test
   void saveAndLoadRoundTripExactlyAndTrainingContinuesTheSame() throws IOException {
     SkipGram model = trained(500);
     byte[] saved = bytes(model);
