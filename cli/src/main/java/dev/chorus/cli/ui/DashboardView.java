@@ -145,14 +145,16 @@ public class DashboardView {
      * default); null is a tombstone. A republished item replaces its earlier record in the counts; each variant's
      * items are counted apart.
      *
-     * @throws IllegalArgumentException naming the field, before anything is counted, when the most likely class is
-     *         no class of the posterior
+     * @throws IllegalArgumentException naming the field, before anything is counted, when the posterior is empty or
+     *         of more classes than an annotator record may have ({@link PrequentialConfusion#MAX_CLASSES}), or the
+     *         most likely class is no class of the posterior
      */
     public synchronized void consensus(String key, Consensus consensus) {
         if (consensus != null) {
             int classes = consensus.getPosterior().size();
-            if (classes == 0) {
-                throw new IllegalArgumentException("posterior: expected a probability per class, got none");
+            if (classes == 0 || classes > PrequentialConfusion.MAX_CLASSES) {
+                throw new IllegalArgumentException("posterior: expected a probability per class, 1.."
+                        + PrequentialConfusion.MAX_CLASSES + " classes, got " + classes);
             }
             if (consensus.getMostLikely() < 0 || consensus.getMostLikely() >= classes) {
                 throw new IllegalArgumentException("mostLikely: expected a class of the posterior, 0.." + (classes - 1)

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.core.metrics.PrequentialConfusion;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.Consensus;
@@ -248,6 +249,18 @@ class DashboardViewTest {
         assertThatThrownBy(() -> view.consensus("t/x", consensus("t", "x", List.of(0.5, 0.5), 2, 1, 1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("mostLikely").hasMessageContaining("0..1").hasMessageContaining("got 2");
+        assertThat(json().get("tasks")).as("nothing counted").isEmpty();
+    }
+
+    @Test
+    void aConsensusOfMoreClassesThanAnAnnotatorRecordMayHaveIsRefusedNamingTheField() throws Exception {
+        List<Double> wide = Collections.nCopies(PrequentialConfusion.MAX_CLASSES + 1, 0.0);
+        assertThatThrownBy(() -> view.consensus("t/x", consensus("t", "x", wide, 0, 1, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("posterior")
+                .hasMessageContaining("1.." + PrequentialConfusion.MAX_CLASSES)
+                .hasMessageContaining("got " + (PrequentialConfusion.MAX_CLASSES + 1));
+        assertThatThrownBy(() -> view.consensus("t/x", consensus("t", "x", List.of(), 0, 1, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 0");
         assertThat(json().get("tasks")).as("nothing counted").isEmpty();
     }
 
