@@ -239,7 +239,8 @@ public final class ChampionRace {
 
   /**
    * Takes {@code variant} out of the race (the control topic retired it): it keeps its standing as RETIRED, and if
-   * it was the champion the live challenger of lowest mean loss succeeds it. The change, if the champion changed.
+   * it was the champion the live challenger of lowest mean loss succeeds it (one with losses on record before one
+   * without, such as a variant just revived). The change, if the champion changed.
    */
   public Optional<Change> retire(String variant) {
     Variant v = variants.get(variant);
@@ -253,10 +254,12 @@ public final class ChampionRace {
     if (!variant.equals(champion)) {
       return Optional.empty();
     }
+    // A challenger with no loss on record (just revived, or reset by its drift reaction) has a NaN mean, which no
+    // comparison prefers: it succeeds only when no live challenger has a record, the first of them then.
     String successor = null;
     for (Map.Entry<String, Variant> e : variants.entrySet()) {
       Variant c = e.getValue();
-      if (c.status == Status.CHALLENGER && (successor == null || c.loss.mean() < variants.get(successor).loss.mean())) {
+      if (c.status == Status.CHALLENGER && (successor == null || betterRecord(c, variants.get(successor)))) {
         successor = e.getKey();
       }
     }
@@ -266,6 +269,14 @@ public final class ChampionRace {
     }
     decided = true;
     return Optional.of(promote(successor, null, true));
+  }
+
+  /** Whether {@code c}'s record succeeds a champion before {@code other}'s: one with losses before one without. */
+  private static boolean betterRecord(Variant c, Variant other) {
+    if (c.loss.count() == 0) {
+      return false;
+    }
+    return other.loss.count() == 0 || c.loss.mean() < other.loss.mean();
   }
 
   /**

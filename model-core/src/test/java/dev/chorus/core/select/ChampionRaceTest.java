@@ -107,6 +107,23 @@ class ChampionRaceTest {
   }
 
   @Test
+  void aChallengerJustRevivedDoesNotSucceedARetiredChampionOverOneWithARecord() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    for (int i = 0; i < 10; i++) {
+      race.record("e" + i, "default", 1.0, true, i);
+      race.record("e" + i, "a", 0.9, true, i);
+      race.record("e" + i, "b", 0.5, true, i);
+    }
+    race.retire("a");
+    assertThat(race.revive("a")).as("a reset: retired and revived, an empty record, first of the challengers").isTrue();
+    assertThat(race.retire("default")).contains(new ChampionRace.Change("default", "b", null));
+    assertThat(race.standings()).filteredOn(s -> s.variant().equals("a")).extracting(ChampionRace.Standing::status)
+        .containsExactly(Status.CHALLENGER);
+    race.retire("b");
+    assertThat(race.champion()).as("with no challenger of a record left, the first live one").isEqualTo("a");
+  }
+
+  @Test
   void stateRoundTripsExactlyAndGoesOnTheSame() throws IOException {
     ChampionRace race = new ChampionRace(FAST, 50);
     SplittableRandom random = new SplittableRandom(5);
