@@ -147,6 +147,19 @@ public final class SearchSpace {
       JsonNode current = resolve(json, path, canonical);
       dimensions.put(path, dimension(json.at(path), current));
     }
+    // A path inside another one's value ("layers" and "layers[1].units") would be set in whatever the outer draw
+    // put there, which may not have it: refused, so that no later draw (a fork's, long after) can fail.
+    for (String outer : dimensions.keySet()) {
+      List<Object> outerSteps = steps(outer);
+      for (String inner : dimensions.keySet()) {
+        List<Object> innerSteps = steps(inner);
+        if (!inner.equals(outer) && innerSteps.size() > outerSteps.size()
+            && innerSteps.subList(0, outerSteps.size()).equals(outerSteps)) {
+          throw json.at(inner).error("expected a path outside every other path searched, got '" + inner
+              + "', inside '" + outer + "'");
+        }
+      }
+    }
     return new SearchSpace(dimensions);
   }
 
@@ -357,13 +370,16 @@ public final class SearchSpace {
     List<Object> steps = steps(path);
     JsonNode parent = root;
     for (Object step : steps.subList(0, steps.size() - 1)) {
-      parent = step instanceof Integer i ? parent.get(i) : parent.get((String) step);
+      parent = parent == null ? null : step instanceof Integer i ? parent.get(i) : parent.get((String) step);
     }
     Object last = steps.get(steps.size() - 1);
-    if (last instanceof Integer i) {
-      ((ArrayNode) parent).set(i, value);
+    if (last instanceof Integer i && parent instanceof ArrayNode array && i < array.size()) {
+      array.set(i, value);
+    } else if (last instanceof String key && parent instanceof ObjectNode object) {
+      object.set(key, value);
     } else {
-      ((ObjectNode) parent).set((String) last, value);
+      throw new IllegalArgumentException("search path '" + path + "': expected it in the spec drawn, which has no "
+          + "place for it");
     }
   }
 

@@ -200,6 +200,12 @@ class VariantSpecTest {
           + "{\"uniform\":[lo,hi]} or {\"logUniform\":[lo,hi]}, got {\"normal\":[0,1]}",
       "'space':{'algorithm':{'uniform':[0,1]}}|VariantSpec key 'search.space.algorithm': expected a list of "
           + "values for the spec's non-numeric \"mlp\", got {\"uniform\":[0,1]}",
+      "'space':{'layers':[[{'units':64}],[{'units':64},{'units':32}]],'layers[0].units':[16,32]}|VariantSpec key "
+          + "'search.space.layers[0].units': expected a path outside every other path searched, got "
+          + "'layers[0].units', inside 'layers'",
+      "'space':{'optimizer':[{'type':'sgd','learningRate':0.1}],'optimizer.learningRate':[0.01]}|VariantSpec key "
+          + "'search.space.optimizer.learningRate': expected a path outside every other path searched, got "
+          + "'optimizer.learningRate', inside 'optimizer'",
       "'space':{'l2':[-1]}|VariantSpec key 'search.space': variant s0 {l2=-1.0} is not a valid spec: "
           + "ModelSpec key 'l2': expected a finite number >= 0, got -1.0",
   })
