@@ -564,7 +564,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
     }
 
     private static String abbreviate(String text) {
-        return text.length() <= EXCERPT_CHARS ? text : text.substring(0, EXCERPT_CHARS) + "...";
+        return text.length() <= EXCERPT_CHARS ? text : text.substring(0, UnicodeText.cut(text, EXCERPT_CHARS)) + "...";
     }
 
     /** The first characters of the input, JSON-escaped and quoted, for messages. */
@@ -573,8 +573,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
         boolean truncated = length < bytes.length || text.length() > EXCERPT_CHARS;
         if (text.length() > EXCERPT_CHARS) {
-            int end = Character.isHighSurrogate(text.charAt(EXCERPT_CHARS - 1)) ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
-            text = text.substring(0, end);
+            text = text.substring(0, UnicodeText.cut(text, EXCERPT_CHARS));
         }
         return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"'
                 + (truncated ? "..." : "");

@@ -91,6 +91,26 @@ class PlainJsonCodecTest {
         assertThat(e.field()).isEqualTo("task");
     }
 
+    /** A value cut for the message at an emoji's first half would leave a reason that is not Unicode text. */
+    @Test
+    void aLongValueIsCutForTheMessageBetweenCharactersNotInsideOne() {
+        String label = "a".repeat(38) + "\uD83D\uDE00tail";
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> decode(
+                "{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"label\":\"" + label + "\",\"eventTime\":1}"));
+
+        assertThat(e).hasMessage("field 'label': expected int or null, got string \"" + "a".repeat(38) + "...");
+        assertThat(UnicodeText.firstUnpairedSurrogate(e.getMessage())).isEqualTo(-1);
+    }
+
+    @Test
+    void cutKeepsSurrogatePairsWhole() {
+        String smile = "\uD83D\uDE00";
+        assertThat(UnicodeText.cut("ab" + smile, 3)).isEqualTo(2);
+        assertThat(UnicodeText.cut("ab" + smile, 4)).isEqualTo(4);
+        assertThat(UnicodeText.cut("abc" + smile, 3)).isEqualTo(3);
+        assertThat(UnicodeText.cut("ab", 5)).isEqualTo(2);
+    }
+
     @Test
     void wrongTypeNamesFieldExpectedAndActual() {
         RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> decode(
