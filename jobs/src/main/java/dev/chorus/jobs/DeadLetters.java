@@ -3,6 +3,7 @@ package dev.chorus.jobs;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.codec.UnicodeText;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -56,8 +57,7 @@ public final class DeadLetters {
         if (text == null || text.length() <= max) {
             return text;
         }
-        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
-        return text.substring(0, end) + "... (" + text.length() + " characters)";
+        return text.substring(0, UnicodeText.cut(text, max)) + "... (" + text.length() + " characters)";
     }
 
     private static DeadLetter.Builder build(byte[] value, byte[] key, int maxOriginalBytes) {

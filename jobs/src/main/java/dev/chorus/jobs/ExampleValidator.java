@@ -270,7 +270,7 @@ public final class ExampleValidator {
             return "null";
         }
         StringBuilder quoted = new StringBuilder(Math.min(text.length(), QUOTED_CHARS) + 2).append('"');
-        for (int i = 0; i < Math.min(text.length(), QUOTED_CHARS); i++) {
+        for (int i = 0; i < UnicodeText.cut(text, QUOTED_CHARS); i++) {
             char c = text.charAt(i);
             if (c == '"' || c == '\\' || Character.isISOControl(c) || isFormatOrSeparator(c)) {
                 quoted.append(String.format("\\u%04X", (int) c));

@@ -1,5 +1,6 @@
 package dev.chorus.jobs;
 
+import dev.chorus.schemas.codec.UnicodeText;
 import java.io.Serializable;
 import java.util.Collection;
 import java.util.Set;
@@ -62,7 +63,7 @@ public final class TaskBound implements Serializable {
 
     /** {@code name} in double quotes, with quotes, backslashes and control characters escaped, cut if long. */
     public static String quoted(String name) {
-        int cut = Math.min(name.length(), QUOTED_NAME_CHARS);
+        int cut = UnicodeText.cut(name, QUOTED_NAME_CHARS);
         StringBuilder out = new StringBuilder("\"");
         for (int i = 0; i < cut; i++) {
             char c = name.charAt(i);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.codec.UnicodeText;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -36,5 +37,19 @@ class DeadLettersTest {
         String kept = DeadLetters.of(RECORD, "f", reason, 1L, 64).getReason();
         assertThat(kept).startsWith("x".repeat(DeadLetters.MAX_REASON_CHARS - 1) + "... (");
         assertThat(kept.chars().noneMatch(c -> Character.isSurrogate((char) c))).isTrue();
+    }
+
+    /** Each place that quotes a producer's text in a reason cuts it between characters, not inside an emoji. */
+    @Test
+    void quotedValuesAreCutBetweenCharacters() {
+        String smile = "\uD83D\uDE00";
+        String value = "a".repeat(ExampleValidator.QUOTED_CHARS - 1) + smile;
+        String task = "t".repeat(TaskBound.QUOTED_NAME_CHARS - 1) + smile;
+        for (String reason : new String[] {ExampleValidator.quoted(value), TaskBound.quoted(task),
+                DeadLetters.bounded("b".repeat(9) + smile, 10)}) {
+            assertThat(UnicodeText.firstUnpairedSurrogate(reason)).as(reason).isEqualTo(-1);
+        }
+        assertThat(ExampleValidator.quoted(value)).startsWith("\"" + "a".repeat(ExampleValidator.QUOTED_CHARS - 1) + "\"")
+                .endsWith("(" + (ExampleValidator.QUOTED_CHARS + 1) + " characters)");
     }
 }

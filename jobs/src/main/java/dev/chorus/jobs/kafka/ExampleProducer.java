@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -18,12 +19,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Writes a labeled dataset to an examples topic as {@link Example} records in the topic's wire format, keyed
  * by example id, with an idempotent producer. Example ids are {@code <prefix>-<row>} and event times count up
- * from {@code startTime} one millisecond per row, so consumers can restore stream order.
+ * from {@code startTime} one millisecond per row, so consumers can restore stream order. A record the broker or the
+ * client refuses (too large, not authorised, timed out) is not let go: the first such failure is thrown by the
+ * {@link #flush} after it, and by the next send, naming the topic and the example.
  */
 public final class ExampleProducer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private Topic<Example> codecTopic;
     private RecordCodec<Example> codec;
+    /** The first send that failed since the last flush that reported one. */
+    private final AtomicReference<IllegalStateException> failed = new AtomicReference<>();
 
     public ExampleProducer(String bootstrapServers, Map<String, String> kafkaProperties) {
         Properties props = new Properties();
@@ -55,11 +60,10 @@ public final class ExampleProducer implements AutoCloseable {
         RecordCodec<Example> codec = topic.codec();
         for (int row = 0; row < data.size(); row++) {
             Example e = example(data, row, task, idPrefix, startTime);
-            producer.send(new ProducerRecord<>(topic.name(), e.getId().getBytes(StandardCharsets.UTF_8),
-                    codec.encode(e)));
+            send(topic.name(), e.getId(), codec.encode(e));
             progress.accept(row + 1);
         }
-        producer.flush();
+        flush();
     }
 
     /** Sends one example in the topic's wire format, keyed by its id. Not thread-safe. */
@@ -68,8 +72,24 @@ public final class ExampleProducer implements AutoCloseable {
             codec = topic.codec();
             codecTopic = topic;
         }
-        producer.send(new ProducerRecord<>(topic.name(), example.getId().getBytes(StandardCharsets.UTF_8),
-                codec.encode(example)));
+        send(topic.name(), example.getId(), codec.encode(example));
+    }
+
+    private void send(String topic, String id, byte[] value) {
+        throwIfFailed();
+        producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), value), (metadata, e) -> {
+            if (e != null) {
+                failed.compareAndSet(null, new IllegalStateException("example " + id + " was not written to topic "
+                        + topic + ": " + e, e));
+            }
+        });
+    }
+
+    private void throwIfFailed() {
+        IllegalStateException e = failed.getAndSet(null);
+        if (e != null) {
+            throw e;
+        }
     }
 
     /** Sends raw bytes as they are (used to show what happens to malformed records). */
@@ -77,8 +97,14 @@ public final class ExampleProducer implements AutoCloseable {
         return producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
     }
 
+    /**
+     * Waits until every example sent has been written or has failed.
+     *
+     * @throws IllegalStateException for the first example that failed since the last one reported
+     */
     public void flush() {
         producer.flush();
+        throwIfFailed();
     }
 
     @Override

@@ -17,14 +17,12 @@ import org.apache.flink.metrics.MetricGroup;
  */
 final class FieldHashing {
     private final Counter collisions;
-    private final Counter deadLetters;
-    private final Counter fieldsDeadLetters;
+    private final LabelledMetrics.DeadLetterCounts deadLetters;
 
-    /** @param deadLetters the operator's total of dead letters, which this adds to */
-    FieldHashing(MetricGroup operator, Counter deadLetters) {
+    /** @param deadLetters the operator's dead letters, which this counts its own in, under {@code fields} */
+    FieldHashing(MetricGroup operator, LabelledMetrics.DeadLetterCounts deadLetters) {
         this.collisions = operator.counter("hashCollisions");
         this.deadLetters = deadLetters;
-        this.fieldsDeadLetters = LabelledMetrics.deadLettersOf(operator, "fields");
     }
 
     /** The example's hashed row, or null when it does not hash: {@code reject} then gets the reason. */
@@ -53,8 +51,7 @@ final class FieldHashing {
     }
 
     private void rejected(RejectedFieldException e, Consumer<String> reject) {
-        deadLetters.inc();
-        fieldsDeadLetters.inc();
+        deadLetters.count("fields");
         reject.accept(e.getMessage());
     }
 }

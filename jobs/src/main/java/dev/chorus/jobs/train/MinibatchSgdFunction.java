@@ -193,7 +193,7 @@ public final class MinibatchSgdFunction
         annotatorEvictions = getRuntimeContext().getMetricGroup().counter("annotatorEvictions");
         deadLetters = new TrainerDeadLetters(getRuntimeContext().getMetricGroup(), sourceTopic, examplesTopic.codec(),
                 deadLetterMaxOriginalBytes);
-        hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters.all);
+        hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters.counts);
         skipGrams = new SkipGramTraining(getRuntimeContext().getMetricGroup());
         taskMetrics = new HashMap<>();
         blasBackend = Blas.get().backend().name();

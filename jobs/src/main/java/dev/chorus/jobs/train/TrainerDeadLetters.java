@@ -11,7 +11,6 @@ import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.codec.RecordCodec;
 import java.nio.charset.StandardCharsets;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
 /**
@@ -19,21 +18,18 @@ import org.apache.flink.metrics.MetricGroup;
  * Kafka coordinates and a reason naming the field, the expected and the actual value: a task past the task bound, an
  * example routed to a variant retired since, a label past a label model's annotator bound, a field that does not hash,
  * a prediction made at once that is not finite.
- * Counted: {@code deadLetters} in all (the counter {@link FieldHashing} adds to), and per field.
+ * Counted: {@code deadLetters} in all and per field ({@link LabelledMetrics.DeadLetterCounts}, which
+ * {@link FieldHashing} counts its own in).
  */
 final class TrainerDeadLetters {
-    /** The operator's total of dead letters. */
-    final Counter all;
-    private final Counter annotator;
-    private final Counter task;
+    /** The operator's dead letters, in all and per field. */
+    final LabelledMetrics.DeadLetterCounts counts;
     private final String sourceTopic;
     private final RecordCodec<Example> codec;
     private final int maxOriginalBytes;
 
     TrainerDeadLetters(MetricGroup operator, String sourceTopic, RecordCodec<Example> codec, int maxOriginalBytes) {
-        this.all = operator.counter("deadLetters");
-        this.annotator = LabelledMetrics.deadLettersOf(operator, "annotator");
-        this.task = LabelledMetrics.deadLettersOf(operator, "task");
+        this.counts = new LabelledMetrics.DeadLetterCounts(operator);
         this.sourceTopic = sourceTopic;
         this.codec = codec;
         this.maxOriginalBytes = maxOriginalBytes;
@@ -41,15 +37,14 @@ final class TrainerDeadLetters {
 
     /** A record of a task past the bound: {@code where} says which instance's bound and how full it is. */
     DeadLetter task(Sourced<Example> input, TaskBound bound, String where, long now) {
-        all.inc();
-        task.inc();
+        counts.count("task");
         return DeadLetters.of(record(input), "task", bound.reason(input.value().getTask(), where), now,
                 maxOriginalBytes);
     }
 
     /** An example routed to {@code variant}, retired before the example reached it: its state is gone. */
     DeadLetter retired(Sourced<Example> input, String variant, long now) {
-        all.inc();
+        counts.count("variant");
         return DeadLetters.of(record(input), "variant", "field 'variant': expected a live variant of task "
                 + ExampleValidator.quoted(input.value().getTask()) + ", got " + ExampleValidator.quoted(variant)
                 + ", retired before the example reached it", now, maxOriginalBytes);
@@ -60,7 +55,7 @@ final class TrainerDeadLetters {
      * it was routed by another spec of the variant, before it was retired and revived or after.
      */
     DeadLetter misfit(Sourced<Example> input, String variant, ExampleValidator.Rejection misfit, long now) {
-        all.inc();
+        counts.count(misfit.field());
         return DeadLetters.of(record(input), misfit.field(), misfit.reason() + " (for the model of variant "
                 + ExampleValidator.quoted(variant) + ", whose spec changed while the example was routed to it)", now,
                 maxOriginalBytes);
@@ -68,8 +63,7 @@ final class TrainerDeadLetters {
 
     /** The label of {@code annotator}, past the bound of {@code s}'s label model; the example was predicted. */
     DeadLetter annotator(Sourced<Example> input, TrainerState s, String annotator, long now) {
-        all.inc();
-        this.annotator.inc();
+        counts.count("annotator");
         // Only a full house of annotators that may not be evicted rejects: those with protectedLabels or more labels,
         // and those of the open minibatch.
         return DeadLetters.of(record(input), "annotator", "field 'annotator': expected one of the "
@@ -82,7 +76,7 @@ final class TrainerDeadLetters {
 
     /** An example whose prediction is not finite, for {@code reason} ({@link ExampleTensors#nonFiniteReason}). */
     DeadLetter prediction(Sourced<Example> input, String reason, long now) {
-        all.inc();
+        counts.count("prediction");
         return DeadLetters.of(record(input), "prediction", reason, now, maxOriginalBytes);
     }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.TaskBound;
+import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.Example;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,22 @@ class TrainMetricsTest {
                     .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(2));
             assertThat(metrics.find("flink_taskmanager_job_task_operator_field_deadLetters", Map.of("field", "task")))
                     .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(2));
+        }
+    }
+
+    /** The trainer's own dead letters (here a retired variant's) count under their field as the decoder's do. */
+    @Test
+    void theTrainersOwnDeadLettersAreCountedByFieldToo() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        try (var h = harness(MinibatchSgdFunctionTest.settings(), metrics)) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "slow", VariantsTest.OTHER_SPEC), 0);
+            h.processBroadcastElement(new SpecChange("t", "slow", null), 1);
+            h.processElement(new VariantExample("slow", new Sourced<>(example(1), 0, 1), VariantsTest.OTHER_SPEC), 2);
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_deadLetters", Map.of()))
+                    .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(1));
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_field_deadLetters", Map.of("field", "variant")))
+                    .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(1));
         }
     }
 }

@@ -20,6 +20,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CharsetDecoder;
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -87,6 +91,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
     private transient Schema schema;
     private transient JsonMapper mapper;
     private transient ByteArrayOutputStream output;
+    private transient CharsetDecoder utf8;
 
     /** @param type the generated record class whose schema drives the mapping */
     public PlainJsonCodec(Class<T> type) {
@@ -137,6 +142,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read JSON from a byte array", e);
         }
+        requireStrictUtf8(bytes);
         @SuppressWarnings("unchecked")
         T record = (T) readRecord(schema, root, "");
         return record;
@@ -162,6 +168,34 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
                     .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
                     .build();
             output = new ByteArrayOutputStream();
+            utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
+    }
+
+    /**
+     * Jackson refuses bytes that are no UTF-8 at all but reads overlong forms ({@code C0 80} as U+0000) and CESU-8
+     * (a surrogate pair written as two three-byte sequences) as the characters they would mean; the Avro codec, and
+     * UTF-8 itself, refuse them. Input that has only ASCII is UTF-8; the JDK's decoder judges the rest.
+     */
+    private void requireStrictUtf8(byte[] bytes) {
+        int i = 0;
+        while (i < bytes.length && bytes[i] >= 0) {
+            i++;
+        }
+        if (i == bytes.length) {
+            return;
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CoderResult result = utf8.reset().decode(in, CharBuffer.allocate(bytes.length), true);
+        if (result.isError()) {
+            int at = in.position();
+            StringBuilder got = new StringBuilder();
+            for (int b = at; b < Math.min(bytes.length, at + Math.max(result.length(), 1)); b++) {
+                got.append(b == at ? "" : " ").append(String.format("%02X", bytes[b] & 0xFF));
+            }
+            throw new RecordDecodingException(null, "not valid JSON: expected UTF-8 text, got invalid UTF-8 " + got
+                    + " at byte " + at + "; input: " + excerpt(bytes));
         }
     }
 
@@ -564,7 +598,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
     }
 
     private static String abbreviate(String text) {
-        return text.length() <= EXCERPT_CHARS ? text : text.substring(0, EXCERPT_CHARS) + "...";
+        return text.length() <= EXCERPT_CHARS ? text : text.substring(0, UnicodeText.cut(text, EXCERPT_CHARS)) + "...";
     }
 
     /** The first characters of the input, JSON-escaped and quoted, for messages. */
@@ -573,8 +607,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
         boolean truncated = length < bytes.length || text.length() > EXCERPT_CHARS;
         if (text.length() > EXCERPT_CHARS) {
-            int end = Character.isHighSurrogate(text.charAt(EXCERPT_CHARS - 1)) ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
-            text = text.substring(0, end);
+            text = text.substring(0, UnicodeText.cut(text, EXCERPT_CHARS));
         }
         return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"'
                 + (truncated ? "..." : "");

@@ -20,6 +20,18 @@ public final class UnicodeText {
         return -1;
     }
 
+    /**
+     * Where to cut {@code text} to keep at most its first {@code max} characters without splitting a surrogate pair:
+     * {@code max}, or one less when that would leave the high half of a pair at the end; the whole length when it
+     * is at most {@code max}.
+     */
+    public static int cut(CharSequence text, int max) {
+        if (text.length() <= max) {
+            return text.length();
+        }
+        return max > 0 && Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+    }
+
     /** "expected Unicode text, got an unpaired surrogate (U+D800 at position 2)", for the one at {@code at}. */
     public static String problem(CharSequence value, int at) {
         return String.format("expected Unicode text, got an unpaired surrogate (U+%04X at position %d)",

@@ -91,6 +91,51 @@ class PlainJsonCodecTest {
         assertThat(e.field()).isEqualTo("task");
     }
 
+    /** A value cut for the message at an emoji's first half would leave a reason that is not Unicode text. */
+    @Test
+    void aLongValueIsCutForTheMessageBetweenCharactersNotInsideOne() {
+        String label = "a".repeat(38) + "\uD83D\uDE00tail";
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> decode(
+                "{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"label\":\"" + label + "\",\"eventTime\":1}"));
+
+        assertThat(e).hasMessage("field 'label': expected int or null, got string \"" + "a".repeat(38) + "...");
+        assertThat(UnicodeText.firstUnpairedSurrogate(e.getMessage())).isEqualTo(-1);
+    }
+
+    /** Overlong forms and CESU-8, which Jackson reads as the characters they would mean, are not UTF-8. */
+    @Test
+    void overlongAndCesu8BytesAreInvalidUtf8() {
+        byte[][] ids = {{(byte) 0xC0, (byte) 0x80}, {(byte) 0xE0, (byte) 0x80, (byte) 0x80}, {(byte) 0xC1, (byte) 0xBF},
+                {(byte) 0xED, (byte) 0xA0, (byte) 0xBD, (byte) 0xED, (byte) 0xB8, (byte) 0x80},
+                {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}};
+        for (byte[] id : ids) {
+            byte[] json = concat(utf8("{\"id\":\"a"), id, utf8("\",\"task\":\"t\",\"features\":[1],\"eventTime\":1}"));
+            assertThatThrownBy(() -> examples.decode(json)).as("%02X", id[0] & 0xFF)
+                    .isInstanceOf(RecordDecodingException.class)
+                    .hasMessageStartingWith("not valid JSON: expected UTF-8 text, got invalid UTF-8 "
+                            + String.format("%02X", id[0] & 0xFF)).hasMessageContaining(" at byte 8; input: ");
+        }
+        assertThat(decode("{\"id\":\"caf\u00e9 \uD83D\uDE00\",\"task\":\"t\",\"features\":[1],\"eventTime\":1}")
+                .getId()).as("real UTF-8 still reads").isEqualTo("caf\u00e9 \uD83D\uDE00");
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void cutKeepsSurrogatePairsWhole() {
+        String smile = "\uD83D\uDE00";
+        assertThat(UnicodeText.cut("ab" + smile, 3)).isEqualTo(2);
+        assertThat(UnicodeText.cut("ab" + smile, 4)).isEqualTo(4);
+        assertThat(UnicodeText.cut("abc" + smile, 3)).isEqualTo(3);
+        assertThat(UnicodeText.cut("ab", 5)).isEqualTo(2);
+    }
+
     @Test
     void wrongTypeNamesFieldExpectedAndActual() {
         RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> decode(
