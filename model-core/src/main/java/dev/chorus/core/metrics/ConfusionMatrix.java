@@ -137,9 +137,19 @@ public final class ConfusionMatrix {
     return sum;
   }
 
-  /** Examples neither of class {@code c} nor predicted as {@code c}. */
+  /**
+   * Examples neither of class {@code c} nor predicted as {@code c}: the cells outside row and column {@code c},
+   * summed (not the total less the others, which leaves rounding where there is nothing when counts are weighted).
+   */
   public double trueNegatives(int c) {
-    return total - truePositives(c) - falsePositives(c) - falseNegatives(c);
+    requireClass("class", c);
+    double sum = 0;
+    for (int actual = 0; actual < numClasses; actual++) {
+      for (int predicted = 0; actual != c && predicted < numClasses; predicted++) {
+        sum += predicted == c ? 0 : counts[actual * numClasses + predicted];
+      }
+    }
+    return sum;
   }
 
   /** The diagonal's share of all counts; {@code NaN} when empty. */

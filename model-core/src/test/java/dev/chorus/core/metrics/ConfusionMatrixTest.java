@@ -95,6 +95,22 @@ class ConfusionMatrixTest {
     assertThat(empty.macroF1()).isNaN();
   }
 
+  /**
+   * Weighted counts (predicted 0 for an actual 0 and an actual 1): TN is summed from its cells, so it is exactly 0
+   * where none holds a count, not the rounding of total − TP − FP − FN (2.8e-17 here), and specificity is 0, not 1.
+   */
+  @Test
+  void trueNegativesAreExactlyZeroWhereNoCellHoldsAny() {
+    ConfusionMatrix weighted = new ConfusionMatrix(2);
+    weighted.add(0, 0, 0.1);
+    weighted.add(0, 1, 0.2);
+    assertThat(weighted.trueNegatives(0)).isZero();
+    assertThat(weighted.specificity(0)).isZero();
+    weighted.add(1, 1, 0.3);
+    assertThat(weighted.trueNegatives(0)).isEqualTo(0.3);
+    assertThat(weighted.trueNegatives(1)).isEqualTo(0.1);
+  }
+
   @Test
   void weightsAndCopiesAreIndependent() {
     ConfusionMatrix m = new ConfusionMatrix(2);
