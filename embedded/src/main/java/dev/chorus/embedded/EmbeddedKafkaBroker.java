@@ -24,6 +24,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -144,11 +146,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 BrokerListeners.checkPortFree(requestedPort);
             }
             boolean formattedHere = false;
+            Set<String> beforeFormatting = Set.of();
             RuntimeException last = null;
             for (int attempt = 1; attempt <= MAX_BIND_ATTEMPTS; attempt++) {
                 listeners = BrokerListeners.pick(requestedPort, saslSsl);
                 KafkaConfig config = brokerConfig();
                 if (!isFormatted(logDir)) {
+                    beforeFormatting = entryNames(logDir);
                     format(config);
                     formattedHere = true;
                 }
@@ -166,9 +170,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     LOG.warn("Embedded Kafka could not bind {}:{} / {}:{} (attempt {}), retrying", BrokerListeners.HOST,
                             listeners.clientPort, BrokerListeners.HOST, listeners.controllerPort, attempt);
                     if (formattedHere) {
-                        // Start again from an empty directory so that nothing of the failed attempt survives.
-                        deleteRecursively(logDir);
-                        Files.createDirectories(logDir);
+                        // Start again from the directory as it was before formatting, so that nothing of the failed
+                        // attempt survives; `chorus kafka --log-dir` may have named a directory with files in it.
+                        removeEntriesNotIn(logDir, beforeFormatting);
                         formattedHere = false;
                     }
                 }
@@ -448,6 +452,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    /** The names of the entries directly in {@code dir}. */
+    static Set<String> entryNames(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.map(entry -> entry.getFileName().toString()).collect(Collectors.toUnmodifiableSet());
+        }
+    }
+
+    /**
+     * Deletes the entries directly in {@code dir} whose names are not in {@code keep}, with everything under
+     * them: what formatting and a failed start added to a directory that held the entries {@code keep} names.
+     * The directory itself stays, so a temporary directory this class created is emptied and a user's keeps
+     * what was in it before.
+     */
+    static void removeEntriesNotIn(Path dir, Set<String> keep) throws IOException {
+        List<Path> added;
+        try (Stream<Path> entries = Files.list(dir)) {
+            added = entries.filter(entry -> !keep.contains(entry.getFileName().toString())).toList();
+        }
+        for (Path entry : added) {
+            deleteRecursively(entry);
         }
     }
 

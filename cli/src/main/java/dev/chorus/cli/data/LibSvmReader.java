@@ -132,6 +132,12 @@ public final class LibSvmReader {
           throw TextInput.error(source, lineNumber, start + 1, "feature index " + line.substring(start, colon)
               + " is beyond the dimension " + dim + " (largest " + base + "-based index " + (dim - 1 + base) + ")");
         }
+        if (index == Integer.MAX_VALUE) {
+          // The dimension is the largest 0-based index plus one, and has to fit in an int.
+          throw TextInput.error(source, lineNumber, start + 1, "feature index " + line.substring(start, colon)
+              + " is beyond the largest dimension " + Integer.MAX_VALUE + " (largest " + base + "-based index "
+              + (Integer.MAX_VALUE - 1 + base) + ")");
+        }
         if (!TextInput.isDecimal(line, colon + 1, tokenEnd)) {
           throw TextInput.error(source, lineNumber, colon + 2, "expected a number as the value of feature "
               + line.substring(start, colon) + ", got \"" + line.substring(colon + 1, tokenEnd) + "\"");

@@ -10,11 +10,15 @@ import net.jpountz.xxhash.XXHashFactory;
  * Decompresses the LZ4 frame format (lz4.org's frame spec, version 01), as apt stores its package lists, including
  * linked blocks (a match may reach into the previous 64 KiB of output), which lz4-java's own frame stream refuses.
  * Block and content checksums are verified with lz4-java's xxHash32 (Kafka's client brings it). Concatenated
- * frames are read one after the other. Corrupt input is an {@link IOException} naming the block.
+ * frames are read one after the other, and skippable frames (magic 0x184D2A50 to 0x184D2A5F, a 4-byte
+ * little-endian size, then that many bytes of user data) are skipped wherever a frame may start, as the spec asks of
+ * decoders. Corrupt input is an {@link IOException} naming the block.
  */
 final class Lz4FrameInputStream extends InputStream {
 
   static final int MAGIC = 0x184D2204;
+  /** The first of the sixteen skippable frame magics; the last four bits are the writer's to choose. */
+  static final int SKIPPABLE_MAGIC = 0x184D2A50;
   private static final int WINDOW = 64 * 1024;
 
   private final DataInputStream in;
@@ -28,11 +32,16 @@ final class Lz4FrameInputStream extends InputStream {
   private StreamingXXHash32 contentHash;
   private long blocks;
   private boolean finished;
+  private long skippableFrames;
 
   Lz4FrameInputStream(InputStream in) throws IOException {
     this.in = new DataInputStream(in);
     if (!readFrameHeader()) {
-      throw new IOException("LZ4 frame: empty input, expected the magic 0x184D2204");
+      if (skippableFrames == 0) {
+        throw new IOException("LZ4 frame: empty input, expected the magic 0x184D2204");
+      }
+      // Only skippable frames: there is nothing to decode.
+      finished = true;
     }
   }
 
@@ -61,13 +70,23 @@ final class Lz4FrameInputStream extends InputStream {
     in.close();
   }
 
-  /** Reads a frame header; false at the end of the input. */
+  /** Reads a frame header, skipping any skippable frames before it; false at the end of the input. */
   private boolean readFrameHeader() throws IOException {
-    int first = in.read();
-    if (first < 0) {
-      return false;
+    int magic;
+    while (true) {
+      byte[] bytes = in.readNBytes(4);
+      if (bytes.length == 0) {
+        return false;
+      }
+      if (bytes.length < 4) {
+        throw new IOException("LZ4 frame: input ends after " + bytes.length + " of the 4 bytes of a frame magic");
+      }
+      magic = littleEndian(bytes);
+      if (!isSkippable(magic)) {
+        break;
+      }
+      skipFrame(magic);
     }
-    int magic = first | (in.readUnsignedByte() << 8) | (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 24);
     if (magic != MAGIC) {
       throw new IOException(String.format("LZ4 frame: magic 0x%08X, expected 0x%08X", magic, MAGIC));
     }
@@ -91,6 +110,38 @@ final class Lz4FrameInputStream extends InputStream {
     position = 0;
     limit = 0;
     return true;
+  }
+
+  /** Skips a skippable frame's 4-byte little-endian size and that many bytes of user data, after its magic. */
+  private void skipFrame(int magic) throws IOException {
+    String frame = String.format("LZ4 frame: skippable frame 0x%08X", magic);
+    byte[] bytes = in.readNBytes(4);
+    if (bytes.length < 4) {
+      throw new IOException(frame + " ends after " + bytes.length + " of the 4 bytes of its size");
+    }
+    long size = Integer.toUnsignedLong(littleEndian(bytes));
+    long skipped = 0;
+    while (skipped < size) {
+      long n = in.skip(size - skipped);
+      if (n <= 0) {
+        // skip may return 0 before the end; reading one byte tells.
+        if (in.read() < 0) {
+          throw new IOException(frame + " ends after " + skipped + " of its " + size + " bytes of user data");
+        }
+        n = 1;
+      }
+      skipped += n;
+    }
+    skippableFrames++;
+  }
+
+  private static int littleEndian(byte[] bytes) {
+    return (bytes[0] & 0xff) | (bytes[1] & 0xff) << 8 | (bytes[2] & 0xff) << 16 | (bytes[3] & 0xff) << 24;
+  }
+
+  /** Whether {@code magic}, read little-endian, is one of the sixteen skippable frame magics. */
+  static boolean isSkippable(int magic) {
+    return (magic & 0xFFFFFFF0) == SKIPPABLE_MAGIC;
   }
 
   /** Decodes the next block into {@link #buffer} after the last 64 KiB of output; false at the end of input. */
@@ -182,8 +233,9 @@ final class Lz4FrameInputStream extends InputStream {
     return new IOException("LZ4 frame: corrupt block " + blocks + ": " + what);
   }
 
-  /** Whether a stream starting with these four bytes, read big-endian, is an LZ4 frame. */
+  /** Whether a stream starting with these four bytes, read big-endian, is an LZ4 frame or a skippable frame. */
   static boolean startsFrame(int head) {
-    return Integer.reverseBytes(head) == MAGIC;
+    int magic = Integer.reverseBytes(head);
+    return magic == MAGIC || isSkippable(magic);
   }
 }

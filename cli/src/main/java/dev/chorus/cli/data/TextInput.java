@@ -25,7 +25,7 @@ final class TextInput {
 
   /**
    * {@code in}, decompressed if it starts with the gzip or the LZ4 frame magic (the format apt stores
-   * its lists in, {@link Lz4FrameInputStream}); the caller closes {@code in}.
+   * its lists in, {@link Lz4FrameInputStream}) or an LZ4 skippable frame's; the caller closes {@code in}.
    */
   static InputStream decompressIfNeeded(InputStream in, String source) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in, BUFFER_BYTES);

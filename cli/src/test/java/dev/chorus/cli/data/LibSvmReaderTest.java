@@ -61,6 +61,18 @@ class LibSvmReaderTest {
   }
 
   @Test
+  void theLargestIndexLeavesTheDimensionAnInt() throws IOException {
+    LibSvmReader zeroBased = LibSvmReader.defaults().withZeroBasedIndices(true);
+    assertFails(zeroBased, "1 2147483647:1\n",
+        "data.svm:1:3: feature index 2147483647 is beyond the largest dimension 2147483647 (largest 0-based index 2147483646)");
+    assertThat(read(zeroBased, "1 2147483646:1\n").dim()).isEqualTo(Integer.MAX_VALUE);
+    assertThat(read(LibSvmReader.defaults(), "1 2147483647:1\n").dim()).isEqualTo(Integer.MAX_VALUE);
+    assertFails(zeroBased.withDim(Integer.MAX_VALUE), "1 2147483647:1\n",
+        "data.svm:1:3: feature index 2147483647 is beyond the dimension 2147483647 (largest 0-based index 2147483646)");
+    assertThat(read(zeroBased.withDim(Integer.MAX_VALUE), "1 2147483646:1\n").dim()).isEqualTo(Integer.MAX_VALUE);
+  }
+
+  @Test
   void malformedLinesNameFileLineAndColumn() {
     LibSvmReader svm = LibSvmReader.defaults();
     assertFails(svm, "1 1:2\n0 2:1 3-0.5\n", "data.svm:2:7: expected index:value, got \"3-0.5\"");
