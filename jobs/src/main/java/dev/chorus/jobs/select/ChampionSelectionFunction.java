@@ -15,9 +15,11 @@ import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantSpecRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -87,13 +89,19 @@ import org.slf4j.LoggerFactory;
  * {@code selectionStale} (of a reset or revived variant's old model),
  * {@code selectionUnscored}, {@code championChanges}, {@code searchesAbandoned} ({@link SearchRungs}); per task and
  * variant the
- * {@code prequentialLoss}, {@code labelledExamples} and {@code driftEvents} of its standing.
+ * {@code prequentialLoss}, {@code labelledExamples} and {@code driftEvents} of its standing. Flink cannot unregister a
+ * gauge, and a fork that keeps drifting names new variants without end, so a subtask registers these for at most
+ * {@value #MAX_GAUGED_VARIANTS_PER_TASK} variants per task, each when it first publishes as a live variant (a
+ * retired variant is not registered); a variant the race forgot ({@link ChampionRace#MAX_RETIRED}) reports a NaN
+ * loss and its last counts. A gauge holds three numbers, no state.
  */
 public final class ChampionSelectionFunction
         extends KeyedBroadcastProcessFunction<String, Prediction, SpecChange, Champion> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ChampionSelectionFunction.class);
     private static final long END_OF_INPUT = Long.MAX_VALUE;
+    /** Variants per task a subtask registers standing gauges for (Flink cannot unregister one). */
+    static final int MAX_GAUGED_VARIANTS_PER_TASK = 64;
 
     /** The task's race; checkpointed in model-core's layout. */
     public static final ValueStateDescriptor<ChampionRace> RACE =
@@ -119,7 +127,10 @@ public final class ChampionSelectionFunction
     private transient Counter changes;
     private transient Counter unscored;
     private transient LongCounter decisions;
-    private transient Map<String, VariantMetrics> variantMetrics;
+    /** Task → variant → its gauges' values, at most {@link #MAX_GAUGED_VARIANTS_PER_TASK} variants a task. */
+    private transient Map<String, Map<String, VariantMetrics>> variantMetrics;
+    /** Tasks whose variants reached {@link #MAX_GAUGED_VARIANTS_PER_TASK}: warned once. */
+    private transient Set<String> gaugesFull;
     /** Variant key → its drift spec, read from the broadcast; dropped when the broadcast changes. */
     private transient Map<String, DriftSpec> driftSpecs;
     private transient SearchRungs searches;
@@ -151,6 +162,7 @@ public final class ChampionSelectionFunction
         decisions = new LongCounter();
         getRuntimeContext().addAccumulator(DECISIONS_ACCUMULATOR, decisions);
         variantMetrics = new HashMap<>();
+        gaugesFull = new HashSet<>();
         driftSpecs = new HashMap<>();
         searches = new SearchRungs(getRuntimeContext());
         reactions = new DriftReactions(getRuntimeContext());
@@ -392,18 +404,45 @@ public final class ChampionSelectionFunction
         out.collect(record);
         latest.update(record);
         r.standingsPublished();
-        for (ChampionRace.Standing s : r.standings()) {
-            VariantMetrics m = variantMetrics.computeIfAbsent(record.getTask() + "/" + s.variant(), k -> {
+        gauge(record.getTask(), r.standings());
+    }
+
+    /**
+     * Sets the gauges of {@code task}'s variants to {@code standings}, registering those of a live variant not seen
+     * yet while the task has fewer than {@link #MAX_GAUGED_VARIANTS_PER_TASK}; a variant gone from the standings
+     * reports a NaN loss.
+     */
+    private void gauge(String task, List<ChampionRace.Standing> standings) {
+        Map<String, VariantMetrics> gauged = variantMetrics.computeIfAbsent(task, k -> new HashMap<>());
+        Map<String, VariantMetrics> gone = new HashMap<>(gauged);
+        for (ChampionRace.Standing s : standings) {
+            gone.remove(s.variant());
+            VariantMetrics m = gauged.get(s.variant());
+            if (m == null) {
+                if (s.status() == ChampionRace.Status.RETIRED) {
+                    continue;
+                }
+                if (gauged.size() >= MAX_GAUGED_VARIANTS_PER_TASK) {
+                    if (gaugesFull.add(task)) {
+                        LOG.warn("Task {} has had {} variants with standing gauges: variant {} and later ones get "
+                                + "none until the job restarts", task, MAX_GAUGED_VARIANTS_PER_TASK, s.variant());
+                    }
+                    continue;
+                }
                 VariantMetrics created = new VariantMetrics();
-                var group = LabelledMetrics.task(getRuntimeContext().getMetricGroup(), record.getTask(), s.variant());
+                var group = LabelledMetrics.task(getRuntimeContext().getMetricGroup(), task, s.variant());
                 group.gauge("prequentialLoss", (Gauge<Double>) () -> created.loss);
                 group.gauge("labelledExamples", (Gauge<Long>) () -> created.labelled);
                 group.gauge("driftEvents", (Gauge<Long>) () -> created.driftEvents);
-                return created;
-            });
+                gauged.put(s.variant(), created);
+                m = created;
+            }
             m.loss = s.lossMean();
             m.labelled = s.labelled();
             m.driftEvents = s.driftEvents();
+        }
+        for (VariantMetrics m : gone.values()) {
+            m.loss = Double.NaN;
         }
     }
 }

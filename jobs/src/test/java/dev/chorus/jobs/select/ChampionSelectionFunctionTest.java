@@ -282,6 +282,41 @@ class ChampionSelectionFunctionTest {
         }
     }
 
+    @Test
+    void aHundredForksRetiredOnTheControlTopicLeaveTheRecordBoundedAndAForgottenOnesLatePredictionsOut()
+            throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.setProcessingTime(0);
+            int id = 0;
+            for (int n = 1; n <= 100; n++) {
+                for (int i = 0; i < 3; i++, id++) {
+                    h.processElement(prediction("t", "e" + id, "default", 0.8f, id), 0);
+                    h.processElement(prediction("t", "e" + id, "default-f" + n, 0.4f, i), 0);
+                }
+                h.setProcessingTime(1000L * n);
+                h.processBroadcastElement(new SpecChange("t", "default-f" + n, null), 0);
+            }
+            List<Champion> out = h.extractOutputValues();
+            Champion last = out.get(out.size() - 1);
+            assertThat(last.getVariant()).isEqualTo("default");
+            assertThat(last.getStandings()).as("the champion and the 16 retired last")
+                    .hasSize(1 + ChampionRace.MAX_RETIRED)
+                    .extracting(VariantStanding::getVariant).contains("default-f100", "default-f85")
+                    .doesNotContain("default-f1", "default-f84");
+
+            // default-f1's predictions still on their way: the control topic says it is retired, so it does not
+            // come back into the race, though the race has forgotten it.
+            h.processElement(prediction("t", "late", "default", 0.8f, id), 0);
+            h.processElement(prediction("t", "late", "default-f1", 0.99f, 3), 0);
+            h.setProcessingTime(1_000_000);
+            out = h.extractOutputValues();
+            assertThat(out.get(out.size() - 1).getStandings()).extracting(VariantStanding::getVariant)
+                    .as("default-f1 not back as a challenger").doesNotContain("default-f1")
+                    .hasSize(1 + ChampionRace.MAX_RETIRED);
+        }
+    }
+
     /** The keyed state of the operator before it took the control topic's broadcast: the race, nothing else. */
     static final class KeyedOnlySelection extends KeyedProcessFunction<String, Prediction, Champion> {
         private transient ValueState<ChampionRace> race;

@@ -26,6 +26,16 @@ import java.util.Optional;
  * were published); after that only a {@link PairedComparison} win (or retiring the champion) changes it. A retired variant keeps its standing,
  * leaves the race, and its later predictions are ignored until it is {@link #revive revived}.
  *
+ * <p>Retired standings are bounded: a race keeps the {@value #MAX_RETIRED} most recently retired variants, and a
+ * retirement beyond that forgets the one retired longest ago (in order of retirement, not arrival, so a variant just
+ * retired is never the one forgotten), with its pending losses. A forgotten variant is unknown again: its
+ * predictions would join the race as a new variant's, and a {@link #revive} of it does nothing (its fresh model's
+ * first prediction admits it, with no drift history). The caller keeps out the predictions of a variant it knows is
+ * retired (the train job's selection asks the control topic's broadcast before {@link #record}): by the time
+ * {@value #MAX_RETIRED} later retirements have happened the retirement is there, as a task trains at most 16 live
+ * variants by default. A fork that keeps drifting therefore costs a task at most {@value #MAX_RETIRED} retired
+ * standings, in state and in every champion record, however long the stream.
+ *
  * <p>A variant may be watched by a drift detector ({@link #observeDrift}, the detector its {@link DriftSpec} names)
  * fed with its per-example 0/1 prequential loss, as {@link VariantRace} feeds it: comparable across model losses,
  * and the scale the detectors' defaults were set on (a log loss is unbounded, which ADWIN's bound does not allow).
@@ -45,10 +55,14 @@ public final class ChampionRace {
   /** The variant a task trains when it names none. */
   public static final String DEFAULT_VARIANT = "default";
   /**
-   * 3 added each variant's replaced model version and the race's stale predictions; 2 added each variant's drift
-   * detector, drift events and last drift time; 1 and 2 still read.
+   * 4 added each variant's order of retirement; 3 added each variant's replaced model version and the race's stale
+   * predictions; 2 added each variant's drift detector, drift events and last drift time; 1 to 3 still read (their
+   * retired variants taken as retired in order of arrival).
    */
-  private static final int FORMAT_VERSION = 3;
+  private static final int FORMAT_VERSION = 4;
+
+  /** Retired variants a race keeps the standings of: beyond, the one retired longest ago is forgotten. */
+  public static final int MAX_RETIRED = 16;
 
   public enum Status { CHAMPION, CHALLENGER, RETIRED }
 
@@ -80,6 +94,8 @@ public final class ChampionRace {
      * is that model's; 0 when none is awaited; {@link #RESTARTED} when the versions went down before a revival.
      */
     long replacedVersion;
+    /** When retired, its place in the race's retirements (greater: retired later); 0 when live. */
+    long retiredOrder;
 
     Variant(Status status, RunningMoments loss) {
       this.status = status;
@@ -249,6 +265,9 @@ public final class ChampionRace {
     }
     v.status = Status.RETIRED;
     v.comparison = null;
+    v.detector = null; // never fed again: a revival starts without one
+    v.retiredOrder = lastRetirement() + 1;
+    forgetBeyondBound();
     standingsChanged = true;
     pending.values().removeIf(this::isComplete);
     if (!variant.equals(champion)) {
@@ -271,6 +290,36 @@ public final class ChampionRace {
     return Optional.of(promote(successor, null, true));
   }
 
+  private long lastRetirement() {
+    long last = 0;
+    for (Variant v : variants.values()) {
+      last = Math.max(last, v.retiredOrder);
+    }
+    return last;
+  }
+
+  /** Forgets the variants retired longest ago beyond {@link #MAX_RETIRED}, and their pending losses. */
+  private void forgetBeyondBound() {
+    int retired = variants.size() - liveVariants();
+    while (retired > MAX_RETIRED) {
+      String oldest = null;
+      long order = Long.MAX_VALUE;
+      for (Map.Entry<String, Variant> e : variants.entrySet()) {
+        Variant v = e.getValue();
+        if (v.status == Status.RETIRED && v.retiredOrder < order) {
+          oldest = e.getKey();
+          order = v.retiredOrder;
+        }
+      }
+      variants.remove(oldest);
+      for (LinkedHashMap<String, Double> entry : pending.values()) {
+        entry.remove(oldest);
+      }
+      pending.values().removeIf(Map::isEmpty);
+      retired--;
+    }
+  }
+
   /** Whether {@code c}'s record succeeds a champion before {@code other}'s: one with losses before one without. */
   private static boolean betterRecord(Variant c, Variant other) {
     if (c.loss.count() == 0) {
@@ -284,7 +333,8 @@ public final class ChampionRace {
    * from version 0): it races again from an empty record, with no losses, paired statistics, pending losses or
    * drift detector of its past; its drift events and last drift time stay on record. It is champion if the task has
    * none, else a challenger that must win a full paired test. Predictions of its old model that arrive after this are
-   * {@link #stale()}. Whether it was revived: a live or unknown variant is left alone.
+   * {@link #stale()}. Whether it was revived: a live or unknown variant (one never seen, or retired so long ago that
+   * the race forgot it, {@link #MAX_RETIRED}) is left alone.
    */
   public boolean revive(String variant) {
     Variant old = variants.get(variant);
@@ -482,6 +532,7 @@ public final class ChampionRace {
         out.writeLong(v.lastDriftAt);
       }
       out.writeLong(v.replacedVersion);
+      out.writeLong(v.retiredOrder);
     }
     out.writeInt(pending.size());
     for (Map.Entry<String, LinkedHashMap<String, Double>> e : pending.entrySet()) {
@@ -529,6 +580,15 @@ public final class ChampionRace {
         v.lastDriftAt = in.readBoolean() ? in.readLong() : null;
       }
       v.replacedVersion = format >= 3 ? in.readLong() : 0;
+      if (format >= 4) {
+        v.retiredOrder = in.readLong();
+      } else if (v.status == Status.RETIRED) {
+        v.retiredOrder = race.lastRetirement() + 1;
+      }
+      if ((v.status == Status.RETIRED) != (v.retiredOrder > 0)) {
+        throw new IOException("ChampionRace variant " + name + ": status " + v.status + " with order of retirement "
+            + v.retiredOrder);
+      }
       race.variants.put(name, v);
     }
     int ids = in.readInt();
@@ -542,6 +602,9 @@ public final class ChampionRace {
         entry.put(BinaryState.readString(in, "variant of " + id), Double.longBitsToDouble(in.readLong()));
       }
       race.pending.put(id, entry);
+    }
+    if (format < 4) {
+      race.forgetBeyondBound(); // a layout from before the bound may hold any number of retired variants
     }
     return race;
   }

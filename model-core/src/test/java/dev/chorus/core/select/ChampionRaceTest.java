@@ -150,6 +150,94 @@ class ChampionRaceTest {
     assertThat(bytes(restored)).isEqualTo(bytes(race));
   }
 
+  /**
+   * Default champion, then {@code forks} challengers {@code default-f<n>} one after another, each predicting ten
+   * examples beside the champion (worse by 0.1) and retired, as a fork's patience running out retires it.
+   */
+  private static ChampionRace forkedAndRetired(int forks) {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    int id = 0;
+    for (int n = 1; n <= forks; n++) {
+      for (int i = 0; i < 10; i++, id++) {
+        race.record("e" + id, "default", 0.5, true, id);
+        race.record("e" + id, "default-f" + n, 0.6, true, i);
+      }
+      assertThat(race.retire("default-f" + n)).as("a challenger's retirement changes no champion").isEmpty();
+    }
+    return race;
+  }
+
+  @Test
+  void aHundredRetiredForksLeaveTheStandingsAndTheStateBounded() throws IOException {
+    ChampionRace twenty = forkedAndRetired(20);
+    ChampionRace hundred = forkedAndRetired(100);
+    assertThat(hundred.champion()).isEqualTo("default");
+    assertThat(hundred.liveVariants()).isEqualTo(1);
+    assertThat(hundred.standings()).as("the champion and the 16 retired last")
+        .extracting(ChampionRace.Standing::variant)
+        .containsExactlyElementsOf(java.util.stream.Stream.concat(java.util.stream.Stream.of("default"),
+            java.util.stream.IntStream.rangeClosed(85, 100).mapToObj(n -> "default-f" + n)).toList());
+    assertThat(hundred.standings().get(0).labelled()).isEqualTo(1000);
+    assertThat(hundred.standings()).filteredOn(s -> s.status() == Status.RETIRED).hasSize(ChampionRace.MAX_RETIRED)
+        .allSatisfy(s -> assertThat(s.labelled()).isEqualTo(10));
+    assertThat(bytes(hundred).length).as("a hundred forks' state, twenty's but for longer names")
+        .isLessThanOrEqualTo(bytes(twenty).length + 32);
+    assertThat(hundred.pending()).as("each fork's first loss, unpaired, waits; a forgotten fork's with it")
+        .isEqualTo(ChampionRace.MAX_RETIRED);
+    hundred.record("late", "default-f100", 0.1, true, 10);
+    hundred.record("late", "default-f85", 0.1, true, 10);
+    assertThat(hundred.ignored()).as("late predictions of retired forks still on record").isEqualTo(2);
+    assertThat(hundred.liveVariants()).isEqualTo(1);
+  }
+
+  @Test
+  void theVariantRetiredLongestAgoIsForgottenNotTheOneThatArrivedFirst() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    race.record("e0", "default", 0.5, true, 0);
+    race.record("e0", "early", 0.6, true, 0);
+    for (int n = 1; n <= ChampionRace.MAX_RETIRED; n++) {
+      race.record("e" + n, "default", 0.5, true, n);
+      race.record("e" + n, "default-f" + n, 0.6, true, 0);
+      race.retire("default-f" + n);
+    }
+    race.retire("early");
+    race.record("e99", "default", 0.5, true, 99);
+    race.record("e99", "default-f99", 0.6, true, 0);
+    race.retire("default-f99");
+    assertThat(race.standings()).extracting(ChampionRace.Standing::variant)
+        .as("default-f1 forgotten; early, retired after it though arrived before, kept")
+        .hasSize(1 + ChampionRace.MAX_RETIRED).contains("early").doesNotContain("default-f1");
+    // early's predictions still on their way when its retirement was decided (the control topic has not said so yet)
+    assertThat(race.record("e100", "early", 0.01, true, 1)).isEmpty();
+    assertThat(race.ignored()).isEqualTo(1);
+    assertThat(race.standings()).filteredOn(s -> s.variant().equals("early"))
+        .extracting(ChampionRace.Standing::status, ChampionRace.Standing::labelled)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(Status.RETIRED, 1L));
+    assertThat(race.liveVariants()).as("early did not rejoin").isEqualTo(1);
+    assertThat(race.revive("default-f1")).as("a forgotten variant is unknown: left alone").isFalse();
+    assertThat(race.revive("early")).isTrue();
+  }
+
+  @Test
+  void aPrunedStateRoundTripsExactlyAndForgetsTheSameNext() throws IOException {
+    ChampionRace race = forkedAndRetired(40);
+    race.record("p1", "default", 0.5, true, 500);
+    race.record("p1", "x", 0.4, true, 1);
+    byte[] bytes = bytes(race);
+    ChampionRace restored = ChampionRace.readFrom(new BinaryState.Bytes(bytes), FAST, 100);
+    assertThat(bytes(restored)).isEqualTo(bytes);
+    assertThat(restored.standings()).isEqualTo(race.standings());
+    assertThat(restored.revive("default-f30")).isEqualTo(race.revive("default-f30")).isTrue();
+    for (ChampionRace r : List.of(race, restored)) {
+      r.retire("x");
+      r.retire("default-f30");
+    }
+    assertThat(bytes(restored)).isEqualTo(bytes(race));
+    assertThat(restored.standings()).extracting(ChampionRace.Standing::variant).as("f25 forgotten next, retired longest ago")
+        .doesNotContain("default-f25").contains("default-f26", "x", "default-f30")
+        .hasSize(1 + ChampionRace.MAX_RETIRED);
+  }
+
   private static byte[] bytes(ChampionRace race) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     race.writeTo(new DataOutputStream(out));
