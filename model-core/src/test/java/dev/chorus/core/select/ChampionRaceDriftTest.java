@@ -82,6 +82,24 @@ class ChampionRaceDriftTest {
     assertThat(race.standings().get(1).labelled()).as("the fresh model's first").isEqualTo(1);
   }
 
+  /**
+   * {@code champion-race-v4.bin}, written by the fourth layout (each variant's order of retirement): default champion,
+   * b challenger, v00..v19 arrived in that order and retired in the reverse one, so the race kept v15..v00 (retired
+   * last) and forgot v19..v16. Never regenerated. Retiring b forgets v15, retired longest ago of those kept, not v00,
+   * which arrived first: the order of retirement survived the restore.
+   */
+  @Test
+  void theFourthLayoutKeepsTheOrderOfRetirement() throws IOException {
+    ChampionRace race = ChampionRace.readFrom(new BinaryState.Bytes(fixture("champion-race-v4.bin")), FAST, 100);
+    assertThat(race.champion()).isEqualTo("default");
+    assertThat(race.standings()).hasSize(2 + ChampionRace.MAX_RETIRED);
+    assertThat(race.standings()).extracting(ChampionRace.Standing::variant).contains("v00", "v15")
+        .doesNotContain("v16", "v19");
+    race.retire("b");
+    assertThat(race.standings()).extracting(ChampionRace.Standing::variant).contains("b", "v00")
+        .doesNotContain("v15");
+  }
+
   private static byte[] fixture(String name) throws IOException {
     try (InputStream in = ChampionRaceDriftTest.class.getResourceAsStream(name)) {
       assertThat(in).as(name).isNotNull();
