@@ -65,6 +65,37 @@ class SelectionMetricsTest {
         }
     }
 
+    /**
+     * Flink cannot unregister a gauge, so a task registers standing gauges for at most
+     * {@link ChampionSelectionFunction#MAX_GAUGED_VARIANTS_PER_TASK} live variants; a variant the race forgot
+     * ({@link dev.chorus.core.select.ChampionRace#MAX_RETIRED}) reports a NaN loss and its last count.
+     */
+    @Test
+    void standingGaugesAreBoundedPerTaskAndAForgottenVariantsLossIsNaN() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        int variants = ChampionSelectionFunction.MAX_GAUGED_VARIANTS_PER_TASK + 6;
+        try (var h = new SelectionHarness(metrics.environment())) {
+            h.open();
+            for (int v = 0; v < variants; v++) {
+                h.processElement(prediction("t", "e0", "v" + v, 0.6f, 1), 0);
+            }
+            h.setProcessingTime(100_000);
+            assertThat(h.latest().getStandings()).hasSize(variants);
+            assertThat(metrics.find(PREFIX + "task_variant_labelledExamples", Map.of("task", "t")))
+                    .as("gauged variants").hasSize(ChampionSelectionFunction.MAX_GAUGED_VARIANTS_PER_TASK);
+            Map<String, String> first = Map.of("task", "t", "variant", "v1");
+            assertThat(gauge(metrics, "task_variant_labelledExamples", first)).isEqualTo(1);
+
+            for (int v = 1; v <= dev.chorus.core.select.ChampionRace.MAX_RETIRED + 1; v++) {
+                h.processBroadcastElement(new SpecChange("t", "v" + v, null), 0);
+            }
+            h.setProcessingTime(200_000);
+            assertThat(h.latest().getStandings()).extracting(VariantStanding::getVariant).doesNotContain("v1");
+            assertThat(gauge(metrics, "task_variant_prequentialLoss", first)).as("v1 forgotten").isNaN();
+            assertThat(gauge(metrics, "task_variant_labelledExamples", first)).isEqualTo(1);
+        }
+    }
+
     private static double gauge(RegisteredMetrics metrics, String name, Map<String, String> labels) {
         return metrics.find(PREFIX + name, labels).stream().filter(r -> r.name().equals(PREFIX + name))
                 .findFirst().orElseThrow(() -> new AssertionError(PREFIX + name + " " + labels + " not registered"))
