@@ -86,7 +86,7 @@ public final class ChorusCli {
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine() != null ? e.getCommandLine() : cli;
             String name = cmd.getCommandSpec().qualifiedName();
-            String message = e.getMessage();
+            String message = JACKSON_LOCATION.matcher(e.getMessage()).replaceAll("line $1, column $2");
             if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
                 message += "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?";
             }

@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -120,14 +121,6 @@ final class SpecsCommand {
                 .setInitialModel(initialModel == null ? null : ByteBuffer.wrap(initialModel)).build();
     }
 
-    /** Rejects names the job would dead-letter in a record that makes the variant {@code live}, with its reason. */
-    static void checkNames(String task, String variant, boolean live) {
-        ExampleValidator.Rejection bad = Variants.checkNames(task, variant, live);
-        if (bad != null) {
-            throw new IllegalArgumentException(bad.reason());
-        }
-    }
-
     /** What put, retire and reset share: the topic, the key's task and variant, and the line saying what was written. */
     abstract static class KeyCommand implements Callable<Integer> {
         @Spec
@@ -138,6 +131,17 @@ final class SpecsCommand {
         String task;
         @Parameters(index = "1", paramLabel = "VARIANT")
         String variant;
+
+        /**
+         * Rejects names the job would dead-letter in a record that makes the variant {@code live}, with its reason:
+         * a usage error (exit 2).
+         */
+        void checkNames(boolean live) {
+            ExampleValidator.Rejection bad = Variants.checkNames(task, variant, live);
+            if (bad != null) {
+                throw new ParameterException(spec.commandLine(), bad.reason());
+            }
+        }
 
         int written(String what, VariantSpecRecord record) throws InterruptedException, ExecutionException {
             RecordMetadata written = topic.write(record);
@@ -168,9 +172,9 @@ final class SpecsCommand {
                 + "snapshot of VARIANT of the same task, read from --models-topic: adds "
                 + "\"warmStart\":{\"from\":\"variant:VARIANT\"} to the spec.")
         String forkFrom;
-        @Option(names = "--warm-start-optimizer", paramLabel = "carry|reset", defaultValue = "carry",
+        @Option(names = "--warm-start-optimizer", paramLabel = "carry|reset",
                 description = "With --warm-start-file or --fork-from: carry the saved optimizer state, or start it "
-                        + "afresh (default: ${DEFAULT-VALUE}).")
+                        + "afresh (default: carry, or what the spec's own warmStart says).")
         String warmStartOptimizer;
         @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
                 description = "Where --fork-from reads snapshots. Default: ${DEFAULT-VALUE}.")
@@ -179,20 +183,31 @@ final class SpecsCommand {
                 description = "The train job's bound (its option of that name): a spec whose model, or one its search "
                         + "draws, would have more parameters is refused here. Default: ${DEFAULT-VALUE}.")
         long maxModelParameters;
+        @Option(names = "--max-variants-per-task", defaultValue = "" + TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK,
+                description = "The train job's bound (its option of that name): a search or drift fork of more "
+                        + "variants is refused here. Default: ${DEFAULT-VALUE}.")
+        int maxVariantsPerTask;
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant, true);
-            if (warmStartFile != null && forkFrom != null) {
-                throw new IllegalArgumentException("--warm-start-file and --fork-from: give one of the two");
-            }
-            String json = WarmStartModels.withWarmStart(TrainJobOptions.readSpec(specJson), warmStartFile, forkFrom,
-                    warmStartOptimizer);
-            // The job's own check of a control record's spec: a bad one fails here, with the reason.
-            VariantSpec parsed = VariantSpecs.parseVariant(json, TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK);
-            String tooLarge = new ModelSizeBound(maxModelParameters).problem(parsed, variant);
-            if (tooLarge != null) {
-                throw new IllegalArgumentException(tooLarge.substring(tooLarge.indexOf(':') + 2));
+            String json;
+            VariantSpec parsed;
+            try {
+                checkNames(true);
+                if (warmStartFile != null && forkFrom != null) {
+                    throw new IllegalArgumentException("--warm-start-file and --fork-from: give one of the two");
+                }
+                json = WarmStartModels.withWarmStart(TrainJobOptions.readSpec(specJson), warmStartFile, forkFrom,
+                        warmStartOptimizer);
+                // The job's own check of a control record's spec: a bad one fails here, with the reason.
+                parsed = VariantSpecs.parseVariant(json, maxVariantsPerTask);
+                String tooLarge = new ModelSizeBound(maxModelParameters).problem(parsed, variant);
+                if (tooLarge != null) {
+                    throw new IllegalArgumentException(tooLarge.substring(tooLarge.indexOf(':') + 2));
+                }
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                // The arguments, not Kafka: a usage error (exit 2), as the same spec given to train --spec is.
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }
             topic.kafka.requireReachable(topic.topic);
             JudgedSpecs judged = topic.judged();
@@ -244,7 +259,7 @@ final class SpecsCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant, false);
+            checkNames(false);
             topic.kafka.requireReachable(topic.topic);
             Map<String, VariantSpecRecord> latest = topic.judged().taken();
             if (current(task, variant, latest) == null) {
@@ -310,7 +325,7 @@ final class SpecsCommand {
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
-            checkNames(task, variant, true);
+            checkNames(true);
             topic.kafka.requireReachable(topic.topic);
             return written("reset", resetRecord(task, variant, current(task, variant, topic.judged().taken()), reason,
                     rewarm));

@@ -33,10 +33,18 @@ final class WarmStartModels {
 
     /**
      * The spec with a {@code warmStart} key from {@code file} or {@code forkFrom} (one of them, or neither: the spec
-     * as it is), optimizer {@code optimizer}; a spec that has one already must name the same source.
+     * as it is), optimizer {@code optimizer} ({@code --warm-start-optimizer}; null when not given: carry); a spec that
+     * has one already must name the same source, and, when {@code optimizer} is given, the same optimizer or none
+     * (then it takes {@code optimizer}).
+     *
+     * @throws IllegalArgumentException if they disagree, or {@code optimizer} comes without a source to apply to
      */
     static String withWarmStart(String spec, Path file, String forkFrom, String optimizer) {
         if (file == null && forkFrom == null) {
+            if (optimizer != null) {
+                throw new IllegalArgumentException("--warm-start-optimizer " + optimizer + ": expected it with "
+                        + "--warm-start-file or --fork-from, which it applies to; got neither");
+            }
             return spec;
         }
         String from = file != null ? "file:" + file : "variant:" + forkFrom;
@@ -52,9 +60,22 @@ final class WarmStartModels {
                     throw new IllegalArgumentException("the spec's warmStart is from \"" + named + "\", the options say \""
                             + from + "\": give one of the two");
                 }
-                return spec;
+                if (optimizer == null) {
+                    return spec;
+                }
+                JsonNode said = present.get("optimizer");
+                if (said != null && !said.asText().equals(optimizer)) {
+                    throw new IllegalArgumentException("the spec's warmStart says optimizer \"" + said.asText()
+                            + "\", --warm-start-optimizer says \"" + optimizer + "\": give one of the two");
+                }
+                if (said != null || !(present instanceof ObjectNode warmStart)) {
+                    return spec; // the same optimizer, or a warmStart VariantSpec.parse refuses
+                }
+                warmStart.put("optimizer", optimizer);
+                return JSON.writeValueAsString(object);
             }
-            object.putObject(VariantSpec.WARM_START).put("from", from).put("optimizer", optimizer);
+            object.putObject(VariantSpec.WARM_START).put("from", from).put("optimizer",
+                    optimizer == null ? "carry" : optimizer);
             return JSON.writeValueAsString(object);
         } catch (IOException e) {
             return spec; // not JSON: VariantSpec.parse says where

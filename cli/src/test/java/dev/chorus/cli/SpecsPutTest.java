@@ -62,15 +62,15 @@ class SpecsPutTest {
         CliRun fork = CliRun.run("specs", "put", "iris", "f", "{" + MODEL + ",\"drift\":{\"detector\":\"adwin\","
                 + "\"reaction\":\"fork\",\"forkSpace\":{\"l2\":{\"uniform\":[-0.1,0.1]}}}}",
                 "--bootstrap-servers", broker);
-        assertThat(fork.exitCode()).isNotZero();
+        assertThat(fork.exitCode()).as("a usage error, as README says").isEqualTo(2);
         assertThat(fork.err()).isEqualTo("chorus specs put: VariantSpec key 'drift.forkSpace.l2': expected values that "
                 + "each make a valid spec, got -0.1, which makes ModelSpec key 'l2': expected a finite number >= 0, got "
-                + "-0.1 (run with --verbose for details)\n");
+                + "-0.1 (see 'chorus specs put --help')\n");
 
         CliRun averaging = CliRun.run("specs", "put", "iris", "a", "{" + MODEL + ",\"averaging\":{\"decay\":2}}",
                 "--bootstrap-servers", broker);
         assertThat(averaging.err()).isEqualTo("chorus specs put: ModelSpec key 'averaging.decay': expected a number in "
-                + "(0, 1), got 2.0 (run with --verbose for details)\n");
+                + "(0, 1), got 2.0 (see 'chorus specs put --help')\n");
     }
 
     @Test
@@ -78,7 +78,7 @@ class SpecsPutTest {
         String broker = CliRun.unreachableBroker();
         CliRun run = CliRun.run("specs", "put", "iris", "v#3", "{" + MODEL + "}", "--bootstrap-servers", broker);
 
-        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("field 'variant': expected a name without '#' or '/' (the models topic's keys "
                 + "are task/variant and task/variant#chunk), got \"v#3\" ('#' at position 1)")
                 .doesNotContain("cannot reach Kafka");
@@ -91,12 +91,12 @@ class SpecsPutTest {
 
         assertThat(cut.err()).isEqualTo("chorus specs put: VariantSpec: not valid JSON: Unexpected end-of-input: "
                 + "expected close marker for Object (start marker at line 1, column 1) at line 1, column 62 "
-                + "(run with --verbose for details)\n");
+                + "(see 'chorus specs put --help')\n");
 
         Path missing = dir.resolve("missing.json");
         CliRun file = CliRun.run("specs", "put", "iris", "bad", "@" + missing, "--bootstrap-servers", broker);
         assertThat(file.err()).isEqualTo("chorus specs put: cannot read spec file " + missing + ": no such file "
-                + "(run with --verbose for details)\n");
+                + "(see 'chorus specs put --help')\n");
     }
 
     @Test
@@ -104,13 +104,55 @@ class SpecsPutTest {
         String broker = CliRun.unreachableBroker();
         String wide = "{\"algorithm\":\"mlp\",\"inputDim\":784,\"numClasses\":10,\"layers\":[{\"units\":1000000}]}";
         CliRun refused = CliRun.run("specs", "put", "iris", "wide", wide, "--bootstrap-servers", broker);
-        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.exitCode()).isEqualTo(2);
         assertThat(refused.err()).isEqualTo("chorus specs put: expected a model of at most --max-model-parameters="
                 + "100,000,000 parameters, got 795,000,010 (mlp: inputDim 784, numClasses 10, hidden layers [1000000]) "
-                + "(run with --verbose for details)\n");
+                + "(see 'chorus specs put --help')\n");
 
         CliRun raised = CliRun.run("specs", "put", "iris", "wide", wide, "--max-model-parameters", "800000000",
                 "--bootstrap-servers", broker, "--kafka-check-timeout-ms", "2000");
         assertThat(raised.err()).as("accepted: only the broker is missing").contains("cannot reach Kafka");
+    }
+
+    /** The job's --max-variants-per-task has its twin here, so a search the job takes is not refused before it. */
+    @Test
+    void aSearchOfMoreVariantsThanTheDefaultBoundIsTakenWhenTheBoundIsRaisedAsTheJobsIs() {
+        String broker = CliRun.unreachableBroker();
+        String search = "{" + MODEL + ",\"search\":{\"method\":\"random\",\"variants\":20,\"budgetExamples\":100,"
+                + "\"space\":{\"l2\":{\"uniform\":[0,0.001]}}}}";
+        CliRun refused = CliRun.run("specs", "put", "iris", "sh", search, "--bootstrap-servers", broker);
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err()).contains("expected an integer from 1 to maxVariantsPerTask 16, got 20");
+
+        CliRun raised = CliRun.run("specs", "put", "iris", "sh", search, "--max-variants-per-task", "64",
+                "--bootstrap-servers", broker, "--kafka-check-timeout-ms", "2000");
+        assertThat(raised.exitCode()).isEqualTo(1);
+        assertThat(raised.err()).as("accepted: only the broker is missing").contains("cannot reach Kafka");
+    }
+
+    /** --warm-start-optimizer is never dropped: with nothing to apply to, or against the spec's own, it is refused. */
+    @Test
+    void aWarmStartOptimizerWithoutASourceOrAgainstTheSpecsIsRefused() {
+        String broker = CliRun.unreachableBroker();
+        CliRun alone = CliRun.run("specs", "put", "iris", "w", "{" + MODEL + "}", "--warm-start-optimizer", "reset",
+                "--bootstrap-servers", broker);
+        assertThat(alone.exitCode()).isEqualTo(2);
+        assertThat(alone.err()).contains("--warm-start-optimizer reset: expected it with --warm-start-file or "
+                + "--fork-from, which it applies to; got neither");
+
+        CliRun against = CliRun.run("specs", "put", "iris", "w", "{" + MODEL + ",\"warmStart\":{\"from\":\"variant:a\","
+                + "\"optimizer\":\"carry\"}}", "--fork-from", "a", "--warm-start-optimizer", "reset",
+                "--bootstrap-servers", broker);
+        assertThat(against.exitCode()).isEqualTo(2);
+        assertThat(against.err()).contains("the spec's warmStart says optimizer \"carry\", --warm-start-optimizer "
+                + "says \"reset\": give one of the two");
+    }
+
+    @Test
+    void theOptimizerOptionFillsTheSpecsOwnWarmStartOfTheSameSource() {
+        assertThat(WarmStartModels.withWarmStart("{\"warmStart\":{\"from\":\"variant:a\"}}", null, "a", "reset"))
+                .isEqualTo("{\"warmStart\":{\"from\":\"variant:a\",\"optimizer\":\"reset\"}}");
+        assertThat(WarmStartModels.withWarmStart("{}", null, "a", null))
+                .isEqualTo("{\"warmStart\":{\"from\":\"variant:a\",\"optimizer\":\"carry\"}}");
     }
 }
