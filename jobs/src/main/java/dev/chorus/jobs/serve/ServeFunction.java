@@ -449,13 +449,10 @@ public final class ServeFunction
     }
 
     /**
-     * Whether broadcast state may hold a model of {@code task}: it is allowed, holds one already (another variant),
-     * or holds models of fewer than {@code maxTasks} tasks beyond the allow-list. Every instance sees the models
-     * topic in the same order, so all decide alike.
-     */
-    /**
      * Whether a model (or a part of one) of a key that holds no model yet is within the bounds: the tasks whose models
      * the job holds, and, following the champion, the variants per task. One that is not is refused (a dead letter).
+     * Every instance gets the models and champions records in one order (ServeJob passes them through one subtask),
+     * so all decide alike.
      */
     private boolean boundsHold(KafkaRecord record, ModelSnapshot snapshot, Context ctx) throws Exception {
         String key = snapshot.getTask() + "/" + snapshot.getVariant();

@@ -39,6 +39,7 @@ public final class ServeJob {
     public static final String UID_CHAMPIONS_SOURCE = "serve-champions-source";
     public static final String UID_DECODE_EXAMPLES = "serve-decode-examples";
     public static final String UID_SERVE = "serve-models";
+    public static final String UID_MODELS_IN_ORDER = "serve-models-in-order";
     public static final String UID_PREDICTIONS_SINK = "serve-predictions-sink";
     public static final String UID_DEAD_LETTERS_SINK = "serve-dead-letters-sink";
     /** The serve function's broadcast states: models, the champion served and wanted, chunks of a snapshot pending. */
@@ -100,16 +101,19 @@ public final class ServeJob {
 
         // Model records go to every serve subtask as read: ServeFunction decodes and parses each on arrival, and
         // a tombstone (chorus models reset) must reach it as such.
-        // Following the champion, champion records join them: one broadcast side keeps models and champions in the
-        // order each subtask applies them.
+        // Following the champion, champion records join them. Every serve subtask must apply them in one order, as
+        // its bounds (max tasks, variants per task) decide by what came first: the sources' subtasks would reach each
+        // serve subtask interleaved their own way, so one subtask passes them on and is the only one broadcasting.
         DataStream<KafkaRecord> modelRecords = env
                 .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE);
         if (champions != null) {
             modelRecords = modelRecords.union(env.fromSource(champions, WatermarkStrategy.noWatermarks(), "champions")
                     .uid(UID_CHAMPIONS_SOURCE));
         }
+        DataStream<KafkaRecord> inOrder = modelRecords.map(record -> record, modelRecords.getType())
+                .name("models-in-order").uid(UID_MODELS_IN_ORDER).setParallelism(1);
         BroadcastStream<KafkaRecord> broadcastModels =
-                modelRecords.broadcast(BROADCAST_STATES.toArray(new MapStateDescriptor<?, ?>[0]));
+                inOrder.broadcast(BROADCAST_STATES.toArray(new MapStateDescriptor<?, ?>[0]));
 
         SingleOutputStreamOperator<Prediction> served = decodedExamples
                 .keyBy(example -> example.value().getTask(), Types.STRING)
