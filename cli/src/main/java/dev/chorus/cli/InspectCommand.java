@@ -114,9 +114,7 @@ final class InspectCommand implements Callable<Integer> {
             }
             kafka.requireReachable(topic);
             ConsumerRecord<byte[], byte[]> r = fetch();
-            out.printf("source       %s-%d@%d, key %s, timestamp %s%n", topic, partition, offset,
-                    r.key() == null ? "null" : '"' + new String(r.key(), StandardCharsets.UTF_8) + '"',
-                    RecordLines.time(r.timestamp()));
+            out.println(sourceLine(r));
             bytes = r.value();
             if (bytes == null) {
                 out.println("record       none: a tombstone (null value), which deletes its key on a compacted topic");
@@ -177,6 +175,13 @@ final class InspectCommand implements Callable<Integer> {
         }
         NearestTokens.print(spec.commandLine().getOut(), model, nearest, k, candidates, String.valueOf(vocabulary));
         return 0;
+    }
+
+    /** The {@code source} line of a record of {@code --topic}: where it is, its key (safe for a terminal), when. */
+    static String sourceLine(ConsumerRecord<byte[], byte[]> r) {
+        return String.format("source       %s-%d@%d, key %s, timestamp %s", r.topic(), r.partition(), r.offset(),
+                r.key() == null ? "null" : '"' + TerminalText.safe(new String(r.key(), StandardCharsets.UTF_8)) + '"',
+                RecordLines.time(r.timestamp()));
     }
 
     private ConsumerRecord<byte[], byte[]> fetch() {

@@ -328,7 +328,7 @@ final class LeaderboardCommand implements Callable<Integer> {
         }
     }
 
-    private static void printTable(PrintWriter out, Map<String, Champion> champions,
+    static void printTable(PrintWriter out, Map<String, Champion> champions,
             Map<String, Map<String, String>> hyper) {
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
@@ -348,7 +348,7 @@ final class LeaderboardCommand implements Callable<Integer> {
         }
         TextTable.print(out, rows);
         for (Champion c : champions.values()) {
-            searches(c).forEach(s -> out.println(searchLine(c.getTask(), s)));
+            searches(c).forEach(s -> out.println(TerminalText.safe(searchLine(c.getTask(), s))));
         }
     }
 }

@@ -27,7 +27,12 @@ import org.apache.avro.specific.SpecificRecord;
 final class RecordLines {
     private RecordLines() {}
 
+    /** {@code record}'s line, its content safe for a terminal ({@link TerminalText#safe}). */
     static String line(SpecificRecord record) {
+        return TerminalText.safe(raw(record));
+    }
+
+    private static String raw(SpecificRecord record) {
         if (record instanceof Example e) {
             return example(e);
         } else if (record instanceof Prediction p) {

@@ -169,7 +169,7 @@ final class TailCommand implements Callable<Integer> {
         if (r.value() == null) {
             // A tombstone deletes its key (a reset model, an evicted annotator): --json says so with a null value.
             out.println(json ? JSON.createObjectNode().put("key", r.key() == null ? null : key(r)).putNull("value")
-                    : where + " tombstone key=" + key(r));
+                    : tombstoneLine(r));
             return false;
         }
         try {
@@ -178,8 +178,9 @@ final class TailCommand implements Callable<Integer> {
             return true;
         } catch (RecordDecodingException e) {
             // Data lines stay parseable (--json | jq): what cannot be decoded is reported on stderr.
+            // The reason may quote the record's text (a JSON parser's unexpected token).
             err.println("chorus tail: " + topic + "-" + where + " (" + r.value().length + " bytes) cannot be decoded: "
-                    + e.getMessage());
+                    + TerminalText.safe(e.getMessage()));
             return false;
         }
     }
@@ -190,6 +191,11 @@ final class TailCommand implements Callable<Integer> {
             partitions.add(new TopicPartition(topic, p.partition()));
         }
         return partitions;
+    }
+
+    /** The text line of tombstone {@code r}: where it is and its key, safe for a terminal. */
+    static String tombstoneLine(ConsumerRecord<byte[], byte[]> r) {
+        return r.partition() + "@" + r.offset() + " tombstone key=" + TerminalText.safe(key(r));
     }
 
     private static String key(ConsumerRecord<byte[], byte[]> r) {

@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.select.DrawnVariant;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.SearchStanding;
+import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -64,6 +69,22 @@ class LeaderboardCommandTest {
                 Map.of("t", champion("hp-s0", "hp-s1", "old")), specs);
         assertThat(modelsRead).hasValue(1);
         assertThat(withOld.get("t/old")).containsEntry("optimizer.learningRate", "0.5");
+    }
+
+    /** The table and the search lines under it print a champion record's text without its terminal escapes. */
+    @Test
+    void theBoardPrintsNoTerminalEscapeOfItsRecords() {
+        Champion c = champion("hp-s0\u001B]0;pwned\u0007", "hp-s1");
+        c.setSearches(List.of(SearchStanding.newBuilder().setSearch("hp\u001B[2J").setState(SearchState.STOPPED)
+                .setRung(0).setRungs(2).setLive(List.of("hp-s1\u202E")).setStoppedReason("why\u009B2J").build()));
+        StringWriter text = new StringWriter();
+        try (PrintWriter out = new PrintWriter(text)) {
+            LeaderboardCommand.printTable(out, Map.of("t", c), Map.of());
+        }
+
+        assertThat(text.toString()).doesNotContain("\u001B", "\u0007", "\u009B", "\u202E")
+                .contains("t     hp-s0\\u001B]0;pwned\\u0007  champion", "search hp\\u001B[2J of task t: "
+                        + "STOPPED at rung 0 of 2 (why\\u009B2J); its variants hp-s1\\u202E train on");
     }
 
     private static Champion champion(String... variants) {

@@ -7,12 +7,16 @@ import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ChampionEvidence;
 import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
+import dev.chorus.schemas.Float32;
+import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.SearchStanding;
 import dev.chorus.schemas.SearchState;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /** The consensus and control records are Chorus records like the others: decoded from their topics, printed as one line. */
@@ -96,5 +100,33 @@ class RecordLinesTest {
         assertThat(RecordLines.line(waited)).isEqualTo("dead-letter from chorus.examples (partition and offset "
                 + "unknown) field=task reason=\"no model for task 'other'\" original=3 bytes "
                 + "time=2023-11-14T22:15:23.456Z");
+    }
+
+    /** Whoever writes a topic chooses its records' text: a line of chorus tail carries no terminal escape of it. */
+    @Test
+    void aRecordsTerminalEscapesArePrintedAsTheirCodes() {
+        String id = "x\u001B]0;pwned\u0007\u001B[2J";
+        Example example = Example.newBuilder().setId(id).setTask("t\u001B[31m").setAnnotator("a\u202E")
+                .setFeatures(Float32.pack(new float[] {1})).setEventTime(0L).build();
+        Prediction prediction = Prediction.newBuilder().setId(id).setTask("t").setVariant("v\u009B2J")
+                .setModelVersion(1).setPredictedClass(0).setProbabilities(Float32.pack(new float[] {1}))
+                .setEventTime(0).setProducedAt(0).build();
+        VariantSpecRecord spec = VariantSpecRecord.newBuilder().setTask("t").setVariant("v")
+                .setStatus(VariantStatus.LIVE).setSpec("{\"seed\":\"\u001B]52;c;cHduZWQ=\u0007\"}").setUpdatedAt(0L).setSource("cli").build();
+        Consensus consensus = Consensus.newBuilder().setTask("t").setItem("i\u2028\u001Bc").setPosterior(List.of(1.0))
+                .setMostLikely(0).setLabels(1).setAnnotators(List.of()).setVersion(1).setUpdatedAt(0L).build();
+        DeadLetter deadLetter = DeadLetters.ofExample("chorus.examples", "e1", 0, 5, new byte[] {1}, "id",
+                "field 'id': \u001B[2J", 0L, 65_536);
+
+        for (SpecificRecord record : List.<SpecificRecord>of(example, prediction, spec, consensus, deadLetter)) {
+            assertThat(RecordLines.line(record)).as(record.getClass().getSimpleName())
+                    .doesNotContain("\u001B", "\u0007", "\u009B", "\u202E", "\u2028");
+        }
+        assertThat(RecordLines.line(example)).startsWith("example t\\u001B[31m id=x\\u001B]0;pwned\\u0007\\u001B[2J ")
+                .contains(" annotator=a\\u202E ");
+        assertThat(RecordLines.line(prediction)).startsWith("prediction t/v\\u009B2J v1 id=x\\u001B]0;pwned");
+        assertThat(RecordLines.line(spec)).endsWith(" spec={\"seed\":\"\\u001B]52;c;cHduZWQ=\\u0007\"}");
+        assertThat(RecordLines.line(consensus)).startsWith("consensus t/i\\u2028\\u001Bc v1 ");
+        assertThat(RecordLines.line(deadLetter)).contains(" reason=\"field 'id': \\u001B[2J\" ");
     }
 }

@@ -1,0 +1,41 @@
+package dev.chorus.cli;
+
+/**
+ * Record content made safe to print to a terminal. Anyone who can write a topic chooses its records' ids, tasks,
+ * variants and keys; printed raw, an ESC or OSC sequence among them could clear the operator's screen, set the
+ * window's title or write the clipboard, and a bidi override could make one id read as another.
+ */
+final class TerminalText {
+    private TerminalText() {}
+
+    /**
+     * {@code text} with each control character (C0, DEL, C1), format character ({@link Character#FORMAT}: bidi
+     * controls, zero-width characters) and line or paragraph separator written as {@code \\uXXXX}, as the jobs'
+     * {@code ExampleValidator.quoted} writes them (an astral format character as its two UTF-16 units); anything else,
+     * accents, CJK and emoji included, as it is. A backslash stays as it is, so a {@code \\u0007} in the output may
+     * have been those six characters in the record: readable, never an escape. Null stays null. For text output only:
+     * JSON output is escaped by its writer.
+     */
+    static String safe(String text) {
+        if (text == null || text.codePoints().noneMatch(TerminalText::unsafe)) {
+            return text;
+        }
+        StringBuilder safe = new StringBuilder(text.length() + 16);
+        text.codePoints().forEach(c -> {
+            if (unsafe(c)) {
+                for (char unit : Character.toChars(c)) {
+                    safe.append(String.format("\\u%04X", (int) unit));
+                }
+            } else {
+                safe.appendCodePoint(c);
+            }
+        });
+        return safe.toString();
+    }
+
+    private static boolean unsafe(int c) {
+        int type = Character.getType(c);
+        return Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR;
+    }
+}
