@@ -90,8 +90,9 @@ public final class ChorusCli {
             if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
                 message += "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?";
             }
-            cmd.getErr().println(secrets(config, args).redact(
-                    name + ": " + message.replace('\n', ' ') + " (see '" + name + " --help')"));
+            // One line, safe for a terminal: an argument or a record a message quotes may hold escape sequences.
+            cmd.getErr().println(TerminalText.safe(secrets(config, args).redact(
+                    name + ": " + message.replace('\n', ' ') + " (see '" + name + " --help')")));
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -110,7 +111,9 @@ public final class ChorusCli {
                 String message = e instanceof KafkaUnreachableException || e instanceof KafkaDeniedException
                         || e instanceof RecordDecodingException
                         ? e.getMessage() : oneLine(e) + " (run with --verbose for details)";
-                cmd.getErr().println(secrets.redact(cmd.getCommandSpec().qualifiedName() + ": " + message));
+                // Safe for a terminal line by line: a record a message quotes may hold escape sequences.
+                cmd.getErr().println(secrets.redact(cmd.getCommandSpec().qualifiedName() + ": " + message).lines()
+                        .map(TerminalText::safe).collect(java.util.stream.Collectors.joining(System.lineSeparator())));
             }
             cmd.getErr().flush();
             return cmd.getCommandSpec().exitCodeOnExecutionException();

@@ -559,17 +559,18 @@ final class SpecsCommand {
             }
             JudgedSpecs.Unreadable u = refused.unreadable();
             String where = "partition " + u.partition() + " offset " + u.offset() + ", no VariantSpecRecord";
-            return String.format("%-20s %-16s %-8s %-24s %-6s %s", k.task() != null ? k.task() : k.shownName(),
-                    k.task() != null ? k.variant() : "-", refused.status(), "-", "-",
-                    refused.deadLetter() != null ? "(" + where + ") refused: " + refused.reason()
-                            : "(" + where + "): " + refused.reason());
+            return TerminalText.safe(String.format("%-20s %-16s %-8s %-24s %-6s %s",
+                    k.task() != null ? k.task() : k.shownName(), k.task() != null ? k.variant() : "-",
+                    refused.status(), "-", "-", refused.deadLetter() != null
+                            ? "(" + where + ") refused: " + refused.reason() : "(" + where + "): " + refused.reason()));
         }
 
         private static String row(VariantSpecRecord r, String status, String tail) {
             String detail = Objects.toString(r.getSpec(), "") + (r.getReason() == null ? ""
                     : (r.getSpec() == null ? "" : " ") + "reason: " + r.getReason()) + tail;
-            return String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(), status,
-                    RecordLines.time(r.getUpdatedAt()), r.getSource(), detail);
+            // Record content (a spec, a reason) printed safe for a terminal: anyone may write the control topic.
+            return TerminalText.safe(String.format("%-20s %-16s %-8s %-24s %-6s %s", r.getTask(), r.getVariant(),
+                    status, RecordLines.time(r.getUpdatedAt()), r.getSource(), detail));
         }
     }
 }

@@ -68,6 +68,14 @@ class CliArgumentsTest {
                         + "(see 'chorus tail --help')\n");
     }
 
+    /** An error line quotes what it was given: an escape sequence there is written out, not sent to the terminal. */
+    @Test
+    void anErrorQuotingAnEscapeSequenceWritesItOut() {
+        CliRun run = CliRun.run("tail", "t", "--x\u001B]0;pwned\u0007");
+        assertThat(run.err()).doesNotContain("\u001B", "\u0007")
+                .startsWith("chorus tail: Unknown option: '--x\\u001B]0;pwned\\u0007'");
+    }
+
     @Test
     void everyHelpTextRendersWithoutPicocliWarnings() {
         PrintStream saved = System.err;

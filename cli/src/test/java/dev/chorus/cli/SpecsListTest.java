@@ -64,4 +64,14 @@ class SpecsListTest {
         assertThat(help).doesNotContain("Wire format to write").contains("--format=avro|json Wire format of the "
                 + "records put, retire and reset write (default: avro); list reads either.");
     }
+
+    /** A spec or reason on the control topic holding an escape sequence is listed with it written out, not sent. */
+    @Test
+    void controlCharactersOfARecordAreWrittenOutNotSent() {
+        VariantSpecRecord hostile = SpecsCommand.record("iris", "v", "{\"x\":\"\u001B]0;pwned\u0007\"}", "kcat");
+        hostile.setReason("\u202Eevil");
+        String row = SpecsCommand.ListSpecs.row(hostile, null);
+        assertThat(row).doesNotContain("\u001B", "\u0007", "\u202E")
+                .contains("\\u001B]0;pwned\\u0007", "reason: \\u202Eevil");
+    }
 }
