@@ -162,7 +162,8 @@ public final class CrowdBenchmark {
       }
       model.put("corruption", corruption);
     }
-    model.putAll(CrowdScenarios.run(options, data.trainX(), data.trainY(), data.testX(), data.testY(), data.dim()));
+    model.putAll(CrowdScenarios.run(options, data.trainX(), data.trainY(), data.validationX(),
+        data.validationY(), data.testX(), data.testY(), data.dim()));
     progress.update("done", tally.done, tally.total);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put(modelKey, model);

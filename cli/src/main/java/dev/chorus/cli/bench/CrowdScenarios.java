@@ -28,8 +28,8 @@ import java.util.function.BooleanSupplier;
  *       each minibatch of the second half the scenario checks whether the reliability ranking has flipped, every
  *       former spammer estimated more reliable than every former expert. {@code ranking_flip_labels}: labels per
  *       swapped annotator from the midpoint until the flip (NaN for a seed where it never flips, and then for the
- *       mean); {@code second_half_minus_first}: clean test accuracy after the whole stream minus that after its
- *       first half.
+ *       mean); {@code second_half_minus_first}: accuracy on the held-out validation items (clean labels) after the whole
+ *       stream minus that after its first half (the test split is not touched mid-stream).
  *   <li>{@code copycats}: two more annotators copy every label of {@link #COPIED} (a spammer) on the same items, so
  *       three agree on random labels. Per method of {@link #COPYCAT_METHODS}: {@code accuracy} and
  *       {@code copycat_reliability}, the copycats' estimated reliability (their true accuracy is the spammer's).
@@ -52,9 +52,9 @@ final class CrowdScenarios {
   private CrowdScenarios() {}
 
   /** Runs every scenario: {@code {swap: …, copycats: …, long_tail: …}}. */
-  static Map<String, Object> run(CrowdBenchmark.Options options, float[] trainX, int[] trainY, float[] testX,
-      int[] testY, int dim) {
-    Data data = new Data(trainX, trainY, testX, testY, dim);
+  static Map<String, Object> run(CrowdBenchmark.Options options, float[] trainX, int[] trainY, float[] validationX,
+      int[] validationY, float[] testX, int[] testY, int dim) {
+    Data data = new Data(trainX, trainY, validationX, validationY, testX, testY, dim);
     Map<String, Object> scenarios = new LinkedHashMap<>();
     scenarios.put("swap", swap(options, data));
     scenarios.put("copycats", copycats(options, data));
@@ -62,7 +62,8 @@ final class CrowdScenarios {
     return scenarios;
   }
 
-  private record Data(float[] trainX, int[] trainY, float[] testX, int[] testY, int dim) {}
+  private record Data(float[] trainX, int[] trainY, float[] validationX, int[] validationY, float[] testX, int[] testY,
+      int dim) {}
 
   /** A label stream over annotators named by {@code ids}. */
   private record Events(String[] ids, int[] items, int[] who, int[] labels) {
@@ -97,11 +98,12 @@ final class CrowdScenarios {
           pool.size()).withHalfLifeLabels(HALF_LIFE_LABELS));
       int mid = events.size() / 2;
       train(options, data, model, events, 0, mid, null);
-      double first = accuracy(model, data);
+      // Halves on the held-out validation items: the test split is touched once, after a stream, never in its middle.
+      double first = accuracy(model, data.validationX(), data.validationY(), data.dim());
       int flippedAt = train(options, data, model, events, mid, events.size(),
           () -> flipped(model, pool, experts, spammers));
       flips[s] = flippedAt < 0 ? Double.NaN : meanLabels(events, mid, flippedAt, experts, spammers);
-      drift[s] = accuracy(model, data) - first;
+      drift[s] = accuracy(model, data.validationX(), data.validationY(), data.dim()) - first;
     }
     Map<String, Object> swap = new LinkedHashMap<>();
     put(swap, "ranking_flip_labels", flips);
@@ -287,11 +289,15 @@ final class CrowdScenarios {
   }
 
   private static double accuracy(LabelModel model, Data data) {
+    return accuracy(model, data.testX(), data.testY(), data.dim());
+  }
+
+  private static double accuracy(LabelModel model, float[] x, int[] y, int dim) {
     int correct = 0;
-    for (int i = 0; i < data.testY().length; i++) {
-      correct += model.predict(data.testX(), i * data.dim()) == data.testY()[i] ? 1 : 0;
+    for (int i = 0; i < y.length; i++) {
+      correct += model.predict(x, i * dim) == y[i] ? 1 : 0;
     }
-    return (double) correct / data.testY().length;
+    return (double) correct / y.length;
   }
 
   /**

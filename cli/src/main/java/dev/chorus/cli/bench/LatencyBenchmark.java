@@ -237,9 +237,11 @@ public final class LatencyBenchmark {
     }
 
     /**
-     * Sends {@code n} examples with ids {@code prefix<i>} at {@code rate} per second, stamping each with its send
-     * time; {@code acks} gets each one's time to the broker's acknowledgement, {@code late} how far behind its
-     * schedule it left (a pacer starved of CPU catches up in a burst, which the producer must then queue).
+     * Sends {@code n} examples with ids {@code prefix<i>} at {@code rate} per second, stamping each with the time it
+     * was due to be sent, not the time it left: a latency counts from when the example was due, so that a pacer that
+     * falls behind (starved of CPU, or a blocked send) cannot hide the delay (coordinated omission). {@code acks} gets
+     * each one's time from its actual send to the broker's acknowledgement, {@code late} how far behind its schedule
+     * it left (a pacer starved of CPU catches up in a burst, which the producer must then queue).
      */
     private static void sendAtRate(KafkaProducer<byte[], byte[]> producer, ServeSettings settings, String prefix, int n,
             int rate, Samples acks, Samples late) {
@@ -247,6 +249,7 @@ public final class LatencyBenchmark {
         SplittableRandom random = new SplittableRandom(rate);
         float[] features = new float[DIM];
         long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         long interval = 1_000_000_000L / rate;
         for (int i = 0; i < n; i++) {
             long wait = start + i * interval - System.nanoTime();
@@ -258,8 +261,9 @@ public final class LatencyBenchmark {
                 features[j] = (float) random.nextDouble();
             }
             long sentAt = System.currentTimeMillis();
+            long dueAt = startMillis + i * interval / 1_000_000;
             Example e = Example.newBuilder().setId(prefix + i).setTask(TASK).setFeatures(Float32.pack(features))
-                    .setEventTime(sentAt).build();
+                    .setEventTime(dueAt).build();
             producer.send(new ProducerRecord<>(settings.examplesTopic().name(),
                     e.getId().getBytes(StandardCharsets.UTF_8), codec.encode(e)), (metadata, error) -> {
                         if (error == null) {

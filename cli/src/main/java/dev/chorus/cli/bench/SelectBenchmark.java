@@ -15,6 +15,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +104,12 @@ public final class SelectBenchmark {
   record Outcome(VariantRace race, double[] servedLoss, List<RaceEvent> events, long cpuNanos,
       List<ChampionRace.Standing> tailStart) {}
 
+  /**
+   * Examples of the stream's start each search track first races unmeasured (the search and the default), so that
+   * every measured race runs on code the JIT has compiled.
+   */
+  static final int WARMUP_EXAMPLES = 12_000;
+
   private SelectBenchmark() {}
 
   /**
@@ -159,6 +166,13 @@ public final class SelectBenchmark {
     VariantSpec random = VariantSpec.parse(withSearch(base, SearchSpec.RANDOM, budget, options.seed(), space),
         MAX_VARIANTS);
 
+    // Unmeasured: the search race would otherwise be the JVM's first training and carry its JIT warm-up, which the
+    // races after it, its yardsticks, do not.
+    int warm = Math.min(WARMUP_EXAMPLES, data.rows());
+    Stream warmup = new Stream(data, Arrays.copyOf(order, warm), Arrays.copyOf(stream.labels(), warm), new boolean[warm]);
+    warmup.race(new VariantRace(halving), options.batchSize());
+    warmup.race(new VariantRace(VariantSpec.parse(base, MAX_VARIANTS)), options.batchSize());
+
     log.accept(key + ": successive halving over " + SEARCH_VARIANTS + " variants of " + space + ", budget " + budget
         + " examples");
     Outcome search = stream.race(new VariantRace(halving), options.batchSize());
@@ -171,6 +185,7 @@ public final class SelectBenchmark {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("space", space);
     out.put("budget_examples", budget);
+    out.put("warmup_examples_unmeasured", warm);
     VariantRace race = search.race();
     String champion = race.champion();
     Map<String, Object> championResult = variant(race, champion, data.test());
