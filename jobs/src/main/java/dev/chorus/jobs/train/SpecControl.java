@@ -144,6 +144,12 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                 return;
             }
             SpecChange known = key == null ? null : entries.get(key);
+            if (known == null && key != null && key.endsWith("/" + JobSettings.DEFAULT_VARIANT)) {
+                // A task's --spec default, seeded and never changed, is live without an entry: its tombstone
+                // retires it as a RETIRED record does.
+                known = current(key.substring(0, key.length() - JobSettings.DEFAULT_VARIANT.length() - 1),
+                        JobSettings.DEFAULT_VARIANT);
+            }
             if (known != null && !known.retires()) {
                 accept(new SpecChange(known.task, known.variant, null), out);
             }
@@ -216,7 +222,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
      * restarts the variant's model without its ever stopping being live.
      */
     private boolean resets(VariantSpecRecord spec, VariantSpec parsed) {
-        SpecChange live = entry(spec.getTask(), spec.getVariant());
+        // current, not entry: a task's --spec default, seeded and never changed, is live without an entry.
+        SpecChange live = current(spec.getTask(), spec.getVariant());
         return live != null && !live.retires() && parsed.revive();
     }
 
@@ -254,6 +261,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         if (liveNow && !resets(spec, parsed) && sameLive(known, parsed)) {
             return null; // no change
         }
+        // A task's --spec default is live without an entry, and the budget counts only entries: a record that
+        // changes it, or resets it, enters it, and counts as a variant made live.
         SpecChange implicit = known == null ? current(spec.getTask(), spec.getVariant()) : null;
         if (implicit != null && implicit.spec.equals(spec.getSpec())) {
             return null; // a task's --spec default, as the job already trains it: no change

@@ -5,6 +5,7 @@ import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.deadLetters;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.example;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.models;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
+import static dev.chorus.jobs.train.VariantsTest.bytes;
 import static dev.chorus.jobs.train.VariantsTest.live;
 import static dev.chorus.jobs.train.VariantsTest.record;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +53,31 @@ class VariantResetTest {
             assertThat(dead).singleElement().satisfies(d -> assertThat(d.getReason()).startsWith(
                     "field 'spec': expected the live spec of \"t/w\" (" + REVIVED + "), as a live variant's spec "
                             + "never changes (but for a reset: \"revive\":true with the same model)"));
+        }
+    }
+
+    /**
+     * A task's --spec default, seeded on the control topic with --spec's own JSON, is live without check-specs ever
+     * entering it: a reset of it is still a reset (before: sent as a plain change, so nothing restarted and the old
+     * model went on under the reset's generation), and its tombstone still retires it.
+     */
+    @Test
+    void aSeededDefaultIsResetAndRetiredAsAnyLiveVariantIs() throws Exception {
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                CheckSpecsHarness.open(settings())) {
+            h.processElement(at(record("t/default", live("t", "default", SPEC)), 0), 0);
+            h.processElement(at(record("t/default", live("t", "default", REVIVED)), 9), 1);
+            assertThat(h.extractOutputValues()).singleElement().satisfies(c -> {
+                assertThat(c).isEqualTo(new SpecChange("t", "default", REVIVED));
+                assertThat(c.reset).as("a reset").isTrue();
+                assertThat(c.generation).isEqualTo(9L);
+            });
+        }
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                CheckSpecsHarness.open(settings())) {
+            h.processElement(record("t/default", live("t", "default", SPEC)), 0);
+            h.processElement(new KafkaRecord("chorus.specs", 0, 1, 0, bytes("t/default"), null), 1);
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "default", null));
         }
     }
 
