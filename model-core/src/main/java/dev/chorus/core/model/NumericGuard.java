@@ -9,15 +9,27 @@ import dev.chorus.core.tensor.Finite;
  * The numeric guard of every learner's update ({@link OnlineLearner}, the label models' Doctor Net): a minibatch
  * whose update would make a parameter non-finite is rejected with {@link NonFiniteUpdateException} instead of
  * poisoning the model. A non-finite loss or gradient is rejected before the step. A finite gradient can only
- * overflow a parameter when it is enormous (beyond {@link #SAFE_GRADIENT}: the optimizers' steps are bounded by the
- * learning rate times the gradient, or a small multiple of the learning rate for the adaptive ones), so only then
- * does the learner back up its parameters and optimizer state before the step ({@link #risky()}) and check them
- * after it ({@link #nonFiniteParameter}): the common path costs one scan of the gradients.
+ * overflow a parameter or an optimizer's state when it is enormous or the learning rate is: beyond
+ * {@link #SAFE_GRADIENT} its square (which the adaptive optimizers and FTRL keep) nears float32's range, and beyond
+ * {@link #SAFE_STEP} the learning rate times it (which bounds a step, times a small factor for momentum) does; only
+ * then does the learner back up its parameters and optimizer state before the step ({@link #risky(float)}) and check
+ * both after it ({@link #nonFiniteParameter}, {@code Optimizer.firstNonFiniteState}): the common path costs one scan
+ * of the gradients. The optimizers that add squares up over every step (AdaGrad, FTRL) saturate them at
+ * {@code Float.MAX_VALUE}, so that no run of ordinary gradients, however long, overflows them.
  */
 public final class NumericGuard {
 
-  /** Above this gradient magnitude a finite step could overflow a parameter, so the guard checks the result. */
-  public static final float SAFE_GRADIENT = 1e30f;
+  /**
+   * Above this gradient magnitude a finite step could overflow an optimizer's squared gradients (float32 holds
+   * squares up to about (1.8e19)²), so the guard checks the result.
+   */
+  public static final float SAFE_GRADIENT = 1e18f;
+
+  /**
+   * Above this learning rate times gradient magnitude a finite step could overflow a parameter (momentum multiplies
+   * it by at most 1 / (1 − μ)), so the guard checks the result.
+   */
+  public static final double SAFE_STEP = 1e28;
 
   /** Largest absolute gradient component seen by the last {@link #check}. */
   private float maxAbsGradient;
@@ -59,9 +71,12 @@ public final class NumericGuard {
     return null;
   }
 
-  /** Whether the gradients of the last successful {@link #check} are large enough for a step to overflow. */
-  public boolean risky() {
-    return maxAbsGradient > SAFE_GRADIENT;
+  /**
+   * Whether the gradients of the last successful {@link #check}, stepped at {@code learningRate}, are large enough
+   * for a step to overflow a parameter or an optimizer's state.
+   */
+  public boolean risky(float learningRate) {
+    return maxAbsGradient > SAFE_GRADIENT || (double) learningRate * maxAbsGradient > SAFE_STEP;
   }
 
   /** The largest absolute gradient component of the last successful {@link #check}. */

@@ -12,7 +12,8 @@ import dev.chorus.core.optim.Optimizer;
  * head it trained are one each). In this order, which saved models and savepoints depend on bit for bit: the L2
  * gradient; clipping of the global gradient norm over all groups together; the {@link NumericGuard}'s check of the
  * loss and gradients; each group's optimizer step at the scheduled learning rate, then its L1 proximal step at the
- * same rate; and, after a step with gradients large enough to overflow, the guard's check of the parameters.
+ * same rate; and, after a step with gradients (or a learning rate times them) large enough to overflow, the guard's
+ * check of the parameters and the optimizers' state.
  *
  * <p>Not thread-safe; allocates only for the backups of such a risky step.
  */
@@ -50,9 +51,10 @@ public final class TrainingStep {
     if (problem != null) {
       return problem;
     }
+    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
     float[][][] valuesBackup = null;
     Optimizer[] optimizersBackup = null;
-    if (guard.risky()) {
+    if (guard.risky(learningRate)) {
       valuesBackup = new float[count][][];
       optimizersBackup = new Optimizer[count];
       for (int g = 0; g < count; g++) {
@@ -60,7 +62,6 @@ public final class TrainingStep {
         optimizersBackup[g] = optimizers[g].copy();
       }
     }
-    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
     // The groups share no parameter, so their order here does not change a bit.
     for (int g = 0; g < count; g++) {
       optimizers[g].step(groups[g], learningRate);
@@ -69,12 +70,16 @@ public final class TrainingStep {
       }
     }
     String overflow = valuesBackup == null ? null : NumericGuard.nonFiniteParameter(groups, count);
+    for (int g = 0; valuesBackup != null && overflow == null && g < count; g++) {
+      overflow = optimizers[g].firstNonFiniteState();
+    }
     if (overflow != null) {
       for (int g = 0; g < count; g++) {
         NumericGuard.restore(groups[g], valuesBackup[g]);
         optimizers[g] = optimizersBackup[g];
       }
-      return overflow + " after a step with gradients up to " + guard.maxAbsGradient();
+      return overflow + " after a step with gradients up to " + guard.maxAbsGradient() + " at learning rate "
+          + learningRate;
     }
     return null;
   }

@@ -34,9 +34,13 @@ public final class AdaGrad extends SlottedOptimizer {
     steps++;
   }
 
-  /** One coordinate's step, which the sparse path applies to the coordinates a minibatch touched. */
+  /**
+   * One coordinate's step, which the sparse path applies to the coordinates a minibatch touched. The sum of squares
+   * saturates at {@code Float.MAX_VALUE}: it only grows, and a long enough run would otherwise reach infinity and
+   * freeze the weight for good.
+   */
   public static void update(float[] w, float[] sum, int i, float g, float learningRate, float epsilon) {
-    sum[i] += g * g;
+    sum[i] = Math.min(sum[i] + g * g, Float.MAX_VALUE);
     w[i] -= learningRate * g / ((float) Math.sqrt(sum[i]) + epsilon);
   }
 

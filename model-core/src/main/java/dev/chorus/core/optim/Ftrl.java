@@ -56,7 +56,8 @@ public final class Ftrl extends SlottedOptimizer {
     double sigma = (Math.sqrt(nNew) - Math.sqrt(nOld)) / alpha;
     double zNew = z[i] + gi - sigma * w[i];
     z[i] = (float) zNew;
-    n[i] = (float) nNew;
+    // n only grows: saturated at float32's largest, it never becomes infinite (which would make σ, then w, NaN).
+    n[i] = (float) Math.min(nNew, Float.MAX_VALUE);
     w[i] = Math.abs(zNew) <= spec.l1() ? 0f
         : (float) (-(zNew - Math.signum(zNew) * spec.l1()) / ((spec.beta() + Math.sqrt(nNew)) / alpha + spec.l2()));
   }

@@ -36,6 +36,14 @@ public interface Optimizer {
   /** An independent optimizer with equal hyperparameters and a deep copy of the state. */
   Optimizer copy();
 
+  /**
+   * Where the state first holds a value that is not finite (a moment or squared gradient overflowed), said for a
+   * message; null when it is all finite, as it is for an optimizer that keeps none.
+   */
+  default String firstNonFiniteState() {
+    return null;
+  }
+
   /** Forgets all state, so that the next step behaves exactly like a fresh optimizer's. */
   void reset();
 

@@ -45,6 +45,22 @@ final class ParameterSlots {
     return state;
   }
 
+  /** Where a slot first holds a value that is not finite, for a message; null when every value is finite. */
+  String firstNonFinite() {
+    for (Map.Entry<String, float[][]> entry : slots.entrySet()) {
+      float[][] state = entry.getValue();
+      for (int s = 0; s < state.length; s++) {
+        for (int i = 0; i < state[s].length; i++) {
+          if (!Float.isFinite(state[s][i])) {
+            return owner + " " + slotNames[s] + " of parameter '" + entry.getKey() + "' is " + state[s][i]
+                + " at index " + i;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
   /** Copies every slot of {@code other} into this empty instance. */
   void copyFrom(ParameterSlots other) {
     other.slots.forEach((name, state) -> {

@@ -35,6 +35,11 @@ abstract class SlottedOptimizer implements Optimizer {
   }
 
   @Override
+  public String firstNonFiniteState() {
+    return slots.firstNonFinite();
+  }
+
+  @Override
   public void reset() {
     slots.clear();
     steps = 0;

@@ -95,4 +95,62 @@ class TrainingStepTest {
     assertThat(optimizers[0].steps()).isZero();
     assertThat(optimizers[1].steps()).isZero();
   }
+
+  /**
+   * A gradient of 1e21 (a feature of 1e10 and a target of 1e11 give such when not standardised) squares past float32's
+   * range. Before, the guard looked only past 1e30: Adam's and RMSProp's second moments went infinite and froze the
+   * weight for good, AdaGrad's sum too, and FTRL's n, then its weight, went NaN. Now a step that would make an
+   * optimizer's state infinite is refused with everything as it was, and the sums that only grow saturate.
+   */
+  @Test
+  void noStepLeavesAnOptimizersStateOrWeightNonFinite() {
+    for (dev.chorus.core.optim.OptimizerSpec optimizer : List.of(new dev.chorus.core.optim.FtrlSpec(0.1, 1, 0, 0),
+        new dev.chorus.core.optim.AdaGradSpec(0.1, 1e-8), AdamSpec.withLearningRate(0.1),
+        new dev.chorus.core.optim.RmsPropSpec(0.1, 0.9, 1e-8))) {
+      ModelSpec spec = ModelSpec.softmaxRegression(2, 2).withOptimizer(optimizer);
+      ParameterSet w = group("w", new float[] {0.5f}, new float[] {1e21f});
+      Optimizer[] optimizers = {spec.optimizer().create()};
+      TrainingStep step = new TrainingStep(spec);
+      String problem = null;
+      for (int t = 0; t < 3; t++) {
+        System.arraycopy(new float[] {1e21f}, 0, w.get(0).gradient().data(), 0, 1);
+        String p = step.apply(new ParameterSet[] {w}, optimizers, 1, 1.0, t);
+        problem = problem == null ? p : problem;
+      }
+      assertThat(Float.isFinite(w.get(0).value().data()[0])).as(optimizer.type()).isTrue();
+      assertThat(optimizers[0].firstNonFiniteState()).as(optimizer.type()).isNull();
+      if (optimizer.type().equals("adam") || optimizer.type().equals("rmsprop")) {
+        assertThat(problem).as(optimizer.type()).contains("of parameter 'w' is Infinity at index 0");
+      }
+    }
+  }
+
+  /** A finite gradient at an enormous learning rate overflows a parameter: checked too, not only past 1e30. */
+  @Test
+  void aStepWhoseLearningRateTimesTheGradientOverflowsIsRefused() {
+    ModelSpec spec = ModelSpec.softmaxRegression(2, 2).withOptimizer(new SgdSpec(1e10));
+    ParameterSet w = group("w", new float[] {0.5f}, new float[] {1e29f});
+    Optimizer[] optimizers = {spec.optimizer().create()};
+
+    String problem = new TrainingStep(spec).apply(new ParameterSet[] {w}, optimizers, 1, 1.0, 0);
+
+    assertThat(problem).startsWith("parameter 'w' would become -Infinity at index 0");
+    assertThat(w.get(0).value().data()).containsExactly(0.5f);
+  }
+
+  /** Squares that only add up (AdaGrad, FTRL) saturate at float32's largest rather than becoming infinite. */
+  @Test
+  void squaredGradientsThatAddUpSaturateInsteadOfOverflowing() {
+    float[] w = {1f};
+    float[] sum = {3e38f};
+    dev.chorus.core.optim.AdaGrad.update(w, sum, 0, 1e19f, 0.1f, 1e-8f);
+    assertThat(sum[0]).isEqualTo(Float.MAX_VALUE);
+    assertThat(Float.isFinite(w[0])).isTrue();
+    float[] z = {0f};
+    float[] n = {3e38f};
+    float[] fw = {1f};
+    dev.chorus.core.optim.Ftrl.update(fw, z, n, 0, 1e19f, 0.1, new dev.chorus.core.optim.FtrlSpec(0.1, 1, 0, 0));
+    assertThat(n[0]).isEqualTo(Float.MAX_VALUE);
+    assertThat(Float.isFinite(fw[0])).isTrue();
+  }
 }
