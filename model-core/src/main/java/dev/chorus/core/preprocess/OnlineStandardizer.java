@@ -39,6 +39,8 @@ public final class OnlineStandardizer {
   private final double[] batchSumSquaredDeviations;
   /** Scratch: one example widened to double by {@link #update}, then the inverse deviations of the transform. */
   private final double[] scratch;
+  /** Scratch of {@link #update}: the features whose one-pass sum of squares cancelled. */
+  private final int[] cancelled;
 
   /** Statistics of nothing yet: the transform is the identity scaled by {@code 1/sqrt(EPSILON)}, centred at 0. */
   public OnlineStandardizer(int dim) {
@@ -55,6 +57,7 @@ public final class OnlineStandardizer {
     this.batchMean = new double[dim];
     this.batchSumSquaredDeviations = new double[dim];
     this.scratch = new double[dim];
+    this.cancelled = new int[dim];
     refreshTransform();
   }
 
@@ -93,6 +96,29 @@ public final class OnlineStandardizer {
   }
 
   /**
+   * How much larger than the batch's sum of squared deviations the one-pass formula's shift term may be before that
+   * sum is taken again around the batch's own mean: 10^6, six of a double's sixteen digits lost to cancellation.
+   */
+  private static final double CANCELLATION = 1e6;
+
+  /**
+   * The batch's sum of squared deviations of the first {@code count} features of {@link #cancelled}, again, as
+   * Σ (x − batch mean)² in a second pass over the rows: free of the one-pass formula's cancellation.
+   */
+  private void sumAroundBatchMean(float[] x, int rows, int count) {
+    for (int c = 0; c < count; c++) {
+      int j = cancelled[c];
+      double around = batchMean[j];
+      double sumSquares = 0;
+      for (int i = 0; i < rows; i++) {
+        double d = x[i * dim + j] - around;
+        sumSquares += d * d;
+      }
+      batchSumSquaredDeviations[j] = sumSquares;
+    }
+  }
+
+  /**
    * Merges {@code rows} examples of {@code x} (row-major, {@code dim} features each) into the statistics.
    *
    * @return {@code false}, leaving the statistics unchanged, if one of the values is NaN or infinite; this costs
@@ -103,7 +129,9 @@ public final class OnlineStandardizer {
       return true;
     }
     // One pass of double-precision sums around the current mean: shifting by it keeps the sum-of-squares formula
-    // free of cancellation, and one pass instead of two halves the memory traffic of this per-minibatch step.
+    // free of cancellation while the batch lies near that mean, and one pass instead of two halves the memory traffic
+    // of this per-minibatch step; a feature whose batch lies far from it (the first batch, around 0; a batch after
+    // a jump) is summed again around the batch's own mean, below.
     // C2 (JDK 17) keeps float-to-double conversion scalar, and with it any loop that contains it: each row is widened
     // into a double row first, so that the sums run as vector operations (the same double operations, so the same sums).
     double[] values = scratch;
@@ -133,10 +161,19 @@ public final class OnlineStandardizer {
         break;
       }
     }
+    int recount = 0;
     for (int j = 0; j < dim; j++) {
       double offset = batchMean[j] / rows;
       batchMean[j] = mean[j] + offset;
-      batchSumSquaredDeviations[j] = Math.max(0, batchSumSquaredDeviations[j] - offset * offset * rows);
+      double shifted = offset * offset * rows;
+      double deviations = batchSumSquaredDeviations[j] - shifted;
+      if (shifted > 0 && deviations * CANCELLATION < shifted) {
+        cancelled[recount++] = j;
+      }
+      batchSumSquaredDeviations[j] = Math.max(0, deviations);
+    }
+    if (recount > 0) {
+      sumAroundBatchMean(x, rows, recount);
     }
     long total = count + rows;
     double batchShare = (double) rows / total;
