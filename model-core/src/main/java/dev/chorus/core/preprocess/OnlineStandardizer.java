@@ -96,8 +96,8 @@ public final class OnlineStandardizer {
   }
 
   /**
-   * How much larger than the batch's sum of squared deviations the one-pass formula's shift term may be before that
-   * sum is taken again around the batch's own mean: 10^6, six of a double's sixteen digits lost to cancellation.
+   * How many digits the one-pass formula may lose before a feature's batch sum of squares is taken again around the
+   * batch's own mean: a factor of 10^6, six of a double's sixteen.
    */
   private static final double CANCELLATION = 1e6;
 
@@ -167,7 +167,13 @@ public final class OnlineStandardizer {
       batchMean[j] = mean[j] + offset;
       double shifted = offset * offset * rows;
       double deviations = batchSumSquaredDeviations[j] - shifted;
-      if (shifted > 0 && deviations * CANCELLATION < shifted) {
+      // The formula loses about offset² / variance of a double's sixteen digits. Past the running statistics' first
+      // batch that is judged against the running variance, which bounds the error of what is merged, so that a
+      // feature constant within a batch (a pixel 0 in all of it) costs no second pass; the first batch has none,
+      // and is judged against what the formula left.
+      boolean far = count == 0 ? deviations * CANCELLATION < shifted
+          : offset * offset * count > CANCELLATION * sumSquaredDeviations[j];
+      if (shifted > 0 && far) {
         cancelled[recount++] = j;
       }
       batchSumSquaredDeviations[j] = Math.max(0, deviations);
