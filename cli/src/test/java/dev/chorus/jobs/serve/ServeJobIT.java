@@ -199,7 +199,9 @@ class ServeJobIT {
             assertThat(out.toString()).startsWith("reset t/default: tombstone written to " + topic + "-0@");
             producer.sendRaw(topic, "t/default", models.encode(ServeFunctionTest.snapshot("t", 5)));
             producer.flush();
-            probeUntilVersion(producer, settings, "unpinned", 5);
+            // Until the tombstone reaches the serve operator (it may still be on its way when a probe arrives), the
+            // pinned model answers; after it, only version 5.
+            probeUntilVersion(producer, settings, "unpinned", 5, Long.MAX_VALUE);
             // chorus models reads the topic as compaction will leave it: the pinned version went with its tombstone.
             StringWriter table = new StringWriter();
             cli.setOut(new PrintWriter(table));
@@ -339,6 +341,12 @@ class ServeJobIT {
      */
     private static int probeUntilVersion(ExampleProducer producer, ServeSettings settings, String prefix,
             long version) throws InterruptedException {
+        return probeUntilVersion(producer, settings, prefix, version, -1);
+    }
+
+    /** As above, a prediction of version {@code serving} (the model a reset replaces) allowed before it. */
+    private static int probeUntilVersion(ExampleProducer producer, ServeSettings settings, String prefix,
+            long version, long serving) throws InterruptedException {
         Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
         for (int probe = 0; Instant.now().isBefore(deadline); probe++) {
             send(producer, settings, prefix, probe, 1);
@@ -347,7 +355,9 @@ class ServeJobIT {
                 if (p.getModelVersion() == version) {
                     return probe + 1;
                 }
-                assertThat(p.getModelVersion()).as("no version regression while swapping").isLessThan(version);
+                if (p.getModelVersion() != serving) {
+                    assertThat(p.getModelVersion()).as("no version regression while swapping").isLessThan(version);
+                }
             }
         }
         throw new AssertionError("model version " + version + " never answered within " + JobTestSupport.PATIENCE);

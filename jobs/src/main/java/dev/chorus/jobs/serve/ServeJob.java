@@ -104,14 +104,16 @@ public final class ServeJob {
         // Following the champion, champion records join them. Every serve subtask must apply them in one order, as
         // its bounds (max tasks, variants per task) decide by what came first: the sources' subtasks would reach each
         // serve subtask interleaved their own way, so one subtask passes them on and is the only one broadcasting.
+        // Few records, each flushed at once (buffer timeout 0), so that the extra hop delays no model.
         DataStream<KafkaRecord> modelRecords = env
-                .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE);
+                .fromSource(models, WatermarkStrategy.noWatermarks(), "models").uid(UID_MODELS_SOURCE)
+                .setBufferTimeout(0);
         if (champions != null) {
             modelRecords = modelRecords.union(env.fromSource(champions, WatermarkStrategy.noWatermarks(), "champions")
-                    .uid(UID_CHAMPIONS_SOURCE));
+                    .uid(UID_CHAMPIONS_SOURCE).setBufferTimeout(0));
         }
         DataStream<KafkaRecord> inOrder = modelRecords.map(record -> record, modelRecords.getType())
-                .name("models-in-order").uid(UID_MODELS_IN_ORDER).setParallelism(1);
+                .name("models-in-order").uid(UID_MODELS_IN_ORDER).setParallelism(1).setBufferTimeout(0);
         BroadcastStream<KafkaRecord> broadcastModels =
                 inOrder.broadcast(BROADCAST_STATES.toArray(new MapStateDescriptor<?, ?>[0]));
 
