@@ -97,18 +97,41 @@ public final class VariantsCostTrack {
             double extra = ((double) most.get("cpu_seconds_net_of_raw_consume")
                     - (double) one.get("cpu_seconds_net_of_raw_consume"))
                     / ((long) most.get("variant_examples") - (long) one.get("variant_examples"));
-            double ratio = extra / lone;
-            out.put("extra_variant_cpu_us_per_example", extra * 1e6);
-            out.put("lone_variant_cpu_us_per_example", lone * 1e6);
-            out.put("lone_variant_cpu_us_per_example_average", loneAverage * 1e6);
-            out.put("extra_variant_cpu_ratio", ratio);
-            out.put("extra_variant_cpu_ratio_to_lone_average", extra / loneAverage);
-            out.put("target_extra_variant_at_most_1_2x_met", ratio <= TARGET_RATIO);
+            out.putAll(ratio(extra, lone, loneAverage));
             out.put("examples", n);
             out.put("parallelism", PARALLELISM);
             out.put("spec", Line.SOFTMAX);
-            log.accept(String.format(Locale.ROOT, "variants: an extra variant costs %.2fx a lone one's CPU "
-                    + "(target <= %.1fx)", ratio, TARGET_RATIO));
+            Object ratio = out.get("extra_variant_cpu_ratio");
+            log.accept(ratio == null
+                    ? "variants: an extra variant's cost is not measured: "
+                            + out.get("extra_variant_cpu_ratio_unmeasured")
+                    : String.format(Locale.ROOT, "variants: an extra variant costs %.2fx a lone one's CPU "
+                            + "(target <= %.1fx)", (double) ratio, TARGET_RATIO));
+        }
+        return out;
+    }
+
+    /**
+     * The ratio's figures from the two slopes (CPU seconds per (example, variant) pair) and a lone run's average. A
+     * slope is a difference of timings: over few examples the noise can outweigh it, and a slope that is not positive
+     * measures nothing. Then the ratio and the target's verdict are absent ({@code null}) and
+     * {@code extra_variant_cpu_ratio_unmeasured} says why, rather than a negative ratio passing for "met".
+     */
+    static Map<String, Object> ratio(double extra, double lone, double loneAverage) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("extra_variant_cpu_us_per_example", extra * 1e6);
+        out.put("lone_variant_cpu_us_per_example", lone * 1e6);
+        out.put("lone_variant_cpu_us_per_example_average", loneAverage * 1e6);
+        boolean measured = lone > 0 && extra > 0 && Double.isFinite(lone) && Double.isFinite(extra);
+        out.put("extra_variant_cpu_ratio", measured ? extra / lone : null);
+        out.put("extra_variant_cpu_ratio_to_lone_average",
+                extra > 0 && loneAverage > 0 && Double.isFinite(extra) ? extra / loneAverage : null);
+        out.put("target_extra_variant_at_most_1_2x_met", measured ? extra / lone <= TARGET_RATIO : null);
+        if (!measured) {
+            boolean loneFine = lone > 0 && Double.isFinite(lone);
+            out.put("extra_variant_cpu_ratio_unmeasured", String.format(Locale.ROOT, "the %s variant's slope is "
+                    + "%.2f us per example, not positive: the run is too short for its timing noise (use a larger "
+                    + "--limit)", loneFine ? "extra" : "lone", (loneFine ? extra : lone) * 1e6));
         }
         return out;
     }
