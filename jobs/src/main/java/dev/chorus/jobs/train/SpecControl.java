@@ -43,7 +43,8 @@ import org.apache.flink.util.OutputTag;
  * {@code --max-model-parameters} ({@link ModelSizeBound}), or whose warm start's model is missing or does not fit its spec
  * ({@link WarmStarts#check}), or which warm-starts its own variant without a model other than as a rewarm with
  * {@code revive} of a variant that can rewarm ({@link WarmStarts#rewarms}), or that makes a retired key (a RETIRED
- * record or a tombstone of a live one, a search's included) live again without {@code "revive":true}. The spec is
+ * record or a tombstone of a live one, a search's included) live again without {@code "revive":true}, or with
+ * {@code "reset":true} (a reset, which never revives: one that crossed a retirement on the topic). The spec is
  * read by {@link VariantSpecs#parseVariant}. A live variant's spec never changes in place: its model, versions and
  * optimizer state belong to that spec, so a new spec is a new variant (or a retired one revived); the live spec
  * written again another way, with another warm start or none (a warm start says only how a variant starts), or
@@ -326,6 +327,12 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return "spec: field 'spec': expected \"revive\":true to make retired variant "
                     + ExampleValidator.quoted(topicKey) + " live again (chorus specs put --revive), got a spec "
                     + "without it: " + spec.getSpec();
+        }
+        // A reset was asked of a live variant; one that crossed a retirement on the topic (a drift reset committed at
+        // the job's next checkpoint, after a user's retire) must not undo it.
+        if (parsed.reset() && known != null && known.retires()) {
+            return "spec: field 'reset': expected a live variant to reset in place, got retired variant "
+                    + ExampleValidator.quoted(topicKey) + ": a reset never revives (chorus specs put --revive does)";
         }
         if (parsed.search().isPresent()) {
             return search != null ? null : checkSearch(spec, parsed);

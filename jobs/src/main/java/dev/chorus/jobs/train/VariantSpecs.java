@@ -80,11 +80,14 @@ public final class VariantSpecs {
 
     /**
      * The spec of the LIVE record that resets a live variant of spec {@code live} in place (a drift reaction's
-     * {@code reset}, {@code chorus specs reset}): its model spec with its {@code drift} and {@code "revive":true}, no
+     * {@code reset}, {@code chorus specs reset}): its model spec with its {@code drift}, {@code "revive":true} and
+     * {@code "reset":true} (so that a reset which crosses a retirement on the topic never revives the variant), no
      * {@code warmStart}, so it restarts from fresh weights.
      */
     public static String resetSpec(String live) {
-        return revived(derived(parse(live), live));
+        ObjectNode json = (ObjectNode) SpecReader.document(revived(derived(parse(live), live))).node();
+        json.put(VariantSpec.RESET, true);
+        return json.toString();
     }
 
     /** {@code spec} (JSON) with {@code "revive":true}: live again if its key is retired, reset in place if live. */

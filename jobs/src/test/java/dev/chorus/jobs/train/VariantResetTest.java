@@ -81,6 +81,34 @@ class VariantResetTest {
         }
     }
 
+    /**
+     * A reset marked as one ({@link VariantSpecs#resetSpec}: what a drift reaction and {@code chorus specs reset}
+     * write) of a key the topic retired in the meantime (a drift reset is committed at the job's next checkpoint, and
+     * a user's retire may land first) is a dead letter naming the field: it never revives the variant. A reset of a
+     * key the job never saw (a fresh job reading the compacted topic) starts it, and a revive still revives.
+     */
+    @Test
+    void aResetThatCrossedARetirementIsADeadLetterAndRevivesNothing() throws Exception {
+        String reset = VariantSpecs.resetSpec(SPEC);
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                CheckSpecsHarness.open(settings())) {
+            h.processElement(record("t/w", live("t", "w", SPEC)), 0);
+            h.processElement(new KafkaRecord("chorus.specs", 0, 1, 0, bytes("t/w"), null), 1);
+            h.processElement(at(record("t/w", live("t", "w", reset)), 2), 2);
+            h.processElement(at(record("t/v", live("t", "v", reset)), 3), 3);
+            h.processElement(at(record("t/w", live("t", "w", REVIVED)), 4), 4);
+
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "w", SPEC),
+                    new SpecChange("t", "w", null), new SpecChange("t", "v", reset),
+                    new SpecChange("t", "w", REVIVED));
+            List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+                    .toList();
+            assertThat(dead).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
+                    "field 'reset': expected a live variant to reset in place, got retired variant \"t/w\": a reset "
+                            + "never revives (chorus specs put --revive does)"));
+        }
+    }
+
     /** Each accepted change carries its record's offset: the generation of the model a LIVE one starts. */
     @Test
     void eachChangeCarriesTheOffsetOfTheControlRecordThatCausedIt() throws Exception {

@@ -48,7 +48,7 @@ class VariantRewarmTest {
     @Test
     void aRewarmOfALiveVariantIsAResetWithoutAModelOfANewOneAStartAndWithoutReviveADeadLetter() throws Exception {
         String ofV = VariantSpecs.rewarmSpec(SPEC, "v");
-        String withoutRevive = REWARM.replace("\"revive\":true,", "");
+        String withoutRevive = REWARM.replace("\"revive\":true,\"reset\":true,", "");
         assertThat(withoutRevive).isNotEqualTo(REWARM);
         try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
                 CheckSpecsHarness.open(settings())) {

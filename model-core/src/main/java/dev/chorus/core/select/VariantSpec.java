@@ -15,7 +15,10 @@ import java.util.Optional;
  *   <li>{@code search} ({@link SearchSpec}): draw {@code variants} specs from a space instead of training one;
  *   <li>{@code drift} ({@link DriftSpec}): the detector on the variant's prequential loss and its reaction;
  *   <li>{@code warmStart} ({@link WarmStart}): start from another variant's snapshot or a model file;
- *   <li>{@code revive}: {@code true} lets a spec for a retired variant's key bring it back.
+ *   <li>{@code revive}: {@code true} lets a spec for a retired variant's key bring it back;
+ *   <li>{@code reset}: {@code true} (with {@code revive}) marks a reset in place of a live variant, which the job
+ *       refuses for a key it knows retired: a reset never revives (one that crossed a retirement on the control
+ *       topic is a dead letter).
  * </ul>
  * A search's variants are drawn when the spec is read, so a point of the space that makes an invalid spec refuses
  * the whole spec with the reason; so does a {@code drift.forkSpace} that does not fit the base or one of them.
@@ -28,7 +31,8 @@ public final class VariantSpec {
   public static final String DRIFT = "drift";
   public static final String WARM_START = "warmStart";
   public static final String REVIVE = "revive";
-  private static final List<String> MANAGEMENT_KEYS = List.of(SEARCH, DRIFT, WARM_START, REVIVE);
+  public static final String RESET = "reset";
+  private static final List<String> MANAGEMENT_KEYS = List.of(SEARCH, DRIFT, WARM_START, REVIVE, RESET);
 
   private final ModelSpec model;
   private final SearchSpec search;
@@ -36,15 +40,17 @@ public final class VariantSpec {
   private final DriftSpec drift;
   private final WarmStart warmStart;
   private final boolean revive;
+  private final boolean reset;
 
   private VariantSpec(ModelSpec model, SearchSpec search, List<DrawnVariant> variants, DriftSpec drift,
-      WarmStart warmStart, boolean revive) {
+      WarmStart warmStart, boolean revive, boolean reset) {
     this.model = model;
     this.search = search;
     this.variants = List.copyOf(variants);
     this.drift = drift;
     this.warmStart = warmStart;
     this.revive = revive;
+    this.reset = reset;
   }
 
   /**
@@ -78,11 +84,21 @@ public final class VariantSpec {
       }
     }
     WarmStart warmStart = root.has(WARM_START) ? WarmStart.fromJson(root.at(WARM_START)) : null;
-    return new VariantSpec(model, search, variants, drift, warmStart, root.booleanValue(REVIVE, false));
+    boolean revive = root.booleanValue(REVIVE, false);
+    boolean reset = root.booleanValue(RESET, false);
+    if (reset && !revive) {
+      throw root.error(RESET, "expected \"revive\":true beside \"reset\":true (a reset restarts the live variant "
+          + "in place), got no \"revive\":true");
+    }
+    if (reset && search != null) {
+      throw root.error(RESET, "expected no search beside \"reset\":true (a reset restarts one live variant), got "
+          + "a search");
+    }
+    return new VariantSpec(model, search, variants, drift, warmStart, revive, reset);
   }
 
   /** The model's canonical JSON ({@link ModelSpec#toJson()}), then {@code search}, {@code drift} (unless none),
-   * {@code warmStart} and {@code revive} (if true). */
+   * {@code warmStart}, {@code revive} and {@code reset} (each if true). */
   public String toJson() {
     ObjectNode json = (ObjectNode) SpecReader.document(model.toJson()).node();
     if (search != null) {
@@ -96,6 +112,9 @@ public final class VariantSpec {
     }
     if (revive) {
       json.put(REVIVE, true);
+    }
+    if (reset) {
+      json.put(RESET, true);
     }
     return json.toString();
   }
@@ -128,9 +147,14 @@ public final class VariantSpec {
     return revive;
   }
 
+  /** Whether this spec is a reset in place, which never revives a retired key. */
+  public boolean reset() {
+    return reset;
+  }
+
   /**
    * Whether {@code other} asks for the same variant as this: the same model, search and drift, whatever their JSON's
-   * key order or defaults, whatever its {@code revive} (which a revival or a reset writes into the live spec) and
+   * key order or defaults, whatever its {@code revive} and {@code reset} (which a revival or a reset writes into the live spec) and
    * whatever its warm start, which says only how a variant starts (a reset's record has none, and a live variant
    * started long ago).
    */
@@ -141,12 +165,13 @@ public final class VariantSpec {
   @Override
   public boolean equals(Object o) {
     return o instanceof VariantSpec s && s.model.equals(model) && Objects.equals(s.search, search)
-        && s.drift.equals(drift) && Objects.equals(s.warmStart, warmStart) && s.revive == revive;
+        && s.drift.equals(drift) && Objects.equals(s.warmStart, warmStart) && s.revive == revive
+        && s.reset == reset;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(model, search, drift, warmStart, revive);
+    return Objects.hash(model, search, drift, warmStart, revive, reset);
   }
 
   @Override

@@ -83,6 +83,25 @@ class VariantSpecTest {
         .sameVariantAs(warm)).isTrue();
   }
 
+  /** A reset's mark is read and written back, and is no other variant: a reset restarts the variant it names. */
+  @Test
+  void aResetIsMarkedAndStillTheSameVariant() {
+    VariantSpec plain = parse(",\"drift\":{\"detector\":\"adwin\",\"reaction\":\"reset\"}");
+    VariantSpec reset = parse(",\"drift\":{\"detector\":\"adwin\",\"reaction\":\"reset\"},\"revive\":true,"
+        + "\"reset\":true");
+    assertThat(reset.reset()).isTrue();
+    assertThat(reset.revive()).isTrue();
+    assertThat(plain.reset()).isFalse();
+    assertThat(reset.sameVariantAs(plain)).isTrue();
+    assertThat(reset).isNotEqualTo(parse(",\"drift\":{\"detector\":\"adwin\",\"reaction\":\"reset\"},"
+        + "\"revive\":true"));
+    assertThat(reset.toJson()).endsWith(",\"revive\":true,\"reset\":true}");
+    assertThat(VariantSpec.parse(reset.toJson(), 16)).isEqualTo(reset);
+    assertThatIllegalArgumentException().isThrownBy(() -> parse(SEARCH + ",\"revive\":true,\"reset\":true"))
+        .withMessage("VariantSpec key 'reset': expected no search beside \"reset\":true (a reset restarts one live "
+            + "variant), got a search");
+  }
+
   @Test
   void toJsonRoundTrips() {
     VariantSpec spec = parse(SEARCH + """
@@ -268,7 +287,10 @@ class VariantSpecTest {
       "'status':'live'|VariantSpec: unknown key 'status'; expected one of [algorithm, inputDim, numClasses, layers, "
           + "loss, init, initLimit, batchSize, optimizer, schedule, clipNorm, l1, l2, standardize, seed, averaging, "
           + "featureRange, targetRange, labelModel, hashing, embeddings, wideOptimizer, output, skipGram, tokensField, "
-          + "search, drift, warmStart, revive]",
+          + "search, drift, warmStart, revive, reset]",
+      "'reset':true|VariantSpec key 'reset': expected \"revive\":true beside \"reset\":true (a reset restarts the "
+          + "live variant in place), got no \"revive\":true",
+      "'revive':true,'reset':1|VariantSpec key 'reset': expected true or false, got 1",
   })
   void refusesBadManagementKeysNamingTheKey(String keys, String message) {
     assertThatIllegalArgumentException().isThrownBy(() -> parse(("," + keys).replace('\'', '"')))
