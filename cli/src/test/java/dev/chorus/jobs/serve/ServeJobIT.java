@@ -215,11 +215,15 @@ class ServeJobIT {
             assertThat(deadLetters).filteredOn(d -> d.getTopic().equals(topic))
                     .as("one dead letter for each poisoned snapshot, though two subtasks rejected each")
                     .extracting(DeadLetter::getOffset).hasSize(2).doesNotHaveDuplicates();
+            // A "recovered" probe may still meet version 11 when version 12 is on its way through the models path (a
+            // model record and an example come from different topics): its answer is the same NaN dead letter.
             assertThat(deadLetters).filteredOn(d -> !d.getTopic().equals(topic))
                     .as("the overflowing model's answers, each once").isNotEmpty()
                     .allSatisfy(d -> assertThat(d.getField()).isEqualTo("prediction"))
+                    .allSatisfy(d -> assertThat(d.getReason()).contains("(model t/default version 11: "))
                     .extracting(d -> new String(d.getKey().array(), StandardCharsets.UTF_8)).doesNotHaveDuplicates()
-                    .allSatisfy(id -> assertThat(id).startsWith("overflow-"));
+                    .allSatisfy(id -> assertThat(id).matches("(overflow|recovered)-\\d+"))
+                    .anySatisfy(id -> assertThat(id).startsWith("overflow-"));
         }
     }
 
