@@ -145,7 +145,7 @@ final class InspectCommand implements Callable<Integer> {
                 : "none (JSON carries no schema; the record fits the " + decoded.kind().type().getSimpleName()
                         + " schema)");
         out.printf(Locale.ROOT, "size         %,d bytes%n", bytes.length);
-        out.println(decoder.toJson(decoded));
+        out.println(TerminalText.jsonSafe(decoder.toJson(decoded)));
         out.flush();
         return 0;
     }

@@ -169,7 +169,7 @@ final class LeaderboardCommand implements Callable<Integer> {
         Map<String, Map<String, String>> hyper = hyperparameters(champions,
                 sources.readToEnd(spec.commandLine().getErr(), "chorus leaderboard"));
         if (json) {
-            out.println(MAPPER.writeValueAsString(toJson(champions, hyper)));
+            out.println(TerminalText.jsonSafe(MAPPER.writeValueAsString(toJson(champions, hyper))));
         } else if (champions.isEmpty()) {
             out.println("no champions" + (task == null ? "" : " of task " + task) + " on " + championsTopic + " yet");
         } else {

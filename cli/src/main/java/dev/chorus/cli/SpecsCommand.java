@@ -470,7 +470,8 @@ final class SpecsCommand {
             try {
                 if (k.taken() != null) {
                     ObjectNode line = (ObjectNode) MAPPER.readTree(codec.encode(k.taken()));
-                    lines.add(MAPPER.writeValueAsString(k.pending() ? line.put("pending", true) : line));
+                    lines.add(TerminalText.jsonSafe(MAPPER.writeValueAsString(k.pending() ? line.put("pending", true)
+                            : line)));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("re-reading the JSON just encoded", e);
@@ -490,7 +491,7 @@ final class SpecsCommand {
                         line.putObject("refused").put("reason", d.getReason()).put("field", d.getField())
                                 .put("at", d.getTime());
                     }
-                    lines.add(MAPPER.writeValueAsString(line));
+                    lines.add(TerminalText.jsonSafe(MAPPER.writeValueAsString(line)));
                 } catch (IOException e) {
                     throw new UncheckedIOException("re-reading the JSON just encoded", e);
                 }

@@ -168,13 +168,14 @@ final class TailCommand implements Callable<Integer> {
         String where = r.partition() + "@" + r.offset();
         if (r.value() == null) {
             // A tombstone deletes its key (a reset model, an evicted annotator): --json says so with a null value.
-            out.println(json ? JSON.createObjectNode().put("key", r.key() == null ? null : key(r)).putNull("value")
-                    : tombstoneLine(r));
+            out.println(json ? TerminalText.jsonSafe(JSON.createObjectNode()
+                    .put("key", r.key() == null ? null : key(r)).putNull("value").toString()) : tombstoneLine(r));
             return false;
         }
         try {
             RecordDecoder.Decoded decoded = decoder.decode(r.value(), kind);
-            out.println(json ? decoder.toJson(decoded) : where + " " + RecordLines.line(decoded.record()));
+            out.println(json ? TerminalText.jsonSafe(decoder.toJson(decoded))
+                    : where + " " + RecordLines.line(decoded.record()));
             return true;
         } catch (RecordDecodingException e) {
             // Data lines stay parseable (--json | jq): what cannot be decoded is reported on stderr.

@@ -13,8 +13,8 @@ final class TerminalText {
      * controls, zero-width characters) and line or paragraph separator written as {@code \\uXXXX}, as the jobs'
      * {@code ExampleValidator.quoted} writes them (an astral format character as its two UTF-16 units); anything else,
      * accents, CJK and emoji included, as it is. A backslash stays as it is, so a {@code \\u0007} in the output may
-     * have been those six characters in the record: readable, never an escape. Null stays null. For text output only:
-     * JSON output is escaped by its writer.
+     * have been those six characters in the record: readable, never an escape. Null stays null. For text output;
+     * JSON output goes through {@link #jsonSafe}.
      */
     static String safe(String text) {
         if (text == null || text.codePoints().noneMatch(TerminalText::unsafe)) {
@@ -31,6 +31,34 @@ final class TerminalText {
             }
         });
         return safe.toString();
+    }
+
+    /**
+     * One JSON document with each character {@link #safe} escapes written as a JSON {@code \\uXXXX} escape: JSON
+     * writers escape C0 controls but leave C1 controls, bidi and zero-width characters and line separators raw in
+     * strings. Outside strings valid JSON holds none of them but its whitespace (tab, line feed, carriage return),
+     * which stays as it is; inside a string the escape reads back as the same character, so the document means what
+     * it meant and {@code jq} or any JSON reader gets the record's text unchanged.
+     */
+    static String jsonSafe(String json) {
+        if (json == null || json.codePoints().noneMatch(TerminalText::unsafeInJson)) {
+            return json;
+        }
+        StringBuilder safe = new StringBuilder(json.length() + 16);
+        json.codePoints().forEach(c -> {
+            if (unsafeInJson(c)) {
+                for (char unit : Character.toChars(c)) {
+                    safe.append(String.format("\\u%04X", (int) unit));
+                }
+            } else {
+                safe.appendCodePoint(c);
+            }
+        });
+        return safe.toString();
+    }
+
+    private static boolean unsafeInJson(int c) {
+        return unsafe(c) && c != '\t' && c != '\n' && c != '\r';
     }
 
     private static boolean unsafe(int c) {
