@@ -3,6 +3,7 @@ package dev.chorus.jobs.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.jobs.EmbeddedKafkaExtension;
+import dev.chorus.jobs.JobTestSupport;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
@@ -44,6 +45,10 @@ class TopicReaderLastCommittedIT {
                 committed = transactional.send(record(topic, "committed-" + i)).get().offset();
             }
             transactional.commitTransaction();
+            // The coordinator writes the commit marker after commitTransaction returns; until then the last stable
+            // offset is still the transaction's first, and a committed reader sees none of it.
+            assertThat(TopicReader.awaitSettled(bootstrap, Map.of(), topic, JobTestSupport.PATIENCE))
+                    .as("the commit marker written").isTrue();
             assertThat(TopicReader.lastCommittedOffset(bootstrap, Map.of(), topic, 0)).as("below its commit marker")
                     .isEqualTo(committed);
 
@@ -53,6 +58,10 @@ class TopicReaderLastCommittedIT {
             }
             transactional.flush();
             transactional.abortTransaction();
+            // Once its abort marker is written the last stable offset moves past the 100 aborted records, so the
+            // search below must read back over them (before, it would stop short of them and pass without doing so).
+            assertThat(TopicReader.awaitSettled(bootstrap, Map.of(), topic, JobTestSupport.PATIENCE))
+                    .as("the abort marker written").isTrue();
             transactional.beginTransaction();
             transactional.send(record(topic, "open")).get();
             assertThat(TopicReader.lastCommittedOffset(bootstrap, Map.of(), topic, 0))

@@ -36,8 +36,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The train job with two variants of one task and {@code serve --variant champion} on the same broker, exactly once:
- * variant {@code default} barely moves (learning rate 1e-6), variant {@code good} learns the blobs. While training
- * examples stream in, examples to serve flow throughout; {@code good} becomes champion on the champions topic, the
+ * variant {@code default} barely moves (learning rate 1e-6) and is the first champion; variant {@code good}, put on the
+ * control topic once the serve job answers with default, learns the blobs. While training examples stream in,
+ * examples to serve flow throughout; {@code good} becomes champion on the champions topic, the
  * serve job swaps to it, and every example sent to the serve job is answered exactly once, those after the swap by
  * {@code good} at versions of its own snapshots.
  */
@@ -70,13 +71,6 @@ class ChampionEndToEndIT {
         JobTestSupport.createTopics(KAFKA.broker(), train, 2);
         // One partition: the serve job answers in the order examples were sent, so "after the swap" is well defined.
         JobTestSupport.createTopics(KAFKA.broker(), serve, 1);
-        try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
-            VariantSpecRecord good = VariantSpecRecord.newBuilder().setTask("t").setVariant("good")
-                    .setStatus(VariantStatus.LIVE).setSpec(String.format(SPEC, "0.05")).setUpdatedAt(0L)
-                    .setSource("test").build();
-            producer.sendRaw(train.specsTopic().name(), "t/good", train.specsTopic().codec().encode(good));
-            producer.flush();
-        }
 
         StreamExecutionEnvironment trainEnv = StreamExecutionEnvironment.getExecutionEnvironment();
         TrainJob.build(trainEnv, train);
@@ -90,15 +84,23 @@ class ChampionEndToEndIT {
         for (int row = 0; row < TRAINING_EXAMPLES; row++) {
             training.add(ExampleProducer.example(data, row, "t", "train", 0));
         }
-        // First fewer examples than the paired test's first look needs (no champion change can happen yet), until
-        // the serve job has answered with the first champion, default: "before the swap" is then never empty,
-        // whatever the machine's load. Then the rest, slowly (a pause after each), so that the stream still flows
-        // when selection decides; standings go out every 200 ms and snapshots every 40 examples.
+        // First, with default alone, fewer examples than the paired test's first look needs, until the serve job has
+        // answered with the first champion, default: "before the swap" is then never empty, whatever the machine's
+        // load. Only then is good put on the control topic: had it been live from the start, its first predictions
+        // could reach selection before default's, and a champion record naming good go out before default took over
+        // (the race's first champion is default only if it predicts first). Then the rest, slowly (a pause after
+        // each), so that the stream still flows when selection decides; standings go out every 200 ms and snapshots
+        // every 40 examples.
         JobTestSupport.produceSlowly(KAFKA.broker(), train.examplesTopic(), training.subList(0, BEFORE_FIRST_LOOK), 1);
 
         int sent = 0;
         try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
             sent = sendUntilAnsweredBy(producer, serve, data, sent, "default");
+            VariantSpecRecord good = VariantSpecRecord.newBuilder().setTask("t").setVariant("good")
+                    .setStatus(VariantStatus.LIVE).setSpec(String.format(SPEC, "0.05")).setUpdatedAt(0L)
+                    .setSource("test").build();
+            producer.sendRaw(train.specsTopic().name(), "t/good", train.specsTopic().codec().encode(good));
+            producer.flush();
             CompletableFuture<Void> trainingSent = CompletableFuture.runAsync(() -> JobTestSupport.produceSlowly(
                     KAFKA.broker(), train.examplesTopic(), training.subList(BEFORE_FIRST_LOOK, TRAINING_EXAMPLES), 1));
             sent = sendUntilAnsweredBy(producer, serve, data, sent, "good");

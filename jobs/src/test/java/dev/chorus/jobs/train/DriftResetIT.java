@@ -73,8 +73,8 @@ class DriftResetIT {
                     .mapToLong(Prediction::getModelVersion).max().orElseThrow();
             assertThat(before).as("default trained before its reset").isGreaterThan(10);
             // Its versions count from 0 again: the fresh model's first minibatch, of rows sent during the reset.
-            JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> p.getVariant()
-                    .equals("default") && p.getId().startsWith("during") && p.getModelVersion() == 0, 1);
+            assertThat(JobTestSupport.readNow(KAFKA.broker(), settings.predictionsTopic()))
+                    .anyMatch(DriftResetIT::freshDuring);
 
             Set<String> sent = assertOnePredictionOfEachVariantAndNoDeadLetter(KAFKA.broker(), settings, during);
 
@@ -173,26 +173,34 @@ class DriftResetIT {
     }
 
     /**
-     * Sends rows of the changed concept, 32 every 100 ms, until the reset is on the control topic and 3 s after, so
-     * that examples keep coming while the job applies it; returns their ids.
+     * Sends rows of the changed concept, 32 every 100 ms, until default's fresh model has predicted one of them: a
+     * committed prediction of a {@code during} row by default at version 0, which only a minibatch closed after the
+     * restart gives (the model had trained on the 960 rows before, and a full minibatch alone closes one), so that
+     * examples keep coming while the job applies the drift's restart and the fresh model predicts on; returns their
+     * ids.
      */
     static List<String> streamThroughTheReset(EmbeddedKafkaBroker kafka, ExampleProducer examples,
             TrainSettings settings) throws Exception {
         List<String> ids = new ArrayList<>();
         Instant deadline = Instant.now().plus(JobTestSupport.PATIENCE);
-        Instant stop = deadline;
-        for (int round = 0; Instant.now().isBefore(stop); round++) {
+        boolean restarted = false;
+        for (int round = 0; !restarted && Instant.now().isBefore(deadline); round++) {
             send(examples, settings, "during" + round + "-", 480 + 32 * (round % 15), 32);
             for (int row = 480 + 32 * (round % 15); row < 512 + 32 * (round % 15); row++) {
                 ids.add("during" + round + "--" + row);
             }
             Thread.sleep(100);
-            if (stop == deadline && round % 5 == 4 && JobTestSupport.read(kafka, settings.specsTopic())
-                    .stream().anyMatch(r -> r.getSource().equals("drift"))) {
-                stop = Instant.now().plusSeconds(3);
-            }
+            restarted = round % 5 == 4 && JobTestSupport.readNow(kafka, settings.predictionsTopic()).stream()
+                    .anyMatch(DriftResetIT::freshDuring);
         }
+        assertThat(restarted).as("a prediction of default's fresh model, version 0, of a row sent during the "
+                + "restart, committed within %s", JobTestSupport.PATIENCE).isTrue();
         return ids;
+    }
+
+    /** Whether {@code p} is default's prediction, at version 0, of a row sent by {@link #streamThroughTheReset}. */
+    static boolean freshDuring(Prediction p) {
+        return p.getVariant().equals("default") && p.getId().startsWith("during") && p.getModelVersion() == 0;
     }
 
     static Optional<VariantStanding> standing(Champion c, String variant) {

@@ -74,8 +74,11 @@ class TaskAddedThroughControlTopicIT {
                 assertThat(p.getTask()).isEqualTo("iris");
                 assertThat(p.getVariant()).isEqualTo("default");
             });
-            // Committed with the predictions of the minibatches that made them (the topic has tombstones: a default
-            // the topic gives another spec than --spec's restarts at version 0).
+            // Made with the predictions of the minibatches that made them, but committed by the models' own sink, in
+            // a transaction of its own: seeing the 160th prediction does not make version 20 visible yet. (The topic
+            // has tombstones: a default the topic gives another spec than --spec's restarts at version 0.)
+            JobTestSupport.awaitCommittedValues(KAFKA.broker(), settings.modelsTopic(),
+                    m -> m.getTask().equals("iris") && m.getVersion() == 20L, 1);
             var models = settings.modelsTopic().codec();
             List<ModelSnapshot> iris = TopicReader.readAll(KAFKA.broker().bootstrapServers(), Map.of(),
                     settings.modelsTopic().name(), v -> v == null ? null : models.decode(v)).stream()

@@ -90,6 +90,11 @@ class TrainFailoverIT {
                 m -> m.getTask().equals("blobs") && m.getExamplesSeen() >= N, 1).get(0);
         ModelSnapshot lastCrowd = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),
                 m -> m.getTask().equals(CROWD) && m.getExamplesSeen() >= N, 1).get(0);
+        // Each sink commits its own transaction of the last checkpoint: the models' being visible does not mean the
+        // predictions' and the annotators' are, and a cancel before their commits would leave them open for good.
+        JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true, 2 * N);
+        JobTestSupport.awaitCommittedValues(KAFKA.broker(), settings.annotatorsTopic(),
+                a -> a.getVersion() == N / BATCH, ANNOTATORS);
         var graph = cluster.getExecutionGraph(job.getJobID()).get();
         job.cancel().get();
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")

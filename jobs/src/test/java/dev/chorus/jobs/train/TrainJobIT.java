@@ -182,14 +182,18 @@ class TrainJobIT {
             assertThat(last.getParameters().remaining()).isGreaterThan(0);
         }
 
-        // Prequential accuracy over the last half of each task's stream is far above chance (1/3).
+        // Prequential accuracy over the last half of each task's stream is far above chance (1/3). Replayed offline
+        // (model-core, the same spec, each task's rows split by key over the two partitions as the producer does, in
+        // 218 interleavings of them) it is 0.888 to 0.895 for blobs-a and 0.909 to 0.920 for blobs-b (a run of this
+        // test: 0.899 and 0.915), a linear fit of all rows 0.905 and 0.903: 0.85 left blobs-a under 4 points, 0.8
+        // leaves 9.
         for (String task : TASKS) {
             List<Prediction> ordered = predictions.stream().filter(p -> p.getTask().equals(task))
                     .sorted(Comparator.comparingLong(Prediction::getEventTime)).toList();
             List<Prediction> lastHalf = ordered.subList(ordered.size() / 2, ordered.size());
             double accuracy = lastHalf.stream().filter(p -> p.getPredictedClass().equals(p.getLabel())).count()
                     / (double) lastHalf.size();
-            assertThat(accuracy).as("prequential accuracy of %s over the last half", task).isGreaterThan(0.85);
+            assertThat(accuracy).as("prequential accuracy of %s over the last half", task).isGreaterThan(0.8);
         }
     }
 }
