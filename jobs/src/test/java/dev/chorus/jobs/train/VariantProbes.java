@@ -58,8 +58,8 @@ final class VariantProbes {
                         probe.getId().getBytes(StandardCharsets.UTF_8), codec.encode(probe))).get();
             }
             Thread.sleep(300);
-            Map<String, List<String>> variantsById = variantsById(JobTestSupport.read(kafka, settings.predictionsTopic()),
-                    prefix);
+            Map<String, List<String>> variantsById = variantsById(
+                    JobTestSupport.read(kafka, settings.predictionsTopic()), prefix);
             if (!live && shows(variantsById, prefix, variant, false, new boolean[2])) {
                 // Default's predictions of these probes are committed, so their checkpoint's other transactions are
                 // written, committed or about to be: once the topic has settled, a read shows all of them.
