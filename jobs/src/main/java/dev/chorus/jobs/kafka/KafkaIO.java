@@ -28,6 +28,8 @@ public final class KafkaIO {
      * that let it live longer ({@link dev.chorus.jobs.JobEnvironment#checkpointsCommitInTime}).
      */
     public static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+    /** The producer setting a user may raise {@link #TRANSACTION_TIMEOUT} with, up to the brokers' maximum. */
+    public static final String TRANSACTION_TIMEOUT_KEY = "transaction.timeout.ms";
 
 
     /**
@@ -38,6 +40,32 @@ public final class KafkaIO {
     public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
     private KafkaIO() {}
+
+    /**
+     * The exactly-once sinks' transaction timeout: {@value #TRANSACTION_TIMEOUT_KEY} among the job's Kafka properties
+     * (a {@code --kafka-config} file, {@code -X}) when set, so that a cluster whose brokers allow longer transactions
+     * ({@code transaction.max.timeout.ms}) can ride out longer outages; else {@link #TRANSACTION_TIMEOUT}.
+     *
+     * @throws IllegalArgumentException when the setting is not a positive whole number of milliseconds
+     */
+    public static Duration transactionTimeout(JobSettings<?> settings) {
+        String value = settings.kafkaProperties().get(TRANSACTION_TIMEOUT_KEY);
+        if (value == null) {
+            return TRANSACTION_TIMEOUT;
+        }
+        long ms;
+        try {
+            ms = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            ms = -1;
+        }
+        if (ms <= 0) {
+            throw new IllegalArgumentException("Kafka property " + TRANSACTION_TIMEOUT_KEY + ": expected a positive "
+                    + "whole number of milliseconds (at most the brokers' transaction.max.timeout.ms), got '" + value
+                    + "'");
+        }
+        return Duration.ofMillis(ms);
+    }
 
     /**
      * Reads {@code topic} as raw records, from the group's committed offsets (else the earliest), and up to the
@@ -162,8 +190,8 @@ public final class KafkaIO {
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
                 .setTransactionalIdPrefix(settings.groupId() + "-" + name)
                 // Below the broker's transaction.max.timeout.ms (15 min by default), above the time a checkpoint may
-                // take to commit it (JobEnvironment.checkpointsCommitInTime).
-                .setProperty("transaction.timeout.ms", String.valueOf(TRANSACTION_TIMEOUT.toMillis()))
+                // take to commit it (JobEnvironment.checkpointsCommitInTime); the user's setting when given.
+                .setProperty(TRANSACTION_TIMEOUT_KEY, String.valueOf(transactionTimeout(settings).toMillis()))
                 .setProperty("max.request.size", String.valueOf(MAX_RECORD_BYTES))
                 .build();
     }
