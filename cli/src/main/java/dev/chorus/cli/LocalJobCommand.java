@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
@@ -39,9 +41,15 @@ import picocli.CommandLine.Spec;
  */
 abstract class LocalJobCommand implements Callable<Integer> {
 
-    /** Options that only shape the local run, so they are not passed to the job on a cluster. */
+    /** Flink settings of the job: {@code flink run} takes them under the same name, before the job jar. */
+    private static final String FLINK_OPTION = "-D";
+    /**
+     * Options that only shape the local run, or (the Flink settings) reach a cluster as options of {@code flink run}, so
+     * they are not passed to the job on a cluster.
+     */
     private static final Set<String> LOCAL_ONLY = Set.of("--slots", "--web-ui-port", "--flink-run", "--submit",
-            "--help", "--version", "--verbose", "--config", "--kafka-config-out", KafkaCheckTimeout.OPTION);
+            "--help", "--version", "--verbose", "--config", "--kafka-config-out", KafkaCheckTimeout.OPTION,
+            FLINK_OPTION);
     private static final String KAFKA_CONFIG_OPTION = "--kafka-config";
 
     @Spec
@@ -71,6 +79,12 @@ abstract class LocalJobCommand implements Callable<Integer> {
 
     @Option(names = "--web-ui-port", defaultValue = "0", description = "Flink web UI port; 0 picks a free one from 8081.")
     int webUiPort;
+
+    @Option(names = FLINK_OPTION, paramLabel = "KEY=VALUE",
+            description = "A Flink setting of the job, as flink run -D takes it (e.g. "
+                    + "-Dexecution.checkpointing.min-pause=30s); --flink-run passes it on as such. The job's own "
+                    + "settings (checkpoint interval and mode, object reuse, generic types) win over it.")
+    Map<String, String> flinkSettings = new LinkedHashMap<>();
 
     /** The job's name on the cluster. */
     abstract String jobName();
@@ -125,14 +139,21 @@ abstract class LocalJobCommand implements Callable<Integer> {
     /** The job's main class on a cluster. */
     abstract Class<?> mainClass();
 
+    /** The environment the job is built in: the {@code -D} Flink settings, the parallelism. */
+    final StreamExecutionEnvironment environment() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                Configuration.fromMap(flinkSettings));
+        env.setParallelism(parallelism() > 0 ? parallelism() : slots);
+        return env;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (flinkRun || submit) {
             return flinkRun();
         }
         try (LocalFlinkCluster flink = LocalFlinkCluster.start(slots, webUiPort)) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(parallelism() > 0 ? parallelism() : slots);
+            StreamExecutionEnvironment env = environment();
             BoundedEnd end = build(env);
             JobID job = flink.submit(env, jobName());
             System.out.printf("%s %s running; Flink web UI at %s (Ctrl-C stops it)%n", jobName(), job, flink.webUi());
@@ -203,8 +224,9 @@ abstract class LocalJobCommand implements Callable<Integer> {
     }
 
     private int flinkRun() throws Exception {
-        List<String> command = new ArrayList<>(List.of(flinkExecutable(), "run", "-d", "-c", mainClass().getName(),
-                jobJar().toString()));
+        List<String> command = new ArrayList<>(List.of(flinkExecutable(), "run", "-d"));
+        flinkSettings.forEach((key, value) -> command.add(FLINK_OPTION + key + "=" + value));
+        command.addAll(List.of("-c", mainClass().getName(), jobJar().toString()));
         command.addAll(jobArguments());
         // Nothing secret is left among the arguments; masking stays as a second line of defence.
         Secrets secrets = new Secrets().addArguments(command.toArray(String[]::new));

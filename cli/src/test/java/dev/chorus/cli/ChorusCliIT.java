@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -408,7 +410,8 @@ class ChorusCliIT {
 
     @Test
     void kafkaRunsABrokerWithChorusTopicsUntilInterrupted(@TempDir Path logDir) throws Exception {
-        int port = Integer.parseInt(CliRun.unreachableBroker().split(":")[1]);
+        // --port 0: the broker takes free ports itself (and tries others if one is taken as it binds), where a port
+        // found free here could be taken before it binds.
         // The command says it runs once its broker answers and its topics exist: that line is what the test waits for.
         CompletableFuture<Void> running = new CompletableFuture<>();
         StringWriter out = new StringWriter() {
@@ -425,14 +428,17 @@ class ChorusCliIT {
         cli.setErr(new PrintWriter(err, true));
         int[] exit = new int[1];
         Thread kafka = new Thread(() -> {
-            exit[0] = cli.execute("kafka", "--port", Integer.toString(port), "--log-dir", logDir.toString(),
+            exit[0] = cli.execute("kafka", "--port", "0", "--log-dir", logDir.toString(),
                     "--partitions", "2", "--consensus-topic", "my.consensus", "--champions-topic", "my.champions",
                     "--specs-topic", "my.specs");
             running.completeExceptionally(new AssertionError("chorus kafka ended, exit code " + exit[0] + ": " + err));
         });
         kafka.start();
-        String bootstrap = "127.0.0.1:" + port;
         running.get(90, TimeUnit.SECONDS);
+        Matcher printed = Pattern.compile("bootstrap servers: (127\\.0\\.0\\.1:(\\d+))").matcher(out.toString());
+        assertThat(printed.find()).as("the bootstrap servers line, in: %s", out).isTrue();
+        assertThat(Integer.parseInt(printed.group(2))).as("the port taken").isPositive();
+        String bootstrap = printed.group(1);
         CliRun models = CliRun.run("models", "--bootstrap-servers", bootstrap);
         assertThat(models.out()).as(models.err()).isEqualTo("no models on chorus.models yet\n");
         assertThat(CliRun.run("tail", "chorus.annotators", "--no-follow", "--bootstrap-servers", bootstrap).exitCode())

@@ -113,6 +113,11 @@ class DashboardIT {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             TrainJob.build(env, settings);
             env.execute("dashboard-it");
+            // The job's last transactions are committed, but their markers may not have reached the topics yet.
+            for (String topic : List.of(settings.deadLetterTopic().name(), settings.consensusTopic().name())) {
+                assertThat(TopicReader.awaitSettled(bootstrap, Map.of(), topic, JobTestSupport.PATIENCE))
+                        .as("%s settled", topic).isTrue();
+            }
             int deadLetters = TopicReader.readAllRecords(bootstrap, Map.of(), settings.deadLetterTopic().name()).size();
             assertThat(deadLetters).as("records on the dead-letter topic").isEqualTo(2);
 

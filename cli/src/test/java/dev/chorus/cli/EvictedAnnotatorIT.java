@@ -76,6 +76,10 @@ class EvictedAnnotatorIT {
 
         String bootstrap = KAFKA.broker().bootstrapServers();
         String topic = settings.annotatorsTopic().name();
+        // The job's last transaction is committed, but its markers may not have reached the topic yet: a committed
+        // reader started now would stop short of it.
+        assertThat(TopicReader.awaitSettled(bootstrap, Map.of(), topic, JobTestSupport.PATIENCE))
+                .as("%s settled", topic).isTrue();
         List<ConsumerRecord<byte[], byte[]>> records = TopicReader.readAllRecords(bootstrap, Map.of(), topic);
         List<String> keys = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {

@@ -145,6 +145,7 @@ class HashedTaskIT {
             TrainJob.build(env, settings);
             env.execute("readme-clicks");
 
+            KcatReadmeIT.awaitSettled(bootstrap, "chorus.predictions");
             KcatReadmeIT.Shell consume = KcatReadmeIT.run(KcatReadmeIT.block(readme, "kcat-consume"), bootstrap);
             assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();
             RecordCodec<Prediction> predictionJson = WireFormat.JSON.codec(Prediction.class);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.embedded.EmbeddedKafkaBroker;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.kafka.ChorusTopic;
+import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,6 +63,7 @@ class KcatReadmeIT {
             TrainJob.build(env, settings);
             env.execute("kcat-readme");
 
+            awaitSettled(bootstrap, "chorus.predictions");
             Shell consume = run(block(readme, "kcat-consume"), bootstrap);
             assertThat(consume.exit).as("kcat consume: %s", consume.err).isZero();
             RecordCodec<Prediction> json = WireFormat.JSON.codec(Prediction.class);
@@ -130,8 +133,21 @@ class KcatReadmeIT {
         assertThat(produce.exit()).as("kcat produce: %s", produce.err()).isZero();
     }
 
-    /** The committed JSON predictions of {@code topic}, as kcat reads them, in order. */
+    /**
+     * Asserts that {@code topic} settles: a finished job's last transaction is committed, but its markers may not have
+     * reached the topic yet, and kcat's committed read with {@code -e} stops at the last stable offset, short of it.
+     */
+    static void awaitSettled(String bootstrap, String topic) {
+        assertThat(TopicReader.awaitSettled(bootstrap, Map.of(), topic, JobTestSupport.PATIENCE))
+                .as("%s settled", topic).isTrue();
+    }
+
+    /**
+     * The committed JSON predictions of {@code topic}, as kcat reads them, in order, once the topic has settled (a
+     * bounded job that wrote them has ended).
+     */
     static List<Prediction> consumePredictions(String topic, String bootstrap) throws IOException, InterruptedException {
+        awaitSettled(bootstrap, topic);
         Shell consume = run("kcat -C -b \"$BOOTSTRAP\" -t " + topic + " -X isolation.level=read_committed -e -q",
                 bootstrap);
         assertThat(consume.exit()).as("kcat consume: %s", consume.err()).isZero();

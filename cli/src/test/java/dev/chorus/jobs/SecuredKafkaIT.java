@@ -157,6 +157,11 @@ class SecuredKafkaIT {
         TrainJob.build(env, settings);
         env.execute(prefix);
 
+        // The job's last transactions are committed, but their markers may not have reached the topics yet.
+        for (String topic : List.of(settings.predictionsTopic().name(), settings.modelsTopic().name())) {
+            assertThat(TopicReader.awaitSettled(kafka.saslSslBootstrapServers(), secured, topic,
+                    JobTestSupport.PATIENCE)).as("%s settled", topic).isTrue();
+        }
         List<Prediction> predictions = TopicReader.readAll(kafka.saslSslBootstrapServers(), secured,
                 settings.predictionsTopic().name(), settings.predictionsTopic().codec()::decode);
         List<ModelSnapshot> snapshots = TopicReader.readAll(kafka.saslSslBootstrapServers(), secured,

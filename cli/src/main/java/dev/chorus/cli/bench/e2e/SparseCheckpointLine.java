@@ -245,6 +245,7 @@ public final class SparseCheckpointLine {
         List<JsonNode> measured;
         long clicksBefore;
         long rowsTouched;
+        long rowsTouchedAfter;
         long clicksAfter;
         long trainedAt;
         try (ClickFeed feed = new ClickFeed(kafka.bootstrapServers(), examples, spec.hashing());
@@ -271,12 +272,15 @@ public final class SparseCheckpointLine {
                     trickle.join();
                 }
                 clicksAfter = feed.sent();
+                // The trickle has ended (joined): every row a measured checkpoint's model can hold is among these.
+                rowsTouchedAfter = feed.rowsTouched();
             } finally {
                 flink.cancel(job);
             }
         }
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("rows_touched", rowsTouched);
+        figures.put("rows_touched_after", rowsTouchedAfter);
         figures.put("clicks_before", clicksBefore);
         figures.put("examples_per_s", predictions.rate);
         figures.put("bytes", (long) CheckpointLine.median(sorted(measured, c -> c.path("state_size").asLong())));
