@@ -118,7 +118,7 @@ class EmptyTrainRunIT {
 
         CliRun run = CliRun.run("train", "--bootstrap-servers", kafka.bootstrapServers(), "--spec", SPEC,
                 "--examples-topic", "offsets.examples", "--group-id", "offsets-run", "--bounded",
-                "--checkpoint-interval-ms", "540000", "--slots", "1");
+                "--checkpoint-interval-ms", "360000", "--slots", "1");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(

@@ -20,15 +20,15 @@ class FlinkSettingsTest {
     @Test
     void aFlinkSettingReachesTheLocalJobsEnvironmentAndTheJobsOwnSettingsWin() {
         TrainCommand train = new TrainCommand();
-        new CommandLine(train).parseArgs("--spec", SPEC, "--checkpoint-interval-ms", "540000",
-                "-Dexecution.checkpointing.min-pause=540000ms", "-Dexecution.checkpointing.interval=1s");
+        new CommandLine(train).parseArgs("--spec", SPEC, "--checkpoint-interval-ms", "360000",
+                "-Dexecution.checkpointing.min-pause=360000ms", "-Dexecution.checkpointing.interval=1s");
 
         StreamExecutionEnvironment env = train.environment();
         JobEnvironment.configure(env, train.settings());
 
-        assertThat(env.getCheckpointConfig().getMinPauseBetweenCheckpoints()).isEqualTo(540_000L);
+        assertThat(env.getCheckpointConfig().getMinPauseBetweenCheckpoints()).isEqualTo(360_000L);
         assertThat(env.getCheckpointConfig().getCheckpointInterval()).as("--checkpoint-interval-ms wins")
-                .isEqualTo(540_000L);
+                .isEqualTo(360_000L);
     }
 
     @Test

@@ -60,10 +60,10 @@ class StopOnSignalIT {
 
             // No checkpoint within the test: only the stop could commit anything. Flink takes the first periodic
             // checkpoint after a random delay between the minimum pause and the interval, so the pause is the
-            // interval, 9 minutes, longer than the test may run (@Timeout).
+            // interval, 6 minutes (near the longest an exactly-once job accepts), longer than the test may run (@Timeout).
             List<String> command = ChildJvm.command(Map.of("chorus.log.dir", logDir.toString()), ChorusCli.class,
                     List.of("train", "--bootstrap-servers", broker.bootstrapServers(), "--spec", SPEC,
-                            "--checkpoint-interval-ms", "540000", "-Dexecution.checkpointing.min-pause=540000ms",
+                            "--checkpoint-interval-ms", "360000", "-Dexecution.checkpointing.min-pause=360000ms",
                             "--batch-timeout-ms", "100"));
             Path output = logDir.resolve("console.txt");
             Process train = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())

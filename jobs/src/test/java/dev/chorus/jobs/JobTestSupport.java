@@ -25,6 +25,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -77,6 +78,26 @@ public final class JobTestSupport {
     public static JobClient startTrain(TrainSettings settings, String savepoint, String name) throws Exception {
         StreamExecutionEnvironment env = restoring(savepoint);
         TrainJob.build(env, settings);
+        return env.executeAsync(name);
+    }
+
+    /**
+     * A checkpoint interval longer than any test runs, and as long as an exactly-once job accepts: the interval plus
+     * the checkpoint timeout and {@link dev.chorus.jobs.JobEnvironment#RECOVERY_ALLOWANCE} stay below the sinks'
+     * transaction timeout.
+     */
+    public static final long NO_CHECKPOINT_INTERVAL_MS = 360_000;
+
+    /**
+     * {@link #startTrain} with no checkpoint while a test runs: the interval {@link #NO_CHECKPOINT_INTERVAL_MS}, and,
+     * as Flink takes the first periodic checkpoint at a random delay between the minimum pause and the interval, the
+     * minimum pause as long, so that it cannot come early.
+     */
+    public static JobClient startTrainWithoutCheckpoints(TrainSettings settings, String name) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, Duration.ofMillis(NO_CHECKPOINT_INTERVAL_MS));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        TrainJob.build(env, settings.checkpointIntervalMs(NO_CHECKPOINT_INTERVAL_MS));
         return env.executeAsync(name);
     }
 

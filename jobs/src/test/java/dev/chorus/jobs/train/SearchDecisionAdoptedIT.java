@@ -37,15 +37,14 @@ class SearchDecisionAdoptedIT {
     @Test
     void aRestoredJobAdoptsTheRungItsEarlierAttemptDecidedAfterTheSavepoint(@TempDir Path savepoints)
             throws Exception {
-        TrainSettings settings = SearchIT.settings(KAFKA, "decision-adopted-it").checkpointIntervalMs(540_000)
-                .decisionsAtLeastOnce(true);
+        TrainSettings settings = SearchIT.settings(KAFKA, "decision-adopted-it").decisionsAtLeastOnce(true);
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         List<String> slow = SearchIT.drawn(true);
         List<String> fast = SearchIT.drawn(false);
         try (KafkaProducer<byte[], byte[]> producer = VariantProbes.producer(KAFKA.broker())) {
             VariantControlIT.control(producer, settings, SearchIT.TASK + "/hp",
                     VariantControlIT.spec(SearchIT.TASK, "hp", VariantStatus.LIVE, SearchIT.SEARCH));
-            JobClient first = JobTestSupport.startTrain(settings, null, "decision-adopted-it");
+            JobClient first = JobTestSupport.startTrainWithoutCheckpoints(settings, "decision-adopted-it");
             String savepoint;
             List<VariantSpecRecord> leaked;
             try {

@@ -31,8 +31,7 @@ class SearchDecisionsAtLeastOnceIT {
 
     @Test
     void aRungsRetirementsAreCommittedBeforeTheJobsFirstCheckpoint() throws Exception {
-        TrainSettings settings = SearchIT.settings(KAFKA, "decisions-alo-it").checkpointIntervalMs(540_000)
-                .decisionsAtLeastOnce(true);
+        TrainSettings settings = SearchIT.settings(KAFKA, "decisions-alo-it").decisionsAtLeastOnce(true);
         assertThat(settings.exactlyOnce()).isTrue();
         JobTestSupport.createTopics(KAFKA.broker(), settings, 2);
         List<String> slow = SearchIT.drawn(true);
@@ -40,7 +39,7 @@ class SearchDecisionsAtLeastOnceIT {
             // On the topic before the job starts: a fresh job routes its first example once it has read it.
             VariantControlIT.control(producer, settings, SearchIT.TASK + "/hp",
                     VariantControlIT.spec(SearchIT.TASK, "hp", VariantStatus.LIVE, SearchIT.SEARCH));
-            JobClient job = SearchIT.start(settings, "decisions-alo-it");
+            JobClient job = JobTestSupport.startTrainWithoutCheckpoints(settings, "decisions-alo-it");
             try {
                 SearchIT.sendInOrder(producer, settings, "rung-", 0, 64);
 
