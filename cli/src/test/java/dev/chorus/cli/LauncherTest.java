@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,31 +13,25 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code chorus} launcher script, run by bash in a scratch tree whose {@code mvnw} and {@code java} only record
- * that they ran: it builds when a source is newer than the last build, and not again after that build.
+ * The {@code chorus} launcher script (with {@code deploy/launcher.sh}, which it sources), run by bash in a scratch
+ * tree whose {@code mvnw} and {@code java} only record that they ran: it builds when a source is newer than the last
+ * build or this version was never built, not again after that build, and one launch at a time.
  */
 class LauncherTest {
 
-    private static final Path LAUNCHER = Path.of(System.getProperty("user.dir")).getParent().resolve("chorus");
+    private static final Path REPO = Path.of(System.getProperty("user.dir")).getParent();
 
     @Test
     void aBuildThatLeavesTheJarAsItWasIsNotRepeatedOnTheNextRun(@TempDir Path root) throws Exception {
-        Path log = root.resolve("calls.log");
-        Files.copy(LAUNCHER, root.resolve("chorus"), StandardCopyOption.COPY_ATTRIBUTES);
+        Path log = scratchTree(root, "0.1.0-SNAPSHOT");
         // Maven leaves an up-to-date jar untouched: a change outside cli's classes (a test, another module) rebuilds
         // the other modules' jars and cli/target/lib, not cli's own jar.
         script(root.resolve("mvnw"), "echo mvnw >> '" + log + "'");
-        script(root.resolve("jdk/bin/java"), """
-                case "$1" in -XshowSettings:properties) echo '    java.specification.version = 17' >&2 ;; \
-                *) echo java >> '%s' ;; esac""".formatted(log));
-        Files.writeString(root.resolve("pom.xml"), "<project/>");
-        for (String module : List.of("schemas", "model-core", "embedded", "jobs")) {
-            Files.createDirectories(root.resolve(module));
-        }
         Files.createDirectories(root.resolve("cli/target/lib"));
         Path jar = Files.writeString(root.resolve("cli/target/chorus-cli-0.1.0-SNAPSHOT.jar"), "jar");
         Path test = Files.createDirectories(root.resolve("cli/src/test/java")).resolve("SomeTest.java");
@@ -48,6 +43,66 @@ class LauncherTest {
         assertThat(Files.readAllLines(log)).containsExactly("mvnw", "java", "java");
     }
 
+    @Test
+    void afterAVersionBumpThePreviousVersionsJarIsNotRun(@TempDir Path root) throws Exception {
+        Path log = scratchTree(root, "0.2.0");
+        // The previous version's jar, newer than every source: only its version tells that it is not this build.
+        Files.createDirectories(root.resolve("cli/target/lib"));
+        Files.writeString(root.resolve("cli/target/chorus-cli-0.1.0.jar"), "old jar");
+        script(root.resolve("mvnw"), "echo mvnw >> '%s'; echo jar > cli/target/chorus-cli-0.2.0.jar".formatted(log));
+        script(root.resolve("jdk/bin/java"), """
+                case "$1" in -XshowSettings:properties) echo '    java.specification.version = 17' >&2 ;; \
+                *) echo "java $*" >> '%s' ;; esac""".formatted(log));
+
+        assertThat(launch(root)).contains("chorus: building (no build of 0.2.0 yet");
+        assertThat(Files.readAllLines(log)).hasSize(2).startsWith("mvnw");
+        assertThat(Files.readAllLines(log).get(1)).contains("-cp " + root.resolve("cli/target/chorus-cli-0.2.0.jar") + ":")
+                .doesNotContain("chorus-cli-0.1.0.jar");
+    }
+
+    @Test
+    void twoLaunchesOnAnUnbuiltTreeBuildOnce(@TempDir Path root) throws Exception {
+        assumeThat(Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "flock"))))
+                .as("flock (util-linux) on PATH").isTrue();
+        Path log = scratchTree(root, "0.1.0-SNAPSHOT");
+        // Slow enough that the second launch finds the first one building.
+        script(root.resolve("mvnw"), """
+                echo mvnw >> '%s'; sleep 2; mkdir -p cli/target/lib; echo jar > cli/target/chorus-cli-0.1.0-SNAPSHOT.jar"""
+                .formatted(log));
+
+        Process first = start(root);
+        Process second = start(root);
+        String firstErr = finish(first);
+        String secondErr = finish(second);
+
+        assertThat(Files.readAllLines(log)).containsExactlyInAnyOrder("mvnw", "java", "java");
+        assertThat(List.of(firstErr, secondErr)).filteredOn(err -> err.contains("building")).hasSize(1);
+    }
+
+    /** The launcher, the script it sources and a pom of {@code version} in {@code root}, a java that records runs. */
+    private static Path scratchTree(Path root, String version) throws IOException {
+        Path log = root.resolve("calls.log");
+        Files.copy(REPO.resolve("chorus"), root.resolve("chorus"), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.createDirectories(root.resolve("deploy"));
+        Files.copy(REPO.resolve("deploy/launcher.sh"), root.resolve("deploy/launcher.sh"));
+        script(root.resolve("jdk/bin/java"), """
+                case "$1" in -XshowSettings:properties) echo '    java.specification.version = 17' >&2 ;; \
+                *) echo java >> '%s' ;; esac""".formatted(log));
+        Files.writeString(root.resolve("pom.xml"), """
+                <project>
+                  <artifactId>chorus-parent</artifactId>
+                  <version>%s</version>
+                  <properties>
+                    <some.version>9.9</some.version>
+                  </properties>
+                </project>
+                """.formatted(version));
+        for (String module : List.of("schemas", "model-core", "embedded", "jobs", "cli")) {
+            Files.createDirectories(root.resolve(module));
+        }
+        return log;
+    }
+
     private static void script(Path file, String body) throws IOException {
         Files.createDirectories(file.getParent());
         Files.writeString(file, "#!/usr/bin/env bash\n" + body + "\n", StandardCharsets.UTF_8);
@@ -56,11 +111,19 @@ class LauncherTest {
 
     /** Runs {@code ./chorus --version} in {@code root}; what it printed on stderr. */
     private static String launch(Path root) throws Exception {
+        return finish(start(root));
+    }
+
+    private static Process start(Path root) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("chorus").toString(), "--version")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("JAVA_HOME", root.resolve("jdk").toString());
         pb.environment().put("CHORUS_LOG_DIR", root.resolve("logs").toString());
-        Process p = pb.start();
+        return pb.start();
+    }
+
+    /** Waits for a launch to succeed; what it printed on stderr. */
+    private static String finish(Process p) throws Exception {
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(err).isZero();

@@ -327,6 +327,27 @@ class DeployConfigTest {
     }
 
     /**
+     * Both deployments' pods are fit for the "restricted" Pod Security Standard, running as the flink image's user
+     * (uid 9999, whose home holds JavaCPP's cache of the unpacked OpenBLAS).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePodsAreFitForTheRestrictedPodSecurityStandard() throws IOException {
+        for (String file : List.of("train.yaml", "serve.yaml")) {
+            Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) yaml(
+                    root.resolve("deploy/kubernetes/" + file)).get("spec")).get("podTemplate")).get("spec");
+            assertThat((Map<String, Object>) pod.get("securityContext")).as(file)
+                    .containsEntry("runAsNonRoot", true).containsEntry("runAsUser", 9999)
+                    .containsEntry("seccompProfile", Map.of("type", "RuntimeDefault"));
+            for (Map<String, Object> container : (List<Map<String, Object>>) pod.get("containers")) {
+                assertThat((Map<String, Object>) container.get("securityContext")).as(file)
+                        .containsEntry("allowPrivilegeEscalation", false)
+                        .containsEntry("capabilities", Map.of("drop", List.of("ALL")));
+            }
+        }
+    }
+
+    /**
      * Every deployment's checkpoints commit a sink's transaction before the broker aborts it for age: the checkpoint
      * interval its job is given plus the checkpoint timeout times one more than the tolerable failures stays below
      * the sinks' transaction timeout (the jobs refuse settings that do not; this catches it before a deploy).

@@ -47,12 +47,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * create-topics BOOTSTRAP TOPICS_FILE
  * produce       BOOTSTRAP TOPIC COUNT RATE             Fashion-MNIST repeated to COUNT examples at RATE/s (0: at once),
  *                                                      ids r&lt;rep&gt;-&lt;row&gt;
- * scrape-metrics BOOTSTRAP PORTS PAUSE_S SERVE         scrapes Flink's Prometheus reporter on every port of PORTS
+ * scrape-metrics BOOTSTRAP PORTS PAUSE_S               scrapes Flink's Prometheus reporter on every port of PORTS
  *                                                      (from-to), streams 1000 more examples and 3 undecodable
  *                                                      records, scrapes again PAUSE_S later: the train task's
  *                                                      per-task gauges are there, accuracy within [0,1],
- *                                                      examplesTrained grew, dead letters counted by field (and,
- *                                                      SERVE=true, the serve job's per-task predictions)
+ *                                                      examplesTrained grew, both jobs' dead letters counted by
+ *                                                      field, the serve job's per-task predictions
  * await-job     REST_URL NAME TIMEOUT_S                prints the id of the RUNNING job called NAME
  * await-source  REST_URL JOB_ID RECORDS TIMEOUT_S      until the source vertex has emitted RECORDS
  * trainer-taskmanager REST_URL JOB_ID                 prints the resource id of the TaskManager training the model
@@ -87,7 +87,7 @@ public final class LocalClusterDriver {
         int status = switch (args[0]) {
             case "create-topics" -> createTopics(a[0], Path.of(a[1]));
             case "produce" -> produce(a[0], a[1], Integer.parseInt(a[2]), Double.parseDouble(a[3]));
-            case "scrape-metrics" -> scrapeMetrics(a[0], a[1], seconds(a[2]), Boolean.parseBoolean(a[3]));
+            case "scrape-metrics" -> scrapeMetrics(a[0], a[1], seconds(a[2]));
             case "await-job" -> awaitJob(a[0], a[1], seconds(a[2]));
             case "await-source" -> awaitSource(a[0], a[1], Long.parseLong(a[2]), seconds(a[3]));
             case "trainer-taskmanager" -> trainerTaskManager(a[0], a[1]);
@@ -444,10 +444,10 @@ public final class LocalClusterDriver {
      * Scrapes every Flink process's Prometheus reporter, streams 1000 more examples and {@link #BAD_RECORDS}
      * undecodable records, scrapes again {@code pause} later, and checks what dashboards read: the train task's
      * per-task metrics labelled task and variant, accuracy within [0,1], examplesTrained growing, dead letters
-     * counted by field, and with {@code serve} the serve job's per-task predictions. Run after a scenario's checks,
+     * counted by field in both jobs, and the serve job's per-task predictions. Run after a scenario's checks,
      * as the extra records are in no count they make.
      */
-    private static int scrapeMetrics(String bootstrap, String ports, Duration pause, boolean serve) throws Exception {
+    private static int scrapeMetrics(String bootstrap, String ports, Duration pause) throws Exception {
         String[] range = ports.split("-");
         List<String> problems = new ArrayList<>();
         PrometheusScrape first = PrometheusScrape.of(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
@@ -479,12 +479,12 @@ public final class LocalClusterDriver {
             problems.add("examplesTrained did not grow between the scrapes: " + before + " then " + after);
         }
         String byField = "flink_taskmanager_job_task_operator_field_deadLetters";
-        for (String job : serve ? List.of("chorus-train", "chorus-serve") : List.of("chorus-train")) {
+        for (String job : List.of("chorus-train", "chorus-serve")) {
             if (second.sum(byField, Map.of("job_name", job, "field", "decode")) < BAD_RECORDS) {
                 problems.add("fewer than " + BAD_RECORDS + " " + byField + "{field=\"decode\"} in " + job);
             }
         }
-        if (serve && second.values(perTask + "predictions", Map.of("job_name", "chorus-serve", "task", FASHION_MNIST,
+        if (second.values(perTask + "predictions", Map.of("job_name", "chorus-serve", "task", FASHION_MNIST,
                 "variant", "default")).isEmpty()) {
             problems.add("no " + perTask + "predictions of the serve job for task " + FASHION_MNIST);
         }
