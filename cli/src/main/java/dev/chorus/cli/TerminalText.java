@@ -1,5 +1,7 @@
 package dev.chorus.cli;
 
+import java.util.function.IntPredicate;
+
 /**
  * Record content made safe to print to a terminal. Anyone who can write a topic chooses its records' ids, tasks,
  * variants and keys; printed raw, an ESC or OSC sequence among them could clear the operator's screen, set the
@@ -17,20 +19,7 @@ final class TerminalText {
      * JSON output goes through {@link #jsonSafe}.
      */
     static String safe(String text) {
-        if (text == null || text.codePoints().noneMatch(TerminalText::unsafe)) {
-            return text;
-        }
-        StringBuilder safe = new StringBuilder(text.length() + 16);
-        text.codePoints().forEach(c -> {
-            if (unsafe(c)) {
-                for (char unit : Character.toChars(c)) {
-                    safe.append(String.format("\\u%04X", (int) unit));
-                }
-            } else {
-                safe.appendCodePoint(c);
-            }
-        });
-        return safe.toString();
+        return escaped(text, TerminalText::unsafe);
     }
 
     /**
@@ -41,20 +30,25 @@ final class TerminalText {
      * it meant and {@code jq} or any JSON reader gets the record's text unchanged.
      */
     static String jsonSafe(String json) {
-        if (json == null || json.codePoints().noneMatch(TerminalText::unsafeInJson)) {
-            return json;
+        return escaped(json, TerminalText::unsafeInJson);
+    }
+
+    /** {@code text} with each code point {@code escape} picks written as its UTF-16 units' {@code \\uXXXX}. */
+    private static String escaped(String text, IntPredicate escape) {
+        if (text == null || text.codePoints().noneMatch(escape)) {
+            return text;
         }
-        StringBuilder safe = new StringBuilder(json.length() + 16);
-        json.codePoints().forEach(c -> {
-            if (unsafeInJson(c)) {
+        StringBuilder escaped = new StringBuilder(text.length() + 16);
+        text.codePoints().forEach(c -> {
+            if (escape.test(c)) {
                 for (char unit : Character.toChars(c)) {
-                    safe.append(String.format("\\u%04X", (int) unit));
+                    escaped.append(String.format("\\u%04X", (int) unit));
                 }
             } else {
-                safe.appendCodePoint(c);
+                escaped.appendCodePoint(c);
             }
         });
-        return safe.toString();
+        return escaped.toString();
     }
 
     private static boolean unsafeInJson(int c) {
