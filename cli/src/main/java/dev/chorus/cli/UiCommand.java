@@ -29,7 +29,7 @@ final class UiCommand implements Callable<Integer> {
 
     @Option(names = {"--host", "--ui-host"}, defaultValue = "127.0.0.1",
             description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0: every "
-                    + "interface).")
+                    + "interface, answering any Host header). Requests for another Host get 421.")
     String host;
 
     @Option(names = {"--port", "--ui-port"}, defaultValue = "8090",

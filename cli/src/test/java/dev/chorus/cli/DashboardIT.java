@@ -13,6 +13,8 @@ import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.Consensus;
+import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
@@ -28,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -43,6 +46,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import picocli.CommandLine;
 
@@ -56,7 +61,7 @@ import picocli.CommandLine;
  * leaderboard and annotators the topics no longer hold leave the open page.
  * Without Chromium the test is skipped, unless CHORUS_REQUIRE_BROWSER=true (as CI sets), which makes it fail.
  */
-class DashboardIT {
+public class DashboardIT {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(2, JobTestSupport.failFast());
@@ -158,6 +163,7 @@ class DashboardIT {
             assertThat(driver.findElement(By.cssSelector(items)).getText()).as("consensus items shown")
                     .isEqualTo(String.valueOf(consensusItems));
 
+            assertNoPolicyViolations(driver);
             Path screenshot = Path.of("target", "dashboard.png");
             Files.write(screenshot, ((ChromeDriver) driver).getScreenshotAs(OutputType.BYTES));
             assertThat(Files.size(screenshot)).isPositive();
@@ -230,6 +236,85 @@ class DashboardIT {
         assertThat(server.isAlive()).as("chorus ui stops when interrupted").isFalse();
     }
 
+    /**
+     * Records written straight to the topics that a page could not draw before: a snapshot created at Long.MAX_VALUE
+     * (a time no JavaScript Date holds), a consensus updated at -9e15 ms, an annotator of 65 classes (more than the
+     * page draws), then a dead letter. The page shows the other task and the dead letter, '–' for the times, says the
+     * matrix is too large to draw, and its status says it is live, not that something could not be shown.
+     */
+    @Test
+    void recordsThePageCannotDrawLeaveTheRestOfItLive() throws Exception {
+        requireBrowser();
+        String bootstrap = KAFKA.broker().bootstrapServers();
+        String models = "hostile.models";
+        String annotators = "hostile.annotators";
+        String consensus = "hostile.consensus";
+        String deadLetters = "hostile.dead-letters";
+        for (String topic : List.of(models, annotators, consensus, deadLetters)) {
+            KAFKA.broker().createTopic(topic, 1, Map.of());
+        }
+        StringWriter uiOut = new StringWriter();
+        CommandLine ui = ChorusCli.commandLine(CliRun.noConfig());
+        ui.setOut(new PrintWriter(uiOut, true));
+        ui.setErr(new PrintWriter(uiOut, true));
+        Thread server = new Thread(() -> ui.execute("ui", "--bootstrap-servers", bootstrap, "--port", "0",
+                "--models-topic", models, "--annotators-topic", annotators, "--consensus-topic", consensus,
+                "--dead-letter-topic", deadLetters), "dashboard-it-hostile-ui");
+        server.start();
+        WebDriver driver = null;
+        try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
+            String url = awaitUrl(uiOut, server);
+            driver = chromium();
+            driver.get(url);
+            WebDriverWait wait = new WebDriverWait(driver, DEADLINE);
+
+            ModelSnapshot late = snapshot("late", "default", 0.5);
+            late.setCreatedAt(Long.MAX_VALUE);
+            producer.sendRaw(models, "late/default", SNAPSHOTS.encode(late));
+            producer.sendRaw(models, "fine/default", SNAPSHOTS.encode(snapshot("fine", "default", 0.7)));
+            int k = 65;
+            AnnotatorModel wide = annotator("fine", "default");
+            wide.setNumClasses(k);
+            wide.setConfusion(Float32.pack(new float[k * k]));
+            producer.sendRaw(annotators, "fine/ann", ANNOTATORS.encode(wide));
+            producer.sendRaw(consensus, "late/x", WireFormat.AVRO.codec(Consensus.class).encode(
+                    Consensus.newBuilder().setTask("late").setVariant("default").setItem("x")
+                            .setPosterior(List.of(0.2, 0.8)).setMostLikely(1).setLabels(1).setAnnotators(List.of())
+                            .setVersion(1).setUpdatedAt(-9_000_000_000_000_000L).build()));
+            producer.flush();
+            producer.sendRaw(deadLetters, "letter", WireFormat.AVRO.codec(DeadLetter.class).encode(
+                    DeadLetter.newBuilder().setOriginal(ByteBuffer.allocate(0)).setKey(null).setTopic("chorus.examples")
+                            .setPartition(0).setOffset(1).setReason("label: expected 0..9, got 42").setField("label")
+                            .setTime(1_700_000_000_000L).build()));
+            producer.flush();
+
+            wait.until(d -> "1".equals(d.findElement(By.id("dead-letter-total")).getText())
+                    && !d.findElements(By.cssSelector("[data-task='fine'] .heatmap.too-large")).isEmpty()
+                    && !d.findElements(By.cssSelector("[data-task='late'] .changes tr")).isEmpty());
+            assertThat(driver.findElement(By.id("dead-letters")).getText()).contains("label: expected 0..9, got 42");
+            assertThat(driver.findElement(By.id("status")).getText()).as("the status after the last view")
+                    .startsWith("live, updated").doesNotContain("could not show");
+            assertThat(driver.findElement(By.cssSelector("[data-task='late'] .models")).getText())
+                    .as("a creation time no Date holds").contains("softmax-regression 1 –");
+            assertThat(driver.findElements(By.cssSelector("[data-task='late'] .changes tr")).get(1).getText())
+                    .as("an update time no Date holds").endsWith(" –");
+            assertThat(driver.findElement(By.cssSelector("[data-task='fine'] .heatmap.too-large")).getText())
+                    .isEqualTo("ann: 65×65 confusion matrix, too large to draw");
+            assertThat(driver.findElement(By.cssSelector("[data-task='fine'] .annotators")).getText())
+                    .as("its summary is still shown").contains("ann 1 0.850");
+            assertNoPolicyViolations(driver);
+        } finally {
+            stop(driver, server);
+        }
+        assertThat(server.isAlive()).as("chorus ui stops when interrupted").isFalse();
+    }
+
+    /** Nothing the page did was blocked by the dashboard's Content-Security-Policy (Chromium logs each refusal). */
+    public static void assertNoPolicyViolations(WebDriver driver) {
+        assertThat(driver.manage().logs().get(LogType.BROWSER).getAll()).as("the browser's console")
+                .noneMatch(e -> e.getMessage().contains("Content Security Policy"));
+    }
+
     /** Closes the browser, if one opened, and interrupts {@code chorus ui}, waiting up to 30 s for it to stop. */
     private static void stop(WebDriver driver, Thread server) throws InterruptedException {
         if (driver != null) {
@@ -256,7 +341,8 @@ class DashboardIT {
                 .setWeight(null).setLabelsSeen(10).setUpdatedAt(1_700_000_000_000L).build();
     }
 
-    private static void requireBrowser() {
+    /** Skips the test without Chromium, or fails it when CHORUS_REQUIRE_BROWSER=true. */
+    public static void requireBrowser() {
         boolean browser = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
         if ("true".equals(System.getenv("CHORUS_REQUIRE_BROWSER"))) {
             assertThat(browser).as(CHROMIUM + " and " + CHROMEDRIVER + " (CHORUS_REQUIRE_BROWSER=true)").isTrue();
@@ -295,10 +381,16 @@ class DashboardIT {
         throw new AssertionError("chorus ui printed no URL; it printed: " + out);
     }
 
-    /** Debian's Chromium through Debian's chromedriver: a driver path given, so Selenium Manager never runs. */
-    private static WebDriver chromium() {
+    /**
+     * Debian's Chromium through Debian's chromedriver: a driver path given, so Selenium Manager never runs. Its
+     * console is kept, for {@link #assertNoPolicyViolations}.
+     */
+    public static WebDriver chromium() {
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage");
+        options.setCapability("goog:loggingPrefs", logs);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
         return new ChromeDriver(service, options);

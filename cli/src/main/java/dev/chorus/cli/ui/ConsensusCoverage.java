@@ -12,7 +12,8 @@ import java.util.Deque;
  * One task's consensus coverage as the dashboard shows it: how many items have a consensus, how many of them each
  * class is the most likely class of, how many have a posterior maximum of at least 0.9 and 0.5, the mean labels per
  * item, and the latest changed items. Counts are sums over the items' current records: an item republished
- * replaces its earlier record ({@link #remove} then {@link #add}). Not thread-safe: {@link DashboardView} guards it.
+ * replaces its earlier record ({@link #remove} then {@link #add}). A coverage left without items is dropped by
+ * {@link DashboardView}, which names its task and variant for that. Not thread-safe: {@link DashboardView} guards it.
  */
 final class ConsensusCoverage {
 
@@ -42,6 +43,8 @@ final class ConsensusCoverage {
     private record Change(String key, String item, int mostLikely, Integer previous, double posteriorMax, int labels,
             long version, long updatedAt) {}
 
+    private final String task;
+    private final String variant;
     private long items;
     private long forgotten;
     private long sure;
@@ -50,15 +53,31 @@ final class ConsensusCoverage {
     private long[] classes = new long[0];
     private final Deque<Change> recent = new ArrayDeque<>();
 
+    ConsensusCoverage(String task, String variant) {
+        this.task = task;
+        this.variant = variant;
+    }
+
+    String task() {
+        return task;
+    }
+
+    String variant() {
+        return variant;
+    }
+
     /** Counts {@code c}, read under {@code key}, as an item's current record and lists it first of {@code recent}. */
     Item add(String key, Consensus c, Item before, int recentKept) {
         Item item = new Item(this, c.getMostLikely(), max(c), c.getLabels());
-        if (classes.length < c.getPosterior().size()) {
-            classes = Arrays.copyOf(classes, c.getPosterior().size());
+        // Every class of a posterior the page draws (classes no item is of, too), but of a longer one only up to
+        // the largest most likely class: a posterior may have thousands.
+        int shown = Math.max(item.mostLikely + 1, Math.min(c.getPosterior().size(), DashboardView.MAX_DRAWN_CLASSES));
+        if (classes.length < shown) {
+            classes = Arrays.copyOf(classes, shown);
         }
         count(item, 1);
         unlist(key);
-        recent.addFirst(new Change(key, c.getItem(), item.mostLikely, before == null ? null : before.mostLikely,
+        recent.addFirst(new Change(key, DashboardView.cut(c.getItem()), item.mostLikely, before == null ? null : before.mostLikely,
                 item.posteriorMax, item.labels, c.getVersion(), c.getUpdatedAt()));
         if (recent.size() > recentKept) {
             recent.removeLast();
@@ -78,9 +97,9 @@ final class ConsensusCoverage {
         forgotten++;
     }
 
-    /** Whether the task has had consensus records: only then does the page show its coverage. */
+    /** Whether no item is counted: the view then drops the coverage, and the page no longer shows it. */
     boolean isEmpty() {
-        return items == 0 && forgotten == 0;
+        return items == 0;
     }
 
     ObjectNode toJson(JsonNodeFactory nodes) {
@@ -98,7 +117,8 @@ final class ConsensusCoverage {
             ObjectNode row = changes.addObject().put("item", change.item()).put("mostLikely", change.mostLikely());
             row.put("previous", change.previous());
             row.put("posteriorMax", change.posteriorMax()).put("labels", change.labels())
-                    .put("version", change.version()).put("updatedAt", change.updatedAt());
+                    .put("version", change.version());
+            DashboardView.time(row, "updatedAt", change.updatedAt());
         }
         return json;
     }
@@ -128,6 +148,7 @@ final class ConsensusCoverage {
         }
     }
 
+    /** The posterior's maximum: a probability, as {@link DashboardView#consensus} refuses any other value. */
     private static double max(Consensus c) {
         double max = Double.NEGATIVE_INFINITY;
         for (double p : c.getPosterior()) {

@@ -10,13 +10,17 @@ import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.codec.UnicodeText;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -27,7 +31,11 @@ import java.util.TreeMap;
  * topics hold: the last points of each series, a few distinct reasons and the latest letters of each field, and the
  * {@value #MAX_CONSENSUS_ITEMS} most recently changed consensus items (about 150 bytes each); of a snapshot, a
  * dead letter or a changed item only what the page shows (no parameters, no original bytes). A tombstone deletes
- * its key, as compaction will.
+ * its key, as compaction will. Bounded too in what hostile topics could make grow: at most {@value #MAX_TASKS} tasks,
+ * {@value #MAX_VARIANTS} variants per task and {@value #MAX_ANNOTATORS} annotator models in all (records past a
+ * bound are counted as dropped, and the page says how many and why); a confusion matrix is kept and drawn up to
+ * {@value #MAX_DRAWN_CLASSES} classes; keys past {@value #MAX_KEY_CHARS} characters and names past
+ * {@value #MAX_TEXT_CHARS} are refused, other text is cut to {@value #MAX_TEXT_CHARS} characters.
  * Thread-safe: one consumer thread per topic writes, the web server reads.
  */
 public class DashboardView {
@@ -53,6 +61,27 @@ public class DashboardView {
     /** Where the letters of fields past {@link #MAX_DEAD_LETTER_FIELDS} are counted. */
     static final String OTHER_FIELDS = "(other fields)";
 
+    /** Tasks kept; records of a task past them are dropped (counted) until a task leaves. */
+    static final int MAX_TASKS = 100;
+    /** Variants per task, whether named by its models, annotators or consensus. */
+    static final int MAX_VARIANTS = 20;
+    /** Annotator models (one per variant and annotator) over all tasks. */
+    static final int MAX_ANNOTATORS = 500;
+    /** Classes of a confusion matrix kept and drawn; of a larger one, only the annotator's summary. */
+    static final int MAX_DRAWN_CLASSES = 64;
+    /** Characters of a record key; a longer key is refused. */
+    static final int MAX_KEY_CHARS = 1024;
+    /** Characters of a task, variant or annotator name (longer ones are refused) and of any text kept (cut). */
+    static final int MAX_TEXT_CHARS = 256;
+    /**
+     * Distinct keys kept to find what a tombstone deletes: twice the snapshots' tasks × variants and the annotator
+     * models, as a record may move to a key of its own.
+     */
+    static final int MAX_MODEL_KEYS = 2 * MAX_TASKS * MAX_VARIANTS;
+    static final int MAX_ANNOTATOR_KEYS = 2 * MAX_ANNOTATORS;
+    /** Epoch milliseconds a JavaScript Date can hold; a time past them is sent as null. */
+    static final long MAX_TIME = 8_640_000_000_000_000L;
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -69,8 +98,15 @@ public class DashboardView {
     private final LinkedHashMap<String, ConsensusCoverage.Item> consensusKeys = new LinkedHashMap<>();
     private final Map<String, Field> deadLetterFields = new HashMap<>();
     private final Map<String, TopicStatus> topics = new LinkedHashMap<>();
+    /** Records dropped past a bound, by which bound. */
+    private final Map<String, Long> dropped = new TreeMap<>();
+    private long annotatorModels;
     private long deadLetters;
     private long revision;
+    private Rendered rendered;
+
+    /** The view as JSON at a revision. */
+    public record Rendered(long revision, String json) {}
 
     public DashboardView() {
         this(MAX_POINTS, MAX_REASONS, RECENT);
@@ -87,23 +123,41 @@ public class DashboardView {
         this.maxConsensusItems = maxConsensusItems;
     }
 
-    /** A model snapshot read under {@code key} ({@code task/variant}); null is a tombstone (a reset model). */
+    /**
+     * A model snapshot read under {@code key} ({@code task/variant}); null is a tombstone (a reset model).
+     *
+     * @throws IllegalArgumentException naming the field, before anything is kept, when the key or a name is too long
+     */
     public synchronized void model(String key, ModelSnapshot snapshot) {
         if (snapshot != null && snapshot.getChunk() != null) {
             return; // a slice of a snapshot too big for one record: its manifest stands for the version
         }
+        requireKey(key);
+        if (snapshot != null) {
+            requireName("task", snapshot.getTask());
+            requireName("variant", snapshot.getVariant());
+        }
         revision++;
         if (snapshot == null) {
             String[] id = modelKeys.remove(key);
-            if (id != null) {
-                task(id[0]).variants.remove(id[1]);
+            Task task = id == null ? null : tasks.get(id[0]);
+            if (task != null) {
+                task.variants.remove(id[1]);
                 dropIfEmpty(id[0]);
             }
             return;
         }
+        if (!modelKeys.containsKey(key) && modelKeys.size() >= MAX_MODEL_KEYS) {
+            drop("model snapshots under keys past the first " + MAX_MODEL_KEYS);
+            return;
+        }
+        Task task = admit(snapshot.getTask(), snapshot.getVariant(), "model snapshots");
+        if (task == null) {
+            return;
+        }
         modelKeys.put(key, new String[] {snapshot.getTask(), snapshot.getVariant()});
-        Variant v = task(snapshot.getTask()).variants.computeIfAbsent(snapshot.getVariant(), n -> new Variant());
-        v.latest = new Latest(snapshot.getVersion(), snapshot.getExamplesSeen(), snapshot.getAlgorithm(),
+        Variant v = task.variants.computeIfAbsent(snapshot.getVariant(), n -> new Variant());
+        v.latest = new Latest(snapshot.getVersion(), snapshot.getExamplesSeen(), cut(snapshot.getAlgorithm()),
                 snapshot.getCreatedAt(), snapshot.getMetrics().get(ACCURACY));
         v.snapshots++;
         Map<String, Double> metrics = snapshot.getMetrics();
@@ -120,24 +174,47 @@ public class DashboardView {
      * than default); null is a tombstone (evicted). Each variant's label model has its own model of an annotator.
      *
      * @throws IllegalArgumentException naming the field, before anything is kept, when its confusion is no K×K
-     *         matrix of float32 values or K is past {@link PrequentialConfusion#MAX_CLASSES}
+     *         matrix of float32 values or K is past {@link PrequentialConfusion#MAX_CLASSES}, or the key or a name
+     *         is too long
      */
     public synchronized void annotator(String key, AnnotatorModel model) {
+        requireKey(key);
         if (model != null) {
             requireConfusion(model);
+            requireName("task", model.getTask());
+            requireName("variant", model.getVariant());
+            requireName("annotator", model.getAnnotator());
         }
         revision++;
         if (model == null) {
             AnnotatorKey id = annotatorKeys.remove(key);
             if (id != null) {
-                task(id.task()).annotators.remove(id.annotator());
-                dropIfEmpty(id.task());
+                Task task = tasks.get(id.task());
+                if (task != null && task.removeAnnotator(id.annotator())) {
+                    annotatorModels--;
+                    dropIfEmpty(id.task());
+                }
             }
             return;
         }
         AnnotatorId id = new AnnotatorId(model.getVariant(), model.getAnnotator());
+        Task known = tasks.get(model.getTask());
+        if ((known == null || !known.annotators.containsKey(id)) && annotatorModels >= MAX_ANNOTATORS) {
+            drop("annotator models past the first " + MAX_ANNOTATORS);
+            return;
+        }
+        if (!annotatorKeys.containsKey(key) && annotatorKeys.size() >= MAX_ANNOTATOR_KEYS) {
+            drop("annotator models under keys past the first " + MAX_ANNOTATOR_KEYS);
+            return;
+        }
+        Task task = admit(model.getTask(), model.getVariant(), "annotator models");
+        if (task == null) {
+            return;
+        }
         annotatorKeys.put(key, new AnnotatorKey(model.getTask(), id));
-        task(model.getTask()).annotators.put(id, model);
+        if (task.putAnnotator(id, Annotator.of(model))) {
+            annotatorModels++;
+        }
     }
 
     /**
@@ -145,47 +222,58 @@ public class DashboardView {
      * default); null is a tombstone. A republished item replaces its earlier record in the counts; each variant's
      * items are counted apart.
      *
-     * @throws IllegalArgumentException naming the field, before anything is counted, when the posterior is empty or
-     *         of more classes than an annotator record may have ({@link PrequentialConfusion#MAX_CLASSES}), or the
-     *         most likely class is no class of the posterior
+     * @throws IllegalArgumentException naming the field, before anything is counted, when the posterior is empty,
+     *         of more classes than an annotator record may have ({@link PrequentialConfusion#MAX_CLASSES}) or holds
+     *         a value that is no probability, the most likely class is no class of the posterior, or the key or a
+     *         name is too long
      */
     public synchronized void consensus(String key, Consensus consensus) {
+        requireKey(key);
         if (consensus != null) {
-            int classes = consensus.getPosterior().size();
+            List<Double> posterior = consensus.getPosterior();
+            int classes = posterior.size();
             if (classes == 0 || classes > PrequentialConfusion.MAX_CLASSES) {
                 throw new IllegalArgumentException("posterior: expected a probability per class, 1.."
                         + PrequentialConfusion.MAX_CLASSES + " classes, got " + classes);
+            }
+            for (int c = 0; c < classes; c++) {
+                double p = posterior.get(c);
+                if (!(p >= 0 && p <= 1)) {
+                    throw new IllegalArgumentException("posterior[" + c + "]: expected a probability in [0, 1], got "
+                            + p);
+                }
             }
             if (consensus.getMostLikely() < 0 || consensus.getMostLikely() >= classes) {
                 throw new IllegalArgumentException("mostLikely: expected a class of the posterior, 0.." + (classes - 1)
                         + ", got " + consensus.getMostLikely());
             }
+            requireName("task", consensus.getTask());
+            requireName("variant", consensus.getVariant());
         }
         revision++;
         ConsensusCoverage.Item before = consensusKeys.remove(key);
         if (before != null) {
             before.coverage.remove(key, before);
         }
-        if (consensus == null) {
-            if (before != null && before.coverage.isEmpty()) {
-                // Its task is looked for (tombstones are rare) rather than named by each of the items held.
-                for (Iterator<Task> tasksLeft = tasks.values().iterator(); tasksLeft.hasNext();) {
-                    Task task = tasksLeft.next();
-                    if (task.consensus.values().remove(before.coverage) && task.isEmpty()) {
-                        tasksLeft.remove();
-                    }
-                }
-            }
-            return;
+        ConsensusCoverage coverage = null;
+        Task task = consensus == null ? null : admit(consensus.getTask(), consensus.getVariant(), "consensus items");
+        if (task != null) {
+            String taskName = consensus.getTask();
+            coverage = task.consensus.computeIfAbsent(consensus.getVariant(), v -> new ConsensusCoverage(taskName, v));
+            consensusKeys.put(key, coverage.add(key, consensus, before, recent));
         }
-        ConsensusCoverage coverage = task(consensus.getTask()).consensus
-                .computeIfAbsent(consensus.getVariant(), v -> new ConsensusCoverage());
-        consensusKeys.put(key, coverage.add(key, consensus, before, recent));
+        // After the add: an item republished under its own coverage leaves it counted, with what it forgot.
+        if (before != null && before.coverage != coverage) {
+            dropIfEmpty(before.coverage);
+        }
         if (consensusKeys.size() > maxConsensusItems) {
             Iterator<Map.Entry<String, ConsensusCoverage.Item>> eldest = consensusKeys.entrySet().iterator();
             Map.Entry<String, ConsensusCoverage.Item> forgotten = eldest.next();
             eldest.remove();
             forgotten.getValue().coverage.forget(forgotten.getKey(), forgotten.getValue());
+            drop("consensus items forgotten, least recently changed first, past the " + maxConsensusItems
+                    + " most recently changed");
+            dropIfEmpty(forgotten.getValue().coverage);
         }
     }
 
@@ -193,18 +281,19 @@ public class DashboardView {
     public synchronized void deadLetter(DeadLetter letter) {
         revision++;
         deadLetters++;
-        String named = letter.getField() == null ? WHOLE_RECORD : letter.getField();
+        String named = letter.getField() == null ? WHOLE_RECORD : cut(letter.getField());
+        String reason = cut(letter.getReason());
         String name = deadLetterFields.containsKey(named) || deadLetterFields.size() < MAX_DEAD_LETTER_FIELDS
                 ? named : OTHER_FIELDS;
         Field field = deadLetterFields.computeIfAbsent(name, n -> new Field());
         field.count++;
-        if (field.reasons.containsKey(letter.getReason()) || field.reasons.size() < maxReasons) {
-            field.reasons.merge(letter.getReason(), 1L, Long::sum);
+        if (field.reasons.containsKey(reason) || field.reasons.size() < maxReasons) {
+            field.reasons.merge(reason, 1L, Long::sum);
         } else {
             field.otherReasons++;
         }
-        field.recent.addFirst(new Letter(letter.getTopic(), letter.getPartition(), letter.getOffset(),
-                letter.getReason(), letter.getTime()));
+        field.recent.addFirst(new Letter(cut(letter.getTopic()), letter.getPartition(), letter.getOffset(), reason,
+                letter.getTime()));
         if (field.recent.size() > recent) {
             field.recent.removeLast();
         }
@@ -220,7 +309,7 @@ public class DashboardView {
     /** The {@code role} topic cannot be read now, and why (it does not exist yet, access denied...). */
     public synchronized void unavailable(String role, String topic, String problem) {
         revision++;
-        topics.computeIfAbsent(role, r -> new TopicStatus(topic)).problem = problem;
+        topics.computeIfAbsent(role, r -> new TopicStatus(topic)).problem = cut(problem);
     }
 
     /** A record of {@code topic} at {@code where} (partition@offset) that is no Chorus record, or one refused, and why. */
@@ -229,7 +318,7 @@ public class DashboardView {
         for (TopicStatus status : topics.values()) {
             if (status.topic.equals(topic)) {
                 status.undecodable++;
-                status.lastUndecodable = where + ": " + reason;
+                status.lastUndecodable = cut(where + ": " + reason);
             }
         }
     }
@@ -240,7 +329,19 @@ public class DashboardView {
     }
 
     /** The whole view as the page reads it. */
-    public synchronized String toJson() {
+    public String toJson() {
+        return rendered().json();
+    }
+
+    /** The whole view as the page reads it, and its revision; written once per revision. */
+    public synchronized Rendered rendered() {
+        if (rendered == null || rendered.revision() != revision) {
+            rendered = new Rendered(revision, write());
+        }
+        return rendered;
+    }
+
+    private String write() {
         ObjectNode root = NODES.objectNode();
         ArrayNode topicsJson = root.putArray("topics");
         topics.forEach((role, s) -> {
@@ -252,6 +353,8 @@ public class DashboardView {
         ArrayNode tasksJson = root.putArray("tasks");
         tasks.forEach((name, task) -> tasksJson.add(taskJson(name, task)));
         root.set("deadLetters", deadLettersJson());
+        ArrayNode droppedJson = root.putArray("dropped");
+        dropped.forEach((bound, count) -> droppedJson.addObject().put("bound", bound).put("count", count));
         try {
             return MAPPER.writeValueAsString(root);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -265,8 +368,9 @@ public class DashboardView {
         task.variants.forEach((variantName, v) -> {
             Latest s = v.latest;
             ObjectNode variant = variants.addObject().put("variant", variantName).put("version", s.version())
-                    .put("examplesSeen", s.examplesSeen()).put("algorithm", s.algorithm())
-                    .put("createdAt", s.createdAt()).put("snapshots", v.snapshots);
+                    .put("examplesSeen", s.examplesSeen()).put("algorithm", s.algorithm());
+            time(variant, "createdAt", s.createdAt());
+            variant.put("snapshots", v.snapshots);
             variant.set("accuracy", points(v.accuracy));
             if (!v.loss.isEmpty()) {
                 variant.set("loss", points(v.loss));
@@ -284,12 +388,16 @@ public class DashboardView {
         ArrayNode annotators = json.putArray("annotators");
         task.annotators.forEach((id, a) -> {
             ObjectNode annotator = annotators.addObject().put("variant", id.variant())
-                    .put("annotator", id.annotator()).put("version", a.getVersion())
-                    .put("numClasses", a.getNumClasses()).put("labelsSeen", a.getLabelsSeen())
-                    .put("updatedAt", a.getUpdatedAt());
-            number(annotator, "reliability", a.getReliability());
-            number(annotator, "weight", a.getWeight());
-            annotator.set("confusion", confusion(a));
+                    .put("annotator", id.annotator()).put("version", a.version())
+                    .put("numClasses", a.numClasses()).put("labelsSeen", a.labelsSeen());
+            time(annotator, "updatedAt", a.updatedAt());
+            number(annotator, "reliability", a.reliability());
+            number(annotator, "weight", a.weight());
+            if (a.confusion() == null) {
+                annotator.putNull("confusion"); // past MAX_DRAWN_CLASSES: the page says it is too large to draw
+            } else {
+                annotator.set("confusion", confusion(a.numClasses(), a.confusion()));
+            }
         });
         if (!task.consensus.isEmpty()) {
             ArrayNode coverage = json.putArray("consensus");
@@ -315,8 +423,8 @@ public class DashboardView {
                             .forEach(r -> reasons.addObject().put("reason", r.getKey()).put("count", r.getValue()));
                     ArrayNode latest = field.putArray("recent");
                     for (Letter d : f.recent) {
-                        latest.addObject().put("topic", d.topic()).put("partition", d.partition())
-                                .put("offset", d.offset()).put("reason", d.reason()).put("time", d.time());
+                        time(latest.addObject().put("topic", d.topic()).put("partition", d.partition())
+                                .put("offset", d.offset()).put("reason", d.reason()), "time", d.time());
                     }
                 });
         return json;
@@ -338,9 +446,7 @@ public class DashboardView {
     }
 
     /** Rows of K labels: row = true class, column = given label, as the record packs them. */
-    private static ArrayNode confusion(AnnotatorModel a) {
-        float[] cells = Float32.unpack(a.getConfusion().duplicate());
-        int k = a.getNumClasses();
+    private static ArrayNode confusion(int k, float[] cells) {
         ArrayNode rows = NODES.arrayNode();
         for (int row = 0; row < k; row++) {
             ArrayNode cols = rows.addArray();
@@ -391,8 +497,67 @@ public class DashboardView {
         return accuracy == null || !Double.isFinite(accuracy) ? Double.NEGATIVE_INFINITY : accuracy;
     }
 
-    private Task task(String name) {
-        return tasks.computeIfAbsent(name, n -> new Task());
+    /** Epoch milliseconds, or null for a time a JavaScript Date cannot hold. */
+    static void time(ObjectNode json, String name, long epochMillis) {
+        if (epochMillis >= -MAX_TIME && epochMillis <= MAX_TIME) { // not abs: abs(Long.MIN_VALUE) < 0
+            json.put(name, epochMillis);
+        } else {
+            json.putNull(name);
+        }
+    }
+
+    /** {@code text} whole, or its first {@link #MAX_TEXT_CHARS} characters (no half surrogate pair) and an ellipsis. */
+    static String cut(String text) {
+        if (text == null || text.length() <= MAX_TEXT_CHARS) {
+            return text;
+        }
+        return text.substring(0, UnicodeText.cut(text, MAX_TEXT_CHARS)) + "…";
+    }
+
+    private static void requireKey(String key) {
+        if (key != null && key.length() > MAX_KEY_CHARS) {
+            throw new IllegalArgumentException("key: expected at most " + MAX_KEY_CHARS + " characters, got "
+                    + key.length());
+        }
+    }
+
+    private static void requireName(String field, String name) {
+        if (name.length() > MAX_TEXT_CHARS) {
+            throw new IllegalArgumentException(field + ": expected at most " + MAX_TEXT_CHARS + " characters, got "
+                    + name.length());
+        }
+    }
+
+    private void drop(String bound) {
+        dropped.merge(bound, 1L, Long::sum);
+    }
+
+    /**
+     * The task a record of {@code variant} goes to, made if new; null, the record counted as dropped, when the task
+     * would be one past {@link #MAX_TASKS} or the variant one past the task's {@link #MAX_VARIANTS}.
+     */
+    private Task admit(String name, String variant, String records) {
+        Task task = tasks.get(name);
+        if (task == null) {
+            if (tasks.size() >= MAX_TASKS) {
+                drop(records + " of tasks past the first " + MAX_TASKS);
+                return null;
+            }
+            task = new Task();
+            tasks.put(name, task);
+        } else if (!task.names(variant) && task.variantCount() >= MAX_VARIANTS) {
+            drop(records + " of variants past the first " + MAX_VARIANTS + " of a task");
+            return null;
+        }
+        return task;
+    }
+
+    private void dropIfEmpty(ConsensusCoverage coverage) {
+        Task task = tasks.get(coverage.task());
+        if (coverage.isEmpty() && task != null && task.consensus.get(coverage.variant()) == coverage) {
+            task.consensus.remove(coverage.variant());
+            dropIfEmpty(coverage.task());
+        }
     }
 
     private void dropIfEmpty(String name) {
@@ -404,13 +569,60 @@ public class DashboardView {
 
     private static final class Task {
         final Map<String, Variant> variants = new TreeMap<>();
-        final Map<AnnotatorId, AnnotatorModel> annotators = new TreeMap<>(
+        final Map<AnnotatorId, Annotator> annotators = new TreeMap<>(
                 Comparator.comparing(AnnotatorId::variant).thenComparing(AnnotatorId::annotator));
+        /** Annotator models per variant, so that a variant is known by its annotators alone. */
+        final Map<String, Integer> annotatorsByVariant = new HashMap<>();
         /** By variant: each variant's label model publishes its own consensus of the task's items. */
         final Map<String, ConsensusCoverage> consensus = new TreeMap<>();
 
         boolean isEmpty() {
             return variants.isEmpty() && annotators.isEmpty() && consensus.isEmpty();
+        }
+
+        /** Whether a model, annotator or consensus record of the task names {@code variant}. */
+        boolean names(String variant) {
+            return variants.containsKey(variant) || annotatorsByVariant.containsKey(variant)
+                    || consensus.containsKey(variant);
+        }
+
+        int variantCount() {
+            Set<String> named = new HashSet<>(variants.keySet());
+            named.addAll(annotatorsByVariant.keySet());
+            named.addAll(consensus.keySet());
+            return named.size();
+        }
+
+        /** Whether {@code id} is a new annotator model of the task. */
+        boolean putAnnotator(AnnotatorId id, Annotator annotator) {
+            if (annotators.put(id, annotator) != null) {
+                return false;
+            }
+            annotatorsByVariant.merge(id.variant(), 1, Integer::sum);
+            return true;
+        }
+
+        /** Whether the task had {@code id}. */
+        boolean removeAnnotator(AnnotatorId id) {
+            if (annotators.remove(id) == null) {
+                return false;
+            }
+            annotatorsByVariant.computeIfPresent(id.variant(), (v, n) -> n == 1 ? null : n - 1);
+            return true;
+        }
+    }
+
+    /**
+     * Of an annotator's model, what the page shows: its confusion unpacked when it is drawn (K up to
+     * {@link #MAX_DRAWN_CLASSES}), else null.
+     */
+    private record Annotator(long version, int numClasses, long labelsSeen, long updatedAt, Double reliability,
+            Double weight, float[] confusion) {
+        static Annotator of(AnnotatorModel a) {
+            float[] confusion = a.getNumClasses() > MAX_DRAWN_CLASSES ? null
+                    : Float32.unpack(a.getConfusion().duplicate());
+            return new Annotator(a.getVersion(), a.getNumClasses(), a.getLabelsSeen(), a.getUpdatedAt(),
+                    a.getReliability(), a.getWeight(), confusion);
         }
     }
 

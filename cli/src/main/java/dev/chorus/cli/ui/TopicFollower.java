@@ -138,10 +138,11 @@ final class TopicFollower {
             }
         }
         switch (kind) {
-            case MODEL -> view.model(key, (ModelSnapshot) record);
-            case ANNOTATOR, CONSENSUS -> {
+            case MODEL, ANNOTATOR, CONSENSUS -> {
                 try {
-                    if (kind == RecordKind.ANNOTATOR) {
+                    if (kind == RecordKind.MODEL) {
+                        view.model(key, (ModelSnapshot) record);
+                    } else if (kind == RecordKind.ANNOTATOR) {
                         view.annotator(key, (AnnotatorModel) record);
                     } else {
                         view.consensus(key, (Consensus) record);

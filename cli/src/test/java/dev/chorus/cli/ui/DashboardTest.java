@@ -11,11 +11,17 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,9 +51,39 @@ class DashboardTest {
         view.failing = false;
         view.deadLetter(DashboardViewTest.letter("label", "label: expected 0..9, got 43", 2));
         dashboard.push();
-        List<JsonNode> views = page.views();
+        List<JsonNode> views = page.awaitViews(2);
         assertThat(views).as("the view on connecting, then the view after the failed one").hasSize(2);
         assertThat(views.get(1).get("deadLetters").get("total").asLong()).isEqualTo(2);
+    }
+
+    /**
+     * A page that takes its first view and then stops reading (its writes block, as a socket's do once its buffers
+     * are full) while another reads: the other still gets each new view. Pushed from a thread of its own, as the
+     * scheduler does, so that a push that waits for the stuck page shows as the reader never getting the view.
+     */
+    @Test
+    void aPageThatStopsReadingHoldsUpNoOtherPage() throws Exception {
+        CountDownLatch unblock = new CountDownLatch(1);
+        RecordingPage stuck = new RecordingPage(unblock);
+        RecordingPage reader = new RecordingPage();
+        dashboard.connected(stuck.client);
+        stuck.awaitViews(1);
+        dashboard.connected(reader.client);
+        reader.awaitViews(1);
+        ExecutorService scheduler = Executors.newSingleThreadExecutor();
+        try {
+            for (int letter = 1; letter <= 2; letter++) {
+                view.deadLetter(DashboardViewTest.letter("label", "label: expected 0..9, got 42", letter));
+                scheduler.execute(dashboard::push);
+                List<JsonNode> views = reader.awaitViews(1 + letter);
+                assertThat(views).as("the reader's views, while the other page reads nothing").hasSize(1 + letter);
+                assertThat(views.get(letter).get("deadLetters").get("total").asLong()).isEqualTo(letter);
+            }
+            assertThat(stuck.views()).as("the stuck page got its first view only").hasSize(1);
+        } finally {
+            unblock.countDown();
+            scheduler.shutdownNow();
+        }
     }
 
     /** A view whose JSON fails, as a view over a record it cannot show would. */
@@ -55,11 +91,11 @@ class DashboardTest {
         volatile boolean failing;
 
         @Override
-        public synchronized String toJson() {
+        public synchronized Rendered rendered() {
             if (failing) {
                 throw new OutOfMemoryError("Java heap space");
             }
-            return super.toJson();
+            return super.rendered();
         }
     }
 
@@ -69,10 +105,25 @@ class DashboardTest {
         final SseClient client;
 
         RecordingPage() {
+            this(null);
+        }
+
+        /** A page that, once sent its first view, reads nothing more until {@code unblocked}, if not null. */
+        RecordingPage(CountDownLatch unblocked) {
             ServletOutputStream out = new ServletOutputStream() {
                 @Override
                 public void write(int b) {
-                    sent.write(b);
+                    if (unblocked != null && !views().isEmpty()) {
+                        try {
+                            unblocked.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IllegalStateException("interrupted while not reading", e);
+                        }
+                    }
+                    synchronized (sent) {
+                        sent.write(b);
+                    }
                 }
 
                 @Override
@@ -98,15 +149,36 @@ class DashboardTest {
             client = new SseClient(context);
         }
 
-        /** The views sent, in order. */
-        List<JsonNode> views() throws Exception {
+        /** The views sent in whole, in order. */
+        List<JsonNode> views() {
+            String text;
+            synchronized (sent) {
+                text = sent.toString(StandardCharsets.UTF_8);
+            }
             List<JsonNode> views = new ArrayList<>();
-            for (String line : sent.toString(StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("data: ")) {
-                    views.add(JSON.readTree(line.substring("data: ".length())));
+            String[] events = text.split("\n\n", -1);
+            // The last is not whole yet, or "" after the blank line that ends each event.
+            for (int i = 0; i < events.length - 1; i++) {
+                for (String line : events[i].split("\n")) {
+                    if (line.startsWith("data: ")) {
+                        try {
+                            views.add(JSON.readTree(line.substring("data: ".length())));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
                 }
             }
             return views;
+        }
+
+        /** The views sent, once there are {@code count} of them, or those there are after a minute. */
+        List<JsonNode> awaitViews(int count) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (views().size() < count && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            return views();
         }
     }
 

@@ -351,12 +351,213 @@ class DashboardViewTest {
         assertThat(view.revision()).isGreaterThan(before);
     }
 
+    @Test
+    void tasksPastTheBoundAreDroppedAndCountedAndATaskThatLeavesMakesRoom() throws Exception {
+        for (int t = 0; t < DashboardView.MAX_TASKS + 5; t++) {
+            view.model("t" + t + "/v", snapshot("t" + t, "v", 1, 10, Map.of("prequentialAccuracy", 0.5)));
+        }
+        view.annotator("late/ann", annotator("late", "ann", 2, new float[4]));
+        view.consensus("late/x", consensus("late", "x", List.of(0.4, 0.6), 1, 1, 1));
+        view.model("t0/v", snapshot("t0", "v", 2, 20, Map.of("prequentialAccuracy", 0.6)));
+
+        JsonNode json = json();
+        assertThat(json.get("tasks")).hasSize(DashboardView.MAX_TASKS);
+        assertThat(dropped(json)).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "model snapshots of tasks past the first 100", 5L,
+                "annotator models of tasks past the first 100", 1L,
+                "consensus items of tasks past the first 100", 1L));
+        assertThat(json.get("tasks").get(0).get("variants").get(0).get("version").asLong())
+                .as("a task kept is still updated").isEqualTo(2);
+
+        view.model("t1/v", null);
+        view.model("late/v", snapshot("late", "v", 1, 10, Map.of("prequentialAccuracy", 0.5)));
+        assertThat(json().get("tasks").findValuesAsText("task")).contains("late").doesNotContain("t1");
+    }
+
+    @Test
+    void variantsOfATaskPastTheBoundAreDroppedAndCountedWhateverRecordNamesThem() throws Exception {
+        for (int v = 0; v < DashboardView.MAX_VARIANTS; v++) {
+            view.model("t/v" + v, snapshot("t", "v" + v, 1, 10, Map.of("prequentialAccuracy", 0.5)));
+        }
+        view.model("t/extra", snapshot("t", "extra", 1, 10, Map.of("prequentialAccuracy", 0.5)));
+        view.annotator("t/ann\u001Fextra", annotator("t", "extra", "ann", 2, new float[4]));
+        view.consensus("t/x\u001Fextra", consensus("t", "extra", "x", List.of(0.4, 0.6), 1, 1, 1));
+        view.annotator("t/ann\u001Fv3", annotator("t", "v3", "ann", 2, new float[4]));
+
+        JsonNode json = json();
+        JsonNode task = only(json.get("tasks"));
+        assertThat(task.get("variants")).hasSize(DashboardView.MAX_VARIANTS);
+        assertThat(task.get("annotators")).as("a variant the task has").hasSize(1);
+        assertThat(dropped(json)).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "model snapshots of variants past the first 20 of a task", 1L,
+                "annotator models of variants past the first 20 of a task", 1L,
+                "consensus items of variants past the first 20 of a task", 1L));
+    }
+
+    @Test
+    void annotatorModelsPastTheBoundAreDroppedAndCountedAndOnesKeptAreStillUpdated() throws Exception {
+        for (int a = 0; a < DashboardView.MAX_ANNOTATORS + 3; a++) {
+            view.annotator("t" + a % 7 + "/ann" + a, annotator("t" + a % 7, "ann" + a, 2, new float[4]));
+        }
+        AnnotatorModel again = annotator("t0", "ann0", 2, new float[] {1, 0, 0, 1});
+        view.annotator("t0/ann0", again);
+
+        JsonNode json = json();
+        int kept = 0;
+        for (JsonNode task : json.get("tasks")) {
+            kept += task.get("annotators").size();
+        }
+        assertThat(kept).isEqualTo(DashboardView.MAX_ANNOTATORS);
+        assertThat(dropped(json)).containsExactlyEntriesOf(Map.of("annotator models past the first 500", 3L));
+        assertThat(json.get("tasks").get(0).get("annotators").get(0).get("confusion").toString())
+                .isEqualTo("[[1.0,0.0],[0.0,1.0]]");
+    }
+
+    @Test
+    void keysPastAKibibyteAndNamesPastTheTextBoundAreRefusedNamingTheField() throws Exception {
+        String key = "t/" + "k".repeat(DashboardView.MAX_KEY_CHARS - 1);
+        assertThatThrownBy(() -> view.model(key, snapshot("t", "v", 1, 10, Map.of())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("key: expected at most 1024 characters, got 1025");
+        assertThatThrownBy(() -> view.annotator(key, null)).hasMessageStartingWith("key: ");
+        assertThatThrownBy(() -> view.consensus(key, consensus("t", "x", List.of(1.0), 0, 1, 1)))
+                .hasMessageStartingWith("key: ");
+        String longName = "n".repeat(DashboardView.MAX_TEXT_CHARS + 1);
+        assertThatThrownBy(() -> view.model("t/v", snapshot(longName, "v", 1, 10, Map.of())))
+                .hasMessage("task: expected at most 256 characters, got 257");
+        assertThatThrownBy(() -> view.annotator("t/a", annotator("t", longName, 2, new float[4])))
+                .hasMessage("annotator: expected at most 256 characters, got 257");
+        assertThatThrownBy(() -> view.consensus("t/x", consensus("t", longName, "x", List.of(1.0), 0, 1, 1)))
+                .hasMessage("variant: expected at most 256 characters, got 257");
+        assertThat(json().get("tasks")).as("nothing kept").isEmpty();
+    }
+
+    @Test
+    void longTextIsCutToTheBoundWithoutSplittingASurrogatePair() throws Exception {
+        String smiles = "a".repeat(DashboardView.MAX_TEXT_CHARS - 1) + "\uD83D\uDE00".repeat(1000);
+        ModelSnapshot s = snapshot("t", "v", 1, 10, Map.of());
+        s.setAlgorithm(smiles);
+        view.model("t/v", s);
+        view.consensus("t/x", consensus("t", smiles, List.of(1.0), 0, 1, 1));
+        DeadLetter letter = letter(smiles, "r".repeat(1 << 20), 1);
+        letter.setTopic(smiles);
+        view.deadLetter(letter);
+        view.following("models", "chorus.models");
+        view.undecodable("chorus.models", "0@1", "x".repeat(1 << 20));
+
+        JsonNode json = json();
+        String cut = "a".repeat(DashboardView.MAX_TEXT_CHARS - 1) + "…";
+        JsonNode task = only(json.get("tasks"));
+        assertThat(task.get("variants").get(0).get("algorithm").asText()).isEqualTo(cut);
+        assertThat(task.get("consensus").get(0).get("recent").get(0).get("item").asText()).isEqualTo(cut);
+        JsonNode field = only(json.get("deadLetters").get("byField"));
+        assertThat(field.get("field").asText()).isEqualTo(cut);
+        assertThat(field.get("reasons").get(0).get("reason").asText()).hasSize(DashboardView.MAX_TEXT_CHARS + 1);
+        assertThat(field.get("recent").get(0).get("topic").asText()).isEqualTo(cut);
+        assertThat(field.get("recent").get(0).get("reason").asText()).hasSize(DashboardView.MAX_TEXT_CHARS + 1);
+        assertThat(only(json.get("topics")).get("lastUndecodable").asText())
+                .hasSize(DashboardView.MAX_TEXT_CHARS + 1);
+    }
+
+    @Test
+    void aConfusionPastTheDrawnClassesIsSentAsItsSummaryOnlyAndNotKept() throws Exception {
+        int k = DashboardView.MAX_DRAWN_CLASSES + 1;
+        view.annotator("t/big", annotator("t", "big", k, new float[k * k]));
+        view.annotator("t/small", annotator("t", "small", DashboardView.MAX_DRAWN_CLASSES,
+                new float[DashboardView.MAX_DRAWN_CLASSES * DashboardView.MAX_DRAWN_CLASSES]));
+
+        JsonNode annotators = only(json().get("tasks")).get("annotators");
+        assertThat(annotators.get(0).get("annotator").asText()).isEqualTo("big");
+        assertThat(annotators.get(0).get("numClasses").asInt()).isEqualTo(k);
+        assertThat(annotators.get(0).get("reliability").asDouble()).isEqualTo(0.7);
+        assertThat(annotators.get(0).get("confusion").isNull()).as("too large to draw").isTrue();
+        assertThat(annotators.get(1).get("confusion")).hasSize(DashboardView.MAX_DRAWN_CLASSES);
+        Retained retained = Retained.from(view);
+        assertThat(retained.records).as("records the view holds").isEmpty();
+        assertThat(retained.floats).as("floats the view holds: the drawn matrix only")
+                .isEqualTo(DashboardView.MAX_DRAWN_CLASSES * DashboardView.MAX_DRAWN_CLASSES);
+    }
+
+    @Test
+    void aCoverageWhoseItemsWereAllForgottenLeavesItsTaskAndTheViewCountsWhatItForgot() throws Exception {
+        DashboardView bounded = new DashboardView(3, 2, 2, 2);
+        bounded.consensus("old/a", consensus("old", "a", List.of(0.9, 0.1), 0, 1, 1));
+        bounded.consensus("new/b", consensus("new", "b", List.of(0.9, 0.1), 0, 1, 1));
+        bounded.consensus("new/c", consensus("new", "c", List.of(0.9, 0.1), 0, 1, 1));
+
+        JsonNode json = JSON.readTree(bounded.toJson());
+        assertThat(only(json.get("tasks")).get("task").asText()).as("old's only item was forgotten").isEqualTo("new");
+        assertThat(dropped(json)).containsExactlyEntriesOf(Map.of(
+                "consensus items forgotten, least recently changed first, past the 2 most recently changed", 1L));
+
+        bounded.consensus("old/a", null);
+        bounded.consensus("new/b", null);
+        bounded.consensus("new/c", null);
+        assertThat(JSON.readTree(bounded.toJson()).get("tasks")).as("tombstones of every item left").isEmpty();
+    }
+
+    @Test
+    void aLongPosteriorCountsClassesUpToItsLargestMostLikelyClassOnly() throws Exception {
+        List<Double> wide = Collections.nCopies(PrequentialConfusion.MAX_CLASSES, 0.0);
+        view.consensus("t/x", consensus("t", "x", wide, 3, 1, 1));
+        assertThat(only(only(json().get("tasks")).get("consensus")).get("classes"))
+                .as("a wide posterior: the classes a page draws").hasSize(DashboardView.MAX_DRAWN_CLASSES);
+        view.consensus("t/y", consensus("t", "y", wide, 100, 1, 1));
+        assertThat(only(only(json().get("tasks")).get("consensus")).get("classes")).hasSize(101);
+    }
+
+    @Test
+    void aPosteriorValueThatIsNoProbabilityIsRefusedNamingItsClass() throws Exception {
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, -0.1, 1.5}) {
+            assertThatThrownBy(() -> view.consensus("t/x", consensus("t", "x", List.of(0.5, bad), 0, 1, 1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("posterior[1]: expected a probability in [0, 1], got " + bad);
+        }
+        assertThat(json().get("tasks")).as("nothing counted").isEmpty();
+    }
+
+    @Test
+    void aTimeAJavaScriptDateCannotHoldIsSentAsNull() throws Exception {
+        ModelSnapshot s = snapshot("t", "v", 1, 10, Map.of());
+        s.setCreatedAt(Long.MAX_VALUE);
+        view.model("t/v", s);
+        ModelSnapshot edge = snapshot("t", "w", 1, 10, Map.of());
+        edge.setCreatedAt(-DashboardView.MAX_TIME);
+        view.model("t/w", edge);
+        AnnotatorModel a = annotator("t", "ann", 2, new float[4]);
+        a.setUpdatedAt(Long.MIN_VALUE);
+        view.annotator("t/ann", a);
+        Consensus c = consensus("t", "x", List.of(1.0), 0, 1, 1);
+        c.setUpdatedAt(-9_000_000_000_000_000L);
+        view.consensus("t/x", c);
+        DeadLetter letter = letter("label", "label: expected 0..9, got 42", 1);
+        letter.setTime(DashboardView.MAX_TIME + 1);
+        view.deadLetter(letter);
+
+        JsonNode json = json();
+        JsonNode task = only(json.get("tasks"));
+        assertThat(task.get("variants").get(0).get("createdAt").isNull()).isTrue();
+        assertThat(task.get("variants").get(1).get("createdAt").asLong()).as("the earliest a Date holds")
+                .isEqualTo(-DashboardView.MAX_TIME);
+        assertThat(task.get("annotators").get(0).get("updatedAt").isNull()).isTrue();
+        assertThat(task.get("consensus").get(0).get("recent").get(0).get("updatedAt").isNull()).isTrue();
+        assertThat(json.get("deadLetters").get("byField").get(0).get("recent").get(0).get("time").isNull()).isTrue();
+    }
+
+    /** The view's dropped records, by the bound they were past. */
+    private static Map<String, Long> dropped(JsonNode json) {
+        Map<String, Long> dropped = new HashMap<>();
+        json.get("dropped").forEach(d -> dropped.put(d.get("bound").asText(), d.get("count").asLong()));
+        return dropped;
+    }
+
     /**
      * What an object holds, walked through its fields (the project's classes), maps, collections and arrays: the
-     * bytes of every buffer and byte array, and the Avro records.
+     * bytes of every buffer and byte array, the floats of every float array, and the Avro records.
      */
     private static final class Retained {
         long bytes;
+        long floats;
         final Set<String> records = new TreeSet<>();
         private final Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -374,6 +575,8 @@ class DashboardViewTest {
                 bytes += buffer.capacity();
             } else if (o instanceof byte[] array) {
                 bytes += array.length;
+            } else if (o instanceof float[] array) {
+                floats += array.length;
             } else if (o instanceof Map<?, ?> map) {
                 for (Map.Entry<?, ?> e : map.entrySet()) {
                     walk(e.getKey());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.cli.RecordKind;
 import dev.chorus.schemas.AnnotatorModel;
+import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -104,6 +105,23 @@ class TopicFollowerTest {
         assertThat(topic.get("undecodable").asLong()).isEqualTo(1);
         assertThat(topic.get("lastUndecodable").asText())
                 .isEqualTo("0@5: confusion: expected numClasses² = 9 float32 values (36 bytes), got 3 bytes");
+        assertThat(json.get("tasks")).isEmpty();
+    }
+
+    @Test
+    void aModelRecordTheViewRefusesIsCountedOnItsTopicToo() throws Exception {
+        TopicFollower models = new TopicFollower(view, "broker:9092", "models", "chorus.models", RecordKind.MODEL,
+                kafka, now::get);
+        view.following("models", "chorus.models");
+        byte[] value = WireFormat.AVRO.codec(ModelSnapshot.class)
+                .encode(DashboardViewTest.snapshot("t", "v", 1, 10, Map.of()));
+        byte[] key = "t/".concat("v".repeat(DashboardView.MAX_KEY_CHARS)).getBytes(StandardCharsets.UTF_8);
+
+        models.accept(new ConsumerRecord<>("chorus.models", 0, 9L, key, value));
+
+        JsonNode json = JSON.readTree(view.toJson());
+        assertThat(json.get("topics").get(0).get("lastUndecodable").asText())
+                .isEqualTo("0@9: key: expected at most 1024 characters, got 1026");
         assertThat(json.get("tasks")).isEmpty();
     }
 

@@ -16,6 +16,12 @@
     return x === null || x === undefined ? '–' : Number(x).toFixed(digits);
   }
 
+  // An epoch-milliseconds time as ISO 8601; '–' for none or one a Date cannot hold (toISOString would throw).
+  function time(ms) {
+    var d = typeof ms === 'number' ? new Date(ms) : null;
+    return d === null || isNaN(d.getTime()) ? '–' : d.toISOString();
+  }
+
   function table(node, head, rows) {
     node.replaceChildren();
     var tr = el('tr');
@@ -64,6 +70,14 @@
   }
 
   function heatmap(node, a, name) {
+    if (a.confusion === null) {
+      // Past the classes the view sends: the annotator's row above says the rest.
+      echarts.dispose(node);
+      node.classList.add('too-large');
+      node.textContent = name + ': ' + a.numClasses + '×' + a.numClasses + ' confusion matrix, too large to draw';
+      return;
+    }
+    if (node.classList.contains('too-large')) { node.classList.remove('too-large'); node.textContent = ''; }
     var k = a.numClasses, data = [], labels = [];
     for (var i = 0; i < k; i++) { labels.push(String(i)); }
     a.confusion.forEach(function (row, trueClass) {
@@ -140,7 +154,7 @@
       ['latest changed item', 'most likely', 'was', 'posterior max', 'labels', 'version', 'updated'],
       c.recent.map(function (r) {
         return [r.item, r.mostLikely, r.previous === null ? 'new' : r.previous, fmt(r.posteriorMax, 3), r.labels,
-          r.version, new Date(r.updatedAt).toISOString()];
+          r.version, time(r.updatedAt)];
       }));
   }
 
@@ -167,7 +181,7 @@
     curve(part(section, '.curve'), t.variants);
     table(part(section, '.models'),
       ['variant', 'model version', 'examples seen', 'algorithm', 'snapshots', 'published'], t.variants.map(function (v) {
-        return [v.variant, v.version, v.examplesSeen, v.algorithm, v.snapshots, new Date(v.createdAt).toISOString()];
+        return [v.variant, v.version, v.examplesSeen, v.algorithm, v.snapshots, time(v.createdAt)];
       }));
     var board = t.leaderboard || [];
     show(section, ['h3.board', '.leaderboard'], board.length > 0);
@@ -183,12 +197,13 @@
       }));
     var maps = part(section, '.heatmaps');
     var keys = t.annotators.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
+    var wanted = new Set(keys), existing = new Map();
     Array.prototype.slice.call(maps.children).forEach(function (m) {
-      if (keys.indexOf(m.dataset.key) < 0) { echarts.dispose(m); m.remove(); }
+      if (wanted.has(m.dataset.key)) { existing.set(m.dataset.key, m); } else { echarts.dispose(m); m.remove(); }
     });
     t.annotators.forEach(function (a, i) {
       var name = namedVariants ? a.annotator + ' · ' + a.variant : a.annotator;
-      var node = Array.prototype.find.call(maps.children, function (m) { return m.dataset.key === keys[i]; });
+      var node = existing.get(keys[i]);
       if (!node) {
         node = el('div', {'class': 'heatmap'});
         node.dataset.key = keys[i];
@@ -200,20 +215,29 @@
     renderConsensus(section, t.consensus || [], namedVariants);
   }
 
-  function renderTasks(tasks) {
+  // Each task apart: a task the page cannot show says so in its section, and the others are still shown.
+  function renderTasks(tasks, failed) {
     var main = document.getElementById('tasks');
-    var names = tasks.map(function (t) { return t.task; });
+    var names = new Set(tasks.map(function (t) { return t.task; })), existing = new Map();
     Array.prototype.slice.call(main.children).forEach(function (s) {
-      if (names.indexOf(s.dataset.task) < 0) { disposeCharts(s); s.remove(); }
+      if (names.has(s.dataset.task)) { existing.set(s.dataset.task, s); } else { disposeCharts(s); s.remove(); }
     });
     tasks.forEach(function (t) {
-      var section = Array.prototype.find.call(main.children, function (s) { return s.dataset.task === t.task; });
+      var section = existing.get(t.task);
       if (!section) {
         section = el('section', {'class': 'task'});
         section.dataset.task = t.task;
         main.appendChild(section);
       }
-      renderTask(section, t);
+      var problem = section.querySelector(':scope > .render-error');
+      try {
+        renderTask(section, t);
+        if (problem) { problem.remove(); }
+      } catch (e) {
+        failed.push('task ' + t.task + ' (' + e + ')');
+        if (!problem) { problem = el('p', {'class': 'render-error'}); section.prepend(problem); }
+        problem.textContent = 'Task ' + t.task + ' cannot be shown: ' + e;
+      }
     });
     document.getElementById('no-tasks').hidden = tasks.length > 0;
   }
@@ -228,6 +252,15 @@
     table(document.getElementById('dead-letter-fields'), ['field', 'dead letters', 'reason', 'count'], rows);
   }
 
+  // Records the view left out, by the bound they were past: counted, never silently dropped.
+  function renderDropped(dropped) {
+    var list = document.getElementById('dropped');
+    list.replaceChildren();
+    (dropped || []).forEach(function (d) {
+      list.appendChild(el('li', {}, d.count + ' ' + d.bound + ' not shown'));
+    });
+  }
+
   function renderTopics(topics) {
     var list = document.getElementById('topics');
     list.replaceChildren();
@@ -240,20 +273,38 @@
     });
   }
 
+  // Each part apart, so that one the page cannot show leaves the others up to date; the parts that failed.
   function render(view) {
-    renderTopics(view.topics);
-    renderTasks(view.tasks);
-    renderDeadLetters(view.deadLetters);
+    var failed = [];
+    function attempt(name, draw) {
+      try { draw(); } catch (e) { failed.push(name + ' (' + e + ')'); }
+    }
+    attempt('topics', function () { renderTopics(view.topics); });
+    attempt('dropped records', function () { renderDropped(view.dropped); });
+    attempt('tasks', function () { renderTasks(view.tasks, failed); });
+    attempt('dead letters', function () { renderDeadLetters(view.deadLetters); });
+    return failed;
   }
 
   var status = document.getElementById('status');
   var events = new EventSource('/api/events');
   events.addEventListener('view', function (e) {
-    status.textContent = 'live, updated ' + new Date().toLocaleTimeString();
-    render(JSON.parse(e.data));
+    var failed;
+    try {
+      failed = render(JSON.parse(e.data));
+    } catch (err) {
+      failed = ['the view (' + err + ')'];
+    }
+    var updated = new Date().toLocaleTimeString();
+    status.classList.toggle('render-error', failed.length > 0);
+    status.textContent = failed.length === 0 ? 'live, updated ' + updated
+      : 'updated ' + updated + ', but could not show: ' + failed.join('; ');
   });
   events.onerror = function () { status.textContent = 'disconnected from chorus ui; retrying…'; };
   window.addEventListener('resize', function () {
-    document.querySelectorAll(CHARTS).forEach(function (c) { chart(c).resize(); });
+    document.querySelectorAll(CHARTS).forEach(function (n) {
+      var c = echarts.getInstanceByDom(n); // none on a matrix too large to draw
+      if (c) { c.resize(); }
+    });
   });
 }());
