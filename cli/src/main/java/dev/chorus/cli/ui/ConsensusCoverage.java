@@ -77,8 +77,9 @@ final class ConsensusCoverage {
         }
         count(item, 1);
         unlist(key);
-        recent.addFirst(new Change(key, DashboardView.cut(c.getItem()), item.mostLikely, before == null ? null : before.mostLikely,
-                item.posteriorMax, item.labels, c.getVersion(), c.getUpdatedAt()));
+        recent.addFirst(new Change(key, DashboardView.cut(c.getItem()), item.mostLikely,
+                before == null ? null : before.mostLikely, item.posteriorMax, item.labels, c.getVersion(),
+                c.getUpdatedAt()));
         if (recent.size() > recentKept) {
             recent.removeLast();
         }

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@code /api/events}, each page by a sender of its own that sends only the latest view, so that a page that stops
  * reading holds up none but itself; at most {@value #MAX_PAGES} pages are open at once.
  * Read-only: every route is a GET. Against DNS rebinding, a request is served only when its Host header names the
- * address listened on (or localhost, 127.0.0.1, [::1]) and its port, unless it listens on every interface. A topic that does not exist yet, or a Kafka that does not answer, is waited for;
+ * address listened on (or localhost, 127.0.0.1, [::1]) and its port, unless it listens on every interface. A topic
+ * that does not exist yet, or a Kafka that does not answer, is waited for;
  * the page says which ({@link TopicFollower}).
  */
 public final class Dashboard implements AutoCloseable {
@@ -208,7 +209,8 @@ public final class Dashboard implements AutoCloseable {
     private void events(Context ctx) throws Exception {
         String accept = ctx.header("Accept");
         if (accept == null || !accept.contains("text/event-stream")) {
-            ctx.status(406).contentType("text/plain").result("/api/events is an event stream: Accept text/event-stream");
+            ctx.status(406).contentType("text/plain")
+                    .result("/api/events is an event stream: Accept text/event-stream");
             return;
         }
         if (open.incrementAndGet() > MAX_PAGES) {

@@ -115,7 +115,9 @@ class DashboardServerTest {
         }
     }
 
-    /** Reads events until one with {@code total} dead letters, or the stream ends, or a minute passes; the last total. */
+    /**
+     * Reads events until one with {@code total} dead letters, or the stream ends, or a minute passes; the last total.
+     */
     private static long awaitTotal(InputStream in, long total) throws IOException {
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         String marker = "\"deadLetters\":{\"total\":";
