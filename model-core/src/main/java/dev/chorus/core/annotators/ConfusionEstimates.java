@@ -63,6 +63,8 @@ public final class ConfusionEstimates {
   private final double[] sharedLabels;
   /** Sum of the reference distributions seen, per class; the class prior is its normalisation. */
   private final double[] classMass;
+  /** A credit's negation, in {@link #withdraw}. */
+  private final float[] withdrawn;
   /**
    * Undo since the last {@link #mark}: the class mass then, and the matrix and row masses of each slot before its
    * first M-step since.
@@ -110,6 +112,7 @@ public final class ConfusionEstimates {
     this.rowMass = new double[maxAnnotators * k];
     this.sharedLabels = new double[maxAnnotators];
     this.classMass = new double[k];
+    this.withdrawn = new float[k];
     this.markedClassMass = new double[k];
     this.saved = new boolean[maxAnnotators];
     for (int slot = 0; slot < maxAnnotators; slot++) {
@@ -182,6 +185,46 @@ public final class ConfusionEstimates {
     for (int c = 0; c < k; c++) {
       classMass[c] += reference[c];
     }
+  }
+
+  /**
+   * Takes back from the running class prior a reference distribution that {@link #observeClass} added: a label that its
+   * annotator replaced no longer says anything about its item's class.
+   */
+  public void withdrawClass(float[] reference) {
+    requireFinite(reference);
+    for (int c = 0; c < k; c++) {
+      classMass[c] -= reference[c];
+    }
+  }
+
+  /**
+   * Takes back what {@code slot}'s label {@code label} credited, {@code credited} (the posterior its M-step took, with
+   * the changes {@link #credit} made since): from the class prior ({@link #withdrawClass}) and from the confusion
+   * ({@link #credit} with {@code −credited}). Exactly the inverse of {@link #mStep} and {@link #observeClass} with the
+   * same distribution, in whatever order the other credits came, as long as the step floor has not bound and the
+   * estimates have not forgotten ({@link #forgetWithHalfLife}) since: each row is the running average of its prior
+   * pseudo-observations and its credits.
+   */
+  public void withdraw(int slot, int label, float[] credited) {
+    withdrawClass(credited);
+    for (int c = 0; c < k; c++) {
+      withdrawn[c] = -credited[c];
+    }
+    credit(slot, label, withdrawn);
+  }
+
+  /**
+   * What row {@code c} of {@code slot}'s confusion averages over: its prior pseudo-observations and its row mass, the
+   * credits it has taken.
+   */
+  public double rowWeight(int slot, int c) {
+    return rowMass[slot * k + c] + priorCount;
+  }
+
+  /** Sum of the reference distributions observed for class {@code c}, the credits withdrawn taken off. */
+  public double classMass(int c) {
+    return classMass[c];
   }
 
   /** The running class prior: the normalised sum of observed reference distributions, uniform before any. */
