@@ -189,12 +189,13 @@ public final class ConfusionEstimates {
 
   /**
    * Takes back from the running class prior a reference distribution that {@link #observeClass} added: a label that its
-   * annotator replaced no longer says anything about its item's class.
+   * annotator replaced no longer says anything about its item's class. A class's mass, a sum of what references gave
+   * it, stays at or above 0 when {@code reference} is an estimate of what was added, not a record of it.
    */
   public void withdrawClass(float[] reference) {
     requireFinite(reference);
     for (int c = 0; c < k; c++) {
-      classMass[c] -= reference[c];
+      classMass[c] = Math.max(classMass[c] - reference[c], 0);
     }
   }
 
@@ -204,12 +205,15 @@ public final class ConfusionEstimates {
    * ({@link #credit} with {@code −credited}). Exactly the inverse of {@link #mStep} and {@link #observeClass} with the
    * same distribution, in whatever order the other credits came, as long as the step floor has not bound and the
    * estimates have not forgotten ({@link #forgetWithHalfLife}) since: each row is the running average of its prior
-   * pseudo-observations and its credits.
+   * pseudo-observations and its credits. As {@code credited} is an estimate, no row gives back more than all its credits
+   * on {@code label} (what the entry holds beyond the prior's pseudo-observations).
    */
   public void withdraw(int slot, int label, float[] credited) {
     withdrawClass(credited);
     for (int c = 0; c < k; c++) {
-      withdrawn[c] = -credited[c];
+      double prior = c == label ? priorDiagonal : (1 - priorDiagonal) / (k - 1);
+      double given = rowWeight(slot, c) * confusions[offset(slot) + c * k + label] - priorCount * prior;
+      withdrawn[c] = (float) -Math.max(Math.min(credited[c], given), 0);
     }
     credit(slot, label, withdrawn);
   }
@@ -368,6 +372,8 @@ public final class ConfusionEstimates {
       for (int j = 0; j < k; j++) {
         confusions[row + j] += step * ((j == label ? 1 : 0) - confusions[row + j]);
       }
+      // A credit that takes all the entry holds leaves it 0, which rounding may take a hair below.
+      confusions[row + label] = Math.max(confusions[row + label], 0);
     }
   }
 
