@@ -20,7 +20,12 @@ import java.util.Arrays;
  * the target and the reference, update the class prior and the annotator's confusion
  * ({@link ConfusionEstimates#mStep}); then one {@link OnlineLearner#trainMinibatchSoft} step on all targets. A label
  * the history already holds from the same annotator for the item ({@link ItemLabelHistory#remembers}) is not counted
- * again and updates neither the class prior nor any confusion: only the classifier trains on it again.
+ * again and updates neither the class prior nor any confusion: only the classifier trains on it again. A relabel, a
+ * different label from an annotator the item's history holds one from, replaces the earlier label there, and so in the
+ * counts and estimates too: it is not counted again, and before it is credited as any label is, what the earlier label
+ * credited its annotator's confusion and the class prior is taken back ({@link #credited},
+ * {@link ConfusionEstimates#withdraw}). The classifier cannot unlearn the earlier label's steps: it trains on the new
+ * one.
  * Invalid arguments and annotators past the bound are rejected before anything changes; a minibatch that the
  * classifier rejects (a non-finite feature, prediction, loss or gradient) leaves the whole model as it was
  * ({@link AnnotatorTrackingModel#train}): the classifier guards itself, the rest rolls back.
@@ -44,6 +49,8 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   private final float[] target;
   private final int[] itemSlots;
   private final int[] itemLabels;
+  /** What a replaced label credited, in {@link #update}. */
+  private final float[] withdrawn;
   private float[] targets = new float[0];
   private float[] predictions = new float[0];
 
@@ -73,6 +80,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     this.d = learner.inputDim();
     this.predicted = new float[k];
     this.target = new float[k];
+    this.withdrawn = new float[k];
     int perItem = history == null ? 1 : history.maxLabelsPerItem();
     this.itemSlots = new int[perItem];
     this.itemLabels = new int[perItem];
@@ -132,10 +140,26 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
   }
 
   /**
+   * What label {@code at} of the item's {@code count} remembered labels has credited its annotator's confusion and the
+   * class prior, for taking back when its annotator replaces it: the reference it would be credited with now
+   * ({@link #target}, {@link #reference}) unless a method overrides it. The reference of then is not kept: the
+   * classifier's prediction has moved since (and with it, for Dawid–Skene, the other annotators' confusions).
+   *
+   * @param credit receives the estimate, length {@code K}
+   */
+  protected void credited(float[] predicted, int count, int[] slots, int[] labels, int at, float[] credit) {
+    target(predicted, labels[at], count, slots, labels, target);
+    System.arraycopy(reference(predicted, target, count), 0, credit, 0, k);
+  }
+
+  /**
    * After the new label's M-step, revises what the item's earlier labels ({@code i < count − 1}) credited their
    * annotators, now that the item's posterior is {@code target}; nothing by default.
+   *
+   * @param replaced when the new label replaced its annotator's earlier one, what that one had credited
+   *     ({@link #credited}); else {@code null}
    */
-  protected void revise(float[] target, int count, int[] slots, int[] labels) {}
+  protected void revise(float[] target, float[] replaced, int count, int[] slots, int[] labels) {}
 
   @Override
   public int numClasses() {
@@ -205,12 +229,24 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
     for (int e = 0; e < n; e++) {
       int slot = register(annotators[e]);
       // A label the item has from this annotator already (a second pass, a record sent twice) is no new evidence: the
-      // history holds it once, so it is counted and credited once; the classifier still trains on the event.
-      boolean repeated = history != null && history.remembers(items[e], slot, labels[e]);
-      if (!repeated) {
+      // history holds it once, so it is counted and credited once; the classifier still trains on the event. A relabel
+      // replaces the annotator's label of the item: it is not counted again, and the earlier label's credit goes.
+      int earlier = history == null ? -1 : history.labelOf(items[e], slot);
+      boolean repeated = earlier == labels[e];
+      boolean relabel = earlier >= 0 && !repeated;
+      if (earlier < 0) {
         registry.countLabel(slot);
       }
       System.arraycopy(predictions, e * k, predicted, 0, k);
+      if (relabel) {
+        int remembered = history.labels(items[e], itemSlots, itemLabels);
+        int at = 0;
+        while (itemSlots[at] != slot) {
+          at++;
+        }
+        credited(predicted, remembered, itemSlots, itemLabels, at, withdrawn);
+        estimates.withdraw(slot, earlier, withdrawn);
+      }
       int count = 1;
       itemSlots[0] = slot;
       itemLabels[0] = labels[e];
@@ -223,7 +259,7 @@ public abstract class ClassifierLabelModel extends AnnotatorTrackingModel {
         float[] reference = reference(predicted, target, count);
         estimates.observeClass(reference);
         confusionStep(slot, labels[e], reference, count);
-        revise(target, count, itemSlots, itemLabels);
+        revise(target, relabel ? withdrawn : null, count, itemSlots, itemLabels);
       }
       System.arraycopy(target, 0, targets, e * k, k);
     }

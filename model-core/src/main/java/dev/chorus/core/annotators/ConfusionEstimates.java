@@ -63,6 +63,8 @@ public final class ConfusionEstimates {
   private final double[] sharedLabels;
   /** Sum of the reference distributions seen, per class; the class prior is its normalisation. */
   private final double[] classMass;
+  /** A credit's negation, in {@link #withdraw}. */
+  private final float[] withdrawn;
   /**
    * Undo since the last {@link #mark}: the class mass then, and the matrix and row masses of each slot before its
    * first M-step since.
@@ -110,6 +112,7 @@ public final class ConfusionEstimates {
     this.rowMass = new double[maxAnnotators * k];
     this.sharedLabels = new double[maxAnnotators];
     this.classMass = new double[k];
+    this.withdrawn = new float[k];
     this.markedClassMass = new double[k];
     this.saved = new boolean[maxAnnotators];
     for (int slot = 0; slot < maxAnnotators; slot++) {
@@ -182,6 +185,50 @@ public final class ConfusionEstimates {
     for (int c = 0; c < k; c++) {
       classMass[c] += reference[c];
     }
+  }
+
+  /**
+   * Takes back from the running class prior a reference distribution that {@link #observeClass} added: a label that its
+   * annotator replaced no longer says anything about its item's class. A class's mass, a sum of what references gave
+   * it, stays at or above 0 when {@code reference} is an estimate of what was added, not a record of it.
+   */
+  public void withdrawClass(float[] reference) {
+    requireFinite(reference);
+    for (int c = 0; c < k; c++) {
+      classMass[c] = Math.max(classMass[c] - reference[c], 0);
+    }
+  }
+
+  /**
+   * Takes back what {@code slot}'s label {@code label} credited, {@code credited} (the posterior its M-step took, with
+   * the changes {@link #credit} made since): from the class prior ({@link #withdrawClass}) and from the confusion
+   * ({@link #credit} with {@code −credited}). Exactly the inverse of {@link #mStep} and {@link #observeClass} with the
+   * same distribution, in whatever order the other credits came, as long as the step floor has not bound and the
+   * estimates have not forgotten ({@link #forgetWithHalfLife}) since: each row is the running average of its prior
+   * pseudo-observations and its credits. As {@code credited} is an estimate, no row gives back more than all its credits
+   * on {@code label} (what the entry holds beyond the prior's pseudo-observations).
+   */
+  public void withdraw(int slot, int label, float[] credited) {
+    withdrawClass(credited);
+    for (int c = 0; c < k; c++) {
+      double prior = c == label ? priorDiagonal : (1 - priorDiagonal) / (k - 1);
+      double given = rowWeight(slot, c) * confusions[offset(slot) + c * k + label] - priorCount * prior;
+      withdrawn[c] = (float) -Math.max(Math.min(credited[c], given), 0);
+    }
+    credit(slot, label, withdrawn);
+  }
+
+  /**
+   * What row {@code c} of {@code slot}'s confusion averages over: its prior pseudo-observations and its row mass, the
+   * credits it has taken.
+   */
+  public double rowWeight(int slot, int c) {
+    return rowMass[slot * k + c] + priorCount;
+  }
+
+  /** Sum of the reference distributions observed for class {@code c}, the credits withdrawn taken off. */
+  public double classMass(int c) {
+    return classMass[c];
   }
 
   /** The running class prior: the normalised sum of observed reference distributions, uniform before any. */
@@ -325,6 +372,8 @@ public final class ConfusionEstimates {
       for (int j = 0; j < k; j++) {
         confusions[row + j] += step * ((j == label ? 1 : 0) - confusions[row + j]);
       }
+      // A credit that takes all the entry holds leaves it 0, which rounding may take a hair below.
+      confusions[row + label] = Math.max(confusions[row + label], 0);
     }
   }
 

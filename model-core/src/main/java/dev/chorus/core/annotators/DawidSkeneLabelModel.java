@@ -127,32 +127,57 @@ public final class DawidSkeneLabelModel extends ClassifierLabelModel {
 
   @Override
   protected void target(float[] predicted, int label, int count, int[] slots, int[] labels, float[] target) {
-    float[] prior = uniform;
+    eStep(prior(predicted), estimates.confusions(), numClasses(), slots, labels, count, target);
+  }
+
+  /** The E-step's prior: the running class distribution in a label-only task, else the prediction once warm. */
+  private float[] prior(float[] predicted) {
     if (inputDim() == 0) {
       // A label-only task: the classifier sees no features, so the prior is the running class distribution.
       double[] classes = estimates.classPrior();
       for (int c = 0; c < classes.length; c++) {
         runningPrior[c] = (float) classes[c];
       }
-      prior = runningPrior;
-    } else if (learner.examplesSeen() >= WARMUP_EXAMPLES) {
-      prior = predicted;
+      return runningPrior;
     }
-    eStep(prior, estimates.confusions(), numClasses(), slots, labels, count, target);
+    return learner.examplesSeen() >= WARMUP_EXAMPLES ? predicted : uniform;
+  }
+
+  /**
+   * The posterior that the replaced label would leave once taken back ({@link #creditedPosterior}: its own credit no
+   * longer sharpens it), as the reference ({@link #reference}) it was credited with. In a label-only task
+   * {@link #revise} kept every label's credit at its item's latest posterior, given all of the item's labels, and the
+   * prior, the class distribution, loses that posterior too; else a label's credit is its posterior of when it came,
+   * given the labels that came before it, which the history holds before it.
+   */
+  @Override
+  protected void credited(float[] predicted, int count, int[] slots, int[] labels, int at, float[] credit) {
+    int then = inputDim() == 0 ? count : at + 1;
+    creditedPosterior(inputDim() == 0 ? null : prior(predicted), estimates, slots, labels, then, at, credit);
+    float[] reference = reference(predicted, credit, then);
+    if (reference != credit) {
+      System.arraycopy(reference, 0, credit, 0, credit.length);
+    }
   }
 
   /**
    * A label-only task's re-credit of the item's earlier labels: the change from the posterior without the new label
    * to {@code target}, both with the class prior {@link #target} used (the earlier labels' annotators are not the new
-   * label's, so its M-step left their confusions as {@link #target} saw them).
+   * label's, so its M-step left their confusions as {@link #target} saw them). After a relabel the earlier labels were
+   * last credited with the posterior that still held the replaced label: the change is from that one,
+   * {@code replaced}.
    */
   @Override
-  protected void revise(float[] target, int count, int[] slots, int[] labels) {
+  protected void revise(float[] target, float[] replaced, int count, int[] slots, int[] labels) {
     if (inputDim() != 0 || count < 2) {
       return;
     }
     int k = numClasses();
-    eStep(runningPrior, estimates.confusions(), k, slots, labels, count - 1, change);
+    if (replaced != null) {
+      System.arraycopy(replaced, 0, change, 0, k);
+    } else {
+      eStep(runningPrior, estimates.confusions(), k, slots, labels, count - 1, change);
+    }
     for (int c = 0; c < k; c++) {
       change[c] = target[c] - change[c];
     }
@@ -216,6 +241,109 @@ public final class DawidSkeneLabelModel extends ClassifierLabelModel {
     for (int c = 0; c < k; c++) {
       posterior[c] = (float) (log[c] / total);
     }
+  }
+
+  /**
+   * What label {@code at} of an item ({@code slots[at]}'s label {@code labels[at]}, among the item's {@code count}
+   * labels) has credited its annotator's confusion and the class prior, estimated without a record of it: the
+   * posterior {@code P} that the item's labels get once {@code P} is taken back ({@link ConfusionEstimates#withdraw}),
+   * {@code P = eStep(prior, confusions less P)}. With the estimates as the label's credit left them this is exactly
+   * what it was credited; the current posterior instead also holds the label's own credit, which sharpened its
+   * annotator's confusion and, in a young label-only model, the class prior towards it.
+   *
+   * <p>{@code P_c} moves only row {@code c}, so for a normaliser {@code Z} each {@code P_c} solves
+   * {@code P_c·Z = prior_c(P_c) · Π_{i ≠ at} C_i[c][labels[i]] · C_at[c][labels[at]](P_c)}, whose right side falls as
+   * {@code P_c} grows; {@code Σ_c P_c} falls as {@code Z} grows, and {@code Z} is found by bisection. Factors are floored
+   * at {@link #FLOOR} as in {@link #eStep}.
+   *
+   * @param prior the E-step's prior, or {@code null} for a label-only task's running class distribution, which then
+   *     loses {@code P} too (uniform when nothing else is left in it)
+   * @param posterior receives {@code P}, length {@code k}
+   */
+  public static void creditedPosterior(float[] prior, ConfusionEstimates estimates, int[] slots, int[] labels,
+      int count, int at, float[] posterior) {
+    int k = estimates.numClasses();
+    double[] confusions = estimates.confusions();
+    double[] others = new double[k];
+    double[] weight = new double[k];
+    double[] entry = new double[k];
+    double[] mass = new double[k];
+    double left = -1;
+    for (int c = 0; c < k; c++) {
+      double likelihood = 1;
+      for (int i = 0; i < count; i++) {
+        if (i != at) {
+          likelihood *= Math.max(confusions[slots[i] * k * k + c * k + labels[i]], FLOOR);
+        }
+      }
+      others[c] = likelihood;
+      weight[c] = estimates.rowWeight(slots[at], c);
+      entry[c] = confusions[slots[at] * k * k + c * k + labels[at]];
+      mass[c] = estimates.classMass(c);
+      left += mass[c];
+    }
+    double low = Double.MAX_VALUE;
+    double high = 0;
+    for (int c = 0; c < k; c++) {
+      low = Math.min(low, withdrawnFactor(prior, others, weight, entry, mass, left, c, 1));
+      high += withdrawnFactor(prior, others, weight, entry, mass, left, c, 0);
+    }
+    // Σ_c P_c(Z) ≥ 1 at Z = min_c f_c(1) (that class's P_c is 1) and ≤ 1 at Z = Σ_c f_c(0); bisect between, in log.
+    double[] p = new double[k];
+    for (int iteration = 0; iteration < 100; iteration++) {
+      double z = Math.sqrt(low * high);
+      double sum = 0;
+      for (int c = 0; c < k; c++) {
+        p[c] = solveClass(prior, others, weight, entry, mass, left, c, z);
+        sum += p[c];
+      }
+      if (sum > 1) {
+        low = z;
+      } else {
+        high = z;
+      }
+    }
+    double total = 0;
+    for (int c = 0; c < k; c++) {
+      p[c] = solveClass(prior, others, weight, entry, mass, left, c, high);
+      total += p[c];
+    }
+    for (int c = 0; c < k; c++) {
+      posterior[c] = (float) (p[c] / total);
+    }
+  }
+
+  /** The {@code p} in {@code [0, 1]} with {@code p·z} = {@link #withdrawnFactor}{@code (p)}, or 1 if none. */
+  private static double solveClass(float[] prior, double[] others, double[] weight, double[] entry, double[] mass,
+      double left, int c, double z) {
+    if (withdrawnFactor(prior, others, weight, entry, mass, left, c, 1) >= z) {
+      return 1;
+    }
+    double low = 0;
+    double high = 1;
+    for (int iteration = 0; iteration < 60; iteration++) {
+      double p = 0.5 * (low + high);
+      if (p * z < withdrawnFactor(prior, others, weight, entry, mass, left, c, p)) {
+        low = p;
+      } else {
+        high = p;
+      }
+    }
+    return 0.5 * (low + high);
+  }
+
+  /**
+   * Class {@code c}'s unnormalised posterior once {@code p} is taken back from the label's confusion row {@code c}
+   * (a running average over {@code weight[c]}, {@code entry[c]} on the label) and, without a prior, from the class
+   * mass ({@code left} is what the class mass holds besides the label's credit).
+   */
+  private static double withdrawnFactor(float[] prior, double[] others, double[] weight, double[] entry,
+      double[] mass, double left, int c, double p) {
+    // The class mass holds one distribution per label credited: less than half a label left is rounding, none left.
+    double classPrior = prior != null ? prior[c] : left > 0.5 ? (mass[c] - p) / left : 1.0 / mass.length;
+    double rest = weight[c] - p;
+    double withdrawn = rest > 0 ? (weight[c] * entry[c] - p) / rest : 0;
+    return Math.max(classPrior, FLOOR) * others[c] * Math.max(withdrawn, FLOOR);
   }
 
   @Override

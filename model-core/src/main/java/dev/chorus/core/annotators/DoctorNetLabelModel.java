@@ -12,6 +12,12 @@ import java.io.IOException;
  * minibatch's update. Its training ignores an item's earlier labels, but since label-model format 4 it remembers them
  * (an {@link ItemLabelHistory}) so that a doctor-net task publishes each item's consensus like the other methods; a
  * model saved in an earlier format reads back without a history and publishes none.
+ *
+ * <p>What the history remembers is counted once, as by the methods on one classifier ({@link ClassifierLabelModel}): a
+ * label the item has from its annotator already (a record sent twice, a second pass) is not counted again and moves
+ * neither the confusion nor the class prior, but the network trains on it again, as their classifier does; a relabel
+ * is not counted again either, and takes back what the replaced label credited, estimated as the current prediction
+ * (the one of then is not kept), before it is credited as a new label. A model without a history counts every label.
  */
 public final class DoctorNetLabelModel extends DoctorNetModel {
 
@@ -48,10 +54,19 @@ public final class DoctorNetLabelModel extends DoctorNetModel {
     for (int e = 0; e < n; e++) {
       slots[e] = register(annotators[e]);
       net.ensureHead(slots[e]);
-      registry.countLabel(slots[e]);
+      int earlier = rememberedLabel(items[e], slots[e]);
+      if (earlier < 0) {
+        registry.countLabel(slots[e]);
+      }
       remember(items[e], slots[e], labels[e]);
+      if (earlier == labels[e]) {
+        continue;
+      }
       // The live heads' view, even when the label model predicts from averaged ones.
       mixHeads(net, net.live(), x, e * inputDim(), null, headProbabilities, predicted);
+      if (earlier >= 0) {
+        estimates.withdraw(slots[e], earlier, predicted);
+      }
       estimates.observeClass(predicted);
       estimates.mStep(slots[e], labels[e], predicted);
     }

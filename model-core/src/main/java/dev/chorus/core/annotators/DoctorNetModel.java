@@ -28,6 +28,14 @@ abstract class DoctorNetModel extends AnnotatorTrackingModel {
     return remembered;
   }
 
+  /**
+   * The label of the annotator in {@code slot} for {@code item} that the remembered labels hold
+   * ({@link ItemLabelHistory#labelOf}), or -1: none, or a model saved before format 4, which remembers none.
+   */
+  protected final int rememberedLabel(long item, int slot) {
+    return remembered == null ? -1 : remembered.labelOf(item, slot);
+  }
+
   /** Remembers that the annotator in {@code slot} labelled {@code item} as {@code label}, for its consensus. */
   protected final void remember(long item, int slot, int label) {
     if (remembered != null) {

@@ -167,16 +167,24 @@ public final class ItemLabelHistory {
    * not too old to be kept and holds annotator {@code slot}'s label {@code label}. Changes nothing.
    */
   public boolean remembers(long item, int slot, int label) {
+    return labelOf(item, slot) == label;
+  }
+
+  /**
+   * The label of annotator {@code slot} for {@code item} that {@link #add} would now find and replace, or -1: none, or
+   * the item's entry is too old to be kept. Changes nothing.
+   */
+  public int labelOf(long item, int slot) {
     Entry entry = entries.get(item);
     if (entry == null || tick + 1 - entry.lastTick > maxAge) {
-      return false;
+      return -1;
     }
     for (int i = 0; i < entry.size; i++) {
       if (entry.slots[i] == slot) {
-        return entry.labels[i] == label;
+        return entry.labels[i];
       }
     }
-    return false;
+    return -1;
   }
 
   /**

@@ -62,6 +62,11 @@ import java.util.Arrays;
  * {@link #DENOISE_ITERATIONS} Richardson–Lucy iterations from uniform, so that the head of an annotator who
  * shifts or swaps classes points at the right class, and that of a spammer stays flat.
  *
+ * <p>Each remembered label is counted and credited once, as by {@link ClassifierLabelModel}: a label the item has from
+ * its annotator already is not counted again and moves neither a confusion nor the class prior, while the heads, the
+ * body and the averaging logits train on it again; a relabel is not counted again and first takes back what the
+ * replaced label credited ({@link #withdraw}).
+ *
  * <p>The number of de-noising iterations is saved with the model (format 2). A model saved in format 1, before
  * de-noising, reads with 0 iterations: it predicts with the plain weighted mean of its heads, as it was saved,
  * and trains on as above.
@@ -208,13 +213,21 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
     boolean warm = net.examplesSeen() >= DawidSkeneLabelModel.WARMUP_EXAMPLES;
     int pairs = 0;
     for (int e = 0; e < n; e++) {
-      registry.countLabel(slots[e]);
+      // As in ClassifierLabelModel: a label the item has from its annotator already is counted and credited once, the
+      // network trains on it again; a relabel is not counted again, and the replaced label's credit goes.
+      int earlier = history.labelOf(items[e], slots[e]);
+      boolean repeated = earlier == labels[e];
+      if (earlier < 0) {
+        registry.countLabel(slots[e]);
+      } else if (!repeated) {
+        withdraw(x, e, items[e], slots[e], earlier, warm);
+      }
       history.add(items[e], slots[e], labels[e]);
       int count = history.labels(items[e], itemSlots, itemLabels);
       if (count == 1) {
         pairExamples[pairs] = e;
         pairSlots[pairs] = slots[e];
-        loneLabel(x, e, slots[e], labels[e], warm, pairs++);
+        loneLabel(x, e, slots[e], labels[e], warm, !repeated, pairs++);
         continue;
       }
       if (warm) {
@@ -222,8 +235,10 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
       }
       DawidSkeneLabelModel.eStep(warm ? prior : uniform, estimates.confusions(), k, itemSlots, itemLabels, count,
           posterior);
-      estimates.observeClass(posterior);
-      estimates.mStep(slots[e], labels[e], posterior);
+      if (!repeated) {
+        estimates.observeClass(posterior);
+        estimates.mStep(slots[e], labels[e], posterior);
+      }
       for (int i = 0; i < count; i++) {
         pairExamples[pairs] = e;
         pairSlots[pairs] = itemSlots[i];
@@ -255,22 +270,62 @@ public final class WeightedDoctorNetLabelModel extends DoctorNetModel {
    * Event {@code e}'s label is its item's only one so far: its annotator's head, read as that annotator's view of the
    * true class, gets Dawid–Skene's target, the posterior from the head's own prediction (uniform during the warm-up)
    * and the label through the annotator's confusion, which is the gradient of the label's likelihood through that
-   * confusion; and a one-coin row of the confusion moves towards half the head's and half the posterior's probability
-   * of the label ({@link ConfusionEstimates#loneLabelStep}, Dawid–Skene's lone-label reference). Writes the target
-   * at pair {@code pair}.
+   * confusion; and, unless the label is one the item had from its annotator already ({@code credit} false), the class
+   * prior takes the posterior and a one-coin row of the confusion moves towards half the head's and half the
+   * posterior's probability of the label ({@link ConfusionEstimates#loneLabelStep}, Dawid–Skene's lone-label
+   * reference). Writes the target at pair {@code pair}.
    */
-  private void loneLabel(float[] x, int e, int slot, int label, boolean warm, int pair) {
+  private void loneLabel(float[] x, int e, int slot, int label, boolean warm, boolean credit, int pair) {
     int k = numClasses();
+    lonePosterior(x, e, slot, warm);
+    if (credit) {
+      estimates.observeClass(posterior);
+      if (warm) {
+        estimates.loneLabelStep(slot, label, 0.5 * (prior[label] + posterior[label]), LONE_LABEL_STEP);
+      }
+    }
+    System.arraycopy(posterior, 0, pairTargets, pair * k, k);
+  }
+
+  /**
+   * The posterior of an item whose only label is {@code itemLabels[0]}, from the annotator in {@code slot}
+   * ({@code itemSlots[0]}), into {@link #posterior}: with its head's prediction (into {@link #prior}) as the prior once
+   * warm, else uniform.
+   */
+  private void lonePosterior(float[] x, int e, int slot, boolean warm) {
     if (warm) {
       DoctorNetView teacher = net.teacher();
       teacher.headProba(slot, teacher.features(x, e * inputDim()), prior);
     }
-    DawidSkeneLabelModel.eStep(warm ? prior : uniform, estimates.confusions(), k, itemSlots, itemLabels, 1, posterior);
-    estimates.observeClass(posterior);
-    if (warm) {
-      estimates.loneLabelStep(slot, label, 0.5 * (prior[label] + posterior[label]), LONE_LABEL_STEP);
+    DawidSkeneLabelModel.eStep(warm ? prior : uniform, estimates.confusions(), numClasses(), itemSlots, itemLabels, 1,
+        posterior);
+  }
+
+  /**
+   * Before event {@code e}'s label replaces {@code label}, its annotator's earlier label of {@code item}, takes back
+   * what that one credited, estimated now, as the one of then is not kept. A label that came before the item's other
+   * labels (the history holds them in order) was its only one then ({@link #loneLabel}): it gave the class prior its
+   * lone posterior and the confusion no M-step (a one-coin step is not a credit that can be taken back). A later one
+   * gave both the posterior of the labels before it and itself, estimated with its own credit taken back
+   * ({@link DawidSkeneLabelModel#creditedPosterior}).
+   */
+  private void withdraw(float[] x, int e, long item, int slot, int label, boolean warm) {
+    history.labels(item, itemSlots, itemLabels);
+    int at = 0;
+    while (itemSlots[at] != slot) {
+      at++;
     }
-    System.arraycopy(posterior, 0, pairTargets, pair * k, k);
+    if (at == 0) {
+      lonePosterior(x, e, slot, warm);
+      estimates.withdrawClass(posterior);
+      return;
+    }
+    if (warm) {
+      System.arraycopy(predictions, e * numClasses(), prior, 0, numClasses());
+    }
+    DawidSkeneLabelModel.creditedPosterior(warm ? prior : uniform, estimates, itemSlots, itemLabels, at + 1, at,
+        posterior);
+    estimates.withdraw(slot, label, posterior);
   }
 
   /**

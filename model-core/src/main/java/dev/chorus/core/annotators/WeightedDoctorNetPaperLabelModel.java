@@ -25,8 +25,10 @@ import java.util.Arrays;
  * label-model format 4 it remembers them all the same, for each item's consensus. A new annotator's logit starts at
  * the mean of the others, its head at the mean head.
  *
- * <p>Confusions, for reporting annotators, are estimated as {@code doctor-net}'s: against the most probable class
- * of the prediction, before each event's weight step.
+ * <p>Confusions, for reporting annotators, are estimated as {@code doctor-net}'s: against the soft prediction, before
+ * each event's weight step, each remembered label counted and credited once ({@link DoctorNetLabelModel}). A label the
+ * item has from its annotator already still takes its weight step and trains the network, as a classifier trains on
+ * it again; a relabel takes back what the replaced label credited, estimated as the current prediction.
  */
 public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
 
@@ -109,7 +111,10 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
       gradient = new double[count];
     }
     for (int e = 0; e < n; e++) {
-      registry.countLabel(slots[e]);
+      int earlier = rememberedLabel(items[e], slots[e]);
+      if (earlier < 0) {
+        registry.countLabel(slots[e]);
+      }
       remember(items[e], slots[e], labels[e]);
       float[] features = net.features(x, e * inputDim());
       for (int h = 0; h < count; h++) {
@@ -119,8 +124,13 @@ public final class WeightedDoctorNetPaperLabelModel extends DoctorNetModel {
       WeightedDoctorNetLabelModel.softmax(alpha, count);
       // The confusion is estimated against the soft prediction, as every method's is (not its argmax).
       System.arraycopy(mix(alpha, count), 0, reference, 0, reference.length);
-      estimates.observeClass(reference);
-      estimates.mStep(slots[e], labels[e], reference);
+      if (earlier != labels[e]) {
+        if (earlier >= 0) {
+          estimates.withdraw(slots[e], earlier, reference);
+        }
+        estimates.observeClass(reference);
+        estimates.mStep(slots[e], labels[e], reference);
+      }
       ClassifierLabelModel.oneHot(labels[e], target);
       WeightedDoctorNetLabelModel.logitGradient(alpha, heads, target, count, gradient);
       for (int h = 0; h < count; h++) {

@@ -21,6 +21,52 @@ class ConfusionCreditTest {
     }
   }
 
+  /**
+   * {@link ConfusionEstimates#withdraw} of what an M-step and the class prior took, after other labels: the rows and
+   * the class prior are as if that label had never come.
+   */
+  @Test
+  void aLabelWithdrawnLeavesTheEstimatesAsWithoutIt() {
+    float[] credited = {0.6f, 0.3f, 0.1f};
+    float[] other = {0.1f, 0.2f, 0.7f};
+    ConfusionEstimates withdrawn = ConfusionEstimates.labelOnly(3, 2);
+    withdrawn.observeClass(credited);
+    withdrawn.mStep(0, 0, credited);
+    withdrawn.observeClass(other);
+    withdrawn.mStep(0, 2, other);
+    withdrawn.withdraw(0, 0, credited);
+    ConfusionEstimates without = ConfusionEstimates.labelOnly(3, 2);
+    without.observeClass(other);
+    without.mStep(0, 2, other);
+    for (int c = 0; c < 3; c++) {
+      assertThat(withdrawn.matrix(0)[c]).containsExactly(without.matrix(0)[c], within(1e-7));
+    }
+    assertThat(withdrawn.classPrior()).containsExactly(without.classPrior(), within(1e-7));
+  }
+
+  /**
+   * A withdrawal is an estimate: a row gives back no more than all it was credited on the label, so rows that took no
+   * credit for it stay at the prior, and no entry goes below 0 (the train job's fuzzing met -1.3e-17 before).
+   */
+  @Test
+  void aWithdrawalGivesBackNoMoreThanTheRowsWereCredited() {
+    ConfusionEstimates estimates = new ConfusionEstimates(3, 1);
+    estimates.observeClass(new float[] {1f, 0f, 0f});
+    estimates.mStep(0, 0, new float[] {1f, 0f, 0f});
+    estimates.withdraw(0, 0, new float[] {0.2f, 0.4f, 0.4f});
+    ConfusionEstimates expected = new ConfusionEstimates(3, 1);
+    expected.mStep(0, 0, new float[] {0.8f, 0f, 0f});
+    for (int c = 0; c < 3; c++) {
+      assertThat(estimates.matrix(0)[c]).as("row %d", c).containsExactly(expected.matrix(0)[c], within(1e-7));
+      for (double p : estimates.matrix(0)[c]) {
+        assertThat(p).isBetween(0.0, 1.0);
+      }
+    }
+    for (double p : estimates.classPrior()) {
+      assertThat(p).isBetween(0.0, 1.0);
+    }
+  }
+
   /** More taken back than the entry holds: the entry goes to 0, not below, and the row still sums to 1. */
   @Test
   void aCreditNeverTakesAnEntryBelowZero() {

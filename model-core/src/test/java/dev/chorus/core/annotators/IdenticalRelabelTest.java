@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.chorus.core.model.LabelModelSpec;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.testing.GaussianBlobs;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,10 +84,14 @@ class IdenticalRelabelTest {
     }
   }
 
-  /** Every method built on one classifier: the classifier trains on the event again, its annotator learns nothing. */
+  /**
+   * Every method with features: the classifier or the Doctor Net trains on the event again, its annotator learns
+   * nothing, nor the class prior that its reliability reads.
+   */
   @ParameterizedTest
   @ValueSource(strings = {NaiveLabelModel.NAME, MajorityLabelModel.NAME, SoftLabelModel.NAME,
-      DawidSkeneLabelModel.NAME})
+      DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME,
+      WeightedDoctorNetPaperLabelModel.NAME})
   void aSecondPassWithFeaturesCountsNoLabelTwice(String method) {
     GaussianBlobs data = GaussianBlobs.generate(ITEMS, 4, K, 5);
     ModelSpec spec = ModelSpec.softmaxRegression(4, K).withSeed(3);
@@ -102,12 +107,36 @@ class IdenticalRelabelTest {
     for (String id : ANNOTATORS) {
       assertThat(twice.labelsSeen(id)).as("labels of %s", id).isEqualTo(ITEMS);
       assertThat(twice.annotator(id).confusion()).as("confusion of %s", id).isDeepEqualTo(once.annotator(id).confusion());
+      assertThat(twice.annotator(id).reliability()).as("reliability of %s", id)
+          .isEqualTo(once.annotator(id).reliability());
     }
   }
 
-  /** A relabel that changes the label replaces the earlier one, and counts. */
+  /** A record sent twice in one minibatch is counted and credited once; the Doctor Net trains on both events. */
+  @ParameterizedTest
+  @ValueSource(strings = {DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME,
+      WeightedDoctorNetPaperLabelModel.NAME})
+  void aDoctorNetCountsARecordSentTwiceInOneMinibatchOnce(String method) {
+    GaussianBlobs data = GaussianBlobs.generate(2, 4, K, 5);
+    ModelSpec spec = ModelSpec.softmaxRegression(4, K).withSeed(3);
+    LabelModelSpec config = LabelModelSpec.withMaxAnnotators(method, 4);
+    float[] x = new float[8];
+    System.arraycopy(data.x(), 0, x, 0, 4);
+    System.arraycopy(data.x(), 0, x, 4, 4);
+    LabelModel once = LabelModels.create(spec, config);
+    once.train(Arrays.copyOf(x, 4), new long[] {1}, new String[] {"a"}, new int[] {2}, 1);
+    LabelModel twice = LabelModels.create(spec, config);
+    twice.train(x, new long[] {1, 1}, new String[] {"a", "a"}, new int[] {2, 2}, 2);
+
+    assertThat(twice.examplesSeen()).as("the network trained on both events").isEqualTo(2);
+    assertThat(twice.labelsSeen("a")).isEqualTo(1);
+    assertThat(twice.annotator("a").confusion()).isDeepEqualTo(once.annotator("a").confusion());
+    assertThat(twice.annotator("a").reliability()).isEqualTo(once.annotator("a").reliability());
+  }
+
+  /** A relabel that changes the label replaces the earlier one: it is not counted again (RelabelTest has the rest). */
   @Test
-  void aChangedRelabelCountsAndMovesTheConsensus() {
+  void aChangedRelabelReplacesTheLabelAndMovesTheConsensus() {
     LabelModel model = LabelModels.create(LABEL_ONLY);
     model.train(new float[0], new long[] {7, 7}, new String[] {"a", "b"}, new int[] {1, 2}, 2);
     ItemConsensus before = model.consensus(7, null);
@@ -116,7 +145,7 @@ class IdenticalRelabelTest {
     // The repeated label goes last among the item's, as any relabel: the E-step sums its logs in another order.
     assertThat(model.consensus(7, null).posterior()).containsExactly(before.posterior(), within(1e-12));
     model.train(new float[0], new long[] {7}, new String[] {"a"}, new int[] {2}, 1);
-    assertThat(model.labelsSeen("a")).as("another label").isEqualTo(2);
+    assertThat(model.labelsSeen("a")).as("another label for the same item").isEqualTo(1);
     assertThat(model.consensus(7, null).labels()).isEqualTo(2);
     assertThat(model.consensus(7, null).mostLikely()).isEqualTo(2);
   }

@@ -43,6 +43,8 @@ class ItemLabelHistoryTest {
       assertThat(history.remembers(1, 1, 2)).as("another label").isFalse();
       assertThat(history.remembers(1, 2, 0)).as("another annotator").isFalse();
       assertThat(history.remembers(9, 1, 0)).as("another item").isFalse();
+      assertThat(history.labelOf(1, 1)).as("age %d", maxAge).isEqualTo(maxAge >= 3 ? 0 : -1);
+      assertThat(history.labelOf(1, 2)).as("another annotator").isEqualTo(-1);
       assertThat(history.size()).as("nothing changed").isEqualTo(3);
       history.add(4, 0, 1);
       history.add(5, 0, 1);
