@@ -100,12 +100,7 @@ public class DashboardIT {
         JobTestSupport.createTopics(KAFKA.broker(), settings, 1);
 
         StringWriter uiOut = new StringWriter();
-        CommandLine ui = ChorusCli.commandLine(CliRun.noConfig());
-        ui.setOut(new PrintWriter(uiOut, true));
-        ui.setErr(new PrintWriter(uiOut, true));
-        Thread server = new Thread(() -> ui.execute("ui", "--bootstrap-servers", bootstrap, "--port", "0"),
-                "dashboard-it-ui");
-        server.start();
+        Thread server = startUi(uiOut, "dashboard-it-ui", "--bootstrap-servers", bootstrap);
         WebDriver driver = null;
         try {
             String url = awaitUrl(uiOut, server);
@@ -188,13 +183,9 @@ public class DashboardIT {
         KAFKA.broker().createTopic(annotators, 1, Map.of());
 
         StringWriter uiOut = new StringWriter();
-        CommandLine ui = ChorusCli.commandLine(CliRun.noConfig());
-        ui.setOut(new PrintWriter(uiOut, true));
-        ui.setErr(new PrintWriter(uiOut, true));
-        Thread server = new Thread(() -> ui.execute("ui", "--bootstrap-servers", bootstrap, "--port", "0",
-                "--models-topic", models, "--annotators-topic", annotators, "--consensus-topic", "stale.consensus",
-                "--dead-letter-topic", "stale.dead-letters"), "dashboard-it-stale-ui");
-        server.start();
+        Thread server = startUi(uiOut, "dashboard-it-stale-ui", "--bootstrap-servers", bootstrap, "--models-topic",
+                models, "--annotators-topic", annotators, "--consensus-topic", "stale.consensus", "--dead-letter-topic",
+                "stale.dead-letters");
         WebDriver driver = null;
         try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
             String url = awaitUrl(uiOut, server);
@@ -254,13 +245,9 @@ public class DashboardIT {
             KAFKA.broker().createTopic(topic, 1, Map.of());
         }
         StringWriter uiOut = new StringWriter();
-        CommandLine ui = ChorusCli.commandLine(CliRun.noConfig());
-        ui.setOut(new PrintWriter(uiOut, true));
-        ui.setErr(new PrintWriter(uiOut, true));
-        Thread server = new Thread(() -> ui.execute("ui", "--bootstrap-servers", bootstrap, "--port", "0",
-                "--models-topic", models, "--annotators-topic", annotators, "--consensus-topic", consensus,
-                "--dead-letter-topic", deadLetters), "dashboard-it-hostile-ui");
-        server.start();
+        Thread server = startUi(uiOut, "dashboard-it-hostile-ui", "--bootstrap-servers", bootstrap, "--models-topic",
+                models, "--annotators-topic", annotators, "--consensus-topic", consensus, "--dead-letter-topic",
+                deadLetters);
         WebDriver driver = null;
         try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
             String url = awaitUrl(uiOut, server);
@@ -367,6 +354,21 @@ public class DashboardIT {
                     "not an example".getBytes(StandardCharsets.UTF_8));
             producer.flush();
         }
+    }
+
+    /** Starts {@code chorus ui --port 0 ARGS} on a thread named {@code name}, its output to {@code out}. */
+    private static Thread startUi(StringWriter out, String name, String... args) {
+        CommandLine ui = ChorusCli.commandLine(CliRun.noConfig());
+        ui.setOut(new PrintWriter(out, true));
+        ui.setErr(new PrintWriter(out, true));
+        String[] command = new String[args.length + 3];
+        command[0] = "ui";
+        command[1] = "--port";
+        command[2] = "0";
+        System.arraycopy(args, 0, command, 3, args.length);
+        Thread server = new Thread(() -> ui.execute(command), name);
+        server.start();
+        return server;
     }
 
     private static String awaitUrl(StringWriter out, Thread server) throws InterruptedException {
