@@ -147,8 +147,7 @@ public class DashboardView {
             }
             return;
         }
-        if (!modelKeys.containsKey(key) && modelKeys.size() >= MAX_MODEL_KEYS) {
-            drop("model snapshots under keys past the first " + MAX_MODEL_KEYS);
+        if (pastKeyBound(modelKeys, key, MAX_MODEL_KEYS, "model snapshots")) {
             return;
         }
         Task task = admit(snapshot.getTask(), snapshot.getVariant(), "model snapshots");
@@ -203,8 +202,7 @@ public class DashboardView {
             drop("annotator models past the first " + MAX_ANNOTATORS);
             return;
         }
-        if (!annotatorKeys.containsKey(key) && annotatorKeys.size() >= MAX_ANNOTATOR_KEYS) {
-            drop("annotator models under keys past the first " + MAX_ANNOTATOR_KEYS);
+        if (pastKeyBound(annotatorKeys, key, MAX_ANNOTATOR_KEYS, "annotator models")) {
             return;
         }
         Task task = admit(model.getTask(), model.getVariant(), "annotator models");
@@ -661,5 +659,14 @@ public class DashboardView {
         TopicStatus(String topic) {
             this.topic = topic;
         }
+    }
+
+    /** Whether {@code key} is new to {@code keys}, which hold {@code max} already: then counted as dropped. */
+    private boolean pastKeyBound(Map<String, ?> keys, String key, int max, String what) {
+        if (keys.containsKey(key) || keys.size() < max) {
+            return false;
+        }
+        drop(what + " under keys past the first " + max);
+        return true;
     }
 }
