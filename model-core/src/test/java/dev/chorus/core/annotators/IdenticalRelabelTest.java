@@ -117,15 +117,10 @@ class IdenticalRelabelTest {
   @ValueSource(strings = {DoctorNetLabelModel.NAME, WeightedDoctorNetLabelModel.NAME,
       WeightedDoctorNetPaperLabelModel.NAME})
   void aDoctorNetCountsARecordSentTwiceInOneMinibatchOnce(String method) {
-    GaussianBlobs data = GaussianBlobs.generate(2, 4, K, 5);
-    ModelSpec spec = ModelSpec.softmaxRegression(4, K).withSeed(3);
-    LabelModelSpec config = LabelModelSpec.withMaxAnnotators(method, 4);
-    float[] x = new float[8];
-    System.arraycopy(data.x(), 0, x, 0, 4);
-    System.arraycopy(data.x(), 0, x, 4, 4);
-    LabelModel once = LabelModels.create(spec, config);
+    float[] x = RelabelTest.oneRowTwice();
+    LabelModel once = RelabelTest.withFeatures(method);
     once.train(Arrays.copyOf(x, 4), new long[] {1}, new String[] {"a"}, new int[] {2}, 1);
-    LabelModel twice = LabelModels.create(spec, config);
+    LabelModel twice = RelabelTest.withFeatures(method);
     twice.train(x, new long[] {1, 1}, new String[] {"a", "a"}, new int[] {2, 2}, 2);
 
     assertThat(twice.examplesSeen()).as("the network trained on both events").isEqualTo(2);

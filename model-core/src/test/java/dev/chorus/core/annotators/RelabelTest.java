@@ -27,6 +27,21 @@ class RelabelTest {
       + "\"numClasses\":3,\"batchSize\":16,\"labelModel\":\"dawid-skene\"}");
   static final float[] NO_FEATURES = new float[0];
 
+  /** The features of one example of 4, twice: two events of one item in one minibatch. */
+  static float[] oneRowTwice() {
+    GaussianBlobs data = GaussianBlobs.generate(2, 4, K, 5);
+    float[] x = new float[8];
+    System.arraycopy(data.x(), 0, x, 0, 4);
+    System.arraycopy(data.x(), 0, x, 4, 4);
+    return x;
+  }
+
+  /** A fresh label model of {@code method} over a softmax regression of those 4 features. */
+  static LabelModel withFeatures(String method) {
+    return LabelModels.create(ModelSpec.softmaxRegression(4, K).withSeed(3),
+        LabelModelSpec.withMaxAnnotators(method, 4));
+  }
+
   static void label(LabelModel model, long item, String annotator, int label) {
     model.train(new float[model.inputDim()], new long[] {item}, new String[] {annotator}, new int[] {label}, 1);
   }
@@ -103,15 +118,10 @@ class RelabelTest {
   @ValueSource(strings = {NaiveLabelModel.NAME, DawidSkeneLabelModel.NAME, DoctorNetLabelModel.NAME,
       WeightedDoctorNetLabelModel.NAME, WeightedDoctorNetPaperLabelModel.NAME})
   void aRelabelInTheSameMinibatchLeavesTheEstimatesAsTheNewLabelAlone(String method) {
-    GaussianBlobs data = GaussianBlobs.generate(2, 4, K, 5);
-    ModelSpec spec = ModelSpec.softmaxRegression(4, K).withSeed(3);
-    LabelModelSpec config = LabelModelSpec.withMaxAnnotators(method, 4);
-    float[] x = new float[8];
-    System.arraycopy(data.x(), 0, x, 0, 4);
-    System.arraycopy(data.x(), 0, x, 4, 4);
-    LabelModel relabelled = LabelModels.create(spec, config);
+    float[] x = oneRowTwice();
+    LabelModel relabelled = withFeatures(method);
     relabelled.train(x, new long[] {1, 1}, new String[] {"A", "A"}, new int[] {0, 1}, 2);
-    LabelModel newOnly = LabelModels.create(spec, config);
+    LabelModel newOnly = withFeatures(method);
     newOnly.train(Arrays.copyOf(x, 4), new long[] {1}, new String[] {"A"}, new int[] {1}, 1);
 
     assertThat(relabelled.examplesSeen()).isEqualTo(2);
