@@ -23,7 +23,11 @@ import java.util.function.LongFunction;
  * changed is pending until its record goes out, rate-limited like annotator models
  * ({@link MinibatchSgdFunction#due}); every model snapshot sends every pending item and re-evaluates up to
  * {@link #RECHECK_PER_SNAPSHOT} published items, round robin, republishing those whose most likely class moved with
- * their annotators' confusions. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
+ * their annotators' confusions. A record made right after its minibatch weighs the labels by the classifier's
+ * prediction, which a recheck no longer has: so a recheck compares the class the labels alone favour (under the
+ * running class prior) with the one they favoured when the last record went out ({@link Item#labelsClass}), never
+ * with the record's class, which would republish, with nothing changed, every item whose classifier and labels
+ * disagree. So each item is rechecked at least every {@code items / RECHECK_PER_SNAPSHOT}
  * snapshots, at a cost per snapshot of that many E-steps. The keys of the items owed are kept beside the ledger
  * ({@link #pending}), so that publication, after every minibatch, visits them alone, not every item. Items leave the
  * ledger when they leave the label model's
@@ -39,6 +43,13 @@ final class ConsensusLedger {
         int publishedClass = -1;
         long publishedVersion;
         long publishedAt;
+        /**
+         * The most likely class on the item's labels alone, under the class prior, when its last record went out: what
+         * a {@link #recheck} compares with. -1 before the first record, and for a record made before trainer-state
+         * layout 5, which kept no such class: the item's first recheck then takes the class it finds as the baseline,
+         * without a record.
+         */
+        int labelsClass = -1;
 
         Item(String id) {
             this.id = id;
@@ -92,12 +103,15 @@ final class ConsensusLedger {
                 continue;
             }
             it.remove();
-            ItemConsensus consensus = model.consensus(key, priorOf.apply(key));
+            float[] prior = priorOf.apply(key);
+            ItemConsensus consensus = model.consensus(key, prior);
             if (consensus == null) {
                 items.remove(key);
                 continue;
             }
             out.accept(record(task, variant, item, consensus, version, now));
+            // One more E-step, under the class prior, when the record's had the classifier's prediction.
+            item.labelsClass = prior == null ? consensus.mostLikely() : model.consensus(key, null).mostLikely();
             published++;
         }
         return published;
@@ -105,7 +119,8 @@ final class ConsensusLedger {
 
     /**
      * Re-evaluates up to {@link #RECHECK_PER_SNAPSHOT} published items, from where the last recheck stopped, and
-     * republishes those whose most likely class changed. Returns how many went out.
+     * republishes those whose most likely class on their labels alone moved since their last record
+     * ({@link Item#labelsClass}). Returns how many went out.
      */
     int recheck(LabelModel model, String task, String variant, long version, long now, Consumer<Consensus> out) {
         if (items.isEmpty()) {
@@ -135,9 +150,12 @@ final class ConsensusLedger {
                 ItemConsensus consensus = model.consensus(e.getKey(), null);
                 if (consensus == null) {
                     forgotten.add(e.getKey());
-                } else if (consensus.mostLikely() != item.publishedClass) {
+                } else if (item.labelsClass < 0) {
+                    item.labelsClass = consensus.mostLikely();
+                } else if (consensus.mostLikely() != item.labelsClass) {
                     pending.remove(e.getKey());
                     out.accept(record(task, variant, item, consensus, version, now));
+                    item.labelsClass = consensus.mostLikely();
                     published++;
                 }
             }
@@ -191,6 +209,7 @@ final class ConsensusLedger {
             i.publishedClass = item.publishedClass;
             i.publishedVersion = item.publishedVersion;
             i.publishedAt = item.publishedAt;
+            i.labelsClass = item.labelsClass;
             c.items.put(key, i);
         });
         c.pending.addAll(pending);
@@ -209,10 +228,15 @@ final class ConsensusLedger {
             out.writeInt(item.publishedClass);
             out.writeLong(item.publishedVersion);
             out.writeLong(item.publishedAt);
+            out.writeInt(item.labelsClass);
         }
     }
 
-    static ConsensusLedger readFrom(DataInput in, int maxItems) throws IOException {
+    /**
+     * Reads {@link #writeTo}'s bytes of trainer-state layout {@code layout}: from layout 5 on, each item's
+     * {@link Item#labelsClass}; before, none (-1).
+     */
+    static ConsensusLedger readFrom(DataInput in, int maxItems, int layout) throws IOException {
         ConsensusLedger ledger = new ConsensusLedger();
         ledger.recheckFrom = in.readInt();
         int size = in.readInt();
@@ -229,6 +253,11 @@ final class ConsensusLedger {
             item.publishedClass = in.readInt();
             item.publishedVersion = in.readLong();
             item.publishedAt = in.readLong();
+            item.labelsClass = layout >= 5 ? in.readInt() : -1;
+            if (item.labelsClass < -1) {
+                throw new IOException("trainer state: consensus item " + key + ": expected a class on labels alone >= -1,"
+                        + " got " + item.labelsClass);
+            }
             ledger.items.put(key, item);
         }
         return ledger;

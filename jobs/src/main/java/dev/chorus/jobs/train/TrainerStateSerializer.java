@@ -38,7 +38,9 @@ import org.apache.flink.core.memory.DataOutputView;
  * written without its rows, which {@link HashedRowsState} keeps in map state beside it ({@link #serializeWithoutRows}),
  * {@link #WIDE_DEEP_ROWS_APART} a wide and deep model's bytes without its rows ({@code WideDeepModel#rowsApart}), and
  * {@link #LARGE_OUTPUT_ROWS_APART} a large-output model without its rows ({@code LargeOutputModel#rowsApart});
- * this serializer alone refuses them, as the model would come back without rows. Evolving the layout means bumping
+ * this serializer alone refuses them, as the model would come back without rows. Layout 5 adds to each consensus
+ * ledger item the class its labels alone favoured at its last record ({@code ConsensusLedger.Item#labelsClass}), which
+ * a layout-4 ledger's items come back without. Evolving the layout means bumping
  * {@link #FORMAT_VERSION} and keeping the reader of every
  * older version; no Kryo, no reflection.
  */
@@ -46,9 +48,9 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
     private static final long serialVersionUID = 1L;
 
     /** Layout version of what this serializer writes after the learner. */
-    public static final int FORMAT_VERSION = 4;
+    public static final int FORMAT_VERSION = 5;
 
-    /** The kinds of model of layout 4. */
+    /** The kinds of model of layouts 4 and 5. */
     static final byte LEARNER = 0;
     static final byte LABEL_MODEL = 1;
     static final byte HASHED = 2;
@@ -320,7 +322,7 @@ public final class TrainerStateSerializer extends TypeSerializer<TrainerState> {
             }
             if (version >= 3) {
                 ItemLabelHistory history = model.history();
-                s.consensus = ConsensusLedger.readFrom(in, history == null ? 0 : history.maxItems());
+                s.consensus = ConsensusLedger.readFrom(in, history == null ? 0 : history.maxItems(), version);
             }
         }
         return s;

@@ -43,7 +43,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * from the savepoint; {@code train-v3} (layout 3) also holds the crowd task's consensus ledger, so the consensus
  * records published after the restore are those of an uninterrupted run ({@link SavepointFixture#replayConsensus});
  * {@code train-v4} (layout 4) also holds task {@code clicks}, a hashed FTRL model with an open minibatch of 4 sparse
- * rows, in the same position; {@code train-large-output-v1} (layout 4) also task {@code many}, a large-softmax
+ * rows, in the same position; {@code train-v5} (layout 5) holds the same, its consensus ledger keeping each item's
+ * class on its labels alone, which a recheck compares with (a layout-3 or 4 ledger's first recheck of an item takes
+ * the class it finds, without a record, so their records after the restore are still an uninterrupted run's);
+ * {@code train-large-output-v1} (layout 4) also task {@code many}, a large-softmax
  * model over 10,000 classes (kind 5: embedding rows, output rows and the sampler's generator), in the same position;
  * {@code train-large-output-rows-v1} is that made with {@code --hashed-state rows} (kinds 6 and 8, the clicks' and the
  * large-softmax model's rows in blocks of map state), restored with the rows apart and into one value.
@@ -56,7 +59,8 @@ class SavepointCompatibilityIT {
     static final MiniClusterExtension FLINK = JobTestSupport.miniCluster(1, JobTestSupport.failFast());
 
     @ParameterizedTest(name = "{0}, {1}")
-    @CsvSource({"train-v1, VALUE", "train-v2, VALUE", "train-v3, VALUE", "train-v4, VALUE", "train-large-output-v1, VALUE",
+    @CsvSource({"train-v1, VALUE", "train-v2, VALUE", "train-v3, VALUE", "train-v4, VALUE", "train-v5, VALUE",
+        "train-large-output-v1, VALUE",
         "train-large-output-rows-v1, ROWS", "train-large-output-rows-v1, VALUE"})
     void aSavepointOfAnEarlierLayoutRestoresModelOptimizerAndOpenMinibatch(String fixture,
             TrainSettings.HashedState hashedState) throws Exception {

@@ -54,7 +54,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * of 4 are in the savepoint too; from {@code train-v3} on (layout 3), also its consensus ledger: the 48 items
  * labelled so far and what was last published for each; from {@code train-v4} on (layout 4), also 100 named-field
  * examples of task {@code clicks}, a hashed logistic regression with FTRL ({@link #CLICKS_SPEC}): its sparse model
- * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows. {@code variants-v1} (the job keyed by
+ * (weights, z and n per coordinate) and its open minibatch of 4 sparse rows; {@code train-v5} (layout 5) is made as
+ * {@code train-v4}, its consensus ledger keeping each item's class on its labels alone. {@code variants-v1} (the job keyed by
  * task and variant, made at layout 3, so without clicks) has task {@code fixture} train a second variant, {@link #FAST},
  * set on the control topic before the examples come ({@link #addFastVariant}), so it holds both variants' state and
  * the broadcast spec map; {@code variants-v2}, the same made again once the routers kept at every checkpoint how far
@@ -279,15 +280,20 @@ public final class SavepointFixture {
         }
         return replay(ModelSpec.parse(!task.equals(CROWD) ? SPEC
                 : fixture.equals("train-v2") ? CROWD_SPEC_AS_MADE : CROWD_SPEC), task, minibatches,
-                RESTORED_VERSION);
+                MADE_BEFORE_LABEL_MODEL_FORMAT_6.contains(fixture) ? RESTORED_VERSION : 0);
     }
 
     /**
-     * The model version every savepoint fixture holds (6 minibatches of {@link #EXAMPLES}, the rest open). Their label
-     * models were saved before label-model format 6, which saves the classifier's average that Dawid–Skene's E-step
-     * reads: a restored one starts that average at the restored weights, so the replay restarts it there too.
+     * The model version every savepoint fixture holds (6 minibatches of {@link #EXAMPLES}, the rest open). Those of
+     * {@link #MADE_BEFORE_LABEL_MODEL_FORMAT_6} saved their label models before label-model format 6, which saves the
+     * classifier's average that Dawid–Skene's E-step reads: a restored one starts that average at the restored
+     * weights, so the replay restarts it there too.
      */
     static final int RESTORED_VERSION = EXAMPLES / 16;
+
+    /** The fixtures with a crowd task whose label model was saved before label-model format 6. */
+    static final java.util.Set<String> MADE_BEFORE_LABEL_MODEL_FORMAT_6 = java.util.Set.of("train-v2", "train-v3",
+            "train-v4", "train-large-output-v1", "train-large-output-rows-v1");
 
     /** As {@link #replay(String, String, int)}, with the given spec (JSON) for {@code task}. */
     static List<byte[]> replayWithSpec(String specJson, String task, int minibatches) {

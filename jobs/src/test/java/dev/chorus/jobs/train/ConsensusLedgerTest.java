@@ -107,7 +107,7 @@ class ConsensusLedgerTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ledger.writeTo(new DataOutputStream(bytes));
         ConsensusLedger restored = ConsensusLedger.readFrom(
-                new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), MAX_ITEMS);
+                new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), MAX_ITEMS, 5);
         for (ConsensusLedger l : List.of(ledger.copy(), restored, ledger)) {
             assertThat(publish(model, l, 2, 1000)).containsExactly(id(500), id(20));
             assertThat(l.pendingVisits).as("visits of this ledger's own publications").isEqualTo(
@@ -119,5 +119,66 @@ class ConsensusLedgerTest {
         bounded.labelled(3, id(3), 2);
         assertThat(publish(model, bounded, 3, 2000)).as("item 1 left the ledger of 2").containsExactly(id(2), id(3));
         assertThat(bounded.pendingVisits).isEqualTo(2);
+    }
+
+    /** What {@code ledger.recheck} sends at version {@code version}, as (item, class) pairs. */
+    static List<String> recheck(LabelModel model, ConsensusLedger ledger, long version) {
+        List<Consensus> out = new ArrayList<>();
+        int published = ledger.recheck(model, "t", "default", version, 0, out::add);
+        assertThat(out).hasSize(published);
+        return out.stream().map(c -> c.getItem() + "=" + c.getMostLikely()).toList();
+    }
+
+    /** Trains {@code model} on items {@code from ..< to}, labelled by every annotator of {@code who} as it says. */
+    static void train(LabelModel model, int from, int to, String[] who, java.util.function.IntBinaryOperator label) {
+        for (int item = from; item < to; item++) {
+            long[] items = new long[who.length];
+            int[] labels = new int[who.length];
+            for (int a = 0; a < who.length; a++) {
+                items[a] = item;
+                labels[a] = label.applyAsInt(a, item % K);
+            }
+            model.train(new float[0], items, who, labels, who.length);
+        }
+    }
+
+    /**
+     * A record made right after its minibatch weighs the labels by the classifier's prediction; the next snapshot's
+     * recheck has only the class prior. It must not republish the item with the class its labels alone favour when
+     * nothing changed (it did: an item whose classifier and labels disagreed flipped at every snapshot after its
+     * minibatch), and it must still republish an item whose class on its labels alone moved with the confusions.
+     */
+    @Test
+    void aRecheckRepublishesOnlyWhatMovedOnTheLabelsAloneNotWhatTheClassifierTipped() throws IOException {
+        LabelModel model = LabelModels.create(LABEL_ONLY);
+        ConsensusLedger ledger = new ConsensusLedger();
+        // x is right and y wrong (the next class) on 300 items, beside two reliable annotators.
+        String[] all = {"g1", "g2", "x", "y"};
+        train(model, 1000, 1300, all, (a, truth) -> a == 3 ? (truth + 1) % K : truth);
+        // Item 4 (class 1 on its labels alone), which the classifier says is class 2; item 7, which x says is 1.
+        model.train(new float[0], new long[] {4, 7}, new String[] {"g1", "x"}, new int[] {1, 1}, 2);
+        ledger.labelled(4, id(4), MAX_ITEMS);
+        ledger.labelled(7, id(7), MAX_ITEMS);
+        List<Consensus> out = new ArrayList<>();
+        ledger.publishPending(model, "t", "default", 1, 0, 1000, false,
+                key -> key == 4 ? new float[] {0.0001f, 0.0001f, 0.9998f} : null, out::add);
+        assertThat(out).extracting(c -> c.getItem() + "=" + c.getMostLikely())
+                .as("the classifier's prediction tips item 4").containsExactly(id(4) + "=2", id(7) + "=1");
+        assertThat(model.consensus(4, null).mostLikely()).as("item 4 on its labels alone").isEqualTo(1);
+
+        assertThat(recheck(model, ledger, 2)).as("nothing moved on the labels alone").isEmpty();
+
+        // Now x says the next class, on many more items: item 7 (x's 1) moves to class 0 on its labels alone.
+        train(model, 2000, 4000, all, (a, truth) -> a == 2 ? (truth + 1) % K : truth);
+        assertThat(model.consensus(7, null).mostLikely()).as("item 7 on its labels alone, now").isEqualTo(0);
+        assertThat(model.consensus(4, null).mostLikely()).as("item 4 on its labels alone, still").isEqualTo(1);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ledger.writeTo(new DataOutputStream(bytes));
+        ConsensusLedger restored = ConsensusLedger.readFrom(
+                new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), MAX_ITEMS, 5);
+        for (ConsensusLedger l : List.of(ledger.copy(), restored, ledger)) {
+            assertThat(recheck(model, l, 3)).as("item 7 moved, item 4 did not").containsExactly(id(7) + "=0");
+            assertThat(recheck(model, l, 4)).as("and is published").isEmpty();
+        }
     }
 }

@@ -198,7 +198,7 @@ class TrainerStateSerializerTest {
     }
 
     @Test
-    void hashedStateRoundTripsItsSparseRowsInLayout4() throws IOException {
+    void hashedStateRoundTripsItsSparseRowsInTheCurrentLayout() throws IOException {
         TrainerState s = TrainerState.create(ModelSpec.parse(dev.chorus.jobs.ClickExamples.SPEC), 50);
         var clicks = dev.chorus.jobs.ClickExamples.stream("clicks", 7, 5);
         for (int i = 0; i < 7; i++) {
@@ -215,7 +215,7 @@ class TrainerStateSerializerTest {
             }
         }
         byte[] first = bytes(s);
-        assertThat(new DataInputDeserializer(first).readInt()).isEqualTo(4);
+        assertThat(new DataInputDeserializer(first).readInt()).isEqualTo(TrainerStateSerializer.FORMAT_VERSION);
         assertThat(first[4]).as("kind").isEqualTo(TrainerStateSerializer.HASHED);
         TrainerState back = new TrainerStateSerializer().deserialize(new DataInputDeserializer(first));
         assertThat(bytes(back)).isEqualTo(first);
@@ -270,7 +270,7 @@ class TrainerStateSerializerTest {
         assertThatThrownBy(() -> {
             out.writeInt(99);
             new TrainerStateSerializer().deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
-        }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1..4, got 99");
+        }).isInstanceOf(IOException.class).hasMessageContaining("expected layout version 1..5, got 99");
     }
 
     @Test
@@ -298,6 +298,22 @@ class TrainerStateSerializerTest {
             assertThat(i.publishedClass).as("%s most likely class", i.id).isBetween(0, 2);
             assertThat(i.publishedVersion).as("%s published at model version", i.id).isBetween(1L, 6L);
         });
+    }
+
+    /**
+     * Layout 5 keeps, per published item, the class its labels alone favoured at its last record, which a recheck
+     * compares with; a layout-4 ledger's items come back without one (-1), for their first recheck to set.
+     */
+    @Test
+    void theLayout5SavepointFixtureKeepsEachItemsClassOnItsLabelsAlone() throws Exception {
+        ConsensusLedger ledger = fromSavepoint("train-v5", "crowd").consensus;
+        assertThat(ledger.items).as("consensus ledger of task crowd in train-v5").hasSize(48);
+        assertThat(ledger.items.values()).allSatisfy(i -> {
+            assertThat(i.publishedClass).as("%s most likely class", i.id).isBetween(0, 2);
+            assertThat(i.labelsClass).as("%s class on its labels alone", i.id).isBetween(0, 2);
+        });
+        assertThat(fromSavepoint("train-v4", "crowd").consensus.items.values()).extracting(i -> i.labelsClass)
+                .as("layout 4 kept none").hasSize(48).containsOnly(-1);
     }
 
     @Test
