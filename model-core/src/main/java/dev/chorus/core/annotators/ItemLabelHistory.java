@@ -21,6 +21,10 @@ import java.util.Set;
  * {@code maxAge} label events is evicted, and an item keeps only its last {@code maxLabelsPerItem} labels. An
  * item keeps one label per annotator: a relabel replaces the annotator's earlier one. An evicted item that is
  * labelled again starts afresh, so its new label is used alone. Evictions are counted.
+ *
+ * <p>Which items hold a label of each annotator slot is indexed in memory ({@link SlotIndex}, never saved: built from
+ * the items when first needed), so that forgetting an evicted annotator's labels visits its items alone, not the
+ * whole history: a stream of invented one-label annotators, each evicting another, costs what their labels cost.
  */
 public final class ItemLabelHistory {
 
@@ -42,6 +46,11 @@ public final class ItemLabelHistory {
   private long[] keptItems = new long[0];
   private Entry[] keptEntries = new Entry[0];
   private int keptCount;
+  /** The items of each slot, or null until {@link #forgetSlot} needs it (and again after {@link #rollback}). */
+  private SlotIndex index;
+  /** Items {@link #forgetSlot} has visited through the index, and lists compacted, which tests read; not saved. */
+  private long forgetVisits;
+  private long compactions;
 
   private static final class Entry {
     int[] slots;
@@ -61,6 +70,16 @@ public final class ItemLabelHistory {
       copy.size = size;
       copy.lastTick = lastTick;
       return copy;
+    }
+
+    /** Where {@code slot}'s label is, or -1. */
+    int indexOf(int slot) {
+      for (int i = 0; i < size; i++) {
+        if (slots[i] == slot) {
+          return i;
+        }
+      }
+      return -1;
     }
 
     void growTo(int capacity) {
@@ -102,6 +121,16 @@ public final class ItemLabelHistory {
     return entries.size();
   }
 
+  /** Items {@link #forgetSlot} has visited through its index (not counting a build of the index), for tests. */
+  long forgetVisits() {
+    return forgetVisits;
+  }
+
+  /** Slot lists compacted so far, for tests; not saved. */
+  long compactions() {
+    return compactions;
+  }
+
   /** Items forgotten so far, for being too old or crowded out. */
   public long evictions() {
     return evictions;
@@ -118,6 +147,7 @@ public final class ItemLabelHistory {
     if (entry != null && tick - entry.lastTick > maxAge) {
       evictions++;
       keep(item, entry);
+      unindex(entry);
       entry = null;
     }
     if (entry == null) {
@@ -132,7 +162,8 @@ public final class ItemLabelHistory {
     while (earlier < entry.size && entry.slots[earlier] != slot) {
       earlier++;
     }
-    if (earlier < entry.size) {
+    boolean relabel = earlier < entry.size;
+    if (relabel) {
       System.arraycopy(entry.slots, earlier + 1, entry.slots, earlier, entry.size - earlier - 1);
       System.arraycopy(entry.labels, earlier + 1, entry.labels, earlier, entry.size - earlier - 1);
       entry.size--;
@@ -141,6 +172,9 @@ public final class ItemLabelHistory {
       entry.growTo(maxLabelsPerItem);
     }
     if (entry.size == maxLabelsPerItem) {
+      if (index != null) {
+        index.removed(entry.slots[0]);
+      }
       System.arraycopy(entry.slots, 1, entry.slots, 0, maxLabelsPerItem - 1);
       System.arraycopy(entry.labels, 1, entry.labels, 0, maxLabelsPerItem - 1);
       entry.size--;
@@ -149,6 +183,10 @@ public final class ItemLabelHistory {
     entry.labels[entry.size] = label;
     entry.size++;
     entry.lastTick = tick;
+    if (index != null && !relabel) {
+      // A relabel keeps the slot's label of the item, whose index entry stands.
+      index.added(slot, item);
+    }
     Iterator<Map.Entry<Long, Entry>> oldest = entries.entrySet().iterator();
     while (oldest.hasNext()) {
       Map.Entry<Long, Entry> head = oldest.next();
@@ -158,6 +196,7 @@ public final class ItemLabelHistory {
       oldest.remove();
       evictions++;
       keep(head.getKey(), head.getValue());
+      unindex(head.getValue());
     }
     return entry.size;
   }
@@ -189,39 +228,122 @@ public final class ItemLabelHistory {
 
   /**
    * Drops every label of annotator {@code slot} from every item, and the items left without a label: the slot's
-   * annotator was evicted, and its labels must not be credited to the slot's next annotator. Costs one pass over
-   * the history.
+   * annotator was evicted, and its labels must not be credited to the slot's next annotator. Visits the items the
+   * slot labelled ({@link SlotIndex}; the first call after a restore, a copy or a rollback builds the index in one
+   * pass over the history).
    */
   public void forgetSlot(int slot) {
-    Iterator<Map.Entry<Long, Entry>> all = entries.entrySet().iterator();
-    while (all.hasNext()) {
-      Map.Entry<Long, Entry> e = all.next();
-      Entry entry = e.getValue();
-      int kept = 0;
-      for (int i = 0; i < entry.size; i++) {
-        if (entry.slots[i] != slot) {
-          kept++;
-        }
-      }
-      if (kept == entry.size) {
-        continue;
+    if (index == null) {
+      index = new SlotIndex();
+    }
+    long[] items = index.take(slot);
+    forgetVisits += items.length;
+    for (long item : items) {
+      Entry entry = entries.get(item);
+      int at = entry == null ? -1 : entry.indexOf(slot);
+      if (at < 0) {
+        continue; // the label went since (replaced, crowded out, evicted with its item), or the item is listed twice
       }
       if (entry.lastTick <= markedTick) {
-        keep(e.getKey(), entry);
+        keep(item, entry);
         entry = entry.copy();
-        e.setValue(entry);
+        // Put back in place: the map keeps its order of last labelling.
+        entries.put(item, entry);
       }
-      int to = 0;
+      System.arraycopy(entry.slots, at + 1, entry.slots, at, entry.size - at - 1);
+      System.arraycopy(entry.labels, at + 1, entry.labels, at, entry.size - at - 1);
+      entry.size--;
+      if (entry.size == 0) {
+        entries.remove(item);
+      }
+    }
+  }
+
+  /** Counts {@code entry}'s labels out of the index, if built: the entry left the history. */
+  private void unindex(Entry entry) {
+    if (index != null) {
       for (int i = 0; i < entry.size; i++) {
-        if (entry.slots[i] != slot) {
-          entry.slots[to] = entry.slots[i];
-          entry.labels[to++] = entry.labels[i];
+        index.removed(entry.slots[i]);
+      }
+    }
+  }
+
+  /**
+   * Per annotator slot, the items that hold a label of it: an append-only list that may also name items that no
+   * longer do (their label replaced by the slot's relabel is not listed twice, but one crowded out, or evicted with
+   * its item, stays listed until the list is next compacted), and the number of labels the slot has in the history.
+   * A list longer than twice that number, plus 16, is compacted, so its length stays within a constant factor of the
+   * slot's labels and each label costs O(1) amortised.
+   */
+  private final class SlotIndex {
+    private long[][] items = new long[0][];
+    private int[] listed = new int[0];
+    private int[] labels = new int[0];
+
+    SlotIndex() {
+      for (Map.Entry<Long, Entry> e : entries.entrySet()) {
+        Entry entry = e.getValue();
+        for (int i = 0; i < entry.size; i++) {
+          added(entry.slots[i], e.getKey());
         }
       }
-      entry.size = to;
-      if (to == 0) {
-        all.remove();
+    }
+
+    void added(int slot, long item) {
+      if (slot < 0) {
+        return; // only in a history read from bytes that its model then refuses (firstInvalid)
       }
+      if (slot >= items.length) {
+        int length = Math.max(slot + 1, 2 * items.length);
+        items = Arrays.copyOf(items, length);
+        listed = Arrays.copyOf(listed, length);
+        labels = Arrays.copyOf(labels, length);
+      }
+      labels[slot]++;
+      if (items[slot] == null) {
+        items[slot] = new long[4];
+      } else if (listed[slot] == items[slot].length) {
+        if (listed[slot] > 2 * labels[slot] + 16) {
+          compact(slot);
+        }
+        if (listed[slot] == items[slot].length) {
+          items[slot] = Arrays.copyOf(items[slot], 2 * listed[slot]);
+        }
+      }
+      items[slot][listed[slot]++] = item;
+    }
+
+    void removed(int slot) {
+      if (slot >= 0 && slot < labels.length) {
+        labels[slot]--;
+      }
+    }
+
+    /** The items listed for {@code slot}, which then has none. */
+    long[] take(int slot) {
+      if (slot < 0 || slot >= items.length || items[slot] == null) {
+        return new long[0];
+      }
+      long[] taken = Arrays.copyOf(items[slot], listed[slot]);
+      items[slot] = null;
+      listed[slot] = 0;
+      labels[slot] = 0;
+      return taken;
+    }
+
+    /** Keeps, once each, the listed items that still hold a label of {@code slot}. */
+    private void compact(int slot) {
+      compactions++;
+      long[] list = items[slot];
+      Set<Long> seen = new HashSet<>();
+      int to = 0;
+      for (int i = 0; i < listed[slot]; i++) {
+        Entry entry = entries.get(list[i]);
+        if (entry != null && entry.indexOf(slot) >= 0 && seen.add(list[i])) {
+          list[to++] = list[i];
+        }
+      }
+      listed[slot] = to;
     }
   }
 
@@ -277,6 +399,7 @@ public final class ItemLabelHistory {
     }
     tick = markedTick;
     evictions = markedEvictions;
+    index = null;
     mark();
   }
 

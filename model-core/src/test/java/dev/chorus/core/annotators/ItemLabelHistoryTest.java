@@ -126,4 +126,73 @@ class ItemLabelHistoryTest {
     assertThat(slots).startsWith(0, 1);
     assertThat(labels).startsWith(2, 1);
   }
+
+  static byte[] bytes(ItemLabelHistory history) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    history.writeTo(new DataOutputStream(out));
+    return out.toByteArray();
+  }
+
+  /**
+   * Forgetting a slot visits the items its index lists, which {@code add} keeps up to date through relabels, labels
+   * crowded out, items evicted by count and by age, earlier forgets, marks and rollbacks; the result must be what a
+   * pass over the whole history gives, which a copy (whose index is built afresh, from its items, when it first
+   * forgets) stands for. 20,000 random steps on small bounds, so that every path (compaction of a list too long included) is taken many
+   * times.
+   */
+  @Test
+  void forgettingThroughTheSlotIndexEqualsAPassOverTheHistory() throws IOException {
+    java.util.Random random = new java.util.Random(7);
+    ItemLabelHistory history = new ItemLabelHistory(40, 150, 3);
+    byte[] marked = bytes(history);
+    history.mark();
+    int forgets = 0;
+    int rollbacks = 0;
+    for (int step = 0; step < 20_000; step++) {
+      // Quiet stretches with few forgets and rollbacks let a slot's list grow past its labels and be compacted.
+      boolean quiet = step / 2000 % 2 == 1;
+      int op = random.nextInt(1000);
+      if (op < 850) {
+        history.add(random.nextInt(60), random.nextInt(8), random.nextInt(3));
+      } else if (op < (quiet ? 852 : 950)) {
+        int slot = random.nextInt(9);
+        ItemLabelHistory scanned = history.copy();
+        scanned.forgetSlot(slot);
+        history.forgetSlot(slot);
+        assertThat(bytes(history)).as("step %d: forget slot %d", step, slot).isEqualTo(bytes(scanned));
+        forgets++;
+      } else if (op < (quiet ? 999 : 980)) {
+        history.mark();
+        marked = bytes(history);
+      } else {
+        history.rollback();
+        assertThat(bytes(history)).as("step %d: rollback", step).isEqualTo(marked);
+        rollbacks++;
+      }
+    }
+    assertThat(history.evictions()).as("count and age evictions taken").isGreaterThan(1000);
+    assertThat(forgets).isGreaterThan(500);
+    assertThat(rollbacks).isGreaterThan(100);
+    assertThat(history.compactions()).as("lists compacted").isGreaterThan(50);
+  }
+
+  /**
+   * An evicted annotator's labels are found through the slot index: forgetting costs the items the slot labelled,
+   * not a pass over the history, once the index is built (the first forget after a restore or copy builds it).
+   */
+  @Test
+  void forgettingASlotVisitsItsItemsAloneOnceTheIndexIsBuilt() {
+    ItemLabelHistory history = new ItemLabelHistory(1 << 17, 1L << 40, 4);
+    for (int item = 0; item < 100_000; item++) {
+      history.add(item, 0, item % 3);
+    }
+    history.forgetSlot(5);
+    long visits = history.forgetVisits();
+    for (int churn = 0; churn < 1000; churn++) {
+      history.add(200_000 + churn, 1, 1);
+      history.forgetSlot(1);
+    }
+    assertThat(history.forgetVisits() - visits).as("one item per forget").isEqualTo(1000);
+    assertThat(history.size()).as("each churned item left with its only label").isEqualTo(100_000);
+  }
 }
