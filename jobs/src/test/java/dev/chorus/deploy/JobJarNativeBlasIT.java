@@ -30,7 +30,9 @@ class JobJarNativeBlasIT {
         .as("the bundled OpenBLAS has Linux x86-64 natives only").isEqualTo("Linux/amd64");
     Path jobJar;
     try (Stream<Path> files = Files.list(Path.of("target"))) {
-      jobJar = files.filter(p -> p.getFileName().toString().matches("chorus-jobs-.*-job\\.jar")).findFirst()
+      // The newest: the one this build's package phase wrote, not one an earlier version left behind without clean.
+      jobJar = files.filter(p -> p.getFileName().toString().matches("chorus-jobs-.*-job\\.jar"))
+          .max(java.util.Comparator.comparing(p -> p.toFile().lastModified()))
           .orElseThrow(() -> new AssertionError("no target/chorus-jobs-*-job.jar: run the package phase first"));
     }
     try (JarFile jar = new JarFile(jobJar.toFile())) {
