@@ -362,21 +362,27 @@ public final class MinibatchSgdFunction
             // The fresh model's versions count from 0 again: serve jobs forget the old model and swap to its version 0.
             restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
+        ModelSpec resetTo = reset ? VariantSpecs.parse(change.spec) : null;
         state.applyToKeyedState(ctx, (key, trainer) -> {
-            if (key.equals(changed) && (change.retires() || restarts && !reset)) { // a revival has no state left
-                TrainerState s = trainer.value();
+            TrainerState s = key.equals(changed) ? trainer.value() : null;
+            // A reset keeps the model's spec (check-specs' rule), so the fresh model takes the open minibatch; one to
+            // another spec, which check-specs never sends, restarts as a revival does, whatever the two shapes.
+            boolean inPlace = s != null && reset && s.model.spec().equals(resetTo);
+            if (key.equals(changed) && (change.retires() || restarts && !inPlace)) { // a revival has no state left
                 if (s != null && s.batchFill > 0) {
                     variant = change.variant;
                     retiredMinibatches.predict(s, change.task, variant, metricsOf(change.task, s),
                             ctx.currentProcessingTime(), out);
                 }
                 trainer.clear();
-            } else if (key.equals(changed) && reset && trainer.value() != null) {
-                if (rewarm) {
-                    fresh[0] = WarmStarts.rewarmed(trainer.value(), VariantSpecs.parse(change.spec), change.spec,
-                            prequentialWindow);
+                if (rewarm && s != null) { // its own weights are of another spec: it starts fresh
+                    fresh[0] = WarmStarts.state(resetTo, change.spec, null, prequentialWindow);
                 }
-                trainer.update(trainer.value().restartedAs(fresh[0]));
+            } else if (inPlace) {
+                if (rewarm) {
+                    fresh[0] = WarmStarts.rewarmed(s, resetTo, change.spec, prequentialWindow);
+                }
+                trainer.update(s.restartedAs(fresh[0]));
             }
         });
         if (rewarm && fresh[0] != null) {
