@@ -21,9 +21,7 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -144,8 +142,8 @@ public final class MinibatchSgdFunction
     private transient FieldHashing hashing;
     private transient SkipGramTraining skipGrams;
     private transient AdmittedTasks admitted;
-    /** The metrics of each task this instance has seen since it started. */
-    private transient Map<String, TaskTrainingMetrics> taskMetrics;
+    /** The metrics of each variant this instance measures, a retired one's closed some time after. */
+    private transient TrainingMetricsByVariant taskMetrics;
     private transient String blasBackend;
     private transient RestartedModels restartedModels;
     private transient RestartChunks restartChunks;
@@ -195,7 +193,7 @@ public final class MinibatchSgdFunction
                 deadLetterMaxOriginalBytes);
         hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters.counts);
         skipGrams = new SkipGramTraining(getRuntimeContext().getMetricGroup());
-        taskMetrics = new HashMap<>();
+        taskMetrics = new TrainingMetricsByVariant(getRuntimeContext().getMetricGroup(), prequentialWindow);
         blasBackend = Blas.get().backend().name();
         restartedModels = new RestartedModels(getRuntimeContext(), restartChunks, sourceTopic, blasBackend, snapshots);
     }
@@ -325,16 +323,9 @@ public final class MinibatchSgdFunction
         metrics.update(s);
     }
 
-    /** The variant's metrics on this instance, registered when it first needs them (also after a restore). */
+    /** The variant's metrics on this instance ({@link TrainingMetricsByVariant#of}). */
     private TaskTrainingMetrics metricsOf(String task, TrainerState s) {
-        boolean classifier = s.model.isClassifier();
-        TaskTrainingMetrics metrics = taskMetrics.computeIfAbsent(Variants.key(task, variant), k ->
-                new TaskTrainingMetrics(getRuntimeContext().getMetricGroup(), task, variant, classifier,
-                        s.labelModel != null, prequentialWindow));
-        if (!metrics.measures(classifier, s.labelModel != null)) {
-            metrics.restart(classifier, s.labelModel != null); // revived as another kind
-        }
-        return metrics;
+        return taskMetrics.of(task, variant, s);
     }
 
     /**
@@ -389,12 +380,7 @@ public final class MinibatchSgdFunction
             // After the keyed pass, which restart's own pass over keyed state must not run inside.
             restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
-        // A retired variant's metrics stay registered (Flink would refuse the same names from a revived one's); the
-        // variant's next model, of whichever kind, is measured from its own first prediction.
-        TaskTrainingMetrics metrics = taskMetrics.get(changed);
-        if (metrics != null && (change.retires() || restarts)) {
-            metrics.restart();
-        }
+        taskMetrics.changed(changed, change.retires(), restarts);
     }
 
     @Override
