@@ -39,9 +39,11 @@ public final class RegisteredMetrics {
     }
 
     private final List<Registered> registered = new CopyOnWriteArrayList<>();
+    private final List<Metric> unregistered = new CopyOnWriteArrayList<>();
     private final TestingMetricRegistry registry = TestingMetricRegistry.builder().setNumberReporters(1)
             .setRegisterConsumer((metric, name, group) -> registered.add(
                     new Registered(prometheusName(group, name), labels(group), metric)))
+            .setUnregisterConsumer((metric, name, group) -> unregistered.add(metric))
             .build();
 
     /** A harness environment whose task metric group registers into this. */
@@ -53,6 +55,11 @@ public final class RegisteredMetrics {
 
     public List<Registered> all() {
         return List.copyOf(registered);
+    }
+
+    /** The registrations not unregistered since: what a reporter reports now. */
+    public List<Registered> current() {
+        return registered.stream().filter(r -> unregistered.stream().noneMatch(m -> m == r.metric())).toList();
     }
 
     /** The registrations named {@code name} whose labels include {@code labels}. */

@@ -21,9 +21,7 @@ import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -144,8 +142,8 @@ public final class MinibatchSgdFunction
     private transient FieldHashing hashing;
     private transient SkipGramTraining skipGrams;
     private transient AdmittedTasks admitted;
-    /** The metrics of each task this instance has seen since it started. */
-    private transient Map<String, TaskTrainingMetrics> taskMetrics;
+    /** The metrics of each variant this instance measures, a retired one's closed some time after. */
+    private transient TrainingMetricsByVariant taskMetrics;
     private transient String blasBackend;
     private transient RestartedModels restartedModels;
     private transient RestartChunks restartChunks;
@@ -195,7 +193,7 @@ public final class MinibatchSgdFunction
                 deadLetterMaxOriginalBytes);
         hashing = new FieldHashing(getRuntimeContext().getMetricGroup(), deadLetters.counts);
         skipGrams = new SkipGramTraining(getRuntimeContext().getMetricGroup());
-        taskMetrics = new HashMap<>();
+        taskMetrics = new TrainingMetricsByVariant(getRuntimeContext().getMetricGroup(), prequentialWindow);
         blasBackend = Blas.get().backend().name();
         restartedModels = new RestartedModels(getRuntimeContext(), restartChunks, sourceTopic, blasBackend, snapshots);
     }
@@ -325,16 +323,9 @@ public final class MinibatchSgdFunction
         metrics.update(s);
     }
 
-    /** The variant's metrics on this instance, registered when it first needs them (also after a restore). */
+    /** The variant's metrics on this instance ({@link TrainingMetricsByVariant#of}). */
     private TaskTrainingMetrics metricsOf(String task, TrainerState s) {
-        boolean classifier = s.model.isClassifier();
-        TaskTrainingMetrics metrics = taskMetrics.computeIfAbsent(Variants.key(task, variant), k ->
-                new TaskTrainingMetrics(getRuntimeContext().getMetricGroup(), task, variant, classifier,
-                        s.labelModel != null, prequentialWindow));
-        if (!metrics.measures(classifier, s.labelModel != null)) {
-            metrics.restart(classifier, s.labelModel != null); // revived as another kind
-        }
-        return metrics;
+        return taskMetrics.of(task, variant, s);
     }
 
     /**
@@ -362,33 +353,34 @@ public final class MinibatchSgdFunction
             // The fresh model's versions count from 0 again: serve jobs forget the old model and swap to its version 0.
             restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
+        ModelSpec resetTo = reset ? VariantSpecs.parse(change.spec) : null;
         state.applyToKeyedState(ctx, (key, trainer) -> {
-            if (key.equals(changed) && (change.retires() || restarts && !reset)) { // a revival has no state left
-                TrainerState s = trainer.value();
+            TrainerState s = key.equals(changed) ? trainer.value() : null;
+            // A reset keeps the model's spec (check-specs' rule), so the fresh model takes the open minibatch; one to
+            // another spec, which check-specs never sends, restarts as a revival does, whatever the two shapes.
+            boolean inPlace = s != null && reset && s.model.spec().equals(resetTo);
+            if (key.equals(changed) && (change.retires() || restarts && !inPlace)) { // a revival has no state left
                 if (s != null && s.batchFill > 0) {
                     variant = change.variant;
                     retiredMinibatches.predict(s, change.task, variant, metricsOf(change.task, s),
                             ctx.currentProcessingTime(), out);
                 }
                 trainer.clear();
-            } else if (key.equals(changed) && reset && trainer.value() != null) {
-                if (rewarm) {
-                    fresh[0] = WarmStarts.rewarmed(trainer.value(), VariantSpecs.parse(change.spec), change.spec,
-                            prequentialWindow);
+                if (rewarm && s != null) { // its own weights are of another spec: it starts fresh
+                    fresh[0] = WarmStarts.state(resetTo, change.spec, null, prequentialWindow);
                 }
-                trainer.update(trainer.value().restartedAs(fresh[0]));
+            } else if (inPlace) {
+                if (rewarm) {
+                    fresh[0] = WarmStarts.rewarmed(s, resetTo, change.spec, prequentialWindow);
+                }
+                trainer.update(s.restartedAs(fresh[0]));
             }
         });
         if (rewarm && fresh[0] != null) {
             // After the keyed pass, which restart's own pass over keyed state must not run inside.
             restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
-        // A retired variant's metrics stay registered (Flink would refuse the same names from a revived one's); the
-        // variant's next model, of whichever kind, is measured from its own first prediction.
-        TaskTrainingMetrics metrics = taskMetrics.get(changed);
-        if (metrics != null && (change.retires() || restarts)) {
-            metrics.restart();
-        }
+        taskMetrics.changed(changed, change.retires(), restarts);
     }
 
     @Override

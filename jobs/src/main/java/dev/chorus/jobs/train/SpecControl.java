@@ -220,12 +220,19 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     /**
      * Whether a LIVE record (checked) resets its variant in place: it says {@code revive} and the control topic has
      * the variant live, so it goes out even when its spec is the live one ({@link VariantSpecs#resets}); the trainer
-     * restarts the variant's model without its ever stopping being live.
+     * restarts the variant's model without its ever stopping being live. A task's {@code --spec} default the topic
+     * has not named yet is reset only with {@code --spec}'s model: with another, the record is the topic's first
+     * default, which may differ from {@code --spec} ({@link #liveProblem}), a new spec whose model starts fresh
+     * ({@link VariantSpecs#restarts}), never an in-place reset, which keeps the model's spec.
      */
     private boolean resets(VariantSpecRecord spec, VariantSpec parsed) {
         // current, not entry: a task's --spec default, seeded and never changed, is live without an entry.
         SpecChange live = current(spec.getTask(), spec.getVariant());
-        return live != null && !live.retires() && parsed.revive();
+        if (live == null || live.retires() || !parsed.revive()) {
+            return false;
+        }
+        return entry(spec.getTask(), spec.getVariant()) != null
+                || parsed.model().equals(defaults.specFor(spec.getTask()));
     }
 
     /** What is wrong with a record, as {@code field: reason}; else its spec, parsed when LIVE. */

@@ -6,10 +6,11 @@ import dev.chorus.jobs.LabelledMetrics;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
 
 /**
- * One task's training metrics on one parallel instance of the minibatch operator, registered when the instance
- * first sees the task. The operator copies what the gauges show into plain fields as it goes, because reporters
+ * One variant's training metrics on one parallel instance of the minibatch operator, registered when the instance
+ * first sees the variant, closed some time after it retires ({@link TrainingMetricsByVariant}). The operator copies what the gauges show into plain fields as it goes, because reporters
  * read gauges from another thread and must not touch keyed state. Gauges with nothing to show yet read NaN.
  *
  * <p>The prequential loss (log loss for classifiers, squared error for regressors, over the same window as the
@@ -77,6 +78,16 @@ final class TaskTrainingMetrics {
         if (labelModel && !annotatorsGauge) {
             group.gauge(ANNOTATORS, (Gauge<Long>) () -> annotators);
             annotatorsGauge = true;
+        }
+    }
+
+    /**
+     * Unregisters the gauges and counters (the variant's group is closed: Flink takes its names again for a new one);
+     * these metrics are not used again.
+     */
+    void close() {
+        if (group instanceof AbstractMetricGroup<?> closing) {
+            closing.close();
         }
     }
 

@@ -12,8 +12,11 @@ import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
 
 /**
- * Flink's serializer of a {@link VariantExample} on the edge from the router to the trainer: variant, spec or null,
- * initial model (length, -1 for null, then its bytes), example.
+ * Flink's serializer of a {@link VariantExample} on the edge from the router to the trainer: variant, spec or null
+ * (both by {@link StringValue#writeString}, which has no length limit: {@code writeUTF}'s 64 KiB failed a longer
+ * variant name), initial model (length, -1 for null, then its bytes), example. Only the network format between the
+ * two operators: no state holds a VariantExample (the router holds the examples it waits with as Kafka records), and a
+ * savepoint, by which a job is upgraded, holds no records in flight.
  */
 public final class VariantExampleSerializer extends TypeSerializerSingleton<VariantExample> {
     private static final long serialVersionUID = 1L;
@@ -49,7 +52,7 @@ public final class VariantExampleSerializer extends TypeSerializerSingleton<Vari
 
     @Override
     public void serialize(VariantExample record, DataOutputView out) throws IOException {
-        out.writeUTF(record.variant());
+        StringValue.writeString(record.variant(), out);
         StringValue.writeString(record.spec(), out);
         out.writeInt(record.initialModel() == null ? -1 : record.initialModel().length);
         if (record.initialModel() != null) {
@@ -60,7 +63,7 @@ public final class VariantExampleSerializer extends TypeSerializerSingleton<Vari
 
     @Override
     public VariantExample deserialize(DataInputView in) throws IOException {
-        String variant = in.readUTF();
+        String variant = StringValue.readString(in);
         String spec = StringValue.readString(in);
         int length = in.readInt();
         byte[] initialModel = length < 0 ? null : new byte[length];

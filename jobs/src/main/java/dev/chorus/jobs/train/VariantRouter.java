@@ -76,6 +76,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(VariantRouter.class);
 
+    private static final List<String> DEFAULT_ONLY = List.of(JobSettings.DEFAULT_VARIANT);
+
     /** At most this many examples wait for the control topic per instance; past it, they are routed. */
     public static final int MAX_HELD = 10_000;
 
@@ -96,8 +98,18 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     private final String specsTopic;
     private final boolean bounded;
 
-    /** Derived from the broadcast state, dropped at each change of it. */
+    /**
+     * Derived from the broadcast state, dropped at each change of it: the live variants of each task the broadcast
+     * state names ({@link #topicTasks}), so at most one entry per task on the control topic.
+     */
     private transient Map<String, List<String>> liveByTask;
+    /**
+     * The tasks the broadcast state has a key of (the control topic named them; names never leave it, a retirement
+     * stays as {@link VariantSpecs#RETIRED}), built from it on first use; null until then. Any other task's live
+     * variants are its {@code --spec} default or none, known without a scan or an entry: an example's task name is
+     * the producer's, and keeping each would grow the heap without bound.
+     */
+    private transient Set<String> topicTasks;
     private transient Map<String, ModelSpec> topicSpecs;
     /** Variant keys whose spec this instance sent with an example since the variant last changed. */
     private transient Set<String> announced;
@@ -264,8 +276,12 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         ReadOnlyBroadcastState<String, String> specs = routing.specs().get();
         List<String> live = liveByTask.get(task);
         if (live == null) {
-            live = VariantSpecs.liveVariants(specs, defaults, task);
-            liveByTask.put(task, live);
+            if (topicTasks(specs).contains(task)) {
+                live = VariantSpecs.liveVariants(specs, defaults, task);
+                liveByTask.put(task, live);
+            } else {
+                live = defaults.specFor(task) == null ? List.of() : DEFAULT_ONLY;
+            }
         }
         if (live.isEmpty()) {
             reject(input, routing, "task", "field 'task': expected a task with a live variant (on the specs topic, or "
@@ -304,6 +320,16 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         }
     }
 
+    private Set<String> topicTasks(ReadOnlyBroadcastState<String, String> specs) throws Exception {
+        if (topicTasks == null) {
+            topicTasks = new HashSet<>();
+            for (Map.Entry<String, String> e : specs.immutableEntries()) {
+                topicTasks.add(Variants.task(e.getKey()));
+            }
+        }
+        return topicTasks;
+    }
+
     /**
      * Why {@code example} does not fit {@code spec}, the spec of {@code variant}, one of its task's {@code live}
      * variants; null when it fits. The reason is {@link ExampleValidator#againstSpec}'s, after the variant's name
@@ -333,9 +359,15 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         }
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
+        topicTasks(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR)).add(change.task);
         liveByTask.remove(change.task);
         topicSpecs.remove(Variants.key(change.task, change.variant));
         announced.remove(Variants.key(change.task, change.variant));
+    }
+
+    /** How many tasks' live variants this instance holds, derived from the broadcast state (tests). */
+    int tasksCached() {
+        return liveByTask.size();
     }
 
     /**

@@ -15,6 +15,11 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 public final class Variants {
     static final char SEPARATOR = JobSettings.VARIANT_SEPARATOR;
     private static final char SEARCH_SEPARATOR = '\u001E';
+    /**
+     * Longest name of a variant a control record makes live, as a task's ({@link ExampleValidator#MAX_TASK_LENGTH}):
+     * names are state keys, topic keys and in every prediction and model snapshot.
+     */
+    public static final int MAX_VARIANT_LENGTH = ExampleValidator.MAX_TASK_LENGTH;
 
     private Variants() {}
 
@@ -48,8 +53,9 @@ public final class Variants {
 
     /**
      * What is wrong with the names of a control record's task and variant, or null: empty, a control character, or,
-     * for a record that makes the variant {@code live}, a {@code /} or {@code #} in the variant, which would make its
-     * models-topic key another variant's or chunk's (a variant an older release let live can still be retired).
+     * for a record that makes the variant {@code live}, a variant of more than {@link #MAX_VARIANT_LENGTH} characters
+     * or with a {@code /} or {@code #}, which would make its models-topic key another variant's or chunk's (a variant
+     * an older release let live can still be retired).
      */
     public static ExampleValidator.Rejection checkNames(String task, String variant, boolean live) {
         for (String[] name : new String[][] {{"task", task}, {"variant", variant}}) {
@@ -61,6 +67,10 @@ public final class Variants {
             if (bad != null) {
                 return bad;
             }
+        }
+        if (live && variant.length() > MAX_VARIANT_LENGTH) {
+            return new ExampleValidator.Rejection("variant", "field 'variant': expected 1 to " + MAX_VARIANT_LENGTH
+                    + " characters, got " + variant.length());
         }
         for (int i = 0; live && i < variant.length(); i++) {
             if (variant.charAt(i) == '#' || variant.charAt(i) == '/') {

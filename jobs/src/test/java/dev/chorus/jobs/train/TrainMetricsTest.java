@@ -140,4 +140,38 @@ class TrainMetricsTest {
                     .singleElement().satisfies(r -> assertThat(r.value()).isEqualTo(1));
         }
     }
+
+    /**
+     * A retired variant's metrics go (its gauges and counters unregistered, its prequential window dropped) once more
+     * than {@link TrainingMetricsByVariant#RETIRED_KEPT} variants retired after it on this instance: drift forks and
+     * searches retire variants whose names never come back, and each kept a window and its metric series for good. A
+     * variant revived while its metrics are kept goes on with them; one revived later registers them again.
+     */
+    @Test
+    void retiredVariantsMetricsGoOnceOthersRetiredAfterThem() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        int variants = 200;
+        try (var h = harness(MinibatchSgdFunctionTest.settings(), metrics)) {
+            h.open();
+            for (int v = 0; v < variants; v++) {
+                h.processBroadcastElement(new SpecChange("t", "v" + v, MinibatchSgdFunctionTest.SPEC), v);
+                h.processElement(new VariantExample("v" + v, new Sourced<>(example(v % 150), 0, v), null), v);
+                h.processBroadcastElement(new SpecChange("t", "v" + v, null), v);
+            }
+            assertThat(registeredVariants(metrics)).as("the variants whose metrics are still registered")
+                    .hasSize(TrainingMetricsByVariant.RETIRED_KEPT).contains("v" + (variants - 1)).doesNotContain("v0");
+
+            for (String revived : List.of("v0", "v" + (variants - 1))) {
+                h.processBroadcastElement(new SpecChange("t", revived, MinibatchSgdFunctionTest.SPEC), variants);
+                h.processElement(new VariantExample(revived, new Sourced<>(example(0), 0, variants), null), variants);
+                assertThat(metrics.current()).as(revived).filteredOn(r -> r.name().equals(PREFIX + "examplesTrained")
+                        && revived.equals(r.labels().get("variant"))).hasSize(1);
+            }
+        }
+    }
+
+    private static java.util.Set<String> registeredVariants(RegisteredMetrics metrics) {
+        return metrics.current().stream().filter(r -> r.name().startsWith(PREFIX))
+                .map(r -> r.labels().get("variant")).collect(java.util.stream.Collectors.toSet());
+    }
 }

@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Test;
  */
 class VariantResetTest {
     static final String REVIVED = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"revive\":true}";
+    static final String SMALLER = SPEC.replace("\"batchSize\":8", "\"batchSize\":4");
+    static final String SMALLER_REVIVED = SMALLER.substring(0, SMALLER.lastIndexOf('}')) + ",\"revive\":true}";
 
     @Test
     void aReviveOfALiveVariantWithItsModelGoesOutEachTimeAndOneWithAnotherModelIsADeadLetter() throws Exception {
@@ -78,6 +80,92 @@ class VariantResetTest {
             h.processElement(record("t/default", live("t", "default", SPEC)), 0);
             h.processElement(new KafkaRecord("chorus.specs", 0, 1, 0, bytes("t/default"), null), 1);
             assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", "default", null));
+        }
+    }
+
+    /**
+     * A task's --spec default that the control topic has never named (no entry) is reset in place only by a record
+     * with --spec's own model; the topic's first default record may give it another model, and one that says
+     * {@code revive} or {@code reset} too is that: a new spec, started fresh, not a reset (before: sent as a reset, so
+     * the trainer copied the open minibatch into the smaller model's arrays and crash-looped).
+     */
+    @Test
+    void aResetOfAnUnseededDefaultWithAnotherModelIsTheTopicsFirstDefaultNotAReset() throws Exception {
+        for (String other : List.of(SMALLER_REVIVED, VariantSpecs.resetSpec(SMALLER))) {
+            try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                    CheckSpecsHarness.open(settings())) {
+                h.processElement(record("t/default", live("t", "default", other)), 0);
+                assertThat(h.extractOutputValues()).singleElement().satisfies(c -> {
+                    assertThat(c).isEqualTo(new SpecChange("t", "default", other));
+                    assertThat(c.reset).as("not a reset: %s", other).isFalse();
+                });
+                assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).isNullOrEmpty();
+            }
+        }
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h =
+                CheckSpecsHarness.open(settings())) {
+            h.processElement(record("t/default", live("t", "default", REVIVED)), 0);
+            assertThat(h.extractOutputValues()).singleElement()
+                    .satisfies(c -> assertThat(c.reset).as("--spec's own model: a reset").isTrue());
+        }
+    }
+
+    /**
+     * Defensively, a change the trainer is told is a reset but whose model spec is not the live state's (which
+     * check-specs never sends) restarts the variant as a revival does, whatever the shapes: the open minibatch is
+     * predicted by the old model, the model key tombstoned, the fresh model published at version 0 and trained.
+     */
+    @Test
+    void aResetToAnotherModelSpecRestartsTheVariantInsteadOfFailingOnItsOpenMinibatch() throws Exception {
+        String rewarm = VariantSpecs.rewarmSpec(SMALLER, "default");
+        String otherShape = SPEC.replace("\"batchSize\":8", "\"batchSize\":16");
+        for (String other : List.of(SMALLER_REVIVED, otherShape, rewarm)) {
+            try (var h = new TrainerHarness(settings())) {
+                h.open();
+                for (int i = 0; i < 13; i++) { // a full minibatch and 5 rows of the next
+                    h.processElement(MinibatchSgdFunctionTest.sourced(example(i), i), i);
+                }
+                SpecChange reset = new SpecChange("t", "default", other);
+                reset.reset = true;
+                h.processBroadcastElement(reset, 13);
+                for (int i = 13; i < 29; i++) {
+                    h.processElement(MinibatchSgdFunctionTest.sourced(example(i), i), i);
+                }
+                h.processWatermark(new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+
+                assertThat(h.extractOutputValues()).extracting(Prediction::getId).as(other)
+                        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 29)
+                                .mapToObj(i -> example(i).getId()).toList());
+                assertThat(h.extractOutputValues().subList(8, 13)).extracting(Prediction::getModelVersion)
+                        .as("the open minibatch, predicted by the old model").containsOnly(1L);
+                assertThat(models(h).subList(0, 2)).extracting(m -> m.isLeft() ? m.left() : m.right().getVersion())
+                        .as(other).containsExactly("t/default", 0L);
+                assertThat(HashedTrainingTest.bytes(models(h).get(1).right().getParameters())).as(other)
+                        .isEqualTo(OnlineLearner.create(VariantSpecs.parse(other)).toBytes());
+                assertThat(models(h).get(models(h).size() - 1).right().getVersion()).as(other)
+                        .isEqualTo(16 / VariantSpecs.parse(other).batchSize());
+                assertThat(deadLetters(h)).isEmpty();
+            }
+        }
+    }
+
+    /** A reset after a restore still keeps the open minibatch: the restored model's spec is the reset's. */
+    @Test
+    void aResetAfterARestoreStillSwapsTheModelInPlace() throws Exception {
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState checkpoint;
+        try (var h = new TrainerHarness(settings())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", SPEC), 0);
+            train(h, 0, 13);
+            checkpoint = h.snapshot(1, 13);
+        }
+        try (var h = new TrainerHarness(settings())) {
+            h.initializeState(checkpoint);
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", REVIVED), 13);
+            train(h, 13, 16);
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion)
+                    .as("the minibatch open at the reset is the fresh model's first").containsOnly(0L).hasSize(8);
         }
     }
 

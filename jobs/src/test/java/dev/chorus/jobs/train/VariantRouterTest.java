@@ -2,6 +2,7 @@ package dev.chorus.jobs.train;
 
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.example;
 import static dev.chorus.jobs.train.MinibatchSgdFunctionTest.settings;
+import static dev.chorus.jobs.train.VariantsTest.OTHER_SPEC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -181,6 +182,41 @@ class VariantRouterTest {
     }
 
     /** {@code example} as read from {@code partition} at {@code offset}: Avro, keyed {@code key-<offset>}. */
+    /**
+     * A task the control topic has never named routes to its --spec default without the router keeping anything of
+     * it (before: each task name an example brought was kept for good, so a producer inventing names grew every
+     * router's heap without bound); routing is as before, and a task the topic names is still routed by its records.
+     */
+    @Test
+    void tasksTheControlTopicNeverNamedRouteToTheirDefaultAndAreNotKept() throws Exception {
+        VariantRouter router = new VariantRouter(settings(), () -> -1);
+        try (BroadcastOperatorTestHarness<Received<Example>, SpecChange, VariantExample> h =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(router, VariantSpecs.DESCRIPTOR,
+                        WarmStarts.DESCRIPTOR)) {
+            h.processBroadcastElement(new SpecChange("t", "w", OTHER_SPEC), 0);
+            h.processBroadcastElement(new SpecChange("gone", "default", null), 0);
+            int invented = 20_000;
+            for (int i = 0; i < invented; i++) {
+                Example e = example(i % 150);
+                e.setTask("invented-" + i);
+                h.processElement(received(e, 0, i), i);
+            }
+            h.processElement(received(example(0), 0, invented), invented);
+            Example gone = example(1);
+            gone.setTask("gone");
+            h.processElement(received(gone, 0, invented + 1), invented + 1);
+
+            assertThat(router.tasksCached()).as("only tasks the control topic names").isLessThanOrEqualTo(2);
+            List<VariantExample> out = h.extractOutputValues();
+            assertThat(out).hasSize(invented + 2);
+            assertThat(out.subList(0, invented)).extracting(VariantExample::variant).containsOnly("default");
+            assertThat(out.subList(invented, invented + 2)).extracting(v -> v.input().value().getTask(),
+                    VariantExample::variant).containsExactly(tuple("t", "default"), tuple("t", "w"));
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> assertThat(d.getReason())
+                    .contains("\"gone\", whose variants are all retired"));
+        }
+    }
+
     static Received<Example> received(Example example, int partition, long offset) {
         return new Received<>(example, new KafkaRecord("examples", partition, offset, 0, bytes("key-" + offset),
                 AVRO.encode(example)));

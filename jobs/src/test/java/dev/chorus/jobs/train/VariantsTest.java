@@ -169,6 +169,30 @@ class VariantsTest {
     }
 
     /**
+     * A live variant's name is at most 256 characters, as a task's: a longer one is a dead letter naming the field, the
+     * bound and its length (before: accepted, and one of more than 64 KiB of UTF-8 failed the router's every example of
+     * its task, then every restart, from the restored broadcast state). Only a record that makes the variant live is
+     * bounded: one an older release let live can still be retired.
+     */
+    @Test
+    void aLiveVariantsNameOfMoreThan256CharactersIsADeadLetter() throws Exception {
+        String longest = "v".repeat(Variants.MAX_VARIANT_LENGTH);
+        String tooLong = "\u00e9".repeat(40_000);
+        try (OneInputStreamOperatorTestHarness<KafkaRecord, SpecChange> h = CheckSpecsHarness.open(settings())) {
+            h.processElement(record("t/" + tooLong, live("t", tooLong, OTHER_SPEC)), 0);
+            h.processElement(record("t/" + longest, live("t", longest, OTHER_SPEC)), 1);
+
+            assertThat(h.extractOutputValues()).containsExactly(new SpecChange("t", longest, OTHER_SPEC));
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement().satisfies(d -> {
+                assertThat(d.getValue().getField()).isEqualTo("variant");
+                assertThat(d.getValue().getReason())
+                        .isEqualTo("field 'variant': expected 1 to 256 characters, got 40000");
+            });
+        }
+        assertThat(Variants.checkNames("t", tooLong, false)).as("a retirement").isNull();
+    }
+
+    /**
      * A spec for a retired variant's key revives it only if asked: without {@code "revive":true} it is a dead letter
      * naming the field, whether the key was retired by a RETIRED record or a tombstone, or held a search; with it, the
      * variant (or the search) is live again. A tombstone of a key that was never live retires nothing.
