@@ -2,8 +2,10 @@ package dev.chorus.core.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.optim.AdamSpec;
+import dev.chorus.core.optim.FtrlSpec;
 import dev.chorus.core.optim.SgdSpec;
 import dev.chorus.core.testing.GaussianBlobs;
 import java.util.Arrays;
@@ -63,6 +65,30 @@ class LearnerWarmStartTest {
     assertThat(probabilities(warm)).containsExactly(probabilities(source));
     assertThat(warm.optimizer().steps()).isZero();
     assertThat(warm.spec().optimizer().type()).isEqualTo("sgd");
+  }
+
+  /**
+   * A reset start with FTRL, which a dense spec may name, moves each parameter from its saved value (batch norm's γ
+   * included) by less than α at its first step. Before, FTRL's z = n = 0 forgot every weight it had not put there.
+   */
+  @Test
+  void aResetFtrlStartMovesEachParameterFromItsSavedValue() {
+    OnlineLearner source = trained(SPEC, 4);
+    OnlineLearner warm = LearnerWarmStart.start(SPEC.withOptimizer(new FtrlSpec(0.001, 1, 0, 0)), source.toBytes(),
+        false);
+    step(warm, 4);
+
+    int moved = 0;
+    for (int p = 0; p < source.network().parameters().size(); p++) {
+      float[] before = source.network().parameters().get(p).value().data();
+      float[] after = warm.network().parameters().get(p).value().data();
+      for (int i = 0; i < before.length; i++) {
+        assertThat(after[i]).as("%s[%d]", source.network().parameters().get(p).name(), i)
+            .isCloseTo(before[i], within(0.001f));
+        moved += after[i] != before[i] ? 1 : 0;
+      }
+    }
+    assertThat(moved).isGreaterThan(0);
   }
 
   @Test
