@@ -60,8 +60,16 @@ public final class LearnerWarmStart {
   /**
    * Starts a learner of {@code spec} from {@code source}, whose shape the caller has checked ({@link #difference}):
    * a label model's classifier, whose spec has the label model's key.
+   *
+   * @throws IllegalArgumentException with {@code carryOptimizer}, if the source's optimizer state holds a value no
+   *     step could have left there ({@link dev.chorus.core.optim.Optimizer#firstInvalidState}), naming it
    */
   public static OnlineLearner startFrom(ModelSpec spec, OnlineLearner source, boolean carryOptimizer) {
+    String invalid = carryOptimizer ? source.optimizer().firstInvalidState() : null;
+    if (invalid != null) {
+      throw new IllegalArgumentException("expected a saved model whose optimizer state carries (finite, and >= 0 "
+          + "where it sums or averages squares), got one whose " + invalid + "; or say \"optimizer\":\"reset\"");
+    }
     OnlineLearner learner = OnlineLearner.create(spec);
     try {
       if (spec.standardize()) {

@@ -36,7 +36,7 @@ public final class Ftrl extends SlottedOptimizer {
   private final FtrlSpec spec;
 
   public Ftrl(FtrlSpec spec) {
-    super(new ParameterSlots(FtrlSpec.TYPE, "accumulators", "z", "n"));
+    super(new ParameterSlots(FtrlSpec.TYPE, "accumulators", "z", "n").nonNegative(1));
     this.spec = spec;
   }
 
