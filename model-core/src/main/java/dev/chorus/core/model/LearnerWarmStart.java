@@ -112,8 +112,17 @@ public final class LearnerWarmStart {
    * model is an {@link OnlineLearner}, what {@link #startFrom} takes.
    */
   public static String notDense(ModelSpec spec) {
-    return spec.labelModel() != null ? "labelModel" : spec.hashing() != null ? "hashing"
-        : spec.embeddings() != null ? "embeddings" : spec.skipGram() != null ? "skipGram" : null;
+    return spec.labelModel() != null ? "labelModel" : notLearner(spec);
+  }
+
+  /**
+   * The key that makes {@code spec} the spec of a model other than an {@link OnlineLearner} ({@code hashing}: a hashed
+   * linear, wide-deep or large-softmax model; {@code embeddings}; {@code skipGram}), or null: what
+   * {@link OnlineLearnerCodec#read} admits, a dense learner's spec or a label model's (its classifier's).
+   */
+  static String notLearner(ModelSpec spec) {
+    return spec.hashing() != null ? "hashing" : spec.embeddings() != null ? "embeddings"
+        : spec.skipGram() != null ? "skipGram" : null;
   }
 
   /**
