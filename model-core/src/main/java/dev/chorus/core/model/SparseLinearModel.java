@@ -361,7 +361,11 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     return copy;
   }
 
-  /** A model of {@code spec} (this one's shape) with these weights, and this optimizer state if {@code carry}. */
+  /**
+   * A model of {@code spec} (this one's shape) with these weights, and this optimizer state if {@code carry}. Its
+   * step count, which its schedule follows, starts at 0 either way: the saved form keeps no optimizer step count apart
+   * from the model's, so a carried hashed model restarts its schedule (a dense learner's goes on).
+   */
   public SparseLinearModel warmStart(ModelSpec spec, boolean carry) {
     SparseLinearModel started = create(spec);
     System.arraycopy(weights, 0, started.weights, 0, weights.length);

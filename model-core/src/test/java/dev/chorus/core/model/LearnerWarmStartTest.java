@@ -57,6 +57,34 @@ class LearnerWarmStartTest {
     assertThat(warm.steps()).isEqualTo(1);
   }
 
+  /**
+   * A carried start goes on with the saved learner's learning-rate schedule, which follows the optimizer's step count:
+   * SGD at 0.1 decaying by half a step, 20 steps, then a fork whose next step is the saved learner's 21st, at
+   * 0.1·2^-20. Before, the schedule followed the model's count, which a warm start restarts: the fork stepped at 0.1,
+   * 10^6 times the saved learner's step. A reset start restarts the schedule with the optimizer.
+   */
+  @Test
+  void aCarriedStartGoesOnWithTheSchedulesStepAndAResetOneRestartsIt() {
+    ModelSpec decaying = ModelSpec.parse(SPEC.withOptimizer(new SgdSpec(0.1)).toJson()
+        .replace("{\"type\":\"constant\"}", "{\"type\":\"exponential\",\"gamma\":0.5}"));
+    assertThat(decaying.schedule().learningRate(0.1, 20)).isEqualTo(0.1 * Math.pow(0.5, 20));
+    OnlineLearner source = OnlineLearner.create(decaying);
+    for (int s = 0; s < 20; s++) {
+      step(source, s % 8);
+    }
+    OnlineLearner carried = LearnerWarmStart.start(decaying, source.toBytes(), true);
+    OnlineLearner reset = LearnerWarmStart.start(decaying, source.toBytes(), false);
+    OnlineLearner constant = LearnerWarmStart.start(SPEC.withOptimizer(new SgdSpec(0.1)), source.toBytes(), false);
+    step(source, 0);
+    step(carried, 0);
+    step(reset, 0);
+    step(constant, 0);
+
+    assertThat(probabilities(carried)).as("the saved learner's 21st step").containsExactly(probabilities(source));
+    assertThat(carried.steps()).isEqualTo(1);
+    assertThat(probabilities(reset)).as("a first step at 0.1").containsExactly(probabilities(constant));
+  }
+
   @Test
   void aResetStartKeepsTheWeightsAndStartsTheOptimizerAfresh() {
     OnlineLearner source = trained(SPEC, 4);

@@ -215,6 +215,26 @@ class ModelWarmStartTest {
         .withMessage("key 'layers': expected [9 RELU] (the variant's spec), got [8 RELU] (the saved model's)");
   }
 
+  /**
+   * A carried wide-deep start goes on with the deep part's schedule, at the deep optimizer's step count: its next step
+   * is the saved model's. Before, the schedule restarted with the model's count (Adam at 0.01 halving each step: the
+   * fork's 6th step at 0.01 instead of 0.01·2^-5).
+   */
+  @Test
+  void aCarriedWideDeepStartGoesOnWithTheDeepSchedule() {
+    ModelSpec spec = ModelSpec.parse(WIDE_DEEP.replace("\"standardize\":false",
+        "\"schedule\":{\"type\":\"exponential\",\"gamma\":0.5},\"standardize\":false"));
+    WideDeepModel source = WideDeepModel.create(spec.withSeed(99));
+    for (int b = 0; b < 5; b++) {
+      step(source, b);
+    }
+    WideDeepModel carried = (WideDeepModel) ModelWarmStart.start(spec, source.toBytes(), true);
+    step(source, 5);
+    step(carried, 5);
+
+    assertThat(probabilities(carried)).containsExactly(probabilities(source));
+  }
+
   /** The wide part of a reset wide-deep start, FTRL by default, moves each weight from its saved value too. */
   @Test
   void aWideDeepResetMovesEachWideWeightFromItsSavedValue() {
