@@ -443,6 +443,11 @@ public final class EmbeddingBag implements RowsApart {
       }
       for (int k = 0, w = row * dim; k < dim; k++, w++) {
         accumulators[w] = in.readFloat();
+        // A sum of squares: a negative or non-finite one would make the row NaN at its next step.
+        if (!(accumulators[w] >= 0 && accumulators[w] < Float.POSITIVE_INFINITY)) {
+          throw new IOException("embedding '" + name + "': AdaGrad accumulator of row " + row + ", index " + k
+              + ": expected a finite number >= 0, stream has " + accumulators[w]);
+        }
       }
     }
   }

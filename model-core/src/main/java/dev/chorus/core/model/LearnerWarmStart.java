@@ -60,8 +60,16 @@ public final class LearnerWarmStart {
   /**
    * Starts a learner of {@code spec} from {@code source}, whose shape the caller has checked ({@link #difference}):
    * a label model's classifier, whose spec has the label model's key.
+   *
+   * @throws IllegalArgumentException with {@code carryOptimizer}, if the source's optimizer state holds a value no
+   *     step could have left there ({@link dev.chorus.core.optim.Optimizer#firstInvalidState}), naming it
    */
   public static OnlineLearner startFrom(ModelSpec spec, OnlineLearner source, boolean carryOptimizer) {
+    String invalid = carryOptimizer ? source.optimizer().firstInvalidState() : null;
+    if (invalid != null) {
+      throw new IllegalArgumentException("expected a saved model whose optimizer state carries (finite, and >= 0 "
+          + "where it sums or averages squares), got one whose " + invalid + "; or say \"optimizer\":\"reset\"");
+    }
     OnlineLearner learner = OnlineLearner.create(spec);
     try {
       if (spec.standardize()) {
@@ -104,8 +112,17 @@ public final class LearnerWarmStart {
    * model is an {@link OnlineLearner}, what {@link #startFrom} takes.
    */
   public static String notDense(ModelSpec spec) {
-    return spec.labelModel() != null ? "labelModel" : spec.hashing() != null ? "hashing"
-        : spec.embeddings() != null ? "embeddings" : spec.skipGram() != null ? "skipGram" : null;
+    return spec.labelModel() != null ? "labelModel" : notLearner(spec);
+  }
+
+  /**
+   * The key that makes {@code spec} the spec of a model other than an {@link OnlineLearner} ({@code hashing}: a hashed
+   * linear, wide-deep or large-softmax model; {@code embeddings}; {@code skipGram}), or null: what
+   * {@link OnlineLearnerCodec#read} admits, a dense learner's spec or a label model's (its classifier's).
+   */
+  static String notLearner(ModelSpec spec) {
+    return spec.hashing() != null ? "hashing" : spec.embeddings() != null ? "embeddings"
+        : spec.skipGram() != null ? "skipGram" : null;
   }
 
   /**

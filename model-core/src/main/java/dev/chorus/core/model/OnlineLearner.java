@@ -24,7 +24,8 @@ import java.util.List;
  * <p>One training step: update the standardiser with the minibatch and standardise it; forward; loss and its
  * gradient; backward; then the {@link TrainingStep}: the L2 gradient, clipping of the global gradient norm, the
  * optimizer step at the scheduled learning rate and the L1 proximal step at the same rate, under the
- * {@link NumericGuard}.
+ * {@link NumericGuard}. The schedule's step is the optimizer's step count, which equals the model's but after a
+ * carried warm start ({@link LearnerWarmStart}), whose schedule goes on from the saved learner's count.
  *
  * <p>With the spec's {@code averaging} ({@link dev.chorus.core.optim.AveragingSpec}), each accepted step then moves
  * an exponential moving average of the parameters ({@link ParameterAverage}), and every prediction comes from
@@ -429,7 +430,9 @@ public final class OnlineLearner implements Predictor {
   private void update(float[] inputs, int n, double meanLoss) {
     network.backward(inputs, n, batchGradient);
     optimizers[0] = optimizer;
-    String problem = trainingStep.apply(guarded, optimizers, 1, meanLoss, model.steps());
+    // The schedule follows the optimizer's step count, not the model's: a carried warm start carries the former and
+    // starts the latter at 0, so its schedule goes on where the saved learner's was.
+    String problem = trainingStep.apply(guarded, optimizers, 1, meanLoss, optimizer.steps());
     optimizer = optimizers[0];
     if (problem != null) {
       reject(n, problem);

@@ -3,6 +3,7 @@ package dev.chorus.core.model;
 import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.preprocess.OnlineStandardizer;
 import dev.chorus.core.random.SplitMix64;
+import dev.chorus.core.spec.SpecReader;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.EOFException;
@@ -75,6 +76,14 @@ public final class OnlineLearnerCodec {
       spec = ModelSpec.parse(json);
     } catch (IllegalArgumentException e) {
       throw new IOException("OnlineLearner state holds an invalid model spec: " + e.getMessage(), e);
+    }
+    // Those models have formats of their own (SavedModels reads them by their magic); built as a dense learner, such a
+    // spec would read back as a model it does not describe.
+    String other = LearnerWarmStart.notLearner(spec);
+    if (other != null) {
+      throw new IOException("OnlineLearner state: spec key '" + other + "': expected none (a dense learner's or a label "
+          + "model's spec), got " + SpecReader.document(spec.toJson()).node().get(other) + " with algorithm \""
+          + spec.algorithm() + "\", whose model is saved in a format of its own");
     }
     // Every weight is in the stream after the spec: a shape the bytes cannot hold is refused before it is built.
     BinaryState.requireFits(in, spec.weightCount(), Float.BYTES, "model spec " + spec.shape() + " weights");

@@ -361,7 +361,11 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     return copy;
   }
 
-  /** A model of {@code spec} (this one's shape) with these weights, and this optimizer state if {@code carry}. */
+  /**
+   * A model of {@code spec} (this one's shape) with these weights, and this optimizer state if {@code carry}. Its
+   * step count, which its schedule follows, starts at 0 either way: the saved form keeps no optimizer step count apart
+   * from the model's, so a carried hashed model restarts its schedule (a dense learner's goes on).
+   */
   public SparseLinearModel warmStart(ModelSpec spec, boolean carry) {
     SparseLinearModel started = create(spec);
     System.arraycopy(weights, 0, started.weights, 0, weights.length);
@@ -541,8 +545,32 @@ public final class SparseLinearModel implements Predictor, RowsApart {
           array[i] = in.readFloat();
         }
       }
+      String bad = model.invalidSlot(row);
+      if (bad != null) {
+        throw new IOException("SparseLinearModel: " + bad);
+      }
     }
     return model;
+  }
+
+  /**
+   * Why the optimizer state of row {@code row} is one no step could have left there, or null: every value finite, and
+   * AdaGrad's sum and FTRL's {@code n}, sums of squares, not below 0 (a negative one makes the weight NaN at its next
+   * step, and every minibatch that touches it after that is refused).
+   */
+  private String invalidSlot(int row) {
+    boolean ftrl = spec.optimizer() instanceof FtrlSpec;
+    for (int s = 0; s < slots.length; s++) {
+      boolean squares = !ftrl || s == 1;
+      for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
+        float v = slots[s][i];
+        if (!Float.isFinite(v) || squares && v < 0) {
+          return spec.optimizer().type() + " " + (ftrl ? (s == 0 ? "z" : "n") : "squared-gradient sum") + " of row "
+              + row + ", output " + k + ": expected a finite number" + (squares ? " >= 0" : "") + ", stream has " + v;
+        }
+      }
+    }
+    return null;
   }
 
   @Override

@@ -32,7 +32,8 @@ public final class TrainingStep {
 
   /**
    * Updates {@code groups[0 .. count)}, group {@code g} with {@code optimizers[g]}, as the learner's update number
-   * {@code steps + 1} (the schedule's {@code t} is {@code steps}), after a minibatch whose loss was {@code loss}.
+   * {@code steps + 1} (the schedule's {@code t} is {@code steps}: the updates its optimizer has applied, which a
+   * carried warm start carries), after a minibatch whose loss was {@code loss}.
    *
    * @return null, or why the update is refused; then every parameter and optimizer state is as it was: values are
    *     restored in place, and where an optimizer had stepped, {@code optimizers[g]} is replaced by its backup, so

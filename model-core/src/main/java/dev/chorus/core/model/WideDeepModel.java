@@ -26,7 +26,8 @@ import java.util.Map;
  * ({@link ModelSpec#hashing()}) stepped by {@link ModelSpec#wideOptimizer()}, unscheduled; the deep part is an
  * {@link EmbeddingBag} per embedding field ({@link ModelSpec#embeddings()}), concatenated with the numeric fields,
  * feeding the spec's hidden layers and a linear output ({@link NetworkBuilder}), stepped through
- * {@link TrainingStep} with the spec's optimizer, schedule, clipping and penalties (the tables by their own AdaGrad).
+ * {@link TrainingStep} with the spec's optimizer, schedule (at the deep optimizer's step count, which a carried warm
+ * start carries), clipping and penalties (the tables by their own AdaGrad).
  * The two parts' raw outputs are summed, and one loss (logistic, softmax cross-entropy or squared error) trains
  * both jointly on each minibatch. A minibatch whose loss, a gradient or a resulting parameter is not finite is a
  * {@link NonFiniteUpdateException} and leaves every part as it was.
@@ -280,7 +281,8 @@ public final class WideDeepModel implements Predictor {
         return reject(n, problem, rngBefore, f);
       }
     }
-    problem = trainingStep.apply(deepGroup, deepOptimizer, 1, loss, steps);
+    // Scheduled by the deep optimizer's step count, which a carried warm start carries (the model's starts at 0).
+    problem = trainingStep.apply(deepGroup, deepOptimizer, 1, loss, deepOptimizer[0].steps());
     if (problem != null) {
       wide.undoStep();
       return reject(n, problem, rngBefore, bags.length);

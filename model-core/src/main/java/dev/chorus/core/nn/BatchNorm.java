@@ -252,9 +252,28 @@ public final class BatchNorm implements Layer {
     BinaryState.writeFloats(out, runningVariance);
   }
 
+  /**
+   * Reads what {@link #writeState} wrote; nothing changes if the stream is invalid. A running mean must be finite and
+   * a running variance finite and {@code >= 0}: a negative one makes {@code sqrt(σ² + ε)} NaN, and so every
+   * prediction.
+   */
   @Override
   public void readState(DataInput in) throws IOException {
-    BinaryState.readFloats(in, runningMean, "batch-norm running mean of '" + gamma.name() + "'");
-    BinaryState.readFloats(in, runningVariance, "batch-norm running variance of '" + gamma.name() + "'");
+    float[] mean = new float[dim];
+    float[] variance = new float[dim];
+    BinaryState.readFloats(in, mean, "batch-norm running mean of '" + gamma.name() + "'");
+    BinaryState.readFloats(in, variance, "batch-norm running variance of '" + gamma.name() + "'");
+    for (int j = 0; j < dim; j++) {
+      if (!Float.isFinite(mean[j])) {
+        throw new IOException("batch-norm running mean of '" + gamma.name() + "' at index " + j
+            + ": expected a finite number, stream has " + mean[j]);
+      }
+      if (!(variance[j] >= 0 && variance[j] < Float.POSITIVE_INFINITY)) {
+        throw new IOException("batch-norm running variance of '" + gamma.name() + "' at index " + j
+            + ": expected a finite number >= 0, stream has " + variance[j]);
+      }
+    }
+    System.arraycopy(mean, 0, runningMean, 0, dim);
+    System.arraycopy(variance, 0, runningVariance, 0, dim);
   }
 }

@@ -15,7 +15,7 @@ public final class AdaGrad extends SlottedOptimizer {
   private final float epsilon;
 
   public AdaGrad(AdaGradSpec spec) {
-    super(new ParameterSlots(AdaGradSpec.TYPE, "accumulators", "squared-gradient sum"));
+    super(new ParameterSlots(AdaGradSpec.TYPE, "accumulators", "squared-gradient sum").nonNegative(0));
     this.spec = spec;
     this.epsilon = (float) spec.epsilon();
   }

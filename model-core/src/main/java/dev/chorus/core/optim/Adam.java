@@ -21,7 +21,7 @@ public final class Adam extends SlottedOptimizer {
   private final float epsilon;
 
   public Adam(AdamSpec spec) {
-    super(new ParameterSlots(AdamSpec.TYPE, "moments", "first moment", "second moment"));
+    super(new ParameterSlots(AdamSpec.TYPE, "moments", "first moment", "second moment").nonNegative(1));
     this.spec = spec;
     this.beta1 = (float) spec.beta1();
     this.beta2 = (float) spec.beta2();

@@ -44,12 +44,24 @@ public interface Optimizer {
     return null;
   }
 
+  /**
+   * Where the state first holds a value no step could have left there (not finite, or below 0 where it sums or
+   * averages squares: Adam's second moment, RMSProp's mean square, AdaGrad's sum, FTRL's {@code n}), said for a
+   * message naming the slot, parameter, index, expected and actual value; null when it is all valid.
+   */
+  default String firstInvalidState() {
+    return firstNonFiniteState();
+  }
+
   /** Forgets all state, so that the next step behaves exactly like a fresh optimizer's. */
   void reset();
 
   /** Writes the complete state (not the hyperparameters, which live in {@link #spec()}). */
   void writeState(DataOutput out) throws IOException;
 
-  /** Replaces the state with one written by {@link #writeState}, checked against {@code parameters}' names and sizes. */
+  /**
+   * Replaces the state with one written by {@link #writeState}, checked against {@code parameters}' names and sizes,
+   * and refused if it holds a value {@link #firstInvalidState} would name.
+   */
   void readState(DataInput in, ParameterSet parameters) throws IOException;
 }

@@ -12,13 +12,16 @@ import java.util.Map;
 /**
  * An optimizer's per-parameter state: a fixed number of float arrays ("slots") per parameter, each the
  * parameter's size, keyed by parameter name and created on first use. Written as the count of parameters,
- * then per parameter its name and each slot.
+ * then per parameter its name and each slot. Read back, every value must be finite, and a slot that sums or averages
+ * squares ({@link #nonNegative}) must be {@code >= 0}: a negative second moment or sum would make its parameter NaN
+ * at the next step, and every minibatch after it be refused.
  */
 final class ParameterSlots {
 
   private final String owner;
   private final String noun;
   private final String[] slotNames;
+  private final boolean[] nonNegative;
   private final Map<String, float[][]> slots = new LinkedHashMap<>();
 
   /**
@@ -30,6 +33,15 @@ final class ParameterSlots {
     this.owner = owner;
     this.noun = noun;
     this.slotNames = slotNames;
+    this.nonNegative = new boolean[slotNames.length];
+  }
+
+  /** Marks slots {@code indices} as sums or averages of squares, which no valid state holds below 0; returns this. */
+  ParameterSlots nonNegative(int... indices) {
+    for (int s : indices) {
+      nonNegative[s] = true;
+    }
+    return this;
   }
 
   /** The slots of {@code parameter}, zero-filled on first use. */
@@ -56,6 +68,34 @@ final class ParameterSlots {
                 + " at index " + i;
           }
         }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Where a slot first holds a value no step could have left there, for a message: one that is not finite, or below 0
+   * in a slot of squares; null when every value is valid.
+   */
+  String firstInvalid() {
+    for (Map.Entry<String, float[][]> entry : slots.entrySet()) {
+      for (int s = 0; s < slotNames.length; s++) {
+        String bad = invalid(entry.getKey(), s, entry.getValue()[s], "got");
+        if (bad != null) {
+          return owner + " " + bad;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Why slot {@code s} of parameter {@code name} is invalid at its first invalid index, or null. */
+  private String invalid(String name, int s, float[] values, String verb) {
+    for (int i = 0; i < values.length; i++) {
+      float v = values[i];
+      if (!Float.isFinite(v) || nonNegative[s] && v < 0) {
+        return slotNames[s] + " of parameter '" + name + "' at index " + i + ": expected a finite number"
+            + (nonNegative[s] ? " >= 0" : "") + ", " + verb + " " + v;
       }
     }
     return null;
@@ -105,6 +145,10 @@ final class ParameterSlots {
       float[][] state = new float[slotNames.length][parameters.get(name).size()];
       for (int s = 0; s < slotNames.length; s++) {
         BinaryState.readFloats(in, state[s], owner + " " + slotNames[s] + " of '" + name + "'");
+        String bad = invalid(name, s, state[s], "stream has");
+        if (bad != null) {
+          throw new IOException(owner + " state: " + bad);
+        }
       }
       read.put(name, state);
     }

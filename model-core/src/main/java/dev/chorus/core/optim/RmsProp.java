@@ -16,7 +16,7 @@ public final class RmsProp extends SlottedOptimizer {
   private final float epsilon;
 
   public RmsProp(RmsPropSpec spec) {
-    super(new ParameterSlots(RmsPropSpec.TYPE, "averages", "mean square"));
+    super(new ParameterSlots(RmsPropSpec.TYPE, "averages", "mean square").nonNegative(0));
     this.spec = spec;
     this.rho = (float) spec.rho();
     this.epsilon = (float) spec.epsilon();

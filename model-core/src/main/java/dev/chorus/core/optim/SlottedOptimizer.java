@@ -40,6 +40,11 @@ abstract class SlottedOptimizer implements Optimizer {
   }
 
   @Override
+  public String firstInvalidState() {
+    return slots.firstInvalid();
+  }
+
+  @Override
   public void reset() {
     slots.clear();
     steps = 0;

@@ -272,14 +272,36 @@ public final class OnlineStandardizer {
     BinaryState.writeDoubles(out, sumSquaredDeviations);
   }
 
-  /** Replaces the statistics with ones written by {@link #writeTo} for the same dimension. */
+  /**
+   * Replaces the statistics with ones written by {@link #writeTo} for the same dimension; nothing changes if the
+   * stream is invalid. Each mean must be finite and each sum of squared deviations finite and {@code >= 0} (a negative
+   * one makes the variance negative, and every standardised feature NaN), and with an example count of 0 both must be
+   * 0, as no example has moved them.
+   */
   public void readFrom(DataInput in) throws IOException {
     long readCount = in.readLong();
     if (readCount < 0) {
       throw new IOException("standardizer: example count must be >= 0, stream has " + readCount);
     }
-    BinaryState.readDoubles(in, mean, "standardizer means");
-    BinaryState.readDoubles(in, sumSquaredDeviations, "standardizer squared deviations");
+    double[] readMean = new double[dim];
+    double[] readDeviations = new double[dim];
+    BinaryState.readDoubles(in, readMean, "standardizer means");
+    BinaryState.readDoubles(in, readDeviations, "standardizer squared deviations");
+    for (int j = 0; j < dim; j++) {
+      String bad = !Double.isFinite(readMean[j]) ? "mean of feature " + j + ": expected a finite number"
+          : !(readDeviations[j] >= 0 && readDeviations[j] < Double.POSITIVE_INFINITY)
+              ? "sum of squared deviations of feature " + j + ": expected a finite number >= 0"
+          : readCount == 0 && readMean[j] != 0 ? "mean of feature " + j + ": expected 0 with an example count of 0"
+          : readCount == 0 && readDeviations[j] != 0
+              ? "sum of squared deviations of feature " + j + ": expected 0 with an example count of 0"
+          : null;
+      if (bad != null) {
+        double actual = bad.startsWith("mean") ? readMean[j] : readDeviations[j];
+        throw new IOException("standardizer " + bad + ", stream has " + actual);
+      }
+    }
+    System.arraycopy(readMean, 0, mean, 0, dim);
+    System.arraycopy(readDeviations, 0, sumSquaredDeviations, 0, dim);
     count = readCount;
     refreshTransform();
   }

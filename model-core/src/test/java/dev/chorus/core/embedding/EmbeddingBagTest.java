@@ -186,6 +186,32 @@ class EmbeddingBagTest {
     assertThat(read.steps()).isEqualTo(2);
   }
 
+  /**
+   * A saved row's AdaGrad accumulator, a sum of squares, must be finite and not below 0: a negative one made the row
+   * NaN at its next step. The saved rows end with row 7's accumulators.
+   */
+  @Test
+  void aSavedAccumulatorBelowZeroOrNotFiniteIsRefusedNamingTheRow() throws IOException {
+    EmbeddingBag bag = bag(Combiner.SUM, 0);
+    float[] gradOut = new float[3 * DIM];
+    Arrays.fill(gradOut, 0.5f);
+    bag.backward(ids(), gradOut, DIM, 0);
+    assertThat(bag.step()).isNull();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bag.writeTo(new DataOutputStream(bytes));
+    for (float forged : new float[] {-1f, Float.NaN}) {
+      byte[] saved = bytes.toByteArray();
+      java.nio.ByteBuffer.wrap(saved).putFloat(saved.length - 4, forged);
+      assertThatIOException(() -> bag(Combiner.SUM, 0).readFrom(new DataInputStream(new ByteArrayInputStream(saved))),
+          "embedding 'f': AdaGrad accumulator of row 7, index 2: expected a finite number >= 0, stream has " + forged);
+    }
+  }
+
+  private static void assertThatIOException(org.assertj.core.api.ThrowableAssert.ThrowingCallable call,
+      String message) {
+    org.assertj.core.api.Assertions.assertThatIOException().isThrownBy(call).withMessage(message);
+  }
+
   /** Every coordinate's current value, decay included, rows never stepped too. */
   private static float[] values(EmbeddingBag bag) {
     float[] values = new float[BUCKETS * DIM];

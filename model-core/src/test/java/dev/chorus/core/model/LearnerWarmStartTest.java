@@ -2,8 +2,10 @@ package dev.chorus.core.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.optim.AdamSpec;
+import dev.chorus.core.optim.FtrlSpec;
 import dev.chorus.core.optim.SgdSpec;
 import dev.chorus.core.testing.GaussianBlobs;
 import java.util.Arrays;
@@ -55,6 +57,34 @@ class LearnerWarmStartTest {
     assertThat(warm.steps()).isEqualTo(1);
   }
 
+  /**
+   * A carried start goes on with the saved learner's learning-rate schedule, which follows the optimizer's step count:
+   * SGD at 0.1 decaying by half a step, 20 steps, then a fork whose next step is the saved learner's 21st, at
+   * 0.1·2^-20. Before, the schedule followed the model's count, which a warm start restarts: the fork stepped at 0.1,
+   * 10^6 times the saved learner's step. A reset start restarts the schedule with the optimizer.
+   */
+  @Test
+  void aCarriedStartGoesOnWithTheSchedulesStepAndAResetOneRestartsIt() {
+    ModelSpec decaying = ModelSpec.parse(SPEC.withOptimizer(new SgdSpec(0.1)).toJson()
+        .replace("{\"type\":\"constant\"}", "{\"type\":\"exponential\",\"gamma\":0.5}"));
+    assertThat(decaying.schedule().learningRate(0.1, 20)).isEqualTo(0.1 * Math.pow(0.5, 20));
+    OnlineLearner source = OnlineLearner.create(decaying);
+    for (int s = 0; s < 20; s++) {
+      step(source, s % 8);
+    }
+    OnlineLearner carried = LearnerWarmStart.start(decaying, source.toBytes(), true);
+    OnlineLearner reset = LearnerWarmStart.start(decaying, source.toBytes(), false);
+    OnlineLearner constant = LearnerWarmStart.start(SPEC.withOptimizer(new SgdSpec(0.1)), source.toBytes(), false);
+    step(source, 0);
+    step(carried, 0);
+    step(reset, 0);
+    step(constant, 0);
+
+    assertThat(probabilities(carried)).as("the saved learner's 21st step").containsExactly(probabilities(source));
+    assertThat(carried.steps()).isEqualTo(1);
+    assertThat(probabilities(reset)).as("a first step at 0.1").containsExactly(probabilities(constant));
+  }
+
   @Test
   void aResetStartKeepsTheWeightsAndStartsTheOptimizerAfresh() {
     OnlineLearner source = trained(SPEC, 4);
@@ -63,6 +93,30 @@ class LearnerWarmStartTest {
     assertThat(probabilities(warm)).containsExactly(probabilities(source));
     assertThat(warm.optimizer().steps()).isZero();
     assertThat(warm.spec().optimizer().type()).isEqualTo("sgd");
+  }
+
+  /**
+   * A reset start with FTRL, which a dense spec may name, moves each parameter from its saved value (batch norm's γ
+   * included) by less than α at its first step. Before, FTRL's z = n = 0 forgot every weight it had not put there.
+   */
+  @Test
+  void aResetFtrlStartMovesEachParameterFromItsSavedValue() {
+    OnlineLearner source = trained(SPEC, 4);
+    OnlineLearner warm = LearnerWarmStart.start(SPEC.withOptimizer(new FtrlSpec(0.001, 1, 0, 0)), source.toBytes(),
+        false);
+    step(warm, 4);
+
+    int moved = 0;
+    for (int p = 0; p < source.network().parameters().size(); p++) {
+      float[] before = source.network().parameters().get(p).value().data();
+      float[] after = warm.network().parameters().get(p).value().data();
+      for (int i = 0; i < before.length; i++) {
+        assertThat(after[i]).as("%s[%d]", source.network().parameters().get(p).name(), i)
+            .isCloseTo(before[i], within(0.001f));
+        moved += after[i] != before[i] ? 1 : 0;
+      }
+    }
+    assertThat(moved).isGreaterThan(0);
   }
 
   @Test

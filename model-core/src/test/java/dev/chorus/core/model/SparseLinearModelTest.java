@@ -2,6 +2,7 @@ package dev.chorus.core.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.features.SparseVector;
@@ -228,6 +229,35 @@ class SparseLinearModelTest {
     }
     assertThat(rebuilt.toBytes()).isEqualTo(trained.toBytes());
     assertThat(rebuilt.nextWrittenRow(0)).isEqualTo(trained.nextWrittenRow(0));
+  }
+
+  /**
+   * A saved hashed model's optimizer state is checked as it is read: finite, and AdaGrad's sum and FTRL's n, sums of
+   * squares, not below 0 (a negative one made the weight NaN at its next step). The saved rows end with the biases'
+   * row, whose last floats are its slots: FTRL's z then n, AdaGrad's sum.
+   */
+  @Test
+  void aSavedSlotBelowZeroOrNotFiniteIsRefusedNamingTheRow() {
+    byte[] ftrl = trainLogistic("{\"type\":\"ftrl\",\"alpha\":0.5}").toBytes();
+    byte[] adaGrad = trainLogistic("{\"type\":\"adagrad\",\"learningRate\":0.3}").toBytes();
+    assertThatIllegalArgumentException().isThrownBy(() -> SparseLinearModel.fromBytes(forged(ftrl, 1, -1f)))
+        .withMessageEndingWith("SparseLinearModel: ftrl n of row 64, output 0: expected a finite number >= 0, "
+            + "stream has -1.0");
+    assertThatIllegalArgumentException().isThrownBy(() -> SparseLinearModel.fromBytes(forged(ftrl, 2, Float.NaN)))
+        .withMessageEndingWith("SparseLinearModel: ftrl z of row 64, output 0: expected a finite number, stream has NaN");
+    assertThat(SparseLinearModel.fromBytes(forged(ftrl, 2, -5f)).weight(DIM, 0)).as("z may be negative")
+        .isEqualTo(SparseLinearModel.fromBytes(ftrl).weight(DIM, 0));
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> SparseLinearModel.fromBytes(forged(adaGrad, 1, Float.NEGATIVE_INFINITY)))
+        .withMessageEndingWith("SparseLinearModel: adagrad squared-gradient sum of row 64, output 0: expected a finite "
+            + "number >= 0, stream has -Infinity");
+  }
+
+  /** {@code bytes} with the float {@code fromEnd} floats before the end set to {@code value}. */
+  private static byte[] forged(byte[] bytes, int fromEnd, float value) {
+    byte[] forged = bytes.clone();
+    java.nio.ByteBuffer.wrap(forged).putFloat(forged.length - 4 * fromEnd, value);
+    return forged;
   }
 
   private static SparseLinearModel trainLogistic(String optimizer) {

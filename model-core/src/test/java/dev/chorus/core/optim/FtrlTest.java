@@ -47,6 +47,47 @@ class FtrlTest {
     assertThat(w[1]).isEqualTo(0f);
   }
 
+  /**
+   * A weight FTRL did not put there (an initialiser's, or a warm start's with the optimizer reset) has z = n = 0: its
+   * first step moves it from its value by −g / ((β + |g|)/α + λ2), and a zero gradient keeps it. Before, z = g − σ·w₀
+   * gave w = (|g|·w₀ − α·g)/(β + |g|), all but 0 for a small gradient (a He-initialised −1.538 became −0.00025).
+   */
+  @Test
+  void aWeightFtrlDidNotPutThereMovesFromItsValueAtItsFirstStep() {
+    FtrlSpec spec = new FtrlSpec(0.1, 1, 0.01, 0.1);
+    float[] w0 = {-1.538f, 0.4f, 2e-3f};
+    float[] g = {1e-4f, 0f, -0.5f};
+    float[] w = w0.clone();
+    float[] z = new float[3];
+    float[] n = new float[3];
+    for (int i = 0; i < 3; i++) {
+      Ftrl.update(w, z, n, i, g[i], spec.alpha(), spec);
+      double expected = w0[i] - g[i] / ((spec.beta() + Math.abs(g[i])) / spec.alpha() + spec.l2());
+      assertThat((double) w[i]).as("weight %d", i).isCloseTo(expected, within(1e-6));
+    }
+    assertThat(w[1]).as("a zero gradient").isCloseTo(0.4f, within(1e-7f));
+
+    Ftrl.update(w, z, n, 1, 0f, spec.alpha(), spec);
+    assertThat(w[1]).as("its z holds it from then on").isCloseTo(0.4f, within(1e-7f));
+
+    FtrlSpec noBeta = new FtrlSpec(0.1, 0, 0.01, 0);
+    float[] v = {0.5f};
+    Ftrl.update(v, new float[1], new float[1], 0, 0.2f, noBeta.alpha(), noBeta);
+    assertThat(v[0]).as("β = λ2 = 0: w₀ − α·sgn(g)").isCloseTo(0.4f, within(1e-7f));
+  }
+
+  /** The seed is the one z whose closed form at n = 0 is the weight, L1 threshold included. */
+  @Test
+  void theSeedsClosedFormIsTheWeight() {
+    FtrlSpec spec = new FtrlSpec(0.3, 1, 0.5, 2);
+    for (float w0 : new float[] {-3f, -1e-3f, 1e-3f, 0.7f}) {
+      double z = Ftrl.seed(w0, spec.alpha(), spec);
+      assertThat(Math.abs(z)).isGreaterThan(spec.l1());
+      double closed = -(z - Math.signum(z) * spec.l1()) / (spec.beta() / spec.alpha() + spec.l2());
+      assertThat(closed).isCloseTo(w0, within(1e-12));
+    }
+  }
+
   @Test
   void theSpecReadsAndWritesItsJsonAndIsRegistered() {
     OptimizerSpec spec = OptimizerSpecs.fromJson(SpecReader.document(

@@ -182,4 +182,53 @@ class OnlineStandardizerTest {
       assertThat(copy.variance(j)).isEqualTo(original.variance(j));
     }
   }
+
+  private static byte[] saved(OnlineStandardizer standardizer) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    standardizer.writeTo(new DataOutputStream(bytes));
+    return bytes.toByteArray();
+  }
+
+  /** {@code bytes} with the double {@code fromEnd} bytes before the end set to {@code value}. */
+  private static DataInputStream forged(byte[] bytes, int fromEnd, double value) {
+    byte[] forged = bytes.clone();
+    java.nio.ByteBuffer.wrap(forged).putDouble(forged.length - fromEnd, value);
+    return new DataInputStream(new ByteArrayInputStream(forged));
+  }
+
+  /**
+   * Saved statistics are checked as they are read: a negative or non-finite sum of squared deviations (a negative
+   * variance made every standardised feature NaN), a non-finite mean, and statistics that are not 0 with no example
+   * counted are refused naming the feature; the standardiser is left as it was. The bytes end with the means and the sums
+   * of squared deviations, each as its length then 3 doubles: sum j is 8·(3 − j) bytes before the end, mean j 28 more.
+   */
+  @Test
+  void invalidSavedStatisticsAreRefusedNamingTheFeature() throws IOException {
+    OnlineStandardizer trained = new OnlineStandardizer(3);
+    trained.update(new float[] {1, 2, 3, 4, 5, 7}, 2);
+    byte[] bytes = saved(trained);
+    OnlineStandardizer read = new OnlineStandardizer(3);
+    read.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+    assertThat(saved(read)).isEqualTo(bytes);
+
+    OnlineStandardizer target = new OnlineStandardizer(3);
+    org.assertj.core.api.Assertions.assertThatIOException().isThrownBy(() -> target.readFrom(forged(bytes, 8, -1)))
+        .withMessage("standardizer sum of squared deviations of feature 2: expected a finite number >= 0, stream has "
+            + "-1.0");
+    org.assertj.core.api.Assertions.assertThatIOException()
+        .isThrownBy(() -> target.readFrom(forged(bytes, 24, Double.POSITIVE_INFINITY)))
+        .withMessage("standardizer sum of squared deviations of feature 0: expected a finite number >= 0, stream has "
+            + "Infinity");
+    org.assertj.core.api.Assertions.assertThatIOException().isThrownBy(() -> target.readFrom(forged(bytes, 36, Double.NaN)))
+        .withMessage("standardizer mean of feature 2: expected a finite number, stream has NaN");
+    assertThat(target.count()).as("unchanged").isZero();
+    assertThat(target.mean(2)).isZero();
+
+    byte[] fresh = saved(new OnlineStandardizer(3));
+    org.assertj.core.api.Assertions.assertThatIOException().isThrownBy(() -> target.readFrom(forged(fresh, 52, 0.5)))
+        .withMessage("standardizer mean of feature 0: expected 0 with an example count of 0, stream has 0.5");
+    org.assertj.core.api.Assertions.assertThatIOException().isThrownBy(() -> target.readFrom(forged(fresh, 16, 2)))
+        .withMessage("standardizer sum of squared deviations of feature 1: expected 0 with an example count of 0, "
+            + "stream has 2.0");
+  }
 }

@@ -102,6 +102,32 @@ class ModelWarmStartTest {
     assertThat(SparseLinearModel.fromBytes(reset.toBytes()).toBytes()).isEqualTo(reset.toBytes());
   }
 
+  /**
+   * A reset FTRL moves each weight from its saved value at its first step, by less than α: with z = n = 0 a weight
+   * FTRL did not put there takes the z that gives it back ({@code Ftrl.seed}). Before, its first step set it to
+   * (|g|·w₀ − α·g)/(β + |g|), near 0 for a small gradient. A rewarm restarts the optimizer the same way.
+   */
+  @Test
+  void aHashedResetFtrlMovesEachWeightFromItsSavedValue() {
+    SparseLinearModel source = trained(SPEC, 6);
+    float[] saved = weights(source);
+    ModelSpec slow = hashed(6, "[\"a\",\"b\"]", FTRL.replace("\"alpha\":0.3", "\"alpha\":0.001"));
+    SparseLinearModel reset = (SparseLinearModel) ModelWarmStart.start(slow, source.toBytes(), false);
+    SparseLinearModel rewarmed = (SparseLinearModel) ModelWarmStart.rewarm(slow, source, false);
+    step(reset, 6);
+    step(rewarmed, 6);
+
+    for (SparseLinearModel started : new SparseLinearModel[] {reset, rewarmed}) {
+      float[] after = weights(started);
+      int moved = 0;
+      for (int i = 0; i < saved.length; i++) {
+        assertThat(after[i]).as("weight %d", i).isCloseTo(saved[i], within(0.001f));
+        moved += after[i] != saved[i] ? 1 : 0;
+      }
+      assertThat(moved).as("the step moved the weights it touched").isGreaterThan(0);
+    }
+  }
+
   @Test
   void aHashedSavedModelOfAnotherShapeOrOptimizerIsRefusedNamingTheKey() {
     byte[] saved = trained(SPEC, 2).toBytes();
@@ -187,6 +213,47 @@ class ModelWarmStartTest {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ModelWarmStart.start(ModelSpec.parse(deeper), source.toBytes(), true))
         .withMessage("key 'layers': expected [9 RELU] (the variant's spec), got [8 RELU] (the saved model's)");
+  }
+
+  /**
+   * A carried wide-deep start goes on with the deep part's schedule, at the deep optimizer's step count: its next step
+   * is the saved model's. Before, the schedule restarted with the model's count (Adam at 0.01 halving each step: the
+   * fork's 6th step at 0.01 instead of 0.01·2^-5).
+   */
+  @Test
+  void aCarriedWideDeepStartGoesOnWithTheDeepSchedule() {
+    ModelSpec spec = ModelSpec.parse(WIDE_DEEP.replace("\"standardize\":false",
+        "\"schedule\":{\"type\":\"exponential\",\"gamma\":0.5},\"standardize\":false"));
+    WideDeepModel source = WideDeepModel.create(spec.withSeed(99));
+    for (int b = 0; b < 5; b++) {
+      step(source, b);
+    }
+    WideDeepModel carried = (WideDeepModel) ModelWarmStart.start(spec, source.toBytes(), true);
+    step(source, 5);
+    step(carried, 5);
+
+    assertThat(probabilities(carried)).containsExactly(probabilities(source));
+  }
+
+  /** The wide part of a reset wide-deep start, FTRL by default, moves each weight from its saved value too. */
+  @Test
+  void aWideDeepResetMovesEachWideWeightFromItsSavedValue() {
+    WideDeepModel source = WideDeepModel.create(ModelSpec.parse(WIDE_DEEP).withSeed(99));
+    for (int b = 0; b < 5; b++) {
+      step(source, b);
+    }
+    ModelSpec slow = ModelSpec.parse(WIDE_DEEP.replace("\"alpha\":0.1", "\"alpha\":0.001"));
+    WideDeepModel reset = (WideDeepModel) ModelWarmStart.start(slow, source.toBytes(), false);
+    step(reset, 5);
+
+    int moved = 0;
+    for (int row = 0; row <= 1024; row++) {
+      float before = source.wide().weight(row, 0);
+      float after = reset.wide().weight(row, 0);
+      assertThat(after).as("wide weight of row %d", row).isCloseTo(before, within(0.001f));
+      moved += after != before ? 1 : 0;
+    }
+    assertThat(moved).isGreaterThan(0);
   }
 
   /** A wide-deep spec embedding field u (and hashing it for the wide part), its tables at {@code rates}. */
