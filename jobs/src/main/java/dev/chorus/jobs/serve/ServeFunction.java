@@ -33,9 +33,7 @@ import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -77,11 +75,13 @@ import org.slf4j.LoggerFactory;
  * each parallel instance lets the examples of at most {@code maxTasks} tasks wait for a first model; an example of
  * one more task that has no model is a dead letter (field {@code task}).
  *
- * <p>With {@code --variant champion} every variant's snapshots are kept (at most {@code maxVariantsPerTask} per
- * task; a snapshot of one more is refused like a task past the bound) and the champions topic arrives on the same
- * broadcast side: each task is answered by the variant its latest champion record names. The switch happens on the
- * broadcast side, between two examples, so each example is predicted once, by one variant and version, and the
- * prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
+ * <p>With {@code --variant champion} every live variant's snapshots are kept, at most {@code maxVariantsPerTask} per
+ * task ({@link ServeBounds}): the models of the variants a task's latest champion record retired are forgotten and
+ * not stored again, a model of a variant that ranks lower gives way to a new variant's (the champion's takes the
+ * place of any other but the serving one's), and a snapshot that finds no room is refused like a task past the
+ * bound. The champions topic arrives on the same broadcast side: each task is answered by the variant its latest
+ * champion record names. The switch happens on the broadcast side, between two examples, so each example is
+ * predicted once, by one variant and version, and the prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
  * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
  * champion record that does not decode, or a tombstone, is a dead letter and changes nothing. A reset champion's
  * version 0 answers only once vetted ({@link ChampionRestarts}, metrics {@code championRestartsHeld} and
@@ -95,7 +95,8 @@ import org.slf4j.LoggerFactory;
  * so that it is there once.
  *
  * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code modelsRefused},
- * {@code modelsRejected}, {@code modelsReset}, {@code snapshotPartsDropped} (of versions that never completed),
+ * {@code modelsRejected}, {@code modelsReset}, {@code modelsOfRetiredVariants}, {@code modelsEvicted},
+ * {@code snapshotPartsDropped} (of versions that never completed),
  * {@code examplesWaited}, {@code deadLetters}, {@code nonFinitePredictions} (examples whose prediction was not
  * finite, each a dead letter with field {@code prediction} instead); per task, labelled with task and variant
  * ({@link LabelledMetrics#task}), the {@code modelVersion} this instance serves and its {@code predictions}.
@@ -131,6 +132,7 @@ public final class ServeFunction
     private final Topic<Champion> championsTopic;
 
     private final WaitingExamples waiting;
+    private final ServeBounds bounds;
 
     /** Deserialised learners by task/variant, rebuilt from broadcast state after a restore. */
     private transient Map<String, Loaded> loaded;
@@ -145,6 +147,10 @@ public final class ServeFunction
     private transient Counter ignored;
     /** Models of variants a fixed-variant serve job does not serve, not kept. */
     private transient Counter otherVariants;
+    /** Following the champion, snapshots of variants the latest champion record retired, not kept. */
+    private transient Counter retiredVariants;
+    /** Following the champion, models forgotten: their variant retired, or gave way to another's. */
+    private transient Counter evicted;
     private transient Counter refused;
     private transient Counter rejectedModels;
     private transient Counter resets;
@@ -185,6 +191,7 @@ public final class ServeFunction
         this.modelSizeBound = settings.modelSizeBound();
         this.championsTopic = settings.championsTopic();
         this.waiting = new WaitingExamples(taskBound);
+        this.bounds = new ServeBounds(taskBound, maxVariants);
     }
 
     @Override
@@ -210,6 +217,8 @@ public final class ServeFunction
         swapped = metrics.counter("modelsSwapped");
         ignored = metrics.counter("modelsIgnored");
         otherVariants = metrics.counter("modelsOfOtherVariants");
+        retiredVariants = metrics.counter("modelsOfRetiredVariants");
+        evicted = metrics.counter("modelsEvicted");
         refused = metrics.counter("modelsRefused");
         rejectedModels = metrics.counter("modelsRejected");
         resets = metrics.counter("modelsReset");
@@ -287,6 +296,10 @@ public final class ServeFunction
             otherVariants.inc(); // serving one variant, the job keeps (and assembles, and parses) no other's models
             return;
         }
+        if (followsChampion && bounds.retired(snapshot, ctx::getBroadcastState)) {
+            retiredVariants.inc(); // the task's latest champion record retired the variant: its models are not kept
+            return;
+        }
         if (SnapshotChunks.isPart(snapshot)) {
             // Bounded as the whole snapshot will be, before its parts are held: else parts of tasks (or variants) past
             // the bounds would wait in every instance's state until a later part of their key came.
@@ -341,6 +354,7 @@ public final class ServeFunction
             ctx.getBroadcastState(WANTED).remove(task);
             ctx.getBroadcastState(SERVING).put(task, snapshot.getVariant());
             championChanges.inc();
+            forgetRetired(task, ctx); // the variant that served until now may be a retired one
         }
         if (!snapshot.getVariant().equals(followsChampion ? ctx.getBroadcastState(SERVING).get(task) : variant)) {
             return;
@@ -387,9 +401,19 @@ public final class ServeFunction
             deadLetter(ctx, record, null, "undecodable champion record, serving unchanged: " + e);
             return;
         }
-        if (!restarts.answers(ctx, champion)) {
+        if (!restarts.answers(ctx, champion) || !follow(record, champion, ctx, out)) {
             return;
         }
+        ServeBounds.remember(champion, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        forgetRetired(champion.getTask(), ctx);
+    }
+
+    /**
+     * Serves {@code champion}'s task by its variant if its model is here, else wants it; false if the task may not be
+     * held (the record is a dead letter).
+     */
+    private boolean follow(KafkaRecord record, Champion champion, Context ctx, Collector<Prediction> out)
+            throws Exception {
         String task = champion.getTask();
         String wanted = champion.getVariant();
         String key = task + "/" + wanted;
@@ -398,31 +422,45 @@ public final class ServeFunction
         boolean serves = wanted.equals(ctx.getBroadcastState(SERVING).get(task));
         if (serves && !vetted) {
             ctx.getBroadcastState(WANTED).remove(task);
-            return;
+            return true;
         }
         if (snapshot == null) {
-            if (!holdsRoomFor(task, ctx)) {
+            if (!bounds.holdsRoomFor(task, ctx::getBroadcastState)) {
                 // A task the job may not hold: its wish would wait in every instance's state for good.
                 refused.inc();
                 deadLetter(ctx, record, "task", taskBound.reason(task, "whose models the serve job holds"));
-                return;
+                return false;
             }
             ctx.getBroadcastState(WANTED).put(task, wanted);
-            return;
+            return true;
         }
         ctx.getBroadcastState(WANTED).remove(task);
         ctx.getBroadcastState(SERVING).put(task, wanted);
         championChanges.inc(serves ? 0 : 1);
         served(task, wanted).version = snapshot.getVersion();
         answerWaiting(task, key, snapshot, ctx, out);
+        return true;
     }
 
-    private int variantsOf(String task, Context ctx) throws Exception {
-        int variants = 0;
-        for (Map.Entry<String, ModelSnapshot> entry : ctx.getBroadcastState(MODELS).entries()) {
-            variants += entry.getValue().getTask().equals(task) ? 1 : 0;
+    /** Forgets the models of {@code task} whose variant its latest champion record retired ({@link ServeBounds}). */
+    private void forgetRetired(String task, Context ctx) throws Exception {
+        for (String key : bounds.retiredKeys(task, ctx::getBroadcastState)) {
+            forget(key, ctx, "the latest champion record of task '" + task + "' retired its variant");
         }
-        return variants;
+    }
+
+    /** Forgets the model of {@code key} and its parts waiting for assembly: its variant is not live. */
+    private void forget(String key, Context ctx, String why) throws Exception {
+        ModelSnapshot model = ctx.getBroadcastState(MODELS).get(key);
+        ctx.getBroadcastState(MODELS).remove(key);
+        loaded.remove(key);
+        int parts = SnapshotAssembly.forget(ctx.getBroadcastState(SnapshotAssembly.PENDING), key);
+        partsDropped.inc(parts);
+        evicted.inc();
+        if (firstSubtask) {
+            LOG.info("Model {} forgotten ({}): {}", key, model == null ? parts + " parts waiting for assembly"
+                    : "version " + model.getVersion(), why);
+        }
     }
 
     /** Answers the examples of {@code task} that waited for a model with {@code snapshot}. */
@@ -449,53 +487,32 @@ public final class ServeFunction
     }
 
     /**
-     * Whether a model (or a part of one) of a key that holds no model yet is within the bounds: the tasks whose models
-     * the job holds, and, following the champion, the variants per task. One that is not is refused (a dead letter).
-     * Every instance gets the models and champions records in one order (ServeJob passes them through one subtask),
-     * so all decide alike.
+     * Whether a model (or a part of one) of a key that holds no model yet is within the bounds ({@link ServeBounds}):
+     * the tasks whose models the job holds, and, following the champion, the variants per task, where a model of a
+     * variant that ranks lower gives way. One that is not is refused (a dead letter). Every instance gets the models
+     * and champions records in one order (ServeJob passes them through one subtask), so all decide alike.
      */
     private boolean boundsHold(KafkaRecord record, ModelSnapshot snapshot, Context ctx) throws Exception {
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
         if (ctx.getBroadcastState(MODELS).contains(key)) {
             return true;
         }
-        if (!holdsRoomFor(snapshot.getTask(), ctx)) {
+        if (!bounds.holdsRoomFor(snapshot.getTask(), ctx::getBroadcastState)) {
             refuse(record, snapshot, ctx, "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"));
             return false;
         }
-        if (followsChampion && variantsOf(snapshot.getTask(), ctx) >= maxVariants) {
-            refuse(record, snapshot, ctx, "variant", "model " + key + ": expected at most " + maxVariants
-                    + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more");
-            return false;
+        if (followsChampion && bounds.variantsOf(snapshot.getTask(), ctx::getBroadcastState) >= maxVariants) {
+            String victim = bounds.victim(snapshot.getTask(), snapshot.getVariant(), ctx::getBroadcastState);
+            if (victim == null) {
+                refuse(record, snapshot, ctx, "variant", "model " + key + ": expected at most " + maxVariants
+                        + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more, and"
+                        + " none gives way to it (the champion's model takes the place of any other; a variant the"
+                        + " task's latest champion record names live, that of one it retired or does not name)");
+                return false;
+            }
+            forget(victim, ctx, "--max-variants-per-task " + maxVariants + " reached, it gives way to " + key);
         }
         return true;
-    }
-
-    private boolean holdsRoomFor(String task, Context ctx) throws Exception {
-        if (taskBound.allows(task)) {
-            return true;
-        }
-        Set<String> held = new HashSet<>();
-        for (Map.Entry<String, ModelSnapshot> entry : ctx.getBroadcastState(MODELS).entries()) {
-            String other = entry.getValue().getTask();
-            if (other.equals(task)) {
-                return true;
-            }
-            if (!taskBound.allows(other)) {
-                held.add(other);
-            }
-        }
-        // A task a champion record named, whose model has not come yet, holds its room too.
-        for (Map.Entry<String, String> wish : ctx.getBroadcastState(WANTED).entries()) {
-            String other = wish.getKey();
-            if (other.equals(task)) {
-                return true;
-            }
-            if (!taskBound.allows(other)) {
-                held.add(other);
-            }
-        }
-        return held.size() < taskBound.maxTasks();
     }
 
     /** A model past a bound is not stored; one dead letter for it, from subtask 0, not one per instance. */
@@ -514,6 +531,9 @@ public final class ServeFunction
             return;
         }
         String key = new String(record.key, StandardCharsets.UTF_8);
+        if (followsChampion) {
+            ServeBounds.restarted(key, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
