@@ -83,7 +83,8 @@ import org.slf4j.LoggerFactory;
  * champion record names. The switch happens on the broadcast side, between two examples, so each example is
  * predicted once, by one variant and version, and the prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
  * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
- * champion record that does not decode, or a tombstone, is a dead letter and changes nothing. A reset champion's
+ * champion record that does not decode, a tombstone, or one naming a variant with a {@code /} (task a's variant b/c
+ * would be task a/b's variant c) is a dead letter and changes nothing. A reset champion's
  * version 0 answers only once vetted ({@link ChampionRestarts}, metrics {@code championRestartsHeld} and
  * {@code championRestartsDeadLetters}); {@code championChanges} counts the times the variant serving a task changed.
  *
@@ -399,6 +400,15 @@ public final class ServeFunction
             return;
         } catch (RuntimeException | StackOverflowError e) {
             deadLetter(ctx, record, null, "undecodable champion record, serving unchanged: " + e);
+            return;
+        }
+        int slash = champion.getVariant().indexOf('/');
+        if (slash >= 0) {
+            // Task a's variant b/c would be answered by task a/b's variant c (key a/b/c): no model has a '/' variant.
+            deadLetter(ctx, record, "variant", "champion record of task " + ExampleValidator.quoted(champion.getTask())
+                    + ": field 'variant': expected a name without '/' (models are kept by task/variant, and a task may"
+                    + " hold '/'), got " + ExampleValidator.quoted(champion.getVariant()) + " ('/' at position " + slash
+                    + "); serving unchanged");
             return;
         }
         if (!restarts.answers(ctx, champion) || !follow(record, champion, ctx, out)) {

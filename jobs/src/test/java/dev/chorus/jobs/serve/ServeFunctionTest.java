@@ -157,6 +157,35 @@ class ServeFunctionTest {
         }
     }
 
+    /**
+     * Following the champion, a champion record of task a naming variant b/c would have task a answered by task a/b's
+     * variant c (key a/b/c): it is a dead letter naming the field, and task a keeps its champion.
+     */
+    @Test
+    void aChampionRecordWhoseVariantHoldsASlashIsADeadLetterAndServingIsUnchanged() throws Exception {
+        try (var h = harness(settings().variant(ServeSettings.CHAMPION))) {
+            h.open();
+            h.processBroadcastElement(ServeStateFixture.model("a/b", "c", 5, 0), 0);
+            h.processBroadcastElement(ServeStateFixture.model("a", "default", 3, 1), 0);
+            h.processBroadcastElement(ServeStateFixture.champion("a", "default", 0), 0);
+            h.processBroadcastElement(ServeStateFixture.champion("a", "b/c", 1), 0);
+            h.processElement(sourced(ofTask("a", 0)), 1);
+
+            assertThat(h.extractOutputValues()).singleElement().satisfies(p -> {
+                assertThat(p.getVariant()).isEqualTo("default");
+                assertThat(p.getModelVersion()).isEqualTo(3L);
+            });
+            assertThat(h.getBroadcastState(ServeFunction.SERVING).get("a")).isEqualTo("default");
+            assertThat(h.getBroadcastState(ServeFunction.WANTED).get("a")).isNull();
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("variant");
+                assertThat(d.getReason()).isEqualTo("champion record of task \"a\": field 'variant': expected a name"
+                        + " without '/' (models are kept by task/variant, and a task may hold '/'), got \"b/c\" ('/' at"
+                        + " position 1); serving unchanged (at chorus.champions-0@1)");
+            });
+        }
+    }
+
     @Test
     void servesLabelModelSnapshotsWithTheCombinedModelsProbabilities() throws Exception {
         String spec = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"labelModel\":\"weighted-doctor-net\"}";
