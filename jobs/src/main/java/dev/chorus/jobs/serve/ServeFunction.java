@@ -73,7 +73,8 @@ import org.slf4j.LoggerFactory;
  * <p>Tasks are bounded ({@link TaskBound}): beyond the allow-list, broadcast state holds the models of at most
  * {@code maxTasks} tasks (a snapshot of one more is not stored: subtask 0 sends it to the dead-letter output), and
  * each parallel instance lets the examples of at most {@code maxTasks} tasks wait for a first model; an example of
- * one more task that has no model is a dead letter (field {@code task}).
+ * one more task that has no model is a dead letter (field {@code task}), and so is one of a task whose models the job
+ * cannot hold (they would wait for good), and each example that waited for a task whose model is then refused.
  *
  * <p>With {@code --variant champion} every live variant's snapshots are kept, at most {@code maxVariantsPerTask} per
  * task ({@link ServeBounds}): the models of the variants a task's latest champion record retired are forgotten and
@@ -243,6 +244,12 @@ public final class ServeFunction
         ModelSnapshot snapshot = serving == null || held ? null : ctx.getBroadcastState(MODELS).get(key);
         if (snapshot != null) {
             serve(sourced, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
+            return;
+        }
+        if (!bounds.holdsRoomFor(example.getTask(), ctx::getBroadcastState)) {
+            // Every model of the task would be refused: the example would wait for good.
+            reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task",
+                    taskBound.reason(example.getTask(), "whose models the serve job holds"));
             return;
         }
         int count = waiting.count();
@@ -437,8 +444,7 @@ public final class ServeFunction
         if (snapshot == null) {
             if (!bounds.holdsRoomFor(task, ctx::getBroadcastState)) {
                 // A task the job may not hold: its wish would wait in every instance's state for good.
-                refused.inc();
-                deadLetter(ctx, record, "task", taskBound.reason(task, "whose models the serve job holds"));
+                refuseTask(record, task, ctx);
                 return false;
             }
             ctx.getBroadcastState(WANTED).put(task, wanted);
@@ -508,13 +514,14 @@ public final class ServeFunction
             return true;
         }
         if (!bounds.holdsRoomFor(snapshot.getTask(), ctx::getBroadcastState)) {
-            refuse(record, snapshot, ctx, "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"));
+            refuseTask(record, snapshot.getTask(), ctx);
             return false;
         }
         if (followsChampion && bounds.variantsOf(snapshot.getTask(), ctx::getBroadcastState) >= maxVariants) {
             String victim = bounds.victim(snapshot.getTask(), snapshot.getVariant(), ctx::getBroadcastState);
             if (victim == null) {
-                refuse(record, snapshot, ctx, "variant", "model " + key + ": expected at most " + maxVariants
+                refused.inc(); // one dead letter, from subtask 0, not one per instance
+                deadLetter(ctx, record, "variant", "model " + key + ": expected at most " + maxVariants
                         + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more, and"
                         + " none gives way to it (the champion's model takes the place of any other; a variant the"
                         + " task's latest champion record names live, that of one it retired or does not name)");
@@ -525,10 +532,16 @@ public final class ServeFunction
         return true;
     }
 
-    /** A model past a bound is not stored; one dead letter for it, from subtask 0, not one per instance. */
-    private void refuse(KafkaRecord record, ModelSnapshot snapshot, Context ctx, String field, String reason) {
+    /**
+     * A record of a task the job may not hold (past --max-tasks) is refused, and the task's examples that waited on this
+     * instance for its model are dead letters: no model of it can come.
+     */
+    private void refuseTask(KafkaRecord record, String task, Context ctx) throws Exception {
+        String reason = taskBound.reason(task, "whose models the serve job holds");
         refused.inc();
-        deadLetter(ctx, record, field, reason);
+        deadLetter(ctx, record, "task", reason);
+        long now = ctx.currentProcessingTime();
+        waiting.answer(task, ctx, example -> reject(d -> ctx.output(DEAD_LETTERS, d), example, now, "task", reason));
     }
 
     /**
