@@ -73,19 +73,24 @@ final class ServeBounds implements Serializable {
         this.maxVariants = maxVariants;
     }
 
-    /** Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are. */
+    /**
+     * Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are. A task
+     * holds its place with a model, with parts of one waiting for assembly, or with a champion record's wish.
+     */
     boolean holdsRoomFor(String task, States states) throws Exception {
         if (taskBound.allows(task)) {
             return true;
         }
         Set<String> held = new HashSet<>();
-        for (Map.Entry<String, ModelSnapshot> entry : states.get(ServeFunction.MODELS).immutableEntries()) {
-            String other = entry.getValue().getTask();
-            if (other.equals(task)) {
-                return true;
-            }
-            if (!taskBound.allows(other)) {
-                held.add(other);
+        for (var models : List.of(states.get(ServeFunction.MODELS), states.get(SnapshotAssembly.PENDING))) {
+            for (Map.Entry<String, ModelSnapshot> entry : models.immutableEntries()) {
+                String other = entry.getValue().getTask();
+                if (other.equals(task)) {
+                    return true;
+                }
+                if (!taskBound.allows(other)) {
+                    held.add(other);
+                }
             }
         }
         // A task a champion record named, whose model has not come yet, holds its room too.
@@ -101,13 +106,23 @@ final class ServeBounds implements Serializable {
         return held.size() < taskBound.maxTasks();
     }
 
-    /** How many variants of {@code task} hold a model. */
+    /** How many variants of {@code task} hold a model or parts of one waiting for assembly. */
     int variantsOf(String task, States states) throws Exception {
-        int variants = 0;
-        for (Map.Entry<String, ModelSnapshot> entry : states.get(ServeFunction.MODELS).immutableEntries()) {
-            variants += entry.getValue().getTask().equals(task) ? 1 : 0;
+        return heldModels(task, states).size();
+    }
+
+    /** Whether {@code part}'s key ({@code task/variant}) holds a model or parts waiting for assembly already. */
+    static boolean holdsKeyOf(ModelSnapshot part, States states) throws Exception {
+        if (states.get(ServeFunction.MODELS).contains(part.getTask() + "/" + part.getVariant())) {
+            return true;
         }
-        return variants;
+        for (Map.Entry<String, ModelSnapshot> entry : states.get(SnapshotAssembly.PENDING).immutableEntries()) {
+            if (entry.getValue().getTask().equals(part.getTask())
+                    && entry.getValue().getVariant().equals(part.getVariant())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Keeps the standings of {@code champion}, a record the serve job follows, as its task's latest. */
@@ -152,7 +167,7 @@ final class ServeBounds implements Serializable {
      */
     List<String> retiredKeys(String task, States states) throws Exception {
         List<String> keys = new ArrayList<>();
-        for (Map.Entry<String, ModelSnapshot> held : heldModels(task, true, states).entrySet()) {
+        for (Map.Entry<String, ModelSnapshot> held : heldModels(task, states).entrySet()) {
             if (retired(held.getValue(), states)) {
                 keys.add(held.getKey());
             }
@@ -171,7 +186,7 @@ final class ServeBounds implements Serializable {
         int incoming = rank(task, variant, null, states);
         record Candidate(String key, int rank, long createdAt) {}
         List<Candidate> candidates = new ArrayList<>();
-        for (Map.Entry<String, ModelSnapshot> held : heldModels(task, false, states).entrySet()) {
+        for (Map.Entry<String, ModelSnapshot> held : heldModels(task, states).entrySet()) {
             ModelSnapshot model = held.getValue();
             int rank = rank(task, model.getVariant(), model.getGeneration(), states);
             if (rank < incoming) {
@@ -207,22 +222,20 @@ final class ServeBounds implements Serializable {
     }
 
     /**
-     * The models of {@code task} by key ({@code task/variant}), and with {@code pending} the keys that hold only parts
-     * waiting for assembly, each by one of its parts.
+     * The models of {@code task} by key ({@code task/variant}), and the keys that hold only parts waiting for
+     * assembly, each by one of its parts.
      */
-    private static Map<String, ModelSnapshot> heldModels(String task, boolean pending, States states) throws Exception {
+    private static Map<String, ModelSnapshot> heldModels(String task, States states) throws Exception {
         Map<String, ModelSnapshot> held = new HashMap<>();
         for (Map.Entry<String, ModelSnapshot> entry : states.get(ServeFunction.MODELS).immutableEntries()) {
             if (entry.getValue().getTask().equals(task)) {
                 held.put(entry.getKey(), entry.getValue());
             }
         }
-        if (pending) {
-            for (Map.Entry<String, ModelSnapshot> entry : states.get(SnapshotAssembly.PENDING).immutableEntries()) {
-                ModelSnapshot part = entry.getValue();
-                if (part.getTask().equals(task)) {
-                    held.putIfAbsent(part.getTask() + "/" + part.getVariant(), part);
-                }
+        for (Map.Entry<String, ModelSnapshot> entry : states.get(SnapshotAssembly.PENDING).immutableEntries()) {
+            ModelSnapshot part = entry.getValue();
+            if (part.getTask().equals(task)) {
+                held.putIfAbsent(part.getTask() + "/" + part.getVariant(), part);
             }
         }
         return held;

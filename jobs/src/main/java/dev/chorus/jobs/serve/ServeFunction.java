@@ -510,7 +510,7 @@ public final class ServeFunction
      */
     private boolean boundsHold(KafkaRecord record, ModelSnapshot snapshot, Context ctx) throws Exception {
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
-        if (ctx.getBroadcastState(MODELS).contains(key)) {
+        if (ServeBounds.holdsKeyOf(snapshot, ctx::getBroadcastState)) {
             return true;
         }
         if (!bounds.holdsRoomFor(snapshot.getTask(), ctx::getBroadcastState)) {

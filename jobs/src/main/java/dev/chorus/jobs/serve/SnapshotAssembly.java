@@ -36,6 +36,17 @@ final class SnapshotAssembly {
         }
     }
 
+    /** The most parameter bytes a snapshot assembles into: one Java array. */
+    static final int MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    /**
+     * The most chunks of a version: chunks of at most {@link SnapshotChunks#MAX_CHUNK_BYTES}, every one but the last
+     * full (as the train job cuts them), hold more than {@link #MAX_BYTES} in more, so a version of more is refused on
+     * its first part rather than once all of them are held.
+     */
+    static final int MAX_CHUNKS = Math.min(SnapshotChunks.MAX_CHUNKS,
+            (MAX_BYTES - 1) / SnapshotChunks.MAX_CHUNK_BYTES + 1);
+
     private SnapshotAssembly() {}
 
     static Outcome offer(BroadcastState<String, ModelSnapshot> pending, ModelSnapshot part) throws Exception {
@@ -43,9 +54,14 @@ final class SnapshotAssembly {
         Integer count = part.getChunks();
         String name = "model " + base + (part.getChunk() == null ? "" : " chunk " + part.getChunk() + " of " + count)
                 + " version " + part.getVersion();
-        if (count == null || count < 1 || count > SnapshotChunks.MAX_CHUNKS) {
-            return Outcome.refused("chunks", name + ": field 'chunks': expected a count in [1, "
-                    + SnapshotChunks.MAX_CHUNKS + "], got " + count);
+        if (count == null || count < 1 || count > MAX_CHUNKS) {
+            return Outcome.refused("chunks", name + ": field 'chunks': expected a count in [1, " + MAX_CHUNKS
+                    + "] (chunks of at most " + SnapshotChunks.MAX_CHUNK_BYTES + " bytes, every one but the last full,"
+                    + " assemble into at most " + MAX_BYTES + " bytes), got " + count);
+        }
+        if (part.getChunk() != null && part.getParameters().remaining() > SnapshotChunks.MAX_CHUNK_BYTES) {
+            return Outcome.refused("parameters", name + ": field 'parameters': expected at most "
+                    + SnapshotChunks.MAX_CHUNK_BYTES + " bytes in a chunk, got " + part.getParameters().remaining());
         }
         if (part.getChunk() != null && (part.getChunk() < 0 || part.getChunk() >= count)) {
             return Outcome.refused("chunk", name + ": field 'chunk': expected an index in [0, " + count + "), got "
@@ -94,9 +110,9 @@ final class SnapshotAssembly {
         for (int k = 0; k < count; k++) {
             size += parts.get(pendingKey(part, k)).getParameters().remaining();
         }
-        if (size > Integer.MAX_VALUE - 8) {
+        if (size > MAX_BYTES) {
             return Outcome.refused("chunks", "model " + base + " version " + part.getVersion() + ": field 'chunks': "
-                    + "expected at most " + (Integer.MAX_VALUE - 8) + " bytes of parameters in all, got " + size);
+                    + "expected at most " + MAX_BYTES + " bytes of parameters in all, got " + size);
         }
         ByteBuffer whole = ByteBuffer.allocate((int) size);
         for (int k = 0; k < count; k++) {
