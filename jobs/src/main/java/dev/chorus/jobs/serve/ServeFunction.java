@@ -354,6 +354,7 @@ public final class ServeFunction
         ctx.getBroadcastState(MODELS).put(key, snapshot);
         loaded.remove(key);
         swapped.inc();
+        partsDropped.inc(SnapshotAssembly.forgetUpTo(ctx.getBroadcastState(SnapshotAssembly.PENDING), snapshot));
         String task = snapshot.getTask();
         if (restarts.holds(ctx, snapshot)) {
             return;

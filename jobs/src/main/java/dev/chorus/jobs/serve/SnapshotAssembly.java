@@ -131,10 +131,23 @@ final class SnapshotAssembly {
 
     /** Drops the pending parts of {@code task/variant} {@code key} (its tombstone forgot the model); how many. */
     static int forget(BroadcastState<String, ModelSnapshot> pending, String key) throws Exception {
+        return forget(pending, key, Long.MAX_VALUE);
+    }
+
+    /**
+     * Drops the pending parts of {@code stored}'s key of its version or older: that snapshot is stored, so they can
+     * never be served (compaction may have kept an older chunked version's chunks without its manifest); how many.
+     */
+    static int forgetUpTo(BroadcastState<String, ModelSnapshot> pending, ModelSnapshot stored) throws Exception {
+        return forget(pending, stored.getTask() + "/" + stored.getVariant(), stored.getVersion());
+    }
+
+    private static int forget(BroadcastState<String, ModelSnapshot> pending, String key, long upTo) throws Exception {
         Map<String, ModelSnapshot> parts = new HashMap<>();
         for (Map.Entry<String, ModelSnapshot> entry : pending.entries()) {
-            if ((entry.getValue().getTask() + "/" + entry.getValue().getVariant()).equals(key)) {
-                parts.put(entry.getKey(), entry.getValue());
+            ModelSnapshot part = entry.getValue();
+            if ((part.getTask() + "/" + part.getVariant()).equals(key) && part.getVersion() <= upTo) {
+                parts.put(entry.getKey(), part);
             }
         }
         remove(pending, parts);

@@ -261,6 +261,37 @@ class ChunkedSnapshotServeTest {
         }
     }
 
+    /**
+     * A whole snapshot stored leaves no older version's parts pending (compaction may keep an older chunked version's
+     * chunks without its manifest): they could never complete; a newer version's parts still wait.
+     */
+    @Test
+    void aStoredSnapshotDropsTheOlderVersionsPendingPartsOnly() throws Exception {
+        List<ModelSnapshot> third = parts(snapshot(3, model(24)));
+        List<ModelSnapshot> seventh = parts(snapshot(7, model(32)));
+        long offset = 0;
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(record(snapshot(1, model(8)), offset++), 0);
+            h.processBroadcastElement(record(third.get(0), offset++), 0);
+            h.processBroadcastElement(record(third.get(1), offset++), 0);
+            h.processBroadcastElement(record(snapshot(5, model(16)), offset++), 0);
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).as("version 3's parts").isEmpty();
+
+            h.processBroadcastElement(record(seventh.get(0), offset++), 0);
+            h.processBroadcastElement(record(snapshot(6, model(16)), offset++), 0);
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).singleElement()
+                    .satisfies(e -> assertThat(e.getValue().getVersion()).isEqualTo(7L));
+            for (ModelSnapshot part : seventh.subList(1, 4)) {
+                h.processBroadcastElement(record(part, offset++), 0);
+            }
+            h.processElement(sourced(CLICKS.get(30)), 1);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(7L);
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
+
     @Test
     void partsOfAVariantWhoseNameLooksLikeAChunkKeyAreKeptApart() throws Exception {
         List<ModelSnapshot> second = parts(snapshot(2, model(16)));
