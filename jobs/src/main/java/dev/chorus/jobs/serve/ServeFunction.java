@@ -1,20 +1,9 @@
 package dev.chorus.jobs.serve;
 
-import dev.chorus.core.features.FeatureHasher;
-import dev.chorus.core.features.RejectedFieldException;
-import dev.chorus.core.features.SparseVector;
-import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
-import dev.chorus.core.model.SparseLinearModel;
-import dev.chorus.core.model.WideDeepBatch;
-import dev.chorus.core.model.WideDeepModel;
-import dev.chorus.core.saved.SavedModels;
 import dev.chorus.jobs.DeadLetters;
-import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
-import dev.chorus.jobs.HashedFields;
-import dev.chorus.jobs.LargeOutputPredictions;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.WideDeepFields;
@@ -68,7 +57,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A hashed model ({@code SparseLinearModel}, a spec with {@code hashing}) answers examples with named fields,
  * checked as the train job checks them and hashed by the same {@code FeatureHasher}; a wide and deep one
- * ({@code WideDeepModel}) alike, each example taken apart by the snapshot's spec ({@link WideDeepFields}).
+ * ({@code WideDeepModel}) alike, each example taken apart by the snapshot's spec ({@link WideDeepFields}). Each
+ * instance parses a version once ({@link LoadedModels}).
  *
  * <p>Tasks are bounded ({@link TaskBound}): beyond the allow-list, broadcast state holds the models of at most
  * {@code maxTasks} tasks (a snapshot of one more is not stored: subtask 0 sends it to the dead-letter output), and
@@ -136,8 +126,8 @@ public final class ServeFunction
     private final WaitingExamples waiting;
     private final ServeBounds bounds;
 
-    /** Deserialised learners by task/variant, rebuilt from broadcast state after a restore. */
-    private transient Map<String, Loaded> loaded;
+    /** Parsed models by task/variant, rebuilt from broadcast state after a restore. */
+    private transient LoadedModels loaded;
     private transient RecordCodec<Example> exampleCodec;
     private transient RecordCodec<ModelSnapshot> modelCodec;
     private transient RecordCodec<Champion> championCodec;
@@ -174,13 +164,6 @@ public final class ServeFunction
         }
     }
 
-    /**
-     * A loaded model and its scratch: a dense row, or, for a hashed model, the hasher of its spec, or, for a wide
-     * and deep one, a batch of one row.
-     */
-    private record Loaded(long version, Predictor learner, float[] features, float[] probabilities,
-            FeatureHasher hasher, WideDeepBatch wideRow) {}
-
     public ServeFunction(ServeSettings settings) {
         this.variant = settings.variant();
         this.maxWaiting = settings.maxWaitingPerTask();
@@ -209,7 +192,7 @@ public final class ServeFunction
     @Override
     public void open(OpenContext openContext) {
         waiting.open(getRuntimeContext());
-        loaded = new HashMap<>();
+        loaded = new LoadedModels(modelSizeBound);
         exampleCodec = examplesTopic.codec();
         modelCodec = modelsTopic.codec();
         championCodec = championsTopic.codec();
@@ -328,7 +311,7 @@ public final class ServeFunction
         }
         Predictor learner;
         try {
-            learner = read(snapshot);
+            learner = loaded.read(snapshot);
             ModelSpec declared = snapshot.getSpec() == null ? null : ModelSpec.parse(snapshot.getSpec());
             if (declared != null && !declared.equals(learner.spec())) {
                 rejectModel(ctx, record, "parameters", "model " + key + " version " + snapshot.getVersion() + ": field "
@@ -368,7 +351,7 @@ public final class ServeFunction
         if (!snapshot.getVariant().equals(followsChampion ? ctx.getBroadcastState(SERVING).get(task) : variant)) {
             return;
         }
-        loaded.put(key, loaded(snapshot.getVersion(), learner));
+        loaded.put(key, snapshot.getVersion(), learner);
         served(task, snapshot.getVariant()).version = snapshot.getVersion();
         answerWaiting(task, key, snapshot, ctx, out);
     }
@@ -586,82 +569,18 @@ public final class ServeFunction
         }
     }
 
-    private static Loaded loaded(long version, Predictor learner) {
-        boolean named = learner.spec().hashing() != null;
-        boolean wideDeep = learner instanceof WideDeepModel;
-        // A large-output model's predictions carry its top k, never all its classes' probabilities.
-        int outputs = learner instanceof LargeOutputModel ? 0 : learner.outputDim();
-        return new Loaded(version, learner, new float[named ? 0 : learner.inputDim()], new float[outputs],
-                named && !wideDeep ? new FeatureHasher(learner.spec().hashing()) : null,
-                wideDeep ? new WideDeepBatch(learner.spec()) : null);
-    }
-
-    /**
-     * The record's model, each spec its bytes embed held to the job's {@link ModelSizeBound} before anything of it is
-     * built: a few KB of hashed rows can declare tables of gigabytes, which the reader allocates whole.
-     */
-    private Predictor read(ModelSnapshot snapshot) {
-        return SavedModels.read(bytes(snapshot), modelSizeBound::require);
-    }
-
     private void serve(Sourced<Example> sourced, String key, ModelSnapshot snapshot, long now,
             Collector<Prediction> out, Consumer<DeadLetter> rejected) {
-        Example example = sourced.value();
-        Loaded model = loaded.get(key);
-        if (model == null || model.version() != snapshot.getVersion()) {
-            // After a restore: broadcast state holds only snapshots that parsed on arrival, unless an older build
-            // stored it; such a model answers nothing, and `chorus models reset` forgets it.
-            try {
-                model = loaded(snapshot.getVersion(), read(snapshot));
-            } catch (RuntimeException e) {
-                reject(rejected, sourced, now, "task", "model " + key + " version " + snapshot.getVersion()
-                        + " in state does not load: expected a valid model, got: " + e.getMessage());
-                return;
-            }
-            loaded.put(key, model);
-        }
-        ExampleValidator.Rejection rejection = ExampleValidator.againstSpec(example, model.learner().spec());
-        if (rejection != null) {
-            reject(rejected, sourced, now, rejection.field(), rejection.reason() + " (model " + key + " version "
-                    + model.version() + ")");
+        LoadedModels.Answer answer = loaded.predict(key, snapshot, sourced.value(), now);
+        if (answer.prediction() == null) {
+            nonFinitePredictions.inc(answer.nonFinite() ? 1 : 0);
+            reject(rejected, sourced, now, answer.field(), answer.reason());
             return;
         }
-        Prediction prediction;
-        if (model.learner().spec().hashing() != null) {
-            SparseVector x = null;
-            try {
-                if (model.hasher() != null) {
-                    x = model.hasher().hash(example.getFields());
-                } else {
-                    model.wideRow().clear();
-                    model.wideRow().add(example.getFields());
-                }
-            } catch (RejectedFieldException e) {
-                reject(rejected, sourced, now, "fields", e.getMessage() + " (model " + key + " version "
-                        + model.version() + ")");
-                return;
-            }
-            prediction = model.learner() instanceof LargeOutputModel large
-                    ? LargeOutputPredictions.predict(large, x, example, snapshot.getVariant(), model.version(), now)
-                    : x != null ? HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(),
-                    example, snapshot.getVariant(), model.version(), now)
-                    : WideDeepFields.predict((WideDeepModel) model.learner(), model.wideRow(), model.probabilities(),
-                            example, snapshot.getVariant(), model.version(), now);
-        } else {
-            ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
-            prediction = ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
-                    snapshot.getVariant(), model.version(), now);
-        }
-        String nonFinite = ExampleTensors.nonFiniteReason(prediction);
-        if (nonFinite != null) {
-            nonFinitePredictions.inc();
-            reject(rejected, sourced, now, "prediction", nonFinite);
-            return;
-        }
-        out.collect(prediction);
+        out.collect(answer.prediction());
         predictions.inc();
-        Served metrics = served(example.getTask(), snapshot.getVariant());
-        metrics.version = model.version();
+        Served metrics = served(sourced.value().getTask(), snapshot.getVariant());
+        metrics.version = answer.prediction().getModelVersion();
         metrics.predictions.inc();
     }
 
@@ -676,12 +595,5 @@ public final class ServeFunction
         rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.value().getId(), example.partition(),
                 example.offset(), exampleCodec.encode(example.value()), field, reason, now,
                 deadLetterMaxOriginalBytes));
-    }
-
-    private static byte[] bytes(ModelSnapshot snapshot) {
-        var buffer = snapshot.getParameters().duplicate();
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        return bytes;
     }
 }
