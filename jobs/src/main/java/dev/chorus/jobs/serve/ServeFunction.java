@@ -292,11 +292,6 @@ public final class ServeFunction
             return;
         }
         if (SnapshotChunks.isPart(snapshot)) {
-            // Bounded as the whole snapshot will be, before its parts are held: else parts of tasks (or variants) past
-            // the bounds would wait in every instance's state until a later part of their key came.
-            if (!boundsHold(record, snapshot, ctx)) {
-                return;
-            }
             snapshot = assembled(record, snapshot, ctx);
             if (snapshot == null) {
                 return;
@@ -361,6 +356,17 @@ public final class ServeFunction
      * or not newer than the served one (ignored, as a whole snapshot would be), else the whole snapshot it completes.
      */
     private ModelSnapshot assembled(KafkaRecord record, ModelSnapshot part, Context ctx) throws Exception {
+        SnapshotAssembly.Outcome malformed = SnapshotAssembly.malformed(part);
+        if (malformed != null) {
+            rejectModel(ctx, record, malformed.field(), malformed.reason());
+            return null;
+        }
+        // Bounded as the whole snapshot will be, before its parts are held: else parts of tasks (or variants) past the
+        // bounds would wait in every instance's state until a later part of their key came. A malformed part, refused
+        // above, takes no place and makes no other model give way.
+        if (!boundsHold(record, part, ctx)) {
+            return null;
+        }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(part.getTask() + "/" + part.getVariant());
         if (current != null && part.getVersion() <= current.getVersion()) {
             ignored.inc();

@@ -49,11 +49,13 @@ final class SnapshotAssembly {
 
     private SnapshotAssembly() {}
 
-    static Outcome offer(BroadcastState<String, ModelSnapshot> pending, ModelSnapshot part) throws Exception {
-        String base = part.getTask() + "/" + part.getVariant();
+    /**
+     * Why {@code part} is refused whatever else is pending (its count, index, digest or size), or null: checked before
+     * the part takes a place under the serve job's bounds.
+     */
+    static Outcome malformed(ModelSnapshot part) {
         Integer count = part.getChunks();
-        String name = "model " + base + (part.getChunk() == null ? "" : " chunk " + part.getChunk() + " of " + count)
-                + " version " + part.getVersion();
+        String name = name(part);
         if (count == null || count < 1 || count > MAX_CHUNKS) {
             return Outcome.refused("chunks", name + ": field 'chunks': expected a count in [1, " + MAX_CHUNKS
                     + "] (chunks of at most " + SnapshotChunks.MAX_CHUNK_BYTES + " bytes, every one but the last full,"
@@ -75,6 +77,22 @@ final class SnapshotAssembly {
             return Outcome.refused("parameters", name + ": field 'parameters': expected none on a manifest, got "
                     + part.getParameters().remaining() + " bytes");
         }
+        return null;
+    }
+
+    private static String name(ModelSnapshot part) {
+        return "model " + part.getTask() + "/" + part.getVariant() + (part.getChunk() == null ? ""
+                : " chunk " + part.getChunk() + " of " + part.getChunks()) + " version " + part.getVersion();
+    }
+
+    static Outcome offer(BroadcastState<String, ModelSnapshot> pending, ModelSnapshot part) throws Exception {
+        Outcome malformed = malformed(part);
+        if (malformed != null) {
+            return malformed;
+        }
+        String base = part.getTask() + "/" + part.getVariant();
+        Integer count = part.getChunks();
+        String name = name(part);
         Map<String, ModelSnapshot> parts = new HashMap<>();
         for (Map.Entry<String, ModelSnapshot> entry : pending.entries()) {
             if (entry.getValue().getTask().equals(part.getTask())

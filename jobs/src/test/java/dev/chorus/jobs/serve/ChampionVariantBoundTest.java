@@ -230,4 +230,25 @@ class ChampionVariantBoundTest {
             assertThat(h.deadLetters()).isEmpty();
         }
     }
+
+    /** A malformed part of a live variant is refused before it could make another variant's model give way. */
+    @Test
+    void aMalformedPartMakesNoModelGiveWay() throws Exception {
+        Map<String, StandingStatus> standings = new LinkedHashMap<>();
+        standings.put("a", StandingStatus.CHAMPION);
+        standings.put("b", StandingStatus.CHALLENGER);
+        try (var h = new ServeHarness(settings().maxVariantsPerTask(2), new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(modelRecord("t", "a", 5, 0, 0), 0);
+            h.processBroadcastElement(modelRecord("t", "x", 5, 0, 1), 0);
+            h.processBroadcastElement(champion("t", "a", standings, null, 0), 0);
+            ModelSnapshot part = model("t", "b", 9, 0, null);
+            part = SnapshotChunks.split(part, part.getParameters().remaining() / 3 + 1).get(0);
+            part.setChunks(0);
+            h.processBroadcastElement(ChunkedSnapshotServeTest.record(part, 2), 0);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/x");
+            assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getField()).isEqualTo("chunks"));
+        }
+    }
 }
