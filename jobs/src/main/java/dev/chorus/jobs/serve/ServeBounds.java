@@ -31,11 +31,12 @@ import org.apache.flink.api.common.typeinfo.Types;
  * a later generation than the record names (the variant was revived since) or a tombstone of the variant (its reset
  * or revival) came after the record. The race keeps only its {@code ChampionRace.MAX_RETIRED} most recently retired
  * standings, so a variant retired long ago is named by no record; a variant too new to have predicted is named by
- * none either. So when a model of a new variant finds the bound full, a model of another variant gives way if it
- * ranks lower ({@link #victim}): retired, then named by no record, then live; a variant serving or wanted by the
- * task outranks them all and a held one never gives way. Among models of one rank, the oldest snapshot
- * ({@code createdAt}), then the first key, gives way. So the champion always finds room, a live variant finds room
- * unless the task's live variants fill the bound, and a variant named by no record finds room only beside the others.
+ * none either. So when a model of a new variant finds the bound full, a model of another variant (or its parts
+ * waiting for assembly) gives way if it ranks lower ({@link #victim}): retired, then named by no record, then live; a
+ * variant serving, wanted by or held from the task outranks them all and never gives way. Among models of one rank,
+ * the oldest snapshot ({@code createdAt}), then the first key, gives way. So the champion finds room unless the
+ * serving variant fills the bound alone (--max-variants-per-task 1), a live variant finds room unless the task's live
+ * variants fill the bound, and a variant named by no record finds room only beside the others.
  *
  * <p>Every decision reads broadcast state only, which every instance updates in one order (ServeJob passes the
  * models and champions records through one subtask), so all instances decide alike.
