@@ -1,20 +1,9 @@
 package dev.chorus.jobs.serve;
 
-import dev.chorus.core.features.FeatureHasher;
-import dev.chorus.core.features.RejectedFieldException;
-import dev.chorus.core.features.SparseVector;
-import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
-import dev.chorus.core.model.SparseLinearModel;
-import dev.chorus.core.model.WideDeepBatch;
-import dev.chorus.core.model.WideDeepModel;
-import dev.chorus.core.saved.SavedModels;
 import dev.chorus.jobs.DeadLetters;
-import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
-import dev.chorus.jobs.HashedFields;
-import dev.chorus.jobs.LargeOutputPredictions;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.jobs.WideDeepFields;
@@ -33,9 +22,7 @@ import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -70,20 +57,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A hashed model ({@code SparseLinearModel}, a spec with {@code hashing}) answers examples with named fields,
  * checked as the train job checks them and hashed by the same {@code FeatureHasher}; a wide and deep one
- * ({@code WideDeepModel}) alike, each example taken apart by the snapshot's spec ({@link WideDeepFields}).
+ * ({@code WideDeepModel}) alike, each example taken apart by the snapshot's spec ({@link WideDeepFields}). Each
+ * instance parses a version once ({@link LoadedModels}).
  *
  * <p>Tasks are bounded ({@link TaskBound}): beyond the allow-list, broadcast state holds the models of at most
  * {@code maxTasks} tasks (a snapshot of one more is not stored: subtask 0 sends it to the dead-letter output), and
  * each parallel instance lets the examples of at most {@code maxTasks} tasks wait for a first model; an example of
- * one more task that has no model is a dead letter (field {@code task}).
+ * one more task that has no model is a dead letter (field {@code task}), and so is one of a task whose models the job
+ * cannot hold (they would wait for good), and each example that waited for a task whose model is then refused.
  *
- * <p>With {@code --variant champion} every variant's snapshots are kept (at most {@code maxVariantsPerTask} per
- * task; a snapshot of one more is refused like a task past the bound) and the champions topic arrives on the same
- * broadcast side: each task is answered by the variant its latest champion record names. The switch happens on the
- * broadcast side, between two examples, so each example is predicted once, by one variant and version, and the
- * prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
+ * <p>With {@code --variant champion} every live variant's snapshots are kept, at most {@code maxVariantsPerTask} per
+ * task ({@link ServeBounds}): the models of the variants a task's latest champion record retired are forgotten and
+ * not stored again, a model of a variant that ranks lower gives way to a new variant's (the champion's takes the
+ * place of any other but the serving one's), and a snapshot that finds no room is refused like a task past the
+ * bound. The champions topic arrives on the same broadcast side: each task is answered by the variant its latest
+ * champion record names. The switch happens on the broadcast side, between two examples, so each example is
+ * predicted once, by one variant and version, and the prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
  * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
- * champion record that does not decode, or a tombstone, is a dead letter and changes nothing. A reset champion's
+ * champion record that does not decode, a tombstone, or one naming a variant with a {@code /} (task a's variant b/c
+ * would be task a/b's variant c) is a dead letter and changes nothing. A reset champion's
  * version 0 answers only once vetted ({@link ChampionRestarts}, metrics {@code championRestartsHeld} and
  * {@code championRestartsDeadLetters}); {@code championChanges} counts the times the variant serving a task changed.
  *
@@ -95,7 +87,8 @@ import org.slf4j.LoggerFactory;
  * so that it is there once.
  *
  * <p>Metrics: {@code predictions}, {@code modelsSwapped}, {@code modelsIgnored}, {@code modelsRefused},
- * {@code modelsRejected}, {@code modelsReset}, {@code snapshotPartsDropped} (of versions that never completed),
+ * {@code modelsRejected}, {@code modelsReset}, {@code modelsOfRetiredVariants}, {@code modelsEvicted},
+ * {@code snapshotPartsDropped} (of versions that never completed),
  * {@code examplesWaited}, {@code deadLetters}, {@code nonFinitePredictions} (examples whose prediction was not
  * finite, each a dead letter with field {@code prediction} instead); per task, labelled with task and variant
  * ({@link LabelledMetrics#task}), the {@code modelVersion} this instance serves and its {@code predictions}.
@@ -131,9 +124,10 @@ public final class ServeFunction
     private final Topic<Champion> championsTopic;
 
     private final WaitingExamples waiting;
+    private final ServeBounds bounds;
 
-    /** Deserialised learners by task/variant, rebuilt from broadcast state after a restore. */
-    private transient Map<String, Loaded> loaded;
+    /** Parsed models by task/variant, rebuilt from broadcast state after a restore. */
+    private transient LoadedModels loaded;
     private transient RecordCodec<Example> exampleCodec;
     private transient RecordCodec<ModelSnapshot> modelCodec;
     private transient RecordCodec<Champion> championCodec;
@@ -145,6 +139,10 @@ public final class ServeFunction
     private transient Counter ignored;
     /** Models of variants a fixed-variant serve job does not serve, not kept. */
     private transient Counter otherVariants;
+    /** Following the champion, snapshots of variants the latest champion record retired, not kept. */
+    private transient Counter retiredVariants;
+    /** Following the champion, models forgotten: their variant retired, or gave way to another's. */
+    private transient Counter evicted;
     private transient Counter refused;
     private transient Counter rejectedModels;
     private transient Counter resets;
@@ -166,13 +164,6 @@ public final class ServeFunction
         }
     }
 
-    /**
-     * A loaded model and its scratch: a dense row, or, for a hashed model, the hasher of its spec, or, for a wide
-     * and deep one, a batch of one row.
-     */
-    private record Loaded(long version, Predictor learner, float[] features, float[] probabilities,
-            FeatureHasher hasher, WideDeepBatch wideRow) {}
-
     public ServeFunction(ServeSettings settings) {
         this.variant = settings.variant();
         this.maxWaiting = settings.maxWaitingPerTask();
@@ -185,6 +176,7 @@ public final class ServeFunction
         this.modelSizeBound = settings.modelSizeBound();
         this.championsTopic = settings.championsTopic();
         this.waiting = new WaitingExamples(taskBound);
+        this.bounds = new ServeBounds(taskBound, maxVariants);
     }
 
     @Override
@@ -200,7 +192,7 @@ public final class ServeFunction
     @Override
     public void open(OpenContext openContext) {
         waiting.open(getRuntimeContext());
-        loaded = new HashMap<>();
+        loaded = new LoadedModels(modelSizeBound);
         exampleCodec = examplesTopic.codec();
         modelCodec = modelsTopic.codec();
         championCodec = championsTopic.codec();
@@ -210,6 +202,8 @@ public final class ServeFunction
         swapped = metrics.counter("modelsSwapped");
         ignored = metrics.counter("modelsIgnored");
         otherVariants = metrics.counter("modelsOfOtherVariants");
+        retiredVariants = metrics.counter("modelsOfRetiredVariants");
+        evicted = metrics.counter("modelsEvicted");
         refused = metrics.counter("modelsRefused");
         rejectedModels = metrics.counter("modelsRejected");
         resets = metrics.counter("modelsReset");
@@ -233,6 +227,12 @@ public final class ServeFunction
         ModelSnapshot snapshot = serving == null || held ? null : ctx.getBroadcastState(MODELS).get(key);
         if (snapshot != null) {
             serve(sourced, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
+            return;
+        }
+        if (!bounds.holdsRoomFor(example.getTask(), ctx::getBroadcastState)) {
+            // Every model of the task would be refused: the example would wait for good.
+            reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task",
+                    taskBound.reason(example.getTask(), "whose models the serve job holds"));
             return;
         }
         int count = waiting.count();
@@ -287,12 +287,11 @@ public final class ServeFunction
             otherVariants.inc(); // serving one variant, the job keeps (and assembles, and parses) no other's models
             return;
         }
+        if (followsChampion && bounds.retired(snapshot, ctx::getBroadcastState)) {
+            retiredVariants.inc(); // the task's latest champion record retired the variant: its models are not kept
+            return;
+        }
         if (SnapshotChunks.isPart(snapshot)) {
-            // Bounded as the whole snapshot will be, before its parts are held: else parts of tasks (or variants) past
-            // the bounds would wait in every instance's state until a later part of their key came.
-            if (!boundsHold(record, snapshot, ctx)) {
-                return;
-            }
             snapshot = assembled(record, snapshot, ctx);
             if (snapshot == null) {
                 return;
@@ -307,7 +306,7 @@ public final class ServeFunction
         }
         Predictor learner;
         try {
-            learner = read(snapshot);
+            learner = loaded.read(snapshot);
             ModelSpec declared = snapshot.getSpec() == null ? null : ModelSpec.parse(snapshot.getSpec());
             if (declared != null && !declared.equals(learner.spec())) {
                 rejectModel(ctx, record, "parameters", "model " + key + " version " + snapshot.getVersion() + ": field "
@@ -333,6 +332,7 @@ public final class ServeFunction
         ctx.getBroadcastState(MODELS).put(key, snapshot);
         loaded.remove(key);
         swapped.inc();
+        partsDropped.inc(SnapshotAssembly.forgetUpTo(ctx.getBroadcastState(SnapshotAssembly.PENDING), snapshot));
         String task = snapshot.getTask();
         if (restarts.holds(ctx, snapshot)) {
             return;
@@ -341,11 +341,12 @@ public final class ServeFunction
             ctx.getBroadcastState(WANTED).remove(task);
             ctx.getBroadcastState(SERVING).put(task, snapshot.getVariant());
             championChanges.inc();
+            forgetRetired(task, ctx); // the variant that served until now may be a retired one
         }
         if (!snapshot.getVariant().equals(followsChampion ? ctx.getBroadcastState(SERVING).get(task) : variant)) {
             return;
         }
-        loaded.put(key, loaded(snapshot.getVersion(), learner));
+        loaded.put(key, snapshot.getVersion(), learner);
         served(task, snapshot.getVariant()).version = snapshot.getVersion();
         answerWaiting(task, key, snapshot, ctx, out);
     }
@@ -355,6 +356,17 @@ public final class ServeFunction
      * or not newer than the served one (ignored, as a whole snapshot would be), else the whole snapshot it completes.
      */
     private ModelSnapshot assembled(KafkaRecord record, ModelSnapshot part, Context ctx) throws Exception {
+        SnapshotAssembly.Outcome malformed = SnapshotAssembly.malformed(part);
+        if (malformed != null) {
+            rejectModel(ctx, record, malformed.field(), malformed.reason());
+            return null;
+        }
+        // Bounded as the whole snapshot will be, before its parts are held: else parts of tasks (or variants) past the
+        // bounds would wait in every instance's state until a later part of their key came. A malformed part, refused
+        // above, takes no place and makes no other model give way.
+        if (!boundsHold(record, part, ctx)) {
+            return null;
+        }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(part.getTask() + "/" + part.getVariant());
         if (current != null && part.getVersion() <= current.getVersion()) {
             ignored.inc();
@@ -387,9 +399,28 @@ public final class ServeFunction
             deadLetter(ctx, record, null, "undecodable champion record, serving unchanged: " + e);
             return;
         }
-        if (!restarts.answers(ctx, champion)) {
+        int slash = champion.getVariant().indexOf('/');
+        if (slash >= 0) {
+            // Task a's variant b/c would be answered by task a/b's variant c (key a/b/c): no model has a '/' variant.
+            deadLetter(ctx, record, "variant", "champion record of task " + ExampleValidator.quoted(champion.getTask())
+                    + ": field 'variant': expected a name without '/' (models are kept by task/variant, and a task may"
+                    + " hold '/'), got " + ExampleValidator.quoted(champion.getVariant()) + " ('/' at position " + slash
+                    + "); serving unchanged");
             return;
         }
+        if (!restarts.answers(ctx, champion) || !follow(record, champion, ctx, out)) {
+            return;
+        }
+        ServeBounds.remember(champion, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        forgetRetired(champion.getTask(), ctx);
+    }
+
+    /**
+     * Serves {@code champion}'s task by its variant if its model is here, else wants it; false if the task may not be
+     * held (the record is a dead letter).
+     */
+    private boolean follow(KafkaRecord record, Champion champion, Context ctx, Collector<Prediction> out)
+            throws Exception {
         String task = champion.getTask();
         String wanted = champion.getVariant();
         String key = task + "/" + wanted;
@@ -398,31 +429,44 @@ public final class ServeFunction
         boolean serves = wanted.equals(ctx.getBroadcastState(SERVING).get(task));
         if (serves && !vetted) {
             ctx.getBroadcastState(WANTED).remove(task);
-            return;
+            return true;
         }
         if (snapshot == null) {
-            if (!holdsRoomFor(task, ctx)) {
+            if (!bounds.holdsRoomFor(task, ctx::getBroadcastState)) {
                 // A task the job may not hold: its wish would wait in every instance's state for good.
-                refused.inc();
-                deadLetter(ctx, record, "task", taskBound.reason(task, "whose models the serve job holds"));
-                return;
+                refuseTask(record, task, ctx);
+                return false;
             }
             ctx.getBroadcastState(WANTED).put(task, wanted);
-            return;
+            return true;
         }
         ctx.getBroadcastState(WANTED).remove(task);
         ctx.getBroadcastState(SERVING).put(task, wanted);
         championChanges.inc(serves ? 0 : 1);
         served(task, wanted).version = snapshot.getVersion();
         answerWaiting(task, key, snapshot, ctx, out);
+        return true;
     }
 
-    private int variantsOf(String task, Context ctx) throws Exception {
-        int variants = 0;
-        for (Map.Entry<String, ModelSnapshot> entry : ctx.getBroadcastState(MODELS).entries()) {
-            variants += entry.getValue().getTask().equals(task) ? 1 : 0;
+    /** Forgets the models of {@code task} whose variant its latest champion record retired ({@link ServeBounds}). */
+    private void forgetRetired(String task, Context ctx) throws Exception {
+        for (String key : bounds.retiredKeys(task, ctx::getBroadcastState)) {
+            forget(key, ctx, "the latest champion record of task '" + task + "' retired its variant");
         }
-        return variants;
+    }
+
+    /** Forgets the model of {@code key} and its parts waiting for assembly: its variant is not live. */
+    private void forget(String key, Context ctx, String why) throws Exception {
+        ModelSnapshot model = ctx.getBroadcastState(MODELS).get(key);
+        ctx.getBroadcastState(MODELS).remove(key);
+        loaded.remove(key);
+        int parts = SnapshotAssembly.forget(ctx.getBroadcastState(SnapshotAssembly.PENDING), key);
+        partsDropped.inc(parts);
+        evicted.inc();
+        if (firstSubtask) {
+            LOG.info("Model {} forgotten ({}): {}", key, model == null ? parts + " parts waiting for assembly"
+                    : "version " + model.getVersion(), why);
+        }
     }
 
     /** Answers the examples of {@code task} that waited for a model with {@code snapshot}. */
@@ -449,59 +493,45 @@ public final class ServeFunction
     }
 
     /**
-     * Whether a model (or a part of one) of a key that holds no model yet is within the bounds: the tasks whose models
-     * the job holds, and, following the champion, the variants per task. One that is not is refused (a dead letter).
-     * Every instance gets the models and champions records in one order (ServeJob passes them through one subtask),
-     * so all decide alike.
+     * Whether a model (or a part of one) of a key that holds no model yet is within the bounds ({@link ServeBounds}):
+     * the tasks whose models the job holds, and, following the champion, the variants per task, where a model of a
+     * variant that ranks lower gives way. One that is not is refused (a dead letter). Every instance gets the models
+     * and champions records in one order (ServeJob passes them through one subtask), so all decide alike.
      */
     private boolean boundsHold(KafkaRecord record, ModelSnapshot snapshot, Context ctx) throws Exception {
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
-        if (ctx.getBroadcastState(MODELS).contains(key)) {
+        if (ServeBounds.holdsKeyOf(snapshot, ctx::getBroadcastState)) {
             return true;
         }
-        if (!holdsRoomFor(snapshot.getTask(), ctx)) {
-            refuse(record, snapshot, ctx, "task", taskBound.reason(snapshot.getTask(), "whose models the serve job holds"));
+        if (!bounds.holdsRoomFor(snapshot.getTask(), ctx::getBroadcastState)) {
+            refuseTask(record, snapshot.getTask(), ctx);
             return false;
         }
-        if (followsChampion && variantsOf(snapshot.getTask(), ctx) >= maxVariants) {
-            refuse(record, snapshot, ctx, "variant", "model " + key + ": expected at most " + maxVariants
-                    + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more");
-            return false;
+        if (followsChampion && bounds.variantsOf(snapshot.getTask(), ctx::getBroadcastState) >= maxVariants) {
+            String victim = bounds.victim(snapshot.getTask(), snapshot.getVariant(), ctx::getBroadcastState);
+            if (victim == null) {
+                refused.inc(); // one dead letter, from subtask 0, not one per instance
+                deadLetter(ctx, record, "variant", "model " + key + ": expected at most " + maxVariants
+                        + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more, and"
+                        + " none gives way to it (the champion's model takes the place of any other; a variant the"
+                        + " task's latest champion record names live, that of one it retired or does not name)");
+                return false;
+            }
+            forget(victim, ctx, "--max-variants-per-task " + maxVariants + " reached, it gives way to " + key);
         }
         return true;
     }
 
-    private boolean holdsRoomFor(String task, Context ctx) throws Exception {
-        if (taskBound.allows(task)) {
-            return true;
-        }
-        Set<String> held = new HashSet<>();
-        for (Map.Entry<String, ModelSnapshot> entry : ctx.getBroadcastState(MODELS).entries()) {
-            String other = entry.getValue().getTask();
-            if (other.equals(task)) {
-                return true;
-            }
-            if (!taskBound.allows(other)) {
-                held.add(other);
-            }
-        }
-        // A task a champion record named, whose model has not come yet, holds its room too.
-        for (Map.Entry<String, String> wish : ctx.getBroadcastState(WANTED).entries()) {
-            String other = wish.getKey();
-            if (other.equals(task)) {
-                return true;
-            }
-            if (!taskBound.allows(other)) {
-                held.add(other);
-            }
-        }
-        return held.size() < taskBound.maxTasks();
-    }
-
-    /** A model past a bound is not stored; one dead letter for it, from subtask 0, not one per instance. */
-    private void refuse(KafkaRecord record, ModelSnapshot snapshot, Context ctx, String field, String reason) {
+    /**
+     * A record of a task the job may not hold (past --max-tasks) is refused, and the task's examples that waited on this
+     * instance for its model are dead letters: no model of it can come.
+     */
+    private void refuseTask(KafkaRecord record, String task, Context ctx) throws Exception {
+        String reason = taskBound.reason(task, "whose models the serve job holds");
         refused.inc();
-        deadLetter(ctx, record, field, reason);
+        deadLetter(ctx, record, "task", reason);
+        long now = ctx.currentProcessingTime();
+        waiting.answer(task, ctx, example -> reject(d -> ctx.output(DEAD_LETTERS, d), example, now, "task", reason));
     }
 
     /**
@@ -514,6 +544,9 @@ public final class ServeFunction
             return;
         }
         String key = new String(record.key, StandardCharsets.UTF_8);
+        if (followsChampion) {
+            ServeBounds.restarted(key, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
@@ -542,82 +575,18 @@ public final class ServeFunction
         }
     }
 
-    private static Loaded loaded(long version, Predictor learner) {
-        boolean named = learner.spec().hashing() != null;
-        boolean wideDeep = learner instanceof WideDeepModel;
-        // A large-output model's predictions carry its top k, never all its classes' probabilities.
-        int outputs = learner instanceof LargeOutputModel ? 0 : learner.outputDim();
-        return new Loaded(version, learner, new float[named ? 0 : learner.inputDim()], new float[outputs],
-                named && !wideDeep ? new FeatureHasher(learner.spec().hashing()) : null,
-                wideDeep ? new WideDeepBatch(learner.spec()) : null);
-    }
-
-    /**
-     * The record's model, each spec its bytes embed held to the job's {@link ModelSizeBound} before anything of it is
-     * built: a few KB of hashed rows can declare tables of gigabytes, which the reader allocates whole.
-     */
-    private Predictor read(ModelSnapshot snapshot) {
-        return SavedModels.read(bytes(snapshot), modelSizeBound::require);
-    }
-
     private void serve(Sourced<Example> sourced, String key, ModelSnapshot snapshot, long now,
             Collector<Prediction> out, Consumer<DeadLetter> rejected) {
-        Example example = sourced.value();
-        Loaded model = loaded.get(key);
-        if (model == null || model.version() != snapshot.getVersion()) {
-            // After a restore: broadcast state holds only snapshots that parsed on arrival, unless an older build
-            // stored it; such a model answers nothing, and `chorus models reset` forgets it.
-            try {
-                model = loaded(snapshot.getVersion(), read(snapshot));
-            } catch (RuntimeException e) {
-                reject(rejected, sourced, now, "task", "model " + key + " version " + snapshot.getVersion()
-                        + " in state does not load: expected a valid model, got: " + e.getMessage());
-                return;
-            }
-            loaded.put(key, model);
-        }
-        ExampleValidator.Rejection rejection = ExampleValidator.againstSpec(example, model.learner().spec());
-        if (rejection != null) {
-            reject(rejected, sourced, now, rejection.field(), rejection.reason() + " (model " + key + " version "
-                    + model.version() + ")");
+        LoadedModels.Answer answer = loaded.predict(key, snapshot, sourced.value(), now);
+        if (answer.prediction() == null) {
+            nonFinitePredictions.inc(answer.nonFinite() ? 1 : 0);
+            reject(rejected, sourced, now, answer.field(), answer.reason());
             return;
         }
-        Prediction prediction;
-        if (model.learner().spec().hashing() != null) {
-            SparseVector x = null;
-            try {
-                if (model.hasher() != null) {
-                    x = model.hasher().hash(example.getFields());
-                } else {
-                    model.wideRow().clear();
-                    model.wideRow().add(example.getFields());
-                }
-            } catch (RejectedFieldException e) {
-                reject(rejected, sourced, now, "fields", e.getMessage() + " (model " + key + " version "
-                        + model.version() + ")");
-                return;
-            }
-            prediction = model.learner() instanceof LargeOutputModel large
-                    ? LargeOutputPredictions.predict(large, x, example, snapshot.getVariant(), model.version(), now)
-                    : x != null ? HashedFields.predict((SparseLinearModel) model.learner(), x, model.probabilities(),
-                    example, snapshot.getVariant(), model.version(), now)
-                    : WideDeepFields.predict((WideDeepModel) model.learner(), model.wideRow(), model.probabilities(),
-                            example, snapshot.getVariant(), model.version(), now);
-        } else {
-            ExampleTensors.copyFeatures(example, model.features(), 0, model.learner().inputDim());
-            prediction = ExampleTensors.predict(model.learner(), model.features(), 0, model.probabilities(), example,
-                    snapshot.getVariant(), model.version(), now);
-        }
-        String nonFinite = ExampleTensors.nonFiniteReason(prediction);
-        if (nonFinite != null) {
-            nonFinitePredictions.inc();
-            reject(rejected, sourced, now, "prediction", nonFinite);
-            return;
-        }
-        out.collect(prediction);
+        out.collect(answer.prediction());
         predictions.inc();
-        Served metrics = served(example.getTask(), snapshot.getVariant());
-        metrics.version = model.version();
+        Served metrics = served(sourced.value().getTask(), snapshot.getVariant());
+        metrics.version = answer.prediction().getModelVersion();
         metrics.predictions.inc();
     }
 
@@ -632,12 +601,5 @@ public final class ServeFunction
         rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.value().getId(), example.partition(),
                 example.offset(), exampleCodec.encode(example.value()), field, reason, now,
                 deadLetterMaxOriginalBytes));
-    }
-
-    private static byte[] bytes(ModelSnapshot snapshot) {
-        var buffer = snapshot.getParameters().duplicate();
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        return bytes;
     }
 }

@@ -45,7 +45,7 @@ public final class ServeJob {
     /** The serve function's broadcast states: models, the champion served and wanted, chunks of a snapshot pending. */
     public static final List<MapStateDescriptor<?, ?>> BROADCAST_STATES = List.of(ServeFunction.MODELS,
             ServeFunction.SERVING, ServeFunction.WANTED, SnapshotAssembly.PENDING, ChampionRestarts.HOLDS,
-            ChampionRestarts.HELD, ChampionRestarts.ASKED);
+            ChampionRestarts.HELD, ChampionRestarts.ASKED, ServeBounds.STANDINGS);
 
     /**
      * The predictions producer sends as soon as its connection is free instead of Kafka's 5 ms linger: serving

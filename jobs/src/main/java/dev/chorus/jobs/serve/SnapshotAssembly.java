@@ -36,16 +36,34 @@ final class SnapshotAssembly {
         }
     }
 
+    /** The most parameter bytes a snapshot assembles into: one Java array. */
+    static final int MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    /**
+     * The most chunks of a version: chunks of at most {@link SnapshotChunks#MAX_CHUNK_BYTES}, every one but the last
+     * full (as the train job cuts them), hold more than {@link #MAX_BYTES} in more, so a version of more is refused on
+     * its first part rather than once all of them are held.
+     */
+    static final int MAX_CHUNKS = Math.min(SnapshotChunks.MAX_CHUNKS,
+            (MAX_BYTES - 1) / SnapshotChunks.MAX_CHUNK_BYTES + 1);
+
     private SnapshotAssembly() {}
 
-    static Outcome offer(BroadcastState<String, ModelSnapshot> pending, ModelSnapshot part) throws Exception {
-        String base = part.getTask() + "/" + part.getVariant();
+    /**
+     * Why {@code part} is refused whatever else is pending (its count, index, digest or size), or null: checked before
+     * the part takes a place under the serve job's bounds.
+     */
+    static Outcome malformed(ModelSnapshot part) {
         Integer count = part.getChunks();
-        String name = "model " + base + (part.getChunk() == null ? "" : " chunk " + part.getChunk() + " of " + count)
-                + " version " + part.getVersion();
-        if (count == null || count < 1 || count > SnapshotChunks.MAX_CHUNKS) {
-            return Outcome.refused("chunks", name + ": field 'chunks': expected a count in [1, "
-                    + SnapshotChunks.MAX_CHUNKS + "], got " + count);
+        String name = name(part);
+        if (count == null || count < 1 || count > MAX_CHUNKS) {
+            return Outcome.refused("chunks", name + ": field 'chunks': expected a count in [1, " + MAX_CHUNKS
+                    + "] (chunks of at most " + SnapshotChunks.MAX_CHUNK_BYTES + " bytes, every one but the last full,"
+                    + " assemble into at most " + MAX_BYTES + " bytes), got " + count);
+        }
+        if (part.getChunk() != null && part.getParameters().remaining() > SnapshotChunks.MAX_CHUNK_BYTES) {
+            return Outcome.refused("parameters", name + ": field 'parameters': expected at most "
+                    + SnapshotChunks.MAX_CHUNK_BYTES + " bytes in a chunk, got " + part.getParameters().remaining());
         }
         if (part.getChunk() != null && (part.getChunk() < 0 || part.getChunk() >= count)) {
             return Outcome.refused("chunk", name + ": field 'chunk': expected an index in [0, " + count + "), got "
@@ -59,6 +77,22 @@ final class SnapshotAssembly {
             return Outcome.refused("parameters", name + ": field 'parameters': expected none on a manifest, got "
                     + part.getParameters().remaining() + " bytes");
         }
+        return null;
+    }
+
+    private static String name(ModelSnapshot part) {
+        return "model " + part.getTask() + "/" + part.getVariant() + (part.getChunk() == null ? ""
+                : " chunk " + part.getChunk() + " of " + part.getChunks()) + " version " + part.getVersion();
+    }
+
+    static Outcome offer(BroadcastState<String, ModelSnapshot> pending, ModelSnapshot part) throws Exception {
+        Outcome malformed = malformed(part);
+        if (malformed != null) {
+            return malformed;
+        }
+        String base = part.getTask() + "/" + part.getVariant();
+        Integer count = part.getChunks();
+        String name = name(part);
         Map<String, ModelSnapshot> parts = new HashMap<>();
         for (Map.Entry<String, ModelSnapshot> entry : pending.entries()) {
             if (entry.getValue().getTask().equals(part.getTask())
@@ -94,9 +128,9 @@ final class SnapshotAssembly {
         for (int k = 0; k < count; k++) {
             size += parts.get(pendingKey(part, k)).getParameters().remaining();
         }
-        if (size > Integer.MAX_VALUE - 8) {
+        if (size > MAX_BYTES) {
             return Outcome.refused("chunks", "model " + base + " version " + part.getVersion() + ": field 'chunks': "
-                    + "expected at most " + (Integer.MAX_VALUE - 8) + " bytes of parameters in all, got " + size);
+                    + "expected at most " + MAX_BYTES + " bytes of parameters in all, got " + size);
         }
         ByteBuffer whole = ByteBuffer.allocate((int) size);
         for (int k = 0; k < count; k++) {
@@ -115,10 +149,23 @@ final class SnapshotAssembly {
 
     /** Drops the pending parts of {@code task/variant} {@code key} (its tombstone forgot the model); how many. */
     static int forget(BroadcastState<String, ModelSnapshot> pending, String key) throws Exception {
+        return forget(pending, key, Long.MAX_VALUE);
+    }
+
+    /**
+     * Drops the pending parts of {@code stored}'s key of its version or older: that snapshot is stored, so they can
+     * never be served (compaction may have kept an older chunked version's chunks without its manifest); how many.
+     */
+    static int forgetUpTo(BroadcastState<String, ModelSnapshot> pending, ModelSnapshot stored) throws Exception {
+        return forget(pending, stored.getTask() + "/" + stored.getVariant(), stored.getVersion());
+    }
+
+    private static int forget(BroadcastState<String, ModelSnapshot> pending, String key, long upTo) throws Exception {
         Map<String, ModelSnapshot> parts = new HashMap<>();
         for (Map.Entry<String, ModelSnapshot> entry : pending.entries()) {
-            if ((entry.getValue().getTask() + "/" + entry.getValue().getVariant()).equals(key)) {
-                parts.put(entry.getKey(), entry.getValue());
+            ModelSnapshot part = entry.getValue();
+            if ((part.getTask() + "/" + part.getVariant()).equals(key) && part.getVersion() <= upTo) {
+                parts.put(entry.getKey(), part);
             }
         }
         remove(pending, parts);

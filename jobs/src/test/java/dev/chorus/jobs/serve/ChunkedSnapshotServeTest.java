@@ -186,6 +186,112 @@ class ChunkedSnapshotServeTest {
         }
     }
 
+    /** A forged part of {@code task/variant} version 1: a manifest if {@code chunk} is null, with {@code bytes}. */
+    static ModelSnapshot forged(String task, String variant, Integer chunk, int chunks, int bytes) {
+        return ModelSnapshot.newBuilder(snapshot(1, model(8))).setTask(task).setVariant(variant)
+                .setParameters(ByteBuffer.allocate(bytes)).setChunk(chunk).setChunks(chunks)
+                .setDigest(ByteBuffer.allocate(SnapshotChunks.DIGEST_BYTES)).build();
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> harness(
+            ServeSettings settings) throws Exception {
+        return new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(new ServeFunction(settings),
+                ServeJob.BROADCAST_STATES), ServeFunctionTest::taskOf, Types.STRING, 1, 1, 0);
+    }
+
+    /**
+     * Parts waiting for assembly hold their task's (and variant's) place as a model does: manifests of 200 tasks past
+     * --max-tasks 1 leave one task's pending, the others are dead letters; so with variants per task.
+     */
+    @Test
+    void pendingPartsCountInTheTaskAndVariantBounds() throws Exception {
+        try (var h = harness(ServeFunctionTest.settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of())))) {
+            h.open();
+            for (int i = 0; i < 200; i++) {
+                h.processBroadcastElement(record(forged("m" + i, "default", null, 3, 0), i), 0);
+            }
+            h.processBroadcastElement(record(forged("m0", "default", 0, 3, 10), 200), 0);
+
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).hasSize(2)
+                    .allSatisfy(e -> assertThat(e.getValue().getTask()).isEqualTo("m0"));
+            assertThat(ServeFunctionTest.deadLetters(h)).hasSize(199).allSatisfy(d -> {
+                assertThat(d.getField()).isEqualTo("task");
+                assertThat(d.getReason()).contains("maxTasks=1");
+            });
+        }
+        try (var h = harness(ServeFunctionTest.settings().variant(ServeSettings.CHAMPION).maxVariantsPerTask(2))) {
+            h.open();
+            for (int i = 0; i < 5; i++) {
+                h.processBroadcastElement(record(forged("t", "v" + i, null, 3, 0), i), 0);
+            }
+            h.processBroadcastElement(record(forged("t", "v1", 2, 3, 10), 5), 0);
+
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).hasSize(3)
+                    .allSatisfy(e -> assertThat(e.getValue().getVariant()).isIn("v0", "v1"));
+            assertThat(ServeFunctionTest.deadLetters(h)).hasSize(3)
+                    .allSatisfy(d -> assertThat(d.getField()).isEqualTo("variant"));
+        }
+    }
+
+    /**
+     * A version of more chunks than a snapshot the job can assemble needs (chunks of at most MAX_CHUNK_BYTES, every
+     * one but the last full, make at most Integer.MAX_VALUE - 8 bytes in 256), or a chunk larger than MAX_CHUNK_BYTES,
+     * is refused on arrival, not held until every chunk is there.
+     */
+    @Test
+    void aVersionTooBigToAssembleIsRefusedOnItsFirstPart() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(record(forged("clicks", "default", null, 256, 0), 0), 0);
+            h.processBroadcastElement(record(forged("clicks", "default", 0, 256, 10), 1), 0);
+            assertThat(ServeFunctionTest.deadLetters(h)).as("256 chunks may make a snapshot it assembles").isEmpty();
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).hasSize(2);
+
+            h.processBroadcastElement(record(forged("huge", "default", null, 257, 0), 2), 0);
+            h.processBroadcastElement(record(forged("big", "default", 0, 3, SnapshotChunks.MAX_CHUNK_BYTES + 1), 3), 0);
+
+            assertThat(ServeFunctionTest.deadLetters(h)).extracting(DeadLetter::getField, DeadLetter::getReason)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("chunks", "model huge/default version 1:"
+                            + " field 'chunks': expected a count in [1, 256] (chunks of at most 8388608 bytes, every one"
+                            + " but the last full, assemble into at most 2147483639 bytes), got 257 (at chorus.models-0@2)"),
+                            org.assertj.core.groups.Tuple.tuple("parameters", "model big/default chunk 0 of 3 version 1:"
+                            + " field 'parameters': expected at most 8388608 bytes in a chunk, got 8388609"
+                            + " (at chorus.models-0@3)"));
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).hasSize(2);
+        }
+    }
+
+    /**
+     * A whole snapshot stored leaves no older version's parts pending (compaction may keep an older chunked version's
+     * chunks without its manifest): they could never complete; a newer version's parts still wait.
+     */
+    @Test
+    void aStoredSnapshotDropsTheOlderVersionsPendingPartsOnly() throws Exception {
+        List<ModelSnapshot> third = parts(snapshot(3, model(24)));
+        List<ModelSnapshot> seventh = parts(snapshot(7, model(32)));
+        long offset = 0;
+        try (var h = harness()) {
+            h.open();
+            h.processBroadcastElement(record(snapshot(1, model(8)), offset++), 0);
+            h.processBroadcastElement(record(third.get(0), offset++), 0);
+            h.processBroadcastElement(record(third.get(1), offset++), 0);
+            h.processBroadcastElement(record(snapshot(5, model(16)), offset++), 0);
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).as("version 3's parts").isEmpty();
+
+            h.processBroadcastElement(record(seventh.get(0), offset++), 0);
+            h.processBroadcastElement(record(snapshot(6, model(16)), offset++), 0);
+            assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).singleElement()
+                    .satisfies(e -> assertThat(e.getValue().getVersion()).isEqualTo(7L));
+            for (ModelSnapshot part : seventh.subList(1, 4)) {
+                h.processBroadcastElement(record(part, offset++), 0);
+            }
+            h.processElement(sourced(CLICKS.get(30)), 1);
+
+            assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(7L);
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
+        }
+    }
+
     @Test
     void partsOfAVariantWhoseNameLooksLikeAChunkKeyAreKeptApart() throws Exception {
         List<ModelSnapshot> second = parts(snapshot(2, model(16)));

@@ -157,6 +157,35 @@ class ServeFunctionTest {
         }
     }
 
+    /**
+     * Following the champion, a champion record of task a naming variant b/c would have task a answered by task a/b's
+     * variant c (key a/b/c): it is a dead letter naming the field, and task a keeps its champion.
+     */
+    @Test
+    void aChampionRecordWhoseVariantHoldsASlashIsADeadLetterAndServingIsUnchanged() throws Exception {
+        try (var h = harness(settings().variant(ServeSettings.CHAMPION))) {
+            h.open();
+            h.processBroadcastElement(ServeStateFixture.model("a/b", "c", 5, 0), 0);
+            h.processBroadcastElement(ServeStateFixture.model("a", "default", 3, 1), 0);
+            h.processBroadcastElement(ServeStateFixture.champion("a", "default", 0), 0);
+            h.processBroadcastElement(ServeStateFixture.champion("a", "b/c", 1), 0);
+            h.processElement(sourced(ofTask("a", 0)), 1);
+
+            assertThat(h.extractOutputValues()).singleElement().satisfies(p -> {
+                assertThat(p.getVariant()).isEqualTo("default");
+                assertThat(p.getModelVersion()).isEqualTo(3L);
+            });
+            assertThat(h.getBroadcastState(ServeFunction.SERVING).get("a")).isEqualTo("default");
+            assertThat(h.getBroadcastState(ServeFunction.WANTED).get("a")).isNull();
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("variant");
+                assertThat(d.getReason()).isEqualTo("champion record of task \"a\": field 'variant': expected a name"
+                        + " without '/' (models are kept by task/variant, and a task may hold '/'), got \"b/c\" ('/' at"
+                        + " position 1); serving unchanged (at chorus.champions-0@1)");
+            });
+        }
+    }
+
     @Test
     void servesLabelModelSnapshotsWithTheCombinedModelsProbabilities() throws Exception {
         String spec = SPEC.substring(0, SPEC.lastIndexOf('}')) + ",\"labelModel\":\"weighted-doctor-net\"}";
@@ -445,18 +474,54 @@ class ServeFunctionTest {
             h.processElement(sourced(ofTask("first", 0)), 4);
             assertThat(h.extractOutputValues()).extracting(Prediction::getTask).containsExactly("first");
         }
-        try (var h = harness(settings)) {
+        // Two tasks may hold models, and two wait on an instance (w3 could hold a model, a dead letter only here).
+        try (var h = harness(settings().taskBound(new dev.chorus.jobs.TaskBound(2, List.of())))) {
             h.open();
             h.processElement(sourced(ofTask("w1", 2)), 0);
             h.processElement(sourced(ofTask("w2", 3)), 1);
+            h.processElement(sourced(ofTask("w3", 3)), 1);
             h.processElement(sourced(ofTask("w1", 4)), 2);
-            assertThat(deadLetters(h)).as("w2: a second task waiting for a first model").singleElement()
-                    .satisfies(d -> assertThat(d.getReason()).contains("waiting").endsWith("got \"w2\""));
-            // w1's model answers its two waiting examples and frees its slot for w2.
+            assertThat(deadLetters(h)).as("w3: a third task waiting for a first model").singleElement()
+                    .satisfies(d -> assertThat(d.getReason()).contains("waiting").endsWith("got \"w3\""));
+            // w1's model answers its two waiting examples and frees its slot for w3.
             h.processBroadcastElement(record(snapshot("w1", 1), 3), 3);
             assertThat(h.extractOutputValues()).extracting(Prediction::getTask).containsExactly("w1", "w1");
-            h.processElement(sourced(ofTask("w2", 5)), 4);
+            h.processElement(sourced(ofTask("w3", 5)), 4);
             assertThat(deadLetters(h)).hasSize(1);
+        }
+    }
+
+    /**
+     * An example of a task whose models the job cannot hold (past --max-tasks) would wait for a model that is always
+     * refused: it is a dead letter at once, and so are the examples that waited for a task whose model was then refused.
+     */
+    @Test
+    void examplesOfATaskWhoseModelsTheJobCannotHoldAreDeadLettersNotWaiting() throws Exception {
+        ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of()));
+        String reason = "field 'task': expected one of at most maxTasks=1 other tasks whose models the serve job holds,"
+                + " got \"w\"";
+        try (var h = harness(settings)) {
+            h.open();
+            h.processBroadcastElement(record(snapshot("first", 1), 0), 0);
+            h.processElement(sourced(ofTask("w", 2)), 1);
+
+            assertThat(deadLetters(h)).singleElement().satisfies(d -> {
+                assertThat(d.getField()).isEqualTo("task");
+                assertThat(d.getReason()).isEqualTo(reason);
+                assertThat(d.getTopic()).isEqualTo(settings.examplesTopic().name());
+            });
+        }
+        try (var h = harness(settings)) {
+            h.open();
+            h.processElement(sourced(ofTask("w", 2)), 0);
+            h.processBroadcastElement(record(snapshot("first", 1), 0), 1);
+            h.processBroadcastElement(record(snapshot("w", 1), 1), 2);
+            h.processElement(sourced(ofTask("first", 3)), 3);
+
+            assertThat(deadLetters(h)).extracting(DeadLetter::getTopic, DeadLetter::getReason).containsExactlyInAnyOrder(
+                    org.assertj.core.groups.Tuple.tuple(settings.modelsTopic().name(), reason + " (at chorus.models-0@1)"),
+                    org.assertj.core.groups.Tuple.tuple(settings.examplesTopic().name(), reason));
+            assertThat(h.extractOutputValues()).extracting(Prediction::getTask).containsExactly("first");
         }
     }
 

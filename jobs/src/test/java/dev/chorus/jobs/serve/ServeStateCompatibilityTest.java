@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * and a restart of the champion is then held as in {@link ChampionRestartHoldTest}; {@code serve-v2}'s held restart
  * restores with the generation it asks for; {@code serve-v3}'s waiting examples restore with where they were read;
  * {@code serve-v4}'s two holds of one task (state {@code held-champion-restart-variants}) restore, and so does a
- * {@code serve-v3} hold (one per task, state {@code held-champion-restarts}) beside a new hold of another variant.
+ * {@code serve-v3} hold (one per task, state {@code held-champion-restarts}) beside a new hold of another variant;
+ * {@code serve-v5}'s standings of a task's latest champion record (state {@code champion-standings}) restore.
  */
 class ServeStateCompatibilityTest {
 
@@ -57,6 +58,7 @@ class ServeStateCompatibilityTest {
     @ParameterizedTest
     @CsvSource({"serve-v1, -1, -1", "serve-v2, -1, -1", "serve-v3, " + ServeStateFixture.WAITING_PARTITION + ", "
             + ServeStateFixture.WAITING_OFFSET, "serve-v4, " + ServeStateFixture.WAITING_PARTITION + ", "
+            + ServeStateFixture.WAITING_OFFSET, "serve-v5, " + ServeStateFixture.WAITING_PARTITION + ", "
             + ServeStateFixture.WAITING_OFFSET})
     void aWaitingExampleOfEveryLayoutIsDeadLetteredAtTheEndOfTheInput(String fixture, int partition, long offset)
             throws Exception {
@@ -146,6 +148,27 @@ class ServeStateCompatibilityTest {
             assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
                     Prediction::getModelVersion).containsExactlyInAnyOrder(tuple(example(1).getId(), "a", 0L),
                             tuple(example(2).getId(), "a", 0L));
+        }
+    }
+
+    /**
+     * {@code serve-v5}'s standings of task u (state {@code champion-standings}) restore: retired r's snapshot of the
+     * retired generation is not stored, the wanted champion's first model answers the example that waited.
+     */
+    @Test
+    void theStandingsOfTheLatestChampionRecordRestore() throws Exception {
+        try (var h = ServeStateFixture.harness()) {
+            h.initializeState(OperatorSnapshotUtil.readStateHandle(
+                    "src/test/resources/savepoints/serve-v5/" + ServeStateFixture.FILE));
+            h.open();
+            h.processBroadcastElement(model("u", "r", 4, 30, 7), 10);
+            h.processBroadcastElement(model("u", "default", 2, 8), 11);
+
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("u/r")).isNull();
+            assertThat(h.extractOutputValues()).extracting(Prediction::getId, Prediction::getVariant,
+                    Prediction::getModelVersion).containsExactly(tuple(ServeStateFixture.waiting().getId(), "default",
+                            2L));
+            assertThat(ServeFunctionTest.deadLetters(h)).isEmpty();
         }
     }
 }

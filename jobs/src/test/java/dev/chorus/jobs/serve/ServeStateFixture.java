@@ -34,7 +34,9 @@ import org.apache.flink.streaming.util.OperatorSnapshotUtil;
  * Committed under
  * {@code serve-v4} (state {@code held-champion-restart-variants}, one hold per variant) also wants variant {@code c}, which
  * has no model, by a champion record after a's reset ({@link #AFTER_RESET}), and holds c's restart too, asking no
- * generation: its tombstone came with no model of c to forget ({@link #holdWantedRestart}). Committed under
+ * generation: its tombstone came with no model of c to forget ({@link #holdWantedRestart}); {@code serve-v5} (state
+ * {@code champion-standings}) also holds task u's champion record, naming default (no model yet) and variant r retired
+ * at generation 30 ({@link #retireInWaitingTask}). Committed under
  * {@code src/test/resources/savepoints/serve-vN/operator-state}; make a new one only when the state changes, and keep
  * every older one restoring. Run from the repository root, after {@code ./mvnw -B -ntp -q -pl jobs -am test-compile},
  * with the jobs module's test classpath: {@code java -cp 'jobs/target/test-classes:jobs/target/classes:<its
@@ -103,6 +105,14 @@ public final class ServeStateFixture {
         h.processBroadcastElement(tombstone("t/c", 5), 5);
     }
 
+    /** Task u's champion record: default champion, wanted (no model yet), r retired at generation 30. */
+    static void retireInWaitingTask(KeyedBroadcastOperatorTestHarness<String, Sourced<Example>, KafkaRecord, Prediction> h)
+            throws Exception {
+        h.processBroadcastElement(ChampionVariantBoundTest.champion("u", "default", Map.of("default",
+                dev.chorus.schemas.StandingStatus.CHAMPION, "r", dev.chorus.schemas.StandingStatus.RETIRED),
+                Map.of("r", 30L), 6), 6);
+    }
+
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
@@ -119,6 +129,9 @@ public final class ServeStateFixture {
             }
             if (fixture.compareTo("serve-v4") >= 0) {
                 holdWantedRestart(h);
+            }
+            if (fixture.compareTo("serve-v5") >= 0) {
+                retireInWaitingTask(h);
             }
             OperatorSnapshotUtil.writeStateHandle(h.snapshot(1, 5), dir.resolve(FILE).toString());
         }

@@ -1,0 +1,244 @@
+package dev.chorus.jobs.serve;
+
+import dev.chorus.jobs.TaskBound;
+import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.ModelSnapshot;
+import dev.chorus.schemas.StandingStatus;
+import dev.chorus.schemas.VariantStanding;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.Types;
+
+/**
+ * What the serve job's broadcast state may hold: beyond the allow-list, the models of at most {@code maxTasks} tasks
+ * and, following the champion, of at most {@code maxVariantsPerTask} variants per task.
+ *
+ * <p>Following the champion, the variant bound is one of live variants. The latest champion record applied for each
+ * task leaves its standings here ({@link #STANDINGS}): which variants it names live (champion, challengers) and
+ * which retired, each retired one with the generation the record names for its model. A model of a variant the
+ * latest record names retired is not kept, unless it serves the task or is wanted by it, or is held from it
+ * ({@link ChampionRestarts}): its models are forgotten when the record comes, its snapshots are not stored when they
+ * come later (a retired variant's last ones, in flight, or a replay of the compacted models topic), unless they are of
+ * a later generation than the record names (the variant was revived since) or a tombstone of the variant (its reset
+ * or revival) came after the record. The race keeps only its {@code ChampionRace.MAX_RETIRED} most recently retired
+ * standings, so a variant retired long ago is named by no record; a variant too new to have predicted is named by
+ * none either. So when a model of a new variant finds the bound full, a model of another variant (or its parts
+ * waiting for assembly) gives way if it ranks lower ({@link #victim}): retired, then named by no record, then live; a
+ * variant serving, wanted by or held from the task outranks them all and never gives way. Among models of one rank,
+ * the oldest snapshot ({@code createdAt}), then the first key, gives way. So the champion finds room unless the
+ * serving variant fills the bound alone (--max-variants-per-task 1), a live variant finds room unless the task's live
+ * variants fill the bound, and a variant named by no record finds room only beside the others.
+ *
+ * <p>Every decision reads broadcast state only, which every instance updates in one order (ServeJob passes the
+ * models and champions records through one subtask), so all instances decide alike.
+ */
+final class ServeBounds implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Per task, the variants its latest applied champion record names: {@link #LIVE} for the champion and the
+     * challengers, for a retired one the generation the record names for its model, or
+     * {@link ChampionRestarts#NO_GENERATION}.
+     */
+    static final MapStateDescriptor<String, Map<String, Long>> STANDINGS = new MapStateDescriptor<>(
+            "champion-standings", Types.STRING, Types.MAP(Types.STRING, Types.LONG));
+
+    /** A live variant's entry in {@link #STANDINGS}; a retired one's is a generation, or -1 for none. */
+    static final long LIVE = -2;
+
+    /** Ranks of a task's variants: a model gives way only to a variant of a higher rank. */
+    private static final int RETIRED = 0;
+    private static final int UNNAMED = 1;
+    private static final int NAMED_LIVE = 2;
+    private static final int CHAMPION = 3;
+
+    /** Either side's broadcast state, {@code ctx::getBroadcastState}. */
+    interface States {
+        <K, V> ReadOnlyBroadcastState<K, V> get(MapStateDescriptor<K, V> descriptor) throws Exception;
+    }
+
+    private final TaskBound taskBound;
+    private final int maxVariants;
+
+    ServeBounds(TaskBound taskBound, int maxVariants) {
+        this.taskBound = taskBound;
+        this.maxVariants = maxVariants;
+    }
+
+    /**
+     * Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are. A task
+     * holds its place with a model, with parts of one waiting for assembly, or with a champion record's wish.
+     */
+    boolean holdsRoomFor(String task, States states) throws Exception {
+        if (taskBound.allows(task)) {
+            return true;
+        }
+        Set<String> held = new HashSet<>();
+        for (var models : List.of(states.get(ServeFunction.MODELS), states.get(SnapshotAssembly.PENDING))) {
+            for (Map.Entry<String, ModelSnapshot> entry : models.immutableEntries()) {
+                String other = entry.getValue().getTask();
+                if (other.equals(task)) {
+                    return true;
+                }
+                if (!taskBound.allows(other)) {
+                    held.add(other);
+                }
+            }
+        }
+        // A task a champion record named, whose model has not come yet, holds its room too.
+        for (Map.Entry<String, String> wish : states.get(ServeFunction.WANTED).immutableEntries()) {
+            String other = wish.getKey();
+            if (other.equals(task)) {
+                return true;
+            }
+            if (!taskBound.allows(other)) {
+                held.add(other);
+            }
+        }
+        return held.size() < taskBound.maxTasks();
+    }
+
+    /** How many variants of {@code task} hold a model or parts of one waiting for assembly. */
+    int variantsOf(String task, States states) throws Exception {
+        return heldModels(task, states).size();
+    }
+
+    /** Whether {@code part}'s key ({@code task/variant}) holds a model or parts waiting for assembly already. */
+    static boolean holdsKeyOf(ModelSnapshot part, States states) throws Exception {
+        if (states.get(ServeFunction.MODELS).contains(part.getTask() + "/" + part.getVariant())) {
+            return true;
+        }
+        for (Map.Entry<String, ModelSnapshot> entry : states.get(SnapshotAssembly.PENDING).immutableEntries()) {
+            if (entry.getValue().getTask().equals(part.getTask())
+                    && entry.getValue().getVariant().equals(part.getVariant())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Keeps the standings of {@code champion}, a record the serve job follows, as its task's latest. */
+    static void remember(Champion champion, BroadcastState<String, Map<String, Long>> standings) throws Exception {
+        Map<String, Long> generations = champion.getGenerations();
+        Map<String, Long> named = new HashMap<>();
+        for (VariantStanding standing : champion.getStandings()) {
+            Long generation = generations == null ? null : generations.get(standing.getVariant());
+            named.put(standing.getVariant(), standing.getStatus() != StandingStatus.RETIRED ? LIVE
+                    : generation == null ? ChampionRestarts.NO_GENERATION : generation);
+        }
+        standings.put(champion.getTask(), named);
+    }
+
+    /**
+     * A tombstone of {@code key} ({@code task/variant}): the train job reset or revived the variant, so a retirement
+     * the task's latest record names is over; its fresh model is kept as one of a variant no record names.
+     */
+    static void restarted(String key, BroadcastState<String, Map<String, Long>> standings) throws Exception {
+        int slash = key.lastIndexOf('/');
+        Map<String, Long> named = slash <= 0 ? null : standings.get(key.substring(0, slash));
+        Long entry = named == null ? null : named.get(key.substring(slash + 1));
+        if (entry != null && entry != LIVE) {
+            Map<String, Long> copy = new HashMap<>(named);
+            copy.remove(key.substring(slash + 1));
+            standings.put(key.substring(0, slash), copy);
+        }
+    }
+
+    /**
+     * Whether {@code model} (a snapshot or a part of one) is of a variant its task's latest champion record names
+     * retired, and neither of a later generation than the record names nor serving, wanted by or held from the task:
+     * a model the serve job does not keep.
+     */
+    boolean retired(ModelSnapshot model, States states) throws Exception {
+        return rank(model.getTask(), model.getVariant(), model.getGeneration(), states) == RETIRED;
+    }
+
+    /**
+     * The keys ({@code task/variant}) of the models of {@code task}, or of parts of one waiting for assembly, that the
+     * serve job no longer keeps ({@link #retired}).
+     */
+    List<String> retiredKeys(String task, States states) throws Exception {
+        List<String> keys = new ArrayList<>();
+        for (Map.Entry<String, ModelSnapshot> held : heldModels(task, states).entrySet()) {
+            if (retired(held.getValue(), states)) {
+                keys.add(held.getKey());
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The key ({@code task/variant}) of the model of {@code task} that gives way to a first model of {@code variant}
+     * when the variant bound is full, or null if none ranks below it.
+     */
+    String victim(String task, String variant, States states) throws Exception {
+        if (states.get(STANDINGS).get(task) == null) {
+            return null; // no champion record of the task yet: nothing tells its variants apart
+        }
+        int incoming = rank(task, variant, null, states);
+        record Candidate(String key, int rank, long createdAt) {}
+        List<Candidate> candidates = new ArrayList<>();
+        for (Map.Entry<String, ModelSnapshot> held : heldModels(task, states).entrySet()) {
+            ModelSnapshot model = held.getValue();
+            int rank = rank(task, model.getVariant(), model.getGeneration(), states);
+            if (rank < incoming) {
+                candidates.add(new Candidate(held.getKey(), rank, model.getCreatedAt()));
+            }
+        }
+        return candidates.stream().min(Comparator.comparingInt(Candidate::rank)
+                .thenComparingLong(Candidate::createdAt).thenComparing(Candidate::key))
+                .map(Candidate::key).orElse(null);
+    }
+
+    /**
+     * Where {@code variant} of {@code task} stands: serving, wanted or held outranks all; then a variant the latest
+     * record names live, or retired but whose model ({@code generation}, null if unknown) is of a later generation than
+     * the record names; then one the record does not name (or none has come); then one it names retired.
+     */
+    private static int rank(String task, String variant, Long generation, States states) throws Exception {
+        if (variant.equals(states.get(ServeFunction.SERVING).get(task))
+                || variant.equals(states.get(ServeFunction.WANTED).get(task))
+                || states.get(ChampionRestarts.HOLDS).contains(task + "/" + variant)) {
+            return CHAMPION;
+        }
+        Map<String, Long> named = states.get(STANDINGS).get(task);
+        Long entry = named == null ? null : named.get(variant);
+        if (entry == null) {
+            return UNNAMED;
+        }
+        if (entry == LIVE) {
+            return NAMED_LIVE;
+        }
+        boolean later = generation != null && entry != ChampionRestarts.NO_GENERATION && generation > entry;
+        return later ? NAMED_LIVE : RETIRED;
+    }
+
+    /**
+     * The models of {@code task} by key ({@code task/variant}), and the keys that hold only parts waiting for
+     * assembly, each by one of its parts.
+     */
+    private static Map<String, ModelSnapshot> heldModels(String task, States states) throws Exception {
+        Map<String, ModelSnapshot> held = new HashMap<>();
+        for (Map.Entry<String, ModelSnapshot> entry : states.get(ServeFunction.MODELS).immutableEntries()) {
+            if (entry.getValue().getTask().equals(task)) {
+                held.put(entry.getKey(), entry.getValue());
+            }
+        }
+        for (Map.Entry<String, ModelSnapshot> entry : states.get(SnapshotAssembly.PENDING).immutableEntries()) {
+            ModelSnapshot part = entry.getValue();
+            if (part.getTask().equals(task)) {
+                held.putIfAbsent(part.getTask() + "/" + part.getVariant(), part);
+            }
+        }
+        return held;
+    }
+}
