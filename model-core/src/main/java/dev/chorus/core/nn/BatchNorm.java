@@ -254,8 +254,9 @@ public final class BatchNorm implements Layer {
 
   /**
    * Reads what {@link #writeState} wrote; nothing changes if the stream is invalid. A running mean must be finite and
-   * a running variance finite and {@code >= 0}: a negative one makes {@code sqrt(σ² + ε)} NaN, and so every
-   * prediction.
+   * a running variance {@code >= 0}: a negative or NaN one makes {@code sqrt(σ² + ε)} NaN, and so every prediction.
+   * A variance of +Infinity is read: training writes one when a column's squared deviations overflow float (the step
+   * is accepted, the layer then outputs its β for that column), and a checkpoint holding it must restore.
    */
   @Override
   public void readState(DataInput in) throws IOException {
@@ -268,9 +269,9 @@ public final class BatchNorm implements Layer {
         throw new IOException("batch-norm running mean of '" + gamma.name() + "' at index " + j
             + ": expected a finite number, stream has " + mean[j]);
       }
-      if (!(variance[j] >= 0 && variance[j] < Float.POSITIVE_INFINITY)) {
+      if (!(variance[j] >= 0)) {
         throw new IOException("batch-norm running variance of '" + gamma.name() + "' at index " + j
-            + ": expected a finite number >= 0, stream has " + variance[j]);
+            + ": expected a number >= 0, stream has " + variance[j]);
       }
     }
     System.arraycopy(mean, 0, runningMean, 0, dim);
