@@ -181,10 +181,12 @@ final class ServeBounds implements Serializable {
      * when the variant bound is full, or null if none ranks below it.
      */
     String victim(String task, String variant, States states) throws Exception {
-        if (states.get(STANDINGS).get(task) == null) {
-            return null; // no champion record of the task yet: nothing tells its variants apart
-        }
         int incoming = rank(task, variant, null, states);
+        if (incoming < CHAMPION && states.get(STANDINGS).get(task) == null) {
+            // No champion record of the task applied (none yet, or a restore from before the standings): nothing tells
+            // its variants apart but the champion, serving, wanted or held, which any other gives way to.
+            return null;
+        }
         record Candidate(String key, int rank, long createdAt) {}
         List<Candidate> candidates = new ArrayList<>();
         for (Map.Entry<String, ModelSnapshot> held : heldModels(task, states).entrySet()) {

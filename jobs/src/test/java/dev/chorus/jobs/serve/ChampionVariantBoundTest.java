@@ -251,4 +251,36 @@ class ChampionVariantBoundTest {
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getField()).isEqualTo("chunks"));
         }
     }
+
+    private static Map<String, StandingStatus> standings(Object... variantsAndStatuses) {
+        Map<String, StandingStatus> standings = new LinkedHashMap<>();
+        for (int i = 0; i < variantsAndStatuses.length; i += 2) {
+            standings.put((String) variantsAndStatuses[i], (StandingStatus) variantsAndStatuses[i + 1]);
+        }
+        return standings;
+    }
+
+    /**
+     * A restore from a savepoint before the standings (serve-v1..v4) leaves them empty but keeps the wanted champion:
+     * with the variant bound full, its model takes the place of the oldest other one rather than being refused.
+     */
+    @Test
+    void aWantedChampionFindsRoomWhenItsTaskHasNoStandings() throws Exception {
+        try (var h = new ServeHarness(settings().maxVariantsPerTask(2), new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(modelRecord("t", "a", 5, 2, 0), 0);
+            h.processBroadcastElement(modelRecord("t", "b", 5, 1, 1), 0);
+            h.processBroadcastElement(champion("t", "c", standings("c", StandingStatus.CHAMPION,
+                    "a", StandingStatus.CHALLENGER, "b", StandingStatus.CHALLENGER), null, 2), 0);
+            h.getBroadcastState(ServeBounds.STANDINGS).clear(); // as a restored serve-v4 savepoint has them
+            h.processBroadcastElement(modelRecord("t", "c", 1, 3, 3), 0);
+            h.processElement(sourced(example(0)), 1);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/c");
+            assertThat(h.extractOutputValues()).singleElement()
+                    .satisfies(p -> assertThat(p.getVariant()).isEqualTo("c"));
+            assertThat(h.deadLetters()).isEmpty();
+        }
+    }
+
 }
