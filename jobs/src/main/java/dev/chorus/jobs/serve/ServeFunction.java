@@ -330,6 +330,9 @@ public final class ServeFunction
             return;
         }
         ctx.getBroadcastState(MODELS).put(key, snapshot);
+        if (followsChampion) {
+            ServeBounds.stored(snapshot, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        }
         loaded.remove(key);
         swapped.inc();
         partsDropped.inc(SnapshotAssembly.forgetUpTo(ctx.getBroadcastState(SnapshotAssembly.PENDING), snapshot));
@@ -411,7 +414,7 @@ public final class ServeFunction
         if (!restarts.answers(ctx, champion) || !follow(record, champion, ctx, out)) {
             return;
         }
-        ServeBounds.remember(champion, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        bounds.remember(champion, ctx::getBroadcastState, ctx.getBroadcastState(ServeBounds.STANDINGS));
         forgetRetired(champion.getTask(), ctx);
     }
 
@@ -544,10 +547,10 @@ public final class ServeFunction
             return;
         }
         String key = new String(record.key, StandardCharsets.UTF_8);
-        if (followsChampion) {
-            ServeBounds.restarted(key, ctx.getBroadcastState(ServeBounds.STANDINGS));
-        }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
+        if (followsChampion) {
+            ServeBounds.restarted(key, current, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        }
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
         restarts.tombstone(ctx, key, current);

@@ -261,6 +261,53 @@ class ChampionVariantBoundTest {
     }
 
     /**
+     * A drift reset of challenger r in place: the selection names r's new generation, then sends "r retired, generation
+     * 9", then "r challenger". Whether the train job's tombstone and r's version 0 (generation 9) come before the
+     * reset's records or between them, r's fresh model is kept; a later record that retires r at generation 9 retires
+     * it.
+     */
+    @Test
+    void aResetVariantsFreshModelIsNotTakenForARetiredOne() throws Exception {
+        var metrics = new RegisteredMetrics();
+        try (var h = new ServeHarness(settings(), metrics.environment())) {
+            h.open();
+            long offset = 0;
+            for (String task : List.of("t", "u")) {
+                h.processBroadcastElement(record(model(task, "a", 5, 0, 1L), offset++), 0);
+                h.processBroadcastElement(record(model(task, "r", 5, 0, 8L), offset++), 0);
+                h.processBroadcastElement(champion(task, "a", standings("a", StandingStatus.CHAMPION,
+                        "r", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 8L), offset++), 0);
+            }
+            KafkaRecord retiredAt9 = champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 9L), offset++);
+            KafkaRecord challengerAt9 = champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 9L), offset++);
+            // t: the tombstone and version 0 first, then the reset's records.
+            h.processBroadcastElement(tombstone("t/r", offset++), 0);
+            h.processBroadcastElement(record(model("t", "r", 0, 0, 9L), offset++), 0);
+            h.processBroadcastElement(retiredAt9, 0);
+            h.processBroadcastElement(challengerAt9, 0);
+            // u: the tombstone, the reset's retirement, version 0, the reset's challenger record.
+            h.processBroadcastElement(tombstone("u/r", offset++), 0);
+            h.processBroadcastElement(champion("u", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 9L), offset++), 0);
+            h.processBroadcastElement(record(model("u", "r", 0, 0, 9L), offset++), 0);
+            h.processBroadcastElement(champion("u", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 9L), offset++), 0);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/r", "u/a", "u/r");
+            assertThat(counter(metrics, "modelsEvicted")).isZero();
+            assertThat(counter(metrics, "modelsOfRetiredVariants")).isZero();
+
+            // Named live since its reset, r retired at generation 9 is retired.
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 9L), offset++), 0);
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "u/a", "u/r");
+            assertThat(h.deadLetters()).isEmpty();
+        }
+    }
+
+    /**
      * A restore from a savepoint before the standings (serve-v1..v4) leaves them empty but keeps the wanted champion:
      * with the variant bound full, its model takes the place of the oldest other one rather than being refused.
      */
@@ -283,4 +330,60 @@ class ChampionVariantBoundTest {
         }
     }
 
+    /**
+     * Retired with no generation (a --spec default, or records of selection jobs before generations), r is revived:
+     * its tombstone, then version 0 of generation 9. A stale record written before the revival, naming r retired with no
+     * generation, arrives later: r's fresh model is kept.
+     */
+    @Test
+    void aRevivedVariantWithNoGenerationOutlivesALateStaleRecord() throws Exception {
+        try (var h = new ServeHarness(settings(), new RegisteredMetrics().environment())) {
+            h.open();
+            KafkaRecord stale = champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L), 1);
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(stale, 0);
+            h.processBroadcastElement(tombstone("t/r", 2), 0);
+            h.processBroadcastElement(record(model("t", "r", 0, 0, 9L), 3), 0);
+            h.processBroadcastElement(stale, 0);
+            h.processBroadcastElement(record(model("t", "r", 1, 0, 9L), 4), 0);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/r");
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("t/r").getVersion()).isEqualTo(1L);
+        }
+    }
+
+    /** A record naming a negative generation for a retired variant does not make it live (-2 was the live mark). */
+    @Test
+    void aNegativeGenerationInARecordDoesNotNameAVariantLive() throws Exception {
+        try (var h = new ServeHarness(settings(), new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(record(model("t", "r", 5, 0, null), 1), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", -2L), 2), 0);
+
+            assertThat(keysHeld(h)).containsExactly("t/a");
+        }
+    }
+
+    /** One record naming thousands of retired variants leaves a bounded entry in the standings. */
+    @Test
+    void aRecordNamingThousandsOfVariantsLeavesBoundedStandings() throws Exception {
+        Map<String, StandingStatus> standings = new LinkedHashMap<>();
+        standings.put("a", StandingStatus.CHAMPION);
+        for (int i = 0; i < 5_000; i++) {
+            standings.put("r" + i, i % 2 == 0 ? StandingStatus.RETIRED : StandingStatus.CHALLENGER);
+        }
+        try (var h = new ServeHarness(settings().maxVariantsPerTask(4), new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(champion("t", "a", standings, null, 1), 0);
+
+            Map<String, Long> kept = h.getBroadcastState(ServeBounds.STANDINGS).get("t");
+            assertThat(kept).hasSizeLessThanOrEqualTo(4 + dev.chorus.core.select.ChampionRace.MAX_RETIRED)
+                    .containsEntry("a", ServeBounds.LIVE);
+            assertThat(keysHeld(h)).containsExactly("t/a");
+        }
+    }
 }
