@@ -308,6 +308,34 @@ class ChampionVariantBoundTest {
     }
 
     /**
+     * A drift reset of champion r: its tombstone holds the task, r's version 0 (generation 9) is stored, then the
+     * succession ("a champion, r retired at generation 9") and "r challenger": r's fresh model is kept.
+     */
+    @Test
+    void aResetChampionsFreshModelOutlivesItsSuccession() throws Exception {
+        var metrics = new RegisteredMetrics();
+        try (var h = new ServeHarness(settings(), metrics.environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(record(model("t", "r", 5, 0, 8L), 1), 0);
+            h.processBroadcastElement(champion("t", "r", standings("r", StandingStatus.CHAMPION,
+                    "a", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 8L), 2), 0);
+            h.processBroadcastElement(tombstone("t/r", 3), 0);
+            h.processBroadcastElement(record(model("t", "r", 0, 0, 9L), 4), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 9L), 5), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 9L), 6), 0);
+            h.processElement(sourced(example(0)), 1);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/r");
+            assertThat(counter(metrics, "modelsEvicted")).isZero();
+            assertThat(h.extractOutputValues()).singleElement()
+                    .satisfies(p -> assertThat(p.getVariant()).isEqualTo("a"));
+        }
+    }
+
+    /**
      * A restore from a savepoint before the standings (serve-v1..v4) leaves them empty but keeps the wanted champion:
      * with the variant bound full, its model takes the place of the oldest other one rather than being refused.
      */
