@@ -84,7 +84,9 @@ final class ServeBounds implements Serializable {
 
     /**
      * Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are. A task
-     * holds its place with a model, with parts of one waiting for assembly, or with a champion record's wish.
+     * holds its place with a model, with parts of one waiting for assembly, with a champion record's wish, or, following
+     * the champion, while a variant serves it or is held from it ({@link ChampionRestarts#HOLDS}): a reset of its
+     * only model (the tombstone) does not give its place to another task before the fresh model comes.
      */
     boolean holdsRoomFor(String task, States states) throws Exception {
         if (taskBound.allows(task)) {
@@ -102,9 +104,19 @@ final class ServeBounds implements Serializable {
                 }
             }
         }
-        // A task a champion record named, whose model has not come yet, holds its room too.
+        // A task a champion record named, whose model has not come yet, holds its room too, and so does a task served
+        // (or held from a reset champion) whose model a tombstone forgot: its fresh model is on its way.
+        List<String> others = new ArrayList<>();
         for (Map.Entry<String, String> wish : states.get(ServeFunction.WANTED).immutableEntries()) {
-            String other = wish.getKey();
+            others.add(wish.getKey());
+        }
+        for (Map.Entry<String, String> serving : states.get(ServeFunction.SERVING).immutableEntries()) {
+            others.add(serving.getKey());
+        }
+        for (Map.Entry<String, Long> hold : states.get(ChampionRestarts.HOLDS).immutableEntries()) {
+            others.add(hold.getKey().substring(0, Math.max(0, hold.getKey().lastIndexOf('/'))));
+        }
+        for (String other : others) {
             if (other.equals(task)) {
                 return true;
             }

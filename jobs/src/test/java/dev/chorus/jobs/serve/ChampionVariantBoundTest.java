@@ -414,4 +414,25 @@ class ChampionVariantBoundTest {
             assertThat(keysHeld(h)).containsExactly("t/a");
         }
     }
+
+    /**
+     * With --max-tasks 1, task t is served by a alone; a's reset (its tombstone) leaves t with no model, but t is
+     * served and held, so keeps its place: another task's snapshot in between is refused, a's version 0 is stored.
+     */
+    @Test
+    void aServedTaskKeepsItsPlaceThroughItsChampionsReset() throws Exception {
+        ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of()));
+        try (var h = new ServeHarness(settings, new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 1L), 1),
+                    0);
+            h.processBroadcastElement(tombstone("t/a", 2), 0);
+            h.processBroadcastElement(record(model("u", "a", 5, 0, 1L), 3), 0);
+            h.processBroadcastElement(record(model("t", "a", 0, 0, 2L), 4), 0);
+
+            assertThat(keysHeld(h)).containsExactly("t/a");
+            assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getField()).isEqualTo("task"));
+        }
+    }
 }
