@@ -36,7 +36,8 @@ import org.apache.flink.api.common.typeinfo.Types;
  * waiting for assembly) gives way if it ranks lower ({@link #victim}): retired, then named by no record, then live; a
  * variant serving, wanted by or held from the task outranks them all and never gives way. Among models of one rank,
  * the oldest snapshot ({@code createdAt}), then the first key, gives way. So the champion finds room unless the
- * serving variant fills the bound alone (--max-variants-per-task 1), a live variant finds room unless the task's live
+ * serving variant and the variants held from the task fill the bound (with --max-variants-per-task 1, the serving one
+ * alone), even in a task no record has left standings for (a restore from before them), a live variant finds room unless the task's live
  * variants fill the bound, and a variant named by no record finds room only beside the others.
  *
  * <p>Every decision reads broadcast state only, which every instance updates in one order (ServeJob passes the

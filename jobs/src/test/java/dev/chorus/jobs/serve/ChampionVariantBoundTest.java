@@ -435,4 +435,24 @@ class ChampionVariantBoundTest {
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getField()).isEqualTo("task"));
         }
     }
+
+    /** A retired variant's chunked snapshot, not stored, counts once in modelsOfRetiredVariants, not once per part. */
+    @Test
+    void aRetiredVariantsChunkedSnapshotCountsOnce() throws Exception {
+        var metrics = new RegisteredMetrics();
+        try (var h = new ServeHarness(settings(), metrics.environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 7L), 1), 0);
+            ModelSnapshot big = model("t", "r", 9, 0, 7L);
+            long offset = 2;
+            for (ModelSnapshot part : SnapshotChunks.split(big, big.getParameters().remaining() / 3 + 1)) {
+                h.processBroadcastElement(ChunkedSnapshotServeTest.record(part, offset++), 0);
+            }
+
+            assertThat(keysHeld(h)).containsExactly("t/a");
+            assertThat(counter(metrics, "modelsOfRetiredVariants")).isEqualTo(1);
+        }
+    }
 }
