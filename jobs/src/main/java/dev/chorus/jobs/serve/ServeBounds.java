@@ -1,5 +1,6 @@
 package dev.chorus.jobs.serve;
 
+import dev.chorus.core.select.ChampionRace;
 import dev.chorus.jobs.TaskBound;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ModelSnapshot;
@@ -35,7 +36,8 @@ import org.apache.flink.api.common.typeinfo.Types;
  * waiting for assembly) gives way if it ranks lower ({@link #victim}): retired, then named by no record, then live; a
  * variant serving, wanted by or held from the task outranks them all and never gives way. Among models of one rank,
  * the oldest snapshot ({@code createdAt}), then the first key, gives way. So the champion finds room unless the
- * serving variant fills the bound alone (--max-variants-per-task 1), a live variant finds room unless the task's live
+ * serving variant and the variants held from the task fill the bound (with --max-variants-per-task 1, the serving one
+ * alone), even in a task no record has left standings for (a restore from before them), a live variant finds room unless the task's live
  * variants fill the bound, and a variant named by no record finds room only beside the others.
  *
  * <p>Every decision reads broadcast state only, which every instance updates in one order (ServeJob passes the
@@ -54,6 +56,13 @@ final class ServeBounds implements Serializable {
 
     /** A live variant's entry in {@link #STANDINGS}; a retired one's is a generation, or -1 for none. */
     static final long LIVE = -2;
+
+    /**
+     * In a task's {@link #STANDINGS}, the key {@code "/" + variant} marks a restart of the variant (its tombstone) that
+     * no record has answered yet ({@link #remember}); its value is the restart's generation, or
+     * {@link ChampionRestarts#NO_GENERATION} if unknown. No variant has a {@code /}, so no variant's entry is one.
+     */
+    static final String RESTART = "/";
 
     /** Ranks of a task's variants: a model gives way only to a variant of a higher rank. */
     private static final int RETIRED = 0;
@@ -76,7 +85,9 @@ final class ServeBounds implements Serializable {
 
     /**
      * Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are. A task
-     * holds its place with a model, with parts of one waiting for assembly, or with a champion record's wish.
+     * holds its place with a model, with parts of one waiting for assembly, with a champion record's wish, or, following
+     * the champion, while a variant serves it or is held from it ({@link ChampionRestarts#HOLDS}): a reset of its
+     * only model (the tombstone) does not give its place to another task before the fresh model comes.
      */
     boolean holdsRoomFor(String task, States states) throws Exception {
         if (taskBound.allows(task)) {
@@ -94,9 +105,19 @@ final class ServeBounds implements Serializable {
                 }
             }
         }
-        // A task a champion record named, whose model has not come yet, holds its room too.
+        // A task a champion record named, whose model has not come yet, holds its room too, and so does a task served
+        // (or held from a reset champion) whose model a tombstone forgot: its fresh model is on its way.
+        List<String> others = new ArrayList<>();
         for (Map.Entry<String, String> wish : states.get(ServeFunction.WANTED).immutableEntries()) {
-            String other = wish.getKey();
+            others.add(wish.getKey());
+        }
+        for (Map.Entry<String, String> serving : states.get(ServeFunction.SERVING).immutableEntries()) {
+            others.add(serving.getKey());
+        }
+        for (Map.Entry<String, Long> hold : states.get(ChampionRestarts.HOLDS).immutableEntries()) {
+            others.add(hold.getKey().substring(0, Math.max(0, hold.getKey().lastIndexOf('/'))));
+        }
+        for (String other : others) {
             if (other.equals(task)) {
                 return true;
             }
@@ -126,30 +147,106 @@ final class ServeBounds implements Serializable {
         return false;
     }
 
-    /** Keeps the standings of {@code champion}, a record the serve job follows, as its task's latest. */
-    static void remember(Champion champion, BroadcastState<String, Map<String, Long>> standings) throws Exception {
+    /**
+     * Keeps the standings of {@code champion}, a record the serve job follows, as its task's latest. A variant with a
+     * {@code /} (no model has one) is not kept, nor is a generation below 0 (none is; -2 marks a live variant), which
+     * counts as none.
+     *
+     * <p>A restart of the variant (its tombstone, {@link #restarted}) leaves a mark that the record may answer. The
+     * selection's reset of a variant in place names its new generation, then the variant retired at that generation
+     * (the old model's retirement, a succession if it was the champion), then live; its tombstone and fresh model may
+     * reach the serve job before or between those records. So a record naming the marked variant retired at the
+     * restart's generation or later (or while the restart's generation is unknown) is taken for the restart's own
+     * retirement of the old model: the variant is left unnamed (its fresh model is kept, ranking as one no record names)
+     * and the mark is spent, so the next record that retires it retires it. One naming it retired with no generation
+     * (a --spec default's, or a selection job's before generations) cannot say it was written after the restart: the
+     * variant is left unnamed and the mark kept. One naming a lower generation was written before the restart: the
+     * variant's fresh model, of a later generation, is kept as a live one's. A record naming it live at the restart's
+     * generation or later (or with none known) spends the mark.
+     */
+    void remember(Champion champion, States states, BroadcastState<String, Map<String, Long>> standings)
+            throws Exception {
+        String task = champion.getTask();
         Map<String, Long> generations = champion.getGenerations();
+        Map<String, Long> previous = standings.get(task);
         Map<String, Long> named = new HashMap<>();
+        Set<String> answered = new HashSet<>();
+        int retired = 0;
         for (VariantStanding standing : champion.getStandings()) {
-            Long generation = generations == null ? null : generations.get(standing.getVariant());
-            named.put(standing.getVariant(), standing.getStatus() != StandingStatus.RETIRED ? LIVE
-                    : generation == null ? ChampionRestarts.NO_GENERATION : generation);
+            String variant = standing.getVariant();
+            if (named.size() >= maxVariants + ChampionRace.MAX_RETIRED) {
+                break; // no race names more: a record that does is not held whole
+            }
+            boolean live = standing.getStatus() != StandingStatus.RETIRED;
+            if (variant.indexOf('/') >= 0 || !answered.add(variant)
+                    || (!live && retired >= ChampionRace.MAX_RETIRED)) {
+                continue;
+            }
+            Long generation = generations == null ? null : generations.get(variant);
+            long entry = generation == null || generation < 0 ? ChampionRestarts.NO_GENERATION : generation;
+            Long mark = previous == null ? null : previous.get(RESTART + variant);
+            if (mark != null) {
+                boolean afterRestart = entry != ChampionRestarts.NO_GENERATION && entry >= mark;
+                if (!live && (afterRestart || entry == ChampionRestarts.NO_GENERATION)) {
+                    if (!afterRestart) {
+                        named.put(RESTART + variant, mark);
+                    }
+                    continue; // the restart's own retirement of the old model, or one that cannot tell: unnamed
+                }
+                boolean spent = live && (afterRestart || generation == null && mark == ChampionRestarts.NO_GENERATION);
+                if (!spent) {
+                    named.put(RESTART + variant, mark);
+                }
+            }
+            named.put(variant, live ? LIVE : entry);
+            retired += live ? 0 : 1;
         }
-        standings.put(champion.getTask(), named);
+        if (previous != null) {
+            // A mark of a variant the record does not name stays while the variant holds a model or parts of one.
+            Set<String> held = heldModels(task, states).keySet();
+            for (Map.Entry<String, Long> mark : previous.entrySet()) {
+                String variant = mark.getKey().startsWith(RESTART) ? mark.getKey().substring(RESTART.length()) : null;
+                if (variant != null && !answered.contains(variant) && held.contains(task + "/" + variant)) {
+                    named.put(mark.getKey(), mark.getValue());
+                }
+            }
+        }
+        standings.put(task, named);
     }
 
     /**
-     * A tombstone of {@code key} ({@code task/variant}): the train job reset or revived the variant, so a retirement
-     * the task's latest record names is over; its fresh model is kept as one of a variant no record names.
+     * A tombstone of {@code key} ({@code task/variant}): the train job reset or revived the variant (or
+     * {@code chorus models reset} forgot its model). A retirement the task's latest record names is over: its fresh
+     * model is kept as one of a variant no record names. If the latest record names the variant, its entry is marked
+     * ({@link #RESTART}) with the generation the restart starts from, past the {@code forgotten} model's (or
+     * {@link ChampionRestarts#NO_GENERATION} if unknown), for the records that follow ({@link #remember}).
      */
-    static void restarted(String key, BroadcastState<String, Map<String, Long>> standings) throws Exception {
+    static void restarted(String key, ModelSnapshot forgotten, BroadcastState<String, Map<String, Long>> standings)
+            throws Exception {
         int slash = key.lastIndexOf('/');
         Map<String, Long> named = slash <= 0 ? null : standings.get(key.substring(0, slash));
-        Long entry = named == null ? null : named.get(key.substring(slash + 1));
-        if (entry != null && entry != LIVE) {
+        String variant = key.substring(slash + 1);
+        Long entry = named == null ? null : named.get(variant);
+        if (entry == null) {
+            return;
+        }
+        Map<String, Long> copy = new HashMap<>(named);
+        if (entry != LIVE) {
+            copy.remove(variant);
+        }
+        copy.put(RESTART + variant, forgotten == null || forgotten.getGeneration() == null
+                || forgotten.getGeneration() < 0 ? ChampionRestarts.NO_GENERATION : forgotten.getGeneration() + 1);
+        standings.put(key.substring(0, slash), copy);
+    }
+
+    /** A model of a restarted ({@link #restarted}) variant is stored: its generation is the restart's. */
+    static void stored(ModelSnapshot model, BroadcastState<String, Map<String, Long>> standings) throws Exception {
+        Map<String, Long> named = standings.get(model.getTask());
+        Long mark = named == null ? null : named.get(RESTART + model.getVariant());
+        if (mark != null && model.getGeneration() != null && model.getGeneration() > mark) {
             Map<String, Long> copy = new HashMap<>(named);
-            copy.remove(key.substring(slash + 1));
-            standings.put(key.substring(0, slash), copy);
+            copy.put(RESTART + model.getVariant(), model.getGeneration());
+            standings.put(model.getTask(), copy);
         }
     }
 
@@ -181,10 +278,12 @@ final class ServeBounds implements Serializable {
      * when the variant bound is full, or null if none ranks below it.
      */
     String victim(String task, String variant, States states) throws Exception {
-        if (states.get(STANDINGS).get(task) == null) {
-            return null; // no champion record of the task yet: nothing tells its variants apart
-        }
         int incoming = rank(task, variant, null, states);
+        if (incoming < CHAMPION && states.get(STANDINGS).get(task) == null) {
+            // No champion record of the task applied (none yet, or a restore from before the standings): nothing tells
+            // its variants apart but the champion, serving, wanted or held, which any other gives way to.
+            return null;
+        }
         record Candidate(String key, int rank, long createdAt) {}
         List<Candidate> candidates = new ArrayList<>();
         for (Map.Entry<String, ModelSnapshot> held : heldModels(task, states).entrySet()) {

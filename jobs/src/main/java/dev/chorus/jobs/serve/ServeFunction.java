@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code --variant champion} every live variant's snapshots are kept, at most {@code maxVariantsPerTask} per
  * task ({@link ServeBounds}): the models of the variants a task's latest champion record retired are forgotten and
  * not stored again, a model of a variant that ranks lower gives way to a new variant's (the champion's takes the
- * place of any other but the serving one's), and a snapshot that finds no room is refused like a task past the
+ * place of any other but the serving one's and those held from the task, {@link ChampionRestarts}), and a snapshot that finds no room is refused like a task past the
  * bound. The champions topic arrives on the same broadcast side: each task is answered by the variant its latest
  * champion record names. The switch happens on the broadcast side, between two examples, so each example is
  * predicted once, by one variant and version, and the prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
@@ -288,7 +288,9 @@ public final class ServeFunction
             return;
         }
         if (followsChampion && bounds.retired(snapshot, ctx::getBroadcastState)) {
-            retiredVariants.inc(); // the task's latest champion record retired the variant: its models are not kept
+            // The task's latest champion record retired the variant: its models are not kept. A snapshot counts once,
+            // whole or by its manifest, not by each of its chunks.
+            retiredVariants.inc(snapshot.getChunk() == null ? 1 : 0);
             return;
         }
         if (SnapshotChunks.isPart(snapshot)) {
@@ -330,6 +332,9 @@ public final class ServeFunction
             return;
         }
         ctx.getBroadcastState(MODELS).put(key, snapshot);
+        if (followsChampion) {
+            ServeBounds.stored(snapshot, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        }
         loaded.remove(key);
         swapped.inc();
         partsDropped.inc(SnapshotAssembly.forgetUpTo(ctx.getBroadcastState(SnapshotAssembly.PENDING), snapshot));
@@ -411,7 +416,7 @@ public final class ServeFunction
         if (!restarts.answers(ctx, champion) || !follow(record, champion, ctx, out)) {
             return;
         }
-        ServeBounds.remember(champion, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        bounds.remember(champion, ctx::getBroadcastState, ctx.getBroadcastState(ServeBounds.STANDINGS));
         forgetRetired(champion.getTask(), ctx);
     }
 
@@ -513,8 +518,9 @@ public final class ServeFunction
                 refused.inc(); // one dead letter, from subtask 0, not one per instance
                 deadLetter(ctx, record, "variant", "model " + key + ": expected at most " + maxVariants
                         + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more, and"
-                        + " none gives way to it (the champion's model takes the place of any other; a variant the"
-                        + " task's latest champion record names live, that of one it retired or does not name)");
+                        + " none gives way to it (the champion's model takes the place of any other but the serving"
+                        + " variant's and those held from the task; a variant the task's latest champion record names"
+                        + " live, that of one it retired or does not name)");
                 return false;
             }
             forget(victim, ctx, "--max-variants-per-task " + maxVariants + " reached, it gives way to " + key);
@@ -544,10 +550,10 @@ public final class ServeFunction
             return;
         }
         String key = new String(record.key, StandardCharsets.UTF_8);
-        if (followsChampion) {
-            ServeBounds.restarted(key, ctx.getBroadcastState(ServeBounds.STANDINGS));
-        }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
+        if (followsChampion) {
+            ServeBounds.restarted(key, current, ctx.getBroadcastState(ServeBounds.STANDINGS));
+        }
         ctx.getBroadcastState(MODELS).remove(key);
         loaded.remove(key);
         restarts.tombstone(ctx, key, current);

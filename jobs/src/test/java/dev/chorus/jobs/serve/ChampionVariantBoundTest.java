@@ -251,4 +251,208 @@ class ChampionVariantBoundTest {
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getField()).isEqualTo("chunks"));
         }
     }
+
+    private static Map<String, StandingStatus> standings(Object... variantsAndStatuses) {
+        Map<String, StandingStatus> standings = new LinkedHashMap<>();
+        for (int i = 0; i < variantsAndStatuses.length; i += 2) {
+            standings.put((String) variantsAndStatuses[i], (StandingStatus) variantsAndStatuses[i + 1]);
+        }
+        return standings;
+    }
+
+    /**
+     * A drift reset of challenger r in place: the selection names r's new generation, then sends "r retired, generation
+     * 9", then "r challenger". Whether the train job's tombstone and r's version 0 (generation 9) come before the
+     * reset's records or between them, r's fresh model is kept; a later record that retires r at generation 9 retires
+     * it.
+     */
+    @Test
+    void aResetVariantsFreshModelIsNotTakenForARetiredOne() throws Exception {
+        var metrics = new RegisteredMetrics();
+        try (var h = new ServeHarness(settings(), metrics.environment())) {
+            h.open();
+            long offset = 0;
+            for (String task : List.of("t", "u")) {
+                h.processBroadcastElement(record(model(task, "a", 5, 0, 1L), offset++), 0);
+                h.processBroadcastElement(record(model(task, "r", 5, 0, 8L), offset++), 0);
+                h.processBroadcastElement(champion(task, "a", standings("a", StandingStatus.CHAMPION,
+                        "r", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 8L), offset++), 0);
+            }
+            KafkaRecord retiredAt9 = champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 9L), offset++);
+            KafkaRecord challengerAt9 = champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 9L), offset++);
+            // t: the tombstone and version 0 first, then the reset's records.
+            h.processBroadcastElement(tombstone("t/r", offset++), 0);
+            h.processBroadcastElement(record(model("t", "r", 0, 0, 9L), offset++), 0);
+            h.processBroadcastElement(retiredAt9, 0);
+            h.processBroadcastElement(challengerAt9, 0);
+            // u: the tombstone, the reset's retirement, version 0, the reset's challenger record.
+            h.processBroadcastElement(tombstone("u/r", offset++), 0);
+            h.processBroadcastElement(champion("u", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 9L), offset++), 0);
+            h.processBroadcastElement(record(model("u", "r", 0, 0, 9L), offset++), 0);
+            h.processBroadcastElement(champion("u", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 9L), offset++), 0);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/r", "u/a", "u/r");
+            assertThat(counter(metrics, "modelsEvicted")).isZero();
+            assertThat(counter(metrics, "modelsOfRetiredVariants")).isZero();
+
+            // Named live since its reset, r retired at generation 9 is retired.
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 9L), offset++), 0);
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "u/a", "u/r");
+            assertThat(h.deadLetters()).isEmpty();
+        }
+    }
+
+    /**
+     * A drift reset of champion r: its tombstone holds the task, r's version 0 (generation 9) is stored, then the
+     * succession ("a champion, r retired at generation 9") and "r challenger": r's fresh model is kept.
+     */
+    @Test
+    void aResetChampionsFreshModelOutlivesItsSuccession() throws Exception {
+        var metrics = new RegisteredMetrics();
+        try (var h = new ServeHarness(settings(), metrics.environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(record(model("t", "r", 5, 0, 8L), 1), 0);
+            h.processBroadcastElement(champion("t", "r", standings("r", StandingStatus.CHAMPION,
+                    "a", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 8L), 2), 0);
+            h.processBroadcastElement(tombstone("t/r", 3), 0);
+            h.processBroadcastElement(record(model("t", "r", 0, 0, 9L), 4), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 9L), 5), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.CHALLENGER), Map.of("a", 1L, "r", 9L), 6), 0);
+            h.processElement(sourced(example(0)), 1);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/r");
+            assertThat(counter(metrics, "modelsEvicted")).isZero();
+            assertThat(h.extractOutputValues()).singleElement()
+                    .satisfies(p -> assertThat(p.getVariant()).isEqualTo("a"));
+        }
+    }
+
+    /**
+     * A restore from a savepoint before the standings (serve-v1..v4) leaves them empty but keeps the wanted champion:
+     * with the variant bound full, its model takes the place of the oldest other one rather than being refused.
+     */
+    @Test
+    void aWantedChampionFindsRoomWhenItsTaskHasNoStandings() throws Exception {
+        try (var h = new ServeHarness(settings().maxVariantsPerTask(2), new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(modelRecord("t", "a", 5, 2, 0), 0);
+            h.processBroadcastElement(modelRecord("t", "b", 5, 1, 1), 0);
+            h.processBroadcastElement(champion("t", "c", standings("c", StandingStatus.CHAMPION,
+                    "a", StandingStatus.CHALLENGER, "b", StandingStatus.CHALLENGER), null, 2), 0);
+            h.getBroadcastState(ServeBounds.STANDINGS).clear(); // as a restored serve-v4 savepoint has them
+            h.processBroadcastElement(modelRecord("t", "c", 1, 3, 3), 0);
+            h.processElement(sourced(example(0)), 1);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/c");
+            assertThat(h.extractOutputValues()).singleElement()
+                    .satisfies(p -> assertThat(p.getVariant()).isEqualTo("c"));
+            assertThat(h.deadLetters()).isEmpty();
+        }
+    }
+
+    /**
+     * Retired with no generation (a --spec default, or records of selection jobs before generations), r is revived:
+     * its tombstone, then version 0 of generation 9. A stale record written before the revival, naming r retired with no
+     * generation, arrives later: r's fresh model is kept.
+     */
+    @Test
+    void aRevivedVariantWithNoGenerationOutlivesALateStaleRecord() throws Exception {
+        try (var h = new ServeHarness(settings(), new RegisteredMetrics().environment())) {
+            h.open();
+            KafkaRecord stale = champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L), 1);
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(stale, 0);
+            h.processBroadcastElement(tombstone("t/r", 2), 0);
+            h.processBroadcastElement(record(model("t", "r", 0, 0, 9L), 3), 0);
+            h.processBroadcastElement(stale, 0);
+            h.processBroadcastElement(record(model("t", "r", 1, 0, 9L), 4), 0);
+
+            assertThat(keysHeld(h)).containsExactlyInAnyOrder("t/a", "t/r");
+            assertThat(h.getBroadcastState(ServeFunction.MODELS).get("t/r").getVersion()).isEqualTo(1L);
+        }
+    }
+
+    /** A record naming a negative generation for a retired variant does not make it live (-2 was the live mark). */
+    @Test
+    void aNegativeGenerationInARecordDoesNotNameAVariantLive() throws Exception {
+        try (var h = new ServeHarness(settings(), new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(record(model("t", "r", 5, 0, null), 1), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", -2L), 2), 0);
+
+            assertThat(keysHeld(h)).containsExactly("t/a");
+        }
+    }
+
+    /** One record naming thousands of retired variants leaves a bounded entry in the standings. */
+    @Test
+    void aRecordNamingThousandsOfVariantsLeavesBoundedStandings() throws Exception {
+        Map<String, StandingStatus> standings = new LinkedHashMap<>();
+        standings.put("a", StandingStatus.CHAMPION);
+        for (int i = 0; i < 5_000; i++) {
+            standings.put("r" + i, i % 2 == 0 ? StandingStatus.RETIRED : StandingStatus.CHALLENGER);
+        }
+        try (var h = new ServeHarness(settings().maxVariantsPerTask(4), new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(champion("t", "a", standings, null, 1), 0);
+
+            Map<String, Long> kept = h.getBroadcastState(ServeBounds.STANDINGS).get("t");
+            assertThat(kept).hasSizeLessThanOrEqualTo(4 + dev.chorus.core.select.ChampionRace.MAX_RETIRED)
+                    .containsEntry("a", ServeBounds.LIVE);
+            assertThat(keysHeld(h)).containsExactly("t/a");
+        }
+    }
+
+    /**
+     * With --max-tasks 1, task t is served by a alone; a's reset (its tombstone) leaves t with no model, but t is
+     * served and held, so keeps its place: another task's snapshot in between is refused, a's version 0 is stored.
+     */
+    @Test
+    void aServedTaskKeepsItsPlaceThroughItsChampionsReset() throws Exception {
+        ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of()));
+        try (var h = new ServeHarness(settings, new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 1L), 1),
+                    0);
+            h.processBroadcastElement(tombstone("t/a", 2), 0);
+            h.processBroadcastElement(record(model("u", "a", 5, 0, 1L), 3), 0);
+            h.processBroadcastElement(record(model("t", "a", 0, 0, 2L), 4), 0);
+
+            assertThat(keysHeld(h)).containsExactly("t/a");
+            assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getField()).isEqualTo("task"));
+        }
+    }
+
+    /** A retired variant's chunked snapshot, not stored, counts once in modelsOfRetiredVariants, not once per part. */
+    @Test
+    void aRetiredVariantsChunkedSnapshotCountsOnce() throws Exception {
+        var metrics = new RegisteredMetrics();
+        try (var h = new ServeHarness(settings(), metrics.environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION,
+                    "r", StandingStatus.RETIRED), Map.of("a", 1L, "r", 7L), 1), 0);
+            ModelSnapshot big = model("t", "r", 9, 0, 7L);
+            long offset = 2;
+            for (ModelSnapshot part : SnapshotChunks.split(big, big.getParameters().remaining() / 3 + 1)) {
+                h.processBroadcastElement(ChunkedSnapshotServeTest.record(part, offset++), 0);
+            }
+
+            assertThat(keysHeld(h)).containsExactly("t/a");
+            assertThat(counter(metrics, "modelsOfRetiredVariants")).isEqualTo(1);
+        }
+    }
 }
