@@ -370,6 +370,7 @@ public final class MinibatchSgdFunction
                     fresh[0] = WarmStarts.state(resetTo, change.spec, null, prequentialWindow);
                 }
             } else if (inPlace) {
+                tombstoneAnnotators(s, change.task, change.variant, ctx);
                 if (rewarm) {
                     fresh[0] = WarmStarts.rewarmed(s, resetTo, change.spec, prequentialWindow);
                 }
@@ -381,6 +382,19 @@ public final class MinibatchSgdFunction
             restartedModels.restart(ctx, change.task, change.variant, fresh[0]);
         }
         taskMetrics.changed(changed, change.retires(), restarts);
+    }
+
+    /**
+     * A label model reset in place: a tombstone for each annotator it published, on the annotators output ahead of the
+     * fresh model's records (whose versions count from 1 again), so readers and compaction forget the old model's.
+     */
+    private static void tombstoneAnnotators(TrainerState s, String task, String variant, Context ctx) {
+        List<String> ids = s.labelModel == null ? List.of() : s.labelModel.annotatorIds();
+        for (int a = 0; a < ids.size() && a < s.annotatorPublishedVersion.length; a++) {
+            if (s.annotatorPublishedVersion[a] > 0) {
+                ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(task, variant, ids.get(a))));
+            }
+        }
     }
 
     @Override

@@ -20,6 +20,7 @@ import org.assertj.core.data.Offset;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
@@ -392,5 +393,47 @@ class VariantResetTest {
         for (int i = from; i < to; i++) {
             h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), i);
         }
+    }
+
+    /**
+     * A label model reset in place tombstones each annotator it published, ahead of the fresh model's records on the
+     * same output: its versions count from 1 again, and a reader keeping the newest version per key would otherwise
+     * keep the old model's.
+     */
+    @Test
+    void aLabelModelResetInPlaceTombstonesTheAnnotatorsItPublished() throws Exception {
+        String spec = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC;
+        String revived = spec.substring(0, spec.lastIndexOf('}')) + ",\"revive\":true}";
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(1)
+                .snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
+        try (var h = new TrainerHarness(settings)) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", spec), 0);
+            for (int i = 0; i < 16; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
+            }
+            int before = MinibatchSgdFunctionTest.annotatorOutput(h).size();
+            assertThat(MinibatchSgdFunctionTest.annotatorModels(h)).extracting(a -> a.getAnnotator())
+                    .as("published before the reset").contains("a0", "a1", "a2");
+            h.processBroadcastElement(new SpecChange("t", "w", revived), 16);
+            for (int i = 16; i < 24; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
+            }
+            List<Either<String, dev.chorus.schemas.AnnotatorModel>> after =
+                    MinibatchSgdFunctionTest.annotatorOutput(h).subList(before, MinibatchSgdFunctionTest.annotatorOutput(h).size());
+            assertThat(after.subList(0, 3)).as("tombstones first").allSatisfy(e -> assertThat(e.isLeft()).isTrue())
+                    .extracting(Either::left).containsExactlyInAnyOrder(
+                            TrainRecords.annotatorKey("t", "w", "a0"), TrainRecords.annotatorKey("t", "w", "a1"),
+                            TrainRecords.annotatorKey("t", "w", "a2"));
+            assertThat(after.subList(3, after.size())).as("then the fresh model's records, from version 1")
+                    .isNotEmpty().allSatisfy(e -> assertThat(e.right().getVersion()).isEqualTo(1L));
+        }
+    }
+
+    /** Row {@code row} of task t labelled by annotator {@code a<row % 3>}. */
+    static Example labelled(int row) {
+        Example e = MinibatchSgdFunctionTest.labelled(row, 3);
+        e.setTask("t");
+        return e;
     }
 }
