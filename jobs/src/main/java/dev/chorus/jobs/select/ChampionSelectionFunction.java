@@ -3,6 +3,7 @@ package dev.chorus.jobs.select;
 import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.select.ChampionRace;
 import dev.chorus.core.select.DriftSpec;
+import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.train.ModelGenerations;
@@ -62,6 +63,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every record names the generation of each variant's model it stands ({@link ModelGenerations}, from the same
  * broadcast the trainer stamps its snapshots from): a restart's records, its succession first, name the new one.
+ *
+ * <p>An example's id pairs with its annotator when the prediction names one ({@link #pairingKey}), in the race and in
+ * the searches' rungs alike: each labelling of a crowd item is an example of its own.
  *
  * <p>State: {@link #RACE}, the latest record, the searches' runs ({@link SearchRungs#RUNS}), the champions'
  * latest forks ({@link DriftReactions#FORKS}, {@link DriftReactions#FORK_STARTS}) and the pending resets
@@ -202,7 +206,8 @@ public final class ChampionSelectionFunction
         long unpairedBefore = r.unpaired();
         long ignoredBefore = r.ignored();
         long staleBefore = r.stale();
-        Optional<ChampionRace.Change> change = r.record(p.getId(), p.getVariant(), loss, correct, p.getModelVersion());
+        String example = pairingKey(p);
+        Optional<ChampionRace.Change> change = r.record(example, p.getVariant(), loss, correct, p.getModelVersion());
         unpaired.inc(r.unpaired() - unpairedBefore);
         ignored.inc(r.ignored() - ignoredBefore);
         if (r.stale() != staleBefore) {
@@ -239,11 +244,23 @@ public final class ChampionSelectionFunction
             publishAt.update(at);
         }
         List<VariantSpecRecord> retirements = new ArrayList<>(searches.record(
-                ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, p.getVariant(), p.getId(), loss,
+                ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, p.getVariant(), example, loss,
                 settings.maxPending(), now));
         retirements.addAll(outOfPatience(r, ctx, task, p.getVariant(), now));
         retireAtOnce(retirements, r, ctx, now, out);
         race.update(r);
+    }
+
+    /**
+     * What pairs {@code p}'s loss with the other variants' (in the race and in the searches' rungs): its example's id,
+     * and its annotator's when it names one. A crowd item comes as one example per labelling, each with the item's id
+     * (README, Labels from many annotators), so the id alone would pair one variant's loss on one annotator's label
+     * with another's on another's, and take every further labelling for a relabel. An id holds no U+001F
+     * ({@link dev.chorus.jobs.ExampleValidator}) and an annotator no control character, so the key names one
+     * labelling.
+     */
+    static String pairingKey(Prediction p) {
+        return p.getAnnotator() == null ? p.getId() : p.getId() + JobSettings.VARIANT_SEPARATOR + p.getAnnotator();
     }
 
     /** The RETIRED records of the fork challengers whose patience the loss of {@code variant} just ran out. */

@@ -18,8 +18,9 @@ import java.util.Optional;
  * {@link PairedComparison} per challenger against the champion, fed with the losses both made on the same example.
  *
  * <p>Losses are paired by example id in a buffer of at most {@code maxPending} ids: an id leaves when every live
- * variant has reported it, or is evicted (oldest first) and counted {@link #unpaired()}. An id that a variant
- * reports twice (a crowd item labelled again) starts a new occurrence; an id that every variant known at the time
+ * variant has reported it, or is evicted (oldest first) and counted {@link #unpaired()}. The id is the caller's: the
+ * job's names the example and its annotator, as each labelling of a crowd item is an example of its own. An id that
+ * a variant reports twice (an annotator labelling the item again) starts a new occurrence; an id that every variant known at the time
  * reported before a new variant's first prediction is gone, so the newcomer's loss on it stays unpaired. The first
  * champion is variant {@value #DEFAULT_VARIANT} if it predicts before any challenger has won, else the first
  * variant seen (taking over from another first-seen variant is a {@link Change} only if standings naming that one

@@ -87,7 +87,8 @@ public final class SearchRun {
     }
     TreeMap<String, Double> entry = pending.get(exampleId);
     if (entry == null || entry.containsKey(variant)) {
-      // An id reported twice by one variant (a crowd item labelled again) starts over.
+      // An id reported twice by one variant (an annotator labelling the item again: the job's ids name the annotator
+      // too) starts over.
       unpaired += entry == null ? 0 : 1;
       entry = new TreeMap<>();
       pending.remove(exampleId);
