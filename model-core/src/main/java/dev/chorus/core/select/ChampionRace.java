@@ -21,11 +21,16 @@ import java.util.Optional;
  * variant has reported it, or is evicted (oldest first) and counted {@link #unpaired()}. The id is the caller's: the
  * job's names the example and its annotator, as each labelling of a crowd item is an example of its own. An id that
  * a variant reports twice (an annotator labelling the item again) starts a new occurrence; an id that every variant known at the time
- * reported before a new variant's first prediction is gone, so the newcomer's loss on it stays unpaired. The first
- * champion is variant {@value #DEFAULT_VARIANT} if it predicts before any challenger has won, else the first
- * variant seen (taking over from another first-seen variant is a {@link Change} only if standings naming that one
- * were published); after that only a {@link PairedComparison} win (or retiring the champion) changes it. A retired variant keeps its standing,
- * leaves the race, and its later predictions are ignored until it is {@link #revive revived}.
+ * reported before a new variant's first prediction is gone, so the newcomer's loss on it stays unpaired.
+ *
+ * <p>The first champion is variant {@value #DEFAULT_VARIANT} if it predicts before the task's first standings were
+ * published ({@link #standingsPublished()}) and before any challenger has won, else the first variant seen. The bound
+ * is what the world saw: before the first record, the first-seen variant is an accident of which trainer's
+ * predictions came first, and default takes its place without a {@link Change}; after it, a record has named
+ * another champion, and a default that only starts predicting then (added late, or revived after the race forgot
+ * it) is an untrained challenger like any other. After that only a {@link PairedComparison} win (or retiring the
+ * champion) changes it. A retired variant keeps its standing, leaves the race, and its later predictions are ignored
+ * until it is {@link #revive revived}.
  *
  * <p>Retired standings are bounded: a race keeps the {@value #MAX_RETIRED} most recently retired variants, and a
  * retirement beyond that forgets the one retired longest ago (in order of retirement, not arrival, so a variant just
@@ -114,6 +119,7 @@ public final class ChampionRace {
   private long ignored;
   private long stale;
   private boolean standingsChanged;
+  /** Whether any standings went out: from then on the champion they named is not default's to take. */
   private boolean published;
 
   public ChampionRace(PairedComparison.Settings settings, int maxPending) {
@@ -134,13 +140,11 @@ public final class ChampionRace {
           + loss);
     }
     Variant v = variants.get(variant);
-    Optional<Change> change = Optional.empty();
     if (v == null) {
       v = admit(variant);
-      if (variant.equals(DEFAULT_VARIANT) && !decided && !variant.equals(champion)) {
-        // Before anything named the first-seen variant, default simply is the first champion: no cooldown.
-        Change takeover = promote(variant, null, published);
-        change = published ? Optional.of(takeover) : Optional.empty();
+      if (variant.equals(DEFAULT_VARIANT) && !decided && !published && !variant.equals(champion)) {
+        // Nothing has named the first-seen variant yet: default simply is the first champion, no change, no cooldown.
+        promote(variant, null, false);
       }
     } else if (v.status == Status.RETIRED) {
       ignored++;
@@ -160,8 +164,7 @@ public final class ChampionRace {
     v.correct += Boolean.TRUE.equals(correct) ? 1 : 0;
     v.modelVersion = Math.max(v.modelVersion, modelVersion);
     standingsChanged = true;
-    Optional<Change> won = pair(exampleId, variant, loss);
-    return won.isPresent() ? won : change;
+    return pair(exampleId, variant, loss);
   }
 
   private Variant admit(String variant) {
