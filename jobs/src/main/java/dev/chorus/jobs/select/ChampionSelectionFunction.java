@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * <p>The control topic's accepted changes come in on the trainer's broadcast ({@link VariantSpecs#DESCRIPTOR}): a
  * retirement takes the variant out of its task's race ({@link ChampionRace#retire}; it keeps its standing as
  * RETIRED and takes no part in pairing) and publishes the task's record at once, a change of champion if the
- * champion was retired; a retired variant made live again (revived: its trainer restarts it at model version 0)
+ * champion was retired; if it was the last live variant, the record still names it, RETIRED
+ * ({@link ChampionRecords#of}), and the variant that comes or comes back next is a change from it. A retired variant
+ * made live again (revived: its trainer restarts it at model version 0)
  * races again from an empty record ({@link ChampionRace#revive}), published at once too; its old model's predictions
  * still on their way are counted {@code selectionStale} and take no part in anything, until its fresh model's first.
  * A prediction of a variant the broadcast says is retired is ignored even when the race has
@@ -328,7 +330,11 @@ public final class ChampionSelectionFunction
         });
     }
 
-    /** Takes {@code variant} out of {@code task}'s race, publishing the succession or its RETIRED standing. */
+    /**
+     * Takes {@code variant} out of {@code task}'s race, publishing the succession or its RETIRED standing; the
+     * retirement of the last live variant too, a record still naming the champion serving answers with
+     * ({@link ChampionRecords#of}), so no record goes on calling a retired variant the champion.
+     */
     private void retire(String task, ChampionRace r, String variant, long now, Context ctx, Collector<Champion> out)
             throws Exception {
         // Live in the race until now: a retirement read again (a search's, applied when its rung decided, then read
@@ -339,7 +345,7 @@ public final class ChampionSelectionFunction
         if (succession.isPresent()) {
             changes.inc();
             publish(ChampionRecords.changed(task, r, succession.get(), now), r, ctx, out);
-        } else if (known && r.champion() != null && latest.value() != null) {
+        } else if (known && latest.value() != null) {
             // No timer from the broadcast side: the RETIRED standing goes out now rather than with the next
             // prediction's, which may never come.
             publish(ChampionRecords.of(task, r, latest.value(), now), r, ctx, out);
@@ -361,12 +367,19 @@ public final class ChampionSelectionFunction
                 retire(task, r, change.variant, now, ctx, out);
             }
             reactions.revived(change.variant);
-            if (!r.revive(change.variant)) {
+            ChampionRace.Revival revival = r.revive(change.variant);
+            if (!revival.revived()) {
                 return;
             }
             Champion last = latest.value();
-            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, ctx,
-                    out);
+            if (revival.change() != null) {
+                // Champion again of a task whose last live variant was retired: since now, after the retired one.
+                changes.inc();
+                publish(ChampionRecords.changed(task, r, revival.change(), now), r, ctx, out);
+            } else {
+                publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r,
+                        ctx, out);
+            }
             state.update(r);
         });
     }

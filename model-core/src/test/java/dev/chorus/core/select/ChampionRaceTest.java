@@ -130,7 +130,8 @@ class ChampionRaceTest {
       race.record("e" + i, "b", 0.5, true, i);
     }
     race.retire("a");
-    assertThat(race.revive("a")).as("a reset: retired and revived, an empty record, first of the challengers").isTrue();
+    assertThat(race.revive("a")).as("a reset: retired and revived, an empty record, first of the challengers")
+        .isEqualTo(new ChampionRace.Revival(true, null));
     assertThat(race.retire("default")).contains(new ChampionRace.Change("default", "b", null));
     assertThat(race.standings()).filteredOn(s -> s.variant().equals("a")).extracting(ChampionRace.Standing::status)
         .containsExactly(Status.CHALLENGER);
@@ -229,8 +230,8 @@ class ChampionRaceTest {
         .extracting(ChampionRace.Standing::status, ChampionRace.Standing::labelled)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(Status.RETIRED, 1L));
     assertThat(race.liveVariants()).as("early did not rejoin").isEqualTo(1);
-    assertThat(race.revive("default-f1")).as("a forgotten variant is unknown: left alone").isFalse();
-    assertThat(race.revive("early")).isTrue();
+    assertThat(race.revive("default-f1").revived()).as("a forgotten variant is unknown: left alone").isFalse();
+    assertThat(race.revive("early").revived()).isTrue();
   }
 
   @Test
@@ -242,7 +243,9 @@ class ChampionRaceTest {
     ChampionRace restored = ChampionRace.readFrom(new BinaryState.Bytes(bytes), FAST, 100);
     assertThat(bytes(restored)).isEqualTo(bytes);
     assertThat(restored.standings()).isEqualTo(race.standings());
-    assertThat(restored.revive("default-f30")).isEqualTo(race.revive("default-f30")).isTrue();
+    ChampionRace.Revival revival = race.revive("default-f30");
+    assertThat(revival.revived()).isTrue();
+    assertThat(restored.revive("default-f30")).isEqualTo(revival);
     for (ChampionRace r : List.of(race, restored)) {
       r.retire("x");
       r.retire("default-f30");
