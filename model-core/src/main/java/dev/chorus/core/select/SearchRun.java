@@ -159,8 +159,17 @@ public final class SearchRun {
     return adopted;
   }
 
-  /** After a rung's decision: the waiting losses keep the survivors'; an id every survivor reported goes, unpaired. */
+  /**
+   * After a rung's decision: the waiting losses keep the survivors'; an id every survivor reported goes, unpaired.
+   * After the last rung's, none is kept, as no rung is left to take them ({@link #record} reads no loss then) and
+   * an id only a retired variant reported would wait for good; like a {@link #withdraw}n search's, they are not
+   * counted unpaired.
+   */
   private void decided(List<String> survivors) {
+    if (halving.finished()) {
+      pending.clear();
+      return;
+    }
     // An id every survivor reported while a retired variant had not is neither rung's.
     pending.values().forEach(e -> e.keySet().retainAll(survivors));
     int before = pending.size();
