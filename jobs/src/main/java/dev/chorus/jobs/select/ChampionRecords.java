@@ -18,17 +18,24 @@ final class ChampionRecords {
 
     private ChampionRecords() {}
 
-    /** {@code race}'s standings under the champion of {@code latest} (its previous variant and evidence kept). */
+    /**
+     * {@code race}'s standings under the champion of {@code latest} (its previous variant and evidence kept). A race
+     * whose last live variant was retired has no champion: its record names {@code latest}'s, RETIRED in the
+     * standings, since a record must name a variant ({@code Champion.variant} is not nullable) and that is the one
+     * serving answers with (the serve job keeps the model of the variant it serves, retired or not, until a record
+     * names another: {@code ServeBounds}).
+     */
     static Champion of(String task, ChampionRace race, Champion latest, long now) {
+        String champion = race.champion() != null ? race.champion() : latest.getVariant();
         List<VariantStanding> standings = new ArrayList<>();
         long championVersion = 0;
         for (ChampionRace.Standing s : race.standings()) {
             standings.add(standing(s));
-            if (s.variant().equals(race.champion())) {
+            if (s.variant().equals(champion)) {
                 championVersion = s.modelVersion();
             }
         }
-        return Champion.newBuilder(latest).setTask(task).setVariant(race.champion()).setModelVersion(championVersion)
+        return Champion.newBuilder(latest).setTask(task).setVariant(champion).setModelVersion(championVersion)
                 .setStandings(standings).setUpdatedAt(now).build();
     }
 

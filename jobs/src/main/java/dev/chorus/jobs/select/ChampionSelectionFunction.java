@@ -3,6 +3,7 @@ package dev.chorus.jobs.select;
 import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.select.ChampionRace;
 import dev.chorus.core.select.DriftSpec;
+import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.train.ModelGenerations;
@@ -53,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * <p>The control topic's accepted changes come in on the trainer's broadcast ({@link VariantSpecs#DESCRIPTOR}): a
  * retirement takes the variant out of its task's race ({@link ChampionRace#retire}; it keeps its standing as
  * RETIRED and takes no part in pairing) and publishes the task's record at once, a change of champion if the
- * champion was retired; a retired variant made live again (revived: its trainer restarts it at model version 0)
+ * champion was retired; if it was the last live variant, the record still names it, RETIRED
+ * ({@link ChampionRecords#of}), and the variant that comes or comes back next is a change from it. A retired variant
+ * made live again (revived: its trainer restarts it at model version 0)
  * races again from an empty record ({@link ChampionRace#revive}), published at once too; its old model's predictions
  * still on their way are counted {@code selectionStale} and take no part in anything, until its fresh model's first.
  * A prediction of a variant the broadcast says is retired is ignored even when the race has
@@ -62,6 +65,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every record names the generation of each variant's model it stands ({@link ModelGenerations}, from the same
  * broadcast the trainer stamps its snapshots from): a restart's records, its succession first, name the new one.
+ *
+ * <p>An example's id pairs with its annotator when the prediction names one ({@link #pairingKey}), in the race and in
+ * the searches' rungs alike: each labelling of a crowd item is an example of its own.
  *
  * <p>State: {@link #RACE}, the latest record, the searches' runs ({@link SearchRungs#RUNS}), the champions'
  * latest forks ({@link DriftReactions#FORKS}, {@link DriftReactions#FORK_STARTS}) and the pending resets
@@ -202,7 +208,8 @@ public final class ChampionSelectionFunction
         long unpairedBefore = r.unpaired();
         long ignoredBefore = r.ignored();
         long staleBefore = r.stale();
-        Optional<ChampionRace.Change> change = r.record(p.getId(), p.getVariant(), loss, correct, p.getModelVersion());
+        String example = pairingKey(p);
+        Optional<ChampionRace.Change> change = r.record(example, p.getVariant(), loss, correct, p.getModelVersion());
         unpaired.inc(r.unpaired() - unpairedBefore);
         ignored.inc(r.ignored() - ignoredBefore);
         if (r.stale() != staleBefore) {
@@ -239,11 +246,23 @@ public final class ChampionSelectionFunction
             publishAt.update(at);
         }
         List<VariantSpecRecord> retirements = new ArrayList<>(searches.record(
-                ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, p.getVariant(), p.getId(), loss,
+                ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), task, p.getVariant(), example, loss,
                 settings.maxPending(), now));
         retirements.addAll(outOfPatience(r, ctx, task, p.getVariant(), now));
         retireAtOnce(retirements, r, ctx, now, out);
         race.update(r);
+    }
+
+    /**
+     * What pairs {@code p}'s loss with the other variants' (in the race and in the searches' rungs): its example's id,
+     * and its annotator's when it names one. A crowd item comes as one example per labelling, each with the item's id
+     * (README, Labels from many annotators), so the id alone would pair one variant's loss on one annotator's label
+     * with another's on another's, and take every further labelling for a relabel. An id holds no U+001F
+     * ({@link dev.chorus.jobs.ExampleValidator}) and an annotator no control character, so the key names one
+     * labelling.
+     */
+    static String pairingKey(Prediction p) {
+        return p.getAnnotator() == null ? p.getId() : p.getId() + JobSettings.VARIANT_SEPARATOR + p.getAnnotator();
     }
 
     /** The RETIRED records of the fork challengers whose patience the loss of {@code variant} just ran out. */
@@ -311,7 +330,11 @@ public final class ChampionSelectionFunction
         });
     }
 
-    /** Takes {@code variant} out of {@code task}'s race, publishing the succession or its RETIRED standing. */
+    /**
+     * Takes {@code variant} out of {@code task}'s race, publishing the succession or its RETIRED standing; the
+     * retirement of the last live variant too, a record still naming the champion serving answers with
+     * ({@link ChampionRecords#of}), so no record goes on calling a retired variant the champion.
+     */
     private void retire(String task, ChampionRace r, String variant, long now, Context ctx, Collector<Champion> out)
             throws Exception {
         // Live in the race until now: a retirement read again (a search's, applied when its rung decided, then read
@@ -322,7 +345,7 @@ public final class ChampionSelectionFunction
         if (succession.isPresent()) {
             changes.inc();
             publish(ChampionRecords.changed(task, r, succession.get(), now), r, ctx, out);
-        } else if (known && r.champion() != null && latest.value() != null) {
+        } else if (known && latest.value() != null) {
             // No timer from the broadcast side: the RETIRED standing goes out now rather than with the next
             // prediction's, which may never come.
             publish(ChampionRecords.of(task, r, latest.value(), now), r, ctx, out);
@@ -344,12 +367,19 @@ public final class ChampionSelectionFunction
                 retire(task, r, change.variant, now, ctx, out);
             }
             reactions.revived(change.variant);
-            if (!r.revive(change.variant)) {
+            ChampionRace.Revival revival = r.revive(change.variant);
+            if (!revival.revived()) {
                 return;
             }
             Champion last = latest.value();
-            publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r, ctx,
-                    out);
+            if (revival.change() != null) {
+                // Champion again of a task whose last live variant was retired: since now, after the retired one.
+                changes.inc();
+                publish(ChampionRecords.changed(task, r, revival.change(), now), r, ctx, out);
+            } else {
+                publish(last == null ? ChampionRecords.first(task, r, now) : ChampionRecords.of(task, r, last, now), r,
+                        ctx, out);
+            }
             state.update(r);
         });
     }

@@ -64,7 +64,8 @@ public final class TrainJobOptions extends JobOptions {
     long standingsIntervalMs;
 
     @Option(names = "--selection-alpha", defaultValue = "" + PairedComparison.Settings.DEFAULT_ALPHA,
-            description = "Bound on the chance of ever promoting a challenger that is not better by the margin "
+            description = "Bound on the chance that one challenger's comparison with one champion ever promotes it "
+                    + "when it is not better by the margin; it starts again at each change of champion or revival "
                     + "(default: ${DEFAULT-VALUE}).")
     double selectionAlpha;
 

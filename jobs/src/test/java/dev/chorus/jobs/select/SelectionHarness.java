@@ -1,5 +1,6 @@
 package dev.chorus.jobs.select;
 
+import dev.chorus.core.select.ChampionRace;
 import dev.chorus.jobs.KeyedBroadcastHarness;
 import dev.chorus.jobs.train.ModelGenerations;
 import dev.chorus.jobs.train.SpecChange;
@@ -8,6 +9,9 @@ import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 
 /**
@@ -19,6 +23,14 @@ final class SelectionHarness extends KeyedBroadcastHarness<Prediction, SpecChang
     SelectionHarness(MockEnvironment environment) throws Exception {
         super(new CoBroadcastWithKeyedOperator<>(new ChampionSelectionFunction(ChampionSelectionFunctionTest.SETTINGS),
                 List.of(VariantSpecs.DESCRIPTOR, ModelGenerations.DESCRIPTOR)), Prediction::getTask, environment);
+    }
+
+    /** Task {@code task}'s race as the operator holds it now. */
+    ChampionRace race(String task) throws Exception {
+        KeyedStateBackend<String> backend = operator().getKeyedStateBackend();
+        backend.setCurrentKey(task);
+        return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                ChampionSelectionFunction.RACE).value();
     }
 
     /** The latest champion record published. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.train.SpecChange;
 import dev.chorus.schemas.Champion;
+import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantStanding;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -62,6 +63,48 @@ class SelectionMetricsTest {
             assertThat(gauge(metrics, "championChanges", Map.of())).isEqualTo(2);
             assertThat(gauge(metrics, "selectionIgnored", Map.of())).as("b's prediction after its retirement")
                     .isEqualTo(1);
+        }
+    }
+
+    /**
+     * The retirement of a task's last live variant goes out (the record names it, RETIRED: serving goes on with it),
+     * and the variant that comes next is a change from it: champion since it came, after the retired one, no
+     * evidence, counted in {@code championChanges}; the standings after it keep that.
+     */
+    @Test
+    void theLastLiveVariantsRetirementIsPublishedAndTheNextVariantIsAChangeFromIt() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        try (var h = new SelectionHarness(metrics.environment())) {
+            h.open();
+            h.setProcessingTime(0);
+            for (int i = 0; i < 10; i++) {
+                h.processElement(prediction("t", "e" + i, "a", 0.6f, i), 0);
+            }
+            h.setProcessingTime(1000);
+            assertThat(h.latest().getVariant()).isEqualTo("a");
+
+            h.setProcessingTime(2000);
+            h.processBroadcastElement(new SpecChange("t", "a", null), 0);
+            Champion retired = h.latest();
+            assertThat(retired.getUpdatedAt()).as("published at the retirement").isEqualTo(2000);
+            assertThat(retired.getVariant()).as("still what serving answers with").isEqualTo("a");
+            assertThat(retired.getStandings()).extracting(VariantStanding::getVariant, VariantStanding::getStatus)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("a", StandingStatus.RETIRED));
+
+            h.setProcessingTime(3000);
+            h.processElement(prediction("t", "e10", "b", 0.6f, 0), 0);
+            Champion b = h.latest();
+            assertThat(b.getVariant()).isEqualTo("b");
+            assertThat(b.getSince()).as("champion since it came").isEqualTo(3000);
+            assertThat(b.getPreviousVariant()).isEqualTo("a");
+            assertThat(b.getEvidence()).isNull();
+            assertThat(gauge(metrics, "championChanges", Map.of())).isEqualTo(1);
+
+            h.processElement(prediction("t", "e11", "b", 0.6f, 1), 0);
+            h.setProcessingTime(20_000);
+            assertThat(h.latest().getStandings().get(0).getLabelledExamples()).isEqualTo(2);
+            assertThat(h.latest()).extracting(Champion::getSince, Champion::getPreviousVariant)
+                    .containsExactly(3000L, "a");
         }
     }
 

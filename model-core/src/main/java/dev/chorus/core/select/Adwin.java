@@ -20,7 +20,13 @@ import java.util.List;
  * <p>The default {@code delta} is 0.0005 rather than MOA's 0.002: on 300 seeded stationary 0/1 loss streams of mean
  * 0.2 and 60,000 examples, 0.002 raised 2 false alarms and 0.0005 none, and both detected a jump to 0.6 within 96.
  *
- * <p>ADWIN is two-sided: a fall of the loss shrinks the window too, and is reported as a change like a rise.
+ * <p>The window is two-sided, as in the paper: a fall of the loss shrinks it too, so that its mean follows the level
+ * the loss has now and a later rise is measured from there (a model that learned is judged against what it learned,
+ * not against its first, worse losses). Only a rise is signalled ({@link #add} is true only when some cut showed the
+ * newer sub-window's mean above the older's by more than the bound): a detection drives a reaction (a reset, a
+ * fork), and a falling loss, such as a fresh model's learning curve, is no reason for one. Signalling a fall too made
+ * a reset variant's fresh model fire again on its own learning curve, reset after reset. Nothing of this is state:
+ * the direction is read from each cut, so a saved window reads back unchanged.
  */
 public final class Adwin implements DriftDetector {
 
@@ -34,6 +40,10 @@ public final class Adwin implements DriftDetector {
   private static final int MIN_SUB_WINDOW = 5;
   /** Rows a window of at most 2^63 losses can need. */
   private static final int MAX_ROWS = 64;
+  /** What {@link #cut()} found. */
+  private static final int NO_CUT = 0;
+  private static final int RISE = 1;
+  private static final int FALL = -1;
 
   private final double delta;
   private final int maxBuckets;
@@ -106,18 +116,28 @@ public final class Adwin implements DriftDetector {
     }
   }
 
-  /** Drops the oldest bucket while some split of the window shows a change; whether one did. */
+  /**
+   * Drops the oldest bucket while some split of the window shows a change, a rise or a fall; whether one of those
+   * cuts was a rise.
+   */
   private boolean shrink() {
-    boolean changed = false;
-    while (width > MIN_WINDOW && hasCut()) {
+    boolean rose = false;
+    while (width > MIN_WINDOW) {
+      int cut = cut();
+      if (cut == NO_CUT) {
+        break;
+      }
       dropOldest();
-      changed = true;
+      rose |= cut == RISE;
     }
-    return changed;
+    return rose;
   }
 
-  /** Whether some split into older and newer buckets has means further apart than the bound. */
-  private boolean hasCut() {
+  /**
+   * The first split into older and newer buckets, oldest first, whose means are further apart than the bound:
+   * {@link #RISE} if the newer mean is the higher, {@link #FALL} if the lower, {@link #NO_CUT} if there is none.
+   */
+  private int cut() {
     double n0 = 0;
     double u0 = 0;
     double n1 = width;
@@ -129,7 +149,7 @@ public final class Adwin implements DriftDetector {
       double size = 1L << i;
       for (int k = 0; k < row.count; k++) {
         if (i == 0 && k == row.count - 1) {
-          return false;
+          return NO_CUT;
         }
         n0 += size;
         n1 -= size;
@@ -138,13 +158,14 @@ public final class Adwin implements DriftDetector {
         if (n0 > MIN_SUB_WINDOW + 1 && n1 > MIN_SUB_WINDOW + 1) {
           double m = 1 / (n0 - MIN_SUB_WINDOW + 1) + 1 / (n1 - MIN_SUB_WINDOW + 1);
           double epsilon = Math.sqrt(2 * m * v * logTerm) + 2.0 / 3 * logTerm * m;
-          if (Math.abs(u0 / n0 - u1 / n1) > epsilon) {
-            return true;
+          double rise = u1 / n1 - u0 / n0;
+          if (Math.abs(rise) > epsilon) {
+            return rise > 0 ? RISE : FALL;
           }
         }
       }
     }
-    return false;
+    return NO_CUT;
   }
 
   private void dropOldest() {

@@ -18,13 +18,22 @@ import java.util.Optional;
  * {@link PairedComparison} per challenger against the champion, fed with the losses both made on the same example.
  *
  * <p>Losses are paired by example id in a buffer of at most {@code maxPending} ids: an id leaves when every live
- * variant has reported it, or is evicted (oldest first) and counted {@link #unpaired()}. An id that a variant
- * reports twice (a crowd item labelled again) starts a new occurrence; an id that every variant known at the time
- * reported before a new variant's first prediction is gone, so the newcomer's loss on it stays unpaired. The first
- * champion is variant {@value #DEFAULT_VARIANT} if it predicts before any challenger has won, else the first
- * variant seen (taking over from another first-seen variant is a {@link Change} only if standings naming that one
- * were published); after that only a {@link PairedComparison} win (or retiring the champion) changes it. A retired variant keeps its standing,
- * leaves the race, and its later predictions are ignored until it is {@link #revive revived}.
+ * variant has reported it, or is evicted (oldest first) and counted {@link #unpaired()}. The id is the caller's: the
+ * job's names the example and its annotator, as each labelling of a crowd item is an example of its own. An id that
+ * a variant reports twice (an annotator labelling the item again) starts a new occurrence; an id that every variant
+ * known at the time reported before a new variant's first prediction is gone, so the newcomer's loss on it stays
+ * unpaired.
+ *
+ * <p>The first champion is variant {@value #DEFAULT_VARIANT} if it predicts before the task's first standings were
+ * published ({@link #standingsPublished()}) and before any challenger has won, else the first variant seen. The bound
+ * is what the world saw: before the first record, the first-seen variant is an accident of which trainer's
+ * predictions came first, and default takes its place without a {@link Change}; after it, a record has named
+ * another champion, and a default that only starts predicting then (added late, or revived after the race forgot
+ * it) is an untrained challenger like any other. After that only a {@link PairedComparison} win or retiring the
+ * champion changes it: its best live challenger succeeds it, or, if it was the last live variant, the race has no
+ * champion until a variant comes or comes back ({@link #revive}), which is then a {@link Change} from the retired one.
+ * A retired variant keeps its standing, leaves the race, and its later predictions are ignored until it is
+ * {@link #revive revived}.
  *
  * <p>Retired standings are bounded: a race keeps the {@value #MAX_RETIRED} most recently retired variants, and a
  * retirement beyond that forgets the one retired longest ago (in order of retirement, not arrival, so a variant just
@@ -69,8 +78,14 @@ public final class ChampionRace {
   /** A variant's replaced version once its fresh model's predictions overtook its revival: none to await then. */
   private static final long RESTARTED = -1;
 
-  /** A new champion: by a comparison's {@code evidence}, or null evidence when the previous one was retired. */
+  /**
+   * A new champion: by a comparison's {@code evidence}, or null evidence when the previous one was retired (its
+   * successor, or the variant that came or came back to a task whose last live variant it was).
+   */
   public record Change(String previous, String champion, PairedComparison.Evidence evidence) {}
+
+  /** What {@link #revive} did: whether the variant came back, and the change of champion it made, null if none. */
+  public record Revival(boolean revived, Change change) {}
 
   /**
    * One variant's prequential standing; {@code correct} counts only for classifiers; {@code lastDriftAt} is the time
@@ -113,6 +128,7 @@ public final class ChampionRace {
   private long ignored;
   private long stale;
   private boolean standingsChanged;
+  /** Whether any standings went out: from then on the champion they named is not default's to take. */
   private boolean published;
 
   public ChampionRace(PairedComparison.Settings settings, int maxPending) {
@@ -135,11 +151,13 @@ public final class ChampionRace {
     Variant v = variants.get(variant);
     Optional<Change> change = Optional.empty();
     if (v == null) {
+      String previous = champion == null ? lastChampion() : null;
       v = admit(variant);
-      if (variant.equals(DEFAULT_VARIANT) && !decided && !variant.equals(champion)) {
-        // Before anything named the first-seen variant, default simply is the first champion: no cooldown.
-        Change takeover = promote(variant, null, published);
-        change = published ? Optional.of(takeover) : Optional.empty();
+      if (previous != null) {
+        change = Optional.of(championAgain(previous, variant));
+      } else if (variant.equals(DEFAULT_VARIANT) && !decided && !published && !variant.equals(champion)) {
+        // Nothing has named the first-seen variant yet: default simply is the first champion, no change, no cooldown.
+        promote(variant, null, false);
       }
     } else if (v.status == Status.RETIRED) {
       ignored++;
@@ -290,6 +308,31 @@ public final class ChampionRace {
     return Optional.of(promote(successor, null, true));
   }
 
+  /**
+   * The champion of a race that has none now, but had: the variant retired last. Only retiring the champion leaves a
+   * race without one (every other live variant is a challenger that would succeed it), and a variant that comes or
+   * comes back then is champion at once, so the last retirement was the champion's. (A race restored from a layout
+   * before the order of retirement, 1 to 3, takes its retired variants as retired in order of arrival.) Null for a
+   * race that never had a variant.
+   */
+  private String lastChampion() {
+    String last = null;
+    long order = 0;
+    for (Map.Entry<String, Variant> e : variants.entrySet()) {
+      if (e.getValue().retiredOrder > order) {
+        last = e.getKey();
+        order = e.getValue().retiredOrder;
+      }
+    }
+    return last;
+  }
+
+  /** {@code variant}, champion of a race whose last live variant, {@code previous}, was retired: a change. */
+  private Change championAgain(String previous, String variant) {
+    decided = true;
+    return new Change(previous, variant, null);
+  }
+
   private long lastRetirement() {
     long last = 0;
     for (Variant v : variants.values()) {
@@ -332,15 +375,17 @@ public final class ChampionRace {
    * Brings a retired {@code variant} back into the race (the control topic made it live again, its model restarted
    * from version 0): it races again from an empty record, with no losses, paired statistics, pending losses or
    * drift detector of its past; its drift events and last drift time stay on record. It is champion if the task has
-   * none, else a challenger that must win a full paired test. Predictions of its old model that arrive after this are
-   * {@link #stale()}. Whether it was revived: a live or unknown variant (one never seen, or retired so long ago that
-   * the race forgot it, {@link #MAX_RETIRED}) is left alone.
+   * none (a {@link Change} from the variant retired last, which may be itself: a reset of a task's only variant),
+   * else a challenger that must win a full paired test. Predictions of its old model that arrive after this are
+   * {@link #stale()}. Not revived: a live or unknown variant (one never seen, or retired so long ago that the race
+   * forgot it, {@link #MAX_RETIRED}) is left alone.
    */
-  public boolean revive(String variant) {
+  public Revival revive(String variant) {
     Variant old = variants.get(variant);
     if (old == null || old.status != Status.RETIRED) {
-      return false;
+      return new Revival(false, null);
     }
+    String previous = champion == null ? lastChampion() : null;
     Variant v = new Variant(Status.CHALLENGER, new RunningMoments());
     v.driftEvents = old.driftEvents;
     v.lastDriftAt = old.lastDriftAt;
@@ -354,11 +399,11 @@ public final class ChampionRace {
     standingsChanged = true;
     if (champion != null) {
       v.comparison = PairedComparison.start(settings);
-    } else {
-      champion = variant;
-      v.status = Status.CHAMPION;
+      return new Revival(true, null);
     }
-    return true;
+    champion = variant;
+    v.status = Status.CHAMPION;
+    return new Revival(true, championAgain(previous, variant));
   }
 
   /**

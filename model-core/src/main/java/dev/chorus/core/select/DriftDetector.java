@@ -4,15 +4,16 @@ import java.io.DataOutput;
 import java.io.IOException;
 
 /**
- * A change detector on a stream of one variant's per-example prequential losses. {@link DriftDetectors} builds one
- * from a {@link DriftSpec} and reads a saved one back.
+ * A change detector on a stream of one variant's per-example prequential losses: it signals a rise of the loss only,
+ * since a detection drives a reaction (reset, fork) and a falling loss (a model learning) is no reason for one.
+ * {@link DriftDetectors} builds one from a {@link DriftSpec} and reads a saved one back.
  */
 public sealed interface DriftDetector permits PageHinkley, Adwin, DriftDetectors.Never {
 
   /**
    * Adds the next example's loss.
    *
-   * @return whether this loss completes the evidence of a change
+   * @return whether this loss completes the evidence of a rise of the loss
    * @throws IllegalArgumentException if the loss is not finite (the caller filters diverged predictions out)
    */
   boolean add(double loss);

@@ -37,8 +37,9 @@ public final class PairedComparison {
    *
    * @param minExamples pairs before the first look (and the unit of the doubling schedule); default 200, enough
    *     for the normal approximation of a mean of log-loss differences
-   * @param alpha the bound on the chance of ever promoting a challenger that is not better by {@code margin};
-   *     default 0.01
+   * @param alpha the bound on the chance that this comparison (one challenger against one champion, from its
+   *     {@link #start} or {@link #afterChange}) ever promotes a challenger that is not better by {@code margin}; k
+   *     comparisons at once, or one restarted at each change of champion, spend it k times; default 0.01
    * @param margin how much lower (in loss units) the challenger's mean loss must be; default 0.005, about half a
    *     percent of a typical log loss, below what a user would act on
    * @param cooldownExamples pairs a new champion's comparisons ignore after a change; default 2000

@@ -87,7 +87,8 @@ public final class SearchRun {
     }
     TreeMap<String, Double> entry = pending.get(exampleId);
     if (entry == null || entry.containsKey(variant)) {
-      // An id reported twice by one variant (a crowd item labelled again) starts over.
+      // An id reported twice by one variant (an annotator labelling the item again: the job's ids name the annotator
+      // too) starts over.
       unpaired += entry == null ? 0 : 1;
       entry = new TreeMap<>();
       pending.remove(exampleId);
@@ -158,8 +159,17 @@ public final class SearchRun {
     return adopted;
   }
 
-  /** After a rung's decision: the waiting losses keep the survivors'; an id every survivor reported goes, unpaired. */
+  /**
+   * After a rung's decision: the waiting losses keep the survivors'; an id every survivor reported goes, unpaired.
+   * After the last rung's, none is kept, as no rung is left to take them ({@link #record} reads no loss then) and
+   * an id only a retired variant reported would wait for good; like a {@link #withdraw}n search's, they are not
+   * counted unpaired.
+   */
   private void decided(List<String> survivors) {
+    if (halving.finished()) {
+      pending.clear();
+      return;
+    }
     // An id every survivor reported while a retired variant had not is neither rung's.
     pending.values().forEach(e -> e.keySet().retainAll(survivors));
     int before = pending.size();

@@ -33,7 +33,7 @@ class ChampionRaceReviveTest {
     assertThat(race.record("e16", "b", 0.1, true, 116)).isEmpty();
     assertThat(race.ignored()).isEqualTo(1);
 
-    assertThat(race.revive("b")).isTrue();
+    assertThat(race.revive("b").revived()).isTrue();
     assertThat(race.champion()).as("default is still champion").isEqualTo("default");
     ChampionRace.Standing b = standing(race, "b");
     assertThat(b.status()).isEqualTo(Status.CHALLENGER);
@@ -65,16 +65,43 @@ class ChampionRaceReviveTest {
     race.record("e0", "default", 1.0, false, 7);
     race.retire("default");
     assertThat(race.champion()).isNull();
-    assertThat(race.revive("default")).isTrue();
+    assertThat(race.revive("default")).as("champion again, after itself")
+        .isEqualTo(new ChampionRace.Revival(true, new ChampionRace.Change("default", "default", null)));
     assertThat(race.champion()).isEqualTo("default");
     assertThat(standing(race, "default").status()).isEqualTo(Status.CHAMPION);
     assertThat(standing(race, "default").labelled()).isZero();
 
     race.record("e1", "default", 1.0, false, 1);
-    assertThat(race.revive("default")).isFalse();
-    assertThat(race.revive("ghost")).isFalse();
+    assertThat(race.revive("default").revived()).isFalse();
+    assertThat(race.revive("ghost").revived()).isFalse();
     assertThat(standing(race, "default").labelled()).as("a live variant keeps its record").isEqualTo(1);
     assertThat(race.standings()).hasSize(1);
+  }
+
+  /**
+   * A task whose last live variant was retired has no champion; the variant that comes next, or comes back, is one,
+   * and that is a change from the variant retired last (the champion), so its record says since when and after whom.
+   */
+  @Test
+  void aVariantThatComesOrComesBackAfterTheLastLiveOneWasRetiredIsAChangeFromIt() {
+    ChampionRace race = new ChampionRace(FAST, 100);
+    race.record("e0", "a", 1.0, false, 3);
+    race.record("e0", "c", 1.0, false, 3);
+    race.retire("c");
+    race.retire("a");
+    assertThat(race.champion()).isNull();
+    assertThat(race.record("e1", "b", 0.5, true, 0)).as("a new variant")
+        .contains(new ChampionRace.Change("a", "b", null));
+    assertThat(race.champion()).isEqualTo("b");
+    assertThat(race.record("e2", "b", 0.5, true, 1)).isEmpty();
+
+    race.retire("b");
+    assertThat(race.copy().revive("c")).as("a revived one, across the state")
+        .isEqualTo(new ChampionRace.Revival(true, new ChampionRace.Change("b", "c", null)));
+    assertThat(race.revive("c").change()).isEqualTo(new ChampionRace.Change("b", "c", null));
+    assertThat(race.record("e3", "default", 0.5, true, 0)).as("a champion: default is a challenger")
+        .isEmpty();
+    assertThat(race.champion()).isEqualTo("c");
   }
 
   /**
@@ -91,7 +118,7 @@ class ChampionRaceReviveTest {
       race.record("e" + i, "b", 0.4, true, i / 16);
     }
     race.retire("default");
-    assertThat(race.revive("default")).isTrue();
+    assertThat(race.revive("default").revived()).isTrue();
     int detections = 0;
     for (int i = 200; i < 500; i++) {
       race.record("e" + i, "default", 0.1, true, 12 + (i - 200) / 16);

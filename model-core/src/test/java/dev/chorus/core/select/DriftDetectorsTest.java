@@ -59,6 +59,35 @@ class DriftDetectorsTest {
     }
   }
 
+  /**
+   * A detection drives a reaction, so a detector signals a rise of the loss only: a fresh model's learning curve (its
+   * error rate falling linearly from 0.6 to 0.1 over 3,000 examples, then holding) is no drift, and the same ramp
+   * upwards is one. ADWIN still drops the older part of its window on the fall.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"page-hinkley", "adwin"})
+  void aFallingLossIsNoDriftAndARisingOneIs(String detector) {
+    for (long seed = 1; seed <= 20; seed++) {
+      DriftDetector falling = create(detector);
+      DriftDetector rising = create(detector);
+      SplitMix64 random = SplitMix64.seeded(seed);
+      int fallDetections = 0;
+      int riseDetections = 0;
+      for (int i = 0; i < 3_000; i++) {
+        fallDetections += falling.add(bernoulli(random, 0.6 - 0.5 * i / 3_000)) ? 1 : 0;
+        riseDetections += rising.add(bernoulli(random, 0.1 + 0.5 * i / 3_000)) ? 1 : 0;
+      }
+      for (int i = 0; i < 3_000; i++) {
+        fallDetections += falling.add(bernoulli(random, 0.1)) ? 1 : 0;
+      }
+      assertThat(fallDetections).as("%s detections of the fall on seed %d", detector, seed).isZero();
+      assertThat(riseDetections).as("%s detections of the rise on seed %d", detector, seed).isPositive();
+      if (falling instanceof Adwin adwin) {
+        assertThat(adwin.width()).as("the fall shrank the window on seed %d", seed).isLessThan(6_000);
+      }
+    }
+  }
+
   @Test
   void adwinsWindowShrinksAfterTheChange() {
     Adwin adwin = (Adwin) create("adwin");

@@ -117,6 +117,28 @@ class SearchRunTest {
             + "hp-s1 0.150000 (kept)").doesNotContain("retired");
   }
 
+  /**
+   * The last rung decided while the retired variant is ahead of the survivor: its losses on the examples the
+   * survivor has not reported yet would wait for good, as a finished run reads no loss; they go with the decision.
+   */
+  @Test
+  void aFinishedSearchKeepsNoWaitingLosses() throws IOException {
+    SearchRun run = SearchRun.start("hp", new SearchSpec(SearchSpec.SUCCESSIVE_HALVING, 2, 2, 7, null),
+        List.of("hp-s0", "hp-s1"));
+    for (int e = 0; e < 5; e++) {
+      run.record("e" + e, "hp-s1", 0.9, 100);
+    }
+    assertThat(run.record("e0", "hp-s0", 0.1, 100)).isEmpty();
+    assertThat(run.record("e1", "hp-s0", 0.1, 100)).hasValueSatisfying(
+        d -> assertThat(d.retired()).containsExactly("hp-s1"));
+    assertThat(run.finished()).isTrue();
+    assertThat(run.pending()).as("e2 to e4, hp-s1's alone").isZero();
+    assertThat(run.unpaired()).isZero();
+    assertThat(run.record("e2", "hp-s0", 0.1, 100)).isEmpty();
+    assertThat(run.pending()).isZero();
+    assertThat(SearchRun.readFrom(new BinaryState.Bytes(bytes(run))).pending()).isZero();
+  }
+
   @Test
   void aVariantRetiredFromOutsideEndsTheSearch() {
     SearchRun run = SearchRun.start("hp", SPEC, FOUR);
