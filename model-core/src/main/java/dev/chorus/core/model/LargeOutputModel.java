@@ -33,8 +33,10 @@ import java.util.List;
  * <p>Training, per minibatch: the bags, the output layer's loss and its gradient (the sampled one draws its classes
  * for the minibatch), then one step: the output rows touched by plain SGD at the optimizer's learning rate
  * ({@code "optimizer":{"type":"sgd"}}, constant schedule), the embedding rows touched by AdaGrad at the same rate.
- * A minibatch whose loss or bag gradient is not finite, or whose embedding step would overflow, is a
- * {@link NonFiniteUpdateException} and changes no parameter (the sampler's generator has moved on).
+ * A minibatch whose loss or bag gradient is not finite, or whose embedding step or output-layer step would overflow, is
+ * a {@link NonFiniteUpdateException} and changes no parameter (the sampler's generator has moved on): the output
+ * rows' step backs up each row it changes and puts them all back when one would not be finite, and the embedding
+ * step is undone.
  *
  * <p>Inference is exact: {@link #predictTopK} scans all classes' logits for the sampled layers (the full softmax,
  * which the sampled objective estimates: the correction at inference, O(C·d)), and searches the tree best-first for
@@ -209,11 +211,13 @@ public final class LargeOutputModel implements Predictor {
       throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
           + overflow + "; the model is unchanged");
     }
+    // The output rows start at zero, so huge features can pass the checks above and overflow only here.
     float learningRate = (float) spec.optimizer().learningRate();
-    if (sampled != null) {
-      sampled.apply(gradient, learningRate);
-    } else {
-      hierarchical.apply(gradient, learningRate);
+    overflow = sampled != null ? sampled.apply(gradient, learningRate) : hierarchical.apply(gradient, learningRate);
+    if (overflow != null) {
+      embedding.undoStep();
+      throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
+          + overflow + "; the model is unchanged");
     }
     return loss;
   }

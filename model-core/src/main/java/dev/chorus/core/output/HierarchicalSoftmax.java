@@ -89,19 +89,33 @@ public final class HierarchicalSoftmax {
     return tree.pathLength(c);
   }
 
-  /** One SGD step on a minibatch, updating the inner nodes on its labels' paths; returns the mean loss. */
+  /**
+   * One SGD step on a minibatch, updating the inner nodes on its labels' paths; returns the mean loss.
+   *
+   * @throws ArithmeticException if the step would make a node non-finite ({@link #apply}); the nodes are as they were
+   */
   public double trainMinibatch(float[] x, int rows, int[] labels, float learningRate) {
     double loss = lossAndGradient(x, rows, labels, null, null, gradient);
-    apply(gradient, learningRate);
+    String overflow = apply(gradient, learningRate);
+    if (overflow != null) {
+      throw new ArithmeticException("hierarchical softmax step rolled back: " + overflow);
+    }
     return loss;
   }
 
-  /** Subtracts {@code learningRate} times {@code gradient} from the inner nodes it touched. */
-  public void apply(RowGradients gradient, float learningRate) {
-    if (rows != null) {
+  /**
+   * Subtracts {@code learningRate} times {@code gradient} from the inner nodes it touched, unless a node would not be
+   * finite.
+   *
+   * @return null, or which node would not be finite; then every node is as it was
+   */
+  public String apply(RowGradients gradient, float learningRate) {
+    multiplyAdds += (long) gradient.size() * dim;
+    String overflow = gradient.applyTo(nodeWeights, nodeBias, learningRate, "hierarchical softmax node");
+    if (overflow == null && rows != null) {
       rows.stepping(gradient);
     }
-    multiplyAdds += gradient.applyTo(nodeWeights, nodeBias, learningRate);
+    return overflow;
   }
 
   /**
