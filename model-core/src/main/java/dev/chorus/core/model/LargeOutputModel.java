@@ -372,11 +372,16 @@ public final class LargeOutputModel implements Predictor {
   }
 
   /**
-   * A model of {@code spec} (this one's shape) with this one's embedding table and output layer (its sampler's
-   * generator too, part of the layer's saved state), and with {@code carry} the table's AdaGrad accumulators, else
-   * zero (the output rows step by plain SGD, which keeps no state); its counts start at 0.
+   * A model of {@code spec} (this one's shape and seed) with this one's embedding table and output layer (its
+   * sampler's generator too, part of the layer's saved state), and with {@code carry} the table's AdaGrad
+   * accumulators, else zero (the output rows step by plain SGD, which keeps no state); its counts start at 0. It
+   * answers as this model does.
+   *
+   * @throws IllegalArgumentException if {@code spec}'s seed is not this model's, from which the table's rows never
+   *     stepped are drawn ({@link LearnerWarmStart#tableSeedDifference}), naming the key
    */
   public LargeOutputModel warmStart(ModelSpec spec, boolean carry) {
+    LearnerWarmStart.requireFits(LearnerWarmStart.tableSeedDifference(spec, this.spec));
     LargeOutputModel started = create(spec);
     started.embedding.startFrom(embedding, carry);
     try {
