@@ -61,8 +61,9 @@ public final class HierarchicalSoftmax {
   }
 
   /**
-   * Class counts of {@code labels} (a prefix of the stream, {@link HierarchicalSoftmaxSpec#countPrefix} long), each
-   * plus one, so that a class the prefix never showed still gets a (deep) leaf.
+   * Class counts of {@code labels} (such as a prefix of a stream), each plus one, so that a class the labels never
+   * showed still gets a (deep) leaf: counts a caller may build the tree on. No production code calls it; a
+   * {@code large-softmax} model's tree takes Zipf counts by rank instead.
    */
   public static long[] countsOf(int[] labels, int classes) {
     long[] counts = new long[classes];
