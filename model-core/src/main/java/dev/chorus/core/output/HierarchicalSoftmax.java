@@ -183,7 +183,8 @@ public final class HierarchicalSoftmax {
     int classes = spec.classes();
     PriorityQueue<Scored> frontier = new PriorityQueue<>((a, b) -> Double.compare(b.score(), a.score()));
     frontier.add(new Scored(classes + tree.root(), 0));
-    List<Scored> top = new ArrayList<>(k);
+    // Sized for the classes there are: k is the caller's, up to Integer.MAX_VALUE.
+    List<Scored> top = new ArrayList<>(Math.min(k, classes));
     while (top.size() < k && !frontier.isEmpty()) {
       Scored node = frontier.poll();
       if (node.id() < classes) {

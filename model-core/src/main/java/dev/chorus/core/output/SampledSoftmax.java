@@ -215,7 +215,7 @@ public final class SampledSoftmax {
 
   /** The {@code k} most probable classes under the full softmax, most probable first, by one scan. */
   public List<Scored> predictTopK(float[] x, int offset, int k) {
-    TopK top = new TopK(k);
+    TopK top = new TopK(k, spec.classes());
     double max = Double.NEGATIVE_INFINITY;
     double sum = 0;
     for (int c = 0; c < spec.classes(); c++) {
