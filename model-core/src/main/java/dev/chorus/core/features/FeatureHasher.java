@@ -35,7 +35,8 @@ public final class FeatureHasher {
   /**
    * The tokens of the example being hashed, in the order they are summed: {@code index << 32 | position} (sorted,
    * it groups each index's tokens in that order, so their sum is the same double as adding them one by one), and
-   * each position's token and signed value. Reused, so hashing boxes nothing.
+   * each position's token and signed value. Reused, so hashing boxes nothing; the tokens are dropped at the end of
+   * each hash.
    */
   private long[] order = new long[16];
   private String[] names = new String[16];
@@ -79,19 +80,29 @@ public final class FeatureHasher {
       tokens.put(field.getKey(), tokens(field.getKey(), field.getValue()));
     }
     added = 0;
-    List<String> fieldOrder = spec.fields().isEmpty() ? new ArrayList<>(tokens.keySet()) : spec.fields();
-    for (String field : fieldOrder) {
-      for (Token token : tokens.getOrDefault(field, List.of())) {
-        add(token.name, token.value);
-      }
-    }
-    for (List<String> pair : spec.interactions()) {
-      for (Token a : tokens.getOrDefault(pair.get(0), List.of())) {
-        for (Token b : tokens.getOrDefault(pair.get(1), List.of())) {
-          add(a.name + "^" + b.name, a.value * b.value);
+    try {
+      List<String> fieldOrder = spec.fields().isEmpty() ? new ArrayList<>(tokens.keySet()) : spec.fields();
+      for (String field : fieldOrder) {
+        for (Token token : tokens.getOrDefault(field, List.of())) {
+          add(token.name, token.value);
         }
       }
+      for (List<String> pair : spec.interactions()) {
+        for (Token a : tokens.getOrDefault(pair.get(0), List.of())) {
+          for (Token b : tokens.getOrDefault(pair.get(1), List.of())) {
+            add(a.name + "^" + b.name, a.value * b.value);
+          }
+        }
+      }
+      return summed(fields);
+    } finally {
+      // The buffer outlives the example: drop its strings, or the largest example's stay reachable until overwritten.
+      Arrays.fill(names, 0, added, null);
     }
+  }
+
+  /** The vector of the {@link #added} tokens: each index's values summed, in the order they were added. */
+  private SparseVector summed(Map<String, ?> fields) {
     Arrays.sort(order, 0, added);
     int[] indices = new int[added];
     float[] values = new float[added];
@@ -151,6 +162,15 @@ public final class FeatureHasher {
    */
   public int collisions() {
     return collisions;
+  }
+
+  /** How many token strings the buffer still references after the last {@link #hash(Map)}, for tests: none. */
+  int heldTokens() {
+    int held = 0;
+    for (String name : names) {
+      held += name == null ? 0 : 1;
+    }
+    return held;
   }
 
   private void add(String token, double value) {

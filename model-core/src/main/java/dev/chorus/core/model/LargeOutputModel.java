@@ -33,8 +33,10 @@ import java.util.List;
  * <p>Training, per minibatch: the bags, the output layer's loss and its gradient (the sampled one draws its classes
  * for the minibatch), then one step: the output rows touched by plain SGD at the optimizer's learning rate
  * ({@code "optimizer":{"type":"sgd"}}, constant schedule), the embedding rows touched by AdaGrad at the same rate.
- * A minibatch whose loss or bag gradient is not finite, or whose embedding step would overflow, is a
- * {@link NonFiniteUpdateException} and changes no parameter (the sampler's generator has moved on).
+ * A minibatch whose loss or bag gradient is not finite, or whose embedding step or output-layer step would overflow, is
+ * a {@link NonFiniteUpdateException} and changes no parameter (the sampler's generator has moved on): the output
+ * rows' step backs up each row it changes and puts them all back when one would not be finite, and the embedding
+ * step is undone.
  *
  * <p>Inference is exact: {@link #predictTopK} scans all classes' logits for the sampled layers (the full softmax,
  * which the sampled objective estimates: the correction at inference, O(C·d)), and searches the tree best-first for
@@ -209,11 +211,13 @@ public final class LargeOutputModel implements Predictor {
       throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
           + overflow + "; the model is unchanged");
     }
+    // The output rows start at zero, so huge features can pass the checks above and overflow only here.
     float learningRate = (float) spec.optimizer().learningRate();
-    if (sampled != null) {
-      sampled.apply(gradient, learningRate);
-    } else {
-      hierarchical.apply(gradient, learningRate);
+    overflow = sampled != null ? sampled.apply(gradient, learningRate) : hierarchical.apply(gradient, learningRate);
+    if (overflow != null) {
+      embedding.undoStep();
+      throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
+          + overflow + "; the model is unchanged");
     }
     return loss;
   }
@@ -368,11 +372,16 @@ public final class LargeOutputModel implements Predictor {
   }
 
   /**
-   * A model of {@code spec} (this one's shape) with this one's embedding table and output layer (its sampler's
-   * generator too, part of the layer's saved state), and with {@code carry} the table's AdaGrad accumulators, else
-   * zero (the output rows step by plain SGD, which keeps no state); its counts start at 0.
+   * A model of {@code spec} (this one's shape and seed) with this one's embedding table and output layer (its
+   * sampler's generator too, part of the layer's saved state), and with {@code carry} the table's AdaGrad
+   * accumulators, else zero (the output rows step by plain SGD, which keeps no state); its counts start at 0. It
+   * answers as this model does.
+   *
+   * @throws IllegalArgumentException if {@code spec}'s seed is not this model's, from which the table's rows never
+   *     stepped are drawn ({@link LearnerWarmStart#tableSeedDifference}), naming the key
    */
   public LargeOutputModel warmStart(ModelSpec spec, boolean carry) {
+    LearnerWarmStart.requireFits(LearnerWarmStart.tableSeedDifference(spec, this.spec));
     LargeOutputModel started = create(spec);
     started.embedding.startFrom(embedding, carry);
     try {

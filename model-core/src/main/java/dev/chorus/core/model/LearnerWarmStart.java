@@ -142,13 +142,32 @@ public final class LearnerWarmStart {
         new Object[] {"optimizer.type", carryOptimizer ? spec.optimizer().type() : null,
             carryOptimizer ? saved.optimizer().type() : null}));
     for (Object[] k : keys) {
-      if (!Objects.equals(k[1], k[2])) {
-        return "key '" + k[0] + "': expected " + k[1] + " (the variant's spec), got " + k[2]
-            + " (the saved model's)" + (k[0].equals("optimizer.type") ? ": carry needs the same optimizer, "
+      String differs = differs(k);
+      if (differs != null) {
+        return differs + (k[0].equals("optimizer.type") ? ": carry needs the same optimizer, "
             + "or say \"optimizer\":\"reset\"" : "");
       }
     }
     return null;
+  }
+
+  /**
+   * Why a model whose embedding tables save only the rows a step changed (a wide and deep or a large-softmax model),
+   * saved with spec {@code saved}, cannot start one of {@code spec}, as {@link #difference} says it, or null: another
+   * {@code seed}. The rows no step changed are drawn from the seed, not saved: under another seed a started model
+   * would draw them anew and answer otherwise than the saved one on every id it never stepped.
+   */
+  public static String tableSeedDifference(ModelSpec spec, ModelSpec saved) {
+    String differs = differs(new Object[] {"seed", spec.seed(), saved.seed()});
+    return differs == null ? null : differs + ": the rows of its embedding tables that no step changed are not saved "
+        + "but drawn from the seed, so a model under another seed would answer otherwise on every id the saved one "
+        + "never stepped; give the saved model's seed";
+  }
+
+  /** {@code key 'K': expected E (the variant's spec), got A (the saved model's)} for {@code {K, E, A}}, or null. */
+  private static String differs(Object[] k) {
+    return Objects.equals(k[1], k[2]) ? null
+        : "key '" + k[0] + "': expected " + k[1] + " (the variant's spec), got " + k[2] + " (the saved model's)";
   }
 
   /** The hidden layers of {@code spec} as the shape checks name them: units, activation, batch norm. */

@@ -111,12 +111,16 @@ public final class NumericGuard {
     return null;
   }
 
-  /** {@link #firstNonFinite(String, ParameterSet)} of {@code network}'s parameters, then its running statistics. */
+  /**
+   * {@link #firstNonFinite(String, ParameterSet)} of {@code network}'s parameters, then its layers' running statistics
+   * by the rule their layer reads them with ({@link Network#firstInvalidState}): what training can leave there reads,
+   * a batch-norm running variance of +Infinity included, which a minibatch whose squared deviations overflow leaves.
+   */
   public static String firstNonFinite(String what, Network network) {
     String bad = firstNonFinite(what, network.parameters());
-    java.util.List<float[]> statistics = network.runningStatistics();
-    for (int i = 0; bad == null && i < statistics.size(); i++) {
-      bad = Finite.firstNonFinite(what + "running statistic " + i, statistics.get(i));
+    if (bad == null) {
+      bad = network.firstInvalidState();
+      bad = bad == null ? null : what + bad;
     }
     return bad;
   }

@@ -49,10 +49,11 @@ public interface Predictor {
 
   /**
    * Null when every number this model's predictions read is finite (weights, biases, standardiser and batch-norm
-   * statistics, averaged weights, a label model's confusions), else which one is not and where. A learner's numeric
-   * guard keeps its own models finite; saved bytes from elsewhere (a models topic anyone with write access feeds, a
-   * model file) are checked with this when read ({@code SavedModels}, warm starts), as every prediction of such a
-   * model would carry the NaN.
+   * statistics, averaged weights, a label model's confusions), else which one is not and where; a batch-norm running
+   * variance of +Infinity is no fault, as training leaves one ({@code BatchNorm.firstInvalidState}). A learner's
+   * numeric guard keeps its own models finite; saved bytes from elsewhere (a models topic anyone with write access
+   * feeds, a model file) are checked with this when read ({@code SavedModels}, warm starts), as every prediction of
+   * such a model would carry the NaN.
    */
   String firstNonFinite();
 

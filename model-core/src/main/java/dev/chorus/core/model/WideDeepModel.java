@@ -448,16 +448,18 @@ public final class WideDeepModel implements Predictor {
   }
 
   /**
-   * A model of {@code spec} (this one's shape) with these weights, tables and layer state, and with {@code carry}
-   * every part's optimizer state (the wide part's slots, the tables' accumulators, the network's optimizer), else
-   * none; its counts and generator are the new spec's. Its tables may learn at another rate and decay
-   * ({@link EmbeddingBag#startFrom}): it answers as this model does, and its tables decay at their own rate from
+   * A model of {@code spec} (this one's shape and seed) with these weights, tables and layer state, and with
+   * {@code carry} every part's optimizer state (the wide part's slots, the tables' accumulators, the network's
+   * optimizer), else none; its counts and generator are the new spec's. Its tables may learn at another rate and
+   * decay ({@link EmbeddingBag#startFrom}): it answers as this model does, and its tables decay at their own rate from
    * then on.
    *
-   * @throws IllegalArgumentException if this model's tables owe a decay (l2 &gt; 0, stepped) and {@code spec}'s
-   *     decay at another rate, naming the key
+   * @throws IllegalArgumentException if {@code spec}'s seed is not this model's, from which the tables' rows never
+   *     stepped are drawn ({@link LearnerWarmStart#tableSeedDifference}), or if this model's tables owe a decay
+   *     (l2 &gt; 0, stepped) and {@code spec}'s decay at another rate, naming the key
    */
   public WideDeepModel warmStart(ModelSpec spec, boolean carry) {
+    LearnerWarmStart.requireFits(LearnerWarmStart.tableSeedDifference(spec, this.spec));
     WideDeepModel started = create(spec);
     for (int f = 0; f < bags.length; f++) {
       if (bags[f].owesDecay() && started.bags[f].decay() != bags[f].decay()) {

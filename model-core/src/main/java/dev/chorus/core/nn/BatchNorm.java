@@ -253,26 +253,42 @@ public final class BatchNorm implements Layer {
   }
 
   /**
-   * Reads what {@link #writeState} wrote; nothing changes if the stream is invalid. A running mean must be finite and
-   * a running variance {@code >= 0}: a negative or NaN one makes {@code sqrt(σ² + ε)} NaN, and so every prediction.
-   * A variance of +Infinity is read: training writes one when a column's squared deviations overflow float (the step
-   * is accepted, the layer then outputs its β for that column), and a checkpoint holding it must restore.
+   * Null when the running statistics are what training can leave, else which is not and where: the rule both
+   * {@link #readState} and the readers of saved models ({@code NumericGuard}, through {@link Network#firstInvalidState})
+   * apply. A running mean must be finite and a running variance {@code >= 0}: a negative or NaN one makes
+   * {@code sqrt(σ² + ε)} NaN, and so every prediction. A variance of +Infinity is valid: training writes one when a
+   * column's squared deviations overflow float (the step is accepted, the layer then outputs its β for that column),
+   * and a checkpoint, a snapshot or a warm start holding it must read.
    */
+  @Override
+  public String firstInvalidState() {
+    return firstInvalid(runningMean, runningVariance);
+  }
+
+  private String firstInvalid(float[] mean, float[] variance) {
+    for (int j = 0; j < dim; j++) {
+      if (!Float.isFinite(mean[j])) {
+        return "batch-norm running mean of '" + gamma.name() + "' is " + mean[j] + " at index " + j
+            + " (expected a finite number)";
+      }
+      if (!(variance[j] >= 0)) {
+        return "batch-norm running variance of '" + gamma.name() + "' is " + variance[j] + " at index " + j
+            + " (expected a number >= 0)";
+      }
+    }
+    return null;
+  }
+
+  /** Reads what {@link #writeState} wrote; nothing changes if the stream is invalid ({@link #firstInvalidState}). */
   @Override
   public void readState(DataInput in) throws IOException {
     float[] mean = new float[dim];
     float[] variance = new float[dim];
     BinaryState.readFloats(in, mean, "batch-norm running mean of '" + gamma.name() + "'");
     BinaryState.readFloats(in, variance, "batch-norm running variance of '" + gamma.name() + "'");
-    for (int j = 0; j < dim; j++) {
-      if (!Float.isFinite(mean[j])) {
-        throw new IOException("batch-norm running mean of '" + gamma.name() + "' at index " + j
-            + ": expected a finite number, stream has " + mean[j]);
-      }
-      if (!(variance[j] >= 0)) {
-        throw new IOException("batch-norm running variance of '" + gamma.name() + "' at index " + j
-            + ": expected a number >= 0, stream has " + variance[j]);
-      }
+    String invalid = firstInvalid(mean, variance);
+    if (invalid != null) {
+      throw new IOException("stream's " + invalid);
     }
     System.arraycopy(mean, 0, runningMean, 0, dim);
     System.arraycopy(variance, 0, runningVariance, 0, dim);

@@ -60,4 +60,12 @@ public interface Layer {
 
   /** Reads what {@link #writeState} wrote. */
   default void readState(DataInput in) throws IOException {}
+
+  /**
+   * Null when this layer's {@link #runningStatistics} hold what training can leave there, else which value does not
+   * and where; {@link #readState} refuses by the same rule. Null for layers without any.
+   */
+  default String firstInvalidState() {
+    return null;
+  }
 }

@@ -163,7 +163,6 @@ public final class Network {
     capacity = rows;
   }
 
-  /** A deep copy of parameters (values and gradients) and layer state; scratch space is not shared. */
   /** Every layer's {@link Layer#runningStatistics()}, in layer order (the arrays themselves, not copies). */
   public List<float[]> runningStatistics() {
     List<float[]> all = new java.util.ArrayList<>();
@@ -173,6 +172,18 @@ public final class Network {
     return all;
   }
 
+  /** The first layer's {@link Layer#firstInvalidState}, in layer order, or null when every layer's state is valid. */
+  public String firstInvalidState() {
+    for (Layer layer : layers) {
+      String invalid = layer.firstInvalidState();
+      if (invalid != null) {
+        return invalid;
+      }
+    }
+    return null;
+  }
+
+  /** A deep copy of parameters (values and gradients) and layer state; scratch space is not shared. */
   public Network copy() {
     List<Layer> copies = new ArrayList<>(layers.length);
     for (Layer layer : layers) {

@@ -61,8 +61,9 @@ public final class HierarchicalSoftmax {
   }
 
   /**
-   * Class counts of {@code labels} (a prefix of the stream, {@link HierarchicalSoftmaxSpec#countPrefix} long), each
-   * plus one, so that a class the prefix never showed still gets a (deep) leaf.
+   * Class counts of {@code labels} (such as a prefix of a stream), each plus one, so that a class the labels never
+   * showed still gets a (deep) leaf: counts a caller may build the tree on. No production code calls it; a
+   * {@code large-softmax} model's tree takes Zipf counts by rank instead.
    */
   public static long[] countsOf(int[] labels, int classes) {
     long[] counts = new long[classes];
@@ -89,19 +90,33 @@ public final class HierarchicalSoftmax {
     return tree.pathLength(c);
   }
 
-  /** One SGD step on a minibatch, updating the inner nodes on its labels' paths; returns the mean loss. */
+  /**
+   * One SGD step on a minibatch, updating the inner nodes on its labels' paths; returns the mean loss.
+   *
+   * @throws ArithmeticException if the step would make a node non-finite ({@link #apply}); the nodes are as they were
+   */
   public double trainMinibatch(float[] x, int rows, int[] labels, float learningRate) {
     double loss = lossAndGradient(x, rows, labels, null, null, gradient);
-    apply(gradient, learningRate);
+    String overflow = apply(gradient, learningRate);
+    if (overflow != null) {
+      throw new ArithmeticException("hierarchical softmax step rolled back: " + overflow);
+    }
     return loss;
   }
 
-  /** Subtracts {@code learningRate} times {@code gradient} from the inner nodes it touched. */
-  public void apply(RowGradients gradient, float learningRate) {
-    if (rows != null) {
+  /**
+   * Subtracts {@code learningRate} times {@code gradient} from the inner nodes it touched, unless a node would not be
+   * finite.
+   *
+   * @return null, or which node would not be finite; then every node is as it was
+   */
+  public String apply(RowGradients gradient, float learningRate) {
+    multiplyAdds += (long) gradient.size() * dim;
+    String overflow = gradient.applyTo(nodeWeights, nodeBias, learningRate, "hierarchical softmax node");
+    if (overflow == null && rows != null) {
       rows.stepping(gradient);
     }
-    multiplyAdds += gradient.applyTo(nodeWeights, nodeBias, learningRate);
+    return overflow;
   }
 
   /**
@@ -168,7 +183,8 @@ public final class HierarchicalSoftmax {
     int classes = spec.classes();
     PriorityQueue<Scored> frontier = new PriorityQueue<>((a, b) -> Double.compare(b.score(), a.score()));
     frontier.add(new Scored(classes + tree.root(), 0));
-    List<Scored> top = new ArrayList<>(k);
+    // Sized for the classes there are: k is the caller's, up to Integer.MAX_VALUE.
+    List<Scored> top = new ArrayList<>(Math.min(k, classes));
     while (top.size() < k && !frontier.isEmpty()) {
       Scored node = frontier.poll();
       if (node.id() < classes) {

@@ -5,12 +5,15 @@ import dev.chorus.core.spec.SpecReader;
 import java.util.List;
 
 /**
- * Config of a {@link HierarchicalSoftmax} output layer: {@code {"classes":1000000,"countPrefix":100000}}. A record
- * of its own, to become the value of a model spec key.
+ * Config of a {@link HierarchicalSoftmax} output layer: {@code {"classes":1000000,"countPrefix":100000}}. The layer's
+ * Huffman tree is built from the class counts its constructor is given, never from this record; in Chorus the one
+ * such layer is a {@code large-softmax} model's, whose tree takes Zipf counts by class rank
+ * ({@code LargeOutputModel}), and whose {@code output} key has no {@code countPrefix}.
  *
  * @param classes the number of classes
- * @param countPrefix how many labelled examples at the head of the stream the class counts that shape the Huffman
- *     tree are estimated on ({@link HierarchicalSoftmax#countsOf}), when counts are not given
+ * @param countPrefix how many labelled examples at the head of a stream a caller that estimates the class counts
+ *     ({@link HierarchicalSoftmax#countsOf}) would count them on; read and written with the record, but no code
+ *     reads it to build a tree: the layer and {@code LargeOutputModel} ignore it
  */
 public record HierarchicalSoftmaxSpec(int classes, int countPrefix) {
 

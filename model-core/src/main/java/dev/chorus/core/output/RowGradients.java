@@ -16,6 +16,8 @@ public final class RowGradients {
   private final Map<Integer, Integer> slots = new HashMap<>();
   private float[] weights;
   private float[] bias = new float[16];
+  /** The touched rows' weights and bias before the last {@link #applyTo}, to put back when it overflowed. */
+  private float[] backup = new float[0];
 
   public RowGradients(int dim) {
     this.dim = dim;
@@ -36,15 +38,45 @@ public final class RowGradients {
     bias[slot] += (float) g;
   }
 
-  /** {@code rows[id] −= learningRate · gradient} for each touched row; returns the multiply-adds it took. */
-  long applyTo(float[] rowWeights, float[] rowBias, float learningRate) {
+  /**
+   * {@code rows[id] −= learningRate · gradient} for each touched row, backing each up first and checking the result.
+   *
+   * @param row what a row of the layer is, for the message: {@code "sampled softmax class"}
+   * @return null, or which value of which row would not be finite (the first the step reached); then every row is
+   *     as it was
+   */
+  String applyTo(float[] rowWeights, float[] rowBias, float learningRate, String row) {
+    if (backup.length < slots.size() * (dim + 1)) {
+      backup = new float[slots.size() * (dim + 1)];
+    }
+    String overflow = null;
+    int at = 0;
     for (Map.Entry<Integer, Integer> entry : slots.entrySet()) {
       int id = entry.getKey();
       int slot = entry.getValue();
+      System.arraycopy(rowWeights, id * dim, backup, at, dim);
+      backup[at + dim] = rowBias[id];
+      at += dim + 1;
       Vectors.axpy(dim, -learningRate, weights, slot * dim, rowWeights, id * dim);
       rowBias[id] -= learningRate * bias[slot];
+      for (int f = 0; overflow == null && f <= dim; f++) {
+        float value = f < dim ? rowWeights[id * dim + f] : rowBias[id];
+        if (!Float.isFinite(value)) {
+          overflow = (f < dim ? "weight " + value + " of " + row + " " + id + ", coordinate " + f
+              : "bias " + value + " of " + row + " " + id) + " would not be finite";
+        }
+      }
     }
-    return (long) slots.size() * dim;
+    if (overflow != null) {
+      // The map is unchanged since the loop above, so it lists the rows in the same order.
+      at = 0;
+      for (int id : slots.keySet()) {
+        System.arraycopy(backup, at, rowWeights, id * dim, dim);
+        rowBias[id] = backup[at + dim];
+        at += dim + 1;
+      }
+    }
+    return overflow;
   }
 
   /** Adds the ids of the rows touched to {@code rows}. */

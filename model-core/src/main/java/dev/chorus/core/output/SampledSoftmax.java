@@ -87,19 +87,29 @@ public final class SampledSoftmax {
    * {@code learningRate} times it from the touched rows. Returns the mean loss.
    *
    * @param x {@code rows × dim} features, row-major
+   * @throws ArithmeticException if the step would make a row non-finite ({@link #apply}); the rows are as they were
    */
   public double trainMinibatch(float[] x, int rows, int[] labels, float learningRate) {
     double loss = lossAndGradient(x, rows, labels, null, drawSample(), null, gradient);
-    apply(gradient, learningRate);
+    String overflow = apply(gradient, learningRate);
+    if (overflow != null) {
+      throw new ArithmeticException("sampled softmax step rolled back: " + overflow);
+    }
     return loss;
   }
 
-  /** Subtracts {@code learningRate} times {@code gradient} from the rows it touched. */
-  public void apply(RowGradients gradient, float learningRate) {
-    if (rows != null) {
+  /**
+   * Subtracts {@code learningRate} times {@code gradient} from the rows it touched, unless a row would not be finite.
+   *
+   * @return null, or which row would not be finite; then every row is as it was
+   */
+  public String apply(RowGradients gradient, float learningRate) {
+    multiplyAdds += (long) gradient.size() * dim;
+    String overflow = gradient.applyTo(weights, bias, learningRate, "sampled softmax class");
+    if (overflow == null && rows != null) {
       rows.stepping(gradient);
     }
-    multiplyAdds += gradient.applyTo(weights, bias, learningRate);
+    return overflow;
   }
 
   /**
@@ -205,7 +215,7 @@ public final class SampledSoftmax {
 
   /** The {@code k} most probable classes under the full softmax, most probable first, by one scan. */
   public List<Scored> predictTopK(float[] x, int offset, int k) {
-    TopK top = new TopK(k);
+    TopK top = new TopK(k, spec.classes());
     double max = Double.NEGATIVE_INFINITY;
     double sum = 0;
     for (int c = 0; c < spec.classes(); c++) {

@@ -246,7 +246,7 @@ public final class SkipGram {
    */
   public List<Scored> nearest(String token, int k) {
     int query = bucket(token);
-    TopK top = new TopK(k);
+    TopK top = new TopK(k, spec.buckets());
     for (int b = 0; b < spec.buckets(); b++) {
       if (b != query && noise.count(b) > 0) {
         top.offer(b, cosine(query, b));
@@ -263,7 +263,7 @@ public final class SkipGram {
   public List<Neighbour> nearest(String token, int k, Collection<String> candidates) {
     int query = bucket(token);
     List<String> names = new ArrayList<>(candidates);
-    TopK top = new TopK(k);
+    TopK top = new TopK(k, names.size());
     for (int i = 0; i < names.size(); i++) {
       int b = bucket(names.get(i));
       if (b != query && noise.count(b) > 0) {

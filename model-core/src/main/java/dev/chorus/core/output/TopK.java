@@ -5,7 +5,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 
-/** The {@code k} highest scores of a scan, kept in a min-heap of size {@code k}: O(n log k) over n offers. */
+/**
+ * The {@code k} highest scores of a scan, kept in a min-heap of at most {@code k}: O(n log k) over n offers. The heap is
+ * sized for the candidates the scan offers, not for {@code k}, which a caller chooses (a CLI's {@code --k}): a heap of
+ * capacity {@code Integer.MAX_VALUE} was an {@link OutOfMemoryError}.
+ */
 final class TopK {
 
   /** Ascending by score, ties by descending id, so the heap's head is the first to drop and ties keep low ids. */
@@ -15,12 +19,13 @@ final class TopK {
   private final int k;
   private final PriorityQueue<Scored> heap;
 
-  TopK(int k) {
+  /** The top {@code k} of a scan that offers at most {@code candidates} scores. */
+  TopK(int k, int candidates) {
     if (k < 1) {
       throw new IllegalArgumentException("k: expected an integer >= 1, got " + k);
     }
     this.k = k;
-    this.heap = new PriorityQueue<>(k, WORST_FIRST);
+    this.heap = new PriorityQueue<>(Math.max(1, Math.min(k, candidates)), WORST_FIRST);
   }
 
   void offer(int id, double score) {

@@ -21,8 +21,10 @@ import dev.chorus.core.output.SkipGramSpec;
  * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
  * first step on a coordinate moves from the saved weight); a wide and deep model, from a saved {@link WideDeepModel}
  * of the same shape (wide weights, tables and network always; the wide slots, the tables' AdaGrad accumulators and
- * the network's optimizer state with carry; the tables' rates as {@link WideDeepModel#warmStart} allows them); a large-softmax model, from a saved {@link LargeOutputModel} of the same
- * shape (its table and output layer always, the table's AdaGrad accumulators with carry); a skip-gram, from a saved
+ * the network's optimizer state with carry; the tables' rates as {@link WideDeepModel#warmStart} allows them); a
+ * large-softmax model, from a saved {@link LargeOutputModel} of the same shape (its table and output layer always,
+ * the table's AdaGrad accumulators with carry); those two under the saved model's seed, from which their tables' rows
+ * never stepped are drawn ({@link LearnerWarmStart#tableSeedDifference}); a skip-gram, from a saved
  * {@link SkipGram} ({@link #startSkipGram}); a label model ({@link LabelModelWarmStart}). Its counts start at 0, so
  * its versions count from 0.
  */

@@ -132,6 +132,25 @@ class FeatureHasherTest {
     assertThat(perToken).as("bytes allocated per token").isLessThan(200);
   }
 
+  /**
+   * The reused buffer holds no token string after a hash, accepted or refused: it kept the largest example's strings
+   * (a list of thousands of long tokens) reachable until as many tokens overwrote them, for the hasher's lifetime.
+   */
+  @Test
+  void noTokenStringOutlivesItsHash() {
+    FeatureHasher hasher = new FeatureHasher(new HashingSpec(8, List.of("a", "b", "tags"), List.of(List.of("a", "b"))));
+    List<String> tags = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      tags.add("tag-" + i);
+    }
+    assertThat(hasher.hash(Map.of("tags", tags, "a", 2)).indices()).isNotEmpty();
+    assertThat(hasher.heldTokens()).isZero();
+
+    assertThatThrownBy(() -> hasher.hash(Map.of("a", 1e30, "b", 1e30, "tags", tags)))
+        .isInstanceOf(RejectedFieldException.class).hasMessageContaining("hashed values finite in float32");
+    assertThat(hasher.heldTokens()).as("after a refused example").isZero();
+  }
+
   @Test
   void rejectsUnknownFieldsNonFiniteNumbersAndOtherValuesNamingTheField() {
     FeatureHasher hasher = new FeatureHasher(clicks());

@@ -82,6 +82,9 @@ class LargeOutputModelTest {
         .hasMessageContaining("'numClasses': expected an integer in [2, 1000000]").hasMessageContaining("1000001");
     assertThatThrownBy(() -> ModelSpec.parse(spec(50, "{\"type\":\"hierarchical-softmax\",\"samples\":3}")))
         .hasMessageContaining("unknown key 'output.samples'");
+    assertThatThrownBy(() -> ModelSpec.parse(spec(50, "{\"type\":\"hierarchical-softmax\",\"countPrefix\":9}")))
+        .as("the tree takes Zipf counts by rank, never counts of the stream").hasMessageContaining(
+            "unknown key 'output.countPrefix'");
     assertThatThrownBy(() -> ModelSpec.parse(spec(50, "{\"type\":\"full-softmax\"}")))
         .hasMessageContaining("key 'output.type'").hasMessageContaining("\"full-softmax\"");
     assertThatThrownBy(() -> ModelSpec.parse(spec(50, "{\"type\":\"sampled-softmax\",\"topK\":51}")))

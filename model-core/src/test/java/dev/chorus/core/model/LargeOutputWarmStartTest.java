@@ -71,6 +71,28 @@ class LargeOutputWarmStartTest {
         assertThat(LargeOutputModel.fromBytes(reset.toBytes()).toBytes()).isEqualTo(reset.toBytes());
     }
 
+    /**
+     * The table rows no step changed are drawn from the spec's seed, not saved: a start under the saved model's seed
+     * answers as it does on a feature it never stepped; one under another seed is refused naming {@code seed}, where
+     * before it drew those rows anew and answered otherwise.
+     */
+    @Test
+    void aLargeSoftmaxStartAnswersAsTheSavedModelOnAnUnseenFeatureAndAnotherSeedIsRefused() {
+        ModelSpec other = ModelSpec.parse(SPEC).withSeed(99);
+        LargeOutputModel source = LargeOutputModelTest.trained(other.toJson(), 3);
+        SparseVector unseen = new FeatureHasher(other.hashing()).hash(java.util.Map.of("key", "never-seen"));
+        float[] expected = new float[50];
+        source.predictProba(unseen, expected);
+        float[] p = new float[50];
+        ((LargeOutputModel) ModelWarmStart.start(other, source.toBytes(), true)).predictProba(unseen, p);
+        assertThat(p).containsExactly(expected);
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ModelWarmStart.start(ModelSpec.parse(SPEC), source.toBytes(), false))
+                .withMessageStartingWith("key 'seed': expected 3 (the variant's spec), got 99 (the saved model's): "
+                        + "the rows of its embedding tables that no step changed are not saved but drawn from the seed");
+    }
+
     @Test
     void aLargeSoftmaxSavedModelOfAnotherShapeIsRefusedNamingTheKey() {
         byte[] saved = LargeOutputModelTest.trained(SPEC, 2).toBytes();

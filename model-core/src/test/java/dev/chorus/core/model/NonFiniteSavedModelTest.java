@@ -8,6 +8,7 @@ import dev.chorus.core.annotators.LabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.saved.SavedModels;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -103,6 +104,82 @@ class NonFiniteSavedModelTest {
     assertThatThrownBy(() -> SavedModels.read(classifier.toBytes()))
         .hasMessageStartingWith("expected finite weights and statistics, got a model whose classifier parameter '")
         .hasMessageEndingWith("' is -Infinity at index 1");
+  }
+
+  /**
+   * A minibatch whose squared deviations overflow float leaves a batch-norm running variance of +Infinity, and the
+   * step is accepted (the column then outputs its β). Before, the readers refused every later snapshot of such a
+   * model ({@code SavedModels.read}, the serve job's loader, and warm starts) while training went on.
+   */
+  @Test
+  void anMlpRunningVarianceThatOverflowedInTrainingStillReadsAndWarmStarts() {
+    OnlineLearner mlp = OnlineLearner.create(ModelSpec.parse("""
+        {"algorithm":"mlp","inputDim":2,"numClasses":2,"batchSize":4,"standardize":false,"seed":3,
+         "layers":[{"units":4,"batchNorm":true}]}"""));
+    mlp.trainMinibatch(new float[] {1e30f, -1e30f, -1e30f, 1e30f, 2e30f, 0, 0, -2e30f}, new int[] {0, 1, 0, 1},
+        null, 4);
+    assertThat(mlp.steps()).as("the step is accepted").isEqualTo(1);
+    assertThat(mlp.model().network().runningStatistics().get(1)).contains(Float.POSITIVE_INFINITY);
+    assertThat(mlp.firstNonFinite()).isNull();
+    float[] x = {0.5f, -1.5f, 3, 0.25f};
+    float[] expected = new float[4];
+    mlp.predictProbaBatch(x, 2, expected);
+
+    Predictor read = SavedModels.read(mlp.toBytes());
+    float[] p = new float[4];
+    read.predictProbaBatch(x, 2, p);
+    assertThat(p).containsExactly(expected);
+    OnlineLearner started = LearnerWarmStart.start(mlp.spec(), mlp.toBytes(), true);
+    started.predictProbaBatch(x, 2, p);
+    assertThat(p).containsExactly(expected);
+    ModelWarmStart.start(mlp.spec(), mlp.toBytes(), false).predictProbaBatch(x, 2, p);
+    assertThat(p).containsExactly(expected);
+  }
+
+  /** As above, for a wide and deep model whose hidden layer normalises: its numeric field at ±1e30 overflows. */
+  @Test
+  void aWideDeepRunningVarianceThatOverflowedInTrainingStillReadsAndWarmStarts() {
+    ModelSpec wideDeepSpec = ModelSpec.parse(WideDeepModelTest.SPEC
+        .replace("\"init\":\"he-normal\"", "\"init\":\"he-normal\",\"batchNorm\":true"));
+    WideDeepModel wideDeep = WideDeepModel.create(wideDeepSpec);
+    WideDeepBatch batch = new WideDeepBatch(wideDeepSpec);
+    float[] xs = {1e30f, -1e30f, -1e30f, 1e30f};
+    for (int r = 0; r < xs.length; r++) {
+      batch.add(Map.of("a", "a" + r, "b", "b" + r, "x", xs[r]));
+    }
+    wideDeep.trainMinibatch(batch, new int[] {0, 1, 0, 1}, null);
+    assertThat(wideDeep.steps()).as("the step is accepted").isEqualTo(1);
+    assertThat(java.util.HexFormat.of().formatHex(wideDeep.toBytes())).as("a float +Infinity in the saved state")
+        .contains("7f800000");
+    assertThat(wideDeep.firstNonFinite()).isNull();
+    Map<String, Object> example = Map.of("a", "a1", "b", "b7", "x", 0.5f);
+    float[] wideDeepExpected = new float[2];
+    wideDeep.predictProba(example, wideDeepExpected);
+
+    float[] q = new float[2];
+    ((WideDeepModel) SavedModels.read(wideDeep.toBytes())).predictProba(example, q);
+    assertThat(q).containsExactly(wideDeepExpected);
+    ((WideDeepModel) ModelWarmStart.start(wideDeepSpec, wideDeep.toBytes(), true)).predictProba(example, q);
+    assertThat(q).containsExactly(wideDeepExpected);
+  }
+
+  /** What no training leaves in a batch-norm layer (a NaN, negative or −∞ variance, a non-finite mean) is refused. */
+  @Test
+  void aRunningStatisticNoTrainingLeavesIsRefused() {
+    String spec = """
+        {"algorithm":"mlp","inputDim":2,"numClasses":2,"batchSize":4,"standardize":false,"seed":3,
+         "layers":[{"units":4,"batchNorm":true}]}""";
+    float[][] bad = {{Float.NaN, -1f, Float.NEGATIVE_INFINITY}, {Float.NaN, Float.POSITIVE_INFINITY}};
+    String[] what = {"variance", "mean"};
+    for (int s = 0; s < 2; s++) {
+      for (float value : bad[s]) {
+        OnlineLearner learner = OnlineLearner.create(ModelSpec.parse(spec));
+        learner.model().network().runningStatistics().get(1 - s)[2] = value;
+        assertThat(learner.firstNonFinite()).as("%s %s", what[s], value)
+            .isEqualTo("batch-norm running " + what[s] + " of 'hidden0.batchNorm.gamma' is " + value
+                + " at index 2 (expected " + (s == 0 ? "a number >= 0" : "a finite number") + ")");
+      }
+    }
   }
 
   @Test

@@ -38,14 +38,14 @@ class BatchNormStateTest {
     assertThat(state(read)).isEqualTo(saved);
 
     assertThatIOException().isThrownBy(() -> read.readState(forged(saved, 1, -0.5f)))
-        .withMessage("batch-norm running variance of 'hidden0.batchNorm.gamma' at index 2: expected a number >= 0, "
-            + "stream has -0.5");
+        .withMessage("stream's batch-norm running variance of 'hidden0.batchNorm.gamma' is -0.5 at index 2 "
+            + "(expected a number >= 0)");
     assertThatIOException().isThrownBy(() -> read.readState(forged(saved, 3, Float.NaN)))
-        .withMessage("batch-norm running variance of 'hidden0.batchNorm.gamma' at index 0: expected a number >= 0, "
-            + "stream has NaN");
+        .withMessage("stream's batch-norm running variance of 'hidden0.batchNorm.gamma' is NaN at index 0 "
+            + "(expected a number >= 0)");
     assertThatIOException().isThrownBy(() -> read.readState(forged(saved, 5, Float.NEGATIVE_INFINITY)))
-        .withMessage("batch-norm running mean of 'hidden0.batchNorm.gamma' at index 2: expected a finite number, "
-            + "stream has -Infinity");
+        .withMessage("stream's batch-norm running mean of 'hidden0.batchNorm.gamma' is -Infinity at index 2 "
+            + "(expected a finite number)");
     assertThat(state(read)).as("unchanged by a refused read").isEqualTo(saved);
   }
 

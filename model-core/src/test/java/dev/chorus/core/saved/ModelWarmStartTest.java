@@ -188,7 +188,7 @@ class ModelWarmStartTest {
   @Test
   void aWideDeepSpecCarriesEveryPartAndResetZeroesEveryOptimizersState() {
     ModelSpec spec = ModelSpec.parse(WIDE_DEEP);
-    WideDeepModel source = WideDeepModel.create(spec.withSeed(99));
+    WideDeepModel source = WideDeepModel.create(spec);
     for (int b = 0; b < 5; b++) {
       step(source, b);
     }
@@ -216,6 +216,38 @@ class ModelWarmStartTest {
   }
 
   /**
+   * A wide-deep (or large-softmax, {@code LargeOutputWarmStartTest}) model saves only the table rows a step changed;
+   * the others are drawn from its spec's seed. A warm start under the saved model's seed answers as it does on an id
+   * it never stepped too; one under another seed is refused naming {@code seed}. Before, such a start drew every
+   * never-stepped row anew from its own seed, and answered otherwise than the saved model on every unseen id.
+   */
+  @Test
+  void aWideDeepStartAnswersAsTheSavedModelOnAnUnseenIdAndAnotherSeedIsRefused() {
+    ModelSpec spec = ModelSpec.parse(WIDE_DEEP);
+    WideDeepModel source = WideDeepModel.create(spec.withSeed(99));
+    for (int b = 0; b < 5; b++) {
+      step(source, b);
+    }
+    Map<String, Object> unseen = Map.of("a", "never-seen", "b", "b1", "x", 0.5f);
+    float[] expected = new float[2];
+    source.predictProba(unseen, expected);
+    float[] p = new float[2];
+    for (boolean carry : new boolean[] {true, false}) {
+      ((WideDeepModel) ModelWarmStart.start(spec.withSeed(99), source.toBytes(), carry)).predictProba(unseen, p);
+      assertThat(p).as("carry %s", carry).containsExactly(expected);
+    }
+
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ModelWarmStart.start(spec, source.toBytes(), true))
+        .withMessage("key 'seed': expected 7 (the variant's spec), got 99 (the saved model's): the rows of its "
+            + "embedding tables that no step changed are not saved but drawn from the seed, so a model under another "
+            + "seed would answer otherwise on every id the saved one never stepped; give the saved model's seed");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> source.warmStart(spec, false))
+        .withMessageStartingWith("key 'seed': expected 7 (the variant's spec), got 99 (the saved model's): ");
+  }
+
+  /**
    * A carried wide-deep start goes on with the deep part's schedule, at the deep optimizer's step count: its next step
    * is the saved model's. Before, the schedule restarted with the model's count (Adam at 0.01 halving each step: the
    * fork's 6th step at 0.01 instead of 0.01·2^-5).
@@ -224,7 +256,7 @@ class ModelWarmStartTest {
   void aCarriedWideDeepStartGoesOnWithTheDeepSchedule() {
     ModelSpec spec = ModelSpec.parse(WIDE_DEEP.replace("\"standardize\":false",
         "\"schedule\":{\"type\":\"exponential\",\"gamma\":0.5},\"standardize\":false"));
-    WideDeepModel source = WideDeepModel.create(spec.withSeed(99));
+    WideDeepModel source = WideDeepModel.create(spec);
     for (int b = 0; b < 5; b++) {
       step(source, b);
     }
@@ -238,7 +270,7 @@ class ModelWarmStartTest {
   /** The wide part of a reset wide-deep start, FTRL by default, moves each weight from its saved value too. */
   @Test
   void aWideDeepResetMovesEachWideWeightFromItsSavedValue() {
-    WideDeepModel source = WideDeepModel.create(ModelSpec.parse(WIDE_DEEP).withSeed(99));
+    WideDeepModel source = WideDeepModel.create(ModelSpec.parse(WIDE_DEEP));
     for (int b = 0; b < 5; b++) {
       step(source, b);
     }
