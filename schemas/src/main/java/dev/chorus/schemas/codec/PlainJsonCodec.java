@@ -124,6 +124,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
             throw new RecordDecodingException(null, "not valid JSON: expected a JSON object, got C3 01 at byte 0, the "
                     + "marker of Avro single-object encoding (this looks like Avro: is the topic's wire format avro?)");
         }
+        requireNoZeroByte(bytes);
         JsonNode root;
         try (JsonParser parser = mapper.createParser(bytes)) {
             root = mapper.readTree(parser);
@@ -140,7 +141,9 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
             throw new RecordDecodingException(null, "not valid JSON: " + parseProblem(e)
                     + "; input: " + excerpt(bytes), e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read JSON from a byte array", e);
+            // Reading a byte array does no I/O: whatever the parser throws is about these bytes.
+            throw new RecordDecodingException(null, "not valid JSON: " + e.getMessage() + "; input: " + excerpt(bytes),
+                    e);
         }
         requireStrictUtf8(bytes);
         @SuppressWarnings("unchecked")
@@ -170,6 +173,20 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
             output = new ByteArrayOutputStream();
             utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
+    }
+
+    /**
+     * UTF-8 JSON text never holds a raw 00 byte (JSON allows no control character outside its escapes), while Jackson
+     * takes leading 00 bytes for UTF-16 or UTF-32 and reads such text, or fails with an IOException that is no parse
+     * error. Refused before parsing, so that the codec reads UTF-8 alone, as it claims.
+     */
+    private static void requireNoZeroByte(byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                throw new RecordDecodingException(null, "not valid JSON: expected UTF-8 JSON text, got byte 00 at "
+                        + "offset " + i + "; input: " + excerpt(bytes));
+            }
         }
     }
 

@@ -119,6 +119,34 @@ class PlainJsonCodecTest {
                 .getId()).as("real UTF-8 still reads").isEqualTo("caf\u00e9 \uD83D\uDE00");
     }
 
+    /**
+     * Jackson takes leading 00 bytes for UTF-32 or UTF-16 and reads such text, or throws an IOException that is no
+     * parse error (CharConversionException: an unsupported UCS-4 byte order, a UTF-32 code point past U+10FFFF), which
+     * escaped as UncheckedIOException; UTF-8 JSON text never holds a raw 00, so every one is a decoding error.
+     */
+    @Test
+    void aZeroByteIsNotUtf8JsonTextWhateverEncodingJacksonWouldGuess() {
+        byte[][] values = {{0, 0, (byte) 0xFF, (byte) 0xFE}, {0, 0, 0, 0x7B, 0, 0x11, 0, 0}, {0, 0, 0, 0x7B}};
+        for (byte[] value : values) {
+            RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class,
+                    () -> examples.decode(value));
+            assertThat(e).as("%s", java.util.Arrays.toString(value)).isNotNull()
+                    .hasMessageStartingWith("not valid JSON: expected UTF-8 JSON text, got byte 00 at offset 0;"
+                            + " input: ");
+            assertThat(e.field()).isNull();
+        }
+
+        byte[] utf16 = "{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"eventTime\":1}"
+                .getBytes(StandardCharsets.UTF_16LE);
+        assertThatThrownBy(() -> examples.decode(utf16)).isInstanceOf(RecordDecodingException.class)
+                .hasMessageStartingWith("not valid JSON: expected UTF-8 JSON text, got byte 00 at offset 1;");
+        byte[] late = utf8("{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"eventTime\":1}  ");
+        late[late.length - 1] = 0;
+        assertThatThrownBy(() -> examples.decode(late)).isInstanceOf(RecordDecodingException.class)
+                .hasMessageStartingWith("not valid JSON: expected UTF-8 JSON text, got byte 00 at offset "
+                        + (late.length - 1) + ";");
+    }
+
     private static byte[] concat(byte[]... parts) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         for (byte[] part : parts) {
