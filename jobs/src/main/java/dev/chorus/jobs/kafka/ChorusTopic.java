@@ -23,8 +23,8 @@ public enum ChorusTopic {
     EXAMPLES(DefaultNames.EXAMPLES, "example id", false, 6, days(7)),
     PREDICTIONS(DefaultNames.PREDICTIONS, "example id", false, 6, days(7)),
     MODELS(DefaultNames.MODELS, "task/variant", true, 1, null),
-    ANNOTATORS(DefaultNames.ANNOTATORS, "task/annotator", true, 1, null),
-    CONSENSUS(DefaultNames.CONSENSUS, "task/item", true, 1, null),
+    ANNOTATORS(DefaultNames.ANNOTATORS, "task/annotator (the task's % and / as %25 and %2F)", true, 1, null),
+    CONSENSUS(DefaultNames.CONSENSUS, "task/item (the task's % and / as %25 and %2F)", true, 1, null),
     CHAMPIONS(DefaultNames.CHAMPIONS, "task", true, 1, null),
     /** The train job's control topic: each task's live variants and their specs; a tombstone retires a key. */
     SPECS(DefaultNames.SPECS, "task/variant", true, 1, null),
