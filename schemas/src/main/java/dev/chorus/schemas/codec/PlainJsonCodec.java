@@ -142,8 +142,8 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
                     + "; input: " + excerpt(bytes), e);
         } catch (IOException e) {
             // Reading a byte array does no I/O: whatever the parser throws is about these bytes.
-            throw new RecordDecodingException(null, "not valid JSON: " + e.getMessage() + "; input: " + excerpt(bytes),
-                    e);
+            throw new RecordDecodingException(null, "not valid JSON: " + UnicodeText.escaped(e.getMessage())
+                    + "; input: " + excerpt(bytes), e);
         }
         requireStrictUtf8(bytes);
         @SuppressWarnings("unchecked")
@@ -327,7 +327,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
                     Map<String, Object> entries = new LinkedHashMap<>();
                     for (Map.Entry<String, JsonNode> entry : json.properties()) {
                         entries.put(text(entry.getKey(), path), read(schema.getValueType(), schema.getValueType(),
-                                entry.getValue(), path + "." + entry.getKey()));
+                                entry.getValue(), path + "." + pathKey(entry.getKey())));
                     }
                     return entries;
                 }
@@ -598,7 +598,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
     private static String describe(JsonNode json) {
         switch (json.getNodeType()) {
             case STRING:
-                return "string " + abbreviate(json.toString());
+                return "string " + UnicodeText.quoted(json.textValue(), EXCERPT_CHARS);
             case NUMBER:
                 return "number " + json.asText();
             case BOOLEAN:
@@ -614,11 +614,19 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         }
     }
 
-    private static String abbreviate(String text) {
-        return text.length() <= EXCERPT_CHARS ? text : text.substring(0, UnicodeText.cut(text, EXCERPT_CHARS)) + "...";
+    /**
+     * A map's key in a field's path: as it is, or quoted ({@link UnicodeText#quoted}) when it holds a quote, a
+     * backslash or a character a reason must not carry raw (a terminal escape, a bidi control).
+     */
+    private static String pathKey(String key) {
+        String quoted = UnicodeText.quoted(key, Integer.MAX_VALUE);
+        return quoted.length() == key.length() + 2 ? key : quoted;
     }
 
-    /** The first characters of the input, JSON-escaped and quoted, for messages. */
+    /**
+     * The first characters of the input, JSON-escaped and quoted, for messages; control and format characters JSON
+     * leaves raw (C1 controls, bidi) as {@link UnicodeText#escaped} writes them.
+     */
     private static String excerpt(byte[] bytes) {
         int length = Math.min(bytes.length, EXCERPT_BYTES);
         String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
@@ -626,12 +634,13 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         if (text.length() > EXCERPT_CHARS) {
             text = text.substring(0, UnicodeText.cut(text, EXCERPT_CHARS));
         }
-        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"'
+        return '"' + UnicodeText.escaped(new String(JsonStringEncoder.getInstance().quoteAsString(text))) + '"'
                 + (truncated ? "..." : "");
     }
 
+    /** The parser's message, which may quote the input (an unexpected token, a duplicated field's name), escaped. */
     private static String parseProblem(JsonProcessingException e) {
-        return e.getOriginalMessage() + at(e.getLocation());
+        return UnicodeText.escaped(e.getOriginalMessage()) + at(e.getLocation());
     }
 
     private static String at(JsonLocation location) {
