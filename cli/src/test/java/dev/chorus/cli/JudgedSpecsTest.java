@@ -114,6 +114,19 @@ class JudgedSpecsTest {
         assertThat(after.refused().reason()).isEqualTo("refused 1");
     }
 
+    /** Bytes Jackson takes for UTF-32, on which the JSON codec threw an UncheckedIOException that ended the list. */
+    @Test
+    void aValueJacksonTakesForUtf32IsUnreadable() {
+        control.add(new ConsumerRecord<>(TOPIC, 0, control.size(), key("odd"), new byte[] {0, 0, (byte) 0xFF,
+                (byte) 0xFE}));
+
+        JudgedSpecs.Key odd = JudgedSpecs.of(control, List.of(), TOPIC, List.of()).keys().get("iris/odd");
+
+        assertThat(odd.refused().status()).isEqualTo("UNREADABLE");
+        assertThat(odd.refused().reason())
+                .startsWith("not valid JSON: expected UTF-8 JSON text, got byte 00 at offset 0");
+    }
+
     @Test
     void anUnreadableRecordUnderAKeyThatIsNoTaskVariantOrNoKeyHasNoTaskAndATombstoneEndsIt() {
         raw("garbage", "not json");

@@ -262,25 +262,11 @@ public final class ExampleValidator {
 
     /**
      * {@code text} in double quotes, safe to put in a reason or a log line: quotes, backslashes, control and
-     * format characters (terminal escapes, line and bidi controls) as {@code \\uXXXX}, and at most
-     * {@link #QUOTED_CHARS} characters of it, then how many there were.
+     * format characters (terminal escapes, line and bidi controls) and unpaired surrogates as {@code \\uXXXX}, and at
+     * most {@link #QUOTED_CHARS} characters of it, then how many there were ({@link UnicodeText#quoted}).
      */
     public static String quoted(String text) {
-        if (text == null) {
-            return "null";
-        }
-        StringBuilder quoted = new StringBuilder(Math.min(text.length(), QUOTED_CHARS) + 2).append('"');
-        for (int i = 0; i < UnicodeText.cut(text, QUOTED_CHARS); i++) {
-            char c = text.charAt(i);
-            if (c == '"' || c == '\\' || Character.isISOControl(c) || isFormatOrSeparator(c)) {
-                quoted.append(String.format("\\u%04X", (int) c));
-            } else {
-                quoted.append(c);
-            }
-        }
-        quoted.append('"');
-        return text.length() <= QUOTED_CHARS ? quoted.toString()
-                : quoted.append("... (").append(text.length()).append(" characters)").toString();
+        return UnicodeText.quoted(text, QUOTED_CHARS);
     }
 
     private static boolean isFormatOrSeparator(char c) {

@@ -48,9 +48,14 @@ public final class HashedFields {
                     + " named fields");
         }
         int values = example.getFeatures().remaining() / Float.BYTES;
-        if (values > 0 || example.getIndices() != null) {
+        if (values > 0) {
             return new ExampleValidator.Rejection("features", "field 'features': expected no values for a hashed task "
                     + "(spec key 'hashing': its features are the named 'fields'), got " + values + " float32 values");
+        }
+        if (example.getIndices() != null) {
+            return new ExampleValidator.Rejection("indices", "field 'indices': expected null for a hashed task (spec "
+                    + "key 'hashing': its features are the named 'fields'), got an array of "
+                    + example.getIndices().size() + " indices");
         }
         if (fields == null) {
             return new ExampleValidator.Rejection("fields",

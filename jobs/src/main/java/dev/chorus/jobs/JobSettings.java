@@ -36,7 +36,12 @@ public abstract class JobSettings<S extends JobSettings<S>> implements Serializa
     /** -1: the cluster's default parallelism. */
     public static final int DEFAULT_PARALLELISM = -1;
     public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
-    /** Value and key at this bound still fit the sinks' 16 MiB records (KafkaIO.MAX_RECORD_BYTES) with room to spare. */
+    /**
+     * At this bound a dead letter keeps up to 4 MiB of the rejected value and 4 MiB of its key: with its reason and
+     * field at their bounds ({@link DeadLetters}), about 8.1 MiB in Avro and 10.8 MiB in JSON (bytes as base64, each
+     * control character of a reason as a six-byte escape), and its Kafka key is the record's coordinates, a few dozen
+     * bytes ({@code KafkaIO.deadLetterKey}): within the sinks' 16 MiB records ({@code KafkaIO.MAX_RECORD_BYTES}).
+     */
     public static final int MAX_DEAD_LETTER_ORIGINAL_BYTES = 4 << 20;
 
     private String bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;

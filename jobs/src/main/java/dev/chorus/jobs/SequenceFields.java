@@ -20,9 +20,14 @@ public final class SequenceFields {
     static ExampleValidator.Rejection check(Example example, ModelSpec spec) {
         String field = spec.tokensField();
         int values = example.getFeatures().remaining() / Float.BYTES;
-        if (values > 0 || example.getIndices() != null) {
+        if (values > 0) {
             return new ExampleValidator.Rejection("features", "field 'features': expected no values for a skip-gram "
                     + "task (its tokens are the named field 'fields." + field + "'), got " + values + " float32 values");
+        }
+        if (example.getIndices() != null) {
+            return new ExampleValidator.Rejection("indices", "field 'indices': expected null for a skip-gram task (its "
+                    + "tokens are the named field 'fields." + field + "'), got an array of "
+                    + example.getIndices().size() + " indices");
         }
         if (example.getLabel() != null || example.getTarget() != null) {
             String name = example.getLabel() != null ? "label" : "target";

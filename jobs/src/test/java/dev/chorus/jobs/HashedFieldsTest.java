@@ -137,6 +137,13 @@ class HashedFieldsTest {
                 "field 'features': expected no values for a hashed task (spec key 'hashing': its features are the "
                         + "named 'fields'), got 2 float32 values"));
         vector.setFeatures(Float32.pack(new float[0]));
+        vector.setIndices(List.of());
+        assertThat(ExampleValidatorTest.check(SPECS, vector)).isEqualTo(new ExampleValidator.Rejection("indices",
+                "field 'indices': expected null for a hashed task (spec key 'hashing': its features are the named "
+                        + "'fields'), got an array of 0 indices"));
+        vector.setIndices(List.of(3, 7));
+        assertThat(ExampleValidatorTest.check(SPECS, vector).reason()).endsWith("got an array of 2 indices");
+        vector.setIndices(null);
         vector.setFields(null);
         assertThat(ExampleValidatorTest.check(SPECS, vector)).isEqualTo(new ExampleValidator.Rejection("fields",
                 "field 'fields': expected named fields for a hashed task (spec key 'hashing'), got null"));

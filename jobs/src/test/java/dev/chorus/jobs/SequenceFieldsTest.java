@@ -58,5 +58,9 @@ class SequenceFieldsTest {
         vector.setFeatures(Float32.pack(new float[] {1, 2, 3}));
         assertThat(reject(vector)).isEqualTo("features: field 'features': expected no values for a skip-gram task "
                 + "(its tokens are the named field 'fields.tokens'), got 3 float32 values");
+        Example sparse = tokens(List.of("a"));
+        sparse.setIndices(List.of());
+        assertThat(reject(sparse)).isEqualTo("indices: field 'indices': expected null for a skip-gram task (its "
+                + "tokens are the named field 'fields.tokens'), got an array of 0 indices");
     }
 }

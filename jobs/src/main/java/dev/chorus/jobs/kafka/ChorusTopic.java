@@ -23,18 +23,18 @@ public enum ChorusTopic {
     EXAMPLES(DefaultNames.EXAMPLES, "example id", false, 6, days(7)),
     PREDICTIONS(DefaultNames.PREDICTIONS, "example id", false, 6, days(7)),
     MODELS(DefaultNames.MODELS, "task/variant", true, 1, null),
-    ANNOTATORS(DefaultNames.ANNOTATORS, "task/annotator", true, 1, null),
-    CONSENSUS(DefaultNames.CONSENSUS, "task/item", true, 1, null),
+    ANNOTATORS(DefaultNames.ANNOTATORS, "task/annotator (the task's % and / as %25 and %2F)", true, 1, null),
+    CONSENSUS(DefaultNames.CONSENSUS, "task/item (the task's % and / as %25 and %2F)", true, 1, null),
     CHAMPIONS(DefaultNames.CHAMPIONS, "task", true, 1, null),
     /** The train job's control topic: each task's live variants and their specs; a tombstone retires a key. */
     SPECS(DefaultNames.SPECS, "task/variant", true, 1, null),
-    DEAD_LETTERS(DefaultNames.DEAD_LETTERS, "the rejected record's key", false, 1, days(30)),
+    DEAD_LETTERS(DefaultNames.DEAD_LETTERS, "topic-partition@offset of the rejected record", false, 1, days(30)),
     /**
      * The train job's refusals of control records, each also on the dead-letter topic: what {@code chorus specs list}
      * and {@code chorus leaderboard} read to tell a refused record from a taken one, few records however busy the
      * dead-letter topic is.
      */
-    SPEC_REFUSALS(DefaultNames.SPEC_REFUSALS, "task/variant (the refused record's key)", false, 1, days(30));
+    SPEC_REFUSALS(DefaultNames.SPEC_REFUSALS, "topic-partition@offset of the refused record", false, 1, days(30));
 
     /** The default names as compile-time constants, for option annotations ({@code defaultValue}). */
     public static final class DefaultNames {

@@ -2,7 +2,6 @@ package dev.chorus.jobs.kafka;
 
 import dev.chorus.jobs.JobSettings;
 import dev.chorus.schemas.DeadLetter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -196,7 +195,7 @@ public final class KafkaIO {
                 .build();
     }
 
-    /** The dead-letter sink: keyed by the original key, or by the record's coordinates when it had none. */
+    /** The dead-letter sink: keyed by where the rejected record was read ({@link #deadLetterKey}). */
     public static KafkaSink<DeadLetter> deadLetterSink(JobSettings<?> settings) {
         return sink(settings, settings.deadLetterTopic(), KafkaIO::deadLetterKey, "dead-letters");
     }
@@ -212,9 +211,14 @@ public final class KafkaIO {
                 "dead-letters", Map.of(), settings.exactlyOnce());
     }
 
-    private static String deadLetterKey(DeadLetter d) {
-        return d.getKey() == null ? d.getTopic() + "-" + d.getPartition() + "@" + d.getOffset()
-                : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
+    /**
+     * A dead letter's Kafka key: where the rejected record was read, {@code topic-partition@offset}, a few dozen bytes.
+     * Not the record's own key, which the dead letter holds already (up to {@code --dead-letter-max-original-bytes} of
+     * it): as text, a key of bytes that are no UTF-8 grows threefold (each becomes U+FFFD), and a 4 MiB one took the
+     * dead letter past the sinks' {@link #MAX_RECORD_BYTES}, which fails the sink and restarts the job on it forever.
+     */
+    static String deadLetterKey(DeadLetter d) {
+        return d.getTopic() + "-" + d.getPartition() + "@" + d.getOffset();
     }
 
     private static Properties properties(JobSettings<?> settings) {

@@ -2,7 +2,6 @@ package dev.chorus.jobs.train;
 
 import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
-import dev.chorus.jobs.DeadLetters;
 import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.JobSettings;
@@ -136,7 +135,20 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         out.collect(SpecChange.readUpTo(record.offset));
     }
 
+    /**
+     * Judges {@code record}: whatever else one record makes the codec or a check throw (a bug, a parser's recursion)
+     * is that record's problem, a dead letter counted as {@link DecodeRecords#UNEXPECTED}, as {@link DecodeRecords}
+     * does; rethrown, it would restart the job on the same record forever.
+     */
     private void judge(KafkaRecord record, Context ctx, Collector<SpecChange> out) {
+        try {
+            judgeRecord(record, ctx, out);
+        } catch (RuntimeException | StackOverflowError e) {
+            reject(record, ctx, DecodeRecords.UNEXPECTED, DecodeRecords.unexpected(record, e));
+        }
+    }
+
+    private void judgeRecord(KafkaRecord record, Context ctx, Collector<SpecChange> out) {
         String key = record.key == null ? null : new String(record.key, StandardCharsets.UTF_8);
         recordOffset = record.offset;
         if (record.value == null) {
@@ -456,9 +468,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     }
 
     private void reject(KafkaRecord record, Context ctx, String field, String reason) {
-        deadLetters.count(field);
-        boolean noField = "decode".equals(field);
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record, noField ? null : field, reason, System.currentTimeMillis(),
+        ctx.output(DEAD_LETTERS, DecodeRecords.deadLetter(deadLetters, record, field, reason,
                 deadLetterMaxOriginalBytes));
     }
 }

@@ -6,7 +6,6 @@ import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordCodec;
-import dev.chorus.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
@@ -102,8 +101,8 @@ public final class SpecSeeding {
             try {
                 VariantSpecRecord record = codec.decode(r.value());
                 present.add(Variants.topicKey(record.getTask(), record.getVariant()));
-            } catch (RecordDecodingException unreadable) {
-                // Refused by the job: it changes no key.
+            } catch (RuntimeException | StackOverflowError unreadable) {
+                // Refused by the job, as undecodable or (anything else a codec throws) unexpected: it changes no key.
             }
         }
         Set<String> absent = new TreeSet<>();

@@ -94,15 +94,27 @@ final class TrainRecords {
      * The key of an annotator's records on the compacted annotators topic: {@code task/annotator} for variant
      * {@code default} (the key from before variants), {@code task/annotator U+001F variant} for any other, so that two
      * variants' estimates of one annotator never compact each other (task, annotator and variant names hold no
-     * control character: {@link dev.chorus.jobs.ExampleValidator#name}).
+     * control character: {@link dev.chorus.jobs.ExampleValidator#name}). The task is written as {@link #keyTask}
+     * writes it, so the first {@code /} ends it.
      */
     public static String annotatorKey(String task, String variant, String annotator) {
-        return perVariant(task + "/" + annotator, variant);
+        return perVariant(keyTask(task) + "/" + annotator, variant);
     }
 
     /** The key of an item's records on the compacted consensus topic, per variant like {@link #annotatorKey}. */
     public static String consensusKey(String task, String variant, String item) {
-        return perVariant(task + "/" + item, variant);
+        return perVariant(keyTask(task) + "/" + item, variant);
+    }
+
+    /**
+     * A task as the first part of an annotator or consensus key: {@code %} as {@code %25} and {@code /} as
+     * {@code %2F}, so that task {@code a} with annotator {@code b/c} and task {@code a/b} with annotator {@code c} do
+     * not share key {@code a/b/c} (compaction would keep one of them, and a tombstone of one delete the other). A task
+     * with neither is itself: its keys are those written before.
+     */
+    static String keyTask(String task) {
+        return task.indexOf('/') < 0 && task.indexOf('%') < 0 ? task
+                : task.replace("%", "%25").replace("/", "%2F");
     }
 
     private static String perVariant(String key, String variant) {

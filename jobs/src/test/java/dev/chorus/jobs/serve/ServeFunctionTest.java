@@ -569,6 +569,12 @@ class ServeFunctionTest {
                         + "NaN for class 0 (model t/default version 3: its weights and these features overflow "
                         + "float32)");
                 assertThat(d.getTopic()).isEqualTo("chorus.examples");
+                // Refused after decoding, with no bytes at hand: the example encoded again, keyed by its id, as
+                // docs/OPERATIONS.md (Recover) and DeadLetter.avsc say.
+                byte[] encoded = settings().examplesTopic().codec().encode(example(1));
+                assertThat(d.getOriginal()).isEqualTo(ByteBuffer.wrap(encoded));
+                assertThat(d.getOriginalLength()).isEqualTo(encoded.length);
+                assertThat(d.getKey()).isEqualTo(ByteBuffer.wrap(example(1).getId().getBytes(StandardCharsets.UTF_8)));
             });
         }
     }

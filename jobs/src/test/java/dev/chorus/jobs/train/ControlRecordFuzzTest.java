@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -81,6 +82,28 @@ class ControlRecordFuzzTest {
             assertThat(h.extractOutputValues()).as("and valid ones change what is live").isNotEmpty();
         }
         assertThat(problems).as("%d of %d records", problems.size(), RECORDS).isEmpty();
+    }
+
+    /**
+     * Four bytes that Jackson takes for UTF-32 in an unsupported byte order made the JSON codec throw an
+     * UncheckedIOException, which check-specs let through: the job restarted on the same record forever.
+     */
+    @Test
+    void aValueJacksonTakesForUtf32IsOneDeadLetterOnAJsonControlTopic() throws Exception {
+        TrainSettings settings = settings().specsTopic(new Topic<>("chorus.specs", VariantSpecRecord.class,
+                WireFormat.JSON));
+        try (var h = CheckSpecsHarness.open(settings)) {
+            h.processElement(new KafkaRecord("chorus.specs", 0, 7, 7, "t/v".getBytes(StandardCharsets.UTF_8),
+                    new byte[] {0, 0, (byte) 0xFF, (byte) 0xFE}), 7);
+
+            assertThat(h.sent()).containsExactly("read up to 7");
+            assertThat(h.getSideOutput(SpecControl.DEAD_LETTERS)).singleElement().satisfies(d -> {
+                assertThat(d.getValue().getField()).isNull();
+                assertThat(d.getValue().getOffset()).isEqualTo(7);
+                assertThat(d.getValue().getReason()).startsWith("undecodable record: not valid JSON: expected UTF-8 "
+                        + "JSON text, got byte 00 at offset 0");
+            });
+        }
     }
 
     /** A valid record of {@code variant}: live, a search, retired, or a tombstone (null). */

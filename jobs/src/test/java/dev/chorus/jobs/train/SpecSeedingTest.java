@@ -31,6 +31,15 @@ class SpecSeedingTest {
         assertThat(SpecSeeding.absent(Set.of(), control, CODEC)).isEmpty();
     }
 
+    /** Bytes the JSON codec once failed on with an UncheckedIOException, which stopped the job before it started. */
+    @Test
+    void aValueJacksonTakesForUtf32DoesNotCountOnAJsonControlTopic() {
+        put("junk/default", new byte[] {0, 0, (byte) 0xFF, (byte) 0xFE});
+
+        assertThat(SpecSeeding.absent(Set.of("junk"), control, WireFormat.JSON.codec(VariantSpecRecord.class)))
+                .containsExactly("junk");
+    }
+
     private void put(String key, byte[] value) {
         control.add(new ConsumerRecord<>("chorus.specs", 0, control.size(), key.getBytes(StandardCharsets.UTF_8),
                 value));

@@ -36,6 +36,29 @@ class VariantsTest {
         assertThat(Variants.variant("a/b")).isEqualTo("default");
     }
 
+    /**
+     * Task a with annotator (or item) b/c and task a/b with c both had key a/b/c on a compacted topic: compaction kept
+     * one of them, and a tombstone of one deleted the other. The task's '/' and '%' are escaped; other keys are as
+     * they were.
+     */
+    @Test
+    void annotatorAndConsensusKeysOfTasksWithASlashNeverCollideAndOrdinaryKeysAreUnchanged() {
+        assertThat(TrainRecords.annotatorKey("a", "default", "b/c"))
+                .isNotEqualTo(TrainRecords.annotatorKey("a/b", "default", "c"));
+        assertThat(TrainRecords.consensusKey("a", "default", "b/c"))
+                .isNotEqualTo(TrainRecords.consensusKey("a/b", "default", "c"));
+        assertThat(TrainRecords.annotatorKey("a", "fast", "b/c"))
+                .isNotEqualTo(TrainRecords.annotatorKey("a/b", "fast", "c"));
+        assertThat(TrainRecords.annotatorKey("a%2Fb", "default", "c"))
+                .isNotEqualTo(TrainRecords.annotatorKey("a/b", "default", "c"));
+
+        assertThat(TrainRecords.annotatorKey("a/b", "default", "c")).isEqualTo("a%2Fb/c");
+        assertThat(TrainRecords.consensusKey("50%/x", "fast", "i/1")).isEqualTo("50%25%2Fx/i/1\u001Ffast");
+        assertThat(TrainRecords.annotatorKey("iris", "default", "ann-7/b")).isEqualTo("iris/ann-7/b");
+        assertThat(TrainRecords.annotatorKey("iris", "fast", "ann-7")).isEqualTo("iris/ann-7\u001Ffast");
+        assertThat(TrainRecords.consensusKey("crowd.v2", "default", "x-1")).isEqualTo("crowd.v2/x-1");
+    }
+
     @Test
     void eachVariantTrainsItsOwnModelAndARetiredOneLosesItsState() throws Exception {
         try (var h = new TrainerHarness(settings())) {

@@ -124,6 +124,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
             throw new RecordDecodingException(null, "not valid JSON: expected a JSON object, got C3 01 at byte 0, the "
                     + "marker of Avro single-object encoding (this looks like Avro: is the topic's wire format avro?)");
         }
+        requireNoZeroByte(bytes);
         JsonNode root;
         try (JsonParser parser = mapper.createParser(bytes)) {
             root = mapper.readTree(parser);
@@ -140,7 +141,9 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
             throw new RecordDecodingException(null, "not valid JSON: " + parseProblem(e)
                     + "; input: " + excerpt(bytes), e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read JSON from a byte array", e);
+            // Reading a byte array does no I/O: whatever the parser throws is about these bytes.
+            throw new RecordDecodingException(null, "not valid JSON: " + UnicodeText.escaped(e.getMessage())
+                    + "; input: " + excerpt(bytes), e);
         }
         requireStrictUtf8(bytes);
         @SuppressWarnings("unchecked")
@@ -170,6 +173,20 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
             output = new ByteArrayOutputStream();
             utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
+    }
+
+    /**
+     * UTF-8 JSON text never holds a raw 00 byte (JSON allows no control character outside its escapes), while Jackson
+     * takes leading 00 bytes for UTF-16 or UTF-32 and reads such text, or fails with an IOException that is no parse
+     * error. Refused before parsing, so that the codec reads UTF-8 alone, as it claims.
+     */
+    private static void requireNoZeroByte(byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                throw new RecordDecodingException(null, "not valid JSON: expected UTF-8 JSON text, got byte 00 at "
+                        + "offset " + i + "; input: " + excerpt(bytes));
+            }
         }
     }
 
@@ -310,7 +327,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
                     Map<String, Object> entries = new LinkedHashMap<>();
                     for (Map.Entry<String, JsonNode> entry : json.properties()) {
                         entries.put(text(entry.getKey(), path), read(schema.getValueType(), schema.getValueType(),
-                                entry.getValue(), path + "." + entry.getKey()));
+                                entry.getValue(), path + "." + pathKey(entry.getKey())));
                     }
                     return entries;
                 }
@@ -581,7 +598,7 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
     private static String describe(JsonNode json) {
         switch (json.getNodeType()) {
             case STRING:
-                return "string " + abbreviate(json.toString());
+                return "string " + UnicodeText.quoted(json.textValue(), EXCERPT_CHARS);
             case NUMBER:
                 return "number " + json.asText();
             case BOOLEAN:
@@ -597,11 +614,19 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         }
     }
 
-    private static String abbreviate(String text) {
-        return text.length() <= EXCERPT_CHARS ? text : text.substring(0, UnicodeText.cut(text, EXCERPT_CHARS)) + "...";
+    /**
+     * A map's key in a field's path: as it is, or quoted ({@link UnicodeText#quoted}) when it holds a quote, a
+     * backslash or a character a reason must not carry raw (a terminal escape, a bidi control).
+     */
+    private static String pathKey(String key) {
+        String quoted = UnicodeText.quoted(key, Integer.MAX_VALUE);
+        return quoted.length() == key.length() + 2 ? key : quoted;
     }
 
-    /** The first characters of the input, JSON-escaped and quoted, for messages. */
+    /**
+     * The first characters of the input, JSON-escaped and quoted, for messages; control and format characters JSON
+     * leaves raw (C1 controls, bidi) as {@link UnicodeText#escaped} writes them.
+     */
     private static String excerpt(byte[] bytes) {
         int length = Math.min(bytes.length, EXCERPT_BYTES);
         String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
@@ -609,12 +634,13 @@ public final class PlainJsonCodec<T extends SpecificRecord> implements RecordCod
         if (text.length() > EXCERPT_CHARS) {
             text = text.substring(0, UnicodeText.cut(text, EXCERPT_CHARS));
         }
-        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"'
+        return '"' + UnicodeText.escaped(new String(JsonStringEncoder.getInstance().quoteAsString(text))) + '"'
                 + (truncated ? "..." : "");
     }
 
+    /** The parser's message, which may quote the input (an unexpected token, a duplicated field's name), escaped. */
     private static String parseProblem(JsonProcessingException e) {
-        return e.getOriginalMessage() + at(e.getLocation());
+        return UnicodeText.escaped(e.getOriginalMessage()) + at(e.getLocation());
     }
 
     private static String at(JsonLocation location) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
@@ -94,11 +95,12 @@ class PlainJsonCodecTest {
     /** A value cut for the message at an emoji's first half would leave a reason that is not Unicode text. */
     @Test
     void aLongValueIsCutForTheMessageBetweenCharactersNotInsideOne() {
-        String label = "a".repeat(38) + "\uD83D\uDE00tail";
+        String label = "a".repeat(39) + "\uD83D\uDE00tail";
         RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class, () -> decode(
                 "{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"label\":\"" + label + "\",\"eventTime\":1}"));
 
-        assertThat(e).hasMessage("field 'label': expected int or null, got string \"" + "a".repeat(38) + "...");
+        assertThat(e).hasMessage("field 'label': expected int or null, got string \"" + "a".repeat(39)
+                + "\"... (45 characters)");
         assertThat(UnicodeText.firstUnpairedSurrogate(e.getMessage())).isEqualTo(-1);
     }
 
@@ -119,12 +121,51 @@ class PlainJsonCodecTest {
                 .getId()).as("real UTF-8 still reads").isEqualTo("caf\u00e9 \uD83D\uDE00");
     }
 
+    /**
+     * Jackson takes leading 00 bytes for UTF-32 or UTF-16 and reads such text, or throws an IOException that is no
+     * parse error (CharConversionException: an unsupported UCS-4 byte order, a UTF-32 code point past U+10FFFF), which
+     * escaped as UncheckedIOException; UTF-8 JSON text never holds a raw 00, so every one is a decoding error.
+     */
+    @Test
+    void aZeroByteIsNotUtf8JsonTextWhateverEncodingJacksonWouldGuess() {
+        byte[][] values = {{0, 0, (byte) 0xFF, (byte) 0xFE}, {0, 0, 0, 0x7B, 0, 0x11, 0, 0}, {0, 0, 0, 0x7B}};
+        for (byte[] value : values) {
+            RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class,
+                    () -> examples.decode(value));
+            assertThat(e).as("%s", java.util.Arrays.toString(value)).isNotNull()
+                    .hasMessageStartingWith("not valid JSON: expected UTF-8 JSON text, got byte 00 at offset 0;"
+                            + " input: ");
+            assertThat(e.field()).isNull();
+        }
+
+        byte[] utf16 = "{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"eventTime\":1}"
+                .getBytes(StandardCharsets.UTF_16LE);
+        assertThatThrownBy(() -> examples.decode(utf16)).isInstanceOf(RecordDecodingException.class)
+                .hasMessageStartingWith("not valid JSON: expected UTF-8 JSON text, got byte 00 at offset 1;");
+        byte[] late = utf8("{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"eventTime\":1}  ");
+        late[late.length - 1] = 0;
+        assertThatThrownBy(() -> examples.decode(late)).isInstanceOf(RecordDecodingException.class)
+                .hasMessageStartingWith("not valid JSON: expected UTF-8 JSON text, got byte 00 at offset "
+                        + (late.length - 1) + ";");
+    }
+
     private static byte[] concat(byte[]... parts) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         for (byte[] part : parts) {
             out.writeBytes(part);
         }
         return out.toByteArray();
+    }
+
+    @Test
+    void quotedAndEscapedWriteWhatAReasonMustNotCarryRawAsEscapes() {
+        String text = "a\"\\\u001B\u009B\u202E\uD800\uD83D\uDE00\uDC00z";
+        assertThat(UnicodeText.quoted(text, 100))
+                .isEqualTo("\"a\\u0022\\u005C\\u001B\\u009B\\u202E\\uD800\uD83D\uDE00\\uDC00z\"");
+        assertThat(UnicodeText.escaped(text)).isEqualTo("a\"\\\\u001B\\u009B\\u202E\\uD800\uD83D\uDE00\\uDC00z");
+        assertThat(UnicodeText.quoted("ab\uD83D\uDE00", 3)).isEqualTo("\"ab\"... (4 characters)");
+        assertThat(UnicodeText.quoted(null, 3)).isEqualTo("null");
+        assertThat(UnicodeText.escaped("plain")).isEqualTo("plain");
     }
 
     @Test
@@ -164,6 +205,48 @@ class PlainJsonCodecTest {
 
         assertThat(decode("{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"annotator\":\"\\ud83d\\ude00\","
                 + "\"eventTime\":1}").getAnnotator()).isEqualTo("\uD83D\uDE00");
+    }
+
+    /**
+     * A reason and field quote what the producer wrote: a string value, a map key, a parser's unexpected character.
+     * Raw, a lone surrogate made the dead letter unwritable as UTF-8 (on a JSON dead-letter topic it read back as no
+     * Unicode text, so Chorus refused its own dead letter) and an ESC or CSI reached logs and terminals.
+     */
+    @ParameterizedTest
+    @MethodSource("producerTextInReasons")
+    void aReasonAndFieldQuoteProducerTextEscapedAndTheirDeadLetterRoundTrips(String description, byte[] json,
+            Class<? extends SpecificRecord> type) {
+        RecordDecodingException e = catchThrowableOfType(RecordDecodingException.class,
+                () -> new PlainJsonCodec<>(type).decode(json));
+
+        assertThat(e).as(description).isNotNull();
+        for (String text : new String[] {e.getMessage(), e.field()}) {
+            if (text != null) {
+                assertThat(UnicodeText.firstUnpairedSurrogate(text)).as(text).isEqualTo(-1);
+                assertThat(text.codePoints().filter(c -> Character.isISOControl(c)
+                        || Character.getType(c) == Character.FORMAT)).as(text).isEmpty();
+            }
+        }
+        DeadLetter letter = DeadLetter.newBuilder().setOriginal(ByteBuffer.wrap(json)).setTopic("chorus.examples")
+                .setPartition(0).setOffset(1).setReason("undecodable record: " + e.getMessage()).setField(e.field())
+                .setTime(1).build();
+        RecordCodec<DeadLetter> letters = WireFormat.JSON.codec(DeadLetter.class);
+        assertThat(letters.decode(letters.encode(letter))).isEqualTo(letter);
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> producerTextInReasons() {
+        String required = "\"task\":\"t\",\"variant\":\"v\",\"version\":1,\"algorithm\":\"a\",\"spec\":\"\","
+                + "\"parametersFormat\":1,\"parameters\":\"\",\"examplesSeen\":0,\"createdAt\":0";
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("a string value where a number goes", utf8(
+                        "{\"id\":\"a1\",\"task\":\"t\",\"features\":[1],\"label\":\"\\ud800\\u001b[2J\u009b\u202e\","
+                                + "\"eventTime\":1}"), Example.class),
+                org.junit.jupiter.params.provider.Arguments.of("a map key", utf8(
+                        "{" + required + ",\"metrics\":{\"acc\\u001b]0;x\\u0007\u009b\":true}}"), ModelSnapshot.class),
+                org.junit.jupiter.params.provider.Arguments.of("a parser's unrecognised token", utf8(
+                        "{\"id\":x\u009b\u202e1}"), Example.class),
+                org.junit.jupiter.params.provider.Arguments.of("a parser's duplicated field", utf8(
+                        "{\"id\":\"a\",\"x\\u001b\\ud800\":1,\"x\\u001b\\ud800\":2}"), Example.class));
     }
 
     @Test
