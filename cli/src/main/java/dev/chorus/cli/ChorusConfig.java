@@ -2,6 +2,11 @@ package dev.chorus.cli;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.AnnotatedElement;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +36,19 @@ import picocli.CommandLine.ParameterException;
  * <p>Which file: {@code --config FILE}, else {@code $CHORUS_CONFIG}, else {@code ./chorus.properties} if it
  * exists, else {@code ~/.chorus/chorus.properties} if it exists, else none. A file named explicitly must exist.
  * The file is read on first use, after the command line is parsed, so {@code --config} may stand anywhere.
+ *
+ * <p>An option marked {@link FlagOnly} takes no default from the file, though its key may set another command's.
  */
 final class ChorusConfig implements CommandLine.IDefaultValueProvider {
+
+    /**
+     * Marks an option whose value comes from the command line or its built-in default only: one that names what a
+     * command changes or reads ({@code models reset --variant}) must not come from a line kept for another command
+     * ({@code variant=champion}, serve's), which would make it act on another key without a word.
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    @interface FlagOnly {}
 
     static final String ENVIRONMENT_VARIABLE = "CHORUS_CONFIG";
     static final String FILE_NAME = "chorus.properties";
@@ -140,10 +156,14 @@ final class ChorusConfig implements CommandLine.IDefaultValueProvider {
         spec.subcommands().values().forEach(sub -> collectKeys(sub.getCommandSpec(), keys));
     }
 
-    /** Single-valued, non-help options with a long name; maps such as {@code -X} take {@code kafka.*} keys instead. */
+    /**
+     * Single-valued, non-help options with a long name, but for those marked {@link FlagOnly}; maps such as {@code -X}
+     * take {@code kafka.*} keys instead.
+     */
     private static boolean configurable(OptionSpec option) {
         return !option.usageHelp() && !option.versionHelp() && !option.isMultiValue()
-                && !CONFIG_OPTION.equals(option.longestName()) && longName(option) != null;
+                && !CONFIG_OPTION.equals(option.longestName()) && longName(option) != null
+                && !(option.userObject() instanceof AnnotatedElement field && field.isAnnotationPresent(FlagOnly.class));
     }
 
     /** The file key of {@code option}: its declared long name without the dashes. */

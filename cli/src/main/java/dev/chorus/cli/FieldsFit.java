@@ -39,6 +39,7 @@ final class FieldsFit {
     private final List<Float> weights = new ArrayList<>();
     private long unlabelled;
     private long refused;
+    private long trained;
 
     /** Whether {@code spec} is one this trains: hashed features, and no label model. */
     static boolean takes(ModelSpec spec) {
@@ -100,7 +101,16 @@ final class FieldsFit {
         return refused;
     }
 
-    /** One pass in the file's order; {@code progress} gets each minibatch's size. Returns the mean loss. */
+    /** Examples in the minibatches trained (not refused), over every pass so far. */
+    long trained() {
+        return trained;
+    }
+
+    /**
+     * One pass in the file's order; {@code progress} gets each minibatch's size. Returns the mean loss over the
+     * examples of the minibatches it trained (a refused one counts neither its loss nor its examples), NaN when it
+     * trained none.
+     */
     double epoch(IntConsumer progress) {
         int size = spec.batchSize();
         SparseBatch batch = wideDeep != null ? null : new SparseBatch(spec.inputDim());
@@ -109,6 +119,7 @@ final class FieldsFit {
         float[] t = new float[size];
         float[] w = new float[size];
         double lossSum = 0;
+        long trainedNow = 0;
         for (int start = 0; start < examples(); start += size) {
             int n = Math.min(size, examples() - start);
             for (int r = 0; r < n; r++) {
@@ -123,6 +134,7 @@ final class FieldsFit {
             }
             try {
                 lossSum += n * train(batch, wideBatch, y, t, w);
+                trainedNow += n;
             } catch (NonFiniteUpdateException e) {
                 refused++;
             }
@@ -133,7 +145,8 @@ final class FieldsFit {
             }
             progress.accept(n);
         }
-        return lossSum / examples();
+        trained += trainedNow;
+        return trainedNow == 0 ? Double.NaN : lossSum / trainedNow;
     }
 
     /** One step on the minibatch in {@code batch} (hashed) or {@code wideBatch}; its mean loss. */

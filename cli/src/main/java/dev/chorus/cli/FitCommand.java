@@ -11,16 +11,24 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
 import dev.chorus.core.model.OnlineLearner;
 import dev.chorus.core.model.ValueRange;
+import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.Example;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -30,6 +38,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -40,7 +49,8 @@ import picocli.CommandLine.Spec;
  * and deep or large-softmax model) trains on JSON lines of named-field examples instead ({@link FieldsFit}), a
  * skip-gram spec on their token sequences ({@link SequencesFit}), a spec with a {@code labelModel} on crowd labels
  * ({@link LabelModelFit}). A minibatch the numeric guard refuses (its update would make a parameter non-finite)
- * leaves the model as it was and is counted, and the fit goes on, as in the job.
+ * leaves the model as it was and is counted, and the fit goes on, as in the job; a fit of which it refused every one
+ * trained nothing, fails, and writes no file. The file is written whole or not at all ({@link #writeWhole}).
  */
 @Command(name = "fit", mixinStandardHelpOptions = true,
         description = {"Train a model offline on a dataset file and write it as a Chorus model file (the bytes a model "
@@ -81,14 +91,22 @@ final class FitCommand implements Callable<Integer> {
 
     /** Dense minibatches the numeric guard refused. */
     private long refused;
+    /** Dense rows in minibatches trained, over every epoch. */
+    private long trained;
 
     @Override
     public Integer call() throws Exception {
         if (epochs < 1) {
             throw data.usage("--epochs: expected an integer >= 1, got " + epochs);
         }
-        ModelSpec model = VariantSpecs.parseVariant(TrainJobOptions.readSpec(specJson),
-                TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK).model();
+        ModelSpec model;
+        try {
+            model = VariantSpecs.parseVariant(TrainJobOptions.readSpec(specJson),
+                    TrainSettings.DEFAULT_MAX_VARIANTS_PER_TASK).model();
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            // The argument, not the fit: a usage error (exit 2), as the same spec given to specs put is.
+            throw new ParameterException(spec.commandLine(), "--spec: " + e.getMessage(), e);
+        }
         if (catalogue.check(data, List.of("--input-format", "--labels", "--header", "--label-column", "--delimiter",
                 "--zero-based", "--dim"))) {
             return fitFields(model, () -> catalogue.examples(data.file, PackageCatalogue.TASK, 0));
@@ -118,6 +136,7 @@ final class FitCommand implements Callable<Integer> {
                 loss = epoch(learner, rows, bar);
             }
         }
+        requireTrained(trained, refused);
         return written(model, rows.rows(), started, loss, learner.toBytes(), refusedNote(refused));
     }
 
@@ -179,6 +198,7 @@ final class FitCommand implements Callable<Integer> {
         }
         long started = System.nanoTime();
         double loss = passes(fit.examples(), fit::epoch);
+        requireTrained(fit.trained(), fit.refused());
         return written(model, fit.examples(), started, loss, fit.toBytes(),
                 (fit.unlabelled() == 0 ? "" : String.format(Locale.ROOT, "; %,d unlabelled examples not trained",
                         fit.unlabelled()))
@@ -204,8 +224,9 @@ final class FitCommand implements Callable<Integer> {
         }
         long started = System.nanoTime();
         passes(fit.labels(), fit::epoch);
+        requireTrained(fit.trainedMinibatches(), fit.refusedMinibatches());
         byte[] bytes = fit.toBytes();
-        Files.write(out, bytes);
+        writeWhole(out, bytes);
         PrintWriter printed = spec.commandLine().getOut();
         printed.printf(Locale.ROOT, "fit %s label model (%s) on %,d labels of %,d items by %,d annotators of %s in %.1f s:"
                 + " %,d bytes written to %s%s%s%n", model.labelModel().method(), model.algorithm(), fit.labels(),
@@ -227,8 +248,13 @@ final class FitCommand implements Callable<Integer> {
         }
         long started = System.nanoTime();
         long pairs = (long) passes(fit.sequences(), fit::epoch);
+        if (fit.refused() == (long) fit.sequences() * epochs) {
+            throw new IllegalStateException(data.file + ": the numeric guard refused every sequence (" + fit.refused()
+                    + "): each would have made a vector non-finite, so nothing trained and no model was written to "
+                    + out + "; a lower learning rate trains");
+        }
         byte[] bytes = fit.toBytes();
-        Files.write(out, bytes);
+        writeWhole(out, bytes);
         PrintWriter printed = spec.commandLine().getOut();
         printed.printf(Locale.ROOT, "fit %s on %,d sequences of %s (%d epoch%s) in %.1f s, %,d (centre, context) pairs "
                 + "in the last epoch: %,d bytes written to %s%s%n", model.algorithm(), fit.sequences(), data.file, epochs,
@@ -245,26 +271,70 @@ final class FitCommand implements Callable<Integer> {
                 : null;
     }
 
+    /**
+     * Fails when nothing trained: the numeric guard refused each of the {@code refused} minibatches, so the model is
+     * the untrained one, which no file should pass for a fit (exit 1, nothing written).
+     */
+    private void requireTrained(long trained, long refused) {
+        if (trained == 0) {
+            throw new IllegalStateException(data.file + ": the numeric guard refused every minibatch (" + refused
+                    + "): each update would have made a parameter non-finite, so nothing trained and no model was "
+                    + "written to " + out + "; a lower learning rate (or smaller feature values) trains");
+        }
+    }
+
+    /**
+     * Writes {@code bytes} to {@code out} whole or not at all: into a new file beside it, then moved over it at once
+     * (atomically where the file system can), so that a fit that fails, or is stopped, while it writes leaves the
+     * file that was there as it was, never a model cut short that a warm start would refuse.
+     */
+    static void writeWhole(Path out, byte[] bytes) throws IOException {
+        Path target = out.toAbsolutePath();
+        Path partial = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".partial");
+        try {
+            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            try {
+                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
     private static String refusedNote(long refusedMinibatches) {
         return refusedMinibatches == 0 ? "" : String.format(Locale.ROOT, "; %,d minibatches refused by the numeric "
                 + "guard (non-finite), the model kept as it was", refusedMinibatches);
     }
 
-    /** Writes the model file and says so. */
+    /**
+     * Writes the model file and says so; {@code loss} is the mean over the rows the last epoch trained, NaN when the
+     * numeric guard refused each of its minibatches.
+     */
     private int written(ModelSpec model, int examples, long started, double loss, byte[] bytes, String notes)
             throws IOException {
-        Files.write(out, bytes);
+        writeWhole(out, bytes);
         PrintWriter printed = spec.commandLine().getOut();
-        printed.printf(Locale.ROOT, "fit %s on %,d examples of %s (%d epoch%s) in %.1f s, mean loss of the last epoch "
-                + "%.4f: %,d bytes written to %s%s%n", model.algorithm(), examples, data.file, epochs,
-                epochs == 1 ? "" : "s", (System.nanoTime() - started) / 1e9, loss, bytes.length, out, notes);
+        printed.printf(Locale.ROOT, "fit %s on %,d examples of %s (%d epoch%s) in %.1f s, %s: %,d bytes written to %s%s%n",
+                model.algorithm(), examples, data.file, epochs, epochs == 1 ? "" : "s",
+                (System.nanoTime() - started) / 1e9, Double.isNaN(loss) ? "no loss of the last epoch (the numeric "
+                        + "guard refused each of its minibatches)" : String.format(Locale.ROOT, "mean loss of the last "
+                        + "epoch %.4f", loss), bytes.length, out, notes);
         printed.flush();
         return 0;
     }
 
     /**
-     * One pass in the file's order; returns the mean loss of its minibatches, weighted by their sizes, over all the
-     * rows (a refused minibatch adds none).
+     * One pass in the file's order; returns the mean loss of the minibatches it trained, weighted by their sizes (a
+     * refused minibatch counts neither its loss nor its rows), NaN when it trained none.
      */
     private double epoch(OnlineLearner learner, DenseDataset rows, ProgressBar bar) {
         int dim = rows.dim();
@@ -276,6 +346,7 @@ final class FitCommand implements Callable<Integer> {
         int[] y = new int[batch];
         float[] t = new float[batch];
         double lossSum = 0;
+        long trainedRows = 0;
         for (int start = 0; start < rows.rows(); start += batch) {
             int n = Math.min(batch, rows.rows() - start);
             System.arraycopy(rows.features(), start * dim, x, 0, n * dim);
@@ -289,6 +360,7 @@ final class FitCommand implements Callable<Integer> {
             try {
                 lossSum += n * (classifier ? learner.trainMinibatch(x, y, null, n)
                         : learner.trainMinibatch(x, t, null, n));
+                trainedRows += n;
             } catch (NonFiniteUpdateException e) {
                 refused++;
             }
@@ -296,13 +368,15 @@ final class FitCommand implements Callable<Integer> {
                 bar.stepBy(n);
             }
         }
-        return lossSum / rows.rows();
+        trained += trainedRows;
+        return trainedRows == 0 ? Double.NaN : lossSum / trainedRows;
     }
 
     /**
      * The rows must fit the spec as the train job's checks would have them: its input dimension, class labels in
-     * range for a classifier, and every value in the spec's {@code featureRange} and target in its {@code targetRange}
-     * if it declares them.
+     * range for a classifier, every value finite and at most {@link ExampleValidator#MAX_MAGNITUDE} in magnitude, so
+     * in the spec's {@code featureRange} if it declares one, and every target (of a regression) likewise, before it
+     * becomes the float32 it trains as, and in the spec's {@code targetRange}.
      */
     private void check(DenseDataset rows, ModelSpec model) {
         if (rows.rows() == 0) {
@@ -320,12 +394,32 @@ final class FitCommand implements Callable<Integer> {
                 }
             }
         }
+        float[] values = rows.features();
+        for (int i = 0; i < rows.rows() * rows.dim(); i++) {
+            // The job's rule (ExampleValidator.basic): NaN fails the comparison too.
+            if (!(Math.abs(values[i]) <= ExampleValidator.MAX_MAGNITUDE)) {
+                throw data.usage(data.file + ": expected " + (Float.isFinite(values[i]) ? "feature values of at most "
+                        + ExampleValidator.MAX_MAGNITUDE + " in magnitude (a square must stay finite in float32, "
+                        + "which training runs in)" : "finite feature values") + ", got " + values[i] + " in row "
+                        + (i / rows.dim() + 1) + ", feature " + i % rows.dim());
+            }
+        }
         ValueRange features = model.featureRange();
         int outside = features == null ? -1 : features.firstOutside(rows.features(), 0, rows.rows() * rows.dim());
         if (outside >= 0) {
             throw data.usage(data.file + ": expected feature values " + features.describe() + " (the spec's "
                     + "featureRange), got " + rows.features()[outside] + " in row " + (outside / rows.dim() + 1)
                     + ", feature " + outside % rows.dim());
+        }
+        for (int i = 0; !model.isClassifier() && i < rows.rows(); i++) {
+            double target = rows.labels()[i];
+            // The job's rule (ExampleValidator's target check), on the target as produce sends it: a double.
+            if (!(Math.abs(target) <= ExampleValidator.MAX_MAGNITUDE)) {
+                throw data.usage(data.file + ": expected " + (Double.isFinite(target) ? "targets of at most "
+                        + ExampleValidator.MAX_MAGNITUDE + " in magnitude (a squared error must stay finite in "
+                        + "float32, which training runs in)" : "finite targets") + ", got " + target + " in row "
+                        + (i + 1));
+            }
         }
         ValueRange targets = model.targetRange();
         for (int i = 0; targets != null && i < rows.rows(); i++) {

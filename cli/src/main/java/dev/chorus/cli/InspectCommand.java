@@ -82,6 +82,8 @@ final class InspectCommand implements Callable<Integer> {
             + "to read.")
     String task;
 
+    // Not from a variant= line, which is serve's (variant=champion names no model on the models topic).
+    @ChorusConfig.FlagOnly
     @Option(names = "--variant", paramLabel = "VARIANT", defaultValue = "default",
             description = "With --task: the variant (default: ${DEFAULT-VALUE}).")
     String variant;

@@ -1,9 +1,13 @@
 package dev.chorus.cli;
 
+import dev.chorus.core.select.SearchRun;
+import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.TopicReader;
+import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.VariantSpecRecord;
+import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordDecodingException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +44,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *     neither topic exists, records on them were no DeadLetter
  * @param tombstoned the keys whose last record is a tombstone (not in {@code keys}): retired, if they were live, until
  *     compaction forgets them, so a spec for one must say {@code "revive":true}
+ * @param changes the taken records and the tombstones, in the order written: what {@link #states} replays
  */
-record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tombstoned) {
+record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tombstoned, List<Change> changes) {
+
+    /** A record the job took (or has not read yet) under {@code key}, or a tombstone of it ({@code record} null). */
+    record Change(String key, VariantSpecRecord record) {}
 
     /** A control record that is no VariantSpecRecord: why ({@code reason}, the decoder's message), and where it is. */
     record Unreadable(String reason, int partition, long offset) {}
@@ -135,6 +143,83 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tom
         return taken;
     }
 
+    /**
+     * What the train job holds each key as after the {@link #changes}, replayed as its {@code check-specs} applies
+     * them (SpecControl): a LIVE record with the spec the key trains, or a RETIRED one. A live search's key holds its
+     * record, and each variant it draws, which has no record of its own until one names it, a LIVE record of the spec
+     * the search draws for it ({@link VariantSpecs#drawnSpec}); retiring the search (a RETIRED record or a tombstone
+     * of its key) retires them all, so they stay retired, as the job keeps them, until a record revives one. A RETIRED
+     * record retires its key; a tombstone retires a key that was live (for one that was not, the job changes nothing,
+     * but its earlier record may have been compacted away: {@link #tombstoned} says which keys end with one). Each
+     * change is taken as the job took it, but for those the job refuses whatever came before: a record whose key is
+     * not its {@code task/variant}, a LIVE one without a spec that parses, and any record but a search's retirement
+     * under a live search's key.
+     */
+    Map<String, VariantSpecRecord> states() {
+        Map<String, VariantSpecRecord> states = new LinkedHashMap<>();
+        Map<String, VariantSpecRecord> searches = new HashMap<>();
+        for (Change c : changes) {
+            VariantSpecRecord r = c.record();
+            VariantSpecRecord search = searches.remove(c.key());
+            if (search != null) {
+                if (r == null || r.getStatus() == VariantStatus.RETIRED) {
+                    retire(search, r, states);
+                } else {
+                    searches.put(c.key(), search); // the live search's record again, or one the job refuses
+                }
+                continue;
+            }
+            if (r == null) {
+                VariantSpecRecord was = states.get(c.key());
+                if (was != null && was.getStatus() == VariantStatus.LIVE) {
+                    states.put(c.key(), retired(was.getTask(), was.getVariant(), was.getUpdatedAt(), "tombstone"));
+                }
+                continue;
+            }
+            if (!c.key().equals(r.getTask() + "/" + r.getVariant())) {
+                continue;
+            }
+            if (r.getStatus() == VariantStatus.RETIRED) {
+                states.put(c.key(), r);
+                continue;
+            }
+            VariantSpec parsed;
+            try {
+                parsed = VariantSpecs.parseVariant(r.getSpec(), Integer.MAX_VALUE);
+            } catch (RuntimeException refused) {
+                continue;
+            }
+            states.put(c.key(), r);
+            if (parsed.search().isPresent()) {
+                searches.put(c.key(), r);
+                for (String name : SearchRun.variantNames(r.getVariant(), parsed.variants())) {
+                    states.put(r.getTask() + "/" + name, VariantSpecRecord.newBuilder().setTask(r.getTask())
+                            .setVariant(name).setStatus(VariantStatus.LIVE)
+                            .setSpec(VariantSpecs.drawnSpec(r.getTask(), r.getVariant(), r.getSpec(), name))
+                            .setUpdatedAt(r.getUpdatedAt()).setSource(r.getSource()).build());
+                }
+            }
+        }
+        return states;
+    }
+
+    /** {@code search} retired by {@code by} (null: a tombstone): its key and every variant it draws. */
+    private static void retire(VariantSpecRecord search, VariantSpecRecord by, Map<String, VariantSpecRecord> states) {
+        long at = by == null ? search.getUpdatedAt() : by.getUpdatedAt();
+        String source = by == null ? "tombstone" : by.getSource();
+        String key = search.getTask() + "/" + search.getVariant();
+        states.put(key, by != null ? by : retired(search.getTask(), search.getVariant(), at, source));
+        VariantSpec parsed = VariantSpecs.parseVariant(search.getSpec(), Integer.MAX_VALUE);
+        for (String name : SearchRun.variantNames(search.getVariant(), parsed.variants())) {
+            states.put(search.getTask() + "/" + name, retired(search.getTask(), name, at, source));
+        }
+    }
+
+    private static VariantSpecRecord retired(String task, String variant, long at, String source) {
+        return VariantSpecRecord.newBuilder().setTask(task).setVariant(variant).setStatus(VariantStatus.RETIRED)
+                .setSpec(null).setUpdatedAt(at).setSource(source).build();
+    }
+
     /** How many keys end with an unreadable record (refused or not yet). */
     long unreadable() {
         return keys.values().stream().filter(k -> k.refused() != null && k.refused().unreadable() != null).count();
@@ -143,11 +228,15 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tom
     /**
      * What judging the control topic needs, kept as records of either topic arrive: per key of the control topic its
      * records since its last tombstone (a dead letter that arrives later can refuse the latest, which hands the key
-     * back to the one before), and the dead letters of the control topic, by partition and offset.
+     * back to the one before), every record and tombstone in the order read (for {@link #states}), and the dead
+     * letters of the control topic, by partition and offset.
      */
     static final class Judge {
         private record Entry(int partition, long offset, byte[] sha256, VariantSpecRecord record,
                 Unreadable unreadable) {}
+
+        /** A control record read under {@code key}, or a tombstone of it ({@code entry} null). */
+        private record Read(String key, Entry entry) {}
 
         private final String specsTopic;
         private final boolean initialModels;
@@ -155,6 +244,7 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tom
         private final Map<String, DeadLetter> refusals = new HashMap<>();
         private final Map<String, List<Entry>> byKey = new LinkedHashMap<>();
         private final Set<String> tombstoned = new LinkedHashSet<>();
+        private final List<Read> read = new ArrayList<>();
         private int decoded;
 
         /** {@code initialModels}: whether to keep the warm-start models the records carry (the board needs none). */
@@ -177,6 +267,7 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tom
                 byKey.remove(key);
                 if (key != null) {
                     tombstoned.add(key);
+                    read.add(new Read(key, null));
                 }
                 return;
             }
@@ -195,6 +286,9 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tom
                         new Unreadable(e.getMessage(), r.partition(), r.offset()));
             }
             byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(entry);
+            if (key != null) {
+                read.add(new Read(key, entry));
+            }
         }
 
         /** How many control records this judge has decoded. */
@@ -213,11 +307,7 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tom
                 boolean pending = false;
                 Refusal refused = null;
                 for (Entry e : entries) {
-                    DeadLetter refusal = refusals.get(e.partition() + "@" + e.offset());
-                    if (refusal != null && refusal.getOriginalSha256() != null
-                            && !refusal.getOriginalSha256().equals(ByteBuffer.wrap(e.sha256()))) {
-                        refusal = null;
-                    }
+                    DeadLetter refusal = refusal(e);
                     if (e.record() == null) {
                         refused = new Refusal(null, e.unreadable(), refusal);
                     } else if (refusal != null) {
@@ -230,7 +320,20 @@ record JudgedSpecs(Map<String, Key> keys, List<String> warnings, Set<String> tom
                 }
                 keys.put(key, new Key(key, taken, refused, pending));
             });
-            return new JudgedSpecs(keys, List.copyOf(warnings), Set.copyOf(tombstoned));
+            List<Change> changes = new ArrayList<>();
+            for (Read r : read) {
+                if (r.entry() == null || r.entry().record() != null && refusal(r.entry()) == null) {
+                    changes.add(new Change(r.key(), r.entry() == null ? null : r.entry().record()));
+                }
+            }
+            return new JudgedSpecs(keys, List.copyOf(warnings), Set.copyOf(tombstoned), List.copyOf(changes));
+        }
+
+        /** The dead letter that refuses {@code e}: of its partition and offset, and of its value where it says. */
+        private DeadLetter refusal(Entry e) {
+            DeadLetter refusal = refusals.get(e.partition() + "@" + e.offset());
+            return refusal != null && refusal.getOriginalSha256() != null
+                    && !refusal.getOriginalSha256().equals(ByteBuffer.wrap(e.sha256())) ? null : refusal;
         }
     }
 

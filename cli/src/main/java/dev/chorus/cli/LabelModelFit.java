@@ -31,6 +31,7 @@ final class LabelModelFit {
     private final int annotators;
     private long refusedLabels;
     private long refusedMinibatches;
+    private long trainedMinibatches;
 
     /**
      * Judges {@code events} for {@code spec}.
@@ -80,6 +81,11 @@ final class LabelModelFit {
         return refusedMinibatches;
     }
 
+    /** Minibatches trained (not refused). */
+    long trainedMinibatches() {
+        return trainedMinibatches;
+    }
+
     /** The one pass over the labels, in the file's order; {@code progress} gets each minibatch's size. */
     double epoch(IntConsumer progress) {
         int size = spec.batchSize();
@@ -126,6 +132,7 @@ final class LabelModelFit {
         }
         try {
             model.train(x, items, annotators, labels, n);
+            trainedMinibatches++;
         } catch (NonFiniteUpdateException e) {
             refusedMinibatches++;
         }

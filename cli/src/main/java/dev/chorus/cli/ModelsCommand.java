@@ -142,9 +142,12 @@ final class ModelsCommand implements Callable<Integer> {
                 description = "Default: ${DEFAULT-VALUE}.")
         String modelsTopic;
 
+        // The key to tombstone comes from the command line alone: a task= or variant= line is another command's.
+        @ChorusConfig.FlagOnly
         @Option(names = "--task", required = true, description = "The task whose model to forget.")
         String task;
 
+        @ChorusConfig.FlagOnly
         @Option(names = "--variant", defaultValue = JobSettings.DEFAULT_VARIANT,
                 description = "Its variant. Default: ${DEFAULT-VALUE}.")
         String variant;

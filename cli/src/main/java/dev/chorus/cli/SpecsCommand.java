@@ -3,6 +3,7 @@ package dev.chorus.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.saved.ModelWarmStart;
+import dev.chorus.core.select.SearchRun;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.kafka.ChorusTopic;
@@ -211,41 +212,90 @@ final class SpecsCommand {
             }
             topic.kafka.requireReachable(topic.topic);
             JudgedSpecs judged = topic.judged();
-            VariantSpecRecord current = judged.taken().get(task + "/" + variant);
-            boolean tombstoned = judged.tombstoned().contains(task + "/" + variant);
-            if ((tombstoned || current != null && current.getStatus() == VariantStatus.RETIRED)) {
-                if (!revive && !parsed.revive()) {
-                    throw new IllegalArgumentException(task + "/" + variant + " is retired" + (tombstoned
-                            ? " (a tombstone)" : "") + ": add --revive to make it live again (from scratch)");
-                }
-                // The job takes a spec for a retired key only with "revive":true (SpecControl).
-                json = VariantSpecs.revived(json);
-            }
-            if (current != null && current.getStatus() == VariantStatus.LIVE && !json.equals(current.getSpec())) {
-                VariantSpec live = VariantSpecs.parseVariant(current.getSpec(), Integer.MAX_VALUE);
-                if (live.sameVariantAs(parsed)) {
-                    // The live spec written another way, or it as a revival or a reset wrote it (with revive), or
-                    // with another warm start: one says only how a variant starts.
+            byte[] initialModel;
+            try {
+                Verdict verdict = verdict(task, variant, json, parsed, revive, judged.states(), judged.tombstoned());
+                if (verdict.json() == null) {
                     PrintWriter out = spec.commandLine().getOut();
-                    out.printf("%s/%s is live with this spec already%s: nothing written%n", task, variant,
-                            live.warmStart().equals(parsed.warmStart()) ? ""
-                                    : " (a warm start applies only when a variant starts)");
+                    out.println(verdict.said());
                     out.flush();
                     return 0;
                 }
-                throw new IllegalArgumentException(task + "/" + variant + " is live with another spec, which never "
-                        + "changes: put this one under another variant name, or retire " + variant + " first");
-            }
-            byte[] initialModel = parsed.warmStart().isEmpty() ? null
-                    : WarmStartModels.read(parsed.warmStart().get(), task, topic.kafka, modelsTopic);
-            String problem = WarmStarts.check(parsed, initialModel == null ? null : ByteBuffer.wrap(initialModel),
-                    new ModelSizeBound(maxModelParameters));
-            if (problem != null) {
-                throw new IllegalArgumentException(problem.substring(problem.indexOf(':') + 2));
+                json = verdict.json();
+                initialModel = parsed.warmStart().isEmpty() ? null
+                        : WarmStartModels.read(parsed.warmStart().get(), task, topic.kafka, modelsTopic);
+                String problem = WarmStarts.check(parsed, initialModel == null ? null
+                        : ByteBuffer.wrap(initialModel), new ModelSizeBound(maxModelParameters));
+                if (problem != null) {
+                    throw new IllegalArgumentException(problem.substring(problem.indexOf(':') + 2));
+                }
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                // What the job would refuse given the key's state, or a warm start that does not fit: the
+                // arguments still, a usage error (exit 2).
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }
             return written(initialModel == null ? "live" : "live, from a " + initialModel.length + "-byte model",
                     record(task, variant, json, "cli", initialModel));
         }
+    }
+
+    /** What put does: write {@code json}, or, when it is null, nothing, and say {@code said}. */
+    record Verdict(String json, String said) {}
+
+    /**
+     * What put does with {@code json} (parsed: {@code parsed}, with {@code --revive} or not) for {@code task/variant},
+     * judged as the train job's check-specs judges it against the key's state ({@code states}, {@link
+     * JudgedSpecs#states}; {@code tombstoned}, the keys whose last record is a tombstone): for a retired key (a
+     * variant its retired search drew included, and a key that ends with a tombstone, whose live record compaction
+     * may have removed) it writes the spec with {@code "revive":true}; for a key live with the same variant
+     * ({@link VariantSpec#sameVariantAs}, the same text included) nothing; else the spec as it is.
+     *
+     * @throws IllegalArgumentException what the job would refuse: a spec for a retired key without {@code --revive}
+     *     or {@code "revive":true}, or with {@code "reset":true} (a reset never revives), another spec for a live key,
+     *     or a search that draws a variant live with another spec
+     */
+    static Verdict verdict(String task, String variant, String json, VariantSpec parsed, boolean revive,
+            Map<String, VariantSpecRecord> states, Set<String> tombstoned) {
+        String key = task + "/" + variant;
+        VariantSpecRecord held = states.get(key);
+        boolean tombstone = tombstoned.contains(key) && (held == null || held.getStatus() == VariantStatus.RETIRED);
+        if (tombstone || held != null && held.getStatus() == VariantStatus.RETIRED) {
+            String retired = key + " is retired" + (tombstone ? " (a tombstone)" : "");
+            if (parsed.reset()) {
+                throw new IllegalArgumentException(retired + ", and the spec's field 'reset' is true (a reset "
+                        + "record's, as chorus specs list shows one): a reset never revives a retired variant; "
+                        + "remove \"reset\" and put the spec with --revive");
+            }
+            if (!revive && !parsed.revive()) {
+                throw new IllegalArgumentException(retired + ": add --revive to make it live again (from scratch)");
+            }
+            // The job takes a spec for a retired key only with "revive":true (SpecControl).
+            json = VariantSpecs.revived(json);
+        } else if (held != null) {
+            VariantSpec live = VariantSpecs.parseVariant(held.getSpec(), Integer.MAX_VALUE);
+            if (live.sameVariantAs(parsed)) {
+                // The live spec, or it written another way, or as a revival or a reset wrote it (with revive: the
+                // same again would reset the variant), or with another warm start: one says only how a variant
+                // starts.
+                return new Verdict(null, key + " is live with this spec already"
+                        + (live.warmStart().equals(parsed.warmStart()) ? ""
+                                : " (a warm start applies only when a variant starts)") + ": nothing written");
+            }
+            throw new IllegalArgumentException(key + " is live with another spec, which never changes: put this one "
+                    + "under another variant name, or retire " + variant + " first");
+        }
+        if (parsed.search().isPresent() && (held == null || held.getStatus() == VariantStatus.RETIRED)) {
+            for (String name : SearchRun.variantNames(variant, parsed.variants())) {
+                VariantSpecRecord now = states.get(task + "/" + name);
+                String drawn = VariantSpecs.drawnSpec(task, variant, json, name);
+                if (now != null && now.getStatus() == VariantStatus.LIVE && !drawn.equals(now.getSpec())) {
+                    throw new IllegalArgumentException("the search draws variant " + name + " of task " + task
+                            + ", which is live with another spec (" + now.getSpec() + "): retire it first, or put "
+                            + "the search under another name");
+                }
+            }
+        }
+        return new Verdict(json, null);
     }
 
     @Command(name = "retire", mixinStandardHelpOptions = true,
@@ -327,8 +377,14 @@ final class SpecsCommand {
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(true);
             topic.kafka.requireReachable(topic.topic);
-            return written("reset", resetRecord(task, variant, current(task, variant, topic.judged().taken()), reason,
-                    rewarm));
+            VariantSpecRecord record;
+            try {
+                record = resetRecord(task, variant, topic.judged().states().get(task + "/" + variant), reason, rewarm);
+            } catch (IllegalArgumentException e) {
+                // A key the job resets nothing of: the arguments, a usage error (exit 2).
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+            return written("reset", record);
         }
     }
 

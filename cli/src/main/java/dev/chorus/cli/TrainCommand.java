@@ -5,6 +5,7 @@ import dev.chorus.jobs.JobOptions;
 import dev.chorus.jobs.kafka.BoundedEnd;
 import dev.chorus.jobs.select.ChampionSelectionFunction;
 import dev.chorus.jobs.train.SpecSeeding;
+import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainJob;
 import dev.chorus.jobs.train.TrainJobOptions;
 import dev.chorus.jobs.train.TrainSettings;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,17 +51,31 @@ public final class TrainCommand extends LocalJobCommand {
                         s.annotatorsTopic().name(), s.specRefusalsTopic().name()), s.groupId() + "-");
     }
 
-    /** What every run reads or writes (annotators and consensus only label models write), and the specs a bounded run reads. */
+    /**
+     * What every run reads or writes, the annotators and consensus topics when a {@code --spec} has a label model
+     * (only label models write them: one a control record adds later finds them missing only as its job restarts),
+     * and the specs a bounded run reads.
+     */
     @Override
     List<String> requiredTopics() {
         TrainSettings s = settings();
         List<String> topics = new ArrayList<>(List.of(s.examplesTopic().name(), s.predictionsTopic().name(),
                 s.modelsTopic().name(), s.championsTopic().name(), s.deadLetterTopic().name(),
                 s.specRefusalsTopic().name()));
+        if (trainsALabelModel(s.specs())) {
+            topics.addAll(List.of(s.annotatorsTopic().name(), s.consensusTopic().name()));
+        }
         if (s.bounded()) {
             topics.add(s.specsTopic().name());
         }
         return topics;
+    }
+
+    /** Whether the default spec or a task's own has a label model. */
+    private static boolean trainsALabelModel(TaskSpecs specs) {
+        // "" is no task's name (a task has at least one character), so it is given the default spec, if any.
+        return Stream.concat(specs.configuredTasks().stream(), Stream.of("")).map(specs::specFor)
+                .anyMatch(spec -> spec != null && spec.labelModel() != null);
     }
 
     @Override

@@ -133,6 +133,36 @@ class ChorusConfigTest {
         assertThat(printed.toString()).doesNotContain("s3cret").contains("chorus tail: cannot reach Kafka");
     }
 
+    /**
+     * A key sets every option of that name but those that name what a command changes or reads: serve's
+     * {@code variant=champion} must not make {@code models reset --task t} tombstone {@code t/champion}, nor
+     * {@code inspect --nearest} read a champion model that no models-topic key names.
+     */
+    @Test
+    void aVariantOrTaskLineReachesServeButNotTheKeyOfModelsResetOrInspect() throws IOException {
+        Path file = config("variant=champion\ntask=fashion\n");
+
+        CommandLine cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "models", "reset", "--task", "t");
+        ModelsCommand.Reset reset = cli.getSubcommands().get("models").getSubcommands().get("reset").getCommand();
+        assertThat(reset.task + "/" + reset.variant).isEqualTo("t/default");
+
+        CliRun noTask = CliRun.run("--config", file.toString(), "models", "reset", "--bootstrap-servers",
+                CliRun.unreachableBroker());
+        assertThat(noTask.exitCode()).as("task=fashion names no key to tombstone").isEqualTo(2);
+        assertThat(noTask.err()).contains("Missing required option: '--task=<task>'");
+
+        CommandLine inspectCli = ChorusCli.commandLine(CliRun.noConfig());
+        inspectCli.parseArgs("--config", file.toString(), "inspect", "--nearest", "tok", "--task", "t");
+        InspectCommand inspect = inspectCli.getSubcommands().get("inspect").getCommand();
+        assertThat(inspect.variant).isEqualTo("default");
+
+        CommandLine serveCli = ChorusCli.commandLine(CliRun.noConfig());
+        serveCli.parseArgs("--config", file.toString(), "serve");
+        assertThat(serveCli.getSubcommands().get("serve").getCommandSpec().findOption("--variant")
+                .<String>getValue()).as("serve's option of that name").isEqualTo("champion");
+    }
+
     @Test
     void theExampleFileListsEveryKey() throws IOException {
         String example;

@@ -140,4 +140,22 @@ class FitFieldsTest {
         assertThat(hashed.exitCode()).isEqualTo(2);
         assertThat(hashed.err()).contains("a spec with 'hashing' trains on JSON lines of named fields");
     }
+
+    /** A hashed fit whose every minibatch the numeric guard refuses trained nothing: it fails and writes no file. */
+    @Test
+    void aFitWhoseEveryMinibatchIsRefusedFailsAndWritesNothing(@TempDir Path dir) throws Exception {
+        String exploding = "{\"algorithm\":\"linear-regression\",\"batchSize\":1,\"standardize\":false,"
+                + "\"hashing\":{\"bits\":4},\"optimizer\":{\"type\":\"sgd\",\"learningRate\":1e30}}";
+        Path file = Files.write(dir.resolve("huge.jsonl"), List.of(
+                "{\"id\":\"a\",\"fields\":{\"amount\":1e15},\"target\":1e15}",
+                "{\"id\":\"b\",\"fields\":{\"amount\":2e15},\"target\":1e15}"));
+        Path model = dir.resolve("huge.model");
+
+        CliRun fit = CliRun.run(CliRun.noConfig(), "fit", file.toString(), "--spec", exploding, "--out",
+                model.toString(), "--no-progress");
+
+        assertThat(fit.exitCode()).as(fit.out()).isEqualTo(1);
+        assertThat(fit.err()).contains(file + ": the numeric guard refused every minibatch (2)");
+        assertThat(model).doesNotExist();
+    }
 }

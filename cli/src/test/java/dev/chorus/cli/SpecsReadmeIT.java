@@ -78,7 +78,7 @@ class SpecsReadmeIT {
             CliRun changed = CliRun.run(CliRun.noConfig(), "specs", "put", "iris", "fast",
                     "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":8}",
                     "--bootstrap-servers", bootstrap);
-            assertThat(changed.exitCode()).isNotZero();
+            assertThat(changed.exitCode()).as("a usage error, as README says").isEqualTo(2);
             assertThat(changed.err()).contains("iris/fast is live with another spec, which never changes");
             CliRun retired = CliRun.run(CliRun.noConfig(), "specs", "retire", "iris", "fast",
                     "--bootstrap-servers", bootstrap);
@@ -86,7 +86,7 @@ class SpecsReadmeIT {
             CliRun notRevived = CliRun.run(CliRun.noConfig(), "specs", "put", "iris", "fast",
                     "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":4}",
                     "--bootstrap-servers", bootstrap);
-            assertThat(notRevived.exitCode()).isNotZero();
+            assertThat(notRevived.exitCode()).isEqualTo(2);
             assertThat(notRevived.err()).contains("iris/fast is retired: add --revive");
             CliRun badSpec = CliRun.run(CliRun.noConfig(), "specs", "put", "iris", "bad", "{\"algorithm\":",
                     "--bootstrap-servers", bootstrap);
@@ -101,7 +101,7 @@ class SpecsReadmeIT {
             }
             CliRun goneNotRevived = CliRun.run(CliRun.noConfig(), "specs", "put", "wine", "gone", gone,
                     "--bootstrap-servers", bootstrap);
-            assertThat(goneNotRevived.exitCode()).isNotZero();
+            assertThat(goneNotRevived.exitCode()).isEqualTo(2);
             assertThat(goneNotRevived.err()).contains("wine/gone is retired (a tombstone): add --revive");
             CliRun goneRevived = CliRun.run(CliRun.noConfig(), "specs", "put", "wine", "gone", gone, "--revive",
                     "--bootstrap-servers", bootstrap);
