@@ -168,9 +168,10 @@ final class ModelsCommand implements Callable<Integer> {
             }
             List<String> variants = newest.models().values().stream().filter(m -> m.getTask().equals(task))
                     .map(ModelSnapshot::getVariant).toList();
-            return "warning: " + key + " has no model on " + modelsTopic + " (task " + task + " has "
+            // Safe for a terminal: the variants' names come from the topic's records.
+            return TerminalText.safe("warning: " + key + " has no model on " + modelsTopic + " (task " + task + " has "
                     + (variants.isEmpty() ? "none" : "models of variants " + String.join(", ", variants))
-                    + "): tombstone written all the same, but check the name (chorus models)";
+                    + "): tombstone written all the same, but check the name (chorus models)");
         }
     }
 }

@@ -94,8 +94,9 @@ final class NearestTokens {
      */
     static void print(PrintWriter out, Model model, String token, int k, List<String> vocabulary, String vocabularyName) {
         SkipGram skipGram = model.skipGram();
-        out.printf("model        %s (%,d buckets of %d dimensions, %,d pairs trained)%n", model.source(),
-                skipGram.spec().buckets(), skipGram.spec().dim(), skipGram.pairs());
+        // Safe for a terminal: a snapshot's task and variant are whatever its writer chose.
+        out.printf("model        %s (%,d buckets of %d dimensions, %,d pairs trained)%n",
+                TerminalText.safe(model.source()), skipGram.spec().buckets(), skipGram.spec().dim(), skipGram.pairs());
         int bucket = skipGram.bucket(token);
         if (!skipGram.shown(token)) {
             out.printf(Locale.ROOT, "note         the stream never showed a token of %s's bucket %d: its vector is still "
