@@ -61,13 +61,16 @@ chorus_ensure_built() {
       [ -n "$stale" ] || exit 0
     fi
     echo "$who: building ($stale; the first build downloads dependencies and takes a few minutes)..." >&2
-    started="$(date '+%Y-%m-%d %H:%M:%S.%N')"
+    # A file dated to this build's start: touch -r copies its time, as GNU and BSD touch both do (touch -d with
+    # date +%N is GNU's only).
+    started="$(mktemp "$root/target/build-started.XXXXXX")"
+    trap 'rm -f "$started"' EXIT
     (cd "$root" && ./mvnw -q -B -DskipTests package) >&2
     for f in "$chorus_cli_jar" "$chorus_lib" "$@"; do
       [ -e "$f" ] || { echo "$who: the build did not make $f" >&2; exit 1; }
     done
     # Maven leaves an up-to-date jar as it was (a change to a test or another module): date it to this build's
     # start, or every later run would build again (a source saved during the build stays newer).
-    touch -d "$started" "$chorus_cli_jar"
+    touch -r "$started" "$chorus_cli_jar"
   ) 9>"$root/target/build.lock"
 }

@@ -22,7 +22,6 @@ import dev.chorus.schemas.AnnotatorModel;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
-import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.WireFormat;
@@ -45,7 +44,6 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -353,7 +351,8 @@ public final class DemoCommand implements Callable<Integer> {
         for (String topic : List.of(s.modelsTopic().name(), s.deadLetterTopic().name(), s.annotatorsTopic().name())) {
             TopicReader.awaitSettled(bootstrap, Map.of(), topic, SETTLE);
         }
-        ModelsSeen models = ModelsSeen.of(TopicReader.readAllRecords(bootstrap, Map.of(), s.modelsTopic().name()));
+        ModelsSeen models = ModelsSeen.of(LiveModels.read(bootstrap, Map.of(), s.modelsTopic().name(), null, null,
+                LiveModels.Keep.SIZES));
         List<DeadLetter> letters = TopicReader.readAll(bootstrap, Map.of(), s.deadLetterTopic().name(),
                 deadLetters::decode);
         return new DemoSummary(data.size(), labels.size(), labels.labelModel(), tally.count(), letters.size(), malformed,
@@ -368,9 +367,8 @@ public final class DemoCommand implements Callable<Integer> {
      * leaves it ({@link LiveModels}): a reset's tombstone is skipped and ends the old model's records.
      */
     record ModelsSeen(long version, int records) {
-        static ModelsSeen of(List<ConsumerRecord<byte[], byte[]>> topic) {
-            List<ModelSnapshot> live = LiveModels.of(topic).snapshots();
-            return new ModelsSeen(live.stream().mapToLong(ModelSnapshot::getVersion).max().orElse(-1), live.size());
+        static ModelsSeen of(LiveModels live) {
+            return new ModelsSeen(live.highestVersion(), live.records());
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.chorus.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -7,6 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.flink.util.SerializedThrowable;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
@@ -21,8 +24,8 @@ import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
  * --operation Write --topic chorus.predictions}.
  *
  * <p>Kafka's errors name the resource but not the operation, so the job's shape supplies it: topics the job reads
- * need READ, topics it writes WRITE, its consumer groups READ and its transactional ids WRITE (each implies
- * DESCRIBE). The principal is the SASL user name of {@code sasl.jaas.config}, else {@code User:ANONYMOUS} on a
+ * need READ, topics it writes WRITE, a topic it both reads and writes (the train job's control topic) both, its
+ * consumer groups READ and its transactional ids WRITE (each implies DESCRIBE). The principal is the SASL user name of {@code sasl.jaas.config}, else {@code User:ANONYMOUS} on a
  * connection without SASL or TLS.
  *
  * @param bootstrapServers where the job's Kafka is
@@ -53,27 +56,39 @@ record KafkaDenied(String bootstrapServers, Map<String, String> kafkaSettings, S
                 : denied instanceof TopicAuthorizationException ? jobTopicNamedIn(failure) : Optional.empty();
         if (deniedTopic.isPresent()) {
             String topic = deniedTopic.get();
-            String operation = outputTopics.contains(topic) ? "Write" : inputTopics.contains(topic) ? "Read" : "Describe";
-            return line(operation, "topic " + topic, "--topic " + topic);
+            // Kafka does not say which of the two a topic both read and written was denied: grant both.
+            List<String> operations = new ArrayList<>();
+            if (inputTopics.contains(topic)) {
+                operations.add("Read");
+            }
+            if (outputTopics.contains(topic)) {
+                operations.add("Write");
+            }
+            return line(operations.isEmpty() ? List.of("Describe") : operations, "topic " + topic, "--topic " + topic);
         }
         if (denied instanceof GroupAuthorizationException group && group.groupId() != null) {
-            return line("Read", "group " + group.groupId(), "--group " + group.groupId());
+            return line(List.of("Read"), "group " + group.groupId(), "--group " + group.groupId());
         }
         if (denied instanceof TransactionalIdAuthorizationException) {
-            return line("Write", "transactional ids prefixed " + transactionalIdPrefix,
+            return line(List.of("Write"), "transactional ids prefixed " + transactionalIdPrefix,
                     "--transactional-id " + transactionalIdPrefix + " --resource-pattern-type prefixed");
         }
         if (denied instanceof ClusterAuthorizationException) {
-            return line("IdempotentWrite", "the cluster", "--cluster");
+            return line(List.of("IdempotentWrite"), "the cluster", "--cluster");
         }
         return "Kafka denied " + principal() + " access: " + denied.getMessage().replace('\n', ' ');
     }
 
-    private String line(String operation, String resource, String resourceOptions) {
+    /** The line for {@code operations} (one, or the two a topic both read and written needs) on {@code resource}. */
+    private String line(List<String> operations, String resource, String resourceOptions) {
         String principal = principal();
-        return "Kafka denied " + operation.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT) + " on "
-                + resource + " to " + principal + ": grant it with kafka-acls.sh --bootstrap-server " + bootstrapServers
-                + " --add --allow-principal " + principal + " --operation " + operation + " " + resourceOptions;
+        String denied = operations.stream()
+                .map(o -> o.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT))
+                .collect(Collectors.joining(" or "));
+        String grants = operations.stream().map(o -> " --operation " + o).collect(Collectors.joining());
+        return "Kafka denied " + denied + " on " + resource + " to " + principal + ": grant "
+                + (operations.size() == 1 ? "it" : "both") + " with kafka-acls.sh --bootstrap-server "
+                + bootstrapServers + " --add --allow-principal " + principal + grants + " " + resourceOptions;
     }
 
     /** The principal Kafka knows this job's clients as, as far as their settings tell. */

@@ -150,7 +150,8 @@ final class LeaderboardCommand implements Callable<Integer> {
                     return true;
                 }
             } catch (RecordDecodingException e) {
-                err.println(command + ": skipped a record that is no Champion: " + e.getMessage());
+                // The reason may quote the record (the decoder's excerpt escapes C0 controls, not C1 or bidi ones).
+                err.println(command + ": skipped a record that is no Champion: " + TerminalText.safe(e.getMessage()));
             }
             return false;
         }

@@ -154,7 +154,7 @@ abstract class LocalJobCommand implements Callable<Integer> {
         }
         try (LocalFlinkCluster flink = LocalFlinkCluster.start(slots, webUiPort)) {
             StreamExecutionEnvironment env = environment();
-            BoundedEnd end = build(env);
+            BoundedEnd end = buildExplained(env);
             JobID job = flink.submit(env, jobName());
             System.out.printf("%s %s running; Flink web UI at %s (Ctrl-C stops it)%n", jobName(), job, flink.webUi());
             AtomicBoolean stopping = new AtomicBoolean();
@@ -163,7 +163,6 @@ abstract class LocalJobCommand implements Callable<Integer> {
                 cancelOnSignal(flink, job);
             }, "chorus-stop");
             Runtime.getRuntime().addShutdownHook(stopOnSignal);
-            KafkaDenied denials = kafkaDenied();
             JobResult result;
             try {
                 result = flink.await(job, KafkaDenied::isDenial);
@@ -171,8 +170,7 @@ abstract class LocalJobCommand implements Callable<Integer> {
                 if (stopping.get()) {
                     return 0; // cancelled by the hook, which says so
                 }
-                throw denials.explain(failed).map(line -> (RuntimeException) new KafkaDeniedException(line, failed))
-                        .orElse(failed);
+                throw explained(failed);
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(stopOnSignal);
@@ -195,6 +193,25 @@ abstract class LocalJobCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
         }
         return 0;
+    }
+
+    /**
+     * {@link #build}, with a refusal of Kafka's authorizer on the way explained as a running job's is: the train job's
+     * build reads where the control topic and the examples end, and {@code --spec} seeding writes the control topic,
+     * all before the job starts.
+     */
+    final BoundedEnd buildExplained(StreamExecutionEnvironment env) {
+        try {
+            return build(env);
+        } catch (RuntimeException failed) {
+            throw explained(failed);
+        }
+    }
+
+    /** {@code failed} as the one line of {@link KafkaDenied} if Kafka's authorizer caused it, else as it is. */
+    private RuntimeException explained(RuntimeException failed) {
+        return kafkaDenied().explain(failed).<RuntimeException>map(line -> new KafkaDeniedException(line, failed))
+                .orElse(failed);
     }
 
     /**

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,44 +67,33 @@ final class ModelsCommand implements Callable<Integer> {
     }
 
     /**
-     * The newest snapshot of each task/variant on a models topic (of one task, unless null), sorted by key. A
-     * snapshot in chunks counts by its manifest; {@code chunkedBytes} sums its chunks' parameters, by
-     * {@code task/variant@version}.
+     * The newest snapshot of each task/variant on a models topic (of one task, unless null), sorted by key, without
+     * its parameters: {@code parameterBytes} holds their size by {@code task/variant}, for a snapshot in chunks (which
+     * counts by its manifest) the sum of its version's chunks that arrived.
      */
-    record Newest(Map<String, ModelSnapshot> models, int undecodable, Map<String, Long> chunkedBytes) {
+    record Newest(Map<String, ModelSnapshot> models, int undecodable, Map<String, Long> parameterBytes) {
+        /** The models topic read to its end, keeping of each task/variant only its newest snapshot's fields and size. */
         static Newest read(KafkaOptions kafka, String modelsTopic, String task) {
-            return of(LiveModels.read(kafka, modelsTopic), task);
+            return of(LiveModels.read(kafka, modelsTopic, task, null, LiveModels.Keep.SIZES));
         }
 
+        /** {@code records} of a models topic, in offset order. */
         static Newest of(List<ConsumerRecord<byte[], byte[]>> records, String task) {
-            return of(LiveModels.of(records), task);
+            return of(LiveModels.of(records, task, null, LiveModels.Keep.SIZES));
         }
 
-        /** Among the live snapshots (after each key's last tombstone), the highest version of each key. */
-        static Newest of(LiveModels live, String task) {
-            Map<String, ModelSnapshot> latest = new TreeMap<>();
-            Map<String, Long> chunked = new HashMap<>();
-            for (ModelSnapshot m : live.snapshots()) {
-                if (task != null && !task.equals(m.getTask())) {
-                    continue;
-                }
-                String key = m.getTask() + "/" + m.getVariant();
-                if (m.getChunk() != null) {
-                    chunked.merge(key + "@" + m.getVersion(), (long) m.getParameters().remaining(), Long::sum);
-                } else {
-                    latest.merge(key, m, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
-                }
-            }
-            return new Newest(latest, live.undecodable(), chunked);
+        private static Newest of(LiveModels live) {
+            Map<String, ModelSnapshot> newest = live.newest();
+            Map<String, Long> bytes = new HashMap<>();
+            newest.forEach((key, m) -> bytes.put(key, live.parameterBytes(m)));
+            return new Newest(newest, live.undecodable(), bytes);
         }
 
         /** The parameters' size: of a whole snapshot, or of the chunks that arrived of a manifest's version. */
         String size(ModelSnapshot m) {
-            if (m.getChunks() == null) {
-                return String.format(Locale.ROOT, "%,d B", m.getParameters().remaining());
-            }
-            long bytes = chunkedBytes.getOrDefault(m.getTask() + "/" + m.getVariant() + "@" + m.getVersion(), 0L);
-            return String.format(Locale.ROOT, "%,d B in %d chunks", bytes, m.getChunks());
+            long bytes = parameterBytes.getOrDefault(m.getTask() + "/" + m.getVariant(), 0L);
+            return m.getChunks() == null ? String.format(Locale.ROOT, "%,d B", bytes)
+                    : String.format(Locale.ROOT, "%,d B in %d chunks", bytes, m.getChunks());
         }
     }
 
@@ -183,9 +171,10 @@ final class ModelsCommand implements Callable<Integer> {
             }
             List<String> variants = newest.models().values().stream().filter(m -> m.getTask().equals(task))
                     .map(ModelSnapshot::getVariant).toList();
-            return "warning: " + key + " has no model on " + modelsTopic + " (task " + task + " has "
+            // Safe for a terminal: the variants' names come from the topic's records.
+            return TerminalText.safe("warning: " + key + " has no model on " + modelsTopic + " (task " + task + " has "
                     + (variants.isEmpty() ? "none" : "models of variants " + String.join(", ", variants))
-                    + "): tombstone written all the same, but check the name (chorus models)";
+                    + "): tombstone written all the same, but check the name (chorus models)");
         }
     }
 }

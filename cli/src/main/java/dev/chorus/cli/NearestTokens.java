@@ -5,7 +5,6 @@ import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.output.Scored;
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.kafka.SnapshotChunks;
-import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.schemas.ModelSnapshot;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,14 +32,16 @@ final class NearestTokens {
      * chunks joined and checked.
      */
     static Model fromTopic(KafkaOptions kafka, String topic, String task, String variant) {
-        return fromRecords(TopicReader.readAllRecords(kafka.bootstrapServers, kafka.kafkaProperties, topic), topic,
-                task, variant);
+        return from(LiveModels.read(kafka, topic, task, variant, LiveModels.Keep.PARAMETERS), topic, task, variant);
     }
 
     /** {@link #fromTopic} from {@code topic}'s records, in offset order. */
     static Model fromRecords(List<ConsumerRecord<byte[], byte[]>> records, String topic, String task, String variant) {
-        LiveModels live = LiveModels.of(records);
-        ModelSnapshot newest = ModelsCommand.Newest.of(live, task).models().get(task + "/" + variant);
+        return from(LiveModels.of(records, task, variant, LiveModels.Keep.PARAMETERS), topic, task, variant);
+    }
+
+    private static Model from(LiveModels live, String topic, String task, String variant) {
+        ModelSnapshot newest = live.newest().get(task + "/" + variant);
         if (newest == null) {
             throw new IllegalStateException("no model yet for " + task + "/" + variant + " on " + topic + ": "
                     + WarmStartModels.UNTIL_PUBLISHED);
@@ -93,8 +94,9 @@ final class NearestTokens {
      */
     static void print(PrintWriter out, Model model, String token, int k, List<String> vocabulary, String vocabularyName) {
         SkipGram skipGram = model.skipGram();
-        out.printf("model        %s (%,d buckets of %d dimensions, %,d pairs trained)%n", model.source(),
-                skipGram.spec().buckets(), skipGram.spec().dim(), skipGram.pairs());
+        // Safe for a terminal: a snapshot's task and variant are whatever its writer chose.
+        out.printf("model        %s (%,d buckets of %d dimensions, %,d pairs trained)%n",
+                TerminalText.safe(model.source()), skipGram.spec().buckets(), skipGram.spec().dim(), skipGram.pairs());
         int bucket = skipGram.bucket(token);
         if (!skipGram.shown(token)) {
             out.printf(Locale.ROOT, "note         the stream never showed a token of %s's bucket %d: its vector is still "

@@ -6,6 +6,7 @@ import dev.chorus.jobs.serve.ServeJob;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.serve.ServeSettings;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -34,12 +35,16 @@ public final class ServeCommand extends LocalJobCommand {
         return settings().parallelism();
     }
 
+    /** The topics the job reads (the champions too when it follows them) and those it writes. */
     @Override
     KafkaDenied kafkaDenied() {
         ServeSettings s = settings();
-        return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(),
-                Set.of(s.examplesTopic().name(), s.modelsTopic().name()),
-                Set.of(s.predictionsTopic().name(), s.deadLetterTopic().name()), s.groupId() + "-");
+        Set<String> inputs = new HashSet<>(List.of(s.examplesTopic().name(), s.modelsTopic().name()));
+        if (s.followsChampion()) {
+            inputs.add(s.championsTopic().name());
+        }
+        return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(), inputs,
+                Set.copyOf(List.of(s.predictionsTopic().name(), s.deadLetterTopic().name())), s.groupId() + "-");
     }
 
     /** What every run reads or writes, and the champions when it follows them. */

@@ -330,9 +330,12 @@ final class SpecsCommand {
                 // Kafka answered for the control topic just before, so this says the models topic is missing.
                 return null;
             }
+            // Keys only, one record at a time: the topic holds every version of every model until compaction.
             Set<String> keys = new TreeSet<>();
-            TopicReader.readAllRecords(topic.kafka.bootstrapServers, topic.kafka.kafkaProperties, modelsTopic)
-                    .forEach(r -> keys.add(r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8)));
+            try (TopicReader.Tail tail = TopicReader.tail(topic.kafka.bootstrapServers, topic.kafka.kafkaProperties,
+                    modelsTopic)) {
+                tail.readToEnd(r -> keys.add(r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8)));
+            }
             return keys;
         }
     }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -69,7 +70,8 @@ final class TailCommand implements Callable<Integer> {
     long limit;
 
     @Option(names = "--follow", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Wait for new records (default); --no-follow stops at the end of the topic as of the start.")
+            description = "Wait for new records (default); --no-follow stops at the end of the topic as of the start, "
+                    + "or exits 1 when no partition short of it moves for --kafka-check-timeout-ms.")
     boolean follow;
 
     @Override
@@ -85,10 +87,6 @@ final class TailCommand implements Callable<Integer> {
         }
         kafka.requireReachable(topic);
         RecordKind kind = type != null ? type : RecordKind.ofTopic(topic).orElse(null);
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        RecordDecoder decoder = new RecordDecoder();
-        long printed = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 TopicReader.committedReader(kafka.bootstrapServers, kafka.kafkaProperties),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -109,23 +107,65 @@ final class TailCommand implements Callable<Integer> {
             } else {
                 consumer.seekToBeginning(partitions);
             }
-            while (limit == 0 || printed < limit) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    if (limit > 0 && printed >= limit) {
-                        break;
-                    }
-                    if (print(r, kind, decoder, out, err)) {
-                        printed++;
-                    }
-                }
-                out.flush();
-                if (!follow && partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
+            return read(consumer, partitions, end, kind, kafka.checkTimeout(), spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
+        }
+    }
+
+    /**
+     * Prints what {@code consumer} (assigned {@code partitions}, each at its start) polls until {@code --limit}
+     * records, or with {@code --no-follow} until every partition has reached {@code end}; returns the exit code. With
+     * {@code --no-follow}, a read during which no partition short of its end moves for {@code patience} (one gone
+     * offline, the broker gone: a consumer's poll waits for them rather than fail) stops with exit code 1 and a line on
+     * {@code err} that says where.
+     */
+    int read(Consumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Map<TopicPartition, Long> end,
+            RecordKind kind, Duration patience, PrintWriter out, PrintWriter err) {
+        RecordDecoder decoder = new RecordDecoder();
+        long printed = 0;
+        Map<TopicPartition, Long> positions = positions(consumer, partitions);
+        long movedAt = System.nanoTime();
+        while (limit == 0 || printed < limit) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                if (limit > 0 && printed >= limit) {
                     break;
                 }
+                if (print(r, kind, decoder, out, err)) {
+                    printed++;
+                }
+            }
+            out.flush();
+            if (follow) {
+                continue;
+            }
+            List<TopicPartition> behind = partitions.stream().filter(tp -> consumer.position(tp) < end.get(tp))
+                    .toList();
+            if (behind.isEmpty()) {
+                break;
+            }
+            Map<TopicPartition, Long> now = positions(consumer, partitions);
+            if (!now.equals(positions)) {
+                positions = now;
+                movedAt = System.nanoTime();
+            } else if (System.nanoTime() - movedAt >= patience.toNanos()) {
+                TopicPartition stuck = behind.get(0);
+                err.println(KafkaCheckTimeout.timedOut("chorus tail: stopped short of the end of " + topic + ": "
+                        + behind.size() + " of its " + partitions.size() + " partitions did not move (partition "
+                        + stuck.partition() + " at offset " + now.get(stuck) + ", its end at the start "
+                        + end.get(stuck) + "); is Kafka reachable?", patience));
+                err.flush();
+                return 1;
             }
         }
         out.flush();
         return 0;
+    }
+
+    private static Map<TopicPartition, Long> positions(Consumer<byte[], byte[]> consumer,
+            List<TopicPartition> partitions) {
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        partitions.forEach(tp -> positions.put(tp, consumer.position(tp)));
+        return positions;
     }
 
     /**

@@ -42,13 +42,19 @@ public final class TrainCommand extends LocalJobCommand {
         return settings().parallelism();
     }
 
+    /**
+     * The topics the job reads and those it writes (every sink of {@link TrainJob#build}): the control topic is both,
+     * read by its source and written by its decisions' sink and by {@link SpecSeeding} before the job starts.
+     */
     @Override
     KafkaDenied kafkaDenied() {
         TrainSettings s = settings();
+        // Set.copyOf: two options may name one topic.
         return new KafkaDenied(s.bootstrapServers(), s.kafkaProperties(),
-                Set.of(s.examplesTopic().name(), s.specsTopic().name()),
-                Set.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
-                        s.annotatorsTopic().name(), s.specRefusalsTopic().name()), s.groupId() + "-");
+                Set.copyOf(List.of(s.examplesTopic().name(), s.specsTopic().name())),
+                Set.copyOf(List.of(s.predictionsTopic().name(), s.modelsTopic().name(), s.deadLetterTopic().name(),
+                        s.annotatorsTopic().name(), s.consensusTopic().name(), s.championsTopic().name(),
+                        s.specsTopic().name(), s.specRefusalsTopic().name())), s.groupId() + "-");
     }
 
     /**

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.select.WarmStart;
-import dev.chorus.jobs.kafka.TopicReader;
 import dev.chorus.jobs.train.WarmStarts;
 import dev.chorus.schemas.ModelSnapshot;
 import java.io.IOException;
@@ -100,18 +99,23 @@ final class WarmStartModels {
             }
         }
         kafka.requireReachable(modelsTopic);
-        return latest(TopicReader.readAllRecords(kafka.bootstrapServers, kafka.kafkaProperties, modelsTopic), task,
-                warmStart.fromVariant(), modelsTopic);
+        String variant = warmStart.fromVariant();
+        return latest(LiveModels.read(kafka, modelsTopic, task, variant, LiveModels.Keep.PARAMETERS), task, variant,
+                modelsTopic);
+    }
+
+    /** {@link #latest(LiveModels, String, String, String)} among {@code records} of a models topic, in offset order. */
+    static byte[] latest(List<ConsumerRecord<byte[], byte[]>> records, String task, String variant,
+            String modelsTopic) {
+        return latest(LiveModels.of(records, task, variant, LiveModels.Keep.PARAMETERS), task, variant, modelsTopic);
     }
 
     /**
-     * The parameters of the newest snapshot of {@code task/variant} among a models topic's records, after the key's
-     * last tombstone (a reset or revived variant's fresh model, not the old one's higher versions).
+     * The parameters of the newest snapshot of {@code task/variant} on a models topic, after the key's last tombstone
+     * (a reset or revived variant's fresh model, not the old one's higher versions).
      */
-    static byte[] latest(List<ConsumerRecord<byte[], byte[]>> records, String task, String variant,
-            String modelsTopic) {
-        LiveModels live = LiveModels.of(records);
-        ModelSnapshot newest = ModelsCommand.Newest.of(live, task).models().get(task + "/" + variant);
+    private static byte[] latest(LiveModels live, String task, String variant, String modelsTopic) {
+        ModelSnapshot newest = live.newest().get(task + "/" + variant);
         if (newest == null) {
             throw new IllegalArgumentException("no snapshot of " + task + "/" + variant + " on " + modelsTopic
                     + " to fork yet: " + UNTIL_PUBLISHED);

@@ -17,7 +17,8 @@ class DemoModelsSeenTest {
                 .tombstone("clicks/default")
                 .add(List.of(LiveModelsTest.snapshot("default", 0), LiveModelsTest.snapshot("default", 3)));
 
-        DemoCommand.ModelsSeen seen = DemoCommand.ModelsSeen.of(topic.records());
+        DemoCommand.ModelsSeen seen = DemoCommand.ModelsSeen.of(LiveModels.of(topic.records(), null, null,
+                LiveModels.Keep.SIZES));
 
         assertThat(seen.version()).as("the fresh model's newest").isEqualTo(3);
         assertThat(seen.records()).as("the fresh model's records, after the tombstone").isEqualTo(2);
@@ -25,6 +26,7 @@ class DemoModelsSeenTest {
 
     @Test
     void anEmptyTopicHasNoVersion() {
-        assertThat(DemoCommand.ModelsSeen.of(List.of())).isEqualTo(new DemoCommand.ModelsSeen(-1, 0));
+        assertThat(DemoCommand.ModelsSeen.of(LiveModels.of(List.of(), null, null, LiveModels.Keep.SIZES)))
+                .isEqualTo(new DemoCommand.ModelsSeen(-1, 0));
     }
 }

@@ -53,6 +53,21 @@ class InspectNearestTest {
     }
 
     @Test
+    void aSnapshotFilesTaskAndVariantArePrintedSafeForATerminal(@TempDir Path dir) throws Exception {
+        ModelSnapshot snapshot = skipGram(7, model);
+        snapshot.setTask("words\u001b]0;x\u0007");
+        snapshot.setVariant("\u202edefault");
+        Path record = Files.write(dir.resolve("snapshot.avro"), WireFormat.AVRO.codec(ModelSnapshot.class)
+                .encode(snapshot));
+
+        CliRun run = CliRun.run("inspect", "--file", record.toString(), "--nearest", "a1", "--k", "1");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).doesNotContain("\u001b", "\u0007", "\u202e")
+                .contains("model        model words\\u001B]0;x\\u0007/\\u202Edefault version 7 from " + record);
+    }
+
+    @Test
     void withoutAVocabularyTheNeighboursAreBucketsAndSaySo(@TempDir Path dir) throws Exception {
         Path state = Files.write(dir.resolve("skip-gram.bin"), model.toBytes());
         CliRun run = CliRun.run("inspect", "--file", state.toString(), "--nearest", "a1", "--k", "5");

@@ -1,9 +1,15 @@
 package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chorus.jobs.JobOptions;
+import dev.chorus.jobs.JobSettings;
+import dev.chorus.jobs.kafka.BoundedEnd;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.FlinkRuntimeException;
 import org.apache.flink.util.SerializedThrowable;
 import org.apache.kafka.common.KafkaException;
@@ -85,6 +91,99 @@ class KafkaDeniedTest {
         assertThat(KafkaDenied.isDenial(new IllegalStateException("x", new SaslAuthenticationException("bad pw"))))
                 .isFalse();
         assertThat(TRAIN.explain(new RuntimeException("boom"))).isEmpty();
+    }
+
+    private static final String SPEC = "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3}";
+
+    /** The job command {@code args} parse to, with no configuration file. */
+    private static LocalJobCommand job(String... args) {
+        return (LocalJobCommand) ChorusCli.commandLine(CliRun.noConfig()).parseArgs(args).subcommand().commandSpec()
+                .userObject();
+    }
+
+    private static String deniedTopic(LocalJobCommand job, String topic) {
+        return job.kafkaDenied().explain(new TopicAuthorizationException(Set.of(topic))).orElseThrow();
+    }
+
+    @Test
+    void theTrainJobWritesTheChampionsAndTheConsensusAndReadsAndWritesTheControlTopic() {
+        LocalJobCommand train = job("train", "--bootstrap-servers", "broker:9093", "--spec", SPEC);
+
+        assertThat(deniedTopic(train, "chorus.champions")).startsWith("Kafka denied WRITE on topic chorus.champions ")
+                .endsWith("--operation Write --topic chorus.champions");
+        assertThat(deniedTopic(train, "chorus.consensus")).endsWith("--operation Write --topic chorus.consensus");
+        assertThat(deniedTopic(train, "chorus.examples")).endsWith("--operation Read --topic chorus.examples");
+        assertThat(deniedTopic(train, "chorus.specs")).isEqualTo("Kafka denied READ or WRITE on topic chorus.specs to "
+                + "User:ANONYMOUS: grant both with kafka-acls.sh --bootstrap-server broker:9093 --add "
+                + "--allow-principal User:ANONYMOUS --operation Read --operation Write --topic chorus.specs");
+    }
+
+    @Test
+    void theServeJobReadsTheChampionsWhenItFollowsThem() {
+        assertThat(deniedTopic(job("serve", "--bootstrap-servers", "broker:9093", "--variant", "champion"),
+                "chorus.champions")).startsWith("Kafka denied READ on topic chorus.champions ")
+                .endsWith("--operation Read --topic chorus.champions");
+        assertThat(deniedTopic(job("serve", "--bootstrap-servers", "broker:9093"), "chorus.champions"))
+                .as("a serve job of one variant never reads them").endsWith("--operation Describe --topic chorus.champions");
+        assertThat(deniedTopic(job("serve", "--bootstrap-servers", "broker:9093"), "chorus.models"))
+                .endsWith("--operation Read --topic chorus.models");
+    }
+
+    /** What {@code SpecSeeding} throws, before the job starts, when the principal may not write the control topic. */
+    @Test
+    void aDenialWhileTheJobIsBuiltIsExplainedAsARunningJobsIs() {
+        LocalJobCommand seeding = new LocalJobCommand() {
+            @Override
+            BoundedEnd build(StreamExecutionEnvironment env) {
+                throw new IllegalStateException("cannot seed control topic chorus.specs with --spec: Not authorized "
+                        + "to access topics: [chorus.specs]", new TopicAuthorizationException(Set.of("chorus.specs")));
+            }
+
+            @Override
+            KafkaDenied kafkaDenied() {
+                return job("train", "--bootstrap-servers", "broker:9093", "--spec", SPEC).kafkaDenied();
+            }
+
+            @Override
+            String jobName() {
+                return "chorus-train";
+            }
+
+            @Override
+            int parallelism() {
+                return 1;
+            }
+
+            @Override
+            JobOptions jobOptions() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            JobSettings<?> settings() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            List<String> requiredTopics() {
+                return List.of();
+            }
+
+            @Override
+            String outputs() {
+                return "";
+            }
+
+            @Override
+            Class<?> mainClass() {
+                return Object.class;
+            }
+        };
+
+        assertThatThrownBy(() -> seeding.buildExplained(null)).isInstanceOf(KafkaDeniedException.class)
+                .hasMessage("Kafka denied READ or WRITE on topic chorus.specs to User:ANONYMOUS: grant both with "
+                        + "kafka-acls.sh --bootstrap-server broker:9093 --add --allow-principal User:ANONYMOUS "
+                        + "--operation Read --operation Write --topic chorus.specs");
     }
 
     @Test

@@ -11,7 +11,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -79,6 +82,65 @@ class LauncherTest {
         assertThat(List.of(firstErr, secondErr)).filteredOn(err -> err.contains("building")).hasSize(1);
     }
 
+    /**
+     * {@code bench learn} and {@code bench crowd} keep OpenBLAS's own thread count wherever the options that {@code
+     * chorus} and {@code chorus bench} take stand; every other command runs with one thread.
+     */
+    @Test
+    void benchLearnAndCrowdAreFoundPastTheOptionsAroundThem(@TempDir Path root) throws Exception {
+        Path log = scratchTree(root, "0.1.0-SNAPSHOT");
+        script(root.resolve("jdk/bin/java"), """
+                case "$1" in -XshowSettings:properties) echo '    java.specification.version = 17' >&2 ;; \
+                *) echo "${OPENBLAS_NUM_THREADS:-unset}" >> '%s' ;; esac""".formatted(log));
+        built(root, "0.1.0-SNAPSHOT");
+        Map<List<String>, String> threads = new LinkedHashMap<>();
+        threads.put(List.of("bench", "learn"), "unset");
+        threads.put(List.of("--verbose", "bench", "learn"), "unset");
+        threads.put(List.of("--config", "chorus.properties", "bench", "learn"), "unset");
+        threads.put(List.of("--config=chorus.properties", "bench", "crowd"), "unset");
+        threads.put(List.of("bench", "--verbose", "--config", "chorus.properties", "crowd"), "unset");
+        threads.put(List.of("bench", "e2e"), "1");
+        threads.put(List.of("--config", "bench", "learn"), "1"); // a configuration file named bench
+        threads.put(List.of("--verbose", "train", "bench", "learn"), "1");
+
+        for (List<String> args : threads.keySet()) {
+            finish(start(root, Map.of(), args.toArray(String[]::new)));
+        }
+
+        assertThat(Files.readAllLines(log)).containsExactlyElementsOf(threads.values());
+    }
+
+    /**
+     * The build dates the CLI jar without GNU's {@code date +%N} (macOS's date prints the letter N): the next run finds
+     * it current.
+     */
+    @Test
+    void aBuildDatesTheJarWithoutGnuDate(@TempDir Path root) throws Exception {
+        Path log = scratchTree(root, "0.1.0-SNAPSHOT");
+        script(root.resolve("mvnw"), """
+                echo mvnw >> '%s'; mkdir -p cli/target/lib; echo jar > cli/target/chorus-cli-0.1.0-SNAPSHOT.jar"""
+                .formatted(log));
+        String date = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "date"))
+                .filter(Files::isExecutable).findFirst().orElseThrow().toString();
+        script(root.resolve("bsd/date"), "exec '" + date + "' \"${@//\\%N/N}\"");
+        Map<String, String> bsd = Map.of("PATH", root.resolve("bsd") + ":" + System.getenv("PATH"));
+
+        assertThat(finish(start(root, bsd, "--version"))).as("first run").contains("chorus: building");
+        assertThat(finish(start(root, bsd, "--version"))).as("second run").doesNotContain("building");
+        assertThat(Files.readAllLines(log)).containsExactly("mvnw", "java", "java");
+        try (Stream<Path> target = Files.list(root.resolve("target"))) {
+            assertThat(target.map(f -> f.getFileName().toString())).as("what the build left in target/")
+                    .containsExactly("build.lock");
+        }
+    }
+
+    /** A build of {@code version} newer than every source. */
+    private static void built(Path root, String version) throws IOException {
+        Files.setLastModifiedTime(root.resolve("pom.xml"), FileTime.from(Instant.now().minusSeconds(3600)));
+        Files.createDirectories(root.resolve("cli/target/lib"));
+        Files.writeString(root.resolve("cli/target/chorus-cli-" + version + ".jar"), "jar");
+    }
+
     /** The launcher, the script it sources and a pom of {@code version} in {@code root}, a java that records runs. */
     private static Path scratchTree(Path root, String version) throws IOException {
         Path log = root.resolve("calls.log");
@@ -115,10 +177,18 @@ class LauncherTest {
     }
 
     private static Process start(Path root) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("chorus").toString(), "--version")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        return start(root, Map.of(), "--version");
+    }
+
+    /** Starts {@code ./chorus args} in {@code root} with {@code environment} on top of this one's, unset OpenBLAS. */
+    private static Process start(Path root, Map<String, String> environment, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", root.resolve("chorus").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().remove("OPENBLAS_NUM_THREADS");
         pb.environment().put("JAVA_HOME", root.resolve("jdk").toString());
         pb.environment().put("CHORUS_LOG_DIR", root.resolve("logs").toString());
+        pb.environment().putAll(environment);
         return pb.start();
     }
 

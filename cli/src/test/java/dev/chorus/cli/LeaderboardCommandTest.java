@@ -13,6 +13,7 @@ import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +21,20 @@ import org.junit.jupiter.api.Test;
 
 /** How the leaderboard's table shows a hyperparameter's value, and where it finds each variant's spec. */
 class LeaderboardCommandTest {
+
+    @Test
+    void aRecordThatIsNoChampionIsReportedSafeForATerminal() {
+        StringWriter err = new StringWriter();
+        LeaderboardCommand.Champions champions = new LeaderboardCommand.Champions(null, new PrintWriter(err, true),
+                "chorus leaderboard");
+
+        // The decoder quotes the input JSON-escaped: C0 controls as escapes, a C1 control or a bidi override raw.
+        boolean shown = champions.accept("[\"\u001b]0;x\u0007\u202e\u009b\"]".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(shown).isFalse();
+        assertThat(err.toString()).startsWith("chorus leaderboard: skipped a record that is no Champion: ")
+                .doesNotContain("\u001b", "\u0007", "\u202e", "\u009b").contains("\\u202E\\u009B");
+    }
 
     @Test
     void aDrawnRateShowsFourSignificantDigitsAndEverythingElseAsTheSpecHasIt() {

@@ -30,6 +30,16 @@ class ModelsResetTest {
     }
 
     @Test
+    void theVariantsNamedFromTheTopicAreSafeForATerminal() {
+        var newest = topic(new ModelsTopicRecords().add(List.of(LiveModelsTest.snapshot("\u001b]0;x\u0007", 3),
+                LiveModelsTest.snapshot("\u202eslow", 9))));
+
+        assertThat(ModelsCommand.Reset.noModelWarning("clicks", "fast", newest, "chorus.models"))
+                .doesNotContain("\u001b", "\u0007", "\u202e")
+                .contains("(task clicks has models of variants \\u001B]0;x\\u0007, \\u202Eslow)");
+    }
+
+    @Test
     void aTaskWithoutModelsAndAKeyAlreadyResetAreWarnedOf() {
         var newest = topic(new ModelsTopicRecords().add(List.of(LiveModelsTest.snapshot("slow", 3)))
                 .tombstone("clicks/slow"));
