@@ -177,7 +177,8 @@ public final class TrainJob {
                 .uid(UID_ANNOTATORS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.CONSENSUS).sinkTo(consensus).name("consensus")
                 .uid(UID_CONSENSUS_SINK);
-        SingleOutputStreamOperator<Champion> selected = ChampionSelection.select(predicted, live, settings.selection());
+        SingleOutputStreamOperator<Champion> selected = ChampionSelection.select(predicted, live, settings.selection(),
+                settings.specs());
         selected.sinkTo(champions).name("champions").uid(UID_CHAMPIONS_SINK);
         // The control topic is the loop back to the router and trainer (Flink 2 has no iterations): what the
         // selection decides is written there and read back by the specs source like any operator's change.
