@@ -46,9 +46,9 @@ import org.slf4j.LoggerFactory;
  * single variant publishes standings only.
  *
  * <p>Predictions without a label or target are not compared ({@link ChampionSelection} leaves them out). A
- * prediction that is not finite scores the worst loss (the clipped log loss of probability 0, not correct; a
- * regressor's bound): a variant whose model diverged loses, on every example it predicted. A prediction that cannot
- * be scored at all (a label beyond its
+ * prediction that is not finite, which the trainer gives the selection but not the predictions topic, scores the
+ * worst loss (the clipped log loss of probability 0, not correct; a regressor's bound): a variant whose model
+ * diverged loses, on every example it predicted. A prediction that cannot be scored at all (a label beyond its
  * probabilities or its spec's {@code numClasses}, a large-output variant whose spec the broadcast does not hold yet)
  * is counted {@code selectionUnscored} and not compared; it is no dead letter, since its example is already accounted
  * for by the prediction itself, and a second record would count it twice.

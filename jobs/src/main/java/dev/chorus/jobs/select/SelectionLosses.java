@@ -28,10 +28,10 @@ import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
  *       ({@link ClassificationMetrics#exampleTopKLogLoss}, which says why), {@code numClasses} from the variant's spec
  *       (the control topic's, else {@code --spec}'s for variant default);
  *   <li>a regressor's: the squared error, at most {@link #WORST_SQUARED_ERROR};
- *   <li>a prediction that is not finite ({@link ExampleTensors#nonFiniteReason}: a diverged model's): the worst,
- *       {@link #WORST_LOG_LOSS} and not correct, or {@link #WORST_SQUARED_ERROR}. A diverged variant so loses each
- *       example it predicts, and its predictions complete the race's pairs and the rungs' examples as any variant's
- *       do.
+ *   <li>a prediction that is not finite ({@link ExampleTensors#nonFiniteReason}: a diverged model's, which the train
+ *       job keeps off the predictions topic but gives the selection): the worst, {@link #WORST_LOG_LOSS} and not
+ *       correct, or {@link #WORST_SQUARED_ERROR}. A diverged variant so loses each example it predicts, and its
+ *       predictions complete the race's pairs and the rungs' examples as any variant's do.
  * </ul>
  *
  * <p>Null when a prediction cannot be scored: a label outside its probabilities (outside {@code [0, numClasses)} for
