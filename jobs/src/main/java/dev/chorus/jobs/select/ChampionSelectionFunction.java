@@ -1,6 +1,5 @@
 package dev.chorus.jobs.select;
 
-import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.select.ChampionRace;
 import dev.chorus.core.select.DriftSpec;
 import dev.chorus.jobs.JobSettings;
@@ -8,10 +7,10 @@ import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.train.ModelGenerations;
 import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.VariantSpecs;
 import dev.chorus.jobs.train.Variants;
 import dev.chorus.schemas.Champion;
-import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.VariantSpecRecord;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -37,18 +37,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Picks each task's champion variant from the trainer's predictions of labelled examples (keyed by task): each
- * prediction's prequential loss (log loss of the true class, clipped as the prequential metrics clip it, for a
- * classifier; squared error for a regressor) goes into the task's {@link ChampionRace}, which pairs the variants'
- * losses by example id and runs one paired test per challenger. A champion change is published at once, with its
- * evidence; changed standings at most every {@link SelectionSettings#standingsIntervalMs} (processing time), and
+ * prediction's prequential loss ({@link SelectionLosses}: log loss of the true class, clipped as the prequential
+ * metrics clip it, for a classifier, from its top k classes for a large-output one; squared error for a regressor)
+ * goes into the task's {@link ChampionRace}, which pairs the variants' losses by example id and runs one paired test
+ * per challenger. A champion change is published at once, with its evidence; changed standings at most every
+ * {@link SelectionSettings#standingsIntervalMs} (processing time), and
  * at the end of a bounded input (the last watermark), whose pending processing-time timers Flink drops. The
  * record always names the champion, so the first standings of a task are its first champion record; a task with a
  * single variant publishes standings only.
  *
- * <p>Predictions without a label or target are not compared ({@link ChampionSelection} leaves them out). A NaN
- * probability of the true class scores as probability 0 (clipped): a variant whose model diverged loses. A
- * prediction that cannot be scored at all (a label beyond its probabilities, a regressor's non-finite value) is
- * counted {@code selectionUnscored} and not compared; it is no dead letter, since its example is already accounted
+ * <p>Predictions without a label or target are not compared ({@link ChampionSelection} leaves them out). A
+ * prediction that is not finite, which the trainer gives the selection but not the predictions topic, scores the
+ * worst loss (the clipped log loss of probability 0, not correct; a regressor's bound): a variant whose model
+ * diverged loses, on every example it predicted. A prediction that cannot be scored at all (a label beyond its
+ * probabilities or its spec's {@code numClasses}, a large-output variant whose spec the broadcast does not hold yet)
+ * is counted {@code selectionUnscored} and not compared; it is no dead letter, since its example is already accounted
  * for by the prediction itself, and a second record would count it twice.
  *
  * <p>The control topic's accepted changes come in on the trainer's broadcast ({@link VariantSpecs#DESCRIPTOR}): a
@@ -123,6 +126,7 @@ public final class ChampionSelectionFunction
     public static final String DECISIONS_ACCUMULATOR = "controlRecordsDecided";
 
     private final SelectionSettings settings;
+    private final TaskSpecs defaults;
 
     private transient ValueState<ChampionRace> race;
     private transient ValueState<Champion> latest;
@@ -141,6 +145,7 @@ public final class ChampionSelectionFunction
     private transient Map<String, DriftSpec> driftSpecs;
     private transient SearchRungs searches;
     private transient DriftReactions reactions;
+    private transient SelectionLosses losses;
 
     /** One variant's standing as gauges; written by the operator, read by reporters from another thread. */
     private static final class VariantMetrics {
@@ -149,8 +154,15 @@ public final class ChampionSelectionFunction
         volatile long driftEvents;
     }
 
+    /** A selection whose variants all have their spec on the control topic (no {@code --spec} defaults). */
     public ChampionSelectionFunction(SelectionSettings settings) {
+        this(settings, TaskSpecs.of(null, Map.of()));
+    }
+
+    /** {@code defaults}: the job's {@code --spec}, which variant {@code default} trains when the topic has none. */
+    public ChampionSelectionFunction(SelectionSettings settings, TaskSpecs defaults) {
         this.settings = settings;
+        this.defaults = Objects.requireNonNull(defaults, "defaults");
     }
 
     @Override
@@ -172,6 +184,7 @@ public final class ChampionSelectionFunction
         driftSpecs = new HashMap<>();
         searches = new SearchRungs(getRuntimeContext());
         reactions = new DriftReactions(getRuntimeContext());
+        losses = new SelectionLosses(defaults);
     }
 
     @Override
@@ -180,27 +193,13 @@ public final class ChampionSelectionFunction
             ignored.inc();
             return;
         }
-        double loss;
-        Boolean correct;
-        if (p.getLabel() != null) {
-            float[] probabilities = Float32.unpack(p.getProbabilities());
-            int label = p.getLabel();
-            if (label < 0 || label >= probabilities.length) {
-                unscored.inc();
-                return;
-            }
-            loss = Float.isNaN(probabilities[label]) ? -Math.log(ClassificationMetrics.LOG_LOSS_EPSILON)
-                    : ClassificationMetrics.exampleLogLoss(probabilities, 0, probabilities.length, label);
-            correct = p.getPredictedClass() != null && p.getPredictedClass() == label;
-        } else {
-            double error = p.getPredictedValue() == null ? Double.NaN : p.getPredictedValue() - p.getTarget();
-            if (!Double.isFinite(error)) {
-                unscored.inc();
-                return;
-            }
-            loss = error * error;
-            correct = null;
+        SelectionLosses.Loss scored = losses.of(p, ctx.getBroadcastState(VariantSpecs.DESCRIPTOR));
+        if (scored == null) {
+            unscored.inc();
+            return;
         }
+        double loss = scored.value();
+        Boolean correct = scored.correct();
         ChampionRace r = configured(race.value());
         if (r == null) {
             r = new ChampionRace(settings.test(), settings.maxPending());

@@ -15,13 +15,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The trainer's predictions of one variant's examples, dense or hashed, with their scratch buffers: an unlabeled
  * example at once, the open minibatch's labeled rows in one batched pass when it closes. Reused by one operator
- * instance, one key at a time. A batched prediction that is not finite is withheld and counted
- * ({@code nonFinitePredictions}); the caller of {@link #now} dead-letters one.
+ * instance, one key at a time. A batched prediction that is not finite is counted ({@code nonFinitePredictions}) and
+ * logged, and goes out all the same, for the selection, which scores it as the worst loss: the train job keeps it off
+ * the predictions topic ({@link TrainJob#PUBLISHABLE}). The caller of {@link #now} dead-letters one.
  */
 final class MinibatchPredictions {
     private static final Logger LOG = LoggerFactory.getLogger(MinibatchPredictions.class);
 
-    /** Predictions withheld as not finite ({@link ExampleTensors#nonFiniteReason}). */
+    /** Predictions that are not finite ({@link ExampleTensors#nonFiniteReason}). */
     private final Counter nonFinite;
     private float[] probabilities = new float[0];
     /** The last batched pass's outputs (rows × outputs), which the consensus priors read. */
@@ -32,27 +33,27 @@ final class MinibatchPredictions {
         this.nonFinite = nonFinite;
     }
 
-    /** Counts a prediction that is not finite, which its caller does not publish. */
+    /** Counts a prediction that is not finite, which its caller dead-letters. */
     void countNonFinite() {
         nonFinite.inc();
     }
 
     /**
-     * {@code out}, but for the predictions that are not finite, which are withheld, counted and logged: the labelled
-     * examples of a minibatch keep no encoded record for a dead letter, and each trains (or its minibatch is
-     * rejected by the numeric guard) all the same.
+     * {@code out}, counting and logging the predictions that are not finite, which go out all the same: the selection
+     * scores each as the worst loss, so a diverged variant loses rather than stall its pairs and rungs, and the train
+     * job keeps it off the predictions topic. The labelled examples of a minibatch keep no encoded record for a dead
+     * letter, and each trains (or its minibatch is rejected by the numeric guard) all the same.
      */
-    private Collector<Prediction> finiteOnly(Collector<Prediction> out) {
+    private Collector<Prediction> countingNonFinite(Collector<Prediction> out) {
         return new Collector<>() {
             @Override
             public void collect(Prediction prediction) {
                 String reason = ExampleTensors.nonFiniteReason(prediction);
-                if (reason == null) {
-                    out.collect(prediction);
-                    return;
+                if (reason != null) {
+                    nonFinite.inc();
+                    LOG.warn("prediction of example {} kept off the predictions topic: {}", prediction.getId(), reason);
                 }
-                nonFinite.inc();
-                LOG.warn("prediction of example {} withheld: {}", prediction.getId(), reason);
+                out.collect(prediction);
             }
 
             @Override
@@ -93,7 +94,7 @@ final class MinibatchPredictions {
      */
     void batch(TrainerState s, String task, String variant, TaskTrainingMetrics metrics, long now,
             Collector<Prediction> predictions) {
-        Collector<Prediction> out = finiteOnly(predictions);
+        Collector<Prediction> out = countingNonFinite(predictions);
         int from = s.batchPredicted;
         int rows = s.batchFill - from;
         if (rows <= 0) {

@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
  * is counted ({@code minibatchesRejected}), logged, and dropped (its predictions are no consensus prior either), and
  * the model keeps its last good parameters; so is a skip-gram's token sequence that model-core rolled back. A
- * prediction that is not finite is never published ({@code nonFinitePredictions}): one made at once is the example's
- * dead letter (field {@code prediction}), a labelled one made when its minibatch closes is withheld and logged.
+ * prediction that is not finite ({@code nonFinitePredictions}) goes out for the selection alone, which scores it as
+ * the worst loss, and never reaches the predictions topic ({@link TrainJob#PUBLISHABLE}): one made at once is the
+ * example's dead letter too (field {@code prediction}), a labelled one made when its minibatch closes is logged.
  *
  * <p>A task whose spec names a label model ({@code "labelModel":"dawid-skene"} …) trains through it: each row
  * of the minibatch also carries the item (the example id) and the annotator (absent:
@@ -433,16 +434,18 @@ public final class MinibatchSgdFunction
         return s;
     }
 
-    /** Publishes a prediction made at once, or, when it is not finite, the example's dead letter in its place. */
+    /**
+     * Emits a prediction made at once; when it is not finite, the example's dead letter too, as the prediction goes to
+     * the selection alone (a labelled one: an annotator the label model refused).
+     */
     private void publishNow(Prediction prediction, Sourced<Example> input, long now, ReadOnlyContext ctx,
             Collector<Prediction> out) {
         String reason = ExampleTensors.nonFiniteReason(prediction);
-        if (reason == null) {
-            out.collect(prediction);
-            return;
+        if (reason != null) {
+            predictions.countNonFinite();
+            ctx.output(DEAD_LETTERS, deadLetters.prediction(input, reason, now));
         }
-        predictions.countNonFinite();
-        ctx.output(DEAD_LETTERS, deadLetters.prediction(input, reason, now));
+        out.collect(prediction);
     }
 
     /**
@@ -520,7 +523,7 @@ public final class MinibatchSgdFunction
         }
         if (s.labelModel != null) {
             publishAnnotators(s, task, ctx, false);
-            // A rejected minibatch is dropped whole: its predictions (some withheld as NaN) are no item's prior.
+            // A rejected minibatch is dropped whole: its predictions (some NaN) are no item's prior.
             publishConsensus(s, task, ctx, false, accepted ? predictedFrom : s.batchFill);
         }
         s.batchFill = 0;

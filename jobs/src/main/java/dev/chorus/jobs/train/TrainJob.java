@@ -1,6 +1,7 @@
 package dev.chorus.jobs.train;
 
 import dev.chorus.jobs.DecodeRecords;
+import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.JobEnvironment;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.BoundedEnd;
@@ -22,6 +23,7 @@ import dev.chorus.schemas.VariantSpecRecord;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
@@ -42,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * topic) → one envelope per live variant of the example's task that it fits ({@link VariantRouter}, from the
  * control topic's specs, broadcast, and {@code --spec}) →
  * keyBy(variant key) → online minibatch SGD, test-then-train, through the task's label model if its spec names one →
- * predictions, model snapshots, annotator models and dead letters, each to its topic, and the predictions of
- * labelled examples → keyBy(task) → champion selection ({@link ChampionSelection}) → champion records, and the
+ * predictions (those that are finite, {@link #PUBLISHABLE}), model snapshots, annotator models and dead letters, each
+ * to its topic, and the predictions of labelled examples, not finite ones included, → keyBy(task) → champion selection
+ * ({@link ChampionSelection}) → champion records, and the
  * control records its searches decide back to the control topic, each through an exactly-once (transactional)
  * Kafka sink (the control records at least once with {@code --decisions-at-least-once}).
  *
@@ -68,6 +71,15 @@ public final class TrainJob {
     /** Stateless: the changes of check-specs without its progress markers, for the trainers and the selection. */
     public static final String UID_SPEC_CHANGES = "spec-changes";
     public static final String UID_SPEC_DECISIONS_SINK = "spec-decisions-sink";
+    /** Stateless: the trainer's predictions without those that are not finite, for the predictions topic. */
+    public static final String UID_FINITE_PREDICTIONS = "finite-predictions";
+
+    /**
+     * Which of the trainer's predictions go to the predictions topic: those whose every number is finite
+     * ({@link ExampleTensors#nonFiniteReason}). The others (counted {@code nonFinitePredictions} by the trainer) go to
+     * the selection alone.
+     */
+    public static final FilterFunction<Prediction> PUBLISHABLE = p -> ExampleTensors.nonFiniteReason(p) == null;
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
@@ -170,14 +182,18 @@ public final class TrainJob {
                 .name("minibatch-sgd")
                 .uid(UID_TRAIN);
 
-        predicted.sinkTo(predictions).name("predictions").uid(UID_PREDICTIONS_SINK);
+        // The trainer emits its predictions that are not finite too, on this one output, for the selection to score
+        // in the order each variant made them (ChampionRace relies on it); the topic never gets one.
+        predicted.filter(PUBLISHABLE).name("finite-predictions").uid(UID_FINITE_PREDICTIONS)
+                .sinkTo(predictions).name("predictions").uid(UID_PREDICTIONS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.MODEL_SNAPSHOTS).sinkTo(models).name("model-snapshots")
                 .uid(UID_MODELS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.ANNOTATOR_MODELS).sinkTo(annotators).name("annotator-models")
                 .uid(UID_ANNOTATORS_SINK);
         predicted.getSideOutput(MinibatchSgdFunction.CONSENSUS).sinkTo(consensus).name("consensus")
                 .uid(UID_CONSENSUS_SINK);
-        SingleOutputStreamOperator<Champion> selected = ChampionSelection.select(predicted, live, settings.selection());
+        SingleOutputStreamOperator<Champion> selected = ChampionSelection.select(predicted, live, settings.selection(),
+                settings.specs());
         selected.sinkTo(champions).name("champions").uid(UID_CHAMPIONS_SINK);
         // The control topic is the loop back to the router and trainer (Flink 2 has no iterations): what the
         // selection decides is written there and read back by the specs source like any operator's change.

@@ -205,7 +205,7 @@ public final class VariantSpecs {
      * The spec the variant with this key trains, or null when it is retired or unknown: the broadcast's, else the
      * one {@code routed} (null: none) with the example, else {@code --spec}'s for variant default.
      */
-    static ModelSpec specOf(ReadOnlyBroadcastState<String, String> state, TaskSpecs defaults, String key,
+    public static ModelSpec specOf(ReadOnlyBroadcastState<String, String> state, TaskSpecs defaults, String key,
             String routed) throws Exception {
         String json = state.get(key);
         if (json != null) {

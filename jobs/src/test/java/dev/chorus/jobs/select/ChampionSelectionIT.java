@@ -10,6 +10,7 @@ import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.SpecChange;
+import dev.chorus.jobs.train.TaskSpecs;
 import dev.chorus.jobs.train.TrainSettings;
 import dev.chorus.jobs.train.ModelGenerations;
 import dev.chorus.jobs.train.VariantSpecs;
@@ -20,6 +21,7 @@ import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.codec.WireFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -68,7 +70,8 @@ class ChampionSelectionIT {
                         "{\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":2}")),
                         TypeInformation.of(SpecChange.class))
                 .broadcast(VariantSpecs.DESCRIPTOR, ModelGenerations.DESCRIPTOR);
-        ChampionSelection.select(env.fromData(predictions, AvroTypes.of(Prediction.class)), specs, settings.selection())
+        ChampionSelection.select(env.fromData(predictions, AvroTypes.of(Prediction.class)), specs, settings.selection(),
+                        TaskSpecs.of(null, Map.of()))
                 .sinkTo(KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"));
         env.execute("selection-it");
 

@@ -1,12 +1,17 @@
 package dev.chorus.jobs.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.output.Scored;
+import dev.chorus.core.select.PairedComparison;
 import dev.chorus.jobs.EmbeddedKafkaExtension;
 import dev.chorus.jobs.JobTestSupport;
 import dev.chorus.jobs.LargeOutputExamples;
+import dev.chorus.jobs.select.SelectionSettings;
+import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -28,7 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a real broker and MiniCluster: every example's committed prediction carries the top 5 classes, their
  * probabilities summing to at most 1, exactly those model-core's {@link LargeOutputModel} gives fed the same
  * minibatches, and the last published model is bit for bit model-core's; an example labelled outside
- * [0, 100000) is a dead letter naming the label, and trains nothing.
+ * [0, 100000) is a dead letter naming the label, and trains nothing. The selection scores every prediction from its
+ * top 5 ({@link ClassificationMetrics#exampleTopKLogLoss}): the task's standings count them all.
  */
 class LargeOutputTaskIT {
 
@@ -53,6 +59,7 @@ class LargeOutputTaskIT {
                 .snapshotEveryBatches(10)
                 .snapshotIntervalMs(0)
                 .batchTimeoutMs(0)
+                .selection(new SelectionSettings(PairedComparison.Settings.defaults(), 1000, 200))
                 .parallelism(1);
         JobTestSupport.createTopics(KAFKA.broker(), settings, 1);
         List<Example> examples = LargeOutputExamples.stream(TASK, N, CLASSES, 31);
@@ -69,12 +76,15 @@ class LargeOutputTaskIT {
         List<Prediction> predictions;
         ModelSnapshot last;
         List<DeadLetter> deadLetters;
+        Champion standings;
         try {
             JobTestSupport.produceSlowly(KAFKA.broker(), settings.examplesTopic(), sent, 64);
             predictions = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(), p -> true, N);
             last = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.modelsTopic(),
                     m -> m.getExamplesSeen() >= N, 1).get(0);
             deadLetters = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(), d -> true, 1);
+            standings = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.championsTopic(),
+                    c -> c.getStandings().get(0).getLabelledExamples() == N, 1).get(0);
         } finally {
             job.cancel().get();
         }
@@ -98,6 +108,19 @@ class LargeOutputTaskIT {
             assertThat(sum).isLessThanOrEqualTo(1.0 + 1e-6);
             assertThat(p.getPredictedClass()).isEqualTo(p.getTopClasses().get(0));
         }
+        double loss = 0;
+        for (Prediction p : predictions) {
+            loss += ClassificationMetrics.exampleTopKLogLoss(p.getTopClasses().stream().mapToInt(c -> c).toArray(),
+                    Float32.unpack(p.getTopProbabilities()), CLASSES, p.getLabel());
+        }
+        double meanLoss = loss / N;
+        assertThat(standings.getTask()).isEqualTo(TASK);
+        assertThat(standings.getVariant()).isEqualTo("default");
+        assertThat(standings.getStandings()).singleElement().satisfies(s -> {
+            assertThat(s.getLossMean()).isCloseTo(meanLoss, within(1e-9));
+            assertThat(s.getAccuracy()).isEqualTo(predictions.stream()
+                    .filter(p -> p.getPredictedClass().equals(p.getLabel())).count() / (double) N);
+        });
         assertThat(last.getVersion()).isEqualTo(N / 16);
         assertThat(last.getParametersFormat()).isEqualTo(LargeOutputModel.FORMAT_VERSION);
         assertThat(JobTestSupport.bytes(last.getParameters())).as("the published model against model-core's")

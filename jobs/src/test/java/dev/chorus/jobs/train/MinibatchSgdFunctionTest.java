@@ -3,6 +3,7 @@ package dev.chorus.jobs.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.SyntheticBlobs;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.LabeledDataset;
@@ -275,8 +276,10 @@ class MinibatchSgdFunctionTest {
             for (int i = 16; i < 40; i++) {
                 h.processElement(sourced(clean.apply(i), i), i);
             }
-            List<Prediction> out = predictions(h);
-            // The poisoned examples' predictions overflowed (Infinity): withheld, never published.
+            // The poisoned examples' predictions overflowed (Infinity): for the selection, never published.
+            assertThat(predictions(h)).hasSize(48).filteredOn(p -> p.getId().startsWith("poison-")).hasSize(8)
+                    .allSatisfy(p -> assertThat(ExampleTensors.nonFiniteReason(p)).isNotNull());
+            List<Prediction> out = TrainTopologyTest.toPredictionsTopic(predictions(h));
             assertThat(out).hasSize(40).noneMatch(p -> p.getId().startsWith("poison-"));
             assertThat(out.get(16).getModelVersion()).as("the poisoned minibatch made no version").isEqualTo(2);
             h.processWatermark(new Watermark(Long.MAX_VALUE));

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A model whose every number is finite can still predict NaN, when its weights and an example's features multiply
- * past float32: the trainer publishes no such prediction. A model holding NaN itself is refused as a warm start.
+ * past float32: the trainer gives such a prediction to the selection alone, never to the predictions topic. A model
+ * holding NaN itself is refused as a warm start.
  */
 class NonFinitePredictionsTest {
 
@@ -46,7 +47,7 @@ class NonFinitePredictionsTest {
     }
 
     @Test
-    void aPredictionThatOverflowsIsADeadLetterOrWithheldNeverPublished() throws Exception {
+    void aPredictionThatOverflowsIsADeadLetterOrLoggedAndNeverReachesThePredictionsTopic() throws Exception {
         RegisteredMetrics metrics = new RegisteredMetrics();
         try (var h = new TrainerHarness(settings(), metrics.environment())) {
             h.open();
@@ -57,8 +58,11 @@ class NonFinitePredictionsTest {
             for (int i = 1; i <= 8; i++) {
                 h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), 1 + i);
             }
-            List<Prediction> published = h.extractOutputValues();
-            assertThat(published).as("no prediction of the overflowing model goes out").isEmpty();
+            List<Prediction> emitted = h.extractOutputValues();
+            assertThat(emitted).as("every prediction goes out on the trainer's output, for the selection")
+                    .hasSize(9).allSatisfy(p -> assertThat(ExampleTensors.nonFiniteReason(p)).isNotNull());
+            assertThat(TrainTopologyTest.toPredictionsTopic(emitted)).as("none of them to the predictions topic")
+                    .isEmpty();
             assertThat(deadLetters(h)).as("the unlabelled example's prediction, made at once").singleElement()
                     .satisfies(d -> {
                         assertThat(d.getField()).isEqualTo("prediction");
@@ -98,7 +102,7 @@ class NonFinitePredictionsTest {
      * no item's prior. An item owed since the minibatch before (its third label came inside the rate limit) goes out
      * when the rejected one closes, with the class prior, not with the prediction the rejected minibatch made of it
      * (that of its item, with features all 0, is finite; the poisoned row's, whose features 10^10 overflow the warm
-     * start's weights 10^30, is NaN and withheld).
+     * start's weights 10^30, is NaN and kept off the predictions topic).
      */
     @Test
     void aRejectedMinibatchsPredictionsAreNoConsensusPrior() throws Exception {

@@ -71,6 +71,52 @@ public final class ClassificationMetrics {
   }
 
   /**
+   * {@link #exampleLogLoss} of a prediction that carries only its k most probable classes {@code topClasses} and
+   * their probabilities {@code topProbabilities}, of {@code numClasses} classes: {@code −ln p}, clipped alike, where
+   * {@code p} is the probability the prediction gives class {@code actual} when it is among the top k, and else the
+   * mass the top k leave, {@code 1 − Σ topProbabilities} (0 if rounding made it negative), spread evenly over the
+   * {@code numClasses − k} classes outside them. That share is at most the k-th probability (each class outside the
+   * top k has at most that), so a true class outside the top k never costs less than the top k's last would have;
+   * and it is the model's probability of the class when its tail is flat, a lower bound of the mean loss over the
+   * tail's classes otherwise (ln is concave). A model sure of a wrong class leaves little mass and pays for it.
+   *
+   * @throws IllegalArgumentException if {@code actual} is outside {@code [0, numClasses)}, the two arrays differ in
+   *     length, the probability read is NaN, or {@code actual} is outside the top k and they name every class
+   */
+  public static double exampleTopKLogLoss(int[] topClasses, float[] topProbabilities, int numClasses, int actual) {
+    if (actual < 0 || actual >= numClasses) {
+      throw new IllegalArgumentException("logLoss: actual class must be in [0, " + numClasses + "), got " + actual);
+    }
+    if (topClasses.length != topProbabilities.length) {
+      throw new IllegalArgumentException("logLoss: expected a probability for each of the " + topClasses.length
+          + " top classes, got " + topProbabilities.length);
+    }
+    double p = Double.NaN;
+    double top = 0;
+    for (int j = 0; j < topClasses.length; j++) {
+      top += topProbabilities[j];
+      if (topClasses[j] == actual && Double.isNaN(p)) {
+        p = topProbabilities[j];
+        if (Double.isNaN(p)) {
+          throw new IllegalArgumentException("logLoss: probability of class " + actual + " at rank " + j + " is NaN");
+        }
+      }
+    }
+    if (Double.isNaN(p)) {
+      int outside = numClasses - topClasses.length;
+      if (outside < 1) {
+        throw new IllegalArgumentException("logLoss: actual class " + actual + " is not among the top "
+            + topClasses.length + " of " + numClasses + " classes, and no class is outside them");
+      }
+      if (Double.isNaN(top)) {
+        throw new IllegalArgumentException("logLoss: the top " + topClasses.length + " probabilities sum to NaN");
+      }
+      p = Math.max(0, 1 - top) / outside;
+    }
+    return -Math.log(Math.min(Math.max(p, LOG_LOSS_EPSILON), 1 - LOG_LOSS_EPSILON));
+  }
+
+  /**
    * The area under the ROC curve of a binary problem: the probability that a random positive scores higher
    * than a random negative, a tie counting one half. This is the Mann–Whitney statistic
    * {@code U = Σ over positives p of (#negatives scoring below p + ½·#negatives scoring equal to p)} divided

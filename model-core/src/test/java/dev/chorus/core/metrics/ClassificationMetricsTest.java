@@ -48,6 +48,33 @@ class ClassificationMetricsTest {
   }
 
   @Test
+  void topKLogLossReadsATopClassAndSpreadsTheRestOverTheClassesOutside() {
+    int[] classes = {7, 2, 9};
+    float[] top = {0.5f, 0.25f, 0.125f}; // exact in float: the rest is exactly 0.125
+    assertThat(ClassificationMetrics.exampleTopKLogLoss(classes, top, 1000, 2)).isEqualTo(-Math.log(0.25));
+    // 0.125 over the 997 classes outside the top 3
+    assertThat(ClassificationMetrics.exampleTopKLogLoss(classes, top, 1000, 0))
+        .isCloseTo(Math.log(997 * 8.0), within(EXACT)).isCloseTo(8.98419, within(1e-5));
+    // At 10 classes, 7 outside: 0.125 / 7 each, below the third's 0.125.
+    assertThat(ClassificationMetrics.exampleTopKLogLoss(classes, top, 10, 0)).isCloseTo(Math.log(7 * 8.0), within(EXACT));
+    assertThat(ClassificationMetrics.exampleTopKLogLoss(new int[] {1, 0}, new float[] {0.5f, 0.5f}, 4, 3))
+        .as("nothing left: clipped").isCloseTo(34.538776394910684, within(1e-12));
+    assertThat(ClassificationMetrics.exampleTopKLogLoss(new int[] {1, 0}, new float[] {0.75f, 0.3f}, 4, 3))
+        .as("rounding past 1 leaves nothing, not less").isCloseTo(34.538776394910684, within(1e-12));
+    assertThatIllegalArgumentException().isThrownBy(() -> ClassificationMetrics.exampleTopKLogLoss(classes, top, 1000, 1000))
+        .withMessage("logLoss: actual class must be in [0, 1000), got 1000");
+    assertThatIllegalArgumentException().isThrownBy(() -> ClassificationMetrics.exampleTopKLogLoss(new int[] {1, 1},
+        new float[] {0.5f, 0.5f}, 2, 0))
+        .withMessage("logLoss: actual class 0 is not among the top 2 of 2 classes, and no class is outside them");
+    assertThatIllegalArgumentException().isThrownBy(() -> ClassificationMetrics.exampleTopKLogLoss(classes,
+        new float[] {0.5f}, 1000, 7)).withMessage("logLoss: expected a probability for each of the 3 top classes, got 1");
+    assertThatIllegalArgumentException().isThrownBy(() -> ClassificationMetrics.exampleTopKLogLoss(classes,
+        new float[] {0.5f, Float.NaN, 0.1f}, 1000, 2)).withMessage("logLoss: probability of class 2 at rank 1 is NaN");
+    assertThatIllegalArgumentException().isThrownBy(() -> ClassificationMetrics.exampleTopKLogLoss(classes,
+        new float[] {0.5f, Float.NaN, 0.1f}, 1000, 0)).withMessage("logLoss: the top 3 probabilities sum to NaN");
+  }
+
+  @Test
   void rocAucOfTheTextbookExample() {
     // Positives score 0.35 and 0.8, negatives 0.1 and 0.4: of the 4 pairs only (0.35, 0.4) is misordered.
     assertThat(ClassificationMetrics.rocAuc(new double[] {0.1, 0.4, 0.35, 0.8}, new boolean[] {false, false, true, true}))
