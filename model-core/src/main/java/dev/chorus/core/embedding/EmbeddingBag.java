@@ -47,6 +47,10 @@ public final class EmbeddingBag implements RowsApart {
   private static final int STEP_BITS = 21;
   /** Floats before a row's values in {@link #copyRows}: the seen flag and the last step's three parts. */
   private static final int ROW_HEADER = 4;
+  /** {@link #backupMarks}: the row was seen before the step. */
+  private static final byte WAS_SEEN = 1;
+  /** {@link #backupMarks}: the row was in {@link #changed} before the step. */
+  private static final byte WAS_CHANGED = 2;
 
   /** How the rows of one example's ids are combined into its bag. */
   public enum Combiner {
@@ -78,9 +82,13 @@ public final class EmbeddingBag implements RowsApart {
   private final long[] lastStep;
   private final long[] touched;
   private final long[] seen;
-  /** The touched rows' weights, accumulators and last steps before the last step, to undo it. */
+  /**
+   * The touched rows' weights, accumulators, last steps and marks before the last step, to undo it: whether each
+   * was seen ({@link #WAS_SEEN}) and listed as changed ({@link #WAS_CHANGED}).
+   */
   private float[] backup = new float[0];
   private long[] backupSteps = new long[0];
+  private byte[] backupMarks = new byte[0];
   /** Whether {@link #touched} still marks the rows of the last step, which {@link #undoStep} may restore. */
   private boolean undoable;
   /** Rows the steps changed since their holder last cleared it ({@link #changedRows}); null until asked for. */
@@ -262,6 +270,7 @@ public final class EmbeddingBag implements RowsApart {
     if (backup.length < count[0] * dim * 2) {
       backup = new float[count[0] * dim * 2];
       backupSteps = new long[count[0]];
+      backupMarks = new byte[count[0]];
     }
     int[] at = {0};
     String[] overflow = {null};
@@ -270,6 +279,8 @@ public final class EmbeddingBag implements RowsApart {
       System.arraycopy(weights, row * dim, backup, slot * dim * 2, dim);
       System.arraycopy(accumulators, row * dim, backup, slot * dim * 2 + dim, dim);
       backupSteps[slot] = lastStep[row];
+      backupMarks[slot] = (byte) (((seen[row >>> 6] & 1L << row) != 0 ? WAS_SEEN : 0)
+          | (changed != null && changed.contains(row) ? WAS_CHANGED : 0));
       float owed = (float) Math.pow(decay, steps + 1 - lastStep[row]);
       for (int k = 0, w = row * dim; k < dim; k++, w++) {
         weights[w] *= owed;
@@ -294,7 +305,12 @@ public final class EmbeddingBag implements RowsApart {
     return overflow[0];
   }
 
-  /** Puts back the rows the last {@link #step} changed, as they were before it (their gradient stays cleared). */
+  /**
+   * Puts the table back as it was before the last {@link #step}: the rows it changed (values, accumulators, last
+   * steps, whether seen and whether listed in {@link #changedRows}) and the step count; their gradient stays cleared.
+   * A row the step saw first is unseen again, so that saving, copying and warm starts see the table that never took
+   * the step.
+   */
   public void undoStep() {
     if (!undoable) {
       throw new IllegalStateException("embedding '" + name + "': no step to undo");
@@ -305,6 +321,12 @@ public final class EmbeddingBag implements RowsApart {
       System.arraycopy(backup, slot * dim * 2, weights, row * dim, dim);
       System.arraycopy(backup, slot * dim * 2 + dim, accumulators, row * dim, dim);
       lastStep[row] = backupSteps[slot];
+      if ((backupMarks[slot] & WAS_SEEN) == 0) {
+        seen[row >>> 6] &= ~(1L << row);
+      }
+      if (changed != null && (backupMarks[slot] & WAS_CHANGED) == 0) {
+        changed.remove(row);
+      }
     });
     Arrays.fill(touched, 0L);
     undoable = false;
