@@ -465,13 +465,30 @@ public final class EmbeddingBag implements RowsApart {
       }
       for (int k = 0, w = row * dim; k < dim; k++, w++) {
         accumulators[w] = in.readFloat();
-        // A sum of squares: a negative or non-finite one would make the row NaN at its next step.
-        if (!(accumulators[w] >= 0 && accumulators[w] < Float.POSITIVE_INFINITY)) {
-          throw new IOException("embedding '" + name + "': AdaGrad accumulator of row " + row + ", index " + k
-              + ": expected a finite number >= 0, stream has " + accumulators[w]);
-        }
+      }
+      String bad = invalidAccumulator(row, accumulators, row * dim, "stream has");
+      if (bad != null) {
+        throw new IOException("embedding '" + name + "': " + bad);
       }
     }
+  }
+
+  /**
+   * Why the AdaGrad accumulators of row {@code row}, {@code values[at ..+ dim)}, are ones no step could have left
+   * there, or null: a sum of squares, each must be finite and not below 0 (a negative or non-finite one would make the
+   * row NaN at its next step). The one rule of every way rows come in: {@link #readFrom} and {@link #putRows}.
+   *
+   * @param verb how the message introduces the value: {@code "stream has"}, {@code "got"}
+   */
+  private String invalidAccumulator(int row, float[] values, int at, String verb) {
+    for (int k = 0; k < dim; k++) {
+      float v = values[at + k];
+      if (!(v >= 0 && v < Float.POSITIVE_INFINITY)) {
+        return "AdaGrad accumulator of row " + row + ", index " + k + ": expected a finite number >= 0, " + verb + " "
+            + v;
+      }
+    }
+    return null;
   }
 
   /** The number of rows: one per bucket. */
@@ -512,7 +529,13 @@ public final class EmbeddingBag implements RowsApart {
     return copy;
   }
 
-  /** Puts seen rows as they are; an unseen row's floats are not read (the seed's row stays), see the class comment. */
+  /**
+   * Puts seen rows as they are; an unseen row's floats are not read (the seed's row stays), see the class comment.
+   *
+   * @throws IllegalArgumentException, changing no row, if a row's header is not one {@link #copyRows} writes, an
+   *     unseen row would replace a seen one, or a seen row's accumulators are ones no step could have left there
+   *     ({@link #invalidAccumulator}, the rule {@link #readFrom} applies)
+   */
   @Override
   public void putRows(int from, float[] rows) {
     int width = rowWidth();
@@ -522,12 +545,10 @@ public final class EmbeddingBag implements RowsApart {
     }
     requireRows(from, rows.length / width);
     for (int at = 0, row = from; at < rows.length; at += width, row++) {
-      long last = 0;
       boolean whole = rows[at] == 0f || rows[at] == 1f;
       for (int part = 0; part < 3; part++) {
         float value = rows[at + 1 + part];
         whole &= value >= 0 && value < 1 << STEP_BITS && value == Math.rint(value);
-        last |= (long) value << part * STEP_BITS;
       }
       if (!whole) {
         throw new IllegalArgumentException("embedding '" + name + "': row " + row + ": expected a seen flag of 0 or 1"
@@ -539,8 +560,18 @@ public final class EmbeddingBag implements RowsApart {
         throw new IllegalArgumentException("embedding '" + name + "': row " + row + ": expected a seen row, as this "
             + "table's, got an unseen one (the seed's, which only a table that has not seen the row holds)");
       }
+      String bad = rows[at] == 0f ? null : invalidAccumulator(row, rows, at + ROW_HEADER + dim, "got");
+      if (bad != null) {
+        throw new IllegalArgumentException("embedding '" + name + "': putRows: " + bad);
+      }
+    }
+    for (int at = 0, row = from; at < rows.length; at += width, row++) {
       if (rows[at] == 0f) {
         continue;
+      }
+      long last = 0;
+      for (int part = 0; part < 3; part++) {
+        last |= (long) rows[at + 1 + part] << part * STEP_BITS;
       }
       lastStep[row] = last;
       seen[row >>> 6] |= 1L << row;
