@@ -17,15 +17,23 @@ final class TerminalText {
      * accents, CJK and emoji included, as it is. A backslash stays as it is, so a {@code \\u0007} in the output may
      * have been those six characters in the record: readable, never an escape. Null stays null. For text output;
      * JSON output goes through {@link #jsonSafe}.
+     *
+     * <p>One format character stays where it does its visible work: a zero width joiner (U+200D) that joins two
+     * pictographs, as in every emoji ZWJ sequence (woman U+1F469, joiner, laptop U+1F4BB: a woman technologist), so
+     * the sequence prints as the one glyph it is rather than as three parts, one escaped. A pictograph is a code point of category So (other symbol, as this JDK's
+     * Unicode version knows it); the one before the joiner may carry a variation selector (U+FE0F) or a skin-tone
+     * modifier (U+1F3FB..U+1F3FF) between them. Anywhere else a joiner is escaped: leading, trailing, beside a
+     * control or another format character, and between letters, where one would make an id print as another
+     * ("ad", joiner, "min" as "admin").
      */
     static String safe(String text) {
         return escaped(text, TerminalText::unsafe);
     }
 
     /**
-     * One JSON document with each character {@link #safe} escapes written as a JSON {@code \\uXXXX} escape: JSON
-     * writers escape C0 controls but leave C1 controls, bidi and zero-width characters and line separators raw in
-     * strings. Outside strings valid JSON holds none of them but its whitespace (tab, line feed, carriage return),
+     * One JSON document with each character {@link #safe} escapes written as a JSON {@code \\uXXXX} escape (a zero
+     * width joiner between pictographs stays, as there): JSON writers escape C0 controls but leave C1 controls, bidi
+     * and zero-width characters and line separators raw in strings. Outside strings valid JSON holds none of them but its whitespace (tab, line feed, carriage return),
      * which stays as it is; inside a string the escape reads back as the same character, so the document means what
      * it meant and {@code jq} or any JSON reader gets the record's text unchanged.
      */
@@ -33,22 +41,55 @@ final class TerminalText {
         return escaped(json, TerminalText::unsafeInJson);
     }
 
-    /** {@code text} with each code point {@code escape} picks written as its UTF-16 units' {@code \\uXXXX}. */
+    /**
+     * {@code text} with each code point {@code escape} picks written as its UTF-16 units' {@code \\uXXXX}, but for a
+     * zero width joiner that joins two pictographs ({@link #safe}).
+     */
     private static String escaped(String text, IntPredicate escape) {
         if (text == null || text.codePoints().noneMatch(escape)) {
             return text;
         }
+        int[] points = text.codePoints().toArray();
         StringBuilder escaped = new StringBuilder(text.length() + 16);
-        text.codePoints().forEach(c -> {
-            if (escape.test(c)) {
+        boolean changed = false;
+        for (int i = 0; i < points.length; i++) {
+            int c = points[i];
+            if (escape.test(c) && !joinsPictographs(points, i)) {
+                changed = true;
                 for (char unit : Character.toChars(c)) {
                     escaped.append(String.format("\\u%04X", (int) unit));
                 }
             } else {
                 escaped.appendCodePoint(c);
             }
-        });
-        return escaped.toString();
+        }
+        return changed ? escaped.toString() : text;
+    }
+
+    private static final int ZERO_WIDTH_JOINER = 0x200D;
+    private static final int EMOJI_PRESENTATION_SELECTOR = 0xFE0F;
+
+    /** Whether {@code points[i]} is a zero width joiner between two pictographs, as {@link #safe} says. */
+    private static boolean joinsPictographs(int[] points, int i) {
+        if (points[i] != ZERO_WIDTH_JOINER || i + 1 == points.length || !pictograph(points[i + 1])) {
+            return false;
+        }
+        int before = i - 1;
+        if (before >= 0 && skinToneModifier(points[before])) {
+            before--;
+        }
+        if (before >= 0 && points[before] == EMOJI_PRESENTATION_SELECTOR) {
+            before--;
+        }
+        return before >= 0 && pictograph(points[before]);
+    }
+
+    private static boolean pictograph(int c) {
+        return Character.getType(c) == Character.OTHER_SYMBOL;
+    }
+
+    private static boolean skinToneModifier(int c) {
+        return c >= 0x1F3FB && c <= 0x1F3FF;
     }
 
     private static boolean unsafeInJson(int c) {

@@ -27,6 +27,55 @@ class TerminalTextTest {
         assertThat(TerminalText.safe(null)).isNull();
     }
 
+    /**
+     * A zero width joiner between two pictographs (an emoji ZWJ sequence) stays, so the sequence prints as one glyph;
+     * a base may carry U+FE0F or a skin-tone modifier before the joiner. Anywhere else the joiner is escaped.
+     */
+    @Test
+    void aJoinerBetweenPictographsStaysAndIsEscapedElsewhere() {
+        String technologist = "\uD83D\uDC69\u200D\uD83D\uDCBB"; // woman, joiner, laptop
+        String rainbowFlag = "\uD83C\uDFF3\uFE0F\u200D\uD83C\uDF08"; // white flag, VS16, joiner, rainbow
+        String darkerTechnologist = "\uD83D\uDC69\uD83C\uDFFD\u200D\uD83D\uDCBB"; // woman, medium skin tone, ...
+        String heartOnFire = "\u2764\uFE0F\u200D\uD83D\uDD25";
+        String handshake = "\uD83E\uDDD1\u200D\uD83E\uDD1D\u200D\uD83E\uDDD1"; // two joiners
+        for (String text : new String[] {technologist, rainbowFlag, darkerTechnologist, heartOnFire, handshake,
+            "id " + technologist + " ok"}) {
+            assertThat(TerminalText.safe(text)).as("%s", text.codePoints().mapToObj(Integer::toHexString).toList())
+                    .isSameAs(text);
+        }
+        String woman = "\uD83D\uDC69";
+        String laptop = "\uD83D\uDCBB";
+        assertThat(TerminalText.safe("\u200D" + laptop)).as("leading").isEqualTo("\\u200D" + laptop);
+        assertThat(TerminalText.safe(woman + "\u200D")).as("trailing").isEqualTo(woman + "\\u200D");
+        assertThat(TerminalText.safe("\u200D")).as("alone").isEqualTo("\\u200D");
+        assertThat(TerminalText.safe(woman + "\u200D\u0007" + laptop)).as("before a control")
+                .isEqualTo(woman + "\\u200D\\u0007" + laptop);
+        assertThat(TerminalText.safe(woman + "\u001B\u200D" + laptop)).as("after a control")
+                .isEqualTo(woman + "\\u001B\\u200D" + laptop);
+        assertThat(TerminalText.safe(woman + "\u200D\u200D" + laptop)).as("doubled")
+                .isEqualTo(woman + "\\u200D\\u200D" + laptop);
+        assertThat(TerminalText.safe(woman + "\u202E\u200D" + laptop)).as("after a bidi override")
+                .isEqualTo(woman + "\\u202E\\u200D" + laptop);
+        assertThat(TerminalText.safe("ad\u200Dmin")).as("between letters, where admin would print")
+                .isEqualTo("ad\\u200Dmin");
+        assertThat(TerminalText.safe(woman + " \u200D" + laptop)).as("after a space").isEqualTo(woman + " \\u200D"
+                + laptop);
+        assertThat(TerminalText.safe("\uFE0F\u200D" + laptop)).as("a selector with no pictograph before it")
+                .isEqualTo("\uFE0F\\u200D" + laptop);
+        assertThat(TerminalText.safe(technologist + "\u202E")).as("the sequence stays, the override does not")
+                .isEqualTo(technologist + "\\u202E");
+    }
+
+    @Test
+    void jsonKeepsAJoinerBetweenPictographsAndEscapesOneElsewhere() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        String id = "\uD83D\uDC69\u200D\uD83D\uDCBB ad\u200Dmin";
+        String written = mapper.writeValueAsString(mapper.createObjectNode().put("id", id));
+        String safe = TerminalText.jsonSafe(written);
+        assertThat(safe).isEqualTo("{\"id\":\"\uD83D\uDC69\u200D\uD83D\uDCBB ad\\u200Dmin\"}");
+        assertThat(mapper.readTree(safe).get("id").asText()).isEqualTo(id);
+    }
+
     @Test
     void safeTextIsSafeAlready() {
         String once = TerminalText.safe("e\u001B[2Jx\u202E");

@@ -88,7 +88,7 @@ final class HashedRowsState implements ValueState<TrainerState> {
             input.setBuffer(header);
             s = serializer.deserializeWithoutRows(input);
             for (Map.Entry<Integer, RowBlock> block : entries()) {
-                s.rowsApart().putRows(block.getKey() * BLOCK_ROWS, block.getValue().rows());
+                putBack(s.rowsApart(), block.getKey(), block.getValue());
             }
             if (rows) {
                 s.rowsApart().changedRows();
@@ -104,6 +104,20 @@ final class HashedRowsState implements ValueState<TrainerState> {
             update(s);
         }
         return s;
+    }
+
+    /**
+     * Puts a block read from state back into the model, which refuses one it could not have written (a row of the
+     * wrong width or range, optimizer state no step leaves: a slot not finite, or a sum of squares below 0): then the
+     * restore of this key fails, naming the key, the block and the model's reason, rather than training on it.
+     */
+    private void putBack(RowsApart model, int block, RowBlock rows) throws IOException {
+        try {
+            model.putRows(block * BLOCK_ROWS, rows.rows());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("hashed rows of " + key + ", block " + block + " (rows from " + block * BLOCK_ROWS
+                    + "): " + e.getMessage(), e);
+        }
     }
 
     private Iterable<Map.Entry<Integer, RowBlock>> entries() throws IOException {

@@ -12,14 +12,21 @@ import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.train.TrainSettings.HashedState;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.IntSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,6 +108,49 @@ class HashedRowsStateTest {
                     .containsExactly(reference.probabilities().get(i));
         }
         assertThat(restored.lastModel()).isEqualTo(reference.model().toBytes());
+    }
+
+    /**
+     * A block of rows restored from state holding optimizer state no step leaves (here FTRL's n of the biases' row
+     * below 0, which would make the bias NaN at the next step) fails the restore of its key, naming the key, the
+     * block, the row, the slot and the value, before any example trains on it.
+     */
+    @Test
+    void aRestoredBlockWithASlotNoStepLeavesFailsTheRestoreNamingTheRowAndSlot() throws Exception {
+        List<Example> clicks = ClickExamples.stream("clicks", 16, 3);
+        OperatorSubtaskState saved;
+        try (var h = harness(HashedState.ROWS, false, new RegisteredMetrics())) {
+            h.open();
+            for (int i = 0; i < 12; i++) {
+                h.processElement(sourced(clicks.get(i), i), i);
+            }
+            saved = h.snapshot(1, 12);
+        }
+        try (var h = harness(HashedState.ROWS, false, new RegisteredMetrics())) {
+            h.initializeState(saved);
+            h.open();
+            var backend = h.getOperator().getKeyedStateBackend();
+            List<String> keys = backend.getKeys("hashed-trainer", VoidNamespace.INSTANCE)
+                    .map(String.class::cast).toList();
+            assertThat(keys).hasSize(1);
+            String key = keys.get(0);
+            backend.setCurrentKey(key);
+            MapState<Integer, RowBlock> blocks = backend.getPartitionedState(VoidNamespace.INSTANCE,
+                    VoidNamespaceSerializer.INSTANCE, new MapStateDescriptor<>("hashed-rows", IntSerializer.INSTANCE,
+                            RowBlock.Serializer.INSTANCE));
+            int biasRow = 1 << 12;
+            int block = biasRow / HashedRowsState.BLOCK_ROWS;
+            float[] rows = blocks.get(block).rows().clone();
+            assertThat(rows).as("the biases' row alone in its block: weight, z, n").hasSize(3);
+            rows[2] = -1f;
+            blocks.put(block, new RowBlock(rows));
+
+            assertThatThrownBy(() -> h.processElement(sourced(clicks.get(12), 12), 12))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("hashed rows of " + key + ", block " + block + " (rows from " + biasRow + "): putRows: "
+                            + "ftrl n of row " + biasRow + ", output 0: expected a finite number >= 0, got -1.0");
+            assertThat(predictions(h)).as("nothing trained or predicted on the refused rows").isEmpty();
+        }
     }
 
     @Test

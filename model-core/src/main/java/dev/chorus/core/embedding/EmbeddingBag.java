@@ -47,6 +47,10 @@ public final class EmbeddingBag implements RowsApart {
   private static final int STEP_BITS = 21;
   /** Floats before a row's values in {@link #copyRows}: the seen flag and the last step's three parts. */
   private static final int ROW_HEADER = 4;
+  /** {@link #backupMarks}: the row was seen before the step. */
+  private static final byte WAS_SEEN = 1;
+  /** {@link #backupMarks}: the row was in {@link #changed} before the step. */
+  private static final byte WAS_CHANGED = 2;
 
   /** How the rows of one example's ids are combined into its bag. */
   public enum Combiner {
@@ -78,9 +82,13 @@ public final class EmbeddingBag implements RowsApart {
   private final long[] lastStep;
   private final long[] touched;
   private final long[] seen;
-  /** The touched rows' weights, accumulators and last steps before the last step, to undo it. */
+  /**
+   * The touched rows' weights, accumulators, last steps and marks before the last step, to undo it: whether each
+   * was seen ({@link #WAS_SEEN}) and listed as changed ({@link #WAS_CHANGED}).
+   */
   private float[] backup = new float[0];
   private long[] backupSteps = new long[0];
+  private byte[] backupMarks = new byte[0];
   /** Whether {@link #touched} still marks the rows of the last step, which {@link #undoStep} may restore. */
   private boolean undoable;
   /** Rows the steps changed since their holder last cleared it ({@link #changedRows}); null until asked for. */
@@ -262,6 +270,7 @@ public final class EmbeddingBag implements RowsApart {
     if (backup.length < count[0] * dim * 2) {
       backup = new float[count[0] * dim * 2];
       backupSteps = new long[count[0]];
+      backupMarks = new byte[count[0]];
     }
     int[] at = {0};
     String[] overflow = {null};
@@ -270,6 +279,8 @@ public final class EmbeddingBag implements RowsApart {
       System.arraycopy(weights, row * dim, backup, slot * dim * 2, dim);
       System.arraycopy(accumulators, row * dim, backup, slot * dim * 2 + dim, dim);
       backupSteps[slot] = lastStep[row];
+      backupMarks[slot] = (byte) (((seen[row >>> 6] & 1L << row) != 0 ? WAS_SEEN : 0)
+          | (changed != null && changed.contains(row) ? WAS_CHANGED : 0));
       float owed = (float) Math.pow(decay, steps + 1 - lastStep[row]);
       for (int k = 0, w = row * dim; k < dim; k++, w++) {
         weights[w] *= owed;
@@ -294,7 +305,12 @@ public final class EmbeddingBag implements RowsApart {
     return overflow[0];
   }
 
-  /** Puts back the rows the last {@link #step} changed, as they were before it (their gradient stays cleared). */
+  /**
+   * Puts the table back as it was before the last {@link #step}: the rows it changed (values, accumulators, last
+   * steps, whether seen and whether listed in {@link #changedRows}) and the step count; their gradient stays cleared.
+   * A row the step saw first is unseen again, so that saving, copying and warm starts see the table that never took
+   * the step.
+   */
   public void undoStep() {
     if (!undoable) {
       throw new IllegalStateException("embedding '" + name + "': no step to undo");
@@ -305,6 +321,12 @@ public final class EmbeddingBag implements RowsApart {
       System.arraycopy(backup, slot * dim * 2, weights, row * dim, dim);
       System.arraycopy(backup, slot * dim * 2 + dim, accumulators, row * dim, dim);
       lastStep[row] = backupSteps[slot];
+      if ((backupMarks[slot] & WAS_SEEN) == 0) {
+        seen[row >>> 6] &= ~(1L << row);
+      }
+      if (changed != null && (backupMarks[slot] & WAS_CHANGED) == 0) {
+        changed.remove(row);
+      }
     });
     Arrays.fill(touched, 0L);
     undoable = false;
@@ -443,13 +465,30 @@ public final class EmbeddingBag implements RowsApart {
       }
       for (int k = 0, w = row * dim; k < dim; k++, w++) {
         accumulators[w] = in.readFloat();
-        // A sum of squares: a negative or non-finite one would make the row NaN at its next step.
-        if (!(accumulators[w] >= 0 && accumulators[w] < Float.POSITIVE_INFINITY)) {
-          throw new IOException("embedding '" + name + "': AdaGrad accumulator of row " + row + ", index " + k
-              + ": expected a finite number >= 0, stream has " + accumulators[w]);
-        }
+      }
+      String bad = invalidAccumulator(row, accumulators, row * dim, "stream has");
+      if (bad != null) {
+        throw new IOException("embedding '" + name + "': " + bad);
       }
     }
+  }
+
+  /**
+   * Why the AdaGrad accumulators of row {@code row}, {@code values[at ..+ dim)}, are ones no step could have left
+   * there, or null: a sum of squares, each must be finite and not below 0 (a negative or non-finite one would make the
+   * row NaN at its next step). The one rule of every way rows come in: {@link #readFrom} and {@link #putRows}.
+   *
+   * @param verb how the message introduces the value: {@code "stream has"}, {@code "got"}
+   */
+  private String invalidAccumulator(int row, float[] values, int at, String verb) {
+    for (int k = 0; k < dim; k++) {
+      float v = values[at + k];
+      if (!(v >= 0 && v < Float.POSITIVE_INFINITY)) {
+        return "AdaGrad accumulator of row " + row + ", index " + k + ": expected a finite number >= 0, " + verb + " "
+            + v;
+      }
+    }
+    return null;
   }
 
   /** The number of rows: one per bucket. */
@@ -490,7 +529,13 @@ public final class EmbeddingBag implements RowsApart {
     return copy;
   }
 
-  /** Puts seen rows as they are; an unseen row's floats are not read (the seed's row stays), see the class comment. */
+  /**
+   * Puts seen rows as they are; an unseen row's floats are not read (the seed's row stays), see the class comment.
+   *
+   * @throws IllegalArgumentException, changing no row, if a row's header is not one {@link #copyRows} writes, an
+   *     unseen row would replace a seen one, or a seen row's accumulators are ones no step could have left there
+   *     ({@link #invalidAccumulator}, the rule {@link #readFrom} applies)
+   */
   @Override
   public void putRows(int from, float[] rows) {
     int width = rowWidth();
@@ -500,12 +545,10 @@ public final class EmbeddingBag implements RowsApart {
     }
     requireRows(from, rows.length / width);
     for (int at = 0, row = from; at < rows.length; at += width, row++) {
-      long last = 0;
       boolean whole = rows[at] == 0f || rows[at] == 1f;
       for (int part = 0; part < 3; part++) {
         float value = rows[at + 1 + part];
         whole &= value >= 0 && value < 1 << STEP_BITS && value == Math.rint(value);
-        last |= (long) value << part * STEP_BITS;
       }
       if (!whole) {
         throw new IllegalArgumentException("embedding '" + name + "': row " + row + ": expected a seen flag of 0 or 1"
@@ -517,8 +560,18 @@ public final class EmbeddingBag implements RowsApart {
         throw new IllegalArgumentException("embedding '" + name + "': row " + row + ": expected a seen row, as this "
             + "table's, got an unseen one (the seed's, which only a table that has not seen the row holds)");
       }
+      String bad = rows[at] == 0f ? null : invalidAccumulator(row, rows, at + ROW_HEADER + dim, "got");
+      if (bad != null) {
+        throw new IllegalArgumentException("embedding '" + name + "': putRows: " + bad);
+      }
+    }
+    for (int at = 0, row = from; at < rows.length; at += width, row++) {
       if (rows[at] == 0f) {
         continue;
+      }
+      long last = 0;
+      for (int part = 0; part < 3; part++) {
+        last |= (long) rows[at + 1 + part] << part * STEP_BITS;
       }
       lastStep[row] = last;
       seen[row >>> 6] |= 1L << row;

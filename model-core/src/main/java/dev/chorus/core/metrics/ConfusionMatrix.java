@@ -15,9 +15,13 @@ import java.util.function.IntToDoubleFunction;
  * never predicted ({@code TP + FP = 0}), the recall of a class that never occurred ({@code TP + FN = 0}),
  * the specificity of a class when every example belongs to it ({@code TN + FP = 0}) and the F1 of a class
  * with {@code TP + FP + FN = 0}. Macro averages are taken over the <em>present</em> classes, those that
- * occur at least once as the true or the predicted class (scikit-learn's default {@code labels}), so that
- * a class absent from the evaluation does not pull the average towards 0. With no examples at all every
- * metric is {@code NaN}.
+ * occur as the true or the predicted class (scikit-learn's default {@code labels}), so that a class absent
+ * from the evaluation does not pull the average towards 0: a class is present when its {@link #presence},
+ * {@code TP + FP + FN}, the weight of the examples it is the true or the predicted class of, is above 0 and at
+ * least the matrix's minimum presence. The minimum is 0 (any example makes its classes present) except in
+ * faded counts ({@link #ofFadedCounts}), where no weight ever returns to 0 and a class the stream left long ago
+ * would otherwise count, with the ratios it had then, for ever ({@link PrequentialConfusion#FADED_PRESENCE}).
+ * With no examples at all every metric is {@code NaN}; a macro average is {@code NaN} when no class is present.
  *
  * <p>Not thread-safe.
  */
@@ -25,6 +29,8 @@ public final class ConfusionMatrix {
 
   private final int numClasses;
   private final double[] counts;
+  /** The presence a class needs to count in the macro averages, besides being above 0. */
+  private double minimumPresence;
   private double total;
 
   /** An empty matrix over {@code numClasses >= 2} classes. */
@@ -66,6 +72,19 @@ public final class ConfusionMatrix {
       matrix.counts[i] = counts[i];
       matrix.total += counts[i];
     }
+    return matrix;
+  }
+
+  /**
+   * A matrix of faded counts, as {@link #ofCounts}, whose macro averages count a class only when its
+   * {@link #presence} is at least {@code minimumPresence}.
+   *
+   * @throws IllegalArgumentException as {@link #ofCounts}, or unless {@code minimumPresence} is finite and >= 0
+   */
+  public static ConfusionMatrix ofFadedCounts(int numClasses, double minimumPresence, double... counts) {
+    requireWeight("ConfusionMatrix.ofFadedCounts: minimumPresence", minimumPresence);
+    ConfusionMatrix matrix = ofCounts(numClasses, counts);
+    matrix.minimumPresence = minimumPresence;
     return matrix;
   }
 
@@ -191,6 +210,17 @@ public final class ConfusionMatrix {
     return denominator == 0 ? 0 : numerator / denominator;
   }
 
+  /** {@code TP + FP + FN}: the weight of the examples whose true or predicted class is {@code c}. */
+  public double presence(int c) {
+    return truePositives(c) + falsePositives(c) + falseNegatives(c);
+  }
+
+  /** Whether {@code c} counts in the macro averages: its {@link #presence} above 0 and at least the minimum. */
+  public boolean present(int c) {
+    double presence = presence(c);
+    return presence > 0 && presence >= minimumPresence;
+  }
+
   /** The unweighted mean of {@link #precision} over the present classes. */
   public double macroPrecision() {
     return macro(this::precision);
@@ -218,17 +248,17 @@ public final class ConfusionMatrix {
     double sum = 0;
     int present = 0;
     for (int c = 0; c < numClasses; c++) {
-      if (truePositives(c) + falsePositives(c) + falseNegatives(c) > 0) {
+      if (present(c)) {
         sum += perClass.applyAsDouble(c);
         present++;
       }
     }
-    return sum / present;
+    return present == 0 ? Double.NaN : sum / present;
   }
 
-  /** A deep copy. */
+  /** A deep copy, minimum presence included. */
   public ConfusionMatrix copy() {
-    return ofCounts(numClasses, counts);
+    return ofFadedCounts(numClasses, minimumPresence, counts);
   }
 
   /** The counts row by row (row = true class), as a new array. */

@@ -10,6 +10,12 @@ import java.io.IOException;
  * count by {@code α}, the scheme of {@link FadingMean} applied cell by cell). {@link #snapshot()} gives a
  * {@link ConfusionMatrix}, from which precision, recall, specificity and F1 follow.
  *
+ * <p>Macro averages count the classes present in the pairs the matrix holds, as scikit-learn counts the labels
+ * present. In a window, that is the classes of its pairs. Faded counts never return to 0, and a class's ratios stay
+ * as they were once its pairs stop coming (its cells all fade alike), so a class the stream left would count with
+ * its old precision and recall for ever; a fading matrix's snapshot counts a class only when the faded weight of
+ * its pairs as true or predicted class is at least {@link #FADED_PRESENCE}.
+ *
  * <p>Sliding: a ring of {@code window} cell indices plus integer counts, O(1) per add. Fading: {@code K²}
  * double counts, O(K²) per add, which for the class counts of classification (tens) is cheaper than
  * bookkeeping to avoid it.
@@ -22,6 +28,15 @@ public final class PrequentialConfusion {
   public static final int MAX_WINDOW = 1 << 24;
   /** Largest accepted class count, which bounds the {@code K²} counts {@link #readFrom} allocates. */
   public static final int MAX_CLASSES = 1 << 12;
+
+  /**
+   * The faded weight of a class's pairs (as true or predicted class, {@link ConfusionMatrix#presence}) from which it
+   * counts in a fading matrix's macro averages: {@code 1/e}, what one pair weighs {@code 1/(−ln α) ≈ 1/(1 − α)}
+   * pairs later, so a class of which one pair remains counts for about the fading's effective window, as it would for
+   * a window of that length (a class once frequent, whose weight is larger, for longer). With {@code α = 1} every
+   * pair keeps weight 1, and every class that occurred counts.
+   */
+  public static final double FADED_PRESENCE = Math.exp(-1);
 
   private static final byte SLIDING = 1;
   private static final byte FADING = 2;
@@ -89,9 +104,13 @@ public final class PrequentialConfusion {
     next = next + 1 == ring.length ? 0 : next + 1;
   }
 
-  /** The current counts as a new matrix. */
+  /**
+   * The current counts as a new matrix; of a fading matrix, one whose macro averages count the classes whose pairs
+   * weigh at least {@link #FADED_PRESENCE}.
+   */
   public ConfusionMatrix snapshot() {
-    return ConfusionMatrix.ofCounts(numClasses, counts);
+    return ring == null ? ConfusionMatrix.ofFadedCounts(numClasses, FADED_PRESENCE, counts)
+        : ConfusionMatrix.ofCounts(numClasses, counts);
   }
 
   /** An independent copy. */

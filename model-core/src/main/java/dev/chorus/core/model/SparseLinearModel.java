@@ -462,7 +462,12 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     return copy;
   }
 
-  /** Sets the rows from {@code from} on to {@code rows} (as {@link #copyRows} gave them); a row not all zero is written. */
+  /**
+   * Sets the rows from {@code from} on to {@code rows} (as {@link #copyRows} gave them); a row not all zero is written.
+   *
+   * @throws IllegalArgumentException, changing no row, if a row's optimizer state is one no step could have left
+   *     there ({@link #invalidSlot}, the rule {@link #readFrom} applies)
+   */
   @Override
   public void putRows(int from, float[] rows) {
     int width = rowWidth();
@@ -471,16 +476,26 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     }
     int count = rows.length / width;
     requireRows(from, count);
-    float[][] arrays = all();
-    for (int r = 0, at = 0; r < count; r++) {
-      int row = from + r;
-      for (float[] array : arrays) {
-        System.arraycopy(rows, at, array, row * outputs, outputs);
-        at += outputs;
+    for (int r = 0; r < count; r++) {
+      String bad = invalidSlot(from + r, rows, r * width, "got");
+      if (bad != null) {
+        throw new IllegalArgumentException("putRows: " + bad);
       }
+    }
+    for (int r = 0; r < count; r++) {
+      int row = from + r;
+      setRow(row, rows, r * width);
       if (stored(row)) {
         written[row >>> 6] |= 1L << row;
       }
+    }
+  }
+
+  /** Sets row {@code row} to the {@link #rowWidth} floats of {@code values} from {@code at}, laid out as copyRows's. */
+  private void setRow(int row, float[] values, int at) {
+    for (float[] array : all()) {
+      System.arraycopy(values, at, array, row * outputs, outputs);
+      at += outputs;
     }
   }
 
@@ -532,6 +547,8 @@ public final class SparseLinearModel implements Predictor, RowsApart {
           + ", rows " + rows + " out of range");
     }
     int previous = -1;
+    // A row as the stream holds it, its weights then each slot's: copyRows's layout.
+    float[] values = new float[model.rowWidth()];
     for (int r = 0; r < rows; r++) {
       int row = in.readInt();
       if (row <= previous || row > model.inputDim) {
@@ -539,34 +556,36 @@ public final class SparseLinearModel implements Predictor, RowsApart {
             + " [0, " + model.inputDim + "]");
       }
       previous = row;
-      model.written[row >>> 6] |= 1L << row;
-      for (float[] array : model.all()) {
-        for (int k = 0, i = row * model.outputs; k < model.outputs; k++, i++) {
-          array[i] = in.readFloat();
-        }
+      for (int i = 0; i < values.length; i++) {
+        values[i] = in.readFloat();
       }
-      String bad = model.invalidSlot(row);
+      String bad = model.invalidSlot(row, values, 0, "stream has");
       if (bad != null) {
         throw new IOException("SparseLinearModel: " + bad);
       }
+      model.written[row >>> 6] |= 1L << row;
+      model.setRow(row, values, 0);
     }
     return model;
   }
 
   /**
-   * Why the optimizer state of row {@code row} is one no step could have left there, or null: every value finite, and
-   * AdaGrad's sum and FTRL's {@code n}, sums of squares, not below 0 (a negative one makes the weight NaN at its next
-   * step, and every minibatch that touches it after that is refused).
+   * Why the optimizer state of row {@code row}, given as {@link #copyRows} lays a row out from {@code values[at]}, is
+   * one no step could have left there, or null: every value finite, and AdaGrad's sum and FTRL's {@code n}, sums of
+   * squares, not below 0 (a negative one makes the weight NaN at its next step, and every minibatch that touches it
+   * after that is refused). The one rule of every way rows come in: {@link #readFrom} and {@link #putRows}.
+   *
+   * @param verb how the message introduces the value: {@code "stream has"}, {@code "got"}
    */
-  private String invalidSlot(int row) {
+  private String invalidSlot(int row, float[] values, int at, String verb) {
     boolean ftrl = spec.optimizer() instanceof FtrlSpec;
     for (int s = 0; s < slots.length; s++) {
       boolean squares = !ftrl || s == 1;
-      for (int k = 0, i = row * outputs; k < outputs; k++, i++) {
-        float v = slots[s][i];
+      for (int k = 0, i = at + (s + 1) * outputs; k < outputs; k++, i++) {
+        float v = values[i];
         if (!Float.isFinite(v) || squares && v < 0) {
           return spec.optimizer().type() + " " + (ftrl ? (s == 0 ? "z" : "n") : "squared-gradient sum") + " of row "
-              + row + ", output " + k + ": expected a finite number" + (squares ? " >= 0" : "") + ", stream has " + v;
+              + row + ", output " + k + ": expected a finite number" + (squares ? " >= 0" : "") + ", " + verb + " " + v;
         }
       }
     }

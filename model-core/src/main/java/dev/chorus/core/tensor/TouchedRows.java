@@ -36,6 +36,23 @@ public final class TouchedRows {
     }
   }
 
+  /**
+   * Takes {@code row} out unless it is not in: a search of the list from its end, so cheap for the rows added
+   * last (as when a step that added them is undone).
+   */
+  public void remove(int row) {
+    if (!contains(row)) {
+      return;
+    }
+    int i = size - 1;
+    while (rows[i] != row) {
+      i--;
+    }
+    System.arraycopy(rows, i + 1, rows, i, size - 1 - i);
+    size--;
+    bits[row >>> 6] &= ~(1L << row);
+  }
+
   public boolean contains(int row) {
     return (bits[row >>> 6] & 1L << row) != 0;
   }

@@ -113,6 +113,73 @@ class EmbeddingBagTest {
   }
 
   /**
+   * A step undone, whether by {@link EmbeddingBag#undoStep} or by the step itself (a weight would not be finite),
+   * leaves the table equal to one that never took it: values, last steps, seen rows (the rows the step saw first are
+   * unseen again), changed rows, step count and saved bytes; and the next step gives equal tables.
+   */
+  @Test
+  void aStepUndoneLeavesTheTableAsIfItHadNeverBeenTaken() throws IOException {
+    for (boolean overflow : new boolean[] {false, true}) {
+      EmbeddingBag undone = bag(Combiner.SUM, 0.2);
+      EmbeddingBag never = bag(Combiner.SUM, 0.2);
+      undone.changedRows();
+      never.changedRows();
+      for (EmbeddingBag bag : new EmbeddingBag[] {undone, never}) {
+        bag.backward(single(1), new float[] {0.5f, 0.5f, 0.5f}, DIM, 0);
+        assertThat(bag.step()).isNull();
+        bag.changedRows().clear();
+        bag.changedRows().add(4);
+        if (overflow) {
+          bag.setStoredWeight(7, 0, Float.POSITIVE_INFINITY);
+        }
+      }
+      // Row 1 seen before, rows 4 (listed as changed) and 7 first seen by the step undone.
+      SparseBatch ids = new SparseBatch(BUCKETS);
+      ids.add(new int[] {1, 4, 7}, new float[] {1, 1, 1});
+      undone.backward(ids, new float[] {0.5f, 0.5f, 0.5f}, DIM, 0);
+      if (overflow) {
+        assertThat(undone.step()).as("the step rolls itself back").startsWith("weight ");
+      } else {
+        assertThat(undone.step()).isNull();
+        undone.undoStep();
+      }
+      String as = overflow ? "rolled back by the step" : "undone";
+      assertSameTable(undone, never, as);
+
+      SparseBatch next = new SparseBatch(BUCKETS);
+      next.add(new int[] {1, 4}, new float[] {2, 1});
+      for (EmbeddingBag bag : new EmbeddingBag[] {undone, never}) {
+        bag.backward(next, new float[] {-0.3f, -0.3f, -0.3f}, DIM, 0);
+        assertThat(bag.step()).isNull();
+      }
+      assertSameTable(undone, never, as + ", then stepped");
+    }
+  }
+
+  private static void assertSameTable(EmbeddingBag actual, EmbeddingBag expected, String as) throws IOException {
+    assertThat(actual.steps()).as(as + ": steps").isEqualTo(expected.steps());
+    for (int row = 0; row < BUCKETS; row++) {
+      assertThat(actual.nextWrittenRow(row)).as(as + ": seen rows from %d", row)
+          .isEqualTo(expected.nextWrittenRow(row));
+    }
+    assertThat(saved(actual)).as(as + ": saved bytes").containsExactly(saved(expected));
+    for (int row = 0; row < BUCKETS; row++) {
+      assertThat(actual.changedRows().contains(row)).as(as + ": row %d changed", row)
+          .isEqualTo(expected.changedRows().contains(row));
+    }
+    assertThat(actual.changedRows().size()).as(as + ": changed rows").isEqualTo(expected.changedRows().size());
+    assertThat(values(actual)).as(as + ": values").containsExactly(values(expected));
+    assertThat(actual.copyRows(0, BUCKETS)).as(as + ": rows apart").containsExactly(expected.copyRows(0, BUCKETS));
+    assertThat(actual.savedSize()).as(as + ": saved size").isEqualTo(expected.savedSize());
+  }
+
+  private static byte[] saved(EmbeddingBag bag) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bag.writeTo(new DataOutputStream(bytes));
+    return bytes.toByteArray();
+  }
+
+  /**
    * Lazy decay equals the dense rule (every row times {@code 1 − ηλ} each step, then AdaGrad on the touched rows)
    * for rows touched often, rarely and never.
    */

@@ -140,4 +140,25 @@ class ConfusionMatrixTest {
     assertThatIllegalArgumentException().isThrownBy(() -> new ConfusionMatrix(1))
         .withMessage("ConfusionMatrix: numClasses must be >= 2, got 1");
   }
+
+  /**
+   * Faded counts with a minimum presence: a class counts in the macro averages when TP + FP + FN is at least the
+   * minimum; the copy keeps it; with no class present the averages are NaN; a minimum that is not a weight is refused.
+   */
+  @Test
+  void fadedCountsCountOnlyClassesPresentAtTheMinimum() {
+    // Class 0: TP 2, FN 1, FP 0.25; class 1: TP 1, FP 1; class 2: FN 0.25 (its true class, predicted as 0).
+    double[] counts = {2, 1, 0, 0, 1, 0, 0.25, 0, 0};
+    ConfusionMatrix m = ConfusionMatrix.ofFadedCounts(3, 0.5, counts);
+    assertThat(m.presence(2)).isEqualTo(0.25);
+    assertThat(m.present(2)).isFalse();
+    assertThat(m.macroRecall()).isCloseTo((2.0 / 3 + 1) / 2, within(EXACT));
+    assertThat(m.copy().macroRecall()).isEqualTo(m.macroRecall());
+    assertThat(ConfusionMatrix.ofCounts(3, counts).macroRecall()).as("any weight above 0 is present")
+        .isCloseTo((2.0 / 3 + 1 + 0) / 3, within(EXACT));
+    assertThat(ConfusionMatrix.ofFadedCounts(3, 10, counts).macroF1()).as("no class present").isNaN();
+    assertThat(ConfusionMatrix.ofFadedCounts(3, 10, counts).accuracy()).isCloseTo(3 / 4.25, within(EXACT));
+    assertThatIllegalArgumentException().isThrownBy(() -> ConfusionMatrix.ofFadedCounts(3, Double.NaN, counts))
+        .withMessage("ConfusionMatrix.ofFadedCounts: minimumPresence must be finite and >= 0, got NaN");
+  }
 }

@@ -150,6 +150,58 @@ class PrequentialMetricsTest {
     assertThat(bytes(confusion::writeTo)).isEqualTo(state);
   }
 
+  /**
+   * A fading matrix's macro averages count a class only while the faded weight of its pairs (as true or predicted
+   * class) is at least 1/e: a class the stream left, whose faded cells keep their ratios (here a recall of 0), stops
+   * pulling the averages once it has faded; one pair counts for 1/(−ln α) pairs, about the effective window.
+   */
+  @Test
+  void fadingConfusionMacroAveragesLeaveOutClassesThatHaveFadedAway() {
+    PrequentialConfusion confusion = PrequentialConfusion.fading(3, 0.9);
+    for (int i = 0; i < 3; i++) {
+      confusion.add(0, 2);
+    }
+    for (int i = 0; i < 100; i++) {
+      confusion.add(i % 3 == 0 ? 1 : 0, 0);
+      confusion.add(1, 1);
+    }
+    ConfusionMatrix m = confusion.snapshot();
+    assertThat(m.presence(2)).as("class 2's faded weight, three pairs 200 pairs ago").isPositive()
+        .isLessThan(1e-8);
+    assertThat(m.present(2)).isFalse();
+    assertThat(m.recall(2)).as("its ratio has not faded").isZero();
+    assertThat(m.present(0)).isTrue();
+    assertThat(m.present(1)).isTrue();
+    assertThat(m.macroRecall()).isEqualTo((m.recall(0) + m.recall(1)) / 2);
+    assertThat(m.macroPrecision()).isEqualTo((m.precision(0) + m.precision(1)) / 2);
+    assertThat(m.macroF1()).isEqualTo((m.f1(0) + m.f1(1)) / 2);
+    assertThat(m.macroSpecificity()).isEqualTo((m.specificity(0) + m.specificity(1)) / 2);
+    assertThat(ConfusionMatrix.ofCounts(3, m.counts()).macroRecall()).as("counting class 2, as before")
+        .isCloseTo(m.macroRecall() * 2 / 3, within(1e-12));
+    assertThat(m.copy().macroRecall()).as("a copy counts the same classes").isEqualTo(m.macroRecall());
+
+    // One pair of class 2: 0.9^9 = 0.387 >= 1/e, 0.9^10 = 0.349 below; 1/(-ln 0.9) = 9.5.
+    confusion.add(2, 2);
+    for (int k = 1; k <= 10; k++) {
+      confusion.add(0, 0);
+      assertThat(confusion.snapshot().present(2)).as("%d pairs after class 2's", k).isEqualTo(k <= 9);
+    }
+
+    PrequentialConfusion cumulative = PrequentialConfusion.fading(3, 1);
+    cumulative.add(0, 2);
+    for (int i = 0; i < 1000; i++) {
+      cumulative.add(1, 1);
+    }
+    assertThat(cumulative.snapshot().present(2)).as("alpha 1 fades nothing").isTrue();
+    PrequentialConfusion window = PrequentialConfusion.sliding(3, 4);
+    window.add(0, 2);
+    for (int i = 0; i < 4; i++) {
+      assertThat(window.snapshot().present(2)).as("in the window").isEqualTo(i < 4);
+      window.add(1, 1);
+    }
+    assertThat(window.snapshot().present(2)).as("out of the window").isFalse();
+  }
+
   @Test
   void confusionRejectsBadArgumentsAndState() throws IOException {
     assertThatIllegalArgumentException().isThrownBy(() -> PrequentialConfusion.sliding(3, 0))

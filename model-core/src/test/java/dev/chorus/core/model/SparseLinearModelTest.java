@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.within;
 
 import dev.chorus.core.features.SparseVector;
+import dev.chorus.core.io.BinaryState;
 import dev.chorus.core.nn.WeightInit;
 import dev.chorus.core.saved.SavedModels;
 import dev.chorus.core.tensor.SparseBatch;
@@ -251,6 +252,46 @@ class SparseLinearModelTest {
         .isThrownBy(() -> SparseLinearModel.fromBytes(forged(adaGrad, 1, Float.NEGATIVE_INFINITY)))
         .withMessageEndingWith("SparseLinearModel: adagrad squared-gradient sum of row 64, output 0: expected a finite "
             + "number >= 0, stream has -Infinity");
+  }
+
+  /**
+   * Rows put back from apart (the train job's hashed rows state) are checked as read ones are, by the same rule:
+   * finite, and AdaGrad's sum and FTRL's n not below 0; a refused block changes no row. A row is its weight, then
+   * FTRL's z and n, or AdaGrad's sum.
+   */
+  @Test
+  void putRowsRefusesASlotBelowZeroOrNotFiniteNamingTheRowAndChangesNothing() throws Exception {
+    SparseLinearModel ftrl = trainLogistic("{\"type\":\"ftrl\",\"alpha\":0.5}");
+    SparseLinearModel adaGrad = trainLogistic("{\"type\":\"adagrad\",\"learningRate\":0.3}");
+    int from = ftrl.nextWrittenRow(0);
+    assertThat(ftrl.nextWrittenRow(from + 1)).as("a second written row").isPositive();
+    int second = ftrl.nextWrittenRow(from + 1);
+    record Forged(SparseLinearModel model, int slot, float value, String message) {}
+    for (Forged forged : new Forged[] {
+        new Forged(ftrl, 2, -1f, "putRows: ftrl n of row " + second + ", output 0: expected a finite number >= 0, got -1.0"),
+        new Forged(ftrl, 1, Float.NaN, "putRows: ftrl z of row " + second + ", output 0: expected a finite number, "
+            + "got NaN"),
+        new Forged(adaGrad, 1, Float.NEGATIVE_INFINITY, "putRows: adagrad squared-gradient sum of row " + second
+            + ", output 0: expected a finite number >= 0, got -Infinity")}) {
+      SparseLinearModel model = forged.model();
+      float[] block = model.copyRows(from, second - from + 1);
+      block[(second - from) * model.rowWidth() + forged.slot()] = forged.value();
+      SparseLinearModel rebuilt = rowless(model);
+      assertThatIllegalArgumentException().isThrownBy(() -> rebuilt.putRows(from, block))
+          .withMessage(forged.message());
+      assertThat(rebuilt.nextWrittenRow(0)).as("no row put, not even the valid one before").isEqualTo(-1);
+      assertThat(rebuilt.toBytes()).isEqualTo(rowless(model).toBytes());
+    }
+    float[] negativeZ = ftrl.copyRows(second, 1);
+    negativeZ[1] = -5f;
+    SparseLinearModel rebuilt = rowless(ftrl);
+    rebuilt.putRows(second, negativeZ);
+    assertThat(rebuilt.copyRows(second, 1)).as("z may be negative").containsExactly(negativeZ);
+  }
+
+  /** {@code model} without its rows, read back from its rowless bytes. */
+  private static SparseLinearModel rowless(SparseLinearModel model) throws java.io.IOException {
+    return SparseLinearModel.readFrom(new BinaryState.Bytes(BinaryState.toBytes(model::writeWithoutRowsTo)));
   }
 
   /** {@code bytes} with the float {@code fromEnd} floats before the end set to {@code value}. */

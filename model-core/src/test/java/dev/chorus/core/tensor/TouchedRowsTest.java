@@ -36,4 +36,21 @@ class TouchedRowsTest {
       }
     }
   }
+
+  @Test
+  void removeTakesOutOneRowAndKeepsTheOthersInOrder() {
+    TouchedRows rows = new TouchedRows(200);
+    for (int row : new int[] {5, 130, 64, 7}) {
+      rows.add(row);
+    }
+    rows.remove(64);
+    rows.remove(9);
+    assertThat(rows.size()).isEqualTo(3);
+    assertThat(new int[] {rows.row(0), rows.row(1), rows.row(2)}).containsExactly(5, 130, 7);
+    assertThat(rows.contains(64)).isFalse();
+    rows.remove(7);
+    rows.add(64);
+    assertThat(new int[] {rows.row(0), rows.row(1), rows.row(2)}).containsExactly(5, 130, 64);
+    assertThat(rows.contains(7)).isFalse();
+  }
 }
