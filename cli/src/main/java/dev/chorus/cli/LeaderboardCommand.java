@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,7 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -99,11 +100,11 @@ final class LeaderboardCommand implements Callable<Integer> {
         try (BoardSources sources = new BoardSources(kafka, modelsTopic, specsTopic, refusals.refusals(), task);
                 TopicReader.Tail tail = TopicReader.tail(kafka.bootstrapServers, kafka.kafkaProperties,
                         championsTopic)) {
-            tail.readToEnd(r -> champions.accept(r.value()));
+            tail.readToEnd(champions::accept);
             print(out, champions.byTask, sources);
             while (follow && !Thread.currentThread().isInterrupted()) {
                 tail.poll(Duration.ofMillis(100), r -> {
-                    if (champions.accept(r.value())) {
+                    if (champions.accept(r)) {
                         printUnchecked(out, champions.byTask, sources);
                     }
                 });
@@ -114,7 +115,10 @@ final class LeaderboardCommand implements Callable<Integer> {
 
     /**
      * The latest champion record of each task (of one task, if given) on the champions topic, committed records
-     * only: what {@code chorus leaderboard} prints and {@code chorus specs list} takes a search's state from.
+     * only: what {@code chorus leaderboard} prints and {@code chorus specs list} takes a search's state from. Taken one
+     * record at a time in offset order, keeping only the newest of each key (the train job keys a record by its task):
+     * a compacted topic holds every record of a task until compaction runs, far more than a board shows. A tombstone
+     * deletes its task's record.
      */
     static final class Champions {
         final Map<String, Champion> byTask = new TreeMap<>();
@@ -130,21 +134,20 @@ final class LeaderboardCommand implements Callable<Integer> {
             this.command = command;
         }
 
-        /** Reads {@code topic} to its end; returns how many records it read. */
+        /** Reads {@code topic} to its end, one record at a time; returns how many records it read. */
         int readAll(KafkaOptions kafka, String topic) {
-            List<byte[]> values = TopicReader.readAll(kafka.bootstrapServers, kafka.kafkaProperties, topic,
-                    Function.identity());
-            values.forEach(this::accept);
-            return values.size();
+            try (TopicReader.Tail tail = TopicReader.tail(kafka.bootstrapServers, kafka.kafkaProperties, topic)) {
+                return tail.readToEnd(this::accept);
+            }
         }
 
-        /** Takes one record's value; true when it is the newest record of a task shown. */
-        boolean accept(byte[] value) {
-            if (value == null) {
-                return false;
+        /** Takes the topic's next record; true when it changed what is shown (a task's newest record, or its end). */
+        boolean accept(ConsumerRecord<byte[], byte[]> r) {
+            if (r.value() == null) {
+                return r.key() != null && byTask.remove(new String(r.key(), StandardCharsets.UTF_8)) != null;
             }
             try {
-                Champion c = (Champion) decoder.decode(value, RecordKind.CHAMPION).record();
+                Champion c = (Champion) decoder.decode(r.value(), RecordKind.CHAMPION).record();
                 if (task == null || task.equals(c.getTask())) {
                     byTask.put(c.getTask(), c);
                     return true;

@@ -11,12 +11,15 @@ import dev.chorus.schemas.StandingStatus;
 import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStanding;
 import dev.chorus.schemas.VariantStatus;
+import dev.chorus.schemas.codec.WireFormat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 /** How the leaderboard's table shows a hyperparameter's value, and where it finds each variant's spec. */
@@ -29,11 +32,52 @@ class LeaderboardCommandTest {
                 "chorus leaderboard");
 
         // The decoder quotes the input JSON-escaped: C0 controls as escapes, a C1 control or a bidi override raw.
-        boolean shown = champions.accept("[\"\u001b]0;x\u0007\u202e\u009b\"]".getBytes(StandardCharsets.UTF_8));
+        boolean shown = champions.accept(record(0, "t", "[\"\u001b]0;x\u0007\u202e\u009b\"]"
+                .getBytes(StandardCharsets.UTF_8)));
 
         assertThat(shown).isFalse();
         assertThat(err.toString()).startsWith("chorus leaderboard: skipped a record that is no Champion: ")
                 .doesNotContain("\u001b", "\u0007", "\u202e", "\u009b").contains("\\u202E\\u009B");
+    }
+
+    /**
+     * A champions topic holds every record of a task until compaction runs; reading it one record at a time keeps the
+     * newest of each key (the task), and a tombstone deletes its key's.
+     */
+    @Test
+    void everyRecordOfATaskBeforeCompactionLeavesOneHeldAndATombstoneDeletesIt() {
+        var codec = WireFormat.AVRO.codec(Champion.class);
+        LeaderboardCommand.Champions champions = new LeaderboardCommand.Champions(null,
+                new PrintWriter(new StringWriter(), true), "chorus leaderboard");
+        List<ConsumerRecord<byte[], byte[]>> topic = new ArrayList<>();
+        for (long updated = 0; updated < 1000; updated++) {
+            for (String task : List.of("a", "b")) {
+                Champion c = champion("default");
+                c.setTask(task);
+                c.setUpdatedAt(updated);
+                topic.add(record(topic.size(), task, codec.encode(c)));
+            }
+        }
+        topic.add(record(topic.size(), "a", null));
+        topic.add(record(topic.size(), "gone", null));
+
+        int mostHeld = 0;
+        for (ConsumerRecord<byte[], byte[]> r : topic.subList(0, 2000)) {
+            assertThat(champions.accept(r)).isTrue();
+            mostHeld = Math.max(mostHeld, champions.byTask.size());
+        }
+        assertThat(mostHeld).as("one record per task of 2000").isEqualTo(2);
+        assertThat(champions.byTask.values()).extracting(Champion::getTask, Champion::getUpdatedAt)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 999L),
+                        org.assertj.core.groups.Tuple.tuple("b", 999L));
+
+        assertThat(champions.accept(topic.get(2000))).as("a shown task's tombstone changes the board").isTrue();
+        assertThat(champions.accept(topic.get(2001))).as("one of a task not shown does not").isFalse();
+        assertThat(champions.byTask).containsOnlyKeys("b");
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(long offset, String key, byte[] value) {
+        return new ConsumerRecord<>("chorus.champions", 0, offset, key.getBytes(StandardCharsets.UTF_8), value);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.chorus.jobs.select;
 
 import dev.chorus.core.metrics.ClassificationMetrics;
+import dev.chorus.core.select.ClassifierLoss;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
@@ -34,6 +35,9 @@ import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
  *       predictions complete the race's pairs and the rungs' examples as any variant's do.
  * </ul>
  *
+ * <p>A classifier's loss is model-core's {@link ClassifierLoss}, which {@code chorus bench select}'s
+ * {@link dev.chorus.core.select.VariantRace} scores by too.
+ *
  * <p>Null when a prediction cannot be scored: a label outside its probabilities (outside {@code [0, numClasses)} for
  * a large-output one), a large-output variant whose spec the selection does not know (its control record has not
  * reached the broadcast yet), top classes without a probability each, or a regressor's prediction without a value.
@@ -42,7 +46,7 @@ import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 final class SelectionLosses {
 
     /** The clipped log loss of probability 0: a classifier's worst. */
-    static final double WORST_LOG_LOSS = -Math.log(ClassificationMetrics.LOG_LOSS_EPSILON);
+    static final double WORST_LOG_LOSS = ClassificationMetrics.WORST_LOG_LOSS;
     /**
      * A regressor's worst loss: the largest squared error a finite float32 prediction can make of a target the train
      * job admits ({@link ExampleValidator#MAX_MAGNITUDE}), about 1.16e77. A bound, so that the paired test's sums of
@@ -72,16 +76,16 @@ final class SelectionLosses {
 
     /** The loss of labelled prediction {@code p}, or null when it cannot be scored; {@code specs} the broadcast's. */
     Loss of(Prediction p, ReadOnlyBroadcastState<String, String> specs) throws Exception {
-        boolean finite = ExampleTensors.nonFiniteReason(p) == null;
         if (p.getLabel() == null) {
             if (p.getPredictedValue() == null) {
                 return null;
             }
+            boolean finite = ExampleTensors.nonFiniteReason(p) == null;
             double error = p.getPredictedValue() - p.getTarget();
             return new Loss(finite ? Math.min(error * error, WORST_SQUARED_ERROR) : WORST_SQUARED_ERROR, null);
         }
         int label = p.getLabel();
-        boolean correct = p.getPredictedClass() != null && p.getPredictedClass() == label;
+        int predicted = p.getPredictedClass() == null ? -1 : p.getPredictedClass();
         List<Integer> topClasses = p.getTopClasses();
         if (topClasses != null) {
             int numClasses = numClasses(specs, p.getTask(), p.getVariant());
@@ -89,16 +93,18 @@ final class SelectionLosses {
                     || p.getTopProbabilities() == null || Float32.count(p.getTopProbabilities()) != topClasses.size()) {
                 return null;
             }
-            return finite ? new Loss(ClassificationMetrics.exampleTopKLogLoss(
-                    topClasses.stream().mapToInt(Integer::intValue).toArray(), Float32.unpack(p.getTopProbabilities()),
-                    numClasses, label), correct) : new Loss(WORST_LOG_LOSS, false);
+            return of(ClassifierLoss.ofTopK(topClasses.stream().mapToInt(Integer::intValue).toArray(),
+                    Float32.unpack(p.getTopProbabilities()), numClasses, predicted, label));
         }
         float[] probabilities = Float32.unpack(p.getProbabilities());
         if (label < 0 || label >= probabilities.length) {
             return null;
         }
-        return finite ? new Loss(ClassificationMetrics.exampleLogLoss(probabilities, 0, probabilities.length, label),
-                correct) : new Loss(WORST_LOG_LOSS, false);
+        return of(ClassifierLoss.of(probabilities, 0, probabilities.length, predicted, label));
+    }
+
+    private static Loss of(ClassifierLoss loss) {
+        return new Loss(loss.logLoss(), loss.correct());
     }
 
     /** The {@code numClasses} of the variant's spec; 0 when the selection knows no spec of it. */

@@ -15,9 +15,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The trainer's predictions of one variant's examples, dense or hashed, with their scratch buffers: an unlabeled
  * example at once, the open minibatch's labeled rows in one batched pass when it closes. Reused by one operator
- * instance, one key at a time. A batched prediction that is not finite is counted ({@code nonFinitePredictions}) and
- * logged, and goes out all the same, for the selection, which scores it as the worst loss: the train job keeps it off
- * the predictions topic ({@link TrainJob#PUBLISHABLE}). The caller of {@link #now} dead-letters one.
+ * instance, one key at a time. A prediction that is not finite is counted ({@code nonFinitePredictions}, on the
+ * operator and per task and variant) and goes out all the same, for the selection, which scores it as the worst loss:
+ * the train job keeps it off the predictions topic ({@link TrainJob#PUBLISHABLE}). The caller of {@link #now}
+ * dead-letters one. A diverged variant predicts nothing finite for as long as it lasts, so {@link #check} logs the
+ * turns, not each prediction: a WARN when a variant's predictions stop being finite, an INFO when they are finite
+ * again (a reset or revival), per task and variant ({@link TaskTrainingMetrics#predictedFinite}).
  */
 final class MinibatchPredictions {
     private static final Logger LOG = LoggerFactory.getLogger(MinibatchPredictions.class);
@@ -33,26 +36,42 @@ final class MinibatchPredictions {
         this.nonFinite = nonFinite;
     }
 
-    /** Counts a prediction that is not finite, which its caller dead-letters. */
-    void countNonFinite() {
-        nonFinite.inc();
+    /**
+     * Why {@code prediction}, of the variant {@code metrics} measures, is not finite, null if it is finite; counted,
+     * and logged when the variant's predictions turn not finite or finite again.
+     */
+    String check(Prediction prediction, TaskTrainingMetrics metrics) {
+        String reason = ExampleTensors.nonFiniteReason(prediction);
+        if (reason != null) {
+            nonFinite.inc();
+        }
+        if (metrics.predictedFinite(reason == null)) {
+            if (reason != null) {
+                LOG.warn("Predictions of variant {} of task {} are not finite from example {} on: {}; each is kept off "
+                        + "the predictions topic and scores the worst loss in the selection, counted "
+                        + "nonFinitePredictions, and this is logged again only after they are finite again",
+                        prediction.getVariant(), prediction.getTask(), prediction.getId(), reason);
+            } else {
+                LOG.info("Predictions of variant {} of task {} are finite again from example {} on (model version {})",
+                        prediction.getVariant(), prediction.getTask(), prediction.getId(),
+                        prediction.getModelVersion());
+            }
+        }
+        return reason;
     }
 
     /**
-     * {@code out}, counting and logging the predictions that are not finite, which go out all the same: the selection
-     * scores each as the worst loss, so a diverged variant loses rather than stall its pairs and rungs, and the train
-     * job keeps it off the predictions topic. The labelled examples of a minibatch keep no encoded record for a dead
-     * letter, and each trains (or its minibatch is rejected by the numeric guard) all the same.
+     * {@code out}, counting and logging ({@link #check}) the predictions that are not finite, which go out all the
+     * same: the selection scores each as the worst loss, so a diverged variant loses rather than stall its pairs and
+     * rungs, and the train job keeps it off the predictions topic. The labelled examples of a minibatch keep no
+     * encoded record for a dead letter, and each trains (or its minibatch is rejected by the numeric guard) all the
+     * same.
      */
-    private Collector<Prediction> countingNonFinite(Collector<Prediction> out) {
+    private Collector<Prediction> countingNonFinite(Collector<Prediction> out, TaskTrainingMetrics metrics) {
         return new Collector<>() {
             @Override
             public void collect(Prediction prediction) {
-                String reason = ExampleTensors.nonFiniteReason(prediction);
-                if (reason != null) {
-                    nonFinite.inc();
-                    LOG.warn("prediction of example {} kept off the predictions topic: {}", prediction.getId(), reason);
-                }
+                check(prediction, metrics);
                 out.collect(prediction);
             }
 
@@ -94,7 +113,7 @@ final class MinibatchPredictions {
      */
     void batch(TrainerState s, String task, String variant, TaskTrainingMetrics metrics, long now,
             Collector<Prediction> predictions) {
-        Collector<Prediction> out = countingNonFinite(predictions);
+        Collector<Prediction> out = countingNonFinite(predictions, metrics);
         int from = s.batchPredicted;
         int rows = s.batchFill - from;
         if (rows <= 0) {

@@ -55,9 +55,10 @@ import org.slf4j.LoggerFactory;
  * <p>A minibatch whose update would make the model non-finite is rejected by model-core's numeric guard: it
  * is counted ({@code minibatchesRejected}), logged, and dropped (its predictions are no consensus prior either), and
  * the model keeps its last good parameters; so is a skip-gram's token sequence that model-core rolled back. A
- * prediction that is not finite ({@code nonFinitePredictions}) goes out for the selection alone, which scores it as
- * the worst loss, and never reaches the predictions topic ({@link TrainJob#PUBLISHABLE}): one made at once is the
- * example's dead letter too (field {@code prediction}), a labelled one made when its minibatch closes is logged.
+ * prediction that is not finite ({@code nonFinitePredictions}, on the operator and per task and variant) goes out for
+ * the selection alone, which scores it as the worst loss, and never reaches the predictions topic
+ * ({@link TrainJob#PUBLISHABLE}): one made at once is the example's dead letter too (field {@code prediction}); a
+ * variant's predictions turning not finite, and finite again, are logged once each ({@link MinibatchPredictions}).
  *
  * <p>A task whose spec names a label model ({@code "labelModel":"dawid-skene"} …) trains through it: each row
  * of the minibatch also carries the item (the example id) and the annotator (absent:
@@ -281,11 +282,11 @@ public final class MinibatchSgdFunction
             row = 0;
         }
         if (labeled && s.labelModel != null && !s.admitsAnnotator(ExampleTensors.annotator(example))) {
-            publishNow(predictions.now(s, row, null, example, variant, now), input, now, ctx, out);
+            publishNow(predictions.now(s, row, null, example, variant, now), metrics, input, now, ctx, out);
             ctx.output(DEAD_LETTERS, deadLetters.annotator(input, s, ExampleTensors.annotator(example), now));
             labeled = false;
         } else if (!labeled) {
-            publishNow(predictions.now(s, row, hashedRow, example, variant, now), input, now, ctx, out);
+            publishNow(predictions.now(s, row, hashedRow, example, variant, now), metrics, input, now, ctx, out);
         }
         if (labeled) {
             // Predicted when its minibatch closes, with the model it would meet now: the model changes only then.
@@ -438,11 +439,10 @@ public final class MinibatchSgdFunction
      * Emits a prediction made at once; when it is not finite, the example's dead letter too, as the prediction goes to
      * the selection alone (a labelled one: an annotator the label model refused).
      */
-    private void publishNow(Prediction prediction, Sourced<Example> input, long now, ReadOnlyContext ctx,
-            Collector<Prediction> out) {
-        String reason = ExampleTensors.nonFiniteReason(prediction);
+    private void publishNow(Prediction prediction, TaskTrainingMetrics metrics, Sourced<Example> input, long now,
+            ReadOnlyContext ctx, Collector<Prediction> out) {
+        String reason = predictions.check(prediction, metrics);
         if (reason != null) {
-            predictions.countNonFinite();
             ctx.output(DEAD_LETTERS, deadLetters.prediction(input, reason, now));
         }
         out.collect(prediction);

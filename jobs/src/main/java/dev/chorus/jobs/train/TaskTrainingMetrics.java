@@ -26,6 +26,7 @@ final class TaskTrainingMetrics {
     static final String EXAMPLES = "examplesTrained";
     static final String REJECTED = "minibatchesRejected";
     static final String RETIRED_OPEN = "retiredOpenExamples";
+    static final String NON_FINITE = "nonFinitePredictions";
     static final String ANNOTATORS = "annotatorsTracked";
     static final String SNAPSHOT_AGE = "snapshotAgeMs";
     static final String SNAPSHOT_BYTES = "snapshotBytes";
@@ -40,6 +41,15 @@ final class TaskTrainingMetrics {
     final Counter rejected;
     /** Labelled examples of the variant's open minibatch at its retire, not trained ({@link RetiredMinibatches}). */
     final Counter retiredOpen;
+    /** The variant's predictions that were not finite ({@link MinibatchPredictions}). */
+    private final Counter nonFinite;
+    /**
+     * Whether the variant's latest prediction was not finite, so that {@link MinibatchPredictions} logs when its
+     * predictions turn non-finite and when they turn finite again, not once a prediction. Transient, as a log dedupe:
+     * after a restore, or once a retired variant's metrics were dropped ({@link TrainingMetricsByVariant}), a variant
+     * still diverged logs its WARN once more; not state, so no savepoint changes for it.
+     */
+    private boolean diverged;
     private volatile double accuracy = Double.NaN;
     private volatile double loss = Double.NaN;
     private volatile long version;
@@ -65,6 +75,7 @@ final class TaskTrainingMetrics {
         group.gauge(SNAPSHOT_CHUNKS, (Gauge<Long>) () -> publishedChunks);
         this.rejected = group.counter(REJECTED);
         this.retiredOpen = group.counter(RETIRED_OPEN);
+        this.nonFinite = group.counter(NON_FINITE);
     }
 
     /**
@@ -106,6 +117,19 @@ final class TaskTrainingMetrics {
         if (Float.isFinite(probabilities[actual])) {
             logLoss.add(probabilities, 0, numClasses, actual);
         }
+    }
+
+    /**
+     * A prediction of the variant, {@code finite} or not (counted); whether it turned the variant's predictions from
+     * finite to not finite or back. A revival or reset keeps it: a fresh model's first finite prediction turns back.
+     */
+    boolean predictedFinite(boolean finite) {
+        if (!finite) {
+            nonFinite.inc();
+        }
+        boolean turned = diverged == finite;
+        diverged = !finite;
+        return turned;
     }
 
     /** A regressor's prediction, made before training on the example whose target is {@code actual}. */

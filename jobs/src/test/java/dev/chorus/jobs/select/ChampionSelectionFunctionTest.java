@@ -349,8 +349,8 @@ class ChampionSelectionFunctionTest {
             h.open();
             pairs(h, 15, 21);
             List<Champion> out = h.extractOutputValues();
-            // b's first example is unpaired (default's loss on it was complete before b was known), so the 20th
-            // pair is example 20, and 14 of the 20 were paired before the restore.
+            // b's first example pairs too (default's loss on it, complete before b was known, is kept for it), so
+            // the 20th pair is example 19, and 15 of the 20 were paired before the restore.
             assertThat(out).as("b wins at the first look, across the restore").hasSize(1);
             assertThat(out.get(0).getEvidence().getPairedExamples()).isEqualTo(20);
         }

@@ -126,18 +126,18 @@ class DriftReactionsTest {
             }
 
             // The challengers predict exactly what the champion does: the paired test never promotes them. Their
-            // first example is unpaired (the champion's loss on it was complete and gone before they came), so their
-            // 500th pair is example 4500.
-            feed(h, 4000, 4500, List.of("default", "default-f1", "default-f2"));
+            // first example pairs too (the champion's loss on it, complete before they came, is kept for them), so
+            // their 500th pair is example 4499.
+            feed(h, 4000, 4499, List.of("default", "default-f1", "default-f2"));
             assertThat(decisions(h)).hasSize(2);
-            feed(h, 4500, 5500, List.of("default", "default-f1", "default-f2"));
+            feed(h, 4499, 5500, List.of("default", "default-f1", "default-f2"));
             List<VariantSpecRecord> retired = decisions(h).subList(2, decisions(h).size());
             assertThat(retired).extracting(VariantSpecRecord::getVariant).containsExactly("default-f1", "default-f2");
             assertThat(retired).allSatisfy(r -> {
                 assertThat(r.getStatus()).isEqualTo(VariantStatus.RETIRED);
                 assertThat(r.getSpec()).isNull();
                 assertThat(r.getSource()).isEqualTo("drift");
-                assertThat(r.getUpdatedAt()).isEqualTo(100_000 + 4500);
+                assertThat(r.getUpdatedAt()).isEqualTo(100_000 + 4499);
                 assertThat(r.getReason()).isEqualTo("fork patience: " + r.getVariant() + " (a fork of default) was "
                         + "paired with champion default for 500 examples (drift.forkPatienceExamples) without being "
                         + "promoted");

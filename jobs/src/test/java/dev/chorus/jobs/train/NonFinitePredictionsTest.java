@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.core.annotators.ClassifierLabelModel;
 import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.embedded.CapturingAppender;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.kafka.Sourced;
@@ -21,10 +22,12 @@ import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.Prediction;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,9 +74,60 @@ class NonFinitePredictionsTest {
                                 + "float32)");
                         assertThat(d.getOffset()).isEqualTo(0);
                     });
-            assertThat(metrics.all()).filteredOn(r -> r.name().endsWith("_nonFinitePredictions")).singleElement()
+            assertThat(metrics.find("flink_taskmanager_job_task_operator_nonFinitePredictions", Map.of()))
+                    .singleElement()
                     .satisfies(r -> assertThat(r.value()).as("the unlabelled one and the minibatch's 8").isEqualTo(9));
+            assertThat(variantCounter(metrics)).isEqualTo(9);
         }
+    }
+
+    /**
+     * A diverged variant logs one WARN when its predictions stop being finite, however many follow, and one INFO when
+     * they are finite again (here after a revival with finite weights); its own counter counts every one.
+     */
+    @Test
+    void aDivergedVariantLogsOnceAndCountsEveryPredictionThatIsNotFinite() throws Exception {
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        CapturingAppender logs = CapturingAppender.attach();
+        String revived = WARM.substring(0, WARM.lastIndexOf('}')) + ",\"revive\":true}";
+        try (var h = new TrainerHarness(settings(), metrics.environment())) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", WARM, withWeights(Float.MAX_VALUE).toBytes()), 0);
+            Example unlabelled = example(0);
+            unlabelled.setLabel(null);
+            h.processElement(new VariantExample("w", new Sourced<>(unlabelled, 0, 0), null), 1);
+            for (int i = 1; i <= 16; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), 1 + i);
+            }
+            assertThat(h.extractOutputValues()).as("the unlabelled one and two minibatches of 8").hasSize(17)
+                    .allSatisfy(p -> assertThat(ExampleTensors.nonFiniteReason(p)).isNotNull());
+            assertThat(variantCounter(metrics)).as("every one of them").isEqualTo(17);
+            assertThat(lines(logs, Level.WARN)).as("one WARN for 17").singleElement().asString()
+                    .contains("variant w of task t").contains("not finite");
+
+            h.processBroadcastElement(new SpecChange("t", "w", revived, withWeights(0.01f).toBytes()), 30);
+            for (int i = 17; i < 33; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(example(i), 0, i), null), 31 + i);
+            }
+            assertThat(h.extractOutputValues().subList(17, h.extractOutputValues().size()))
+                    .as("the revived model's").hasSize(16)
+                    .allSatisfy(p -> assertThat(ExampleTensors.nonFiniteReason(p)).isNull());
+            assertThat(lines(logs, Level.INFO)).as("once finite again").singleElement().asString()
+                    .contains("variant w of task t").contains("finite again");
+            assertThat(lines(logs, Level.WARN)).hasSize(1);
+            assertThat(variantCounter(metrics)).isEqualTo(17);
+        } finally {
+            logs.detach();
+        }
+    }
+
+    private static double variantCounter(RegisteredMetrics metrics) {
+        return metrics.find("flink_taskmanager_job_task_operator_task_variant_nonFinitePredictions",
+                Map.of("task", "t", "variant", "w")).stream().mapToDouble(RegisteredMetrics.Registered::value).sum();
+    }
+
+    private static List<String> lines(CapturingAppender logs, Level level) {
+        return logs.at(level).stream().filter(l -> l.startsWith(MinibatchPredictions.class.getName())).toList();
     }
 
     /** The label-model task's spec, its features taken as they come (no standardiser). */

@@ -19,6 +19,9 @@ public final class ClassificationMetrics {
    */
   public static final double LOG_LOSS_EPSILON = 1e-15;
 
+  /** The clipped log loss of probability 0, {@code −ln(1e-15) ≈ 34.5}: the most {@link #exampleLogLoss} costs. */
+  public static final double WORST_LOG_LOSS = -Math.log(LOG_LOSS_EPSILON);
+
   private ClassificationMetrics() {}
 
   /**

@@ -17,12 +17,15 @@ import java.util.Optional;
  * The variants of one task racing for champion: each variant's prequential standing, and one
  * {@link PairedComparison} per challenger against the champion, fed with the losses both made on the same example.
  *
- * <p>Losses are paired by example id in a buffer of at most {@code maxPending} ids: an id leaves when every live
- * variant has reported it, or is evicted (oldest first) and counted {@link #unpaired()}. The id is the caller's: the
- * job's names the example and its annotator, as each labelling of a crowd item is an example of its own. An id that
- * a variant reports twice (an annotator labelling the item again) starts a new occurrence; an id that every variant
- * known at the time reported before a new variant's first prediction is gone, so the newcomer's loss on it stays
- * unpaired.
+ * <p>Losses are paired by example id in a buffer of at most {@code maxPending} ids waiting for some live variant's
+ * loss: an id is evicted (oldest first) and counted {@link #unpaired()} if it waits beyond that. The id is the
+ * caller's: the job's names the example and its annotator, as each labelling of a crowd item is an example of its
+ * own. An id every live variant has reported is complete; the one completed last stays, beyond the bound, until
+ * another completes, for the variant that comes next: a newcomer's first loss is on the example the others just
+ * predicted, so the first example two variants share pairs like any other. It is no unpaired id when it leaves, and
+ * stops being complete, so waits like any other, when a variant comes or comes back. An id that a variant reports
+ * twice (an annotator labelling the item again) starts a new occurrence, counted unpaired if the first was waiting;
+ * an id completed before the last one is gone, so a newcomer's loss on it stays unpaired.
  *
  * <p>The first champion is variant {@value #DEFAULT_VARIANT} if it predicts before the task's first standings were
  * published ({@link #standingsPublished()}) and before any challenger has won, else the first variant seen. The bound
@@ -122,6 +125,11 @@ public final class ChampionRace {
   private int maxPending;
   private final LinkedHashMap<String, Variant> variants = new LinkedHashMap<>();
   private final LinkedHashMap<String, LinkedHashMap<String, Double>> pending = new LinkedHashMap<>();
+  /**
+   * The id in {@link #pending} every live variant has reported, null if none: at most one is, the one completed last.
+   * Not written: a read race finds it again ({@link #findCompleted}).
+   */
+  private String completed;
   private String champion;
   private boolean decided;
   private long unpaired;
@@ -184,6 +192,7 @@ public final class ChampionRace {
   private Variant admit(String variant) {
     Variant v = new Variant(Status.CHALLENGER, new RunningMoments());
     variants.put(variant, v);
+    completed = null; // it waits for the newcomer now
     if (champion == null) {
       champion = variant;
       v.status = Status.CHAMPION;
@@ -197,7 +206,11 @@ public final class ChampionRace {
     LinkedHashMap<String, Double> entry = pending.get(exampleId);
     if (entry != null && entry.containsKey(variant)) {
       pending.remove(exampleId);
-      unpaired++;
+      if (exampleId.equals(completed)) {
+        completed = null;
+      } else {
+        unpaired++;
+      }
       entry = null;
     }
     if (entry == null) {
@@ -227,7 +240,10 @@ public final class ChampionRace {
       }
     }
     if (isComplete(entry)) {
-      pending.remove(exampleId);
+      if (completed != null && !completed.equals(exampleId)) {
+        pending.remove(completed);
+      }
+      completed = exampleId;
     }
     if (winner == null) {
       return Optional.empty();
@@ -238,11 +254,24 @@ public final class ChampionRace {
 
   private void evictBeyondBound() {
     Iterator<Map.Entry<String, LinkedHashMap<String, Double>>> oldest = pending.entrySet().iterator();
-    while (pending.size() > maxPending) {
-      oldest.next();
+    while (pending() > maxPending) {
+      if (oldest.next().getKey().equals(completed)) {
+        continue;
+      }
       oldest.remove();
       unpaired++;
     }
+  }
+
+  /** The id in {@link #pending} every live variant has reported (at most one is), null if none. */
+  private String findCompleted() {
+    String found = null;
+    for (Map.Entry<String, LinkedHashMap<String, Double>> e : pending.entrySet()) {
+      if (isComplete(e.getValue())) {
+        found = e.getKey();
+      }
+    }
+    return found;
   }
 
   private boolean isComplete(Map<String, Double> entry) {
@@ -287,7 +316,9 @@ public final class ChampionRace {
     v.retiredOrder = lastRetirement() + 1;
     forgetBeyondBound();
     standingsChanged = true;
+    // Complete now that it is out: no variant racing waits for them, and a newcomer's first loss is on a later one.
     pending.values().removeIf(this::isComplete);
+    completed = null;
     if (!variant.equals(champion)) {
       return Optional.empty();
     }
@@ -396,6 +427,7 @@ public final class ChampionRace {
       entry.remove(variant);
     }
     pending.values().removeIf(Map::isEmpty);
+    completed = null; // it waits for the revived variant now
     standingsChanged = true;
     if (champion != null) {
       v.comparison = PairedComparison.start(settings);
@@ -525,9 +557,9 @@ public final class ChampionRace {
     return stale;
   }
 
-  /** Ids waiting for some variant's loss. */
+  /** Ids waiting for some live variant's loss (not the one kept complete for a newcomer). */
   public int pending() {
-    return pending.size();
+    return pending.size() - (completed == null ? 0 : 1);
   }
 
   /** Whether any standing changed since {@link #standingsPublished()}. */
@@ -648,6 +680,7 @@ public final class ChampionRace {
       }
       race.pending.put(id, entry);
     }
+    race.completed = race.findCompleted();
     if (format < 4) {
       race.forgetBeyondBound(); // a layout from before the bound may hold any number of retired variants
     }

@@ -1,6 +1,5 @@
 package dev.chorus.core.select;
 
-import dev.chorus.core.metrics.ClassificationMetrics;
 import dev.chorus.core.model.LearnerWarmStart;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.NonFiniteUpdateException;
@@ -19,8 +18,9 @@ import java.util.Optional;
  * examples, each as the job's trainer does it: an example is predicted by the model it meets on arrival, and the
  * variant trains when its own minibatch (its spec's {@code batchSize}) fills, so a searched batch size is the one
  * trained with, and a partial minibatch waits for the next step or {@link #trainOpenMinibatches}. Then, example by
- * example and variant by variant in the order they started, each loss goes where the job's selection puts it: the
- * log loss of the true class (clipped as the prequential metrics clip it) into a {@link ChampionRace} under the job's
+ * example and variant by variant in the order they started, each loss goes where the job's selection puts it, scored
+ * as it scores it ({@link ClassifierLoss}: a prediction that is not finite the worst and not correct): the log loss
+ * of the true class (clipped as the prequential metrics clip it) into a {@link ChampionRace} under the job's
  * {@link PairedComparison.Settings}, which pairs the variants' losses by example and promotes a challenger only when
  * its paired test says so; the 0/1 loss into the variant's drift detector there. After the minibatch come the drift
  * reactions, as the job's drift reactions write them ({@value DriftSpec#NONE}: nothing; {@value DriftSpec#RESET}: the
@@ -258,9 +258,9 @@ public final class VariantRace {
   }
 
   /**
-   * The 0/1 loss and log loss of the true class under {@code v}'s current parameters of the {@code n} examples whose
-   * features start {@code rows} and whose labels are {@code labels[from..]}, into {@code v.losses[from..]} and
-   * {@code v.logLosses[from..]}.
+   * The 0/1 loss and log loss of the true class ({@link ClassifierLoss}) under {@code v}'s current parameters of the
+   * {@code n} examples whose features start {@code rows} and whose labels are {@code labels[from..]}, into
+   * {@code v.losses[from..]} and {@code v.logLosses[from..]}.
    */
   private void prequentialLoss(Variant v, float[] rows, int[] labels, int from, int n) {
     int k = v.spec.numClasses();
@@ -277,11 +277,9 @@ public final class VariantRace {
           best = c;
         }
       }
-      v.losses[i] = best == labels[i] ? 0 : 1;
-      // As the job's selection scores a prediction: a NaN probability of the true class counts as 0 (clipped).
-      v.logLosses[i] = Float.isNaN(probabilities[j * k + labels[i]])
-          ? -Math.log(ClassificationMetrics.LOG_LOSS_EPSILON)
-          : ClassificationMetrics.exampleLogLoss(probabilities, j * k, k, labels[i]);
+      ClassifierLoss loss = ClassifierLoss.of(probabilities, j * k, k, best, labels[i]);
+      v.losses[i] = loss.correct() ? 0 : 1;
+      v.logLosses[i] = loss.logLoss();
     }
   }
 

@@ -56,17 +56,65 @@ class ChampionRaceTest {
     race.record("e1", "default", 1.0, true, 1);
     race.record("e2", "default", 1.0, true, 1);
     race.record("e1", "b", 0.0, true, 1);
-    assertThat(race.pending()).as("e1 complete and gone, e2 waits for b").isEqualTo(1);
+    assertThat(race.pairs("b")).as("e1 completed before e2: gone, so b's loss on it waits for default").isZero();
+    assertThat(race.pending()).as("e1 waits for default, e2 (completed last) for b").isEqualTo(2);
     for (int i = 3; i <= 6; i++) {
       race.record("e" + i, "default", 1.0, true, 1);
     }
     assertThat(race.pending()).isEqualTo(3);
-    assertThat(race.unpaired()).as("e2 and e3 evicted before b reported them").isEqualTo(2);
+    assertThat(race.unpaired()).as("e1, e2 and e3 evicted before every variant reported them").isEqualTo(3);
     race.record("e6", "b", 0.0, true, 2);
-    assertThat(race.pending()).as("e6 complete and gone").isEqualTo(2);
+    assertThat(race.pairs("b")).isEqualTo(1);
+    assertThat(race.pending()).as("e6 complete, no longer waiting").isEqualTo(2);
     race.record("e7", "default", 1.0, true, 2);
     race.record("e7", "default", 1.0, true, 2);
-    assertThat(race.unpaired()).as("a second loss of default on e7 (relabelled) starts a new occurrence").isEqualTo(3);
+    assertThat(race.unpaired()).as("a second loss of default on e7 (relabelled) starts a new occurrence").isEqualTo(4);
+  }
+
+  /**
+   * The first example two variants share pairs like any other: default's loss on it was complete (the only variant
+   * then) when b's came, and it stays until another example completes, whichever variant predicted first.
+   */
+  @Test
+  void theFirstExampleTwoVariantsShareIsPaired() {
+    for (List<String> order : List.of(List.of("default", "b"), List.of("b", "default"))) {
+      ChampionRace race = new ChampionRace(FAST, 100);
+      List<ChampionRace.Change> changes = new ArrayList<>();
+      for (int i = 1; i <= 20; i++) {
+        for (String variant : order) {
+          race.record("e" + i, variant, variant.equals("b") ? 0.1 : 1.0, true, i).ifPresent(changes::add);
+        }
+        if (i == 1) {
+          assertThat(race.pairs("b")).as(order + ": e1 paired").isEqualTo(1);
+        }
+      }
+      assertThat(changes).as(order + ": b wins at the first look, the 20 examples all paired").singleElement()
+          .satisfies(c -> assertThat(c.evidence().pairedExamples()).isEqualTo(20));
+      assertThat(race.unpaired()).as(order.toString()).isZero();
+      assertThat(race.pending()).as(order.toString()).isZero();
+    }
+  }
+
+  /**
+   * The example kept for a newcomer is kept beyond the bound, is no unpaired id when it leaves, not even when a
+   * variant reports it again (a relabelling), and a restored race keeps it for the newcomer too.
+   */
+  @Test
+  void theExampleKeptForANewcomerIsNoPendingOrUnpairedIdAndSurvivesARestore() throws IOException {
+    ChampionRace race = new ChampionRace(FAST, 1);
+    race.record("e1", "default", 1.0, true, 1);
+    race.record("e2", "default", 1.0, true, 2);
+    race.record("e2", "default", 1.0, true, 3);
+    assertThat(race.pending()).isZero();
+    assertThat(race.unpaired()).as("e1 left when e2 completed; e2 again is a relabelling").isZero();
+    ChampionRace restored = ChampionRace.readFrom(new BinaryState.Bytes(bytes(race)), FAST, 1);
+    restored.record("e2", "b", 0.5, true, 1);
+    assertThat(restored.pairs("b")).as("e2 kept across the restore").isEqualTo(1);
+    restored.record("e3", "default", 1.0, true, 4);
+    restored.record("e4", "default", 1.0, true, 5);
+    assertThat(restored.pending()).isEqualTo(1);
+    assertThat(restored.unpaired()).as("e3 evicted by the bound of 1, not the completed e2").isEqualTo(1);
+    assertThat(bytes(restored.copy())).isEqualTo(bytes(restored));
   }
 
   @Test
@@ -198,8 +246,7 @@ class ChampionRaceTest {
         .allSatisfy(s -> assertThat(s.labelled()).isEqualTo(10));
     assertThat(bytes(hundred).length).as("a hundred forks' state, twenty's but for longer names")
         .isLessThanOrEqualTo(bytes(twenty).length + 32);
-    assertThat(hundred.pending()).as("each fork's first loss, unpaired, waits; a forgotten fork's with it")
-        .isEqualTo(ChampionRace.MAX_RETIRED);
+    assertThat(hundred.pending()).as("each fork's ten losses paired, its first too").isZero();
     hundred.record("late", "default-f100", 0.1, true, 10);
     hundred.record("late", "default-f85", 0.1, true, 10);
     assertThat(hundred.ignored()).as("late predictions of retired forks still on record").isEqualTo(2);

@@ -64,6 +64,23 @@ class VariantRaceTest {
     return steps.stream().flatMap(s -> s.events().stream()).toList();
   }
 
+  /**
+   * A minibatch whose features overflow the model predicts rows that are not finite: each scores the worst loss and is
+   * not correct, as the job's selection scores it, though a NaN row's arg max is class 0, the label here.
+   */
+  @Test
+  void aPredictionThatIsNotFiniteScoresTheWorstLossAndIsNeverCorrect() {
+    VariantRace race = new VariantRace(VariantSpec.parse(SOFTMAX + "}", 16));
+    float[] x = new float[BATCH * DIM];
+    Arrays.fill(x, Float.MAX_VALUE);
+    VariantRace.Step step = race.step(x, new int[BATCH], BATCH);
+
+    assertThat(step.servedLoss()).as("0/1 loss of each NaN row").containsOnly(1.0);
+    ChampionRace.Standing standing = race.standings().get(0);
+    assertThat(standing.correct()).isZero();
+    assertThat(standing.lossMean()).isEqualTo(ClassificationMetrics.WORST_LOG_LOSS);
+  }
+
   @Test
   void everyVariantPredictsEachExampleBeforeAnyLearnsAndTrainsOnTheSameExamplesInOrder() {
     VariantSpec spec = search(SearchSpec.RANDOM, 4, 300);
