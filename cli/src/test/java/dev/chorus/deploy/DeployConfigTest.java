@@ -8,6 +8,7 @@ import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.train.TrainJobOptions;
+import dev.chorus.jobs.train.TrainSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
@@ -244,6 +245,65 @@ class DeployConfigTest {
                 .containsEntry("max.message.bytes", String.valueOf(KafkaIO.MAX_RECORD_BYTES));
     }
 
+    private static final String SERVE_TOPICS = "deploy/kafka/serve-topics";
+    private static final String SERVE_PREDICTIONS = "chorus.serve-predictions";
+    private static final String SERVE_DEAD_LETTERS = "chorus.serve-dead-letters";
+
+    /** The serve job's own topics are made as the predictions and dead-letter topics they stand in for. */
+    @Test
+    void serveTopicsFileDefinesTheServeJobsTopicsAsThePredictionsAndDeadLetterTopics() throws IOException {
+        assertThat(topicsFile(SERVE_TOPICS)).containsExactly(
+                Map.entry(SERVE_PREDICTIONS, new TopicDef(ChorusTopic.PREDICTIONS.deployPartitions(),
+                        ChorusTopic.PREDICTIONS.deployConfigs())),
+                Map.entry(SERVE_DEAD_LETTERS, new TopicDef(ChorusTopic.DEAD_LETTERS.deployPartitions(),
+                        ChorusTopic.DEAD_LETTERS.deployConfigs())));
+        assertThat(Files.readString(root.resolve("deploy/kafka/create-topics.sh")))
+                .as("create-topics.sh creates the serve job's topics too").contains("\"$here/serve-topics\"");
+    }
+
+    /**
+     * Nothing in a prediction or a dead letter names the job that wrote it, so the train and serve jobs of each
+     * deployment write no topic in common (on one predictions topic most example ids would get two predictions, an
+     * undecodable example two dead letters of one key), do not share a group id (the consumer group and the
+     * transactional-id prefix), and every topic they write is one the deployment creates. docker-compose.yml gives
+     * the serve job the topics deploy/local-cluster's e2e gives it.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void eachDeploymentsJobsWriteTopicsOfTheirOwn() throws IOException {
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) yaml(
+                root.resolve("docker-compose.yml")).get("services");
+        JobSettings<?> composeTrain = TrainJobOptions.parse(
+                jobArgs(stringList(services.get("submit-train").get("command"))).toArray(String[]::new));
+        JobSettings<?> composeServe = ServeJobOptions.parse(
+                jobArgs(stringList(services.get("submit-serve").get("command"))).toArray(String[]::new));
+        assertOwnOutputs("docker-compose.yml", composeTrain, composeServe, createdTopics().keySet());
+
+        Set<String> strimzi = new TreeSet<>();
+        for (Map<String, Object> doc : yamlAll(root.resolve("deploy/kubernetes/topics.yaml"))) {
+            strimzi.add((String) ((Map<String, Object>) doc.get("spec")).get("topicName"));
+        }
+        assertOwnOutputs("deploy/kubernetes", kubernetesJob("train.yaml"), kubernetesJob("serve.yaml"), strimzi);
+
+        assertThat(List.of(composeServe.predictionsTopic().name(), composeServe.deadLetterTopic().name()))
+                .containsExactly(SERVE_PREDICTIONS, SERVE_DEAD_LETTERS);
+        String script = Files.readString(root.resolve("deploy/local-cluster"));
+        assertThat(script).contains("driver create-topics \"$bootstrap\" \"$root/" + SERVE_TOPICS + "\"")
+                .containsPattern("submit serve [^\\n]*\\\\\\s+[^\\n]*--predictions-topic " + SERVE_PREDICTIONS
+                        + "\\s*\\\\\\s+--dead-letter-topic " + SERVE_DEAD_LETTERS);
+    }
+
+    private static void assertOwnOutputs(String deployment, JobSettings<?> train, JobSettings<?> serve,
+            Set<String> created) {
+        Set<String> trainOutputs = outputTopics(train);
+        Set<String> serveOutputs = outputTopics(serve);
+        assertThat(serveOutputs).as(deployment + ": topics both the train job " + trainOutputs + " and the serve job "
+                + "write").doesNotContainAnyElementsOf(trainOutputs);
+        assertThat(serve.groupId()).as(deployment + ": group ids").isNotEqualTo(train.groupId());
+        assertThat(created).as(deployment + ": the topics it creates hold every topic its jobs write")
+                .containsAll(trainOutputs).containsAll(serveOutputs);
+    }
+
     @Test
     void jobOptionsDefaultToTheDefinedTopicNames() {
         var train = new picocli.CommandLine(new TrainJobOptions()).getCommandSpec();
@@ -266,8 +326,8 @@ class DeployConfigTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void strimziTopicsMatchTheTopicsFile() throws IOException {
-        Map<String, TopicDef> topics = topicsFile();
+    void strimziTopicsMatchTheTopicsFiles() throws IOException {
+        Map<String, TopicDef> topics = createdTopics();
         Map<String, TopicDef> strimzi = new LinkedHashMap<>();
         for (Map<String, Object> doc : yamlAll(root.resolve("deploy/kubernetes/topics.yaml"))) {
             assertThat(doc).containsEntry("apiVersion", "kafka.strimzi.io/v1beta2").containsEntry("kind", "KafkaTopic");
@@ -506,6 +566,23 @@ class DeployConfigTest {
         return d;
     }
 
+    /** The settings a deployment's job runs with: its args, the spec from spec.yaml, the Secret's Kafka config. */
+    private static JobSettings<?> kubernetesJob(String file) throws IOException {
+        List<String> args = withMountedKafkaConfig(stringList(job(yaml(root.resolve("deploy/kubernetes")
+                .resolve(file))).get("args")));
+        int spec = args.indexOf("--spec");
+        if (spec >= 0) {
+            String specArg = args.get(spec + 1);
+            assertThat(specArg).startsWith("@/opt/chorus/spec/");
+            String specText = configMapData(root.resolve("deploy/kubernetes/spec.yaml"), "chorus-model-spec")
+                    .get(specArg.substring("@/opt/chorus/spec/".length()));
+            assertThat(specText).as("model spec in deploy/kubernetes/spec.yaml").isNotNull();
+            args.set(spec + 1, specText);
+        }
+        return file.equals("serve.yaml") ? ServeJobOptions.parse(args.toArray(String[]::new))
+                : TrainJobOptions.parse(args.toArray(String[]::new));
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> job(Map<String, Object> deployment) {
         return (Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("job");
@@ -521,15 +598,11 @@ class DeployConfigTest {
         return flinkRun.subList(flinkRun.indexOf(DOCKERFILE_JAR) + 1, flinkRun.size());
     }
 
-    private static void assertDefaultTopics(JobSettings<?> s) {
+    private static void assertDefaultTopics(JobSettings<?> s) throws IOException {
+        Set<String> created = createdTopics().keySet();
         assertThat(List.of(s.examplesTopic().name(), s.predictionsTopic().name(), s.modelsTopic().name(),
-                s.deadLetterTopic().name())).allMatch(name -> {
-                    try {
-                        return topicsFile().containsKey(name);
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, "a topic of deploy/kafka/topics");
+                s.deadLetterTopic().name())).allMatch(created::contains,
+                        "a topic of deploy/kafka/topics or deploy/kafka/serve-topics");
     }
 
     private static void assertMainClass(String name) {
@@ -581,9 +654,31 @@ class DeployConfigTest {
     record TopicDef(int partitions, Map<String, String> configs) {}
 
     private static Map<String, TopicDef> topicsFile() throws IOException {
+        return topicsFile("deploy/kafka/topics");
+    }
+
+    private static Map<String, TopicDef> topicsFile(String file) throws IOException {
         Map<String, TopicDef> topics = new LinkedHashMap<>();
-        for (LocalClusterDriver.TopicLine t : LocalClusterDriver.readTopics(root.resolve("deploy/kafka/topics"))) {
+        for (LocalClusterDriver.TopicLine t : LocalClusterDriver.readTopics(root.resolve(file))) {
             topics.put(t.name(), new TopicDef(t.partitions(), t.configs()));
+        }
+        return topics;
+    }
+
+    /** What create-topics.sh creates (docker-compose.yml): deploy/kafka/topics, then deploy/kafka/serve-topics. */
+    private static Map<String, TopicDef> createdTopics() throws IOException {
+        Map<String, TopicDef> topics = new LinkedHashMap<>(topicsFile());
+        topicsFile(SERVE_TOPICS).forEach((name, def) -> assertThat(topics.put(name, def)).as(name + " listed twice")
+                .isNull());
+        return topics;
+    }
+
+    /** The topics a job's sinks write. */
+    private static Set<String> outputTopics(JobSettings<?> s) {
+        Set<String> topics = new TreeSet<>(List.of(s.predictionsTopic().name(), s.deadLetterTopic().name()));
+        if (s instanceof TrainSettings t) {
+            topics.addAll(List.of(t.modelsTopic().name(), t.annotatorsTopic().name(), t.consensusTopic().name(),
+                    t.championsTopic().name(), t.specsTopic().name(), t.specRefusalsTopic().name()));
         }
         return topics;
     }
