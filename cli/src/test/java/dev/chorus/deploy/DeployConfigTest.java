@@ -388,23 +388,73 @@ class DeployConfigTest {
 
     /**
      * Both deployments' pods are fit for the "restricted" Pod Security Standard, running as the flink image's user
-     * (uid 9999, whose home holds JavaCPP's cache of the unpacked OpenBLAS).
+     * (uid 9999, home /opt/flink), on a read-only root filesystem: every path Flink and Chorus write is on a writable
+     * emptyDir. Those paths: io.tmp.dirs (Flink's blob cache, working directories, RocksDB's local files);
+     * java.io.tmpdir (the JVM's hsperfdata and the native libraries netlib and the Kafka client's codecs extract to
+     * temporary files); Flink's log directory (kubernetes.flink.log.dir, /opt/flink/log unless set); JavaCPP's cache
+     * (~/.javacpp/cache unless org.bytedeco.javacpp.cachedir is set), where the job jar's OpenBLAS is unpacked; and any
+     * checkpoint, savepoint or HA directory that is not remote. No ENABLE_BUILT_IN_PLUGINS either: the image's
+     * entrypoint would link the plugins into the read-only plugins/ at start, fail, and go on without them.
      */
     @Test
     @SuppressWarnings("unchecked")
-    void thePodsAreFitForTheRestrictedPodSecurityStandard() throws IOException {
+    void thePodsAreFitForTheRestrictedPodSecurityStandardWithAReadOnlyRoot() throws IOException {
         for (String file : List.of("train.yaml", "serve.yaml")) {
-            Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) yaml(
-                    root.resolve("deploy/kubernetes/" + file)).get("spec")).get("podTemplate")).get("spec");
+            Map<String, Object> spec = (Map<String, Object>) yaml(root.resolve("deploy/kubernetes/" + file)).get("spec");
+            Map<String, String> conf = new HashMap<>();
+            ((Map<String, Object>) spec.get("flinkConfiguration")).forEach((k, v) -> conf.put(k, String.valueOf(v)));
+            Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) spec.get("podTemplate")).get("spec");
             assertThat((Map<String, Object>) pod.get("securityContext")).as(file)
-                    .containsEntry("runAsNonRoot", true).containsEntry("runAsUser", 9999)
+                    .containsEntry("runAsNonRoot", true).containsEntry("runAsUser", FLINK_UID)
                     .containsEntry("seccompProfile", Map.of("type", "RuntimeDefault"));
+            Map<String, Map<String, Object>> volumes = new HashMap<>();
+            for (Map<String, Object> volume : (List<Map<String, Object>>) pod.get("volumes")) {
+                volumes.put((String) volume.get("name"), volume);
+            }
+
+            List<String> written = new ArrayList<>();
+            assertThat(conf).as(file + ": io.tmp.dirs, set where a volume takes it").containsKey("io.tmp.dirs");
+            written.addAll(List.of(conf.get("io.tmp.dirs").split("[,:]")));
+            String jvmOptions = String.join(" ", conf.getOrDefault("env.java.opts.all", ""),
+                    conf.getOrDefault("env.java.opts.jobmanager", ""), conf.getOrDefault("env.java.opts.taskmanager", ""));
+            written.addAll(systemProperty(jvmOptions, "java.io.tmpdir", "/tmp"));
+            written.addAll(systemProperty(jvmOptions, "org.bytedeco.javacpp.cachedir", FLINK_HOME + "/.javacpp/cache"));
+            written.add(conf.getOrDefault("kubernetes.flink.log.dir", FLINK_HOME + "/log"));
+            for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
+                    "high-availability.storageDir", "state.backend.rocksdb.localdir")) {
+                String dir = conf.get(key);
+                if (dir != null && (dir.startsWith("/") || dir.startsWith("file:"))) {
+                    written.add(dir.replaceFirst("^file:(//)?", ""));
+                }
+            }
+
             for (Map<String, Object> container : (List<Map<String, Object>>) pod.get("containers")) {
-                assertThat((Map<String, Object>) container.get("securityContext")).as(file)
+                String where = file + " container " + container.get("name");
+                assertThat((Map<String, Object>) container.get("securityContext")).as(where)
+                        .containsEntry("readOnlyRootFilesystem", true).containsEntry("runAsNonRoot", true)
                         .containsEntry("allowPrivilegeEscalation", false)
                         .containsEntry("capabilities", Map.of("drop", List.of("ALL")));
+                assertThat(String.valueOf(container.get("env"))).as(where).doesNotContain("ENABLE_BUILT_IN_PLUGINS");
+                List<Map<String, Object>> mounts = (List<Map<String, Object>>) container.get("volumeMounts");
+                for (String path : written) {
+                    assertThat(mounts).as(where + ": a writable emptyDir holding " + path).anySatisfy(mount -> {
+                        String at = (String) mount.get("mountPath");
+                        assertThat(path.equals(at) || path.startsWith(at + "/")).isTrue();
+                        assertThat(mount.get("readOnly")).isNotEqualTo(true);
+                        assertThat(volumes.get((String) mount.get("name"))).containsKey("emptyDir");
+                    });
+                }
             }
         }
+    }
+
+    private static final int FLINK_UID = 9999;
+    private static final String FLINK_HOME = "/opt/flink";
+
+    /** The value of {@code -Dname=...} in {@code jvmOptions}, or {@code otherwise} when none is given. */
+    private static List<String> systemProperty(String jvmOptions, String name, String otherwise) {
+        List<String> values = matches(jvmOptions, "(?:^|\\s)-D" + Pattern.quote(name) + "=(\\S+)");
+        return values.isEmpty() ? List.of(otherwise) : values;
     }
 
     /**
@@ -560,9 +610,11 @@ class DeployConfigTest {
                 .containsEntry("env.java.opts.all", flinkConfig.get(CoreOptions.FLINK_JVM_OPTIONS.key()));
         assertThat((String) conf.get("execution.checkpointing.dir")).startsWith("s3://");
 
-        String plugins = ((List<Map<String, Object>>) ((Map<String, Object>) ((Map<String, Object>) spec.get("podTemplate"))
-                .get("spec")).get("containers")).get(0).get("env").toString();
-        assertThat(plugins).contains("ENABLE_BUILT_IN_PLUGINS", "flink-s3-fs-presto-" + pom.get("flink.version") + ".jar");
+        // s3:// needs Presto's S3 filesystem in plugins/: the image has it, as the entrypoint cannot link it there under
+        // the read-only root filesystem (thePodsAreFitForTheRestrictedPodSecurityStandardWithAReadOnlyRoot).
+        String s3Plugin = "flink-s3-fs-presto-" + pom.get("flink.version") + ".jar";
+        assertThat(Files.readString(root.resolve("deploy/Dockerfile"))).contains(
+                "jar=" + s3Plugin, "ln -s /opt/flink/opt/$jar /opt/flink/plugins/s3-fs-presto/$jar");
         return d;
     }
 
