@@ -204,19 +204,79 @@ class DeployConfigTest {
         assertThat(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS").toString())
                 .contains("INTERNAL://kafka:19092", "EXTERNAL://localhost:9092");
 
-        List<String> train = stringList(services.get("submit-train").get("command"));
-        assertFlinkRun(train, "dev.chorus.jobs.train.TrainJob");
+        List<String> train = assertFlinkRun(stringList(services.get("submit-train").get("command")),
+                "dev.chorus.jobs.train.TrainJob");
         JobSettings<?> trainSettings = TrainJobOptions.parse(jobArgs(train).toArray(String[]::new));
         assertThat(trainSettings.bootstrapServers()).isEqualTo("kafka:19092");
         assertDefaultTopics(trainSettings);
 
-        List<String> serve = stringList(services.get("submit-serve").get("command"));
-        assertFlinkRun(serve, "dev.chorus.jobs.serve.ServeJob");
+        List<String> serve = assertFlinkRun(stringList(services.get("submit-serve").get("command")),
+                "dev.chorus.jobs.serve.ServeJob");
         JobSettings<?> serveSettings = ServeJobOptions.parse(jobArgs(serve).toArray(String[]::new));
         assertThat(serveSettings.bootstrapServers()).isEqualTo("kafka:19092");
         assertDefaultTopics(serveSettings);
 
         assertThat(stringList(services.get("producer").get("command"))).containsSequence("--bootstrap-servers", "kafka:19092");
+    }
+
+    /**
+     * Each compose submit service submits its job only when the cluster runs no job of that name (the names TrainJob
+     * and ServeJob execute under, those deploy/local-cluster awaits): a second {@code docker compose up} starts the
+     * one-shot container again, and a second job of the same group id would fence the first one's transactions. The
+     * script runs here as Compose hands it to bash (its $$ unescaped), against a stub {@code flink} that lists the
+     * given jobs and prints what it is asked to run.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeSubmitsEachJobOnlyWhenTheClusterRunsNoneOfItsName() throws Exception {
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) yaml(
+                root.resolve("docker-compose.yml")).get("services");
+        Path bin = Files.createTempDirectory("chorus-flink-stub");
+        Path flink = bin.resolve("flink");
+        Files.writeString(flink, """
+                #!/usr/bin/env bash
+                if [ "$1" = list ]; then printf '%s' "$FLINK_LIST"; else echo "SUBMITTED $*"; fi
+                """);
+        assertThat(flink.toFile().setExecutable(true)).isTrue();
+        String running = "------------------ Running/Restarting Jobs -------------------\n"
+                + "07.12.2026 19:00:00 : 4f6c1b2e9d0a7c3b5e8f1a2d3c4b5a69 : %s (%s)\n"
+                + "--------------------------------------------------------------\n";
+        Map<String, String> jobs = Map.of("submit-train", "chorus-train", "submit-serve", "chorus-serve");
+        for (Map.Entry<String, String> service : jobs.entrySet()) {
+            List<String> command = stringList(services.get(service.getKey()).get("command")).stream()
+                    .map(DeployConfigTest::composeInterpolated).toList();
+            assertThat(command.get(3)).as(service.getKey() + ": the job name the script looks for")
+                    .isEqualTo(service.getValue());
+            String other = service.getValue().equals("chorus-train") ? "chorus-serve" : "chorus-train";
+            String submitted = "SUBMITTED " + String.join(" ", command.subList(5, command.size()));
+
+            assertThat(run(command, bin, "No running jobs.\n")).as(service.getKey() + ", no job running")
+                    .contains(submitted);
+            assertThat(run(command, bin, running.formatted(other, "RUNNING"))).as(service.getKey() + ", " + other
+                    + " running").contains(submitted);
+            for (String state : List.of("RUNNING", "RESTARTING")) {
+                assertThat(run(command, bin, running.formatted(service.getValue(), state)))
+                        .as(service.getKey() + ", " + service.getValue() + " " + state)
+                        .doesNotContain("SUBMITTED").contains(service.getValue() + " runs already");
+            }
+        }
+    }
+
+    /** A Compose value as Compose hands it on: $$ is a literal $, and any other $ would be interpolated. */
+    private static String composeInterpolated(String value) {
+        assertThat(value.replace("$$", "")).as("a $ Compose would interpolate (or refuse) in " + value)
+                .doesNotContain("$");
+        return value.replace("$$", "$");
+    }
+
+    private static String run(List<String> command, Path bin, String flinkList) throws Exception {
+        ProcessBuilder process = new ProcessBuilder(command).redirectErrorStream(true);
+        process.environment().put("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
+        process.environment().put("FLINK_LIST", flinkList);
+        Process p = process.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("exit status of " + command + ": " + output).isZero();
+        return output;
     }
 
     @Test
@@ -640,10 +700,19 @@ class DeployConfigTest {
         return (Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("job");
     }
 
-    private static void assertFlinkRun(List<String> command, String mainClass) {
-        assertThat(command.subList(0, 3)).containsExactly("flink", "run", "-d");
-        assertThat(command).containsSequence("-c", mainClass, DOCKERFILE_JAR);
+    /**
+     * A compose submit service's command: {@code bash -c SUBMIT_ONCE jobName flink run -d -c mainClass jar args...};
+     * returns the {@code flink run} command line.
+     */
+    private static List<String> assertFlinkRun(List<String> command, String mainClass) {
+        assertThat(command.subList(0, 2)).containsExactly("bash", "-c");
+        int flink = command.indexOf("flink");
+        assertThat(flink).as("flink run after bash -c SCRIPT NAME in " + command).isEqualTo(4);
+        List<String> flinkRun = command.subList(flink, command.size());
+        assertThat(flinkRun.subList(0, 3)).containsExactly("flink", "run", "-d");
+        assertThat(flinkRun).containsSequence("-c", mainClass, DOCKERFILE_JAR);
         assertMainClass(mainClass);
+        return flinkRun;
     }
 
     private static List<String> jobArgs(List<String> flinkRun) {
