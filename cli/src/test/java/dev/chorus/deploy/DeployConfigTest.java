@@ -364,6 +364,31 @@ class DeployConfigTest {
                 .containsAll(trainOutputs).containsAll(serveOutputs);
     }
 
+    /**
+     * docs/OPERATIONS.md's "Topics first" names every topic the deploy files create, and says which are compacted
+     * and how many partitions the data topics take.
+     */
+    @Test
+    void operationsDescribesEveryTopicTheDeployFilesCreate() throws IOException {
+        String operations = Files.readString(root.resolve("docs/OPERATIONS.md"));
+        int start = operations.indexOf("**Topics first.**");
+        assertThat(start).as("the \"Topics first\" paragraph of docs/OPERATIONS.md").isNotNegative();
+        String paragraph = operations.substring(start, operations.indexOf("\n\n", start));
+        for (String topic : createdTopics().keySet()) {
+            assertThat(paragraph).as("Topics first names " + topic).contains("`" + topic + "`");
+        }
+        for (ChorusTopic role : ChorusTopic.values()) {
+            String name = "`" + role.defaultName() + "`";
+            if (role.compacted()) {
+                // Named in a list that the word "compacted" closes, before the next list's closing parenthesis.
+                String after = paragraph.substring(paragraph.indexOf(name));
+                assertThat(after.substring(0, after.indexOf(")"))).as(role + " said to be compacted")
+                        .contains("compacted");
+            }
+        }
+        assertThat(paragraph).contains("(" + ChorusTopic.EXAMPLES.deployPartitions() + " partitions");
+    }
+
     @Test
     void jobOptionsDefaultToTheDefinedTopicNames() {
         var train = new picocli.CommandLine(new TrainJobOptions()).getCommandSpec();
