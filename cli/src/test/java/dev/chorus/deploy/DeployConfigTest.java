@@ -478,7 +478,7 @@ class DeployConfigTest {
      * java.io.tmpdir (the JVM's hsperfdata and the native libraries netlib and the Kafka client's codecs extract to
      * temporary files); Flink's log directory (kubernetes.flink.log.dir, /opt/flink/log unless set); JavaCPP's cache
      * (~/.javacpp/cache unless org.bytedeco.javacpp.cachedir is set), where the job jar's OpenBLAS is unpacked; and any
-     * checkpoint, savepoint or HA directory that is not remote. No ENABLE_BUILT_IN_PLUGINS either: the image's
+     * other directory the configuration names that is not remote (a checkpoint directory, web.tmpdir, ...). No ENABLE_BUILT_IN_PLUGINS either: the image's
      * entrypoint would link the plugins into the read-only plugins/ at start, fail, and go on without them.
      */
     @Test
@@ -505,13 +505,19 @@ class DeployConfigTest {
             written.addAll(systemProperty(jvmOptions, "java.io.tmpdir", "/tmp"));
             written.addAll(systemProperty(jvmOptions, "org.bytedeco.javacpp.cachedir", FLINK_HOME + "/.javacpp/cache"));
             written.add(conf.getOrDefault("kubernetes.flink.log.dir", FLINK_HOME + "/log"));
-            for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
-                    "high-availability.storageDir", "state.backend.rocksdb.localdir")) {
-                String dir = conf.get(key);
-                if (dir != null && (dir.startsWith("/") || dir.startsWith("file:"))) {
-                    written.add(dir.replaceFirst("^file:(//)?", ""));
+            // Every other directory the configuration names on the pod's own filesystem (web.tmpdir,
+            // blob.storage.directory, process.working-dir, state.backend.rocksdb.localdir, a file: checkpoint
+            // directory, ...); remote ones (s3://) write nothing locally, and conf/ is the operator's ConfigMap.
+            conf.forEach((key, value) -> {
+                if (key.matches("(?i).*(dir|dirs|directory)") && !key.equals("kubernetes.flink.conf.dir")) {
+                    for (String dir : value.split(",")) {
+                        String path = dir.strip().replaceFirst("^file:(//)?", "");
+                        if (path.startsWith("/")) {
+                            written.addAll(List.of(path.split(":")));
+                        }
+                    }
                 }
-            }
+            });
 
             for (Map<String, Object> container : (List<Map<String, Object>>) pod.get("containers")) {
                 String where = file + " container " + container.get("name");
