@@ -12,7 +12,8 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then replication="$1"; shift; fi
 if [ $# -gt 0 ] && [ "$1" = "--" ]; then shift; fi
 kafka_topics="${KAFKA_TOPICS:-$(command -v kafka-topics.sh || echo /opt/kafka/bin/kafka-topics.sh)}"
 
-cat "$here/topics" "$here/serve-topics" | grep -v -e '^#' -e '^[[:space:]]*$' | while read -r name partitions configs; do
+cat "$here/topics" "$here/serve-topics" | grep -v -e '^#' -e '^[[:space:]]*$' |
+while read -r name partitions configs; do
   config_args=()
   if [ -n "${configs:-}" ]; then
     IFS=',' read -r -a pairs <<< "$configs"
