@@ -46,6 +46,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.metrics.reporter.MetricReporterFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -228,10 +229,9 @@ class DeployConfigTest {
      */
     @Test
     @SuppressWarnings("unchecked")
-    void composeSubmitsEachJobOnlyWhenTheClusterRunsNoneOfItsName() throws Exception {
+    void composeSubmitsEachJobOnlyWhenTheClusterRunsNoneOfItsName(@TempDir Path bin) throws Exception {
         Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) yaml(
                 root.resolve("docker-compose.yml")).get("services");
-        Path bin = Files.createTempDirectory("chorus-flink-stub");
         Path flink = bin.resolve("flink");
         Files.writeString(flink, """
                 #!/usr/bin/env bash
