@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates Chorus's topics (deploy/kafka/topics) with Kafka's own kafka-topics.sh; topics that exist are left as
-# they are. Used by docker-compose.yml (in the apache/kafka image) and usable against any cluster:
+# Creates Chorus's topics (deploy/kafka/topics, then the serve job's own, deploy/kafka/serve-topics) with Kafka's own
+# kafka-topics.sh; topics that exist are left as they are. Used by docker-compose.yml (in the apache/kafka image) and
+# usable against any cluster:
 #   deploy/kafka/create-topics.sh BOOTSTRAP [REPLICATION_FACTOR] [-- extra kafka-topics.sh args, e.g. --command-config]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,7 +12,8 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then replication="$1"; shift; fi
 if [ $# -gt 0 ] && [ "$1" = "--" ]; then shift; fi
 kafka_topics="${KAFKA_TOPICS:-$(command -v kafka-topics.sh || echo /opt/kafka/bin/kafka-topics.sh)}"
 
-grep -v -e '^#' -e '^[[:space:]]*$' "$here/topics" | while read -r name partitions configs; do
+cat "$here/topics" "$here/serve-topics" | grep -v -e '^#' -e '^[[:space:]]*$' |
+while read -r name partitions configs; do
   config_args=()
   if [ -n "${configs:-}" ]; then
     IFS=',' read -r -a pairs <<< "$configs"

@@ -8,6 +8,7 @@ import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.KafkaIO;
 import dev.chorus.jobs.serve.ServeJobOptions;
 import dev.chorus.jobs.train.TrainJobOptions;
+import dev.chorus.jobs.train.TrainSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
@@ -45,6 +46,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.metrics.reporter.MetricReporterFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -203,19 +205,78 @@ class DeployConfigTest {
         assertThat(kafkaEnv.get("KAFKA_ADVERTISED_LISTENERS").toString())
                 .contains("INTERNAL://kafka:19092", "EXTERNAL://localhost:9092");
 
-        List<String> train = stringList(services.get("submit-train").get("command"));
-        assertFlinkRun(train, "dev.chorus.jobs.train.TrainJob");
+        List<String> train = assertFlinkRun(stringList(services.get("submit-train").get("command")),
+                "dev.chorus.jobs.train.TrainJob");
         JobSettings<?> trainSettings = TrainJobOptions.parse(jobArgs(train).toArray(String[]::new));
         assertThat(trainSettings.bootstrapServers()).isEqualTo("kafka:19092");
         assertDefaultTopics(trainSettings);
 
-        List<String> serve = stringList(services.get("submit-serve").get("command"));
-        assertFlinkRun(serve, "dev.chorus.jobs.serve.ServeJob");
+        List<String> serve = assertFlinkRun(stringList(services.get("submit-serve").get("command")),
+                "dev.chorus.jobs.serve.ServeJob");
         JobSettings<?> serveSettings = ServeJobOptions.parse(jobArgs(serve).toArray(String[]::new));
         assertThat(serveSettings.bootstrapServers()).isEqualTo("kafka:19092");
         assertDefaultTopics(serveSettings);
 
         assertThat(stringList(services.get("producer").get("command"))).containsSequence("--bootstrap-servers", "kafka:19092");
+    }
+
+    /**
+     * Each compose submit service submits its job only when the cluster runs no job of that name (the names TrainJob
+     * and ServeJob execute under, those deploy/local-cluster awaits): a second {@code docker compose up} starts the
+     * one-shot container again, and a second job of the same group id would fence the first one's transactions. The
+     * script runs here as Compose hands it to bash (its $$ unescaped), against a stub {@code flink} that lists the
+     * given jobs and prints what it is asked to run.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeSubmitsEachJobOnlyWhenTheClusterRunsNoneOfItsName(@TempDir Path bin) throws Exception {
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) yaml(
+                root.resolve("docker-compose.yml")).get("services");
+        Path flink = bin.resolve("flink");
+        Files.writeString(flink, """
+                #!/usr/bin/env bash
+                if [ "$1" = list ]; then printf '%s' "$FLINK_LIST"; else echo "SUBMITTED $*"; fi
+                """);
+        assertThat(flink.toFile().setExecutable(true)).isTrue();
+        String running = "------------------ Running/Restarting Jobs -------------------\n"
+                + "07.12.2026 19:00:00 : 4f6c1b2e9d0a7c3b5e8f1a2d3c4b5a69 : %s (%s)\n"
+                + "--------------------------------------------------------------\n";
+        Map<String, String> jobs = Map.of("submit-train", "chorus-train", "submit-serve", "chorus-serve");
+        for (Map.Entry<String, String> service : jobs.entrySet()) {
+            List<String> command = stringList(services.get(service.getKey()).get("command")).stream()
+                    .map(DeployConfigTest::composeInterpolated).toList();
+            assertThat(command.get(3)).as(service.getKey() + ": the job name the script looks for")
+                    .isEqualTo(service.getValue());
+            String other = service.getValue().equals("chorus-train") ? "chorus-serve" : "chorus-train";
+            String submitted = "SUBMITTED " + String.join(" ", command.subList(5, command.size()));
+
+            assertThat(run(command, bin, "No running jobs.\n")).as(service.getKey() + ", no job running")
+                    .contains(submitted);
+            assertThat(run(command, bin, running.formatted(other, "RUNNING"))).as(service.getKey() + ", " + other
+                    + " running").contains(submitted);
+            for (String state : List.of("RUNNING", "RESTARTING")) {
+                assertThat(run(command, bin, running.formatted(service.getValue(), state)))
+                        .as(service.getKey() + ", " + service.getValue() + " " + state)
+                        .doesNotContain("SUBMITTED").contains(service.getValue() + " runs already");
+            }
+        }
+    }
+
+    /** A Compose value as Compose hands it on: $$ is a literal $, and any other $ would be interpolated. */
+    private static String composeInterpolated(String value) {
+        assertThat(value.replace("$$", "")).as("a $ Compose would interpolate (or refuse) in " + value)
+                .doesNotContain("$");
+        return value.replace("$$", "$");
+    }
+
+    private static String run(List<String> command, Path bin, String flinkList) throws Exception {
+        ProcessBuilder process = new ProcessBuilder(command).redirectErrorStream(true);
+        process.environment().put("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
+        process.environment().put("FLINK_LIST", flinkList);
+        Process p = process.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("exit status of " + command + ": " + output).isZero();
+        return output;
     }
 
     @Test
@@ -244,6 +305,90 @@ class DeployConfigTest {
                 .containsEntry("max.message.bytes", String.valueOf(KafkaIO.MAX_RECORD_BYTES));
     }
 
+    private static final String SERVE_TOPICS = "deploy/kafka/serve-topics";
+    private static final String SERVE_PREDICTIONS = "chorus.serve-predictions";
+    private static final String SERVE_DEAD_LETTERS = "chorus.serve-dead-letters";
+
+    /** The serve job's own topics are made as the predictions and dead-letter topics they stand in for. */
+    @Test
+    void serveTopicsFileDefinesTheServeJobsTopicsAsThePredictionsAndDeadLetterTopics() throws IOException {
+        assertThat(topicsFile(SERVE_TOPICS)).containsExactly(
+                Map.entry(SERVE_PREDICTIONS, new TopicDef(ChorusTopic.PREDICTIONS.deployPartitions(),
+                        ChorusTopic.PREDICTIONS.deployConfigs())),
+                Map.entry(SERVE_DEAD_LETTERS, new TopicDef(ChorusTopic.DEAD_LETTERS.deployPartitions(),
+                        ChorusTopic.DEAD_LETTERS.deployConfigs())));
+        assertThat(Files.readString(root.resolve("deploy/kafka/create-topics.sh")))
+                .as("create-topics.sh creates the serve job's topics too").contains("\"$here/serve-topics\"");
+    }
+
+    /**
+     * Nothing in a prediction or a dead letter names the job that wrote it, so the train and serve jobs of each
+     * deployment write no topic in common (on one predictions topic most example ids would get two predictions, an
+     * undecodable example two dead letters of one key), do not share a group id (the consumer group and the
+     * transactional-id prefix), and every topic they write is one the deployment creates. docker-compose.yml gives
+     * the serve job the topics deploy/local-cluster's e2e gives it.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void eachDeploymentsJobsWriteTopicsOfTheirOwn() throws IOException {
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) yaml(
+                root.resolve("docker-compose.yml")).get("services");
+        JobSettings<?> composeTrain = TrainJobOptions.parse(
+                jobArgs(stringList(services.get("submit-train").get("command"))).toArray(String[]::new));
+        JobSettings<?> composeServe = ServeJobOptions.parse(
+                jobArgs(stringList(services.get("submit-serve").get("command"))).toArray(String[]::new));
+        assertOwnOutputs("docker-compose.yml", composeTrain, composeServe, createdTopics().keySet());
+
+        Set<String> strimzi = new TreeSet<>();
+        for (Map<String, Object> doc : yamlAll(root.resolve("deploy/kubernetes/topics.yaml"))) {
+            strimzi.add((String) ((Map<String, Object>) doc.get("spec")).get("topicName"));
+        }
+        assertOwnOutputs("deploy/kubernetes", kubernetesJob("train.yaml"), kubernetesJob("serve.yaml"), strimzi);
+
+        assertThat(List.of(composeServe.predictionsTopic().name(), composeServe.deadLetterTopic().name()))
+                .containsExactly(SERVE_PREDICTIONS, SERVE_DEAD_LETTERS);
+        String script = Files.readString(root.resolve("deploy/local-cluster"));
+        assertThat(script).contains("driver create-topics \"$bootstrap\" \"$root/" + SERVE_TOPICS + "\"")
+                .containsPattern("submit serve [^\\n]*\\\\\\s+[^\\n]*--predictions-topic " + SERVE_PREDICTIONS
+                        + "\\s*\\\\\\s+--dead-letter-topic " + SERVE_DEAD_LETTERS);
+    }
+
+    private static void assertOwnOutputs(String deployment, JobSettings<?> train, JobSettings<?> serve,
+            Set<String> created) {
+        Set<String> trainOutputs = outputTopics(train);
+        Set<String> serveOutputs = outputTopics(serve);
+        assertThat(serveOutputs).as(deployment + ": topics both the train job " + trainOutputs + " and the serve job "
+                + "write").doesNotContainAnyElementsOf(trainOutputs);
+        assertThat(serve.groupId()).as(deployment + ": group ids").isNotEqualTo(train.groupId());
+        assertThat(created).as(deployment + ": the topics it creates hold every topic its jobs write")
+                .containsAll(trainOutputs).containsAll(serveOutputs);
+    }
+
+    /**
+     * docs/OPERATIONS.md's "Topics first" names every topic the deploy files create, and says which are compacted
+     * and how many partitions the data topics take.
+     */
+    @Test
+    void operationsDescribesEveryTopicTheDeployFilesCreate() throws IOException {
+        String operations = Files.readString(root.resolve("docs/OPERATIONS.md"));
+        int start = operations.indexOf("**Topics first.**");
+        assertThat(start).as("the \"Topics first\" paragraph of docs/OPERATIONS.md").isNotNegative();
+        String paragraph = operations.substring(start, operations.indexOf("\n\n", start));
+        for (String topic : createdTopics().keySet()) {
+            assertThat(paragraph).as("Topics first names " + topic).contains("`" + topic + "`");
+        }
+        for (ChorusTopic role : ChorusTopic.values()) {
+            String name = "`" + role.defaultName() + "`";
+            if (role.compacted()) {
+                // Named in a list that the word "compacted" closes, before the next list's closing parenthesis.
+                String after = paragraph.substring(paragraph.indexOf(name));
+                assertThat(after.substring(0, after.indexOf(")"))).as(role + " said to be compacted")
+                        .contains("compacted");
+            }
+        }
+        assertThat(paragraph).contains("(" + ChorusTopic.EXAMPLES.deployPartitions() + " partitions");
+    }
+
     @Test
     void jobOptionsDefaultToTheDefinedTopicNames() {
         var train = new picocli.CommandLine(new TrainJobOptions()).getCommandSpec();
@@ -266,8 +411,8 @@ class DeployConfigTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void strimziTopicsMatchTheTopicsFile() throws IOException {
-        Map<String, TopicDef> topics = topicsFile();
+    void strimziTopicsMatchTheTopicsFiles() throws IOException {
+        Map<String, TopicDef> topics = createdTopics();
         Map<String, TopicDef> strimzi = new LinkedHashMap<>();
         for (Map<String, Object> doc : yamlAll(root.resolve("deploy/kubernetes/topics.yaml"))) {
             assertThat(doc).containsEntry("apiVersion", "kafka.strimzi.io/v1beta2").containsEntry("kind", "KafkaTopic");
@@ -328,23 +473,79 @@ class DeployConfigTest {
 
     /**
      * Both deployments' pods are fit for the "restricted" Pod Security Standard, running as the flink image's user
-     * (uid 9999, whose home holds JavaCPP's cache of the unpacked OpenBLAS).
+     * (uid 9999, home /opt/flink), on a read-only root filesystem: every path Flink and Chorus write is on a writable
+     * emptyDir. Those paths: io.tmp.dirs (Flink's blob cache, working directories, RocksDB's local files);
+     * java.io.tmpdir (the JVM's hsperfdata and the native libraries netlib and the Kafka client's codecs extract to
+     * temporary files); Flink's log directory (kubernetes.flink.log.dir, /opt/flink/log unless set); JavaCPP's cache
+     * (~/.javacpp/cache unless org.bytedeco.javacpp.cachedir is set), where the job jar's OpenBLAS is unpacked; and any
+     * other directory the configuration names that is not remote (a checkpoint directory, web.tmpdir, ...). No ENABLE_BUILT_IN_PLUGINS either: the image's
+     * entrypoint would link the plugins into the read-only plugins/ at start, fail, and go on without them.
      */
     @Test
     @SuppressWarnings("unchecked")
-    void thePodsAreFitForTheRestrictedPodSecurityStandard() throws IOException {
+    void thePodsAreFitForTheRestrictedPodSecurityStandardWithAReadOnlyRoot() throws IOException {
         for (String file : List.of("train.yaml", "serve.yaml")) {
-            Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) yaml(
-                    root.resolve("deploy/kubernetes/" + file)).get("spec")).get("podTemplate")).get("spec");
+            Map<String, Object> spec = (Map<String, Object>) yaml(root.resolve("deploy/kubernetes/" + file)).get("spec");
+            Map<String, String> conf = new HashMap<>();
+            ((Map<String, Object>) spec.get("flinkConfiguration")).forEach((k, v) -> conf.put(k, String.valueOf(v)));
+            Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) spec.get("podTemplate")).get("spec");
             assertThat((Map<String, Object>) pod.get("securityContext")).as(file)
-                    .containsEntry("runAsNonRoot", true).containsEntry("runAsUser", 9999)
+                    .containsEntry("runAsNonRoot", true).containsEntry("runAsUser", FLINK_UID)
                     .containsEntry("seccompProfile", Map.of("type", "RuntimeDefault"));
+            Map<String, Map<String, Object>> volumes = new HashMap<>();
+            for (Map<String, Object> volume : (List<Map<String, Object>>) pod.get("volumes")) {
+                volumes.put((String) volume.get("name"), volume);
+            }
+
+            List<String> written = new ArrayList<>();
+            assertThat(conf).as(file + ": io.tmp.dirs, set where a volume takes it").containsKey("io.tmp.dirs");
+            written.addAll(List.of(conf.get("io.tmp.dirs").split("[,:]")));
+            String jvmOptions = String.join(" ", conf.getOrDefault("env.java.opts.all", ""),
+                    conf.getOrDefault("env.java.opts.jobmanager", ""), conf.getOrDefault("env.java.opts.taskmanager", ""));
+            written.addAll(systemProperty(jvmOptions, "java.io.tmpdir", "/tmp"));
+            written.addAll(systemProperty(jvmOptions, "org.bytedeco.javacpp.cachedir", FLINK_HOME + "/.javacpp/cache"));
+            written.add(conf.getOrDefault("kubernetes.flink.log.dir", FLINK_HOME + "/log"));
+            // Every other directory the configuration names on the pod's own filesystem (web.tmpdir,
+            // blob.storage.directory, process.working-dir, state.backend.rocksdb.localdir, a file: checkpoint
+            // directory, ...); remote ones (s3://) write nothing locally, and conf/ is the operator's ConfigMap.
+            conf.forEach((key, value) -> {
+                if (key.matches("(?i).*(dir|dirs|directory)") && !key.equals("kubernetes.flink.conf.dir")) {
+                    for (String dir : value.split(",")) {
+                        String path = dir.strip().replaceFirst("^file:(//)?", "");
+                        if (path.startsWith("/")) {
+                            written.addAll(List.of(path.split(":")));
+                        }
+                    }
+                }
+            });
+
             for (Map<String, Object> container : (List<Map<String, Object>>) pod.get("containers")) {
-                assertThat((Map<String, Object>) container.get("securityContext")).as(file)
+                String where = file + " container " + container.get("name");
+                assertThat((Map<String, Object>) container.get("securityContext")).as(where)
+                        .containsEntry("readOnlyRootFilesystem", true).containsEntry("runAsNonRoot", true)
                         .containsEntry("allowPrivilegeEscalation", false)
                         .containsEntry("capabilities", Map.of("drop", List.of("ALL")));
+                assertThat(String.valueOf(container.get("env"))).as(where).doesNotContain("ENABLE_BUILT_IN_PLUGINS");
+                List<Map<String, Object>> mounts = (List<Map<String, Object>>) container.get("volumeMounts");
+                for (String path : written) {
+                    assertThat(mounts).as(where + ": a writable emptyDir holding " + path).anySatisfy(mount -> {
+                        String at = (String) mount.get("mountPath");
+                        assertThat(path.equals(at) || path.startsWith(at + "/")).isTrue();
+                        assertThat(mount.get("readOnly")).isNotEqualTo(true);
+                        assertThat(volumes.get((String) mount.get("name"))).containsKey("emptyDir");
+                    });
+                }
             }
         }
+    }
+
+    private static final int FLINK_UID = 9999;
+    private static final String FLINK_HOME = "/opt/flink";
+
+    /** The value of {@code -Dname=...} in {@code jvmOptions}, or {@code otherwise} when none is given. */
+    private static List<String> systemProperty(String jvmOptions, String name, String otherwise) {
+        List<String> values = matches(jvmOptions, "(?:^|\\s)-D" + Pattern.quote(name) + "=(\\S+)");
+        return values.isEmpty() ? List.of(otherwise) : values;
     }
 
     /**
@@ -500,10 +701,29 @@ class DeployConfigTest {
                 .containsEntry("env.java.opts.all", flinkConfig.get(CoreOptions.FLINK_JVM_OPTIONS.key()));
         assertThat((String) conf.get("execution.checkpointing.dir")).startsWith("s3://");
 
-        String plugins = ((List<Map<String, Object>>) ((Map<String, Object>) ((Map<String, Object>) spec.get("podTemplate"))
-                .get("spec")).get("containers")).get(0).get("env").toString();
-        assertThat(plugins).contains("ENABLE_BUILT_IN_PLUGINS", "flink-s3-fs-presto-" + pom.get("flink.version") + ".jar");
+        // s3:// needs Presto's S3 filesystem in plugins/: the image has it, as the entrypoint cannot link it there under
+        // the read-only root filesystem (thePodsAreFitForTheRestrictedPodSecurityStandardWithAReadOnlyRoot).
+        String s3Plugin = "flink-s3-fs-presto-" + pom.get("flink.version") + ".jar";
+        assertThat(Files.readString(root.resolve("deploy/Dockerfile"))).contains(
+                "jar=" + s3Plugin, "ln -s /opt/flink/opt/$jar /opt/flink/plugins/s3-fs-presto/$jar");
         return d;
+    }
+
+    /** The settings a deployment's job runs with: its args, the spec from spec.yaml, the Secret's Kafka config. */
+    private static JobSettings<?> kubernetesJob(String file) throws IOException {
+        List<String> args = withMountedKafkaConfig(stringList(job(yaml(root.resolve("deploy/kubernetes")
+                .resolve(file))).get("args")));
+        int spec = args.indexOf("--spec");
+        if (spec >= 0) {
+            String specArg = args.get(spec + 1);
+            assertThat(specArg).startsWith("@/opt/chorus/spec/");
+            String specText = configMapData(root.resolve("deploy/kubernetes/spec.yaml"), "chorus-model-spec")
+                    .get(specArg.substring("@/opt/chorus/spec/".length()));
+            assertThat(specText).as("model spec in deploy/kubernetes/spec.yaml").isNotNull();
+            args.set(spec + 1, specText);
+        }
+        return file.equals("serve.yaml") ? ServeJobOptions.parse(args.toArray(String[]::new))
+                : TrainJobOptions.parse(args.toArray(String[]::new));
     }
 
     @SuppressWarnings("unchecked")
@@ -511,25 +731,30 @@ class DeployConfigTest {
         return (Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("job");
     }
 
-    private static void assertFlinkRun(List<String> command, String mainClass) {
-        assertThat(command.subList(0, 3)).containsExactly("flink", "run", "-d");
-        assertThat(command).containsSequence("-c", mainClass, DOCKERFILE_JAR);
+    /**
+     * A compose submit service's command: {@code bash -c SUBMIT_ONCE jobName flink run -d -c mainClass jar args...};
+     * returns the {@code flink run} command line.
+     */
+    private static List<String> assertFlinkRun(List<String> command, String mainClass) {
+        assertThat(command.subList(0, 2)).containsExactly("bash", "-c");
+        int flink = command.indexOf("flink");
+        assertThat(flink).as("flink run after bash -c SCRIPT NAME in " + command).isEqualTo(4);
+        List<String> flinkRun = command.subList(flink, command.size());
+        assertThat(flinkRun.subList(0, 3)).containsExactly("flink", "run", "-d");
+        assertThat(flinkRun).containsSequence("-c", mainClass, DOCKERFILE_JAR);
         assertMainClass(mainClass);
+        return flinkRun;
     }
 
     private static List<String> jobArgs(List<String> flinkRun) {
         return flinkRun.subList(flinkRun.indexOf(DOCKERFILE_JAR) + 1, flinkRun.size());
     }
 
-    private static void assertDefaultTopics(JobSettings<?> s) {
+    private static void assertDefaultTopics(JobSettings<?> s) throws IOException {
+        Set<String> created = createdTopics().keySet();
         assertThat(List.of(s.examplesTopic().name(), s.predictionsTopic().name(), s.modelsTopic().name(),
-                s.deadLetterTopic().name())).allMatch(name -> {
-                    try {
-                        return topicsFile().containsKey(name);
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, "a topic of deploy/kafka/topics");
+                s.deadLetterTopic().name())).allMatch(created::contains,
+                        "a topic of deploy/kafka/topics or deploy/kafka/serve-topics");
     }
 
     private static void assertMainClass(String name) {
@@ -581,9 +806,31 @@ class DeployConfigTest {
     record TopicDef(int partitions, Map<String, String> configs) {}
 
     private static Map<String, TopicDef> topicsFile() throws IOException {
+        return topicsFile("deploy/kafka/topics");
+    }
+
+    private static Map<String, TopicDef> topicsFile(String file) throws IOException {
         Map<String, TopicDef> topics = new LinkedHashMap<>();
-        for (LocalClusterDriver.TopicLine t : LocalClusterDriver.readTopics(root.resolve("deploy/kafka/topics"))) {
+        for (LocalClusterDriver.TopicLine t : LocalClusterDriver.readTopics(root.resolve(file))) {
             topics.put(t.name(), new TopicDef(t.partitions(), t.configs()));
+        }
+        return topics;
+    }
+
+    /** What create-topics.sh creates (docker-compose.yml): deploy/kafka/topics, then deploy/kafka/serve-topics. */
+    private static Map<String, TopicDef> createdTopics() throws IOException {
+        Map<String, TopicDef> topics = new LinkedHashMap<>(topicsFile());
+        topicsFile(SERVE_TOPICS).forEach((name, def) -> assertThat(topics.put(name, def)).as(name + " listed twice")
+                .isNull());
+        return topics;
+    }
+
+    /** The topics a job's sinks write. */
+    private static Set<String> outputTopics(JobSettings<?> s) {
+        Set<String> topics = new TreeSet<>(List.of(s.predictionsTopic().name(), s.deadLetterTopic().name()));
+        if (s instanceof TrainSettings t) {
+            topics.addAll(List.of(t.modelsTopic().name(), t.annotatorsTopic().name(), t.consensusTopic().name(),
+                    t.championsTopic().name(), t.specsTopic().name(), t.specRefusalsTopic().name()));
         }
         return topics;
     }
