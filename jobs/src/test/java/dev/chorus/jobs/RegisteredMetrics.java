@@ -48,8 +48,13 @@ public final class RegisteredMetrics {
 
     /** A harness environment whose task metric group registers into this. */
     public MockEnvironment environment() {
+        return environment("test-job");
+    }
+
+    /** A harness environment of the job named {@code job} (the {@code job_name} label). */
+    public MockEnvironment environment(String job) {
         var task = TaskManagerMetricGroup.createTaskManagerMetricGroup(registry, "localhost", ResourceID.generate())
-                .addJob(new JobID(), "test-job").addTask(ExecutionAttemptID.randomId(), "test-task");
+                .addJob(new JobID(), job).addTask(ExecutionAttemptID.randomId(), "test-task");
         return new MockEnvironmentBuilder().setMetricGroup(task).build();
     }
 

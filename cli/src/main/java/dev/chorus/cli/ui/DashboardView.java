@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * variant's learning curve (prequential accuracy, and loss when the snapshots carry it, over examples seen) and
  * latest model version, a leaderboard when a task has several variants, and each variant's annotators' confusion
  * matrices and consensus coverage ({@link ConsensusCoverage}); dead letters by field and reason. Bounded whatever the
- * topics hold: the last points of each series, a few distinct reasons and the latest letters of each field, and the
+ * topics hold: the last points of each series ({@value #MAX_POINTS}, and {@value #MAX_CURVE_POINTS} over all
+ * series, shared evenly), a few distinct reasons and the latest letters of each field, and the
  * {@value #MAX_CONSENSUS_ITEMS} most recently changed consensus items (about 150 bytes each); of a snapshot, a
  * dead letter or a changed item only what the page shows (no parameters, no original bytes). A tombstone deletes
  * its key, as compaction will. Bounded too in what hostile topics could make grow: at most {@value #MAX_TASKS} tasks,
@@ -42,6 +43,12 @@ public class DashboardView {
 
     /** Points kept per curve, distinct reasons per dead-letter field, latest letters per field. */
     static final int MAX_POINTS = 2000;
+    /**
+     * Points kept over all series: past {@code MAX_CURVE_POINTS / MAX_POINTS} series (a variant has two), each keeps
+     * its last {@code MAX_CURVE_POINTS / series}, so that the view, and the JSON written at each change, stay a few
+     * megabytes at the task and variant bounds rather than eight million points.
+     */
+    static final int MAX_CURVE_POINTS = 400_000;
     static final int MAX_REASONS = 20;
     static final int RECENT = 10;
     /** Consensus items counted, over all tasks; beyond it the least recently changed one is forgotten. */
@@ -86,6 +93,7 @@ public class DashboardView {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final int maxPoints;
+    private final int maxCurvePoints;
     private final int maxReasons;
     private final int recent;
     private final int maxConsensusItems;
@@ -101,6 +109,8 @@ public class DashboardView {
     /** Records dropped past a bound, by which bound. */
     private final Map<String, Long> dropped = new TreeMap<>();
     private long annotatorModels;
+    /** Variants with a model snapshot, over all tasks: two series each, sharing {@link #maxCurvePoints}. */
+    private int curvedVariants;
     private long deadLetters;
     private long revision;
     private Rendered rendered;
@@ -117,7 +127,12 @@ public class DashboardView {
     }
 
     DashboardView(int maxPoints, int maxReasons, int recent, int maxConsensusItems) {
+        this(maxPoints, maxReasons, recent, maxConsensusItems, MAX_CURVE_POINTS);
+    }
+
+    DashboardView(int maxPoints, int maxReasons, int recent, int maxConsensusItems, int maxCurvePoints) {
         this.maxPoints = maxPoints;
+        this.maxCurvePoints = maxCurvePoints;
         this.maxReasons = maxReasons;
         this.recent = recent;
         this.maxConsensusItems = maxConsensusItems;
@@ -141,8 +156,8 @@ public class DashboardView {
         if (snapshot == null) {
             String[] id = modelKeys.remove(key);
             Task task = id == null ? null : tasks.get(id[0]);
-            if (task != null) {
-                task.variants.remove(id[1]);
+            if (task != null && task.variants.remove(id[1]) != null) {
+                curvedVariants--;
                 dropIfEmpty(id[0]);
             }
             return;
@@ -155,7 +170,13 @@ public class DashboardView {
             return;
         }
         modelKeys.put(key, new String[] {snapshot.getTask(), snapshot.getVariant()});
-        Variant v = task.variants.computeIfAbsent(snapshot.getVariant(), n -> new Variant());
+        Variant v = task.variants.get(snapshot.getVariant());
+        if (v == null) {
+            v = new Variant();
+            task.variants.put(snapshot.getVariant(), v);
+            curvedVariants++;
+            trimCurves();
+        }
         v.latest = new Latest(snapshot.getVersion(), snapshot.getExamplesSeen(), cut(snapshot.getAlgorithm()),
                 snapshot.getCreatedAt(), snapshot.getMetrics().get(ACCURACY));
         v.snapshots++;
@@ -463,7 +484,27 @@ public class DashboardView {
 
     private void add(Deque<double[]> series, long examples, Double value) {
         series.addLast(new double[] {examples, value == null ? Double.NaN : value});
-        if (series.size() > maxPoints) {
+        trim(series, pointsPerSeries());
+    }
+
+    /** The points each series keeps now: {@link #maxPoints}, or its share of {@link #maxCurvePoints}. */
+    private int pointsPerSeries() {
+        return Math.max(1, Math.min(maxPoints, maxCurvePoints / Math.max(1, 2 * curvedVariants)));
+    }
+
+    /** A variant came: every series keeps only its share, its oldest points going first. */
+    private void trimCurves() {
+        int kept = pointsPerSeries();
+        for (Task task : tasks.values()) {
+            for (Variant v : task.variants.values()) {
+                trim(v.accuracy, kept);
+                trim(v.loss, kept);
+            }
+        }
+    }
+
+    private static void trim(Deque<double[]> series, int kept) {
+        while (series.size() > kept) {
             series.removeFirst();
         }
     }

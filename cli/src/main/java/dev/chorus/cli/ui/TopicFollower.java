@@ -24,7 +24,8 @@ import org.apache.kafka.common.errors.TimeoutException;
  * One of the dashboard's readers: follows one topic from the beginning into the {@link DashboardView}, decoding each
  * record whatever its wire format, and tells the view whether the topic is being read: a topic Kafka does not have
  * is not one Kafka does not answer for, and a poll that brings nothing cannot tell a quiet topic from a Kafka that is
- * gone, so after {@link #QUIET} without records the follower asks Kafka for the topic's end offsets. Not
+ * gone, so after {@link #QUIET} without records the follower asks Kafka for the topic's end offsets. Every
+ * {@link #PARTITIONS_CHECK} it looks the topic up again, and reads a partition added since from its beginning. Not
  * thread-safe: one thread ({@link Dashboard}'s) calls it.
  */
 final class TopicFollower {
@@ -33,6 +34,8 @@ final class TopicFollower {
     static final Duration ANSWER = Duration.ofSeconds(10);
     /** How long polls may bring nothing before the follower asks Kafka whether it still answers. */
     static final Duration QUIET = Duration.ofSeconds(30);
+    /** How often the follower looks for partitions added to the topic since it last looked. */
+    static final Duration PARTITIONS_CHECK = Duration.ofMinutes(1);
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final DashboardView view;
@@ -47,6 +50,8 @@ final class TopicFollower {
     /** When Kafka last answered this follower (epoch milliseconds), and whether the view says it does not now. */
     private long answered;
     private boolean unanswered;
+    /** When the follower last looked the topic's partitions up (epoch milliseconds). */
+    private long partitionsLooked;
 
     /**
      * Follows {@code topic}, the dashboard's {@code role} topic of {@code kind} records, with {@code consumer};
@@ -88,15 +93,20 @@ final class TopicFollower {
         consumer.seekToBeginning(found);
         partitions = found;
         answered = clock.getAsLong();
+        partitionsLooked = answered;
         view.following(role, topic);
         return true;
     }
 
     /**
      * Polls once, after {@link #locate}, and hands what came to the view; when polls have brought nothing for
-     * {@link #QUIET}, asks Kafka for the topic's end offsets, and the view says whether it answered.
+     * {@link #QUIET}, asks Kafka for the topic's end offsets, and the view says whether it answered; every
+     * {@link #PARTITIONS_CHECK}, follows the partitions added since.
      */
     void poll() {
+        if (clock.getAsLong() - partitionsLooked >= PARTITIONS_CHECK.toMillis()) {
+            followAddedPartitions();
+        }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         for (ConsumerRecord<byte[], byte[]> r : records) {
             accept(r);
@@ -114,6 +124,35 @@ final class TopicFollower {
                         + Instant.ofEpochMilli(answered) + " (no answer in " + ANSWER.toSeconds()
                         + " s to a look-up of the topic's end); still trying");
             }
+        }
+    }
+
+    /**
+     * Reads the topic's partitions that are not followed yet from their beginning; the followed ones go on where they
+     * are (an assignment keeps the positions of the partitions it keeps). A look-up Kafka does not answer is left to
+     * the next one: the quiet check says whether Kafka answers.
+     */
+    private void followAddedPartitions() {
+        partitionsLooked = clock.getAsLong();
+        List<PartitionInfo> infos;
+        try {
+            infos = consumer.partitionsFor(topic, ANSWER);
+        } catch (TimeoutException e) {
+            return;
+        }
+        List<TopicPartition> added = new ArrayList<>();
+        for (PartitionInfo p : infos == null ? List.<PartitionInfo>of() : infos) {
+            TopicPartition partition = new TopicPartition(topic, p.partition());
+            if (!partitions.contains(partition)) {
+                added.add(partition);
+            }
+        }
+        if (!added.isEmpty()) {
+            List<TopicPartition> all = new ArrayList<>(partitions);
+            all.addAll(added);
+            consumer.assign(all);
+            consumer.seekToBeginning(added);
+            partitions = all;
         }
     }
 

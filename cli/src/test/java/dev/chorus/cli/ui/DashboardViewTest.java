@@ -90,6 +90,64 @@ class DashboardViewTest {
     }
 
     @Test
+    void theSeriesShareTheirPointsBoundAndAVariantThatComesTrimsTheOthersAtOnce() throws Exception {
+        DashboardView shared = new DashboardView(10, 2, 2, 2, 40);
+        for (int version = 1; version <= 12; version++) {
+            shared.model("t/a", snapshot("t", "a", version, version, Map.of("prequentialAccuracy", 0.5,
+                    "prequentialLoss", 1.0)));
+        }
+        shared.model("t/b", snapshot("t", "b", 1, 1, Map.of("prequentialAccuracy", 0.5)));
+        assertThat(points(shared, "a", "accuracy")).as("4 series of 40 points: each its own bound, 10")
+                .containsExactly(3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+
+        shared.model("u/c", snapshot("u", "c", 1, 1, Map.of("prequentialAccuracy", 0.5)));
+        assertThat(points(shared, "a", "accuracy")).as("6 series of 40 points: 6 each, the oldest gone first")
+                .containsExactly(7L, 8L, 9L, 10L, 11L, 12L);
+        assertThat(points(shared, "a", "loss")).containsExactly(7L, 8L, 9L, 10L, 11L, 12L);
+
+        shared.model("u/c", null);
+        shared.model("t/a", snapshot("t", "a", 13, 13, Map.of("prequentialAccuracy", 0.5)));
+        assertThat(points(shared, "a", "accuracy")).as("c gone: 10 each again").hasSize(7).endsWith(13L);
+    }
+
+    /** At the task and variant bounds, the curves hold the points bound over all series, not 2000 each. */
+    @Test
+    void atTheTaskAndVariantBoundsTheCurvesHoldTheirSharedBound() throws Exception {
+        DashboardView full = new DashboardView();
+        int snapshots = 2 * DashboardView.MAX_CURVE_POINTS / (2 * DashboardView.MAX_TASKS * DashboardView.MAX_VARIANTS);
+        for (int version = 1; version <= snapshots; version++) {
+            for (int t = 0; t < DashboardView.MAX_TASKS; t++) {
+                for (int v = 0; v < DashboardView.MAX_VARIANTS; v++) {
+                    full.model("t" + t + "/v" + v, snapshot("t" + t, "v" + v, version, version,
+                            Map.of("prequentialAccuracy", 0.5, "prequentialLoss", 1.0)));
+                }
+            }
+        }
+        JsonNode json = JSON.readTree(full.toJson());
+        long points = 0;
+        for (JsonNode task : json.get("tasks")) {
+            for (JsonNode variant : task.get("variants")) {
+                points += variant.get("accuracy").size() + variant.get("loss").size();
+            }
+        }
+        assertThat(points).isEqualTo(DashboardView.MAX_CURVE_POINTS);
+    }
+
+    /** The examples-seen of variant {@code variant}'s {@code series} points, of the view's only variant so named. */
+    private static List<Long> points(DashboardView view, String variant, String series) throws Exception {
+        JsonNode json = JSON.readTree(view.toJson());
+        List<Long> examples = new java.util.ArrayList<>();
+        for (JsonNode task : json.get("tasks")) {
+            for (JsonNode v : task.get("variants")) {
+                if (v.get("variant").asText().equals(variant)) {
+                    v.get(series).forEach(p -> examples.add(p.get(0).asLong()));
+                }
+            }
+        }
+        return examples;
+    }
+
+    @Test
     void variantsOfATaskAreRankedOnALeaderboardByLatestAccuracy() throws Exception {
         view.model("t/a", snapshot("t", "a", 3, 300, Map.of("prequentialAccuracy", 0.6)));
         view.model("t/b", snapshot("t", "b", 2, 200, Map.of("prequentialAccuracy", 0.8)));

@@ -52,6 +52,44 @@ class TopicFollowerTest {
         assertThat(JSON.readTree(view.toJson()).get("tasks").get(0).get("annotators")).hasSize(1);
     }
 
+    /**
+     * A partition added to the topic while it is followed (kafka-topics --alter --partitions) is read from its
+     * beginning once the follower looks the topic up again, and the partitions it read already go on where they were.
+     */
+    @Test
+    void aPartitionAddedToAFollowedTopicIsReadFromItsBeginningAndTheOthersGoOn() throws Exception {
+        TopicPartition added = new TopicPartition(TOPIC, 1);
+        kafka.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null)));
+        kafka.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        kafka.updateEndOffsets(Map.of(PARTITION, 1L, added, 0L));
+        assertThat(follower.locate()).isTrue();
+        kafka.addRecord(annotatorRecord(0, 0L, "a0"));
+        follower.poll();
+
+        kafka.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null),
+                new PartitionInfo(TOPIC, 1, null, null, null)));
+        kafka.updateBeginningOffsets(Map.of(added, 0L));
+        now.addAndGet(TopicFollower.PARTITIONS_CHECK.toMillis() - 1);
+        follower.poll();
+        assertThat(kafka.assignment()).as("not looked up again yet").containsExactly(PARTITION);
+        now.incrementAndGet();
+        follower.poll();
+        assertThat(kafka.assignment()).containsExactlyInAnyOrder(PARTITION, added);
+
+        kafka.addRecord(annotatorRecord(1, 0L, "a1"));
+        kafka.addRecord(annotatorRecord(0, 1L, "a2"));
+        follower.poll();
+        assertThat(JSON.readTree(view.toJson()).get("tasks").get(0).get("annotators").findValuesAsText("annotator"))
+                .containsExactly("a0", "a1", "a2");
+        assertThat(kafka.position(PARTITION)).as("partition 0 went on where it was").isEqualTo(2);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> annotatorRecord(int partition, long offset, String annotator) {
+        return new ConsumerRecord<>(TOPIC, partition, offset, ("t/" + annotator).getBytes(StandardCharsets.UTF_8),
+                WireFormat.AVRO.codec(AnnotatorModel.class).encode(
+                        DashboardViewTest.annotator("t", annotator, 2, new float[] {0.9f, 0.1f, 0.2f, 0.8f})));
+    }
+
     @Test
     void aLookUpKafkaDoesNotAnswerSaysKafkaIsUnreachableNotThatTheTopicIsMissing() throws Exception {
         kafka.down = true;

@@ -3,6 +3,7 @@ package dev.chorus.jobs.serve;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.Predictor;
 import dev.chorus.jobs.DeadLetters;
+import dev.chorus.jobs.DecodeRecords;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.LabelledMetrics;
 import dev.chorus.jobs.TaskBound;
@@ -148,7 +149,8 @@ public final class ServeFunction
     private transient Counter resets;
     private transient Counter partsDropped;
     private transient Counter waited;
-    private transient Counter deadLetters;
+    /** In all and by field, as every operator counts them ({@link LabelledMetrics.DeadLetterCounts}). */
+    private transient LabelledMetrics.DeadLetterCounts deadLetters;
     private transient Counter nonFinitePredictions;
     private transient Map<String, Served> served;
 
@@ -209,7 +211,7 @@ public final class ServeFunction
         resets = metrics.counter("modelsReset");
         partsDropped = metrics.counter("snapshotPartsDropped");
         waited = metrics.counter("examplesWaited");
-        deadLetters = metrics.counter("deadLetters");
+        deadLetters = new LabelledMetrics.DeadLetterCounts(metrics);
         nonFinitePredictions = metrics.counter("nonFinitePredictions");
         championChanges = metrics.counter("championChanges");
         restarts = new ChampionRestarts(metrics, followsChampion);
@@ -271,7 +273,7 @@ public final class ServeFunction
             rejectModel(ctx, record, e.field(), "undecodable model record: " + e.getMessage());
             return;
         } catch (RuntimeException | StackOverflowError e) {
-            rejectModel(ctx, record, null, "undecodable model record: " + e);
+            rejectModel(ctx, record, DecodeRecords.UNEXPECTED, "undecodable model record: " + e);
             return;
         }
         int slash = snapshot.getVariant().indexOf('/');
@@ -401,7 +403,7 @@ public final class ServeFunction
             deadLetter(ctx, record, e.field(), "undecodable champion record, serving unchanged: " + e.getMessage());
             return;
         } catch (RuntimeException | StackOverflowError e) {
-            deadLetter(ctx, record, null, "undecodable champion record, serving unchanged: " + e);
+            deadLetter(ctx, record, DecodeRecords.UNEXPECTED, "undecodable champion record, serving unchanged: " + e);
             return;
         }
         int slash = champion.getVariant().indexOf('/');
@@ -572,11 +574,16 @@ public final class ServeFunction
         deadLetter(ctx, record, field, reason);
     }
 
-    /** Every subtask sees every models record: subtask 0 alone sends its dead letter. */
+    /**
+     * Every subtask sees every models record: subtask 0 alone sends its dead letter. A record that is no valid
+     * encoding (no field) is counted as {@code decode}, one whose decoding threw something else as
+     * {@link DecodeRecords#UNEXPECTED}, as the decode operators count them; neither letter names a field.
+     */
     private void deadLetter(Context ctx, KafkaRecord record, String field, String reason) {
         if (firstSubtask) {
-            deadLetters.inc();
-            ctx.output(DEAD_LETTERS, DeadLetters.of(record, field, reason + " (at " + record.coordinates() + ")",
+            deadLetters.count(field == null ? "decode" : field);
+            String named = field == null || field.equals(DecodeRecords.UNEXPECTED) ? null : field;
+            ctx.output(DEAD_LETTERS, DeadLetters.of(record, named, reason + " (at " + record.coordinates() + ")",
                     ctx.currentProcessingTime(), deadLetterMaxOriginalBytes));
         }
     }
@@ -603,7 +610,7 @@ public final class ServeFunction
 
     private void reject(Consumer<DeadLetter> rejected, Sourced<Example> example, long now, String field,
             String reason) {
-        deadLetters.inc();
+        deadLetters.count(field);
         rejected.accept(DeadLetters.ofExample(examplesTopic.name(), example.value().getId(), example.partition(),
                 example.offset(), exampleCodec.encode(example.value()), field, reason, now,
                 deadLetterMaxOriginalBytes));
