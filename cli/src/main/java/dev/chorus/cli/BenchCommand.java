@@ -391,6 +391,11 @@ public final class BenchCommand {
                 description = "The searches' budgetExamples (default: a third of the stream).")
         long searchBudget;
 
+        @Option(names = "--cpu-repeats", paramLabel = "N", defaultValue = "3",
+                description = "Time each search track's three races (the search, the 8 to the end, the default) N"
+                        + " times, interleaved, and divide the medians (default: ${DEFAULT-VALUE}).")
+        int cpuRepeats;
+
         @Mixin
         BenchFigures figures;
 
@@ -406,7 +411,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             SelectBenchmark.Options options = usageChecked(spec,
                     () -> new SelectBenchmark.Options(data, seed, limit, batchSize, Set.copyOf(tracks),
-                            searchBudget));
+                            searchBudget, cpuRepeats));
             noteForcedCoreType();
             PrintWriter out = spec.commandLine().getOut();
             Map<String, Object> results = SelectBenchmark.run(options, lineByLine(out));

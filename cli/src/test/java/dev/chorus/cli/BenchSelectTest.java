@@ -1,6 +1,7 @@
 package dev.chorus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,13 @@ class BenchSelectTest {
 
     @TempDir
     Path dir;
+
+    @Test
+    void refusesFewerThanOneCpuRepeat() {
+        CliRun run = CliRun.run("bench", "select", "--tracks", "search", "--cpu-repeats", "0");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--cpu-repeats of at least 1, got 0");
+    }
 
     @Test
     void writesEveryKeyTheIssueNamesWithSaneValues() throws Exception {
@@ -62,6 +70,23 @@ class BenchSelectTest {
         // A CPU-time ratio is a timing, which a loaded machine and JIT warm-up move at this size: only its presence
         // is checked here; the work ratio is checked exactly by the example counts below.
         assertThat(at(results, "search.cpu_ratio_to_one_variant").asDouble()).isPositive().isFinite();
+        // Three timings of each race (the default --cpu-repeats), the ratio dividing their medians.
+        assertThat(at(results, "search.cpu_repeats").asInt()).isEqualTo(3);
+        JsonNode runs = at(results, "search.cpu_seconds_runs");
+        for (String race : new String[] {"search", "all_to_end", "default"}) {
+            assertThat(runs.path(race)).as(race).hasSize(3);
+            double[] sorted = new double[3];
+            for (int r = 0; r < 3; r++) {
+                sorted[r] = runs.path(race).get(r).asDouble();
+            }
+            java.util.Arrays.sort(sorted);
+            assertThat(at(results, "search.cpu_seconds." + race).asDouble()).as(race + ": the median")
+                    .isEqualTo(sorted[1]);
+        }
+        assertThat(at(results, "search.cpu_ratio_to_one_variant").asDouble())
+                .isCloseTo(at(results, "search.cpu_seconds.search").asDouble()
+                        / (at(results, "search.cpu_seconds.all_to_end").asDouble() / 8), within(1e-9));
+        assertThat(at(results, "search.cpu_ratio_to_one_variant_runs")).hasSize(3);
         assertThat(at(results, "search.variant_examples_trained").asLong()).isStrictlyBetween((long) LIMIT,
                 at(results, "search.variant_examples_all_to_end").asLong());
         assertThat(at(results, "search.variant_examples_all_to_end").asLong()).isEqualTo(8L * LIMIT);

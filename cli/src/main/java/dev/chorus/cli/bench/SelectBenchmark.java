@@ -34,7 +34,11 @@ import java.util.function.Consumer;
  * {@code --search-budget} sets another), against the same 8 trained to the end (the best of them on the test split
  * is the best in hindsight) and the default MLP alone. CPU is the training thread's CPU time (ThreadMXBean) over the
  * race's steps, prequential predictions included; {@code cpu_ratio_to_one_variant} divides the search's by the mean
- * of the 8 trained to the end (their race's CPU over 8). {@code stream_hindsight} judges the 8 to the end on the
+ * of the 8 trained to the end (their race's CPU over 8). One such timing is about a second of CPU, and two of them a
+ * minute apart differed by half (session 34), so the three races run {@code cpuRepeats} times, interleaved (search,
+ * the 8, the default, then again), each repeat checked to train exactly what the first did, and the ratios divide
+ * the medians ({@code cpu_seconds}; every timing in {@code cpu_seconds_runs}, each repeat's own ratio in
+ * {@code cpu_ratio_to_one_variant_runs}). {@code stream_hindsight} judges the 8 to the end on the
  * training stream itself (their prequential accuracy over its last sixth), a judge of the search's settings that
  * never touches the test split. The same run searches {@link #WIDE_SPACE} too ({@code search_wide.}), against the
  * same default. The drift track is {@link SelectDriftTrack}'s; the cost of variants through the real train job (on
@@ -67,10 +71,17 @@ public final class SelectBenchmark {
    * @param batchSize examples per minibatch
    * @param tracks the tracks to run, some of {@link #TRACKS}
    */
-  public record Options(Path dataDir, long seed, int limit, int batchSize, Set<String> tracks, long searchBudget) {
+  public record Options(Path dataDir, long seed, int limit, int batchSize, Set<String> tracks, long searchBudget,
+      int cpuRepeats) {
+
+    /** Each search track times its three races {@value #DEFAULT_CPU_REPEATS} times. */
+    public static final int DEFAULT_CPU_REPEATS = 3;
 
     public Options {
       Objects.requireNonNull(dataDir, "dataDir");
+      if (cpuRepeats < 1) {
+        throw new IllegalArgumentException("bench select: expected --cpu-repeats of at least 1, got " + cpuRepeats);
+      }
       if (searchBudget < 0) {
         throw new IllegalArgumentException("bench select: expected a search budget of 0 (the default) or more"
             + " examples, got " + searchBudget);
@@ -83,6 +94,11 @@ public final class SelectBenchmark {
       if (tracks.isEmpty() || !TRACKS.containsAll(tracks)) {
         throw new IllegalArgumentException("bench select: expected tracks among " + TRACKS + ", got " + tracks);
       }
+    }
+
+    /** These options, the search's races timed {@value #DEFAULT_CPU_REPEATS} times. */
+    public Options(Path dataDir, long seed, int limit, int batchSize, Set<String> tracks, long searchBudget) {
+      this(dataDir, seed, limit, batchSize, tracks, searchBudget, DEFAULT_CPU_REPEATS);
     }
 
     /** Seed 42, every example, minibatches of 128, as {@code bench learn}; every track. */
@@ -181,6 +197,22 @@ public final class SelectBenchmark {
     Outcome all = stream.race(new VariantRace(random), options.batchSize(), tailFrom);
     log.accept(key + ": the default MLP alone");
     Outcome alone = stream.race(new VariantRace(VariantSpec.parse(base, MAX_VARIANTS)), options.batchSize());
+    long[] searchCpu = new long[options.cpuRepeats()];
+    long[] allCpu = new long[options.cpuRepeats()];
+    long[] aloneCpu = new long[options.cpuRepeats()];
+    searchCpu[0] = search.cpuNanos();
+    allCpu[0] = all.cpuNanos();
+    aloneCpu[0] = alone.cpuNanos();
+    for (int r = 1; r < options.cpuRepeats(); r++) {
+      log.accept(key + ": the three races again, for their CPU (" + (r + 1) + " of " + options.cpuRepeats() + ")");
+      searchCpu[r] = sameWork(search, stream.race(new VariantRace(halving), options.batchSize()));
+      allCpu[r] = sameWork(all, stream.race(new VariantRace(random), options.batchSize(), tailFrom));
+      aloneCpu[r] = sameWork(alone,
+          stream.race(new VariantRace(VariantSpec.parse(base, MAX_VARIANTS)), options.batchSize()));
+    }
+    long searchNanos = median(searchCpu);
+    long allNanos = median(allCpu);
+    long aloneNanos = median(aloneCpu);
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("space", space);
@@ -213,22 +245,58 @@ public final class SelectBenchmark {
         .map(e -> rung((RaceEvent.RungDecided) e)).toList());
     out.put("variant_examples_trained", race.variantExamplesTrained());
     out.put("variant_examples_all_to_end", all.race().variantExamplesTrained());
-    out.put("cpu_seconds", Map.of("search", search.cpuNanos() / 1e9, "all_to_end", all.cpuNanos() / 1e9,
-        "default", alone.cpuNanos() / 1e9));
-    double oneVariant = all.cpuNanos() / (double) SEARCH_VARIANTS;
-    out.put("cpu_ratio_to_one_variant", search.cpuNanos() / oneVariant);
-    out.put("cpu_ratio_to_default", search.cpuNanos() / (double) alone.cpuNanos());
+    out.put("cpu_repeats", options.cpuRepeats());
+    out.put("cpu_seconds", Map.of("search", searchNanos / 1e9, "all_to_end", allNanos / 1e9,
+        "default", aloneNanos / 1e9));
+    out.put("cpu_seconds_runs", Map.of("search", seconds(searchCpu), "all_to_end", seconds(allCpu),
+        "default", seconds(aloneCpu)));
+    double oneVariant = allNanos / (double) SEARCH_VARIANTS;
+    List<Double> ratioRuns = new ArrayList<>();
+    for (int r = 0; r < options.cpuRepeats(); r++) {
+      ratioRuns.add(searchCpu[r] / (allCpu[r] / (double) SEARCH_VARIANTS));
+    }
+    out.put("cpu_ratio_to_one_variant", searchNanos / oneVariant);
+    out.put("cpu_ratio_to_one_variant_runs", ratioRuns);
+    out.put("cpu_ratio_to_default", searchNanos / (double) aloneNanos);
     double championAccuracy = (double) championResult.get("test_accuracy");
     Map<String, Object> targets = new LinkedHashMap<>();
     targets.put("champion_within_0_5_points_of_best", championAccuracy >= bestAccuracy - 0.005);
     targets.put("champion_1_point_above_default",
         championAccuracy >= (double) defaultResult.get("test_accuracy") + 0.01);
-    targets.put("cpu_at_most_2_5x", search.cpuNanos() / oneVariant <= 2.5);
+    targets.put("cpu_at_most_2_5x", searchNanos / oneVariant <= 2.5);
     targets.put("champion_is_stream_hindsight_best", champion.equals(streamHindsight.get("best")));
     out.put("targets", targets);
-    log.accept(String.format(key + ": champion %s %.4f, best in hindsight %s %.4f, default %.4f, CPU %.2fx one variant",
-        champion, championAccuracy, best, bestAccuracy, (double) defaultResult.get("test_accuracy"),
-        search.cpuNanos() / oneVariant));
+    log.accept(String.format(key + ": champion %s %.4f, best in hindsight %s %.4f, default %.4f, CPU %.2fx one variant"
+        + " (medians of %d timings; each repeat's ratio %s)", champion, championAccuracy, best, bestAccuracy,
+        (double) defaultResult.get("test_accuracy"), searchNanos / oneVariant, options.cpuRepeats(),
+        ratioRuns.stream().map(x -> String.format("%.2f", x)).toList()));
+    return out;
+  }
+
+  /** The CPU nanoseconds of {@code again}, a repeat of {@code first}'s race, after checking it trained the same. */
+  private static long sameWork(Outcome first, Outcome again) {
+    long trained = first.race().variantExamplesTrained();
+    if (again.race().variantExamplesTrained() != trained || !Objects.equals(first.race().champion(),
+        again.race().champion())) {
+      throw new IllegalStateException("bench select: a repeat of a race trained " + again.race().variantExamplesTrained()
+          + " variant-examples to champion " + again.race().champion() + ", the first " + trained + " to "
+          + first.race().champion() + "; a race must be deterministic for its timings to be compared");
+    }
+    return again.cpuNanos();
+  }
+
+  /** The median of {@code nanos} (of an even count, the lower middle one, a timing that was measured). */
+  static long median(long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    return sorted[(sorted.length - 1) / 2];
+  }
+
+  private static List<Double> seconds(long[] nanos) {
+    List<Double> out = new ArrayList<>();
+    for (long n : nanos) {
+      out.add(n / 1e9);
+    }
     return out;
   }
 
