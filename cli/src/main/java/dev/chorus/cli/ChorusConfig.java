@@ -128,17 +128,16 @@ final class ChorusConfig implements CommandLine.IDefaultValueProvider {
      */
     void validate(CommandSpec spec) {
         Set<String> known = optionKeys(spec);
+        Set<String> flagsOnly = flagOnlyKeys(spec);
         for (String key : values().keySet()) {
             if (key.startsWith(KAFKA_PREFIX)) {
                 if (key.length() == KAFKA_PREFIX.length()) {
                     throw error("key 'kafka.' names no Kafka setting: expected kafka.<setting>, e.g. "
                             + "kafka.security.protocol");
                 }
-            } else if (flagOnlyKeys(spec).contains(key)) {
-                if (!known.contains(key)) {
-                    throw error("key '" + key + "' names an option that comes from the command line alone (--" + key
-                            + " names what a command reads or changes): give it as a flag");
-                }
+            } else if (flagsOnly.contains(key) && !known.contains(key)) {
+                throw error("key '" + key + "' names an option that comes from the command line alone (--" + key
+                        + " names what a command reads or changes): give it as a flag");
             } else if (!known.contains(key)) {
                 throw error("unknown key '" + key + "': expected the long name of an option without its dashes "
                         + "(such as bootstrap-servers) or kafka.<Kafka client setting>");
