@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -127,12 +128,16 @@ final class ChorusConfig implements CommandLine.IDefaultValueProvider {
      */
     void validate(CommandSpec spec) {
         Set<String> known = optionKeys(spec);
+        Set<String> flagsOnly = flagOnlyKeys(spec);
         for (String key : values().keySet()) {
             if (key.startsWith(KAFKA_PREFIX)) {
                 if (key.length() == KAFKA_PREFIX.length()) {
                     throw error("key 'kafka.' names no Kafka setting: expected kafka.<setting>, e.g. "
                             + "kafka.security.protocol");
                 }
+            } else if (flagsOnly.contains(key) && !known.contains(key)) {
+                throw error("key '" + key + "' names an option that comes from the command line alone (--" + key
+                        + " names what a command reads or changes): give it as a flag");
             } else if (!known.contains(key)) {
                 throw error("unknown key '" + key + "': expected the long name of an option without its dashes "
                         + "(such as bootstrap-servers) or kafka.<Kafka client setting>");
@@ -147,13 +152,24 @@ final class ChorusConfig implements CommandLine.IDefaultValueProvider {
         return keys;
     }
 
+    /** The long names of the options of {@code spec} and its subcommands marked {@link FlagOnly}. */
+    private static Set<String> flagOnlyKeys(CommandSpec spec) {
+        Set<String> keys = new TreeSet<>();
+        collectKeys(spec, keys, ChorusConfig::flagOnly);
+        return keys;
+    }
+
     private static void collectKeys(CommandSpec spec, Set<String> keys) {
+        collectKeys(spec, keys, ChorusConfig::configurable);
+    }
+
+    private static void collectKeys(CommandSpec spec, Set<String> keys, Predicate<OptionSpec> which) {
         for (OptionSpec option : spec.options()) {
-            if (configurable(option)) {
+            if (which.test(option)) {
                 keys.add(key(option));
             }
         }
-        spec.subcommands().values().forEach(sub -> collectKeys(sub.getCommandSpec(), keys));
+        spec.subcommands().values().forEach(sub -> collectKeys(sub.getCommandSpec(), keys, which));
     }
 
     /**
@@ -163,7 +179,12 @@ final class ChorusConfig implements CommandLine.IDefaultValueProvider {
     private static boolean configurable(OptionSpec option) {
         return !option.usageHelp() && !option.versionHelp() && !option.isMultiValue()
                 && !CONFIG_OPTION.equals(option.longestName()) && longName(option) != null
-                && !(option.userObject() instanceof AnnotatedElement field && field.isAnnotationPresent(FlagOnly.class));
+                && !flagOnly(option);
+    }
+
+    private static boolean flagOnly(OptionSpec option) {
+        return longName(option) != null
+                && option.userObject() instanceof AnnotatedElement field && field.isAnnotationPresent(FlagOnly.class);
     }
 
     /** The file key of {@code option}: its declared long name without the dashes. */

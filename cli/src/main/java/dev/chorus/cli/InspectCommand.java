@@ -44,20 +44,27 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    // What to inspect comes from the command line alone (ChorusConfig.FlagOnly): a line left in the configuration file
+    // would silently read another record (partition=, nearest= over --hex) or another model (task=, produce's).
+    @ChorusConfig.FlagOnly
     @Option(names = "--file", paramLabel = "FILE", description = "Read the record's bytes from FILE ('-': stdin).")
     Path file;
 
+    @ChorusConfig.FlagOnly
     @Option(names = "--hex", paramLabel = "HEX",
             description = "The record's bytes in hex, e.g. 'C3 01 5A...' (spaces, colons and a 0x prefix are ignored).")
     String hex;
 
+    @ChorusConfig.FlagOnly
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Read the record from this topic (needs --offset).")
     String topic;
 
+    @ChorusConfig.FlagOnly
     @Option(names = "--partition", paramLabel = "P", defaultValue = "0",
             description = "Partition of --topic (default: ${DEFAULT-VALUE}).")
     int partition;
 
+    @ChorusConfig.FlagOnly
     @Option(names = "--offset", paramLabel = "O", description = "Offset of the record in --topic's partition.")
     Long offset;
 
@@ -65,6 +72,7 @@ final class InspectCommand implements Callable<Integer> {
             description = "Expected record type (default: Avro by its schema fingerprint, JSON by the schema it fits).")
     RecordKind type;
 
+    @ChorusConfig.FlagOnly
     @Option(names = "--nearest", paramLabel = "TOKEN",
             description = "Print the tokens nearest TOKEN by cosine in a skip-gram model: the newest of --task on the "
                     + "models topic, or --file (a snapshot record, or the SkipGram's bytes).")
@@ -78,11 +86,12 @@ final class InspectCommand implements Callable<Integer> {
             + "without it, neighbours are hash buckets, as the model keeps no tokens.")
     Path vocabulary;
 
+    @ChorusConfig.FlagOnly
     @Option(names = "--task", paramLabel = "TASK", description = "With --nearest and no --file: the task whose model "
             + "to read.")
     String task;
 
-    // Not from a variant= line, which is serve's (variant=champion names no model on the models topic).
+    // Nor from a variant= line, which is serve's (variant=champion names no model on the models topic).
     @ChorusConfig.FlagOnly
     @Option(names = "--variant", paramLabel = "VARIANT", defaultValue = "default",
             description = "With --task: the variant (default: ${DEFAULT-VALUE}).")
@@ -97,7 +106,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        // Only --nearest reads --task, --variant and --vocabulary: a configuration file's task= is for other commands.
+        // Only --nearest reads --task, --variant and --vocabulary.
         if (nearest != null) {
             return nearest();
         }

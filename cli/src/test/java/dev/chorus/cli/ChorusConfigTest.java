@@ -163,6 +163,40 @@ class ChorusConfigTest {
                 .<String>getValue()).as("serve's option of that name").isEqualTo("champion");
     }
 
+    /**
+     * What inspect reads comes from the command line alone: produce's {@code task=fashion} must not make
+     * {@code inspect --nearest tok} read fashion's model, nor a {@code partition=} line another partition's record.
+     */
+    @Test
+    void aTaskLineNeverNamesTheModelInspectReads() throws IOException {
+        Path file = config("task=fashion\n");
+
+        CommandLine cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "inspect", "--nearest", "tok");
+        InspectCommand inspect = cli.getSubcommands().get("inspect").getCommand();
+        assertThat(inspect.task).as("task= is produce's and models'").isNull();
+
+        CliRun noTask = CliRun.run("--config", file.toString(), "inspect", "--nearest", "tok", "--bootstrap-servers",
+                CliRun.unreachableBroker());
+        assertThat(noTask.exitCode()).as("no model named").isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(noTask.err()).contains("give it --task (from --models-topic) or --file");
+
+        CommandLine produceCli = ChorusCli.commandLine(CliRun.noConfig());
+        produceCli.parseArgs("--config", file.toString(), "produce", "x.csv");
+        assertThat(produceCli.getSubcommands().get("produce").getCommandSpec().findOption("--task")
+                .<String>getValue()).as("produce's option of that name").isEqualTo("fashion");
+    }
+
+    @Test
+    void aKeyThatOnlyInspectsSelectorsHaveIsRefusedByName() throws IOException {
+        for (String line : new String[] {"partition=3", "offset=7", "topic=t", "nearest=tok", "file=f", "hex=C3"}) {
+            CliRun run = CliRun.run("--config", config(line + "\n").toString(), "tail", "t");
+            String key = line.substring(0, line.indexOf('='));
+            assertThat(run.exitCode()).as(line).isEqualTo(CommandLine.ExitCode.USAGE);
+            assertThat(run.err()).as(line).contains("key '" + key + "'", "command line alone").hasLineCount(1);
+        }
+    }
+
     @Test
     void theExampleFileListsEveryKey() throws IOException {
         String example;

@@ -1,6 +1,5 @@
 package dev.chorus.jobs;
 
-import dev.chorus.schemas.codec.UnicodeText;
 import java.io.Serializable;
 import java.util.Collection;
 import java.util.Set;
@@ -18,8 +17,6 @@ public final class TaskBound implements Serializable {
 
     /** Tasks beyond the allow-list that one parallel instance admits unless configured otherwise. */
     public static final int DEFAULT_MAX_TASKS = 16;
-    /** Longest task name a dead-letter reason quotes in full; longer ones are cut, with their length. */
-    static final int QUOTED_NAME_CHARS = 64;
 
     private final int maxTasks;
     private final TreeSet<String> allowed;
@@ -58,27 +55,6 @@ public final class TaskBound implements Serializable {
     public String reason(String task, String where) {
         String expected = allowed.isEmpty() ? "" : "one of the allowed tasks " + allowed + " or ";
         return "field 'task': expected " + expected + "one of at most maxTasks=" + maxTasks + " other tasks " + where
-                + ", got " + quoted(task);
-    }
-
-    /** {@code name} in double quotes, with quotes, backslashes and control characters escaped, cut if long. */
-    public static String quoted(String name) {
-        int cut = UnicodeText.cut(name, QUOTED_NAME_CHARS);
-        StringBuilder out = new StringBuilder("\"");
-        for (int i = 0; i < cut; i++) {
-            char c = name.charAt(i);
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7f) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        out.append('"');
-        if (cut < name.length()) {
-            out.append("... (").append(name.length()).append(" chars)");
-        }
-        return out.toString();
+                + ", got " + ExampleValidator.quoted(task);
     }
 }

@@ -13,6 +13,7 @@ import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.RecordDecodingException;
+import dev.chorus.schemas.codec.UnicodeText;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,6 +62,11 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
+    /**
+     * The most of a spec, or of a parser's message about one, a reason quotes ({@link UnicodeText}); past it, how
+     * long it was. A control record, and so its spec, may be several MiB (a warm start's model goes with it).
+     */
+    static final int QUOTED_SPEC_CHARS = 1_024;
 
     private final Topic<VariantSpecRecord> topic;
     private final TaskSpecs defaults;
@@ -291,8 +297,13 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     }
 
     private static String untrainable(VariantSpecRecord spec, RuntimeException e) {
-        return "spec: field 'spec': expected a model spec the train job can train, got "
-                + ExampleValidator.quoted(spec.getSpec()) + ": " + e.getMessage();
+        return "spec: field 'spec': expected a model spec the train job can train, got " + quotedSpec(spec.getSpec())
+                + ": " + UnicodeText.escaped(String.valueOf(e.getMessage()), QUOTED_SPEC_CHARS);
+    }
+
+    /** {@code spec} as a reason quotes it: escaped as {@link UnicodeText#quoted} does, and cut if long. */
+    static String quotedSpec(String spec) {
+        return UnicodeText.quoted(spec, QUOTED_SPEC_CHARS);
     }
 
     /** What is wrong with a record whatever it asks for, as {@code field: reason}, or null. */
@@ -338,14 +349,14 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         SpecChange search = searches.get(topicKey);
         if (search != null && !search.spec.equals(spec.getSpec())) {
             return "spec: field 'spec': expected the live search spec of " + ExampleValidator.quoted(topicKey) + " ("
-                    + search.spec + "), as a live search never changes: retire it or put a new one, got "
-                    + spec.getSpec();
+                    + quotedSpec(search.spec) + "), as a live search never changes: retire it or put a new one, got "
+                    + quotedSpec(spec.getSpec());
         }
         SpecChange known = entry(spec.getTask(), spec.getVariant());
         if (search == null && known != null && known.retires() && !parsed.revive()) {
             return "spec: field 'spec': expected \"revive\":true to make retired variant "
                     + ExampleValidator.quoted(topicKey) + " live again (chorus specs put --revive), got a spec "
-                    + "without it: " + spec.getSpec();
+                    + "without it: " + quotedSpec(spec.getSpec());
         }
         // A reset was asked of a live variant; one that crossed a retirement on the topic (a drift reset committed at
         // the job's next checkpoint, after a user's retire) must not undo it.
@@ -363,8 +374,9 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                 && !(parsed.revive() && VariantSpecs.parse(live.spec).equals(parsed.model()))
                 && !sameLive(live, parsed)) {
             return "spec: field 'spec': expected the live spec of " + ExampleValidator.quoted(topicKey) + " ("
-                    + live.spec + "), as a live variant's spec never changes (but for a reset: \"revive\":true "
-                    + "with the same model): retire it or put a new variant, got " + spec.getSpec();
+                    + quotedSpec(live.spec) + "), as a live variant's spec never changes (but for a reset: "
+                    + "\"revive\":true with the same model): retire it or put a new variant, got "
+                    + quotedSpec(spec.getSpec());
         }
         long liveOfTask = liveVariants(spec.getTask());
         if ((live == null || live.retires()) && liveOfTask >= maxVariantsPerTask) {
@@ -401,8 +413,8 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         SpecChange plain = current(task, record.getVariant());
         if (plain != null && !plain.retires()) {
             return "spec: field 'spec': expected a plain spec for " + ExampleValidator.quoted(plain.variant)
-                    + ", live with " + plain.spec + " (a live variant's spec never changes), got a search: "
-                    + record.getSpec();
+                    + ", live with " + quotedSpec(plain.spec) + " (a live variant's spec never changes), got a "
+                    + "search: " + quotedSpec(record.getSpec());
         }
         int added = 0;
         for (SpecChange v : SpecSearches.variants(new SpecChange(task, record.getVariant(), record.getSpec()), spec)) {
@@ -411,7 +423,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                 added++;
             } else if (!now.spec.equals(v.spec)) {
                 return "variant: field 'variant': expected the search's variant " + ExampleValidator.quoted(v.variant)
-                        + " free or live with the spec it draws, got it live with " + now.spec;
+                        + " free or live with the spec it draws, got it live with " + quotedSpec(now.spec);
             }
         }
         long liveOfTask = liveVariants(task);

@@ -11,7 +11,9 @@ import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.core.select.WarmStart;
+import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.kafka.KafkaIO;
+import dev.chorus.schemas.codec.UnicodeText;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -60,8 +62,9 @@ public final class WarmStarts {
         }
         if (initialModel == null) {
             return "initialModel: field 'initialModel': expected the saved model the spec's warmStart names ("
-                    + (warm.get().fromVariant() != null ? "variant " + warm.get().fromVariant()
-                    : "file " + warm.get().fromFile()) + "; chorus specs put reads it), got null";
+                    + (warm.get().fromVariant() != null ? "variant " + ExampleValidator.quoted(warm.get().fromVariant())
+                    : "file " + ExampleValidator.quoted(warm.get().fromFile()))
+                    + "; chorus specs put reads it), got null";
         }
         if (initialModel.remaining() > MAX_MODEL_BYTES) {
             return "initialModel: field 'initialModel': expected at most " + MAX_MODEL_BYTES + " bytes, got "
@@ -75,7 +78,8 @@ public final class WarmStarts {
                     : ModelWarmStart.start(spec.model(), bytes(initialModel), warm.get().carryOptimizer()));
         } catch (IllegalArgumentException e) {
             return "initialModel: field 'initialModel': expected a saved model that fits the variant's spec, got "
-                    + initialModel.remaining() + " bytes: " + e.getMessage();
+                    + initialModel.remaining() + " bytes: "
+                    + UnicodeText.escaped(String.valueOf(e.getMessage()), SpecControl.QUOTED_SPEC_CHARS);
         }
         return null;
     }

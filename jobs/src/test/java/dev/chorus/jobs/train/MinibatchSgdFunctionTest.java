@@ -567,8 +567,8 @@ class MinibatchSgdFunctionTest {
                 assertThat(d.getOffset()).isGreaterThanOrEqualTo(2);
             });
             assertThat(dead.get(0).getReason()).endsWith("got \"t2\"");
-            assertThat(dead.get(8).getReason()).endsWith("got \"bad\\\"\\u000a" + "x".repeat(59)
-                    + "\"... (105 chars)");
+            assertThat(dead.get(8).getReason()).endsWith("got \"bad\\u0022\\u000A" + "x".repeat(75)
+                    + "\"... (105 characters)");
             assertThat(h.numKeyedStateEntries()).as("state of t0, t1 and allowed only").isEqualTo(3);
             h.processWatermark(new Watermark(Long.MAX_VALUE));
             assertThat(predictions(h)).extracting(Prediction::getTask)

@@ -54,7 +54,7 @@ class VariantResetTest {
             List<DeadLetter> dead = h.getSideOutput(SpecControl.DEAD_LETTERS).stream().map(StreamRecord::getValue)
                     .toList();
             assertThat(dead).singleElement().satisfies(d -> assertThat(d.getReason()).startsWith(
-                    "field 'spec': expected the live spec of \"t/w\" (" + REVIVED + "), as a live variant's spec "
+                    "field 'spec': expected the live spec of \"t/w\" (" + SpecControl.quotedSpec(REVIVED) + "), as a live variant's spec "
                             + "never changes (but for a reset: \"revive\":true with the same model)"));
         }
     }

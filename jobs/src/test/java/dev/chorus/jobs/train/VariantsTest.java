@@ -256,7 +256,7 @@ class VariantsTest {
             assertThat(dead).extracting(DeadLetter::getKey).extracting(k -> StandardCharsets.UTF_8.decode(k.duplicate())
                     .toString()).containsExactly("t/a", "t/b", "t/hp");
             assertThat(dead.get(0).getReason()).isEqualTo("field 'spec': expected \"revive\":true to make retired "
-                    + "variant \"t/a\" live again (chorus specs put --revive), got a spec without it: " + OTHER_SPEC);
+                    + "variant \"t/a\" live again (chorus specs put --revive), got a spec without it: " + SpecControl.quotedSpec(OTHER_SPEC));
             String prefix = "flink_taskmanager_job_task_operator_";
             assertThat(metrics.find(prefix + "specChanges", Map.of())).singleElement()
                     .extracting(RegisteredMetrics.Registered::value).isEqualTo(21.0);

@@ -79,7 +79,7 @@ class WarmStartTrainingTest {
                     .toList();
             assertThat(dead).extracting(DeadLetter::getField).containsOnly("initialModel").hasSize(4);
             assertThat(dead.get(0).getReason()).isEqualTo("field 'initialModel': expected the saved model the spec's "
-                    + "warmStart names (variant default; chorus specs put reads it), got null");
+                    + "warmStart names (variant \"default\"; chorus specs put reads it), got null");
             assertThat(dead.get(1).getReason()).isEqualTo("field 'initialModel': expected a saved model that fits the "
                     + "variant's spec, got " + model.length + " bytes: key 'inputDim': expected 5 (the variant's spec), "
                     + "got 4 (the saved model's)");

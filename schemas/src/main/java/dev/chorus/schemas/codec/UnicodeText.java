@@ -65,6 +65,22 @@ public final class UnicodeText {
         return escaped.length() == text.length() ? text : escaped.toString();
     }
 
+    /**
+     * {@link #escaped} of at most the first {@code max} characters of {@code text} ({@link #cut}), then how many there
+     * were: a message that quotes what a producer wrote, such as a parser's, whose length the producer chose. Null stays
+     * null.
+     */
+    public static String escaped(String text, int max) {
+        if (text == null) {
+            return null;
+        }
+        int end = cut(text, max);
+        StringBuilder escaped = new StringBuilder(end + 32);
+        appendEscaped(escaped, text, end, false);
+        return end == text.length() ? escaped.toString()
+                : escaped.append("... (").append(text.length()).append(" characters)").toString();
+    }
+
     private static void appendEscaped(StringBuilder out, String text, int end, boolean quotes) {
         for (int i = 0; i < end; ) {
             int c = text.codePointAt(i);
