@@ -72,6 +72,8 @@ public final class Dashboard implements AutoCloseable {
 
     private final DashboardView view;
     private final List<Page> pages = new CopyOnWriteArrayList<>();
+    /** The request attribute that says its page reached {@link #connected}, which owns its slot from then on. */
+    private static final String CONNECTED = "chorus.ui.connected";
     /** Event streams open or being opened, for {@link #MAX_PAGES}. */
     private final AtomicInteger open = new AtomicInteger();
     private final SseHandler events = new SseHandler(this::connected);
@@ -206,7 +208,7 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /** {@code GET /api/events}: the event stream, unless {@link #MAX_PAGES} are open (503). */
-    private void events(Context ctx) throws Exception {
+    void events(Context ctx) throws Exception {
         String accept = ctx.header("Accept");
         if (accept == null || !accept.contains("text/event-stream")) {
             ctx.status(406).contentType("text/plain")
@@ -219,11 +221,27 @@ public final class Dashboard implements AutoCloseable {
                     + " pages open already, the most it serves at once; close one, or read GET /api/view.");
             return;
         }
-        events.handle(ctx);
+        try {
+            events.handle(ctx);
+        } catch (Exception | Error e) {
+            // The handler flushes the response's headers before it hands the page to connected() (which gives the
+            // slot back when the page closes): a page whose connection was reset by then fails that flush, and
+            // would otherwise hold its slot until the dashboard restarts, the 17th such page closing it to all.
+            if (ctx.attribute(CONNECTED) == null) {
+                open.decrementAndGet();
+            }
+            throw e;
+        }
+    }
+
+    /** Event streams open or being opened now, of at most {@link #MAX_PAGES}. */
+    int openPages() {
+        return open.get();
     }
 
     /** A page opened the event stream: its sender sends it the view now and each change after. */
     void connected(SseClient client) {
+        client.ctx().attribute(CONNECTED, Boolean.TRUE);
         client.keepAlive();
         Page page = new Page(client);
         client.onClose(() -> {

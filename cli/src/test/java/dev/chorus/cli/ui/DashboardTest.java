@@ -2,6 +2,7 @@ package dev.chorus.cli.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -86,6 +87,38 @@ class DashboardTest {
         }
     }
 
+    /**
+     * A page whose connection is reset before the event stream's headers are flushed: Javalin's handler throws from
+     * that flush, before it hands the page to {@code connected}, which gives its slot back on close. More such pages
+     * than {@link Dashboard#MAX_PAGES} must not leave the dashboard refusing every page after them.
+     */
+    @Test
+    void aPageResetBeforeItsHeadersAreFlushedGivesItsSlotBack() {
+        for (int page = 1; page <= Dashboard.MAX_PAGES + 1; page++) {
+            HttpServletResponse response = stub(HttpServletResponse.class, (name, args) -> switch (name) {
+                case "setStatus", "setCharacterEncoding", "setContentType", "addHeader" -> null;
+                case "flushBuffer" -> sneakyThrow(new java.io.IOException("Connection reset by peer"));
+                default -> throw new UnsupportedOperationException("a reset page's response has no " + name);
+            });
+            Map<String, Object> attributes = new java.util.HashMap<>();
+            Context context = stub(Context.class, (name, args) -> switch (name) {
+                case "header" -> "Accept".equals(args[0]) ? "text/event-stream" : null;
+                case "res" -> response;
+                case "attribute" -> args.length == 2 ? attributes.put((String) args[0], args[1])
+                        : attributes.get((String) args[0]);
+                default -> throw new UnsupportedOperationException("a reset page's context has no " + name);
+            });
+            assertThatThrownBy(() -> dashboard.events(context)).as("page %d", page)
+                    .hasMessageContaining("Connection reset by peer");
+            assertThat(dashboard.openPages()).as("slots held after page %d was reset", page).isZero();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> Object sneakyThrow(Throwable e) throws E {
+        throw (E) e;
+    }
+
     /** A view whose JSON fails, as a view over a record it cannot show would. */
     private static final class FailingView extends DashboardView {
         volatile boolean failing;
@@ -141,9 +174,12 @@ class DashboardTest {
                 case "flushBuffer" -> null;
                 default -> throw new UnsupportedOperationException("a recording page's response has no " + name);
             });
+            Map<String, Object> attributes = new java.util.concurrent.ConcurrentHashMap<>();
             Context context = stub(Context.class, (name, args) -> switch (name) {
                 case "res" -> response;
                 case "future" -> null;
+                case "attribute" -> args.length == 2 ? attributes.put((String) args[0], args[1])
+                        : attributes.get((String) args[0]);
                 default -> throw new UnsupportedOperationException("a recording page's context has no " + name);
             });
             client = new SseClient(context);
