@@ -10,7 +10,6 @@ import dev.chorus.schemas.Prediction;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.functions.RuntimeContext;
@@ -18,7 +17,6 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.streaming.api.TimerService;
@@ -42,12 +40,9 @@ final class WaitingExamples implements Serializable {
     /** The timer of a task's waiting examples: the watermark reaches it only at the end of a bounded input. */
     static final long END_OF_INPUT = Long.MAX_VALUE;
 
-    /** The state type of a waiting example: the record's fields by name, the example in Avro's serializer. */
-    static final TypeInformation<Sourced<Example>> SOURCED_EXAMPLE = sourcedExample();
-
     private final TaskBound taskBound;
     private final ListStateDescriptor<Sourced<Example>> examplesDescriptor =
-            new ListStateDescriptor<>("waiting-sourced-examples", SOURCED_EXAMPLE);
+            new ListStateDescriptor<>("waiting-sourced-examples", AvroTypes.SOURCED_EXAMPLE);
     private final ListStateDescriptor<Example> unsourcedDescriptor =
             new ListStateDescriptor<>("waiting-examples", AvroTypes.of(Example.class));
     private final ValueStateDescriptor<Integer> countDescriptor =
@@ -139,12 +134,6 @@ final class WaitingExamples implements Serializable {
         count.clear();
         tasks.release(task);
         return expired;
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static TypeInformation<Sourced<Example>> sourcedExample() {
-        return (TypeInformation) Types.POJO(Sourced.class, Map.of("value", AvroTypes.of(Example.class),
-                "partition", Types.INT, "offset", Types.LONG));
     }
 
     /** An example restored from a job before {@code waiting-sourced-examples}: where it was read is unknown. */

@@ -20,6 +20,7 @@ import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -149,6 +150,7 @@ public final class MinibatchSgdFunction
     private transient String blasBackend;
     private transient RestartedModels restartedModels;
     private transient RestartChunks restartChunks;
+    private transient EarlyEnvelopes earlyEnvelopes;
 
     public MinibatchSgdFunction(TrainSettings settings) {
         this.specs = settings.specs();
@@ -198,11 +200,48 @@ public final class MinibatchSgdFunction
         taskMetrics = new TrainingMetricsByVariant(getRuntimeContext().getMetricGroup(), prequentialWindow);
         blasBackend = Blas.get().backend().name();
         restartedModels = new RestartedModels(getRuntimeContext(), restartChunks, sourceTopic, blasBackend, snapshots);
+        earlyEnvelopes = new EarlyEnvelopes(getRuntimeContext());
     }
 
+    /**
+     * An envelope routed under a change of its variant this instance has not applied yet waits for it
+     * ({@link EarlyEnvelopes}); those that waited for a change now here go first.
+     */
     @Override
     public void processElement(VariantExample routed, ReadOnlyContext ctx, Collector<Prediction> out)
             throws Exception {
+        if (routed.generation() == VariantExample.NO_GENERATION) {
+            learn(routed, ctx, out);
+            return;
+        }
+        long applied = EarlyEnvelopes.applied(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), routed.key());
+        int waiting = earlyEnvelopes.count();
+        if (waiting > 0) {
+            for (VariantExample early : earlyEnvelopes.release(routed.variant(), applied)) {
+                learn(early, ctx, out);
+            }
+            waiting = earlyEnvelopes.count();
+        }
+        if (routed.generation() <= applied) {
+            learn(routed, ctx, out);
+        } else if (waiting < EarlyEnvelopes.MAX_PER_VARIANT) {
+            if (waiting == 0) {
+                ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+                if (batchTimeoutMs > 0) {
+                    ctx.timerService().registerProcessingTimeTimer(
+                            ctx.timerService().currentProcessingTime() + batchTimeoutMs);
+                }
+            }
+            earlyEnvelopes.hold(routed);
+        } else {
+            ctx.output(DEAD_LETTERS, deadLetters.early(routed.input(), routed.variant(), routed.generation(), applied,
+                    "with " + waiting + " of the variant's examples already waiting for that change (at most "
+                            + EarlyEnvelopes.MAX_PER_VARIANT + ")", ctx.timerService().currentProcessingTime()));
+        }
+    }
+
+    /** Predicts and trains {@code routed} with the model of its variant, made from its spec at its first example. */
+    private void learn(VariantExample routed, ReadOnlyContext ctx, Collector<Prediction> out) throws Exception {
         Sourced<Example> input = routed.input();
         Example example = input.value();
         variant = routed.variant();
@@ -401,12 +440,15 @@ public final class MinibatchSgdFunction
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+        variant = Variants.variant(ctx.getCurrentKey());
+        if (earlyEnvelopes.count() > 0) {
+            releaseEarly(timestamp, ctx, out);
+        }
         TrainerState s = state.forKey(ctx.getCurrentKey()).value();
         if (s == null) {
             return;
         }
         String task = Variants.task(ctx.getCurrentKey());
-        variant = Variants.variant(ctx.getCurrentKey());
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
             if (timestamp == END_OF_INPUT) {
                 train(s, ctx, out);
@@ -424,6 +466,27 @@ public final class MinibatchSgdFunction
         }
         state.update(s);
         metricsOf(task, s).update(s);
+    }
+
+    /**
+     * At a timer of a key whose envelopes wait ({@link EarlyEnvelopes}): those whose change is here go on; at the end of
+     * a bounded input, when every change has arrived, any other is a dead letter; else they wait for the next check.
+     */
+    private void releaseEarly(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+        String key = ctx.getCurrentKey();
+        long applied = EarlyEnvelopes.applied(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), key);
+        boolean end = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == END_OF_INPUT;
+        for (VariantExample early : earlyEnvelopes.release(variant, end ? Long.MAX_VALUE : applied)) {
+            if (early.generation() <= applied) {
+                learn(early, ctx, out);
+            } else {
+                ctx.output(DEAD_LETTERS, deadLetters.early(early.input(), variant, early.generation(), applied,
+                        "when the input ended", ctx.timerService().currentProcessingTime()));
+            }
+        }
+        if (batchTimeoutMs > 0 && ctx.timeDomain() == TimeDomain.PROCESSING_TIME && earlyEnvelopes.count() > 0) {
+            ctx.timerService().registerProcessingTimeTimer(timestamp + batchTimeoutMs);
+        }
     }
 
     private TrainerState create(TrainerState s, ReadOnlyContext ctx) {
@@ -452,11 +515,12 @@ public final class MinibatchSgdFunction
      * Predicts the open minibatch, then applies one update with it, if it holds any example, and cancels its
      * timeout.
      */
-    private void train(TrainerState s, ReadOnlyContext ctx, Collector<Prediction> out) {
+    private void train(TrainerState s, ReadOnlyContext ctx, Collector<Prediction> out) throws IOException {
         if (s.batchDeadline != Long.MIN_VALUE) {
             // Flink keeps one timer per key and timestamp: when the deadline falls on the millisecond of the next
             // snapshot, deleting it would delete the snapshot timer too and end the periodic snapshots for good.
-            if (s.batchDeadline != s.nextSnapshotAt) {
+            // Likewise when it falls on the check of envelopes waiting for a change of the variant (EarlyEnvelopes).
+            if (s.batchDeadline != s.nextSnapshotAt && earlyEnvelopes.count() == 0) {
                 ctx.timerService().deleteProcessingTimeTimer(s.batchDeadline);
             }
             s.batchDeadline = Long.MIN_VALUE;

@@ -16,7 +16,7 @@ import org.apache.flink.metrics.MetricGroup;
 /**
  * The dead letters of the trainer ({@link MinibatchSgdFunction}), each the example in its topic's wire format with its
  * Kafka coordinates and a reason naming the field, the expected and the actual value: a task past the task bound, an
- * example routed to a variant retired since, a label past a label model's annotator bound, a field that does not hash,
+ * example routed to a variant retired since, or under a change that could not be waited for, a label past a label model's annotator bound, a field that does not hash,
  * a prediction made at once that is not finite.
  * Counted: {@code deadLetters} in all and per field ({@link LabelledMetrics.DeadLetterCounts}, which
  * {@link FieldHashing} counts its own in).
@@ -48,6 +48,19 @@ final class TrainerDeadLetters {
         return DeadLetters.of(record(input), "variant", "field 'variant': expected a live variant of task "
                 + ExampleValidator.quoted(input.value().getTask()) + ", got " + ExampleValidator.quoted(variant)
                 + ", retired before the example reached it", now, maxOriginalBytes);
+    }
+
+    /**
+     * An example routed to {@code variant} at {@code generation}, a change of the variant this trainer, at
+     * {@code applied} (-1: none), has not applied yet, that cannot wait for it ({@link EarlyEnvelopes}): {@code why}.
+     */
+    DeadLetter early(Sourced<Example> input, String variant, long generation, long applied, String why, long now) {
+        counts.count("variant");
+        return DeadLetters.of(record(input), "variant", "field 'variant': expected variant "
+                + ExampleValidator.quoted(variant) + " of task " + ExampleValidator.quoted(input.value().getTask())
+                + " at the generation the example was routed under, control record " + generation
+                + ", got the trainer at " + (applied < 0 ? "no generation of it" : "control record " + applied)
+                + ", " + why, now, maxOriginalBytes);
     }
 
     /**

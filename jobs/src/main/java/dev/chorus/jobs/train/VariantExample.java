@@ -9,12 +9,23 @@ import dev.chorus.schemas.Example;
  * variant's spec JSON on a router's first envelope for a variant the control topic set, else null: the router and
  * the trainer read the broadcast independently, so the trainer may meet a new variant's first example before the
  * change itself, and then starts it from this spec. {@code initialModel} comes with the spec when the variant is
- * warm-started ({@link WarmStarts}), else null.
+ * warm-started ({@link WarmStarts}), else null. {@code generation} is the generation ({@link ModelGenerations}) of
+ * the variant as the router routed the example, the control-topic offset of the LIVE change it had applied last for
+ * the variant, or {@link #NO_GENERATION} (a {@code --spec} default no record started, or a router restored with
+ * none for it): a trainer that has not yet applied that change holds the example until it has
+ * ({@link EarlyEnvelopes}).
  */
-public record VariantExample(String variant, Sourced<Example> input, String spec, byte[] initialModel) {
+public record VariantExample(String variant, Sourced<Example> input, String spec, byte[] initialModel,
+        long generation) {
+    /** The generation of an envelope routed under no control-topic change. */
+    public static final long NO_GENERATION = -1;
 
     public VariantExample(String variant, Sourced<Example> input, String spec) {
-        this(variant, input, spec, null);
+        this(variant, input, spec, null, NO_GENERATION);
+    }
+
+    public VariantExample(String variant, Sourced<Example> input, String spec, byte[] initialModel) {
+        this(variant, input, spec, initialModel, NO_GENERATION);
     }
 
     /** The example for variant {@code default}, the only one a task trains without the control topic. */

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Fans each decoded example out to every live variant of its task ({@link VariantSpecs}): one
  * {@link VariantExample} per variant, all referencing the one decoded example (the first for a variant since it
- * changed also carries its spec, see {@link VariantExample}). A variant trains the control topic's spec, else, for
+ * changed also carries its spec, see {@link VariantExample}; each, the variant's generation as this router has it,
+ * {@link ModelGenerations}, kept in the broadcast state the trainer keeps it in). A variant trains the control topic's spec, else, for
  * variant {@code default}, {@code --spec}'s: the example must fit it ({@link #misfit}; the decoder checked what holds
  * whichever spec it trains). An example whose task has no live variant, or that does not fit a variant's spec, is a
  * dead letter for that variant (field {@code task}, or the field the spec rejects) with the Kafka record's key,
@@ -240,7 +241,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
      * warm starts (looked up only to announce a variant), the dead-letter output. One per context object, which
      * Flink keeps for the operator's life, so the per-example path allocates nothing for it.
      */
-    private record Routing(StateLookup<String> specs, StateLookup<byte[]> warmStarts,
+    private record Routing(StateLookup<String> specs, StateLookup<byte[]> warmStarts, StateLookup<Long> generations,
             Consumer<DeadLetter> deadLetters) {}
 
     @FunctionalInterface
@@ -252,7 +253,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         if (ctx != routingOf) {
             routingOf = ctx;
             routing = new Routing(() -> ctx.getBroadcastState(VariantSpecs.DESCRIPTOR),
-                    () -> ctx.getBroadcastState(WarmStarts.DESCRIPTOR), d -> ctx.output(DEAD_LETTERS, d));
+                    () -> ctx.getBroadcastState(WarmStarts.DESCRIPTOR),
+                    () -> ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), d -> ctx.output(DEAD_LETTERS, d));
         }
         return routing;
     }
@@ -260,7 +262,8 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
     /** As above, for the broadcast input's context, which releases the held examples (once per start). */
     private static Routing routing(Context ctx) {
         return new Routing(() -> ctx.getBroadcastState(VariantSpecs.DESCRIPTOR),
-                () -> ctx.getBroadcastState(WarmStarts.DESCRIPTOR), d -> ctx.output(DEAD_LETTERS, d));
+                () -> ctx.getBroadcastState(WarmStarts.DESCRIPTOR),
+                () -> ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), d -> ctx.output(DEAD_LETTERS, d));
     }
 
     private void release(Routing routing, Collector<VariantExample> out) throws Exception {
@@ -313,7 +316,10 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
             }
             routed.inc();
             boolean announce = json != null && announced.add(key);
-            out.collect(new VariantExample(variant, sourced, announce ? json : null, announce ? routing.warmStarts().get().get(key) : null));
+            Long generation = json == null ? null : routing.generations().get().get(key);
+            out.collect(new VariantExample(variant, sourced, announce ? json : null,
+                    announce ? routing.warmStarts().get().get(key) : null,
+                    generation == null ? VariantExample.NO_GENERATION : generation));
         }
         if (sourced != null) {
             examplesRouted.add(1L);
@@ -359,6 +365,7 @@ public final class VariantRouter extends BroadcastProcessFunction<Received<Examp
         }
         VariantSpecs.apply(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR), change);
         WarmStarts.apply(ctx.getBroadcastState(WarmStarts.DESCRIPTOR), change);
+        ModelGenerations.apply(ctx.getBroadcastState(ModelGenerations.DESCRIPTOR), change);
         topicTasks(ctx.getBroadcastState(VariantSpecs.DESCRIPTOR)).add(change.task);
         liveByTask.remove(change.task);
         topicSpecs.remove(Variants.key(change.task, change.variant));

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
  * The router and the trainer read the control topic's changes on broadcast edges of their own, so an example may
  * reach the trainer judged by another spec than the model it meets there: a variant retired and revived with another
  * shape, the router ahead of the trainer or behind it. The trainer checks the example against its own model and
- * dead-letters one that does not fit, rather than failing on it; the rest train.
+ * dead-letters one that does not fit, rather than failing on it; the rest train. The envelopes here carry no generation
+ * (as from a router restored from a savepoint taken before generations, or records in flight from then): a stamped one
+ * routed ahead of the trainer waits for the change instead ({@link EarlyEnvelopesTest}).
  */
 class SpecRaceTest {
 

@@ -192,7 +192,7 @@ class VariantRouterTest {
         VariantRouter router = new VariantRouter(settings(), () -> -1);
         try (BroadcastOperatorTestHarness<Received<Example>, SpecChange, VariantExample> h =
                 ProcessFunctionTestHarnesses.forBroadcastProcessFunction(router, VariantSpecs.DESCRIPTOR,
-                        WarmStarts.DESCRIPTOR)) {
+                        WarmStarts.DESCRIPTOR, ModelGenerations.DESCRIPTOR)) {
             h.processBroadcastElement(new SpecChange("t", "w", OTHER_SPEC), 0);
             h.processBroadcastElement(new SpecChange("gone", "default", null), 0);
             int invented = 20_000;
@@ -228,7 +228,7 @@ class VariantRouterTest {
 
     static BroadcastOperatorTestHarness<Received<Example>, SpecChange, VariantExample> harness() throws Exception {
         return ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new VariantRouter(settings(), () -> -1),
-                VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR);
+                VariantSpecs.DESCRIPTOR, WarmStarts.DESCRIPTOR, ModelGenerations.DESCRIPTOR);
     }
 
     static List<DeadLetter> deadLetters(BroadcastOperatorTestHarness<Received<Example>, SpecChange, VariantExample> h) {
