@@ -558,10 +558,117 @@ class DashboardViewTest {
     void aLongPosteriorCountsClassesUpToItsLargestMostLikelyClassOnly() throws Exception {
         List<Double> wide = Collections.nCopies(PrequentialConfusion.MAX_CLASSES, 0.0);
         view.consensus("t/x", consensus("t", "x", wide, 3, 1, 1));
-        assertThat(only(only(json().get("tasks")).get("consensus")).get("classes"))
-                .as("a wide posterior: the classes a page draws").hasSize(DashboardView.MAX_DRAWN_CLASSES);
+        JsonNode drawn = only(only(json().get("tasks")).get("consensus"));
+        assertThat(drawn.get("classes")).as("a wide posterior: the classes a page draws")
+                .hasSize(DashboardView.MAX_DRAWN_CLASSES);
+        assertThat(drawn.has("classIds")).as("every class, by its index").isFalse();
         view.consensus("t/y", consensus("t", "y", wide, 100, 1, 1));
-        assertThat(only(only(json().get("tasks")).get("consensus")).get("classes")).hasSize(101);
+        JsonNode past = only(only(json().get("tasks")).get("consensus"));
+        assertThat(past.get("classes").toString()).as("past the drawn classes: the classes items are of")
+                .isEqualTo("[1,1]");
+        assertThat(past.get("classIds").toString()).isEqualTo("[3,100]");
+        assertThat(past.get("otherClasses").toString()).isEqualTo("{\"classes\":0,\"items\":0}");
+    }
+
+    /**
+     * Past the drawn classes, the page is sent the classes of most items, most first, and one count of the others;
+     * an item that leaves a class can bring another class in.
+     */
+    @Test
+    void ofATaskOfMoreClassesThanDrawnTheClassesOfMostItemsAreSentAndTheOthersCountedTogether() throws Exception {
+        int k = 100;
+        List<Double> posterior = Collections.nCopies(k, 0.0);
+        DashboardView classes = new DashboardView();
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i <= c; i++) { // class c is the most likely class of c + 1 items
+                classes.consensus("t/" + c + "-" + i, consensus("t", c + "-" + i, posterior, c, 1, 1));
+            }
+        }
+        JsonNode coverage = only(only(JSON.readTree(classes.toJson()).get("tasks")).get("consensus"));
+        assertThat(coverage.get("items").asLong()).isEqualTo(k * (k + 1) / 2);
+        assertThat(longs(coverage.get("classIds"))).as("the 64 classes of most items, most first")
+                .isEqualTo(range(99, 36));
+        assertThat(longs(coverage.get("classes"))).isEqualTo(range(100, 37));
+        assertThat(coverage.get("otherClasses").get("classes").asLong()).as("classes 0..35").isEqualTo(36);
+        assertThat(coverage.get("otherClasses").get("items").asLong()).as("1 + 2 + ... + 36").isEqualTo(666);
+
+        for (int i = 0; i <= 99; i++) {
+            classes.consensus("t/99-" + i, null);
+        }
+        coverage = only(only(JSON.readTree(classes.toJson()).get("tasks")).get("consensus"));
+        assertThat(longs(coverage.get("classIds"))).as("class 99 has no item left: class 35 comes in")
+                .isEqualTo(range(98, 35));
+        assertThat(coverage.get("otherClasses").get("classes").asLong()).isEqualTo(35);
+        assertThat(coverage.get("otherClasses").get("items").asLong()).as("1 + 2 + ... + 35").isEqualTo(630);
+    }
+
+    /**
+     * At the task and variant bounds, each variant's consensus on a 4,096-class task with an item of its last class:
+     * the class counts the page is sent are a count and a class per class some item is of (at most 64 per variant),
+     * not 4,096 counts per variant (8,192,000 numbers before).
+     */
+    @Test
+    void atTheTaskAndVariantBoundsConsensusClassCountsStayBounded() throws Exception {
+        List<Double> wide = Collections.nCopies(PrequentialConfusion.MAX_CLASSES, 0.0);
+        List<Double> narrow = Collections.nCopies(DashboardView.MAX_DRAWN_CLASSES, 0.0);
+        int coverages = DashboardView.MAX_TASKS * DashboardView.MAX_VARIANTS;
+        int itemsEach = DashboardView.MAX_CONSENSUS_ITEMS / coverages;
+        DashboardView full = new DashboardView();
+        for (int t = 0; t < DashboardView.MAX_TASKS; t++) {
+            for (int v = 0; v < DashboardView.MAX_VARIANTS; v++) {
+                // The first item is of the last class, the others of a class each (shorter posteriors, for speed).
+                full.consensus("t" + t + "/0\u001Fv" + v, consensus("t" + t, "v" + v, "0", wide,
+                        PrequentialConfusion.MAX_CLASSES - 1, 1, 1));
+                for (int i = 1; i < itemsEach; i++) {
+                    full.consensus("t" + t + "/" + i + "\u001Fv" + v, consensus("t" + t, "v" + v, String.valueOf(i),
+                            narrow, i - 1, 1, 1));
+                }
+            }
+        }
+        JsonNode json = JSON.readTree(full.toJson());
+        long classNumbers = 0;
+        int seen = 0;
+        for (JsonNode task : json.get("tasks")) {
+            for (JsonNode coverage : task.get("consensus")) {
+                seen++;
+                classNumbers += numbers(coverage.get("classes")) + numbers(coverage.get("classIds"))
+                        + numbers(coverage.get("otherClasses"));
+            }
+        }
+        assertThat(seen).isEqualTo(coverages);
+        assertThat(classNumbers).as("a count and a class per class some item is of, and the other classes' two")
+                .isEqualTo(2L * DashboardView.MAX_CONSENSUS_ITEMS + 2L * coverages);
+        assertThat(numbers(json)).as("the whole view").isLessThan(500_000);
+    }
+
+    /** The numbers in {@code json}, however deep. */
+    private static long numbers(JsonNode json) {
+        if (json == null) {
+            return 0;
+        }
+        if (json.isNumber()) {
+            return 1;
+        }
+        long n = 0;
+        for (JsonNode child : json) {
+            n += numbers(child);
+        }
+        return n;
+    }
+
+    private static List<Long> longs(JsonNode array) {
+        List<Long> values = new java.util.ArrayList<>();
+        array.forEach(n -> values.add(n.asLong()));
+        return values;
+    }
+
+    /** from, from - 1, ..., to. */
+    private static List<Long> range(long from, long to) {
+        List<Long> values = new java.util.ArrayList<>();
+        for (long x = from; x >= to; x--) {
+            values.add(x);
+        }
+        return values;
     }
 
     @Test
