@@ -536,6 +536,92 @@ class DashboardViewTest {
                 .isEqualTo(DashboardView.MAX_DRAWN_CLASSES * DashboardView.MAX_DRAWN_CLASSES);
     }
 
+    /**
+     * The matrices sent share a bound of cells: each task's most active annotator first, then each task's second,
+     * and so on; an annotator that labels more takes the place of a less active one. The others are listed, most
+     * active first, with their summary, and counted.
+     */
+    @Test
+    void theMatricesSentShareTheirCellsBoundEachTasksMostActiveAnnotatorsFirst() throws Exception {
+        DashboardView bounded = new DashboardView(3, 2, 2, 2, 40, 3 * 9);
+        float[] confusion = new float[9];
+        bounded.annotator("t/a", annotator("t", "a", 3, confusion, 10));
+        bounded.annotator("t/b", annotator("t", "b", 3, confusion, 30));
+        bounded.annotator("t/c", annotator("t", "c", 3, confusion, 20));
+        bounded.annotator("u/d", annotator("u", "d", 3, confusion, 5));
+        bounded.annotator("u/e", annotator("u", "e", 3, confusion, 50));
+
+        JsonNode json = JSON.readTree(bounded.toJson());
+        assertThat(drawnAnnotators(json.get("tasks").get(0))).as("t: b, its most active, and c, its second")
+                .containsExactly("b", "c");
+        assertThat(listedAnnotators(json.get("tasks").get(0))).as("most active first").containsExactly("b", "c", "a");
+        assertThat(json.get("tasks").get(0).get("matricesHidden").asInt()).isEqualTo(1);
+        JsonNode a = json.get("tasks").get(0).get("annotators").get(2);
+        assertThat(a.get("confusion").isNull()).isTrue();
+        assertThat(a.get("matrixHidden").asBoolean()).isTrue();
+        assertThat(a.get("labelsSeen").asLong()).as("its summary is sent").isEqualTo(10);
+        assertThat(drawnAnnotators(json.get("tasks").get(1))).as("u: e, its most active; d (5) after c (20)")
+                .containsExactly("e");
+        assertThat(json.get("tasks").get(1).get("matricesHidden").asInt()).isEqualTo(1);
+
+        bounded.annotator("t/a", annotator("t", "a", 3, confusion, 100));
+        json = JSON.readTree(bounded.toJson());
+        assertThat(drawnAnnotators(json.get("tasks").get(0))).as("a now labels most: a and b").containsExactly("a", "b");
+        assertThat(drawnAnnotators(json.get("tasks").get(1))).containsExactly("e");
+    }
+
+    /**
+     * 500 annotators of 64 classes: the matrices sent hold the cells bound (24 matrices of 64²), not 500 × 64² = 2,048,000
+     * numbers, and they are each task's most active annotators'.
+     */
+    @Test
+    void atTheAnnotatorBoundTheMatricesSentHoldTheirCellsBound() throws Exception {
+        int k = DashboardView.MAX_DRAWN_CLASSES;
+        int tasks = 5;
+        int each = DashboardView.MAX_ANNOTATORS / tasks;
+        DashboardView full = new DashboardView();
+        for (int t = 0; t < tasks; t++) {
+            for (int n = 0; n < each; n++) {
+                full.annotator("t" + t + "/a" + n, annotator("t" + t, "a" + n, k, new float[k * k], 10L * n + t));
+            }
+        }
+        JsonNode json = JSON.readTree(full.toJson());
+        long cells = 0;
+        int hidden = 0;
+        for (JsonNode task : json.get("tasks")) {
+            for (JsonNode a : task.get("annotators")) {
+                cells += numbers(a.get("confusion"));
+            }
+            hidden += task.path("matricesHidden").asInt();
+        }
+        int matrices = DashboardView.MAX_MATRIX_CELLS / (k * k);
+        assertThat(cells).isEqualTo((long) matrices * k * k).isLessThanOrEqualTo(DashboardView.MAX_MATRIX_CELLS);
+        assertThat(hidden).isEqualTo(DashboardView.MAX_ANNOTATORS - matrices);
+        for (JsonNode task : json.get("tasks")) {
+            int t = Integer.parseInt(task.get("task").asText().substring(1));
+            List<String> mostActive = t == 0 ? List.of("a99", "a98", "a97", "a96")
+                    : List.of("a99", "a98", "a97", "a96", "a95"); // of the fifth most active, the four most active
+            assertThat(drawnAnnotators(task)).as(task.get("task").asText()).isEqualTo(mostActive);
+        }
+        assertThat(numbers(json)).as("the whole view").isLessThan(DashboardView.MAX_MATRIX_CELLS + 5_000);
+    }
+
+    private static List<String> drawnAnnotators(JsonNode task) {
+        List<String> drawn = new java.util.ArrayList<>();
+        task.get("annotators").forEach(a -> {
+            if (a.get("confusion").isArray()) {
+                drawn.add(a.get("annotator").asText());
+            }
+        });
+        return drawn;
+    }
+
+    private static List<String> listedAnnotators(JsonNode task) {
+        List<String> listed = new java.util.ArrayList<>();
+        task.get("annotators").forEach(a -> listed.add(a.get("annotator").asText()));
+        return listed;
+    }
+
     @Test
     void aCoverageWhoseItemsWereAllForgottenLeavesItsTaskAndTheViewCountsWhatItForgot() throws Exception {
         DashboardView bounded = new DashboardView(3, 2, 2, 2);
@@ -789,6 +875,10 @@ class DashboardViewTest {
 
     static AnnotatorModel annotator(String task, String annotator, int k, float[] confusion) {
         return annotator(task, "default", annotator, k, confusion);
+    }
+
+    static AnnotatorModel annotator(String task, String annotator, int k, float[] confusion, long labelsSeen) {
+        return AnnotatorModel.newBuilder(annotator(task, annotator, k, confusion)).setLabelsSeen(labelsSeen).build();
     }
 
     static AnnotatorModel annotator(String task, String variant, String annotator, int k, float[] confusion) {

@@ -186,7 +186,8 @@
     if (section.firstChild) { return; }
     section.append(el('h2', {}, 'Task ' + name), el('div', {'class': 'curve'}), el('table', {'class': 'models'}),
       el('h3', {'class': 'board'}, 'Leaderboard'), el('table', {'class': 'leaderboard'}),
-      el('h3', {'class': 'ann'}, 'Annotators'), el('table', {'class': 'annotators'}), el('div', {'class': 'heatmaps'}));
+      el('h3', {'class': 'ann'}, 'Annotators'), el('table', {'class': 'annotators'}), el('div', {'class': 'heatmaps'}),
+      el('p', {'class': 'matrices-hidden'}));
   }
 
   function part(section, selector) {
@@ -217,20 +218,27 @@
         var row = [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
         return namedVariants ? [a.variant].concat(row) : row;
       }));
+    // Annotators come most active first; a matrix past the view's bound on cells is not sent, only counted.
     var maps = part(section, '.heatmaps');
-    var keys = t.annotators.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
+    var shown = t.annotators.filter(function (a) { return !a.matrixHidden; });
+    var keys = shown.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
     var wanted = new Set(keys), existing = new Map();
     Array.prototype.slice.call(maps.children).forEach(function (m) {
       if (wanted.has(m.dataset.key)) { existing.set(m.dataset.key, m); } else { echarts.dispose(m); m.remove(); }
     });
-    t.annotators.forEach(function (a, i) {
+    var hidden = part(section, '.matrices-hidden');
+    hidden.hidden = !t.matricesHidden;
+    hidden.textContent = t.matricesHidden ? 'Confusion matrices of ' + t.matricesHidden + ' less active annotators '
+      + 'are not drawn: the dashboard sends a bounded number of matrix cells over all tasks, each task\'s most '
+      + 'active annotators first.' : '';
+    shown.forEach(function (a, i) {
       var name = namedVariants ? a.annotator + ' · ' + a.variant : a.annotator;
       var node = existing.get(keys[i]);
       if (!node) {
         node = el('div', {'class': 'heatmap'});
         node.dataset.key = keys[i];
-        maps.appendChild(node);
       }
+      maps.appendChild(node); // in the view's order, most active first, as that order changes
       node.title = 'confusion matrix of ' + name;
       heatmap(node, a, name);
     });
