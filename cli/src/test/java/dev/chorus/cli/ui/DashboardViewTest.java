@@ -68,6 +68,35 @@ class DashboardViewTest {
         assertThat(variant.get("accuracy").toString()).isEqualTo("[[64,0.5],[128,0.75]]");
     }
 
+    /**
+     * What the view holds and sends of a wide-deep task does not grow with its model: a model of 4 MiB of parameters
+     * in chunks and a long spec gives the JSON a model of 1 KiB gives, and no bytes are kept.
+     */
+    @Test
+    void aWideDeepTasksViewDoesNotGrowWithItsModel() throws Exception {
+        DashboardView small = new DashboardView();
+        DashboardView large = new DashboardView();
+        for (int version = 1; version <= 3; version++) {
+            Map<String, Double> metrics = Map.of("prequentialAccuracy", 0.5 + version / 10.0, "prequentialLoss", 0.7);
+            ModelSnapshot tiny = wideDeep(version, metrics, "{\"algorithm\":\"wide-deep\"}", 1 << 10);
+            small.model("clicks/default", tiny);
+            ModelSnapshot huge = wideDeep(version, metrics,
+                    "{\"algorithm\":\"wide-deep\",\"embeddings\":\"" + "x".repeat(1 << 18) + "\"}", 4 << 20);
+            for (ModelSnapshot part : SnapshotChunks.split(huge, 1 << 20)) {
+                large.model(SnapshotChunks.key(part), part);
+            }
+        }
+        assertThat(large.toJson()).isEqualTo(small.toJson());
+        Retained retained = Retained.from(large);
+        assertThat(retained.bytes).as("bytes the view holds").isZero();
+        assertThat(retained.records).as("records the view holds").isEmpty();
+    }
+
+    private static ModelSnapshot wideDeep(long version, Map<String, Double> metrics, String spec, int parameterBytes) {
+        return ModelSnapshot.newBuilder(snapshot("clicks", "default", version, version * 1000, metrics))
+                .setAlgorithm("wide-deep").setSpec(spec).setParameters(ByteBuffer.allocate(parameterBytes)).build();
+    }
+
     @Test
     void aLossMetricWhenPresentIsASecondCurveAndANonFiniteValueIsNull() throws Exception {
         Map<String, Double> metrics = new HashMap<>(Map.of("prequentialAccuracy", Double.NaN));
