@@ -5,13 +5,18 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.schemas.Consensus;
 import java.util.ArrayDeque;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One task's consensus coverage as the dashboard shows it: how many items have a consensus, how many of them each
  * class is the most likely class of, how many have a posterior maximum of at least 0.9 and 0.5, the mean labels per
- * item, and the latest changed items. Counts are sums over the items' current records: an item republished
+ * item, and the latest changed items. Of a task of more than {@value DashboardView#MAX_DRAWN_CLASSES} classes (a
+ * label model may have 4,096) the page is sent the {@value DashboardView#MAX_DRAWN_CLASSES} classes of most items and
+ * the others as one "other" count, and only classes some item is of are kept. Counts are sums over the items' current records: an item republished
  * replaces its earlier record ({@link #remove} then {@link #add}). A coverage left without items is dropped by
  * {@link DashboardView}, which names its task and variant for that. Not thread-safe: {@link DashboardView} guards it.
  */
@@ -50,7 +55,10 @@ final class ConsensusCoverage {
     private long sure;
     private long likely;
     private long labels;
-    private long[] classes = new long[0];
+    /** Items by most likely class, of the classes some item is of: at most one entry per item counted. */
+    private final Map<Integer, Long> classes = new HashMap<>();
+    /** The classes the page is told of: every class of a posterior of up to the drawn classes, else the largest. */
+    private int width;
     private final Deque<Change> recent = new ArrayDeque<>();
 
     ConsensusCoverage(String task, String variant) {
@@ -71,10 +79,8 @@ final class ConsensusCoverage {
         Item item = new Item(this, c.getMostLikely(), max(c), c.getLabels());
         // Every class of a posterior the page draws (classes no item is of, too), but of a longer one only up to
         // the largest most likely class: a posterior may have thousands.
-        int shown = Math.max(item.mostLikely + 1, Math.min(c.getPosterior().size(), DashboardView.MAX_DRAWN_CLASSES));
-        if (classes.length < shown) {
-            classes = Arrays.copyOf(classes, shown);
-        }
+        width = Math.max(width, Math.max(item.mostLikely + 1,
+                Math.min(c.getPosterior().size(), DashboardView.MAX_DRAWN_CLASSES)));
         count(item, 1);
         unlist(key);
         recent.addFirst(new Change(key, DashboardView.cut(c.getItem()), item.mostLikely,
@@ -105,10 +111,7 @@ final class ConsensusCoverage {
 
     ObjectNode toJson(JsonNodeFactory nodes) {
         ObjectNode json = nodes.objectNode().put("items", items).put("forgotten", forgotten);
-        ArrayNode byClass = json.putArray("classes");
-        for (long n : classes) {
-            byClass.add(n);
-        }
+        classesJson(json);
         ObjectNode posteriorMax = json.putObject("posteriorMax");
         perItem(posteriorMax, "atLeast90", sure);
         perItem(posteriorMax, "atLeast50", likely);
@@ -124,10 +127,41 @@ final class ConsensusCoverage {
         return json;
     }
 
+    /**
+     * {@code classes}: items by most likely class, for each class 0..width-1 when there are at most
+     * {@link DashboardView#MAX_DRAWN_CLASSES}; else for the {@link DashboardView#MAX_DRAWN_CLASSES} classes of most
+     * items (most first, ties by class), {@code classIds} naming them and {@code otherClasses} counting the classes
+     * and items left out: 4,096 classes of 100 tasks × 20 variants would otherwise be 8 million numbers per push.
+     */
+    private void classesJson(ObjectNode json) {
+        ArrayNode counts = json.putArray("classes");
+        if (width <= DashboardView.MAX_DRAWN_CLASSES) {
+            for (int c = 0; c < width; c++) {
+                counts.add(classes.getOrDefault(c, 0L));
+            }
+            return;
+        }
+        List<Map.Entry<Integer, Long>> byItems = new ArrayList<>(classes.entrySet());
+        byItems.sort(Map.Entry.<Integer, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+        ArrayNode ids = json.putArray("classIds");
+        long otherItems = 0;
+        for (int i = 0; i < byItems.size(); i++) {
+            if (i < DashboardView.MAX_DRAWN_CLASSES) {
+                ids.add(byItems.get(i).getKey());
+                counts.add(byItems.get(i).getValue());
+            } else {
+                otherItems += byItems.get(i).getValue();
+            }
+        }
+        json.putObject("otherClasses")
+                .put("classes", Math.max(0, byItems.size() - DashboardView.MAX_DRAWN_CLASSES))
+                .put("items", otherItems);
+    }
+
     private void count(Item item, int sign) {
         items += sign;
         labels += (long) sign * item.labels;
-        classes[item.mostLikely] += sign;
+        classes.merge(item.mostLikely, (long) sign, (a, b) -> a + b == 0 ? null : a + b);
         if (item.posteriorMax >= SURE) {
             sure += sign;
         }

@@ -12,10 +12,13 @@ import dev.chorus.schemas.Float32;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.codec.UnicodeText;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +38,8 @@ import java.util.TreeMap;
  * its key, as compaction will. Bounded too in what hostile topics could make grow: at most {@value #MAX_TASKS} tasks,
  * {@value #MAX_VARIANTS} variants per task and {@value #MAX_ANNOTATORS} annotator models in all (records past a
  * bound are counted as dropped, and the page says how many and why); a confusion matrix is kept and drawn up to
- * {@value #MAX_DRAWN_CLASSES} classes; keys past {@value #MAX_KEY_CHARS} characters and names past
+ * {@value #MAX_DRAWN_CLASSES} classes, and the page is sent the matrices of {@value #MAX_MATRIX_CELLS} cells over all
+ * tasks, each task's most active annotators first (it says how many it was not sent); keys past {@value #MAX_KEY_CHARS} characters and names past
  * {@value #MAX_TEXT_CHARS} are refused, other text is cut to {@value #MAX_TEXT_CHARS} characters.
  * Thread-safe: one consumer thread per topic writes, the web server reads.
  */
@@ -76,6 +80,12 @@ public class DashboardView {
     static final int MAX_ANNOTATORS = 500;
     /** Classes of a confusion matrix kept and drawn; of a larger one, only the annotator's summary. */
     static final int MAX_DRAWN_CLASSES = 64;
+    /**
+     * Cells of the confusion matrices sent to the page, over all tasks: each task's most active annotator's matrix
+     * (most labels seen) first, then each task's second most active, and so on, so that the JSON written at each
+     * change stays about a megabyte rather than {@value #MAX_ANNOTATORS} matrices of 64² cells (2 million numbers).
+     */
+    static final int MAX_MATRIX_CELLS = 100_000;
     /** Characters of a record key; a longer key is refused. */
     static final int MAX_KEY_CHARS = 1024;
     /** Characters of a task, variant or annotator name (longer ones are refused) and of any text kept (cut). */
@@ -97,6 +107,7 @@ public class DashboardView {
     private final int maxReasons;
     private final int recent;
     private final int maxConsensusItems;
+    private final int maxMatrixCells;
 
     private final Map<String, Task> tasks = new TreeMap<>();
     /** Record key to what it names, so that a tombstone, which carries only its key, finds what it deletes. */
@@ -131,6 +142,12 @@ public class DashboardView {
     }
 
     DashboardView(int maxPoints, int maxReasons, int recent, int maxConsensusItems, int maxCurvePoints) {
+        this(maxPoints, maxReasons, recent, maxConsensusItems, maxCurvePoints, MAX_MATRIX_CELLS);
+    }
+
+    DashboardView(int maxPoints, int maxReasons, int recent, int maxConsensusItems, int maxCurvePoints,
+            int maxMatrixCells) {
+        this.maxMatrixCells = maxMatrixCells;
         this.maxPoints = maxPoints;
         this.maxCurvePoints = maxCurvePoints;
         this.maxReasons = maxReasons;
@@ -370,7 +387,8 @@ public class DashboardView {
             t.put("problem", s.problem);
         });
         ArrayNode tasksJson = root.putArray("tasks");
-        tasks.forEach((name, task) -> tasksJson.add(taskJson(name, task)));
+        Set<Annotator> drawn = drawnMatrices();
+        tasks.forEach((name, task) -> tasksJson.add(taskJson(name, task, drawn)));
         root.set("deadLetters", deadLettersJson());
         ArrayNode droppedJson = root.putArray("dropped");
         dropped.forEach((bound, count) -> droppedJson.addObject().put("bound", bound).put("count", count));
@@ -381,7 +399,38 @@ public class DashboardView {
         }
     }
 
-    private ObjectNode taskJson(String name, Task task) {
+    /**
+     * The annotators whose confusion matrix the page is sent: of those of up to {@link #MAX_DRAWN_CLASSES} classes,
+     * each task's most active (most labels seen) first, then each task's second most active, and so on (of one rank,
+     * the most active first), until the next matrix would pass {@link #maxMatrixCells} cells.
+     */
+    private Set<Annotator> drawnMatrices() {
+        record Ranked(int rank, String task, AnnotatorId id, Annotator annotator) {}
+        List<Ranked> ranked = new ArrayList<>();
+        tasks.forEach((name, task) -> {
+            int rank = 0;
+            for (Map.Entry<AnnotatorId, Annotator> e : task.mostActiveFirst()) {
+                if (e.getValue().confusion() != null) {
+                    ranked.add(new Ranked(rank++, name, e.getKey(), e.getValue()));
+                }
+            }
+        });
+        ranked.sort(Comparator.comparingInt(Ranked::rank)
+                .thenComparing(r -> r.annotator().labelsSeen(), Comparator.reverseOrder())
+                .thenComparing(Ranked::task).thenComparing(Ranked::id, ANNOTATOR_ORDER));
+        Set<Annotator> drawn = Collections.newSetFromMap(new IdentityHashMap<>());
+        long cells = 0;
+        for (Ranked r : ranked) {
+            cells += r.annotator().confusion().length;
+            if (cells > maxMatrixCells) {
+                break;
+            }
+            drawn.add(r.annotator());
+        }
+        return drawn;
+    }
+
+    private ObjectNode taskJson(String name, Task task, Set<Annotator> drawn) {
         ObjectNode json = NODES.objectNode().put("task", name);
         ArrayNode variants = json.putArray("variants");
         task.variants.forEach((variantName, v) -> {
@@ -405,7 +454,10 @@ public class DashboardView {
                             e.getValue().latest.accuracy()));
         }
         ArrayNode annotators = json.putArray("annotators");
-        task.annotators.forEach((id, a) -> {
+        int hidden = 0;
+        for (Map.Entry<AnnotatorId, Annotator> e : task.mostActiveFirst()) {
+            AnnotatorId id = e.getKey();
+            Annotator a = e.getValue();
             ObjectNode annotator = annotators.addObject().put("variant", id.variant())
                     .put("annotator", id.annotator()).put("version", a.version())
                     .put("numClasses", a.numClasses()).put("labelsSeen", a.labelsSeen());
@@ -414,10 +466,14 @@ public class DashboardView {
             number(annotator, "weight", a.weight());
             if (a.confusion() == null) {
                 annotator.putNull("confusion"); // past MAX_DRAWN_CLASSES: the page says it is too large to draw
-            } else {
+            } else if (drawn.contains(a)) {
                 annotator.set("confusion", confusion(a.numClasses(), a.confusion()));
+            } else {
+                annotator.putNull("confusion").put("matrixHidden", true); // past maxMatrixCells: the page counts it
+                hidden++;
             }
-        });
+        }
+        json.put("matricesHidden", hidden);
         if (!task.consensus.isEmpty()) {
             ArrayNode coverage = json.putArray("consensus");
             task.consensus.forEach((variant, c) -> coverage.addObject().put("variant", variant)
@@ -606,10 +662,13 @@ public class DashboardView {
         }
     }
 
+    /** Annotators by variant, then name. */
+    private static final Comparator<AnnotatorId> ANNOTATOR_ORDER = Comparator.comparing(AnnotatorId::variant)
+            .thenComparing(AnnotatorId::annotator);
+
     private static final class Task {
         final Map<String, Variant> variants = new TreeMap<>();
-        final Map<AnnotatorId, Annotator> annotators = new TreeMap<>(
-                Comparator.comparing(AnnotatorId::variant).thenComparing(AnnotatorId::annotator));
+        final Map<AnnotatorId, Annotator> annotators = new TreeMap<>(ANNOTATOR_ORDER);
         /** Annotator models per variant, so that a variant is known by its annotators alone. */
         final Map<String, Integer> annotatorsByVariant = new HashMap<>();
         /** By variant: each variant's label model publishes its own consensus of the task's items. */
@@ -630,6 +689,14 @@ public class DashboardView {
             named.addAll(annotatorsByVariant.keySet());
             named.addAll(consensus.keySet());
             return named.size();
+        }
+
+        /** The task's annotator models, most labels seen first, then by variant and name. */
+        List<Map.Entry<AnnotatorId, Annotator>> mostActiveFirst() {
+            List<Map.Entry<AnnotatorId, Annotator>> sorted = new ArrayList<>(annotators.entrySet());
+            sorted.sort(Comparator.comparing((Map.Entry<AnnotatorId, Annotator> e) -> e.getValue().labelsSeen(),
+                    Comparator.reverseOrder()));
+            return sorted; // a stable sort: of equal labels seen, the map's order
         }
 
         /** Whether {@code id} is a new annotator model of the task. */

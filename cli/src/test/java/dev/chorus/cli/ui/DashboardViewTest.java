@@ -68,6 +68,35 @@ class DashboardViewTest {
         assertThat(variant.get("accuracy").toString()).isEqualTo("[[64,0.5],[128,0.75]]");
     }
 
+    /**
+     * What the view holds and sends of a wide-deep task does not grow with its model: a model of 4 MiB of parameters
+     * in chunks and a long spec gives the JSON a model of 1 KiB gives, and no bytes are kept.
+     */
+    @Test
+    void aWideDeepTasksViewDoesNotGrowWithItsModel() throws Exception {
+        DashboardView small = new DashboardView();
+        DashboardView large = new DashboardView();
+        for (int version = 1; version <= 3; version++) {
+            Map<String, Double> metrics = Map.of("prequentialAccuracy", 0.5 + version / 10.0, "prequentialLoss", 0.7);
+            ModelSnapshot tiny = wideDeep(version, metrics, "{\"algorithm\":\"wide-deep\"}", 1 << 10);
+            small.model("clicks/default", tiny);
+            ModelSnapshot huge = wideDeep(version, metrics,
+                    "{\"algorithm\":\"wide-deep\",\"embeddings\":\"" + "x".repeat(1 << 18) + "\"}", 4 << 20);
+            for (ModelSnapshot part : SnapshotChunks.split(huge, 1 << 20)) {
+                large.model(SnapshotChunks.key(part), part);
+            }
+        }
+        assertThat(large.toJson()).isEqualTo(small.toJson());
+        Retained retained = Retained.from(large);
+        assertThat(retained.bytes).as("bytes the view holds").isZero();
+        assertThat(retained.records).as("records the view holds").isEmpty();
+    }
+
+    private static ModelSnapshot wideDeep(long version, Map<String, Double> metrics, String spec, int parameterBytes) {
+        return ModelSnapshot.newBuilder(snapshot("clicks", "default", version, version * 1000, metrics))
+                .setAlgorithm("wide-deep").setSpec(spec).setParameters(ByteBuffer.allocate(parameterBytes)).build();
+    }
+
     @Test
     void aLossMetricWhenPresentIsASecondCurveAndANonFiniteValueIsNull() throws Exception {
         Map<String, Double> metrics = new HashMap<>(Map.of("prequentialAccuracy", Double.NaN));
@@ -536,6 +565,92 @@ class DashboardViewTest {
                 .isEqualTo(DashboardView.MAX_DRAWN_CLASSES * DashboardView.MAX_DRAWN_CLASSES);
     }
 
+    /**
+     * The matrices sent share a bound of cells: each task's most active annotator first, then each task's second,
+     * and so on; an annotator that labels more takes the place of a less active one. The others are listed, most
+     * active first, with their summary, and counted.
+     */
+    @Test
+    void theMatricesSentShareTheirCellsBoundEachTasksMostActiveAnnotatorsFirst() throws Exception {
+        DashboardView bounded = new DashboardView(3, 2, 2, 2, 40, 3 * 9);
+        float[] confusion = new float[9];
+        bounded.annotator("t/a", annotator("t", "a", 3, confusion, 10));
+        bounded.annotator("t/b", annotator("t", "b", 3, confusion, 30));
+        bounded.annotator("t/c", annotator("t", "c", 3, confusion, 20));
+        bounded.annotator("u/d", annotator("u", "d", 3, confusion, 5));
+        bounded.annotator("u/e", annotator("u", "e", 3, confusion, 50));
+
+        JsonNode json = JSON.readTree(bounded.toJson());
+        assertThat(drawnAnnotators(json.get("tasks").get(0))).as("t: b, its most active, and c, its second")
+                .containsExactly("b", "c");
+        assertThat(listedAnnotators(json.get("tasks").get(0))).as("most active first").containsExactly("b", "c", "a");
+        assertThat(json.get("tasks").get(0).get("matricesHidden").asInt()).isEqualTo(1);
+        JsonNode a = json.get("tasks").get(0).get("annotators").get(2);
+        assertThat(a.get("confusion").isNull()).isTrue();
+        assertThat(a.get("matrixHidden").asBoolean()).isTrue();
+        assertThat(a.get("labelsSeen").asLong()).as("its summary is sent").isEqualTo(10);
+        assertThat(drawnAnnotators(json.get("tasks").get(1))).as("u: e, its most active; d (5) after c (20)")
+                .containsExactly("e");
+        assertThat(json.get("tasks").get(1).get("matricesHidden").asInt()).isEqualTo(1);
+
+        bounded.annotator("t/a", annotator("t", "a", 3, confusion, 100));
+        json = JSON.readTree(bounded.toJson());
+        assertThat(drawnAnnotators(json.get("tasks").get(0))).as("a now labels most: a and b").containsExactly("a", "b");
+        assertThat(drawnAnnotators(json.get("tasks").get(1))).containsExactly("e");
+    }
+
+    /**
+     * 500 annotators of 64 classes: the matrices sent hold the cells bound (24 matrices of 64²), not 500 × 64² = 2,048,000
+     * numbers, and they are each task's most active annotators'.
+     */
+    @Test
+    void atTheAnnotatorBoundTheMatricesSentHoldTheirCellsBound() throws Exception {
+        int k = DashboardView.MAX_DRAWN_CLASSES;
+        int tasks = 5;
+        int each = DashboardView.MAX_ANNOTATORS / tasks;
+        DashboardView full = new DashboardView();
+        for (int t = 0; t < tasks; t++) {
+            for (int n = 0; n < each; n++) {
+                full.annotator("t" + t + "/a" + n, annotator("t" + t, "a" + n, k, new float[k * k], 10L * n + t));
+            }
+        }
+        JsonNode json = JSON.readTree(full.toJson());
+        long cells = 0;
+        int hidden = 0;
+        for (JsonNode task : json.get("tasks")) {
+            for (JsonNode a : task.get("annotators")) {
+                cells += numbers(a.get("confusion"));
+            }
+            hidden += task.path("matricesHidden").asInt();
+        }
+        int matrices = DashboardView.MAX_MATRIX_CELLS / (k * k);
+        assertThat(cells).isEqualTo((long) matrices * k * k).isLessThanOrEqualTo(DashboardView.MAX_MATRIX_CELLS);
+        assertThat(hidden).isEqualTo(DashboardView.MAX_ANNOTATORS - matrices);
+        for (JsonNode task : json.get("tasks")) {
+            int t = Integer.parseInt(task.get("task").asText().substring(1));
+            List<String> mostActive = t == 0 ? List.of("a99", "a98", "a97", "a96")
+                    : List.of("a99", "a98", "a97", "a96", "a95"); // of the fifth most active, the four most active
+            assertThat(drawnAnnotators(task)).as(task.get("task").asText()).isEqualTo(mostActive);
+        }
+        assertThat(numbers(json)).as("the whole view").isLessThan(DashboardView.MAX_MATRIX_CELLS + 5_000);
+    }
+
+    private static List<String> drawnAnnotators(JsonNode task) {
+        List<String> drawn = new java.util.ArrayList<>();
+        task.get("annotators").forEach(a -> {
+            if (a.get("confusion").isArray()) {
+                drawn.add(a.get("annotator").asText());
+            }
+        });
+        return drawn;
+    }
+
+    private static List<String> listedAnnotators(JsonNode task) {
+        List<String> listed = new java.util.ArrayList<>();
+        task.get("annotators").forEach(a -> listed.add(a.get("annotator").asText()));
+        return listed;
+    }
+
     @Test
     void aCoverageWhoseItemsWereAllForgottenLeavesItsTaskAndTheViewCountsWhatItForgot() throws Exception {
         DashboardView bounded = new DashboardView(3, 2, 2, 2);
@@ -558,10 +673,117 @@ class DashboardViewTest {
     void aLongPosteriorCountsClassesUpToItsLargestMostLikelyClassOnly() throws Exception {
         List<Double> wide = Collections.nCopies(PrequentialConfusion.MAX_CLASSES, 0.0);
         view.consensus("t/x", consensus("t", "x", wide, 3, 1, 1));
-        assertThat(only(only(json().get("tasks")).get("consensus")).get("classes"))
-                .as("a wide posterior: the classes a page draws").hasSize(DashboardView.MAX_DRAWN_CLASSES);
+        JsonNode drawn = only(only(json().get("tasks")).get("consensus"));
+        assertThat(drawn.get("classes")).as("a wide posterior: the classes a page draws")
+                .hasSize(DashboardView.MAX_DRAWN_CLASSES);
+        assertThat(drawn.has("classIds")).as("every class, by its index").isFalse();
         view.consensus("t/y", consensus("t", "y", wide, 100, 1, 1));
-        assertThat(only(only(json().get("tasks")).get("consensus")).get("classes")).hasSize(101);
+        JsonNode past = only(only(json().get("tasks")).get("consensus"));
+        assertThat(past.get("classes").toString()).as("past the drawn classes: the classes items are of")
+                .isEqualTo("[1,1]");
+        assertThat(past.get("classIds").toString()).isEqualTo("[3,100]");
+        assertThat(past.get("otherClasses").toString()).isEqualTo("{\"classes\":0,\"items\":0}");
+    }
+
+    /**
+     * Past the drawn classes, the page is sent the classes of most items, most first, and one count of the others;
+     * an item that leaves a class can bring another class in.
+     */
+    @Test
+    void ofATaskOfMoreClassesThanDrawnTheClassesOfMostItemsAreSentAndTheOthersCountedTogether() throws Exception {
+        int k = 100;
+        List<Double> posterior = Collections.nCopies(k, 0.0);
+        DashboardView classes = new DashboardView();
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i <= c; i++) { // class c is the most likely class of c + 1 items
+                classes.consensus("t/" + c + "-" + i, consensus("t", c + "-" + i, posterior, c, 1, 1));
+            }
+        }
+        JsonNode coverage = only(only(JSON.readTree(classes.toJson()).get("tasks")).get("consensus"));
+        assertThat(coverage.get("items").asLong()).isEqualTo(k * (k + 1) / 2);
+        assertThat(longs(coverage.get("classIds"))).as("the 64 classes of most items, most first")
+                .isEqualTo(range(99, 36));
+        assertThat(longs(coverage.get("classes"))).isEqualTo(range(100, 37));
+        assertThat(coverage.get("otherClasses").get("classes").asLong()).as("classes 0..35").isEqualTo(36);
+        assertThat(coverage.get("otherClasses").get("items").asLong()).as("1 + 2 + ... + 36").isEqualTo(666);
+
+        for (int i = 0; i <= 99; i++) {
+            classes.consensus("t/99-" + i, null);
+        }
+        coverage = only(only(JSON.readTree(classes.toJson()).get("tasks")).get("consensus"));
+        assertThat(longs(coverage.get("classIds"))).as("class 99 has no item left: class 35 comes in")
+                .isEqualTo(range(98, 35));
+        assertThat(coverage.get("otherClasses").get("classes").asLong()).isEqualTo(35);
+        assertThat(coverage.get("otherClasses").get("items").asLong()).as("1 + 2 + ... + 35").isEqualTo(630);
+    }
+
+    /**
+     * At the task and variant bounds, each variant's consensus on a 4,096-class task with an item of its last class:
+     * the class counts the page is sent are a count and a class per class some item is of (at most 64 per variant),
+     * not 4,096 counts per variant (8,192,000 numbers before).
+     */
+    @Test
+    void atTheTaskAndVariantBoundsConsensusClassCountsStayBounded() throws Exception {
+        List<Double> wide = Collections.nCopies(PrequentialConfusion.MAX_CLASSES, 0.0);
+        List<Double> narrow = Collections.nCopies(DashboardView.MAX_DRAWN_CLASSES, 0.0);
+        int coverages = DashboardView.MAX_TASKS * DashboardView.MAX_VARIANTS;
+        int itemsEach = DashboardView.MAX_CONSENSUS_ITEMS / coverages;
+        DashboardView full = new DashboardView();
+        for (int t = 0; t < DashboardView.MAX_TASKS; t++) {
+            for (int v = 0; v < DashboardView.MAX_VARIANTS; v++) {
+                // The first item is of the last class, the others of a class each (shorter posteriors, for speed).
+                full.consensus("t" + t + "/0\u001Fv" + v, consensus("t" + t, "v" + v, "0", wide,
+                        PrequentialConfusion.MAX_CLASSES - 1, 1, 1));
+                for (int i = 1; i < itemsEach; i++) {
+                    full.consensus("t" + t + "/" + i + "\u001Fv" + v, consensus("t" + t, "v" + v, String.valueOf(i),
+                            narrow, i - 1, 1, 1));
+                }
+            }
+        }
+        JsonNode json = JSON.readTree(full.toJson());
+        long classNumbers = 0;
+        int seen = 0;
+        for (JsonNode task : json.get("tasks")) {
+            for (JsonNode coverage : task.get("consensus")) {
+                seen++;
+                classNumbers += numbers(coverage.get("classes")) + numbers(coverage.get("classIds"))
+                        + numbers(coverage.get("otherClasses"));
+            }
+        }
+        assertThat(seen).isEqualTo(coverages);
+        assertThat(classNumbers).as("a count and a class per class some item is of, and the other classes' two")
+                .isEqualTo(2L * DashboardView.MAX_CONSENSUS_ITEMS + 2L * coverages);
+        assertThat(numbers(json)).as("the whole view").isLessThan(500_000);
+    }
+
+    /** The numbers in {@code json}, however deep. */
+    private static long numbers(JsonNode json) {
+        if (json == null) {
+            return 0;
+        }
+        if (json.isNumber()) {
+            return 1;
+        }
+        long n = 0;
+        for (JsonNode child : json) {
+            n += numbers(child);
+        }
+        return n;
+    }
+
+    private static List<Long> longs(JsonNode array) {
+        List<Long> values = new java.util.ArrayList<>();
+        array.forEach(n -> values.add(n.asLong()));
+        return values;
+    }
+
+    /** from, from - 1, ..., to. */
+    private static List<Long> range(long from, long to) {
+        List<Long> values = new java.util.ArrayList<>();
+        for (long x = from; x >= to; x--) {
+            values.add(x);
+        }
+        return values;
     }
 
     @Test
@@ -682,6 +904,10 @@ class DashboardViewTest {
 
     static AnnotatorModel annotator(String task, String annotator, int k, float[] confusion) {
         return annotator(task, "default", annotator, k, confusion);
+    }
+
+    static AnnotatorModel annotator(String task, String annotator, int k, float[] confusion, long labelsSeen) {
+        return AnnotatorModel.newBuilder(annotator(task, annotator, k, confusion)).setLabelsSeen(labelsSeen).build();
     }
 
     static AnnotatorModel annotator(String task, String variant, String annotator, int k, float[] confusion) {

@@ -101,17 +101,36 @@
     return share === null ? '–' : (100 * share).toFixed(1) + '%';
   }
 
-  function classBars(node, classes) {
+  // Items by most likely class: every class by its index, or, of a task of more classes than the view sends, the
+  // classes of most items (classIds) and one bar for the others.
+  function classBars(node, c) {
+    var labels, counts = c.classes.slice();
+    if (c.classIds) {
+      labels = c.classIds.map(String);
+      if (c.otherClasses.items > 0) {
+        labels.push('other');
+        counts.push(c.otherClasses.items);
+      }
+    } else {
+      labels = counts.map(function (n, i) { return String(i); });
+    }
     chart(node).setOption({
       animation: false,
-      title: {text: 'Items by most likely class', textStyle: {fontSize: 12}},
+      title: {text: c.classIds ? 'Items by most likely class, most first' : 'Items by most likely class',
+        textStyle: {fontSize: 12}},
       tooltip: {},
       grid: {left: 50, right: 10, top: 30, bottom: 35},
-      xAxis: {type: 'category', data: classes.map(function (n, i) { return String(i); }), name: 'class',
-        nameLocation: 'middle', nameGap: 22},
+      xAxis: {type: 'category', data: labels, name: 'class', nameLocation: 'middle', nameGap: 22},
       yAxis: {type: 'value', minInterval: 1},
-      series: [{type: 'bar', data: classes}]
+      series: [{type: 'bar', data: counts}]
     }, true);
+  }
+
+  // What the class bars leave out, said under them; empty when they show every class some item is of.
+  function classesCut(c) {
+    if (!c.classIds || c.otherClasses.classes === 0) { return ''; }
+    return 'The ' + c.classIds.length + ' classes of most items are drawn; ' + c.otherClasses.classes
+      + ' other classes, of ' + c.otherClasses.items + ' items, are the bar "other".';
   }
 
   // The variants a task's records name: the page names a variant only when there are several.
@@ -141,7 +160,7 @@
       title.append(el('span', {'class': 'consensus-variant'}), ': ', el('span', {'class': 'consensus-items'}),
         ' items');
       block.append(title, el('table', {'class': 'coverage'}), el('div', {'class': 'consensus-classes'}),
-        el('table', {'class': 'changes'}));
+        el('p', {'class': 'classes-cut'}), el('table', {'class': 'changes'}));
       section.appendChild(block);
     }
     block.querySelector('.consensus-variant').textContent = namedVariants ? ' of variant ' + c.variant : '';
@@ -149,7 +168,10 @@
     table(block.querySelector('.coverage'),
       ['posterior max ≥ 0.9', 'posterior max ≥ 0.5', 'mean labels per item', 'forgotten (over the bound)'],
       [[percent(c.posteriorMax.atLeast90), percent(c.posteriorMax.atLeast50), fmt(c.meanLabels, 2), c.forgotten]]);
-    classBars(block.querySelector('.consensus-classes'), c.classes);
+    classBars(block.querySelector('.consensus-classes'), c);
+    var cut = block.querySelector('.classes-cut');
+    cut.textContent = classesCut(c);
+    cut.hidden = cut.textContent === '';
     table(block.querySelector('.changes'),
       ['latest changed item', 'most likely', 'was', 'posterior max', 'labels', 'version', 'updated'],
       c.recent.map(function (r) {
@@ -164,7 +186,8 @@
     if (section.firstChild) { return; }
     section.append(el('h2', {}, 'Task ' + name), el('div', {'class': 'curve'}), el('table', {'class': 'models'}),
       el('h3', {'class': 'board'}, 'Leaderboard'), el('table', {'class': 'leaderboard'}),
-      el('h3', {'class': 'ann'}, 'Annotators'), el('table', {'class': 'annotators'}), el('div', {'class': 'heatmaps'}));
+      el('h3', {'class': 'ann'}, 'Annotators'), el('table', {'class': 'annotators'}), el('div', {'class': 'heatmaps'}),
+      el('p', {'class': 'matrices-hidden'}));
   }
 
   function part(section, selector) {
@@ -195,20 +218,27 @@
         var row = [a.annotator, a.version, fmt(a.reliability, 3), fmt(a.weight, 3), a.labelsSeen];
         return namedVariants ? [a.variant].concat(row) : row;
       }));
+    // Annotators come most active first; a matrix past the view's bound on cells is not sent, only counted.
     var maps = part(section, '.heatmaps');
-    var keys = t.annotators.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
+    var shown = t.annotators.filter(function (a) { return !a.matrixHidden; });
+    var keys = shown.map(function (a) { return JSON.stringify([a.variant, a.annotator]); });
     var wanted = new Set(keys), existing = new Map();
     Array.prototype.slice.call(maps.children).forEach(function (m) {
       if (wanted.has(m.dataset.key)) { existing.set(m.dataset.key, m); } else { echarts.dispose(m); m.remove(); }
     });
-    t.annotators.forEach(function (a, i) {
+    var hidden = part(section, '.matrices-hidden');
+    hidden.hidden = !t.matricesHidden;
+    hidden.textContent = t.matricesHidden ? 'Confusion matrices of ' + t.matricesHidden + ' less active annotators '
+      + 'are not drawn: the dashboard sends a bounded number of matrix cells over all tasks, each task\'s most '
+      + 'active annotators first.' : '';
+    shown.forEach(function (a, i) {
       var name = namedVariants ? a.annotator + ' · ' + a.variant : a.annotator;
       var node = existing.get(keys[i]);
       if (!node) {
         node = el('div', {'class': 'heatmap'});
         node.dataset.key = keys[i];
-        maps.appendChild(node);
       }
+      maps.appendChild(node); // in the view's order, most active first, as that order changes
       node.title = 'confusion matrix of ' + name;
       heatmap(node, a, name);
     });
