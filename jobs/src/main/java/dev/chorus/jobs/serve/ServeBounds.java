@@ -77,6 +77,7 @@ final class ServeBounds implements Serializable {
 
     private final TaskBound taskBound;
     private final int maxVariants;
+    private transient long entriesExamined;
 
     ServeBounds(TaskBound taskBound, int maxVariants) {
         this.taskBound = taskBound;
@@ -84,48 +85,55 @@ final class ServeBounds implements Serializable {
     }
 
     /**
-     * Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are. A task
-     * holds its place with a model, with parts of one waiting for assembly, with a champion record's wish, or, following
-     * the champion, while a variant serves it or is held from it ({@link ChampionRestarts#HOLDS}): a reset of its
-     * only model (the tombstone) does not give its place to another task before the fresh model comes.
+     * Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are
+     * ({@link #heldTasks}).
      */
     boolean holdsRoomFor(String task, States states) throws Exception {
-        if (taskBound.allows(task)) {
-            return true;
-        }
+        return taskBound.allows(task) || holdsRoomFor(task, heldTasks(states));
+    }
+
+    /** As {@link #holdsRoomFor(String, States)}, against {@code held}, what {@link #heldTasks} returned. */
+    boolean holdsRoomFor(String task, Set<String> held) {
+        return taskBound.allows(task) || held.contains(task) || held.size() < taskBound.maxTasks();
+    }
+
+    /**
+     * The tasks beyond the allow-list that hold a place under {@code maxTasks}: one scan of broadcast state, which the
+     * serve function keeps as an index for the examples that arrive until the broadcast side changes it, so that an
+     * example of a task with no model costs a look-up, not a scan of every model held. A task holds its place with a
+     * model, with parts of one waiting for assembly, with a champion record's wish, or, following the champion, while a
+     * variant serves it or is held from it ({@link ChampionRestarts#HOLDS}): a reset of its only model (the tombstone)
+     * does not give its place to another task before the fresh model comes.
+     */
+    Set<String> heldTasks(States states) throws Exception {
         Set<String> held = new HashSet<>();
         for (var models : List.of(states.get(ServeFunction.MODELS), states.get(SnapshotAssembly.PENDING))) {
             for (Map.Entry<String, ModelSnapshot> entry : models.immutableEntries()) {
-                String other = entry.getValue().getTask();
-                if (other.equals(task)) {
-                    return true;
-                }
-                if (!taskBound.allows(other)) {
-                    held.add(other);
-                }
+                entriesExamined++;
+                held.add(entry.getValue().getTask());
             }
         }
         // A task a champion record named, whose model has not come yet, holds its room too, and so does a task served
         // (or held from a reset champion) whose model a tombstone forgot: its fresh model is on its way.
-        List<String> others = new ArrayList<>();
         for (Map.Entry<String, String> wish : states.get(ServeFunction.WANTED).immutableEntries()) {
-            others.add(wish.getKey());
+            entriesExamined++;
+            held.add(wish.getKey());
         }
         for (Map.Entry<String, String> serving : states.get(ServeFunction.SERVING).immutableEntries()) {
-            others.add(serving.getKey());
+            entriesExamined++;
+            held.add(serving.getKey());
         }
         for (Map.Entry<String, Long> hold : states.get(ChampionRestarts.HOLDS).immutableEntries()) {
-            others.add(hold.getKey().substring(0, Math.max(0, hold.getKey().lastIndexOf('/'))));
+            entriesExamined++;
+            held.add(hold.getKey().substring(0, Math.max(0, hold.getKey().lastIndexOf('/'))));
         }
-        for (String other : others) {
-            if (other.equals(task)) {
-                return true;
-            }
-            if (!taskBound.allows(other)) {
-                held.add(other);
-            }
-        }
-        return held.size() < taskBound.maxTasks();
+        held.removeIf(taskBound::allows);
+        return held;
+    }
+
+    /** How many entries of broadcast state {@link #heldTasks} has read on this instance: the work the index saves. */
+    long entriesExamined() {
+        return entriesExamined;
     }
 
     /** How many variants of {@code task} hold a model or parts of one waiting for assembly. */

@@ -24,6 +24,7 @@ import dev.chorus.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -153,6 +154,11 @@ public final class ServeFunction
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
     private transient Counter nonFinitePredictions;
     private transient Map<String, Served> served;
+    /**
+     * The tasks beyond the allow-list that hold a place ({@link ServeBounds#heldTasks}), read from broadcast state by the
+     * first example that needs it, forgotten whenever a broadcast record may change it; null until then.
+     */
+    private transient Set<String> heldTasks;
 
     /** One task's serving metrics on this instance, registered when it first loads or serves a model of the task. */
     private static final class Served {
@@ -231,7 +237,10 @@ public final class ServeFunction
             serve(sourced, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
             return;
         }
-        if (!bounds.holdsRoomFor(example.getTask(), ctx::getBroadcastState)) {
+        if (heldTasks == null) {
+            heldTasks = bounds.heldTasks(ctx::getBroadcastState);
+        }
+        if (!bounds.holdsRoomFor(example.getTask(), heldTasks)) {
             // Every model of the task would be refused: the example would wait for good.
             reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task",
                     taskBound.reason(example.getTask(), "whose models the serve job holds"));
@@ -258,6 +267,7 @@ public final class ServeFunction
     @Override
     public void processBroadcastElement(KafkaRecord record, Context ctx, Collector<Prediction> out)
             throws Exception {
+        heldTasks = null; // the record may change which tasks hold a place
         if (followsChampion && championsTopic.name().equals(record.topic)) {
             champion(record, ctx, out);
             return;
@@ -601,6 +611,11 @@ public final class ServeFunction
         Served metrics = served(sourced.value().getTask(), snapshot.getVariant());
         metrics.version = answer.prediction().getModelVersion();
         metrics.predictions.inc();
+    }
+
+    /** The bounds this instance decides by, for tests that count their work. */
+    ServeBounds bounds() {
+        return bounds;
     }
 
     private Served served(String task, String servedVariant) {
