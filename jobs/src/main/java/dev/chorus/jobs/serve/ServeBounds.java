@@ -103,7 +103,8 @@ final class ServeBounds implements Serializable {
      * example of a task with no model costs a look-up, not a scan of every model held. A task holds its place with a
      * model, with parts of one waiting for assembly, with a champion record's wish, or, following the champion, while a
      * variant serves it or is held from it ({@link ChampionRestarts#HOLDS}): a reset of its only model (the tombstone)
-     * does not give its place to another task before the fresh model comes.
+     * does not give its place to another task before the fresh model comes. A task whose variants all retired gives it
+     * up with the model that served it ({@link #servesRetiredTask}): then it is no longer served, nor held.
      */
     Set<String> heldTasks(States states) throws Exception {
         Set<String> held = new HashSet<>();
@@ -134,6 +135,30 @@ final class ServeBounds implements Serializable {
     /** How many entries of broadcast state {@link #heldTasks} has read on this instance: the work the index saves. */
     long entriesExamined() {
         return entriesExamined;
+    }
+
+    /**
+     * Whether {@code key}'s ({@code task/variant}) variant serves its task while the task's latest champion record
+     * names it retired and no variant of the task live: no trainer trains the task, so no model of it comes but a
+     * revival's (which writes the key's tombstone and a fresh model, and a champion record naming it). Asked before a
+     * tombstone of the key changes the standings ({@link #restarted}).
+     */
+    static boolean servesRetiredTask(String key, States states) throws Exception {
+        int slash = key.lastIndexOf('/');
+        if (slash <= 0) {
+            return false;
+        }
+        String task = key.substring(0, slash);
+        String variant = key.substring(slash + 1);
+        Map<String, Long> named = states.get(STANDINGS).get(task);
+        Long entry = named == null ? null : named.get(variant);
+        return variant.equals(states.get(ServeFunction.SERVING).get(task)) && entry != null && entry != LIVE
+                && !named.containsValue(LIVE);
+    }
+
+    /** Whether {@code task} holds no model, no parts of one waiting for assembly and no champion record's wish. */
+    static boolean holdsNothingOf(String task, States states) throws Exception {
+        return heldModels(task, states).isEmpty() && !states.get(ServeFunction.WANTED).contains(task);
     }
 
     /** How many variants of {@code task} hold a model or parts of one waiting for assembly. */

@@ -554,7 +554,8 @@ public final class ServeFunction
 
     /**
      * Forgets the model of the tombstone's key and its pending parts, whatever their version, so that the next
-     * snapshot is served.
+     * snapshot is served. Following the champion, a task whose variants all retired and which the tombstone leaves
+     * holding nothing is no longer served, and gives its --max-tasks place up ({@link ServeBounds#servesRetiredTask}).
      */
     private void reset(KafkaRecord record, Context ctx) throws Exception {
         if (record.key == null) {
@@ -563,6 +564,7 @@ public final class ServeFunction
         }
         String key = new String(record.key, StandardCharsets.UTF_8);
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
+        boolean lastOfRetiredTask = followsChampion && ServeBounds.servesRetiredTask(key, ctx::getBroadcastState);
         if (followsChampion) {
             ServeBounds.restarted(key, current, ctx.getBroadcastState(ServeBounds.STANDINGS));
         }
@@ -576,6 +578,16 @@ public final class ServeFunction
             LOG.info("Model {} reset by a tombstone at {}: {}; the next snapshot of any version is served", key,
                     record.coordinates(), current == null ? "no model was served"
                             : "forgot version " + current.getVersion());
+        }
+        String task = lastOfRetiredTask ? key.substring(0, key.lastIndexOf('/')) : null;
+        if (task != null && ServeBounds.holdsNothingOf(task, ctx::getBroadcastState)) {
+            // Every variant of the task retired, and the tombstone took the model that served it: nothing of the task
+            // is held, so it gives its --max-tasks place up (a revival's model takes one again, as a new task's would).
+            ctx.getBroadcastState(SERVING).remove(task);
+            restarts.forget(ctx, task);
+            if (firstSubtask) {
+                LOG.info("Task {} holds no model and every variant of it retired: it is no longer served", task);
+            }
         }
     }
 
