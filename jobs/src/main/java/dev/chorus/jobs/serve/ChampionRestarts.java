@@ -191,6 +191,14 @@ final class ChampionRestarts {
         return namedIsHeld && model != null;
     }
 
+    /** Ends every hold of {@code task}: it is no longer served ({@code ServeFunction}'s reset of a retired task). */
+    void forget(BaseBroadcastProcessFunction.Context ctx, String task) throws Exception {
+        moveLegacyHolds(ctx);
+        for (Map.Entry<String, Long> hold : holdsOf(ctx, task)) {
+            ctx.getBroadcastState(HOLDS).remove(hold.getKey());
+        }
+    }
+
     /** The task's holds, copied (the caller may remove them). */
     private static List<Map.Entry<String, Long>> holdsOf(BaseBroadcastProcessFunction.Context ctx, String task)
             throws Exception {

@@ -77,6 +77,7 @@ final class ServeBounds implements Serializable {
 
     private final TaskBound taskBound;
     private final int maxVariants;
+    private transient long entriesExamined;
 
     ServeBounds(TaskBound taskBound, int maxVariants) {
         this.taskBound = taskBound;
@@ -84,48 +85,80 @@ final class ServeBounds implements Serializable {
     }
 
     /**
-     * Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are. A task
-     * holds its place with a model, with parts of one waiting for assembly, with a champion record's wish, or, following
-     * the champion, while a variant serves it or is held from it ({@link ChampionRestarts#HOLDS}): a reset of its
-     * only model (the tombstone) does not give its place to another task before the fresh model comes.
+     * Whether the models of {@code task} may be held: allowed, held already, or fewer than maxTasks others are
+     * ({@link #heldTasks}).
      */
     boolean holdsRoomFor(String task, States states) throws Exception {
-        if (taskBound.allows(task)) {
-            return true;
-        }
+        return taskBound.allows(task) || holdsRoomFor(task, heldTasks(states));
+    }
+
+    /** As {@link #holdsRoomFor(String, States)}, against {@code held}, what {@link #heldTasks} returned. */
+    boolean holdsRoomFor(String task, Set<String> held) {
+        return taskBound.allows(task) || held.contains(task) || held.size() < taskBound.maxTasks();
+    }
+
+    /**
+     * The tasks beyond the allow-list that hold a place under {@code maxTasks}: one scan of broadcast state, which the
+     * serve function keeps as an index for the examples that arrive until the broadcast side changes it, so that an
+     * example of a task with no model costs a look-up, not a scan of every model held. A task holds its place with a
+     * model, with parts of one waiting for assembly, with a champion record's wish, or, following the champion, while a
+     * variant serves it or is held from it ({@link ChampionRestarts#HOLDS}): a reset of its only model (the tombstone)
+     * does not give its place to another task before the fresh model comes. A task whose variants all retired gives it
+     * up with the model that served it ({@link #servesRetiredTask}): then it is no longer served, nor held.
+     */
+    Set<String> heldTasks(States states) throws Exception {
         Set<String> held = new HashSet<>();
         for (var models : List.of(states.get(ServeFunction.MODELS), states.get(SnapshotAssembly.PENDING))) {
             for (Map.Entry<String, ModelSnapshot> entry : models.immutableEntries()) {
-                String other = entry.getValue().getTask();
-                if (other.equals(task)) {
-                    return true;
-                }
-                if (!taskBound.allows(other)) {
-                    held.add(other);
-                }
+                entriesExamined++;
+                held.add(entry.getValue().getTask());
             }
         }
         // A task a champion record named, whose model has not come yet, holds its room too, and so does a task served
         // (or held from a reset champion) whose model a tombstone forgot: its fresh model is on its way.
-        List<String> others = new ArrayList<>();
         for (Map.Entry<String, String> wish : states.get(ServeFunction.WANTED).immutableEntries()) {
-            others.add(wish.getKey());
+            entriesExamined++;
+            held.add(wish.getKey());
         }
         for (Map.Entry<String, String> serving : states.get(ServeFunction.SERVING).immutableEntries()) {
-            others.add(serving.getKey());
+            entriesExamined++;
+            held.add(serving.getKey());
         }
         for (Map.Entry<String, Long> hold : states.get(ChampionRestarts.HOLDS).immutableEntries()) {
-            others.add(hold.getKey().substring(0, Math.max(0, hold.getKey().lastIndexOf('/'))));
+            entriesExamined++;
+            held.add(hold.getKey().substring(0, Math.max(0, hold.getKey().lastIndexOf('/'))));
         }
-        for (String other : others) {
-            if (other.equals(task)) {
-                return true;
-            }
-            if (!taskBound.allows(other)) {
-                held.add(other);
-            }
+        held.removeIf(taskBound::allows);
+        return held;
+    }
+
+    /** How many entries of broadcast state {@link #heldTasks} has read on this instance: the work the index saves. */
+    long entriesExamined() {
+        return entriesExamined;
+    }
+
+    /**
+     * Whether {@code key}'s ({@code task/variant}) variant serves its task while the task's latest champion record
+     * names it retired and no variant of the task live: no trainer trains the task, so no model of it comes but a
+     * revival's (which writes the key's tombstone and a fresh model, and a champion record naming it). Asked before a
+     * tombstone of the key changes the standings ({@link #restarted}).
+     */
+    static boolean servesRetiredTask(String key, States states) throws Exception {
+        int slash = key.lastIndexOf('/');
+        if (slash <= 0) {
+            return false;
         }
-        return held.size() < taskBound.maxTasks();
+        String task = key.substring(0, slash);
+        String variant = key.substring(slash + 1);
+        Map<String, Long> named = states.get(STANDINGS).get(task);
+        Long entry = named == null ? null : named.get(variant);
+        return variant.equals(states.get(ServeFunction.SERVING).get(task)) && entry != null && entry != LIVE
+                && !named.containsValue(LIVE);
+    }
+
+    /** Whether {@code task} holds no model, no parts of one waiting for assembly and no champion record's wish. */
+    static boolean holdsNothingOf(String task, States states) throws Exception {
+        return heldModels(task, states).isEmpty() && !states.get(ServeFunction.WANTED).contains(task);
     }
 
     /** How many variants of {@code task} hold a model or parts of one waiting for assembly. */

@@ -24,6 +24,7 @@ import dev.chorus.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -153,6 +154,11 @@ public final class ServeFunction
     private transient LabelledMetrics.DeadLetterCounts deadLetters;
     private transient Counter nonFinitePredictions;
     private transient Map<String, Served> served;
+    /**
+     * The tasks beyond the allow-list that hold a place ({@link ServeBounds#heldTasks}), read from broadcast state by the
+     * first example that needs it, forgotten whenever a broadcast record may change it; null until then.
+     */
+    private transient Set<String> heldTasks;
 
     /** One task's serving metrics on this instance, registered when it first loads or serves a model of the task. */
     private static final class Served {
@@ -231,7 +237,10 @@ public final class ServeFunction
             serve(sourced, key, snapshot, ctx.currentProcessingTime(), out, d -> ctx.output(DEAD_LETTERS, d));
             return;
         }
-        if (!bounds.holdsRoomFor(example.getTask(), ctx::getBroadcastState)) {
+        if (heldTasks == null) {
+            heldTasks = bounds.heldTasks(ctx::getBroadcastState);
+        }
+        if (!bounds.holdsRoomFor(example.getTask(), heldTasks)) {
             // Every model of the task would be refused: the example would wait for good.
             reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task",
                     taskBound.reason(example.getTask(), "whose models the serve job holds"));
@@ -258,6 +267,7 @@ public final class ServeFunction
     @Override
     public void processBroadcastElement(KafkaRecord record, Context ctx, Collector<Prediction> out)
             throws Exception {
+        heldTasks = null; // the record may change which tasks hold a place
         if (followsChampion && championsTopic.name().equals(record.topic)) {
             champion(record, ctx, out);
             return;
@@ -544,7 +554,8 @@ public final class ServeFunction
 
     /**
      * Forgets the model of the tombstone's key and its pending parts, whatever their version, so that the next
-     * snapshot is served.
+     * snapshot is served. Following the champion, a task whose variants all retired and which the tombstone leaves
+     * holding nothing is no longer served, and gives its --max-tasks place up ({@link ServeBounds#servesRetiredTask}).
      */
     private void reset(KafkaRecord record, Context ctx) throws Exception {
         if (record.key == null) {
@@ -553,6 +564,7 @@ public final class ServeFunction
         }
         String key = new String(record.key, StandardCharsets.UTF_8);
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
+        boolean lastOfRetiredTask = followsChampion && ServeBounds.servesRetiredTask(key, ctx::getBroadcastState);
         if (followsChampion) {
             ServeBounds.restarted(key, current, ctx.getBroadcastState(ServeBounds.STANDINGS));
         }
@@ -566,6 +578,16 @@ public final class ServeFunction
             LOG.info("Model {} reset by a tombstone at {}: {}; the next snapshot of any version is served", key,
                     record.coordinates(), current == null ? "no model was served"
                             : "forgot version " + current.getVersion());
+        }
+        String task = lastOfRetiredTask ? key.substring(0, key.lastIndexOf('/')) : null;
+        if (task != null && ServeBounds.holdsNothingOf(task, ctx::getBroadcastState)) {
+            // Every variant of the task retired, and the tombstone took the model that served it: nothing of the task
+            // is held, so it gives its --max-tasks place up (a revival's model takes one again, as a new task's would).
+            ctx.getBroadcastState(SERVING).remove(task);
+            restarts.forget(ctx, task);
+            if (firstSubtask) {
+                LOG.info("Task {} holds no model and every variant of it retired: it is no longer served", task);
+            }
         }
     }
 
@@ -601,6 +623,11 @@ public final class ServeFunction
         Served metrics = served(sourced.value().getTask(), snapshot.getVariant());
         metrics.version = answer.prediction().getModelVersion();
         metrics.predictions.inc();
+    }
+
+    /** The bounds this instance decides by, for tests that count their work. */
+    ServeBounds bounds() {
+        return bounds;
     }
 
     private Served served(String task, String servedVariant) {

@@ -23,15 +23,19 @@ import org.apache.flink.runtime.state.FunctionInitializationContext;
 final class ControlTopicBudget {
     private final int maxLiveVariants;
     private final long maxWarmStartBytes;
+    private final int maxRetiredVariants;
     private int live;
+    /** Retired keys in check-specs' entries. */
+    private int retired;
     private long warmStartBytes;
     /** Topic key → the bytes of the warm-start model its live variant holds in broadcast state. */
     private final Map<String, Integer> warmStarts = new HashMap<>();
     private ListState<Tuple2<String, Integer>> checkpointed;
 
-    ControlTopicBudget(int maxLiveVariants, long maxWarmStartBytes) {
+    ControlTopicBudget(int maxLiveVariants, long maxWarmStartBytes, int maxRetiredVariants) {
         this.maxLiveVariants = maxLiveVariants;
         this.maxWarmStartBytes = maxWarmStartBytes;
+        this.maxRetiredVariants = maxRetiredVariants;
     }
 
     /** Restores the warm-start bytes, and counts the live variants of {@code entries} (check-specs' restored state). */
@@ -44,6 +48,7 @@ final class ControlTopicBudget {
         }
         for (SpecChange c : entries) {
             live += c.retires() ? 0 : 1;
+            retired += c.retires() ? 1 : 0;
         }
     }
 
@@ -58,6 +63,7 @@ final class ControlTopicBudget {
     void accepted(String key, SpecChange change, SpecChange before, boolean entered) {
         if (entered) {
             live += (change.retires() ? 0 : 1) - (before != null && !before.retires() ? 1 : 0);
+            retired += (change.retires() ? 1 : 0) - (before != null && before.retires() ? 1 : 0);
         }
         Integer held = change.initialModel != null ? warmStarts.put(key, change.initialModel.length)
                 : warmStarts.remove(key);
@@ -80,6 +86,23 @@ final class ControlTopicBudget {
                     + ModelSizeBound.grouped(maxWarmStartBytes) + " bytes for the control topic's live variants (every router and "
                     + "trainer instance holds them), got " + ModelSizeBound.grouped(modelBytes) + " more for "
                     + ExampleValidator.quoted(key) + " beside " + ModelSizeBound.grouped(warmStartBytes - warmStarts.getOrDefault(key, 0));
+        }
+        return null;
+    }
+
+    /**
+     * What is wrong with a RETIRED record of {@code key}, which the control topic never had live (check-specs has no
+     * entry for it), as {@code field: reason}; else null. Its retirement is kept, as any key's: a later LIVE record of
+     * the key must say {@code "revive":true}, and the trainer then writes the key's tombstone ahead of the fresh model,
+     * since a job started from the compacted topic cannot tell a key whose LIVE records compaction removed from one
+     * never live. So a flood of them is bounded: past {@code --max-retired-variants} such a record is a dead letter.
+     */
+    String neverLiveRetirementProblem(String key) {
+        if (retired >= maxRetiredVariants) {
+            return "variant: field 'variant': expected a retirement of a variant the control topic has had live, or "
+                    + "at most --max-retired-variants=" + ModelSizeBound.grouped(maxRetiredVariants) + " retired "
+                    + "variants kept (all tasks), got one of " + ExampleValidator.quoted(key) + ", never live, beside "
+                    + ModelSizeBound.grouped(retired);
         }
         return null;
     }

@@ -74,6 +74,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     private final ModelSizeBound modelSizeBound;
     private final int maxLiveVariants;
     private final long maxWarmStartBytes;
+    private final int maxRetiredVariants;
     private final int maxRecordBytes;
     private final int deadLetterMaxOriginalBytes;
 
@@ -96,6 +97,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
         this.modelSizeBound = settings.modelSizeBound();
         this.maxLiveVariants = settings.maxLiveVariants();
         this.maxWarmStartBytes = settings.maxWarmStartBytes();
+        this.maxRetiredVariants = settings.maxRetiredVariants();
         // Not --max-record-bytes, which bounds examples: a control record may carry a warm start's whole model.
         this.maxRecordBytes = WarmStarts.MAX_RECORD_BYTES;
         this.deadLetterMaxOriginalBytes = settings.deadLetterMaxOriginalBytes();
@@ -113,7 +115,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
                 new ListStateDescriptor<>("spec-searches", TypeInformation.of(SpecChange.class)));
         searches = new SpecSearches();
         searches.restore(checkpointedSearches.get());
-        budget = new ControlTopicBudget(maxLiveVariants, maxWarmStartBytes);
+        budget = new ControlTopicBudget(maxLiveVariants, maxWarmStartBytes, maxRetiredVariants);
         budget.initialize(context, entries.values());
     }
 
@@ -206,6 +208,14 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
             return;
         }
         boolean live = parsed != null;
+        String topicKey = Variants.topicKey(spec.getTask(), spec.getVariant());
+        if (!live && !entries.containsKey(topicKey) && current(spec.getTask(), spec.getVariant()) == null) {
+            String problem = budget.neverLiveRetirementProblem(topicKey);
+            if (problem != null) {
+                reject(record, ctx, "variant", problem.substring(problem.indexOf(':') + 2));
+                return;
+            }
+        }
         SpecChange change = new SpecChange(spec.getTask(), spec.getVariant(), live ? spec.getSpec() : null,
                 live && spec.getInitialModel() != null ? WarmStarts.bytes(spec.getInitialModel()) : null);
         if (!live && SpecChange.SEARCH_SOURCE.equals(spec.getSource())) {

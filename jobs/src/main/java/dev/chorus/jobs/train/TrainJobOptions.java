@@ -116,6 +116,12 @@ public final class TrainJobOptions extends JobOptions {
                     + "${DEFAULT-VALUE}).")
     long maxWarmStartBytes;
 
+    @Option(names = "--max-retired-variants", defaultValue = "" + TrainSettings.DEFAULT_MAX_RETIRED_VARIANTS,
+            description = "A RETIRED control record of a variant never live is a dead letter once the control topic "
+                    + "has this many retired variants, all tasks together (a live one's retirement is never refused; "
+                    + "default: ${DEFAULT-VALUE}).")
+    int maxRetiredVariants;
+
     @Option(names = "--max-model-parameters", defaultValue = "" + ModelSizeBound.DEFAULT_MAX_PARAMETERS,
             description = "A spec whose model would hold more parameters (weights, biases and tables at full size) "
                     + "is refused: --spec at submission, a control record as a dead letter (default: ${DEFAULT-VALUE}).")
@@ -161,6 +167,7 @@ public final class TrainJobOptions extends JobOptions {
                 .maxVariantsPerTask(maxVariantsPerTask)
                 .maxLiveVariants(maxLiveVariants)
                 .maxWarmStartBytes(maxWarmStartBytes)
+                .maxRetiredVariants(maxRetiredVariants)
                 .maxModelParameters(maxModelParameters)
                 .hashedState(TrainSettings.HashedState.of(hashedState))
                 .decisionsAtLeastOnce(decisionsAtLeastOnce);

@@ -28,6 +28,8 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public static final int DEFAULT_MAX_LIVE_VARIANTS = 1024;
     /** Default of maxWarmStartBytes: 256 MiB of warm-start models held for the control topic's live variants. */
     public static final long DEFAULT_MAX_WARM_START_BYTES = 256L << 20;
+    /** Default of maxRetiredVariants: retired keys kept for the control topic, all tasks together. */
+    public static final int DEFAULT_MAX_RETIRED_VARIANTS = 16_384;
 
     private TaskSpecs specs;
     private int snapshotEveryBatches = DEFAULT_SNAPSHOT_EVERY_BATCHES;
@@ -47,6 +49,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     private int maxVariantsPerTask = DEFAULT_MAX_VARIANTS_PER_TASK;
     private int maxLiveVariants = DEFAULT_MAX_LIVE_VARIANTS;
     private long maxWarmStartBytes = DEFAULT_MAX_WARM_START_BYTES;
+    private int maxRetiredVariants = DEFAULT_MAX_RETIRED_VARIANTS;
     private ModelSizeBound modelSizeBound = new ModelSizeBound(ModelSizeBound.DEFAULT_MAX_PARAMETERS);
     private HashedState hashedState = HashedState.VALUE;
     private boolean decisionsAtLeastOnce;
@@ -69,6 +72,7 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
     public int maxVariantsPerTask() { return maxVariantsPerTask; }
     public int maxLiveVariants() { return maxLiveVariants; }
     public long maxWarmStartBytes() { return maxWarmStartBytes; }
+    public int maxRetiredVariants() { return maxRetiredVariants; }
     public ModelSizeBound modelSizeBound() { return modelSizeBound; }
     public HashedState hashedState() { return hashedState; }
     public boolean decisionsAtLeastOnce() { return decisionsAtLeastOnce; }
@@ -105,6 +109,12 @@ public final class TrainSettings extends JobSettings<TrainSettings> {
      * a dead letter: every router and trainer instance holds each in broadcast state while its variant is live.
      */
     public TrainSettings maxWarmStartBytes(long v) { maxWarmStartBytes = positive("maxWarmStartBytes", v); return this; }
+    /**
+     * A RETIRED record of a key the control topic never had live (nothing to retire) is a dead letter once this many
+     * retired keys are kept, all tasks together: each is an entry in check-specs' state and in the broadcast state of
+     * every router, trainer and selection instance. A retirement of a live variant is never refused.
+     */
+    public TrainSettings maxRetiredVariants(int v) { maxRetiredVariants = (int) positive("maxRetiredVariants", v); return this; }
     /** A spec whose model would have more parameters than this is refused: at submission, or as a dead letter. */
     public TrainSettings maxModelParameters(long v) { modelSizeBound = new ModelSizeBound(v); return this; }
     /** Where a hashed task's model rows live in keyed state ({@link HashedRowsState}). */

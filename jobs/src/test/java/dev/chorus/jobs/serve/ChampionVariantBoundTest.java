@@ -436,6 +436,56 @@ class ChampionVariantBoundTest {
         }
     }
 
+    /**
+     * With --max-tasks 1, task t is served by a until the train job retires every variant of t (the champion record
+     * names a retired and none live) and {@code chorus models reset t/a} forgets its model: t then holds nothing and
+     * gives its place up. Before, t was served for good, with no model, and kept its place: u's snapshot was refused
+     * after the tombstone as before it, and every new task for good. A task that gave its place up and comes back
+     * (a's revival: its tombstone, then version 0) takes one again under the bound, as a new task does.
+     */
+    @Test
+    void aTaskWhoseVariantsAllRetiredGivesItsPlaceUpWithItsLastModel() throws Exception {
+        ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of()));
+        try (var h = new ServeHarness(settings, new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 1L), 1),
+                    0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.RETIRED), Map.of("a", 1L), 2),
+                    0);
+            h.processBroadcastElement(record(model("u", "a", 5, 0, 1L), 3), 0);
+            assertThat(keysHeld(h)).as("t still served by its retired champion's model").containsExactly("t/a");
+
+            h.processBroadcastElement(tombstone("t/a", 4), 0);
+            h.processBroadcastElement(record(model("u", "a", 6, 0, 1L), 5), 0);
+            h.processBroadcastElement(tombstone("t/a", 6), 0);
+            h.processBroadcastElement(record(model("t", "a", 0, 0, 7L), 7), 0);
+
+            assertThat(keysHeld(h)).containsExactly("u/a");
+            assertThat(h.getBroadcastState(ServeFunction.SERVING).contains("t")).isFalse();
+            assertThat(h.deadLetters()).extracting(d -> d.getField(), d -> d.getTopic()).containsExactly(
+                    tuple("task", settings.modelsTopic().name()), tuple("task", settings.modelsTopic().name()));
+        }
+        try (var h = new ServeHarness(settings, new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.RETIRED), Map.of("a", 1L), 1),
+                    0);
+            h.processBroadcastElement(tombstone("t/a", 2), 0);
+            h.processBroadcastElement(record(model("t", "a", 0, 0, 7L), 3), 0);
+            h.processBroadcastElement(record(model("u", "a", 5, 0, 1L), 4), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 7L), 5),
+                    0);
+            h.processElement(sourced(example(0)), 6);
+
+            assertThat(keysHeld(h)).as("t's revival took the place again").containsExactly("t/a");
+            assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).endsWith(
+                    "whose models the serve job holds, got \"u\" (at chorus.models-0@4)"));
+            assertThat(h.extractOutputValues()).extracting(Prediction::getTask, Prediction::getVariant,
+                    Prediction::getModelVersion).containsExactly(tuple("t", "a", 0L));
+        }
+    }
+
     /** A retired variant's chunked snapshot, not stored, counts once in modelsOfRetiredVariants, not once per part. */
     @Test
     void aRetiredVariantsChunkedSnapshotCountsOnce() throws Exception {

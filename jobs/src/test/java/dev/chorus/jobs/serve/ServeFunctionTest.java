@@ -492,6 +492,39 @@ class ServeFunctionTest {
     }
 
     /**
+     * An example of a task with no model asks whether its task may hold a place under --max-tasks: it looks the task
+     * up in an index of the tasks that hold one, read from broadcast state once after each broadcast record, instead
+     * of scanning every model held. Before, each such example scanned them all, so a flood of invented task names cost
+     * (examples × models held), with a large allow-list a scan of thousands of models per example. Counted as the
+     * entries of broadcast state read: one scan of the models held, however many examples follow.
+     */
+    @Test
+    void examplesOfTasksWithNoModelLookTheirTaskUpRatherThanScanTheModelsHeld() throws Exception {
+        for (int allowed : new int[] {4, 64}) {
+            List<String> allowList = new java.util.ArrayList<>();
+            for (int i = 0; i < allowed; i++) {
+                allowList.add("allowed-" + i);
+            }
+            ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(2, allowList));
+            try (var h = new ServeHarness(settings, new dev.chorus.jobs.RegisteredMetrics().environment())) {
+                h.open();
+                for (int i = 0; i < allowed; i++) {
+                    h.processBroadcastElement(record(snapshot("allowed-" + i, 1), i), i);
+                }
+                long before = h.function().bounds().entriesExamined();
+                for (int i = 0; i < 50; i++) {
+                    h.processElement(sourced(ofTask("invented-" + i, i)), allowed + i);
+                }
+
+                assertThat(h.function().bounds().entriesExamined() - before).as("entries read for 50 examples beside %s"
+                        + " models", allowed).isEqualTo(allowed);
+                assertThat(h.deadLetters()).as("all but the two tasks that may wait").hasSize(48)
+                        .allSatisfy(d -> assertThat(d.getReason()).contains("waiting for a first model"));
+            }
+        }
+    }
+
+    /**
      * An example of a task whose models the job cannot hold (past --max-tasks) would wait for a model that is always
      * refused: it is a dead letter at once, and so are the examples that waited for a task whose model was then refused.
      */

@@ -22,6 +22,11 @@ final class ServeHarness extends KeyedBroadcastHarness<Sourced<Example>, KafkaRe
                 ServeFunctionTest::taskOf, environment);
     }
 
+    /** The serve function under test. */
+    ServeFunction function() {
+        return (ServeFunction) operator().getUserFunction();
+    }
+
     List<DeadLetter> deadLetters() {
         var out = getSideOutput(ServeFunction.DEAD_LETTERS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();

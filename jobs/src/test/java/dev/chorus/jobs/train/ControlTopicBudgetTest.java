@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.chorus.jobs.RegisteredMetrics;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.schemas.DeadLetter;
+import dev.chorus.schemas.VariantSpecRecord;
 import dev.chorus.schemas.VariantStatus;
 import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -63,6 +64,42 @@ class ControlTopicBudgetTest {
                         + "beside 2");
             });
         }
+    }
+
+    /**
+     * A RETIRED record of a key never live is kept, as a retirement of a live one is (a later LIVE record of the key
+     * must revive it: after compaction the topic may hold only the retirement of a variant that was live), but only up
+     * to --max-retired-variants retired keys: past it, one more is a dead letter naming the bound. Before, each was kept
+     * in check-specs' state and every router, trainer and selection instance's broadcast state for good, so a flood of
+     * them grew state without bound. A live variant's retirement is never refused.
+     */
+    @Test
+    void retirementsOfVariantsNeverLiveAreKeptUpToTheRetiredBound() throws Exception {
+        try (var h = CheckSpecsHarness.open(settings().maxRetiredVariants(2))) {
+            h.processElement(record("t/x1", retired("t", "x1")), 0);
+            h.processElement(record("t/x2", retired("t", "x2")), 1);
+            h.processElement(record("t/x3", retired("t", "x3")), 2);
+            h.processElement(record("t/x1", retired("t", "x1")), 3); // retired already: no change, not refused
+            h.processElement(record("t/a", live("t", "a", SPEC)), 4);
+            h.processElement(record("t/a", retired("t", "a")), 5);
+            h.processElement(record("t/x1", live("t", "x1", SPEC)), 6);
+
+            assertThat(h.extractOutputValues()).extracting(c -> c.task + "/" + c.variant + (c.retires() ? " retired"
+                    : "")).containsExactly("t/x1 retired", "t/x2 retired", "t/a", "t/a retired");
+            assertThat(deadLetters(h)).extracting(DeadLetter::getField, DeadLetter::getReason).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("variant", "field 'variant': expected a retirement of a variant "
+                            + "the control topic has had live, or at most --max-retired-variants=2 retired variants kept"
+                            + " (all tasks), got one of \"t/x3\", never live, beside 2"),
+                    org.assertj.core.groups.Tuple.tuple("spec", "field 'spec': expected \"revive\":true to make "
+                            + "retired variant \"t/x1\" live again (chorus specs put --revive), got a spec without it: "
+                            + SpecControl.quotedSpec(SPEC)));
+        }
+    }
+
+    private static VariantSpecRecord retired(String task, String variant) {
+        VariantSpecRecord r = live(task, variant, null);
+        r.setStatus(VariantStatus.RETIRED);
+        return r;
     }
 
     /** A task's default written as --spec has it changes nothing, so the bound does not refuse it. */
@@ -135,6 +172,9 @@ class ControlTopicBudgetTest {
         TrainSettings defaults = TrainJobOptions.parse(new String[] {"--spec", SPEC});
         assertThat(defaults.maxLiveVariants()).isEqualTo(1024);
         assertThat(defaults.maxWarmStartBytes()).isEqualTo(256L << 20);
+        assertThat(defaults.maxRetiredVariants()).isEqualTo(16_384);
+        assertThat(TrainJobOptions.parse(new String[] {"--spec", SPEC, "--max-retired-variants", "7"})
+                .maxRetiredVariants()).isEqualTo(7);
         TrainSettings set = TrainJobOptions.parse(new String[] {"--spec", SPEC, "--max-live-variants", "5",
                 "--max-warm-start-bytes", "1000"});
         assertThat(set.maxLiveVariants()).isEqualTo(5);
