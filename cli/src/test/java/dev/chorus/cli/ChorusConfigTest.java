@@ -7,7 +7,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -204,9 +209,20 @@ class ChorusConfigTest {
             assertThat(in).as("chorus.example.properties on the classpath").isNotNull();
             example = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        for (String key : ChorusConfig.optionKeys(ChorusCli.commandLine(CliRun.noConfig()).getCommandSpec())) {
+        Set<String> keys = ChorusConfig.optionKeys(ChorusCli.commandLine(CliRun.noConfig()).getCommandSpec());
+        for (String key : keys) {
             assertThat(example).as(key).containsPattern("(?m)^#?" + key.replace(".", "\\.") + "=");
         }
+        // Nor does it list a key the file may not set (a flag-only option's, or a list's): it would be refused.
+        Matcher listed = Pattern.compile("(?m)^#?([a-z][a-z0-9.-]*)=").matcher(example);
+        List<String> refused = new ArrayList<>();
+        while (listed.find()) {
+            String key = listed.group(1);
+            if (!key.startsWith(ChorusConfig.KAFKA_PREFIX) && !keys.contains(key)) {
+                refused.add(key);
+            }
+        }
+        assertThat(refused).as("keys the example lists but a file may not set").isEmpty();
         assertThat(CliRun.run("--config", writeExample(example).toString(), "tail", "--help").exitCode())
                 .as("the example as shipped is a valid configuration").isZero();
     }
