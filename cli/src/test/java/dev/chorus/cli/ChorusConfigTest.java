@@ -202,6 +202,44 @@ class ChorusConfigTest {
         }
     }
 
+    /**
+     * Which records a read-only command shows comes from the command line alone: produce's {@code task=fashion} must
+     * not make {@code models}, {@code leaderboard} or {@code specs list} show fashion alone without a word.
+     */
+    @Test
+    void aTaskLineNeverFiltersWhatModelsLeaderboardOrSpecsListShow() throws IOException {
+        Path file = config("task=fashion\n");
+
+        CommandLine cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "models");
+        assertThat(cli.getSubcommands().get("models").<ModelsCommand>getCommand().task).as("models").isNull();
+
+        cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "leaderboard");
+        assertThat(cli.getSubcommands().get("leaderboard").<LeaderboardCommand>getCommand().task).as("leaderboard")
+                .isNull();
+
+        cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "specs", "list");
+        assertThat(cli.getSubcommands().get("specs").getSubcommands().get("list").<SpecsCommand.ListSpecs>getCommand()
+                .task).as("specs list").isNull();
+
+        cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "models", "--task", "t");
+        assertThat(cli.getSubcommands().get("models").<ModelsCommand>getCommand().task).as("the flag").isEqualTo("t");
+    }
+
+    /** Where {@code specs put} starts a variant from comes from the command line alone; no other command has it. */
+    @Test
+    void aKeyThatOnlySpecsPutsWarmStartHasIsRefusedByName() throws IOException {
+        for (String line : new String[] {"fork-from=default", "warm-start-file=model.bin"}) {
+            CliRun run = CliRun.run("--config", config(line + "\n").toString(), "specs", "put", "t", "v", "{}");
+            String key = line.substring(0, line.indexOf('='));
+            assertThat(run.exitCode()).as(line).isEqualTo(CommandLine.ExitCode.USAGE);
+            assertThat(run.err()).as(line).contains("key '" + key + "'", "command line alone").hasLineCount(1);
+        }
+    }
+
     @Test
     void theExampleFileListsEveryKey() throws IOException {
         String example;
