@@ -82,7 +82,10 @@ final class LeaderboardCommand implements Callable<Integer> {
     @Mixin
     RefusalsOptions refusals;
 
-    @Option(names = "--task", description = "Show only this task.")
+    // Which tasks to show comes from the command line alone: a task= line is produce's (ChorusConfig.FlagOnly).
+    @ChorusConfig.FlagOnly
+    @Option(names = "--task", description = "Show only this task (a flag only: a configuration file's task= line, "
+            + "produce's, is not read here).")
     String task;
 
     @Option(names = "--json", description = "The same data as one JSON document (one per update with --follow).")

@@ -42,7 +42,10 @@ final class ModelsCommand implements Callable<Integer> {
             description = "Default: ${DEFAULT-VALUE}.")
     String modelsTopic;
 
-    @Option(names = "--task", description = "Show only this task's models.")
+    // Which models to show comes from the command line alone: a task= line is produce's (ChorusConfig.FlagOnly).
+    @ChorusConfig.FlagOnly
+    @Option(names = "--task", description = "Show only this task's models (a flag only: a configuration file's "
+            + "task= line, produce's, is not read here).")
     String task;
 
     @Override

@@ -166,12 +166,18 @@ final class SpecsCommand {
                 + "adds \"revive\":true to the spec, which the train job asks of a retired key; a variant that is "
                 + "not retired is put as without it.")
         boolean revive;
+        // Where the variant starts from comes from the command line alone (ChorusConfig.FlagOnly): a line left in the
+        // configuration file would start every variant put afterwards from that model.
+        @ChorusConfig.FlagOnly
         @Option(names = "--warm-start-file", paramLabel = "MODEL", description = "Start the variant from this Chorus "
-                + "model file (chorus fit writes one): adds \"warmStart\":{\"from\":\"file:MODEL\"} to the spec.")
+                + "model file (chorus fit writes one): adds \"warmStart\":{\"from\":\"file:MODEL\"} to the spec. "
+                + "A flag only, never from the configuration file.")
         Path warmStartFile;
+        @ChorusConfig.FlagOnly
         @Option(names = "--fork-from", paramLabel = "VARIANT", description = "Start the variant from the latest "
                 + "snapshot of VARIANT of the same task, read from --models-topic: adds "
-                + "\"warmStart\":{\"from\":\"variant:VARIANT\"} to the spec.")
+                + "\"warmStart\":{\"from\":\"variant:VARIANT\"} to the spec. A flag only, never from the "
+                + "configuration file.")
         String forkFrom;
         @Option(names = "--warm-start-optimizer", paramLabel = "carry|reset",
                 description = "With --warm-start-file or --fork-from: carry the saved optimizer state, or start it "
@@ -474,7 +480,10 @@ final class SpecsCommand {
         CommandSpec spec;
         @Mixin
         Topic topic;
-        @Option(names = "--task", description = "Show only this task's variants.")
+        // Which variants to show comes from the command line alone: a task= line is produce's (ChorusConfig.FlagOnly).
+        @ChorusConfig.FlagOnly
+        @Option(names = "--task", description = "Show only this task's variants (a flag only: a configuration file's "
+                + "task= line, produce's, is not read here).")
         String task;
         @Option(names = "--json", description = "One JSON record per line instead of a table (the records alone, a "
                 + "pending one with \"pending\":true, a "

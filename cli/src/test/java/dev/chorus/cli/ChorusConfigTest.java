@@ -7,7 +7,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -197,6 +202,44 @@ class ChorusConfigTest {
         }
     }
 
+    /**
+     * Which records a read-only command shows comes from the command line alone: produce's {@code task=fashion} must
+     * not make {@code models}, {@code leaderboard} or {@code specs list} show fashion alone without a word.
+     */
+    @Test
+    void aTaskLineNeverFiltersWhatModelsLeaderboardOrSpecsListShow() throws IOException {
+        Path file = config("task=fashion\n");
+
+        CommandLine cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "models");
+        assertThat(cli.getSubcommands().get("models").<ModelsCommand>getCommand().task).as("models").isNull();
+
+        cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "leaderboard");
+        assertThat(cli.getSubcommands().get("leaderboard").<LeaderboardCommand>getCommand().task).as("leaderboard")
+                .isNull();
+
+        cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "specs", "list");
+        assertThat(cli.getSubcommands().get("specs").getSubcommands().get("list").<SpecsCommand.ListSpecs>getCommand()
+                .task).as("specs list").isNull();
+
+        cli = ChorusCli.commandLine(CliRun.noConfig());
+        cli.parseArgs("--config", file.toString(), "models", "--task", "t");
+        assertThat(cli.getSubcommands().get("models").<ModelsCommand>getCommand().task).as("the flag").isEqualTo("t");
+    }
+
+    /** Where {@code specs put} starts a variant from comes from the command line alone; no other command has it. */
+    @Test
+    void aKeyThatOnlySpecsPutsWarmStartHasIsRefusedByName() throws IOException {
+        for (String line : new String[] {"fork-from=default", "warm-start-file=model.bin"}) {
+            CliRun run = CliRun.run("--config", config(line + "\n").toString(), "specs", "put", "t", "v", "{}");
+            String key = line.substring(0, line.indexOf('='));
+            assertThat(run.exitCode()).as(line).isEqualTo(CommandLine.ExitCode.USAGE);
+            assertThat(run.err()).as(line).contains("key '" + key + "'", "command line alone").hasLineCount(1);
+        }
+    }
+
     @Test
     void theExampleFileListsEveryKey() throws IOException {
         String example;
@@ -204,9 +247,20 @@ class ChorusConfigTest {
             assertThat(in).as("chorus.example.properties on the classpath").isNotNull();
             example = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        for (String key : ChorusConfig.optionKeys(ChorusCli.commandLine(CliRun.noConfig()).getCommandSpec())) {
+        Set<String> keys = ChorusConfig.optionKeys(ChorusCli.commandLine(CliRun.noConfig()).getCommandSpec());
+        for (String key : keys) {
             assertThat(example).as(key).containsPattern("(?m)^#?" + key.replace(".", "\\.") + "=");
         }
+        // Nor does it list a key the file may not set (a flag-only option's, or a list's): it would be refused.
+        Matcher listed = Pattern.compile("(?m)^#?([a-z][a-z0-9.-]*)=").matcher(example);
+        List<String> refused = new ArrayList<>();
+        while (listed.find()) {
+            String key = listed.group(1);
+            if (!key.startsWith(ChorusConfig.KAFKA_PREFIX) && !keys.contains(key)) {
+                refused.add(key);
+            }
+        }
+        assertThat(refused).as("keys the example lists but a file may not set").isEmpty();
         assertThat(CliRun.run("--config", writeExample(example).toString(), "tail", "--help").exitCode())
                 .as("the example as shipped is a valid configuration").isZero();
     }

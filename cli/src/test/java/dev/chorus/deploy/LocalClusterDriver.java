@@ -391,7 +391,7 @@ public final class LocalClusterDriver {
                     + " published), e.g. %s with version %d", unpublished.size(), published.size(),
                     unpublished.get(0).getId(), unpublished.get(0).getModelVersion()));
         }
-        String noModel = "no model yet for task '" + FASHION_MNIST + "'";
+        String noModel = "no model yet for task \"" + FASHION_MNIST + "\"";
         List<DeadLetter> unexpected = rejected.stream()
                 .filter(d -> !"task".equals(d.getField()) || !d.getReason().startsWith(noModel)).toList();
         if (!unexpected.isEmpty()) {

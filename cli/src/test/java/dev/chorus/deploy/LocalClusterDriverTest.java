@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The serve check of {@code deploy/local-cluster e2e} ({@link LocalClusterDriver#serveProblems}). */
 class LocalClusterDriverTest {
 
-    static final String NO_MODEL = "no model yet for task 'fashion-mnist' (variant 'default'): expected at most"
+    static final String NO_MODEL = "no model yet for task \"fashion-mnist\" (variant \"default\"): expected at most"
             + " 10000 examples waiting for it, got one more";
 
     @Test
@@ -37,7 +37,7 @@ class LocalClusterDriverTest {
     void aPredictionByAnUnpublishedVersionOrAnyOtherDeadLetterFails() {
         List<Prediction> served = List.of(prediction("r0-0", 1), prediction("r0-1", 7));
         List<DeadLetter> other = List.of(deadLetter("r0-2", "features",
-                "field 'features': expected 784 values, got 3 (model fashion-mnist/default version 1)"));
+                "field 'features': expected 784 values, got 3 (model \"fashion-mnist/default\" version 1)"));
 
         assertThat(LocalClusterDriver.serveProblems(served, other, Set.of(1L), 2)).satisfiesExactly(
                 p -> assertThat(p).startsWith("1 predictions name a model version the train job never published")

@@ -98,9 +98,9 @@ public final class ExampleTensors {
      */
     public static String nonFiniteReason(Prediction prediction) {
         String bad = nonFinite(prediction);
-        return bad == null ? null : "field 'prediction': " + bad + " (model " + prediction.getTask() + "/"
-                + prediction.getVariant() + " version " + prediction.getModelVersion() + ": its weights and these "
-                + "features overflow float32)";
+        return bad == null ? null : "field 'prediction': " + bad + " (model "
+                + ExampleValidator.quoted(prediction.getTask() + "/" + prediction.getVariant()) + " version "
+                + prediction.getModelVersion() + ": its weights and these features overflow float32)";
     }
 
     private static String nonFinite(Prediction prediction) {

@@ -148,7 +148,8 @@ class ServeJobIT {
             DeadLetter rejected = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
                     d -> d.getTopic().equals(topic), 1).get(0);
             assertThat(rejected.getField()).isEqualTo("parameters");
-            assertThat(rejected.getReason()).startsWith("model t/default version 9: field 'parameters' does not load: ")
+            assertThat(rejected.getReason())
+                    .startsWith("model \"t/default\" version 9: field 'parameters' does not load: ")
                     .contains("expected a model of at most --max-model-parameters=100,000,000 parameters, "
                             + "got 2,000,002,000");
             send(producer, settings, "after-poison", 0, 10);
@@ -160,7 +161,7 @@ class ServeJobIT {
                     models.encode(ServeFunctionTest.withWeights(ServeFunctionTest.snapshot("t", 10), Float.NaN)));
             producer.flush();
             DeadLetter nan = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.deadLetterTopic(),
-                    d -> d.getReason().startsWith("model t/default version 10: "), 1).get(0);
+                    d -> d.getReason().startsWith("model \"t/default\" version 10: "), 1).get(0);
             assertThat(nan.getField()).isEqualTo("parameters");
             assertThat(nan.getReason()).contains("field 'parameters' does not load: expected finite weights and "
                     + "statistics, got a model whose parameter '");
@@ -176,7 +177,7 @@ class ServeJobIT {
             DeadLetter overflow = probeUntilDeadLetter(producer, settings, "overflow");
             assertThat(overflow.getField()).isEqualTo("prediction");
             assertThat(overflow.getReason()).isEqualTo("field 'prediction': expected finite class probabilities, "
-                    + "got NaN for class 0 (model t/default version 11: its weights and these features overflow "
+                    + "got NaN for class 0 (model \"t/default\" version 11: its weights and these features overflow "
                     + "float32)");
             producer.sendRaw(topic, "t/default", models.encode(ServeFunctionTest.snapshot("t", 12)));
             producer.flush();
@@ -220,7 +221,7 @@ class ServeJobIT {
             assertThat(deadLetters).filteredOn(d -> !d.getTopic().equals(topic))
                     .as("the overflowing model's answers, each once").isNotEmpty()
                     .allSatisfy(d -> assertThat(d.getField()).isEqualTo("prediction"))
-                    .allSatisfy(d -> assertThat(d.getReason()).contains("(model t/default version 11: "))
+                    .allSatisfy(d -> assertThat(d.getReason()).contains("(model \"t/default\" version 11: "))
                     .extracting(d -> new String(d.getKey().array(), StandardCharsets.UTF_8)).doesNotHaveDuplicates()
                     .allSatisfy(id -> assertThat(id).matches("(overflow|recovered)-\\d+"))
                     .anySatisfy(id -> assertThat(id).startsWith("overflow-"));

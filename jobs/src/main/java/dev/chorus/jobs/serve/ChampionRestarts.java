@@ -1,5 +1,6 @@
 package dev.chorus.jobs.serve;
 
+import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.ModelSnapshot;
 import java.util.ArrayList;
@@ -162,12 +163,13 @@ final class ChampionRestarts {
         heldDeadLetters.inc();
         ModelSnapshot model = ctx.getBroadcastState(ServeFunction.MODELS).get(task + "/" + heldVariant);
         Long asked = asked(ctx, task, heldVariant);
-        return "task '" + task + "' is held from its reset champion '" + heldVariant + "', whose "
+        return "task " + ExampleValidator.quoted(task) + " is held from its reset champion "
+                + ExampleValidator.quoted(heldVariant) + ", whose "
                 + (model == null ? "fresh model has not arrived yet and" : "version " + model.getVersion()
                 + " is here but") + " answers only once a champion record for the task"
                 + (asked == null || asked == NO_GENERATION ? ""
-                        : " naming generation " + asked + " or later of '" + heldVariant + "'")
-                + " or version 1 or later of '" + heldVariant + "' arrives";
+                        : " naming generation " + asked + " or later of " + ExampleValidator.quoted(heldVariant))
+                + " or version 1 or later of " + ExampleValidator.quoted(heldVariant) + " arrives";
     }
 
     /**

@@ -89,15 +89,16 @@ final class LoadedModels {
             try {
                 model = loaded(snapshot.getVersion(), read(snapshot));
             } catch (RuntimeException e) {
-                return Answer.refused("task", "model " + key + " version " + snapshot.getVersion()
-                        + " in state does not load: expected a valid model, got: " + e.getMessage());
+                return Answer.refused("task", "model " + ExampleValidator.quoted(key) + " version "
+                        + snapshot.getVersion() + " in state does not load: expected a valid model, got: "
+                        + e.getMessage());
             }
             loaded.put(key, model);
         }
         ExampleValidator.Rejection rejection = ExampleValidator.againstSpec(example, model.learner().spec());
         if (rejection != null) {
-            return Answer.refused(rejection.field(), rejection.reason() + " (model " + key + " version "
-                    + model.version() + ")");
+            return Answer.refused(rejection.field(), rejection.reason() + " (model " + ExampleValidator.quoted(key)
+                    + " version " + model.version() + ")");
         }
         Prediction prediction;
         if (model.learner().spec().hashing() != null) {
@@ -110,8 +111,8 @@ final class LoadedModels {
                     model.wideRow().add(example.getFields());
                 }
             } catch (RejectedFieldException e) {
-                return Answer.refused("fields", e.getMessage() + " (model " + key + " version " + model.version()
-                        + ")");
+                return Answer.refused("fields", e.getMessage() + " (model " + ExampleValidator.quoted(key)
+                        + " version " + model.version() + ")");
             }
             prediction = model.learner() instanceof LargeOutputModel large
                     ? LargeOutputPredictions.predict(large, x, example, snapshot.getVariant(), model.version(), now)

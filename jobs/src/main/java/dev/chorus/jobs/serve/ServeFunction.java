@@ -251,8 +251,9 @@ public final class ServeFunction
             reject(d -> ctx.output(DEAD_LETTERS, d), sourced, ctx.currentProcessingTime(), "task", held
                     ? restarts.heldDeadLetter(ctx, example.getTask(), serving) + ": expected at most " + maxWaiting
                             + " examples waiting (--max-waiting-per-task), got one more"
-                    : "no model yet for task '" + example.getTask() + "' (variant '" + variant + "'): expected at most "
-                            + maxWaiting + " examples waiting for it, got one more");
+                    : "no model yet for task " + ExampleValidator.quoted(example.getTask()) + " (variant "
+                            + ExampleValidator.quoted(variant) + "): expected at most " + maxWaiting
+                            + " examples waiting for it, got one more");
             return;
         }
         String refusal = count == 0 ? waiting.refusal(example.getTask(), getRuntimeContext().getTaskInfo()) : null;
@@ -289,7 +290,8 @@ public final class ServeFunction
         int slash = snapshot.getVariant().indexOf('/');
         if (slash >= 0) {
             // Task a/b's variant c and task a's variant b/c would share the key a/b/c: no live variant has a '/'.
-            rejectModel(ctx, record, "variant", "model " + snapshot.getTask() + "/" + snapshot.getVariant() + " version "
+            rejectModel(ctx, record, "variant", "model "
+                    + ExampleValidator.quoted(snapshot.getTask() + "/" + snapshot.getVariant()) + " version "
                     + snapshot.getVersion() + ": field 'variant': expected a name without '/' (models are kept by "
                     + "task/variant, and a task may hold '/'), got " + ExampleValidator.quoted(snapshot.getVariant())
                     + " ('/' at position " + slash + ")");
@@ -312,8 +314,10 @@ public final class ServeFunction
             }
         }
         String key = snapshot.getTask() + "/" + snapshot.getVariant();
+        // The names are the producer's: quoted, as every reason quotes them.
+        String named = "model " + ExampleValidator.quoted(key) + " version " + snapshot.getVersion();
         if (ModelSpec.SKIP_GRAM.equals(snapshot.getAlgorithm())) {
-            rejectModel(ctx, record, "algorithm", "model " + key + " version " + snapshot.getVersion() + ": field "
+            rejectModel(ctx, record, "algorithm", named + ": field "
                     + "'algorithm': expected a model that predicts, got \"skip-gram\" (its vectors answer chorus "
                     + "inspect --nearest)");
             return;
@@ -323,7 +327,7 @@ public final class ServeFunction
             learner = loaded.read(snapshot);
             ModelSpec declared = snapshot.getSpec() == null ? null : ModelSpec.parse(snapshot.getSpec());
             if (declared != null && !declared.equals(learner.spec())) {
-                rejectModel(ctx, record, "parameters", "model " + key + " version " + snapshot.getVersion() + ": field "
+                rejectModel(ctx, record, "parameters", named + ": field "
                         + "'parameters': expected a model of the record's spec, got one of another spec: "
                         + learner.spec().toJson());
                 return;
@@ -331,8 +335,7 @@ public final class ServeFunction
         } catch (RuntimeException e) {
             // Whatever a corrupt model throws while loading (IllegalArgumentException, as model-core promises, or
             // anything it failed to foresee), the record is the culprit, not the job.
-            rejectModel(ctx, record, "parameters", "model " + key + " version " + snapshot.getVersion()
-                    + ": field 'parameters' does not load: " + e.getMessage());
+            rejectModel(ctx, record, "parameters", named + ": field 'parameters' does not load: " + e.getMessage());
             return;
         }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
@@ -468,7 +471,8 @@ public final class ServeFunction
     /** Forgets the models of {@code task} whose variant its latest champion record retired ({@link ServeBounds}). */
     private void forgetRetired(String task, Context ctx) throws Exception {
         for (String key : bounds.retiredKeys(task, ctx::getBroadcastState)) {
-            forget(key, ctx, "the latest champion record of task '" + task + "' retired its variant");
+            forget(key, ctx, "the latest champion record of task " + ExampleValidator.quoted(task)
+                    + " retired its variant");
         }
     }
 
@@ -481,8 +485,8 @@ public final class ServeFunction
         partsDropped.inc(parts);
         evicted.inc();
         if (firstSubtask) {
-            LOG.info("Model {} forgotten ({}): {}", key, model == null ? parts + " parts waiting for assembly"
-                    : "version " + model.getVersion(), why);
+            LOG.info("Model {} forgotten ({}): {}", ExampleValidator.quoted(key),
+                    model == null ? parts + " parts waiting for assembly" : "version " + model.getVersion(), why);
         }
     }
 
@@ -504,8 +508,9 @@ public final class ServeFunction
             reject(d -> ctx.output(DEAD_LETTERS, d), example, ctx.currentProcessingTime(), "task", held
                     ? restarts.heldDeadLetter(ctx, ctx.getCurrentKey(), serving) + ": expected one before the end of"
                             + " the input, got none"
-                    : "no model for task '" + ctx.getCurrentKey() + "' (variant '" + variant
-                            + "') arrived before the end of the input: expected a model snapshot, got none");
+                    : "no model for task " + ExampleValidator.quoted(ctx.getCurrentKey()) + " (variant "
+                            + ExampleValidator.quoted(variant) + ") arrived before the end of the input: expected a "
+                            + "model snapshot, got none");
         }
     }
 
@@ -528,14 +533,16 @@ public final class ServeFunction
             String victim = bounds.victim(snapshot.getTask(), snapshot.getVariant(), ctx::getBroadcastState);
             if (victim == null) {
                 refused.inc(); // one dead letter, from subtask 0, not one per instance
-                deadLetter(ctx, record, "variant", "model " + key + ": expected at most " + maxVariants
-                        + " variants of task '" + snapshot.getTask() + "' (--max-variants-per-task), got one more, and"
+                deadLetter(ctx, record, "variant", "model " + ExampleValidator.quoted(key) + ": expected at most "
+                        + maxVariants + " variants of task " + ExampleValidator.quoted(snapshot.getTask())
+                        + " (--max-variants-per-task), got one more, and"
                         + " none gives way to it (the champion's model takes the place of any other but the serving"
                         + " variant's and those held from the task; a variant the task's latest champion record names"
                         + " live, that of one it retired or does not name)");
                 return false;
             }
-            forget(victim, ctx, "--max-variants-per-task " + maxVariants + " reached, it gives way to " + key);
+            forget(victim, ctx, "--max-variants-per-task " + maxVariants + " reached, it gives way to "
+                    + ExampleValidator.quoted(key));
         }
         return true;
     }
@@ -575,8 +582,8 @@ public final class ServeFunction
         partsDropped.inc(SnapshotAssembly.forget(ctx.getBroadcastState(SnapshotAssembly.PENDING), key));
         resets.inc();
         if (firstSubtask) {
-            LOG.info("Model {} reset by a tombstone at {}: {}; the next snapshot of any version is served", key,
-                    record.coordinates(), current == null ? "no model was served"
+            LOG.info("Model {} reset by a tombstone at {}: {}; the next snapshot of any version is served",
+                    ExampleValidator.quoted(key), record.coordinates(), current == null ? "no model was served"
                             : "forgot version " + current.getVersion());
         }
         String task = lastOfRetiredTask ? key.substring(0, key.lastIndexOf('/')) : null;

@@ -1,5 +1,6 @@
 package dev.chorus.jobs.serve;
 
+import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.kafka.AvroTypes;
 import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.schemas.ModelSnapshot;
@@ -81,8 +82,9 @@ final class SnapshotAssembly {
     }
 
     private static String name(ModelSnapshot part) {
-        return "model " + part.getTask() + "/" + part.getVariant() + (part.getChunk() == null ? ""
-                : " chunk " + part.getChunk() + " of " + part.getChunks()) + " version " + part.getVersion();
+        return "model " + ExampleValidator.quoted(part.getTask() + "/" + part.getVariant())
+                + (part.getChunk() == null ? "" : " chunk " + part.getChunk() + " of " + part.getChunks()) + " version "
+                + part.getVersion();
     }
 
     static Outcome offer(BroadcastState<String, ModelSnapshot> pending, ModelSnapshot part) throws Exception {
@@ -129,8 +131,8 @@ final class SnapshotAssembly {
             size += parts.get(pendingKey(part, k)).getParameters().remaining();
         }
         if (size > MAX_BYTES) {
-            return Outcome.refused("chunks", "model " + base + " version " + part.getVersion() + ": field 'chunks': "
-                    + "expected at most " + MAX_BYTES + " bytes of parameters in all, got " + size);
+            return Outcome.refused("chunks", "model " + ExampleValidator.quoted(base) + " version " + part.getVersion()
+                    + ": field 'chunks': expected at most " + MAX_BYTES + " bytes of parameters in all, got " + size);
         }
         ByteBuffer whole = ByteBuffer.allocate((int) size);
         for (int k = 0; k < count; k++) {
@@ -139,9 +141,10 @@ final class SnapshotAssembly {
         whole.flip();
         byte[] digest = SnapshotChunks.sha256(whole.duplicate());
         if (!ByteBuffer.wrap(digest).equals(manifest.getDigest())) {
-            return Outcome.refused("digest", "model " + base + " version " + part.getVersion() + ": field 'digest': "
-                    + "expected the SHA-256 of the " + count + " chunks' parameters, got " + hex(manifest.getDigest())
-                    + " for chunks whose SHA-256 is " + HexFormat.of().formatHex(digest) + "; version dropped");
+            return Outcome.refused("digest", "model " + ExampleValidator.quoted(base) + " version " + part.getVersion()
+                    + ": field 'digest': expected the SHA-256 of the " + count + " chunks' parameters, got "
+                    + hex(manifest.getDigest()) + " for chunks whose SHA-256 is " + HexFormat.of().formatHex(digest)
+                    + "; version dropped");
         }
         return new Outcome(ModelSnapshot.newBuilder(manifest).setParameters(whole).setChunk(null).setChunks(null)
                 .setDigest(null).build(), null, null, dropped);

@@ -82,9 +82,9 @@ class ChampionServeMetricsTest {
             DeadLetter d = h.deadLetters().get(0);
             assertThat(h.deadLetters()).hasSize(1);
             assertThat(d.getField()).isEqualTo("task");
-            assertThat(d.getReason()).isEqualTo("task 't' is held from its reset champion 'a', whose version 0 is here"
-                    + " but answers only once a champion record for the task or version 1 or later of 'a' arrives:"
-                    + " expected at most 3 examples waiting (--max-waiting-per-task), got one more");
+            assertThat(d.getReason()).isEqualTo("task \"t\" is held from its reset champion \"a\", whose version 0 is"
+                    + " here but answers only once a champion record for the task or version 1 or later of \"a\""
+                    + " arrives: expected at most 3 examples waiting (--max-waiting-per-task), got one more");
             assertThat(counter(metrics, "championRestartsDeadLetters")).isEqualTo(1);
             assertThat(counter(metrics, "deadLetters")).isEqualTo(1);
         }
@@ -103,9 +103,9 @@ class ChampionServeMetricsTest {
             }
 
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
-                    "task 't' is held from its reset champion 'a', whose fresh model has not arrived yet and answers"
-                    + " only once a champion record for the task or version 1 or later of 'a' arrives: expected at"
-                    + " most 3 examples waiting (--max-waiting-per-task), got one more"));
+                    "task \"t\" is held from its reset champion \"a\", whose fresh model has not arrived yet and"
+                    + " answers only once a champion record for the task or version 1 or later of \"a\" arrives:"
+                    + " expected at most 3 examples waiting (--max-waiting-per-task), got one more"));
             assertThat(counter(metrics, "championRestartsDeadLetters")).isEqualTo(1);
         }
     }
@@ -118,8 +118,8 @@ class ChampionServeMetricsTest {
             h.processWatermark(Watermark.MAX_WATERMARK);
 
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
-                    "task 't' is held from its reset champion 'a', whose version 0 is here but answers only once a"
-                    + " champion record for the task or version 1 or later of 'a' arrives: expected one before the"
+                    "task \"t\" is held from its reset champion \"a\", whose version 0 is here but answers only once a"
+                    + " champion record for the task or version 1 or later of \"a\" arrives: expected one before the"
                     + " end of the input, got none"));
             assertThat(counter(metrics, "championRestartsDeadLetters")).isEqualTo(1);
         }
@@ -135,7 +135,7 @@ class ChampionServeMetricsTest {
             }
 
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason())
-                    .startsWith("no model yet for task 't'"));
+                    .startsWith("no model yet for task \"t\""));
             assertThat(counter(metrics, "championRestartsDeadLetters")).isZero();
         }
     }
@@ -186,9 +186,9 @@ class ChampionServeMetricsTest {
 
             assertThat(counter(metrics, "championRecordsStale")).isEqualTo(1);
             assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
-                    "task 't' is held from its reset champion 'a', whose fresh model has not arrived yet and answers"
-                    + " only once a champion record for the task naming generation 11 or later of 'a' or version 1"
-                    + " or later of 'a' arrives: expected at most 3 examples waiting (--max-waiting-per-task), got"
+                    "task \"t\" is held from its reset champion \"a\", whose fresh model has not arrived yet and"
+                    + " answers only once a champion record for the task naming generation 11 or later of \"a\" or version 1"
+                    + " or later of \"a\" arrives: expected at most 3 examples waiting (--max-waiting-per-task), got"
                     + " one more"));
         }
     }

@@ -155,7 +155,7 @@ class ChampionVariantBoundTest {
             assertThat(h.extractOutputValues()).extracting(Prediction::getVariant).containsExactly("c");
             assertThat(h.deadLetters()).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("variant");
-                assertThat(d.getReason()).startsWith("model t/new: expected at most 4 variants of task 't'"
+                assertThat(d.getReason()).startsWith("model \"t/new\": expected at most 4 variants of task \"t\""
                         + " (--max-variants-per-task), got one more, and none gives way to it");
             });
         }

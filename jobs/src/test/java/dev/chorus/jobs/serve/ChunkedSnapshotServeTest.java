@@ -96,7 +96,7 @@ class ChunkedSnapshotServeTest {
             assertThat(Float32.unpack(out.get(2).getProbabilities())).containsExactly(expected);
             assertThat(ServeFunctionTest.deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("version");
-                assertThat(d.getReason()).startsWith("model clicks/default chunk 1 of 3 version 2: field 'version': "
+                assertThat(d.getReason()).startsWith("model \"clicks/default\" chunk 1 of 3 version 2: field 'version': "
                         + "expected 3 (pending) or newer, got 2; dropped");
             });
             assertThat(h.getBroadcastState(ServeFunction.MODELS).get("clicks/default").getVersion())
@@ -157,9 +157,9 @@ class ChunkedSnapshotServeTest {
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(1L);
             List<DeadLetter> dead = ServeFunctionTest.deadLetters(h);
             assertThat(dead).extracting(DeadLetter::getField).containsExactly("digest", "chunks");
-            assertThat(dead.get(0).getReason()).startsWith("model clicks/default version 2: field 'digest': expected"
+            assertThat(dead.get(0).getReason()).startsWith("model \"clicks/default\" version 2: field 'digest': expected"
                     + " the SHA-256 of the 3 chunks' parameters, got ");
-            assertThat(dead.get(1).getReason()).startsWith("model clicks/default chunk 1 of 5 version 3: field "
+            assertThat(dead.get(1).getReason()).startsWith("model \"clicks/default\" chunk 1 of 5 version 3: field "
                     + "'chunks': expected 3 as the version's other parts say, got 5");
         }
     }
@@ -251,10 +251,10 @@ class ChunkedSnapshotServeTest {
             h.processBroadcastElement(record(forged("big", "default", 0, 3, SnapshotChunks.MAX_CHUNK_BYTES + 1), 3), 0);
 
             assertThat(ServeFunctionTest.deadLetters(h)).extracting(DeadLetter::getField, DeadLetter::getReason)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("chunks", "model huge/default version 1:"
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("chunks", "model \"huge/default\" version 1:"
                             + " field 'chunks': expected a count in [1, 256] (chunks of at most 8388608 bytes, every one"
                             + " but the last full, assemble into at most 2147483639 bytes), got 257 (at chorus.models-0@2)"),
-                            org.assertj.core.groups.Tuple.tuple("parameters", "model big/default chunk 0 of 3 version 1:"
+                            org.assertj.core.groups.Tuple.tuple("parameters", "model \"big/default\" chunk 0 of 3 version 1:"
                             + " field 'parameters': expected at most 8388608 bytes in a chunk, got 8388609"
                             + " (at chorus.models-0@3)"));
             assertThat(h.getBroadcastState(SnapshotAssembly.PENDING).entries()).hasSize(2);

@@ -150,7 +150,7 @@ class ServeFunctionTest {
             });
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("variant");
-                assertThat(d.getReason()).isEqualTo("model a/b/c version 7: field 'variant': expected a name without "
+                assertThat(d.getReason()).isEqualTo("model \"a/b/c\" version 7: field 'variant': expected a name without "
                         + "'/' (models are kept by task/variant, and a task may hold '/'), got \"b/c\" ('/' at "
                         + "position 1) (at chorus.models-0@1)");
             });
@@ -266,7 +266,7 @@ class ServeFunctionTest {
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("fields");
                 assertThat(d.getReason()).isEqualTo("field 'fields.user': expected a string or a list of strings "
-                        + "(an embedding field), got 3.0 (model clicks/default version 3)");
+                        + "(an embedding field), got 3.0 (model \"clicks/default\" version 3)");
             });
         }
     }
@@ -368,7 +368,7 @@ class ServeFunctionTest {
             }
             assertThat(deadLetters(h)).hasSize(2).allSatisfy(d -> {
                 assertThat(d.getField()).isEqualTo("task");
-                assertThat(d.getReason()).isEqualTo("no model yet for task 't' (variant 'default'): expected at most 3 "
+                assertThat(d.getReason()).isEqualTo("no model yet for task \"t\" (variant \"default\"): expected at most 3 "
                         + "examples waiting for it, got one more");
             });
             h.processBroadcastElement(record(snapshot("t", 1), 9), 9);
@@ -399,7 +399,7 @@ class ServeFunctionTest {
             assertThat(h.extractOutputValues()).isEmpty();
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getReason()).isEqualTo(
-                        "field 'features': expected 4 float32 values, got 5 (model t/default version 1)");
+                        "field 'features': expected 4 float32 values, got 5 (model \"t/default\" version 1)");
                 assertThat(d.getPartition()).isEqualTo(1);
                 assertThat(d.getOffset()).isEqualTo(42);
             });
@@ -420,7 +420,7 @@ class ServeFunctionTest {
                     .satisfies(p -> assertThat(p.getModelVersion()).isEqualTo(1));
             assertThat(deadLetters(h)).singleElement().satisfies(d -> assertThat(d.getReason()).isEqualTo(
                     "field 'features': expected values in [-100.0, 100.0] (the spec's featureRange), got 1000000.0 at "
-                            + "position 2 (model t/default version 1)"));
+                            + "position 2 (model \"t/default\" version 1)"));
         }
     }
 
@@ -599,7 +599,7 @@ class ServeFunctionTest {
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("prediction");
                 assertThat(d.getReason()).isEqualTo("field 'prediction': expected finite class probabilities, got "
-                        + "NaN for class 0 (model t/default version 3: its weights and these features overflow "
+                        + "NaN for class 0 (model \"t/default\" version 3: its weights and these features overflow "
                         + "float32)");
                 assertThat(d.getTopic()).isEqualTo("chorus.examples");
                 // Refused after decoding, with no bytes at hand: the example encoded again, keyed by its id, as
@@ -623,7 +623,7 @@ class ServeFunctionTest {
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("parameters");
-                assertThat(d.getReason()).startsWith("model t/default version 3: field 'parameters' does not load: "
+                assertThat(d.getReason()).startsWith("model \"t/default\" version 3: field 'parameters' does not load: "
                         + "expected finite weights and statistics, got a model whose parameter '")
                         .endsWith("' is NaN at index 0 (at chorus.models-0@1)");
             });
@@ -644,7 +644,7 @@ class ServeFunctionTest {
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("parameters");
-                assertThat(d.getReason()).isEqualTo("model t/default version 9: field 'parameters' does not load: "
+                assertThat(d.getReason()).isEqualTo("model \"t/default\" version 9: field 'parameters' does not load: "
                         + "model spec inputDim 1000000, numClasses 2000, hidden layers [] weights: expected at most 2 "
                         + "(4 bytes each in the 8 bytes that remain), got 2000000000 (at chorus.models-0@1)");
                 assertThat(d.getTopic()).isEqualTo("chorus.models");
@@ -673,7 +673,7 @@ class ServeFunctionTest {
             h.processBroadcastElement(record(poisoned, 1), 1);
             h.processElement(sourced(example(0)), 2);
             assertThat(h.extractOutputValues()).extracting(Prediction::getModelVersion).containsExactly(2L);
-            assertThat(deadLetters(h)).singleElement().extracting(DeadLetter::getReason).isEqualTo("model t/default "
+            assertThat(deadLetters(h)).singleElement().extracting(DeadLetter::getReason).isEqualTo("model \"t/default\" "
                     + "version 9: field 'parameters' does not load: OnlineLearner state holds an invalid model spec: its "
                     + "spec: field 'spec': expected a model of at most --max-model-parameters=100,000,000 parameters, "
                     + "got 2,000,002,000 (softmax-regression: inputDim 1000000, numClasses 2000, hidden layers []) (at "

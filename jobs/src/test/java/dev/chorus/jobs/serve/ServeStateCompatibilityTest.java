@@ -74,7 +74,7 @@ class ServeStateCompatibilityTest {
                             .getBytes(StandardCharsets.UTF_8))))
                     .singleElement().satisfies(d -> {
                         assertThat(d.getReason())
-                                .contains("no model for task 'u'", "arrived before the end of the input");
+                                .contains("no model for task \"u\"", "arrived before the end of the input");
                         assertThat(d.getPartition()).isEqualTo(partition);
                         assertThat(d.getOffset()).isEqualTo(offset);
                     });

@@ -33,7 +33,7 @@ class SkipGramServeTest {
             assertThat(h.extractOutputValues()).extracting(p -> p.getModelVersion()).containsExactly(2L);
             assertThat(deadLetters(h)).singleElement().satisfies(d -> {
                 assertThat(d.getField()).isEqualTo("algorithm");
-                assertThat(d.getReason()).isEqualTo("model t/default version 9: field 'algorithm': expected a model "
+                assertThat(d.getReason()).isEqualTo("model \"t/default\" version 9: field 'algorithm': expected a model "
                         + "that predicts, got \"skip-gram\" (its vectors answer chorus inspect --nearest) (at "
                         + "chorus.models-0@1)");
             });

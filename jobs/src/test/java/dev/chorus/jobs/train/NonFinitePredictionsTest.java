@@ -70,7 +70,7 @@ class NonFinitePredictionsTest {
                     .satisfies(d -> {
                         assertThat(d.getField()).isEqualTo("prediction");
                         assertThat(d.getReason()).isEqualTo("field 'prediction': expected finite class probabilities, "
-                                + "got NaN for class 0 (model t/w version 0: its weights and these features overflow "
+                                + "got NaN for class 0 (model \"t/w\" version 0: its weights and these features overflow "
                                 + "float32)");
                         assertThat(d.getOffset()).isEqualTo(0);
                     });

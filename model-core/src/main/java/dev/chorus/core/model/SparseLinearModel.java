@@ -219,7 +219,10 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     return step(batch, loss);
   }
 
-  /** Puts back the weights, optimizer state and counts as they were before the last step. */
+  /**
+   * Puts back the weights, optimizer state and counts as they were before the last step, and takes the rows it first
+   * listed in {@link #changedRows} out of that list.
+   */
   void undoStep() {
     rowStep.undo();
     steps--;

@@ -30,6 +30,10 @@ final class SparseStep {
   private float[] backup = new float[0];
   /** Whether {@link #touched} still lists the rows of the last step, which {@link #undo} may restore. */
   private boolean undoable;
+  /** The list {@link #addRowsTo} last added to, and the rows the last step added that it did not hold before. */
+  private TouchedRows changed;
+  private int[] addedToChanged = new int[0];
+  private int addedCount;
 
   SparseStep(float[] weights, float[][] slots, float[] gradient, int outputs, int biasRow, long[] written) {
     this.weights = weights;
@@ -51,6 +55,7 @@ final class SparseStep {
       touched.clear();
       undoable = false;
     }
+    addedCount = 0;
     int[] indices = batch.indices();
     float[] values = batch.values();
     int bias = biasRow * outputs;
@@ -148,19 +153,37 @@ final class SparseStep {
     return null;
   }
 
-  /** Adds the rows the last step changed to {@code changed}. */
+  /** Adds the rows the last step changed to {@code changed}, remembering which it did not hold, for {@link #undo}. */
   void addRowsTo(TouchedRows changed) {
+    this.changed = changed;
+    if (addedToChanged.length < touched.size()) {
+      addedToChanged = new int[touched.size()];
+    }
+    addedCount = 0;
     for (int t = 0; t < touched.size(); t++) {
-      changed.add(touched.row(t));
+      int row = touched.row(t);
+      if (!changed.contains(row)) {
+        changed.add(row);
+        addedToChanged[addedCount++] = row;
+      }
     }
   }
 
-  /** Puts back the weights and optimizer state of the last step's rows. */
+  /**
+   * Puts back the weights and optimizer state of the last step's rows, and takes the rows it added to the changed
+   * list ({@link #addRowsTo}) out again, so that the holder does not write back rows the undone step left as they
+   * were.
+   */
   void undo() {
     if (!undoable) {
       throw new IllegalStateException("SparseLinearModel: no step to undo");
     }
     restore();
+    // Last added first: each is then at the list's end, where TouchedRows.remove looks first.
+    for (int i = addedCount - 1; i >= 0; i--) {
+      changed.remove(addedToChanged[i]);
+    }
+    addedCount = 0;
     touched.clear();
     undoable = false;
   }

@@ -233,6 +233,36 @@ class SparseLinearModelTest {
   }
 
   /**
+   * An undone step (a wide and deep model's, when its deep part refuses the minibatch) takes the rows it first listed
+   * as changed out again, so a holder does not write their blocks back; rows listed before it stay, in their order.
+   */
+  @Test
+  void anUndoneStepLeavesTheChangedRowsAsBeforeIt() {
+    SparseLinearModel undone = SparseLinearModel.create(hashed(ModelSpec.SOFTMAX_REGRESSION, 3,
+        "{\"type\":\"ftrl\",\"alpha\":0.3,\"l1\":0.01}"));
+    var changed = undone.changedRows();
+    SparseBatch batch = new SparseBatch(DIM);
+    batch.add(new int[] {3, 40}, new float[] {1f, -0.5f});
+    undone.trainMinibatch(batch, new int[] {0}, null);
+    batch.clear();
+    // Rows 3 and the biases' listed before the step, 7 and 63 first listed by it.
+    batch.add(new int[] {3, 7, 63}, new float[] {0.25f, 2f, -1f});
+    undone.trainMinibatch(batch, new int[] {2}, null);
+    assertThat(changed.size()).as("the step listed its rows").isEqualTo(5);
+    undone.undoStep();
+    assertThat(java.util.stream.IntStream.range(0, changed.size()).map(changed::row).toArray())
+        .as("the rows before the undone step, in their order").containsExactly(3, 40, DIM);
+    assertThat(changed.contains(7) || changed.contains(63)).as("rows only the undone step listed").isFalse();
+
+    batch.clear();
+    batch.add(new int[] {63}, new float[] {1f});
+    undone.trainMinibatch(batch, new int[] {1}, null);
+    changed.sort();
+    assertThat(java.util.stream.IntStream.range(0, changed.size()).map(changed::row).toArray())
+        .as("the next step lists its rows again").containsExactly(3, 40, 63, DIM);
+  }
+
+  /**
    * A saved hashed model's optimizer state is checked as it is read: finite, and AdaGrad's sum and FTRL's n, sums of
    * squares, not below 0 (a negative one made the weight NaN at its next step). The saved rows end with the biases'
    * row, whose last floats are its slots: FTRL's z then n, AdaGrad's sum.
