@@ -26,8 +26,10 @@ import org.apache.flink.metrics.Counter;
  * the trainer knows the generation it has applied ({@link ModelGenerations}, from the same broadcast of changes, in the
  * same order), so an envelope of a later generation is one whose change is still on its way. It waits here, in the
  * variant's keyed state, and goes on once the trainer has the change: at the variant's next envelope, at a
- * processing-time check every {@code batchTimeoutMs} (the wait an open minibatch may have on a slow stream), or at
- * the end of a bounded input, when every change has arrived.
+ * processing-time check every {@value #CHECK_MS} ms while any waits (the change is on its way on the trainer's own
+ * edge, so it is there within milliseconds; the check must not wait for a next envelope, which the end of a burst does
+ * not bring, nor for the batch timeout, which may be 0: never), or at the end of a bounded input, when every change has
+ * arrived.
  *
  * <p>State {@code early-envelopes}: each envelope's generation and its example with the partition and offset it was
  * read from ({@link AvroTypes#SOURCED_EXAMPLE}, as the serve job's waiting examples), not its spec or initial model,
@@ -40,6 +42,9 @@ import org.apache.flink.metrics.Counter;
 final class EarlyEnvelopes {
     /** At most this many envelopes of one variant wait for its change on a trainer instance. */
     static final int MAX_PER_VARIANT = 10_000;
+
+    /** While envelopes of a variant wait, the trainer looks whether their change is here this often (processing time). */
+    static final long CHECK_MS = 100;
 
     static final ListStateDescriptor<Tuple2<Long, Sourced<Example>>> ENVELOPES = new ListStateDescriptor<>(
             "early-envelopes", new TupleTypeInfo<>(Types.LONG, AvroTypes.SOURCED_EXAMPLE));

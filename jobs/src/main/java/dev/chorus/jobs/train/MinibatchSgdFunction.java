@@ -227,10 +227,8 @@ public final class MinibatchSgdFunction
         } else if (waiting < EarlyEnvelopes.MAX_PER_VARIANT) {
             if (waiting == 0) {
                 ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
-                if (batchTimeoutMs > 0) {
-                    ctx.timerService().registerProcessingTimeTimer(
-                            ctx.timerService().currentProcessingTime() + batchTimeoutMs);
-                }
+                ctx.timerService().registerProcessingTimeTimer(
+                        ctx.timerService().currentProcessingTime() + EarlyEnvelopes.CHECK_MS);
             }
             earlyEnvelopes.hold(routed);
         } else {
@@ -484,8 +482,8 @@ public final class MinibatchSgdFunction
                         "when the input ended", ctx.timerService().currentProcessingTime()));
             }
         }
-        if (batchTimeoutMs > 0 && ctx.timeDomain() == TimeDomain.PROCESSING_TIME && earlyEnvelopes.count() > 0) {
-            ctx.timerService().registerProcessingTimeTimer(timestamp + batchTimeoutMs);
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME && earlyEnvelopes.count() > 0) {
+            ctx.timerService().registerProcessingTimeTimer(timestamp + EarlyEnvelopes.CHECK_MS);
         }
     }
 

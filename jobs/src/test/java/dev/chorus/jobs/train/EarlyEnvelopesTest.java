@@ -110,6 +110,36 @@ class EarlyEnvelopesTest {
     }
 
     /**
+     * The end of a burst: the last envelopes wait, no later one comes to release them, and the batch timeout is 0
+     * (never). The trainer's check while envelopes wait releases them once the change is there, so they do not wait
+     * for the end of the input (a search's rung that needs them would wait with them).
+     */
+    @Test
+    void envelopesThatWaitAtTheEndOfABurstGoOnOnceTheChangeIsThereWithNoBatchTimeout() throws Exception {
+        try (var router = VariantRouterTest.harness(); var trainer = new TrainerHarness(settings().batchTimeoutMs(0))) {
+            trainer.open();
+            for (SpecChange c : List.of(change(SPEC, 1), change(null, 2), change(REVIVED, 3))) {
+                router.processBroadcastElement(c, 0);
+            }
+            trainer.processBroadcastElement(change(SPEC, 1), 0);
+            trainer.processBroadcastElement(change(null, 2), 0);
+            trainer.setProcessingTime(1_000);
+            trainer.processElement(routedToW(router, unlabeled(0), 10), 10);
+            trainer.processElement(routedToW(router, unlabeled(1), 11), 11);
+            trainer.setProcessingTime(1_000 + EarlyEnvelopes.CHECK_MS);
+            assertThat(trainer.extractOutputValues()).as("the change is not there yet: they still wait").isEmpty();
+
+            trainer.processBroadcastElement(change(REVIVED, 3), 12);
+            trainer.setProcessingTime(1_000 + 2 * EarlyEnvelopes.CHECK_MS);
+
+            assertThat(trainer.extractOutputValues()).extracting(Prediction::getId).containsExactly("x-0", "x-1");
+            assertThat(deadLetters(trainer)).isEmpty();
+            assertThat(trainer.numKeyedStateEntries()).as("nothing waits: the variant's trainer state alone")
+                    .isEqualTo(1);
+        }
+    }
+
+    /**
      * The trainer has not applied the retirement either: it still holds the model the revival replaces (another shape
      * here), which would have refused the example as a misfit or trained on it; it waits instead, and the revived model
      * trains it.
