@@ -180,7 +180,7 @@ class ConsensusIT {
         JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> m.getVersion() == EVENTS / 16, 1);
         // The last minibatch's items go out in the same checkpoint as its snapshot, through their own sink.
         JobTestSupport.awaitCommitted(kafka, settings.consensusTopic(), c -> c.getVersion() == EVENTS / 16, 1);
-        job.cancel().get();
+        JobTestSupport.cancel(job);
         return JobTestSupport.read(kafka, settings.consensusTopic());
     }
 

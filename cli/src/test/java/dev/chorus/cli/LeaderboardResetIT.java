@@ -57,7 +57,7 @@ class LeaderboardResetIT {
             try {
                 trainUntilTheBoardRanks(kafka, settings, "default", "fast", "slow");
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
             Map<String, String> before = hyperparameters(bootstrap);
             assertThat(before).containsOnlyKeys("default", "fast", "slow");

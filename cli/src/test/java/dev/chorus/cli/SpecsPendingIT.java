@@ -49,7 +49,7 @@ class SpecsPendingIT {
             try {
                 JobTestSupport.awaitGroupCaughtUp(kafka, GROUP, settings.specsTopic().name(), 0);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
 
             put(bootstrap, "slow", 0.01);
@@ -73,7 +73,7 @@ class SpecsPendingIT {
             try {
                 awaitList(bootstrap, r -> r.stream().anyMatch(row -> row.contains(" slow ") && row.contains(" LIVE ")));
             } finally {
-                again.cancel().get();
+                JobTestSupport.cancel(again);
             }
         }
     }

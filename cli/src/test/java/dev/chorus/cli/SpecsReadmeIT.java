@@ -199,7 +199,7 @@ class SpecsReadmeIT {
                 awaitPredictions(kafka, examples, settings, "after-kcat", restartedAtVersionZero(2));
                 assertThat(JobTestSupport.read(kafka, settings.deadLetterTopic())).isEmpty();
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
         }
     }

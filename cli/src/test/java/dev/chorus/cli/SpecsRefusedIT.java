@@ -88,7 +88,7 @@ class SpecsRefusedIT {
                         d -> d.getTopic().equals(settings.specsTopic().name()), 4).stream()
                         .sorted(Comparator.comparingLong(DeadLetter::getOffset)).toList();
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
             assertThat(refused).extracting(DeadLetter::getOffset).containsExactly(1L, 2L, 3L, 4L);
             assertThat(refused).as("the refusals topic holds the control topic's dead letters, nothing else")

@@ -144,7 +144,7 @@ class WarmStartIT {
                 assertThat(otherStart.out()).isEqualTo(TASK + "/fork is live with this spec already (a warm start "
                         + "applies only when a variant starts): nothing written\n");
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
         }
     }
@@ -213,7 +213,7 @@ class WarmStartIT {
                         .containsExactlyElementsOf(predicted.get("default").stream().map(Prediction::getProbabilities)
                                 .toList());
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
         }
     }

@@ -82,7 +82,7 @@ class WarmStartReadmeIT {
                         .as("the fork's first prediction, by the offline variant's snapshot at version 0")
                         .extracting(Prediction::getModelVersion).first().isEqualTo(0L);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
         }
     }

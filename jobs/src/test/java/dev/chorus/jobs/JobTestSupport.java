@@ -299,4 +299,21 @@ public final class JobTestSupport {
             Thread.sleep(50);
         }
     }
+
+    /**
+     * Cancels {@code job} and waits until it is canceled, i.e. every task has closed, its Kafka producers included. A
+     * test that returned at the cancel's acknowledgement let the broker stop (its extension closes first) under
+     * producers still aborting their open transactions, each of which then blocked on the gone broker for
+     * {@code max.block.ms} (60 s) before the MiniCluster could close: a minute of a CI run, now and then.
+     */
+    public static void cancel(JobClient job) throws Exception {
+        job.cancel().get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!job.getJobStatus().get().isGloballyTerminalState()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("job " + job.getJobID() + " was not canceled within 120 s of the request");
+            }
+            Thread.sleep(50); // polling interval while the tasks close
+        }
+    }
 }

@@ -108,7 +108,7 @@ class ServeJobIT {
             JobClient restarted = start(settings, savepoint);
             assertThat(await(settings, p -> p.getId().startsWith("after-restart-"), 30))
                     .extracting(Prediction::getModelVersion).containsOnly(8L);
-            restarted.cancel().get();
+            JobTestSupport.cancel(restarted);
 
             // Exactly once across swaps and the restart: every example id appears once.
             List<Prediction> all = read(settings);
@@ -210,7 +210,7 @@ class ServeJobIT {
                     KAFKA.broker().bootstrapServers())).as(table.toString()).isZero();
             assertThat(table.toString().lines().filter(l -> l.startsWith("t ")).map(l -> l.split("\\s+")[2]))
                     .as(table.toString()).containsExactly("5");
-            job.cancel().get();
+            JobTestSupport.cancel(job);
 
             List<DeadLetter> deadLetters = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic());
             assertThat(deadLetters).filteredOn(d -> d.getTopic().equals(topic))

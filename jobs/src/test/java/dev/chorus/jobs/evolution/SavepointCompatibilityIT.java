@@ -99,7 +99,7 @@ class SavepointCompatibilityIT {
                     JobTestSupport.awaitCommittedValues(kafka, settings.annotatorsTopic(), a -> a.getVersion() == 9, 3);
                 }
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
             assertThat(predictions).hasSize(expected);
 
@@ -158,7 +158,7 @@ class SavepointCompatibilityIT {
             try {
                 snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 44);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
             assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactlyElementsOf(
                     java.util.stream.LongStream.rangeClosed(101, 144).boxed().toList());
@@ -267,7 +267,7 @@ class SavepointCompatibilityIT {
                 assertThat(JobTestSupport.read(kafka, settings.consensusTopic())).isNotEmpty()
                         .extracting(Consensus::getVariant).containsOnly("default");
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
         }
     }
@@ -289,7 +289,7 @@ class SavepointCompatibilityIT {
                 predictions = JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(), p -> true, 3 * 48);
                 snapshots = JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 9);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
             assertThat(predictions.stream().collect(java.util.stream.Collectors.groupingBy(
                     p -> p.getTask() + "/" + p.getVariant(), java.util.stream.Collectors.counting())))
@@ -329,7 +329,7 @@ class SavepointCompatibilityIT {
                 JobTestSupport.awaitCommitted(kafka, settings.predictionsTopic(),
                         p -> p.getVariant().equals("default"), 2 * 48);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
             List<Prediction> predictions = JobTestSupport.read(kafka, settings.predictionsTopic());
             assertThat(predictions.stream().collect(java.util.stream.Collectors.groupingBy(
@@ -368,7 +368,7 @@ class SavepointCompatibilityIT {
                 assertThat(labelled(after, SavepointFixture.FAST)).as("fast's labelled examples once default has 64: "
                         + "the 16 of its fresh model, not its old record's 48 with them").isEqualTo(16);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
         }
     }
@@ -439,7 +439,7 @@ class SavepointCompatibilityIT {
             try {
                 written = SavepointFixture.awaitModelRecords(kafka, settings, 1);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
             String key = SavepointFixture.RESTARTED + "/" + SavepointFixture.W;
             int chunks = (int) written.stream().filter(k -> k.startsWith(key + "#")).count();
@@ -478,7 +478,7 @@ class SavepointCompatibilityIT {
             return new Restored(predictions.stream().sorted(Comparator.comparingLong(Prediction::getEventTime)).toList(),
                     JobTestSupport.awaitCommitted(kafka, settings.modelsTopic(), m -> true, 3));
         } finally {
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
     }
 

@@ -109,8 +109,8 @@ class ChampionEndToEndIT {
             int total = sent;
             JobTestSupport.awaitCommitted(KAFKA.broker(), serve.predictionsTopic(), p -> true, total);
             trainingSent.join();
-            serveJob.cancel().get();
-            trainJob.cancel().get();
+            JobTestSupport.cancel(serveJob);
+            JobTestSupport.cancel(trainJob);
 
             List<Prediction> served = JobTestSupport.read(KAFKA.broker(), serve.predictionsTopic());
             Map<String, Long> counts = served.stream().collect(Collectors.groupingBy(Prediction::getId,

@@ -82,7 +82,7 @@ class ServeChampionIT {
             send(producer, "last", 20);
             assertThat(await(p -> p.getId().startsWith("last-"), 20))
                     .extracting(Prediction::getVariant, Prediction::getModelVersion).containsOnly(tuple("c", 2L));
-            job.cancel().get();
+            JobTestSupport.cancel(job);
 
             List<Prediction> all = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());
             int expected = 40 + 40 + 20 + 20 + probes;

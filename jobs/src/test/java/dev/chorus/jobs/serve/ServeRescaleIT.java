@@ -89,7 +89,7 @@ class ServeRescaleIT {
             assertThat(await(settings, p -> p.getId().startsWith("u-third-"), 30))
                     .extracting(Prediction::getVariant, Prediction::getModelVersion).containsOnly(Tuple.tuple("a", 4L));
             assertParallelism(cluster, job, 2);
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
 
         List<Prediction> all = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());

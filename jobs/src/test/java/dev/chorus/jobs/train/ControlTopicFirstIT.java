@@ -72,7 +72,7 @@ class ControlTopicFirstIT {
                             "fast"));
             assertThat(predicted).as("each once").hasSize(2 * EXAMPLES);
         } finally {
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
     }
 }

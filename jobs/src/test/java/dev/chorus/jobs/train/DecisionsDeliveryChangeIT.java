@@ -67,7 +67,7 @@ class DecisionsDeliveryChangeIT {
                 JobTestSupport.awaitCommitted(KAFKA.broker(), settings.predictionsTopic(),
                         p -> p.getId().startsWith("late-"), 2 * 64);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
 
             List<Prediction> predictions = JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic());

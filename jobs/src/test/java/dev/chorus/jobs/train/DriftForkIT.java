@@ -90,7 +90,7 @@ class DriftForkIT {
             assertThat(JobTestSupport.read(KAFKA.broker(), settings.specsTopic()))
                     .filteredOn(r -> r.getSource().equals("drift")).as("one fork").hasSize(2);
         } finally {
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
     }
 }

@@ -119,7 +119,7 @@ class DriftResetIT {
                     .filteredOn(r -> r.getSource().equals("drift")).extracting(VariantSpecRecord::getReason)
                     .as("one drift, one reset, exactly once").containsExactly(reason);
         } finally {
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
     }
 

@@ -94,7 +94,7 @@ class DriftRewarmIT {
                     .get(0);
             assertThat(standing(succession, "default").orElseThrow().getRetiredReason()).isEqualTo(rewarm.getReason());
         } finally {
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
     }
 

@@ -88,7 +88,7 @@ class HashedFailoverIT {
         ModelSnapshot last = JobTestSupport.awaitCommitted(broker, settings.modelsTopic(),
                 m -> m.getExamplesSeen() >= N, 1).get(0);
         var graph = cluster.getExecutionGraph(client.getJobID()).get();
-        client.cancel().get();
+        JobTestSupport.cancel(client);
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
         if (job.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)) {

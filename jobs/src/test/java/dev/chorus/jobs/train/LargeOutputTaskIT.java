@@ -86,7 +86,7 @@ class LargeOutputTaskIT {
             standings = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.championsTopic(),
                     c -> c.getStandings().get(0).getLabelledExamples() == N, 1).get(0);
         } finally {
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
 
         assertThat(predictions).hasSize(N);

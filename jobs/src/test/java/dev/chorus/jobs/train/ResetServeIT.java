@@ -122,9 +122,9 @@ class ResetServeIT {
                     && Long.valueOf(revived).equals(c.getGenerations().get(VARIANT)), 1);
         } finally {
             if (serveJob != null) {
-                serveJob.cancel().get();
+                JobTestSupport.cancel(serveJob);
             }
-            trainJob.cancel().get();
+            JobTestSupport.cancel(trainJob);
         }
     }
 

@@ -52,7 +52,7 @@ class SearchAgainIT {
                 JobTestSupport.awaitGroupCaughtUp(KAFKA.broker(), settings.groupId(),
                         settings.examplesTopic().name(), 0);
             } finally {
-                first.cancel().get();
+                JobTestSupport.cancel(first);
             }
 
             JobClient again = SearchIT.start(settings, "search-again");
@@ -77,7 +77,7 @@ class SearchAgainIT {
                         .as("the first job's retirements stand").doesNotContainAnyElementsOf(slow)
                         .contains("default", fast.get(0), fast.get(1));
             } finally {
-                again.cancel().get();
+                JobTestSupport.cancel(again);
             }
         }
     }

@@ -55,7 +55,7 @@ class SearchDecisionAdoptedIT {
                 leaked = JobTestSupport.awaitCommitted(KAFKA.broker(), settings.specsTopic(),
                         r -> "search".equals(r.getSource()), 2);
             } finally {
-                first.cancel().get();
+                JobTestSupport.cancel(first);
             }
             assertThat(leaked).extracting(VariantSpecRecord::getVariant).containsExactlyInAnyOrderElementsOf(slow);
             String rung0 = leaked.get(0).getReason();
@@ -87,7 +87,7 @@ class SearchDecisionAdoptedIT {
                         .filteredOn(p -> p.getId().startsWith("after-")).extracting(Prediction::getVariant)
                         .as("the retired variants predict no more").doesNotContainAnyElementsOf(slow);
             } finally {
-                restored.cancel().get();
+                JobTestSupport.cancel(restored);
             }
         }
     }

@@ -55,7 +55,7 @@ class SearchDecisionsAtLeastOnceIT {
                         settings.predictionsTopic().name(), b -> b))
                         .as("the predictions wait for the checkpoint, exactly once").isEmpty();
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job);
             }
         }
     }

@@ -126,7 +126,7 @@ class SearchIT {
             assertThat(JobTestSupport.read(KAFKA.broker(), settings.predictionsTopic()))
                     .filteredOn(p -> p.getVariant().startsWith("big")).isEmpty();
         } finally {
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
     }
 

@@ -102,7 +102,7 @@ class TrainFailoverBatchTimeoutIT {
         List<ModelSnapshot> snapshots = JobTestSupport.read(KAFKA.broker(), settings.modelsTopic());
         List<AnnotatorModel> annotators = JobTestSupport.read(KAFKA.broker(), settings.annotatorsTopic());
         List<DeadLetter> deadLetters = JobTestSupport.read(KAFKA.broker(), settings.deadLetterTopic());
-        job.cancel().get();
+        JobTestSupport.cancel(job);
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
 

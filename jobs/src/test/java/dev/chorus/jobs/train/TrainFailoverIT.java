@@ -96,7 +96,7 @@ class TrainFailoverIT {
         JobTestSupport.awaitCommittedValues(KAFKA.broker(), settings.annotatorsTopic(),
                 a -> a.getVersion() == N / BATCH, ANNOTATORS);
         var graph = cluster.getExecutionGraph(job.getJobID()).get();
-        job.cancel().get();
+        JobTestSupport.cancel(job);
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
 

@@ -117,7 +117,7 @@ class VariantControlIT {
                     .filteredOn(p -> p.getVariant().equals("fast"))
                     .extracting(Prediction::getId).noneMatch(id -> id.startsWith("after-"));
         } finally {
-            job.cancel().get();
+            JobTestSupport.cancel(job);
         }
     }
 

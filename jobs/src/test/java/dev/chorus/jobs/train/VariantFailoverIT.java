@@ -71,7 +71,7 @@ class VariantFailoverIT {
                     m -> m.getVariant().equals(variant) && m.getExamplesSeen() >= N, 1);
         }
         var graph = cluster.getExecutionGraph(job.getJobID()).get();
-        job.cancel().get();
+        JobTestSupport.cancel(job);
         assertThat(graph.getAllExecutionVertices()).as("every task recovered from both kills")
                 .allSatisfy(v -> assertThat(v.getCurrentExecutionAttempt().getAttemptNumber()).isGreaterThanOrEqualTo(2));
 

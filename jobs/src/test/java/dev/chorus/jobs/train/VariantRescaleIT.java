@@ -123,7 +123,7 @@ class VariantRescaleIT {
                     }
                 } finally {
                     if (job != null) {
-                        job.cancel().get();
+                        JobTestSupport.cancel(job);
                     }
                 }
             }
