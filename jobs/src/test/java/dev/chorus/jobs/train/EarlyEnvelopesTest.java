@@ -46,6 +46,19 @@ class EarlyEnvelopesTest {
         return e;
     }
 
+    /**
+     * The router has applied variant {@code w}'s create, retirement and revival (control records 1–3); the trainer,
+     * reading its own edge, has the create and the retirement alone.
+     */
+    static void routerAheadOfTrainer(BroadcastOperatorTestHarness<Received<Example>, SpecChange, VariantExample> router,
+            TrainerHarness trainer) throws Exception {
+        for (SpecChange c : List.of(change(SPEC, 1), change(null, 2), change(REVIVED, 3))) {
+            router.processBroadcastElement(c, 0);
+        }
+        trainer.processBroadcastElement(change(SPEC, 1), 0);
+        trainer.processBroadcastElement(change(null, 2), 0);
+    }
+
     /** What the router sends variant {@code w} for {@code example}, read at {@code offset}. */
     static VariantExample routedToW(BroadcastOperatorTestHarness<Received<Example>, SpecChange, VariantExample> router,
             Example example, long offset) throws Exception {
@@ -59,11 +72,7 @@ class EarlyEnvelopesTest {
     void anExampleRoutedUnderARevivalTheTrainerHasNotAppliedWaitsForItAndIsTrainedByTheRevivedModel() throws Exception {
         try (var router = VariantRouterTest.harness(); var trainer = new TrainerHarness(settings())) {
             trainer.open();
-            for (SpecChange c : List.of(change(SPEC, 1), change(null, 2), change(REVIVED, 3))) {
-                router.processBroadcastElement(c, 0);
-            }
-            trainer.processBroadcastElement(change(SPEC, 1), 0);
-            trainer.processBroadcastElement(change(null, 2), 0);
+            routerAheadOfTrainer(router, trainer);
 
             router.processElement(VariantRouterTest.received(unlabeled(0), 0, 10), 10);
             assertThat(router.extractOutputValues()).extracting(VariantExample::variant, VariantExample::generation)
@@ -90,11 +99,7 @@ class EarlyEnvelopesTest {
     void theVariantsNextEnvelopeReleasesThoseThatWaitedFirstInArrivalOrder() throws Exception {
         try (var router = VariantRouterTest.harness(); var trainer = new TrainerHarness(settings().batchTimeoutMs(0))) {
             trainer.open();
-            for (SpecChange c : List.of(change(SPEC, 1), change(null, 2), change(REVIVED, 3))) {
-                router.processBroadcastElement(c, 0);
-            }
-            trainer.processBroadcastElement(change(SPEC, 1), 0);
-            trainer.processBroadcastElement(change(null, 2), 0);
+            routerAheadOfTrainer(router, trainer);
             trainer.processElement(routedToW(router, unlabeled(0), 10), 10);
             trainer.processElement(routedToW(router, unlabeled(1), 11), 11);
             assertThat(trainer.extractOutputValues()).isEmpty();
@@ -118,11 +123,7 @@ class EarlyEnvelopesTest {
     void envelopesThatWaitAtTheEndOfABurstGoOnOnceTheChangeIsThereWithNoBatchTimeout() throws Exception {
         try (var router = VariantRouterTest.harness(); var trainer = new TrainerHarness(settings().batchTimeoutMs(0))) {
             trainer.open();
-            for (SpecChange c : List.of(change(SPEC, 1), change(null, 2), change(REVIVED, 3))) {
-                router.processBroadcastElement(c, 0);
-            }
-            trainer.processBroadcastElement(change(SPEC, 1), 0);
-            trainer.processBroadcastElement(change(null, 2), 0);
+            routerAheadOfTrainer(router, trainer);
             trainer.setProcessingTime(1_000);
             trainer.processElement(routedToW(router, unlabeled(0), 10), 10);
             trainer.processElement(routedToW(router, unlabeled(1), 11), 11);
@@ -180,11 +181,7 @@ class EarlyEnvelopesTest {
         VariantExample early;
         try (var router = VariantRouterTest.harness(); var trainer = new TrainerHarness(settings())) {
             trainer.open();
-            for (SpecChange c : List.of(change(SPEC, 1), change(null, 2), change(REVIVED, 3))) {
-                router.processBroadcastElement(c, 0);
-            }
-            trainer.processBroadcastElement(change(SPEC, 1), 0);
-            trainer.processBroadcastElement(change(null, 2), 0);
+            routerAheadOfTrainer(router, trainer);
             early = routedToW(router, unlabeled(0), 10);
             trainer.processElement(early, 10);
             saved = trainer.snapshot(1, 11);
