@@ -77,7 +77,8 @@ import org.slf4j.LoggerFactory;
  * bound. The champions topic arrives on the same broadcast side: each task is answered by the variant its latest
  * champion record names. The switch happens on the broadcast side, between two examples, so each example is
  * predicted once, by one variant and version, and the prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
- * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
+ * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives, or until a
+ * later record names it retired ({@link ServeBounds#namesRetired}: then none comes, and the wish ends). A
  * champion record that does not decode, a tombstone, or one naming a variant with a {@code /} (task a's variant b/c
  * would be task a/b's variant c) is a dead letter and changes nothing. A reset champion's
  * version 0 answers only once vetted ({@link ChampionRestarts}, metrics {@code championRestartsHeld} and
@@ -447,7 +448,18 @@ public final class ServeFunction
             return;
         }
         bounds.remember(champion, ctx::getBroadcastState, ctx.getBroadcastState(ServeBounds.STANDINGS));
-        forgetRetired(champion.getTask(), ctx);
+        String task = champion.getTask();
+        String wish = ctx.getBroadcastState(WANTED).get(task);
+        if (wish != null && ServeBounds.namesRetired(task, wish, ctx::getBroadcastState)) {
+            // The train job retired the wanted champion before its first model came here: none comes, so the wish
+            // holds no --max-tasks place (nor its variant's parts) for good. The serving variant, if any, answers on.
+            ctx.getBroadcastState(WANTED).remove(task);
+            if (firstSubtask) {
+                LOG.info("Task {} wants its champion {} no more: its latest champion record retired it before its first"
+                        + " model arrived", ExampleValidator.quoted(task), ExampleValidator.quoted(wish));
+            }
+        }
+        forgetRetired(task, ctx);
     }
 
     /**
