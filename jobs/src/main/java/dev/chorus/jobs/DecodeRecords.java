@@ -166,11 +166,18 @@ public final class DecodeRecords<T extends SpecificRecordBase, O> extends Proces
      * the raw stack trace; the frame locates the bug.
      */
     public static String unexpected(KafkaRecord record, Throwable e) {
-        String problem = e.getClass().getName()
-                + (e.getMessage() == null ? "" : ": " + ExampleValidator.quoted(e.getMessage()));
+        String problem = problem(e);
         LOG.warn("Dead-lettering {}: decoding or checking it threw {} at {}", record.coordinates(), problem,
                 e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "an unknown frame");
         return "record could not be decoded or checked: " + problem;
+    }
+
+    /**
+     * What {@code e} says, as a reason writes an unexpected throwable: its class, then its message quoted
+     * ({@link ExampleValidator#quoted}: escaped, cut with its length), since the message may quote the record.
+     */
+    public static String problem(Throwable e) {
+        return e.getClass().getName() + (e.getMessage() == null ? "" : ": " + ExampleValidator.quoted(e.getMessage()));
     }
 
     /**

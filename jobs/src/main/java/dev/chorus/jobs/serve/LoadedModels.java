@@ -15,9 +15,11 @@ import dev.chorus.jobs.HashedFields;
 import dev.chorus.jobs.LargeOutputPredictions;
 import dev.chorus.jobs.WideDeepFields;
 import dev.chorus.jobs.train.ModelSizeBound;
+import dev.chorus.jobs.train.SpecControl;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
+import dev.chorus.schemas.codec.UnicodeText;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -91,7 +93,7 @@ final class LoadedModels {
             } catch (RuntimeException e) {
                 return Answer.refused("task", "model " + ExampleValidator.quoted(key) + " version "
                         + snapshot.getVersion() + " in state does not load: expected a valid model, got: "
-                        + e.getMessage());
+                        + UnicodeText.escaped(String.valueOf(e.getMessage()), SpecControl.QUOTED_SPEC_CHARS));
             }
             loaded.put(key, model);
         }

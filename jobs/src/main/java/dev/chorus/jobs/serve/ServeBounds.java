@@ -64,6 +64,16 @@ final class ServeBounds implements Serializable {
      */
     static final String RESTART = "/";
 
+    /**
+     * In a task's {@link #STANDINGS}, the key {@code "//" + variant} holds the generation the latest records last named
+     * the variant live at: the latest record's, if it names it live with one, carried while the records that follow
+     * name it retired ({@link #remember}). The records that named it live at a restart's generation were written
+     * after that restart, so they answered it ({@link #restarted}); and a record naming it retired at a later generation
+     * than that is a restart's own retirement of the old model, which a record naming it live follows
+     * ({@link #namesRetired}). No variant has a {@code /}, so no variant's entry nor any mark is one.
+     */
+    static final String LIVE_AT = RESTART + RESTART;
+
     /** Ranks of a task's variants: a model gives way only to a variant of a higher rank. */
     private static final int RETIRED = 0;
     private static final int UNNAMED = 1;
@@ -101,7 +111,8 @@ final class ServeBounds implements Serializable {
      * The tasks beyond the allow-list that hold a place under {@code maxTasks}: one scan of broadcast state, which the
      * serve function keeps as an index for the examples that arrive until the broadcast side changes it, so that an
      * example of a task with no model costs a look-up, not a scan of every model held. A task holds its place with a
-     * model, with parts of one waiting for assembly, with a champion record's wish, or, following the champion, while a
+     * model, with parts of one waiting for assembly, with a champion record's wish (until a record names the wished
+     * variant retired, {@link #namesRetired}), or, following the champion, while a
      * variant serves it or is held from it ({@link ChampionRestarts#HOLDS}): a reset of its only model (the tombstone)
      * does not give its place to another task before the fresh model comes. A task whose variants all retired gives it
      * up with the model that served it ({@link #servesRetiredTask}): then it is no longer served, nor held.
@@ -204,10 +215,11 @@ final class ServeBounds implements Serializable {
         Map<String, Long> previous = standings.get(task);
         Map<String, Long> named = new HashMap<>();
         Set<String> answered = new HashSet<>();
+        int kept = 0;
         int retired = 0;
         for (VariantStanding standing : champion.getStandings()) {
             String variant = standing.getVariant();
-            if (named.size() >= maxVariants + ChampionRace.MAX_RETIRED) {
+            if (kept >= maxVariants + ChampionRace.MAX_RETIRED) {
                 break; // no race names more: a record that does is not held whole
             }
             boolean live = standing.getStatus() != StandingStatus.RETIRED;
@@ -232,13 +244,20 @@ final class ServeBounds implements Serializable {
                 }
             }
             named.put(variant, live ? LIVE : entry);
+            Long liveAt = live ? (entry == ChampionRestarts.NO_GENERATION ? null : entry)
+                    : previous == null ? null : previous.get(LIVE_AT + variant);
+            if (liveAt != null) {
+                named.put(LIVE_AT + variant, liveAt);
+            }
+            kept++;
             retired += live ? 0 : 1;
         }
         if (previous != null) {
             // A mark of a variant the record does not name stays while the variant holds a model or parts of one.
             Set<String> held = heldModels(task, states).keySet();
             for (Map.Entry<String, Long> mark : previous.entrySet()) {
-                String variant = mark.getKey().startsWith(RESTART) ? mark.getKey().substring(RESTART.length()) : null;
+                String variant = mark.getKey().startsWith(RESTART) && !mark.getKey().startsWith(LIVE_AT)
+                        ? mark.getKey().substring(RESTART.length()) : null;
                 if (variant != null && !answered.contains(variant) && held.contains(task + "/" + variant)) {
                     named.put(mark.getKey(), mark.getValue());
                 }
@@ -252,7 +271,10 @@ final class ServeBounds implements Serializable {
      * {@code chorus models reset} forgot its model). A retirement the task's latest record names is over: its fresh
      * model is kept as one of a variant no record names. If the latest record names the variant, its entry is marked
      * ({@link #RESTART}) with the generation the restart starts from, past the {@code forgotten} model's (or
-     * {@link ChampionRestarts#NO_GENERATION} if unknown), for the records that follow ({@link #remember}).
+     * {@link ChampionRestarts#NO_GENERATION} if unknown), for the records that follow ({@link #remember}). Unless the
+     * latest records named the variant live at that generation or later ({@link #LIVE_AT}): they were written after the
+     * restart and answered it (its own retirement came before them, the topics reached the serve job in that order), so
+     * what they name stands, a retirement too: a tombstone that comes late changes nothing in the standings.
      */
     static void restarted(String key, ModelSnapshot forgotten, BroadcastState<String, Map<String, Long>> standings)
             throws Exception {
@@ -263,13 +285,34 @@ final class ServeBounds implements Serializable {
         if (entry == null) {
             return;
         }
+        long restart = forgotten == null || forgotten.getGeneration() == null || forgotten.getGeneration() < 0
+                ? ChampionRestarts.NO_GENERATION : forgotten.getGeneration() + 1;
+        Long liveAt = named.get(LIVE_AT + variant);
+        if (restart != ChampionRestarts.NO_GENERATION && liveAt != null && liveAt >= restart) {
+            return;
+        }
         Map<String, Long> copy = new HashMap<>(named);
         if (entry != LIVE) {
             copy.remove(variant);
         }
-        copy.put(RESTART + variant, forgotten == null || forgotten.getGeneration() == null
-                || forgotten.getGeneration() < 0 ? ChampionRestarts.NO_GENERATION : forgotten.getGeneration() + 1);
+        copy.put(RESTART + variant, restart);
         standings.put(key.substring(0, slash), copy);
+    }
+
+    /**
+     * Whether {@code task}'s latest champion record names {@code variant} retired, the train job's retirement of it as
+     * far as the records tell: not at a later generation than the records last named it live at ({@link #LIVE_AT}),
+     * which is a restart's own retirement of its old model, followed by a record naming it live. No model of a
+     * retired variant comes but one written before its retirement, which is not kept ({@link #retired}).
+     */
+    static boolean namesRetired(String task, String variant, States states) throws Exception {
+        Map<String, Long> named = states.get(STANDINGS).get(task);
+        Long entry = named == null ? null : named.get(variant);
+        if (entry == null || entry == LIVE) {
+            return false;
+        }
+        Long liveAt = named.get(LIVE_AT + variant);
+        return entry == ChampionRestarts.NO_GENERATION || liveAt == null || entry <= liveAt;
     }
 
     /** A model of a restarted ({@link #restarted}) variant is stored: its generation is the restart's. */

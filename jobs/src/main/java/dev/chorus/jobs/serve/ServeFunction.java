@@ -14,6 +14,7 @@ import dev.chorus.jobs.kafka.SnapshotChunks;
 import dev.chorus.jobs.kafka.Sourced;
 import dev.chorus.jobs.kafka.Topic;
 import dev.chorus.jobs.train.ModelSizeBound;
+import dev.chorus.jobs.train.SpecControl;
 import dev.chorus.schemas.Champion;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
@@ -21,6 +22,7 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.RecordCodec;
 import dev.chorus.schemas.codec.RecordDecodingException;
+import dev.chorus.schemas.codec.UnicodeText;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -75,7 +77,8 @@ import org.slf4j.LoggerFactory;
  * bound. The champions topic arrives on the same broadcast side: each task is answered by the variant its latest
  * champion record names. The switch happens on the broadcast side, between two examples, so each example is
  * predicted once, by one variant and version, and the prediction says which. A champion whose model has not arrived yet is wanted but not served: the previous champion
- * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives. A
+ * keeps answering (or examples keep waiting, for a task served by none yet) until its first snapshot arrives, or until a
+ * later record names it retired ({@link ServeBounds#namesRetired}: then none comes, and the wish ends). A
  * champion record that does not decode, a tombstone, or one naming a variant with a {@code /} (task a's variant b/c
  * would be task a/b's variant c) is a dead letter and changes nothing. A reset champion's
  * version 0 answers only once vetted ({@link ChampionRestarts}, metrics {@code championRestartsHeld} and
@@ -281,10 +284,10 @@ public final class ServeFunction
         try {
             snapshot = modelCodec.decode(record.value);
         } catch (RecordDecodingException e) {
-            rejectModel(ctx, record, e.field(), "undecodable model record: " + e.getMessage());
+            rejectModel(ctx, record, e.field(), undecodable("model record", e));
             return;
         } catch (RuntimeException | StackOverflowError e) {
-            rejectModel(ctx, record, DecodeRecords.UNEXPECTED, "undecodable model record: " + e);
+            rejectModel(ctx, record, DecodeRecords.UNEXPECTED, undecodable("model record", e));
             return;
         }
         int slash = snapshot.getVariant().indexOf('/');
@@ -322,21 +325,34 @@ public final class ServeFunction
                     + "inspect --nearest)");
             return;
         }
+        // The specs and messages below are the producer's text, of any length: quoted and cut as the train job quotes
+        // a control record's spec (SpecControl.quotedSpec), so a reason stays bounded, escaped Unicode text.
         Predictor learner;
         try {
             learner = loaded.read(snapshot);
-            ModelSpec declared = snapshot.getSpec() == null ? null : ModelSpec.parse(snapshot.getSpec());
-            if (declared != null && !declared.equals(learner.spec())) {
-                rejectModel(ctx, record, "parameters", named + ": field "
-                        + "'parameters': expected a model of the record's spec, got one of another spec: "
-                        + learner.spec().toJson());
-                return;
-            }
         } catch (RuntimeException e) {
             // Whatever a corrupt model throws while loading (IllegalArgumentException, as model-core promises, or
             // anything it failed to foresee), the record is the culprit, not the job.
-            rejectModel(ctx, record, "parameters", named + ": field 'parameters' does not load: " + e.getMessage());
+            rejectModel(ctx, record, "parameters", named + ": field 'parameters' does not load: "
+                    + UnicodeText.escaped(String.valueOf(e.getMessage()), SpecControl.QUOTED_SPEC_CHARS));
             return;
+        }
+        if (snapshot.getSpec() != null) {
+            ModelSpec declared;
+            try {
+                declared = ModelSpec.parse(snapshot.getSpec());
+            } catch (RuntimeException e) {
+                rejectModel(ctx, record, "spec", named + ": field 'spec': expected the spec of the model its "
+                        + "parameters hold, got " + SpecControl.quotedSpec(snapshot.getSpec()) + ", which does not "
+                        + "parse: " + UnicodeText.escaped(String.valueOf(e.getMessage()), SpecControl.QUOTED_SPEC_CHARS));
+                return;
+            }
+            if (!declared.equals(learner.spec())) {
+                rejectModel(ctx, record, "parameters", named + ": field 'parameters': expected a model of the "
+                        + "record's spec " + SpecControl.quotedSpec(snapshot.getSpec()) + ", got one of another spec: "
+                        + SpecControl.quotedSpec(learner.spec().toJson()));
+                return;
+            }
         }
         ModelSnapshot current = ctx.getBroadcastState(MODELS).get(key);
         if (current != null && snapshot.getVersion() <= current.getVersion()) {
@@ -413,10 +429,10 @@ public final class ServeFunction
         try {
             champion = championCodec.decode(record.value);
         } catch (RecordDecodingException e) {
-            deadLetter(ctx, record, e.field(), "undecodable champion record, serving unchanged: " + e.getMessage());
+            deadLetter(ctx, record, e.field(), undecodable("champion record, serving unchanged", e));
             return;
         } catch (RuntimeException | StackOverflowError e) {
-            deadLetter(ctx, record, DecodeRecords.UNEXPECTED, "undecodable champion record, serving unchanged: " + e);
+            deadLetter(ctx, record, DecodeRecords.UNEXPECTED, undecodable("champion record, serving unchanged", e));
             return;
         }
         int slash = champion.getVariant().indexOf('/');
@@ -432,7 +448,18 @@ public final class ServeFunction
             return;
         }
         bounds.remember(champion, ctx::getBroadcastState, ctx.getBroadcastState(ServeBounds.STANDINGS));
-        forgetRetired(champion.getTask(), ctx);
+        String task = champion.getTask();
+        String wish = ctx.getBroadcastState(WANTED).get(task);
+        if (wish != null && ServeBounds.namesRetired(task, wish, ctx::getBroadcastState)) {
+            // The train job retired the wanted champion before its first model came here: none comes, so the wish
+            // holds no --max-tasks place (nor its variant's parts) for good. The serving variant, if any, answers on.
+            ctx.getBroadcastState(WANTED).remove(task);
+            if (firstSubtask) {
+                LOG.info("Task {} wants its champion {} no more: its latest champion record retired it before its first"
+                        + " model arrived", ExampleValidator.quoted(task), ExampleValidator.quoted(wish));
+            }
+        }
+        forgetRetired(task, ctx);
     }
 
     /**
@@ -596,6 +623,16 @@ public final class ServeFunction
                 LOG.info("Task {} holds no model and every variant of it retired: it is no longer served", task);
             }
         }
+    }
+
+    /**
+     * The reason of a broadcast record ({@code what}) whose decoding threw {@code e}: the codec's message, which names
+     * the field, the expected and the actual value, escaped; or, for anything else that threw, its class and its
+     * message quoted ({@link DecodeRecords#problem}), which may quote the record.
+     */
+    static String undecodable(String what, Throwable e) {
+        return "undecodable " + what + ": "
+                + (e instanceof RecordDecodingException ? e.getMessage() : DecodeRecords.problem(e));
     }
 
     private void rejectModel(Context ctx, KafkaRecord record, String field, String reason) {

@@ -66,7 +66,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
      * The most of a spec, or of a parser's message about one, a reason quotes ({@link UnicodeText}); past it, how
      * long it was. A control record, and so its spec, may be several MiB (a warm start's model goes with it).
      */
-    static final int QUOTED_SPEC_CHARS = 1_024;
+    public static final int QUOTED_SPEC_CHARS = 1_024;
 
     private final Topic<VariantSpecRecord> topic;
     private final TaskSpecs defaults;
@@ -312,7 +312,7 @@ public final class SpecControl extends ProcessFunction<KafkaRecord, SpecChange> 
     }
 
     /** {@code spec} as a reason quotes it: escaped as {@link UnicodeText#quoted} does, and cut if long. */
-    static String quotedSpec(String spec) {
+    public static String quotedSpec(String spec) {
         return UnicodeText.quoted(spec, QUOTED_SPEC_CHARS);
     }
 

@@ -486,6 +486,95 @@ class ChampionVariantBoundTest {
         }
     }
 
+    /**
+     * With --max-tasks 1, t's only variant a is reset in place (control offset 7) and then retired: the selection names
+     * a retired at generation 7 (the reset's own retirement of the old model), live at 7, and, once retired for real,
+     * retired at 7 again. Here both records of the reset come before its tombstone and fresh model (the two topics
+     * reach the serve job in no fixed order), so the tombstone is one the records answered already: the last record
+     * is the train job's retirement, and {@code chorus models reset t/a} gives t's place up, as it does without a reset.
+     * Before, the tombstone left a mark that read the real retirement as the reset's own: a stayed unnamed, t kept its
+     * place for good and u's snapshot was refused. With the real retirement before the tombstone (as it freed the
+     * place before too), the tombstone leaves the retirement standing, and a's fresh model is not stored.
+     */
+    @Test
+    void aRetirementAfterAResetWhoseRecordsCameFirstIsARetirement() throws Exception {
+        ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of()));
+        for (boolean retiredBeforeTombstone : new boolean[] {false, true}) {
+            try (var h = new ServeHarness(settings, new RegisteredMetrics().environment())) {
+                h.open();
+                h.processBroadcastElement(record(model("t", "a", 5, 0, 1L), 0), 0);
+                h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 1L),
+                        1), 0);
+                h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.RETIRED), Map.of("a", 7L),
+                        2), 0);
+                h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 7L),
+                        3), 0);
+                KafkaRecord retirement = champion("t", "a", standings("a", StandingStatus.RETIRED), Map.of("a", 7L), 4);
+                if (retiredBeforeTombstone) {
+                    h.processBroadcastElement(retirement, 0);
+                }
+                h.processBroadcastElement(tombstone("t/a", 5), 0);
+                h.processBroadcastElement(record(model("t", "a", 0, 0, 7L), 6), 0);
+                if (!retiredBeforeTombstone) {
+                    h.processBroadcastElement(retirement, 0);
+                }
+                h.processBroadcastElement(tombstone("t/a", 7), 0);
+                h.processBroadcastElement(record(model("u", "a", 5, 0, 1L), 8), 0);
+
+                assertThat(keysHeld(h)).as("retired before the tombstone: %s", retiredBeforeTombstone)
+                        .containsExactly("u/a");
+                assertThat(h.getBroadcastState(ServeFunction.SERVING).contains("t")).isFalse();
+                assertThat(h.deadLetters()).isEmpty();
+            }
+        }
+    }
+
+    /**
+     * With --max-tasks 1, a champion record names a for task t before any model of a came: the wish holds t's place.
+     * The train job retires a (the next record names it retired at the generation it was live at): no model of a
+     * comes but one written before, which is not kept, so the wish goes and u's snapshot takes the place. Before, the
+     * wish held it for good. A reset's own retirement (retired at a later generation than a was live at, a record
+     * naming it live at that generation to follow) keeps the wish: then u's snapshot is refused, and a's fresh model
+     * serves.
+     */
+    @Test
+    void aWishForAChampionRetiredBeforeItsFirstModelGivesTheTasksPlaceUp() throws Exception {
+        ServeSettings settings = settings().taskBound(new dev.chorus.jobs.TaskBound(1, List.of()));
+        RegisteredMetrics metrics = new RegisteredMetrics();
+        try (var h = new ServeHarness(settings, metrics.environment())) {
+            h.open();
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 1L), 0),
+                    0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.RETIRED), Map.of("a", 1L), 1),
+                    0);
+            h.processBroadcastElement(record(model("u", "a", 5, 0, 1L), 2), 0);
+            h.processBroadcastElement(record(model("t", "a", 3, 0, 1L), 3), 0);
+
+            assertThat(h.getBroadcastState(ServeFunction.WANTED).contains("t")).isFalse();
+            assertThat(keysHeld(h)).containsExactly("u/a");
+            assertThat(h.deadLetters()).isEmpty();
+            assertThat(counter(metrics, "modelsOfRetiredVariants")).isEqualTo(1);
+        }
+        try (var h = new ServeHarness(settings, new RegisteredMetrics().environment())) {
+            h.open();
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 1L), 0),
+                    0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.RETIRED), Map.of("a", 7L), 1),
+                    0);
+            h.processBroadcastElement(record(model("u", "a", 5, 0, 1L), 2), 0);
+            h.processBroadcastElement(champion("t", "a", standings("a", StandingStatus.CHAMPION), Map.of("a", 7L), 3),
+                    0);
+            h.processBroadcastElement(record(model("t", "a", 0, 0, 7L), 4), 0);
+            h.processElement(sourced(example(0)), 5);
+
+            assertThat(keysHeld(h)).containsExactly("t/a");
+            assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).endsWith(
+                    "whose models the serve job holds, got \"u\" (at chorus.models-0@2)"));
+            assertThat(h.extractOutputValues()).extracting(Prediction::getTask, Prediction::getVariant,
+                    Prediction::getModelVersion).containsExactly(tuple("t", "a", 0L));
+        }
+    }
+
     /** A retired variant's chunked snapshot, not stored, counts once in modelsOfRetiredVariants, not once per part. */
     @Test
     void aRetiredVariantsChunkedSnapshotCountsOnce() throws Exception {

@@ -12,9 +12,12 @@ import static dev.chorus.jobs.serve.ServeStateFixture.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.core.model.ModelSpec;
+import dev.chorus.core.model.OnlineLearner;
+import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.jobs.ExampleTensors;
 import dev.chorus.jobs.ExampleValidator;
 import dev.chorus.jobs.RegisteredMetrics;
+import dev.chorus.jobs.train.SpecControl;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Float32;
@@ -22,6 +25,7 @@ import dev.chorus.schemas.ModelSnapshot;
 import dev.chorus.schemas.Prediction;
 import dev.chorus.schemas.codec.UnicodeText;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.junit.jupiter.api.Test;
@@ -40,6 +44,20 @@ class ServeReasonsTest {
     private static final String HOSTILE_VARIANT = "\u001b]0;title\u0007" + "v".repeat(5_000);
     /** Longer than any of these reasons' own words plus two quoted names; far shorter than one raw name. */
     private static final int MAX_REASON = 1_024;
+    /**
+     * Two quoted specs (or a spec and a message), each cut at 1,024 characters of which each may take six escaped, and
+     * a reason's own words: below the 16,384 characters a dead letter keeps of any reason.
+     */
+    private static final int MAX_SPEC_REASON = 2 * 6 * SpecControl.QUOTED_SPEC_CHARS + 512;
+    /**
+     * A spec key an escape, NUL, a bidi override and a line separator (raw in JSON), then 40,000 'k's (the JSON parser
+     * takes names of up to 50,000 characters).
+     */
+    private static final String HOSTILE_KEY = "\\u001b[2J\\u0000\u202e\u2028" + "k".repeat(40_000);
+    /** A hashed logistic regression of {@code 2^%d} rows hashing one field, named {@code %s} (JSON-escaped). */
+    private static final String HASHED = "{\"algorithm\":\"logistic-regression\",\"batchSize\":4,\"standardize\":false,"
+            + "\"hashing\":{\"bits\":%d,\"fields\":[\"%s\"],\"interactions\":[]},"
+            + "\"optimizer\":{\"type\":\"ftrl\",\"alpha\":0.1,\"l1\":0.01}}";
 
     @Test
     void modelRecordsAndExamplesOfHostileNamesGiveBoundedReasonsThatQuoteThem() throws Exception {
@@ -133,9 +151,97 @@ class ServeReasonsTest {
         assertSafe(nonFinite);
     }
 
+    /**
+     * A model record's spec and a loader's message are the producer's text of any length: a reason quotes each as the
+     * train job quotes a control record's spec ({@link SpecControl#quotedSpec}, 1,024 characters then the length), so
+     * a 1 MiB spec with terminal escapes, NUL, a bidi override and a line separator gives a bounded, escaped reason that
+     * still names the field, what was expected and what came.
+     */
+    @Test
+    void aModelRecordsSpecAndItsLoadersMessageAreQuotedAndCut() throws Exception {
+        // Just under the 2^20 characters a SparseLinearModel embeds of its spec.
+        String field = "\\u001b[2J\\u0000\u202e\u2028" + "f".repeat((1 << 20) - 1_024);
+        String hostile = HASHED.formatted(4, field);
+        SparseLinearModel model = SparseLinearModel.create(ModelSpec.parse(hostile));
+        ModelSnapshot otherSpec = snapshot("t", 3);
+        otherSpec.setAlgorithm("logistic-regression");
+        otherSpec.setSpec(HASHED.formatted(5, field));
+        otherSpec.setParametersFormat(SparseLinearModel.FORMAT_VERSION);
+        otherSpec.setParameters(ByteBuffer.wrap(model.toBytes()));
+        ModelSnapshot unparsed = snapshot("t", 4);
+        unparsed.setSpec("{\"algorithm\":\"softmax-regression\",\"" + HOSTILE_KEY + "\":\"" + "v".repeat(1 << 20) + "\"}");
+        ModelSnapshot unloaded = snapshot("t", 5);
+        unloaded.setParameters(ByteBuffer.wrap(learnerStateWithSpec(
+                "{\"algorithm\":\"softmax-regression\",\"" + HOSTILE_KEY + "\":1}")));
+        try (var h = harness(settings())) {
+            h.open();
+            h.processBroadcastElement(record(otherSpec, 0), 0);
+            h.processBroadcastElement(record(unparsed, 1), 0);
+            h.processBroadcastElement(record(unloaded, 2), 0);
+
+            List<DeadLetter> dead = deadLetters(h);
+            assertThat(dead).extracting(DeadLetter::getField).containsExactly("parameters", "spec", "parameters");
+            String json = model.spec().toJson();
+            assertThat(dead.get(0).getReason()).startsWith("model \"t/default\" version 3: field 'parameters': "
+                    + "expected a model of the record's spec \"{\\u0022algorithm\\u0022:\\u0022logistic-regression")
+                    .contains("... (" + otherSpec.getSpec().length() + " characters), got one of another spec: \"{",
+                            "... (" + json.length() + " characters) (at chorus.models-0@0)");
+            assertThat(dead.get(1).getReason()).startsWith("model \"t/default\" version 4: field 'spec': expected the "
+                    + "spec of the model its parameters hold, got \"{\\u0022algorithm")
+                    .contains("... (" + unparsed.getSpec().length() + " characters), which does not parse: ModelSpec: "
+                            + "unknown key '\\u001B[2J\\u0000\\u202E\\u2028kkk", " characters) (at chorus.models-0@1)");
+            assertThat(dead.get(2).getReason()).startsWith("model \"t/default\" version 5: field 'parameters' does not "
+                    + "load: OnlineLearner state holds an invalid model spec: ModelSpec: unknown key "
+                    + "'\\u001B[2J\\u0000\\u202E\\u2028kkk").contains("characters) (at chorus.models-0@2)");
+            for (DeadLetter d : dead) {
+                assertSafe(d.getReason(), MAX_SPEC_REASON);
+            }
+        }
+        // Such a model in state (stored by an older build) answers nothing, for the same reason, quoted alike.
+        LoadedModels.Answer inState = new LoadedModels(settings().modelSizeBound()).predict("t/default", unloaded,
+                example(0), 0);
+        assertThat(inState.reason()).startsWith("model \"t/default\" version 5 in state does not load: expected a valid "
+                + "model, got: OnlineLearner state holds an invalid model spec: ModelSpec: unknown key "
+                + "'\\u001B[2J\\u0000\\u202E\\u2028kkk").endsWith(" characters)");
+        assertSafe(inState.reason(), MAX_SPEC_REASON);
+    }
+
+    /**
+     * A record whose decoding threw what the codec did not foresee: the throwable's message may quote the record, so
+     * the reason quotes it as every reason quotes a producer's text, after its class.
+     */
+    @Test
+    void anUnexpectedDecodingFailuresMessageIsQuotedAndCut() {
+        String message = "\u001b]0;title\u0007\u2028" + "m".repeat(1 << 20);
+        for (String what : List.of("model record", "champion record, serving unchanged")) {
+            String reason = ServeFunction.undecodable(what, new IllegalStateException(message));
+            assertThat(reason).isEqualTo("undecodable " + what + ": java.lang.IllegalStateException: "
+                    + ExampleValidator.quoted(message)).contains("... (" + message.length() + " characters)");
+            assertSafe(reason, MAX_REASON);
+        }
+        assertThat(ServeFunction.undecodable("model record", new StackOverflowError()))
+                .isEqualTo("undecodable model record: java.lang.StackOverflowError");
+    }
+
+    /** A learner state (as {@code OnlineLearner.toBytes} writes one) whose embedded spec is {@code spec}. */
+    private static byte[] learnerStateWithSpec(String spec) throws java.io.IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        var out = new java.io.DataOutputStream(bytes);
+        out.writeInt(OnlineLearner.MAGIC);
+        out.writeInt(OnlineLearner.FORMAT_VERSION);
+        byte[] json = spec.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(json.length);
+        out.write(json);
+        return bytes.toByteArray();
+    }
+
     /** Bounded, with no raw control, format or line separator character and no half surrogate pair. */
     private static void assertSafe(String reason) {
-        assertThat(reason.length()).as(reason).isLessThanOrEqualTo(MAX_REASON);
+        assertSafe(reason, MAX_REASON);
+    }
+
+    private static void assertSafe(String reason, int max) {
+        assertThat(reason.length()).as(reason).isLessThanOrEqualTo(max);
         assertThat(UnicodeText.firstUnpairedSurrogate(reason)).as(reason).isEqualTo(-1);
         assertThat(reason.codePoints().filter(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
                 || Character.getType(c) == Character.LINE_SEPARATOR)).as(reason).isEmpty();
