@@ -31,7 +31,9 @@ import java.util.function.LongFunction;
  * snapshots, at a cost per snapshot of that many E-steps. The keys of the items owed are kept beside the ledger
  * ({@link #pending}), so that publication, after every minibatch, visits them alone, not every item. Items leave the
  * ledger when they leave the label model's
- * item history (whose bound {@code historyItems} also bounds the ledger): their last record stays on the topic.
+ * item history (whose bound {@code historyItems} also bounds the ledger): their last record stays on the topic. A
+ * label model reset in place tombstones the keys of the published items the ledger still holds
+ * ({@link #publishedKeys}).
  */
 final class ConsensusLedger {
     /** Published items re-evaluated per model snapshot. */
@@ -167,6 +169,23 @@ final class ConsensusLedger {
             pending.remove(key);
         }
         return published;
+    }
+
+    /**
+     * Gives {@code out} the consensus-topic key ({@link TrainRecords#consensusKey}) of every item this ledger holds
+     * that has a record out, oldest label first, for a model reset in place to tombstone: at most the ledger's items.
+     * A published item that has left the ledger (past the item history's bound, or forgotten by it) is not known here,
+     * and its last record stays. Returns how many keys it gave.
+     */
+    int publishedKeys(String task, String variant, Consumer<String> out) {
+        int keys = 0;
+        for (Item item : items.values()) {
+            if (item.publishedClass >= 0) {
+                out.accept(TrainRecords.consensusKey(task, variant, item.id));
+                keys++;
+            }
+        }
+        return keys;
     }
 
     /**

@@ -71,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * {@link #ANNOTATOR_MODELS}; a label from a new annotator when none may be
  * evicted goes to the dead-letter side output (the example is still predicted). Each labelled item's
  * {@link Consensus} goes to {@link #CONSENSUS} when its labels changed, as often as annotator models, and when a
- * snapshot's recheck finds its most likely class moved ({@link ConsensusLedger}).
+ * snapshot's recheck finds its most likely class moved ({@link ConsensusLedger}); a reset in place first tombstones,
+ * on both outputs, the annotators and items its old model published and its state holds (counted:
+ * {@code consensusTombstones}).
  *
  * <p>Tasks are bounded ({@link TaskBound}): a task with a spec of its own or on the allow-list is always admitted,
  * and each parallel instance admits at most {@code maxTasks} others, first come first served, before it creates
@@ -106,8 +108,13 @@ public final class MinibatchSgdFunction
      */
     public static final OutputTag<Either<String, AnnotatorModel>> ANNOTATOR_MODELS = new OutputTag<>(
             "annotator-models", Types.EITHER(Types.STRING, AvroTypes.of(AnnotatorModel.class)));
-    /** Each labelled item's consensus over its true class, for the compacted consensus topic. */
-    public static final OutputTag<Consensus> CONSENSUS = new OutputTag<>("consensus", AvroTypes.of(Consensus.class));
+    /**
+     * {@code Right}: a labelled item's consensus over its true class; {@code Left}: the key
+     * ({@link TrainRecords#consensusKey}) of an item a label model reset in place had published, a tombstone on the
+     * compacted consensus topic. One output keeps a key's tombstone before the fresh model's record of it.
+     */
+    public static final OutputTag<Either<String, Consensus>> CONSENSUS = new OutputTag<>(
+            "consensus", Types.EITHER(Types.STRING, AvroTypes.of(Consensus.class)));
     /** Records of tasks past the task bound, and labels past a label model's annotator bound, with their reason. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = DecodeRecords.DEAD_LETTERS;
 
@@ -140,6 +147,7 @@ public final class MinibatchSgdFunction
     private transient Counter snapshots;
     private transient Counter annotatorModels;
     private transient Counter consensusRecords;
+    private transient Counter consensusTombstones;
     private transient TrainerDeadLetters deadLetters;
     private transient Counter annotatorEvictions;
     private transient FieldHashing hashing;
@@ -192,6 +200,7 @@ public final class MinibatchSgdFunction
         snapshots = getRuntimeContext().getMetricGroup().counter("modelSnapshots");
         annotatorModels = getRuntimeContext().getMetricGroup().counter("annotatorModels");
         consensusRecords = getRuntimeContext().getMetricGroup().counter("consensusRecords");
+        consensusTombstones = getRuntimeContext().getMetricGroup().counter("consensusTombstones");
         annotatorEvictions = getRuntimeContext().getMetricGroup().counter("annotatorEvictions");
         deadLetters = new TrainerDeadLetters(getRuntimeContext().getMetricGroup(), sourceTopic, examplesTopic.codec(),
                 deadLetterMaxOriginalBytes);
@@ -409,7 +418,7 @@ public final class MinibatchSgdFunction
                     fresh[0] = WarmStarts.state(resetTo, change.spec, null, prequentialWindow);
                 }
             } else if (inPlace) {
-                tombstoneAnnotators(s, change.task, change.variant, ctx);
+                tombstoneLabelModel(s, change.task, change.variant, ctx);
                 if (rewarm) {
                     fresh[0] = WarmStarts.rewarmed(s, resetTo, change.spec, prequentialWindow);
                 }
@@ -424,16 +433,23 @@ public final class MinibatchSgdFunction
     }
 
     /**
-     * A label model reset in place: a tombstone for each annotator it published, on the annotators output ahead of the
-     * fresh model's records (whose versions count from 1 again), so readers and compaction forget the old model's.
+     * A label model reset in place: a tombstone for each annotator it published, on the annotators output, and for each
+     * item whose consensus it published and its ledger still holds ({@link ConsensusLedger#publishedKeys}), on the
+     * consensus output, each ahead of the fresh model's records (whose versions count from 1 again), so readers and
+     * compaction forget the old model's.
      */
-    private static void tombstoneAnnotators(TrainerState s, String task, String variant, Context ctx) {
-        List<String> ids = s.labelModel == null ? List.of() : s.labelModel.annotatorIds();
+    private void tombstoneLabelModel(TrainerState s, String task, String variant, Context ctx) {
+        if (s.labelModel == null) {
+            return;
+        }
+        List<String> ids = s.labelModel.annotatorIds();
         for (int a = 0; a < ids.size() && a < s.annotatorPublishedVersion.length; a++) {
             if (s.annotatorPublishedVersion[a] > 0) {
                 ctx.output(ANNOTATOR_MODELS, Either.Left(TrainRecords.annotatorKey(task, variant, ids.get(a))));
             }
         }
+        consensusTombstones.inc(
+                s.consensus.publishedKeys(task, variant, key -> ctx.output(CONSENSUS, Either.Left(key))));
     }
 
     @Override
@@ -646,10 +662,11 @@ public final class MinibatchSgdFunction
         LongFunction<float[]> priors = s.model.inputDim() == 0 ? item -> null
                 : ConsensusLedger.priors(s.batchItems, predictedFrom, s.batchFill, predictions.batchOutputs(),
                         s.model.outputDim());
+        Consumer<Consensus> out = c -> ctx.output(CONSENSUS, Either.Right(c));
         long published = s.consensus.publishPending(s.labelModel, task, variant, s.version(), now, annotatorPublishIntervalMs,
-                all, priors, c -> ctx.output(CONSENSUS, c));
+                all, priors, out);
         if (all) {
-            published += s.consensus.recheck(s.labelModel, task, variant, s.version(), now, c -> ctx.output(CONSENSUS, c));
+            published += s.consensus.recheck(s.labelModel, task, variant, s.version(), now, out);
         }
         consensusRecords.inc(published);
     }

@@ -128,7 +128,7 @@ public final class TrainJob {
                 KafkaIO.deadLetterSink(settings, settings.specRefusalsTopic()),
                 KafkaIO.sinkWithTombstones(settings, settings.annotatorsTopic(),
                         a -> TrainRecords.annotatorKey(a.getTask(), a.getVariant(), a.getAnnotator()), "annotators"),
-                KafkaIO.sink(settings, settings.consensusTopic(),
+                KafkaIO.sinkWithTombstones(settings, settings.consensusTopic(),
                         c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem()), "consensus"),
                 KafkaIO.sink(settings, settings.championsTopic(), Champion::getTask, "champions"),
                 settings.decisionsAtLeastOnce()
@@ -144,7 +144,7 @@ public final class TrainJob {
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<KafkaRecord, ?, ?> examples,
             Source<KafkaRecord, ?, ?> specs, VariantRouter.ControlTopicEnd controlEnd, Sink<Prediction> predictions, Sink<Either<String, ModelSnapshot>> models,
             Sink<Either<DeadLetter, DeadLetter>> deadLetters, Sink<Either<String, AnnotatorModel>> annotators,
-            Sink<Consensus> consensus, Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions,
+            Sink<Either<String, Consensus>> consensus, Sink<Champion> champions, Sink<VariantSpecRecord> specDecisions,
             TrainSettings settings) {
         DataStream<KafkaRecord> raw = env.fromSource(examples, WatermarkStrategy.noWatermarks(), "examples")
                 .uid(UID_SOURCE);

@@ -44,6 +44,7 @@ import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 
 /**
  * Makes the train-job savepoints that {@link SavepointCompatibilityIT} restores: 100 examples of task
@@ -362,7 +363,8 @@ public final class SavepointFixture {
                         row);
             }
             return h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream().map(StreamRecord::getValue)
-                    .filter(c -> c.getVersion() >= fromVersion).map(SavepointFixture::unstamped).toList();
+                    .map(Either::right).filter(c -> c.getVersion() >= fromVersion).map(SavepointFixture::unstamped)
+                    .toList();
         }
     }
 

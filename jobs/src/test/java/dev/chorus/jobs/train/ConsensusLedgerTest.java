@@ -121,6 +121,25 @@ class ConsensusLedgerTest {
         assertThat(bounded.pendingVisits).isEqualTo(2);
     }
 
+    /**
+     * A reset in place tombstones the keys of the published items the ledger holds, at most its items: not an item
+     * owed but never published, nor one the ledger's bound evicted (its record stays, as the docs say).
+     */
+    @Test
+    void publishedKeysAreThoseOfThePublishedItemsTheLedgerStillHolds() {
+        LabelModel model = LabelModels.create(LABEL_ONLY);
+        ConsensusLedger ledger = new ConsensusLedger();
+        label(model, ledger, "a", 1, 2, 3);
+        assertThat(publish(model, ledger, 1, 0)).containsExactly(id(1), id(2), id(3));
+        ledger.labelled(4, id(4), 3);
+        assertThat(ledger.items.keySet()).as("item 1 left the ledger of 3").containsExactly(2L, 3L, 4L);
+
+        List<String> keys = new ArrayList<>();
+        assertThat(ledger.publishedKeys("t", "w", keys::add)).isEqualTo(2);
+        assertThat(keys).as("items 2 and 3; not 4, owed and never published, nor 1, evicted").containsExactly(
+                TrainRecords.consensusKey("t", "w", id(2)), TrainRecords.consensusKey("t", "w", id(3)));
+    }
+
     /** What {@code ledger.recheck} sends at version {@code version}, as (item, class) pairs. */
     static List<String> recheck(LabelModel model, ConsensusLedger ledger, long version) {
         List<Consensus> out = new ArrayList<>();

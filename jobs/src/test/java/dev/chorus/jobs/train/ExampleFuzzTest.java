@@ -590,7 +590,11 @@ class ExampleFuzzTest {
                     snapshots.add(m.right());
                 }
             }
-            values(h.getSideOutput(MinibatchSgdFunction.CONSENSUS)).forEach(consensus::add);
+            for (Either<String, Consensus> c : values(h.getSideOutput(MinibatchSgdFunction.CONSENSUS))) {
+                if (c.isRight()) {
+                    consensus.add(c.right());
+                }
+            }
             for (Either<String, AnnotatorModel> a : values(h.getSideOutput(MinibatchSgdFunction.ANNOTATOR_MODELS))) {
                 if (a.isRight()) {
                     annotators.add(a.right());

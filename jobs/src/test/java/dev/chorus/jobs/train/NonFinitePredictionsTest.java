@@ -27,6 +27,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.Test;
 
@@ -183,7 +184,7 @@ class NonFinitePredictionsTest {
             TrainerState s = trainerState(h, "w");
             assertThat(s.version()).as("the third minibatch rejected").isEqualTo(2);
             List<Consensus> item2 = h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream().map(StreamRecord::getValue)
-                    .filter(c -> c.getItem().equals("x-2")).toList();
+                    .map(Either::right).filter(c -> c.getItem().equals("x-2")).toList();
             assertThat(item2).as("at once, then owed until the rate limit allows").hasSize(2);
             Consensus owed = item2.get(1);
             assertThat(owed.getUpdatedAt()).isEqualTo(1000);

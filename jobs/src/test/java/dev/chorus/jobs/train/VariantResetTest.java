@@ -19,10 +19,12 @@ import dev.chorus.schemas.ModelSnapshot;
 import org.assertj.core.data.Offset;
 import dev.chorus.jobs.kafka.KafkaRecord;
 import dev.chorus.jobs.kafka.Sourced;
+import dev.chorus.schemas.Consensus;
 import dev.chorus.schemas.DeadLetter;
 import dev.chorus.schemas.Example;
 import dev.chorus.schemas.Prediction;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -428,6 +430,52 @@ class VariantResetTest {
             assertThat(after.subList(3, after.size())).as("then the fresh model's records, from version 1")
                     .isNotEmpty().allSatisfy(e -> assertThat(e.right().getVersion()).isEqualTo(1L));
         }
+    }
+
+    /**
+     * A label model reset in place tombstones the key of each item whose consensus it published, ahead of the fresh
+     * model's first consensus record on the same output: an item the fresh model never meets (here x-0 .. x-4) would
+     * otherwise keep the old model's record for good.
+     */
+    @Test
+    void aLabelModelResetInPlaceTombstonesTheConsensusItPublished() throws Exception {
+        String spec = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC;
+        String revived = spec.substring(0, spec.lastIndexOf('}')) + ",\"revive\":true}";
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(1)
+                .snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
+        try (var h = new TrainerHarness(settings)) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("t", "w", spec), 0);
+            for (int i = 0; i < 16; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
+            }
+            List<Either<String, Consensus>> published = consensusOutput(h);
+            assertThat(published).as("records alone before the reset")
+                    .allSatisfy(c -> assertThat(c.isRight()).isTrue());
+            List<String> publishedKeys = published.stream().map(Either::right)
+                    .map(c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem())).distinct().toList();
+            assertThat(publishedKeys).as("items x-0 .. x-5 of variant w").hasSize(6)
+                    .contains(TrainRecords.consensusKey("t", "w", "x-0"), TrainRecords.consensusKey("t", "w", "x-5"));
+
+            h.processBroadcastElement(new SpecChange("t", "w", revived), 16);
+            for (int i = 16; i < 24; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
+            }
+            List<Either<String, Consensus>> all = consensusOutput(h);
+            List<Either<String, Consensus>> after = all.subList(published.size(), all.size());
+            List<String> tombstones = after.stream().takeWhile(Either::isLeft).map(Either::left).toList();
+            assertThat(tombstones).as("a tombstone for each published item first")
+                    .containsExactlyInAnyOrderElementsOf(publishedKeys);
+            assertThat(after.subList(tombstones.size(), after.size()))
+                    .as("then the fresh model's records, from version 1").isNotEmpty().allSatisfy(e -> assertThat(e.right().getVersion()).isEqualTo(1L));
+        }
+    }
+
+    /** The consensus output in order: records ({@code Right}) and tombstones' keys ({@code Left}). */
+    static List<Either<String, Consensus>> consensusOutput(TrainerHarness h) {
+        ConcurrentLinkedQueue<StreamRecord<Either<String, Consensus>>> out =
+                h.getSideOutput(MinibatchSgdFunction.CONSENSUS);
+        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 
     /** Row {@code row} of task t labelled by annotator {@code a<row % 3>}. */

@@ -21,6 +21,7 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 
 /** Variants of one task: the control topic's checks, the router's fan-out, the trainer's keyed state per variant. */
@@ -130,7 +131,7 @@ class VariantsTest {
                     a.getAnnotator())).distinct()).as("one key per variant and annotator").hasSize(6)
                     .contains("t/a0", "t/a0\u001Fslow");
             List<dev.chorus.schemas.Consensus> consensus = h.getSideOutput(MinibatchSgdFunction.CONSENSUS).stream()
-                    .map(StreamRecord::getValue).toList();
+                    .map(StreamRecord::getValue).map(Either::right).toList();
             assertThat(consensus).extracting(dev.chorus.schemas.Consensus::getVariant).containsOnly("default", "slow");
             assertThat(consensus.stream().map(c -> TrainRecords.consensusKey(c.getTask(), c.getVariant(), c.getItem()))
                     .distinct().count()).as("no variant's consensus compacts the other's")
