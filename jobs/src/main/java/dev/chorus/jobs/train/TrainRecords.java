@@ -4,7 +4,6 @@ import dev.chorus.core.annotators.LabelModels;
 import dev.chorus.core.model.LargeOutputModel;
 import dev.chorus.core.model.ModelSpec;
 import dev.chorus.core.model.OnlineLearner;
-import dev.chorus.core.model.SparseLinearModel;
 import dev.chorus.core.model.WideDeepModel;
 import dev.chorus.core.output.SkipGram;
 import dev.chorus.jobs.JobSettings;
@@ -58,7 +57,7 @@ final class TrainRecords {
                 .setAlgorithm(spec.algorithm())
                 .setSpec(spec.toJson())
                 .setParametersFormat(s.largeOutput != null ? LargeOutputModel.FORMAT_VERSION
-                        : s.hashed != null ? SparseLinearModel.FORMAT_VERSION
+                        : s.hashed != null ? s.hashed.formatVersion()
                         : s.wideDeep != null ? WideDeepModel.FORMAT_VERSION
                         : s.skipGram != null ? SkipGram.FORMAT_VERSION
                         : s.labelModel != null ? LabelModels.FORMAT_VERSION : OnlineLearner.FORMAT_VERSION)

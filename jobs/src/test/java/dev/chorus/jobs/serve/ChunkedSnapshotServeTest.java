@@ -39,7 +39,7 @@ class ChunkedSnapshotServeTest {
     static ModelSnapshot snapshot(long version, SparseLinearModel model) {
         return ModelSnapshot.newBuilder().setTask("clicks").setVariant("default").setVersion(version)
                 .setAlgorithm("logistic-regression").setSpec(ClickExamples.SPEC)
-                .setParametersFormat(SparseLinearModel.FORMAT_VERSION).setParameters(ByteBuffer.wrap(model.toBytes()))
+                .setParametersFormat(model.formatVersion()).setParameters(ByteBuffer.wrap(model.toBytes()))
                 .setExamplesSeen(version * 8).setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
     }
 

@@ -214,7 +214,7 @@ class ServeFunctionTest {
         SparseLinearModel model = ClickExamples.reference(ClickExamples.SPEC, clicks.subList(0, 8), false).model();
         ModelSnapshot snapshot = ModelSnapshot.newBuilder().setTask("clicks").setVariant("default").setVersion(2)
                 .setAlgorithm("logistic-regression").setSpec(ClickExamples.SPEC)
-                .setParametersFormat(SparseLinearModel.FORMAT_VERSION).setParameters(ByteBuffer.wrap(model.toBytes()))
+                .setParametersFormat(model.formatVersion()).setParameters(ByteBuffer.wrap(model.toBytes()))
                 .setExamplesSeen(8).setMetrics(Map.of()).setCreatedAt(0).setProvenance(Map.of()).build();
         FeatureHasher hasher = new FeatureHasher(model.spec().hashing());
         try (var h = harness(settings())) {

@@ -170,11 +170,11 @@ class SnapshotFuzzTest {
         List<Example> clicks = ClickExamples.stream("clicks", 16, 9);
         SparseLinearModel logistic = ClickExamples.reference(ClickExamples.SPEC, clicks.subList(0, 12), false).model();
         all.add(family("hashed-logistic", "clicks", "logistic-regression", ClickExamples.SPEC,
-                SparseLinearModel.FORMAT_VERSION, logistic.toBytes(), clicks.subList(12, 15)));
+                logistic.formatVersion(), logistic.toBytes(), clicks.subList(12, 15)));
         List<Example> hs = ClickExamples.stream("hs", 16, 4);
         SparseLinearModel softmax = ClickExamples.reference(HASHED_SOFTMAX_SPEC, hs.subList(0, 12), false).model();
         all.add(family("hashed-softmax", "hs", "softmax-regression", HASHED_SOFTMAX_SPEC,
-                SparseLinearModel.FORMAT_VERSION, softmax.toBytes(), hs.subList(12, 15)));
+                softmax.formatVersion(), softmax.toBytes(), hs.subList(12, 15)));
 
         List<Example> wd = ClickExamples.stream("wd", 16, 7);
         WideDeepModel wideDeep = WideDeepClicks.reference(WideDeepClicks.SPEC, wd.subList(0, 12), false).model();

@@ -35,6 +35,8 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Warm starts on the control topic: check-specs refuses a warm start without its model, with a model that does not
@@ -157,6 +159,60 @@ class WarmStartTrainingTest {
                 assertThat(Float32.unpack(first.get(i).getProbabilities())).as("row %d", i).containsExactly(expected);
             }
         }
+    }
+
+    /**
+     * A carried fork of a hashed variant goes on with the source's learning-rate schedule (FTRL at α 0.1 halving each
+     * step), through a checkpoint in either state layout: after 10 steps of the source and 4 of its own, 2 before and
+     * 2 after a restore, its rows are those of the source trained on through the same 16 clicks, and its snapshots
+     * carry format 2 with the 10 steps it carried. Before, the fork restarted the schedule at α 0.1.
+     */
+    @ParameterizedTest
+    @EnumSource(TrainSettings.HashedState.class)
+    void aCarriedHashedForkGoesOnWithTheSourcesScheduleThroughACheckpoint(TrainSettings.HashedState layout)
+            throws Exception {
+        String decaying = ClickExamples.SPEC.replace("\"optimizer\"", "\"schedule\":{\"type\":\"exponential\","
+                + "\"gamma\":0.5},\"optimizer\"");
+        String fork = decaying.substring(0, decaying.lastIndexOf('}'))
+                + ",\"warmStart\":{\"from\":\"variant:default\",\"optimizer\":\"carry\"}}";
+        List<Example> before = ClickExamples.stream("clicks", 40, 3);
+        byte[] source = ClickExamples.reference(decaying, before, false).model().toBytes();
+        List<Example> clicks = ClickExamples.stream("clicks", 16, 5);
+        List<ModelSnapshot> snapshots = new java.util.ArrayList<>();
+        OperatorSubtaskState saved;
+        try (var h = new TrainerHarness(HashedTrainingTest.settings().hashedState(layout))) {
+            h.open();
+            h.processBroadcastElement(new SpecChange("clicks", "w", fork, source), 0);
+            for (int i = 0; i < 8; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
+            }
+            snapshots.addAll(MinibatchSgdFunctionTest.snapshots(h));
+            saved = h.snapshot(1, 8);
+        }
+        try (var h = new TrainerHarness(HashedTrainingTest.settings().hashedState(layout))) {
+            h.initializeState(saved);
+            h.open();
+            for (int i = 8; i < 16; i++) {
+                h.processElement(new VariantExample("w", new Sourced<>(clicks.get(i), 0, i), null), i);
+            }
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            snapshots.addAll(MinibatchSgdFunctionTest.snapshots(h));
+        }
+
+        assertThat(snapshots).extracting(ModelSnapshot::getVersion).containsExactly(2L, 4L);
+        List<Example> straight = new java.util.ArrayList<>(before);
+        straight.addAll(clicks);
+        SparseLinearModel expected = ClickExamples.reference(decaying, straight, false).model();
+        for (ModelSnapshot m : snapshots) {
+            byte[] bytes = HashedTrainingTest.bytes(m.getParameters());
+            SparseLinearModel model = SparseLinearModel.fromBytes(bytes);
+            assertThat(model.optimizerSteps()).as("%s: 10 carried and its own", layout).isEqualTo(10 + m.getVersion());
+            assertThat(m.getParametersFormat()).as("the format its bytes hold").isEqualTo(2)
+                    .isEqualTo(ByteBuffer.wrap(bytes).getInt(4));
+        }
+        SparseLinearModel last = SparseLinearModel.fromBytes(HashedTrainingTest.bytes(snapshots.get(1).getParameters()));
+        assertThat(last.copyRows(0, last.rows())).as("%s: the source trained on through the same clicks", layout)
+                .containsExactly(expected.copyRows(0, expected.rows()));
     }
 
     @Test

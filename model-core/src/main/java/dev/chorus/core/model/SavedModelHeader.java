@@ -27,14 +27,26 @@ final class SavedModelHeader {
 
   /** Reads the magic and the format, refusing any but {@code magic} and {@code version}; errors name {@code model}. */
   static void readMagicAndVersion(DataInput in, String model, int magic, int version) throws IOException {
+    readMagicAndVersion(in, model, magic, version, version);
+  }
+
+  /**
+   * Reads the magic and the format, refusing any but {@code magic} and a format from {@code oldest} to {@code newest};
+   * errors name {@code model}.
+   *
+   * @return the format
+   */
+  static int readMagicAndVersion(DataInput in, String model, int magic, int oldest, int newest) throws IOException {
     int actualMagic = in.readInt();
     if (actualMagic != magic) {
       throw new IOException(String.format("not a %s: magic 0x%08X, expected 0x%08X", model, actualMagic, magic));
     }
     int actualVersion = in.readInt();
-    if (actualVersion != version) {
-      throw new IOException(model + " format " + actualVersion + " is not readable; expected " + version);
+    if (actualVersion < oldest || actualVersion > newest) {
+      throw new IOException(model + " format " + actualVersion + " is not readable; expected "
+          + (oldest == newest ? String.valueOf(oldest) : oldest + " to " + newest));
     }
+    return actualVersion;
   }
 
   /** Reads the spec's JSON, refusing a length outside [2, 2^20], and parses it; errors name {@code model}. */

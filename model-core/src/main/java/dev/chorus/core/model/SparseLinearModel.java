@@ -36,14 +36,24 @@ import java.util.List;
  * per optimizer slot (none for SGD, one for AdaGrad, {@code z} and {@code n} for FTRL), plus two bits per feature
  * (rows written, rows the minibatch touched) and 4 bytes per row a minibatch touches ({@link SparseStep}).
  *
- * <p>Saved bytes ({@link #toBytes}, format {@value #FORMAT_VERSION}, first int {@link #MAGIC}) hold the spec, the
- * counts and only the rows that are not all zero, so a model that saw few features saves few bytes.
+ * <p>The learning-rate schedule follows the optimizer's step count ({@link #optimizerSteps}): the model's own steps,
+ * plus those a carried warm start brought from the model it started from ({@link #warmStart}), so a carried start goes
+ * on with the saved model's schedule while its own step count, and so its versions, start at 0.
+ *
+ * <p>Saved bytes ({@link #toBytes}, first int {@link #MAGIC}) hold the spec, the counts and only the rows that are not
+ * all zero, so a model that saw few features saves few bytes. A model that carried optimizer steps writes format
+ * {@value #FORMAT_VERSION}, which holds them after the counts; any other writes format 1, as every model did before
+ * format 2, byte for byte, so a fresh or reset model's bytes (and a wide and deep model's, whose wide part carries
+ * none) are what they were. Both are read.
  */
 public final class SparseLinearModel implements Predictor, RowsApart {
 
   /** "CHSL": the first int of a saved sparse linear model. */
   public static final int MAGIC = 0x4348534C;
-  public static final int FORMAT_VERSION = 1;
+  /** The newest format: 1's, with the optimizer steps a carried warm start brought after the counts. */
+  public static final int FORMAT_VERSION = 2;
+  /** The format of a model that carried no optimizer steps, as every model was written before format 2. */
+  static final int FORMAT_WITHOUT_CARRIED_STEPS = 1;
   static final List<String> ALGORITHMS =
       List.of(ModelSpec.LINEAR_REGRESSION, ModelSpec.LOGISTIC_REGRESSION, ModelSpec.SOFTMAX_REGRESSION);
   static final List<String> OPTIMIZERS = List.of(SgdSpec.TYPE, AdaGradSpec.TYPE, FtrlSpec.TYPE);
@@ -69,6 +79,11 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   /** Rows the steps changed since their holder last cleared it ({@link #changedRows}); null until asked for. */
   private TouchedRows changed;
   private long steps;
+  /**
+   * The optimizer steps a carried warm start brought from the model it started from (that model's {@link
+   * #optimizerSteps}), else 0: the schedule's step is this plus {@link #steps}.
+   */
+  private long carriedSteps;
   private long examplesSeen;
   private int lastStepRows;
 
@@ -238,7 +253,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
       throw new NonFiniteUpdateException("minibatch of " + n + " rejected before step " + (steps + 1) + ": "
           + problem + "; the model is unchanged");
     }
-    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), steps);
+    float learningRate = (float) spec.schedule().learningRate(spec.optimizer().learningRate(), optimizerSteps());
     String overflow = rowStep.apply(spec.optimizer(), learningRate);
     if (overflow != null) {
       throw new NonFiniteUpdateException("minibatch of " + n + " rolled back at step " + (steps + 1) + ": "
@@ -351,6 +366,22 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     return examplesSeen;
   }
 
+  /**
+   * The steps its optimizer has taken, the schedule's step of the next one: {@link #steps}, plus those a carried warm
+   * start brought from the model it started from.
+   */
+  public long optimizerSteps() {
+    return carriedSteps + steps;
+  }
+
+  /**
+   * The format {@link #writeTo} writes: {@value #FORMAT_VERSION} if a carried warm start brought optimizer steps, else
+   * 1, whose bytes hold none (a snapshot's {@code parametersFormat}).
+   */
+  public int formatVersion() {
+    return carriedSteps == 0 ? FORMAT_WITHOUT_CARRIED_STEPS : FORMAT_VERSION;
+  }
+
   /** An independent model with equal spec and a deep copy of the weights, optimizer state and counts. */
   public SparseLinearModel copy() {
     SparseLinearModel copy = new SparseLinearModel(spec);
@@ -360,26 +391,39 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     }
     System.arraycopy(written, 0, copy.written, 0, written.length);
     copy.steps = steps;
+    copy.carriedSteps = carriedSteps;
     copy.examplesSeen = examplesSeen;
     return copy;
   }
 
   /**
-   * A model of {@code spec} (this one's shape) with these weights, and this optimizer state if {@code carry}. Its
-   * step count, which its schedule follows, starts at 0 either way: the saved form keeps no optimizer step count apart
-   * from the model's, so a carried hashed model restarts its schedule (a dense learner's goes on).
+   * A model of {@code spec} (this one's shape) with these weights, and if {@code carry} this optimizer state and step
+   * count ({@link #optimizerSteps}), so that its schedule goes on from this model's, as a dense learner's does; else
+   * its optimizer and schedule start afresh. Its own step count starts at 0 either way, so its versions count from 0.
    */
   public SparseLinearModel warmStart(ModelSpec spec, boolean carry) {
+    return warmStart(spec, carry, carry);
+  }
+
+  /**
+   * {@link #warmStart}, carrying the optimizer's slots and its step count apart: a wide and deep model's wide part,
+   * which no schedule steps, carries its slots alone, so that its bytes stay format 1.
+   */
+  SparseLinearModel warmStart(ModelSpec spec, boolean carrySlots, boolean carrySteps) {
     SparseLinearModel started = create(spec);
     System.arraycopy(weights, 0, started.weights, 0, weights.length);
-    for (int s = 0; carry && s < slots.length; s++) {
+    for (int s = 0; carrySlots && s < slots.length; s++) {
       System.arraycopy(slots[s], 0, started.slots[s], 0, slots[s].length);
     }
     System.arraycopy(written, 0, started.written, 0, written.length);
+    started.carriedSteps = carrySteps ? optimizerSteps() : 0;
     return started;
   }
 
-  /** Writes the magic, the format, the spec, the counts, then each row not all zero (index, weights, slots). */
+  /**
+   * Writes the magic, the format ({@link #formatVersion}), the spec, the counts, in format 2 the carried optimizer
+   * steps, then each row not all zero (index, weights, slots).
+   */
   public void writeTo(DataOutput out) throws IOException {
     writeTo(out, specJson);
   }
@@ -395,7 +439,10 @@ public final class SparseLinearModel implements Predictor, RowsApart {
   }
 
   private void writeHeader(DataOutput out, byte[] json) throws IOException {
-    SavedModelHeader.write(out, MAGIC, FORMAT_VERSION, json, steps, examplesSeen);
+    SavedModelHeader.write(out, MAGIC, formatVersion(), json, steps, examplesSeen);
+    if (carriedSteps != 0) {
+      out.writeLong(carriedSteps);
+    }
   }
 
   private void writeTo(DataOutput out, byte[] json) throws IOException {
@@ -424,7 +471,7 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     for (long word : written) {
       rows += Long.bitCount(word);
     }
-    return 32L + jsonBytes + rows * (Integer.BYTES + (long) Float.BYTES * outputs * (slots.length + 1));
+    return 40L + jsonBytes + rows * (Integer.BYTES + (long) Float.BYTES * outputs * (slots.length + 1));
   }
 
   /** The spec's JSON as every write holds it (UTF-8), encoded once. */
@@ -538,16 +585,24 @@ public final class SparseLinearModel implements Predictor, RowsApart {
     return all;
   }
 
-  /** Reads what {@link #writeTo} wrote. */
+  /** Reads what {@link #writeTo} wrote, in either format (format 1's carried no optimizer steps). */
   public static SparseLinearModel readFrom(DataInput in) throws IOException {
-    SavedModelHeader.readMagicAndVersion(in, "SparseLinearModel", MAGIC, FORMAT_VERSION);
+    int version = SavedModelHeader.readMagicAndVersion(in, "SparseLinearModel", MAGIC, FORMAT_WITHOUT_CARRIED_STEPS,
+        FORMAT_VERSION);
     SparseLinearModel model = create(SavedModelHeader.readSpec(in, "SparseLinearModel"));
     model.steps = in.readLong();
     model.examplesSeen = in.readLong();
+    model.carriedSteps = version > FORMAT_WITHOUT_CARRIED_STEPS ? in.readLong() : 0;
     int rows = in.readInt();
     if (model.steps < 0 || model.examplesSeen < 0 || rows < 0 || rows > model.inputDim + 1) {
       throw new IOException("SparseLinearModel: steps " + model.steps + ", examples " + model.examplesSeen
           + ", rows " + rows + " out of range");
+    }
+    // Format 2 is written only with carried steps; with the model's, they are the schedule's step.
+    if (version > FORMAT_WITHOUT_CARRIED_STEPS
+        && (model.carriedSteps < 1 || model.carriedSteps > Long.MAX_VALUE - model.steps)) {
+      throw new IOException("SparseLinearModel: carried optimizer steps " + model.carriedSteps + " out of range: "
+          + "expected 1 to 2^63 - 1 - steps (" + model.steps + ") in format " + version);
     }
     int previous = -1;
     // A row as the stream holds it, its weights then each slot's: copyRows's layout.

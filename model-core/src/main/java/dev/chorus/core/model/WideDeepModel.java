@@ -450,9 +450,9 @@ public final class WideDeepModel implements Predictor {
   /**
    * A model of {@code spec} (this one's shape and seed) with these weights, tables and layer state, and with
    * {@code carry} every part's optimizer state (the wide part's slots, the tables' accumulators, the network's
-   * optimizer), else none; its counts and generator are the new spec's. Its tables may learn at another rate and
-   * decay ({@link EmbeddingBag#startFrom}): it answers as this model does, and its tables decay at their own rate from
-   * then on.
+   * optimizer and its step count, which the deep schedule follows), else none; its counts and generator are the new
+   * spec's. Its tables may learn at another rate and decay ({@link EmbeddingBag#startFrom}): it answers as this model
+   * does, and its tables decay at their own rate from then on.
    *
    * @throws IllegalArgumentException if {@code spec}'s seed is not this model's, from which the tables' rows never
    *     stepped are drawn ({@link LearnerWarmStart#tableSeedDifference}), or if this model's tables owe a decay
@@ -479,7 +479,8 @@ public final class WideDeepModel implements Predictor {
       throw new IllegalArgumentException("saved wide and deep model of shape " + this.spec.shape()
           + " does not fit one of shape " + spec.shape() + ": " + e.getMessage(), e);
     }
-    return new WideDeepModel(spec, wide.warmStart(wideSpec(spec), carry), started.bags, started.network,
+    // The wide part takes no schedule (wideSpec), so it carries no step count: its bytes stay format 1.
+    return new WideDeepModel(spec, wide.warmStart(wideSpec(spec), carry, false), started.bags, started.network,
         started.deepOptimizer[0], started.rng);
   }
 

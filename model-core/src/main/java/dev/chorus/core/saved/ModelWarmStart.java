@@ -18,8 +18,9 @@ import dev.chorus.core.output.SkipGramSpec;
  * A new variant's model from a saved one (a warm start: a fork of a variant's latest snapshot, or a model file), for
  * each kind that takes one: a dense learner ({@link LearnerWarmStart}); a hashed linear model, which starts from a
  * saved {@link SparseLinearModel} of the same shape (its weights always; its optimizer slots, AdaGrad's accumulators or
- * FTRL's {@code z} and {@code n}, with carry, else zero, so that a reset FTRL forgets the gradients it saw and its
- * first step on a coordinate moves from the saved weight); a wide and deep model, from a saved {@link WideDeepModel}
+ * FTRL's {@code z} and {@code n}, and its optimizer step count, which its schedule follows, with carry, else zero, so
+ * that a reset FTRL forgets the gradients it saw and its first step on a coordinate moves from the saved weight, and a
+ * carried schedule goes on from the saved model's); a wide and deep model, from a saved {@link WideDeepModel}
  * of the same shape (wide weights, tables and network always; the wide slots, the tables' AdaGrad accumulators and
  * the network's optimizer state with carry; the tables' rates as {@link WideDeepModel#warmStart} allows them); a
  * large-softmax model, from a saved {@link LargeOutputModel} of the same shape (its table and output layer always,

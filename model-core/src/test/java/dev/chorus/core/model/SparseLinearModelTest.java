@@ -149,6 +149,123 @@ class SparseLinearModelTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("corrupt SparseLinearModel bytes");
   }
 
+  /**
+   * A carried warm start goes on with the saved model's learning-rate schedule, which follows the optimizer's step
+   * count: SGD at 0.1 halving each step, 20 steps, then a fork whose first step is the saved model's 21st, at
+   * 0.1·2^-20. Before, the schedule followed the model's count, which a warm start restarts: the fork stepped at 0.1,
+   * 10^6 times the saved model's step. A reset start restarts the schedule with the optimizer, as a fresh model.
+   */
+  @Test
+  void aCarriedStartGoesOnWithTheSchedulesStepAndAResetOneRestartsIt() {
+    ModelSpec decaying = ModelSpec.parse(hashed(ModelSpec.SOFTMAX_REGRESSION, 3, "{\"type\":\"sgd\","
+        + "\"learningRate\":0.1}").toJson().replace("{\"type\":\"constant\"}",
+            "{\"type\":\"exponential\",\"gamma\":0.5}"));
+    SparseLinearModel source = SparseLinearModel.create(decaying);
+    Random random = new Random(3);
+    for (int s = 0; s < 20; s++) {
+      stepOn(source, random);
+    }
+    SparseLinearModel carried = source.warmStart(decaying, true);
+    SparseLinearModel reset = source.warmStart(decaying, false);
+    SparseLinearModel constant = source.warmStart(ModelSpec.parse(decaying.toJson()
+        .replace("{\"type\":\"exponential\",\"gamma\":0.5}", "{\"type\":\"constant\"}")), false);
+    assertThat(carried.optimizerSteps()).isEqualTo(20);
+    assertThat(reset.optimizerSteps()).isZero();
+    for (SparseLinearModel model : new SparseLinearModel[] {source, carried, reset, constant}) {
+      stepOn(model, new Random(99));
+    }
+
+    assertThat(carried.copyRows(0, carried.rows())).as("the saved model's 21st step")
+        .containsExactly(source.copyRows(0, source.rows()));
+    assertThat(carried.steps()).as("its own count, from 0").isEqualTo(1);
+    assertThat(carried.optimizerSteps()).isEqualTo(21);
+    assertThat(reset.copyRows(0, reset.rows())).as("a first step at 0.1")
+        .containsExactly(constant.copyRows(0, constant.rows()));
+    assertThat(reset.optimizerSteps()).isEqualTo(1);
+    assertThat(reset.formatVersion()).as("no carried steps: format 1, as before").isEqualTo(1);
+  }
+
+  /**
+   * The steps a carried start brought survive what the train job does with a model: its bytes (format 2, a
+   * snapshot, a checkpoint with the rows in), its rowless bytes with the rows put back (a checkpoint with the rows
+   * apart), a copy, and a warm start from it again, which carries its own steps and those it carried.
+   */
+  @Test
+  void carriedStepsSurviveSavedBytesRowsApartCopiesAndAnotherCarriedStart() throws Exception {
+    ModelSpec decaying = ModelSpec.parse(hashed(ModelSpec.LOGISTIC_REGRESSION, 2, "{\"type\":\"adagrad\","
+        + "\"learningRate\":0.3}").toJson().replace("{\"type\":\"constant\"}",
+            "{\"type\":\"inverse\",\"decay\":0.5}"));
+    SparseLinearModel source = SparseLinearModel.create(decaying);
+    Random random = new Random(11);
+    for (int s = 0; s < 7; s++) {
+      stepOn(source, random);
+    }
+    SparseLinearModel carried = source.warmStart(decaying, true);
+    stepOn(carried, random);
+    stepOn(carried, random);
+    byte[] bytes = carried.toBytes();
+    assertThat(java.nio.ByteBuffer.wrap(bytes).getInt(4)).as("the format").isEqualTo(2);
+    assertThat(carried.formatVersion()).isEqualTo(2);
+
+    SparseLinearModel read = SparseLinearModel.fromBytes(bytes);
+    SparseLinearModel rebuilt = rowless(carried);
+    rebuilt.putRows(0, carried.copyRows(0, carried.rows()));
+    SparseLinearModel copy = carried.copy();
+    for (SparseLinearModel model : new SparseLinearModel[] {read, rebuilt, copy}) {
+      assertThat(model.steps()).isEqualTo(2);
+      assertThat(model.optimizerSteps()).isEqualTo(9);
+      assertThat(model.toBytes()).isEqualTo(bytes);
+    }
+    SparseLinearModel again = read.warmStart(decaying, true);
+    assertThat(again.steps()).isZero();
+    assertThat(again.optimizerSteps()).as("7 + 2").isEqualTo(9);
+    for (SparseLinearModel model : new SparseLinearModel[] {carried, read, rebuilt, copy, again}) {
+      stepOn(model, new Random(5));
+    }
+    for (SparseLinearModel model : new SparseLinearModel[] {read, rebuilt, copy, again}) {
+      assertThat(model.copyRows(0, model.rows())).as("the next step, at the schedule's step 9")
+          .containsExactly(carried.copyRows(0, carried.rows()));
+    }
+  }
+
+  /**
+   * Format 2 is written only with carried steps, whose sum with the model's steps is a step count: other values are
+   * refused naming the field, the expected and the actual value; a format this build does not know is refused too.
+   */
+  @Test
+  void savedCarriedStepsOutOfRangeAndAnUnknownFormatAreRefused() {
+    SparseLinearModel source = trainLogistic("{\"type\":\"adagrad\",\"learningRate\":0.3}");
+    SparseLinearModel fork = source.warmStart(source.spec(), true);
+    stepOn(fork, new Random(1));
+    byte[] bytes = fork.toBytes();
+    int carriedAt = 4 + 4 + 4 + source.spec().toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 16;
+    assertThat(java.nio.ByteBuffer.wrap(bytes).getLong(carriedAt)).as("after the counts").isEqualTo(200);
+    for (long carried : new long[] {0, -1, Long.MAX_VALUE}) {
+      byte[] forged = bytes.clone();
+      java.nio.ByteBuffer.wrap(forged).putLong(carriedAt, carried);
+      assertThatIllegalArgumentException().isThrownBy(() -> SparseLinearModel.fromBytes(forged))
+          .withMessageEndingWith("SparseLinearModel: carried optimizer steps " + carried + " out of range: expected 1 "
+              + "to 2^63 - 1 - steps (1) in format 2");
+    }
+    byte[] format3 = bytes.clone();
+    java.nio.ByteBuffer.wrap(format3).putInt(4, 3);
+    assertThatIllegalArgumentException().isThrownBy(() -> SparseLinearModel.fromBytes(format3))
+        .withMessageEndingWith("SparseLinearModel format 3 is not readable; expected 1 to 2");
+  }
+
+  /** One step on 4 rows of {@link #rows}, labelled as in {@link #sparseLazyStepsEqualTheDenseLearnersSteps}. */
+  private static void stepOn(SparseLinearModel model, Random random) {
+    int[][] indices = new int[4][];
+    float[][] values = rows(random, 4, indices);
+    SparseBatch batch = new SparseBatch(DIM);
+    int[] labels = new int[4];
+    for (int r = 0; r < 4; r++) {
+      batch.add(indices[r], values[r]);
+      labels[r] = values[r][0] + values[r][1] > 0 ? 0 : values[r][2] > 0 ? 1 : model.spec().numClasses() - 1;
+    }
+    model.trainMinibatch(batch, labels, null);
+  }
+
   @Test
   void aNonFiniteLossIsRejectedAndLeavesTheModelUnchanged() {
     SparseLinearModel model = SparseLinearModel.create(hashed(ModelSpec.LINEAR_REGRESSION, 0,

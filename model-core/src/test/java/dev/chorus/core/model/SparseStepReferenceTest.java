@@ -179,12 +179,12 @@ class SparseStepReferenceTest {
       return loss;
     }
 
-    /** The saved format, every row not all zero, float by float. */
+    /** The saved format (1: a model that carried no optimizer steps), every row not all zero, float by float. */
     byte[] toBytes() throws IOException {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeInt(SparseLinearModel.MAGIC);
-      out.writeInt(SparseLinearModel.FORMAT_VERSION);
+      out.writeInt(SparseLinearModel.FORMAT_WITHOUT_CARRIED_STEPS);
       byte[] json = spec.toJson().getBytes(StandardCharsets.UTF_8);
       out.writeInt(json.length);
       out.write(json);

@@ -128,6 +128,37 @@ class ModelWarmStartTest {
     }
   }
 
+  /**
+   * A carried start from a saved hashed model (a model file, a fork's snapshot) goes on with its schedule: FTRL at
+   * α 0.3 halving each step, 6 steps, then the fork's first step is the saved model's 7th. A fork saved after 2 steps
+   * of its own and started again carries all 8; a reset start restarts the schedule, its first step at α 0.3, as a
+   * fresh model's. Before, every hashed warm start restarted it: the carried fork's step at 0.3 instead of 0.3·2^-6.
+   */
+  @Test
+  void aCarriedHashedStartFromSavedBytesGoesOnWithTheSchedule() {
+    String decaying = SPEC.toJson().replace("{\"type\":\"constant\"}", "{\"type\":\"exponential\",\"gamma\":0.5}");
+    ModelSpec spec = ModelSpec.parse(decaying);
+    SparseLinearModel source = trained(spec, 6);
+    SparseLinearModel carried = (SparseLinearModel) ModelWarmStart.start(spec, source.toBytes(), true);
+    SparseLinearModel reset = (SparseLinearModel) ModelWarmStart.start(spec, source.toBytes(), false);
+    SparseLinearModel constant = (SparseLinearModel) ModelWarmStart.start(SPEC, source.toBytes(), false);
+    assertThat(carried.optimizerSteps()).isEqualTo(6);
+    for (SparseLinearModel model : new SparseLinearModel[] {source, carried, reset, constant}) {
+      step(model, 6);
+    }
+    assertThat(weights(carried)).as("the saved model's 7th step").containsExactly(weights(source));
+    assertThat(weights(reset)).as("a first step at α 0.3").containsExactly(weights(constant));
+
+    step(source, 7);
+    step(carried, 7);
+    SparseLinearModel again = (SparseLinearModel) ModelWarmStart.start(spec, carried.toBytes(), true);
+    assertThat(again.steps()).isZero();
+    assertThat(again.optimizerSteps()).as("6 carried and the fork's 2").isEqualTo(8);
+    step(source, 8);
+    step(again, 8);
+    assertThat(weights(again)).as("the first model's 9th step").containsExactly(weights(source));
+  }
+
   @Test
   void aHashedSavedModelOfAnotherShapeOrOptimizerIsRefusedNamingTheKey() {
     byte[] saved = trained(SPEC, 2).toBytes();
@@ -265,6 +296,8 @@ class ModelWarmStartTest {
     step(carried, 5);
 
     assertThat(probabilities(carried)).containsExactly(probabilities(source));
+    assertThat(carried.wide().formatVersion()).as("the wide part, unscheduled, carries no steps: format 1")
+        .isEqualTo(1);
   }
 
   /** The wide part of a reset wide-deep start, FTRL by default, moves each weight from its saved value too. */
