@@ -404,23 +404,11 @@ class VariantResetTest {
      */
     @Test
     void aLabelModelResetInPlaceTombstonesTheAnnotatorsItPublished() throws Exception {
-        String spec = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC;
-        String revived = spec.substring(0, spec.lastIndexOf('}')) + ",\"revive\":true}";
-        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(1)
-                .snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
-        try (var h = new TrainerHarness(settings)) {
-            h.open();
-            h.processBroadcastElement(new SpecChange("t", "w", spec), 0);
-            for (int i = 0; i < 16; i++) {
-                h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
-            }
+        try (var h = labelModelTrainedOn16Examples()) {
             int before = MinibatchSgdFunctionTest.annotatorOutput(h).size();
             assertThat(MinibatchSgdFunctionTest.annotatorModels(h)).extracting(a -> a.getAnnotator())
                     .as("published before the reset").contains("a0", "a1", "a2");
-            h.processBroadcastElement(new SpecChange("t", "w", revived), 16);
-            for (int i = 16; i < 24; i++) {
-                h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
-            }
+            resetInPlaceThenTrain8More(h);
             List<Either<String, dev.chorus.schemas.AnnotatorModel>> after =
                     MinibatchSgdFunctionTest.annotatorOutput(h).subList(before, MinibatchSgdFunctionTest.annotatorOutput(h).size());
             assertThat(after.subList(0, 3)).as("tombstones first").allSatisfy(e -> assertThat(e.isLeft()).isTrue())
@@ -439,16 +427,7 @@ class VariantResetTest {
      */
     @Test
     void aLabelModelResetInPlaceTombstonesTheConsensusItPublished() throws Exception {
-        String spec = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC;
-        String revived = spec.substring(0, spec.lastIndexOf('}')) + ",\"revive\":true}";
-        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(1)
-                .snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
-        try (var h = new TrainerHarness(settings)) {
-            h.open();
-            h.processBroadcastElement(new SpecChange("t", "w", spec), 0);
-            for (int i = 0; i < 16; i++) {
-                h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
-            }
+        try (var h = labelModelTrainedOn16Examples()) {
             List<Either<String, Consensus>> published = consensusOutput(h);
             assertThat(published).as("records alone before the reset")
                     .allSatisfy(c -> assertThat(c.isRight()).isTrue());
@@ -457,17 +436,39 @@ class VariantResetTest {
             assertThat(publishedKeys).as("items x-0 .. x-5 of variant w").hasSize(6)
                     .contains(TrainRecords.consensusKey("t", "w", "x-0"), TrainRecords.consensusKey("t", "w", "x-5"));
 
-            h.processBroadcastElement(new SpecChange("t", "w", revived), 16);
-            for (int i = 16; i < 24; i++) {
-                h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
-            }
+            resetInPlaceThenTrain8More(h);
             List<Either<String, Consensus>> all = consensusOutput(h);
             List<Either<String, Consensus>> after = all.subList(published.size(), all.size());
             List<String> tombstones = after.stream().takeWhile(Either::isLeft).map(Either::left).toList();
             assertThat(tombstones).as("a tombstone for each published item first")
                     .containsExactlyInAnyOrderElementsOf(publishedKeys);
             assertThat(after.subList(tombstones.size(), after.size()))
-                    .as("then the fresh model's records, from version 1").isNotEmpty().allSatisfy(e -> assertThat(e.right().getVersion()).isEqualTo(1L));
+                    .as("then the fresh model's records, from version 1").isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.right().getVersion()).isEqualTo(1L));
+        }
+    }
+
+    /** Variant w of task t with a label model, its annotators and consensus published after 16 labelled examples. */
+    private static TrainerHarness labelModelTrainedOn16Examples() throws Exception {
+        String spec = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC;
+        TrainSettings settings = new TrainSettings().specs(TaskSpecs.ofDefault(spec)).snapshotEveryBatches(1)
+                .snapshotIntervalMs(0).batchTimeoutMs(0).annotatorPublishIntervalMs(0);
+        TrainerHarness h = new TrainerHarness(settings);
+        h.open();
+        h.processBroadcastElement(new SpecChange("t", "w", spec), 0);
+        for (int i = 0; i < 16; i++) {
+            h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
+        }
+        return h;
+    }
+
+    /** A reset in place of variant w (its spec again, asking for a revival), then 8 more labelled examples. */
+    private static void resetInPlaceThenTrain8More(TrainerHarness h) throws Exception {
+        String spec = MinibatchSgdFunctionTest.LABEL_MODEL_SPEC;
+        String revived = spec.substring(0, spec.lastIndexOf('}')) + ",\"revive\":true}";
+        h.processBroadcastElement(new SpecChange("t", "w", revived), 16);
+        for (int i = 16; i < 24; i++) {
+            h.processElement(new VariantExample("w", new Sourced<>(labelled(i), 0, i), null), i);
         }
     }
 
