@@ -478,11 +478,7 @@ class ChampionVariantBoundTest {
                     0);
             h.processElement(sourced(example(0)), 6);
 
-            assertThat(keysHeld(h)).as("t's revival took the place again").containsExactly("t/a");
-            assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).endsWith(
-                    "whose models the serve job holds, got \"u\" (at chorus.models-0@4)"));
-            assertThat(h.extractOutputValues()).extracting(Prediction::getTask, Prediction::getVariant,
-                    Prediction::getModelVersion).containsExactly(tuple("t", "a", 0L));
+            assertTServedByAsFreshModelAndURefused(h, "t's revival took the place again", 4);
         }
     }
 
@@ -567,12 +563,21 @@ class ChampionVariantBoundTest {
             h.processBroadcastElement(record(model("t", "a", 0, 0, 7L), 4), 0);
             h.processElement(sourced(example(0)), 5);
 
-            assertThat(keysHeld(h)).containsExactly("t/a");
-            assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).endsWith(
-                    "whose models the serve job holds, got \"u\" (at chorus.models-0@2)"));
-            assertThat(h.extractOutputValues()).extracting(Prediction::getTask, Prediction::getVariant,
-                    Prediction::getModelVersion).containsExactly(tuple("t", "a", 0L));
+            assertTServedByAsFreshModelAndURefused(h, "t holds the place", 2);
         }
+    }
+
+    /**
+     * With --max-tasks 1: t holds the place ({@code as}), u's snapshot at models offset {@code uOffset} was refused
+     * for it, and t's example was answered by a's fresh model (version 0).
+     */
+    private static void assertTServedByAsFreshModelAndURefused(ServeHarness h, String as, int uOffset)
+            throws Exception {
+        assertThat(keysHeld(h)).as(as).containsExactly("t/a");
+        assertThat(h.deadLetters()).singleElement().satisfies(d -> assertThat(d.getReason()).endsWith(
+                "whose models the serve job holds, got \"u\" (at chorus.models-0@" + uOffset + ")"));
+        assertThat(h.extractOutputValues()).extracting(Prediction::getTask, Prediction::getVariant,
+                Prediction::getModelVersion).containsExactly(tuple("t", "a", 0L));
     }
 
     /** A retired variant's chunked snapshot, not stored, counts once in modelsOfRetiredVariants, not once per part. */
