@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,12 +21,18 @@ import java.util.Optional;
  * <p>Losses are paired by example id in a buffer of at most {@code maxPending} ids waiting for some live variant's
  * loss: an id is evicted (oldest first) and counted {@link #unpaired()} if it waits beyond that. The id is the
  * caller's: the job's names the example and its annotator, as each labelling of a crowd item is an example of its
- * own. An id every live variant has reported is complete; the one completed last stays, beyond the bound, until
- * another completes, for the variant that comes next: a newcomer's first loss is on the example the others just
- * predicted, so the first example two variants share pairs like any other. It is no unpaired id when it leaves, and
- * stops being complete, so waits like any other, when a variant comes or comes back. An id that a variant reports
- * twice (an annotator labelling the item again) starts a new occurrence, counted unpaired if the first was waiting;
- * an id completed before the last one is gone, so a newcomer's loss on it stays unpaired.
+ * own. An id every live variant has reported is complete, and stays, beyond {@code maxPending}, among the
+ * {@link #MAX_COMPLETED} (at most {@code maxPending}) completed last, for a variant whose predictions lag the
+ * others': a newcomer (its trainer on another subtask, or just revived) that reports one of them pairs its loss with
+ * the champion's (and, as champion, with each challenger's) on that example, as if it had come in time. When a
+ * variant comes or comes back, each kept id awaits it (its place in the entry held by {@link #AWAITED}) and stays
+ * complete: it counts as no pending id, and leaves, oldest completed first, when more than the bound are kept, never
+ * counted unpaired (the variants that had reported it were paired; the newcomer may well start later). A retirement
+ * that completes waiting ids keeps them too, and one that leaves no live variant drops every id. An id that a
+ * variant reports twice (an annotator labelling the item again) starts a new occurrence, counted unpaired if the
+ * first was waiting, not if it was complete; a newcomer filling its awaited place is no second report. An id
+ * completed before the kept ones is gone, so a newcomer's loss on it waits for the others and is unpaired when
+ * evicted.
  *
  * <p>The first champion is variant {@value #DEFAULT_VARIANT} if it predicts before the task's first standings were
  * published ({@link #standingsPublished()}) and before any challenger has won, else the first variant seen. The bound
@@ -75,6 +82,20 @@ public final class ChampionRace {
 
   /** Retired variants a race keeps the standings of: beyond, the one retired longest ago is forgotten. */
   public static final int MAX_RETIRED = 16;
+
+  /**
+   * Complete ids a race keeps for a variant that lags (no more than {@code maxPending}, so a small buffer bounds them
+   * too): a lag of up to this many examples pairs in full. Kept small as each kept id stays in state and in every
+   * checkpoint with one loss per variant that reported it, about 29 KB a task at 40-character ids and three variants
+   * of 10-character names (100 KB at 16), where the 10,000 ids the job lets wait by default could take 40 times that.
+   */
+  public static final int MAX_COMPLETED = 256;
+
+  /**
+   * The loss a kept complete id holds for a live variant that came after it was complete and has not reported it:
+   * not a loss (losses are finite), so never paired; the written layout has no other place to say it.
+   */
+  private static final double AWAITED = Double.NaN;
 
   public enum Status { CHAMPION, CHALLENGER, RETIRED }
 
@@ -126,10 +147,11 @@ public final class ChampionRace {
   private final LinkedHashMap<String, Variant> variants = new LinkedHashMap<>();
   private final LinkedHashMap<String, LinkedHashMap<String, Double>> pending = new LinkedHashMap<>();
   /**
-   * The id in {@link #pending} every live variant has reported, null if none: at most one is, the one completed last.
-   * Not written: a read race finds it again ({@link #findCompleted}).
+   * The ids in {@link #pending} every live variant has reported (or awaits, {@link #AWAITED}), oldest completed first,
+   * which is their order in {@link #pending} too, as an id moves to its end when it completes. Not written: a read
+   * race finds them again ({@link #findCompleted}).
    */
-  private String completed;
+  private final LinkedHashSet<String> completed = new LinkedHashSet<>();
   private String champion;
   private boolean decided;
   private long unpaired;
@@ -192,7 +214,7 @@ public final class ChampionRace {
   private Variant admit(String variant) {
     Variant v = new Variant(Status.CHALLENGER, new RunningMoments());
     variants.put(variant, v);
-    completed = null; // it waits for the newcomer now
+    awaitCompleted(variant);
     if (champion == null) {
       champion = variant;
       v.status = Status.CHAMPION;
@@ -204,11 +226,9 @@ public final class ChampionRace {
 
   private Optional<Change> pair(String exampleId, String variant, double loss) {
     LinkedHashMap<String, Double> entry = pending.get(exampleId);
-    if (entry != null && entry.containsKey(variant)) {
+    if (entry != null && entry.containsKey(variant) && !Double.isNaN(entry.get(variant))) {
       pending.remove(exampleId);
-      if (exampleId.equals(completed)) {
-        completed = null;
-      } else {
+      if (!completed.remove(exampleId)) {
         unpaired++;
       }
       entry = null;
@@ -224,7 +244,7 @@ public final class ChampionRace {
     if (variant.equals(champion)) {
       for (Map.Entry<String, Double> other : entry.entrySet()) {
         Variant challenger = variants.get(other.getKey());
-        if (challenger.status == Status.CHALLENGER) {
+        if (challenger.status == Status.CHALLENGER && !Double.isNaN(other.getValue())) {
           Optional<PairedComparison.Evidence> e = challenger.comparison.add(loss, other.getValue());
           if (e.isPresent() && (best == null || e.get().lowerBound() > best.lowerBound())) {
             best = e.get();
@@ -232,18 +252,15 @@ public final class ChampionRace {
           }
         }
       }
-    } else if (entry.containsKey(champion)) {
+    } else if (entry.containsKey(champion) && !Double.isNaN(entry.get(champion))) {
       Optional<PairedComparison.Evidence> e = variants.get(variant).comparison.add(entry.get(champion), loss);
       if (e.isPresent()) {
         best = e.get();
         winner = variant;
       }
     }
-    if (isComplete(entry)) {
-      if (completed != null && !completed.equals(exampleId)) {
-        pending.remove(completed);
-      }
-      completed = exampleId;
+    if (!completed.contains(exampleId) && isComplete(entry)) {
+      keepCompleted(exampleId);
     }
     if (winner == null) {
       return Optional.empty();
@@ -255,7 +272,7 @@ public final class ChampionRace {
   private void evictBeyondBound() {
     Iterator<Map.Entry<String, LinkedHashMap<String, Double>>> oldest = pending.entrySet().iterator();
     while (pending() > maxPending) {
-      if (oldest.next().getKey().equals(completed)) {
+      if (completed.contains(oldest.next().getKey())) {
         continue;
       }
       oldest.remove();
@@ -263,15 +280,37 @@ public final class ChampionRace {
     }
   }
 
-  /** The id in {@link #pending} every live variant has reported (at most one is), null if none. */
-  private String findCompleted() {
-    String found = null;
+  /** Keeps {@code exampleId}, just complete, as the one completed last: moved to the end of {@link #pending}. */
+  private void keepCompleted(String exampleId) {
+    pending.put(exampleId, pending.remove(exampleId));
+    completed.add(exampleId);
+    keepCompletedWithinBound();
+  }
+
+  /** The complete ids kept beyond the bound leave, oldest completed first: paired, so not unpaired. */
+  private void keepCompletedWithinBound() {
+    Iterator<String> oldest = completed.iterator();
+    while (completed.size() > Math.min(maxPending, MAX_COMPLETED)) {
+      pending.remove(oldest.next());
+      oldest.remove();
+    }
+  }
+
+  /** Each kept complete id awaits {@code variant}, live from now on: complete still, and a place for its loss. */
+  private void awaitCompleted(String variant) {
+    for (String id : completed) {
+      pending.get(id).putIfAbsent(variant, AWAITED);
+    }
+  }
+
+  /** The ids in {@link #pending} every live variant has reported or awaits, in their order there. */
+  private void findCompleted() {
+    completed.clear();
     for (Map.Entry<String, LinkedHashMap<String, Double>> e : pending.entrySet()) {
       if (isComplete(e.getValue())) {
-        found = e.getKey();
+        completed.add(e.getKey());
       }
     }
-    return found;
   }
 
   private boolean isComplete(Map<String, Double> entry) {
@@ -316,9 +355,25 @@ public final class ChampionRace {
     v.retiredOrder = lastRetirement() + 1;
     forgetBeyondBound();
     standingsChanged = true;
-    // Complete now that it is out: no variant racing waits for them, and a newcomer's first loss is on a later one.
-    pending.values().removeIf(this::isComplete);
-    completed = null;
+    // It awaits none of them now. The ids it alone kept waiting are complete now that it is out: kept like any
+    // other, for a variant that lags. With no live variant left nothing is racing to pair them: all are dropped.
+    for (LinkedHashMap<String, Double> entry : pending.values()) {
+      if (entry.containsKey(variant) && Double.isNaN(entry.get(variant))) {
+        entry.remove(variant);
+      }
+    }
+    if (liveVariants() == 0) {
+      pending.clear();
+      completed.clear();
+    } else {
+      List<String> completedNow = new ArrayList<>();
+      pending.forEach((id, entry) -> {
+        if (!completed.contains(id) && isComplete(entry)) {
+          completedNow.add(id);
+        }
+      });
+      completedNow.forEach(this::keepCompleted);
+    }
     if (!variant.equals(champion)) {
       return Optional.empty();
     }
@@ -390,6 +445,7 @@ public final class ChampionRace {
         entry.remove(oldest);
       }
       pending.values().removeIf(Map::isEmpty);
+      completed.retainAll(pending.keySet());
       retired--;
     }
   }
@@ -427,7 +483,8 @@ public final class ChampionRace {
       entry.remove(variant);
     }
     pending.values().removeIf(Map::isEmpty);
-    completed = null; // it waits for the revived variant now
+    completed.retainAll(pending.keySet());
+    awaitCompleted(variant);
     standingsChanged = true;
     if (champion != null) {
       v.comparison = PairedComparison.start(settings);
@@ -468,7 +525,8 @@ public final class ChampionRace {
 
   /**
    * Goes on under {@code settings} and {@code maxPending} (a restored race gets the restarted job's configuration);
-   * standings, comparisons and pending losses are kept, the oldest pending ids evicted if the bound shrank.
+   * standings, comparisons and pending losses are kept, the oldest pending ids evicted if the bound shrank (and the
+   * complete ones kept beyond the new bound leave, not unpaired).
    */
   public void configure(PairedComparison.Settings settings, int maxPending) {
     if (settings.equals(this.settings) && maxPending == this.maxPending) {
@@ -484,6 +542,7 @@ public final class ChampionRace {
         v.comparison.configure(settings);
       }
     }
+    keepCompletedWithinBound();
     evictBeyondBound();
   }
 
@@ -557,9 +616,9 @@ public final class ChampionRace {
     return stale;
   }
 
-  /** Ids waiting for some live variant's loss (not the one kept complete for a newcomer). */
+  /** Ids waiting for some live variant's loss (not the complete ones kept for a variant that lags). */
   public int pending() {
-    return pending.size() - (completed == null ? 0 : 1);
+    return pending.size() - completed.size();
   }
 
   /** Whether any standing changed since {@link #standingsPublished()}. */
@@ -680,10 +739,10 @@ public final class ChampionRace {
       }
       race.pending.put(id, entry);
     }
-    race.completed = race.findCompleted();
     if (format < 4) {
       race.forgetBeyondBound(); // a layout from before the bound may hold any number of retired variants
     }
+    race.findCompleted();
     return race;
   }
 
