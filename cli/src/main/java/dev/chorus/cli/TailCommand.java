@@ -207,7 +207,8 @@ final class TailCommand implements Callable<Integer> {
             PrintWriter err) {
         String where = r.partition() + "@" + r.offset();
         if (r.value() == null) {
-            // A tombstone deletes its key (a reset model, an evicted annotator): --json says so with a null value.
+            // A tombstone deletes its key (a reset model, an evicted annotator, an item's consensus after its label
+            // model was reset in place): --json says so with a null value.
             out.println(json ? TerminalText.jsonSafe(JSON.createObjectNode()
                     .put("key", r.key() == null ? null : key(r)).putNull("value").toString()) : tombstoneLine(r));
             return false;
