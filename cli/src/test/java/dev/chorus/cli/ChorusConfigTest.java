@@ -122,7 +122,7 @@ class ChorusConfigTest {
         }
         for (String verbose : new String[] {"--verbose", "--no-progress"}) {
             CliRun run = CliRun.run("--config", file.toString(), "tail", "t", "--bootstrap-servers", broker,
-                    "--kafka-check-timeout-ms", "2000", verbose.equals("--verbose") ? verbose : "--json");
+                    "--kafka-check-timeout-ms", "1", verbose.equals("--verbose") ? verbose : "--json");
             printed.append(run.out()).append(run.err());
         }
         // A JAAS value Kafka cannot parse, given as a flag: its parser quotes it back in the error.

@@ -211,12 +211,12 @@ class CliArgumentsTest {
         "train --spec {\"algorithm\":\"softmax-regression\",\"inputDim\":4,\"numClasses\":3,\"batchSize\":4}", "serve"})
     void everyCommandThatTalksToKafkaChecksItFirst(String args) {
         String broker = CliRun.unreachableBroker();
-        String[] argv = (args + " --bootstrap-servers " + broker + " --kafka-check-timeout-ms 2000").split(" ");
+        String[] argv = (args + " --bootstrap-servers " + broker + " --kafka-check-timeout-ms 1000").split(" ");
         CliRun run = CliRun.run(argv);
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("chorus " + argv[0] + ": cannot reach Kafka at " + broker
-                + " (timed out after 2 s" + "; --kafka-check-timeout-ms sets how long to wait)\n");
+                + " (timed out after 1 s" + "; --kafka-check-timeout-ms sets how long to wait)\n");
     }
 
     @Test
@@ -226,9 +226,9 @@ class CliArgumentsTest {
 
         assertThat(CliRun.run("produce", dir.resolve("missing.csv").toString(), "--bootstrap-servers", broker)
                 .exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
-        CliRun run = CliRun.run("produce", csv.toString(), "--bootstrap-servers", broker, "--no-progress", "--kafka-check-timeout-ms", "2000");
+        CliRun run = CliRun.run("produce", csv.toString(), "--bootstrap-servers", broker, "--no-progress", "--kafka-check-timeout-ms", "1000");
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).isEqualTo("chorus produce: cannot reach Kafka at " + broker + " (timed out after 2 s"
+        assertThat(run.err()).isEqualTo("chorus produce: cannot reach Kafka at " + broker + " (timed out after 1 s"
                 + "; --kafka-check-timeout-ms sets how long to wait)\n");
     }
 
@@ -254,7 +254,7 @@ class CliArgumentsTest {
     @Test
     void stackTracesOnlyWithVerbose() {
         String broker = CliRun.unreachableBroker();
-        CliRun run = CliRun.run("tail", "t", "--bootstrap-servers", broker, "--verbose", "--kafka-check-timeout-ms", "2000");
+        CliRun run = CliRun.run("tail", "t", "--bootstrap-servers", broker, "--verbose", "--kafka-check-timeout-ms", "1");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("KafkaUnreachableException: cannot reach Kafka at " + broker, "\tat ");

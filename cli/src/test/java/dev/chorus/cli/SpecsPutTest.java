@@ -18,7 +18,7 @@ class SpecsPutTest {
         String broker = CliRun.unreachableBroker();
         CliRun run = CliRun.run("specs", "put", "iris", "watched",
                 "{" + MODEL + ",\"drift\":{\"detector\":\"adwin\",\"delta\":0.002}}", "--bootstrap-servers", broker,
-                "--kafka-check-timeout-ms", "2000");
+                "--kafka-check-timeout-ms", "1");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).as("the spec was accepted: only the broker is missing").contains("cannot reach Kafka");
@@ -30,7 +30,7 @@ class SpecsPutTest {
         String search = "{" + MODEL + ",\"search\":{\"method\":\"random\",\"variants\":2,\"budgetExamples\":100,"
                 + "\"space\":{\"l2\":[0,0.0001]}}}";
         CliRun run = CliRun.run("specs", "put", "iris", "sh", search, "--bootstrap-servers", broker,
-                "--kafka-check-timeout-ms", "2000");
+                "--kafka-check-timeout-ms", "1");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).as("the search was accepted: only the broker is missing").contains("cannot reach Kafka");
 
@@ -46,7 +46,7 @@ class SpecsPutTest {
         List<String> args = new ArrayList<>(KcatReadmeIT.chorusArguments(
                 KcatReadmeIT.block(Files.readString(KcatReadmeIT.README), "specs-search"), broker));
         assertThat(args).startsWith("specs", "put", "iris", "hp");
-        args.addAll(List.of("--bootstrap-servers", broker, "--kafka-check-timeout-ms", "2000"));
+        args.addAll(List.of("--bootstrap-servers", broker, "--kafka-check-timeout-ms", "1"));
         CliRun run = CliRun.run(args.toArray(String[]::new));
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).as("the spec was accepted: only the broker is missing").contains("cannot reach Kafka");
@@ -110,7 +110,7 @@ class SpecsPutTest {
                 + "(see 'chorus specs put --help')\n");
 
         CliRun raised = CliRun.run("specs", "put", "iris", "wide", wide, "--max-model-parameters", "800000000",
-                "--bootstrap-servers", broker, "--kafka-check-timeout-ms", "2000");
+                "--bootstrap-servers", broker, "--kafka-check-timeout-ms", "1");
         assertThat(raised.err()).as("accepted: only the broker is missing").contains("cannot reach Kafka");
     }
 
@@ -125,7 +125,7 @@ class SpecsPutTest {
         assertThat(refused.err()).contains("expected an integer from 1 to maxVariantsPerTask 16, got 20");
 
         CliRun raised = CliRun.run("specs", "put", "iris", "sh", search, "--max-variants-per-task", "64",
-                "--bootstrap-servers", broker, "--kafka-check-timeout-ms", "2000");
+                "--bootstrap-servers", broker, "--kafka-check-timeout-ms", "1");
         assertThat(raised.exitCode()).isEqualTo(1);
         assertThat(raised.err()).as("accepted: only the broker is missing").contains("cannot reach Kafka");
     }

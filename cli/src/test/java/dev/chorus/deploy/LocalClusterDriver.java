@@ -49,7 +49,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *                                                      ids r&lt;rep&gt;-&lt;row&gt;
  * scrape-metrics BOOTSTRAP PORTS PAUSE_S               scrapes Flink's Prometheus reporter on every port of PORTS
  *                                                      (from-to), streams 1000 more examples and 3 undecodable
- *                                                      records, scrapes again PAUSE_S later: the train task's
+ *                                                      records, scrapes again until they show, at most PAUSE_S
+ *                                                      later (every 250 ms): the train task's
  *                                                      per-task gauges are there, accuracy within [0,1],
  *                                                      examplesTrained grew, both jobs' dead letters counted by
  *                                                      field, the serve job's per-task predictions
@@ -199,7 +200,7 @@ public final class LocalClusterDriver {
                     return 0;
                 }
             }
-            Thread.sleep(500);
+            Thread.sleep(100); // polling interval, bounded by the deadline above
         }
         System.err.printf("no RUNNING job named %s after %s%n", name, timeout);
         return 1;
@@ -305,7 +306,7 @@ public final class LocalClusterDriver {
         do {
             awaitCommittedOffsets(bootstrap, "chorus.predictions", count, deadline);
             ids = TopicReader.readAll(bootstrap, Map.of(), "chorus.predictions", v -> predictions.decode(v).getId());
-        } while (ids.size() < count && sleepUnless(deadline, 2000));
+        } while (ids.size() < count && sleepUnless(deadline, 500));
         Map<String, Integer> seen = new HashMap<>();
         for (String id : ids) {
             seen.merge(id, 1, Integer::sum);
@@ -321,7 +322,7 @@ public final class LocalClusterDriver {
         do {
             last = TopicReader.readAll(bootstrap, Map.of(), "chorus.models", models::decode).stream()
                     .reduce((x, y) -> y.getVersion() > x.getVersion() ? y : x).orElse(null);
-        } while ((last == null || last.getExamplesSeen() < count) && sleepUnless(snapshotDeadline, 1000));
+        } while ((last == null || last.getExamplesSeen() < count) && sleepUnless(snapshotDeadline, 500));
         long examplesSeen = last == null ? 0 : last.getExamplesSeen();
         System.out.printf("last model snapshot: version %d, examples seen %,d (expected %,d), BLAS backend on the"
                 + " cluster: %s%n", last == null ? -1 : last.getVersion(), examplesSeen, count,
@@ -350,7 +351,7 @@ public final class LocalClusterDriver {
             awaitCommittedOffsets(bootstrap, predictionsTopic, 1, deadline);
             served = TopicReader.readAll(bootstrap, Map.of(), predictionsTopic, predictions::decode);
             rejected = TopicReader.readAll(bootstrap, Map.of(), deadLetterTopic, deadLetters::decode);
-        } while (served.size() + rejected.size() < count && sleepUnless(deadline, 2000));
+        } while (served.size() + rejected.size() < count && sleepUnless(deadline, 500));
         Map<String, Integer> seen = new HashMap<>();
         served.forEach(p -> seen.merge(p.getId(), 1, Integer::sum));
         rejected.forEach(d -> seen.merge(StandardCharsets.UTF_8.decode(d.getKey()).toString(), 1, Integer::sum));
@@ -427,7 +428,7 @@ public final class LocalClusterDriver {
                 if (stable >= count) {
                     return;
                 }
-            } while (sleepUnless(deadline, 1000));
+            } while (sleepUnless(deadline, 200));
         }
     }
 
@@ -442,14 +443,14 @@ public final class LocalClusterDriver {
 
     /**
      * Scrapes every Flink process's Prometheus reporter, streams 1000 more examples and {@link #BAD_RECORDS}
-     * undecodable records, scrapes again {@code pause} later, and checks what dashboards read: the train task's
-     * per-task metrics labelled task and variant, accuracy within [0,1], examplesTrained growing, dead letters
-     * counted by field in both jobs, and the serve job's per-task predictions. Run after a scenario's checks,
-     * as the extra records are in no count they make.
+     * undecodable records, scrapes again every 250 ms until the checks pass or {@code pause} has passed, and checks
+     * what dashboards read: the train task's per-task metrics labelled task and variant, accuracy within [0,1],
+     * examplesTrained growing, dead letters counted by field in both jobs, and the serve job's per-task predictions.
+     * Run after a scenario's checks, as the extra records are in no count they make.
      */
     private static int scrapeMetrics(String bootstrap, String ports, Duration pause) throws Exception {
         String[] range = ports.split("-");
-        List<String> problems = new ArrayList<>();
+        List<String> problems;
         PrometheusScrape first = PrometheusScrape.of(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
         Topic<Example> examples = new Topic<>("chorus.examples", Example.class, WireFormat.AVRO);
         try (ExampleProducer producer = new ExampleProducer(bootstrap, Map.of())) {
@@ -459,41 +460,58 @@ public final class LocalClusterDriver {
             producer.send(examples, head(FashionMnist.forDemo("auto", 0), 1000), FASHION_MNIST, "metrics",
                     1_800_000_000_000L, rows -> { });
         }
-        Thread.sleep(pause.toMillis());
-        PrometheusScrape second = PrometheusScrape.of(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
-        Map<String, String> trainTask = Map.of("job_name", "chorus-train", "task", FASHION_MNIST, "variant", "default");
-        String perTask = "flink_taskmanager_job_task_operator_task_variant_";
-        for (String name : List.of("prequentialAccuracy", "prequentialLoss", "modelVersion", "examplesTrained",
-                "minibatchesRejected", "snapshotAgeMs")) {
-            if (second.values(perTask + name, trainTask).isEmpty()) {
-                problems.add("no " + perTask + name + " with labels " + trainTask);
-            }
-        }
-        List<Double> accuracy = second.values(perTask + "prequentialAccuracy", trainTask);
-        if (!accuracy.stream().allMatch(a -> a >= 0 && a <= 1)) {
-            problems.add("prequentialAccuracy outside [0,1]: " + accuracy);
-        }
-        double before = first.sum(perTask + "examplesTrained", trainTask);
-        double after = second.sum(perTask + "examplesTrained", trainTask);
-        if (!(after > before)) {
-            problems.add("examplesTrained did not grow between the scrapes: " + before + " then " + after);
-        }
-        String byField = "flink_taskmanager_job_task_operator_field_deadLetters";
-        for (String job : List.of("chorus-train", "chorus-serve")) {
-            if (second.sum(byField, Map.of("job_name", job, "field", "decode")) < BAD_RECORDS) {
-                problems.add("fewer than " + BAD_RECORDS + " " + byField + "{field=\"decode\"} in " + job);
-            }
-        }
-        if (second.values(perTask + "predictions", Map.of("job_name", "chorus-serve", "task", FASHION_MNIST,
-                "variant", "default")).isEmpty()) {
-            problems.add("no " + perTask + "predictions of the serve job for task " + FASHION_MNIST);
-        }
+        // The new records count in the metrics as soon as both jobs have taken them in: scrape again every 250 ms
+        // until the checks pass, and at most PAUSE after the records went out (what a failure reports).
+        long deadline = System.nanoTime() + pause.toNanos();
+        PrometheusScrape second;
+        do {
+            Thread.sleep(250); // polling interval, bounded by the deadline above
+            second = PrometheusScrape.of(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+            problems = metricProblems(first, second);
+        } while (!problems.isEmpty() && System.nanoTime() < deadline);
         System.out.printf("metrics: scraped %d reporters; examplesTrained %,.0f then %,.0f; prequentialAccuracy %s;"
-                + " metric names checked: %s%n", second.endpoints(), before, after, accuracy,
-                second.names().stream().filter(n -> n.startsWith(perTask) || n.equals(byField)).toList());
+                + " metric names checked: %s%n", second.endpoints(), first.sum(PER_TASK + "examplesTrained", TRAIN_TASK),
+                second.sum(PER_TASK + "examplesTrained", TRAIN_TASK),
+                second.values(PER_TASK + "prequentialAccuracy", TRAIN_TASK),
+                second.names().stream().filter(n -> n.startsWith(PER_TASK) || n.equals(BY_FIELD)).toList());
         problems.forEach(System.out::println);
         System.out.println(problems.isEmpty() ? "METRICS: PASS" : "METRICS: FAIL");
         return problems.isEmpty() ? 0 : 1;
+    }
+
+    private static final Map<String, String> TRAIN_TASK = Map.of("job_name", "chorus-train", "task", FASHION_MNIST,
+            "variant", "default");
+    private static final String PER_TASK = "flink_taskmanager_job_task_operator_task_variant_";
+    private static final String BY_FIELD = "flink_taskmanager_job_task_operator_field_deadLetters";
+
+    /** What {@link #scrapeMetrics} finds wrong in {@code second}, scraped after the records {@code first} was before. */
+    static List<String> metricProblems(PrometheusScrape first, PrometheusScrape second) {
+        List<String> problems = new ArrayList<>();
+        for (String name : List.of("prequentialAccuracy", "prequentialLoss", "modelVersion", "examplesTrained",
+                "minibatchesRejected", "snapshotAgeMs")) {
+            if (second.values(PER_TASK + name, TRAIN_TASK).isEmpty()) {
+                problems.add("no " + PER_TASK + name + " with labels " + TRAIN_TASK);
+            }
+        }
+        List<Double> accuracy = second.values(PER_TASK + "prequentialAccuracy", TRAIN_TASK);
+        if (!accuracy.stream().allMatch(a -> a >= 0 && a <= 1)) {
+            problems.add("prequentialAccuracy outside [0,1]: " + accuracy);
+        }
+        double before = first.sum(PER_TASK + "examplesTrained", TRAIN_TASK);
+        double after = second.sum(PER_TASK + "examplesTrained", TRAIN_TASK);
+        if (!(after > before)) {
+            problems.add("examplesTrained did not grow between the scrapes: " + before + " then " + after);
+        }
+        for (String job : List.of("chorus-train", "chorus-serve")) {
+            if (second.sum(BY_FIELD, Map.of("job_name", job, "field", "decode")) < BAD_RECORDS) {
+                problems.add("fewer than " + BAD_RECORDS + " " + BY_FIELD + "{field=\"decode\"} in " + job);
+            }
+        }
+        if (second.values(PER_TASK + "predictions", Map.of("job_name", "chorus-serve", "task", FASHION_MNIST,
+                "variant", "default")).isEmpty()) {
+            problems.add("no " + PER_TASK + "predictions of the serve job for task " + FASHION_MNIST);
+        }
+        return problems;
     }
 
     private static JsonNode get(String rest, String path) throws IOException, InterruptedException {

@@ -216,9 +216,9 @@ class SecuredKafkaIT {
     @Order(3)
     @Test
     void untrustedCertificateFailsFastSayingAuthenticationFailed() throws IOException, InterruptedException {
-        keytool(dir, "-genkeypair", "-alias", "other", "-dname", "CN=Some other CA", "-keyalg", "EC", "-groupname",
-                "secp256r1", "-validity", "2", "-ext", "bc:c", "-storetype", "PKCS12", "-keystore", "other.p12",
-                "-storepass:env", "TRUSTSTORE_PW");
+        keytool(dir, List.of("-genkeypair", "-alias", "other", "-dname", "CN=Some other CA", "-keyalg", "EC",
+                "-groupname", "secp256r1", "-validity", "2", "-ext", "bc:c", "-storetype", "PKCS12", "-keystore",
+                "other.p12", "-storepass:env", "TRUSTSTORE_PW"));
         Path config = configFile("untrusted", "PLAIN", PASSWORD);
         String text = Files.readString(config).replace(truststore.toString(), dir.resolve("other.p12").toString());
         Files.writeString(config, text);
@@ -300,34 +300,45 @@ class SecuredKafkaIT {
         String ca = dir.resolve("ca.p12").toString();
         String keystore = dir.resolve("keystore.p12").toString();
         String san = "SAN=IP:127.0.0.1,DNS:localhost";
-        keytool(dir, "-genkeypair", "-alias", "ca", "-dname", "CN=Chorus test CA", "-keyalg", "EC", "-groupname",
-                "secp256r1", "-validity", "2", "-ext", "bc:c", "-storetype", "PKCS12", "-keystore", ca,
-                "-storepass:env", "CA_PW");
-        keytool(dir, "-exportcert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass:env", "CA_PW",
-                "-file", "ca.crt");
-        keytool(dir, "-genkeypair", "-alias", "server", "-dname", "CN=localhost", "-keyalg", "EC", "-groupname",
-                "secp256r1", "-validity", "2", "-ext", san, "-storetype", "PKCS12", "-keystore", keystore,
-                "-storepass:env", "KEYSTORE_PW");
-        keytool(dir, "-certreq", "-alias", "server", "-keystore", keystore, "-storepass:env", "KEYSTORE_PW",
-                "-file", "server.csr");
-        keytool(dir, "-gencert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass:env", "CA_PW",
-                "-infile", "server.csr", "-outfile", "server.crt", "-validity", "2", "-ext", san,
-                "-ext", "ku:c=digitalSignature,keyAgreement", "-ext", "eku=serverAuth");
-        keytool(dir, "-importcert", "-noprompt", "-alias", "ca", "-file", "ca.crt", "-keystore", keystore,
-                "-storepass:env", "KEYSTORE_PW");
-        keytool(dir, "-importcert", "-alias", "server", "-file", "server.crt", "-keystore", keystore,
-                "-storepass:env", "KEYSTORE_PW");
-        keytool(dir, "-importcert", "-noprompt", "-alias", "ca", "-file", "ca.crt", "-storetype", "PKCS12",
-                "-keystore", "truststore.p12", "-storepass:env", "TRUSTSTORE_PW");
+        keytool(dir,
+                List.of("-genkeypair", "-alias", "ca", "-dname", "CN=Chorus test CA", "-keyalg", "EC", "-groupname",
+                        "secp256r1", "-validity", "2", "-ext", "bc:c", "-storetype", "PKCS12", "-keystore", ca,
+                        "-storepass:env", "CA_PW"),
+                List.of("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass:env", "CA_PW",
+                        "-file", "ca.crt"),
+                List.of("-genkeypair", "-alias", "server", "-dname", "CN=localhost", "-keyalg", "EC", "-groupname",
+                        "secp256r1", "-validity", "2", "-ext", san, "-storetype", "PKCS12", "-keystore", keystore,
+                        "-storepass:env", "KEYSTORE_PW"),
+                List.of("-certreq", "-alias", "server", "-keystore", keystore, "-storepass:env", "KEYSTORE_PW",
+                        "-file", "server.csr"),
+                List.of("-gencert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass:env", "CA_PW",
+                        "-infile", "server.csr", "-outfile", "server.crt", "-validity", "2", "-ext", san,
+                        "-ext", "ku:c=digitalSignature,keyAgreement", "-ext", "eku=serverAuth"),
+                List.of("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.crt", "-keystore", keystore,
+                        "-storepass:env", "KEYSTORE_PW"),
+                List.of("-importcert", "-alias", "server", "-file", "server.crt", "-keystore", keystore,
+                        "-storepass:env", "KEYSTORE_PW"),
+                List.of("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.crt", "-storetype", "PKCS12",
+                        "-keystore", "truststore.p12", "-storepass:env", "TRUSTSTORE_PW"));
         return Path.of(keystore);
     }
 
-    static void keytool(Path dir, String... args) throws IOException, InterruptedException {
-        Path javaHome = Path.of(System.getProperty("java.home"));
-        Path bundled = javaHome.resolve("bin").resolve("keytool");
-        List<String> command = new ArrayList<>();
-        command.add(Files.isExecutable(bundled) ? bundled.toString() : "keytool");
-        command.addAll(List.of(args));
+    /**
+     * Runs the keytool {@code commands} in {@code dir}, in order, in one JVM ({@link KeytoolBatch}: a JVM per command
+     * cost about a second each); a failed command fails with keytool's output.
+     */
+    @SafeVarargs
+    static void keytool(Path dir, List<String>... commands) throws IOException, InterruptedException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command = new ArrayList<>(List.of(java.toString(),
+                "--add-exports=java.base/sun.security.tools.keytool=ALL-UNNAMED", "-cp",
+                codeSource(KeytoolBatch.class), KeytoolBatch.class.getName()));
+        for (int i = 0; i < commands.length; i++) {
+            if (i > 0) {
+                command.add(KeytoolBatch.NEXT);
+            }
+            command.addAll(commands[i]);
+        }
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().put("CA_PW", CA_PASSWORD);
         pb.environment().put("KEYSTORE_PW", KEYSTORE_PASSWORD);
@@ -336,7 +347,16 @@ class SecuredKafkaIT {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
             process.destroyForcibly();
-            throw new IllegalStateException("keytool " + String.join(" ", args) + " failed: " + output);
+            throw new IllegalStateException("keytool " + String.join(" ", command) + " failed: " + output);
+        }
+    }
+
+    /** The directory or jar {@code type} was loaded from. */
+    private static String codeSource(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 
