@@ -6,6 +6,7 @@ import dev.chorus.core.saved.ModelWarmStart;
 import dev.chorus.core.select.SearchRun;
 import dev.chorus.core.select.VariantSpec;
 import dev.chorus.jobs.ExampleValidator;
+import dev.chorus.jobs.JobSettings;
 import dev.chorus.jobs.kafka.ChorusTopic;
 import dev.chorus.jobs.kafka.ExampleProducer;
 import dev.chorus.jobs.kafka.TopicReader;
@@ -30,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -307,17 +309,30 @@ final class SpecsCommand {
     @Command(name = "retire", mixinStandardHelpOptions = true,
             description = {"Retire variant VARIANT of task TASK: the train job stops training it and drops its state.",
                 "A key on neither the control topic nor --models-topic (or when that topic is missing) is retired all the "
-                    + "same, with a warning."})
+                    + "same, with a warning. A variant the control topic never had live is refused, as the train "
+                    + "job would refuse it, once the topic holds --max-retired-variants retired variants (all tasks)."})
     static final class Retire extends KeyCommand {
         @Option(names = "--models-topic", defaultValue = ChorusTopic.DefaultNames.MODELS,
                 description = "Where a key without a spec may have models. Default: ${DEFAULT-VALUE}.")
         String modelsTopic;
+        @Option(names = "--max-retired-variants", defaultValue = "" + TrainSettings.DEFAULT_MAX_RETIRED_VARIANTS,
+                description = "The train job's bound (its option of that name): the retirement of a variant the "
+                        + "control topic never had live is refused here once the topic holds this many retired "
+                        + "variants, all tasks together. Default: ${DEFAULT-VALUE}.")
+        int maxRetiredVariants;
 
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
             checkNames(false);
             topic.kafka.requireReachable(topic.topic);
-            Map<String, VariantSpecRecord> latest = topic.judged().taken();
+            JudgedSpecs judged = topic.judged();
+            String refused = neverLiveRetirementProblem(task, variant, judged.states(), judged.tombstoned(),
+                    maxRetiredVariants);
+            if (refused != null) {
+                // What the job would refuse given the topic's retired variants: the arguments, a usage error (exit 2).
+                throw new ParameterException(spec.commandLine(), refused);
+            }
+            Map<String, VariantSpecRecord> latest = judged.taken();
             if (current(task, variant, latest) == null) {
                 String warning = unknownKeyWarning(task, variant, latest, modelKeys(), topic.topic, modelsTopic);
                 if (warning != null) {
@@ -344,6 +359,34 @@ final class SpecsCommand {
             }
             return keys;
         }
+    }
+
+    /**
+     * What the train job's check-specs would refuse in a RETIRED record of {@code task/variant}, judged against the
+     * key states it holds ({@code states}, {@link JudgedSpecs#states}: retired keys included), else null: a key it
+     * holds no state for (never live, nor retired before) once it holds {@code maxRetiredVariants} retired keys, all
+     * tasks together ({@code ControlTopicBudget.neverLiveRetirementProblem}). A key whose last record is a tombstone
+     * ({@code tombstoned}; its live record may have been compacted away) and a task's {@code default} variant (live
+     * without a record where the job's {@code --spec} gives the task one) are never refused: the job may hold them live.
+     */
+    static String neverLiveRetirementProblem(String task, String variant, Map<String, VariantSpecRecord> states,
+            Set<String> tombstoned, int maxRetiredVariants) {
+        String key = Variants.topicKey(task, variant);
+        if (states.containsKey(key) || tombstoned.contains(key) || JobSettings.DEFAULT_VARIANT.equals(variant)) {
+            return null;
+        }
+        long retired = states.values().stream().filter(r -> r.getStatus() == VariantStatus.RETIRED).count();
+        if (retired < maxRetiredVariants) {
+            return null;
+        }
+        return key + " was never live on the control topic, which holds " + grouped(retired) + " retired variants "
+                + "(all tasks): the train job keeps at most --max-retired-variants=" + grouped(maxRetiredVariants)
+                + " and would refuse this retirement (a dead letter, field 'variant'); a live or once-live variant's "
+                + "retirement is never refused";
+    }
+
+    private static String grouped(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
     }
 
     /**

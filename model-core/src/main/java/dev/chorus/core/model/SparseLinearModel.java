@@ -34,7 +34,8 @@ import java.util.List;
  *
  * <p>Memory per parameter ({@code (2^bits + 1) × outputs} of them): 4 bytes of weight, 4 of gradient scratch and 4
  * per optimizer slot (none for SGD, one for AdaGrad, {@code z} and {@code n} for FTRL), plus two bits per feature
- * (rows written, rows the minibatch touched) and 4 bytes per row a minibatch touches ({@link SparseStep}).
+ * (rows written, rows the minibatch touched), 4 bytes per row a minibatch touches and 4 per row it writes first
+ * ({@link SparseStep}).
  *
  * <p>The learning-rate schedule follows the optimizer's step count ({@link #optimizerSteps}): the model's own steps,
  * plus those a carried warm start brought from the model it started from ({@link #warmStart}), so a carried start goes

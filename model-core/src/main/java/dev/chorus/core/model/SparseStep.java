@@ -34,6 +34,12 @@ final class SparseStep {
   private TouchedRows changed;
   private int[] addedToChanged = new int[0];
   private int addedCount;
+  /**
+   * The rows the gradient being accumulated, or the last step, marked in {@link #written} for the first time: a
+   * rejected or undone step unmarks them, so that {@code written} is as it was before the step.
+   */
+  private int[] newlyWritten = new int[0];
+  private int newlyWrittenCount;
 
   SparseStep(float[] weights, float[][] slots, float[] gradient, int outputs, int biasRow, long[] written) {
     this.weights = weights;
@@ -54,6 +60,9 @@ final class SparseStep {
     if (undoable) {
       touched.clear();
       undoable = false;
+    }
+    if (touched.size() == 0) {
+      newlyWrittenCount = 0;
     }
     addedCount = 0;
     int[] indices = batch.indices();
@@ -79,7 +88,23 @@ final class SparseStep {
 
   private void touch(int row) {
     touched.add(row);
-    written[row >>> 6] |= 1L << row;
+    long bit = 1L << row;
+    if ((written[row >>> 6] & bit) == 0) {
+      written[row >>> 6] |= bit;
+      if (newlyWrittenCount == newlyWritten.length) {
+        newlyWritten = Arrays.copyOf(newlyWritten, Math.max(16, newlyWritten.length * 2));
+      }
+      newlyWritten[newlyWrittenCount++] = row;
+    }
+  }
+
+  /** Unmarks the rows the step marked written first; they hold their values from before it, all zero. */
+  private void unmarkNewlyWritten() {
+    for (int i = 0; i < newlyWrittenCount; i++) {
+      int row = newlyWritten[i];
+      written[row >>> 6] &= ~(1L << row);
+    }
+    newlyWrittenCount = 0;
   }
 
   /** The first gradient coordinate that is not finite, rows ascending, described; or {@code null}. */
@@ -100,6 +125,7 @@ final class SparseStep {
       int i = touched.row(t) * outputs;
       Arrays.fill(gradient, i, i + outputs, 0f);
     }
+    unmarkNewlyWritten();
     touched.clear();
     undoable = false;
   }
@@ -146,6 +172,7 @@ final class SparseStep {
     }
     if (overflow != null) {
       restore();
+      unmarkNewlyWritten();
       touched.clear();
       return overflow;
     }
@@ -172,7 +199,8 @@ final class SparseStep {
   /**
    * Puts back the weights and optimizer state of the last step's rows, and takes the rows it added to the changed
    * list ({@link #addRowsTo}) out again, so that the holder does not write back rows the undone step left as they
-   * were.
+   * were; the rows it wrote first are no longer written, so that saving, copying and the size estimate see the
+   * model that never took the step.
    */
   void undo() {
     if (!undoable) {
@@ -184,6 +212,7 @@ final class SparseStep {
       changed.remove(addedToChanged[i]);
     }
     addedCount = 0;
+    unmarkNewlyWritten();
     touched.clear();
     undoable = false;
   }

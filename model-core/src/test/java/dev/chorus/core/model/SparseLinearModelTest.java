@@ -380,6 +380,68 @@ class SparseLinearModelTest {
   }
 
   /**
+   * An undone step leaves the written rows as they were before it: a row it wrote first is no longer written (a rows
+   * checkpoint, a copy and the size estimate would carry it otherwise), rows written before it stay written. So does
+   * a step rejected or rolled back before it changed anything.
+   */
+  @Test
+  void anUndoneOrRejectedStepLeavesTheWrittenRowsAsBeforeIt() {
+    SparseLinearModel model = SparseLinearModel.create(hashed(ModelSpec.SOFTMAX_REGRESSION, 3,
+        "{\"type\":\"adagrad\",\"learningRate\":0.3}"));
+    SparseBatch batch = new SparseBatch(DIM);
+    batch.add(new int[] {3, 40}, new float[] {1f, -0.5f});
+    model.trainMinibatch(batch, new int[] {0}, null);
+    int[] writtenBefore = writtenRows(model);
+    long sizeBefore = model.savedSizeBound(0);
+    byte[] bytesBefore = model.toBytes();
+    assertThat(writtenBefore).containsExactly(3, 40, DIM);
+
+    // Rows 7 and 63 written first by the step, 3 and the biases' before it.
+    batch.clear();
+    batch.add(new int[] {3, 7, 63}, new float[] {0.25f, 2f, -1f});
+    model.trainMinibatch(batch, new int[] {2}, null);
+    assertThat(writtenRows(model)).as("the step wrote its rows").containsExactly(3, 7, 40, 63, DIM);
+    model.undoStep();
+    assertThat(writtenRows(model)).as("written rows after the undo").containsExactly(writtenBefore);
+    assertThat(model.savedSizeBound(0)).as("the size estimate after the undo").isEqualTo(sizeBefore);
+    assertThat(model.toBytes()).isEqualTo(bytesBefore);
+
+    // A step on rows written before only: undone, they stay written.
+    batch.clear();
+    batch.add(new int[] {40}, new float[] {1f});
+    model.trainMinibatch(batch, new int[] {1}, null);
+    model.undoStep();
+    assertThat(writtenRows(model)).as("rows written before the undone step").containsExactly(writtenBefore);
+    assertThat(model.savedSizeBound(0)).isEqualTo(sizeBefore);
+
+    // A step rejected before it stepped, on a row never written.
+    batch.clear();
+    batch.add(new int[] {20}, new float[] {Float.NaN});
+    assertThatThrownBy(() -> model.trainMinibatch(batch, new int[] {1}, null))
+        .isInstanceOf(NonFiniteUpdateException.class);
+    assertThat(writtenRows(model)).as("written rows after a rejected step").containsExactly(writtenBefore);
+    assertThat(model.savedSizeBound(0)).isEqualTo(sizeBefore);
+    assertThat(model.toBytes()).isEqualTo(bytesBefore);
+  }
+
+  @Test
+  void aStepRolledBackForOverflowLeavesTheWrittenRowsAsBeforeIt() {
+    SparseLinearModel model = SparseLinearModel.create(hashed(ModelSpec.LINEAR_REGRESSION, 0,
+        "{\"type\":\"sgd\",\"learningRate\":1e38}"));
+    SparseBatch batch = new SparseBatch(DIM);
+    batch.add(new int[] {3, 7}, new float[] {1f, 1f});
+    assertThatThrownBy(() -> model.trainMinibatch(batch, new float[] {100f}, null))
+        .isInstanceOf(NonFiniteUpdateException.class).hasMessageContaining("weight Infinity of feature 3");
+    assertThat(model.nextWrittenRow(0)).as("no row written").isEqualTo(-1);
+    assertThat(model.savedSizeBound(0)).isEqualTo(SparseLinearModel.create(model.spec()).savedSizeBound(0));
+  }
+
+  private static int[] writtenRows(SparseLinearModel model) {
+    return java.util.stream.IntStream.iterate(model.nextWrittenRow(0), row -> row >= 0,
+        row -> model.nextWrittenRow(row + 1)).toArray();
+  }
+
+  /**
    * A saved hashed model's optimizer state is checked as it is read: finite, and AdaGrad's sum and FTRL's n, sums of
    * squares, not below 0 (a negative one made the weight NaN at its next step). The saved rows end with the biases'
    * row, whose last floats are its slots: FTRL's z then n, AdaGrad's sum.

@@ -146,6 +146,22 @@ class WideDeepModelTest {
     assertThat(model.toBytes()).isEqualTo(before);
   }
 
+  /**
+   * A minibatch the wide part stepped and a table then refused (its step would overflow) leaves the wide part's written
+   * rows, which the rows state and the size estimate go through, as they were: none, here.
+   */
+  @Test
+  void aMinibatchATableRefusesAfterTheWideStepLeavesTheWideRowsUnwritten() {
+    ModelSpec spec = ModelSpec.parse(SPEC.replace("\"learningRate\":0.1}", "\"learningRate\":1e39}"));
+    WideDeepModel model = WideDeepModel.create(spec);
+    byte[] before = model.toBytes();
+    int[] labels = new int[32];
+    assertThatThrownBy(() -> model.trainMinibatch(batch(spec, new Random(1), labels), labels, null))
+        .isInstanceOf(NonFiniteUpdateException.class).hasMessageContaining("of embedding 'a'");
+    assertThat(model.wide().nextWrittenRow(0)).as("a wide row written").isEqualTo(-1);
+    assertThat(model.toBytes()).isEqualTo(before);
+  }
+
   /** What the joint step relies on when a later part refuses the minibatch: the wide part's last step undone. */
   @Test
   void theWidePartsLastStepCanBeUndoneExactly() {
